@@ -1,0 +1,265 @@
+package catalog
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// converter turns raw YAML entries into typed ones, keeping the first error with
+// its file and line.
+type converter struct {
+	file string
+	line int
+	key_ string
+	err  error
+}
+
+func (cv *converter) fail(field, msg string) {
+	if cv.err != nil {
+		return
+	}
+	where := fmt.Sprintf("%s:%d", cv.file, cv.line)
+	if cv.key_ != "" {
+		cv.err = fmt.Errorf("%s: entry %s: %s: %s", where, cv.key_, field, msg)
+	} else {
+		cv.err = fmt.Errorf("%s: %s: %s", where, field, msg)
+	}
+}
+
+func (cv *converter) key(k string) string {
+	cv.key_ = k
+	if k == "" {
+		cv.fail("key", "missing")
+	} else if strings.ContainsAny(k, " \t/") {
+		cv.fail("key", fmt.Sprintf("%q must be one word (letters, digits, _ . -)", k))
+	}
+	return k
+}
+
+// q parses an optional quantity; absent gives 0.
+func (cv *converter) q(v *qty, d Dimension, field string) float64 {
+	if v == nil {
+		return 0
+	}
+	f, err := ParseQuantity(v.s, d)
+	if err != nil {
+		if cv.err == nil {
+			cv.err = fmt.Errorf("%s:%d: entry %s: %s: %v", cv.file, v.line, cv.key_, field, err)
+		}
+		return 0
+	}
+	if f < 0 {
+		cv.fail(field, "must not be negative")
+	}
+	return f
+}
+
+// req parses a required positive quantity.
+func (cv *converter) req(v *qty, d Dimension, field string) float64 {
+	if v == nil {
+		cv.fail(field, fmt.Sprintf("missing (want a %s such as %s)", d, example(d)))
+		return 0
+	}
+	f := cv.q(v, d, field)
+	if f <= 0 && cv.err == nil {
+		cv.fail(field, "must be > 0")
+	}
+	return f
+}
+
+func (cv *converter) need(n num, field string) float64 {
+	if !n.set {
+		cv.fail(field, "missing")
+	}
+	return n.v
+}
+
+func example(d Dimension) string {
+	switch d {
+	case Bytes:
+		return `"80 GiB"`
+	case BytesPerSecond:
+		return `"3.35 TB/s"`
+	case FLOPsPerSecond:
+		return `"989 TFLOP/s"`
+	case FLOPs:
+		return `"16.06 GFLOP"`
+	case Watts:
+		return `"700 W"`
+	case Seconds:
+		return `"0.01 ms"`
+	}
+	return `"<number> <unit>"`
+}
+
+func (cv *converter) provenance(r *rawProvenance) Provenance {
+	p := Provenance{FieldSources: r.FieldSources, Corrections: r.Corrections, Notes: r.Notes,
+		Upstream: r.Upstream, File: fmt.Sprintf("%s:%d", cv.file, cv.line)}
+	if r.Source == nil || r.Source.Kind == "" || r.Source.Ref == "" {
+		cv.fail("source", "every entry needs a source with kind and ref (see docs/CATALOG.md)")
+	} else {
+		p.Source = *r.Source
+	}
+	for f, s := range r.FieldSources {
+		if s.Ref == "" {
+			cv.fail("field_sources."+f, "needs a ref")
+		}
+	}
+	for _, c := range r.Corrections {
+		if c.Field == "" || c.Reason == "" || c.Source.Ref == "" {
+			cv.fail("corrections", "each correction needs field, reason and source.ref")
+		}
+	}
+	return p
+}
+
+func (cv *converter) link(r *rawLink, field string) *Link {
+	if r == nil {
+		return nil
+	}
+	l := &Link{Name: r.Name, BytesPerS: cv.req(r.Bandwidth, BytesPerSecond, field+".bandwidth"),
+		Direction: r.Direction, LatencyS: cv.q(r.Latency, Seconds, field+".latency")}
+	switch l.Direction {
+	case "":
+		l.Direction = PerDirection
+	case PerDirection, BidirectionalTotal:
+	default:
+		cv.fail(field+".direction", fmt.Sprintf("%q is not per_direction or bidirectional_total", r.Direction))
+	}
+	return l
+}
+
+func (cv *converter) hardware(r *rawHardware, tier string) *Hardware {
+	h := &Hardware{Key: cv.key(r.Key), Name: r.Name, Tier: tier, ReleaseYear: r.ReleaseYear,
+		PeakFLOPS: cv.req(r.Peak, FLOPsPerSecond, "peak"), SMCount: r.SMCount,
+		ClockHz:  cv.q(r.ClockRate, Hertz, "clock_rate"),
+		HostLink: cv.link(r.HostLink, "host_link"), ScaleUp: cv.link(r.ScaleUp, "scale_up"),
+		TDPW: cv.q(r.TDP, Watts, "tdp"), TDPMinW: cv.q(r.TDPMin, Watts, "tdp_min"), TDPMaxW: cv.q(r.TDPMax, Watts, "tdp_max"),
+		BatteryJ: cv.q(r.Battery, Joules, "battery"), UnitCostUSD: cv.q(r.UnitCost, USD, "unit_cost"),
+		UnitCostMaxUSD: cv.q(r.UnitCostMax, USD, "unit_cost_max"), AcceleratorCount: r.AcceleratorCount,
+		EmbodiedCarbonKg: cv.q(r.EmbodiedCarbon, Kilograms, "embodied_carbon"),
+		DispatchTaxS:     DefaultDispatchTaxS,
+	}
+	if r.DispatchTax != nil {
+		h.DispatchTaxS = cv.q(r.DispatchTax, Seconds, "dispatch_tax")
+	}
+	if len(r.Rates) > 0 {
+		h.Rates = make(map[string]float64, len(r.Rates))
+		for k, v := range r.Rates {
+			if !slices.Contains(RateKeys, k) {
+				cv.fail("rates."+k, fmt.Sprintf("unknown precision key; use one of %s", strings.Join(RateKeys, ", ")))
+			}
+			h.Rates[k] = cv.req(v, FLOPsPerSecond, "rates."+k)
+		}
+	}
+	if r.Memory == nil {
+		cv.fail("memory", "missing (capacity and bandwidth are required)")
+	} else {
+		m := r.Memory
+		h.MemCapacityBytes = cv.req(m.Capacity, Bytes, "memory.capacity")
+		h.MemBandwidthBytesPerS = cv.req(m.Bandwidth, BytesPerSecond, "memory.bandwidth")
+		h.SRAMCapacityBytes = cv.q(m.SRAMCapacity, Bytes, "memory.sram_capacity")
+		h.SRAMBandwidthBytesPerS = cv.q(m.SRAMBandwidth, BytesPerSecond, "memory.sram_bandwidth")
+		h.FlashCapacityBytes = cv.q(m.FlashCapacity, Bytes, "memory.flash_capacity")
+		h.FlashBandwidthBytesPerS = cv.q(m.FlashBandwidth, BytesPerSecond, "memory.flash_bandwidth")
+		h.L2CacheBytes = cv.q(m.L2Cache, Bytes, "memory.l2_cache")
+		h.RegisterFilePerSMBytes = cv.q(m.RegisterFilePerSM, Bytes, "memory.register_file_per_sm")
+		h.SharedMemoryPerSMBytes = cv.q(m.SharedMemoryPerSM, Bytes, "memory.shared_memory_per_sm")
+	}
+	if r.Storage != nil {
+		h.StorageCapacityBytes = cv.q(r.Storage.Capacity, Bytes, "storage.capacity")
+		h.StorageBandwidthBytesPerS = cv.q(r.Storage.Bandwidth, BytesPerSecond, "storage.bandwidth")
+	}
+	for _, m := range r.MIGProfiles {
+		h.MIG = append(h.MIG, MIGProfile{Name: m.Name, MemoryBytes: cv.q(m.Memory, Bytes, "mig_profiles.memory"), SMs: m.SMs, Use: m.Use})
+	}
+	h.Provenance = cv.provenance(&r.rawProvenance)
+	return h
+}
+
+var flopsPer = []string{"token", "sequence", "input", "denoising_step"}
+
+func (cv *converter) model(r *rawModel, category string) *Model {
+	m := &Model{Key: cv.key(r.Key), Name: r.Name, Category: category, Family: r.Family, Architecture: r.Architecture,
+		Parameters: r.Parameters.v, ActiveParameters: r.ActiveParameters.v,
+		Layers: r.Layers, HiddenDim: r.HiddenDim, Heads: r.Heads, KVHeads: r.KVHeads,
+		IntermediateDim: r.IntermediateDim, VocabSize: r.VocabSize, KVLoraRank: r.KVLoraRank, QKRopeHeadDim: r.QKRopeHeadDim,
+		Experts: r.Experts, ActiveExpertsPerToken: r.ActiveExpertsPerToken,
+		InferenceFLOPs: cv.q(r.InferenceFLOPs, FLOPs, "inference_flops"), InferenceFLOPsPer: r.InferenceFLOPsPer,
+		ReferenceSeqLen: r.ReferenceSeqLen, InferenceEnergyJ: cv.q(r.InferenceEnergy, Joules, "inference_energy"),
+		TrainingFLOPs: cv.q(r.TrainingFLOPs, FLOPs, "training_flops"), TrainingTokens: r.TrainingTokens.v,
+		TrainingDatasetBytes: cv.q(r.TrainingDatasetSize, Bytes, "training_dataset_size"),
+		ModelSizeBytes:       cv.q(r.ModelSize, Bytes, "model_size"), EmbeddingEntries: r.EmbeddingEntries.v,
+		ParameterRange: r.ParameterRange, StateSize: r.StateSize, DenoisingSteps: r.DenoisingSteps,
+		ResolutionPx: r.ResolutionPx, ActionChunkHorizon: r.ActionChunkHorizon, ActionDim: r.ActionDim,
+	}
+	if r.TrainingRun != nil {
+		t := r.TrainingRun
+		m.TrainingRun = &TrainingRun{Accelerators: t.Accelerators, Days: t.Days, EnergyJ: cv.q(t.Energy, Joules, "training_run.energy"),
+			GPUDays: t.GPUDays, Hardware: t.Hardware}
+	}
+	if !slices.Contains(Families, m.Family) {
+		cv.fail("family", fmt.Sprintf("%q is not one of %s", m.Family, joinFamilies()))
+	}
+	if m.InferenceFLOPsPer != "" && !slices.Contains(flopsPer, m.InferenceFLOPsPer) {
+		cv.fail("inference_flops_per", fmt.Sprintf("%q is not one of %s", m.InferenceFLOPsPer, strings.Join(flopsPer, ", ")))
+	}
+	if m.Parameters < 0 || m.ActiveParameters < 0 || m.Layers < 0 || m.HiddenDim < 0 || m.Heads < 0 || m.KVHeads < 0 {
+		cv.fail("parameters/layers/hidden_dim/heads", "must not be negative")
+	}
+	if m.Parameters == 0 && m.ModelSizeBytes == 0 && m.InferenceFLOPs == 0 {
+		cv.fail("parameters", "a model needs parameters, model_size or inference_flops")
+	}
+	if m.Family.IsTransformer() && m.Layers == 0 {
+		cv.fail("layers", "required for transformer and moe models")
+	}
+	if m.Family == CNN && m.InferenceFLOPs == 0 {
+		cv.fail("inference_flops", "required for cnn models")
+	}
+	if m.Family == MoE && m.ActiveParameters == 0 {
+		cv.fail("active_parameters", "required for moe models")
+	}
+	if m.Heads > 0 && m.KVHeads > m.Heads {
+		cv.fail("kv_heads", "must not exceed heads")
+	}
+	m.Provenance = cv.provenance(&r.rawProvenance)
+	return m
+}
+
+func joinFamilies() string {
+	s := make([]string, len(Families))
+	for i, f := range Families {
+		s[i] = string(f)
+	}
+	return strings.Join(s, ", ")
+}
+
+func (cv *converter) grid(r *rawGrid) *Grid {
+	g := &Grid{Key: cv.key(r.Key), Name: r.Name, CarbonGPerKWh: cv.q(r.CarbonIntensity, GramsPerKWh, "carbon_intensity"),
+		PUE: cv.need(r.PUE, "pue"), WUELPerKWh: cv.q(r.WUE, LitresPerKWh, "wue"), PrimarySource: r.PrimarySource,
+		RenewablePct: r.RenewablePct, Lat: r.Lat, Lon: r.Lon}
+	if r.CarbonIntensity == nil {
+		cv.fail("carbon_intensity", "missing")
+	}
+	if g.PUE < 1 {
+		cv.fail("pue", "must be ≥ 1")
+	}
+	g.Provenance = cv.provenance(&r.rawProvenance)
+	return g
+}
+
+func (cv *converter) fabric(r *rawFabric) *Fabric {
+	f := &Fabric{Key: cv.key(r.Key), Name: r.Name, BytesPerS: cv.req(r.Bandwidth, BytesPerSecond, "bandwidth"),
+		LatencyS: cv.q(r.Latency, Seconds, "latency"), Topology: r.Topology, Oversubscription: r.Oversubscription.v}
+	if f.Topology == "" {
+		f.Topology = "fat-tree"
+	}
+	if !r.Oversubscription.set {
+		f.Oversubscription = 1
+	} else if f.Oversubscription < 1 {
+		cv.fail("oversubscription", "must be ≥ 1")
+	}
+	f.Provenance = cv.provenance(&r.rawProvenance)
+	return f
+}

@@ -1,0 +1,304 @@
+package catalog
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed data
+var dataFS embed.FS
+
+// Catalog is the loaded, indexed catalog. Slices keep file order; look entries up
+// with the methods of lookup.go.
+type Catalog struct {
+	Hardware    []*Hardware
+	Models      []*Model
+	Grids       []*Grid
+	Datacenters []*Datacenter
+	Cooling     []*Cooling
+	Prices      []*Price
+	Fabrics     []*Fabric
+	Nodes       []*Node
+	Clusters    []*Cluster
+
+	// Hash is the SHA-256 of every data file read, in path order: the same data
+	// gives the same hash, so sweep manifests can name the catalog they used.
+	Hash string
+
+	hash sha256Acc
+}
+
+type sha256Acc struct{ parts []string }
+
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+var (
+	defaultOnce sync.Once
+	defaultCat  *Catalog
+	defaultErr  error
+)
+
+// Default returns the embedded catalog, loaded once.
+func Default() (*Catalog, error) {
+	defaultOnce.Do(func() { defaultCat, defaultErr = loadFS(dataFS, "data") })
+	return defaultCat, defaultErr
+}
+
+// MustDefault is Default for callers (tests, examples) that cannot go on without it.
+func MustDefault() *Catalog {
+	c, err := Default()
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Clone returns a shallow copy whose slices can grow without touching the original,
+// so user entries can be added to a per-run catalog.
+func (c *Catalog) Clone() *Catalog {
+	d := *c
+	d.Hardware = slices.Clone(c.Hardware)
+	d.Models = slices.Clone(c.Models)
+	d.Grids = slices.Clone(c.Grids)
+	d.Datacenters = slices.Clone(c.Datacenters)
+	d.Cooling = slices.Clone(c.Cooling)
+	d.Prices = slices.Clone(c.Prices)
+	d.Fabrics = slices.Clone(c.Fabrics)
+	d.Nodes = slices.Clone(c.Nodes)
+	d.Clusters = slices.Clone(c.Clusters)
+	d.hash.parts = slices.Clone(c.hash.parts)
+	return &d
+}
+
+var hardwareTiers = map[string]string{"cloud": "Cloud", "workstation": "Workstation", "mobile": "Mobile", "edge": "Edge", "tiny": "Tiny"}
+
+var modelCategories = map[string]string{
+	"language": "Language", "vision": "Vision", "tiny": "Tiny", "recommendation": "Recommendation",
+	"statespace": "StateSpace", "generativevision": "GenerativeVision", "embodied": "Embodied",
+}
+
+func loadFS(fsys fs.FS, root string) (*Catalog, error) {
+	c := &Catalog{}
+	var files []string
+	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".yaml") {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	for _, p := range files {
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, err
+		}
+		name := "catalog/" + p
+		rel := strings.TrimPrefix(p, root+"/")
+		dir, base := path.Split(rel)
+		stem := strings.TrimSuffix(base, ".yaml")
+		if err := c.addFile(name, strings.TrimSuffix(dir, "/"), stem, b); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.link(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// addFile decodes one data file of the given folder kind into the catalog.
+func (c *Catalog) addFile(name, kind, stem string, b []byte) error {
+	lines, err := entryLines(name, b)
+	if err != nil {
+		return err
+	}
+	cv := &converter{file: name}
+	switch kind {
+	case "hardware":
+		tier, ok := hardwareTiers[stem]
+		if !ok {
+			return fmt.Errorf("%s: unknown hardware tier file %q (want one of cloud, workstation, mobile, edge, tiny)", name, stem)
+		}
+		var raw []rawHardware
+		if err := strictDecode(name, b, &raw); err != nil {
+			return err
+		}
+		for i := range raw {
+			cv.line = lines[i]
+			c.Hardware = append(c.Hardware, cv.hardware(&raw[i], tier))
+		}
+	case "models":
+		cat, ok := modelCategories[stem]
+		if !ok {
+			return fmt.Errorf("%s: unknown model category file %q", name, stem)
+		}
+		var raw []rawModel
+		if err := strictDecode(name, b, &raw); err != nil {
+			return err
+		}
+		for i := range raw {
+			cv.line = lines[i]
+			c.Models = append(c.Models, cv.model(&raw[i], cat))
+		}
+	case "infra":
+		switch stem {
+		case "grids":
+			var raw []rawGrid
+			if err := strictDecode(name, b, &raw); err != nil {
+				return err
+			}
+			for i := range raw {
+				cv.line = lines[i]
+				c.Grids = append(c.Grids, cv.grid(&raw[i]))
+			}
+		case "datacenters":
+			var raw []rawDatacenter
+			if err := strictDecode(name, b, &raw); err != nil {
+				return err
+			}
+			for i := range raw {
+				cv.line = lines[i]
+				r := &raw[i]
+				c.Datacenters = append(c.Datacenters, &Datacenter{Key: cv.key(r.Key), Name: r.Name, Grid: r.Grid,
+					PUEOverride: r.PUEOverride.v, Provenance: cv.provenance(&r.rawProvenance)})
+			}
+		case "cooling":
+			var raw []rawCooling
+			if err := strictDecode(name, b, &raw); err != nil {
+				return err
+			}
+			for i := range raw {
+				cv.line = lines[i]
+				r := &raw[i]
+				c.Cooling = append(c.Cooling, &Cooling{Key: cv.key(r.Key), Name: r.Name, PUE: cv.need(r.PUE, "pue"),
+					WUELPerKWh: cv.q(r.WUE, LitresPerKWh, "wue"), Provenance: cv.provenance(&r.rawProvenance)})
+			}
+		case "prices":
+			var raw []rawPrice
+			if err := strictDecode(name, b, &raw); err != nil {
+				return err
+			}
+			for i := range raw {
+				cv.line = lines[i]
+				r := &raw[i]
+				if r.Unit == "" {
+					cv.fail("unit", "missing")
+				}
+				c.Prices = append(c.Prices, &Price{Key: cv.key(r.Key), Name: r.Name, Value: cv.need(r.Value, "value"),
+					Unit: r.Unit, Provenance: cv.provenance(&r.rawProvenance)})
+			}
+		default:
+			return fmt.Errorf("%s: unknown infra file %q (want grids, datacenters, cooling, prices)", name, stem)
+		}
+	case "systems":
+		switch stem {
+		case "fabrics":
+			var raw []rawFabric
+			if err := strictDecode(name, b, &raw); err != nil {
+				return err
+			}
+			for i := range raw {
+				cv.line = lines[i]
+				c.Fabrics = append(c.Fabrics, cv.fabric(&raw[i]))
+			}
+		case "nodes":
+			var raw []rawNode
+			if err := strictDecode(name, b, &raw); err != nil {
+				return err
+			}
+			for i := range raw {
+				cv.line = lines[i]
+				r := &raw[i]
+				c.Nodes = append(c.Nodes, &Node{Key: cv.key(r.Key), Name: r.Name, Accelerator: r.Accelerator,
+					AcceleratorsPerNode: max(r.AcceleratorsPerNode, 1),
+					IntraNodeBytesPerS:  cv.q(r.IntraNodeBandwidth, BytesPerSecond, "intra_node_bandwidth"),
+					NICsPerNode:         max(r.NICsPerNode, 1), PSUsPerNode: cmpOr(r.PSUsPerNode, 2),
+					HostMemoryBytes: cv.q(r.HostMemory, Bytes, "host_memory"), Provenance: cv.provenance(&r.rawProvenance)})
+			}
+		case "clusters":
+			var raw []rawCluster
+			if err := strictDecode(name, b, &raw); err != nil {
+				return err
+			}
+			for i := range raw {
+				cv.line = lines[i]
+				r := &raw[i]
+				if r.Nodes < 1 {
+					cv.fail("nodes", "must be ≥ 1")
+				}
+				c.Clusters = append(c.Clusters, &Cluster{Key: cv.key(r.Key), Name: r.Name, Node: r.Node, Nodes: r.Nodes,
+					Fabric: r.Fabric, Region: r.Region, Datacenter: r.Datacenter, Provenance: cv.provenance(&r.rawProvenance)})
+			}
+		default:
+			return fmt.Errorf("%s: unknown systems file %q (want nodes, fabrics, clusters)", name, stem)
+		}
+	default:
+		return fmt.Errorf("%s: unknown catalog folder %q", name, kind)
+	}
+	if cv.err != nil {
+		return cv.err
+	}
+	c.noteFile(name, b)
+	return nil
+}
+
+func cmpOr(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// strictDecode rejects unknown keys; yaml errors already carry "line N".
+func strictDecode(name string, b []byte, out any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(out); err != nil {
+		return fmt.Errorf("%s: %w", name, cleanYAMLError(err))
+	}
+	return nil
+}
+
+func cleanYAMLError(err error) error {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:\n")
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	msg = strings.ReplaceAll(msg, "\n  ", "; ")
+	msg = strings.TrimSpace(msg)
+	msg = strings.ReplaceAll(msg, "in type catalog.raw", "in a ")
+	return errors.New(msg)
+}
+
+// entryLines returns the line of each top-level list item.
+func entryLines(name string, b []byte) ([]int, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, cleanYAMLError(err))
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	seq := doc.Content[0]
+	if seq.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("%s:%d: want a YAML list of entries", name, seq.Line)
+	}
+	lines := make([]int, len(seq.Content))
+	for i, n := range seq.Content {
+		lines[i] = n.Line
+	}
+	return lines, nil
+}

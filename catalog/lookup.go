@@ -1,0 +1,231 @@
+package catalog
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// NotFoundError is returned for an unknown key; it carries the closest valid keys.
+type NotFoundError struct {
+	Kind        string // "hardware", "model", …
+	Name        string
+	Suggestions []string
+}
+
+func (e *NotFoundError) Error() string {
+	msg := fmt.Sprintf("unknown %s %q", e.Kind, e.Name)
+	if len(e.Suggestions) > 0 {
+		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(e.Suggestions, ", "))
+	}
+	return msg + fmt.Sprintf("; `mlsysim zoo %s` lists them all", zooName(e.Kind))
+}
+
+func zooName(kind string) string {
+	switch kind {
+	case "model":
+		return "models"
+	case "grid region":
+		return "regions"
+	case "fabric":
+		return "fabrics"
+	case "cluster":
+		return "clusters"
+	case "node":
+		return "nodes"
+	case "datacenter":
+		return "datacenters"
+	}
+	return kind
+}
+
+func find[T any](kind, name string, items []T, key func(T) string) (T, error) {
+	for _, it := range items {
+		if key(it) == name {
+			return it, nil
+		}
+	}
+	keys := make([]string, len(items))
+	for i, it := range items {
+		keys[i] = key(it)
+	}
+	var zero T
+	return zero, &NotFoundError{Kind: kind, Name: name, Suggestions: Closest(name, keys, 3)}
+}
+
+// HardwareByKey looks a device up by its exact, case-sensitive key.
+func (c *Catalog) HardwareByKey(k string) (*Hardware, error) {
+	return find("hardware", k, c.Hardware, func(h *Hardware) string { return h.Key })
+}
+
+// ModelByKey looks a workload up by its exact key.
+func (c *Catalog) ModelByKey(k string) (*Model, error) {
+	return find("model", k, c.Models, func(m *Model) string { return m.Key })
+}
+
+// GridByKey looks a grid region up by its exact key.
+func (c *Catalog) GridByKey(k string) (*Grid, error) {
+	return find("grid region", k, c.Grids, func(g *Grid) string { return g.Key })
+}
+
+// DatacenterByKey looks a datacenter up by its exact key.
+func (c *Catalog) DatacenterByKey(k string) (*Datacenter, error) {
+	return find("datacenter", k, c.Datacenters, func(d *Datacenter) string { return d.Key })
+}
+
+// FabricByKey looks a fabric up by its exact key.
+func (c *Catalog) FabricByKey(k string) (*Fabric, error) {
+	return find("fabric", k, c.Fabrics, func(f *Fabric) string { return f.Key })
+}
+
+// NodeByKey looks a node up by its exact key.
+func (c *Catalog) NodeByKey(k string) (*Node, error) {
+	return find("node", k, c.Nodes, func(n *Node) string { return n.Key })
+}
+
+// ClusterByKey looks a cluster up by its exact key.
+func (c *Catalog) ClusterByKey(k string) (*Cluster, error) {
+	return find("cluster", k, c.Clusters, func(n *Cluster) string { return n.Key })
+}
+
+// PriceByKey looks a sourced price up by its exact key.
+func (c *Catalog) PriceByKey(k string) (*Price, error) {
+	return find("price", k, c.Prices, func(p *Price) string { return p.Key })
+}
+
+// CoolingByKey looks a facility cooling tier up by its exact key.
+func (c *Catalog) CoolingByKey(k string) (*Cooling, error) {
+	return find("cooling tier", k, c.Cooling, func(p *Cooling) string { return p.Key })
+}
+
+// Closest returns up to n keys nearest to name: a case-insensitive match first,
+// then keys within a small edit distance, then keys sharing a prefix or substring.
+func Closest(name string, keys []string, n int) []string {
+	type cand struct {
+		key  string
+		dist int
+	}
+	low := strings.ToLower(name)
+	var cands []cand
+	for _, k := range keys {
+		lk := strings.ToLower(k)
+		d := levenshtein(low, lk)
+		switch {
+		case lk == low:
+			d = -1
+		case len(low) >= 2 && (strings.Contains(lk, low) || strings.Contains(low, lk)):
+			d = min(d, 2)
+		}
+		limit := max(2, len(low)/3)
+		if d <= limit {
+			cands = append(cands, cand{k, d})
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].dist != cands[j].dist {
+			return cands[i].dist < cands[j].dist
+		}
+		return cands[i].key < cands[j].key
+	})
+	out := []string{}
+	for i := 0; i < len(cands) && i < n; i++ {
+		out = append(out, cands[i].key)
+	}
+	return out
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// link checks keys are unique and references resolve, and derives values that
+// depend on other entries (a node's intra-node bandwidth).
+func (c *Catalog) link() error {
+	if err := unique("hardware", c.Hardware, func(h *Hardware) (string, string) { return h.Key, h.File }); err != nil {
+		return err
+	}
+	if err := unique("model", c.Models, func(h *Model) (string, string) { return h.Key, h.File }); err != nil {
+		return err
+	}
+	if err := unique("grid", c.Grids, func(h *Grid) (string, string) { return h.Key, h.File }); err != nil {
+		return err
+	}
+	if err := unique("datacenter", c.Datacenters, func(h *Datacenter) (string, string) { return h.Key, h.File }); err != nil {
+		return err
+	}
+	if err := unique("fabric", c.Fabrics, func(h *Fabric) (string, string) { return h.Key, h.File }); err != nil {
+		return err
+	}
+	if err := unique("node", c.Nodes, func(h *Node) (string, string) { return h.Key, h.File }); err != nil {
+		return err
+	}
+	if err := unique("cluster", c.Clusters, func(h *Cluster) (string, string) { return h.Key, h.File }); err != nil {
+		return err
+	}
+	if err := unique("price", c.Prices, func(h *Price) (string, string) { return h.Key, h.File }); err != nil {
+		return err
+	}
+	for _, d := range c.Datacenters {
+		if _, err := c.GridByKey(d.Grid); err != nil {
+			return fmt.Errorf("%s: datacenter %s: grid: %w", d.File, d.Key, err)
+		}
+	}
+	for _, n := range c.Nodes {
+		h, err := c.HardwareByKey(n.Accelerator)
+		if err != nil {
+			return fmt.Errorf("%s: node %s: accelerator: %w", n.File, n.Key, err)
+		}
+		if n.IntraNodeBytesPerS == 0 && h.ScaleUp != nil {
+			// physics.md §1.4: collectives inside a node use the per-direction rate.
+			n.IntraNodeBytesPerS = h.ScaleUp.PerDirectionBytesPerS()
+		}
+	}
+	for _, cl := range c.Clusters {
+		if _, err := c.NodeByKey(cl.Node); err != nil {
+			return fmt.Errorf("%s: cluster %s: node: %w", cl.File, cl.Key, err)
+		}
+		if _, err := c.FabricByKey(cl.Fabric); err != nil {
+			return fmt.Errorf("%s: cluster %s: fabric: %w", cl.File, cl.Key, err)
+		}
+		if cl.Region != "" {
+			if _, err := c.GridByKey(cl.Region); err != nil {
+				return fmt.Errorf("%s: cluster %s: region: %w", cl.File, cl.Key, err)
+			}
+		}
+		if cl.Datacenter != "" {
+			if _, err := c.DatacenterByKey(cl.Datacenter); err != nil {
+				return fmt.Errorf("%s: cluster %s: datacenter: %w", cl.File, cl.Key, err)
+			}
+		}
+	}
+	return nil
+}
+
+func unique[T any](kind string, items []T, kf func(T) (string, string)) error {
+	seen := map[string]string{}
+	for _, it := range items {
+		k, file := kf(it)
+		if prev, dup := seen[k]; dup {
+			return fmt.Errorf("%s: duplicate %s key %q (first defined at %s)", file, kind, k, prev)
+		}
+		seen[k] = file
+	}
+	return nil
+}

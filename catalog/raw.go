@@ -1,0 +1,210 @@
+package catalog
+
+import (
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// qty is a quantity string as written in a YAML file, with its line for errors.
+type qty struct {
+	s    string
+	line int
+}
+
+func (q *qty) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: want a quantity such as \"80 GiB\"", n.Line)
+	}
+	q.s, q.line = n.Value, n.Line
+	return nil
+}
+
+// num is a bare number (count or ratio) with its line.
+type num struct {
+	v    float64
+	set  bool
+	line int
+}
+
+func (x *num) UnmarshalYAML(n *yaml.Node) error {
+	var f float64
+	if err := n.Decode(&f); err != nil {
+		return fmt.Errorf("line %d: want a number, got %q", n.Line, n.Value)
+	}
+	x.v, x.set, x.line = f, true, n.Line
+	return nil
+}
+
+type rawProvenance struct {
+	Source       *Source           `yaml:"source"`
+	FieldSources map[string]Source `yaml:"field_sources"`
+	Corrections  []Correction      `yaml:"corrections"`
+	Notes        string            `yaml:"notes"`
+	Upstream     *Upstream         `yaml:"upstream"`
+}
+
+type rawLink struct {
+	Name      string    `yaml:"name"`
+	Bandwidth *qty      `yaml:"bandwidth"`
+	Direction Direction `yaml:"direction"`
+	Latency   *qty      `yaml:"latency"`
+}
+
+type rawMIG struct {
+	Name   string `yaml:"name"`
+	Memory *qty   `yaml:"memory"`
+	SMs    int    `yaml:"sms"`
+	Use    string `yaml:"use"`
+}
+
+type rawHardware struct {
+	Key         string          `yaml:"key"`
+	Name        string          `yaml:"name"`
+	ReleaseYear int             `yaml:"release_year"`
+	Peak        *qty            `yaml:"peak"`
+	Rates       map[string]*qty `yaml:"rates"`
+	SMCount     int             `yaml:"sm_count"`
+	ClockRate   *qty            `yaml:"clock_rate"`
+	Memory      *struct {
+		Capacity          *qty `yaml:"capacity"`
+		Bandwidth         *qty `yaml:"bandwidth"`
+		SRAMCapacity      *qty `yaml:"sram_capacity"`
+		SRAMBandwidth     *qty `yaml:"sram_bandwidth"`
+		FlashCapacity     *qty `yaml:"flash_capacity"`
+		FlashBandwidth    *qty `yaml:"flash_bandwidth"`
+		L2Cache           *qty `yaml:"l2_cache"`
+		RegisterFilePerSM *qty `yaml:"register_file_per_sm"`
+		SharedMemoryPerSM *qty `yaml:"shared_memory_per_sm"`
+	} `yaml:"memory"`
+	Storage *struct {
+		Capacity  *qty `yaml:"capacity"`
+		Bandwidth *qty `yaml:"bandwidth"`
+	} `yaml:"storage"`
+	HostLink         *rawLink `yaml:"host_link"`
+	ScaleUp          *rawLink `yaml:"scale_up"`
+	TDP              *qty     `yaml:"tdp"`
+	TDPMin           *qty     `yaml:"tdp_min"`
+	TDPMax           *qty     `yaml:"tdp_max"`
+	Battery          *qty     `yaml:"battery"`
+	UnitCost         *qty     `yaml:"unit_cost"`
+	UnitCostMax      *qty     `yaml:"unit_cost_max"`
+	AcceleratorCount int      `yaml:"accelerator_count"`
+	EmbodiedCarbon   *qty     `yaml:"embodied_carbon"`
+	DispatchTax      *qty     `yaml:"dispatch_tax"`
+	MIGProfiles      []rawMIG `yaml:"mig_profiles"`
+	rawProvenance    `yaml:",inline"`
+	line             int
+}
+
+type rawModel struct {
+	Key                   string `yaml:"key"`
+	Name                  string `yaml:"name"`
+	Family                Family `yaml:"family"`
+	Architecture          string `yaml:"architecture"`
+	Parameters            num    `yaml:"parameters"`
+	ActiveParameters      num    `yaml:"active_parameters"`
+	Layers                int    `yaml:"layers"`
+	HiddenDim             int    `yaml:"hidden_dim"`
+	Heads                 int    `yaml:"heads"`
+	KVHeads               int    `yaml:"kv_heads"`
+	IntermediateDim       int    `yaml:"intermediate_dim"`
+	VocabSize             int    `yaml:"vocab_size"`
+	KVLoraRank            int    `yaml:"kv_lora_rank"`
+	QKRopeHeadDim         int    `yaml:"qk_rope_head_dim"`
+	Experts               int    `yaml:"experts"`
+	ActiveExpertsPerToken int    `yaml:"active_experts_per_token"`
+	InferenceFLOPs        *qty   `yaml:"inference_flops"`
+	InferenceFLOPsPer     string `yaml:"inference_flops_per"`
+	ReferenceSeqLen       int    `yaml:"reference_seq_len"`
+	InferenceEnergy       *qty   `yaml:"inference_energy"`
+	TrainingFLOPs         *qty   `yaml:"training_flops"`
+	TrainingTokens        num    `yaml:"training_tokens"`
+	TrainingRun           *struct {
+		Accelerators int     `yaml:"accelerators"`
+		Days         float64 `yaml:"days"`
+		Energy       *qty    `yaml:"energy"`
+		GPUDays      float64 `yaml:"gpu_days"`
+		Hardware     string  `yaml:"hardware"`
+	} `yaml:"training_run"`
+	TrainingDatasetSize *qty      `yaml:"training_dataset_size"`
+	ModelSize           *qty      `yaml:"model_size"`
+	EmbeddingEntries    num       `yaml:"embedding_entries"`
+	ParameterRange      []float64 `yaml:"parameter_range"`
+	StateSize           int       `yaml:"state_size"`
+	DenoisingSteps      int       `yaml:"denoising_steps"`
+	ResolutionPx        int       `yaml:"resolution_px"`
+	ActionChunkHorizon  int       `yaml:"action_chunk_horizon"`
+	ActionDim           int       `yaml:"action_dim"`
+	rawProvenance       `yaml:",inline"`
+}
+
+type rawGrid struct {
+	Key             string  `yaml:"key"`
+	Name            string  `yaml:"name"`
+	CarbonIntensity *qty    `yaml:"carbon_intensity"`
+	PUE             num     `yaml:"pue"`
+	WUE             *qty    `yaml:"wue"`
+	PrimarySource   string  `yaml:"primary_source"`
+	RenewablePct    float64 `yaml:"renewable_pct"`
+	Lat             float64 `yaml:"lat"`
+	Lon             float64 `yaml:"lon"`
+	rawProvenance   `yaml:",inline"`
+}
+
+type rawDatacenter struct {
+	Key           string `yaml:"key"`
+	Name          string `yaml:"name"`
+	Grid          string `yaml:"grid"`
+	PUEOverride   num    `yaml:"pue_override"`
+	rawProvenance `yaml:",inline"`
+}
+
+type rawCooling struct {
+	Key           string `yaml:"key"`
+	Name          string `yaml:"name"`
+	PUE           num    `yaml:"pue"`
+	WUE           *qty   `yaml:"wue"`
+	rawProvenance `yaml:",inline"`
+}
+
+type rawPrice struct {
+	Key           string `yaml:"key"`
+	Name          string `yaml:"name"`
+	Value         num    `yaml:"value"`
+	Unit          string `yaml:"unit"`
+	rawProvenance `yaml:",inline"`
+}
+
+type rawFabric struct {
+	Key              string `yaml:"key"`
+	Name             string `yaml:"name"`
+	Bandwidth        *qty   `yaml:"bandwidth"`
+	Latency          *qty   `yaml:"latency"`
+	Topology         string `yaml:"topology"`
+	Oversubscription num    `yaml:"oversubscription"`
+	rawProvenance    `yaml:",inline"`
+}
+
+type rawNode struct {
+	Key                 string `yaml:"key"`
+	Name                string `yaml:"name"`
+	Accelerator         string `yaml:"accelerator"`
+	AcceleratorsPerNode int    `yaml:"accelerators_per_node"`
+	IntraNodeBandwidth  *qty   `yaml:"intra_node_bandwidth"`
+	NICsPerNode         int    `yaml:"nics_per_node"`
+	PSUsPerNode         int    `yaml:"psus_per_node"`
+	HostMemory          *qty   `yaml:"host_memory"`
+	rawProvenance       `yaml:",inline"`
+}
+
+type rawCluster struct {
+	Key           string `yaml:"key"`
+	Name          string `yaml:"name"`
+	Node          string `yaml:"node"`
+	Nodes         int    `yaml:"nodes"`
+	Fabric        string `yaml:"fabric"`
+	Region        string `yaml:"region"`
+	Datacenter    string `yaml:"datacenter"`
+	rawProvenance `yaml:",inline"`
+}

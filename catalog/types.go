@@ -1,0 +1,278 @@
+// Package catalog holds mlsysim's data about real hardware, workloads, grid regions,
+// datacenters, network fabrics and clusters, each value with its unit and source.
+//
+// The data lives in embedded YAML files (see docs/CATALOG.md); this package loads,
+// validates and indexes it. It computes no physics. Quantities are SI floats and the
+// unit is spelled in the field name where it is not obvious (Bytes, BytesPerS, W, S, USD).
+package catalog
+
+// Source is where a value comes from.
+type Source struct {
+	Kind     string `yaml:"kind" json:"kind"`
+	Ref      string `yaml:"ref" json:"ref"`
+	URL      string `yaml:"url,omitempty" json:"url,omitempty"`
+	Verified string `yaml:"verified,omitempty" json:"verified,omitempty"`
+	ID       string `yaml:"id,omitempty" json:"id,omitempty"`
+}
+
+// Correction records a value we changed relative to the MLSys·im registry, and why.
+type Correction struct {
+	Field    string `yaml:"field" json:"field"`
+	Upstream any    `yaml:"upstream" json:"upstream"`
+	Value    any    `yaml:"value" json:"value"`
+	Reason   string `yaml:"reason" json:"reason"`
+	Source   Source `yaml:"source" json:"source"`
+}
+
+// Upstream names the MLSys·im registry file an entry was transcribed from.
+type Upstream struct {
+	File   string `yaml:"file" json:"file"`
+	Commit string `yaml:"commit,omitempty" json:"commit,omitempty"`
+}
+
+// Provenance is shared by every catalog entry.
+type Provenance struct {
+	Source       Source            `json:"source"`
+	FieldSources map[string]Source `json:"field_sources,omitempty"`
+	Corrections  []Correction      `json:"corrections,omitempty"`
+	Notes        string            `json:"notes,omitempty"`
+	Upstream     *Upstream         `json:"upstream,omitempty"`
+	// File is where the entry was read ("catalog/data/hardware/cloud.yaml:12" or a user path).
+	File string `json:"file"`
+}
+
+// Direction says how a link's bandwidth figure is quoted (physics.md §1.4).
+type Direction string
+
+const (
+	PerDirection       Direction = "per_direction"
+	BidirectionalTotal Direction = "bidirectional_total"
+)
+
+// Link is a host or accelerator-to-accelerator interconnect.
+type Link struct {
+	Name      string    `json:"name"`
+	BytesPerS float64   `json:"bytes_per_s"`
+	Direction Direction `json:"direction"`
+	LatencyS  float64   `json:"latency_s,omitempty"` // 0 = not stated
+}
+
+// PerDirectionBytesPerS is the rate one direction of the link carries: half a
+// bidirectional total, the whole figure otherwise.
+func (l *Link) PerDirectionBytesPerS() float64 {
+	if l.Direction == BidirectionalTotal {
+		return l.BytesPerS / 2
+	}
+	return l.BytesPerS
+}
+
+// MIGProfile is one Multi-Instance GPU partition.
+type MIGProfile struct {
+	Name        string  `json:"name"`
+	MemoryBytes float64 `json:"memory_bytes"`
+	SMs         int     `json:"sms"`
+	Use         string  `json:"use"`
+}
+
+// Hardware is one accelerator (or, with AcceleratorCount > 1, one packaged system).
+type Hardware struct {
+	Key         string `json:"key"`
+	Name        string `json:"name"`
+	Tier        string `json:"tier"`
+	ReleaseYear int    `json:"release_year"`
+
+	PeakFLOPS float64            `json:"peak_flops"` // FLOP/s, dense FP16/BF16 tensor (TOPS for NPUs)
+	Rates     map[string]float64 `json:"rates,omitempty"`
+	SMCount   int                `json:"sm_count,omitempty"`
+	ClockHz   float64            `json:"clock_hz,omitempty"`
+
+	MemCapacityBytes          float64 `json:"mem_capacity_bytes"`
+	MemBandwidthBytesPerS     float64 `json:"mem_bandwidth_bytes_per_s"`
+	SRAMCapacityBytes         float64 `json:"sram_capacity_bytes,omitempty"`
+	SRAMBandwidthBytesPerS    float64 `json:"sram_bandwidth_bytes_per_s,omitempty"`
+	FlashCapacityBytes        float64 `json:"flash_capacity_bytes,omitempty"`
+	FlashBandwidthBytesPerS   float64 `json:"flash_bandwidth_bytes_per_s,omitempty"`
+	L2CacheBytes              float64 `json:"l2_cache_bytes,omitempty"`
+	RegisterFilePerSMBytes    float64 `json:"register_file_per_sm_bytes,omitempty"`
+	SharedMemoryPerSMBytes    float64 `json:"shared_memory_per_sm_bytes,omitempty"`
+	StorageCapacityBytes      float64 `json:"storage_capacity_bytes,omitempty"`
+	StorageBandwidthBytesPerS float64 `json:"storage_bandwidth_bytes_per_s,omitempty"`
+
+	HostLink *Link `json:"host_link,omitempty"`
+	ScaleUp  *Link `json:"scale_up,omitempty"`
+
+	TDPW             float64 `json:"tdp_w,omitempty"`
+	TDPMinW          float64 `json:"tdp_min_w,omitempty"`
+	TDPMaxW          float64 `json:"tdp_max_w,omitempty"`
+	BatteryJ         float64 `json:"battery_j,omitempty"`
+	UnitCostUSD      float64 `json:"unit_cost_usd,omitempty"`
+	UnitCostMaxUSD   float64 `json:"unit_cost_max_usd,omitempty"`
+	AcceleratorCount int     `json:"accelerator_count,omitempty"`
+	EmbodiedCarbonKg float64 `json:"embodied_carbon_kg,omitempty"`
+	DispatchTaxS     float64 `json:"dispatch_tax_s"`
+
+	MIG []MIGProfile `json:"mig_profiles,omitempty"`
+	Provenance
+}
+
+// DefaultDispatchTaxS is the per-launch overhead of a device that states none
+// (physics.md §2.2, HardwareNode.dispatch_tax default 0.01 ms).
+const DefaultDispatchTaxS = 0.01e-3
+
+// RateKeys are the precision keys a hardware `rates` map may hold.
+var RateKeys = []string{"fp32", "fp32_cuda", "tf32", "fp16", "bf16", "fp16_sparse", "fp8", "fp4", "fp4_sparse", "int8", "int4", "mxint4"}
+
+// PeakFor is the peak rate the seed uses for a precision: the matching rate if the
+// device states one, else the default peak (physics.md §1.2). ok is false when it
+// fell back although the device lists other rates and the precision is not fp16/bf16.
+func (h *Hardware) PeakFor(precision string) (flops float64, ok bool) {
+	if r, found := h.Rates[precision]; found {
+		return r, true
+	}
+	return h.PeakFLOPS, len(h.Rates) == 0 || precision == "fp16" || precision == "bf16"
+}
+
+// Family is the kind of workload; it decides how FLOPs and weights are counted.
+type Family string
+
+const (
+	Transformer Family = "transformer"
+	MoE         Family = "moe"
+	CNN         Family = "cnn"
+	SSM         Family = "ssm"
+	Diffusion   Family = "diffusion"
+	Embodied    Family = "embodied"
+	Generic     Family = "generic"
+)
+
+// Families lists the valid Family values.
+var Families = []Family{Transformer, MoE, CNN, SSM, Diffusion, Embodied, Generic}
+
+// IsTransformer reports whether serving and transformer memory models apply.
+func (f Family) IsTransformer() bool { return f == Transformer || f == MoE }
+
+// TrainingRun is a published training run of the model.
+type TrainingRun struct {
+	Accelerators int     `json:"accelerators,omitempty"`
+	Days         float64 `json:"days,omitempty"`
+	EnergyJ      float64 `json:"energy_j,omitempty"`
+	GPUDays      float64 `json:"gpu_days,omitempty"`
+	Hardware     string  `json:"hardware,omitempty"`
+}
+
+// Model is one workload.
+type Model struct {
+	Key          string `json:"key"`
+	Name         string `json:"name"`
+	Category     string `json:"category"`
+	Family       Family `json:"family"`
+	Architecture string `json:"architecture"`
+
+	Parameters            float64 `json:"parameters,omitempty"`
+	ActiveParameters      float64 `json:"active_parameters,omitempty"`
+	Layers                int     `json:"layers,omitempty"`
+	HiddenDim             int     `json:"hidden_dim,omitempty"`
+	Heads                 int     `json:"heads,omitempty"`
+	KVHeads               int     `json:"kv_heads,omitempty"`
+	IntermediateDim       int     `json:"intermediate_dim,omitempty"`
+	VocabSize             int     `json:"vocab_size,omitempty"`
+	KVLoraRank            int     `json:"kv_lora_rank,omitempty"`
+	QKRopeHeadDim         int     `json:"qk_rope_head_dim,omitempty"`
+	Experts               int     `json:"experts,omitempty"`
+	ActiveExpertsPerToken int     `json:"active_experts_per_token,omitempty"`
+
+	InferenceFLOPs       float64      `json:"inference_flops,omitempty"`
+	InferenceFLOPsPer    string       `json:"inference_flops_per,omitempty"`
+	ReferenceSeqLen      int          `json:"reference_seq_len,omitempty"`
+	InferenceEnergyJ     float64      `json:"inference_energy_j,omitempty"`
+	TrainingFLOPs        float64      `json:"training_flops,omitempty"`
+	TrainingTokens       float64      `json:"training_tokens,omitempty"`
+	TrainingRun          *TrainingRun `json:"training_run,omitempty"`
+	TrainingDatasetBytes float64      `json:"training_dataset_bytes,omitempty"`
+	ModelSizeBytes       float64      `json:"model_size_bytes,omitempty"`
+	EmbeddingEntries     float64      `json:"embedding_entries,omitempty"`
+	ParameterRange       []float64    `json:"parameter_range,omitempty"`
+	StateSize            int          `json:"state_size,omitempty"`
+	DenoisingSteps       int          `json:"denoising_steps,omitempty"`
+	ResolutionPx         int          `json:"resolution_px,omitempty"`
+	ActionChunkHorizon   int          `json:"action_chunk_horizon,omitempty"`
+	ActionDim            int          `json:"action_dim,omitempty"`
+	Provenance
+}
+
+// Grid is an electricity grid region.
+type Grid struct {
+	Key           string  `json:"key"`
+	Name          string  `json:"name"`
+	CarbonGPerKWh float64 `json:"carbon_g_per_kwh"`
+	PUE           float64 `json:"pue"`
+	WUELPerKWh    float64 `json:"wue_l_per_kwh"`
+	PrimarySource string  `json:"primary_source,omitempty"`
+	RenewablePct  float64 `json:"renewable_pct,omitempty"`
+	Lat           float64 `json:"lat,omitempty"`
+	Lon           float64 `json:"lon,omitempty"`
+	Provenance
+}
+
+// Datacenter sits on a grid and may override its PUE.
+type Datacenter struct {
+	Key         string  `json:"key"`
+	Name        string  `json:"name"`
+	Grid        string  `json:"grid"`
+	PUEOverride float64 `json:"pue_override,omitempty"`
+	Provenance
+}
+
+// Cooling is a facility cooling tier.
+type Cooling struct {
+	Key        string  `json:"key"`
+	Name       string  `json:"name"`
+	PUE        float64 `json:"pue"`
+	WUELPerKWh float64 `json:"wue_l_per_kwh"`
+	Provenance
+}
+
+// Price is a sourced scalar price or anchor; Unit says what Value means (e.g. "USD/kWh").
+type Price struct {
+	Key   string  `json:"key"`
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit"`
+	Provenance
+}
+
+// Fabric is a scale-out network.
+type Fabric struct {
+	Key              string  `json:"key"`
+	Name             string  `json:"name"`
+	BytesPerS        float64 `json:"bytes_per_s"`
+	LatencyS         float64 `json:"latency_s"`
+	Topology         string  `json:"topology"`
+	Oversubscription float64 `json:"oversubscription"`
+	Provenance
+}
+
+// Node is a server of identical accelerators.
+type Node struct {
+	Key                 string  `json:"key"`
+	Name                string  `json:"name"`
+	Accelerator         string  `json:"accelerator"`
+	AcceleratorsPerNode int     `json:"accelerators_per_node"`
+	IntraNodeBytesPerS  float64 `json:"intra_node_bytes_per_s"`
+	NICsPerNode         int     `json:"nics_per_node"`
+	PSUsPerNode         int     `json:"psus_per_node"`
+	HostMemoryBytes     float64 `json:"host_memory_bytes,omitempty"`
+	Provenance
+}
+
+// Cluster is a fleet of nodes on one fabric.
+type Cluster struct {
+	Key        string `json:"key"`
+	Name       string `json:"name"`
+	Node       string `json:"node"`
+	Nodes      int    `json:"nodes"`
+	Fabric     string `json:"fabric"`
+	Region     string `json:"region,omitempty"`
+	Datacenter string `json:"datacenter,omitempty"`
+	Provenance
+}

@@ -1,0 +1,264 @@
+package catalog
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// AddUserFile reads the user's own hardware and models from a YAML file with the
+// catalog's schema and adds them. The file is either a mapping with `hardware:`
+// and/or `models:` lists, or one bare entry (hardware if it has `peak`, a model
+// otherwise). It returns the keys it added. Keys must not clash with the catalog.
+func (c *Catalog) AddUserFile(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("catalog file: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, cleanYAMLError(err))
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s: want a YAML mapping with `hardware:` and/or `models:` lists, or one hardware or model entry", path)
+	}
+	top := doc.Content[0]
+	keys := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		keys[top.Content[i].Value] = top.Content[i+1]
+	}
+	var added []string
+	addHW := func(raws []rawHardware, lines []int) {
+		cv := &converter{file: path}
+		for i := range raws {
+			cv.line = lines[i]
+			h := cv.hardware(&raws[i], "User")
+			if cv.err != nil {
+				err = cv.err
+				return
+			}
+			c.Hardware = append(c.Hardware, h)
+			added = append(added, h.Key)
+		}
+	}
+	addModels := func(raws []rawModel, lines []int) {
+		cv := &converter{file: path}
+		for i := range raws {
+			cv.line = lines[i]
+			m := cv.model(&raws[i], "User")
+			if cv.err != nil {
+				err = cv.err
+				return
+			}
+			c.Models = append(c.Models, m)
+			added = append(added, m.Key)
+		}
+	}
+	if _, single := keys["key"]; single {
+		if _, hw := keys["peak"]; hw {
+			var r rawHardware
+			if err := strictDecode(path, b, &r); err != nil {
+				return nil, err
+			}
+			addHW([]rawHardware{r}, []int{top.Line})
+		} else {
+			var r rawModel
+			if err := strictDecode(path, b, &r); err != nil {
+				return nil, err
+			}
+			addModels([]rawModel{r}, []int{top.Line})
+		}
+	} else {
+		var f struct {
+			Hardware []rawHardware `yaml:"hardware"`
+			Models   []rawModel    `yaml:"models"`
+		}
+		if err := strictDecode(path, b, &f); err != nil {
+			return nil, err
+		}
+		if len(f.Hardware)+len(f.Models) == 0 {
+			return nil, fmt.Errorf("%s: no entries: want `hardware:` and/or `models:` lists (see docs/CATALOG.md)", path)
+		}
+		addHW(f.Hardware, itemLines(keys["hardware"]))
+		if err == nil {
+			addModels(f.Models, itemLines(keys["models"]))
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := c.link(); err != nil {
+		return nil, err
+	}
+	c.noteFile(path, b)
+	return added, nil
+}
+
+func itemLines(n *yaml.Node) []int {
+	if n == nil {
+		return nil
+	}
+	lines := make([]int, len(n.Content))
+	for i, it := range n.Content {
+		lines[i] = it.Line
+	}
+	return lines
+}
+
+// noteFile folds a user file into the catalog hash so manifests change with it.
+func (c *Catalog) noteFile(name string, b []byte) {
+	c.hash.parts = append(c.hash.parts, name+":"+fmt.Sprintf("%x", sha256Sum(b)))
+	c.Hash = fmt.Sprintf("%x", sha256Sum([]byte(strings.Join(c.hash.parts, "\n"))))
+}
+
+// hfConfig is the subset of a Hugging Face config.json that decides size and shape
+// (Llama, Mistral, Qwen, Mixtral and DeepSeek style).
+type hfConfig struct {
+	ModelType       string   `json:"model_type"`
+	Architectures   []string `json:"architectures"`
+	NameOrPath      string   `json:"_name_or_path"`
+	Layers          int      `json:"num_hidden_layers"`
+	Hidden          int      `json:"hidden_size"`
+	Heads           int      `json:"num_attention_heads"`
+	KVHeads         int      `json:"num_key_value_heads"`
+	HeadDim         int      `json:"head_dim"`
+	Intermediate    int      `json:"intermediate_size"`
+	Vocab           int      `json:"vocab_size"`
+	TieEmbeddings   bool     `json:"tie_word_embeddings"`
+	LocalExperts    int      `json:"num_local_experts"`
+	RoutedExperts   int      `json:"n_routed_experts"`
+	SharedExperts   int      `json:"n_shared_experts"`
+	ExpertsPerTok   int      `json:"num_experts_per_tok"`
+	MoEIntermediate int      `json:"moe_intermediate_size"`
+	FirstDense      int      `json:"first_k_dense_replace"`
+	KVLoraRank      int      `json:"kv_lora_rank"`
+	QKRopeHeadDim   int      `json:"qk_rope_head_dim"`
+}
+
+// ModelFromHFConfig builds a model from a Hugging Face config.json on disk. The
+// parameter count is derived from the shapes: embeddings (plus an untied LM head),
+// per layer Q/K/V/O projections, a gated (SwiGLU) MLP or its experts with the
+// router, and the RMSNorm weights. Inference FLOPs are 2 × (active) parameters per
+// token, as for catalog language models.
+func ModelFromHFConfig(path string) (*Model, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config.json: %w", err)
+	}
+	var cfg hfConfig
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&cfg); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return nil, fmt.Errorf("%s:%d: malformed JSON: %v", path, lineAt(b, se.Offset), se)
+		case errors.As(err, &te):
+			return nil, fmt.Errorf("%s:%d: field %s: want a %s, got a JSON %s", path, lineAt(b, te.Offset), te.Field, te.Type, te.Value)
+		}
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"num_hidden_layers", cfg.Layers}, {"hidden_size", cfg.Hidden}, {"num_attention_heads", cfg.Heads}, {"vocab_size", cfg.Vocab}} {
+		if f.v <= 0 {
+			return nil, fmt.Errorf("%s: %s missing or not positive: a Llama/Mistral/Qwen/Mixtral style config.json needs num_hidden_layers, hidden_size, num_attention_heads, intermediate_size and vocab_size", path, f.name)
+		}
+	}
+	experts := max(cfg.LocalExperts, cfg.RoutedExperts)
+	if cfg.Intermediate <= 0 && !(experts > 0 && cfg.MoEIntermediate > 0) {
+		return nil, fmt.Errorf("%s: intermediate_size missing or not positive", path)
+	}
+	kv := cfg.KVHeads
+	if kv == 0 {
+		kv = cfg.Heads
+	}
+	if kv > cfg.Heads || cfg.Heads%kv != 0 {
+		return nil, fmt.Errorf("%s: num_key_value_heads %d must divide num_attention_heads %d", path, kv, cfg.Heads)
+	}
+	hd := cfg.HeadDim
+	if hd == 0 {
+		hd = cfg.Hidden / cfg.Heads
+	}
+	h, L, V := float64(cfg.Hidden), float64(cfg.Layers), float64(cfg.Vocab)
+	embed := V * h
+	if !cfg.TieEmbeddings {
+		embed *= 2
+	}
+	attn := h*float64(cfg.Heads*hd)*2 + h*float64(kv*hd)*2
+	norms := 2 * h
+	denseMLP := 3 * h * float64(cfg.Intermediate)
+	total, active := embed+h, embed+h // final norm
+	if experts == 0 {
+		total += L * (attn + denseMLP + norms)
+		active = total
+	} else {
+		expI := float64(cfg.MoEIntermediate)
+		if expI == 0 {
+			expI = float64(cfg.Intermediate)
+		}
+		k := max(cfg.ExpertsPerTok, 1)
+		moeLayers := L - float64(cfg.FirstDense)
+		perExpert := 3 * h * expI
+		shared := float64(cfg.SharedExperts) * perExpert
+		router := h * float64(experts)
+		base := L*(attn+norms) + float64(cfg.FirstDense)*denseMLP
+		total += base + moeLayers*(float64(experts)*perExpert+shared+router)
+		active += base + moeLayers*(float64(k)*perExpert+shared+router)
+	}
+	key := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	if key == "config" {
+		key = filepath.Base(filepath.Dir(path))
+	}
+	key = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '/' || r == '\t' {
+			return '_'
+		}
+		return r
+	}, key)
+	name := cfg.NameOrPath
+	if name == "" {
+		name = key
+	}
+	m := &Model{Key: key, Name: name, Category: "User", Family: Transformer, Architecture: "Transformer",
+		Parameters: math.Round(total), Layers: cfg.Layers, HiddenDim: cfg.Hidden, Heads: cfg.Heads, KVHeads: kv,
+		IntermediateDim: cfg.Intermediate, VocabSize: cfg.Vocab, KVLoraRank: cfg.KVLoraRank, QKRopeHeadDim: cfg.QKRopeHeadDim,
+		InferenceFLOPs: 2 * math.Round(active), InferenceFLOPsPer: "token",
+		Provenance: Provenance{Source: Source{Kind: "derived", Ref: "Hugging Face config.json " + path}, File: path}}
+	if cfg.KVLoraRank == 0 || cfg.QKRopeHeadDim == 0 {
+		m.KVLoraRank, m.QKRopeHeadDim = 0, 0
+	}
+	if experts > 0 {
+		m.Family, m.Architecture = MoE, "MoE Transformer"
+		m.Experts, m.ActiveExpertsPerToken = experts, max(cfg.ExpertsPerTok, 1)
+		m.ActiveParameters = math.Round(active)
+	}
+	if hd*cfg.Heads != cfg.Hidden {
+		m.Notes = fmt.Sprintf("head_dim %d × heads %d ≠ hidden %d; the seed's physics derives head_dim as hidden/heads", hd, cfg.Heads, cfg.Hidden)
+	}
+	return m, nil
+}
+
+// AddModel adds a model built elsewhere (e.g. from config.json) to the catalog.
+func (c *Catalog) AddModel(m *Model) error {
+	if _, err := c.ModelByKey(m.Key); err == nil {
+		return fmt.Errorf("%s: model key %q is already in the catalog; rename the file or folder", m.File, m.Key)
+	}
+	c.Models = append(c.Models, m)
+	return nil
+}
+
+func lineAt(b []byte, off int64) int {
+	if off > int64(len(b)) {
+		off = int64(len(b))
+	}
+	return bytes.Count(b[:off], []byte("\n")) + 1
+}

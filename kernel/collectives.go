@@ -1,0 +1,119 @@
+package kernel
+
+import "math"
+
+// Default per-message latencies α (physics.md §1.5).
+const (
+	// NVLinkLatencyS is the intra-node α: MLSys·im Tech.Interconnect.NVLink.latency
+	// (Profile A LATENCY_NVLINK = 500 ns), confirmed by the golden DP term 14 × 500 ns = 7 µs.
+	NVLinkLatencyS = 500e-9
+	// InfiniBandNDRLatencyS is the inter-node α: MLSys·im Systems.Fabrics.InfiniBand_NDR.latency
+	// (Profile A LATENCY_INFINIBAND = 5000 ns).
+	InfiniBandNDRLatencyS = 5e-6
+)
+
+// Double-binary-tree (NCCL-style) correction factors of physics.md §3.2 (Profile B defaults).
+const (
+	// DoubleBinaryTreeLatencyFactor (λf) scales the 2·log2 N latency steps.
+	DoubleBinaryTreeLatencyFactor = 1.2
+	// DoubleBinaryTreeBandwidthFactor (βf) scales the ring-like bandwidth term.
+	DoubleBinaryTreeBandwidthFactor = 1.05
+)
+
+// The collectives below use the α–β model of physics.md §3.2: m is the message
+// size in bytes, n the number of participants, beta the link bandwidth in
+// bytes/s and alpha the per-message latency in seconds; results are seconds.
+// Preconditions (checked by the caller): m ≥ 0, n ≥ 1, beta > 0, alpha ≥ 0.
+// With a single participant there is nothing to exchange, so n = 1 costs 0.
+
+// RingAllReduce is the ring all-reduce time (physics.md §3.2):
+//
+//	T = 2(n−1)/n · m/β + 2(n−1)·α
+func RingAllReduce(m, n, beta, alpha float64) float64 {
+	if n <= 1 {
+		return 0
+	}
+	return 2*(n-1)/n*m/beta + 2*(n-1)*alpha
+}
+
+// TreeAllReduce is the binary-tree all-reduce time (physics.md §3.2):
+//
+//	k = ⌈log2 max(n, 2)⌉,  T = 2k·m/β + 2k·α
+func TreeAllReduce(m, n, beta, alpha float64) float64 {
+	if n <= 1 {
+		return 0
+	}
+	k := math.Ceil(math.Log2(math.Max(n, 2)))
+	return 2*k*m/beta + 2*k*alpha
+}
+
+// DoubleBinaryTreeAllReduce is the double-binary-tree all-reduce time
+// (physics.md §3.2, Profile B), with a fractional log2:
+//
+//	T = λf·2·log2 max(n, 2)·α + βf·2(n−1)/n·m/β,  λf = 1.2, βf = 1.05
+func DoubleBinaryTreeAllReduce(m, n, beta, alpha float64) float64 {
+	if n <= 1 {
+		return 0
+	}
+	return DoubleBinaryTreeLatencyFactor*2*math.Log2(math.Max(n, 2))*alpha +
+		DoubleBinaryTreeBandwidthFactor*2*(n-1)/n*m/beta
+}
+
+// AllToAll is the all-to-all time (physics.md §3.2):
+//
+//	T = (n−1)/n · m/β + (n−1)·α
+func AllToAll(m, n, beta, alpha float64) float64 {
+	if n <= 1 {
+		return 0
+	}
+	return (n-1)/n*m/beta + (n-1)*alpha
+}
+
+// PointToPoint is the time of one message of m bytes (physics.md §3.2):
+//
+//	T = α + m/β
+func PointToPoint(m, beta, alpha float64) float64 {
+	return alpha + m/beta
+}
+
+// HierarchicalAllReduce is the two-level all-reduce of physics.md §3.2
+// (Profile B, audit 2026-06-06) over nodes nodes of perNode (g) GPUs each:
+//
+//	T = [(g−1)/g · m/β_intra + (g−1)·α_intra]        intra-node reduce-scatter
+//	  + RingAllReduce(m/g, nodes, β_inter, α_inter)   inter-node ring on the 1/g shard
+//	  + [(g−1)/g · m/β_intra + (g−1)·α_intra]        intra-node all-gather
+//
+// betaInter is the per-GPU NIC rate (one NIC per GPU). Preconditions: m ≥ 0,
+// nodes ≥ 1, perNode ≥ 1, both bandwidths > 0, both latencies ≥ 0.
+func HierarchicalAllReduce(m, nodes, perNode, betaIntra, betaInter, alphaIntra, alphaInter float64) float64 {
+	g := perNode
+	intra := (g-1)/g*m/betaIntra + (g-1)*alphaIntra
+	return 2*intra + RingAllReduce(m/g, nodes, betaInter, alphaInter)
+}
+
+// AlphaBetaCrossover is the message size in bytes at which the latency and
+// bandwidth terms of one message are equal (physics.md §3.2): M* = α·β.
+func AlphaBetaCrossover(alpha, beta float64) float64 {
+	return alpha * beta
+}
+
+// RingTreeCrossover is the approximate message size in bytes above which a ring
+// all-reduce beats a tree (physics.md §3.2):
+//
+//	M* = n·α·β / log2 n   (n = 1 → 0)
+func RingTreeCrossover(n, alpha, beta float64) float64 {
+	if n <= 1 {
+		return 0
+	}
+	return n * alpha * beta / math.Log2(n)
+}
+
+// OversubscriptionEfficiency is the relative bandwidth left when a fraction of
+// the traffic crosses links oversubscribed by ratio r (physics.md §3.2):
+//
+//	rel = 1 / ((1−f) + f·r);  the loss is 1 − rel.
+//
+// Preconditions: fraction in [0, 1], ratio ≥ 1.
+func OversubscriptionEfficiency(fraction, ratio float64) float64 {
+	return 1 / ((1 - fraction) + fraction*ratio)
+}

@@ -1,0 +1,114 @@
+package kernel
+
+import (
+	"math"
+	"testing"
+)
+
+func TestCollectives(t *testing.T) {
+	const (
+		m     = 1e9    // bytes
+		beta  = 50e9   // bytes/s
+		alpha = 500e-9 // s
+	)
+	// physics.md §13.2 hierarchical: 8e9 B, 4 nodes × 8, 300e9 / 25e9 B/s, 500 ns / 5 µs.
+	// Worked out by hand:
+	//   intra RS = AG = 7/8·8e9/300e9 + 7·500e-9 = 7/300 + 3.5e-6 s
+	//   inter ring on 1e9 B over 4 nodes = 2·3/4·1e9/25e9 + 2·3·5e-6 = 0.06 + 3e-5 s
+	//   total = 14/300 + 7e-6 + 0.06003 = 0.1067036666… s (spec author: 0.106704 s)
+	// With g = 1 it is a flat ring of 8e9 B over 4 nodes: 1.5·0.32 + 3e-5 = 0.48003 s.
+	hier := HierarchicalAllReduce(8e9, 4, 8, 300e9, 25e9, NVLinkLatencyS, InfiniBandNDRLatencyS)
+	hierFlat := HierarchicalAllReduce(8e9, 4, 1, 300e9, 25e9, NVLinkLatencyS, InfiniBandNDRLatencyS)
+
+	checkScalars(t, []scalarCase{
+		// §13.2 test_formulas F11–F13: 1e9 B, N 8, 50e9 B/s, 500 ns.
+		{"ring F11", RingAllReduce(m, 8, beta, alpha), 0.035007, tightRel, 0},
+		{"tree F12", TreeAllReduce(m, 8, beta, alpha), 0.120003, tightRel, 0},
+		{"all-to-all F13", AllToAll(m, 8, beta, alpha), 0.0175035, tightRel, 0},
+		// §13.3 docstring: ring 1 GB on 8 GPUs at 50 GB/s ≈ 35 ms.
+		{"ring docstring", RingAllReduce(m, 8, beta, alpha), 35e-3, 0, 0.5e-3},
+
+		// §3.2 tree depth is ⌈log2 N⌉: N 6 → 3 levels, N 9 → 4, N 2 → 1.
+		{"tree N 6", TreeAllReduce(m, 6, beta, alpha), 2*3*0.02 + 2*3*alpha, tightRel, 0},
+		{"tree N 9", TreeAllReduce(m, 9, beta, alpha), 2*4*0.02 + 2*4*alpha, tightRel, 0},
+		{"tree N 2", TreeAllReduce(m, 2, beta, alpha), 2*0.02 + 2*alpha, tightRel, 0},
+
+		// §3.2 double binary tree: 1.2·2·3·500e-9 + 1.05·2·7/8·0.02 = 3.6e-6 + 0.03675.
+		{"double binary tree N 8", DoubleBinaryTreeAllReduce(m, 8, beta, alpha), 0.0367536, tightRel, 0},
+		// fractional log2: log2 6 = 2.584962500721156.
+		{"double binary tree N 6", DoubleBinaryTreeAllReduce(m, 6, beta, alpha),
+			1.2*2*2.584962500721156*alpha + 1.05*2*5.0/6*0.02, tightRel, 0},
+
+		{"point-to-point", PointToPoint(m, beta, alpha), 0.02 + 500e-9, tightRel, 0},
+
+		{"hierarchical exact", hier, 14.0/300 + 7e-6 + 0.06003, tightRel, 0},
+		{"hierarchical published", hier, 0.106704, 0, 5e-7},
+		{"hierarchical g 1", hierFlat, 0.48003, tightRel, 0},
+		{"hierarchical one node", HierarchicalAllReduce(8e9, 1, 8, 300e9, 25e9, NVLinkLatencyS, InfiniBandNDRLatencyS),
+			14.0/300 + 7e-6, tightRel, 0},
+
+		// §13.1 G5 golden DP term: ring(16.06e9/8 B, 8, 450 GB/s, 500 ns) = 7.813944444444444 ms.
+		{"G5 DP all-reduce", RingAllReduce(16.06e9/8, 8, 450e9, NVLinkLatencyS), 7.813944444444444e-3, tightRel, 0},
+		// G5 golden TP term: ring(128·2048·4096·2 B, 8, 450 GB/s, 500 ns)·4·32 = 1069.8656381155556 ms.
+		{"G5 TP all-reduces", 4 * 32 * RingAllReduce(128*2048*4096*2, 8, 450e9, NVLinkLatencyS), 1069.8656381155556e-3, tightRel, 0},
+
+		// §3.2 crossovers: α·β = 500e-9·50e9 = 25 000 B; N·α·β/log2 N = 8·25 000/3.
+		{"alpha-beta crossover", AlphaBetaCrossover(alpha, beta), 25000, tightRel, 0},
+		{"ring-tree crossover", RingTreeCrossover(8, alpha, beta), 200000.0 / 3, tightRel, 0},
+
+		// §3.2 oversubscription 1/((1−f) + f·r).
+		{"oversubscription half at 3:1", OversubscriptionEfficiency(0.5, 3), 0.5, tightRel, 0},
+		{"oversubscription none crossing", OversubscriptionEfficiency(0, 4), 1, tightRel, 0},
+		{"oversubscription all crossing", OversubscriptionEfficiency(1, 4), 0.25, tightRel, 0},
+
+		// §3.2: a single participant exchanges nothing.
+		{"ring N 1", RingAllReduce(m, 1, beta, alpha), 0, 0, 0},
+		{"tree N 1", TreeAllReduce(m, 1, beta, alpha), 0, 0, 0},
+		{"double binary tree N 1", DoubleBinaryTreeAllReduce(m, 1, beta, alpha), 0, 0, 0},
+		{"all-to-all N 1", AllToAll(m, 1, beta, alpha), 0, 0, 0},
+		{"ring-tree crossover N 1", RingTreeCrossover(1, alpha, beta), 0, 0, 0},
+	})
+
+	if !(hier > 0 && hier < hierFlat) {
+		t.Errorf("hierarchical %g s: want > 0 and < the g = 1 value %g s (§13.2)", hier, hierFlat)
+	}
+	if tree, ring := TreeAllReduce(m, 8, beta, alpha), RingAllReduce(m, 8, beta, alpha); tree <= ring {
+		t.Errorf("tree %g s ≤ ring %g s at 1 GB on 8 (§13.2 F12 wants tree > ring)", tree, ring)
+	}
+}
+
+// Ring moves less data than a tree (2(N−1)/N < 2⌈log2 N⌉) but pays more
+// latency steps (2(N−1) ≥ 2⌈log2 N⌉), so it wins for large messages and loses
+// for empty ones.
+func TestRingVersusTree(t *testing.T) {
+	for n := 2.0; n <= 4096; n++ {
+		if r, tr := RingAllReduce(1e10, n, 50e9, 5e-6), TreeAllReduce(1e10, n, 50e9, 5e-6); r > tr {
+			t.Fatalf("N %g, 10 GB: ring %g s > tree %g s", n, r, tr)
+		}
+		if r, tr := RingAllReduce(0, n, 50e9, 5e-6), TreeAllReduce(0, n, 50e9, 5e-6); tr > r {
+			t.Fatalf("N %g, 0 B: tree %g s > ring %g s", n, tr, r)
+		}
+	}
+}
+
+// Every collective grows with the message and is at least its latency part.
+func TestCollectivesMonotoneInSize(t *testing.T) {
+	fns := map[string]func(m, n, beta, alpha float64) float64{
+		"ring": RingAllReduce, "tree": TreeAllReduce, "dbt": DoubleBinaryTreeAllReduce, "a2a": AllToAll,
+	}
+	for name, f := range fns {
+		for _, n := range []float64{2, 3, 8, 100} {
+			prev := f(0, n, 25e9, 5e-6)
+			if prev <= 0 || math.IsNaN(prev) {
+				t.Errorf("%s N %g: empty message costs %g s, want > 0", name, n, prev)
+			}
+			for m := 1.0; m <= 1e12; m *= 10 {
+				cur := f(m, n, 25e9, 5e-6)
+				if cur <= prev {
+					t.Errorf("%s N %g: %g B costs %g s, not more than %g s", name, n, m, cur, prev)
+				}
+				prev = cur
+			}
+		}
+	}
+}

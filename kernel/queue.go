@@ -1,0 +1,64 @@
+package kernel
+
+import "math"
+
+// MMcWait returns the utilisation and the median and 99th-percentile queueing
+// WAIT (seconds; service time not included) of an M/M/c queue with arrival
+// rate lambda (1/s), per-server service rate mu (1/s) and c servers
+// (physics.md §3.8):
+//
+//	c = max(1, c)
+//	λ ≥ c·μ or μ = 0 → unstable: (ρ = 1, +Inf, +Inf)
+//	ρ = λ/(c·μ),  a = c·ρ
+//	Erlang C in log space, so a^c/c! cannot overflow for hundreds of servers:
+//	  ℓ_last = c·ln a − lnΓ(c+1) − ln(1−ρ)
+//	  ℓ_i    = i·ln a − lnΓ(i+1),  i = 0 … c−1
+//	  m      = max(ℓ_0 … ℓ_{c−1}, ℓ_last)
+//	  P_wait = e^(ℓ_last−m) / (Σ e^(ℓ_i−m) + e^(ℓ_last−m))
+//	  (a non-finite P_wait falls back to ρ; then clamped to [0, 1])
+//	rate = c·μ·(1−ρ)
+//	p50 = 0 if P_wait < 0.5,  else max(0, −ln(0.5/P_wait)/rate)
+//	p99 = 0 if P_wait < 0.01, else max(0, −ln(0.01/P_wait)/rate)
+//
+// An idle queue (a = 0) never waits: (0, 0, 0). Preconditions: lambda ≥ 0, mu ≥ 0.
+func MMcWait(lambda, mu float64, c int) (rho, p50, p99 float64) {
+	c = max(1, c)
+	fc := float64(c)
+	if lambda >= fc*mu || mu == 0 {
+		return 1, math.Inf(1), math.Inf(1)
+	}
+	rho = lambda / (fc * mu)
+	a := fc * rho
+	if a == 0 {
+		return rho, 0, 0
+	}
+
+	lnA := math.Log(a)
+	lgC1, _ := math.Lgamma(fc + 1)
+	logLast := fc*lnA - lgC1 - math.Log(1-rho)
+	m := logLast
+	for i := range c {
+		lg, _ := math.Lgamma(float64(i) + 1)
+		m = math.Max(m, float64(i)*lnA-lg)
+	}
+	var sum float64
+	for i := range c {
+		lg, _ := math.Lgamma(float64(i) + 1)
+		sum += math.Exp(float64(i)*lnA - lg - m)
+	}
+	last := math.Exp(logLast - m)
+	pWait := last / (sum + last)
+	if math.IsNaN(pWait) || math.IsInf(pWait, 0) {
+		pWait = rho
+	}
+	pWait = math.Min(1, math.Max(0, pWait))
+
+	rate := fc * mu * (1 - rho)
+	if pWait >= 0.5 {
+		p50 = math.Max(0, -math.Log(0.5/pWait)/rate)
+	}
+	if pWait >= 0.01 {
+		p99 = math.Max(0, -math.Log(0.01/pWait)/rate)
+	}
+	return rho, p50, p99
+}

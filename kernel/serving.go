@@ -1,0 +1,88 @@
+package kernel
+
+import "math"
+
+// Serving is the LLM serving model (physics.md §6.1, ServingModel; Wall 4):
+// prefill is compute-bound, decode memory-bound.
+//
+//	n      = max(1, S − cached prefix)                       new prompt tokens
+//	TTFT   = (2·P·n·B + 4·L·H·d·n·S·B) / (F·η) + dispatch · chunks
+//	KV     = kv elements per token · S · B · b               (full context, MLA aware)
+//	ITL    = (P·b + KV) / BW_HBM + L · 0.01 ms
+//	feasible iff P·b + KV ≤ HBM capacity
+//
+// With chunked prefill of c tokens, chunks = ceil(n/c) and the longest chunk,
+// (2·P·c'·B + 4·L·H·d·c'·S·B)/(F·η) + dispatch with c' = min(c, n), bounds how
+// long one chunk stalls decode. P is the total parameter count, also for MoE (as the seed).
+func Serving(out *ServeOut, in *ServeIn) {
+	n := len(in.Params)
+	out.resize(n)
+	for i := 0; i < n; i++ {
+		p, b, s, batch := in.Params[i], in.Bytes[i], in.SeqLen[i], in.Batch[i]
+		rate := in.PeakFLOPS[i] * in.Efficiency[i]
+		newTok := math.Max(1, s-in.CachedPrefix[i])
+		coef := in.AttnCoef[i]
+		dispatch := in.DispatchTax[i]
+
+		ttft := (2*p*newTok*batch + coef*newTok*s*batch) / rate
+		chunks := 1.0
+		chunkMax := 0.0
+		if c := in.ChunkTokens[i]; c > 0 {
+			chunks = math.Max(1, math.Ceil(newTok/c))
+			cc := math.Min(c, newTok)
+			chunkMax = (2*p*cc*batch+coef*cc*s*batch)/rate + dispatch
+		}
+		ttft += dispatch * chunks
+
+		w := p * b
+		kv := in.KVElemsPerToken[i] * s * batch * b
+		total := w + kv
+		itl := total/in.MemBandwidth[i] + LayerTaxS*in.Layers[i]
+
+		out.TTFT[i] = ttft
+		out.ITL[i] = itl
+		out.KVBytes[i] = kv
+		out.WeightBytes[i] = w
+		out.TotalBytes[i] = total
+		out.MemUtilization[i] = total / in.MemCapacity[i]
+		out.TokensPerS[i] = batch / itl
+		out.Chunks[i] = chunks
+		out.ChunkTime[i] = chunkMax
+		out.Feasible[i] = total <= in.MemCapacity[i]
+	}
+}
+
+// ServeIn holds the input columns of Serving.
+type ServeIn struct {
+	Params          []float64 // total parameters
+	Layers          []float64 // decode layer tax (model.layers)
+	AttnCoef        []float64 // AttentionFLOPsCoef(layers, heads, hidden)
+	KVElemsPerToken []float64 // KVElemsPerToken(...)
+	Bytes           []float64 // bytes per element
+	SeqLen          []float64 // context length S
+	Batch           []float64
+	CachedPrefix    []float64 // tokens served from a prefix cache (0 = none)
+	ChunkTokens     []float64 // prefill chunk size (0 = not chunked)
+	Efficiency      []float64
+	PeakFLOPS       []float64
+	MemBandwidth    []float64
+	MemCapacity     []float64
+	DispatchTax     []float64 // s
+}
+
+// ServeOut holds the output columns of Serving; times in s, sizes in bytes.
+type ServeOut struct {
+	TTFT, ITL                        []float64
+	KVBytes, WeightBytes, TotalBytes []float64
+	MemUtilization, TokensPerS       []float64
+	Chunks, ChunkTime                []float64 // ChunkTime = 0 when not chunked
+	Feasible                         []bool
+}
+
+func (o *ServeOut) resize(n int) {
+	for _, p := range []*[]float64{&o.TTFT, &o.ITL, &o.KVBytes, &o.WeightBytes, &o.TotalBytes,
+		&o.MemUtilization, &o.TokensPerS, &o.Chunks, &o.ChunkTime} {
+		*p = grow(*p, n)
+	}
+	o.Feasible = grow(o.Feasible, n)
+}

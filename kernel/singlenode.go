@@ -1,0 +1,246 @@
+package kernel
+
+import "math"
+
+// SingleNode is the roofline model of one workload on one accelerator
+// (physics.md §5.1, Engine.solve; Walls 1 and 2). For each point:
+//
+//	ops       = ops₁ · mult · B          mult = 1 inference, 3 training, 4 with recomputation
+//	footprint = W (inference) | weights + grads + optimizer + activations (training, §2.1)
+//	feasible  = footprint ≤ HBM capacity
+//	BW_eff    = min(HBM BW, host link or 64 GB/s) if not feasible (offload),
+//	            SRAM BW if W fits SRAM, flash BW if the device has flash, else HBM BW
+//	t_comp    = ops / (F·η)              t_mem = W·(1 + 0.1·B) / BW_eff
+//	latency   = max(t_comp, t_mem) + dispatch tax + L · 0.01 ms · (3 if training)
+//	MFU       = model FLOPs / latency / F;  HFU = executed FLOPs / latency / F
+//	energy    = TDP · (0.30 + 0.70 · HFU) · latency
+//
+// Bottleneck classification uses the efficiency-derated F, MFU the raw peak, as the seed.
+// MFU counts 3× forward FLOPs for training and HFU the 4× actually executed with
+// recomputation (Profile C's rule; see docs/PHYSICS.md for why not the seed's 1.1·MFU).
+func SingleNode(out *NodeOut, in *NodeIn) {
+	n := len(in.Ops)
+	out.resize(n)
+	for i := 0; i < n; i++ {
+		b := in.Bytes[i]
+		w := in.WeightBytes[i]
+		batch := in.Batch[i]
+		training := in.Training[i]
+		recompute := in.Recompute[i]
+
+		mult, modelMult := 1.0, 1.0
+		footprint := w
+		if training {
+			mult, modelMult = 3, 3
+			if recompute {
+				mult = 4
+			}
+			footprint = trainingFootprint(in, i, b, w)
+		}
+		feasible := footprint <= in.MemCapacity[i]
+
+		f := in.PeakFLOPS[i]
+		fEff := f * in.Efficiency[i]
+		bw := in.MemBandwidth[i]
+		spill := 0.0
+		switch {
+		case !feasible:
+			host := in.HostBandwidth[i]
+			if host == 0 {
+				host = OffloadFallbackBytesPerS
+			}
+			bw = math.Min(bw, host)
+			spill = footprint - in.MemCapacity[i]
+		case in.SRAMCapacity[i] > 0 && in.SRAMBandwidth[i] > 0 && w <= in.SRAMCapacity[i]:
+			bw = in.SRAMBandwidth[i]
+		case in.FlashBandwidth[i] > 0:
+			bw = in.FlashBandwidth[i]
+		}
+
+		ops := in.Ops[i] * mult * batch
+		traffic := w + ActivationTrafficFraction*w*batch
+		tComp, tMem, bn, intensity := Roofline(ops, traffic, fEff, bw)
+		if ops == 0 {
+			tComp = 0
+		}
+		if bw == 0 {
+			tMem = 0
+		}
+
+		layers := in.Layers[i]
+		if layers == 0 {
+			layers = 1
+		}
+		tax := LayerTaxS * layers
+		if training {
+			tax *= 3
+		}
+		overhead := in.DispatchTax[i] + tax
+		busy := math.Max(tComp, tMem)
+		latency := busy + overhead
+
+		var thr, mfu, hfu float64
+		if latency > 0 {
+			thr = batch / latency
+			hfu = clamp01(ops / latency / f)
+			mfu = clamp01(in.Ops[i] * modelMult * batch / latency / f)
+		}
+		energy := 0.0
+		if tdp := in.TDP[i]; tdp > 0 {
+			energy = tdp * (IdlePowerFraction + DynamicPowerFraction*hfu) * latency
+		}
+
+		out.Latency[i] = latency
+		out.ComputeTime[i] = tComp
+		out.MemoryTime[i] = tMem
+		out.OverheadTime[i] = overhead
+		out.Throughput[i] = thr
+		out.Bottleneck[i] = bn
+		out.Intensity[i] = intensity
+		out.MFU[i] = mfu
+		out.HFU[i] = hfu
+		out.Energy[i] = energy
+		out.Footprint[i] = footprint
+		out.EffectiveFLOPS[i] = fEff
+		out.EffectiveBandwidth[i] = bw
+		out.SpillBytes[i] = spill
+		out.Feasible[i] = feasible
+		out.OverheadDominated[i] = overhead > busy
+	}
+}
+
+// trainingFootprint is the memory Engine.solve needs for training (physics.md §2.1,
+// training_memory): weights + gradients + Adam state + activations, with LoRA and
+// ZeRO sharding; non-transformers use the seed's 3·W (1.1·W with LoRA).
+func trainingFootprint(in *NodeIn, i int, b, w float64) float64 {
+	lora := in.LoRA[i]
+	if !in.IsTransformer[i] {
+		if lora {
+			return 1.1 * w
+		}
+		return 3 * w
+	}
+	p := in.Params[i]
+	weights, grads, opt := p*b, p*b, p*AdamBytesPerParam
+	hidden := in.Hidden[i]
+	if hidden == 0 {
+		hidden = DefaultHidden
+	}
+	if lora && p > 0 {
+		frac := math.Min(2*LoRARank*hidden*4*in.Layers[i]/p, 1)
+		grads *= frac
+		opt *= frac
+	}
+	dp := in.DPSize[i]
+	switch z := in.ZeROStage[i]; {
+	case z >= 3:
+		weights /= dp
+		fallthrough
+	case z >= 2:
+		grads /= dp
+		fallthrough
+	case z >= 1:
+		opt /= dp
+	}
+	heads := in.Heads[i]
+	if heads == 0 {
+		heads = DefaultHeads
+	}
+	strategy := RecomputeNone
+	if in.Recompute[i] {
+		strategy = RecomputeSelective
+	}
+	act := ActivationBytes(in.Layers[i], in.SeqLen[i], in.Batch[i], hidden, heads, b, strategy)
+	return weights + grads + opt + act
+}
+
+func clamp01(x float64) float64 {
+	if x < 0 || math.IsNaN(x) {
+		return 0
+	}
+	if x > 1 {
+		return 1
+	}
+	return x
+}
+
+// Constants of the single-node model, with their seed names (physics.md §10).
+const (
+	// ActivationTrafficFraction: activations move ≈ 10 % of the weights per sample.
+	ActivationTrafficFraction = 0.1
+	// LayerTaxS is FRAMEWORK_LAYER_TAX_MS = 0.01 ms per layer.
+	LayerTaxS = 0.01e-3
+	// OffloadFallbackBytesPerS is FALLBACK_PCIE_BANDWIDTH_GB_S = 64 GB/s.
+	OffloadFallbackBytesPerS = 64e9
+	// IdlePowerFraction and DynamicPowerFraction: ENERGY_IDLE_FRACTION 0.30, ENERGY_DYNAMIC_FRACTION 0.70.
+	IdlePowerFraction    = 0.30
+	DynamicPowerFraction = 0.70
+	// AdamBytesPerParam is TRAINING_OPTIMIZER_BYTES_ADAM: FP32 master + two moments.
+	AdamBytesPerParam = 12.0
+	// LoRARank is the default adapter rank (adapters on Q, K, V, O of every layer).
+	LoRARank = 16
+)
+
+// NodeIn holds the input columns of SingleNode. All slices have one length.
+type NodeIn struct {
+	Ops         []float64 // FLOP per unit of work, one forward pass (WorkloadOps)
+	WeightBytes []float64 // resident weights (WeightBytes)
+	Params      []float64 // parameter count (training memory)
+	Layers      []float64 // 0 = not stated
+	Hidden      []float64 // 0 = not stated (4096)
+	Heads       []float64 // 0 = not stated (32)
+	Bytes       []float64 // bytes per element of the precision
+
+	IsTransformer []bool
+	Training      []bool
+	Recompute     []bool // activation recomputation (training)
+	LoRA          []bool
+	ZeROStage     []float64
+	DPSize        []float64
+	SeqLen        []float64 // tokens, training memory only
+
+	Batch      []float64
+	Efficiency []float64
+
+	PeakFLOPS      []float64 // FLOP/s at the run's precision
+	MemCapacity    []float64 // bytes
+	MemBandwidth   []float64 // bytes/s
+	SRAMCapacity   []float64 // 0 = none
+	SRAMBandwidth  []float64
+	FlashBandwidth []float64 // 0 = none
+	HostBandwidth  []float64 // 0 = none (offload falls back to 64 GB/s)
+	DispatchTax    []float64 // s
+	TDP            []float64 // W, 0 = not stated
+}
+
+// NodeOut holds the output columns of SingleNode; times in seconds, energy in J.
+type NodeOut struct {
+	Latency, ComputeTime, MemoryTime, OverheadTime []float64
+	Throughput                                     []float64 // units of work per second
+	Bottleneck                                     []Bottleneck
+	Intensity                                      []float64 // FLOP/byte
+	MFU, HFU                                       []float64
+	Energy                                         []float64 // J per batch
+	Footprint                                      []float64 // bytes
+	EffectiveFLOPS, EffectiveBandwidth             []float64
+	SpillBytes                                     []float64
+	Feasible, OverheadDominated                    []bool
+}
+
+func (o *NodeOut) resize(n int) {
+	for _, p := range []*[]float64{&o.Latency, &o.ComputeTime, &o.MemoryTime, &o.OverheadTime, &o.Throughput,
+		&o.Intensity, &o.MFU, &o.HFU, &o.Energy, &o.Footprint, &o.EffectiveFLOPS, &o.EffectiveBandwidth, &o.SpillBytes} {
+		*p = grow(*p, n)
+	}
+	o.Bottleneck = grow(o.Bottleneck, n)
+	o.Feasible = grow(o.Feasible, n)
+	o.OverheadDominated = grow(o.OverheadDominated, n)
+}
+
+// grow returns s with length n, reusing its storage when it is large enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]T, n)
+}

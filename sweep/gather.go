@@ -1,0 +1,180 @@
+package sweep
+
+import (
+	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/kernel"
+)
+
+// The gather step: catalog attributes become per-code tables once per plan, and
+// per-point columns are filled by indexing those tables with the point's codes.
+
+var precisionParam = Param{Name: "precision", Kind: KindEnum, Default: "fp16", Enum: precisionNames(),
+	Doc: "numeric format of weights and math"}
+
+func precisionNames() []string {
+	n := make([]string, len(kernel.Precisions))
+	for i, p := range kernel.Precisions {
+		n[i] = p.String()
+	}
+	return n
+}
+
+var (
+	modelParam    = Param{Name: "model", Kind: KindModel, Doc: "catalog model key (mlsysim zoo models)"}
+	hardwareParam = Param{Name: "hardware", Kind: KindHardware, Doc: "catalog hardware key (mlsysim zoo hardware)"}
+	effParam      = Param{Name: "efficiency", Kind: KindFloat, Default: "0.5", Min: 1e-9, Max: 1,
+		Doc: "achieved fraction of peak FLOP/s (MFU-like), in [1e-9, 1]"}
+	batchParam = Param{Name: "batch_size", Kind: KindInt, Default: "1", Min: 1, Doc: "samples or sequences per step"}
+	seqParam   = Param{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length in tokens"}
+)
+
+// modelTable holds per-model attributes indexed by model code.
+type modelTable struct {
+	family                                []kernel.Family
+	isTransformer                         []bool
+	params, active, layers, hidden, heads []float64
+	inferenceFLOPs, modelSize, steps      []float64
+	attnCoef, kvPerToken                  []float64
+}
+
+var familyCode = map[catalog.Family]kernel.Family{
+	catalog.Transformer: kernel.Transformer, catalog.MoE: kernel.MoE, catalog.CNN: kernel.CNN,
+	catalog.SSM: kernel.SSM, catalog.Diffusion: kernel.Diffusion, catalog.Embodied: kernel.Generic, catalog.Generic: kernel.Generic,
+}
+
+func newModelTable(ms []*catalog.Model) *modelTable {
+	t := &modelTable{}
+	for _, m := range ms {
+		l, h, hd := float64(m.Layers), float64(m.HiddenDim), float64(m.Heads)
+		t.family = append(t.family, familyCode[m.Family])
+		t.isTransformer = append(t.isTransformer, m.Family.IsTransformer())
+		t.params = append(t.params, m.Parameters)
+		t.active = append(t.active, m.ActiveParameters)
+		t.layers = append(t.layers, l)
+		t.hidden = append(t.hidden, h)
+		t.heads = append(t.heads, hd)
+		t.inferenceFLOPs = append(t.inferenceFLOPs, m.InferenceFLOPs)
+		t.modelSize = append(t.modelSize, m.ModelSizeBytes)
+		t.steps = append(t.steps, float64(m.DenoisingSteps))
+		t.attnCoef = append(t.attnCoef, kernel.AttentionFLOPsCoef(l, hd, h))
+		t.kvPerToken = append(t.kvPerToken, kernel.KVElemsPerToken(l, hd, float64(m.KVHeads), h,
+			float64(m.KVLoraRank), float64(m.QKRopeHeadDim)))
+	}
+	return t
+}
+
+// hwTable holds per-hardware attributes indexed by hardware code; peak is
+// indexed by code·len(Precisions) + precision.
+type hwTable struct {
+	peak                                                  []float64
+	capacity, bandwidth, sramCap, sramBW, flashBW, hostBW []float64
+	dispatch, tdp                                         []float64
+}
+
+func newHWTable(hs []*catalog.Hardware) *hwTable {
+	t := &hwTable{}
+	for _, h := range hs {
+		for _, p := range kernel.Precisions {
+			f, _ := h.PeakFor(p.String())
+			t.peak = append(t.peak, f)
+		}
+		t.capacity = append(t.capacity, h.MemCapacityBytes)
+		t.bandwidth = append(t.bandwidth, h.MemBandwidthBytesPerS)
+		t.sramCap = append(t.sramCap, h.SRAMCapacityBytes)
+		t.sramBW = append(t.sramBW, h.SRAMBandwidthBytesPerS)
+		t.flashBW = append(t.flashBW, h.FlashBandwidthBytesPerS)
+		host := 0.0
+		if h.HostLink != nil {
+			host = h.HostLink.BytesPerS
+		}
+		t.hostBW = append(t.hostBW, host)
+		t.dispatch = append(t.dispatch, h.DispatchTaxS)
+		t.tdp = append(t.tdp, h.TDPW)
+	}
+	return t
+}
+
+func (t *hwTable) peakFor(hw, prec float64) float64 {
+	return t.peak[int(hw)*len(kernel.Precisions)+int(prec)]
+}
+
+// cols gives an evaluator named access to a batch's input columns.
+type cols struct {
+	st *Study
+	b  *Batch
+}
+
+func (c cols) get(name string) []float64 {
+	_, i, ok := c.st.Param(name)
+	if !ok {
+		panic("sweep: study " + c.st.Name + " has no parameter " + name)
+	}
+	return c.b.In[i][:c.b.N]
+}
+
+func gatherF(dst []float64, codes []float64, table []float64) []float64 {
+	dst = grow(dst, len(codes))
+	for k, c := range codes {
+		dst[k] = table[int(c)]
+	}
+	return dst
+}
+
+func bytesOf(dst []float64, prec []float64) []float64 {
+	dst = grow(dst, len(prec))
+	for k, p := range prec {
+		dst[k] = kernel.Precision(p).Bytes()
+	}
+	return dst
+}
+
+func scaleInto(dst, src []float64, s float64) {
+	for k, v := range src {
+		dst[k] = v * s
+	}
+}
+
+func divInto(dst, num, den []float64) {
+	for k := range num {
+		dst[k] = num[k] / den[k]
+	}
+}
+
+func boolsOf(dst []bool, src []float64) []bool {
+	dst = grow(dst, len(src))
+	for k, v := range src {
+		dst[k] = v != 0
+	}
+	return dst
+}
+
+// Reasons a point is infeasible; the output column infeasible_reason uses these labels.
+var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long"}
+
+const (
+	reasonNone uint8 = iota
+	reasonOOM
+	reasonPrefix
+)
+
+var colReason = Column{Name: "infeasible_reason", Type: Enum, Labels: reasonLabels,
+	Doc: "why the point is infeasible (empty when feasible)"}
+
+// outs gives an evaluator named access to a batch's output columns.
+type outs struct {
+	st *Study
+	o  *Outputs
+}
+
+func (w outs) idx(name string) int {
+	for i := range w.st.Columns {
+		if w.st.Columns[i].Name == name {
+			return i
+		}
+	}
+	panic("sweep: study " + w.st.Name + " has no column " + name)
+}
+
+func (w outs) f(name string) []float64 { return w.o.F64[w.idx(name)] }
+func (w outs) b(name string) []bool    { return w.o.Bool[w.idx(name)] }
+func (w outs) c(name string) []uint8   { return w.o.Code[w.idx(name)] }

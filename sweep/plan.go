@@ -1,0 +1,358 @@
+package sweep
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/mlsysim/mlsysim/catalog"
+)
+
+// Values are the resolved values of one parameter: for label kinds (model,
+// hardware, enum, bool) Labels holds the names and Codes their positions; for
+// numbers Nums holds the values. Every parameter gets at least one value.
+type Values struct {
+	Param  *Param
+	Labels []string  // label kinds: distinct names in axis order
+	Nums   []float64 // per value: the number, or the label's code
+	Dim    int       // index into Plan.Dims; -1 when the parameter is fixed
+}
+
+// Len is the number of values.
+func (v *Values) Len() int { return len(v.Nums) }
+
+// Dim is one varying dimension of the space: one axis, or several zipped axes
+// that advance together.
+type Dim struct {
+	Len    int
+	Params []int // indexes into Plan.Values
+	stride uint64
+}
+
+// Plan is a resolved, validated space of points. Points are numbered 0..N-1 in
+// mixed radix over Dims, the last dimension varying fastest, so any point can be
+// regenerated from its id.
+type Plan struct {
+	Study   *Study
+	Catalog *catalog.Catalog
+	Values  []*Values // one per study parameter, in study order
+	Dims    []Dim
+	N       uint64
+
+	Models   []*catalog.Model    // by model code
+	Hardware []*catalog.Hardware // by hardware code
+}
+
+// AxisValue is one raw value as the user wrote it, with where it came from for errors.
+type AxisValue struct {
+	Text  string
+	Where string // "grid.yaml:12", "--batch-size", …
+}
+
+// Axis is a parameter with its values, in the order the user listed axes.
+type Axis struct {
+	Name   string
+	Values []AxisValue
+	Where  string
+}
+
+// NewPlan resolves axes for a study. Parameters not named take their default;
+// a required parameter without a value is an error. zip lists groups of axis
+// names that advance together and must have equal lengths.
+func NewPlan(cat *catalog.Catalog, st *Study, axes []Axis, zip [][]string) (*Plan, error) {
+	p := &Plan{Study: st, Catalog: cat, Values: make([]*Values, len(st.Params))}
+	seen := map[string]int{}
+	for ai, ax := range axes {
+		prm, idx, ok := st.Param(ax.Name)
+		if !ok {
+			return nil, unknownParam(st, ax.Name, ax.Where)
+		}
+		if _, dup := seen[ax.Name]; dup {
+			return nil, fmt.Errorf("%s: %s is given twice", ax.Where, ax.Name)
+		}
+		seen[ax.Name] = ai
+		if len(ax.Values) == 0 {
+			return nil, fmt.Errorf("%s: %s has no values", ax.Where, ax.Name)
+		}
+		v, err := p.resolve(prm, ax.Values)
+		if err != nil {
+			return nil, err
+		}
+		p.Values[idx] = v
+	}
+	for i := range st.Params {
+		if p.Values[i] != nil {
+			continue
+		}
+		prm := &st.Params[i]
+		if prm.Default == "" {
+			return nil, fmt.Errorf("study %s needs %s (%s)", st.Name, prm.Name, prm.Doc)
+		}
+		v, err := p.resolve(prm, []AxisValue{{Text: prm.Default, Where: "default of " + prm.Name}})
+		if err != nil {
+			return nil, err
+		}
+		p.Values[i] = v
+	}
+	if err := p.buildDims(axes, zip); err != nil {
+		return nil, err
+	}
+	if st.check != nil {
+		if err := st.check(p); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func unknownParam(st *Study, name, where string) error {
+	msg := fmt.Sprintf("%s: study %s has no parameter %q", where, st.Name, name)
+	if c := catalog.Closest(name, st.ParamNames(), 3); len(c) > 0 {
+		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(c, ", "))
+	}
+	return fmt.Errorf("%s; its parameters are %s", msg, strings.Join(st.ParamNames(), ", "))
+}
+
+// buildDims groups varying parameters into dimensions in axis order.
+func (p *Plan) buildDims(axes []Axis, zip [][]string) error {
+	for i := range p.Values {
+		p.Values[i].Dim = -1
+	}
+	group := map[string]int{}
+	for gi, g := range zip {
+		if len(g) < 2 {
+			return fmt.Errorf("zip group %d: want two or more axes, got %v", gi+1, g)
+		}
+		for _, name := range g {
+			if _, in := group[name]; in {
+				return fmt.Errorf("zip: %s appears in more than one group", name)
+			}
+			if !slices.ContainsFunc(axes, func(a Axis) bool { return a.Name == name }) {
+				return fmt.Errorf("zip group %d: %s is not an axis", gi+1, name)
+			}
+			group[name] = gi
+		}
+	}
+	zipDim := map[int]int{}
+	for _, ax := range axes {
+		_, idx, _ := p.Study.Param(ax.Name)
+		v := p.Values[idx]
+		gi, zipped := group[ax.Name]
+		if !zipped && v.Len() == 1 {
+			continue // a single value is fixed, not an axis
+		}
+		if zipped {
+			if d, ok := zipDim[gi]; ok {
+				if p.Dims[d].Len != v.Len() {
+					first := p.Study.Params[p.Dims[d].Params[0]].Name
+					return fmt.Errorf("zip: %s has %d values but %s has %d; zipped axes advance together and need equal lengths",
+						ax.Name, v.Len(), first, p.Dims[d].Len)
+				}
+				p.Dims[d].Params = append(p.Dims[d].Params, idx)
+				v.Dim = d
+				continue
+			}
+			zipDim[gi] = len(p.Dims)
+		}
+		v.Dim = len(p.Dims)
+		p.Dims = append(p.Dims, Dim{Len: v.Len(), Params: []int{idx}})
+	}
+	p.N = 1
+	for i := len(p.Dims) - 1; i >= 0; i-- {
+		p.Dims[i].stride = p.N
+		hi, lo := mulOverflow(p.N, uint64(p.Dims[i].Len))
+		if hi {
+			return fmt.Errorf("the grid has more than 2^64 points")
+		}
+		p.N = lo
+	}
+	return nil
+}
+
+func mulOverflow(a, b uint64) (bool, uint64) {
+	if a != 0 && b > math.MaxUint64/a {
+		return true, 0
+	}
+	return false, a * b
+}
+
+// resolve parses and validates one parameter's raw values.
+func (p *Plan) resolve(prm *Param, raw []AxisValue) (*Values, error) {
+	v := &Values{Param: prm}
+	for _, r := range raw {
+		text := strings.TrimSpace(r.Text)
+		switch prm.Kind {
+		case KindModel:
+			m, err := p.Catalog.ModelByKey(text)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", r.Where, err)
+			}
+			v.Nums = append(v.Nums, float64(p.labelCode(v, m.Key)))
+		case KindHardware:
+			h, err := p.Catalog.HardwareByKey(text)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", r.Where, err)
+			}
+			v.Nums = append(v.Nums, float64(p.labelCode(v, h.Key)))
+		case KindEnum:
+			l := strings.ToLower(text)
+			if !slices.Contains(prm.Enum, l) {
+				return nil, fmt.Errorf("%s: %s %q is not valid; choose one of %s", r.Where, prm.Name, text, strings.Join(prm.Enum, ", "))
+			}
+			// Enum codes are positions in Param.Enum, whatever the axis order.
+			v.Labels = prm.Enum
+			v.Nums = append(v.Nums, float64(slices.Index(prm.Enum, l)))
+		case KindBool:
+			b, err := strconv.ParseBool(text)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s %q is not true or false", r.Where, prm.Name, text)
+			}
+			v.Labels = boolLabels
+			v.Nums = append(v.Nums, b2f(b))
+		default:
+			f, err := strconv.ParseFloat(text, 64)
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				return nil, fmt.Errorf("%s: %s %q is not a number", r.Where, prm.Name, text)
+			}
+			if prm.Kind == KindInt && f != math.Trunc(f) {
+				return nil, fmt.Errorf("%s: %s %v must be a whole number", r.Where, prm.Name, f)
+			}
+			if err := checkRange(prm, f); err != nil {
+				return nil, fmt.Errorf("%s: %w", r.Where, err)
+			}
+			v.Nums = append(v.Nums, f)
+		}
+	}
+	if prm.Kind == KindModel {
+		// Plan.Models is indexed by code.
+		p.Models = nil
+		for _, k := range v.Labels {
+			m, _ := p.Catalog.ModelByKey(k)
+			p.Models = append(p.Models, m)
+		}
+	}
+	if prm.Kind == KindHardware {
+		p.Hardware = nil
+		for _, k := range v.Labels {
+			h, _ := p.Catalog.HardwareByKey(k)
+			p.Hardware = append(p.Hardware, h)
+		}
+	}
+	return v, nil
+}
+
+var boolLabels = []string{"false", "true"}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// labelCode returns the code of a label, adding it when new.
+func (p *Plan) labelCode(v *Values, label string) int {
+	if i := slices.Index(v.Labels, label); i >= 0 {
+		return i
+	}
+	v.Labels = append(v.Labels, label)
+	return len(v.Labels) - 1
+}
+
+func checkRange(prm *Param, f float64) error {
+	bound := ""
+	switch {
+	case prm.MinOpen && f <= prm.Min:
+		bound = fmt.Sprintf("> %g", prm.Min)
+	case !prm.MinOpen && f < prm.Min:
+		bound = fmt.Sprintf("≥ %g", prm.Min)
+	case prm.Max != 0 && f > prm.Max:
+		bound = fmt.Sprintf("≤ %g", prm.Max)
+	}
+	if bound == "" {
+		return nil
+	}
+	rng := fmt.Sprintf("%s %g", map[bool]string{true: "(", false: "["}[prm.MinOpen], prm.Min)
+	if prm.Max != 0 {
+		rng += fmt.Sprintf(", %g]", prm.Max)
+	} else {
+		rng += ", ∞)"
+	}
+	return fmt.Errorf("%s = %g is out of range: want %s, i.e. in %s", prm.Name, f, bound, rng)
+}
+
+// Batch is a contiguous range of points with their input columns.
+type Batch struct {
+	Lo uint64      // first point id
+	N  int         // points in the batch
+	In [][]float64 // per study parameter: value (number or label code) per point
+}
+
+// Fill expands points lo..lo+n-1 into b's input columns, reusing its storage.
+func (p *Plan) Fill(b *Batch, lo uint64, n int) {
+	b.Lo, b.N = lo, n
+	if len(b.In) != len(p.Values) {
+		b.In = make([][]float64, len(p.Values))
+	}
+	for i, v := range p.Values {
+		b.In[i] = grow(b.In[i], n)
+		if v.Dim < 0 {
+			x := v.Nums[0]
+			col := b.In[i]
+			for k := range col {
+				col[k] = x
+			}
+		}
+	}
+	for _, d := range p.Dims {
+		digit := int((lo / d.stride) % uint64(d.Len))
+		left := d.stride - lo%d.stride // points until the digit next changes
+		for k := 0; k < n; k++ {
+			for _, pi := range d.Params {
+				b.In[pi][k] = p.Values[pi].Nums[digit]
+			}
+			left--
+			if left == 0 {
+				left = d.stride
+				digit++
+				if digit == d.Len {
+					digit = 0
+				}
+			}
+		}
+	}
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]T, n)
+}
+
+// Outputs holds a batch's output columns, one per study column, in study order.
+type Outputs struct {
+	F64  [][]float64 // Float64 columns (nil for others)
+	Bool [][]bool    // Bool columns
+	Code [][]uint8   // Enum columns: label index
+}
+
+func (o *Outputs) resize(st *Study, n int) {
+	if len(o.F64) != len(st.Columns) {
+		o.F64 = make([][]float64, len(st.Columns))
+		o.Bool = make([][]bool, len(st.Columns))
+		o.Code = make([][]uint8, len(st.Columns))
+	}
+	for i, c := range st.Columns {
+		switch c.Type {
+		case Float64:
+			o.F64[i] = grow(o.F64[i], n)
+		case Bool:
+			o.Bool[i] = grow(o.Bool[i], n)
+		case Enum:
+			o.Code[i] = grow(o.Code[i], n)
+		}
+	}
+}

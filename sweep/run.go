@@ -1,0 +1,130 @@
+package sweep
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"golang.org/x/sync/errgroup"
+)
+
+// DefaultBatchSize is the number of points evaluated per kernel call.
+const DefaultBatchSize = 1 << 16
+
+// Options control Run.
+type Options struct {
+	Workers   int    // goroutines evaluating batches; 0 = GOMAXPROCS
+	BatchSize int    // points per batch; 0 = DefaultBatchSize
+	Lo, Hi    uint64 // point range [Lo, Hi); Hi = 0 means the whole plan
+}
+
+// Run evaluates the plan's points in batches on a pool of workers and calls emit
+// with one Arrow record per batch, in point order. emit runs on one goroutine;
+// the record is released after emit returns. The first error stops the run.
+func Run(ctx context.Context, p *Plan, opt Options, emit func(arrow.Record) error) error {
+	lo, hi := opt.Lo, opt.Hi
+	if hi == 0 {
+		hi = p.N
+	}
+	if lo > hi || hi > p.N {
+		return fmt.Errorf("point range [%d, %d) is outside the plan's %d points", lo, hi, p.N)
+	}
+	bs := uint64(opt.BatchSize)
+	if bs == 0 {
+		bs = DefaultBatchSize
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	jobs := (hi - lo + bs - 1) / bs
+	if uint64(workers) > jobs {
+		workers = int(max(jobs, 1))
+	}
+
+	g, ctx := errgroup.WithContext(ctx)
+	type result struct {
+		job uint64
+		rec arrow.Record
+	}
+	results := make(chan result, workers)
+	// tokens bound how far workers may run ahead of the writer, so memory stays flat.
+	tokens := make(chan struct{}, 2*workers)
+	var next atomic.Uint64
+
+	for w := 0; w < workers; w++ {
+		g.Go(func() error {
+			ev := p.Study.newEval(p)
+			rb := newRecordBuilder(p)
+			var b Batch
+			var o Outputs
+			for {
+				select {
+				case tokens <- struct{}{}:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				j := next.Add(1) - 1
+				if j >= jobs {
+					<-tokens
+					return nil
+				}
+				start := lo + j*bs
+				n := int(min(bs, hi-start))
+				p.Fill(&b, start, n)
+				o.resize(p.Study, n)
+				ev.eval(&b, &o)
+				rec := rb.build(&b, &o)
+				select {
+				case results <- result{j, rec}:
+				case <-ctx.Done():
+					rec.Release()
+					return ctx.Err()
+				}
+			}
+		})
+	}
+	g.Go(func() error {
+		pending := map[uint64]arrow.Record{}
+		defer func() {
+			for _, r := range pending {
+				r.Release()
+			}
+		}()
+		for want := uint64(0); want < jobs; {
+			select {
+			case r := <-results:
+				pending[r.job] = r.rec
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			for rec, ok := pending[want]; ok; rec, ok = pending[want] {
+				delete(pending, want)
+				err := emit(rec)
+				rec.Release()
+				<-tokens
+				if err != nil {
+					return err
+				}
+				want++
+			}
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+// EvalPoint evaluates a plan that holds exactly one point and returns its row.
+func EvalPoint(p *Plan) (map[string]any, error) {
+	if p.N != 1 {
+		return nil, fmt.Errorf("want one point, the plan has %d", p.N)
+	}
+	var row map[string]any
+	err := Run(context.Background(), p, Options{Workers: 1}, func(rec arrow.Record) error {
+		row = Row(rec, 0)
+		return nil
+	})
+	return row, err
+}

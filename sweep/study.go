@@ -1,0 +1,143 @@
+// Package sweep turns scenario specifications into evaluated columns: a grid (or a
+// single point) is resolved against the catalog into a Plan, a Plan is a mixed-radix
+// space of points, and ranges of points are gathered into kernel input columns,
+// evaluated, and returned as Apache Arrow records.
+//
+// A study is one kernel path (node, serve, train-memory, …). It declares its input
+// parameters and output columns; that declaration is all the plumbing a new kernel
+// model needs to become sweepable.
+package sweep
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mlsysim/mlsysim/catalog"
+)
+
+// Kind is how a parameter's values are written and stored.
+type Kind uint8
+
+const (
+	KindFloat    Kind = iota // a real number
+	KindInt                  // a whole number, stored as float64, written as int64
+	KindBool                 // true/false
+	KindEnum                 // one of Param.Enum
+	KindModel                // a catalog model key
+	KindHardware             // a catalog hardware key
+)
+
+func (k Kind) String() string {
+	return [...]string{"number", "integer", "boolean", "choice", "model", "hardware"}[k]
+}
+
+// IsLabel reports whether values are names stored as codes into a label list.
+func (k Kind) IsLabel() bool {
+	return k == KindEnum || k == KindModel || k == KindHardware || k == KindBool
+}
+
+// Param is one input of a study.
+type Param struct {
+	Name    string   // column name; carries its unit where it has one
+	Kind    Kind     //
+	Default string   // "" = required
+	Enum    []string // choices for KindEnum
+	Min     float64  // numeric lower bound
+	MinOpen bool     // Min itself is not allowed
+	Max     float64  // numeric upper bound (0 = none)
+	Unit    string
+	Doc     string
+}
+
+// ColType is the storage type of an output column.
+type ColType uint8
+
+const (
+	Float64 ColType = iota
+	Bool
+	Enum // small set of labels, dictionary-encoded
+)
+
+// Column is one output of a study.
+type Column struct {
+	Name   string
+	Type   ColType
+	Labels []string // for Enum
+	Unit   string
+	Doc    string
+}
+
+// Study is one kernel path through the physics.
+type Study struct {
+	Name    string
+	Doc     string
+	Params  []Param
+	Columns []Column
+	// check validates catalog-dependent choices (e.g. serve needs transformers).
+	check func(p *Plan) error
+	// newEval returns a per-worker evaluator; it may precompute per-model and
+	// per-hardware tables from the plan.
+	newEval func(p *Plan) evaluator
+}
+
+// evaluator fills output columns for one batch; each worker owns one.
+type evaluator interface {
+	eval(b *Batch, out *Outputs)
+}
+
+var studies = map[string]*Study{}
+
+func register(s *Study) {
+	if _, dup := studies[s.Name]; dup {
+		panic("sweep: duplicate study " + s.Name)
+	}
+	studies[s.Name] = s
+}
+
+// StudyByName looks a study up, suggesting the closest names when unknown.
+func StudyByName(name string) (*Study, error) {
+	if s, ok := studies[name]; ok {
+		return s, nil
+	}
+	names := StudyNames()
+	msg := fmt.Sprintf("unknown study %q", name)
+	if c := catalog.Closest(name, names, 3); len(c) > 0 {
+		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(c, ", "))
+	}
+	return nil, fmt.Errorf("%s; valid studies: %s", msg, strings.Join(names, ", "))
+}
+
+// StudyNames lists the registered studies in order.
+func StudyNames() []string {
+	var names []string
+	for n := range studies {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Param returns the study's parameter of that name.
+func (s *Study) Param(name string) (*Param, int, bool) {
+	for i := range s.Params {
+		if s.Params[i].Name == name {
+			return &s.Params[i], i, true
+		}
+	}
+	return nil, -1, false
+}
+
+// ParamNames lists the study's parameter names.
+func (s *Study) ParamNames() []string {
+	names := make([]string, len(s.Params))
+	for i, p := range s.Params {
+		names[i] = p.Name
+	}
+	return names
+}
+
+// Shared output columns every study ends with.
+var (
+	colFeasible = Column{Name: "feasible", Type: Bool, Doc: "the scenario can run (fits in memory, …)"}
+)

@@ -1,0 +1,121 @@
+package sweep
+
+import "github.com/mlsysim/mlsysim/kernel"
+
+// The node study: one workload on one accelerator (kernel.SingleNode).
+func init() {
+	register(&Study{
+		Name: "node",
+		Doc:  "roofline of one model on one accelerator, inference or training (physics.md §5.1)",
+		Params: []Param{
+			modelParam, hardwareParam, precisionParam, effParam, batchParam,
+			{Name: "training", Kind: KindBool, Default: "false", Doc: "training step (3× forward FLOPs) instead of inference"},
+			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length for transformer training memory"},
+			{Name: "activation_recomputation", Kind: KindBool, Default: "false", Doc: "recompute activations in the backward pass (+1 forward)"},
+			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3 for training memory"},
+			{Name: "dp_size", Kind: KindInt, Default: "1", Min: 1, Doc: "data-parallel ranks ZeRO shards over"},
+			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O)"},
+		},
+		Columns: []Column{
+			{Name: "latency_ms", Unit: "ms", Doc: "time per step: max(compute, memory) + overhead"},
+			{Name: "latency_compute_ms", Unit: "ms", Doc: "FLOPs / (peak · efficiency)"},
+			{Name: "latency_memory_ms", Unit: "ms", Doc: "weights · (1 + 0.1 · batch) / effective bandwidth"},
+			{Name: "latency_overhead_ms", Unit: "ms", Doc: "dispatch tax + per-layer framework tax"},
+			{Name: "throughput_per_s", Unit: "1/s", Doc: "samples (or tokens) per second"},
+			{Name: "bottleneck", Type: Enum, Labels: []string{"Compute", "Memory"}, Doc: "roofline ceiling that bounds the step"},
+			{Name: "arithmetic_intensity_flop_per_byte", Unit: "FLOP/byte", Doc: "FLOPs per byte moved"},
+			{Name: "mfu", Doc: "model FLOPs utilisation of the precision's peak"},
+			{Name: "hfu", Doc: "hardware FLOPs utilisation (counts recomputation)"},
+			{Name: "energy_j", Unit: "J", Doc: "energy per step: TDP · (0.3 + 0.7 · HFU) · latency"},
+			{Name: "memory_footprint_gb", Unit: "GB", Doc: "memory the run needs resident (decimal GB)"},
+			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory (decimal GB)"},
+			{Name: "memory_utilization", Doc: "footprint / capacity"},
+			{Name: "peak_flops_tflops", Unit: "TFLOP/s", Doc: "peak at the precision"},
+			{Name: "effective_bandwidth_gb_per_s", Unit: "GB/s", Doc: "bandwidth the memory time used (HBM, SRAM, flash or offload link)"},
+			{Name: "offload_spill_gb", Unit: "GB", Doc: "bytes beyond capacity streamed over the host link (0 when it fits)"},
+			{Name: "overhead_dominated", Type: Bool, Doc: "fixed overhead exceeds compute and memory time"},
+			colFeasible, colReason,
+		},
+		newEval: func(p *Plan) evaluator {
+			return &nodeEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware)}
+		},
+	})
+}
+
+type nodeEval struct {
+	st  *Study
+	m   *modelTable
+	h   *hwTable
+	in  kernel.NodeIn
+	out kernel.NodeOut
+}
+
+func (e *nodeEval) eval(b *Batch, o *Outputs) {
+	c := cols{e.st, b}
+	n := b.N
+	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
+	in := &e.in
+	in.Bytes = bytesOf(in.Bytes, prec)
+	in.Ops = grow(in.Ops, n)
+	in.WeightBytes = grow(in.WeightBytes, n)
+	in.PeakFLOPS = grow(in.PeakFLOPS, n)
+	in.IsTransformer = grow(in.IsTransformer, n)
+	for k := 0; k < n; k++ {
+		m := int(mc[k])
+		f := e.m.family[m]
+		in.Ops[k] = kernel.WorkloadOps(f, e.m.inferenceFLOPs[m], e.m.params[m], e.m.active[m], e.m.steps[m])
+		in.WeightBytes[k] = kernel.WeightBytes(f, e.m.params[m], e.m.modelSize[m], in.Bytes[k])
+		in.PeakFLOPS[k] = e.h.peakFor(hc[k], prec[k])
+		in.IsTransformer[k] = e.m.isTransformer[m]
+	}
+	in.Params = gatherF(in.Params, mc, e.m.params)
+	in.Layers = gatherF(in.Layers, mc, e.m.layers)
+	in.Hidden = gatherF(in.Hidden, mc, e.m.hidden)
+	in.Heads = gatherF(in.Heads, mc, e.m.heads)
+	in.MemCapacity = gatherF(in.MemCapacity, hc, e.h.capacity)
+	in.MemBandwidth = gatherF(in.MemBandwidth, hc, e.h.bandwidth)
+	in.SRAMCapacity = gatherF(in.SRAMCapacity, hc, e.h.sramCap)
+	in.SRAMBandwidth = gatherF(in.SRAMBandwidth, hc, e.h.sramBW)
+	in.FlashBandwidth = gatherF(in.FlashBandwidth, hc, e.h.flashBW)
+	in.HostBandwidth = gatherF(in.HostBandwidth, hc, e.h.hostBW)
+	in.DispatchTax = gatherF(in.DispatchTax, hc, e.h.dispatch)
+	in.TDP = gatherF(in.TDP, hc, e.h.tdp)
+	in.Training = boolsOf(in.Training, c.get("training"))
+	in.Recompute = boolsOf(in.Recompute, c.get("activation_recomputation"))
+	in.LoRA = boolsOf(in.LoRA, c.get("lora"))
+	in.ZeROStage = c.get("zero_stage")
+	in.DPSize = c.get("dp_size")
+	in.SeqLen = c.get("seq_len")
+	in.Batch = c.get("batch_size")
+	in.Efficiency = c.get("efficiency")
+
+	kernel.SingleNode(&e.out, in)
+
+	out := &e.out
+	w := outs{e.st, o}
+	scaleInto(w.f("latency_ms"), out.Latency, 1e3)
+	scaleInto(w.f("latency_compute_ms"), out.ComputeTime, 1e3)
+	scaleInto(w.f("latency_memory_ms"), out.MemoryTime, 1e3)
+	scaleInto(w.f("latency_overhead_ms"), out.OverheadTime, 1e3)
+	copy(w.f("throughput_per_s"), out.Throughput)
+	copy(w.f("arithmetic_intensity_flop_per_byte"), out.Intensity)
+	copy(w.f("mfu"), out.MFU)
+	copy(w.f("hfu"), out.HFU)
+	copy(w.f("energy_j"), out.Energy)
+	scaleInto(w.f("memory_footprint_gb"), out.Footprint, 1e-9)
+	scaleInto(w.f("memory_capacity_gb"), in.MemCapacity, 1e-9)
+	divInto(w.f("memory_utilization"), out.Footprint, in.MemCapacity)
+	scaleInto(w.f("peak_flops_tflops"), in.PeakFLOPS, 1e-12)
+	scaleInto(w.f("effective_bandwidth_gb_per_s"), out.EffectiveBandwidth, 1e-9)
+	scaleInto(w.f("offload_spill_gb"), out.SpillBytes, 1e-9)
+	copy(w.b("overhead_dominated"), out.OverheadDominated)
+	copy(w.b("feasible"), out.Feasible)
+	bn, reason := w.c("bottleneck"), w.c("infeasible_reason")
+	for k := 0; k < n; k++ {
+		bn[k] = uint8(out.Bottleneck[k])
+		reason[k] = reasonNone
+		if !out.Feasible[k] {
+			reason[k] = reasonOOM
+		}
+	}
+}

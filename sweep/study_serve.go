@@ -1,0 +1,104 @@
+package sweep
+
+import (
+	"fmt"
+
+	"github.com/mlsysim/mlsysim/kernel"
+)
+
+// The serve study: LLM prefill and decode on one accelerator (kernel.Serving).
+func init() {
+	register(&Study{
+		Name: "serve",
+		Doc:  "LLM serving: TTFT, ITL, KV cache and memory on one accelerator (physics.md §6.1)",
+		Params: []Param{
+			modelParam, hardwareParam, precisionParam, effParam, batchParam, seqParam,
+			{Name: "prefill_chunk_tokens", Kind: KindInt, Default: "0", Min: 0, Unit: "tokens",
+				Doc: "chunked prefill: tokens per chunk (0 = one chunk)"},
+			{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Unit: "tokens",
+				Doc: "prompt tokens already in a prefix cache (must be < seq_len)"},
+		},
+		Columns: []Column{
+			{Name: "ttft_ms", Unit: "ms", Doc: "time to first token: prefill compute + dispatch per chunk"},
+			{Name: "itl_ms", Unit: "ms", Doc: "inter-token latency: (weights + KV) / HBM bandwidth + layer tax"},
+			{Name: "tokens_per_s", Unit: "1/s", Doc: "decode tokens per second across the batch: batch / ITL"},
+			{Name: "kv_cache_gb", Unit: "GB", Doc: "KV cache for the full context (decimal GB)"},
+			{Name: "weights_gb", Unit: "GB", Doc: "weights at the precision (decimal GB)"},
+			{Name: "total_memory_gb", Unit: "GB", Doc: "weights + KV cache"},
+			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory (decimal GB)"},
+			{Name: "memory_utilization", Doc: "total memory / capacity"},
+			{Name: "prefill_chunks", Doc: "prefill chunks (1 when not chunked)"},
+			{Name: "prefill_chunk_time_ms", Unit: "ms", Doc: "longest prefill chunk: the bound on how long it stalls decode (0 when not chunked)"},
+			colFeasible, colReason,
+		},
+		check: func(p *Plan) error {
+			for _, m := range p.Models {
+				if !m.Family.IsTransformer() {
+					return fmt.Errorf("study serve needs transformer models, but %s is a %s model; use the node study (mlsysim eval) for it", m.Key, m.Family)
+				}
+			}
+			return nil
+		},
+		newEval: func(p *Plan) evaluator {
+			return &serveEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware)}
+		},
+	})
+}
+
+type serveEval struct {
+	st  *Study
+	m   *modelTable
+	h   *hwTable
+	in  kernel.ServeIn
+	out kernel.ServeOut
+}
+
+func (e *serveEval) eval(b *Batch, o *Outputs) {
+	c := cols{e.st, b}
+	n := b.N
+	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
+	in := &e.in
+	in.Params = gatherF(in.Params, mc, e.m.params)
+	in.Layers = gatherF(in.Layers, mc, e.m.layers)
+	in.AttnCoef = gatherF(in.AttnCoef, mc, e.m.attnCoef)
+	in.KVElemsPerToken = gatherF(in.KVElemsPerToken, mc, e.m.kvPerToken)
+	in.Bytes = bytesOf(in.Bytes, prec)
+	in.PeakFLOPS = grow(in.PeakFLOPS, n)
+	for k := 0; k < n; k++ {
+		in.PeakFLOPS[k] = e.h.peakFor(hc[k], prec[k])
+	}
+	in.MemBandwidth = gatherF(in.MemBandwidth, hc, e.h.bandwidth)
+	in.MemCapacity = gatherF(in.MemCapacity, hc, e.h.capacity)
+	in.DispatchTax = gatherF(in.DispatchTax, hc, e.h.dispatch)
+	in.SeqLen = c.get("seq_len")
+	in.Batch = c.get("batch_size")
+	in.Efficiency = c.get("efficiency")
+	in.ChunkTokens = c.get("prefill_chunk_tokens")
+	in.CachedPrefix = c.get("cached_prefix_len")
+
+	kernel.Serving(&e.out, in)
+
+	out := &e.out
+	w := outs{e.st, o}
+	scaleInto(w.f("ttft_ms"), out.TTFT, 1e3)
+	scaleInto(w.f("itl_ms"), out.ITL, 1e3)
+	copy(w.f("tokens_per_s"), out.TokensPerS)
+	scaleInto(w.f("kv_cache_gb"), out.KVBytes, 1e-9)
+	scaleInto(w.f("weights_gb"), out.WeightBytes, 1e-9)
+	scaleInto(w.f("total_memory_gb"), out.TotalBytes, 1e-9)
+	scaleInto(w.f("memory_capacity_gb"), in.MemCapacity, 1e-9)
+	copy(w.f("memory_utilization"), out.MemUtilization)
+	copy(w.f("prefill_chunks"), out.Chunks)
+	scaleInto(w.f("prefill_chunk_time_ms"), out.ChunkTime, 1e3)
+	feas, reason := w.b("feasible"), w.c("infeasible_reason")
+	for k := 0; k < n; k++ {
+		switch {
+		case in.CachedPrefix[k] >= in.SeqLen[k]:
+			feas[k], reason[k] = false, reasonPrefix
+		case !out.Feasible[k]:
+			feas[k], reason[k] = false, reasonOOM
+		default:
+			feas[k], reason[k] = true, reasonNone
+		}
+	}
+}

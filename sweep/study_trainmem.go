@@ -1,0 +1,118 @@
+package sweep
+
+import (
+	"fmt"
+
+	"github.com/mlsysim/mlsysim/kernel"
+)
+
+var optimizerBytes = map[string]float64{
+	"adam": kernel.OptimizerBytesAdam, "adamw": kernel.OptimizerBytesAdam, "sgd": kernel.OptimizerBytesSGD, "none": 0,
+}
+
+// The train-memory study: per-accelerator training memory (kernel.TrainingMemory).
+func init() {
+	optimizers := []string{"adam", "adamw", "sgd", "none"}
+	strategies := []string{"selective", "full", "none"}
+	register(&Study{
+		Name: "train-memory",
+		Doc:  "training memory per accelerator: weights, gradients, optimizer, activations, buffers (physics.md §7.1)",
+		Params: []Param{
+			modelParam, hardwareParam, precisionParam, batchParam, seqParam,
+			{Name: "optimizer", Kind: KindEnum, Default: "adam", Enum: optimizers, Doc: "optimizer (adam/adamw 12 B, sgd 4 B per trainable parameter)"},
+			{Name: "activation_checkpointing", Kind: KindEnum, Default: "selective", Enum: strategies,
+				Doc: "activation recomputation: selective, full or none (Korthikanti et al. 2023)"},
+			{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Doc: "tensor-parallel degree"},
+			{Name: "pp", Kind: KindInt, Default: "1", Min: 1, Doc: "pipeline-parallel degree"},
+			{Name: "dp", Kind: KindInt, Default: "1", Min: 1, Doc: "data-parallel degree"},
+			{Name: "ep", Kind: KindInt, Default: "1", Min: 1, Doc: "expert-parallel degree"},
+			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3"},
+			{Name: "gradient_accumulation_steps", Kind: KindInt, Default: "1", Min: 1, Doc: "microbatches accumulated per step"},
+			{Name: "trainable_fraction", Kind: KindFloat, Default: "1", Min: 0, Max: 1, Doc: "share of parameters trained"},
+			{Name: "communication_buffer_fraction", Kind: KindFloat, Default: "0.05", Min: 0, Max: 1, Doc: "gradient bucket as a share of gradients"},
+		},
+		Columns: []Column{
+			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator"},
+			{Name: "gradients_gb", Unit: "GB", Doc: "gradients per accelerator"},
+			{Name: "optimizer_state_gb", Unit: "GB", Doc: "optimizer state per accelerator"},
+			{Name: "activations_gb", Unit: "GB", Doc: "stored activations of one pipeline stage"},
+			{Name: "communication_buffers_gb", Unit: "GB", Doc: "gradient bucket + pipeline boundary buffers"},
+			{Name: "total_memory_gb", Unit: "GB", Doc: "sum of the above"},
+			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory (decimal GB)"},
+			{Name: "memory_utilization", Doc: "total / capacity"},
+			{Name: "microbatch", Doc: "local microbatch: ceil(batch / (dp · accumulation))"},
+			colFeasible, colReason,
+		},
+		check: func(p *Plan) error {
+			for _, m := range p.Models {
+				if !m.Family.IsTransformer() {
+					return fmt.Errorf("study train-memory needs transformer models, but %s is a %s model", m.Key, m.Family)
+				}
+			}
+			return nil
+		},
+		newEval: func(p *Plan) evaluator {
+			return &trainMemEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware)}
+		},
+	})
+}
+
+type trainMemEval struct {
+	st  *Study
+	m   *modelTable
+	h   *hwTable
+	in  kernel.TrainMemIn
+	out kernel.TrainMemOut
+}
+
+func (e *trainMemEval) eval(b *Batch, o *Outputs) {
+	c := cols{e.st, b}
+	n := b.N
+	mc, hc := c.get("model"), c.get("hardware")
+	in := &e.in
+	in.Params = gatherF(in.Params, mc, e.m.params)
+	in.Layers = gatherF(in.Layers, mc, e.m.layers)
+	in.Hidden = gatherF(in.Hidden, mc, e.m.hidden)
+	in.Heads = gatherF(in.Heads, mc, e.m.heads)
+	in.Bytes = bytesOf(in.Bytes, c.get("precision"))
+	in.MemCapacity = gatherF(in.MemCapacity, hc, e.h.capacity)
+	opt, strat := c.get("optimizer"), c.get("activation_checkpointing")
+	optP, _, _ := e.st.Param("optimizer")
+	in.OptimizerBytes = grow(in.OptimizerBytes, n)
+	in.Recompute = grow(in.Recompute, n)
+	for k := 0; k < n; k++ {
+		in.OptimizerBytes[k] = optimizerBytes[optP.Enum[int(opt[k])]]
+		// Enum order selective, full, none matches kernel.Recompute's.
+		in.Recompute[k] = kernel.Recompute(strat[k])
+		if in.Heads[k] == 0 {
+			in.Heads[k] = kernel.DefaultHeads
+		}
+	}
+	in.Batch, in.SeqLen = c.get("batch_size"), c.get("seq_len")
+	in.TP, in.PP, in.DP, in.EP = c.get("tp"), c.get("pp"), c.get("dp"), c.get("ep")
+	in.ZeROStage, in.GradAccum = c.get("zero_stage"), c.get("gradient_accumulation_steps")
+	in.TrainableFraction = c.get("trainable_fraction")
+	in.CommBufferFraction = c.get("communication_buffer_fraction")
+
+	kernel.TrainingMemory(&e.out, in)
+
+	out := &e.out
+	w := outs{e.st, o}
+	scaleInto(w.f("weights_gb"), out.Weights, 1e-9)
+	scaleInto(w.f("gradients_gb"), out.Gradients, 1e-9)
+	scaleInto(w.f("optimizer_state_gb"), out.Optimizer, 1e-9)
+	scaleInto(w.f("activations_gb"), out.Activations, 1e-9)
+	scaleInto(w.f("communication_buffers_gb"), out.Buffers, 1e-9)
+	scaleInto(w.f("total_memory_gb"), out.Total, 1e-9)
+	scaleInto(w.f("memory_capacity_gb"), in.MemCapacity, 1e-9)
+	copy(w.f("memory_utilization"), out.Utilization)
+	copy(w.f("microbatch"), out.Microbatch)
+	copy(w.b("feasible"), out.Feasible)
+	reason := w.c("infeasible_reason")
+	for k := 0; k < n; k++ {
+		reason[k] = reasonNone
+		if !out.Feasible[k] {
+			reason[k] = reasonOOM
+		}
+	}
+}
