@@ -274,7 +274,7 @@ func checkRange(prm *Param, f float64) error {
 	if bound == "" {
 		return nil
 	}
-	rng := fmt.Sprintf("%s %g", map[bool]string{true: "(", false: "["}[prm.MinOpen], prm.Min)
+	rng := fmt.Sprintf("%s%g", map[bool]string{true: "(", false: "["}[prm.MinOpen], prm.Min)
 	if prm.Max != 0 {
 		rng += fmt.Sprintf(", %g]", prm.Max)
 	} else {

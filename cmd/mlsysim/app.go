@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mlsysim/mlsysim/catalog"
+)
+
+const rootHelp = `mlsysim answers "what happens if we run model M on hardware H, at this batch,
+precision, parallelism, region and price?" from first principles — once, or a
+million times at once.
+
+Exit codes:
+   0  ok
+   1  bad input: unknown name, bad flag or file (the message says which and what is valid)
+   2  physics violation: the scenario cannot run (e.g. out of memory) and --strict was given
+   3  a plan's constraints.assert failed
+
+Output: -o/--output picks the rendering (text, json, markdown, csv where a command
+supports it); stdout carries only that payload, warnings and errors go to stderr.
+In json mode an error is {"status":"error","title":…,"reason":…} on stdout.`
+
+// app holds what every command shares: the writers, the chosen output format and
+// the catalog (embedded data plus --catalog files).
+type app struct {
+	*cli.Command
+	stdout, stderr io.Writer
+	cat            *catalog.Catalog
+}
+
+func newApp(stdout, stderr io.Writer) *app {
+	a := &app{stdout: stdout, stderr: stderr}
+	a.Command = &cli.Command{
+		Name:                  "mlsysim",
+		Usage:                 "first-principles analytical modeling of ML systems",
+		Description:           rootHelp,
+		Writer:                stdout,
+		ErrWriter:             stderr,
+		EnableShellCompletion: true,
+		HideHelpCommand:       true,
+		ExitErrHandler:        func(context.Context, *cli.Command, error) {},
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text",
+				Usage: "rendering: text, json, markdown, csv (each command lists what it supports)"},
+			&cli.StringSliceFlag{Name: "catalog", Usage: "YAML file of extra hardware/models (docs/CATALOG.md); repeatable"},
+		},
+		Before: func(ctx context.Context, c *cli.Command) (context.Context, error) {
+			return ctx, a.loadCatalog(c.StringSlice("catalog"))
+		},
+		Commands: []*cli.Command{a.zooCommand(), a.evalCommand(), a.serveCommand()},
+	}
+	setUsageErrors(a.Command)
+	return a
+}
+
+func (a *app) loadCatalog(files []string) error {
+	base, err := catalog.Default()
+	if err != nil {
+		return fmt.Errorf("embedded catalog: %w", err)
+	}
+	a.cat = base
+	if len(files) == 0 {
+		return nil
+	}
+	a.cat = base.Clone()
+	for _, f := range files {
+		if _, err := a.cat.AddUserFile(f); err != nil {
+			return badInput("--catalog", err)
+		}
+	}
+	return nil
+}
+
+// format is the chosen output format, lower-cased.
+func (a *app) format() string { return strings.ToLower(a.String("output")) }
+
+var knownFormats = []string{"text", "json", "markdown", "csv", "html"}
+
+// outputFormat checks the format against what the command supports.
+func (a *app) outputFormat(supported ...string) (string, error) {
+	f := a.format()
+	if !slices.Contains(knownFormats, f) {
+		return "", badInputf("--output", "unsupported output format %q; valid: %s", f, strings.Join(knownFormats, ", "))
+	}
+	if !slices.Contains(supported, f) {
+		return "", badInputf("--output", "format %q is not supported by this command; use one of %s", f, strings.Join(supported, ", "))
+	}
+	return f, nil
+}
+
+// cliError carries the exit code and a title for rendering.
+type cliError struct {
+	code  int
+	title string
+	err   error
+	// payloadShown: the command already printed its result; say the error on
+	// stderr only, so stdout stays one JSON document.
+	payloadShown bool
+}
+
+func (e *cliError) Error() string { return e.err.Error() }
+func (e *cliError) Unwrap() error { return e.err }
+
+func badInput(where string, err error) error {
+	if where != "" {
+		err = fmt.Errorf("%s: %w", where, err)
+	}
+	return &cliError{code: exitBadInput, title: "Bad input", err: err}
+}
+
+func badInputf(where, format string, args ...any) error {
+	return badInput(where, fmt.Errorf(format, args...))
+}
+
+// report renders an error and returns its exit code.
+func report(err error, format string, stdout, stderr io.Writer) int {
+	ce := &cliError{code: exitBadInput, title: "Bad input", err: err}
+	var found *cliError
+	if errors.As(err, &found) {
+		ce = found
+	}
+	if format == "json" && !ce.payloadShown {
+		b, _ := json.Marshal(map[string]string{"status": "error", "title": ce.title, "reason": ce.err.Error()})
+		fmt.Fprintln(stdout, string(b))
+	} else {
+		fmt.Fprintf(stderr, "mlsysim: %s: %v\n", strings.ToLower(ce.title), ce.err)
+	}
+	return ce.code
+}
+
+func (a *app) warn(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "warning: "+format+"\n", args...)
+}
+
+// setUsageErrors makes flag errors a one-line bad-input error instead of a help dump.
+func setUsageErrors(c *cli.Command) {
+	c.OnUsageError = func(_ context.Context, cmd *cli.Command, err error, _ bool) error {
+		return badInputf(cmd.FullName(), "%v (see %s --help)", err, cmd.FullName())
+	}
+	for _, sub := range c.Commands {
+		setUsageErrors(sub)
+	}
+}

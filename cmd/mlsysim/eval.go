@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/sweep"
+)
+
+// commonFlags are the scenario flags eval and serve share.
+func commonFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "batch-size", Aliases: []string{"b"}, Value: 1, Usage: "samples (or sequences) per step, ≥ 1"},
+		&cli.StringFlag{Name: "precision", Aliases: []string{"p"}, Value: "fp16", Usage: "fp32, tf32, fp16, bf16, fp8, int8, int4, fp4"},
+		&cli.FloatFlag{Name: "efficiency", Aliases: []string{"e"}, Value: 0.5, Usage: "achieved fraction of peak FLOP/s, in (0, 1]"},
+		&cli.IntFlag{Name: "seq-len", Aliases: []string{"s"}, Value: 2048, Usage: "sequence length in tokens"},
+		&cli.BoolFlag{Name: "strict", Usage: "exit 2 when the scenario cannot run (e.g. out of memory)"},
+	}
+}
+
+func (a *app) evalCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "eval",
+		Usage:     "evaluate one model on one accelerator: the feasibility / performance scorecard",
+		ArgsUsage: "MODEL HARDWARE",
+		Description: `MODEL is a catalog key (mlsysim zoo models), a model YAML file (docs/CATALOG.md)
+or a Hugging Face config.json; HARDWARE a catalog key or hardware YAML file.
+It runs the node study (physics.md §5.1 of the seed: roofline, memory wall,
+dispatch and layer tax, offload, SRAM/flash tiers) as a sweep of one point.
+
+Formats: text (a scorecard that says what bounds the step and what would help),
+json (one flat object with the seed's keys: scenario, f_status, p_status, m_status,
+f_memory_used_gb, …, p_latency in ms, p_throughput in 1/s, p_mfu, plus p_bottleneck,
+p_latency_compute, p_latency_memory, p_latency_overhead, p_arithmetic_intensity,
+p_energy_j, p_hfu), markdown.
+
+Examples:
+   mlsysim eval Llama3_8B H100 --batch-size 32
+   mlsysim eval ResNet50 A100 --output json
+   mlsysim eval Llama3_70B H100 --training --seq-len 4096 --zero-stage 3 --dp-size 64`,
+		Flags: append(commonFlags(),
+			&cli.BoolFlag{Name: "training", Usage: "a training step (forward + backward) instead of inference"},
+			&cli.BoolFlag{Name: "activation-recomputation", Usage: "training: recompute activations (+1 forward pass, less memory)"},
+			&cli.IntFlag{Name: "zero-stage", Value: 0, Usage: "training: ZeRO stage 0–3"},
+			&cli.IntFlag{Name: "dp-size", Value: 1, Usage: "training: data-parallel ranks ZeRO shards over"},
+			&cli.BoolFlag{Name: "lora", Usage: "training: LoRA fine-tuning (rank 16 on Q, K, V, O)"},
+		),
+		Action: func(ctx context.Context, c *cli.Command) error {
+			format, err := a.outputFormat("text", "json", "markdown")
+			if err != nil {
+				return err
+			}
+			model, hw, err := a.targets(c, "eval")
+			if err != nil {
+				return err
+			}
+			axes := append(a.scenarioAxes(c, model, hw),
+				axis("training", strconv.FormatBool(c.Bool("training")), "--training"),
+				axis("activation_recomputation", strconv.FormatBool(c.Bool("activation-recomputation")), "--activation-recomputation"),
+				axis("zero_stage", strconv.Itoa(c.Int("zero-stage")), "--zero-stage"),
+				axis("dp_size", strconv.Itoa(c.Int("dp-size")), "--dp-size"),
+				axis("lora", strconv.FormatBool(c.Bool("lora")), "--lora"),
+			)
+			row, err := a.evalOne("node", axes)
+			if err != nil {
+				return err
+			}
+			a.precisionWarning(hw, c.String("precision"), format)
+			sc := newScorecard(fmt.Sprintf("%s on %s", model, hw), row)
+			if err := sc.render(a.stdout, format); err != nil {
+				return err
+			}
+			return strictCheck(c, row)
+		},
+	}
+}
+
+func axis(name, value, where string) sweep.Axis {
+	return sweep.Axis{Name: name, Where: where, Values: []sweep.AxisValue{{Text: value, Where: where}}}
+}
+
+// scenarioAxes are the inputs eval and serve share.
+func (a *app) scenarioAxes(c *cli.Command, model, hw string) []sweep.Axis {
+	return []sweep.Axis{
+		axis("model", model, "MODEL"),
+		axis("hardware", hw, "HARDWARE"),
+		axis("precision", c.String("precision"), "--precision"),
+		axis("efficiency", strconv.FormatFloat(c.Float("efficiency"), 'g', -1, 64), "--efficiency"),
+		axis("batch_size", strconv.Itoa(c.Int("batch-size")), "--batch-size"),
+		axis("seq_len", strconv.Itoa(c.Int("seq-len")), "--seq-len"),
+	}
+}
+
+func (a *app) evalOne(study string, axes []sweep.Axis) (map[string]any, error) {
+	st, err := sweep.StudyByName(study)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := sweep.NewPlan(a.cat, st, axes, nil)
+	if err != nil {
+		return nil, badInput("", err)
+	}
+	return sweep.EvalPoint(plan)
+}
+
+// targets resolves the MODEL and HARDWARE arguments to catalog keys, loading
+// model/hardware files into the catalog when paths are given.
+func (a *app) targets(c *cli.Command, cmd string) (model, hw string, err error) {
+	if c.Args().Len() != 2 {
+		return "", "", badInputf(cmd, "want MODEL and HARDWARE, got %d argument(s); example: mlsysim %s Llama3_8B H100", c.Args().Len(), cmd)
+	}
+	model, hw = c.Args().Get(0), c.Args().Get(1)
+	if isFile(model) {
+		if model, err = a.addModelFile(model); err != nil {
+			return "", "", err
+		}
+	}
+	if isFile(hw) {
+		keys, err := a.addFile(hw)
+		if err != nil {
+			return "", "", err
+		}
+		if len(keys) != 1 {
+			return "", "", badInputf("HARDWARE", "%s must hold exactly one hardware entry, it holds %d entries", hw, len(keys))
+		}
+		if _, err := a.cat.HardwareByKey(keys[0]); err != nil {
+			return "", "", badInputf("HARDWARE", "%s holds a model (%s), not hardware", hw, keys[0])
+		}
+		hw = keys[0]
+	}
+	return model, hw, nil
+}
+
+func isFile(arg string) bool {
+	ext := strings.ToLower(filepath.Ext(arg))
+	return ext == ".yaml" || ext == ".yml" || ext == ".json"
+}
+
+func (a *app) addFile(path string) ([]string, error) {
+	a.cat = a.cat.Clone()
+	keys, err := a.cat.AddUserFile(path)
+	if err != nil {
+		return nil, badInput("", err)
+	}
+	return keys, nil
+}
+
+func (a *app) addModelFile(path string) (string, error) {
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		m, err := catalog.ModelFromHFConfig(path)
+		if err != nil {
+			return "", badInput("MODEL", err)
+		}
+		a.cat = a.cat.Clone()
+		if err := a.cat.AddModel(m); err != nil {
+			return "", badInput("MODEL", err)
+		}
+		return m.Key, nil
+	}
+	if isPlan(path) {
+		return "", badInputf("MODEL", "%s is a plan (it has workload: and hardware:); plan files are evaluated by `mlsysim eval PLAN.yaml`, which is not built yet — give MODEL and HARDWARE instead", path)
+	}
+	keys, err := a.addFile(path)
+	if err != nil {
+		return "", err
+	}
+	if len(keys) != 1 {
+		return "", badInputf("MODEL", "%s must hold exactly one model entry, it holds %d entries", path, len(keys))
+	}
+	if _, err := a.cat.ModelByKey(keys[0]); err != nil {
+		return "", badInputf("MODEL", "%s holds hardware (%s), not a model", path, keys[0])
+	}
+	return keys[0], nil
+}
+
+// isPlan reports whether a YAML file looks like a seed plan (workload + hardware).
+func isPlan(path string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var m map[string]any
+	if yaml.Unmarshal(b, &m) != nil {
+		return false
+	}
+	_, w := m["workload"]
+	_, h := m["hardware"]
+	return w && h
+}
+
+func (a *app) precisionWarning(hwKey, precision, format string) {
+	h, err := a.cat.HardwareByKey(hwKey)
+	if err != nil {
+		return
+	}
+	p := strings.ToLower(precision)
+	if _, ok := h.PeakFor(p); !ok {
+		a.warn("%s states no %s rate; using its default peak %s (the seed does the same)", hwKey, p, fmtFLOPS(h.PeakFLOPS))
+	}
+}
+
+func strictCheck(c *cli.Command, row map[string]any) error {
+	if c.Bool("strict") && row["feasible"] == false {
+		return &cliError{code: exitPhysics, title: "Physics violation", payloadShown: true,
+			err: fmt.Errorf("the scenario cannot run: %v (--strict)", row["infeasible_reason"])}
+	}
+	return nil
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+)
+
+// scorecard renders one node-study row the way the seed's 3-lens evaluation does,
+// plus a plain-words explanation of what bounds the step and what would help.
+type scorecard struct {
+	scenario string
+	row      map[string]any
+}
+
+func newScorecard(scenario string, row map[string]any) *scorecard {
+	return &scorecard{scenario: scenario, row: row}
+}
+
+func (s *scorecard) f(k string) float64 {
+	switch v := s.row[k].(type) {
+	case float64:
+		return v
+	case int64:
+		return float64(v)
+	case uint64:
+		return float64(v)
+	}
+	return math.NaN()
+}
+
+func (s *scorecard) str(k string) string { return fmt.Sprint(s.row[k]) }
+
+func (s *scorecard) feasible() bool { return s.row["feasible"] == true }
+
+func status(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+// json is the seed's flat key layout (interface.md §1.5.1) plus our extras.
+func (s *scorecard) json() orderedObject {
+	ok := s.feasible()
+	return orderedObject{
+		{"scenario", s.scenario},
+		{"f_status", status(ok)}, {"p_status", status(ok)}, {"m_status", "SKIPPED"},
+		{"f_memory_used_gb", s.f("memory_footprint_gb")},
+		{"f_memory_capacity_gb", s.f("memory_capacity_gb")},
+		{"f_memory_utilization", s.f("memory_utilization")},
+		{"p_latency", s.f("latency_ms")},
+		{"p_throughput", s.f("throughput_per_s")},
+		{"p_mfu", s.f("mfu")},
+		{"p_hfu", s.f("hfu")},
+		{"p_bottleneck", s.str("bottleneck")},
+		{"p_latency_compute", s.f("latency_compute_ms")},
+		{"p_latency_memory", s.f("latency_memory_ms")},
+		{"p_latency_overhead", s.f("latency_overhead_ms")},
+		{"p_arithmetic_intensity", s.f("arithmetic_intensity_flop_per_byte")},
+		{"p_energy_j", s.f("energy_j")},
+		{"p_overhead_dominated", s.row["overhead_dominated"]},
+		{"model", s.str("model")}, {"hardware", s.str("hardware")}, {"precision", s.str("precision")},
+		{"batch_size", s.row["batch_size"]}, {"efficiency", s.f("efficiency")}, {"training", s.row["training"]},
+	}
+}
+
+func (s *scorecard) render(w io.Writer, format string) error {
+	switch format {
+	case "json":
+		return writeJSON(w, s.json())
+	case "markdown":
+		fmt.Fprintf(w, "## MLSys·im scorecard: %s\n\n", s.scenario)
+		fmt.Fprintf(w, "| lens | status | summary |\n|---|---|---|\n")
+		for _, l := range s.lenses() {
+			fmt.Fprintf(w, "| %s | %s | %s |\n", l[0], l[1], l[2])
+		}
+		fmt.Fprintf(w, "\n| metric | value |\n|---|---|\n")
+		for _, m := range s.metrics() {
+			fmt.Fprintf(w, "| %s | %s |\n", m[0], m[1])
+		}
+		fmt.Fprintf(w, "\n**Why.** %s\n\n**What would help.**\n", s.why())
+		for _, h := range s.help() {
+			fmt.Fprintf(w, "- %s\n", h)
+		}
+		return nil
+	}
+	mode := "inference"
+	if s.row["training"] == true {
+		mode = "training"
+	}
+	fmt.Fprintf(w, "MLSys·im scorecard — %s\n", s.scenario)
+	fmt.Fprintf(w, "%s, %s, batch %v, efficiency %.2f\n\n", mode, s.str("precision"), s.row["batch_size"], s.f("efficiency"))
+	for _, l := range s.lenses() {
+		fmt.Fprintf(w, "  %-12s %-8s %s\n", l[0], l[1], l[2])
+	}
+	fmt.Fprintln(w)
+	for _, m := range s.metrics() {
+		fmt.Fprintf(w, "  %-22s %s\n", m[0], m[1])
+	}
+	fmt.Fprintf(w, "\nWhy: %s\n\nWhat would help:\n", s.why())
+	for _, h := range s.help() {
+		fmt.Fprintf(w, "  • %s\n", h)
+	}
+	return nil
+}
+
+func (s *scorecard) lenses() [][3]string {
+	used, capGB := s.f("memory_footprint_gb"), s.f("memory_capacity_gb")
+	feas := fmt.Sprintf("%.1f GB of %.1f GB memory used (%s)", used, capGB, fmtPct(s.f("memory_utilization")))
+	perf := fmt.Sprintf("%s-bound: %s per step, %s/s", s.str("bottleneck"), fmtMs(s.f("latency_ms")), fmtCount(s.f("throughput_per_s")))
+	if !s.feasible() {
+		feas = fmt.Sprintf("needs %.1f GB but has %.1f GB: out of memory", used, capGB)
+		perf += " (infeasible: priced on the host-link offload path)"
+	}
+	return [][3]string{
+		{"Feasibility", status(s.feasible()), feas},
+		{"Performance", status(s.feasible()), perf},
+		{"Macro", "SKIPPED", "no ops config (cost, carbon and water need a fleet plan)"},
+	}
+}
+
+func (s *scorecard) metrics() [][2]string {
+	fEff := s.f("peak_flops_tflops") * s.f("efficiency")
+	bw := s.f("effective_bandwidth_gb_per_s")
+	ridge := fEff * 1e12 / (bw * 1e9)
+	m := [][2]string{
+		{"step latency", fmt.Sprintf("%s = max(compute, memory) + overhead", fmtMs(s.f("latency_ms")))},
+		{"  compute", fmt.Sprintf("%s at %.4g TFLOP/s effective (%.4g peak × %.2f)", fmtMs(s.f("latency_compute_ms")), fEff, s.f("peak_flops_tflops"), s.f("efficiency"))},
+		{"  memory", fmt.Sprintf("%s at %s", fmtMs(s.f("latency_memory_ms")), fmtBandwidth(bw*1e9))},
+		{"  overhead", fmt.Sprintf("%s (dispatch + per-layer framework tax)", fmtMs(s.f("latency_overhead_ms")))},
+		{"throughput", fmt.Sprintf("%.4g per second", s.f("throughput_per_s"))},
+		{"arithmetic intensity", fmt.Sprintf("%.4g FLOP/byte (ridge point %.4g)", s.f("arithmetic_intensity_flop_per_byte"), ridge)},
+		{"MFU / HFU", fmt.Sprintf("%s / %s", fmtPct(s.f("mfu")), fmtPct(s.f("hfu")))},
+		{"energy", fmt.Sprintf("%.4g J per step", s.f("energy_j"))},
+	}
+	if spill := s.f("offload_spill_gb"); spill > 0 {
+		m = append(m, [2]string{"offloaded", fmt.Sprintf("%.1f GB streamed over the host link", spill)})
+	}
+	return m
+}
+
+func (s *scorecard) why() string {
+	tc, tm, to := s.f("latency_compute_ms"), s.f("latency_memory_ms"), s.f("latency_overhead_ms")
+	switch {
+	case !s.feasible():
+		return fmt.Sprintf("the run needs %.1f GB but the accelerator holds %.1f GB, so the rest streams over the host link at %s; that transfer (%s) sets the step time.",
+			s.f("memory_footprint_gb"), s.f("memory_capacity_gb"), fmtBandwidth(s.f("effective_bandwidth_gb_per_s")*1e9), fmtMs(tm))
+	case s.row["overhead_dominated"] == true:
+		return fmt.Sprintf("fixed overhead (%s of dispatch and per-layer framework tax) is larger than both the math (%s) and the memory traffic (%s): the device mostly waits on software.",
+			fmtMs(to), fmtMs(tc), fmtMs(tm))
+	case s.str("bottleneck") == "Memory":
+		return fmt.Sprintf("each step streams the weights from memory (%s) while the math takes only %s: arithmetic intensity %.3g FLOP/byte is below the ridge point, so bandwidth, not FLOP/s, sets the pace.",
+			fmtMs(tm), fmtMs(tc), s.f("arithmetic_intensity_flop_per_byte"))
+	default:
+		return fmt.Sprintf("the math (%s) outlasts the memory traffic (%s): arithmetic intensity %.3g FLOP/byte is above the ridge point, so peak FLOP/s × efficiency sets the pace.",
+			fmtMs(tc), fmtMs(tm), s.f("arithmetic_intensity_flop_per_byte"))
+	}
+}
+
+func (s *scorecard) help() []string {
+	var h []string
+	prec := s.str("precision")
+	batch := s.f("batch_size")
+	switch {
+	case !s.feasible():
+		h = append(h, "a smaller format: fp8/int8 halves fp16 weights, int4 quarters them (-p int8)")
+		if s.row["training"] == true {
+			h = append(h, "shard the training state: --zero-stage 3 --dp-size N, --activation-recomputation, or --lora")
+		}
+		h = append(h, "an accelerator with more memory (mlsysim zoo hardware), or split the model over several (tensor/pipeline parallelism)")
+	case s.row["overhead_dominated"] == true:
+		h = append(h, fmt.Sprintf("a larger batch amortises the fixed overhead (try -b %d)", int(batch)*8))
+		h = append(h, "fewer, fused kernels (CUDA graphs, compilation) shrink the per-layer tax")
+	case s.str("bottleneck") == "Memory":
+		// t_comp grows as a·B, t_mem as m0·(1 + 0.1·B): the step turns compute-bound at B* = m0/(a − 0.1·m0).
+		a := s.f("latency_compute_ms") / batch
+		m0 := s.f("latency_memory_ms") / (1 + 0.1*batch)
+		if a > 0.1*m0 {
+			h = append(h, fmt.Sprintf("a larger batch: weights are read once per step, so batch ≈ %.0f would make the step compute-bound", math.Ceil(m0/(a-0.1*m0))))
+		} else {
+			h = append(h, "a larger batch does not help here: the modelled activation traffic grows as fast as the math")
+		}
+		if prec == "fp16" || prec == "bf16" || prec == "fp32" || prec == "tf32" {
+			h = append(h, "fewer bytes per weight: fp8/int8 halves the traffic of fp16 (-p fp8 or -p int8)")
+		}
+		h = append(h, "an accelerator with more memory bandwidth (HBM3e parts such as H200 or B200)")
+	default:
+		h = append(h, "a format with a higher peak rate where the device has one (fp8 is 2× fp16 on H100)")
+		h = append(h, "better kernels: efficiency (-e) is the achieved share of peak; 0.4–0.55 is typical for tuned training")
+		h = append(h, "more accelerators: the work divides across them (fleet studies)")
+	}
+	return h
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mlsysim/mlsysim/catalog"
+)
+
+var zooCategories = []string{"hardware", "models", "regions", "fabrics", "clusters"}
+
+func (a *app) zooCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "zoo",
+		Usage:     "list the catalog: hardware, models, regions, fabrics, clusters",
+		ArgsUsage: "[hardware|models|regions|fabrics|clusters]",
+		Description: `Lists catalog entries with the key you type in other commands (eval, serve,
+grid specs). Without a category it lists them all. Formats: text, json, markdown, csv.
+JSON numbers are unrounded with units in the key names.`,
+		Action: func(ctx context.Context, c *cli.Command) error {
+			format, err := a.outputFormat("text", "json", "markdown", "csv")
+			if err != nil {
+				return err
+			}
+			cats := zooCategories
+			switch c.Args().Len() {
+			case 0:
+			case 1:
+				want := strings.ToLower(c.Args().First())
+				if !slices.Contains(zooCategories, want) {
+					msg := fmt.Sprintf("unknown zoo category %q; valid: %s", c.Args().First(), strings.Join(zooCategories, ", "))
+					if s := catalog.Closest(want, zooCategories, 1); len(s) > 0 {
+						msg = fmt.Sprintf("unknown zoo category %q (did you mean %s?); valid: %s", c.Args().First(), s[0], strings.Join(zooCategories, ", "))
+					}
+					return badInputf("zoo", "%s", msg)
+				}
+				cats = []string{want}
+			default:
+				return badInputf("zoo", "takes at most one category, got %d arguments", c.Args().Len())
+			}
+			var tables []*table
+			for _, cat := range cats {
+				tables = append(tables, a.zooTable(cat))
+			}
+			return renderTables(a.stdout, format, tables)
+		},
+	}
+}
+
+func (a *app) zooTable(category string) *table {
+	switch category {
+	case "hardware":
+		hw := slices.Clone(a.cat.Hardware)
+		slices.SortStableFunc(hw, func(x, y *catalog.Hardware) int { return cmp.Compare(y.PeakFLOPS, x.PeakFLOPS) })
+		t := &table{name: "hardware", title: "Hardware",
+			cols:     []string{"key", "name", "tier", "peak", "memory", "bandwidth", "tdp"},
+			jsonCols: []string{"key", "name", "tier", "peak_tflops", "memory_gb", "bandwidth_gb_per_s", "tdp_w"}}
+		for _, h := range hw {
+			tdp := "N/A"
+			var tdpJSON any
+			if h.TDPW > 0 {
+				tdp, tdpJSON = fmtSI(h.TDPW, "W"), h.TDPW
+			}
+			t.add([]string{h.Key, h.Name, h.Tier, fmtFLOPS(h.PeakFLOPS), fmtBytes(h.MemCapacityBytes), fmtBandwidth(h.MemBandwidthBytesPerS), tdp},
+				[]any{h.Key, h.Name, h.Tier, h.PeakFLOPS * 1e-12, h.MemCapacityBytes * 1e-9, h.MemBandwidthBytesPerS * 1e-9, tdpJSON})
+		}
+		return t
+	case "models":
+		ms := slices.Clone(a.cat.Models)
+		slices.SortStableFunc(ms, func(x, y *catalog.Model) int { return cmp.Compare(y.Parameters, x.Parameters) })
+		t := &table{name: "models", title: "Models",
+			cols:     []string{"key", "name", "family", "architecture", "parameters", "layers"},
+			jsonCols: []string{"key", "name", "family", "architecture", "parameters", "layers"}}
+		for _, m := range ms {
+			params, layers := "-", "-"
+			var pJSON, lJSON any
+			if m.Parameters > 0 {
+				params, pJSON = fmtCount(m.Parameters), m.Parameters
+			}
+			if m.Layers > 0 {
+				layers, lJSON = fmt.Sprint(m.Layers), m.Layers
+			}
+			t.add([]string{m.Key, m.Name, string(m.Family), m.Architecture, params, layers},
+				[]any{m.Key, m.Name, string(m.Family), m.Architecture, pJSON, lJSON})
+		}
+		return t
+	case "regions":
+		t := &table{name: "regions", title: "Grid regions",
+			cols:     []string{"key", "name", "carbon", "pue", "water", "source"},
+			jsonCols: []string{"key", "name", "carbon_g_per_kwh", "pue", "wue_l_per_kwh", "primary_source"}}
+		for _, g := range a.cat.Grids {
+			t.add([]string{g.Key, g.Name, fmt.Sprintf("%g gCO2e/kWh", g.CarbonGPerKWh), fmt.Sprintf("%g", g.PUE),
+				fmt.Sprintf("%g L/kWh", g.WUELPerKWh), g.PrimarySource},
+				[]any{g.Key, g.Name, g.CarbonGPerKWh, g.PUE, g.WUELPerKWh, g.PrimarySource})
+		}
+		return t
+	case "fabrics":
+		t := &table{name: "fabrics", title: "Network fabrics",
+			cols:     []string{"key", "name", "bandwidth", "latency", "topology", "oversubscription"},
+			jsonCols: []string{"key", "name", "bandwidth_gb_per_s", "latency_us", "topology", "oversubscription"}}
+		for _, f := range a.cat.Fabrics {
+			t.add([]string{f.Key, f.Name, fmtBandwidth(f.BytesPerS), fmt.Sprintf("%g µs", f.LatencyS*1e6), f.Topology, fmt.Sprintf("%g:1", f.Oversubscription)},
+				[]any{f.Key, f.Name, f.BytesPerS * 1e-9, f.LatencyS * 1e6, f.Topology, f.Oversubscription})
+		}
+		return t
+	default: // clusters
+		t := &table{name: "clusters", title: "Clusters",
+			cols:     []string{"key", "name", "node", "nodes", "accelerators", "fabric"},
+			jsonCols: []string{"key", "name", "node", "nodes", "accelerators", "fabric"}}
+		for _, c := range a.cat.Clusters {
+			n, _ := a.cat.NodeByKey(c.Node)
+			acc := c.Nodes * n.AcceleratorsPerNode
+			t.add([]string{c.Key, c.Name, fmt.Sprintf("%s (%d × %s)", c.Node, n.AcceleratorsPerNode, n.Accelerator), fmt.Sprint(c.Nodes), fmt.Sprint(acc), c.Fabric},
+				[]any{c.Key, c.Name, c.Node, c.Nodes, acc, c.Fabric})
+		}
+		return t
+	}
+}
