@@ -43,6 +43,9 @@ type Plan struct {
 
 	Models   []*catalog.Model    // by model code
 	Hardware []*catalog.Hardware // by hardware code
+
+	Spec   *Spec   // the grid spec the plan came from (nil for eval)
+	filter *filter // where filters, nil when none
 }
 
 // AxisValue is one raw value as the user wrote it, with where it came from for errors.
@@ -285,14 +288,16 @@ func checkRange(prm *Param, f float64) error {
 
 // Batch is a contiguous range of points with their input columns.
 type Batch struct {
-	Lo uint64      // first point id
-	N  int         // points in the batch
-	In [][]float64 // per study parameter: value (number or label code) per point
+	Lo  uint64      // first point id of the range
+	N   int         // points in the batch
+	In  [][]float64 // per study parameter: value (number or label code) per point
+	IDs []uint64    // point ids when a filter dropped points; nil means Lo, Lo+1, …
 }
 
 // Fill expands points lo..lo+n-1 into b's input columns, reusing its storage.
 func (p *Plan) Fill(b *Batch, lo uint64, n int) {
 	b.Lo, b.N = lo, n
+	b.IDs = b.IDs[:0]
 	if len(b.In) != len(p.Values) {
 		b.In = make([][]float64, len(p.Values))
 	}
@@ -323,7 +328,13 @@ func (p *Plan) Fill(b *Batch, lo uint64, n int) {
 			}
 		}
 	}
+	if p.filter != nil {
+		p.applyFilter(b)
+	}
 }
+
+// Filtered reports whether where filters drop points.
+func (p *Plan) Filtered() bool { return p.filter != nil }
 
 func grow[T any](s []T, n int) []T {
 	if cap(s) >= n {

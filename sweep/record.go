@@ -94,8 +94,12 @@ func (rb *recordBuilder) build(b *Batch, o *Outputs) arrow.Record {
 	cols := make([]arrow.Array, 0, len(rb.schema.Fields()))
 	ub := array.NewUint64Builder(rb.mem)
 	ub.Reserve(n)
-	for k := 0; k < n; k++ {
-		ub.UnsafeAppend(b.Lo + uint64(k))
+	if p := rb.plan; p.filter != nil {
+		ub.AppendValues(b.IDs[:n], nil)
+	} else {
+		for k := 0; k < n; k++ {
+			ub.UnsafeAppend(b.Lo + uint64(k))
+		}
 	}
 	cols = append(cols, ub.NewArray())
 	ub.Release()

@@ -55,7 +55,7 @@ func newApp(stdout, stderr io.Writer) *app {
 		Before: func(ctx context.Context, c *cli.Command) (context.Context, error) {
 			return ctx, a.loadCatalog(c.StringSlice("catalog"))
 		},
-		Commands: []*cli.Command{a.zooCommand(), a.evalCommand(), a.serveCommand()},
+		Commands: []*cli.Command{a.zooCommand(), a.evalCommand(), a.serveCommand(), a.sweepCommand()},
 	}
 	setUsageErrors(a.Command)
 	return a

@@ -1,0 +1,316 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/urfave/cli/v3"
+
+	"github.com/mlsysim/mlsysim/grids"
+	"github.com/mlsysim/mlsysim/sinks"
+	"github.com/mlsysim/mlsysim/sweep"
+)
+
+// version is recorded in manifests and file metadata; change it with releases.
+const version = "0.1.0-dev"
+
+// confirmPoints: a grid larger than this needs --yes.
+const confirmPoints = 1e9
+
+func (a *app) sweepCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "sweep",
+		Usage:     "evaluate a grid of scenarios into Parquet (or Arrow, CSV, JSON lines)",
+		ArgsUsage: "GRID.yaml|EXAMPLE",
+		Description: `GRID is a grid spec (docs/GRID.md) or the name of a bundled example: ` + strings.Join(grids.Names(), ", ") + `.
+Points are evaluated column-at-a-time on every core and written as OUT/part-NNNNN.<format>
+files (each complete or absent) plus OUT/_manifest.json. DuckDB, pyarrow and polars read
+the Parquet as it is: SELECT count(*) FROM 'OUT/*.parquet'.
+
+Examples:
+   mlsysim sweep serving-frontier --out out/frontier
+   mlsysim sweep grids/roofline.yaml --out out/roofline --compression snappy
+   mlsysim sweep my.yaml --dry-run
+   mlsysim sweep my.yaml --out out/x --shard 2/4     # one of four machines
+   mlsysim sweep my.yaml --out - --format arrow | next-tool
+   mlsysim sweep --columns serve                     # the columns a study writes`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "out", Usage: "output folder, or - to stream to stdout (arrow stream, csv, jsonl)"},
+			&cli.StringFlag{Name: "format", Value: "parquet", Usage: "parquet, arrow, csv or jsonl"},
+			&cli.StringFlag{Name: "compression", Value: "zstd", Usage: "parquet codec: zstd, snappy or none"},
+			&cli.IntFlag{Name: "workers", Usage: "parallel workers (default: GOMAXPROCS)"},
+			&cli.StringFlag{Name: "shard", Usage: "K/N: evaluate only shard K of N (contiguous parts; the union of all N is the whole run)"},
+			&cli.BoolFlag{Name: "resume", Usage: "finish an interrupted run in --out, keeping its complete parts"},
+			&cli.BoolFlag{Name: "overwrite", Usage: "replace an existing result in --out"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print points, columns and estimated size and time; write nothing"},
+			&cli.BoolFlag{Name: "yes", Usage: "run grids above 1e9 points"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar and no summary"},
+			&cli.StringFlag{Name: "columns", Usage: "print the columns of a study (" + strings.Join(sweep.StudyNames(), ", ") + ") and exit"},
+			&cli.IntFlag{Name: "part-points", Value: sweep.DefaultPartPoints, Usage: "grid points per output part"},
+			&cli.IntFlag{Name: "batch-size", Value: sweep.DefaultBatchSize, Usage: "points per kernel call (Parquet row group)"},
+		},
+		Action: a.sweepAction,
+	}
+}
+
+func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
+	if st := c.String("columns"); st != "" {
+		return a.printColumns(st)
+	}
+	if c.Args().Len() != 1 {
+		return badInputf("sweep", "want one GRID (a spec file or one of %s), got %d arguments", strings.Join(grids.Names(), ", "), c.Args().Len())
+	}
+	spec, err := loadSpec(c.Args().First())
+	if err != nil {
+		return badInput("", err)
+	}
+	plan, err := spec.Plan(a.cat)
+	if err != nil {
+		return badInput("", err)
+	}
+	format := c.String("format")
+	if err := sinks.CheckFormat(format); err != nil {
+		return badInput("--format", err)
+	}
+	if c.IsSet("compression") && format != "parquet" {
+		return badInputf("--compression", "applies to parquet only (--format is %s)", format)
+	}
+	if !contains(sinks.Compressions, c.String("compression")) {
+		return badInputf("--compression", "%q is not supported; valid: %s", c.String("compression"), strings.Join(sinks.Compressions, ", "))
+	}
+	shard, shards, err := parseShard(c.String("shard"))
+	if err != nil {
+		return badInput("--shard", err)
+	}
+	if c.Int("part-points") < 1 || c.Int("batch-size") < 1 {
+		return badInputf("--part-points/--batch-size", "must be ≥ 1")
+	}
+	if c.Bool("dry-run") {
+		return a.dryRun(ctx, plan, c)
+	}
+	if float64(plan.N) > confirmPoints && !c.Bool("yes") {
+		return badInputf("sweep", "the grid has %d points (more than 1e9); check it with --dry-run and add --yes to run it", plan.N)
+	}
+	out := c.String("out")
+	if out == "" {
+		return badInputf("--out", "missing: give a folder (or - for stdout)")
+	}
+	if out == "-" {
+		if format == "parquet" {
+			return badInputf("--out -", "streams arrow, csv or jsonl; add --format arrow (Parquet needs a file)")
+		}
+		return a.streamSweep(ctx, plan, c, format)
+	}
+
+	quiet := c.Bool("quiet")
+	bar := newProgress(a.stderr, plan.N, quiet)
+	start := time.Now()
+	m, err := sweep.WriteParts(ctx, plan, sweep.WriteOptions{
+		Dir: out, Format: format, Compression: c.String("compression"), Workers: c.Int("workers"),
+		BatchSize: c.Int("batch-size"), PartPoints: uint64(c.Int("part-points")), Shard: shard, Shards: shards,
+		Resume: c.Bool("resume"), Overwrite: c.Bool("overwrite"), Version: version, Progress: bar.update,
+	})
+	bar.finish()
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return &cliError{code: exitBadInput, title: "Interrupted", err: fmt.Errorf("stopped; complete parts stay in %s, finish with --resume", out)}
+		}
+		return badInput("", err)
+	}
+	if !quiet {
+		el := time.Since(start).Seconds()
+		var pts uint64
+		for _, p := range m.Parts {
+			pts += p.Points
+		}
+		fmt.Fprintf(a.stderr, "swept %d points → %d rows in %.2f s (%.3g points/s, %d workers); %d files, %s in %s\n",
+			pts, m.Rows, el, float64(pts)/el, workersUsed(c.Int("workers")), len(m.Parts), fmtSI(float64(m.Bytes), "B"), out)
+	}
+	return nil
+}
+
+func workersUsed(n int) int {
+	if n <= 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return n
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+// loadSpec reads a spec file or a bundled example by name.
+func loadSpec(arg string) (*sweep.Spec, error) {
+	if b, path, ok := grids.Read(arg); ok {
+		if _, err := os.Stat(arg); err != nil {
+			return sweep.ParseSpec(path, b)
+		}
+	}
+	b, err := os.ReadFile(arg)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("grid %q: no such file, and no bundled example has that name (examples: %s)", arg, strings.Join(grids.Names(), ", "))
+		}
+		return nil, fmt.Errorf("grid: %w", err)
+	}
+	return sweep.ParseSpec(arg, b)
+}
+
+func parseShard(s string) (k, n int, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	ks, ns, ok := strings.Cut(s, "/")
+	k, err1 := strconv.Atoi(ks)
+	n, err2 := strconv.Atoi(ns)
+	if !ok || err1 != nil || err2 != nil || n < 1 || k < 1 || k > n {
+		return 0, 0, fmt.Errorf("want K/N with 1 ≤ K ≤ N (e.g. 2/4), got %q", s)
+	}
+	return k, n, nil
+}
+
+func (a *app) printColumns(study string) error {
+	st, err := sweep.StudyByName(study)
+	if err != nil {
+		return badInput("--columns", err)
+	}
+	format, err := a.outputFormat("text", "json", "markdown", "csv")
+	if err != nil {
+		return err
+	}
+	t := &table{name: "columns", title: "Columns of study " + st.Name + " (" + st.Doc + ")",
+		cols: []string{"column", "kind", "type", "unit", "description"}, jsonCols: []string{"name", "kind", "type", "unit", "description"}}
+	t.add([]string{"point_id", "input", "uint64", "", "index of the point in the grid"}, []any{"point_id", "input", "uint64", "", "index of the point in the grid"})
+	for _, p := range st.Params {
+		typ := map[sweep.Kind]string{sweep.KindFloat: "float64", sweep.KindInt: "int64", sweep.KindBool: "bool"}[p.Kind]
+		if typ == "" {
+			typ = "string"
+		}
+		doc := p.Doc
+		if p.Default != "" {
+			doc += " (default " + p.Default + ")"
+		}
+		t.add([]string{p.Name, "input", typ, p.Unit, doc}, []any{p.Name, "input", typ, p.Unit, doc})
+	}
+	for _, col := range st.Columns {
+		typ := map[sweep.ColType]string{sweep.Float64: "float64", sweep.Bool: "bool", sweep.Enum: "string"}[col.Type]
+		t.add([]string{col.Name, "output", typ, col.Unit, col.Doc}, []any{col.Name, "output", typ, col.Unit, col.Doc})
+	}
+	return renderTables(a.stdout, format, []*table{t})
+}
+
+// streamSweep writes one ordered stream to stdout.
+func (a *app) streamSweep(ctx context.Context, plan *sweep.Plan, c *cli.Command, format string) error {
+	w, err := sinks.New(format, a.stdout, plan.Schema(), sinks.Options{Stream: true, Version: version,
+		Metadata: map[string]string{"mlsysim.version": version, "mlsysim.study": plan.Study.Name, "mlsysim.catalog_hash": plan.Catalog.Hash}})
+	if err != nil {
+		return badInput("--format", err)
+	}
+	err = sweep.Run(ctx, plan, sweep.Options{Workers: c.Int("workers"), BatchSize: c.Int("batch-size")}, func(rec arrow.Record) error {
+		return w.Write(rec)
+	})
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return badInput("", err)
+	}
+	return nil
+}
+
+// dryRun reports the size of the grid without writing: points, columns, and an
+// estimate of bytes and time from one sample batch written to nowhere.
+func (a *app) dryRun(ctx context.Context, plan *sweep.Plan, c *cli.Command) error {
+	format := c.String("format")
+	est, err := sweep.Estimate(ctx, plan, format, c.String("compression"))
+	if err != nil {
+		return badInput("", err)
+	}
+	workers := workersUsed(c.Int("workers"))
+	w := a.stdout
+	fmt.Fprintf(w, "grid %q, study %s\n", plan.Spec.Name, plan.Study.Name)
+	fmt.Fprintf(w, "points: %d", plan.N)
+	if plan.Filtered() {
+		fmt.Fprintf(w, " (≈ %.0f after where filters, estimated from %d sampled points)", est.KeptShare*float64(plan.N), est.Sampled)
+	}
+	fmt.Fprintln(w)
+	var axes []string
+	for _, d := range plan.Dims {
+		var names []string
+		for _, pi := range d.Params {
+			names = append(names, plan.Values[pi].Param.Name)
+		}
+		axes = append(axes, fmt.Sprintf("%s × %d", strings.Join(names, "+"), d.Len))
+	}
+	fmt.Fprintf(w, "axes: %s\n", strings.Join(axes, ", "))
+	cols := plan.Columns()
+	var names []string
+	for _, col := range cols {
+		names = append(names, col.Name)
+	}
+	fmt.Fprintf(w, "columns (%d): %s\n", len(cols), strings.Join(names, ", "))
+	rows := est.KeptShare * float64(plan.N)
+	fmt.Fprintf(w, "estimated output: %s as %s (%.1f bytes/row)\n", fmtSI(rows*est.BytesPerRow, "B"), format, est.BytesPerRow)
+	secs := float64(plan.N) / (est.PointsPerSec * float64(workers))
+	fmt.Fprintf(w, "estimated time: %s on %d workers (%.3g points/s per worker)\n", (time.Duration(secs * float64(time.Second))).Round(time.Millisecond), workers, est.PointsPerSec)
+	if float64(plan.N) > confirmPoints {
+		fmt.Fprintf(w, "note: more than 1e9 points; running it needs --yes\n")
+	}
+	return nil
+}
+
+// progress draws a one-line bar on a terminal: points/s and ETA.
+type progress struct {
+	w       io.Writer
+	total   uint64
+	on      bool
+	start   time.Time
+	lastOut time.Time
+}
+
+func newProgress(w io.Writer, total uint64, quiet bool) *progress {
+	p := &progress{w: w, total: total, start: time.Now()}
+	if f, ok := w.(*os.File); ok && !quiet {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.on = true
+		}
+	}
+	return p
+}
+
+func (p *progress) update(done uint64) {
+	if !p.on || time.Since(p.lastOut) < 200*time.Millisecond && done < p.total {
+		return
+	}
+	p.lastOut = time.Now()
+	frac := float64(done) / float64(max(p.total, 1))
+	el := time.Since(p.start).Seconds()
+	rate := float64(done) / max(el, 1e-9)
+	eta := "?"
+	if rate > 0 && done > 0 {
+		eta = (time.Duration(float64(p.total-done) / rate * float64(time.Second))).Round(time.Second).String()
+	}
+	const width = 30
+	n := int(frac * width)
+	fmt.Fprintf(p.w, "\r[%s%s] %5.1f%%  %.3g points/s  ETA %s   ", strings.Repeat("█", n), strings.Repeat("·", width-n), 100*frac, rate, eta)
+}
+
+func (p *progress) finish() {
+	if p.on {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

@@ -1,0 +1,258 @@
+package kernel
+
+import (
+	"math"
+	"testing"
+)
+
+// trainPoint is one TrainingMemory evaluation.
+type trainPoint struct {
+	m                                 testModel
+	h                                 testHW
+	prec                              Precision
+	opt                               float64
+	strategy                          Recompute
+	batch, seq, tp, pp, dp, ep        float64
+	zero, ga, trainable, commFraction float64
+}
+
+// train is the seed's TrainingMemoryModel defaults (physics.md §7.1): fp16, adam,
+// selective, tp = pp = dp = ep = 1, ZeRO 0, one accumulation step, everything trainable,
+// 5 % gradient bucket.
+func train(m testModel, h testHW, batch, seq float64) trainPoint {
+	return trainPoint{m: m, h: h, prec: FP16, opt: OptimizerBytesAdam, strategy: RecomputeSelective,
+		batch: batch, seq: seq, tp: 1, pp: 1, dp: 1, ep: 1, ga: 1, trainable: 1,
+		commFraction: DefaultCommBufferFraction}
+}
+
+// trainColumns gathers points into TrainingMemory's input columns. Like the sweep, it
+// gives a model without heads 32 (the seed would raise for strategy none).
+func trainColumns(pts ...trainPoint) *TrainMemIn {
+	in := &TrainMemIn{}
+	for _, p := range pts {
+		heads := p.m.heads
+		if heads == 0 {
+			heads = DefaultHeads
+		}
+		in.Params = append(in.Params, p.m.params)
+		in.Layers = append(in.Layers, p.m.layers)
+		in.Hidden = append(in.Hidden, p.m.hidden)
+		in.Heads = append(in.Heads, heads)
+		in.Bytes = append(in.Bytes, p.prec.Bytes())
+		in.OptimizerBytes = append(in.OptimizerBytes, p.opt)
+		in.Recompute = append(in.Recompute, p.strategy)
+		in.Batch = append(in.Batch, p.batch)
+		in.SeqLen = append(in.SeqLen, p.seq)
+		in.TP = append(in.TP, p.tp)
+		in.PP = append(in.PP, p.pp)
+		in.DP = append(in.DP, p.dp)
+		in.EP = append(in.EP, p.ep)
+		in.ZeROStage = append(in.ZeROStage, p.zero)
+		in.GradAccum = append(in.GradAccum, p.ga)
+		in.TrainableFraction = append(in.TrainableFraction, p.trainable)
+		in.CommBufferFraction = append(in.CommBufferFraction, p.commFraction)
+		in.MemCapacity = append(in.MemCapacity, p.h.capacity)
+	}
+	return in
+}
+
+func runTrain(pts ...trainPoint) *TrainMemOut {
+	out := &TrainMemOut{}
+	TrainingMemory(out, trainColumns(pts...))
+	return out
+}
+
+func TestTrainingMemoryG3(t *testing.T) {
+	out := runTrain(train(llama3_8B, h100, 8, 1024))
+	// physics.md §13.1 G3: Llama3_8B, H100, batch 8, seq 1024, fp16, selective.
+	if out.Feasible[0] {
+		t.Error("G3: feasible, want infeasible")
+	}
+	checkScalars(t, []scalarCase{
+		{"G3 weights", out.Weights[0], 16.06e9, tightRel, 0},
+		{"G3 gradients", out.Gradients[0], 16.06e9, tightRel, 0},
+		{"G3 optimizer", out.Optimizer[0], 96.36e9, tightRel, 0},
+		{"G3 activations", out.Activations[0], 36.507222016e9, tightRel, 0},
+		{"G3 buffers", out.Buffers[0], 0.803e9, tightRel, 0},
+		{"G3 total", out.Total[0], 165.790222016e9, tightRel, 0},
+		{"G3 utilization", out.Utilization[0], 1.9300522051751614, tightRel, 0},
+		// §7.1: mb = max(1, ceil(8/(1·1))).
+		{"G3 microbatch", out.Microbatch[0], 8, 0, 0},
+	})
+}
+
+// physics.md §13.2 test_solver_invariants: ZeRO totals are non-increasing over stages 0..3
+// and the components sum to the total.
+func TestTrainingMemoryZeRO(t *testing.T) {
+	var pts []trainPoint
+	for z := 0.0; z <= 3; z++ {
+		p := train(llama3_8B, h100, 64, 1024)
+		p.dp, p.zero = 8, z
+		pts = append(pts, p)
+	}
+	out := runTrain(pts...)
+	// batch 64 over dp 8 → mb 8, so activations are G3's; stage k shards one more component by 8.
+	w, g, o := 16.06e9, 16.06e9, 96.36e9
+	want := [][3]float64{{w, g, o}, {w, g, o / 8}, {w, g / 8, o / 8}, {w / 8, g / 8, o / 8}}
+	for z, c := range want {
+		checkScalars(t, []scalarCase{
+			{"weights", out.Weights[z], c[0], tightRel, 0},
+			{"gradients", out.Gradients[z], c[1], tightRel, 0},
+			{"optimizer", out.Optimizer[z], c[2], tightRel, 0},
+			{"activations = G3", out.Activations[z], 36.507222016e9, tightRel, 0},
+			// The gradient bucket follows the (sharded) gradients.
+			{"buffers", out.Buffers[z], 0.05 * c[1], tightRel, 0},
+		})
+	}
+
+	models := []testModel{llama3_8B, llama3_70B, mixtral, deepSeekV3, gpt4}
+	for _, m := range models {
+		for _, dp := range []float64{1, 2, 8, 64} {
+			for _, s := range []Recompute{RecomputeSelective, RecomputeFull, RecomputeNone} {
+				for _, pp := range []float64{1, 4} {
+					var stages []trainPoint
+					for z := 0.0; z <= 3; z++ {
+						p := train(m, h100, 256, 2048)
+						p.dp, p.zero, p.strategy, p.pp = dp, z, s, pp
+						stages = append(stages, p)
+					}
+					out := runTrain(stages...)
+					for z := range stages {
+						sum := out.Weights[z] + out.Gradients[z] + out.Optimizer[z] + out.Activations[z] + out.Buffers[z]
+						if !withinTol(out.Total[z], sum, tightRel, 0) {
+							t.Errorf("%s dp %g %v pp %g ZeRO-%d: total %g B ≠ sum of components %g B",
+								m.name, dp, s, pp, z, out.Total[z], sum)
+						}
+						if z > 0 && !(out.Total[z] <= out.Total[z-1]) {
+							t.Errorf("%s dp %g %v pp %g: ZeRO-%d total %g B > ZeRO-%d's %g B",
+								m.name, dp, s, pp, z, out.Total[z], z-1, out.Total[z-1])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestTrainingMemoryParallelism(t *testing.T) {
+	pp2 := train(llama3_8B, h100, 8, 1024)
+	pp2.pp = 2
+	pp3 := train(llama3_8B, h100, 8, 1024)
+	pp3.pp = 3
+	tp8 := train(llama3_70B, h100, 8, 1024)
+	tp8.tp = 8
+	ep8 := train(mixtral, h100, 8, 1024)
+	ep8.ep = 8
+	ga := train(llama3_8B, h100, 64, 1024)
+	ga.dp, ga.ga = 2, 4
+	odd := train(llama3_8B, h100, 3, 1024)
+	odd.dp = 2
+	tiny := train(llama3_8B, h100, 1, 1024)
+	tiny.dp = 8
+	out := runTrain(pp2, pp3, tp8, ep8, ga, odd, tiny)
+
+	checkScalars(t, []scalarCase{
+		// §7.1 pp 2: half the parameters and ceil(32/2) = 16 layers per stage, plus the
+		// 2·mb·S·h·b boundary buffer (one send, one receive) next to the 5 % bucket.
+		{"pp 2 weights", out.Weights[0], 8.03e9, tightRel, 0},
+		{"pp 2 activations", out.Activations[0], 16 * 34 * 1024 * 8 * 4096.0, tightRel, 0},
+		{"pp 2 buffers", out.Buffers[0], 0.05*8.03e9 + 2*8*1024*4096*2.0, tightRel, 0},
+		// pp 3: ceil(32/3) = 11 layers on a stage.
+		{"pp 3 activations", out.Activations[1], 11 * 34 * 1024 * 8 * 4096.0, tightRel, 0},
+		{"pp 3 buffers", out.Buffers[1], 0.05*8.03e9/3*2 + 2*8*1024*4096*2.0, tightRel, 0},
+		// tp 8 shards the parameters (shards = tp·pp·ep); activations are not divided (Profile B).
+		{"tp 8 weights", out.Weights[2], 70.6e9 / 8 * 2, tightRel, 0},
+		{"tp 8 optimizer", out.Optimizer[2], 70.6e9 / 8 * 12, tightRel, 0},
+		{"tp 8 activations", out.Activations[2], 80 * 34 * 1024 * 8 * 8192.0, tightRel, 0},
+		// ep 8 shards MoE parameters the same way.
+		{"ep 8 weights", out.Weights[3], 46.7e9 / 8 * 2, tightRel, 0},
+		// mb = ceil(64/(2·4)) = 8; ceil(3/2) = 2; max(1, ceil(1/8)) = 1.
+		{"accumulation microbatch", out.Microbatch[4], 8, 0, 0},
+		{"odd microbatch", out.Microbatch[5], 2, 0, 0},
+		{"microbatch floor 1", out.Microbatch[6], 1, 0, 0},
+		{"microbatch 1 activations", out.Activations[6], 32 * 34 * 1024 * 4096.0, tightRel, 0},
+	})
+	// pp 1 has no boundary buffer: G3's buffers are only the bucket.
+	if g3 := runTrain(train(llama3_8B, h100, 8, 1024)); g3.Buffers[0] != 0.05*g3.Gradients[0] {
+		t.Errorf("pp 1 buffers %g B, want only the 5 %% bucket %g B", g3.Buffers[0], 0.05*g3.Gradients[0])
+	}
+}
+
+func TestTrainingMemoryOptimizerAndStrategy(t *testing.T) {
+	sgd := train(llama3_8B, h100, 8, 1024)
+	sgd.opt, sgd.trainable = OptimizerBytesSGD, 0.01
+	none := train(llama3_8B, h100, 8, 1024)
+	none.opt = 0
+	full := train(llama3_8B, h100, 8, 1024)
+	full.strategy = RecomputeFull
+	keep := train(llama3_8B, h100, 8, 1024)
+	keep.strategy = RecomputeNone
+	noCap := train(llama3_8B, testHW{name: "no memory"}, 8, 1024)
+	fits := train(llama3_8B, h100, 1, 1024)
+	fits.opt, fits.trainable = OptimizerBytesSGD, 0.01
+	out := runTrain(sgd, none, full, keep, noCap, fits)
+
+	checkScalars(t, []scalarCase{
+		// §7.1: gradients and optimizer count trainable parameters only; sgd 4 B each.
+		{"sgd weights (all)", out.Weights[0], 16.06e9, tightRel, 0},
+		{"sgd gradients", out.Gradients[0], 8.03e9 * 0.01 * 2, tightRel, 0},
+		{"sgd optimizer", out.Optimizer[0], 8.03e9 * 0.01 * 4, tightRel, 0},
+		{"no optimizer state", out.Optimizer[1], 0, 0, 0},
+		// §3.4: full keeps 2·S·B·h per layer; none adds the 5·heads·S²·B attention scores.
+		{"full activations", out.Activations[2], 32 * 2 * 1024 * 8 * 4096.0, tightRel, 0},
+		{"none activations", out.Activations[3], 32 * (34*1024*8*4096 + 5*32*1024*1024*8.0), tightRel, 0},
+		// §7.1: utilisation is +Inf on a device without memory.
+		{"zero capacity utilization", out.Utilization[4], math.Inf(1), 0, 0},
+		// 16.06e9 + 0.1606e9 + 0.3212e9 + 32·34·1024·4096 + 0.05·0.1606e9 fits 80 GiB.
+		{"fits total", out.Total[5], 16.06e9 + 0.1606e9 + 0.3212e9 + 32*34*1024*4096.0 + 0.05*0.1606e9, tightRel, 0},
+	})
+	if out.Feasible[4] || !out.Feasible[5] {
+		t.Errorf("feasible: zero capacity %v, small SGD run %v; want false, true", out.Feasible[4], out.Feasible[5])
+	}
+	if !(out.Activations[2] < out.Activations[0] && out.Activations[0] < out.Activations[3]) {
+		t.Errorf("activations not ordered full < selective < none: %g, %g, %g",
+			out.Activations[2], out.Activations[0], out.Activations[3])
+	}
+}
+
+// physics.md §13.2 test_solver_invariants: fp32 > fp16 > fp8 > int4.
+func TestTrainingMemoryPrecisionOrder(t *testing.T) {
+	precs := []Precision{FP32, FP16, FP8, INT4}
+	var pts []trainPoint
+	for _, pr := range precs {
+		p := train(llama3_8B, h100, 8, 1024)
+		p.prec = pr
+		pts = append(pts, p)
+	}
+	out := runTrain(pts...)
+	for i := 1; i < len(precs); i++ {
+		if !(out.Total[i] < out.Total[i-1]) {
+			t.Errorf("%v total %g B not below %v's %g B", precs[i], out.Total[i], precs[i-1], out.Total[i-1])
+		}
+	}
+}
+
+func TestTrainingMemoryColumnsIndependent(t *testing.T) {
+	z3 := train(llama3_70B, h100, 1024, 4096)
+	z3.dp, z3.zero, z3.tp, z3.pp = 16, 3, 8, 4
+	moe := train(mixtral, a100, 64, 2048)
+	moe.ep, moe.strategy = 8, RecomputeNone
+	lora := train(llama3_8B, h100, 16, 2048)
+	lora.trainable, lora.opt, lora.prec = 0.002, OptimizerBytesSGD, BF16
+	pts := []trainPoint{train(llama3_8B, h100, 8, 1024), z3, moe, lora, train(deepSeekV3, h100, 1, 4096)}
+	batch := runTrain(pts...)
+	for i, p := range pts {
+		checkRowMatches(t, p.m.name+" on "+p.h.name, batch, i, runTrain(p))
+	}
+}
+
+func TestTrainingMemoryDoesNotAllocate(t *testing.T) {
+	pp := train(llama3_70B, h100, 64, 4096)
+	pp.pp, pp.dp, pp.zero = 4, 4, 2
+	in := trainColumns(train(llama3_8B, h100, 8, 1024), pp)
+	var out TrainMemOut
+	TrainingMemory(&out, in)
+	if allocs := testing.AllocsPerRun(20, func() { TrainingMemory(&out, in) }); allocs != 0 {
+		t.Errorf("TrainingMemory allocates %g times per call once its outputs are sized", allocs)
+	}
+}
