@@ -49,8 +49,8 @@ func (cv *converter) q(v *qty, d Dimension, field string) float64 {
 		}
 		return 0
 	}
-	if f < 0 {
-		cv.fail(field, "must not be negative")
+	if f < 0 && cv.err == nil {
+		cv.err = fmt.Errorf("%s:%d: entry %s: %s: must not be negative", cv.file, v.line, cv.key_, field)
 	}
 	return f
 }
@@ -63,7 +63,7 @@ func (cv *converter) req(v *qty, d Dimension, field string) float64 {
 	}
 	f := cv.q(v, d, field)
 	if f <= 0 && cv.err == nil {
-		cv.fail(field, "must be > 0")
+		cv.err = fmt.Errorf("%s:%d: entry %s: %s: must be > 0", cv.file, v.line, cv.key_, field)
 	}
 	return f
 }

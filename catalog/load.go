@@ -195,10 +195,11 @@ func (c *Catalog) addFile(name, kind, stem string, b []byte) error {
 			for i := range raw {
 				cv.line = lines[i]
 				r := &raw[i]
+				key := cv.key(r.Key)
 				if r.Unit == "" {
 					cv.fail("unit", "missing")
 				}
-				c.Prices = append(c.Prices, &Price{Key: cv.key(r.Key), Name: r.Name, Value: cv.need(r.Value, "value"),
+				c.Prices = append(c.Prices, &Price{Key: key, Name: r.Name, Value: cv.need(r.Value, "value"),
 					Unit: r.Unit, Provenance: cv.provenance(&r.rawProvenance)})
 			}
 		default:
@@ -237,10 +238,11 @@ func (c *Catalog) addFile(name, kind, stem string, b []byte) error {
 			for i := range raw {
 				cv.line = lines[i]
 				r := &raw[i]
+				key := cv.key(r.Key)
 				if r.Nodes < 1 {
 					cv.fail("nodes", "must be ≥ 1")
 				}
-				c.Clusters = append(c.Clusters, &Cluster{Key: cv.key(r.Key), Name: r.Name, Node: r.Node, Nodes: r.Nodes,
+				c.Clusters = append(c.Clusters, &Cluster{Key: key, Name: r.Name, Node: r.Node, Nodes: r.Nodes,
 					Fabric: r.Fabric, Region: r.Region, Datacenter: r.Datacenter, Provenance: cv.provenance(&r.rawProvenance)})
 			}
 		default:
@@ -268,7 +270,7 @@ func strictDecode(name string, b []byte, out any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(out); err != nil {
-		return fmt.Errorf("%s: %w", name, cleanYAMLError(err))
+		return YAMLError(name, err)
 	}
 	return nil
 }
@@ -280,14 +282,49 @@ func cleanYAMLError(err error) error {
 	msg = strings.ReplaceAll(msg, "\n  ", "; ")
 	msg = strings.TrimSpace(msg)
 	msg = strings.ReplaceAll(msg, "in type catalog.raw", "in a ")
-	return errors.New(msg)
+	return errors.New(fixParserLine(msg))
+}
+
+// yaml.v3 reports parser errors at the 0-based line of their context (the
+// opening "[" of an unclosed list is line 4 but reported as line 3); scanner and
+// decoding errors are 1-based already.
+var yamlParserErrors = []string{
+	"did not find expected <document start>", "did not find expected node content",
+	"did not find expected '-' indicator", "did not find expected key",
+	"did not find expected ',' or ']'", "did not find expected ',' or '}'",
+}
+
+func fixParserLine(msg string) string {
+	var line int
+	var rest string
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n != 1 {
+		return msg
+	}
+	_, rest, _ = strings.Cut(msg, ": ")
+	for _, p := range yamlParserErrors {
+		if strings.HasPrefix(rest, p) {
+			return fmt.Sprintf("line %d: %s", line+1, rest)
+		}
+	}
+	return msg
+}
+
+// YAMLError renders a yaml.v3 error as "file:line: message" with correct lines.
+func YAMLError(file string, err error) error {
+	msg := cleanYAMLError(err).Error()
+	var line int
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		_, rest, _ := strings.Cut(msg, ": ")
+		return fmt.Errorf("%s:%d: %s", file, line, rest)
+	}
+	return fmt.Errorf("%s: %s", file, msg)
 }
 
 // entryLines returns the line of each top-level list item.
 func entryLines(name string, b []byte) ([]int, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, cleanYAMLError(err))
+		return nil, YAMLError(name, err)
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil

@@ -18,25 +18,15 @@ func (e *NotFoundError) Error() string {
 	if len(e.Suggestions) > 0 {
 		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(e.Suggestions, ", "))
 	}
-	return msg + fmt.Sprintf("; `mlsysim zoo %s` lists them all", zooName(e.Kind))
+	if z, ok := zooNames[e.Kind]; ok {
+		msg += fmt.Sprintf("; `mlsysim zoo %s` lists them all", z)
+	}
+	return msg
 }
 
-func zooName(kind string) string {
-	switch kind {
-	case "model":
-		return "models"
-	case "grid region":
-		return "regions"
-	case "fabric":
-		return "fabrics"
-	case "cluster":
-		return "clusters"
-	case "node":
-		return "nodes"
-	case "datacenter":
-		return "datacenters"
-	}
-	return kind
+// zooNames maps the kinds `mlsysim zoo` can list to its category names.
+var zooNames = map[string]string{
+	"hardware": "hardware", "model": "models", "grid region": "regions", "fabric": "fabrics", "cluster": "clusters",
 }
 
 func find[T any](kind, name string, items []T, key func(T) string) (T, error) {
@@ -121,9 +111,13 @@ func Closest(name string, keys []string, n int) []string {
 			cands = append(cands, cand{k, d})
 		}
 	}
+	prefix := func(k string) bool { return strings.HasPrefix(strings.ToLower(k), low) }
 	sort.SliceStable(cands, func(i, j int) bool {
 		if cands[i].dist != cands[j].dist {
 			return cands[i].dist < cands[j].dist
+		}
+		if pi, pj := prefix(cands[i].key), prefix(cands[j].key); pi != pj {
+			return pi // "TPUv5" → TPUv5p before TPUv1
 		}
 		return cands[i].key < cands[j].key
 	})
@@ -177,6 +171,9 @@ func (c *Catalog) link() error {
 		return err
 	}
 	if err := unique("cluster", c.Clusters, func(h *Cluster) (string, string) { return h.Key, h.File }); err != nil {
+		return err
+	}
+	if err := unique("cooling tier", c.Cooling, func(h *Cooling) (string, string) { return h.Key, h.File }); err != nil {
 		return err
 	}
 	if err := unique("price", c.Prices, func(h *Price) (string, string) { return h.Key, h.File }); err != nil {

@@ -94,7 +94,6 @@ type rawHardware struct {
 	DispatchTax      *qty     `yaml:"dispatch_tax"`
 	MIGProfiles      []rawMIG `yaml:"mig_profiles"`
 	rawProvenance    `yaml:",inline"`
-	line             int
 }
 
 type rawModel struct {

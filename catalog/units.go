@@ -39,6 +39,15 @@ type unitDef struct {
 	scale float64 // SI value of one unit
 }
 
+// si converts v units to SI; sub-unit scales divide by the exact inverse so that
+// "50 us" is 50e-6, not 50 × 1e-6 (which rounds differently).
+func (u unitDef) si(v float64) float64 {
+	if u.scale < 1 {
+		return v / math.Round(1/u.scale)
+	}
+	return v * u.scale
+}
+
 // units maps every unit string the catalog accepts to its SI scale.
 // Decimal and binary byte prefixes are distinct on purpose: 80 GiB ≠ 80 GB.
 var units = func() map[string]unitDef {
@@ -95,7 +104,7 @@ func ParseQuantity(s string, want Dimension) (float64, error) {
 	if !ok || def.dim != want {
 		return 0, fmt.Errorf("quantity %q: unit %q is not a %s unit; use one of %s", s, fields[1], want, unitsFor(want))
 	}
-	return v * def.scale, nil
+	return def.si(v), nil
 }
 
 func unitsFor(d Dimension) string {

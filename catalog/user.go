@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,14 +18,14 @@ import (
 // catalog's schema and adds them. The file is either a mapping with `hardware:`
 // and/or `models:` lists, or one bare entry (hardware if it has `peak`, a model
 // otherwise). It returns the keys it added. Keys must not clash with the catalog.
-func (c *Catalog) AddUserFile(path string) ([]string, error) {
+func (c *Catalog) AddUserFile(path string) (added []string, err error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("catalog file: %w", err)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, cleanYAMLError(err))
+		return nil, YAMLError(path, err)
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s: want a YAML mapping with `hardware:` and/or `models:` lists, or one hardware or model entry", path)
@@ -34,7 +35,13 @@ func (c *Catalog) AddUserFile(path string) ([]string, error) {
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		keys[top.Content[i].Value] = top.Content[i+1]
 	}
-	var added []string
+	// On any error the catalog is left as it was.
+	nHW, nModels := len(c.Hardware), len(c.Models)
+	defer func() {
+		if err != nil {
+			c.Hardware, c.Models = c.Hardware[:nHW], c.Models[:nModels]
+		}
+	}()
 	addHW := func(raws []rawHardware, lines []int) {
 		cv := &converter{file: path}
 		for i := range raws {
@@ -62,7 +69,9 @@ func (c *Catalog) AddUserFile(path string) ([]string, error) {
 		}
 	}
 	if _, single := keys["key"]; single {
-		if _, hw := keys["peak"]; hw {
+		_, peak := keys["peak"]
+		_, mem := keys["memory"]
+		if peak || mem {
 			var r rawHardware
 			if err := strictDecode(path, b, &r); err != nil {
 				return nil, err
@@ -94,7 +103,7 @@ func (c *Catalog) AddUserFile(path string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.link(); err != nil {
+	if err = c.link(); err != nil {
 		return nil, err
 	}
 	c.noteFile(path, b)
@@ -161,7 +170,9 @@ func ModelFromHFConfig(path string) (*Model, error) {
 		case errors.As(err, &se):
 			return nil, fmt.Errorf("%s:%d: malformed JSON: %v", path, lineAt(b, se.Offset), se)
 		case errors.As(err, &te):
-			return nil, fmt.Errorf("%s:%d: field %s: want a %s, got a JSON %s", path, lineAt(b, te.Offset), te.Field, te.Type, te.Value)
+			return nil, fmt.Errorf("%s:%d: field %s: want %s, got a JSON %s", path, lineAt(b, te.Offset), te.Field, te.Type, te.Value)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, fmt.Errorf("%s:%d: malformed JSON: the file ends before the object is closed", path, lineAt(b, int64(len(b))))
 		}
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
@@ -252,7 +263,12 @@ func (c *Catalog) AddModel(m *Model) error {
 	if _, err := c.ModelByKey(m.Key); err == nil {
 		return fmt.Errorf("%s: model key %q is already in the catalog; rename the file or folder", m.File, m.Key)
 	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
 	c.Models = append(c.Models, m)
+	c.noteFile(m.File, b) // results made with this model name it in their catalog hash
 	return nil
 }
 

@@ -22,8 +22,8 @@ func precisionNames() []string {
 var (
 	modelParam    = Param{Name: "model", Kind: KindModel, Doc: "catalog model key (mlsysim zoo models)"}
 	hardwareParam = Param{Name: "hardware", Kind: KindHardware, Doc: "catalog hardware key (mlsysim zoo hardware)"}
-	effParam      = Param{Name: "efficiency", Kind: KindFloat, Default: "0.5", Min: 1e-9, Max: 1,
-		Doc: "achieved fraction of peak FLOP/s (MFU-like), in [1e-9, 1]"}
+	effParam      = Param{Name: "efficiency", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1,
+		Doc: "achieved fraction of peak FLOP/s (MFU-like), in (0, 1]"}
 	batchParam = Param{Name: "batch_size", Kind: KindInt, Default: "1", Min: 1, Doc: "samples or sequences per step"}
 	seqParam   = Param{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length in tokens"}
 )

@@ -50,7 +50,7 @@ func ParseSpec(file string, b []byte) (*Spec, error) {
 	s := &Spec{File: file, Hash: hex.EncodeToString(sum[:]), Raw: bytes.Clone(b)}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, catalog.YAMLError(file, err)
 	}
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s: empty file: a grid spec needs version, study and axes (see docs/GRID.md)", file)

@@ -34,7 +34,7 @@ func init() {
 		check: func(p *Plan) error {
 			for _, m := range p.Models {
 				if !m.Family.IsTransformer() {
-					return fmt.Errorf("study serve needs transformer models, but %s is a %s model; use the node study (mlsysim eval) for it", m.Key, m.Family)
+					return fmt.Errorf("serving needs a transformer, but %s is not one (family %s); use the node study (mlsysim eval) for it", m.Key, m.Family)
 				}
 			}
 			return nil

@@ -46,7 +46,7 @@ func init() {
 		check: func(p *Plan) error {
 			for _, m := range p.Models {
 				if !m.Family.IsTransformer() {
-					return fmt.Errorf("study train-memory needs transformer models, but %s is a %s model", m.Key, m.Family)
+					return fmt.Errorf("training memory needs a transformer, but %s is not one (family %s)", m.Key, m.Family)
 				}
 			}
 			return nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -128,7 +127,7 @@ func report(err error, format string, stdout, stderr io.Writer) int {
 		ce = found
 	}
 	if format == "json" && !ce.payloadShown {
-		b, _ := json.Marshal(map[string]string{"status": "error", "title": ce.title, "reason": ce.err.Error()})
+		b, _ := marshalNoEscape(orderedObject{{"status", "error"}, {"title", ce.title}, {"reason", ce.err.Error()}})
 		fmt.Fprintln(stdout, string(b))
 	} else {
 		fmt.Fprintf(stderr, "mlsysim: %s: %v\n", strings.ToLower(ce.title), ce.err)

@@ -210,8 +210,15 @@ func (a *app) precisionWarning(hwKey, precision, format string) {
 
 func strictCheck(c *cli.Command, row map[string]any) error {
 	if c.Bool("strict") && row["feasible"] == false {
-		return &cliError{code: exitPhysics, title: "Physics violation", payloadShown: true,
-			err: fmt.Errorf("the scenario cannot run: %v (--strict)", row["infeasible_reason"])}
+		msg := fmt.Sprintf("the scenario cannot run: %v", row["infeasible_reason"])
+		used, _ := row["memory_footprint_gb"].(float64)
+		if used == 0 {
+			used, _ = row["total_memory_gb"].(float64)
+		}
+		if capGB, ok := row["memory_capacity_gb"].(float64); ok && row["infeasible_reason"] == "out_of_memory" {
+			msg = fmt.Sprintf("out of memory: needs %.1f GB, %v holds %.1f GB", used, row["hardware"], capGB)
+		}
+		return &cliError{code: exitPhysics, title: "Physics violation", payloadShown: true, err: fmt.Errorf("%s (--strict)", msg)}
 	}
 	return nil
 }

@@ -102,7 +102,7 @@ func (o orderedObject) MarshalJSON() ([]byte, error) {
 			b.WriteByte(',')
 		}
 		k, _ := json.Marshal(e.k)
-		v, err := json.Marshal(jsonSafe(e.v))
+		v, err := marshalNoEscape(jsonSafe(e.v))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", e.k, err)
 		}
@@ -123,12 +123,10 @@ func jsonSafe(v any) any {
 }
 
 func writeJSON(w io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(w, string(b))
-	return err
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // Human formatting for text output; JSON keeps full precision.
@@ -205,3 +203,13 @@ func fmtMs(ms float64) string {
 }
 
 func fmtPct(x float64) string { return fmt.Sprintf("%.1f %%", 100*x) }
+
+func marshalNoEscape(v any) ([]byte, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+}

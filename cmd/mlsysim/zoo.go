@@ -67,7 +67,7 @@ func (a *app) zooTable(category string) *table {
 				tdp, tdpJSON = fmtSI(h.TDPW, "W"), h.TDPW
 			}
 			t.add([]string{h.Key, h.Name, h.Tier, fmtFLOPS(h.PeakFLOPS), fmtBytes(h.MemCapacityBytes), fmtBandwidth(h.MemBandwidthBytesPerS), tdp},
-				[]any{h.Key, h.Name, h.Tier, h.PeakFLOPS * 1e-12, h.MemCapacityBytes * 1e-9, h.MemBandwidthBytesPerS * 1e-9, tdpJSON})
+				[]any{h.Key, h.Name, h.Tier, h.PeakFLOPS / 1e12, h.MemCapacityBytes / 1e9, h.MemBandwidthBytesPerS / 1e9, tdpJSON})
 		}
 		return t
 	case "models":
@@ -104,7 +104,7 @@ func (a *app) zooTable(category string) *table {
 			cols:     []string{"key", "name", "bandwidth", "latency", "topology", "oversubscription"},
 			jsonCols: []string{"key", "name", "bandwidth_gb_per_s", "latency_us", "topology", "oversubscription"}}
 		for _, f := range a.cat.Fabrics {
-			t.add([]string{f.Key, f.Name, fmtBandwidth(f.BytesPerS), fmt.Sprintf("%g µs", f.LatencyS*1e6), f.Topology, fmt.Sprintf("%g:1", f.Oversubscription)},
+			t.add([]string{f.Key, f.Name, fmtBandwidth(f.BytesPerS), fmtSI(f.LatencyS, "s"), f.Topology, fmt.Sprintf("%g:1", f.Oversubscription)},
 				[]any{f.Key, f.Name, f.BytesPerS * 1e-9, f.LatencyS * 1e6, f.Topology, f.Oversubscription})
 		}
 		return t

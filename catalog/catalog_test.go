@@ -1,0 +1,695 @@
+package catalog
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// scaleRel absorbs the rounding of a unit scale: "50 us" is 50·1e-6, one ulp away
+// from the literal 50e-6.
+const scaleRel = 1e-14
+
+func near(got, want, rel float64) bool {
+	return got == want || math.Abs(got-want) <= rel*math.Abs(want)
+}
+
+func mustDefault(t *testing.T) *Catalog {
+	t.Helper()
+	c, err := Default()
+	if err != nil {
+		t.Fatalf("Default(): %v", err)
+	}
+	return c
+}
+
+// entry is any catalog entry seen through what every kind shares.
+type entry struct {
+	kind, key string
+	file      string // the data file the kind lives in
+	prov      *Provenance
+}
+
+func allEntries(c *Catalog) []entry {
+	var es []entry
+	for _, x := range c.Hardware {
+		es = append(es, entry{"hardware", x.Key, "catalog/data/hardware/", &x.Provenance})
+	}
+	for _, x := range c.Models {
+		es = append(es, entry{"model", x.Key, "catalog/data/models/", &x.Provenance})
+	}
+	for _, x := range c.Grids {
+		es = append(es, entry{"grid", x.Key, "catalog/data/infra/grids.yaml", &x.Provenance})
+	}
+	for _, x := range c.Datacenters {
+		es = append(es, entry{"datacenter", x.Key, "catalog/data/infra/datacenters.yaml", &x.Provenance})
+	}
+	for _, x := range c.Cooling {
+		es = append(es, entry{"cooling", x.Key, "catalog/data/infra/cooling.yaml", &x.Provenance})
+	}
+	for _, x := range c.Prices {
+		es = append(es, entry{"price", x.Key, "catalog/data/infra/prices.yaml", &x.Provenance})
+	}
+	for _, x := range c.Fabrics {
+		es = append(es, entry{"fabric", x.Key, "catalog/data/systems/fabrics.yaml", &x.Provenance})
+	}
+	for _, x := range c.Nodes {
+		es = append(es, entry{"node", x.Key, "catalog/data/systems/nodes.yaml", &x.Provenance})
+	}
+	for _, x := range c.Clusters {
+		es = append(es, entry{"cluster", x.Key, "catalog/data/systems/clusters.yaml", &x.Provenance})
+	}
+	return es
+}
+
+func TestDefaultCounts(t *testing.T) {
+	c := mustDefault(t)
+	// Source: the MLSys·im registry extraction (reference/registry/README.md: 45 devices,
+	// 33 workloads, 12 grids, 6 cooling tiers, 7 datacenters), physics.md §2.5 (10 fabrics),
+	// and the entry counts in the header comment of each catalog/data file.
+	for _, tc := range []struct {
+		kind      string
+		got, want int
+	}{
+		{"hardware", len(c.Hardware), 45},
+		{"models", len(c.Models), 33},
+		{"grids", len(c.Grids), 12},
+		{"datacenters", len(c.Datacenters), 7},
+		{"cooling", len(c.Cooling), 6},
+		{"prices", len(c.Prices), 32},
+		{"fabrics", len(c.Fabrics), 10},
+		{"nodes", len(c.Nodes), 6},
+		{"clusters", len(c.Clusters), 11},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: %d entries, want %d", tc.kind, tc.got, tc.want)
+		}
+	}
+
+	// Per tier and category, from the same header comments (hardware/cloud.yaml "26 entries", …).
+	tiers := map[string]int{}
+	for _, h := range c.Hardware {
+		tiers[h.Tier]++
+	}
+	wantTiers := map[string]int{"Cloud": 26, "Workstation": 2, "Mobile": 4, "Edge": 8, "Tiny": 5}
+	if fmt.Sprint(tiers) != fmt.Sprint(wantTiers) {
+		t.Errorf("hardware per tier %v, want %v", tiers, wantTiers)
+	}
+	cats := map[string]int{}
+	for _, m := range c.Models {
+		cats[m.Category]++
+	}
+	wantCats := map[string]int{"Language": 13, "Vision": 9, "Tiny": 3, "Recommendation": 1, "StateSpace": 2, "GenerativeVision": 1, "Embodied": 4}
+	if fmt.Sprint(cats) != fmt.Sprint(wantCats) {
+		t.Errorf("models per category %v, want %v", cats, wantCats)
+	}
+}
+
+var sourceKinds = []string{"datasheet", "literature", "estimate", "derived", "convention", "illustrative", "industry_report"}
+
+func TestDefaultKeysUniqueAndSourced(t *testing.T) {
+	c := mustDefault(t)
+	fileLine := regexp.MustCompile(`^(catalog/data/[a-z]+/[a-z]+\.yaml):([1-9][0-9]*)$`)
+	seen := map[string]string{}
+	for _, e := range allEntries(c) {
+		id := e.kind + " " + e.key
+		if e.key == "" {
+			t.Errorf("%s entry at %s has no key", e.kind, e.prov.File)
+		}
+		if prev, dup := seen[id]; dup {
+			t.Errorf("%s defined twice: %s and %s", id, prev, e.prov.File)
+		}
+		seen[id] = e.prov.File
+		if !slices.Contains(sourceKinds, e.prov.Source.Kind) {
+			t.Errorf("%s: source.kind %q is not one of %v (docs/CATALOG.md)", id, e.prov.Source.Kind, sourceKinds)
+		}
+		if strings.TrimSpace(e.prov.Source.Ref) == "" {
+			t.Errorf("%s: source.ref is empty", id)
+		}
+		for f, s := range e.prov.FieldSources {
+			if s.Ref == "" {
+				t.Errorf("%s: field_sources.%s has no ref", id, f)
+			}
+		}
+		for _, cr := range e.prov.Corrections {
+			if cr.Field == "" || cr.Reason == "" || cr.Source.Ref == "" {
+				t.Errorf("%s: correction %+v lacks field, reason or source.ref", id, cr)
+			}
+		}
+
+		// File is "<data file>:<line>" and that line of the embedded file holds the key.
+		m := fileLine.FindStringSubmatch(e.prov.File)
+		if m == nil {
+			t.Errorf("%s: File %q is not catalog/data/<folder>/<file>.yaml:<line>", id, e.prov.File)
+			continue
+		}
+		if !strings.HasPrefix(m[1], e.file) {
+			t.Errorf("%s: read from %s, want %s", id, m[1], e.file)
+		}
+		b, err := fs.ReadFile(dataFS, strings.TrimPrefix(m[1], "catalog/"))
+		if err != nil {
+			t.Errorf("%s: %v", id, err)
+			continue
+		}
+		n, _ := strconv.Atoi(m[2])
+		lines := strings.Split(string(b), "\n")
+		if n > len(lines) || !strings.Contains(lines[n-1], "key: "+e.key) {
+			t.Errorf("%s: File %s does not point at the line with `key: %s`", id, e.prov.File, e.key)
+		}
+	}
+}
+
+func TestHardwareInvariants(t *testing.T) {
+	c := mustDefault(t)
+	for _, h := range c.Hardware {
+		if !(h.PeakFLOPS > 0 && h.MemCapacityBytes > 0 && h.MemBandwidthBytesPerS > 0) {
+			t.Errorf("%s: peak %g, memory %g B, bandwidth %g B/s; all must be > 0", h.Key, h.PeakFLOPS, h.MemCapacityBytes, h.MemBandwidthBytesPerS)
+		}
+		if !(h.DispatchTaxS > 0) {
+			t.Errorf("%s: dispatch tax %g s, want > 0", h.Key, h.DispatchTaxS)
+		}
+		for k, r := range h.Rates {
+			if !slices.Contains(RateKeys, k) || !(r > 0) {
+				t.Errorf("%s: rate %s = %g", h.Key, k, r)
+			}
+		}
+		for name, l := range map[string]*Link{"host_link": h.HostLink, "scale_up": h.ScaleUp} {
+			if l == nil {
+				continue
+			}
+			if !(l.BytesPerS > 0) || (l.Direction != PerDirection && l.Direction != BidirectionalTotal) {
+				t.Errorf("%s: %s %+v", h.Key, name, *l)
+			}
+		}
+		if h.TDPMinW > 0 && h.TDPMaxW > 0 && h.TDPMinW > h.TDPMaxW {
+			t.Errorf("%s: tdp_min %g W > tdp_max %g W", h.Key, h.TDPMinW, h.TDPMaxW)
+		}
+		for _, p := range h.MIG {
+			if !(p.MemoryBytes > 0) || p.MemoryBytes > h.MemCapacityBytes {
+				t.Errorf("%s: MIG profile %s has %g B of %g", h.Key, p.Name, p.MemoryBytes, h.MemCapacityBytes)
+			}
+		}
+	}
+}
+
+func TestHardwareMemoryUnits(t *testing.T) {
+	c := mustDefault(t)
+	const GiB = 1 << 30
+	for _, tc := range []struct {
+		key      string
+		cap, bw  float64
+		statedAs string // what the vendor / registry states
+		source   string
+	}{
+		// physics.md §2.5 (H100 80 GiB, 3.35 TB/s); §13.1 G3 divides by 85.89934592 GB = 80 GiB.
+		{"H100", 80 * GiB, 3.35e12, "80 GiB", "physics.md §2.5, §13.1 G3"},
+		{"A100", 80 * GiB, 2039e9, "80 GiB", "physics.md §2.5"},
+		// The registry stores NVIDIA's 141 GB HBM3e as 131 GiB (cloud.yaml notes, registry README §9.5).
+		{"H200", 131 * GiB, 4.8e12, "131 GiB", "reference/registry/registry-hardware.csv mem_capacity_bytes 140660178944"},
+		// Stated in decimal GB by the vendor and kept decimal (mobile.yaml, edge.yaml).
+		{"Pixel8", 8e9, 60e9, "8 GB", "hardware/mobile.yaml (Tensor G3, 8 GB)"},
+		{"JetsonOrinNano", 8e9, 68e9, "8 GB", "hardware/edge.yaml (8 GB 128-bit LPDDR5 at 68 GB/s)"},
+		{"iPhone15Pro", 8 * GiB, 51.2e9, "8 GiB", "reference/registry/registry-hardware.csv mem_capacity_bytes 8589934592"},
+	} {
+		h, err := c.HardwareByKey(tc.key)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if h.MemCapacityBytes != tc.cap {
+			t.Errorf("%s: memory %.0f B, want %s = %.0f B (%s)", tc.key, h.MemCapacityBytes, tc.statedAs, tc.cap, tc.source)
+		}
+		if !near(h.MemBandwidthBytesPerS, tc.bw, scaleRel) {
+			t.Errorf("%s: bandwidth %g B/s, want %g (%s)", tc.key, h.MemBandwidthBytesPerS, tc.bw, tc.source)
+		}
+	}
+	h100, _ := c.HardwareByKey("H100")
+	if got := h100.MemCapacityBytes / 1e9; got != 85.89934592 {
+		t.Errorf("H100 memory %v GB, want 85.89934592 GB (80 GiB, not 80 GB)", got)
+	}
+	h200, _ := c.HardwareByKey("H200")
+	if r := h200.MemCapacityBytes / 141e9; math.Abs(r-1) > 0.005 {
+		t.Errorf("H200 131 GiB is %.4f × NVIDIA's 141 GB, want within 0.5%% (vendor rounding)", r)
+	}
+}
+
+func TestPrecisionRatesOrdered(t *testing.T) {
+	c := mustDefault(t)
+	// "fp16" stands for the device's FP16/BF16 tensor rate: its fp16 or bf16 rate if stated,
+	// else the default peak, which docs/CATALOG.md defines as dense FP16/BF16 (TOPS for NPUs).
+	rate := func(h *Hardware, k string) (float64, bool) {
+		if k == "fp16" {
+			for _, p := range []string{"fp16", "bf16"} {
+				if r, ok := h.Rates[p]; ok {
+					return r, true
+				}
+			}
+			return h.PeakFLOPS, true
+		}
+		r, ok := h.Rates[k]
+		return r, ok
+	}
+	// Narrower formats and sparsity never lower a tensor unit's rate.
+	pairs := []struct{ hi, lo string }{
+		{"fp4", "fp8"}, {"fp8", "fp16"}, {"fp16", "tf32"}, {"tf32", "fp32"}, {"tf32", "fp32_cuda"},
+		{"fp16", "fp32"}, {"fp16", "fp32_cuda"}, {"int8", "fp16"}, {"int4", "int8"},
+		{"fp16_sparse", "fp16"}, {"fp4_sparse", "fp4"},
+	}
+	checked := 0
+	for _, h := range c.Hardware {
+		for _, p := range pairs {
+			hi, ok1 := rate(h, p.hi)
+			lo, ok2 := rate(h, p.lo)
+			if !ok1 || !ok2 {
+				continue
+			}
+			checked++
+			if hi < lo {
+				t.Errorf("%s: %s %g < %s %g", h.Key, p.hi, hi, p.lo, lo)
+			}
+		}
+	}
+	// 45 fp16-level comparisons alone would be vacuous; rates must actually have been compared.
+	if checked < 30 {
+		t.Errorf("only %d rate pairs compared; the catalog's rates maps did not load", checked)
+	}
+}
+
+func TestPeakFor(t *testing.T) {
+	c := mustDefault(t)
+	// physics.md §2.5: H100 precision_flops tf32 494, fp8 1979, int8 1979 TOPS; peak 989.
+	for _, tc := range []struct {
+		key, precision string
+		want           float64
+		ok             bool
+	}{
+		{"H100", "fp8", 1979e12, true},
+		{"H100", "tf32", 494e12, true},
+		{"H100", "fp16", 989e12, true},
+		{"H100", "bf16", 989e12, true},
+		{"H100", "int4", 989e12, false}, // falls back to peak although other rates exist
+		{"A100", "fp16_sparse", 624e12, true},
+		{"TPUv6", "int8", 918e12, true}, // no rates at all: peak is all there is
+	} {
+		h, err := c.HardwareByKey(tc.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := h.PeakFor(tc.precision)
+		if !near(got, tc.want, scaleRel) || ok != tc.ok {
+			t.Errorf("%s.PeakFor(%s) = %g, %v; want %g, %v", tc.key, tc.precision, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestScaleUpLinks(t *testing.T) {
+	c := mustDefault(t)
+	// physics.md §1.4: NVLink is stored as a bidirectional total (H100 900 GB/s, A100 600 GB/s)
+	// and collectives use half of it per direction; §1.5: NVLink latency 500 ns.
+	// H200 and V100 carry recorded corrections to bidirectional_total (cloud.yaml).
+	for _, tc := range []struct {
+		key           string
+		total, perDir float64
+	}{
+		{"H100", 900e9, 450e9},
+		{"A100", 600e9, 300e9},
+		{"H200", 900e9, 450e9},
+		{"V100", 300e9, 150e9},
+		{"B200", 1800e9, 900e9},
+	} {
+		h, err := c.HardwareByKey(tc.key)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		l := h.ScaleUp
+		if l == nil {
+			t.Errorf("%s: no scale_up link", tc.key)
+			continue
+		}
+		if l.BytesPerS != tc.total || l.Direction != BidirectionalTotal || l.PerDirectionBytesPerS() != tc.perDir {
+			t.Errorf("%s: scale_up %g B/s %s (per direction %g), want %g bidirectional_total (%g per direction)",
+				tc.key, l.BytesPerS, l.Direction, l.PerDirectionBytesPerS(), tc.total, tc.perDir)
+		}
+		if !near(l.LatencyS, 500e-9, scaleRel) {
+			t.Errorf("%s: scale_up latency %g s, want 500 ns", tc.key, l.LatencyS)
+		}
+	}
+	// docs/CATALOG.md: NVLink/ICI figures are bidirectional totals, PCIe/Ethernet per direction.
+	for _, h := range c.Hardware {
+		if l := h.ScaleUp; l != nil && (strings.Contains(l.Name, "NVLink") || strings.Contains(l.Name, "ICI")) && l.Direction != BidirectionalTotal {
+			t.Errorf("%s: scale_up %q is %s, want bidirectional_total", h.Key, l.Name, l.Direction)
+		}
+		if l := h.HostLink; l != nil && strings.Contains(l.Name, "PCIe") && l.Direction != PerDirection {
+			t.Errorf("%s: host_link %q is %s, want per_direction", h.Key, l.Name, l.Direction)
+		}
+	}
+	gaudi, _ := c.HardwareByKey("Gaudi2")
+	if gaudi.ScaleUp.Direction != PerDirection || gaudi.ScaleUp.PerDirectionBytesPerS() != 300e9 {
+		t.Errorf("Gaudi2 RoCE scale-up %+v, want 300 GB/s per_direction (RoCE is quoted per direction)", *gaudi.ScaleUp)
+	}
+}
+
+func TestSystems(t *testing.T) {
+	c := mustDefault(t)
+	// physics.md §1.4 and §2.5: DGX_H100 = 8 × H100, 8 NICs, 2 PSUs; collectives use 450 GB/s.
+	// DGX_A100 and DGX_B200 follow the same per-direction rule (registry-systems.csv: 300, 900).
+	for _, tc := range []struct {
+		key, acc        string
+		per, nics, psus int
+		intra           float64
+	}{
+		{"DGX_H100", "H100", 8, 8, 2, 450e9},
+		{"DGX_A100", "A100", 8, 8, 2, 300e9},
+		{"DGX_B200", "B200", 8, 8, 2, 900e9},
+		{"Kempner_H100_4GPU", "H100", 4, 4, 2, 450e9},
+	} {
+		n, err := c.NodeByKey(tc.key)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if n.Accelerator != tc.acc || n.AcceleratorsPerNode != tc.per || n.NICsPerNode != tc.nics || n.PSUsPerNode != tc.psus || n.IntraNodeBytesPerS != tc.intra {
+			t.Errorf("%s: %+v, want %s ×%d, %d NICs, %d PSUs, intra-node %g B/s", tc.key, *n, tc.acc, tc.per, tc.nics, tc.psus, tc.intra)
+		}
+	}
+	dgx, _ := c.NodeByKey("DGX_H100")
+	if dgx.HostMemoryBytes != 2<<40 {
+		t.Errorf("DGX_H100 host memory %g B, want 2 TiB (nodes.yaml)", dgx.HostMemoryBytes)
+	}
+
+	// physics.md §2.3/§2.5 fabrics: Gbps rates ÷ 8; Ethernet α 50 µs, RoCE 10 µs, IB HDR 7 µs, NDR/XDR/GXDR 5 µs.
+	for _, tc := range []struct {
+		key     string
+		bw, lat float64
+	}{
+		{"Ethernet_10G", 1.25e9, 50e-6},
+		{"Ethernet_100G", 12.5e9, 50e-6},
+		{"Ethernet_400G", 50e9, 50e-6},
+		{"Ethernet_800G", 100e9, 50e-6},
+		{"Ethernet_1P6T", 200e9, 50e-6},
+		{"RoCE_100G", 12.5e9, 10e-6},
+		{"InfiniBand_HDR", 25e9, 7e-6},
+		{"InfiniBand_NDR", 50e9, 5e-6},
+		{"InfiniBand_XDR", 100e9, 5e-6},
+		{"InfiniBand_GXDR", 200e9, 5e-6},
+	} {
+		f, err := c.FabricByKey(tc.key)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if !near(f.BytesPerS, tc.bw, scaleRel) || !near(f.LatencyS, tc.lat, scaleRel) || f.Oversubscription != 1 || f.Topology != "fat-tree" {
+			t.Errorf("%s: %g B/s, %g s, %s, oversubscription %g; want %g B/s, %g s, fat-tree, 1", tc.key, f.BytesPerS, f.LatencyS, f.Topology, f.Oversubscription, tc.bw, tc.lat)
+		}
+	}
+
+	// physics.md §2.5 clusters (all DGX_H100): Research_256 is 32 nodes on Ethernet_100G, …
+	for _, tc := range []struct {
+		key, node    string
+		nodes        int
+		fabric       string
+		accelerators int
+	}{
+		{"Research_256", "DGX_H100", 32, "Ethernet_100G", 256},
+		{"Training_1K", "DGX_H100", 128, "InfiniBand_HDR", 1024},
+		{"Production_2K", "DGX_H100", 256, "InfiniBand_HDR", 2048},
+		{"Frontier_8K", "DGX_H100", 1024, "InfiniBand_NDR", 8192},
+		{"Training_10K", "DGX_H100", 1250, "InfiniBand_NDR", 10000},
+		{"Reference_25K_H100", "DGX_H100", 3125, "InfiniBand_NDR", 25000},
+		{"Mega_100K", "DGX_H100", 12500, "InfiniBand_NDR", 100000},
+	} {
+		cl, err := c.ClusterByKey(tc.key)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		n, err := c.NodeByKey(cl.Node)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if cl.Node != tc.node || cl.Nodes != tc.nodes || cl.Fabric != tc.fabric || cl.Nodes*n.AcceleratorsPerNode != tc.accelerators {
+			t.Errorf("%s: %d × %s on %s (%d accelerators), want %d × %s on %s (%d)", tc.key, cl.Nodes, cl.Node, cl.Fabric,
+				cl.Nodes*n.AcceleratorsPerNode, tc.nodes, tc.node, tc.fabric, tc.accelerators)
+		}
+	}
+	r, _ := c.ClusterByKey("Research_256")
+	f, _ := c.FabricByKey(r.Fabric)
+	if f.BytesPerS != 12.5e9 || !near(f.LatencyS, 50e-6, scaleRel) {
+		t.Errorf("Research_256 fabric %s: %g B/s, %g s; want 12.5 GB/s, 50 µs (physics.md §2.5)", f.Key, f.BytesPerS, f.LatencyS)
+	}
+
+	// Every reference resolves (the loader links them; this pins that it still does).
+	for _, d := range c.Datacenters {
+		if _, err := c.GridByKey(d.Grid); err != nil {
+			t.Errorf("datacenter %s: %v", d.Key, err)
+		}
+	}
+	for _, cl := range c.Clusters {
+		if _, err := c.NodeByKey(cl.Node); err != nil {
+			t.Errorf("cluster %s: %v", cl.Key, err)
+		}
+		if _, err := c.FabricByKey(cl.Fabric); err != nil {
+			t.Errorf("cluster %s: %v", cl.Key, err)
+		}
+	}
+}
+
+func TestRecordedCorrections(t *testing.T) {
+	c := mustDefault(t)
+	find := func(cs []Correction, field string) *Correction {
+		for i := range cs {
+			if cs[i].Field == field {
+				return &cs[i]
+			}
+		}
+		return nil
+	}
+	// The three corrections catalog/data records against the MLSys·im registry.
+	ds, _ := c.ModelByKey("DeepSeek_V3")
+	mx, _ := c.ModelByKey("Mixtral_8x7B")
+	h200, _ := c.HardwareByKey("H200")
+	v100, _ := c.HardwareByKey("V100")
+	for _, tc := range []struct {
+		entry, field    string
+		corrections     []Correction
+		upstream, value string // as fmt.Sprint prints them
+		current         string // the loaded value
+	}{
+		// DeepSeek-V3 technical report §4.2: 128 attention heads (registry had 56).
+		{"DeepSeek_V3", "heads", ds.Corrections, "56", "128", fmt.Sprint(ds.Heads)},
+		// Jiang et al. 2024, Table 1: n_kv_heads 8 (registry left it out).
+		{"Mixtral_8x7B", "kv_heads", mx.Corrections, "<nil>", "8", fmt.Sprint(mx.KVHeads)},
+		// NVIDIA datasheets quote NVLink as a bidirectional total (physics.md §1.4).
+		{"H200", "scale_up.direction", h200.Corrections, "per_direction", "bidirectional_total", string(h200.ScaleUp.Direction)},
+		{"V100", "scale_up.direction", v100.Corrections, "per_direction", "bidirectional_total", string(v100.ScaleUp.Direction)},
+	} {
+		cr := find(tc.corrections, tc.field)
+		if cr == nil {
+			t.Errorf("%s: no correction of %s", tc.entry, tc.field)
+			continue
+		}
+		if fmt.Sprint(cr.Upstream) != tc.upstream || fmt.Sprint(cr.Value) != tc.value {
+			t.Errorf("%s.%s correction %v → %v, want %s → %s", tc.entry, tc.field, cr.Upstream, cr.Value, tc.upstream, tc.value)
+		}
+		if tc.current != tc.value {
+			t.Errorf("%s.%s = %s, want the corrected %s", tc.entry, tc.field, tc.current, tc.value)
+		}
+	}
+	n := 0
+	for _, e := range allEntries(c) {
+		n += len(e.prov.Corrections)
+	}
+	if n != 4 {
+		t.Errorf("%d corrections in the catalog, want the 4 above; a new one needs a row here", n)
+	}
+}
+
+func TestModelInvariants(t *testing.T) {
+	c := mustDefault(t)
+	for _, m := range c.Models {
+		if !slices.Contains(Families, m.Family) {
+			t.Errorf("%s: family %q", m.Key, m.Family)
+		}
+		if m.Family.IsTransformer() && m.Layers <= 0 {
+			t.Errorf("%s: %s with %d layers", m.Key, m.Family, m.Layers)
+		}
+		if m.Family == MoE {
+			if !(m.ActiveParameters > 0 && m.ActiveParameters <= m.Parameters) {
+				t.Errorf("%s: active %g of %g parameters", m.Key, m.ActiveParameters, m.Parameters)
+			}
+			if !(m.Experts > 0 && m.ActiveExpertsPerToken > 0 && m.ActiveExpertsPerToken <= m.Experts) {
+				t.Errorf("%s: %d of %d experts per token", m.Key, m.ActiveExpertsPerToken, m.Experts)
+			}
+		}
+		if m.KVHeads > 0 && (m.KVHeads > m.Heads || m.Heads%m.KVHeads != 0) {
+			t.Errorf("%s: %d KV heads for %d heads; want a divisor", m.Key, m.KVHeads, m.Heads)
+		}
+		// physics.md §2.1: head_dim = hidden_dim // heads, so heads should divide hidden_dim.
+		if m.Heads > 0 && m.HiddenDim%m.Heads != 0 {
+			t.Errorf("%s: %d heads do not divide hidden %d", m.Key, m.Heads, m.HiddenDim)
+		}
+		if m.InferenceFLOPs > 0 && !slices.Contains(flopsPer, m.InferenceFLOPsPer) {
+			t.Errorf("%s: inference_flops_per %q", m.Key, m.InferenceFLOPsPer)
+		}
+		// physics.md §2.1: decoder LMs cost 2 × (active) parameters per generated token.
+		if m.Family.IsTransformer() && m.InferenceFLOPsPer == "token" {
+			p := m.Parameters
+			if m.Family == MoE {
+				p = m.ActiveParameters
+			}
+			if !near(m.InferenceFLOPs, 2*p, 1e-12) {
+				t.Errorf("%s: %g FLOP per token, want 2 × %g", m.Key, m.InferenceFLOPs, p)
+			}
+		}
+	}
+}
+
+func TestModelTable(t *testing.T) {
+	c := mustDefault(t)
+	// physics.md §2.5 model table (language.yaml @087dd538, vision.yaml @35a61438).
+	for _, tc := range []struct {
+		key                   string
+		params, active, flops float64
+		layers, hidden, heads int
+	}{
+		{"Llama3_8B", 8.03e9, 0, 1.606e10, 32, 4096, 32},
+		{"Llama3_70B", 70.6e9, 0, 1.412e11, 80, 8192, 64},
+		{"Llama3_405B", 405e9, 0, 8.1e11, 126, 16384, 128},
+		{"Llama2_70B", 70e9, 0, 1.4e11, 80, 8192, 64},
+		{"GPT3", 175e9, 0, 3.5e11, 96, 12288, 96},
+		{"GPT4", 1.76e12, 2.8e11, 5.6e11, 120, 16384, 128},
+		{"DeepSeek_V3", 671e9, 37e9, 7.4e10, 61, 7168, 128}, // heads corrected from the table's 56
+		{"Mixtral_8x7B", 46.7e9, 12.9e9, 2.58e10, 32, 4096, 32},
+		{"BERT_Base", 110e6, 0, 2.2e10, 12, 768, 12},
+		{"ResNet50", 25.6e6, 0, 8.2e9, 50, 0, 0},
+		{"MobileNetV2", 3504872, 0, 6e8, 54, 0, 0},
+	} {
+		m, err := c.ModelByKey(tc.key)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if m.Parameters != tc.params || m.ActiveParameters != tc.active || !near(m.InferenceFLOPs, tc.flops, scaleRel) ||
+			m.Layers != tc.layers || m.HiddenDim != tc.hidden || m.Heads != tc.heads {
+			t.Errorf("%s: P %g active %g F %g L %d h %d H %d; want %g %g %g %d %d %d", tc.key,
+				m.Parameters, m.ActiveParameters, m.InferenceFLOPs, m.Layers, m.HiddenDim, m.Heads,
+				tc.params, tc.active, tc.flops, tc.layers, tc.hidden, tc.heads)
+		}
+	}
+	// The table's "other" column.
+	gpt3, _ := c.ModelByKey("GPT3")
+	if !near(gpt3.TrainingFLOPs, 3.14e23, scaleRel) || gpt3.TrainingTokens != 3e11 {
+		t.Errorf("GPT3 training %g FLOP, %g tokens; want 3.14e23, 3e11", gpt3.TrainingFLOPs, gpt3.TrainingTokens)
+	}
+	ds, _ := c.ModelByKey("DeepSeek_V3")
+	if ds.KVLoraRank != 512 || ds.QKRopeHeadDim != 64 || ds.Experts != 256 || ds.ActiveExpertsPerToken != 8 {
+		t.Errorf("DeepSeek_V3 MLA/MoE %d %d %d %d, want 512 64 256 8", ds.KVLoraRank, ds.QKRopeHeadDim, ds.Experts, ds.ActiveExpertsPerToken)
+	}
+	mb, _ := c.ModelByKey("MobileNetV2")
+	if !near(mb.InferenceEnergyJ, 0.1e-3, scaleRel) {
+		t.Errorf("MobileNetV2 inference energy %g J, want 0.1 mJ", mb.InferenceEnergyJ)
+	}
+}
+
+func TestInfraTables(t *testing.T) {
+	c := mustDefault(t)
+	// physics.md §2.5 grids (infrastructure/data/grids.yaml @8a89d00a).
+	for _, tc := range []struct {
+		key              string
+		carbon, pue, wue float64
+	}{
+		{"US_Avg", 429, 1.12, 1.8},
+		{"Quebec", 20, 1.06, 0},
+		{"Iowa", 680, 1.12, 1.8},
+		{"Poland", 820, 1.58, 1.8},
+		{"Norway", 10, 1.06, 0},
+		{"EU_Avg", 270, 1.12, 1.8},
+		{"France", 50, 1.12, 1.8},
+		{"Germany", 385, 1.12, 1.8},
+		{"Iceland", 28, 1.06, 0},
+		{"India_Avg", 720, 1.58, 1.8},
+		{"China_Avg", 555, 1.4, 1.8},
+		{"Texas", 400, 1.12, 1.8},
+	} {
+		g, err := c.GridByKey(tc.key)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if g.CarbonGPerKWh != tc.carbon || g.PUE != tc.pue || g.WUELPerKWh != tc.wue {
+			t.Errorf("grid %s: %g g/kWh, PUE %g, WUE %g L/kWh; want %g, %g, %g", tc.key, g.CarbonGPerKWh, g.PUE, g.WUELPerKWh, tc.carbon, tc.pue, tc.wue)
+		}
+	}
+	// physics.md §2.4 FacilityCooling tiers.
+	for _, tc := range []struct {
+		key      string
+		pue, wue float64
+	}{
+		{"LiquidCooled", 1.06, 0}, {"BestAir", 1.12, 1.8}, {"Typical", 1.40, 1.8},
+		{"Legacy", 1.58, 1.8}, {"StateOfArt", 1.10, 1.8}, {"SimpleAir", 1.50, 1.8},
+	} {
+		k, err := c.CoolingByKey(tc.key)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if k.PUE != tc.pue || k.WUELPerKWh != tc.wue {
+			t.Errorf("cooling %s: PUE %g, WUE %g; want %g, %g", tc.key, k.PUE, k.WUELPerKWh, tc.pue, tc.wue)
+		}
+	}
+	// physics.md §2.5 pricing.
+	for _, tc := range []struct {
+		key, unit string
+		value     float64
+	}{
+		{"Cloud.ElectricityPerKwh", "USD/kWh", 0.12},
+		{"Cloud.EgressPerGB", "USD/GB", 0.09},
+		{"Capital.AnnualMaintenanceRatio", "fraction/year", 0.05},
+		{"OnPremises.ElectricityPerKwh", "USD/kWh", 0.07},
+		{"Capital.DgxH100NodeUsd", "USD", 350000},
+	} {
+		p, err := c.PriceByKey(tc.key)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if p.Value != tc.value || p.Unit != tc.unit {
+			t.Errorf("price %s: %g %s, want %g %s", tc.key, p.Value, p.Unit, tc.value, tc.unit)
+		}
+	}
+	for _, g := range c.Grids {
+		if g.PUE < 1 || g.CarbonGPerKWh < 0 || g.WUELPerKWh < 0 {
+			t.Errorf("grid %s: PUE %g, carbon %g, WUE %g", g.Key, g.PUE, g.CarbonGPerKWh, g.WUELPerKWh)
+		}
+	}
+	for _, k := range c.Cooling {
+		if k.PUE < 1 {
+			t.Errorf("cooling %s: PUE %g < 1", k.Key, k.PUE)
+		}
+	}
+}
+
+func TestHashStable(t *testing.T) {
+	a, err := loadFS(dataFS, "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := loadFS(dataFS, "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Hash != b.Hash || a.Hash != mustDefault(t).Hash {
+		t.Errorf("hash differs between loads: %s, %s, Default %s", a.Hash, b.Hash, mustDefault(t).Hash)
+	}
+	if raw, err := hex.DecodeString(a.Hash); err != nil || len(raw) != 32 || strings.ToLower(a.Hash) != a.Hash {
+		t.Errorf("hash %q is not 64 lower-case hex characters (SHA-256)", a.Hash)
+	}
+}

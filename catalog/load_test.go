@@ -1,0 +1,146 @@
+package catalog
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+const testSource = "source: {kind: estimate, ref: test}"
+
+// miniFS is a small valid data tree; a test overrides or adds files.
+func miniFS(over map[string]string) fstest.MapFS {
+	files := map[string]string{
+		"data/hardware/cloud.yaml": "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  memory: {capacity: 1 GiB, bandwidth: 1 GB/s}\n" +
+			"  host_link: {name: PCIe, bandwidth: 32 GB/s}\n  scale_up: {name: NVLink, bandwidth: 100 GB/s, direction: bidirectional_total}\n  " + testSource + "\n",
+		"data/infra/grids.yaml":      "- {key: R, name: R, carbon_intensity: 100 gCO2e/kWh, pue: 1.1, " + testSource + "}\n",
+		"data/systems/nodes.yaml":    "- {key: N, name: N, accelerator: G, accelerators_per_node: 4, " + testSource + "}\n",
+		"data/systems/fabrics.yaml":  "- {key: F, name: F, bandwidth: 100 Gbps, " + testSource + "}\n",
+		"data/systems/clusters.yaml": "- {key: C, name: C, node: N, nodes: 2, fabric: F, region: R, " + testSource + "}\n",
+	}
+	for k, v := range over {
+		files[k] = v
+	}
+	fsys := fstest.MapFS{}
+	for k, v := range files {
+		fsys[k] = &fstest.MapFile{Data: []byte(v)}
+	}
+	return fsys
+}
+
+func TestLoadDerivedDefaults(t *testing.T) {
+	c, err := loadFS(miniFS(nil), "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := c.Hardware[0]
+	// docs/CATALOG.md: dispatch_tax defaults to 0.01 ms (physics.md §2.2); a link without
+	// direction is per_direction (physics.md §1.4).
+	if h.DispatchTaxS != 0.01e-3 || h.HostLink.Direction != PerDirection || h.Tier != "Cloud" || h.File != "catalog/data/hardware/cloud.yaml:1" {
+		t.Errorf("hardware defaults: %+v", *h)
+	}
+	// CATALOG.md: a node's intra-node bandwidth defaults to its accelerator's scale-up link
+	// per direction; physics.md §2.3: nics_per_node 1, psus_per_node 2 by default.
+	n := c.Nodes[0]
+	if n.IntraNodeBytesPerS != 50e9 || n.NICsPerNode != 1 || n.PSUsPerNode != 2 || n.AcceleratorsPerNode != 4 {
+		t.Errorf("node defaults: %+v", *n)
+	}
+	// physics.md §2.3: NetworkFabric topology "fat-tree", oversubscription 1.0.
+	f := c.Fabrics[0]
+	if f.BytesPerS != 12.5e9 || f.Topology != "fat-tree" || f.Oversubscription != 1 || f.LatencyS != 0 {
+		t.Errorf("fabric defaults: %+v", *f)
+	}
+	if len(c.Hash) != 64 {
+		t.Errorf("hash %q", c.Hash)
+	}
+}
+
+func TestLoadHashFollowsData(t *testing.T) {
+	a, err := loadFS(miniFS(nil), "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := loadFS(miniFS(map[string]string{"data/infra/grids.yaml": "- {key: R, name: R, carbon_intensity: 101 gCO2e/kWh, pue: 1.1, " + testSource + "}\n"}), "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Hash == b.Hash {
+		t.Error("changing one grid value left the catalog hash unchanged")
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	hw := "data/hardware/cloud.yaml"
+	for _, tc := range []struct {
+		name string
+		over map[string]string
+		want []string // substrings of the error, file:line first
+	}{
+		{"unknown tier file", map[string]string{"data/hardware/space.yaml": "[]\n"},
+			[]string{"catalog/data/hardware/space.yaml", `unknown hardware tier file "space"`, "cloud, workstation, mobile, edge, tiny"}},
+		{"unknown model category", map[string]string{"data/models/audio.yaml": "[]\n"},
+			[]string{"catalog/data/models/audio.yaml", `unknown model category file "audio"`}},
+		{"unknown folder", map[string]string{"data/misc/x.yaml": "[]\n"}, []string{`unknown catalog folder "misc"`}},
+		{"unknown field", map[string]string{hw: "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  memroy: {capacity: 1 GiB}\n"},
+			[]string{"catalog/data/hardware/cloud.yaml:4:", "field memroy not found"}},
+		{"not a list", map[string]string{"data/systems/fabrics.yaml": "key: F\n"},
+			[]string{"catalog/data/systems/fabrics.yaml:1:", "want a YAML list of entries"}},
+		{"unknown rate key", map[string]string{hw: "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  rates: {fp6: 2 TFLOP/s}\n  memory: {capacity: 1 GiB, bandwidth: 1 GB/s}\n  " + testSource + "\n"},
+			[]string{"catalog/data/hardware/cloud.yaml:1:", "entry G", "rates.fp6", "use one of fp32, fp32_cuda"}},
+		{"bad direction", map[string]string{hw: "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  memory: {capacity: 1 GiB, bandwidth: 1 GB/s}\n  scale_up: {name: L, bandwidth: 1 GB/s, direction: both}\n  " + testSource + "\n"},
+			[]string{"cloud.yaml:1:", "scale_up.direction", `"both" is not per_direction or bidirectional_total`}},
+		{"missing peak", map[string]string{hw: "- key: G\n  name: G\n  memory: {capacity: 1 GiB, bandwidth: 1 GB/s}\n  " + testSource + "\n"},
+			[]string{"cloud.yaml:1:", "entry G", "peak: missing", `"989 TFLOP/s"`}},
+		{"zero bandwidth", map[string]string{hw: "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  memory: {capacity: 1 GiB, bandwidth: 0 GB/s}\n  " + testSource + "\n"},
+			[]string{"cloud.yaml:4:", "memory.bandwidth", "must be > 0"}},
+		{"key with a space", map[string]string{hw: "- key: G 1\n  name: G\n  peak: 1 TFLOP/s\n  memory: {capacity: 1 GiB, bandwidth: 1 GB/s}\n  " + testSource + "\n"},
+			[]string{"cloud.yaml:1:", `"G 1" must be one word`}},
+		{"field source without ref", map[string]string{"data/systems/fabrics.yaml": "- {key: F, name: F, bandwidth: 1 Gbps, field_sources: {latency: {kind: estimate}}, " + testSource + "}\n"},
+			[]string{"fabrics.yaml:1:", "field_sources.latency", "needs a ref"}},
+		{"duplicate across tier files", map[string]string{"data/hardware/edge.yaml": "\n- {key: G, name: G2, peak: 1 TOPS, memory: {capacity: 1 GB, bandwidth: 1 GB/s}, " + testSource + "}\n"},
+			[]string{"catalog/data/hardware/edge.yaml:2:", `duplicate hardware key "G"`}},
+		{"node on unknown accelerator", map[string]string{"data/systems/nodes.yaml": "- {key: N, name: N, accelerator: g, " + testSource + "}\n"},
+			[]string{"nodes.yaml:1: node N: accelerator", `unknown hardware "g"`, "did you mean G"}},
+		{"cluster on unknown fabric", map[string]string{"data/systems/clusters.yaml": "- {key: C, name: C, node: N, nodes: 2, fabric: FF, " + testSource + "}\n"},
+			[]string{"clusters.yaml:1: cluster C: fabric", `unknown fabric "FF"`}},
+		{"cluster in unknown region", map[string]string{"data/systems/clusters.yaml": "- {key: C, name: C, node: N, nodes: 2, fabric: F, region: Mars, " + testSource + "}\n"},
+			[]string{"clusters.yaml:1: cluster C: region", `unknown grid region "Mars"`}},
+		{"cluster of no nodes", map[string]string{"data/systems/clusters.yaml": "- {key: C, name: C, node: N, nodes: 0, fabric: F, " + testSource + "}\n"},
+			[]string{"clusters.yaml:1:", "nodes: must be ≥ 1"}},
+		{"datacenter on unknown grid", map[string]string{"data/infra/datacenters.yaml": "- {key: D, name: D, grid: Q, " + testSource + "}\n"},
+			[]string{"datacenters.yaml:1: datacenter D: grid", `unknown grid region "Q"`}},
+		{"grid PUE below 1", map[string]string{"data/infra/grids.yaml": "- {key: R, name: R, carbon_intensity: 1 gCO2e/kWh, pue: 0.9, " + testSource + "}\n"},
+			[]string{"grids.yaml:1:", "entry R", "pue: must be ≥ 1"}},
+		{"grid without carbon", map[string]string{"data/infra/grids.yaml": "- {key: R, name: R, pue: 1.1, " + testSource + "}\n"},
+			[]string{"grids.yaml:1:", "carbon_intensity: missing"}},
+		{"fabric oversubscribed below 1", map[string]string{"data/systems/fabrics.yaml": "- {key: F, name: F, bandwidth: 1 Gbps, oversubscription: 0.5, " + testSource + "}\n"},
+			[]string{"fabrics.yaml:1:", "oversubscription: must be ≥ 1"}},
+		{"price without unit", map[string]string{"data/infra/prices.yaml": "- {key: P, name: P, value: 1, " + testSource + "}\n"},
+			[]string{"prices.yaml:1:", "unit: missing"}},
+		{"count that is not a number", map[string]string{"data/infra/cooling.yaml": "- {key: K, name: K, pue: high, " + testSource + "}\n"},
+			[]string{"cooling.yaml:1:", `want a number, got "high"`}},
+		{"model family", map[string]string{"data/models/language.yaml": "- {key: M, name: M, family: llm, parameters: 1e9, " + testSource + "}\n"},
+			[]string{"language.yaml:1:", `family: "llm" is not one of`}},
+		{"moe without active parameters", map[string]string{"data/models/language.yaml": "- {key: M, name: M, family: moe, parameters: 1e9, layers: 2, " + testSource + "}\n"},
+			[]string{"language.yaml:1:", "active_parameters: required for moe"}},
+		{"kv heads above heads", map[string]string{"data/models/language.yaml": "- {key: M, name: M, family: transformer, parameters: 1e9, layers: 2, heads: 8, kv_heads: 16, " + testSource + "}\n"},
+			[]string{"language.yaml:1:", "kv_heads: must not exceed heads"}},
+		{"cnn without flops", map[string]string{"data/models/vision.yaml": "- {key: M, name: M, family: cnn, parameters: 1e6, " + testSource + "}\n"},
+			[]string{"vision.yaml:1:", "inference_flops: required for cnn"}},
+		{"model of nothing", map[string]string{"data/models/vision.yaml": "- {key: M, name: M, family: generic, " + testSource + "}\n"},
+			[]string{"vision.yaml:1:", "needs parameters, model_size or inference_flops"}},
+		{"bad flops unit of work", map[string]string{"data/models/vision.yaml": "- {key: M, name: M, family: cnn, parameters: 1e6, inference_flops: 1 GFLOP, inference_flops_per: image, " + testSource + "}\n"},
+			[]string{"vision.yaml:1:", `inference_flops_per: "image"`, "token, sequence, input, denoising_step"}},
+	} {
+		_, err := loadFS(miniFS(tc.over), "data")
+		if err == nil {
+			t.Errorf("%s: loaded, want an error", tc.name)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q lacks %q", tc.name, err, w)
+			}
+		}
+	}
+}
