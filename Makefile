@@ -6,8 +6,9 @@ BIN := bin/mlsysim
 build:
 	$(GO) build -o $(BIN) ./cmd/mlsysim
 
+# The main job: the serving-frontier example grid swept into out/, with a summary.
 run: build
-	./$(BIN) eval Llama3_8B H100 --batch-size 32
+	./$(BIN) sweep serving-frontier --out out/serving-frontier --overwrite
 
 vet:
 	$(GO) vet ./...
@@ -17,3 +18,7 @@ fmt-check:
 
 test: fmt-check vet
 	$(GO) test -race -count=1 ./...
+
+.PHONY: docs
+docs: build
+	./$(BIN) sweep --columns all -o markdown > docs/COLUMNS.md

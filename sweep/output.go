@@ -72,6 +72,8 @@ type Manifest struct {
 	Bytes       int64        `json:"bytes"`
 	Parts       []PartInfo   `json:"parts"`
 	Columns     []ColumnInfo `json:"columns"`
+	// Findings summarise the points written by this run (not stored in the file).
+	Findings *Findings `json:"-"`
 }
 
 // ShardInfo says which slice of the parts a sharded run wrote.
@@ -166,10 +168,17 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	g, ctx := errgroup.WithContext(ctx)
 	var next atomic.Int64
 	var mu sync.Mutex
+	total := newFindingsAcc(p)
 	for w := 0; w < min(workers, max(len(todo), 1)); w++ {
 		g.Go(func() error {
 			ev := p.Study.newEval(p)
 			rb := newRecordBuilder(p)
+			acc := newFindingsAcc(p)
+			defer func() {
+				mu.Lock()
+				total.merge(acc)
+				mu.Unlock()
+			}()
 			var b Batch
 			var o Outputs
 			for {
@@ -184,7 +193,7 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 				for k, v := range meta {
 					pm[k] = v
 				}
-				info, err := writePart(ctx, p, opt, filepath.Join(opt.Dir, partName(i, opt.Format)), lo, hi, pm, ev, rb, &b, &o, func(n uint64) {
+				info, err := writePart(ctx, p, opt, filepath.Join(opt.Dir, partName(i, opt.Format)), lo, hi, pm, ev, rb, acc, &b, &o, func(n uint64) {
 					d := done.Add(n)
 					if opt.Progress != nil {
 						mu.Lock()
@@ -202,7 +211,7 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	m.Status, m.Parts = "complete", infos
+	m.Status, m.Parts, m.Findings = "complete", infos, total.findings(p)
 	for _, in := range infos {
 		m.Rows += in.Rows
 		m.Bytes += in.Bytes
@@ -211,7 +220,7 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 }
 
 func writePart(ctx context.Context, p *Plan, opt WriteOptions, path string, lo, hi uint64, meta map[string]string,
-	ev evaluator, rb *recordBuilder, b *Batch, o *Outputs, progress func(uint64)) (PartInfo, error) {
+	ev evaluator, rb *recordBuilder, acc *findingsAcc, b *Batch, o *Outputs, progress func(uint64)) (PartInfo, error) {
 	f, err := sinks.Create(path)
 	if err != nil {
 		return PartInfo{}, err
@@ -235,6 +244,7 @@ func writePart(ctx context.Context, p *Plan, opt WriteOptions, path string, lo, 
 		if b.N > 0 {
 			o.resize(p.Study, b.N)
 			ev.eval(b, o)
+			acc.add(p, b, o)
 			rec := rb.build(b, o)
 			err := w.Write(rec)
 			rec.Release()

@@ -296,6 +296,14 @@ type Batch struct {
 
 // Fill expands points lo..lo+n-1 into b's input columns, reusing its storage.
 func (p *Plan) Fill(b *Batch, lo uint64, n int) {
+	p.fill(b, lo, n)
+	if p.filter != nil {
+		p.applyFilter(b)
+	}
+}
+
+// fill expands points without applying filters.
+func (p *Plan) fill(b *Batch, lo uint64, n int) {
 	b.Lo, b.N = lo, n
 	b.IDs = b.IDs[:0]
 	if len(b.In) != len(p.Values) {
@@ -327,9 +335,6 @@ func (p *Plan) Fill(b *Batch, lo uint64, n int) {
 				}
 			}
 		}
-	}
-	if p.filter != nil {
-		p.applyFilter(b)
 	}
 }
 

@@ -74,6 +74,8 @@ type Study struct {
 	Doc     string
 	Params  []Param
 	Columns []Column
+	// Objective ranks feasible points in run summaries.
+	Objective Objective
 	// check validates catalog-dependent choices (e.g. serve needs transformers).
 	check func(p *Plan) error
 	// newEval returns a per-worker evaluator; it may precompute per-model and

@@ -5,8 +5,9 @@ import "github.com/mlsysim/mlsysim/kernel"
 // The node study: one workload on one accelerator (kernel.SingleNode).
 func init() {
 	register(&Study{
-		Name: "node",
-		Doc:  "roofline of one model on one accelerator, inference or training (physics.md §5.1)",
+		Name:      "node",
+		Doc:       "roofline of one model on one accelerator, inference or training (physics.md §5.1)",
+		Objective: Objective{Column: "throughput_per_s"},
 		Params: []Param{
 			modelParam, hardwareParam, precisionParam, effParam, batchParam,
 			{Name: "training", Kind: KindBool, Default: "false", Doc: "training step (3× forward FLOPs) instead of inference"},

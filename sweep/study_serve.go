@@ -9,8 +9,9 @@ import (
 // The serve study: LLM prefill and decode on one accelerator (kernel.Serving).
 func init() {
 	register(&Study{
-		Name: "serve",
-		Doc:  "LLM serving: TTFT, ITL, KV cache and memory on one accelerator (physics.md §6.1)",
+		Name:      "serve",
+		Doc:       "LLM serving: TTFT, ITL, KV cache and memory on one accelerator (physics.md §6.1)",
+		Objective: Objective{Column: "itl_ms", Minimize: true},
 		Params: []Param{
 			modelParam, hardwareParam, precisionParam, effParam, batchParam, seqParam,
 			{Name: "prefill_chunk_tokens", Kind: KindInt, Default: "0", Min: 0, Unit: "tokens",

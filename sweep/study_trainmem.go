@@ -15,8 +15,9 @@ func init() {
 	optimizers := []string{"adam", "adamw", "sgd", "none"}
 	strategies := []string{"selective", "full", "none"}
 	register(&Study{
-		Name: "train-memory",
-		Doc:  "training memory per accelerator: weights, gradients, optimizer, activations, buffers (physics.md §7.1)",
+		Name:      "train-memory",
+		Doc:       "training memory per accelerator: weights, gradients, optimizer, activations, buffers (physics.md §7.1)",
+		Objective: Objective{Column: "total_memory_gb", Minimize: true},
 		Params: []Param{
 			modelParam, hardwareParam, precisionParam, batchParam, seqParam,
 			{Name: "optimizer", Kind: KindEnum, Default: "adam", Enum: optimizers, Doc: "optimizer (adam/adamw 12 B, sgd 4 B per trainable parameter)"},
