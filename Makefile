@@ -22,3 +22,14 @@ test: fmt-check vet
 .PHONY: docs
 docs: build
 	./$(BIN) sweep --columns all -o markdown > docs/COLUMNS.md
+
+# Fuzz the parsers for a short while each (not part of `make test`).
+FUZZTIME ?= 30s
+.PHONY: fuzz bench
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzParseSpec -fuzztime=$(FUZZTIME) ./sweep/
+	$(GO) test -run='^$$' -fuzz=FuzzParseQuantity -fuzztime=$(FUZZTIME) ./catalog/
+
+# Throughput and memory numbers recorded in BENCHMARKS.md.
+bench:
+	bench/run.sh

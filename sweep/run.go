@@ -11,7 +11,7 @@ import (
 )
 
 // DefaultBatchSize is the number of points evaluated per kernel call.
-const DefaultBatchSize = 1 << 16
+const DefaultBatchSize = 1 << 15
 
 // Options control Run.
 type Options struct {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,6 +58,7 @@ Examples:
 			&cli.StringFlag{Name: "columns", Usage: "print the columns of a study (" + strings.Join(sweep.StudyNames(), ", ") + ", or all) and exit"},
 			&cli.IntFlag{Name: "part-points", Value: sweep.DefaultPartPoints, Usage: "grid points per output part"},
 			&cli.IntFlag{Name: "batch-size", Value: sweep.DefaultBatchSize, Usage: "points per kernel call (Parquet row group)"},
+			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a pprof CPU profile of the run to this file"},
 		},
 		Action: a.sweepAction,
 	}
@@ -111,6 +113,17 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 		return a.streamSweep(ctx, plan, c, format)
 	}
 
+	if path := c.String("cpuprofile"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return badInput("--cpuprofile", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return badInput("--cpuprofile", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	quiet := c.Bool("quiet")
 	bar := newProgress(a.stderr, plan.N, quiet)
 	start := time.Now()

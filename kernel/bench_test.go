@@ -1,0 +1,86 @@
+package kernel
+
+import "testing"
+
+// Kernel-only throughput on batches of 64K points (the sweep's batch size).
+// Run: go test -run=^$ -bench=. -benchtime=2s ./kernel/
+
+const benchN = 1 << 16
+
+func fill(n int, v float64) []float64 {
+	s := make([]float64, n)
+	for i := range s {
+		s[i] = v
+	}
+	return s
+}
+
+func BenchmarkServing(b *testing.B) {
+	in := &ServeIn{
+		Params: fill(benchN, 8.03e9), Layers: fill(benchN, 32), AttnCoef: fill(benchN, AttentionFLOPsCoef(32, 32, 4096)),
+		KVElemsPerToken: fill(benchN, KVElemsPerToken(32, 32, 8, 4096, 0, 0)), Bytes: fill(benchN, 2),
+		SeqLen: make([]float64, benchN), Batch: make([]float64, benchN), CachedPrefix: fill(benchN, 0),
+		ChunkTokens: make([]float64, benchN), Efficiency: fill(benchN, 0.5), PeakFLOPS: fill(benchN, 989e12),
+		MemBandwidth: fill(benchN, 3.35e12), MemCapacity: fill(benchN, 80<<30), DispatchTax: fill(benchN, 1e-5),
+	}
+	for i := range in.SeqLen {
+		in.SeqLen[i] = float64(int(1024) << (i % 6))
+		in.Batch[i] = float64(1 + i%256)
+		in.ChunkTokens[i] = float64((i % 3) * 512)
+	}
+	var out ServeOut
+	Serving(&out, in)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Serving(&out, in)
+	}
+	b.ReportMetric(float64(b.N)*benchN/b.Elapsed().Seconds(), "points/s")
+}
+
+func BenchmarkSingleNode(b *testing.B) {
+	in := &NodeIn{
+		Ops: fill(benchN, 1.606e10), WeightBytes: fill(benchN, 16.06e9), Params: fill(benchN, 8.03e9),
+		Layers: fill(benchN, 32), Hidden: fill(benchN, 4096), Heads: fill(benchN, 32), Bytes: fill(benchN, 2),
+		IsTransformer: make([]bool, benchN), Training: make([]bool, benchN), Recompute: make([]bool, benchN),
+		LoRA: make([]bool, benchN), ZeROStage: fill(benchN, 0), DPSize: fill(benchN, 1), SeqLen: fill(benchN, 2048),
+		Batch: make([]float64, benchN), Efficiency: fill(benchN, 0.5), PeakFLOPS: fill(benchN, 989e12),
+		MemCapacity: fill(benchN, 80<<30), MemBandwidth: fill(benchN, 3.35e12), SRAMCapacity: fill(benchN, 0),
+		SRAMBandwidth: fill(benchN, 0), FlashBandwidth: fill(benchN, 0), HostBandwidth: fill(benchN, 64e9),
+		DispatchTax: fill(benchN, 1e-5), TDP: fill(benchN, 700),
+	}
+	for i := range in.Batch {
+		in.Batch[i] = float64(1 + i%4096)
+		in.IsTransformer[i] = true
+		in.Training[i] = i%2 == 1
+	}
+	var out NodeOut
+	SingleNode(&out, in)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		SingleNode(&out, in)
+	}
+	b.ReportMetric(float64(b.N)*benchN/b.Elapsed().Seconds(), "points/s")
+}
+
+func BenchmarkTrainingMemory(b *testing.B) {
+	in := &TrainMemIn{
+		Params: fill(benchN, 70.6e9), Layers: fill(benchN, 80), Hidden: fill(benchN, 8192), Heads: fill(benchN, 64),
+		Bytes: fill(benchN, 2), OptimizerBytes: fill(benchN, OptimizerBytesAdam), Recompute: make([]Recompute, benchN),
+		Batch: fill(benchN, 1024), SeqLen: fill(benchN, 4096), TP: make([]float64, benchN), PP: make([]float64, benchN),
+		DP: fill(benchN, 64), EP: fill(benchN, 1), ZeROStage: make([]float64, benchN), GradAccum: fill(benchN, 1),
+		TrainableFraction: fill(benchN, 1), CommBufferFraction: fill(benchN, 0.05), MemCapacity: fill(benchN, 80<<30),
+	}
+	for i := range in.TP {
+		in.TP[i] = float64(int(1) << (i % 4))
+		in.PP[i] = float64(int(1) << (i % 5))
+		in.ZeROStage[i] = float64(i % 4)
+		in.Recompute[i] = Recompute(i % 3)
+	}
+	var out TrainMemOut
+	TrainingMemory(&out, in)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		TrainingMemory(&out, in)
+	}
+	b.ReportMetric(float64(b.N)*benchN/b.Elapsed().Seconds(), "points/s")
+}
