@@ -1,0 +1,70 @@
+package kernel
+
+// Economics is the total cost of ownership of a fleet over a period (physics.md
+// §8.2, seed Profile B; Wall 17), with the period's energy from Sustainability:
+//
+//	CapEx     = unit cost · N · infrastructure multiplier
+//	capex     = CapEx / amortisation years · days / 365       (this period's share)
+//	energy    = E (kWh, with PUE) · price per kWh
+//	maintain  = CapEx · 0.05 · days / 365
+//	TCO       = capex + energy + maintain
+//	objective = TCO + carbon tax (USD per tCO2e) · carbon / 1000     (PlacementOptimizer, §8.4)
+func Economics(out *EconOut, in *EconIn) {
+	n := len(in.Accelerators)
+	out.resize(n)
+	for i := 0; i < n; i++ {
+		capexTotal := in.UnitCostUSD[i] * in.Accelerators[i] * in.InfraMultiplier[i]
+		period := in.Days[i] / DaysPerYear
+		capex := capexTotal / in.AmortizationYears[i] * period
+		energy := in.EnergyKWh[i] * in.PriceUSDPerKWh[i]
+		maintain := capexTotal * AnnualMaintenanceRatio * period
+		tco := capex + energy + maintain
+		tax := in.CarbonTaxUSDPerT[i] * in.CarbonKg[i] / 1000
+		out.CapexUSD[i] = capex
+		out.EnergyCostUSD[i] = energy
+		out.MaintenanceUSD[i] = maintain
+		out.OpexUSD[i] = energy + maintain
+		out.TCOUSD[i] = tco
+		out.CarbonTaxUSD[i] = tax
+		out.ObjectiveUSD[i] = tco + tax
+	}
+}
+
+// Constants of the economics model (physics.md §8.2, §10).
+const (
+	// DaysPerYear: the seed amortises with duration/365 (not 365.25).
+	DaysPerYear = 365.0
+	// AnnualMaintenanceRatio: Capital.AnnualMaintenanceRatio, 5 % of CapEx per year.
+	AnnualMaintenanceRatio = 0.05
+	// DefaultElectricityUSDPerKWh: Pricing.Cloud.ElectricityPerKwh.
+	DefaultElectricityUSDPerKWh = 0.12
+	// DefaultAmortizationYears and DefaultInfraMultiplier are the seed's defaults.
+	DefaultAmortizationYears = 3.0
+	DefaultInfraMultiplier   = 1.0
+)
+
+// EconIn holds the input columns of Economics.
+type EconIn struct {
+	Accelerators      []float64
+	UnitCostUSD       []float64 // per accelerator; 0 when unstated (the seed's Profile B rule)
+	InfraMultiplier   []float64
+	AmortizationYears []float64
+	Days              []float64
+	EnergyKWh         []float64 // facility energy of the period (Sustainability.EnergyKWh)
+	PriceUSDPerKWh    []float64
+	CarbonKg          []float64
+	CarbonTaxUSDPerT  []float64
+}
+
+// EconOut holds the output columns of Economics (USD).
+type EconOut struct {
+	CapexUSD, EnergyCostUSD, MaintenanceUSD, OpexUSD, TCOUSD []float64
+	CarbonTaxUSD, ObjectiveUSD                               []float64
+}
+
+func (o *EconOut) resize(n int) {
+	for _, p := range []*[]float64{&o.CapexUSD, &o.EnergyCostUSD, &o.MaintenanceUSD, &o.OpexUSD, &o.TCOUSD,
+		&o.CarbonTaxUSD, &o.ObjectiveUSD} {
+		*p = grow(*p, n)
+	}
+}
