@@ -35,6 +35,7 @@ type modelTable struct {
 	params, active, layers, hidden, heads []float64
 	inferenceFLOPs, modelSize, steps      []float64
 	attnCoef, kvPerToken                  []float64
+	expertsPerToken                       []float64
 }
 
 var familyCode = map[catalog.Family]kernel.Family{
@@ -56,6 +57,7 @@ func newModelTable(ms []*catalog.Model) *modelTable {
 		t.inferenceFLOPs = append(t.inferenceFLOPs, m.InferenceFLOPs)
 		t.modelSize = append(t.modelSize, m.ModelSizeBytes)
 		t.steps = append(t.steps, float64(m.DenoisingSteps))
+		t.expertsPerToken = append(t.expertsPerToken, float64(m.ActiveExpertsPerToken))
 		t.attnCoef = append(t.attnCoef, kernel.AttentionFLOPsCoef(l, hd, h))
 		t.kvPerToken = append(t.kvPerToken, kernel.KVElemsPerToken(l, hd, float64(m.KVHeads), h,
 			float64(m.KVLoraRank), float64(m.QKRopeHeadDim)))
@@ -149,12 +151,13 @@ func boolsOf(dst []bool, src []float64) []bool {
 }
 
 // Reasons a point is infeasible; the output column infeasible_reason uses these labels.
-var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long"}
+var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "parallelism_does_not_divide"}
 
 const (
 	reasonNone uint8 = iota
 	reasonOOM
 	reasonPrefix
+	reasonSplit
 )
 
 var colReason = Column{Name: "infeasible_reason", Type: Enum, Labels: reasonLabels,

@@ -43,6 +43,9 @@ type Plan struct {
 
 	Models   []*catalog.Model    // by model code
 	Hardware []*catalog.Hardware // by hardware code
+	Clusters []*catalog.Cluster  // by cluster code
+	Fabrics  []*catalog.Fabric   // by fabric code (nil: the cluster's own)
+	Grids    []*catalog.Grid     // by region code
 
 	Spec   *Spec   // the grid spec the plan came from (nil for eval)
 	filter *filter // where filters, nil when none
@@ -187,18 +190,11 @@ func (p *Plan) resolve(prm *Param, raw []AxisValue) (*Values, error) {
 	for _, r := range raw {
 		text := strings.TrimSpace(r.Text)
 		switch prm.Kind {
-		case KindModel:
-			m, err := p.Catalog.ModelByKey(text)
-			if err != nil {
+		case KindModel, KindHardware, KindCluster, KindFabric, KindRegion:
+			if err := p.lookup(prm, text); err != nil {
 				return nil, fmt.Errorf("%s: %w", r.Where, err)
 			}
-			v.Nums = append(v.Nums, float64(p.labelCode(v, m.Key)))
-		case KindHardware:
-			h, err := p.Catalog.HardwareByKey(text)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", r.Where, err)
-			}
-			v.Nums = append(v.Nums, float64(p.labelCode(v, h.Key)))
+			v.Nums = append(v.Nums, float64(p.labelCode(v, text)))
 		case KindEnum:
 			l := strings.ToLower(text)
 			if !slices.Contains(prm.Enum, l) {
@@ -228,22 +224,68 @@ func (p *Plan) resolve(prm *Param, raw []AxisValue) (*Values, error) {
 			v.Nums = append(v.Nums, f)
 		}
 	}
-	if prm.Kind == KindModel {
-		// Plan.Models is indexed by code.
+	p.setEntities(prm.Kind, v.Labels)
+	return v, nil
+}
+
+// DefaultFabric is the value of a fabric parameter that keeps the cluster's own fabric.
+const DefaultFabric = "default"
+
+// lookup checks a catalog key for a catalog-keyed parameter.
+func (p *Plan) lookup(prm *Param, key string) error {
+	var err error
+	switch prm.Kind {
+	case KindModel:
+		_, err = p.Catalog.ModelByKey(key)
+	case KindHardware:
+		_, err = p.Catalog.HardwareByKey(key)
+	case KindCluster:
+		_, err = p.Catalog.ClusterByKey(key)
+	case KindFabric:
+		if key != DefaultFabric {
+			_, err = p.Catalog.FabricByKey(key)
+		}
+	case KindRegion:
+		_, err = p.Catalog.GridByKey(key)
+	}
+	return err
+}
+
+// setEntities fills the plan's per-code entity lists (Models, Hardware, …) from
+// a parameter's labels, so evaluators index them by code.
+func (p *Plan) setEntities(kind Kind, labels []string) {
+	switch kind {
+	case KindModel:
 		p.Models = nil
-		for _, k := range v.Labels {
+		for _, k := range labels {
 			m, _ := p.Catalog.ModelByKey(k)
 			p.Models = append(p.Models, m)
 		}
-	}
-	if prm.Kind == KindHardware {
+	case KindHardware:
 		p.Hardware = nil
-		for _, k := range v.Labels {
+		for _, k := range labels {
 			h, _ := p.Catalog.HardwareByKey(k)
 			p.Hardware = append(p.Hardware, h)
 		}
+	case KindCluster:
+		p.Clusters = nil
+		for _, k := range labels {
+			c, _ := p.Catalog.ClusterByKey(k)
+			p.Clusters = append(p.Clusters, c)
+		}
+	case KindFabric:
+		p.Fabrics = nil
+		for _, k := range labels {
+			f, _ := p.Catalog.FabricByKey(k) // nil for "default"
+			p.Fabrics = append(p.Fabrics, f)
+		}
+	case KindRegion:
+		p.Grids = nil
+		for _, k := range labels {
+			g, _ := p.Catalog.GridByKey(k)
+			p.Grids = append(p.Grids, g)
+		}
 	}
-	return v, nil
 }
 
 var boolLabels = []string{"false", "true"}

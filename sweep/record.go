@@ -28,14 +28,19 @@ func (p *Plan) Columns() []ColumnInfo {
 			t = "int64"
 		case KindBool:
 			t = "bool"
-		case KindEnum, KindModel, KindHardware:
+		case KindFloat:
+		default:
 			t = "string"
 		}
 		cs = append(cs, ColumnInfo{Name: v.Param.Name, Type: t, Unit: v.Param.Unit, Doc: v.Param.Doc, Input: true, Labels: v.Labels})
 	}
 	for _, c := range p.Study.Columns {
 		t := map[ColType]string{Float64: "float64", Bool: "bool", Enum: "string"}[c.Type]
-		cs = append(cs, ColumnInfo{Name: c.Name, Type: t, Unit: c.Unit, Doc: c.Doc, Labels: c.Labels})
+		labels := c.Labels
+		if c.LabelsFrom != nil {
+			labels = c.LabelsFrom(p)
+		}
+		cs = append(cs, ColumnInfo{Name: c.Name, Type: t, Unit: c.Unit, Doc: c.Doc, Labels: labels})
 	}
 	return cs
 }

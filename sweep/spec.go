@@ -255,6 +255,9 @@ func (s *Spec) expand(cat *catalog.Catalog, prm *Param, a specAxis) ([]AxisValue
 		if prm.Kind == KindModel || prm.Kind == KindHardware {
 			return s.selector(cat, prm, a.name, n, m)
 		}
+		if prm.Kind == KindCluster || prm.Kind == KindFabric || prm.Kind == KindRegion {
+			return nil, s.errf(n, "%s: a %s takes a name, a list of names or \"all\"", a.name, prm.Kind)
+		}
 		if prm.Kind != KindFloat && prm.Kind != KindInt {
 			return nil, s.errf(n, "%s: a %s takes a list of values or \"all\", not a generator", a.name, prm.Kind)
 		}
@@ -433,6 +436,23 @@ func (s *Spec) selector(cat *catalog.Catalog, prm *Param, name string, n *yaml.N
 		return out, nil
 	case KindBool:
 		return []AxisValue{at("false"), at("true")}, nil
+	case KindCluster, KindFabric, KindRegion:
+		var out []AxisValue
+		switch prm.Kind {
+		case KindCluster:
+			for _, c := range cat.Clusters {
+				out = append(out, at(c.Key))
+			}
+		case KindFabric:
+			for _, f := range cat.Fabrics {
+				out = append(out, at(f.Key))
+			}
+		default:
+			for _, g := range cat.Grids {
+				out = append(out, at(g.Key))
+			}
+		}
+		return out, nil
 	}
 	filters := map[string][]string{}
 	for k, v := range m {

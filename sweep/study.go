@@ -26,10 +26,13 @@ const (
 	KindEnum                 // one of Param.Enum
 	KindModel                // a catalog model key
 	KindHardware             // a catalog hardware key
+	KindCluster              // a catalog cluster key
+	KindFabric               // a catalog fabric key, or "default" (the cluster's)
+	KindRegion               // a catalog grid region key
 )
 
 func (k Kind) String() string {
-	return [...]string{"number", "integer", "boolean", "choice", "model", "hardware"}[k]
+	return [...]string{"number", "integer", "boolean", "choice", "model", "hardware", "cluster", "fabric", "region"}[k]
 }
 
 // IsLabel reports whether values are names stored as codes into a label list.
@@ -64,8 +67,10 @@ type Column struct {
 	Name   string
 	Type   ColType
 	Labels []string // for Enum
-	Unit   string
-	Doc    string
+	// LabelsFrom gives an Enum column's labels when they depend on the plan.
+	LabelsFrom func(p *Plan) []string
+	Unit       string
+	Doc        string
 }
 
 // Study is one kernel path through the physics.
