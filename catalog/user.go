@@ -278,3 +278,50 @@ func lineAt(b []byte, off int64) int {
 	}
 	return bytes.Count(b[:off], []byte("\n")) + 1
 }
+
+// FleetSpec describes a cluster built on the fly from an accelerator and counts
+// (a plan's `hardware:` block) rather than taken from the catalog.
+type FleetSpec struct {
+	Key                 string  // cluster key to create
+	Accelerator         string  // hardware key
+	AcceleratorsPerNode int     //
+	Nodes               int     //
+	IntraNodeBytesPerS  float64 // 0: the accelerator's scale-up link per direction
+	FabricBytesPerS     float64 // per accelerator NIC
+	FabricLatencyS      float64 // 0: the seed's 5 µs fallback
+	Source              string  // where the description came from (file:line)
+}
+
+// AddFleet adds a node, a fabric and a cluster for a FleetSpec and returns the
+// cluster's key. The entries' source says they were derived from the spec.
+func (c *Catalog) AddFleet(f FleetSpec) (string, error) {
+	h, err := c.HardwareByKey(f.Accelerator)
+	if err != nil {
+		return "", err
+	}
+	if f.AcceleratorsPerNode < 1 || f.Nodes < 1 || f.FabricBytesPerS <= 0 {
+		return "", fmt.Errorf("%s: a fleet needs accelerators per node ≥ 1, nodes ≥ 1 and a fabric bandwidth > 0", f.Source)
+	}
+	for _, k := range []string{f.Key, f.Key + "_node", f.Key + "_fabric"} {
+		if _, err := c.ClusterByKey(k); err == nil {
+			return "", fmt.Errorf("%s: cluster key %q is already in the catalog", f.Source, k)
+		}
+	}
+	prov := Provenance{Source: Source{Kind: "derived", Ref: "fleet described in " + f.Source}, File: f.Source}
+	node := &Node{Key: f.Key + "_node", Name: h.Name + " node", Accelerator: h.Key, AcceleratorsPerNode: f.AcceleratorsPerNode,
+		IntraNodeBytesPerS: f.IntraNodeBytesPerS, NICsPerNode: f.AcceleratorsPerNode, PSUsPerNode: 2, Provenance: prov}
+	fabric := &Fabric{Key: f.Key + "_fabric", Name: "plan fabric", BytesPerS: f.FabricBytesPerS, LatencyS: f.FabricLatencyS,
+		Topology: "fat-tree", Oversubscription: 1, Provenance: prov}
+	cl := &Cluster{Key: f.Key, Name: fmt.Sprintf("%d × %d %s", f.Nodes, f.AcceleratorsPerNode, h.Key), Node: node.Key,
+		Nodes: f.Nodes, Fabric: fabric.Key, Provenance: prov}
+	c.Nodes = append(c.Nodes, node)
+	c.Fabrics = append(c.Fabrics, fabric)
+	c.Clusters = append(c.Clusters, cl)
+	if err := c.link(); err != nil {
+		c.Nodes, c.Fabrics, c.Clusters = c.Nodes[:len(c.Nodes)-1], c.Fabrics[:len(c.Fabrics)-1], c.Clusters[:len(c.Clusters)-1]
+		return "", err
+	}
+	b, _ := json.Marshal(f)
+	c.noteFile(f.Source, b)
+	return cl.Key, nil
+}

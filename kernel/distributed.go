@@ -9,7 +9,8 @@ import "math"
 //
 //	grad  = weight bytes / tp  (× 0.01 with LoRA)
 //	T_dp  = hierarchical all-reduce over ceil(dp/g) nodes of g if g > 1 and dp > g,
-//	        else a ring over dp inside a node (β = intra-node per direction, α = 500 ns)
+//	        a ring over dp inside a node (β = intra-node per direction, α = 500 ns) if dp ≤ g,
+//	        a ring over the fabric if g = 1 (Profile C's fix; B used the intra-node rate)
 //	T_tp  = ring(lb·S·h·b, tp) · 4 · L        (2 forward + 2 backward all-reduces per layer;
 //	        intra-node link if tp ≤ g, else the fabric)
 //	T_ep  = all_to_all(lb·S·h·b·k·γ, ep) over the fabric        (k experts per token, γ imbalance)
@@ -52,9 +53,14 @@ func Distributed(out *DistOut, in *DistIn) {
 		}
 		var tDP, tTP, tEP float64
 		if dp > 1 {
-			if apn > 1 && dp > apn {
+			switch {
+			case apn <= 1:
+				// One accelerator per node: the ring crosses the fabric (the seed's
+				// Profile B used the intra-node rate here; Profile C fixed it).
+				tDP = RingAllReduce(grad, dp, fabric, alphaInter)
+			case dp > apn:
 				tDP = HierarchicalAllReduce(grad, math.Ceil(dp/apn), apn, intra, fabric, NVLinkLatencyS, alphaInter)
-			} else {
+			default:
 				tDP = RingAllReduce(grad, dp, intra, NVLinkLatencyS)
 			}
 		}

@@ -185,3 +185,15 @@ func TestPlacementReference(t *testing.T) {
 		}
 	}
 }
+
+// One accelerator per node: the DP ring crosses the fabric (Profile C, test
+// test_dp_ring_crosses_fabric_when_each_node_holds_one_rank; physics.md §7.2).
+func TestDistributedOnePerNodeRingUsesFabric(t *testing.T) {
+	node, _ := g5Node(128)
+	in := g5In(node)
+	in.PerNode[0], in.TP[0], in.PP[0], in.Accelerators[0] = 1, 1, 1, 8
+	var out DistOut
+	Distributed(&out, in)
+	want := RingAllReduce(16.06e9, 8, 12.5e9, 50e-6)
+	relClose(t, "dp over fabric", out.DPComm[0], want, 1e-12)
+}

@@ -31,8 +31,13 @@ func (a *app) evalCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "eval",
 		Usage:     "evaluate one model on one accelerator: the feasibility / performance scorecard",
-		ArgsUsage: "MODEL HARDWARE",
-		Description: `MODEL is a catalog key (mlsysim zoo models), a model YAML file (docs/CATALOG.md)
+		ArgsUsage: "MODEL HARDWARE | PLAN.yaml",
+		Description: `With a PLAN.yaml (docs/PLAN.md) it evaluates the plan — one accelerator on the
+node study, a fleet on the fleet study — as the 3-lens scorecard (feasibility,
+performance, macro: cost, carbon, water) and checks its constraints.assert:
+a violated assertion exits 3 ({"status":"sla_failed","violations":[…]} in json).
+
+MODEL is a catalog key (mlsysim zoo models), a model YAML file (docs/CATALOG.md)
 or a Hugging Face config.json; HARDWARE a catalog key or hardware YAML file.
 It runs the node study (physics.md §5.1 of the seed: roofline, memory wall,
 dispatch and layer tax, offload, SRAM/flash tiers) as a sweep of one point.
@@ -58,6 +63,9 @@ Examples:
 			format, err := a.outputFormat("text", "json", "markdown")
 			if err != nil {
 				return err
+			}
+			if c.Args().Len() == 1 && isFile(c.Args().First()) {
+				return a.evalPlan(c.Args().First(), format)
 			}
 			model, hw, err := a.targets(c, "eval")
 			if err != nil {
@@ -167,7 +175,7 @@ func (a *app) addModelFile(path string) (string, error) {
 		return m.Key, nil
 	}
 	if isPlan(path) {
-		return "", badInputf("MODEL", "%s is a plan (it has workload: and hardware:); plan files are evaluated by `mlsysim eval PLAN.yaml`, which is not built yet — give MODEL and HARDWARE instead", path)
+		return "", badInputf("MODEL", "%s is a plan (it has workload: and hardware:); evaluate it alone: mlsysim eval %s", path, path)
 	}
 	keys, err := a.addFile(path)
 	if err != nil {

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/mlsysim/mlsysim/sweep"
+)
+
+// lens is one of the three scorecard levels.
+type lens struct {
+	name, prefix, status, summary string
+	metrics                       []kv // metric → float64, in display order
+}
+
+// evalPlan evaluates a plan file: one point of the node or fleet study,
+// rendered as the 3-lens scorecard, with its assertions checked.
+func (a *app) evalPlan(path, format string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return badInput("PLAN", err)
+	}
+	pf, err := sweep.ParsePlanFile(path, b)
+	if err != nil {
+		return badInput("", err)
+	}
+	study, axes, cat, err := pf.Resolve(a.cat, func(msg string) { a.warn("%s", msg) })
+	if err != nil {
+		return badInput("", err)
+	}
+	a.cat = cat
+	row, err := a.evalOne(study, axes)
+	if err != nil {
+		return err
+	}
+	lenses := planLenses(study, row, pf.HasOps())
+	metrics := map[string]float64{}
+	var available []string
+	for _, l := range lenses {
+		for _, m := range l.metrics {
+			key := l.prefix + "." + m.k
+			if f, ok := m.v.(float64); ok {
+				metrics[key] = f
+				available = append(available, key)
+			}
+		}
+	}
+	sort.Strings(available)
+	violations := pf.Check(metrics, available)
+
+	obj := orderedObject{{"scenario", pf.Name}}
+	for _, l := range lenses {
+		obj = append(obj, kv{l.prefix[:1] + "_status", l.status})
+	}
+	for _, l := range lenses {
+		for _, m := range l.metrics {
+			obj = append(obj, kv{l.prefix[:1] + "_" + m.k, m.v})
+		}
+	}
+	obj = append(obj, kv{"study", study}, kv{"model", row["model"]}, kv{"precision", row["precision"]},
+		kv{"batch_size", row["batch_size"]}, kv{"seq_len", row["seq_len"]}, kv{"efficiency", row["efficiency"]})
+	if len(violations) > 0 {
+		obj = append(obj, kv{"status", "sla_failed"}, kv{"violations", violations})
+	}
+	switch format {
+	case "json":
+		err = writeJSON(a.stdout, obj)
+	case "markdown":
+		renderPlanMarkdown(a.stdout, pf.Name, lenses, violations)
+	default:
+		renderPlanText(a.stdout, pf.Name, lenses, violations)
+	}
+	if err != nil {
+		return err
+	}
+	if len(violations) > 0 {
+		return &cliError{code: exitAssert, title: "Constraint violated", payloadShown: true,
+			err: fmt.Errorf("%d assertion(s) failed: %s", len(violations), strings.Join(violations, "; "))}
+	}
+	return nil
+}
+
+func f64(row map[string]any, k string) float64 {
+	switch v := row[k].(type) {
+	case float64:
+		return v
+	case int64:
+		return float64(v)
+	}
+	return 0
+}
+
+// planLenses maps a result row to the seed's three lenses (interface.md §3),
+// with our fixes: the fleet feasibility checks per-accelerator memory of the
+// split, and performance.latency is the step latency on a fleet.
+func planLenses(study string, row map[string]any, ops bool) []lens {
+	feasible := row["feasible"] == true
+	status := map[bool]string{true: "PASS", false: "FAIL"}
+	macro := lens{name: "Macro", prefix: "macro", status: "SKIPPED", summary: "no ops block (add ops: {region, duration_days} for cost and carbon)"}
+	if study == "node" {
+		f := lens{name: "Feasibility", prefix: "feasibility", status: status[feasible],
+			summary: fmt.Sprintf("%.1f GB / %.1f GB used", f64(row, "memory_footprint_gb"), f64(row, "memory_capacity_gb")),
+			metrics: []kv{{"memory_used_gb", f64(row, "memory_footprint_gb")}, {"memory_capacity_gb", f64(row, "memory_capacity_gb")},
+				{"memory_utilization", f64(row, "memory_utilization")}}}
+		p := lens{name: "Performance", prefix: "performance", status: status[feasible],
+			summary: fmt.Sprintf("%v bound", row["bottleneck"]),
+			metrics: []kv{{"latency", f64(row, "latency_ms")}, {"throughput", f64(row, "throughput_per_s")}, {"mfu", f64(row, "mfu")},
+				{"hfu", f64(row, "hfu")}, {"energy_j", f64(row, "energy_j")}}}
+		if ops {
+			macro.summary = "cost and carbon are computed for fleets (more than one accelerator), as in the seed"
+		}
+		return []lens{f, p, macro}
+	}
+	valid := row["infeasible_reason"] != "parallelism_does_not_divide"
+	fsum := fmt.Sprintf("%.1f GB / %.1f GB per accelerator (%s)", f64(row, "memory_per_accelerator_gb"), f64(row, "memory_capacity_gb"), row["hardware"])
+	if !valid {
+		fsum = fmt.Sprintf("tp·pp·ep does not divide %v accelerators", row["total_accelerators"])
+	}
+	f := lens{name: "Feasibility", prefix: "feasibility", status: status[feasible], summary: fsum,
+		metrics: []kv{{"memory_used_gb", f64(row, "memory_per_accelerator_gb")}, {"memory_capacity_gb", f64(row, "memory_capacity_gb")},
+			{"memory_utilization", f64(row, "memory_utilization")}}}
+	p := lens{name: "Performance", prefix: "performance", status: status[valid],
+		summary: fmt.Sprintf("Scaling Efficiency: %.1f%% (dp %v × tp %v × pp %v × ep %v)", 100*f64(row, "scaling_efficiency"),
+			row["dp"], row["tp"], row["pp"], row["ep"]),
+		metrics: []kv{{"step_latency", f64(row, "step_latency_ms")}, {"latency", f64(row, "step_latency_ms")},
+			{"comm_overhead", f64(row, "comm_ms")}, {"fleet_throughput", f64(row, "fleet_throughput_per_s")},
+			{"mfu", f64(row, "mfu")}, {"node_mfu", f64(row, "node_mfu")}, {"scaling_efficiency", f64(row, "scaling_efficiency")},
+			{"bubble", f64(row, "bubble_ms")}, {"dp_comm", f64(row, "dp_comm_ms")}, {"tp_comm", f64(row, "tp_comm_ms")},
+			{"ep_comm", f64(row, "ep_comm_ms")}}}
+	if ops {
+		macro = lens{name: "Macro", prefix: "macro", status: "PASS",
+			summary: fmt.Sprintf("TCO: $%s over %v days in %v", groupDigits(f64(row, "tco_usd")), row["duration_days"], row["region"]),
+			metrics: []kv{{"tco_usd", f64(row, "tco_usd")}, {"carbon_footprint", f64(row, "carbon_kg") / 1000},
+				{"energy_cost", f64(row, "energy_cost_usd")}, {"capex", f64(row, "capex_usd")},
+				{"energy_kwh", f64(row, "energy_kwh")}, {"water_l", f64(row, "water_l")}, {"pue", f64(row, "pue")}}}
+	}
+	return []lens{f, p, macro}
+}
+
+func groupDigits(x float64) string {
+	s := fmt.Sprintf("%.0f", x)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+var metricUnits = map[string]string{
+	"memory_used_gb": "GB", "memory_capacity_gb": "GB", "latency": "ms", "step_latency": "ms", "comm_overhead": "ms",
+	"throughput": "/s", "fleet_throughput": "/s", "energy_j": "J", "tco_usd": "USD", "carbon_footprint": "tCO2e",
+	"energy_cost": "USD", "capex": "USD", "energy_kwh": "kWh", "water_l": "L", "bubble": "ms", "dp_comm": "ms",
+	"tp_comm": "ms", "ep_comm": "ms",
+}
+
+func fmtMetric(k string, v any) string {
+	f, ok := v.(float64)
+	if !ok {
+		return fmt.Sprint(v)
+	}
+	if strings.Contains(k, "mfu") || strings.Contains(k, "utilization") || k == "scaling_efficiency" || k == "hfu" {
+		return fmtPct(f)
+	}
+	return strings.TrimSpace(fmt.Sprintf("%.6g %s", f, metricUnits[k]))
+}
+
+func renderPlanText(w io.Writer, name string, lenses []lens, violations []string) {
+	fmt.Fprintf(w, "MLSys·im scorecard — %s\n\n", name)
+	for i, l := range lenses {
+		fmt.Fprintf(w, "Level %d: %-12s [%s]  %s\n", i+1, l.name, l.status, l.summary)
+		for _, m := range l.metrics {
+			fmt.Fprintf(w, "    %-32s %s\n", l.prefix+"."+m.k, fmtMetric(m.k, m.v))
+		}
+	}
+	if len(violations) > 0 {
+		fmt.Fprintln(w, "\nConstraint violations:")
+		for _, v := range violations {
+			fmt.Fprintf(w, "  FAIL: %s\n", v)
+		}
+	}
+}
+
+func renderPlanMarkdown(w io.Writer, name string, lenses []lens, violations []string) {
+	fmt.Fprintf(w, "## MLSys·im plan: %s\n\n", name)
+	for _, l := range lenses {
+		fmt.Fprintf(w, "### %s: %s\n\n%s\n\n", l.name, l.status, l.summary)
+		for _, m := range l.metrics {
+			fmt.Fprintf(w, "- **%s**: %s\n", l.prefix+"."+m.k, fmtMetric(m.k, m.v))
+		}
+		if len(l.metrics) > 0 {
+			fmt.Fprintln(w)
+		}
+	}
+	if len(violations) > 0 {
+		fmt.Fprintln(w, "### Constraint violations")
+		for _, v := range violations {
+			fmt.Fprintf(w, "- FAIL: %s\n", v)
+		}
+	}
+}

@@ -1,0 +1,392 @@
+package sweep
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/mlsysim/mlsysim/catalog"
+)
+
+// PlanFile is a declarative scenario (docs/PLAN.md): the seed's mlsys.yaml with
+// our additions (a catalog cluster, parallelism, region-aware ops). It evaluates
+// as a one-point sweep of the node study (one accelerator) or the fleet study.
+type PlanFile struct {
+	File        string
+	Version     string          `yaml:"version"`
+	Name        string          `yaml:"name"`
+	Workload    planWorkload    `yaml:"workload"`
+	Hardware    planHardware    `yaml:"hardware"`
+	Parallelism *planParallel   `yaml:"parallelism"`
+	Ops         *planOps        `yaml:"ops"`
+	Constraints *planConstraint `yaml:"constraints"`
+
+	lines map[string]int // "hardware.accelerators" → line, for errors
+}
+
+type planWorkload struct {
+	Name      string `yaml:"name"`
+	BatchSize *int   `yaml:"batch_size"`
+	SeqLen    *int   `yaml:"seq_len"`
+}
+
+type planHardware struct {
+	Name                string   `yaml:"name"`
+	Cluster             string   `yaml:"cluster"`
+	Accelerators        *int     `yaml:"accelerators"`
+	Nodes               *int     `yaml:"nodes"` // the seed README's name for the total accelerator count
+	NodeCount           *int     `yaml:"node_count"`
+	AcceleratorsPerNode *int     `yaml:"accelerators_per_node"`
+	IntraNodeBW         string   `yaml:"intra_node_bw"`
+	FabricBandwidth     string   `yaml:"fabric_bandwidth"`
+	Precision           string   `yaml:"precision"`
+	Efficiency          *float64 `yaml:"efficiency"`
+}
+
+type planParallel struct {
+	TP            *int   `yaml:"tp"`
+	PP            *int   `yaml:"pp"`
+	DP            string `yaml:"dp"` // "auto" or a number that must match
+	EP            *int   `yaml:"ep"`
+	Microbatches  *int   `yaml:"microbatches"`
+	VirtualStages *int   `yaml:"virtual_stages"`
+	ZeroStage     *int   `yaml:"zero_stage"`
+	Overlap       *bool  `yaml:"overlap"`
+	Recompute     *bool  `yaml:"activation_recomputation"`
+}
+
+type planOps struct {
+	Region       string   `yaml:"region"`
+	DurationDays *float64 `yaml:"duration_days"`
+	MTBFHours    *float64 `yaml:"mtbf_hours"`
+	Electricity  *float64 `yaml:"electricity_usd_per_kwh"`
+	CarbonTax    *float64 `yaml:"carbon_tax_usd_per_t"`
+}
+
+type planConstraint struct {
+	Assert []Assertion `yaml:"assert"`
+}
+
+// Assertion bounds one scorecard metric ("performance.step_latency").
+type Assertion struct {
+	Metric string   `yaml:"metric"`
+	Min    *float64 `yaml:"min"`
+	Max    *float64 `yaml:"max"`
+	line   int
+}
+
+// IsPlanFile reports whether YAML bytes look like a plan (workload + hardware).
+func IsPlanFile(b []byte) bool {
+	var m map[string]any
+	if yaml.Unmarshal(b, &m) != nil {
+		return false
+	}
+	_, w := m["workload"]
+	_, h := m["hardware"]
+	return w && h
+}
+
+// ParsePlanFile reads a plan; unknown keys and bad values fail with file:line.
+func ParsePlanFile(file string, b []byte) (*PlanFile, error) {
+	pf := &PlanFile{File: file, lines: map[string]int{}}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, catalog.YAMLError(file, err)
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s: a plan is a YAML mapping with version, name, workload and hardware (docs/PLAN.md)", file)
+	}
+	recordLines(doc.Content[0], "", pf.lines)
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(pf); err != nil {
+		return nil, catalog.YAMLError(file, err)
+	}
+	if pf.Constraints != nil {
+		for i := range pf.Constraints.Assert {
+			pf.Constraints.Assert[i].line = pf.lines[fmt.Sprintf("constraints.assert.%d", i)]
+		}
+	}
+	switch {
+	case pf.Version == "":
+		return nil, pf.errf("", "missing version (write version: \"1.0\")")
+	case pf.Name == "":
+		return nil, pf.errf("", "missing name")
+	case pf.Workload.Name == "":
+		return nil, pf.errf("workload", "workload.name is required (a model key such as Llama3_8B)")
+	case pf.Hardware.Name == "" && pf.Hardware.Cluster == "":
+		return nil, pf.errf("hardware", "hardware needs name (an accelerator key) or cluster (a cluster key)")
+	case pf.Hardware.Name != "" && pf.Hardware.Cluster != "":
+		return nil, pf.errf("hardware.cluster", "give hardware.name or hardware.cluster, not both")
+	}
+	for _, a := range pf.assertions() {
+		if a.Metric == "" {
+			return nil, pf.errAt(a.line, "assert: each assertion needs a metric such as performance.step_latency")
+		}
+		if a.Min == nil && a.Max == nil {
+			return nil, pf.errAt(a.line, "assert %s: give min, max or both", a.Metric)
+		}
+	}
+	return pf, nil
+}
+
+func recordLines(n *yaml.Node, prefix string, lines map[string]int) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			if prefix != "" {
+				k = prefix + "." + k
+			}
+			lines[k] = n.Content[i].Line
+			recordLines(n.Content[i+1], k, lines)
+		}
+	case yaml.SequenceNode:
+		for i, it := range n.Content {
+			k := fmt.Sprintf("%s.%d", prefix, i)
+			lines[k] = it.Line
+			recordLines(it, k, lines)
+		}
+	}
+}
+
+func (pf *PlanFile) errf(key, format string, args ...any) error {
+	return pf.errAt(pf.lines[key], format, args...)
+}
+
+func (pf *PlanFile) errAt(line int, format string, args ...any) error {
+	if line == 0 {
+		line = 1
+	}
+	return fmt.Errorf("%s:%d: %s", pf.File, line, fmt.Sprintf(format, args...))
+}
+
+func (pf *PlanFile) where(key string) string {
+	line := pf.lines[key]
+	if line == 0 {
+		line = 1
+	}
+	return fmt.Sprintf("%s:%d", pf.File, line)
+}
+
+func (pf *PlanFile) assertions() []Assertion {
+	if pf.Constraints == nil {
+		return nil
+	}
+	return pf.Constraints.Assert
+}
+
+// Assertions returns the plan's constraints.assert list.
+func (pf *PlanFile) Assertions() []Assertion { return pf.assertions() }
+
+// HasOps reports whether the plan has an ops block (the macro lens).
+func (pf *PlanFile) HasOps() bool { return pf.Ops != nil }
+
+// Resolve turns the plan into a study and one-point axes. A plan that names an
+// accelerator and counts gets an ad-hoc cluster added to a clone of cat, which
+// it returns. warn receives non-fatal notes (legacy keys).
+func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study string, axes []Axis, out *catalog.Catalog, err error) {
+	hw := &pf.Hardware
+	val := func(name, text, key string) { axes = append(axes, axis1(name, text, pf.where(key))) }
+	intOr := func(p *int, def int) string {
+		if p == nil {
+			return strconv.Itoa(def)
+		}
+		return strconv.Itoa(*p)
+	}
+	precision := hw.Precision
+	if precision == "" {
+		precision = "fp16"
+	}
+	eff := 0.5
+	if hw.Efficiency != nil {
+		eff = *hw.Efficiency
+	}
+	common := func() {
+		val("model", pf.Workload.Name, "workload.name")
+		val("precision", precision, "hardware.precision")
+		val("efficiency", strconv.FormatFloat(eff, 'g', -1, 64), "hardware.efficiency")
+		val("batch_size", intOr(pf.Workload.BatchSize, 1), "workload.batch_size")
+		val("seq_len", intOr(pf.Workload.SeqLen, 2048), "workload.seq_len")
+	}
+
+	total, perNode, clusterKey := 1, 0, hw.Cluster
+	out = cat
+	if clusterKey == "" {
+		if total, perNode, err = pf.counts(cat, warn); err != nil {
+			return "", nil, nil, err
+		}
+		if total == 1 {
+			if pf.Parallelism != nil {
+				return "", nil, nil, pf.errf("parallelism", "parallelism needs more than one accelerator (hardware.accelerators)")
+			}
+			common()
+			val("hardware", hw.Name, "hardware.name")
+			return "node", axes, cat, nil
+		}
+		fabric := 50e9 // the seed's plan default: 50 GB/s
+		if hw.FabricBandwidth != "" {
+			if fabric, err = catalog.ParseQuantity(hw.FabricBandwidth, catalog.BytesPerSecond); err != nil {
+				return "", nil, nil, fmt.Errorf("%s: hardware.fabric_bandwidth: %w", pf.where("hardware.fabric_bandwidth"), err)
+			}
+		}
+		intra := 0.0
+		if hw.IntraNodeBW != "" {
+			if intra, err = catalog.ParseQuantity(hw.IntraNodeBW, catalog.BytesPerSecond); err != nil {
+				return "", nil, nil, fmt.Errorf("%s: hardware.intra_node_bw: %w", pf.where("hardware.intra_node_bw"), err)
+			}
+		}
+		out = cat.Clone()
+		clusterKey, err = out.AddFleet(catalog.FleetSpec{Key: "plan", Accelerator: hw.Name, AcceleratorsPerNode: perNode,
+			Nodes: total / perNode, IntraNodeBytesPerS: intra, FabricBytesPerS: fabric, Source: pf.where("hardware")})
+		if err != nil {
+			return "", nil, nil, err
+		}
+	} else {
+		cl, err := cat.ClusterByKey(clusterKey)
+		if err != nil {
+			return "", nil, nil, fmt.Errorf("%s: hardware.cluster: %w", pf.where("hardware.cluster"), err)
+		}
+		n, _ := cat.NodeByKey(cl.Node)
+		total = cl.Nodes * n.AcceleratorsPerNode
+	}
+	common()
+	val("cluster", clusterKey, "hardware")
+	par := pf.Parallelism
+	if par == nil {
+		par = &planParallel{}
+	}
+	val("tp", intOr(par.TP, 1), "parallelism.tp")
+	val("pp", intOr(par.PP, 1), "parallelism.pp")
+	val("ep", intOr(par.EP, 1), "parallelism.ep")
+	val("microbatches", intOr(par.Microbatches, 1), "parallelism.microbatches")
+	val("virtual_stages", intOr(par.VirtualStages, 1), "parallelism.virtual_stages")
+	val("zero_stage", intOr(par.ZeroStage, 0), "parallelism.zero_stage")
+	if par.Overlap != nil {
+		val("overlap", strconv.FormatBool(*par.Overlap), "parallelism.overlap")
+	}
+	if par.Recompute != nil {
+		val("activation_recomputation", strconv.FormatBool(*par.Recompute), "parallelism.activation_recomputation")
+	}
+	if d := strings.TrimSpace(par.DP); d != "" && d != "auto" {
+		want, err := strconv.Atoi(d)
+		tp, pp, ep := atoiOr(intOr(par.TP, 1)), atoiOr(intOr(par.PP, 1)), atoiOr(intOr(par.EP, 1))
+		if err != nil || want < 1 || want*tp*pp*ep != total {
+			return "", nil, nil, pf.errf("parallelism.dp", "dp %q: want auto or the number that makes tp·pp·dp·ep = %d accelerators (tp %d, pp %d, ep %d → dp %g)",
+				d, total, tp, pp, ep, float64(total)/float64(tp*pp*ep))
+		}
+	}
+	if ops := pf.Ops; ops != nil {
+		if ops.Region != "" {
+			val("region", ops.Region, "ops.region")
+		}
+		if ops.DurationDays != nil {
+			val("duration_days", strconv.FormatFloat(*ops.DurationDays, 'g', -1, 64), "ops.duration_days")
+		} else {
+			val("duration_days", "30", "ops") // the seed's plan default
+		}
+		if ops.Electricity != nil {
+			val("electricity_usd_per_kwh", strconv.FormatFloat(*ops.Electricity, 'g', -1, 64), "ops.electricity_usd_per_kwh")
+		}
+		if ops.CarbonTax != nil {
+			val("carbon_tax_usd_per_t", strconv.FormatFloat(*ops.CarbonTax, 'g', -1, 64), "ops.carbon_tax_usd_per_t")
+		}
+	}
+	return "fleet", axes, out, nil
+}
+
+func atoiOr(s string) int {
+	v, _ := strconv.Atoi(s)
+	return v
+}
+
+// counts works out total accelerators and accelerators per node from the
+// seed's hardware keys.
+func (pf *PlanFile) counts(cat *catalog.Catalog, warn func(string)) (total, perNode int, err error) {
+	hw := &pf.Hardware
+	h, err := cat.HardwareByKey(hw.Name)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: hardware.name: %w", pf.where("hardware.name"), err)
+	}
+	pos := func(p *int, key string) error {
+		if p != nil && *p < 1 {
+			return pf.errf(key, "%s must be ≥ 1, got %d", key, *p)
+		}
+		return nil
+	}
+	for _, k := range []struct {
+		p   *int
+		key string
+	}{{hw.Accelerators, "hardware.accelerators"}, {hw.Nodes, "hardware.nodes"}, {hw.NodeCount, "hardware.node_count"}, {hw.AcceleratorsPerNode, "hardware.accelerators_per_node"}} {
+		if err := pos(k.p, k.key); err != nil {
+			return 0, 0, err
+		}
+	}
+	acc := hw.Accelerators
+	if hw.Nodes != nil {
+		if acc != nil {
+			return 0, 0, pf.errf("hardware.nodes", "give hardware.accelerators (total) or the legacy hardware.nodes, not both")
+		}
+		acc = hw.Nodes
+		warn(fmt.Sprintf("%s: hardware.nodes is read as the total accelerator count, as in the seed's README; write hardware.accelerators: %d", pf.where("hardware.nodes"), *acc))
+	}
+	switch {
+	case hw.NodeCount != nil && hw.AcceleratorsPerNode == nil:
+		return 0, 0, pf.errf("hardware.node_count", "hardware.node_count requires hardware.accelerators_per_node")
+	case hw.NodeCount != nil:
+		total = *hw.NodeCount * *hw.AcceleratorsPerNode
+		if acc != nil && *acc != total {
+			return 0, 0, pf.errf("hardware.node_count", "node_count × accelerators_per_node = %d but accelerators = %d", total, *acc)
+		}
+	case acc != nil:
+		total = *acc
+	default:
+		total = 1
+	}
+	perNode = 1
+	switch {
+	case hw.AcceleratorsPerNode != nil:
+		perNode = *hw.AcceleratorsPerNode
+	case h.AcceleratorCount > 0:
+		perNode = h.AcceleratorCount
+	}
+	if total%perNode != 0 {
+		return 0, 0, pf.errf("hardware", "%d accelerators do not divide into nodes of %d", total, perNode)
+	}
+	return total, perNode, nil
+}
+
+func axis1(name, value, where string) Axis {
+	return Axis{Name: name, Where: where, Values: []AxisValue{{Text: value, Where: where}}}
+}
+
+// Check evaluates the assertions against scorecard metrics ("performance.x" →
+// value) and returns one message per violation. A metric the plan does not
+// produce is a violation that lists the available ones.
+func (pf *PlanFile) Check(metrics map[string]float64, available []string) []string {
+	var v []string
+	for _, a := range pf.assertions() {
+		x, ok := metrics[a.Metric]
+		if !ok {
+			msg := fmt.Sprintf("%s is not available for this plan; available: %s", a.Metric, strings.Join(available, ", "))
+			if c := catalog.Closest(a.Metric, available, 1); len(c) > 0 {
+				msg = fmt.Sprintf("%s is not available for this plan (did you mean %s?); available: %s", a.Metric, c[0], strings.Join(available, ", "))
+			}
+			v = append(v, msg)
+			continue
+		}
+		if a.Max != nil && (x > *a.Max || math.IsNaN(x)) {
+			v = append(v, fmt.Sprintf("%s (%s) exceeds max (%s)", a.Metric, fmtNum(x), fmtNum(*a.Max)))
+		}
+		if a.Min != nil && (x < *a.Min || math.IsNaN(x)) {
+			v = append(v, fmt.Sprintf("%s (%s) is below min (%s)", a.Metric, fmtNum(x), fmtNum(*a.Min)))
+		}
+	}
+	return v
+}
+
+func fmtNum(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
