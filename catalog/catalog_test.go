@@ -693,3 +693,32 @@ func TestHashStable(t *testing.T) {
 		t.Errorf("hash %q is not 64 lower-case hex characters (SHA-256)", a.Hash)
 	}
 }
+
+// TestWalls checks the wall taxonomy against physics.md §11 / test_walls.py:
+// exactly 22, numbered 1..22, six domains, the node domain has 7, and the seed's
+// resolver mapping for a few walls.
+func TestWalls(t *testing.T) {
+	c := MustDefault()
+	if len(c.Walls) != 22 {
+		t.Fatalf("%d walls, want 22", len(c.Walls))
+	}
+	perDomain := map[string]int{}
+	for i, w := range c.Walls {
+		if w.Number != i+1 {
+			t.Errorf("wall %d at position %d", w.Number, i)
+		}
+		perDomain[w.Domain]++
+	}
+	if perDomain["node"] != 7 || len(perDomain) != 6 {
+		t.Errorf("domains %v, want 6 with node = 7", perDomain)
+	}
+	for n, name := range map[int]string{1: "Compute", 2: "Memory", 4: "Serving", 14: "Communication", 17: "Capital", 18: "Sustainability", 22: "Synthesis"} {
+		w, err := c.WallByNumber(n)
+		if err != nil || w.Name != name {
+			t.Errorf("wall %d = %v (%v), want %s", n, w, err, name)
+		}
+	}
+	if _, err := c.WallByNumber(23); err == nil || !strings.Contains(err.Error(), "1–22") {
+		t.Errorf("wall 23: %v, want an error naming 1–22", err)
+	}
+}

@@ -31,6 +31,7 @@ type Catalog struct {
 	Fabrics     []*Fabric
 	Nodes       []*Node
 	Clusters    []*Cluster
+	Walls       []*Wall // numbered 1..22, in order
 
 	// Hash is the SHA-256 of every data file read, in path order: the same data
 	// gives the same hash, so sweep manifests can name the catalog they used.
@@ -248,6 +249,18 @@ func (c *Catalog) addFile(name, kind, stem string, b []byte) error {
 		default:
 			return fmt.Errorf("%s: unknown systems file %q (want nodes, fabrics, clusters)", name, stem)
 		}
+	case "walls":
+		var raw []*Wall
+		if err := strictDecode(name, b, &raw); err != nil {
+			return err
+		}
+		for i, w := range raw {
+			if w.Number != i+1 || w.Name == "" || !slices.Contains(WallDomains, w.Domain) || w.Source.Ref == "" {
+				return fmt.Errorf("%s:%d: wall %d %q: walls are numbered 1..22 in order, each with a name, a domain (%s) and a source",
+					name, lines[i], w.Number, w.Name, strings.Join(WallDomains, ", "))
+			}
+		}
+		c.Walls = append(c.Walls, raw...)
 	default:
 		return fmt.Errorf("%s: unknown catalog folder %q", name, kind)
 	}

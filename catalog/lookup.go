@@ -149,6 +149,14 @@ func levenshtein(a, b string) int {
 	return prev[len(rb)]
 }
 
+// WallByNumber returns wall n (1..22).
+func (c *Catalog) WallByNumber(n int) (*Wall, error) {
+	if n < 1 || n > len(c.Walls) {
+		return nil, fmt.Errorf("no wall with number %d; valid: 1–%d", n, len(c.Walls))
+	}
+	return c.Walls[n-1], nil
+}
+
 // link checks keys are unique and references resolve, and derives values that
 // depend on other entries (a node's intra-node bandwidth).
 func (c *Catalog) link() error {

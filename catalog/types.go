@@ -276,3 +276,18 @@ type Cluster struct {
 	Datacenter string `json:"datacenter,omitempty"`
 	Provenance
 }
+
+// Wall is one of the 22 walls that bound ML system performance (physics.md §11).
+type Wall struct {
+	Number     int    `yaml:"number" json:"number"`
+	Name       string `yaml:"name" json:"name"`
+	Domain     string `yaml:"domain" json:"domain"`
+	Resolver   string `yaml:"resolver" json:"resolver"`
+	Constraint string `yaml:"constraint" json:"constraint"`
+	Equation   string `yaml:"equation" json:"equation"`
+	DecidedBy  string `yaml:"decided_by" json:"decided_by"`
+	Source     Source `yaml:"source" json:"source"`
+}
+
+// WallDomains are the six domains of the wall taxonomy.
+var WallDomains = []string{"node", "data", "algorithm", "fleet", "operations", "analysis"}

@@ -1,6 +1,8 @@
 package sweep
 
 import (
+	"fmt"
+
 	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/kernel"
 )
@@ -181,3 +183,35 @@ func (w outs) idx(name string) int {
 func (w outs) f(name string) []float64 { return w.o.F64[w.idx(name)] }
 func (w outs) b(name string) []bool    { return w.o.Bool[w.idx(name)] }
 func (w outs) c(name string) []uint8   { return w.o.Code[w.idx(name)] }
+
+// Wall columns (docs/COLUMNS.md, `mlsysim walls`): per applicable wall a pass flag
+// where the wall can be violated and a slack (relative headroom: 1 − used/limit,
+// or 1 − the wall's share of the step), plus the binding wall of the point.
+var wallLabels = []string{"", "1 Compute", "2 Memory", "3 Software", "4 Serving", "14 Communication"}
+
+const (
+	wallNone uint8 = iota
+	wallCompute
+	wallMemory
+	wallSoftware
+	wallServing
+	wallCommunication
+)
+
+var colBindingWall = Column{Name: "binding_wall", Type: Enum, Labels: wallLabels,
+	Doc: "the wall that limits the point: a violated wall, else the largest share of the step (empty: none)"}
+
+func wallPass(n int, name, doc string) Column {
+	return Column{Name: fmt.Sprintf("wall_%d_%s_pass", n, name), Type: Bool, Doc: doc}
+}
+
+func wallSlack(n int, name, doc string) Column {
+	return Column{Name: fmt.Sprintf("wall_%d_%s_slack", n, name), Doc: doc}
+}
+
+// oneMinusRatio writes 1 − a/b.
+func oneMinusRatio(dst, a, b []float64) {
+	for k := range dst {
+		dst[k] = 1 - a[k]/b[k]
+	}
+}

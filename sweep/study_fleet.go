@@ -86,6 +86,12 @@ func init() {
 			{Name: "tco_usd", Unit: "USD", Doc: "capex + energy + maintenance"},
 			{Name: "carbon_tax_usd", Unit: "USD", Doc: "carbon tax × tCO2e"},
 			{Name: "objective_usd", Unit: "USD", Doc: "TCO + carbon tax (placement objective)"},
+			wallSlack(1, "compute", "1 − node compute time / step"),
+			wallPass(2, "memory", "the split's training memory fits per accelerator"),
+			wallSlack(2, "memory", "1 − memory per accelerator / capacity"),
+			wallPass(14, "communication", "tp·pp·ep divides the accelerators"),
+			wallSlack(14, "communication", "1 − (communication + bubble) / step, i.e. the scaling efficiency"),
+			colBindingWall,
 			colFeasible, colReason,
 		},
 		Objective: Objective{Column: "step_latency_ms", Minimize: true},
@@ -391,7 +397,31 @@ func (e *fleetEval) eval(b *Batch, o *Outputs) {
 	copy(w.f("objective_usd"), e.econO.ObjectiveUSD)
 	mfu, hwOut, off := w.f("mfu"), w.c("hardware"), w.b("node_offload")
 	feas, reason := w.b("feasible"), w.c("infeasible_reason")
+	wc, wmp, wms, wcp, wcs, binding := w.f("wall_1_compute_slack"), w.b("wall_2_memory_pass"), w.f("wall_2_memory_slack"),
+		w.b("wall_14_communication_pass"), w.f("wall_14_communication_slack"), w.c("binding_wall")
 	for k := 0; k < n; k++ {
+		step := dO.Step[k]
+		wmp[k], wcp[k] = mO.Feasible[k], dO.Valid[k]
+		wms[k] = 1 - mO.Total[k]/nd.MemCapacity[k]
+		wc[k], wcs[k] = 0, 0
+		if dO.Valid[k] {
+			wc[k] = 1 - e.nodeO.ComputeTime[k]/step
+			wcs[k] = dO.ScalingEfficiency[k]
+		}
+		// Binding: a violated wall, else the largest share of the step.
+		comm := step - e.nodeO.Latency[k]
+		switch {
+		case !dO.Valid[k]:
+			binding[k] = wallCommunication
+		case !mO.Feasible[k]:
+			binding[k] = wallMemory
+		case comm > e.nodeO.ComputeTime[k] && comm > e.nodeO.MemoryTime[k]:
+			binding[k] = wallCommunication
+		case e.nodeO.MemoryTime[k] > e.nodeO.ComputeTime[k]:
+			binding[k] = wallMemory
+		default:
+			binding[k] = wallCompute
+		}
 		mfu[k] = e.nodeO.MFU[k] * dO.ScalingEfficiency[k]
 		hwOut[k] = uint8(e.clusters[int(cc[k])].hwCode)
 		off[k] = !e.nodeO.Feasible[k]

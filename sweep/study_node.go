@@ -35,6 +35,11 @@ func init() {
 			{Name: "effective_bandwidth_gb_per_s", Unit: "GB/s", Doc: "bandwidth the memory time used (HBM, SRAM, flash or offload link)"},
 			{Name: "offload_spill_gb", Unit: "GB", Doc: "bytes beyond capacity streamed over the host link (0 when it fits)"},
 			{Name: "overhead_dominated", Type: Bool, Doc: "fixed overhead exceeds compute and memory time"},
+			wallSlack(1, "compute", "1 − compute time / step"),
+			wallPass(2, "memory", "the footprint fits in accelerator memory"),
+			wallSlack(2, "memory", "1 − footprint / capacity"),
+			wallSlack(3, "software", "1 − fixed overhead (dispatch, layer tax) / step"),
+			colBindingWall,
 			colFeasible, colReason,
 		},
 		newEval: func(p *Plan) evaluator {
@@ -111,12 +116,23 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 	scaleInto(w.f("offload_spill_gb"), out.SpillBytes, 1e-9)
 	copy(w.b("overhead_dominated"), out.OverheadDominated)
 	copy(w.b("feasible"), out.Feasible)
-	bn, reason := w.c("bottleneck"), w.c("infeasible_reason")
+	oneMinusRatio(w.f("wall_1_compute_slack"), out.ComputeTime, out.Latency)
+	copy(w.b("wall_2_memory_pass"), out.Feasible)
+	oneMinusRatio(w.f("wall_2_memory_slack"), out.Footprint, in.MemCapacity)
+	oneMinusRatio(w.f("wall_3_software_slack"), out.OverheadTime, out.Latency)
+	bn, reason, binding := w.c("bottleneck"), w.c("infeasible_reason"), w.c("binding_wall")
 	for k := 0; k < n; k++ {
 		bn[k] = uint8(out.Bottleneck[k])
 		reason[k] = reasonNone
-		if !out.Feasible[k] {
-			reason[k] = reasonOOM
+		switch {
+		case !out.Feasible[k]:
+			reason[k], binding[k] = reasonOOM, wallMemory
+		case out.OverheadDominated[k]:
+			binding[k] = wallSoftware
+		case out.MemoryTime[k] > out.ComputeTime[k]:
+			binding[k] = wallMemory
+		default:
+			binding[k] = wallCompute
 		}
 	}
 }

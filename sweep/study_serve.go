@@ -30,6 +30,9 @@ func init() {
 			{Name: "memory_utilization", Doc: "total memory / capacity"},
 			{Name: "prefill_chunks", Doc: "prefill chunks (1 when not chunked)"},
 			{Name: "prefill_chunk_time_ms", Unit: "ms", Doc: "longest prefill chunk: the bound on how long it stalls decode (0 when not chunked)"},
+			wallPass(4, "serving", "weights + KV cache fit in accelerator memory"),
+			wallSlack(4, "serving", "1 − (weights + KV cache) / capacity"),
+			colBindingWall,
 			colFeasible, colReason,
 		},
 		check: func(p *Plan) error {
@@ -91,6 +94,19 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 	copy(w.f("memory_utilization"), out.MemUtilization)
 	copy(w.f("prefill_chunks"), out.Chunks)
 	scaleInto(w.f("prefill_chunk_time_ms"), out.ChunkTime, 1e3)
+	copy(w.b("wall_4_serving_pass"), out.Feasible)
+	slack := w.f("wall_4_serving_slack")
+	for k := range slack {
+		slack[k] = 1 - out.MemUtilization[k]
+	}
+	binding := w.c("binding_wall")
+	for k := 0; k < n; k++ {
+		// Decode streams weights and KV cache: memory bandwidth binds a point that fits.
+		binding[k] = wallMemory
+		if !out.Feasible[k] {
+			binding[k] = wallServing
+		}
+	}
 	feas, reason := w.b("feasible"), w.c("infeasible_reason")
 	for k := 0; k < n; k++ {
 		switch {

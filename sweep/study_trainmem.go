@@ -42,6 +42,9 @@ func init() {
 			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory (decimal GB)"},
 			{Name: "memory_utilization", Doc: "total / capacity"},
 			{Name: "microbatch", Doc: "local microbatch: ceil(batch / (dp · accumulation))"},
+			wallPass(2, "memory", "the training state fits in accelerator memory"),
+			wallSlack(2, "memory", "1 − total / capacity"),
+			colBindingWall,
 			colFeasible, colReason,
 		},
 		check: func(p *Plan) error {
@@ -109,11 +112,13 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 	copy(w.f("memory_utilization"), out.Utilization)
 	copy(w.f("microbatch"), out.Microbatch)
 	copy(w.b("feasible"), out.Feasible)
-	reason := w.c("infeasible_reason")
+	copy(w.b("wall_2_memory_pass"), out.Feasible)
+	oneMinusRatio(w.f("wall_2_memory_slack"), out.Total, in.MemCapacity)
+	reason, binding := w.c("infeasible_reason"), w.c("binding_wall")
 	for k := 0; k < n; k++ {
-		reason[k] = reasonNone
+		reason[k], binding[k] = reasonNone, wallNone
 		if !out.Feasible[k] {
-			reason[k] = reasonOOM
+			reason[k], binding[k] = reasonOOM, wallMemory
 		}
 	}
 }

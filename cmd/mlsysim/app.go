@@ -54,7 +54,7 @@ func newApp(stdout, stderr io.Writer) *app {
 		Before: func(ctx context.Context, c *cli.Command) (context.Context, error) {
 			return ctx, a.loadCatalog(c.StringSlice("catalog"))
 		},
-		Commands: []*cli.Command{a.zooCommand(), a.evalCommand(), a.serveCommand(), a.sweepCommand()},
+		Commands: []*cli.Command{a.zooCommand(), a.evalCommand(), a.serveCommand(), a.sweepCommand(), a.wallsCommand()},
 	}
 	setUsageErrors(a.Command)
 	return a

@@ -60,7 +60,7 @@ func (a *app) evalPlan(path, format string) error {
 			obj = append(obj, kv{l.prefix[:1] + "_" + m.k, m.v})
 		}
 	}
-	obj = append(obj, kv{"study", study}, kv{"model", row["model"]}, kv{"precision", row["precision"]},
+	obj = append(obj, kv{"binding_wall", row["binding_wall"]}, kv{"study", study}, kv{"model", row["model"]}, kv{"precision", row["precision"]},
 		kv{"batch_size", row["batch_size"]}, kv{"seq_len", row["seq_len"]}, kv{"efficiency", row["efficiency"]})
 	if len(violations) > 0 {
 		obj = append(obj, kv{"status", "sla_failed"}, kv{"violations", violations})
@@ -71,7 +71,7 @@ func (a *app) evalPlan(path, format string) error {
 	case "markdown":
 		renderPlanMarkdown(a.stdout, pf.Name, lenses, violations)
 	default:
-		renderPlanText(a.stdout, pf.Name, lenses, violations)
+		renderPlanText(a.stdout, pf.Name, lenses, violations, row["binding_wall"])
 	}
 	if err != nil {
 		return err
@@ -170,8 +170,8 @@ func fmtMetric(k string, v any) string {
 	return strings.TrimSpace(fmt.Sprintf("%.6g %s", f, metricUnits[k]))
 }
 
-func renderPlanText(w io.Writer, name string, lenses []lens, violations []string) {
-	fmt.Fprintf(w, "MLSys·im scorecard — %s\n\n", name)
+func renderPlanText(w io.Writer, name string, lenses []lens, violations []string, binding any) {
+	fmt.Fprintf(w, "MLSys·im scorecard — %s   (binding wall: %v)\n\n", name, binding)
 	for i, l := range lenses {
 		fmt.Fprintf(w, "Level %d: %-12s [%s]  %s\n", i+1, l.name, l.status, l.summary)
 		for _, m := range l.metrics {

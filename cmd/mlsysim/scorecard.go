@@ -60,6 +60,7 @@ func (s *scorecard) json() orderedObject {
 		{"p_arithmetic_intensity", s.f("arithmetic_intensity_flop_per_byte")},
 		{"p_energy_j", s.f("energy_j")},
 		{"p_overhead_dominated", s.row["overhead_dominated"]},
+		{"binding_wall", s.str("binding_wall")},
 		{"model", s.str("model")}, {"hardware", s.str("hardware")}, {"precision", s.str("precision")},
 		{"batch_size", s.row["batch_size"]}, {"efficiency", s.f("efficiency")}, {"training", s.row["training"]},
 	}
@@ -98,7 +99,7 @@ func (s *scorecard) render(w io.Writer, format string) error {
 	for _, m := range s.metrics() {
 		fmt.Fprintf(w, "  %-22s %s\n", m[0], m[1])
 	}
-	fmt.Fprintf(w, "\nWhy: %s\n\nWhat would help:\n", s.why())
+	fmt.Fprintf(w, "\nBinding wall: %s (mlsysim walls for the taxonomy)\nWhy: %s\n\nWhat would help:\n", s.str("binding_wall"), s.why())
 	for _, h := range s.help() {
 		fmt.Fprintf(w, "  • %s\n", h)
 	}
