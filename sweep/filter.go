@@ -17,7 +17,10 @@ import (
 // filter is then a table lookup, however large the grid.
 
 // maxFilterTable bounds that table: a filter over more combinations is refused.
-const maxFilterTable = 1 << 22
+const maxFilterTable = 1 << 20
+
+// maxFilterLen bounds a filter's text; filters are conditions, not programs.
+const maxFilterLen = 2000
 
 type filter struct {
 	dims []int  // referenced dimensions, in Plan.Dims order
@@ -46,9 +49,9 @@ func modelAttrs(md *catalog.Model) map[string]any {
 	}
 }
 
-// env returns the expression environment for one choice of value index per parameter.
-func (p *Plan) env(idx []int) map[string]any {
-	env := map[string]any{}
+// env sets the expression environment for one choice of value index per
+// parameter, reusing env and the per-entity attribute maps.
+func (p *Plan) env(env map[string]any, attrs *filterAttrs, idx []int) map[string]any {
 	for i, v := range p.Values {
 		x := v.Nums[idx[i]]
 		switch v.Param.Kind {
@@ -61,21 +64,41 @@ func (p *Plan) env(idx []int) map[string]any {
 		}
 		switch v.Param.Kind {
 		case KindHardware:
-			env["hw"] = hwAttrs(p.Hardware[int(x)])
+			env["hw"] = attrs.hw[int(x)]
 		case KindModel:
-			env["model"] = modelAttrs(p.Models[int(x)])
+			env["model"] = attrs.model[int(x)]
 		}
 	}
 	return env
 }
 
+// filterAttrs holds hw.* and model.* maps per code, built once per plan.
+type filterAttrs struct {
+	hw, model []map[string]any
+}
+
+func (p *Plan) filterAttrs() *filterAttrs {
+	a := &filterAttrs{}
+	for _, h := range p.Hardware {
+		a.hw = append(a.hw, hwAttrs(h))
+	}
+	for _, m := range p.Models {
+		a.model = append(a.model, modelAttrs(m))
+	}
+	return a
+}
+
 func (p *Plan) setFilter(exprs []string, file string, lines []int) error {
+	attrs := p.filterAttrs()
 	zero := make([]int, len(p.Values))
-	sample := p.env(zero)
+	sample := p.env(map[string]any{}, attrs, zero)
 	var progs []*vm.Program
 	refs := map[string]bool{}
 	for i, src := range exprs {
-		prog, err := expr.Compile(src, expr.Env(sample), expr.AsBool())
+		if len(src) > maxFilterLen {
+			return fmt.Errorf("%s:%d: where: a filter of %d characters is longer than %d; filters are conditions on parameters", file, lines[i], len(src), maxFilterLen)
+		}
+		prog, err := expr.Compile(src, expr.Env(sample), expr.AsBool(), expr.DisableBuiltin("repeat"))
 		if err != nil {
 			return fmt.Errorf("%s:%d: where %q: %s; filters use expr syntax over the parameters (%s) and hw.*, model.* attributes",
 				file, lines[i], src, firstLine(err.Error()), strings.Join(p.Study.ParamNames(), ", "))
@@ -116,7 +139,7 @@ func (p *Plan) setFilter(exprs []string, file string, lines []int) error {
 				idx[pi] = digits[j]
 			}
 		}
-		env := p.env(idx)
+		env := p.env(sample, attrs, idx)
 		keep := true
 		for i, prog := range progs {
 			out, err := expr.Run(prog, env)

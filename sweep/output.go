@@ -114,6 +114,9 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	if opt.Format != "parquet" {
 		opt.Compression = ""
 	}
+	if opt.Shards < 0 || (opt.Shards > 0 && (opt.Shard < 1 || opt.Shard > opt.Shards)) || (opt.Shards == 0 && opt.Shard != 0) {
+		return nil, fmt.Errorf("shard %d/%d: want K/N with 1 ≤ K ≤ N", opt.Shard, opt.Shards)
+	}
 	pp := opt.PartPoints
 	if pp == 0 {
 		pp = DefaultPartPoints

@@ -16,7 +16,7 @@ import (
 // our additions (a catalog cluster, parallelism, region-aware ops). It evaluates
 // as a one-point sweep of the node study (one accelerator) or the fleet study.
 type PlanFile struct {
-	File        string
+	File        string          `yaml:"-"` // set by ParsePlanFile; not a plan key
 	Version     string          `yaml:"version"`
 	Name        string          `yaml:"name"`
 	Workload    planWorkload    `yaml:"workload"`

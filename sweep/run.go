@@ -74,7 +74,7 @@ func Run(ctx context.Context, p *Plan, opt Options, emit func(arrow.Record) erro
 				start := lo + j*bs
 				n := int(min(bs, hi-start))
 				p.Fill(&b, start, n)
-				o.resize(p.Study, n)
+				o.resize(p.Study, b.N)
 				ev.eval(&b, &o)
 				rec := rb.build(&b, &o)
 				select {

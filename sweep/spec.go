@@ -31,6 +31,8 @@ type Spec struct {
 	Zip         [][]string
 	Where       []string
 	whereLines  []int
+	studyLine   int
+	zipLines    []int // line of each zip group
 	// Hash is the SHA-256 of the spec file's bytes.
 	Hash string
 	Raw  []byte
@@ -53,7 +55,7 @@ func ParseSpec(file string, b []byte) (*Spec, error) {
 		return nil, catalog.YAMLError(file, err)
 	}
 	if len(doc.Content) == 0 {
-		return nil, fmt.Errorf("%s: empty file: a grid spec needs version, study and axes (see docs/GRID.md)", file)
+		return nil, fmt.Errorf("%s:1: empty file: a grid spec needs version, study and axes (see docs/GRID.md)", file)
 	}
 	top := doc.Content[0]
 	if top.Kind != yaml.MappingNode {
@@ -81,6 +83,7 @@ func ParseSpec(file string, b []byte) (*Spec, error) {
 			err = s.scalar(v, "description", &s.Description)
 		case "study":
 			err = s.scalar(v, "study", &s.Study)
+			s.studyLine = k.Line
 		case "fixed":
 			s.Fixed, err = s.axisMap(v, "fixed")
 		case "axes":
@@ -139,8 +142,8 @@ func (s *Spec) axisMap(v *yaml.Node, key string) ([]specAxis, error) {
 			return nil, s.errf(k, "%s.%s is given twice", key, k.Value)
 		}
 		val := v.Content[i+1]
-		if key == "fixed" && val.Kind != yaml.ScalarNode {
-			return nil, s.errf(val, "fixed.%s: want one value; put lists and generators under axes", k.Value)
+		if key == "fixed" && (val.Kind != yaml.ScalarNode || val.Value == "all") {
+			return nil, s.errf(val, "fixed.%s: want one value; put lists, generators and \"all\" under axes", k.Value)
 		}
 		out = append(out, specAxis{name: k.Value, node: val, line: k.Line})
 	}
@@ -157,6 +160,7 @@ func (s *Spec) zip(v *yaml.Node) error {
 			return s.errf(g, "zip: each group is a list of axis names, e.g. [seq_len, prefill_chunk_tokens]")
 		}
 		s.Zip = append(s.Zip, names)
+		s.zipLines = append(s.zipLines, g.Line)
 	}
 	return nil
 }
@@ -180,9 +184,10 @@ func (s *Spec) where(v *yaml.Node) error {
 func (s *Spec) Plan(cat *catalog.Catalog) (*Plan, error) {
 	st, err := StudyByName(s.Study)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.File, err)
+		return nil, fmt.Errorf("%s:%d: %w", s.File, s.studyLine, err)
 	}
 	var axes []Axis
+	total := 0
 	for _, group := range [][]specAxis{s.Fixed, s.Axes} {
 		for _, a := range group {
 			where := fmt.Sprintf("%s:%d", s.File, a.line)
@@ -194,12 +199,15 @@ func (s *Spec) Plan(cat *catalog.Catalog) (*Plan, error) {
 			if err != nil {
 				return nil, err
 			}
+			if total += len(vals); total > maxAxisValues {
+				return nil, fmt.Errorf("%s: the axes list more than %d values in all; a grid that large is a typo", where, maxAxisValues)
+			}
 			axes = append(axes, Axis{Name: a.name, Values: vals, Where: where})
 		}
 	}
 	p, err := NewPlan(cat, st, axes, s.Zip)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.File, trimWhere(err, s.File))
+		return nil, s.locate(err)
 	}
 	if len(s.Where) > 0 {
 		if err := p.setFilter(s.Where, s.File, s.whereLines); err != nil {
@@ -210,13 +218,29 @@ func (s *Spec) Plan(cat *catalog.Catalog) (*Plan, error) {
 	return p, nil
 }
 
-// trimWhere avoids "grid.yaml: grid.yaml:3: …" when an error already names the file.
-func trimWhere(err error, file string) error {
+// locate gives a plan error a file:line: errors from values already carry one;
+// zip errors point at zip:, study checks at the model axis, the rest at study:.
+func (s *Spec) locate(err error) error {
 	msg := err.Error()
-	if strings.HasPrefix(msg, file+":") {
-		return fmt.Errorf("%s", strings.TrimPrefix(strings.TrimPrefix(msg, file), ":"))
+	if strings.HasPrefix(msg, s.File+":") {
+		return err
 	}
-	return err
+	line := s.studyLine
+	switch {
+	case strings.HasPrefix(msg, "zip") && len(s.zipLines) > 0:
+		line = s.zipLines[0]
+		var g int
+		if n, _ := fmt.Sscanf(msg, "zip group %d", &g); n == 1 && g >= 1 && g <= len(s.zipLines) {
+			line = s.zipLines[g-1]
+		}
+	case strings.Contains(msg, "needs a transformer"):
+		for _, a := range append(append([]specAxis{}, s.Fixed...), s.Axes...) {
+			if a.name == "model" {
+				line = a.line
+			}
+		}
+	}
+	return fmt.Errorf("%s:%d: %w", s.File, line, err)
 }
 
 // expand turns one axis's YAML into raw values: a scalar, a list, a generator
@@ -273,7 +297,11 @@ func (s *Spec) expand(cat *catalog.Catalog, prm *Param, a specAxis) ([]AxisValue
 				}
 				v = math.Round(v)
 			}
-			out[i] = at(n, strconv.FormatFloat(v, 'g', -1, 64))
+			prec := -1
+			if prm.Kind == KindFloat {
+				prec = 15 // 0.1 + 2·0.1 is written 0.3, not 0.30000000000000004
+			}
+			out[i] = at(n, strconv.FormatFloat(v, 'g', prec, 64))
 		}
 		return out, nil
 	}
@@ -493,11 +521,43 @@ func (s *Spec) selector(cat *catalog.Catalog, prm *Param, name string, n *yaml.N
 		keys = slices.Delete(keys, i, i+1)
 	}
 	if len(keys) == 0 {
-		return nil, s.errf(n, "%s: the selector matches nothing", name)
+		var valid []string
+		for _, f := range selectorKeys[prm.Kind] {
+			if f == "exclude" {
+				continue
+			}
+			valid = append(valid, fmt.Sprintf("%s: %s", f, strings.Join(selectorValues(cat, f), ", ")))
+		}
+		return nil, s.errf(n, "%s: the selector %v matches nothing; valid %s", name, filters, strings.Join(valid, "; "))
 	}
 	out := make([]AxisValue, len(keys))
 	for i, k := range keys {
 		out[i] = at(k)
 	}
 	return out, nil
+}
+
+// selectorValues lists the values a catalog selector field takes.
+func selectorValues(cat *catalog.Catalog, field string) []string {
+	var vals []string
+	add := func(v string) {
+		if !slices.Contains(vals, v) {
+			vals = append(vals, v)
+		}
+	}
+	switch field {
+	case "tier":
+		for _, h := range cat.Hardware {
+			add(h.Tier)
+		}
+	case "family":
+		for _, m := range cat.Models {
+			add(string(m.Family))
+		}
+	case "category":
+		for _, m := range cat.Models {
+			add(m.Category)
+		}
+	}
+	return vals
 }

@@ -1,0 +1,65 @@
+package sweep
+
+import (
+	"context"
+	"os"
+	"testing"
+)
+
+// BenchmarkServeKernel times the serve evaluator alone (gather + kernel.Serving +
+// output columns) on batches of 64K points already filled.
+func BenchmarkServeKernel(b *testing.B) {
+	src, err := os.ReadFile("../grids/serving-frontier.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := ParseSpec("serving-frontier.yaml", src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Where = nil // every point of the batch reaches the kernel
+	p, err := s.Plan(testCatalog())
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 1 << 16
+	batches := make([]Batch, 4)
+	for i := range batches {
+		p.Fill(&batches[i], uint64(i)*p.N/4, n)
+	}
+	ev := p.Study.newEval(p)
+	var o Outputs
+	o.resize(p.Study, n)
+	for i := 0; b.Loop(); i++ {
+		ev.eval(&batches[i%len(batches)], &o)
+	}
+	b.ReportMetric(float64(b.N)*n/b.Elapsed().Seconds(), "points/s")
+}
+
+// BenchmarkSweepParquet times a whole sweep of the serving-frontier example to
+// zstd Parquet parts in a temporary folder.
+func BenchmarkSweepParquet(b *testing.B) {
+	src, err := os.ReadFile("../grids/serving-frontier.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := ParseSpec("serving-frontier.yaml", src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := s.Plan(testCatalog())
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	var rows uint64
+	for b.Loop() {
+		m, err := WriteParts(context.Background(), p, WriteOptions{Dir: dir, Overwrite: true, Compression: "zstd", PartPoints: 1 << 17})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows = m.Rows
+	}
+	b.ReportMetric(float64(b.N)*float64(p.N)/b.Elapsed().Seconds(), "points/s")
+	b.ReportMetric(float64(rows), "rows")
+}

@@ -1,0 +1,354 @@
+package sweep
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mlsysim/mlsysim/catalog"
+)
+
+// Library-level tests of plan files (docs/PLAN.md). The CLI side, with every
+// bad fixture, is cmd/mlsysim/plan_test.go.
+
+var planCatalog = sync.OnceValue(catalog.MustDefault)
+
+func parsePlan(t testing.TB, src string) *PlanFile {
+	t.Helper()
+	pf, err := ParsePlanFile("plan.yaml", []byte(src))
+	if err != nil {
+		t.Fatalf("ParsePlanFile: %v", err)
+	}
+	return pf
+}
+
+// resolvePlan resolves a plan and returns its study, its axes by name and the
+// warnings it gave.
+func resolvePlan(t testing.TB, src string) (string, map[string]string, *catalog.Catalog, []string) {
+	t.Helper()
+	var warns []string
+	study, axes, cat, err := parsePlan(t, src).Resolve(planCatalog(), func(m string) { warns = append(warns, m) })
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	vals := map[string]string{}
+	for _, a := range axes {
+		if len(a.Values) != 1 {
+			t.Fatalf("axis %s has %d values; a plan is one point", a.Name, len(a.Values))
+		}
+		if _, dup := vals[a.Name]; dup {
+			t.Fatalf("axis %s given twice", a.Name)
+		}
+		vals[a.Name] = a.Values[0].Text
+	}
+	return study, vals, cat, warns
+}
+
+// evalPlanFile evaluates a plan file as eval does: one point of its study.
+func evalPlanFile(t testing.TB, file string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := ParsePlanFile(file, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	study, axes, cat, err := pf.Resolve(planCatalog(), func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := StudyByName(study)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan(cat, st, axes, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := EvalPoint(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return row
+}
+
+func nearRel(t *testing.T, row map[string]any, key string, want, rel float64) {
+	t.Helper()
+	got, ok := row[key].(float64)
+	if !ok {
+		t.Errorf("%s = %#v, want a number", key, row[key])
+		return
+	}
+	if math.Abs(got-want) > rel*math.Abs(want) {
+		t.Errorf("%s = %.17g, want %.17g (rel %g)", key, got, want, rel)
+	}
+}
+
+// TestPlanG5 runs golden G5 (physics.md §13.1) through a plan file.
+func TestPlanG5(t *testing.T) {
+	row := evalPlanFile(t, filepath.Join("..", "testdata", "plans", "g5-research256.yaml"))
+	for _, g := range []struct {
+		key  string
+		want float64
+	}{
+		{"step_latency_ms", 5088.519845717895},
+		{"comm_ms", 1077.67958256},
+		{"dp_comm_ms", 7.813944444444444},
+		{"tp_comm_ms", 1069.8656381155556},
+		{"bubble_ms", 546.9327631578948},
+		{"fleet_throughput_per_s", 6439.59363302376},
+		{"scaling_efficiency", 0.6807298792231218},
+		{"bubble_fraction", 0.15789473684210525},
+		{"dp", 8},
+	} {
+		nearRel(t, row, g.key, g.want, 1e-9)
+	}
+	if row["feasible"] != true {
+		t.Errorf("G5 is feasible (74.7 GB of 85.9 GB per H100), got %v (%v)", row["feasible"], row["infeasible_reason"])
+	}
+}
+
+func TestPlanResolveNode(t *testing.T) {
+	study, ax, cat, warns := resolvePlan(t, `version: "1.0"
+name: one accelerator
+workload: {name: Llama3_8B}
+hardware: {name: H100}
+ops: {region: Quebec, duration_days: 7}
+`)
+	if study != "node" {
+		t.Fatalf("study %s, want node", study)
+	}
+	want := map[string]string{"model": "Llama3_8B", "hardware": "H100", "precision": "fp16", "efficiency": "0.5",
+		"batch_size": "1", "seq_len": "2048"}
+	for k, v := range want {
+		if ax[k] != v {
+			t.Errorf("%s = %q, want the seed's default %q", k, ax[k], v)
+		}
+	}
+	// The seed computes no macro lens for one accelerator, so ops adds no axes.
+	for _, k := range []string{"region", "duration_days", "cluster", "tp"} {
+		if _, ok := ax[k]; ok {
+			t.Errorf("a one-accelerator plan has axis %s", k)
+		}
+	}
+	if cat != planCatalog() || len(warns) != 0 {
+		t.Errorf("a node plan adds nothing to the catalog (got a clone: %v) and warns nothing (%q)", cat != planCatalog(), warns)
+	}
+	// accelerators: 1 is the same as no count.
+	study, _, _, _ = resolvePlan(t, `{version: "1.0", name: x, workload: {name: Llama3_8B}, hardware: {name: H100, accelerators: 1}}`)
+	if study != "node" {
+		t.Errorf("accelerators: 1 gives study %s, want node", study)
+	}
+}
+
+func TestPlanResolveFleet(t *testing.T) {
+	t.Run("ad hoc fleet", func(t *testing.T) {
+		study, ax, cat, _ := resolvePlan(t, `version: "1.0"
+name: ad hoc
+workload: {name: Llama3_8B, batch_size: 512, seq_len: 4096}
+hardware: {name: H100, node_count: 4, accelerators_per_node: 8, intra_node_bw: 900 GB/s, fabric_bandwidth: 400 Gbps, precision: BF16, efficiency: 0.4}
+parallelism: {tp: 8, dp: auto, zero_stage: 3, overlap: true}
+ops: {region: Quebec, electricity_usd_per_kwh: 0.07, carbon_tax_usd_per_t: 80}
+`)
+		if study != "fleet" {
+			t.Fatalf("study %s, want fleet", study)
+		}
+		want := map[string]string{"model": "Llama3_8B", "batch_size": "512", "seq_len": "4096", "precision": "BF16",
+			"efficiency": "0.4", "tp": "8", "pp": "1", "ep": "1", "zero_stage": "3", "overlap": "true", "region": "Quebec",
+			"duration_days": "30", "electricity_usd_per_kwh": "0.07", "carbon_tax_usd_per_t": "80"}
+		for k, v := range want {
+			if ax[k] != v {
+				t.Errorf("%s = %q, want %q", k, ax[k], v)
+			}
+		}
+		cl, err := cat.ClusterByKey(ax["cluster"])
+		if err != nil {
+			t.Fatalf("the ad-hoc cluster %q is not in the returned catalog: %v", ax["cluster"], err)
+		}
+		n, _ := cat.NodeByKey(cl.Node)
+		f, _ := cat.FabricByKey(cl.Fabric)
+		if cl.Nodes != 4 || n.AcceleratorsPerNode != 8 || n.Accelerator != "H100" || n.IntraNodeBytesPerS != 900e9 || f.BytesPerS != 400e9/8 {
+			t.Errorf("cluster %d × %d %s, intra %g B/s, fabric %g B/s; want 4 × 8 H100, 900e9, 50e9", cl.Nodes, n.AcceleratorsPerNode, n.Accelerator, n.IntraNodeBytesPerS, f.BytesPerS)
+		}
+		if _, err := planCatalog().ClusterByKey(ax["cluster"]); err == nil {
+			t.Errorf("Resolve added the ad-hoc cluster to the shared catalog, not to a clone")
+		}
+	})
+	t.Run("catalog cluster", func(t *testing.T) {
+		study, ax, cat, _ := resolvePlan(t, `{version: "1.0", name: x, workload: {name: Llama3_8B}, hardware: {cluster: Research_256}, ops: {}}`)
+		if study != "fleet" || ax["cluster"] != "Research_256" || cat != planCatalog() {
+			t.Errorf("study %s, cluster %q, cloned %v; want fleet on Research_256 with the catalog as is", study, ax["cluster"], cat != planCatalog())
+		}
+		// An empty ops block turns the macro lens on with the seed's 30 days.
+		if ax["duration_days"] != "30" {
+			t.Errorf("duration_days = %q, want the seed's plan default 30", ax["duration_days"])
+		}
+		if _, ok := ax["region"]; ok {
+			t.Errorf("no region given, but the plan sets one (%q); the study default applies", ax["region"])
+		}
+	})
+	t.Run("legacy nodes", func(t *testing.T) {
+		_, ax, cat, warns := resolvePlan(t, `{version: "1.0", name: x, workload: {name: Llama3_70B}, hardware: {name: H100, nodes: 64}}`)
+		if len(warns) != 1 || !strings.Contains(warns[0], "plan.yaml:1") || !strings.Contains(warns[0], "accelerators: 64") {
+			t.Errorf("warnings %q: want one naming plan.yaml:1 and suggesting accelerators: 64", warns)
+		}
+		cl, _ := cat.ClusterByKey(ax["cluster"])
+		n, _ := cat.NodeByKey(cl.Node)
+		// H100 is one accelerator per entry, so 64 nodes of 1 (the seed's fleet).
+		if cl.Nodes*n.AcceleratorsPerNode != 64 || n.AcceleratorsPerNode != 1 {
+			t.Errorf("nodes: 64 gave %d × %d, want 64 × 1", cl.Nodes, n.AcceleratorsPerNode)
+		}
+		f, _ := cat.FabricByKey(cl.Fabric)
+		if f.BytesPerS != 50e9 {
+			t.Errorf("fabric %g B/s, want the seed's default 50 GB/s", f.BytesPerS)
+		}
+	})
+}
+
+// TestPlanErrorsNameLines checks file:line and the offending key on errors that
+// come from ParsePlanFile and Resolve themselves.
+func TestPlanErrorsNameLines(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"unknown key", "version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B}\nhardware: {name: H100}\nsla: 5\n", []string{"plan.yaml:5:", "sla"}},
+		{"file is not a key", "version: \"1.0\"\nname: x\nfile: other.yaml\nworkload: {name: Llama3_8B}\nhardware: {name: H100}\n", []string{"plan.yaml:3:", "file"}},
+		{"missing version", "name: x\nworkload: {name: Llama3_8B}\nhardware: {name: H100}\n", []string{"plan.yaml:1:", "version"}},
+		{"empty file", "", []string{"plan.yaml", "mapping"}},
+		{"dp mismatch", "version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B}\nhardware: {name: H100, accelerators: 16}\nparallelism:\n  tp: 4\n  dp: 2\n", []string{"plan.yaml:7:", `dp "2"`, "dp 4"}},
+		{"assert min max missing", "version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B}\nhardware: {name: H100}\nconstraints:\n  assert:\n    - {metric: performance.mfu, min: 0.1}\n    - {metric: performance.latency}\n", []string{"plan.yaml:8:", "performance.latency", "min, max"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pf, err := ParsePlanFile("plan.yaml", []byte(tc.src))
+			if err == nil {
+				_, _, _, err = pf.Resolve(planCatalog(), func(string) {})
+			}
+			if err == nil {
+				t.Fatalf("accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestIsPlanFile(t *testing.T) {
+	for src, want := range map[string]bool{
+		"workload: {name: x}\nhardware: {name: y}\n": true,
+		"version: 1\nstudy: node\naxes: {}\n":         false,
+		"workload: {name: x}\n":                      false,
+		"- a\n- b\n":                                 false,
+		"{":                                          false,
+	} {
+		if got := IsPlanFile([]byte(src)); got != want {
+			t.Errorf("IsPlanFile(%q) = %v, want %v", src, got, want)
+		}
+	}
+}
+
+func TestPlanCheck(t *testing.T) {
+	nan := math.NaN()
+	available := []string{"macro.tco_usd", "performance.latency", "performance.mfu", "performance.step_latency"}
+	for _, tc := range []struct {
+		name    string
+		asserts string
+		metrics map[string]float64
+		want    []string // one substring per expected violation, in order
+	}{
+		{"max is inclusive", "{metric: performance.latency, max: 50}", map[string]float64{"performance.latency": 50}, nil},
+		{"min is inclusive", "{metric: performance.mfu, min: 0.4}", map[string]float64{"performance.mfu": 0.4}, nil},
+		{"inside both", "{metric: performance.mfu, min: 0.1, max: 0.5}", map[string]float64{"performance.mfu": 0.3}, nil},
+		{"above max", "{metric: performance.latency, max: 50}", map[string]float64{"performance.latency": 50.0000001},
+			[]string{"performance.latency (50) exceeds max (50)"}},
+		{"below min", "{metric: performance.mfu, min: 0.4}", map[string]float64{"performance.mfu": 0.1},
+			[]string{"performance.mfu (0.1) is below min (0.4)"}},
+		{"zero bound", "{metric: macro.tco_usd, max: 0}", map[string]float64{"macro.tco_usd": 1}, []string{"exceeds max (0)"}},
+		{"negative min", "{metric: macro.tco_usd, min: -1}", map[string]float64{"macro.tco_usd": -2}, []string{"is below min (-1)"}},
+		{"NaN fails max", "{metric: performance.latency, max: 50}", map[string]float64{"performance.latency": nan},
+			[]string{"performance.latency (NaN) exceeds max (50)"}},
+		{"NaN fails min", "{metric: performance.mfu, min: 0}", map[string]float64{"performance.mfu": nan},
+			[]string{"performance.mfu (NaN) is below min (0)"}},
+		{"NaN fails both bounds", "{metric: performance.mfu, min: 0, max: 1}", map[string]float64{"performance.mfu": nan},
+			[]string{"exceeds max (1)", "is below min (0)"}},
+		{"+Inf fails max", "{metric: performance.latency, max: 1e300}", map[string]float64{"performance.latency": math.Inf(1)},
+			[]string{"(+Inf) exceeds max (1e+300)"}},
+		{"-Inf passes a max", "{metric: performance.latency, max: 0}", map[string]float64{"performance.latency": math.Inf(-1)}, nil},
+		{"not available", "{metric: performance.throughputs, min: 1}", map[string]float64{"performance.latency": 1},
+			[]string{"performance.throughputs is not available for this plan; available: macro.tco_usd, performance.latency, performance.mfu, performance.step_latency"}},
+		{"misspelt", "{metric: performance.latncy, max: 1}", map[string]float64{"performance.latency": 1},
+			[]string{"performance.latncy is not available for this plan (did you mean performance.latency?); available: macro.tco_usd,"}},
+		{"all collected in order", `{metric: performance.latency, max: 10}
+    - {metric: performance.mfu, min: 0.5}
+    - {metric: macro.tco_usd, max: 1e6}
+    - {metric: feasibility.memory_used_gb, max: 80}`,
+			map[string]float64{"performance.latency": 20, "performance.mfu": 0.2, "macro.tco_usd": 5e5},
+			[]string{"performance.latency (20) exceeds max (10)", "performance.mfu (0.2) is below min (0.5)", "feasibility.memory_used_gb is not available"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pf := parsePlan(t, "version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B}\nhardware: {name: H100}\nconstraints:\n  assert:\n    - "+tc.asserts+"\n")
+			got := pf.Check(tc.metrics, available)
+			if len(got) != len(tc.want) {
+				t.Fatalf("violations %q, want %d", got, len(tc.want))
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("violation %d = %q, want it to contain %q", i, got[i], w)
+				}
+			}
+		})
+	}
+	if v := parsePlan(t, `{version: "1.0", name: x, workload: {name: Llama3_8B}, hardware: {name: H100}}`).Check(nil, nil); v != nil {
+		t.Errorf("a plan without constraints has violations %q", v)
+	}
+}
+
+func TestPlanAssertionsKeepLines(t *testing.T) {
+	pf := parsePlan(t, "version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B}\nhardware: {name: H100}\nconstraints:\n  assert:\n    - {metric: performance.mfu, min: 0.1}\n    - metric: performance.latency\n      max: 5\n")
+	as := pf.Assertions()
+	if len(as) != 2 || as[0].line != 7 || as[1].line != 8 || as[1].Metric != "performance.latency" || *as[1].Max != 5 {
+		t.Errorf("assertions %+v: want performance.mfu at line 7 and performance.latency ≤ 5 at line 8", as)
+	}
+	if pf.HasOps() {
+		t.Errorf("HasOps without an ops block")
+	}
+}
+
+// FuzzParsePlanFile: any bytes give a plan or an error that names the file,
+// never a panic, and a parsed plan resolves or fails without panicking.
+func FuzzParsePlanFile(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "plans", "*.yaml"))
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pf, err := ParsePlanFile("fuzz.yaml", b)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.yaml") {
+				t.Fatalf("error does not start with the file name: %v", err)
+			}
+			return
+		}
+		study, axes, _, err := pf.Resolve(planCatalog(), func(string) {})
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.yaml") {
+				t.Fatalf("Resolve error does not name the file: %v", err)
+			}
+			return
+		}
+		if !slices.Contains([]string{"node", "fleet"}, study) || len(axes) == 0 {
+			t.Fatalf("study %q with %d axes", study, len(axes))
+		}
+	})
+}
