@@ -245,7 +245,7 @@ func TestPlanErrorsNameLines(t *testing.T) {
 func TestIsPlanFile(t *testing.T) {
 	for src, want := range map[string]bool{
 		"workload: {name: x}\nhardware: {name: y}\n": true,
-		"version: 1\nstudy: node\naxes: {}\n":         false,
+		"version: 1\nstudy: node\naxes: {}\n":        false,
 		"workload: {name: x}\n":                      false,
 		"- a\n- b\n":                                 false,
 		"{":                                          false,
