@@ -1,0 +1,238 @@
+package kernel
+
+import (
+	"math"
+	"testing"
+)
+
+// batchPt is one ContinuousBatching evaluation at the seed's defaults (fp16, η 0.5, page 16).
+type batchPt struct {
+	m                         testModel
+	h                         testHW
+	seq, mean, maxBatch, page float64
+}
+
+func cbPt(m testModel, h testHW, seq, maxBatch float64) batchPt {
+	return batchPt{m: m, h: h, seq: seq, maxBatch: maxBatch, page: DefaultPageTokens}
+}
+
+func batchColumns(pts ...batchPt) *BatchIn {
+	in := &BatchIn{}
+	for _, p := range pts {
+		in.Params = append(in.Params, p.m.params)
+		in.AttnCoef = append(in.AttnCoef, p.m.attnCoef())
+		// §6.2: the seed's paged cache counts 2·L·H_kv·d per token (no MLA).
+		in.KVElemsPerToken = append(in.KVElemsPerToken, KVElemsPerToken(p.m.layers, p.m.heads, p.m.kvHeads, p.m.hidden, 0, 0))
+		in.Bytes = append(in.Bytes, FP16.Bytes())
+		in.SeqLen = append(in.SeqLen, p.seq)
+		in.MeanTokens = append(in.MeanTokens, p.mean)
+		in.MaxBatch = append(in.MaxBatch, p.maxBatch)
+		in.PageTokens = append(in.PageTokens, p.page)
+		in.Efficiency = append(in.Efficiency, 0.5)
+		in.PeakFLOPS = append(in.PeakFLOPS, p.h.peakFor(FP16))
+		in.MemBandwidth = append(in.MemBandwidth, p.h.bw)
+		in.MemCapacity = append(in.MemCapacity, p.h.capacity)
+		in.DispatchTax = append(in.DispatchTax, p.h.dispatch)
+	}
+	return in
+}
+
+func runBatch(pts ...batchPt) *BatchOut {
+	out := &BatchOut{}
+	ContinuousBatching(out, batchColumns(pts...))
+	return out
+}
+
+func runBatchC(pts ...batchPt) *BatchCOut {
+	out := &BatchCOut{}
+	ContinuousBatchingC(out, batchColumns(pts...))
+	return out
+}
+
+func TestContinuousBatchingB(t *testing.T) {
+	out := runBatch(cbPt(llama3_8B, h100, 1024, 32), cbPt(llama3_8B, h100, 8192, 4096), cbPt(llama3_8B, h100, 2050, 256))
+	const kvTok = 2 * 32 * 8 * 128 * 2 // bytes per token, fp16
+	checkScalars(t, []scalarCase{
+		// physics.md §13.4 ContinuousBatching B (Llama3_8B, H100, S 1024, cap 32, page 16): TTFT
+		// 1099.800 ms; N 32; frag 0; KV 4.295 GB; ITL 6.07611 ms; 5266.53 tok/s; N_s 19; speedup 1.53984.
+		{"§13.4 S1024 TTFT ms", out.TTFT[0] * 1e3, 1099.800, 0, 5e-4},
+		{"§13.4 S1024 N", out.Active[0], 32, 0, 0},
+		{"§13.4 S1024 frag", out.Fragmentation[0], 0, 0, 0},
+		{"§13.4 S1024 KV GB", out.KVBytes[0] / 1e9, 4.295, 0, 5e-4},
+		{"§13.4 S1024 ITL ms", out.ITL[0] * 1e3, 6.07611, 0, 5e-6},
+		{"§13.4 S1024 tok/s", out.Throughput[0], 5266.53, 0, 5e-3},
+		{"§13.4 S1024 N_s", out.StaticActive[0], 19, 0, 0},
+		{"§13.4 S1024 speedup", out.Speedup[0], 1.53984, 0, 5e-6},
+		// Exact forms (§6.2): TTFT of 32 prompts of 1024; KV 32·1024 tokens; ITL without layer tax.
+		{"S1024 TTFT exact", out.TTFT[0], (2*8.03e9*1024*32+4*32*32*128*1024*1024*32.0)/494.5e12 + 0.01e-3, tightRel, 0},
+		{"S1024 KV exact", out.KVBytes[0], 32 * 1024 * kvTok, tightRel, 0},
+		{"S1024 ITL exact", out.ITL[0], (16.06e9 + 32*1024*kvTok) / 3.35e12, tightRel, 0},
+		{"S1024 static tok/s", out.StaticThroughput[0], 19 / ((16.06e9 + 19*1024*kvTok) / 3.35e12), tightRel, 0},
+
+		// §13.4 (S 8192, cap 4096): N 65 (memory-bound); KV 69.793 GB; ITL 25.6278 ms; 2536.31 tok/s;
+		// N_s 39; speedup 1.12471; TTFT 1 381 191.85 ms (all 4096 sequences prefilled).
+		{"§13.4 S8192 N", out.Active[1], 65, 0, 0},
+		{"§13.4 S8192 KV GB", out.KVBytes[1] / 1e9, 69.793, 0, 5e-4},
+		{"§13.4 S8192 ITL ms", out.ITL[1] * 1e3, 25.6278, 0, 5e-5},
+		{"§13.4 S8192 tok/s", out.Throughput[1], 2536.31, 0, 5e-3},
+		{"§13.4 S8192 N_s", out.StaticActive[1], 39, 0, 0},
+		{"§13.4 S8192 speedup", out.Speedup[1], 1.12471, 0, 5e-6},
+		{"§13.4 S8192 TTFT ms", out.TTFT[1] * 1e3, 1381191.85, 0, 5e-3},
+		// N = ⌊(80 GiB − 16.06 GB)/(8192 tokens · 131 072 B)⌋ = ⌊65.04⌋.
+		{"S8192 N exact", out.Active[1], math.Floor((80*gib - 16.06e9) / (8192 * kvTok)), 0, 0},
+
+		// §13.4 (S 2050, cap 256): padded 2064 → frag 0.0067829; N 256; ITL 25.4676 ms;
+		// 10 052.0 tok/s; speedup 1.12672.
+		{"§13.4 S2050 frag", out.Fragmentation[2], 0.0067829, 0, 5e-8},
+		{"S2050 frag exact", out.Fragmentation[2], 14.0 / 2064, tightRel, 0},
+		{"§13.4 S2050 N", out.Active[2], 256, 0, 0},
+		{"§13.4 S2050 ITL ms", out.ITL[2] * 1e3, 25.4676, 0, 5e-5},
+		{"§13.4 S2050 tok/s", out.Throughput[2], 10052.0, 0, 5e-2},
+		{"§13.4 S2050 speedup", out.Speedup[2], 1.12672, 0, 5e-6},
+		{"S2050 KV pads to 2064", out.KVBytes[2], 256 * 2064 * kvTok, tightRel, 0},
+	})
+	for i := range 3 {
+		if !out.Feasible[i] {
+			t.Errorf("point %d infeasible", i)
+		}
+	}
+}
+
+// physics.md §6.2 and §14: weights that fill HBM admit nothing (throughput 0, ITL 1 000 000 ms,
+// speedup 1); a request longer than the free memory leaves the batch empty (feasible false).
+func TestContinuousBatchingInfeasible(t *testing.T) {
+	long := cbPt(llama3_8B, h100, 1<<22, 32) // 4M tokens: 550 GB of KV per request
+	out := runBatch(cbPt(llama3_70B, h100, 2048, 32), long)
+	checkScalars(t, []scalarCase{
+		{"no room throughput", out.Throughput[0], 0, 0, 0},
+		{"no room N", out.Active[0], 0, 0, 0},
+		{"no room ITL", out.ITL[0], 1000, 0, 0},
+		{"no room speedup", out.Speedup[0], 1, 0, 0},
+		{"no room KV", out.KVBytes[0], 0, 0, 0},
+		{"no room TTFT still computed", out.TTFT[0], (2*70.6e9*2048*32+AttentionFLOPsCoef(80, 64, 8192)*2048*2048*32)/494.5e12 + 0.01e-3, tightRel, 0},
+		{"too long N", out.Active[1], 0, 0, 0},
+		{"too long throughput", out.Throughput[1], 0, 0, 0},
+		{"too long speedup", out.Speedup[1], 1, 0, 0},
+		{"too long ITL = weights", out.ITL[1], 16.06e9 / 3.35e12, tightRel, 0},
+	})
+	if out.Feasible[0] || out.Feasible[1] {
+		t.Errorf("feasible %v, want [false false]", out.Feasible)
+	}
+}
+
+func TestContinuousBatchingC(t *testing.T) {
+	pinned := cbPt(llama3_8B, h100, 8192, 4096)
+	pinned.mean = 2048
+	fixed := cbPt(llama3_8B, h100, 8192, 4096) // mean 0 = S_max: fixed-length requests
+	capped := pinned
+	capped.maxBatch = 16
+	noRoom := cbPt(llama3_70B, h100, 8192, 4096)
+	noRoom.mean = 2048
+	out := runBatchC(pinned, fixed, capped, noRoom)
+
+	const k = 2 * 32 * 8 * 128 * 2 // bytes per token
+	alloc, frag := ExpectedPagedKVTokens(2048, 8192, 16)
+	checkScalars(t, []scalarCase{
+		// physics.md §6.2 Profile C pins (Llama3-8B, H100, S_max 8192, mean 2048, page 16, cap 4096):
+		// N_static 65, N_paged 259, paged frag ≈ 0.0038 ± 5e-4, speedup ≈ 1.56 ± 0.01; §13.2 static frag 0.75.
+		{"C N_static", out.StaticActive[0], 65, 0, 0},
+		{"C N_paged", out.Active[0], 259, 0, 0},
+		{"C paged frag", out.Fragmentation[0], 0.0038, 0, 5e-4},
+		{"C speedup", out.Speedup[0], 1.56, 0, 0.01},
+		{"C static frag", out.StaticFragmentation[0], 0.75, tightRel, 0},
+		// physics.md §6.2 recomputation: A = 2055.85 tokens, frag 0.003819, speedup 1.5601.
+		{"C allocated tokens", alloc, 2055.85, 0, 5e-3},
+		{"C frag (author)", out.Fragmentation[0], 0.003819, 0, 5e-7},
+		{"C speedup (author)", out.Speedup[0], 1.5601, 0, 5e-5},
+		// Exact forms: decode step reads mean tokens per request.
+		{"C ITL", out.ITL[0], (16.06e9 + 259*k*2048.0) / 3.35e12, tightRel, 0},
+		{"C throughput", out.Throughput[0], 259 / ((16.06e9 + 259*k*2048.0) / 3.35e12), tightRel, 0},
+		{"C static throughput", out.StaticThroughput[0], 65 / ((16.06e9 + 65*k*2048.0) / 3.35e12), tightRel, 0},
+		{"C paged KV", out.KVBytes[0], 259 * k * alloc, tightRel, 0},
+		{"C static KV", out.StaticKVBytes[0], 65 * k * 8192.0, tightRel, 0},
+		{"C frag = expectation", out.Fragmentation[0], frag, tightRel, 0},
+		// §6.2 fixed-length requests (mean = S_max): both allocators admit the same N, frag 0, speedup 1.
+		{"fixed N_paged", out.Active[1], 65, 0, 0},
+		{"fixed N_static", out.StaticActive[1], 65, 0, 0},
+		{"fixed frag", out.Fragmentation[1], 0, 0, 0},
+		{"fixed static frag", out.StaticFragmentation[1], 0, 0, 0},
+		{"fixed speedup", out.Speedup[1], 1, tightRel, 0},
+		// §13.2: cap 16 binds both → 16 and speedup 1.0.
+		{"cap N_paged", out.Active[2], 16, 0, 0},
+		{"cap N_static", out.StaticActive[2], 16, 0, 0},
+		{"cap speedup", out.Speedup[2], 1, tightRel, 0},
+		// Weights that fill HBM: nothing admitted.
+		{"no room N", out.Active[3], 0, 0, 0},
+		{"no room throughput", out.Throughput[3], 0, 0, 0},
+		{"no room speedup", out.Speedup[3], 1, 0, 0},
+	})
+	if !out.Feasible[0] || !out.Feasible[1] || out.Feasible[3] {
+		t.Errorf("feasible %v, want [true true true false]", out.Feasible)
+	}
+}
+
+// physics.md §13.2 test_solver_suite: with 4096-token contexts of mean 1024, pages of 16 < 64
+// < 2048 tokens fragment strictly more and admit no more requests.
+func TestContinuousBatchingCPageSize(t *testing.T) {
+	var pts []batchPt
+	for _, page := range []float64{16, 64, 2048} {
+		p := cbPt(llama3_8B, h100, 4096, 4096)
+		p.mean, p.page = 1024, page
+		pts = append(pts, p)
+	}
+	out := runBatchC(pts...)
+	for i := 1; i < len(pts); i++ {
+		if !(out.Fragmentation[i] > out.Fragmentation[i-1]) || out.Active[i] > out.Active[i-1] {
+			t.Errorf("page %g → %g: frag %g → %g, N %g → %g; want frag rising, N not rising",
+				pts[i-1].page, pts[i].page, out.Fragmentation[i-1], out.Fragmentation[i], out.Active[i-1], out.Active[i])
+		}
+	}
+}
+
+// Invariant: the B and C models agree on the fixed-length case where the seq is a multiple of
+// the page, and the paged allocator never admits fewer requests than the static one.
+func TestContinuousBatchingAgreement(t *testing.T) {
+	var pts []batchPt
+	for _, s := range []float64{1024, 4096, 8192, 32768} {
+		for _, bMax := range []float64{1, 32, 4096} {
+			pts = append(pts, cbPt(llama3_8B, h100, s, bMax))
+			short := cbPt(llama3_8B, a100, s, bMax)
+			short.mean = s / 3
+			pts = append(pts, short)
+		}
+	}
+	b, c := runBatch(pts...), runBatchC(pts...)
+	for i, p := range pts {
+		if p.mean == 0 && c.Active[i] != b.Active[i] {
+			t.Errorf("S %g cap %g: C admits %g, B %g", p.seq, p.maxBatch, c.Active[i], b.Active[i])
+		}
+		if c.Active[i] < c.StaticActive[i] || c.Speedup[i] < 1-1e-12 {
+			t.Errorf("S %g cap %g mean %g: paged %g < static %g or speedup %g < 1",
+				p.seq, p.maxBatch, p.mean, c.Active[i], c.StaticActive[i], c.Speedup[i])
+		}
+	}
+}
+
+func TestContinuousBatchingColumnsIndependent(t *testing.T) {
+	c := cbPt(llama3_8B, h100, 8192, 4096)
+	c.mean = 2048
+	pts := []batchPt{cbPt(llama3_8B, h100, 1024, 32), cbPt(llama3_70B, h100, 2048, 32), c, cbPt(mixtral, a100, 2050, 64)}
+	b, cc := runBatch(pts...), runBatchC(pts...)
+	for i, p := range pts {
+		checkRowMatches(t, p.m.name+" B", b, i, runBatch(p))
+		checkRowMatches(t, p.m.name+" C", cc, i, runBatchC(p))
+	}
+}
+
+func TestContinuousBatchingDoesNotAllocate(t *testing.T) {
+	c := cbPt(llama3_8B, h100, 8192, 4096)
+	c.mean = 2048
+	in := batchColumns(cbPt(llama3_8B, h100, 1024, 32), c)
+	var out BatchOut
+	var outC BatchCOut
+	ContinuousBatching(&out, in)
+	ContinuousBatchingC(&outC, in)
+	if allocs := testing.AllocsPerRun(20, func() { ContinuousBatching(&out, in); ContinuousBatchingC(&outC, in) }); allocs != 0 {
+		t.Errorf("ContinuousBatching allocates %g times per call once its outputs are sized", allocs)
+	}
+}

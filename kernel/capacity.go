@@ -1,0 +1,234 @@
+package kernel
+
+import (
+	"fmt"
+	"math"
+)
+
+// CapacityBottleneck says what decides a ServingCapacity point.
+type CapacityBottleneck uint8
+
+const (
+	// CapacityFeasible: some replica count meets the p99 target.
+	CapacityFeasible CapacityBottleneck = iota
+	// CapacityMemory: the batcher admits no request, or the served batch does not fit.
+	CapacityMemory
+	// CapacityLimit: a replica serves no queries, or even max_replicas leave the queue unstable.
+	CapacityLimit
+	// CapacityTailLatency: the queue is stable at max_replicas but its p99 misses the target.
+	CapacityTailLatency
+)
+
+var capacityBottleneckNames = [...]string{"Feasible", "Memory", "Capacity", "Tail Latency"}
+
+// String returns the seed's label: "Feasible", "Memory", "Capacity" or "Tail Latency".
+func (b CapacityBottleneck) String() string {
+	if int(b) < len(capacityBottleneckNames) {
+		return capacityBottleneckNames[b]
+	}
+	return fmt.Sprintf("CapacityBottleneck(%d)", uint8(b))
+}
+
+// ServingCapacity is the number of replicas that serve a query rate within a p99
+// latency target (physics.md §6.3, ServingCapacityModel; Walls 4, 5 and 7):
+//
+//	cb   = ContinuousBatching(S, B_max, page 16)
+//	B    = max(1, cb.active);  sv = Serving(S, batch B)
+//	per-replica QPS = cb.throughput / output tokens
+//	base = sv.TTFT + sv.ITL · output tokens
+//	not sv.feasible or not cb.feasible → infeasible, bottleneck Memory
+//	per-replica QPS ≤ 0                → infeasible, bottleneck Capacity
+//	   (both: replicas = max_replicas, capacity 0, utilisation, p99 and wait +Inf)
+//	service = 1 / per-replica QPS
+//	replicas = the least r ≤ max_replicas whose TailLatency(λ = QPS, service, r, cv)
+//	           is stable with base + max(0, p99 − service) ≤ target
+//	none → infeasible with r = max_replicas, bottleneck Tail Latency if that queue is
+//	       stable, else Capacity (p99 and wait are those at max_replicas)
+//	capacity = replicas · per-replica QPS;  utilisation = QPS / capacity
+//
+// The seed tries r = 1, 2, … in turn. Here the least r is found by doubling r and
+// then bisecting: the M/M/c p99 wait never grows with another server (Erlang C falls
+// and the tail rate c·μ − λ rises) and stability is monotone in r, so "stable and
+// within target" is false up to some r and true from there on; a test checks that
+// both searches give the same replicas, estimate, wait and bottleneck.
+// The seed's fifth label, "Base Latency", needs a feasible point with base > target,
+// which cannot happen (base ≤ estimate ≤ target), so it is not produced.
+//
+// Profile C option: MeanTokens > 0 sizes the batch with ContinuousBatchingC (requests
+// of that mean length, capped at S) and evaluates Serving at the mean length
+// (pinned by test_solver_suite: active batch 65 without a mean, 259 with mean 2048).
+func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
+	n := len(in.Params)
+	out.resize(n)
+	s.resize(n)
+	perReplica := s.perReplica
+	batchOK := s.batchOK
+	for i := 0; i < n; i++ {
+		a := batchArgs{
+			params: in.Params[i], coef: in.AttnCoef[i], kvElems: in.PagedKVElemsPerToken[i], bytes: in.Bytes[i],
+			seq: in.SeqLen[i], mean: in.MeanTokens[i], maxBatch: in.MaxBatch[i], page: DefaultPageTokens,
+			eff: in.Efficiency[i], peak: in.PeakFLOPS[i], bw: in.MemBandwidth[i], capacity: in.MemCapacity[i],
+			dispatch: in.DispatchTax[i],
+		}
+		seq := in.SeqLen[i]
+		var active, throughput float64
+		if in.MeanTokens[i] > 0 {
+			r := continuousBatchingC(a)
+			active, throughput, batchOK[i] = r.active, r.throughput, r.feasible
+			seq = in.MeanTokens[i]
+		} else {
+			r := continuousBatchingB(a)
+			active, throughput, batchOK[i] = r.active, r.throughput, r.feasible
+		}
+		s.serveIn.Batch[i] = max(1, active)
+		s.serveIn.SeqLen[i] = seq
+		perReplica[i] = throughput / in.OutputTokens[i]
+	}
+	sv := &s.serveIn
+	sv.Params, sv.Layers, sv.AttnCoef, sv.KVElemsPerToken = in.Params, in.Layers, in.AttnCoef, in.KVElemsPerToken
+	sv.Bytes, sv.Efficiency, sv.PeakFLOPS = in.Bytes, in.Efficiency, in.PeakFLOPS
+	sv.MemBandwidth, sv.MemCapacity, sv.DispatchTax = in.MemBandwidth, in.MemCapacity, in.DispatchTax
+	Serving(&s.serve, sv)
+
+	for i := 0; i < n; i++ {
+		qps, target := in.QPS[i], in.TargetP99[i]
+		ttft, itl := s.serve.TTFT[i], s.serve.ITL[i]
+		base := ttft + itl*in.OutputTokens[i]
+		maxR := in.MaxReplicas[i]
+		rate := perReplica[i]
+
+		out.ActiveBatch[i] = s.serveIn.Batch[i]
+		out.TTFT[i] = ttft
+		out.ITL[i] = itl
+		out.BaseLatency[i] = base
+		out.PerReplicaQPS[i] = rate
+
+		if !s.serve.Feasible[i] || !batchOK[i] || rate <= 0 {
+			out.infeasible(i, maxR)
+			out.Bottleneck[i] = CapacityLimit
+			if !s.serve.Feasible[i] || !batchOK[i] {
+				out.Bottleneck[i] = CapacityMemory
+			}
+			continue
+		}
+		service := 1 / rate
+		cv := in.ServiceCV[i]
+		eval := func(r float64) (est, wait float64, stable bool) {
+			t := tailLatency(qps, service, int(r), cv)
+			wait = max(0, t.p99-service)
+			return base + wait, wait, t.stable
+		}
+		// Gallop 1, 2, 4, … up to max_replicas, then bisect the last step: O(r log r) work,
+		// as one M/M/c evaluation with c servers costs O(c).
+		lo, hi := 0.0, 1.0 // lo misses the target (0 = no replica)
+		est, wait, stable := eval(hi)
+		for !(stable && est <= target) && hi < maxR {
+			lo, hi = hi, math.Min(2*hi, maxR)
+			est, wait, stable = eval(hi)
+		}
+		feasible := stable && est <= target
+		if feasible {
+			for hi-lo > 1 {
+				mid := math.Floor((lo + hi) / 2)
+				if e, w, st := eval(mid); st && e <= target {
+					hi, est, wait = mid, e, w
+				} else {
+					lo = mid
+				}
+			}
+		}
+		replicas := hi
+		capacity := replicas * rate
+		out.Feasible[i] = feasible
+		out.Replicas[i] = replicas
+		out.QPSCapacity[i] = capacity
+		out.Utilization[i] = qps / capacity
+		out.EstimatedP99[i] = est
+		out.QueueWaitP99[i] = wait
+		switch {
+		case feasible:
+			out.Bottleneck[i] = CapacityFeasible
+		case stable:
+			out.Bottleneck[i] = CapacityTailLatency
+		default:
+			out.Bottleneck[i] = CapacityLimit
+		}
+	}
+}
+
+// Defaults of ServingCapacity's inputs (physics.md §6.3, §10).
+const (
+	DefaultOutputTokens = 128
+	DefaultMaxBatch     = 32
+	DefaultMaxReplicas  = 1024
+)
+
+// CapacityIn holds the input columns of ServingCapacity.
+type CapacityIn struct {
+	Params, Layers, AttnCoef []float64
+	KVElemsPerToken          []float64 // for Serving (MLA aware, as ServeIn)
+	PagedKVElemsPerToken     []float64 // for the batcher: 2·L·H_kv·d (see ContinuousBatching)
+	Bytes                    []float64
+	SeqLen                   []float64 // S (the cap S_max with MeanTokens)
+	MeanTokens               []float64 // 0 = Profile B; > 0 = Profile C mean request length
+	OutputTokens             []float64 // generated tokens per request
+	MaxBatch                 []float64 // batcher cap B_max
+	QPS                      []float64 // offered load, requests/s
+	TargetP99                []float64 // s
+	MaxReplicas              []float64 // ≥ 1
+	ServiceCV                []float64 // coefficient of variation of the service time
+	Efficiency, PeakFLOPS    []float64
+	MemBandwidth             []float64
+	MemCapacity              []float64
+	DispatchTax              []float64 // s
+}
+
+// CapacityOut holds the output columns of ServingCapacity; times in s.
+type CapacityOut struct {
+	Replicas                   []float64
+	QPSCapacity, PerReplicaQPS []float64 // requests/s
+	Utilization                []float64 // QPS / capacity (+Inf when nothing is served)
+	EstimatedP99, BaseLatency  []float64
+	QueueWaitP99               []float64
+	ActiveBatch, TTFT, ITL     []float64 // the Serving point the base latency comes from
+	Bottleneck                 []CapacityBottleneck
+	Feasible                   []bool
+}
+
+// CapacityScratch is ServingCapacity's working storage; reuse one across calls so
+// that ServingCapacity does not allocate once it is sized.
+type CapacityScratch struct {
+	perReplica []float64
+	batchOK    []bool
+	serveIn    ServeIn
+	serve      ServeOut
+}
+
+func (s *CapacityScratch) resize(n int) {
+	s.perReplica = grow(s.perReplica, n)
+	s.batchOK = grow(s.batchOK, n)
+	s.serveIn.Batch = grow(s.serveIn.Batch, n)
+	s.serveIn.SeqLen = grow(s.serveIn.SeqLen, n)
+	s.serveIn.CachedPrefix = grow(s.serveIn.CachedPrefix, n) // no prefix cache, no chunking
+	s.serveIn.ChunkTokens = grow(s.serveIn.ChunkTokens, n)
+	clear(s.serveIn.CachedPrefix)
+	clear(s.serveIn.ChunkTokens)
+}
+
+func (o *CapacityOut) resize(n int) {
+	for _, p := range []*[]float64{&o.Replicas, &o.QPSCapacity, &o.PerReplicaQPS, &o.Utilization, &o.EstimatedP99,
+		&o.BaseLatency, &o.QueueWaitP99, &o.ActiveBatch, &o.TTFT, &o.ITL} {
+		*p = grow(*p, n)
+	}
+	o.Bottleneck = grow(o.Bottleneck, n)
+	o.Feasible = grow(o.Feasible, n)
+}
+
+// infeasible marks a point that serves nothing: max_replicas, no capacity, +Inf latency.
+func (o *CapacityOut) infeasible(i int, maxReplicas float64) {
+	inf := math.Inf(1)
+	o.Feasible[i] = false
+	o.Replicas[i] = maxReplicas
+	o.QPSCapacity[i], o.PerReplicaQPS[i] = 0, 0
+	o.Utilization[i], o.EstimatedP99[i], o.QueueWaitP99[i] = inf, inf, inf
+}
