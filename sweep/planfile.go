@@ -2,8 +2,11 @@ package sweep
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
+	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -104,7 +107,7 @@ func ParsePlanFile(file string, b []byte) (*PlanFile, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(pf); err != nil {
-		return nil, catalog.YAMLError(file, err)
+		return nil, unknownKeyError(catalog.YAMLError(file, err))
 	}
 	if pf.Constraints != nil {
 		for i := range pf.Constraints.Assert {
@@ -132,6 +135,43 @@ func ParsePlanFile(file string, b []byte) (*PlanFile, error) {
 		}
 	}
 	return pf, nil
+}
+
+// planBlocks names each plan block's Go type and lists its keys, so an unknown
+// key can be reported with the valid ones instead of a Go type name.
+var planBlocks = map[string]struct {
+	block string
+	typ   reflect.Type
+}{
+	"PlanFile": {"the plan", reflect.TypeOf(PlanFile{})}, "planWorkload": {"workload", reflect.TypeOf(planWorkload{})},
+	"planHardware": {"hardware", reflect.TypeOf(planHardware{})}, "planParallel": {"parallelism", reflect.TypeOf(planParallel{})},
+	"planOps": {"ops", reflect.TypeOf(planOps{})}, "planConstraint": {"constraints", reflect.TypeOf(planConstraint{})},
+	"Assertion": {"an assertion", reflect.TypeOf(Assertion{})},
+}
+
+var unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type sweep\.(\w+)`)
+
+func unknownKeyError(err error) error {
+	msg := err.Error()
+	m := unknownFieldRE.FindStringSubmatch(msg)
+	if m == nil {
+		return err
+	}
+	b, ok := planBlocks[m[2]]
+	if !ok {
+		return err
+	}
+	var keys []string
+	for i := 0; i < b.typ.NumField(); i++ {
+		if tag, _, _ := strings.Cut(b.typ.Field(i).Tag.Get("yaml"), ","); tag != "" && tag != "-" {
+			keys = append(keys, tag)
+		}
+	}
+	repl := fmt.Sprintf("unknown key %q in %s; valid keys: %s", m[1], b.block, strings.Join(keys, ", "))
+	if c := catalog.Closest(m[1], keys, 1); len(c) > 0 {
+		repl = fmt.Sprintf("unknown key %q in %s (did you mean %s?); valid keys: %s", m[1], b.block, c[0], strings.Join(keys, ", "))
+	}
+	return errors.New(strings.Replace(msg, m[0], repl, 1))
 }
 
 func recordLines(n *yaml.Node, prefix string, lines map[string]int) {
@@ -214,6 +254,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 		val("seq_len", intOr(pf.Workload.SeqLen, 2048), "workload.seq_len")
 	}
 
+	if err := pf.checkOps(cat); err != nil {
+		return "", nil, nil, err
+	}
 	total, perNode, clusterKey := 1, 0, hw.Cluster
 	out = cat
 	if clusterKey == "" {
@@ -234,10 +277,16 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 				return "", nil, nil, fmt.Errorf("%s: hardware.fabric_bandwidth: %w", pf.where("hardware.fabric_bandwidth"), err)
 			}
 		}
+		if fabric <= 0 {
+			return "", nil, nil, pf.errf("hardware.fabric_bandwidth", "hardware.fabric_bandwidth must be > 0, got %s", hw.FabricBandwidth)
+		}
 		intra := 0.0
 		if hw.IntraNodeBW != "" {
 			if intra, err = catalog.ParseQuantity(hw.IntraNodeBW, catalog.BytesPerSecond); err != nil {
 				return "", nil, nil, fmt.Errorf("%s: hardware.intra_node_bw: %w", pf.where("hardware.intra_node_bw"), err)
+			}
+			if intra <= 0 {
+				return "", nil, nil, pf.errf("hardware.intra_node_bw", "hardware.intra_node_bw must be > 0, got %s", hw.IntraNodeBW)
 			}
 		}
 		out = cat.Clone()
@@ -247,6 +296,15 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 			return "", nil, nil, err
 		}
 	} else {
+		for _, k := range []struct {
+			set bool
+			key string
+		}{{hw.Accelerators != nil, "accelerators"}, {hw.Nodes != nil, "nodes"}, {hw.NodeCount != nil, "node_count"},
+			{hw.AcceleratorsPerNode != nil, "accelerators_per_node"}, {hw.IntraNodeBW != "", "intra_node_bw"}, {hw.FabricBandwidth != "", "fabric_bandwidth"}} {
+			if k.set {
+				return "", nil, nil, pf.errf("hardware."+k.key, "hardware.%s cannot be combined with hardware.cluster: the cluster sets it (mlsysim zoo clusters)", k.key)
+			}
+		}
 		cl, err := cat.ClusterByKey(clusterKey)
 		if err != nil {
 			return "", nil, nil, fmt.Errorf("%s: hardware.cluster: %w", pf.where("hardware.cluster"), err)
@@ -271,6 +329,13 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	}
 	if par.Recompute != nil {
 		val("activation_recomputation", strconv.FormatBool(*par.Recompute), "parallelism.activation_recomputation")
+	}
+	{
+		tp, pp, ep := atoiOr(intOr(par.TP, 1)), atoiOr(intOr(par.PP, 1)), atoiOr(intOr(par.EP, 1))
+		if g := tp * pp * ep; g < 1 || total%g != 0 {
+			return "", nil, nil, pf.errf("parallelism", "tp·pp·ep = %d·%d·%d = %d does not divide the %d accelerators; choose degrees whose product divides them",
+				tp, pp, ep, g, total)
+		}
 	}
 	if d := strings.TrimSpace(par.DP); d != "" && d != "auto" {
 		want, err := strconv.Atoi(d)
@@ -297,6 +362,36 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 		}
 	}
 	return "fleet", axes, out, nil
+}
+
+// checkOps validates the ops block whether or not the plan's study uses it.
+func (pf *PlanFile) checkOps(cat *catalog.Catalog) error {
+	ops := pf.Ops
+	if ops == nil {
+		return nil
+	}
+	if ops.Region != "" {
+		if _, err := cat.GridByKey(ops.Region); err != nil {
+			return fmt.Errorf("%s: ops.region: %w", pf.where("ops.region"), err)
+		}
+	}
+	for _, f := range []struct {
+		v   *float64
+		key string
+	}{{ops.DurationDays, "duration_days"}, {ops.MTBFHours, "mtbf_hours"}} {
+		if f.v != nil && !(*f.v > 0) {
+			return pf.errf("ops."+f.key, "ops.%s must be > 0, got %g", f.key, *f.v)
+		}
+	}
+	for _, f := range []struct {
+		v   *float64
+		key string
+	}{{ops.Electricity, "electricity_usd_per_kwh"}, {ops.CarbonTax, "carbon_tax_usd_per_t"}} {
+		if f.v != nil && *f.v < 0 {
+			return pf.errf("ops."+f.key, "ops.%s must be ≥ 0, got %g", f.key, *f.v)
+		}
+	}
+	return nil
 }
 
 func atoiOr(s string) int {

@@ -135,6 +135,7 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 			summary: fmt.Sprintf("TCO: $%s over %v days in %v", groupDigits(f64(row, "tco_usd")), row["duration_days"], row["region"]),
 			metrics: []kv{{"tco_usd", f64(row, "tco_usd")}, {"carbon_footprint", f64(row, "carbon_kg") / 1000},
 				{"energy_cost", f64(row, "energy_cost_usd")}, {"capex", f64(row, "capex_usd")},
+				{"carbon_tax_usd", f64(row, "carbon_tax_usd")}, {"objective_usd", f64(row, "objective_usd")},
 				{"energy_kwh", f64(row, "energy_kwh")}, {"water_l", f64(row, "water_l")}, {"pue", f64(row, "pue")}}}
 	}
 	return []lens{f, p, macro}
@@ -155,7 +156,7 @@ func groupDigits(x float64) string {
 var metricUnits = map[string]string{
 	"memory_used_gb": "GB", "memory_capacity_gb": "GB", "latency": "ms", "step_latency": "ms", "comm_overhead": "ms",
 	"throughput": "/s", "fleet_throughput": "/s", "energy_j": "J", "tco_usd": "USD", "carbon_footprint": "tCO2e",
-	"energy_cost": "USD", "capex": "USD", "energy_kwh": "kWh", "water_l": "L", "bubble": "ms", "dp_comm": "ms",
+	"energy_cost": "USD", "capex": "USD", "carbon_tax_usd": "USD", "objective_usd": "USD", "energy_kwh": "kWh", "water_l": "L", "bubble": "ms", "dp_comm": "ms",
 	"tp_comm": "ms", "ep_comm": "ms",
 }
 
