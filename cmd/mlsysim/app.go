@@ -56,6 +56,7 @@ func newApp(stdout, stderr io.Writer) *app {
 		},
 		Commands: []*cli.Command{a.zooCommand(), a.evalCommand(), a.serveCommand(), a.sweepCommand(), a.wallsCommand()},
 	}
+	a.Command.Commands = append(a.Command.Commands, a.queryCommand())
 	a.Command.Commands = append(a.Command.Commands, a.schemaCommand())
 	setUsageErrors(a.Command)
 	return a

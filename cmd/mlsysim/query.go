@@ -1,0 +1,382 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mlsysim/mlsysim/queries"
+)
+
+func (a *app) queryCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "query",
+		Usage:     "run a bundled query, or your own SQL, over a sweep's Parquet result",
+		ArgsUsage: "NAME OUT | --sql SQL OUT | --list",
+		Description: `OUT is a sweep output folder (its *.parquet files) or one .parquet file. DuckDB reads
+it as a view named results. Bundled queries (` + strings.Join(queries.Names(), ", ") + `) take
+--param NAME=VALUE; --list shows each with its parameters (docs/QUERIES.md).
+
+Examples:
+   mlsysim query --list
+   mlsysim query top out/frontier --param by=itl_ms --param k=5 --param group=model
+   mlsysim query pareto out/frontier --param objectives=itl_ms:min,tokens_per_s:max --param group=model
+   mlsysim query batching out/frontier --param max=50
+   mlsysim query summary out/frontier -o markdown
+   mlsysim query --sql "SELECT hardware, count(*) FROM results WHERE feasible GROUP BY ALL" out/frontier
+   mlsysim query pareto out/frontier --param objectives=ttft_ms,itl_ms --out frontier.parquet`,
+		DisableSliceFlagSeparator: true,
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "param", Aliases: []string{"p"}, Usage: "NAME=VALUE for the query (lists are comma-separated); repeatable"},
+			&cli.StringFlag{Name: "sql", Usage: "your own SQL over the view results, instead of a bundled query"},
+			&cli.BoolFlag{Name: "list", Usage: "list the bundled queries and their parameters"},
+			&cli.StringFlag{Name: "out", Usage: "write the result to this Parquet file (complete or absent) instead of printing it"},
+		},
+		Action: a.queryAction,
+	}
+}
+
+func (a *app) queryAction(ctx context.Context, c *cli.Command) error {
+	err := a.runQuery(ctx, c)
+	if err != nil && ctx.Err() != nil {
+		return &cliError{code: exitBadInput, title: "Interrupted", err: errors.New("query stopped")}
+	}
+	return err
+}
+
+func (a *app) runQuery(ctx context.Context, c *cli.Command) error {
+	format, err := a.outputFormat("text", "json", "markdown", "csv")
+	if err != nil {
+		return err
+	}
+	args := c.Args().Slice()
+	sqlText, list := c.String("sql"), c.Bool("list")
+	switch {
+	case list:
+		if len(args) > 0 || c.IsSet("sql") || c.IsSet("param") || c.IsSet("out") {
+			return badInputf("query --list", "takes no arguments or other flags")
+		}
+		return a.listQueries(format)
+	case c.IsSet("sql"):
+		if strings.TrimSpace(sqlText) == "" {
+			return badInputf("--sql", "empty SQL")
+		}
+		if c.IsSet("param") {
+			return badInputf("--param", "applies to bundled queries, not to --sql (write the values into your SQL)")
+		}
+		if len(args) != 1 {
+			return badInputf("query --sql", "want one OUT (a sweep output folder) after the SQL, got %d arguments", len(args))
+		}
+	case len(args) == 0:
+		return badInputf("query", "want NAME OUT, --sql SQL OUT or --list (queries: %s)", strings.Join(queries.Names(), ", "))
+	case len(args) == 1:
+		if _, err := queries.Lookup(args[0]); err != nil {
+			return badInput("query", err)
+		}
+		return badInputf("query", "missing OUT: give the sweep output folder to query (mlsysim query %s OUT)", args[0])
+	case len(args) > 2:
+		return badInputf("query", "want NAME OUT, got %d arguments: %s", len(args), strings.Join(args, " "))
+	}
+
+	var q *queries.Query
+	var params map[string]string
+	if !c.IsSet("sql") {
+		if q, err = queries.Lookup(args[0]); err != nil {
+			return badInput("query", err)
+		}
+		if params, err = parseParams(c.StringSlice("param")); err != nil {
+			return badInput("--param", err)
+		}
+		args = args[1:]
+	}
+	outFile := c.String("out")
+	if outFile != "" {
+		if err := checkQueryOut(outFile, args[0]); err != nil {
+			return badInput("--out", err)
+		}
+	}
+
+	db, err := queries.Open(ctx, args[0])
+	if err != nil {
+		return badInput("", err)
+	}
+	defer db.Close()
+	if db.Info.Manifest && db.Info.Status != "complete" {
+		a.warn("%s is an unfinished sweep (status %s): querying the parts written so far", args[0], db.Info.Status)
+	}
+	st := queries.SQL(sqlText)
+	where := "--sql"
+	if q != nil {
+		where = "query " + q.Name
+		if st, err = db.Prepare(ctx, q, params); err != nil {
+			return badInput("", err)
+		}
+	}
+	if outFile != "" {
+		start := time.Now()
+		n, err := db.CopyTo(ctx, st, outFile)
+		if err != nil {
+			return badInput(where, err)
+		}
+		fmt.Fprintf(a.stderr, "wrote %d rows to %s in %.2f s\n", n, outFile, time.Since(start).Seconds())
+		return nil
+	}
+	rows, err := db.Query(ctx, st)
+	if err != nil {
+		return badInput(where, err)
+	}
+	defer rows.Close()
+	title := "sql"
+	if q != nil {
+		title = q.Name
+	}
+	cw := &countWriter{w: a.stdout}
+	if err := renderRows(cw, format, title, rows); err != nil {
+		e := badInput(where, err).(*cliError)
+		e.payloadShown = cw.n > 0
+		return e
+	}
+	return nil
+}
+
+// parseParams turns NAME=VALUE flags into a map, refusing repeats.
+func parseParams(flags []string) (map[string]string, error) {
+	params := map[string]string{}
+	for _, f := range flags {
+		k, v, ok := strings.Cut(f, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("want NAME=VALUE, got %q", f)
+		}
+		if _, dup := params[k]; dup {
+			return nil, fmt.Errorf("%s given twice (lists are comma-separated: %s=a,b)", k, k)
+		}
+		params[k] = v
+	}
+	return params, nil
+}
+
+// checkQueryOut refuses an --out that is not a .parquet file name or that would
+// land among the result's own parts (the next query would read it too).
+func checkQueryOut(file, result string) error {
+	if !strings.HasSuffix(strings.ToLower(file), ".parquet") {
+		return fmt.Errorf("%s: want a file name ending in .parquet", file)
+	}
+	if st, err := os.Stat(file); err == nil && st.IsDir() {
+		return fmt.Errorf("%s is a folder; want a file name ending in .parquet", file)
+	}
+	dir, _ := filepath.Abs(filepath.Dir(file))
+	res, _ := filepath.Abs(result)
+	if st, err := os.Stat(result); err == nil && st.IsDir() && dir == res {
+		return fmt.Errorf("%s is inside the result %s, so later queries would read it as part of the result; write it elsewhere", file, result)
+	}
+	if same, _ := filepath.Abs(file); same == res {
+		return fmt.Errorf("%s is the file being queried; write elsewhere", file)
+	}
+	return nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// renderRows prints a result: json as a list of objects with full-precision
+// numbers and csv streamed; text and markdown collected into a table.
+func renderRows(w io.Writer, format, title string, rows *queries.Rows) error {
+	cols := rows.Columns()
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	switch format {
+	case "json":
+		if _, err := io.WriteString(w, "["); err != nil {
+			return err
+		}
+		n := 0
+		for rows.Next() {
+			obj := make(orderedObject, len(names))
+			for i, v := range rows.Values() {
+				obj[i] = kv{names[i], jsonValue(v)}
+			}
+			b, err := marshalNoEscape(obj)
+			if err != nil {
+				return err
+			}
+			sep := ",\n  "
+			if n == 0 {
+				sep = "\n  "
+			}
+			if _, err := fmt.Fprintf(w, "%s%s", sep, b); err != nil {
+				return err
+			}
+			n++
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if n > 0 {
+			_, err := io.WriteString(w, "\n]\n")
+			return err
+		}
+		_, err := io.WriteString(w, "]\n")
+		return err
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write(names)
+		cells := make([]string, len(names))
+		for rows.Next() {
+			for i, v := range rows.Values() {
+				cells[i] = cellText(v, -1, "")
+			}
+			cw.Write(cells)
+		}
+		cw.Flush()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return cw.Error()
+	}
+	t := &table{name: title, title: title, cols: names}
+	for rows.Next() {
+		cells := make([]string, len(names))
+		for i, v := range rows.Values() {
+			cells[i] = cellText(v, 6, "NULL")
+		}
+		t.add(cells, nil)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if format == "text" {
+		return renderQueryText(w, t)
+	}
+	return renderTables(w, format, []*table{t})
+}
+
+// renderQueryText is the text table; unlike renderTables it keeps column names
+// as they are in the result (units in lower case: itl_ms, not ITL_MS).
+func renderQueryText(w io.Writer, t *table) error {
+	fmt.Fprintf(w, "%s (%d rows)\n", t.title, len(t.rows))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(t.cols, "\t"))
+	for _, r := range t.rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}
+
+// cellText formats a value for text (digits significant figures) or csv
+// (digits -1: full precision).
+func cellText(v any, digits int, null string) string {
+	switch v := v.(type) {
+	case nil:
+		return null
+	case float64:
+		return strconv.FormatFloat(v, 'g', digits, 64)
+	case float32:
+		return strconv.FormatFloat(float64(v), 'g', digits, 32)
+	case time.Time:
+		return v.Format(time.RFC3339Nano)
+	case []byte:
+		return fmt.Sprintf("%x", v)
+	case []any, map[string]any:
+		b, err := json.Marshal(jsonValue(v))
+		if err != nil {
+			return fmt.Sprint(v)
+		}
+		return string(b)
+	}
+	return fmt.Sprint(v)
+}
+
+// jsonValue makes a row value JSON-ready: Inf and NaN become null (JSON has
+// neither), HUGEINT stays an exact number.
+func jsonValue(v any) any {
+	switch v := v.(type) {
+	case float64:
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return nil
+		}
+	case float32:
+		if math.IsInf(float64(v), 0) || math.IsNaN(float64(v)) {
+			return nil
+		}
+	case *big.Int:
+		return json.Number(v.String())
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = jsonValue(x)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = jsonValue(x)
+		}
+		return out
+	}
+	return v
+}
+
+// listQueries prints each bundled query with its parameters.
+func (a *app) listQueries(format string) error {
+	qs := queries.List()
+	switch format {
+	case "json":
+		return writeJSON(a.stdout, qs)
+	case "text":
+		for i, q := range qs {
+			if i > 0 {
+				fmt.Fprintln(a.stdout)
+			}
+			fmt.Fprintf(a.stdout, "%s — %s\n", q.Name, q.Description)
+			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			for _, p := range q.Params {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Name, p.Kind, paramDefault(p), p.Help)
+			}
+			tw.Flush()
+		}
+		return nil
+	}
+	var ts []*table
+	for _, q := range qs {
+		t := &table{name: q.Name, title: q.Name + " — " + q.Description, cols: []string{"parameter", "kind", "default", "help"}}
+		for _, p := range q.Params {
+			t.add([]string{p.Name, string(p.Kind), paramDefault(p), p.Help}, nil)
+		}
+		ts = append(ts, t)
+	}
+	return renderTables(a.stdout, format, ts)
+}
+
+func paramDefault(p queries.Param) string {
+	switch {
+	case p.Required:
+		return "required"
+	case p.Default == "":
+		return "(none)"
+	}
+	return "default " + p.Default
+}

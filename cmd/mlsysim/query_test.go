@@ -1,0 +1,321 @@
+//go:build cgo
+
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// End-to-end tests of mlsysim query over a small serve sweep written by
+// mlsysim sweep; the queries' hand-checked answers are in queries/*_test.go.
+
+const queryGrid = `version: 1
+name: query-test
+study: serve
+axes:
+  model: [Llama3_8B, Llama3_70B]
+  hardware: [H100, A100]
+  precision: [fp16, int8]
+  batch_size: {pow2: [1, 64]}
+  seq_len: [2048, 8192]
+`
+
+// smallSweep writes the 112-point serve sweep above and returns its folder.
+func smallSweep(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	grid := filepath.Join(dir, "grid.yaml")
+	if err := os.WriteFile(grid, []byte(queryGrid), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if r := mlsysim(t, "sweep", grid, "--out", out, "-q"); r.code != exitOK {
+		t.Fatalf("sweep: %v", r)
+	}
+	return out
+}
+
+// jsonRows runs a query with -o json and decodes the list of objects.
+func jsonRows(t *testing.T, args ...string) []map[string]any {
+	t.Helper()
+	r := mlsysim(t, append([]string{"query", "-o", "json"}, args...)...)
+	if r.code != exitOK || r.stderr != "" {
+		t.Fatalf("query %v: %v", args, r)
+	}
+	var rows []map[string]any
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	dec.UseNumber()
+	if err := dec.Decode(&rows); err != nil {
+		t.Fatalf("stdout is not a JSON list: %v\n%s", err, r.stdout)
+	}
+	return rows
+}
+
+func num(t *testing.T, v any) float64 {
+	t.Helper()
+	n, ok := v.(json.Number)
+	if !ok {
+		t.Fatalf("%#v is not a number", v)
+	}
+	f, err := n.Float64()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestQueryList(t *testing.T) {
+	r := mlsysim(t, "query", "--list")
+	if r.code != exitOK {
+		t.Fatal(r)
+	}
+	for _, want := range []string{"top — ", "pareto — ", "summary — ", "batching — ", "objectives  objectives  required", "default itl_ms"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("--list lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = mlsysim(t, "query", "--list", "-o", "json")
+	var list []struct {
+		Name   string
+		Params []struct{ Name, Kind, Default, Help string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list) < 4 {
+		t.Fatalf("--list -o json: %v\n%s", err, r.stdout)
+	}
+	if list[0].Name != "batching" || list[0].Params[0].Name != "max" || list[0].Params[0].Kind != "number" {
+		t.Errorf("first query %+v", list[0])
+	}
+	if r := mlsysim(t, "query", "--list", "-o", "markdown"); !strings.Contains(r.stdout, "## pareto — ") || !strings.Contains(r.stdout, "| parameter | kind | default | help |") {
+		t.Errorf("--list -o markdown:\n%s", r.stdout)
+	}
+}
+
+// TestQueryTop: the bundled query agrees with the same SQL written by hand,
+// JSON keeps full precision and the result's column names.
+func TestQueryTop(t *testing.T) {
+	out := smallSweep(t)
+	got := jsonRows(t, "top", out, "--param", "by=itl_ms", "--param", "k=5")
+	want := jsonRows(t, "--sql", "SELECT * FROM results WHERE feasible ORDER BY itl_ms, point_id LIMIT 5", out)
+	if len(got) != 5 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("top\n%v\nwant\n%v", got, want)
+	}
+	r := mlsysim(t, "query", "top", out, "--param", "by=itl_ms", "--param", "k=5", "-o", "json")
+	if !strings.Contains(r.stdout, `"point_id":14,"model":"Llama3_8B","hardware":"H100"`) {
+		t.Errorf("want keys in column order, the fastest point 14 first:\n%s", r.stdout)
+	}
+	// Full precision: JSON numbers are the shortest text that round-trips, as DuckDB prints them.
+	prec := jsonRows(t, "--sql", "SELECT itl_ms::VARCHAR AS s, itl_ms, 0.1::DOUBLE + 0.2::DOUBLE AS f FROM results WHERE point_id = 15", out)[0]
+	if s, n := prec["s"].(string), prec["itl_ms"].(json.Number).String(); s != n || len(n) < 16 || prec["f"].(json.Number) != "0.30000000000000004" {
+		t.Errorf("itl_ms %s in JSON, %s in DuckDB; 0.1+0.2 = %s", n, s, prec["f"])
+	}
+	for i := 1; i < len(got); i++ {
+		if num(t, got[i]["itl_ms"]) < num(t, got[i-1]["itl_ms"]) || got[i]["feasible"] != true {
+			t.Errorf("row %d out of order or infeasible: %v", i, got[i])
+		}
+	}
+
+	per := jsonRows(t, "top", out, "--param", "by=tokens_per_s", "--param", "order=max", "--param", "k=1", "--param", "group=model,hardware")
+	if len(per) != 4 {
+		t.Fatalf("top per model and hardware: %d rows, want 4", len(per))
+	}
+}
+
+// TestQueryBatching: on the real sweep, per model and hardware, the answer is
+// the largest feasible batch with itl_ms ≤ 30, checked against all rows.
+func TestQueryBatching(t *testing.T) {
+	out := smallSweep(t)
+	all := jsonRows(t, "--sql", "SELECT * FROM results", out)
+	const sla = 30.0
+	best := map[string]float64{}
+	for _, r := range all {
+		if r["feasible"] == true && num(t, r["itl_ms"]) <= sla {
+			k := r["model"].(string) + "/" + r["hardware"].(string)
+			best[k] = max(best[k], num(t, r["batch_size"]))
+		}
+	}
+	got := jsonRows(t, "batching", out, "--param", "max=30")
+	if len(got) != len(best) || len(best) < 2 {
+		t.Fatalf("%d groups, want %d (%v)", len(got), len(best), best)
+	}
+	for _, r := range got {
+		k := r["model"].(string) + "/" + r["hardware"].(string)
+		if b := num(t, r["batch_size"]); b != best[k] || num(t, r["itl_ms"]) > sla {
+			t.Errorf("%s: batch %v at %v ms, want batch %v", k, b, r["itl_ms"], best[k])
+		}
+	}
+}
+
+// TestQueryPareto: per model over (itl_ms min, tokens_per_s max), checked
+// against the definition over all feasible rows.
+func TestQueryPareto(t *testing.T) {
+	out := smallSweep(t)
+	all := jsonRows(t, "--sql", "SELECT point_id, model, itl_ms, tokens_per_s FROM results WHERE feasible", out)
+	var want []string
+	for _, p := range all {
+		dominated := false
+		for _, q := range all {
+			pi, qi, pt, qt := num(t, p["itl_ms"]), num(t, q["itl_ms"]), num(t, p["tokens_per_s"]), num(t, q["tokens_per_s"])
+			if p["model"] == q["model"] && qi <= pi && qt >= pt && (qi < pi || qt > pt) {
+				dominated = true
+			}
+		}
+		if !dominated {
+			want = append(want, p["point_id"].(json.Number).String())
+		}
+	}
+	var got []string
+	for _, r := range jsonRows(t, "pareto", out, "--param", "objectives=itl_ms:min,tokens_per_s:max", "--param", "group=model") {
+		got = append(got, r["point_id"].(json.Number).String())
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) || len(want) < 2 {
+		t.Errorf("frontier %v, want %v", got, want)
+	}
+}
+
+func TestQuerySummary(t *testing.T) {
+	out := smallSweep(t)
+	rows := jsonRows(t, "summary", out, "--param", "columns=batch_size,feasible")
+	// batch_size 1…64 in powers of two, 16 rows each: mean 127/7, p50 8.
+	if rows[0]["column"] != "batch_size" || num(t, rows[0]["count"]) != 112 || math.Abs(num(t, rows[0]["mean"])-127.0/7) > 1e-12 ||
+		num(t, rows[0]["p50"]) != 8 || num(t, rows[0]["min"]) != 1 || num(t, rows[0]["max"]) != 64 {
+		t.Errorf("batch_size row %v", rows[0])
+	}
+	feasible := jsonRows(t, "--sql", "SELECT count(*) FILTER (feasible) AS yes, count(*) FILTER (NOT feasible) AS no FROM results", out)[0]
+	if len(rows) != 3 || rows[1]["value"] != "true" || num(t, rows[1]["count"]) != num(t, feasible["yes"]) ||
+		rows[2]["value"] != "false" || num(t, rows[2]["count"]) != num(t, feasible["no"]) {
+		t.Errorf("feasible rows %v, want counts %v", rows[1:], feasible)
+	}
+}
+
+// TestQueryOut: --out writes Parquet that reads back equal to the printed
+// result, and refuses places that would corrupt the result.
+func TestQueryOut(t *testing.T) {
+	out := smallSweep(t)
+	args := []string{"pareto", out, "--param", "objectives=itl_ms,ttft_ms,tokens_per_s:max", "--param", "group=model"}
+	want := jsonRows(t, args...)
+	file := filepath.Join(t.TempDir(), "front.parquet")
+	r := mlsysim(t, append(append([]string{"query"}, args...), "--out", file)...)
+	if r.code != exitOK || r.stdout != "" || !strings.Contains(r.stderr, fmt.Sprintf("wrote %d rows to %s", len(want), file)) {
+		t.Fatalf("--out: %v", r)
+	}
+	got := jsonRows(t, "--sql", "SELECT * FROM results", file)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("read back\n%v\nwant\n%v", got, want)
+	}
+	// Chained: the file is a result too.
+	if again := jsonRows(t, "top", file, "--param", "by=itl_ms", "--param", "k=1"); len(again) != 1 {
+		t.Errorf("top over the --out file: %v", again)
+	}
+	for _, tc := range []struct{ out, want string }{
+		{filepath.Join(out, "front.parquet"), "inside the result"},
+		{filepath.Join(t.TempDir(), "front.csv"), "ending in .parquet"},
+		{filepath.Join(t.TempDir(), "missing", "front.parquet"), "no such file or directory"},
+	} {
+		r := mlsysim(t, append(append([]string{"query"}, args...), "--out", tc.out)...)
+		if r.code != exitBadInput || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("--out %s: want exit 1 and %q\n%v", tc.out, tc.want, r)
+		}
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 2 {
+		t.Errorf("the result folder changed: %d entries", len(entries))
+	}
+}
+
+func TestQueryFormats(t *testing.T) {
+	out := smallSweep(t)
+	args := []string{"query", "top", out, "--param", "by=itl_ms", "--param", "k=2"}
+	r := mlsysim(t, append(args, "-o", "csv")...)
+	recs, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil || len(recs) != 3 || recs[0][0] != "point_id" || !slices.Contains(recs[0], "itl_ms") {
+		t.Fatalf("csv: %v\n%s", err, r.stdout)
+	}
+	full := jsonRows(t, "top", out, "--param", "by=itl_ms", "--param", "k=2")
+	if i := slices.Index(recs[0], "itl_ms"); recs[1][i] != full[0]["itl_ms"].(json.Number).String() {
+		t.Errorf("csv itl_ms %s, json %s: want full precision in both", recs[1][i], full[0]["itl_ms"])
+	}
+	r = mlsysim(t, append(args, "-o", "markdown")...)
+	if !strings.HasPrefix(r.stdout, "## top\n\n| point_id | model |") {
+		t.Errorf("markdown:\n%s", r.stdout)
+	}
+	r = mlsysim(t, args...)
+	if !strings.HasPrefix(r.stdout, "top (2 rows)\npoint_id  model") || !strings.Contains(r.stdout, "itl_ms") {
+		t.Errorf("text keeps the column names:\n%s", r.stdout)
+	}
+	if r := mlsysim(t, "query", "-o", "json", "--sql", "SELECT 1 AS a WHERE false", out); r.stdout != "[]\n" {
+		t.Errorf("empty result as json: %q", r.stdout)
+	}
+}
+
+func TestQueryErrors(t *testing.T) {
+	out := smallSweep(t)
+	empty := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"query"}, "want NAME OUT, --sql SQL OUT or --list"},
+		{[]string{"query", "topp", out}, `unknown query "topp"; did you mean top?`},
+		{[]string{"query", "top"}, "missing OUT"},
+		{[]string{"query", "top", out, "extra"}, "want NAME OUT, got 3 arguments"},
+		{[]string{"query", "top", filepath.Join(empty, "nope"), "--param", "by=itl_ms"}, "no such folder or file"},
+		{[]string{"query", "top", empty, "--param", "by=itl_ms"}, "holds no .parquet files"},
+		{[]string{"query", "top", out}, "missing parameter by"},
+		{[]string{"query", "top", out, "--param", "by"}, `want NAME=VALUE, got "by"`},
+		{[]string{"query", "top", out, "--param", "by=itl_ms", "--param", "by=ttft_ms"}, "by given twice"},
+		{[]string{"query", "top", out, "--param", "by=itl_ms", "--param", "K=3"}, `unknown parameter "K"; did you mean k`},
+		{[]string{"query", "top", out, "--param", "by=itl_m"}, `no column "itl_m" in the result; did you mean itl_ms?`},
+		{[]string{"query", "top", out, "--param", "by=itl_ms", "-o", "html"}, "not supported by this command"},
+		{[]string{"query", "--sql", "SELECT nope FROM results", out}, `Referenced column "nope" not found`},
+		{[]string{"query", "--sql", "SELECT 1"}, "want one OUT"},
+		{[]string{"query", "--sql", "  ", out}, "empty SQL"},
+		{[]string{"query", "--sql", "SELECT 1", out, "--param", "a=b"}, "--param: applies to bundled queries"},
+		{[]string{"query", "--list", "top"}, "takes no arguments"},
+		// Injection through --param: names, columns, numbers and directions are checked, not pasted.
+		{[]string{"query", "top", out, "--param", `by=itl_ms"; DROP VIEW results; --`}, "no column"},
+		{[]string{"query", "top", out, "--param", "by=itl_ms) ; DROP"}, "no column"},
+		{[]string{"query", "top", out, "--param", "by=itl_ms", "--param", "group=model,hardware -- x"}, `no column "hardware -- x"`},
+		{[]string{"query", "top", out, "--param", "by=itl_ms", "--param", "k=1; DROP VIEW results"}, "want a whole number"},
+		{[]string{"query", "top", out, "--param", "by=itl_ms", "--param", "order=min/*"}, "want min or max"},
+		{[]string{"query", "batching", out, "--param", "max=1 OR 1=1"}, "want a finite number"},
+		{[]string{"query", "pareto", out, "--param", "objectives=itl_ms:min' --,ttft_ms"}, "want min or max"},
+	} {
+		r := mlsysim(t, tc.args...)
+		if r.code != exitBadInput || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
+			t.Errorf("%q: want exit 1, stderr with %q, empty stdout\n%v", tc.args, tc.want, r)
+		}
+	}
+	// A string parameter is a bound value: it matches nothing and harms nothing.
+	if rows := jsonRows(t, "find", out, "--param", "column=model", "--param", "value=x' OR '1'='1"); len(rows) != 0 {
+		t.Errorf("find with a quote matched %d rows", len(rows))
+	}
+	// In json mode an error is one JSON object on stdout.
+	r := mlsysim(t, "query", "-o", "json", "top", out, "--param", "by=nope")
+	obj := oneObject(t, r.stdout)
+	if r.code != exitBadInput || obj["status"] != "error" || !strings.Contains(obj["reason"].(string), `no column "nope"`) {
+		t.Errorf("json error: %v", r)
+	}
+}
+
+func TestQueryUnfinishedSweep(t *testing.T) {
+	out := smallSweep(t)
+	m := filepath.Join(out, "_manifest.json")
+	b, err := os.ReadFile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(m, []byte(strings.Replace(string(b), `"status": "complete"`, `"status": "running"`, 1)), 0o644)
+	r := mlsysim(t, "query", "top", out, "--param", "by=itl_ms", "--param", "k=1")
+	if r.code != exitOK || !strings.Contains(r.stderr, "unfinished sweep (status running)") {
+		t.Errorf("want a warning: %v", r)
+	}
+}

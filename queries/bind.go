@@ -1,0 +1,409 @@
+package queries
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Column is one column of a result: its name and DuckDB type (DOUBLE, BIGINT,
+// UBIGINT, BOOLEAN, VARCHAR, …).
+type Column struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// typeClass sorts DuckDB types into what the queries care about.
+func typeClass(t string) string {
+	t = strings.ToUpper(t)
+	switch {
+	case t == "DOUBLE" || t == "FLOAT" || t == "REAL" || t == "FLOAT4" || t == "FLOAT8":
+		return "float"
+	case strings.HasPrefix(t, "DECIMAL") || strings.HasPrefix(t, "NUMERIC"):
+		return "decimal"
+	case slices.Contains([]string{"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
+		"UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}, t):
+		return "integer"
+	case t == "BOOLEAN":
+		return "bool"
+	case t == "VARCHAR" || strings.HasPrefix(t, "ENUM"):
+		return "string"
+	}
+	return "other"
+}
+
+// Col is a validated column as the template sees it: printing it gives the
+// quoted identifier.
+type Col struct {
+	Name, Type string
+}
+
+// String is the column as a quoted SQL identifier.
+func (c Col) String() string { return quoteIdent(c.Name) }
+
+// Lit is the column's name as a quoted SQL string literal.
+func (c Col) Lit() string { return quoteLiteral(c.Name) }
+
+// Float says NaN is possible.
+func (c Col) Float() bool { return typeClass(c.Type) == "float" }
+
+// Numeric says the column holds numbers.
+func (c Col) Numeric() bool {
+	k := typeClass(c.Type)
+	return k == "float" || k == "integer" || k == "decimal"
+}
+
+// Valid is a condition true where the column holds a comparable value: not NULL
+// and, for floats, not NaN (DuckDB sorts NaN above +Inf).
+func (c Col) Valid() string {
+	if c.Float() {
+		return fmt.Sprintf("(%s IS NOT NULL AND NOT isnan(%s))", c, c)
+	}
+	return fmt.Sprintf("(%s IS NOT NULL)", c)
+}
+
+// Cols prints as a comma-separated list of quoted identifiers.
+type Cols []Col
+
+func (cs Cols) String() string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = c.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Dir is a direction: min (ascending, smaller is better) or max.
+type Dir struct{ Max bool }
+
+func (d Dir) String() string { return map[bool]string{false: "min", true: "max"}[d.Max] }
+
+// Asc is the ORDER BY keyword that puts the best first.
+func (d Dir) Asc() string { return map[bool]string{false: "ASC", true: "DESC"}[d.Max] }
+
+// Agg is the aggregate that keeps the best value.
+func (d Dir) Agg() string { return d.String() }
+
+// Arg is arg_min or arg_max.
+func (d Dir) Arg() string { return "arg_" + d.String() }
+
+// Better is the comparison operator for strictly better.
+func (d Dir) Better() string { return map[bool]string{false: "<", true: ">"}[d.Max] }
+
+// Objective is one Pareto objective.
+type Objective struct {
+	Col Col
+	Dir Dir
+}
+
+// bound is a query with its parameters checked: template data and SQL args.
+type bound struct {
+	data map[string]any
+	args []any
+}
+
+// bind checks params against the query's declarations and the result's columns.
+func (q *Query) bind(cols []Column, params map[string]string) (*bound, error) {
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		if _, ok := q.Param(name); !ok {
+			return nil, fmt.Errorf("query %s: unknown parameter %q%s (parameters: %s)",
+				q.Name, name, didYouMean(name, q.paramNames()), strings.Join(q.paramNames(), ", "))
+		}
+	}
+	byName := map[string]Column{}
+	var all Cols
+	for _, c := range cols {
+		byName[c.Name] = c
+		all = append(all, Col(c))
+	}
+	b := &bound{data: map[string]any{"all": all, "skyline": false}}
+	if c, ok := byName["point_id"]; ok && typeClass(c.Type) == "integer" {
+		b.data["pid"] = Col(c)
+	} else {
+		b.data["pid"] = nil
+	}
+	for _, p := range q.Params {
+		raw, given := params[p.Name]
+		if !given {
+			if p.Required {
+				return nil, fmt.Errorf("query %s: missing parameter %s (%s): add --param %s=%s",
+					q.Name, p.Name, p.Help, p.Name, strings.ToUpper(string(p.Kind)))
+			}
+			raw = p.Default
+		}
+		v, err := p.value(raw, given, byName, cols)
+		if err != nil {
+			return nil, fmt.Errorf("query %s: parameter %s: %w", q.Name, p.Name, err)
+		}
+		switch p.Kind {
+		case KindNumber, KindInteger, KindString:
+			b.args = append(b.args, sql.Named(p.Name, v))
+		default:
+			b.data[p.Name] = v
+		}
+	}
+	if q.Skyline != "" {
+		b.data["skyline"] = len(b.data[q.Skyline].([]Objective)) > 2
+	}
+	return b, checkDisjoint(q, b.data)
+}
+
+// checkDisjoint refuses a column used both to group and as a measure.
+func checkDisjoint(q *Query, data map[string]any) error {
+	seen := map[string]string{}
+	for _, p := range q.Params {
+		var names []string
+		switch v := data[p.Name].(type) {
+		case Col:
+			names = []string{v.Name}
+		case Cols:
+			if p.Name == "columns" {
+				continue // what to summarise may repeat nothing else
+			}
+			for _, c := range v {
+				names = append(names, c.Name)
+			}
+		case []Objective:
+			for _, o := range v {
+				names = append(names, o.Col.Name)
+			}
+		}
+		for _, n := range names {
+			if other, ok := seen[n]; ok && other != p.Name {
+				return fmt.Errorf("query %s: column %s is given both as %s and as %s", q.Name, n, other, p.Name)
+			}
+			seen[n] = p.Name
+		}
+	}
+	return nil
+}
+
+// value parses and checks one raw parameter value.
+func (p Param) value(raw string, given bool, byName map[string]Column, cols []Column) (any, error) {
+	switch p.Kind {
+	case KindColumn:
+		return p.column(raw, byName, cols)
+	case KindColumns:
+		var cs Cols
+		seen := map[string]bool{}
+		for _, name := range splitList(raw) {
+			c, err := p.column(name, byName, cols)
+			if err != nil {
+				return nil, err
+			}
+			if seen[name] {
+				return nil, fmt.Errorf("column %s listed twice", name)
+			}
+			seen[name] = true
+			cs = append(cs, c)
+		}
+		return cs, nil
+	case KindObjectives:
+		var os []Objective
+		seen := map[string]bool{}
+		for _, item := range splitList(raw) {
+			name, dir, hasDir := strings.Cut(item, ":")
+			d, err := direction("min")
+			if hasDir {
+				d, err = direction(dir)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("objective %q: %w", item, err)
+			}
+			name = strings.TrimSpace(name)
+			p.Numeric = true
+			c, err := p.column(name, byName, cols)
+			if err != nil {
+				return nil, err
+			}
+			if seen[name] {
+				return nil, fmt.Errorf("objective %s listed twice", name)
+			}
+			seen[name] = true
+			os = append(os, Objective{c, d})
+		}
+		if len(os) < 2 || len(os) > 4 {
+			return nil, fmt.Errorf("want 2 to 4 objectives as COLUMN:min|max separated by commas (e.g. itl_ms:min,tokens_per_s:max), got %d", len(os))
+		}
+		return os, nil
+	case KindDirection:
+		return direction(raw)
+	case KindBool:
+		v, err := strconv.ParseBool(strings.TrimSpace(raw))
+		if err != nil {
+			return nil, fmt.Errorf("want true or false, got %q", raw)
+		}
+		if v && p.Needs != "" {
+			if _, ok := byName[p.Needs]; !ok {
+				if given {
+					return nil, fmt.Errorf("the result has no %s column; use %s=false", p.Needs, p.Name)
+				}
+				v = false
+			}
+		}
+		return v, nil
+	case KindNumber:
+		if raw == "" && !given {
+			return nil, nil
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+		if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+			return nil, fmt.Errorf("want a finite number, got %q", raw)
+		}
+		return v, nil
+	case KindInteger:
+		if raw == "" && !given {
+			return nil, nil
+		}
+		v, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("want a whole number, got %q", raw)
+		}
+		if v < p.Min || (p.HasMax && v > p.Max) {
+			if p.HasMax {
+				return nil, fmt.Errorf("want a whole number from %d to %d, got %d", p.Min, p.Max, v)
+			}
+			return nil, fmt.Errorf("want a whole number ≥ %d, got %d", p.Min, v)
+		}
+		return v, nil
+	case KindString:
+		if raw == "" && !given {
+			return nil, nil
+		}
+		return raw, nil
+	}
+	return nil, fmt.Errorf("unknown kind %q", p.Kind)
+}
+
+func (p Param) column(name string, byName map[string]Column, cols []Column) (Col, error) {
+	c, ok := byName[name]
+	if !ok {
+		var names []string
+		for _, c := range cols {
+			names = append(names, c.Name)
+		}
+		if name == "" {
+			return Col{}, fmt.Errorf("empty column name (columns: %s)", strings.Join(names, ", "))
+		}
+		return Col{}, fmt.Errorf("no column %q in the result%s (columns: %s)", name, didYouMean(name, names), strings.Join(names, ", "))
+	}
+	if p.Numeric && !Col(c).Numeric() {
+		return Col{}, fmt.Errorf("column %s is %s; want a numeric column", name, c.Type)
+	}
+	return Col(c), nil
+}
+
+func direction(s string) (Dir, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "min":
+		return Dir{}, nil
+	case "max":
+		return Dir{Max: true}, nil
+	}
+	return Dir{}, fmt.Errorf("want min or max, got %q", s)
+}
+
+// splitList splits a comma-separated list, trimming spaces; "" is empty.
+func splitList(s string) []string {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}
+
+// quoteIdent quotes a name as a SQL identifier, doubling double quotes.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// quoteLiteral quotes text as a SQL string literal, doubling single quotes.
+// DuckDB string literals have no backslash escapes, so that is complete.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// templateFuncs are the helpers query bodies may call; each returns validated
+// columns or fixed SQL text.
+var templateFuncs = map[string]any{
+	// numeric and categorical pick columns by type (categorical: strings and bools).
+	"numeric": func(cs Cols) Cols {
+		var out Cols
+		for _, c := range cs {
+			if c.Numeric() {
+				out = append(out, c)
+			}
+		}
+		return out
+	},
+	"categorical": func(cs Cols) Cols {
+		var out Cols
+		for _, c := range cs {
+			if k := typeClass(c.Type); k == "string" || k == "bool" {
+				out = append(out, c)
+			}
+		}
+		return out
+	},
+	// without drops columns given as Cols, Col or names.
+	"without": func(cs Cols, drop ...any) Cols {
+		gone := map[string]bool{}
+		for _, d := range drop {
+			switch d := d.(type) {
+			case Cols:
+				for _, c := range d {
+					gone[c.Name] = true
+				}
+			case Col:
+				gone[d.Name] = true
+			case string:
+				gone[d] = true
+			}
+		}
+		var out Cols
+		for _, c := range cs {
+			if !gone[c.Name] {
+				out = append(out, c)
+			}
+		}
+		return out
+	},
+	// objectiveCols lists the objectives' columns.
+	"objectiveCols": func(os []Objective) Cols {
+		var out Cols
+		for _, o := range os {
+			out = append(out, o.Col)
+		}
+		return out
+	},
+	// fail stops rendering with a message for the user.
+	"fail": func(msg string) (string, error) { return "", &failError{msg} },
+}
+
+// failError is a template's own message for the user.
+type failError struct{ msg string }
+
+func (e *failError) Error() string { return e.msg }
+
+// render executes the query body (or one of its named templates).
+func (q *Query) render(b *bound, name string) (string, error) {
+	t := q.tmpl
+	if name != "" {
+		if t = q.tmpl.Lookup(name); t == nil {
+			return "", fmt.Errorf("query %s: no template %q", q.Name, name)
+		}
+	}
+	var sb strings.Builder
+	if err := t.Execute(&sb, b.data); err != nil {
+		var fe *failError
+		if errors.As(err, &fe) {
+			return "", fmt.Errorf("query %s: %s", q.Name, fe.msg)
+		}
+		return "", fmt.Errorf("query %s: %w", q.Name, err)
+	}
+	return strings.TrimSpace(sb.String()), nil
+}

@@ -1,0 +1,289 @@
+//go:build cgo
+
+package queries
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// DB is a result opened for querying: an in-memory DuckDB with a view named
+// results over the result's Parquet files. Not safe for concurrent use.
+type DB struct {
+	Info Info
+	db   *sql.DB
+	conn *sql.Conn // one connection: the skyline tables live on it
+	cols []Column
+}
+
+// Open opens a sweep output folder (its *.parquet files) or one .parquet file.
+func Open(ctx context.Context, path string) (*DB, error) {
+	info, cols, err := locate(path)
+	if err != nil {
+		return nil, err
+	}
+	connector, err := duckdb.NewConnector("", nil)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: %w", err)
+	}
+	d := &DB{Info: info, db: sql.OpenDB(connector)}
+	if d.conn, err = d.db.Conn(ctx); err != nil {
+		d.db.Close()
+		return nil, fmt.Errorf("duckdb: %w", err)
+	}
+	if _, err := d.conn.ExecContext(ctx, viewSQL(info.Files)); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if cols == nil {
+		if cols, err = d.describe(ctx); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	d.cols = cols
+	return d, nil
+}
+
+func (d *DB) describe(ctx context.Context) ([]Column, error) {
+	rows, err := d.conn.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE results)")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cols []Column
+	for rows.Next() {
+		var c Column
+		if err := rows.Scan(&c.Name, &c.Type); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	return cols, rows.Err()
+}
+
+// Columns are the result's columns in order.
+func (d *DB) Columns() []Column { return d.cols }
+
+// Close releases DuckDB.
+func (d *DB) Close() error {
+	if d.conn != nil {
+		d.conn.Close()
+	}
+	return d.db.Close()
+}
+
+// Prepare checks params against q and the result's columns and renders the
+// query. A skyline query (pareto with 3–4 objectives) runs its candidate SQL
+// and the Go skyline here, leaving the frontier in a table the statement reads.
+func (d *DB) Prepare(ctx context.Context, q *Query, params map[string]string) (*Statement, error) {
+	b, err := q.bind(d.cols, params)
+	if err != nil {
+		return nil, err
+	}
+	if b.data["skyline"] == true {
+		if err := d.skyline(ctx, q, b); err != nil {
+			return nil, fmt.Errorf("query %s: %w", q.Name, err)
+		}
+	}
+	text, err := q.render(b, "")
+	if err != nil {
+		return nil, err
+	}
+	return &Statement{SQL: text, Args: b.args}, nil
+}
+
+// skyline fills skyline_frontier with the ids of the frontier points among
+// skyline_candidates (see pareto.sql).
+func (d *DB) skyline(ctx context.Context, q *Query, b *bound) error {
+	cand, err := q.render(b, "candidates")
+	if err != nil {
+		return err
+	}
+	if _, err := d.conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE skyline_candidates AS "+cand, b.args...); err != nil {
+		return err
+	}
+	if _, err := d.conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE skyline_frontier (skyline_id BIGINT)"); err != nil {
+		return err
+	}
+	k := len(b.data[q.Skyline].([]Objective))
+	cols := []string{"skyline_id", "skyline_group"}
+	for i := range k {
+		cols = append(cols, fmt.Sprintf("skyline_%d", i))
+	}
+	rows, err := d.conn.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM skyline_candidates ORDER BY %s",
+		strings.Join(cols, ", "), strings.Join(cols[1:], ", ")))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var front []int64
+	var id, group, prev int64 = 0, 0, -1
+	p := make([]float64, k)
+	dst := []any{&id, &group}
+	for i := range p {
+		dst = append(dst, &p[i])
+	}
+	s := newSkyline(k)
+	for rows.Next() {
+		if err := rows.Scan(dst...); err != nil {
+			return err
+		}
+		if group != prev {
+			s.reset()
+			prev = group
+		}
+		if s.add(p) {
+			front = append(front, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return d.conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "skyline_frontier")
+		if err != nil {
+			return err
+		}
+		for _, id := range front {
+			if err := a.AppendRow(id); err != nil {
+				a.Close()
+				return err
+			}
+		}
+		return a.Close()
+	})
+}
+
+// Rows iterates over a query's result.
+type Rows struct {
+	rows  *sql.Rows
+	cols  []Column
+	vals  []any
+	ptrs  []any
+	first bool // Next already advanced to the first row
+	more  bool
+	err   error
+}
+
+// Query runs a statement.
+func (d *DB) Query(ctx context.Context, st *Statement) (*Rows, error) {
+	rows, err := d.conn.QueryContext(ctx, st.SQL, st.Args...)
+	if err != nil {
+		return nil, cleanError(err)
+	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		rows.Close()
+		return nil, err
+	}
+	r := &Rows{rows: rows}
+	for _, t := range types {
+		r.cols = append(r.cols, Column{Name: t.Name(), Type: t.DatabaseTypeName()})
+	}
+	r.vals = make([]any, len(types))
+	r.ptrs = make([]any, len(types))
+	for i := range r.vals {
+		r.ptrs[i] = &r.vals[i]
+	}
+	// DuckDB reports most run-time errors on the first fetch: surface them
+	// before the caller starts printing.
+	r.more, r.first = rows.Next(), true
+	if !r.more {
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return nil, cleanError(err)
+		}
+	}
+	return r, nil
+}
+
+// Columns are the result's columns.
+func (r *Rows) Columns() []Column { return r.cols }
+
+// Next advances to the next row.
+func (r *Rows) Next() bool {
+	if r.first {
+		r.first = false
+	} else {
+		r.more = r.rows.Next()
+	}
+	if !r.more {
+		return false
+	}
+	if err := r.rows.Scan(r.ptrs...); err != nil {
+		r.more, r.err = false, err
+		return false
+	}
+	for i, v := range r.vals {
+		if dec, ok := v.(duckdb.Decimal); ok {
+			r.vals[i] = json.Number(dec.String()) // exact, and a number in JSON
+		}
+	}
+	return true
+}
+
+// Values is the current row: nil for NULL, then int64, uint64, float64,
+// string, bool, *big.Int (HUGEINT), json.Number (DECIMAL), time.Time, lists
+// and maps as DuckDB's Go driver returns them. Valid until the next Next.
+func (r *Rows) Values() []any { return r.vals }
+
+// Err is the error that stopped the iteration, if any.
+func (r *Rows) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	return cleanError(r.rows.Err())
+}
+
+// Close releases the rows.
+func (r *Rows) Close() error { return r.rows.Close() }
+
+// CopyTo writes the statement's result to a Parquet file and returns its row
+// count. DuckDB writes a temporary file next to it which is renamed into
+// place, so the file is complete or absent.
+func (d *DB) CopyTo(ctx context.Context, st *Statement, file string) (int64, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return 0, err
+	}
+	if err := checkPath(abs); err != nil {
+		return 0, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".tmp-*")
+	if err != nil {
+		return 0, err
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if err := checkPath(tmp.Name()); err != nil {
+		return 0, err
+	}
+	res, err := d.conn.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", st.SQL, quoteLiteral(tmp.Name())), st.Args...)
+	if err != nil {
+		return 0, cleanError(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	return n, os.Rename(tmp.Name(), abs)
+}
+
+// cleanError drops the driver's wrapping so messages read as DuckDB's.
+func cleanError(err error) error {
+	var de *duckdb.Error
+	if errors.As(err, &de) {
+		return errors.New(strings.TrimSpace(de.Msg))
+	}
+	return err
+}

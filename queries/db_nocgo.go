@@ -1,0 +1,34 @@
+//go:build !cgo
+
+package queries
+
+import "context"
+
+// DB is a result opened for querying; without cgo it cannot be opened.
+type DB struct{ Info Info }
+
+// Rows iterates over a query's result.
+type Rows struct{}
+
+// Open fails without cgo, after checking the path.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if _, _, err := locate(path); err != nil {
+		return nil, err
+	}
+	return nil, ErrNoCgo
+}
+
+func (d *DB) Columns() []Column { return nil }
+func (d *DB) Close() error      { return nil }
+func (d *DB) Prepare(ctx context.Context, q *Query, params map[string]string) (*Statement, error) {
+	return nil, ErrNoCgo
+}
+func (d *DB) Query(ctx context.Context, st *Statement) (*Rows, error) { return nil, ErrNoCgo }
+func (d *DB) CopyTo(ctx context.Context, st *Statement, file string) (int64, error) {
+	return 0, ErrNoCgo
+}
+func (r *Rows) Columns() []Column { return nil }
+func (r *Rows) Next() bool        { return false }
+func (r *Rows) Values() []any     { return nil }
+func (r *Rows) Err() error        { return ErrNoCgo }
+func (r *Rows) Close() error      { return nil }

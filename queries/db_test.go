@@ -1,0 +1,470 @@
+//go:build cgo
+
+package queries
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Each bundled query on hand-made results written to Parquet by DuckDB; the
+// expected answers are worked out in the comments.
+
+// fixture writes the rows of a SELECT as the only part of a result folder.
+func fixture(t testing.TB, selectSQL string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeParquet(t, selectSQL, filepath.Join(dir, "part-00000.parquet"))
+	return dir
+}
+
+func writeParquet(t testing.TB, selectSQL, file string) {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet)", selectSQL, quoteLiteral(file))); err != nil {
+		t.Fatalf("writing %s: %v", file, err)
+	}
+}
+
+func mustOpen(t testing.TB, path string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+type result struct {
+	cols []string
+	rows [][]any
+}
+
+// col returns one column of the result.
+func (r result) col(name string) []any {
+	i := slices.Index(r.cols, name)
+	var out []any
+	for _, row := range r.rows {
+		out = append(out, row[i])
+	}
+	return out
+}
+
+func (r result) ids() []int64 {
+	var out []int64
+	for _, v := range r.col("point_id") {
+		switch v := v.(type) {
+		case int32:
+			out = append(out, int64(v))
+		case int64:
+			out = append(out, v)
+		case uint64:
+			out = append(out, int64(v))
+		}
+	}
+	return out
+}
+
+func collect(t testing.TB, db *DB, st *Statement) result {
+	t.Helper()
+	rows, err := db.Query(context.Background(), st)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, st.SQL)
+	}
+	defer rows.Close()
+	var r result
+	for _, c := range rows.Columns() {
+		r.cols = append(r.cols, c.Name)
+	}
+	for rows.Next() {
+		r.rows = append(r.rows, slices.Clone(rows.Values()))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func runQuery(t testing.TB, db *DB, name string, params map[string]string) result {
+	t.Helper()
+	st, err := db.Prepare(context.Background(), mustLookup(t, name), params)
+	if err != nil {
+		t.Fatalf("%s %v: %v", name, params, err)
+	}
+	return collect(t, db, st)
+}
+
+// topRows: ties at itl_ms 3.0 (points 2, 3), an infeasible best (4), NaN and
+// NULL values (6, 7, 8).
+const topRows = `SELECT * FROM (VALUES
+	(1, 'a', 5.0, 100.0, true),
+	(2, 'a', 3.0, 50.0, true),
+	(3, 'a', 3.0, 80.0, true),
+	(4, 'b', 1.0, 10.0, false),
+	(5, 'b', 2.0, 20.0, true),
+	(6, 'b', 'NaN'::DOUBLE, 30.0, true),
+	(7, 'b', NULL, 40.0, true),
+	(8, 'a', 4.0, NULL, true)
+) t(point_id, model, itl_ms, tokens_per_s, feasible)`
+
+func TestTop(t *testing.T) {
+	db := mustOpen(t, fixture(t, topRows))
+	for _, tc := range []struct {
+		params map[string]string
+		want   []int64
+	}{
+		// feasible, valid itl_ms: 5 (2.0), 2 and 3 (3.0, lower id first), 8 (4.0), 1 (5.0).
+		{map[string]string{"by": "itl_ms", "k": "3"}, []int64{5, 2, 3}},
+		{map[string]string{"by": "itl_ms"}, []int64{5, 2, 3, 8, 1}},
+		{map[string]string{"by": "itl_ms", "order": "max", "k": "2"}, []int64{1, 8}},
+		{map[string]string{"by": "itl_ms", "k": "2", "feasible": "false"}, []int64{4, 5}},
+		// per model: a → 2, 3; b → 5.
+		{map[string]string{"by": "itl_ms", "k": "2", "group": "model"}, []int64{2, 3, 5}},
+		// max per model: a → 1 (5.0), 8 (4.0), then 2 over 3 (tie, lower id); b → 5.
+		{map[string]string{"by": "itl_ms", "k": "3", "group": "model", "order": "max"}, []int64{1, 8, 2, 5}},
+		// tokens_per_s max per model, k 1: a → 1 (100); b → 7 (40; NULL itl_ms is irrelevant).
+		{map[string]string{"by": "tokens_per_s", "k": "1", "group": "model", "order": "max"}, []int64{1, 7}},
+	} {
+		r := runQuery(t, db, "top", tc.params)
+		if got := r.ids(); !slices.Equal(got, tc.want) {
+			t.Errorf("top %v = %v, want %v", tc.params, got, tc.want)
+		}
+		if !slices.Equal(r.cols, []string{"point_id", "model", "itl_ms", "tokens_per_s", "feasible"}) {
+			t.Errorf("top %v columns %v: want the result's columns", tc.params, r.cols)
+		}
+	}
+}
+
+func TestFind(t *testing.T) {
+	db := mustOpen(t, fixture(t, topRows))
+	for _, tc := range []struct {
+		params map[string]string
+		want   []int64
+	}{
+		{map[string]string{"column": "point_id", "value": "4"}, []int64{4}},
+		{map[string]string{"column": "model", "value": "b"}, []int64{4, 5, 6, 7}},
+		{map[string]string{"column": "model", "value": "b", "k": "2"}, []int64{4, 5}},
+		{map[string]string{"column": "feasible", "value": "false"}, []int64{4}},
+		{map[string]string{"column": "model", "value": "b' OR 'x'='x"}, nil},
+	} {
+		if got := runQuery(t, db, "find", tc.params).ids(); !slices.Equal(got, tc.want) {
+			t.Errorf("find %v = %v, want %v", tc.params, got, tc.want)
+		}
+	}
+}
+
+func TestSummary(t *testing.T) {
+	// x: values 1, 2, 3, 4 (NULL and NaN are not values): mean 2.5, interpolated
+	// p10 = 1 + 0.1·3 = 1.3, p50 2.5, p90 3.7, p99 3.97. s: a ×3, b ×2, NULL ×1.
+	db := mustOpen(t, fixture(t, `SELECT * FROM (VALUES
+		(0, 1.0, 'a', true), (1, 2.0, 'a', true), (2, 3.0, 'b', false),
+		(3, 4.0, NULL, true), (4, NULL, 'a', true), (5, 'NaN'::DOUBLE, 'b', false)
+	) t(point_id, x, s, feasible)`))
+	r := runQuery(t, db, "summary", nil)
+	wantCols := []string{"column", "value", "count", "mean", "min", "p10", "p50", "p90", "p99", "max"}
+	if !slices.Equal(r.cols, wantCols) {
+		t.Fatalf("columns %v, want %v", r.cols, wantCols)
+	}
+	want := [][]any{
+		{"x", nil, int64(4), 2.5, 1.0, 1.3, 2.5, 3.7, 3.97, 4.0},
+		{"s", "a", int64(3), nil, nil, nil, nil, nil, nil, nil},
+		{"s", "b", int64(2), nil, nil, nil, nil, nil, nil, nil},
+		{"s", nil, int64(1), nil, nil, nil, nil, nil, nil, nil},
+		{"feasible", "true", int64(4), nil, nil, nil, nil, nil, nil, nil},
+		{"feasible", "false", int64(2), nil, nil, nil, nil, nil, nil, nil},
+	}
+	checkRows(t, "summary", r.rows, want)
+
+	// Only feasible rows, per s: a → x 1, 2 (row 4 is NULL); NULL group → x 4.
+	r = runQuery(t, db, "summary", map[string]string{"columns": "x", "group": "s", "feasible": "true"})
+	want = [][]any{
+		{"a", "x", nil, int64(2), 1.5, 1.0, 1.1, 1.5, 1.9, 1.99, 2.0},
+		{nil, "x", nil, int64(1), 4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0},
+	}
+	checkRows(t, "summary per s", r.rows, want)
+}
+
+// checkRows compares rows, floats within 1e-12 relative.
+func checkRows(t *testing.T, what string, got, want [][]any) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d rows, want %d\n got %v\nwant %v", what, len(got), len(want), got, want)
+	}
+	for i := range want {
+		for j := range want[i] {
+			g, w := got[i][j], want[i][j]
+			if gf, ok := g.(float64); ok {
+				if wf, ok := w.(float64); ok && math.Abs(gf-wf) <= 1e-12*math.Abs(wf) {
+					continue
+				}
+			}
+			if !reflect.DeepEqual(g, w) {
+				t.Errorf("%s: row %d col %d = %#v, want %#v\n row %v", what, i, j, g, w, got[i])
+			}
+		}
+	}
+}
+
+// paretoRows: x, y with exact duplicates and ties.
+//
+//	1 (1,5)  on       2 (1,5)  duplicate of 1: on   3 (1,6)  dominated by 1
+//	4 (2,5)  dominated by 1 (tie in y)               5 (2,3)  on      6 (2,3) duplicate: on
+//	7 (3,1)  on       8 (0,9)  on                     9 (4,1)  dominated by 7 (tie in y)
+//	10 (3,2) dominated by 7                          11 (0,0) infeasible: left out by default
+//
+// z for three objectives; g splits them into two groups.
+const paretoRows = `SELECT * FROM (VALUES
+	(1, 1, 5, 1, 'p', true), (2, 1, 5, 1, 'p', true), (3, 1, 6, 2, 'p', true), (4, 2, 5, 0, 'p', true),
+	(5, 2, 3, 5, 'q', true), (6, 2, 3, 5, 'q', true), (7, 3, 1, 0, 'q', true), (8, 0, 9, 9, 'q', true),
+	(9, 4, 1, 0, 'q', true), (10, 3, 2, 0, 'q', true), (11, 0, 0, 0, 'q', false)
+) t(point_id, x, y, z, g, feasible)`
+
+func TestPareto(t *testing.T) {
+	db := mustOpen(t, fixture(t, paretoRows))
+	for _, tc := range []struct {
+		params map[string]string
+		want   []int64
+	}{
+		// Sorted by x then y: 8 (0,9), 1, 2 (1,5), 5, 6 (2,3), 7 (3,1).
+		{map[string]string{"objectives": "x,y"}, []int64{8, 1, 2, 5, 6, 7}},
+		{map[string]string{"objectives": "x:min,y:min", "feasible": "false"}, []int64{11}},
+		// x min, y max: 8 (0,9) beats everything with x ≥ 0 and y ≤ 9.
+		{map[string]string{"objectives": "x,y:max"}, []int64{8}},
+		// Both max: 9 (4,1); 10 (3,2) beats 7 (3,1); 4 (2,5) beats 5, 6 (2,3) and 1, 2 (1,5);
+		// 3 (1,6); 8 (0,9). Sorted by x then y, descending.
+		{map[string]string{"objectives": "x:max,y:max"}, []int64{9, 10, 4, 3, 8}},
+		// Per group p: 1, 2 (1,5) beat 3 and 4. q: 8, 5, 6, 7 as above.
+		{map[string]string{"objectives": "x,y", "group": "g"}, []int64{1, 2, 8, 5, 6, 7}},
+		// Three objectives (Go skyline): 4 (2,5,0) now survives on z; 3 (1,6,2) is beaten by 1 (1,5,1);
+		// 10 (3,2,0) is beaten by 7 (3,1,0), 9 (4,1,0) too. Sorted by x, y, z: 5, 6 (2,3,5) before 4.
+		{map[string]string{"objectives": "x,y,z"}, []int64{8, 1, 2, 5, 6, 4, 7}},
+		{map[string]string{"objectives": "x,y,z", "group": "g"}, []int64{1, 2, 4, 8, 5, 6, 7}},
+		// Four, with point_id:max making every point distinct: 2 beats its twin 1 (same x, y, z,
+		// higher id), 6 beats 5, 5 beats 4 (2,5,0); 3 (1,6,2) survives on z, 7 (3,1,0) beats 9
+		// and 10 on y but loses on id, so all three stay.
+		{map[string]string{"objectives": "x,y,z:max,point_id:max"}, []int64{8, 2, 3, 6, 7, 10, 9}},
+	} {
+		got := runQuery(t, db, "pareto", tc.params).ids()
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("pareto %v = %v, want %v", tc.params, got, tc.want)
+		}
+	}
+}
+
+func TestBatching(t *testing.T) {
+	// SLA itl_ms ≤ 50. (m1, h1): batches 1..8 at 10..80 ms → 4 (point 3).
+	// (m1, h2): nothing meets it → absent. (m2, h1): two rows at batch 4 (30 and
+	// 25 ms) → the lower, point 11; batch 8 at 45 ms is infeasible.
+	db := mustOpen(t, fixture(t, `SELECT * FROM (VALUES
+		(1, 'm1', 'h1', 1, 10.0, 900.0, true), (2, 'm1', 'h1', 2, 20.0, 800.0, true),
+		(3, 'm1', 'h1', 4, 40.0, 700.0, true), (4, 'm1', 'h1', 8, 80.0, 600.0, true),
+		(5, 'm1', 'h2', 1, 60.0, 100.0, true),
+		(10, 'm2', 'h1', 4, 30.0, 50.0, true), (11, 'm2', 'h1', 4, 25.0, 60.0, true),
+		(12, 'm2', 'h1', 8, 45.0, 40.0, false)
+	) t(point_id, model, hardware, batch_size, itl_ms, ttft_ms, feasible)`))
+	for _, tc := range []struct {
+		params map[string]string
+		want   []int64
+	}{
+		{map[string]string{"max": "50"}, []int64{3, 11}},
+		{map[string]string{"max": "50", "feasible": "false"}, []int64{3, 12}},
+		{map[string]string{"max": "9.99"}, nil},
+		{map[string]string{"max": "10"}, []int64{1}},
+		// ttft_ms ≤ 100: (m1,h2) batch 1 (point 5); (m2,h1) batch 4 at 50/60 → ttft decides: 10.
+		{map[string]string{"max": "100", "sla": "ttft_ms"}, []int64{5, 10}},
+		// One answer overall: batch 4 at 25 ms (point 11) beats batch 4 at 30 and 40 ms.
+		{map[string]string{"max": "50", "group": ""}, []int64{11}},
+	} {
+		if got := runQuery(t, db, "batching", tc.params).ids(); !slices.Equal(got, tc.want) {
+			t.Errorf("batching %v = %v, want %v", tc.params, got, tc.want)
+		}
+	}
+}
+
+// TestAdHocSQL: --sql runs over the results view.
+func TestAdHocSQL(t *testing.T) {
+	db := mustOpen(t, fixture(t, topRows))
+	r := collect(t, db, SQL("SELECT model, count(*) AS n FROM results GROUP BY model ORDER BY model;  \n"))
+	checkRows(t, "sql", r.rows, [][]any{{"a", int64(4)}, {"b", int64(4)}})
+	if _, err := db.Query(context.Background(), SQL("SELECT nope FROM results")); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("bad SQL: %v", err)
+	}
+}
+
+// TestValueTypes: DECIMAL becomes an exact json.Number; HUGEINT a *big.Int.
+func TestValueTypes(t *testing.T) {
+	db := mustOpen(t, fixture(t, topRows))
+	r := collect(t, db, SQL("SELECT 1.25 AS d, sum(point_id)::HUGEINT AS h, 'x' AS s FROM results"))
+	if got := fmt.Sprint(r.rows[0]); got != "[1.25 36 x]" {
+		t.Errorf("values %s", got)
+	}
+	if _, ok := r.rows[0][0].(interface{ Float64() (float64, error) }); !ok {
+		t.Errorf("DECIMAL came back as %T, want json.Number", r.rows[0][0])
+	}
+}
+
+func TestOpen(t *testing.T) {
+	ctx := context.Background()
+	empty := t.TempDir()
+	csvDir := t.TempDir()
+	os.WriteFile(filepath.Join(csvDir, ManifestName), []byte(`{"format":"csv","status":"complete"}`), 0o644)
+	os.WriteFile(filepath.Join(csvDir, "part-00000.csv"), []byte("a\n1\n"), 0o644)
+	glob := filepath.Join(t.TempDir(), "a[1]")
+	os.Mkdir(glob, 0o755)
+	notParquet := filepath.Join(empty, "x.txt")
+	os.WriteFile(notParquet, []byte("x"), 0o644)
+	for _, tc := range []struct{ path, want string }{
+		{"", "no result given"},
+		{filepath.Join(empty, "missing"), "no such folder or file"},
+		{empty, "holds no .parquet files"},
+		{csvDir, "holds a csv sweep"},
+		{glob, "read as a glob"},
+		{notParquet, "not a folder or a .parquet file"},
+	} {
+		if _, err := Open(ctx, tc.path); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Open(%q) error = %v, want %q", tc.path, err, tc.want)
+		}
+	}
+
+	// A quote in the folder name is fine: the path is a quoted literal.
+	quoted := filepath.Join(t.TempDir(), "it's here")
+	os.Mkdir(quoted, 0o755)
+	writeParquet(t, topRows, filepath.Join(quoted, "part-00000.parquet"))
+	db := mustOpen(t, quoted)
+	if n := len(collect(t, db, SQL("SELECT * FROM results")).rows); n != 8 {
+		t.Errorf("%d rows through a quoted path, want 8", n)
+	}
+	// One file works too, and hidden or temporary files in a folder are ignored.
+	os.WriteFile(filepath.Join(quoted, ".part-00001.parquet"), []byte("junk"), 0o644)
+	db = mustOpen(t, quoted)
+	if len(db.Info.Files) != 1 {
+		t.Errorf("files %v: want only the part", db.Info.Files)
+	}
+	db = mustOpen(t, filepath.Join(quoted, "part-00000.parquet"))
+	if n := len(collect(t, db, SQL("SELECT * FROM results")).rows); n != 8 {
+		t.Errorf("%d rows from one file, want 8", n)
+	}
+}
+
+// TestColumnsFromManifest: the manifest's columns are used when present (the
+// type names translated to DuckDB's); without it DESCRIBE reads the Parquet.
+func TestColumnsFromManifest(t *testing.T) {
+	dir := fixture(t, topRows)
+	want := []Column{{"point_id", "INTEGER"}, {"model", "VARCHAR"}, {"itl_ms", "DOUBLE"}, {"tokens_per_s", "DECIMAL(4,1)"}, {"feasible", "BOOLEAN"}}
+	if got := mustOpen(t, dir).Columns(); !slices.Equal(got, want) {
+		t.Errorf("DESCRIBE columns %v, want %v", got, want)
+	}
+	os.WriteFile(filepath.Join(dir, ManifestName), []byte(`{"status":"running","study":"serve","format":"parquet","columns":[
+		{"name":"point_id","type":"uint64"},{"name":"model","type":"string"},{"name":"itl_ms","type":"float64"},
+		{"name":"tokens_per_s","type":"float64"},{"name":"feasible","type":"bool"}]}`), 0o644)
+	db := mustOpen(t, dir)
+	want = []Column{{"point_id", "UBIGINT"}, {"model", "VARCHAR"}, {"itl_ms", "DOUBLE"}, {"tokens_per_s", "DOUBLE"}, {"feasible", "BOOLEAN"}}
+	if got := db.Columns(); !slices.Equal(got, want) {
+		t.Errorf("manifest columns %v, want %v", got, want)
+	}
+	if !db.Info.Manifest || db.Info.Status != "running" || db.Info.Study != "serve" {
+		t.Errorf("info %+v", db.Info)
+	}
+}
+
+// TestInjection: hostile parameter values fail with a clear message or match
+// nothing, and the results view survives every attempt.
+func TestInjection(t *testing.T) {
+	db := mustOpen(t, fixture(t, topRows))
+	ctx := context.Background()
+	hostile := []string{
+		`itl_ms"; DROP VIEW results; --`,
+		`itl_ms) ; DROP VIEW results`,
+		`itl_ms -- comment`,
+		`itl_ms /* comment */`,
+		`' OR 1=1 --`,
+		`"itl_ms"`,
+		`itl_ms; SELECT 1`,
+		`ITL_MS`,
+		"itl_ms\x00",
+	}
+	check := func(what string, query string, params map[string]string, want string) {
+		t.Helper()
+		_, err := db.Prepare(ctx, mustLookup(t, query), params)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s %s %v: error = %v, want %q", what, query, params, err, want)
+		}
+	}
+	for _, h := range hostile {
+		check("column", "top", map[string]string{"by": h}, "no column")
+		check("columns", "top", map[string]string{"by": "itl_ms", "group": "model," + h}, "no column")
+		check("objectives", "pareto", map[string]string{"objectives": "tokens_per_s," + h}, "")
+		check("number", "batching", map[string]string{"max": "1" + h}, "want a finite number")
+		check("integer", "top", map[string]string{"by": "itl_ms", "k": "1" + h}, "want a whole number")
+		check("direction", "top", map[string]string{"by": "itl_ms", "order": "min" + h}, "want min or max")
+		check("bool", "top", map[string]string{"by": "itl_ms", "feasible": "true" + h}, "want true or false")
+		check("name", "top", map[string]string{"by": "itl_ms", h: "1"}, "unknown parameter")
+		// A string is bound, so it is only ever a value to compare with.
+		if got := runQuery(t, db, "find", map[string]string{"column": "model", "value": h}).rows; len(got) != 0 {
+			t.Errorf("find value %q matched %d rows", h, len(got))
+		}
+	}
+	check("objective direction", "pareto", map[string]string{"objectives": "itl_ms:min;DROP VIEW results,tokens_per_s"}, "want min or max")
+	if n := len(collect(t, db, SQL("SELECT * FROM results")).rows); n != 8 {
+		t.Errorf("results has %d rows after the attempts, want 8", n)
+	}
+}
+
+// TestQuotedColumnNames: legitimate names with quotes work as identifiers.
+func TestQuotedColumnNames(t *testing.T) {
+	db := mustOpen(t, fixture(t, `SELECT point_id, itl_ms AS "we""ird", model AS "it's", feasible FROM (`+topRows+`)`))
+	r := runQuery(t, db, "top", map[string]string{"by": `we"ird`, "group": "it's", "k": "1"})
+	if got := r.ids(); !slices.Equal(got, []int64{2, 5}) {
+		t.Errorf("top by we\"ird per it's = %v, want [2 5]", got)
+	}
+	r = runQuery(t, db, "summary", map[string]string{"columns": `we"ird,it's`})
+	if got := r.col("column"); got[0] != `we"ird` || got[1] != "it's" {
+		t.Errorf("summary column names %v", got)
+	}
+}
+
+func TestCopyTo(t *testing.T) {
+	db := mustOpen(t, fixture(t, paretoRows))
+	ctx := context.Background()
+	st, err := db.Prepare(ctx, mustLookup(t, "pareto"), map[string]string{"objectives": "x,y,z", "group": "g"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := collect(t, db, st)
+	outDir := t.TempDir()
+	file := filepath.Join(outDir, "front.parquet")
+	n, err := db.CopyTo(ctx, st, file)
+	if err != nil || n != int64(len(want.rows)) {
+		t.Fatalf("CopyTo = %d, %v; want %d rows", n, err, len(want.rows))
+	}
+	got := collect(t, mustOpen(t, file), SQL("SELECT * FROM results"))
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("read back\n%v\nwant\n%v", got, want)
+	}
+	// A failing query leaves neither the file nor a temporary one.
+	bad := filepath.Join(outDir, "bad.parquet")
+	if _, err := db.CopyTo(ctx, SQL("SELECT nope FROM results"), bad); err == nil {
+		t.Errorf("CopyTo of bad SQL: no error")
+	}
+	entries, _ := os.ReadDir(outDir)
+	if len(entries) != 1 || entries[0].Name() != "front.parquet" {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("files after a failed copy: %v, want only front.parquet", names)
+	}
+}

@@ -1,0 +1,265 @@
+// Package queries runs bundled SQL over sweep results with DuckDB: the top rows
+// by a column, per-column summaries, Pareto frontiers and SLA batching, or any
+// SQL over a view named results.
+//
+// A bundled query is an embedded .sql file: a comment header declaring its name,
+// description and parameters, then a text/template body. Parameter values never
+// become SQL text: numbers, integers and strings are bound as prepared-statement
+// arguments ($name in the body), and column names are checked against the
+// result's columns and then quoted as identifiers. The template sees only those
+// quoted identifiers, directions (min|max) and booleans.
+//
+// Only this package imports DuckDB (cgo); without cgo the definitions and
+// parameter checks work and opening a result fails with ErrNoCgo.
+package queries
+
+import (
+	"bufio"
+	"bytes"
+	"embed"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"text/template"
+
+	"github.com/mlsysim/mlsysim/catalog"
+)
+
+//go:embed *.sql
+var files embed.FS
+
+// Kind is what a parameter's value is and how it reaches the SQL.
+type Kind string
+
+const (
+	KindColumn     Kind = "column"     // a result column, quoted as an identifier
+	KindColumns    Kind = "columns"    // comma-separated result columns (may be empty)
+	KindDirection  Kind = "direction"  // min or max
+	KindNumber     Kind = "number"     // a finite float, bound as $name
+	KindInteger    Kind = "integer"    // a whole number, bound as $name
+	KindString     Kind = "string"     // any text, bound as $name
+	KindBool       Kind = "bool"       // true or false; the template decides what it adds
+	KindObjectives Kind = "objectives" // 2–4 numeric columns, each with :min (default) or :max
+)
+
+var kinds = []Kind{KindColumn, KindColumns, KindDirection, KindNumber, KindInteger, KindString, KindBool, KindObjectives}
+
+// Param is one declared parameter of a query.
+type Param struct {
+	Name     string `json:"name"`
+	Kind     Kind   `json:"kind"`
+	Required bool   `json:"required"`
+	Default  string `json:"default"`
+	// Numeric: column kinds accept only numeric columns.
+	Numeric bool `json:"numeric,omitempty"`
+	// Min and Max bound an integer (inclusive); HasMax says Max applies.
+	Min    int64 `json:"min,omitempty"`
+	Max    int64 `json:"max,omitempty"`
+	HasMax bool  `json:"-"`
+	// Needs names the column a bool parameter filters on: set explicitly to true
+	// without that column it is an error; defaulting to true it is ignored.
+	Needs string `json:"needs,omitempty"`
+	Help  string `json:"help"`
+}
+
+// Query is a bundled (or parsed) query.
+type Query struct {
+	Name        string  `json:"name"`
+	Description string  `json:"description"`
+	Params      []Param `json:"params"`
+	// Skyline names the objectives parameter whose 3–4 objectives are finished
+	// by a sort-filter skyline in Go (see pareto.sql); empty for plain SQL.
+	Skyline string `json:"-"`
+	tmpl    *template.Template
+}
+
+// Param returns the declared parameter with that name.
+func (q *Query) Param(name string) (Param, bool) {
+	for _, p := range q.Params {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Param{}, false
+}
+
+func (q *Query) paramNames() []string {
+	var names []string
+	for _, p := range q.Params {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+var bundled = mustLoad()
+
+func mustLoad() []*Query {
+	entries, err := files.ReadDir(".")
+	if err != nil {
+		panic(err)
+	}
+	var qs []*Query
+	for _, e := range entries {
+		b, err := files.ReadFile(e.Name())
+		if err != nil {
+			panic(err)
+		}
+		q, err := Parse(e.Name(), b)
+		if err != nil {
+			panic(err)
+		}
+		if q.Name+".sql" != e.Name() {
+			panic(fmt.Sprintf("%s declares name %q", e.Name(), q.Name))
+		}
+		qs = append(qs, q)
+	}
+	return qs
+}
+
+// List returns the bundled queries in name order.
+func List() []*Query { return slices.Clone(bundled) }
+
+// Names returns the names of the bundled queries.
+func Names() []string {
+	var names []string
+	for _, q := range bundled {
+		names = append(names, q.Name)
+	}
+	return names
+}
+
+// Lookup finds a bundled query by name.
+func Lookup(name string) (*Query, error) {
+	for _, q := range bundled {
+		if q.Name == name {
+			return q, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown query %q%s (queries: %s)", name, didYouMean(name, Names()), strings.Join(Names(), ", "))
+}
+
+func didYouMean(name string, keys []string) string {
+	if c := catalog.Closest(name, keys, 3); len(c) > 0 {
+		return "; did you mean " + strings.Join(c, " or ") + "?"
+	}
+	return ""
+}
+
+// Parse reads a query file: a header of "-- key: value" lines (name,
+// description, param, skyline; other comment lines are commentary) and then
+// the template body. A param line is
+//
+//	-- param: NAME KIND [required | default=VALUE] [numeric] [range=LO..HI] [needs=COLUMN] HELP…
+func Parse(file string, src []byte) (*Query, error) {
+	q := &Query{}
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	line, bodyStart := 0, 0
+	for sc.Scan() {
+		line++
+		t := strings.TrimSpace(sc.Text())
+		if t == "" {
+			continue
+		}
+		if !strings.HasPrefix(t, "--") {
+			break
+		}
+		bodyStart = line
+		key, val, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(t, "--")), ":")
+		if !ok {
+			continue
+		}
+		val = strings.TrimSpace(val)
+		var err error
+		switch key {
+		case "name":
+			q.Name = val
+		case "description":
+			q.Description = val
+		case "skyline":
+			q.Skyline = val
+		case "param":
+			var p Param
+			if p, err = parseParam(val); err == nil {
+				if _, dup := q.Param(p.Name); dup {
+					err = fmt.Errorf("param %s declared twice", p.Name)
+				}
+				q.Params = append(q.Params, p)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", file, line, err)
+		}
+	}
+	if q.Name == "" || q.Description == "" {
+		return nil, fmt.Errorf("%s: header needs -- name: and -- description: lines", file)
+	}
+	if q.Skyline != "" {
+		if p, ok := q.Param(q.Skyline); !ok || p.Kind != KindObjectives {
+			return nil, fmt.Errorf("%s: skyline: %q is not an objectives parameter", file, q.Skyline)
+		}
+	}
+	body := strings.Join(strings.Split(string(src), "\n")[bodyStart:], "\n")
+	t, err := template.New(path.Base(file)).Funcs(templateFuncs).Option("missingkey=error").Parse(body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if q.Skyline != "" && t.Lookup("candidates") == nil {
+		return nil, fmt.Errorf("%s: a skyline query needs a {{define \"candidates\"}} template", file)
+	}
+	q.tmpl = t
+	return q, nil
+}
+
+func parseParam(s string) (Param, error) {
+	f := strings.Fields(s)
+	if len(f) < 3 {
+		return Param{}, fmt.Errorf("param %q: want NAME KIND [required|default=V] [numeric] [range=LO..HI] [needs=COL] HELP", s)
+	}
+	p := Param{Name: f[0], Kind: Kind(f[1])}
+	if !slices.Contains(kinds, p.Kind) {
+		return p, fmt.Errorf("param %s: unknown kind %q (kinds: %v)", p.Name, p.Kind, kinds)
+	}
+	rest := f[2:]
+	hasDefault := false
+flags:
+	for len(rest) > 0 {
+		tok := rest[0]
+		switch {
+		case tok == "required":
+			p.Required = true
+		case strings.HasPrefix(tok, "default="):
+			p.Default, hasDefault = strings.TrimPrefix(tok, "default="), true
+		case tok == "numeric":
+			p.Numeric = true
+		case strings.HasPrefix(tok, "needs="):
+			p.Needs = strings.TrimPrefix(tok, "needs=")
+		case strings.HasPrefix(tok, "range="):
+			lo, hi, _ := strings.Cut(strings.TrimPrefix(tok, "range="), "..")
+			var err error
+			if p.Min, err = strconv.ParseInt(lo, 10, 64); err != nil {
+				return p, fmt.Errorf("param %s: range %q: %w", p.Name, tok, err)
+			}
+			if hi != "" {
+				if p.Max, err = strconv.ParseInt(hi, 10, 64); err != nil {
+					return p, fmt.Errorf("param %s: range %q: %w", p.Name, tok, err)
+				}
+				p.HasMax = true
+			}
+		default:
+			break flags
+		}
+		rest = rest[1:]
+	}
+	p.Help = strings.Join(rest, " ")
+	switch {
+	case p.Help == "":
+		return p, fmt.Errorf("param %s: no help text", p.Name)
+	case p.Required == hasDefault:
+		return p, fmt.Errorf("param %s: say either required or default=VALUE", p.Name)
+	case p.Needs != "" && p.Kind != KindBool:
+		return p, fmt.Errorf("param %s: needs= applies to bool parameters", p.Name)
+	}
+	return p, nil
+}

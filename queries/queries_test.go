@@ -1,0 +1,292 @@
+package queries
+
+import (
+	"database/sql"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Tests of the query definitions and parameter checks; they need no DuckDB.
+
+// serveCols are the columns of a serve sweep (docs/COLUMNS.md).
+var serveCols = []Column{
+	{"point_id", "UBIGINT"}, {"model", "VARCHAR"}, {"hardware", "VARCHAR"}, {"precision", "VARCHAR"},
+	{"efficiency", "DOUBLE"}, {"batch_size", "BIGINT"}, {"seq_len", "BIGINT"}, {"ttft_ms", "DOUBLE"},
+	{"itl_ms", "DOUBLE"}, {"tokens_per_s", "DOUBLE"}, {"feasible", "BOOLEAN"}, {"infeasible_reason", "VARCHAR"},
+}
+
+func TestBundled(t *testing.T) {
+	want := []string{"batching", "find", "pareto", "summary", "top"}
+	if got := Names(); !slices.Equal(got, want) {
+		t.Fatalf("Names() = %v, want %v", got, want)
+	}
+	for _, q := range List() {
+		if q.Description == "" || len(q.Params) == 0 {
+			t.Errorf("%s: empty description or no parameters", q.Name)
+		}
+		for _, p := range q.Params {
+			if p.Help == "" || (p.Required && p.Default != "") {
+				t.Errorf("%s.%s: help %q, required %v, default %q", q.Name, p.Name, p.Help, p.Required, p.Default)
+			}
+		}
+	}
+	if q, _ := Lookup("pareto"); q.Skyline != "objectives" {
+		t.Errorf("pareto: skyline = %q, want objectives", q.Skyline)
+	}
+}
+
+func TestLookupSuggests(t *testing.T) {
+	_, err := Lookup("paretto")
+	if err == nil || !strings.Contains(err.Error(), "did you mean pareto?") || !strings.Contains(err.Error(), "batching, find, pareto, summary, top") {
+		t.Errorf("Lookup(paretto) error = %v", err)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"SELECT 1", "header needs"},
+		{"-- name: x\nSELECT 1", "header needs"},
+		{"-- name: x\n-- description: d\n-- param: a\nSELECT 1", "want NAME KIND"},
+		{"-- name: x\n-- description: d\n-- param: a colour required help\nSELECT 1", `unknown kind "colour"`},
+		{"-- name: x\n-- description: d\n-- param: a column required\nSELECT 1", "no help text"},
+		{"-- name: x\n-- description: d\n-- param: a column help text\nSELECT 1", "either required or default"},
+		{"-- name: x\n-- description: d\n-- param: a column required default=b help\nSELECT 1", "either required or default"},
+		{"-- name: x\n-- description: d\n-- param: a column required help\n-- param: a column required help\nSELECT 1", "declared twice"},
+		{"-- name: x\n-- description: d\n-- param: a integer default=1 range=x..2 help\nSELECT 1", "range"},
+		{"-- name: x\n-- description: d\n-- param: a column required needs=f help\nSELECT 1", "needs= applies to bool"},
+		{"-- name: x\n-- description: d\n-- param: a column required help\n-- skyline: a\nSELECT 1", "not an objectives parameter"},
+		{"-- name: x\n-- description: d\n-- param: a objectives required help\n-- skyline: a\nSELECT 1", "candidates"},
+		{"-- name: x\n-- description: d\nSELECT {{.a", "unclosed action"},
+	} {
+		_, err := Parse("x.sql", []byte(tc.src))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%q) error = %v, want it to contain %q", tc.src, err, tc.want)
+		}
+	}
+}
+
+func TestParseParam(t *testing.T) {
+	q, err := Parse("x.sql", []byte(`-- name: x
+-- description: d
+-- Note: commentary lines may hold colons.
+-- param: k integer default=10 range=1..99 rows to keep
+-- param: f bool default=true needs=feasible only feasible rows
+-- param: c column required numeric a number column
+SELECT 1`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Param{
+		{Name: "k", Kind: KindInteger, Default: "10", Min: 1, Max: 99, HasMax: true, Help: "rows to keep"},
+		{Name: "f", Kind: KindBool, Default: "true", Needs: "feasible", Help: "only feasible rows"},
+		{Name: "c", Kind: KindColumn, Required: true, Numeric: true, Help: "a number column"},
+	}
+	if !slices.Equal(q.Params, want) {
+		t.Errorf("params\n got %+v\nwant %+v", q.Params, want)
+	}
+}
+
+func mustLookup(t testing.TB, name string) *Query {
+	t.Helper()
+	q, err := Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+// TestBindErrors: bad parameters are refused before any SQL exists, naming
+// what is valid.
+func TestBindErrors(t *testing.T) {
+	for _, tc := range []struct {
+		query  string
+		params map[string]string
+		want   []string
+	}{
+		{"top", nil, []string{"missing parameter by", "--param by=COLUMN"}},
+		{"top", map[string]string{"by": "itl_ms", "kk": "3"}, []string{`unknown parameter "kk"`, "did you mean k", "parameters: by, order, k, group, feasible"}},
+		{"top", map[string]string{"by": "itl"}, []string{`no column "itl"`, "did you mean itl_ms", "columns: point_id, model"}},
+		{"top", map[string]string{"by": ""}, []string{"empty column name"}},
+		{"top", map[string]string{"by": "itl_ms", "order": "desc"}, []string{"want min or max"}},
+		{"top", map[string]string{"by": "itl_ms", "k": "0"}, []string{"from 1 to 999999"}},
+		{"top", map[string]string{"by": "itl_ms", "k": "1.5"}, []string{"want a whole number"}},
+		{"top", map[string]string{"by": "itl_ms", "feasible": "yes"}, []string{"want true or false"}},
+		{"top", map[string]string{"by": "itl_ms", "group": "model,,hardware"}, []string{"empty column name"}},
+		{"top", map[string]string{"by": "itl_ms", "group": "model,model"}, []string{"listed twice"}},
+		{"top", map[string]string{"by": "model", "group": "model"}, []string{"both as by and as group"}},
+		{"batching", map[string]string{}, []string{"missing parameter max"}},
+		{"batching", map[string]string{"max": "inf"}, []string{"finite number"}},
+		{"batching", map[string]string{"max": "NaN"}, []string{"finite number"}},
+		{"batching", map[string]string{"max": "50", "sla": "model"}, []string{"model is VARCHAR; want a numeric column"}},
+		{"pareto", map[string]string{"objectives": "itl_ms"}, []string{"want 2 to 4 objectives", "got 1"}},
+		{"pareto", map[string]string{"objectives": "a,b,c,d,e"}, []string{`no column "a"`}},
+		{"pareto", map[string]string{"objectives": "itl_ms,ttft_ms,tokens_per_s,efficiency,batch_size"}, []string{"got 5"}},
+		{"pareto", map[string]string{"objectives": "itl_ms:low,ttft_ms"}, []string{`objective "itl_ms:low": want min or max`}},
+		{"pareto", map[string]string{"objectives": "itl_ms,itl_ms:max"}, []string{"listed twice"}},
+		{"pareto", map[string]string{"objectives": "itl_ms,hardware"}, []string{"hardware is VARCHAR"}},
+		{"pareto", map[string]string{"objectives": "itl_ms,ttft_ms", "group": "ttft_ms"}, []string{"both as objectives and as group"}},
+		{"summary", map[string]string{"columns": "nope"}, []string{`no column "nope"`}},
+	} {
+		_, err := mustLookup(t, tc.query).bind(serveCols, tc.params)
+		if err == nil {
+			t.Errorf("%s %v: no error", tc.query, tc.params)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s %v: error %q does not contain %q", tc.query, tc.params, err, w)
+			}
+		}
+	}
+}
+
+// TestBindNeeds: feasible defaults to true but is dropped when the result has
+// no feasible column; asking for it explicitly is an error.
+func TestBindNeeds(t *testing.T) {
+	cols := []Column{{"x", "DOUBLE"}, {"y", "DOUBLE"}}
+	q := mustLookup(t, "top")
+	b, err := q.bind(cols, map[string]string{"by": "x"})
+	if err != nil || b.data["feasible"] != false {
+		t.Errorf("default feasible without the column: %v, %v", b, err)
+	}
+	if _, err := q.bind(cols, map[string]string{"by": "x", "feasible": "true"}); err == nil || !strings.Contains(err.Error(), "no feasible column") {
+		t.Errorf("explicit feasible=true without the column: %v", err)
+	}
+}
+
+// TestRenderedSQL: values reach DuckDB as arguments, never as text; column
+// names only as quoted identifiers.
+func TestRenderedSQL(t *testing.T) {
+	cols := append(slices.Clone(serveCols), Column{`we"ird`, "DOUBLE"}, Column{"it's", "DOUBLE"})
+	q := mustLookup(t, "batching")
+	b, err := q.bind(cols, map[string]string{"max": "12.5", "sla": `we"ird`, "group": "it's"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := q.render(b, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"we""ird" <= $max`, `GROUP BY "it's"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("SQL lacks %s:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "12.5") {
+		t.Errorf("the number was pasted into the SQL:\n%s", text)
+	}
+	if !slices.ContainsFunc(b.args, func(a any) bool { n := a.(sql.NamedArg); return n.Name == "max" && n.Value == 12.5 }) {
+		t.Errorf("args %v lack max=12.5", b.args)
+	}
+
+	q = mustLookup(t, "find")
+	evil := "x' OR '1'='1'; DROP VIEW results; --"
+	b, err = q.bind(cols, map[string]string{"column": "model", "value": evil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, _ = q.render(b, ""); strings.Contains(text, "DROP") || strings.Contains(text, "OR '1'") {
+		t.Errorf("the string was pasted into the SQL:\n%s", text)
+	}
+}
+
+// TestRenderAll renders every query over several parameter sets: the
+// templates execute and use each placeholder they bind.
+func TestRenderAll(t *testing.T) {
+	for _, tc := range []struct {
+		query  string
+		params map[string]string
+	}{
+		{"top", map[string]string{"by": "itl_ms"}},
+		{"top", map[string]string{"by": "itl_ms", "order": "max", "group": "model,hardware", "feasible": "false"}},
+		{"summary", nil},
+		{"summary", map[string]string{"columns": "itl_ms,model", "group": "hardware", "feasible": "true"}},
+		{"pareto", map[string]string{"objectives": "itl_ms,tokens_per_s:max"}},
+		{"pareto", map[string]string{"objectives": "itl_ms,tokens_per_s:max,ttft_ms", "group": "model"}},
+		{"batching", map[string]string{"max": "50"}},
+		{"batching", map[string]string{"max": "50", "group": ""}},
+		{"find", map[string]string{"column": "point_id", "value": "7"}},
+	} {
+		q := mustLookup(t, tc.query)
+		b, err := q.bind(serveCols, tc.params)
+		if err != nil {
+			t.Errorf("%s %v: %v", tc.query, tc.params, err)
+			continue
+		}
+		text, err := q.render(b, "")
+		if err != nil {
+			t.Errorf("%s %v: %v", tc.query, tc.params, err)
+			continue
+		}
+		for _, a := range b.args {
+			if n := a.(sql.NamedArg); n.Value != nil && !strings.Contains(text, "$"+n.Name) {
+				t.Errorf("%s: $%s bound but not used:\n%s", tc.query, n.Name, text)
+			}
+		}
+		if b.data["skyline"] == true {
+			if _, err := q.render(b, "candidates"); err != nil {
+				t.Errorf("%s candidates: %v", tc.query, err)
+			}
+		}
+	}
+	q := mustLookup(t, "summary")
+	b, _ := q.bind([]Column{{"t", "TIMESTAMP"}}, nil)
+	if _, err := q.render(b, ""); err == nil || !strings.Contains(err.Error(), "none of the columns is numeric, string or bool") {
+		t.Errorf("summary of no usable columns: %v", err)
+	}
+}
+
+func TestSkyline(t *testing.T) {
+	// Lexicographic input, minimised: (1,1,1) twice can't happen (candidates are
+	// distinct); (1,1,2) is dominated by (1,1,1), (2,2,2) too.
+	pts := [][]float64{{0, 5, 5}, {1, 1, 1}, {1, 1, 2}, {2, 2, 2}, {5, 0, 5}, {5, 5, 0}}
+	want := []bool{true, true, false, false, true, true}
+	s := newSkyline(3)
+	for i, p := range pts {
+		if got := s.add(p); got != want[i] {
+			t.Errorf("add(%v) = %v, want %v", p, got, want[i])
+		}
+	}
+	s.reset()
+	if !s.add([]float64{9, 9, 9}) {
+		t.Errorf("after reset a point is on the frontier")
+	}
+}
+
+// TestSkylineMatchesBruteForce: random distinct points, sorted, against the
+// definition.
+func TestSkylineMatchesBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for trial := range 200 {
+		k := 2 + trial%3
+		seen := map[[4]float64]bool{}
+		var pts [][]float64
+		for range r.IntN(60) + 1 {
+			var key [4]float64
+			p := make([]float64, k)
+			for j := range p {
+				p[j] = float64(r.IntN(5))
+				key[j] = p[j]
+			}
+			if !seen[key] {
+				seen[key] = true
+				pts = append(pts, p)
+			}
+		}
+		slices.SortFunc(pts, func(a, b []float64) int { return slices.Compare(a, b) })
+		s := newSkyline(k)
+		for _, p := range pts {
+			want := true
+			for _, q := range pts {
+				if dominates(q, p) {
+					want = false
+				}
+			}
+			if got := s.add(p); got != want {
+				t.Fatalf("trial %d: add(%v) = %v, want %v (points %v)", trial, p, got, want, pts)
+			}
+		}
+	}
+}
