@@ -6,9 +6,12 @@ BIN := bin/mlsysim
 build:
 	$(GO) build -o $(BIN) ./cmd/mlsysim
 
-# The main job: the serving-frontier example grid swept into out/, with a summary.
+# The main job: the serving-frontier example grid swept into out/ with a summary, then its
+# latency/throughput Pareto frontier per model (written to Parquet and printed).
 run: build
 	./$(BIN) sweep serving-frontier --out out/serving-frontier --overwrite
+	./$(BIN) query pareto out/serving-frontier --param objectives=itl_ms:min,tokens_per_s:max --param group=model --out out/serving-frontier-pareto.parquet
+	./$(BIN) query --sql "SELECT model, hardware, precision, batch_size, seq_len, round(itl_ms, 3) AS itl_ms, round(tokens_per_s) AS tokens_per_s FROM results GROUP BY ALL ORDER BY model, tokens_per_s" out/serving-frontier-pareto.parquet
 
 vet:
 	$(GO) vet ./...
