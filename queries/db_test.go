@@ -294,6 +294,54 @@ func TestBatching(t *testing.T) {
 	}
 }
 
+// TestPlacement: objective = tco + tax · carbon_kg / 1000, cheapest first.
+// Tax 100: A 1000 + 100·5 = 1500, B 1200 + 100·1 = 1300, C 900 + 100·8 = 1700 (infeasible,
+// 1700). Tax 0: C 900 < A 1000 < B 1200. Per model with k = 1: m1 → B (1300), m2 → D (1100).
+func TestPlacement(t *testing.T) {
+	db := mustOpen(t, fixture(t, `SELECT * FROM (VALUES
+		(1, 'm1', 'A', 1000.0, 5000.0, true), (2, 'm1', 'B', 1200.0, 1000.0, true),
+		(3, 'm1', 'C', 900.0, 8000.0, false), (4, 'm2', 'D', 1000.0, 1000.0, true)
+	) t(point_id, model, region, tco_usd, carbon_kg, feasible)`))
+	for _, tc := range []struct {
+		params map[string]string
+		want   []int64
+	}{
+		{map[string]string{"tax": "100", "k": "4"}, []int64{4, 2, 1}},
+		{map[string]string{"tax": "100", "k": "4", "feasible": "false"}, []int64{4, 2, 1, 3}},
+		{map[string]string{"tax": "0", "k": "2", "feasible": "false"}, []int64{3, 1}},
+		{map[string]string{"tax": "100", "group": "model"}, []int64{2, 4}},
+	} {
+		if got := runQuery(t, db, "placement", tc.params).ids(); !slices.Equal(got, tc.want) {
+			t.Errorf("placement %v = %v, want %v", tc.params, got, tc.want)
+		}
+	}
+	r := runQuery(t, db, "placement", map[string]string{"tax": "100"})
+	if got := r.col("placement_objective_usd"); len(got) != 1 || got[0] != 1100.0 {
+		t.Errorf("objective column = %v, want [1100]", got)
+	}
+}
+
+// TestParallelism: per model and nodes the feasible split with the shortest step.
+func TestParallelism(t *testing.T) {
+	db := mustOpen(t, fixture(t, `SELECT * FROM (VALUES
+		(1, 'm1', 'c', 8, 1, 1, 500.0, true), (2, 'm1', 'c', 8, 2, 1, 400.0, true),
+		(3, 'm1', 'c', 8, 4, 1, 300.0, false), (4, 'm1', 'c', 16, 1, 2, 350.0, true),
+		(5, 'm2', 'c', 8, 2, 2, 900.0, true)
+	) t(point_id, model, cluster, nodes, tp, pp, step_latency_ms, feasible)`))
+	for _, tc := range []struct {
+		params map[string]string
+		want   []int64
+	}{
+		{map[string]string{}, []int64{2, 4, 5}},
+		{map[string]string{"feasible": "false"}, []int64{3, 4, 5}},
+		{map[string]string{"group": "", "k": "2"}, []int64{4, 2}},
+	} {
+		if got := runQuery(t, db, "parallelism", tc.params).ids(); !slices.Equal(got, tc.want) {
+			t.Errorf("parallelism %v = %v, want %v", tc.params, got, tc.want)
+		}
+	}
+}
+
 // TestAdHocSQL: --sql runs over the results view.
 func TestAdHocSQL(t *testing.T) {
 	db := mustOpen(t, fixture(t, topRows))

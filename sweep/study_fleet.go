@@ -46,7 +46,9 @@ func init() {
 			fl("straggler", "1", 1, "multiplier on the step for the slowest rank (≥ 1)"),
 			fl("moe_imbalance", "1", 1, "MoE routing imbalance γ on expert-parallel traffic (≥ 1)"),
 			{Name: "region", Kind: KindRegion, Default: "US_Avg", Doc: "grid region (mlsysim zoo regions): carbon intensity, PUE, water"},
-			fl("pue", "0", 0, "power usage effectiveness; 0 uses the region's"),
+			fl("pue_override", "0", 0, "power usage effectiveness; 0 uses the region's"),
+			{Name: "energy_utilization", Kind: KindFloat, Default: "-1", Min: -1, Max: 1,
+				Doc: "utilisation that sets power between 30 % and 100 % of TDP; -1 uses the fleet's MFU (the seed's placement optimizer passes the plan's efficiency)"},
 			{Name: "duration_days", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Unit: "d", Doc: "days the fleet runs (energy, carbon, cost)"},
 			{Name: "electricity_usd_per_kwh", Kind: KindFloat, Default: "0.12", Min: 0, Unit: "USD/kWh", Doc: "electricity price (seed: cloud baseline 0.12)"},
 			{Name: "unit_cost_usd", Kind: KindFloat, Default: "0", Min: 0, Unit: "USD", Doc: "price per accelerator; 0 uses the catalog's (0 when it states none)"},
@@ -335,11 +337,14 @@ func (e *fleetEval) eval(b *Batch, o *Outputs) {
 	for _, s := range []*[]float64{&su.TDP, &su.Utilization, &su.PUE, &su.CarbonGPerKWh, &su.WUE, &su.EmbodiedKg} {
 		*s = grow(*s, n)
 	}
-	pueIn := c.get("pue")
+	pueIn, utilIn := c.get("pue_override"), c.get("energy_utilization")
 	for k := 0; k < n; k++ {
 		g := e.grids[int(rc[k])]
 		su.TDP[k] = nd.TDP[k]
 		su.Utilization[k] = e.nodeO.HFU[k] * e.distO.ScalingEfficiency[k]
+		if utilIn[k] >= 0 {
+			su.Utilization[k] = utilIn[k]
+		}
 		su.CarbonGPerKWh[k], su.PUE[k], su.WUE[k] = g[0], g[1], g[2]
 		if pueIn[k] > 0 {
 			su.PUE[k] = pueIn[k]

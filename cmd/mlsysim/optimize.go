@@ -1,0 +1,323 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mlsysim/mlsysim/queries"
+	"github.com/mlsysim/mlsysim/sweep"
+)
+
+// Optimizers are "sweep, then query": a plan becomes a grid over the searched
+// choices, the sweep writes Parquet, a bundled query picks the winners.
+func (a *app) optimizeCommand() *cli.Command {
+	keep := &cli.StringFlag{Name: "keep", Usage: "keep the sweep in this folder (default: a temporary folder, removed)"}
+	return &cli.Command{
+		Name:  "optimize",
+		Usage: "search a plan's design space: placement (region), parallelism (TP×PP split)",
+		Description: `Each optimizer turns PLAN.yaml (docs/PLAN.md) into a grid over the choices it searches,
+sweeps it (the fleet study) and runs a bundled query over the result (docs/QUERIES.md).
+Formats: text, json. JSON keys follow the seed: objective_value, best_config,
+total_searched, top_candidates, plus per optimizer best_region / lowest_tco /
+carbon_footprint / pue (placement) and best_step_time / best_mfu / best_throughput
+(parallelism).`,
+		Commands: []*cli.Command{
+			{
+				Name:      "placement",
+				Usage:     "the region with the lowest TCO + carbon tax (physics.md §8.4)",
+				ArgsUsage: "PLAN.yaml",
+				Flags: []cli.Flag{
+					&cli.FloatFlag{Name: "carbon-tax", Value: 100, Usage: "USD per tonne CO2e added to TCO"},
+					&cli.StringFlag{Name: "regions", Value: "all", Usage: "comma-separated grid regions, or all (mlsysim zoo regions)"},
+					keep,
+				},
+				Action: func(ctx context.Context, c *cli.Command) error { return a.optimizePlacement(ctx, c) },
+			},
+			{
+				Name:      "parallelism",
+				Usage:     "the TP×PP split with the shortest feasible training step (physics.md §7.5)",
+				ArgsUsage: "PLAN.yaml",
+				Flags: []cli.Flag{
+					&cli.IntFlag{Name: "top", Value: 5, Usage: "candidates to show"},
+					keep,
+				},
+				Action: func(ctx context.Context, c *cli.Command) error { return a.optimizeParallelism(ctx, c) },
+			},
+		},
+	}
+}
+
+// fleetPlan reads a plan for an optimizer and returns its one-point fleet axes.
+func (a *app) fleetPlan(c *cli.Command, name string) (*sweep.PlanFile, []sweep.Axis, error) {
+	if c.Args().Len() != 1 {
+		return nil, nil, badInputf("optimize "+name, "want one PLAN.yaml, got %d arguments", c.Args().Len())
+	}
+	path := c.Args().First()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, badInput("PLAN", err)
+	}
+	pf, err := sweep.ParsePlanFile(path, b)
+	if err != nil {
+		return nil, nil, badInput("", err)
+	}
+	study, axes, cat, err := pf.Resolve(a.cat, func(msg string) { a.warn("%s", msg) })
+	if err != nil {
+		return nil, nil, badInput("", err)
+	}
+	if study != "fleet" {
+		return nil, nil, badInputf("optimize "+name, "%s describes one accelerator; %s optimization needs a fleet (hardware.accelerators > 1 or hardware.cluster)", path, name)
+	}
+	a.cat = cat
+	return pf, axes, nil
+}
+
+// replaceAxis sets (or adds) an axis with the given values.
+func replaceAxis(axes []sweep.Axis, name, where string, values []string) []sweep.Axis {
+	ax := sweep.Axis{Name: name, Where: where}
+	for _, v := range values {
+		ax.Values = append(ax.Values, sweep.AxisValue{Text: v, Where: where})
+	}
+	for i := range axes {
+		if axes[i].Name == name {
+			axes[i] = ax
+			return axes
+		}
+	}
+	return append(axes, ax)
+}
+
+func axisValue(axes []sweep.Axis, name string) string {
+	for _, ax := range axes {
+		if ax.Name == name && len(ax.Values) == 1 {
+			return ax.Values[0].Text
+		}
+	}
+	return ""
+}
+
+// sweepAndQuery writes the plan's sweep and runs one bundled query over it.
+func (a *app) sweepAndQuery(ctx context.Context, axes []sweep.Axis, keepDir, query string, params map[string]string) (*sweep.Plan, [][]any, []string, error) {
+	st, _ := sweep.StudyByName("fleet")
+	plan, err := sweep.NewPlan(a.cat, st, axes, nil)
+	if err != nil {
+		return nil, nil, nil, badInput("", err)
+	}
+	dir := keepDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "mlsysim-optimize-"); err != nil {
+			return nil, nil, nil, err
+		}
+		defer os.RemoveAll(dir)
+	}
+	if _, err := sweep.WriteParts(ctx, plan, sweep.WriteOptions{Dir: dir, Version: version, Overwrite: true}); err != nil {
+		return nil, nil, nil, badInput("", err)
+	}
+	db, err := queries.Open(ctx, dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer db.Close()
+	q, err := queries.Lookup(query)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	stmt, err := db.Prepare(ctx, q, params)
+	if err != nil {
+		return nil, nil, nil, badInput("", err)
+	}
+	rows, err := db.Query(ctx, stmt)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer rows.Close()
+	var names []string
+	for _, col := range rows.Columns() {
+		names = append(names, col.Name)
+	}
+	var out [][]any
+	for rows.Next() {
+		out = append(out, append([]any(nil), rows.Values()...))
+	}
+	return plan, out, names, rows.Err()
+}
+
+func pick(names []string, row []any, col string) any {
+	for i, n := range names {
+		if n == col {
+			return row[i]
+		}
+	}
+	return nil
+}
+
+func asNum(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int64:
+		return float64(x)
+	case int32:
+		return float64(x)
+	case uint64:
+		return float64(x)
+	}
+	return 0
+}
+
+func (a *app) optimizePlacement(ctx context.Context, c *cli.Command) error {
+	format, err := a.outputFormat("text", "json")
+	if err != nil {
+		return err
+	}
+	pf, axes, err := a.fleetPlan(c, "placement")
+	if err != nil {
+		return err
+	}
+	tax := c.Float("carbon-tax")
+	if tax < 0 {
+		return badInputf("--carbon-tax", "must be ≥ 0, got %g", tax)
+	}
+	regions := strings.Split(c.String("regions"), ",")
+	if c.String("regions") == "all" {
+		regions = nil
+		for _, g := range a.cat.Grids {
+			regions = append(regions, g.Key)
+		}
+	}
+	for i := range regions {
+		regions[i] = strings.TrimSpace(regions[i])
+	}
+	axes = replaceAxis(axes, "region", "--regions", regions)
+	// The seed's placement optimizer prices power at the plan's efficiency (mfu=hardware.efficiency).
+	axes = replaceAxis(axes, "energy_utilization", "hardware.efficiency", []string{axisValue(axes, "efficiency")})
+	axes = replaceAxis(axes, "carbon_tax_usd_per_t", "--carbon-tax", []string{strconv.FormatFloat(tax, 'g', -1, 64)})
+	if axisValue(axes, "duration_days") == "" {
+		axes = replaceAxis(axes, "duration_days", "default", []string{"30"}) // the seed's default
+	}
+	// Cost and carbon do not depend on whether the split fits (the seed's placement optimizer
+	// never looks at the workload), so every region is ranked; an infeasible plan gets a warning.
+	plan, rows, names, err := a.sweepAndQuery(ctx, axes, c.String("keep"), "placement",
+		map[string]string{"tax": strconv.FormatFloat(tax, 'g', -1, 64), "k": strconv.Itoa(len(regions)), "feasible": "false"})
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return &cliError{code: exitPhysics, title: "No feasible placement", err: fmt.Errorf("no region has a feasible point for %s", pf.Name)}
+	}
+	if pick(names, rows[0], "feasible") == false {
+		a.warn("%s: the plan's split does not fit (%v); costs are ranked all the same", pf.Name, pick(names, rows[0], "infeasible_reason"))
+	}
+	var cands []orderedObject
+	for _, r := range rows {
+		cands = append(cands, orderedObject{{"region", pick(names, r, "region")}, {"tco", asNum(pick(names, r, "tco_usd"))},
+			{"carbon", asNum(pick(names, r, "placement_carbon_t"))}, {"pue", asNum(pick(names, r, "pue"))},
+			{"objective", asNum(pick(names, r, "placement_objective_usd"))}})
+	}
+	best := cands[0]
+	obj := orderedObject{{"scenario", pf.Name}, {"objective_value", best[4].v}, {"best_config", orderedObject{{"region", best[0].v}}},
+		{"best_region", best[0].v}, {"lowest_tco", best[1].v}, {"carbon_footprint", best[2].v}, {"pue", best[3].v},
+		{"carbon_tax_usd_per_t", tax}, {"total_searched", plan.N}, {"top_candidates", cands}}
+	if format == "json" {
+		return writeJSON(a.stdout, obj)
+	}
+	fmt.Fprintf(a.stdout, "Placement — %s (carbon tax $%g/tCO2e, %d regions)\n\n", pf.Name, tax, len(regions))
+	fmt.Fprintf(a.stdout, "Best region: %v — TCO $%s + carbon %.3f t → objective $%s\n\n", best[0].v, groupDigits(asNum(best[1].v)),
+		asNum(best[2].v), groupDigits(asNum(best[4].v)))
+	t := &table{title: "Candidates, cheapest first", cols: []string{"region", "TCO USD", "carbon t", "PUE", "objective USD"}}
+	for _, cd := range cands {
+		t.add([]string{fmt.Sprint(cd[0].v), fmt.Sprintf("%.2f", asNum(cd[1].v)), fmt.Sprintf("%.3f", asNum(cd[2].v)),
+			fmt.Sprintf("%g", asNum(cd[3].v)), fmt.Sprintf("%.2f", asNum(cd[4].v))}, nil)
+	}
+	return renderTables(a.stdout, "text", []*table{t})
+}
+
+func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
+	format, err := a.outputFormat("text", "json")
+	if err != nil {
+		return err
+	}
+	pf, axes, err := a.fleetPlan(c, "parallelism")
+	if err != nil {
+		return err
+	}
+	top := c.Int("top")
+	if top < 1 {
+		return badInputf("--top", "must be ≥ 1, got %d", top)
+	}
+	st, _ := sweep.StudyByName("fleet")
+	one, err := sweep.NewPlan(a.cat, st, axes, nil)
+	if err != nil {
+		return badInput("", err)
+	}
+	row, err := sweep.EvalPoint(one)
+	if err != nil {
+		return err
+	}
+	total := int(asNum(row["total_accelerators"]))
+	// Candidates as the seed's optimizer: TP over powers of two up to a node, PP over powers
+	// of two up to the fleet; splits that do not divide the fleet are dropped by the query.
+	var tps, pps []string
+	apn := nodeSize(a, row)
+	for v := 1; v <= apn && v <= 512; v *= 2 {
+		tps = append(tps, strconv.Itoa(v))
+	}
+	for v := 1; v <= total && v <= 512; v *= 2 {
+		pps = append(pps, strconv.Itoa(v))
+	}
+	axes = replaceAxis(axes, "tp", "optimize parallelism", tps)
+	axes = replaceAxis(axes, "pp", "optimize parallelism", pps)
+	plan, rows, names, err := a.sweepAndQuery(ctx, axes, c.String("keep"), "parallelism",
+		map[string]string{"k": strconv.Itoa(top), "group": ""})
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return &cliError{code: exitPhysics, title: "No feasible split",
+			err: fmt.Errorf("no TP×PP split of %d accelerators fits in memory for %s; try ZeRO-3, activation recomputation or more accelerators", total, pf.Name)}
+	}
+	var cands []orderedObject
+	for _, r := range rows {
+		cands = append(cands, orderedObject{
+			{"config", orderedObject{{"tp", pick(names, r, "tp")}, {"pp", pick(names, r, "pp")}, {"dp", asNum(pick(names, r, "dp"))}, {"ep", pick(names, r, "ep")}}},
+			{"step_time", asNum(pick(names, r, "step_latency_ms"))}, {"mfu", asNum(pick(names, r, "mfu"))},
+			{"throughput", asNum(pick(names, r, "fleet_throughput_per_s"))}, {"memory_per_accelerator_gb", asNum(pick(names, r, "memory_per_accelerator_gb"))},
+			{"binding_wall", pick(names, r, "binding_wall")}})
+	}
+	best := cands[0]
+	obj := orderedObject{{"scenario", pf.Name}, {"objective_value", best[1].v}, {"best_config", best[0].v},
+		{"best_step_time", best[1].v}, {"best_mfu", best[2].v}, {"best_throughput", best[3].v},
+		{"total_searched", plan.N}, {"search_space_size", plan.N}, {"top_candidates", cands}}
+	if format == "json" {
+		return writeJSON(a.stdout, obj)
+	}
+	cfg := best[0].v.(orderedObject)
+	fmt.Fprintf(a.stdout, "Parallelism — %s (%d accelerators, %d splits searched)\n\n", pf.Name, total, plan.N)
+	fmt.Fprintf(a.stdout, "Best split: tp %v × pp %v × dp %v × ep %v — step %s, MFU %s, %.4g samples/s\n\n",
+		cfg[0].v, cfg[1].v, cfg[2].v, cfg[3].v, fmtMs(asNum(best[1].v)), fmtPct(asNum(best[2].v)), asNum(best[3].v))
+	t := &table{title: "Best feasible splits", cols: []string{"tp", "pp", "dp", "ep", "step", "MFU", "samples/s", "memory/GPU", "binding wall"}}
+	for _, cd := range cands {
+		cf := cd[0].v.(orderedObject)
+		t.add([]string{fmt.Sprint(cf[0].v), fmt.Sprint(cf[1].v), fmt.Sprint(cf[2].v), fmt.Sprint(cf[3].v), fmtMs(asNum(cd[1].v)),
+			fmtPct(asNum(cd[2].v)), fmt.Sprintf("%.4g", asNum(cd[3].v)), fmt.Sprintf("%.1f GB", asNum(cd[4].v)), fmt.Sprint(cd[5].v)}, nil)
+	}
+	return renderTables(a.stdout, "text", []*table{t})
+}
+
+// nodeSize is the accelerators per node of the plan's cluster.
+func nodeSize(a *app, row map[string]any) int {
+	cl, err := a.cat.ClusterByKey(fmt.Sprint(row["cluster"]))
+	if err != nil {
+		return 1
+	}
+	n, err := a.cat.NodeByKey(cl.Node)
+	if err != nil {
+		return 1
+	}
+	return n.AcceleratorsPerNode
+}

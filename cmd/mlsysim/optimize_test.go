@@ -1,0 +1,81 @@
+//go:build cgo
+
+package main
+
+import (
+	"math"
+	"testing"
+)
+
+// TestOptimizePlacementGolden reproduces physics.md §13.4 "Placement": Research_256,
+// 30 days, MFU 1 (the plan's efficiency), 30,000 USD per H100, carbon tax 100 USD/t;
+// the table prints 2 decimals, so compare to half a cent.
+func TestOptimizePlacementGolden(t *testing.T) {
+	r := mlsysim(t, "optimize", "placement", planFixture("placement-research256.yaml"), "--regions", "US_Avg,Quebec,Iowa", "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	obj := oneObject(t, r.stdout)
+	equal(t, obj, "best_region", "Quebec")
+	want := []struct {
+		region          string
+		tco, tons, objv float64
+	}{{"Quebec", 258384.46, 2.735, 258657.99}, {"US_Avg", 259313.43, 61.993, 265512.77}, {"Iowa", 259313.43, 98.265, 269139.90}}
+	cands, _ := obj["top_candidates"].([]any)
+	if len(cands) != 3 {
+		t.Fatalf("%d candidates, want 3: %v", len(cands), obj)
+	}
+	for i, w := range want {
+		c := cands[i].(map[string]any)
+		if c["region"] != w.region || math.Abs(c["tco"].(float64)-w.tco) > 0.005 ||
+			math.Abs(c["carbon"].(float64)-w.tons) > 0.0005 || math.Abs(c["objective"].(float64)-w.objv) > 0.005 {
+			t.Errorf("candidate %d = %v, want %+v", i, c, w)
+		}
+	}
+	if v := obj["objective_value"].(float64); math.Abs(v-258657.99) > 0.005 {
+		t.Errorf("objective_value %v, want 258657.99", v)
+	}
+}
+
+// TestOptimizeParallelism: the winner is the shortest feasible step among the
+// candidates, every candidate's split multiplies to the fleet, and the G5 split
+// (tp 8, pp 4) is among those searched.
+func TestOptimizeParallelism(t *testing.T) {
+	r := mlsysim(t, "optimize", "parallelism", planFixture("g5-research256.yaml"), "--top", "40", "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	obj := oneObject(t, r.stdout)
+	best := obj["best_step_time"].(float64)
+	cands := obj["top_candidates"].([]any)
+	if len(cands) < 2 {
+		t.Fatalf("want several candidates: %v", obj)
+	}
+	for _, c := range cands {
+		m := c.(map[string]any)
+		cfg := m["config"].(map[string]any)
+		n := cfg["tp"].(float64) * cfg["pp"].(float64) * cfg["dp"].(float64) * cfg["ep"].(float64)
+		if n != 256 {
+			t.Errorf("split %v multiplies to %v, want 256", cfg, n)
+		}
+		if m["step_time"].(float64) < best {
+			t.Errorf("candidate %v beats the winner %v", m, best)
+		}
+	}
+	if obj["total_searched"].(float64) != 36 { // tp ∈ {1,2,4,8} × pp ∈ {1,…,256}
+		t.Errorf("searched %v splits, want 36", obj["total_searched"])
+	}
+}
+
+func TestOptimizeBadInput(t *testing.T) {
+	for _, args := range [][]string{
+		{"optimize", "placement"},
+		{"optimize", "placement", planFixture("placement-research256.yaml"), "--carbon-tax", "-5"},
+		{"optimize", "placement", planFixture("placement-research256.yaml"), "--regions", "Atlantis"},
+		{"optimize", "parallelism", planFixture("placement-research256.yaml"), "--top", "0"},
+	} {
+		if r := mlsysim(t, args...); r.code != exitBadInput {
+			t.Errorf("%v: exit %d, want 1\n%v", args, r.code, r)
+		}
+	}
+}
