@@ -116,6 +116,23 @@ func (c cols) get(name string) []float64 {
 	return c.b.In[i][:c.b.N]
 }
 
+// getOr returns a parameter's column, or a column of def when the study has no
+// such parameter (scratch owned by the batch, reused across calls).
+func (c cols) getOr(name string, def float64) []float64 {
+	if _, i, ok := c.st.Param(name); ok {
+		return c.b.In[i][:c.b.N]
+	}
+	if c.b.scratch == nil {
+		c.b.scratch = map[string][]float64{}
+	}
+	col := grow(c.b.scratch[name], c.b.N)
+	for k := range col {
+		col[k] = def
+	}
+	c.b.scratch[name] = col
+	return col
+}
+
 func gatherF(dst []float64, codes []float64, table []float64) []float64 {
 	dst = grow(dst, len(codes))
 	for k, c := range codes {
@@ -153,13 +170,14 @@ func boolsOf(dst []bool, src []float64) []bool {
 }
 
 // Reasons a point is infeasible; the output column infeasible_reason uses these labels.
-var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "parallelism_does_not_divide"}
+var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "parallelism_does_not_divide", "queue_unstable"}
 
 const (
 	reasonNone uint8 = iota
 	reasonOOM
 	reasonPrefix
 	reasonSplit
+	reasonUnstable
 )
 
 var colReason = Column{Name: "infeasible_reason", Type: Enum, Labels: reasonLabels,
@@ -187,7 +205,7 @@ func (w outs) c(name string) []uint8   { return w.o.Code[w.idx(name)] }
 // Wall columns (docs/COLUMNS.md, `mlsysim walls`): per applicable wall a pass flag
 // where the wall can be violated and a slack (relative headroom: 1 − used/limit,
 // or 1 − the wall's share of the step), plus the binding wall of the point.
-var wallLabels = []string{"", "1 Compute", "2 Memory", "3 Software", "4 Serving", "14 Communication"}
+var wallLabels = []string{"", "1 Compute", "2 Memory", "3 Software", "4 Serving", "14 Communication", "7 Tail Latency"}
 
 const (
 	wallNone uint8 = iota
@@ -196,6 +214,7 @@ const (
 	wallSoftware
 	wallServing
 	wallCommunication
+	wallTailLatency
 )
 
 var colBindingWall = Column{Name: "binding_wall", Type: Enum, Labels: wallLabels,

@@ -334,6 +334,8 @@ type Batch struct {
 	N   int         // points in the batch
 	In  [][]float64 // per study parameter: value (number or label code) per point
 	IDs []uint64    // point ids when a filter dropped points; nil means Lo, Lo+1, …
+
+	scratch map[string][]float64 // default-valued columns for parameters a study lacks
 }
 
 // Fill expands points lo..lo+n-1 into b's input columns, reusing its storage.

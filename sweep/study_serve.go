@@ -60,27 +60,8 @@ type serveEval struct {
 func (e *serveEval) eval(b *Batch, o *Outputs) {
 	c := cols{e.st, b}
 	n := b.N
-	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
+	e.serve(c, n)
 	in := &e.in
-	in.Params = gatherF(in.Params, mc, e.m.params)
-	in.Layers = gatherF(in.Layers, mc, e.m.layers)
-	in.AttnCoef = gatherF(in.AttnCoef, mc, e.m.attnCoef)
-	in.KVElemsPerToken = gatherF(in.KVElemsPerToken, mc, e.m.kvPerToken)
-	in.Bytes = bytesOf(in.Bytes, prec)
-	in.PeakFLOPS = grow(in.PeakFLOPS, n)
-	for k := 0; k < n; k++ {
-		in.PeakFLOPS[k] = e.h.peakFor(hc[k], prec[k])
-	}
-	in.MemBandwidth = gatherF(in.MemBandwidth, hc, e.h.bandwidth)
-	in.MemCapacity = gatherF(in.MemCapacity, hc, e.h.capacity)
-	in.DispatchTax = gatherF(in.DispatchTax, hc, e.h.dispatch)
-	in.SeqLen = c.get("seq_len")
-	in.Batch = c.get("batch_size")
-	in.Efficiency = c.get("efficiency")
-	in.ChunkTokens = c.get("prefill_chunk_tokens")
-	in.CachedPrefix = c.get("cached_prefix_len")
-
-	kernel.Serving(&e.out, in)
 
 	out := &e.out
 	w := outs{e.st, o}
@@ -118,4 +99,31 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 			feas[k], reason[k] = true, reasonNone
 		}
 	}
+}
+
+// serve gathers the serving inputs of a batch and runs kernel.Serving; studies
+// built on serving (serve, serve-sla) share it. Parameters a study lacks take
+// the serve study's defaults (no chunking, no prefix cache).
+func (e *serveEval) serve(c cols, n int) {
+	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
+	in := &e.in
+	in.Params = gatherF(in.Params, mc, e.m.params)
+	in.Layers = gatherF(in.Layers, mc, e.m.layers)
+	in.AttnCoef = gatherF(in.AttnCoef, mc, e.m.attnCoef)
+	in.KVElemsPerToken = gatherF(in.KVElemsPerToken, mc, e.m.kvPerToken)
+	in.Bytes = bytesOf(in.Bytes, prec)
+	in.PeakFLOPS = grow(in.PeakFLOPS, n)
+	for k := 0; k < n; k++ {
+		in.PeakFLOPS[k] = e.h.peakFor(hc[k], prec[k])
+	}
+	in.MemBandwidth = gatherF(in.MemBandwidth, hc, e.h.bandwidth)
+	in.MemCapacity = gatherF(in.MemCapacity, hc, e.h.capacity)
+	in.DispatchTax = gatherF(in.DispatchTax, hc, e.h.dispatch)
+	in.SeqLen = c.get("seq_len")
+	in.Batch = c.get("batch_size")
+	in.Efficiency = c.get("efficiency")
+	in.ChunkTokens = c.getOr("prefill_chunk_tokens", 0)
+	in.CachedPrefix = c.getOr("cached_prefix_len", 0)
+
+	kernel.Serving(&e.out, in)
 }

@@ -19,7 +19,7 @@ func (a *app) optimizeCommand() *cli.Command {
 	keep := &cli.StringFlag{Name: "keep", Usage: "keep the sweep in this folder (default: a temporary folder, removed)"}
 	return &cli.Command{
 		Name:  "optimize",
-		Usage: "search a plan's design space: placement (region), parallelism (TP×PP split)",
+		Usage: "search a plan's design space: placement (region), parallelism (TP×PP split), batching (SLA)",
 		Description: `Each optimizer turns PLAN.yaml (docs/PLAN.md) into a grid over the choices it searches,
 sweeps it (the fleet study) and runs a bundled query over the result (docs/QUERIES.md).
 Formats: text, json. JSON keys follow the seed: objective_value, best_config,
@@ -37,6 +37,18 @@ carbon_footprint / pue (placement) and best_step_time / best_mfu / best_throughp
 					keep,
 				},
 				Action: func(ctx context.Context, c *cli.Command) error { return a.optimizePlacement(ctx, c) },
+			},
+			{
+				Name:      "batching",
+				Usage:     "the largest batch whose p99 latency meets an SLA at a query rate (physics.md §6.7)",
+				ArgsUsage: "PLAN.yaml",
+				Flags: []cli.Flag{
+					&cli.FloatFlag{Name: "sla-ms", Usage: "p99 latency target in ms (required)"},
+					&cli.FloatFlag{Name: "qps", Usage: "request arrival rate (required)"},
+					&cli.IntFlag{Name: "max-batch", Value: 256, Usage: "largest batch searched (the seed's max_search_batch)"},
+					keep,
+				},
+				Action: func(ctx context.Context, c *cli.Command) error { return a.optimizeBatching(ctx, c) },
 			},
 			{
 				Name:      "parallelism",
@@ -102,8 +114,8 @@ func axisValue(axes []sweep.Axis, name string) string {
 }
 
 // sweepAndQuery writes the plan's sweep and runs one bundled query over it.
-func (a *app) sweepAndQuery(ctx context.Context, axes []sweep.Axis, keepDir, query string, params map[string]string) (*sweep.Plan, [][]any, []string, error) {
-	st, _ := sweep.StudyByName("fleet")
+func (a *app) sweepAndQuery(ctx context.Context, study string, axes []sweep.Axis, keepDir, query string, params map[string]string) (*sweep.Plan, [][]any, []string, error) {
+	st, _ := sweep.StudyByName(study)
 	plan, err := sweep.NewPlan(a.cat, st, axes, nil)
 	if err != nil {
 		return nil, nil, nil, badInput("", err)
@@ -202,7 +214,7 @@ func (a *app) optimizePlacement(ctx context.Context, c *cli.Command) error {
 	}
 	// Cost and carbon do not depend on whether the split fits (the seed's placement optimizer
 	// never looks at the workload), so every region is ranked; an infeasible plan gets a warning.
-	plan, rows, names, err := a.sweepAndQuery(ctx, axes, c.String("keep"), "placement",
+	plan, rows, names, err := a.sweepAndQuery(ctx, "fleet", axes, c.String("keep"), "placement",
 		map[string]string{"tax": strconv.FormatFloat(tax, 'g', -1, 64), "k": strconv.Itoa(len(regions)), "feasible": "false"})
 	if err != nil {
 		return err
@@ -272,7 +284,7 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 	}
 	axes = replaceAxis(axes, "tp", "optimize parallelism", tps)
 	axes = replaceAxis(axes, "pp", "optimize parallelism", pps)
-	plan, rows, names, err := a.sweepAndQuery(ctx, axes, c.String("keep"), "parallelism",
+	plan, rows, names, err := a.sweepAndQuery(ctx, "fleet", axes, c.String("keep"), "parallelism",
 		map[string]string{"k": strconv.Itoa(top), "group": ""})
 	if err != nil {
 		return err
@@ -320,4 +332,93 @@ func nodeSize(a *app, row map[string]any) int {
 		return 1
 	}
 	return n.AcceleratorsPerNode
+}
+
+func (a *app) optimizeBatching(ctx context.Context, c *cli.Command) error {
+	format, err := a.outputFormat("text", "json")
+	if err != nil {
+		return err
+	}
+	sla, qps, maxBatch := c.Float("sla-ms"), c.Float("qps"), c.Int("max-batch")
+	switch {
+	case !c.IsSet("sla-ms") || sla <= 0:
+		return badInputf("--sla-ms", "required: the p99 latency target in ms, > 0")
+	case !c.IsSet("qps") || qps <= 0:
+		return badInputf("--qps", "required: the request rate, > 0")
+	case maxBatch < 1:
+		return badInputf("--max-batch", "must be ≥ 1, got %d", maxBatch)
+	}
+	if c.Args().Len() != 1 {
+		return badInputf("optimize batching", "want one PLAN.yaml, got %d arguments", c.Args().Len())
+	}
+	path := c.Args().First()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return badInput("PLAN", err)
+	}
+	pf, err := sweep.ParsePlanFile(path, b)
+	if err != nil {
+		return badInput("", err)
+	}
+	study, planAxes, cat, err := pf.Resolve(a.cat, func(msg string) { a.warn("%s", msg) })
+	if err != nil {
+		return badInput("", err)
+	}
+	a.cat = cat
+	// The seed serves on the plan's accelerator with one replica per accelerator.
+	hw, replicas := axisValue(planAxes, "hardware"), 1
+	if study == "fleet" {
+		cl, err := a.cat.ClusterByKey(axisValue(planAxes, "cluster"))
+		if err != nil {
+			return badInput("", err)
+		}
+		n, _ := a.cat.NodeByKey(cl.Node)
+		hw, replicas = n.Accelerator, cl.Nodes*n.AcceleratorsPerNode
+	}
+	var batches []string
+	for v := 1; v <= maxBatch; v++ {
+		batches = append(batches, strconv.Itoa(v))
+	}
+	var axes []sweep.Axis
+	for _, name := range []string{"model", "precision", "efficiency", "seq_len"} {
+		axes = append(axes, sweep.Axis{Name: name, Where: path, Values: []sweep.AxisValue{{Text: axisValue(planAxes, name), Where: path}}})
+	}
+	axes = replaceAxis(axes, "hardware", path, []string{hw})
+	axes = replaceAxis(axes, "replicas", path, []string{strconv.Itoa(replicas)})
+	axes = replaceAxis(axes, "qps", "--qps", []string{strconv.FormatFloat(qps, 'g', -1, 64)})
+	axes = replaceAxis(axes, "batch_size", "--max-batch", batches)
+	plan, rows, names, err := a.sweepAndQuery(ctx, "serve-sla", axes, c.String("keep"), "batching",
+		map[string]string{"sla": "p99_latency_ms", "max": strconv.FormatFloat(sla, 'g', -1, 64), "group": ""})
+	if err != nil {
+		return err
+	}
+	seq, _ := strconv.ParseFloat(axisValue(planAxes, "seq_len"), 64)
+	obj := orderedObject{{"scenario", pf.Name}}
+	if len(rows) == 0 {
+		obj = append(obj, kv{"objective_value", 0.0}, kv{"best_config", orderedObject{{"max_batch_size", 0}}}, kv{"best_batch_size", 0},
+			kv{"max_throughput", 0.0}, kv{"p99_latency", 0.0}, kv{"is_feasible", false}, kv{"total_searched", plan.N})
+		if format == "json" {
+			if err := writeJSON(a.stdout, obj); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintf(a.stdout, "Batching — %s: no batch from 1 to %d meets p99 ≤ %g ms at %g QPS on %d × %s\n", pf.Name, maxBatch, sla, qps, replicas, hw)
+		}
+		return &cliError{code: exitPhysics, title: "No batch meets the SLA", payloadShown: true,
+			err: fmt.Errorf("no batch size meets p99 ≤ %g ms at %g QPS", sla, qps)}
+	}
+	r := rows[0]
+	best := pick(names, r, "batch_size")
+	p99 := asNum(pick(names, r, "p99_latency_ms"))
+	// At steady state the fleet serves what arrives: qps requests of seq_len tokens (the seed's max_throughput).
+	obj = append(obj, kv{"objective_value", qps * seq}, kv{"best_config", orderedObject{{"max_batch_size", best}}}, kv{"best_batch_size", best},
+		kv{"max_throughput", qps * seq}, kv{"p99_latency", p99}, kv{"queue_utilization", asNum(pick(names, r, "queue_utilization"))},
+		kv{"slo_headroom_ratio", 1 - p99/sla}, kv{"is_feasible", true}, kv{"total_searched", plan.N}, kv{"replicas", replicas}, kv{"hardware", hw})
+	if format == "json" {
+		return writeJSON(a.stdout, obj)
+	}
+	fmt.Fprintf(a.stdout, "Batching — %s (%g QPS, p99 ≤ %g ms, %d × %s, batches 1–%d)\n\n", pf.Name, qps, sla, replicas, hw, maxBatch)
+	fmt.Fprintf(a.stdout, "Largest batch meeting the SLA: %v — p99 %s (service %s, queue utilisation %s)\n", best, fmtMs(p99),
+		fmtMs(asNum(pick(names, r, "service_ms"))), fmtPct(asNum(pick(names, r, "queue_utilization"))))
+	return nil
 }

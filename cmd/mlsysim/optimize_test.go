@@ -4,6 +4,7 @@ package main
 
 import (
 	"math"
+	"strconv"
 	"testing"
 )
 
@@ -76,6 +77,42 @@ func TestOptimizeBadInput(t *testing.T) {
 	} {
 		if r := mlsysim(t, args...); r.code != exitBadInput {
 			t.Errorf("%v: exit %d, want 1\n%v", args, r.code, r)
+		}
+	}
+}
+
+// TestOptimizeBatching: the winner meets the SLA and the next batch up does not
+// (or the search ends there); an impossible SLA exits 2 with is_feasible false.
+func TestOptimizeBatching(t *testing.T) {
+	r := mlsysim(t, "optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "22000", "--qps", "20", "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	obj := oneObject(t, r.stdout)
+	best := int(obj["best_batch_size"].(float64))
+	if p99 := obj["p99_latency"].(float64); p99 > 22000 || best < 1 {
+		t.Fatalf("best %d with p99 %v ms, want a batch meeting 22000 ms", best, p99)
+	}
+	equal(t, obj, "max_throughput", 20.0*256) // qps × tokens per request (physics.md §6.7)
+	if best < 256 {
+		next := mlsysim(t, "optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "22000", "--qps", "20",
+			"--max-batch", strconv.Itoa(best+1), "-o", "json")
+		if got := oneObject(t, next.stdout)["best_batch_size"].(float64); int(got) != best {
+			t.Errorf("searching up to %d finds %v, want %d still (batch %d misses the SLA)", best+1, got, best, best+1)
+		}
+	}
+	none := mlsysim(t, "optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "50", "--qps", "20", "-o", "json")
+	if none.code != exitPhysics {
+		t.Errorf("impossible SLA: exit %d, want 2", none.code)
+	}
+	equal(t, oneObject(t, none.stdout), "is_feasible", false)
+	for _, args := range [][]string{
+		{"optimize", "batching", planFixture("batching-h100.yaml"), "--qps", "20"},
+		{"optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "100"},
+		{"optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "100", "--qps", "20", "--max-batch", "0"},
+	} {
+		if r := mlsysim(t, args...); r.code != exitBadInput {
+			t.Errorf("%v: exit %d, want 1", args, r.code)
 		}
 	}
 }

@@ -1,0 +1,102 @@
+package sweep
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/mlsysim/mlsysim/kernel"
+)
+
+// The serve-sla study: a served batch as the unit of work in a queue. Requests
+// arrive at qps, are served in batches of batch_size, each batch taking
+// TTFT + ITL · seq_len (one decode step per token, the seed's BatchingOptimizer,
+// physics.md §6.7), on `replicas` servers: M/M/c with Kingman's correction
+// (kernel.TailLatency, §6.5). The `batching` query picks the largest batch whose
+// p99 meets an SLA; `mlsysim optimize batching` does that from a plan.
+func init() {
+	register(&Study{
+		Name: "serve-sla",
+		Doc:  "serving with a request queue: batch service time, p50/p99 latency at a QPS (physics.md §6.7, §6.5)",
+		Params: []Param{
+			modelParam, hardwareParam, precisionParam, effParam, batchParam, seqParam,
+			{Name: "qps", Kind: KindFloat, Default: "10", Min: 0, MinOpen: true, Unit: "1/s", Doc: "request arrival rate"},
+			{Name: "replicas", Kind: KindInt, Default: "1", Min: 1, Doc: "servers taking batches from the queue"},
+			{Name: "service_time_cv", Kind: KindFloat, Default: "1", Min: 0, Doc: "coefficient of variation of the service time (1 = exponential)"},
+		},
+		Columns: []Column{
+			{Name: "ttft_ms", Unit: "ms", Doc: "prefill of the batch"},
+			{Name: "itl_ms", Unit: "ms", Doc: "one decode step of the batch"},
+			{Name: "service_ms", Unit: "ms", Doc: "batch service time: TTFT + ITL · seq_len"},
+			{Name: "batch_arrival_rate_per_s", Unit: "1/s", Doc: "batches per second: qps / batch_size"},
+			{Name: "queue_utilization", Doc: "ρ = arrival rate · service time / replicas"},
+			{Name: "p50_latency_ms", Unit: "ms", Doc: "median wait + mean service (+Inf when the queue is unstable)"},
+			{Name: "p99_latency_ms", Unit: "ms", Doc: "99th-percentile wait + mean service (+Inf when the queue is unstable)"},
+			{Name: "stable", Type: Bool, Doc: "the queue keeps up: ρ < 1"},
+			{Name: "memory_utilization", Doc: "(weights + KV cache) / capacity"},
+			wallPass(7, "tail_latency", "the queue is stable"),
+			wallSlack(7, "tail_latency", "1 − ρ"),
+			colBindingWall,
+			colFeasible, colReason,
+		},
+		Objective: Objective{Column: "p99_latency_ms", Minimize: true},
+		check: func(p *Plan) error {
+			for _, m := range p.Models {
+				if !m.Family.IsTransformer() {
+					return fmt.Errorf("serving needs a transformer, but %s is not one (family %s)", m.Key, m.Family)
+				}
+			}
+			return nil
+		},
+		newEval: func(p *Plan) evaluator {
+			return &serveSLAEval{serveEval: serveEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware)}}
+		},
+	})
+}
+
+type serveSLAEval struct {
+	serveEval
+	tail  kernel.TailIn
+	tailO kernel.TailOut
+}
+
+func (e *serveSLAEval) eval(b *Batch, o *Outputs) {
+	c := cols{e.st, b}
+	n := b.N
+	e.serve(c, n)
+	sv := &e.out
+	t := &e.tail
+	t.ArrivalRate = grow(t.ArrivalRate, n)
+	t.ServiceTime = grow(t.ServiceTime, n)
+	qps, batch, seq := c.get("qps"), c.get("batch_size"), c.get("seq_len")
+	for k := 0; k < n; k++ {
+		t.ArrivalRate[k] = qps[k] / batch[k]
+		t.ServiceTime[k] = sv.TTFT[k] + sv.ITL[k]*seq[k]
+	}
+	t.Replicas, t.ServiceCV = c.get("replicas"), c.get("service_time_cv")
+	kernel.TailLatency(&e.tailO, t)
+
+	w := outs{e.st, o}
+	scaleInto(w.f("ttft_ms"), sv.TTFT, 1e3)
+	scaleInto(w.f("itl_ms"), sv.ITL, 1e3)
+	scaleInto(w.f("service_ms"), t.ServiceTime, 1e3)
+	copy(w.f("batch_arrival_rate_per_s"), t.ArrivalRate)
+	copy(w.f("queue_utilization"), e.tailO.Utilization)
+	scaleInto(w.f("p50_latency_ms"), e.tailO.P50, 1e3)
+	scaleInto(w.f("p99_latency_ms"), e.tailO.P99, 1e3)
+	copy(w.b("stable"), e.tailO.Stable)
+	copy(w.f("memory_utilization"), sv.MemUtilization)
+	copy(w.b("wall_7_tail_latency_pass"), e.tailO.Stable)
+	slack, binding := w.f("wall_7_tail_latency_slack"), w.c("binding_wall")
+	feas, reason := w.b("feasible"), w.c("infeasible_reason")
+	for k := 0; k < n; k++ {
+		slack[k] = 1 - math.Min(e.tailO.Utilization[k], 1)
+		switch {
+		case !sv.Feasible[k]:
+			feas[k], reason[k], binding[k] = false, reasonOOM, wallServing
+		case !e.tailO.Stable[k]:
+			feas[k], reason[k], binding[k] = false, reasonUnstable, wallTailLatency
+		default:
+			feas[k], reason[k], binding[k] = true, reasonNone, wallTailLatency
+		}
+	}
+}

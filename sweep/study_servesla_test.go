@@ -1,0 +1,54 @@
+package sweep
+
+import (
+	"math"
+	"testing"
+
+	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/kernel"
+)
+
+// TestServeSLA checks a serve-sla point against an independent composition: the
+// serve study's TTFT and ITL at the same point, service = TTFT + ITL · seq_len
+// (physics.md §6.7), and the M/M/1 wait from kernel.MMcWait at λ = qps / batch.
+func TestServeSLA(t *testing.T) {
+	cat := catalog.MustDefault()
+	point := func(study string, extra ...Axis) map[string]any {
+		st, _ := StudyByName(study)
+		axes := append([]Axis{axis1("model", "Llama3_8B", "t"), axis1("hardware", "H100", "t"),
+			axis1("batch_size", "64", "t"), axis1("seq_len", "256", "t")}, extra...)
+		p, err := NewPlan(cat, st, axes, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		row, err := EvalPoint(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return row
+	}
+	sv := point("serve")
+	sla := point("serve-sla", axis1("qps", "20", "t"))
+	service := sv["ttft_ms"].(float64) + sv["itl_ms"].(float64)*256
+	if got := sla["service_ms"].(float64); math.Abs(got-service) > 1e-9*service {
+		t.Errorf("service_ms = %v, want %v", got, service)
+	}
+	rho, _, w99 := kernel.MMcWait(20.0/64, 1000/service, 1)
+	if got := sla["queue_utilization"].(float64); math.Abs(got-rho) > 1e-12 {
+		t.Errorf("queue_utilization = %v, want %v", got, rho)
+	}
+	if got, want := sla["p99_latency_ms"].(float64), w99*1e3+service; math.Abs(got-want) > 1e-9*want {
+		t.Errorf("p99_latency_ms = %v, want %v", got, want)
+	}
+	if sla["feasible"] != true || sla["binding_wall"] != "7 Tail Latency" {
+		t.Errorf("feasible %v binding %v, want true, 7 Tail Latency", sla["feasible"], sla["binding_wall"])
+	}
+	// At batch 1 the queue cannot keep up (λ · service ≥ 1): infeasible, p99 +Inf, flagged.
+	st, _ := StudyByName("serve-sla")
+	p, _ := NewPlan(cat, st, []Axis{axis1("model", "Llama3_8B", "t"), axis1("hardware", "H100", "t"),
+		axis1("seq_len", "256", "t"), axis1("qps", "20", "t")}, nil)
+	row, _ := EvalPoint(p)
+	if row["feasible"] != false || row["infeasible_reason"] != "queue_unstable" || !math.IsInf(row["p99_latency_ms"].(float64), 1) {
+		t.Errorf("batch 1: feasible %v reason %v p99 %v, want false, queue_unstable, +Inf", row["feasible"], row["infeasible_reason"], row["p99_latency_ms"])
+	}
+}
