@@ -26,7 +26,10 @@ const benchData = `SELECT
 	0.1 + (hash(i) % 1000000) / 1e4 AS itl_ms,
 	1 + (hash(i + 1) % 1000000) / 10.0 AS tokens_per_s,
 	(hash(i + 2) % 1000000) / 1e3 AS ttft_ms,
-	hash(i + 3) % 10 < 4 AS feasible
+	hash(i + 3) % 10 < 4 AS feasible,
+	'region_' || (i // 7 % 12) AS region,
+	1000 + (hash(i + 4) % 100000) AS tco_usd,
+	(hash(i + 5) % 100000) / 10.0 AS carbon_kg
 FROM range(` + "10000000" + `) t(i)`
 
 func BenchmarkQueries(b *testing.B) {
@@ -46,6 +49,8 @@ func BenchmarkQueries(b *testing.B) {
 		{"top-k10-per-model-hardware", "top", map[string]string{"by": "itl_ms", "group": "model,hardware"}},
 		{"batching", "batching", map[string]string{"max": "50"}},
 		{"summary", "summary", nil},
+		{"placement-per-model-hardware", "placement", map[string]string{"tax": "150", "group": "model,hardware"}},
+		{"placement-global", "placement", map[string]string{"tax": "150"}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			var rows int
