@@ -263,3 +263,39 @@ func (cv *converter) fabric(r *rawFabric) *Fabric {
 	f.Provenance = cv.provenance(&r.rawProvenance)
 	return f
 }
+
+func (cv *converter) datacenter(r *rawDatacenter) *Datacenter {
+	return &Datacenter{Key: cv.key(r.Key), Name: r.Name, Grid: r.Grid, PUEOverride: r.PUEOverride.v,
+		Provenance: cv.provenance(&r.rawProvenance)}
+}
+
+func (cv *converter) cooling(r *rawCooling) *Cooling {
+	return &Cooling{Key: cv.key(r.Key), Name: r.Name, PUE: cv.need(r.PUE, "pue"),
+		WUELPerKWh: cv.q(r.WUE, LitresPerKWh, "wue"), Provenance: cv.provenance(&r.rawProvenance)}
+}
+
+func (cv *converter) price(r *rawPrice) *Price {
+	key := cv.key(r.Key)
+	if r.Unit == "" {
+		cv.fail("unit", "missing")
+	}
+	return &Price{Key: key, Name: r.Name, Value: cv.need(r.Value, "value"), Unit: r.Unit,
+		Provenance: cv.provenance(&r.rawProvenance)}
+}
+
+func (cv *converter) node(r *rawNode) *Node {
+	return &Node{Key: cv.key(r.Key), Name: r.Name, Accelerator: r.Accelerator,
+		AcceleratorsPerNode: max(r.AcceleratorsPerNode, 1),
+		IntraNodeBytesPerS:  cv.q(r.IntraNodeBandwidth, BytesPerSecond, "intra_node_bandwidth"),
+		NICsPerNode:         max(r.NICsPerNode, 1), PSUsPerNode: cmpOr(r.PSUsPerNode, 2),
+		HostMemoryBytes: cv.q(r.HostMemory, Bytes, "host_memory"), Provenance: cv.provenance(&r.rawProvenance)}
+}
+
+func (cv *converter) cluster(r *rawCluster) *Cluster {
+	key := cv.key(r.Key)
+	if r.Nodes < 1 {
+		cv.fail("nodes", "must be ≥ 1")
+	}
+	return &Cluster{Key: key, Name: r.Name, Node: r.Node, Nodes: r.Nodes, Fabric: r.Fabric, Region: r.Region,
+		Datacenter: r.Datacenter, Provenance: cv.provenance(&r.rawProvenance)}
+}

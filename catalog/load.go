@@ -128,125 +128,41 @@ func (c *Catalog) addFile(name, kind, stem string, b []byte) error {
 		return err
 	}
 	cv := &converter{file: name}
+	switch kind + "/" + stem {
+	case "infra/grids":
+		err = decodeInto(&c.Grids, name, b, lines, cv, cv.grid)
+	case "infra/datacenters":
+		err = decodeInto(&c.Datacenters, name, b, lines, cv, cv.datacenter)
+	case "infra/cooling":
+		err = decodeInto(&c.Cooling, name, b, lines, cv, cv.cooling)
+	case "infra/prices":
+		err = decodeInto(&c.Prices, name, b, lines, cv, cv.price)
+	case "systems/fabrics":
+		err = decodeInto(&c.Fabrics, name, b, lines, cv, cv.fabric)
+	case "systems/nodes":
+		err = decodeInto(&c.Nodes, name, b, lines, cv, cv.node)
+	case "systems/clusters":
+		err = decodeInto(&c.Clusters, name, b, lines, cv, cv.cluster)
+	}
 	switch kind {
 	case "hardware":
 		tier, ok := hardwareTiers[stem]
 		if !ok {
 			return fmt.Errorf("%s: unknown hardware tier file %q (want one of cloud, workstation, mobile, edge, tiny)", name, stem)
 		}
-		var raw []rawHardware
-		if err := strictDecode(name, b, &raw); err != nil {
-			return err
-		}
-		for i := range raw {
-			cv.line = lines[i]
-			c.Hardware = append(c.Hardware, cv.hardware(&raw[i], tier))
-		}
+		err = decodeInto(&c.Hardware, name, b, lines, cv, func(r *rawHardware) *Hardware { return cv.hardware(r, tier) })
 	case "models":
 		cat, ok := modelCategories[stem]
 		if !ok {
 			return fmt.Errorf("%s: unknown model category file %q", name, stem)
 		}
-		var raw []rawModel
-		if err := strictDecode(name, b, &raw); err != nil {
-			return err
-		}
-		for i := range raw {
-			cv.line = lines[i]
-			c.Models = append(c.Models, cv.model(&raw[i], cat))
-		}
+		err = decodeInto(&c.Models, name, b, lines, cv, func(r *rawModel) *Model { return cv.model(r, cat) })
 	case "infra":
-		switch stem {
-		case "grids":
-			var raw []rawGrid
-			if err := strictDecode(name, b, &raw); err != nil {
-				return err
-			}
-			for i := range raw {
-				cv.line = lines[i]
-				c.Grids = append(c.Grids, cv.grid(&raw[i]))
-			}
-		case "datacenters":
-			var raw []rawDatacenter
-			if err := strictDecode(name, b, &raw); err != nil {
-				return err
-			}
-			for i := range raw {
-				cv.line = lines[i]
-				r := &raw[i]
-				c.Datacenters = append(c.Datacenters, &Datacenter{Key: cv.key(r.Key), Name: r.Name, Grid: r.Grid,
-					PUEOverride: r.PUEOverride.v, Provenance: cv.provenance(&r.rawProvenance)})
-			}
-		case "cooling":
-			var raw []rawCooling
-			if err := strictDecode(name, b, &raw); err != nil {
-				return err
-			}
-			for i := range raw {
-				cv.line = lines[i]
-				r := &raw[i]
-				c.Cooling = append(c.Cooling, &Cooling{Key: cv.key(r.Key), Name: r.Name, PUE: cv.need(r.PUE, "pue"),
-					WUELPerKWh: cv.q(r.WUE, LitresPerKWh, "wue"), Provenance: cv.provenance(&r.rawProvenance)})
-			}
-		case "prices":
-			var raw []rawPrice
-			if err := strictDecode(name, b, &raw); err != nil {
-				return err
-			}
-			for i := range raw {
-				cv.line = lines[i]
-				r := &raw[i]
-				key := cv.key(r.Key)
-				if r.Unit == "" {
-					cv.fail("unit", "missing")
-				}
-				c.Prices = append(c.Prices, &Price{Key: key, Name: r.Name, Value: cv.need(r.Value, "value"),
-					Unit: r.Unit, Provenance: cv.provenance(&r.rawProvenance)})
-			}
-		default:
+		if !slices.Contains([]string{"grids", "datacenters", "cooling", "prices"}, stem) {
 			return fmt.Errorf("%s: unknown infra file %q (want grids, datacenters, cooling, prices)", name, stem)
 		}
 	case "systems":
-		switch stem {
-		case "fabrics":
-			var raw []rawFabric
-			if err := strictDecode(name, b, &raw); err != nil {
-				return err
-			}
-			for i := range raw {
-				cv.line = lines[i]
-				c.Fabrics = append(c.Fabrics, cv.fabric(&raw[i]))
-			}
-		case "nodes":
-			var raw []rawNode
-			if err := strictDecode(name, b, &raw); err != nil {
-				return err
-			}
-			for i := range raw {
-				cv.line = lines[i]
-				r := &raw[i]
-				c.Nodes = append(c.Nodes, &Node{Key: cv.key(r.Key), Name: r.Name, Accelerator: r.Accelerator,
-					AcceleratorsPerNode: max(r.AcceleratorsPerNode, 1),
-					IntraNodeBytesPerS:  cv.q(r.IntraNodeBandwidth, BytesPerSecond, "intra_node_bandwidth"),
-					NICsPerNode:         max(r.NICsPerNode, 1), PSUsPerNode: cmpOr(r.PSUsPerNode, 2),
-					HostMemoryBytes: cv.q(r.HostMemory, Bytes, "host_memory"), Provenance: cv.provenance(&r.rawProvenance)})
-			}
-		case "clusters":
-			var raw []rawCluster
-			if err := strictDecode(name, b, &raw); err != nil {
-				return err
-			}
-			for i := range raw {
-				cv.line = lines[i]
-				r := &raw[i]
-				key := cv.key(r.Key)
-				if r.Nodes < 1 {
-					cv.fail("nodes", "must be ≥ 1")
-				}
-				c.Clusters = append(c.Clusters, &Cluster{Key: key, Name: r.Name, Node: r.Node, Nodes: r.Nodes,
-					Fabric: r.Fabric, Region: r.Region, Datacenter: r.Datacenter, Provenance: cv.provenance(&r.rawProvenance)})
-			}
-		default:
+		if !slices.Contains([]string{"nodes", "fabrics", "clusters"}, stem) {
 			return fmt.Errorf("%s: unknown systems file %q (want nodes, fabrics, clusters)", name, stem)
 		}
 	case "walls":
@@ -264,10 +180,27 @@ func (c *Catalog) addFile(name, kind, stem string, b []byte) error {
 	default:
 		return fmt.Errorf("%s: unknown catalog folder %q", name, kind)
 	}
+	if err != nil {
+		return err
+	}
 	if cv.err != nil {
 		return cv.err
 	}
 	c.noteFile(name, b)
+	return nil
+}
+
+// decodeInto strictly decodes a list of raw entries and appends each converted
+// entry to dst, pointing the converter at the entry's line for errors.
+func decodeInto[R, T any](dst *[]T, name string, b []byte, lines []int, cv *converter, conv func(*R) T) error {
+	var raw []R
+	if err := strictDecode(name, b, &raw); err != nil {
+		return err
+	}
+	for i := range raw {
+		cv.line = lines[i]
+		*dst = append(*dst, conv(&raw[i]))
+	}
 	return nil
 }
 

@@ -131,17 +131,7 @@ func trainingFootprint(in *NodeIn, i int, b, w float64) float64 {
 		grads *= frac
 		opt *= frac
 	}
-	dp := in.DPSize[i]
-	switch z := in.ZeROStage[i]; {
-	case z >= 3:
-		weights /= dp
-		fallthrough
-	case z >= 2:
-		grads /= dp
-		fallthrough
-	case z >= 1:
-		opt /= dp
-	}
+	weights, grads, opt = ZeROShard(in.ZeROStage[i], in.DPSize[i], weights, grads, opt)
 	heads := in.Heads[i]
 	if heads == 0 {
 		heads = DefaultHeads
@@ -152,6 +142,23 @@ func trainingFootprint(in *NodeIn, i int, b, w float64) float64 {
 	}
 	act := ActivationBytes(in.Layers[i], in.SeqLen[i], in.Batch[i], hidden, heads, b, strategy)
 	return weights + grads + opt + act
+}
+
+// ZeROShard divides training state over dp data-parallel ranks by ZeRO stage:
+// stage 1 shards the optimizer state, stage 2 also the gradients, stage 3 also
+// the weights (Rajbhandari et al. 2020; physics.md §2.1, §7.1).
+func ZeROShard(stage, dp, weights, grads, opt float64) (float64, float64, float64) {
+	switch {
+	case stage >= 3:
+		weights /= dp
+		fallthrough
+	case stage >= 2:
+		grads /= dp
+		fallthrough
+	case stage >= 1:
+		opt /= dp
+	}
+	return weights, grads, opt
 }
 
 func clamp01(x float64) float64 {

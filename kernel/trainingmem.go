@@ -23,16 +23,7 @@ func TrainingMemory(out *TrainMemOut, in *TrainMemIn) {
 		weights := pRank * b
 		grads := pTrain * b
 		opt := pTrain * in.OptimizerBytes[i]
-		switch z := in.ZeROStage[i]; {
-		case z >= 3:
-			weights /= dp
-			fallthrough
-		case z >= 2:
-			grads /= dp
-			fallthrough
-		case z >= 1:
-			opt /= dp
-		}
+		weights, grads, opt = ZeROShard(in.ZeROStage[i], dp, weights, grads, opt)
 		mb := math.Max(1, math.Ceil(in.Batch[i]/(dp*in.GradAccum[i])))
 		stageLayers := math.Max(1, math.Ceil(in.Layers[i]/pp))
 		h := in.Hidden[i]

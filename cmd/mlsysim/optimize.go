@@ -70,22 +70,13 @@ func (a *app) fleetPlan(c *cli.Command, name string) (*sweep.PlanFile, []sweep.A
 		return nil, nil, badInputf("optimize "+name, "want one PLAN.yaml, got %d arguments", c.Args().Len())
 	}
 	path := c.Args().First()
-	b, err := os.ReadFile(path)
+	pf, study, axes, err := a.loadPlan(path)
 	if err != nil {
-		return nil, nil, badInput("PLAN", err)
-	}
-	pf, err := sweep.ParsePlanFile(path, b)
-	if err != nil {
-		return nil, nil, badInput("", err)
-	}
-	study, axes, cat, err := pf.Resolve(a.cat, func(msg string) { a.warn("%s", msg) })
-	if err != nil {
-		return nil, nil, badInput("", err)
+		return nil, nil, err
 	}
 	if study != "fleet" {
 		return nil, nil, badInputf("optimize "+name, "%s describes one accelerator; %s optimization needs a fleet (hardware.accelerators > 1 or hardware.cluster)", path, name)
 	}
-	a.cat = cat
 	return pf, axes, nil
 }
 
@@ -352,19 +343,10 @@ func (a *app) optimizeBatching(ctx context.Context, c *cli.Command) error {
 		return badInputf("optimize batching", "want one PLAN.yaml, got %d arguments", c.Args().Len())
 	}
 	path := c.Args().First()
-	b, err := os.ReadFile(path)
+	pf, study, planAxes, err := a.loadPlan(path)
 	if err != nil {
-		return badInput("PLAN", err)
+		return err
 	}
-	pf, err := sweep.ParsePlanFile(path, b)
-	if err != nil {
-		return badInput("", err)
-	}
-	study, planAxes, cat, err := pf.Resolve(a.cat, func(msg string) { a.warn("%s", msg) })
-	if err != nil {
-		return badInput("", err)
-	}
-	a.cat = cat
 	// The seed serves on the plan's accelerator with one replica per accelerator.
 	hw, replicas := axisValue(planAxes, "hardware"), 1
 	if study == "fleet" {

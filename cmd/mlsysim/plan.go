@@ -19,19 +19,10 @@ type lens struct {
 // evalPlan evaluates a plan file: one point of the node or fleet study,
 // rendered as the 3-lens scorecard, with its assertions checked.
 func (a *app) evalPlan(path, format string) error {
-	b, err := os.ReadFile(path)
+	pf, study, axes, err := a.loadPlan(path)
 	if err != nil {
-		return badInput("PLAN", err)
+		return err
 	}
-	pf, err := sweep.ParsePlanFile(path, b)
-	if err != nil {
-		return badInput("", err)
-	}
-	study, axes, cat, err := pf.Resolve(a.cat, func(msg string) { a.warn("%s", msg) })
-	if err != nil {
-		return badInput("", err)
-	}
-	a.cat = cat
 	row, err := a.evalOne(study, axes)
 	if err != nil {
 		return err
@@ -81,6 +72,23 @@ func (a *app) evalPlan(path, format string) error {
 			err: fmt.Errorf("%d assertion(s) failed: %s", len(violations), strings.Join(violations, "; "))}
 	}
 	return nil
+}
+
+// loadPlan reads and resolves a plan file; the catalog gains any ad-hoc fleet.
+func (a *app) loadPlan(path string) (pf *sweep.PlanFile, study string, axes []sweep.Axis, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", nil, badInput("PLAN", err)
+	}
+	if pf, err = sweep.ParsePlanFile(path, b); err != nil {
+		return nil, "", nil, badInput("", err)
+	}
+	study, axes, cat, err := pf.Resolve(a.cat, func(msg string) { a.warn("%s", msg) })
+	if err != nil {
+		return nil, "", nil, badInput("", err)
+	}
+	a.cat = cat
+	return pf, study, axes, nil
 }
 
 func f64(row map[string]any, k string) float64 {
