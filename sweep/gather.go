@@ -170,7 +170,10 @@ func boolsOf(dst []bool, src []float64) []bool {
 }
 
 // Reasons a point is infeasible; the output column infeasible_reason uses these labels.
-var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "parallelism_does_not_divide", "queue_unstable"}
+var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "parallelism_does_not_divide", "queue_unstable",
+	"p99_target_missed", "mean_request_longer_than_max", "ep_exceeds_experts", "ep_exceeds_cluster",
+	"no_goodput", "checkpoint_exceeds_interval", "exceeds_size_limit", "accuracy_drop_too_large",
+	"speedup_too_low", "unsupported_by_hardware", "latency_budget_exceeded"}
 
 const (
 	reasonNone uint8 = iota
@@ -178,6 +181,17 @@ const (
 	reasonPrefix
 	reasonSplit
 	reasonUnstable
+	reasonP99Missed      // serve-capacity: a stable queue still misses the p99 target at max_replicas
+	reasonMeanTooLong    // batching: mean_request_tokens > seq_len
+	reasonEPExperts      // moe: more expert-parallel ranks than experts
+	reasonEPCluster      // moe: more expert-parallel ranks than the cluster's accelerators
+	reasonNoGoodput      // reliability: failures and checkpoints leave no useful time
+	reasonCheckpointLong // reliability: a checkpoint takes longer than its interval
+	reasonSizeLimit      // compression guardrails, in the seed's order: size,
+	reasonAccuracyDrop   // accuracy,
+	reasonSpeedupLow     // speedup,
+	reasonUnsupported    // hardware support
+	reasonBudgetExceeded // reasoning: the query outlasts latency_budget_ms
 )
 
 var colReason = Column{Name: "infeasible_reason", Type: Enum, Labels: reasonLabels,
@@ -205,7 +219,8 @@ func (w outs) c(name string) []uint8   { return w.o.Code[w.idx(name)] }
 // Wall columns (docs/COLUMNS.md, `mlsysim walls`): per applicable wall a pass flag
 // where the wall can be violated and a slack (relative headroom: 1 − used/limit,
 // or 1 − the wall's share of the step), plus the binding wall of the point.
-var wallLabels = []string{"", "1 Compute", "2 Memory", "3 Software", "4 Serving", "14 Communication", "7 Tail Latency"}
+var wallLabels = []string{"", "1 Compute", "2 Memory", "3 Software", "4 Serving", "14 Communication", "7 Tail Latency",
+	"5 Batching", "6 Streaming", "12 Reasoning", "13 Fidelity", "15 Fragility", "19 Checkpoint"}
 
 const (
 	wallNone uint8 = iota
@@ -215,6 +230,12 @@ const (
 	wallServing
 	wallCommunication
 	wallTailLatency
+	wallBatching
+	wallStreaming
+	wallReasoning
+	wallFidelity
+	wallFragility
+	wallCheckpoint
 )
 
 var colBindingWall = Column{Name: "binding_wall", Type: Enum, Labels: wallLabels,

@@ -1,0 +1,189 @@
+package sweep
+
+import (
+	"fmt"
+
+	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/kernel"
+)
+
+// The batching study: how many requests a PagedAttention batcher keeps in flight
+// on one accelerator, and what that buys over a static batcher
+// (kernel.ContinuousBatching, seed Profile B; with mean_request_tokens > 0,
+// kernel.ContinuousBatchingC, the Profile C request-length model).
+func init() {
+	register(&Study{
+		Name:      "batching",
+		Doc:       "continuous batching with a paged KV cache: admitted requests, decode step, throughput and speedup over static batching (physics.md §6.2)",
+		Objective: Objective{Column: "tokens_per_s"},
+		Params: []Param{
+			modelParam, hardwareParam, precisionParam, effParam,
+			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens",
+				Doc: "tokens per request S; with mean_request_tokens > 0 the cap S_max on request length"},
+			{Name: "max_batch_size", Kind: KindInt, Default: "1", Min: 1, Doc: "batcher cap B_max on requests in flight (the seed's default 1)"},
+			{Name: "page_tokens", Kind: KindInt, Default: "16", Min: 1, Unit: "tokens", Doc: "tokens per KV-cache page"},
+			{Name: "mean_request_tokens", Kind: KindInt, Default: "0", Min: 0, Unit: "tokens",
+				Doc: "0: every request is seq_len tokens long (Profile B); > 0: lengths are exponential with this mean, capped at seq_len (Profile C; must be ≤ seq_len)"},
+		},
+		Columns: []Column{
+			{Name: "ttft_ms", Unit: "ms", Doc: "prefill of max_batch_size prompts of seq_len tokens at once + dispatch (Profile B's formula, reported for both profiles)"},
+			{Name: "itl_ms", Unit: "ms", Doc: "decode step of the admitted batch: (weights + KV)/HBM bandwidth, no layer tax (Profile C reads mean_request_tokens per request); 1e6 ms when the weights fill memory (the seed's value)"},
+			{Name: "tokens_per_s", Unit: "1/s", Doc: "decode tokens per second: active requests / ITL (0 when none is admitted)"},
+			{Name: "active_requests", Doc: "requests decoded together: min(⌊free memory / KV per request⌋, max_batch_size)"},
+			{Name: "kv_cache_gb", Unit: "GB", Doc: "paged KV cache reserved for the active requests (2·L·H_kv·d per token, the seed's count even for latent attention)"},
+			{Name: "weights_gb", Unit: "GB", Doc: "weights at the precision"},
+			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory"},
+			{Name: "fragmentation", Doc: "share of the paged reservation that is padding: (S_pad − S)/S_pad (Profile B), expected 1 − mean/allocated (Profile C)"},
+			{Name: "static_active_requests", Doc: "requests a static batcher holds: max(1, ⌊0.6·active⌋) (Profile B), ⌊free memory / (KV per token · seq_len)⌋ capped (Profile C)"},
+			{Name: "static_tokens_per_s", Unit: "1/s", Doc: "decode tokens per second of the static batcher"},
+			{Name: "static_fragmentation", Doc: "padding share of the static reservation: 1 − mean/seq_len (Profile C); Profile B's static batcher reserves the same pages, so equal to fragmentation"},
+			{Name: "speedup_vs_static", Doc: "tokens_per_s / static_tokens_per_s (1 when nothing is admitted; +Inf in Profile C when only the paged batcher admits a request)"},
+			wallPass(5, "batching", "at least one request's KV cache fits beside the weights"),
+			wallSlack(5, "batching", "1 − (weights + KV cache of the active requests) / capacity"),
+			colBindingWall,
+			colFeasible, colReason,
+		},
+		check: transformersOnly("continuous batching"),
+		newEval: func(p *Plan) evaluator {
+			return &batchingEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), pagedKV: pagedKVPerToken(p.Models)}
+		},
+	})
+}
+
+// transformersOnly is the check of studies whose kernels need a transformer's shape.
+func transformersOnly(what string) func(p *Plan) error {
+	return func(p *Plan) error {
+		for _, m := range p.Models {
+			switch {
+			case !m.Family.IsTransformer():
+				return fmt.Errorf("%s needs a transformer, but %s is not one (family %s); the node study (mlsysim eval) takes any model", what, m.Key, m.Family)
+			case m.Layers == 0:
+				return fmt.Errorf("%s needs the layer count of %s, which its catalog entry does not state", what, m.Key)
+			}
+		}
+		return nil
+	}
+}
+
+// pagedKVPerToken is the seed's KV elements per token of a paged cache,
+// 2·L·H_kv·d, per model code: calc_paged_kv_cache_size ignores latent attention
+// (physics.md §6.2), so the batcher and the wafer use it where Serving uses the
+// latent-attention-aware count.
+func pagedKVPerToken(ms []*catalog.Model) []float64 {
+	t := make([]float64, len(ms))
+	for i, m := range ms {
+		t[i] = kernel.KVElemsPerToken(float64(m.Layers), float64(m.Heads), float64(m.KVHeads), float64(m.HiddenDim), 0, 0)
+	}
+	return t
+}
+
+// peaksOf gathers the peak FLOP/s of each point's hardware at its precision.
+func peaksOf(dst []float64, h *hwTable, hw, prec []float64) []float64 {
+	dst = grow(dst, len(hw))
+	for k := range dst {
+		dst[k] = h.peakFor(hw[k], prec[k])
+	}
+	return dst
+}
+
+// clampMean returns mean_request_tokens capped at seq_len (the kernels'
+// precondition); rows above the cap are marked infeasible by the caller.
+func clampMean(dst, mean, seq []float64) []float64 {
+	dst = grow(dst, len(mean))
+	for k := range dst {
+		dst[k] = min(mean[k], seq[k])
+	}
+	return dst
+}
+
+type batchingEval struct {
+	st      *Study
+	m       *modelTable
+	h       *hwTable
+	pagedKV []float64
+	weights []float64
+	in      kernel.BatchIn
+	outB    kernel.BatchOut
+	outC    kernel.BatchCOut
+}
+
+func (e *batchingEval) eval(b *Batch, o *Outputs) {
+	c := cols{e.st, b}
+	n := b.N
+	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
+	in := &e.in
+	in.Params = gatherF(in.Params, mc, e.m.params)
+	in.AttnCoef = gatherF(in.AttnCoef, mc, e.m.attnCoef)
+	in.KVElemsPerToken = gatherF(in.KVElemsPerToken, mc, e.pagedKV)
+	in.Bytes = bytesOf(in.Bytes, prec)
+	in.PeakFLOPS = peaksOf(in.PeakFLOPS, e.h, hc, prec)
+	in.MemBandwidth = gatherF(in.MemBandwidth, hc, e.h.bandwidth)
+	in.MemCapacity = gatherF(in.MemCapacity, hc, e.h.capacity)
+	in.DispatchTax = gatherF(in.DispatchTax, hc, e.h.dispatch)
+	in.SeqLen, in.MaxBatch, in.PageTokens = c.get("seq_len"), c.get("max_batch_size"), c.get("page_tokens")
+	in.Efficiency = c.get("efficiency")
+	mean := c.get("mean_request_tokens")
+	in.MeanTokens = clampMean(in.MeanTokens, mean, in.SeqLen)
+
+	kernel.ContinuousBatching(&e.outB, in)
+	profileC := false
+	for _, m := range mean {
+		profileC = profileC || m > 0
+	}
+	if profileC {
+		kernel.ContinuousBatchingC(&e.outC, in)
+	}
+
+	e.weights = grow(e.weights, n)
+	fam := e.m.family
+	for k := 0; k < n; k++ {
+		e.weights[k] = kernel.WeightBytes(fam[int(mc[k])], in.Params[k], 0, in.Bytes[k])
+	}
+
+	w := outs{e.st, o}
+	bo, co := &e.outB, &e.outC
+	ttft, itl, tps, active := w.f("ttft_ms"), w.f("itl_ms"), w.f("tokens_per_s"), w.f("active_requests")
+	kv, frag := w.f("kv_cache_gb"), w.f("fragmentation")
+	sActive, sTPS, sFrag, speedup := w.f("static_active_requests"), w.f("static_tokens_per_s"), w.f("static_fragmentation"), w.f("speedup_vs_static")
+	pass, slack, binding := w.b("wall_5_batching_pass"), w.f("wall_5_batching_slack"), w.c("binding_wall")
+	feas, reason := w.b("feasible"), w.c("infeasible_reason")
+	scaleInto(w.f("weights_gb"), e.weights, 1e-9)
+	scaleInto(w.f("memory_capacity_gb"), in.MemCapacity, 1e-9)
+	for k := 0; k < n; k++ {
+		ttft[k] = bo.TTFT[k] * 1e3
+		var kvBytes float64
+		var ok bool
+		if mean[k] > 0 {
+			itl[k], tps[k], active[k] = co.ITL[k]*1e3, co.Throughput[k], co.Active[k]
+			kvBytes, frag[k] = co.KVBytes[k], co.Fragmentation[k]
+			sActive[k], sTPS[k], sFrag[k], speedup[k] = co.StaticActive[k], co.StaticThroughput[k], co.StaticFragmentation[k], co.Speedup[k]
+			ok = co.Feasible[k]
+		} else {
+			itl[k], tps[k], active[k] = bo.ITL[k]*1e3, bo.Throughput[k], bo.Active[k]
+			kvBytes, frag[k] = bo.KVBytes[k], bo.Fragmentation[k]
+			sActive[k], sTPS[k], sFrag[k], speedup[k] = bo.StaticActive[k], bo.StaticThroughput[k], bo.Fragmentation[k], bo.Speedup[k]
+			ok = bo.Feasible[k]
+		}
+		kv[k] = kvBytes * 1e-9
+		pass[k] = ok
+		slack[k] = 1 - (e.weights[k]+kvBytes)/in.MemCapacity[k]
+		switch {
+		case !ok:
+			binding[k] = wallBatching
+		case active[k] < in.MaxBatch[k]:
+			// Memory caps the batch below B_max: the paged cache is the limit.
+			binding[k] = wallBatching
+		default:
+			// The cap binds; decode streams weights and KV from memory.
+			binding[k] = wallMemory
+		}
+		switch {
+		case mean[k] > in.SeqLen[k]:
+			feas[k], reason[k] = false, reasonMeanTooLong
+		case !ok:
+			feas[k], reason[k] = false, reasonOOM
+		default:
+			feas[k], reason[k] = true, reasonNone
+		}
+	}
+}
