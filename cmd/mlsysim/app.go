@@ -20,7 +20,8 @@ million times at once.
 Exit codes:
    0  ok
    1  bad input: unknown name, bad flag or file (the message says which and what is valid)
-   2  physics violation: the scenario cannot run (e.g. out of memory) and --strict was given
+   2  physics violation: the scenario cannot run (e.g. out of memory) and --strict was given,
+      or an optimizer found no feasible configuration
    3  a plan's constraints.assert failed
 
 Output: -o/--output picks the rendering (text, json, markdown, csv where a command

@@ -21,7 +21,7 @@ func main() {
 const (
 	exitOK       = 0
 	exitBadInput = 1 // unknown names, bad flags or files, anything unexpected
-	exitPhysics  = 2 // the scenario cannot run (e.g. out of memory) and --strict was given
+	exitPhysics  = 2 // the scenario cannot run (e.g. out of memory) and --strict was given, or no feasible optimum
 	exitAssert   = 3 // a plan's constraints.assert failed
 )
 
