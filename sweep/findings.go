@@ -63,8 +63,11 @@ func (a *findingsAcc) add(p *Plan, b *Batch, o *Outputs) {
 	if a.fe < 0 {
 		return
 	}
-	_, mi, _ := a.st.Param("model")
-	models := b.In[mi]
+	// Best points are per model; a study without a model parameter only counts.
+	var models []float64
+	if _, mi, ok := a.st.Param("model"); ok {
+		models = b.In[mi]
+	}
 	feas := o.Bool[a.fe]
 	for k := 0; k < b.N; k++ {
 		a.rows++
@@ -75,7 +78,7 @@ func (a *findingsAcc) add(p *Plan, b *Batch, o *Outputs) {
 			continue
 		}
 		a.ok++
-		if a.obj < 0 {
+		if a.obj < 0 || models == nil {
 			continue
 		}
 		v := o.F64[a.obj][k]

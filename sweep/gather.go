@@ -173,7 +173,9 @@ func boolsOf(dst []bool, src []float64) []bool {
 var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "parallelism_does_not_divide", "queue_unstable",
 	"p99_target_missed", "mean_request_longer_than_max", "ep_exceeds_experts", "ep_exceeds_cluster",
 	"no_goodput", "checkpoint_exceeds_interval", "exceeds_size_limit", "accuracy_drop_too_large",
-	"speedup_too_low", "unsupported_by_hardware", "latency_budget_exceeded"}
+	"speedup_too_low", "unsupported_by_hardware", "latency_budget_exceeded",
+	"ingestion_stalled", "preprocessing_bottleneck", "no_compute_budget", "target_latency_unreachable",
+	"over_budget", "over_carbon_budget"}
 
 const (
 	reasonNone uint8 = iota
@@ -192,6 +194,12 @@ const (
 	reasonSpeedupLow     // speedup,
 	reasonUnsupported    // hardware support
 	reasonBudgetExceeded // reasoning: the query outlasts latency_budget_ms
+	reasonStalled        // data: storage and I/O supply less than the demand
+	reasonPreprocessing  // data: CPU preprocessing outlasts the accelerator step
+	reasonNoBudget       // scaling: a compute budget of 0
+	reasonUnreachable    // synthesis: the hardware falls short of the target latency's needs
+	reasonOverBudget     // fleet: TCO above budget_usd
+	reasonOverCarbon     // fleet: carbon above carbon_budget_kg
 )
 
 var colReason = Column{Name: "infeasible_reason", Type: Enum, Labels: reasonLabels,
@@ -220,7 +228,9 @@ func (w outs) c(name string) []uint8   { return w.o.Code[w.idx(name)] }
 // where the wall can be violated and a slack (relative headroom: 1 − used/limit,
 // or 1 − the wall's share of the step), plus the binding wall of the point.
 var wallLabels = []string{"", "1 Compute", "2 Memory", "3 Software", "4 Serving", "14 Communication", "7 Tail Latency",
-	"5 Batching", "6 Streaming", "12 Reasoning", "13 Fidelity", "15 Fragility", "19 Checkpoint"}
+	"5 Batching", "6 Streaming", "12 Reasoning", "13 Fidelity", "15 Fragility", "19 Checkpoint",
+	"8 Ingestion", "9 Transformation", "10 Locality", "11 Complexity", "16 Multi-tenant", "17 Capital",
+	"18 Sustainability", "20 Safety", "22 Synthesis"}
 
 const (
 	wallNone uint8 = iota
@@ -236,6 +246,15 @@ const (
 	wallFidelity
 	wallFragility
 	wallCheckpoint
+	wallIngestion
+	wallTransformation
+	wallLocality
+	wallComplexity
+	wallMultiTenant
+	wallCapital
+	wallSustainability
+	wallSafety
+	wallSynthesis
 )
 
 var colBindingWall = Column{Name: "binding_wall", Type: Enum, Labels: wallLabels,

@@ -55,6 +55,8 @@ func init() {
 			{Name: "amortization_years", Kind: KindFloat, Default: "3", Min: 0, MinOpen: true, Unit: "y", Doc: "CapEx amortisation period"},
 			fl("infrastructure_multiplier", "1", 0, "CapEx multiplier for servers, network and facility"),
 			{Name: "carbon_tax_usd_per_t", Kind: KindFloat, Default: "0", Min: 0, Unit: "USD/tCO2e", Doc: "carbon price added to the objective"},
+			{Name: "budget_usd", Kind: KindFloat, Default: "0", Min: 0, Unit: "USD", Doc: "largest TCO for duration_days (wall 17); 0 sets none"},
+			{Name: "carbon_budget_kg", Kind: KindFloat, Default: "0", Min: 0, Unit: "kg", Doc: "largest operational carbon for duration_days (wall 18); 0 sets none"},
 		},
 		Columns: []Column{
 			{Name: "total_accelerators", Doc: "nodes × accelerators per node"},
@@ -93,6 +95,10 @@ func init() {
 			wallSlack(2, "memory", "1 − memory per accelerator / capacity"),
 			wallPass(14, "communication", "tp·pp·ep divides the accelerators"),
 			wallSlack(14, "communication", "1 − (communication + bubble) / step, i.e. the scaling efficiency"),
+			wallPass(17, "capital", "TCO within budget_usd (always, without a budget)"),
+			wallSlack(17, "capital", "1 − TCO / budget_usd (1 without a budget)"),
+			wallPass(18, "sustainability", "carbon within carbon_budget_kg (always, without a budget)"),
+			wallSlack(18, "sustainability", "1 − carbon / carbon_budget_kg (1 without a budget)"),
 			colBindingWall,
 			colFeasible, colReason,
 		},
@@ -439,4 +445,37 @@ func (e *fleetEval) eval(b *Batch, o *Outputs) {
 			feas[k], reason[k] = true, reasonNone
 		}
 	}
+	e.budgetWalls(c, w)
+}
+
+// budgetWalls writes walls 17 (TCO against budget_usd) and 18 (carbon against
+// carbon_budget_kg); a point over a set budget is infeasible and its budget binds,
+// after an invalid split and memory.
+func (e *fleetEval) budgetWalls(c cols, w outs) {
+	budget, carbonBudget := c.get("budget_usd"), c.get("carbon_budget_kg")
+	p17, s17, p18, s18 := w.b("wall_17_capital_pass"), w.f("wall_17_capital_slack"),
+		w.b("wall_18_sustainability_pass"), w.f("wall_18_sustainability_slack")
+	feas, reason, binding := w.b("feasible"), w.c("infeasible_reason"), w.c("binding_wall")
+	for k := range budget {
+		p17[k], s17[k] = budgetSlack(e.econO.TCOUSD[k], budget[k])
+		p18[k], s18[k] = budgetSlack(e.susO.CarbonKg[k], carbonBudget[k])
+		if !feas[k] {
+			continue
+		}
+		switch {
+		case !p17[k]:
+			feas[k], reason[k], binding[k] = false, reasonOverBudget, wallCapital
+		case !p18[k]:
+			feas[k], reason[k], binding[k] = false, reasonOverCarbon, wallSustainability
+		}
+	}
+}
+
+// budgetSlack is a budget wall: used ≤ limit and 1 − used/limit, or a pass and 1
+// when the limit is 0 (none).
+func budgetSlack(used, limit float64) (bool, float64) {
+	if limit == 0 {
+		return true, 1
+	}
+	return used <= limit, 1 - used/limit
 }
