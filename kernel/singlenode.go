@@ -111,12 +111,17 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 
 // trainingFootprint is the memory Engine.solve needs for training (physics.md §2.1,
 // training_memory): weights + gradients + Adam state + activations, with LoRA and
-// ZeRO sharding; non-transformers use the seed's 3·W (1.1·W with LoRA).
+// ZeRO sharding. Non-transformers keep weights, gradients and Adam state,
+// P·(2b + 12) — the seed's audit B3 (2026-06-10, golden G8); Profile B used 3·W.
+// With LoRA, or without a parameter count, the seed's 1.1·W and 3·W remain.
 func trainingFootprint(in *NodeIn, i int, b, w float64) float64 {
 	lora := in.LoRA[i]
 	if !in.IsTransformer[i] {
-		if lora {
+		switch {
+		case lora:
 			return 1.1 * w
+		case in.Params[i] > 0:
+			return 2*w + AdamBytesPerParam*in.Params[i]
 		}
 		return 3 * w
 	}

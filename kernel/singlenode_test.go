@@ -232,8 +232,9 @@ func TestSingleNodeRecomputation(t *testing.T) {
 		{"recompute mfu (3×)", out.MFU[1], mfu4, tightRel, 0},
 		{"recompute hfu = 4/3·mfu", out.HFU[1], 4.0 / 3 * out.MFU[1], tightRel, 0},
 		{"recompute energy uses hfu", out.Energy[1], 400 * (0.3 + 0.7*4.0/3*mfu4) * lat4, tightRel, 0},
-		// Non-transformer training memory is the seed's 3·W (Profile B): 3·51.2 MB.
-		{"ResNet50 training footprint", out.Footprint[1], 3 * 51.2e6, tightRel, 0},
+		// Golden G8 (physics.md §13.1, audit B3): non-transformer training memory is
+		// weights + gradients + Adam, 25.6e6 · (2 + 2 + 12) B = 0.4096 GB.
+		{"ResNet50 training footprint (G8)", out.Footprint[1], 0.4096e9, tightRel, 0},
 		{"Llama3_8B hfu = 4/3·mfu", out.HFU[2], 4.0 / 3 * out.MFU[2], tightRel, 0},
 		// §2.1: recomputation keeps selective activations: 32·34·2048·1·4096 B.
 		{"Llama3_8B selective footprint", out.Footprint[2], 16.06e9 + 16.06e9 + 96.36e9 + 32*34*2048*4096.0, tightRel, 0},
