@@ -169,15 +169,28 @@ type fleetEval struct {
 
 func newFleetEval(p *Plan) evaluator {
 	e := &fleetEval{st: p.Study, m: newModelTable(p.Models)}
-	keys := fleetAccelerators(p)
 	var hws []*catalog.Hardware
-	for _, k := range keys {
-		h, _ := p.Catalog.HardwareByKey(k)
-		hws = append(hws, h)
+	hws, e.clusters, e.fabrics = clusterTables(p)
+	for _, h := range hws {
 		e.unitCost = append(e.unitCost, h.UnitCostUSD)
 		e.embodied = append(e.embodied, h.EmbodiedCarbonKg)
 	}
 	e.h = newHWTable(hws)
+	for _, g := range p.Grids {
+		e.grids = append(e.grids, [3]float64{g.CarbonGPerKWh, g.PUE, g.WUELPerKWh})
+	}
+	return e
+}
+
+// clusterTables resolves a plan's clusters and fabric overrides: the clusters'
+// accelerators (by hardware code, in fleetAccelerators order), per cluster code
+// its sizes and links, and per fabric code the override's links (zero for "default").
+func clusterTables(p *Plan) (hws []*catalog.Hardware, clusters, fabrics []fleetCluster) {
+	keys := fleetAccelerators(p)
+	for _, k := range keys {
+		h, _ := p.Catalog.HardwareByKey(k)
+		hws = append(hws, h)
+	}
 	for _, c := range p.Clusters {
 		n, _ := p.Catalog.NodeByKey(c.Node)
 		f, _ := p.Catalog.FabricByKey(c.Fabric)
@@ -190,7 +203,7 @@ func newFleetEval(p *Plan) evaluator {
 				intra = h.HostLink.PerDirectionBytesPerS()
 			}
 		}
-		e.clusters = append(e.clusters, fleetCluster{hwCode: indexOf(keys, n.Accelerator), nodes: float64(c.Nodes),
+		clusters = append(clusters, fleetCluster{hwCode: indexOf(keys, n.Accelerator), nodes: float64(c.Nodes),
 			perNode: float64(n.AcceleratorsPerNode), intraBW: intra, fabricBW: f.BytesPerS, fabricLat: f.LatencyS, over: f.Oversubscription})
 	}
 	for _, f := range p.Fabrics {
@@ -198,12 +211,9 @@ func newFleetEval(p *Plan) evaluator {
 		if f != nil {
 			fc.fabricBW, fc.fabricLat, fc.over = f.BytesPerS, f.LatencyS, f.Oversubscription
 		}
-		e.fabrics = append(e.fabrics, fc)
+		fabrics = append(fabrics, fc)
 	}
-	for _, g := range p.Grids {
-		e.grids = append(e.grids, [3]float64{g.CarbonGPerKWh, g.PUE, g.WUELPerKWh})
-	}
-	return e
+	return hws, clusters, fabrics
 }
 
 func (e *fleetEval) eval(b *Batch, o *Outputs) {
