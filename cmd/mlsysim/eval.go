@@ -46,7 +46,7 @@ Formats: text (a scorecard that says what bounds the step and what would help),
 json (one flat object with the seed's keys: scenario, f_status, p_status, m_status,
 f_memory_used_gb, …, p_latency in ms, p_throughput in 1/s, p_mfu, plus p_bottleneck,
 p_latency_compute, p_latency_memory, p_latency_overhead, p_arithmetic_intensity,
-p_energy_j, p_hfu), markdown.
+p_energy_j, p_hfu), markdown, html (a standalone page).
 
 Examples:
    mlsysim eval Llama3_8B H100 --batch-size 32
@@ -60,7 +60,7 @@ Examples:
 			&cli.BoolFlag{Name: "lora", Usage: "training: LoRA fine-tuning (rank 16 on Q, K, V, O)"},
 		),
 		Action: func(ctx context.Context, c *cli.Command) error {
-			format, err := a.outputFormat("text", "json", "markdown")
+			format, err := a.outputFormat("text", "json", "markdown", "html")
 			if err != nil {
 				return err
 			}
@@ -83,8 +83,13 @@ Examples:
 				return err
 			}
 			a.precisionWarning(hw, c.String("precision"), format)
-			sc := newScorecard(fmt.Sprintf("%s on %s", model, hw), row)
-			if err := sc.render(a.stdout, format); err != nil {
+			name := fmt.Sprintf("%s on %s", model, hw)
+			if format == "html" {
+				err = renderScorecardHTML(a.stdout, name, planLenses("node", row, false), nil, row["binding_wall"])
+			} else {
+				err = newScorecard(name, row).render(a.stdout, format)
+			}
+			if err != nil {
 				return err
 			}
 			return strictCheck(c, row)

@@ -61,6 +61,8 @@ func (a *app) evalPlan(path, format string) error {
 		err = writeJSON(a.stdout, obj)
 	case "markdown":
 		renderPlanMarkdown(a.stdout, pf.Name, lenses, violations)
+	case "html":
+		err = renderScorecardHTML(a.stdout, pf.Name, lenses, violations, row["binding_wall"])
 	default:
 		renderPlanText(a.stdout, pf.Name, lenses, violations, row["binding_wall"])
 	}
