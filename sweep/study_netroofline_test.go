@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/kernel"
 )
 
 // TestNetworkRooflineStudy reproduces physics.md §13.4 NetworkRoofline(Llama3_8B,
@@ -37,5 +38,17 @@ func TestNetworkRooflineStudy(t *testing.T) {
 	}
 	if row["bottleneck"] != "Network" || row["binding_wall"] != "14 Communication" || row["hardware"] != "H100" {
 		t.Errorf("bottleneck %v, binding %v, hardware %v; want Network, 14 Communication, H100", row["bottleneck"], row["binding_wall"], row["hardware"])
+	}
+}
+
+// TestReferenceHardwareIsH100 is golden G9 (physics.md §13.1): the scaling model's
+// reference hardware rate equals the catalog's H100 peak.
+func TestReferenceHardwareIsH100(t *testing.T) {
+	h, err := catalog.MustDefault().HardwareByKey("H100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.PeakFLOPS != kernel.ReferenceHardwareFLOPS {
+		t.Errorf("H100 peak %v ≠ kernel.ReferenceHardwareFLOPS %v", h.PeakFLOPS, kernel.ReferenceHardwareFLOPS)
 	}
 }
