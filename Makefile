@@ -36,3 +36,8 @@ fuzz:
 # Throughput and memory numbers recorded in BENCHMARKS.md.
 bench:
 	bench/run.sh
+
+# Regenerate docs/VALIDATION.md and the ratchet baseline from the validation suite.
+.PHONY: validation
+validation: build
+	./$(BIN) validate -o markdown --baseline-out testdata/validation/baseline.json > docs/VALIDATION.md

@@ -23,6 +23,11 @@ func (c *Catalog) AddUserFile(path string) (added []string, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalog file: %w", err)
 	}
+	return c.AddUserYAML(path, b)
+}
+
+// AddUserYAML is AddUserFile on bytes already read; path names them in errors.
+func (c *Catalog) AddUserYAML(path string, b []byte) (added []string, err error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, YAMLError(path, err)

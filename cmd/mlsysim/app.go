@@ -60,6 +60,7 @@ func newApp(stdout, stderr io.Writer) *app {
 	a.Command.Commands = append(a.Command.Commands, a.queryCommand())
 	a.Command.Commands = append(a.Command.Commands, a.schemaCommand())
 	a.Command.Commands = append(a.Command.Commands, a.optimizeCommand())
+	a.Command.Commands = append(a.Command.Commands, a.validateCommand())
 	setUsageErrors(a.Command)
 	return a
 }

@@ -59,7 +59,11 @@ func renderTables(w io.Writer, format string, ts []*table) error {
 			if i > 0 {
 				fmt.Fprintln(w)
 			}
-			fmt.Fprintf(w, "## %s\n\n| %s |\n|%s\n", t.title, strings.Join(t.cols, " | "), strings.Repeat("---|", len(t.cols)))
+			hdr := make([]string, len(t.cols))
+			for j, c := range t.cols {
+				hdr[j] = strings.ReplaceAll(c, "|", `\|`)
+			}
+			fmt.Fprintf(w, "## %s\n\n| %s |\n|%s\n", t.title, strings.Join(hdr, " | "), strings.Repeat("---|", len(t.cols)))
 			for _, r := range t.rows {
 				esc := make([]string, len(r))
 				for j, c := range r {

@@ -1,0 +1,32 @@
+package main
+
+import "testing"
+
+// TestValidateCommand: the KV-cache cases are exact byte counts that the model
+// must reproduce (testdata/validation: vLLM OPT-13B, Llama 3.1 405B, DeepSeek-V3 MLA).
+func TestValidateCommand(t *testing.T) {
+	r := mlsysim(t, "validate", "--cases", "../../testdata/validation", "--kind", "kv_cache", "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	obj := oneObject(t, r.stdout)
+	cases, _ := obj["cases"].([]any)
+	if len(cases) != 3 {
+		t.Fatalf("%d kv_cache cases, want 3", len(cases))
+	}
+	for _, c := range cases {
+		m := c.(map[string]any)
+		if m["outcome"] != "pass" {
+			t.Errorf("%v: %v (error %v %%)", m["id"], m["outcome"], m["error_pct"])
+		}
+	}
+	for _, args := range [][]string{
+		{"validate", "--cases", "../../testdata/validation", "--profile", "calibrated"},
+		{"validate", "--cases", "../../testdata/validation", "--kind", "nope"},
+		{"validate", "--cases", "/nonexistent"},
+	} {
+		if r := mlsysim(t, args...); r.code != exitBadInput {
+			t.Errorf("%v: exit %d, want 1\n%v", args, r.code, r)
+		}
+	}
+}

@@ -1,0 +1,352 @@
+package sweep
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/mlsysim/mlsysim/catalog"
+)
+
+// A validation case is a measured or officially reported number from a primary
+// source with the study point that predicts it (testdata/validation/README.md).
+
+// Case is one validation case file.
+type Case struct {
+	File        string `yaml:"-"`
+	ID          string `yaml:"id"`
+	Kind        string `yaml:"kind"`
+	Status      string `yaml:"status"`
+	Unsupported string `yaml:"unsupported"`
+	Title       string `yaml:"title"`
+	Source      struct {
+		Title   string `yaml:"title"`
+		Authors string `yaml:"authors"`
+		Year    any    `yaml:"year"`
+		Where   string `yaml:"where"`
+		URL     string `yaml:"url"`
+	} `yaml:"source"`
+	Inputs struct {
+		ModelInline map[string]any `yaml:"model_inline"`
+	} `yaml:"inputs"`
+	Expected struct {
+		Value      float64 `yaml:"value"`
+		Unit       string  `yaml:"unit"`
+		Convention string  `yaml:"convention"`
+	} `yaml:"expected"`
+	Tolerance float64 `yaml:"tolerance"`
+	Study     *struct {
+		Name    string                    `yaml:"name"`
+		Params  map[string]any            `yaml:"params"`
+		Points  map[string]map[string]any `yaml:"points"`
+		Predict string                    `yaml:"predict"`
+	} `yaml:"study"`
+}
+
+// CaseResult is the outcome of one case.
+type CaseResult struct {
+	ID        string  `json:"id"`
+	Kind      string  `json:"kind"`
+	Outcome   string  `json:"outcome"` // pass | miss | unsupported | error
+	Predicted float64 `json:"predicted,omitempty"`
+	Expected  float64 `json:"expected"`
+	Unit      string  `json:"unit"`
+	ErrorPct  float64 `json:"error_pct,omitempty"` // signed: (predicted − expected) / expected · 100
+	Tolerance float64 `json:"tolerance_pct"`
+	Reason    string  `json:"reason,omitempty"` // unsupported reason or error
+	Source    string  `json:"source"`
+}
+
+// LoadCases reads every *.yaml case in dir, sorted by id.
+func LoadCases(dir string) ([]*Case, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: no validation cases (*.yaml)", dir)
+	}
+	var cases []*Case
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		c := &Case{File: f}
+		if err := yaml.Unmarshal(b, c); err != nil {
+			return nil, catalog.YAMLError(f, err)
+		}
+		switch {
+		case c.ID == "" || c.Kind == "":
+			return nil, fmt.Errorf("%s: a case needs id and kind", f)
+		case c.Status == "supported" && (c.Study == nil || c.Study.Name == ""):
+			return nil, fmt.Errorf("%s: a supported case needs study.name", f)
+		case c.Status != "supported" && c.Status != "unsupported":
+			return nil, fmt.Errorf("%s: status %q: want supported or unsupported", f, c.Status)
+		case c.Expected.Value == 0 || !(c.Tolerance > 0):
+			return nil, fmt.Errorf("%s: a case needs expected.value and a tolerance > 0", f)
+		}
+		cases = append(cases, c)
+	}
+	sort.Slice(cases, func(i, j int) bool { return cases[i].ID < cases[j].ID })
+	return cases, nil
+}
+
+// RunCases evaluates the cases against a copy of cat extended with their inline
+// models. A case without a predict expression is reported as an error.
+func RunCases(cat *catalog.Catalog, cases []*Case) []CaseResult {
+	cat = cat.Clone()
+	for _, c := range cases {
+		if c.Inputs.ModelInline == nil {
+			continue
+		}
+		key, _ := c.Inputs.ModelInline["key"].(string)
+		if _, err := cat.ModelByKey(key); err == nil {
+			continue // the same key always has the same definition across the suite
+		}
+		b, err := yaml.Marshal(c.Inputs.ModelInline)
+		if err == nil {
+			_, err = cat.AddUserYAML(c.File+" (inputs.model_inline)", b)
+		}
+		if err != nil {
+			c.Status, c.Unsupported = "error", err.Error()
+		}
+	}
+	out := make([]CaseResult, 0, len(cases))
+	for _, c := range cases {
+		r := CaseResult{ID: c.ID, Kind: c.Kind, Expected: c.Expected.Value, Unit: c.Expected.Unit,
+			Tolerance: c.Tolerance * 100, Source: fmt.Sprintf("%s (%v), %s", c.Source.Title, c.Source.Year, c.Source.Where)}
+		switch c.Status {
+		case "unsupported":
+			r.Outcome, r.Reason = "unsupported", c.Unsupported
+		case "error":
+			r.Outcome, r.Reason = "error", c.Unsupported
+		default:
+			pred, note, err := c.predict(cat)
+			if err != nil {
+				r.Outcome, r.Reason = "error", err.Error()
+				break
+			}
+			r.Reason = note
+			r.Predicted = pred
+			r.ErrorPct = (pred - c.Expected.Value) / c.Expected.Value * 100
+			r.Outcome = "miss"
+			if math.Abs(r.ErrorPct) <= r.Tolerance {
+				r.Outcome = "pass"
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// predict evaluates the case's study point(s) and its predict expression. note
+// says when a point is infeasible: its columns still hold what the model computes
+// (e.g. the KV cache of a model too big for one device), so the case still counts.
+func (c *Case) predict(cat *catalog.Catalog) (pred float64, note string, err error) {
+	if c.Study.Predict == "" {
+		return 0, "", fmt.Errorf("%s: study.predict is missing", c.File)
+	}
+	st, err := StudyByName(c.Study.Name)
+	if err != nil {
+		return 0, "", err
+	}
+	var infeasible []string
+	row := func(over map[string]any) (map[string]any, error) {
+		merged := map[string]any{}
+		for k, v := range c.Study.Params {
+			merged[k] = v
+		}
+		for k, v := range over {
+			merged[k] = v
+		}
+		keys := make([]string, 0, len(merged))
+		for k := range merged {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var axes []Axis
+		for _, k := range keys {
+			axes = append(axes, axis1(k, scalarText(merged[k]), c.File+": study.params."+k))
+		}
+		p, err := NewPlan(cat, st, axes, nil)
+		if err != nil {
+			return nil, err
+		}
+		r, err := EvalPoint(p)
+		if err == nil && r["feasible"] == false && !slices.Contains(infeasible, fmt.Sprint(r["infeasible_reason"])) {
+			infeasible = append(infeasible, fmt.Sprint(r["infeasible_reason"]))
+		}
+		return r, err
+	}
+	env := map[string]any{}
+	if len(c.Study.Points) == 0 {
+		if env, err = row(nil); err != nil {
+			return 0, "", err
+		}
+	} else {
+		for name, over := range c.Study.Points {
+			r, err := row(over)
+			if err != nil {
+				return 0, "", fmt.Errorf("point %s: %w", name, err)
+			}
+			env[name] = r
+		}
+	}
+	if len(infeasible) > 0 {
+		note = "point infeasible (" + strings.Join(infeasible, ", ") + "); its columns still count"
+	}
+	for k, v := range env { // expressions do arithmetic on float64
+		switch x := v.(type) {
+		case int64:
+			env[k] = float64(x)
+		case uint64:
+			env[k] = float64(x)
+		case map[string]any:
+			for kk, vv := range x {
+				switch y := vv.(type) {
+				case int64:
+					x[kk] = float64(y)
+				case uint64:
+					x[kk] = float64(y)
+				}
+			}
+		}
+	}
+	v, err := expr.Eval(c.Study.Predict, env)
+	if err != nil {
+		return 0, "", fmt.Errorf("%s: study.predict %q: %s", c.File, c.Study.Predict, firstLine(err.Error()))
+	}
+	f, ok := toFloat(v)
+	if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, "", fmt.Errorf("%s: study.predict %q gave %v, not a finite number", c.File, c.Study.Predict, v)
+	}
+	return f, note, nil
+}
+
+func scalarText(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case int:
+		return strconv.Itoa(x)
+	}
+	return strings.TrimSpace(fmt.Sprint(v))
+}
+
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+// KindSummary aggregates the supported cases of one kind.
+type KindSummary struct {
+	Kind           string  `json:"kind"`
+	Cases          int     `json:"cases"`
+	Supported      int     `json:"supported"`
+	Passed         int     `json:"passed"`
+	MedianAbsError float64 `json:"median_abs_error_pct"`
+	WorstID        string  `json:"worst_case"`
+	WorstError     float64 `json:"worst_error_pct"`
+}
+
+// Summarize returns one summary per kind (sorted) and one over all kinds ("all").
+func Summarize(results []CaseResult) []KindSummary {
+	by := map[string][]CaseResult{}
+	for _, r := range results {
+		by[r.Kind] = append(by[r.Kind], r)
+		by["all"] = append(by["all"], r)
+	}
+	var kinds []string
+	for k := range by {
+		if k != "all" {
+			kinds = append(kinds, k)
+		}
+	}
+	sort.Strings(kinds)
+	kinds = append(kinds, "all")
+	var out []KindSummary
+	for _, k := range kinds {
+		s := KindSummary{Kind: k, Cases: len(by[k])}
+		var errs []float64
+		for _, r := range by[k] {
+			if r.Outcome != "pass" && r.Outcome != "miss" {
+				continue
+			}
+			s.Supported++
+			if r.Outcome == "pass" {
+				s.Passed++
+			}
+			e := math.Abs(r.ErrorPct)
+			errs = append(errs, e)
+			if e >= math.Abs(s.WorstError) {
+				s.WorstID, s.WorstError = r.ID, r.ErrorPct
+			}
+		}
+		if len(errs) > 0 {
+			sort.Float64s(errs)
+			m := len(errs) / 2
+			s.MedianAbsError = errs[m]
+			if len(errs)%2 == 0 {
+				s.MedianAbsError = (errs[m-1] + errs[m]) / 2
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Baseline is the ratchet a test holds the suite to: the cases that passed and
+// the overall median |error| when it was last recorded (make validation).
+type Baseline struct {
+	Profile        string   `json:"profile"`
+	Passing        []string `json:"passing"`
+	MedianAbsError float64  `json:"median_abs_error_pct"`
+}
+
+// NewBaseline records results as a baseline.
+func NewBaseline(profile string, results []CaseResult) Baseline {
+	b := Baseline{Profile: profile, Passing: []string{}}
+	for _, r := range results {
+		if r.Outcome == "pass" {
+			b.Passing = append(b.Passing, r.ID)
+		}
+	}
+	for _, s := range Summarize(results) {
+		if s.Kind == "all" {
+			b.MedianAbsError = s.MedianAbsError
+		}
+	}
+	return b
+}
+
+// Regressions lists what got worse against a baseline: cases that passed and now
+// do not, and a larger overall median |error| (beyond float noise).
+func (b Baseline) Regressions(results []CaseResult) []string {
+	now := NewBaseline(b.Profile, results)
+	var out []string
+	for _, id := range b.Passing {
+		if !slices.Contains(now.Passing, id) {
+			out = append(out, fmt.Sprintf("case %s passed before and now does not", id))
+		}
+	}
+	if now.MedianAbsError > b.MedianAbsError*(1+1e-9)+1e-12 {
+		out = append(out, fmt.Sprintf("median |error| grew from %.4g %% to %.4g %%", b.MedianAbsError, now.MedianAbsError))
+	}
+	return out
+}

@@ -1,0 +1,54 @@
+package sweep
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/mlsysim/mlsysim/catalog"
+)
+
+// TestValidationRatchet runs the whole validation suite (testdata/validation) and
+// holds it to the recorded baseline (testdata/validation/baseline.json, written by
+// `make validation`): a case that passed must keep passing and the median |error|
+// must not grow. Improvements are recorded by regenerating the baseline.
+func TestValidationRatchet(t *testing.T) {
+	cases, err := LoadCases("../testdata/validation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) < 40 {
+		t.Errorf("%d cases, the suite holds at least 40", len(cases))
+	}
+	results := RunCases(catalog.MustDefault(), cases)
+	for _, r := range results {
+		if r.Outcome == "error" {
+			t.Errorf("%s: %s", r.ID, r.Reason)
+		}
+	}
+	b, err := os.ReadFile("../testdata/validation/baseline.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var base Baseline
+	if err := json.Unmarshal(b, &base); err != nil {
+		t.Fatal(err)
+	}
+	if reg := base.Regressions(results); len(reg) > 0 {
+		t.Errorf("validation regressed against baseline.json:\n%s", strings.Join(reg, "\n"))
+	}
+}
+
+// TestBaselineRegressions: the ratchet notices a lost pass and a worse median.
+func TestBaselineRegressions(t *testing.T) {
+	res := []CaseResult{{ID: "a", Kind: "k", Outcome: "pass", ErrorPct: 5}, {ID: "b", Kind: "k", Outcome: "miss", ErrorPct: 50}}
+	base := NewBaseline("seed", res)
+	if reg := base.Regressions(res); len(reg) != 0 {
+		t.Errorf("same results regress: %v", reg)
+	}
+	worse := []CaseResult{{ID: "a", Kind: "k", Outcome: "miss", ErrorPct: 40}, {ID: "b", Kind: "k", Outcome: "miss", ErrorPct: 50}}
+	if reg := base.Regressions(worse); len(reg) != 2 {
+		t.Errorf("want a lost pass and a worse median, got %v", reg)
+	}
+}
