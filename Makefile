@@ -40,4 +40,4 @@ bench:
 # Regenerate docs/VALIDATION.md and the ratchet baseline from the validation suite.
 .PHONY: validation
 validation: build
-	./$(BIN) validate -o markdown --baseline-out testdata/validation/baseline.json > docs/VALIDATION.md
+	./$(BIN) validate --all-profiles -o markdown --baseline-out testdata/validation/baseline.json > docs/VALIDATION.md

@@ -57,6 +57,7 @@ type Manifest struct {
 	Version     string       `json:"version"`
 	Status      string       `json:"status"` // running | complete
 	Study       string       `json:"study"`
+	Profile     string       `json:"profile"`
 	SpecName    string       `json:"spec_name,omitempty"`
 	SpecFile    string       `json:"spec_file,omitempty"`
 	SpecHash    string       `json:"spec_hash"`
@@ -123,7 +124,7 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	}
 	nParts := (p.N + pp - 1) / pp
 	first, end := PartRange(nParts, opt.Shard, opt.Shards)
-	m := &Manifest{Tool: "mlsysim", Version: opt.Version, Status: "running", Study: p.Study.Name,
+	m := &Manifest{Tool: "mlsysim", Version: opt.Version, Status: "running", Study: p.Study.Name, Profile: p.Profile,
 		CatalogHash: p.Catalog.Hash, Format: opt.Format, Compression: opt.Compression,
 		PointsTotal: p.N, PartPoints: pp, PartsTotal: nParts, Columns: p.Columns()}
 	if p.Spec != nil {
@@ -140,7 +141,7 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	}
 
 	meta := map[string]string{
-		"mlsysim.version": opt.Version, "mlsysim.study": m.Study, "mlsysim.spec_hash": m.SpecHash,
+		"mlsysim.version": opt.Version, "mlsysim.study": m.Study, "mlsysim.profile": m.Profile, "mlsysim.spec_hash": m.SpecHash,
 		"mlsysim.catalog_hash": m.CatalogHash, "mlsysim.spec": m.Spec,
 	}
 	if cb, err := json.Marshal(m.Columns); err == nil {
@@ -335,6 +336,7 @@ func prepareDir(opt WriteOptions, m *Manifest) error {
 	check("spec hash", old.SpecHash, m.SpecHash)
 	check("catalog hash", old.CatalogHash, m.CatalogHash)
 	check("version", old.Version, m.Version)
+	check("profile", old.Profile, m.Profile)
 	check("format", old.Format, m.Format)
 	check("compression", old.Compression, m.Compression)
 	check("part size", old.PartPoints, m.PartPoints)

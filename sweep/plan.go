@@ -49,6 +49,10 @@ type Plan struct {
 
 	Spec   *Spec   // the grid spec the plan came from (nil for eval)
 	filter *filter // where filters, nil when none
+
+	// Profile is the physics profile: "seed" (the seed's Profile B, reproducing its
+	// goldens) or "calibrated" (docs/PHYSICS.md "Profiles"). Set it with SetProfile.
+	Profile string
 }
 
 // AxisValue is one raw value as the user wrote it, with where it came from for errors.
@@ -68,7 +72,7 @@ type Axis struct {
 // a required parameter without a value is an error. zip lists groups of axis
 // names that advance together and must have equal lengths.
 func NewPlan(cat *catalog.Catalog, st *Study, axes []Axis, zip [][]string) (*Plan, error) {
-	p := &Plan{Study: st, Catalog: cat, Values: make([]*Values, len(st.Params))}
+	p := &Plan{Study: st, Catalog: cat, Values: make([]*Values, len(st.Params)), Profile: Profiles[0]}
 	seen := map[string]int{}
 	for ai, ax := range axes {
 		prm, idx, ok := st.Param(ax.Name)
@@ -381,6 +385,21 @@ func (p *Plan) fill(b *Batch, lo uint64, n int) {
 		}
 	}
 }
+
+// Profiles lists the physics profiles; the first is the default.
+var Profiles = []string{"seed", "calibrated"}
+
+// SetProfile chooses the physics profile of the plan.
+func (p *Plan) SetProfile(name string) error {
+	if !slices.Contains(Profiles, name) {
+		return fmt.Errorf("profile %q is not a physics profile; valid: %s", name, strings.Join(Profiles, ", "))
+	}
+	p.Profile = name
+	return nil
+}
+
+// Calibrated reports whether the plan uses the calibrated profile.
+func (p *Plan) Calibrated() bool { return p.Profile == "calibrated" }
 
 // Filtered reports whether where filters drop points.
 func (p *Plan) Filtered() bool { return p.filter != nil }

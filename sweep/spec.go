@@ -26,6 +26,7 @@ type Spec struct {
 	Name        string
 	Description string
 	Study       string
+	Profile     string // "" = the command's --profile (default seed)
 	Fixed       []specAxis
 	Axes        []specAxis
 	Zip         [][]string
@@ -44,7 +45,7 @@ type specAxis struct {
 	line int
 }
 
-var specKeys = []string{"version", "name", "description", "study", "fixed", "axes", "zip", "where"}
+var specKeys = []string{"version", "name", "description", "study", "profile", "fixed", "axes", "zip", "where"}
 
 // ParseSpec reads a grid spec. file names it in errors.
 func ParseSpec(file string, b []byte) (*Spec, error) {
@@ -84,6 +85,10 @@ func ParseSpec(file string, b []byte) (*Spec, error) {
 		case "study":
 			err = s.scalar(v, "study", &s.Study)
 			s.studyLine = k.Line
+		case "profile":
+			if err = s.scalar(v, "profile", &s.Profile); err == nil && !slices.Contains(Profiles, s.Profile) {
+				err = s.errf(v, "profile %q is not a physics profile; valid: %s", s.Profile, strings.Join(Profiles, ", "))
+			}
 		case "fixed":
 			s.Fixed, err = s.axisMap(v, "fixed")
 		case "axes":
@@ -215,6 +220,9 @@ func (s *Spec) Plan(cat *catalog.Catalog) (*Plan, error) {
 		}
 	}
 	p.Spec = s
+	if s.Profile != "" {
+		p.Profile = s.Profile
+	}
 	return p, nil
 }
 

@@ -146,14 +146,15 @@ func indexOf(xs []string, x string) int {
 }
 
 type fleetEval struct {
-	st       *Study
-	m        *modelTable
-	h        *hwTable
-	clusters []fleetCluster
-	fabrics  []fleetCluster // per fabric code: fabricBW, fabricLat, over (zero for "default")
-	grids    [][3]float64   // per region code: carbon g/kWh, PUE, WUE
-	unitCost []float64      // per hardware code
-	embodied []float64
+	st         *Study
+	calibrated bool
+	m          *modelTable
+	h          *hwTable
+	clusters   []fleetCluster
+	fabrics    []fleetCluster // per fabric code: fabricBW, fabricLat, over (zero for "default")
+	grids      [][3]float64   // per region code: carbon g/kWh, PUE, WUE
+	unitCost   []float64      // per hardware code
+	embodied   []float64
 
 	node  kernel.NodeIn
 	nodeO kernel.NodeOut
@@ -168,7 +169,7 @@ type fleetEval struct {
 }
 
 func newFleetEval(p *Plan) evaluator {
-	e := &fleetEval{st: p.Study, m: newModelTable(p.Models)}
+	e := &fleetEval{st: p.Study, m: newModelTable(p.Models), calibrated: p.Calibrated()}
 	var hws []*catalog.Hardware
 	hws, e.clusters, e.fabrics = clusterTables(p)
 	for _, h := range hws {
@@ -287,6 +288,10 @@ func (e *fleetEval) eval(b *Batch, o *Outputs) {
 	nd.SeqLen = c.get("seq_len")
 	nd.Efficiency = c.get("efficiency")
 	kernel.SingleNode(&e.nodeO, nd)
+	if e.calibrated {
+		e.replicaStep(tp, pp, ep)
+	}
+	d.ProfileC = e.calibrated
 
 	d.NodeLatency, d.NodeThroughput = e.nodeO.Latency, e.nodeO.Throughput
 	d.Layers, d.Hidden, d.Bytes = nd.Layers, nd.Hidden, nd.Bytes
@@ -488,4 +493,30 @@ func budgetSlack(used, limit float64) (bool, float64) {
 		return true, 1
 	}
 	return used <= limit, 1 - used/limit
+}
+
+// replicaStep replaces the seed's Profile B node step (the whole model on one
+// accelerator, per-token FLOPs) with one model-parallel replica's compute time,
+// the seed's Profile C (physics.md §7.2, pinned by its Training_512_H100 test):
+//
+//	t = mult · FLOP per token · S · lb / (F · η · tp · pp · ep),   mult = 3, or 4 with recomputation
+//
+// Memory feasibility stays with the split's training memory; MFU counts 3×.
+func (e *fleetEval) replicaStep(tp, pp, ep []float64) {
+	nd, o := &e.node, &e.nodeO
+	for k := range o.Latency {
+		mult := 3.0
+		if nd.Recompute[k] {
+			mult = 4
+		}
+		shards := tp[k] * pp[k] * ep[k]
+		tokens := nd.SeqLen[k] * nd.Batch[k]
+		work := nd.Ops[k] * tokens / shards
+		t := mult * work / (nd.PeakFLOPS[k] * nd.Efficiency[k])
+		o.Latency[k], o.ComputeTime[k], o.MemoryTime[k], o.OverheadTime[k] = t, t, 0, 0
+		o.Throughput[k] = nd.Batch[k] / t
+		o.MFU[k] = 3 * work / t / nd.PeakFLOPS[k]
+		o.HFU[k] = mult * work / t / nd.PeakFLOPS[k]
+		o.Feasible[k] = true // judged by the split's training memory instead
+	}
 }

@@ -102,7 +102,7 @@ func LoadCases(dir string) ([]*Case, error) {
 
 // RunCases evaluates the cases against a copy of cat extended with their inline
 // models. A case without a predict expression is reported as an error.
-func RunCases(cat *catalog.Catalog, cases []*Case) []CaseResult {
+func RunCases(cat *catalog.Catalog, cases []*Case, profile string) []CaseResult {
 	cat = cat.Clone()
 	for _, c := range cases {
 		if c.Inputs.ModelInline == nil {
@@ -130,7 +130,7 @@ func RunCases(cat *catalog.Catalog, cases []*Case) []CaseResult {
 		case "error":
 			r.Outcome, r.Reason = "error", c.Unsupported
 		default:
-			pred, note, err := c.predict(cat)
+			pred, note, err := c.predict(cat, profile)
 			if err != nil {
 				r.Outcome, r.Reason = "error", err.Error()
 				break
@@ -151,7 +151,7 @@ func RunCases(cat *catalog.Catalog, cases []*Case) []CaseResult {
 // predict evaluates the case's study point(s) and its predict expression. note
 // says when a point is infeasible: its columns still hold what the model computes
 // (e.g. the KV cache of a model too big for one device), so the case still counts.
-func (c *Case) predict(cat *catalog.Catalog) (pred float64, note string, err error) {
+func (c *Case) predict(cat *catalog.Catalog, profile string) (pred float64, note string, err error) {
 	if c.Study.Predict == "" {
 		return 0, "", fmt.Errorf("%s: study.predict is missing", c.File)
 	}
@@ -179,6 +179,9 @@ func (c *Case) predict(cat *catalog.Catalog) (pred float64, note string, err err
 		}
 		p, err := NewPlan(cat, st, axes, nil)
 		if err != nil {
+			return nil, err
+		}
+		if err := p.SetProfile(profile); err != nil {
 			return nil, err
 		}
 		r, err := EvalPoint(p)

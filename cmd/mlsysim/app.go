@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/sweep"
 )
 
 const rootHelp = `mlsysim answers "what happens if we run model M on hardware H, at this batch,
@@ -51,6 +52,8 @@ func newApp(stdout, stderr io.Writer) *app {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text",
 				Usage: "rendering: text, json, markdown, csv (each command lists what it supports)"},
 			&cli.StringSliceFlag{Name: "catalog", Usage: "YAML file of extra hardware/models (docs/CATALOG.md); repeatable"},
+			&cli.StringFlag{Name: "profile", Value: sweep.Profiles[0],
+				Usage: "physics profile: " + strings.Join(sweep.Profiles, " or ") + " (docs/PHYSICS.md \"Profiles\", docs/VALIDATION.md)"},
 		},
 		Before: func(ctx context.Context, c *cli.Command) (context.Context, error) {
 			return ctx, a.loadCatalog(c.StringSlice("catalog"))

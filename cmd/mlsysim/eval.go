@@ -122,6 +122,9 @@ func (a *app) evalOne(study string, axes []sweep.Axis) (map[string]any, error) {
 	if err != nil {
 		return nil, badInput("", err)
 	}
+	if err := a.applyProfile(plan); err != nil {
+		return nil, err
+	}
 	return sweep.EvalPoint(plan)
 }
 
@@ -232,6 +235,19 @@ func strictCheck(c *cli.Command, row map[string]any) error {
 			msg = fmt.Sprintf("out of memory: needs %.1f GB, %v holds %.1f GB", used, row["hardware"], capGB)
 		}
 		return &cliError{code: exitPhysics, title: "Physics violation", payloadShown: true, err: fmt.Errorf("%s (--strict)", msg)}
+	}
+	return nil
+}
+
+// applyProfile sets the plan's physics profile from --profile; a grid spec's own
+// `profile:` holds unless the flag is given explicitly.
+func (a *app) applyProfile(p *sweep.Plan) error {
+	name := a.String("profile")
+	if p.Spec != nil && p.Spec.Profile != "" && !a.IsSet("profile") {
+		name = p.Spec.Profile
+	}
+	if err := p.SetProfile(name); err != nil {
+		return badInput("--profile", err)
 	}
 	return nil
 }

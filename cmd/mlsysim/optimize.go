@@ -111,6 +111,9 @@ func (a *app) sweepAndQuery(ctx context.Context, study string, axes []sweep.Axis
 	if err != nil {
 		return nil, nil, nil, badInput("", err)
 	}
+	if err := a.applyProfile(plan); err != nil {
+		return nil, nil, nil, err
+	}
 	dir := keepDir
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "mlsysim-optimize-"); err != nil {
@@ -257,6 +260,9 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 	one, err := sweep.NewPlan(a.cat, st, axes, nil)
 	if err != nil {
 		return badInput("", err)
+	}
+	if err := a.applyProfile(one); err != nil {
+		return err
 	}
 	row, err := sweep.EvalPoint(one)
 	if err != nil {

@@ -79,6 +79,9 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 	if err != nil {
 		return badInput("", err)
 	}
+	if err := a.applyProfile(plan); err != nil {
+		return err
+	}
 	format := c.String("format")
 	if err := sinks.CheckFormat(format); err != nil {
 		return badInput("--format", err)

@@ -12,10 +12,6 @@ import (
 	"github.com/mlsysim/mlsysim/sweep"
 )
 
-// profiles are the physics profiles `validate` can run; `seed` is the seed's
-// Profile B (docs/PHYSICS.md). A calibrated profile is planned (issue #4).
-var profiles = []string{"seed"}
-
 func (a *app) validateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "validate",
@@ -24,21 +20,25 @@ func (a *app) validateCommand() *cli.Command {
 measured or officially reported by a primary source, the inputs to reproduce it, the study
 point that predicts it, and a tolerance fixed before the first run) and prints predicted vs
 measured, signed error and pass/miss per case, then per kind the count, median |error|,
-worst case and share within tolerance. docs/VALIDATION.md is this command's markdown
-output (make validation).`,
+worst case and share within tolerance. The global --profile picks the physics profile;
+--all-profiles compares them side by side. docs/VALIDATION.md is the markdown output of
+--all-profiles (make validation).`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "cases", Value: "testdata/validation", Usage: "folder of case files"},
 			&cli.StringFlag{Name: "kind", Usage: "only cases of this kind (e.g. training_mfu)"},
-			&cli.StringFlag{Name: "profile", Value: "seed", Usage: "physics profile: " + strings.Join(profiles, ", ")},
-			&cli.StringFlag{Name: "baseline-out", Usage: "also write the ratchet baseline (passing cases, median |error|) to this JSON file"},
+			&cli.BoolFlag{Name: "all-profiles", Usage: "run every physics profile and show them side by side"},
+			&cli.StringFlag{Name: "baseline-out", Usage: "also write the ratchet baseline (per profile: passing cases, median |error|) to this JSON file"},
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			format, err := a.outputFormat("text", "json", "markdown")
 			if err != nil {
 				return err
 			}
-			if !contains(profiles, c.String("profile")) {
-				return badInputf("--profile", "%q is not a profile; valid: %s", c.String("profile"), strings.Join(profiles, ", "))
+			profiles := []string{a.String("profile")}
+			if c.Bool("all-profiles") {
+				profiles = sweep.Profiles
+			} else if !contains(sweep.Profiles, profiles[0]) {
+				return badInputf("--profile", "%q is not a physics profile; valid: %s", profiles[0], strings.Join(sweep.Profiles, ", "))
 			}
 			cases, err := sweep.LoadCases(c.String("cases"))
 			if err != nil {
@@ -60,10 +60,14 @@ output (make validation).`,
 				}
 				cases = kept
 			}
-			results := sweep.RunCases(a.cat, cases)
-			summary := sweep.Summarize(results)
+			runs := make([][]sweep.CaseResult, len(profiles))
+			var bases []sweep.Baseline
+			for i, p := range profiles {
+				runs[i] = sweep.RunCases(a.cat, cases, p)
+				bases = append(bases, sweep.NewBaseline(p, runs[i]))
+			}
 			if path := c.String("baseline-out"); path != "" {
-				b, err := json.MarshalIndent(sweep.NewBaseline(c.String("profile"), results), "", "  ")
+				b, err := json.MarshalIndent(bases, "", "  ")
 				if err == nil {
 					err = sinks.WriteFileAtomic(path, append(b, '\n'))
 				}
@@ -71,40 +75,60 @@ output (make validation).`,
 					return badInput("--baseline-out", err)
 				}
 			}
-			return renderValidation(a, format, c.String("profile"), results, summary)
+			return renderValidation(a, format, profiles, runs)
 		},
 	}
 }
 
-func renderValidation(a *app, format, profile string, results []sweep.CaseResult, summary []sweep.KindSummary) error {
+func renderValidation(a *app, format string, profiles []string, runs [][]sweep.CaseResult) error {
 	if format == "json" {
-		return writeJSON(a.stdout, orderedObject{{"profile", profile}, {"cases", results}, {"summary", summary}})
-	}
-	caseTable := &table{name: "cases", title: "Cases",
-		cols: []string{"case", "kind", "predicted", "measured", "unit", "error", "tolerance", "outcome"}}
-	for _, r := range results {
-		pred, errPct := "—", "—"
-		if r.Outcome == "pass" || r.Outcome == "miss" {
-			pred, errPct = fmt.Sprintf("%.4g", r.Predicted), fmt.Sprintf("%+.1f %%", r.ErrorPct)
+		var out []orderedObject
+		for i, p := range profiles {
+			out = append(out, orderedObject{{"profile", p}, {"cases", runs[i]}, {"summary", sweep.Summarize(runs[i])}})
 		}
-		outcome := r.Outcome
-		if r.Reason != "" {
-			outcome += ": " + r.Reason
+		if len(out) == 1 {
+			return writeJSON(a.stdout, out[0])
 		}
-		caseTable.add([]string{r.ID, r.Kind, pred, fmt.Sprintf("%.4g", r.Expected), r.Unit, errPct, fmt.Sprintf("±%.0f %%", r.Tolerance), outcome}, nil)
+		return writeJSON(a.stdout, out)
 	}
-	sumTable := &table{name: "summary", title: "Per kind (supported cases)",
-		cols: []string{"kind", "cases", "supported", "within tolerance", "median |error|", "worst case", "worst error"}}
-	for _, s := range summary {
-		share := "—"
-		if s.Supported > 0 {
-			share = fmt.Sprintf("%d/%d (%.0f %%)", s.Passed, s.Supported, 100*float64(s.Passed)/float64(s.Supported))
+	var tables []*table
+	for i, p := range profiles {
+		t := &table{name: "summary-" + p, title: "Per kind, profile " + p + " (supported cases)",
+			cols: []string{"kind", "cases", "supported", "within tolerance", "median |error|", "worst case", "worst error"}}
+		for _, s := range sweep.Summarize(runs[i]) {
+			share := "—"
+			if s.Supported > 0 {
+				share = fmt.Sprintf("%d/%d (%.0f %%)", s.Passed, s.Supported, 100*float64(s.Passed)/float64(s.Supported))
+			}
+			t.add([]string{s.Kind, fmt.Sprint(s.Cases), fmt.Sprint(s.Supported), share, fmt.Sprintf("%.1f %%", s.MedianAbsError),
+				s.WorstID, fmt.Sprintf("%+.1f %%", s.WorstError)}, nil)
 		}
-		sumTable.add([]string{s.Kind, fmt.Sprint(s.Cases), fmt.Sprint(s.Supported), share, fmt.Sprintf("%.1f %%", s.MedianAbsError),
-			s.WorstID, fmt.Sprintf("%+.1f %%", s.WorstError)}, nil)
+		tables = append(tables, t)
 	}
+	cols := []string{"case", "kind", "measured", "unit", "tolerance"}
+	for _, p := range profiles {
+		cols = append(cols, "predicted ("+p+")", "error ("+p+")", "outcome ("+p+")")
+	}
+	ct := &table{name: "cases", title: "Cases", cols: cols}
+	for j, r := range runs[0] {
+		cells := []string{r.ID, r.Kind, fmt.Sprintf("%.4g", r.Expected), r.Unit, fmt.Sprintf("±%.0f %%", r.Tolerance)}
+		for i := range profiles {
+			x := runs[i][j]
+			pred, errPct := "—", "—"
+			if x.Outcome == "pass" || x.Outcome == "miss" {
+				pred, errPct = fmt.Sprintf("%.4g", x.Predicted), fmt.Sprintf("%+.1f %%", x.ErrorPct)
+			}
+			outcome := x.Outcome
+			if x.Reason != "" && i == len(profiles)-1 {
+				outcome += ": " + x.Reason
+			}
+			cells = append(cells, pred, errPct, outcome)
+		}
+		ct.add(cells, nil)
+	}
+	tables = append(tables, ct)
 	if format == "markdown" {
-		fmt.Fprintf(a.stdout, "# Validation against published measurements\n\nGenerated by `make validation` (`mlsysim validate -o markdown`, profile `%s`); a test\nfails if a case that passed stops passing or the median |error| grows. Cases, sources and\ntolerances: testdata/validation/ (README.md there). Error = (predicted − measured) / measured.\n\n", profile)
+		fmt.Fprintf(a.stdout, "# Validation against published measurements\n\nGenerated by `make validation` (`mlsysim validate --all-profiles -o markdown`); a test fails\nif a case that passed stops passing or a profile's median |error| grows. Cases, sources and\ntolerances: testdata/validation/ (README.md there). Error = (predicted − measured) / measured.\nProfiles: docs/PHYSICS.md \"Profiles\".\n\n")
 	}
-	return renderTables(a.stdout, format, []*table{sumTable, caseTable})
+	return renderTables(a.stdout, format, tables)
 }

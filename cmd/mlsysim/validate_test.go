@@ -21,7 +21,7 @@ func TestValidateCommand(t *testing.T) {
 		}
 	}
 	for _, args := range [][]string{
-		{"validate", "--cases", "../../testdata/validation", "--profile", "calibrated"},
+		{"--profile", "tuned", "validate", "--cases", "../../testdata/validation"},
 		{"validate", "--cases", "../../testdata/validation", "--kind", "nope"},
 		{"validate", "--cases", "/nonexistent"},
 	} {
