@@ -387,7 +387,7 @@ func (p *Plan) fill(b *Batch, lo uint64, n int) {
 }
 
 // Profiles lists the physics profiles; the first is the default.
-var Profiles = []string{"seed", "calibrated"}
+var Profiles = []string{"calibrated", "seed"}
 
 // SetProfile chooses the physics profile of the plan.
 func (p *Plan) SetProfile(name string) error {

@@ -71,6 +71,9 @@ func evalPlanFile(t testing.TB, file string) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := p.SetProfile("seed"); err != nil { // the goldens are the seed's Profile B
+		t.Fatal(err)
+	}
 	row, err := EvalPoint(p)
 	if err != nil {
 		t.Fatal(err)

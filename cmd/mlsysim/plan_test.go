@@ -22,7 +22,7 @@ func TestPlanG5(t *testing.T) {
 	for _, file := range []string{"g5-research256.yaml", "g5-nodes.yaml", "g5-accelerators.yaml"} {
 		t.Run(file, func(t *testing.T) {
 			t.Parallel()
-			r := mlsysim(t, "eval", planFixture(file), "-o", "json")
+			r := mlsysim(t, "--profile", "seed", "eval", planFixture(file), "-o", "json") // G5 is the seed's Profile B
 			if r.code != exitOK || r.stderr != "" {
 				t.Fatalf("want exit 0 and no stderr\n%v", r)
 			}
@@ -59,7 +59,7 @@ func TestPlanG5(t *testing.T) {
 // rate per direction (450 GB/s). At the seed plan path's 900 GB/s the TP ring of
 // G5 is ring(A, 8, β, 500 ns)·4·32 with A = 128·2048·4096·2 B (physics.md §13.1).
 func TestPlanIntraNodeBandwidth(t *testing.T) {
-	r := mlsysim(t, "eval", planFixture("g5-nvlink-total.yaml"), "-o", "json")
+	r := mlsysim(t, "--profile", "seed", "eval", planFixture("g5-nvlink-total.yaml"), "-o", "json")
 	if r.code != exitOK {
 		t.Fatalf("%v", r)
 	}

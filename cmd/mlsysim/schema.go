@@ -414,6 +414,7 @@ func gridSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 		prop{"name", str("free text, recorded in the manifest")},
 		prop{"description", str("free text")},
 		prop{"study", &jsonSchema{Type: "string", Enum: names, Description: "the kernel path (mlsysim sweep --columns STUDY)"}},
+		prop{"profile", &jsonSchema{Type: "string", Enum: sweep.Profiles, Description: "physics profile (--profile overrides it)"}},
 		prop{"fixed", &jsonSchema{Type: "object", Description: "parameters with one value"}},
 		prop{"axes", &jsonSchema{Type: "object", MinProperties: ptr(1), Description: "parameters that vary; the last varies fastest"}},
 		prop{"zip", &jsonSchema{Type: "array", Items: listOf(key("")), Description: "groups of axes that advance together"}},
