@@ -188,7 +188,7 @@ func fmtCount(v float64) string {
 	case v >= 1e3:
 		return fmt.Sprintf("%.3gK", v/1e3)
 	}
-	return fmt.Sprintf("%g", v)
+	return fmt.Sprintf("%.3g", v)
 }
 
 // fmtMs prints a duration given in ms with sensible precision.
