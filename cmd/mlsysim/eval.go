@@ -125,7 +125,11 @@ func (a *app) evalOne(study string, axes []sweep.Axis) (map[string]any, error) {
 	if err := a.applyProfile(plan); err != nil {
 		return nil, err
 	}
-	return sweep.EvalPoint(plan)
+	row, err := sweep.EvalPoint(plan)
+	if row != nil {
+		row["profile"] = plan.Profile
+	}
+	return row, err
 }
 
 // targets resolves the MODEL and HARDWARE arguments to catalog keys, loading

@@ -52,7 +52,7 @@ func (a *app) evalPlan(path, format string) error {
 		}
 	}
 	obj = append(obj, kv{"binding_wall", row["binding_wall"]}, kv{"study", study}, kv{"model", row["model"]}, kv{"precision", row["precision"]},
-		kv{"batch_size", row["batch_size"]}, kv{"seq_len", row["seq_len"]}, kv{"efficiency", row["efficiency"]})
+		kv{"batch_size", row["batch_size"]}, kv{"seq_len", row["seq_len"]}, kv{"efficiency", row["efficiency"]}, kv{"profile", row["profile"]})
 	if len(violations) > 0 {
 		obj = append(obj, kv{"status", "sla_failed"}, kv{"violations", violations})
 	}

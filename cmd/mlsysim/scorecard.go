@@ -63,6 +63,7 @@ func (s *scorecard) json() orderedObject {
 		{"binding_wall", s.str("binding_wall")},
 		{"model", s.str("model")}, {"hardware", s.str("hardware")}, {"precision", s.str("precision")},
 		{"batch_size", s.row["batch_size"]}, {"efficiency", s.f("efficiency")}, {"training", s.row["training"]},
+		{"profile", s.row["profile"]},
 	}
 }
 

@@ -65,7 +65,7 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked bool) e
 		{"feasible", row["feasible"]}, {"ttft_ms", f("ttft_ms")}, {"itl_ms", f("itl_ms")},
 		{"tokens_per_sec", f("tokens_per_s")}, {"kv_cache_gb", f("kv_cache_gb")},
 		{"memory_utilization", f("memory_utilization")}, {"weights_gb", f("weights_gb")},
-		{"total_memory_gb", f("total_memory_gb")},
+		{"total_memory_gb", f("total_memory_gb")}, {"profile", row["profile"]},
 	}
 	if chunked {
 		obj = append(obj, kv{"prefill_chunks", int(f("prefill_chunks"))},
