@@ -31,6 +31,7 @@ FUZZTIME ?= 30s
 .PHONY: fuzz bench
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParseSpec -fuzztime=$(FUZZTIME) ./sweep/
+	$(GO) test -run='^$$' -fuzz=FuzzParsePlanFile -fuzztime=$(FUZZTIME) ./sweep/
 	$(GO) test -run='^$$' -fuzz=FuzzParseQuantity -fuzztime=$(FUZZTIME) ./catalog/
 
 # Throughput and memory numbers recorded in BENCHMARKS.md.
