@@ -14,41 +14,64 @@ import "math"
 // With chunked prefill of c tokens, chunks = ceil(n/c) and the longest chunk,
 // (2·P·c'·B + 4·L·H·d·c'·S·B)/(F·η) + dispatch with c' = min(c, n), bounds how
 // long one chunk stalls decode. P is the total parameter count, also for MoE (as the seed).
+//
+// Tensor parallelism over tp accelerators (ours; the seed serves on one device): each holds
+// 1/tp of the weights and KV cache and does 1/tp of the math, and every layer all-reduces
+// its activations twice per forward pass (after attention and after the MLP; Shoeybi et
+// al. 2019, Megatron-LM §3): 2·L·ring(tokens·B·h·b, tp, β, 500 ns) with β the per-direction
+// scale-up link. Sizes stay per replica; feasibility and utilisation are per accelerator.
 func Serving(out *ServeOut, in *ServeIn) {
 	n := len(in.Params)
 	out.resize(n)
 	for i := 0; i < n; i++ {
 		p, b, s, batch := in.Params[i], in.Bytes[i], in.SeqLen[i], in.Batch[i]
-		rate := in.PeakFLOPS[i] * in.Efficiency[i]
+		tp := 1.0
+		if in.TP != nil && in.TP[i] > 1 {
+			tp = in.TP[i]
+		}
+		rate := in.PeakFLOPS[i] * in.Efficiency[i] * tp
 		newTok := math.Max(1, s-in.CachedPrefix[i])
 		coef := in.AttnCoef[i]
 		dispatch := in.DispatchTax[i]
+		// allReduces is the TP communication of one forward pass over tokens per sequence.
+		allReduces := func(tokens float64) float64 {
+			if tp == 1 {
+				return 0
+			}
+			h := in.Hidden[i]
+			if h == 0 {
+				h = DefaultHidden
+			}
+			return 2 * in.Layers[i] * RingAllReduce(tokens*batch*h*b, tp, in.TPBandwidth[i], NVLinkLatencyS)
+		}
 
-		ttft := (2*p*newTok*batch + coef*newTok*s*batch) / rate
+		ttft := (2*p*newTok*batch+coef*newTok*s*batch)/rate + allReduces(newTok)
 		chunks := 1.0
 		chunkMax := 0.0
 		if c := in.ChunkTokens[i]; c > 0 {
 			chunks = math.Max(1, math.Ceil(newTok/c))
 			cc := math.Min(c, newTok)
-			chunkMax = (2*p*cc*batch+coef*cc*s*batch)/rate + dispatch
+			chunkMax = (2*p*cc*batch+coef*cc*s*batch)/rate + allReduces(cc) + dispatch
 		}
 		ttft += dispatch * chunks
 
 		w := p * b
 		kv := in.KVElemsPerToken[i] * s * batch * b
 		total := w + kv
-		itl := total/in.MemBandwidth[i] + LayerTaxS*in.Layers[i]
+		comm := allReduces(1)
+		itl := total/tp/in.MemBandwidth[i] + LayerTaxS*in.Layers[i] + comm
 
 		out.TTFT[i] = ttft
 		out.ITL[i] = itl
 		out.KVBytes[i] = kv
 		out.WeightBytes[i] = w
 		out.TotalBytes[i] = total
-		out.MemUtilization[i] = total / in.MemCapacity[i]
+		out.MemUtilization[i] = total / tp / in.MemCapacity[i]
 		out.TokensPerS[i] = batch / itl
 		out.Chunks[i] = chunks
 		out.ChunkTime[i] = chunkMax
-		out.Feasible[i] = total <= in.MemCapacity[i]
+		out.TPComm[i] = comm
+		out.Feasible[i] = total/tp <= in.MemCapacity[i]
 	}
 }
 
@@ -68,6 +91,11 @@ type ServeIn struct {
 	MemBandwidth    []float64
 	MemCapacity     []float64
 	DispatchTax     []float64 // s
+
+	// Tensor parallelism (optional: nil TP means one accelerator).
+	TP          []float64 // accelerators sharing the model
+	TPBandwidth []float64 // per-direction bytes/s between them
+	Hidden      []float64 // hidden size for the activation all-reduces (0 = 4096)
 }
 
 // ServeOut holds the output columns of Serving; times in s, sizes in bytes.
@@ -76,12 +104,13 @@ type ServeOut struct {
 	KVBytes, WeightBytes, TotalBytes []float64
 	MemUtilization, TokensPerS       []float64
 	Chunks, ChunkTime                []float64 // ChunkTime = 0 when not chunked
+	TPComm                           []float64 // TP all-reduce time per decode step (0 at tp = 1)
 	Feasible                         []bool
 }
 
 func (o *ServeOut) resize(n int) {
 	for _, p := range []*[]float64{&o.TTFT, &o.ITL, &o.KVBytes, &o.WeightBytes, &o.TotalBytes,
-		&o.MemUtilization, &o.TokensPerS, &o.Chunks, &o.ChunkTime} {
+		&o.MemUtilization, &o.TokensPerS, &o.Chunks, &o.ChunkTime, &o.TPComm} {
 		*p = grow(*p, n)
 	}
 	o.Feasible = grow(o.Feasible, n)

@@ -1,6 +1,9 @@
 package kernel
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // servePoint is one Serving evaluation.
 type servePoint struct {
@@ -200,5 +203,40 @@ func TestServingDoesNotAllocate(t *testing.T) {
 	Serving(&out, in)
 	if allocs := testing.AllocsPerRun(20, func() { Serving(&out, in) }); allocs != 0 {
 		t.Errorf("Serving allocates %g times per call once its outputs are sized", allocs)
+	}
+}
+
+// TestServingTensorParallel: Llama3_70B (70.6e9 params, 80 layers, h 8192, 64 heads,
+// 8 KV heads) at fp16 does not fit one H100 but fits two; with tp = 2 each holds half the
+// weights and KV cache, the math halves, and every layer adds two activation all-reduces
+// per forward pass over the 450 GB/s per-direction NVLink (Megatron-LM §3).
+func TestServingTensorParallel(t *testing.T) {
+	one := func(v float64) []float64 { return []float64{v} }
+	in := func(tp float64) *ServeIn {
+		return &ServeIn{Params: one(70.6e9), Layers: one(80), AttnCoef: one(AttentionFLOPsCoef(80, 64, 8192)),
+			KVElemsPerToken: one(KVElemsPerToken(80, 64, 8, 8192, 0, 0)), Bytes: one(2), SeqLen: one(2048), Batch: one(4),
+			CachedPrefix: one(0), ChunkTokens: one(0), Efficiency: one(0.5), PeakFLOPS: one(989e12),
+			MemBandwidth: one(3.35e12), MemCapacity: one(80 << 30), DispatchTax: one(0.01e-3),
+			TP: one(tp), TPBandwidth: one(450e9), Hidden: one(8192)}
+	}
+	var single, pair ServeOut
+	Serving(&single, in(1))
+	Serving(&pair, in(2))
+	if single.Feasible[0] || !pair.Feasible[0] {
+		t.Fatalf("feasible at tp 1: %v, tp 2: %v; want false, true (141.2 GB of weights vs 85.9 GB per H100)", single.Feasible[0], pair.Feasible[0])
+	}
+	kv := KVElemsPerToken(80, 64, 8, 8192, 0, 0) * 2048 * 4 * 2
+	comm := 2 * 80 * RingAllReduce(4*8192*2, 2, 450e9, NVLinkLatencyS)
+	wantITL := (70.6e9*2+kv)/2/3.35e12 + 80*LayerTaxS + comm
+	if math.Abs(pair.ITL[0]-wantITL) > 1e-12*wantITL || math.Abs(pair.TPComm[0]-comm) > 1e-12*comm {
+		t.Errorf("tp 2: ITL %v (comm %v), want %v (comm %v)", pair.ITL[0], pair.TPComm[0], wantITL, comm)
+	}
+	prefillComm := 2 * 80 * RingAllReduce(2048*4*8192*2, 2, 450e9, NVLinkLatencyS)
+	wantTTFT := (2*70.6e9*2048*4+AttentionFLOPsCoef(80, 64, 8192)*2048*2048*4)/(989e12*0.5*2) + prefillComm + 0.01e-3
+	if math.Abs(pair.TTFT[0]-wantTTFT) > 1e-12*wantTTFT {
+		t.Errorf("tp 2: TTFT %v, want %v", pair.TTFT[0], wantTTFT)
+	}
+	if single.TPComm[0] != 0 || pair.WeightBytes[0] != single.WeightBytes[0] {
+		t.Errorf("tp 1 has no TP comm (%v); weight bytes are per replica (%v vs %v)", single.TPComm[0], pair.WeightBytes[0], single.WeightBytes[0])
 	}
 }

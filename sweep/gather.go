@@ -73,6 +73,7 @@ type hwTable struct {
 	peak                                                  []float64
 	capacity, bandwidth, sramCap, sramBW, flashBW, hostBW []float64
 	dispatch, tdp                                         []float64
+	tpBW                                                  []float64 // per-direction link between accelerators
 }
 
 func newHWTable(hs []*catalog.Hardware) *hwTable {
@@ -94,6 +95,15 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 		t.hostBW = append(t.hostBW, host)
 		t.dispatch = append(t.dispatch, h.DispatchTaxS)
 		t.tdp = append(t.tdp, h.TDPW)
+		// Tensor-parallel peers talk over the scale-up link, else the host link, else PCIe's 64 GB/s.
+		link := kernel.OffloadFallbackBytesPerS
+		switch {
+		case h.ScaleUp != nil:
+			link = h.ScaleUp.PerDirectionBytesPerS()
+		case h.HostLink != nil:
+			link = h.HostLink.PerDirectionBytesPerS()
+		}
+		t.tpBW = append(t.tpBW, link)
 	}
 	return t
 }

@@ -47,7 +47,7 @@ const (
 func serveColumns(t *testing.T, st *Study) []string {
 	t.Helper()
 	cols := []string{"point_id",
-		"model", "hardware", "precision", "efficiency", "batch_size", "seq_len", "prefill_chunk_tokens", "cached_prefix_len"}
+		"model", "hardware", "precision", "efficiency", "batch_size", "seq_len", "prefill_chunk_tokens", "cached_prefix_len", "tp"}
 	if got := st.ParamNames(); !slices.Equal(got, cols[1:]) {
 		t.Fatalf("serve parameters %v, want %v", got, cols[1:])
 	}

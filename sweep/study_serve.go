@@ -18,20 +18,22 @@ func init() {
 				Doc: "chunked prefill: tokens per chunk (0 = one chunk)"},
 			{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Unit: "tokens",
 				Doc: "prompt tokens already in a prefix cache (must be < seq_len)"},
+			{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Doc: "tensor-parallel accelerators sharing the model (over the scale-up link)"},
 		},
 		Columns: []Column{
 			{Name: "ttft_ms", Unit: "ms", Doc: "time to first token: prefill compute + dispatch per chunk"},
 			{Name: "itl_ms", Unit: "ms", Doc: "inter-token latency: (weights + KV) / HBM bandwidth + layer tax"},
 			{Name: "tokens_per_s", Unit: "1/s", Doc: "decode tokens per second across the batch: batch / ITL"},
-			{Name: "kv_cache_gb", Unit: "GB", Doc: "KV cache for the full context (decimal GB)"},
-			{Name: "weights_gb", Unit: "GB", Doc: "weights at the precision (decimal GB)"},
-			{Name: "total_memory_gb", Unit: "GB", Doc: "weights + KV cache"},
+			{Name: "kv_cache_gb", Unit: "GB", Doc: "KV cache for the full context, whole replica (decimal GB)"},
+			{Name: "weights_gb", Unit: "GB", Doc: "weights at the precision, whole replica (decimal GB)"},
+			{Name: "total_memory_gb", Unit: "GB", Doc: "weights + KV cache, whole replica (per accelerator: ÷ tp)"},
 			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory (decimal GB)"},
-			{Name: "memory_utilization", Doc: "total memory / capacity"},
+			{Name: "memory_utilization", Doc: "total memory / tp / capacity (per accelerator)"},
 			{Name: "prefill_chunks", Doc: "prefill chunks (1 when not chunked)"},
 			{Name: "prefill_chunk_time_ms", Unit: "ms", Doc: "longest prefill chunk: the bound on how long it stalls decode (0 when not chunked)"},
+			{Name: "tp_comm_ms", Unit: "ms", Doc: "tensor-parallel all-reduces per decode step (0 at tp 1)"},
 			wallPass(4, "serving", "weights + KV cache fit in accelerator memory"),
-			wallSlack(4, "serving", "1 − (weights + KV cache) / capacity"),
+			wallSlack(4, "serving", "1 − (weights + KV cache) / tp / capacity"),
 			colBindingWall,
 			colFeasible, colReason,
 		},
@@ -75,6 +77,7 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 	copy(w.f("memory_utilization"), out.MemUtilization)
 	copy(w.f("prefill_chunks"), out.Chunks)
 	scaleInto(w.f("prefill_chunk_time_ms"), out.ChunkTime, 1e3)
+	scaleInto(w.f("tp_comm_ms"), out.TPComm, 1e3)
 	copy(w.b("wall_4_serving_pass"), out.Feasible)
 	slack := w.f("wall_4_serving_slack")
 	for k := range slack {
@@ -124,6 +127,9 @@ func (e *serveEval) serve(c cols, n int) {
 	in.Efficiency = c.get("efficiency")
 	in.ChunkTokens = c.getOr("prefill_chunk_tokens", 0)
 	in.CachedPrefix = c.getOr("cached_prefix_len", 0)
+	in.TP = c.getOr("tp", 1)
+	in.TPBandwidth = gatherF(in.TPBandwidth, hc, e.h.tpBW)
+	in.Hidden = gatherF(in.Hidden, mc, e.m.hidden)
 
 	kernel.Serving(&e.out, in)
 }

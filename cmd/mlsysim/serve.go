@@ -26,9 +26,11 @@ unrounded.
 
 Examples:
    mlsysim serve Llama3_8B H100
-   mlsysim serve Llama3_70B H100 -b 8 -p fp8 --seq-len 8192 --prefill-chunk-tokens 512`,
+   mlsysim serve Llama3_70B H100 -b 8 -p fp8 --seq-len 8192 --prefill-chunk-tokens 512
+   mlsysim serve Llama3_70B H100 --tp 2                # tensor parallel over NVLink`,
 		Flags: append(commonFlags(),
 			&cli.IntFlag{Name: "prefill-chunk-tokens", Usage: "chunked prefill: tokens per chunk (default: one chunk)"},
+			&cli.IntFlag{Name: "tp", Value: 1, Usage: "tensor-parallel accelerators sharing the model (scale-up link)"},
 		),
 		Action: func(ctx context.Context, c *cli.Command) error {
 			format, err := a.outputFormat("text", "json", "markdown")
@@ -43,7 +45,8 @@ Examples:
 			if c.IsSet("prefill-chunk-tokens") && chunk <= 0 {
 				return badInputf("--prefill-chunk-tokens", "must be > 0, got %d", chunk)
 			}
-			axes := append(a.scenarioAxes(c, model, hw), axis("prefill_chunk_tokens", strconv.Itoa(chunk), "--prefill-chunk-tokens"))
+			axes := append(a.scenarioAxes(c, model, hw), axis("prefill_chunk_tokens", strconv.Itoa(chunk), "--prefill-chunk-tokens"),
+				axis("tp", strconv.Itoa(c.Int("tp")), "--tp"))
 			row, err := a.evalOne("serve", axes)
 			if err != nil {
 				return err
@@ -66,6 +69,9 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked bool) e
 		{"tokens_per_sec", f("tokens_per_s")}, {"kv_cache_gb", f("kv_cache_gb")},
 		{"memory_utilization", f("memory_utilization")}, {"weights_gb", f("weights_gb")},
 		{"total_memory_gb", f("total_memory_gb")}, {"profile", row["profile"]},
+	}
+	if tp, _ := row["tp"].(int64); tp > 1 {
+		obj = append(obj, kv{"tp", tp}, kv{"tp_comm_ms", f("tp_comm_ms")})
 	}
 	if chunked {
 		obj = append(obj, kv{"prefill_chunks", int(f("prefill_chunks"))},
@@ -90,6 +96,11 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked bool) e
 		{"Weights", fmt.Sprintf("%.2f GB", f("weights_gb"))},
 		{"KV cache", fmt.Sprintf("%.2f GB", f("kv_cache_gb"))},
 		{"Memory", fmt.Sprintf("%.2f GB of %.2f GB (%s)", f("total_memory_gb"), f("memory_capacity_gb"), fmtPct(f("memory_utilization")))},
+	}
+	if tp, _ := row["tp"].(int64); tp > 1 {
+		lines[len(lines)-1] = [2]string{"Memory", fmt.Sprintf("%.2f GB per accelerator of %.2f GB (%s), %d-way tensor parallel",
+			f("total_memory_gb")/float64(tp), f("memory_capacity_gb"), fmtPct(f("memory_utilization")), tp)}
+		lines = append(lines, [2]string{"TP all-reduces", fmt.Sprintf("%.4f ms per decode step", f("tp_comm_ms"))})
 	}
 	if chunked {
 		lines = append(lines, [2]string{"Prefill chunks", fmt.Sprintf("%.0f", f("prefill_chunks"))},
