@@ -18,6 +18,10 @@ import "math"
 // coef is AttentionFLOPsCoef. The seed sizes the paged cache with kv = 2·L·H_kv·d
 // (calc_paged_kv_cache_size), also for a model with latent attention: pass
 // KVElemsPerToken(L, H, H_kv, h, 0, 0) to reproduce it. MeanTokens is not read.
+//
+// With ComputeFloor (the calibrated profile) every decode step, static or paged, also
+// takes at least its FLOPs at F·η: step(n) = max(bytes/BW, n·(2·P + coef·S)/(F·η)), one new
+// token per request attending over S (Williams et al. 2009 roofline; see Serving).
 func ContinuousBatching(out *BatchOut, in *BatchIn) {
 	n := len(in.Params)
 	out.resize(n)
@@ -87,6 +91,16 @@ type batchArgs struct {
 	params, coef, kvElems, bytes      float64
 	seq, mean, maxBatch, page         float64
 	eff, peak, bw, capacity, dispatch float64
+	computeFloor                      bool
+}
+
+// floor is a decode step of reqs requests at context ctx whose bytes take memTime:
+// memTime itself, or with computeFloor at least the step's FLOPs at F·η.
+func (a batchArgs) floor(reqs, ctx, memTime float64) float64 {
+	if !a.computeFloor {
+		return memTime
+	}
+	return math.Max(memTime, reqs*(2*a.params+a.coef*ctx)/(a.peak*a.eff))
 }
 
 func (in *BatchIn) args(i int) batchArgs {
@@ -94,7 +108,7 @@ func (in *BatchIn) args(i int) batchArgs {
 		params: in.Params[i], coef: in.AttnCoef[i], kvElems: in.KVElemsPerToken[i], bytes: in.Bytes[i],
 		seq: in.SeqLen[i], mean: in.MeanTokens[i], maxBatch: in.MaxBatch[i], page: in.PageTokens[i],
 		eff: in.Efficiency[i], peak: in.PeakFLOPS[i], bw: in.MemBandwidth[i], capacity: in.MemCapacity[i],
-		dispatch: in.DispatchTax[i],
+		dispatch: in.DispatchTax[i], computeFloor: in.ComputeFloor,
 	}
 }
 
@@ -120,13 +134,13 @@ func continuousBatchingB(a batchArgs) batchPoint {
 	perRequest := a.kvElems * sPad * a.bytes
 	r.active = math.Min(math.Floor(free/perRequest), bMax)
 	r.kv = perRequest * r.active
-	r.itl = (w + r.kv) / a.bw
+	r.itl = a.floor(r.active, s, (w+r.kv)/a.bw)
 	r.speedup = 1
 	if r.active > 0 && r.itl > 0 {
 		r.throughput = r.active / r.itl
 	}
 	r.staticActive = math.Max(1, math.Floor(StaticBatchFactor*r.active))
-	r.staticThroughput = r.staticActive / ((w + perRequest*r.staticActive) / a.bw)
+	r.staticThroughput = r.staticActive / a.floor(r.staticActive, s, (w+perRequest*r.staticActive)/a.bw)
 	if r.active > 0 {
 		r.speedup = r.throughput / r.staticThroughput
 	}
@@ -157,7 +171,7 @@ func continuousBatchingC(a batchArgs) batchCPoint {
 		fragmentation:       frag,
 		staticFragmentation: 1 - mean/sMax,
 	}
-	step := func(reqs float64) float64 { return (w + reqs*k*mean) / a.bw }
+	step := func(reqs float64) float64 { return a.floor(reqs, mean, (w+reqs*k*mean)/a.bw) }
 	r.itl = step(r.active)
 	r.kv = r.active * k * allocated
 	r.staticKV = r.staticActive * k * sMax
@@ -190,6 +204,9 @@ type BatchIn struct {
 	MemBandwidth    []float64
 	MemCapacity     []float64
 	DispatchTax     []float64 // s
+
+	// ComputeFloor bounds each decode step below by its FLOPs (calibrated profile).
+	ComputeFloor bool
 }
 
 // BatchOut holds the output columns of ContinuousBatching; times in s, sizes in bytes.

@@ -236,3 +236,42 @@ func TestContinuousBatchingDoesNotAllocate(t *testing.T) {
 		t.Errorf("ContinuousBatching allocates %g times per call once its outputs are sized", allocs)
 	}
 }
+
+// TestContinuousBatchingComputeFloor: with ComputeFloor the admitted batch's decode step
+// takes at least its FLOPs at F·η (Profile B and C); the seed's step is bytes/BW only.
+// Llama3_8B fp16 on H100 with S = 256 admits thousands of requests, far past the ridge.
+func TestContinuousBatchingComputeFloor(t *testing.T) {
+	pt := cbPt(llama3_8B, h100, 256, 8192)
+	in := batchColumns(pt)
+	var seed, floor BatchOut
+	ContinuousBatching(&seed, in)
+	in.ComputeFloor = true
+	ContinuousBatching(&floor, in)
+
+	n := seed.Active[0]
+	if n < 1000 || floor.Active[0] != n {
+		t.Fatalf("admitted %v (floor %v): want the same large batch in both", n, floor.Active[0])
+	}
+	compute := n * (2*8.03e9 + AttentionFLOPsCoef(32, 32, 4096)*256) / (989e12 * 0.5)
+	mem := (8.03e9*2 + seed.KVBytes[0]) / 3.35e12
+	if math.Abs(seed.ITL[0]-mem) > 1e-12*mem {
+		t.Errorf("seed ITL %v, want bytes/BW %v", seed.ITL[0], mem)
+	}
+	if want := math.Max(mem, compute); math.Abs(floor.ITL[0]-want) > 1e-12*want || compute <= mem {
+		t.Errorf("floor ITL %v, want max(memory %v, compute %v)", floor.ITL[0], mem, compute)
+	}
+	if got, want := floor.Throughput[0], n/floor.ITL[0]; math.Abs(got-want) > 1e-9*want {
+		t.Errorf("floor throughput %v, want N/ITL %v", got, want)
+	}
+
+	// Profile C: same floor on step(n) with the mean length as context.
+	in.MeanTokens[0] = 128
+	var c BatchCOut
+	ContinuousBatchingC(&c, in)
+	nc := c.Active[0]
+	memC := (8.03e9*2 + nc*float64(2*32*8*128*2)*128) / 3.35e12
+	computeC := nc * (2*8.03e9 + AttentionFLOPsCoef(32, 32, 4096)*128) / (989e12 * 0.5)
+	if want := math.Max(memC, computeC); math.Abs(c.ITL[0]-want) > 1e-12*want {
+		t.Errorf("Profile C floor ITL %v, want max(%v, %v)", c.ITL[0], memC, computeC)
+	}
+}

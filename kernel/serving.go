@@ -20,6 +20,12 @@ import "math"
 // its activations twice per forward pass (after attention and after the MLP; Shoeybi et
 // al. 2019, Megatron-LM §3): 2·L·ring(tokens·B·h·b, tp, β, 500 ns) with β the per-direction
 // scale-up link. Sizes stay per replica; feasibility and utilisation are per accelerator.
+//
+// With ComputeFloor (the calibrated profile, docs/PHYSICS.md §31) a decode step also
+// cannot beat the roofline's compute side (Williams, Waterman & Patterson 2009): the
+// streaming term becomes max(bytes/tp/BW, (2·P·B + coef·S·B)/(F·η·tp)), one new token per
+// sequence attending over S. The seed keeps decode purely memory-bound, which at large
+// batches predicts more tokens/s than the accelerator's FLOP/s allow.
 func Serving(out *ServeOut, in *ServeIn) {
 	n := len(in.Params)
 	out.resize(n)
@@ -59,7 +65,11 @@ func Serving(out *ServeOut, in *ServeIn) {
 		kv := in.KVElemsPerToken[i] * s * batch * b
 		total := w + kv
 		comm := allReduces(1)
-		itl := total/tp/in.MemBandwidth[i] + LayerTaxS*in.Layers[i] + comm
+		stream := total / tp / in.MemBandwidth[i]
+		if in.ComputeFloor {
+			stream = math.Max(stream, (2*p*batch+coef*s*batch)/rate)
+		}
+		itl := stream + LayerTaxS*in.Layers[i] + comm
 
 		out.TTFT[i] = ttft
 		out.ITL[i] = itl
@@ -96,6 +106,9 @@ type ServeIn struct {
 	TP          []float64 // accelerators sharing the model
 	TPBandwidth []float64 // per-direction bytes/s between them
 	Hidden      []float64 // hidden size for the activation all-reduces (0 = 4096)
+
+	// ComputeFloor bounds a decode step below by its FLOPs (calibrated profile).
+	ComputeFloor bool
 }
 
 // ServeOut holds the output columns of Serving; times in s, sizes in bytes.

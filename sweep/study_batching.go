@@ -27,7 +27,7 @@ func init() {
 		},
 		Columns: []Column{
 			{Name: "ttft_ms", Unit: "ms", Doc: "prefill of max_batch_size prompts of seq_len tokens at once + dispatch (Profile B's formula, reported for both profiles)"},
-			{Name: "itl_ms", Unit: "ms", Doc: "decode step of the admitted batch: (weights + KV)/HBM bandwidth, no layer tax (Profile C reads mean_request_tokens per request); 1e6 ms when the weights fill memory (the seed's value)"},
+			{Name: "itl_ms", Unit: "ms", Doc: "decode step of the admitted batch: (weights + KV)/HBM bandwidth, no layer tax (Profile C reads mean_request_tokens per request), in the calibrated profile at least the step's FLOPs at peak · efficiency; 1e6 ms when the weights fill memory (the seed's value)"},
 			{Name: "tokens_per_s", Unit: "1/s", Doc: "decode tokens per second: active requests / ITL (0 when none is admitted)"},
 			{Name: "active_requests", Doc: "requests decoded together: min(⌊free memory / KV per request⌋, max_batch_size)"},
 			{Name: "kv_cache_gb", Unit: "GB", Doc: "paged KV cache reserved for the active requests (2·L·H_kv·d per token, the seed's count even for latent attention)"},
@@ -45,7 +45,7 @@ func init() {
 		},
 		check: transformersOnly("continuous batching"),
 		newEval: func(p *Plan) evaluator {
-			return &batchingEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), pagedKV: pagedKVPerToken(p.Models)}
+			return &batchingEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), pagedKV: pagedKVPerToken(p.Models), calibrated: p.Calibrated()}
 		},
 	})
 }
@@ -97,14 +97,15 @@ func clampMean(dst, mean, seq []float64) []float64 {
 }
 
 type batchingEval struct {
-	st      *Study
-	m       *modelTable
-	h       *hwTable
-	pagedKV []float64
-	weights []float64
-	in      kernel.BatchIn
-	outB    kernel.BatchOut
-	outC    kernel.BatchCOut
+	st         *Study
+	calibrated bool // decode steps get the compute floor (docs/PHYSICS.md §31)
+	m          *modelTable
+	h          *hwTable
+	pagedKV    []float64
+	weights    []float64
+	in         kernel.BatchIn
+	outB       kernel.BatchOut
+	outC       kernel.BatchCOut
 }
 
 func (e *batchingEval) eval(b *Batch, o *Outputs) {
@@ -124,6 +125,7 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 	in.Efficiency = c.get("efficiency")
 	mean := c.get("mean_request_tokens")
 	in.MeanTokens = clampMean(in.MeanTokens, mean, in.SeqLen)
+	in.ComputeFloor = e.calibrated
 
 	kernel.ContinuousBatching(&e.outB, in)
 	profileC := false

@@ -22,7 +22,7 @@ func init() {
 		},
 		Columns: []Column{
 			{Name: "ttft_ms", Unit: "ms", Doc: "time to first token: prefill compute + dispatch per chunk"},
-			{Name: "itl_ms", Unit: "ms", Doc: "inter-token latency: (weights + KV) / HBM bandwidth + layer tax"},
+			{Name: "itl_ms", Unit: "ms", Doc: "inter-token latency: (weights + KV) / HBM bandwidth + layer tax (+ TP all-reduces); the calibrated profile takes the larger of that streaming time and the step's FLOPs at peak · efficiency"},
 			{Name: "tokens_per_s", Unit: "1/s", Doc: "decode tokens per second across the batch: batch / ITL"},
 			{Name: "kv_cache_gb", Unit: "GB", Doc: "KV cache for the full context, whole replica (decimal GB)"},
 			{Name: "weights_gb", Unit: "GB", Doc: "weights at the precision, whole replica (decimal GB)"},
@@ -46,17 +46,18 @@ func init() {
 			return nil
 		},
 		newEval: func(p *Plan) evaluator {
-			return &serveEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware)}
+			return &serveEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()}
 		},
 	})
 }
 
 type serveEval struct {
-	st  *Study
-	m   *modelTable
-	h   *hwTable
-	in  kernel.ServeIn
-	out kernel.ServeOut
+	st         *Study
+	calibrated bool // decode steps get the compute floor (docs/PHYSICS.md §31)
+	m          *modelTable
+	h          *hwTable
+	in         kernel.ServeIn
+	out        kernel.ServeOut
 }
 
 func (e *serveEval) eval(b *Batch, o *Outputs) {
@@ -85,8 +86,12 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 	}
 	binding := w.c("binding_wall")
 	for k := 0; k < n; k++ {
-		// Decode streams weights and KV cache: memory bandwidth binds a point that fits.
+		// Decode streams weights and KV cache: memory bandwidth binds a point that fits,
+		// unless (calibrated profile) the step's FLOPs take longer than its bytes.
 		binding[k] = wallMemory
+		if e.calibrated && decodeComputeBound(in, out, k) {
+			binding[k] = wallCompute
+		}
 		if !out.Feasible[k] {
 			binding[k] = wallServing
 		}
@@ -102,6 +107,14 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 			feas[k], reason[k] = true, reasonNone
 		}
 	}
+}
+
+// decodeComputeBound reports whether point k's decode step takes longer in FLOPs at
+// F·η than in bytes at HBM bandwidth (kernel.Serving's ComputeFloor).
+func decodeComputeBound(in *kernel.ServeIn, out *kernel.ServeOut, k int) bool {
+	tp := max(1, in.TP[k])
+	flops := (2*in.Params[k] + in.AttnCoef[k]*in.SeqLen[k]) * in.Batch[k]
+	return flops/(in.PeakFLOPS[k]*in.Efficiency[k]*tp) > out.TotalBytes[k]/tp/in.MemBandwidth[k]
 }
 
 // serve gathers the serving inputs of a batch and runs kernel.Serving; studies
@@ -130,6 +143,7 @@ func (e *serveEval) serve(c cols, n int) {
 	in.TP = c.getOr("tp", 1)
 	in.TPBandwidth = gatherF(in.TPBandwidth, hc, e.h.tpBW)
 	in.Hidden = gatherF(in.Hidden, mc, e.m.hidden)
+	in.ComputeFloor = e.calibrated
 
 	kernel.Serving(&e.out, in)
 }

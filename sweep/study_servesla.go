@@ -48,7 +48,7 @@ func init() {
 			return nil
 		},
 		newEval: func(p *Plan) evaluator {
-			return &serveSLAEval{serveEval: serveEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware)}}
+			return &serveSLAEval{serveEval: serveEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()}}
 		},
 	})
 }
