@@ -43,7 +43,10 @@ type Case struct {
 		Convention string  `yaml:"convention"`
 	} `yaml:"expected"`
 	Tolerance float64 `yaml:"tolerance"`
-	Study     *struct {
+	// MissAnalysis is written after a run for a case that misses: what the model lacks
+	// (never a reason to change the tolerance).
+	MissAnalysis string `yaml:"miss_analysis"`
+	Study        *struct {
 		Name    string                    `yaml:"name"`
 		Params  map[string]any            `yaml:"params"`
 		Points  map[string]map[string]any `yaml:"points"`
@@ -63,6 +66,7 @@ type CaseResult struct {
 	Tolerance float64 `json:"tolerance_pct"`
 	Reason    string  `json:"reason,omitempty"` // unsupported reason or error
 	Source    string  `json:"source"`
+	Analysis  string  `json:"miss_analysis,omitempty"` // the case's miss_analysis, on a miss
 }
 
 // LoadCases reads every *.yaml case in dir, sorted by id.
@@ -141,6 +145,8 @@ func RunCases(cat *catalog.Catalog, cases []*Case, profile string) []CaseResult 
 			r.Outcome = "miss"
 			if math.Abs(r.ErrorPct) <= r.Tolerance {
 				r.Outcome = "pass"
+			} else {
+				r.Analysis = c.MissAnalysis
 			}
 		}
 		out = append(out, r)

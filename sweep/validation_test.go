@@ -47,6 +47,14 @@ func checkRatchet(t *testing.T, cases []*Case, base Baseline) {
 	if reg := base.Regressions(results); len(reg) > 0 {
 		t.Errorf("validation regressed against baseline.json:\n%s", strings.Join(reg, "\n"))
 	}
+	// The default profile explains every miss (issue #4: "every remaining miss explained").
+	if base.Profile == Profiles[0] {
+		for _, r := range results {
+			if r.Outcome == "miss" && strings.TrimSpace(r.Analysis) == "" {
+				t.Errorf("%s misses (%+.1f %%) under %s but its case file has no miss_analysis", r.ID, r.ErrorPct, base.Profile)
+			}
+		}
+	}
 }
 
 // TestBaselineRegressions: the ratchet notices a lost pass and a worse median.
