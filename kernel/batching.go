@@ -76,6 +76,29 @@ func ContinuousBatchingC(out *BatchCOut, in *BatchIn) {
 	}
 }
 
+// OutputTokensPerS is a batcher's generated tokens per second when it also runs every
+// request's prompt (ours; the seed's batcher reports decode tokens/s only). Each of the
+// active slots serves a request of in prompt tokens and out generated tokens: out decode
+// steps of itl seconds shared by the batch, plus each request's prefill of prefillS
+// seconds, which is compute and does not overlap the batch's FLOPs:
+//
+//	tokens/s = active·out / (out·itl + active·prefillS)
+//
+// With prefillS = 0 it is active/itl, the decode-only figure. 0 when nothing is active.
+func OutputTokensPerS(active, itl, out, prefillS float64) float64 {
+	if active <= 0 || out <= 0 {
+		return 0
+	}
+	return active * out / (out*itl + active*prefillS)
+}
+
+// PromptPrefillS is the compute time of one request's prefill of n prompt tokens at
+// F·η, the seed's TTFT numerator for a batch of one without dispatch:
+// (2·P·n + coef·n²)/(F·η).
+func PromptPrefillS(params, coef, n, peak, eff float64) float64 {
+	return (2*params*n + coef*n*n) / (peak * eff)
+}
+
 // Constants of the batching model (physics.md §6.2, §10).
 const (
 	// StaticBatchFactor: Profile B's static batcher holds 60 % of the paged batch.

@@ -275,3 +275,28 @@ func TestContinuousBatchingComputeFloor(t *testing.T) {
 		t.Errorf("Profile C floor ITL %v, want max(%v, %v)", c.ITL[0], memC, computeC)
 	}
 }
+
+// TestOutputTokensPerS: charging prompts. 100 active requests, 10 ms steps, 50 output
+// tokens each, 20 ms of prefill per request: 100·50 / (50·0.01 + 100·0.02) = 5000/2.5
+// = 2000 tokens/s, against 100/0.01 = 10 000 decode-only.
+func TestOutputTokensPerS(t *testing.T) {
+	for _, c := range []struct {
+		name                        string
+		active, itl, out, pre, want float64
+	}{
+		{"charged", 100, 0.01, 50, 0.02, 2000},
+		{"decode only", 100, 0.01, 50, 0, 10000},
+		{"nothing active", 0, 0.01, 50, 0.02, 0},
+		{"no output tokens", 100, 0.01, 0, 0.02, 0},
+	} {
+		if got := OutputTokensPerS(c.active, c.itl, c.out, c.pre); math.Abs(got-c.want) > 1e-9*math.Max(1, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	// Llama3_8B, 128 prompt tokens on H100 fp8 at η 0.5 (physics.md §6.1 TTFT numerator):
+	// (2·8.03e9·128 + 4·32·32·128·128²) / (1979e12·0.5).
+	want := (2*8.03e9*128 + 4*32*32*128*128*128) / (1979e12 * 0.5)
+	if got := PromptPrefillS(8.03e9, AttentionFLOPsCoef(32, 32, 4096), 128, 1979e12, 0.5); math.Abs(got-want) > 1e-12*want {
+		t.Errorf("PromptPrefillS = %v, want %v", got, want)
+	}
+}

@@ -185,7 +185,7 @@ var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "para
 	"no_goodput", "checkpoint_exceeds_interval", "exceeds_size_limit", "accuracy_drop_too_large",
 	"speedup_too_low", "unsupported_by_hardware", "latency_budget_exceeded",
 	"ingestion_stalled", "preprocessing_bottleneck", "no_compute_budget", "target_latency_unreachable",
-	"over_budget", "over_carbon_budget"}
+	"over_budget", "over_carbon_budget", "prompt_not_shorter_than_request"}
 
 const (
 	reasonNone uint8 = iota
@@ -210,6 +210,7 @@ const (
 	reasonUnreachable    // synthesis: the hardware falls short of the target latency's needs
 	reasonOverBudget     // fleet: TCO above budget_usd
 	reasonOverCarbon     // fleet: carbon above carbon_budget_kg
+	reasonPromptTooLong  // batching: input_tokens leaves no output tokens in the request
 )
 
 var colReason = Column{Name: "infeasible_reason", Type: Enum, Labels: reasonLabels,

@@ -24,18 +24,21 @@ func init() {
 			{Name: "page_tokens", Kind: KindInt, Default: "16", Min: 1, Unit: "tokens", Doc: "tokens per KV-cache page"},
 			{Name: "mean_request_tokens", Kind: KindInt, Default: "0", Min: 0, Unit: "tokens",
 				Doc: "0: every request is seq_len tokens long (Profile B); > 0: lengths are exponential with this mean, capped at seq_len (Profile C; must be ≤ seq_len)"},
+			{Name: "input_tokens", Kind: KindInt, Default: "0", Min: 0, Unit: "tokens",
+				Doc: "prompt tokens of each request (part of its length, seq_len or the mean); > 0 charges their prefill and makes tokens_per_s count generated tokens only; 0 is the seed's decode-only figure"},
 		},
 		Columns: []Column{
 			{Name: "ttft_ms", Unit: "ms", Doc: "prefill of max_batch_size prompts of seq_len tokens at once + dispatch (Profile B's formula, reported for both profiles)"},
 			{Name: "itl_ms", Unit: "ms", Doc: "decode step of the admitted batch: (weights + KV)/HBM bandwidth, no layer tax (Profile C reads mean_request_tokens per request), in the calibrated profile at least the step's FLOPs at peak · efficiency; 1e6 ms when the weights fill memory (the seed's value)"},
-			{Name: "tokens_per_s", Unit: "1/s", Doc: "decode tokens per second: active requests / ITL (0 when none is admitted)"},
+			{Name: "tokens_per_s", Unit: "1/s", Doc: "decode tokens per second: active requests / ITL (0 when none is admitted); with input_tokens > 0 generated tokens per second with every prompt's prefill charged: active·out / (out·ITL + active·prompt_prefill_ms), out = length − input_tokens"},
+			{Name: "prompt_prefill_ms", Unit: "ms", Doc: "compute time of one request's prefill of input_tokens: (2·P·n + attention)/(peak · efficiency); 0 when input_tokens is 0"},
 			{Name: "active_requests", Doc: "requests decoded together: min(⌊free memory / KV per request⌋, max_batch_size)"},
 			{Name: "kv_cache_gb", Unit: "GB", Doc: "paged KV cache reserved for the active requests (2·L·H_kv·d per token, the seed's count even for latent attention)"},
 			{Name: "weights_gb", Unit: "GB", Doc: "weights at the precision"},
 			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory"},
 			{Name: "fragmentation", Doc: "share of the paged reservation that is padding: (S_pad − S)/S_pad (Profile B), expected 1 − mean/allocated (Profile C)"},
 			{Name: "static_active_requests", Doc: "requests a static batcher holds: max(1, ⌊0.6·active⌋) (Profile B), ⌊free memory / (KV per token · seq_len)⌋ capped (Profile C)"},
-			{Name: "static_tokens_per_s", Unit: "1/s", Doc: "decode tokens per second of the static batcher"},
+			{Name: "static_tokens_per_s", Unit: "1/s", Doc: "decode tokens per second of the static batcher (prompts charged as for tokens_per_s)"},
 			{Name: "static_fragmentation", Doc: "padding share of the static reservation: 1 − mean/seq_len (Profile C); Profile B's static batcher reserves the same pages, so equal to fragmentation"},
 			{Name: "speedup_vs_static", Doc: "tokens_per_s / static_tokens_per_s (1 when nothing is admitted; +Inf in Profile C when only the paged batcher admits a request)"},
 			wallPass(5, "batching", "at least one request's KV cache fits beside the weights"),
@@ -149,6 +152,7 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 	sActive, sTPS, sFrag, speedup := w.f("static_active_requests"), w.f("static_tokens_per_s"), w.f("static_fragmentation"), w.f("speedup_vs_static")
 	pass, slack, binding := w.b("wall_5_batching_pass"), w.f("wall_5_batching_slack"), w.c("binding_wall")
 	feas, reason := w.b("feasible"), w.c("infeasible_reason")
+	prompt, prefill := c.get("input_tokens"), w.f("prompt_prefill_ms")
 	scaleInto(w.f("weights_gb"), e.weights, 1e-9)
 	scaleInto(w.f("memory_capacity_gb"), in.MemCapacity, 1e-9)
 	for k := 0; k < n; k++ {
@@ -166,6 +170,27 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 			sActive[k], sTPS[k], sFrag[k], speedup[k] = bo.StaticActive[k], bo.StaticThroughput[k], bo.Fragmentation[k], bo.Speedup[k]
 			ok = bo.Feasible[k]
 		}
+		length := in.SeqLen[k]
+		if mean[k] > 0 {
+			length = in.MeanTokens[k]
+		}
+		if prompt[k] > 0 {
+			// Charge every request's prompt: tokens/s counts generated tokens only.
+			p := kernel.PromptPrefillS(in.Params[k], in.AttnCoef[k], prompt[k], in.PeakFLOPS[k], in.Efficiency[k])
+			out := length - prompt[k]
+			prefill[k] = p * 1e3
+			tps[k] = kernel.OutputTokensPerS(active[k], itl[k]/1e3, out, p)
+			staticITL := 0.0
+			if sTPS[k] > 0 {
+				staticITL = sActive[k] / sTPS[k]
+			}
+			sTPS[k] = kernel.OutputTokensPerS(sActive[k], staticITL, out, p)
+			if active[k] > 0 && sTPS[k] > 0 {
+				speedup[k] = tps[k] / sTPS[k]
+			}
+		} else {
+			prefill[k] = 0
+		}
 		kv[k] = kvBytes * 1e-9
 		pass[k] = ok
 		slack[k] = 1 - (e.weights[k]+kvBytes)/in.MemCapacity[k]
@@ -182,6 +207,8 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 		switch {
 		case mean[k] > in.SeqLen[k]:
 			feas[k], reason[k] = false, reasonMeanTooLong
+		case prompt[k] >= length:
+			feas[k], reason[k] = false, reasonPromptTooLong
 		case !ok:
 			feas[k], reason[k] = false, reasonOOM
 		default:

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/kernel"
 )
 
 func batchingPoint(model string, seq, maxBatch, mean int) string {
@@ -93,4 +96,45 @@ axes:
   max_batch_size: [32, 1024]
   mean_request_tokens: [0, 1024, 4096]
 `, "out_of_memory", "mean_request_longer_than_max")
+}
+
+// TestBatchingInputTokens: with input_tokens the batching study charges each request's
+// prefill and counts generated tokens only; input_tokens 0 keeps the decode-only figure,
+// and a prompt as long as the request is infeasible. The expected value is recomputed
+// here from the row's own ITL and active requests: N·out / (out·ITL + N·prefill).
+func TestBatchingInputTokens(t *testing.T) {
+	st, _ := StudyByName("batching")
+	eval := func(input string) map[string]any {
+		t.Helper()
+		p, err := NewPlan(catalog.MustDefault(), st, []Axis{axis1("model", "Llama3_8B", "t"), axis1("hardware", "H100", "t"),
+			axis1("precision", "fp8", "t"), axis1("seq_len", "256", "t"), axis1("max_batch_size", "8192", "t"),
+			axis1("input_tokens", input, "t")}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		row, err := EvalPoint(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return row
+	}
+	decode, charged := eval("0"), eval("128")
+	n, itl := charged["active_requests"].(float64), charged["itl_ms"].(float64)/1e3
+	if n != decode["active_requests"] || charged["itl_ms"] != decode["itl_ms"] {
+		t.Fatalf("the prompt must not change admission or the decode step: %v/%v vs %v/%v",
+			n, charged["itl_ms"], decode["active_requests"], decode["itl_ms"])
+	}
+	if got, want := decode["tokens_per_s"].(float64), n/itl; math.Abs(got-want) > 1e-9*want || decode["prompt_prefill_ms"] != 0.0 {
+		t.Errorf("input_tokens 0: tokens/s %v, want N/ITL %v; prefill %v, want 0", got, want, decode["prompt_prefill_ms"])
+	}
+	pre := (2*8.03e9*128 + kernel.AttentionFLOPsCoef(32, 32, 4096)*128*128) / (1979e12 * 0.5)
+	if got := charged["prompt_prefill_ms"].(float64) / 1e3; math.Abs(got-pre) > 1e-9*pre {
+		t.Errorf("prompt_prefill_ms %v s, want %v s", got, pre)
+	}
+	if got, want := charged["tokens_per_s"].(float64), n*128/(128*itl+n*pre); math.Abs(got-want) > 1e-9*want {
+		t.Errorf("input_tokens 128: tokens/s %v, want %v", got, want)
+	}
+	if bad := eval("256"); bad["feasible"] != false || bad["infeasible_reason"] != "prompt_not_shorter_than_request" {
+		t.Errorf("prompt = request length: feasible %v (%v), want false (prompt_not_shorter_than_request)", bad["feasible"], bad["infeasible_reason"])
+	}
 }
