@@ -110,11 +110,11 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 }
 
 // decodeComputeBound reports whether point k's decode step takes longer in FLOPs at
-// F·η than in bytes at HBM bandwidth (kernel.Serving's ComputeFloor).
+// F·η than in bytes at HBM bandwidth (kernel.Serving's ComputeFloor); tp divides both
+// sides, so it cancels: flops·BW > bytes·F·η.
 func decodeComputeBound(in *kernel.ServeIn, out *kernel.ServeOut, k int) bool {
-	tp := max(1, in.TP[k])
 	flops := (2*in.Params[k] + in.AttnCoef[k]*in.SeqLen[k]) * in.Batch[k]
-	return flops/(in.PeakFLOPS[k]*in.Efficiency[k]*tp) > out.TotalBytes[k]/tp/in.MemBandwidth[k]
+	return flops*in.MemBandwidth[k] > out.TotalBytes[k]*in.PeakFLOPS[k]*in.Efficiency[k]
 }
 
 // serve gathers the serving inputs of a batch and runs kernel.Serving; studies
