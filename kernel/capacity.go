@@ -57,6 +57,9 @@ func (b CapacityBottleneck) String() string {
 // Profile C option: MeanTokens > 0 sizes the batch with ContinuousBatchingC (requests
 // of that mean length, capped at S) and evaluates Serving at the mean length
 // (pinned by test_solver_suite: active batch 65 without a mean, 259 with mean 2048).
+//
+// ComputeFloor (the calibrated profile) passes the decode compute floor to both the
+// batcher and Serving, so per-replica QPS and ITL never beat the accelerator's FLOP/s.
 func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 	n := len(in.Params)
 	out.resize(n)
@@ -68,7 +71,7 @@ func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 			params: in.Params[i], coef: in.AttnCoef[i], kvElems: in.PagedKVElemsPerToken[i], bytes: in.Bytes[i],
 			seq: in.SeqLen[i], mean: in.MeanTokens[i], maxBatch: in.MaxBatch[i], page: DefaultPageTokens,
 			eff: in.Efficiency[i], peak: in.PeakFLOPS[i], bw: in.MemBandwidth[i], capacity: in.MemCapacity[i],
-			dispatch: in.DispatchTax[i],
+			dispatch: in.DispatchTax[i], computeFloor: in.ComputeFloor,
 		}
 		seq := in.SeqLen[i]
 		var active, throughput float64
@@ -88,6 +91,7 @@ func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 	sv.Params, sv.Layers, sv.AttnCoef, sv.KVElemsPerToken = in.Params, in.Layers, in.AttnCoef, in.KVElemsPerToken
 	sv.Bytes, sv.Efficiency, sv.PeakFLOPS = in.Bytes, in.Efficiency, in.PeakFLOPS
 	sv.MemBandwidth, sv.MemCapacity, sv.DispatchTax = in.MemBandwidth, in.MemCapacity, in.DispatchTax
+	sv.ComputeFloor = in.ComputeFloor
 	Serving(&s.serve, sv)
 
 	for i := 0; i < n; i++ {
@@ -181,6 +185,10 @@ type CapacityIn struct {
 	MemBandwidth             []float64
 	MemCapacity              []float64
 	DispatchTax              []float64 // s
+
+	// ComputeFloor gives the batcher's and Serving's decode steps the roofline's compute
+	// floor (calibrated profile; see ContinuousBatching and Serving).
+	ComputeFloor bool
 }
 
 // CapacityOut holds the output columns of ServingCapacity; times in s.

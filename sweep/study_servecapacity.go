@@ -50,19 +50,20 @@ func init() {
 		},
 		check: transformersOnly("serving capacity"),
 		newEval: func(p *Plan) evaluator {
-			return &capacityEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), pagedKV: pagedKVPerToken(p.Models)}
+			return &capacityEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), pagedKV: pagedKVPerToken(p.Models), calibrated: p.Calibrated()}
 		},
 	})
 }
 
 type capacityEval struct {
-	st      *Study
-	m       *modelTable
-	h       *hwTable
-	pagedKV []float64
-	in      kernel.CapacityIn
-	out     kernel.CapacityOut
-	scratch kernel.CapacityScratch
+	st         *Study
+	calibrated bool // decode steps get the compute floor (docs/PHYSICS.md §31)
+	m          *modelTable
+	h          *hwTable
+	pagedKV    []float64
+	in         kernel.CapacityIn
+	out        kernel.CapacityOut
+	scratch    kernel.CapacityScratch
 }
 
 func (e *capacityEval) eval(b *Batch, o *Outputs) {
@@ -87,6 +88,7 @@ func (e *capacityEval) eval(b *Batch, o *Outputs) {
 	in.MeanTokens = clampMean(in.MeanTokens, mean, in.SeqLen)
 	in.TargetP99 = grow(in.TargetP99, n)
 	scaleInto(in.TargetP99, c.get("target_p99_ms"), 1e-3)
+	in.ComputeFloor = e.calibrated
 
 	kernel.ServingCapacity(&e.out, in, &e.scratch)
 
