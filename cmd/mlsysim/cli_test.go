@@ -164,6 +164,25 @@ func TestServeJSON(t *testing.T) {
 	equal(t, obj, "precision", "fp16")
 }
 
+// TestServeDecodeBound: the text output says what bounds decode. Llama3_8B fp8 on H100 at
+// batch 2048 and 256 tokens: the step's FLOPs (≈ 33 ms at 1979 TFLOP/s · 0.5) outlast its
+// bytes (≈ 12.7 ms at 3.35 TB/s) under the default profile; the seed profile has no floor.
+func TestServeDecodeBound(t *testing.T) {
+	t.Parallel()
+	args := []string{"serve", "Llama3_8B", "H100", "-b", "2048", "--seq-len", "256", "-p", "fp8"}
+	cal := mlsysim(t, args...)
+	seed := mlsysim(t, append([]string{"--profile", "seed"}, args...)...)
+	if cal.code != exitOK || seed.code != exitOK {
+		t.Fatalf("%v\n%v", cal, seed)
+	}
+	if !strings.Contains(cal.stdout, "Decode bound      compute") {
+		t.Errorf("calibrated: want a compute-bound decode\n%s", cal.stdout)
+	}
+	if !strings.Contains(seed.stdout, "Decode bound      memory bandwidth") {
+		t.Errorf("seed: want a memory-bound decode\n%s", seed.stdout)
+	}
+}
+
 func TestServeChunkedPrefill(t *testing.T) {
 	t.Parallel()
 	plain := mlsysim(t, "-o", "json", "serve", "Llama3_8B", "H100", "--seq-len", "4096")

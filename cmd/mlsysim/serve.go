@@ -16,7 +16,10 @@ func (a *app) serveCommand() *cli.Command {
 		ArgsUsage: "MODEL HARDWARE",
 		Description: `Prefill (time to first token) is compute-bound, decode (inter-token latency)
 memory-bound: every generated token re-reads the weights and the KV cache
-(physics.md §6.1 of the seed). MODEL must be a transformer.
+(physics.md §6.1 of the seed). In the calibrated profile (the default) a decode
+step also takes at least its FLOPs at peak · efficiency, so large batches turn
+compute-bound ("Decode bound" in the text output; docs/PHYSICS.md §31).
+MODEL must be a transformer.
 
 JSON keys follow the seed (model, hardware, seq_len, batch_size, precision,
 efficiency, feasible, ttft_ms, itl_ms, tokens_per_sec, kv_cache_gb,
@@ -60,6 +63,20 @@ Examples:
 	}
 }
 
+// decodeBound names what limits a serve row's decode step from its binding wall.
+func decodeBound(wall any) string {
+	switch wall {
+	case "1 Compute":
+		return "compute (the step's FLOPs outlast its bytes)"
+	case "2 Memory":
+		return "memory bandwidth (weights + KV cache per step)"
+	case "4 Serving":
+		return "— (weights + KV cache do not fit)"
+	default:
+		return fmt.Sprintf("%v", wall)
+	}
+}
+
 func renderServe(w io.Writer, format string, row map[string]any, chunked bool) error {
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
 	obj := orderedObject{
@@ -93,6 +110,7 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked bool) e
 		{"TTFT (prefill)", fmt.Sprintf("%.2f ms", f("ttft_ms"))},
 		{"ITL (decode)", fmt.Sprintf("%.4f ms per token", f("itl_ms"))},
 		{"Tokens/s", fmt.Sprintf("%.1f (batch / ITL)", f("tokens_per_s"))},
+		{"Decode bound", decodeBound(row["binding_wall"])},
 		{"Weights", fmt.Sprintf("%.2f GB", f("weights_gb"))},
 		{"KV cache", fmt.Sprintf("%.2f GB", f("kv_cache_gb"))},
 		{"Memory", fmt.Sprintf("%.2f GB of %.2f GB (%s)", f("total_memory_gb"), f("memory_capacity_gb"), fmtPct(f("memory_utilization")))},
