@@ -5,7 +5,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/kernel"
 )
 
@@ -103,20 +102,9 @@ axes:
 // and a prompt as long as the request is infeasible. The expected value is recomputed
 // here from the row's own ITL and active requests: N·out / (out·ITL + N·prefill).
 func TestBatchingInputTokens(t *testing.T) {
-	st, _ := StudyByName("batching")
 	eval := func(input string) map[string]any {
-		t.Helper()
-		p, err := NewPlan(catalog.MustDefault(), st, []Axis{axis1("model", "Llama3_8B", "t"), axis1("hardware", "H100", "t"),
-			axis1("precision", "fp8", "t"), axis1("seq_len", "256", "t"), axis1("max_batch_size", "8192", "t"),
-			axis1("input_tokens", input, "t")}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		row, err := EvalPoint(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return row
+		return evalOne(t, "version: 1\nstudy: batching\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  precision: [fp8]\n"+
+			"  seq_len: 256\n  max_batch_size: 8192\n  input_tokens: "+input+"\n")
 	}
 	decode, charged := eval("0"), eval("128")
 	n, itl := charged["active_requests"].(float64), charged["itl_ms"].(float64)/1e3

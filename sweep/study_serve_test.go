@@ -13,22 +13,9 @@ import (
 // the step's FLOPs, (2·8.03e9 + coef·256)·4096 / (1979e12 · 0.5), outlast its bytes, so the
 // calibrated ITL is that plus the layer tax and compute binds; the seed stays memory-bound.
 func TestServeCalibratedComputeFloor(t *testing.T) {
-	st, _ := StudyByName("serve")
 	eval := func(profile string) map[string]any {
-		t.Helper()
-		p, err := NewPlan(catalog.MustDefault(), st, []Axis{axis1("model", "Llama3_8B", "t"), axis1("hardware", "H100", "t"),
-			axis1("precision", "fp8", "t"), axis1("batch_size", "4096", "t"), axis1("seq_len", "256", "t")}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := p.SetProfile(profile); err != nil {
-			t.Fatal(err)
-		}
-		row, err := EvalPoint(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return row
+		return evalOne(t, "version: 1\nstudy: serve\nprofile: "+profile+
+			"\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  precision: [fp8]\n  batch_size: 4096\n  seq_len: 256\n")
 	}
 	cal, seed := eval("calibrated"), eval("seed")
 	m, err := catalog.MustDefault().ModelByKey("Llama3_8B")
