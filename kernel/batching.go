@@ -96,7 +96,7 @@ func OutputTokensPerS(active, itl, out, prefillS float64) float64 {
 // F·η, the seed's TTFT numerator for a batch of one without dispatch:
 // (2·P·n + coef·n²)/(F·η).
 func PromptPrefillS(params, coef, n, peak, eff float64) float64 {
-	return (2*params*n + coef*n*n) / (peak * eff)
+	return ForwardFLOPs(params, coef, n, n, 1) / (peak * eff)
 }
 
 // Constants of the batching model (physics.md §6.2, §10).
@@ -123,7 +123,7 @@ func (a batchArgs) floor(reqs, ctx, memTime float64) float64 {
 	if !a.computeFloor {
 		return memTime
 	}
-	return math.Max(memTime, reqs*(2*a.params+a.coef*ctx)/(a.peak*a.eff))
+	return math.Max(memTime, ForwardFLOPs(a.params, a.coef, 1, ctx, reqs)/(a.peak*a.eff))
 }
 
 func (in *BatchIn) args(i int) batchArgs {
@@ -143,7 +143,7 @@ type batchPoint struct {
 
 func continuousBatchingB(a batchArgs) batchPoint {
 	s, bMax := a.seq, a.maxBatch
-	r := batchPoint{ttft: (2*a.params*s*bMax+a.coef*s*s*bMax)/(a.peak*a.eff) + a.dispatch}
+	r := batchPoint{ttft: ForwardFLOPs(a.params, a.coef, s, s, bMax)/(a.peak*a.eff) + a.dispatch}
 	w := a.params * a.bytes
 	free := a.capacity - w
 	if free <= 0 {

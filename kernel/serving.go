@@ -51,13 +51,13 @@ func Serving(out *ServeOut, in *ServeIn) {
 			return 2 * in.Layers[i] * RingAllReduce(tokens*batch*h*b, tp, in.TPBandwidth[i], NVLinkLatencyS)
 		}
 
-		ttft := (2*p*newTok*batch+coef*newTok*s*batch)/rate + allReduces(newTok)
+		ttft := ForwardFLOPs(p, coef, newTok, s, batch)/rate + allReduces(newTok)
 		chunks := 1.0
 		chunkMax := 0.0
 		if c := in.ChunkTokens[i]; c > 0 {
 			chunks = math.Max(1, math.Ceil(newTok/c))
 			cc := math.Min(c, newTok)
-			chunkMax = (2*p*cc*batch+coef*cc*s*batch)/rate + allReduces(cc) + dispatch
+			chunkMax = ForwardFLOPs(p, coef, cc, s, batch)/rate + allReduces(cc) + dispatch
 		}
 		ttft += dispatch * chunks
 
@@ -66,8 +66,11 @@ func Serving(out *ServeOut, in *ServeIn) {
 		total := w + kv
 		comm := allReduces(1)
 		stream := total / tp / in.MemBandwidth[i]
+		computeBound := false
 		if in.ComputeFloor {
-			stream = math.Max(stream, (2*p*batch+coef*s*batch)/rate)
+			if compute := ForwardFLOPs(p, coef, 1, s, batch) / rate; compute > stream {
+				stream, computeBound = compute, true
+			}
 		}
 		itl := stream + LayerTaxS*in.Layers[i] + comm
 
@@ -82,6 +85,7 @@ func Serving(out *ServeOut, in *ServeIn) {
 		out.ChunkTime[i] = chunkMax
 		out.TPComm[i] = comm
 		out.Feasible[i] = total/tp <= in.MemCapacity[i]
+		out.ComputeBound[i] = computeBound
 	}
 }
 
@@ -119,6 +123,7 @@ type ServeOut struct {
 	Chunks, ChunkTime                []float64 // ChunkTime = 0 when not chunked
 	TPComm                           []float64 // TP all-reduce time per decode step (0 at tp = 1)
 	Feasible                         []bool
+	ComputeBound                     []bool // the decode step's FLOPs outlast its bytes (ComputeFloor only)
 }
 
 func (o *ServeOut) resize(n int) {
@@ -127,4 +132,5 @@ func (o *ServeOut) resize(n int) {
 		*p = grow(*p, n)
 	}
 	o.Feasible = grow(o.Feasible, n)
+	o.ComputeBound = grow(o.ComputeBound, n)
 }

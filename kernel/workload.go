@@ -92,3 +92,11 @@ func AttentionFLOPsCoef(layers, heads, hidden float64) float64 {
 	}
 	return 4 * l * h * HeadDim(hidden, heads)
 }
+
+// ForwardFLOPs is one forward pass of batch sequences, each adding n new tokens that
+// attend a context of s: 2·P·n·B + coef·n·s·B, with coef from AttentionFLOPsCoef
+// (physics.md §6.1's TTFT numerator). n = s is a whole prompt's prefill, n = 1 one
+// decode step; Serving, the batchers and the calibrated compute floor all count it here.
+func ForwardFLOPs(params, coef, n, s, batch float64) float64 {
+	return 2*params*n*batch + coef*n*s*batch
+}

@@ -89,7 +89,7 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 		// Decode streams weights and KV cache: memory bandwidth binds a point that fits,
 		// unless (calibrated profile) the step's FLOPs take longer than its bytes.
 		binding[k] = wallMemory
-		if e.calibrated && decodeComputeBound(in, out, k) {
+		if out.ComputeBound[k] {
 			binding[k] = wallCompute
 		}
 		if !out.Feasible[k] {
@@ -107,14 +107,6 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 			feas[k], reason[k] = true, reasonNone
 		}
 	}
-}
-
-// decodeComputeBound reports whether point k's decode step takes longer in FLOPs at
-// F·η than in bytes at HBM bandwidth (kernel.Serving's ComputeFloor); tp divides both
-// sides, so it cancels: flops·BW > bytes·F·η.
-func decodeComputeBound(in *kernel.ServeIn, out *kernel.ServeOut, k int) bool {
-	flops := (2*in.Params[k] + in.AttnCoef[k]*in.SeqLen[k]) * in.Batch[k]
-	return flops*in.MemBandwidth[k] > out.TotalBytes[k]*in.PeakFLOPS[k]*in.Efficiency[k]
 }
 
 // serve gathers the serving inputs of a batch and runs kernel.Serving; studies
