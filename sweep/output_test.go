@@ -447,31 +447,7 @@ func TestInfeasibleKept(t *testing.T) {
 	p := mustPlan(t, strings.Replace(e2eGrid, "where:", "# where:", 1))
 	dir := t.TempDir()
 	mustWrite(t, p, e2eOptions(dir))
-	rows := readDir(t, dir, "parquet")
-	if uint64(len(rows)) != p.N {
-		t.Fatalf("%d rows for %d points: every point must be kept", len(rows), p.N)
-	}
-	reasons := map[string]int{}
-	for i, row := range rows {
-		if row["point_id"] != float64(i) {
-			t.Fatalf("row %d has point_id %v", i, row["point_id"])
-		}
-		feasible, reason := row["feasible"].(bool), row["infeasible_reason"].(string)
-		reasons[reason]++
-		if feasible != (reason == "") {
-			t.Fatalf("point %d: feasible %v with reason %q", i, feasible, reason)
-		}
-		for c, v := range row {
-			if x, ok := v.(float64); ok && (math.IsNaN(x) || math.IsInf(x, 0)) && feasible {
-				t.Fatalf("point %d: %s = %v on a feasible row", i, c, x)
-			}
-		}
-	}
-	for _, r := range []string{"", "out_of_memory", "cached_prefix_too_long"} {
-		if reasons[r] == 0 {
-			t.Errorf("no row with reason %q (reasons %v); the grid should produce each", r, reasons)
-		}
-	}
+	checkRows(t, readDir(t, dir, "parquet"), p.N, "out_of_memory", "cached_prefix_too_long")
 }
 
 // TestNoNaNOnFeasible scans every model on every device in all three studies.

@@ -79,8 +79,18 @@ func checkStudyGrid(t *testing.T, src string, wantReasons ...string) []map[strin
 		}
 		rows = append(rows, tb.rows...)
 	}
-	if uint64(len(rows)) != p.N {
-		t.Fatalf("%d rows for %d points", len(rows), p.N)
+	checkRows(t, rows, p.N, wantReasons...)
+	checkEvalPoint(t, p, rows)
+	return rows
+}
+
+// checkRows holds a sweep's rows, read back, to what every study promises: one row per
+// point in point_id order, feasible iff there is no reason, no NaN or ±Inf on a feasible
+// row, and a feasible row plus one per reason in wantReasons.
+func checkRows(t *testing.T, rows []map[string]any, points uint64, wantReasons ...string) {
+	t.Helper()
+	if uint64(len(rows)) != points {
+		t.Fatalf("%d rows for %d points: every point must be kept", len(rows), points)
 	}
 	reasons := map[string]int{}
 	for i, row := range rows {
@@ -100,11 +110,9 @@ func checkStudyGrid(t *testing.T, src string, wantReasons ...string) []map[strin
 	}
 	for _, r := range append([]string{""}, wantReasons...) {
 		if reasons[r] == 0 {
-			t.Errorf("no row with reason %q (reasons %v)", r, reasons)
+			t.Errorf("no row with reason %q (reasons %v); the grid should produce each", r, reasons)
 		}
 	}
-	checkEvalPoint(t, p, rows)
-	return rows
 }
 
 // checkRefused plans a grid the study's check must refuse, with a message naming want.
