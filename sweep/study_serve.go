@@ -63,7 +63,7 @@ type serveEval struct {
 func (e *serveEval) eval(b *Batch, o *Outputs) {
 	c := cols{e.st, b}
 	n := b.N
-	e.serve(c, n)
+	e.serve(c)
 	in := &e.in
 
 	out := &e.out
@@ -112,7 +112,7 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 // serve gathers the serving inputs of a batch and runs kernel.Serving; studies
 // built on serving (serve, serve-sla) share it. Parameters a study lacks take
 // the serve study's defaults (no chunking, no prefix cache).
-func (e *serveEval) serve(c cols, n int) {
+func (e *serveEval) serve(c cols) {
 	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
 	in := &e.in
 	in.Params = gatherF(in.Params, mc, e.m.params)
@@ -120,10 +120,7 @@ func (e *serveEval) serve(c cols, n int) {
 	in.AttnCoef = gatherF(in.AttnCoef, mc, e.m.attnCoef)
 	in.KVElemsPerToken = gatherF(in.KVElemsPerToken, mc, e.m.kvPerToken)
 	in.Bytes = bytesOf(in.Bytes, prec)
-	in.PeakFLOPS = grow(in.PeakFLOPS, n)
-	for k := 0; k < n; k++ {
-		in.PeakFLOPS[k] = e.h.peakFor(hc[k], prec[k])
-	}
+	in.PeakFLOPS = peaksOf(in.PeakFLOPS, e.h, hc, prec)
 	in.MemBandwidth = gatherF(in.MemBandwidth, hc, e.h.bandwidth)
 	in.MemCapacity = gatherF(in.MemCapacity, hc, e.h.capacity)
 	in.DispatchTax = gatherF(in.DispatchTax, hc, e.h.dispatch)

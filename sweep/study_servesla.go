@@ -62,7 +62,7 @@ type serveSLAEval struct {
 func (e *serveSLAEval) eval(b *Batch, o *Outputs) {
 	c := cols{e.st, b}
 	n := b.N
-	e.serve(c, n)
+	e.serve(c)
 	sv := &e.out
 	t := &e.tail
 	t.ArrivalRate = grow(t.ArrivalRate, n)

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/urfave/cli/v3"
 
 	"github.com/mlsysim/mlsysim/catalog"
@@ -202,19 +200,10 @@ func (a *app) addModelFile(path string) (string, error) {
 	return keys[0], nil
 }
 
-// isPlan reports whether a YAML file looks like a seed plan (workload + hardware).
+// isPlan reports whether a YAML file looks like a seed plan (sweep.IsPlanFile).
 func isPlan(path string) bool {
 	b, err := os.ReadFile(path)
-	if err != nil {
-		return false
-	}
-	var m map[string]any
-	if yaml.Unmarshal(b, &m) != nil {
-		return false
-	}
-	_, w := m["workload"]
-	_, h := m["hardware"]
-	return w && h
+	return err == nil && sweep.IsPlanFile(b)
 }
 
 func (a *app) precisionWarning(hwKey, precision, format string) {
