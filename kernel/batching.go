@@ -77,19 +77,20 @@ func ContinuousBatchingC(out *BatchCOut, in *BatchIn) {
 }
 
 // OutputTokensPerS is a batcher's generated tokens per second when it also runs every
-// request's prompt (ours; the seed's batcher reports decode tokens/s only). Each of the
-// active slots serves a request of in prompt tokens and out generated tokens: out decode
-// steps of itl seconds shared by the batch, plus each request's prefill of prefillS
-// seconds, which is compute and does not overlap the batch's FLOPs:
+// request's prompt (ours; the seed's batcher reports decode tokens/s only). A batcher
+// decoding decodeTPS tokens/s (active/ITL) serves requests of out generated tokens, each
+// also needing a prefill of prefillS seconds, which is compute and does not overlap the
+// batch's FLOPs. Per request that is out/decodeTPS of decode time plus prefillS:
 //
-//	tokens/s = active·out / (out·itl + active·prefillS)
+//	tokens/s = out / (out/decodeTPS + prefillS) = decodeTPS·out / (out + decodeTPS·prefillS)
 //
-// With prefillS = 0 it is active/itl, the decode-only figure. 0 when nothing is active.
-func OutputTokensPerS(active, itl, out, prefillS float64) float64 {
-	if active <= 0 || out <= 0 {
+// (= active·out / (out·ITL + active·prefillS)). With prefillS = 0 it is decodeTPS; 0 when
+// nothing is decoded or the request generates nothing.
+func OutputTokensPerS(decodeTPS, out, prefillS float64) float64 {
+	if decodeTPS <= 0 || out <= 0 {
 		return 0
 	}
-	return active * out / (out*itl + active*prefillS)
+	return decodeTPS * out / (out + decodeTPS*prefillS)
 }
 
 // PromptPrefillS is the compute time of one request's prefill of n prompt tokens at

@@ -276,20 +276,20 @@ func TestContinuousBatchingComputeFloor(t *testing.T) {
 	}
 }
 
-// TestOutputTokensPerS: charging prompts. 100 active requests, 10 ms steps, 50 output
-// tokens each, 20 ms of prefill per request: 100·50 / (50·0.01 + 100·0.02) = 5000/2.5
-// = 2000 tokens/s, against 100/0.01 = 10 000 decode-only.
+// TestOutputTokensPerS: charging prompts. 100 active requests, 10 ms steps (10 000 tokens/s
+// decode-only), 50 output tokens each, 20 ms of prefill per request:
+// 100·50 / (50·0.01 + 100·0.02) = 5000/2.5 = 2000 tokens/s.
 func TestOutputTokensPerS(t *testing.T) {
 	for _, c := range []struct {
-		name                        string
-		active, itl, out, pre, want float64
+		name                   string
+		decode, out, pre, want float64
 	}{
-		{"charged", 100, 0.01, 50, 0.02, 2000},
-		{"decode only", 100, 0.01, 50, 0, 10000},
-		{"nothing active", 0, 0.01, 50, 0.02, 0},
-		{"no output tokens", 100, 0.01, 0, 0.02, 0},
+		{"charged", 100 / 0.01, 50, 0.02, 2000},
+		{"decode only", 100 / 0.01, 50, 0, 10000},
+		{"nothing active", 0, 50, 0.02, 0},
+		{"no output tokens", 100 / 0.01, 0, 0.02, 0},
 	} {
-		if got := OutputTokensPerS(c.active, c.itl, c.out, c.pre); math.Abs(got-c.want) > 1e-9*math.Max(1, c.want) {
+		if got := OutputTokensPerS(c.decode, c.out, c.pre); math.Abs(got-c.want) > 1e-9*math.Max(1, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}

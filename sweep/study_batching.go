@@ -179,12 +179,8 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 			p := kernel.PromptPrefillS(in.Params[k], in.AttnCoef[k], prompt[k], in.PeakFLOPS[k], in.Efficiency[k])
 			out := length - prompt[k]
 			prefill[k] = p * 1e3
-			tps[k] = kernel.OutputTokensPerS(active[k], itl[k]/1e3, out, p)
-			staticITL := 0.0
-			if sTPS[k] > 0 {
-				staticITL = sActive[k] / sTPS[k]
-			}
-			sTPS[k] = kernel.OutputTokensPerS(sActive[k], staticITL, out, p)
+			tps[k] = kernel.OutputTokensPerS(tps[k], out, p)
+			sTPS[k] = kernel.OutputTokensPerS(sTPS[k], out, p)
 			if active[k] > 0 && sTPS[k] > 0 {
 				speedup[k] = tps[k] / sTPS[k]
 			}
