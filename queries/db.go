@@ -23,6 +23,8 @@ type DB struct {
 	db   *sql.DB
 	conn *sql.Conn // one connection: the skyline tables live on it
 	cols []Column
+	// restricted: Restrict put a filter on the results view.
+	restricted bool
 }
 
 // Open opens a sweep output folder (its *.parquet files) or one .parquet file.

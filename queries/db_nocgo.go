@@ -27,8 +27,23 @@ func (d *DB) Query(ctx context.Context, st *Statement) (*Rows, error) { return n
 func (d *DB) CopyTo(ctx context.Context, st *Statement, file string) (int64, error) {
 	return 0, ErrNoCgo
 }
-func (r *Rows) Columns() []Column { return nil }
-func (r *Rows) Next() bool        { return false }
-func (r *Rows) Values() []any     { return nil }
-func (r *Rows) Err() error        { return ErrNoCgo }
-func (r *Rows) Close() error      { return nil }
+func (r *Rows) Columns() []Column                                     { return nil }
+func (r *Rows) Next() bool                                            { return false }
+func (r *Rows) Values() []any                                         { return nil }
+func (r *Rows) Err() error                                            { return ErrNoCgo }
+func (r *Rows) Close() error                                          { return nil }
+func (d *DB) Restrict(ctx context.Context, filters []Filter) error    { return ErrNoCgo }
+func (d *DB) Count(ctx context.Context, feasible bool) (int64, error) { return 0, ErrNoCgo }
+func (d *DB) Frame(ctx context.Context, spec FrameSpec) (*Frame, error) {
+	return nil, ErrNoCgo
+}
+func (d *DB) Aggregate(ctx context.Context, spec AggSpec) (*Aggregated, error) {
+	return nil, ErrNoCgo
+}
+func (d *DB) Provenance(ctx context.Context) (Provenance, error) { return Provenance{}, ErrNoCgo }
+func (d *DB) FrameOf(ctx context.Context, st *Statement, num, text []string) (*Frame, error) {
+	return nil, ErrNoCgo
+}
+func (d *DB) Distinct(ctx context.Context, cols []string) (map[string]int64, error) {
+	return nil, ErrNoCgo
+}

@@ -25,18 +25,34 @@ type Info struct {
 	Study    string `json:"study,omitempty"`
 	Status   string `json:"status,omitempty"` // complete, or running for an unfinished sweep
 	Rows     uint64 `json:"rows,omitempty"`
+	// prov is what the manifest says of the run (Provenance completes it
+	// from the files' metadata when there is no manifest).
+	prov Provenance
+}
+
+// Provenance is what a result records about where it came from: the sweep's
+// study, physics profile and spec, and the unit of each column.
+type Provenance struct {
+	Study, Profile, SpecName, SpecHash, CatalogHash, Version string
+	Units                                                    map[string]string // column → unit, where the column has one
 }
 
 // manifest is the part of sweep.Manifest a query needs; decoding it here keeps
 // this package free of the sweep engine.
 type manifest struct {
-	Status  string `json:"status"`
-	Study   string `json:"study"`
-	Format  string `json:"format"`
-	Rows    uint64 `json:"rows"`
-	Columns []struct {
+	Status      string `json:"status"`
+	Study       string `json:"study"`
+	Profile     string `json:"profile"`
+	SpecName    string `json:"spec_name"`
+	SpecHash    string `json:"spec_hash"`
+	CatalogHash string `json:"catalog_hash"`
+	Version     string `json:"version"`
+	Format      string `json:"format"`
+	Rows        uint64 `json:"rows"`
+	Columns     []struct {
 		Name string `json:"name"`
 		Type string `json:"type"`
+		Unit string `json:"unit"`
 	} `json:"columns"`
 }
 
@@ -94,6 +110,13 @@ func locate(path string) (Info, []Column, error) {
 			return info, nil, fmt.Errorf("%s holds a %s sweep; queries read Parquet: run the sweep with --format parquet", path, m.Format)
 		}
 		info.Manifest, info.Study, info.Status, info.Rows = true, m.Study, m.Status, m.Rows
+		info.prov = Provenance{Study: m.Study, Profile: m.Profile, SpecName: m.SpecName, SpecHash: m.SpecHash,
+			CatalogHash: m.CatalogHash, Version: m.Version, Units: map[string]string{}}
+		for _, c := range m.Columns {
+			if c.Unit != "" {
+				info.prov.Units[c.Name] = c.Unit
+			}
+		}
 		for _, c := range m.Columns {
 			t, ok := manifestTypes[c.Type]
 			if !ok {
