@@ -6,20 +6,17 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
 )
 
 // Restrict narrows the results view to the rows that meet every filter, for
-// all later statements (bundled queries, Frame, Aggregate). Call it once.
+// all later statements (bundled queries, Frame, Aggregate). Each call
+// replaces the previous filters; none restores every row.
 func (d *DB) Restrict(ctx context.Context, filters []Filter) error {
-	if len(filters) == 0 {
+	if len(filters) == 0 && !d.restricted {
 		return nil
-	}
-	if d.restricted {
-		return errors.New("the result is already restricted")
 	}
 	var conds []string
 	for _, f := range filters {
@@ -33,9 +30,16 @@ func (d *DB) Restrict(ctx context.Context, filters []Filter) error {
 		}
 		conds = append(conds, cond)
 	}
-	// Renaming keeps whatever Open made the view read; the filter goes on top.
-	for _, st := range []string{"ALTER VIEW results RENAME TO results_unfiltered",
-		"CREATE VIEW results AS SELECT * FROM results_unfiltered WHERE " + strings.Join(conds, " AND ")} {
+	var sts []string
+	if !d.restricted {
+		// Renaming keeps whatever Open made the view read; the filter goes on top.
+		sts = append(sts, "ALTER VIEW results RENAME TO results_unfiltered")
+	}
+	view := "CREATE OR REPLACE VIEW results AS SELECT * FROM results_unfiltered"
+	if len(conds) > 0 {
+		view += " WHERE " + strings.Join(conds, " AND ")
+	}
+	for _, st := range append(sts, view) {
 		if _, err := d.conn.ExecContext(ctx, st); err != nil {
 			return cleanError(err)
 		}

@@ -60,7 +60,7 @@ func newApp(stdout, stderr io.Writer) *app {
 		},
 		Commands: []*cli.Command{a.zooCommand(), a.evalCommand(), a.serveCommand(), a.sweepCommand(), a.wallsCommand()},
 	}
-	a.Command.Commands = append(a.Command.Commands, a.queryCommand(), a.plotCommand())
+	a.Command.Commands = append(a.Command.Commands, a.queryCommand(), a.plotCommand(), a.reportCommand())
 	a.Command.Commands = append(a.Command.Commands, a.schemaCommand())
 	a.Command.Commands = append(a.Command.Commands, a.optimizeCommand())
 	a.Command.Commands = append(a.Command.Commands, a.validateCommand())

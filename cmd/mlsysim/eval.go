@@ -3,14 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/figures"
 	"github.com/mlsysim/mlsysim/sweep"
 )
 
@@ -49,13 +52,15 @@ p_energy_j, p_hfu), markdown, html (a standalone page).
 Examples:
    mlsysim eval Llama3_8B H100 --batch-size 32
    mlsysim eval ResNet50 A100 --output json
-   mlsysim eval Llama3_70B H100 --training --seq-len 4096 --zero-stage 3 --dp-size 64`,
+   mlsysim eval Llama3_70B H100 --training --seq-len 4096 --zero-stage 3 --dp-size 64
+   mlsysim eval Llama3_8B H100 --batch-size 32 --plot roofline.svg`,
 		Flags: append(commonFlags(),
 			&cli.BoolFlag{Name: "training", Usage: "a training step (forward + backward) instead of inference"},
 			&cli.BoolFlag{Name: "activation-recomputation", Usage: "training: recompute activations (+1 forward pass, less memory)"},
 			&cli.IntFlag{Name: "zero-stage", Value: 0, Usage: "training: ZeRO stage 0–3"},
 			&cli.IntFlag{Name: "dp-size", Value: 1, Usage: "training: data-parallel ranks ZeRO shards over"},
 			&cli.BoolFlag{Name: "lora", Usage: "training: LoRA fine-tuning (rank 16 on Q, K, V, O)"},
+			&cli.StringFlag{Name: "plot", Usage: "also draw the point on its accelerator's roofline: FILE.svg, FILE.pdf or FILE.png"},
 		),
 		Action: func(ctx context.Context, c *cli.Command) error {
 			format, err := a.outputFormat("text", "json", "markdown", "html")
@@ -63,7 +68,19 @@ Examples:
 				return err
 			}
 			if c.Args().Len() == 1 && isFile(c.Args().First()) {
+				if c.IsSet("plot") {
+					return badInputf("--plot", "draws a MODEL HARDWARE point; for a plan's sweep use mlsysim plot roofline")
+				}
 				return a.evalPlan(c.Args().First(), format)
+			}
+			var figFormat figures.Format
+			if c.IsSet("plot") {
+				if figFormat, err = figures.FormatOf(c.String("plot")); err != nil {
+					return badInput("--plot", err)
+				}
+				if err := checkFigureOut(c.String("plot"), nil); err != nil {
+					return badInput("--plot", err)
+				}
 			}
 			model, hw, err := a.targets(c, "eval")
 			if err != nil {
@@ -90,9 +107,56 @@ Examples:
 			if err != nil {
 				return err
 			}
+			if c.IsSet("plot") {
+				if err := a.plotPoint(c.String("plot"), figFormat, name, hw, row); err != nil {
+					return err
+				}
+			}
 			return strictCheck(c, row)
 		},
 	}
+}
+
+// plotPoint draws one eval point on its accelerator's roofline: the memory
+// slope at the catalog's bandwidth and a roof per precision the catalog
+// states (the point's own precision at the peak it used).
+func (a *app) plotPoint(out string, format figures.Format, name, hwKey string, row map[string]any) error {
+	h, err := a.cat.HardwareByKey(hwKey)
+	if err != nil {
+		return badInput("HARDWARE", err)
+	}
+	ai, _ := row["arithmetic_intensity_flop_per_byte"].(float64)
+	mfu, _ := row["mfu"].(float64)
+	peak, _ := row["peak_flops_tflops"].(float64)
+	precision, _ := row["precision"].(string)
+	if !(ai > 0) || !(mfu > 0) || !(peak > 0) || math.IsInf(ai, 0) {
+		return badInputf("--plot", "the point has no place on a roofline (arithmetic intensity %g, MFU %g)", ai, mfu)
+	}
+	roofs := mergeRoof(nil, precision, peak*1e12)
+	var rates []string
+	for p := range h.Rates {
+		rates = append(rates, p)
+	}
+	slices.Sort(rates)
+	for _, p := range rates {
+		if p != precision {
+			roofs = mergeRoof(roofs, p, h.Rates[p])
+		}
+	}
+	dev := figures.Device{Name: hwKey, BytesPerS: h.MemBandwidthBytesPerS, Roofs: roofs}
+	d := figures.Data{X: []float64{ai}, Y: []float64{mfu * peak * 1e12}, Color: []string{name}}
+	caption := []string{fmt.Sprintf("mlsysim eval %s · %s · batch %v · profile %v", name, precision, row["batch_size"], row["profile"]),
+		fmt.Sprintf("attained = MFU %.3g × peak %s; ceilings from the catalog (%s)", mfu, figures.SIUnit(peak*1e12, "FLOP/s"), h.Name)}
+	fig, err := figures.Roofline([]figures.Device{dev}, d, figures.Options{Title: "Roofline: " + name, Caption: caption,
+		X: figures.Axis{Name: "arithmetic intensity", Unit: "FLOP/byte"}, Y: figures.Axis{Name: "attained", Unit: "FLOP/s"}})
+	if err != nil {
+		return badInput("--plot", err)
+	}
+	if err := writeFigure(out, fig, format, defaultDPI); err != nil {
+		return badInput("--plot", err)
+	}
+	fmt.Fprintf(a.stderr, "wrote %s (roofline)\n", out)
+	return nil
 }
 
 func axis(name, value, where string) sweep.Axis {

@@ -249,6 +249,9 @@ func (a *app) figure(ctx context.Context, db *queries.DB, o plotOpts) (*figures.
 	}
 	fc := &figCtx{db: db, prov: prov, units: columnUnits(prov)}
 	fc.study, _ = sweep.StudyByName(prov.Study)
+	if err := db.Restrict(ctx, nil); err != nil {
+		return nil, "", badInput("", err)
+	}
 	if fc.total, err = db.Count(ctx, false); err != nil {
 		return nil, "", badInput("", err)
 	}
