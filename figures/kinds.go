@@ -441,7 +441,10 @@ func roofLayers(dv Device, lo, hi float64) []Layer {
 	// An empty label at twice the top roof reserves room for the roof labels.
 	lx, ly, lt = append(lx, hi), append(ly, top.FLOPS*2), append(lt, "")
 	ls = append(ls, &Labels{X: lx, Y: ly, Text: lt, Right: true})
-	return append(ls, &Labels{X: []float64{lo * 1.5}, Y: []float64{dv.BytesPerS * lo * 40}, Text: []string{SIUnit(dv.BytesPerS, "B/s")}})
+	// The bandwidth halfway up the slope, ending left of it.
+	low := roofs[len(roofs)-1].FLOPS / dv.BytesPerS
+	x := math.Sqrt(lo * low)
+	return append(ls, &Labels{X: []float64{x}, Y: []float64{dv.BytesPerS * x * 2}, Text: []string{SIUnit(dv.BytesPerS, "B/s")}, Right: true})
 }
 
 // Grid is a metric aggregated over two axes: Z[j*len(X)+i] at X[i], Y[j]
