@@ -278,16 +278,40 @@ func (a *app) figure(ctx context.Context, db *queries.DB, o plotOpts) (*figures.
 	return fc.scatter(ctx, o)
 }
 
-// emptyReason says why a selection is empty: the filters, or infeasibility.
+// emptyReason says why a selection is empty: a --where value the result
+// does not hold (with the closest it does), the filters, or infeasibility.
 func (fc *figCtx) emptyReason(ctx context.Context, o plotOpts) string {
 	all, err := fc.db.Count(ctx, false)
-	switch {
-	case err == nil && all > 0 && !o.all:
-		return fmt.Sprintf("all %d selected rows are infeasible (--all draws them)", all)
-	case len(o.where) > 0:
-		return fmt.Sprintf("no row of %d matches %s", fc.total, whereText(o.where))
+	if err == nil && all > 0 && !o.all {
+		return fmt.Sprintf("all %s selected rows are infeasible (--all draws them)", thousands(all))
 	}
-	return "the result is empty"
+	if len(o.where) == 0 {
+		return "the result is empty"
+	}
+	msg := fmt.Sprintf("no row of %s matches %s", thousands(fc.total), whereText(o.where))
+	if fc.db.Restrict(ctx, nil) != nil {
+		return msg
+	}
+	for _, w := range o.where {
+		if c, err := fc.db.Column(w.Column); err != nil || c.Numeric() || w.Op != "=" {
+			continue
+		}
+		ag, err := fc.db.Aggregate(ctx, queries.AggSpec{Keys: []string{w.Column}, Agg: "count", Limit: 10000})
+		if err != nil {
+			continue
+		}
+		have := ag.Keys[w.Column]
+		for _, v := range w.Values {
+			if slices.Contains(have, v) {
+				continue
+			}
+			msg += fmt.Sprintf("; %s has no value %q%s", w.Column, v, closest(v, have))
+			if len(have) <= 30 {
+				msg += " (values: " + strings.Join(have, ", ") + ")"
+			}
+		}
+	}
+	return msg
 }
 
 func whereText(ws []queries.Filter) string {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -97,7 +98,8 @@ type reportPage struct {
 	Facts    [][2]string
 	Spec     string
 	Findings []string
-	Tables   []*reportTable
+	Tables   []*reportTable // findings in detail
+	Frontier *reportTable
 	Figures  []reportFigure
 	Notes    []string // figures that could not be drawn, and why
 }
@@ -262,7 +264,7 @@ func (a *app) reportFindings(ctx context.Context, fc *figCtx, page *reportPage) 
 		return badInput("report", err)
 	}
 	t.Title = fmt.Sprintf("Best feasible point per model (%s %s)", map[bool]string{true: "lowest", false: "highest"}[obj.Minimize], obj.Column)
-	page.Tables = append(page.Tables, dropConstant(t, "model"))
+	page.Tables = append(page.Tables, t)
 	return nil
 }
 
@@ -314,7 +316,7 @@ func reportFrontier(ctx context.Context, fc *figCtx, page *reportPage) error {
 		return badInput("report", err)
 	}
 	t.Title = "Pareto frontier: " + objs + " per model"
-	page.Tables = append(page.Tables, dropConstant(t, "model"))
+	page.Frontier = dropConstant(t, "model")
 	return nil
 }
 
@@ -343,7 +345,7 @@ func tableOf(ctx context.Context, db *queries.DB, st *queries.Statement, cols []
 		vals := rows.Values()
 		row := make([]string, len(keep))
 		for k, i := range keep {
-			row[k] = cellText(vals[i], 4, "")
+			row[k] = reportCell(vals[i])
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -351,6 +353,30 @@ func tableOf(ctx context.Context, db *queries.DB, st *queries.Statement, cols []
 		t.Note = fmt.Sprintf("the first %d of %d rows", limit, n)
 	}
 	return t, rows.Err()
+}
+
+// reportCell writes a number for reading: whole numbers with thousands
+// separators, others with four significant digits and no exponent where
+// that stays short.
+func reportCell(v any) string {
+	switch x := v.(type) {
+	case int64:
+		return thousands(x)
+	case uint64:
+		if x <= math.MaxInt64 {
+			return thousands(int64(x))
+		}
+	case float64:
+		a := math.Abs(x)
+		switch {
+		case x == math.Trunc(x) && a < 1e15:
+			return thousands(int64(x))
+		case a >= 1e-3 && a < 1e7:
+			r, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 4, 64), 64)
+			return strconv.FormatFloat(r, 'f', -1, 64)
+		}
+	}
+	return cellText(v, 4, "")
 }
 
 // dropConstant leaves out columns with one value in every row (but keep).
@@ -509,16 +535,17 @@ svg text{font-family:"Liberation Sans",Arial,Helvetica,sans-serif !important}
 <table class="facts">{{range .Facts}}<tr><th scope="row">{{index . 0}}</th><td>{{index . 1}}</td></tr>{{end}}</table>
 <h2>Findings</h2>
 <ul>{{range .Findings}}<li>{{.}}</li>{{end}}</ul>
-{{range .Tables}}<h3>{{.Title}}</h3>{{if .Note}}<p class="note">{{.Note}}</p>{{end}}
-<table><thead><tr>{{range .Cols}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
-{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
-{{end}}</tbody></table>
-{{end}}
+{{range .Tables}}{{template "table" .}}{{end}}
 <h2>Figures</h2>
 {{range .Figures}}<figure>{{.SVG}}<figcaption class="note">{{.Title}}</figcaption></figure>
 {{else}}<p class="note">No figure fits this result.</p>{{end}}
 {{range .Notes}}<p class="note">{{.}}</p>{{end}}
+{{with .Frontier}}<h2>Frontier</h2>{{template "table" .}}{{end}}
 {{if .Spec}}<h2>Grid spec</h2><pre>{{.Spec}}</pre>{{end}}
 <p class="note">Written by mlsysim report. Every number above comes from the result's Parquet files.</p>
 </body></html>
-`))
+{{define "table"}}<h3>{{.Title}}</h3>{{if .Note}}<p class="note">{{.Note}}</p>{{end}}
+<table><thead><tr>{{range .Cols}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
+{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</tbody></table>
+{{end}}`))

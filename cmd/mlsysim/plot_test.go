@@ -1,0 +1,334 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Figures from the bundled example grids, checked for structure: the SVG
+// parses, the axis labels carry units, and what is drawn matches what DuckDB
+// says (frontier marks = the pareto query's rows, cells = the axes' values).
+
+var (
+	sweepOnce sync.Map // grid → *sweptGrid
+)
+
+type sweptGrid struct {
+	once sync.Once
+	dir  string
+	err  string
+}
+
+// swept sweeps a bundled grid once per test binary into a temporary folder.
+// The roofline grid (every model on every accelerator) is cut to its first
+// parts with --shard to keep the race-enabled suite quick.
+func swept(t *testing.T, grid string) string {
+	t.Helper()
+	v, _ := sweepOnce.LoadOrStore(grid, &sweptGrid{})
+	g := v.(*sweptGrid)
+	g.once.Do(func() {
+		dir, err := os.MkdirTemp("", "mlsysim-plot-"+grid+"-")
+		if err != nil {
+			g.err = err.Error()
+			return
+		}
+		g.dir = filepath.Join(dir, grid)
+		args := []string{"sweep", grid, "--out", g.dir, "-q"}
+		if grid == "roofline" {
+			args = append(args, "--part-points", "32768", "--shard", "1/5")
+		}
+		if r := mlsysim(t, args...); r.code != 0 {
+			g.err = r.String()
+		}
+	})
+	if g.err != "" {
+		t.Fatalf("sweep %s: %s", grid, g.err)
+	}
+	return g.dir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	sweepOnce.Range(func(_, v any) bool {
+		if g := v.(*sweptGrid); g.dir != "" {
+			os.RemoveAll(filepath.Dir(g.dir))
+		}
+		return true
+	})
+	os.Exit(code)
+}
+
+// svgFacts is what the tests read from an SVG.
+type svgFacts struct {
+	texts []string
+	raw   string
+}
+
+func readSVG(t *testing.T, file string) svgFacts {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := svgFacts{raw: string(b)}
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	in := false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			if err.Error() != "EOF" {
+				t.Fatalf("%s is not well-formed SVG: %v", file, err)
+			}
+			return f
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			if e.Name.Local == "text" {
+				in = true
+				f.texts = append(f.texts, "")
+			}
+		case xml.CharData:
+			if in {
+				f.texts[len(f.texts)-1] += string(e)
+			}
+		case xml.EndElement:
+			in = false
+		}
+	}
+}
+
+func (f svgFacts) count(text string) int {
+	n := 0
+	for _, s := range f.texts {
+		if s == text {
+			n++
+		}
+	}
+	return n
+}
+
+func (f svgFacts) containing(sub string) int {
+	n := 0
+	for _, s := range f.texts {
+		if strings.Contains(s, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// opaqueMarks counts filled circles drawn at full opacity: a path with an
+// arc, a fill colour and no fill-opacity (faint marks have one).
+var opaqueMark = regexp.MustCompile(`<path d="M[^"]*A[^"]*"\s+style="fill:#[0-9A-F]{6}"`)
+
+func TestPlotPareto(t *testing.T) {
+	res := swept(t, "serving-frontier")
+	out := filepath.Join(t.TempDir(), "p.svg")
+	r := mlsysim(t, "plot", "pareto", res, "--out", out)
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	q := mlsysim(t, "query", "pareto", res, "--param", "objectives=itl_ms:min,tokens_per_s:max", "--param", "group=model", "-o", "json")
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(q.stdout), &rows); err != nil || len(rows) == 0 {
+		t.Fatalf("query pareto: %v\n%s", err, q)
+	}
+	svg := readSVG(t, out)
+	if got := len(opaqueMark.FindAllString(svg.raw, -1)); got != len(rows) {
+		t.Errorf("%d frontier marks, the pareto query has %d rows", got, len(rows))
+	}
+	for _, s := range []string{"itl_ms (ms)", "tokens_per_s (1/s)", "model", "Llama3_8B", "Llama3_70B", "Mixtral_8x7B"} {
+		if svg.count(s) == 0 {
+			t.Errorf("no text %q", s)
+		}
+	}
+	if svg.containing("spec llm-serving-frontier · study serve · profile calibrated · spec hash ") != 1 {
+		t.Errorf("no provenance caption in %q", svg.texts)
+	}
+	if svg.containing(fmt.Sprintf("%d frontier points (query pareto", len(rows))) != 1 {
+		t.Errorf("caption does not count the frontier: %q", svg.texts)
+	}
+	if !strings.Contains(r.stderr, "wrote "+out) {
+		t.Errorf("stderr does not name the figure: %s", r.stderr)
+	}
+}
+
+func TestPlotSample(t *testing.T) {
+	res := swept(t, "serving-frontier")
+	dir := t.TempDir()
+	var files []string
+	for i := range 2 {
+		out := filepath.Join(dir, fmt.Sprintf("s%d.svg", i))
+		if r := mlsysim(t, "plot", "scatter", res, "--x", "kv_cache_gb", "--y", "itl_ms", "--color", "precision",
+			"--facet", "model", "--max-points", "300", "--out", out); r.code != 0 {
+			t.Fatal(r)
+		}
+		files = append(files, out)
+	}
+	a, _ := os.ReadFile(files[0])
+	b, _ := os.ReadFile(files[1])
+	if !bytes.Equal(a, b) {
+		t.Error("the same plot twice gave different files")
+	}
+	svg := readSVG(t, files[0])
+	if got := len(opaqueMark.FindAllString(svg.raw, -1)); got != 300+4 { // the sample + the legend's four precisions
+		t.Errorf("%d marks, want 300 points and 4 legend marks", got)
+	}
+	if svg.count("itl_ms (ms)") != 3 || svg.count("Llama3_70B") != 1 {
+		t.Errorf("want 3 panels (one per model): %q", svg.texts)
+	}
+	if svg.containing("points: a deterministic sample of 300 of ") != 1 {
+		t.Errorf("the caption does not say it is a sample: %q", svg.texts)
+	}
+}
+
+func TestPlotHeatmap(t *testing.T) {
+	res := swept(t, "serving-frontier")
+	out := filepath.Join(t.TempDir(), "h.svg")
+	if r := mlsysim(t, "plot", "heatmap", res, "--x", "batch_size", "--y", "seq_len", "--out", out); r.code != 0 {
+		t.Fatal(r)
+	}
+	svg := readSVG(t, out)
+	// batch_size pow2 1..1024 (11 values) × seq_len 2048, 8192, 32768.
+	for _, s := range []string{"1", "1024", "2048", "32768", "batch_size", "seq_len (tokens)", "itl_ms (ms)"} {
+		if svg.count(s) == 0 {
+			t.Errorf("no text %q", s)
+		}
+	}
+	if svg.containing("each cell: min of itl_ms over its rows — the other swept axes (model, hardware, precision, efficiency, prefill_chunk_tokens) folded in") != 1 {
+		t.Errorf("the caption does not state the aggregate: %q", svg.texts)
+	}
+	// Feasibility: the share of feasible rows, so infeasible rows count.
+	out2 := filepath.Join(t.TempDir(), "f.png")
+	if r := mlsysim(t, "plot", "heatmap", res, "--x", "hardware", "--y", "precision", "--color", "feasible", "--out", out2, "--dpi", "72"); r.code != 0 {
+		t.Fatal(r)
+	}
+	if b, err := os.ReadFile(out2); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Errorf("%s is not a PNG: %v", out2, err)
+	}
+}
+
+func TestPlotLineAndRoofline(t *testing.T) {
+	res := swept(t, "serving-frontier")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "l.pdf")
+	if r := mlsysim(t, "plot", "line", res, "--x", "batch_size", "--y", "tokens_per_s", "--color", "hardware",
+		"--where", "model=Llama3_8B", "--where", "precision=fp8", "--out", out); r.code != 0 {
+		t.Fatal(r)
+	}
+	if b, _ := os.ReadFile(out); !bytes.HasPrefix(b, []byte("%PDF")) {
+		t.Errorf("%s is not a PDF", out)
+	}
+	node := swept(t, "roofline")
+	rf := filepath.Join(dir, "r.svg")
+	r := mlsysim(t, "plot", "roofline", node, "--where", "hardware=H100,A100", "--out", rf)
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	svg := readSVG(t, rf)
+	for _, s := range []string{"H100", "A100", "arithmetic intensity (FLOP/byte)", "attained (FLOP/s)", "3.35 TB/s", "precision"} {
+		if svg.count(s) == 0 {
+			t.Errorf("no text %q in %q", s, svg.texts)
+		}
+	}
+	// H100's top roof: fp8 and int8 at 1979 TFLOP/s (catalog), ridge 1979e12/3.35e12 = 591 FLOP/B.
+	if svg.containing("1.98 PFLOP/s · ridge 591 FLOP/B") != 1 {
+		t.Errorf("no H100 top roof with its ridge: %q", svg.texts)
+	}
+}
+
+func TestPlotBadInput(t *testing.T) {
+	res := swept(t, "serving-frontier")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "x.svg")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"plot"}, "want KIND RESULT"},
+		{[]string{"plot", "paretto", res}, `unknown kind "paretto"; did you mean pareto?`},
+		{[]string{"plot", "pareto"}, "missing RESULT"},
+		{[]string{"plot", "scatter", res, "--x", "itl", "--y", "ttft_ms", "--out", out}, `--x: no column "itl" in the result; did you mean itl_ms`},
+		{[]string{"plot", "scatter", res, "--x", "itl_ms", "--y", "hardware", "--out", out}, "--y: column hardware is VARCHAR, not a number"},
+		{[]string{"plot", "scatter", res, "--x", "itl_ms", "--out", out}, "--y: missing"},
+		{[]string{"plot", "scatter", res, "--x", "itl_ms", "--y", "ttft_ms", "--where", "model=Llama9", "--out", out}, `no row of 102,168 matches model=Llama9; model has no value "Llama9" (values: Llama3_70B, Llama3_8B, Mixtral_8x7B)`},
+		{[]string{"plot", "scatter", res, "--x", "itl_ms", "--y", "ttft_ms", "--where", "batch_size=abc", "--out", out}, "batch_size is numeric"},
+		{[]string{"plot", "scatter", res, "--x", "itl_ms", "--y", "ttft_ms", "--where", "model", "--out", out}, "--where"},
+		{[]string{"plot", "heatmap", res, "--x", "batch_size", "--y", "point_id", "--out", out}, "more than 4096 combinations"},
+		{[]string{"plot", "pareto", res, "--objectives", "itl_ms,ttft_ms,tokens_per_s:max", "--out", out}, "two objectives"},
+		{[]string{"plot", "roofline", res, "--out", out}, "needs the node study's columns"},
+		{[]string{"plot", "pareto", res, "--out", filepath.Join(dir, "x.jpg")}, "want a file name ending in .svg, .pdf or .png"},
+		{[]string{"plot", "pareto", res, "--out", filepath.Join(dir, "no", "x.svg")}, "does not exist"},
+		{[]string{"plot", "pareto", res, "--out", filepath.Join(res, "x.svg")}, "inside the result"},
+		{[]string{"plot", "pareto", res, "--max-points", "0", "--out", out}, "--max-points"},
+		{[]string{"plot", "pareto", res, "--dpi", "5000", "--out", out}, "--dpi"},
+		{[]string{"plot", "pareto", filepath.Join(dir, "nothing"), "--out", out}, "no such folder"},
+	} {
+		r := mlsysim(t, c.args...)
+		if r.code != exitBadInput || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%s: want exit 1 with %q\n%s", strings.Join(c.args, " "), c.want, r)
+		}
+	}
+	// Nothing half-written: no figure, no temporary file.
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("failed plots left %v", entries)
+	}
+}
+
+func TestEvalPlot(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "e.svg")
+	r := mlsysim(t, "eval", "Llama3_8B", "H100", "--batch-size", "32", "--plot", out)
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	svg := readSVG(t, out)
+	for _, s := range []string{"Roofline: Llama3_8B on H100", "Llama3_8B on H100", "3.35 TB/s"} {
+		if svg.count(s) == 0 {
+			t.Errorf("no text %q in %q", s, svg.texts)
+		}
+	}
+	if got := len(opaqueMark.FindAllString(svg.raw, -1)); got != 2 { // the point and its legend mark
+		t.Errorf("%d marks, want the one point and its legend", got)
+	}
+	if r := mlsysim(t, "eval", "Llama3_8B", "H100", "--plot", "x.gif"); r.code != exitBadInput {
+		t.Errorf("--plot x.gif: %s", r)
+	}
+}
+
+func TestReport(t *testing.T) {
+	res := swept(t, "serving-frontier")
+	out := filepath.Join(t.TempDir(), "r.html")
+	r := mlsysim(t, "report", res, "--out", out)
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	for _, s := range []string{"<title>mlsysim report — llm-serving-frontier</title>", "physics profile", "calibrated",
+		"102,168", "out_of_memory", "Best feasible point per model", "Pareto frontier: itl_ms:min,tokens_per_s:max per model",
+		"Lowest ITL over batch × context", "Share of feasible configurations"} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the report has no %q", s)
+		}
+	}
+	if n := strings.Count(page, "<svg "); n != 3 {
+		t.Errorf("%d inline SVG figures, want 3", n)
+	}
+	// Self-contained: nothing to fetch.
+	for _, s := range []string{"<script", "src=", "href=", "@import", "url("} {
+		if strings.Contains(page, s) {
+			t.Errorf("the report contains %q", s)
+		}
+	}
+}
