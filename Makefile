@@ -7,11 +7,14 @@ build:
 	$(GO) build -o $(BIN) ./cmd/mlsysim
 
 # The main job: the serving-frontier example grid swept into out/ with a summary, then its
-# latency/throughput Pareto frontier per model (written to Parquet and printed).
+# latency/throughput Pareto frontier per model (written to Parquet and printed), drawn as a
+# figure, and the sweep's HTML report (each command prints the path it wrote).
 run: build
 	./$(BIN) sweep serving-frontier --out out/serving-frontier --overwrite
 	./$(BIN) query pareto out/serving-frontier --param objectives=itl_ms:min,tokens_per_s:max --param group=model --out out/serving-frontier-pareto.parquet
 	./$(BIN) query --sql "SELECT model, hardware, precision, batch_size, seq_len, round(itl_ms, 3) AS itl_ms, round(tokens_per_s) AS tokens_per_s FROM results GROUP BY ALL ORDER BY model, tokens_per_s" out/serving-frontier-pareto.parquet
+	./$(BIN) plot pareto out/serving-frontier --out out/serving-frontier-frontier.svg
+	./$(BIN) report out/serving-frontier --out out/serving-frontier-report.html
 
 vet:
 	$(GO) vet ./...
@@ -26,6 +29,23 @@ test: fmt-check vet
 docs: build
 	./$(BIN) sweep --columns all -o markdown > docs/COLUMNS.md
 
+# Regenerate the figures shown in docs/FIGURES.md from the bundled example grids (small
+# point budgets keep the committed SVGs light).
+FIGSRC := out/figures-src
+.PHONY: figures
+figures: build
+	./$(BIN) sweep serving-frontier --out $(FIGSRC)/serving-frontier --overwrite -q
+	./$(BIN) sweep roofline --out $(FIGSRC)/roofline --overwrite -q
+	./$(BIN) sweep training-memory --out $(FIGSRC)/training-memory --overwrite -q
+	./$(BIN) plot pareto $(FIGSRC)/serving-frontier --max-points 1500 --out docs/figures/pareto.svg
+	./$(BIN) plot roofline $(FIGSRC)/roofline --where hardware=H100,A100,B200,T4 --where model=Llama3_8B,ResNet50 --max-points 1500 --out docs/figures/roofline.svg
+	./$(BIN) plot heatmap $(FIGSRC)/serving-frontier --x batch_size --y seq_len --color itl_ms --out docs/figures/heatmap.svg
+	./$(BIN) plot heatmap $(FIGSRC)/training-memory --x tp --y pp --color feasible --where model=Llama3_70B --out docs/figures/heatmap-feasible.svg
+	./$(BIN) plot scatter $(FIGSRC)/serving-frontier --x kv_cache_gb --y itl_ms --color precision --facet model --max-points 1500 --out docs/figures/scatter.svg
+	./$(BIN) plot line $(FIGSRC)/serving-frontier --x batch_size --y tokens_per_s --color hardware --where model=Llama3_8B --where precision=fp8 --out docs/figures/line.svg
+	./$(BIN) eval Llama3_8B H100 --batch-size 32 --plot docs/figures/eval-roofline.svg > /dev/null
+	./$(BIN) plot pareto $(FIGSRC)/serving-frontier --max-points 1500 --dpi 100 --out docs/figures/pareto.png
+
 # Fuzz the parsers for a short while each (not part of `make test`).
 FUZZTIME ?= 30s
 .PHONY: fuzz bench
@@ -34,9 +54,10 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParsePlanFile -fuzztime=$(FUZZTIME) ./sweep/
 	$(GO) test -run='^$$' -fuzz=FuzzParseQuantity -fuzztime=$(FUZZTIME) ./catalog/
 
-# Throughput and memory numbers recorded in BENCHMARKS.md.
+# Throughput, memory and figure-time numbers recorded in BENCHMARKS.md.
 bench:
 	bench/run.sh
+	bench/figures.sh
 
 # Regenerate docs/VALIDATION.md and the ratchet baseline from the validation suite.
 .PHONY: validation

@@ -73,8 +73,8 @@ func Natural(names []string) {
 	slices.SortFunc(names, func(a, b string) int { return cmp.Compare(nums[a], nums[b]) })
 }
 
-// distinct lists the values in natural order.
-func distinct(vs []string) []string {
+// Distinct lists the values once each, in natural order.
+func Distinct(vs []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, v := range vs {
@@ -89,7 +89,7 @@ func distinct(vs []string) []string {
 
 // categories gives each colour category its style and the legend.
 func categories(colors []string, title string) (map[string]Style, []Key, error) {
-	names := distinct(colors)
+	names := Distinct(colors)
 	if len(names) > MaxCategories {
 		return nil, nil, fmt.Errorf("colour by %s: %d values are too many to tell apart (at most %d); filter with --where or use a numeric column", title, len(names), MaxCategories)
 	}
@@ -112,7 +112,7 @@ func panels(d *Data) ([]string, map[string][]int, error) {
 		}
 		return []string{""}, map[string][]int{"": idx}, nil
 	}
-	names := distinct(d.Panel)
+	names := Distinct(d.Panel)
 	if len(names) > MaxPanels {
 		return nil, nil, fmt.Errorf("%d panels are too many (at most %d); filter with --where", len(names), MaxPanels)
 	}
@@ -286,7 +286,7 @@ func Pareto(front, rest Data, o Options) (*Figure, error) {
 	f.Panels = []*Panel{p}
 	groups := []string{""}
 	if all.Color != nil {
-		groups = distinct(all.Color)
+		groups = Distinct(all.Color)
 	}
 	byGroup := func(d *Data) map[string][]int {
 		m := map[string][]int{}

@@ -189,9 +189,15 @@ func (d *DB) Aggregate(ctx context.Context, spec AggSpec) (*Aggregated, error) {
 			return nil, err
 		}
 		numeric[i] = c.Numeric()
-		sel = append(sel, fmt.Sprintf("CAST(%s AS VARCHAR) AS k%d", Col(c), i), fmt.Sprintf("%s AS n%d", Col(c), i))
+		// The number orders the keys (text would put 10 before 9) and is read
+		// as a float; non-numeric keys order by their text.
+		num := "NULL::DOUBLE"
+		if numeric[i] {
+			num = fmt.Sprintf("CAST(%s AS DOUBLE)", Col(c))
+		}
+		sel = append(sel, fmt.Sprintf("CAST(%s AS VARCHAR) AS k%d", Col(c), i), fmt.Sprintf("%s AS n%d", num, i))
 		keys = append(keys, fmt.Sprintf("k%d, n%d", i, i))
-		order = append(order, fmt.Sprintf("n%d", i))
+		order = append(order, fmt.Sprintf("n%d, k%d", i, i))
 	}
 	sel = append(sel, v+" AS v")
 	q := fmt.Sprintf("SELECT %s AS value, count(*) AS rows FROM (SELECT %s FROM results%s)", fn, strings.Join(sel, ", "), where)
@@ -209,12 +215,12 @@ func (d *DB) Aggregate(ctx context.Context, spec AggSpec) (*Aggregated, error) {
 	defer rows.Close()
 	out := &Aggregated{Keys: map[string][]string{}, KeyNum: map[string][]float64{}}
 	texts := make([]sql.NullString, len(spec.Keys))
-	raw := make([]any, len(spec.Keys))
+	nums := make([]sql.NullFloat64, len(spec.Keys))
 	var val sql.NullFloat64
 	var n int64
 	var dst []any
 	for i := range spec.Keys {
-		dst = append(dst, &texts[i], &raw[i])
+		dst = append(dst, &texts[i], &nums[i])
 	}
 	dst = append(dst, &val, &n)
 	for rows.Next() {
@@ -227,7 +233,11 @@ func (d *DB) Aggregate(ctx context.Context, spec AggSpec) (*Aggregated, error) {
 		for i, k := range spec.Keys {
 			out.Keys[k] = append(out.Keys[k], texts[i].String)
 			if numeric[i] {
-				out.KeyNum[k] = append(out.KeyNum[k], toFloat(raw[i]))
+				x := math.NaN()
+				if nums[i].Valid {
+					x = nums[i].Float64
+				}
+				out.KeyNum[k] = append(out.KeyNum[k], x)
 			}
 		}
 		x := math.NaN()
@@ -265,33 +275,6 @@ func (d *DB) Distinct(ctx context.Context, cols []string) (map[string]int64, err
 		out[name] = n[i]
 	}
 	return out, nil
-}
-
-// toFloat reads a numeric key as DuckDB's driver returns it.
-func toFloat(v any) float64 {
-	switch v := v.(type) {
-	case float64:
-		return v
-	case float32:
-		return float64(v)
-	case int64:
-		return float64(v)
-	case int32:
-		return float64(v)
-	case uint64:
-		return float64(v)
-	case uint32:
-		return float64(v)
-	case int16:
-		return float64(v)
-	case int8:
-		return float64(v)
-	case uint16:
-		return float64(v)
-	case uint8:
-		return float64(v)
-	}
-	return math.NaN()
 }
 
 // Provenance is what the result records about its run: from the manifest

@@ -691,7 +691,7 @@ func (fc *figCtx) heatmap(ctx context.Context, o plotOpts) (*figures.Figure, str
 	if err != nil {
 		return nil, "", badInput("plot heatmap", fmt.Errorf("%w; choose axes with fewer values or filter with --where", err))
 	}
-	xs, ys := distinctSorted(ag.Keys[o.x]), distinctSorted(ag.Keys[o.y])
+	xs, ys := figures.Distinct(ag.Keys[o.x]), figures.Distinct(ag.Keys[o.y])
 	for _, k := range []struct {
 		flag string
 		vs   []string
@@ -753,19 +753,6 @@ func (fc *figCtx) otherInputs(ctx context.Context, drawn ...string) []string {
 			out = append(out, c)
 		}
 	}
-	return out
-}
-
-func distinctSorted(vs []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, v := range vs {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	figures.Natural(out)
 	return out
 }
 
