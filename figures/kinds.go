@@ -57,6 +57,9 @@ type Options struct {
 	// colour-bar title); ColorLog puts values on a log colour scale.
 	Color, ColorUnit string
 	ColorLog         bool
+	// ColorRange fixes the colour scale (e.g. 0 to 1 for a share) instead of
+	// the data's extent.
+	ColorRange *[2]float64
 }
 
 // Natural sorts names as numbers when all parse as numbers, else as text.
@@ -150,6 +153,9 @@ func scale(vs []float64, o Options) *Scale {
 	}
 	if s.Min > s.Max {
 		s.Min, s.Max, s.Log = 0, 1, false
+	}
+	if r := o.ColorRange; r != nil {
+		s.Min, s.Max = r[0], r[1]
 	}
 	return s
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
@@ -70,8 +71,9 @@ func (f *Figure) Render(w io.Writer, format Format, dpi int) error {
 	if f.Title != "" {
 		titleH = titleSize * 1.8
 	}
-	capH := float64(len(f.Caption))*captionSize*1.35 + 4
 	width := vg.Length(pw*float64(cols) + legendW + 2*margin)
+	caption := wrap(f.Caption, textStyle(captionSize, grey, draw.XLeft, draw.YBottom), width-2*margin)
+	capH := float64(len(caption))*captionSize*1.35 + 4
 	height := vg.Length(ph*float64(rows) + titleH + capH + 2*margin)
 
 	var c vg.CanvasWriterTo
@@ -98,8 +100,8 @@ func (f *Figure) Render(w io.Writer, format Format, dpi int) error {
 		top -= vg.Length(titleH)
 	}
 	y := vg.Length(margin)
-	for i := len(f.Caption) - 1; i >= 0; i-- {
-		dc.FillText(textStyle(captionSize, grey, draw.XLeft, draw.YBottom), vg.Point{X: margin, Y: y}, f.Caption[i])
+	for i := len(caption) - 1; i >= 0; i-- {
+		dc.FillText(textStyle(captionSize, grey, draw.XLeft, draw.YBottom), vg.Point{X: margin, Y: y}, caption[i])
 		y += vg.Length(captionSize * 1.35)
 	}
 	area := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
@@ -133,6 +135,27 @@ func (f *Figure) Render(w io.Writer, format Format, dpi int) error {
 	// share them, so a viewer without Liberation keeps the layout.
 	_, err = w.Write(bytes.ReplaceAll(buf.Bytes(), []byte("font-family:Liberation Sans;"), []byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")))
 	return err
+}
+
+// wrap breaks lines at spaces so that none is wider than w.
+func wrap(lines []string, sty text.Style, w vg.Length) []string {
+	var out []string
+	for _, l := range lines {
+		cur := ""
+		for _, word := range strings.Fields(l) {
+			next := word
+			if cur != "" {
+				next = cur + " " + word
+			}
+			if cur != "" && sty.Width(next) > w {
+				out = append(out, cur)
+				next = "  " + word
+			}
+			cur = next
+		}
+		out = append(out, cur)
+	}
+	return out
 }
 
 // grid is the panel layout: one row up to three panels, then near-square.

@@ -708,13 +708,17 @@ func (fc *figCtx) heatmap(ctx context.Context, o plotOpts) (*figures.Figure, str
 	for i, v := range ag.Value {
 		g.Z[yi[ag.Keys[o.y][i]]*len(xs)+xi[ag.Keys[o.x][i]]] = v
 	}
-	name := o.color
-	if o.color == "feasible" && o.agg == "mean" {
-		name = "share feasible"
+	name, title := o.color, fmt.Sprintf("%s of %s over %s × %s", o.agg, o.color, o.x, o.y)
+	share := o.color == "feasible" && o.agg == "mean"
+	if share {
+		name, title = "share feasible", fmt.Sprintf("share of feasible rows over %s × %s", o.x, o.y)
 	}
 	cs := colorSpec{col: name}
-	opt := fc.options(o, fmt.Sprintf("%s of %s over %s × %s", o.agg, o.color, o.x, o.y), fc.axis(o.x), fc.axis(o.y), cs)
+	opt := fc.options(o, title, fc.axis(o.x), fc.axis(o.y), cs)
 	opt.ColorUnit = fc.units[o.color]
+	if share {
+		opt.ColorRange = &[2]float64{0, 1}
+	}
 	rest := fc.otherInputs(ctx, o.x, o.y)
 	cell := fmt.Sprintf("each cell: %s of %s over its rows", o.agg, o.color)
 	if len(rest) > 0 {
