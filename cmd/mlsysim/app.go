@@ -64,6 +64,7 @@ func newApp(stdout, stderr io.Writer) *app {
 	a.Command.Commands = append(a.Command.Commands, a.schemaCommand())
 	a.Command.Commands = append(a.Command.Commands, a.optimizeCommand())
 	a.Command.Commands = append(a.Command.Commands, a.validateCommand())
+	a.Command.Commands = append(a.Command.Commands, a.auditCommand())
 	setUsageErrors(a.Command)
 	return a
 }
