@@ -181,11 +181,12 @@ func squash(key string) string { return strings.Join(nameTokens(key), "") }
 var noise = []string{"nvidia", "tesla", "geforce", "quadro", "rtx", "amd", "intel", "apple", "r", "tm",
 	"cpu", "processor", "core", "gpu", "with", "graphics", "radeon", "google"}
 
-// significant drops noise words and memory sizes ("80gb"), keeping order, once each.
+// significant drops noise words and memory sizes and types ("80gb", "hbm3"),
+// keeping order, once each.
 func significant(toks []string) []string {
 	var out []string
 	for _, t := range toks {
-		mem := (strings.HasSuffix(t, "gb") || strings.HasSuffix(t, "gib")) && hasDigit(t)
+		mem := (strings.HasSuffix(t, "gb") || strings.HasSuffix(t, "gib")) && hasDigit(t) || strings.HasPrefix(t, "hbm")
 		if !mem && !slices.Contains(noise, t) && !slices.Contains(out, t) {
 			out = append(out, t)
 		}
