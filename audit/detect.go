@@ -198,7 +198,7 @@ func (e *Environment) fillGaps(in Inputs) {
 	}
 	c := &e.CPU
 	if c.Model == "" {
-		c.Model = "unknown " + e.Arch + " CPU"
+		c.Model = "unknown CPU (" + e.Arch + ")"
 		e.note("no CPU description (/proc/cpuinfo or sysctl) was read")
 	}
 	if c.Logical == 0 {
@@ -276,6 +276,14 @@ func (e *Environment) readCPUInfo(t Text) error {
 		case "cpu MHz":
 			if mhz, err := strconv.ParseFloat(v, 64); err == nil && c.ClockSource == "" && mhz > 0 {
 				c.ClockHz, c.ClockSource = mhz*1e6, "current clock (cpu MHz in "+t.Name+")"
+			}
+		case "uarch": // RISC-V: "sifive,u74-mc"
+			if c.Model == "" {
+				c.Model = v
+			}
+		case "isa":
+			if strings.HasPrefix(v, "rv64") && e.Arch == "" {
+				e.Arch = "riscv64"
 			}
 		case "CPU implementer":
 			implementer = v

@@ -54,8 +54,8 @@ func TestDetectFixtures(t *testing.T) {
 			noteHas: "no accelerator detected"},
 		{dir: "graviton", os: "linux", arch: "arm64", model: "Arm Neoverse N1", simd: "asimd",
 			sockets: 1, cores: 4, cpus: 4, memBytes: 16106452 * 1024, noteHas: "clock is not stated"},
-		{dir: "riscv", os: "linux", arch: "unknown", model: "unknown unknown CPU",
-			sockets: 1, cores: 4, cpus: 4, memBytes: 8039424 * 1024, noteHas: "no CPU description"},
+		{dir: "riscv", os: "linux", arch: "riscv64", model: "sifive,u74-mc",
+			sockets: 1, cores: 4, cpus: 4, memBytes: 8039424 * 1024, noteHas: "clock is not stated"},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			e := fixture(t, c.dir)
@@ -83,6 +83,22 @@ func TestDetectFixtures(t *testing.T) {
 				t.Errorf("notes %q lack %q", e.Notes, c.noteHas)
 			}
 		})
+	}
+}
+
+// Nothing to read: every field unknown, and the notes say so.
+func TestDetectNothing(t *testing.T) {
+	e, err := Detect(Inputs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.CPU.Model != "unknown CPU (unknown)" || e.OS != "unknown" || len(e.Accelerators) != 0 || len(e.Devices()) != 1 {
+		t.Errorf("%+v", e)
+	}
+	for _, want := range []string{"no CPU description", "clock is not stated", "total memory unknown", "no accelerator detected (no nvidia-smi output)"} {
+		if !slices.ContainsFunc(e.Notes, func(n string) bool { return strings.Contains(n, want) }) {
+			t.Errorf("notes %q lack %q", e.Notes, want)
+		}
 	}
 }
 

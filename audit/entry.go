@@ -109,7 +109,7 @@ func round4(v float64, unit string, d catalog.Dimension) float64 {
 
 // LocalKey is the catalog key of a device's local entry: "Local_" and the words of
 // its name ("NVIDIA H100 80GB HBM3" → Local_NVIDIA_H100_80GB_HBM3), trademark
-// marks dropped.
+// marks dropped, and "_GPU" after an Apple SoC's.
 func LocalKey(d Device) string {
 	var words []string
 	for _, w := range strings.FieldsFunc(d.Name, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
@@ -119,6 +119,9 @@ func LocalKey(d Device) string {
 	}
 	if len(words) == 0 {
 		words = []string{string(d.Kind)}
+	}
+	if d.Kind == AppleGPU { // the SoC's name is also its CPU's
+		words = append(words, "GPU")
 	}
 	return "Local_" + strings.Join(words, "_")
 }

@@ -49,14 +49,24 @@ const (
 // below it two names share a word by accident more often than a model.
 const minSimilarity = 0.5
 
-// MatchDevice maps a detected device to its closest catalog entry.
+// MatchDevice maps a detected device to its closest catalog entry: the machine's
+// own entry from an earlier audit (a --catalog file) if the catalog holds it; for an
+// accelerator, an entry whose key its name spells, or whose name shares its model
+// words; else the family's stand-in. A CPU is only matched to its own entry: the
+// catalog lists accelerators, and a SoC's name ("Apple M3 Max") spells its GPU's.
 func MatchDevice(cat *catalog.Catalog, d Device) (Match, error) {
-	toks := nameTokens(d.Name)
-	if m, ok := matchKey(cat, toks); ok {
-		return m, nil
+	if h, err := cat.HardwareByKey(LocalKey(d)); err == nil {
+		return Match{Key: h.Key, Name: h.Name, Confidence: ExactKey,
+			Reason: "the catalog holds this device's own entry (from a --catalog file, e.g. an earlier audit)"}, nil
 	}
-	if m, ok := matchName(cat, toks); ok {
-		return m, nil
+	if d.Kind != CPUKind {
+		toks := nameTokens(d.Name)
+		if m, ok := matchKey(cat, toks); ok {
+			return m, nil
+		}
+		if m, ok := matchName(cat, toks); ok {
+			return m, nil
+		}
 	}
 	return fallback(cat, d)
 }
@@ -115,7 +125,7 @@ func matchName(cat *catalog.Catalog, toks []string) (Match, bool) {
 }
 
 func fallback(cat *catalog.Catalog, d Device) (Match, error) {
-	key, why := cpuFallback, "no catalog entry names this CPU; the reference desktop CPU stands in"
+	key, why := cpuFallback, "the catalog lists no CPUs; its reference desktop CPU stands in"
 	switch d.Kind {
 	case AppleGPU:
 		key, why = appleFallback, "no catalog entry names this Apple chip; the catalog's Apple GPU entry stands in"

@@ -37,9 +37,11 @@ func TestMatchDevice(t *testing.T) {
 		{AppleGPU, "Apple M3 Max", 131072, "MacBookM3Max", NameSimilarity, "m3, max"},
 		{AppleGPU, "Apple M2 Pro", 32768, "AppleM2", ExactKey, "pro"},
 		{AppleGPU, "Apple M1", 16384, "MacBookM3Max", FamilyFallback, "Apple"},
-		{CPUKind, "AMD EPYC", 24000, "ReferenceCPU", FamilyFallback, "CPU"},
-		{CPUKind, "Intel(R) Xeon(R) Platinum 8480+", 1 << 20, "ReferenceCPU", FamilyFallback, "CPU"},
-		{CPUKind, "Intel(R) Core(TM) i9-9880H CPU @ 2.30GHz", 32768, "ReferenceCPU", FamilyFallback, "CPU"},
+		{CPUKind, "AMD EPYC", 24000, "ReferenceCPU", FamilyFallback, "lists no CPUs"},
+		{CPUKind, "Intel(R) Xeon(R) Platinum 8480+", 1 << 20, "ReferenceCPU", FamilyFallback, "lists no CPUs"},
+		// A SoC's CPU is not its GPU, whose entry the name spells.
+		{CPUKind, "Apple M3 Max", 131072, "ReferenceCPU", FamilyFallback, "lists no CPUs"},
+		{CPUKind, "Apple M2", 16384, "ReferenceCPU", FamilyFallback, "lists no CPUs"},
 	} {
 		m, err := MatchDevice(cat, Device{Kind: c.kind, Name: c.name, MemoryBytes: c.memMiB * mib})
 		if err != nil {
@@ -58,6 +60,18 @@ func TestMatchDevice(t *testing.T) {
 	}
 }
 
+// An entry written by an earlier audit and loaded with --catalog is the device's own.
+func TestMatchOwnEntry(t *testing.T) {
+	cat := catalog.MustDefault().Clone()
+	if _, err := cat.AddUserYAML("mine.yaml", []byte(`{key: Local_AMD_EPYC, peak: 268 GFLOP/s, memory: {capacity: 24 GiB, bandwidth: 25 GB/s}, source: {kind: measurement, ref: audit}}`)); err != nil {
+		t.Fatal(err)
+	}
+	m, err := MatchDevice(cat, Device{Kind: CPUKind, Name: "AMD EPYC"})
+	if err != nil || m.Key != "Local_AMD_EPYC" || m.Confidence != ExactKey || !strings.Contains(m.Reason, "own entry") {
+		t.Errorf("%+v, %v", m, err)
+	}
+}
+
 func TestNameHelpers(t *testing.T) {
 	if got := splitCamel("MacBookM3Max"); got != "Mac Book M3 Max" {
 		t.Errorf("splitCamel = %q", got)
@@ -68,12 +82,15 @@ func TestNameHelpers(t *testing.T) {
 	for name, want := range map[string]string{
 		"NVIDIA H100 80GB HBM3":           "Local_NVIDIA_H100_80GB_HBM3",
 		"Intel(R) Xeon(R) Platinum 8480+": "Local_Intel_Xeon_Platinum_8480",
-		"Apple M3 Max":                    "Local_Apple_M3_Max",
+		"AMD EPYC":                        "Local_AMD_EPYC",
 		"":                                "Local_cpu",
 	} {
 		if got := LocalKey(Device{Kind: CPUKind, Name: name}); got != want {
 			t.Errorf("LocalKey(%q) = %q, want %q", name, got, want)
 		}
+	}
+	if got := LocalKey(Device{Kind: AppleGPU, Name: "Apple M3 Max"}); got != "Local_Apple_M3_Max_GPU" {
+		t.Errorf("Apple GPU key %q: the CPU has the same name", got)
 	}
 }
 

@@ -16,6 +16,9 @@ const (
 	DefaultMatrixN = 512 // 2·512³ = 268 MFLOP per multiply: tens of ms at Go's rates, many trials per budget
 	// MaxMatrixN keeps one multiply within seconds and its three matrices within 200 MB.
 	MaxMatrixN = 4096
+	// MaxArrayBytes bounds a triad array a caller sets: 16 GiB, four times the largest
+	// last-level cache shipped (AMD EPYC 9684X, 1152 MiB) with room to spare.
+	MaxArrayBytes = 16 << 30
 
 	assumedLLC   = 32 << 20  // an unknown last-level cache is taken as 32 MiB (one Zen 4/5 CCD, a mid-size Xeon)
 	minArray     = 64 << 20  // no triad array below 64 MiB, whatever the cache says
@@ -72,8 +75,8 @@ func Measure(ctx context.Context, cfg MeasureConfig) (*Measurement, error) {
 		return nil, fmt.Errorf("measurement budget %v: want a duration in (0, %v]", cfg.Budget, MaxBudget)
 	case cfg.MatrixN < 4 || cfg.MatrixN > MaxMatrixN || cfg.MatrixN%4 != 0:
 		return nil, fmt.Errorf("matrix size %d: want a multiple of 4 in [4, %d]", cfg.MatrixN, MaxMatrixN)
-	case cfg.Threads < 0 || cfg.ArrayBytes < 0:
-		return nil, fmt.Errorf("threads %d, array bytes %d: want ≥ 0", cfg.Threads, cfg.ArrayBytes)
+	case cfg.Threads < 0 || cfg.ArrayBytes < 0 || cfg.ArrayBytes > MaxArrayBytes:
+		return nil, fmt.Errorf("threads %d, array bytes %d: want threads ≥ 0 and arrays of at most %d bytes", cfg.Threads, cfg.ArrayBytes, int64(MaxArrayBytes))
 	}
 	start := time.Now()
 	m := &Measurement{Threads: cfg.Threads, MatrixN: cfg.MatrixN}
@@ -192,7 +195,7 @@ func matmulRate[T float32 | float64](ctx context.Context, n, threads int, phase,
 		a[i] = T(i*7919%1000) / 1000 // values in [0, 1): sums stay far from overflow over many trials
 		b[i] = T(i*104729%1000) / 1000
 	}
-	best, trials, err := repeat(ctx, phase, hard, func() { mulAdd(c, a, b, bp, n, threads) })
+	best, trials, err := repeat(ctx, phase, hard, func() { mulAdd(c, a, b, bp, n, blockDepth, threads) })
 	if err != nil {
 		return 0, 0, err
 	}
@@ -201,18 +204,18 @@ func matmulRate[T float32 | float64](ctx context.Context, n, threads int, phase,
 
 // Register block of the multiply: 4 rows of A × 2 columns of B keep 8 accumulators,
 // 4 A values and 2 B values in registers (amd64 has 15 usable vector registers; a 4×4
-// block spills and ran at half the rate). kc is the depth of a packed block: 4×kc of A
-// and kc×2 of B stay in L1 while the kernel sweeps them.
+// block spills and ran at half the rate). blockDepth is the depth kc of a packed
+// block: 4×kc of A and kc×2 of B stay in L1 while the kernel sweeps them.
 const (
-	mr = 4
-	nr = 2
-	kc = 256
+	mr         = 4
+	nr         = 2
+	blockDepth = 256
 )
 
 // mulAdd computes c += a·b for n×n row-major matrices, n a multiple of mr. B is
 // packed once into kc-deep blocks of nr-wide column panels (bp, n·n long); the
 // threads split the rows of C, each packing its own mr-row strips of A.
-func mulAdd[T float32 | float64](c, a, b, bp []T, n, threads int) {
+func mulAdd[T float32 | float64](c, a, b, bp []T, n, kc, threads int) {
 	for pc := 0; pc < n; pc += kc {
 		k := min(kc, n-pc)
 		blk := bp[pc*n : pc*n+k*n]

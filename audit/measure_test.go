@@ -11,17 +11,18 @@ import (
 
 // The blocked multiply against the textbook triple loop. Integer-valued inputs keep
 // every partial sum exact, so the two must agree bit for bit whatever the order of
-// summation; 260 leaves a 4-deep remainder after one 256-deep block.
+// summation. Depth 8 on n = 20 leaves a 4-deep remainder block; the production depth
+// on n = 12 is one partial block.
 func TestMulAddMatchesNaive(t *testing.T) {
-	for _, n := range []int{4, 8, 12, 260} {
+	for _, c := range []struct{ n, kc int }{{4, 8}, {8, 8}, {12, 8}, {20, 8}, {12, blockDepth}, {36, 16}} {
 		for _, threads := range []int{1, 3} {
-			checkMul[float64](t, n, threads)
-			checkMul[float32](t, n, threads)
+			checkMul[float64](t, c.n, c.kc, threads)
+			checkMul[float32](t, c.n, c.kc, threads)
 		}
 	}
 }
 
-func checkMul[T float32 | float64](t *testing.T, n, threads int) {
+func checkMul[T float32 | float64](t *testing.T, n, kc, threads int) {
 	t.Helper()
 	a, b, c, bp := make([]T, n*n), make([]T, n*n), make([]T, n*n), make([]T, n*n)
 	for i := range a {
@@ -37,7 +38,7 @@ func checkMul[T float32 | float64](t *testing.T, n, threads int) {
 			want[i*n+j] = s
 		}
 	}
-	mulAdd(c, a, b, bp, n, threads)
+	mulAdd(c, a, b, bp, n, kc, threads)
 	for i := range c {
 		if c[i] != want[i] {
 			t.Fatalf("n=%d threads=%d: c[%d][%d] = %v, want %v", n, threads, i/n, i%n, c[i], want[i])
@@ -121,7 +122,7 @@ func TestMeasureSmall(t *testing.T) {
 
 func TestMeasureRejectsBadConfig(t *testing.T) {
 	for _, cfg := range []MeasureConfig{
-		{MatrixN: 30}, {MatrixN: MaxMatrixN + 4}, {Budget: -time.Second}, {Budget: MaxBudget + 1}, {Threads: -1}, {ArrayBytes: -8},
+		{MatrixN: 30}, {MatrixN: MaxMatrixN + 4}, {Budget: -time.Second}, {Budget: MaxBudget + 1}, {Threads: -1}, {ArrayBytes: -8}, {ArrayBytes: MaxArrayBytes + 1},
 	} {
 		if _, err := Measure(t.Context(), cfg); err == nil {
 			t.Errorf("%+v: want an error", cfg)

@@ -46,7 +46,8 @@ derived as cores × clock × FP32 FLOP per cycle of its SIMD unit, docs/PHYSICS.
 over the local one: the seed's "N× as fast as an H100".
 
 --measure runs a bounded microbenchmark (--measure-time, default 6s): a
-STREAM-style triad over arrays at least 4 × the last-level cache on every CPU,
+STREAM-style triad over arrays at least 4 × the last-level cache on every CPU
+(--triad-mib sets their size where the cache is bigger than the default allows),
 and a blocked float64 and float32 matrix multiply in pure Go. The measured memory
 bandwidth replaces the catalog's, the ratios to the matched entry are shown, and
 the local entries are written as a catalog file (--catalog-out, default
@@ -76,6 +77,8 @@ Examples:
 			&cli.StringFlag{Name: "baseline-precision", Value: "fp16", Usage: "precision on the baseline"},
 			&cli.BoolFlag{Name: "measure", Usage: "benchmark the CPU's memory bandwidth and matmul FLOP/s and write the local entries as a catalog file"},
 			&cli.DurationFlag{Name: "measure-time", Value: audit.DefaultBudget, Usage: fmt.Sprintf("wall-clock budget of --measure, in (0, %v]", audit.MaxBudget)},
+			&cli.IntFlag{Name: "triad-mib", Usage: fmt.Sprintf("MiB per triad array, 1–%d (default: 4 × the last-level cache, at least 64, at most 512, within free memory)", audit.MaxArrayBytes>>20)},
+			&cli.IntFlag{Name: "matrix-n", Value: audit.DefaultMatrixN, Usage: fmt.Sprintf("side of the matmul's square matrices, a multiple of 4 in 4–%d", audit.MaxMatrixN)},
 			&cli.StringFlag{Name: "peak-from", Value: "derived", Usage: "the CPU peak in the local entry: derived (cores × clock × SIMD) or matmul (--measure's rate)"},
 			&cli.StringFlag{Name: "catalog-out", Usage: "write the local entries as a catalog file here (default with --measure: " + defaultCatalogOut + ")"},
 			&cli.StringFlag{Name: "from", Usage: "audit the machine whose captured files are in DIR instead of this one"},
@@ -90,7 +93,8 @@ type auditRun struct {
 	env                *audit.Environment
 	peak               *audit.CPUPeak
 	devices            []*auditDevice
-	baseRow            map[string]any
+	baseRow            map[string]any // the baseline at --baseline-precision
+	baseSame           map[string]any // the baseline at the local precision
 	measured           *audit.Measurement
 	catalogOut         string
 }
@@ -101,8 +105,9 @@ type auditDevice struct {
 	matched      *catalog.Hardware
 	entry        *catalog.Hardware // the local entry
 	asIs, local  map[string]any    // node-study rows on the matched and the local entry
-	speedup      float64           // baseline latency / local latency
-	catalogSpeed float64           // the same on the matched entry as it is
+	speedup      float64           // baseline latency / local latency: the seed's ratio
+	speedupSame  float64           // the same with the baseline at the local precision
+	catalogSpeed float64           // the seed's ratio on the matched entry as it is
 }
 
 func (a *app) audit(ctx context.Context, c *cli.Command) error {
@@ -136,6 +141,14 @@ func (a *app) audit(ctx context.Context, c *cli.Command) error {
 	if r.baseRow, err = a.evalOne("node", a.auditAxes(c, r.workload, r.baseline, true)); err != nil {
 		return err
 	}
+	r.baseSame = r.baseRow
+	if c.String("precision") != c.String("baseline-precision") {
+		axes := a.auditAxes(c, r.workload, r.baseline, false)
+		axes[1].Where = "--baseline"
+		if r.baseSame, err = a.evalOne("node", axes); err != nil {
+			return err
+		}
+	}
 	for _, d := range r.env.Devices() {
 		ad := &auditDevice{dev: d}
 		if ad.match, err = audit.MatchDevice(a.cat, d); err != nil {
@@ -148,7 +161,8 @@ func (a *app) audit(ctx context.Context, c *cli.Command) error {
 		r.devices = append(r.devices, ad)
 	}
 	if c.Bool("measure") {
-		cfg := audit.MeasureConfig{LLCBytes: r.env.CPU.LLCBytes, AvailableBytes: r.env.MemAvailableBytes, Budget: c.Duration("measure-time")}
+		cfg := audit.MeasureConfig{LLCBytes: r.env.CPU.LLCBytes, AvailableBytes: r.env.MemAvailableBytes, Budget: c.Duration("measure-time"),
+			ArrayBytes: int64(c.Int("triad-mib")) << 20, MatrixN: c.Int("matrix-n")}
 		if r.measured, err = audit.Measure(ctx, cfg); err != nil {
 			return err
 		}
@@ -199,6 +213,14 @@ func (a *app) auditChecks(c *cli.Command, r *auditRun) error {
 		return badInputf("--measure-time", "only applies with --measure")
 	case c.Duration("measure-time") <= 0 || c.Duration("measure-time") > audit.MaxBudget:
 		return badInputf("--measure-time", "%v: want a duration in (0, %v]", c.Duration("measure-time"), audit.MaxBudget)
+	case c.IsSet("matrix-n") && !measure:
+		return badInputf("--matrix-n", "only applies with --measure")
+	case c.Int("matrix-n") < 4 || c.Int("matrix-n") > audit.MaxMatrixN || c.Int("matrix-n")%4 != 0:
+		return badInputf("--matrix-n", "%d: want a multiple of 4 in 4–%d", c.Int("matrix-n"), audit.MaxMatrixN)
+	case c.IsSet("triad-mib") && !measure:
+		return badInputf("--triad-mib", "only applies with --measure")
+	case c.IsSet("triad-mib") && (c.Int("triad-mib") < 1 || int64(c.Int("triad-mib")) > audit.MaxArrayBytes>>20):
+		return badInputf("--triad-mib", "%d: want 1–%d MiB per array", c.Int("triad-mib"), audit.MaxArrayBytes>>20)
 	}
 	r.catalogOut = c.String("catalog-out")
 	if r.catalogOut == "" && measure {
@@ -252,12 +274,13 @@ func (a *app) evalLocal(c *cli.Command, r *auditRun) error {
 	if _, err := a.cat.AddUserYAML("mlsysim audit", b); err != nil {
 		return fmt.Errorf("the local entries do not load: %w", err)
 	}
-	base := latency(r.baseRow)
+	base, same := latency(r.baseRow), latency(r.baseSame)
 	for _, d := range r.devices {
 		if d.local, err = a.evalOne("node", a.auditAxes(c, r.workload, d.entry.Key, false)); err != nil {
 			return err
 		}
-		d.speedup, d.catalogSpeed = base/latency(d.local), base/latency(d.asIs)
+		a.precisionWarning(d.entry.Key, c.String("precision"), "")
+		d.speedup, d.speedupSame, d.catalogSpeed = base/latency(d.local), same/latency(d.local), base/latency(d.asIs)
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func (r *auditRun) json() orderedObject {
 	for _, d := range r.devices {
 		devs = append(devs, orderedObject{{"device", d.dev}, {"match", d.match}, {"catalog_entry", evalJSON(d.asIs)},
 			{"catalog_entry_speedup_vs_baseline", d.catalogSpeed}, {"local_entry", entryJSON(d.entry)},
-			{"local", evalJSON(d.local)}, {"speedup_vs_baseline", d.speedup}})
+			{"local", evalJSON(d.local)}, {"speedup_vs_baseline", d.speedup}, {"speedup_vs_baseline_same_precision", d.speedupSame}})
 	}
 	env := orderedObject{{"os", r.env.OS}, {"arch", r.env.Arch}, {"kernel", r.env.Kernel}, {"cpu", r.env.CPU}, {"cpu_peak", r.peak},
 		{"memory_bytes", r.env.MemoryBytes}, {"memory_source", r.env.MemorySource}, {"memory_available_bytes", r.env.MemAvailableBytes},
@@ -65,8 +65,9 @@ func (r *auditRun) json() orderedObject {
 		{"settings", orderedObject{{"batch_size", r.baseRow["batch_size"]}, {"precision", r.devices[0].local["precision"]},
 			{"efficiency", rowNum(r.baseRow, "efficiency")}, {"seq_len", r.baseRow["seq_len"]},
 			{"baseline_precision", r.baseRow["precision"]}, {"profile", r.baseRow["profile"]}}},
-		{"environment", env}, {"baseline", evalJSON(r.baseRow)}, {"comparison", devs},
-		{"speedup_vs_baseline", r.devices[0].speedup},
+		{"environment", env}, {"baseline", evalJSON(r.baseRow)}, {"baseline_same_precision", evalJSON(r.baseSame)},
+		{"comparison", devs}, {"speedup_vs_baseline", r.devices[0].speedup},
+		{"speedup_vs_baseline_same_precision", r.devices[0].speedupSame},
 	}
 	if r.measured != nil {
 		o = append(o, kv{"measurement", orderedObject{{"result", r.measured}, {"ratios", r.ratios()},
@@ -78,12 +79,24 @@ func (r *auditRun) json() orderedObject {
 	return o
 }
 
-// speedWords says how the local latency compares with the baseline's.
-func speedWords(speedup float64, baseline string) string {
+// speedWords says how a local latency compares with the baseline's.
+func speedWords(speedup float64) string {
 	if speedup >= 1 {
-		return fmt.Sprintf("%.3g× as fast as %s", speedup, baseline)
+		return fmt.Sprintf("%.3g×", speedup)
 	}
-	return fmt.Sprintf("%.3g× as fast as %s (%s is %.3g× faster)", speedup, baseline, baseline, 1/speedup)
+	return fmt.Sprintf("%.3g× (1/%.3g)", speedup, 1/speedup)
+}
+
+// speed is a device's speed against the baseline: the seed's ratio, with the local
+// devices and the baseline at their own precisions, and, when those differ, the
+// like-for-like one.
+func (r *auditRun) speed(d *auditDevice) string {
+	local, base := r.devices[0].local["precision"], r.baseRow["precision"]
+	if local == base {
+		return fmt.Sprintf("%s the speed of %s at %v", speedWords(d.speedup), r.baseline, base)
+	}
+	return fmt.Sprintf("%s the speed of %s at %v (%v here: the seed's comparison); %s at %v on both",
+		speedWords(d.speedup), r.baseline, base, local, speedWords(d.speedupSame), local)
 }
 
 // evalWords is one evaluation in a line.
@@ -102,7 +115,7 @@ func source(h *catalog.Hardware, field, matched string) string {
 		if s.Kind == "derived" && field == "peak" {
 			return "derived"
 		}
-		if len(s.Ref) > 60 {
+		if len(s.Ref) > 100 {
 			return s.Kind
 		}
 		return s.Ref
@@ -118,7 +131,7 @@ func (r *auditRun) deviceTitle(d *auditDevice) string {
 		return "Apple GPU: " + d.dev.Name
 	}
 	if d.dev.Count > 1 {
-		return fmt.Sprintf("GPU: %d × %s", d.dev.Count, d.dev.Name)
+		return fmt.Sprintf("GPU: %d × %s (one evaluated)", d.dev.Count, d.dev.Name)
 	}
 	return "GPU: " + d.dev.Name
 }
@@ -134,7 +147,7 @@ func (r *auditRun) sections() []section {
 	machine := section{title: "Machine"}
 	add := func(s *section, k, v string) { s.rows = append(s.rows, [2]string{k, v}) }
 	add(&machine, "OS", strings.TrimSuffix(fmt.Sprintf("%s/%s, kernel %s", e.OS, e.Arch, e.Kernel), ", kernel "))
-	cpu := fmt.Sprintf("%s: %d socket(s), %d cores, %d logical CPUs", c.Model, c.Sockets, c.Cores, c.Logical)
+	cpu := fmt.Sprintf("%s: %s, %s, %s", c.Model, plural(c.Sockets, "socket"), plural(c.Cores, "core"), plural(c.Logical, "logical CPU"))
 	if c.Usable > 0 {
 		cpu += fmt.Sprintf(" (%d usable)", c.Usable)
 	}
@@ -174,12 +187,16 @@ func (r *auditRun) sections() []section {
 		add(&s, "Local entry", fmt.Sprintf("%s: peak %s (%s), memory bandwidth %s (%s), memory %s (%s)", h.Key,
 			fmtFLOPS(h.PeakFLOPS), source(h, "peak", m.Key), fmtBandwidth(h.MemBandwidthBytesPerS), source(h, "memory.bandwidth", m.Key),
 			fmtGiB(h.MemCapacityBytes), source(h, "memory.capacity", m.Key)))
-		add(&s, "On "+h.Key, evalWords(d.local)+"; "+speedWords(d.speedup, r.baseline))
-		add(&s, "On "+m.Key+" as listed", evalWords(d.asIs)+"; "+speedWords(d.catalogSpeed, r.baseline))
+		add(&s, "On "+h.Key, evalWords(d.local))
+		add(&s, "Speed", r.speed(d))
+		add(&s, "On "+m.Key+" as listed", fmt.Sprintf("%s; %s the speed of %s at %v", evalWords(d.asIs), speedWords(d.catalogSpeed), r.baseline, r.baseRow["precision"]))
 		out = append(out, s)
 	}
-	base := section{title: fmt.Sprintf("Baseline: %s at %v", r.baseline, r.baseRow["precision"])}
-	add(&base, "On "+r.baseline, evalWords(r.baseRow))
+	base := section{title: "Baseline: " + r.baseline}
+	add(&base, fmt.Sprintf("At %v", r.baseRow["precision"]), evalWords(r.baseRow))
+	if r.baseSame["precision"] != r.baseRow["precision"] {
+		add(&base, fmt.Sprintf("At %v", r.baseSame["precision"]), evalWords(r.baseSame))
+	}
 	out = append(out, base)
 	if m := r.measured; m != nil {
 		s := section{title: fmt.Sprintf("Measured (--measure, %.1f s, %d threads). %s", m.ElapsedS, m.Threads, gpuNotMeasured)}
@@ -218,6 +235,13 @@ func (r *auditRun) sections() []section {
 	return out
 }
 
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
 func (r *auditRun) header() string {
 	return fmt.Sprintf("mlsysim audit: %s, batch %v, %v, efficiency %.2g, against %s at %v (profile %v)", r.workload,
 		r.baseRow["batch_size"], r.devices[0].local["precision"], rowNum(r.baseRow, "efficiency"), r.baseline, r.baseRow["precision"], r.baseRow["profile"])
@@ -235,9 +259,14 @@ func (r *auditRun) text(w io.Writer) error {
 			fmt.Fprintf(w, "  %-*s  %s\n", width, row[0], row[1])
 		}
 	}
-	d := r.devices[0]
-	_, err := fmt.Fprintf(w, "\nThis machine's %s is %s.\n", d.dev.Name, speedWords(d.speedup, r.baseline))
+	_, err := fmt.Fprintf(w, "\n%s\n", r.verdict())
 	return err
+}
+
+// verdict is the seed's closing line, with the precisions said.
+func (r *auditRun) verdict() string {
+	d := r.devices[0]
+	return fmt.Sprintf("This machine's %s runs %s at %s.", d.dev.Name, r.workload, r.speed(d))
 }
 
 func (r *auditRun) markdown(w io.Writer) error {
@@ -249,7 +278,6 @@ func (r *auditRun) markdown(w io.Writer) error {
 			fmt.Fprintf(w, "| %s | %s |\n", esc(row[0]), esc(row[1]))
 		}
 	}
-	d := r.devices[0]
-	_, err := fmt.Fprintf(w, "\n**This machine's %s is %s.**\n", d.dev.Name, speedWords(d.speedup, r.baseline))
+	_, err := fmt.Fprintf(w, "\n**%s**\n", r.verdict())
 	return err
 }
