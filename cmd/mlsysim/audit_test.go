@@ -242,6 +242,13 @@ func TestAuditMeasureRoundTrip(t *testing.T) {
 			t.Errorf("%s lacks %q:\n%s", out, want, text)
 		}
 	}
+	// Editors check such files against `mlsysim schema hardware`.
+	s, _ := compiledSchema(t, "hardware")
+	for i, e := range entries(t, out, "hardware") {
+		if err := s.Validate(yamlInstance(t, e)); err != nil {
+			t.Errorf("entry %d does not validate against the hardware schema: %v", i, err)
+		}
+	}
 }
 
 // Without --measure, --catalog-out writes what detection knows; loading that file

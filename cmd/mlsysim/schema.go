@@ -476,7 +476,7 @@ func minProps(s *jsonSchema) *jsonSchema {
 // provenance are the source keys every catalog entry has (docs/CATALOG.md).
 func provenance() []prop {
 	source := object("where a value comes from", []string{"kind", "ref"},
-		prop{"kind", &jsonSchema{Type: "string", Enum: []string{"datasheet", "literature", "estimate", "derived", "convention", "illustrative", "industry_report"}}},
+		prop{"kind", &jsonSchema{Type: "string", Enum: []string{"datasheet", "literature", "estimate", "derived", "convention", "illustrative", "industry_report", "measurement"}}},
 		prop{"ref", key("citation: title, authors or organisation, year")},
 		prop{"url", str("")},
 		prop{"verified", str("date the upstream registry last checked it")},
