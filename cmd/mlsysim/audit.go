@@ -42,25 +42,28 @@ batch 1, int4, efficiency 0.45 — on the catalog entry as it is and on the loca
 entry: that entry with what detection knows put in its place (the memory
 nvidia-smi or the OS reports, the GPU's power limit, and for the CPU a peak
 derived as cores × clock × FP32 FLOP per cycle of its SIMD unit, docs/PHYSICS.md
-§32). The baseline is an H100 at fp16, and "speedup" is the baseline's latency
-over the local one: the seed's "N× as fast as an H100".
+§32). The baseline is an H100 at fp16, and "speed" is the baseline's latency over
+the local one: the seed's "N× as fast as an H100". As that compares int4 with
+fp16, the like-for-like ratio (the H100 at the local precision) is shown too.
 
 --measure runs a bounded microbenchmark (--measure-time, default 6s): a
 STREAM-style triad over arrays at least 4 × the last-level cache on every CPU
 (--triad-mib sets their size where the cache is bigger than the default allows),
-and a blocked float64 and float32 matrix multiply in pure Go. The measured memory
-bandwidth replaces the catalog's, the ratios to the matched entry are shown, and
-the local entries are written as a catalog file (--catalog-out, default
-mlsysim-local.yaml) for --catalog. The matmul is scalar Go code, far below what
-optimised BLAS reaches, so the CPU's peak stays the derived one unless
+and a blocked float64 and float32 matrix multiply in pure Go (--matrix-n). The
+measured memory bandwidth replaces the catalog's, the ratios to the matched entry
+are shown, and the local entries are written as a catalog file (--catalog-out,
+default mlsysim-local.yaml) for --catalog. The matmul is scalar Go code, far below
+what optimised BLAS reaches, so the CPU's peak stays the derived one unless
 --peak-from matmul. GPU rates are not measured: no GPU library is linked.
 
 --from DIR audits another machine from files captured on it (any subset):
 ` + strings.Join(captured, "\n") + `
 
 JSON: one object with workload, reference_hardware (the primary device's catalog
-match, as in the seed), baseline_hardware, settings, environment, baseline,
-comparison (one element per device), speedup_vs_baseline, and measurement.
+match, as in the seed), baseline_hardware, settings, environment, baseline and
+baseline_same_precision, comparison (per device: match, the local entry, both
+evaluations, speedups), speedup_vs_baseline(_same_precision) of the primary
+device, and with --measure measurement and catalog_out.
 
 Examples:
    mlsysim audit
