@@ -134,35 +134,16 @@ func (e *Environment) Devices() []Device {
 func Detect(in Inputs) (*Environment, error) {
 	e := &Environment{OS: in.OS, Arch: in.Arch, Kernel: strings.TrimSpace(in.OSRelease.Body), Accelerators: []Accelerator{}}
 	e.CPU.Usable = in.UsableCPUs
-	if in.CPUInfo.Body != "" {
-		if err := e.readCPUInfo(in.CPUInfo); err != nil {
-			return nil, err
+	// In this order: the maximum clock overrides what cpuinfo says.
+	for _, r := range []struct {
+		t    Text
+		read func(Text) error
+	}{{in.CPUInfo, e.readCPUInfo}, {in.MemInfo, e.readMemInfo}, {in.Sysctl, e.readSysctl}, {in.CPUMaxFreq, e.readMaxFreq},
+		{in.Caches, e.readCaches}, {in.NvidiaSMI, e.readNvidiaSMI}} {
+		if r.t.Body == "" {
+			continue
 		}
-	}
-	if in.MemInfo.Body != "" {
-		if err := e.readMemInfo(in.MemInfo); err != nil {
-			return nil, err
-		}
-	}
-	if in.Sysctl.Body != "" {
-		if err := e.readSysctl(in.Sysctl); err != nil {
-			return nil, err
-		}
-	}
-	if in.CPUMaxFreq.Body != "" {
-		khz, err := strconv.ParseFloat(strings.TrimSpace(in.CPUMaxFreq.Body), 64)
-		if err != nil || khz <= 0 {
-			return nil, fmt.Errorf("%s: want the maximum clock in kHz (one positive number), got %q", in.CPUMaxFreq.Name, firstLine(in.CPUMaxFreq.Body))
-		}
-		e.CPU.ClockHz, e.CPU.ClockSource = khz*1e3, "maximum clock ("+in.CPUMaxFreq.Name+")"
-	}
-	if in.Caches.Body != "" {
-		if err := e.readCaches(in.Caches); err != nil {
-			return nil, err
-		}
-	}
-	if in.NvidiaSMI.Body != "" {
-		if err := e.readNvidiaSMI(in.NvidiaSMI); err != nil {
+		if err := r.read(r.t); err != nil {
 			return nil, err
 		}
 	}
@@ -302,6 +283,16 @@ func (e *Environment) readCPUInfo(t Text) error {
 	if c.Model == "" && implementer != "" {
 		c.Model = armCPUName(implementer, part)
 	}
+	return nil
+}
+
+// readMaxFreq reads cpufreq's cpuinfo_max_freq (kHz).
+func (e *Environment) readMaxFreq(t Text) error {
+	khz, err := strconv.ParseFloat(strings.TrimSpace(t.Body), 64)
+	if err != nil || khz <= 0 {
+		return fmt.Errorf("%s: want the maximum clock in kHz (one positive number), got %q", t.Name, firstLine(t.Body))
+	}
+	e.CPU.ClockHz, e.CPU.ClockSource = khz*1e3, "maximum clock ("+t.Name+")"
 	return nil
 }
 

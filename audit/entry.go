@@ -23,7 +23,10 @@ type EntryInput struct {
 	// PeakFromMatmul takes the measured matmul rate as the peak even when a derived
 	// peak exists (without one it is always taken).
 	PeakFromMatmul bool
-	Date           string // the audit's date, YYYY-MM-DD
+	// Date is when the measurement was made (YYYY-MM-DD), recorded as the sources'
+	// verified date; empty without one, so that auditing the same files gives the
+	// same entry on any day.
+	Date string
 }
 
 // LocalEntry is the hardware entry that stands for a detected device: a copy of the

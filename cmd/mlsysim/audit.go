@@ -256,7 +256,10 @@ func (a *app) auditAxes(c *cli.Command, model, hw string, baseline bool) []sweep
 // evalLocal builds each device's local entry, adds them to the catalog and
 // evaluates the workload on them.
 func (a *app) evalLocal(c *cli.Command, r *auditRun) error {
-	date := time.Now().UTC().Format(time.DateOnly)
+	var date string
+	if r.measured != nil {
+		date = time.Now().UTC().Format(time.DateOnly)
+	}
 	var entries []*catalog.Hardware
 	taken := map[string]bool{}
 	for _, d := range r.devices {
@@ -305,8 +308,7 @@ func freeKey(cat *catalog.Catalog, taken map[string]bool, key string) string {
 func latency(row map[string]any) float64 { v, _ := row["latency_ms"].(float64); return v }
 
 func catalogOutHeader(r *auditRun) string {
-	return fmt.Sprintf("# Written by mlsysim audit on %s (%s/%s, %s). Use it with: mlsysim --catalog FILE …\n",
-		time.Now().UTC().Format(time.DateOnly), r.env.OS, r.env.Arch, r.env.CPU.Model)
+	return fmt.Sprintf("# Written by mlsysim audit (%s/%s, %s). Use it with: mlsysim --catalog FILE …\n", r.env.OS, r.env.Arch, r.env.CPU.Model)
 }
 
 // renderAudit writes the audit in the chosen format.

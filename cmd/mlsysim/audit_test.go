@@ -124,6 +124,10 @@ func TestAuditFromCapturedFiles(t *testing.T) {
 			equal(t, obj(t, devs[0], "local"), "precision", "int4")
 			equal(t, obj(t, o, "baseline"), "precision", "fp16")
 			equal(t, obj(t, o, "baseline_same_precision"), "precision", "int4")
+			// The same files give the same bytes, on any day.
+			if again := mlsysim(t, "audit", "--from", auditFixture(c.dir), "-o", "json"); again.stdout != r.stdout {
+				t.Error("a second audit of the same files printed something else")
+			}
 		})
 	}
 }
