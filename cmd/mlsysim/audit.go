@@ -46,7 +46,7 @@ derived as cores × clock × FP32 FLOP per cycle of its SIMD unit, docs/PHYSICS.
 the local one: the seed's "N× as fast as an H100". As that compares int4 with
 fp16, the like-for-like ratio (the H100 at the local precision) is shown too.
 
---measure runs a bounded microbenchmark (--measure-time, default 6s): a
+--measure runs a bounded microbenchmark (--measure-time, default 5s): a
 STREAM-style triad over arrays at least 4 × the last-level cache on every CPU
 (--triad-mib sets their size where the cache is bigger than the default allows),
 and a blocked float64 and float32 matrix multiply in pure Go (--matrix-n). The
