@@ -138,13 +138,13 @@ func parallel(threads, n int, f func(lo, hi int)) {
 	wg.Wait()
 }
 
-// repeat runs trial once to warm up (page faults, caches, clocks), then again until
-// the phase deadline and at least minTrials times — a busy machine still gets a
-// best-of — unless the hard deadline (the end of the whole budget) passes first, or
-// maxTrials. Past the hard deadline it skips the warm-up and times one run. It
-// returns the shortest timed run.
-func repeat(ctx context.Context, phase, hard time.Time, trial func()) (time.Duration, int, error) {
-	if time.Now().Before(hard) {
+// repeat runs trial once to warm up (page faults, caches, clocks) if warm is set,
+// then again until the phase deadline and at least minTrials times — a busy machine
+// still gets a best-of — unless the hard deadline (the end of the whole budget)
+// passes first, or maxTrials. Past the hard deadline it skips the warm-up and times
+// one run. It returns the shortest timed run.
+func repeat(ctx context.Context, phase, hard time.Time, warm bool, trial func()) (time.Duration, int, error) {
+	if warm && time.Now().Before(hard) {
 		trial()
 	}
 	best, n := time.Duration(0), 0
@@ -169,13 +169,14 @@ func repeat(ctx context.Context, phase, hard time.Time, trial func()) (time.Dura
 
 func triad(ctx context.Context, n, threads int, phase, hard time.Time) (bytesPerS float64, trials int, err error) {
 	a, b, c := make([]float64, n), make([]float64, n), make([]float64, n)
-	// Each thread first touches the part it streams, so its pages are local to it.
+	// Each thread first touches the part it streams, so its pages are local to it;
+	// that pass is the warm-up STREAM leaves out of its timing.
 	parallel(threads, n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			a[i], b[i], c[i] = 0, 1, 2
 		}
 	})
-	best, trials, err := repeat(ctx, phase, hard, func() {
+	best, trials, err := repeat(ctx, phase, hard, false, func() {
 		parallel(threads, n, func(lo, hi int) { triadKernel(a[lo:hi], b[lo:hi], c[lo:hi]) })
 	})
 	if err != nil {
@@ -198,7 +199,7 @@ func matmulRate[T float32 | float64](ctx context.Context, n, threads int, phase,
 		a[i] = T(i*7919%1000) / 1000 // values in [0, 1): sums stay far from overflow over many trials
 		b[i] = T(i*104729%1000) / 1000
 	}
-	best, trials, err := repeat(ctx, phase, hard, func() { mulAdd(c, a, b, bp, n, blockDepth, threads) })
+	best, trials, err := repeat(ctx, phase, hard, true, func() { mulAdd(c, a, b, bp, n, blockDepth, threads) })
 	if err != nil {
 		return 0, 0, err
 	}

@@ -156,9 +156,13 @@ func TestRepeatTrialCounts(t *testing.T) {
 		if c.hard.Before(time.Now()) {
 			warmups = 0
 		}
-		_, n, err := repeat(t.Context(), c.phase, c.hard, func() { calls++ })
+		_, n, err := repeat(t.Context(), c.phase, c.hard, true, func() { calls++ })
 		if err != nil || n != c.want || calls != c.want+warmups {
 			t.Errorf("%s: %d timed trials in %d calls (%v), want %d and %d warm-ups", c.name, n, calls, err, c.want, warmups)
+		}
+		calls = 0
+		if _, n, _ := repeat(t.Context(), c.phase, c.hard, false, func() { calls++ }); calls != n {
+			t.Errorf("%s, warm-up off: %d calls for %d timed trials", c.name, calls, n)
 		}
 	}
 }
