@@ -83,9 +83,14 @@ func Measure(ctx context.Context, cfg MeasureConfig) (*Measurement, error) {
 	m.TriadArrayBytes, m.TriadSizing = triadArrayBytes(cfg)
 	var err error
 	end := start.Add(cfg.Budget)
-	m.TriadBytesPerS, m.TriadTrials, err = triad(ctx, int(m.TriadArrayBytes/8), cfg.Threads, start.Add(cfg.Budget*4/10), end)
+	var used int
+	m.TriadBytesPerS, used, m.TriadTrials, err = triad(ctx, int(m.TriadArrayBytes/8), cfg.Threads, start.Add(cfg.Budget*4/10), end)
 	if err != nil {
 		return nil, err
+	}
+	if int64(used)*8 < m.TriadArrayBytes {
+		m.TriadSizing += fmt.Sprintf("; cut to %s: first-touching fresh memory took most of the time the triad had, so STREAM's rule may not hold", mib(float64(used)*8))
+		m.TriadArrayBytes = int64(used) * 8
 	}
 	m.MatmulFP64FLOPS, m.MatmulFP64Trials, err = matmulRate[float64](ctx, cfg.MatrixN, cfg.Threads, start.Add(cfg.Budget*7/10), end)
 	if err != nil {
@@ -167,22 +172,55 @@ func repeat(ctx context.Context, phase, hard time.Time, warm bool, trial func())
 	return max(best, time.Nanosecond), n, nil
 }
 
-func triad(ctx context.Context, n, threads int, phase, hard time.Time) (bytesPerS float64, trials int, err error) {
+// touchStep is how many elements of each array a thread first-touches between two
+// looks at the clock (8 MiB of float64).
+const touchStep = 1 << 20
+
+// triad streams a = b + 3·c over arrays of n elements. Each thread first touches the
+// part it will stream, so its pages are local to it (NUMA); that pass is the warm-up
+// STREAM leaves out of its timing. Faulting in fresh pages can take seconds on a
+// loaded virtual machine, so the touch stops when three quarters of the phase are
+// gone and the threads stream what they touched; used says how many elements per
+// array that was.
+func triad(ctx context.Context, n, threads int, phase, hard time.Time) (bytesPerS float64, used, trials int, err error) {
 	a, b, c := make([]float64, n), make([]float64, n), make([]float64, n)
-	// Each thread first touches the part it streams, so its pages are local to it;
-	// that pass is the warm-up STREAM leaves out of its timing.
-	parallel(threads, n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			a[i], b[i], c[i] = 0, 1, 2
+	threads = max(1, min(threads, n))
+	lo, end := make([]int, threads), make([]int, threads)
+	for t := range threads {
+		lo[t], end[t] = n*t/threads, n*t/threads
+	}
+	touchBy := time.Now().Add(time.Until(phase) * 3 / 4)
+	for used < n {
+		var wg sync.WaitGroup
+		for t := range threads {
+			wg.Go(func() {
+				hi := min(end[t]+touchStep, n*(t+1)/threads)
+				for i := end[t]; i < hi; i++ {
+					a[i], b[i], c[i] = 0, 1, 2
+				}
+				end[t] = hi
+			})
 		}
-	})
+		wg.Wait()
+		used = 0
+		for t := range threads {
+			used += end[t] - lo[t]
+		}
+		if time.Now().After(touchBy) {
+			break
+		}
+	}
 	best, trials, err := repeat(ctx, phase, hard, false, func() {
-		parallel(threads, n, func(lo, hi int) { triadKernel(a[lo:hi], b[lo:hi], c[lo:hi]) })
+		var wg sync.WaitGroup
+		for t := range threads {
+			wg.Go(func() { triadKernel(a[lo[t]:end[t]], b[lo[t]:end[t]], c[lo[t]:end[t]]) })
+		}
+		wg.Wait()
 	})
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	return 24 * float64(n) / best.Seconds(), trials, nil
+	return 24 * float64(used) / best.Seconds(), used, trials, nil
 }
 
 // triadKernel is STREAM's triad: a = b + s·c.

@@ -166,3 +166,16 @@ func TestRepeatTrialCounts(t *testing.T) {
 		}
 	}
 }
+
+// The triad first-touches its arrays step by step and streams only what it touched
+// when the clock runs out.
+func TestTriadCutsWhenTouchingIsSlow(t *testing.T) {
+	past, future := time.Now().Add(-time.Second), time.Now().Add(time.Minute)
+	if _, used, _, err := triad(t.Context(), 1000, 2, future, future); err != nil || used != 1000 {
+		t.Errorf("time to spare: used %d of 1000 (%v)", used, err)
+	}
+	rate, used, trials, err := triad(t.Context(), 3*touchStep, 1, past, past)
+	if err != nil || used != touchStep || trials != 1 || !(rate > 0) {
+		t.Errorf("no time: used %d (want one step, %d), %d trials, rate %g, %v", used, touchStep, trials, rate, err)
+	}
+}
