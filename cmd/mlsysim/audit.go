@@ -99,6 +99,7 @@ type auditRun struct {
 	baseRow            map[string]any // the baseline at --baseline-precision
 	baseSame           map[string]any // the baseline at the local precision
 	measured           *audit.Measurement
+	entriesYAML        []byte // the local entries as evaluated, and as --catalog-out writes them
 	catalogOut         string
 }
 
@@ -141,14 +142,12 @@ func (a *app) audit(ctx context.Context, c *cli.Command) error {
 	}
 	// The catalog entries as they are: this also checks every scenario flag before
 	// the benchmark spends its seconds.
-	if r.baseRow, err = a.evalOne("node", a.auditAxes(c, r.workload, r.baseline, true)); err != nil {
+	if r.baseRow, err = a.evalOne("node", a.auditAxes(c, r.workload, r.baseline, "--baseline", "baseline-precision")); err != nil {
 		return err
 	}
 	r.baseSame = r.baseRow
 	if c.String("precision") != c.String("baseline-precision") {
-		axes := a.auditAxes(c, r.workload, r.baseline, false)
-		axes[1].Where = "--baseline"
-		if r.baseSame, err = a.evalOne("node", axes); err != nil {
+		if r.baseSame, err = a.evalOne("node", a.auditAxes(c, r.workload, r.baseline, "--baseline", "precision")); err != nil {
 			return err
 		}
 	}
@@ -158,7 +157,7 @@ func (a *app) audit(ctx context.Context, c *cli.Command) error {
 			return badInput("audit", err)
 		}
 		ad.matched, _ = a.cat.HardwareByKey(ad.match.Key)
-		if ad.asIs, err = a.evalOne("node", a.auditAxes(c, r.workload, ad.match.Key, false)); err != nil {
+		if ad.asIs, err = a.evalOne("node", a.auditAxes(c, r.workload, ad.match.Key, "audit", "precision")); err != nil {
 			return err
 		}
 		r.devices = append(r.devices, ad)
@@ -174,15 +173,7 @@ func (a *app) audit(ctx context.Context, c *cli.Command) error {
 		return err
 	}
 	if r.catalogOut != "" {
-		entries := make([]*catalog.Hardware, len(r.devices))
-		for i, d := range r.devices {
-			entries[i] = d.entry
-		}
-		b, err := catalog.EncodeHardwareYAML(entries)
-		if err == nil {
-			err = sinks.WriteFileAtomic(r.catalogOut, append([]byte(catalogOutHeader(r)), b...))
-		}
-		if err != nil {
+		if err := sinks.WriteFileAtomic(r.catalogOut, append([]byte(catalogOutHeader(r)), r.entriesYAML...)); err != nil {
 			return badInput("--catalog-out", err)
 		}
 	}
@@ -240,15 +231,19 @@ func (a *app) auditChecks(c *cli.Command, r *auditRun) error {
 	return nil
 }
 
-// auditAxes is a one-point node-study scenario at the audit's settings, on the local
-// devices or (baseline) on the baseline at its precision.
-func (a *app) auditAxes(c *cli.Command, model, hw string, baseline bool) []sweep.Axis {
+// auditAxes is a one-point node-study scenario at the audit's settings: the workload
+// on hardware hw (named by where in errors) at the precision of the flag precFlag.
+func (a *app) auditAxes(c *cli.Command, model, hw, where, precFlag string) []sweep.Axis {
 	axes := a.scenarioAxes(c, model, hw)
-	if baseline {
-		axes[0].Where, axes[1].Where = "--workload", "--baseline"
-		axes[2] = axis("precision", c.String("baseline-precision"), "--baseline-precision")
-	} else {
-		axes[0].Where, axes[1].Where = "--workload", "audit"
+	for i := range axes {
+		switch axes[i].Name {
+		case "model":
+			axes[i] = axis("model", model, "--workload")
+		case "hardware":
+			axes[i] = axis("hardware", hw, where)
+		case "precision":
+			axes[i] = axis("precision", c.String(precFlag), "--"+precFlag)
+		}
 	}
 	return axes
 }
@@ -272,17 +267,17 @@ func (a *app) evalLocal(c *cli.Command, r *auditRun) error {
 		taken[d.entry.Key] = true
 		entries = append(entries, d.entry)
 	}
-	b, err := catalog.EncodeHardwareYAML(entries)
-	if err != nil {
+	var err error
+	if r.entriesYAML, err = catalog.EncodeHardwareYAML(entries); err != nil {
 		return err
 	}
 	a.cat = a.cat.Clone()
-	if _, err := a.cat.AddUserYAML("mlsysim audit", b); err != nil {
+	if _, err := a.cat.AddUserYAML("mlsysim audit", r.entriesYAML); err != nil {
 		return fmt.Errorf("the local entries do not load: %w", err)
 	}
 	base, same := latency(r.baseRow), latency(r.baseSame)
 	for _, d := range r.devices {
-		if d.local, err = a.evalOne("node", a.auditAxes(c, r.workload, d.entry.Key, false)); err != nil {
+		if d.local, err = a.evalOne("node", a.auditAxes(c, r.workload, d.entry.Key, "audit", "precision")); err != nil {
 			return err
 		}
 		a.precisionWarning(d.entry.Key, c.String("precision"), "")
