@@ -69,7 +69,7 @@ func DeriveCPUPeak(c CPU) (p CPUPeak, ok bool) {
 		FP32FLOPS: fp32, FP64FLOPS: fp32 / 2, FP32PerCycle: u.fp32PerCycle, Unit: u.words,
 		Derivation: fmt.Sprintf("%d cores × %.4g GHz × %g FP32 FLOP/cycle (%s); FP64 half", c.Cores, c.ClockHz/1e9, u.fp32PerCycle, u.words),
 		Source:     u.source, ClockSource: c.ClockSource,
-		UpperBoundNotes: "an upper bound: all cores at this clock, every pipe issuing full-width FMAs; " +
-			"parts with one FMA pipe, AVX clock offsets and a clock read below turbo move the real figure",
+		UpperBoundNotes: "an upper bound at this clock: every core issuing full-width FMAs on every pipe each cycle; " +
+			"parts with one FMA pipe or AVX clock offsets deliver less, a turbo above the clock read more",
 	}, true
 }
