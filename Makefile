@@ -53,6 +53,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParseSpec -fuzztime=$(FUZZTIME) ./sweep/
 	$(GO) test -run='^$$' -fuzz=FuzzParsePlanFile -fuzztime=$(FUZZTIME) ./sweep/
 	$(GO) test -run='^$$' -fuzz=FuzzParseQuantity -fuzztime=$(FUZZTIME) ./catalog/
+	$(GO) test -run='^$$' -fuzz=FuzzDetect -fuzztime=$(FUZZTIME) ./audit/
 
 # Throughput, memory and figure-time numbers recorded in BENCHMARKS.md.
 bench:

@@ -13,6 +13,7 @@ package audit
 import (
 	"cmp"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -485,10 +486,14 @@ func (e *Environment) readNvidiaSMI(t Text) error {
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
-		if err != nil {
-			return fmt.Errorf("%s:%d: %v", t.Name, line, err)
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("%s:%d: %v", t.Name, pe.StartLine, pe.Err)
 		}
+		if err != nil {
+			return fmt.Errorf("%s: %v", t.Name, err)
+		}
+		line, _ := r.FieldPos(0)
 		if len(f) != 5 {
 			return fmt.Errorf("%s:%d: want 5 comma-separated fields (%s, without units), got %d: %q",
 				t.Name, line, NvidiaSMIQuery, len(f), strings.Join(f, ", "))

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -251,6 +252,54 @@ func TestGather(t *testing.T) {
 		e, err := Detect(in)
 		if err != nil || len(e.Accelerators) != 1 || e.Accelerators[0].Kind != AppleGPU || e.MemoryBytes != 16<<30 {
 			t.Errorf("%+v, %v", e, err)
+		}
+	})
+}
+
+// Whatever text detection is handed, it answers with an environment or an error that
+// names the input — never a panic, a negative count or a non-finite size.
+func FuzzDetect(f *testing.F) {
+	for _, dir := range []string{"dgx-h100", "workstation", "macbook-m3max", "graviton"} {
+		for _, name := range []string{"cpuinfo", "nvidia-smi.csv", "sysctl.txt", "caches", "meminfo"} {
+			b, err := os.ReadFile(filepath.Join("..", "testdata", "audit", dir, name))
+			if err == nil {
+				f.Add(name, string(b))
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, kind, body string) {
+		in := Inputs{}
+		txt := Text{Name: "fuzz", Body: body}
+		switch kind {
+		case "cpuinfo":
+			in.CPUInfo = txt
+		case "nvidia-smi.csv":
+			in.NvidiaSMI = txt
+		case "sysctl.txt":
+			in.Sysctl = txt
+		case "caches":
+			in.Caches = txt
+		default:
+			in.MemInfo = txt
+		}
+		e, err := Detect(in)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz") {
+				t.Errorf("error does not name the input: %v", err)
+			}
+			return
+		}
+		c := e.CPU
+		if c.Cores < 0 || c.Logical < 0 || c.Sockets < 0 || !(c.ClockHz >= 0) || !(c.LLCBytes >= 0) || !(e.MemoryBytes >= 0) {
+			t.Errorf("impossible environment from %q: %+v", body, e)
+		}
+		for _, a := range e.Accelerators {
+			if !(a.MemoryBytes >= 0) || math.IsInf(a.MemoryBytes, 0) {
+				t.Errorf("accelerator %+v", a)
+			}
+		}
+		if len(e.Devices()) != len(e.Accelerators)+1 && len(e.Accelerators) == 0 {
+			t.Errorf("devices %v", e.Devices())
 		}
 	})
 }
