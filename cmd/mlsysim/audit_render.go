@@ -39,13 +39,26 @@ func fmtGiB(b float64) string {
 
 func (r *auditRun) cpu() *auditDevice { return r.devices[len(r.devices)-1] }
 
-// ratios compares the measurement with the CPU's matched entry and derived peak.
-func (r *auditRun) ratios() orderedObject {
+// ratios compares the measurement with the CPU's matched entry and, when there is
+// one, its derived peak.
+type ratios struct {
+	bandwidthVsMatch, fp32VsMatch, fp32VsPeak, fp64VsPeak float64
+}
+
+func (r *auditRun) ratios() ratios {
 	m, h := r.measured, r.cpu().matched
 	fp32, _ := h.PeakFor("fp32")
-	o := orderedObject{{"bandwidth_vs_match", m.TriadBytesPerS / h.MemBandwidthBytesPerS}, {"fp32_vs_match", m.MatmulFP32FLOPS / fp32}}
+	q := ratios{bandwidthVsMatch: m.TriadBytesPerS / h.MemBandwidthBytesPerS, fp32VsMatch: m.MatmulFP32FLOPS / fp32}
 	if r.peak != nil {
-		o = append(o, kv{"fp32_vs_derived_peak", m.MatmulFP32FLOPS / r.peak.FP32FLOPS}, kv{"fp64_vs_derived_peak", m.MatmulFP64FLOPS / r.peak.FP64FLOPS})
+		q.fp32VsPeak, q.fp64VsPeak = m.MatmulFP32FLOPS/r.peak.FP32FLOPS, m.MatmulFP64FLOPS/r.peak.FP64FLOPS
+	}
+	return q
+}
+
+func (q ratios) json() orderedObject {
+	o := orderedObject{{"bandwidth_vs_match", q.bandwidthVsMatch}, {"fp32_vs_match", q.fp32VsMatch}}
+	if q.fp32VsPeak > 0 {
+		o = append(o, kv{"fp32_vs_derived_peak", q.fp32VsPeak}, kv{"fp64_vs_derived_peak", q.fp64VsPeak})
 	}
 	return o
 }
@@ -70,7 +83,7 @@ func (r *auditRun) json() orderedObject {
 		{"speedup_vs_baseline_same_precision", r.devices[0].speedupSame},
 	}
 	if r.measured != nil {
-		o = append(o, kv{"measurement", orderedObject{{"result", r.measured}, {"ratios", r.ratios()},
+		o = append(o, kv{"measurement", orderedObject{{"result", r.measured}, {"ratios", r.ratios().json()},
 			{"gpu_rates_measured", false}, {"note", gpuNotMeasured}}})
 	}
 	if r.catalogOut != "" {
@@ -200,30 +213,21 @@ func (r *auditRun) sections() []section {
 	out = append(out, base)
 	if m := r.measured; m != nil {
 		s := section{title: fmt.Sprintf("Measured (--measure, %.1f s, %d threads). %s", m.ElapsedS, m.Threads, gpuNotMeasured)}
-		cpu := r.cpu()
-		rat := r.ratios()
-		ratio := func(k string) float64 {
-			for _, e := range rat {
-				if e.k == k {
-					return e.v.(float64)
-				}
-			}
-			return 0
-		}
+		cpu, q := r.cpu(), r.ratios()
 		fp32, _ := cpu.matched.PeakFor("fp32")
-		add(&s, "Memory bandwidth", fmt.Sprintf("%s: STREAM-style triad, 3 × %s arrays (%s), best of %d; %.3g× %s's %s",
-			fmtBandwidth(m.TriadBytesPerS), fmtGiB(float64(m.TriadArrayBytes)), m.TriadSizing, m.TriadTrials,
-			ratio("bandwidth_vs_match"), cpu.match.Key, fmtBandwidth(cpu.matched.MemBandwidthBytesPerS)))
-		vsPeak := func(k string) string {
-			if r.peak == nil {
+		vsPeak := func(x float64) string {
+			if x == 0 {
 				return ""
 			}
-			return fmt.Sprintf("; %.3g× the derived peak", ratio(k))
+			return fmt.Sprintf("; %.3g× the derived peak", x)
 		}
+		add(&s, "Memory bandwidth", fmt.Sprintf("%s: STREAM-style triad, 3 × %s arrays (%s), best of %d; %.3g× %s's %s",
+			fmtBandwidth(m.TriadBytesPerS), fmtGiB(float64(m.TriadArrayBytes)), m.TriadSizing, m.TriadTrials,
+			q.bandwidthVsMatch, cpu.match.Key, fmtBandwidth(cpu.matched.MemBandwidthBytesPerS)))
 		add(&s, "Matmul FP64", fmt.Sprintf("%s: blocked pure-Go multiply, n = %d, best of %d%s",
-			fmtFLOPS(m.MatmulFP64FLOPS), m.MatrixN, m.MatmulFP64Trials, vsPeak("fp64_vs_derived_peak")))
+			fmtFLOPS(m.MatmulFP64FLOPS), m.MatrixN, m.MatmulFP64Trials, vsPeak(q.fp64VsPeak)))
 		add(&s, "Matmul FP32", fmt.Sprintf("%s: same, best of %d%s; %.3g× %s's FP32 %s",
-			fmtFLOPS(m.MatmulFP32FLOPS), m.MatmulFP32Trials, vsPeak("fp32_vs_derived_peak"), ratio("fp32_vs_match"), cpu.match.Key, fmtFLOPS(fp32)))
+			fmtFLOPS(m.MatmulFP32FLOPS), m.MatmulFP32Trials, vsPeak(q.fp32VsPeak), q.fp32VsMatch, cpu.match.Key, fmtFLOPS(fp32)))
 		out = append(out, s)
 	}
 	if r.catalogOut != "" {
