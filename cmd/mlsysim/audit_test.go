@@ -277,3 +277,28 @@ func TestAuditCatalogOutAndOwnEntry(t *testing.T) {
 	equal(t, obj(t, gpu, "match"), "key", "Local_NVIDIA_H100_80GB_HBM3")
 	equal(t, obj(t, gpu, "local_entry"), "key", "Local_NVIDIA_H100_80GB_HBM3_2") // the loaded key is taken
 }
+
+// A model file as the workload; a workload too big for a device is evaluated all the
+// same and said not to fit.
+func TestAuditWorkloads(t *testing.T) {
+	t.Parallel()
+	r := mlsysim(t, "audit", "-w", fixture("tinynet.yaml"), "--from", auditFixture("riscv"), "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("model file: want exit 0\n%v", r)
+	}
+	equal(t, oneObject(t, r.stdout), "workload", "TinyNet")
+
+	r = mlsysim(t, "audit", "-w", "Llama3_70B", "--from", auditFixture("workstation"), "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("want exit 0\n%v", r)
+	}
+	devs := list(t, oneObject(t, r.stdout)["comparison"])
+	v100 := obj(t, devs[2], "local") // Tesla V100-PCIE-16GB: 70e9 × 0.5 B of int4 weights do not fit in 16 GiB
+	if v100["feasible"] != false || !(v100["memory_footprint_gb"].(float64) > v100["memory_capacity_gb"].(float64)) {
+		t.Errorf("V100 16 GB running Llama3_70B: %v", v100)
+	}
+	text := mlsysim(t, "audit", "-w", "Llama3_70B", "--from", auditFixture("workstation"))
+	if !strings.Contains(text.stdout, "does not fit: needs") {
+		t.Errorf("text does not say the model does not fit:\n%s", text.stdout)
+	}
+}
