@@ -27,9 +27,11 @@ type DB struct {
 	restricted bool
 }
 
-// Open opens a sweep output folder (its *.parquet files) or one .parquet file.
-func Open(ctx context.Context, path string) (*DB, error) {
-	info, cols, err := locate(path)
+// Open opens a result: a sweep output folder (the parts its manifest lists), one
+// .parquet file, or several folders or globs that form one sharded run (checked
+// by results.Resolve: one spec and catalog, every part present once and whole).
+func Open(ctx context.Context, paths ...string) (*DB, error) {
+	info, cols, err := locate(paths)
 	if err != nil {
 		return nil, err
 	}
@@ -44,12 +46,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	if _, err := d.conn.ExecContext(ctx, viewSQL(info.Files)); err != nil {
 		d.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", info.Path, err)
 	}
 	if cols == nil {
 		if cols, err = d.describe(ctx); err != nil {
 			d.Close()
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, fmt.Errorf("%s: %w", info.Path, err)
 		}
 	}
 	d.cols = cols

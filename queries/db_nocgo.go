@@ -10,9 +10,9 @@ type DB struct{ Info Info }
 // Rows iterates over a query's result.
 type Rows struct{}
 
-// Open fails without cgo, after checking the path.
-func Open(ctx context.Context, path string) (*DB, error) {
-	if _, _, err := locate(path); err != nil {
+// Open fails without cgo, after checking the inputs.
+func Open(ctx context.Context, paths ...string) (*DB, error) {
+	if _, _, err := locate(paths); err != nil {
 		return nil, err
 	}
 	return nil, ErrNoCgo

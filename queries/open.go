@@ -1,26 +1,26 @@
 package queries
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/mlsysim/mlsysim/results"
 )
 
 // ErrNoCgo: DuckDB is a C++ library, so a build without cgo cannot query.
 var ErrNoCgo = errors.New("mlsysim was built without cgo, so it cannot run DuckDB queries; rebuild with CGO_ENABLED=1")
 
-// ManifestName is the manifest a sweep writes next to its parts (sweep.ManifestName).
-const ManifestName = "_manifest.json"
+// ManifestName is the manifest a sweep writes next to its parts.
+const ManifestName = results.ManifestName
 
 // Info says what was opened.
 type Info struct {
-	Path  string   `json:"path"`  // the folder or file as given
-	Files []string `json:"files"` // the Parquet files read, absolute, sorted
-	// From _manifest.json, when the folder has one.
+	Path   string   `json:"path"`   // the inputs as given, space-separated
+	Inputs []string `json:"inputs"` // the folders and files, globs expanded
+	Files  []string `json:"files"`  // the Parquet files read, absolute, in part order
+	// From the manifest(s), when the inputs are sweep folders.
 	Manifest bool   `json:"manifest"`
 	Study    string `json:"study,omitempty"`
 	Status   string `json:"status,omitempty"` // complete, or running for an unfinished sweep
@@ -37,77 +37,40 @@ type Provenance struct {
 	Units                                                    map[string]string // column → unit, where the column has one
 }
 
-// manifest is the part of sweep.Manifest a query needs; decoding it here keeps
-// this package free of the sweep engine.
-type manifest struct {
-	Status      string `json:"status"`
-	Study       string `json:"study"`
-	Profile     string `json:"profile"`
-	SpecName    string `json:"spec_name"`
-	SpecHash    string `json:"spec_hash"`
-	CatalogHash string `json:"catalog_hash"`
-	Version     string `json:"version"`
-	Format      string `json:"format"`
-	Rows        uint64 `json:"rows"`
-	Columns     []struct {
-		Name string `json:"name"`
-		Type string `json:"type"`
-		Unit string `json:"unit"`
-	} `json:"columns"`
-}
-
 // manifestTypes maps the manifest's column types to DuckDB's.
 var manifestTypes = map[string]string{"float64": "DOUBLE", "int64": "BIGINT", "uint64": "UBIGINT", "bool": "BOOLEAN", "string": "VARCHAR"}
 
-// locate finds the Parquet files of a result folder (or a single file) and
-// reads the manifest's columns if there is one (nil otherwise).
-func locate(path string) (Info, []Column, error) {
-	info := Info{Path: path}
-	if path == "" {
-		return info, nil, errors.New("no result given: name a sweep output folder (or a .parquet file)")
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return info, nil, fmt.Errorf("%s: no such folder or file", path)
-		}
-		return info, nil, err
-	}
-	abs, err := filepath.Abs(path)
+// locate finds the Parquet files of the inputs (results.Resolve: one folder or
+// file, or the folders of one sharded run, globs allowed) and the manifest's
+// columns if there is one (nil otherwise).
+func locate(paths []string) (Info, []Column, error) {
+	info := Info{Path: strings.Join(paths, " ")}
+	set, err := results.Resolve(paths)
 	if err != nil {
 		return info, nil, err
 	}
-	if err := checkPath(abs); err != nil {
-		return info, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if !st.IsDir() {
-		if !strings.HasSuffix(strings.ToLower(abs), ".parquet") {
-			return info, nil, fmt.Errorf("%s is not a folder or a .parquet file", path)
+	info.Inputs, info.Files = set.Inputs, set.Files
+	for _, in := range info.Inputs {
+		abs, err := filepath.Abs(in)
+		if err != nil {
+			return info, nil, err
 		}
-		info.Files = []string{abs}
-		return info, nil, nil
-	}
-	entries, err := os.ReadDir(abs)
-	if err != nil {
-		return info, nil, err
-	}
-	for _, e := range entries {
-		n := e.Name()
-		if !e.IsDir() && strings.HasSuffix(n, ".parquet") && !strings.HasPrefix(n, ".") {
-			info.Files = append(info.Files, filepath.Join(abs, n))
+		if err := checkPath(abs); err != nil {
+			return info, nil, fmt.Errorf("%s: %w", in, err)
 		}
 	}
-	sort.Strings(info.Files)
+	for i, f := range info.Files {
+		if err := checkPath(f); err != nil {
+			return info, nil, fmt.Errorf("%s: %w", f, err)
+		}
+		if !strings.HasSuffix(strings.ToLower(f), ".parquet") {
+			return info, nil, fmt.Errorf("%s is not a folder or a .parquet file", set.Inputs[min(i, len(set.Inputs)-1)])
+		}
+	}
 	var cols []Column
-	b, err := os.ReadFile(filepath.Join(abs, ManifestName))
-	switch {
-	case err == nil:
-		var m manifest
-		if err := json.Unmarshal(b, &m); err != nil {
-			return info, nil, fmt.Errorf("%s: %w", filepath.Join(path, ManifestName), err)
-		}
+	if m := set.Manifest; m != nil {
 		if m.Format != "" && m.Format != "parquet" {
-			return info, nil, fmt.Errorf("%s holds a %s sweep; queries read Parquet: run the sweep with --format parquet", path, m.Format)
+			return info, nil, fmt.Errorf("%s holds a %s sweep; queries read Parquet: run the sweep with --format parquet", info.Path, m.Format)
 		}
 		info.Manifest, info.Study, info.Status, info.Rows = true, m.Study, m.Status, m.Rows
 		info.prov = Provenance{Study: m.Study, Profile: m.Profile, SpecName: m.SpecName, SpecHash: m.SpecHash,
@@ -125,11 +88,9 @@ func locate(path string) (Info, []Column, error) {
 			}
 			cols = append(cols, Column{Name: c.Name, Type: t})
 		}
-	case !errors.Is(err, os.ErrNotExist):
-		return info, nil, err
 	}
 	if len(info.Files) == 0 {
-		return info, nil, fmt.Errorf("%s holds no .parquet files (mlsysim sweep GRID --out %s writes them)", path, path)
+		return info, nil, fmt.Errorf("%s holds no .parquet files (mlsysim sweep GRID --out %s writes them)", info.Path, info.Path)
 	}
 	return info, cols, nil
 }

@@ -15,15 +15,53 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/mlsysim/mlsysim/results"
 	"github.com/mlsysim/mlsysim/sinks"
 )
 
-// DefaultPartPoints is how many grid points one output part covers: the unit of
-// parallel writing, resuming and sharding.
-const DefaultPartPoints = 1 << 20
+// Part sizing. A part is the unit of parallel writing, resuming and sharding,
+// so a grid needs enough parts for every worker of every shard; but each part is
+// a file with a footer and its own schema and metadata, so parts stay above a
+// minimum size. PartPoints depends only on the grid and the shard count, never on
+// the machine, so the same spec and shard count give the same files everywhere.
+const (
+	// DefaultPartPoints is the largest part the policy chooses (2^20 points).
+	DefaultPartPoints = 1 << 20
+	// MinPartPoints is the smallest part it chooses, and its granule (2^14):
+	// at ~10^7 points/s per core a part is still milliseconds of work, and the
+	// file's fixed cost (footer, metadata of ~10 KB) stays small beside it.
+	MinPartPoints = 1 << 14
+	// PartsPerShard is how many parts the policy aims at per shard, so a node
+	// of up to that many workers keeps every core busy (with fewer workers the
+	// imbalance at the end is at most one part in PartsPerShard/workers).
+	PartsPerShard = 32
+	// MaxPartPoints bounds --part-points: a part is one file written by one
+	// worker; 2^30 points (~100 GB of rows) is past any sensible file.
+	MaxPartPoints = 1 << 30
+)
+
+// PartPoints is the part size for a grid of points split into shards (0 = not
+// sharded): PartsPerShard parts per shard, rounded up to a multiple of
+// MinPartPoints, between MinPartPoints and DefaultPartPoints.
+func PartPoints(points uint64, shards int) uint64 {
+	target := uint64(max(shards, 1)) * PartsPerShard
+	pp := points / target
+	if points%target != 0 {
+		pp++
+	}
+	pp = (pp + MinPartPoints - 1) / MinPartPoints * MinPartPoints
+	return min(max(pp, MinPartPoints), DefaultPartPoints)
+}
 
 // ManifestName is the manifest file in an output folder.
-const ManifestName = "_manifest.json"
+const ManifestName = results.ManifestName
+
+// The folder's types are the results package's, named here for the engine's users.
+type (
+	PartInfo   = results.PartInfo
+	ShardInfo  = results.ShardInfo
+	ColumnInfo = results.Column
+)
 
 // WriteOptions control WriteParts.
 type WriteOptions struct {
@@ -32,7 +70,7 @@ type WriteOptions struct {
 	Compression string // parquet: zstd (default), snappy, none
 	Workers     int    // 0 = GOMAXPROCS
 	BatchSize   int    // points per kernel call; 0 = DefaultBatchSize
-	PartPoints  uint64 // points per part; 0 = DefaultPartPoints
+	PartPoints  uint64 // points per part; 0 = PartPoints(grid points, Shards)
 	Shard       int    // 1..Shards; 0 = no sharding
 	Shards      int
 	Resume      bool   // keep complete parts of an interrupted run with the same spec
@@ -42,60 +80,14 @@ type WriteOptions struct {
 	Progress func(done uint64)
 }
 
-// PartInfo describes one written part.
-type PartInfo struct {
-	File       string `json:"file"`
-	FirstPoint uint64 `json:"first_point"`
-	Points     uint64 `json:"points"`
-	Rows       uint64 `json:"rows"`
-	Bytes      int64  `json:"bytes"`
-}
-
-// Manifest is _manifest.json: enough to know exactly what produced the folder.
+// Manifest is the folder's manifest plus what this run found.
 type Manifest struct {
-	Tool        string       `json:"tool"`
-	Version     string       `json:"version"`
-	Status      string       `json:"status"` // running | complete
-	Study       string       `json:"study"`
-	Profile     string       `json:"profile"`
-	SpecName    string       `json:"spec_name,omitempty"`
-	SpecFile    string       `json:"spec_file,omitempty"`
-	SpecHash    string       `json:"spec_hash"`
-	Spec        string       `json:"spec"`
-	CatalogHash string       `json:"catalog_hash"`
-	Format      string       `json:"format"`
-	Compression string       `json:"compression,omitempty"`
-	PointsTotal uint64       `json:"points_total"`
-	PartPoints  uint64       `json:"part_points"`
-	PartsTotal  uint64       `json:"parts_total"`
-	Shard       *ShardInfo   `json:"shard,omitempty"`
-	Rows        uint64       `json:"rows"`
-	Bytes       int64        `json:"bytes"`
-	Parts       []PartInfo   `json:"parts"`
-	Columns     []ColumnInfo `json:"columns"`
+	results.Manifest
 	// Findings summarise the points written by this run (not stored in the file).
 	Findings *Findings `json:"-"`
-}
-
-// ShardInfo says which slice of the parts a sharded run wrote.
-type ShardInfo struct {
-	Index     int    `json:"index"`
-	Count     int    `json:"count"`
-	FirstPart uint64 `json:"first_part"`
-	EndPart   uint64 `json:"end_part"` // exclusive
-}
-
-// PartRange returns the parts [first, end) of shard k (1-based) of n: contiguous
-// and deterministic, so the shards' union is the whole run.
-func PartRange(parts uint64, k, n int) (first, end uint64) {
-	if n <= 0 {
-		return 0, parts
-	}
-	return parts * uint64(k-1) / uint64(n), parts * uint64(k) / uint64(n)
-}
-
-func partName(i uint64, format string) string {
-	return fmt.Sprintf("part-%05d%s", i, sinks.Ext(format))
+	// Rewritten names the parts --resume found damaged and wrote again, with
+	// what was wrong (not stored in the file).
+	Rewritten []string `json:"-"`
 }
 
 // WriteParts evaluates the plan into part files in opt.Dir, workers writing
@@ -115,28 +107,38 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	if opt.Format != "parquet" {
 		opt.Compression = ""
 	}
-	if opt.Shards < 0 || (opt.Shards > 0 && (opt.Shard < 1 || opt.Shard > opt.Shards)) || (opt.Shards == 0 && opt.Shard != 0) {
-		return nil, fmt.Errorf("shard %d/%d: want K/N with 1 ≤ K ≤ N", opt.Shard, opt.Shards)
+	if opt.Shards < 0 || opt.Shards > results.MaxShards || (opt.Shards > 0 && (opt.Shard < 1 || opt.Shard > opt.Shards)) || (opt.Shards == 0 && opt.Shard != 0) {
+		return nil, fmt.Errorf("shard %d/%d: want K/N with 1 ≤ K ≤ N ≤ %d", opt.Shard, opt.Shards, results.MaxShards)
 	}
 	pp := opt.PartPoints
 	if pp == 0 {
-		pp = DefaultPartPoints
+		pp = PartPoints(p.N, opt.Shards)
+	}
+	if pp > MaxPartPoints {
+		return nil, fmt.Errorf("part size %d: at most %d points", pp, MaxPartPoints)
 	}
 	nParts := (p.N + pp - 1) / pp
-	first, end := PartRange(nParts, opt.Shard, opt.Shards)
-	m := &Manifest{Tool: "mlsysim", Version: opt.Version, Status: "running", Study: p.Study.Name, Profile: p.Profile,
+	first, end := results.PartRange(nParts, opt.Shard, opt.Shards)
+	m := &Manifest{Manifest: results.Manifest{Tool: "mlsysim", Version: opt.Version, Status: results.StatusRunning, Study: p.Study.Name, Profile: p.Profile,
 		CatalogHash: p.Catalog.Hash, Format: opt.Format, Compression: opt.Compression,
-		PointsTotal: p.N, PartPoints: pp, PartsTotal: nParts, Columns: p.Columns()}
+		PointsTotal: p.N, PartPoints: pp, PartsTotal: nParts, Columns: p.Columns()}}
 	if p.Spec != nil {
 		m.SpecName, m.SpecFile, m.SpecHash, m.Spec = p.Spec.Name, p.Spec.File, p.Spec.Hash, string(p.Spec.Raw)
 	}
 	if opt.Shards > 0 {
 		m.Shard = &ShardInfo{Index: opt.Shard, Count: opt.Shards, FirstPart: first, EndPart: end}
 	}
+	// Nothing in the folder is touched before the lock is ours: another run's
+	// temporary files are its work in progress.
+	lock, err := results.Acquire(opt.Dir, "sweep")
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
 	if err := prepareDir(opt, m); err != nil {
 		return nil, err
 	}
-	if err := writeManifest(opt.Dir, m); err != nil {
+	if err := results.WriteManifest(opt.Dir, m); err != nil {
 		return nil, err
 	}
 
@@ -153,11 +155,19 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	var todo []uint64
 	for i := first; i < end; i++ {
 		lo, hi := i*pp, min((i+1)*pp, p.N)
-		path := filepath.Join(opt.Dir, partName(i, opt.Format))
+		path := filepath.Join(opt.Dir, results.PartName(i, opt.Format))
 		if st, err := os.Stat(path); err == nil && opt.Resume {
-			infos[i-first] = PartInfo{File: filepath.Base(path), FirstPoint: lo, Points: hi - lo, Rows: p.countKept(lo, hi), Bytes: st.Size()}
-			done.Add(hi - lo)
-			continue
+			rows := p.countKept(lo, hi)
+			verr := results.VerifyPart(path, results.Expect{Format: opt.Format, Part: i, Rows: rows, SpecHash: m.SpecHash})
+			if verr == nil {
+				infos[i-first] = PartInfo{File: filepath.Base(path), FirstPoint: lo, Points: hi - lo, Rows: rows, Bytes: st.Size()}
+				done.Add(hi - lo)
+				continue
+			}
+			m.Rewritten = append(m.Rewritten, fmt.Sprintf("%s (%v)", filepath.Base(path), verr))
+			if err := os.Remove(path); err != nil {
+				return nil, err
+			}
 		}
 		todo = append(todo, i)
 	}
@@ -197,7 +207,7 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 				for k, v := range meta {
 					pm[k] = v
 				}
-				info, err := writePart(ctx, p, opt, filepath.Join(opt.Dir, partName(i, opt.Format)), lo, hi, pm, ev, rb, acc, &b, &o, func(n uint64) {
+				info, err := writePart(ctx, p, opt, filepath.Join(opt.Dir, results.PartName(i, opt.Format)), lo, hi, pm, ev, rb, acc, &b, &o, func(n uint64) {
 					d := done.Add(n)
 					if opt.Progress != nil {
 						mu.Lock()
@@ -215,12 +225,12 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	m.Status, m.Parts, m.Findings = "complete", infos, total.findings(p)
+	m.Status, m.Parts, m.Findings = results.StatusComplete, infos, total.findings(p)
 	for _, in := range infos {
 		m.Rows += in.Rows
 		m.Bytes += in.Bytes
 	}
-	return m, writeManifest(opt.Dir, m)
+	return m, results.WriteManifest(opt.Dir, m)
 }
 
 func writePart(ctx context.Context, p *Plan, opt WriteOptions, path string, lo, hi uint64, meta map[string]string,
@@ -286,46 +296,31 @@ func (p *Plan) countKept(lo, hi uint64) uint64 {
 	return n
 }
 
-// prepareDir creates the folder, refuses to mix results, and checks that a
-// resumed run is the same run.
+// prepareDir clears what an interrupted run left, refuses to mix results, and
+// checks that a resumed run is the same run. The caller holds the folder's lock.
 func prepareDir(opt WriteOptions, m *Manifest) error {
-	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
+	if err := results.RemoveTemps(opt.Dir); err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(opt.Dir)
+	existing, err := results.Existing(opt.Dir)
 	if err != nil {
 		return err
-	}
-	var existing []string
-	for _, e := range entries {
-		n := e.Name()
-		if n == ManifestName || strings.HasPrefix(n, "part-") {
-			existing = append(existing, n)
-		} else if strings.HasPrefix(n, ".part-") && strings.HasSuffix(n, ".tmp") {
-			os.Remove(filepath.Join(opt.Dir, n)) // left by a killed run
-		}
 	}
 	if len(existing) == 0 {
 		return nil
 	}
 	switch {
 	case opt.Overwrite:
-		for _, n := range existing {
-			if err := os.Remove(filepath.Join(opt.Dir, n)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return results.Clear(opt.Dir)
 	case !opt.Resume:
 		return fmt.Errorf("%s already holds a result (%d files); use --resume to finish it, --overwrite to replace it, or another --out", opt.Dir, len(existing))
 	}
-	b, err := os.ReadFile(filepath.Join(opt.Dir, ManifestName))
-	if err != nil {
+	old, err := results.ReadManifest(opt.Dir)
+	if errors.Is(err, results.ErrNoManifest) {
 		return fmt.Errorf("--resume: %s has parts but no %s to check them against; use --overwrite", opt.Dir, ManifestName)
 	}
-	var old Manifest
-	if err := json.Unmarshal(b, &old); err != nil {
-		return fmt.Errorf("--resume: %s: %w", ManifestName, err)
+	if err != nil {
+		return fmt.Errorf("--resume: %w", err)
 	}
 	var diffs []string
 	check := func(what string, a, b any) {
@@ -352,12 +347,4 @@ func shardString(s *ShardInfo) string {
 		return "none"
 	}
 	return fmt.Sprintf("%d/%d", s.Index, s.Count)
-}
-
-func writeManifest(dir string, m *Manifest) error {
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	return sinks.WriteFileAtomic(filepath.Join(dir, ManifestName), append(b, '\n'))
 }

@@ -18,6 +18,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/mlsysim/mlsysim/results"
 )
 
 // e2eGrid has 3·26·4·9·4·2·2 = 44,928 points (with today's 26 Cloud devices), a
@@ -155,7 +157,7 @@ func TestWriteParts(t *testing.T) {
 			opt.Shard, opt.Shards = k, 4
 			sm := mustWrite(t, p, opt)
 			files := dirFiles(t, dir)
-			first, end := PartRange(nParts, k, 4)
+			first, end := results.PartRange(nParts, k, 4)
 			if first == end {
 				t.Fatalf("shard %d/4 is empty; the test wants every shard to write", k)
 			}
@@ -171,7 +173,7 @@ func TestWriteParts(t *testing.T) {
 				t.Errorf("shard %d/4 manifest lists %v (shard %+v), want %v", k, listed, sm.Shard, want)
 			}
 			for name, b := range files {
-				if name == ManifestName {
+				if name == ManifestName || name == results.LockName {
 					continue
 				}
 				if !slices.Contains(want, name) {
@@ -185,6 +187,7 @@ func TestWriteParts(t *testing.T) {
 		}
 		want := dirFiles(t, ref)
 		delete(want, ManifestName)
+		delete(want, results.LockName)
 		sameFiles(t, union, want)
 	})
 

@@ -8,16 +8,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// ColumnInfo describes one result column for manifests and docs.
-type ColumnInfo struct {
-	Name   string   `json:"name"`
-	Type   string   `json:"type"`
-	Unit   string   `json:"unit,omitempty"`
-	Doc    string   `json:"description"`
-	Input  bool     `json:"input"`
-	Labels []string `json:"-"`
-}
-
 // Columns lists the result columns of a plan: point_id, the inputs, the outputs.
 func (p *Plan) Columns() []ColumnInfo {
 	cs := []ColumnInfo{{Name: "point_id", Type: "uint64", Doc: "index of the point in the grid; regenerates its inputs", Input: true}}

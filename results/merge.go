@@ -1,0 +1,170 @@
+package results
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/mlsysim/mlsysim/sinks"
+)
+
+// Existing lists what this tool wrote in dir — the manifest and part files —
+// the names that make dir "hold a result". Other files are not ours.
+func Existing(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if _, _, ok := ParsePartName(n); (ok || n == ManifestName) && e.Type().IsRegular() {
+			names = append(names, n)
+		}
+	}
+	return names, nil
+}
+
+// Clear removes from dir what this tool wrote there: the parts its manifest
+// lists, any file named exactly as a part, the manifest, and the temporary
+// files of an interrupted write. Nothing else is touched. The caller holds
+// dir's lock.
+func Clear(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var doomed []string
+	if m, err := ReadManifest(dir); err == nil {
+		for _, p := range m.Parts {
+			if _, _, ok := ParsePartName(p.File); ok { // a bare part name: never a path elsewhere
+				doomed = append(doomed, p.File)
+			}
+		}
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if _, _, ok := ParsePartName(n); (ok || IsTemp(n)) && e.Type().IsRegular() {
+			doomed = append(doomed, n)
+		}
+	}
+	doomed = append(doomed, ManifestName) // last: a stop half-way leaves a folder still marked as ours
+	for _, n := range doomed {
+		if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// RemoveTemps removes the temporary files an interrupted write left in dir.
+// The caller holds dir's lock, so no live writer owns them.
+func RemoveTemps(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if IsTemp(e.Name()) && e.Type().IsRegular() {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// MergeOptions control Merge.
+type MergeOptions struct {
+	Overwrite bool // replace a result already in the output folder
+	Version   string
+}
+
+// Merge combines the folders of one run (checked by Combine) into out: parts
+// are hard-linked where out is on the same file system, copied otherwise, and
+// one manifest lists them all. out may be one of the inputs (merging in place:
+// its own parts stay). Each file lands complete or not at all, and the manifest
+// is written last, so an interrupted merge never looks finished.
+func Merge(dirs []string, out string, opt MergeOptions) (*Manifest, error) {
+	if err := CheckLocal(out); err != nil {
+		return nil, err
+	}
+	set, err := Combine(dirs)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := Acquire(out, "merge")
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	outAbs, err := filepath.Abs(out)
+	if err != nil {
+		return nil, err
+	}
+	inPlace := false
+	for _, d := range dirs {
+		if a, _ := filepath.Abs(d); a == outAbs {
+			inPlace = true
+		}
+	}
+	if !inPlace {
+		existing, err := Existing(out)
+		if err != nil {
+			return nil, err
+		}
+		if len(existing) > 0 && !opt.Overwrite {
+			return nil, fmt.Errorf("%s already holds a result (%d files); use --overwrite to replace it, or another --out", out, len(existing))
+		}
+		if err := Clear(out); err != nil {
+			return nil, err
+		}
+	} else if err := RemoveTemps(out); err != nil {
+		return nil, err
+	}
+	m := set.Manifest
+	for i, src := range set.Files {
+		dst := filepath.Join(outAbs, m.Parts[i].File)
+		if src == dst {
+			continue
+		}
+		if err := place(src, dst); err != nil {
+			return nil, fmt.Errorf("%s → %s: %w", src, out, err)
+		}
+	}
+	return m, WriteManifest(out, m)
+}
+
+// place puts a copy of src at dst atomically: a hard link when the file
+// system allows, else a byte copy, each under a temporary name first.
+func place(src, dst string) error {
+	f, err := sinks.Create(dst)
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	f.Abort() // we only wanted a fresh temporary name
+	if err := os.Link(src, tmp); err == nil {
+		if err := os.Rename(tmp, dst); err != nil {
+			os.Remove(tmp)
+			return err
+		}
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := sinks.Create(dst)
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	if _, err := io.Copy(out, in); err != nil {
+		return err
+	}
+	return out.Commit()
+}
