@@ -60,12 +60,14 @@ func newApp(stdout, stderr io.Writer) *app {
 		},
 		Commands: []*cli.Command{a.zooCommand(), a.evalCommand(), a.serveCommand(), a.sweepCommand(), a.wallsCommand()},
 	}
+	a.Command.Commands = append(a.Command.Commands, a.mergeCommand())
 	a.Command.Commands = append(a.Command.Commands, a.queryCommand(), a.plotCommand(), a.reportCommand())
 	a.Command.Commands = append(a.Command.Commands, a.schemaCommand())
 	a.Command.Commands = append(a.Command.Commands, a.optimizeCommand())
 	a.Command.Commands = append(a.Command.Commands, a.validateCommand())
 	a.Command.Commands = append(a.Command.Commands, a.auditCommand())
 	setUsageErrors(a.Command)
+	localPathsOnly(a.Command)
 	return a
 }
 

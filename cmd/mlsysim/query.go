@@ -25,9 +25,10 @@ func (a *app) queryCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "query",
 		Usage:     "run a bundled query, or your own SQL, over a sweep's Parquet result",
-		ArgsUsage: "NAME OUT | --sql SQL OUT | --list",
-		Description: `OUT is a sweep output folder (its *.parquet files) or one .parquet file. DuckDB reads
-it as a view named results. Bundled queries (` + strings.Join(queries.Names(), ", ") + `) take
+		ArgsUsage: "NAME OUT… | --sql SQL OUT… | --list",
+		Description: `OUT is a sweep output folder (the parts its manifest lists) or one .parquet file; several
+folders or a glob are the shards of one sweep, checked as merge checks them (one spec and
+catalog, every part present once and whole). DuckDB reads them as a view named results. Bundled queries (` + strings.Join(queries.Names(), ", ") + `) take
 --param NAME=VALUE; --list shows each with its parameters (docs/QUERIES.md).
 
 Examples:
@@ -36,6 +37,7 @@ Examples:
    mlsysim query pareto out/frontier --param objectives=itl_ms:min,tokens_per_s:max --param group=model
    mlsysim query batching out/frontier --param max=50
    mlsysim query summary out/frontier -o markdown
+   mlsysim query summary 'out/shard-*'                 # the shards of one sweep, unmerged
    mlsysim query --sql "SELECT hardware, count(*) FROM results WHERE feasible GROUP BY ALL" out/frontier
    mlsysim query pareto out/frontier --param objectives=ttft_ms,itl_ms --out frontier.parquet`,
 		DisableSliceFlagSeparator: true,
@@ -77,8 +79,8 @@ func (a *app) runQuery(ctx context.Context, c *cli.Command) error {
 		if c.IsSet("param") {
 			return badInputf("--param", "applies to bundled queries, not to --sql (write the values into your SQL)")
 		}
-		if len(args) != 1 {
-			return badInputf("query --sql", "want one OUT (a sweep output folder) after the SQL, got %d arguments", len(args))
+		if len(args) == 0 {
+			return badInputf("query --sql", "want OUT (a sweep output folder, or the shard folders of one sweep) after the SQL")
 		}
 	case len(args) == 0:
 		return badInputf("query", "want NAME OUT, --sql SQL OUT or --list (queries: %s)", strings.Join(queries.Names(), ", "))
@@ -87,8 +89,6 @@ func (a *app) runQuery(ctx context.Context, c *cli.Command) error {
 			return badInput("query", err)
 		}
 		return badInputf("query", "missing OUT: give the sweep output folder to query (mlsysim query %s OUT)", args[0])
-	case len(args) > 2:
-		return badInputf("query", "want NAME OUT, got %d arguments: %s", len(args), strings.Join(args, " "))
 	}
 
 	var q *queries.Query
@@ -104,18 +104,20 @@ func (a *app) runQuery(ctx context.Context, c *cli.Command) error {
 	}
 	outFile := c.String("out")
 	if outFile != "" {
-		if err := checkQueryOut(outFile, args[0]); err != nil {
-			return badInput("--out", err)
+		for _, in := range args {
+			if err := checkQueryOut(outFile, in); err != nil {
+				return badInput("--out", err)
+			}
 		}
 	}
 
-	db, err := queries.Open(ctx, args[0])
+	db, err := queries.Open(ctx, args...)
 	if err != nil {
 		return badInput("", err)
 	}
 	defer db.Close()
 	if db.Info.Manifest && db.Info.Status != "complete" {
-		a.warn("%s is an unfinished sweep (status %s): querying the parts written so far", args[0], db.Info.Status)
+		a.warn("%s is an unfinished sweep (status %s): querying the parts written so far", db.Info.Path, db.Info.Status)
 	}
 	st := queries.SQL(sqlText)
 	where := "--sql"

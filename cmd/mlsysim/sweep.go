@@ -17,6 +17,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mlsysim/mlsysim/grids"
+	"github.com/mlsysim/mlsysim/results"
 	"github.com/mlsysim/mlsysim/sinks"
 	"github.com/mlsysim/mlsysim/sweep"
 )
@@ -41,7 +42,9 @@ Examples:
    mlsysim sweep serving-frontier --out out/frontier
    mlsysim sweep grids/roofline.yaml --out out/roofline --compression snappy
    mlsysim sweep my.yaml --dry-run
-   mlsysim sweep my.yaml --out out/x --shard 2/4     # one of four machines
+   mlsysim sweep my.yaml --out out/x --shard 2/4     # one of four machines (K counts from 1)
+   mlsysim sweep my.yaml --out out/s$SLURM_ARRAY_TASK_ID --shard auto   # a Slurm array task (docs/CLUSTER.md)
+   mlsysim merge out/s* --out out/all                # the shards' folders as one result
    mlsysim sweep my.yaml --out - --format arrow | next-tool
    mlsysim sweep --columns serve                     # the columns a study writes`,
 		Flags: []cli.Flag{
@@ -49,14 +52,16 @@ Examples:
 			&cli.StringFlag{Name: "format", Value: "parquet", Usage: "parquet, arrow, csv or jsonl"},
 			&cli.StringFlag{Name: "compression", Value: "zstd", Usage: "parquet codec: zstd, snappy or none"},
 			&cli.IntFlag{Name: "workers", Usage: "parallel workers (default: GOMAXPROCS)"},
-			&cli.StringFlag{Name: "shard", Usage: "K/N: evaluate only shard K of N (contiguous parts; the union of all N is the whole run)"},
+			&cli.StringFlag{Name: "shard", Usage: "K/N: evaluate only shard K of N, K counting from 1 (contiguous parts; the union of all N is the whole run); auto: the index of a Slurm array task or Kubernetes Indexed Job (docs/CLUSTER.md)"},
+			&cli.IntFlag{Name: "shard-index", Usage: "0-based shard index, as Slurm arrays and Kubernetes count (with --shard-count)", Value: -1, DefaultText: "none"},
+			&cli.IntFlag{Name: "shard-count", Usage: "number of shards, at most " + strconv.Itoa(results.MaxShards) + " (with --shard-index, or with --shard auto on Kubernetes, where MLSYSIM_SHARD_COUNT also gives it)"},
 			&cli.BoolFlag{Name: "resume", Usage: "finish an interrupted run in --out, keeping its complete parts"},
 			&cli.BoolFlag{Name: "overwrite", Usage: "replace an existing result in --out"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print points, columns and estimated size and time; write nothing"},
 			&cli.BoolFlag{Name: "yes", Usage: "run grids above 1e9 points"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar and no summary"},
 			&cli.StringFlag{Name: "columns", Usage: "print the columns of a study (" + strings.Join(sweep.StudyNames(), ", ") + ", or all) and exit"},
-			&cli.IntFlag{Name: "part-points", Value: sweep.DefaultPartPoints, Usage: "grid points per output part"},
+			&cli.IntFlag{Name: "part-points", Usage: fmt.Sprintf("grid points per output part, at most %d (default: %d parts per shard, %d to %d points each; docs/GRID.md)", sweep.MaxPartPoints, sweep.PartsPerShard, sweep.MinPartPoints, sweep.DefaultPartPoints), DefaultText: "chosen from the grid size and shard count"},
 			&cli.IntFlag{Name: "batch-size", Value: sweep.DefaultBatchSize, Usage: "points per kernel call (Parquet row group)"},
 			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a pprof CPU profile of the run to this file"},
 		},
@@ -92,12 +97,15 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 	if !contains(sinks.Compressions, c.String("compression")) {
 		return badInputf("--compression", "%q is not supported; valid: %s", c.String("compression"), strings.Join(sinks.Compressions, ", "))
 	}
-	shard, shards, err := parseShard(c.String("shard"))
+	shard, shards, err := shardFlags(c)
 	if err != nil {
-		return badInput("--shard", err)
+		return err
 	}
-	if c.Int("part-points") < 1 || c.Int("batch-size") < 1 {
-		return badInputf("--part-points/--batch-size", "must be ≥ 1")
+	if c.IsSet("part-points") && (c.Int("part-points") < 1 || c.Int("part-points") > sweep.MaxPartPoints) {
+		return badInputf("--part-points", "want 1 to %d, got %d", sweep.MaxPartPoints, c.Int("part-points"))
+	}
+	if c.Int("batch-size") < 1 {
+		return badInputf("--batch-size", "must be ≥ 1")
 	}
 	if c.Bool("dry-run") {
 		return a.dryRun(ctx, plan, c)
@@ -136,6 +144,14 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 		Resume: c.Bool("resume"), Overwrite: c.Bool("overwrite"), Version: version, Progress: bar.update,
 	})
 	bar.finish()
+	if m != nil {
+		for _, r := range m.Rewritten {
+			a.warn("--resume: rewrote the damaged part %s", r)
+		}
+		if m.Shard != nil && m.Shard.FirstPart == m.Shard.EndPart {
+			a.warn("shard %d/%d has no parts to write: the grid has %d parts for %d shards (use fewer shards, or a smaller --part-points)", m.Shard.Index, m.Shard.Count, m.PartsTotal, m.Shard.Count)
+		}
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return &cliError{code: exitBadInput, title: "Interrupted", err: fmt.Errorf("stopped; complete parts stay in %s, finish with --resume", out)}
@@ -227,15 +243,34 @@ func loadSpec(arg string) (*sweep.Spec, error) {
 	return sweep.ParseSpec(arg, b)
 }
 
-func parseShard(s string) (k, n int, err error) {
-	if s == "" {
+// shardFlags reads --shard (K/N or auto), or --shard-index with --shard-count,
+// into a 1-based shard K of N (0, 0: not sharded).
+func shardFlags(c *cli.Command) (k, n int, err error) {
+	count := 0
+	if c.IsSet("shard-count") {
+		if count = c.Int("shard-count"); count < 1 || count > results.MaxShards {
+			return 0, 0, badInputf("--shard-count", "want 1 to %d, got %d", results.MaxShards, count)
+		}
+	}
+	if c.IsSet("shard-index") {
+		if c.IsSet("shard") {
+			return 0, 0, badInputf("--shard-index", "give either --shard or --shard-index with --shard-count, not both")
+		}
+		if count == 0 {
+			return 0, 0, badInputf("--shard-index", "needs --shard-count")
+		}
+		k, n, err := results.ZeroBased(c.Int("shard-index"), count)
+		if err != nil {
+			return 0, 0, badInput("--shard-index", err)
+		}
+		return k, n, nil
+	}
+	if !c.IsSet("shard") && !c.IsSet("shard-count") {
 		return 0, 0, nil
 	}
-	ks, ns, ok := strings.Cut(s, "/")
-	k, err1 := strconv.Atoi(ks)
-	n, err2 := strconv.Atoi(ns)
-	if !ok || err1 != nil || err2 != nil || n < 1 || k < 1 || k > n {
-		return 0, 0, fmt.Errorf("want K/N with 1 ≤ K ≤ N (e.g. 2/4), got %q", s)
+	k, n, err = results.ParseShard(c.String("shard"), count, os.Getenv)
+	if err != nil {
+		return 0, 0, badInput("--shard", err)
 	}
 	return k, n, nil
 }
@@ -337,6 +372,21 @@ func (a *app) dryRun(ctx context.Context, plan *sweep.Plan, c *cli.Command) erro
 		axes = append(axes, fmt.Sprintf("%s × %d", strings.Join(names, "+"), d.Len))
 	}
 	fmt.Fprintf(w, "axes: %s\n", strings.Join(axes, ", "))
+	shard, shards, err := shardFlags(c)
+	if err != nil {
+		return err
+	}
+	pp := uint64(c.Int("part-points"))
+	if pp == 0 {
+		pp = sweep.PartPoints(plan.N, shards)
+	}
+	parts := (plan.N + pp - 1) / pp
+	fmt.Fprintf(w, "parts: %d of %d points", parts, pp)
+	if shards > 0 {
+		first, end := results.PartRange(parts, shard, shards)
+		fmt.Fprintf(w, "; shard %d/%d writes parts %d–%d (%d)", shard, shards, first, int64(end)-1, end-first)
+	}
+	fmt.Fprintln(w)
 	cols := plan.Columns()
 	var names []string
 	for _, col := range cols {

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mlsysim/mlsysim/results"
+)
+
+func (a *app) mergeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "merge",
+		Usage:     "combine the output folders of a sharded sweep into one result",
+		ArgsUsage: "DIR… --out OUT",
+		Description: `Each DIR is the output folder of one shard of the same run (--shard); globs are
+expanded. merge checks that the spec, catalog, version, profile, format and part size
+agree, that every part 0..P-1 is present exactly once and whole (footer, row count,
+spec hash and part number), then places the parts in OUT — hard links where OUT is on
+the same file system, copies otherwise — with one manifest. OUT may be one of the DIRs
+(merging in place). Nothing is written when a check fails; the error names the missing,
+duplicate or damaged parts. query, plot and report accept the shard folders directly
+with the same checks; merge makes one folder of them (docs/CLUSTER.md).
+
+Examples:
+   mlsysim merge out/shard-* --out out/all
+   mlsysim merge out/s0 out/s1 out/s2 out/s3 --out out/s0     # in place`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "out", Usage: "the merged folder (may be one of the inputs)"},
+			&cli.BoolFlag{Name: "overwrite", Usage: "replace a result already in --out"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no summary"},
+		},
+		Action: a.mergeAction,
+	}
+}
+
+func (a *app) mergeAction(ctx context.Context, c *cli.Command) error {
+	format, err := a.outputFormat("text", "json")
+	if err != nil {
+		return err
+	}
+	if c.Args().Len() == 0 {
+		return badInputf("merge", "want the shard folders to merge: mlsysim merge DIR… --out OUT")
+	}
+	out := c.String("out")
+	if out == "" {
+		return badInputf("--out", "missing: give the folder to merge into (it may be one of the inputs)")
+	}
+	start := time.Now()
+	set, err := results.Resolve(c.Args().Slice())
+	if err != nil {
+		return badInput("merge", err)
+	}
+	if set.Manifest == nil || len(set.Inputs) < 2 {
+		return badInputf("merge", "want the folders of two or more shards of one sweep, got %s", set.Inputs[0])
+	}
+	m, err := results.Merge(set.Inputs, out, results.MergeOptions{Overwrite: c.Bool("overwrite")})
+	if err != nil {
+		return badInput("merge", err)
+	}
+	if format == "json" {
+		return writeJSON(a.stdout, map[string]any{"status": "ok", "out": out, "inputs": set.Inputs, "parts": len(m.Parts), "rows": m.Rows, "bytes": m.Bytes})
+	}
+	if !c.Bool("quiet") {
+		fmt.Fprintf(a.stderr, "merged %d folders → %d parts, %d rows, %s in %s (%.2f s)\n",
+			len(set.Inputs), len(m.Parts), m.Rows, fmtSI(float64(m.Bytes), "B"), out, time.Since(start).Seconds())
+	}
+	return nil
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mlsysim/mlsysim/results"
+)
+
+// pathFlags are the flags that name files or folders.
+var pathFlags = map[string]bool{"out": true, "catalog": true, "cpuprofile": true, "keep": true, "cases": true, "baseline-out": true}
+
+// localPathsOnly makes every path flag and every positional argument refuse a
+// URL (s3://…, https://…): only local or mounted file systems are supported,
+// and a URL would otherwise become a folder named after its scheme.
+func localPathsOnly(c *cli.Command) {
+	for _, f := range c.Flags {
+		if !pathFlags[f.Names()[0]] {
+			continue
+		}
+		switch f := f.(type) {
+		case *cli.StringFlag:
+			f.Validator = results.CheckLocal
+		case *cli.StringSliceFlag:
+			f.Validator = func(paths []string) error {
+				for _, p := range paths {
+					if err := results.CheckLocal(p); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+		}
+	}
+	if action := c.Action; action != nil {
+		c.Action = func(ctx context.Context, cmd *cli.Command) error {
+			for _, arg := range cmd.Args().Slice() {
+				if err := results.CheckLocal(arg); err != nil {
+					return badInput(cmd.FullName(), err)
+				}
+			}
+			return action(ctx, cmd)
+		}
+	}
+	for _, sub := range c.Commands {
+		localPathsOnly(sub)
+	}
+}
