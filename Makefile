@@ -1,10 +1,23 @@
 # mlsysim — see README.md. `make run` builds and runs the main job; `make test` is what CI runs.
 GO  ?= go
-BIN := bin/mlsysim
+BIN ?= bin/mlsysim
+STATIC_BIN ?= bin/mlsysim-static
 
-.PHONY: build run test vet fmt-check
+# The git revision goes in through -ldflags too: Go's own build info has none when
+# built from a git worktree or with GOFLAGS=-buildvcs=false (`mlsysim version`).
+REVISION := $(shell git rev-parse HEAD 2>/dev/null)
+MODIFIED := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo true)
+LDFLAGS  := -X main.vcsRevision=$(REVISION) -X main.vcsModified=$(MODIFIED)
+
+.PHONY: build static run test vet fmt-check
 build:
-	$(GO) build -o $(BIN) ./cmd/mlsysim
+	@test -f $(BIN) || echo "building $(BIN) — with a cold Go cache this takes a few minutes (README, Set-up: DuckDB is linked through cgo and needs a C compiler); later builds take seconds"
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/mlsysim
+
+# A static binary without cgo: no C compiler, copies anywhere (cluster nodes). It sweeps,
+# merges and evaluates plans; query and optimize need DuckDB and say so.
+static:
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(STATIC_BIN) ./cmd/mlsysim
 
 # The main job: the serving-frontier example grid swept into out/ with a summary, then its
 # latency/throughput Pareto frontier per model (written to Parquet and printed), drawn as a

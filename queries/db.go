@@ -16,6 +16,9 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 )
 
+// Available: this build links DuckDB (cgo), so queries run.
+const Available = true
+
 // DB is a result opened for querying: an in-memory DuckDB with a view named
 // results over the result's Parquet files. Not safe for concurrent use.
 type DB struct {

@@ -4,6 +4,9 @@ package queries
 
 import "context"
 
+// Available: without cgo there is no DuckDB, so queries fail with ErrNoCgo.
+const Available = false
+
 // DB is a result opened for querying; without cgo it cannot be opened.
 type DB struct{ Info Info }
 

@@ -40,14 +40,16 @@ type app struct {
 func newApp(stdout, stderr io.Writer) *app {
 	a := &app{stdout: stdout, stderr: stderr}
 	a.Command = &cli.Command{
-		Name:                  "mlsysim",
-		Usage:                 "first-principles analytical modeling of ML systems",
-		Description:           rootHelp,
-		Writer:                stdout,
-		ErrWriter:             stderr,
-		EnableShellCompletion: true,
-		HideHelpCommand:       true,
-		ExitErrHandler:        func(context.Context, *cli.Command, error) {},
+		Name:                            "mlsysim",
+		Usage:                           "first-principles analytical modeling of ML systems",
+		Description:                     rootHelp,
+		Writer:                          stdout,
+		ErrWriter:                       stderr,
+		Version:                         readBuildInfo().line(),
+		EnableShellCompletion:           true,
+		ConfigureShellCompletionCommand: showCompletionCommand,
+		HideHelpCommand:                 true,
+		ExitErrHandler:                  func(context.Context, *cli.Command, error) {},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text",
 				Usage: "rendering: text, json, markdown, csv (each command lists what it supports)"},
@@ -66,6 +68,7 @@ func newApp(stdout, stderr io.Writer) *app {
 	a.Command.Commands = append(a.Command.Commands, a.optimizeCommand())
 	a.Command.Commands = append(a.Command.Commands, a.validateCommand())
 	a.Command.Commands = append(a.Command.Commands, a.auditCommand())
+	a.Command.Commands = append(a.Command.Commands, a.versionCommand())
 	setUsageErrors(a.Command)
 	localPathsOnly(a.Command)
 	return a

@@ -30,9 +30,10 @@ func commonFlags() []cli.Flag {
 
 func (a *app) evalCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "eval",
-		Usage:     "evaluate a model on an accelerator, or a plan file: the scorecard (and the plan's asserts)",
-		ArgsUsage: "MODEL HARDWARE | PLAN.yaml",
+		Name:          "eval",
+		Usage:         "evaluate a model on an accelerator, or a plan file: the scorecard (and the plan's asserts)",
+		ArgsUsage:     "MODEL HARDWARE | PLAN.yaml",
+		ShellComplete: a.completeArgs(modelKeys, hardwareKeys, noKeys),
 		Description: `With a PLAN.yaml (docs/PLAN.md) it evaluates the plan — one accelerator on the
 node study, a fleet on the fleet study — as the 3-lens scorecard (feasibility,
 performance, macro: cost, carbon, water) and checks its constraints.assert:

@@ -26,6 +26,9 @@ Formats: text, json. JSON keys follow the seed: objective_value, best_config,
 total_searched, top_candidates, plus per optimizer best_region / lowest_tco /
 carbon_footprint / pue (placement) and best_step_time / best_mfu / best_throughput
 (parallelism).`,
+		Before: func(ctx context.Context, c *cli.Command) (context.Context, error) {
+			return ctx, requireQueries("optimize")
+		},
 		Commands: []*cli.Command{
 			{
 				Name:      "placement",

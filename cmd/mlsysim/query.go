@@ -91,6 +91,9 @@ func (a *app) runQuery(ctx context.Context, c *cli.Command) error {
 		return badInputf("query", "missing OUT: give the sweep output folder to query (mlsysim query %s OUT)", args[0])
 	}
 
+	if err := requireQueries("query"); err != nil {
+		return err
+	}
 	var q *queries.Query
 	var params map[string]string
 	if !c.IsSet("sql") {
@@ -152,6 +155,15 @@ func (a *app) runQuery(ctx context.Context, c *cli.Command) error {
 		return e
 	}
 	return nil
+}
+
+// requireQueries stops a command that needs DuckDB in a build without cgo
+// before it does any work, saying how to get a build that has it.
+func requireQueries(command string) error {
+	if queries.Available {
+		return nil
+	}
+	return &cliError{code: exitBadInput, title: "Not in this build", err: fmt.Errorf("%s: %w", command, queries.ErrNoCgo)}
 }
 
 // parseParams turns NAME=VALUE flags into a map, refusing repeats.

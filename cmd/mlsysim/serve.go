@@ -11,9 +11,10 @@ import (
 
 func (a *app) serveCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "serve",
-		Usage:     "LLM serving on one accelerator: TTFT, ITL, KV cache, memory",
-		ArgsUsage: "MODEL HARDWARE",
+		Name:          "serve",
+		Usage:         "LLM serving on one accelerator: TTFT, ITL, KV cache, memory",
+		ArgsUsage:     "MODEL HARDWARE",
+		ShellComplete: a.completeArgs(modelKeys, hardwareKeys, noKeys),
 		Description: `Prefill (time to first token) is compute-bound, decode (inter-token latency)
 memory-bound: every generated token re-reads the weights and the KV cache
 (physics.md §6.1 of the seed). In the calibrated profile (the default) a decode

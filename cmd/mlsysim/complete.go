@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mlsysim/mlsysim/catalog"
+)
+
+// Shell completion: `mlsysim completion bash|zsh|fish|pwsh` prints the script
+// (urfave/cli); the script asks `mlsysim … --generate-shell-completion` for
+// candidates, which completeArgs answers with catalog keys by position.
+
+const completionHelp = `Print a shell completion script: commands, flags, and catalog keys for the
+MODEL and HARDWARE arguments (from the catalog, including --catalog files).
+
+   source <(mlsysim completion bash)        # in ~/.bashrc
+   source <(mlsysim completion zsh)         # in ~/.zshrc
+   mlsysim completion fish > ~/.config/fish/completions/mlsysim.fish`
+
+func showCompletionCommand(c *cli.Command) {
+	c.Hidden = false
+	c.Usage = "print a shell completion script (bash, zsh, fish, pwsh) that completes commands, flags and catalog keys"
+	c.Description = completionHelp
+}
+
+// completeArgs completes the n-th positional argument from the n-th list (the
+// last list repeats), and flags when the word starts with "-".
+func (a *app) completeArgs(lists ...func(*catalog.Catalog) []string) cli.ShellCompleteFunc {
+	return func(ctx context.Context, c *cli.Command) {
+		args := c.Args().Slice()
+		if len(args) > 0 && strings.HasPrefix(args[len(args)-1], "-") {
+			cli.DefaultCompleteWithFlags(ctx, c)
+			return
+		}
+		cat := a.cat
+		if cat == nil {
+			var err error
+			if cat, err = catalog.Default(); err != nil {
+				return
+			}
+		}
+		for _, k := range lists[min(len(args), len(lists)-1)](cat) {
+			fmt.Fprintln(c.Root().Writer, k)
+		}
+	}
+}
+
+func modelKeys(c *catalog.Catalog) []string {
+	keys := make([]string, len(c.Models))
+	for i, m := range c.Models {
+		keys[i] = m.Key
+	}
+	return keys
+}
+
+func hardwareKeys(c *catalog.Catalog) []string {
+	keys := make([]string, len(c.Hardware))
+	for i, h := range c.Hardware {
+		keys[i] = h.Key
+	}
+	return keys
+}
+
+func noKeys(*catalog.Catalog) []string { return nil }
