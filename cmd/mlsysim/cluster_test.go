@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/mlsysim/mlsysim/results"
 )
 
@@ -325,5 +327,36 @@ printf '%s\n' "${COMPREPLY[@]}"`
 	got, err := c.Output()
 	if err != nil || !slices.Contains(strings.Fields(string(got)), "H100") || slices.Contains(strings.Fields(string(got)), "A100") {
 		t.Errorf("bash completion of `mlsysim eval Llama3_8B H1`: %q, %v; want H100 (and H200), not A100", got, err)
+	}
+}
+
+// TestCitation: CITATION.cff has the fields the Citation File Format 1.2.0
+// requires (cff-version, message, title, authors) and the version --version
+// prints; LICENSE is the Apache License 2.0 in full.
+func TestCitation(t *testing.T) {
+	b, err := os.ReadFile("../../CITATION.cff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cff map[string]any
+	if err := yaml.Unmarshal(b, &cff); err != nil {
+		t.Fatalf("CITATION.cff: %v", err)
+	}
+	for _, k := range []string{"cff-version", "message", "title", "authors"} {
+		if cff[k] == nil {
+			t.Errorf("CITATION.cff lacks %s", k)
+		}
+	}
+	if cff["cff-version"] != "1.2.0" || cff["version"] != version || cff["license"] != "Apache-2.0" {
+		t.Errorf("CITATION.cff: cff-version %v, version %v (want %s), license %v", cff["cff-version"], cff["version"], version, cff["license"])
+	}
+	lic, err := os.ReadFile("../../LICENSE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"Apache License", "Version 2.0, January 2004", "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION", "9. Accepting Warranty or Additional Liability", "END OF TERMS AND CONDITIONS"} {
+		if !strings.Contains(string(lic), w) {
+			t.Errorf("LICENSE lacks %q: not the full Apache License 2.0", w)
+		}
 	}
 }
