@@ -20,10 +20,15 @@ import (
 // Compressions lists the Parquet codecs --compression accepts.
 var Compressions = []string{"zstd", "snappy", "none"}
 
+// zstdCodec is shared by every writer: it pools its encoders, and an encoder
+// allocates its window history when made, so a codec per file (per part)
+// would pay that again for every part.
+var zstdCodec = &zstd.Codec{Level: zstd.SpeedFastest}
+
 func codec(name string) (compress.Codec, error) {
 	switch name {
 	case "", "zstd":
-		return &zstd.Codec{Level: zstd.SpeedFastest}, nil
+		return zstdCodec, nil
 	case "snappy":
 		return &snappy.Codec{}, nil
 	case "none":
