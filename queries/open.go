@@ -27,6 +27,7 @@ type Info struct {
 	Study    string `json:"study,omitempty"`
 	Status   string `json:"status,omitempty"` // complete, or running for an unfinished sweep
 	Rows     uint64 `json:"rows,omitempty"`
+	Shard    string `json:"shard,omitempty"` // "K/N" when the input is one shard's folder
 	// prov is what the manifest says of the run (Provenance completes it
 	// from the files' metadata when there is no manifest).
 	prov Provenance
@@ -75,6 +76,9 @@ func locate(paths []string) (Info, []Column, error) {
 			return info, nil, fmt.Errorf("%s holds a %s sweep; queries read Parquet: run the sweep with --format parquet", info.Path, m.Format)
 		}
 		info.Manifest, info.Study, info.Status, info.Rows = true, m.Study, m.Status, m.Rows
+		if m.Shard != nil {
+			info.Shard = fmt.Sprintf("%d/%d", m.Shard.Index, m.Shard.Count)
+		}
 		info.prov = Provenance{Study: m.Study, Profile: m.Profile, SpecName: m.SpecName, SpecHash: m.SpecHash,
 			CatalogHash: m.CatalogHash, Version: m.Version, Units: map[string]string{}}
 		for _, c := range m.Columns {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -211,6 +212,10 @@ func TestMergeCLI(t *testing.T) {
 	obj := oneObject(t, r.stdout)
 	equal(t, obj, "parts", float64(12))
 	equal(t, obj, "rows", float64(360))
+	r = mlsysim(t, "query", "--sql", "SELECT count(*) AS n FROM results", dirs[1], "-o", "json")
+	if r.code != exitOK || !strings.Contains(r.stderr, "is shard 2/3 of a sweep") || !strings.Contains(r.stdout, `"n":120`) {
+		t.Errorf("querying one shard: want its 120 rows and a warning\n%v", r)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -358,5 +363,36 @@ func TestCitation(t *testing.T) {
 		if !strings.Contains(string(lic), w) {
 			t.Errorf("LICENSE lacks %q: not the full Apache License 2.0", w)
 		}
+	}
+}
+
+// TestStreamShards: --out - with --shard streams only the shard's points (it
+// streamed the whole grid before); the shards' streams add up to the whole.
+func TestStreamShards(t *testing.T) {
+	grid := writeGrid(t, shardGrid)
+	body := func(args ...string) ([]string, string) {
+		r := mlsysim(t, append([]string{"sweep", grid, "--out", "-", "--format", "csv", "--part-points", "30"}, args...)...)
+		if r.code != exitOK {
+			t.Fatalf("%v: %v", args, r)
+		}
+		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+		return lines[1:], r.stderr
+	}
+	whole, _ := body()
+	var union []string
+	for k := 1; k <= 5; k++ {
+		part, _ := body("--shard", fmt.Sprintf("%d/5", k))
+		if len(part) == len(whole) {
+			t.Errorf("shard %d/5 streamed the whole grid", k)
+		}
+		union = append(union, part...)
+	}
+	if !slices.Equal(union, whole) {
+		t.Errorf("the 5 shards streamed %d rows, the whole grid %d; want the same rows in order", len(union), len(whole))
+	}
+	// 12 parts over 13 shards: shard 1 gets ⌊12·1/13⌋ − 0 = 0 parts.
+	rows, stderr := body("--shard", "1/13")
+	if len(rows) != 0 || !strings.Contains(stderr, "shard 1/13 has no points") {
+		t.Errorf("an empty shard streamed %d rows (stderr %q); want none and a warning", len(rows), stderr)
 	}
 }

@@ -121,7 +121,7 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 		if format == "parquet" {
 			return badInputf("--out -", "streams arrow, csv or jsonl; add --format arrow (Parquet needs a file)")
 		}
-		return a.streamSweep(ctx, plan, c, format)
+		return a.streamSweep(ctx, plan, c, format, shard, shards)
 	}
 
 	if path := c.String("cpuprofile"); path != "" {
@@ -328,16 +328,41 @@ func columnsTable(st *sweep.Study) *table {
 	return t
 }
 
-// streamSweep writes one ordered stream to stdout.
-func (a *app) streamSweep(ctx context.Context, plan *sweep.Plan, c *cli.Command, format string) error {
+// partSplit is how a run splits into parts and which of them shard K of N
+// writes: the part size (--part-points or the policy), the part count, and
+// the shard's parts [first, end) (all of them when not sharded).
+func partSplit(c *cli.Command, plan *sweep.Plan, shard, shards int) (pp, parts, first, end uint64) {
+	pp = uint64(c.Int("part-points"))
+	if pp == 0 {
+		pp = sweep.PartPoints(plan.N, shards)
+	}
+	parts = (plan.N + pp - 1) / pp
+	first, end = results.PartRange(parts, shard, shards)
+	return pp, parts, first, end
+}
+
+// streamSweep writes one ordered stream to stdout: the whole grid, or the
+// points of the shard's parts.
+func (a *app) streamSweep(ctx context.Context, plan *sweep.Plan, c *cli.Command, format string, shard, shards int) error {
 	w, err := sinks.New(format, a.stdout, plan.Schema(), sinks.Options{Stream: true, Version: version,
 		Metadata: map[string]string{"mlsysim.version": version, "mlsysim.study": plan.Study.Name, "mlsysim.catalog_hash": plan.Catalog.Hash}})
 	if err != nil {
 		return badInput("--format", err)
 	}
-	err = sweep.Run(ctx, plan, sweep.Options{Workers: c.Int("workers"), BatchSize: c.Int("batch-size")}, func(rec arrow.Record) error {
-		return w.Write(rec)
-	})
+	opt := sweep.Options{Workers: c.Int("workers"), BatchSize: c.Int("batch-size")}
+	empty := false
+	if shards > 0 {
+		pp, _, first, end := partSplit(c, plan, shard, shards)
+		opt.Lo, opt.Hi = min(first*pp, plan.N), min(end*pp, plan.N)
+		empty = opt.Lo == opt.Hi // Hi = 0 would mean the whole grid to Run
+	}
+	if empty {
+		a.warn("shard %d/%d has no points to stream", shard, shards)
+	} else {
+		err = sweep.Run(ctx, plan, opt, func(rec arrow.Record) error {
+			return w.Write(rec)
+		})
+	}
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -376,14 +401,9 @@ func (a *app) dryRun(ctx context.Context, plan *sweep.Plan, c *cli.Command) erro
 	if err != nil {
 		return err
 	}
-	pp := uint64(c.Int("part-points"))
-	if pp == 0 {
-		pp = sweep.PartPoints(plan.N, shards)
-	}
-	parts := (plan.N + pp - 1) / pp
+	pp, parts, first, end := partSplit(c, plan, shard, shards)
 	fmt.Fprintf(w, "parts: %d of %d points", parts, pp)
 	if shards > 0 {
-		first, end := results.PartRange(parts, shard, shards)
 		fmt.Fprintf(w, "; shard %d/%d writes parts %d–%d (%d)", shard, shards, first, int64(end)-1, end-first)
 	}
 	fmt.Fprintln(w)
