@@ -28,6 +28,9 @@ type Info struct {
 	Status   string `json:"status,omitempty"` // complete, or running for an unfinished sweep
 	Rows     uint64 `json:"rows,omitempty"`
 	Shard    string `json:"shard,omitempty"` // "K/N" when the input is one shard's folder
+	// Run is the manifest of the whole input: the folder's own, or the shards'
+	// combined (nil for plain files).
+	Run *results.Manifest `json:"-"`
 	// prov is what the manifest says of the run (Provenance completes it
 	// from the files' metadata when there is no manifest).
 	prov Provenance
@@ -75,7 +78,7 @@ func locate(paths []string) (Info, []Column, error) {
 		if m.Format != "" && m.Format != "parquet" {
 			return info, nil, fmt.Errorf("%s holds a %s sweep; queries read Parquet: run the sweep with --format parquet", info.Path, m.Format)
 		}
-		info.Manifest, info.Study, info.Status, info.Rows = true, m.Study, m.Status, m.Rows
+		info.Manifest, info.Study, info.Status, info.Rows, info.Run = true, m.Study, m.Status, m.Rows, m
 		if m.Shard != nil {
 			info.Shard = fmt.Sprintf("%d/%d", m.Shard.Index, m.Shard.Count)
 		}

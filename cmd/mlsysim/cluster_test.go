@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -394,5 +395,49 @@ func TestStreamShards(t *testing.T) {
 	rows, stderr := body("--shard", "1/13")
 	if len(rows) != 0 || !strings.Contains(stderr, "shard 1/13 has no points") {
 		t.Errorf("an empty shard streamed %d rows (stderr %q); want none and a warning", len(rows), stderr)
+	}
+}
+
+// TestPlotReportShards: plot and report read the shard folders of one sweep
+// (listed or as a glob) as query does, with the same checks.
+func TestPlotReportShards(t *testing.T) {
+	grid := writeGrid(t, shardGrid)
+	root := t.TempDir()
+	var dirs []string
+	for k := 0; k < 3; k++ {
+		dir := filepath.Join(root, fmt.Sprintf("s%d", k))
+		if r := mlsysim(t, "sweep", grid, "--out", dir, "-q", "--part-points", "30", "--shard-index", strconv.Itoa(k), "--shard-count", "3"); r.code != exitOK {
+			t.Fatal(r)
+		}
+		dirs = append(dirs, dir)
+	}
+	page := filepath.Join(root, "report.html")
+	if r := mlsysim(t, "report", filepath.Join(root, "s*"), "--out", page); r.code != exitOK {
+		t.Fatalf("report over a glob of shards: %v", r)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "rows written</th><td>360") || !strings.Contains(string(b), "shard folders") {
+		t.Errorf("the report over 3 shards does not count the whole run's 360 rows")
+	}
+	fig := filepath.Join(root, "roofline.svg")
+	if r := mlsysim(t, append(append([]string{"plot", "roofline"}, dirs...), "--out", fig)...); r.code != exitOK {
+		t.Errorf("plot over 3 shard folders: %v", r)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"plot", "roofline", dirs[0], dirs[2], "--out", fig}, "parts 4–7 of the run's 12 are missing"},
+		{[]string{"report", dirs[0], dirs[2], "--out", page}, "parts 4–7 of the run's 12 are missing"},
+		{[]string{"plot", "roofline", filepath.Join(root, "s*")}, "with several results"},
+		{[]string{"report", dirs[0], dirs[1], dirs[2]}, "with several results"},
+	} {
+		r := mlsysim(t, c.args...)
+		if r.code != exitBadInput || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: want exit 1 and %q\n%v", c.args, c.want, r)
+		}
 	}
 }

@@ -39,11 +39,12 @@ func (a *app) plotCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "plot",
 		Usage:     "draw a figure from a sweep's Parquet result: " + strings.Join(plotKinds, ", "),
-		ArgsUsage: "KIND RESULT",
-		Description: `RESULT is a sweep output folder (its *.parquet files) or one .parquet file; DuckDB
+		ArgsUsage: "KIND RESULT…",
+		Description: `RESULT is a sweep output folder (its *.parquet files) or one .parquet file, or several
+folders or a glob that are the shards of one sweep (checked as merge checks them); DuckDB
 selects, samples and aggregates the rows, so a figure of 10M rows takes seconds
 (docs/FIGURES.md). The figure goes to --out (.svg, .pdf or .png; default
-RESULT-KIND.svg beside the result), complete or absent.
+RESULT-KIND.svg beside a single result), complete or absent.
 
 Kinds:
    roofline  each accelerator's memory slope, compute roof per precision and ridge point
@@ -136,7 +137,11 @@ func (a *app) plotAction(ctx context.Context, c *cli.Command) error {
 	results := args[1:]
 	out := c.String("out")
 	if out == "" {
-		out = defaultFigureName(results[0], o.kind)
+		base, err := defaultOutBase(results)
+		if err != nil {
+			return badInput("--out", err)
+		}
+		out = base + "-" + o.kind + ".svg"
 	}
 	format, err := figures.FormatOf(out)
 	if err != nil {
@@ -177,11 +182,14 @@ func closest(name string, names []string) string {
 	return ""
 }
 
-// defaultFigureName puts the figure beside the result: out/frontier →
-// out/frontier-pareto.svg.
-func defaultFigureName(result, kind string) string {
-	base := strings.TrimSuffix(filepath.Clean(result), ".parquet")
-	return base + "-" + kind + ".svg"
+// defaultOutBase is where a figure or report goes when --out is not given:
+// beside the one result. Several folders or a glob have no one place, so
+// they need --out.
+func defaultOutBase(results []string) (string, error) {
+	if len(results) != 1 || strings.ContainsAny(results[0], "*?[") {
+		return "", fmt.Errorf("missing: with several results (%s) give the file to write", strings.Join(results, " "))
+	}
+	return strings.TrimSuffix(filepath.Clean(results[0]), ".parquet"), nil
 }
 
 // checkFigureOut refuses an output that is a folder or sits among the
@@ -216,18 +224,25 @@ func writeFigure(out string, fig *figures.Figure, format figures.Format, dpi int
 	return f.Commit()
 }
 
-// openResults opens the results a figure or report reads. One folder or
-// file today; the list is here so several can be merged in one place.
+// openResults opens the results a figure or report reads: one folder or
+// file, or several folders or globs that are the shards of one sweep, checked
+// as merge checks them (results.Resolve).
 func (a *app) openResults(ctx context.Context, paths []string) (*queries.DB, error) {
-	if len(paths) != 1 {
-		return nil, badInputf("RESULT", "want one sweep output folder or .parquet file, got %d: %s", len(paths), strings.Join(paths, " "))
+	if len(paths) == 0 {
+		return nil, badInputf("RESULT", "want a sweep output folder (or the shard folders of one sweep, or a .parquet file)")
 	}
-	db, err := queries.Open(ctx, paths[0])
+	if err := requireQueries("plot/report"); err != nil {
+		return nil, err
+	}
+	db, err := queries.Open(ctx, paths...)
 	if err != nil {
 		return nil, badInput("", err)
 	}
 	if db.Info.Manifest && db.Info.Status != "complete" {
-		a.warn("%s is an unfinished sweep (status %s): drawing the parts written so far", paths[0], db.Info.Status)
+		a.warn("%s is an unfinished sweep (status %s): drawing the parts written so far", db.Info.Path, db.Info.Status)
+	}
+	if db.Info.Shard != "" {
+		a.warn("%s is shard %s of a sweep: drawing its parts only (give every shard's folder, or merge them, for the whole run)", db.Info.Path, db.Info.Shard)
 	}
 	return db, nil
 }

@@ -3,12 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,6 +16,7 @@ import (
 
 	"github.com/mlsysim/mlsysim/figures"
 	"github.com/mlsysim/mlsysim/queries"
+	"github.com/mlsysim/mlsysim/results"
 	"github.com/mlsysim/mlsysim/sinks"
 	"github.com/mlsysim/mlsysim/sweep"
 )
@@ -35,8 +33,9 @@ func (a *app) reportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "report",
 		Usage:     "write one self-contained HTML page about a sweep: manifest, findings, frontier, figures",
-		ArgsUsage: "RESULT",
-		Description: `RESULT is a sweep output folder (or one .parquet file). The page holds the run's
+		ArgsUsage: "RESULT…",
+		Description: `RESULT is a sweep output folder (or one .parquet file), or several folders or a glob
+that are the shards of one sweep, checked as merge checks them. The page holds the run's
 manifest facts (study, spec, profile, hashes, rows), the findings (feasible share,
 why the rest is infeasible, the binding walls, the best point per model), the
 Pareto frontier as a table, and the figures that fit the study (docs/FIGURES.md),
@@ -46,7 +45,7 @@ Examples:
    mlsysim report out/serving-frontier
    mlsysim report out/roofline --out roofline.html`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "out", Usage: "the page (default RESULT-report.html beside the result)"},
+			&cli.StringFlag{Name: "out", Usage: "the page (default RESULT-report.html beside a single result)"},
 		},
 		Action: a.reportAction,
 	}
@@ -59,7 +58,11 @@ func (a *app) reportAction(ctx context.Context, c *cli.Command) error {
 	}
 	out := c.String("out")
 	if out == "" {
-		out = strings.TrimSuffix(filepath.Clean(args[0]), ".parquet") + "-report.html"
+		base, err := defaultOutBase(args)
+		if err != nil {
+			return badInput("--out", err)
+		}
+		out = base + "-report.html"
 	}
 	if !strings.HasSuffix(strings.ToLower(out), ".html") {
 		return badInputf("--out", "%s: want a file name ending in .html", out)
@@ -121,10 +124,7 @@ func (a *app) buildReport(ctx context.Context, db *queries.DB, path string) (*re
 		return nil, badInput("", err)
 	}
 	page := &reportPage{Title: "mlsysim report — " + cmpOr(prov.SpecName, filepath.Base(path))}
-	m, err := readManifest(path)
-	if err != nil {
-		return nil, badInput("", err)
-	}
+	m := db.Info.Run
 	page.Facts = reportFacts(prov, m, db)
 	if m != nil {
 		page.Spec = m.Spec
@@ -167,24 +167,7 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// readManifest reads RESULT/_manifest.json; nil for a file or a folder
-// without one.
-func readManifest(path string) (*sweep.Manifest, error) {
-	b, err := os.ReadFile(filepath.Join(path, queries.ManifestName))
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrInvalid) || strings.Contains(err.Error(), "not a directory") {
-			return nil, nil
-		}
-		return nil, err
-	}
-	var m sweep.Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(path, queries.ManifestName), err)
-	}
-	return &m, nil
-}
-
-func reportFacts(p queries.Provenance, m *sweep.Manifest, db *queries.DB) [][2]string {
+func reportFacts(p queries.Provenance, m *results.Manifest, db *queries.DB) [][2]string {
 	facts := [][2]string{{"result", db.Info.Path}}
 	add := func(k, v string) {
 		if v != "" {
@@ -205,6 +188,9 @@ func reportFacts(p queries.Provenance, m *sweep.Manifest, db *queries.DB) [][2]s
 		add("files", fmt.Sprintf("%d %s parts (%s compression), %s", len(m.Parts), m.Format, cmpOr(m.Compression, "no"), fmtSI(float64(m.Bytes), "B")))
 		if m.Shard != nil {
 			add("shard", fmt.Sprintf("%d of %d", m.Shard.Index, m.Shard.Count))
+		}
+		if len(m.MergedFrom) > 0 {
+			add("shard folders", strings.Join(m.MergedFrom, ", "))
 		}
 	} else {
 		add("files", strconv.Itoa(len(db.Info.Files)))
