@@ -181,6 +181,11 @@ func TestURLsRefused(t *testing.T) {
 		{"eval", "https://huggingface.co/x/config.json", "H100"},
 		{"optimize", "placement", "s3://b/plan.yaml", "--keep", "s3://b/keep"},
 		{"validate", "--cases", "s3://b/cases"},
+		{"eval", "Llama3_8B", "H100", "--plot", "s3://b/roofline.svg"},
+		{"plot", "pareto", "s3://b/run"},
+		{"report", "out", "--out", "gs://b/report.html"},
+		{"audit", "--catalog-out", "s3://b/local.yaml"},
+		{"audit", "--from", "https://example.com/capture"},
 	} {
 		r := mlsysim(t, args...)
 		if r.code != exitBadInput || !strings.Contains(r.stderr, "URLs are not supported") {

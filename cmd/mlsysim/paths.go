@@ -9,7 +9,8 @@ import (
 )
 
 // pathFlags are the flags that name files or folders.
-var pathFlags = map[string]bool{"out": true, "catalog": true, "cpuprofile": true, "keep": true, "cases": true, "baseline-out": true}
+var pathFlags = map[string]bool{"out": true, "catalog": true, "cpuprofile": true, "keep": true, "cases": true, "baseline-out": true,
+	"plot": true, "catalog-out": true, "from": true, "workload": true}
 
 // localPathsOnly makes every path flag and every positional argument refuse a
 // URL (s3://…, https://…): only local or mounted file systems are supported,
