@@ -35,7 +35,8 @@ func (a *app) sweepCommand() *cli.Command {
 		ArgsUsage: "GRID.yaml|EXAMPLE",
 		Description: `GRID is a grid spec (docs/GRID.md) or the name of a bundled example: ` + strings.Join(grids.Names(), ", ") + `.
 Points are evaluated column-at-a-time on every core and written as OUT/part-NNNNN.<format>
-files (each complete or absent) plus OUT/_manifest.json. DuckDB, pyarrow and polars read
+files (each complete or absent) plus OUT/_manifest.json; OUT is locked while a run writes
+it (a second run is refused, naming the holder). DuckDB, pyarrow and polars read
 the Parquet as it is: SELECT count(*) FROM 'OUT/*.parquet'.
 
 Examples:
@@ -55,8 +56,8 @@ Examples:
 			&cli.StringFlag{Name: "shard", Usage: "K/N: evaluate only shard K of N, K counting from 1 (contiguous parts; the union of all N is the whole run); auto: the index of a Slurm array task or Kubernetes Indexed Job (docs/CLUSTER.md)"},
 			&cli.IntFlag{Name: "shard-index", Usage: "0-based shard index, as Slurm arrays and Kubernetes count (with --shard-count)", Value: -1, DefaultText: "none"},
 			&cli.IntFlag{Name: "shard-count", Usage: "number of shards, at most " + strconv.Itoa(results.MaxShards) + " (with --shard-index, or with --shard auto on Kubernetes, where MLSYSIM_SHARD_COUNT also gives it)"},
-			&cli.BoolFlag{Name: "resume", Usage: "finish an interrupted run in --out, keeping its complete parts"},
-			&cli.BoolFlag{Name: "overwrite", Usage: "replace an existing result in --out"},
+			&cli.BoolFlag{Name: "resume", Usage: "finish an interrupted run in --out: its parts are verified (footer, rows, spec, part number) and kept, damaged ones rewritten"},
+			&cli.BoolFlag{Name: "overwrite", Usage: "replace an existing result in --out (only mlsysim's own files are deleted)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print points, columns and estimated size and time; write nothing"},
 			&cli.BoolFlag{Name: "yes", Usage: "run grids above 1e9 points"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar and no summary"},
