@@ -722,3 +722,38 @@ func TestWalls(t *testing.T) {
 		t.Errorf("wall 23: %v, want an error naming 1–22", err)
 	}
 }
+
+// TestMeasuredHardwareAttributes: the serving physics of the calibrated profile reads a
+// measured streaming bandwidth and a measured matmul efficiency; the catalog keeps the
+// published numbers (cloud.yaml field_sources) and falls back as docs/CATALOG.md says.
+func TestMeasuredHardwareAttributes(t *testing.T) {
+	c := MustDefault()
+	for _, tc := range []struct {
+		key       string
+		bw        float64 // BabelStream Triad, bytes/s
+		prec      string
+		eff       float64
+		effStated bool
+	}{
+		{"H100", 2.97e12, "fp8", 0.709, true}, // Azure ND H100 v5; MAMF FP8 1402.6/1979
+		{"H100", 2.97e12, "fp16", 0.803, true}, // fp16 shares the bf16 tensor path
+		{"H100", 2.97e12, "int8", 0.709, true}, // int8 shares the fp8 path
+		{"H200", 4.15e12, "bf16", 0.803, true},
+		{"A100", 1.70e12, "fp16", 0.869, true},
+		{"MI300X", 3.95e12, "bf16", 0.514, true},
+		{"B200", 8e12, "fp4", 0.763, true},    // no measured bandwidth: the peak; fp4 falls back to fp8
+		{"T4", 320e9, "fp16", 0, false},       // nothing measured
+	} {
+		h, err := c.HardwareByKey(tc.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bw := h.AchievableBandwidth(); math.Abs(bw-tc.bw) > 1e-6*tc.bw {
+			t.Errorf("%s achievable bandwidth %g, want %g", tc.key, bw, tc.bw)
+		}
+		eff, ok := h.GEMMEfficiencyFor(tc.prec)
+		if ok != tc.effStated || eff != tc.eff {
+			t.Errorf("%s %s GEMM efficiency %g (%v), want %g (%v)", tc.key, tc.prec, eff, ok, tc.eff, tc.effStated)
+		}
+	}
+}

@@ -166,6 +166,22 @@ func (cv *converter) hardware(r *rawHardware, tier string) *Hardware {
 		h.L2CacheBytes = cv.q(m.L2Cache, Bytes, "memory.l2_cache")
 		h.RegisterFilePerSMBytes = cv.q(m.RegisterFilePerSM, Bytes, "memory.register_file_per_sm")
 		h.SharedMemoryPerSMBytes = cv.q(m.SharedMemoryPerSM, Bytes, "memory.shared_memory_per_sm")
+		h.AchievableBandwidthBytesPerS = cv.q(m.AchievableBW, BytesPerSecond, "memory.achievable_bandwidth")
+		if h.AchievableBandwidthBytesPerS > h.MemBandwidthBytesPerS {
+			cv.fail("memory.achievable_bandwidth", "a measured bandwidth cannot exceed the peak memory.bandwidth")
+		}
+	}
+	if len(r.GEMMEfficiency) > 0 {
+		h.GEMMEfficiency = make(map[string]float64, len(r.GEMMEfficiency))
+		for k, v := range r.GEMMEfficiency {
+			if !slices.Contains(RateKeys, k) {
+				cv.fail("gemm_efficiency."+k, fmt.Sprintf("unknown precision key; use one of %s", strings.Join(RateKeys, ", ")))
+			}
+			if !(v.v > 0 && v.v <= 1) {
+				cv.fail("gemm_efficiency."+k, fmt.Sprintf("%g is not a fraction of peak in (0, 1]", v.v))
+			}
+			h.GEMMEfficiency[k] = v.v
+		}
 	}
 	if r.Storage != nil {
 		h.StorageCapacityBytes = cv.q(r.Storage.Capacity, Bytes, "storage.capacity")

@@ -76,23 +76,25 @@ type rawHardware struct {
 		L2Cache           *qty `yaml:"l2_cache"`
 		RegisterFilePerSM *qty `yaml:"register_file_per_sm"`
 		SharedMemoryPerSM *qty `yaml:"shared_memory_per_sm"`
+		AchievableBW      *qty `yaml:"achievable_bandwidth"`
 	} `yaml:"memory"`
 	Storage *struct {
 		Capacity  *qty `yaml:"capacity"`
 		Bandwidth *qty `yaml:"bandwidth"`
 	} `yaml:"storage"`
-	HostLink         *rawLink `yaml:"host_link"`
-	ScaleUp          *rawLink `yaml:"scale_up"`
-	TDP              *qty     `yaml:"tdp"`
-	TDPMin           *qty     `yaml:"tdp_min"`
-	TDPMax           *qty     `yaml:"tdp_max"`
-	Battery          *qty     `yaml:"battery"`
-	UnitCost         *qty     `yaml:"unit_cost"`
-	UnitCostMax      *qty     `yaml:"unit_cost_max"`
-	AcceleratorCount int      `yaml:"accelerator_count"`
-	EmbodiedCarbon   *qty     `yaml:"embodied_carbon"`
-	DispatchTax      *qty     `yaml:"dispatch_tax"`
-	MIGProfiles      []rawMIG `yaml:"mig_profiles"`
+	HostLink         *rawLink       `yaml:"host_link"`
+	ScaleUp          *rawLink       `yaml:"scale_up"`
+	TDP              *qty           `yaml:"tdp"`
+	TDPMin           *qty           `yaml:"tdp_min"`
+	TDPMax           *qty           `yaml:"tdp_max"`
+	Battery          *qty           `yaml:"battery"`
+	UnitCost         *qty           `yaml:"unit_cost"`
+	UnitCostMax      *qty           `yaml:"unit_cost_max"`
+	AcceleratorCount int            `yaml:"accelerator_count"`
+	EmbodiedCarbon   *qty           `yaml:"embodied_carbon"`
+	DispatchTax      *qty           `yaml:"dispatch_tax"`
+	MIGProfiles      []rawMIG       `yaml:"mig_profiles"`
+	GEMMEfficiency   map[string]num `yaml:"gemm_efficiency"`
 	rawProvenance    `yaml:",inline"`
 }
 

@@ -97,6 +97,12 @@ type Hardware struct {
 	SharedMemoryPerSMBytes    float64 `json:"shared_memory_per_sm_bytes,omitempty"`
 	StorageCapacityBytes      float64 `json:"storage_capacity_bytes,omitempty"`
 	StorageBandwidthBytesPerS float64 `json:"storage_bandwidth_bytes_per_s,omitempty"`
+	// AchievableBandwidthBytesPerS is the HBM bandwidth a streaming microbenchmark
+	// (BabelStream Triad) measures; 0 when no measurement is catalogued.
+	AchievableBandwidthBytesPerS float64 `json:"achievable_bandwidth_bytes_per_s,omitempty"`
+	// GEMMEfficiency is the measured fraction of the peak a large dense matmul reaches,
+	// per precision key (the maximum achievable matmul FLOPS of a published microbenchmark).
+	GEMMEfficiency map[string]float64 `json:"gemm_efficiency,omitempty"`
 
 	HostLink *Link `json:"host_link,omitempty"`
 	ScaleUp  *Link `json:"scale_up,omitempty"`
@@ -113,6 +119,35 @@ type Hardware struct {
 
 	MIG []MIGProfile `json:"mig_profiles,omitempty"`
 	Provenance
+}
+
+// AchievableBandwidth is the measured streaming bandwidth, or the datasheet peak when the
+// catalog has no measurement (the seed's assumption, docs/CATALOG.md).
+func (h *Hardware) AchievableBandwidth() float64 {
+	if h.AchievableBandwidthBytesPerS > 0 {
+		return h.AchievableBandwidthBytesPerS
+	}
+	return h.MemBandwidthBytesPerS
+}
+
+// gemmAliases: precisions that run on the same tensor-core path share a measurement.
+var gemmAliases = map[string][]string{
+	"fp16": {"bf16"}, "bf16": {"fp16"}, "int8": {"fp8"}, "fp8": {"int8"}, "fp4": {"int4", "fp8"}, "int4": {"fp4", "int8", "fp8"},
+}
+
+// GEMMEfficiencyFor is the measured large-matmul efficiency for a precision: the entry
+// for that key, else for a precision on the same tensor-core path (fp16/bf16,
+// fp8/int8, fp4/int4); ok is false when the catalog has no measurement for it.
+func (h *Hardware) GEMMEfficiencyFor(precision string) (eff float64, ok bool) {
+	if e, found := h.GEMMEfficiency[precision]; found {
+		return e, true
+	}
+	for _, a := range gemmAliases[precision] {
+		if e, found := h.GEMMEfficiency[a]; found {
+			return e, true
+		}
+	}
+	return 0, false
 }
 
 // DefaultDispatchTaxS is the per-launch overhead of a device that states none
