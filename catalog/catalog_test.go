@@ -735,14 +735,14 @@ func TestMeasuredHardwareAttributes(t *testing.T) {
 		eff       float64
 		effStated bool
 	}{
-		{"H100", 2.97e12, "fp8", 0.709, true}, // Azure ND H100 v5; MAMF FP8 1402.6/1979
+		{"H100", 2.97e12, "fp8", 0.709, true},  // Azure ND H100 v5; MAMF FP8 1402.6/1979
 		{"H100", 2.97e12, "fp16", 0.803, true}, // fp16 shares the bf16 tensor path
 		{"H100", 2.97e12, "int8", 0.709, true}, // int8 shares the fp8 path
 		{"H200", 4.15e12, "bf16", 0.803, true},
 		{"A100", 1.70e12, "fp16", 0.869, true},
 		{"MI300X", 3.95e12, "bf16", 0.514, true},
-		{"B200", 8e12, "fp4", 0.763, true},    // no measured bandwidth: the peak; fp4 falls back to fp8
-		{"T4", 320e9, "fp16", 0, false},       // nothing measured
+		{"B200", 8e12, "fp4", 0.763, true}, // no measured bandwidth: the peak; fp4 falls back to fp8
+		{"T4", 320e9, "fp16", 0, false},    // nothing measured
 	} {
 		h, err := c.HardwareByKey(tc.key)
 		if err != nil {

@@ -19,14 +19,22 @@ import "math"
 // (calc_paged_kv_cache_size), also for a model with latent attention: pass
 // KVElemsPerToken(L, H, H_kv, h, 0, 0) to reproduce it. MeanTokens is not read.
 //
-// With ComputeFloor (the calibrated profile) every decode step, static or paged, also
-// takes at least its FLOPs at F·η: step(n) = max(bytes/BW, n·(2·P + coef·S)/(F·η)), one new
-// token per request attending over S (Williams et al. 2009 roofline; see Serving).
+// Layouts (either profile): a replica of tp·pp accelerators admits requests until one
+// accelerator's share of weights, draft and KV fills its memory; the seed divides the
+// bytes by tp·pp, the calibrated profile shards the KV cache over min(tp, KV heads) and
+// pp. Calibrated (ServeIn.Calibrated): every decode step, static or paged, is Serving's
+// calibrated step at the admitted batch (docs/PHYSICS.md §32) instead of (W + KV)/BW.
+//
+// Prompts (InputTokens > 0, ours): each request's prefill (PromptPrefillS in the seed's
+// terms, the calibrated prefill of one prompt otherwise) is charged and OutputTPS counts
+// generated tokens only (OutputTokensPerS); with no input tokens it equals the decode
+// throughput, the seed's figure.
 func ContinuousBatching(out *BatchOut, in *BatchIn) {
 	n := len(in.Params)
 	out.resize(n)
 	for i := 0; i < n; i++ {
-		r := continuousBatchingB(in.args(i))
+		a := in.args(i)
+		r := a.profileB()
 		out.TTFT[i] = r.ttft
 		out.ITL[i] = r.itl
 		out.Throughput[i] = r.throughput
@@ -37,6 +45,11 @@ func ContinuousBatching(out *BatchOut, in *BatchIn) {
 		out.StaticThroughput[i] = r.staticThroughput
 		out.Speedup[i] = r.speedup
 		out.Feasible[i] = r.feasible
+		c := a.charge(a.seq, r.throughput, r.staticThroughput, r.active, r.itl)
+		out.PromptPrefill[i], out.OutputTPS[i], out.StaticOutputTPS[i], out.EnergyPerToken[i] = c.prefill, c.tps, c.staticTPS, c.joules
+		if c.tps > 0 && c.staticTPS > 0 && r.active > 0 && a.input > 0 {
+			out.Speedup[i] = c.tps / c.staticTPS
+		}
 	}
 }
 
@@ -56,12 +69,14 @@ func ContinuousBatching(out *BatchOut, in *BatchIn) {
 // The decode step reading m tokens per request is inferred by physics.md (speedup
 // 1.5601 against the pinned 1.56 ± 0.01; reading A would give 1.5552). m = 0 means
 // S_max (fixed-length requests, for which both allocators coincide). Preconditions:
-// 0 < m ≤ S_max (the seed raises otherwise), page > 0.
+// 0 < m ≤ S_max (the seed raises otherwise), page > 0. Layouts, the calibrated step and
+// prompts as in ContinuousBatching, with the mean length as the request length.
 func ContinuousBatchingC(out *BatchCOut, in *BatchIn) {
 	n := len(in.Params)
 	out.resize(n)
 	for i := 0; i < n; i++ {
-		r := continuousBatchingC(in.args(i))
+		a := in.args(i)
+		r := a.profileC()
 		out.ITL[i] = r.itl
 		out.Throughput[i] = r.throughput
 		out.StaticThroughput[i] = r.staticThroughput
@@ -73,6 +88,11 @@ func ContinuousBatchingC(out *BatchCOut, in *BatchIn) {
 		out.StaticKVBytes[i] = r.staticKV
 		out.Speedup[i] = r.speedup
 		out.Feasible[i] = r.feasible
+		c := a.charge(a.meanLen(), r.throughput, r.staticThroughput, r.active, r.itl)
+		out.PromptPrefill[i], out.OutputTPS[i], out.StaticOutputTPS[i], out.EnergyPerToken[i] = c.prefill, c.tps, c.staticTPS, c.joules
+		if c.tps > 0 && c.staticTPS > 0 && r.active > 0 && a.input > 0 {
+			out.Speedup[i] = c.tps / c.staticTPS
+		}
 	}
 }
 
@@ -110,30 +130,76 @@ const (
 	InfeasibleBatchITLS = 1000.0
 )
 
-// batchArgs is one point of either batching model.
+// batchArgs is one point of either batching model: the shared serving point plus the
+// batcher's own inputs.
 type batchArgs struct {
-	params, coef, kvElems, bytes      float64
-	seq, mean, maxBatch, page         float64
-	eff, peak, bw, capacity, dispatch float64
-	computeFloor                      bool
-}
-
-// floor is a decode step of reqs requests at context ctx whose bytes take memTime:
-// memTime itself, or with computeFloor at least the step's FLOPs at F·η.
-func (a batchArgs) floor(reqs, ctx, memTime float64) float64 {
-	if !a.computeFloor {
-		return memTime
-	}
-	return math.Max(memTime, ForwardFLOPs(a.params, a.coef, 1, ctx, reqs)/(a.peak*a.eff))
+	m                         llm
+	seq, mean, maxBatch, page float64
+	input, dispatch, peakSeed float64
 }
 
 func (in *BatchIn) args(i int) batchArgs {
 	return batchArgs{
-		params: in.Params[i], coef: in.AttnCoef[i], kvElems: in.KVElemsPerToken[i], bytes: in.Bytes[i],
-		seq: in.SeqLen[i], mean: in.MeanTokens[i], maxBatch: in.MaxBatch[i], page: in.PageTokens[i],
-		eff: in.Efficiency[i], peak: in.PeakFLOPS[i], bw: in.MemBandwidth[i], capacity: in.MemCapacity[i],
-		dispatch: in.DispatchTax[i], computeFloor: in.ComputeFloor,
+		m: in.point(i), seq: in.SeqLen[i], mean: in.MeanTokens[i], maxBatch: in.MaxBatch[i], page: in.PageTokens[i],
+		input: opt(in.InputTokens, i, 0), dispatch: in.DispatchTax[i], peakSeed: in.PeakFLOPS[i],
 	}
+}
+
+// meanLen is Profile C's mean request length (S_max when no mean is given).
+func (a *batchArgs) meanLen() float64 {
+	if a.mean == 0 {
+		return a.seq
+	}
+	return a.mean
+}
+
+// accels is the replica's accelerator count.
+func (a *batchArgs) accels() float64 { return a.m.tp * a.m.pp }
+
+// free is one accelerator's memory left for KV cache after its share of the weights
+// and draft; perAcc converts a request's KV bytes to one accelerator's share.
+func (a *batchArgs) free(w float64) float64 {
+	m := &a.m
+	if !m.calibrated {
+		if a.accels() == 1 {
+			return m.capacity - w
+		}
+		return m.capacity - w/a.accels()
+	}
+	f := m.capacity - w/a.accels()
+	if m.specK > 0 {
+		dw, _ := m.draftBytes(0, 0)
+		f -= dw / m.tp
+	}
+	return f
+}
+
+func (a *batchArgs) perAcc(kvBytes float64) float64 {
+	m := &a.m
+	if !m.calibrated {
+		if a.accels() == 1 {
+			return kvBytes
+		}
+		return kvBytes / a.accels()
+	}
+	kv := kvBytes / (m.kvShards() * m.pp)
+	if m.specK > 0 {
+		// The draft keeps its own cache per request.
+		kv += kvBytes * m.draft().kvTok / m.kvTok / m.tp
+	}
+	return kv
+}
+
+// step is the decode step of reqs requests at context ctx whose bytes (whole replica)
+// are memBytes: (memBytes/tp)/BW in the seed, Serving's calibrated step otherwise.
+func (a *batchArgs) step(reqs, ctx, memBytes float64) float64 {
+	if !a.m.calibrated {
+		if a.m.tp == 1 {
+			return memBytes / a.m.bw
+		}
+		return memBytes / a.m.tp / a.m.bw
+	}
+	return a.m.decodeStep(reqs, ctx).itl
 }
 
 type batchPoint struct {
@@ -142,11 +208,17 @@ type batchPoint struct {
 	feasible                                         bool
 }
 
-func continuousBatchingB(a batchArgs) batchPoint {
+func (a *batchArgs) profileB() batchPoint {
+	m := &a.m
 	s, bMax := a.seq, a.maxBatch
-	r := batchPoint{ttft: ForwardFLOPs(a.params, a.coef, s, s, bMax)/(a.peak*a.eff) + a.dispatch}
-	w := a.params * a.bytes
-	free := a.capacity - w
+	var r batchPoint
+	if m.calibrated {
+		r.ttft, _, _ = m.prefill(bMax, s, s, 0)
+	} else {
+		r.ttft = ForwardFLOPs(m.p, m.coef, s, s, bMax)/(a.peakSeed*m.eff*m.tp) + a.dispatch
+	}
+	w := m.p * m.b
+	free := a.free(w)
 	if free <= 0 {
 		r.itl, r.speedup = InfeasibleBatchITLS, 1
 		return r
@@ -155,16 +227,16 @@ func continuousBatchingB(a batchArgs) batchPoint {
 	if sPad > 0 {
 		r.fragmentation = (sPad - s) / sPad
 	}
-	perRequest := a.kvElems * sPad * a.bytes
-	r.active = math.Min(math.Floor(free/perRequest), bMax)
+	perRequest := m.kvTok * sPad * m.bkv
+	r.active = math.Min(math.Floor(free/a.perAcc(perRequest)), bMax)
 	r.kv = perRequest * r.active
-	r.itl = a.floor(r.active, s, (w+r.kv)/a.bw)
+	r.itl = a.step(r.active, s, w+r.kv)
 	r.speedup = 1
 	if r.active > 0 && r.itl > 0 {
 		r.throughput = r.active / r.itl
 	}
 	r.staticActive = math.Max(1, math.Floor(StaticBatchFactor*r.active))
-	r.staticThroughput = r.staticActive / a.floor(r.staticActive, s, (w+perRequest*r.staticActive)/a.bw)
+	r.staticThroughput = r.staticActive / a.step(r.staticActive, s, w+perRequest*r.staticActive)
 	if r.active > 0 {
 		r.speedup = r.throughput / r.staticThroughput
 	}
@@ -179,23 +251,21 @@ type batchCPoint struct {
 	feasible                                                bool
 }
 
-func continuousBatchingC(a batchArgs) batchCPoint {
+func (a *batchArgs) profileC() batchCPoint {
+	m := &a.m
 	sMax, bMax := a.seq, a.maxBatch
-	mean := a.mean
-	if mean == 0 {
-		mean = sMax
-	}
-	k := a.kvElems * a.bytes
-	w := a.params * a.bytes
-	free := math.Max(0, a.capacity-w)
+	mean := a.meanLen()
+	k := m.kvTok * m.bkv
+	w := m.p * m.b
+	free := math.Max(0, a.free(w))
 	allocated, frag := ExpectedPagedKVTokens(mean, sMax, a.page)
 	r := batchCPoint{
-		staticActive:        math.Min(bMax, math.Floor(free/(k*sMax))),
-		active:              math.Min(bMax, math.Floor(free/(k*allocated))),
+		staticActive:        math.Min(bMax, math.Floor(free/a.perAcc(k*sMax))),
+		active:              math.Min(bMax, math.Floor(free/a.perAcc(k*allocated))),
 		fragmentation:       frag,
 		staticFragmentation: 1 - mean/sMax,
 	}
-	step := func(reqs float64) float64 { return a.floor(reqs, mean, (w+reqs*k*mean)/a.bw) }
+	step := func(reqs float64) float64 { return a.step(reqs, mean, w+reqs*k*mean) }
 	r.itl = step(r.active)
 	r.kv = r.active * k * allocated
 	r.staticKV = r.staticActive * k * sMax
@@ -213,35 +283,67 @@ func continuousBatchingC(a batchArgs) batchCPoint {
 	return r
 }
 
-// BatchIn holds the input columns of ContinuousBatching and ContinuousBatchingC.
-type BatchIn struct {
-	Params          []float64 // total parameters
-	AttnCoef        []float64 // AttentionFLOPsCoef(L, H, h) (Profile B TTFT)
-	KVElemsPerToken []float64 // 2·L·H_kv·d, see the doc comment
-	Bytes           []float64 // bytes per element
-	SeqLen          []float64 // S (Profile B) or the cap S_max (Profile C), tokens
-	MeanTokens      []float64 // Profile C mean request length, 0 = S_max; Profile B ignores it
-	MaxBatch        []float64 // B_max requests
-	PageTokens      []float64 // tokens per KV page (DefaultPageTokens)
-	Efficiency      []float64
-	PeakFLOPS       []float64
-	MemBandwidth    []float64
-	MemCapacity     []float64
-	DispatchTax     []float64 // s
+// charged is what a batcher's requests cost with their prompts: one request's prefill,
+// generated tokens per second (paged and static) and joules per generated token.
+type charged struct{ prefill, tps, staticTPS, joules float64 }
 
-	// ComputeFloor bounds each decode step below by its FLOPs (calibrated profile).
-	ComputeFloor bool
+// charge prices requests of `length` tokens, `input` of them prompt, on a batcher that
+// decodes decodeTPS (static staticTPS) tokens/s with `active` requests in steps of itl.
+func (a *batchArgs) charge(length, decodeTPS, staticTPS, active, itl float64) charged {
+	m := &a.m
+	var c charged
+	c.tps, c.staticTPS = decodeTPS, staticTPS
+	out := length
+	var prefillPower float64
+	if a.input > 0 {
+		out = length - a.input
+		if m.calibrated {
+			c.prefill, _, _ = m.prefill(1, a.input, a.input, 0)
+			prefillPower = m.power(m.passage(1, a.input, a.input))
+		} else {
+			c.prefill = PromptPrefillS(m.p, m.coef, a.input, a.peakSeed, m.eff)
+			prefillPower = SeedPowerW(m.tdp, m.eff)
+		}
+		c.tps = OutputTokensPerS(decodeTPS, out, c.prefill)
+		c.staticTPS = OutputTokensPerS(staticTPS, out, c.prefill)
+	}
+	if active <= 0 || decodeTPS <= 0 || out <= 0 {
+		return c
+	}
+	var decodePower float64
+	if m.calibrated {
+		decodePower = m.power(m.decodeStep(active, length))
+	} else {
+		decodePower = SeedPowerW(m.tdp, ForwardFLOPs(m.p, m.coef, 1, length, active)/m.tp/itl/a.peakSeed)
+	}
+	// Per request: out/decodeTPS of the replica's decode time and its prefill.
+	c.joules = (decodePower*out/decodeTPS + prefillPower*c.prefill) * a.accels() / out
+	return c
+}
+
+// BatchIn holds the input columns of ContinuousBatching and ContinuousBatchingC: the
+// shared serving input (Batch, CachedPrefix and ChunkTokens are not read) plus the
+// batcher's own columns.
+type BatchIn struct {
+	ServeIn
+	MeanTokens  []float64 // Profile C mean request length, 0 = S_max; Profile B ignores it
+	MaxBatch    []float64 // B_max requests
+	PageTokens  []float64 // tokens per KV page (DefaultPageTokens)
+	InputTokens []float64 // optional: prompt tokens of each request (part of its length); 0 = decode only
 }
 
 // BatchOut holds the output columns of ContinuousBatching; times in s, sizes in bytes.
 type BatchOut struct {
 	TTFT, ITL                      []float64
-	Throughput                     []float64 // tokens/s
+	Throughput                     []float64 // decode tokens/s
 	Active                         []float64 // requests decoded together (max_active_requests)
 	Fragmentation                  []float64 // fraction of the paged cache that is padding
 	KVBytes                        []float64 // paged KV cache of the active requests
 	StaticActive, StaticThroughput []float64 // the static batcher
-	Speedup                        []float64 // paged over static throughput
+	Speedup                        []float64 // paged over static throughput (generated tokens when prompts are charged)
+	PromptPrefill                  []float64 // s, one request's prefill (0 without input tokens)
+	OutputTPS, StaticOutputTPS     []float64 // generated tokens/s with prompts charged
+	EnergyPerToken                 []float64 // J per generated token, whole replica
 	Feasible                       []bool
 }
 
@@ -253,12 +355,15 @@ type BatchCOut struct {
 	Fragmentation, StaticFragmentation []float64 // internal fragmentation, fractions
 	KVBytes, StaticKVBytes             []float64 // reserved KV of the admitted requests
 	Speedup                            []float64
+	PromptPrefill                      []float64
+	OutputTPS, StaticOutputTPS         []float64
+	EnergyPerToken                     []float64
 	Feasible                           []bool
 }
 
 func (o *BatchOut) resize(n int) {
 	for _, p := range []*[]float64{&o.TTFT, &o.ITL, &o.Throughput, &o.Active, &o.Fragmentation, &o.KVBytes,
-		&o.StaticActive, &o.StaticThroughput, &o.Speedup} {
+		&o.StaticActive, &o.StaticThroughput, &o.Speedup, &o.PromptPrefill, &o.OutputTPS, &o.StaticOutputTPS, &o.EnergyPerToken} {
 		*p = grow(*p, n)
 	}
 	o.Feasible = grow(o.Feasible, n)
@@ -266,7 +371,8 @@ func (o *BatchOut) resize(n int) {
 
 func (o *BatchCOut) resize(n int) {
 	for _, p := range []*[]float64{&o.ITL, &o.Throughput, &o.StaticThroughput, &o.Active, &o.StaticActive,
-		&o.Fragmentation, &o.StaticFragmentation, &o.KVBytes, &o.StaticKVBytes, &o.Speedup} {
+		&o.Fragmentation, &o.StaticFragmentation, &o.KVBytes, &o.StaticKVBytes, &o.Speedup,
+		&o.PromptPrefill, &o.OutputTPS, &o.StaticOutputTPS, &o.EnergyPerToken} {
 		*p = grow(*p, n)
 	}
 	o.Feasible = grow(o.Feasible, n)

@@ -237,45 +237,6 @@ func TestContinuousBatchingDoesNotAllocate(t *testing.T) {
 	}
 }
 
-// TestContinuousBatchingComputeFloor: with ComputeFloor the admitted batch's decode step
-// takes at least its FLOPs at F·η (Profile B and C); the seed's step is bytes/BW only.
-// Llama3_8B fp16 on H100 with S = 256 admits thousands of requests, far past the ridge.
-func TestContinuousBatchingComputeFloor(t *testing.T) {
-	pt := cbPt(llama3_8B, h100, 256, 8192)
-	in := batchColumns(pt)
-	var seed, floor BatchOut
-	ContinuousBatching(&seed, in)
-	in.ComputeFloor = true
-	ContinuousBatching(&floor, in)
-
-	n := seed.Active[0]
-	if n < 1000 || floor.Active[0] != n {
-		t.Fatalf("admitted %v (floor %v): want the same large batch in both", n, floor.Active[0])
-	}
-	compute := n * (2*8.03e9 + AttentionFLOPsCoef(32, 32, 4096)*256) / (989e12 * 0.5)
-	mem := (8.03e9*2 + seed.KVBytes[0]) / 3.35e12
-	if math.Abs(seed.ITL[0]-mem) > 1e-12*mem {
-		t.Errorf("seed ITL %v, want bytes/BW %v", seed.ITL[0], mem)
-	}
-	if want := math.Max(mem, compute); math.Abs(floor.ITL[0]-want) > 1e-12*want || compute <= mem {
-		t.Errorf("floor ITL %v, want max(memory %v, compute %v)", floor.ITL[0], mem, compute)
-	}
-	if got, want := floor.Throughput[0], n/floor.ITL[0]; math.Abs(got-want) > 1e-9*want {
-		t.Errorf("floor throughput %v, want N/ITL %v", got, want)
-	}
-
-	// Profile C: same floor on step(n) with the mean length as context.
-	in.MeanTokens[0] = 128
-	var c BatchCOut
-	ContinuousBatchingC(&c, in)
-	nc := c.Active[0]
-	memC := (8.03e9*2 + nc*float64(2*32*8*128*2)*128) / 3.35e12
-	computeC := nc * (2*8.03e9 + AttentionFLOPsCoef(32, 32, 4096)*128) / (989e12 * 0.5)
-	if want := math.Max(memC, computeC); math.Abs(c.ITL[0]-want) > 1e-12*want {
-		t.Errorf("Profile C floor ITL %v, want max(%v, %v)", c.ITL[0], memC, computeC)
-	}
-}
-
 // TestOutputTokensPerS: charging prompts. 100 active requests, 10 ms steps (10 000 tokens/s
 // decode-only), 50 output tokens each, 20 ms of prefill per request:
 // 100·50 / (50·0.01 + 100·0.02) = 5000/2.5 = 2000 tokens/s.
@@ -299,4 +260,50 @@ func TestOutputTokensPerS(t *testing.T) {
 	if got := PromptPrefillS(8.03e9, AttentionFLOPsCoef(32, 32, 4096), 128, 1979e12, 0.5); math.Abs(got-want) > 1e-12*want {
 		t.Errorf("PromptPrefillS = %v, want %v", got, want)
 	}
+}
+
+// TestContinuousBatchingCalibrated: the calibrated batcher admits as the seed does on one
+// accelerator (the same free memory and pages) but times each step with Serving's
+// calibrated decode step; on tp 2 each accelerator holds half the weights and KV heads.
+func TestContinuousBatchingCalibrated(t *testing.T) {
+	in := batchColumns(cbPt(llama3_8B, h100, 256, 8192))
+	in.Layers, in.Hidden, in.KVHeads = one(32), one(4096), one(8)
+	in.AchievableBW, in.Efficiency = one(h100TriadBW), one(h100BF16Eff)
+	in.Calibrated = true
+	var out BatchOut
+	ContinuousBatching(&out, in)
+	n := out.Active[0]
+	perRequest := float64(2*32*8*128) * 256 * 2
+	if want := math.Min(math.Floor((80*gib-8.03e9*2)/perRequest), 8192); n != want {
+		t.Fatalf("admitted %v, want %v", n, want)
+	}
+	sv := calIn(llama3_8B, BF16, h100BF16Eff, 256, n)
+	var s ServeOut
+	Serving(&s, sv)
+	near(t, "ITL = Serving's calibrated step", out.ITL[0], s.ITL[0])
+	near(t, "throughput", out.Throughput[0], n/s.ITL[0])
+
+	in.TP, in.TPBandwidth = one(2), one(450e9)
+	ContinuousBatching(&out, in)
+	if want := math.Min(math.Floor((80*gib-8.03e9)/(perRequest/2)), 8192); out.Active[0] != want {
+		t.Errorf("tp 2 admitted %v, want %v (half the weights and KV per accelerator)", out.Active[0], want)
+	}
+}
+
+// TestBatchingChargesPrompts: with input tokens the kernel charges each request's
+// prefill (seed: PromptPrefillS) and reports generated tokens/s; without, the decode
+// throughput is the output rate (the seed's figure).
+func TestBatchingChargesPrompts(t *testing.T) {
+	in := batchColumns(cbPt(llama3_8B, h100, 2048, 64), cbPt(llama3_8B, h100, 2048, 64))
+	in.InputTokens = []float64{0, 1024}
+	var out BatchOut
+	ContinuousBatching(&out, in)
+	if out.OutputTPS[0] != out.Throughput[0] || out.PromptPrefill[0] != 0 {
+		t.Errorf("no prompt: output %v vs decode %v, prefill %v", out.OutputTPS[0], out.Throughput[0], out.PromptPrefill[0])
+	}
+	pre := PromptPrefillS(8.03e9, llama3_8B.attnCoef(), 1024, 989e12, 0.5)
+	near(t, "prefill", out.PromptPrefill[1], pre)
+	near(t, "output tokens/s", out.OutputTPS[1], OutputTokensPerS(out.Throughput[1], 1024, pre))
+	near(t, "static output tokens/s", out.StaticOutputTPS[1], OutputTokensPerS(out.StaticThroughput[1], 1024, pre))
+	near(t, "speedup", out.Speedup[1], out.OutputTPS[1]/out.StaticOutputTPS[1])
 }

@@ -22,7 +22,7 @@ func BenchmarkServing(b *testing.B) {
 		SeqLen: make([]float64, benchN), Batch: make([]float64, benchN), CachedPrefix: fill(benchN, 0),
 		ChunkTokens: make([]float64, benchN), Efficiency: fill(benchN, 0.5), PeakFLOPS: fill(benchN, 989e12),
 		MemBandwidth: fill(benchN, 3.35e12), MemCapacity: fill(benchN, 80<<30), DispatchTax: fill(benchN, 1e-5),
-		ComputeFloor: true, // the default (calibrated) profile's path
+		Calibrated: true, // the default profile's path
 	}
 	for i := range in.SeqLen {
 		in.SeqLen[i] = float64(int(1024) << (i % 6))

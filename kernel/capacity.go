@@ -58,8 +58,10 @@ func (b CapacityBottleneck) String() string {
 // of that mean length, capped at S) and evaluates Serving at the mean length
 // (pinned by test_solver_suite: active batch 65 without a mean, 259 with mean 2048).
 //
-// ComputeFloor (the calibrated profile) passes the decode compute floor to both the
-// batcher and Serving, so per-replica QPS and ITL never beat the accelerator's FLOP/s.
+// The layout and the calibrated physics of the shared serving input reach both the batcher
+// and Serving. InputTokens > 0 (ours) charges every request's prompt prefill in the
+// per-replica QPS, as the batching study's input_tokens does: the batcher then serves
+// requests of input_tokens + output_tokens tokens at OutputTokensPerS.
 func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 	n := len(in.Params)
 	out.resize(n)
@@ -68,30 +70,33 @@ func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 	batchOK := s.batchOK
 	for i := 0; i < n; i++ {
 		a := batchArgs{
-			params: in.Params[i], coef: in.AttnCoef[i], kvElems: in.PagedKVElemsPerToken[i], bytes: in.Bytes[i],
-			seq: in.SeqLen[i], mean: in.MeanTokens[i], maxBatch: in.MaxBatch[i], page: DefaultPageTokens,
-			eff: in.Efficiency[i], peak: in.PeakFLOPS[i], bw: in.MemBandwidth[i], capacity: in.MemCapacity[i],
-			dispatch: in.DispatchTax[i], computeFloor: in.ComputeFloor,
+			m: in.point(i), seq: in.SeqLen[i], mean: in.MeanTokens[i], maxBatch: in.MaxBatch[i], page: DefaultPageTokens,
+			input: opt(in.InputTokens, i, 0), dispatch: in.DispatchTax[i], peakSeed: in.PeakFLOPS[i],
 		}
+		a.m.kvTok = in.PagedKVElemsPerToken[i]
 		seq := in.SeqLen[i]
-		var active, throughput float64
+		var active, throughput, itl float64
 		if in.MeanTokens[i] > 0 {
-			r := continuousBatchingC(a)
-			active, throughput, batchOK[i] = r.active, r.throughput, r.feasible
+			r := a.profileC()
+			active, throughput, itl, batchOK[i] = r.active, r.throughput, r.itl, r.feasible
 			seq = in.MeanTokens[i]
 		} else {
-			r := continuousBatchingB(a)
-			active, throughput, batchOK[i] = r.active, r.throughput, r.feasible
+			r := a.profileB()
+			active, throughput, itl, batchOK[i] = r.active, r.throughput, r.itl, r.feasible
 		}
+		// A request is input_tokens of prompt and output_tokens generated; with a prompt its
+		// prefill is charged as in the batching study (OutputTokensPerS).
+		a.seq = a.input + in.OutputTokens[i]
+		c := a.charge(a.seq, throughput, 0, active, itl)
 		s.serveIn.Batch[i] = max(1, active)
 		s.serveIn.SeqLen[i] = seq
-		perReplica[i] = throughput / in.OutputTokens[i]
+		perReplica[i] = c.tps / in.OutputTokens[i]
+		out.EnergyPerToken[i] = c.joules
 	}
 	sv := &s.serveIn
-	sv.Params, sv.Layers, sv.AttnCoef, sv.KVElemsPerToken = in.Params, in.Layers, in.AttnCoef, in.KVElemsPerToken
-	sv.Bytes, sv.Efficiency, sv.PeakFLOPS = in.Bytes, in.Efficiency, in.PeakFLOPS
-	sv.MemBandwidth, sv.MemCapacity, sv.DispatchTax = in.MemBandwidth, in.MemCapacity, in.DispatchTax
-	sv.ComputeFloor = in.ComputeFloor
+	batch, seqLen, prefix, chunk := sv.Batch, sv.SeqLen, sv.CachedPrefix, sv.ChunkTokens
+	*sv = in.ServeIn
+	sv.Batch, sv.SeqLen, sv.CachedPrefix, sv.ChunkTokens = batch, seqLen, prefix, chunk
 	Serving(&s.serve, sv)
 
 	for i := 0; i < n; i++ {
@@ -167,28 +172,19 @@ const (
 	DefaultMaxReplicas  = 1024
 )
 
-// CapacityIn holds the input columns of ServingCapacity.
+// CapacityIn holds the input columns of ServingCapacity: the shared serving input
+// (Batch, CachedPrefix and ChunkTokens are not read) plus the batcher and queue.
 type CapacityIn struct {
-	Params, Layers, AttnCoef []float64
-	KVElemsPerToken          []float64 // for Serving (MLA aware, as ServeIn)
-	PagedKVElemsPerToken     []float64 // for the batcher: 2·L·H_kv·d (see ContinuousBatching)
-	Bytes                    []float64
-	SeqLen                   []float64 // S (the cap S_max with MeanTokens)
-	MeanTokens               []float64 // 0 = Profile B; > 0 = Profile C mean request length
-	OutputTokens             []float64 // generated tokens per request
-	MaxBatch                 []float64 // batcher cap B_max
-	QPS                      []float64 // offered load, requests/s
-	TargetP99                []float64 // s
-	MaxReplicas              []float64 // ≥ 1
-	ServiceCV                []float64 // coefficient of variation of the service time
-	Efficiency, PeakFLOPS    []float64
-	MemBandwidth             []float64
-	MemCapacity              []float64
-	DispatchTax              []float64 // s
-
-	// ComputeFloor gives the batcher's and Serving's decode steps the roofline's compute
-	// floor (calibrated profile; see ContinuousBatching and Serving).
-	ComputeFloor bool
+	ServeIn
+	PagedKVElemsPerToken []float64 // for the batcher: 2·L·H_kv·d (see ContinuousBatching)
+	MeanTokens           []float64 // 0 = Profile B; > 0 = Profile C mean request length
+	OutputTokens         []float64 // generated tokens per request
+	InputTokens          []float64 // optional: prompt tokens per request (0 = not charged, the seed)
+	MaxBatch             []float64 // batcher cap B_max
+	QPS                  []float64 // offered load, requests/s
+	TargetP99            []float64 // s
+	MaxReplicas          []float64 // ≥ 1
+	ServiceCV            []float64 // coefficient of variation of the service time
 }
 
 // CapacityOut holds the output columns of ServingCapacity; times in s.
@@ -199,6 +195,7 @@ type CapacityOut struct {
 	EstimatedP99, BaseLatency  []float64
 	QueueWaitP99               []float64
 	ActiveBatch, TTFT, ITL     []float64 // the Serving point the base latency comes from
+	EnergyPerToken             []float64 // J per generated token of a busy replica (prompts charged as in QPS)
 	Bottleneck                 []CapacityBottleneck
 	Feasible                   []bool
 }
@@ -225,7 +222,7 @@ func (s *CapacityScratch) resize(n int) {
 
 func (o *CapacityOut) resize(n int) {
 	for _, p := range []*[]float64{&o.Replicas, &o.QPSCapacity, &o.PerReplicaQPS, &o.Utilization, &o.EstimatedP99,
-		&o.BaseLatency, &o.QueueWaitP99, &o.ActiveBatch, &o.TTFT, &o.ITL} {
+		&o.BaseLatency, &o.QueueWaitP99, &o.ActiveBatch, &o.TTFT, &o.ITL, &o.EnergyPerToken} {
 		*p = grow(*p, n)
 	}
 	o.Bottleneck = grow(o.Bottleneck, n)

@@ -238,36 +238,22 @@ func BenchmarkServingCapacity(b *testing.B) {
 	b.ReportMetric(float64(b.N)*float64(len(pts))/b.Elapsed().Seconds(), "points/s")
 }
 
-// TestServingCapacityComputeFloor: with ComputeFloor the per-replica QPS is the floored
-// batcher's throughput / output tokens and the ITL is the floored Serving ITL at the
-// admitted batch. Llama3_8B on H100 with a short 256-token context and a 4096 cap admits
-// thousands of requests, so the floor binds and a replica serves fewer queries.
-func TestServingCapacityComputeFloor(t *testing.T) {
-	pt := servingCap(llama3_8B, h100, 100, 60)
-	pt.seq, pt.maxBatch = 256, 4096
-	in := capColumns(pt)
-	var seed, floor CapacityOut
-	var s CapacityScratch
-	ServingCapacity(&seed, in, &s)
-	in.ComputeFloor = true
-	ServingCapacity(&floor, in, &s)
-
-	bIn := batchColumns(cbPt(llama3_8B, h100, 256, 4096))
-	bIn.ComputeFloor = true
-	var b BatchOut
-	ContinuousBatching(&b, bIn)
-	if got, want := floor.PerReplicaQPS[0], b.Throughput[0]/DefaultOutputTokens; math.Abs(got-want) > 1e-9*want {
-		t.Errorf("per-replica QPS %v, want floored batcher throughput / output tokens %v", got, want)
-	}
-	sIn := serveColumns(servePoint{m: llama3_8B, h: h100, prec: FP16, seq: 256, batch: b.Active[0], eff: 0.5})
-	sIn.ComputeFloor = true
-	var sv ServeOut
-	Serving(&sv, sIn)
-	if math.Abs(floor.ITL[0]-sv.ITL[0]) > 1e-12*sv.ITL[0] {
-		t.Errorf("ITL %v, want floored Serving ITL %v", floor.ITL[0], sv.ITL[0])
-	}
-	if !(floor.PerReplicaQPS[0] < seed.PerReplicaQPS[0] && floor.ITL[0] > seed.ITL[0]) {
-		t.Errorf("the floor must bind here: QPS %v vs seed %v, ITL %v vs seed %v",
-			floor.PerReplicaQPS[0], seed.PerReplicaQPS[0], floor.ITL[0], seed.ITL[0])
+// TestServingCapacityChargesPrompts: with input tokens a replica's QPS is the batcher's
+// generated tokens/s with every prompt's prefill charged, over the output tokens; the
+// batcher's requests are input + output tokens long.
+func TestServingCapacityChargesPrompts(t *testing.T) {
+	pt := servingCap(llama3_8B, h100, 100, 5)
+	in := capColumns(pt, pt)
+	in.InputTokens = []float64{0, 1920}
+	var out CapacityOut
+	ServingCapacity(&out, in, &CapacityScratch{})
+	b := batchColumns(cbPt(llama3_8B, h100, 2048, 32))
+	var bo BatchOut
+	ContinuousBatching(&bo, b)
+	pre := PromptPrefillS(8.03e9, llama3_8B.attnCoef(), 1920, 989e12, 0.5)
+	near(t, "uncharged QPS", out.PerReplicaQPS[0], bo.Throughput[0]/128)
+	near(t, "charged QPS", out.PerReplicaQPS[1], OutputTokensPerS(bo.Throughput[0], 128, pre)/128)
+	if !(out.Replicas[1] >= out.Replicas[0]) {
+		t.Errorf("charging prompts lowered the replicas: %v < %v", out.Replicas[1], out.Replicas[0])
 	}
 }

@@ -1,5 +1,7 @@
 package kernel
 
+import "math"
+
 // Economics is the total cost of ownership of a fleet over a period (physics.md
 // §8.2, seed Profile B; Wall 17), with the period's energy from Sustainability:
 //
@@ -68,3 +70,29 @@ func (o *EconOut) resize(n int) {
 		*p = grow(*p, n)
 	}
 }
+
+// AcceleratorHourUSD is what one accelerator costs per hour of service (ours; the seed
+// prices whole fleets, §8.2): a rental price when one is given — it includes power —
+// else the purchase amortised over `years` with the seed's 5 % annual maintenance
+// (Capital.AnnualMaintenanceRatio), plus the energy it draws at the facility's PUE:
+//
+//	USD/h = unit cost · (1/years + 0.05) / 8760 + power/1000 · PUE · USD/kWh
+func AcceleratorHourUSD(rentalUSDPerHour, unitCostUSD, years, powerW, pue, usdPerKWh float64) float64 {
+	if rentalUSDPerHour > 0 {
+		return rentalUSDPerHour
+	}
+	return unitCostUSD*(1/years+AnnualMaintenanceRatio)/HoursPerYear + powerW/1000*pue*usdPerKWh
+}
+
+// USDPerMillionTokens is the cost of a million generated tokens from `accelerators`
+// accelerators at usdPerHour each producing tokensPerS together: +Inf when nothing is
+// produced.
+func USDPerMillionTokens(accelerators, usdPerHour, tokensPerS float64) float64 {
+	if tokensPerS <= 0 {
+		return math.Inf(1)
+	}
+	return accelerators * usdPerHour / (tokensPerS * 3600) * 1e6
+}
+
+// HoursPerYear follows the seed's 365-day year (DaysPerYear).
+const HoursPerYear = DaysPerYear * 24

@@ -2,133 +2,526 @@ package kernel
 
 import "math"
 
-// Serving is the LLM serving model (physics.md §6.1, ServingModel; Wall 4):
-// prefill is compute-bound, decode memory-bound.
+// Serving is the LLM serving model (physics.md §6.1, ServingModel; Wall 4): TTFT,
+// inter-token latency, KV cache and memory of one replica (tp · pp accelerators) serving
+// batch sequences of context S. Two profiles share the input (ServeIn); docs/PHYSICS.md
+// §5 (seed) and §32 (calibrated) give every equation.
+//
+// Seed (ServeIn.Calibrated false), the seed's Profile B extended to layouts:
 //
 //	n      = max(1, S − cached prefix)                       new prompt tokens
-//	TTFT   = (2·P·n·B + 4·L·H·d·n·S·B) / (F·η) + dispatch · chunks
-//	KV     = kv elements per token · S · B · b               (full context, MLA aware)
-//	ITL    = (P·b + KV) / BW_HBM + L · 0.01 ms
-//	feasible iff P·b + KV ≤ HBM capacity
+//	TTFT   = (2·P·n·B + 4·L·H·d·n·S·B) / (F·η·tp) + dispatch · chunks + TP all-reduces
+//	KV     = kv elements per token · S · B · b_kv            (full context, MLA aware)
+//	ITL    = (P·b + KV) / tp / BW_HBM + L · 0.01 ms + TP all-reduces
+//	feasible iff (P·b + KV) / (tp · pp) ≤ HBM capacity
 //
 // With chunked prefill of c tokens, chunks = ceil(n/c) and the longest chunk,
 // (2·P·c'·B + 4·L·H·d·c'·S·B)/(F·η) + dispatch with c' = min(c, n), bounds how
 // long one chunk stalls decode. P is the total parameter count, also for MoE (as the seed).
+// Tensor parallelism (Shoeybi et al. 2019, Megatron-LM §3) all-reduces the activations
+// twice per layer: 2·L·ring(tokens·B·h·b, tp, β, 500 ns) over the scale-up link. Pipeline
+// stages (pp) hold 1/pp of the layers; a token crosses pp − 1 stage boundaries, each a
+// point-to-point send of B·h·b bytes. Speculative decoding follows the seed's §6.1: K
+// draft steps of (W_draft + KV_draft)/BW, then the target step, divided by the expected
+// accepted tokens (SpecExpectedTokens).
 //
-// Tensor parallelism over tp accelerators (ours; the seed serves on one device): each holds
-// 1/tp of the weights and KV cache and does 1/tp of the math, and every layer all-reduces
-// its activations twice per forward pass (after attention and after the MLP; Shoeybi et
-// al. 2019, Megatron-LM §3): 2·L·ring(tokens·B·h·b, tp, β, 500 ns) with β the per-direction
-// scale-up link. Sizes stay per replica; feasibility and utilisation are per accelerator.
-//
-// With ComputeFloor (the calibrated profile, docs/PHYSICS.md §31) a decode step also
-// cannot beat the roofline's compute side (Williams, Waterman & Patterson 2009): the
-// streaming term becomes max(bytes/tp/BW, (2·P·B + coef·S·B)/(F·η·tp)), one new token per
-// sequence attending over S. The seed keeps decode purely memory-bound, which at large
-// batches predicts more tokens/s than the accelerator's FLOP/s allow.
+// Calibrated (ServeIn.Calibrated): every forward pass is a roofline over the replica's
+// pipeline — max(FLOPs at the efficiency, bytes at the measured streaming bandwidth) per
+// stage — plus a fixed cost per matmul kernel (GEMMKernelS, GEMMsPerLayer per layer), the
+// TP all-reduces, the pipeline's point-to-point sends and the engine's per-step overhead
+// (StepOverhead). MoE models compute with their active parameters and read the dense part
+// plus the experts a step's tokens touch (ExpertsTouched); the KV cache shards over
+// min(tp, KV heads). Decode splits the batch into min(pp, B) microbatches, so each stage
+// re-reads its weights once per microbatch. Speculative decoding verifies K + 1 tokens per
+// sequence in one step after K draft steps (a draft model's own roofline, or one layer of
+// the target for a multi-token-prediction module).
 func Serving(out *ServeOut, in *ServeIn) {
 	n := len(in.Params)
 	out.resize(n)
 	for i := 0; i < n; i++ {
-		p, b, s, batch := in.Params[i], in.Bytes[i], in.SeqLen[i], in.Batch[i]
-		tp := 1.0
-		if in.TP != nil && in.TP[i] > 1 {
-			tp = in.TP[i]
+		m := in.point(i)
+		if m.calibrated {
+			servingCalibrated(out, in, &m, i)
+		} else {
+			servingSeed(out, in, &m, i)
 		}
-		rate := in.PeakFLOPS[i] * in.Efficiency[i] * tp
-		newTok := math.Max(1, s-in.CachedPrefix[i])
-		coef := in.AttnCoef[i]
-		dispatch := in.DispatchTax[i]
-		// allReduces is the TP communication of one forward pass over tokens per sequence.
-		allReduces := func(tokens float64) float64 {
-			if tp == 1 {
-				return 0
-			}
-			h := in.Hidden[i]
-			if h == 0 {
-				h = DefaultHidden
-			}
-			return 2 * in.Layers[i] * RingAllReduce(tokens*batch*h*b, tp, in.TPBandwidth[i], NVLinkLatencyS)
-		}
-
-		ttft := ForwardFLOPs(p, coef, newTok, s, batch)/rate + allReduces(newTok)
-		chunks := 1.0
-		chunkMax := 0.0
-		if c := in.ChunkTokens[i]; c > 0 {
-			chunks = math.Max(1, math.Ceil(newTok/c))
-			cc := math.Min(c, newTok)
-			chunkMax = ForwardFLOPs(p, coef, cc, s, batch)/rate + allReduces(cc) + dispatch
-		}
-		ttft += dispatch * chunks
-
-		w := p * b
-		kv := in.KVElemsPerToken[i] * s * batch * b
-		total := w + kv
-		comm := allReduces(1)
-		stream := total / tp / in.MemBandwidth[i]
-		computeBound := false
-		if in.ComputeFloor {
-			if compute := ForwardFLOPs(p, coef, 1, s, batch) / rate; compute > stream {
-				stream, computeBound = compute, true
-			}
-		}
-		itl := stream + LayerTaxS*in.Layers[i] + comm
-
-		out.TTFT[i] = ttft
-		out.ITL[i] = itl
-		out.KVBytes[i] = kv
-		out.WeightBytes[i] = w
-		out.TotalBytes[i] = total
-		out.MemUtilization[i] = total / tp / in.MemCapacity[i]
-		out.TokensPerS[i] = batch / itl
-		out.Chunks[i] = chunks
-		out.ChunkTime[i] = chunkMax
-		out.TPComm[i] = comm
-		out.Feasible[i] = total/tp <= in.MemCapacity[i]
-		out.ComputeBound[i] = computeBound
 	}
 }
 
-// ServeIn holds the input columns of Serving.
+func servingSeed(out *ServeOut, in *ServeIn, m *llm, i int) {
+	s, batch := in.SeqLen[i], in.Batch[i]
+	ttft, chunks, chunkMax := m.seedPrefill(batch, math.Max(1, s-in.CachedPrefix[i]), s, in.ChunkTokens[i])
+	itl, comm, sends, total := m.seedDecode(batch, s)
+	kv := m.kvTok * s * batch * m.bkv
+	perAcc := total / m.tp
+	if m.pp > 1 {
+		perAcc /= m.pp
+	}
+	out.TTFT[i] = ttft
+	out.ITL[i] = itl
+	out.KVBytes[i] = kv
+	out.WeightBytes[i] = m.p * m.b
+	out.TotalBytes[i] = total
+	out.MemUtilization[i] = perAcc / m.capacity
+	out.TokensPerS[i] = batch / itl
+	out.Chunks[i] = chunks
+	out.ChunkTime[i] = chunkMax
+	out.TPComm[i] = comm
+	out.PPComm[i] = sends
+	out.Feasible[i] = perAcc <= m.capacity
+	out.ComputeBound[i] = false
+	out.Accelerators[i] = m.tp * m.pp
+	out.PowerW[i] = m.seedDecodePower(batch, s, itl)
+	out.EnergyPerToken[i] = out.PowerW[i] * out.Accelerators[i] * itl / batch
+}
+
+// seedTPComm is the seed's TP communication of one forward pass of batch sequences of
+// `tokens` tokens: two ring all-reduces per layer of the precision's bytes.
+func (m *llm) seedTPComm(tokens, batch float64) float64 {
+	if m.tp == 1 {
+		return 0
+	}
+	return 2 * m.layers * RingAllReduce(tokens*batch*m.hidden*m.b, m.tp, m.upBW, NVLinkLatencyS)
+}
+
+// seedPPSends is the pipeline's pp − 1 stage-boundary sends (ours, on the seed's terms).
+func (m *llm) seedPPSends(tokens, batch float64) float64 {
+	if m.pp == 1 {
+		return 0
+	}
+	return (m.pp - 1) * PointToPoint(tokens*batch*m.hidden*m.b, m.upBW, NVLinkLatencyS)
+}
+
+// seedPrefill is the seed's TTFT of batch prompts of n new tokens at context s in chunks
+// of c (0 = one): FLOPs at F·η·tp, the exchanges, and the dispatch tax per chunk.
+func (m *llm) seedPrefill(batch, n, s, c float64) (ttft, chunks, longest float64) {
+	rate := m.peak * m.eff * m.tp
+	ttft = ForwardFLOPs(m.p, m.coef, n, s, batch)/rate + m.seedTPComm(n, batch) + m.seedPPSends(n, batch)
+	chunks = 1
+	if c > 0 {
+		chunks = math.Max(1, math.Ceil(n/c))
+		cc := math.Min(c, n)
+		longest = ForwardFLOPs(m.p, m.coef, cc, s, batch)/rate + m.seedTPComm(cc, batch) + m.dispatch
+	}
+	ttft += m.dispatch * chunks
+	return ttft, chunks, longest
+}
+
+// seedDecode is the seed's decode step at context s: the replica's weights and KV cache
+// over tp at the datasheet bandwidth, the layer tax and the exchanges, and with drafting
+// the seed's speculative step. It also returns the TP and PP exchange times and the
+// replica's bytes (weights, KV, draft).
+func (m *llm) seedDecode(batch, s float64) (itl, comm, sends, total float64) {
+	total = m.p*m.b + m.kvTok*s*batch*m.bkv
+	comm = m.seedTPComm(1, batch)
+	sends = m.seedPPSends(1, batch)
+	itl = total/m.tp/m.bw + LayerTaxS*m.layers + comm + sends
+	if m.specK > 0 {
+		dw, dkv := m.seedDraft(s, batch)
+		total += dw + dkv
+		itl = (m.specK*(dw+dkv)/m.tp/m.bw + itl) / SpecExpectedTokens(m.specK, m.specA)
+	}
+	return itl, comm, sends, total
+}
+
+// seedDecodePower is the seed's draw during a decode step of itl seconds (SeedPowerW at
+// the step's hardware-FLOP utilisation).
+func (m *llm) seedDecodePower(batch, s, itl float64) float64 {
+	return SeedPowerW(m.tdp, ForwardFLOPs(m.p, m.coef, 1, s, batch)/m.tp/itl/m.peak)
+}
+
+// seedDraft is the draft model's weights and KV cache at context s for batch sequences
+// (the seed's t_draft numerator): a draft model's own, or one layer of the target for a
+// multi-token-prediction module.
+func (m *llm) seedDraft(s, batch float64) (w, kv float64) {
+	if m.draftP > 0 {
+		return m.draftP * m.b, m.draftKV * s * batch * m.bkv
+	}
+	return m.p * m.b / m.layers, m.kvTok / m.layers * s * batch * m.bkv
+}
+
+func servingCalibrated(out *ServeOut, in *ServeIn, m *llm, i int) {
+	s, batch := in.SeqLen[i], in.Batch[i]
+	newTok := math.Max(1, s-in.CachedPrefix[i])
+	ttft, chunks, chunkMax := m.prefill(batch, newTok, s, in.ChunkTokens[i])
+	d := m.decodeStep(batch, s)
+
+	w := m.p * m.b
+	kv := m.kvTok * s * batch * m.bkv
+	total := w + kv
+	perAcc := m.memPerAccel(s, batch)
+	if m.specK > 0 {
+		dw, dkv := m.draftBytes(s, batch)
+		total += dw + dkv
+	}
+	out.TTFT[i] = ttft
+	out.ITL[i] = d.itl
+	out.KVBytes[i] = kv
+	out.WeightBytes[i] = w
+	out.TotalBytes[i] = total
+	out.MemUtilization[i] = perAcc / m.capacity
+	out.TokensPerS[i] = batch / d.itl
+	out.Chunks[i] = chunks
+	out.ChunkTime[i] = chunkMax
+	out.TPComm[i] = d.tpComm
+	out.PPComm[i] = d.ppComm
+	out.Feasible[i] = perAcc <= m.capacity
+	out.ComputeBound[i] = d.computeBound
+	out.Accelerators[i] = m.tp * m.pp
+	out.PowerW[i] = m.power(d)
+	out.EnergyPerToken[i] = out.PowerW[i] * out.Accelerators[i] * d.itl / batch
+}
+
+// Constants of the calibrated serving physics (docs/PHYSICS.md §32).
+const (
+	// GEMMKernelS is the fixed cost of one matmul kernel beyond its roofline time: the
+	// median, over the twelve 64- and 128-row FP8 GEMMs of DeepGEMM's published H800 table
+	// (deepseek-ai/DeepGEMM, initial README, a6d97a1), of the measured time minus
+	// max(FLOPs at 1402.6 TFLOP/s, bytes at 2.97 TB/s) — 3.34 µs; kernel_test recomputes it.
+	GEMMKernelS = 3.3e-6
+	// GEMMsPerLayer: a transformer layer runs four weight matmuls (QKV, output projection,
+	// up/gate, down; Shoeybi et al. 2019 Fig. 3).
+	GEMMsPerLayer = 4
+	// ExchangeBytesPerElem: tensor-, pipeline- and expert-parallel exchanges carry 16-bit activations.
+	ExchangeBytesPerElem = 2
+	// SeedEfficiency is ServingModel's default efficiency η (physics.md §6.1), what a
+	// serving point runs at when neither the user nor a measurement says otherwise.
+	SeedEfficiency = 0.5
+	// DefaultNodeSize: accelerators on one scale-up link when the layout states none
+	// (HGX/DGX H100 and H200, MI300X OAM platforms: 8).
+	DefaultNodeSize = 8
+)
+
+// SpecExpectedTokens is the expected number of tokens a speculative step emits with K
+// drafted tokens each accepted with probability α (Leviathan et al. 2023, eq. 1):
+// (1 − α^(K+1)) / (1 − α), and K + 1 at α = 1.
+func SpecExpectedTokens(k, alpha float64) float64 {
+	if alpha >= 1 {
+		return k + 1
+	}
+	return (1 - math.Pow(alpha, k+1)) / (1 - alpha)
+}
+
+// ExpertsTouched is the expected number of distinct experts that `tokens` tokens route to
+// when each picks k of E experts uniformly (the load balance a router is trained for,
+// Fedus et al. 2021): E · (1 − (1 − k/E)^tokens).
+func ExpertsTouched(experts, k, tokens float64) float64 {
+	return experts * (1 - math.Pow(1-k/experts, tokens))
+}
+
+// llm is one point of the shared serving input resolved to scalars, with the defaults of
+// ServeIn's optional columns applied.
+type llm struct {
+	p, pa, layers, hidden, coef, kvTok, kvHeads float64
+	experts, topk                               float64
+	b, bkv                                      float64
+	eff, peak, bw, capacity, tdp                float64
+	tp, pp, ep                                  float64
+	upBW, upLat, fabBW, fabLat, nodeSize        float64
+	stepOH, dispatch                            float64
+	specK, specA                                float64
+	draftP, draftL, draftCoef, draftKV          float64
+	draftHidden, draftKVHeads                   float64
+	calibrated                                  bool
+}
+
+// opt is column i, or def when the optional column is absent.
+func opt(col []float64, i int, def float64) float64 {
+	if col == nil {
+		return def
+	}
+	return col[i]
+}
+
+func (in *ServeIn) point(i int) llm {
+	m := llm{
+		p: in.Params[i], layers: opt(in.Layers, i, 1), coef: in.AttnCoef[i], kvTok: in.KVElemsPerToken[i],
+		b: in.Bytes[i], eff: in.Efficiency[i], peak: in.PeakFLOPS[i], bw: in.MemBandwidth[i], capacity: in.MemCapacity[i],
+		hidden: opt(in.Hidden, i, DefaultHidden), kvHeads: opt(in.KVHeads, i, 0),
+		experts: opt(in.Experts, i, 0), topk: opt(in.ExpertsPerToken, i, 0),
+		tp: math.Max(1, opt(in.TP, i, 1)), pp: math.Max(1, opt(in.PP, i, 1)), ep: math.Max(1, opt(in.EP, i, 1)),
+		upBW: opt(in.TPBandwidth, i, OffloadFallbackBytesPerS), upLat: NVLinkLatencyS,
+		fabBW: opt(in.FabricBandwidth, i, 0), fabLat: opt(in.FabricLatency, i, InfiniBandNDRLatencyS),
+		nodeSize: opt(in.NodeSize, i, DefaultNodeSize), tdp: opt(in.TDP, i, 0),
+		stepOH: opt(in.StepOverhead, i, 0), dispatch: in.DispatchTax[i],
+		specK: opt(in.SpecTokens, i, 0), specA: opt(in.SpecAcceptance, i, 0),
+		draftP: opt(in.DraftParams, i, 0), draftL: opt(in.DraftLayers, i, 0),
+		draftCoef: opt(in.DraftCoef, i, 0), draftKV: opt(in.DraftKVElems, i, 0),
+		draftHidden: opt(in.DraftHidden, i, 0), draftKVHeads: opt(in.DraftKVHeads, i, 0),
+		calibrated: in.Calibrated,
+	}
+	if m.hidden == 0 {
+		m.hidden = DefaultHidden
+	}
+	m.pa = opt(in.ActiveParams, i, 0)
+	if m.pa <= 0 || m.pa > m.p {
+		m.pa = m.p
+	}
+	m.bkv = opt(in.KVBytes, i, 0)
+	if m.bkv <= 0 {
+		m.bkv = m.b
+	}
+	if m.fabBW <= 0 {
+		m.fabBW = m.upBW
+	}
+	if m.tdp <= 0 {
+		m.tdp = FallbackTDPW
+	}
+	if in.Calibrated {
+		if a := opt(in.AchievableBW, i, 0); a > 0 {
+			m.bw = a
+		}
+	} else {
+		// The seed's P is the total count, also for MoE, and its TTFT keeps the dispatch tax.
+		m.pa = m.p
+	}
+	return m
+}
+
+// kvShards is how many ways tensor parallelism splits one sequence's KV cache: over
+// min(tp, KV heads) ranks; a latent-attention cache (no KV heads) is replicated.
+func (m *llm) kvShards() float64 {
+	if m.kvHeads <= 0 {
+		return 1
+	}
+	return math.Min(m.tp, m.kvHeads)
+}
+
+// weightsRead is the weight bytes one forward pass over `tokens` tokens reads: all of them
+// for a dense model; the dense part and the experts the tokens touch for a MoE model.
+func (m *llm) weightsRead(tokens float64) float64 {
+	if m.experts <= m.topk || m.topk <= 0 || m.pa >= m.p {
+		return m.p * m.b
+	}
+	perExpert := (m.p - m.pa) / (m.experts - m.topk)
+	dense := math.Max(0, m.p-m.experts*perExpert)
+	return (dense + ExpertsTouched(m.experts, m.topk, tokens)*perExpert) * m.b
+}
+
+// links: the scale-up link within a node, the scale-out fabric once a group spans nodes.
+func (m *llm) link(group float64) (bw, lat float64) {
+	if m.nodeSize > 0 && group > m.nodeSize {
+		return m.fabBW, m.fabLat
+	}
+	return m.upBW, m.upLat
+}
+
+// stageComm is one pipeline stage's tensor- and expert-parallel exchanges for `tokens`
+// tokens: two all-reduces per layer, the MLP's replaced by a dispatch and a combine
+// all-to-all when experts are spread over ep > 1 ranks.
+func (m *llm) stageComm(tokens float64) float64 {
+	layers := m.layers / m.pp
+	act := tokens * m.hidden * ExchangeBytesPerElem
+	bw, lat := m.link(m.tp)
+	ar := RingAllReduce(act, m.tp, bw, lat)
+	if m.ep > 1 && m.experts > 0 {
+		ebw, elat := m.link(m.ep)
+		return layers * (ar + 2*AllToAll(act*m.topk/m.ep, m.ep, ebw, elat))
+	}
+	return layers * 2 * ar
+}
+
+// pass is one forward pass on one pipeline stage: seqs sequences each adding n tokens at
+// context s. It returns the stage's time, its FLOPs and bytes per accelerator, and whether
+// the FLOPs outlast the bytes.
+type pass struct {
+	t, flops, bytes, comm float64
+	computeBound          bool
+}
+
+func (m *llm) stage(seqs, n, s float64) pass {
+	shards := m.tp * m.pp
+	flops := ForwardFLOPs(m.pa, m.coef, n, s, seqs) / shards
+	bytes := m.weightsRead(seqs*n)/shards + m.kvTok*s*seqs*m.bkv/(m.kvShards()*m.pp)
+	compute, memory := flops/(m.peak*m.eff), bytes/m.bw
+	comm := m.stageComm(seqs * n)
+	return pass{
+		t:     math.Max(compute, memory) + m.layers/m.pp*GEMMsPerLayer*GEMMKernelS + comm,
+		flops: flops, bytes: bytes, comm: comm, computeBound: compute > memory,
+	}
+}
+
+// p2p is one pipeline-stage boundary crossing of `tokens` tokens' activations.
+func (m *llm) p2p(tokens float64) float64 {
+	if m.pp == 1 {
+		return 0
+	}
+	bw, lat := m.link(m.tp * m.pp)
+	return PointToPoint(tokens*m.hidden*ExchangeBytesPerElem, bw, lat)
+}
+
+// step is one decode step of the replica: its inter-token latency and what one
+// accelerator does in it.
+type step struct {
+	itl, flops, bytes, tpComm, ppComm float64
+	computeBound                      bool
+}
+
+// passage is one microbatch of seqs sequences, each adding n tokens at context s, crossing
+// the pp stages in turn: pp stage times plus pp − 1 sends.
+func (m *llm) passage(seqs, n, s float64) step {
+	st := m.stage(seqs, n, s)
+	send := m.p2p(seqs * n)
+	return step{
+		itl: m.pp*st.t + (m.pp-1)*send, flops: st.flops, bytes: st.bytes,
+		tpComm: m.pp * st.comm, ppComm: (m.pp - 1) * send, computeBound: st.computeBound,
+	}
+}
+
+// forward is one step of batch sequences adding n tokens each at context s, split into
+// min(pp, batch) microbatches that follow each other through the pipeline: a microbatch's
+// passage sets the step time, and every stage works on every microbatch.
+func (m *llm) forward(batch, n, s float64) step {
+	micro := math.Max(1, math.Min(m.pp, batch))
+	d := m.passage(batch/micro, n, s)
+	d.flops *= micro
+	d.bytes *= micro
+	return d
+}
+
+// decodeStep is the calibrated decode step of batch sequences at context s, with the
+// engine's overhead and, when drafting, the speculative step per emitted token.
+func (m *llm) decodeStep(batch, s float64) step {
+	if m.specK <= 0 {
+		d := m.forward(batch, 1, s)
+		d.itl += m.stepOH
+		return d
+	}
+	verify := m.forward(batch, m.specK+1, s)
+	draft := m.draft().forward(batch, 1, s)
+	e := SpecExpectedTokens(m.specK, m.specA)
+	return step{
+		itl:   (m.specK*draft.itl + verify.itl + m.stepOH) / e,
+		flops: (m.specK*draft.flops + verify.flops) / e, bytes: (m.specK*draft.bytes + verify.bytes) / e,
+		tpComm: verify.tpComm / e, ppComm: verify.ppComm / e, computeBound: verify.computeBound,
+	}
+}
+
+// draft is the draft model as a replica of its own on the same tensor-parallel group: a
+// catalog model, or a multi-token-prediction module (one layer of the target, DeepSeek-V3
+// §2.2) when no draft model is given.
+func (m *llm) draft() *llm {
+	d := *m
+	d.pp, d.ep, d.experts, d.specK = 1, 1, 0, 0
+	if m.draftP > 0 {
+		d.p, d.pa, d.layers, d.coef, d.kvTok = m.draftP, m.draftP, m.draftL, m.draftCoef, m.draftKV
+		d.hidden, d.kvHeads = m.draftHidden, m.draftKVHeads
+		if d.hidden == 0 {
+			d.hidden = DefaultHidden
+		}
+	} else {
+		d.p, d.pa, d.layers, d.coef, d.kvTok = m.p/m.layers, m.pa/m.layers, 1, m.coef/m.layers, m.kvTok/m.layers
+	}
+	return &d
+}
+
+// draftBytes is the draft's weights and KV cache (whole replica).
+func (m *llm) draftBytes(s, batch float64) (w, kv float64) {
+	d := m.draft()
+	return d.p * d.b, d.kvTok * s * batch * d.bkv
+}
+
+// memPerAccel is one accelerator's share of weights, KV cache and draft (calibrated).
+func (m *llm) memPerAccel(s, batch float64) float64 {
+	mem := m.p*m.b/(m.tp*m.pp) + m.kvTok*s*batch*m.bkv/(m.kvShards()*m.pp)
+	if m.specK > 0 {
+		dw, dkv := m.draftBytes(s, batch)
+		mem += (dw + dkv) / m.tp
+	}
+	return mem
+}
+
+// prefill is the calibrated time to first token of batch prompts of n new tokens at
+// context s, in chunks of c tokens (0 = one chunk): each chunk is one forward pass through
+// the pipeline plus the engine's step overhead. It also returns the longest chunk.
+func (m *llm) prefill(batch, n, s, c float64) (ttft, chunks, longest float64) {
+	chunks = 1
+	if c > 0 {
+		chunks = math.Max(1, math.Ceil(n/c))
+	}
+	one := func(tokens float64) float64 { return m.passage(batch, tokens, s).itl + m.stepOH }
+	ttft = chunks * one(n/chunks)
+	if c > 0 {
+		longest = one(math.Min(c, n))
+	}
+	return ttft, chunks, longest
+}
+
+// power is one accelerator's draw during a calibrated step (AcceleratorPowerW).
+func (m *llm) power(d step) float64 {
+	return AcceleratorPowerW(m.tdp, d.flops/(d.itl*m.peak), d.bytes/(d.itl*m.bw))
+}
+
+// ServeIn is the LLM serving input every serving model shares: Serving (serve, serve-sla),
+// ContinuousBatching and ContinuousBatchingC (batching), ServingCapacity (serve-capacity)
+// and ServingDeployment (serve-deploy) embed or read it. Columns marked optional may be
+// nil: the model is then dense, on one accelerator, without drafting or engine overhead.
 type ServeIn struct {
 	Params          []float64 // total parameters
-	Layers          []float64 // decode layer tax (model.layers)
+	Layers          []float64 // model.layers (the seed's batchers do not read it; nil = 1)
 	AttnCoef        []float64 // AttentionFLOPsCoef(layers, heads, hidden)
 	KVElemsPerToken []float64 // KVElemsPerToken(...)
-	Bytes           []float64 // bytes per element
+	Bytes           []float64 // weights: bytes per element
 	SeqLen          []float64 // context length S
 	Batch           []float64
 	CachedPrefix    []float64 // tokens served from a prefix cache (0 = none)
 	ChunkTokens     []float64 // prefill chunk size (0 = not chunked)
-	Efficiency      []float64
+	Efficiency      []float64 // fraction of peak the matmuls reach
 	PeakFLOPS       []float64
-	MemBandwidth    []float64
+	MemBandwidth    []float64 // datasheet HBM bandwidth
 	MemCapacity     []float64
-	DispatchTax     []float64 // s
+	DispatchTax     []float64 // s (seed)
 
-	// Tensor parallelism (optional: nil TP means one accelerator).
-	TP          []float64 // accelerators sharing the model
-	TPBandwidth []float64 // per-direction bytes/s between them
-	Hidden      []float64 // hidden size for the activation all-reduces (0 = 4096)
+	// Optional model columns.
+	Hidden          []float64 // hidden size for activation exchanges (0 = 4096)
+	ActiveParams    []float64 // parameters one token uses (MoE); 0 = Params
+	Experts         []float64 // routed experts (MoE); 0 = dense
+	ExpertsPerToken []float64 // experts each token picks
+	KVHeads         []float64 // KV heads TP can shard the cache over; 0 = not shardable (latent attention)
+	KVBytes         []float64 // KV cache bytes per element; 0 = Bytes
 
-	// ComputeFloor bounds a decode step below by its FLOPs (calibrated profile).
-	ComputeFloor bool
+	// Optional hardware and layout columns.
+	AchievableBW    []float64 // measured streaming bandwidth (calibrated); 0 = MemBandwidth
+	TDP             []float64 // W per accelerator; 0 = FallbackTDPW
+	TP, PP, EP      []float64 // tensor-, pipeline- and expert-parallel degrees (≥ 1)
+	TPBandwidth     []float64 // per-direction bytes/s of the scale-up link
+	FabricBandwidth []float64 // per-direction bytes/s per accelerator of the scale-out fabric
+	FabricLatency   []float64 // s
+	NodeSize        []float64 // accelerators on one scale-up link; 0 = unbounded
+
+	// Optional speculative decoding (SpecTokens 0 = off) and engine.
+	SpecTokens     []float64 // K tokens drafted per step
+	SpecAcceptance []float64 // α, probability each drafted token is accepted
+	DraftParams    []float64 // draft model parameters; 0 = a multi-token-prediction module
+	DraftLayers    []float64
+	DraftCoef      []float64 // AttentionFLOPsCoef of the draft
+	DraftKVElems   []float64 // KVElemsPerToken of the draft
+	DraftHidden    []float64 // hidden size of the draft (0 = 4096)
+	DraftKVHeads   []float64 // KV heads of the draft (0 = not shardable)
+	StepOverhead   []float64 // engine time per step not overlapped with the accelerator, s
+
+	// Calibrated selects the calibrated physics (docs/PHYSICS.md §32); false is the seed's.
+	Calibrated bool
 }
 
 // ServeOut holds the output columns of Serving; times in s, sizes in bytes.
 type ServeOut struct {
-	TTFT, ITL                        []float64
-	KVBytes, WeightBytes, TotalBytes []float64
-	MemUtilization, TokensPerS       []float64
+	TTFT, ITL                        []float64 // ITL per emitted token (speculative steps divided by the accepted tokens)
+	KVBytes, WeightBytes, TotalBytes []float64 // whole replica
+	MemUtilization, TokensPerS       []float64 // per accelerator; tokens/s of the replica
 	Chunks, ChunkTime                []float64 // ChunkTime = 0 when not chunked
-	TPComm                           []float64 // TP all-reduce time per decode step (0 at tp = 1)
+	TPComm, PPComm                   []float64 // TP all-reduces and pipeline sends per decode step
+	Accelerators                     []float64 // tp · pp
+	PowerW                           []float64 // one accelerator's draw while decoding
+	EnergyPerToken                   []float64 // J per generated token, whole replica
 	Feasible                         []bool
-	ComputeBound                     []bool // the decode step's FLOPs outlast its bytes (ComputeFloor only)
+	ComputeBound                     []bool // the decode step's FLOPs outlast its bytes (calibrated)
 }
 
 func (o *ServeOut) resize(n int) {
 	for _, p := range []*[]float64{&o.TTFT, &o.ITL, &o.KVBytes, &o.WeightBytes, &o.TotalBytes,
-		&o.MemUtilization, &o.TokensPerS, &o.Chunks, &o.ChunkTime, &o.TPComm} {
+		&o.MemUtilization, &o.TokensPerS, &o.Chunks, &o.ChunkTime, &o.TPComm, &o.PPComm,
+		&o.Accelerators, &o.PowerW, &o.EnergyPerToken} {
 		*p = grow(*p, n)
 	}
 	o.Feasible = grow(o.Feasible, n)

@@ -240,38 +240,3 @@ func TestServingTensorParallel(t *testing.T) {
 		t.Errorf("tp 1 has no TP comm (%v); weight bytes are per replica (%v vs %v)", single.TPComm[0], pair.WeightBytes[0], single.WeightBytes[0])
 	}
 }
-
-// TestServingComputeFloor: with ComputeFloor a large decode batch is bound by its FLOPs,
-// a small one still by memory, and without it (the seed) decode stays memory-bound.
-// Expected values are computed here from the roofline, independently of Serving.
-func TestServingComputeFloor(t *testing.T) {
-	small, large := serve(llama3_8B, h100, 256), serve(llama3_8B, h100, 256)
-	small.prec, large.prec = FP8, FP8
-	small.batch, large.batch = 8, 4096
-	in := serveColumns(small, large)
-	var seed, floor ServeOut
-	Serving(&seed, in)
-	in.ComputeFloor = true
-	Serving(&floor, in)
-
-	tax := 32 * LayerTaxS
-	for i, batch := range []float64{8, 4096} {
-		kv := float64(2*32*8*128) * 256 * batch // fp8: one byte per element
-		mem := (8.03e9 + kv) / 3.35e12
-		flops := (2*8.03e9 + AttentionFLOPsCoef(32, 32, 4096)*256) * batch / (1979e12 * 0.5)
-		if got, want := seed.ITL[i], mem+tax; math.Abs(got-want) > 1e-12*want {
-			t.Errorf("seed, batch %v: ITL %v, want memory-bound %v", batch, got, want)
-		}
-		if got, want := floor.ITL[i], math.Max(mem, flops)+tax; math.Abs(got-want) > 1e-12*want {
-			t.Errorf("floor, batch %v: ITL %v, want %v (memory %v, compute %v)", batch, got, want, mem, flops)
-		}
-	}
-	// At batch 4096 the FLOPs (~66 ms) exceed the bytes (~42 ms): the floor must bind and
-	// the seed's tokens/s must exceed what 1979 TFLOP/s at η 0.5 allows.
-	if !(floor.ITL[1] > seed.ITL[1]) || floor.ITL[0] != seed.ITL[0] {
-		t.Errorf("floor binds at batch 4096 only: ITL %v vs %v (large), %v vs %v (small)", floor.ITL[1], seed.ITL[1], floor.ITL[0], seed.ITL[0])
-	}
-	if roof := 1979e12 * 0.5 / (2 * 8.03e9); !(seed.TokensPerS[1] > roof && floor.TokensPerS[1] < roof) {
-		t.Errorf("tokens/s: seed %v, floor %v; compute roof %v", seed.TokensPerS[1], floor.TokensPerS[1], roof)
-	}
-}

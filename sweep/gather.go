@@ -74,6 +74,8 @@ type hwTable struct {
 	capacity, bandwidth, sramCap, sramBW, flashBW, hostBW []float64
 	dispatch, tdp                                         []float64
 	tpBW                                                  []float64 // per-direction link between accelerators
+	achievable, unitCost                                  []float64 // measured streaming bandwidth (peak if none), USD
+	gemm                                                  []float64 // measured matmul efficiency by code·len(Precisions) + precision (0.5 if none)
 }
 
 func newHWTable(hs []*catalog.Hardware) *hwTable {
@@ -82,7 +84,14 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 		for _, p := range kernel.Precisions {
 			f, _ := h.PeakFor(p.String())
 			t.peak = append(t.peak, f)
+			e, ok := h.GEMMEfficiencyFor(p.String())
+			if !ok {
+				e = kernel.SeedEfficiency
+			}
+			t.gemm = append(t.gemm, e)
 		}
+		t.achievable = append(t.achievable, h.AchievableBandwidth())
+		t.unitCost = append(t.unitCost, h.UnitCostUSD)
 		t.capacity = append(t.capacity, h.MemCapacityBytes)
 		t.bandwidth = append(t.bandwidth, h.MemBandwidthBytesPerS)
 		t.sramCap = append(t.sramCap, h.SRAMCapacityBytes)
@@ -110,6 +119,11 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 
 func (t *hwTable) peakFor(hw, prec float64) float64 {
 	return t.peak[int(hw)*len(kernel.Precisions)+int(prec)]
+}
+
+// gemmFor is the measured large-matmul efficiency of a hardware code at a precision code.
+func (t *hwTable) gemmFor(hw, prec float64) float64 {
+	return t.gemm[int(hw)*len(kernel.Precisions)+int(prec)]
 }
 
 // cols gives an evaluator named access to a batch's input columns.
@@ -185,7 +199,9 @@ var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "para
 	"no_goodput", "checkpoint_exceeds_interval", "exceeds_size_limit", "accuracy_drop_too_large",
 	"speedup_too_low", "unsupported_by_hardware", "latency_budget_exceeded",
 	"ingestion_stalled", "preprocessing_bottleneck", "no_compute_budget", "target_latency_unreachable",
-	"over_budget", "over_carbon_budget", "prompt_not_shorter_than_request"}
+	"over_budget", "over_carbon_budget", "prompt_not_shorter_than_request",
+	"tp_does_not_divide_heads", "pp_exceeds_layers", "ep_does_not_divide_experts", "tp_spans_nodes",
+	"draft_not_a_transformer", "itl_target_missed", "ttft_target_missed", "over_accelerator_limit"}
 
 const (
 	reasonNone uint8 = iota
@@ -211,6 +227,14 @@ const (
 	reasonOverBudget     // fleet: TCO above budget_usd
 	reasonOverCarbon     // fleet: carbon above carbon_budget_kg
 	reasonPromptTooLong  // batching: input_tokens leaves no output tokens in the request
+	reasonTPHeads        // serving: tp does not divide the attention heads
+	reasonPPLayers       // serving: more pipeline stages than layers
+	reasonEPDivide       // serving: ep does not divide the experts, or ep > 1 on a dense model
+	reasonTPNodes        // serving: a tensor-parallel group larger than a node without tp_across_nodes
+	reasonDraftNotLLM    // serving: the draft model is not a transformer
+	reasonITLMissed      // serve-deploy: the decode step alone exceeds the ITL target
+	reasonTTFTMissed     // serve-deploy: the prefill alone exceeds the TTFT target
+	reasonOverLimit      // serve-deploy: more accelerators than max_accelerators
 )
 
 var colReason = Column{Name: "infeasible_reason", Type: Enum, Labels: reasonLabels,

@@ -46,6 +46,7 @@ type Plan struct {
 	Clusters []*catalog.Cluster  // by cluster code
 	Fabrics  []*catalog.Fabric   // by fabric code (nil: the cluster's own)
 	Grids    []*catalog.Grid     // by region code
+	Drafts   []*catalog.Model    // by draft code (nil for "none" and "mtp")
 
 	Spec   *Spec   // the grid spec the plan came from (nil for eval)
 	filter *filter // where filters, nil when none
@@ -194,7 +195,7 @@ func (p *Plan) resolve(prm *Param, raw []AxisValue) (*Values, error) {
 	for _, r := range raw {
 		text := strings.TrimSpace(r.Text)
 		switch prm.Kind {
-		case KindModel, KindHardware, KindCluster, KindFabric, KindRegion:
+		case KindModel, KindHardware, KindCluster, KindFabric, KindRegion, KindDraft:
 			if err := p.lookup(prm, text); err != nil {
 				return nil, fmt.Errorf("%s: %w", r.Where, err)
 			}
@@ -235,6 +236,13 @@ func (p *Plan) resolve(prm *Param, raw []AxisValue) (*Values, error) {
 // DefaultFabric is the value of a fabric parameter that keeps the cluster's own fabric.
 const DefaultFabric = "default"
 
+// Draft values that are not catalog models: no speculative decoding, or a
+// multi-token-prediction module of the served model.
+const (
+	DraftNone = "none"
+	DraftMTP  = "mtp"
+)
+
 // lookup checks a catalog key for a catalog-keyed parameter.
 func (p *Plan) lookup(prm *Param, key string) error {
 	var err error
@@ -251,6 +259,12 @@ func (p *Plan) lookup(prm *Param, key string) error {
 		}
 	case KindRegion:
 		_, err = p.Catalog.GridByKey(key)
+	case KindDraft:
+		if key != DraftNone && key != DraftMTP {
+			if _, err = p.Catalog.ModelByKey(key); err != nil {
+				err = fmt.Errorf("%w; or %s (no drafting), %s (multi-token prediction)", err, DraftNone, DraftMTP)
+			}
+		}
 	}
 	return err
 }
@@ -288,6 +302,12 @@ func (p *Plan) setEntities(kind Kind, labels []string) {
 		for _, k := range labels {
 			g, _ := p.Catalog.GridByKey(k)
 			p.Grids = append(p.Grids, g)
+		}
+	case KindDraft:
+		p.Drafts = nil
+		for _, k := range labels {
+			m, _ := p.Catalog.ModelByKey(k) // nil for none and mtp
+			p.Drafts = append(p.Drafts, m)
 		}
 	}
 }

@@ -287,7 +287,7 @@ func (s *Spec) expand(cat *catalog.Catalog, prm *Param, a specAxis) ([]AxisValue
 		if prm.Kind == KindModel || prm.Kind == KindHardware {
 			return s.selector(cat, prm, a.name, n, m)
 		}
-		if prm.Kind == KindCluster || prm.Kind == KindFabric || prm.Kind == KindRegion {
+		if prm.Kind == KindCluster || prm.Kind == KindFabric || prm.Kind == KindRegion || prm.Kind == KindDraft {
 			return nil, s.errf(n, "%s: a %s takes a name, a list of names or \"all\"", a.name, prm.Kind)
 		}
 		if prm.Kind != KindFloat && prm.Kind != KindInt {
@@ -472,9 +472,11 @@ func (s *Spec) selector(cat *catalog.Catalog, prm *Param, name string, n *yaml.N
 		return out, nil
 	case KindBool:
 		return []AxisValue{at("false"), at("true")}, nil
-	case KindCluster, KindFabric, KindRegion:
+	case KindCluster, KindFabric, KindRegion, KindDraft:
 		var out []AxisValue
 		switch prm.Kind {
+		case KindDraft:
+			out = append(out, at(DraftNone), at(DraftMTP))
 		case KindCluster:
 			for _, c := range cat.Clusters {
 				out = append(out, at(c.Key))

@@ -29,10 +29,11 @@ const (
 	KindCluster              // a catalog cluster key
 	KindFabric               // a catalog fabric key, or "default" (the cluster's)
 	KindRegion               // a catalog grid region key
+	KindDraft                // a speculative-decoding draft: "none", "mtp" or a catalog model key
 )
 
 func (k Kind) String() string {
-	return [...]string{"number", "integer", "boolean", "choice", "model", "hardware", "cluster", "fabric", "region"}[k]
+	return [...]string{"number", "integer", "boolean", "choice", "model", "hardware", "cluster", "fabric", "region", "draft"}[k]
 }
 
 // IsLabel reports whether values are names stored as codes into a label list.

@@ -16,18 +16,18 @@ func init() {
 		Name:      "batching",
 		Doc:       "continuous batching with a paged KV cache: admitted requests, decode step, throughput and speedup over static batching (physics.md §6.2)",
 		Objective: Objective{Column: "tokens_per_s"},
-		Params: []Param{
-			modelParam, hardwareParam, precisionParam, effParam,
-			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens",
+		Params: withServing(
+			modelParam, hardwareParam, precisionParam, servingEffParam,
+			Param{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Max: maxTokens, Unit: "tokens",
 				Doc: "tokens per request S; with mean_request_tokens > 0 the cap S_max on request length"},
-			{Name: "max_batch_size", Kind: KindInt, Default: "1", Min: 1, Doc: "batcher cap B_max on requests in flight (the seed's default 1)"},
-			{Name: "page_tokens", Kind: KindInt, Default: "16", Min: 1, Unit: "tokens", Doc: "tokens per KV-cache page"},
-			{Name: "mean_request_tokens", Kind: KindInt, Default: "0", Min: 0, Unit: "tokens",
+			Param{Name: "max_batch_size", Kind: KindInt, Default: "1", Min: 1, Max: maxBatch, Doc: "batcher cap B_max on requests in flight (the seed's default 1)"},
+			Param{Name: "page_tokens", Kind: KindInt, Default: "16", Min: 1, Max: maxTokens, Unit: "tokens", Doc: "tokens per KV-cache page"},
+			Param{Name: "mean_request_tokens", Kind: KindInt, Default: "0", Min: 0, Max: maxTokens, Unit: "tokens",
 				Doc: "0: every request is seq_len tokens long (Profile B); > 0: lengths are exponential with this mean, capped at seq_len (Profile C; must be ≤ seq_len)"},
-			{Name: "input_tokens", Kind: KindInt, Default: "0", Min: 0, Unit: "tokens",
+			Param{Name: "input_tokens", Kind: KindInt, Default: "0", Min: 0, Max: maxTokens, Unit: "tokens",
 				Doc: "prompt tokens of each request (part of its length, seq_len or the mean); > 0 charges their prefill and makes tokens_per_s count generated tokens only; 0 is the seed's decode-only figure"},
-		},
-		Columns: []Column{
+		),
+		Columns: append([]Column{
 			{Name: "ttft_ms", Unit: "ms", Doc: "prefill of max_batch_size prompts of seq_len tokens at once + dispatch (Profile B's formula, reported for both profiles)"},
 			{Name: "itl_ms", Unit: "ms", Doc: "decode step of the admitted batch: (weights + KV)/HBM bandwidth, no layer tax (Profile C reads mean_request_tokens per request), in the calibrated profile at least the step's FLOPs at peak · efficiency; 1e6 ms when the weights fill memory (the seed's value)"},
 			{Name: "tokens_per_s", Unit: "1/s", Doc: "decode tokens per second: active requests / ITL (0 when none is admitted); with input_tokens > 0 generated tokens per second with every prompt's prefill charged: active·out / (out·ITL + active·prompt_prefill_ms), out = length − input_tokens"},
@@ -41,14 +41,15 @@ func init() {
 			{Name: "static_tokens_per_s", Unit: "1/s", Doc: "decode tokens per second of the static batcher (prompts charged as for tokens_per_s)"},
 			{Name: "static_fragmentation", Doc: "padding share of the static reservation: 1 − mean/seq_len (Profile C); Profile B's static batcher reserves the same pages, so equal to fragmentation"},
 			{Name: "speedup_vs_static", Doc: "tokens_per_s / static_tokens_per_s (1 when nothing is admitted; +Inf in Profile C when only the paged batcher admits a request)"},
+		}, append(servingColumns,
 			wallPass(5, "batching", "at least one request's KV cache fits beside the weights"),
-			wallSlack(5, "batching", "1 − (weights + KV cache of the active requests) / capacity"),
+			wallSlack(5, "batching", "1 − (weights + KV cache of the active requests) / replica capacity"),
 			colBindingWall,
 			colFeasible, colReason,
-		},
+		)...),
 		check: transformersOnly("continuous batching"),
 		newEval: func(p *Plan) evaluator {
-			return &batchingEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), pagedKV: pagedKVPerToken(p.Models), calibrated: p.Calibrated()}
+			return &batchingEval{st: p.Study, t: newServingTables(p), pagedKV: pagedKVPerToken(p.Models)}
 		},
 	})
 }
@@ -99,36 +100,34 @@ func clampMean(dst, mean, seq []float64) []float64 {
 	return dst
 }
 
+// maxBatch bounds batch sizes and batcher caps: a million sequences in flight is past
+// what any accelerator's memory holds.
+const maxBatch = 1 << 20
+
 type batchingEval struct {
-	st         *Study
-	calibrated bool // decode steps get the compute floor (docs/PHYSICS.md §31)
-	m          *modelTable
-	h          *hwTable
-	pagedKV    []float64
-	weights    []float64
-	in         kernel.BatchIn
-	outB       kernel.BatchOut
-	outC       kernel.BatchCOut
+	st      *Study
+	t       *servingTables
+	pagedKV []float64
+	weights []float64
+	in      kernel.BatchIn
+	outB    kernel.BatchOut
+	outC    kernel.BatchCOut
 }
 
 func (e *batchingEval) eval(b *Batch, o *Outputs) {
 	c := cols{e.st, b}
 	n := b.N
-	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
+	mc := c.get("model")
 	in := &e.in
-	in.Params = gatherF(in.Params, mc, e.m.params)
-	in.AttnCoef = gatherF(in.AttnCoef, mc, e.m.attnCoef)
-	in.KVElemsPerToken = gatherF(in.KVElemsPerToken, mc, e.pagedKV)
-	in.Bytes = bytesOf(in.Bytes, prec)
-	in.PeakFLOPS = peaksOf(in.PeakFLOPS, e.h, hc, prec)
-	in.MemBandwidth = gatherF(in.MemBandwidth, hc, e.h.bandwidth)
-	in.MemCapacity = gatherF(in.MemCapacity, hc, e.h.capacity)
-	in.DispatchTax = gatherF(in.DispatchTax, hc, e.h.dispatch)
+	e.t.gather(c, &in.ServeIn)
+	if !e.t.calibrated {
+		// The seed sizes the paged cache with 2·L·H_kv·d also for latent attention (§6.2).
+		in.KVElemsPerToken = gatherF(in.KVElemsPerToken, mc, e.pagedKV)
+	}
 	in.SeqLen, in.MaxBatch, in.PageTokens = c.get("seq_len"), c.get("max_batch_size"), c.get("page_tokens")
-	in.Efficiency = c.get("efficiency")
 	mean := c.get("mean_request_tokens")
 	in.MeanTokens = clampMean(in.MeanTokens, mean, in.SeqLen)
-	in.ComputeFloor = e.calibrated
+	in.InputTokens = c.get("input_tokens")
 
 	kernel.ContinuousBatching(&e.outB, in)
 	profileC := false
@@ -140,7 +139,7 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 	}
 
 	e.weights = grow(e.weights, n)
-	fam := e.m.family
+	fam := e.t.m.family
 	for k := 0; k < n; k++ {
 		e.weights[k] = kernel.WeightBytes(fam[int(mc[k])], in.Params[k], 0, in.Bytes[k])
 	}
@@ -152,44 +151,34 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 	sActive, sTPS, sFrag, speedup := w.f("static_active_requests"), w.f("static_tokens_per_s"), w.f("static_fragmentation"), w.f("speedup_vs_static")
 	pass, slack, binding := w.b("wall_5_batching_pass"), w.f("wall_5_batching_slack"), w.c("binding_wall")
 	feas, reason := w.b("feasible"), w.c("infeasible_reason")
-	prompt, prefill := c.get("input_tokens"), w.f("prompt_prefill_ms")
+	prompt, prefill := in.InputTokens, w.f("prompt_prefill_ms")
 	scaleInto(w.f("weights_gb"), e.weights, 1e-9)
 	scaleInto(w.f("memory_capacity_gb"), in.MemCapacity, 1e-9)
+	tp, pp := c.get("tp"), c.get("pp")
 	for k := 0; k < n; k++ {
 		ttft[k] = bo.TTFT[k] * 1e3
-		var kvBytes float64
+		var kvBytes, joules float64
 		var ok bool
 		if mean[k] > 0 {
-			itl[k], tps[k], active[k] = co.ITL[k]*1e3, co.Throughput[k], co.Active[k]
+			itl[k], tps[k], active[k] = co.ITL[k]*1e3, co.OutputTPS[k], co.Active[k]
 			kvBytes, frag[k] = co.KVBytes[k], co.Fragmentation[k]
-			sActive[k], sTPS[k], sFrag[k], speedup[k] = co.StaticActive[k], co.StaticThroughput[k], co.StaticFragmentation[k], co.Speedup[k]
-			ok = co.Feasible[k]
+			sActive[k], sTPS[k], sFrag[k], speedup[k] = co.StaticActive[k], co.StaticOutputTPS[k], co.StaticFragmentation[k], co.Speedup[k]
+			ok, joules, prefill[k] = co.Feasible[k], co.EnergyPerToken[k], co.PromptPrefill[k]*1e3
 		} else {
-			itl[k], tps[k], active[k] = bo.ITL[k]*1e3, bo.Throughput[k], bo.Active[k]
+			itl[k], tps[k], active[k] = bo.ITL[k]*1e3, bo.OutputTPS[k], bo.Active[k]
 			kvBytes, frag[k] = bo.KVBytes[k], bo.Fragmentation[k]
-			sActive[k], sTPS[k], sFrag[k], speedup[k] = bo.StaticActive[k], bo.StaticThroughput[k], bo.Fragmentation[k], bo.Speedup[k]
-			ok = bo.Feasible[k]
+			sActive[k], sTPS[k], sFrag[k], speedup[k] = bo.StaticActive[k], bo.StaticOutputTPS[k], bo.Fragmentation[k], bo.Speedup[k]
+			ok, joules, prefill[k] = bo.Feasible[k], bo.EnergyPerToken[k], bo.PromptPrefill[k]*1e3
 		}
 		length := in.SeqLen[k]
 		if mean[k] > 0 {
 			length = in.MeanTokens[k]
 		}
-		if prompt[k] > 0 {
-			// Charge every request's prompt: tokens/s counts generated tokens only.
-			p := kernel.PromptPrefillS(in.Params[k], in.AttnCoef[k], prompt[k], in.PeakFLOPS[k], in.Efficiency[k])
-			out := length - prompt[k]
-			prefill[k] = p * 1e3
-			tps[k] = kernel.OutputTokensPerS(tps[k], out, p)
-			sTPS[k] = kernel.OutputTokensPerS(sTPS[k], out, p)
-			if active[k] > 0 && sTPS[k] > 0 {
-				speedup[k] = tps[k] / sTPS[k]
-			}
-		} else {
-			prefill[k] = 0
-		}
 		kv[k] = kvBytes * 1e-9
 		pass[k] = ok
-		slack[k] = 1 - (e.weights[k]+kvBytes)/in.MemCapacity[k]
+		accels := tp[k] * pp[k]
+		slack[k] = 1 - (e.weights[k]+kvBytes)/(in.MemCapacity[k]*accels)
+		e.t.economics(c, w, k, accels, tps[k], joules*tps[k]/accels, itl[k]*1e-3)
 		switch {
 		case !ok:
 			binding[k] = wallBatching
@@ -200,7 +189,9 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 			// The cap binds; decode streams weights and KV from memory.
 			binding[k] = wallMemory
 		}
-		switch {
+		switch r := e.t.layoutReason(c, k); {
+		case r != reasonNone:
+			feas[k], reason[k], binding[k] = false, r, wallBatching
 		case mean[k] > in.SeqLen[k]:
 			feas[k], reason[k] = false, reasonMeanTooLong
 		case prompt[k] >= length:

@@ -9,11 +9,11 @@ import (
 )
 
 func batchingPoint(model string, seq, maxBatch, mean int) string {
-	return fmt.Sprintf("version: 1\nstudy: batching\naxes:\n  model: [%s]\n  hardware: [H100]\n  seq_len: %d\n  max_batch_size: %d\n  mean_request_tokens: %d\n",
+	return fmt.Sprintf("version: 1\nstudy: batching\nprofile: seed\naxes:\n  model: [%s]\n  hardware: [H100]\n  seq_len: %d\n  max_batch_size: %d\n  mean_request_tokens: %d\n",
 		model, seq, maxBatch, mean)
 }
 
-// The three Profile B vectors of physics.md §13.4 (Llama3_8B on H100, fp16, η 0.5, page 16).
+// The three Profile B vectors of physics.md §13.4 (seed profile) (Llama3_8B on H100, fp16, η 0.5, page 16).
 func TestBatchingProfileB(t *testing.T) {
 	cases := []struct {
 		seq, cap int
@@ -97,13 +97,13 @@ axes:
 `, "out_of_memory", "mean_request_longer_than_max")
 }
 
-// TestBatchingInputTokens: with input_tokens the batching study charges each request's
+// TestBatchingInputTokens (seed profile): with input_tokens the batching study charges each request's
 // prefill and counts generated tokens only; input_tokens 0 keeps the decode-only figure,
 // and a prompt as long as the request is infeasible. The expected value is recomputed
 // here from the row's own ITL and active requests: N·out / (out·ITL + N·prefill).
 func TestBatchingInputTokens(t *testing.T) {
 	eval := func(input string) map[string]any {
-		return evalOne(t, "version: 1\nstudy: batching\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  precision: [fp8]\n"+
+		return evalOne(t, "version: 1\nstudy: batching\nprofile: seed\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  precision: [fp8]\n"+
 			"  seq_len: 256\n  max_batch_size: 8192\n  input_tokens: "+input+"\n")
 	}
 	decode, charged := eval("0"), eval("128")

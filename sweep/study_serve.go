@@ -1,63 +1,57 @@
 package sweep
 
 import (
-	"fmt"
-
 	"github.com/mlsysim/mlsysim/kernel"
 )
 
-// The serve study: LLM prefill and decode on one accelerator (kernel.Serving).
+// The serve study: LLM prefill and decode of one replica (kernel.Serving) in any layout.
 func init() {
 	register(&Study{
 		Name:      "serve",
-		Doc:       "LLM serving: TTFT, ITL, KV cache and memory on one accelerator (physics.md §6.1)",
+		Doc:       "LLM serving: TTFT, ITL, KV cache, memory and per-token cost of one replica (physics.md §6.1; calibrated: docs/PHYSICS.md §32)",
 		Objective: Objective{Column: "itl_ms", Minimize: true},
-		Params: []Param{
-			modelParam, hardwareParam, precisionParam, effParam, batchParam, seqParam,
-			{Name: "prefill_chunk_tokens", Kind: KindInt, Default: "0", Min: 0, Unit: "tokens",
+		Params: withServing(
+			modelParam, hardwareParam, precisionParam, servingEffParam, batchParam, seqParam,
+			Param{Name: "prefill_chunk_tokens", Kind: KindInt, Default: "0", Min: 0, Max: maxTokens, Unit: "tokens",
 				Doc: "chunked prefill: tokens per chunk (0 = one chunk)"},
-			{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Unit: "tokens",
+			Param{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Max: maxTokens, Unit: "tokens",
 				Doc: "prompt tokens already in a prefix cache (must be < seq_len)"},
-			{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Doc: "tensor-parallel accelerators sharing the model (over the scale-up link)"},
-		},
-		Columns: []Column{
-			{Name: "ttft_ms", Unit: "ms", Doc: "time to first token: prefill compute + dispatch per chunk"},
-			{Name: "itl_ms", Unit: "ms", Doc: "inter-token latency: (weights + KV) / HBM bandwidth + layer tax (+ TP all-reduces); the calibrated profile takes the larger of that streaming time and the step's FLOPs at peak · efficiency"},
+		),
+		Columns: append([]Column{
+			{Name: "ttft_ms", Unit: "ms", Doc: "time to first token: prefill of the batch's prompts (seed: FLOPs at peak · efficiency + dispatch per chunk; calibrated: the pipeline's roofline per chunk)"},
+			{Name: "itl_ms", Unit: "ms", Doc: "inter-token latency per generated token: one decode step (seed: (weights + KV)/tp/HBM bandwidth + layer tax; calibrated: roofline at the measured bandwidth + kernel and engine overhead), divided by the accepted tokens when drafting"},
 			{Name: "tokens_per_s", Unit: "1/s", Doc: "decode tokens per second across the batch: batch / ITL"},
 			{Name: "kv_cache_gb", Unit: "GB", Doc: "KV cache for the full context, whole replica (decimal GB)"},
 			{Name: "weights_gb", Unit: "GB", Doc: "weights at the precision, whole replica (decimal GB)"},
-			{Name: "total_memory_gb", Unit: "GB", Doc: "weights + KV cache, whole replica (per accelerator: ÷ tp)"},
+			{Name: "total_memory_gb", Unit: "GB", Doc: "weights + KV cache (+ draft), whole replica"},
 			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory (decimal GB)"},
-			{Name: "memory_utilization", Doc: "total memory / tp / capacity (per accelerator)"},
+			{Name: "memory_utilization", Doc: "one accelerator's share of weights, KV cache and draft / its capacity"},
 			{Name: "prefill_chunks", Doc: "prefill chunks (1 when not chunked)"},
 			{Name: "prefill_chunk_time_ms", Unit: "ms", Doc: "longest prefill chunk: the bound on how long it stalls decode (0 when not chunked)"},
-			{Name: "tp_comm_ms", Unit: "ms", Doc: "tensor-parallel all-reduces per decode step (0 at tp 1)"},
+			{Name: "tp_comm_ms", Unit: "ms", Doc: "tensor- and expert-parallel exchanges per decode step (0 at tp 1)"},
+			{Name: "pp_comm_ms", Unit: "ms", Doc: "pipeline stage-boundary sends per decode step (0 at pp 1)"},
+		}, append(servingColumns,
 			wallPass(4, "serving", "weights + KV cache fit in accelerator memory"),
-			wallSlack(4, "serving", "1 − (weights + KV cache) / tp / capacity"),
+			wallSlack(4, "serving", "1 − one accelerator's weights + KV cache / capacity"),
 			colBindingWall,
 			colFeasible, colReason,
-		},
-		check: func(p *Plan) error {
-			for _, m := range p.Models {
-				if !m.Family.IsTransformer() {
-					return fmt.Errorf("serving needs a transformer, but %s is not one (family %s); use the node study (mlsysim eval) for it", m.Key, m.Family)
-				}
-			}
-			return nil
-		},
+		)...),
+		check: transformersOnly("serving"),
 		newEval: func(p *Plan) evaluator {
-			return &serveEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()}
+			return &serveEval{st: p.Study, t: newServingTables(p)}
 		},
 	})
 }
 
+// maxTokens bounds token counts of the serving studies: ten million tokens of context is
+// past every catalog model's window.
+const maxTokens = 10_000_000
+
 type serveEval struct {
-	st         *Study
-	calibrated bool // decode steps get the compute floor (docs/PHYSICS.md §31)
-	m          *modelTable
-	h          *hwTable
-	in         kernel.ServeIn
-	out        kernel.ServeOut
+	st  *Study
+	t   *servingTables
+	in  kernel.ServeIn
+	out kernel.ServeOut
 }
 
 func (e *serveEval) eval(b *Batch, o *Outputs) {
@@ -79,13 +73,16 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 	copy(w.f("prefill_chunks"), out.Chunks)
 	scaleInto(w.f("prefill_chunk_time_ms"), out.ChunkTime, 1e3)
 	scaleInto(w.f("tp_comm_ms"), out.TPComm, 1e3)
+	scaleInto(w.f("pp_comm_ms"), out.PPComm, 1e3)
 	copy(w.b("wall_4_serving_pass"), out.Feasible)
 	slack := w.f("wall_4_serving_slack")
 	for k := range slack {
 		slack[k] = 1 - out.MemUtilization[k]
 	}
 	binding := w.c("binding_wall")
+	feas, reason := w.b("feasible"), w.c("infeasible_reason")
 	for k := 0; k < n; k++ {
+		e.t.economics(c, w, k, out.Accelerators[k], out.TokensPerS[k], out.PowerW[k], out.ITL[k])
 		// Decode streams weights and KV cache: memory bandwidth binds a point that fits,
 		// unless (calibrated profile) the step's FLOPs take longer than its bytes.
 		binding[k] = wallMemory
@@ -95,10 +92,9 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 		if !out.Feasible[k] {
 			binding[k] = wallServing
 		}
-	}
-	feas, reason := w.b("feasible"), w.c("infeasible_reason")
-	for k := 0; k < n; k++ {
-		switch {
+		switch r := e.t.layoutReason(c, k); {
+		case r != reasonNone:
+			feas[k], reason[k], binding[k] = false, r, wallServing
 		case in.CachedPrefix[k] >= in.SeqLen[k]:
 			feas[k], reason[k] = false, reasonPrefix
 		case !out.Feasible[k]:
@@ -113,26 +109,11 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 // built on serving (serve, serve-sla) share it. Parameters a study lacks take
 // the serve study's defaults (no chunking, no prefix cache).
 func (e *serveEval) serve(c cols) {
-	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
 	in := &e.in
-	in.Params = gatherF(in.Params, mc, e.m.params)
-	in.Layers = gatherF(in.Layers, mc, e.m.layers)
-	in.AttnCoef = gatherF(in.AttnCoef, mc, e.m.attnCoef)
-	in.KVElemsPerToken = gatherF(in.KVElemsPerToken, mc, e.m.kvPerToken)
-	in.Bytes = bytesOf(in.Bytes, prec)
-	in.PeakFLOPS = peaksOf(in.PeakFLOPS, e.h, hc, prec)
-	in.MemBandwidth = gatherF(in.MemBandwidth, hc, e.h.bandwidth)
-	in.MemCapacity = gatherF(in.MemCapacity, hc, e.h.capacity)
-	in.DispatchTax = gatherF(in.DispatchTax, hc, e.h.dispatch)
+	e.t.gather(c, in)
 	in.SeqLen = c.get("seq_len")
 	in.Batch = c.get("batch_size")
-	in.Efficiency = c.get("efficiency")
 	in.ChunkTokens = c.getOr("prefill_chunk_tokens", 0)
 	in.CachedPrefix = c.getOr("cached_prefix_len", 0)
-	in.TP = c.getOr("tp", 1)
-	in.TPBandwidth = gatherF(in.TPBandwidth, hc, e.h.tpBW)
-	in.Hidden = gatherF(in.Hidden, mc, e.m.hidden)
-	in.ComputeFloor = e.calibrated
-
 	kernel.Serving(&e.out, in)
 }

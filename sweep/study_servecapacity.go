@@ -1,6 +1,8 @@
 package sweep
 
 import (
+	"math"
+
 	"github.com/mlsysim/mlsysim/kernel"
 )
 
@@ -16,20 +18,22 @@ func init() {
 		Name:      "serve-capacity",
 		Doc:       "replicas for a query rate within a p99 latency target: batcher, serving latency and M/M/c queue (physics.md §6.3)",
 		Objective: Objective{Column: "replicas", Minimize: true},
-		Params: []Param{
-			modelParam, hardwareParam, precisionParam, effParam,
-			{Name: "qps", Kind: KindFloat, Min: 0, MinOpen: true, Unit: "1/s", Doc: "offered load, requests per second"},
-			{Name: "target_p99_ms", Kind: KindFloat, Min: 0, MinOpen: true, Unit: "ms", Doc: "p99 request latency to meet"},
-			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens",
+		Params: withServing(
+			modelParam, hardwareParam, precisionParam, servingEffParam,
+			Param{Name: "qps", Kind: KindFloat, Min: 0, MinOpen: true, Unit: "1/s", Doc: "offered load, requests per second"},
+			Param{Name: "target_p99_ms", Kind: KindFloat, Min: 0, MinOpen: true, Unit: "ms", Doc: "p99 request latency to meet"},
+			Param{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Max: maxTokens, Unit: "tokens",
 				Doc: "tokens of context per request; with mean_request_tokens > 0 the cap on request length"},
-			{Name: "output_tokens", Kind: KindInt, Default: "128", Min: 1, Unit: "tokens", Doc: "tokens generated per request"},
-			{Name: "max_batch_size", Kind: KindInt, Default: "32", Min: 1, Doc: "batcher cap on requests in flight per replica"},
-			{Name: "max_replicas", Kind: KindInt, Default: "1024", Min: 1, Doc: "largest replica count tried"},
-			{Name: "service_time_cv", Kind: KindFloat, Default: "1", Min: 0, Doc: "coefficient of variation of the service time (1 = exponential; Kingman scales the wait by (cv² + 1)/2)"},
-			{Name: "mean_request_tokens", Kind: KindInt, Default: "0", Min: 0, Unit: "tokens",
+			Param{Name: "output_tokens", Kind: KindInt, Default: "128", Min: 1, Max: maxTokens, Unit: "tokens", Doc: "tokens generated per request"},
+			Param{Name: "input_tokens", Kind: KindInt, Default: "0", Min: 0, Max: maxTokens, Unit: "tokens",
+				Doc: "prompt tokens per request; > 0 charges each prompt's prefill in a replica's QPS (the batcher then serves requests of input_tokens + output_tokens); 0 is the seed's decode-only replica"},
+			Param{Name: "max_batch_size", Kind: KindInt, Default: "32", Min: 1, Max: maxBatch, Doc: "batcher cap on requests in flight per replica"},
+			Param{Name: "max_replicas", Kind: KindInt, Default: "1024", Min: 1, Max: maxBatch, Doc: "largest replica count tried"},
+			Param{Name: "service_time_cv", Kind: KindFloat, Default: "1", Min: 0, Doc: "coefficient of variation of the service time (1 = exponential; Kingman scales the wait by (cv² + 1)/2)"},
+			Param{Name: "mean_request_tokens", Kind: KindInt, Default: "0", Min: 0, Max: maxTokens, Unit: "tokens",
 				Doc: "0: requests are seq_len long (Profile B); > 0: exponential lengths of this mean capped at seq_len size the batch, and latency is taken at the mean (Profile C; must be ≤ seq_len)"},
-		},
-		Columns: []Column{
+		),
+		Columns: append([]Column{
 			{Name: "replicas", Doc: "least replica count whose queue is stable and whose p99 meets the target (max_replicas when none does)"},
 			{Name: "capacity_qps", Unit: "1/s", Doc: "replicas × per-replica QPS (0 when a replica serves nothing)"},
 			{Name: "per_replica_qps", Unit: "1/s", Doc: "batcher throughput / output tokens: requests one replica completes per second"},
@@ -42,53 +46,47 @@ func init() {
 			{Name: "itl_ms", Unit: "ms", Doc: "inter-token latency at the active batch (with the layer tax)"},
 			{Name: "bottleneck", Type: Enum, Labels: capacityBottlenecks,
 				Doc: "Feasible; Memory (the batcher admits nothing or the batch does not fit); Capacity (unstable even at max_replicas); Tail Latency (stable but over the target)"},
+		}, append(servingColumns,
 			wallPass(5, "batching", "the batcher admits a request and the active batch fits in memory"),
 			wallPass(7, "tail_latency", "a stable queue meets the p99 target within max_replicas"),
 			wallSlack(7, "tail_latency", "1 − estimated p99 / target"),
 			colBindingWall,
 			colFeasible, colReason,
-		},
+		)...),
 		check: transformersOnly("serving capacity"),
 		newEval: func(p *Plan) evaluator {
-			return &capacityEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), pagedKV: pagedKVPerToken(p.Models), calibrated: p.Calibrated()}
+			return &capacityEval{st: p.Study, t: newServingTables(p), pagedKV: pagedKVPerToken(p.Models)}
 		},
 	})
 }
 
 type capacityEval struct {
-	st         *Study
-	calibrated bool // decode steps get the compute floor (docs/PHYSICS.md §31)
-	m          *modelTable
-	h          *hwTable
-	pagedKV    []float64
-	in         kernel.CapacityIn
-	out        kernel.CapacityOut
-	scratch    kernel.CapacityScratch
+	st      *Study
+	t       *servingTables
+	pagedKV []float64
+	in      kernel.CapacityIn
+	out     kernel.CapacityOut
+	scratch kernel.CapacityScratch
 }
 
 func (e *capacityEval) eval(b *Batch, o *Outputs) {
 	c := cols{e.st, b}
 	n := b.N
-	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
+	mc := c.get("model")
 	in := &e.in
-	in.Params = gatherF(in.Params, mc, e.m.params)
-	in.Layers = gatherF(in.Layers, mc, e.m.layers)
-	in.AttnCoef = gatherF(in.AttnCoef, mc, e.m.attnCoef)
-	in.KVElemsPerToken = gatherF(in.KVElemsPerToken, mc, e.m.kvPerToken)
-	in.PagedKVElemsPerToken = gatherF(in.PagedKVElemsPerToken, mc, e.pagedKV)
-	in.Bytes = bytesOf(in.Bytes, prec)
-	in.PeakFLOPS = peaksOf(in.PeakFLOPS, e.h, hc, prec)
-	in.MemBandwidth = gatherF(in.MemBandwidth, hc, e.h.bandwidth)
-	in.MemCapacity = gatherF(in.MemCapacity, hc, e.h.capacity)
-	in.DispatchTax = gatherF(in.DispatchTax, hc, e.h.dispatch)
-	in.Efficiency = c.get("efficiency")
+	e.t.gather(c, &in.ServeIn)
+	in.PagedKVElemsPerToken = in.KVElemsPerToken
+	if !e.t.calibrated {
+		// The seed's batcher counts 2·L·H_kv·d per token also for latent attention (§6.2).
+		in.PagedKVElemsPerToken = gatherF(in.PagedKVElemsPerToken[:0:0], mc, e.pagedKV)
+	}
 	in.SeqLen, in.OutputTokens, in.MaxBatch = c.get("seq_len"), c.get("output_tokens"), c.get("max_batch_size")
+	in.InputTokens = c.get("input_tokens")
 	in.QPS, in.MaxReplicas, in.ServiceCV = c.get("qps"), c.get("max_replicas"), c.get("service_time_cv")
 	mean := c.get("mean_request_tokens")
 	in.MeanTokens = clampMean(in.MeanTokens, mean, in.SeqLen)
 	in.TargetP99 = grow(in.TargetP99, n)
 	scaleInto(in.TargetP99, c.get("target_p99_ms"), 1e-3)
-	in.ComputeFloor = e.calibrated
 
 	kernel.ServingCapacity(&e.out, in, &e.scratch)
 
@@ -107,7 +105,19 @@ func (e *capacityEval) eval(b *Batch, o *Outputs) {
 	oneMinusRatio(w.f("wall_7_tail_latency_slack"), out.EstimatedP99, in.TargetP99)
 	bn, p5, p7 := w.c("bottleneck"), w.b("wall_5_batching_pass"), w.b("wall_7_tail_latency_pass")
 	feas, reason, binding := w.b("feasible"), w.c("infeasible_reason"), w.c("binding_wall")
+	tp, pp := c.get("tp"), c.get("pp")
 	for k := 0; k < n; k++ {
+		// The fleet serves qps requests of output_tokens; a busy replica draws what its
+		// batcher's energy per token says, an idle one the static floor.
+		accels := out.Replicas[k] * tp[k] * pp[k]
+		served := in.QPS[k] * in.OutputTokens[k]
+		util := math.Min(1, out.Utilization[k])
+		busyPower := out.EnergyPerToken[k] * out.PerReplicaQPS[k] * in.OutputTokens[k] / (tp[k] * pp[k])
+		idle := kernel.IdlePowerFraction * in.TDP[k]
+		if idle == 0 {
+			idle = kernel.IdlePowerFraction * kernel.FallbackTDPW
+		}
+		e.t.economics(c, w, k, accels, served, util*busyPower+(1-util)*idle, out.ITL[k])
 		bn[k] = uint8(out.Bottleneck[k])
 		p5[k] = out.Bottleneck[k] != kernel.CapacityMemory
 		p7[k] = out.Feasible[k]
@@ -116,7 +126,9 @@ func (e *capacityEval) eval(b *Batch, o *Outputs) {
 			binding[k] = wallBatching
 		}
 		feas[k], reason[k] = out.Feasible[k], reasonNone
-		switch {
+		switch r := e.t.layoutReason(c, k); {
+		case r != reasonNone:
+			feas[k], reason[k], binding[k] = false, r, wallBatching
 		case mean[k] > in.SeqLen[k]:
 			feas[k], reason[k] = false, reasonMeanTooLong
 		case out.Bottleneck[k] == kernel.CapacityMemory:

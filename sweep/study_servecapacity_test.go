@@ -6,7 +6,7 @@ import (
 )
 
 func capacityPoint(model string, qps, targetMS float64, extra string) string {
-	return fmt.Sprintf("version: 1\nstudy: serve-capacity\naxes:\n  model: [%s]\n  hardware: [H100]\n  qps: %g\n  target_p99_ms: %g\n%s",
+	return fmt.Sprintf("version: 1\nstudy: serve-capacity\nprofile: seed\naxes:\n  model: [%s]\n  hardware: [H100]\n  qps: %g\n  target_p99_ms: %g\n%s",
 		model, qps, targetMS, extra)
 }
 

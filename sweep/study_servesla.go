@@ -1,7 +1,6 @@
 package sweep
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/mlsysim/mlsysim/kernel"
@@ -17,13 +16,13 @@ func init() {
 	register(&Study{
 		Name: "serve-sla",
 		Doc:  "serving with a request queue: batch service time, p50/p99 latency at a QPS (physics.md §6.7, §6.5)",
-		Params: []Param{
-			modelParam, hardwareParam, precisionParam, effParam, batchParam, seqParam,
-			{Name: "qps", Kind: KindFloat, Default: "10", Min: 0, MinOpen: true, Unit: "1/s", Doc: "request arrival rate"},
-			{Name: "replicas", Kind: KindInt, Default: "1", Min: 1, Doc: "servers taking batches from the queue"},
-			{Name: "service_time_cv", Kind: KindFloat, Default: "1", Min: 0, Doc: "coefficient of variation of the service time (1 = exponential)"},
-		},
-		Columns: []Column{
+		Params: withServing(
+			modelParam, hardwareParam, precisionParam, servingEffParam, batchParam, seqParam,
+			Param{Name: "qps", Kind: KindFloat, Default: "10", Min: 0, MinOpen: true, Unit: "1/s", Doc: "request arrival rate"},
+			Param{Name: "replicas", Kind: KindInt, Default: "1", Min: 1, Max: kernel.DefaultMaxReplicas * 1024, Doc: "servers (each a tp · pp replica) taking batches from the queue"},
+			Param{Name: "service_time_cv", Kind: KindFloat, Default: "1", Min: 0, Doc: "coefficient of variation of the service time (1 = exponential)"},
+		),
+		Columns: append([]Column{
 			{Name: "ttft_ms", Unit: "ms", Doc: "prefill of the batch"},
 			{Name: "itl_ms", Unit: "ms", Doc: "one decode step of the batch"},
 			{Name: "service_ms", Unit: "ms", Doc: "batch service time: TTFT + ITL · seq_len"},
@@ -32,23 +31,17 @@ func init() {
 			{Name: "p50_latency_ms", Unit: "ms", Doc: "median wait + mean service (+Inf when the queue is unstable)"},
 			{Name: "p99_latency_ms", Unit: "ms", Doc: "99th-percentile wait + mean service (+Inf when the queue is unstable)"},
 			{Name: "stable", Type: Bool, Doc: "the queue keeps up: ρ < 1"},
-			{Name: "memory_utilization", Doc: "(weights + KV cache) / capacity"},
+			{Name: "memory_utilization", Doc: "one accelerator's share of weights + KV cache / capacity"},
+		}, append(servingColumns,
 			wallPass(7, "tail_latency", "the queue is stable"),
 			wallSlack(7, "tail_latency", "1 − ρ"),
 			colBindingWall,
 			colFeasible, colReason,
-		},
+		)...),
 		Objective: Objective{Column: "p99_latency_ms", Minimize: true},
-		check: func(p *Plan) error {
-			for _, m := range p.Models {
-				if !m.Family.IsTransformer() {
-					return fmt.Errorf("serving needs a transformer, but %s is not one (family %s)", m.Key, m.Family)
-				}
-			}
-			return nil
-		},
+		check:     transformersOnly("serving"),
 		newEval: func(p *Plan) evaluator {
-			return &serveSLAEval{serveEval: serveEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()}}
+			return &serveSLAEval{serveEval: serveEval{st: p.Study, t: newServingTables(p)}}
 		},
 	})
 }
@@ -88,9 +81,20 @@ func (e *serveSLAEval) eval(b *Batch, o *Outputs) {
 	copy(w.b("wall_7_tail_latency_pass"), e.tailO.Stable)
 	slack, binding := w.f("wall_7_tail_latency_slack"), w.c("binding_wall")
 	feas, reason := w.b("feasible"), w.c("infeasible_reason")
+	replicas := c.get("replicas")
 	for k := 0; k < n; k++ {
 		slack[k] = 1 - math.Min(e.tailO.Utilization[k], 1)
-		switch {
+		// The fleet serves what arrives, qps requests of seq_len generated tokens; each
+		// replica decodes a fraction ρ of the time and idles the rest.
+		rho := math.Min(e.tailO.Utilization[k], 1)
+		idle := kernel.IdlePowerFraction * e.in.TDP[k]
+		if idle == 0 {
+			idle = kernel.IdlePowerFraction * kernel.FallbackTDPW
+		}
+		e.t.economics(c, w, k, replicas[k]*sv.Accelerators[k], qps[k]*seq[k], rho*sv.PowerW[k]+(1-rho)*idle, sv.ITL[k])
+		switch r := e.t.layoutReason(c, k); {
+		case r != reasonNone:
+			feas[k], reason[k], binding[k] = false, r, wallServing
 		case !sv.Feasible[k]:
 			feas[k], reason[k], binding[k] = false, reasonOOM, wallServing
 		case !e.tailO.Stable[k]:

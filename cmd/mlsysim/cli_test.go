@@ -133,7 +133,7 @@ func TestEvalJSON(t *testing.T) {
 
 func TestServeJSON(t *testing.T) {
 	t.Parallel()
-	r := mlsysim(t, "serve", "Llama3_8B", "H100", "--output", "json")
+	r := mlsysim(t, "serve", "Llama3_8B", "H100", "--output", "json", "--profile", "seed")
 	if r.code != exitOK || r.stderr != "" {
 		t.Fatalf("want exit 0 and empty stderr\n%v", r)
 	}
@@ -145,7 +145,7 @@ func TestServeJSON(t *testing.T) {
 			t.Errorf("key %q present without --prefill-chunk-tokens", k)
 		}
 	}
-	// physics.md G4 (Llama-3.1-8B on H100, fp16, seq 2048, batch 1, η 0.5).
+	// physics.md G4 (Llama-3.1-8B on H100, fp16, seq 2048, batch 1, η 0.5), the seed profile.
 	near(t, obj, "ttft_ms", 70.97037058756726, tol)
 	near(t, obj, "itl_ms", 5.194159837611941, tol)
 	// KV cache = 2 (K, V) · 32 layers · 8 KV heads · 128 head dim · 2048 tokens · 2 B.

@@ -82,9 +82,10 @@ func TestOptimizeBadInput(t *testing.T) {
 }
 
 // TestOptimizeBatching: the winner meets the SLA and the next batch up does not
-// (or the search ends there); an impossible SLA exits 2 with is_feasible false.
+// (or the search ends there); an impossible SLA exits 2 with is_feasible false. The
+// 22 s SLA sits near the largest batch the seed profile allows, so it runs the seed's.
 func TestOptimizeBatching(t *testing.T) {
-	r := mlsysim(t, "optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "22000", "--qps", "20", "-o", "json")
+	r := mlsysim(t, "--profile", "seed", "optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "22000", "--qps", "20", "-o", "json")
 	if r.code != exitOK {
 		t.Fatalf("%v", r)
 	}
@@ -95,7 +96,7 @@ func TestOptimizeBatching(t *testing.T) {
 	}
 	equal(t, obj, "max_throughput", 20.0*256) // qps × tokens per request (physics.md §6.7)
 	if best < 256 {
-		next := mlsysim(t, "optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "22000", "--qps", "20",
+		next := mlsysim(t, "--profile", "seed", "optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "22000", "--qps", "20",
 			"--max-batch", strconv.Itoa(best+1), "-o", "json")
 		if got := oneObject(t, next.stdout)["best_batch_size"].(float64); int(got) != best {
 			t.Errorf("searching up to %d finds %v, want %d still (batch %d misses the SLA)", best+1, got, best, best+1)

@@ -257,7 +257,7 @@ func paramScalar(cat *catalog.Catalog, p *sweep.Param) *jsonSchema {
 		}
 	case sweep.KindEnum:
 		s.AnyOf = []*jsonSchema{{Enum: p.Enum}, {Type: "string", Pattern: anyCase(p.Enum)}}
-	case sweep.KindCluster, sweep.KindFabric, sweep.KindRegion:
+	case sweep.KindCluster, sweep.KindFabric, sweep.KindRegion, sweep.KindDraft:
 		s.Type, s.Enum = "string", catalogKeys(cat, p.Kind)
 	default:
 		s.Type, s.MinLength = "string", ptr(1)
@@ -283,6 +283,13 @@ func catalogKeys(cat *catalog.Catalog, k sweep.Kind) []string {
 	case sweep.KindRegion:
 		for _, g := range cat.Grids {
 			keys = append(keys, g.Key)
+		}
+	case sweep.KindDraft:
+		keys = append(keys, sweep.DraftNone, sweep.DraftMTP)
+		for _, m := range cat.Models {
+			if m.Family.IsTransformer() {
+				keys = append(keys, m.Key)
+			}
 		}
 	}
 	return keys
@@ -476,7 +483,7 @@ func minProps(s *jsonSchema) *jsonSchema {
 // provenance are the source keys every catalog entry has (docs/CATALOG.md).
 func provenance() []prop {
 	source := object("where a value comes from", []string{"kind", "ref"},
-		prop{"kind", &jsonSchema{Type: "string", Enum: []string{"datasheet", "literature", "estimate", "derived", "convention", "illustrative", "industry_report", "measurement"}}},
+		prop{"kind", &jsonSchema{Type: "string", Enum: []string{"datasheet", "literature", "microbenchmark", "estimate", "derived", "convention", "illustrative", "industry_report", "measurement"}}},
 		prop{"ref", key("citation: title, authors or organisation, year")},
 		prop{"url", str("")},
 		prop{"verified", str("date the upstream registry last checked it")},
@@ -513,12 +520,15 @@ func hardwareSchema() *jsonSchema {
 	}
 	rates := &jsonSchema{Type: "object", Description: "dense rates by precision, used when the run's precision matches",
 		PropertyNames: &jsonSchema{Enum: catalog.RateKeys}, AdditionalProperties: q(catalog.FLOPsPerSecond, "rate", "1979 TFLOP/s")}
+	gemm := &jsonSchema{Type: "object", Description: "measured fraction of peak a large dense matmul reaches, by precision",
+		PropertyNames: &jsonSchema{Enum: catalog.RateKeys}, AdditionalProperties: &jsonSchema{Type: "number", ExclusiveMinimum: ptr(0.0), Maximum: ptr(1.0)}}
 	ps := []prop{
 		{"key", entryKey("what users type; case-sensitive, unique")},
 		{"name", str("display name")},
 		{"release_year", integer("", 0)},
 		{"peak", q(catalog.FLOPsPerSecond, "default peak: dense FP16/BF16 tensor rate (or TOPS)", "989 TFLOP/s")},
 		{"rates", rates},
+		{"gemm_efficiency", gemm},
 		{"sm_count", integer("", 0)},
 		{"clock_rate", q(catalog.Hertz, "clock", "1.98 GHz")},
 		{"memory", object("", []string{"capacity", "bandwidth"},
@@ -531,6 +541,7 @@ func hardwareSchema() *jsonSchema {
 			prop{"l2_cache", q(catalog.Bytes, "L2 cache", "50 MB")},
 			prop{"register_file_per_sm", q(catalog.Bytes, "register file per SM", "256 KiB")},
 			prop{"shared_memory_per_sm", q(catalog.Bytes, "shared memory per SM", "228 KiB")},
+			prop{"achievable_bandwidth", q(catalog.BytesPerSecond, "measured streaming bandwidth (BabelStream Triad), at most the peak", "2.97 TB/s")},
 		)},
 		{"storage", object("", nil,
 			prop{"capacity", q(catalog.Bytes, "storage", "2 TB")},

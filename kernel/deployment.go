@@ -1,0 +1,261 @@
+package kernel
+
+import "math"
+
+// DeployReason says what decides a ServingDeployment point.
+type DeployReason uint8
+
+const (
+	// DeployFeasible: some fleet within the accelerator limit meets both targets.
+	DeployFeasible DeployReason = iota
+	// DeployMemory: weights, draft and the KV cache at full context do not fit.
+	DeployMemory
+	// DeployITL: even without queueing the decode step is slower than the ITL target.
+	DeployITL
+	// DeployTTFT: even without queueing the prefill (and KV transfer) misses the TTFT target.
+	DeployTTFT
+	// DeployAccelerators: meeting the targets at this QPS needs more accelerators than allowed.
+	DeployAccelerators
+)
+
+// ServingDeployment sizes a fleet that serves QPS requests/s of InputTokens prompt tokens
+// and OutputTokens generated tokens within a time-to-first-token and an inter-token
+// latency target (ours; docs/PHYSICS.md §33). Per point the decode replica is the shared
+// serving input's layout (tp × pp accelerators, Batch concurrent sequences); prefill and
+// decode times come from Serving's physics of the profile (one prompt, n = I − cached
+// prefix; a decode step at the mean context I + O/2), and memory must hold the full
+// context I + O for the whole batch.
+//
+// Aggregated (Disaggregated = 0): each replica interleaves whole prefills between decode
+// steps (no chunking overlap). With λ = QPS / r requests/s per replica and prefill
+// service t_p, the replica prefills a fraction ρ = λ·t_p of the time, so
+//
+//	ITL  = t_step / (1 − ρ)                       decode stalls while prefilling
+//	TTFT = t_step + t_p + ρ·t_p / (2(1 − ρ))      wait for the running step, M/D/1 queue
+//	r    ≥ QPS·(t_p + O·t_step/B)                 Little: at most B sequences in flight
+//
+// Disaggregated (= 1, Splitwise, Patel et al. 2024; DistServe, Zhong et al. 2024): prefill
+// instances of PrefillTP accelerators and decode instances of tp × pp. The KV cache of the
+// prompt, kv·I·b_kv bytes, moves from the prefill to the decode instance in parallel over
+// min(PrefillTP, tp·pp) accelerator pairs — over the scale-up link when both instances fit
+// in one node, else the fabric — taking t_kv; then
+//
+//	ITL  = t_step                                 no prefill interference
+//	TTFT = t_p + ρ_p·t_p / (2(1 − ρ_p)) + t_kv    M/D/1 prefill queue (DistServe §4.1)
+//	r_d  ≥ QPS·O·t_step / B,   r_p ≥ QPS·t_p / ρ_p
+//
+// In both modes the least fleet meeting the targets is taken (every bound is monotone in
+// the instance count): a TTFT target with slack x = (target − fixed latency)/t_p allows a
+// prefill utilisation ρ ≤ 2x/(1 + 2x). The pool ratio is r_p·PrefillTP : r_d·tp·pp.
+// Power averages what each accelerator does: prefill draw while prefilling, decode draw
+// while decoding, the idle floor otherwise (AcceleratorPowerW; the seed's SeedPowerW).
+func ServingDeployment(out *DeployOut, in *DeployIn) {
+	n := len(in.Params)
+	out.resize(n)
+	for i := 0; i < n; i++ {
+		out.set(i, deploy(in, i))
+	}
+}
+
+// DeployIn holds the input columns of ServingDeployment: the shared serving input (SeqLen
+// is not read; Batch is the decode batch per replica) plus the traffic and targets.
+type DeployIn struct {
+	ServeIn
+	InputTokens, OutputTokens []float64 // I and O per request
+	QPS                       []float64 // requests/s
+	TTFTTarget, ITLTarget     []float64 // s
+	Disaggregated             []float64 // 0 aggregated, 1 disaggregated
+	PrefillTP                 []float64 // accelerators of one prefill instance (disaggregated)
+	MaxAccelerators           []float64 // 0 = no limit
+}
+
+// DeployOut holds the output columns of ServingDeployment; times in s.
+type DeployOut struct {
+	TTFT, ITL                         []float64 // at the chosen fleet
+	PrefillTime, DecodeStep           []float64 // t_p, t_step
+	KVTransfer                        []float64 // t_kv (0 aggregated)
+	Replicas                          []float64 // aggregated replicas, or decode instances
+	PrefillInstances                  []float64 // 0 aggregated
+	Accelerators                      []float64 // whole fleet
+	PrefillAccelerators               []float64
+	PrefillUtilization                []float64 // ρ (aggregated) or ρ_p
+	TokensPerSPerAccel, TokensPerUser []float64 // output tokens/s per accelerator; 1/ITL
+	PowerW                            []float64 // mean draw per accelerator
+	EnergyPerToken                    []float64 // J per generated token, whole fleet
+	Slowest                           []float64 // max(floor TTFT/target, ITL/target, accelerators/limit), +Inf when it does not fit: < 1 when feasible
+	Reason                            []DeployReason
+	Feasible                          []bool
+	ComputeBound                      []bool    // the decode step's FLOPs outlast its bytes (calibrated)
+	MemUtilization                    []float64 // one decode accelerator's memory at full context / capacity
+}
+
+func (o *DeployOut) resize(n int) {
+	for _, p := range []*[]float64{&o.TTFT, &o.ITL, &o.PrefillTime, &o.DecodeStep, &o.KVTransfer, &o.Replicas,
+		&o.PrefillInstances, &o.Accelerators, &o.PrefillAccelerators, &o.PrefillUtilization, &o.TokensPerSPerAccel,
+		&o.TokensPerUser, &o.PowerW, &o.EnergyPerToken, &o.Slowest} {
+		*p = grow(*p, n)
+	}
+	o.Reason = grow(o.Reason, n)
+	o.Feasible = grow(o.Feasible, n)
+	o.ComputeBound = grow(o.ComputeBound, n)
+	o.MemUtilization = grow(o.MemUtilization, n)
+}
+
+type deployPoint struct {
+	ttft, itl, tp, step, kv, replicas, prefills, accels, prefillAccels, rho float64
+	perAccel, perUser, power, joules, slowest, mem                          float64
+	reason                                                                  DeployReason
+	computeBound                                                            bool
+}
+
+func (o *DeployOut) set(i int, d deployPoint) {
+	o.TTFT[i], o.ITL[i], o.PrefillTime[i], o.DecodeStep[i], o.KVTransfer[i] = d.ttft, d.itl, d.tp, d.step, d.kv
+	o.Replicas[i], o.PrefillInstances[i], o.Accelerators[i], o.PrefillAccelerators[i] = d.replicas, d.prefills, d.accels, d.prefillAccels
+	o.PrefillUtilization[i], o.TokensPerSPerAccel[i], o.TokensPerUser[i] = d.rho, d.perAccel, d.perUser
+	o.PowerW[i], o.EnergyPerToken[i], o.Slowest[i], o.Reason[i] = d.power, d.joules, d.slowest, d.reason
+	o.Feasible[i] = d.reason == DeployFeasible
+	o.ComputeBound[i], o.MemUtilization[i] = d.computeBound, d.mem
+}
+
+// phase is one pass's time, an accelerator's draw during it, and whether its FLOPs
+// outlast its bytes.
+type phase struct {
+	t, power     float64
+	computeBound bool
+}
+
+// prefillPhase is one prompt's prefill (n new tokens at context s) on replica m.
+func (m *llm) prefillPhase(n, s, chunk float64) phase {
+	if !m.calibrated {
+		t, _, _ := m.seedPrefill(1, n, s, chunk)
+		return phase{t, SeedPowerW(m.tdp, m.eff), true}
+	}
+	t, _, _ := m.prefill(1, n, s, chunk)
+	p := m.passage(1, n, s)
+	return phase{t, m.power(p), p.computeBound}
+}
+
+// decodePhase is one decode step of batch sequences at context s on replica m.
+func (m *llm) decodePhase(batch, s float64) phase {
+	if !m.calibrated {
+		itl, _, _, _ := m.seedDecode(batch, s)
+		return phase{itl, m.seedDecodePower(batch, s, itl), false}
+	}
+	d := m.decodeStep(batch, s)
+	return phase{d.itl, m.power(d), d.computeBound}
+}
+
+// rhoFor is the highest utilisation of an M/D/1 prefill queue with service t whose mean
+// response, fixed + t + ρ·t/(2(1 − ρ)), stays within target; ok is false when even an
+// empty queue misses it.
+func rhoFor(target, fixed, t float64) (rho float64, ok bool) {
+	slack := target - fixed - t
+	if slack <= 0 {
+		return 0, false
+	}
+	x := slack / t
+	return 2 * x / (1 + 2*x), true
+}
+
+func deploy(in *DeployIn, i int) deployPoint {
+	m := in.point(i)
+	isl, osl, qps := in.InputTokens[i], in.OutputTokens[i], in.QPS[i]
+	batch := in.Batch[i]
+	ttftT, itlT := in.TTFTTarget[i], in.ITLTarget[i]
+	chunk := in.ChunkTokens[i]
+	newTok := math.Max(1, isl-in.CachedPrefix[i])
+	full, mean := isl+osl, isl+osl/2
+	decode := m.decodePhase(batch, mean)
+	idle := m.tdp * IdlePowerFraction
+	d := deployPoint{step: decode.t, perUser: 1 / decode.t, computeBound: decode.computeBound}
+
+	d.mem = m.memPerAccel(full, batch) / m.capacity
+	if !m.calibrated {
+		_, _, _, total := m.seedDecode(batch, full)
+		d.mem = total / (m.tp * m.pp) / m.capacity
+	}
+	fits := d.mem <= 1
+	replicaAccels := m.tp * m.pp
+	limit := opt(in.MaxAccelerators, i, 0)
+
+	var fixed float64 // latency before the prefill queue: the running step, or the KV transfer after it
+	var pre phase
+	disagg := opt(in.Disaggregated, i, 0) > 0
+	if disagg {
+		p := m
+		p.tp, p.pp = math.Max(1, opt(in.PrefillTP, i, 1)), 1
+		pre = p.prefillPhase(newTok, isl, chunk)
+		kvBytes := m.kvTok * isl * m.bkv
+		pairs := math.Min(p.tp, replicaAccels)
+		bw, lat := m.link(p.tp + replicaAccels)
+		d.kv = PointToPoint(kvBytes/pairs, bw, lat)
+		fixed = d.kv
+		d.prefillAccels = p.tp
+	} else {
+		pre = m.prefillPhase(newTok, isl, chunk)
+		fixed = decode.t
+	}
+	d.tp = pre.t
+	rhoMax, ttftOK := rhoFor(ttftT, fixed, pre.t)
+	d.slowest = math.Max((fixed+pre.t)/ttftT, decode.t/itlT)
+
+	switch {
+	case !fits:
+		d.reason, d.slowest = DeployMemory, math.Inf(1)
+	case decode.t > itlT:
+		d.reason = DeployITL
+	case !ttftOK:
+		d.reason = DeployTTFT
+	}
+	if disagg {
+		d.replicas = math.Max(1, math.Ceil(qps*osl*decode.t/batch))
+		d.prefills = 1
+		if rhoMax > 0 {
+			d.prefills = math.Max(1, math.Ceil(qps*pre.t/rhoMax))
+		}
+		d.rho = qps * pre.t / d.prefills
+		d.prefillAccels *= d.prefills
+		d.accels = d.prefillAccels + d.replicas*replicaAccels
+		d.itl = decode.t
+		d.ttft = fixed + pre.t + queueWait(d.rho, pre.t)
+		// Decode instances run their batch; prefill instances prefill a fraction ρ_p of the time.
+		energy := d.replicas*replicaAccels*decode.power + d.prefillAccels*(d.rho*pre.power+(1-d.rho)*idle)
+		d.power = energy / d.accels
+	} else {
+		r := qps * (pre.t + osl*decode.t/batch)
+		if d.reason == DeployFeasible || d.reason == DeployTTFT {
+			// ITL: t_step/(1 − ρ) ≤ target → ρ ≤ 1 − t_step/target.
+			r = math.Max(r, qps*pre.t/(1-decode.t/itlT))
+		}
+		if rhoMax > 0 {
+			r = math.Max(r, qps*pre.t/rhoMax)
+		}
+		d.replicas = math.Max(1, math.Ceil(r))
+		d.rho = qps * pre.t / d.replicas
+		d.accels = d.replicas * replicaAccels
+		d.itl = decode.t / (1 - d.rho)
+		d.ttft = fixed + pre.t + queueWait(d.rho, pre.t)
+		d.power = d.rho*pre.power + (1-d.rho)*decode.power
+	}
+	if limit > 0 {
+		d.slowest = math.Max(d.slowest, d.accels/limit)
+		if d.reason == DeployFeasible && d.accels > limit {
+			d.reason = DeployAccelerators
+		}
+	}
+	if tokens := qps * osl; tokens > 0 {
+		d.perAccel = tokens / d.accels
+		d.joules = d.power * d.accels / tokens
+	}
+	d.perUser = 1 / d.itl
+	return d
+}
+
+// queueWait is the mean wait of an M/D/1 queue at utilisation ρ with service t
+// (Pollaczek–Khinchine): ρ·t / (2(1 − ρ)); +Inf at ρ ≥ 1.
+func queueWait(rho, t float64) float64 {
+	if rho >= 1 {
+		return math.Inf(1)
+	}
+	return rho * t / (2 * (1 - rho))
+}

@@ -1,0 +1,228 @@
+package kernel
+
+import (
+	"math"
+	"sort"
+	"testing"
+)
+
+// The calibrated serving physics (docs/PHYSICS.md §32). Every expected value below is
+// computed here from the stated formula with the catalog's measured H100 attributes:
+// BabelStream Triad 2.97 TB/s (Azure ND H100 v5) and the MAMF matmul efficiencies 0.709
+// (FP8) and 0.803 (BF16) of the ml-engineering table.
+const (
+	h100TriadBW = 2.97e12
+	h100FP8Eff  = 0.709
+	h100BF16Eff = 0.803
+)
+
+func one(v float64) []float64 { return []float64{v} }
+
+// calIn is one calibrated Serving point of a dense model on H100.
+func calIn(m testModel, prec Precision, eff, seq, batch float64) *ServeIn {
+	return &ServeIn{
+		Params: one(m.params), Layers: one(m.layers), AttnCoef: one(m.attnCoef()), KVElemsPerToken: one(m.kvElems()),
+		Bytes: one(prec.Bytes()), SeqLen: one(seq), Batch: one(batch), CachedPrefix: one(0), ChunkTokens: one(0),
+		Efficiency: one(eff), PeakFLOPS: one(h100.peakFor(prec)), MemBandwidth: one(h100.bw), MemCapacity: one(h100.capacity),
+		DispatchTax: one(h100.dispatch), Hidden: one(m.hidden), KVHeads: one(m.kvHeads), AchievableBW: one(h100TriadBW),
+		TDP: one(700), TPBandwidth: one(450e9), Calibrated: true,
+	}
+}
+
+func near(t *testing.T, label string, got, want float64) {
+	t.Helper()
+	if math.Abs(got-want) > 1e-12*math.Abs(want) {
+		t.Errorf("%s = %.15g, want %.15g", label, got, want)
+	}
+}
+
+// TestCalibratedDecodeRoofline: one accelerator, Llama3_8B FP8 at S 256. A decode step
+// is max(FLOPs at peak·η, (weights + KV)/measured bandwidth) plus 4 matmul kernels per
+// layer; batch 8 streams bytes, batch 4096 is bound by its FLOPs.
+func TestCalibratedDecodeRoofline(t *testing.T) {
+	kernels := 32 * 4 * GEMMKernelS
+	for _, c := range []struct {
+		batch        float64
+		computeBound bool
+	}{{8, false}, {4096, true}} {
+		var out ServeOut
+		Serving(&out, calIn(llama3_8B, FP8, h100FP8Eff, 256, c.batch))
+		kv := float64(2*32*8*128) * 256 * c.batch // fp8 KV: one byte per element
+		mem := (8.03e9 + kv) / h100TriadBW
+		compute := (2*8.03e9 + AttentionFLOPsCoef(32, 32, 4096)*256) * c.batch / (1979e12 * h100FP8Eff)
+		if (compute > mem) != c.computeBound {
+			t.Fatalf("batch %v: the test's roofline sides are not as named", c.batch)
+		}
+		near(t, "ITL", out.ITL[0], math.Max(mem, compute)+kernels)
+		near(t, "tokens/s", out.TokensPerS[0], c.batch/out.ITL[0])
+		if out.ComputeBound[0] != c.computeBound {
+			t.Errorf("batch %v: compute bound %v, want %v", c.batch, out.ComputeBound[0], c.computeBound)
+		}
+		// Power: 0.30 floor, compute share of the TDP, memory term up to 300/700 (Ma et al. 2026).
+		uc := (2*8.03e9 + AttentionFLOPsCoef(32, 32, 4096)*256) * c.batch / out.ITL[0] / 1979e12
+		um := (8.03e9 + kv) / out.ITL[0] / h100TriadBW
+		wantP := 700 * math.Min(1, 0.3+0.7*uc+(300.0/700-0.3)*um)
+		near(t, "power", out.PowerW[0], wantP)
+		near(t, "J/token", out.EnergyPerToken[0], wantP*out.ITL[0]/c.batch)
+	}
+}
+
+// TestCalibratedPrefill: Llama3_8B BF16 prefill of 2048 tokens runs at the matmul
+// efficiency; 16 tokens only stream the weights once. Chunks of 512 pay the kernels four
+// times; the engine's step overhead is charged per chunk.
+func TestCalibratedPrefill(t *testing.T) {
+	flops := func(n float64) float64 { return 2*8.03e9*n + AttentionFLOPsCoef(32, 32, 4096)*n*2048 }
+	kv := float64(2*32*8*128) * 2048 * 2 // the context's KV, written once
+	kernels := 32 * 4 * GEMMKernelS
+	long := calIn(llama3_8B, BF16, h100BF16Eff, 2048, 1)
+	short := calIn(llama3_8B, BF16, h100BF16Eff, 16, 1)
+	chunked := calIn(llama3_8B, BF16, h100BF16Eff, 2048, 1)
+	chunked.ChunkTokens[0] = 512
+	chunked.StepOverhead = one(0.5e-3)
+	var lo, so, co ServeOut
+	Serving(&lo, long)
+	Serving(&so, short)
+	Serving(&co, chunked)
+	near(t, "TTFT 2048", lo.TTFT[0], math.Max(flops(2048)/(989e12*h100BF16Eff), (8.03e9*2+kv)/h100TriadBW)+kernels)
+	shortFLOPs := 2*8.03e9*16 + AttentionFLOPsCoef(32, 32, 4096)*16*16
+	shortBytes := 8.03e9*2 + float64(2*32*8*128)*16*2
+	if shortFLOPs/(989e12*h100BF16Eff) > shortBytes/h100TriadBW {
+		t.Fatal("16 tokens should stream the weights, not compute")
+	}
+	near(t, "TTFT 16", so.TTFT[0], shortBytes/h100TriadBW+kernels)
+	chunk := math.Max(flops(512)/(989e12*h100BF16Eff), (8.03e9*2+kv)/h100TriadBW) + kernels + 0.5e-3
+	near(t, "TTFT 4×512", co.TTFT[0], 4*chunk)
+	near(t, "longest chunk", co.ChunkTime[0], chunk)
+}
+
+// TestCalibratedLayout: Llama3_70B FP16 on tp 2 × pp 2 H100s at batch 8, S 2048. Each
+// stage holds 40 layers and half of each one's weights; the batch runs as two
+// microbatches of 4, so the step is two stage passages of one microbatch plus one
+// send, and every stage reads its weights once per microbatch.
+func TestCalibratedLayout(t *testing.T) {
+	in := calIn(llama3_70B, FP16, h100BF16Eff, 2048, 8)
+	in.TP, in.PP = one(2), one(2)
+	var out ServeOut
+	Serving(&out, in)
+	kvPerSeq := float64(2*80*8*128) * 2048 * 2
+	stageFLOPs := (2*70.6e9 + AttentionFLOPsCoef(80, 64, 8192)*2048) * 4 / 4
+	stageBytes := 70.6e9*2/4 + kvPerSeq*4/(2*2) // KV over min(tp 2, 8 heads) and 2 stages
+	comm := 40 * 2 * RingAllReduce(4*8192*2, 2, 450e9, NVLinkLatencyS)
+	stage := math.Max(stageFLOPs/(989e12*h100BF16Eff), stageBytes/h100TriadBW) + 40*4*GEMMKernelS + comm
+	send := PointToPoint(4*8192*2, 450e9, NVLinkLatencyS)
+	near(t, "ITL", out.ITL[0], 2*stage+send)
+	near(t, "TP comm", out.TPComm[0], 2*comm)
+	near(t, "PP comm", out.PPComm[0], send)
+	near(t, "memory utilisation", out.MemUtilization[0], (70.6e9*2/4+kvPerSeq*8/4)/(80*gib))
+	if out.Accelerators[0] != 4 {
+		t.Errorf("accelerators %v, want 4", out.Accelerators[0])
+	}
+	// One prompt is not split: its prefill crosses both stages once.
+	prefillStage := math.Max((2*70.6e9*2048+AttentionFLOPsCoef(80, 64, 8192)*2048*2048)*8/4/(989e12*h100BF16Eff),
+		(70.6e9*2/4+kvPerSeq*8/4)/h100TriadBW) + 40*4*GEMMKernelS + 40*2*RingAllReduce(8*2048*8192*2, 2, 450e9, NVLinkLatencyS)
+	near(t, "TTFT", out.TTFT[0], 2*prefillStage+PointToPoint(8*2048*8192*2, 450e9, NVLinkLatencyS))
+}
+
+// TestCalibratedKVSharding: past 8 KV heads tensor parallelism replicates the cache, and
+// a tensor-parallel group larger than a node talks over the fabric.
+func TestCalibratedKVSharding(t *testing.T) {
+	in := calIn(llama3_70B, FP8, h100FP8Eff, 8192, 64)
+	in.TP = one(16)
+	in.FabricBandwidth, in.FabricLatency = one(50e9), one(InfiniBandNDRLatencyS)
+	var out ServeOut
+	Serving(&out, in)
+	kv := float64(2*80*8*128) * 8192 * 64
+	near(t, "memory utilisation", out.MemUtilization[0], (70.6e9/16+kv/8)/(80*gib))
+	near(t, "TP comm over the fabric", out.TPComm[0], 80*2*RingAllReduce(64*8192*2, 16, 50e9, InfiniBandNDRLatencyS))
+}
+
+// TestExpertsTouched: Mixtral routes each token to 2 of 8 experts; one token reads the
+// dense part and 2 experts, a large batch reads all 8.
+func TestExpertsTouched(t *testing.T) {
+	near(t, "one token", ExpertsTouched(8, 2, 1), 2)
+	near(t, "two tokens", ExpertsTouched(8, 2, 2), 8*(1-0.75*0.75))
+	near(t, "many tokens", ExpertsTouched(8, 2, 1000), 8)
+	m := llm{p: 46.7e9, pa: 12.9e9, experts: 8, topk: 2, b: 2}
+	perExpert := (46.7e9 - 12.9e9) / 6
+	dense := 46.7e9 - 8*perExpert
+	near(t, "bytes at batch 1", m.weightsRead(1), (dense+2*perExpert)*2)
+	near(t, "bytes at batch 1000", m.weightsRead(1000), 46.7e9*2)
+}
+
+// TestSpeculativeDecoding: K = 4 drafts accepted with α = 0.7 emit (1 − 0.7⁵)/0.3 tokens
+// per step (Leviathan et al. 2023); the seed's §6.1 step is K draft reads plus the target
+// step over that, the calibrated one verifies K + 1 tokens per sequence.
+func TestSpeculativeDecoding(t *testing.T) {
+	near(t, "E[tokens]", SpecExpectedTokens(4, 0.7), (1-math.Pow(0.7, 5))/0.3)
+	near(t, "E[tokens] at α 1", SpecExpectedTokens(4, 1), 5)
+	near(t, "E[tokens] at α 0", SpecExpectedTokens(4, 0), 1)
+
+	draftIn := func(calibrated bool) *ServeIn {
+		in := calIn(llama3_70B, FP8, h100FP8Eff, 1024, 1)
+		in.TP = one(4)
+		in.Calibrated = calibrated
+		in.SpecTokens, in.SpecAcceptance = one(4), one(0.7)
+		in.DraftParams, in.DraftLayers = one(8.03e9), one(32)
+		in.DraftCoef, in.DraftKVElems = one(llama3_8B.attnCoef()), one(llama3_8B.kvElems())
+		in.DraftHidden, in.DraftKVHeads = one(4096), one(8)
+		return in
+	}
+	e := SpecExpectedTokens(4, 0.7)
+	var seed ServeOut
+	sIn := draftIn(false)
+	Serving(&seed, sIn)
+	target := (70.6e9 + float64(2*80*8*128)*1024) / 4 / 3.35e12
+	target += 80*LayerTaxS + 2*80*RingAllReduce(8192, 4, 450e9, NVLinkLatencyS)
+	draft := (8.03e9 + float64(2*32*8*128)*1024) / 4 / 3.35e12
+	near(t, "seed ITL", seed.ITL[0], (4*draft+target)/e)
+
+	var cal ServeOut
+	Serving(&cal, draftIn(true))
+	verify := math.Max((2*70.6e9+AttentionFLOPsCoef(80, 64, 8192)*1024)*5/4/(1979e12*h100FP8Eff),
+		(70.6e9/4+float64(2*80*8*128)*1024/4)/h100TriadBW) + 80*4*GEMMKernelS + 80*2*RingAllReduce(5*8192*2, 4, 450e9, NVLinkLatencyS)
+	dstep := math.Max((2*8.03e9+llama3_8B.attnCoef()*1024)/4/(1979e12*h100FP8Eff),
+		(8.03e9/4+float64(2*32*8*128)*1024/4)/h100TriadBW) + 32*4*GEMMKernelS + 32*2*RingAllReduce(8192, 4, 450e9, NVLinkLatencyS)
+	near(t, "calibrated ITL", cal.ITL[0], (4*dstep+verify)/e)
+}
+
+// TestAcceleratorPower: the floor, the compute term reaching the TDP, the memory term
+// reaching 300 W of 700 (Ma et al. 2026), and the seed's 0.3 + 0.7·HFU.
+func TestAcceleratorPower(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		uc, um     float64
+		want, seed float64
+	}{
+		{"idle", 0, 0, 210, 210},
+		{"memory-bound decode", 0, 1, 300, 210},
+		{"compute-bound prefill", 1, 0.2, 700, 700},
+		{"half compute", 0.5, 0.5, 700 * (0.3 + 0.35 + (300.0/700-0.3)*0.5), 700 * 0.65},
+	} {
+		near(t, c.name, AcceleratorPowerW(700, c.uc, c.um), c.want)
+		near(t, c.name+" (seed)", SeedPowerW(700, c.uc), c.seed)
+	}
+}
+
+// TestGEMMKernelS recomputes the fixed matmul cost from DeepGEMM's published FP8 table
+// (deepseek-ai/DeepGEMM README at a6d97a1, H800): for the 64- and 128-row shapes, the
+// measured time 2·M·N·K / TFLOPS minus the roofline max(FLOPs at 1402.6 TFLOP/s, bytes
+// at 2.97 TB/s), bytes = N·K + M·K (FP8) + 2·M·N (BF16 out); the median is the constant.
+func TestGEMMKernelS(t *testing.T) {
+	rows := [][4]float64{
+		{64, 2112, 7168, 206}, {64, 24576, 1536, 289}, {64, 32768, 512, 219}, {64, 7168, 16384, 336},
+		{64, 4096, 7168, 287}, {64, 7168, 2048, 295}, {128, 2112, 7168, 352}, {128, 24576, 1536, 535},
+		{128, 32768, 512, 358}, {128, 7168, 16384, 645}, {128, 4096, 7168, 533}, {128, 7168, 2048, 510},
+	}
+	var offs []float64
+	for _, r := range rows {
+		m, n, k, tflops := r[0], r[1], r[2], r[3]
+		flops := 2 * m * n * k
+		roof := math.Max(flops/1402.6e12, (n*k+m*k+2*m*n)/h100TriadBW)
+		offs = append(offs, flops/(tflops*1e12)-roof)
+	}
+	sort.Float64s(offs)
+	median := (offs[5] + offs[6]) / 2
+	if math.Abs(median-GEMMKernelS) > 0.05e-6 {
+		t.Errorf("median offset %.3g s, GEMMKernelS %.3g s", median, GEMMKernelS)
+	}
+}

@@ -1,0 +1,297 @@
+package sweep
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/kernel"
+)
+
+// The shared serving input: the parameters every LLM serving study takes (layout, KV
+// precision, speculative decoding, engine overhead, prices), gathered into
+// kernel.ServeIn once per batch, the layout checks, and the per-token economics
+// columns. serve, serve-sla, batching, serve-capacity and serve-deploy all use it.
+
+// MaxParallel is the largest tp, pp, ep or node size a serving layout may state: one
+// replica of 1024 accelerators is past every catalog model's heads, layers and experts.
+const MaxParallel = 1024
+
+var (
+	servingEffParam = Param{Name: "efficiency", Kind: KindFloat, Default: "0", Min: 0, Max: 1,
+		Doc: "fraction of peak FLOP/s the matmuls reach; 0 = the profile's: the accelerator's measured large-matmul efficiency at the precision (calibrated; docs/CATALOG.md) or 0.5 (seed)"}
+	kvPrecisionParam = Param{Name: "kv_precision", Kind: KindEnum, Default: "same", Enum: append([]string{"same"}, precisionNames()...),
+		Doc: "numeric format of the KV cache; same = the weights' precision"}
+	tpParam = Param{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Max: MaxParallel,
+		Doc: "tensor-parallel accelerators per pipeline stage, over the scale-up link (must divide the heads)"}
+	servingParams = []Param{
+		kvPrecisionParam, tpParam,
+		{Name: "pp", Kind: KindInt, Default: "1", Min: 1, Max: MaxParallel, Doc: "pipeline stages of a replica (at most the layers)"},
+		{Name: "ep", Kind: KindInt, Default: "1", Min: 1, Max: MaxParallel,
+			Doc: "expert-parallel ranks a MoE model's experts are spread over (must divide the experts; 1 for dense models)"},
+		{Name: "node_size", Kind: KindInt, Default: "8", Min: 1, Max: MaxParallel,
+			Doc: "accelerators on one scale-up link (8: HGX/DGX H100 and H200, MI300X platforms; 72: an NVL72 rack)"},
+		{Name: "tp_across_nodes", Kind: KindBool, Default: "false", Doc: "allow a tensor-parallel group larger than node_size (its all-reduces then cross the fabric)"},
+		{Name: "fabric", Kind: KindFabric, Default: "InfiniBand_NDR",
+			Doc: "scale-out fabric, one link per accelerator: pipeline stages and tensor parallelism across nodes, disaggregated KV transfer"},
+		{Name: "draft_model", Kind: KindDraft, Default: DraftNone,
+			Doc: "speculative decoding: none, mtp (a multi-token-prediction module, one layer of the model) or a catalog model key as the draft"},
+		{Name: "spec_tokens", Kind: KindInt, Default: "4", Min: 1, Max: 64, Doc: "tokens drafted per step when draft_model is set (the seed's γ = 4)"},
+		{Name: "spec_acceptance", Kind: KindFloat, Default: "0.7", Min: 0, Max: 1, Doc: "probability each drafted token is accepted (the seed's default 0.7)"},
+		{Name: "step_overhead_ms", Kind: KindFloat, Default: "0", Min: 0, Max: 1000, Unit: "ms",
+			Doc: "serving engine time per step not overlapped with the accelerator (calibrated; measured values in docs/PHYSICS.md §32)"},
+		{Name: "region", Kind: KindRegion, Default: "US_Avg", Doc: "grid region (mlsysim zoo regions): the PUE that scales energy cost"},
+		{Name: "electricity_usd_per_kwh", Kind: KindFloat, Default: "0.12", Min: 0, Max: 10, Unit: "USD/kWh", Doc: "electricity price (seed: cloud baseline 0.12)"},
+		{Name: "amortization_years", Kind: KindFloat, Default: "3", Min: 0, MinOpen: true, Max: 100, Unit: "y", Doc: "CapEx amortisation period"},
+		{Name: "unit_cost_usd", Kind: KindFloat, Default: "0", Min: 0, Unit: "USD", Doc: "price per accelerator; 0 uses the catalog's (0 when it states none: energy only)"},
+		{Name: "accelerator_hour_usd", Kind: KindFloat, Default: "0", Min: 0, Max: 10000, Unit: "USD/h",
+			Doc: "rental price per accelerator-hour (power included); 0 = owned: amortised unit cost + 5 %/y maintenance + energy"},
+	}
+	servingColumns = []Column{
+		{Name: "efficiency_used", Doc: "efficiency the matmuls ran at: the efficiency parameter, or the profile's when it is 0"},
+		{Name: "accelerators", Doc: "accelerators the point occupies (tp · pp per replica, times replicas or instances)"},
+		{Name: "tokens_per_s_per_accelerator", Unit: "1/s", Doc: "generated tokens per second per accelerator"},
+		{Name: "tokens_per_s_per_user", Unit: "1/s", Doc: "generated tokens per second one sequence sees: 1000 / itl_ms"},
+		{Name: "power_w", Unit: "W", Doc: "mean draw per accelerator: calibrated, activity-based (compute and memory, docs/PHYSICS.md §32); seed, TDP · (0.3 + 0.7 · HFU)"},
+		{Name: "joules_per_token", Unit: "J", Doc: "accelerator energy per generated token (before PUE)"},
+		{Name: "usd_per_million_tokens", Unit: "USD", Doc: "accelerator-hours per million generated tokens at accelerator_hour_usd, or amortised unit cost + maintenance + energy at the region's PUE"},
+	}
+)
+
+// withServing appends the shared serving parameters to a study's own.
+func withServing(own ...Param) []Param {
+	return append(own, servingParams...)
+}
+
+// ServingLayoutError says why model m cannot be split as tp × pp (× ep) on nodes of
+// nodeSize accelerators, or returns nil: the heads must divide by tp, the layers be at
+// least pp, the experts divide by ep (ep = 1 for a dense model), and a tensor-parallel
+// group stay within a node unless acrossNodes.
+func ServingLayoutError(m *catalog.Model, tp, pp, ep, nodeSize int, acrossNodes bool) error {
+	heads := m.Heads
+	if heads == 0 {
+		heads = kernel.DefaultHeads
+	}
+	switch {
+	case heads%tp != 0:
+		return fmt.Errorf("tp %d does not divide the %d attention heads of %s (try %s)", tp, heads, m.Key, divisors(heads))
+	case pp > m.Layers:
+		return fmt.Errorf("pp %d exceeds the %d layers of %s", pp, m.Layers, m.Key)
+	case ep > 1 && m.Experts == 0:
+		return fmt.Errorf("ep %d needs a mixture-of-experts model; %s is dense (use ep 1)", ep, m.Key)
+	case m.Experts > 0 && m.Experts%ep != 0:
+		return fmt.Errorf("ep %d does not divide the %d experts of %s (try %s)", ep, m.Experts, m.Key, divisors(m.Experts))
+	case tp > nodeSize && !acrossNodes:
+		return fmt.Errorf("tp %d spans more than one node of %d accelerators; tensor parallelism stays on the scale-up link unless tp_across_nodes is set", tp, nodeSize)
+	}
+	return nil
+}
+
+// divisors lists n's divisors up to 64 for a suggestion.
+func divisors(n int) string {
+	s := ""
+	for d := 1; d <= n && d <= 64; d++ {
+		if n%d == 0 {
+			if s != "" {
+				s += ", "
+			}
+			s += fmt.Sprint(d)
+		}
+	}
+	return s
+}
+
+// servingTables are the per-plan tables the serving studies share.
+type servingTables struct {
+	m          *modelTable
+	h          *hwTable
+	calibrated bool
+	// per draft code: 0 = none, 1 = mtp, 2 = a model (draft* hold its shape)
+	draftKind                                                []float64
+	draftParams, draftLayers, draftCoef, draftKV, draftHid   []float64
+	draftKVHeads                                             []float64
+	fabricBW, fabricLat                                      []float64 // per fabric code
+	pue                                                      []float64 // per region code
+	models                                                   []*catalog.Model
+	drafts                                                   []*catalog.Model
+	effUsed, kvBytes, tdp, achievable, active, experts, topk []float64
+	kvHeads, fabBW, fabLat, specK, stepOH                    []float64
+	draftP, draftL, draftC, draftKVE, draftH, draftKH        []float64
+}
+
+func newServingTables(p *Plan) *servingTables {
+	t := &servingTables{m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated(), models: p.Models, drafts: p.Drafts}
+	if v := p.valuesOf("draft_model"); v != nil {
+		for ci, label := range v.Labels {
+			m := p.Drafts[ci]
+			kind := 2.0
+			switch label {
+			case DraftNone:
+				kind = 0
+			case DraftMTP:
+				kind = 1
+			}
+			var params, layers, coef, kv, hid, kvh float64
+			if m != nil {
+				l, h, hd := float64(m.Layers), float64(m.HiddenDim), float64(m.Heads)
+				params, layers, coef, hid, kvh = m.Parameters, l, kernel.AttentionFLOPsCoef(l, hd, h), h, float64(m.KVHeads)
+				kv = kernel.KVElemsPerToken(l, hd, float64(m.KVHeads), h, float64(m.KVLoraRank), float64(m.QKRopeHeadDim))
+				if kvh == 0 && m.KVLoraRank == 0 {
+					kvh = hd
+				}
+			}
+			t.draftKind = append(t.draftKind, kind)
+			t.draftParams, t.draftLayers, t.draftCoef = append(t.draftParams, params), append(t.draftLayers, layers), append(t.draftCoef, coef)
+			t.draftKV, t.draftHid, t.draftKVHeads = append(t.draftKV, kv), append(t.draftHid, hid), append(t.draftKVHeads, kvh)
+		}
+	}
+	for _, f := range p.Fabrics {
+		bw, lat := 0.0, kernel.InfiniBandNDRLatencyS
+		if f != nil {
+			bw, lat = f.BytesPerS, f.LatencyS
+		}
+		t.fabricBW, t.fabricLat = append(t.fabricBW, bw), append(t.fabricLat, lat)
+	}
+	for _, g := range p.Grids {
+		t.pue = append(t.pue, g.PUE)
+	}
+	return t
+}
+
+// valuesOf is the resolved values of a parameter, or nil when the study has none.
+func (p *Plan) valuesOf(name string) *Values {
+	if _, i, ok := p.Study.Param(name); ok {
+		return p.Values[i]
+	}
+	return nil
+}
+
+// kvHeadsOf is the KV heads tensor parallelism can shard a model's cache over: its
+// KV heads (its heads when it states none), or 0 for a latent-attention cache.
+func kvHeadsOf(m *catalog.Model) float64 {
+	switch {
+	case m.KVLoraRank > 0:
+		return 0
+	case m.KVHeads > 0:
+		return float64(m.KVHeads)
+	case m.Heads > 0:
+		return float64(m.Heads)
+	}
+	return kernel.DefaultHeads
+}
+
+// gather fills the shared serving input for a batch: the model, precision and hardware
+// columns, the layout, drafting and engine overhead. The batch- and sequence-shaped
+// columns (SeqLen, Batch, CachedPrefix, ChunkTokens) are the study's.
+func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
+	n := c.b.N
+	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
+	in.Params = gatherF(in.Params, mc, t.m.params)
+	in.Layers = gatherF(in.Layers, mc, t.m.layers)
+	in.AttnCoef = gatherF(in.AttnCoef, mc, t.m.attnCoef)
+	in.KVElemsPerToken = gatherF(in.KVElemsPerToken, mc, t.m.kvPerToken)
+	in.Hidden = gatherF(in.Hidden, mc, t.m.hidden)
+	in.Bytes = bytesOf(in.Bytes, prec)
+	in.PeakFLOPS = peaksOf(in.PeakFLOPS, t.h, hc, prec)
+	in.MemBandwidth = gatherF(in.MemBandwidth, hc, t.h.bandwidth)
+	in.MemCapacity = gatherF(in.MemCapacity, hc, t.h.capacity)
+	in.DispatchTax = gatherF(in.DispatchTax, hc, t.h.dispatch)
+	in.TPBandwidth = gatherF(in.TPBandwidth, hc, t.h.tpBW)
+	in.AchievableBW = gatherF(in.AchievableBW, hc, t.h.achievable)
+	in.TDP = gatherF(in.TDP, hc, t.h.tdp)
+	in.TP, in.PP, in.EP, in.NodeSize = c.get("tp"), c.get("pp"), c.get("ep"), c.get("node_size")
+	in.Calibrated = t.calibrated
+
+	t.effUsed = grow(t.effUsed, n)
+	t.kvBytes = grow(t.kvBytes, n)
+	t.active, t.experts, t.topk, t.kvHeads = grow(t.active, n), grow(t.experts, n), grow(t.topk, n), grow(t.kvHeads, n)
+	t.fabBW, t.fabLat, t.specK, t.stepOH = grow(t.fabBW, n), grow(t.fabLat, n), grow(t.specK, n), grow(t.stepOH, n)
+	t.draftP, t.draftL, t.draftC = grow(t.draftP, n), grow(t.draftL, n), grow(t.draftC, n)
+	t.draftKVE, t.draftH, t.draftKH = grow(t.draftKVE, n), grow(t.draftH, n), grow(t.draftKH, n)
+	eff, kvp, fc := c.get("efficiency"), c.get("kv_precision"), c.get("fabric")
+	dc, spec, oh := c.get("draft_model"), c.get("spec_tokens"), c.get("step_overhead_ms")
+	for k := 0; k < n; k++ {
+		m, h, p := int(mc[k]), int(hc[k]), prec[k]
+		t.effUsed[k] = eff[k]
+		if eff[k] == 0 {
+			t.effUsed[k] = kernel.SeedEfficiency
+			if t.calibrated {
+				t.effUsed[k] = t.h.gemmFor(float64(h), p)
+			}
+		}
+		t.kvBytes[k] = in.Bytes[k]
+		if kvp[k] > 0 {
+			t.kvBytes[k] = kernel.Precision(kvp[k] - 1).Bytes()
+		}
+		mod := t.models[m]
+		t.active[k] = mod.ActiveParameters
+		t.experts[k], t.topk[k] = float64(mod.Experts), float64(mod.ActiveExpertsPerToken)
+		t.kvHeads[k] = kvHeadsOf(mod)
+		t.fabBW[k], t.fabLat[k] = t.fabricBW[int(fc[k])], t.fabricLat[int(fc[k])]
+		d := int(dc[k])
+		t.specK[k] = 0
+		if t.draftKind[d] > 0 {
+			t.specK[k] = spec[k]
+		}
+		t.draftP[k], t.draftL[k], t.draftC[k] = t.draftParams[d], t.draftLayers[d], t.draftCoef[d]
+		t.draftKVE[k], t.draftH[k], t.draftKH[k] = t.draftKV[d], t.draftHid[d], t.draftKVHeads[d]
+		t.stepOH[k] = oh[k] * 1e-3
+	}
+	in.Efficiency, in.KVBytes = t.effUsed, t.kvBytes
+	in.ActiveParams, in.Experts, in.ExpertsPerToken, in.KVHeads = t.active, t.experts, t.topk, t.kvHeads
+	in.FabricBandwidth, in.FabricLatency = t.fabBW, t.fabLat
+	in.SpecTokens, in.SpecAcceptance = t.specK, c.get("spec_acceptance")
+	in.DraftParams, in.DraftLayers, in.DraftCoef = t.draftP, t.draftL, t.draftC
+	in.DraftKVElems, in.DraftHidden, in.DraftKVHeads = t.draftKVE, t.draftH, t.draftKH
+	in.StepOverhead = t.stepOH
+}
+
+// layoutReason is the infeasibility a point's layout or draft causes (reasonNone if none).
+func (t *servingTables) layoutReason(c cols, k int) uint8 {
+	m := t.models[int(c.get("model")[k])]
+	tp, pp, ep := int(c.get("tp")[k]), int(c.get("pp")[k]), int(c.get("ep")[k])
+	if err := ServingLayoutError(m, tp, pp, ep, int(c.get("node_size")[k]), c.get("tp_across_nodes")[k] != 0); err != nil {
+		heads := m.Heads
+		if heads == 0 {
+			heads = kernel.DefaultHeads
+		}
+		switch {
+		case heads%tp != 0:
+			return reasonTPHeads
+		case pp > m.Layers:
+			return reasonPPLayers
+		case ep > 1 && m.Experts == 0, m.Experts > 0 && m.Experts%ep != 0:
+			return reasonEPDivide
+		default:
+			return reasonTPNodes
+		}
+	}
+	if d := t.drafts[int(c.get("draft_model")[k])]; d != nil && !d.Family.IsTransformer() {
+		return reasonDraftNotLLM
+	}
+	return reasonNone
+}
+
+// economics writes the per-token columns of one point: accelerators, generated tokens/s
+// of those accelerators together, their mean draw per accelerator, and the time per
+// generated token one sequence sees.
+func (t *servingTables) economics(c cols, w outs, k int, accels, tokensPerS, powerW, itl float64) {
+	hc, rc := int(c.get("hardware")[k]), int(c.get("region")[k])
+	unit := c.get("unit_cost_usd")[k]
+	if unit == 0 {
+		unit = t.h.unitCost[hc]
+	}
+	hour := kernel.AcceleratorHourUSD(c.get("accelerator_hour_usd")[k], unit, c.get("amortization_years")[k], powerW,
+		t.pue[rc], c.get("electricity_usd_per_kwh")[k])
+	w.f("efficiency_used")[k] = t.effUsed[k]
+	w.f("accelerators")[k] = accels
+	w.f("tokens_per_s_per_accelerator")[k] = tokensPerS / accels
+	w.f("tokens_per_s_per_user")[k] = 1 / itl
+	w.f("power_w")[k] = powerW
+	joules := math.Inf(1)
+	if tokensPerS > 0 {
+		joules = powerW * accels / tokensPerS
+	}
+	w.f("joules_per_token")[k] = joules
+	w.f("usd_per_million_tokens")[k] = kernel.USDPerMillionTokens(accels, hour, tokensPerS)
+}

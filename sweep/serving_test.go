@@ -1,0 +1,158 @@
+package sweep
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/kernel"
+)
+
+func servePoint(extra string) string {
+	return "version: 1\nstudy: serve\naxes:\n  model: [Llama3_70B]\n  hardware: [H100]\n  precision: [fp8]\n" + extra
+}
+
+// TestServingLayoutReasons: a split the model cannot take is an infeasible row naming
+// why, in every serving study; a valid split is not.
+func TestServingLayoutReasons(t *testing.T) {
+	for _, c := range []struct {
+		name, extra, reason string
+	}{
+		{"tp 3 on 64 heads", "  tp: 3\n", "tp_does_not_divide_heads"},
+		{"pp above the layers", "  pp: 81\n", "pp_exceeds_layers"},
+		{"ep on a dense model", "  ep: 2\n", "ep_does_not_divide_experts"},
+		{"tp over a node", "  tp: 16\n", "tp_spans_nodes"},
+		{"tp over nodes, allowed", "  tp: 16\n  tp_across_nodes: true\n", ""},
+		{"draft that is not a transformer", "  draft_model: ResNet50\n", "draft_not_a_transformer"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, study := range []string{"serve", "serve-sla", "batching", "serve-capacity", "serve-deploy"} {
+				src := strings.Replace(servePoint(c.extra), "study: serve\n", "study: "+study+"\n", 1)
+				if study == "serve-capacity" {
+					src += "  qps: 1\n  target_p99_ms: 60000\n"
+				}
+				row := evalOne(t, src)
+				if row["infeasible_reason"] != c.reason && !(c.reason == "" && row["infeasible_reason"] != "tp_spans_nodes") {
+					t.Errorf("%s: reason %v, want %q", study, row["infeasible_reason"], c.reason)
+				}
+			}
+		})
+	}
+	m, _ := testCatalog().ModelByKey("Mixtral_8x7B")
+	if err := ServingLayoutError(m, 8, 1, 3, 8, false); err == nil || !strings.Contains(err.Error(), "ep 3 does not divide the 8 experts") ||
+		!strings.Contains(err.Error(), "1, 2, 4, 8") {
+		t.Errorf("ep 3 on Mixtral: %v", err)
+	}
+	if err := ServingLayoutError(m, 8, 1, 8, 8, false); err != nil {
+		t.Errorf("tp 8, ep 8 on Mixtral: %v", err)
+	}
+}
+
+// TestServingEconomics: the per-token columns of a serve row, recomputed from the row's
+// own power and throughput with the catalog's H100 price (30 000 USD), 3-year
+// amortisation with 5 % maintenance, US_Avg's PUE and 0.12 USD/kWh; a rental price
+// replaces all of it.
+func TestServingEconomics(t *testing.T) {
+	row := evalOne(t, servePoint("  tp: 4\n  batch_size: 64\n  seq_len: 4096\n"))
+	g, _ := testCatalog().GridByKey("US_Avg")
+	tps, power := row["tokens_per_s"].(float64), row["power_w"].(float64)
+	hour := 30000*(1.0/3+0.05)/8760 + power/1000*g.PUE*0.12
+	checkGolden(t, row, []golden{
+		{"accelerators", 4, 0},
+		{"tokens_per_s_per_accelerator", tps / 4, 1e-12},
+		{"tokens_per_s_per_user", 1000 / row["itl_ms"].(float64), 1e-12},
+		{"joules_per_token", power * 4 / tps, 1e-12},
+		{"usd_per_million_tokens", 4 * hour / (tps * 3600) * 1e6, 1e-12},
+	})
+	if !(power > 0.3*700 && power < 700) {
+		t.Errorf("power %v W outside the idle floor and the TDP", power)
+	}
+	rented := evalOne(t, servePoint("  tp: 4\n  batch_size: 64\n  seq_len: 4096\n  accelerator_hour_usd: 2.5\n"))
+	checkGolden(t, rented, []golden{{"usd_per_million_tokens", 4 * 2.5 / (tps * 3600) * 1e6, 1e-12}})
+}
+
+// TestServingKVPrecisionAndDraft: fp8 KV halves an fp16 model's cache; mtp and a draft
+// model change the ITL; an unknown draft names the choices.
+func TestServingKVPrecisionAndDraft(t *testing.T) {
+	base := "version: 1\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  seq_len: 4096\n  batch_size: 8\n"
+	same, fp8 := evalOne(t, base), evalOne(t, base+"  kv_precision: fp8\n")
+	checkGolden(t, fp8, []golden{{"kv_cache_gb", same["kv_cache_gb"].(float64) / 2, 1e-12}, {"weights_gb", same["weights_gb"].(float64), 0}})
+	mtp := evalOne(t, base+"  draft_model: mtp\n  spec_acceptance: 0.8\n")
+	if !(mtp["itl_ms"].(float64) < same["itl_ms"].(float64)) {
+		t.Errorf("mtp with 80 %% acceptance should emit tokens faster: %v vs %v ms", mtp["itl_ms"], same["itl_ms"])
+	}
+	big := evalOne(t, "version: 1\nstudy: serve\naxes:\n  model: [Llama3_70B]\n  hardware: [H100]\n  precision: [fp8]\n  tp: 4\n  draft_model: Llama3_8B\n  spec_acceptance: 0.7\n")
+	plain := evalOne(t, "version: 1\nstudy: serve\naxes:\n  model: [Llama3_70B]\n  hardware: [H100]\n  precision: [fp8]\n  tp: 4\n")
+	if !(big["itl_ms"].(float64) < plain["itl_ms"].(float64)) || !(big["total_memory_gb"].(float64) > plain["total_memory_gb"].(float64)) {
+		t.Errorf("draft Llama3_8B: ITL %v vs %v, memory %v vs %v", big["itl_ms"], plain["itl_ms"], big["total_memory_gb"], plain["total_memory_gb"])
+	}
+	checkRefused(t, base+"  draft_model: Llama3_8Bx\n", "Llama3_8Bx", "none", "mtp")
+}
+
+// TestServeDeploy: a feasible aggregated and disaggregated fleet for Llama3_70B at
+// 20 QPS, checked against the kernel, and a grid through Parquet with every reason.
+func TestServeDeploy(t *testing.T) {
+	src := "version: 1\nstudy: serve-deploy\naxes:\n  model: [Llama3_70B]\n  hardware: [H100]\n  precision: [fp8]\n  tp: 4\n" +
+		"  batch_size: 64\n  qps: 20\n  target_ttft_ms: 500\n  target_itl_ms: 50\n"
+	agg, dis := evalOne(t, src), evalOne(t, src+"  mode: disaggregated\n  prefill_tp: 4\n")
+	for _, row := range []map[string]any{agg, dis} {
+		checkInfeasible(t, row, "", row["binding_wall"].(string))
+		if row["ttft_ms"].(float64) > 500 || row["itl_ms"].(float64) > 50 || row["sla_ratio"].(float64) >= 1 {
+			t.Errorf("%s misses its targets: TTFT %v, ITL %v, ratio %v", row["mode"], row["ttft_ms"], row["itl_ms"], row["sla_ratio"])
+		}
+		tokens := 20 * 256.0
+		checkGolden(t, row, []golden{{"tokens_per_s_per_accelerator", tokens / row["accelerators"].(float64), 1e-12}})
+	}
+	if agg["kv_transfer_ms"] != 0.0 || !(dis["kv_transfer_ms"].(float64) > 0) || dis["prefill_instances"].(float64) < 1 {
+		t.Errorf("KV transfer agg %v dis %v, prefill instances %v", agg["kv_transfer_ms"], dis["kv_transfer_ms"], dis["prefill_instances"])
+	}
+	checkGolden(t, dis, []golden{{"accelerators", dis["prefill_accelerators"].(float64) + 4*dis["replicas"].(float64), 0}})
+
+	rows := checkStudyGrid(t, `version: 1
+study: serve-deploy
+axes:
+  model: [Llama3_8B, Llama3_70B]
+  hardware: [H100, MI300X]
+  precision: [fp16, fp8]
+  tp: [1, 3, 8]
+  batch_size: [8, 256, 4096]
+  mode: [aggregated, disaggregated]
+  qps: [5, 2000]
+  target_itl_ms: [8, 60]
+  max_accelerators: 64
+`, "out_of_memory", "itl_target_missed", "over_accelerator_limit", "tp_does_not_divide_heads")
+	for _, r := range rows {
+		if r["feasible"] == true && (r["sla_ratio"].(float64) >= 1 || r["accelerators"].(float64) > 64) {
+			t.Fatalf("feasible row past its targets: %v", r)
+		}
+	}
+}
+
+// TestServingEfficiencyAuto: efficiency 0 takes the catalog's measured matmul efficiency
+// in the calibrated profile (0.5 when none is catalogued) and the seed's 0.5 otherwise; a
+// stated efficiency is used as given.
+func TestServingEfficiencyAuto(t *testing.T) {
+	cat := catalog.MustDefault()
+	t4, _ := cat.HardwareByKey("T4")
+	if _, ok := t4.GEMMEfficiencyFor("fp16"); ok {
+		t.Fatal("T4 now has a measured efficiency; pick another fixture")
+	}
+	for _, c := range []struct {
+		extra string
+		want  float64
+	}{
+		{"  hardware: [H100]\n", 0.803},
+		{"  hardware: [T4]\n", kernel.SeedEfficiency},
+		{"  hardware: [H100]\n  efficiency: 0.42\n", 0.42},
+	} {
+		row := evalOne(t, "version: 1\nstudy: serve\naxes:\n  model: [Llama3_8B]\n"+c.extra)
+		if row["efficiency_used"] != c.want {
+			t.Errorf("%q: efficiency_used %v, want %v", c.extra, row["efficiency_used"], c.want)
+		}
+	}
+	seed := evalOne(t, "version: 1\nstudy: serve\nprofile: seed\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n")
+	if seed["efficiency_used"] != 0.5 || math.IsNaN(seed["usd_per_million_tokens"].(float64)) {
+		t.Errorf("seed: efficiency %v, cost %v", seed["efficiency_used"], seed["usd_per_million_tokens"])
+	}
+}

@@ -1,0 +1,122 @@
+package sweep
+
+import (
+	"github.com/mlsysim/mlsysim/kernel"
+)
+
+// deployModes are the serve-deploy study's ways of placing prefill and decode.
+var deployModes = []string{"aggregated", "disaggregated"}
+
+// The serve-deploy study: the fleet that serves a request rate within TTFT and ITL
+// targets, aggregated or with disaggregated prefill and decode pools, and what a
+// million tokens cost (kernel.ServingDeployment). `mlsysim optimize serving` sweeps it.
+func init() {
+	register(&Study{
+		Name:      "serve-deploy",
+		Doc:       "LLM serving at deployment scale: replicas (or prefill and decode pools) for a QPS within TTFT and ITL targets, per-token cost (docs/PHYSICS.md §33)",
+		Objective: Objective{Column: "usd_per_million_tokens", Minimize: true},
+		Params: withServing(
+			modelParam, hardwareParam, precisionParam, servingEffParam,
+			Param{Name: "batch_size", Kind: KindInt, Default: "32", Min: 1, Max: maxBatch, Doc: "sequences a decode replica runs together"},
+			Param{Name: "input_tokens", Kind: KindInt, Default: "1024", Min: 1, Max: maxTokens, Unit: "tokens", Doc: "prompt tokens per request (ISL)"},
+			Param{Name: "output_tokens", Kind: KindInt, Default: "256", Min: 1, Max: maxTokens, Unit: "tokens", Doc: "generated tokens per request (OSL)"},
+			Param{Name: "prefill_chunk_tokens", Kind: KindInt, Default: "0", Min: 0, Max: maxTokens, Unit: "tokens", Doc: "chunked prefill: tokens per chunk (0 = one chunk)"},
+			Param{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Max: maxTokens, Unit: "tokens", Doc: "prompt tokens served from a prefix cache"},
+			Param{Name: "qps", Kind: KindFloat, Default: "10", Min: 0, MinOpen: true, Max: 1e7, Unit: "1/s", Doc: "requests per second to serve"},
+			Param{Name: "target_ttft_ms", Kind: KindFloat, Default: "1000", Min: 0, MinOpen: true, Max: 1e7, Unit: "ms", Doc: "time-to-first-token target (mean)"},
+			Param{Name: "target_itl_ms", Kind: KindFloat, Default: "50", Min: 0, MinOpen: true, Max: 1e7, Unit: "ms", Doc: "inter-token latency target (mean)"},
+			Param{Name: "mode", Kind: KindEnum, Default: "aggregated", Enum: deployModes,
+				Doc: "aggregated: each replica prefills and decodes; disaggregated: prefill instances of prefill_tp accelerators hand the KV cache to decode instances"},
+			Param{Name: "prefill_tp", Kind: KindInt, Default: "1", Min: 1, Max: MaxParallel, Doc: "tensor-parallel accelerators of one prefill instance (disaggregated)"},
+			Param{Name: "max_accelerators", Kind: KindInt, Default: "0", Min: 0, Max: maxBatch, Doc: "largest fleet allowed (0 = no limit)"},
+		),
+		Columns: append([]Column{
+			{Name: "ttft_ms", Unit: "ms", Doc: "mean time to first token at the chosen fleet: prefill + queue wait (+ the running decode step, aggregated; + KV transfer, disaggregated)"},
+			{Name: "itl_ms", Unit: "ms", Doc: "mean inter-token latency: the decode step, stretched by prefill interference when aggregated"},
+			{Name: "prefill_ms", Unit: "ms", Doc: "one prompt's prefill on a replica (aggregated) or a prefill instance"},
+			{Name: "decode_step_ms", Unit: "ms", Doc: "one decode step of batch_size sequences at the mean context input + output/2"},
+			{Name: "kv_transfer_ms", Unit: "ms", Doc: "moving a prompt's KV cache from the prefill to the decode instance (0 aggregated)"},
+			{Name: "replicas", Doc: "aggregated replicas, or decode instances (tp · pp accelerators each)"},
+			{Name: "prefill_instances", Doc: "prefill instances of prefill_tp accelerators (0 aggregated)"},
+			{Name: "prefill_accelerators", Doc: "accelerators in the prefill pool (0 aggregated)"},
+			{Name: "prefill_utilization", Doc: "share of time a replica (aggregated) or prefill instance spends prefilling"},
+			{Name: "memory_utilization", Doc: "one decode accelerator's weights, draft and KV cache at full context / capacity"},
+			{Name: "sla_ratio", Doc: "closest miss: the largest of unqueued TTFT / target, decode ITL / target and accelerators / max_accelerators (< 1 when feasible; +Inf when it does not fit)"},
+		}, append(servingColumns, colBindingWall, colFeasible, colReason)...),
+		check: transformersOnly("serving"),
+		newEval: func(p *Plan) evaluator {
+			return &deployEval{st: p.Study, t: newServingTables(p)}
+		},
+	})
+}
+
+type deployEval struct {
+	st  *Study
+	t   *servingTables
+	in  kernel.DeployIn
+	out kernel.DeployOut
+}
+
+func (e *deployEval) eval(b *Batch, o *Outputs) {
+	c := cols{e.st, b}
+	n := b.N
+	in := &e.in
+	e.t.gather(c, &in.ServeIn)
+	in.Batch, in.ChunkTokens, in.CachedPrefix = c.get("batch_size"), c.get("prefill_chunk_tokens"), c.get("cached_prefix_len")
+	in.SeqLen = in.Batch // not read
+	in.InputTokens, in.OutputTokens, in.QPS = c.get("input_tokens"), c.get("output_tokens"), c.get("qps")
+	in.TTFTTarget = grow(in.TTFTTarget, n)
+	in.ITLTarget = grow(in.ITLTarget, n)
+	scaleInto(in.TTFTTarget, c.get("target_ttft_ms"), 1e-3)
+	scaleInto(in.ITLTarget, c.get("target_itl_ms"), 1e-3)
+	in.Disaggregated, in.PrefillTP, in.MaxAccelerators = c.get("mode"), c.get("prefill_tp"), c.get("max_accelerators")
+	kernel.ServingDeployment(&e.out, in)
+
+	out := &e.out
+	w := outs{e.st, o}
+	scaleInto(w.f("ttft_ms"), out.TTFT, 1e3)
+	scaleInto(w.f("itl_ms"), out.ITL, 1e3)
+	scaleInto(w.f("prefill_ms"), out.PrefillTime, 1e3)
+	scaleInto(w.f("decode_step_ms"), out.DecodeStep, 1e3)
+	scaleInto(w.f("kv_transfer_ms"), out.KVTransfer, 1e3)
+	copy(w.f("replicas"), out.Replicas)
+	copy(w.f("prefill_instances"), out.PrefillInstances)
+	copy(w.f("prefill_accelerators"), out.PrefillAccelerators)
+	copy(w.f("prefill_utilization"), out.PrefillUtilization)
+	copy(w.f("memory_utilization"), out.MemUtilization)
+	copy(w.f("sla_ratio"), out.Slowest)
+	binding, feas, reason := w.c("binding_wall"), w.b("feasible"), w.c("infeasible_reason")
+	disagg, prefillTP := in.Disaggregated, in.PrefillTP
+	for k := 0; k < n; k++ {
+		e.t.economics(c, w, k, out.Accelerators[k], in.QPS[k]*in.OutputTokens[k], out.PowerW[k], out.ITL[k])
+		feas[k], reason[k] = out.Feasible[k], reasonNone
+		binding[k] = wallMemory
+		if out.ComputeBound[k] {
+			binding[k] = wallCompute
+		}
+		switch out.Reason[k] {
+		case kernel.DeployMemory:
+			reason[k], binding[k] = reasonOOM, wallServing
+		case kernel.DeployITL:
+			reason[k], binding[k] = reasonITLMissed, wallTailLatency
+		case kernel.DeployTTFT:
+			reason[k], binding[k] = reasonTTFTMissed, wallTailLatency
+		case kernel.DeployAccelerators:
+			reason[k], binding[k] = reasonOverLimit, wallCapital
+		}
+		r := e.t.layoutReason(c, k)
+		if r == reasonNone && disagg[k] > 0 {
+			// The prefill instance is a tensor-parallel group of its own.
+			m := e.t.models[int(c.get("model")[k])]
+			if ServingLayoutError(m, int(prefillTP[k]), 1, int(c.get("ep")[k]), int(c.get("node_size")[k]), c.get("tp_across_nodes")[k] != 0) != nil {
+				r = reasonTPHeads
+				if heads := m.Heads; heads > 0 && heads%int(prefillTP[k]) == 0 {
+					r = reasonTPNodes
+				}
+			}
+		}
+		if r != reasonNone {
+			feas[k], reason[k], binding[k] = false, r, wallServing
+		}
+	}
+}
