@@ -19,15 +19,20 @@ build:
 static:
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(STATIC_BIN) ./cmd/mlsysim
 
-# The main job: the serving-frontier example grid swept into out/ with a summary, then its
-# latency/throughput Pareto frontier per model (written to Parquet and printed), drawn as a
-# figure, and the sweep's HTML report (each command prints the path it wrote).
+# The main job: the per-chip serving frontier swept into out/ with a summary, then each
+# model's Pareto frontier of inter-token latency against cost per million tokens (Parquet),
+# printed once per distinct point (exact ties removed) with tokens/s per accelerator, drawn
+# as a figure, and the sweep's HTML report (each command prints the path it wrote).
+# Extend it by adding steps that read $(FRONTIER) or $(PARETO).
+FRONTIER   := out/serving-frontier
+PARETO     := out/serving-frontier-pareto.parquet
+OBJECTIVES := itl_ms:min,usd_per_million_tokens:min
 run: build
-	./$(BIN) sweep serving-frontier --out out/serving-frontier --overwrite
-	./$(BIN) query pareto out/serving-frontier --param objectives=itl_ms:min,tokens_per_s:max --param group=model --out out/serving-frontier-pareto.parquet
-	./$(BIN) query --sql "SELECT model, hardware, precision, batch_size, seq_len, round(itl_ms, 3) AS itl_ms, round(tokens_per_s) AS tokens_per_s FROM results GROUP BY ALL ORDER BY model, tokens_per_s" out/serving-frontier-pareto.parquet
-	./$(BIN) plot pareto out/serving-frontier --out out/serving-frontier-frontier.svg
-	./$(BIN) report out/serving-frontier --out out/serving-frontier-report.html
+	./$(BIN) sweep serving-frontier --out $(FRONTIER) --overwrite
+	./$(BIN) query pareto $(FRONTIER) --param objectives=$(OBJECTIVES) --param group=model --out $(PARETO)
+	./$(BIN) query frontier-table $(PARETO)
+	./$(BIN) plot pareto $(FRONTIER) --objectives $(OBJECTIVES) --out $(FRONTIER)-frontier.svg
+	./$(BIN) report $(FRONTIER) --out $(FRONTIER)-report.html
 
 vet:
 	$(GO) vet ./...

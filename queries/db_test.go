@@ -516,3 +516,36 @@ func TestCopyTo(t *testing.T) {
 		t.Errorf("files after a failed copy: %v, want only front.parquet", names)
 	}
 }
+
+// TestDeployments: the cheapest feasible batch of each layout, cheapest first. Layout tp 1
+// has batches 1 (0.30 USD), 2 (0.20) and 4 (0.25, infeasible); tp 2 has batches 1 (0.50)
+// and 2 (0.40): points 1 then 4. Ranked by sla_ratio over every row, point 2 is first.
+func TestDeployments(t *testing.T) {
+	dir := fixture(t, deployFixture)
+	db := mustOpen(t, dir)
+	if got := runQuery(t, db, "deployments", map[string]string{"k": "5"}).ids(); !slices.Equal(got, []int64{1, 4}) {
+		t.Errorf("deployments = %v, want [1 4]", got)
+	}
+	if got := runQuery(t, db, "deployments", map[string]string{"k": "1", "by": "sla_ratio", "feasible": "false"}).ids(); !slices.Equal(got, []int64{2}) {
+		t.Errorf("closest by sla_ratio = %v, want [2]", got)
+	}
+}
+
+// TestFrontierTable: points 0 and 3 tie exactly in ITL (5 ms) and tokens/s (100); the
+// cheaper, 0 (0.30 USD), stands for both, so four rows remain, ordered by ITL.
+func TestFrontierTable(t *testing.T) {
+	r := runQuery(t, mustOpen(t, fixture(t, deployFixture)), "frontier-table", map[string]string{})
+	if len(r.rows) != 4 || strings.TrimSpace(r.col("usd_per_m_tokens")[0].(string)) != "0.300" ||
+		strings.TrimSpace(r.col("itl_ms")[3].(string)) != "8.00" {
+		t.Errorf("frontier-table = %v", r.rows)
+	}
+}
+
+const deployFixture = `SELECT * FROM (VALUES
+	(0, 'm', 'H100', 'fp8', 'same', 1, 1, 1, 'aggregated', 1, 1, 5.0, 100.0, 0.30, 0.5, true),
+	(1, 'm', 'H100', 'fp8', 'same', 1, 1, 1, 'aggregated', 1, 2, 6.0, 180.0, 0.20, 0.6, true),
+	(2, 'm', 'H100', 'fp8', 'same', 1, 1, 1, 'aggregated', 1, 4, 8.0, 300.0, 0.25, 0.1, false),
+	(3, 'm', 'H100', 'fp8', 'same', 2, 1, 1, 'aggregated', 1, 1, 5.0, 100.0, 0.50, 0.7, true),
+	(4, 'm', 'H100', 'fp8', 'same', 2, 1, 1, 'aggregated', 1, 2, 5.5, 170.0, 0.40, 0.8, true))
+	AS t(point_id, model, hardware, precision, kv_precision, tp, pp, ep, mode, prefill_tp, batch_size,
+	     itl_ms, tokens_per_s_per_accelerator, usd_per_million_tokens, sla_ratio, feasible)`

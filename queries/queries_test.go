@@ -18,7 +18,7 @@ var serveCols = []Column{
 }
 
 func TestBundled(t *testing.T) {
-	want := []string{"batching", "find", "parallelism", "pareto", "placement", "summary", "top"}
+	want := []string{"batching", "deployments", "find", "frontier-table", "parallelism", "pareto", "placement", "summary", "top"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
@@ -39,7 +39,7 @@ func TestBundled(t *testing.T) {
 
 func TestLookupSuggests(t *testing.T) {
 	_, err := Lookup("paretto")
-	if err == nil || !strings.Contains(err.Error(), "did you mean pareto?") || !strings.Contains(err.Error(), "batching, find, parallelism, pareto, placement, summary, top") {
+	if err == nil || !strings.Contains(err.Error(), "did you mean pareto?") || !strings.Contains(err.Error(), "batching, deployments, find, frontier-table, parallelism, pareto, placement, summary, top") {
 		t.Errorf("Lookup(paretto) error = %v", err)
 	}
 }

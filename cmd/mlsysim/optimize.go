@@ -19,9 +19,10 @@ func (a *app) optimizeCommand() *cli.Command {
 	keep := &cli.StringFlag{Name: "keep", Usage: "keep the sweep in this folder (default: a temporary folder, removed)"}
 	return &cli.Command{
 		Name:  "optimize",
-		Usage: "search a plan's design space: placement (region), parallelism (TP×PP split), batching (SLA)",
-		Description: `Each optimizer turns PLAN.yaml (docs/PLAN.md) into a grid over the choices it searches,
-sweeps it (the fleet study) and runs a bundled query over the result (docs/QUERIES.md).
+		Usage: "search a design space: serving (the cheapest deployment for a QPS and latency targets), placement, parallelism, batching",
+		Description: `serving takes a model and targets on the command line and sweeps the serve-deploy study.
+The others turn PLAN.yaml (docs/PLAN.md) into a grid over the choices they search,
+sweep it (the fleet study) and run a bundled query over the result (docs/QUERIES.md).
 Formats: text, json. JSON keys follow the seed: objective_value, best_config,
 total_searched, top_candidates, plus per optimizer best_region / lowest_tco /
 carbon_footprint / pue (placement) and best_step_time / best_mfu / best_throughput
@@ -30,6 +31,7 @@ carbon_footprint / pue (placement) and best_step_time / best_mfu / best_throughp
 			return ctx, requireQueries("optimize")
 		},
 		Commands: []*cli.Command{
+			a.optimizeServingCommand(keep),
 			{
 				Name:      "placement",
 				Usage:     "the region with the lowest TCO + carbon tax (physics.md §8.4)",

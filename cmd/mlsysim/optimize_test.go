@@ -5,6 +5,7 @@ package main
 import (
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -114,6 +115,73 @@ func TestOptimizeBatching(t *testing.T) {
 	} {
 		if r := mlsysim(t, args...); r.code != exitBadInput {
 			t.Errorf("%v: exit %d, want 1", args, r.code)
+		}
+	}
+}
+
+// TestOptimizeServing: the cheapest configuration meets both targets and no candidate is
+// cheaper; the per-mode bests and the frontier are feasible; JSON keys are stable.
+func TestOptimizeServing(t *testing.T) {
+	r := mlsysim(t, "optimize", "serving", "Llama3_70B", "--qps", "20", "--ttft-ms", "500", "--itl-ms", "50",
+		"--hardware", "H100,MI300X", "--precision", "fp8", "--max-batch", "48", "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	obj := oneObject(t, r.stdout)
+	hasKeys(t, obj, "model", "qps", "target_ttft_ms", "target_itl_ms", "input_tokens", "output_tokens", "hardware",
+		"total_searched", "feasible", "best", "best_aggregated", "best_disaggregated", "top_candidates", "frontier")
+	// 2 hardware × 1 precision × 2 KV × 4 tp × 3 pp × (1 aggregated + 4 prefill tp) × 48 batches.
+	equal(t, obj, "total_searched", float64(2*2*4*3*5*48))
+	best := obj["best"].(map[string]any)
+	cost := best["usd_per_million_tokens"].(float64)
+	for _, c := range obj["top_candidates"].([]any) {
+		m := c.(map[string]any)
+		if m["usd_per_million_tokens"].(float64) < cost {
+			t.Errorf("candidate %v is cheaper than the best %v", m, cost)
+		}
+	}
+	for _, key := range []string{"best", "best_aggregated", "best_disaggregated"} {
+		m := obj[key].(map[string]any)
+		if m["ttft_ms"].(float64) > 500 || m["itl_ms"].(float64) > 50 || m["infeasible_reason"] != "" {
+			t.Errorf("%s misses the targets: %v", key, m)
+		}
+		if got := m["tokens_per_s_per_accelerator"].(float64) * m["accelerators"].(float64); math.Abs(got-20*256) > 1e-6 {
+			t.Errorf("%s: tokens/s per accelerator × accelerators = %v, want the offered 20 × 256", key, got)
+		}
+	}
+	if obj["best_disaggregated"].(map[string]any)["mode"] != "disaggregated" || len(obj["frontier"].([]any)) == 0 {
+		t.Errorf("best_disaggregated %v, frontier %v", obj["best_disaggregated"], obj["frontier"])
+	}
+}
+
+// TestOptimizeServingMisses: an unmeetable target exits 2 with the closest miss; targets
+// ≤ 0, unknown names, a non-transformer and a bad mode are bad input.
+func TestOptimizeServingMisses(t *testing.T) {
+	r := mlsysim(t, "optimize", "serving", "Llama3_70B", "--qps", "2000", "--ttft-ms", "50", "--itl-ms", "3",
+		"--hardware", "H100", "--max-accelerators", "16", "--max-batch", "16", "-o", "json")
+	if r.code != exitPhysics || !strings.Contains(r.stderr, "no layout of Llama3_70B on H100 serves 2000 QPS") {
+		t.Fatalf("unmeetable: %v", r)
+	}
+	obj := oneObject(t, r.stdout)
+	equal(t, obj, "feasible", false)
+	if miss, ok := obj["closest_miss"].(map[string]any); !ok || miss["infeasible_reason"] == "" || miss["sla_ratio"].(float64) <= 1 {
+		t.Errorf("closest miss %v", obj["closest_miss"])
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"Llama3_70B", "--qps", "0", "--ttft-ms", "500", "--itl-ms", "50"}, "--qps"},
+		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "-5", "--itl-ms", "50"}, "--ttft-ms"},
+		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500"}, "--itl-ms"},
+		{[]string{"Llama3_70Bx", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50"}, "did you mean Llama3_70B"},
+		{[]string{"ResNet50", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50"}, "needs a transformer"},
+		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--hardware", "H1000"}, "did you mean H100"},
+		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--disaggregated", "maybe"}, "auto, on or off"},
+	} {
+		r := mlsysim(t, append([]string{"optimize", "serving"}, c.args...)...)
+		if r.code != exitBadInput || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: exit %d, want 1 naming %q\n%v", c.args, r.code, c.want, r)
 		}
 	}
 }

@@ -217,3 +217,14 @@ func marshalNoEscape(v any) ([]byte, error) {
 	}
 	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
 }
+
+// fmtUSD renders a dollar amount with cents below 100 and thousands grouped above.
+func fmtUSD(x float64) string {
+	switch {
+	case math.IsInf(x, 1) || math.IsNaN(x):
+		return "—"
+	case x < 100:
+		return fmt.Sprintf("$%.2f", x)
+	}
+	return "$" + groupDigits(x)
+}

@@ -7,34 +7,43 @@ import (
 	"strconv"
 
 	"github.com/urfave/cli/v3"
+
+	"github.com/mlsysim/mlsysim/sweep"
 )
 
 func (a *app) serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:          "serve",
-		Usage:         "LLM serving on one accelerator: TTFT, ITL, KV cache, memory",
+		Usage:         "LLM serving of one replica: TTFT, ITL, KV cache, memory, tokens/s and cost per token",
 		ArgsUsage:     "MODEL HARDWARE",
 		ShellComplete: a.completeArgs(modelKeys, hardwareKeys, noKeys),
 		Description: `Prefill (time to first token) is compute-bound, decode (inter-token latency)
 memory-bound: every generated token re-reads the weights and the KV cache
-(physics.md §6.1 of the seed). In the calibrated profile (the default) a decode
-step also takes at least its FLOPs at peak · efficiency, so large batches turn
-compute-bound ("Decode bound" in the text output; docs/PHYSICS.md §31).
-MODEL must be a transformer.
+(physics.md §6.1 of the seed). The calibrated profile (the default) times both as
+a roofline at the accelerator's measured streaming bandwidth and matmul efficiency
+(docs/PHYSICS.md §32), so large batches turn compute-bound ("Decode bound" in the
+text output). A replica spans --tp × --pp accelerators (tensor parallelism on the
+scale-up link, pipeline stages in turn); --ep spreads a MoE model's experts;
+--draft-model adds speculative decoding. A split the model cannot take (tp not
+dividing the heads, pp above the layers, ep not dividing the experts, tp beyond a
+node) is bad input. MODEL must be a transformer.
 
 JSON keys follow the seed (model, hardware, seq_len, batch_size, precision,
 efficiency, feasible, ttft_ms, itl_ms, tokens_per_sec, kv_cache_gb,
 memory_utilization, and prefill_chunks, prefill_chunk_time_ms,
-decode_stall_bound_ms when chunking) plus weights_gb and total_memory_gb, all
-unrounded.
+decode_stall_bound_ms when chunking) plus weights_gb, total_memory_gb,
+accelerators, tokens_per_s_per_accelerator, tokens_per_s_per_user, power_w,
+joules_per_token and usd_per_million_tokens, all unrounded; efficiency is the one
+the matmuls ran at.
 
 Examples:
    mlsysim serve Llama3_8B H100
    mlsysim serve Llama3_70B H100 -b 8 -p fp8 --seq-len 8192 --prefill-chunk-tokens 512
-   mlsysim serve Llama3_70B H100 --tp 2                # tensor parallel over NVLink`,
-		Flags: append(commonFlags(),
+   mlsysim serve Llama3_70B H100 --tp 2                # tensor parallel over NVLink
+   mlsysim serve Llama3_70B H100 -p fp8 --tp 4 --pp 2 --kv-precision fp8 -b 64
+   mlsysim serve Llama3_70B H100 -p fp8 --tp 4 --draft-model Llama3_8B --spec-acceptance 0.7`,
+		Flags: append(servingFlags(),
 			&cli.IntFlag{Name: "prefill-chunk-tokens", Usage: "chunked prefill: tokens per chunk (default: one chunk)"},
-			&cli.IntFlag{Name: "tp", Value: 1, Usage: "tensor-parallel accelerators sharing the model (scale-up link)"},
 		),
 		Action: func(ctx context.Context, c *cli.Command) error {
 			format, err := a.outputFormat("text", "json", "markdown")
@@ -49,8 +58,12 @@ Examples:
 			if c.IsSet("prefill-chunk-tokens") && chunk <= 0 {
 				return badInputf("--prefill-chunk-tokens", "must be > 0, got %d", chunk)
 			}
-			axes := append(a.scenarioAxes(c, model, hw), axis("prefill_chunk_tokens", strconv.Itoa(chunk), "--prefill-chunk-tokens"),
-				axis("tp", strconv.Itoa(c.Int("tp")), "--tp"))
+			layout, err := a.servingAxes(c, model)
+			if err != nil {
+				return err
+			}
+			axes := append(append(a.scenarioAxes(c, model, hw), layout...),
+				axis("prefill_chunk_tokens", strconv.Itoa(chunk), "--prefill-chunk-tokens"))
 			row, err := a.evalOne("serve", axes)
 			if err != nil {
 				return err
@@ -82,14 +95,17 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked bool) e
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
 	obj := orderedObject{
 		{"model", row["model"]}, {"hardware", row["hardware"]}, {"seq_len", row["seq_len"]},
-		{"batch_size", row["batch_size"]}, {"precision", row["precision"]}, {"efficiency", row["efficiency"]},
+		{"batch_size", row["batch_size"]}, {"precision", row["precision"]}, {"efficiency", row["efficiency_used"]},
 		{"feasible", row["feasible"]}, {"ttft_ms", f("ttft_ms")}, {"itl_ms", f("itl_ms")},
 		{"tokens_per_sec", f("tokens_per_s")}, {"kv_cache_gb", f("kv_cache_gb")},
 		{"memory_utilization", f("memory_utilization")}, {"weights_gb", f("weights_gb")},
 		{"total_memory_gb", f("total_memory_gb")}, {"profile", row["profile"]},
+		{"accelerators", f("accelerators")}, {"tokens_per_s_per_accelerator", f("tokens_per_s_per_accelerator")},
+		{"tokens_per_s_per_user", f("tokens_per_s_per_user")}, {"power_w", f("power_w")},
+		{"joules_per_token", f("joules_per_token")}, {"usd_per_million_tokens", f("usd_per_million_tokens")},
 	}
-	if tp, _ := row["tp"].(int64); tp > 1 {
-		obj = append(obj, kv{"tp", tp}, kv{"tp_comm_ms", f("tp_comm_ms")})
+	if acc := f("accelerators"); acc > 1 {
+		obj = append(obj, kv{"tp", row["tp"]}, kv{"pp", row["pp"]}, kv{"ep", row["ep"]}, kv{"tp_comm_ms", f("tp_comm_ms")}, kv{"pp_comm_ms", f("pp_comm_ms")})
 	}
 	if chunked {
 		obj = append(obj, kv{"prefill_chunks", int(f("prefill_chunks"))},
@@ -106,7 +122,7 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked bool) e
 		{"Sequence length", fmt.Sprintf("%v tokens", row["seq_len"])},
 		{"Batch size", fmt.Sprint(row["batch_size"])},
 		{"Precision", fmt.Sprint(row["precision"])},
-		{"Efficiency", fmtPct(f("efficiency"))},
+		{"Efficiency", fmtPct(f("efficiency_used"))},
 		{"Feasible", feasible},
 		{"TTFT (prefill)", fmt.Sprintf("%.2f ms", f("ttft_ms"))},
 		{"ITL (decode)", fmt.Sprintf("%.4f ms per token", f("itl_ms"))},
@@ -115,11 +131,13 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked bool) e
 		{"Weights", fmt.Sprintf("%.2f GB", f("weights_gb"))},
 		{"KV cache", fmt.Sprintf("%.2f GB", f("kv_cache_gb"))},
 		{"Memory", fmt.Sprintf("%.2f GB of %.2f GB (%s)", f("total_memory_gb"), f("memory_capacity_gb"), fmtPct(f("memory_utilization")))},
+		{"Per accelerator", fmt.Sprintf("%.1f tokens/s at %.0f W", f("tokens_per_s_per_accelerator"), f("power_w"))},
+		{"Cost", fmt.Sprintf("%s per million tokens, %.3g J per token", fmtUSD(f("usd_per_million_tokens")), f("joules_per_token"))},
 	}
-	if tp, _ := row["tp"].(int64); tp > 1 {
-		lines[len(lines)-1] = [2]string{"Memory", fmt.Sprintf("%.2f GB per accelerator of %.2f GB (%s), %d-way tensor parallel",
-			f("total_memory_gb")/float64(tp), f("memory_capacity_gb"), fmtPct(f("memory_utilization")), tp)}
-		lines = append(lines, [2]string{"TP all-reduces", fmt.Sprintf("%.4f ms per decode step", f("tp_comm_ms"))})
+	if acc := f("accelerators"); acc > 1 {
+		lines[11] = [2]string{"Memory", fmt.Sprintf("%s of %.2f GB per accelerator, %.0f accelerators (tp %v × pp %v)",
+			fmtPct(f("memory_utilization")), f("memory_capacity_gb"), acc, row["tp"], row["pp"])}
+		lines = append(lines, [2]string{"Exchanges", fmt.Sprintf("%.4f ms TP, %.4f ms PP per decode step", f("tp_comm_ms"), f("pp_comm_ms"))})
 	}
 	if chunked {
 		lines = append(lines, [2]string{"Prefill chunks", fmt.Sprintf("%.0f", f("prefill_chunks"))},
@@ -138,4 +156,54 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked bool) e
 		fmt.Fprintf(w, "  %-17s %s\n", l[0], l[1])
 	}
 	return nil
+}
+
+// servingFlags are serve's flags: eval's, with efficiency defaulting to the profile's,
+// and the serving layout.
+func servingFlags() []cli.Flag {
+	var flags []cli.Flag
+	for _, f := range commonFlags() {
+		if f.Names()[0] == "efficiency" {
+			f = &cli.FloatFlag{Name: "efficiency", Aliases: []string{"e"}, Value: 0,
+				Usage: "achieved fraction of peak FLOP/s in [0, 1]; 0 = the profile's (calibrated: the accelerator's measured matmul efficiency; seed: 0.5)"}
+		}
+		flags = append(flags, f)
+	}
+	return append(flags,
+		&cli.IntFlag{Name: "tp", Value: 1, Usage: "tensor-parallel accelerators per pipeline stage (scale-up link; must divide the heads)"},
+		&cli.IntFlag{Name: "pp", Value: 1, Usage: "pipeline stages (at most the layers)"},
+		&cli.IntFlag{Name: "ep", Value: 1, Usage: "expert-parallel ranks of a MoE model (must divide the experts)"},
+		&cli.IntFlag{Name: "node-size", Value: 8, Usage: "accelerators on one scale-up link"},
+		&cli.BoolFlag{Name: "tp-across-nodes", Usage: "allow tensor parallelism beyond one node (over the fabric)"},
+		&cli.StringFlag{Name: "kv-precision", Value: "same", Usage: "KV cache format: same (the weights') or a precision"},
+		&cli.StringFlag{Name: "draft-model", Value: "none", Usage: "speculative decoding: none, mtp, or a catalog model key"},
+		&cli.IntFlag{Name: "spec-tokens", Value: 4, Usage: "tokens drafted per step (with --draft-model)"},
+		&cli.FloatFlag{Name: "spec-acceptance", Value: 0.7, Usage: "probability a drafted token is accepted, in [0, 1]"},
+		&cli.FloatFlag{Name: "step-overhead-ms", Usage: "serving engine time per step not overlapped with the accelerator"},
+		&cli.FloatFlag{Name: "accelerator-hour-usd", Usage: "rental price per accelerator-hour (0: owned, amortised + energy)"},
+	)
+}
+
+// servingAxes turns the layout flags into axes, refusing a split the model cannot take.
+func (a *app) servingAxes(c *cli.Command, model string) ([]sweep.Axis, error) {
+	tp, pp, ep, node := c.Int("tp"), c.Int("pp"), c.Int("ep"), c.Int("node-size")
+	for _, f := range []string{"tp", "pp", "ep", "node-size"} {
+		if v := c.Int(f); v < 1 || v > sweep.MaxParallel {
+			return nil, badInputf("--"+f, "must be in [1, %d], got %d", sweep.MaxParallel, v)
+		}
+	}
+	if m, err := a.cat.ModelByKey(model); err == nil {
+		if err := sweep.ServingLayoutError(m, tp, pp, ep, node, c.Bool("tp-across-nodes")); err != nil {
+			return nil, badInput("--tp/--pp/--ep", err)
+		}
+	}
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	return []sweep.Axis{
+		axis("tp", strconv.Itoa(tp), "--tp"), axis("pp", strconv.Itoa(pp), "--pp"), axis("ep", strconv.Itoa(ep), "--ep"),
+		axis("node_size", strconv.Itoa(node), "--node-size"), axis("tp_across_nodes", strconv.FormatBool(c.Bool("tp-across-nodes")), "--tp-across-nodes"),
+		axis("kv_precision", c.String("kv-precision"), "--kv-precision"), axis("draft_model", c.String("draft-model"), "--draft-model"),
+		axis("spec_tokens", strconv.Itoa(c.Int("spec-tokens")), "--spec-tokens"), axis("spec_acceptance", g(c.Float("spec-acceptance")), "--spec-acceptance"),
+		axis("step_overhead_ms", g(c.Float("step-overhead-ms")), "--step-overhead-ms"),
+		axis("accelerator_hour_usd", g(c.Float("accelerator-hour-usd")), "--accelerator-hour-usd"),
+	}, nil
 }

@@ -1,0 +1,422 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/queries"
+	"github.com/mlsysim/mlsysim/sweep"
+)
+
+// defaultServingHardware are per-chip accelerators with measured bandwidth and a price.
+const defaultServingHardware = "A100,H100,H200,MI300X"
+
+func (a *app) optimizeServingCommand(keep cli.Flag) *cli.Command {
+	return &cli.Command{
+		Name:      "serving",
+		Usage:     "the cheapest deployment of MODEL that serves a request rate within TTFT and ITL targets, aggregated vs disaggregated",
+		ArgsUsage: "MODEL",
+		Description: `Sweeps the serve-deploy study (docs/PHYSICS.md §33) over every layout of MODEL
+on the given accelerators — precision, KV precision, tp, pp, ep (MoE), decode batch
+1–--max-batch, aggregated or disaggregated with prefill instances of tp 1–8 — sizes the
+fleet that serves --qps requests of --isl prompt and --osl generated tokens within
+--ttft-ms and --itl-ms (mean latencies), and prices it per million generated tokens
+(catalog unit cost amortised over 3 years with 5 % maintenance and energy at the
+region's PUE, or --accelerator-hour-usd). It prints the cheapest configurations, the
+cheapest aggregated and disaggregated ones side by side, and the frontier of tokens/s
+per accelerator against tokens/s per user. The same space is the bundled grid
+serving-deploy (mlsysim sweep serving-deploy) for your own queries.
+
+Exit 2 when no configuration meets the targets within --max-accelerators; the
+closest miss (smallest largest ratio of latency to target, or of fleet to limit) is
+shown. JSON keys: model, qps, target_ttft_ms, target_itl_ms, input_tokens,
+output_tokens, total_searched, feasible, best, best_aggregated, best_disaggregated,
+top_candidates, frontier (closest_miss instead when nothing is feasible).
+
+Example:
+   mlsysim optimize serving Llama3_70B --qps 20 --ttft-ms 500 --itl-ms 50 --hardware H100,H200,MI300X`,
+		Flags: []cli.Flag{
+			&cli.FloatFlag{Name: "qps", Usage: "requests per second to serve (required, > 0)"},
+			&cli.FloatFlag{Name: "ttft-ms", Usage: "mean time-to-first-token target in ms (required, > 0)"},
+			&cli.FloatFlag{Name: "itl-ms", Usage: "mean inter-token latency target in ms (required, > 0)"},
+			&cli.StringFlag{Name: "hardware", Value: defaultServingHardware, Usage: "comma-separated accelerators (mlsysim zoo hardware)"},
+			&cli.IntFlag{Name: "isl", Value: 1024, Usage: "prompt tokens per request"},
+			&cli.IntFlag{Name: "osl", Value: 256, Usage: "generated tokens per request"},
+			&cli.IntFlag{Name: "max-accelerators", Usage: "largest fleet allowed (0 = no limit)"},
+			&cli.StringFlag{Name: "disaggregated", Value: "auto", Usage: "auto (compare both), on (only disaggregated), off (only aggregated)"},
+			&cli.StringFlag{Name: "precision", Value: "fp16,fp8,int4", Usage: "comma-separated weight precisions searched (fp8 only where the device has an fp8 rate)"},
+			&cli.FloatFlag{Name: "accelerator-hour-usd", Usage: "rental price per accelerator-hour (0: owned, amortised + energy)"},
+			&cli.IntFlag{Name: "max-batch", Value: 1024, Usage: "largest decode batch searched (every batch from 1)"},
+			&cli.IntFlag{Name: "top", Value: 5, Usage: "cheapest configurations to show"},
+			keep,
+		},
+		Action: func(ctx context.Context, c *cli.Command) error { return a.optimizeServing(ctx, c) },
+	}
+}
+
+// servingSearch is what optimize serving searches, from its flags.
+type servingSearch struct {
+	model                       *catalog.Model
+	hardware, precisions, modes []string
+	qps, ttft, itl, rental      float64
+	isl, osl, maxAccel, top     int
+	maxBatch                    int
+}
+
+func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
+	if c.Args().Len() != 1 {
+		return nil, badInputf("optimize serving", "want one MODEL, got %d arguments; example: mlsysim optimize serving Llama3_70B --qps 20 --ttft-ms 500 --itl-ms 50", c.Args().Len())
+	}
+	m, err := a.cat.ModelByKey(c.Args().First())
+	if err != nil {
+		return nil, badInput("MODEL", err)
+	}
+	s := &servingSearch{model: m, qps: c.Float("qps"), ttft: c.Float("ttft-ms"), itl: c.Float("itl-ms"), rental: c.Float("accelerator-hour-usd"),
+		isl: c.Int("isl"), osl: c.Int("osl"), maxAccel: c.Int("max-accelerators"), top: c.Int("top"), maxBatch: c.Int("max-batch")}
+	for _, f := range []struct {
+		name string
+		v    float64
+		set  bool
+	}{{"qps", s.qps, c.IsSet("qps")}, {"ttft-ms", s.ttft, c.IsSet("ttft-ms")}, {"itl-ms", s.itl, c.IsSet("itl-ms")}} {
+		if !f.set || !(f.v > 0) || math.IsInf(f.v, 0) {
+			return nil, badInputf("--"+f.name, "required: a finite number > 0, got %v", f.v)
+		}
+	}
+	switch {
+	case s.isl < 1 || s.isl > 10_000_000:
+		return nil, badInputf("--isl", "must be in [1, 10000000], got %d", s.isl)
+	case s.osl < 1 || s.osl > 10_000_000:
+		return nil, badInputf("--osl", "must be in [1, 10000000], got %d", s.osl)
+	case s.maxAccel < 0 || s.maxAccel > 1<<20:
+		return nil, badInputf("--max-accelerators", "must be in [0, %d], got %d", 1<<20, s.maxAccel)
+	case s.maxBatch < 1 || s.maxBatch > 1<<20:
+		return nil, badInputf("--max-batch", "must be in [1, %d], got %d", 1<<20, s.maxBatch)
+	case s.top < 1 || s.top > 1000:
+		return nil, badInputf("--top", "must be in [1, 1000], got %d", s.top)
+	case s.rental < 0:
+		return nil, badInputf("--accelerator-hour-usd", "must be ≥ 0, got %v", s.rental)
+	}
+	switch c.String("disaggregated") {
+	case "auto":
+		s.modes = []string{"aggregated", "disaggregated"}
+	case "on":
+		s.modes = []string{"disaggregated"}
+	case "off":
+		s.modes = []string{"aggregated"}
+	default:
+		return nil, badInputf("--disaggregated", "%q is not auto, on or off", c.String("disaggregated"))
+	}
+	for _, list := range []struct {
+		flag string
+		dst  *[]string
+	}{{"hardware", &s.hardware}, {"precision", &s.precisions}} {
+		for _, v := range strings.Split(c.String(list.flag), ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				*list.dst = append(*list.dst, v)
+			}
+		}
+		if len(*list.dst) == 0 {
+			return nil, badInputf("--"+list.flag, "empty list")
+		}
+	}
+	return s, nil
+}
+
+// spec is the serve-deploy grid of the search: decode batch 1–1024 innermost.
+func (s *servingSearch) spec() string {
+	ep := "[1]"
+	if s.model.Experts > 0 {
+		ep = "[1, 2, 4, 8]"
+	}
+	yamlList := func(xs []string) string { return "[" + strings.Join(xs, ", ") + "]" }
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	return fmt.Sprintf(`version: 1
+name: optimize-serving
+study: serve-deploy
+fixed:
+  qps: %s
+  target_ttft_ms: %s
+  target_itl_ms: %s
+  input_tokens: %d
+  output_tokens: %d
+  max_accelerators: %d
+  accelerator_hour_usd: %s
+axes:
+  model: [%s]
+  hardware: %s
+  precision: %s
+  kv_precision: [same, fp8]
+  tp: [1, 2, 4, 8]
+  pp: [1, 2, 4]
+  ep: %s
+  mode: %s
+  prefill_tp: [1, 2, 4, 8]
+  batch_size: {range: [1, %d]}
+where:
+  - "precision != 'fp8' || hw.fp8_tflops > 0"
+  - "mode == 'disaggregated' || prefill_tp == 1"
+`, g(s.qps), g(s.ttft), g(s.itl), s.isl, s.osl, s.maxAccel, g(s.rental), s.model.Key,
+		yamlList(s.hardware), yamlList(s.precisions), ep, yamlList(s.modes), s.maxBatch)
+}
+
+// servingColumnsShown are the result columns optimize serving reports, in order.
+var servingColumnsShown = []string{"hardware", "precision", "kv_precision", "tp", "pp", "ep", "mode", "prefill_tp", "batch_size",
+	"replicas", "prefill_instances", "accelerators", "ttft_ms", "itl_ms", "tokens_per_s_per_accelerator", "tokens_per_s_per_user",
+	"usd_per_million_tokens", "joules_per_token", "sla_ratio", "infeasible_reason"}
+
+func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
+	format, err := a.outputFormat("text", "json")
+	if err != nil {
+		return err
+	}
+	s, err := a.servingSearchFlags(c)
+	if err != nil {
+		return err
+	}
+	spec, err := sweep.ParseSpec("optimize serving", []byte(s.spec()))
+	if err != nil {
+		return badInput("", err)
+	}
+	plan, err := spec.Plan(a.cat)
+	if err != nil {
+		return badInput("", err)
+	}
+	if err := a.applyProfile(plan); err != nil {
+		return err
+	}
+	dir := c.String("keep")
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "mlsysim-optimize-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	opts := sweep.WriteOptions{Dir: dir, Version: version, Overwrite: true}
+	if c.String("keep") == "" {
+		opts.Compression = "snappy" // a temporary sweep: encode fast, it is read once
+	}
+	man, err := sweep.WriteParts(ctx, plan, opts)
+	if err != nil {
+		return badInput("", err)
+	}
+	db, err := queries.Open(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	run := func(name string, params map[string]string) ([]orderedObject, error) {
+		q, err := queries.Lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		st, err := db.Prepare(ctx, q, params)
+		if err != nil {
+			return nil, err
+		}
+		return servingRows(ctx, db, st)
+	}
+	// A deployment shows once, at its cheapest batch; the search has 1024 batches of each.
+	top, err := run("deployments", map[string]string{"k": strconv.Itoa(s.top)})
+	if err != nil {
+		return err
+	}
+	head := orderedObject{{"model", s.model.Key}, {"qps", s.qps}, {"target_ttft_ms", s.ttft}, {"target_itl_ms", s.itl},
+		{"input_tokens", s.isl}, {"output_tokens", s.osl}, {"hardware", s.hardware}, {"total_searched", man.Rows}}
+	if len(top) == 0 {
+		miss, err := run("deployments", map[string]string{"by": "sla_ratio", "k": "1", "feasible": "false"})
+		if err != nil {
+			return err
+		}
+		obj := append(head, kv{"feasible", false})
+		if len(miss) > 0 {
+			obj = append(obj, kv{"closest_miss", miss[0]})
+		}
+		if format == "json" {
+			if err := writeJSON(a.stdout, obj); err != nil {
+				return err
+			}
+		} else {
+			a.renderServingHead(s, man.Rows)
+			if len(miss) > 0 {
+				renderServingTable(a, "No configuration meets the targets; the closest miss: "+missWhy(miss[0]), miss)
+			}
+		}
+		return &cliError{code: exitPhysics, title: "No configuration meets the targets", payloadShown: true,
+			err: fmt.Errorf("no layout of %s on %s serves %g QPS within TTFT %g ms and ITL %g ms%s", s.model.Key,
+				strings.Join(s.hardware, ", "), s.qps, s.ttft, s.itl, limitNote(s.maxAccel))}
+	}
+	perMode, err := run("deployments", map[string]string{"k": "2", "group": "mode"})
+	if err != nil {
+		return err
+	}
+	frontier, err := run("pareto", map[string]string{"objectives": "tokens_per_s_per_accelerator:max,tokens_per_s_per_user:max"})
+	if err != nil {
+		return err
+	}
+	frontier = dedupe(frontier, "tokens_per_s_per_accelerator", "tokens_per_s_per_user")
+	byMode := map[string]orderedObject{}
+	for _, r := range perMode {
+		byMode[fmt.Sprint(field(r, "mode"))] = r
+	}
+	obj := append(head, kv{"feasible", true}, kv{"best", top[0]})
+	for _, m := range []string{"aggregated", "disaggregated"} {
+		var v any
+		if r, ok := byMode[m]; ok {
+			v = r
+		}
+		obj = append(obj, kv{"best_" + m, v})
+	}
+	obj = append(obj, kv{"top_candidates", top}, kv{"frontier", frontier})
+	if format == "json" {
+		return writeJSON(a.stdout, obj)
+	}
+	a.renderServingHead(s, man.Rows)
+	b := top[0]
+	fmt.Fprintf(a.stdout, "Recommendation: %s — %v, KV %v, %s, batch %v, %s\n", accelPhrase(b), field(b, "precision"), field(b, "kv_precision"),
+		layoutPhrase(b), field(b, "batch_size"), fleetPhrase(b))
+	fmt.Fprintf(a.stdout, "  TTFT %s, ITL %s; %s tokens/s per accelerator, %.0f tokens/s per user; %s per million tokens, %.3g J per token\n\n",
+		fmtMs(numOf(b, "ttft_ms")), fmtMs(numOf(b, "itl_ms")), groupDigits(numOf(b, "tokens_per_s_per_accelerator")),
+		numOf(b, "tokens_per_s_per_user"), fmtUSD(numOf(b, "usd_per_million_tokens")), numOf(b, "joules_per_token"))
+	var modes []orderedObject
+	for _, m := range []string{"aggregated", "disaggregated"} {
+		if r, ok := byMode[m]; ok {
+			modes = append(modes, r)
+		}
+	}
+	renderServingTable(a, "Aggregated vs disaggregated (cheapest of each)", modes)
+	renderServingTable(a, "Cheapest configurations", top)
+	renderServingTable(a, "Frontier: tokens/s per accelerator vs tokens/s per user", frontier)
+	return nil
+}
+
+func limitNote(maxAccel int) string {
+	if maxAccel > 0 {
+		return fmt.Sprintf(" on at most %d accelerators", maxAccel)
+	}
+	return ""
+}
+
+func (a *app) renderServingHead(s *servingSearch, searched uint64) {
+	fmt.Fprintf(a.stdout, "Serving %s at %g QPS (%d prompt + %d generated tokens) within TTFT %g ms and ITL %g ms%s\n",
+		s.model.Key, s.qps, s.isl, s.osl, s.ttft, s.itl, limitNote(s.maxAccel))
+	fmt.Fprintf(a.stdout, "%s configurations searched on %s\n\n", groupDigits(float64(searched)), strings.Join(s.hardware, ", "))
+}
+
+// servingRows reads a statement's rows as ordered objects of the shown columns.
+func servingRows(ctx context.Context, db *queries.DB, st *queries.Statement) ([]orderedObject, error) {
+	rows, err := db.Query(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var names []string
+	for _, col := range rows.Columns() {
+		names = append(names, col.Name)
+	}
+	var out []orderedObject
+	for rows.Next() {
+		vals := rows.Values()
+		var o orderedObject
+		for _, want := range servingColumnsShown {
+			v := pick(names, vals, want)
+			if f, ok := v.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
+				v = nil // JSON has no Inf; null means "none exists"
+			}
+			o = append(o, kv{want, v})
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// dedupe keeps the first of rows that tie exactly in the given columns.
+func dedupe(rows []orderedObject, columns ...string) []orderedObject {
+	seen := map[string]bool{}
+	var out []orderedObject
+	for _, r := range rows {
+		var key strings.Builder
+		for _, c := range columns {
+			fmt.Fprint(&key, field(r, c), " ")
+		}
+		if !seen[key.String()] {
+			seen[key.String()] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func field(o orderedObject, key string) any {
+	for _, e := range o {
+		if e.k == key {
+			return e.v
+		}
+	}
+	return nil
+}
+
+func numOf(o orderedObject, key string) float64 {
+	if v := field(o, key); v != nil {
+		return asNum(v)
+	}
+	return math.Inf(1)
+}
+
+func accelPhrase(r orderedObject) string {
+	return fmt.Sprintf("%.0f × %v", numOf(r, "accelerators"), field(r, "hardware"))
+}
+
+func layoutPhrase(r orderedObject) string {
+	l := fmt.Sprintf("tp %v × pp %v", field(r, "tp"), field(r, "pp"))
+	if e := numOf(r, "ep"); e > 1 {
+		l += fmt.Sprintf(" (ep %v)", field(r, "ep"))
+	}
+	return l
+}
+
+func fleetPhrase(r orderedObject) string {
+	if field(r, "mode") == "disaggregated" {
+		return fmt.Sprintf("disaggregated: %.0f prefill instances of tp %v, %.0f decode instances", numOf(r, "prefill_instances"),
+			field(r, "prefill_tp"), numOf(r, "replicas"))
+	}
+	return fmt.Sprintf("aggregated: %.0f replicas", numOf(r, "replicas"))
+}
+
+func missWhy(r orderedObject) string {
+	switch field(r, "infeasible_reason") {
+	case "itl_target_missed":
+		return "the decode step alone is slower than the ITL target"
+	case "ttft_target_missed":
+		return "the prefill alone is slower than the TTFT target"
+	case "over_accelerator_limit":
+		return "the fleet exceeds --max-accelerators"
+	}
+	return fmt.Sprint(field(r, "infeasible_reason"))
+}
+
+func renderServingTable(a *app, title string, rows []orderedObject) {
+	if len(rows) == 0 {
+		return
+	}
+	t := &table{title: title, cols: []string{"hardware", "precision", "KV", "layout", "mode", "batch", "accelerators", "TTFT", "ITL",
+		"tok/s/acc", "tok/s/user", "$/M tokens"}}
+	for _, r := range rows {
+		mode := "agg"
+		if field(r, "mode") == "disaggregated" {
+			mode = fmt.Sprintf("disagg %.0f×tp%v + %.0f", numOf(r, "prefill_instances"), field(r, "prefill_tp"), numOf(r, "replicas"))
+		}
+		t.add([]string{fmt.Sprint(field(r, "hardware")), fmt.Sprint(field(r, "precision")), fmt.Sprint(field(r, "kv_precision")),
+			layoutPhrase(r), mode, fmt.Sprint(field(r, "batch_size")), fmt.Sprintf("%.0f", numOf(r, "accelerators")),
+			fmtMs(numOf(r, "ttft_ms")), fmtMs(numOf(r, "itl_ms")), fmt.Sprintf("%.0f", numOf(r, "tokens_per_s_per_accelerator")),
+			fmt.Sprintf("%.1f", numOf(r, "tokens_per_s_per_user")), fmtUSD(numOf(r, "usd_per_million_tokens"))}, nil)
+	}
+	renderTables(a.stdout, "text", []*table{t})
+	fmt.Fprintln(a.stdout)
+}

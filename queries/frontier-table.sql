@@ -1,0 +1,22 @@
+-- name: frontier-table
+-- description: a serving frontier (pareto output of a serve sweep) as a narrow table: one row per distinct point, cheapest of exact ties
+-- param: group columns default=model  one table section per combination of these columns
+--
+-- Rows of a frontier that tie exactly in ITL and tokens/s per accelerator (the same chip and
+-- layout at another KV precision, say) are one point: the cheapest stands for them. Reads a
+-- serve-study result (or its pareto output): itl_ms, tokens_per_s_per_accelerator,
+-- usd_per_million_tokens, hardware, precision, kv_precision, tp, pp, batch_size.
+-- Numbers are text with fixed decimals so the columns line up.
+SELECT {{if .group}}{{.group}}, {{end}}hardware, precision, kv_precision AS kv,
+    printf('tp %d × pp %d', tp, pp) AS layout, batch_size AS batch,
+    printf('%9.2f', itl_ms) AS itl_ms,
+    printf('%9.0f', tokens_per_s_per_accelerator) AS tokens_per_s_per_accel,
+    printf('%8.3f', usd_per_million_tokens) AS usd_per_m_tokens
+FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY {{if .group}}{{.group}}, {{end}}itl_ms, tokens_per_s_per_accelerator
+        ORDER BY usd_per_million_tokens, point_id) AS mlsysim_tie
+    FROM results
+)
+WHERE mlsysim_tie = 1
+ORDER BY {{if .group}}{{.group}}, {{end}}itl_ms, usd_per_million_tokens
