@@ -8,12 +8,19 @@ import (
 
 // BenchmarkServeKernel times the serve evaluator alone (gather + kernel.Serving +
 // output columns) on batches of 64K points already filled.
-func BenchmarkServeKernel(b *testing.B) {
-	src, err := os.ReadFile("../grids/serving-frontier.yaml")
+func BenchmarkServeKernel(b *testing.B) { benchEval(b, "serving-frontier.yaml") }
+
+// BenchmarkDeployKernel is the same for the serve-deploy study (one serving evaluation
+// per pool plus the fleet sizing of kernel.ServingDeployment), the study that
+// `mlsysim optimize serving` sweeps.
+func BenchmarkDeployKernel(b *testing.B) { benchEval(b, "serving-deploy.yaml") }
+
+func benchEval(b *testing.B, grid string) {
+	src, err := os.ReadFile("../grids/" + grid)
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := ParseSpec("serving-frontier.yaml", src)
+	s, err := ParseSpec(grid, src)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -117,6 +117,7 @@ type servingTables struct {
 	effUsed, kvBytes, tdp, achievable, active, experts, topk []float64
 	kvHeads, fabBW, fabLat, specK, stepOH                    []float64
 	draftP, draftL, draftC, draftKVE, draftH, draftKH        []float64
+	reasons                                                  []uint8 // layoutReasons of the batch
 }
 
 func newServingTables(p *Plan) *servingTables {
@@ -246,11 +247,20 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	in.StepOverhead = t.stepOH
 }
 
-// layoutReason is the infeasibility a point's layout or draft causes (reasonNone if none).
-func (t *servingTables) layoutReason(c cols, k int) uint8 {
-	m := t.models[int(c.get("model")[k])]
-	tp, pp, ep := int(c.get("tp")[k]), int(c.get("pp")[k]), int(c.get("ep")[k])
-	if err := ServingLayoutError(m, tp, pp, ep, int(c.get("node_size")[k]), c.get("tp_across_nodes")[k] != 0); err != nil {
+// layoutReasons fills t.reasons with the infeasibility each point's layout or draft
+// causes (reasonNone if none), looking the columns up once for the batch.
+func (t *servingTables) layoutReasons(c cols) []uint8 {
+	mc, tpc, ppc, epc := c.get("model"), c.get("tp"), c.get("pp"), c.get("ep")
+	nodes, across, dc := c.get("node_size"), c.get("tp_across_nodes"), c.get("draft_model")
+	t.reasons = grow(t.reasons, c.b.N)
+	for k := range t.reasons {
+		t.reasons[k] = t.layoutReason(t.models[int(mc[k])], int(tpc[k]), int(ppc[k]), int(epc[k]), int(nodes[k]), across[k] != 0, int(dc[k]))
+	}
+	return t.reasons
+}
+
+func (t *servingTables) layoutReason(m *catalog.Model, tp, pp, ep, nodeSize int, across bool, draft int) uint8 {
+	if err := ServingLayoutError(m, tp, pp, ep, nodeSize, across); err != nil {
 		heads := m.Heads
 		if heads == 0 {
 			heads = kernel.DefaultHeads
@@ -266,32 +276,46 @@ func (t *servingTables) layoutReason(c cols, k int) uint8 {
 			return reasonTPNodes
 		}
 	}
-	if d := t.drafts[int(c.get("draft_model")[k])]; d != nil && !d.Family.IsTransformer() {
+	if d := t.drafts[draft]; d != nil && !d.Family.IsTransformer() {
 		return reasonDraftNotLLM
 	}
 	return reasonNone
 }
 
+// econCols are the columns economics reads and writes, looked up once per batch.
+type econCols struct {
+	hardware, region, unitCost, hourUSD, years, electricity []float64
+	effUsed, accels, perAccel, perUser, power, joules, usd  []float64
+}
+
+func (t *servingTables) econ(c cols, w outs) econCols {
+	return econCols{
+		hardware: c.get("hardware"), region: c.get("region"), unitCost: c.get("unit_cost_usd"),
+		hourUSD: c.get("accelerator_hour_usd"), years: c.get("amortization_years"),
+		electricity: c.get("electricity_usd_per_kwh"),
+		effUsed:     w.f("efficiency_used"), accels: w.f("accelerators"),
+		perAccel: w.f("tokens_per_s_per_accelerator"), perUser: w.f("tokens_per_s_per_user"),
+		power: w.f("power_w"), joules: w.f("joules_per_token"), usd: w.f("usd_per_million_tokens"),
+	}
+}
+
 // economics writes the per-token columns of one point: accelerators, generated tokens/s
 // of those accelerators together, their mean draw per accelerator, and the time per
 // generated token one sequence sees.
-func (t *servingTables) economics(c cols, w outs, k int, accels, tokensPerS, powerW, itl float64) {
-	hc, rc := int(c.get("hardware")[k]), int(c.get("region")[k])
-	unit := c.get("unit_cost_usd")[k]
+func (t *servingTables) economics(e *econCols, k int, accels, tokensPerS, powerW, itl float64) {
+	unit := e.unitCost[k]
 	if unit == 0 {
-		unit = t.h.unitCost[hc]
+		unit = t.h.unitCost[int(e.hardware[k])]
 	}
-	hour := kernel.AcceleratorHourUSD(c.get("accelerator_hour_usd")[k], unit, c.get("amortization_years")[k], powerW,
-		t.pue[rc], c.get("electricity_usd_per_kwh")[k])
-	w.f("efficiency_used")[k] = t.effUsed[k]
-	w.f("accelerators")[k] = accels
-	w.f("tokens_per_s_per_accelerator")[k] = tokensPerS / accels
-	w.f("tokens_per_s_per_user")[k] = 1 / itl
-	w.f("power_w")[k] = powerW
-	joules := math.Inf(1)
+	hour := kernel.AcceleratorHourUSD(e.hourUSD[k], unit, e.years[k], powerW, t.pue[int(e.region[k])], e.electricity[k])
+	e.effUsed[k] = t.effUsed[k]
+	e.accels[k] = accels
+	e.perAccel[k] = tokensPerS / accels
+	e.perUser[k] = 1 / itl
+	e.power[k] = powerW
+	e.joules[k] = math.Inf(1)
 	if tokensPerS > 0 {
-		joules = powerW * accels / tokensPerS
+		e.joules[k] = powerW * accels / tokensPerS
 	}
-	w.f("joules_per_token")[k] = joules
-	w.f("usd_per_million_tokens")[k] = kernel.USDPerMillionTokens(accels, hour, tokensPerS)
+	e.usd[k] = kernel.USDPerMillionTokens(accels, hour, tokensPerS)
 }

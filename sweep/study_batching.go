@@ -155,6 +155,7 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 	scaleInto(w.f("weights_gb"), e.weights, 1e-9)
 	scaleInto(w.f("memory_capacity_gb"), in.MemCapacity, 1e-9)
 	tp, pp := c.get("tp"), c.get("pp")
+	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c)
 	for k := 0; k < n; k++ {
 		ttft[k] = bo.TTFT[k] * 1e3
 		var kvBytes, joules float64
@@ -178,7 +179,7 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 		pass[k] = ok
 		accels := tp[k] * pp[k]
 		slack[k] = 1 - (e.weights[k]+kvBytes)/(in.MemCapacity[k]*accels)
-		e.t.economics(c, w, k, accels, tps[k], joules*tps[k]/accels, itl[k]*1e-3)
+		e.t.economics(&ec, k, accels, tps[k], joules*tps[k]/accels, itl[k]*1e-3)
 		switch {
 		case !ok:
 			binding[k] = wallBatching
@@ -189,7 +190,7 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 			// The cap binds; decode streams weights and KV from memory.
 			binding[k] = wallMemory
 		}
-		switch r := e.t.layoutReason(c, k); {
+		switch r := reasons[k]; {
 		case r != reasonNone:
 			feas[k], reason[k], binding[k] = false, r, wallBatching
 		case mean[k] > in.SeqLen[k]:

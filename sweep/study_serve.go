@@ -81,8 +81,9 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 	}
 	binding := w.c("binding_wall")
 	feas, reason := w.b("feasible"), w.c("infeasible_reason")
+	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c)
 	for k := 0; k < n; k++ {
-		e.t.economics(c, w, k, out.Accelerators[k], out.TokensPerS[k], out.PowerW[k], out.ITL[k])
+		e.t.economics(&ec, k, out.Accelerators[k], out.TokensPerS[k], out.PowerW[k], out.ITL[k])
 		// Decode streams weights and KV cache: memory bandwidth binds a point that fits,
 		// unless (calibrated profile) the step's FLOPs take longer than its bytes.
 		binding[k] = wallMemory
@@ -92,7 +93,7 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 		if !out.Feasible[k] {
 			binding[k] = wallServing
 		}
-		switch r := e.t.layoutReason(c, k); {
+		switch r := reasons[k]; {
 		case r != reasonNone:
 			feas[k], reason[k], binding[k] = false, r, wallServing
 		case in.CachedPrefix[k] >= in.SeqLen[k]:

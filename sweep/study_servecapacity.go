@@ -106,6 +106,7 @@ func (e *capacityEval) eval(b *Batch, o *Outputs) {
 	bn, p5, p7 := w.c("bottleneck"), w.b("wall_5_batching_pass"), w.b("wall_7_tail_latency_pass")
 	feas, reason, binding := w.b("feasible"), w.c("infeasible_reason"), w.c("binding_wall")
 	tp, pp := c.get("tp"), c.get("pp")
+	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c)
 	for k := 0; k < n; k++ {
 		// The fleet serves qps requests of output_tokens; a busy replica draws what its
 		// batcher's energy per token says, an idle one the static floor.
@@ -117,7 +118,7 @@ func (e *capacityEval) eval(b *Batch, o *Outputs) {
 		if idle == 0 {
 			idle = kernel.IdlePowerFraction * kernel.FallbackTDPW
 		}
-		e.t.economics(c, w, k, accels, served, util*busyPower+(1-util)*idle, out.ITL[k])
+		e.t.economics(&ec, k, accels, served, util*busyPower+(1-util)*idle, out.ITL[k])
 		bn[k] = uint8(out.Bottleneck[k])
 		p5[k] = out.Bottleneck[k] != kernel.CapacityMemory
 		p7[k] = out.Feasible[k]
@@ -126,7 +127,7 @@ func (e *capacityEval) eval(b *Batch, o *Outputs) {
 			binding[k] = wallBatching
 		}
 		feas[k], reason[k] = out.Feasible[k], reasonNone
-		switch r := e.t.layoutReason(c, k); {
+		switch r := reasons[k]; {
 		case r != reasonNone:
 			feas[k], reason[k], binding[k] = false, r, wallBatching
 		case mean[k] > in.SeqLen[k]:

@@ -89,8 +89,10 @@ func (e *deployEval) eval(b *Batch, o *Outputs) {
 	copy(w.f("sla_ratio"), out.Slowest)
 	binding, feas, reason := w.c("binding_wall"), w.b("feasible"), w.c("infeasible_reason")
 	disagg, prefillTP := in.Disaggregated, in.PrefillTP
+	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c)
+	mc, ep, nodes, across, sla := c.get("model"), c.get("ep"), c.get("node_size"), c.get("tp_across_nodes"), w.f("sla_ratio")
 	for k := 0; k < n; k++ {
-		e.t.economics(c, w, k, out.Accelerators[k], in.QPS[k]*in.OutputTokens[k], out.PowerW[k], out.ITL[k])
+		e.t.economics(&ec, k, out.Accelerators[k], in.QPS[k]*in.OutputTokens[k], out.PowerW[k], out.ITL[k])
 		feas[k], reason[k] = out.Feasible[k], reasonNone
 		binding[k] = wallMemory
 		if out.ComputeBound[k] {
@@ -106,20 +108,14 @@ func (e *deployEval) eval(b *Batch, o *Outputs) {
 		case kernel.DeployAccelerators:
 			reason[k], binding[k] = reasonOverLimit, wallCapital
 		}
-		r := e.t.layoutReason(c, k)
+		r := reasons[k]
 		if r == reasonNone && disagg[k] > 0 {
-			// The prefill instance is a tensor-parallel group of its own.
-			m := e.t.models[int(c.get("model")[k])]
-			if ServingLayoutError(m, int(prefillTP[k]), 1, int(c.get("ep")[k]), int(c.get("node_size")[k]), c.get("tp_across_nodes")[k] != 0) != nil {
-				r = reasonTPHeads
-				if heads := m.Heads; heads > 0 && heads%int(prefillTP[k]) == 0 {
-					r = reasonTPNodes
-				}
-			}
+			// The prefill instance is a tensor-parallel group of its own (no draft).
+			r = e.t.layoutReason(e.t.models[int(mc[k])], int(prefillTP[k]), 1, int(ep[k]), int(nodes[k]), across[k] != 0, 0)
 		}
 		if r != reasonNone {
 			feas[k], reason[k], binding[k] = false, r, wallServing
-			w.f("sla_ratio")[k] = math.Inf(1) // no fleet of this layout exists
+			sla[k] = math.Inf(1) // no fleet of this layout exists
 		}
 	}
 }

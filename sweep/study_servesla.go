@@ -82,6 +82,7 @@ func (e *serveSLAEval) eval(b *Batch, o *Outputs) {
 	slack, binding := w.f("wall_7_tail_latency_slack"), w.c("binding_wall")
 	feas, reason := w.b("feasible"), w.c("infeasible_reason")
 	replicas := c.get("replicas")
+	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c)
 	for k := 0; k < n; k++ {
 		slack[k] = 1 - math.Min(e.tailO.Utilization[k], 1)
 		// The fleet serves what arrives, qps requests of seq_len generated tokens; each
@@ -91,8 +92,8 @@ func (e *serveSLAEval) eval(b *Batch, o *Outputs) {
 		if idle == 0 {
 			idle = kernel.IdlePowerFraction * kernel.FallbackTDPW
 		}
-		e.t.economics(c, w, k, replicas[k]*sv.Accelerators[k], qps[k]*seq[k], rho*sv.PowerW[k]+(1-rho)*idle, sv.ITL[k])
-		switch r := e.t.layoutReason(c, k); {
+		e.t.economics(&ec, k, replicas[k]*sv.Accelerators[k], qps[k]*seq[k], rho*sv.PowerW[k]+(1-rho)*idle, sv.ITL[k])
+		switch r := reasons[k]; {
 		case r != reasonNone:
 			feas[k], reason[k], binding[k] = false, r, wallServing
 		case !sv.Feasible[k]:
