@@ -27,4 +27,9 @@ for g in $grids; do
 done
 
 echo
+echo "## optimize serving: >1M serve-deploy configurations, sweep + queries (issue #10)"
+/usr/bin/time -f "%e s wall, %U s user, %S s sys, %M KB peak RSS" bin/mlsysim optimize serving Llama3_70B \
+  --qps 20 --ttft-ms 500 --itl-ms 50 --hardware H100,H200,MI300X -o json >/dev/null
+
+echo
 echo "## reference: the seed (MLSys·im, Python) evaluates about 930 points/s on this machine kind (issue #5)"
