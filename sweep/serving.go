@@ -181,22 +181,29 @@ func kvHeadsOf(m *catalog.Model) float64 {
 	return kernel.DefaultHeads
 }
 
+// gatherServeBase fills the model, precision and hardware columns of a serving input that
+// every study timing a serving point reads (the seed's ServingModel inputs).
+func gatherServeBase(in *kernel.ServeIn, c cols, m *modelTable, h *hwTable) {
+	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
+	in.Params = gatherF(in.Params, mc, m.params)
+	in.Layers = gatherF(in.Layers, mc, m.layers)
+	in.AttnCoef = gatherF(in.AttnCoef, mc, m.attnCoef)
+	in.KVElemsPerToken = gatherF(in.KVElemsPerToken, mc, m.kvPerToken)
+	in.Bytes = bytesOf(in.Bytes, prec)
+	in.PeakFLOPS = peaksOf(in.PeakFLOPS, h, hc, prec)
+	in.MemBandwidth = gatherF(in.MemBandwidth, hc, h.bandwidth)
+	in.MemCapacity = gatherF(in.MemCapacity, hc, h.capacity)
+	in.DispatchTax = gatherF(in.DispatchTax, hc, h.dispatch)
+}
+
 // gather fills the shared serving input for a batch: the model, precision and hardware
 // columns, the layout, drafting and engine overhead. The batch- and sequence-shaped
 // columns (SeqLen, Batch, CachedPrefix, ChunkTokens) are the study's.
 func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	n := c.b.N
+	gatherServeBase(in, c, t.m, t.h)
 	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
-	in.Params = gatherF(in.Params, mc, t.m.params)
-	in.Layers = gatherF(in.Layers, mc, t.m.layers)
-	in.AttnCoef = gatherF(in.AttnCoef, mc, t.m.attnCoef)
-	in.KVElemsPerToken = gatherF(in.KVElemsPerToken, mc, t.m.kvPerToken)
 	in.Hidden = gatherF(in.Hidden, mc, t.m.hidden)
-	in.Bytes = bytesOf(in.Bytes, prec)
-	in.PeakFLOPS = peaksOf(in.PeakFLOPS, t.h, hc, prec)
-	in.MemBandwidth = gatherF(in.MemBandwidth, hc, t.h.bandwidth)
-	in.MemCapacity = gatherF(in.MemCapacity, hc, t.h.capacity)
-	in.DispatchTax = gatherF(in.DispatchTax, hc, t.h.dispatch)
 	in.TPBandwidth = gatherF(in.TPBandwidth, hc, t.h.tpBW)
 	in.AchievableBW = gatherF(in.AchievableBW, hc, t.h.achievable)
 	in.TDP = gatherF(in.TDP, hc, t.h.tdp)

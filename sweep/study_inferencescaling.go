@@ -51,24 +51,15 @@ type reasoningEval struct {
 func (e *reasoningEval) eval(b *Batch, o *Outputs) {
 	c := cols{e.st, b}
 	n := b.N
-	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
 	sv := &e.in.Serve
-	sv.Params = gatherF(sv.Params, mc, e.m.params)
-	sv.Layers = gatherF(sv.Layers, mc, e.m.layers)
-	sv.AttnCoef = gatherF(sv.AttnCoef, mc, e.m.attnCoef)
-	sv.KVElemsPerToken = gatherF(sv.KVElemsPerToken, mc, e.m.kvPerToken)
-	sv.Bytes = bytesOf(sv.Bytes, prec)
-	sv.PeakFLOPS = peaksOf(sv.PeakFLOPS, e.h, hc, prec)
-	sv.MemBandwidth = gatherF(sv.MemBandwidth, hc, e.h.bandwidth)
-	sv.MemCapacity = gatherF(sv.MemCapacity, hc, e.h.capacity)
-	sv.DispatchTax = gatherF(sv.DispatchTax, hc, e.h.dispatch)
+	gatherServeBase(sv, c, e.m, e.h)
 	sv.SeqLen, sv.Efficiency = c.get("seq_len"), c.get("efficiency")
 	// Batch 1, no prefix cache, no chunking: the seed's call.
 	sv.Batch = fill(sv.Batch, n, 1)
 	sv.CachedPrefix = fill(sv.CachedPrefix, n, 0)
 	sv.ChunkTokens = fill(sv.ChunkTokens, n, 0)
 	e.in.ReasoningSteps = c.get("reasoning_steps")
-	e.in.TDP = gatherF(e.in.TDP, hc, e.h.tdp)
+	e.in.TDP = gatherF(e.in.TDP, c.get("hardware"), e.h.tdp)
 
 	kernel.InferenceScaling(&e.out, &e.in)
 

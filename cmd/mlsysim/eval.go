@@ -297,6 +297,15 @@ func strictCheck(c *cli.Command, row map[string]any) error {
 	return nil
 }
 
+// planOf plans a grid spec against the catalog under the profile applyProfile picks.
+func (a *app) planOf(spec *sweep.Spec) (*sweep.Plan, error) {
+	plan, err := spec.Plan(a.cat)
+	if err != nil {
+		return nil, badInput("", err)
+	}
+	return plan, a.applyProfile(plan)
+}
+
 // applyProfile sets the plan's physics profile from --profile; a grid spec's own
 // `profile:` holds unless the flag is given explicitly.
 func (a *app) applyProfile(p *sweep.Plan) error {

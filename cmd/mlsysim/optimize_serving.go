@@ -184,11 +184,8 @@ func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
 	if err != nil {
 		return badInput("", err)
 	}
-	plan, err := spec.Plan(a.cat)
+	plan, err := a.planOf(spec)
 	if err != nil {
-		return badInput("", err)
-	}
-	if err := a.applyProfile(plan); err != nil {
 		return err
 	}
 	dir := c.String("keep")

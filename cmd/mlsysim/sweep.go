@@ -81,11 +81,8 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 	if err != nil {
 		return badInput("", err)
 	}
-	plan, err := spec.Plan(a.cat)
+	plan, err := a.planOf(spec)
 	if err != nil {
-		return badInput("", err)
-	}
-	if err := a.applyProfile(plan); err != nil {
 		return err
 	}
 	format := c.String("format")
