@@ -37,7 +37,7 @@ serving-deploy (mlsysim sweep serving-deploy) for your own queries.
 Exit 2 when no configuration meets the targets within --max-accelerators; the
 closest miss (smallest largest ratio of latency to target, or of fleet to limit) is
 shown. JSON keys: model, qps, target_ttft_ms, target_itl_ms, input_tokens,
-output_tokens, total_searched, feasible, best, best_aggregated, best_disaggregated,
+output_tokens, hardware, total_searched, feasible, best, best_aggregated, best_disaggregated,
 top_candidates, frontier (closest_miss instead when nothing is feasible).
 
 Example:
