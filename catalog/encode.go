@@ -36,32 +36,33 @@ func EncodeHardwareYAML(hs []*Hardware) ([]byte, error) {
 // hardwareYAML mirrors rawHardware for writing: fields in the documented order,
 // absent values left out.
 type hardwareYAML struct {
-	Key              string            `yaml:"key"`
-	Name             string            `yaml:"name,omitempty"`
-	ReleaseYear      int               `yaml:"release_year,omitempty"`
-	Peak             string            `yaml:"peak"`
-	Rates            map[string]string `yaml:"rates,omitempty"`
-	SMCount          int               `yaml:"sm_count,omitempty"`
-	ClockRate        string            `yaml:"clock_rate,omitempty"`
-	Memory           memoryYAML        `yaml:"memory"`
-	Storage          *storageYAML      `yaml:"storage,omitempty"`
-	HostLink         *linkYAML         `yaml:"host_link,omitempty"`
-	ScaleUp          *linkYAML         `yaml:"scale_up,omitempty"`
-	TDP              string            `yaml:"tdp,omitempty"`
-	TDPMin           string            `yaml:"tdp_min,omitempty"`
-	TDPMax           string            `yaml:"tdp_max,omitempty"`
-	Battery          string            `yaml:"battery,omitempty"`
-	UnitCost         string            `yaml:"unit_cost,omitempty"`
-	UnitCostMax      string            `yaml:"unit_cost_max,omitempty"`
-	AcceleratorCount int               `yaml:"accelerator_count,omitempty"`
-	EmbodiedCarbon   string            `yaml:"embodied_carbon,omitempty"`
-	DispatchTax      string            `yaml:"dispatch_tax"`
-	MIGProfiles      []migYAML         `yaml:"mig_profiles,omitempty"`
-	Source           Source            `yaml:"source"`
-	FieldSources     map[string]Source `yaml:"field_sources,omitempty"`
-	Corrections      []Correction      `yaml:"corrections,omitempty"`
-	Notes            string            `yaml:"notes,omitempty"`
-	Upstream         *Upstream         `yaml:"upstream,omitempty"`
+	Key              string             `yaml:"key"`
+	Name             string             `yaml:"name,omitempty"`
+	ReleaseYear      int                `yaml:"release_year,omitempty"`
+	Peak             string             `yaml:"peak"`
+	Rates            map[string]string  `yaml:"rates,omitempty"`
+	SMCount          int                `yaml:"sm_count,omitempty"`
+	ClockRate        string             `yaml:"clock_rate,omitempty"`
+	Memory           memoryYAML         `yaml:"memory"`
+	Storage          *storageYAML       `yaml:"storage,omitempty"`
+	HostLink         *linkYAML          `yaml:"host_link,omitempty"`
+	ScaleUp          *linkYAML          `yaml:"scale_up,omitempty"`
+	TDP              string             `yaml:"tdp,omitempty"`
+	TDPMin           string             `yaml:"tdp_min,omitempty"`
+	TDPMax           string             `yaml:"tdp_max,omitempty"`
+	Battery          string             `yaml:"battery,omitempty"`
+	UnitCost         string             `yaml:"unit_cost,omitempty"`
+	UnitCostMax      string             `yaml:"unit_cost_max,omitempty"`
+	AcceleratorCount int                `yaml:"accelerator_count,omitempty"`
+	EmbodiedCarbon   string             `yaml:"embodied_carbon,omitempty"`
+	DispatchTax      string             `yaml:"dispatch_tax"`
+	MIGProfiles      []migYAML          `yaml:"mig_profiles,omitempty"`
+	GEMMEfficiency   map[string]float64 `yaml:"gemm_efficiency,omitempty"`
+	Source           Source             `yaml:"source"`
+	FieldSources     map[string]Source  `yaml:"field_sources,omitempty"`
+	Corrections      []Correction       `yaml:"corrections,omitempty"`
+	Notes            string             `yaml:"notes,omitempty"`
+	Upstream         *Upstream          `yaml:"upstream,omitempty"`
 }
 
 type memoryYAML struct {
@@ -74,6 +75,7 @@ type memoryYAML struct {
 	L2Cache           string `yaml:"l2_cache,omitempty"`
 	RegisterFilePerSM string `yaml:"register_file_per_sm,omitempty"`
 	SharedMemoryPerSM string `yaml:"shared_memory_per_sm,omitempty"`
+	AchievableBW      string `yaml:"achievable_bandwidth,omitempty"`
 }
 
 type storageYAML struct {
@@ -110,6 +112,7 @@ func encodeHardware(h *Hardware) hardwareYAML {
 			L2Cache:           FormatQuantity(h.L2CacheBytes, Bytes),
 			RegisterFilePerSM: FormatQuantity(h.RegisterFilePerSMBytes, Bytes),
 			SharedMemoryPerSM: FormatQuantity(h.SharedMemoryPerSMBytes, Bytes),
+			AchievableBW:      FormatQuantity(h.AchievableBandwidthBytesPerS, BytesPerSecond),
 		},
 		HostLink: encodeLink(h.HostLink), ScaleUp: encodeLink(h.ScaleUp),
 		TDP: FormatQuantity(h.TDPW, Watts), TDPMin: FormatQuantity(h.TDPMinW, Watts), TDPMax: FormatQuantity(h.TDPMaxW, Watts),
@@ -118,7 +121,7 @@ func encodeHardware(h *Hardware) hardwareYAML {
 		EmbodiedCarbon: FormatQuantity(h.EmbodiedCarbonKg, Kilograms),
 		DispatchTax:    FormatQuantity(h.DispatchTaxS, Seconds),
 		Source:         h.Source, FieldSources: h.FieldSources, Corrections: h.Corrections,
-		Notes: h.Notes, Upstream: h.Upstream,
+		Notes: h.Notes, Upstream: h.Upstream, GEMMEfficiency: h.GEMMEfficiency,
 	}
 	if len(h.Rates) > 0 {
 		y.Rates = make(map[string]string, len(h.Rates))

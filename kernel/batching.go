@@ -23,7 +23,7 @@ import "math"
 // accelerator's share of weights, draft and KV fills its memory; the seed divides the
 // bytes by tp·pp, the calibrated profile shards the KV cache over min(tp, KV heads) and
 // pp. Calibrated (ServeIn.Calibrated): every decode step, static or paged, is Serving's
-// calibrated step at the admitted batch (docs/PHYSICS.md §32) instead of (W + KV)/BW.
+// calibrated step at the admitted batch (docs/PHYSICS.md §33) instead of (W + KV)/BW.
 //
 // Prompts (InputTokens > 0, ours): each request's prefill (PromptPrefillS in the seed's
 // terms, the calibrated prefill of one prompt otherwise) is charged and OutputTPS counts

@@ -20,7 +20,7 @@ const (
 
 // ServingDeployment sizes a fleet that serves QPS requests/s of InputTokens prompt tokens
 // and OutputTokens generated tokens within a time-to-first-token and an inter-token
-// latency target (ours; docs/PHYSICS.md §33). Per point the decode replica is the shared
+// latency target (ours; docs/PHYSICS.md §34). Per point the decode replica is the shared
 // serving input's layout (tp × pp accelerators, Batch concurrent sequences); prefill and
 // decode times come from Serving's physics of the profile (one prompt, n = I − cached
 // prefix; a decode step at the mean context I + O/2), and memory must hold the full

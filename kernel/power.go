@@ -3,7 +3,7 @@ package kernel
 import "math"
 
 // AcceleratorPowerW is an accelerator's draw from what it does (calibrated profile,
-// docs/PHYSICS.md §32): a static floor, plus a compute term that reaches the TDP when the
+// docs/PHYSICS.md §33): a static floor, plus a compute term that reaches the TDP when the
 // math units run at peak, plus a memory term for streaming HBM,
 //
 //	P = TDP · min(1, f_idle + (1 − f_idle)·u_c + (f_mem − f_idle)·u_m)

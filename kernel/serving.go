@@ -5,7 +5,7 @@ import "math"
 // Serving is the LLM serving model (physics.md §6.1, ServingModel; Wall 4): TTFT,
 // inter-token latency, KV cache and memory of one replica (tp · pp accelerators) serving
 // batch sequences of context S. Two profiles share the input (ServeIn); docs/PHYSICS.md
-// §5 (seed) and §32 (calibrated) give every equation.
+// §5 (seed) and §33 (calibrated) give every equation.
 //
 // Seed (ServeIn.Calibrated false), the seed's Profile B extended to layouts:
 //
@@ -172,7 +172,7 @@ func servingCalibrated(out *ServeOut, in *ServeIn, m *llm, i int) {
 	out.EnergyPerToken[i] = out.PowerW[i] * out.Accelerators[i] * d.itl / batch
 }
 
-// Constants of the calibrated serving physics (docs/PHYSICS.md §32).
+// Constants of the calibrated serving physics (docs/PHYSICS.md §33).
 const (
 	// GEMMKernelS is the fixed cost of one matmul kernel beyond its roofline time: the
 	// median, over the twelve 64- and 128-row FP8 GEMMs of DeepGEMM's published H800 table
@@ -500,7 +500,7 @@ type ServeIn struct {
 	DraftKVHeads   []float64 // KV heads of the draft (0 = not shardable)
 	StepOverhead   []float64 // engine time per step not overlapped with the accelerator, s
 
-	// Calibrated selects the calibrated physics (docs/PHYSICS.md §32); false is the seed's.
+	// Calibrated selects the calibrated physics (docs/PHYSICS.md §33); false is the seed's.
 	Calibrated bool
 }
 

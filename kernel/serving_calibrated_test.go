@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// The calibrated serving physics (docs/PHYSICS.md §32). Every expected value below is
+// The calibrated serving physics (docs/PHYSICS.md §33). Every expected value below is
 // computed here from the stated formula with the catalog's measured H100 attributes:
 // BabelStream Triad 2.97 TB/s (Azure ND H100 v5) and the MAMF matmul efficiencies 0.709
 // (FP8) and 0.803 (BF16) of the ml-engineering table.

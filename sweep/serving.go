@@ -39,7 +39,7 @@ var (
 		{Name: "spec_tokens", Kind: KindInt, Default: "4", Min: 1, Max: 64, Doc: "tokens drafted per step when draft_model is set (the seed's γ = 4)"},
 		{Name: "spec_acceptance", Kind: KindFloat, Default: "0.7", Min: 0, Max: 1, Doc: "probability each drafted token is accepted (the seed's default 0.7)"},
 		{Name: "step_overhead_ms", Kind: KindFloat, Default: "0", Min: 0, Max: 1000, Unit: "ms",
-			Doc: "serving engine time per step not overlapped with the accelerator (calibrated; measured values in docs/PHYSICS.md §32)"},
+			Doc: "serving engine time per step not overlapped with the accelerator (calibrated; measured values in docs/PHYSICS.md §33)"},
 		{Name: "region", Kind: KindRegion, Default: "US_Avg", Doc: "grid region (mlsysim zoo regions): the PUE that scales energy cost"},
 		{Name: "electricity_usd_per_kwh", Kind: KindFloat, Default: "0.12", Min: 0, Max: 10, Unit: "USD/kWh", Doc: "electricity price (seed: cloud baseline 0.12)"},
 		{Name: "amortization_years", Kind: KindFloat, Default: "3", Min: 0, MinOpen: true, Max: 100, Unit: "y", Doc: "CapEx amortisation period"},
@@ -52,7 +52,7 @@ var (
 		{Name: "accelerators", Doc: "accelerators the point occupies (tp · pp per replica, times replicas or instances)"},
 		{Name: "tokens_per_s_per_accelerator", Unit: "1/s", Doc: "generated tokens per second per accelerator"},
 		{Name: "tokens_per_s_per_user", Unit: "1/s", Doc: "generated tokens per second one sequence sees: 1000 / itl_ms"},
-		{Name: "power_w", Unit: "W", Doc: "mean draw per accelerator: calibrated, activity-based (compute and memory, docs/PHYSICS.md §32); seed, TDP · (0.3 + 0.7 · HFU)"},
+		{Name: "power_w", Unit: "W", Doc: "mean draw per accelerator: calibrated, activity-based (compute and memory, docs/PHYSICS.md §33); seed, TDP · (0.3 + 0.7 · HFU)"},
 		{Name: "joules_per_token", Unit: "J", Doc: "accelerator energy per generated token (before PUE)"},
 		{Name: "usd_per_million_tokens", Unit: "USD", Doc: "accelerator-hours per million generated tokens at accelerator_hour_usd, or amortised unit cost + maintenance + energy at the region's PUE"},
 	}

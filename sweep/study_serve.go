@@ -8,7 +8,7 @@ import (
 func init() {
 	register(&Study{
 		Name:      "serve",
-		Doc:       "LLM serving: TTFT, ITL, KV cache, memory and per-token cost of one replica (physics.md §6.1; calibrated: docs/PHYSICS.md §32)",
+		Doc:       "LLM serving: TTFT, ITL, KV cache, memory and per-token cost of one replica (physics.md §6.1; calibrated: docs/PHYSICS.md §33)",
 		Objective: Objective{Column: "itl_ms", Minimize: true},
 		Params: withServing(
 			modelParam, hardwareParam, precisionParam, servingEffParam, batchParam, seqParam,

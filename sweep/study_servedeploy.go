@@ -15,7 +15,7 @@ var deployModes = []string{"aggregated", "disaggregated"}
 func init() {
 	register(&Study{
 		Name:      "serve-deploy",
-		Doc:       "LLM serving at deployment scale: replicas (or prefill and decode pools) for a QPS within TTFT and ITL targets, per-token cost (docs/PHYSICS.md §33)",
+		Doc:       "LLM serving at deployment scale: replicas (or prefill and decode pools) for a QPS within TTFT and ITL targets, per-token cost (docs/PHYSICS.md §34)",
 		Objective: Objective{Column: "usd_per_million_tokens", Minimize: true},
 		Params: withServing(
 			modelParam, hardwareParam, precisionParam, servingEffParam,

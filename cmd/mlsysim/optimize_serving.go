@@ -23,7 +23,7 @@ func (a *app) optimizeServingCommand(keep cli.Flag) *cli.Command {
 		Name:      "serving",
 		Usage:     "the cheapest deployment of MODEL that serves a request rate within TTFT and ITL targets, aggregated vs disaggregated",
 		ArgsUsage: "MODEL",
-		Description: `Sweeps the serve-deploy study (docs/PHYSICS.md §33) over every layout of MODEL
+		Description: `Sweeps the serve-deploy study (docs/PHYSICS.md §34) over every layout of MODEL
 on the given accelerators — precision, KV precision, tp, pp, ep (MoE), decode batch
 1–--max-batch, aggregated or disaggregated with prefill instances of tp 1–8 — sizes the
 fleet that serves --qps requests of --isl prompt and --osl generated tokens within

@@ -179,8 +179,8 @@ func TestPlotSample(t *testing.T) {
 		t.Error("the same plot twice gave different files")
 	}
 	svg := readSVG(t, files[0])
-	if got := len(opaqueMark.FindAllString(svg.raw, -1)); got != 300+4 { // the sample + the legend's four precisions
-		t.Errorf("%d marks, want 300 points and 4 legend marks", got)
+	if got := len(opaqueMark.FindAllString(svg.raw, -1)); got != 300+3 { // the sample + the legend's three precisions
+		t.Errorf("%d marks, want 300 points and 3 legend marks", got)
 	}
 	if svg.count("itl_ms (ms)") != 3 || svg.count("Llama3_70B") != 1 {
 		t.Errorf("want 3 panels (one per model): %q", svg.texts)
@@ -193,17 +193,17 @@ func TestPlotSample(t *testing.T) {
 func TestPlotHeatmap(t *testing.T) {
 	res := swept(t, "serving-frontier")
 	out := filepath.Join(t.TempDir(), "h.svg")
-	if r := mlsysim(t, "plot", "heatmap", res, "--x", "batch_size", "--y", "seq_len", "--out", out); r.code != 0 {
+	if r := mlsysim(t, "plot", "heatmap", res, "--x", "batch_size", "--y", "tp", "--out", out); r.code != 0 {
 		t.Fatal(r)
 	}
 	svg := readSVG(t, out)
-	// batch_size pow2 1..1024 (11 values) × seq_len 2048, 8192, 32768.
-	for _, s := range []string{"1", "1024", "2048", "32768", "batch_size", "seq_len (tokens)", "itl_ms (ms)"} {
+	// batch_size pow2 1..1024 (11 values) × tp 1, 2, 4, 8.
+	for _, s := range []string{"1", "1024", "8", "batch_size", "tp", "itl_ms (ms)"} {
 		if svg.count(s) == 0 {
 			t.Errorf("no text %q", s)
 		}
 	}
-	if svg.containing("each cell: min of itl_ms over its rows — the other swept axes (model, hardware, precision, efficiency, prefill_chunk_tokens) folded in") != 1 {
+	if svg.containing("each cell: min of itl_ms over its rows — the other swept axes (model, hardware, precision, kv_precision, pp) folded in") != 1 {
 		t.Errorf("the caption does not state the aggregate: %q", svg.texts)
 	}
 	// Feasibility: the share of feasible rows, so infeasible rows count.
@@ -259,7 +259,7 @@ func TestPlotBadInput(t *testing.T) {
 		{[]string{"plot", "scatter", res, "--x", "itl", "--y", "ttft_ms", "--out", out}, `--x: no column "itl" in the result; did you mean itl_ms`},
 		{[]string{"plot", "scatter", res, "--x", "itl_ms", "--y", "hardware", "--out", out}, "--y: column hardware is VARCHAR, not a number"},
 		{[]string{"plot", "scatter", res, "--x", "itl_ms", "--out", out}, "--y: missing"},
-		{[]string{"plot", "scatter", res, "--x", "itl_ms", "--y", "ttft_ms", "--where", "model=Llama9", "--out", out}, `no row of 102,168 matches model=Llama9; model has no value "Llama9" (values: Llama3_70B, Llama3_8B, Mixtral_8x7B)`},
+		{[]string{"plot", "scatter", res, "--x", "itl_ms", "--y", "ttft_ms", "--where", "model=Llama9", "--out", out}, `no row of 5,808 matches model=Llama9; model has no value "Llama9" (values: Llama3_70B, Llama3_8B, Mixtral_8x7B)`},
 		{[]string{"plot", "scatter", res, "--x", "itl_ms", "--y", "ttft_ms", "--where", "batch_size=abc", "--out", out}, "batch_size is numeric"},
 		{[]string{"plot", "scatter", res, "--x", "itl_ms", "--y", "ttft_ms", "--where", "model", "--out", out}, "--where"},
 		{[]string{"plot", "heatmap", res, "--x", "batch_size", "--y", "point_id", "--out", out}, "more than 4096 combinations"},
@@ -316,7 +316,7 @@ func TestReport(t *testing.T) {
 	}
 	page := string(b)
 	for _, s := range []string{"<title>mlsysim report — llm-serving-frontier</title>", "physics profile", "calibrated",
-		"102,168", "out_of_memory", "Best feasible point per model", "Pareto frontier: itl_ms:min,tokens_per_s:max per model",
+		"5,808", "out_of_memory", "Best feasible point per model", "Pareto frontier: itl_ms:min,tokens_per_s:max per model",
 		"Lowest ITL over batch × context", "Share of feasible configurations"} {
 		if !strings.Contains(page, s) {
 			t.Errorf("the report has no %q", s)

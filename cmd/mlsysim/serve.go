@@ -21,7 +21,7 @@ func (a *app) serveCommand() *cli.Command {
 memory-bound: every generated token re-reads the weights and the KV cache
 (physics.md §6.1 of the seed). The calibrated profile (the default) times both as
 a roofline at the accelerator's measured streaming bandwidth and matmul efficiency
-(docs/PHYSICS.md §32), so large batches turn compute-bound ("Decode bound" in the
+(docs/PHYSICS.md §33), so large batches turn compute-bound ("Decode bound" in the
 text output). A replica spans --tp × --pp accelerators (tensor parallelism on the
 scale-up link, pipeline stages in turn); --ep spreads a MoE model's experts;
 --draft-model adds speculative decoding. A split the model cannot take (tp not
