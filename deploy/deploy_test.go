@@ -18,10 +18,10 @@ import (
 	"github.com/mlsysim/mlsysim/results"
 )
 
-// grid is the bundled serving-frontier example: 123,552 points, an eighth of
-// the largest part (2^20), so 8 parts of the smallest (2^14) and 2 per shard
+// grid is the bundled roofline example: 347,490 points, a third of the
+// largest part (2^20), so 22 parts of the smallest (2^14) and 5–6 per shard
 // of 4.
-const grid = "serving-frontier"
+const grid = "roofline"
 
 var (
 	buildOnce sync.Once
