@@ -43,6 +43,36 @@ func benchEval(b *testing.B, grid string) {
 	b.ReportMetric(float64(b.N)*n/b.Elapsed().Seconds(), "points/s")
 }
 
+// BenchmarkCheckFinite times the guard every batch passes after its evaluator
+// (finite.go) on serve outputs, to set against BenchmarkServeKernel.
+func BenchmarkCheckFinite(b *testing.B) {
+	src, err := os.ReadFile("../grids/serving-frontier.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := ParseSpec("serving-frontier.yaml", src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Where = nil
+	p, err := s.Plan(testCatalog())
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 1 << 16
+	var batch Batch
+	p.Fill(&batch, 0, n)
+	var o Outputs
+	o.resize(p.Study, n)
+	p.Study.newEval(p).eval(&batch, &o)
+	for b.Loop() {
+		if err := p.checkFinite(&batch, &o); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)*n/b.Elapsed().Seconds(), "points/s")
+}
+
 // BenchmarkSweepParquet times a whole sweep of the serving-frontier example to
 // zstd Parquet parts in a temporary folder.
 func BenchmarkSweepParquet(b *testing.B) {

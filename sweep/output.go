@@ -258,6 +258,9 @@ func writePart(ctx context.Context, p *Plan, opt WriteOptions, path string, lo, 
 		if b.N > 0 {
 			o.resize(p.Study, b.N)
 			ev.eval(b, o)
+			if err := p.checkFinite(b, o); err != nil {
+				return PartInfo{}, err
+			}
 			acc.add(p, b, o)
 			rec := rb.build(b, o)
 			err := w.Write(rec)

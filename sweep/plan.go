@@ -223,7 +223,7 @@ func (p *Plan) resolve(prm *Param, raw []AxisValue) (*Values, error) {
 			if prm.Kind == KindInt && f != math.Trunc(f) {
 				return nil, fmt.Errorf("%s: %s %v must be a whole number", r.Where, prm.Name, f)
 			}
-			if err := checkRange(prm, f); err != nil {
+			if err := checkRange(prm, f, text); err != nil {
 				return nil, fmt.Errorf("%s: %w", r.Where, err)
 			}
 			v.Nums = append(v.Nums, f)
@@ -330,26 +330,40 @@ func (p *Plan) labelCode(v *Values, label string) int {
 	return len(v.Labels) - 1
 }
 
-func checkRange(prm *Param, f float64) error {
+// checkRange checks f against the parameter's bounds; text is the value as
+// written, quoted back in the error (float64 would round 2^63 − 1).
+func checkRange(prm *Param, f float64, text string) error {
 	bound := ""
 	switch {
 	case prm.MinOpen && f <= prm.Min:
-		bound = fmt.Sprintf("> %g", prm.Min)
+		bound = "> " + fmtBound(prm.Min)
 	case !prm.MinOpen && f < prm.Min:
-		bound = fmt.Sprintf("≥ %g", prm.Min)
+		bound = "≥ " + fmtBound(prm.Min)
 	case prm.Max != 0 && f > prm.Max:
-		bound = fmt.Sprintf("≤ %g", prm.Max)
+		bound = "≤ " + fmtBound(prm.Max)
 	}
 	if bound == "" {
 		return nil
 	}
-	rng := fmt.Sprintf("%s%g", map[bool]string{true: "(", false: "["}[prm.MinOpen], prm.Min)
+	return fmt.Errorf("%s = %s is out of range: want %s, i.e. in %s", prm.Name, text, bound, prm.Range())
+}
+
+// Range is the interval a numeric parameter accepts, e.g. "[1, 16777216]".
+func (prm *Param) Range() string {
+	rng := map[bool]string{true: "(", false: "["}[prm.MinOpen] + fmtBound(prm.Min)
 	if prm.Max != 0 {
-		rng += fmt.Sprintf(", %g]", prm.Max)
-	} else {
-		rng += ", ∞)"
+		return rng + ", " + fmtBound(prm.Max) + "]"
 	}
-	return fmt.Errorf("%s = %g is out of range: want %s, i.e. in %s", prm.Name, f, bound, rng)
+	return rng + ", ∞)"
+}
+
+// fmtBound writes whole numbers in full (16777216, not 1.6777216e+07) up to
+// 2^53, where they stop being exact.
+func fmtBound(x float64) string {
+	if x == math.Trunc(x) && math.Abs(x) <= maxExact {
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
 }
 
 // Batch is a contiguous range of points with their input columns.

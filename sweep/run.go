@@ -76,6 +76,9 @@ func Run(ctx context.Context, p *Plan, opt Options, emit func(arrow.Record) erro
 				p.Fill(&b, start, n)
 				o.resize(p.Study, b.N)
 				ev.eval(&b, &o)
+				if err := p.checkFinite(&b, &o); err != nil {
+					return err
+				}
 				rec := rb.build(&b, &o)
 				select {
 				case results <- result{j, rec}:

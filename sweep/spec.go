@@ -192,7 +192,7 @@ func (s *Spec) Plan(cat *catalog.Catalog) (*Plan, error) {
 		return nil, fmt.Errorf("%s:%d: %w", s.File, s.studyLine, err)
 	}
 	var axes []Axis
-	total := 0
+	left := maxAxisValues // values the remaining axes may still list
 	for _, group := range [][]specAxis{s.Fixed, s.Axes} {
 		for _, a := range group {
 			where := fmt.Sprintf("%s:%d", s.File, a.line)
@@ -200,13 +200,11 @@ func (s *Spec) Plan(cat *catalog.Catalog) (*Plan, error) {
 			if !ok {
 				return nil, unknownParam(st, a.name, where)
 			}
-			vals, err := s.expand(cat, prm, a)
+			vals, err := s.expand(cat, prm, a, left)
 			if err != nil {
 				return nil, err
 			}
-			if total += len(vals); total > maxAxisValues {
-				return nil, fmt.Errorf("%s: the axes list more than %d values in all; a grid that large is a typo", where, maxAxisValues)
-			}
+			left -= len(vals)
 			axes = append(axes, Axis{Name: a.name, Values: vals, Where: where})
 		}
 	}
@@ -254,7 +252,10 @@ func (s *Spec) locate(err error) error {
 // expand turns one axis's YAML into raw values: a scalar, a list, a generator
 // ({range, step} / {pow2} / {linspace} / {logspace}) or, for model and hardware,
 // a catalog selector ("all", {tier}, {family}, {category}, {exclude}).
-func (s *Spec) expand(cat *catalog.Catalog, prm *Param, a specAxis) ([]AxisValue, error) {
+//
+// left is how many values the spec may still list (maxAxisValues in all): a
+// generator's count is checked against it before any value is made.
+func (s *Spec) expand(cat *catalog.Catalog, prm *Param, a specAxis, left int) ([]AxisValue, error) {
 	n := a.node
 	at := func(node *yaml.Node, text string) AxisValue {
 		return AxisValue{Text: text, Where: fmt.Sprintf("%s:%d", s.File, node.Line)}
@@ -268,6 +269,9 @@ func (s *Spec) expand(cat *catalog.Catalog, prm *Param, a specAxis) ([]AxisValue
 	case yaml.SequenceNode:
 		if len(n.Content) == 0 {
 			return nil, s.errf(n, "%s: empty list", a.name)
+		}
+		if len(n.Content) > left {
+			return nil, s.tooMany(n, a.name, float64(len(n.Content)), left)
 		}
 		var out []AxisValue
 		for _, it := range n.Content {
@@ -293,11 +297,12 @@ func (s *Spec) expand(cat *catalog.Catalog, prm *Param, a specAxis) ([]AxisValue
 		if prm.Kind != KindFloat && prm.Kind != KindInt {
 			return nil, s.errf(n, "%s: a %s takes a list of values or \"all\", not a generator", a.name, prm.Kind)
 		}
-		vals, err := s.generate(a.name, n, m, keys)
+		vals, err := s.generate(a.name, n, m, keys, left)
 		if err != nil {
 			return nil, err
 		}
 		out := make([]AxisValue, len(vals))
+		where := fmt.Sprintf("%s:%d", s.File, n.Line)
 		for i, v := range vals {
 			if prm.Kind == KindInt {
 				if math.Abs(v-math.Round(v)) > 1e-9*math.Max(1, math.Abs(v)) {
@@ -309,18 +314,31 @@ func (s *Spec) expand(cat *catalog.Catalog, prm *Param, a specAxis) ([]AxisValue
 			if prm.Kind == KindFloat {
 				prec = 15 // 0.1 + 2·0.1 is written 0.3, not 0.30000000000000004
 			}
-			out[i] = at(n, strconv.FormatFloat(v, 'g', prec, 64))
+			out[i] = AxisValue{Text: strconv.FormatFloat(v, 'g', prec, 64), Where: where}
 		}
 		return out, nil
 	}
 	return nil, s.errf(n, "%s: want a value, a list or a generator", a.name)
 }
 
-// maxAxisValues bounds one generated axis; a typo such as step 1e-9 should fail
-// fast, not fill memory.
-const maxAxisValues = 1 << 24
+// maxAxisValues bounds the values a spec lists over all its axes; a typo such as
+// step 1e-9 should fail fast, not fill memory. A million values on one axis is
+// already far more than any study resolves meaningfully.
+const maxAxisValues = 1 << 20
 
-func (s *Spec) generate(name string, n *yaml.Node, m map[string]*yaml.Node, keys []string) ([]float64, error) {
+// tooMany says an axis would take the spec past maxAxisValues.
+func (s *Spec) tooMany(n *yaml.Node, name string, count float64, left int) error {
+	what := "generator"
+	if n.Kind == yaml.SequenceNode {
+		what = "list"
+	}
+	if count > maxAxisValues {
+		return s.errf(n, "%s: the %s gives %s values, more than %d; check the step or the count", name, what, fmtBound(count), maxAxisValues)
+	}
+	return s.errf(n, "%s: the %s gives %s values and the axes before it %d: more than %d in all is a typo", name, what, fmtBound(count), maxAxisValues-left, maxAxisValues)
+}
+
+func (s *Spec) generate(name string, n *yaml.Node, m map[string]*yaml.Node, keys []string, left int) ([]float64, error) {
 	nums := func(key string, want int) ([]float64, error) {
 		v := m[key]
 		var xs []float64
@@ -343,8 +361,8 @@ func (s *Spec) generate(name string, n *yaml.Node, m map[string]*yaml.Node, keys
 		return nil
 	}
 	count := func(x float64) error {
-		if x > maxAxisValues {
-			return s.errf(n, "%s: the generator gives %.0f values (more than %d); check the step", name, x, maxAxisValues)
+		if x > float64(left) {
+			return s.tooMany(n, name, x, left)
 		}
 		return nil
 	}
@@ -365,7 +383,7 @@ func (s *Spec) generate(name string, n *yaml.Node, m map[string]*yaml.Node, keys
 			if sc.Value != "pow2" || m["step"] != nil {
 				return nil, s.errf(sc, "%s.scale: only pow2 is supported (and it takes no step)", name)
 			}
-			return pow2(s, m["range"], name, lo, hi)
+			return pow2(s, m["range"], name, lo, hi, left)
 		}
 		step := 1.0
 		if st := m["step"]; st != nil {
@@ -390,7 +408,7 @@ func (s *Spec) generate(name string, n *yaml.Node, m map[string]*yaml.Node, keys
 		if err != nil {
 			return nil, err
 		}
-		return pow2(s, m["pow2"], name, r[0], r[1])
+		return pow2(s, m["pow2"], name, r[0], r[1], left)
 	case m["linspace"] != nil, m["logspace"] != nil:
 		key := "linspace"
 		if m["logspace"] != nil {
@@ -435,7 +453,9 @@ func (s *Spec) generate(name string, n *yaml.Node, m map[string]*yaml.Node, keys
 	return nil, s.errf(n, "%s: unknown generator; use {range: [lo, hi], step: s}, {range: [lo, hi], scale: pow2}, {pow2: [lo, hi]}, {linspace: [a, b, n]} or {logspace: [a, b, n]}", name)
 }
 
-func pow2(s *Spec, n *yaml.Node, name string, lo, hi float64) ([]float64, error) {
+// pow2 lists the powers of two in [lo, hi]: at most 2,098 of them between the
+// smallest float64 and the largest, so they are made before being counted.
+func pow2(s *Spec, n *yaml.Node, name string, lo, hi float64, left int) ([]float64, error) {
 	if lo <= 0 || lo > hi {
 		return nil, s.errf(n, "%s: powers of two need 0 < low ≤ high, got [%g, %g]", name, lo, hi)
 	}
@@ -445,6 +465,9 @@ func pow2(s *Spec, n *yaml.Node, name string, lo, hi float64) ([]float64, error)
 	}
 	if len(out) == 0 {
 		return nil, s.errf(n, "%s: no power of two lies in [%g, %g]", name, lo, hi)
+	}
+	if len(out) > left {
+		return nil, s.tooMany(n, name, float64(len(out)), left)
 	}
 	return out, nil
 }

@@ -49,7 +49,7 @@ type Param struct {
 	Enum    []string // choices for KindEnum
 	Min     float64  // numeric lower bound
 	MinOpen bool     // Min itself is not allowed
-	Max     float64  // numeric upper bound (0 = none)
+	Max     float64  // numeric upper bound (0 = none; integers get MaxCount or MaxTokens, limits.go)
 	Unit    string
 	Doc     string
 }
@@ -100,6 +100,7 @@ func register(s *Study) {
 	if _, dup := studies[s.Name]; dup {
 		panic("sweep: duplicate study " + s.Name)
 	}
+	boundInts(s)
 	studies[s.Name] = s
 }
 

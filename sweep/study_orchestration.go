@@ -13,7 +13,7 @@ func init() {
 		Params: []Param{
 			{Name: "cluster", Kind: KindCluster, Doc: "catalog cluster key (mlsysim zoo clusters) the jobs share"},
 			{Name: "arrival_rate_jobs_per_day", Kind: KindFloat, Min: 0, Unit: "1/d", Doc: "jobs submitted per day λ (Poisson)"},
-			{Name: "avg_job_duration_days", Kind: KindFloat, Min: 0, MinOpen: true, Unit: "d", Doc: "days each job holds the cluster D (deterministic)"},
+			{Name: "avg_job_duration_days", Kind: KindFloat, Min: 0, MinOpen: true, Max: MaxDays, Unit: "d", Doc: "days each job holds the cluster D (deterministic)"},
 		},
 		Columns: []Column{
 			{Name: "hardware", Type: Enum, LabelsFrom: fleetAccelerators, Doc: "the cluster's accelerator"},

@@ -19,7 +19,7 @@ func init() {
 			modelParam,
 			{Name: "cluster", Kind: KindCluster, Doc: "catalog cluster key (mlsysim zoo clusters): node type (accelerators, NICs, PSUs) and node count"},
 			{Name: "nodes", Kind: KindInt, Default: "0", Min: 0, Doc: "node count; 0 keeps the cluster's"},
-			{Name: "job_duration_hours", Kind: KindFloat, Min: 0, MinOpen: true, Unit: "h", Doc: "wall-clock length of the training job"},
+			{Name: "job_duration_hours", Kind: KindFloat, Min: 0, MinOpen: true, Max: 24 * MaxDays, Unit: "h", Doc: "wall-clock length of the training job"},
 			{Name: "checkpoint_time_s", Kind: KindFloat, Default: "60", Min: 0, Unit: "s",
 				Doc: "time to write one checkpoint, δ in Young's interval; 0 uses the checkpoint model's write time for this model"},
 			{Name: "recovery_time_s", Kind: KindFloat, Default: "300", Min: 0, Unit: "s", Doc: "time lost per failure (restart and reload)"},

@@ -13,6 +13,12 @@ import (
 	"github.com/mlsysim/mlsysim/sweep"
 )
 
+// maxSearchBatch bounds optimize batching's --max-batch: every batch from 1 is a
+// point of its sweep. Serving engines cap requests in flight per replica in the
+// hundreds to low thousands (vLLM's max_num_seqs defaults to 256), so 65,536 is
+// far past any real batcher while keeping the search a sub-second sweep.
+const maxSearchBatch = 1 << 16
+
 // Optimizers are "sweep, then query": a plan becomes a grid over the searched
 // choices, the sweep writes Parquet, a bundled query picks the winners.
 func (a *app) optimizeCommand() *cli.Command {
@@ -50,7 +56,7 @@ carbon_footprint / pue (placement) and best_step_time / best_mfu / best_throughp
 				Flags: []cli.Flag{
 					&cli.FloatFlag{Name: "sla-ms", Usage: "p99 latency target in ms (required)"},
 					&cli.FloatFlag{Name: "qps", Usage: "request arrival rate (required)"},
-					&cli.IntFlag{Name: "max-batch", Value: 256, Usage: "largest batch searched (the seed's max_search_batch)"},
+					&cli.IntFlag{Name: "max-batch", Value: 256, Usage: "largest batch searched (the seed's max_search_batch), at most 65536", Validator: within(1, maxSearchBatch)},
 					keep,
 				},
 				Action: func(ctx context.Context, c *cli.Command) error { return a.optimizeBatching(ctx, c) },
@@ -60,7 +66,7 @@ carbon_footprint / pue (placement) and best_step_time / best_mfu / best_throughp
 				Usage:     "the TP×PP split with the shortest feasible training step (physics.md §7.5)",
 				ArgsUsage: "PLAN.yaml",
 				Flags: []cli.Flag{
-					&cli.IntFlag{Name: "top", Value: 5, Usage: "candidates to show"},
+					&cli.IntFlag{Name: "top", Value: 5, Usage: "candidates to show, 1 to 1000", Validator: within(1, 1000)},
 					keep,
 				},
 				Action: func(ctx context.Context, c *cli.Command) error { return a.optimizeParallelism(ctx, c) },
@@ -258,9 +264,6 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 		return err
 	}
 	top := c.Int("top")
-	if top < 1 {
-		return badInputf("--top", "must be ≥ 1, got %d", top)
-	}
 	st, _ := sweep.StudyByName("fleet")
 	one, err := sweep.NewPlan(a.cat, st, axes, nil)
 	if err != nil {
@@ -347,8 +350,6 @@ func (a *app) optimizeBatching(ctx context.Context, c *cli.Command) error {
 		return badInputf("--sla-ms", "required: the p99 latency target in ms, > 0")
 	case !c.IsSet("qps") || qps <= 0:
 		return badInputf("--qps", "required: the request rate, > 0")
-	case maxBatch < 1:
-		return badInputf("--max-batch", "must be ≥ 1, got %d", maxBatch)
 	}
 	if c.Args().Len() != 1 {
 		return badInputf("optimize batching", "want one PLAN.yaml, got %d arguments", c.Args().Len())

@@ -28,6 +28,24 @@ const version = "0.1.0-dev"
 // confirmPoints: a grid larger than this needs --yes.
 const confirmPoints = 1e9
 
+// Bounds of the sweep's own integer flags (--part-points has sweep.MaxPartPoints).
+// A batch holds every input and output column of its points (~60 float64
+// each): 2^20 points is ~0.5 GB per worker. More workers than 1024 only contend.
+const (
+	maxBatchPoints = 1 << 20
+	maxWorkers     = 1024
+)
+
+// within is a flag validator: the value must lie in [lo, hi].
+func within(lo, hi int) func(int) error {
+	return func(v int) error {
+		if v < lo || v > hi {
+			return fmt.Errorf("%d is out of range: want %d to %d", v, lo, hi)
+		}
+		return nil
+	}
+}
+
 func (a *app) sweepCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "sweep",
@@ -52,7 +70,7 @@ Examples:
 			&cli.StringFlag{Name: "out", Usage: "output folder, or - to stream to stdout (arrow stream, csv, jsonl)"},
 			&cli.StringFlag{Name: "format", Value: "parquet", Usage: "parquet, arrow, csv or jsonl"},
 			&cli.StringFlag{Name: "compression", Value: "zstd", Usage: "parquet codec: zstd, snappy or none"},
-			&cli.IntFlag{Name: "workers", Usage: "parallel workers (default: GOMAXPROCS)"},
+			&cli.IntFlag{Name: "workers", Usage: "parallel workers, at most 1024 (default: GOMAXPROCS)", Validator: within(0, maxWorkers)},
 			&cli.StringFlag{Name: "shard", Usage: "K/N: evaluate only shard K of N, K counting from 1 (contiguous parts; the union of all N is the whole run); auto: the index of a Slurm array task or Kubernetes Indexed Job (docs/CLUSTER.md)"},
 			&cli.IntFlag{Name: "shard-index", Usage: "0-based shard index, as Slurm arrays and Kubernetes count (with --shard-count)", Value: -1, DefaultText: "none"},
 			&cli.IntFlag{Name: "shard-count", Usage: "number of shards, at most " + strconv.Itoa(results.MaxShards) + " (with --shard-index, or with --shard auto on Kubernetes, where MLSYSIM_SHARD_COUNT also gives it)"},
@@ -63,7 +81,7 @@ Examples:
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar and no summary"},
 			&cli.StringFlag{Name: "columns", Usage: "print the columns of a study (" + strings.Join(sweep.StudyNames(), ", ") + ", or all) and exit"},
 			&cli.IntFlag{Name: "part-points", Usage: fmt.Sprintf("grid points per output part, at most %d (default: %d parts per shard, %d to %d points each; docs/GRID.md)", sweep.MaxPartPoints, sweep.PartsPerShard, sweep.MinPartPoints, sweep.DefaultPartPoints), DefaultText: "chosen from the grid size and shard count"},
-			&cli.IntFlag{Name: "batch-size", Value: sweep.DefaultBatchSize, Usage: "points per kernel call (Parquet row group)"},
+			&cli.IntFlag{Name: "batch-size", Value: sweep.DefaultBatchSize, Usage: "points per kernel call (Parquet row group), 1 to 2^20", Validator: within(1, maxBatchPoints)},
 			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a pprof CPU profile of the run to this file"},
 		},
 		Action: a.sweepAction,
@@ -101,9 +119,6 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 	}
 	if c.IsSet("part-points") && (c.Int("part-points") < 1 || c.Int("part-points") > sweep.MaxPartPoints) {
 		return badInputf("--part-points", "want 1 to %d, got %d", sweep.MaxPartPoints, c.Int("part-points"))
-	}
-	if c.Int("batch-size") < 1 {
-		return badInputf("--batch-size", "must be ≥ 1")
 	}
 	if c.Bool("dry-run") {
 		return a.dryRun(ctx, plan, c)
@@ -314,8 +329,15 @@ func columnsTable(st *sweep.Study) *table {
 			typ = "string"
 		}
 		doc := p.Doc
+		var notes []string
 		if p.Default != "" {
-			doc += " (default " + p.Default + ")"
+			notes = append(notes, "default "+p.Default)
+		}
+		if p.Kind == sweep.KindInt || p.Kind == sweep.KindFloat {
+			notes = append(notes, "range "+p.Range())
+		}
+		if len(notes) > 0 {
+			doc += " (" + strings.Join(notes, "; ") + ")"
 		}
 		t.add([]string{p.Name, "input", typ, p.Unit, doc}, []any{p.Name, "input", typ, p.Unit, doc})
 	}

@@ -1,0 +1,53 @@
+package sweep
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// checkFinite refuses a batch in which a feasible point has a NaN or infinite
+// output. Every study promises finite numbers on feasible rows — +Inf only in a
+// column whose description says so (an unbounded speedup), NaN never — and inputs
+// are bounded (limits.go), so anything else is an overflow the physics cannot
+// represent: a wrong answer, which must stop the run rather than be written or
+// shown as a result.
+func (p *Plan) checkFinite(b *Batch, o *Outputs) error {
+	feasible := -1
+	for i, c := range p.Study.Columns {
+		if c.Name == colFeasible.Name {
+			feasible = i
+		}
+	}
+	if feasible < 0 {
+		return nil
+	}
+	ok := o.Bool[feasible][:b.N]
+	for i, c := range p.Study.Columns {
+		if c.Type != Float64 {
+			continue
+		}
+		inf := strings.Contains(c.Doc, "+Inf")
+		for k, x := range o.F64[i][:b.N] {
+			if x-x != 0 && ok[k] && !(inf && x > 0) { // x − x is NaN for NaN and ±Inf only
+				id := b.Lo + uint64(k)
+				if len(b.IDs) > 0 {
+					id = b.IDs[k]
+				}
+				return fmt.Errorf("point %d (%s): %s is %v on a feasible row; the inputs are beyond what the model can compute (docs/GRID.md \"Limits\")",
+					id, describeInputs(p.Inputs(id)), c.Name, x)
+			}
+		}
+	}
+	return nil
+}
+
+// describeInputs lists a point's inputs as name=value, sorted by name.
+func describeInputs(in map[string]any) string {
+	parts := make([]string, 0, len(in))
+	for k, v := range in {
+		parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
+}
