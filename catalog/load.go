@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"embed"
 	"errors"
@@ -211,14 +210,9 @@ func cmpOr(v, def int) int {
 	return v
 }
 
-// strictDecode rejects unknown keys; yaml errors already carry "line N".
+// strictDecode rejects unknown keys (DecodeStrict).
 func strictDecode(name string, b []byte, out any) error {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(out); err != nil {
-		return YAMLError(name, err)
-	}
-	return nil
+	return DecodeStrict(name, b, out, nil)
 }
 
 func cleanYAMLError(err error) error {
@@ -268,9 +262,9 @@ func YAMLError(file string, err error) error {
 
 // entryLines returns the line of each top-level list item.
 func entryLines(name string, b []byte) ([]int, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, YAMLError(name, err)
+	doc, err := ParseYAML(name, b)
+	if err != nil {
+		return nil, err
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil

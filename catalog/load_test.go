@@ -82,7 +82,7 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"catalog/data/models/audio.yaml", `unknown model category file "audio"`}},
 		{"unknown folder", map[string]string{"data/misc/x.yaml": "[]\n"}, []string{`unknown catalog folder "misc"`}},
 		{"unknown field", map[string]string{hw: "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  memroy: {capacity: 1 GiB}\n"},
-			[]string{"catalog/data/hardware/cloud.yaml:4:", "field memroy not found"}},
+			[]string{"catalog/data/hardware/cloud.yaml:4:", `unknown key "memroy" (did you mean memory?)`}},
 		{"not a list", map[string]string{"data/systems/fabrics.yaml": "key: F\n"},
 			[]string{"catalog/data/systems/fabrics.yaml:1:", "want a YAML list of entries"}},
 		{"unknown rate key", map[string]string{hw: "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  rates: {fp6: 2 TFLOP/s}\n  memory: {capacity: 1 GiB, bandwidth: 1 GB/s}\n  " + testSource + "\n"},

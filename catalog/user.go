@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -19,7 +18,7 @@ import (
 // and/or `models:` lists, or one bare entry (hardware if it has `peak`, a model
 // otherwise). It returns the keys it added. Keys must not clash with the catalog.
 func (c *Catalog) AddUserFile(path string) (added []string, err error) {
-	b, err := os.ReadFile(path)
+	b, err := ReadInput(path)
 	if err != nil {
 		return nil, fmt.Errorf("catalog file: %w", err)
 	}
@@ -28,9 +27,9 @@ func (c *Catalog) AddUserFile(path string) (added []string, err error) {
 
 // AddUserYAML is AddUserFile on bytes already read; path names them in errors.
 func (c *Catalog) AddUserYAML(path string, b []byte) (added []string, err error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, YAMLError(path, err)
+	doc, err := ParseYAML(path, b)
+	if err != nil {
+		return nil, err
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s: want a YAML mapping with `hardware:` and/or `models:` lists, or one hardware or model entry", path)
@@ -162,7 +161,7 @@ type hfConfig struct {
 // router, and the RMSNorm weights. Inference FLOPs are 2 × (active) parameters per
 // token, as for catalog language models.
 func ModelFromHFConfig(path string) (*Model, error) {
-	b, err := os.ReadFile(path)
+	b, err := ReadInput(path)
 	if err != nil {
 		return nil, fmt.Errorf("config.json: %w", err)
 	}

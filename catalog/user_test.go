@@ -119,7 +119,7 @@ func TestAddUserFileErrors(t *testing.T) {
 		line int      // 0: the error has no line to give
 		want []string // further substrings: the field and what is valid
 	}{
-		{"user_bad_unknown_key.yaml", 4, []string{"field peek not found"}},
+		{"user_bad_unknown_key.yaml", 4, []string{`unknown key "peek" (did you mean peak?)`, "valid keys: "}},
 		{"user_bad_unit.yaml", 7, []string{"entry BadUnit", "memory.bandwidth", `unit "GB" is not a bandwidth unit`, "GB/s"}},
 		{"user_missing_source.yaml", 2, []string{"entry NoSource", "source", "kind and ref"}},
 		{"user_dup_h100.yaml", 3, []string{`duplicate hardware key "H100"`, "first defined at " + h100.File}},

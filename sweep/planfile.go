@@ -1,18 +1,15 @@
 package sweep
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"math"
-	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/kernel"
 )
 
 // PlanFile is a declarative scenario (docs/PLAN.md): the seed's mlsys.yaml with
@@ -96,18 +93,16 @@ func IsPlanFile(b []byte) bool {
 // ParsePlanFile reads a plan; unknown keys and bad values fail with file:line.
 func ParsePlanFile(file string, b []byte) (*PlanFile, error) {
 	pf := &PlanFile{File: file, lines: map[string]int{}}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, catalog.YAMLError(file, err)
+	doc, err := catalog.ParseYAML(file, b)
+	if err != nil {
+		return nil, err
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s: a plan is a YAML mapping with version, name, workload and hardware (docs/PLAN.md)", file)
 	}
 	recordLines(doc.Content[0], "", pf.lines)
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(pf); err != nil {
-		return nil, unknownKeyError(catalog.YAMLError(file, err))
+	if err := catalog.DecodeStrict(file, b, pf, planBlock); err != nil {
+		return nil, err
 	}
 	if pf.Constraints != nil {
 		for i := range pf.Constraints.Assert {
@@ -137,41 +132,14 @@ func ParsePlanFile(file string, b []byte) (*PlanFile, error) {
 	return pf, nil
 }
 
-// planBlocks names each plan block's Go type and lists its keys, so an unknown
-// key can be reported with the valid ones instead of a Go type name.
-var planBlocks = map[string]struct {
-	block string
-	typ   reflect.Type
-}{
-	"PlanFile": {"the plan", reflect.TypeOf(PlanFile{})}, "planWorkload": {"workload", reflect.TypeOf(planWorkload{})},
-	"planHardware": {"hardware", reflect.TypeOf(planHardware{})}, "planParallel": {"parallelism", reflect.TypeOf(planParallel{})},
-	"planOps": {"ops", reflect.TypeOf(planOps{})}, "planConstraint": {"constraints", reflect.TypeOf(planConstraint{})},
-	"Assertion": {"an assertion", reflect.TypeOf(Assertion{})},
-}
-
-var unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type sweep\.(\w+)`)
-
-func unknownKeyError(err error) error {
-	msg := err.Error()
-	m := unknownFieldRE.FindStringSubmatch(msg)
-	if m == nil {
-		return err
-	}
-	b, ok := planBlocks[m[2]]
-	if !ok {
-		return err
-	}
-	var keys []string
-	for i := 0; i < b.typ.NumField(); i++ {
-		if tag, _, _ := strings.Cut(b.typ.Field(i).Tag.Get("yaml"), ","); tag != "" && tag != "-" {
-			keys = append(keys, tag)
-		}
-	}
-	repl := fmt.Sprintf("unknown key %q in %s; valid keys: %s", m[1], b.block, strings.Join(keys, ", "))
-	if c := catalog.Closest(m[1], keys, 1); len(c) > 0 {
-		repl = fmt.Sprintf("unknown key %q in %s (did you mean %s?); valid keys: %s", m[1], b.block, c[0], strings.Join(keys, ", "))
-	}
-	return errors.New(strings.Replace(msg, m[0], repl, 1))
+// planBlock names a plan block by its Go type, for errors.
+func planBlock(goType string) string {
+	return map[string]string{
+		"sweep.PlanFile": "the plan", "sweep.planWorkload": "workload", "sweep.planHardware": "hardware",
+		"sweep.planParallel": "parallelism", "*sweep.planParallel": "parallelism", "sweep.planOps": "ops", "*sweep.planOps": "ops",
+		"sweep.planConstraint": "constraints", "*sweep.planConstraint": "constraints", "sweep.Assertion": "an assertion",
+		"[]sweep.Assertion": "constraints.assert",
+	}[goType]
 }
 
 func recordLines(n *yaml.Node, prefix string, lines map[string]int) {
@@ -232,12 +200,7 @@ func (pf *PlanFile) HasOps() bool { return pf.Ops != nil }
 func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study string, axes []Axis, out *catalog.Catalog, err error) {
 	hw := &pf.Hardware
 	val := func(name, text, key string) { axes = append(axes, axis1(name, text, pf.where(key))) }
-	intOr := func(p *int, def int) string {
-		if p == nil {
-			return strconv.Itoa(def)
-		}
-		return strconv.Itoa(*p)
-	}
+	intOr := func(p *int, def int) string { return strconv.Itoa(or(p, def)) }
 	precision := hw.Precision
 	if precision == "" {
 		precision = "fp16"
@@ -330,17 +293,26 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	if par.Recompute != nil {
 		val("activation_recomputation", strconv.FormatBool(*par.Recompute), "parallelism.activation_recomputation")
 	}
-	{
-		tp, pp, ep := atoiOr(intOr(par.TP, 1)), atoiOr(intOr(par.PP, 1)), atoiOr(intOr(par.EP, 1))
-		if g := tp * pp * ep; g < 1 || total%g != 0 {
-			return "", nil, nil, pf.errf("parallelism", "tp·pp·ep = %d·%d·%d = %d does not divide the %d accelerators; choose degrees whose product divides them",
-				tp, pp, ep, g, total)
+	// Degrees are bounded before they are multiplied (counts are, in counts).
+	for _, d := range []struct {
+		p   *int
+		key string
+	}{{par.TP, "tp"}, {par.PP, "pp"}, {par.EP, "ep"}, {par.Microbatches, "microbatches"}, {par.VirtualStages, "virtual_stages"}} {
+		if d.p != nil && (*d.p < 1 || *d.p > MaxCount) {
+			return "", nil, nil, pf.errf("parallelism."+d.key, "parallelism.%s must be in [1, %d], got %d", d.key, MaxCount, *d.p)
 		}
+	}
+	tp, pp, ep := or(par.TP, 1), or(par.PP, 1), or(par.EP, 1)
+	if g := tp * pp * ep; total%g != 0 {
+		return "", nil, nil, pf.errf("parallelism", "tp·pp·ep = %d·%d·%d = %d does not divide the %d accelerators; choose degrees whose product divides them",
+			tp, pp, ep, g, total)
+	}
+	if err := pf.checkSplit(cat, par, total/(tp*pp*ep), pp); err != nil {
+		return "", nil, nil, err
 	}
 	if d := strings.TrimSpace(par.DP); d != "" && d != "auto" {
 		want, err := strconv.Atoi(d)
-		tp, pp, ep := atoiOr(intOr(par.TP, 1)), atoiOr(intOr(par.PP, 1)), atoiOr(intOr(par.EP, 1))
-		if err != nil || want < 1 || want*tp*pp*ep != total {
+		if err != nil || want < 1 || want > MaxCount || want*tp*pp*ep != total {
 			return "", nil, nil, pf.errf("parallelism.dp", "dp %q: want auto or the number that makes tp·pp·dp·ep = %d accelerators (tp %d, pp %d, ep %d → dp %g)",
 				d, total, tp, pp, ep, float64(total)/float64(tp*pp*ep))
 		}
@@ -362,6 +334,31 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 		}
 	}
 	return "fleet", axes, out, nil
+}
+
+// checkSplit refuses a pipeline the model cannot be cut into and microbatches
+// smaller than a sample: the fleet study would price them as if they worked
+// (and pass). Every stage (times its virtual stages) needs a layer, and each
+// data-parallel replica's local batch must fill every microbatch.
+func (pf *PlanFile) checkSplit(cat *catalog.Catalog, par *planParallel, dp, pp int) error {
+	m, err := cat.ModelByKey(pf.Workload.Name)
+	if err != nil {
+		return nil // the model axis reports it with suggestions
+	}
+	vs := or(par.VirtualStages, 1)
+	if m.Layers > 0 && pp*vs > m.Layers {
+		key, what := "parallelism.pp", fmt.Sprintf("pp = %d", pp)
+		if vs > 1 {
+			key, what = "parallelism.virtual_stages", fmt.Sprintf("pp · virtual_stages = %d · %d = %d", pp, vs, pp*vs)
+		}
+		return pf.errf(key, "%s pipeline stages exceed %s's %d layers: each stage needs at least one layer", what, m.Key, m.Layers)
+	}
+	mb, batch := or(par.Microbatches, 1), or(pf.Workload.BatchSize, 1)
+	if local := int(kernel.LocalBatch(float64(batch), float64(dp))); mb > local {
+		return pf.errf("parallelism.microbatches", "microbatches = %d exceed the %d sample(s) each of the %d data-parallel replicas gets per step (workload.batch_size %d): a microbatch needs at least one sample",
+			mb, local, dp, batch)
+	}
+	return nil
 }
 
 // checkOps validates the ops block whether or not the plan's study uses it.
@@ -394,9 +391,12 @@ func (pf *PlanFile) checkOps(cat *catalog.Catalog) error {
 	return nil
 }
 
-func atoiOr(s string) int {
-	v, _ := strconv.Atoi(s)
-	return v
+// or is *p, or def when the plan leaves the key out.
+func or(p *int, def int) int {
+	if p == nil {
+		return def
+	}
+	return *p
 }
 
 // counts works out total accelerators and accelerators per node from the
@@ -408,8 +408,11 @@ func (pf *PlanFile) counts(cat *catalog.Catalog, warn func(string)) (total, perN
 		return 0, 0, fmt.Errorf("%s: hardware.name: %w", pf.where("hardware.name"), err)
 	}
 	pos := func(p *int, key string) error {
-		if p != nil && *p < 1 {
+		switch {
+		case p != nil && *p < 1:
 			return pf.errf(key, "%s must be ≥ 1, got %d", key, *p)
+		case p != nil && *p > MaxCount:
+			return pf.errf(key, "%s must be ≤ %d, got %d", key, MaxCount, *p)
 		}
 		return nil
 	}
@@ -434,6 +437,9 @@ func (pf *PlanFile) counts(cat *catalog.Catalog, warn func(string)) (total, perN
 		return 0, 0, pf.errf("hardware.node_count", "hardware.node_count requires hardware.accelerators_per_node")
 	case hw.NodeCount != nil:
 		total = *hw.NodeCount * *hw.AcceleratorsPerNode
+		if total > MaxCount {
+			return 0, 0, pf.errf("hardware.node_count", "node_count × accelerators_per_node = %d accelerators, more than %d", total, MaxCount)
+		}
 		if acc != nil && *acc != total {
 			return 0, 0, pf.errf("hardware.node_count", "node_count × accelerators_per_node = %d but accelerators = %d", total, *acc)
 		}

@@ -51,9 +51,9 @@ var specKeys = []string{"version", "name", "description", "study", "profile", "f
 func ParseSpec(file string, b []byte) (*Spec, error) {
 	sum := sha256.Sum256(b)
 	s := &Spec{File: file, Hash: hex.EncodeToString(sum[:]), Raw: bytes.Clone(b)}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, catalog.YAMLError(file, err)
+	doc, err := catalog.ParseYAML(file, b)
+	if err != nil {
+		return nil, err
 	}
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s:1: empty file: a grid spec needs version, study and axes (see docs/GRID.md)", file)

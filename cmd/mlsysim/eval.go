@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -267,7 +266,7 @@ func (a *app) addModelFile(path string) (string, error) {
 
 // isPlan reports whether a YAML file looks like a seed plan (sweep.IsPlanFile).
 func isPlan(path string) bool {
-	b, err := os.ReadFile(path)
+	b, err := catalog.ReadInput(path)
 	return err == nil && sweep.IsPlanFile(b)
 }
 

@@ -1,8 +1,15 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/mlsysim/mlsysim/catalog"
 )
 
 // Hostile inputs from issue 9, class by class: each must end with a clear error
@@ -55,6 +62,108 @@ func TestHugeIntegerFlags(t *testing.T) {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			t.Parallel()
 			badRun(t, exitBadInput, c.want, c.args...)
+		})
+	}
+}
+
+// Inputs must be regular files of at most 64 MiB: /dev/zero, a FIFO nobody
+// writes to, a folder or a huge file are refused at once, not read forever.
+func TestInputFilesBounded(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "spec.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFO here: %v", err)
+	}
+	hfFifo := filepath.Join(dir, "config.json")
+	if err := syscall.Mkfifo(hfFifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, catalog.MaxInputBytes+1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	folder := filepath.Join(dir, "folder.yaml")
+	if err := os.Mkdir(folder, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sweep", "/dev/zero", "--dry-run"}, "a device"},
+		{[]string{"--catalog", "/dev/zero", "zoo"}, "a device"},
+		{[]string{"--catalog", fifo, "zoo"}, "a named pipe"},
+		{[]string{"sweep", fifo, "--dry-run"}, "a named pipe"},
+		{[]string{"eval", fifo}, "a named pipe"},
+		{[]string{"eval", hfFifo, "H100"}, "a named pipe"},
+		{[]string{"eval", "Llama3_8B", fifo}, "a named pipe"},
+		{[]string{"sweep", big, "--dry-run"}, "64 MiB"},
+		{[]string{"--catalog", big, "zoo"}, "64 MiB"},
+		{[]string{"eval", big}, "64 MiB"},
+		{[]string{"sweep", folder, "--dry-run"}, "a folder"},
+		{[]string{"--catalog", folder, "zoo"}, "a folder"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			done := make(chan cliResult, 1)
+			go func() { done <- mlsysim(t, c.args...) }()
+			select {
+			case r := <-done:
+				if r.code != exitBadInput || !strings.Contains(r.stderr, c.want) {
+					t.Errorf("want exit 1 saying %q\n%v", c.want, r)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("still reading after 20 s")
+			}
+		})
+	}
+}
+
+// Plans: values a grid would refuse, and splits the physics cannot run, are bad
+// input with the plan's file:line, not a scorecard that passes.
+func TestHostilePlans(t *testing.T) {
+	base := "version: \"1.0\"\nname: p\nworkload: {name: Llama3_8B, batch_size: 1024, seq_len: 2048}\n"
+	fleet := base + "hardware: {cluster: Research_256, precision: fp16, efficiency: 0.45}\n"
+	cases := []struct {
+		name, src, want string
+	}{
+		{"assert max nan", fleet + "constraints:\n  assert:\n    - {metric: performance.step_latency, max: .nan}\n", ":7: constraints.assert.0.max: want a finite number"},
+		{"assert min inf", fleet + "constraints:\n  assert:\n    - {metric: performance.mfu, min: .inf}\n", ":7: constraints.assert.0.min"},
+		{"assert max -inf", fleet + "constraints:\n  assert:\n    - {metric: performance.mfu, max: -.Inf}\n", ":7: constraints.assert.0.max"},
+		{"microbatches above the batch", fleet + "parallelism: {tp: 8, pp: 4, microbatches: 4096}\n", ":5: microbatches = 4096 exceed the 128 sample(s)"},
+		{"microbatches above the local batch", base + "hardware: {name: H100, accelerators: 64}\nparallelism: {microbatches: 32}\n", ":5: microbatches = 32 exceed the 16 sample(s) each of the 64"},
+		{"pp above the layers", fleet + "parallelism: {pp: 64}\n", ":5: pp = 64 pipeline stages exceed Llama3_8B's 32 layers"},
+		{"virtual stages above the layers", fleet + "parallelism: {pp: 8, virtual_stages: 8, microbatches: 8}\n", ":5: pp · virtual_stages = 8 · 8 = 64"},
+		{"integer batch given 1.5", "version: \"1.0\"\nname: p\nworkload: {name: Llama3_8B, batch_size: 1.5}\nhardware: {name: H100}\n", ":3: workload.batch_size: want a whole number, got \"1.5\""},
+		{"tp 1.5", fleet + "parallelism: {tp: 1.5}\n", ":5: parallelism.tp: want a whole number"},
+		{"accelerators 2.5", base + "hardware: {name: H100, accelerators: 2.5}\n", ":4: hardware.accelerators: want a whole number"},
+		{"zero stage 1.5", fleet + "parallelism: {zero_stage: 1.5}\n", ":5: parallelism.zero_stage: want a whole number"},
+		{"tp 1e30", fleet + "parallelism: {tp: 1e30}\n", ":5: parallelism.tp: want a whole number"},
+		{"tp 2^40", fleet + "parallelism: {tp: 1099511627776}\n", ":5: parallelism.tp must be in [1, 16777216]"},
+		{"accelerators 2^53", base + "hardware: {name: H100, accelerators: 9007199254740992}\n", ":4: hardware.accelerators must be ≤ 16777216"},
+		{"node count overflow", base + "hardware: {name: H100, node_count: 16777216, accelerators_per_node: 16777216}\n", ":4: node_count × accelerators_per_node"},
+		{"dp huge", fleet + "parallelism: {dp: \"99999999999999999999\"}\n", ":5: dp \"99999999999999999999\""},
+		{"duration 1e308", fleet + "ops: {region: US_Avg, duration_days: 1e308}\n", ":5: duration_days = 1e+308 is out of range"},
+		{"duration inf", fleet + "ops: {region: US_Avg, duration_days: .inf}\n", ":5: ops.duration_days: want a finite number"},
+		{"efficiency nan", base + "hardware: {name: H100, efficiency: .nan}\n", ":4: hardware.efficiency: want a finite number"},
+		{"electricity nan", fleet + "ops: {region: US_Avg, electricity_usd_per_kwh: .NaN}\n", ":5: ops.electricity_usd_per_kwh: want a finite number"},
+		{"mtbf inf", fleet + "ops: {mtbf_hours: .inf}\n", ":5: ops.mtbf_hours: want a finite number"},
+		{"a second document", fleet + "---\nversion: \"2.0\"\n", ":6: a second YAML document"},
+		{"workload as a list", "version: \"1.0\"\nname: p\nworkload: [Llama3_8B]\nhardware: {name: H100}\n", ":3: workload: want a mapping with keys batch_size, name, seq_len, got a list"},
+		{"escape in the name", "version: \"1.0\"\nname: \"x\\e]0;owned\\ay\"\nworkload: {name: Llama3_8B}\nhardware: {name: H100}\n", ":2: a control character (U+001B)"},
+		{"bidi override in a key", fleet + "constraints:\n  assert:\n    - {metric: \"perf\u202eormance.mfu\", min: 0}\n", ":7: a control character (U+202E)"},
+	}
+	dir := t.TempDir()
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, fmt.Sprintf("p%d.yaml", i))
+			if err := os.WriteFile(path, []byte(c.src), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			badRun(t, exitBadInput, []string{path + c.want}, "eval", path)
 		})
 	}
 }

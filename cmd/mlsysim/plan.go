@@ -3,10 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
+	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/sweep"
 )
 
@@ -78,7 +78,7 @@ func (a *app) evalPlan(path, format string) error {
 
 // loadPlan reads and resolves a plan file; the catalog gains any ad-hoc fleet.
 func (a *app) loadPlan(path string) (pf *sweep.PlanFile, study string, axes []sweep.Axis, err error) {
-	b, err := os.ReadFile(path)
+	b, err := catalog.ReadInput(path)
 	if err != nil {
 		return nil, "", nil, badInput("PLAN", err)
 	}

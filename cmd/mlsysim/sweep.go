@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/urfave/cli/v3"
 
+	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/grids"
 	"github.com/mlsysim/mlsysim/results"
 	"github.com/mlsysim/mlsysim/sinks"
@@ -246,7 +247,7 @@ func loadSpec(arg string) (*sweep.Spec, error) {
 			return sweep.ParseSpec(path, b)
 		}
 	}
-	b, err := os.ReadFile(arg)
+	b, err := catalog.ReadInput(arg)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("grid %q: no such file, and no bundled example has that name (examples: %s)", arg, strings.Join(grids.Names(), ", "))

@@ -1,0 +1,328 @@
+package catalog
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Every YAML input (catalog data, --catalog files, grid specs, plans) goes
+// through ParseYAML or DecodeStrict, so the rules hold for all of them:
+//   - one document per file: a second one (after ---) is refused, not ignored;
+//   - numbers are finite, and a field of integer type takes a whole number
+//     (yaml.v3 would truncate 1.5 to 1);
+//   - text holds no control characters (terminal escapes);
+//   - an error names the first problem only, with its line, and never echoes
+//     the file (a --catalog /etc/shadow must not print the file back).
+
+// ParseYAML parses the single YAML document in b into a node tree.
+func ParseYAML(file string, b []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, YAMLError(file, err)
+	}
+	if err := onlyDocument(file, dec); err != nil {
+		return nil, err
+	}
+	if err := checkText(file, &doc); err != nil {
+		return nil, err
+	}
+	return &doc, nil
+}
+
+func onlyDocument(file string, dec *yaml.Decoder) error {
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err != nil:
+		return YAMLError(file, err)
+	}
+	line := next.Line
+	if len(next.Content) > 0 {
+		line = next.Content[0].Line
+	}
+	return fmt.Errorf("%s:%d: a second YAML document starts here (after ---); a file holds one document", file, line)
+}
+
+// checkText refuses control characters in keys and text values: printed back
+// (zoo, scorecards, errors) they would reach the terminal raw.
+func checkText(file string, n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode || n.Kind == yaml.AliasNode {
+		if i := strings.IndexFunc(n.Value, isControl); i >= 0 {
+			r := []rune(n.Value[i:])[0]
+			return fmt.Errorf("%s:%d: a control character (%U) in the text; remove it (terminal escapes and other controls are not allowed)", file, n.Line, r)
+		}
+	}
+	for _, c := range n.Content {
+		if err := checkText(file, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isControl reports characters that must not reach a terminal: C0 and C1
+// controls (ESC, BEL, backspace, CSI, …) and bidirectional overrides. A tab or
+// a newline in a block of prose is fine.
+func isControl(r rune) bool {
+	if r == '\n' || r == '\t' {
+		return false
+	}
+	return unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// DecodeStrict decodes the single YAML document in b into out, refusing keys out
+// does not have. block, if set, names a Go type for errors ("sweep.planOps" →
+// "ops"); otherwise errors speak of "this block".
+func DecodeStrict(file string, b []byte, out any, block func(goType string) string) error {
+	doc, err := ParseYAML(file, b)
+	if err != nil {
+		return err
+	}
+	if len(doc.Content) > 0 {
+		if err := checkNumbers(file, "", doc.Content[0], reflect.TypeOf(out)); err != nil {
+			return err
+		}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(out); err != nil {
+		return decodeError(file, err, reflect.TypeOf(out), block)
+	}
+	return nil
+}
+
+var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
+
+// checkNumbers walks the document along the Go type it will be decoded into:
+// a scalar bound for a number field must be a finite number, and a whole one
+// within ±2^53 for an integer field. Types with their own UnmarshalYAML check
+// themselves.
+func checkNumbers(file, key string, n *yaml.Node, t reflect.Type) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) || n.Kind == yaml.AliasNode {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return nil // the decoder says what it wanted
+		}
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if ft, ok := fields[n.Content[i].Value]; ok {
+				if err := checkNumbers(file, join(key, n.Content[i].Value), n.Content[i+1], ft); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if n.Kind == yaml.SequenceNode {
+			for j, it := range n.Content {
+				if err := checkNumbers(file, join(key, strconv.Itoa(j)), it, t.Elem()); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Map:
+		if n.Kind == yaml.MappingNode {
+			for i := 1; i < len(n.Content); i += 2 {
+				if err := checkNumbers(file, join(key, n.Content[i-1].Value), n.Content[i], t.Elem()); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+			return nil
+		}
+		f, err := scalarNumber(n)
+		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			return fmt.Errorf("%s:%d: %s: want a whole number, got %s", file, n.Line, key, quoteShort(n.Value))
+		}
+	case reflect.Float32, reflect.Float64:
+		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+			return nil
+		}
+		if _, err := scalarNumber(n); err != nil {
+			return fmt.Errorf("%s:%d: %s: want a finite number, got %s", file, n.Line, key, quoteShort(n.Value))
+		}
+	}
+	return nil
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// scalarNumber reads a YAML scalar as a finite number (YAML spellings
+// included: 1e3, 0x10, .5); .inf and .nan are errors.
+func scalarNumber(n *yaml.Node) (float64, error) {
+	var f float64
+	if err := n.Decode(&f); err != nil {
+		return 0, err
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, errors.New("not finite")
+	}
+	return f, nil
+}
+
+// yamlFields maps the YAML keys of a struct (inline fields flattened) to types.
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case name == "-":
+		case strings.Contains(opts, "inline"):
+			for k, v := range yamlFields(f.Type) {
+				out[k] = v
+			}
+		case f.IsExported():
+			if name == "" {
+				name = strings.ToLower(f.Name)
+			}
+			out[name] = f.Type
+		}
+	}
+	return out
+}
+
+// quoteShort quotes a value for an error, shortened: errors say where, not
+// what the file holds.
+func quoteShort(s string) string {
+	if r := []rune(s); len(r) > 24 {
+		s = string(r[:24]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+var (
+	fieldNotFound = regexp.MustCompile(`^line (\d+): field (.*) not found in type (.+)$`)
+	cannotDecode  = regexp.MustCompile("^line (\\d+): cannot unmarshal !!(\\w+)(?: `.*`)? into (.+)$")
+	plainKey      = regexp.MustCompile(`^[A-Za-z0-9_.\- ]{1,40}$`)
+)
+
+// decodeError turns a decoding error into one line about its first problem.
+func decodeError(file string, err error, root reflect.Type, block func(string) string) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) || len(te.Errors) == 0 {
+		return YAMLError(file, err)
+	}
+	first := te.Errors[0]
+	types := map[string]reflect.Type{}
+	collectTypes(root, types)
+	name := func(goType string) string {
+		if block != nil {
+			return block(goType)
+		}
+		return ""
+	}
+	if m := fieldNotFound.FindStringSubmatch(first); m != nil {
+		var keys []string
+		if t, ok := types[m[3]]; ok {
+			for k := range yamlFields(t) {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+		}
+		key := "an unknown key"
+		if plainKey.MatchString(m[2]) {
+			key = fmt.Sprintf("unknown key %q", m[2])
+		} // else: not a key anyone would write (a line of /etc/shadow); do not echo it
+		msg := fmt.Sprintf("%s:%s: %s", file, m[1], key)
+		if b := name(m[3]); b != "" {
+			msg += " in " + b
+		}
+		if c := Closest(m[2], keys, 1); len(c) > 0 && plainKey.MatchString(m[2]) {
+			msg += fmt.Sprintf(" (did you mean %s?)", c[0])
+		}
+		if len(keys) > 0 {
+			msg += "; valid keys: " + strings.Join(keys, ", ")
+		}
+		return errors.New(msg)
+	}
+	if m := cannotDecode.FindStringSubmatch(first); m != nil {
+		got := map[string]string{"seq": "a list", "map": "a mapping", "str": "text", "int": "a number", "float": "a number", "bool": "true/false", "null": "nothing"}[m[2]]
+		if got == "" {
+			got = "a " + m[2]
+		}
+		want := "something else"
+		if t, ok := types[m[3]]; ok {
+			want = describeType(t)
+		} else if k, ok := builtinKinds[m[3]]; ok {
+			want = k
+		}
+		if b := name(m[3]); b != "" {
+			return fmt.Errorf("%s:%s: %s: want %s, got %s", file, m[1], b, want, got)
+		}
+		return fmt.Errorf("%s:%s: want %s, got %s", file, m[1], want, got)
+	}
+	return YAMLError(file, errors.New(first))
+}
+
+var builtinKinds = map[string]string{
+	"int": "a whole number", "int64": "a whole number", "float64": "a number", "string": "text", "bool": "true or false",
+}
+
+// describeType says what YAML a Go type takes, for errors.
+func describeType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct:
+		var keys []string
+		for k := range yamlFields(t) {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		return "a mapping with keys " + strings.Join(keys, ", ")
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map:
+		return "a mapping"
+	}
+	if k, ok := builtinKinds[t.Kind().String()]; ok {
+		return k
+	}
+	return "a " + t.Kind().String()
+}
+
+// collectTypes indexes the named and anonymous types reachable from t by the
+// name yaml.v3 prints for them.
+func collectTypes(t reflect.Type, seen map[string]reflect.Type) {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+		seen[t.String()] = t
+		t = t.Elem()
+	}
+	if _, ok := seen[t.String()]; ok {
+		return
+	}
+	seen[t.String()] = t
+	switch t.Kind() {
+	case reflect.Map:
+		collectTypes(t.Elem(), seen)
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			collectTypes(t.Field(i).Type, seen)
+		}
+	}
+}
