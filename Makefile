@@ -64,7 +64,8 @@ figures: build
 	./$(BIN) eval Llama3_8B H100 --batch-size 32 --plot docs/figures/eval-roofline.svg > /dev/null
 	./$(BIN) plot pareto $(FIGSRC)/serving-frontier --max-points 1500 --dpi 100 --out docs/figures/pareto.png
 
-# Fuzz the parsers for a short while each (not part of `make test`).
+# Fuzz the parsers (grid specs, plans, quantities, config.json, --catalog YAML, audit's
+# detection) for a short while each (not part of `make test`).
 FUZZTIME ?= 30s
 .PHONY: fuzz bench
 fuzz:
@@ -72,6 +73,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParsePlanFile -fuzztime=$(FUZZTIME) ./sweep/
 	$(GO) test -run='^$$' -fuzz=FuzzParseQuantity -fuzztime=$(FUZZTIME) ./catalog/
 	$(GO) test -run='^$$' -fuzz=FuzzDetect -fuzztime=$(FUZZTIME) ./audit/
+	$(GO) test -run='^$$' -fuzz=FuzzHFConfig -fuzztime=$(FUZZTIME) ./catalog/
+	$(GO) test -run='^$$' -fuzz=FuzzCatalogYAML -fuzztime=$(FUZZTIME) ./catalog/
 
 # Throughput, memory and figure-time numbers recorded in BENCHMARKS.md.
 bench:

@@ -29,10 +29,8 @@ func (cv *converter) fail(field, msg string) {
 
 func (cv *converter) key(k string) string {
 	cv.key_ = k
-	if k == "" {
-		cv.fail("key", "missing")
-	} else if strings.ContainsAny(k, " \t/") {
-		cv.fail("key", fmt.Sprintf("%q must be one word (letters, digits, _ . -)", k))
+	if err := checkKey(k); err != nil {
+		cv.fail("key", err.Error())
 	}
 	return k
 }
@@ -221,9 +219,6 @@ func (cv *converter) model(r *rawModel, category string) *Model {
 	if m.InferenceFLOPsPer != "" && !slices.Contains(flopsPer, m.InferenceFLOPsPer) {
 		cv.fail("inference_flops_per", fmt.Sprintf("%q is not one of %s", m.InferenceFLOPsPer, strings.Join(flopsPer, ", ")))
 	}
-	if m.Parameters < 0 || m.ActiveParameters < 0 || m.Layers < 0 || m.HiddenDim < 0 || m.Heads < 0 || m.KVHeads < 0 {
-		cv.fail("parameters/layers/hidden_dim/heads", "must not be negative")
-	}
 	if m.Parameters == 0 && m.ModelSizeBytes == 0 && m.InferenceFLOPs == 0 {
 		cv.fail("parameters", "a model needs parameters, model_size or inference_flops")
 	}
@@ -235,9 +230,6 @@ func (cv *converter) model(r *rawModel, category string) *Model {
 	}
 	if m.Family == MoE && m.ActiveParameters == 0 {
 		cv.fail("active_parameters", "required for moe models")
-	}
-	if m.Heads > 0 && m.KVHeads > m.Heads {
-		cv.fail("kv_heads", "must not exceed heads")
 	}
 	m.Provenance = cv.provenance(&r.rawProvenance)
 	return m

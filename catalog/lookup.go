@@ -157,9 +157,21 @@ func (c *Catalog) WallByNumber(n int) (*Wall, error) {
 	return c.Walls[n-1], nil
 }
 
-// link checks keys are unique and references resolve, and derives values that
-// depend on other entries (a node's intra-node bandwidth).
+// link checks every hardware and model entry's domain (Validate), that keys are
+// plain ASCII words unique even ignoring case (H100 and h100 would be told apart
+// only by case), and that references resolve; and derives values that depend on
+// other entries (a node's intra-node bandwidth). Every loader ends here.
 func (c *Catalog) link() error {
+	for _, h := range c.Hardware {
+		if err := h.Validate(); err != nil {
+			return err
+		}
+	}
+	for _, m := range c.Models {
+		if err := m.Validate(); err != nil {
+			return err
+		}
+	}
 	if err := unique("hardware", c.Hardware, func(h *Hardware) (string, string) { return h.Key, h.File }); err != nil {
 		return err
 	}
@@ -224,13 +236,21 @@ func (c *Catalog) link() error {
 }
 
 func unique[T any](kind string, items []T, kf func(T) (string, string)) error {
-	seen := map[string]string{}
+	type first struct{ key, file string }
+	seen := map[string]first{}
 	for _, it := range items {
 		k, file := kf(it)
-		if prev, dup := seen[k]; dup {
-			return fmt.Errorf("%s: duplicate %s key %q (first defined at %s)", file, kind, k, prev)
+		if err := checkKey(k); err != nil {
+			return fmt.Errorf("%s: %s %w", file, kind, err)
 		}
-		seen[k] = file
+		prev, dup := seen[strings.ToLower(k)]
+		switch {
+		case dup && prev.key == k:
+			return fmt.Errorf("%s: duplicate %s key %q (first defined at %s)", file, kind, k, prev.file)
+		case dup:
+			return fmt.Errorf("%s: %s key %q differs only in case from %q (defined at %s); keys must differ by more than case", file, kind, k, prev.key, prev.file)
+		}
+		seen[strings.ToLower(k)] = first{k, file}
 	}
 	return nil
 }

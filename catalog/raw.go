@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"math"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -29,8 +30,8 @@ type num struct {
 
 func (x *num) UnmarshalYAML(n *yaml.Node) error {
 	var f float64
-	if err := n.Decode(&f); err != nil {
-		return fmt.Errorf("line %d: want a number, got %q", n.Line, n.Value)
+	if err := n.Decode(&f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return fmt.Errorf("line %d: want a finite number, got %s", n.Line, quoteShort(n.Value))
 	}
 	x.v, x.set, x.line = f, true, n.Line
 	return nil

@@ -104,7 +104,11 @@ func ParseQuantity(s string, want Dimension) (float64, error) {
 	if !ok || def.dim != want {
 		return 0, fmt.Errorf("quantity %q: unit %q is not a %s unit; use one of %s", s, fields[1], want, unitsFor(want))
 	}
-	return def.si(v), nil
+	si := def.si(v)
+	if math.IsInf(si, 0) {
+		return 0, fmt.Errorf("quantity %q: %s %s overflows float64 in SI units; no real value is that large", s, fields[0], fields[1])
+	}
+	return si, nil
 }
 
 func unitsFor(d Dimension) string {

@@ -165,6 +165,12 @@ func ModelFromHFConfig(path string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config.json: %w", err)
 	}
+	return ModelFromHFJSON(path, b)
+}
+
+// ModelFromHFJSON is ModelFromHFConfig on bytes already read; path names them
+// in errors and gives the model its key.
+func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 	var cfg hfConfig
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&cfg); err != nil {
@@ -188,7 +194,34 @@ func ModelFromHFConfig(path string) (*Model, error) {
 			return nil, fmt.Errorf("%s: %s missing or not positive: a Llama/Mistral/Qwen/Mixtral style config.json needs num_hidden_layers, hidden_size, num_attention_heads, intermediate_size and vocab_size", path, f.name)
 		}
 	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"num_key_value_heads", cfg.KVHeads}, {"head_dim", cfg.HeadDim}, {"intermediate_size", cfg.Intermediate},
+		{"num_local_experts", cfg.LocalExperts}, {"n_routed_experts", cfg.RoutedExperts}, {"n_shared_experts", cfg.SharedExperts},
+		{"num_experts_per_tok", cfg.ExpertsPerTok}, {"moe_intermediate_size", cfg.MoEIntermediate}, {"first_k_dense_replace", cfg.FirstDense},
+		{"kv_lora_rank", cfg.KVLoraRank}, {"qk_rope_head_dim", cfg.QKRopeHeadDim}} {
+		if f.v < 0 || f.v > maxDim {
+			return nil, fmt.Errorf("%s: %s must be in [0, %d], got %d", path, f.name, maxDim, f.v)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"num_hidden_layers", cfg.Layers}, {"hidden_size", cfg.Hidden}, {"num_attention_heads", cfg.Heads}, {"vocab_size", cfg.Vocab}} {
+		if f.v > maxDim {
+			return nil, fmt.Errorf("%s: %s must be at most %d, got %d", path, f.name, maxDim, f.v)
+		}
+	}
 	experts := max(cfg.LocalExperts, cfg.RoutedExperts)
+	switch {
+	case experts > 0 && cfg.ExpertsPerTok < 1:
+		return nil, fmt.Errorf("%s: num_experts_per_tok missing or 0: a mixture of %d experts routes each token to at least one", path, experts)
+	case cfg.ExpertsPerTok > experts:
+		return nil, fmt.Errorf("%s: num_experts_per_tok %d exceeds the %d experts (num_local_experts / n_routed_experts)", path, cfg.ExpertsPerTok, experts)
+	case cfg.FirstDense > cfg.Layers:
+		return nil, fmt.Errorf("%s: first_k_dense_replace %d exceeds the %d layers", path, cfg.FirstDense, cfg.Layers)
+	}
 	if cfg.Intermediate <= 0 && !(experts > 0 && cfg.MoEIntermediate > 0) {
 		return nil, fmt.Errorf("%s: intermediate_size missing or not positive", path)
 	}
@@ -220,7 +253,7 @@ func ModelFromHFConfig(path string) (*Model, error) {
 		if expI == 0 {
 			expI = float64(cfg.Intermediate)
 		}
-		k := max(cfg.ExpertsPerTok, 1)
+		k := cfg.ExpertsPerTok
 		moeLayers := L - float64(cfg.FirstDense)
 		perExpert := 3 * h * expI
 		shared := float64(cfg.SharedExperts) * perExpert
@@ -234,8 +267,8 @@ func ModelFromHFConfig(path string) (*Model, error) {
 		key = filepath.Base(filepath.Dir(path))
 	}
 	key = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '/' || r == '\t' {
-			return '_'
+		if checkKey(string(r)) != nil {
+			return '_' // keys are ASCII words (checkKey)
 		}
 		return r
 	}, key)
@@ -253,11 +286,14 @@ func ModelFromHFConfig(path string) (*Model, error) {
 	}
 	if experts > 0 {
 		m.Family, m.Architecture = MoE, "MoE Transformer"
-		m.Experts, m.ActiveExpertsPerToken = experts, max(cfg.ExpertsPerTok, 1)
+		m.Experts, m.ActiveExpertsPerToken = experts, cfg.ExpertsPerTok
 		m.ActiveParameters = math.Round(active)
 	}
 	if hd*cfg.Heads != cfg.Hidden {
 		m.Notes = fmt.Sprintf("head_dim %d × heads %d ≠ hidden %d; the seed's physics derives head_dim as hidden/heads", hd, cfg.Heads, cfg.Hidden)
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -272,6 +308,10 @@ func (c *Catalog) AddModel(m *Model) error {
 		return err
 	}
 	c.Models = append(c.Models, m)
+	if err := c.link(); err != nil {
+		c.Models = c.Models[:len(c.Models)-1]
+		return err
+	}
 	c.noteFile(m.File, b) // results made with this model name it in their catalog hash
 	return nil
 }
