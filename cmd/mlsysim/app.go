@@ -24,6 +24,11 @@ Exit codes:
    2  physics violation: the scenario cannot run (e.g. out of memory) and --strict was given,
       or an optimizer found no feasible configuration
    3  a plan's constraints.assert failed
+   4  I/O error: the result could not be written (disk full, closed pipe, read-only folder);
+      the message says what failed
+
+SIGINT (Ctrl-C) and SIGTERM stop a command cleanly: a sweep keeps its complete parts and
+removes its temporary files (finish it with --resume).
 
 Output: -o/--output picks the rendering (text, json, markdown, csv where a command
 supports it); stdout carries only that payload, warnings and errors go to stderr.
@@ -133,19 +138,25 @@ func badInputf(where, format string, args ...any) error {
 	return badInput(where, fmt.Errorf(format, args...))
 }
 
-// report renders an error and returns its exit code.
+// report renders an error and returns its exit code. A failed write is an I/O
+// error whatever the command labelled it; if the JSON error cannot be written
+// to stdout either, it goes to stderr.
 func report(err error, format string, stdout, stderr io.Writer) int {
 	ce := &cliError{code: exitBadInput, title: "Bad input", err: err}
 	var found *cliError
 	if errors.As(err, &found) {
 		ce = found
 	}
+	if isIOError(err) && ce.code != exitIO {
+		ce = &cliError{code: exitIO, title: "I/O error", err: ce.err, payloadShown: ce.payloadShown}
+	}
 	if format == "json" && !ce.payloadShown {
 		b, _ := marshalNoEscape(orderedObject{{"status", "error"}, {"title", ce.title}, {"reason", ce.err.Error()}})
-		fmt.Fprintln(stdout, string(b))
-	} else {
-		fmt.Fprintf(stderr, "mlsysim: %s: %v\n", strings.ToLower(ce.title), ce.err)
+		if _, werr := fmt.Fprintln(stdout, string(b)); werr == nil {
+			return ce.code
+		}
 	}
+	fmt.Fprintf(stderr, "mlsysim: %s: %v\n", strings.ToLower(ce.title), ce.err)
 	return ce.code
 }
 

@@ -167,3 +167,64 @@ func TestHostilePlans(t *testing.T) {
 		})
 	}
 }
+
+// fullWriter fails every write as a full disk does (> /dev/full).
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// Every command that prints a result fails with exit 4 and says what failed
+// when stdout cannot take it, instead of exit 0 with the result lost.
+func TestWriteErrorsExitNonZero(t *testing.T) {
+	out := smallSweep(t)
+	plan := planFixture("g5-research256.yaml")
+	for _, args := range [][]string{
+		{"eval", "Llama3_8B", "H100"},
+		{"eval", "Llama3_8B", "H100", "-o", "json"},
+		{"eval", "Llama3_8B", "H100", "-o", "markdown"},
+		{"eval", "Llama3_8B", "H100", "-o", "html"},
+		{"eval", plan},
+		{"eval", plan, "-o", "json"},
+		{"serve", "Llama3_8B", "H100"},
+		{"serve", "Llama3_8B", "H100", "-o", "json"},
+		{"zoo", "hardware"},
+		{"zoo", "models", "-o", "csv"},
+		{"walls"},
+		{"walls", "-o", "json"},
+		{"validate", "--cases", "../../testdata/validation", "--kind", "training_mfu"},
+		{"optimize", "placement", plan},
+		{"optimize", "parallelism", plan, "-o", "json"},
+		{"sweep", "roofline", "--dry-run"},
+		{"sweep", "--columns", "serve"},
+		{"sweep", "roofline", "--out", "-", "--format", "csv"},
+		{"sweep", "roofline", "--out", "-", "--format", "arrow"},
+		{"schema"},
+		{"query", "summary", out, "-o", "markdown"},
+		{"query", "--sql", "SELECT * FROM results", out},
+		{"query", "--sql", "SELECT * FROM results", out, "-o", "csv"},
+		{"query", "--list"},
+		{"--help"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			var errb strings.Builder
+			code := run(t.Context(), append([]string{"mlsysim"}, args...), fullWriter{}, &errb)
+			if code != exitIO || !strings.Contains(errb.String(), "i/o error") || !strings.Contains(errb.String(), "no space left on device") {
+				t.Errorf("exit %d, want %d with the cause on stderr; stderr:\n%s", code, exitIO, errb.String())
+			}
+		})
+	}
+}
+
+// The same through a real file descriptor: stdout on /dev/full.
+func TestWriteToDevFull(t *testing.T) {
+	f, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	defer f.Close()
+	var errb strings.Builder
+	if code := run(t.Context(), []string{"mlsysim", "eval", "Llama3_8B", "H100"}, f, &errb); code != exitIO {
+		t.Errorf("exit %d, want %d; stderr:\n%s", code, exitIO, errb.String())
+	}
+}

@@ -5,13 +5,18 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM (kill, a scheduler's timeout) stops a run like Ctrl-C: workers
+	// finish or drop their part, temp files go, and --resume can finish it.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -23,14 +28,54 @@ const (
 	exitBadInput = 1 // unknown names, bad flags or files, anything unexpected
 	exitPhysics  = 2 // the scenario cannot run (e.g. out of memory) and --strict was given, or no feasible optimum
 	exitAssert   = 3 // a plan's constraints.assert failed
+	exitIO       = 4 // the result could not be written (disk full, closed pipe, read-only file system)
 )
 
 // run executes the CLI and returns the exit code; main only adds os.Exit.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	app := newApp(stdout, stderr)
+	out := &checkedWriter{w: stdout}
+	app := newApp(out, stderr)
 	err := app.Run(ctx, args)
+	if out.err != nil {
+		// Whatever else went wrong, the output is incomplete: say that first.
+		err = &cliError{code: exitIO, title: "I/O error", payloadShown: true,
+			err: fmt.Errorf("writing the output to stdout failed: %w", out.err)}
+	}
 	if err == nil {
 		return exitOK
 	}
-	return report(err, app.format(), stdout, stderr)
+	return report(err, app.format(), out, stderr)
+}
+
+// checkedWriter remembers the first failed write (and refuses the rest), so no
+// command can end with exit 0 after its output was lost: every path that writes
+// to stdout goes through it.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	c.err = err
+	return n, err
+}
+
+// ioErrnos are the failures of writing, never of the input.
+var ioErrnos = []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EIO, syscall.EROFS, syscall.EFBIG, syscall.EPIPE}
+
+// isIOError reports an error that comes from writing files or streams.
+func isIOError(err error) bool {
+	for _, e := range ioErrnos {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return errors.Is(err, io.ErrShortWrite)
 }
