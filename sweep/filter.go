@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -98,13 +99,26 @@ func (p *Plan) setFilter(exprs []string, file string, lines []int) error {
 		if len(src) > maxFilterLen {
 			return fmt.Errorf("%s:%d: where: a filter of %d characters is longer than %d; filters are conditions on parameters", file, lines[i], len(src), maxFilterLen)
 		}
-		prog, err := expr.Compile(src, expr.Env(sample), expr.AsBool(), expr.DisableBuiltin("repeat"))
+		opts := []expr.Option{expr.Env(sample), expr.AsBool()}
+		for _, b := range disabledBuiltins {
+			opts = append(opts, expr.DisableBuiltin(b))
+		}
+		prog, err := expr.Compile(src, opts...)
 		if err != nil {
+			msg := firstLine(err.Error())
+			for _, b := range clockBuiltins {
+				if strings.Contains(msg, "unknown name "+b) {
+					msg = b + "() depends on the clock or the machine's time zone, and a rerun must give the same rows; write the date or duration as a number"
+				}
+			}
 			return fmt.Errorf("%s:%d: where %q: %s; filters use expr syntax over the parameters (%s) and hw.*, model.* attributes",
-				file, lines[i], src, firstLine(err.Error()), strings.Join(p.Study.ParamNames(), ", "))
+				file, lines[i], src, msg, strings.Join(p.Study.ParamNames(), ", "))
 		}
 		node := prog.Node()
 		ast.Walk(&node, identVisitor(refs))
+		if err := checkAttrs(node); err != nil {
+			return fmt.Errorf("%s:%d: where %q: %w", file, lines[i], src, err)
+		}
 		progs = append(progs, prog)
 	}
 	f := &filter{}
@@ -158,6 +172,39 @@ func (p *Plan) setFilter(exprs []string, file string, lines []int) error {
 	}
 	p.filter = f
 	return nil
+}
+
+// disabledBuiltins: repeat can build huge strings; the clock builtins would make
+// the kept points depend on when (and in which time zone) the grid is planned.
+var (
+	clockBuiltins    = []string{"now", "date", "timezone"}
+	disabledBuiltins = append([]string{"repeat"}, clockBuiltins...)
+)
+
+// checkAttrs refuses hw.X and model.X for an X the filter environment lacks:
+// expr would read nil and fail later with "invalid operation: <nil> > int".
+func checkAttrs(node ast.Node) error {
+	valid := map[string][]string{"hw": slices.Sorted(maps.Keys(hwAttrs(&catalog.Hardware{}))),
+		"model": slices.Sorted(maps.Keys(modelAttrs(&catalog.Model{})))}
+	var err error
+	ast.Find(node, func(n ast.Node) bool {
+		m, ok := n.(*ast.MemberNode)
+		if !ok || err != nil {
+			return false
+		}
+		id, ok1 := m.Node.(*ast.IdentifierNode)
+		prop, ok2 := m.Property.(*ast.StringNode)
+		if !ok1 || !ok2 || valid[id.Value] == nil || slices.Contains(valid[id.Value], prop.Value) {
+			return false
+		}
+		msg := fmt.Sprintf("%s has no attribute %q", id.Value, prop.Value)
+		if c := catalog.Closest(prop.Value, valid[id.Value], 1); len(c) > 0 {
+			msg += fmt.Sprintf(" (did you mean %s.%s?)", id.Value, c[0])
+		}
+		err = fmt.Errorf("%s; %s.* attributes: %s", msg, id.Value, strings.Join(valid[id.Value], ", "))
+		return true
+	})
+	return err
 }
 
 type identVisitor map[string]bool

@@ -23,6 +23,14 @@ type Values struct {
 // Len is the number of values.
 func (v *Values) Len() int { return len(v.Nums) }
 
+// text is value i as a name or a number.
+func (v *Values) text(i int) string {
+	if v.Param.Kind.IsLabel() || len(v.Labels) > 0 {
+		return v.Labels[int(v.Nums[i])]
+	}
+	return fmtBound(v.Nums[i])
+}
+
 // Dim is one varying dimension of the space: one axis, or several zipped axes
 // that advance together.
 type Dim struct {
@@ -153,6 +161,17 @@ func (p *Plan) buildDims(axes []Axis, zip [][]string) error {
 		gi, zipped := group[ax.Name]
 		if !zipped && v.Len() == 1 {
 			continue // a single value is fixed, not an axis
+		}
+		if !zipped {
+			// The same value twice would repeat every point it is part of; a zipped
+			// axis may repeat values, as its partners tell the points apart.
+			seen := make(map[float64]bool, v.Len())
+			for i, x := range v.Nums {
+				if seen[x] {
+					return fmt.Errorf("%s: %s lists %s twice; give each value once", ax.Values[i].Where, ax.Name, v.text(i))
+				}
+				seen[x] = true
+			}
 		}
 		if zipped {
 			if d, ok := zipDim[gi]; ok {

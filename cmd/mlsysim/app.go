@@ -40,6 +40,9 @@ type app struct {
 	*cli.Command
 	stdout, stderr io.Writer
 	cat            *catalog.Catalog
+	// notFound is set by the CommandNotFound hook: an unknown command (with the
+	// closest ones) is bad input, not a help page with exit 0.
+	notFound error
 }
 
 func newApp(stdout, stderr io.Writer) *app {
@@ -76,7 +79,30 @@ func newApp(stdout, stderr io.Writer) *app {
 	a.Command.Commands = append(a.Command.Commands, a.versionCommand())
 	setUsageErrors(a.Command)
 	localPathsOnly(a.Command)
+	a.onCommandNotFound(a.Command)
 	return a
+}
+
+// onCommandNotFound makes "mlsysim swep" an error that suggests sweep, on the
+// root and on every command with subcommands (optimize placment).
+func (a *app) onCommandNotFound(c *cli.Command) {
+	if len(c.Commands) == 0 {
+		return
+	}
+	c.CommandNotFound = func(_ context.Context, cmd *cli.Command, name string) {
+		var names []string
+		for _, sub := range cmd.VisibleCommands() {
+			names = append(names, sub.Name)
+		}
+		msg := fmt.Sprintf("unknown command %q", name)
+		if cl := catalog.Closest(name, names, 1); len(cl) > 0 {
+			msg += fmt.Sprintf(" (did you mean %s?)", cl[0])
+		}
+		a.notFound = badInputf(cmd.FullName(), "%s; commands: %s (see %s --help)", msg, strings.Join(names, ", "), cmd.FullName())
+	}
+	for _, sub := range c.Commands {
+		a.onCommandNotFound(sub)
+	}
 }
 
 func (a *app) loadCatalog(files []string) error {

@@ -71,7 +71,21 @@ Examples:
 				if c.IsSet("plot") {
 					return badInputf("--plot", "draws a MODEL HARDWARE point; for a plan's sweep use mlsysim plot roofline")
 				}
+				for _, f := range c.Flags {
+					// A plan states its scenario; a flag beside it would be silently ignored.
+					if name := f.Names()[0]; c.IsSet(name) {
+						return badInputf("--"+name, "does not apply to a plan: write it in %s (docs/PLAN.md)", c.Args().First())
+					}
+				}
 				return a.evalPlan(c.Args().First(), format)
+			}
+			if !c.Bool("training") {
+				// Inference ignores them: refuse rather than print a scorecard they did not shape.
+				for _, f := range trainingFlags {
+					if c.IsSet(f) {
+						return badInputf("--"+f, "applies to a training step only; add --training (or drop --%s)", f)
+					}
+				}
 			}
 			var figFormat figures.Format
 			if c.IsSet("plot") {
@@ -158,6 +172,9 @@ func (a *app) plotPoint(out string, format figures.Format, name, hwKey string, r
 	fmt.Fprintf(a.stderr, "wrote %s (roofline)\n", out)
 	return nil
 }
+
+// trainingFlags are eval's flags that only a training step uses.
+var trainingFlags = []string{"activation-recomputation", "zero-stage", "dp-size", "lora"}
 
 func axis(name, value, where string) sweep.Axis {
 	return sweep.Axis{Name: name, Where: where, Values: []sweep.AxisValue{{Text: value, Where: where}}}

@@ -228,3 +228,82 @@ func TestWriteToDevFull(t *testing.T) {
 		t.Errorf("exit %d, want %d; stderr:\n%s", code, exitIO, errb.String())
 	}
 }
+
+// Unclear or silently ignored input (items 15 and 16): each case is refused
+// with a message that says what would be valid.
+func TestClearRefusals(t *testing.T) {
+	plan := planFixture("g5-research256.yaml")
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"swep", "x.yaml"}, []string{`unknown command "swep" (did you mean sweep?)`, "commands: zoo, eval"}},
+		{[]string{"evl", "Llama3_8B", "H100"}, []string{`(did you mean eval?)`}},
+		{[]string{"optimize", "placment", plan}, []string{`unknown command "placment" (did you mean placement?)`}},
+		{[]string{"xyzzy"}, []string{`unknown command "xyzzy"`, "see mlsysim --help"}},
+		{[]string{"eval", "Llama3_8B", "H100", "--zero-stage", "3"}, []string{"--zero-stage: applies to a training step only; add --training"}},
+		{[]string{"eval", "Llama3_8B", "H100", "--dp-size", "8"}, []string{"--dp-size"}},
+		{[]string{"eval", "Llama3_8B", "H100", "--lora"}, []string{"--lora"}},
+		{[]string{"eval", "Llama3_8B", "H100", "--activation-recomputation"}, []string{"--activation-recomputation"}},
+		{[]string{"eval", plan, "-b", "32"}, []string{"--batch-size: does not apply to a plan"}},
+		{[]string{"eval", plan, "--training"}, []string{"--training: does not apply to a plan"}},
+		{[]string{"eval", plan, "--strict"}, []string{"--strict: does not apply to a plan"}},
+		{[]string{"serve", "Llama3_8B", "H100", "--tp", "3"}, []string{"--tp: 3 does not divide Llama3_8B's 32 attention heads"}},
+		{[]string{"serve", "Llama3_70B", "H100", "--tp", "48"}, []string{"--tp: 48 does not divide Llama3_70B's 64 attention heads"}},
+		{[]string{"optimize", "placement", plan, "--regions", "Quebec,US_Avg,Quebec"}, []string{"region lists Quebec twice"}},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
+			badRun(t, exitBadInput, c.want, c.args...)
+		})
+	}
+	for _, ok := range [][]string{
+		{"eval", "Llama3_8B", "H100", "--training", "--zero-stage", "3", "--dp-size", "8"},
+		{"serve", "Llama3_70B", "H100", "--tp", "8"},
+		{"eval", plan, "-o", "json", "--profile", "seed"},
+	} {
+		if r := mlsysim(t, ok...); r.code != exitOK {
+			t.Errorf("mlsysim %s: %v", strings.Join(ok, " "), r)
+		}
+	}
+}
+
+// Grid specs: filters that read missing attributes or the clock, repeated
+// values, several documents and terminal escapes are refused with file:line.
+func TestHostileGrids(t *testing.T) {
+	head := "version: 1\nstudy: node\naxes:\n  model: [Llama3_8B]\n  hardware: [H100, A100]\n"
+	cases := []struct {
+		name, src, want string
+	}{
+		{"missing hw attribute", head + "where: hw.nonexistent > 1\n", `:6: where "hw.nonexistent > 1": hw has no attribute "nonexistent"; hw.* attributes: bandwidth_gb_per_s`},
+		{"misspelt model attribute", head + "where: model.layrs > 2\n", `model has no attribute "layrs" (did you mean model.layers?)`},
+		{"indexed attribute", head + "where: 'hw[\"tdp\"] > 300'\n", `hw has no attribute "tdp" (did you mean hw.tdp_w?)`},
+		{"the clock", head + "where: now().Year() > 2000\n", "now() depends on the clock"},
+		{"the time zone", head + "where: 'date(\"2024-01-01\") != nil'\n", "date() depends on the clock or the machine's time zone"},
+		{"repeated model", head[:len(head)-len("  hardware: [H100, A100]\n")] + "  hardware: [H100, A100, H100]\n", ":5: hardware lists H100 twice"},
+		{"repeated number", head + "  batch_size: [1, 8, 8.0]\n", ":6: batch_size lists 8 twice"},
+		{"repeated by a generator", head + "  efficiency: {linspace: [0.5, 0.5, 3]}\n", ":6: efficiency lists 0.5 twice"},
+		{"two documents", head + "---\nversion: 1\n", ":7: a second YAML document"},
+		{"escape in the name", "name: \"\\e[2J\"\n" + head, ":1: a control character (U+001B)"},
+	}
+	dir := t.TempDir()
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, fmt.Sprintf("g%d.yaml", i))
+			if err := os.WriteFile(path, []byte(c.src), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			badRun(t, exitBadInput, []string{c.want}, "sweep", path, "--dry-run")
+		})
+	}
+	// A zipped axis may repeat values: its partner tells the points apart.
+	path := filepath.Join(dir, "zip.yaml")
+	src := "version: 1\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  seq_len: [2048, 2048]\n  prefill_chunk_tokens: [0, 512]\nzip: [[seq_len, prefill_chunk_tokens]]\n"
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := mlsysim(t, "sweep", path, "--dry-run"); r.code != exitOK {
+		t.Errorf("zipped repeat refused: %v", r)
+	}
+}

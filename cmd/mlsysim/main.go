@@ -36,6 +36,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	out := &checkedWriter{w: stdout}
 	app := newApp(out, stderr)
 	err := app.Run(ctx, args)
+	if app.notFound != nil {
+		err = app.notFound
+	}
 	if out.err != nil {
 		// Whatever else went wrong, the output is incomplete: say that first.
 		err = &cliError{code: exitIO, title: "I/O error", payloadShown: true,
