@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -47,6 +48,12 @@ func Open(ctx context.Context, paths ...string) (*DB, error) {
 		d.db.Close()
 		return nil, fmt.Errorf("duckdb: %w", err)
 	}
+	for _, s := range lockdown {
+		if _, err := d.conn.ExecContext(ctx, s); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("duckdb: %s: %w", s, err)
+		}
+	}
 	if _, err := d.conn.ExecContext(ctx, viewSQL(info.Files)); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("%s: %w", info.Path, err)
@@ -60,6 +67,73 @@ func Open(ctx context.Context, paths ...string) (*DB, error) {
 	d.cols = cols
 	return d, nil
 }
+
+// lockdown keeps DuckDB off the network whatever SQL runs: no extension is
+// installed or loaded on demand (httpfs for an https:// path, a community
+// extension), and the configuration is locked so a statement cannot undo it.
+// Local files stay readable (read_parquet, read_csv of a path). The extensions
+// built into the library (parquet, json, icu) need no loading.
+var lockdown = []string{
+	"SET autoinstall_known_extensions = false",
+	"SET autoload_known_extensions = false",
+	"SET allow_community_extensions = false",
+	"SET allow_unsigned_extensions = false",
+	"SET lock_configuration = true",
+}
+
+// readOnly refuses user SQL that is not exactly one read-only statement
+// (SELECT in any of its forms, or EXPLAIN of one): COPY … TO, EXPORT, ATTACH,
+// CREATE, INSTALL, LOAD, SET and the rest are refused before anything runs. The
+// check only parses (json_serialize_sql serializes SELECT statements and
+// nothing else): preparing would bind, and binding EXPORT DATABASE already
+// creates its folder; the driver's context-aware prepare would even run every
+// statement but the last of a multi-statement string.
+func (d *DB) readOnly(ctx context.Context, text string, explain bool) error {
+	body := text
+	if f := strings.Fields(text); explain && len(f) > 1 && strings.EqualFold(f[0], "EXPLAIN") {
+		body = strings.TrimSpace(text[strings.Index(strings.ToUpper(text), "EXPLAIN")+len("EXPLAIN"):])
+		if g := strings.Fields(body); len(g) > 1 && strings.EqualFold(g[0], "ANALYZE") {
+			body = strings.TrimSpace(body[len("ANALYZE"):])
+		}
+	}
+	var out string
+	if err := d.conn.QueryRowContext(ctx, "SELECT CAST(json_serialize_sql($1::VARCHAR) AS VARCHAR)", body).Scan(&out); err != nil {
+		return cleanError(err)
+	}
+	var parsed struct {
+		Error      bool              `json:"error"`
+		Type       string            `json:"error_type"`
+		Message    string            `json:"error_message"`
+		Statements []json.RawMessage `json:"statements"`
+	}
+	if err := json.Unmarshal([]byte(out), &parsed); err != nil {
+		return fmt.Errorf("duckdb: reading its parse of the SQL: %w", err)
+	}
+	switch {
+	case parsed.Error && parsed.Type == "not implemented":
+		return fmt.Errorf("%s is not allowed: --sql runs one read-only statement (%s or EXPLAIN); to save a result use --out FILE.parquet",
+			statementKind(body), strings.Join(readOnlyWords, ", "))
+	case parsed.Error:
+		return fmt.Errorf("%s error: %s", parsed.Type, parsed.Message)
+	case len(parsed.Statements) != 1:
+		return fmt.Errorf("give one statement: --sql runs a single SELECT, not %d separated by ';'", len(parsed.Statements))
+	}
+	return nil
+}
+
+// statementKind names a refused statement by its first word (COPY, ATTACH, …),
+// looking past read-only statements in a ';'-separated list for a message.
+func statementKind(text string) string {
+	for _, part := range strings.Split(text, ";") {
+		f := strings.Fields(strings.TrimLeft(part, "( \t\r\n"))
+		if len(f) > 0 && !slices.Contains(readOnlyWords, strings.ToUpper(f[0])) {
+			return strings.ToUpper(f[0])
+		}
+	}
+	return "this statement"
+}
+
+var readOnlyWords = []string{"SELECT", "WITH", "FROM", "VALUES", "DESCRIBE", "SUMMARIZE", "SHOW", "TABLE"}
 
 func (d *DB) describe(ctx context.Context) ([]Column, error) {
 	rows, err := d.conn.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE results)")
@@ -182,8 +256,13 @@ type Rows struct {
 	err   error
 }
 
-// Query runs a statement.
+// Query runs a statement; the user's own SQL must be one read-only statement.
 func (d *DB) Query(ctx context.Context, st *Statement) (*Rows, error) {
+	if st.user {
+		if err := d.readOnly(ctx, st.SQL, true); err != nil {
+			return nil, err
+		}
+	}
 	rows, err := d.conn.QueryContext(ctx, st.SQL, st.Args...)
 	if err != nil {
 		return nil, cleanError(err)
@@ -259,6 +338,11 @@ func (r *Rows) Close() error { return r.rows.Close() }
 // count. DuckDB writes a temporary file next to it which is renamed into
 // place, so the file is complete or absent.
 func (d *DB) CopyTo(ctx context.Context, st *Statement, file string) (int64, error) {
+	if st.user {
+		if err := d.readOnly(ctx, st.SQL, false); err != nil {
+			return 0, err
+		}
+	}
 	abs, err := filepath.Abs(file)
 	if err != nil {
 		return 0, err
@@ -286,11 +370,17 @@ func (d *DB) CopyTo(ctx context.Context, st *Statement, file string) (int64, err
 	return n, os.Rename(tmp.Name(), abs)
 }
 
-// cleanError drops the driver's wrapping so messages read as DuckDB's.
+// cleanError drops the driver's wrapping so messages read as DuckDB's. A
+// missing extension gets our reason instead of DuckDB's advice to install it.
 func cleanError(err error) error {
 	var de *duckdb.Error
 	if errors.As(err, &de) {
-		return errors.New(strings.TrimSpace(de.Msg))
+		msg := strings.TrimSpace(de.Msg)
+		if de.Type == duckdb.ErrorTypeMissingExtension || strings.HasPrefix(msg, "Missing Extension Error") {
+			first, _, _ := strings.Cut(msg, "\n")
+			return fmt.Errorf("%s; mlsysim does not install or load DuckDB extensions (no network access): read local files only", first)
+		}
+		return errors.New(msg)
 	}
 	return err
 }

@@ -127,9 +127,10 @@ func viewSQL(files []string) string {
 type Statement struct {
 	SQL  string
 	Args []any
+	user bool // the user's own SQL: checked to be one read-only statement before it runs
 }
 
 // SQL wraps the user's own SQL over the results view.
 func SQL(text string) *Statement {
-	return &Statement{SQL: strings.TrimRight(strings.TrimSpace(text), "; \t\r\n")}
+	return &Statement{SQL: strings.TrimRight(strings.TrimSpace(text), "; \t\r\n"), user: true}
 }

@@ -307,3 +307,75 @@ func TestHostileGrids(t *testing.T) {
 		t.Errorf("zipped repeat refused: %v", r)
 	}
 }
+
+// query --sql runs one read-only statement, never writes into the result (or
+// anywhere) and never reaches the network for a DuckDB extension.
+func TestHostileSQL(t *testing.T) {
+	out := smallSweep(t)
+	before := dirListing(t, out)
+	elsewhere := filepath.Join(t.TempDir(), "x")
+	q := func(s string) string { return strings.ReplaceAll(s, "OUT", out) }
+	cases := []struct {
+		sql, want string
+		args      []string
+	}{
+		{q("COPY (SELECT 1) TO 'OUT/part-99999.parquet'"), "COPY is not allowed", nil},
+		{q("COPY results TO 'OUT/results.csv'"), "COPY is not allowed", nil},
+		{q("COPY (SELECT 1) TO '" + elsewhere + ".parquet'"), "COPY is not allowed", nil},
+		{q("EXPORT DATABASE 'OUT/db'"), "EXPORT is not allowed", nil},
+		{q("ATTACH 'OUT/x.db' AS x"), "ATTACH is not allowed", nil},
+		{"INSTALL httpfs", "INSTALL is not allowed", nil},
+		{"LOAD httpfs", "LOAD is not allowed", nil},
+		{"SET autoinstall_known_extensions = true", "SET is not allowed", nil},
+		{"CREATE TABLE t AS SELECT 1", "CREATE is not allowed", nil},
+		{"PRAGMA enable_profiling", "", nil},
+		{q("SELECT 1; COPY (SELECT 1) TO 'OUT/part-99998.parquet'"), "COPY is not allowed", nil},
+		{"SELECT 1; SELECT 2", "give one statement", nil},
+		{q("COPY (SELECT 1) TO 'OUT/part-99997.parquet'; SELECT 1"), "COPY is not allowed", nil},
+		{"SELECT * FROM read_parquet('https://example.com/x.parquet')", "does not install or load DuckDB extensions", nil},
+		{"SELECT * FROM read_csv('s3://bucket/x.csv')", "does not install or load DuckDB extensions", nil},
+		{q("SELECT 1) TO 'OUT/part-77777.parquet' (FORMAT parquet); SELECT (1"), "", []string{"--out", elsewhere + ".parquet"}},
+		{q("COPY (SELECT 1) TO 'OUT/part-66666.parquet'"), "COPY is not allowed", []string{"--out", elsewhere + "2.parquet"}},
+	}
+	for _, c := range cases {
+		t.Run(c.sql, func(t *testing.T) {
+			r := mlsysim(t, append([]string{"query", "--sql", c.sql, out}, c.args...)...)
+			if r.code != exitBadInput || !strings.Contains(r.stderr, c.want) {
+				t.Errorf("want exit 1 saying %q\n%v", c.want, r)
+			}
+		})
+	}
+	if after := dirListing(t, out); after != before {
+		t.Errorf("the result folder changed:\nbefore %s\nafter  %s", before, after)
+	}
+	for _, f := range []string{elsewhere + ".parquet", elsewhere + "2.parquet"} {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("%s was written", f)
+		}
+	}
+	// Reading stays allowed: the result, in every read-only form, and local files.
+	csv := filepath.Join(t.TempDir(), "local.csv")
+	if err := os.WriteFile(csv, []byte("a\n1\n2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{"SELECT count(*) FROM results", "FROM results LIMIT 1", "DESCRIBE results", "SUMMARIZE results",
+		"EXPLAIN SELECT 1", "WITH x AS (SELECT 1 AS a) SELECT * FROM x", "SELECT sum(a) FROM read_csv('" + csv + "')"} {
+		if r := mlsysim(t, "query", "--sql", sql, out); r.code != exitOK {
+			t.Errorf("%s: %v", sql, r)
+		}
+	}
+}
+
+func dirListing(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		info, _ := e.Info()
+		names = append(names, fmt.Sprintf("%s:%d", e.Name(), info.Size()))
+	}
+	return strings.Join(names, " ")
+}

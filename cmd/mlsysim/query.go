@@ -31,6 +31,12 @@ folders or a glob are the shards of one sweep, checked as merge checks them (one
 catalog, every part present once and whole). DuckDB reads them as a view named results. Bundled queries (` + strings.Join(queries.Names(), ", ") + `) take
 --param NAME=VALUE; --list shows each with its parameters (docs/QUERIES.md).
 
+--sql runs one read-only statement (SELECT, WITH, FROM, VALUES, DESCRIBE, SUMMARIZE,
+SHOW, or EXPLAIN of one). It may read the result and local files; it may not write
+(COPY, EXPORT, ATTACH, CREATE, SET, INSTALL, LOAD, several statements: refused before
+anything runs) — save a result with --out. DuckDB never installs or loads extensions
+from the network: an https:// or s3:// path is an error.
+
 Examples:
    mlsysim query --list
    mlsysim query top out/frontier --param by=itl_ms --param k=5 --param group=model
@@ -43,7 +49,7 @@ Examples:
 		DisableSliceFlagSeparator: true,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "param", Aliases: []string{"p"}, Usage: "NAME=VALUE for the query (lists are comma-separated); repeatable"},
-			&cli.StringFlag{Name: "sql", Usage: "your own SQL over the view results, instead of a bundled query"},
+			&cli.StringFlag{Name: "sql", Usage: "your own read-only SQL (one SELECT) over the view results, instead of a bundled query"},
 			&cli.BoolFlag{Name: "list", Usage: "list the bundled queries and their parameters"},
 			&cli.StringFlag{Name: "out", Usage: "write the result to this Parquet file (complete or absent) instead of printing it"},
 		},
