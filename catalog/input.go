@@ -23,7 +23,7 @@ func ReadInput(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := inputFile(path, st); err != nil {
+	if err := CheckInputFile(path, st); err != nil {
 		return nil, err
 	}
 	f, err := os.Open(path)
@@ -34,7 +34,7 @@ func ReadInput(path string) ([]byte, error) {
 	if st, err = f.Stat(); err != nil {
 		return nil, err
 	}
-	if err := inputFile(path, st); err != nil {
+	if err := CheckInputFile(path, st); err != nil {
 		return nil, err
 	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxInputBytes+1))
@@ -47,7 +47,9 @@ func ReadInput(path string) ([]byte, error) {
 	return b, nil
 }
 
-func inputFile(path string, st fs.FileInfo) error {
+// CheckInputFile refuses what ReadInput refuses, from a file's stat: anything
+// but a regular file, or one larger than MaxInputBytes.
+func CheckInputFile(path string, st fs.FileInfo) error {
 	m := st.Mode()
 	if !m.IsRegular() {
 		what := "not a regular file"

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -71,21 +72,40 @@ type CaseResult struct {
 
 // LoadCases reads every *.yaml case in dir, sorted by id.
 func LoadCases(dir string) ([]*Case, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	return LoadCasesFS(os.DirFS(dir), dir)
+}
+
+// LoadCasesFS reads every *.yaml case at the root of fsys (a folder, or the
+// suite embedded in the binary), sorted by id; dir names the folder in file
+// names and errors.
+func LoadCasesFS(fsys fs.FS, dir string) ([]*Case, error) {
+	names, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
 		return nil, err
 	}
-	if len(files) == 0 {
+	if len(names) == 0 {
 		return nil, fmt.Errorf("%s: no validation cases (*.yaml)", dir)
 	}
 	var cases []*Case
-	for _, f := range files {
-		b, err := os.ReadFile(f)
+	for _, name := range names {
+		f := filepath.Join(dir, name)
+		st, err := fs.Stat(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		if err := catalog.CheckInputFile(f, st); err != nil {
+			return nil, err
+		}
+		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
 		}
 		c := &Case{File: f}
-		if err := yaml.Unmarshal(b, c); err != nil {
+		doc, err := catalog.ParseYAML(f, b)
+		if err != nil {
+			return nil, err
+		}
+		if err := doc.Decode(c); err != nil {
 			return nil, catalog.YAMLError(f, err)
 		}
 		switch {

@@ -379,3 +379,17 @@ func dirListing(t *testing.T, dir string) string {
 	}
 	return strings.Join(names, " ")
 }
+
+// validate runs its built-in suite from any directory, not only the checkout.
+func TestValidateOutsideCheckout(t *testing.T) {
+	t.Chdir(t.TempDir())
+	r := mlsysim(t, "validate", "--kind", "training_mfu", "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	obj := oneObject(t, r.stdout)
+	if cases, _ := obj["cases"].([]any); len(cases) == 0 {
+		t.Errorf("no cases ran: %v", r.stdout)
+	}
+	badRun(t, exitBadInput, []string{"--cases", "no_such_folder"}, "validate", "--cases", "no_such_folder")
+}

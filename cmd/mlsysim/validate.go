@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/urfave/cli/v3"
+
+	embedded "github.com/mlsysim/mlsysim"
 
 	"github.com/mlsysim/mlsysim/sinks"
 	"github.com/mlsysim/mlsysim/sweep"
@@ -16,7 +19,8 @@ func (a *app) validateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "validate",
 		Usage: "compare predictions with published measurements: error per case and per kind",
-		Description: `Runs the validation suite (testdata/validation/*.yaml, one case per file: a number
+		Description: `Runs the validation suite (testdata/validation/*.yaml, built into the binary, so it
+runs from any directory; --cases reads another folder. One case per file: a number
 measured or officially reported by a primary source, the inputs to reproduce it, the study
 point that predicts it, and a tolerance fixed before the first run) and prints predicted vs
 measured, signed error and pass/miss per case, then per kind the count, median |error|,
@@ -24,7 +28,7 @@ worst case and share within tolerance. The global --profile picks the physics pr
 --all-profiles compares them side by side. docs/VALIDATION.md is the markdown output of
 --all-profiles (make validation).`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "cases", Value: "testdata/validation", Usage: "folder of case files"},
+			&cli.StringFlag{Name: "cases", Usage: "folder of case files (default: the suite built into mlsysim, " + embedded.ValidationDir + ")"},
 			&cli.StringFlag{Name: "kind", Usage: "only cases of this kind (e.g. training_mfu)"},
 			&cli.BoolFlag{Name: "all-profiles", Usage: "run every physics profile and show them side by side"},
 			&cli.StringFlag{Name: "baseline-out", Usage: "also write the ratchet baseline (per profile: passing cases, median |error|) to this JSON file"},
@@ -40,7 +44,7 @@ worst case and share within tolerance. The global --profile picks the physics pr
 			} else if !contains(sweep.Profiles, profiles[0]) {
 				return badInputf("--profile", "%q is not a physics profile; valid: %s", profiles[0], strings.Join(sweep.Profiles, ", "))
 			}
-			cases, err := sweep.LoadCases(c.String("cases"))
+			cases, err := loadCases(c.String("cases"))
 			if err != nil {
 				return badInput("--cases", err)
 			}
@@ -78,6 +82,18 @@ worst case and share within tolerance. The global --profile picks the physics pr
 			return renderValidation(a, format, profiles, runs)
 		},
 	}
+}
+
+// loadCases reads the cases of a folder, or the embedded suite when dir is "".
+func loadCases(dir string) ([]*sweep.Case, error) {
+	if dir != "" {
+		return sweep.LoadCases(dir)
+	}
+	sub, err := fs.Sub(embedded.ValidationCases, embedded.ValidationDir)
+	if err != nil {
+		return nil, err
+	}
+	return sweep.LoadCasesFS(sub, embedded.ValidationDir)
 }
 
 func renderValidation(a *app, format string, profiles []string, runs [][]sweep.CaseResult) error {
