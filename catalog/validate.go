@@ -80,7 +80,7 @@ func checkKey(key string) error {
 
 // checkName refuses control characters in a name that is printed as it is.
 func (c *checker) name(field, s string) {
-	if i := strings.IndexFunc(s, isControl); i >= 0 {
+	if i := strings.IndexFunc(s, IsControl); i >= 0 {
 		c.fail(field, "a control character (%U); names are printed on terminals", []rune(s[i:])[0])
 	}
 }

@@ -60,7 +60,7 @@ func onlyDocument(file string, dec *yaml.Decoder) error {
 // (zoo, scorecards, errors) they would reach the terminal raw.
 func checkText(file string, n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode || n.Kind == yaml.AliasNode {
-		if i := strings.IndexFunc(n.Value, isControl); i >= 0 {
+		if i := strings.IndexFunc(n.Value, IsControl); i >= 0 {
 			r := []rune(n.Value[i:])[0]
 			return fmt.Errorf("%s:%d: a control character (%U) in the text; remove it (terminal escapes and other controls are not allowed)", file, n.Line, r)
 		}
@@ -73,10 +73,10 @@ func checkText(file string, n *yaml.Node) error {
 	return nil
 }
 
-// isControl reports characters that must not reach a terminal: C0 and C1
+// IsControl reports characters that must not reach a terminal: C0 and C1
 // controls (ESC, BEL, backspace, CSI, …) and bidirectional overrides. A tab or
 // a newline in a block of prose is fine.
-func isControl(r rune) bool {
+func IsControl(r rune) bool {
 	if r == '\n' || r == '\t' {
 		return false
 	}

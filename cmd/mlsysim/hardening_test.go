@@ -364,6 +364,13 @@ func TestHostileSQL(t *testing.T) {
 			t.Errorf("%s: %v", sql, r)
 		}
 	}
+	// Strings in a result reach a terminal escaped, in text and markdown.
+	for _, format := range []string{"text", "markdown"} {
+		r := mlsysim(t, "query", "--sql", "SELECT chr(27) || ']0;owned' || chr(7) AS x, 'a' || chr(8238) || 'b' AS y", out, "-o", format)
+		if r.code != exitOK || strings.ContainsAny(r.stdout, "\x1b\x07\u202e") || !strings.Contains(r.stdout, `\x1b]0;owned\a`) {
+			t.Errorf("%s: control characters not escaped: %q (%v)", format, r.stdout, r)
+		}
+	}
 }
 
 func dirListing(t *testing.T, dir string) string {
@@ -392,4 +399,23 @@ func TestValidateOutsideCheckout(t *testing.T) {
 		t.Errorf("no cases ran: %v", r.stdout)
 	}
 	badRun(t, exitBadInput, []string{"--cases", "no_such_folder"}, "validate", "--cases", "no_such_folder")
+}
+
+// A failed write anywhere (a part file on a full disk, a pipe closed by the
+// reader) is an I/O error, whatever the command wrapped it in, not bad input.
+func TestIOErrorsAreNotBadInput(t *testing.T) {
+	for _, err := range []error{
+		badInput("", fmt.Errorf("part 3: %w", &os.PathError{Op: "write", Path: "out/.part-00003.parquet.tmp", Err: syscall.ENOSPC})),
+		fmt.Errorf("writing: %w", syscall.EPIPE),
+		badInput("--baseline-out", &os.PathError{Op: "open", Path: "/ro/b.json", Err: syscall.EROFS}),
+	} {
+		var out, errb strings.Builder
+		if code := report(err, "json", &out, &errb); code != exitIO || !strings.Contains(out.String(), `"title":"I/O error"`) {
+			t.Errorf("%v: exit %d, stdout %q", err, code, out.String())
+		}
+	}
+	var out, errb strings.Builder
+	if code := report(badInput("--catalog", os.ErrNotExist), "text", &out, &errb); code != exitBadInput {
+		t.Errorf("a missing input file is bad input, got exit %d", code)
+	}
 }

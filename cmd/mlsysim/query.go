@@ -18,6 +18,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/queries"
 )
 
@@ -281,10 +282,13 @@ func renderRows(w io.Writer, format, title string, rows *queries.Rows) error {
 		return cw.Error()
 	}
 	t := &table{name: title, title: title, cols: names}
+	for i, n := range names {
+		t.cols[i] = printable(n)
+	}
 	for rows.Next() {
 		cells := make([]string, len(names))
 		for i, v := range rows.Values() {
-			cells[i] = cellText(v, 6, "NULL")
+			cells[i] = printable(cellText(v, 6, "NULL"))
 		}
 		t.add(cells, nil)
 	}
@@ -307,6 +311,25 @@ func renderQueryText(w io.Writer, t *table) error {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	return tw.Flush()
+}
+
+// printable escapes control characters (\x1b, \u202e, …) in text meant for a
+// terminal: a result may hold strings nobody checked, and an escape sequence
+// printed raw would retitle the window or clear the screen.
+func printable(s string) string {
+	if strings.IndexFunc(s, catalog.IsControl) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if catalog.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // cellText formats a value for text (digits significant figures) or csv

@@ -315,7 +315,11 @@ func planSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 		}
 		return s
 	}
-	count := func(desc string) *jsonSchema { return integer(desc, 1) }
+	count := func(desc string) *jsonSchema {
+		s := integer(desc, 1)
+		s.Maximum = ptr(float64(sweep.MaxCount))
+		return s
+	}
 	dp := &jsonSchema{Description: "data-parallel degree: auto (accelerators / (tp·pp·ep)) or that number, checked",
 		Default: "auto", AnyOf: []*jsonSchema{{Const: "auto"}, {Type: "integer", Minimum: ptr(1.0)}, {Type: "string", Pattern: `^\s*[1-9][0-9]*\s*$`}}}
 
@@ -335,7 +339,7 @@ func planSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 		prop{"name", key("accelerator key (mlsysim zoo hardware); with no counts, one accelerator: the node study")},
 		prop{"cluster", param("cluster", "catalog cluster key (mlsysim zoo clusters): the fleet study on that cluster", nil)},
 		prop{"accelerators", count("total accelerators")},
-		prop{"nodes", &jsonSchema{Type: "integer", Minimum: ptr(1.0), Deprecated: true,
+		prop{"nodes", &jsonSchema{Type: "integer", Minimum: ptr(1.0), Maximum: ptr(float64(sweep.MaxCount)), Deprecated: true,
 			Description: "legacy (the seed README): read as total accelerators, with a warning; write accelerators"}},
 		prop{"node_count", count("nodes; needs accelerators_per_node")},
 		prop{"accelerators_per_node", count("accelerators per node; default the entry's accelerator_count, else 1")},
