@@ -6,6 +6,27 @@ import (
 	"testing"
 )
 
+// gridPlan plans a bundled example grid; without its filters every point of a
+// batch reaches the kernel.
+func gridPlan(b *testing.B, grid string, filtered bool) *Plan {
+	src, err := os.ReadFile("../grids/" + grid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := ParseSpec(grid, src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !filtered {
+		s.Where = nil
+	}
+	p, err := s.Plan(testCatalog())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
 // BenchmarkServeKernel times the serve evaluator alone (gather + kernel.Serving +
 // output columns) on batches of 64K points already filled.
 func BenchmarkServeKernel(b *testing.B) { benchEval(b, "serving-frontier.yaml") }
@@ -16,19 +37,7 @@ func BenchmarkServeKernel(b *testing.B) { benchEval(b, "serving-frontier.yaml") 
 func BenchmarkDeployKernel(b *testing.B) { benchEval(b, "serving-deploy.yaml") }
 
 func benchEval(b *testing.B, grid string) {
-	src, err := os.ReadFile("../grids/" + grid)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := ParseSpec(grid, src)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s.Where = nil // every point of the batch reaches the kernel
-	p, err := s.Plan(testCatalog())
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := gridPlan(b, grid, false)
 	const n = 1 << 16
 	batches := make([]Batch, 4)
 	for i := range batches {
@@ -46,19 +55,7 @@ func benchEval(b *testing.B, grid string) {
 // BenchmarkCheckFinite times the guard every batch passes after its evaluator
 // (finite.go) on serve outputs, to set against BenchmarkServeKernel.
 func BenchmarkCheckFinite(b *testing.B) {
-	src, err := os.ReadFile("../grids/serving-frontier.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := ParseSpec("serving-frontier.yaml", src)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s.Where = nil
-	p, err := s.Plan(testCatalog())
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := gridPlan(b, "serving-frontier.yaml", false)
 	const n = 1 << 16
 	var batch Batch
 	p.Fill(&batch, 0, n)
@@ -76,18 +73,7 @@ func BenchmarkCheckFinite(b *testing.B) {
 // BenchmarkSweepParquet times a whole sweep of the serving-frontier example to
 // zstd Parquet parts in a temporary folder.
 func BenchmarkSweepParquet(b *testing.B) {
-	src, err := os.ReadFile("../grids/serving-frontier.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := ParseSpec("serving-frontier.yaml", src)
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := s.Plan(testCatalog())
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := gridPlan(b, "serving-frontier.yaml", true)
 	dir := b.TempDir()
 	var rows uint64
 	for b.Loop() {
