@@ -310,11 +310,11 @@ func (s *Spec) expand(cat *catalog.Catalog, prm *Param, a specAxis, left int) ([
 				}
 				v = math.Round(v)
 			}
-			prec := -1
+			text := fmtBound(v) // whole numbers in full: an error quotes 33554432, not 3.3554432e+07
 			if prm.Kind == KindFloat {
-				prec = 15 // 0.1 + 2·0.1 is written 0.3, not 0.30000000000000004
+				text = strconv.FormatFloat(v, 'g', 15, 64) // 0.1 + 2·0.1 is written 0.3, not 0.30000000000000004
 			}
-			out[i] = AxisValue{Text: strconv.FormatFloat(v, 'g', prec, 64), Where: where}
+			out[i] = AxisValue{Text: text, Where: where}
 		}
 		return out, nil
 	}
