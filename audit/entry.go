@@ -50,6 +50,11 @@ func LocalEntry(in EntryInput) *catalog.Hardware {
 	var notes []string
 	d := in.Device
 	if d.MemoryBytes > 0 {
+		if d.MemoryBytes != h.MemCapacityBytes {
+			// The matched SKU's MIG partitions (7g.80gb on an 80 GB A100) do not fit
+			// a device with other memory, and the catalog refuses a slice larger than it.
+			h.MIG = nil
+		}
 		h.MemCapacityBytes = d.MemoryBytes
 		set("memory.capacity", "measurement", d.MemorySource)
 	}

@@ -12,13 +12,12 @@ import (
 	"time"
 )
 
-// TestMain lets a test run this binary as mlsysim itself (MLSYSIM_RUN_MAIN=1),
-// so signals can be sent to a real process.
-func TestMain(m *testing.M) {
+// With MLSYSIM_RUN_MAIN=1 the test binary runs as mlsysim itself (main exits
+// before any test), so a test can send signals to a real process.
+func init() {
 	if os.Getenv("MLSYSIM_RUN_MAIN") == "1" {
 		main()
 	}
-	os.Exit(m.Run())
 }
 
 // signalGrid is a serve grid of 2·26·4·batches·3 points written in parts of
