@@ -133,13 +133,13 @@ func TestCheckFinite(t *testing.T) {
 // Tensor parallelism gives each accelerator whole attention heads: in a grid a
 // tp that does not divide the heads is an infeasible point, never a result.
 func TestServeTPMustDivideHeads(t *testing.T) {
-	rows := checkStudyGrid(t, serveGrid("  tp: [1, 2, 3, 5, 8]\n"), "parallelism_does_not_divide")
+	rows := checkStudyGrid(t, serveGrid("  tp: [1, 2, 3, 5, 8]\n"), "tp_does_not_divide_heads")
 	for _, r := range rows {
 		tp := int(r["tp"].(float64)) // read back normalised to float64
 		if want := 32%tp == 0; r["feasible"] != want {
 			t.Errorf("tp %d on 32 heads: feasible %v, want %v (%v)", tp, r["feasible"], want, r["infeasible_reason"])
 		}
-		if r["feasible"] == false && (r["infeasible_reason"] != "parallelism_does_not_divide" || r["binding_wall"] != "14 Communication") {
+		if r["feasible"] == false && (r["infeasible_reason"] != "tp_does_not_divide_heads" || r["binding_wall"] != "4 Serving") {
 			t.Errorf("tp %d: reason %v, binding %v", tp, r["infeasible_reason"], r["binding_wall"])
 		}
 	}
