@@ -18,13 +18,13 @@ func init() {
 		Objective: Objective{Column: "tokens_per_s"},
 		Params: withServing(
 			modelParam, hardwareParam, precisionParam, servingEffParam,
-			Param{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Max: maxTokens, Unit: "tokens",
+			Param{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Max: MaxTokens, Unit: "tokens",
 				Doc: "tokens per request S; with mean_request_tokens > 0 the cap S_max on request length"},
 			Param{Name: "max_batch_size", Kind: KindInt, Default: "1", Min: 1, Max: maxBatch, Doc: "batcher cap B_max on requests in flight (the seed's default 1)"},
-			Param{Name: "page_tokens", Kind: KindInt, Default: "16", Min: 1, Max: maxTokens, Unit: "tokens", Doc: "tokens per KV-cache page"},
-			Param{Name: "mean_request_tokens", Kind: KindInt, Default: "0", Min: 0, Max: maxTokens, Unit: "tokens",
+			Param{Name: "page_tokens", Kind: KindInt, Default: "16", Min: 1, Max: MaxTokens, Unit: "tokens", Doc: "tokens per KV-cache page"},
+			Param{Name: "mean_request_tokens", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens",
 				Doc: "0: every request is seq_len tokens long (Profile B); > 0: lengths are exponential with this mean, capped at seq_len (Profile C; must be ≤ seq_len)"},
-			Param{Name: "input_tokens", Kind: KindInt, Default: "0", Min: 0, Max: maxTokens, Unit: "tokens",
+			Param{Name: "input_tokens", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens",
 				Doc: "prompt tokens of each request (part of its length, seq_len or the mean); > 0 charges their prefill and makes tokens_per_s count generated tokens only; 0 is the seed's decode-only figure"},
 		),
 		Columns: append([]Column{

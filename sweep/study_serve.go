@@ -12,9 +12,9 @@ func init() {
 		Objective: Objective{Column: "itl_ms", Minimize: true},
 		Params: withServing(
 			modelParam, hardwareParam, precisionParam, servingEffParam, batchParam, seqParam,
-			Param{Name: "prefill_chunk_tokens", Kind: KindInt, Default: "0", Min: 0, Max: maxTokens, Unit: "tokens",
+			Param{Name: "prefill_chunk_tokens", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens",
 				Doc: "chunked prefill: tokens per chunk (0 = one chunk)"},
-			Param{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Max: maxTokens, Unit: "tokens",
+			Param{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens",
 				Doc: "prompt tokens already in a prefix cache (must be < seq_len)"},
 		),
 		Columns: append([]Column{
@@ -42,10 +42,6 @@ func init() {
 		},
 	})
 }
-
-// maxTokens bounds token counts of the serving studies: ten million tokens of context is
-// past every catalog model's window.
-const maxTokens = 10_000_000
 
 type serveEval struct {
 	st  *Study

@@ -48,7 +48,7 @@ func TestHugeIntegerFlags(t *testing.T) {
 		{[]string{"eval", "Llama3_8B", "H100", "-b", "9223372036854775807"}, []string{"--batch-size", "9223372036854775807", "≤ 16777216"}},
 		{[]string{"eval", "Llama3_8B", "H100", "--batch-size", "16777217"}, []string{"--batch-size", "≤ 16777216"}},
 		{[]string{"serve", "Llama3_8B", "H100", "-s", "9223372036854775807"}, []string{"--seq-len", "≤ 134217728"}},
-		{[]string{"serve", "Llama3_8B", "H100", "--tp", "9007199254740993"}, []string{"--tp", "≤ 16777216"}},
+		{[]string{"serve", "Llama3_8B", "H100", "--tp", "9007199254740993"}, []string{"--tp", "[1, 1024]"}},
 		{[]string{"serve", "Llama3_8B", "H100", "--prefill-chunk-tokens", "4611686018427387904"}, []string{"--prefill-chunk-tokens", "≤ 134217728"}},
 		{[]string{"eval", "Llama3_8B", "H100", "--training", "--dp-size", "99999999999"}, []string{"--dp-size", "≤ 16777216"}},
 		{[]string{"eval", "Llama3_8B", "H100", "-b", "99999999999999999999"}, []string{"invalid value \"99999999999999999999\""}},
@@ -248,8 +248,8 @@ func TestClearRefusals(t *testing.T) {
 		{[]string{"eval", plan, "-b", "32"}, []string{"--batch-size: does not apply to a plan"}},
 		{[]string{"eval", plan, "--training"}, []string{"--training: does not apply to a plan"}},
 		{[]string{"eval", plan, "--strict"}, []string{"--strict: does not apply to a plan"}},
-		{[]string{"serve", "Llama3_8B", "H100", "--tp", "3"}, []string{"--tp: 3 does not divide Llama3_8B's 32 attention heads"}},
-		{[]string{"serve", "Llama3_70B", "H100", "--tp", "48"}, []string{"--tp: 48 does not divide Llama3_70B's 64 attention heads"}},
+		{[]string{"serve", "Llama3_8B", "H100", "--tp", "3"}, []string{"tp 3 does not divide the 32 attention heads of Llama3_8B", "try 1, 2, 4, 8, 16, 32"}},
+		{[]string{"serve", "Llama3_70B", "H100", "--tp", "48"}, []string{"tp 48 does not divide the 64 attention heads of Llama3_70B"}},
 		{[]string{"optimize", "placement", plan, "--regions", "Quebec,US_Avg,Quebec"}, []string{"region lists Quebec twice"}},
 	}
 	for _, c := range cases {
