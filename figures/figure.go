@@ -1,8 +1,8 @@
 // Package figures draws research figures — rooflines, Pareto frontiers,
 // heatmaps, scatter and line plots — from plain columns (float slices and
 // labels) as SVG, PDF or PNG. It knows nothing of sweeps, the kernel or DuckDB:
-// the caller selects, samples and aggregates the data (cmd/mlsysim does it in
-// SQL through package queries) and describes what to draw as a Figure.
+// the caller selects, samples and aggregates the data (package reports does it
+// in SQL through package queries) and describes what to draw as a Figure.
 //
 // Drawing goes through gonum.org/v1/plot (pure Go: one drawing path for the
 // three formats; docs/ARCHITECTURE.md says why it was chosen). Defaults are

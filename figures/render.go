@@ -59,6 +59,12 @@ func textStyle(size float64, c color.Color, x draw.XAlignment, y draw.YAlignment
 	return text.Style{Color: c, Font: font.From(sans, vg.Length(size)), XAlign: x, YAlign: y, Handler: plot.DefaultTextHandler}
 }
 
+// The resolutions Render writes a PNG at.
+const (
+	MinDPI = 36
+	MaxDPI = 1200
+)
+
 // Render draws the figure. dpi applies to PNG only.
 func (f *Figure) Render(w io.Writer, format Format, dpi int) error {
 	if err := f.Check(); err != nil {
@@ -83,8 +89,8 @@ func (f *Figure) Render(w io.Writer, format Format, dpi int) error {
 	case PDF:
 		c = vgpdf.New(width, height)
 	case PNG:
-		if dpi < 36 || dpi > 1200 {
-			return fmt.Errorf("dpi %d: want 36 to 1200", dpi)
+		if dpi < MinDPI || dpi > MaxDPI {
+			return fmt.Errorf("dpi %d: want %d to %d", dpi, MinDPI, MaxDPI)
 		}
 		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(dpi))}
 	default:

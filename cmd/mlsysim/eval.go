@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -13,6 +11,7 @@ import (
 
 	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/figures"
+	"github.com/mlsysim/mlsysim/reports"
 	"github.com/mlsysim/mlsysim/sweep"
 )
 
@@ -131,38 +130,13 @@ Examples:
 	}
 }
 
-// plotPoint draws one eval point on its accelerator's roofline: the memory
-// slope at the catalog's bandwidth and a roof per precision the catalog
-// states (the point's own precision at the peak it used).
+// plotPoint draws one eval point on its accelerator's roofline.
 func (a *app) plotPoint(out string, format figures.Format, name, hwKey string, row map[string]any) error {
 	h, err := a.cat.HardwareByKey(hwKey)
 	if err != nil {
 		return badInput("HARDWARE", err)
 	}
-	ai, _ := row["arithmetic_intensity_flop_per_byte"].(float64)
-	mfu, _ := row["mfu"].(float64)
-	peak, _ := row["peak_flops_tflops"].(float64)
-	precision, _ := row["precision"].(string)
-	if !(ai > 0) || !(mfu > 0) || !(peak > 0) || math.IsInf(ai, 0) {
-		return badInputf("--plot", "the point has no place on a roofline (arithmetic intensity %g, MFU %g)", ai, mfu)
-	}
-	roofs := mergeRoof(nil, precision, peak*1e12)
-	var rates []string
-	for p := range h.Rates {
-		rates = append(rates, p)
-	}
-	slices.Sort(rates)
-	for _, p := range rates {
-		if p != precision {
-			roofs = mergeRoof(roofs, p, h.Rates[p])
-		}
-	}
-	dev := figures.Device{Name: hwKey, BytesPerS: h.MemBandwidthBytesPerS, Roofs: roofs}
-	d := figures.Data{X: []float64{ai}, Y: []float64{mfu * peak * 1e12}, Color: []string{name}}
-	caption := []string{fmt.Sprintf("mlsysim eval %s · %s · batch %v · profile %v", name, precision, row["batch_size"], row["profile"]),
-		fmt.Sprintf("attained = MFU %.3g × peak %s; ceilings from the catalog (%s)", mfu, figures.SIUnit(peak*1e12, "FLOP/s"), h.Name)}
-	fig, err := figures.Roofline([]figures.Device{dev}, d, figures.Options{Title: "Roofline: " + name, Caption: caption,
-		X: figures.Axis{Name: "arithmetic intensity", Unit: "FLOP/byte"}, Y: figures.Axis{Name: "attained", Unit: "FLOP/s"}})
+	fig, err := reports.PointRoofline(h, name, row)
 	if err != nil {
 		return badInput("--plot", err)
 	}

@@ -1,0 +1,153 @@
+//go:build cgo
+
+package reports
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/figures"
+	"github.com/mlsysim/mlsysim/queries"
+	"github.com/mlsysim/mlsysim/sweep"
+)
+
+// The package used as a library, without the command line: a grid swept by
+// package sweep, opened by package queries, drawn here.
+
+// serveGrid is small enough to sweep in a test: 2 models × 2 accelerators × 2
+// precisions × 4 batch sizes = 32 points, some of them out of memory (Llama3_70B
+// at fp16 on an 80 GB H100).
+const serveGrid = `version: 1
+name: reports-test
+study: serve
+axes:
+  model: [Llama3_8B, Llama3_70B]
+  hardware: [H100, A100]
+  precision: [fp16, int8]
+  batch_size: [1, 8, 64, 512]
+  seq_len: [4096]
+`
+
+func sweepGrid(t *testing.T, grid string) (*queries.DB, *catalog.Catalog) {
+	t.Helper()
+	ctx := context.Background()
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := sweep.ParseSpec("test.yaml", []byte(grid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := spec.Plan(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := sweep.WriteParts(ctx, plan, sweep.WriteOptions{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := queries.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, cat
+}
+
+// count runs a SELECT count(*) over the results view.
+func count(t *testing.T, db *queries.DB, sql string) int64 {
+	t.Helper()
+	rows, err := db.Query(context.Background(), queries.SQL(sql))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		t.Fatalf("%s: no row", sql)
+	}
+	n, ok := rows.Values()[0].(int64)
+	if !ok {
+		t.Fatalf("%s: %T", sql, rows.Values()[0])
+	}
+	return n
+}
+
+// marks counts the marks of a figure's layers of one kind.
+func marks(f *figures.Figure, faint bool) int {
+	n := 0
+	for _, p := range f.Panels {
+		for _, l := range p.Layers {
+			switch l := l.(type) {
+			case *figures.Line:
+				if l.Marks && !faint {
+					n += len(l.X)
+				}
+			case *figures.Points:
+				if l.Style.Faint == faint {
+					n += len(l.X)
+				}
+			}
+		}
+	}
+	return n
+}
+
+func TestFigureParetoIsTheQuerysFrontier(t *testing.T) {
+	ctx := context.Background()
+	db, cat := sweepGrid(t, serveGrid)
+	fig, _, err := Figure(ctx, db, cat, Options{Kind: "pareto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := queries.Lookup("pareto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.Prepare(ctx, q, map[string]string{"objectives": "itl_ms:min,tokens_per_s:max", "group": "model"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := count(t, db, "SELECT count(*) FROM ("+st.SQL+")")
+	if got := marks(fig, false); int64(got) != front || front == 0 {
+		t.Errorf("%d frontier marks, the pareto query has %d rows", got, front)
+	}
+	// Every feasible row is drawn faint behind the frontier (32 points are under the budget).
+	if got, want := marks(fig, true), count(t, db, "SELECT count(*) FROM results WHERE feasible"); int64(got) != want {
+		t.Errorf("%d faint points, want the %d feasible rows", got, want)
+	}
+	if fig.LegendTitle != "model" || len(fig.Legend) != 2 {
+		t.Errorf("legend %q %v, want the two models", fig.LegendTitle, fig.Legend)
+	}
+}
+
+func TestBuildReport(t *testing.T) {
+	ctx := context.Background()
+	db, cat := sweepGrid(t, serveGrid)
+	page, err := Build(ctx, db, cat, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Title != "mlsysim report — reports-test" || len(page.Figures) != 3 || len(page.Notes) != 0 {
+		t.Errorf("title %q, %d figures, notes %q", page.Title, len(page.Figures), page.Notes)
+	}
+	var best *Table
+	for _, tb := range page.Tables {
+		if strings.HasPrefix(tb.Title, "Best feasible point per model") {
+			best = tb
+		}
+	}
+	if best == nil || len(best.Rows) != 2 {
+		t.Fatalf("no best point per model: %+v", page.Tables)
+	}
+	var buf bytes.Buffer
+	if err := page.WriteHTML(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), "<svg"); n != 3 {
+		t.Errorf("%d inline SVGs, want 3", n)
+	}
+}
