@@ -571,14 +571,6 @@ func labelText(fr *queries.Frame, cols []string) []string {
 var rooflineCols = []string{"hardware", "precision", "arithmetic_intensity_flop_per_byte", "mfu", "peak_flops_tflops"}
 
 func (fc *figCtx) roofline(ctx context.Context, o Options) (*figures.Figure, string, error) {
-	for _, c := range rooflineCols {
-		if !fc.has(c) {
-			return nil, "", inputErrf("plot roofline", "the result has no %s column: a roofline needs the node study's columns (%s); this result is study %q", c, strings.Join(rooflineCols, ", "), fc.prov.Study)
-		}
-	}
-	if o.X != "" || o.Y != "" {
-		return nil, "", inputErrf("plot roofline", "the axes are fixed (arithmetic intensity, attained FLOP/s); --x and --y apply to heatmap, scatter and line")
-	}
 	cs, err := fc.colorOf("--color", o.Color)
 	if err != nil {
 		return nil, "", err

@@ -118,6 +118,16 @@ func (fc *figCtx) figure(ctx context.Context, o Options) (*figures.Figure, strin
 	if err := CheckKind(o.Kind); err != nil {
 		return nil, "", inputErr("plot", err)
 	}
+	if err := o.check(); err != nil {
+		return nil, "", err
+	}
+	if o.Kind == "roofline" {
+		for _, c := range rooflineCols {
+			if !fc.has(c) {
+				return nil, "", inputErrf("plot roofline", "the result has no %s column: a roofline needs the node study's columns (%s); this result is study %q", c, strings.Join(rooflineCols, ", "), fc.prov.Study)
+			}
+		}
+	}
 	if o.MaxPoints == 0 {
 		o.MaxPoints = DefaultMaxPoints
 	}
@@ -126,9 +136,6 @@ func (fc *figCtx) figure(ctx context.Context, o Options) (*figures.Figure, strin
 	}
 	if o.Log == "" {
 		o.Log = "auto"
-	}
-	if !slices.Contains(LogModes, o.Log) {
-		return nil, "", inputErrf("--log", "%q: want auto, x, y, xy or none", o.Log)
 	}
 	var err error
 	if err := fc.db.Restrict(ctx, nil); err != nil {
@@ -158,6 +165,49 @@ func (fc *figCtx) figure(ctx context.Context, o Options) (*figures.Figure, strin
 		return fc.line(ctx, o)
 	}
 	return fc.scatter(ctx, o)
+}
+
+// uses are the kinds each option applies to; the others would ignore it.
+var uses = []struct {
+	flag  string
+	kinds []string
+	set   func(Options) bool
+	why   string
+}{
+	{"--x", []string{"heatmap", "scatter", "line"}, func(o Options) bool { return o.X != "" }, ""},
+	{"--y", []string{"heatmap", "scatter", "line"}, func(o Options) bool { return o.Y != "" }, ""},
+	{"--color", []string{"roofline", "heatmap", "scatter", "line"}, func(o Options) bool { return o.Color != "" }, " (a pareto figure colours its --group)"},
+	{"--facet", []string{"scatter", "line"}, func(o Options) bool { return o.Facet != "" }, ""},
+	{"--objectives", []string{"pareto"}, func(o Options) bool { return o.Objectives != "" }, ""},
+	{"--group", []string{"pareto"}, func(o Options) bool { return o.Group != nil }, ""},
+	{"--label", []string{"pareto"}, func(o Options) bool { return o.Label != nil }, ""},
+	{"--agg", []string{"heatmap", "line"}, func(o Options) bool { return o.Agg != "" }, ""},
+	{"--log", []string{"pareto", "scatter", "line"}, func(o Options) bool { return o.Log != "" && o.Log != "auto" }, ""},
+}
+
+// check refuses options the kind would ignore and values no kind takes,
+// before any work is done.
+func (o Options) check() error {
+	for _, u := range uses {
+		if u.set(o) && !slices.Contains(u.kinds, o.Kind) {
+			return inputErrf(u.flag, "applies to %s, not %s%s", andList(u.kinds), o.Kind, u.why)
+		}
+	}
+	if o.Log != "" && !slices.Contains(LogModes, o.Log) {
+		return inputErrf("--log", "%q: want auto, x, y, xy or none", o.Log)
+	}
+	if _, ok := queries.Aggs[o.Agg]; o.Agg != "" && !ok {
+		return inputErrf("--agg", "unknown aggregate %q%s (aggregates: %s)", o.Agg, closest(o.Agg, queries.AggNames), strings.Join(queries.AggNames, ", "))
+	}
+	return nil
+}
+
+// andList writes a, b and c.
+func andList(xs []string) string {
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
 // emptyReason says why a selection is empty: a --where value the result

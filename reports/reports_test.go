@@ -151,3 +151,37 @@ func TestBuildReport(t *testing.T) {
 		t.Errorf("%d inline SVGs, want 3", n)
 	}
 }
+
+// An option the kind does not use is refused, naming it and the kinds that use
+// it, before any work: silently ignoring it would draw another figure than the
+// one asked for.
+func TestOptionsThatDoNotApply(t *testing.T) {
+	ctx := context.Background()
+	db, cat := sweepGrid(t, serveGrid)
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{Kind: "heatmap", X: "batch_size", Y: "precision", Facet: "model"}, "--facet: applies to scatter and line, not heatmap"},
+		{Options{Kind: "heatmap", X: "batch_size", Y: "precision", Log: "x"}, "--log: applies to pareto, scatter and line, not heatmap"},
+		{Options{Kind: "roofline", Log: "y"}, "--log: applies to pareto, scatter and line, not roofline"},
+		{Options{Kind: "pareto", X: "itl_ms"}, "--x: applies to heatmap, scatter and line, not pareto"},
+		{Options{Kind: "pareto", Color: "hardware"}, "--color: applies to roofline, heatmap, scatter and line, not pareto (a pareto figure colours its --group)"},
+		{Options{Kind: "pareto", Agg: "max"}, "--agg: applies to heatmap and line, not pareto"},
+		{Options{Kind: "scatter", X: "itl_ms", Y: "ttft_ms", Objectives: "itl_ms:min,ttft_ms:min"}, "--objectives: applies to pareto, not scatter"},
+		{Options{Kind: "line", X: "batch_size", Y: "itl_ms", Group: []string{"model"}}, "--group: applies to pareto, not line"},
+		{Options{Kind: "scatter", X: "itl_ms", Y: "ttft_ms", Label: []string{}}, "--label: applies to pareto, not scatter"},
+		{Options{Kind: "roofline", Facet: "model"}, "--facet: applies to scatter and line, not roofline"},
+		// A bad aggregate is the --agg's fault, whatever the axes.
+		{Options{Kind: "heatmap", X: "batch_size", Y: "precision", Agg: "avg"}, `--agg: unknown aggregate "avg" (aggregates: mean, min, max, median, p90, p99, sum, count)`},
+		{Options{Kind: "line", X: "batch_size", Y: "itl_ms", Agg: "maximum"}, `--agg: unknown aggregate "maximum"; did you mean max?`},
+		// A roofline of a result without the node study's columns says so,
+		// even when no row is selected.
+		{Options{Kind: "roofline", Where: []queries.Filter{{Column: "model", Op: "=", Values: []string{"nothing"}}}}, "a roofline needs the node study's columns"},
+	} {
+		_, _, err := Figure(ctx, db, cat, c.o)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v; want %q", c.o, err, c.want)
+		}
+	}
+}

@@ -265,6 +265,8 @@ func TestPlotBadInput(t *testing.T) {
 		{[]string{"plot", "heatmap", res, "--x", "batch_size", "--y", "point_id", "--out", out}, "more than 4096 combinations"},
 		{[]string{"plot", "pareto", res, "--objectives", "itl_ms,ttft_ms,tokens_per_s:max", "--out", out}, "two objectives"},
 		{[]string{"plot", "roofline", res, "--out", out}, "needs the node study's columns"},
+		{[]string{"plot", "heatmap", res, "--x", "batch_size", "--y", "seq_len", "--facet", "model", "--out", out}, "--facet: applies to scatter and line, not heatmap"},
+		{[]string{"plot", "line", res, "--x", "batch_size", "--y", "itl_ms", "--agg", "avg", "--out", out}, `--agg: unknown aggregate "avg"`},
 		{[]string{"plot", "pareto", res, "--out", filepath.Join(dir, "x.jpg")}, "want a file name ending in .svg, .pdf or .png"},
 		{[]string{"plot", "pareto", res, "--out", filepath.Join(dir, "no", "x.svg")}, "does not exist"},
 		{[]string{"plot", "pareto", res, "--out", filepath.Join(res, "x.svg")}, "inside the result"},
