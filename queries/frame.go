@@ -163,6 +163,18 @@ func (d *DB) conditions(finite, positive []string, feasible bool) (string, error
 	return " WHERE " + strings.Join(conds, " AND "), nil
 }
 
+// unique is names without repeats, in order: a column asked for twice (x
+// against x) is read once.
+func unique(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // selectList is the columns as Frame reads them: numbers as DOUBLE, the rest
 // as VARCHAR.
 func (d *DB) selectList(num, text []string) ([]string, error) {

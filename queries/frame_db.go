@@ -65,6 +65,7 @@ func (d *DB) Count(ctx context.Context, feasible bool) (int64, error) {
 // hash(point_id) — a uniform sample that is the same on every run — so a
 // figure of 10M rows never holds them in memory.
 func (d *DB) Frame(ctx context.Context, spec FrameSpec) (*Frame, error) {
+	spec.Num, spec.Text = unique(spec.Num), unique(spec.Text)
 	sel, err := d.selectList(spec.Num, spec.Text)
 	if err != nil {
 		return nil, err
@@ -108,6 +109,7 @@ func (d *DB) Frame(ctx context.Context, spec FrameSpec) (*Frame, error) {
 // FrameOf reads columns of a statement's rows, e.g. a bundled query's (whose
 // rows have the result's columns).
 func (d *DB) FrameOf(ctx context.Context, st *Statement, num, text []string) (*Frame, error) {
+	num, text = unique(num), unique(text)
 	sel, err := d.selectList(num, text)
 	if err != nil {
 		return nil, err

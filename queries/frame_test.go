@@ -244,3 +244,32 @@ func TestProvenanceFromFileMetadata(t *testing.T) {
 		t.Errorf("specName = %q", got)
 	}
 }
+
+// A column asked for twice (a scatter of x against x) is read once: one value
+// per row, not two.
+func TestFrameRepeatedColumn(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, fixture(t, frameRows))
+	fr, err := db.Frame(ctx, FrameSpec{Num: []string{"x", "x"}, Text: []string{"g", "g"}, Finite: []string{"x", "x"}, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fr.Rows != 10 || len(fr.Num["x"]) != 10 || len(fr.Text["g"]) != 10 {
+		t.Errorf("%d rows, %d x values, %d g values; want 10 of each", fr.Rows, len(fr.Num["x"]), len(fr.Text["g"]))
+	}
+	q, err := Lookup("pareto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.Prepare(ctx, q, map[string]string{"objectives": "x:min,y:max"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	of, err := db.FrameOf(ctx, st, []string{"x", "y", "x"}, []string{"g", "g"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(of.Num["x"]) != of.Rows || len(of.Text["g"]) != of.Rows {
+		t.Errorf("FrameOf: %d rows, %d x values, %d g values", of.Rows, len(of.Num["x"]), len(of.Text["g"]))
+	}
+}
