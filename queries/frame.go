@@ -123,12 +123,15 @@ type FrameSpec struct {
 	Limit int
 }
 
+// Null is how Frame and Aggregate write NULL as text, as query prints it.
+const Null = "NULL"
+
 // Frame is a selection of rows as plain columns.
 type Frame struct {
 	Num     map[string][]float64
-	Text    map[string][]string
-	Rows    int   // rows read
-	Matched int64 // rows that met the conditions (Rows < Matched: a sample)
+	Text    map[string][]string // NULL as Null
+	Rows    int                 // rows read
+	Matched int64               // rows that met the conditions (Rows < Matched: a sample)
 }
 
 // conditions is the WHERE clause shared by Frame and Aggregate.
@@ -221,7 +224,7 @@ type AggSpec struct {
 }
 
 // Aggregated is one row per combination of keys, ordered by the keys: each
-// key as text (Keys) and, for numeric keys, as a number (KeyNum), and the
+// key as text (Keys; NULL as Null) and, for numeric keys, as a number (KeyNum), and the
 // aggregate (Value; NaN where no row had a value) with the rows behind it.
 type Aggregated struct {
 	Keys   map[string][]string

@@ -127,7 +127,8 @@ func (d *DB) FrameOf(ctx context.Context, st *Statement, num, text []string) (*F
 	return fr, nil
 }
 
-// scanFrame appends rows of numeric then text columns to fr (NULL: NaN or "").
+// scanFrame appends rows of numeric then text columns to fr (NULL: NaN, or
+// the text NULL).
 func scanFrame(rows *sql.Rows, num, text []string, fr *Frame) error {
 	nums := make([]sql.NullFloat64, len(num))
 	texts := make([]sql.NullString, len(text))
@@ -150,7 +151,11 @@ func scanFrame(rows *sql.Rows, num, text []string, fr *Frame) error {
 			fr.Num[name] = append(fr.Num[name], v)
 		}
 		for i, name := range text {
-			fr.Text[name] = append(fr.Text[name], texts[i].String)
+			v := Null
+			if texts[i].Valid {
+				v = texts[i].String
+			}
+			fr.Text[name] = append(fr.Text[name], v)
 		}
 		fr.Rows++
 	}
@@ -197,7 +202,7 @@ func (d *DB) Aggregate(ctx context.Context, spec AggSpec) (*Aggregated, error) {
 		if numeric[i] {
 			num = fmt.Sprintf("CAST(%s AS DOUBLE)", Col(c))
 		}
-		sel = append(sel, fmt.Sprintf("CAST(%s AS VARCHAR) AS k%d", Col(c), i), fmt.Sprintf("%s AS n%d", num, i))
+		sel = append(sel, fmt.Sprintf("coalesce(CAST(%s AS VARCHAR), %s) AS k%d", Col(c), quoteLiteral(Null), i), fmt.Sprintf("%s AS n%d", num, i))
 		keys = append(keys, fmt.Sprintf("k%d, n%d", i, i))
 		order = append(order, fmt.Sprintf("n%d, k%d", i, i))
 	}

@@ -273,3 +273,25 @@ func TestFrameRepeatedColumn(t *testing.T) {
 		t.Errorf("FrameOf: %d rows, %d x values, %d g values", of.Rows, len(of.Num["x"]), len(of.Text["g"]))
 	}
 }
+
+// NULL read as text is the word NULL, as query prints it: a blank would make
+// an invisible legend entry, axis category or panel title.
+func TestFrameNullText(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, fixture(t, `SELECT i::UBIGINT AS point_id, i::DOUBLE AS x,
+		CASE WHEN i < 2 THEN NULL ELSE 'oom' END AS reason FROM range(4) t(i)`))
+	fr, err := db.Frame(ctx, FrameSpec{Num: []string{"x"}, Text: []string{"reason"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"NULL", "NULL", "oom", "oom"}; !reflect.DeepEqual(fr.Text["reason"], want) {
+		t.Errorf("Frame text %q, want %q", fr.Text["reason"], want)
+	}
+	ag, err := db.Aggregate(ctx, AggSpec{Keys: []string{"reason"}, Value: "x", Agg: "count"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"NULL", "oom"}; !reflect.DeepEqual(ag.Keys["reason"], want) {
+		t.Errorf("Aggregate keys %q, want %q", ag.Keys["reason"], want)
+	}
+}

@@ -111,8 +111,21 @@ func (cs colorSpec) apply(d *figures.Data, fr *queries.Frame) {
 	case cs.numeric:
 		d.Value = fr.Num[cs.col]
 	default:
-		d.Color = fr.Text[cs.col]
+		d.Color = named(fr.Text[cs.col])
 	}
+}
+
+// emptyText stands for the empty string where it would draw nothing: a legend
+// entry, an axis category, a panel title.
+const emptyText = `""`
+
+// named is vs with the empty string written as emptyText.
+func named(vs []string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = cmp(v, emptyText)
+	}
+	return out
 }
 
 func (fc *figCtx) scatter(ctx context.Context, o Options) (*figures.Figure, string, error) {
@@ -144,7 +157,7 @@ func (fc *figCtx) scatter(ctx context.Context, o Options) (*figures.Figure, stri
 	d := figures.Data{X: fr.Num[o.X], Y: fr.Num[o.Y]}
 	cs.apply(&d, fr)
 	if o.Facet != "" {
-		d.Panel = fr.Text[o.Facet]
+		d.Panel = named(fr.Text[o.Facet])
 	}
 	x, y := fc.axis(o.X), fc.axis(o.Y)
 	x.Log, y.Log = logAxes(o.Log, d.X, d.Y)
@@ -205,10 +218,10 @@ func (fc *figCtx) line(ctx context.Context, o Options) (*figures.Figure, string,
 		}
 		d.X, d.Y = append(d.X, xv), append(d.Y, v)
 		if o.Color != "" {
-			d.Color = append(d.Color, ag.Keys[o.Color][i])
+			d.Color = append(d.Color, cmp(ag.Keys[o.Color][i], emptyText))
 		}
 		if o.Facet != "" {
-			d.Panel = append(d.Panel, ag.Keys[o.Facet][i])
+			d.Panel = append(d.Panel, cmp(ag.Keys[o.Facet][i], emptyText))
 		}
 	}
 	if d.Len() == 0 {
@@ -263,7 +276,8 @@ func (fc *figCtx) heatmap(ctx context.Context, o Options) (*figures.Figure, stri
 	if err != nil {
 		return nil, "", inputErr("plot heatmap", fmt.Errorf("%w; choose axes with fewer values or filter with --where", err))
 	}
-	xs, ys := figures.Distinct(ag.Keys[o.X]), figures.Distinct(ag.Keys[o.Y])
+	kx, ky := named(ag.Keys[o.X]), named(ag.Keys[o.Y])
+	xs, ys := figures.Distinct(kx), figures.Distinct(ky)
 	for _, k := range []struct {
 		flag string
 		vs   []string
@@ -278,7 +292,7 @@ func (fc *figCtx) heatmap(ctx context.Context, o Options) (*figures.Figure, stri
 		g.Z[i] = math.NaN()
 	}
 	for i, v := range ag.Value {
-		g.Z[yi[ag.Keys[o.Y][i]]*len(xs)+xi[ag.Keys[o.X][i]]] = v
+		g.Z[yi[ky[i]]*len(xs)+xi[kx[i]]] = v
 	}
 	name, title := o.Color, fmt.Sprintf("%s of %s over %s × %s", o.Agg, o.Color, o.X, o.Y)
 	share := o.Color == "feasible" && o.Agg == "mean"
@@ -501,7 +515,7 @@ func joinCols(text map[string][]string, cols []string, n int) []string {
 	for i := range out {
 		parts := make([]string, len(cols))
 		for k, c := range cols {
-			parts[k] = text[c][i]
+			parts[k] = cmp(text[c][i], emptyText)
 		}
 		out[i] = strings.Join(parts, " / ")
 	}

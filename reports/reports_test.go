@@ -5,6 +5,7 @@ package reports
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -182,6 +183,38 @@ func TestOptionsThatDoNotApply(t *testing.T) {
 		_, _, err := Figure(ctx, db, cat, c.o)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v; want %q", c.o, err, c.want)
+		}
+	}
+}
+
+// Categories that are empty text (or NULL) are named, not drawn blank: the
+// legend of infeasible_reason over feasible rows, a panel per value.
+func TestEmptyCategoriesAreNamed(t *testing.T) {
+	ctx := context.Background()
+	db, cat := sweepGrid(t, serveGrid)
+	for _, o := range []Options{
+		{Kind: "scatter", X: "batch_size", Y: "itl_ms", Color: "infeasible_reason"},
+		{Kind: "scatter", X: "batch_size", Y: "itl_ms", Facet: "infeasible_reason"},
+		{Kind: "line", X: "batch_size", Y: "itl_ms", Color: "infeasible_reason"},
+		{Kind: "heatmap", X: "infeasible_reason", Y: "batch_size", Color: "itl_ms"},
+		{Kind: "pareto", Group: []string{"infeasible_reason"}},
+	} {
+		fig, _, err := Figure(ctx, db, cat, o)
+		if err != nil {
+			t.Fatalf("%+v: %v", o, err)
+		}
+		var names []string
+		for _, k := range fig.Legend {
+			names = append(names, k.Label)
+		}
+		for _, p := range fig.Panels {
+			if o.Facet != "" {
+				names = append(names, p.Title)
+			}
+			names = append(names, p.X.Categories...)
+		}
+		if len(names) == 0 || slices.Contains(names, "") {
+			t.Errorf("%+v: categories %q", o, names)
 		}
 	}
 }
