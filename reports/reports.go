@@ -147,11 +147,12 @@ func (fc *figCtx) figure(ctx context.Context, o Options) (*figures.Figure, strin
 	if err := fc.db.Restrict(ctx, o.Where); err != nil {
 		return nil, "", inputErr("--where", err)
 	}
-	n, err := fc.db.Count(ctx, !o.All)
+	// The share of feasible rows counts the infeasible ones too.
+	n, err := fc.db.Count(ctx, !o.All && !(o.Kind == "heatmap" && o.Color == "feasible"))
 	if err != nil {
 		return nil, "", err
 	}
-	if n == 0 && !(o.Kind == "heatmap" && o.Color == "feasible") {
+	if n == 0 {
 		return nil, "", inputErrf("plot", "no rows to draw: %s", fc.emptyReason(ctx, o))
 	}
 	switch o.Kind {

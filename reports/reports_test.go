@@ -218,3 +218,23 @@ func TestEmptyCategoriesAreNamed(t *testing.T) {
 		}
 	}
 }
+
+// An empty selection says why for every kind, the share-of-feasible heatmap
+// (which counts infeasible rows too) included.
+func TestEmptySelection(t *testing.T) {
+	ctx := context.Background()
+	db, cat := sweepGrid(t, serveGrid)
+	none := []queries.Filter{{Column: "model", Op: "=", Values: []string{"Llama3_9B"}}}
+	for _, o := range []Options{
+		{Kind: "heatmap", X: "hardware", Y: "batch_size", Color: "feasible", Where: none},
+		{Kind: "heatmap", X: "hardware", Y: "batch_size", Where: none},
+		{Kind: "pareto", Where: none},
+		{Kind: "scatter", X: "batch_size", Y: "itl_ms", Where: none},
+	} {
+		_, _, err := Figure(ctx, db, cat, o)
+		want := `no rows to draw: no row of 32 matches model=Llama3_9B; model has no value "Llama3_9B"; did you mean Llama3_8B`
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%+v: %v; want %q", o, err, want)
+		}
+	}
+}
