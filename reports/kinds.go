@@ -152,7 +152,7 @@ func (fc *figCtx) scatter(ctx context.Context, o Options) (*figures.Figure, stri
 		return nil, "", inputErr("plot scatter", err)
 	}
 	if fr.Rows == 0 {
-		return nil, "", inputErrf("plot scatter", "no row has finite values of both %s and %s", o.X, o.Y)
+		return nil, "", fc.noFinite(ctx, o)
 	}
 	d := figures.Data{X: fr.Num[o.X], Y: fr.Num[o.Y]}
 	cs.apply(&d, fr)
@@ -162,12 +162,29 @@ func (fc *figCtx) scatter(ctx context.Context, o Options) (*figures.Figure, stri
 	x, y := fc.axis(o.X), fc.axis(o.Y)
 	x.Log, y.Log = logAxes(o.Log, d.X, d.Y)
 	opt := fc.options(o, o.Y+" against "+o.X, x, y, cs)
-	opt.Caption = fc.caption(o, sampleNote(fr, "points"))
+	note := sampleNote(fr, "points")
+	if pos := positiveFor(o.Log, o.X, o.Y); len(pos) > 0 {
+		note += "; only rows with " + strings.Join(pos, " and ") + " > 0 (log axis)"
+	}
+	opt.Caption = fc.caption(o, note)
 	fig, err := figures.Scatter(d, opt)
 	if err != nil {
 		return nil, "", inputErr("plot scatter", err)
 	}
 	return fig, fmt.Sprintf(", %d points", fr.Rows), nil
+}
+
+// noFinite says why a scatter has no row: no finite values, or none > 0
+// where a forced log axis needs them.
+func (fc *figCtx) noFinite(ctx context.Context, o Options) error {
+	pos := positiveFor(o.Log, o.X, o.Y)
+	if len(pos) > 0 {
+		fr, err := fc.db.Frame(ctx, queries.FrameSpec{Num: []string{o.X, o.Y}, Finite: []string{o.X, o.Y}, Feasible: !o.All, Limit: 1})
+		if err == nil && fr.Rows > 0 {
+			return inputErrf("--log", "no row has a positive %s, which the log axis needs; use --log none or filter with --where", strings.Join(pos, " and "))
+		}
+	}
+	return inputErrf("plot scatter", "no row has finite values of both %s and %s", o.X, o.Y)
 }
 
 // defaultAgg is the aggregate that keeps the best value of the study's
@@ -454,14 +471,12 @@ func (fc *figCtx) pareto(ctx context.Context, o Options) (*figures.Figure, strin
 	if len(labels) > 0 {
 		fd.Label = labelText(front, labels)
 	}
+	// The axes hold the sample and the frontier, which comes from every row.
+	xs, ys := append(slices.Clone(rd.X), fd.X...), append(slices.Clone(rd.Y), fd.Y...)
 	xa, ya := fc.axis(x), fc.axis(y)
-	xa.Log, ya.Log = logAxes(o.Log, rd.X, rd.Y)
-	if err := forcedLogPositive(xa, ya, rd.X, rd.Y); err != nil {
+	xa.Log, ya.Log = logAxes(o.Log, xs, ys)
+	if err := forcedLogPositive(xa, ya, xs, ys); err != nil {
 		return nil, "", err
-	}
-	if xa.Log || ya.Log {
-		rd = positiveOnly(rd, xa.Log, ya.Log)
-		fd = positiveOnly(fd, xa.Log, ya.Log)
 	}
 	cs := colorSpec{col: strings.Join(groups, " / ")}
 	dirs := func(ob objective) string {
@@ -489,25 +504,6 @@ func (fc *figCtx) pareto(ctx context.Context, o Options) (*figures.Figure, strin
 		return nil, "", inputErr("plot pareto", err)
 	}
 	return fig, fmt.Sprintf(", %d frontier points over %d", front.Rows, rest.Rows), nil
-}
-
-// positiveOnly drops points a log axis cannot show (auto log only chose it
-// for positive data, so this drops nothing the axis was chosen on).
-func positiveOnly(d figures.Data, logX, logY bool) figures.Data {
-	var out figures.Data
-	for i := range d.X {
-		if (logX && d.X[i] <= 0) || (logY && d.Y[i] <= 0) {
-			continue
-		}
-		out.X, out.Y = append(out.X, d.X[i]), append(out.Y, d.Y[i])
-		if d.Color != nil {
-			out.Color = append(out.Color, d.Color[i])
-		}
-		if d.Label != nil {
-			out.Label = append(out.Label, d.Label[i])
-		}
-	}
-	return out
 }
 
 func joinCols(text map[string][]string, cols []string, n int) []string {

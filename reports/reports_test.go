@@ -5,6 +5,7 @@ package reports
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -235,6 +236,63 @@ func TestEmptySelection(t *testing.T) {
 		want := `no rows to draw: no row of 32 matches model=Llama3_9B; model has no value "Llama3_9B"; did you mean Llama3_8B`
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%+v: %v; want %q", o, err, want)
+		}
+	}
+}
+
+// A log axis never drops points silently: forced (--log) over values ≤ 0 it
+// is refused, naming the column; auto only chooses it when every drawn value
+// is positive — the sampled background's and the frontier's, which comes from
+// every row. Checked on several selections, each with a one-point sample, so
+// that some samples hold no zero while their frontier does.
+func TestLogAxisOverNonPositiveValues(t *testing.T) {
+	ctx := context.Background()
+	// tp_comm_ms is 0 at tp = 1 and positive at tp = 2, so the frontier of
+	// the least communication holds zeros; cached_prefix_len is 0 everywhere.
+	db, cat := sweepGrid(t, strings.Replace(serveGrid, "  seq_len: [4096]", "  seq_len: [4096]\n  tp: [1, 2]", 1))
+	_, _, err := Figure(ctx, db, cat, Options{Kind: "scatter", X: "cached_prefix_len", Y: "itl_ms", Log: "x"})
+	if want := "--log: no row has a positive cached_prefix_len, which the log axis needs"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("scatter: %v; want %q", err, want)
+	}
+	// A forced log axis of a scatter leaves the rows ≤ 0 out, and says so.
+	fig, _, err := Figure(ctx, db, cat, Options{Kind: "scatter", X: "tp_comm_ms", Y: "itl_ms", Log: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := count(t, db, "SELECT count(*) FROM results WHERE feasible AND tp_comm_ms > 0")
+	if c := strings.Join(fig.Caption, "\n"); !strings.Contains(c, fmt.Sprintf("points: all %d rows; only rows with tp_comm_ms > 0 (log axis)", n)) {
+		t.Errorf("caption %q does not say the rows with tp_comm_ms ≤ 0 are left out", c)
+	}
+	q, err := queries.Lookup("pareto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, model := range []string{"Llama3_8B", "Llama3_70B"} {
+		for _, b := range []string{"1", "8", "64", "512"} {
+			where := []queries.Filter{{Column: "model", Op: "=", Values: []string{model}}, {Column: "batch_size", Op: "=", Values: []string{b}}}
+			for _, mode := range []string{"auto", "x"} {
+				o := Options{Kind: "pareto", Objectives: "tp_comm_ms:min,tokens_per_s:max", Log: mode, MaxPoints: 1, Where: where}
+				fig, _, err := Figure(ctx, db, cat, o)
+				if err != nil && strings.Contains(err.Error(), "no rows to draw") {
+					continue // nothing feasible here (Llama3_70B at batch 512)
+				}
+				st, perr := db.Prepare(ctx, q, map[string]string{"objectives": o.Objectives, "group": "model"})
+				if perr != nil {
+					t.Fatal(perr)
+				}
+				front := count(t, db, "SELECT count(*) FROM ("+st.SQL+")")
+				zeros := count(t, db, "SELECT count(*) FROM ("+st.SQL+") WHERE tp_comm_ms <= 0")
+				switch {
+				case err != nil:
+					if mode != "x" || zeros == 0 || !strings.Contains(err.Error(), "--log: tp_comm_ms has values ≤ 0") {
+						t.Errorf("%s batch %s, --log %s (%d zeros on the frontier): %v", model, b, mode, zeros, err)
+					}
+				case mode == "x" && zeros > 0:
+					t.Errorf("%s batch %s: --log x drawn over a frontier with %d zeros", model, b, zeros)
+				case int64(marks(fig, false)) != front:
+					t.Errorf("%s batch %s, --log %s: %d frontier marks drawn, the query has %d", model, b, mode, marks(fig, false), front)
+				}
+			}
 		}
 	}
 }
