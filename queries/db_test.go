@@ -370,6 +370,15 @@ func TestOpen(t *testing.T) {
 	csvDir := t.TempDir()
 	os.WriteFile(filepath.Join(csvDir, ManifestName), []byte(`{"format":"csv","status":"complete"}`), 0o644)
 	os.WriteFile(filepath.Join(csvDir, "part-00000.csv"), []byte("a\n1\n"), 0o644)
+	// The manifest lists the part, as a real CSV sweep's does.
+	csvListed := t.TempDir()
+	os.WriteFile(filepath.Join(csvListed, ManifestName), []byte(`{"format":"csv","status":"complete","parts_total":1,
+		"parts":[{"file":"part-00000.csv","rows":1}]}`), 0o644)
+	os.WriteFile(filepath.Join(csvListed, "part-00000.csv"), []byte("a\n1\n"), 0o644)
+	// Shard 1 of 2 of a one-part grid: complete, with nothing to write.
+	emptyShard := t.TempDir()
+	os.WriteFile(filepath.Join(emptyShard, ManifestName), []byte(`{"format":"parquet","status":"complete","parts_total":1,
+		"shard":{"index":1,"count":2,"first_part":0,"end_part":0},"parts":[]}`), 0o644)
 	glob := filepath.Join(t.TempDir(), "a[1]")
 	os.Mkdir(glob, 0o755)
 	notParquet := filepath.Join(empty, "x.txt")
@@ -379,6 +388,8 @@ func TestOpen(t *testing.T) {
 		{filepath.Join(empty, "missing"), "no such folder or file"},
 		{empty, "holds no .parquet files"},
 		{csvDir, "holds a csv sweep"},
+		{csvListed, "holds a csv sweep; queries read Parquet"},
+		{emptyShard, "is shard 1/2 of a sweep, which has no parts (the grid has 1 part for 2 shards); give every shard's folder"},
 		{glob, "read as a glob"},
 		{notParquet, "not a folder or a .parquet file"},
 	} {

@@ -65,6 +65,9 @@ func locate(paths []string) (Info, []Column, error) {
 			return info, nil, fmt.Errorf("%s: %w", in, err)
 		}
 	}
+	if m := set.Manifest; m != nil && m.Format != "" && m.Format != "parquet" {
+		return info, nil, fmt.Errorf("%s holds a %s sweep; queries read Parquet: run the sweep with --format parquet", info.Path, m.Format)
+	}
 	for i, f := range info.Files {
 		if err := checkPath(f); err != nil {
 			return info, nil, fmt.Errorf("%s: %w", f, err)
@@ -75,9 +78,6 @@ func locate(paths []string) (Info, []Column, error) {
 	}
 	var cols []Column
 	if m := set.Manifest; m != nil {
-		if m.Format != "" && m.Format != "parquet" {
-			return info, nil, fmt.Errorf("%s holds a %s sweep; queries read Parquet: run the sweep with --format parquet", info.Path, m.Format)
-		}
 		info.Manifest, info.Study, info.Status, info.Rows, info.Run = true, m.Study, m.Status, m.Rows, m
 		if m.Shard != nil {
 			info.Shard = fmt.Sprintf("%d/%d", m.Shard.Index, m.Shard.Count)
@@ -98,10 +98,21 @@ func locate(paths []string) (Info, []Column, error) {
 			cols = append(cols, Column{Name: c.Name, Type: t})
 		}
 	}
+	if m := set.Manifest; len(info.Files) == 0 && m != nil && m.Shard != nil && m.Status == results.StatusComplete {
+		return info, nil, fmt.Errorf("%s is shard %s of a sweep, which has no parts (the grid has %d part%s for %d shards); give every shard's folder (or a glob of them) to read the whole run",
+			info.Path, info.Shard, m.PartsTotal, plural(m.PartsTotal), m.Shard.Count)
+	}
 	if len(info.Files) == 0 {
 		return info, nil, fmt.Errorf("%s holds no .parquet files (mlsysim sweep GRID --out %s writes them)", info.Path, info.Path)
 	}
 	return info, cols, nil
+}
+
+func plural(n uint64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // checkPath refuses what DuckDB would not read as a plain file name: glob
