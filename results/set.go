@@ -41,6 +41,19 @@ func CheckLocal(path string) error {
 // Several folders must be the shards of one run: they are checked as Combine
 // checks them. Resolve is what query, plot and report call.
 func Resolve(args []string) (*Set, error) {
+	inputs, err := Expand(args)
+	if err != nil {
+		return nil, err
+	}
+	if len(inputs) == 1 {
+		return resolveOne(inputs[0])
+	}
+	return Combine(inputs)
+}
+
+// Expand turns arguments into inputs: globs (when no file has that very
+// name) expanded, URLs refused, and an input named twice refused.
+func Expand(args []string) ([]string, error) {
 	if len(args) == 0 {
 		return nil, errors.New("no result given: name a sweep output folder (or a .parquet file)")
 	}
@@ -76,10 +89,7 @@ func Resolve(args []string) (*Set, error) {
 			inputs = append(inputs, p)
 		}
 	}
-	if len(inputs) == 1 {
-		return resolveOne(inputs[0])
-	}
-	return Combine(inputs)
+	return inputs, nil
 }
 
 func resolveOne(path string) (*Set, error) {
@@ -158,7 +168,7 @@ func checkedPart(dir string, m *Manifest, p PartInfo) (string, error) {
 	return filepath.Abs(path)
 }
 
-// Combine checks that dirs are the folders of one run — complete, with the
+// Combine checks that dirs (one or more) are the folders of one run — complete, with the
 // same spec, catalog, version, profile, format and part size — and that
 // together they hold every part exactly once, each whole; it returns their
 // parts in order and one manifest for all of them.
@@ -173,11 +183,11 @@ func Combine(dirs []string) (*Set, error) {
 			return nil, err
 		}
 		if !st.IsDir() {
-			return nil, fmt.Errorf("%s is a file; several inputs must each be a sweep output folder (with %s) so they can be checked to form one result", d, ManifestName)
+			return nil, fmt.Errorf("%s is a file; every input must be a sweep output folder (with %s) so that it can be checked to form one result", d, ManifestName)
 		}
 		m, err := ReadManifest(d)
 		if errors.Is(err, ErrNoManifest) {
-			return nil, fmt.Errorf("%s has no %s; several inputs must each be a sweep output folder so they can be checked to form one result", d, ManifestName)
+			return nil, fmt.Errorf("%s has no %s; every input must be a sweep output folder so that it can be checked to form one result", d, ManifestName)
 		}
 		if err != nil {
 			return nil, err

@@ -195,7 +195,7 @@ func TestCombineRefuses(t *testing.T) {
 		{"unfinished", append(append([]string{}, dirs[:3]...), running), []string{"unfinished sweep (status running)", "--resume"}},
 		{"damaged part", []string{dirs[0], damaged, dirs[2], dirs[3]}, []string{"part-00006.parquet is damaged", "--resume --out"}},
 		{"part file gone", []string{dirs[0], dirs[1], missingFile, dirs[3]}, []string{"part-00010.parquet is missing"}},
-		{"a plain file among folders", []string{dirs[0], plain}, []string{"is a file; several inputs must each be a sweep output folder"}},
+		{"a plain file among folders", []string{dirs[0], plain}, []string{"is a file; every input must be a sweep output folder"}},
 		{"a folder that is not a sweep", []string{dirs[0], t.TempDir()}, []string{"has no _manifest.json"}},
 		{"a glob matching nothing", []string{filepath.Join(t.TempDir(), "shard-*")}, []string{"matches no folder or file"}},
 		{"a URL", []string{"s3://bucket/out"}, []string{"s3:// URLs are not supported"}},

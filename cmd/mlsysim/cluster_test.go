@@ -227,7 +227,8 @@ func TestMergeCLI(t *testing.T) {
 		want string
 	}{
 		{[]string{"merge", dirs[0], dirs[2], "--out", filepath.Join(root, "x")}, "parts 4–7 of the run's 12 are missing (the parts of shard 2/3"},
-		{[]string{"merge", dirs[0], "--out", filepath.Join(root, "x")}, "two or more shards"},
+		{[]string{"merge", dirs[0], "--out", filepath.Join(root, "x")}, "parts 4–11 of the run's 12 are missing (the parts of shard 2/3, 3/3"},
+		{[]string{"merge", dirs[0], dirs[1], dirs[2], "--out", filepath.Join(dirs[0], "part-00000.parquet")}, "--out: " + filepath.Join(dirs[0], "part-00000.parquet") + " is a file; want the folder to merge into"},
 		{[]string{"merge", dirs[0], dirs[1], dirs[2]}, "--out: missing"},
 		{[]string{"merge", "--out", filepath.Join(root, "x")}, "want the shard folders"},
 		{[]string{"merge", dirs[0], dirs[1], dirs[2], "--out", out}, "already holds a result"},
@@ -236,6 +237,21 @@ func TestMergeCLI(t *testing.T) {
 		if r.code != exitBadInput || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("%v: want exit 1 and %q\n%v", c.args, c.want, r)
 		}
+	}
+	// One folder that holds every part merges: a one-task Slurm array
+	// (--array=0-0) or Kubernetes Job, whose merge step globs one shard.
+	one := filepath.Join(root, "one", "shard-0")
+	if r := mlsysim(t, "sweep", grid, "--out", one, "-q", "--part-points", "30", "--shard-index", "0", "--shard-count", "1"); r.code != exitOK {
+		t.Fatal(r)
+	}
+	oneOut := filepath.Join(root, "one", "all")
+	if r := mlsysim(t, "merge", filepath.Join(root, "one", "shard-*"), "--out", oneOut, "-o", "json"); r.code != exitOK {
+		t.Fatalf("merging the one shard of a one-shard run: %v", r)
+	} else {
+		equal(t, oneObject(t, r.stdout), "rows", float64(360))
+	}
+	if m, err := results.ReadManifest(oneOut); err != nil || m.Shard != nil || len(m.Parts) != 12 || m.Status != results.StatusComplete {
+		t.Errorf("merged manifest %+v, %v: want 12 parts, complete, no shard", m, err)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -20,8 +21,9 @@ expanded. merge checks that the spec, catalog, version, profile, format and part
 agree, that every part 0..P-1 is present exactly once and whole (footer, row count,
 spec hash and part number), then places the parts in OUT — hard links where OUT is on
 the same file system, copies otherwise — with one manifest. OUT may be one of the DIRs
-(merging in place). Nothing is written when a check fails; the error names the missing,
-duplicate or damaged parts. query, plot and report accept the shard folders directly
+(merging in place). One DIR that holds every part (a one-task array) is merged too.
+Nothing is written when a check fails; the error names the missing, duplicate or
+damaged parts. query, plot and report accept the shard folders directly
 with the same checks; merge makes one folder of them (docs/CLUSTER.md).
 
 Examples:
@@ -48,24 +50,24 @@ func (a *app) mergeAction(ctx context.Context, c *cli.Command) error {
 	if out == "" {
 		return badInputf("--out", "missing: give the folder to merge into (it may be one of the inputs)")
 	}
+	if st, err := os.Stat(out); err == nil && !st.IsDir() {
+		return badInputf("--out", "%s is a file; want the folder to merge into", out)
+	}
 	start := time.Now()
-	set, err := results.Resolve(c.Args().Slice())
+	inputs, err := results.Expand(c.Args().Slice())
 	if err != nil {
 		return badInput("merge", err)
 	}
-	if set.Manifest == nil || len(set.Inputs) < 2 {
-		return badInputf("merge", "want the folders of two or more shards of one sweep, got %s", set.Inputs[0])
-	}
-	m, err := results.Merge(set.Inputs, out, results.MergeOptions{Overwrite: c.Bool("overwrite")})
+	m, err := results.Merge(inputs, out, results.MergeOptions{Overwrite: c.Bool("overwrite")})
 	if err != nil {
 		return badInput("merge", err)
 	}
 	if format == "json" {
-		return writeJSON(a.stdout, map[string]any{"status": "ok", "out": out, "inputs": set.Inputs, "parts": len(m.Parts), "rows": m.Rows, "bytes": m.Bytes})
+		return writeJSON(a.stdout, map[string]any{"status": "ok", "out": out, "inputs": inputs, "parts": len(m.Parts), "rows": m.Rows, "bytes": m.Bytes})
 	}
 	if !c.Bool("quiet") {
 		fmt.Fprintf(a.stderr, "merged %d folders → %d parts, %d rows, %s in %s (%.2f s)\n",
-			len(set.Inputs), len(m.Parts), m.Rows, fmtSI(float64(m.Bytes), "B"), out, time.Since(start).Seconds())
+			len(inputs), len(m.Parts), m.Rows, fmtSI(float64(m.Bytes), "B"), out, time.Since(start).Seconds())
 	}
 	return nil
 }
