@@ -138,7 +138,11 @@ func (fc *figCtx) findings(ctx context.Context, page *Page) error {
 	if err != nil {
 		return err
 	}
-	page.Findings = append(page.Findings, fmt.Sprintf("%s rows.", thousands(total)))
+	rows := "rows"
+	if total == 1 {
+		rows = "row"
+	}
+	page.Findings = append(page.Findings, fmt.Sprintf("%s %s.", thousands(total), rows))
 	if total == 0 || !fc.has("feasible") {
 		return nil
 	}
@@ -146,7 +150,12 @@ func (fc *figCtx) findings(ctx context.Context, page *Page) error {
 	if err != nil {
 		return err
 	}
-	page.Findings = append(page.Findings, fmt.Sprintf("%s feasible (%.1f %%).", thousands(feasible), 100*float64(feasible)/float64(total)))
+	share := fmt.Sprintf("%s feasible (%.1f %%)", thousands(feasible), 100*float64(feasible)/float64(total))
+	if feasible == 0 {
+		page.Findings = append(page.Findings, share+": no best point per model and no frontier.")
+	} else {
+		page.Findings = append(page.Findings, share+".")
+	}
 	for _, q := range []struct{ col, where, title string }{
 		{"infeasible_reason", "NOT feasible", "Why points are infeasible"},
 		{"binding_wall", "feasible", "Binding wall of the feasible points"},
@@ -163,7 +172,7 @@ func (fc *figCtx) findings(ctx context.Context, page *Page) error {
 			page.Tables = append(page.Tables, t)
 		}
 	}
-	if fc.study == nil || !fc.has("model") || !fc.has(fc.study.Objective.Column) {
+	if feasible == 0 || fc.study == nil || !fc.has("model") || !fc.has(fc.study.Objective.Column) {
 		return nil
 	}
 	obj := fc.study.Objective
@@ -234,6 +243,9 @@ func (fc *figCtx) frontier(ctx context.Context, page *Page) error {
 	t, err := tableOf(ctx, fc.db, st, fc.inputsAnd(os[0].col, os[1].col), reportFrontierMax)
 	if err != nil {
 		return inputErr("report", err)
+	}
+	if len(t.Rows) == 0 {
+		return nil // no feasible point; the findings say so
 	}
 	t.Title = "Pareto frontier: " + objs + " per model"
 	page.Frontier = dropConstant(t, "model")

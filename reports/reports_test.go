@@ -296,3 +296,36 @@ func TestLogAxisOverNonPositiveValues(t *testing.T) {
 		}
 	}
 }
+
+// A report of a sweep with no feasible point says so, instead of a best-point
+// table and a frontier table with headers and no rows.
+func TestReportNothingFeasible(t *testing.T) {
+	ctx := context.Background()
+	// Llama3_70B's fp16 weights (141 GB) do not fit a 16 GB T4.
+	db, cat := sweepGrid(t, `version: 1
+name: nothing-fits
+study: serve
+axes:
+  model: [Llama3_70B]
+  hardware: [T4]
+  precision: [fp16]
+  batch_size: [64]
+  seq_len: [4096]
+`)
+	page, err := Build(ctx, db, cat, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range page.Tables {
+		if len(tb.Rows) == 0 {
+			t.Errorf("table %q has no rows", tb.Title)
+		}
+	}
+	if page.Frontier != nil {
+		t.Errorf("a frontier table of %d rows", len(page.Frontier.Rows))
+	}
+	want := []string{"1 row.", "0 feasible (0.0 %): no best point per model and no frontier."}
+	if !slices.Equal(page.Findings, want) {
+		t.Errorf("findings %q, want %q", page.Findings, want)
+	}
+}
