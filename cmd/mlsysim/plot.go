@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,8 +168,8 @@ func defaultOutBase(results []string) (string, error) {
 	return strings.TrimSuffix(filepath.Clean(results[0]), ".parquet"), nil
 }
 
-// checkFigureOut refuses an output that is a folder or sits among the
-// result's parts, before any work is done.
+// checkFigureOut refuses an output that is a folder, sits among the result's
+// parts or cannot be written, before any work is done.
 func checkFigureOut(out string, results []string) error {
 	if st, err := os.Stat(out); err == nil && st.IsDir() {
 		return fmt.Errorf("%s is a folder; want a file name ending in .svg, .pdf or .png", out)
@@ -181,6 +183,16 @@ func checkFigureOut(out string, results []string) error {
 			return fmt.Errorf("%s is inside the result %s; write it elsewhere", out, r)
 		}
 	}
+	// A temporary file made and removed: the figure is written the same way.
+	f, err := sinks.Create(out)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("cannot write %s: %w", out, err)
+	}
+	f.Abort()
 	return nil
 }
 

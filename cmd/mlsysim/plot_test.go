@@ -285,6 +285,27 @@ func TestPlotBadInput(t *testing.T) {
 	}
 }
 
+// An output folder that cannot be written is refused before any work, naming
+// the file asked for (not the temporary name it is written under). /sys
+// refuses new files even to root.
+func TestUnwritableOut(t *testing.T) {
+	if err := os.WriteFile("/sys/mlsysim-probe", nil, 0o644); err == nil || !os.IsPermission(err) {
+		t.Skip("needs /sys, which refuses new files")
+	}
+	missing := filepath.Join(t.TempDir(), "no-result")
+	for _, args := range [][]string{
+		{"plot", "pareto", missing, "--out", "/sys/f.svg"},
+		{"report", missing, "--out", "/sys/r.html"},
+		{"eval", "Llama3_8B", "H100", "--plot", "/sys/e.svg"},
+	} {
+		r := mlsysim(t, args...)
+		want := "cannot write " + args[len(args)-1] + ": permission denied"
+		if r.code != exitBadInput || !strings.Contains(r.stderr, want) || r.stdout != "" {
+			t.Errorf("%v: want exit 1, %q and nothing on stdout\n%v", args, want, r)
+		}
+	}
+}
+
 func TestEvalPlot(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "e.svg")
 	r := mlsysim(t, "eval", "Llama3_8B", "H100", "--batch-size", "32", "--plot", out)
