@@ -25,6 +25,22 @@ func showCompletionCommand(c *cli.Command) {
 	c.Hidden = false
 	c.Usage = "print a shell completion script (bash, zsh, fish, pwsh) that completes commands, flags and catalog keys"
 	c.Description = completionHelp
+	// A word that is not one of the shells' subcommands reaches this action
+	// (without it urfave/cli said "No help topic for 'tcsh'").
+	var shells []string
+	for _, sub := range c.Commands {
+		shells = append(shells, sub.Name)
+	}
+	c.Action = func(ctx context.Context, cmd *cli.Command) error {
+		if cmd.Args().Len() == 0 {
+			return cli.ShowSubcommandHelp(cmd)
+		}
+		shell, hint := cmd.Args().First(), ""
+		if c := catalog.Closest(shell, shells, 1); len(c) > 0 {
+			hint = "; did you mean " + c[0] + "?"
+		}
+		return badInputf("completion", "unknown shell %q%s (shells: %s)", shell, hint, strings.Join(shells, ", "))
+	}
 }
 
 // completeArgs completes the n-th positional argument from the n-th list (the
