@@ -251,7 +251,7 @@ func (fc *figCtx) line(ctx context.Context, o Options) (*figures.Figure, string,
 	}
 	cs := colorSpec{col: o.Color}
 	opt := fc.options(o, fmt.Sprintf("%s of %s against %s", o.Agg, o.Y, o.X), x, y, cs)
-	opt.Caption = fc.caption(o, fmt.Sprintf("each point: %s of %s over the %s rows with that %s (other columns folded in)", o.Agg, o.Y, thousands(ag.Rows), strings.Join(keys, ", ")))
+	opt.Caption = fc.caption(o, fmt.Sprintf("each point: %s of %s over the rows with its %s (%s rows in all; the other columns folded in)", o.Agg, o.Y, andList(keys), thousands(ag.Rows)))
 	fig, err := figures.Lines(d, opt)
 	if err != nil {
 		return nil, "", inputErr("plot line", err)

@@ -329,3 +329,19 @@ axes:
 		t.Errorf("findings %q, want %q", page.Findings, want)
 	}
 }
+
+// A line figure's caption says what each point aggregates: the rows with its
+// key, not "the N rows" of the whole figure.
+func TestLineCaption(t *testing.T) {
+	ctx := context.Background()
+	db, cat := sweepGrid(t, serveGrid)
+	fig, _, err := Figure(ctx, db, cat, Options{Kind: "line", X: "batch_size", Y: "tokens_per_s", Color: "hardware"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := count(t, db, "SELECT count(*) FROM results WHERE feasible")
+	want := fmt.Sprintf("each point: mean of tokens_per_s over the rows with its hardware and batch_size (%d rows in all; the other columns folded in)", n)
+	if !slices.Contains(fig.Caption, want) {
+		t.Errorf("caption %q, want the line %q", fig.Caption, want)
+	}
+}
