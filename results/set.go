@@ -1,11 +1,13 @@
 package results
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -203,39 +205,55 @@ func Combine(dirs []string) (*Set, error) {
 			return nil, fmt.Errorf("%s and %s are not parts of one run: %s differs", dirs[0], dirs[i+1], diff)
 		}
 	}
-	owner := make([]int, ref.PartsTotal) // input index + 1; 0 = missing
-	info := make([]PartInfo, ref.PartsTotal)
-	var dups []string
+	// The listed parts in order of index; a manifest's part count is not
+	// trusted to size anything (a damaged one may claim 2^62 parts).
+	type listed struct {
+		index uint64
+		dir   int
+		info  PartInfo
+	}
+	var parts []listed
 	for di, m := range ms {
 		for _, p := range m.Parts {
 			i, format, ok := ParsePartName(p.File)
 			if !ok || format != m.Format || i >= ref.PartsTotal {
 				return nil, fmt.Errorf("%s: the manifest lists %q, which is not one of the run's %d %s parts", dirs[di], p.File, ref.PartsTotal, m.Format)
 			}
-			if owner[i] != 0 {
-				dups = append(dups, fmt.Sprintf("part %d is in %s and %s", i, dirs[owner[i]-1], dirs[di]))
-				continue
-			}
-			owner[i], info[i] = di+1, p
+			parts = append(parts, listed{i, di, p})
 		}
+	}
+	slices.SortStableFunc(parts, func(a, b listed) int { return cmp.Compare(a.index, b.index) })
+	var dups []string
+	have := parts[:0:0]
+	for _, p := range parts {
+		if n := len(have); n > 0 && have[n-1].index == p.index {
+			dups = append(dups, fmt.Sprintf("part %d is in %s and %s", p.index, dirs[have[n-1].dir], dirs[p.dir]))
+			continue
+		}
+		have = append(have, p)
 	}
 	if len(dups) > 0 {
 		return nil, fmt.Errorf("%d parts are given more than once (%s); give each shard's folder once", len(dups), firstFew(dups))
 	}
-	if missing := missingParts(owner); missing != "" {
-		return nil, fmt.Errorf("%s of the run's %d are missing%s; every part 0–%d must be present once", missing, ref.PartsTotal, whoseShards(ms, owner), ref.PartsTotal-1)
+	present := make([]uint64, len(have))
+	for k, p := range have {
+		present[k] = p.index
+	}
+	if gaps := missing(present, ref.PartsTotal); len(gaps) > 0 {
+		return nil, fmt.Errorf("%s of the run's %d are missing%s; every part 0–%d must be present once", gapText(gaps), ref.PartsTotal, whoseShards(ms, gaps, ref.PartsTotal), ref.PartsTotal-1)
 	}
 	merged := *ref
-	merged.Shard, merged.MergedFrom, merged.Parts, merged.Rows, merged.Bytes = nil, dirs, info, 0, 0
+	merged.Shard, merged.MergedFrom, merged.Parts, merged.Rows, merged.Bytes = nil, dirs, nil, 0, 0
 	s := &Set{Inputs: dirs, Manifest: &merged}
-	for i, p := range info {
-		f, err := checkedPart(dirs[owner[i]-1], ms[owner[i]-1], p)
+	for _, p := range have {
+		f, err := checkedPart(dirs[p.dir], ms[p.dir], p.info)
 		if err != nil {
 			return nil, err
 		}
 		s.Files = append(s.Files, f)
-		merged.Rows += p.Rows
-		merged.Bytes += p.Bytes
+		merged.Parts = append(merged.Parts, p.info)
+		merged.Rows += p.info.Rows
+		merged.Bytes += p.info.Bytes
 	}
 	return s, nil
 }
@@ -258,29 +276,35 @@ func runDiff(a, b *Manifest) string {
 	return ""
 }
 
-// missingParts lists the parts nobody owns as ranges ("parts 3–7, 12"), or "".
-func missingParts(owner []int) string {
-	var rs []string
-	for i := 0; i < len(owner); i++ {
-		if owner[i] != 0 {
-			continue
+// missing are the ranges [first, end) of 0..total−1 not in present (sorted,
+// without repeats).
+func missing(present []uint64, total uint64) [][2]uint64 {
+	var gaps [][2]uint64
+	next := uint64(0)
+	for _, i := range present {
+		if i > next {
+			gaps = append(gaps, [2]uint64{next, i})
 		}
-		j := i
-		for j+1 < len(owner) && owner[j+1] == 0 {
-			j++
-		}
-		if j == i {
-			rs = append(rs, fmt.Sprint(i))
-		} else {
-			rs = append(rs, fmt.Sprintf("%d–%d", i, j))
-		}
-		i = j
+		next = i + 1
 	}
-	if len(rs) == 0 {
-		return ""
+	if next < total {
+		gaps = append(gaps, [2]uint64{next, total})
+	}
+	return gaps
+}
+
+// gapText writes missing ranges: "parts 3–7, 12", "part 4".
+func gapText(gaps [][2]uint64) string {
+	rs := make([]string, len(gaps))
+	for k, g := range gaps {
+		if g[1]-g[0] == 1 {
+			rs[k] = fmt.Sprint(g[0])
+		} else {
+			rs[k] = fmt.Sprintf("%d–%d", g[0], g[1]-1)
+		}
 	}
 	word := "parts "
-	if len(rs) == 1 && !strings.Contains(rs[0], "–") {
+	if len(gaps) == 1 && gaps[0][1]-gaps[0][0] == 1 {
 		word = "part "
 	}
 	return word + firstFew(rs)
@@ -288,22 +312,24 @@ func missingParts(owner []int) string {
 
 // whoseShards says which shards should have written the missing parts, when
 // the inputs are shards of one count.
-func whoseShards(ms []*Manifest, owner []int) string {
+func whoseShards(ms []*Manifest, gaps [][2]uint64, total uint64) string {
 	n := 0
 	for _, m := range ms {
-		if m.Shard == nil || (n != 0 && m.Shard.Count != n) {
+		if m.Shard == nil || (n != 0 && m.Shard.Count != n) || m.Shard.Count < 1 || m.Shard.Count > MaxShards {
 			return ""
 		}
 		n = m.Shard.Count
 	}
+	// Shards and gaps both run in order of part: one pass over each.
 	var ks []string
-	for k := 1; k <= n; k++ {
-		first, end := PartRange(uint64(len(owner)), k, n)
-		for i := first; i < end; i++ {
-			if owner[i] == 0 {
-				ks = append(ks, fmt.Sprintf("%d/%d", k, n))
-				break
-			}
+	g := 0
+	for k := 1; k <= n && g < len(gaps); k++ {
+		first, end := PartRange(total, k, n)
+		for g < len(gaps) && gaps[g][1] <= first {
+			g++
+		}
+		if first < end && g < len(gaps) && gaps[g][0] < end {
+			ks = append(ks, fmt.Sprintf("%d/%d", k, n))
 		}
 	}
 	return " (the parts of shard " + firstFew(ks) + ", whose folder is not among the inputs or incomplete)"

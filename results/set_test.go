@@ -180,6 +180,18 @@ func TestCombineRefuses(t *testing.T) {
 	if err := os.Remove(filepath.Join(missingFile, "part-00010.parquet")); err != nil {
 		t.Fatal(err)
 	}
+	// A manifest that claims 2^62 parts (hand-edited, or damaged): refused by
+	// the parts it lacks, without allocating or walking 2^62 of anything.
+	var huge []string
+	for k := 1; k <= 2; k++ {
+		dir := write(t, p, k, 4)
+		hm, _ := results.ReadManifest(dir)
+		hm.PartsTotal, hm.PointsTotal, hm.PartPoints = 1<<62, 1<<62, 1
+		if err := results.WriteManifest(dir, hm); err != nil {
+			t.Fatal(err)
+		}
+		huge = append(huge, dir)
+	}
 	plain := filepath.Join(t.TempDir(), "x.parquet")
 	os.WriteFile(plain, []byte("PAR1"), 0o644)
 	for _, c := range []struct {
@@ -195,6 +207,7 @@ func TestCombineRefuses(t *testing.T) {
 		{"unfinished", append(append([]string{}, dirs[:3]...), running), []string{"unfinished sweep (status running)", "--resume"}},
 		{"damaged part", []string{dirs[0], damaged, dirs[2], dirs[3]}, []string{"part-00006.parquet is damaged", "--resume --out"}},
 		{"part file gone", []string{dirs[0], dirs[1], missingFile, dirs[3]}, []string{"part-00010.parquet is missing"}},
+		{"manifests claiming 2^62 parts", huge, []string{"parts 9–4611686018427387903 of the run's 4611686018427387904 are missing", "(the parts of shard 1/4, 2/4, 3/4, 4/4"}},
 		{"a plain file among folders", []string{dirs[0], plain}, []string{"is a file; every input must be a sweep output folder"}},
 		{"a folder that is not a sweep", []string{dirs[0], t.TempDir()}, []string{"has no _manifest.json"}},
 		{"a glob matching nothing", []string{filepath.Join(t.TempDir(), "shard-*")}, []string{"matches no folder or file"}},
