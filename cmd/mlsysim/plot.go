@@ -165,7 +165,16 @@ func defaultOutBase(results []string) (string, error) {
 	if len(results) != 1 || strings.ContainsAny(results[0], "*?[") {
 		return "", fmt.Errorf("missing: with several results (%s) give the file to write", strings.Join(results, " "))
 	}
-	return strings.TrimSuffix(filepath.Clean(results[0]), ".parquet"), nil
+	base := filepath.Clean(results[0])
+	if b := filepath.Base(base); b == "." || b == ".." {
+		// "." names no folder to write beside; its absolute path does.
+		abs, err := filepath.Abs(base)
+		if err != nil {
+			return "", err
+		}
+		base = abs
+	}
+	return strings.TrimSuffix(base, ".parquet"), nil
 }
 
 // checkFigureOut refuses an output that is a folder, sits among the result's

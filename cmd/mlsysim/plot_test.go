@@ -306,6 +306,33 @@ func TestUnwritableOut(t *testing.T) {
 	}
 }
 
+// Run inside the result folder, `plot KIND .` and `report .` write beside the
+// folder, as for any other result (they wrote ".-pareto.svg" into it, which
+// was refused as inside the result).
+func TestDefaultOutOfDot(t *testing.T) {
+	res := swept(t, "serving-frontier")
+	dir := t.TempDir()
+	copied := filepath.Join(dir, "sf")
+	if err := os.CopyFS(copied, os.DirFS(res)); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(copied)
+	for _, c := range []struct {
+		args []string
+		file string
+	}{
+		{[]string{"plot", "pareto", "."}, "sf-pareto.svg"},
+		{[]string{"report", "."}, "sf-report.html"},
+	} {
+		if r := mlsysim(t, c.args...); r.code != exitOK {
+			t.Errorf("%v: %v", c.args, r)
+		}
+		if _, err := os.Stat(filepath.Join(dir, c.file)); err != nil {
+			t.Errorf("%v: %v", c.args, err)
+		}
+	}
+}
+
 func TestEvalPlot(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "e.svg")
 	r := mlsysim(t, "eval", "Llama3_8B", "H100", "--batch-size", "32", "--plot", out)
