@@ -192,6 +192,7 @@ func (fc *figCtx) findings(ctx context.Context, page *Page) error {
 	if err != nil {
 		return inputErr("report", err)
 	}
+	t = dropConstant(t, "model", obj.Column)
 	t.Title = fmt.Sprintf("Best feasible point per model (%s %s)", map[bool]string{true: "lowest", false: "highest"}[obj.Minimize], obj.Column)
 	page.Tables = append(page.Tables, t)
 	return nil
@@ -314,7 +315,7 @@ func cell(v any) string {
 }
 
 // dropConstant leaves out columns with one value in every row (but keep).
-func dropConstant(t *Table, keep string) *Table {
+func dropConstant(t *Table, keep ...string) *Table {
 	if len(t.Rows) < 2 {
 		return t
 	}
@@ -327,7 +328,7 @@ func dropConstant(t *Table, keep string) *Table {
 				break
 			}
 		}
-		if !same || c == keep {
+		if !same || slices.Contains(keep, c) {
 			idx = append(idx, i)
 		}
 	}

@@ -145,6 +145,11 @@ func TestBuildReport(t *testing.T) {
 	if best == nil || len(best.Rows) != 2 {
 		t.Fatalf("no best point per model: %+v", page.Tables)
 	}
+	// Columns with one value in both rows (seq_len is 4096 throughout) are
+	// left out, as in the frontier table; model and the objective stay.
+	if slices.Contains(best.Cols, "seq_len") || !slices.Contains(best.Cols, "model") || best.Cols[len(best.Cols)-1] != "itl_ms" {
+		t.Errorf("best-point columns %q", best.Cols)
+	}
 	var buf bytes.Buffer
 	if err := page.WriteHTML(&buf); err != nil {
 		t.Fatal(err)
