@@ -332,3 +332,27 @@ func TestFormatOf(t *testing.T) {
 		}
 	}
 }
+
+// Every roof is labelled, however close the roofs are in a small panel: a
+// label that would overlap the one above it goes below its line instead of
+// being left out (H100's 989 TFLOP/s roof is a factor 2 under its 1979, a
+// few points apart in a panel spanning four decades).
+func TestRooflineLabelsEveryRoof(t *testing.T) {
+	devs := []Device{
+		{Name: "H100", BytesPerS: 3.35e12, Roofs: []Roof{{"bf16/fp16/fp32/int4", 989e12}, {"fp8/int8", 1979e12}}},
+		{Name: "T4", BytesPerS: 320e9, Roofs: []Roof{{"bf16/fp16/fp32/fp8/int4", 65e12}, {"int8", 130e12}}},
+	}
+	d := Data{X: []float64{0.5, 10, 1000, 5000, 0.5, 3000}, Y: []float64{1.5e12, 30e12, 600e12, 1.3e15, 0.16e12, 90e12},
+		Panel: []string{"H100", "H100", "H100", "H100", "T4", "T4"}}
+	f, err := Roofline(devs, d, Options{X: Axis{Name: "arithmetic intensity", Unit: "FLOP/byte"}, Y: Axis{Name: "attained", Unit: "FLOP/s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := parseSVG(t, render(t, f, SVG))
+	for _, s := range []string{"fp8/int8 1.98 PFLOP/s · ridge 591 FLOP/B", "bf16/fp16/fp32/int4 989 TFLOP/s",
+		"int8 130 TFLOP/s · ridge 406 FLOP/B", "bf16/fp16/fp32/fp8/int4 65 TFLOP/s"} {
+		if !doc.hasText(s) {
+			t.Errorf("no roof label %q in %q", s, doc.texts)
+		}
+	}
+}

@@ -413,7 +413,9 @@ func Roofline(devs []Device, d Data, o Options) (*Figure, error) {
 			f.Panels = append(f.Panels, p)
 		}
 		p.Title = dv.Name
-		p.Layers = append(roofLayers(dv, lo, hi), p.Layers...)
+		// Ceilings under the points, their labels over them.
+		lines, labels := roofLayers(dv, lo, hi)
+		p.Layers = append(append(lines, p.Layers...), labels...)
 	}
 	slices.SortStableFunc(f.Panels, func(a, b *Panel) int {
 		return cmp.Compare(slices.IndexFunc(devs, func(d Device) bool { return d.Name == a.Title }),
@@ -423,10 +425,10 @@ func Roofline(devs []Device, d Data, o Options) (*Figure, error) {
 }
 
 // roofLayers are a device's ceilings over intensities lo..hi: per roof the
-// line min(bandwidth·x, peak), labelled above it right of its ridge, the
-// ridge point of the highest roof marked, and the bandwidth written above the
-// slope (the region above the ceilings holds no point, so labels stay clear).
-func roofLayers(dv Device, lo, hi float64) []Layer {
+// line min(bandwidth·x, peak) and the ridge point of the highest roof marked
+// (lines), and the labels: each roof's at its right end, the bandwidth above
+// the slope.
+func roofLayers(dv Device, lo, hi float64) (lines, labels []Layer) {
 	roofs := slices.Clone(dv.Roofs)
 	slices.SortStableFunc(roofs, func(a, b Roof) int { return cmp.Compare(b.FLOPS, a.FLOPS) })
 	var ls []Layer
@@ -446,11 +448,11 @@ func roofLayers(dv Device, lo, hi float64) []Layer {
 	ls = append(ls, &Points{X: []float64{top.FLOPS / dv.BytesPerS}, Y: []float64{top.FLOPS}, Style: Style{Color: len(Palette) - 1, Shape: Diamond}})
 	// An empty label at twice the top roof reserves room for the roof labels.
 	lx, ly, lt = append(lx, hi), append(ly, top.FLOPS*2), append(lt, "")
-	ls = append(ls, &Labels{X: lx, Y: ly, Text: lt, Right: true})
 	// The bandwidth halfway up the slope, ending left of it.
 	low := roofs[len(roofs)-1].FLOPS / dv.BytesPerS
 	x := math.Sqrt(lo * low)
-	return append(ls, &Labels{X: []float64{x}, Y: []float64{dv.BytesPerS * x * 2}, Text: []string{SIUnit(dv.BytesPerS, "B/s")}, Right: true})
+	return ls, []Layer{&Labels{X: lx, Y: ly, Text: lt, Right: true},
+		&Labels{X: []float64{x}, Y: []float64{dv.BytesPerS * x * 2}, Text: []string{SIUnit(dv.BytesPerS, "B/s")}, Right: true}}
 }
 
 // Grid is a metric aggregated over two axes: Z[j*len(X)+i] at X[i], Y[j]

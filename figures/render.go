@@ -53,6 +53,8 @@ var (
 	grey    = color.NRGBA{0x44, 0x44, 0x44, 0xFF}
 	gridCol = color.NRGBA{0xDD, 0xDD, 0xDD, 0xFF}
 	white   = color.NRGBA{0xFF, 0xFF, 0xFF, 0xFF}
+	// labelBack is white at 80 % behind point and ceiling labels.
+	labelBack = color.NRGBA{0xFF, 0xFF, 0xFF, 0xCC}
 )
 
 func textStyle(size float64, c color.Color, x draw.XAlignment, y draw.YAlignment) text.Style {
@@ -467,25 +469,37 @@ func (lp layerPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 			}
 		}
 	case *Labels:
-		sty := textStyle(markSize, grey, draw.XLeft, draw.YBottom)
+		above := textStyle(markSize, grey, draw.XLeft, draw.YBottom)
 		off := vg.Point{X: 3, Y: 2}
 		if l.Right {
-			sty.XAlign, off.X = draw.XRight, -1
+			above.XAlign, off.X = draw.XRight, -1
 		}
+		below := above
+		below.YAlign = draw.YTop
 		for i := range l.X {
 			pt := vg.Point{X: trX(l.X[i]), Y: trY(l.Y[i])}
 			if l.Text[i] == "" || !c.Contains(pt) {
 				continue
 			}
-			// A label that would overlap one already drawn is left out:
-			// labels come in priority order.
-			r := sty.Rectangle(l.Text[i])
-			r.Min, r.Max = r.Min.Add(pt.Add(off)).Sub(vg.Point{X: 1, Y: 1}), r.Max.Add(pt.Add(off)).Add(vg.Point{X: 1, Y: 1})
-			if overlaps(*lp.placed, r) {
-				continue
+			// Above the point, else below it; a label that would overlap one
+			// already drawn either way is left out (labels come in priority
+			// order).
+			for _, p := range []struct {
+				sty draw.TextStyle
+				off vg.Point
+			}{{above, off}, {below, vg.Point{X: off.X, Y: -off.Y}}} {
+				r := p.sty.Rectangle(l.Text[i])
+				at := pt.Add(p.off)
+				r.Min, r.Max = r.Min.Add(at).Sub(vg.Point{X: 1, Y: 1}), r.Max.Add(at).Add(vg.Point{X: 1, Y: 1})
+				if overlaps(*lp.placed, r) {
+					continue
+				}
+				*lp.placed = append(*lp.placed, r)
+				// A light backing keeps the text legible over marks and lines.
+				c.FillPolygon(labelBack, []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}})
+				c.FillText(p.sty, at, l.Text[i])
+				break
 			}
-			*lp.placed = append(*lp.placed, r)
-			c.FillText(sty, pt.Add(off), l.Text[i])
 		}
 	case *Cells:
 		s := lp.f.Scale
