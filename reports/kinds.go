@@ -466,7 +466,7 @@ func (fc *figCtx) pareto(ctx context.Context, o Options) (*figures.Figure, strin
 		fd.Color, rd.Color = joinCols(front.Text, groups, front.Rows), joinCols(rest.Text, groups, rest.Rows)
 	}
 	if o.Label == nil {
-		labels = varying(front, labels)
+		labels = distinguishing(front, groups, labels, x, y)
 	}
 	if len(labels) > 0 {
 		fd.Label = labelText(front, labels)
@@ -519,7 +519,8 @@ func joinCols(text map[string][]string, cols []string, n int) []string {
 }
 
 // labelCandidates are o.Label's columns, or the study's inputs that could
-// label a frontier point (varying picks those that change along it).
+// label a frontier point (distinguishing picks those that tell its points
+// apart).
 func (fc *figCtx) labelCandidates(o Options, groups []string, x, y string) ([]string, error) {
 	if o.Label != nil {
 		for _, c := range o.Label {
@@ -541,20 +542,71 @@ func (fc *figCtx) labelCandidates(o Options, groups []string, x, y string) ([]st
 	return cols, nil
 }
 
-// varying keeps the candidate columns whose values differ along the frontier,
-// at most three, in the study's order.
-func varying(fr *queries.Frame, cols []string) []string {
-	var out []string
-	for _, c := range cols {
-		vs := fr.Text[c]
-		for _, v := range vs {
-			if v != vs[0] {
-				out = append(out, c)
-				break
+// distinguishing picks, from the candidate columns, at most three that tell
+// the frontier's places apart: greedily the column that gives the most
+// distinct labels among the places (one row per group and x, y: ties share a
+// place) while adding one still helps, then, while there is room, those with
+// the most values among the places (what changes along the frontier, say the
+// accelerator). They are returned in the candidates' (the study's) order.
+// Columns that only vary between ties, or not at all, are never picked.
+func distinguishing(fr *queries.Frame, groups, cols []string, x, y string) []string {
+	var places []int // one row per distinct (group, x, y)
+	seen := map[string]bool{}
+	for i := range fr.Rows {
+		k := fmt.Sprint(fr.Num[x][i], fr.Num[y][i])
+		for _, g := range groups {
+			k += "\x00" + fr.Text[g][i]
+		}
+		if !seen[k] {
+			seen[k] = true
+			places = append(places, i)
+		}
+	}
+	distinct := func(chosen []string) int {
+		labels := map[string]bool{}
+		for _, i := range places {
+			k := ""
+			for _, c := range append(slices.Clone(groups), chosen...) {
+				k += "\x00" + fr.Text[c][i]
+			}
+			labels[k] = true
+		}
+		return len(labels)
+	}
+	var chosen []string
+	best := distinct(nil)
+	for len(chosen) < 3 {
+		pick := ""
+		for _, c := range cols {
+			if slices.Contains(chosen, c) {
+				continue
+			}
+			if n := distinct(append(slices.Clone(chosen), c)); n > best {
+				best, pick = n, c
 			}
 		}
-		if len(out) == 3 {
+		if pick == "" {
 			break
+		}
+		chosen = append(chosen, pick)
+	}
+	values := map[string]int{}
+	var rest []string
+	for _, c := range cols {
+		vs := map[string]bool{}
+		for _, i := range places {
+			vs[fr.Text[c][i]] = true
+		}
+		if values[c] = len(vs); values[c] > 1 && !slices.Contains(chosen, c) {
+			rest = append(rest, c)
+		}
+	}
+	slices.SortStableFunc(rest, func(a, b string) int { return values[b] - values[a] })
+	chosen = append(chosen, rest[:min(len(rest), 3-len(chosen))]...)
+	var out []string
+	for _, c := range cols {
+		if slices.Contains(chosen, c) {
+			out = append(out, c)
 		}
 	}
 	return out

@@ -49,8 +49,8 @@ type Options struct {
 	// Group (pareto): one frontier per combination of these columns; nil for
 	// model when the result has it, empty for one frontier.
 	Group []string
-	// Label (pareto): the columns that label frontier points; nil for the
-	// study's inputs that vary along the frontier (at most three), empty for none.
+	// Label (pareto): the columns that label frontier points; nil for up to
+	// three of the study's inputs that tell them apart, empty for none.
 	Label     []string
 	Agg       string // heatmap, line: one of queries.AggNames; "" for the best value of the study's objective, else mean
 	Log       string // one of LogModes; "" is auto

@@ -350,3 +350,53 @@ func TestLineCaption(t *testing.T) {
 		t.Errorf("caption %q, want the line %q", fig.Caption, want)
 	}
 }
+
+// The default labels of a frontier tell its points apart: with more inputs
+// varying along it than three, those that distinguish the most points are
+// chosen (batch size, here), not the first three in the study's order
+// (hardware, precision, efficiency), which labelled many points alike.
+func TestParetoLabelsTellPointsApart(t *testing.T) {
+	ctx := context.Background()
+	// As the bundled serving frontier: the frontier moves across accelerators,
+	// precisions and efficiencies, and along the batch size.
+	db, cat := sweepGrid(t, `version: 1
+name: labels
+study: serve
+axes:
+  model: [Llama3_8B]
+  hardware: [H100, B200, GB200_NVL72, Cerebras_CS3]
+  precision: [fp16, int8, int4]
+  efficiency: [0.5, 0.6]
+  batch_size: {pow2: [1, 512]}
+  seq_len: [2048]
+  prefill_chunk_tokens: [0, 512]
+`)
+	fig, _, err := Figure(ctx, db, cat, Options{Kind: "pareto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range fig.Panels {
+		var line *figures.Line
+		for _, l := range p.Layers {
+			switch l := l.(type) {
+			case *figures.Line:
+				line = l
+			case *figures.Labels:
+				// Labels follow their group's line: points of one frontier.
+				// Ties (equal in both objectives) share a place and may share
+				// a label; points in different places may not.
+				at := map[string][2]float64{}
+				for i, s := range l.Text {
+					xy := [2]float64{l.X[i], l.Y[i]}
+					if prev, ok := at[s]; ok && prev != xy {
+						t.Errorf("label %q at %v and %v on one frontier; labels %q", s, prev, xy, l.Text)
+					}
+					at[s] = xy
+				}
+				if line == nil || len(l.Text) != len(line.X) {
+					t.Errorf("%d labels for a frontier of %d points", len(l.Text), len(line.X))
+				}
+			}
+		}
+	}
+}

@@ -64,7 +64,7 @@ Examples:
 			&cli.StringFlag{Name: "facet", Usage: "one panel per value of this column (scatter, line)"},
 			&cli.StringFlag{Name: "objectives", Usage: "pareto: two COLUMN:min|max, e.g. itl_ms:min,tokens_per_s:max (default: the study's)"},
 			&cli.StringFlag{Name: "group", Usage: "pareto: one frontier per value of these comma-separated columns (default model)"},
-			&cli.StringFlag{Name: "label", Usage: "pareto: comma-separated columns that label frontier points (default: the inputs that vary along it)"},
+			&cli.StringFlag{Name: "label", Usage: "pareto: comma-separated columns that label frontier points (default: up to three inputs that tell its points apart)"},
 			&cli.StringFlag{Name: "agg", Usage: "heatmap, line: " + strings.Join(queries.AggNames, ", ") + " (default: the best value for the study's objective, else mean)"},
 			&cli.StringFlag{Name: "log", Value: "auto", Usage: "log axes: auto (a positive axis spanning ≥ 100×), x, y, xy or none"},
 			&cli.BoolFlag{Name: "all", Usage: "include infeasible rows"},
