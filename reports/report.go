@@ -59,6 +59,9 @@ func Build(ctx context.Context, db *queries.DB, cat *catalog.Catalog, path strin
 	if err != nil {
 		return nil, err
 	}
+	if err := db.Restrict(ctx, nil); err != nil {
+		return nil, err
+	}
 	page := &Page{Title: "mlsysim report — " + cmp(fc.prov.SpecName, filepath.Base(path))}
 	m := db.Info.Run
 	page.Facts = facts(fc.prov, m, db)
@@ -188,14 +191,31 @@ func (fc *figCtx) findings(ctx context.Context, page *Page) error {
 	if err != nil {
 		return inputErr("report", err)
 	}
-	t, err := tableOf(ctx, fc.db, st, fc.inputsAnd(obj.Column), 100)
+	t, err := tableOf(ctx, fc.db, st, fc.sweptAnd(ctx, obj.Column), 100)
 	if err != nil {
 		return inputErr("report", err)
 	}
-	t = dropConstant(t, "model", obj.Column)
 	t.Title = fmt.Sprintf("Best feasible point per model (%s %s)", map[bool]string{true: "lowest", false: "highest"}[obj.Minimize], obj.Column)
 	page.Tables = append(page.Tables, t)
 	return nil
+}
+
+// sweptAnd are the study's input columns that take more than one value in
+// the result — what the grid swept; the inputs it fixed would repeat one
+// value in every row — and model, then cols.
+func (fc *figCtx) sweptAnd(ctx context.Context, cols ...string) []string {
+	in := fc.inputsAnd()
+	n, err := fc.db.Distinct(ctx, in)
+	var out []string
+	for _, c := range in {
+		if err != nil || n[c] > 1 || c == "model" { // model: the tables' group
+			out = append(out, c)
+		}
+	}
+	for _, c := range cols {
+		out = appendNew(out, c)
+	}
+	return out
 }
 
 // inputsAnd are the study's input columns present in the result, then cols.
@@ -241,7 +261,7 @@ func (fc *figCtx) frontier(ctx context.Context, page *Page) error {
 	if err != nil {
 		return inputErr("report", err)
 	}
-	t, err := tableOf(ctx, fc.db, st, fc.inputsAnd(os[0].col, os[1].col), reportFrontierMax)
+	t, err := tableOf(ctx, fc.db, st, fc.sweptAnd(ctx, os[0].col, os[1].col), reportFrontierMax)
 	if err != nil {
 		return inputErr("report", err)
 	}
@@ -249,7 +269,7 @@ func (fc *figCtx) frontier(ctx context.Context, page *Page) error {
 		return nil // no feasible point; the findings say so
 	}
 	t.Title = "Pareto frontier: " + objs + " per model"
-	page.Frontier = dropConstant(t, "model")
+	page.Frontier = t
 	return nil
 }
 
@@ -312,38 +332,6 @@ func cell(v any) string {
 		return strconv.FormatFloat(x, 'g', 4, 64)
 	}
 	return fmt.Sprint(v)
-}
-
-// dropConstant leaves out columns with one value in every row (but keep).
-func dropConstant(t *Table, keep ...string) *Table {
-	if len(t.Rows) < 2 {
-		return t
-	}
-	var idx []int
-	for i, c := range t.Cols {
-		same := true
-		for _, r := range t.Rows {
-			if r[i] != t.Rows[0][i] {
-				same = false
-				break
-			}
-		}
-		if !same || slices.Contains(keep, c) {
-			idx = append(idx, i)
-		}
-	}
-	out := &Table{Title: t.Title, Note: t.Note}
-	for _, i := range idx {
-		out.Cols = append(out.Cols, t.Cols[i])
-	}
-	for _, r := range t.Rows {
-		row := make([]string, len(idx))
-		for k, i := range idx {
-			row[k] = r[i]
-		}
-		out.Rows = append(out.Rows, row)
-	}
-	return out
 }
 
 // recipes are the figures that fit the study.
