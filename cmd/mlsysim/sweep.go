@@ -240,10 +240,12 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
-// loadSpec reads a spec file or a bundled example by name.
+// loadSpec reads a spec file or a bundled example by name. A file of that name
+// wins over the example; a folder does not (a spec is never a folder, and
+// `mlsysim sweep roofline --out roofline` leaves one behind).
 func loadSpec(arg string) (*sweep.Spec, error) {
 	if b, path, ok := grids.Read(arg); ok {
-		if _, err := os.Stat(arg); err != nil {
+		if fi, err := os.Stat(arg); err != nil || fi.IsDir() {
 			return sweep.ParseSpec(path, b)
 		}
 	}
