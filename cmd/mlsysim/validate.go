@@ -13,6 +13,7 @@ import (
 
 	"github.com/mlsysim/mlsysim/sinks"
 	"github.com/mlsysim/mlsysim/sweep"
+	"github.com/mlsysim/mlsysim/validation"
 )
 
 func (a *app) validateCommand() *cli.Command {
@@ -49,7 +50,7 @@ worst case and share within tolerance. The global --profile picks the physics pr
 				return badInput("--cases", err)
 			}
 			if k := c.String("kind"); k != "" {
-				var kept []*sweep.Case
+				var kept []*validation.Case
 				var kinds []string
 				for _, cs := range cases {
 					if cs.Kind == k {
@@ -64,11 +65,11 @@ worst case and share within tolerance. The global --profile picks the physics pr
 				}
 				cases = kept
 			}
-			runs := make([][]sweep.CaseResult, len(profiles))
-			var bases []sweep.Baseline
+			runs := make([][]validation.CaseResult, len(profiles))
+			var bases []validation.Baseline
 			for i, p := range profiles {
-				runs[i] = sweep.RunCases(a.cat, cases, p)
-				bases = append(bases, sweep.NewBaseline(p, runs[i]))
+				runs[i] = validation.RunCases(a.cat, cases, p)
+				bases = append(bases, validation.NewBaseline(p, runs[i]))
 			}
 			if path := c.String("baseline-out"); path != "" {
 				b, err := json.MarshalIndent(bases, "", "  ")
@@ -85,22 +86,22 @@ worst case and share within tolerance. The global --profile picks the physics pr
 }
 
 // loadCases reads the cases of a folder, or the embedded suite when dir is "".
-func loadCases(dir string) ([]*sweep.Case, error) {
+func loadCases(dir string) ([]*validation.Case, error) {
 	if dir != "" {
-		return sweep.LoadCases(dir)
+		return validation.LoadCases(dir)
 	}
 	sub, err := fs.Sub(embedded.ValidationCases, embedded.ValidationDir)
 	if err != nil {
 		return nil, err
 	}
-	return sweep.LoadCasesFS(sub, embedded.ValidationDir)
+	return validation.LoadCasesFS(sub, embedded.ValidationDir)
 }
 
-func renderValidation(a *app, format string, profiles []string, runs [][]sweep.CaseResult) error {
+func renderValidation(a *app, format string, profiles []string, runs [][]validation.CaseResult) error {
 	if format == "json" {
 		var out []orderedObject
 		for i, p := range profiles {
-			out = append(out, orderedObject{{"profile", p}, {"cases", runs[i]}, {"summary", sweep.Summarize(runs[i])}})
+			out = append(out, orderedObject{{"profile", p}, {"cases", runs[i]}, {"summary", validation.Summarize(runs[i])}})
 		}
 		if len(out) == 1 {
 			return writeJSON(a.stdout, out[0])
@@ -111,7 +112,7 @@ func renderValidation(a *app, format string, profiles []string, runs [][]sweep.C
 	for i, p := range profiles {
 		t := &table{name: "summary-" + p, title: "Per kind, profile " + p + " (supported cases)",
 			cols: []string{"kind", "cases", "supported", "within tolerance", "median |error|", "worst case", "worst error"}}
-		for _, s := range sweep.Summarize(runs[i]) {
+		for _, s := range validation.Summarize(runs[i]) {
 			share := "—"
 			if s.Supported > 0 {
 				share = fmt.Sprintf("%d/%d (%.0f %%)", s.Passed, s.Supported, 100*float64(s.Passed)/float64(s.Supported))

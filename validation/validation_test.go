@@ -1,4 +1,4 @@
-package sweep
+package validation
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/sweep"
 )
 
 // TestValidationRatchet runs the whole validation suite (testdata/validation) and
@@ -29,8 +30,8 @@ func TestValidationRatchet(t *testing.T) {
 	if err := json.Unmarshal(b, &bases); err != nil {
 		t.Fatal(err)
 	}
-	if len(bases) != len(Profiles) {
-		t.Fatalf("baseline.json has %d profiles, want one per profile (%v)", len(bases), Profiles)
+	if len(bases) != len(sweep.Profiles) {
+		t.Fatalf("baseline.json has %d profiles, want one per profile (%v)", len(bases), sweep.Profiles)
 	}
 	for _, base := range bases {
 		t.Run(base.Profile, func(t *testing.T) { checkRatchet(t, cases, base) })
@@ -48,7 +49,7 @@ func checkRatchet(t *testing.T, cases []*Case, base Baseline) {
 		t.Errorf("validation regressed against baseline.json:\n%s", strings.Join(reg, "\n"))
 	}
 	// The default profile explains every miss (issue #4: "every remaining miss explained").
-	if base.Profile == Profiles[0] {
+	if base.Profile == sweep.Profiles[0] {
 		for _, r := range results {
 			if r.Outcome == "miss" && strings.TrimSpace(r.Analysis) == "" {
 				t.Errorf("%s misses (%+.1f %%) under %s but its case file has no miss_analysis", r.ID, r.ErrorPct, base.Profile)

@@ -1,4 +1,10 @@
-package sweep
+// Package validation compares the engine's predictions with published
+// measurements: a case is a number measured or officially reported by a primary
+// source, the study point(s) that predict it and a tolerance fixed before its
+// first run (testdata/validation/README.md). Cases run through the same
+// sweep.NewPlan / sweep.EvalPoint path as every sweep, so validation adds no
+// physics of its own.
+package validation
 
 import (
 	"fmt"
@@ -15,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/sweep"
 )
 
 // A validation case is a measured or officially reported number from a primary
@@ -181,7 +188,7 @@ func (c *Case) predict(cat *catalog.Catalog, profile string) (pred float64, note
 	if c.Study.Predict == "" {
 		return 0, "", fmt.Errorf("%s: study.predict is missing", c.File)
 	}
-	st, err := StudyByName(c.Study.Name)
+	st, err := sweep.StudyByName(c.Study.Name)
 	if err != nil {
 		return 0, "", err
 	}
@@ -199,18 +206,19 @@ func (c *Case) predict(cat *catalog.Catalog, profile string) (pred float64, note
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		var axes []Axis
+		var axes []sweep.Axis
 		for _, k := range keys {
-			axes = append(axes, axis1(k, scalarText(merged[k]), c.File+": study.params."+k))
+			where := c.File + ": study.params." + k
+			axes = append(axes, sweep.Axis{Name: k, Where: where, Values: []sweep.AxisValue{{Text: scalarText(merged[k]), Where: where}}})
 		}
-		p, err := NewPlan(cat, st, axes, nil)
+		p, err := sweep.NewPlan(cat, st, axes, nil)
 		if err != nil {
 			return nil, err
 		}
 		if err := p.SetProfile(profile); err != nil {
 			return nil, err
 		}
-		r, err := EvalPoint(p)
+		r, err := sweep.EvalPoint(p)
 		if err == nil && r["feasible"] == false && !slices.Contains(infeasible, fmt.Sprint(r["infeasible_reason"])) {
 			infeasible = append(infeasible, fmt.Sprint(r["infeasible_reason"]))
 		}
@@ -252,7 +260,8 @@ func (c *Case) predict(cat *catalog.Catalog, profile string) (pred float64, note
 	}
 	v, err := expr.Eval(c.Study.Predict, env)
 	if err != nil {
-		return 0, "", fmt.Errorf("%s: study.predict %q: %s", c.File, c.Study.Predict, firstLine(err.Error()))
+		msg, _, _ := strings.Cut(err.Error(), "\n") // expr's message continues with a caret diagram
+		return 0, "", fmt.Errorf("%s: study.predict %q: %s", c.File, c.Study.Predict, msg)
 	}
 	f, ok := toFloat(v)
 	if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
