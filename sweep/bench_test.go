@@ -70,6 +70,32 @@ func BenchmarkCheckFinite(b *testing.B) {
 	b.ReportMetric(float64(b.N)*n/b.Elapsed().Seconds(), "points/s")
 }
 
+// BenchmarkFleetKernel times the fleet evaluator alone (gather + the training step,
+// memory, sustainability and economics kernels + output columns) on the points of the
+// fleet-placement example (fewer than a 64K batch), under each physics profile.
+func BenchmarkFleetKernel(b *testing.B) {
+	for _, profile := range Profiles {
+		b.Run(profile, func(b *testing.B) {
+			p := gridPlan(b, "fleet-placement.yaml", true)
+			if err := p.SetProfile(profile); err != nil {
+				b.Fatal(err)
+			}
+			n := min(uint64(1<<16), p.N)
+			batches := make([]Batch, 4)
+			for i := range batches {
+				p.Fill(&batches[i], uint64(i)*(p.N-n)/3, int(n))
+			}
+			ev := p.Study.newEval(p)
+			var o Outputs
+			o.resize(p.Study, int(n))
+			for i := 0; b.Loop(); i++ {
+				ev.eval(&batches[i%len(batches)], &o)
+			}
+			b.ReportMetric(float64(b.N)*float64(n)/b.Elapsed().Seconds(), "points/s")
+		})
+	}
+}
+
 // BenchmarkSweepParquet times a whole sweep of the serving-frontier example to
 // zstd Parquet parts in a temporary folder.
 func BenchmarkSweepParquet(b *testing.B) {
