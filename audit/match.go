@@ -77,7 +77,7 @@ func matchKey(cat *catalog.Catalog, toks []string) (Match, bool) {
 	var best *catalog.Hardware
 	bestLen, bestFrom, bestTo := 0, 0, 0
 	for _, h := range cat.Hardware {
-		if h.AcceleratorCount > 1 { // a whole system (GB200 NVL72) is not one device
+		if h.AcceleratorCount > 1 { // a packaged system (a user file's rack or server) is not one device
 			continue
 		}
 		k := squash(h.Key)

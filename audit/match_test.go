@@ -32,8 +32,8 @@ func TestMatchDevice(t *testing.T) {
 		{NvidiaGPU, "NVIDIA A10G", 23028, "T4", FamilyFallback, "nearest in memory"},
 		// 24 GiB: ln(32/24) = 0.288 beats ln(24/16) = 0.405; V100 and V100_PCIe tie, V100 sorts first.
 		{NvidiaGPU, "NVIDIA GeForce RTX 4090", 24564, "V100", FamilyFallback, "nearest in memory"},
-		// A GB200 GPU is not the 72-GPU GB200_NVL72 system; 186 GB is nearest B200's 192 GiB.
-		{NvidiaGPU, "NVIDIA GB200", 189471, "B200", FamilyFallback, "nearest in memory"},
+		// The catalog holds the GB200 chip (the 72-GPU rack is the node GB200_NVL72 of it).
+		{NvidiaGPU, "NVIDIA GB200", 189471, "GB200", ExactKey, "spells the catalog key GB200"},
 		{AppleGPU, "Apple M3 Max", 131072, "MacBookM3Max", NameSimilarity, "m3, max"},
 		{AppleGPU, "Apple M2 Pro", 32768, "AppleM2", ExactKey, "pro"},
 		{AppleGPU, "Apple M1", 16384, "MacBookM3Max", FamilyFallback, "Apple"},

@@ -72,7 +72,8 @@ func TestDefaultCounts(t *testing.T) {
 	c := mustDefault(t)
 	// Source: the MLSys·im registry extraction (reference/registry/README.md: 45 devices,
 	// 33 workloads, 12 grids, 6 cooling tiers, 7 datacenters), physics.md §2.5 (10 fabrics),
-	// and the entry counts in the header comment of each catalog/data file.
+	// and the entry counts in the header comment of each catalog/data file; issue #15 added
+	// the TPU v4/v5p ICI fabrics, hosts and pods and the GB200 NVL72 rack and cluster.
 	for _, tc := range []struct {
 		kind      string
 		got, want int
@@ -83,9 +84,9 @@ func TestDefaultCounts(t *testing.T) {
 		{"datacenters", len(c.Datacenters), 7},
 		{"cooling", len(c.Cooling), 6},
 		{"prices", len(c.Prices), 32},
-		{"fabrics", len(c.Fabrics), 10},
-		{"nodes", len(c.Nodes), 6},
-		{"clusters", len(c.Clusters), 11},
+		{"fabrics", len(c.Fabrics), 12},
+		{"nodes", len(c.Nodes), 9},
+		{"clusters", len(c.Clusters), 14},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %d entries, want %d", tc.kind, tc.got, tc.want)
@@ -111,7 +112,7 @@ func TestDefaultCounts(t *testing.T) {
 	}
 }
 
-var sourceKinds = []string{"datasheet", "literature", "estimate", "derived", "convention", "illustrative", "industry_report"}
+var sourceKinds = []string{"datasheet", "literature", "measurement", "estimate", "derived", "convention", "illustrative", "industry_report"}
 
 func TestDefaultKeysUniqueAndSourced(t *testing.T) {
 	c := mustDefault(t)
@@ -257,8 +258,8 @@ func TestPrecisionRatesOrdered(t *testing.T) {
 	}
 	// Narrower formats and sparsity never lower a tensor unit's rate.
 	pairs := []struct{ hi, lo string }{
-		{"fp4", "fp8"}, {"fp8", "fp16"}, {"fp16", "tf32"}, {"tf32", "fp32"}, {"tf32", "fp32_cuda"},
-		{"fp16", "fp32"}, {"fp16", "fp32_cuda"}, {"int8", "fp16"}, {"int4", "int8"},
+		{"fp4", "fp8"}, {"fp8", "fp16"}, {"fp16", "tf32"}, {"tf32", "fp32"},
+		{"fp16", "fp32"}, {"int8", "fp16"}, {"int4", "int8"},
 		{"fp16_sparse", "fp16"}, {"fp4_sparse", "fp4"},
 	}
 	checked := 0
@@ -341,9 +342,10 @@ func TestScaleUpLinks(t *testing.T) {
 			t.Errorf("%s: scale_up latency %g s, want 500 ns", tc.key, l.LatencyS)
 		}
 	}
-	// docs/CATALOG.md: NVLink/ICI figures are bidirectional totals, PCIe/Ethernet per direction.
+	// docs/CATALOG.md: NVLink figures are bidirectional totals, PCIe/Ethernet per direction
+	// (TPU v4's ICI entry is a per-chip all-reduce rate derived per direction; its field source says so).
 	for _, h := range c.Hardware {
-		if l := h.ScaleUp; l != nil && (strings.Contains(l.Name, "NVLink") || strings.Contains(l.Name, "ICI")) && l.Direction != BidirectionalTotal {
+		if l := h.ScaleUp; l != nil && strings.Contains(l.Name, "NVLink") && l.Direction != BidirectionalTotal {
 			t.Errorf("%s: scale_up %q is %s, want bidirectional_total", h.Key, l.Name, l.Direction)
 		}
 		if l := h.HostLink; l != nil && strings.Contains(l.Name, "PCIe") && l.Direction != PerDirection {
@@ -472,11 +474,13 @@ func TestRecordedCorrections(t *testing.T) {
 		}
 		return nil
 	}
-	// The three corrections catalog/data records against the MLSys·im registry.
+	// The corrections catalog/data records against the MLSys·im registry.
 	ds, _ := c.ModelByKey("DeepSeek_V3")
 	mx, _ := c.ModelByKey("Mixtral_8x7B")
+	h100, _ := c.HardwareByKey("H100")
 	h200, _ := c.HardwareByKey("H200")
 	v100, _ := c.HardwareByKey("V100")
+	gb200, _ := c.HardwareByKey("GB200")
 	for _, tc := range []struct {
 		entry, field    string
 		corrections     []Correction
@@ -490,6 +494,12 @@ func TestRecordedCorrections(t *testing.T) {
 		// NVIDIA datasheets quote NVLink as a bidirectional total (physics.md §1.4).
 		{"H200", "scale_up.direction", h200.Corrections, "per_direction", "bidirectional_total", string(h200.ScaleUp.Direction)},
 		{"V100", "scale_up.direction", v100.Corrections, "per_direction", "bidirectional_total", string(v100.ScaleUp.Direction)},
+		// NVIDIA H100/H200 datasheets: FP32 67 TFLOPS, stored upstream under a key no precision read (issue #15).
+		{"H100", "rates.fp32", h100.Corrections, "rates.fp32_cuda: 67 TFLOP/s", "rates.fp32: 67 TFLOP/s", fmt.Sprintf("rates.fp32: %g TFLOP/s", h100.Rates["fp32"]/1e12)},
+		{"H200", "rates.fp32", h200.Corrections, "rates.fp32_cuda: 67 TFLOP/s", "rates.fp32: 67 TFLOP/s", fmt.Sprintf("rates.fp32: %g TFLOP/s", h200.Rates["fp32"]/1e12)},
+		// The NVL72 rack became one GPU entry and a node of 72 (issue #15).
+		{"GB200", "key", gb200.Corrections, "GB200_NVL72 (the whole 72-GPU rack as one accelerator)", "GB200 (one GPU) with node GB200_NVL72 of 72 of them",
+			"GB200 (one GPU) with node GB200_NVL72 of 72 of them"},
 	} {
 		cr := find(tc.corrections, tc.field)
 		if cr == nil {
@@ -507,8 +517,8 @@ func TestRecordedCorrections(t *testing.T) {
 	for _, e := range allEntries(c) {
 		n += len(e.prov.Corrections)
 	}
-	if n != 4 {
-		t.Errorf("%d corrections in the catalog, want the 4 above; a new one needs a row here", n)
+	if n != 7 {
+		t.Errorf("%d corrections in the catalog, want the 7 above; a new one needs a row here", n)
 	}
 }
 
@@ -755,5 +765,80 @@ func TestMeasuredHardwareAttributes(t *testing.T) {
 		if ok != tc.effStated || eff != tc.eff {
 			t.Errorf("%s %s GEMM efficiency %g (%v), want %g (%v)", tc.key, tc.prec, eff, ok, tc.eff, tc.effStated)
 		}
+	}
+}
+
+// TestMeasuredRates: the measured rates issue #15 catalogues (bus bandwidths, the
+// GB200 chip), read back with the accessors the physics uses (sources in the entries'
+// field_sources).
+func TestMeasuredRates(t *testing.T) {
+	c := mustDefault(t)
+	hw := func(k string) *Hardware {
+		h, err := c.HardwareByKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	gemm := func(h *Hardware, prec string) float64 {
+		e, _ := h.GEMMEfficiencyFor(prec)
+		f, _ := h.PeakFor(prec)
+		return e * f
+	}
+	fab := func(k string) *Fabric {
+		f, err := c.FabricByKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	for _, tc := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"A100 NVLink3 busBw 230 GB/s", hw("A100").ScaleUp.AchievedBusBytesPerS(), 230e9},
+		{"H100 NVLink4 busBw 370 GB/s", hw("H100").ScaleUp.AchievedBusBytesPerS(), 370e9},
+		{"V100 unmeasured: 300 GB/s total / 2", hw("V100").ScaleUp.AchievedBusBytesPerS(), 150e9},
+		{"IB HDR busBw 24 GB/s", fab("InfiniBand_HDR").AchievedBusBytesPerS(), 24e9},
+		{"IB NDR busBw 48 GB/s", fab("InfiniBand_NDR").AchievedBusBytesPerS(), 48e9},
+		{"100 GbE unmeasured: line rate", fab("Ethernet_100G").AchievedBusBytesPerS(), 12.5e9},
+		{"H100 fp32 is the CUDA-core rate", hw("H100").Rates["fp32"], 67e12},
+		{"TPU v4 ICI 1.1 PB/s / 4096 chips", hw("TPUv4").ScaleUp.AchievedBusBytesPerS(), 268.6e9},
+		{"GB200: 162 PFLOP/s rack / 72", hw("GB200").PeakFLOPS, 2250e12},
+		{"GB200: 13.5 TiB rack / 72", hw("GB200").MemCapacityBytes, 192 * (1 << 30)},
+	} {
+		if !near(tc.got, tc.want, 1e-12) {
+			t.Errorf("%s: got %g, want %g", tc.name, tc.got, tc.want)
+		}
+	}
+	// The GB200's efficiencies are stated to four places against this entry's peaks.
+	for prec, rate := range map[string]float64{"bf16": 1822e12, "fp8": 3615.6e12} {
+		if got := gemm(hw("GB200"), prec); !near(got, rate, 1e-4) {
+			t.Errorf("GB200 %s matmul %g, want the MAMF %g", prec, got, rate)
+		}
+	}
+	n, err := c.NodeByKey("GB200_NVL72")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Accelerator != "GB200" || n.AcceleratorsPerNode != 72 || n.IntraNodeBytesPerS != 900e9 {
+		t.Errorf("GB200_NVL72 node: %s × %d at %g B/s, want GB200 × 72 at NVLink 5's 900 GB/s per direction",
+			n.Accelerator, n.AcceleratorsPerNode, n.IntraNodeBytesPerS)
+	}
+}
+
+// TestRenamedKey: the old rack key fails with an error naming its replacements.
+func TestRenamedKey(t *testing.T) {
+	_, err := mustDefault(t).HardwareByKey("GB200_NVL72")
+	if err == nil {
+		t.Fatal("GB200_NVL72 resolves as hardware; it is a node now")
+	}
+	for _, want := range []string{`hardware "GB200_NVL72" was renamed: use GB200`, "node GB200_NVL72", "catalog/data/renamed.yaml:"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if _, err := mustDefault(t).HardwareByKey("GB300"); err == nil || strings.Contains(err.Error(), "renamed") {
+		t.Errorf("an unknown key is not a rename: %v", err)
 	}
 }

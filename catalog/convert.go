@@ -117,13 +117,18 @@ func (cv *converter) link(r *rawLink, field string) *Link {
 		return nil
 	}
 	l := &Link{Name: r.Name, BytesPerS: cv.req(r.Bandwidth, BytesPerSecond, field+".bandwidth"),
-		Direction: r.Direction, LatencyS: cv.q(r.Latency, Seconds, field+".latency")}
+		Direction: r.Direction, LatencyS: cv.q(r.Latency, Seconds, field+".latency"),
+		BusBytesPerS: cv.q(r.BusBandwidth, BytesPerSecond, field+".bus_bandwidth")}
 	switch l.Direction {
 	case "":
 		l.Direction = PerDirection
 	case PerDirection, BidirectionalTotal:
 	default:
 		cv.fail(field+".direction", fmt.Sprintf("%q is not per_direction or bidirectional_total", r.Direction))
+	}
+	if l.BusBytesPerS > l.PerDirectionBytesPerS() {
+		cv.fail(field+".bus_bandwidth", fmt.Sprintf("%.4g GB/s exceeds the link's %.4g GB/s per direction; a measured bus bandwidth is at most the line rate",
+			l.BusBytesPerS/1e9, l.PerDirectionBytesPerS()/1e9))
 	}
 	return l
 }
@@ -145,9 +150,7 @@ func (cv *converter) hardware(r *rawHardware, tier string) *Hardware {
 	if len(r.Rates) > 0 {
 		h.Rates = make(map[string]float64, len(r.Rates))
 		for k, v := range r.Rates {
-			if !slices.Contains(RateKeys, k) {
-				cv.fail("rates."+k, fmt.Sprintf("unknown precision key; use one of %s", strings.Join(RateKeys, ", ")))
-			}
+			cv.rateKey("rates", k)
 			h.Rates[k] = cv.req(v, FLOPsPerSecond, "rates."+k)
 		}
 	}
@@ -190,6 +193,17 @@ func (cv *converter) hardware(r *rawHardware, tier string) *Hardware {
 	}
 	h.Provenance = cv.provenance(&r.rawProvenance)
 	return h
+}
+
+// rateKey checks a precision key of a rates-like map; fp32_cuda was the
+// registry's name for what precision fp32 means.
+func (cv *converter) rateKey(field, k string) {
+	switch {
+	case k == "fp32_cuda":
+		cv.fail(field+"."+k, "renamed: write fp32 (the CUDA-core FP32 rate is the rate precision fp32 runs at)")
+	case !slices.Contains(RateKeys, k):
+		cv.fail(field+"."+k, fmt.Sprintf("unknown precision key; use one of %s", strings.Join(RateKeys, ", ")))
+	}
 }
 
 var flopsPer = []string{"token", "sequence", "input", "denoising_step"}
@@ -259,7 +273,11 @@ func (cv *converter) grid(r *rawGrid) *Grid {
 
 func (cv *converter) fabric(r *rawFabric) *Fabric {
 	f := &Fabric{Key: cv.key(r.Key), Name: r.Name, BytesPerS: cv.req(r.Bandwidth, BytesPerSecond, "bandwidth"),
-		LatencyS: cv.q(r.Latency, Seconds, "latency"), Topology: r.Topology, Oversubscription: r.Oversubscription.v}
+		LatencyS: cv.q(r.Latency, Seconds, "latency"), Topology: r.Topology, Oversubscription: r.Oversubscription.v,
+		BusBytesPerS: cv.q(r.BusBandwidth, BytesPerSecond, "bus_bandwidth")}
+	if f.BusBytesPerS > f.BytesPerS {
+		cv.fail("bus_bandwidth", "exceeds bandwidth; a measured bus bandwidth is at most the line rate")
+	}
 	if f.Topology == "" {
 		f.Topology = "fat-tree"
 	}
@@ -306,4 +324,11 @@ func (cv *converter) cluster(r *rawCluster) *Cluster {
 	}
 	return &Cluster{Key: key, Name: r.Name, Node: r.Node, Nodes: r.Nodes, Fabric: r.Fabric, Region: r.Region,
 		Datacenter: r.Datacenter, Provenance: cv.provenance(&r.rawProvenance)}
+}
+
+func (cv *converter) rename(r *rawRename) *Rename {
+	if r.Kind == "" || r.Key == "" || r.Now == "" || r.Reason == "" {
+		cv.fail("renamed", "each entry needs kind, key, now and reason")
+	}
+	return &Rename{Kind: r.Kind, Key: r.Key, Now: r.Now, Reason: r.Reason, File: fmt.Sprintf("%s:%d", cv.file, cv.line)}
 }

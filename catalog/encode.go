@@ -84,10 +84,11 @@ type storageYAML struct {
 }
 
 type linkYAML struct {
-	Name      string    `yaml:"name,omitempty"`
-	Bandwidth string    `yaml:"bandwidth"`
-	Direction Direction `yaml:"direction"`
-	Latency   string    `yaml:"latency,omitempty"`
+	Name         string    `yaml:"name,omitempty"`
+	Bandwidth    string    `yaml:"bandwidth"`
+	Direction    Direction `yaml:"direction"`
+	Latency      string    `yaml:"latency,omitempty"`
+	BusBandwidth string    `yaml:"bus_bandwidth,omitempty"`
 }
 
 type migYAML struct {
@@ -144,7 +145,7 @@ func encodeLink(l *Link) *linkYAML {
 		return nil
 	}
 	return &linkYAML{Name: l.Name, Bandwidth: FormatQuantity(l.BytesPerS, BytesPerSecond), Direction: l.Direction,
-		Latency: FormatQuantity(l.LatencyS, Seconds)}
+		Latency: FormatQuantity(l.LatencyS, Seconds), BusBandwidth: FormatQuantity(l.BusBytesPerS, BytesPerSecond)}
 }
 
 // FormatQuantity writes an SI value as "<number> <unit>" in the unit of dimension d

@@ -31,6 +31,7 @@ type Catalog struct {
 	Nodes       []*Node
 	Clusters    []*Cluster
 	Walls       []*Wall // numbered 1..22, in order
+	Renames     []*Rename
 
 	// Hash is the SHA-256 of every data file read, in path order: the same data
 	// gives the same hash, so sweep manifests can name the catalog they used.
@@ -127,6 +128,9 @@ func (c *Catalog) addFile(name, kind, stem string, b []byte) error {
 		return err
 	}
 	cv := &converter{file: name}
+	if kind == "" && stem == "renamed" {
+		kind = "renamed"
+	}
 	switch kind + "/" + stem {
 	case "infra/grids":
 		err = decodeInto(&c.Grids, name, b, lines, cv, cv.grid)
@@ -164,6 +168,8 @@ func (c *Catalog) addFile(name, kind, stem string, b []byte) error {
 		if !slices.Contains([]string{"nodes", "fabrics", "clusters"}, stem) {
 			return fmt.Errorf("%s: unknown systems file %q (want nodes, fabrics, clusters)", name, stem)
 		}
+	case "renamed":
+		err = decodeInto(&c.Renames, name, b, lines, cv, cv.rename)
 	case "walls":
 		var raw []*Wall
 		if err := strictDecode(name, b, &raw); err != nil {

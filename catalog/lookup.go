@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,9 +12,13 @@ type NotFoundError struct {
 	Kind        string // "hardware", "model", …
 	Name        string
 	Suggestions []string
+	Renamed     *Rename // the key was renamed (catalog/data/renamed.yaml)
 }
 
 func (e *NotFoundError) Error() string {
+	if r := e.Renamed; r != nil {
+		return fmt.Sprintf("%s %q was renamed: use %s (%s; %s)", e.Kind, e.Name, r.Now, r.Reason, r.File)
+	}
 	msg := fmt.Sprintf("unknown %s %q", e.Kind, e.Name)
 	if len(e.Suggestions) > 0 {
 		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(e.Suggestions, ", "))
@@ -45,7 +50,22 @@ func find[T any](kind, name string, items []T, key func(T) string) (T, error) {
 
 // HardwareByKey looks a device up by its exact, case-sensitive key.
 func (c *Catalog) HardwareByKey(k string) (*Hardware, error) {
-	return find("hardware", k, c.Hardware, func(h *Hardware) string { return h.Key })
+	h, err := find("hardware", k, c.Hardware, func(h *Hardware) string { return h.Key })
+	return h, c.renamed(err)
+}
+
+// renamed turns an unknown-key error for a key that was renamed into one that
+// names the replacement.
+func (c *Catalog) renamed(err error) error {
+	var nf *NotFoundError
+	if errors.As(err, &nf) {
+		for _, r := range c.Renames {
+			if r.Kind == nf.Kind && r.Key == nf.Name {
+				nf.Renamed = r
+			}
+		}
+	}
+	return err
 }
 
 // ModelByKey looks a workload up by its exact key.

@@ -46,10 +46,11 @@ type rawProvenance struct {
 }
 
 type rawLink struct {
-	Name      string    `yaml:"name"`
-	Bandwidth *qty      `yaml:"bandwidth"`
-	Direction Direction `yaml:"direction"`
-	Latency   *qty      `yaml:"latency"`
+	Name         string    `yaml:"name"`
+	Bandwidth    *qty      `yaml:"bandwidth"`
+	Direction    Direction `yaml:"direction"`
+	Latency      *qty      `yaml:"latency"`
+	BusBandwidth *qty      `yaml:"bus_bandwidth"`
 }
 
 type rawMIG struct {
@@ -185,6 +186,7 @@ type rawFabric struct {
 	Latency          *qty   `yaml:"latency"`
 	Topology         string `yaml:"topology"`
 	Oversubscription num    `yaml:"oversubscription"`
+	BusBandwidth     *qty   `yaml:"bus_bandwidth"`
 	rawProvenance    `yaml:",inline"`
 }
 
@@ -209,4 +211,11 @@ type rawCluster struct {
 	Region        string `yaml:"region"`
 	Datacenter    string `yaml:"datacenter"`
 	rawProvenance `yaml:",inline"`
+}
+
+type rawRename struct {
+	Kind   string `yaml:"kind"`
+	Key    string `yaml:"key"`
+	Now    string `yaml:"now"`
+	Reason string `yaml:"reason"`
 }

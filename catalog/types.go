@@ -55,6 +55,18 @@ type Link struct {
 	BytesPerS float64   `json:"bytes_per_s"`
 	Direction Direction `json:"direction"`
 	LatencyS  float64   `json:"latency_s,omitempty"` // 0 = not stated
+	// BusBytesPerS is the bus bandwidth a collective library measurably reaches per
+	// direction over the link (NCCL's busBw for a ring collective); 0 = not measured.
+	BusBytesPerS float64 `json:"bus_bytes_per_s,omitempty"`
+}
+
+// AchievedBusBytesPerS is what a collective moves per direction over the link:
+// the measured bus bandwidth where the catalog has one, else the nominal rate.
+func (l *Link) AchievedBusBytesPerS() float64 {
+	if l.BusBytesPerS > 0 {
+		return l.BusBytesPerS
+	}
+	return l.PerDirectionBytesPerS()
 }
 
 // PerDirectionBytesPerS is the rate one direction of the link carries: half a
@@ -155,7 +167,7 @@ func (h *Hardware) GEMMEfficiencyFor(precision string) (eff float64, ok bool) {
 const DefaultDispatchTaxS = 0.01e-3
 
 // RateKeys are the precision keys a hardware `rates` map may hold.
-var RateKeys = []string{"fp32", "fp32_cuda", "tf32", "fp16", "bf16", "fp16_sparse", "fp8", "fp4", "fp4_sparse", "int8", "int4", "mxint4"}
+var RateKeys = []string{"fp32", "tf32", "fp16", "bf16", "fp16_sparse", "fp8", "fp4", "fp4_sparse", "int8", "int4", "mxint4"}
 
 // PeakFor is the peak rate the seed uses for a precision: the matching rate if the
 // device states one, else the default peak (physics.md §1.2). ok is false when it
@@ -280,11 +292,35 @@ type Price struct {
 type Fabric struct {
 	Key              string  `json:"key"`
 	Name             string  `json:"name"`
-	BytesPerS        float64 `json:"bytes_per_s"`
+	BytesPerS        float64 `json:"bytes_per_s"` // per accelerator NIC, per direction
 	LatencyS         float64 `json:"latency_s"`
 	Topology         string  `json:"topology"`
 	Oversubscription float64 `json:"oversubscription"`
+	// BusBytesPerS is the bus bandwidth NCCL-style collectives measurably reach per
+	// NIC (0 = not measured; the nominal rate is used).
+	BusBytesPerS float64 `json:"bus_bytes_per_s,omitempty"`
 	Provenance
+}
+
+// AchievedBusBytesPerS is the per-NIC rate a collective reaches: the measured bus
+// bandwidth where catalogued, else the nominal rate; either is divided by the
+// oversubscription of the fabric's upper tiers.
+func (f *Fabric) AchievedBusBytesPerS() float64 {
+	bw := f.BytesPerS
+	if f.BusBytesPerS > 0 {
+		bw = f.BusBytesPerS
+	}
+	return bw / f.Oversubscription
+}
+
+// Rename records a catalog key that was renamed or split, so that the old key
+// gets a clear error naming its replacement instead of "unknown".
+type Rename struct {
+	Kind   string `json:"kind"` // "hardware", "model", …
+	Key    string `json:"key"`  // the old key
+	Now    string `json:"now"`  // what to write instead
+	Reason string `json:"reason"`
+	File   string `json:"file"`
 }
 
 // Node is a server of identical accelerators.

@@ -369,7 +369,7 @@ name: labels
 study: serve
 axes:
   model: [Llama3_8B]
-  hardware: [H100, B200, GB200_NVL72, Cerebras_CS3]
+  hardware: [H100, B200, GB200, Cerebras_CS3]
   precision: [fp16, int8, int4]
   efficiency: [0.5, 0.6]
   batch_size: {pow2: [1, 512]}

@@ -520,6 +520,7 @@ func hardwareSchema() *jsonSchema {
 			prop{"direction", &jsonSchema{Type: "string", Enum: []string{string(catalog.PerDirection), string(catalog.BidirectionalTotal)},
 				Default: string(catalog.PerDirection), Description: "how the bandwidth is quoted (physics.md §1.4)"}},
 			prop{"latency", q(catalog.Seconds, "one-way latency", "500 ns")},
+			prop{"bus_bandwidth", q(catalog.BytesPerSecond, "measured collective bus bandwidth per direction (NCCL busBw), at most the line rate", "230 GB/s")},
 		)
 	}
 	rates := &jsonSchema{Type: "object", Description: "dense rates by precision, used when the run's precision matches",
@@ -533,7 +534,7 @@ func hardwareSchema() *jsonSchema {
 		{"peak", q(catalog.FLOPsPerSecond, "default peak: dense FP16/BF16 tensor rate (or TOPS)", "989 TFLOP/s")},
 		{"rates", rates},
 		{"gemm_efficiency", gemm},
-		{"sm_count", integer("", 0)},
+		{"sm_count", integer("streaming multiprocessors (wave quantization of GEMMs in the calibrated training step)", 0)},
 		{"clock_rate", q(catalog.Hertz, "clock", "1.98 GHz")},
 		{"memory", object("", []string{"capacity", "bandwidth"},
 			prop{"capacity", q(catalog.Bytes, "accelerator memory as the vendor states it", "80 GiB")},
