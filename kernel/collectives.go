@@ -117,3 +117,45 @@ func RingTreeCrossover(n, alpha, beta float64) float64 {
 func OversubscriptionEfficiency(fraction, ratio float64) float64 {
 	return 1 / ((1 - fraction) + fraction*ratio)
 }
+
+// Collective names the operations CollectiveTime prices.
+type Collective uint8
+
+const (
+	CollAllReduce Collective = iota
+	CollAllGather
+	CollReduceScatter
+	CollAllToAll
+)
+
+// NCCL's latency model for ring collectives with the Simple protocol, the one large
+// messages use (NVIDIA/nccl src/graph/tuning.cc, default tuner constants: baseLat
+// 8.4 µs for Ring/Simple, hwLat per ring step 3.4 µs over NVLink, 5.7 µs over PCIe,
+// 14 µs over the network).
+const (
+	NCCLBaseLatencyS = 8.4e-6
+	NCCLHopNVLinkS   = 3.4e-6
+	NCCLHopPCIeS     = 5.7e-6
+	NCCLHopNetS      = 14e-6
+)
+
+// CollectiveTime is a ring collective over n ranks at bus bandwidth bus (bytes/s per
+// direction, the rate NCCL's busBw reports) with per-step latency hop (docs/PHYSICS.md §32):
+//
+//	all-reduce            T = base + 2(n−1)·hop + 2(n−1)/n · m/bus
+//	all-gather, reduce-scatter, all-to-all
+//	                      T = base + (n−1)·hop + (n−1)/n · m/bus
+//
+// m is the whole buffer: the all-reduce's input, the all-gather's output, the
+// reduce-scatter's input, the bytes one rank sends in an all-to-all. n ≤ 1 or m = 0
+// (nothing to send, no call) costs 0.
+func CollectiveTime(c Collective, m, n, bus, hop float64) float64 {
+	if n <= 1 || m == 0 {
+		return 0
+	}
+	steps := n - 1
+	if c == CollAllReduce {
+		steps *= 2
+	}
+	return NCCLBaseLatencyS + steps*hop + steps/n*m/bus
+}

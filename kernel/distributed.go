@@ -48,26 +48,11 @@ func Distributed(out *DistOut, in *DistIn) {
 		}
 
 		grad := in.WeightBytes[i] / tp
-		if in.ProfileC {
-			grad /= pp // each pipeline stage all-reduces only its own layers' gradients
-		}
 		if in.LoRA[i] {
 			grad *= LoRAGradientShare
 		}
 		var tDP, tTP, tEP float64
-		if dp > 1 && in.ProfileC {
-			// Profile C: dp ranks per node r = g // (tp·pp·ep); all in one node → intra ring,
-			// at most one per node → fabric ring, else hierarchical over nodes of r ranks.
-			r := math.Floor(apn / (tp * pp * ep))
-			switch {
-			case r >= dp:
-				tDP = RingAllReduce(grad, dp, intra, NVLinkLatencyS)
-			case r <= 1:
-				tDP = RingAllReduce(grad, dp, fabric, alphaInter)
-			default:
-				tDP = HierarchicalAllReduce(grad, math.Ceil(dp/r), r, intra, fabric, NVLinkLatencyS, alphaInter)
-			}
-		} else if dp > 1 {
+		if dp > 1 {
 			switch {
 			case apn <= 1:
 				// One accelerator per node: the ring crosses the fabric (the seed's
@@ -89,9 +74,6 @@ func Distributed(out *DistOut, in *DistIn) {
 			if tp > apn {
 				beta, alpha = fabric, alphaInter
 			}
-			if in.ProfileC {
-				layers = math.Max(1, math.Ceil(layers/pp)) // one stage's layers; stages run concurrently
-			}
 			tTP = RingAllReduce(act, tp, beta, alpha) * TPAllReducesPerLayer * layers
 		}
 		if ep > 1 {
@@ -106,9 +88,6 @@ func Distributed(out *DistOut, in *DistIn) {
 		if pp > 1 {
 			bubbleFrac = PipelineBubble(pp, in.Microbatches[i], in.VirtualStages[i])
 			tBubble = node * bubbleFrac
-			if in.ProfileC {
-				tBubble = node * bubbleFrac / (1 - bubbleFrac) // idle time added to the busy time
-			}
 		}
 		c := in.Congestion[i]
 		tDP, tTP, tEP = tDP*c, tTP*c, tEP*c
@@ -135,9 +114,6 @@ func Distributed(out *DistOut, in *DistIn) {
 		out.Step[i] = step
 		out.ScalingEfficiency[i] = eff
 		out.Throughput[i] = total * in.NodeThroughput[i] * eff
-		if in.ProfileC {
-			out.Throughput[i] = dp * in.NodeThroughput[i] * eff // replicas, not accelerators
-		}
 	}
 }
 
@@ -183,12 +159,6 @@ type DistIn struct {
 	Imbalance                   []float64 // MoE routing imbalance γ ≥ 1
 	OverlapEfficiency           []float64
 	Overlap, LoRA               []bool
-
-	// ProfileC selects the seed's Profile C terms (physics.md §7.2): the caller's node
-	// step is one model-parallel replica's; gradients shard over tp·pp; DP rings follow
-	// ranks per node; TP counts one stage's layers; the bubble is node·β/(1−β); and
-	// throughput multiplies by dp.
-	ProfileC bool
 }
 
 // DistOut holds the output columns of Distributed; times in seconds.

@@ -11,6 +11,10 @@ import "math"
 //	maintain  = CapEx · 0.05 · days / 365
 //	TCO       = capex + energy + maintain
 //	objective = TCO + carbon tax (USD per tCO2e) · carbon / 1000     (PlacementOptimizer, §8.4)
+//
+// With a rental price per accelerator-hour (RentalUSDPerHour > 0) the fleet is rented
+// instead of bought: TCO = rental · N · 24 h · days, and the price covers the hardware,
+// its power and the facility, so capex, energy cost and maintenance are 0.
 func Economics(out *EconOut, in *EconIn) {
 	n := len(in.Accelerators)
 	out.resize(n)
@@ -21,6 +25,10 @@ func Economics(out *EconOut, in *EconIn) {
 		energy := in.EnergyKWh[i] * in.PriceUSDPerKWh[i]
 		maintain := capexTotal * AnnualMaintenanceRatio * period
 		tco := capex + energy + maintain
+		if in.RentalUSDPerHour != nil && in.RentalUSDPerHour[i] > 0 {
+			capex, energy, maintain = 0, 0, 0
+			tco = in.RentalUSDPerHour[i] * in.Accelerators[i] * 24 * in.Days[i]
+		}
 		tax := in.CarbonTaxUSDPerT[i] * in.CarbonKg[i] / 1000
 		out.CapexUSD[i] = capex
 		out.EnergyCostUSD[i] = energy
@@ -56,6 +64,9 @@ type EconIn struct {
 	PriceUSDPerKWh    []float64
 	CarbonKg          []float64
 	CarbonTaxUSDPerT  []float64
+	// RentalUSDPerHour is a rental price per accelerator-hour replacing capex and opex
+	// where > 0; nil or 0 keeps them.
+	RentalUSDPerHour []float64
 }
 
 // EconOut holds the output columns of Economics (USD).

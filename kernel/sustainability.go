@@ -3,7 +3,8 @@ package kernel
 // Sustainability is the operational footprint of a fleet (physics.md §8.1, seed
 // Profile B; Wall 18). Only accelerators draw power:
 //
-//	P_chip = TDP · (0.30 + 0.70 · utilisation)        (TDP 700 W when unstated)
+//	P_chip = TDP · (0.30 + 0.70 · utilisation)        (TDP 700 W when unstated),
+//	         or the stated average power per accelerator (PowerPerAccelerator > 0)
 //	E_IT   = P_chip · N · 24 h · days                  (kWh)
 //	E      = E_IT · PUE
 //	carbon = E · carbon intensity / 1000 + embodied kg per device · N    (kg)
@@ -17,6 +18,9 @@ func Sustainability(out *SustainOut, in *SustainIn) {
 			tdp = FallbackTDPW
 		}
 		chip := tdp * (IdlePowerFraction + DynamicPowerFraction*in.Utilization[i])
+		if in.PowerPerAccelerator != nil && in.PowerPerAccelerator[i] > 0 {
+			chip = in.PowerPerAccelerator[i]
+		}
 		itKWh := chip * in.Accelerators[i] * 24 * in.Days[i] / 1000
 		kWh := itKWh * in.PUE[i]
 		embodied := in.EmbodiedKg[i] * in.Accelerators[i]
@@ -43,6 +47,9 @@ type SustainIn struct {
 	CarbonGPerKWh []float64
 	WUE           []float64 // L/kWh
 	EmbodiedKg    []float64 // per device, 0 = not counted (the seed's default)
+	// PowerPerAccelerator is a stated average IT power per accelerator (W), replacing the
+	// TDP model where > 0; nil or 0 keeps the model.
+	PowerPerAccelerator []float64
 }
 
 // SustainOut holds the output columns of Sustainability.

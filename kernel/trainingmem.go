@@ -12,9 +12,19 @@ import "math"
 //	activations = ActivationBytes(L_stage, S, mb, h, heads, b, recompute)
 //	buffers = gradients · comm fraction + (2·mb·S·h·b if PP > 1)
 //	feasible iff the total ≤ HBM capacity
+//
+// With in.Calibrated the activations follow Korthikanti et al. 2022 tensor by tensor
+// (calibratedActivations), the first pipeline stage holds its in-flight microbatches,
+// expert parameters shard over ep and gradients may be FP32 (docs/PHYSICS.md §32).
 func TrainingMemory(out *TrainMemOut, in *TrainMemIn) {
 	n := len(in.Params)
 	out.resize(n)
+	if in.Calibrated {
+		for i := 0; i < n; i++ {
+			trainingMemoryCalibrated(out, in, i)
+		}
+		return
+	}
 	for i := 0; i < n; i++ {
 		b := in.Bytes[i]
 		tp, pp, dp := in.TP[i], in.PP[i], in.DP[i]
@@ -54,6 +64,115 @@ func TrainingMemory(out *TrainMemOut, in *TrainMemIn) {
 	}
 }
 
+// trainingMemoryCalibrated is TrainingMemory's calibrated point (docs/PHYSICS.md §32):
+//
+//	p_rank = dense/(tp·pp) + experts/(tp·pp·ep);  weights = p_rank·b;  gradients = p_rank·(4 if FP32 else b)
+//	optimizer = p_rank · optimizer bytes;  ZeRO shards over dp (experts over dp/ep)
+//	activations = calibratedActivations(layer) · ⌈L/pp⌉ · in-flight microbatches
+//	              · (1 + (pp−1)/(pp·v)) with interleaving   (Korthikanti §4.2.3)
+//	            + the embedding dropout mask of each in-flight microbatch (§4.3)
+//	            + 4·s·b·h/t·(1 + V/h)·b/2 without pipelining: last norm, output input, FP32 logits (§4.3)
+func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
+	b := in.Bytes[i]
+	tp, pp, dp, ep := in.TP[i], in.PP[i], in.DP[i], in.EP[i]
+	dense := in.Params[i] - in.ExpertParams[i]
+	pRank := dense/(tp*pp) + in.ExpertParams[i]/(tp*pp*ep)
+	pTrain := pRank * in.TrainableFraction[i]
+	gradBytes := b
+	if in.FP32Grads[i] {
+		gradBytes = 4
+	}
+	weights, grads, opt := pRank*b, pTrain*gradBytes, pTrain*in.OptimizerBytes[i]
+	if in.ExpertParams[i] > 0 && ep > 1 {
+		// Dense state shards over dp, expert state over dp/ep: shard each share.
+		fe := in.ExpertParams[i] / (tp * pp * ep) / pRank
+		wd, gd, od := ZeROShard(in.ZeROStage[i], dp, weights*(1-fe), grads*(1-fe), opt*(1-fe))
+		we, ge, oe := ZeROShard(in.ZeROStage[i], dp/ep, weights*fe, grads*fe, opt*fe)
+		weights, grads, opt = wd+we, gd+ge, od+oe
+	} else {
+		weights, grads, opt = ZeROShard(in.ZeROStage[i], dp, weights, grads, opt)
+	}
+	mb := math.Max(1, math.Ceil(in.Batch[i]/(dp*in.GradAccum[i])))
+	h := in.Hidden[i]
+	seq := in.SeqLen[i] / in.CP[i]
+	sp := in.SeqParallel[i] && tp > 1
+	perLayer := calibratedActivations(seq, mb, h, in.Heads[i], in.KVHeads[i], in.FFN[i], tp, b,
+		in.Gated[i], sp, in.Flash[i], in.Recompute[i])
+	inFlight := math.Min(pp, in.InFlight[i])
+	stage := math.Ceil(in.Layers[i]/pp) * inFlight // the first stage, the deepest when stages are uneven
+	if v := in.VirtualStages[i]; v > 1 && pp > 1 {
+		stage *= 1 + (pp-1)/(pp*v)
+	}
+	act := perLayer * stage
+	tokens := seq * mb
+	if sp {
+		tokens /= tp
+	}
+	act += tokens * h * inFlight // embedding dropout mask, 1 byte per element
+	if pp == 1 {
+		act += 4 * seq * mb * h / tp * (1 + in.Vocab[i]/h) * b / 2
+	}
+	buffers := grads * in.CommBufferFraction[i]
+	if pp > 1 {
+		buffers += 2 * tokens * h * b
+	}
+	total := weights + grads + opt + act + buffers
+	capacity := in.MemCapacity[i]
+	out.Weights[i], out.Gradients[i], out.Optimizer[i], out.Activations[i], out.Buffers[i] = weights, grads, opt, act, buffers
+	out.Total[i], out.Microbatch[i] = total, mb
+	out.Utilization[i] = math.Inf(1)
+	if capacity > 0 {
+		out.Utilization[i] = total / capacity
+	}
+	out.Feasible[i] = total <= capacity
+}
+
+// calibratedActivations is the activation memory of one transformer layer kept for
+// the backward pass, in bytes, counted tensor by tensor as Korthikanti et al. 2022
+// §4.1 do (their 34·s·b·h + 5·a·s²·b at 2 bytes for GPT) and generalised to grouped
+// K/V heads (kv), an MLP of width ffn (gated: two up projections) and b bytes per
+// element, with 1-byte dropout masks:
+//
+//	replicated under TP  = s·b·(2h·b [QKV and MLP inputs] + 2h·b [norm inputs] + 2h [dropout masks])
+//	split by TP          = s·b·b·(2h [Q, projection input] + 2h·kv/a [K, V] + (g+1)·ffn [MLP])
+//	attention scores     = a·s²·b·(2b + 1) [softmax output, dropout output, mask] (recompute none, unfused)
+//
+// Sequence parallelism splits the replicated part by tp too; selective recomputation
+// drops the scores, FlashAttention never stores them (nor dropout masks); full
+// recomputation keeps only the layer input, s·b·h·b (split by tp under SP).
+func calibratedActivations(seq, mb, h, heads, kvHeads, ffn, tp, b float64, gated, sp, flash bool, r Recompute) float64 {
+	tokens := seq * mb
+	if r == RecomputeFull {
+		if sp {
+			return tokens * h * b / tp
+		}
+		return tokens * h * b
+	}
+	if kvHeads == 0 {
+		kvHeads = heads
+	}
+	if ffn == 0 {
+		ffn = 4 * h
+	}
+	up := 1.0
+	if gated {
+		up = 2
+	}
+	replicated := 4 * h * b
+	if !flash {
+		replicated += 2 * h
+	}
+	split := b * (2*h + 2*h*kvHeads/heads + (up+1)*ffn)
+	if sp {
+		replicated /= tp
+	}
+	act := tokens * (replicated + split/tp)
+	if r == RecomputeNone && !flash {
+		act += heads * seq * tokens * (2*b + 1) / tp
+	}
+	return act
+}
+
 // Optimizer state bytes per trainable parameter (physics.md §7.1).
 const (
 	OptimizerBytesAdam = 12.0 // FP32 master copy + two moments (adam, adamw)
@@ -74,6 +193,12 @@ type TrainMemIn struct {
 	TrainableFraction             []float64
 	CommBufferFraction            []float64
 	MemCapacity                   []float64
+
+	// Calibrated selects trainingMemoryCalibrated; the columns below are read only then.
+	Calibrated                           bool
+	KVHeads, FFN, Vocab, ExpertParams    []float64 // 0 = MHA, 4·h, no output layer, dense
+	CP, VirtualStages, InFlight          []float64 // InFlight: microbatches per pipeline flush
+	Gated, SeqParallel, Flash, FP32Grads []bool
 }
 
 // TrainMemOut holds the output columns of TrainingMemory (bytes per accelerator).

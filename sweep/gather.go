@@ -1,7 +1,9 @@
 package sweep
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 
 	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/kernel"
@@ -38,6 +40,13 @@ type modelTable struct {
 	inferenceFLOPs, modelSize, steps      []float64
 	attnCoef, kvPerToken                  []float64
 	expertsPerToken                       []float64
+
+	// The calibrated training step's shape of each model (mlpShape), and its FLOP
+	// conventions: forward FLOPs per token of a layer without the attention scores, of
+	// the output layer, and the active parameters (6·P·tokens).
+	kvHeads, vocab, ffn, experts, expertParams    []float64
+	gated                                         []bool
+	trainLayerFLOPs, trainLogitFLOPs, trainActive []float64
 }
 
 var familyCode = map[catalog.Family]kernel.Family{
@@ -63,8 +72,73 @@ func newModelTable(ms []*catalog.Model) *modelTable {
 		t.attnCoef = append(t.attnCoef, kernel.AttentionFLOPsCoef(l, hd, h))
 		t.kvPerToken = append(t.kvPerToken, kernel.KVElemsPerToken(l, hd, float64(m.KVHeads), h,
 			float64(m.KVLoraRank), float64(m.QKRopeHeadDim)))
+		ffn, gated, expertParams := mlpShape(m)
+		t.kvHeads = append(t.kvHeads, float64(m.KVHeads))
+		t.vocab = append(t.vocab, float64(m.VocabSize))
+		t.ffn = append(t.ffn, ffn)
+		t.gated = append(t.gated, gated)
+		t.experts = append(t.experts, float64(m.Experts))
+		t.expertParams = append(t.expertParams, expertParams)
+		t.trainLayerFLOPs = append(t.trainLayerFLOPs, kernel.LayerForwardFLOPs(h, cmp.Or(hd, kernel.DefaultHeads), float64(m.KVHeads), ffn, float64(m.ActiveExpertsPerToken), gated))
+		t.trainLogitFLOPs = append(t.trainLogitFLOPs, 2*h*float64(m.VocabSize))
+		t.trainActive = append(t.trainActive, cmp.Or(m.ActiveParameters, m.Parameters))
 	}
 	return t
+}
+
+// mlpShape resolves a transformer's MLP for the calibrated training step, so that
+// its GEMMs add up to the catalog's parameter count (and 6·P FLOPs per token):
+//
+//   - with a stated intermediate width, gated (SwiGLU: gate, up and down, 3·h·ffn per
+//     layer) or plain (GeLU: 2·h·ffn), whichever count, with tied or untied
+//     embeddings, lands nearer the model's parameters;
+//   - without one, a plain MLP whose width makes the layers' parameters
+//     (P − embeddings − attention) add up: the same FLOPs per token, whatever the
+//     real gating.
+//
+// expertParams is the experts' share of the parameters (0 for a dense model).
+func mlpShape(m *catalog.Model) (ffn float64, gated bool, expertParams float64) {
+	h, L := float64(m.HiddenDim), float64(m.Layers)
+	if h == 0 || L == 0 {
+		return 0, false, 0
+	}
+	heads := float64(m.Heads)
+	if heads == 0 {
+		heads = kernel.DefaultHeads
+	}
+	kv := float64(m.KVHeads)
+	if kv == 0 {
+		kv = heads
+	}
+	attn := h*(h+2*kv*h/heads) + h*h
+	emb := float64(m.VocabSize) * h
+	experts := math.Max(1, float64(m.Experts))
+	if f := float64(m.IntermediateDim); f > 0 {
+		best, bestErr := 2.0, math.Inf(1)
+		for _, mats := range []float64{2, 3} {
+			for _, tied := range []float64{1, 2} {
+				if d := math.Abs((L*(attn+experts*mats*h*f)+tied*emb)/m.Parameters - 1); d < bestErr {
+					best, bestErr = mats, d
+				}
+			}
+		}
+		if m.Experts > 0 {
+			expertParams = L * experts * best * h * f
+		}
+		return f, best == 3, expertParams
+	}
+	mlp := m.Parameters - emb - L*attn // every layer's MLP (all experts)
+	if m.Experts > 0 && m.ActiveParameters > 0 {
+		k := math.Max(1, float64(m.ActiveExpertsPerToken))
+		ffn = (m.ActiveParameters - emb - L*attn) / (L * k * 2 * h)
+		expertParams = mlp
+	} else {
+		ffn = mlp / (L * 2 * h)
+	}
+	if ffn <= 0 {
+		return 4 * h, false, 0 // an inconsistent count: the GPT width
+	}
+	return ffn, false, expertParams
 }
 
 // hwTable holds per-hardware attributes indexed by hardware code; peak is
@@ -76,6 +150,11 @@ type hwTable struct {
 	tpBW                                                  []float64 // per-direction link between accelerators
 	achievable, unitCost                                  []float64 // measured streaming bandwidth (peak if none), USD
 	gemm                                                  []float64 // measured matmul efficiency by code·len(Precisions) + precision (0.5 if none)
+
+	// The calibrated training step's view: the measured matmul rate (gemm_efficiency ×
+	// peak, indexed as peak, 0 = none), SMs, and the scale-up link's measured bus
+	// bandwidth (else its per-direction rate) and NCCL per-step latency.
+	matmul, sms, scaleBus, scaleHop []float64
 }
 
 func newHWTable(hs []*catalog.Hardware) *hwTable {
@@ -85,13 +164,18 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 			f, _ := h.PeakFor(p.String())
 			t.peak = append(t.peak, f)
 			e, ok := h.GEMMEfficiencyFor(p.String())
-			if !ok {
+			rate := 0.0
+			if ok {
+				rate = e * f
+			} else {
 				e = kernel.SeedEfficiency
 			}
 			t.gemm = append(t.gemm, e)
+			t.matmul = append(t.matmul, rate)
 		}
 		t.achievable = append(t.achievable, h.AchievableBandwidth())
 		t.unitCost = append(t.unitCost, h.UnitCostUSD)
+		t.sms = append(t.sms, float64(h.SMCount))
 		t.capacity = append(t.capacity, h.MemCapacityBytes)
 		t.bandwidth = append(t.bandwidth, h.MemBandwidthBytesPerS)
 		t.sramCap = append(t.sramCap, h.SRAMCapacityBytes)
@@ -105,14 +189,17 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 		t.dispatch = append(t.dispatch, h.DispatchTaxS)
 		t.tdp = append(t.tdp, h.TDPW)
 		// Tensor-parallel peers talk over the scale-up link, else the host link, else PCIe's 64 GB/s.
-		link := kernel.OffloadFallbackBytesPerS
+		link, bus, hop := kernel.OffloadFallbackBytesPerS, kernel.OffloadFallbackBytesPerS, kernel.NCCLHopPCIeS
 		switch {
 		case h.ScaleUp != nil:
-			link = h.ScaleUp.PerDirectionBytesPerS()
+			link, bus, hop = h.ScaleUp.PerDirectionBytesPerS(), h.ScaleUp.AchievedBusBytesPerS(), kernel.NCCLHopNVLinkS
 		case h.HostLink != nil:
 			link = h.HostLink.PerDirectionBytesPerS()
+			bus = link
 		}
 		t.tpBW = append(t.tpBW, link)
+		t.scaleBus = append(t.scaleBus, bus)
+		t.scaleHop = append(t.scaleHop, hop)
 	}
 	return t
 }
@@ -124,6 +211,12 @@ func (t *hwTable) peakFor(hw, prec float64) float64 {
 // gemmFor is the measured large-matmul efficiency of a hardware code at a precision code.
 func (t *hwTable) gemmFor(hw, prec float64) float64 {
 	return t.gemm[int(hw)*len(kernel.Precisions)+int(prec)]
+}
+
+// matmulFor is the measured large-matmul rate (FLOP/s) of a hardware code at a precision
+// code, 0 when the catalog has none.
+func (t *hwTable) matmulFor(hw, prec float64) float64 {
+	return t.matmul[int(hw)*len(kernel.Precisions)+int(prec)]
 }
 
 // cols gives an evaluator named access to a batch's input columns.
@@ -201,7 +294,9 @@ var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "para
 	"ingestion_stalled", "preprocessing_bottleneck", "no_compute_budget", "target_latency_unreachable",
 	"over_budget", "over_carbon_budget", "prompt_not_shorter_than_request",
 	"tp_does_not_divide_heads", "pp_exceeds_layers", "ep_does_not_divide_experts", "tp_spans_nodes",
-	"draft_not_a_transformer", "itl_target_missed", "ttft_target_missed", "over_accelerator_limit"}
+	"draft_not_a_transformer", "itl_target_missed", "ttft_target_missed", "over_accelerator_limit",
+	"layers_do_not_fill_the_stages", "ep_does_not_divide_dp_or_experts",
+	"batch_does_not_divide_into_microbatches", "seq_len_does_not_divide_by_cp"}
 
 const (
 	reasonNone uint8 = iota
@@ -227,7 +322,7 @@ const (
 	reasonOverBudget     // fleet: TCO above budget_usd
 	reasonOverCarbon     // fleet: carbon above carbon_budget_kg
 	reasonPromptTooLong  // batching: input_tokens leaves no output tokens in the request
-	reasonTPHeads        // serving: tp does not divide the attention heads
+	reasonTPHeads        // serving, and fleet (calibrated): tp does not divide the attention heads
 	reasonPPLayers       // serving: more pipeline stages than layers
 	reasonEPDivide       // serving: ep does not divide the experts, or ep > 1 on a dense model
 	reasonTPNodes        // serving: a tensor-parallel group larger than a node without tp_across_nodes
@@ -235,7 +330,16 @@ const (
 	reasonITLMissed      // serve-deploy: the decode step alone exceeds the ITL target
 	reasonTTFTMissed     // serve-deploy: the prefill alone exceeds the TTFT target
 	reasonOverLimit      // serve-deploy: more accelerators than max_accelerators
+	reasonLayers         // fleet (calibrated): fewer layers than pp · virtual_stages, or interleaved chunks unequal
+	reasonStepEP         // fleet (calibrated): ep does not divide dp or the experts
+	reasonBatchDivide    // fleet (calibrated): batch not divisible by dp · microbatches · accumulation
+	reasonSeqDivide      // fleet (calibrated): seq_len not divisible by cp
 )
+
+// stepReasons maps kernel.StepSplit's verdicts to infeasible_reason codes.
+var stepReasons = [...]uint8{kernel.StepValid: reasonNone, kernel.StepInvalidSplit: reasonSplit,
+	kernel.StepInvalidLayers: reasonLayers, kernel.StepInvalidHeads: reasonTPHeads, kernel.StepInvalidEP: reasonStepEP,
+	kernel.StepInvalidBatch: reasonBatchDivide, kernel.StepInvalidSeq: reasonSeqDivide}
 
 var colReason = Column{Name: "infeasible_reason", Type: Enum, Labels: reasonLabels,
 	Doc: "why the point is infeasible (empty when feasible)"}

@@ -26,6 +26,7 @@ type PlanFile struct {
 	Constraints *planConstraint `yaml:"constraints"`
 
 	lines map[string]int // "hardware.accelerators" → line, for errors
+	total int            // accelerators, set by Resolve for CheckSplit
 }
 
 type planWorkload struct {
@@ -48,23 +49,33 @@ type planHardware struct {
 }
 
 type planParallel struct {
-	TP            *int   `yaml:"tp"`
-	PP            *int   `yaml:"pp"`
-	DP            string `yaml:"dp"` // "auto" or a number that must match
-	EP            *int   `yaml:"ep"`
-	Microbatches  *int   `yaml:"microbatches"`
-	VirtualStages *int   `yaml:"virtual_stages"`
-	ZeroStage     *int   `yaml:"zero_stage"`
-	Overlap       *bool  `yaml:"overlap"`
-	Recompute     *bool  `yaml:"activation_recomputation"`
+	TP                      *int   `yaml:"tp"`
+	PP                      *int   `yaml:"pp"`
+	DP                      string `yaml:"dp"` // "auto" or a number that must match
+	EP                      *int   `yaml:"ep"`
+	CP                      *int   `yaml:"cp"`
+	Microbatches            *int   `yaml:"microbatches"`
+	VirtualStages           *int   `yaml:"virtual_stages"`
+	ZeroStage               *int   `yaml:"zero_stage"`
+	Overlap                 *bool  `yaml:"overlap"`
+	Recompute               *bool  `yaml:"activation_recomputation"`
+	ActivationCheckpointing string `yaml:"activation_checkpointing"`
+	SequenceParallel        *bool  `yaml:"sequence_parallel"`
+	FlashAttention          *bool  `yaml:"flash_attention"`
+	FP32Gradients           *bool  `yaml:"fp32_gradients"`
 }
 
 type planOps struct {
-	Region       string   `yaml:"region"`
-	DurationDays *float64 `yaml:"duration_days"`
-	MTBFHours    *float64 `yaml:"mtbf_hours"`
-	Electricity  *float64 `yaml:"electricity_usd_per_kwh"`
-	CarbonTax    *float64 `yaml:"carbon_tax_usd_per_t"`
+	Region          string   `yaml:"region"`
+	DurationDays    *float64 `yaml:"duration_days"`
+	MTBFHours       *float64 `yaml:"mtbf_hours"`
+	Electricity     *float64 `yaml:"electricity_usd_per_kwh"`
+	CarbonTax       *float64 `yaml:"carbon_tax_usd_per_t"`
+	CarbonIntensity *float64 `yaml:"carbon_intensity_g_per_kwh"`
+	PUE             *float64 `yaml:"pue"`
+	WUE             *float64 `yaml:"wue_l_per_kwh"`
+	Power           *float64 `yaml:"power_per_accelerator_w"`
+	Rental          *float64 `yaml:"rental_usd_per_accelerator_hour"`
 }
 
 type planConstraint struct {
@@ -293,30 +304,36 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	if par.Recompute != nil {
 		val("activation_recomputation", strconv.FormatBool(*par.Recompute), "parallelism.activation_recomputation")
 	}
-	// Degrees are bounded before they are multiplied (counts are, in counts).
+	if par.CP != nil {
+		val("cp", strconv.Itoa(*par.CP), "parallelism.cp")
+	}
+	if par.ActivationCheckpointing != "" {
+		val("activation_checkpointing", par.ActivationCheckpointing, "parallelism.activation_checkpointing")
+	}
+	for _, b := range []struct {
+		v    *bool
+		name string
+	}{{par.SequenceParallel, "sequence_parallel"}, {par.FlashAttention, "flash_attention"}, {par.FP32Gradients, "fp32_gradients"}} {
+		if b.v != nil {
+			val(b.name, strconv.FormatBool(*b.v), "parallelism."+b.name)
+		}
+	}
+	// Degrees are bounded before they are multiplied (counts are, in counts); how they
+	// must divide depends on the profile (CheckSplit).
 	for _, d := range []struct {
 		p   *int
 		key string
-	}{{par.TP, "tp"}, {par.PP, "pp"}, {par.EP, "ep"}, {par.Microbatches, "microbatches"}, {par.VirtualStages, "virtual_stages"}} {
+	}{{par.TP, "tp"}, {par.PP, "pp"}, {par.EP, "ep"}, {par.CP, "cp"}, {par.Microbatches, "microbatches"}, {par.VirtualStages, "virtual_stages"}} {
 		if d.p != nil && (*d.p < 1 || *d.p > MaxCount) {
 			return "", nil, nil, pf.errf("parallelism."+d.key, "parallelism.%s must be in [1, %d], got %d", d.key, MaxCount, *d.p)
 		}
 	}
-	tp, pp, ep := or(par.TP, 1), or(par.PP, 1), or(par.EP, 1)
-	if g := tp * pp * ep; total%g != 0 {
-		return "", nil, nil, pf.errf("parallelism", "tp·pp·ep = %d·%d·%d = %d does not divide the %d accelerators; choose degrees whose product divides them",
-			tp, pp, ep, g, total)
-	}
-	if err := pf.checkSplit(cat, par, total/(tp*pp*ep), pp); err != nil {
-		return "", nil, nil, err
-	}
 	if d := strings.TrimSpace(par.DP); d != "" && d != "auto" {
-		want, err := strconv.Atoi(d)
-		if err != nil || want < 1 || want > MaxCount || want*tp*pp*ep != total {
-			return "", nil, nil, pf.errf("parallelism.dp", "dp %q: want auto or the number that makes tp·pp·dp·ep = %d accelerators (tp %d, pp %d, ep %d → dp %g)",
-				d, total, tp, pp, ep, float64(total)/float64(tp*pp*ep))
+		if want, err := strconv.Atoi(d); err != nil || want < 1 || want > MaxCount {
+			return "", nil, nil, pf.errf("parallelism.dp", "dp %q: want auto or a whole number in [1, %d]", d, MaxCount)
 		}
 	}
+	pf.total = total
 	if ops := pf.Ops; ops != nil {
 		if ops.Region != "" {
 			val("region", ops.Region, "ops.region")
@@ -331,6 +348,16 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 		}
 		if ops.CarbonTax != nil {
 			val("carbon_tax_usd_per_t", strconv.FormatFloat(*ops.CarbonTax, 'g', -1, 64), "ops.carbon_tax_usd_per_t")
+		}
+		for _, f := range []struct {
+			v          *float64
+			key, param string
+		}{{ops.CarbonIntensity, "carbon_intensity_g_per_kwh", "carbon_intensity_g_per_kwh"}, {ops.PUE, "pue", "pue_override"},
+			{ops.WUE, "wue_l_per_kwh", "wue_l_per_kwh"}, {ops.Power, "power_per_accelerator_w", "power_per_accelerator_w"},
+			{ops.Rental, "rental_usd_per_accelerator_hour", "rental_usd_per_accelerator_hour"}} {
+			if f.v != nil {
+				val(f.param, strconv.FormatFloat(*f.v, 'g', -1, 64), "ops."+f.key)
+			}
 		}
 	}
 	return "fleet", axes, out, nil
@@ -361,6 +388,81 @@ func (pf *PlanFile) checkSplit(cat *catalog.Catalog, par *planParallel, dp, pp i
 	return nil
 }
 
+// CheckSplit checks a fleet plan's parallel degrees against its model, batch and
+// sequence under a physics profile (after Resolve), naming the plan line to change.
+// Seed: dp = N/(tp·pp·ep). Calibrated: dp = N/(tp·cp·pp) with ep carved out of it,
+// then kernel.StepSplit's rules (interleaved stages cut the layers evenly, heads
+// divide by tp, ep divides dp and the experts, the batch divides into dp ×
+// microbatches, seq_len by cp). Both refuse a stage without a layer and a microbatch
+// without a sample (checkSplit).
+func (pf *PlanFile) CheckSplit(cat *catalog.Catalog, profile string) error {
+	par := pf.Parallelism
+	if par == nil || pf.total <= 1 {
+		return nil
+	}
+	tp, pp, ep, cp := or(par.TP, 1), or(par.PP, 1), or(par.EP, 1), or(par.CP, 1)
+	m, v, batch, seq := or(par.Microbatches, 1), or(par.VirtualStages, 1), or(pf.Workload.BatchSize, 1), or(pf.Workload.SeqLen, 2048)
+	n := pf.total
+	if min(tp, pp, ep, cp, m, v, batch, seq) < 1 {
+		return nil // the parameter's own range check names it
+	}
+	calibrated := profile == Profiles[0]
+	// The product is compared in float64 first: degrees up to MaxCount each would
+	// overflow an int when multiplied, and a product above n cannot divide it.
+	third, name := ep, "ep"
+	if calibrated {
+		third, name = cp, "cp"
+	}
+	if g := float64(tp) * float64(pp) * float64(third); g > float64(n) || n%(tp*pp*third) != 0 {
+		if calibrated {
+			return pf.errf("parallelism", "tp·cp·pp = %d·%d·%d = %g does not divide the %d accelerators; choose degrees whose product divides them",
+				tp, cp, pp, g, n)
+		}
+		return pf.errf("parallelism", "tp·pp·%s = %d·%d·%d = %g does not divide the %d accelerators; choose degrees whose product divides them",
+			name, tp, pp, third, g, n)
+	}
+	dp := n / (tp * pp * third)
+	if d := strings.TrimSpace(par.DP); d != "" && d != "auto" {
+		if want, _ := strconv.Atoi(d); want != dp {
+			if calibrated {
+				return pf.errf("parallelism.dp", "dp %q: want auto or the number that makes tp·cp·pp·dp = %d accelerators (tp %d, cp %d, pp %d → dp %d; ep sits inside dp)",
+					d, n, tp, cp, pp, dp)
+			}
+			return pf.errf("parallelism.dp", "dp %q: want auto or the number that makes tp·pp·dp·ep = %d accelerators (tp %d, pp %d, ep %d → dp %d)",
+				d, n, tp, pp, ep, dp)
+		}
+	}
+	if err := pf.checkSplit(cat, par, dp, pp); err != nil || !calibrated {
+		return err
+	}
+	model, err := cat.ModelByKey(pf.Workload.Name)
+	if err != nil {
+		return fmt.Errorf("%s: workload.name: %w", pf.where("workload.name"), err)
+	}
+	heads := model.Heads
+	if heads == 0 {
+		heads = kernel.DefaultHeads
+	}
+	_, _, why := kernel.StepSplit(float64(n), float64(tp), float64(pp), float64(cp), float64(ep), float64(v), float64(model.Layers),
+		float64(heads), float64(model.Experts), float64(batch), float64(m), 1, float64(seq))
+	switch why {
+	case kernel.StepInvalidLayers:
+		return pf.errf("parallelism.virtual_stages", "%s's %d layers do not cut into pp %d × virtual_stages %d equal chunks: an interleaved schedule needs them equal",
+			model.Key, model.Layers, pp, v)
+	case kernel.StepInvalidHeads:
+		return pf.errf("parallelism.tp", "tp %d does not divide %s's %d attention heads; use a divisor of %d", tp, model.Key, heads, heads)
+	case kernel.StepInvalidEP:
+		return pf.errf("parallelism.ep", "ep %d must divide dp = %d and %s's %d experts (expert parallelism is carved out of the data-parallel ranks)",
+			ep, dp, model.Key, model.Experts)
+	case kernel.StepInvalidBatch:
+		return pf.errf("workload.batch_size", "batch_size %d does not divide into dp %d × microbatches %d = %d sequences per round; use a multiple of %d",
+			batch, dp, m, dp*m, dp*m)
+	case kernel.StepInvalidSeq:
+		return pf.errf("workload.seq_len", "seq_len %d does not divide by cp %d", seq, cp)
+	}
+	return nil
+}
+
 // checkOps validates the ops block whether or not the plan's study uses it.
 func (pf *PlanFile) checkOps(cat *catalog.Catalog) error {
 	ops := pf.Ops
@@ -375,18 +477,24 @@ func (pf *PlanFile) checkOps(cat *catalog.Catalog) error {
 	for _, f := range []struct {
 		v   *float64
 		key string
-	}{{ops.DurationDays, "duration_days"}, {ops.MTBFHours, "mtbf_hours"}} {
-		if f.v != nil && !(*f.v > 0) {
+	}{{ops.DurationDays, "duration_days"}, {ops.MTBFHours, "mtbf_hours"},
+		// 0 would mean "not given" (TDP-based power, capex pricing): a plan states a real value or leaves the key out.
+		{ops.Power, "power_per_accelerator_w"}, {ops.Rental, "rental_usd_per_accelerator_hour"}} {
+		if f.v != nil && !(*f.v > 0 && !math.IsInf(*f.v, 0)) {
 			return pf.errf("ops."+f.key, "ops.%s must be > 0, got %g", f.key, *f.v)
 		}
 	}
 	for _, f := range []struct {
 		v   *float64
 		key string
-	}{{ops.Electricity, "electricity_usd_per_kwh"}, {ops.CarbonTax, "carbon_tax_usd_per_t"}} {
-		if f.v != nil && *f.v < 0 {
-			return pf.errf("ops."+f.key, "ops.%s must be ≥ 0, got %g", f.key, *f.v)
+	}{{ops.Electricity, "electricity_usd_per_kwh"}, {ops.CarbonTax, "carbon_tax_usd_per_t"}, {ops.CarbonIntensity, "carbon_intensity_g_per_kwh"},
+		{ops.WUE, "wue_l_per_kwh"}} {
+		if f.v != nil && (*f.v < 0 || math.IsNaN(*f.v) || math.IsInf(*f.v, 0)) {
+			return pf.errf("ops."+f.key, "ops.%s must be a number ≥ 0, got %g", f.key, *f.v)
 		}
+	}
+	if ops.PUE != nil && !(*ops.PUE >= 1 && !math.IsInf(*ops.PUE, 0)) {
+		return pf.errf("ops.pue", "ops.pue must be ≥ 1 (facility energy over IT energy), got %g", *ops.PUE)
 	}
 	return nil
 }

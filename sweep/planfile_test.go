@@ -234,6 +234,9 @@ func TestPlanErrorsNameLines(t *testing.T) {
 				_, _, _, err = pf.Resolve(planCatalog(), func(string) {})
 			}
 			if err == nil {
+				err = pf.CheckSplit(planCatalog(), Profiles[0])
+			}
+			if err == nil {
 				t.Fatalf("accepted")
 			}
 			for _, w := range tc.want {

@@ -38,7 +38,13 @@ func init() {
 			in("virtual_stages", "1", 1, "interleaved pipeline stages per device"),
 			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3"},
 			in("gradient_accumulation_steps", "1", 1, "microbatches accumulated per optimizer step"),
-			{Name: "activation_recomputation", Kind: KindBool, Default: "false", Doc: "recompute activations (+1 forward; full checkpointing in the memory model)"},
+			{Name: "activation_recomputation", Kind: KindBool, Default: "false", Doc: "recompute activations (+1 forward; full checkpointing in the memory model); under calibrated the same as activation_checkpointing full"},
+			{Name: "activation_checkpointing", Kind: KindEnum, Default: "selective", Enum: []string{"selective", "full", "none"},
+				Doc: "calibrated: what the backward recomputes — selective (the attention core, Korthikanti et al. 2022), full (each layer from its input) or none"},
+			{Name: "sequence_parallel", Kind: KindBool, Default: "true", Doc: "calibrated: split norms, dropout and residuals over the tp ranks along the sequence (Korthikanti et al. 2022); no effect at tp 1"},
+			{Name: "cp", Kind: KindInt, Default: "1", Min: 1, Max: 4096, Doc: "calibrated: context-parallel degree (ring attention over the sequence); at most 4096, beyond any published run"},
+			{Name: "flash_attention", Kind: KindBool, Default: "true", Doc: "calibrated: fused attention (no s² tensor in memory, causal blocks skipped, no dropout); false is the unfused attention with dropout of Megatron-LM 2021–22"},
+			{Name: "fp32_gradients", Kind: KindBool, Default: "true", Doc: "calibrated: accumulate and reduce gradients in FP32 (Megatron-LM main_grad); false keeps them in the training precision"},
 			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning"},
 			{Name: "overlap", Kind: KindBool, Default: "false", Doc: "overlap the DP all-reduce with compute"},
 			{Name: "overlap_efficiency", Kind: KindFloat, Default: "0.85", Min: 0, Max: 1, Doc: "share of the DP all-reduce hidden when overlapped"},
@@ -47,6 +53,10 @@ func init() {
 			fl("moe_imbalance", "1", 1, "MoE routing imbalance γ on expert-parallel traffic (≥ 1)"),
 			{Name: "region", Kind: KindRegion, Default: "US_Avg", Doc: "grid region (mlsysim zoo regions): carbon intensity, PUE, water"},
 			fl("pue_override", "0", 0, "power usage effectiveness; 0 uses the region's"),
+			{Name: "carbon_intensity_g_per_kwh", Kind: KindFloat, Default: "-1", Min: -1, Unit: "gCO2e/kWh", Doc: "grid carbon intensity; -1 uses the region's"},
+			{Name: "wue_l_per_kwh", Kind: KindFloat, Default: "-1", Min: -1, Unit: "L/kWh", Doc: "water usage effectiveness; -1 uses the region's"},
+			{Name: "power_per_accelerator_w", Kind: KindFloat, Default: "0", Min: 0, Unit: "W", Doc: "average IT power per accelerator; 0 uses TDP · (0.3 + 0.7 · utilisation)"},
+			{Name: "rental_usd_per_accelerator_hour", Kind: KindFloat, Default: "0", Min: 0, Unit: "USD/h", Doc: "rental price per accelerator-hour (covers hardware, power and facility); 0 prices the fleet by capex and opex"},
 			{Name: "energy_utilization", Kind: KindFloat, Default: "-1", Min: -1, Max: 1,
 				Doc: "utilisation that sets power between 30 % and 100 % of TDP; -1 uses the fleet's MFU (the seed's placement optimizer passes the plan's efficiency)"},
 			{Name: "duration_days", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Max: MaxDays, Unit: "d", Doc: "days the fleet runs (energy, carbon, cost)"},
@@ -61,25 +71,41 @@ func init() {
 		Columns: []Column{
 			{Name: "total_accelerators", Doc: "nodes × accelerators per node"},
 			{Name: "hardware", Type: Enum, LabelsFrom: fleetAccelerators, Doc: "the cluster's accelerator"},
-			{Name: "dp", Doc: "data-parallel degree: accelerators / (tp·pp·ep)"},
-			{Name: "local_batch", Doc: "per-replica batch max(1, batch // dp)"},
-			{Name: "node_latency_ms", Unit: "ms", Doc: "per-accelerator step from the single-node roofline (seed Profile B: whole model, local batch)"},
+			{Name: "dp", Doc: "data-parallel degree: accelerators / (tp·pp·ep) (seed); accelerators / (tp·cp·pp), ep within it (calibrated)"},
+			{Name: "local_batch", Doc: "per-replica batch: max(1, batch // dp) (seed); batch / dp (calibrated)"},
+			{Name: "microbatch_size", Doc: "sequences per microbatch: batch / (dp · microbatches · accumulation) (calibrated; the seed's local batch)"},
+			{Name: "tokens_per_step", Unit: "tokens", Doc: "batch × seq_len"},
+			{Name: "tokens_per_s", Unit: "1/s", Doc: "tokens per step / step time"},
+			{Name: "node_latency_ms", Unit: "ms", Doc: "seed: per-accelerator step from the single-node roofline (whole model, local batch); calibrated: the busy time of the slowest stage (GEMMs, attention, elementwise) without exposed communication or bubble"},
 			{Name: "node_offload", Type: Bool, Doc: "that node step did not fit and was priced on the host-link offload path"},
 			{Name: "dp_comm_ms", Unit: "ms", Doc: "gradient all-reduce (after congestion and accumulation)"},
 			{Name: "tp_comm_ms", Unit: "ms", Doc: "tensor-parallel activation all-reduces, 4 per layer"},
 			{Name: "ep_comm_ms", Unit: "ms", Doc: "expert-parallel all-to-all"},
-			{Name: "comm_ms", Unit: "ms", Doc: "dp + tp + ep communication (no overlap discount)"},
-			{Name: "bubble_ms", Unit: "ms", Doc: "pipeline bubble: node step × bubble fraction"},
-			{Name: "bubble_fraction", Doc: "(pp − 1)/(V·M + pp − 1)"},
+			{Name: "cp_comm_ms", Unit: "ms", Doc: "calibrated: exposed context-parallel ring traffic (0 under seed)"},
+			{Name: "pp_comm_ms", Unit: "ms", Doc: "calibrated: pipeline point-to-point sends (0 under seed)"},
+			{Name: "comm_ms", Unit: "ms", Doc: "seed: dp + tp + ep communication (no overlap discount); calibrated: the exposed dp, tp, ep, cp and pp communication"},
+			{Name: "bubble_ms", Unit: "ms", Doc: "pipeline bubble: seed node step × bubble fraction; calibrated (pp − 1)/V × the last stage's microbatch time"},
+			{Name: "bubble_fraction", Doc: "seed (pp − 1)/(V·M + pp − 1); calibrated bubble / step"},
+			{Name: "optimizer_ms", Unit: "ms", Doc: "calibrated: the optimizer step's pass over the (ZeRO-sharded) state in memory (0 under seed)"},
 			{Name: "step_latency_ms", Unit: "ms", Doc: "training step time"},
 			{Name: "scaling_efficiency", Doc: "node step / fleet step"},
 			{Name: "fleet_throughput_per_s", Unit: "1/s", Doc: "samples per second across the fleet"},
 			{Name: "node_mfu", Doc: "MFU of the node step"},
-			{Name: "mfu", Doc: "node MFU × scaling efficiency"},
-			{Name: "memory_per_accelerator_gb", Unit: "GB", Doc: "training memory of this split per accelerator (§7.1: sharded weights, grads, Adam, activations of min(pp, microbatches) microbatches in flight, buffers)"},
+			{Name: "mfu", Doc: "model FLOPs utilisation: seed node MFU × scaling efficiency; calibrated model_flops / (step · accelerators · peak)"},
+			{Name: "hfu", Doc: "hardware FLOPs utilisation: hardware_flops / (step · accelerators · peak) (seed: node HFU × scaling efficiency)"},
+			{Name: "model_flops_per_step", Unit: "FLOP", Doc: "model FLOPs of a step, the MFU numerator (Korthikanti et al. 2022 Eq. 7 convention, after Chowdhery et al.): 3 × forward GEMM FLOPs with full s² attention and the output layer, no recomputation"},
+			{Name: "model_flops_6p_per_step", Unit: "FLOP", Doc: "the 6·P·tokens convention (P: active parameters, embeddings included; no attention term)"},
+			{Name: "hardware_flops_per_step", Unit: "FLOP", Doc: "model FLOPs plus recomputation (selective: attention scores; full: a forward pass), the HFU numerator"},
+			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator (sharded over tp·pp, experts also over ep, and over dp by ZeRO-3)"},
+			{Name: "gradients_gb", Unit: "GB", Doc: "gradients per accelerator (FP32 under calibrated with fp32_gradients)"},
+			{Name: "optimizer_state_gb", Unit: "GB", Doc: "optimizer state per accelerator (Adam: FP32 master and two moments)"},
+			{Name: "activations_gb", Unit: "GB", Doc: "activations held by the first pipeline stage (calibrated: Korthikanti et al. 2022 per tensor, with TP/SP, recomputation, in-flight microbatches and interleaving)"},
+			{Name: "buffers_gb", Unit: "GB", Doc: "gradient bucket and pipeline boundary buffers"},
+			{Name: "memory_per_accelerator_gb", Unit: "GB", Doc: "training memory of this split per accelerator: weights + gradients + optimizer state + activations + buffers"},
 			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory"},
 			{Name: "memory_utilization", Doc: "memory per accelerator / capacity"},
 			{Name: "pue", Doc: "power usage effectiveness used"},
+			{Name: "grid_carbon_g_per_kwh", Unit: "gCO2e/kWh", Doc: "grid carbon intensity used (the region's or carbon_intensity_g_per_kwh)"},
 			{Name: "it_energy_kwh", Unit: "kWh", Doc: "accelerator energy over duration_days (power 30–100 % of TDP by MFU)"},
 			{Name: "energy_kwh", Unit: "kWh", Doc: "facility energy: IT × PUE"},
 			{Name: "carbon_kg", Unit: "kg", Doc: "operational CO2e: energy × grid carbon intensity"},
@@ -87,13 +113,13 @@ func init() {
 			{Name: "capex_usd", Unit: "USD", Doc: "CapEx amortised over the period"},
 			{Name: "energy_cost_usd", Unit: "USD", Doc: "electricity for the period"},
 			{Name: "maintenance_usd", Unit: "USD", Doc: "5 % of CapEx per year, for the period"},
-			{Name: "tco_usd", Unit: "USD", Doc: "capex + energy + maintenance"},
+			{Name: "tco_usd", Unit: "USD", Doc: "capex + energy + maintenance, or the rental price × accelerator-hours"},
 			{Name: "carbon_tax_usd", Unit: "USD", Doc: "carbon tax × tCO2e"},
 			{Name: "objective_usd", Unit: "USD", Doc: "TCO + carbon tax (placement objective)"},
 			wallSlack(1, "compute", "1 − node compute time / step"),
 			wallPass(2, "memory", "the split's training memory fits per accelerator"),
 			wallSlack(2, "memory", "1 − memory per accelerator / capacity"),
-			wallPass(14, "communication", "tp·pp·ep divides the accelerators"),
+			wallPass(14, "communication", "the split divides: tp·pp·ep divides the accelerators (calibrated: tp·cp·pp, and layers, heads, ep, batch and seq_len divide too)"),
 			wallSlack(14, "communication", "1 − (communication + bubble) / step, i.e. the scaling efficiency"),
 			wallPass(17, "capital", "TCO within budget_usd (always, without a budget)"),
 			wallSlack(17, "capital", "1 − TCO / budget_usd (1 without a budget)"),
@@ -121,6 +147,9 @@ type fleetCluster struct {
 	nodes, perNode            float64
 	intraBW                   float64
 	fabricBW, fabricLat, over float64
+	// The calibrated step's links: measured bus bandwidths (else nominal) and NCCL's
+	// per-step latency inside a node; fabricBus already divides by the oversubscription.
+	intraBus, intraHop, fabricBus float64
 }
 
 // fleetAccelerators lists the accelerator keys of the plan's clusters, in
@@ -151,7 +180,7 @@ type fleetEval struct {
 	m          *modelTable
 	h          *hwTable
 	clusters   []fleetCluster
-	fabrics    []fleetCluster // per fabric code: fabricBW, fabricLat, over (zero for "default")
+	fabrics    []fleetCluster // per fabric code: fabricBW, fabricLat, over, fabricBus (zero for "default")
 	grids      [][3]float64   // per region code: carbon g/kWh, PUE, WUE
 	unitCost   []float64      // per hardware code
 	embodied   []float64
@@ -160,12 +189,40 @@ type fleetEval struct {
 	nodeO kernel.NodeOut
 	dist  kernel.DistIn
 	distO kernel.DistOut
+	step  kernel.StepIn
+	stepO kernel.StepOut
 	mem   kernel.TrainMemIn
 	memO  kernel.TrainMemOut
 	sus   kernel.SustainIn
 	susO  kernel.SustainOut
 	econ  kernel.EconIn
 	econO kernel.EconOut
+	r     fleetStep
+}
+
+// fleetStep is one batch's training step under either profile, in the terms the
+// output columns, walls and operations lens read (times in seconds).
+type fleetStep struct {
+	valid                                   []bool
+	reason                                  []uint8 // why a split is invalid (reasonSplit, reasonLayers, …)
+	dp, localBatch, micro                   []float64
+	node, compute, memory                   []float64 // busy time and, for the binding wall, its compute and memory parts
+	dpComm, tpComm, epComm, cpComm, ppComm  []float64
+	comm, bubble, bubbleFraction, optimizer []float64
+	step, efficiency, throughput            []float64
+	nodeMFU, mfu, hfu                       []float64
+	modelFLOPs, sixP, hwFLOPs               []float64
+	offload                                 []bool
+}
+
+// resizeSeed gives the seed path the columns it computes itself; the rest alias the
+// kernels' outputs.
+func (r *fleetStep) resizeSeed(n int) {
+	for _, p := range []*[]float64{&r.cpComm, &r.ppComm, &r.optimizer, &r.mfu, &r.hfu, &r.modelFLOPs, &r.sixP, &r.hwFLOPs} {
+		*p = grow(*p, n)
+	}
+	r.reason = grow(r.reason, n)
+	r.offload = grow(r.offload, n)
 }
 
 func newFleetEval(p *Plan) evaluator {
@@ -197,20 +254,29 @@ func clusterTables(p *Plan) (hws []*catalog.Hardware, clusters, fabrics []fleetC
 		f, _ := p.Catalog.FabricByKey(c.Fabric)
 		h := hws[indexOf(keys, n.Accelerator)]
 		intra := n.IntraNodeBytesPerS
+		intraBus, intraHop := intra, kernel.NCCLHopPCIeS
+		if h.ScaleUp != nil {
+			intraHop = kernel.NCCLHopNVLinkS
+			if intra == h.ScaleUp.PerDirectionBytesPerS() {
+				intraBus = h.ScaleUp.AchievedBusBytesPerS() // the node runs on the accelerator's own link
+			}
+		}
 		if intra == 0 {
 			// No scale-up link: accelerators in a node talk over the host link, else the fabric.
 			intra = f.BytesPerS
 			if h.HostLink != nil {
 				intra = h.HostLink.PerDirectionBytesPerS()
 			}
+			intraBus = intra
 		}
 		clusters = append(clusters, fleetCluster{hwCode: indexOf(keys, n.Accelerator), nodes: float64(c.Nodes),
-			perNode: float64(n.AcceleratorsPerNode), intraBW: intra, fabricBW: f.BytesPerS, fabricLat: f.LatencyS, over: f.Oversubscription})
+			perNode: float64(n.AcceleratorsPerNode), intraBW: intra, fabricBW: f.BytesPerS, fabricLat: f.LatencyS, over: f.Oversubscription,
+			intraBus: intraBus, intraHop: intraHop, fabricBus: f.AchievedBusBytesPerS()})
 	}
 	for _, f := range p.Fabrics {
 		fc := fleetCluster{}
 		if f != nil {
-			fc.fabricBW, fc.fabricLat, fc.over = f.BytesPerS, f.LatencyS, f.Oversubscription
+			fc.fabricBW, fc.fabricLat, fc.over, fc.fabricBus = f.BytesPerS, f.LatencyS, f.Oversubscription, f.AchievedBusBytesPerS()
 		}
 		fabrics = append(fabrics, fc)
 	}
@@ -220,11 +286,11 @@ func clusterTables(p *Plan) (hws []*catalog.Hardware, clusters, fabrics []fleetC
 func (e *fleetEval) eval(b *Batch, o *Outputs) {
 	c := cols{e.st, b}
 	n := b.N
-	mc, cc, fc, rc := c.get("model"), c.get("cluster"), c.get("fabric"), c.get("region")
+	mc, cc, fc := c.get("model"), c.get("cluster"), c.get("fabric")
 	prec := c.get("precision")
-	nodesIn, tp, pp, ep := c.get("nodes"), c.get("tp"), c.get("pp"), c.get("ep")
-	batch := c.get("batch_size")
+	nodesIn := c.get("nodes")
 
+	// Per point: the cluster's size and links, the accelerator's attributes.
 	d := &e.dist
 	for _, s := range []*[]float64{&d.Accelerators, &d.PerNode, &d.IntraBW, &d.FabricBW, &d.FabricLatency, &d.Oversubscription,
 		&d.WeightBytes, &d.ExpertsPerToken} {
@@ -262,12 +328,6 @@ func (e *fleetEval) eval(b *Batch, o *Outputs) {
 		d.ExpertsPerToken[k] = e.m.expertsPerToken[m]
 		nd.IsTransformer[k] = true
 		nd.Training[k] = true
-		dp, ok := kernel.DataParallel(d.Accelerators[k], tp[k], pp[k], ep[k])
-		if !ok {
-			dp = 1
-		}
-		nd.DPSize[k] = dp
-		nd.Batch[k] = kernel.LocalBatch(batch[k], dp)
 		nd.PeakFLOPS[k] = e.h.peakFor(float64(h), prec[k])
 		nd.MemCapacity[k] = e.h.capacity[h]
 		nd.MemBandwidth[k] = e.h.bandwidth[h]
@@ -287,11 +347,33 @@ func (e *fleetEval) eval(b *Batch, o *Outputs) {
 	nd.ZeROStage = c.get("zero_stage")
 	nd.SeqLen = c.get("seq_len")
 	nd.Efficiency = c.get("efficiency")
-	kernel.SingleNode(&e.nodeO, nd)
+
 	if e.calibrated {
-		e.replicaStep(tp, pp, ep)
+		e.stepCalibrated(c, codes)
+	} else {
+		e.r.resizeSeed(n)
+		e.stepSeed(c)
 	}
-	d.ProfileC = e.calibrated
+	e.operations(c, o, codes)
+}
+
+// stepSeed is the seed's Profile B step: the whole model on one accelerator at the
+// local batch (kernel.SingleNode), then kernel.Distributed, and the split's memory
+// (kernel.TrainingMemory) with min(pp, microbatches) microbatches in flight.
+func (e *fleetEval) stepSeed(c cols) {
+	n := c.b.N
+	nd, d, r := &e.node, &e.dist, &e.r
+	tp, pp, ep := c.get("tp"), c.get("pp"), c.get("ep")
+	batch := c.get("batch_size")
+	for k := 0; k < n; k++ {
+		dp, ok := kernel.DataParallel(d.Accelerators[k], tp[k], pp[k], ep[k])
+		if !ok {
+			dp = 1
+		}
+		nd.DPSize[k] = dp
+		nd.Batch[k] = kernel.LocalBatch(batch[k], dp)
+	}
+	kernel.SingleNode(&e.nodeO, nd)
 
 	d.NodeLatency, d.NodeThroughput = e.nodeO.Latency, e.nodeO.Throughput
 	d.Layers, d.Hidden, d.Bytes = nd.Layers, nd.Hidden, nd.Bytes
@@ -306,7 +388,55 @@ func (e *fleetEval) eval(b *Batch, o *Outputs) {
 	kernel.Distributed(&e.distO, d)
 
 	// Per-accelerator memory of the split (§7.1): full checkpointing when recomputing, else selective.
-	mm := &e.mem
+	mm := e.memInputs(c)
+	mm.Calibrated = false
+	kernel.TrainingMemory(&e.memO, mm)
+	for k := 0; k < n; k++ {
+		if inflight := math.Min(pp[k], d.Microbatches[k]); inflight > 1 {
+			extra := e.memO.Activations[k] * (inflight - 1)
+			e.memO.Activations[k] += extra
+			e.memO.Total[k] += extra
+			e.memO.Utilization[k] = e.memO.Total[k] / nd.MemCapacity[k]
+			e.memO.Feasible[k] = e.memO.Total[k] <= nd.MemCapacity[k]
+		}
+	}
+
+	// The step's columns are the kernels'; the seed has no cp, pp or optimizer terms and
+	// counts FLOPs its own way, so the conventions of the calibrated step are added.
+	dO, no := &e.distO, &e.nodeO
+	r.valid, r.dp, r.localBatch, r.micro = dO.Valid, dO.DP, dO.LocalBatch, dO.LocalBatch
+	r.node, r.compute, r.memory = no.Latency, no.ComputeTime, no.MemoryTime
+	r.dpComm, r.tpComm, r.epComm, r.comm = dO.DPComm, dO.TPComm, dO.EPComm, dO.Comm
+	r.bubble, r.bubbleFraction = dO.Bubble, dO.BubbleFraction
+	r.step, r.efficiency, r.throughput, r.nodeMFU = dO.Step, dO.ScalingEfficiency, dO.Throughput, no.MFU
+	clear(r.cpComm)
+	clear(r.ppComm)
+	clear(r.optimizer)
+	seq, mc := nd.SeqLen, c.get("model")
+	for k := 0; k < n; k++ {
+		r.reason[k] = reasonNone
+		if !dO.Valid[k] {
+			r.reason[k] = reasonSplit
+		}
+		r.mfu[k] = no.MFU[k] * dO.ScalingEfficiency[k]
+		r.hfu[k] = no.HFU[k] * dO.ScalingEfficiency[k]
+		r.offload[k] = !no.Feasible[k]
+		m := int(mc[k])
+		tokens := batch[k] * seq[k]
+		layer := e.m.trainLayerFLOPs[m] + 4*seq[k]*nd.Hidden[k]
+		r.modelFLOPs[k] = 3 * tokens * (nd.Layers[k]*layer + e.m.trainLogitFLOPs[m])
+		r.hwFLOPs[k] = r.modelFLOPs[k]
+		if nd.Recompute[k] {
+			r.hwFLOPs[k] += tokens * nd.Layers[k] * layer
+		}
+		r.sixP[k] = 6 * e.m.trainActive[m] * tokens
+	}
+}
+
+// memInputs fills the training-memory inputs both profiles share.
+func (e *fleetEval) memInputs(c cols) *kernel.TrainMemIn {
+	n := c.b.N
+	nd, mm := &e.node, &e.mem
 	mm.Params, mm.Layers, mm.Hidden, mm.Bytes = nd.Params, nd.Layers, nd.Hidden, nd.Bytes
 	mm.Heads = grow(mm.Heads, n)
 	mm.OptimizerBytes = grow(mm.OptimizerBytes, n)
@@ -314,6 +444,8 @@ func (e *fleetEval) eval(b *Batch, o *Outputs) {
 	mm.DP = grow(mm.DP, n)
 	mm.TrainableFraction = grow(mm.TrainableFraction, n)
 	mm.CommBufferFraction = grow(mm.CommBufferFraction, n)
+	mm.GradAccum = grow(mm.GradAccum, n)
+	ga, micro := c.get("gradient_accumulation_steps"), c.get("microbatches")
 	for k := 0; k < n; k++ {
 		mm.Heads[k] = nd.Heads[k]
 		if mm.Heads[k] == 0 {
@@ -331,38 +463,123 @@ func (e *fleetEval) eval(b *Batch, o *Outputs) {
 			mm.TrainableFraction[k] = math.Min(2*kernel.LoRARank*nd.Hidden[k]*4*nd.Layers[k]/nd.Params[k], 1)
 		}
 		mm.CommBufferFraction[k] = kernel.DefaultCommBufferFraction
+		// A pipeline splits the local batch into microbatches (the seed's Profile C composition).
+		mm.GradAccum[k] = ga[k] * micro[k]
 	}
-	// A pipeline splits the local batch into microbatches and a 1F1B stage holds
-	// min(pp, microbatches) of them in flight (the seed's Profile C composition).
-	mm.GradAccum = grow(mm.GradAccum, n)
-	for k := 0; k < n; k++ {
-		mm.GradAccum[k] = d.GradAccum[k] * d.Microbatches[k]
-	}
-	mm.Batch, mm.SeqLen, mm.TP, mm.PP, mm.EP = batch, nd.SeqLen, tp, pp, ep
+	mm.Batch, mm.SeqLen, mm.TP, mm.PP, mm.EP = c.get("batch_size"), nd.SeqLen, c.get("tp"), c.get("pp"), c.get("ep")
 	mm.ZeROStage = nd.ZeROStage
 	mm.MemCapacity = nd.MemCapacity
-	kernel.TrainingMemory(&e.memO, mm)
+	return mm
+}
+
+// stepCalibrated is the calibrated profile's step: kernel.TrainingStep on the split,
+// with the measured matmul rate where the catalog has one (else efficiency × peak),
+// and kernel.TrainingMemory's calibrated per-tensor count (docs/PHYSICS.md §32).
+func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
+	n := c.b.N
+	nd, st, r := &e.node, &e.step, &e.r
+	mc, cc, fc, prec := c.get("model"), c.get("cluster"), c.get("fabric"), c.get("precision")
+	for _, s := range []*[]float64{&st.KVHeads, &st.FFN, &st.Vocab, &st.Experts, &st.TopK, &st.ExpertParams, &st.MatmulRate,
+		&st.SMs, &st.MemBW, &st.IntraBus, &st.InterBus, &st.IntraHop, &st.InterHop} {
+		*s = grow(*s, n)
+	}
+	st.Gated = grow(st.Gated, n)
+	st.Recompute = grow(st.Recompute, n)
+	ckpt := c.get("activation_checkpointing")
 	for k := 0; k < n; k++ {
-		if inflight := math.Min(pp[k], d.Microbatches[k]); inflight > 1 {
-			extra := e.memO.Activations[k] * (inflight - 1)
-			e.memO.Activations[k] += extra
-			e.memO.Total[k] += extra
-			e.memO.Utilization[k] = e.memO.Total[k] / nd.MemCapacity[k]
-			e.memO.Feasible[k] = e.memO.Total[k] <= nd.MemCapacity[k]
+		m, h := int(mc[k]), int(codes[k])
+		cl := &e.clusters[int(cc[k])]
+		st.KVHeads[k], st.FFN[k], st.Vocab[k] = e.m.kvHeads[m], e.m.ffn[m], e.m.vocab[m]
+		st.Experts[k], st.TopK[k], st.ExpertParams[k] = e.m.experts[m], e.m.expertsPerToken[m], e.m.expertParams[m]
+		st.Gated[k] = e.m.gated[m]
+		st.MatmulRate[k] = e.h.matmulFor(float64(h), prec[k])
+		if st.MatmulRate[k] == 0 {
+			st.MatmulRate[k] = nd.PeakFLOPS[k] * nd.Efficiency[k]
+		}
+		st.SMs[k], st.MemBW[k] = e.h.sms[h], e.h.achievable[h]
+		st.IntraBus[k], st.IntraHop[k] = cl.intraBus, cl.intraHop
+		st.InterBus[k], st.InterHop[k] = cl.fabricBus, kernel.NCCLHopNetS
+		if f := &e.fabrics[int(fc[k])]; f.fabricBW > 0 {
+			st.InterBus[k] = f.fabricBus
+		}
+		// Enum order selective, full, none matches kernel.Recompute's.
+		st.Recompute[k] = kernel.Recompute(ckpt[k])
+		if nd.Recompute[k] {
+			st.Recompute[k] = kernel.RecomputeFull
 		}
 	}
+	st.Layers, st.Hidden, st.Params = nd.Layers, nd.Hidden, nd.Params
+	st.Heads = grow(st.Heads, n)
+	for k := range st.Heads {
+		st.Heads[k] = nd.Heads[k]
+		if st.Heads[k] == 0 {
+			st.Heads[k] = kernel.DefaultHeads
+		}
+	}
+	st.SeqLen, st.Batch = nd.SeqLen, c.get("batch_size")
+	st.Microbatches, st.GradAccum = c.get("microbatches"), c.get("gradient_accumulation_steps")
+	st.Accelerators, st.PerNode = e.dist.Accelerators, e.dist.PerNode
+	st.TP, st.PP, st.CP, st.EP, st.VirtualStages = c.get("tp"), c.get("pp"), c.get("cp"), c.get("ep"), c.get("virtual_stages")
+	st.ZeROStage = nd.ZeROStage
+	st.SeqParallel = boolsOf(st.SeqParallel, c.get("sequence_parallel"))
+	st.FlashAttention = boolsOf(st.FlashAttention, c.get("flash_attention"))
+	st.OverlapDP = boolsOf(st.OverlapDP, c.get("overlap"))
+	st.FP32Grads = boolsOf(st.FP32Grads, c.get("fp32_gradients"))
+	st.Bytes, st.PeakFLOPS = nd.Bytes, nd.PeakFLOPS
+	kernel.TrainingStep(&e.stepO, st)
 
-	// Operations: power follows the fleet's MFU (node MFU × scaling efficiency).
+	mm := e.memInputs(c)
+	so := &e.stepO
+	for k := 0; k < n; k++ {
+		mm.DP[k] = math.Max(1, so.DP[k])
+	}
+	mm.Calibrated = true
+	mm.KVHeads, mm.FFN, mm.Vocab, mm.ExpertParams = st.KVHeads, st.FFN, st.Vocab, st.ExpertParams
+	mm.CP, mm.VirtualStages = st.CP, st.VirtualStages
+	mm.InFlight = grow(mm.InFlight, n)
+	for k := 0; k < n; k++ {
+		mm.InFlight[k] = st.Microbatches[k] * st.GradAccum[k]
+	}
+	mm.Gated, mm.SeqParallel, mm.Flash, mm.FP32Grads = st.Gated, st.SeqParallel, st.FlashAttention, st.FP32Grads
+	mm.Recompute = st.Recompute
+	kernel.TrainingMemory(&e.memO, mm)
+
+	// The step's columns are the kernel's; only the reason codes and the (absent)
+	// memory-bound part need their own.
+	r.valid, r.dp, r.localBatch, r.micro = so.Valid, so.DP, so.LocalBatch, so.MicroBatch
+	r.node, r.compute = so.Compute, so.Compute
+	r.dpComm, r.tpComm, r.epComm, r.cpComm, r.ppComm, r.comm = so.DPComm, so.TPComm, so.EPComm, so.CPComm, so.PPComm, so.Comm
+	r.bubble, r.bubbleFraction, r.optimizer = so.Bubble, so.BubbleFraction, so.Optimizer
+	r.step, r.throughput, r.efficiency = so.Step, so.SamplesPS, so.Efficiency
+	r.mfu, r.hfu, r.nodeMFU = so.MFU, so.HFU, so.ComputeMFU
+	r.modelFLOPs, r.hwFLOPs, r.sixP = so.ModelFLOPs, so.HWFLOPs, so.SixPFLOPs
+	r.reason = grow(r.reason, n)
+	r.memory = grow(r.memory, n)
+	r.offload = grow(r.offload, n)
+	clear(r.memory)
+	clear(r.offload)
+	for k := 0; k < n; k++ {
+		r.reason[k] = stepReasons[so.Reason[k]]
+	}
+}
+
+// operations writes the step's columns and the operations lens: power follows the
+// fleet's hardware utilisation, then carbon, water and TCO, walls and feasibility.
+func (e *fleetEval) operations(c cols, o *Outputs, codes []float64) {
+	n := c.b.N
+	nd, d, r := &e.node, &e.dist, &e.r
+	rc, cc := c.get("region"), c.get("cluster")
 	su := &e.sus
 	su.Accelerators, su.Days = d.Accelerators, c.get("duration_days")
 	for _, s := range []*[]float64{&su.TDP, &su.Utilization, &su.PUE, &su.CarbonGPerKWh, &su.WUE, &su.EmbodiedKg} {
 		*s = grow(*s, n)
 	}
 	pueIn, utilIn := c.get("pue_override"), c.get("energy_utilization")
+	carbonIn, wueIn := c.get("carbon_intensity_g_per_kwh"), c.get("wue_l_per_kwh")
 	for k := 0; k < n; k++ {
 		g := e.grids[int(rc[k])]
 		su.TDP[k] = nd.TDP[k]
-		su.Utilization[k] = e.nodeO.HFU[k] * e.distO.ScalingEfficiency[k]
+		su.Utilization[k] = r.hfu[k]
 		if utilIn[k] >= 0 {
 			su.Utilization[k] = utilIn[k]
 		}
@@ -370,8 +587,15 @@ func (e *fleetEval) eval(b *Batch, o *Outputs) {
 		if pueIn[k] > 0 {
 			su.PUE[k] = pueIn[k]
 		}
+		if carbonIn[k] >= 0 {
+			su.CarbonGPerKWh[k] = carbonIn[k]
+		}
+		if wueIn[k] >= 0 {
+			su.WUE[k] = wueIn[k]
+		}
 		su.EmbodiedKg[k] = 0 // the seed counts no embodied carbon by default
 	}
+	su.PowerPerAccelerator = c.get("power_per_accelerator_w")
 	kernel.Sustainability(&e.susO, su)
 
 	ec := &e.econ
@@ -389,28 +613,44 @@ func (e *fleetEval) eval(b *Batch, o *Outputs) {
 	ec.InfraMultiplier, ec.AmortizationYears = c.get("infrastructure_multiplier"), c.get("amortization_years")
 	ec.EnergyKWh, ec.CarbonKg = e.susO.EnergyKWh, e.susO.CarbonKg
 	ec.PriceUSDPerKWh, ec.CarbonTaxUSDPerT = c.get("electricity_usd_per_kwh"), c.get("carbon_tax_usd_per_t")
+	ec.RentalUSDPerHour = c.get("rental_usd_per_accelerator_hour")
 	kernel.Economics(&e.econO, ec)
 
 	w := outs{e.st, o}
-	dO, mO := &e.distO, &e.memO
+	mO := &e.memO
 	copy(w.f("total_accelerators"), d.Accelerators)
-	copy(w.f("dp"), dO.DP)
-	copy(w.f("local_batch"), dO.LocalBatch)
-	scaleInto(w.f("node_latency_ms"), e.nodeO.Latency, 1e3)
-	scaleInto(w.f("dp_comm_ms"), dO.DPComm, 1e3)
-	scaleInto(w.f("tp_comm_ms"), dO.TPComm, 1e3)
-	scaleInto(w.f("ep_comm_ms"), dO.EPComm, 1e3)
-	scaleInto(w.f("comm_ms"), dO.Comm, 1e3)
-	scaleInto(w.f("bubble_ms"), dO.Bubble, 1e3)
-	copy(w.f("bubble_fraction"), dO.BubbleFraction)
-	scaleInto(w.f("step_latency_ms"), dO.Step, 1e3)
-	copy(w.f("scaling_efficiency"), dO.ScalingEfficiency)
-	copy(w.f("fleet_throughput_per_s"), dO.Throughput)
-	copy(w.f("node_mfu"), e.nodeO.MFU)
+	copy(w.f("dp"), r.dp)
+	copy(w.f("local_batch"), r.localBatch)
+	copy(w.f("microbatch_size"), r.micro)
+	scaleInto(w.f("node_latency_ms"), r.node, 1e3)
+	scaleInto(w.f("dp_comm_ms"), r.dpComm, 1e3)
+	scaleInto(w.f("tp_comm_ms"), r.tpComm, 1e3)
+	scaleInto(w.f("ep_comm_ms"), r.epComm, 1e3)
+	scaleInto(w.f("cp_comm_ms"), r.cpComm, 1e3)
+	scaleInto(w.f("pp_comm_ms"), r.ppComm, 1e3)
+	scaleInto(w.f("comm_ms"), r.comm, 1e3)
+	scaleInto(w.f("bubble_ms"), r.bubble, 1e3)
+	copy(w.f("bubble_fraction"), r.bubbleFraction)
+	scaleInto(w.f("optimizer_ms"), r.optimizer, 1e3)
+	scaleInto(w.f("step_latency_ms"), r.step, 1e3)
+	copy(w.f("scaling_efficiency"), r.efficiency)
+	copy(w.f("fleet_throughput_per_s"), r.throughput)
+	copy(w.f("node_mfu"), r.nodeMFU)
+	copy(w.f("mfu"), r.mfu)
+	copy(w.f("hfu"), r.hfu)
+	copy(w.f("model_flops_per_step"), r.modelFLOPs)
+	copy(w.f("model_flops_6p_per_step"), r.sixP)
+	copy(w.f("hardware_flops_per_step"), r.hwFLOPs)
+	scaleInto(w.f("weights_gb"), mO.Weights, 1e-9)
+	scaleInto(w.f("gradients_gb"), mO.Gradients, 1e-9)
+	scaleInto(w.f("optimizer_state_gb"), mO.Optimizer, 1e-9)
+	scaleInto(w.f("activations_gb"), mO.Activations, 1e-9)
+	scaleInto(w.f("buffers_gb"), mO.Buffers, 1e-9)
 	scaleInto(w.f("memory_per_accelerator_gb"), mO.Total, 1e-9)
 	scaleInto(w.f("memory_capacity_gb"), nd.MemCapacity, 1e-9)
 	copy(w.f("memory_utilization"), mO.Utilization)
 	copy(w.f("pue"), su.PUE)
+	copy(w.f("grid_carbon_g_per_kwh"), su.CarbonGPerKWh)
 	copy(w.f("it_energy_kwh"), e.susO.ITEnergyKWh)
 	copy(w.f("energy_kwh"), e.susO.EnergyKWh)
 	copy(w.f("carbon_kg"), e.susO.CarbonKg)
@@ -421,39 +661,45 @@ func (e *fleetEval) eval(b *Batch, o *Outputs) {
 	copy(w.f("tco_usd"), e.econO.TCOUSD)
 	copy(w.f("carbon_tax_usd"), e.econO.CarbonTaxUSD)
 	copy(w.f("objective_usd"), e.econO.ObjectiveUSD)
-	mfu, hwOut, off := w.f("mfu"), w.c("hardware"), w.b("node_offload")
+	batch, seq := c.get("batch_size"), nd.SeqLen
+	tokens, tokensPS := w.f("tokens_per_step"), w.f("tokens_per_s")
+	hwOut, off := w.c("hardware"), w.b("node_offload")
 	feas, reason := w.b("feasible"), w.c("infeasible_reason")
 	wc, wmp, wms, wcp, wcs, binding := w.f("wall_1_compute_slack"), w.b("wall_2_memory_pass"), w.f("wall_2_memory_slack"),
 		w.b("wall_14_communication_pass"), w.f("wall_14_communication_slack"), w.c("binding_wall")
 	for k := 0; k < n; k++ {
-		step := dO.Step[k]
-		wmp[k], wcp[k] = mO.Feasible[k], dO.Valid[k]
+		step := r.step[k]
+		tokens[k] = batch[k] * seq[k]
+		tokensPS[k] = 0
+		if step > 0 {
+			tokensPS[k] = tokens[k] / step
+		}
+		wmp[k], wcp[k] = mO.Feasible[k], r.valid[k]
 		wms[k] = 1 - mO.Total[k]/nd.MemCapacity[k]
 		wc[k], wcs[k] = 0, 0
-		if dO.Valid[k] {
-			wc[k] = 1 - e.nodeO.ComputeTime[k]/step
-			wcs[k] = dO.ScalingEfficiency[k]
+		if r.valid[k] {
+			wc[k] = 1 - r.compute[k]/step
+			wcs[k] = r.efficiency[k]
 		}
 		// Binding: a violated wall, else the largest share of the step.
-		comm := step - e.nodeO.Latency[k]
+		comm := step - r.node[k]
 		switch {
-		case !dO.Valid[k]:
+		case !r.valid[k]:
 			binding[k] = wallCommunication
 		case !mO.Feasible[k]:
 			binding[k] = wallMemory
-		case comm > e.nodeO.ComputeTime[k] && comm > e.nodeO.MemoryTime[k]:
+		case comm > r.compute[k] && comm > r.memory[k]:
 			binding[k] = wallCommunication
-		case e.nodeO.MemoryTime[k] > e.nodeO.ComputeTime[k]:
+		case r.memory[k] > r.compute[k]:
 			binding[k] = wallMemory
 		default:
 			binding[k] = wallCompute
 		}
-		mfu[k] = e.nodeO.MFU[k] * dO.ScalingEfficiency[k]
 		hwOut[k] = uint8(e.clusters[int(cc[k])].hwCode)
-		off[k] = !e.nodeO.Feasible[k]
+		off[k] = r.offload[k]
 		switch {
-		case !dO.Valid[k]:
-			feas[k], reason[k] = false, reasonSplit
+		case !r.valid[k]:
+			feas[k], reason[k] = false, r.reason[k]
 		case !mO.Feasible[k]:
 			feas[k], reason[k] = false, reasonOOM
 		default:
@@ -493,30 +739,4 @@ func budgetSlack(used, limit float64) (bool, float64) {
 		return true, 1
 	}
 	return used <= limit, 1 - used/limit
-}
-
-// replicaStep replaces the seed's Profile B node step (the whole model on one
-// accelerator, per-token FLOPs) with one model-parallel replica's compute time,
-// the seed's Profile C (physics.md §7.2, pinned by its Training_512_H100 test):
-//
-//	t = mult · FLOP per token · S · lb / (F · η · tp · pp · ep),   mult = 3, or 4 with recomputation
-//
-// Memory feasibility stays with the split's training memory; MFU counts 3×.
-func (e *fleetEval) replicaStep(tp, pp, ep []float64) {
-	nd, o := &e.node, &e.nodeO
-	for k := range o.Latency {
-		mult := 3.0
-		if nd.Recompute[k] {
-			mult = 4
-		}
-		shards := tp[k] * pp[k] * ep[k]
-		tokens := nd.SeqLen[k] * nd.Batch[k]
-		work := nd.Ops[k] * tokens / shards
-		t := mult * work / (nd.PeakFLOPS[k] * nd.Efficiency[k])
-		o.Latency[k], o.ComputeTime[k], o.MemoryTime[k], o.OverheadTime[k] = t, t, 0, 0
-		o.Throughput[k] = nd.Batch[k] / t
-		o.MFU[k] = 3 * work / t / nd.PeakFLOPS[k]
-		o.HFU[k] = mult * work / t / nd.PeakFLOPS[k]
-		o.Feasible[k] = true // judged by the split's training memory instead
-	}
 }

@@ -1,22 +1,20 @@
 package sweep
 
 import (
-	"math"
 	"testing"
-
-	"github.com/mlsysim/mlsysim/catalog"
-	"github.com/mlsysim/mlsysim/kernel"
 )
 
 // G6a/G6b (physics.md §13.1) on the fleet study: Research_256 for 1 day at utilisation
 // 0.45 and 25 000 USD per H100 → TCO 7076.948112014612 USD, carbon 1270.86575616 kg.
-// ZeRO-3 over 256 ranks keeps Llama-3 8B's training state within memory.
+// ZeRO-3 over 256 ranks keeps Llama-3 8B's training state within memory; a batch of
+// 256 sequences divides over the 256 data-parallel ranks.
 func fleetBudgetPoint(extra string) string {
 	return `version: 1
 study: fleet
 axes:
   model: [Llama3_8B]
   cluster: [Research_256]
+  batch_size: 256
   zero_stage: 3
   energy_utilization: 0.45
   unit_cost_usd: 25000
@@ -63,6 +61,7 @@ study: fleet
 axes:
   model: [Llama3_8B]
   cluster: [Research_256, Lab_64_H100]
+  batch_size: 256
   zero_stage: [0, 3]
   tp: [1, 3, 8]
   duration_days: [1, 30]
@@ -71,50 +70,72 @@ axes:
 `, "over_budget", "over_carbon_budget", "out_of_memory", "parallelism_does_not_divide")
 }
 
-// TestFleetCalibratedProfileC reproduces the seed's Profile C pins for the
-// distributed step (physics.md §7.2 Profile C, test_solver_suite.py): Llama3_70B on
-// Training_512_H100, batch 512, seq 4096, tp 8, pp 2, η 0.4 — the replica's compute
-// time is exactly 3 · FLOP/token · S · lb / (F · η · tp · pp), TP counts one stage's
-// ceil(80/2) layers, and the bubble is node · β/(1 − β).
-func TestFleetCalibratedProfileC(t *testing.T) {
-	st, _ := StudyByName("fleet")
-	p, err := NewPlan(catalog.MustDefault(), st, []Axis{axis1("model", "Llama3_70B", "t"), axis1("cluster", "Training_512_H100", "t"),
-		axis1("batch_size", "512", "t"), axis1("seq_len", "4096", "t"), axis1("tp", "8", "t"), axis1("pp", "2", "t"),
-		axis1("efficiency", "0.4", "t")}, nil)
-	if err != nil {
-		t.Fatal(err)
+// TestFleetCalibratedSplits: a split that does not divide is infeasible with the
+// rule it breaks (issue #15), never priced.
+func TestFleetCalibratedSplits(t *testing.T) {
+	checkStudyGrid(t, `version: 1
+study: fleet
+axes:
+  model: [Llama3_8B, Mixtral_8x7B]
+  cluster: [Lab_64_H100]
+  batch_size: [64, 60]
+  seq_len: [4096, 4097]
+  tp: [1, 3, 8, 64]
+  cp: [1, 2]
+  ep: [1, 3]
+  zero_stage: 3
+`, "", "parallelism_does_not_divide", "tp_does_not_divide_heads", "ep_does_not_divide_dp_or_experts",
+		"batch_does_not_divide_into_microbatches", "seq_len_does_not_divide_by_cp")
+	row := evalOne(t, "version: 1\nstudy: fleet\naxes:\n  model: [Llama3_8B]\n  cluster: [Lab_64_H100]\n  pp: 8\n  virtual_stages: 3\n  batch_size: 64\n")
+	checkInfeasible(t, row, "layers_do_not_fill_the_stages", "14 Communication")
+}
+
+// TestFleetTokensAndFLOPs: a step is batch × seq_len tokens; FLOPs by the stated
+// conventions (Korthikanti et al. 2022 Eq. 7; 6·P·tokens) under both profiles.
+func TestFleetTokensAndFLOPs(t *testing.T) {
+	for _, profile := range Profiles {
+		row := evalOne(t, "version: 1\nstudy: fleet\nprofile: "+profile+`
+axes:
+  model: [Llama3_8B]
+  cluster: [Lab_64_H100]
+  batch_size: 64
+  seq_len: 4096
+  zero_stage: 1
+`)
+		tokens := 64 * 4096.0
+		// Llama-3.1-8B: h 4096, 32 heads, 8 KV heads, SwiGLU 14336, vocabulary 128256 (catalog).
+		h, d := 4096.0, 128.0
+		layer := 2*(h*(h+2*8*d)+h*h) + 2*3*14336*h + 4*4096*h
+		checkGolden(t, row, []golden{
+			{"tokens_per_step", tokens, 0},
+			{"tokens_per_s", tokens / (row["step_latency_ms"].(float64) / 1e3), 1e-12},
+			{"model_flops_per_step", 3 * tokens * (32*layer + 2*h*128256), 1e-12},
+			{"model_flops_6p_per_step", 6 * 8.03e9 * tokens, 1e-12},
+		})
 	}
-	if err := p.SetProfile("calibrated"); err != nil {
-		t.Fatal(err)
+}
+
+// TestFleetOperationsInputs: a plan or grid may set the grid's carbon intensity,
+// PUE and WUE, the power per accelerator and a rental price (issue #15).
+func TestFleetOperationsInputs(t *testing.T) {
+	src := func(extra string) string {
+		return "version: 1\nstudy: fleet\naxes:\n  model: [Llama3_8B]\n  cluster: [Lab_64_H100]\n  batch_size: 64\n  zero_stage: 1\n  duration_days: 10\n" + extra
 	}
-	row, err := EvalPoint(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const lb = 512 / 32 // dp = 512 / (8·2)
-	node := 3 * 1.412e11 * 4096 * lb / (989e12 * 0.4 * 8 * 2)
-	tpComm := kernel.RingAllReduce(lb*4096*8192*2, 8, 450e9, kernel.NVLinkLatencyS) * 4 * 40
-	beta := kernel.PipelineBubble(2, 1, 1)
-	for _, c := range []struct {
-		col  string
-		want float64
-	}{
-		{"node_latency_ms", node * 1e3},
-		{"tp_comm_ms", tpComm * 1e3},
-		{"bubble_ms", node * beta / (1 - beta) * 1e3},
-		{"dp", 32},
-		{"local_batch", lb},
-	} {
-		got := row[c.col].(float64)
-		if math.Abs(got-c.want) > 1e-9*math.Abs(c.want) {
-			t.Errorf("%s = %.12g, want %.12g", c.col, got, c.want)
-		}
-	}
-	step := row["step_latency_ms"].(float64)
-	if want := 32 * lb / (step / 1e3); math.Abs(row["fleet_throughput_per_s"].(float64)-want) > 1e-9*want {
-		t.Errorf("fleet throughput %v, want dp·lb/step = %v", row["fleet_throughput_per_s"], want)
-	}
-	if row["node_offload"] != false {
-		t.Errorf("the calibrated replica step is never priced on the offload path")
+	row := evalOne(t, src("  power_per_accelerator_w: 500\n  pue_override: 1.2\n  carbon_intensity_g_per_kwh: 100\n  wue_l_per_kwh: 0.5\n  rental_usd_per_accelerator_hour: 2.5\n"))
+	it := 500 * 64 * 24 * 10 / 1000.0 // kWh
+	checkGolden(t, row, []golden{
+		{"it_energy_kwh", it, 1e-12},
+		{"energy_kwh", it * 1.2, 1e-12},
+		{"carbon_kg", it * 1.2 * 100 / 1000, 1e-12},
+		{"water_l", it * 1.2 * 0.5, 1e-12},
+		{"grid_carbon_g_per_kwh", 100, 0},
+		{"tco_usd", 2.5 * 64 * 24 * 10, 1e-12},
+		{"capex_usd", 0, 0},
+		{"energy_cost_usd", 0, 0},
+	})
+	// Unset, the region's figures and capex + opex hold.
+	def := evalOne(t, src(""))
+	if def["grid_carbon_g_per_kwh"].(float64) <= 0 || def["capex_usd"].(float64) <= 0 {
+		t.Errorf("defaults: grid carbon %v, capex %v; want the region's and the catalog's", def["grid_carbon_g_per_kwh"], def["capex_usd"])
 	}
 }

@@ -11,7 +11,7 @@ func init() {
 		Params: []Param{
 			modelParam, hardwareParam, precisionParam, effParam, batchParam,
 			{Name: "training", Kind: KindBool, Default: "false", Doc: "training step (3× forward FLOPs) instead of inference"},
-			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length for transformer training memory"},
+			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length: transformer training memory, and under calibrated the tokens of each training sequence"},
 			{Name: "activation_recomputation", Kind: KindBool, Default: "false", Doc: "recompute activations in the backward pass (+1 forward)"},
 			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3 for training memory"},
 			{Name: "dp_size", Kind: KindInt, Default: "1", Min: 1, Doc: "data-parallel ranks ZeRO shards over"},
@@ -22,7 +22,9 @@ func init() {
 			{Name: "latency_compute_ms", Unit: "ms", Doc: "FLOPs / (peak · efficiency)"},
 			{Name: "latency_memory_ms", Unit: "ms", Doc: "weights · (1 + 0.1 · batch) / effective bandwidth"},
 			{Name: "latency_overhead_ms", Unit: "ms", Doc: "dispatch tax + per-layer framework tax"},
-			{Name: "throughput_per_s", Unit: "1/s", Doc: "samples (or tokens) per second"},
+			{Name: "throughput_per_s", Unit: "1/s", Doc: "samples (sequences, images, or tokens of a decode step) per second"},
+			{Name: "tokens_per_step", Unit: "tokens", Doc: "tokens a step processes: batch × seq_len for transformer training under calibrated, else one per sample"},
+			{Name: "tokens_per_s", Unit: "1/s", Doc: "tokens per step / step time"},
 			{Name: "bottleneck", Type: Enum, Labels: []string{"Compute", "Memory"}, Doc: "roofline ceiling that bounds the step"},
 			{Name: "arithmetic_intensity_flop_per_byte", Unit: "FLOP/byte", Doc: "FLOPs per byte moved"},
 			{Name: "mfu", Doc: "model FLOPs utilisation of the precision's peak"},
@@ -43,17 +45,18 @@ func init() {
 			colFeasible, colReason,
 		},
 		newEval: func(p *Plan) evaluator {
-			return &nodeEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware)}
+			return &nodeEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()}
 		},
 	})
 }
 
 type nodeEval struct {
-	st  *Study
-	m   *modelTable
-	h   *hwTable
-	in  kernel.NodeIn
-	out kernel.NodeOut
+	st         *Study
+	m          *modelTable
+	h          *hwTable
+	calibrated bool
+	in         kernel.NodeIn
+	out        kernel.NodeOut
 }
 
 func (e *nodeEval) eval(b *Batch, o *Outputs) {
@@ -66,10 +69,20 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 	in.WeightBytes = grow(in.WeightBytes, n)
 	in.PeakFLOPS = grow(in.PeakFLOPS, n)
 	in.IsTransformer = grow(in.IsTransformer, n)
+	training, seq, batch := c.get("training"), c.get("seq_len"), c.get("batch_size")
+	w := outs{e.st, o}
+	tokens := w.f("tokens_per_step")
 	for k := 0; k < n; k++ {
 		m := int(mc[k])
 		f := e.m.family[m]
 		in.Ops[k] = kernel.WorkloadOps(f, e.m.inferenceFLOPs[m], e.m.params[m], e.m.active[m], e.m.steps[m])
+		tokens[k] = batch[k]
+		if e.calibrated && training[k] != 0 && e.m.isTransformer[m] {
+			// A training sample is a whole sequence: S tokens of FLOPs per token plus the
+			// causal-free attention over S (the seed counted one token per sequence).
+			in.Ops[k] = kernel.ForwardFLOPs(in.Ops[k]/2, e.m.attnCoef[m], seq[k], seq[k], 1)
+			tokens[k] *= seq[k]
+		}
 		in.WeightBytes[k] = kernel.WeightBytes(f, e.m.params[m], e.m.modelSize[m], in.Bytes[k])
 		in.PeakFLOPS[k] = e.h.peakFor(hc[k], prec[k])
 		in.IsTransformer[k] = e.m.isTransformer[m]
@@ -98,12 +111,12 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 	kernel.SingleNode(&e.out, in)
 
 	out := &e.out
-	w := outs{e.st, o}
 	scaleInto(w.f("latency_ms"), out.Latency, 1e3)
 	scaleInto(w.f("latency_compute_ms"), out.ComputeTime, 1e3)
 	scaleInto(w.f("latency_memory_ms"), out.MemoryTime, 1e3)
 	scaleInto(w.f("latency_overhead_ms"), out.OverheadTime, 1e3)
 	copy(w.f("throughput_per_s"), out.Throughput)
+	divInto(w.f("tokens_per_s"), tokens, out.Latency)
 	copy(w.f("arithmetic_intensity_flop_per_byte"), out.Intensity)
 	copy(w.f("mfu"), out.MFU)
 	copy(w.f("hfu"), out.HFU)

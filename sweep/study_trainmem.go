@@ -31,12 +31,15 @@ func init() {
 			{Name: "gradient_accumulation_steps", Kind: KindInt, Default: "1", Min: 1, Doc: "microbatches accumulated per step"},
 			{Name: "trainable_fraction", Kind: KindFloat, Default: "1", Min: 0, Max: 1, Doc: "share of parameters trained"},
 			{Name: "communication_buffer_fraction", Kind: KindFloat, Default: "0.05", Min: 0, Max: 1, Doc: "gradient bucket as a share of gradients"},
+			{Name: "sequence_parallel", Kind: KindBool, Default: "false", Doc: "calibrated: split norm, dropout and residual activations over tp too (Korthikanti et al. 2022)"},
+			{Name: "microbatches", Kind: KindInt, Default: "1", Min: 1, Doc: "calibrated: microbatches in flight per pipeline flush; the first stage holds min(pp, this) (Korthikanti et al. 2022 §4.2.3)"},
+			{Name: "virtual_stages", Kind: KindInt, Default: "1", Min: 1, Doc: "calibrated: interleaved stages per device, scaling the first stage's activations by 1 + (pp − 1)/(pp · v)"},
 		},
 		Columns: []Column{
 			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator"},
 			{Name: "gradients_gb", Unit: "GB", Doc: "gradients per accelerator"},
 			{Name: "optimizer_state_gb", Unit: "GB", Doc: "optimizer state per accelerator"},
-			{Name: "activations_gb", Unit: "GB", Doc: "stored activations of one pipeline stage"},
+			{Name: "activations_gb", Unit: "GB", Doc: "stored activations of one pipeline stage (calibrated: of the first stage, per tensor with TP/SP and its in-flight microbatches)"},
 			{Name: "communication_buffers_gb", Unit: "GB", Doc: "gradient bucket + pipeline boundary buffers"},
 			{Name: "total_memory_gb", Unit: "GB", Doc: "sum of the above"},
 			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory (decimal GB)"},
@@ -56,17 +59,18 @@ func init() {
 			return nil
 		},
 		newEval: func(p *Plan) evaluator {
-			return &trainMemEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware)}
+			return &trainMemEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()}
 		},
 	})
 }
 
 type trainMemEval struct {
-	st  *Study
-	m   *modelTable
-	h   *hwTable
-	in  kernel.TrainMemIn
-	out kernel.TrainMemOut
+	st         *Study
+	m          *modelTable
+	h          *hwTable
+	calibrated bool
+	in         kernel.TrainMemIn
+	out        kernel.TrainMemOut
 }
 
 func (e *trainMemEval) eval(b *Batch, o *Outputs) {
@@ -97,6 +101,24 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 	in.ZeROStage, in.GradAccum = c.get("zero_stage"), c.get("gradient_accumulation_steps")
 	in.TrainableFraction = c.get("trainable_fraction")
 	in.CommBufferFraction = c.get("communication_buffer_fraction")
+	in.Calibrated = e.calibrated
+	if e.calibrated {
+		// Gradients in the training precision and unfused attention: the accounting of
+		// the sources this study reproduces (ZeRO's 2 + 2 + 12 bytes per parameter).
+		in.KVHeads = gatherF(in.KVHeads, mc, e.m.kvHeads)
+		in.FFN = gatherF(in.FFN, mc, e.m.ffn)
+		in.Vocab = gatherF(in.Vocab, mc, e.m.vocab)
+		in.ExpertParams = gatherF(in.ExpertParams, mc, e.m.expertParams)
+		in.Gated = grow(in.Gated, n)
+		in.Flash = grow(in.Flash, n)
+		in.FP32Grads = grow(in.FP32Grads, n)
+		in.CP = grow(in.CP, n)
+		for k := 0; k < n; k++ {
+			in.Gated[k], in.Flash[k], in.FP32Grads[k], in.CP[k] = e.m.gated[int(mc[k])], false, false, 1
+		}
+		in.SeqParallel = boolsOf(in.SeqParallel, c.get("sequence_parallel"))
+		in.VirtualStages, in.InFlight = c.get("virtual_stages"), c.get("microbatches")
+	}
 
 	kernel.TrainingMemory(&e.out, in)
 

@@ -54,7 +54,12 @@ type Case struct {
 	// MissAnalysis is written after a run for a case that misses: what the model lacks
 	// (never a reason to change the tolerance).
 	MissAnalysis string `yaml:"miss_analysis"`
-	Study        *struct {
+	// NotARun says why the number is not a run that happened (a formula value from
+	// a paper's table, a configuration the source itself says does not fit), so a
+	// prediction that the point is infeasible does not contradict it. Without it a
+	// case is a measured run, and predicting that it cannot run is a miss.
+	NotARun string `yaml:"not_a_run"`
+	Study   *struct {
 		Name    string                    `yaml:"name"`
 		Params  map[string]any            `yaml:"params"`
 		Points  map[string]map[string]any `yaml:"points"`
@@ -166,11 +171,17 @@ func RunCases(cat *catalog.Catalog, cases []*Case, profile string) []CaseResult 
 				r.Outcome, r.Reason = "error", err.Error()
 				break
 			}
-			r.Reason = note
 			r.Predicted = pred
 			r.ErrorPct = (pred - c.Expected.Value) / c.Expected.Value * 100
+			ranButInfeasible := note != "" && c.NotARun == ""
+			switch {
+			case ranButInfeasible:
+				r.Reason = "the run happened, but the model predicts it cannot: " + note
+			case note != "":
+				r.Reason = note + "; not a run: " + c.NotARun
+			}
 			r.Outcome = "miss"
-			if math.Abs(r.ErrorPct) <= r.Tolerance {
+			if !ranButInfeasible && math.Abs(r.ErrorPct) <= r.Tolerance {
 				r.Outcome = "pass"
 			} else {
 				r.Analysis = c.MissAnalysis
@@ -183,7 +194,8 @@ func RunCases(cat *catalog.Catalog, cases []*Case, profile string) []CaseResult 
 
 // predict evaluates the case's study point(s) and its predict expression. note
 // says when a point is infeasible: its columns still hold what the model computes
-// (e.g. the KV cache of a model too big for one device), so the case still counts.
+// (e.g. the KV cache of a model too big for one device), which counts only for a
+// case that is not a run (Case.NotARun).
 func (c *Case) predict(cat *catalog.Catalog, profile string) (pred float64, note string, err error) {
 	if c.Study.Predict == "" {
 		return 0, "", fmt.Errorf("%s: study.predict is missing", c.File)
@@ -239,7 +251,7 @@ func (c *Case) predict(cat *catalog.Catalog, profile string) (pred float64, note
 		}
 	}
 	if len(infeasible) > 0 {
-		note = "point infeasible (" + strings.Join(infeasible, ", ") + "); its columns still count"
+		note = "point infeasible (" + strings.Join(infeasible, ", ") + ")"
 	}
 	for k, v := range env { // expressions do arithmetic on float64
 		switch x := v.(type) {

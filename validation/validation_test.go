@@ -2,6 +2,8 @@ package validation
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -68,5 +70,49 @@ func TestBaselineRegressions(t *testing.T) {
 	worse := []CaseResult{{ID: "a", Kind: "k", Outcome: "miss", ErrorPct: 40}, {ID: "b", Kind: "k", Outcome: "miss", ErrorPct: 50}}
 	if reg := base.Regressions(worse); len(reg) != 2 {
 		t.Errorf("want a lost pass and a worse median, got %v", reg)
+	}
+}
+
+// TestInfeasibleRunIsAMiss: a measured run predicted not to fit is a miss even when
+// its number is within tolerance; a case that is not a run keeps counting its columns.
+func TestInfeasibleRunIsAMiss(t *testing.T) {
+	dir := t.TempDir()
+	// Llama-3.1-70B in fp16 on one H100 (80 GiB) does not fit: the serve point is infeasible.
+	const body = `kind: kv_cache
+status: supported
+title: t
+expected: {value: %g, unit: bytes per token}
+tolerance: 0.01
+study:
+  name: serve
+  params: {model: Llama3_70B, hardware: H100, precision: fp16, seq_len: 1000, batch_size: 1}
+  predict: "kv_cache_gb * 1e9 / 1000"
+`
+	kv := 2 * 80 * 8 * 128 * 2.0 // 2 · L · H_kv · d · bytes (K and V)
+	for name, extra := range map[string]string{"ran": "", "table": "not_a_run: 'a formula value'\n"} {
+		src := fmt.Sprintf("id: kv_cache-%s\n", name) + fmt.Sprintf(body, kv) + extra
+		if err := os.WriteFile(dir+"/kv_cache-"+name+".yaml", []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases, err := LoadCases(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := RunCases(catalog.MustDefault(), cases, sweep.Profiles[0])
+	for _, r := range res {
+		if math.Abs(r.ErrorPct) > 1e-9 {
+			t.Errorf("%s: error %g %%, want the exact KV size", r.ID, r.ErrorPct)
+		}
+		switch r.ID {
+		case "kv_cache-ran":
+			if r.Outcome != "miss" || !strings.Contains(r.Reason, "the run happened, but the model predicts it cannot: point infeasible (out_of_memory)") {
+				t.Errorf("a run predicted infeasible: outcome %s, reason %q; want a miss saying so", r.Outcome, r.Reason)
+			}
+		case "kv_cache-table":
+			if r.Outcome != "pass" || !strings.Contains(r.Reason, "not a run: a formula value") {
+				t.Errorf("not a run: outcome %s, reason %q; want a pass naming why", r.Outcome, r.Reason)
+			}
+		}
 	}
 }

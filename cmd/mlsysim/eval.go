@@ -46,7 +46,12 @@ Formats: text (a scorecard that says what bounds the step and what would help),
 json (one flat object with the seed's keys: scenario, f_status, p_status, m_status,
 f_memory_used_gb, …, p_latency in ms, p_throughput in 1/s, p_mfu, plus p_bottleneck,
 p_latency_compute, p_latency_memory, p_latency_overhead, p_arithmetic_intensity,
-p_energy_j, p_hfu), markdown, html (a standalone page).
+p_energy_j, p_hfu, p_tokens_per_step, p_tokens_per_s), markdown, html (a standalone page).
+
+A training step under the calibrated profile processes batch × seq-len tokens of a
+transformer (FLOPs per token plus the attention over the sequence); the seed profile
+counts one token per sequence. MFU counts model FLOPs (3 × forward), HFU adds the
+recomputed forward (docs/PHYSICS.md §32).
 
 Examples:
    mlsysim eval Llama3_8B H100 --batch-size 32

@@ -86,6 +86,9 @@ func (a *app) loadPlan(path string) (pf *sweep.PlanFile, study string, axes []sw
 		return nil, "", nil, badInput("", err)
 	}
 	study, axes, cat, err := pf.Resolve(a.cat, func(msg string) { a.warn("%s", msg) })
+	if err == nil {
+		err = pf.CheckSplit(cat, a.String("profile"))
+	}
 	if err != nil {
 		return nil, "", nil, badInput("", err)
 	}
@@ -124,29 +127,35 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 		}
 		return []lens{f, p, macro}
 	}
-	valid := row["infeasible_reason"] != "parallelism_does_not_divide"
+	valid := row["wall_14_communication_pass"] != false
 	fsum := fmt.Sprintf("%.1f GB / %.1f GB per accelerator (%s)", f64(row, "memory_per_accelerator_gb"), f64(row, "memory_capacity_gb"), row["hardware"])
 	if !valid {
-		fsum = fmt.Sprintf("tp·pp·ep does not divide %v accelerators", row["total_accelerators"])
+		fsum = fmt.Sprintf("the split does not divide (%v)", row["infeasible_reason"])
 	}
 	f := lens{name: "Feasibility", prefix: "feasibility", status: status[feasible], summary: fsum,
 		metrics: []kv{{"memory_used_gb", f64(row, "memory_per_accelerator_gb")}, {"memory_capacity_gb", f64(row, "memory_capacity_gb")},
-			{"memory_utilization", f64(row, "memory_utilization")}}}
+			{"memory_utilization", f64(row, "memory_utilization")}, {"weights_gb", f64(row, "weights_gb")},
+			{"gradients_gb", f64(row, "gradients_gb")}, {"optimizer_state_gb", f64(row, "optimizer_state_gb")},
+			{"activations_gb", f64(row, "activations_gb")}, {"buffers_gb", f64(row, "buffers_gb")}}}
 	p := lens{name: "Performance", prefix: "performance", status: status[valid],
 		summary: fmt.Sprintf("Scaling Efficiency: %.1f%% (dp %v × tp %v × pp %v × ep %v)", 100*f64(row, "scaling_efficiency"),
 			row["dp"], row["tp"], row["pp"], row["ep"]),
 		metrics: []kv{{"step_latency", f64(row, "step_latency_ms")}, {"latency", f64(row, "step_latency_ms")},
 			{"comm_overhead", f64(row, "comm_ms")}, {"fleet_throughput", f64(row, "fleet_throughput_per_s")},
 			{"mfu", f64(row, "mfu")}, {"node_mfu", f64(row, "node_mfu")}, {"scaling_efficiency", f64(row, "scaling_efficiency")},
+			{"hfu", f64(row, "hfu")}, {"tokens_per_step", f64(row, "tokens_per_step")}, {"tokens_per_s", f64(row, "tokens_per_s")},
+			{"model_flops_per_step", f64(row, "model_flops_per_step")}, {"hardware_flops_per_step", f64(row, "hardware_flops_per_step")},
 			{"bubble", f64(row, "bubble_ms")}, {"dp_comm", f64(row, "dp_comm_ms")}, {"tp_comm", f64(row, "tp_comm_ms")},
-			{"ep_comm", f64(row, "ep_comm_ms")}}}
+			{"ep_comm", f64(row, "ep_comm_ms")}, {"cp_comm", f64(row, "cp_comm_ms")}, {"pp_comm", f64(row, "pp_comm_ms")},
+			{"optimizer", f64(row, "optimizer_ms")}}}
 	if ops {
 		macro = lens{name: "Macro", prefix: "macro", status: "PASS",
 			summary: fmt.Sprintf("TCO: $%s over %v days in %v", groupDigits(f64(row, "tco_usd")), row["duration_days"], row["region"]),
 			metrics: []kv{{"tco_usd", f64(row, "tco_usd")}, {"carbon_footprint", f64(row, "carbon_kg") / 1000},
 				{"energy_cost", f64(row, "energy_cost_usd")}, {"capex", f64(row, "capex_usd")},
 				{"carbon_tax_usd", f64(row, "carbon_tax_usd")}, {"objective_usd", f64(row, "objective_usd")},
-				{"energy_kwh", f64(row, "energy_kwh")}, {"water_l", f64(row, "water_l")}, {"pue", f64(row, "pue")}}}
+				{"energy_kwh", f64(row, "energy_kwh")}, {"water_l", f64(row, "water_l")}, {"pue", f64(row, "pue")},
+				{"grid_carbon", f64(row, "grid_carbon_g_per_kwh")}}}
 	}
 	return []lens{f, p, macro}
 }
@@ -167,7 +176,9 @@ var metricUnits = map[string]string{
 	"memory_used_gb": "GB", "memory_capacity_gb": "GB", "latency": "ms", "step_latency": "ms", "comm_overhead": "ms",
 	"throughput": "/s", "fleet_throughput": "/s", "energy_j": "J", "tco_usd": "USD", "carbon_footprint": "tCO2e",
 	"energy_cost": "USD", "capex": "USD", "carbon_tax_usd": "USD", "objective_usd": "USD", "energy_kwh": "kWh", "water_l": "L", "bubble": "ms", "dp_comm": "ms",
-	"tp_comm": "ms", "ep_comm": "ms",
+	"tp_comm": "ms", "ep_comm": "ms", "cp_comm": "ms", "pp_comm": "ms", "optimizer": "ms", "weights_gb": "GB", "gradients_gb": "GB",
+	"optimizer_state_gb": "GB", "activations_gb": "GB", "buffers_gb": "GB", "tokens_per_step": "tokens", "tokens_per_s": "/s",
+	"model_flops_per_step": "FLOP", "hardware_flops_per_step": "FLOP", "grid_carbon": "gCO2e/kWh",
 }
 
 func fmtMetric(k string, v any) string {

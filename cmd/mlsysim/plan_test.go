@@ -73,16 +73,43 @@ func TestPlanIntraNodeBandwidth(t *testing.T) {
 }
 
 // TestPlanFabric: with one accelerator per node the DP all-reduce crosses the
-// plan's fabric_bandwidth (400 Gbps = 50 GB/s, α 5 µs): 16.06e9 B / 50e9 + 2α.
+// plan's fabric_bandwidth (400 Gbps = 50 GB/s). Seed: the FP16 gradients at α 5 µs,
+// 16.06e9 B / 50e9 + 2α. Calibrated: FP32 gradients (4 B × 8.03e9) with NCCL's ring
+// latency, 8.4 µs + 2 network steps of 14 µs (docs/PHYSICS.md §32).
 func TestPlanFabric(t *testing.T) {
-	r := mlsysim(t, "eval", planFixture("fleet-fabric.yaml"), "-o", "json")
-	if r.code != exitOK {
-		t.Fatalf("%v", r)
+	for profile, want := range map[string]float64{
+		"seed":       16.06e9/50e9 + 2*5e-6,
+		"calibrated": 4*8.03e9/50e9 + 8.4e-6 + 2*14e-6,
+	} {
+		r := mlsysim(t, "--profile", profile, "eval", planFixture("fleet-fabric.yaml"), "-o", "json")
+		if r.code != exitOK {
+			t.Fatalf("%s: %v", profile, r)
+		}
+		obj := oneObject(t, r.stdout)
+		near(t, obj, "p_dp_comm", want*1e3, tol)
+		equal(t, obj, "m_status", "PASS")
+		equal(t, obj, "m_pue", 1.06) // Quebec's, not the default region's
 	}
-	obj := oneObject(t, r.stdout)
-	near(t, obj, "p_dp_comm", (16.06e9/50e9+2*5e-6)*1e3, tol)
-	equal(t, obj, "m_status", "PASS")
-	equal(t, obj, "m_pue", 1.06) // Quebec's, not the default region's
+}
+
+// TestPlanOpsInputs: the ops block's stated grid intensity, PUE, WUE, power and rental
+// price replace the region's figures and capex + opex (hand arithmetic in the fixture).
+func TestPlanOpsInputs(t *testing.T) {
+	for _, profile := range []string{"seed", "calibrated"} {
+		r := mlsysim(t, "--profile", profile, "eval", planFixture("fleet-ops-inputs.yaml"), "-o", "json")
+		if r.code != exitOK {
+			t.Fatalf("%s: %v", profile, r)
+		}
+		obj := oneObject(t, r.stdout)
+		it := 500.0 * 16 * 24 * 10 / 1000 // kWh
+		near(t, obj, "m_energy_kwh", it*1.2, tol)
+		near(t, obj, "m_carbon_footprint", it*1.2*50/1e6, tol) // t CO2e
+		near(t, obj, "m_water_l", it*1.2*0.3, tol)
+		near(t, obj, "m_grid_carbon", 50, tol)
+		near(t, obj, "m_pue", 1.2, tol)
+		near(t, obj, "m_tco_usd", 2.5*16*24*10, tol)
+		near(t, obj, "m_capex", 0, tol)
+	}
 }
 
 // TestPlanSeedReadme: the seed README's plan evaluates (hardware.nodes read as
@@ -277,6 +304,12 @@ func TestBadPlans(t *testing.T) {
 		"bad_batch_zero.yaml":              {6, []string{"batch_size = 0", "≥ 1"}},
 		"bad_dp_mismatch.yaml":             {8, []string{`dp "4"`, "64 accelerators", "dp 8"}},
 		"bad_dp_word.yaml":                 {8, []string{`dp "automatic"`, "auto"}},
+		"bad_layers_pp.yaml":               {8, []string{"32 layers", "pp 8 × virtual_stages 3", "equal chunks"}},
+		"bad_heads_tp.yaml":                {7, []string{"tp 3", "32 attention heads"}},
+		"bad_ep_dp.yaml":                   {8, []string{"ep 16", "dp = 8", "8 experts"}},
+		"bad_batch_microbatches.yaml":      {4, []string{"batch_size 100", "dp 8 × microbatches 4 = 32"}},
+		"bad_seq_cp.yaml":                  {4, []string{"seq_len 1000", "cp 3"}},
+		"bad_ops_power_zero.yaml":          {8, []string{"ops.power_per_accelerator_w", "> 0", "got 0"}},
 		"bad_parallelism_single.yaml":      {6, []string{"parallelism", "more than one accelerator"}},
 		"bad_assert_no_metric.yaml":        {9, []string{"assert", "needs a metric"}},
 		"bad_assert_no_bound.yaml":         {8, []string{"performance.latency", "min, max"}},

@@ -320,7 +320,7 @@ func planSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 		s.Maximum = ptr(float64(sweep.MaxCount))
 		return s
 	}
-	dp := &jsonSchema{Description: "data-parallel degree: auto (accelerators / (tp·pp·ep)) or that number, checked",
+	dp := &jsonSchema{Description: "data-parallel degree: auto or that number, checked (calibrated: accelerators / (tp·cp·pp), ep within it; seed: accelerators / (tp·pp·ep))",
 		Default: "auto", AnyOf: []*jsonSchema{{Const: "auto"}, {Type: "integer", Minimum: ptr(1.0)}, {Type: "string", Pattern: `^\s*[1-9][0-9]*\s*$`}}}
 
 	var metrics []string
@@ -394,6 +394,11 @@ func planSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 			prop{"zero_stage", param("zero_stage", "", nil)},
 			prop{"overlap", param("overlap", "", nil)},
 			prop{"activation_recomputation", param("activation_recomputation", "", nil)},
+			prop{"cp", param("cp", "", nil)},
+			prop{"activation_checkpointing", param("activation_checkpointing", "", nil)},
+			prop{"sequence_parallel", param("sequence_parallel", "", nil)},
+			prop{"flash_attention", param("flash_attention", "", nil)},
+			prop{"fp32_gradients", param("fp32_gradients", "", nil)},
 		)},
 		{"ops", object("operations: the macro lens (cost, carbon, water) of a fleet", nil,
 			prop{"region", param("region", "", nil)},
@@ -401,6 +406,11 @@ func planSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 			prop{"mtbf_hours", &jsonSchema{Type: "number", ExclusiveMinimum: ptr(0.0), Description: "accepted; not used by eval yet"}},
 			prop{"electricity_usd_per_kwh", param("electricity_usd_per_kwh", "", nil)},
 			prop{"carbon_tax_usd_per_t", param("carbon_tax_usd_per_t", "", nil)},
+			prop{"carbon_intensity_g_per_kwh", &jsonSchema{Type: "number", Minimum: ptr(0.0), Description: "grid carbon intensity in gCO2e/kWh; default the region's"}},
+			prop{"pue", &jsonSchema{Type: "number", Minimum: ptr(1.0), Description: "power usage effectiveness (facility over IT energy); default the region's"}},
+			prop{"wue_l_per_kwh", &jsonSchema{Type: "number", Minimum: ptr(0.0), Description: "water usage effectiveness in L/kWh; default the region's"}},
+			prop{"power_per_accelerator_w", &jsonSchema{Type: "number", ExclusiveMinimum: ptr(0.0), Description: "average IT power per accelerator in W; default TDP · (0.3 + 0.7 · utilisation)"}},
+			prop{"rental_usd_per_accelerator_hour", &jsonSchema{Type: "number", ExclusiveMinimum: ptr(0.0), Description: "rental price per accelerator-hour in USD, instead of capex + opex"}},
 		)},
 		{"constraints", object("checks on the scorecard; a failed one exits 3", nil,
 			prop{"assert", orNull(listOf(ref("assertion")))},

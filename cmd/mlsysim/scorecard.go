@@ -51,6 +51,8 @@ func (s *scorecard) json() orderedObject {
 		{"f_memory_utilization", s.f("memory_utilization")},
 		{"p_latency", s.f("latency_ms")},
 		{"p_throughput", s.f("throughput_per_s")},
+		{"p_tokens_per_step", s.f("tokens_per_step")},
+		{"p_tokens_per_s", s.f("tokens_per_s")},
 		{"p_mfu", s.f("mfu")},
 		{"p_hfu", s.f("hfu")},
 		{"p_bottleneck", s.str("bottleneck")},
@@ -132,6 +134,7 @@ func (s *scorecard) metrics() [][2]string {
 		{"  memory", fmt.Sprintf("%s at %s", fmtMs(s.f("latency_memory_ms")), fmtBandwidth(bw*1e9))},
 		{"  overhead", fmt.Sprintf("%s (dispatch + per-layer framework tax)", fmtMs(s.f("latency_overhead_ms")))},
 		{"throughput", fmt.Sprintf("%.4g per second", s.f("throughput_per_s"))},
+		{"tokens", fmt.Sprintf("%.4g per step, %.4g per second", s.f("tokens_per_step"), s.f("tokens_per_s"))},
 		{"arithmetic intensity", fmt.Sprintf("%.4g FLOP/byte (ridge point %.4g)", s.f("arithmetic_intensity_flop_per_byte"), ridge)},
 		{"MFU / HFU", fmt.Sprintf("%s / %s", fmtPct(s.f("mfu")), fmtPct(s.f("hfu")))},
 		{"energy", fmt.Sprintf("%.4g J per step", s.f("energy_j"))},
@@ -178,10 +181,15 @@ func (s *scorecard) help() []string {
 		// t_comp grows as a·B, t_mem as m0·(1 + 0.1·B): the step turns compute-bound at B* = m0/(a − 0.1·m0).
 		a := s.f("latency_compute_ms") / batch
 		m0 := s.f("latency_memory_ms") / (1 + 0.1*batch)
-		if a > 0.1*m0 {
+		// While memory-bound, throughput B/(m0·(1 + 0.1·B)) still rises with the batch, towards 10/m0.
+		gain := 2 * (1 + 0.1*batch) / (1 + 0.2*batch)
+		switch {
+		case a > 0.1*m0:
 			h = append(h, fmt.Sprintf("a larger batch: weights are read once per step, so batch ≈ %.0f would make the step compute-bound", math.Ceil(m0/(a-0.1*m0))))
-		} else {
-			h = append(h, "a larger batch does not help here: the modelled activation traffic grows as fast as the math")
+		case gain >= 1.1:
+			h = append(h, fmt.Sprintf("a larger batch raises throughput (×%.2f at -b %d) though the step stays memory-bound: the modelled activation traffic (0.1 × weights per sample) grows with it", gain, int(batch)*2))
+		default:
+			h = append(h, fmt.Sprintf("a larger batch gains little here (×%.2f at -b %d): the modelled activation traffic (0.1 × weights per sample) grows as fast as the math", gain, int(batch)*2))
 		}
 		if prec == "fp16" || prec == "bf16" || prec == "fp32" || prec == "tf32" {
 			h = append(h, "fewer bytes per weight: fp8/int8 halves the traffic of fp16 (-p fp8 or -p int8)")

@@ -1,0 +1,530 @@
+package kernel
+
+import "math"
+
+// TrainingStep is the calibrated profile's training step of a transformer on N
+// accelerators split TP × CP × PP × DP, with expert parallelism carved out of the
+// data-parallel ranks (docs/PHYSICS.md §32). It prices one optimizer step from the
+// operations of a transformer layer on one accelerator:
+//
+//	n = b·s/cp tokens per microbatch and CP rank; b = B/(dp·M·GA)
+//	GEMM(m,n,k) = max(2mnk/(R·q), (mk+kn)·e/BW) + mn·e_out/BW        R: measured matmul rate,
+//	              q: wave quantization of 256×128 tiles over the SMs,   BW: measured HBM rate
+//	layer fwd = QKV + out-proj + MLP GEMMs + attention core + elementwise traffic + TP collectives
+//	layer bwd = dgrad + wgrad GEMMs (wgrad accumulates into the gradient buffer) + attention
+//	            backward + elementwise backward + exposed TP collectives (+ the recomputed forward)
+//	pipeline  = (M·GA + (pp−1)/v) · t_microbatch(last stage, with the logits) + p2p sends
+//	step      = pipeline + exposed DP/ZeRO collectives + optimizer pass over the state
+//
+// Collectives are rings at the link's measured bus bandwidth with NCCL's latency model
+// (CollectiveTime). Model FLOPs follow Korthikanti et al. 2022 Eq. 7 (3 × forward GEMM
+// FLOPs with the full s² attention and the logits); hardware FLOPs add recomputation.
+// A split that does not divide (StepInvalid*) gives Valid false and zero times.
+func TrainingStep(out *StepOut, in *StepIn) {
+	n := len(in.Layers)
+	out.resize(n)
+	for i := 0; i < n; i++ {
+		out.step(i, in)
+	}
+}
+
+// Reasons TrainingStep marks a split invalid.
+const (
+	StepValid         uint8 = iota
+	StepInvalidSplit        // tp·cp·pp does not divide the accelerators
+	StepInvalidLayers       // fewer layers than stages, or an interleaved split that does not divide
+	StepInvalidHeads        // attention heads do not divide by tp
+	StepInvalidEP           // ep does not divide dp or the experts (or the model has none)
+	StepInvalidBatch        // the global batch does not divide into dp·microbatches·accumulation
+	StepInvalidSeq          // the sequence does not divide by cp
+)
+
+// Constants of the calibrated training step (docs/PHYSICS.md §32).
+const (
+	// GEMMTileM × GEMMTileN is the thread-block tile of large cuBLAS GEMMs on NVIDIA
+	// GPUs (256×128 or its transpose, the most efficient tile; NVIDIA "Matrix
+	// Multiplication Background User's Guide" §2.3, §3.2 on wave quantization).
+	GEMMTileM = 256
+	GEMMTileN = 128
+	// GradAccumFP32Bytes is the read-modify-write of an FP32 gradient buffer per
+	// weight (Megatron-LM accumulates weight gradients into FP32 main_grad buffers,
+	// fused into the wgrad GEMM; Micikevicius et al. 2018 keep FP32 master state).
+	GradAccumFP32Bytes = 8
+	// OptimizerPassBytes is the memory traffic of one mixed-precision Adam step per
+	// parameter, besides writing the b-byte weights back: unscale and clip the FP32
+	// gradients (read 4, read 4 + write 4), Adam (read master, grad, m, v = 16;
+	// write master, m, v = 12), read the master to cast (4), zero the gradient (4).
+	OptimizerPassBytes = 48
+	// NCCLChannelSMs are the SMs NCCL's ring kernels occupy while a collective runs
+	// beside compute (24 channels on an NVSwitch A100 node, nccl-tests issue #100 log).
+	NCCLChannelSMs = 24
+	// FlashAttentionBackwardFLOPs: FlashAttention's backward does 2.5× the forward's
+	// FLOPs, its recomputation of the scores included (Dao 2023, FlashAttention-2 §4.1).
+	FlashAttentionBackwardFLOPs = 2.5
+	// CrossEntropyBytesPerLogit: casting the logits to FP32 and the fused softmax
+	// cross-entropy read and write each logit element about 20 bytes in all (forward
+	// cast 2+4, softmax 4+4, backward 4+2).
+	CrossEntropyBytesPerLogit = 20
+)
+
+// StepIn holds the input columns of TrainingStep.
+type StepIn struct {
+	// Model: Heads must be > 0; KVHeads 0 = Heads; FFN 0 = 4·Hidden; Vocab 0 = no
+	// output layer; Experts 0 = dense. Params is the total, ExpertParams the share
+	// held by the experts (sharded over ep as well).
+	Layers, Hidden, Heads, KVHeads, FFN, Vocab []float64
+	Experts, TopK, Params, ExpertParams        []float64
+	Gated                                      []bool // SwiGLU-style MLP: two up projections
+
+	SeqLen, Batch, Microbatches, GradAccum []float64 // tokens; global sequences; per pipeline flush
+	Accelerators, PerNode                  []float64 // N; accelerators per node (scale-up domain)
+	TP, PP, CP, EP, VirtualStages          []float64
+	ZeROStage                              []float64
+	SeqParallel, FlashAttention, OverlapDP []bool
+	FP32Grads                              []bool // accumulate and reduce gradients in FP32
+	Recompute                              []Recompute
+	Bytes                                  []float64 // bytes per weight and activation element
+
+	PeakFLOPS  []float64 // datasheet peak at the precision (MFU/HFU denominator)
+	MatmulRate []float64 // achieved dense GEMM rate (measured, or the caller's fallback)
+	SMs        []float64 // 0 = no wave quantization
+	MemBW      []float64 // achieved HBM bytes/s
+
+	// Links per direction: the scale-up domain (inside a node) and the scale-out NIC.
+	IntraBus, InterBus []float64 // bytes/s
+	IntraHop, InterHop []float64 // s per ring step (NCCLHop*)
+}
+
+// StepOut holds the output columns of TrainingStep; times in seconds per optimizer step.
+type StepOut struct {
+	Valid                           []bool
+	Reason                          []uint8
+	DP, LocalBatch, MicroBatch      []float64 // sequences per replica and per microbatch
+	Compute                         []float64 // busy time of the slowest stage without exposed communication
+	TPComm, CPComm, EPComm, PPComm  []float64 // exposed
+	DPComm                          []float64 // exposed DP/ZeRO collectives
+	Comm                            []float64 // all exposed communication
+	Efficiency, ComputeMFU          []float64 // Compute/Step; MFU of the busy time
+	Bubble, BubbleFraction          []float64
+	Optimizer, Step                 []float64
+	Tokens, ModelFLOPs, HWFLOPs     []float64 // per step, whole job
+	SixPFLOPs                       []float64 // 6 · active parameters · tokens
+	MFU, HFU, TokensPerS, SamplesPS []float64
+
+	memo layerMemo
+}
+
+func (o *StepOut) resize(n int) {
+	for _, p := range o.columns() {
+		*p = grow(*p, n)
+	}
+	o.Valid = grow(o.Valid, n)
+	o.Reason = grow(o.Reason, n)
+}
+
+// layerKey is everything one layer's times depend on; consecutive points of a sweep
+// often share it (they differ in region, price or pipeline depth), so the last
+// result is kept.
+type layerKey struct {
+	h, a, kv, ffn, vocab, experts, topk, s, b, cp, tp, ep, bytes float64
+	rate, sms, bw, tpBus, tpHop, cpBus, cpHop, epBus, epHop      float64
+	gated, sp, flash, fp32                                       bool
+	rec                                                          Recompute
+}
+
+// layerTimes are one layer's times for one microbatch on one accelerator.
+type layerTimes struct {
+	fwd, bwd     float64 // including exposed communication and recomputation
+	tpFwd, tpBwd float64 // exposed TP collectives (bwd includes a fully recomputed forward's)
+	cp, ep       float64 // exposed CP ring and EP all-to-all (forward + backward)
+	logits       float64 // the output layer and loss, forward and backward, on the last stage
+}
+
+type layerMemo struct {
+	ok  bool
+	key layerKey
+	t   layerTimes
+}
+
+func (o *StepOut) invalid(i int, reason uint8) {
+	o.Valid[i], o.Reason[i] = false, reason
+	o.DP[i], o.LocalBatch[i], o.MicroBatch[i], o.Compute[i], o.TPComm[i], o.CPComm[i] = 0, 0, 0, 0, 0, 0
+	o.EPComm[i], o.PPComm[i], o.DPComm[i], o.Comm[i], o.Efficiency[i], o.ComputeMFU[i] = 0, 0, 0, 0, 0, 0
+	o.Bubble[i], o.BubbleFraction[i], o.Optimizer[i], o.Step[i], o.Tokens[i], o.ModelFLOPs[i] = 0, 0, 0, 0, 0, 0
+	o.HWFLOPs[i], o.SixPFLOPs[i], o.MFU[i], o.HFU[i], o.TokensPerS[i], o.SamplesPS[i] = 0, 0, 0, 0, 0, 0
+}
+
+func (o *StepOut) columns() []*[]float64 {
+	return []*[]float64{&o.DP, &o.LocalBatch, &o.MicroBatch, &o.Compute, &o.TPComm, &o.CPComm, &o.EPComm, &o.PPComm, &o.DPComm,
+		&o.Comm, &o.Efficiency, &o.ComputeMFU, &o.Bubble, &o.BubbleFraction, &o.Optimizer, &o.Step, &o.Tokens, &o.ModelFLOPs,
+		&o.HWFLOPs, &o.SixPFLOPs, &o.MFU, &o.HFU, &o.TokensPerS, &o.SamplesPS}
+}
+
+// StepSplit checks a split and returns dp, the microbatch size and StepValid, or
+// the first reason it does not divide.
+// The arguments are whole numbers (the sweep refuses others), exact in int64.
+func StepSplit(accelerators, tp, pp, cp, ep, v, layers, heads, experts, batch, microbatches, gradAccum, seq float64) (dp, micro float64, reason uint8) {
+	n, g := int64(accelerators), int64(tp*pp*cp)
+	switch {
+	case g > n || n%g != 0:
+		return 0, 0, StepInvalidSplit
+	case layers < pp*v || (v > 1 && int64(layers)%int64(pp*v) != 0):
+		// Without interleaving stages may be uneven (BLOOM ran 70 layers on 12 stages,
+		// Llama 3 405B 126 on 16); the interleaved schedule needs equal chunks.
+		return 0, 0, StepInvalidLayers
+	case int64(heads)%int64(tp) != 0:
+		return 0, 0, StepInvalidHeads
+	}
+	d := n / g
+	switch {
+	case d%int64(ep) != 0 || (ep > 1 && (experts == 0 || int64(experts)%int64(ep) != 0)):
+		return 0, 0, StepInvalidEP
+	case int64(batch)%(d*int64(microbatches*gradAccum)) != 0:
+		return 0, 0, StepInvalidBatch
+	case int64(seq)%int64(cp) != 0:
+		return 0, 0, StepInvalidSeq
+	}
+	dp = float64(d)
+	return dp, batch / (dp * microbatches * gradAccum), StepValid
+}
+
+func (o *StepOut) step(i int, in *StepIn) {
+	tp, pp, cp, ep, v := in.TP[i], in.PP[i], in.CP[i], in.EP[i], in.VirtualStages[i]
+	L, h, a := in.Layers[i], in.Hidden[i], in.Heads[i]
+	s, B := in.SeqLen[i], in.Batch[i]
+	M, GA := in.Microbatches[i], in.GradAccum[i]
+	N, g := in.Accelerators[i], in.PerNode[i]
+	dp, b, reason := StepSplit(N, tp, pp, cp, ep, v, L, a, in.Experts[i], B, M, GA, s)
+	if reason != StepValid {
+		o.invalid(i, reason)
+		return
+	}
+	e := in.Bytes[i]
+	kv := in.KVHeads[i]
+	if kv == 0 {
+		kv = a
+	}
+	ffn := in.FFN[i]
+	if ffn == 0 {
+		ffn = 4 * h
+	}
+	experts, topk := in.Experts[i], in.TopK[i]
+	if experts == 0 || topk == 0 {
+		topk = 1
+	}
+	rate, sms, bw := in.MatmulRate[i], in.SMs[i], in.MemBW[i]
+
+	// Placement (Megatron order, TP innermost, then CP, DP ⊃ EP, PP outermost): a group
+	// of size ranks, stride ranks apart, stays on the scale-up link while it fits in a
+	// node. Across nodes with k of its ranks per node, NCCL runs one ring channel per
+	// NIC, each crossing every node once (NVIDIA/nccl src/graph/tuning.cc counts
+	// nodes−1 network steps per ring pass): a rank's NIC carries 1/k of the traffic and
+	// its scale-up link the other (k−1)/k, so the bus rate is min(k·inter, k/(k−1)·intra)
+	// — measured, 8 A100 per node with 4 HDR NICs reach 84.8–96 GB/s of the 4 × 25 GB/s
+	// (NVIDIA/nccl-tests#119, NVIDIA/nccl#1048), not one NIC's 24 GB/s.
+	group := func(stride, size float64) (bus, hop float64) {
+		if size <= 1 || stride*size <= g {
+			return in.IntraBus[i], in.IntraHop[i]
+		}
+		k := math.Max(1, math.Min(size, math.Floor(g/stride)))
+		nodes := math.Ceil(size / k)
+		bus = in.InterBus[i]
+		if k > 1 {
+			bus = math.Min(k*bus, k/(k-1)*in.IntraBus[i])
+		}
+		return bus, ((size-nodes)*in.IntraHop[i] + (nodes-1)*in.InterHop[i]) / (size - 1)
+	}
+	tpBus, tpHop := group(1, tp)
+	cpBus, cpHop := group(tp, cp)
+	epBus, epHop := group(tp*cp, ep)
+
+	key := layerKey{h: h, a: a, kv: kv, ffn: ffn, vocab: in.Vocab[i], experts: experts, topk: topk, s: s, b: b, cp: cp, tp: tp, ep: ep, bytes: e,
+		rate: rate, sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,
+		gated: in.Gated[i], sp: in.SeqParallel[i], flash: in.FlashAttention[i], fp32: in.FP32Grads[i], rec: in.Recompute[i]}
+	if !o.memo.ok || o.memo.key != key {
+		o.memo = layerMemo{ok: true, key: key, t: layerStep(&key)}
+	}
+	lt := &o.memo.t
+
+	tokens := b * s / cp             // per microbatch and CP rank
+	stageLayers := math.Ceil(L / pp) // the deepest stage sets the pace
+	tf, tb := stageLayers*lt.fwd, stageLayers*lt.bwd
+	tMB := tf + tb + lt.logits // the last stage also runs the output layer and the loss
+	micro := M * GA
+	pipe := micro * tMB
+	bubble := 0.0
+	var ppComm float64
+	if pp > 1 {
+		bubble = (pp - 1) / v * tMB
+		pipe += bubble
+		// Activations cross each of the v stage boundaries forward and back per microbatch,
+		// sequence-sharded (SP) or scattered over the tp ranks and gathered again (Narayanan
+		// et al. 2021 §4.1); stages are tp·cp·dp ranks apart, on one node only while
+		// the whole pipeline fits in it.
+		bus, hop := in.InterBus[i], in.InterHop[i]
+		if tp*cp*dp*pp <= g {
+			bus, hop = in.IntraBus[i], in.IntraHop[i]
+		}
+		msg := tokens * h * e
+		send := msg/tp/bus + hop
+		if !in.SeqParallel[i] && tp > 1 {
+			send += CollectiveTime(CollAllGather, msg, tp, tpBus, tpHop)
+		}
+		ppComm = micro * 2 * v * send
+		pipe += ppComm
+	}
+
+	// Gradients: dense parameters reduce over dp, expert parameters over dp/ep.
+	shard := tp * pp
+	pDense := (in.Params[i] - in.ExpertParams[i]) / shard
+	pExpert := in.ExpertParams[i] / (shard * ep)
+	gradB := e
+	if in.FP32Grads[i] {
+		gradB = 4
+	}
+	dpBus, dpHop := group(tp*cp, dp)
+	dpExp := dp / ep
+	expBus, expHop := group(tp*cp*ep, dpExp)
+	zero := in.ZeROStage[i]
+	var dpComm, z3PerMB float64
+	switch {
+	case zero >= 3:
+		// Parameters are gathered before each microbatch's forward and backward and the
+		// gradients reduce-scattered after it, overlapped with that microbatch's compute.
+		z3PerMB = 2*CollectiveTime(CollAllGather, pDense*e, dp, dpBus, dpHop) + CollectiveTime(CollReduceScatter, pDense*gradB, dp, dpBus, dpHop) +
+			2*CollectiveTime(CollAllGather, pExpert*e, dpExp, expBus, expHop) + CollectiveTime(CollReduceScatter, pExpert*gradB, dpExp, expBus, expHop)
+		dpComm = micro * math.Max(0, z3PerMB-(tf+tb))
+	case zero >= 1:
+		// Gradients reduce-scattered, updated shards all-gathered as weights.
+		dpComm = CollectiveTime(CollReduceScatter, pDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollAllGather, pDense*e, dp, dpBus, dpHop) +
+			CollectiveTime(CollReduceScatter, pExpert*gradB, dpExp, expBus, expHop) + CollectiveTime(CollAllGather, pExpert*e, dpExp, expBus, expHop)
+	default:
+		dpComm = CollectiveTime(CollAllReduce, pDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollAllReduce, pExpert*gradB, dpExp, expBus, expHop)
+	}
+	if zero < 3 && in.OverlapDP[i] {
+		dpComm = math.Max(0, dpComm-tb) // hidden behind the last microbatch's backward
+	}
+	denseShard, expertShard := 1.0, 1.0
+	if zero >= 1 {
+		denseShard, expertShard = dp, dpExp
+	}
+	opt := (pDense/denseShard + pExpert/expertShard) * (OptimizerPassBytes + e) / bw
+	stepT := pipe + dpComm + opt
+
+	// FLOPs per step (Korthikanti et al. 2022 Eq. 7 convention, generalised).
+	attnScores := 4 * s * h
+	layerFwd := LayerForwardFLOPs(h, a, kv, ffn, topk, in.Gated[i]) + attnScores
+	allTokens := B * s
+	model := 3 * allTokens * (L*layerFwd + 2*h*in.Vocab[i])
+	hw := model
+	switch in.Recompute[i] {
+	case RecomputeFull:
+		hw += allTokens * L * layerFwd
+	case RecomputeSelective:
+		if !in.FlashAttention[i] {
+			hw += allTokens * L * attnScores
+		}
+	}
+	active := in.Params[i] - in.ExpertParams[i] + in.ExpertParams[i]*topk/math.Max(experts, 1)
+	peakAll := stepT * N * in.PeakFLOPS[i]
+
+	compute := micro * (tMB - stageLayers*(lt.tpFwd+lt.tpBwd+lt.cp+lt.ep))
+	o.Valid[i], o.Reason[i] = true, StepValid
+	o.DP[i], o.LocalBatch[i], o.MicroBatch[i] = dp, B/dp, b
+	o.Compute[i] = compute
+	o.TPComm[i] = micro * stageLayers * (lt.tpFwd + lt.tpBwd)
+	o.CPComm[i] = micro * stageLayers * lt.cp
+	o.EPComm[i] = micro * stageLayers * lt.ep
+	o.PPComm[i] = ppComm
+	o.DPComm[i] = dpComm
+	o.Comm[i] = o.TPComm[i] + o.CPComm[i] + o.EPComm[i] + ppComm + dpComm
+	o.Efficiency[i] = compute / stepT
+	o.ComputeMFU[i] = model / (compute * N * in.PeakFLOPS[i])
+	o.Bubble[i] = bubble
+	o.BubbleFraction[i] = bubble / stepT
+	o.Optimizer[i] = opt
+	o.Step[i] = stepT
+	o.Tokens[i] = allTokens
+	o.ModelFLOPs[i] = model
+	o.HWFLOPs[i] = hw
+	o.SixPFLOPs[i] = 6 * active * allTokens
+	o.MFU[i] = model / peakAll
+	o.HFU[i] = hw / peakAll
+	o.TokensPerS[i] = allTokens / stepT
+	o.SamplesPS[i] = B / stepT
+}
+
+// LayerForwardFLOPs is the forward GEMM FLOPs per token of one transformer layer
+// without the attention scores (Korthikanti et al. 2022 Appendix A, generalised): the
+// Q, K, V and output projections, 2·h·(h + 2·kv·h/a) + 2·h², and the MLP of topk
+// experts of width ffn, 2·(2 or 3)·ffn·h (3 matrices when gated). kv 0 = heads.
+func LayerForwardFLOPs(h, heads, kv, ffn, topk float64, gated bool) float64 {
+	if kv == 0 {
+		kv = heads
+	}
+	mats := 2.0
+	if gated {
+		mats = 3
+	}
+	return 2*(h*(h+2*kv*h/heads)+h*h) + 2*mats*math.Max(1, topk)*ffn*h
+}
+
+// layerStep prices one transformer layer for one microbatch on one accelerator.
+func layerStep(k *layerKey) layerTimes {
+	e, rate, sms, bw := k.bytes, k.rate, k.sms, k.bw
+	h, tp, s := k.h, k.tp, k.s
+	d := h / k.a
+	n := k.b * s / k.cp // tokens of this CP rank
+	sq := s / k.cp      // queries held; keys and values span the whole sequence
+	heads := k.a / tp
+	kvHeads := math.Max(1, k.kv/tp)
+	gradBytes := 2 * e // read-modify-write of a gradient in the training precision
+	if k.fp32 {
+		gradBytes = GradAccumFP32Bytes
+	}
+	up := 1.0
+	if k.gated {
+		up = 2
+	}
+	// MLP GEMMs run per local expert on the tokens routed to it (balanced routing).
+	localExperts, routed := 1.0, n
+	if k.experts > 0 {
+		localExperts = k.experts / k.ep
+		routed = n * k.topk / localExperts
+	}
+	type gemm struct{ m, n, k, batch float64 }
+	linears := [4]gemm{
+		{n, (h + 2*k.kv*d) / tp, h, 1},             // QKV (column-parallel)
+		{n, h, h / tp, 1},                          // attention output projection (row-parallel)
+		{routed, up * k.ffn / tp, h, localExperts}, // MLP up (and gate)
+		{routed, h, k.ffn / tp, localExperts},      // MLP down
+	}
+	var fwd, dgrad, wgrad [4]float64
+	for j, l := range linears {
+		fwd[j] = gemmTime(l.m, l.n, l.k, l.batch, rate, sms, bw, e, e)
+		dgrad[j] = gemmTime(l.m, l.k, l.n, l.batch, rate, sms, bw, e, e)
+		wgrad[j] = gemmTime(l.k, l.n, l.m, l.batch, rate, sms, bw, e, gradBytes)
+	}
+
+	// Elementwise traffic (bytes): the tensors of Korthikanti et al. 2022 §4.1 read and
+	// written by each operation; norms and residuals run on 1/tp of the tokens under SP.
+	E := n * h
+	if k.sp {
+		E /= tp
+	}
+	act := routed * localExperts * k.ffn / tp // MLP intermediate elements
+	dropout := !k.flash                       // the unfused (Megatron GPT) configuration trains with dropout
+	ewF := 2*2*E*e + 2*3*E*e                  // two norms (read, write), two residual adds (2 reads, write)
+	ewB := 2*5*E*e + 2*3*E*e                  // norm backward (x, dy twice; dx), residual gradient adds
+	if k.gated {
+		ewF += 3 * act * e // read gate and up, write their product
+		ewB += 5 * act * e
+	} else {
+		ewF += 2 * act * e // GeLU
+		ewB += 3 * act * e
+	}
+	if dropout {
+		ewF += 2 * E * (e + 1) // hidden dropout: write the output again and a 1-byte mask
+		ewB += 2 * E * (2*e + 1)
+	}
+
+	// Attention core.
+	var attnF, attnB float64
+	bh := k.b * heads
+	if k.flash {
+		// Fused kernel: no s² tensor in memory; causal blocks above the diagonal are skipped.
+		flops := 0.5 * 4 * bh * sq * s * d
+		attnF = flops / rate
+		attnB = FlashAttentionBackwardFLOPs * attnF
+	} else {
+		s2 := bh * sq * s
+		attnF = gemmTime(sq, s, d, bh, rate, sms, bw, e, e) + gemmTime(sq, d, s, bh, rate, sms, bw, e, e) +
+			(2*s2*e+s2*(2*e+1))/bw + 2*n*h/tp*e/bw // softmax, dropout and its mask, context transpose
+		attnB = gemmTime(sq, d, s, bh, rate, sms, bw, e, e) + gemmTime(s, d, sq, bh, rate, sms, bw, e, e) +
+			gemmTime(sq, s, d, bh, rate, sms, bw, e, e) + gemmTime(s, d, sq, bh, rate, sms, bw, e, e) +
+			(3*s2*e+s2*(2*e+1))/bw + 2*n*h/tp*e/bw
+	}
+
+	var t layerTimes
+	msg := n * h * e // one activation of the microbatch's tokens
+	if tp > 1 {
+		ag := CollectiveTime(CollAllGather, msg, tp, k.tpBus, k.tpHop)
+		ar := CollectiveTime(CollAllReduce, msg, tp, k.tpBus, k.tpHop)
+		if k.sp {
+			// g/ḡ: all-gather before and reduce-scatter after each block (Korthikanti §4.2.2).
+			t.tpFwd = 4 * ag
+			// Backward: the row-parallel layers' all-gathers are exposed; the column-parallel
+			// layers' reduce-scatter overlaps their wgrad and the re-gathered input their dgrad.
+			t.tpBwd = 2*ag + overlapped(ag, dgrad[0], sms) - dgrad[0] + overlapped(ag, wgrad[0], sms) - wgrad[0] +
+				overlapped(ag, dgrad[2], sms) - dgrad[2] + overlapped(ag, wgrad[2], sms) - wgrad[2]
+		} else {
+			t.tpFwd = 2 * ar
+			t.tpBwd = overlapped(ar, wgrad[0], sms) - wgrad[0] + overlapped(ar, wgrad[2], sms) - wgrad[2]
+		}
+	}
+	// The output layer (vocabulary-parallel over tp) and the loss, on the last stage.
+	if V := k.vocab; V > 0 {
+		t.logits = gemmTime(n, V/tp, h, 1, rate, sms, bw, e, e) + gemmTime(n, h, V/tp, 1, rate, sms, bw, e, e) +
+			gemmTime(h, V/tp, n, 1, rate, sms, bw, e, gradBytes) + CrossEntropyBytesPerLogit*n*V/tp/bw
+	}
+
+	var cpF, cpB float64
+	if k.cp > 1 {
+		// Ring attention: the K,V chunk of each of the cp−1 other ranks arrives while the
+		// local attention runs; the backward sends K,V and their gradients.
+		chunk := 2 * k.b * sq * kvHeads * d * e
+		ring := (k.cp - 1) * (chunk/k.cpBus + k.cpHop)
+		cpF, cpB = math.Max(0, ring-attnF), math.Max(0, 2*ring-attnB)
+		t.cp = cpF + cpB
+	}
+	if k.experts > 0 && k.ep > 1 {
+		// Dispatch and combine all-to-alls, forward and backward.
+		t.ep = 4 * CollectiveTime(CollAllToAll, n*k.topk*h*e, k.ep, k.epBus, k.epHop)
+	}
+
+	gemmF := fwd[0] + fwd[1] + fwd[2] + fwd[3]
+	gemmB := dgrad[0] + dgrad[1] + dgrad[2] + dgrad[3] + wgrad[0] + wgrad[1] + wgrad[2] + wgrad[3]
+	t.fwd = gemmF + attnF + ewF/bw + t.tpFwd + cpF + t.ep/2
+	t.bwd = gemmB + attnB + ewB/bw + t.tpBwd + cpB + t.ep/2
+	switch k.rec {
+	case RecomputeFull:
+		t.bwd += t.fwd
+		t.tpBwd += t.tpFwd
+		t.cp += cpF
+		t.ep += t.ep / 2
+	case RecomputeSelective:
+		if !k.flash {
+			t.bwd += attnF // Korthikanti §5: only the attention core is recomputed
+		}
+	}
+	return t
+}
+
+// gemmTime is one (batched) GEMM C[m×n] = A[m×k]·B[k×n] on an accelerator that reaches
+// rate FLOP/s on large GEMMs: the main loop runs at rate × wave quantization (or at
+// the memory rate when the operands' traffic binds), then the epilogue writes C
+// (outBytes per element: the precision, or a read-modify-write of an accumulator).
+func gemmTime(m, n, k, batch, rate, sms, bw, inBytes, outBytes float64) float64 {
+	flops := 2 * m * n * k * batch
+	q := 1.0
+	if sms > 0 {
+		tiles := batch * math.Min(math.Ceil(m/GEMMTileM)*math.Ceil(n/GEMMTileN), math.Ceil(m/GEMMTileN)*math.Ceil(n/GEMMTileM))
+		q = m * n * batch / (math.Ceil(tiles/sms) * sms * GEMMTileM * GEMMTileN)
+	}
+	main := math.Max(flops/(rate*q), (m*k+k*n)*batch*inBytes/bw)
+	return main + m*n*batch*outBytes/bw
+}
+
+// overlapped is the time of compute that runs beside a collective: while the
+// collective is in flight NCCL's kernels hold NCCLChannelSMs of the sms, slowing the
+// compute in proportion; the longer of the two sets the time.
+func overlapped(comm, compute, sms float64) float64 {
+	if sms <= NCCLChannelSMs {
+		return math.Max(comm, compute)
+	}
+	slow := compute * sms / (sms - NCCLChannelSMs)
+	if comm >= slow {
+		return comm
+	}
+	return comm + (compute - comm/slow*compute)
+}

@@ -1,0 +1,306 @@
+package kernel
+
+import "testing"
+
+// gptStep is one TrainingStep point of a GPT-style model (MHA, 4h GeLU MLP) on
+// A100-like parts: rate 271.2 TFLOP/s, 108 SMs, 1.8 TB/s, NVLink 230 GB/s and
+// 24 GB/s per NIC (the catalog's measured figures), with no communication unless
+// the split asks for it.
+type gptStep struct {
+	h, a, L, V, s, B, M, GA float64
+	N, g, tp, pp, cp, ep, v float64
+	zero                    float64
+	sp, flash, overlap, fp  bool
+	rec                     Recompute
+	params                  float64
+}
+
+func gpt(h, a, L float64) gptStep {
+	return gptStep{h: h, a: a, L: L, s: 2048, B: 1, M: 1, GA: 1, N: 1, g: 8, tp: 1, pp: 1, cp: 1, ep: 1, v: 1,
+		flash: true, fp: true, rec: RecomputeSelective, params: 12 * h * h * L}
+}
+
+func runStep(pts ...gptStep) *StepOut {
+	in := &StepIn{}
+	for _, p := range pts {
+		app := func(dst *[]float64, v float64) { *dst = append(*dst, v) }
+		app(&in.Layers, p.L)
+		app(&in.Hidden, p.h)
+		app(&in.Heads, p.a)
+		app(&in.KVHeads, 0)
+		app(&in.FFN, 0)
+		app(&in.Vocab, p.V)
+		app(&in.Experts, 0)
+		app(&in.TopK, 0)
+		app(&in.Params, p.params)
+		app(&in.ExpertParams, 0)
+		in.Gated = append(in.Gated, false)
+		app(&in.SeqLen, p.s)
+		app(&in.Batch, p.B)
+		app(&in.Microbatches, p.M)
+		app(&in.GradAccum, p.GA)
+		app(&in.Accelerators, p.N)
+		app(&in.PerNode, p.g)
+		app(&in.TP, p.tp)
+		app(&in.PP, p.pp)
+		app(&in.CP, p.cp)
+		app(&in.EP, p.ep)
+		app(&in.VirtualStages, p.v)
+		app(&in.ZeROStage, p.zero)
+		in.SeqParallel = append(in.SeqParallel, p.sp)
+		in.FlashAttention = append(in.FlashAttention, p.flash)
+		in.OverlapDP = append(in.OverlapDP, p.overlap)
+		in.FP32Grads = append(in.FP32Grads, p.fp)
+		in.Recompute = append(in.Recompute, p.rec)
+		app(&in.Bytes, 2)
+		app(&in.PeakFLOPS, 312e12)
+		app(&in.MatmulRate, 271.2e12)
+		app(&in.SMs, 108)
+		app(&in.MemBW, 1.8e12)
+		app(&in.IntraBus, 230e9)
+		app(&in.InterBus, 24e9)
+		app(&in.IntraHop, NCCLHopNVLinkS)
+		app(&in.InterHop, NCCLHopNetS)
+	}
+	out := &StepOut{}
+	TrainingStep(out, in)
+	return out
+}
+
+// TestGEMMTime: the main loop runs at the rate over wave-quantised 256×128 tiles,
+// then the epilogue writes C (NVIDIA Matrix Multiplication Background guide §3.2).
+func TestGEMMTime(t *testing.T) {
+	const rate, sms, bw = 271.2e12, 108.0, 1.8e12
+	k := 8192.0
+	// One full wave: 108 tiles of 256×128 (m = 27·256 = 6912, n = 4·128 = 512).
+	full := gemmTime(6912, 512, k, 1, rate, sms, bw, 2, 2)
+	want := 2*6912*512*k/rate + 6912*512*2/bw
+	relClose(t, "one full wave", full, want, 1e-12)
+	// One more row of tiles spills into a second, nearly empty wave: the main loop doubles.
+	spill := gemmTime(6912+1, 512, k, 1, rate, sms, bw, 2, 2)
+	q := (6912 + 1) * 512 / (2 * 108 * 256 * 128.0)
+	relClose(t, "a second wave", spill, 2*(6912+1)*512*k/(rate*q)+(6912+1)*512*2/bw, 1e-12)
+	// A skinny GEMM is bound by its operands' traffic, not the math.
+	thin := gemmTime(1, 8192, 8192, 1, rate, 0, bw, 2, 2)
+	relClose(t, "memory-bound", thin, (8192+8192*8192)*2/bw+8192*2/bw, 1e-12)
+	// Accumulating into an FP32 buffer reads and writes it: 8 bytes per element of C.
+	acc := gemmTime(6912, 512, k, 1, rate, sms, bw, 2, GradAccumFP32Bytes)
+	relClose(t, "FP32 accumulation epilogue", acc-full, 6912*512*(8-2)/bw, 1e-9)
+}
+
+// TestCollectiveTime: NCCL's ring model (tuning.cc defaults) with the bus bandwidth.
+func TestCollectiveTime(t *testing.T) {
+	const m, bus = 100e6, 230e9
+	relClose(t, "all-reduce over 8", CollectiveTime(CollAllReduce, m, 8, bus, NCCLHopNVLinkS), 8.4e-6+14*3.4e-6+2*7.0/8*m/bus, 1e-12)
+	relClose(t, "all-gather over 8", CollectiveTime(CollAllGather, m, 8, bus, NCCLHopNVLinkS), 8.4e-6+7*3.4e-6+7.0/8*m/bus, 1e-12)
+	if CollectiveTime(CollAllReduce, m, 1, bus, NCCLHopNVLinkS) != 0 {
+		t.Error("a collective over one rank costs time")
+	}
+}
+
+func TestStepSplit(t *testing.T) {
+	for _, tc := range []struct {
+		name                                                      string
+		n, tp, pp, cp, ep, v, layers, heads, experts, b, m, ga, s float64
+		reason                                                    uint8
+		dp, micro                                                 float64
+	}{
+		{"valid", 64, 8, 2, 1, 1, 1, 32, 32, 0, 64, 4, 1, 2048, StepValid, 4, 4},
+		{"tp·cp·pp does not divide", 64, 8, 3, 1, 1, 1, 32, 32, 0, 64, 1, 1, 2048, StepInvalidSplit, 0, 0},
+		{"uneven stages are allowed", 64, 8, 3, 1, 1, 1, 32, 32, 0, 64, 1, 1, 2048, StepInvalidSplit, 0, 0},
+		{"70 layers on 12 stages (BLOOM)", 384, 4, 12, 1, 1, 1, 70, 112, 0, 2048, 128, 1, 2048, StepValid, 8, 2},
+		{"fewer layers than stages", 64, 1, 64, 1, 1, 1, 32, 32, 0, 64, 1, 1, 2048, StepInvalidLayers, 0, 0},
+		{"interleaved chunks must be equal", 64, 8, 2, 1, 1, 3, 32, 32, 0, 64, 4, 1, 2048, StepInvalidLayers, 0, 0},
+		{"heads by tp", 64, 8, 1, 1, 1, 1, 32, 36, 0, 64, 1, 1, 2048, StepInvalidHeads, 0, 0},
+		{"ep within dp", 64, 8, 1, 1, 3, 1, 32, 32, 6, 64, 1, 1, 2048, StepInvalidEP, 0, 0},
+		{"ep by experts", 64, 8, 1, 1, 4, 1, 32, 32, 6, 64, 1, 1, 2048, StepInvalidEP, 0, 0},
+		{"ep without experts", 64, 8, 1, 1, 2, 1, 32, 32, 0, 64, 1, 1, 2048, StepInvalidEP, 0, 0},
+		{"batch by dp·microbatches", 64, 8, 1, 1, 1, 1, 32, 32, 0, 60, 1, 1, 2048, StepInvalidBatch, 0, 0},
+		{"seq by cp", 64, 8, 1, 4, 1, 1, 32, 32, 0, 2, 1, 1, 2050, StepInvalidSeq, 0, 0},
+	} {
+		dp, micro, reason := StepSplit(tc.n, tc.tp, tc.pp, tc.cp, tc.ep, tc.v, tc.layers, tc.heads, tc.experts, tc.b, tc.m, tc.ga, tc.s)
+		if reason != tc.reason || dp != tc.dp || micro != tc.micro {
+			t.Errorf("%s: dp %g micro %g reason %d, want %g %g %d", tc.name, dp, micro, reason, tc.dp, tc.micro, tc.reason)
+		}
+	}
+}
+
+// TestStepFLOPConventions: Korthikanti et al. 2022 Appendix A, Eq. 7 (model FLOPs)
+// for GPT-3 175B, and hardware FLOPs as Appendix A's text derives them: selective
+// recomputation reruns QKᵀ and attention over V, 2Bs²h + 2Bs²h per layer. (The
+// paper's Eq. 8, 1 + s/3h, adds three times that; its stated ratio 1 + s/6h follows.)
+func TestStepFLOPConventions(t *testing.T) {
+	p := gpt(12288, 96, 96)
+	p.V, p.B, p.M, p.N, p.tp, p.pp, p.v, p.flash, p.sp = 51200, 64, 64, 64, 8, 8, 3, false, true
+	out := runStep(p)
+	if !out.Valid[0] {
+		t.Fatalf("invalid (reason %d)", out.Reason[0])
+	}
+	B, L, s, h, V := 64.0, 96.0, 2048.0, 12288.0, 51200.0
+	relClose(t, "model FLOPs (Eq. 7)", out.ModelFLOPs[0], 72*B*L*s*h*h*(1+s/(6*h)+V/(12*h*L)), 1e-12)
+	relClose(t, "hardware FLOPs, selective", out.HWFLOPs[0], out.ModelFLOPs[0]+4*B*s*s*h*L, 1e-12)
+	relClose(t, "6·P·tokens", out.SixPFLOPs[0], 6*p.params*B*s, 1e-12)
+	relClose(t, "MFU", out.MFU[0], out.ModelFLOPs[0]/(out.Step[0]*64*312e12), 1e-12)
+	relClose(t, "tokens/s", out.TokensPerS[0], B*s/out.Step[0], 1e-12)
+	// Full recomputation runs the forward again: 4/3 of the model FLOPs (Eq. 8's full-recompute form).
+	p.rec = RecomputeFull
+	full := runStep(p)
+	relClose(t, "hardware FLOPs, full", full.HWFLOPs[0], out.ModelFLOPs[0]+72*B*L*s*h*h*(1+s/(6*h))/3, 1e-12)
+	if full.Step[0] <= out.Step[0] {
+		t.Errorf("full recomputation %.3g s is not slower than selective %.3g s", full.Step[0], out.Step[0])
+	}
+}
+
+// TestStepScalesWithTokens: a step processes batch × seq_len tokens, so doubling the
+// batch doubles the time and doubling seq_len nearly does (longer GEMMs waste less of
+// their last wave; the attention grows as s²).
+func TestStepScalesWithTokens(t *testing.T) {
+	base := gpt(4096, 32, 32)
+	base.B, base.M = 8, 8
+	double := base
+	double.B, double.M = 16, 16
+	longer := base
+	longer.s = 4096
+	out := runStep(base, double, longer)
+	// Only the optimizer step does not grow with the tokens.
+	relClose(t, "batch × 2", out.Step[1]-out.Optimizer[1], 2*(out.Step[0]-out.Optimizer[0]), 1e-12)
+	if r := (out.Step[2] - out.Optimizer[2]) / (out.Step[0] - out.Optimizer[0]); r < 1.7 || r > 2.3 {
+		t.Errorf("seq_len × 2 scales the step by %.3f, want about 2", r)
+	}
+}
+
+// TestStepPipeline: the bubble is (pp − 1)/v microbatch times of a stage
+// (Narayanan et al. 2021), and a stage runs L/pp of the layers.
+func TestStepPipeline(t *testing.T) {
+	one := gpt(8192, 64, 48)
+	one.B, one.M, one.g = 16, 16, 1 // one accelerator per node: pp > 1 crosses the fabric
+	four := one
+	four.N, four.pp = 4, 4
+	inter := four
+	inter.v = 3
+	out := runStep(one, four, inter)
+	perMB := out.Compute[0] / 16 // one microbatch through all 48 layers
+	relClose(t, "1F1B bubble", out.Bubble[1], 3*perMB/4, 1e-12)
+	relClose(t, "interleaved bubble", out.Bubble[2], 3.0/3*perMB/4, 1e-12)
+	relClose(t, "stage compute", out.Compute[1], out.Compute[0]/4, 1e-12)
+	if out.PPComm[1] <= 0 || out.PPComm[2] <= out.PPComm[1] {
+		t.Errorf("p2p %g s (1F1B), %g s (interleaved): want sends, more of them with interleaving", out.PPComm[1], out.PPComm[2])
+	}
+}
+
+// TestStepDataParallel: a gradient all-reduce per step (ZeRO 0), hidden behind the
+// backward when overlapped; ZeRO-3 gathers the weights around every microbatch.
+func TestStepDataParallel(t *testing.T) {
+	p := gpt(4096, 32, 32)
+	p.N, p.B, p.g = 8, 8, 1 // dp 8 across the fabric
+	ov := p
+	ov.overlap = true
+	z3 := p
+	z3.zero = 3
+	out := runStep(p, ov, z3)
+	grads := p.params * 4 // FP32 gradients
+	relClose(t, "ZeRO-0 all-reduce", out.DPComm[0], CollectiveTime(CollAllReduce, grads, 8, 24e9, NCCLHopNetS), 1e-12)
+	if !(out.DPComm[1] < out.DPComm[0]) {
+		t.Errorf("overlapped all-reduce %g s is not below %g s", out.DPComm[1], out.DPComm[0])
+	}
+	if out.Optimizer[2] >= out.Optimizer[0] {
+		t.Errorf("ZeRO-3 shards the optimizer pass over dp: %g s, unsharded %g s", out.Optimizer[2], out.Optimizer[0])
+	}
+}
+
+// TestStepGroupLinks: a data-parallel group with k ranks per node spreads its
+// traffic over the node's k NICs (bus min(k·24, k/(k−1)·230) GB/s) and crosses the
+// network on nodes−1 of its n−1 ring steps; stages a whole node apart send over the
+// fabric.
+func TestStepGroupLinks(t *testing.T) {
+	flat := gpt(4096, 32, 32)
+	flat.N, flat.B, flat.g = 16, 16, 8 // dp 16: two nodes of eight
+	half := flat
+	half.tp = 2 // dp 8: four ranks per node
+	pipe := gpt(4096, 32, 32)
+	pipe.N, pipe.pp, pipe.tp, pipe.B, pipe.M, pipe.g = 16, 2, 8, 4, 4, 8 // one stage per node
+	out := runStep(flat, half, pipe)
+	grads := flat.params * 4
+	hop := func(n, nodes float64) float64 {
+		return ((n-nodes)*NCCLHopNVLinkS + (nodes-1)*NCCLHopNetS) / (n - 1)
+	}
+	relClose(t, "8 ranks per node", out.DPComm[0], CollectiveTime(CollAllReduce, grads, 16, 8*24e9, hop(16, 2)), 1e-12)
+	relClose(t, "4 ranks per node", out.DPComm[1], CollectiveTime(CollAllReduce, grads/2, 8, 4*24e9, hop(8, 2)), 1e-12)
+	msg := 2048 * 4096 * 2.0 // one sequence's activations, bf16
+	relClose(t, "p2p over the fabric", out.PPComm[2], 4*2*(msg/8/24e9+NCCLHopNetS+CollectiveTime(CollAllGather, msg, 8, 230e9, NCCLHopNVLinkS)), 1e-12)
+}
+
+// TestStepTensorParallel: TP collectives add time; sequence parallelism moves the
+// norms and residuals onto 1/tp of the tokens (Korthikanti et al. 2022 Table 4's
+// forward speed-up) at the same communication volume.
+func TestStepTensorParallel(t *testing.T) {
+	p := gpt(6144, 64, 48)
+	p.N, p.tp, p.B, p.M, p.flash = 8, 8, 4, 1, false
+	sp := p
+	sp.sp = true
+	out := runStep(p, sp)
+	if out.TPComm[0] <= 0 || out.TPComm[1] <= 0 {
+		t.Fatalf("no TP communication: %g, %g", out.TPComm[0], out.TPComm[1])
+	}
+	if !(out.Compute[1] < out.Compute[0]) {
+		t.Errorf("SP busy time %g s is not below TP-only %g s", out.Compute[1], out.Compute[0])
+	}
+}
+
+// TestCalibratedActivations: Korthikanti et al. 2022 Table 2, bytes per layer at 2
+// bytes per element, for GPT-3 (a 96, s 2048, h 12288) at b = 1, t = 8.
+func TestCalibratedActivations(t *testing.T) {
+	const s, b, h, a, tp = 2048.0, 1.0, 12288.0, 96.0, 8.0
+	sbh := s * b * h
+	for _, tc := range []struct {
+		name      string
+		sp, flash bool
+		r         Recompute
+		want      float64
+	}{
+		{"tensor parallel (baseline)", false, false, RecomputeNone, sbh * (10 + 24/tp + 5*a*s/(h*tp))},
+		{"tensor + sequence parallel", true, false, RecomputeNone, sbh / tp * (34 + 5*a*s/h)},
+		{"TP + selective", false, false, RecomputeSelective, sbh * (10 + 24/tp)},
+		{"TP + SP + selective", true, false, RecomputeSelective, sbh * 34 / tp},
+		{"full recomputation", false, false, RecomputeFull, 2 * sbh},
+		{"full with SP keeps a 1/tp input", true, false, RecomputeFull, 2 * sbh / tp},
+		{"FlashAttention: no scores, no dropout masks", true, true, RecomputeNone, sbh * 32 / tp},
+	} {
+		got := calibratedActivations(s, b, h, a, 0, 0, tp, 2, false, tc.sp, tc.flash, tc.r)
+		relClose(t, tc.name, got, tc.want, 1e-12)
+	}
+	// GQA: K and V shrink with kv/a; a gated MLP stores gate, up and down inputs.
+	gqa := calibratedActivations(s, b, 8192, 64, 8, 28672, 1, 2, true, false, true, RecomputeNone)
+	relClose(t, "Llama-3 70B layer", gqa, s*b*(4*8192*2+2*(2*8192+2*8192*8/64+3*28672)), 1e-12)
+}
+
+// TestTrainingMemoryCalibrated: the first stage holds min(pp, microbatches) of its
+// L/pp layers (p of them: L layers' worth, Korthikanti §4.2.3), × (1 + (p−1)/(p·v))
+// interleaved; expert state shards over ep.
+func TestTrainingMemoryCalibrated(t *testing.T) {
+	one := func(v float64) []float64 { return []float64{v} }
+	in := func(pp, micro, v float64) *TrainMemIn {
+		return &TrainMemIn{Params: one(175e9), Layers: one(96), Hidden: one(12288), Heads: one(96), Bytes: one(2),
+			OptimizerBytes: one(OptimizerBytesAdam), Recompute: []Recompute{RecomputeSelective}, Batch: one(micro), SeqLen: one(2048),
+			TP: one(8), PP: one(pp), DP: one(1), EP: one(1), ZeROStage: one(0), GradAccum: one(micro), TrainableFraction: one(1),
+			CommBufferFraction: one(0), MemCapacity: one(80 << 30), Calibrated: true, KVHeads: one(0), FFN: one(0), Vocab: one(51200),
+			ExpertParams: one(0), CP: one(1), VirtualStages: one(v), InFlight: one(micro), Gated: []bool{false},
+			SeqParallel: []bool{true}, Flash: []bool{false}, FP32Grads: []bool{true}}
+	}
+	perLayer := 34 * 2048 * 12288 / 8.0
+	mask := 2048 * 12288 / 8.0 // embedding dropout mask per in-flight microbatch
+	for _, tc := range []struct {
+		name         string
+		pp, micro, v float64
+		want         float64
+	}{
+		{"pp 8, 64 microbatches: L layers' worth", 8, 64, 1, perLayer*96 + 8*mask},
+		{"pp 8, 2 microbatches in flight", 8, 2, 1, perLayer*12*2 + 2*mask},
+		{"interleaved v = 3", 8, 64, 3, perLayer*96*(1+7.0/24) + 8*mask},
+	} {
+		var out TrainMemOut
+		TrainingMemory(&out, in(tc.pp, tc.micro, tc.v))
+		relClose(t, tc.name, out.Activations[0], tc.want, 1e-12)
+		relClose(t, tc.name+" gradients FP32", out.Gradients[0], 175e9/(8*tc.pp)*4, 1e-12)
+	}
+}
