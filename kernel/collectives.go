@@ -140,7 +140,7 @@ const (
 )
 
 // CollectiveTime is a ring collective over n ranks at bus bandwidth bus (bytes/s per
-// direction, the rate NCCL's busBw reports) with per-step latency hop (docs/PHYSICS.md §32):
+// direction, the rate NCCL's busBw reports) with per-step latency hop (docs/PHYSICS.md §35):
 //
 //	all-reduce            T = base + 2(n−1)·hop + 2(n−1)/n · m/bus
 //	all-gather, reduce-scatter, all-to-all

@@ -15,7 +15,7 @@ import "math"
 //
 // With in.Calibrated the activations follow Korthikanti et al. 2022 tensor by tensor
 // (calibratedActivations), the first pipeline stage holds its in-flight microbatches,
-// expert parameters shard over ep and gradients may be FP32 (docs/PHYSICS.md §32).
+// expert parameters shard over ep and gradients may be FP32 (docs/PHYSICS.md §35).
 func TrainingMemory(out *TrainMemOut, in *TrainMemIn) {
 	n := len(in.Params)
 	out.resize(n)
@@ -64,7 +64,7 @@ func TrainingMemory(out *TrainMemOut, in *TrainMemIn) {
 	}
 }
 
-// trainingMemoryCalibrated is TrainingMemory's calibrated point (docs/PHYSICS.md §32):
+// trainingMemoryCalibrated is TrainingMemory's calibrated point (docs/PHYSICS.md §35):
 //
 //	p_rank = dense/(tp·pp) + experts/(tp·pp·ep);  weights = p_rank·b;  gradients = p_rank·(4 if FP32 else b)
 //	optimizer = p_rank · optimizer bytes;  ZeRO shards over dp (experts over dp/ep)

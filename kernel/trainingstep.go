@@ -4,7 +4,7 @@ import "math"
 
 // TrainingStep is the calibrated profile's training step of a transformer on N
 // accelerators split TP × CP × PP × DP, with expert parallelism carved out of the
-// data-parallel ranks (docs/PHYSICS.md §32). It prices one optimizer step from the
+// data-parallel ranks (docs/PHYSICS.md §35). It prices one optimizer step from the
 // operations of a transformer layer on one accelerator:
 //
 //	n = b·s/cp tokens per microbatch and CP rank; b = B/(dp·M·GA)
@@ -39,7 +39,7 @@ const (
 	StepInvalidSeq          // the sequence does not divide by cp
 )
 
-// Constants of the calibrated training step (docs/PHYSICS.md §32).
+// Constants of the calibrated training step (docs/PHYSICS.md §35).
 const (
 	// GEMMTileM × GEMMTileN is the thread-block tile of large cuBLAS GEMMs on NVIDIA
 	// GPUs (256×128 or its transpose, the most efficient tile; NVIDIA "Matrix
@@ -110,6 +110,9 @@ type StepOut struct {
 	Tokens, ModelFLOPs, HWFLOPs     []float64 // per step, whole job
 	SixPFLOPs                       []float64 // 6 · active parameters · tokens
 	MFU, HFU, TokensPerS, SamplesPS []float64
+	// LayerFwd and LayerBwd are one transformer layer's forward and backward for one
+	// microbatch, exposed TP/CP/EP communication and recomputation included.
+	LayerFwd, LayerBwd []float64
 
 	memo layerMemo
 }
@@ -152,12 +155,13 @@ func (o *StepOut) invalid(i int, reason uint8) {
 	o.EPComm[i], o.PPComm[i], o.DPComm[i], o.Comm[i], o.Efficiency[i], o.ComputeMFU[i] = 0, 0, 0, 0, 0, 0
 	o.Bubble[i], o.BubbleFraction[i], o.Optimizer[i], o.Step[i], o.Tokens[i], o.ModelFLOPs[i] = 0, 0, 0, 0, 0, 0
 	o.HWFLOPs[i], o.SixPFLOPs[i], o.MFU[i], o.HFU[i], o.TokensPerS[i], o.SamplesPS[i] = 0, 0, 0, 0, 0, 0
+	o.LayerFwd[i], o.LayerBwd[i] = 0, 0
 }
 
 func (o *StepOut) columns() []*[]float64 {
 	return []*[]float64{&o.DP, &o.LocalBatch, &o.MicroBatch, &o.Compute, &o.TPComm, &o.CPComm, &o.EPComm, &o.PPComm, &o.DPComm,
 		&o.Comm, &o.Efficiency, &o.ComputeMFU, &o.Bubble, &o.BubbleFraction, &o.Optimizer, &o.Step, &o.Tokens, &o.ModelFLOPs,
-		&o.HWFLOPs, &o.SixPFLOPs, &o.MFU, &o.HFU, &o.TokensPerS, &o.SamplesPS}
+		&o.HWFLOPs, &o.SixPFLOPs, &o.MFU, &o.HFU, &o.TokensPerS, &o.SamplesPS, &o.LayerFwd, &o.LayerBwd}
 }
 
 // StepSplit checks a split and returns dp, the microbatch size and StepValid, or
@@ -220,7 +224,8 @@ func (o *StepOut) step(i int, in *StepIn) {
 	// NIC, each crossing every node once (NVIDIA/nccl src/graph/tuning.cc counts
 	// nodes−1 network steps per ring pass): a rank's NIC carries 1/k of the traffic and
 	// its scale-up link the other (k−1)/k, so the bus rate is min(k·inter, k/(k−1)·intra)
-	// — measured, 8 A100 per node with 4 HDR NICs reach 84.8–96 GB/s of the 4 × 25 GB/s
+	// — measured, a DGX A100 with 8 HDR NICs reaches 192 GB/s all-reduce busBw
+	// (NVIDIA/nccl#812) and 8 A100 per node with 4 HDR NICs 84.8–96 GB/s of 4 × 25 GB/s
 	// (NVIDIA/nccl-tests#119, NVIDIA/nccl#1048), not one NIC's 24 GB/s.
 	group := func(stride, size float64) (bus, hop float64) {
 		if size <= 1 || stride*size <= g {
@@ -352,6 +357,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	o.HFU[i] = hw / peakAll
 	o.TokensPerS[i] = allTokens / stepT
 	o.SamplesPS[i] = B / stepT
+	o.LayerFwd[i], o.LayerBwd[i] = lt.fwd, lt.bwd
 }
 
 // LayerForwardFLOPs is the forward GEMM FLOPs per token of one transformer layer

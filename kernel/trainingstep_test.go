@@ -208,6 +208,19 @@ func TestStepDataParallel(t *testing.T) {
 	}
 }
 
+// TestStepLayerTimes: on one accelerator without an output layer the step is its
+// layers' forward and backward plus the optimizer pass; full recomputation adds one
+// forward to every backward.
+func TestStepLayerTimes(t *testing.T) {
+	p := gpt(4096, 32, 32)
+	p.B, p.M = 4, 1
+	full := p
+	full.rec = RecomputeFull
+	out := runStep(p, full)
+	relClose(t, "step", out.Step[0], 32*(out.LayerFwd[0]+out.LayerBwd[0])+out.Optimizer[0], 1e-12)
+	relClose(t, "full recomputation", out.LayerBwd[1], out.LayerBwd[0]+out.LayerFwd[0], 1e-12)
+}
+
 // TestStepGroupLinks: a data-parallel group with k ranks per node spreads its
 // traffic over the node's k NICs (bus min(k·24, k/(k−1)·230) GB/s) and crosses the
 // network on nodes−1 of its n−1 ring steps; stages a whole node apart send over the

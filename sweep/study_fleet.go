@@ -87,6 +87,8 @@ func init() {
 			{Name: "bubble_ms", Unit: "ms", Doc: "pipeline bubble: seed node step × bubble fraction; calibrated (pp − 1)/V × the last stage's microbatch time"},
 			{Name: "bubble_fraction", Doc: "seed (pp − 1)/(V·M + pp − 1); calibrated bubble / step"},
 			{Name: "optimizer_ms", Unit: "ms", Doc: "calibrated: the optimizer step's pass over the (ZeRO-sharded) state in memory (0 under seed)"},
+			{Name: "layer_forward_ms", Unit: "ms", Doc: "calibrated: one transformer layer's forward for one microbatch on one accelerator, exposed TP/CP/EP communication included (0 under seed, which has no per-layer model)"},
+			{Name: "layer_backward_ms", Unit: "ms", Doc: "calibrated: one layer's backward for one microbatch, with its recomputation and exposed communication (0 under seed)"},
 			{Name: "step_latency_ms", Unit: "ms", Doc: "training step time"},
 			{Name: "scaling_efficiency", Doc: "node step / fleet step"},
 			{Name: "fleet_throughput_per_s", Unit: "1/s", Doc: "samples per second across the fleet"},
@@ -212,13 +214,15 @@ type fleetStep struct {
 	step, efficiency, throughput            []float64
 	nodeMFU, mfu, hfu                       []float64
 	modelFLOPs, sixP, hwFLOPs               []float64
+	layerFwd, layerBwd                      []float64
 	offload                                 []bool
 }
 
 // resizeSeed gives the seed path the columns it computes itself; the rest alias the
 // kernels' outputs.
 func (r *fleetStep) resizeSeed(n int) {
-	for _, p := range []*[]float64{&r.cpComm, &r.ppComm, &r.optimizer, &r.mfu, &r.hfu, &r.modelFLOPs, &r.sixP, &r.hwFLOPs} {
+	for _, p := range []*[]float64{&r.cpComm, &r.ppComm, &r.optimizer, &r.mfu, &r.hfu, &r.modelFLOPs, &r.sixP, &r.hwFLOPs,
+		&r.layerFwd, &r.layerBwd} {
 		*p = grow(*p, n)
 	}
 	r.reason = grow(r.reason, n)
@@ -412,6 +416,8 @@ func (e *fleetEval) stepSeed(c cols) {
 	clear(r.cpComm)
 	clear(r.ppComm)
 	clear(r.optimizer)
+	clear(r.layerFwd) // the seed has no per-layer model
+	clear(r.layerBwd)
 	seq, mc := nd.SeqLen, c.get("model")
 	for k := 0; k < n; k++ {
 		r.reason[k] = reasonNone
@@ -474,7 +480,7 @@ func (e *fleetEval) memInputs(c cols) *kernel.TrainMemIn {
 
 // stepCalibrated is the calibrated profile's step: kernel.TrainingStep on the split,
 // with the measured matmul rate where the catalog has one (else efficiency × peak),
-// and kernel.TrainingMemory's calibrated per-tensor count (docs/PHYSICS.md §32).
+// and kernel.TrainingMemory's calibrated per-tensor count (docs/PHYSICS.md §35).
 func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	n := c.b.N
 	nd, st, r := &e.node, &e.step, &e.r
@@ -550,6 +556,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	r.node, r.compute = so.Compute, so.Compute
 	r.dpComm, r.tpComm, r.epComm, r.cpComm, r.ppComm, r.comm = so.DPComm, so.TPComm, so.EPComm, so.CPComm, so.PPComm, so.Comm
 	r.bubble, r.bubbleFraction, r.optimizer = so.Bubble, so.BubbleFraction, so.Optimizer
+	r.layerFwd, r.layerBwd = so.LayerFwd, so.LayerBwd
 	r.step, r.throughput, r.efficiency = so.Step, so.SamplesPS, so.Efficiency
 	r.mfu, r.hfu, r.nodeMFU = so.MFU, so.HFU, so.ComputeMFU
 	r.modelFLOPs, r.hwFLOPs, r.sixP = so.ModelFLOPs, so.HWFLOPs, so.SixPFLOPs
@@ -632,6 +639,8 @@ func (e *fleetEval) operations(c cols, o *Outputs, codes []float64) {
 	scaleInto(w.f("bubble_ms"), r.bubble, 1e3)
 	copy(w.f("bubble_fraction"), r.bubbleFraction)
 	scaleInto(w.f("optimizer_ms"), r.optimizer, 1e3)
+	scaleInto(w.f("layer_forward_ms"), r.layerFwd, 1e3)
+	scaleInto(w.f("layer_backward_ms"), r.layerBwd, 1e3)
 	scaleInto(w.f("step_latency_ms"), r.step, 1e3)
 	copy(w.f("scaling_efficiency"), r.efficiency)
 	copy(w.f("fleet_throughput_per_s"), r.throughput)

@@ -32,8 +32,8 @@ func init() {
 			{Name: "trainable_fraction", Kind: KindFloat, Default: "1", Min: 0, Max: 1, Doc: "share of parameters trained"},
 			{Name: "communication_buffer_fraction", Kind: KindFloat, Default: "0.05", Min: 0, Max: 1, Doc: "gradient bucket as a share of gradients"},
 			{Name: "sequence_parallel", Kind: KindBool, Default: "false", Doc: "calibrated: split norm, dropout and residual activations over tp too (Korthikanti et al. 2022)"},
-			{Name: "microbatches", Kind: KindInt, Default: "1", Min: 1, Doc: "calibrated: microbatches in flight per pipeline flush; the first stage holds min(pp, this) (Korthikanti et al. 2022 §4.2.3)"},
-			{Name: "virtual_stages", Kind: KindInt, Default: "1", Min: 1, Doc: "calibrated: interleaved stages per device, scaling the first stage's activations by 1 + (pp − 1)/(pp · v)"},
+			{Name: "microbatches", Kind: KindInt, Default: "1", Min: 1, Max: 1 << 20, Doc: "calibrated: microbatches in flight per pipeline flush; the first stage holds min(pp, this) (Korthikanti et al. 2022 §4.2.3); at most 2^20, each at least one sequence, beyond any published batch"},
+			{Name: "virtual_stages", Kind: KindInt, Default: "1", Min: 1, Max: 1024, Doc: "calibrated: interleaved stages per device, scaling the first stage's activations by 1 + (pp − 1)/(pp · v); at most 1024, each stage at least one layer"},
 		},
 		Columns: []Column{
 			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator"},

@@ -59,7 +59,10 @@ type Case struct {
 	// prediction that the point is infeasible does not contradict it. Without it a
 	// case is a measured run, and predicting that it cannot run is a miss.
 	NotARun string `yaml:"not_a_run"`
-	Study   *struct {
+	// Profiles lists the physics profiles that model the quantity at all (e.g. only
+	// calibrated has per-layer times); under another the case is unsupported. Empty: all.
+	Profiles []string `yaml:"profiles"`
+	Study    *struct {
 		Name    string                    `yaml:"name"`
 		Params  map[string]any            `yaml:"params"`
 		Points  map[string]map[string]any `yaml:"points"`
@@ -130,6 +133,11 @@ func LoadCasesFS(fsys fs.FS, dir string) ([]*Case, error) {
 		case c.Expected.Value == 0 || !(c.Tolerance > 0):
 			return nil, fmt.Errorf("%s: a case needs expected.value and a tolerance > 0", f)
 		}
+		for _, p := range c.Profiles {
+			if !slices.Contains(sweep.Profiles, p) {
+				return nil, fmt.Errorf("%s: profiles: %q is not a profile (%s)", f, p, strings.Join(sweep.Profiles, ", "))
+			}
+		}
 		cases = append(cases, c)
 	}
 	sort.Slice(cases, func(i, j int) bool { return cases[i].ID < cases[j].ID })
@@ -166,6 +174,11 @@ func RunCases(cat *catalog.Catalog, cases []*Case, profile string) []CaseResult 
 		case "error":
 			r.Outcome, r.Reason = "error", c.Unsupported
 		default:
+			if len(c.Profiles) > 0 && !slices.Contains(c.Profiles, profile) {
+				r.Outcome = "unsupported"
+				r.Reason = fmt.Sprintf("the %s profile does not model this quantity (modelled under %s)", profile, strings.Join(c.Profiles, ", "))
+				break
+			}
 			pred, note, err := c.predict(cat, profile)
 			if err != nil {
 				r.Outcome, r.Reason = "error", err.Error()

@@ -116,3 +116,42 @@ study:
 		}
 	}
 }
+
+// TestCaseProfiles: a case that names the profiles modelling its quantity is
+// unsupported under the others, and an unknown profile name is refused on load.
+func TestCaseProfiles(t *testing.T) {
+	dir := t.TempDir()
+	const body = `id: kv_cache-only
+kind: kv_cache
+status: supported
+title: t
+expected: {value: 1, unit: bytes per token}
+tolerance: 0.01
+profiles: [%s]
+study:
+  name: serve
+  params: {model: Llama3_8B, hardware: H100}
+  predict: "kv_cache_gb"
+`
+	if err := os.WriteFile(dir+"/kv_cache-only.yaml", []byte(fmt.Sprintf(body, sweep.Profiles[0])), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases, err := LoadCases(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := sweep.Profiles[len(sweep.Profiles)-1]
+	r := RunCases(catalog.MustDefault(), cases, other)[0]
+	if r.Outcome != "unsupported" || !strings.Contains(r.Reason, "does not model") {
+		t.Errorf("under %s: outcome %s (%s), want unsupported", other, r.Outcome, r.Reason)
+	}
+	if r := RunCases(catalog.MustDefault(), cases, sweep.Profiles[0])[0]; r.Outcome == "unsupported" {
+		t.Errorf("under %s the case runs, got %s", sweep.Profiles[0], r.Reason)
+	}
+	if err := os.WriteFile(dir+"/kv_cache-only.yaml", []byte(fmt.Sprintf(body, "calibratd")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadCases(dir); err == nil || !strings.Contains(err.Error(), `"calibratd" is not a profile`) {
+		t.Errorf("an unknown profile loads: %v", err)
+	}
+}

@@ -51,7 +51,7 @@ p_energy_j, p_hfu, p_tokens_per_step, p_tokens_per_s), markdown, html (a standal
 A training step under the calibrated profile processes batch × seq-len tokens of a
 transformer (FLOPs per token plus the attention over the sequence); the seed profile
 counts one token per sequence. MFU counts model FLOPs (3 × forward), HFU adds the
-recomputed forward (docs/PHYSICS.md §32).
+recomputed forward (docs/PHYSICS.md §35).
 
 Examples:
    mlsysim eval Llama3_8B H100 --batch-size 32

@@ -121,7 +121,8 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 		p := lens{name: "Performance", prefix: "performance", status: status[feasible],
 			summary: fmt.Sprintf("%v bound", row["bottleneck"]),
 			metrics: []kv{{"latency", f64(row, "latency_ms")}, {"throughput", f64(row, "throughput_per_s")}, {"mfu", f64(row, "mfu")},
-				{"hfu", f64(row, "hfu")}, {"energy_j", f64(row, "energy_j")}}}
+				{"hfu", f64(row, "hfu")}, {"energy_j", f64(row, "energy_j")}, {"tokens_per_step", f64(row, "tokens_per_step")},
+				{"tokens_per_s", f64(row, "tokens_per_s")}}}
 		if ops {
 			macro.summary = "cost and carbon are computed for fleets (more than one accelerator), as in the seed"
 		}

@@ -75,7 +75,7 @@ func TestPlanIntraNodeBandwidth(t *testing.T) {
 // TestPlanFabric: with one accelerator per node the DP all-reduce crosses the
 // plan's fabric_bandwidth (400 Gbps = 50 GB/s). Seed: the FP16 gradients at α 5 µs,
 // 16.06e9 B / 50e9 + 2α. Calibrated: FP32 gradients (4 B × 8.03e9) with NCCL's ring
-// latency, 8.4 µs + 2 network steps of 14 µs (docs/PHYSICS.md §32).
+// latency, 8.4 µs + 2 network steps of 14 µs (docs/PHYSICS.md §35).
 func TestPlanFabric(t *testing.T) {
 	for profile, want := range map[string]float64{
 		"seed":       16.06e9/50e9 + 2*5e-6,

@@ -113,12 +113,12 @@ func renderValidation(a *app, format string, profiles []string, runs [][]validat
 		t := &table{name: "summary-" + p, title: "Per kind, profile " + p + " (supported cases)",
 			cols: []string{"kind", "cases", "supported", "within tolerance", "median |error|", "worst case", "worst error"}}
 		for _, s := range validation.Summarize(runs[i]) {
-			share := "—"
-			if s.Supported > 0 {
+			share, median, worst := "—", "—", "—"
+			if s.Supported > 0 { // no supported case: no error to summarise
 				share = fmt.Sprintf("%d/%d (%.0f %%)", s.Passed, s.Supported, 100*float64(s.Passed)/float64(s.Supported))
+				median, worst = fmt.Sprintf("%.1f %%", s.MedianAbsError), fmt.Sprintf("%+.1f %%", s.WorstError)
 			}
-			t.add([]string{s.Kind, fmt.Sprint(s.Cases), fmt.Sprint(s.Supported), share, fmt.Sprintf("%.1f %%", s.MedianAbsError),
-				s.WorstID, fmt.Sprintf("%+.1f %%", s.WorstError)}, nil)
+			t.add([]string{s.Kind, fmt.Sprint(s.Cases), fmt.Sprint(s.Supported), share, median, s.WorstID, worst}, nil)
 		}
 		tables = append(tables, t)
 	}
