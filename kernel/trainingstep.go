@@ -166,30 +166,38 @@ func (o *StepOut) columns() []*[]float64 {
 
 // StepSplit checks a split and returns dp, the microbatch size and StepValid, or
 // the first reason it does not divide.
-// The arguments are whole numbers (the sweep refuses others), exact in int64.
+// The arguments are whole numbers below 2^53 (the sweep bounds and refuses others).
 func StepSplit(accelerators, tp, pp, cp, ep, v, layers, heads, experts, batch, microbatches, gradAccum, seq float64) (dp, micro float64, reason uint8) {
-	n, g := int64(accelerators), int64(tp*pp*cp)
+	g := tp * pp * cp
 	switch {
-	case g > n || n%g != 0:
+	case g > accelerators || !divides(accelerators, g):
 		return 0, 0, StepInvalidSplit
-	case layers < pp*v || (v > 1 && int64(layers)%int64(pp*v) != 0):
+	case layers < pp*v || (v > 1 && !divides(layers, pp*v)):
 		// Without interleaving stages may be uneven (BLOOM ran 70 layers on 12 stages,
 		// Llama 3 405B 126 on 16); the interleaved schedule needs equal chunks.
 		return 0, 0, StepInvalidLayers
-	case int64(heads)%int64(tp) != 0:
+	case !divides(heads, tp):
 		return 0, 0, StepInvalidHeads
 	}
-	d := n / g
+	dp = accelerators / g
 	switch {
-	case d%int64(ep) != 0 || (ep > 1 && (experts == 0 || int64(experts)%int64(ep) != 0)):
+	case !divides(dp, ep) || (ep > 1 && (experts == 0 || !divides(experts, ep))):
 		return 0, 0, StepInvalidEP
-	case int64(batch)%(d*int64(microbatches*gradAccum)) != 0:
+	case !divides(batch, dp*microbatches*gradAccum):
 		return 0, 0, StepInvalidBatch
-	case int64(seq)%int64(cp) != 0:
+	case !divides(seq, cp):
 		return 0, 0, StepInvalidSeq
 	}
-	dp = float64(d)
 	return dp, batch / (dp * microbatches * gradAccum), StepValid
+}
+
+// divides reports whether b divides a, for whole a < 2^53 and b > 0: a remainder of
+// at least 1 keeps a/b at least 1/b from any integer, more than the division's
+// rounding error (a/b)·2^−53, so the quotient is whole exactly when b divides a; and a
+// float division costs far less than a 64-bit integer one.
+func divides(a, b float64) bool {
+	q := a / b
+	return q == math.Trunc(q)
 }
 
 func (o *StepOut) step(i int, in *StepIn) {

@@ -317,3 +317,15 @@ func TestTrainingMemoryCalibrated(t *testing.T) {
 		relClose(t, tc.name+" gradients FP32", out.Gradients[0], 175e9/(8*tc.pp)*4, 1e-12)
 	}
 }
+
+// TestDivides: the float test agrees with integer division up to 2^53, where a
+// quotient one remainder away from whole is hardest to tell apart.
+func TestDivides(t *testing.T) {
+	const top = 1<<53 - 1
+	for _, tc := range [][2]int64{{top, 3}, {top - 1, 2}, {1<<52 + 1, 2}, {top, top}, {top - 1, top}, {1 << 52, 1 << 26},
+		{4096, 8}, {126, 16}, {4096 * 3, 3}, {1<<40 + 7, 1<<20 + 1}, {7, 8}, {0, 5}} {
+		if got, want := divides(float64(tc[0]), float64(tc[1])), tc[0]%tc[1] == 0; got != want {
+			t.Errorf("divides(%d, %d) = %v, want %v", tc[0], tc[1], got, want)
+		}
+	}
+}
