@@ -199,7 +199,9 @@ func (a *batchArgs) step(reqs, ctx, memBytes float64) float64 {
 		}
 		return memBytes / a.m.tp / a.m.bw
 	}
-	return a.m.decodeStep(reqs, ctx).itl
+	var d step
+	a.m.decodeStep(&d, reqs, ctx)
+	return d.itl
 }
 
 type batchPoint struct {
@@ -299,7 +301,9 @@ func (a *batchArgs) charge(length, decodeTPS, staticTPS, active, itl float64) ch
 		out = length - a.input
 		if m.calibrated {
 			c.prefill, _, _ = m.prefill(1, a.input, a.input, 0)
-			prefillPower = m.power(m.passage(1, a.input, a.input))
+			var p step
+			m.passage(&p, 1, a.input, a.input)
+			prefillPower = m.power(&p)
 		} else {
 			c.prefill = PromptPrefillS(m.p, m.coef, a.input, a.peakSeed, m.eff)
 			prefillPower = SeedPowerW(m.tdp, m.eff)
@@ -312,7 +316,9 @@ func (a *batchArgs) charge(length, decodeTPS, staticTPS, active, itl float64) ch
 	}
 	var decodePower float64
 	if m.calibrated {
-		decodePower = m.power(m.decodeStep(active, length))
+		var d step
+		m.decodeStep(&d, active, length)
+		decodePower = m.power(&d)
 	} else {
 		decodePower = SeedPowerW(m.tdp, ForwardFLOPs(m.p, m.coef, 1, length, active)/m.tp/itl/a.peakSeed)
 	}

@@ -131,8 +131,9 @@ func (m *llm) prefillPhase(n, s, chunk float64) phase {
 		return phase{t, SeedPowerW(m.tdp, m.eff), true}
 	}
 	t, _, _ := m.prefill(1, n, s, chunk)
-	p := m.passage(1, n, s)
-	return phase{t, m.power(p), p.computeBound}
+	var p step
+	m.passage(&p, 1, n, s)
+	return phase{t, m.power(&p), p.computeBound}
 }
 
 // decodePhase is one decode step of batch sequences at context s on replica m.
@@ -141,8 +142,9 @@ func (m *llm) decodePhase(batch, s float64) phase {
 		itl, _, _, _ := m.seedDecode(batch, s)
 		return phase{itl, m.seedDecodePower(batch, s, itl), false}
 	}
-	d := m.decodeStep(batch, s)
-	return phase{d.itl, m.power(d), d.computeBound}
+	var d step
+	m.decodeStep(&d, batch, s)
+	return phase{d.itl, m.power(&d), d.computeBound}
 }
 
 // rhoFor is the highest utilisation of an M/D/1 prefill queue with service t whose mean
@@ -184,6 +186,7 @@ func deploy(in *DeployIn, i int) deployPoint {
 	if disagg {
 		p := m
 		p.tp, p.pp = math.Max(1, opt(in.PrefillTP, i, 1)), 1
+		p.derive()
 		pre = p.prefillPhase(newTok, isl, chunk)
 		kvBytes := m.kvTok * isl * m.bkv
 		pairs := math.Min(p.tp, replicaAccels)

@@ -1,7 +1,5 @@
 package kernel
 
-import "math"
-
 // AcceleratorPowerW is an accelerator's draw from what it does (calibrated profile,
 // docs/PHYSICS.md §33): a static floor, plus a compute term that reaches the TDP when the
 // math units run at peak, plus a memory term for streaming HBM,
@@ -15,7 +13,7 @@ import "math"
 // term, so a memory-bound decode step sits at the idle floor.
 func AcceleratorPowerW(tdp, uCompute, uMemory float64) float64 {
 	uc, um := clamp01(uCompute), clamp01(uMemory)
-	return tdp * math.Min(1, IdlePowerFraction+(1-IdlePowerFraction)*uc+(MemoryBoundPowerFraction-IdlePowerFraction)*um)
+	return tdp * min(1, IdlePowerFraction+(1-IdlePowerFraction)*uc+(MemoryBoundPowerFraction-IdlePowerFraction)*um)
 }
 
 // SeedPowerW is the seed's draw at a hardware-FLOP utilisation (physics.md §5.1):

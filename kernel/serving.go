@@ -38,8 +38,9 @@ import "math"
 func Serving(out *ServeOut, in *ServeIn) {
 	n := len(in.Params)
 	out.resize(n)
+	var m llm
 	for i := 0; i < n; i++ {
-		m := in.point(i)
+		in.load(&m, i)
 		if m.calibrated {
 			servingCalibrated(out, in, &m, i)
 		} else {
@@ -142,9 +143,10 @@ func (m *llm) seedDraft(s, batch float64) (w, kv float64) {
 
 func servingCalibrated(out *ServeOut, in *ServeIn, m *llm, i int) {
 	s, batch := in.SeqLen[i], in.Batch[i]
-	newTok := math.Max(1, s-in.CachedPrefix[i])
+	newTok := max(1, s-in.CachedPrefix[i])
 	ttft, chunks, chunkMax := m.prefill(batch, newTok, s, in.ChunkTokens[i])
-	d := m.decodeStep(batch, s)
+	var d step
+	m.decodeStep(&d, batch, s)
 
 	w := m.p * m.b
 	kv := m.kvTok * s * batch * m.bkv
@@ -168,7 +170,7 @@ func servingCalibrated(out *ServeOut, in *ServeIn, m *llm, i int) {
 	out.Feasible[i] = perAcc <= m.capacity
 	out.ComputeBound[i] = d.computeBound
 	out.Accelerators[i] = m.tp * m.pp
-	out.PowerW[i] = m.power(d)
+	out.PowerW[i] = m.power(&d)
 	out.EnergyPerToken[i] = out.PowerW[i] * out.Accelerators[i] * d.itl / batch
 }
 
@@ -210,7 +212,7 @@ func ExpertsTouched(experts, k, tokens float64) float64 {
 }
 
 // llm is one point of the shared serving input resolved to scalars, with the defaults of
-// ServeIn's optional columns applied.
+// ServeIn's optional columns applied, and the per-point terms every pass reuses (derive).
 type llm struct {
 	p, pa, layers, hidden, coef, kvTok, kvHeads float64
 	experts, topk                               float64
@@ -223,6 +225,14 @@ type llm struct {
 	draftP, draftL, draftCoef, draftKV          float64
 	draftHidden, draftKVHeads                   float64
 	calibrated                                  bool
+
+	// Set by derive from the fields above; a pass only reads them, so a point costs one
+	// derive and not one per pass (the sweep's hot path, BENCHMARKS.md).
+	rate, shards, kvDiv, kernelT float64 // peak·η, tp·pp, KV shards·pp, matmul kernel cost per stage
+	weights                      float64 // p·b: what a dense model reads per pass
+	dense, a2a                   bool    // weights do not depend on tokens; MoE all-to-all over ep > 1
+	tpBW, tpLat, epBW, epLat     float64 // links of the tensor- and expert-parallel groups
+	ppBW, ppLat                  float64 // link between pipeline stages
 }
 
 // opt is column i, or def when the optional column is absent.
@@ -234,22 +244,32 @@ func opt(col []float64, i int, def float64) float64 {
 }
 
 func (in *ServeIn) point(i int) llm {
-	m := llm{
-		p: in.Params[i], layers: opt(in.Layers, i, 1), coef: in.AttnCoef[i], kvTok: in.KVElemsPerToken[i],
-		b: in.Bytes[i], eff: in.Efficiency[i], peak: in.PeakFLOPS[i], bw: in.MemBandwidth[i], capacity: in.MemCapacity[i],
-		hidden: opt(in.Hidden, i, DefaultHidden), kvHeads: opt(in.KVHeads, i, 0),
-		experts: opt(in.Experts, i, 0), topk: opt(in.ExpertsPerToken, i, 0),
-		tp: math.Max(1, opt(in.TP, i, 1)), pp: math.Max(1, opt(in.PP, i, 1)), ep: math.Max(1, opt(in.EP, i, 1)),
-		upBW: opt(in.TPBandwidth, i, OffloadFallbackBytesPerS), upLat: NVLinkLatencyS,
-		fabBW: opt(in.FabricBandwidth, i, 0), fabLat: opt(in.FabricLatency, i, InfiniBandNDRLatencyS),
-		nodeSize: opt(in.NodeSize, i, DefaultNodeSize), tdp: opt(in.TDP, i, 0),
-		stepOH: opt(in.StepOverhead, i, 0), dispatch: in.DispatchTax[i],
-		specK: opt(in.SpecTokens, i, 0), specA: opt(in.SpecAcceptance, i, 0),
-		draftP: opt(in.DraftParams, i, 0), draftL: opt(in.DraftLayers, i, 0),
-		draftCoef: opt(in.DraftCoef, i, 0), draftKV: opt(in.DraftKVElems, i, 0),
-		draftHidden: opt(in.DraftHidden, i, 0), draftKVHeads: opt(in.DraftKVHeads, i, 0),
-		calibrated: in.Calibrated,
+	var m llm
+	in.load(&m, i)
+	return m
+}
+
+// load resolves point i into m (reused across a batch's points, so nothing is copied).
+func (in *ServeIn) load(m *llm, i int) {
+	m.p, m.layers, m.coef, m.kvTok = in.Params[i], opt(in.Layers, i, 1), in.AttnCoef[i], in.KVElemsPerToken[i]
+	m.b, m.eff, m.peak, m.bw, m.capacity = in.Bytes[i], in.Efficiency[i], in.PeakFLOPS[i], in.MemBandwidth[i], in.MemCapacity[i]
+	m.hidden, m.kvHeads = opt(in.Hidden, i, DefaultHidden), opt(in.KVHeads, i, 0)
+	m.experts, m.topk = opt(in.Experts, i, 0), opt(in.ExpertsPerToken, i, 0)
+	m.tp, m.pp, m.ep = max(1, opt(in.TP, i, 1)), max(1, opt(in.PP, i, 1)), max(1, opt(in.EP, i, 1))
+	m.upBW, m.upLat = opt(in.TPBandwidth, i, OffloadFallbackBytesPerS), NVLinkLatencyS
+	m.fabBW, m.fabLat = opt(in.FabricBandwidth, i, 0), opt(in.FabricLatency, i, InfiniBandNDRLatencyS)
+	m.nodeSize, m.tdp = opt(in.NodeSize, i, DefaultNodeSize), opt(in.TDP, i, 0)
+	m.stepOH, m.dispatch = opt(in.StepOverhead, i, 0), in.DispatchTax[i]
+	m.specK = opt(in.SpecTokens, i, 0)
+	if m.specK > 0 {
+		m.specA = opt(in.SpecAcceptance, i, 0)
+		m.draftP, m.draftL = opt(in.DraftParams, i, 0), opt(in.DraftLayers, i, 0)
+		m.draftCoef, m.draftKV = opt(in.DraftCoef, i, 0), opt(in.DraftKVElems, i, 0)
+		m.draftHidden, m.draftKVHeads = opt(in.DraftHidden, i, 0), opt(in.DraftKVHeads, i, 0)
+	} else {
+		m.specA, m.draftP, m.draftL, m.draftCoef, m.draftKV, m.draftHidden, m.draftKVHeads = 0, 0, 0, 0, 0, 0, 0
 	}
+	m.calibrated = in.Calibrated
 	if m.hidden == 0 {
 		m.hidden = DefaultHidden
 	}
@@ -275,7 +295,26 @@ func (in *ServeIn) point(i int) llm {
 		// The seed's P is the total count, also for MoE, and its TTFT keeps the dispatch tax.
 		m.pa = m.p
 	}
-	return m
+	m.derive()
+}
+
+// derive sets the per-point terms from the fields; call it again after changing the
+// layout (tp, pp, ep) or the model.
+func (m *llm) derive() {
+	m.rate = m.peak * m.eff
+	m.shards = m.tp * m.pp
+	m.kvDiv = m.kvShards() * m.pp
+	stageLayers := m.layers
+	if m.pp != 1 {
+		stageLayers /= m.pp
+	}
+	m.kernelT = stageLayers * GEMMsPerLayer * GEMMKernelS
+	m.weights = m.p * m.b
+	m.dense = m.experts <= m.topk || m.topk <= 0 || m.pa >= m.p
+	m.a2a = m.ep > 1 && m.experts > 0
+	m.tpBW, m.tpLat = m.link(m.tp)
+	m.epBW, m.epLat = m.link(m.ep)
+	m.ppBW, m.ppLat = m.link(m.tp * m.pp)
 }
 
 // kvShards is how many ways tensor parallelism splits one sequence's KV cache: over
@@ -284,17 +323,14 @@ func (m *llm) kvShards() float64 {
 	if m.kvHeads <= 0 {
 		return 1
 	}
-	return math.Min(m.tp, m.kvHeads)
+	return min(m.tp, m.kvHeads)
 }
 
-// weightsRead is the weight bytes one forward pass over `tokens` tokens reads: all of them
-// for a dense model; the dense part and the experts the tokens touch for a MoE model.
-func (m *llm) weightsRead(tokens float64) float64 {
-	if m.experts <= m.topk || m.topk <= 0 || m.pa >= m.p {
-		return m.p * m.b
-	}
+// expertWeights is the weight bytes one forward pass of a MoE model over `tokens` tokens
+// reads: the dense part and the experts the tokens touch (a dense model reads m.weights).
+func (m *llm) expertWeights(tokens float64) float64 {
 	perExpert := (m.p - m.pa) / (m.experts - m.topk)
-	dense := math.Max(0, m.p-m.experts*perExpert)
+	dense := max(0, m.p-m.experts*perExpert)
 	return (dense + ExpertsTouched(m.experts, m.topk, tokens)*perExpert) * m.b
 }
 
@@ -312,32 +348,46 @@ func (m *llm) link(group float64) (bw, lat float64) {
 func (m *llm) stageComm(tokens float64) float64 {
 	layers := m.layers / m.pp
 	act := tokens * m.hidden * ExchangeBytesPerElem
-	bw, lat := m.link(m.tp)
-	ar := RingAllReduce(act, m.tp, bw, lat)
-	if m.ep > 1 && m.experts > 0 {
-		ebw, elat := m.link(m.ep)
-		return layers * (ar + 2*AllToAll(act*m.topk/m.ep, m.ep, ebw, elat))
+	ar := RingAllReduce(act, m.tp, m.tpBW, m.tpLat)
+	if m.a2a {
+		return layers * (ar + 2*AllToAll(act*m.topk/m.ep, m.ep, m.epBW, m.epLat))
 	}
 	return layers * 2 * ar
 }
 
-// pass is one forward pass on one pipeline stage: seqs sequences each adding n tokens at
-// context s. It returns the stage's time, its FLOPs and bytes per accelerator, and whether
-// the FLOPs outlast the bytes.
-type pass struct {
-	t, flops, bytes, comm float64
-	computeBound          bool
+// step is one forward pass of the replica (a stage, a pipeline passage, a decode step):
+// its time, what one accelerator computes and reads in it, its exchanges, and whether the
+// FLOPs outlast the bytes.
+type step struct {
+	itl, flops, bytes, tpComm, ppComm float64
+	computeBound                      bool
 }
 
-func (m *llm) stage(seqs, n, s float64) pass {
-	shards := m.tp * m.pp
-	flops := ForwardFLOPs(m.pa, m.coef, n, s, seqs) / shards
-	bytes := m.weightsRead(seqs*n)/shards + m.kvTok*s*seqs*m.bkv/(m.kvShards()*m.pp)
-	compute, memory := flops/(m.peak*m.eff), bytes/m.bw
-	comm := m.stageComm(seqs * n)
-	return pass{
-		t:     math.Max(compute, memory) + m.layers/m.pp*GEMMsPerLayer*GEMMKernelS + comm,
-		flops: flops, bytes: bytes, comm: comm, computeBound: compute > memory,
+// stage is one forward pass on one pipeline stage: seqs sequences each adding n tokens at
+// context s, written to d. The time is the longer of the stage's FLOPs at the efficiency
+// and its bytes at the measured bandwidth, plus the matmul kernels' fixed cost and the
+// exchanges. (Divisions by a degree of 1 are skipped: they are exact, and the hot path.)
+func (m *llm) stage(d *step, seqs, n, s float64) {
+	flops := ForwardFLOPs(m.pa, m.coef, n, s, seqs)
+	w := m.weights
+	if !m.dense {
+		w = m.expertWeights(seqs * n)
+	}
+	kv := m.kvTok * s * seqs * m.bkv
+	if m.shards != 1 {
+		flops /= m.shards
+		w /= m.shards
+	}
+	if m.kvDiv != 1 {
+		kv /= m.kvDiv
+	}
+	compute, memory := flops/m.rate, (w+kv)/m.bw
+	d.itl = max(compute, memory) + m.kernelT
+	d.flops, d.bytes, d.computeBound = flops, w+kv, compute > memory
+	d.tpComm, d.ppComm = 0, 0
+	if m.tp != 1 || m.a2a {
+		d.tpComm = m.stageComm(seqs * n)
+		d.itl += d.tpComm
 	}
 }
 
@@ -346,51 +396,49 @@ func (m *llm) p2p(tokens float64) float64 {
 	if m.pp == 1 {
 		return 0
 	}
-	bw, lat := m.link(m.tp * m.pp)
-	return PointToPoint(tokens*m.hidden*ExchangeBytesPerElem, bw, lat)
-}
-
-// step is one decode step of the replica: its inter-token latency and what one
-// accelerator does in it.
-type step struct {
-	itl, flops, bytes, tpComm, ppComm float64
-	computeBound                      bool
+	return PointToPoint(tokens*m.hidden*ExchangeBytesPerElem, m.ppBW, m.ppLat)
 }
 
 // passage is one microbatch of seqs sequences, each adding n tokens at context s, crossing
 // the pp stages in turn: pp stage times plus pp − 1 sends.
-func (m *llm) passage(seqs, n, s float64) step {
-	st := m.stage(seqs, n, s)
-	send := m.p2p(seqs * n)
-	return step{
-		itl: m.pp*st.t + (m.pp-1)*send, flops: st.flops, bytes: st.bytes,
-		tpComm: m.pp * st.comm, ppComm: (m.pp - 1) * send, computeBound: st.computeBound,
+func (m *llm) passage(d *step, seqs, n, s float64) {
+	m.stage(d, seqs, n, s)
+	if m.pp == 1 {
+		return
 	}
+	send := m.p2p(seqs * n)
+	d.itl = m.pp*d.itl + (m.pp-1)*send
+	d.tpComm *= m.pp
+	d.ppComm = (m.pp - 1) * send
 }
 
 // forward is one step of batch sequences adding n tokens each at context s, split into
 // min(pp, batch) microbatches that follow each other through the pipeline: a microbatch's
 // passage sets the step time, and every stage works on every microbatch.
-func (m *llm) forward(batch, n, s float64) step {
-	micro := math.Max(1, math.Min(m.pp, batch))
-	d := m.passage(batch/micro, n, s)
+func (m *llm) forward(d *step, batch, n, s float64) {
+	if m.pp == 1 {
+		m.stage(d, batch, n, s)
+		return
+	}
+	micro := max(1, min(m.pp, batch))
+	m.passage(d, batch/micro, n, s)
 	d.flops *= micro
 	d.bytes *= micro
-	return d
 }
 
 // decodeStep is the calibrated decode step of batch sequences at context s, with the
 // engine's overhead and, when drafting, the speculative step per emitted token.
-func (m *llm) decodeStep(batch, s float64) step {
+func (m *llm) decodeStep(d *step, batch, s float64) {
 	if m.specK <= 0 {
-		d := m.forward(batch, 1, s)
+		m.forward(d, batch, 1, s)
 		d.itl += m.stepOH
-		return d
+		return
 	}
-	verify := m.forward(batch, m.specK+1, s)
-	draft := m.draft().forward(batch, 1, s)
+	var verify, draft step
+	m.forward(&verify, batch, m.specK+1, s)
+	m.draft().forward(&draft, batch, 1, s)
 	e := SpecExpectedTokens(m.specK, m.specA)
-	return step{
+	*d = step{
 		itl:   (m.specK*draft.itl + verify.itl + m.stepOH) / e,
 		flops: (m.specK*draft.flops + verify.flops) / e, bytes: (m.specK*draft.bytes + verify.bytes) / e,
 		tpComm: verify.tpComm / e, ppComm: verify.ppComm / e, computeBound: verify.computeBound,
@@ -412,6 +460,7 @@ func (m *llm) draft() *llm {
 	} else {
 		d.p, d.pa, d.layers, d.coef, d.kvTok = m.p/m.layers, m.pa/m.layers, 1, m.coef/m.layers, m.kvTok/m.layers
 	}
+	d.derive()
 	return &d
 }
 
@@ -423,7 +472,14 @@ func (m *llm) draftBytes(s, batch float64) (w, kv float64) {
 
 // memPerAccel is one accelerator's share of weights, KV cache and draft (calibrated).
 func (m *llm) memPerAccel(s, batch float64) float64 {
-	mem := m.p*m.b/(m.tp*m.pp) + m.kvTok*s*batch*m.bkv/(m.kvShards()*m.pp)
+	w, kv := m.weights, m.kvTok*s*batch*m.bkv
+	if m.shards != 1 {
+		w /= m.shards
+	}
+	if m.kvDiv != 1 {
+		kv /= m.kvDiv
+	}
+	mem := w + kv
 	if m.specK > 0 {
 		dw, dkv := m.draftBytes(s, batch)
 		mem += (dw + dkv) / m.tp
@@ -435,20 +491,33 @@ func (m *llm) memPerAccel(s, batch float64) float64 {
 // context s, in chunks of c tokens (0 = one chunk): each chunk is one forward pass through
 // the pipeline plus the engine's step overhead. It also returns the longest chunk.
 func (m *llm) prefill(batch, n, s, c float64) (ttft, chunks, longest float64) {
-	chunks = 1
-	if c > 0 {
-		chunks = math.Max(1, math.Ceil(n/c))
+	if c <= 0 {
+		return m.chunk(batch, n, s), 1, 0
 	}
-	one := func(tokens float64) float64 { return m.passage(batch, tokens, s).itl + m.stepOH }
-	ttft = chunks * one(n/chunks)
-	if c > 0 {
-		longest = one(math.Min(c, n))
+	chunks = max(1, math.Ceil(n/c))
+	each := n / chunks
+	one := m.chunk(batch, each, s)
+	ttft = chunks * one
+	longest = one
+	if c < n {
+		// Equal chunks are shorter than c unless c divides n.
+		if cc := min(c, n); cc != each {
+			longest = m.chunk(batch, cc, s)
+		}
 	}
 	return ttft, chunks, longest
 }
 
+// chunk is one prefill chunk of batch prompts adding n tokens each at context s: a passage
+// through the pipeline plus the engine's step overhead.
+func (m *llm) chunk(batch, n, s float64) float64 {
+	var d step
+	m.passage(&d, batch, n, s)
+	return d.itl + m.stepOH
+}
+
 // power is one accelerator's draw during a calibrated step (AcceleratorPowerW).
-func (m *llm) power(d step) float64 {
+func (m *llm) power(d *step) float64 {
 	return AcceleratorPowerW(m.tdp, d.flops/(d.itl*m.peak), d.bytes/(d.itl*m.bw))
 }
 

@@ -145,8 +145,8 @@ func TestExpertsTouched(t *testing.T) {
 	m := llm{p: 46.7e9, pa: 12.9e9, experts: 8, topk: 2, b: 2}
 	perExpert := (46.7e9 - 12.9e9) / 6
 	dense := 46.7e9 - 8*perExpert
-	near(t, "bytes at batch 1", m.weightsRead(1), (dense+2*perExpert)*2)
-	near(t, "bytes at batch 1000", m.weightsRead(1000), 46.7e9*2)
+	near(t, "bytes at batch 1", m.expertWeights(1), (dense+2*perExpert)*2)
+	near(t, "bytes at batch 1000", m.expertWeights(1000), 46.7e9*2)
 }
 
 // TestSpeculativeDecoding: K = 4 drafts accepted with α = 0.7 emit (1 − 0.7⁵)/0.3 tokens

@@ -112,6 +112,7 @@ type servingTables struct {
 	draftKVHeads                                             []float64
 	fabricBW, fabricLat                                      []float64 // per fabric code
 	pue                                                      []float64 // per region code
+	modelExperts, modelKVHeads                               []float64 // per model code (active and top-k: m)
 	models                                                   []*catalog.Model
 	drafts                                                   []*catalog.Model
 	effUsed, kvBytes, tdp, achievable, active, experts, topk []float64
@@ -155,6 +156,10 @@ func newServingTables(p *Plan) *servingTables {
 	}
 	for _, g := range p.Grids {
 		t.pue = append(t.pue, g.PUE)
+	}
+	for _, m := range p.Models {
+		t.modelExperts = append(t.modelExperts, float64(m.Experts))
+		t.modelKVHeads = append(t.modelKVHeads, kvHeadsOf(m))
 	}
 	return t
 }
@@ -212,46 +217,49 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 
 	t.effUsed = grow(t.effUsed, n)
 	t.kvBytes = grow(t.kvBytes, n)
-	t.active, t.experts, t.topk, t.kvHeads = grow(t.active, n), grow(t.experts, n), grow(t.topk, n), grow(t.kvHeads, n)
 	t.fabBW, t.fabLat, t.specK, t.stepOH = grow(t.fabBW, n), grow(t.fabLat, n), grow(t.specK, n), grow(t.stepOH, n)
-	t.draftP, t.draftL, t.draftC = grow(t.draftP, n), grow(t.draftL, n), grow(t.draftC, n)
-	t.draftKVE, t.draftH, t.draftKH = grow(t.draftKVE, n), grow(t.draftH, n), grow(t.draftKH, n)
 	eff, kvp, fc := c.get("efficiency"), c.get("kv_precision"), c.get("fabric")
 	dc, spec, oh := c.get("draft_model"), c.get("spec_tokens"), c.get("step_overhead_ms")
+	drafting := false
 	for k := 0; k < n; k++ {
-		m, h, p := int(mc[k]), int(hc[k]), prec[k]
 		t.effUsed[k] = eff[k]
 		if eff[k] == 0 {
 			t.effUsed[k] = kernel.SeedEfficiency
 			if t.calibrated {
-				t.effUsed[k] = t.h.gemmFor(float64(h), p)
+				t.effUsed[k] = t.h.gemmFor(hc[k], prec[k])
 			}
 		}
 		t.kvBytes[k] = in.Bytes[k]
 		if kvp[k] > 0 {
 			t.kvBytes[k] = kernel.Precision(kvp[k] - 1).Bytes()
 		}
-		mod := t.models[m]
-		t.active[k] = mod.ActiveParameters
-		t.experts[k], t.topk[k] = float64(mod.Experts), float64(mod.ActiveExpertsPerToken)
-		t.kvHeads[k] = kvHeadsOf(mod)
-		t.fabBW[k], t.fabLat[k] = t.fabricBW[int(fc[k])], t.fabricLat[int(fc[k])]
-		d := int(dc[k])
+		f := int(fc[k])
+		t.fabBW[k], t.fabLat[k] = t.fabricBW[f], t.fabricLat[f]
 		t.specK[k] = 0
-		if t.draftKind[d] > 0 {
+		if t.draftKind[int(dc[k])] > 0 {
 			t.specK[k] = spec[k]
+			drafting = true
 		}
-		t.draftP[k], t.draftL[k], t.draftC[k] = t.draftParams[d], t.draftLayers[d], t.draftCoef[d]
-		t.draftKVE[k], t.draftH[k], t.draftKH[k] = t.draftKV[d], t.draftHid[d], t.draftKVHeads[d]
 		t.stepOH[k] = oh[k] * 1e-3
 	}
+	t.active = gatherF(t.active, mc, t.m.active)
+	t.experts = gatherF(t.experts, mc, t.modelExperts)
+	t.topk = gatherF(t.topk, mc, t.m.expertsPerToken)
+	t.kvHeads = gatherF(t.kvHeads, mc, t.modelKVHeads)
 	in.Efficiency, in.KVBytes = t.effUsed, t.kvBytes
 	in.ActiveParams, in.Experts, in.ExpertsPerToken, in.KVHeads = t.active, t.experts, t.topk, t.kvHeads
 	in.FabricBandwidth, in.FabricLatency = t.fabBW, t.fabLat
 	in.SpecTokens, in.SpecAcceptance = t.specK, c.get("spec_acceptance")
-	in.DraftParams, in.DraftLayers, in.DraftCoef = t.draftP, t.draftL, t.draftC
-	in.DraftKVElems, in.DraftHidden, in.DraftKVHeads = t.draftKVE, t.draftH, t.draftKH
 	in.StepOverhead = t.stepOH
+	// The kernel reads a draft's shape only where spec_tokens > 0: a batch without
+	// drafting leaves the columns out.
+	in.DraftParams, in.DraftLayers, in.DraftCoef, in.DraftKVElems, in.DraftHidden, in.DraftKVHeads = nil, nil, nil, nil, nil, nil
+	if drafting {
+		t.draftP, t.draftL, t.draftC = gatherF(t.draftP, dc, t.draftParams), gatherF(t.draftL, dc, t.draftLayers), gatherF(t.draftC, dc, t.draftCoef)
+		t.draftKVE, t.draftH, t.draftKH = gatherF(t.draftKVE, dc, t.draftKV), gatherF(t.draftH, dc, t.draftHid), gatherF(t.draftKH, dc, t.draftKVHeads)
+		in.DraftParams, in.DraftLayers, in.DraftCoef = t.draftP, t.draftL, t.draftC
+		in.DraftKVElems, in.DraftHidden, in.DraftKVHeads = t.draftKVE, t.draftH, t.draftKH
+	}
 }
 
 // layoutReasons fills t.reasons with the infeasibility each point's layout or draft
