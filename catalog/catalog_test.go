@@ -65,6 +65,9 @@ func allEntries(c *Catalog) []entry {
 	for _, x := range c.Clusters {
 		es = append(es, entry{"cluster", x.Key, "catalog/data/systems/clusters.yaml", &x.Provenance})
 	}
+	for _, x := range c.Engines {
+		es = append(es, entry{"engine", x.Key, "catalog/data/systems/engines.yaml", &x.Provenance})
+	}
 	return es
 }
 
@@ -87,6 +90,7 @@ func TestDefaultCounts(t *testing.T) {
 		{"fabrics", len(c.Fabrics), 12},
 		{"nodes", len(c.Nodes), 9},
 		{"clusters", len(c.Clusters), 14},
+		{"engines", len(c.Engines), 3}, // systems/engines.yaml: vllm, sglang, trtllm
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %d entries, want %d", tc.kind, tc.got, tc.want)
@@ -112,7 +116,7 @@ func TestDefaultCounts(t *testing.T) {
 	}
 }
 
-var sourceKinds = []string{"datasheet", "literature", "measurement", "estimate", "derived", "convention", "illustrative", "industry_report"}
+var sourceKinds = []string{"datasheet", "literature", "measurement", "estimate", "derived", "convention", "illustrative", "industry_report", "code", "documentation"}
 
 func TestDefaultKeysUniqueAndSourced(t *testing.T) {
 	c := mustDefault(t)
@@ -840,5 +844,35 @@ func TestRenamedKey(t *testing.T) {
 	}
 	if _, err := mustDefault(t).HardwareByKey("GB300"); err == nil || strings.Contains(err.Error(), "renamed") {
 		t.Errorf("an unknown key is not a rename: %v", err)
+	}
+}
+
+// TestEngines: every engine sources each attribute on its own; the values are those of
+// the sources named in systems/engines.yaml (vLLM's and SGLang's llama.py: 6 kernels
+// besides the 4 matmuls; TensorRT-LLM's fused attention: 4; SGLang PR #2904's H100
+// all-reduce table: 8.7 µs for vLLM, 4.5 µs for TensorRT-LLM's kernels at tp 2).
+func TestEngines(t *testing.T) {
+	c := mustDefault(t)
+	want := map[string]struct {
+		kernels, moe int
+		ar           float64
+	}{"vllm": {6, 4, 8.7e-6}, "sglang": {6, 4, 4.5e-6}, "trtllm": {4, 4, 4.5e-6}}
+	for _, e := range c.Engines {
+		w, ok := want[e.Key]
+		if !ok {
+			t.Errorf("engine %s not in the test's table", e.Key)
+			continue
+		}
+		if e.NonMatmulKernels != w.kernels || e.MoEKernels != w.moe || math.Abs(e.AllReduceS-w.ar) > 1e-12 || e.StepOverheadS != 0 {
+			t.Errorf("engine %s: %+v", e.Key, e)
+		}
+		for _, f := range EngineFields {
+			if e.FieldSources[f].Ref == "" {
+				t.Errorf("engine %s: %s has no source", e.Key, f)
+			}
+		}
+	}
+	if _, err := c.EngineByKey("vlm"); err == nil || !strings.Contains(err.Error(), "did you mean vllm") || !strings.Contains(err.Error(), "mlsysim zoo engines") {
+		t.Errorf("EngineByKey(vlm) = %v, want a suggestion and the zoo category", err)
 	}
 }

@@ -271,6 +271,41 @@ func (cv *converter) grid(r *rawGrid) *Grid {
 	return g
 }
 
+func (cv *converter) engine(r *rawEngine) *Engine {
+	e := &Engine{Key: cv.key(r.Key), Name: r.Name,
+		AllReduceS:        cv.req(r.AllReduce, Seconds, "allreduce_latency"),
+		AllReducePerRankS: cv.q(r.AllReducePerRank, Seconds, "allreduce_latency_per_rank"),
+		StepOverheadS:     cv.q(r.StepOverhead, Seconds, "step_overhead")}
+	if r.StepOverhead == nil {
+		cv.fail("step_overhead", "missing (0 ms when the engine overlaps it, with the source that says so)")
+	}
+	for _, k := range []struct {
+		v     *int
+		dst   *int
+		field string
+	}{{r.NonMatmulKernels, &e.NonMatmulKernels, "non_matmul_kernels"}, {r.MoEKernels, &e.MoEKernels, "moe_kernels"}} {
+		switch {
+		case k.v == nil:
+			cv.fail(k.field, "missing")
+		case *k.v < 0 || *k.v > MaxEngineKernels:
+			cv.fail(k.field, fmt.Sprintf("%d is outside 0..%d", *k.v, MaxEngineKernels))
+		default:
+			*k.dst = *k.v
+		}
+	}
+	e.Provenance = cv.provenance(&r.rawProvenance)
+	for _, f := range EngineFields {
+		if _, ok := r.FieldSources[f]; !ok {
+			cv.fail("field_sources", fmt.Sprintf("%s needs its own source (every engine attribute is measured or read from the engine's code)", f))
+		}
+	}
+	return e
+}
+
+// MaxEngineKernels bounds an engine's kernels per layer: a layer of more than 64
+// separate kernels is not a serving engine's.
+const MaxEngineKernels = 64
+
 func (cv *converter) fabric(r *rawFabric) *Fabric {
 	f := &Fabric{Key: cv.key(r.Key), Name: r.Name, BytesPerS: cv.req(r.Bandwidth, BytesPerSecond, "bandwidth"),
 		LatencyS: cv.q(r.Latency, Seconds, "latency"), Topology: r.Topology, Oversubscription: r.Oversubscription.v,

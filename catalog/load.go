@@ -28,6 +28,7 @@ type Catalog struct {
 	Cooling     []*Cooling
 	Prices      []*Price
 	Fabrics     []*Fabric
+	Engines     []*Engine
 	Nodes       []*Node
 	Clusters    []*Cluster
 	Walls       []*Wall // numbered 1..22, in order
@@ -76,6 +77,7 @@ func (c *Catalog) Clone() *Catalog {
 	d.Cooling = slices.Clone(c.Cooling)
 	d.Prices = slices.Clone(c.Prices)
 	d.Fabrics = slices.Clone(c.Fabrics)
+	d.Engines = slices.Clone(c.Engines)
 	d.Nodes = slices.Clone(c.Nodes)
 	d.Clusters = slices.Clone(c.Clusters)
 	d.hash.parts = slices.Clone(c.hash.parts)
@@ -142,6 +144,8 @@ func (c *Catalog) addFile(name, kind, stem string, b []byte) error {
 		err = decodeInto(&c.Prices, name, b, lines, cv, cv.price)
 	case "systems/fabrics":
 		err = decodeInto(&c.Fabrics, name, b, lines, cv, cv.fabric)
+	case "systems/engines":
+		err = decodeInto(&c.Engines, name, b, lines, cv, cv.engine)
 	case "systems/nodes":
 		err = decodeInto(&c.Nodes, name, b, lines, cv, cv.node)
 	case "systems/clusters":
@@ -165,8 +169,8 @@ func (c *Catalog) addFile(name, kind, stem string, b []byte) error {
 			return fmt.Errorf("%s: unknown infra file %q (want grids, datacenters, cooling, prices)", name, stem)
 		}
 	case "systems":
-		if !slices.Contains([]string{"nodes", "fabrics", "clusters"}, stem) {
-			return fmt.Errorf("%s: unknown systems file %q (want nodes, fabrics, clusters)", name, stem)
+		if !slices.Contains([]string{"nodes", "fabrics", "clusters", "engines"}, stem) {
+			return fmt.Errorf("%s: unknown systems file %q (want nodes, fabrics, clusters, engines)", name, stem)
 		}
 	case "renamed":
 		err = decodeInto(&c.Renames, name, b, lines, cv, cv.rename)

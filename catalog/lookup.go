@@ -32,6 +32,7 @@ func (e *NotFoundError) Error() string {
 // zooNames maps the kinds `mlsysim zoo` can list to its category names.
 var zooNames = map[string]string{
 	"hardware": "hardware", "model": "models", "grid region": "regions", "fabric": "fabrics", "cluster": "clusters",
+	"engine": "engines",
 }
 
 func find[T any](kind, name string, items []T, key func(T) string) (T, error) {
@@ -71,6 +72,11 @@ func (c *Catalog) renamed(err error) error {
 // ModelByKey looks a workload up by its exact key.
 func (c *Catalog) ModelByKey(k string) (*Model, error) {
 	return find("model", k, c.Models, func(m *Model) string { return m.Key })
+}
+
+// EngineByKey looks a serving engine up by its exact key.
+func (c *Catalog) EngineByKey(k string) (*Engine, error) {
+	return find("engine", k, c.Engines, func(e *Engine) string { return e.Key })
 }
 
 // GridByKey looks a grid region up by its exact key.
@@ -205,6 +211,9 @@ func (c *Catalog) link() error {
 		return err
 	}
 	if err := unique("fabric", c.Fabrics, func(h *Fabric) (string, string) { return h.Key, h.File }); err != nil {
+		return err
+	}
+	if err := unique("engine", c.Engines, func(h *Engine) (string, string) { return h.Key, h.File }); err != nil {
 		return err
 	}
 	if err := unique("node", c.Nodes, func(h *Node) (string, string) { return h.Key, h.File }); err != nil {

@@ -30,6 +30,7 @@ func lookups(c *Catalog) map[string]func(string) (string, error) {
 		"cluster":      by(c.ClusterByKey, func(x *Cluster) string { return x.Key }),
 		"price":        by(c.PriceByKey, func(x *Price) string { return x.Key }),
 		"cooling tier": by(c.CoolingByKey, func(x *Cooling) string { return x.Key }),
+		"engine":       by(c.EngineByKey, func(x *Engine) string { return x.Key }),
 	}
 }
 

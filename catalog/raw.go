@@ -190,6 +190,17 @@ type rawFabric struct {
 	rawProvenance    `yaml:",inline"`
 }
 
+type rawEngine struct {
+	Key              string `yaml:"key"`
+	Name             string `yaml:"name"`
+	NonMatmulKernels *int   `yaml:"non_matmul_kernels"`
+	MoEKernels       *int   `yaml:"moe_kernels"`
+	AllReduce        *qty   `yaml:"allreduce_latency"`
+	AllReducePerRank *qty   `yaml:"allreduce_latency_per_rank"`
+	StepOverhead     *qty   `yaml:"step_overhead"`
+	rawProvenance    `yaml:",inline"`
+}
+
 type rawNode struct {
 	Key                 string `yaml:"key"`
 	Name                string `yaml:"name"`

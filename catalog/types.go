@@ -322,6 +322,28 @@ type Rename struct {
 	Reason string `json:"reason"`
 	File   string `json:"file"`
 }
+// Engine is an LLM serving engine as the serving physics sees it (docs/PHYSICS.md §33):
+// the kernels its transformer layers launch, the latency of its tensor-parallel
+// all-reduce inside a node, and the time per forward step the accelerator waits for it.
+type Engine struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	// NonMatmulKernels: kernels a dense transformer layer launches besides its four
+	// weight matmuls (normalisation, rotary, KV-cache write, attention, activation).
+	NonMatmulKernels int `json:"non_matmul_kernels"`
+	// MoEKernels: further kernels of a mixture-of-experts layer (router and routing).
+	MoEKernels int `json:"moe_kernels"`
+	// AllReduceS is a small-message all-reduce over the scale-up link at 2 ranks;
+	// AllReducePerRankS is added for each further rank.
+	AllReduceS        float64 `json:"allreduce_latency_s"`
+	AllReducePerRankS float64 `json:"allreduce_latency_per_rank_s"`
+	// StepOverheadS is the engine's time per forward step that the accelerator waits for.
+	StepOverheadS float64 `json:"step_overhead_s"`
+	Provenance
+}
+
+// EngineFields are the engine attributes each entry sources in field_sources.
+var EngineFields = []string{"non_matmul_kernels", "moe_kernels", "allreduce_latency", "step_overhead"}
 
 // Node is a server of identical accelerators.
 type Node struct {

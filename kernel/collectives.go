@@ -36,6 +36,19 @@ func RingAllReduce(m, n, beta, alpha float64) float64 {
 	return 2*(n-1)/n*m/beta + 2*(n-1)*alpha
 }
 
+// MeasuredAllReduce is an all-reduce of m bytes over n ranks whose latency is measured
+// rather than counted per hop: the ring's bandwidth term 2(n−1)/n·m/β, plus lat2 at two
+// ranks and perRank for each further rank. Serving engines all-reduce small activations
+// inside a node with one-shot kernels that read every peer's buffer in one step, so
+// their latency is a measurement of the engine, not 2(n−1) link latencies
+// (docs/PHYSICS.md §33).
+func MeasuredAllReduce(m, n, beta, lat2, perRank float64) float64 {
+	if n <= 1 {
+		return 0
+	}
+	return 2*(n-1)/n*m/beta + lat2 + (n-2)*perRank
+}
+
 // TreeAllReduce is the binary-tree all-reduce time (physics.md §3.2):
 //
 //	k = ⌈log2 max(n, 2)⌉,  T = 2k·m/β + 2k·α

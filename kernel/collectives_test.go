@@ -112,3 +112,18 @@ func TestCollectivesMonotoneInSize(t *testing.T) {
 		}
 	}
 }
+
+// TestMeasuredAllReduce: the ring's bandwidth term plus a measured latency of lat2 at two
+// ranks and perRank for each further rank; nothing to exchange at one rank.
+func TestMeasuredAllReduce(t *testing.T) {
+	for _, c := range []struct{ m, n, want float64 }{
+		{1e6, 1, 0},
+		{0, 2, 8.7e-6},
+		{1e6, 2, 1e6/450e9 + 8.7e-6},
+		{1e6, 8, 1.75*1e6/450e9 + 8.7e-6 + 6*0.52e-6},
+	} {
+		if got := MeasuredAllReduce(c.m, c.n, 450e9, 8.7e-6, 0.52e-6); math.Abs(got-c.want) > 1e-12*c.want {
+			t.Errorf("MeasuredAllReduce(%g, %g) = %g, want %g", c.m, c.n, got, c.want)
+		}
+	}
+}

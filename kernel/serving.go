@@ -176,13 +176,16 @@ func servingCalibrated(out *ServeOut, in *ServeIn, m *llm, i int) {
 
 // Constants of the calibrated serving physics (docs/PHYSICS.md §33).
 const (
-	// GEMMKernelS is the fixed cost of one matmul kernel beyond its roofline time: the
-	// median, over the twelve 64- and 128-row FP8 GEMMs of DeepGEMM's published H800 table
+	// KernelS is the fixed cost of one kernel beyond its roofline time — its launch, the
+	// fill before its first bytes arrive and the tail of its last wave: the median, over
+	// the twelve 64- and 128-row FP8 GEMMs of DeepGEMM's published H800 table
 	// (deepseek-ai/DeepGEMM, initial README, a6d97a1), of the measured time minus
-	// max(FLOPs at 1402.6 TFLOP/s, bytes at 2.97 TB/s) — 3.34 µs; kernel_test recomputes it.
-	GEMMKernelS = 3.3e-6
+	// max(FLOPs at 1402.6 TFLOP/s, bytes at 2.97 TB/s) — 3.34 µs; TestKernelS recomputes
+	// it. Every kernel boundary of a layer pays it, not only the matmuls' (docs/PHYSICS.md §33).
+	KernelS = 3.3e-6
 	// GEMMsPerLayer: a transformer layer runs four weight matmuls (QKV, output projection,
-	// up/gate, down; Shoeybi et al. 2019 Fig. 3).
+	// up/gate, down; Shoeybi et al. 2019 Fig. 3). A serving engine adds its other kernels
+	// (ServeIn.KernelsPerLayer).
 	GEMMsPerLayer = 4
 	// ExchangeBytesPerElem: tensor-, pipeline- and expert-parallel exchanges carry 16-bit activations.
 	ExchangeBytesPerElem = 2
@@ -222,15 +225,16 @@ type llm struct {
 	upBW, upLat, fabBW, fabLat, nodeSize        float64
 	stepOH, dispatch                            float64
 	specK, specA                                float64
+	kernels, moeKernels, arLat, arPerRank       float64
 	draftP, draftL, draftCoef, draftKV          float64
 	draftHidden, draftKVHeads                   float64
 	calibrated                                  bool
 
 	// Set by derive from the fields above; a pass only reads them, so a point costs one
 	// derive and not one per pass (the sweep's hot path, BENCHMARKS.md).
-	rate, shards, kvDiv, kernelT float64 // peak·η, tp·pp, KV shards·pp, matmul kernel cost per stage
+	rate, shards, kvDiv, kernelT float64 // peak·η, tp·pp, KV shards·pp, kernels' fixed cost per stage
 	weights                      float64 // p·b: what a dense model reads per pass
-	dense, a2a                   bool    // weights do not depend on tokens; MoE all-to-all over ep > 1
+	dense, a2a, measuredAR       bool    // weights do not depend on tokens; MoE all-to-all over ep > 1; the engine's all-reduce
 	tpBW, tpLat, epBW, epLat     float64 // links of the tensor- and expert-parallel groups
 	ppBW, ppLat                  float64 // link between pipeline stages
 }
@@ -260,6 +264,8 @@ func (in *ServeIn) load(m *llm, i int) {
 	m.fabBW, m.fabLat = opt(in.FabricBandwidth, i, 0), opt(in.FabricLatency, i, InfiniBandNDRLatencyS)
 	m.nodeSize, m.tdp = opt(in.NodeSize, i, DefaultNodeSize), opt(in.TDP, i, 0)
 	m.stepOH, m.dispatch = opt(in.StepOverhead, i, 0), in.DispatchTax[i]
+	m.kernels, m.moeKernels = opt(in.KernelsPerLayer, i, GEMMsPerLayer), opt(in.MoEKernels, i, 0)
+	m.arLat, m.arPerRank = opt(in.AllReduceLatency, i, 0), opt(in.AllReducePerRank, i, 0)
 	m.specK = opt(in.SpecTokens, i, 0)
 	if m.specK > 0 {
 		m.specA = opt(in.SpecAcceptance, i, 0)
@@ -308,11 +314,16 @@ func (m *llm) derive() {
 	if m.pp != 1 {
 		stageLayers /= m.pp
 	}
-	m.kernelT = stageLayers * GEMMsPerLayer * GEMMKernelS
+	perLayer := m.kernels
+	if m.experts > 0 {
+		perLayer += m.moeKernels
+	}
+	m.kernelT = stageLayers * perLayer * KernelS
 	m.weights = m.p * m.b
 	m.dense = m.experts <= m.topk || m.topk <= 0 || m.pa >= m.p
 	m.a2a = m.ep > 1 && m.experts > 0
 	m.tpBW, m.tpLat = m.link(m.tp)
+	m.measuredAR = m.arLat > 0 && !(m.nodeSize > 0 && m.tp > m.nodeSize)
 	m.epBW, m.epLat = m.link(m.ep)
 	m.ppBW, m.ppLat = m.link(m.tp * m.pp)
 }
@@ -349,6 +360,9 @@ func (m *llm) stageComm(tokens float64) float64 {
 	layers := m.layers / m.pp
 	act := tokens * m.hidden * ExchangeBytesPerElem
 	ar := RingAllReduce(act, m.tp, m.tpBW, m.tpLat)
+	if m.measuredAR {
+		ar = MeasuredAllReduce(act, m.tp, m.tpBW, m.arLat, m.arPerRank)
+	}
 	if m.a2a {
 		return layers * (ar + 2*AllToAll(act*m.topk/m.ep, m.ep, m.epBW, m.epLat))
 	}
@@ -568,6 +582,12 @@ type ServeIn struct {
 	DraftHidden    []float64 // hidden size of the draft (0 = 4096)
 	DraftKVHeads   []float64 // KV heads of the draft (0 = not shardable)
 	StepOverhead   []float64 // engine time per step not overlapped with the accelerator, s
+
+	// Optional engine kernel structure and all-reduce (calibrated; nil = matmul kernels only, ring latency).
+	KernelsPerLayer  []float64 // kernels a dense layer launches, its GEMMsPerLayer matmuls included
+	MoEKernels       []float64 // further kernels of a mixture-of-experts layer
+	AllReduceLatency []float64 // s, the engine's small-message all-reduce over the scale-up link at 2 ranks
+	AllReducePerRank []float64 // s added per further rank
 
 	// Calibrated selects the calibrated physics (docs/PHYSICS.md §33); false is the seed's.
 	Calibrated bool

@@ -40,7 +40,7 @@ func near(t *testing.T, label string, got, want float64) {
 // is max(FLOPs at peak·η, (weights + KV)/measured bandwidth) plus 4 matmul kernels per
 // layer; batch 8 streams bytes, batch 4096 is bound by its FLOPs.
 func TestCalibratedDecodeRoofline(t *testing.T) {
-	kernels := 32 * 4 * GEMMKernelS
+	kernels := 32 * 4 * KernelS
 	for _, c := range []struct {
 		batch        float64
 		computeBound bool
@@ -73,7 +73,7 @@ func TestCalibratedDecodeRoofline(t *testing.T) {
 func TestCalibratedPrefill(t *testing.T) {
 	flops := func(n float64) float64 { return 2*8.03e9*n + AttentionFLOPsCoef(32, 32, 4096)*n*2048 }
 	kv := float64(2*32*8*128) * 2048 * 2 // the context's KV, written once
-	kernels := 32 * 4 * GEMMKernelS
+	kernels := 32 * 4 * KernelS
 	long := calIn(llama3_8B, BF16, h100BF16Eff, 2048, 1)
 	short := calIn(llama3_8B, BF16, h100BF16Eff, 16, 1)
 	chunked := calIn(llama3_8B, BF16, h100BF16Eff, 2048, 1)
@@ -108,7 +108,7 @@ func TestCalibratedLayout(t *testing.T) {
 	stageFLOPs := (2*70.6e9 + AttentionFLOPsCoef(80, 64, 8192)*2048) * 4 / 4
 	stageBytes := 70.6e9*2/4 + kvPerSeq*4/(2*2) // KV over min(tp 2, 8 heads) and 2 stages
 	comm := 40 * 2 * RingAllReduce(4*8192*2, 2, 450e9, NVLinkLatencyS)
-	stage := math.Max(stageFLOPs/(989e12*h100BF16Eff), stageBytes/h100TriadBW) + 40*4*GEMMKernelS + comm
+	stage := math.Max(stageFLOPs/(989e12*h100BF16Eff), stageBytes/h100TriadBW) + 40*4*KernelS + comm
 	send := PointToPoint(4*8192*2, 450e9, NVLinkLatencyS)
 	near(t, "ITL", out.ITL[0], 2*stage+send)
 	near(t, "TP comm", out.TPComm[0], 2*comm)
@@ -119,7 +119,7 @@ func TestCalibratedLayout(t *testing.T) {
 	}
 	// One prompt is not split: its prefill crosses both stages once.
 	prefillStage := math.Max((2*70.6e9*2048+AttentionFLOPsCoef(80, 64, 8192)*2048*2048)*8/4/(989e12*h100BF16Eff),
-		(70.6e9*2/4+kvPerSeq*8/4)/h100TriadBW) + 40*4*GEMMKernelS + 40*2*RingAllReduce(8*2048*8192*2, 2, 450e9, NVLinkLatencyS)
+		(70.6e9*2/4+kvPerSeq*8/4)/h100TriadBW) + 40*4*KernelS + 40*2*RingAllReduce(8*2048*8192*2, 2, 450e9, NVLinkLatencyS)
 	near(t, "TTFT", out.TTFT[0], 2*prefillStage+PointToPoint(8*2048*8192*2, 450e9, NVLinkLatencyS))
 }
 
@@ -179,9 +179,9 @@ func TestSpeculativeDecoding(t *testing.T) {
 	var cal ServeOut
 	Serving(&cal, draftIn(true))
 	verify := math.Max((2*70.6e9+AttentionFLOPsCoef(80, 64, 8192)*1024)*5/4/(1979e12*h100FP8Eff),
-		(70.6e9/4+float64(2*80*8*128)*1024/4)/h100TriadBW) + 80*4*GEMMKernelS + 80*2*RingAllReduce(5*8192*2, 4, 450e9, NVLinkLatencyS)
+		(70.6e9/4+float64(2*80*8*128)*1024/4)/h100TriadBW) + 80*4*KernelS + 80*2*RingAllReduce(5*8192*2, 4, 450e9, NVLinkLatencyS)
 	dstep := math.Max((2*8.03e9+llama3_8B.attnCoef()*1024)/4/(1979e12*h100FP8Eff),
-		(8.03e9/4+float64(2*32*8*128)*1024/4)/h100TriadBW) + 32*4*GEMMKernelS + 32*2*RingAllReduce(8192, 4, 450e9, NVLinkLatencyS)
+		(8.03e9/4+float64(2*32*8*128)*1024/4)/h100TriadBW) + 32*4*KernelS + 32*2*RingAllReduce(8192, 4, 450e9, NVLinkLatencyS)
 	near(t, "calibrated ITL", cal.ITL[0], (4*dstep+verify)/e)
 }
 
@@ -203,11 +203,11 @@ func TestAcceleratorPower(t *testing.T) {
 	}
 }
 
-// TestGEMMKernelS recomputes the fixed matmul cost from DeepGEMM's published FP8 table
+// TestKernelS recomputes the fixed matmul cost from DeepGEMM's published FP8 table
 // (deepseek-ai/DeepGEMM README at a6d97a1, H800): for the 64- and 128-row shapes, the
 // measured time 2·M·N·K / TFLOPS minus the roofline max(FLOPs at 1402.6 TFLOP/s, bytes
 // at 2.97 TB/s), bytes = N·K + M·K (FP8) + 2·M·N (BF16 out); the median is the constant.
-func TestGEMMKernelS(t *testing.T) {
+func TestKernelS(t *testing.T) {
 	rows := [][4]float64{
 		{64, 2112, 7168, 206}, {64, 24576, 1536, 289}, {64, 32768, 512, 219}, {64, 7168, 16384, 336},
 		{64, 4096, 7168, 287}, {64, 7168, 2048, 295}, {128, 2112, 7168, 352}, {128, 24576, 1536, 535},
@@ -222,7 +222,49 @@ func TestGEMMKernelS(t *testing.T) {
 	}
 	sort.Float64s(offs)
 	median := (offs[5] + offs[6]) / 2
-	if math.Abs(median-GEMMKernelS) > 0.05e-6 {
-		t.Errorf("median offset %.3g s, GEMMKernelS %.3g s", median, GEMMKernelS)
+	if math.Abs(median-KernelS) > 0.05e-6 {
+		t.Errorf("median offset %.3g s, KernelS %.3g s", median, KernelS)
 	}
+}
+
+// TestCalibratedEngine: a serving engine's kernels, all-reduce and step overhead
+// (docs/PHYSICS.md §33), hand-computed. Every kernel of a layer pays KernelS, so 10
+// kernels per layer (vLLM's 4 matmuls and 6 others) over 32 layers add 320·KernelS to
+// the matmul-only step, and a step overhead adds itself; a MoE layer's extra kernels
+// count for a MoE model only. Inside a node tp 4 all-reduces at the engine's measured
+// latency, 8.7 µs + 2 further ranks · 0.52 µs, plus the ring's bandwidth term; a group
+// beyond the node keeps the ring over the fabric.
+func TestCalibratedEngine(t *testing.T) {
+	itl := func(in *ServeIn) float64 {
+		var out ServeOut
+		Serving(&out, in)
+		return out.ITL[0]
+	}
+	plain := calIn(llama3_8B, BF16, h100BF16Eff, 256, 8)
+	engine := calIn(llama3_8B, BF16, h100BF16Eff, 256, 8)
+	engine.KernelsPerLayer, engine.MoEKernels, engine.StepOverhead = one(10), one(4), one(0.2e-3)
+	near(t, "dense ITL with the engine", itl(engine), itl(plain)+32*6*KernelS+0.2e-3)
+
+	moe := func(kernels, moeKernels float64) *ServeIn {
+		in := calIn(mixtral, BF16, h100BF16Eff, 256, 8)
+		in.ActiveParams, in.Experts, in.ExpertsPerToken = one(12.9e9), one(8), one(2)
+		in.KernelsPerLayer, in.MoEKernels = one(kernels), one(moeKernels)
+		return in
+	}
+	near(t, "MoE kernels", itl(moe(10, 4))-itl(moe(10, 0)), 32*4*KernelS)
+
+	ar := func(tp float64) (*ServeIn, *ServeOut) {
+		in := calIn(llama3_70B, FP8, h100FP8Eff, 1024, 8)
+		in.TP = one(tp)
+		in.FabricBandwidth, in.FabricLatency = one(50e9), one(InfiniBandNDRLatencyS)
+		in.AllReduceLatency, in.AllReducePerRank = one(8.7e-6), one(0.52e-6)
+		var out ServeOut
+		Serving(&out, in)
+		return in, &out
+	}
+	act := 8.0 * 8192 * 2
+	_, in4 := ar(4)
+	near(t, "measured all-reduce in a node", in4.TPComm[0], 80*2*(1.5*act/450e9+8.7e-6+2*0.52e-6))
+	_, in16 := ar(16)
+	near(t, "ring over the fabric beyond a node", in16.TPComm[0], 80*2*RingAllReduce(act, 16, 50e9, InfiniBandNDRLatencyS))
 }

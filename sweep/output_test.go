@@ -51,7 +51,7 @@ func serveColumns(t *testing.T, st *Study) []string {
 	cols := []string{"point_id",
 		"model", "hardware", "precision", "efficiency", "batch_size", "seq_len", "prefill_chunk_tokens", "cached_prefix_len",
 		"kv_precision", "tp", "pp", "ep", "node_size", "tp_across_nodes", "fabric", "draft_model", "spec_tokens", "spec_acceptance",
-		"step_overhead_ms", "region", "electricity_usd_per_kwh", "amortization_years", "unit_cost_usd", "accelerator_hour_usd"}
+		"engine", "step_overhead_ms", "region", "electricity_usd_per_kwh", "amortization_years", "unit_cost_usd", "accelerator_hour_usd"}
 	if got := st.ParamNames(); !slices.Equal(got, cols[1:]) {
 		t.Fatalf("serve parameters %v, want %v", got, cols[1:])
 	}

@@ -55,6 +55,7 @@ type Plan struct {
 	Fabrics  []*catalog.Fabric   // by fabric code (nil: the cluster's own)
 	Grids    []*catalog.Grid     // by region code
 	Drafts   []*catalog.Model    // by draft code (nil for "none" and "mtp")
+	Engines  []*catalog.Engine   // by engine code
 
 	Spec   *Spec   // the grid spec the plan came from (nil for eval)
 	filter *filter // where filters, nil when none
@@ -214,7 +215,7 @@ func (p *Plan) resolve(prm *Param, raw []AxisValue) (*Values, error) {
 	for _, r := range raw {
 		text := strings.TrimSpace(r.Text)
 		switch prm.Kind {
-		case KindModel, KindHardware, KindCluster, KindFabric, KindRegion, KindDraft:
+		case KindModel, KindHardware, KindCluster, KindFabric, KindRegion, KindDraft, KindEngine:
 			if err := p.lookup(prm, text); err != nil {
 				return nil, fmt.Errorf("%s: %w", r.Where, err)
 			}
@@ -278,6 +279,8 @@ func (p *Plan) lookup(prm *Param, key string) error {
 		}
 	case KindRegion:
 		_, err = p.Catalog.GridByKey(key)
+	case KindEngine:
+		_, err = p.Catalog.EngineByKey(key)
 	case KindDraft:
 		if key != DraftNone && key != DraftMTP {
 			if _, err = p.Catalog.ModelByKey(key); err != nil {
@@ -321,6 +324,12 @@ func (p *Plan) setEntities(kind Kind, labels []string) {
 		for _, k := range labels {
 			g, _ := p.Catalog.GridByKey(k)
 			p.Grids = append(p.Grids, g)
+		}
+	case KindEngine:
+		p.Engines = nil
+		for _, k := range labels {
+			e, _ := p.Catalog.EngineByKey(k)
+			p.Engines = append(p.Engines, e)
 		}
 	case KindDraft:
 		p.Drafts = nil

@@ -13,6 +13,10 @@ import (
 // kernel.ServeIn once per batch, the layout checks, and the per-token economics
 // columns. serve, serve-sla, batching, serve-capacity and serve-deploy all use it.
 
+// DefaultEngine is the serving engine a study assumes unless told: vLLM, the engine that
+// runs on every accelerator of the catalog (NVIDIA and AMD).
+const DefaultEngine = "vllm"
+
 // MaxParallel is the largest tp, pp, ep or node size a serving layout may state: one
 // replica of 1024 accelerators is past every catalog model's heads, layers and experts.
 const MaxParallel = 1024
@@ -38,8 +42,10 @@ var (
 			Doc: "speculative decoding: none, mtp (a multi-token-prediction module, one layer of the model) or a catalog model key as the draft"},
 		{Name: "spec_tokens", Kind: KindInt, Default: "4", Min: 1, Max: 64, Doc: "tokens drafted per step when draft_model is set (the seed's γ = 4)"},
 		{Name: "spec_acceptance", Kind: KindFloat, Default: "0.7", Min: 0, Max: 1, Doc: "probability each drafted token is accepted (the seed's default 0.7)"},
+		{Name: "engine", Kind: KindEngine, Default: DefaultEngine,
+			Doc: "serving engine (mlsysim zoo engines): its kernels per layer, tensor-parallel all-reduce latency and step overhead (calibrated; docs/PHYSICS.md §33)"},
 		{Name: "step_overhead_ms", Kind: KindFloat, Default: "0", Min: 0, Max: 1000, Unit: "ms",
-			Doc: "serving engine time per step not overlapped with the accelerator (calibrated; measured values in docs/PHYSICS.md §33)"},
+			Doc: "engine time per step not overlapped with the accelerator, added to the engine's own (calibrated)"},
 		{Name: "region", Kind: KindRegion, Default: "US_Avg", Doc: "grid region (mlsysim zoo regions): the PUE that scales energy cost"},
 		{Name: "electricity_usd_per_kwh", Kind: KindFloat, Default: "0.12", Min: 0, Max: 10, Unit: "USD/kWh", Doc: "electricity price (seed: cloud baseline 0.12)"},
 		{Name: "amortization_years", Kind: KindFloat, Default: "3", Min: 0, MinOpen: true, Max: 100, Unit: "y", Doc: "CapEx amortisation period"},
@@ -113,10 +119,13 @@ type servingTables struct {
 	fabricBW, fabricLat                                      []float64 // per fabric code
 	pue                                                      []float64 // per region code
 	modelExperts, modelKVHeads                               []float64 // per model code (active and top-k: m)
+	engineKernels, engineMoE, engineAR, engineARRank         []float64 // per engine code
+	engineStep                                               []float64 // per engine code, s
 	models                                                   []*catalog.Model
 	drafts                                                   []*catalog.Model
 	effUsed, kvBytes, tdp, achievable, active, experts, topk []float64
 	kvHeads, fabBW, fabLat, specK, stepOH                    []float64
+	kernels, moeKernels, arLat, arRank                       []float64
 	draftP, draftL, draftC, draftKVE, draftH, draftKH        []float64
 	reasons                                                  []uint8 // layoutReasons of the batch
 }
@@ -160,6 +169,12 @@ func newServingTables(p *Plan) *servingTables {
 	for _, m := range p.Models {
 		t.modelExperts = append(t.modelExperts, float64(m.Experts))
 		t.modelKVHeads = append(t.modelKVHeads, kvHeadsOf(m))
+	}
+	for _, e := range p.Engines {
+		t.engineKernels = append(t.engineKernels, kernel.GEMMsPerLayer+float64(e.NonMatmulKernels))
+		t.engineMoE = append(t.engineMoE, float64(e.MoEKernels))
+		t.engineAR, t.engineARRank = append(t.engineAR, e.AllReduceS), append(t.engineARRank, e.AllReducePerRankS)
+		t.engineStep = append(t.engineStep, e.StepOverheadS)
 	}
 	return t
 }
@@ -219,7 +234,7 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	t.kvBytes = grow(t.kvBytes, n)
 	t.fabBW, t.fabLat, t.specK, t.stepOH = grow(t.fabBW, n), grow(t.fabLat, n), grow(t.specK, n), grow(t.stepOH, n)
 	eff, kvp, fc := c.get("efficiency"), c.get("kv_precision"), c.get("fabric")
-	dc, spec, oh := c.get("draft_model"), c.get("spec_tokens"), c.get("step_overhead_ms")
+	dc, spec, oh, ec := c.get("draft_model"), c.get("spec_tokens"), c.get("step_overhead_ms"), c.get("engine")
 	drafting := false
 	for k := 0; k < n; k++ {
 		t.effUsed[k] = eff[k]
@@ -240,7 +255,7 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 			t.specK[k] = spec[k]
 			drafting = true
 		}
-		t.stepOH[k] = oh[k] * 1e-3
+		t.stepOH[k] = t.engineStep[int(ec[k])] + oh[k]*1e-3
 	}
 	t.active = gatherF(t.active, mc, t.m.active)
 	t.experts = gatherF(t.experts, mc, t.modelExperts)
@@ -251,6 +266,9 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	in.FabricBandwidth, in.FabricLatency = t.fabBW, t.fabLat
 	in.SpecTokens, in.SpecAcceptance = t.specK, c.get("spec_acceptance")
 	in.StepOverhead = t.stepOH
+	t.kernels, t.moeKernels = gatherF(t.kernels, ec, t.engineKernels), gatherF(t.moeKernels, ec, t.engineMoE)
+	t.arLat, t.arRank = gatherF(t.arLat, ec, t.engineAR), gatherF(t.arRank, ec, t.engineARRank)
+	in.KernelsPerLayer, in.MoEKernels, in.AllReduceLatency, in.AllReducePerRank = t.kernels, t.moeKernels, t.arLat, t.arRank
 	// The kernel reads a draft's shape only where spec_tokens > 0: a batch without
 	// drafting leaves the columns out.
 	in.DraftParams, in.DraftLayers, in.DraftCoef, in.DraftKVElems, in.DraftHidden, in.DraftKVHeads = nil, nil, nil, nil, nil, nil

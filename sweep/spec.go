@@ -291,7 +291,7 @@ func (s *Spec) expand(cat *catalog.Catalog, prm *Param, a specAxis, left int) ([
 		if prm.Kind == KindModel || prm.Kind == KindHardware {
 			return s.selector(cat, prm, a.name, n, m)
 		}
-		if prm.Kind == KindCluster || prm.Kind == KindFabric || prm.Kind == KindRegion || prm.Kind == KindDraft {
+		if prm.Kind == KindCluster || prm.Kind == KindFabric || prm.Kind == KindRegion || prm.Kind == KindDraft || prm.Kind == KindEngine {
 			return nil, s.errf(n, "%s: a %s takes a name, a list of names or \"all\"", a.name, prm.Kind)
 		}
 		if prm.Kind != KindFloat && prm.Kind != KindInt {
@@ -495,9 +495,13 @@ func (s *Spec) selector(cat *catalog.Catalog, prm *Param, name string, n *yaml.N
 		return out, nil
 	case KindBool:
 		return []AxisValue{at("false"), at("true")}, nil
-	case KindCluster, KindFabric, KindRegion, KindDraft:
+	case KindCluster, KindFabric, KindRegion, KindDraft, KindEngine:
 		var out []AxisValue
 		switch prm.Kind {
+		case KindEngine:
+			for _, e := range cat.Engines {
+				out = append(out, at(e.Key))
+			}
 		case KindDraft:
 			out = append(out, at(DraftNone), at(DraftMTP))
 		case KindCluster:

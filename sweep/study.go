@@ -30,10 +30,11 @@ const (
 	KindFabric               // a catalog fabric key, or "default" (the cluster's)
 	KindRegion               // a catalog grid region key
 	KindDraft                // a speculative-decoding draft: "none", "mtp" or a catalog model key
+	KindEngine               // a catalog serving-engine key
 )
 
 func (k Kind) String() string {
-	return [...]string{"number", "integer", "boolean", "choice", "model", "hardware", "cluster", "fabric", "region", "draft"}[k]
+	return [...]string{"number", "integer", "boolean", "choice", "model", "hardware", "cluster", "fabric", "region", "draft", "engine"}[k]
 }
 
 // IsLabel reports whether values are names stored as codes into a label list.

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/mlsysim/mlsysim/catalog"
@@ -10,9 +11,11 @@ import (
 
 // TestServeCalibrated: the serve study wires the calibrated physics with the catalog's
 // measured H100 attributes (BabelStream Triad 2.97 TB/s; FP8 matmul efficiency 0.709 when
-// efficiency is 0). Llama3_8B FP8, batch 4096, S 256: the step's FLOPs at 1979 TFLOP/s ·
-// 0.709 outlast its bytes, so ITL is that plus 32 layers × 4 matmul kernels and compute
-// binds; the seed runs at η 0.5 and stays memory-bound.
+// efficiency is 0) and the default engine, vLLM: 4 matmuls and 6 other kernels per layer
+// (vllm/model_executor/models/llama.py), no step overhead (async scheduling). Llama3_8B
+// FP8, batch 4096, S 256: the step's FLOPs at 1979 TFLOP/s · 0.709 outlast its bytes, so
+// ITL is that plus 32 layers × 10 kernels and compute binds; the seed runs at η 0.5 and
+// stays memory-bound.
 func TestServeCalibrated(t *testing.T) {
 	eval := func(profile string) map[string]any {
 		return evalOne(t, "version: 1\nstudy: serve\nprofile: "+profile+
@@ -39,7 +42,11 @@ func TestServeCalibrated(t *testing.T) {
 	if bytes := (m.Parameters + kv) / 2.97e12; !(flops > bytes) {
 		t.Fatalf("the fixture should be compute-bound: %v vs %v", flops, bytes)
 	}
-	want := (flops + float64(m.Layers)*kernel.GEMMsPerLayer*kernel.GEMMKernelS) * 1e3
+	e, err := cat.EngineByKey(DefaultEngine)
+	if err != nil || e.NonMatmulKernels != 6 || e.StepOverheadS != 0 {
+		t.Fatalf("catalog vllm engine: %+v, %v", e, err)
+	}
+	want := (flops + float64(m.Layers)*10*kernel.KernelS) * 1e3
 	if got := cal["itl_ms"].(float64); math.Abs(got-want) > 1e-9*want {
 		t.Errorf("calibrated itl_ms %v, want %v", got, want)
 	}
@@ -48,5 +55,31 @@ func TestServeCalibrated(t *testing.T) {
 	}
 	if cal["binding_wall"] != "1 Compute" || seed["binding_wall"] != "2 Memory" {
 		t.Errorf("binding wall calibrated %v, seed %v; want 1 Compute, 2 Memory", cal["binding_wall"], seed["binding_wall"])
+	}
+}
+
+// TestServeEngine: the engine parameter reaches the kernel. vLLM launches 6 kernels per
+// layer besides the matmuls and TensorRT-LLM 4 (systems/engines.yaml), so on one H100 the
+// decode step of Llama3_8B differs by 32 layers × 2 kernels × KernelS; step_overhead_ms
+// adds to the engine's own; an unknown engine is refused with the closest key.
+func TestServeEngine(t *testing.T) {
+	row := func(extra string) map[string]any {
+		return evalOne(t, "version: 1\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  batch_size: 8\n  seq_len: 256\n"+extra)
+	}
+	vllm, trt := row("  engine: vllm\n"), row("  engine: trtllm\n")
+	if vllm["engine"] != "vllm" || trt["engine"] != "trtllm" {
+		t.Fatalf("engine columns %v, %v", vllm["engine"], trt["engine"])
+	}
+	diff := vllm["itl_ms"].(float64) - trt["itl_ms"].(float64)
+	if want := 32 * 2 * kernel.KernelS * 1e3; math.Abs(diff-want) > 1e-9 {
+		t.Errorf("vllm − trtllm ITL %v ms, want %v", diff, want)
+	}
+	extra := row("  engine: vllm\n  step_overhead_ms: 1.5\n")
+	if d := extra["itl_ms"].(float64) - vllm["itl_ms"].(float64); math.Abs(d-1.5) > 1e-9 {
+		t.Errorf("step_overhead_ms 1.5 added %v ms", d)
+	}
+	_, err := planErr("g.yaml", []byte("version: 1\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  engine: [vlm]\n"))
+	if err == nil || !strings.Contains(err.Error(), `unknown engine "vlm" (did you mean vllm?)`) || !strings.Contains(err.Error(), "g.yaml:") {
+		t.Errorf("unknown engine: %v", err)
 	}
 }

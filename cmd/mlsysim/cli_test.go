@@ -266,14 +266,15 @@ func TestZoo(t *testing.T) {
 		}
 		obj := oneObject(t, r.stdout)
 		// README: 45 accelerators, 33 workloads, 12 grid regions.
-		for cat, n := range map[string]int{"hardware": 45, "models": 33, "regions": 12, "fabrics": -1, "clusters": -1} {
+		// systems/engines.yaml: vllm, sglang, trtllm.
+		for cat, n := range map[string]int{"hardware": 45, "models": 33, "regions": 12, "fabrics": -1, "clusters": -1, "engines": 3} {
 			list, ok := obj[cat].([]any)
 			if !ok || len(list) == 0 || (n > 0 && len(list) != n) {
 				t.Errorf("%s: %d entries, want %d (non-empty)", cat, len(list), n)
 			}
 		}
 		text := mlsysim(t, "zoo")
-		for _, title := range []string{"Hardware (45)", "Models (33)", "Grid regions (12)", "Network fabrics (", "Clusters ("} {
+		for _, title := range []string{"Hardware (45)", "Models (33)", "Grid regions (12)", "Network fabrics (", "Clusters (", "LLM serving engines (docs/PHYSICS.md §33) (3)"} {
 			if !strings.Contains(text.stdout, title) {
 				t.Errorf("zoo text lacks %q", title)
 			}
@@ -651,6 +652,26 @@ func TestHelp(t *testing.T) {
 					t.Errorf("%s %s: no usage:\n%s", cmd.Name, flag, r.stdout)
 				}
 			})
+		}
+	}
+}
+
+// TestServeEngine: --engine names a catalog engine (the JSON says which one ran), an
+// unknown one is bad input with the closest key; the same for optimize serving.
+func TestServeEngine(t *testing.T) {
+	t.Parallel()
+	r := mlsysim(t, "serve", "Llama3_8B", "H100", "--engine", "trtllm", "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("want exit 0\n%v", r)
+	}
+	equal(t, oneObject(t, r.stdout), "engine", "trtllm")
+	for _, args := range [][]string{
+		{"serve", "Llama3_8B", "H100", "--engine", "vlm"},
+		{"optimize", "serving", "Llama3_8B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--engine", "vlm"},
+	} {
+		bad := mlsysim(t, args...)
+		if bad.code != exitBadInput || !strings.Contains(bad.stderr, `--engine: unknown engine "vlm" (did you mean vllm?)`) {
+			t.Errorf("%v: want exit %d naming --engine and vllm\n%v", args, exitBadInput, bad)
 		}
 	}
 }

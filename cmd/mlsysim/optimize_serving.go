@@ -29,7 +29,8 @@ on the given accelerators — precision, KV precision, tp, pp, ep (MoE), decode 
 fleet that serves --qps requests of --isl prompt and --osl generated tokens within
 --ttft-ms and --itl-ms (mean latencies), and prices it per million generated tokens
 (catalog unit cost amortised over 3 years with 5 % maintenance and energy at the
-region's PUE, or --accelerator-hour-usd). It prints the cheapest configurations, the
+region's PUE, or --accelerator-hour-usd), timing every step with --engine's kernels,
+all-reduce and scheduling (default vllm; mlsysim zoo engines). It prints the cheapest configurations, the
 cheapest aggregated and disaggregated ones side by side, and the frontier of tokens/s
 per accelerator against tokens/s per user. The same space is the bundled grid
 serving-deploy (mlsysim sweep serving-deploy) for your own queries.
@@ -52,6 +53,7 @@ Example:
 			&cli.IntFlag{Name: "max-accelerators", Usage: "largest fleet allowed (0 = no limit)"},
 			&cli.StringFlag{Name: "disaggregated", Value: "auto", Usage: "auto (compare both), on (only disaggregated), off (only aggregated)"},
 			&cli.StringFlag{Name: "precision", Value: "fp16,fp8,int4", Usage: "comma-separated weight precisions searched (fp8 only where the device has an fp8 rate)"},
+			&cli.StringFlag{Name: "engine", Value: sweep.DefaultEngine, Usage: "serving engine (mlsysim zoo engines): kernels per layer, all-reduce latency, step overhead"},
 			&cli.FloatFlag{Name: "accelerator-hour-usd", Usage: "rental price per accelerator-hour (0: owned, amortised + energy)"},
 			&cli.IntFlag{Name: "max-batch", Value: 1024, Usage: "largest decode batch searched (every batch from 1)"},
 			&cli.IntFlag{Name: "top", Value: 5, Usage: "cheapest configurations to show"},
@@ -64,6 +66,7 @@ Example:
 // servingSearch is what optimize serving searches, from its flags.
 type servingSearch struct {
 	model                       *catalog.Model
+	engine                      string
 	hardware, precisions, modes []string
 	qps, ttft, itl, rental      float64
 	isl, osl, maxAccel, top     int
@@ -103,6 +106,11 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 	case s.rental < 0:
 		return nil, badInputf("--accelerator-hour-usd", "must be ≥ 0, got %v", s.rental)
 	}
+	e, err := a.cat.EngineByKey(c.String("engine"))
+	if err != nil {
+		return nil, badInput("--engine", err)
+	}
+	s.engine = e.Key
 	switch c.String("disaggregated") {
 	case "auto":
 		s.modes = []string{"aggregated", "disaggregated"}
@@ -148,6 +156,7 @@ fixed:
   output_tokens: %d
   max_accelerators: %d
   accelerator_hour_usd: %s
+  engine: %s
 axes:
   model: [%s]
   hardware: %s
@@ -162,7 +171,7 @@ axes:
 where:
   - "precision != 'fp8' || hw.fp8_tflops > 0"
   - "mode == 'disaggregated' || prefill_tp == 1"
-`, g(s.qps), g(s.ttft), g(s.itl), s.isl, s.osl, s.maxAccel, g(s.rental), s.model.Key,
+`, g(s.qps), g(s.ttft), g(s.itl), s.isl, s.osl, s.maxAccel, g(s.rental), s.engine, s.model.Key,
 		yamlList(s.hardware), yamlList(s.precisions), ep, yamlList(s.modes), s.maxBatch)
 }
 

@@ -257,7 +257,7 @@ func paramScalar(cat *catalog.Catalog, p *sweep.Param) *jsonSchema {
 		}
 	case sweep.KindEnum:
 		s.AnyOf = []*jsonSchema{{Enum: p.Enum}, {Type: "string", Pattern: anyCase(p.Enum)}}
-	case sweep.KindCluster, sweep.KindFabric, sweep.KindRegion, sweep.KindDraft:
+	case sweep.KindCluster, sweep.KindFabric, sweep.KindRegion, sweep.KindDraft, sweep.KindEngine:
 		s.Type, s.Enum = "string", catalogKeys(cat, p.Kind)
 	default:
 		s.Type, s.MinLength = "string", ptr(1)
@@ -283,6 +283,10 @@ func catalogKeys(cat *catalog.Catalog, k sweep.Kind) []string {
 	case sweep.KindRegion:
 		for _, g := range cat.Grids {
 			keys = append(keys, g.Key)
+		}
+	case sweep.KindEngine:
+		for _, e := range cat.Engines {
+			keys = append(keys, e.Key)
 		}
 	case sweep.KindDraft:
 		keys = append(keys, sweep.DraftNone, sweep.DraftMTP)
@@ -497,7 +501,7 @@ func minProps(s *jsonSchema) *jsonSchema {
 // provenance are the source keys every catalog entry has (docs/CATALOG.md).
 func provenance() []prop {
 	source := object("where a value comes from", []string{"kind", "ref"},
-		prop{"kind", &jsonSchema{Type: "string", Enum: []string{"datasheet", "literature", "microbenchmark", "estimate", "derived", "convention", "illustrative", "industry_report", "measurement"}}},
+		prop{"kind", &jsonSchema{Type: "string", Enum: []string{"datasheet", "literature", "microbenchmark", "estimate", "derived", "convention", "illustrative", "industry_report", "measurement", "code", "documentation"}}},
 		prop{"ref", key("citation: title, authors or organisation, year")},
 		prop{"url", str("")},
 		prop{"verified", str("date the upstream registry last checked it")},

@@ -24,7 +24,9 @@ a roofline at the accelerator's measured streaming bandwidth and matmul efficien
 (docs/PHYSICS.md §33), so large batches turn compute-bound ("Decode bound" in the
 text output). A replica spans --tp × --pp accelerators (tensor parallelism on the
 scale-up link, pipeline stages in turn); --ep spreads a MoE model's experts;
---draft-model adds speculative decoding. A split the model cannot take (tp not
+--draft-model adds speculative decoding; --engine names the serving engine whose
+kernels, all-reduce and scheduling the calibrated step charges (default vllm;
+mlsysim zoo engines). A split the model cannot take (tp not
 dividing the heads, pp above the layers, ep not dividing the experts, tp beyond a
 node) is bad input. MODEL must be a transformer.
 
@@ -99,7 +101,7 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked bool) e
 		{"feasible", row["feasible"]}, {"ttft_ms", f("ttft_ms")}, {"itl_ms", f("itl_ms")},
 		{"tokens_per_sec", f("tokens_per_s")}, {"kv_cache_gb", f("kv_cache_gb")},
 		{"memory_utilization", f("memory_utilization")}, {"weights_gb", f("weights_gb")},
-		{"total_memory_gb", f("total_memory_gb")}, {"profile", row["profile"]},
+		{"total_memory_gb", f("total_memory_gb")}, {"profile", row["profile"]}, {"engine", row["engine"]},
 		{"accelerators", f("accelerators")}, {"tokens_per_s_per_accelerator", f("tokens_per_s_per_accelerator")},
 		{"tokens_per_s_per_user", f("tokens_per_s_per_user")}, {"power_w", f("power_w")},
 		{"joules_per_token", f("joules_per_token")}, {"usd_per_million_tokens", f("usd_per_million_tokens")},
@@ -114,6 +116,10 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked bool) e
 	if format == "json" {
 		return writeJSON(w, obj)
 	}
+	engine := fmt.Sprint(row["engine"])
+	if row["profile"] == "seed" {
+		engine += " (the seed profile does not model engines)"
+	}
 	feasible := "yes"
 	if row["feasible"] != true {
 		feasible = fmt.Sprintf("no (%v)", row["infeasible_reason"])
@@ -123,6 +129,7 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked bool) e
 		{"Batch size", fmt.Sprint(row["batch_size"])},
 		{"Precision", fmt.Sprint(row["precision"])},
 		{"Efficiency", fmtPct(f("efficiency_used"))},
+		{"Engine", engine},
 		{"Feasible", feasible},
 		{"TTFT (prefill)", fmt.Sprintf("%.2f ms", f("ttft_ms"))},
 		{"ITL (decode)", fmt.Sprintf("%.4f ms per token", f("itl_ms"))},
@@ -135,7 +142,7 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked bool) e
 		{"Cost", fmt.Sprintf("%s per million tokens, %.3g J per token", fmtUSD(f("usd_per_million_tokens")), f("joules_per_token"))},
 	}
 	if acc := f("accelerators"); acc > 1 {
-		lines[11] = [2]string{"Memory", fmt.Sprintf("%s of %.2f GB per accelerator, %.0f accelerators (tp %v × pp %v)",
+		lines[12] = [2]string{"Memory", fmt.Sprintf("%s of %.2f GB per accelerator, %.0f accelerators (tp %v × pp %v)",
 			fmtPct(f("memory_utilization")), f("memory_capacity_gb"), acc, row["tp"], row["pp"])}
 		lines = append(lines, [2]string{"Exchanges", fmt.Sprintf("%.4f ms TP, %.4f ms PP per decode step", f("tp_comm_ms"), f("pp_comm_ms"))})
 	}
@@ -179,7 +186,8 @@ func servingFlags() []cli.Flag {
 		&cli.StringFlag{Name: "draft-model", Value: "none", Usage: "speculative decoding: none, mtp, or a catalog model key"},
 		&cli.IntFlag{Name: "spec-tokens", Value: 4, Usage: "tokens drafted per step (with --draft-model)"},
 		&cli.FloatFlag{Name: "spec-acceptance", Value: 0.7, Usage: "probability a drafted token is accepted, in [0, 1]"},
-		&cli.FloatFlag{Name: "step-overhead-ms", Usage: "serving engine time per step not overlapped with the accelerator"},
+		&cli.StringFlag{Name: "engine", Value: sweep.DefaultEngine, Usage: "serving engine (mlsysim zoo engines): kernels per layer, all-reduce latency, step overhead"},
+		&cli.FloatFlag{Name: "step-overhead-ms", Usage: "engine time per step not overlapped with the accelerator, added to the engine's own"},
 		&cli.FloatFlag{Name: "accelerator-hour-usd", Usage: "rental price per accelerator-hour (0: owned, amortised + energy)"},
 	)
 }
@@ -203,7 +211,7 @@ func (a *app) servingAxes(c *cli.Command, model string) ([]sweep.Axis, error) {
 		axis("node_size", strconv.Itoa(node), "--node-size"), axis("tp_across_nodes", strconv.FormatBool(c.Bool("tp-across-nodes")), "--tp-across-nodes"),
 		axis("kv_precision", c.String("kv-precision"), "--kv-precision"), axis("draft_model", c.String("draft-model"), "--draft-model"),
 		axis("spec_tokens", strconv.Itoa(c.Int("spec-tokens")), "--spec-tokens"), axis("spec_acceptance", g(c.Float("spec-acceptance")), "--spec-acceptance"),
-		axis("step_overhead_ms", g(c.Float("step-overhead-ms")), "--step-overhead-ms"),
+		axis("engine", c.String("engine"), "--engine"), axis("step_overhead_ms", g(c.Float("step-overhead-ms")), "--step-overhead-ms"),
 		axis("accelerator_hour_usd", g(c.Float("accelerator-hour-usd")), "--accelerator-hour-usd"),
 	}, nil
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/mlsysim/mlsysim/catalog"
 )
 
-var zooCategories = []string{"hardware", "models", "regions", "fabrics", "clusters"}
+var zooCategories = []string{"hardware", "models", "regions", "fabrics", "clusters", "engines"}
 
 func (a *app) zooCommand() *cli.Command {
 	return &cli.Command{
@@ -106,6 +106,16 @@ func (a *app) zooTable(category string) *table {
 		for _, f := range a.cat.Fabrics {
 			t.add([]string{f.Key, f.Name, fmtBandwidth(f.BytesPerS), fmtSI(f.LatencyS, "s"), f.Topology, fmt.Sprintf("%g:1", f.Oversubscription)},
 				[]any{f.Key, f.Name, f.BytesPerS * 1e-9, f.LatencyS * 1e6, f.Topology, f.Oversubscription})
+		}
+		return t
+	case "engines":
+		t := &table{name: "engines", title: "LLM serving engines (docs/PHYSICS.md §33)",
+			cols:     []string{"key", "name", "kernels/layer", "MoE kernels", "all-reduce", "step overhead"},
+			jsonCols: []string{"key", "name", "non_matmul_kernels", "moe_kernels", "allreduce_latency_us", "step_overhead_ms"}}
+		for _, e := range a.cat.Engines {
+			ar := fmtSI(e.AllReduceS, "s") + " + " + fmtSI(e.AllReducePerRankS, "s") + "/rank"
+			t.add([]string{e.Key, e.Name, fmt.Sprintf("4 + %d", e.NonMatmulKernels), fmt.Sprint(e.MoEKernels), ar, fmt.Sprintf("%g ms", e.StepOverheadS*1e3)},
+				[]any{e.Key, e.Name, e.NonMatmulKernels, e.MoEKernels, e.AllReduceS * 1e6, e.StepOverheadS * 1e3})
 		}
 		return t
 	default: // clusters
