@@ -38,6 +38,26 @@ func BenchmarkServing(b *testing.B) {
 	b.ReportMetric(float64(b.N)*benchN/b.Elapsed().Seconds(), "points/s")
 }
 
+// BenchmarkServingStores writes Serving's output columns from one input column and
+// computes nothing: the memory floor under BenchmarkServing (BENCHMARKS.md), which on a
+// shared machine is a large part of its time.
+func BenchmarkServingStores(b *testing.B) {
+	seq := fill(benchN, 2048)
+	var out ServeOut
+	out.resize(benchN)
+	b.ResetTimer()
+	for it := 0; it < b.N; it++ {
+		for i, v := range seq {
+			out.TTFT[i], out.ITL[i], out.KVBytes[i], out.WeightBytes[i] = v, v, v, v
+			out.TotalBytes[i], out.MemUtilization[i], out.TokensPerS[i], out.Chunks[i] = v, v, v, v
+			out.ChunkTime[i], out.TPComm[i], out.PPComm[i], out.Accelerators[i] = v, v, v, v
+			out.PowerW[i], out.EnergyPerToken[i] = v, v
+			out.Feasible[i], out.ComputeBound[i] = v > 0, v > 1
+		}
+	}
+	b.ReportMetric(float64(b.N)*benchN/b.Elapsed().Seconds(), "points/s")
+}
+
 func BenchmarkSingleNode(b *testing.B) {
 	in := &NodeIn{
 		Ops: fill(benchN, 1.606e10), WeightBytes: fill(benchN, 16.06e9), Params: fill(benchN, 8.03e9),
