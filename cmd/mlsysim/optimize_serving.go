@@ -38,7 +38,7 @@ serving-deploy (mlsysim sweep serving-deploy) for your own queries.
 Exit 2 when no configuration meets the targets within --max-accelerators; the
 closest miss (smallest largest ratio of latency to target, or of fleet to limit) is
 shown. JSON keys: model, qps, target_ttft_ms, target_itl_ms, input_tokens,
-output_tokens, hardware, total_searched, feasible, best, best_aggregated, best_disaggregated,
+output_tokens, hardware, engine, total_searched, feasible, best, best_aggregated, best_disaggregated,
 top_candidates, frontier (closest_miss instead when nothing is feasible).
 
 Example:
@@ -234,7 +234,7 @@ func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
 		return err
 	}
 	head := orderedObject{{"model", s.model.Key}, {"qps", s.qps}, {"target_ttft_ms", s.ttft}, {"target_itl_ms", s.itl},
-		{"input_tokens", s.isl}, {"output_tokens", s.osl}, {"hardware", s.hardware}, {"total_searched", man.Rows}}
+		{"input_tokens", s.isl}, {"output_tokens", s.osl}, {"hardware", s.hardware}, {"engine", s.engine}, {"total_searched", man.Rows}}
 	if len(top) == 0 {
 		miss, err := run("deployments", map[string]string{"by": "sla_ratio", "k": "1", "feasible": "false"})
 		if err != nil {
@@ -312,7 +312,7 @@ func limitNote(maxAccel int) string {
 func (a *app) renderServingHead(s *servingSearch, searched uint64) {
 	fmt.Fprintf(a.stdout, "Serving %s at %g QPS (%d prompt + %d generated tokens) within TTFT %g ms and ITL %g ms%s\n",
 		s.model.Key, s.qps, s.isl, s.osl, s.ttft, s.itl, limitNote(s.maxAccel))
-	fmt.Fprintf(a.stdout, "%s configurations searched on %s\n\n", groupDigits(float64(searched)), strings.Join(s.hardware, ", "))
+	fmt.Fprintf(a.stdout, "%s configurations searched on %s, engine %s\n\n", groupDigits(float64(searched)), strings.Join(s.hardware, ", "), s.engine)
 }
 
 // servingRows reads a statement's rows as ordered objects of the shown columns.

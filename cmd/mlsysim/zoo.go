@@ -17,8 +17,8 @@ var zooCategories = []string{"hardware", "models", "regions", "fabrics", "cluste
 func (a *app) zooCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "zoo",
-		Usage:     "list the catalog: hardware, models, regions, fabrics, clusters",
-		ArgsUsage: "[hardware|models|regions|fabrics|clusters]",
+		Usage:     "list the catalog: hardware, models, regions, fabrics, clusters, engines",
+		ArgsUsage: "[hardware|models|regions|fabrics|clusters|engines]",
 		Description: `Lists catalog entries with the key you type in other commands (eval, serve,
 grid specs). Without a category it lists them all. Formats: text, json, markdown, csv.
 JSON numbers are unrounded with units in the key names.`,
