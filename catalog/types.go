@@ -322,6 +322,7 @@ type Rename struct {
 	Reason string `json:"reason"`
 	File   string `json:"file"`
 }
+
 // Engine is an LLM serving engine as the serving physics sees it (docs/PHYSICS.md §33):
 // the kernels its transformer layers launch, the latency of its tensor-parallel
 // all-reduce inside a node, and the time per forward step the accelerator waits for it.
