@@ -1,6 +1,8 @@
 package results
 
 import (
+	"github.com/mlsysim/mlsysim/catalog"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,7 +52,7 @@ func Acquire(dir, command string) (*Lock, error) {
 			return nil, fmt.Errorf("%s: cannot lock %s: %w", dir, LockName, err)
 		}
 		who := "another process (it has not said who yet)"
-		if b, rerr := os.ReadFile(path); rerr == nil {
+		if b, rerr := catalog.ReadInput(path); rerr == nil {
 			var h Holder
 			if json.Unmarshal(b, &h) == nil && h.PID > 0 {
 				who = h.String()

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/sinks"
 )
 
@@ -84,7 +85,9 @@ var ErrNoManifest = errors.New("no " + ManifestName)
 // ReadManifest reads dir's manifest; errors.Is(err, ErrNoManifest) when there is none.
 func ReadManifest(dir string) (*Manifest, error) {
 	path := filepath.Join(dir, ManifestName)
-	b, err := os.ReadFile(path)
+	// Read as any input: a regular file of at most catalog.MaxInputBytes, so that a
+	// FIFO or a huge file put in the folder's place cannot hang or exhaust memory.
+	b, err := catalog.ReadInput(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", dir, ErrNoManifest)
 	}

@@ -178,20 +178,37 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 		for _, p := range m.Parts {
 			pts += p.Points
 		}
-		fmt.Fprintf(a.stderr, "swept %d points → %d rows in %.2f s (%.3g points/s, %d workers); %d files, %s in %s\n",
-			pts, m.Rows, el, float64(pts)/el, workersUsed(c.Int("workers")), len(m.Parts), fmtSI(float64(m.Bytes), "B"), out)
-		printFindings(a.stderr, plan, m.Findings)
+		// A resumed run evaluates only the parts it writes; the kept parts' rows are in the
+		// result but not in this run's findings or speed, and the output says so.
+		var kept uint64
+		if m.Findings != nil && m.Findings.Rows < m.Rows {
+			kept = m.Rows - m.Findings.Rows
+		}
+		if kept == 0 {
+			fmt.Fprintf(a.stderr, "swept %d points → %d rows in %.2f s (%.3g points/s, %d workers); %d files, %s in %s\n",
+				pts, m.Rows, el, float64(pts)/el, workersUsed(c.Int("workers")), len(m.Parts), fmtSI(float64(m.Bytes), "B"), out)
+		} else {
+			fmt.Fprintf(a.stderr, "resumed: %d rows kept from the interrupted run, %d written now in %.2f s (%d workers); %d points → %d rows in all; %d files, %s in %s\n",
+				kept, m.Findings.Rows, el, workersUsed(c.Int("workers")), pts, m.Rows, len(m.Parts), fmtSI(float64(m.Bytes), "B"), out)
+		}
+		printFindings(a.stderr, plan, m.Findings, kept)
 	}
 	return nil
 }
 
 // printFindings says what the run found: feasibility and, per model, the best
-// feasible point by the study's objective with the inputs that vary.
-func printFindings(w io.Writer, plan *sweep.Plan, f *sweep.Findings) {
+// feasible point by the study's objective with the inputs that vary. kept rows
+// (parts a resumed run kept) are not among the findings, and the lines say so.
+func printFindings(w io.Writer, plan *sweep.Plan, f *sweep.Findings, kept uint64) {
 	if f == nil || f.Rows == 0 {
 		return
 	}
-	line := fmt.Sprintf("feasible: %d of %d rows (%s)", f.Feasible, f.Rows, fmtPct(float64(f.Feasible)/float64(f.Rows)))
+	scope := ""
+	if kept > 0 {
+		scope = " written now"
+		fmt.Fprintf(w, "findings below cover the rows written now; the %d kept rows are not counted (query the folder for the whole run)\n", kept)
+	}
+	line := fmt.Sprintf("feasible: %d of %d rows%s (%s)", f.Feasible, f.Rows, scope, fmtPct(float64(f.Feasible)/float64(f.Rows)))
 	for _, r := range sortedReasons(f.Reasons) {
 		line += fmt.Sprintf("; %s: %d", r, f.Reasons[r])
 	}
@@ -203,7 +220,15 @@ func printFindings(w io.Writer, plan *sweep.Plan, f *sweep.Findings) {
 	if f.Objective.Minimize {
 		dir = "lowest"
 	}
-	fmt.Fprintf(w, "best feasible point per model (%s %s):\n", dir, f.Objective.Column)
+	among := ""
+	if kept > 0 {
+		among = ", among the rows written now"
+	}
+	fmt.Fprintf(w, "best feasible point per model (%s %s%s):\n", dir, f.Objective.Column, among)
+	width := 14
+	for _, b := range f.Best {
+		width = max(width, min(len(b.Model), 24))
+	}
 	for _, b := range f.Best {
 		var parts []string
 		for _, v := range plan.Values {
@@ -211,7 +236,7 @@ func printFindings(w io.Writer, plan *sweep.Plan, f *sweep.Findings) {
 				parts = append(parts, fmt.Sprintf("%s=%v", v.Param.Name, b.Inputs[v.Param.Name]))
 			}
 		}
-		fmt.Fprintf(w, "  %-14s %-10.4g point %d: %s\n", b.Model, b.Value, b.PointID, strings.Join(parts, " "))
+		fmt.Fprintf(w, "  %-*s %-10.4g point %d: %s\n", width, b.Model, b.Value, b.PointID, strings.Join(parts, " "))
 	}
 }
 
