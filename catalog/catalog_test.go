@@ -566,6 +566,67 @@ func TestModelInvariants(t *testing.T) {
 	}
 }
 
+// TestResNet50ConvLayers re-derives ResNet-50 v1.5 block by block (He et al. 2016,
+// Table 1: stages of 3, 4, 6, 3 bottlenecks of width 64..512 at 56..7 pixels; v1.5's
+// stride in the 3×3) and checks the catalog's compact list against it: 53
+// convolutions, the same FLOPs, input and output elements and residual adds, and FLOPs that
+// match inference_flops less the 2·2048·1000 classifier.
+func TestResNet50ConvLayers(t *testing.T) {
+	c := mustDefault(t)
+	m, err := c.ModelByKey("ResNet50")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want struct{ convs, flops, outs, ins, adds float64 }
+	conv := func(k, in, out, side, stride float64, add bool) {
+		want.convs++
+		want.ins += in * side * stride * side * stride
+		want.flops += 2 * k * k * in * out * side * side
+		want.outs += out * side * side
+		if add {
+			want.adds += out * side * side
+		}
+	}
+	conv(7, 3, 64, 112, 2, false)
+	in := 64.0
+	for i, st := range []struct{ blocks, width, side float64 }{{3, 64, 56}, {4, 128, 28}, {6, 256, 14}, {3, 512, 7}} {
+		for b := 0.0; b < st.blocks; b++ {
+			side1 := st.side
+			if b == 0 && i > 0 {
+				side1 = 2 * st.side // v1.5: the first 1×1 runs at the input resolution
+			}
+			stride := side1 / st.side
+			conv(1, in, st.width, side1, 1, false)
+			conv(3, st.width, st.width, st.side, stride, false)
+			conv(1, st.width, 4*st.width, st.side, 1, true)
+			if b == 0 {
+				conv(1, in, 4*st.width, st.side, stride, false) // projection shortcut
+			}
+			in = 4 * st.width
+		}
+	}
+	var got struct{ convs, flops, outs, ins, adds float64 }
+	for _, l := range m.ConvLayers {
+		n, side := float64(l.Count), float64(l.Size)
+		got.convs += n
+		got.ins += n * float64(l.In) * side * side * float64(l.Stride*l.Stride)
+		got.flops += n * 2 * float64(l.Kernel*l.Kernel*l.In*l.Out) * side * side
+		got.outs += n * float64(l.Out) * side * side
+		if strings.Contains(l.After, "add") {
+			got.adds += n * float64(l.Out) * side * side
+		}
+	}
+	if got != want {
+		t.Errorf("catalog ResNet50 convolutions %+v, derived %+v", got, want)
+	}
+	if got.convs != 53 {
+		t.Errorf("%g convolutions, want 53", got.convs)
+	}
+	if fc := 2 * 2048 * 1000.0; !near(got.flops+fc, m.InferenceFLOPs, 0.01) {
+		t.Errorf("convolutions + classifier = %g FLOP, catalog inference_flops %g", got.flops+fc, m.InferenceFLOPs)
+	}
+}
+
 func TestModelTable(t *testing.T) {
 	c := mustDefault(t)
 	// physics.md §2.5 model table (language.yaml @087dd538, vision.yaml @35a61438).

@@ -222,6 +222,24 @@ func (cv *converter) model(r *rawModel, category string) *Model {
 		ParameterRange: r.ParameterRange, StateSize: r.StateSize, DenoisingSteps: r.DenoisingSteps,
 		ResolutionPx: r.ResolutionPx, ActionChunkHorizon: r.ActionChunkHorizon, ActionDim: r.ActionDim,
 	}
+	for i, c := range r.ConvLayers {
+		field := fmt.Sprintf("conv_layers[%d]", i)
+		for _, d := range []struct {
+			v    int
+			name string
+		}{{c.Kernel, "k"}, {c.In, "in"}, {c.Out, "out"}, {c.Size, "size"}, {c.Stride, "stride"}, {c.Count, "n"}} {
+			if d.v < 1 || d.v > MaxConvDim {
+				cv.fail(field+"."+d.name, fmt.Sprintf("%d is outside 1..%d", d.v, MaxConvDim))
+			}
+		}
+		if !slices.Contains(ConvAfter, c.After) {
+			cv.fail(field+".after", fmt.Sprintf("%q is not one of %s", c.After, strings.Join(ConvAfter, ", ")))
+		}
+		m.ConvLayers = append(m.ConvLayers, ConvLayer(c))
+	}
+	if len(m.ConvLayers) > 0 && m.Family != CNN {
+		cv.fail("conv_layers", "only cnn models list convolutions")
+	}
 	if r.TrainingRun != nil {
 		t := r.TrainingRun
 		m.TrainingRun = &TrainingRun{Accelerators: t.Accelerators, Days: t.Days, EnergyJ: cv.q(t.Energy, Joules, "training_run.energy"),

@@ -152,6 +152,12 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"vision.yaml:1:", "needs parameters, model_size or inference_flops"}},
 		{"bad flops unit of work", map[string]string{"data/models/vision.yaml": "- {key: M, name: M, family: cnn, parameters: 1e6, inference_flops: 1 GFLOP, inference_flops_per: image, " + testSource + "}\n"},
 			[]string{"vision.yaml:1:", `inference_flops_per: "image"`, "token, sequence, input, denoising_step"}},
+		{"conv layer after", map[string]string{"data/models/vision.yaml": "- {key: M, name: M, family: cnn, parameters: 1e6, inference_flops: 1 GFLOP, conv_layers: [{k: 3, in: 3, out: 8, size: 8, stride: 1, n: 1, after: relu}], " + testSource + "}\n"},
+			[]string{"vision.yaml:1:", `conv_layers[0].after: "relu" is not one of bn, bn_relu, bn_add_relu`}},
+		{"conv layer zero channels", map[string]string{"data/models/vision.yaml": "- {key: M, name: M, family: cnn, parameters: 1e6, inference_flops: 1 GFLOP, conv_layers: [{k: 3, in: 0, out: 8, size: 8, stride: 1, n: 1, after: bn}], " + testSource + "}\n"},
+			[]string{"vision.yaml:1:", "conv_layers[0].in: 0 is outside 1..65536"}},
+		{"conv layers on a transformer", map[string]string{"data/models/language.yaml": "- {key: M, name: M, family: transformer, parameters: 1e9, layers: 2, conv_layers: [{k: 1, in: 1, out: 1, size: 1, stride: 1, n: 1, after: bn}], " + testSource + "}\n"},
+			[]string{"language.yaml:1:", "conv_layers: only cnn models list convolutions"}},
 	} {
 		_, err := loadFS(miniFS(tc.over), "data")
 		if err == nil {

@@ -139,7 +139,18 @@ type rawModel struct {
 	ResolutionPx        int       `yaml:"resolution_px"`
 	ActionChunkHorizon  int       `yaml:"action_chunk_horizon"`
 	ActionDim           int       `yaml:"action_dim"`
+	ConvLayers          []rawConv `yaml:"conv_layers"`
 	rawProvenance       `yaml:",inline"`
+}
+
+type rawConv struct {
+	Kernel int    `yaml:"k"`
+	In     int    `yaml:"in"`
+	Out    int    `yaml:"out"`
+	Size   int    `yaml:"size"`
+	Stride int    `yaml:"stride"`
+	Count  int    `yaml:"n"`
+	After  string `yaml:"after"`
 }
 
 type rawGrid struct {

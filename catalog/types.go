@@ -244,8 +244,32 @@ type Model struct {
 	ResolutionPx         int          `json:"resolution_px,omitempty"`
 	ActionChunkHorizon   int          `json:"action_chunk_horizon,omitempty"`
 	ActionDim            int          `json:"action_dim,omitempty"`
+	// ConvLayers lists a CNN's convolutions in order (docs/CATALOG.md): the calibrated
+	// node study prices each one and the elementwise layers after it (docs/PHYSICS.md §36).
+	ConvLayers []ConvLayer `json:"conv_layers,omitempty"`
 	Provenance
 }
+
+// ConvLayer is Count identical convolutions of a CNN: a Kernel×Kernel filter from In to
+// Out channels whose square output feature map has side Size (its input side is
+// Size·Stride), followed by the elementwise layers After names.
+type ConvLayer struct {
+	Kernel int    `json:"k"`
+	In     int    `json:"in"`
+	Out    int    `json:"out"`
+	Size   int    `json:"size"`
+	Stride int    `json:"stride"`
+	Count  int    `json:"n"`
+	After  string `json:"after"`
+}
+
+// ConvAfter are the elementwise layers that may follow a convolution: batch norm, then
+// optionally a residual add, then optionally a ReLU.
+var ConvAfter = []string{"bn", "bn_relu", "bn_add_relu"}
+
+// MaxConvDim bounds a convolution's kernel side, channels, feature-map side, stride and
+// repeat count: no published CNN layer comes near 2^16 in any of them.
+const MaxConvDim = 1 << 16
 
 // Grid is an electricity grid region.
 type Grid struct {

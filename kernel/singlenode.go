@@ -11,7 +11,9 @@ import "math"
 //	BW_eff    = min(HBM BW, host link or 64 GB/s) if not feasible (offload),
 //	            SRAM BW if W fits SRAM, flash BW if the device has flash, else HBM BW
 //	t_comp    = ops / (F·η)              t_mem = W·(1 + 0.1·B) / BW_eff
-//	latency   = max(t_comp, t_mem) + dispatch tax + L · 0.01 ms · (3 if training)
+//	busy      = max(t_comp, t_mem), or under calibrated for a CNN that lists its
+//	            convolutions (and fits in HBM) CNNStep's per-layer time (§36)
+//	latency   = busy + dispatch tax + L · 0.01 ms · (3 if training)
 //	MFU       = model FLOPs / latency / F;  HFU = executed FLOPs / latency / F
 //	energy    = TDP · (0.30 + 0.70 · HFU) · latency
 //
@@ -66,6 +68,27 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 		if bw == 0 {
 			tMem = 0
 		}
+		busy := math.Max(tComp, tMem)
+		layered := false
+		if in.Calibrated && feasible && bw == in.MemBandwidth[i] && len(in.Conv[i]) > 0 {
+			// The calibrated CNN path (docs/PHYSICS.md §36): each convolution and the
+			// feature-map passes of the elementwise layers after it, at the measured
+			// matmul rate and streaming bandwidth.
+			rate := in.MatmulRate[i]
+			if rate == 0 {
+				rate = fEff
+			}
+			bw = in.StreamBandwidth[i]
+			tComp, tMem, busy = CNNStep(in.Conv[i], CNNExecution(in.CNNExec[i]), batch, training, b, rate, in.SMs[i], bw)
+			layered = true
+			bn, intensity = Compute, 0
+			if tMem > tComp {
+				bn = Memory
+			}
+			if tMem > 0 {
+				intensity = ops / (tMem * bw)
+			}
+		}
 
 		layers := in.Layers[i]
 		if layers == 0 {
@@ -76,7 +99,6 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 			tax *= 3
 		}
 		overhead := in.DispatchTax[i] + tax
-		busy := math.Max(tComp, tMem)
 		latency := busy + overhead
 
 		var thr, mfu, hfu float64
@@ -105,6 +127,7 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 		out.EffectiveBandwidth[i] = bw
 		out.SpillBytes[i] = spill
 		out.Feasible[i] = feasible
+		out.Layered[i] = layered
 		out.OverheadDominated[i] = overhead > busy
 	}
 }
@@ -223,6 +246,15 @@ type NodeIn struct {
 	HostBandwidth  []float64 // 0 = none (offload falls back to 64 GB/s)
 	DispatchTax    []float64 // s
 	TDP            []float64 // W, 0 = not stated
+
+	// The calibrated CNN path (CNNStep), taken where Calibrated is set, the point fits
+	// and Conv lists the model's convolutions; else the seed's 0.1 × weights traffic.
+	Calibrated      bool
+	Conv            [][]ConvShape // per point: the model's convolutions (nil: none listed)
+	CNNExec         []float64     // CNNExecution code
+	MatmulRate      []float64     // FLOP/s of large GEMMs, measured (0: PeakFLOPS · Efficiency)
+	SMs             []float64     // streaming multiprocessors (0: no wave quantisation)
+	StreamBandwidth []float64     // bytes/s, measured streaming rate (else the datasheet's)
 }
 
 // NodeOut holds the output columns of SingleNode; times in seconds, energy in J.
@@ -237,6 +269,7 @@ type NodeOut struct {
 	EffectiveFLOPS, EffectiveBandwidth             []float64
 	SpillBytes                                     []float64
 	Feasible, OverheadDominated                    []bool
+	Layered                                        []bool // priced by CNNStep
 }
 
 func (o *NodeOut) resize(n int) {
@@ -247,6 +280,7 @@ func (o *NodeOut) resize(n int) {
 	o.Bottleneck = grow(o.Bottleneck, n)
 	o.Feasible = grow(o.Feasible, n)
 	o.OverheadDominated = grow(o.OverheadDominated, n)
+	o.Layered = grow(o.Layered, n)
 }
 
 // grow returns s with length n, reusing its storage when it is large enough.

@@ -520,11 +520,7 @@ func layerStep(k *layerKey) layerTimes {
 // (outBytes per element: the precision, or a read-modify-write of an accumulator).
 func gemmTime(m, n, k, batch, rate, sms, bw, inBytes, outBytes float64) float64 {
 	flops := 2 * m * n * k * batch
-	q := 1.0
-	if sms > 0 {
-		tiles := batch * math.Min(math.Ceil(m/GEMMTileM)*math.Ceil(n/GEMMTileN), math.Ceil(m/GEMMTileN)*math.Ceil(n/GEMMTileM))
-		q = m * n * batch / (math.Ceil(tiles/sms) * sms * GEMMTileM * GEMMTileN)
-	}
+	q := waveQuantization(m, n, batch, sms)
 	main := math.Max(flops/(rate*q), (m*k+k*n)*batch*inBytes/bw)
 	return main + m*n*batch*outBytes/bw
 }

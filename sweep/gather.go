@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/kernel"
@@ -47,6 +48,8 @@ type modelTable struct {
 	kvHeads, vocab, ffn, experts, expertParams    []float64
 	gated                                         []bool
 	trainLayerFLOPs, trainLogitFLOPs, trainActive []float64
+
+	conv [][]kernel.ConvShape // a CNN's convolutions for the calibrated node study (nil: none listed)
 }
 
 var familyCode = map[catalog.Family]kernel.Family{
@@ -82,8 +85,26 @@ func newModelTable(ms []*catalog.Model) *modelTable {
 		t.trainLayerFLOPs = append(t.trainLayerFLOPs, kernel.LayerForwardFLOPs(h, cmp.Or(hd, kernel.DefaultHeads), float64(m.KVHeads), ffn, float64(m.ActiveExpertsPerToken), gated))
 		t.trainLogitFLOPs = append(t.trainLogitFLOPs, 2*h*float64(m.VocabSize))
 		t.trainActive = append(t.trainActive, cmp.Or(m.ActiveParameters, m.Parameters))
+		t.conv = append(t.conv, convShapes(m.ConvLayers))
 	}
 	return t
+}
+
+// convShapes turns a CNN's catalog convolutions into the per-sample shapes
+// kernel.CNNStep prices.
+func convShapes(ls []catalog.ConvLayer) []kernel.ConvShape {
+	if len(ls) == 0 {
+		return nil
+	}
+	out := make([]kernel.ConvShape, len(ls))
+	for i, l := range ls {
+		side, in := float64(l.Size), float64(l.In)
+		inSide := side * float64(l.Stride)
+		out[i] = kernel.ConvShape{Pixels: side * side, In: in, Out: float64(l.Out), Taps: float64(l.Kernel * l.Kernel),
+			InElems: in * inSide * inSide, Count: float64(l.Count),
+			ReLU: strings.HasSuffix(l.After, "relu"), Add: strings.Contains(l.After, "add")}
+	}
+	return out
 }
 
 // mlpShape resolves a transformer's MLP for the calibrated training step, so that

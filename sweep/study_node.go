@@ -16,11 +16,13 @@ func init() {
 			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3 for training memory"},
 			{Name: "dp_size", Kind: KindInt, Default: "1", Min: 1, Doc: "data-parallel ranks ZeRO shards over"},
 			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O)"},
+			{Name: "cnn_execution", Kind: KindEnum, Default: "eager", Enum: []string{"eager", "fused_bn_act", "graph"},
+				Doc: "calibrated, CNNs that list their convolutions: eager (each batch norm, ReLU and residual add its own pass, layer after layer: PyTorch), fused_bn_act (batch-norm statistics in the convolution, one scale-bias-add-ReLU pass: NVIDIA's MXNet MLPerf ResNet-50) or graph (an inference engine such as TensorRT: batch norm folded, ReLU and add in the convolution epilogue, the graph's roofline)"},
 		},
 		Columns: []Column{
-			{Name: "latency_ms", Unit: "ms", Doc: "time per step: max(compute, memory) + overhead"},
-			{Name: "latency_compute_ms", Unit: "ms", Doc: "FLOPs / (peak · efficiency)"},
-			{Name: "latency_memory_ms", Unit: "ms", Doc: "weights · (1 + 0.1 · batch) / effective bandwidth"},
+			{Name: "latency_ms", Unit: "ms", Doc: "time per step: max(compute, memory) + overhead (calibrated CNN: the layers' times in sequence, or the graph's roofline; docs/PHYSICS.md §36)"},
+			{Name: "latency_compute_ms", Unit: "ms", Doc: "FLOPs / (peak · efficiency); calibrated CNN with listed convolutions: the convolutions' FLOP times (docs/PHYSICS.md §36)"},
+			{Name: "latency_memory_ms", Unit: "ms", Doc: "weights · (1 + 0.1 · batch) / effective bandwidth; calibrated CNN with listed convolutions: the convolutions' and elementwise layers' feature-map traffic (docs/PHYSICS.md §36)"},
 			{Name: "latency_overhead_ms", Unit: "ms", Doc: "dispatch tax + per-layer framework tax"},
 			{Name: "throughput_per_s", Unit: "1/s", Doc: "samples (sequences, images, or tokens of a decode step) per second"},
 			{Name: "tokens_per_step", Unit: "tokens", Doc: "tokens a step processes: batch × seq_len for transformer training under calibrated, else one per sample"},
@@ -37,6 +39,7 @@ func init() {
 			{Name: "effective_bandwidth_gb_per_s", Unit: "GB/s", Doc: "bandwidth the memory time used (HBM, SRAM, flash or offload link)"},
 			{Name: "offload_spill_gb", Unit: "GB", Doc: "bytes beyond capacity streamed over the host link (0 when it fits)"},
 			{Name: "overhead_dominated", Type: Bool, Doc: "fixed overhead exceeds compute and memory time"},
+			{Name: "cnn_layered", Type: Bool, Doc: "calibrated: the CNN's convolutions and elementwise layers were priced layer by layer (docs/PHYSICS.md §36); false: the whole-model roofline"},
 			wallSlack(1, "compute", "1 − compute time / step"),
 			wallPass(2, "memory", "the footprint fits in accelerator memory"),
 			wallSlack(2, "memory", "1 − footprint / capacity"),
@@ -107,6 +110,18 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 	in.SeqLen = c.get("seq_len")
 	in.Batch = c.get("batch_size")
 	in.Efficiency = c.get("efficiency")
+	in.Calibrated = e.calibrated
+	if e.calibrated {
+		in.Conv = grow(in.Conv, n)
+		in.MatmulRate = grow(in.MatmulRate, n)
+		for k := 0; k < n; k++ {
+			in.Conv[k] = e.m.conv[int(mc[k])]
+			in.MatmulRate[k] = e.h.matmulFor(hc[k], prec[k])
+		}
+		in.CNNExec = c.get("cnn_execution")
+		in.SMs = gatherF(in.SMs, hc, e.h.sms)
+		in.StreamBandwidth = gatherF(in.StreamBandwidth, hc, e.h.achievable)
+	}
 
 	kernel.SingleNode(&e.out, in)
 
@@ -128,6 +143,7 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 	scaleInto(w.f("effective_bandwidth_gb_per_s"), out.EffectiveBandwidth, 1e-9)
 	scaleInto(w.f("offload_spill_gb"), out.SpillBytes, 1e-9)
 	copy(w.b("overhead_dominated"), out.OverheadDominated)
+	copy(w.b("cnn_layered"), out.Layered)
 	copy(w.b("feasible"), out.Feasible)
 	oneMinusRatio(w.f("wall_1_compute_slack"), out.ComputeTime, out.Latency)
 	copy(w.b("wall_2_memory_pass"), out.Feasible)

@@ -93,11 +93,11 @@ const tol = 1e-9
 
 func TestEvalJSON(t *testing.T) {
 	for _, args := range [][]string{
-		{"--output", "json", "eval", "ResNet50", "A100"},
-		{"eval", "ResNet50", "A100", "-o", "json"},
-		{"-o", "json", "eval", "ResNet50", "A100"},
-		{"eval", "--output=json", "ResNet50", "A100"},
-		{"-o", "JSON", "eval", "ResNet50", "A100"},
+		{"--output", "json", "--profile", "seed", "eval", "ResNet50", "A100"},
+		{"eval", "ResNet50", "A100", "-o", "json", "--profile", "seed"},
+		{"-o", "json", "--profile=seed", "eval", "ResNet50", "A100"},
+		{"eval", "--output=json", "--profile", "seed", "ResNet50", "A100"},
+		{"-o", "JSON", "--profile", "seed", "eval", "ResNet50", "A100"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			t.Parallel()
@@ -113,7 +113,8 @@ func TestEvalJSON(t *testing.T) {
 			if _, ok := obj["macro"]; ok {
 				t.Errorf("unexpected key macro: the macro lens is SKIPPED, not emitted")
 			}
-			// physics.md G1 (ResNet-50 on A100, fp16, batch 1, η 0.5).
+			// physics.md G1 (ResNet-50 on A100, fp16, batch 1, η 0.5), the seed's golden:
+			// under calibrated ResNet-50 takes the layer-by-layer CNN step (TestEvalCNNCalibrated).
 			near(t, obj, "p_latency", 0.5675641025641026, tol)
 			near(t, obj, "p_throughput", 1761.915518409758, tol)
 			near(t, obj, "p_arithmetic_intensity", 145.5965909090909, tol)
@@ -585,12 +586,12 @@ func TestStrict(t *testing.T) {
 func TestCatalogFlag(t *testing.T) {
 	t.Parallel()
 	extra := fixture("extra.yaml")
-	r := mlsysim(t, "--catalog", extra, "eval", "ResNet50", "Testium", "-o", "json")
+	r := mlsysim(t, "--catalog", extra, "--profile", "seed", "eval", "ResNet50", "Testium", "-o", "json")
 	if r.code != exitOK {
 		t.Fatalf("want exit 0\n%v", r)
 	}
 	obj := oneObject(t, r.stdout)
-	// kernel/singlenode.go with Testium (100 TFLOP/s, 10 GB, 1 TB/s, 100 W, default
+	// kernel/singlenode.go (seed: the whole-model roofline) with Testium (100 TFLOP/s, 10 GB, 1 TB/s, 100 W, default
 	// dispatch 0.01 ms) and ResNet50 (8.2 GFLOP per input, 25.6e6 params, 50 layers).
 	const peak, ops = 100e12, 8.2e9
 	tComp := ops / (peak * 0.5) * 1e3
@@ -673,5 +674,30 @@ func TestServeEngine(t *testing.T) {
 		if bad.code != exitBadInput || !strings.Contains(bad.stderr, `--engine: unknown engine "vlm" (did you mean vllm?)`) {
 			t.Errorf("%v: want exit %d naming --engine and vllm\n%v", args, exitBadInput, bad)
 		}
+	}
+}
+
+// TestEvalCNNCalibrated: under calibrated, ResNet-50 (which lists its convolutions) is
+// priced layer by layer; fusing the elementwise layers (--cnn-execution) shortens the
+// step, the scorecard says what bounds it, and a misspelt execution is bad input.
+func TestEvalCNNCalibrated(t *testing.T) {
+	t.Parallel()
+	latency := func(exec string) float64 {
+		r := mlsysim(t, "-o", "json", "eval", "ResNet50", "A100", "--training", "-b", "256", "--cnn-execution", exec)
+		if r.code != exitOK {
+			t.Fatalf("%s: %v", exec, r)
+		}
+		return oneObject(t, r.stdout)["p_latency"].(float64)
+	}
+	if eager, fused := latency("eager"), latency("fused_bn_act"); !(fused < eager) {
+		t.Errorf("fused_bn_act step %g ms is not shorter than eager %g ms", fused, eager)
+	}
+	r := mlsysim(t, "eval", "ResNet50", "A100", "--training", "-b", "256")
+	if r.code != exitOK || !strings.Contains(r.stdout, "each layer's roofline in turn") || !strings.Contains(r.stdout, "--cnn-execution fused_bn_act") {
+		t.Errorf("eager scorecard lacks the layer-by-layer step or the fusion advice:\n%v", r)
+	}
+	r = mlsysim(t, "eval", "ResNet50", "A100", "--cnn-execution", "fused")
+	if r.code != exitBadInput || !strings.Contains(r.stderr, "--cnn-execution") || !strings.Contains(r.stderr, "fused_bn_act") {
+		t.Errorf("a misspelt --cnn-execution: want exit 1 naming the flag and the choices\n%v", r)
 	}
 }

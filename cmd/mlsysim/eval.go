@@ -53,9 +53,17 @@ transformer (FLOPs per token plus the attention over the sequence); the seed pro
 counts one token per sequence. MFU counts model FLOPs (3 × forward), HFU adds the
 recomputed forward (docs/PHYSICS.md §35).
 
+A CNN that lists its convolutions (ResNet50) is priced under calibrated layer by
+layer: each convolution at the measured matmul rate and streaming bandwidth, plus the
+feature-map passes of the batch-norm, ReLU and residual layers that --cnn-execution
+leaves unfused: eager (PyTorch, the default), fused_bn_act (batch-norm statistics in the
+convolution, one scale-bias-add-ReLU pass) or graph (an inference engine such as
+TensorRT; docs/PHYSICS.md §36).
+
 Examples:
    mlsysim eval Llama3_8B H100 --batch-size 32
    mlsysim eval ResNet50 A100 --output json
+   mlsysim eval ResNet50 H100 --precision int8 --batch-size 2048 --cnn-execution graph
    mlsysim eval Llama3_70B H100 --training --seq-len 4096 --zero-stage 3 --dp-size 64
    mlsysim eval Llama3_8B H100 --batch-size 32 --plot roofline.svg`,
 		Flags: append(commonFlags(),
@@ -64,6 +72,7 @@ Examples:
 			&cli.IntFlag{Name: "zero-stage", Value: 0, Usage: "training: ZeRO stage 0–3"},
 			&cli.IntFlag{Name: "dp-size", Value: 1, Usage: "training: data-parallel ranks ZeRO shards over"},
 			&cli.BoolFlag{Name: "lora", Usage: "training: LoRA fine-tuning (rank 16 on Q, K, V, O)"},
+			&cli.StringFlag{Name: "cnn-execution", Value: "eager", Usage: "calibrated CNNs: eager, fused_bn_act or graph (how the framework runs batch norm, ReLU and residual adds)"},
 			&cli.StringFlag{Name: "plot", Usage: "also draw the point on its accelerator's roofline: FILE.svg, FILE.pdf or FILE.png"},
 		),
 		Action: func(ctx context.Context, c *cli.Command) error {
@@ -110,6 +119,7 @@ Examples:
 				axis("zero_stage", strconv.Itoa(c.Int("zero-stage")), "--zero-stage"),
 				axis("dp_size", strconv.Itoa(c.Int("dp-size")), "--dp-size"),
 				axis("lora", strconv.FormatBool(c.Bool("lora")), "--lora"),
+				axis("cnn_execution", c.String("cnn-execution"), "--cnn-execution"),
 			)
 			row, err := a.evalOne("node", axes)
 			if err != nil {

@@ -153,6 +153,13 @@ func integer(desc string, min float64) *jsonSchema {
 	return &jsonSchema{Type: "integer", Minimum: &min, Description: desc}
 }
 
+// convDim is one integer of a convolution's shape, 1..catalog.MaxConvDim.
+func convDim(desc string) *jsonSchema {
+	s := integer(desc, 1)
+	s.Maximum = ptr(float64(catalog.MaxConvDim))
+	return s
+}
+
 func number(desc string) *jsonSchema { return &jsonSchema{Type: "number", Description: desc} }
 
 func ref(def string) *jsonSchema { return &jsonSchema{Ref: "#/$defs/" + def} }
@@ -627,6 +634,11 @@ func modelSchema() *jsonSchema {
 		{"resolution_px", count("")},
 		{"action_chunk_horizon", count("embodied")},
 		{"action_dim", count("embodied")},
+		{"conv_layers", &jsonSchema{Type: "array", Description: "cnn: each convolution in order (docs/PHYSICS.md §36)", Items: object("", []string{"k", "in", "out", "size", "stride", "n", "after"},
+			prop{"k", convDim("kernel side")}, prop{"in", convDim("input channels")}, prop{"out", convDim("output channels")},
+			prop{"size", convDim("output feature-map side; input side = size × stride")}, prop{"stride", convDim("")},
+			prop{"n", convDim("repeats")},
+			prop{"after", &jsonSchema{Type: "string", Enum: catalog.ConvAfter, Description: "batch norm, then optionally a residual add, then optionally ReLU"}})}},
 	}
 	s := object("", []string{"key", "family", "source"}, append(ps, provenance()...)...)
 	s.AnyOf = []*jsonSchema{required("parameters"), required("model_size"), required("inference_flops")}

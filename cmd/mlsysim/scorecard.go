@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 )
 
 // scorecard renders one node-study row the way the seed's 3-lens evaluation does,
@@ -139,6 +140,17 @@ func (s *scorecard) metrics() [][2]string {
 		{"MFU / HFU", fmt.Sprintf("%s / %s", fmtPct(s.f("mfu")), fmtPct(s.f("hfu")))},
 		{"energy", fmt.Sprintf("%.4g J per step", s.f("energy_j"))},
 	}
+	if s.row["cnn_layered"] == true {
+		// The calibrated CNN step (docs/PHYSICS.md §36) is not one roofline over the model.
+		exec := s.str("cnn_execution")
+		m[0][1] = fmt.Sprintf("%s = each layer's roofline in turn + elementwise passes + overhead (%s)", fmtMs(s.f("latency_ms")), exec)
+		if exec == "graph" {
+			m[0][1] = fmt.Sprintf("%s = max(compute, memory) over the fused graph + overhead", fmtMs(s.f("latency_ms")))
+		}
+		m[1][1] = fmt.Sprintf("%s of convolution FLOPs at the measured matmul rate, per layer with wave quantisation", fmtMs(s.f("latency_compute_ms")))
+		m[2][1] = fmt.Sprintf("%s of feature-map traffic (convolutions and elementwise layers) at %s", fmtMs(s.f("latency_memory_ms")), fmtBandwidth(bw*1e9))
+		m = slices.Delete(m, 6, 7) // a ridge point of η × peak does not describe per-layer rates
+	}
 	if spill := s.f("offload_spill_gb"); spill > 0 {
 		m = append(m, [2]string{"offloaded", fmt.Sprintf("%.1f GB streamed over the host link", spill)})
 	}
@@ -154,9 +166,15 @@ func (s *scorecard) why() string {
 	case s.row["overhead_dominated"] == true:
 		return fmt.Sprintf("fixed overhead (%s of dispatch and per-layer framework tax) is larger than both the math (%s) and the memory traffic (%s): the device mostly waits on software.",
 			fmtMs(to), fmtMs(tc), fmtMs(tm))
+	case s.row["cnn_layered"] == true && s.str("bottleneck") == "Memory":
+		return fmt.Sprintf("the feature maps that the convolutions and the batch-norm, ReLU and residual layers read and write (%s) outweigh the convolutions' math (%s): bandwidth, not FLOP/s, sets the pace.",
+			fmtMs(tm), fmtMs(tc))
 	case s.str("bottleneck") == "Memory":
 		return fmt.Sprintf("each step streams the weights from memory (%s) while the math takes only %s: arithmetic intensity %.3g FLOP/byte is below the ridge point, so bandwidth, not FLOP/s, sets the pace.",
 			fmtMs(tm), fmtMs(tc), s.f("arithmetic_intensity_flop_per_byte"))
+	case s.row["cnn_layered"] == true:
+		return fmt.Sprintf("the convolutions' math (%s, at the measured matmul rate and the share of the SMs their tiles fill) outlasts the feature-map traffic (%s).",
+			fmtMs(tc), fmtMs(tm))
 	default:
 		return fmt.Sprintf("the math (%s) outlasts the memory traffic (%s): arithmetic intensity %.3g FLOP/byte is above the ridge point, so peak FLOP/s × efficiency sets the pace.",
 			fmtMs(tc), fmtMs(tm), s.f("arithmetic_intensity_flop_per_byte"))
@@ -177,6 +195,15 @@ func (s *scorecard) help() []string {
 	case s.row["overhead_dominated"] == true:
 		h = append(h, fmt.Sprintf("a larger batch amortises the fixed overhead (try -b %d)", int(batch)*8))
 		h = append(h, "fewer, fused kernels (CUDA graphs, compilation) shrink the per-layer tax")
+	case s.row["cnn_layered"] == true && s.str("bottleneck") == "Memory":
+		if s.str("cnn_execution") == "eager" {
+			h = append(h, "fuse the elementwise layers (--cnn-execution fused_bn_act, or graph for an inference engine such as TensorRT): each unfused batch norm, ReLU and residual add is another pass over the feature maps")
+		}
+		h = append(h, "a larger batch gains little: feature-map traffic grows with the batch as fast as the math")
+		if prec == "fp16" || prec == "bf16" || prec == "fp32" || prec == "tf32" {
+			h = append(h, "fewer bytes per element: fp8/int8 halves the feature-map traffic of fp16 (-p fp8 or -p int8)")
+		}
+		h = append(h, "an accelerator with more memory bandwidth (HBM3e parts such as H200 or B200)")
 	case s.str("bottleneck") == "Memory":
 		// t_comp grows as a·B, t_mem as m0·(1 + 0.1·B): the step turns compute-bound at B* = m0/(a − 0.1·m0).
 		a := s.f("latency_compute_ms") / batch

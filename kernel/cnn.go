@@ -1,0 +1,155 @@
+package kernel
+
+import "math"
+
+// CNNExecution is how a framework runs a CNN's layers (docs/PHYSICS.md §36): which
+// elementwise layers get their own pass over the feature map, and whether the layers run
+// one after another or overlap as one graph.
+type CNNExecution uint8
+
+const (
+	// CNNEager runs every convolution, batch norm, ReLU and residual add as its own
+	// kernel, one after another: PyTorch eager mode, with or without AMP (torch.nn's
+	// BatchNorm2d, ReLU and the Bottleneck's `out += identity` are separate modules).
+	CNNEager CNNExecution = iota
+	// CNNFusedBNAct computes batch-norm statistics in the convolution's epilogue and
+	// applies scale, bias, residual add and ReLU in one pass: NVIDIA's MXNet ResNet-50 for
+	// MLPerf Training (gluon FusedConv2DBNRelu / FusedConv2DBNAddRelu: NormConvolution,
+	// BNStatsFinalize, ScaleBiasAddRelu).
+	CNNFusedBNAct
+	// CNNGraph is an inference engine that folds batch norm into the convolution weights,
+	// runs ReLU and the residual add in the convolution's epilogue (TensorRT's layer
+	// fusions) and overlaps layers (cross-layer fusion plugins, concurrent streams), so the
+	// whole graph's roofline bounds the batch.
+	CNNGraph
+)
+
+// ConvShape is one convolution of a CNN, repeated Count times, per sample.
+type ConvShape struct {
+	Pixels  float64 // output feature-map pixels (side²)
+	In, Out float64 // channels
+	Taps    float64 // kernel side²
+	InElems float64 // input feature-map elements (In · (side·stride)²)
+	Count   float64
+	ReLU    bool // a ReLU follows the batch norm
+	Add     bool // a residual add follows the batch norm
+}
+
+// Elementwise passes over a convolution's output, in element reads plus writes
+// (docs/PHYSICS.md §36). Batch norm in training is two passes forward (statistics, then
+// normalise) and two backward (the Σdy and Σdy·x̂ reductions, then dx): Jung et al.,
+// "Restructuring Batch Normalization to Accelerate CNN Training", MLSys 2019, §2.
+const (
+	bnInferAccesses   = 2 // read x, write y
+	bnFwdAccesses     = 3 // read x (statistics), read x and write y (normalise)
+	bnBwdAccesses     = 5 // read dy, x (reductions); read dy, x and write dx
+	reluFwdAccesses   = 2 // read, write
+	reluBwdAccesses   = 3 // read dy and the output (mask), write dx
+	addAccesses       = 3 // read two operands, write the sum (forward; the backward sums the two branches' gradients)
+	fusedFwdAccesses  = 2 // ScaleBiasAddRelu: read the convolution output, write the activation
+	fusedSkipAccesses = 1 // the fused pass reads the residual operand (forward) or writes its gradient (backward)
+)
+
+// CNNStep is the calibrated time of a batch of b samples through a CNN's convolutions
+// and the elementwise layers after them. Each convolution is an implicit GEMM with
+// m = b·pixels, n = out, k = taps·in, priced as gemmTime prices a GEMM but reading the
+// input feature map once (not its im2col copy):
+//
+//	conv  = max(2mnk / (R·q), (b·in_elems + k·n)·e / BW) + m·n·e / BW     q: wave quantisation
+//	dgrad = the same FLOPs, reading dy and the weights, writing dx (not for the first layer)
+//	wgrad = max(2mnk / R, (b·in_elems + m·n)·e / BW) + k·n·e / BW        split over m, no tile waves
+//	ew    = Σ accesses · m·n·e / BW                                      the elementwise passes
+//
+// CNNEager and CNNFusedBNAct run layer after layer: busy = Σ conv times + ew.
+// CNNGraph overlaps them: busy = max(Σ FLOP times, Σ bytes / BW + ew).
+// It returns the summed FLOP time, the summed memory time and busy.
+func CNNStep(layers []ConvShape, exec CNNExecution, b float64, training bool, e, rate, sms, bw float64) (tComp, tMem, busy float64) {
+	var seq, ewElems float64
+	for i := range layers {
+		l := &layers[i]
+		m, n, k := b*l.Pixels, l.Out, l.Taps*l.In
+		flops := 2 * m * n * k
+		in := b * l.InElems
+		out := m * n
+		w := k * n
+		outWrite := out
+		if exec == CNNGraph && l.Add {
+			outWrite += out // the epilogue reads the residual operand
+		}
+		c := flops / (rate * waveQuantization(m, n, 1, sms))
+		rd := (in + w) * e / bw
+		layer := math.Max(c, rd) + outWrite*e/bw
+		comp, mem := c, rd+outWrite*e/bw
+		if training {
+			if i > 0 {
+				cd := flops / (rate * waveQuantization(in/l.In, l.In, 1, sms))
+				rdd := (out + w) * e / bw
+				layer += math.Max(cd, rdd) + in*e/bw
+				comp += cd
+				mem += rdd + in*e/bw
+			}
+			cw := flops / rate
+			rdw := (in + out) * e / bw
+			layer += math.Max(cw, rdw) + w*e/bw
+			comp += cw
+			mem += rdw + w*e/bw
+		}
+		seq += l.Count * layer
+		tComp += l.Count * comp
+		tMem += l.Count * mem
+		ewElems += l.Count * out * elementwiseAccesses(l, exec, training)
+	}
+	ew := ewElems * e / bw
+	tMem += ew
+	if exec == CNNGraph {
+		return tComp, tMem, math.Max(tComp, tMem)
+	}
+	return tComp, tMem, seq + ew
+}
+
+// elementwiseAccesses is the element reads and writes per output element of the batch
+// norm, residual add and ReLU after one convolution.
+func elementwiseAccesses(l *ConvShape, exec CNNExecution, training bool) float64 {
+	skip := 0.0
+	if l.Add {
+		skip = fusedSkipAccesses
+	}
+	switch {
+	case exec == CNNEager && !training:
+		a := float64(bnInferAccesses)
+		if l.ReLU {
+			a += reluFwdAccesses
+		}
+		if l.Add {
+			a += addAccesses
+		}
+		return a
+	case exec == CNNEager:
+		a := float64(bnFwdAccesses + bnBwdAccesses)
+		if l.ReLU {
+			a += reluFwdAccesses + reluBwdAccesses
+		}
+		if l.Add {
+			a += 2 * addAccesses
+		}
+		return a
+	case exec == CNNGraph && !training:
+		return 0 // folded into the convolution and its epilogue
+	case !training:
+		return fusedFwdAccesses + skip
+	}
+	// Training cannot fold batch norm (its statistics change every batch): one fused
+	// pass forward and the two-pass backward, as CNNFusedBNAct.
+	return fusedFwdAccesses + bnBwdAccesses + 2*skip
+}
+
+// waveQuantization is the share of the accelerator's tile slots a GEMM (or batch of
+// GEMMs) of m×n outputs fills: its 256×128 tiles run in ⌈tiles/SMs⌉ waves (NVIDIA,
+// "Matrix Multiplication Background User's Guide" §2.3, §3.2); 1 without an SM count.
+func waveQuantization(m, n, batch, sms float64) float64 {
+	if sms <= 0 {
+		return 1
+	}
+	tiles := batch * math.Min(math.Ceil(m/GEMMTileM)*math.Ceil(n/GEMMTileN), math.Ceil(m/GEMMTileN)*math.Ceil(n/GEMMTileM))
+	return m * n * batch / (math.Ceil(tiles/sms) * sms * GEMMTileM * GEMMTileN)
+}

@@ -1,0 +1,63 @@
+package kernel
+
+import "testing"
+
+// TestCNNStep prices small layers whose times follow by hand from CNNStep's formulas
+// (rate 1 FLOP/s, 1 byte/s, 1-byte elements, no SM count): a 1×1 convolution of 2 to
+// 3 channels on 4 pixels is m = 4, n = 3, k = 2: 48 FLOPs, reads 8 input elements and
+// 6 weights, writes 12 outputs.
+func TestCNNStep(t *testing.T) {
+	relu := ConvShape{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, ReLU: true}
+	add := relu
+	add.ReLU, add.Add = false, true
+	for _, tc := range []struct {
+		name            string
+		layers          []ConvShape
+		exec            CNNExecution
+		training        bool
+		comp, mem, busy float64
+	}{
+		// max(48, 14) + 12 = 60; batch norm 2 + ReLU 2 accesses of 12 elements = 48.
+		{"eager inference", []ConvShape{relu}, CNNEager, false, 48, 14 + 12 + 48, 60 + 48},
+		// The epilogue also reads the residual (12); nothing else: max(48, 14 + 24).
+		{"graph inference with add", []ConvShape{add}, CNNGraph, false, 48, 38, 48},
+		// Eager add after batch norm: 2 + 3 accesses of 12 = 60.
+		{"eager inference with add", []ConvShape{add}, CNNEager, false, 48, 26 + 60, 60 + 60},
+		// Layer 1: forward 60 + wgrad max(48, 8 + 12) + 6 = 54 (no dgrad for the input).
+		// Layer 2: + dgrad max(48, 12 + 6) + 8 = 56. Elementwise: batch norm 3 + 5 and
+		// ReLU 2 + 3 = 13 accesses of 12 elements per layer.
+		{"eager training", []ConvShape{relu, relu}, CNNEager, true, 48*2 + 48*3, (26 + 26) + (26 + 26 + 18 + 8) + 2*13*12, 114 + 170 + 2*13*12},
+		// One fused pass forward (2) and the two-pass backward (5): 7 accesses of 12.
+		{"fused training", []ConvShape{relu, relu}, CNNFusedBNAct, true, 48 * 5, 130 + 2*7*12, 284 + 2*7*12},
+		// Count repeats a layer: three copies cost three times one.
+		{"count", []ConvShape{{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 3, ReLU: true}}, CNNEager, false, 3 * 48, 3 * 74, 3 * 108},
+	} {
+		comp, mem, busy := CNNStep(tc.layers, tc.exec, 1, tc.training, 1, 1, 0, 1)
+		if comp != tc.comp || mem != tc.mem || busy != tc.busy {
+			t.Errorf("%s: compute %g, memory %g, busy %g; want %g, %g, %g", tc.name, comp, mem, busy, tc.comp, tc.mem, tc.busy)
+		}
+	}
+}
+
+// TestCNNStepScales checks the batch and the hardware enter as they should: twice the
+// batch of a compute-bound layer takes twice the time, twice the rate half.
+func TestCNNStepScales(t *testing.T) {
+	l := []ConvShape{{Pixels: 3136, In: 256, Out: 256, Taps: 9, InElems: 256 * 3136, Count: 1, ReLU: true}}
+	_, _, one := CNNStep(l, CNNGraph, 64, false, 2, 1e12, 0, 1e15)
+	_, _, two := CNNStep(l, CNNGraph, 128, false, 2, 1e12, 0, 1e15)
+	_, _, fast := CNNStep(l, CNNGraph, 64, false, 2, 2e12, 0, 1e15)
+	near(t, "batch 128 against 64", two, 2*one)
+	near(t, "double rate", fast, one/2)
+}
+
+// TestWaveQuantization: one 256×128 tile on two SMs fills one of two slots; two tiles
+// fill both; three need a second wave of which one slot is used (3/4).
+func TestWaveQuantization(t *testing.T) {
+	for _, tc := range []struct{ m, n, sms, want float64 }{
+		{256, 128, 2, 0.5}, {512, 128, 2, 1}, {768, 128, 2, 0.75}, {768, 128, 0, 1},
+	} {
+		if got := waveQuantization(tc.m, tc.n, 1, tc.sms); got != tc.want {
+			t.Errorf("waveQuantization(%g, %g, 1, %g) = %g, want %g", tc.m, tc.n, tc.sms, got, tc.want)
+		}
+	}
+}
