@@ -172,3 +172,37 @@ func CollectiveTime(c Collective, m, n, bus, hop float64) float64 {
 	}
 	return NCCLBaseLatencyS + steps*hop + steps/n*m/bus
 }
+
+// GroupLink is the bus bandwidth and mean per-step latency of a ring over a group of
+// size ranks placed stride ranks apart on nodes of perNode accelerators (docs/PHYSICS.md
+// §35). A group that fits in a node runs on the scale-up link (intraBus, intraHop).
+// Across nodes with k of its ranks per node, NCCL runs one ring channel per NIC, each
+// crossing every node once (NVIDIA/nccl src/graph/tuning.cc counts nodes−1 network
+// steps per ring pass): a rank's NIC carries 1/k of the traffic and its scale-up link the
+// other (k−1)/k, so the bus rate is min(k·interBus, k/(k−1)·intraBus) — measured, a DGX
+// A100 with 8 HDR NICs reaches 192 GB/s all-reduce busBw (NVIDIA/nccl#812) and 8 A100 per
+// node with 4 HDR NICs 84.8–96 GB/s of 4 × 25 GB/s (NVIDIA/nccl-tests#119,
+// NVIDIA/nccl#1048), not one NIC's 24 GB/s.
+func GroupLink(stride, size, perNode, intraBus, intraHop, interBus, interHop float64) (bus, hop float64) {
+	if size <= 1 || stride*size <= perNode {
+		return intraBus, intraHop
+	}
+	k := math.Max(1, math.Min(size, math.Floor(perNode/stride)))
+	nodes := math.Ceil(size / k)
+	bus = interBus
+	if k > 1 {
+		bus = math.Min(k*bus, k/(k-1)*intraBus)
+	}
+	return bus, ((size-nodes)*intraHop + (nodes-1)*interHop) / (size - 1)
+}
+
+// BusBandwidthFactor converts a collective's algorithm bandwidth (buffer / time) into
+// the bus bandwidth nccl-tests reports (NVIDIA/nccl-tests doc/PERFORMANCE.md): 2(n−1)/n
+// for an all-reduce, (n−1)/n for all-gather, reduce-scatter and all-to-all.
+func BusBandwidthFactor(c Collective, n float64) float64 {
+	f := (n - 1) / n
+	if c == CollAllReduce {
+		f *= 2
+	}
+	return f
+}

@@ -127,3 +127,42 @@ func TestMeasuredAllReduce(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupLink places rings on nodes of 8: inside a node the scale-up link; across
+// nodes with k ranks per node min(k·NIC, k/(k−1)·scale-up) and the hops averaged over
+// the ring's steps (docs/PHYSICS.md §35).
+func TestGroupLink(t *testing.T) {
+	const intra, intraHop, inter, interHop = 230e9, 3.4e-6, 24e9, 14e-6
+	for _, tc := range []struct {
+		name             string
+		stride, size     float64
+		wantBus, wantHop float64
+	}{
+		{"one rank", 1, 1, intra, intraHop},
+		{"a node", 1, 8, intra, intraHop},
+		// 16 ranks on 2 nodes, k = 8: min(8·24, 8/7·230) = 192 GB/s; 14 intra steps, 1 network.
+		{"two nodes", 1, 16, 192e9, (14*intraHop + 1*interHop) / 15},
+		// stride 8: one rank per node, k = 1: the NIC alone, every step on the network.
+		{"one per node", 8, 4, inter, interHop},
+		// k = 2: min(48, 2·230) = 48 GB/s over 4 nodes.
+		{"two per node", 4, 8, 48e9, (4*intraHop + 3*interHop) / 7},
+	} {
+		bus, hop := GroupLink(tc.stride, tc.size, 8, intra, intraHop, inter, interHop)
+		if bus != tc.wantBus || math.Abs(hop-tc.wantHop) > 1e-18 {
+			t.Errorf("%s: bus %g, hop %g; want %g, %g", tc.name, bus, hop, tc.wantBus, tc.wantHop)
+		}
+	}
+}
+
+// TestBusBandwidthFactor: nccl-tests' busbw factors (doc/PERFORMANCE.md).
+func TestBusBandwidthFactor(t *testing.T) {
+	for _, tc := range []struct {
+		c    Collective
+		n    float64
+		want float64
+	}{{CollAllReduce, 8, 1.75}, {CollAllGather, 8, 0.875}, {CollReduceScatter, 4, 0.75}, {CollAllToAll, 2, 0.5}, {CollAllReduce, 1, 0}} {
+		if got := BusBandwidthFactor(tc.c, tc.n); got != tc.want {
+			t.Errorf("BusBandwidthFactor(%d, %g) = %g, want %g", tc.c, tc.n, got, tc.want)
+		}
+	}
+}

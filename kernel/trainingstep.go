@@ -226,26 +226,9 @@ func (o *StepOut) step(i int, in *StepIn) {
 	}
 	rate, sms, bw := in.MatmulRate[i], in.SMs[i], in.MemBW[i]
 
-	// Placement (Megatron order, TP innermost, then CP, DP ⊃ EP, PP outermost): a group
-	// of size ranks, stride ranks apart, stays on the scale-up link while it fits in a
-	// node. Across nodes with k of its ranks per node, NCCL runs one ring channel per
-	// NIC, each crossing every node once (NVIDIA/nccl src/graph/tuning.cc counts
-	// nodes−1 network steps per ring pass): a rank's NIC carries 1/k of the traffic and
-	// its scale-up link the other (k−1)/k, so the bus rate is min(k·inter, k/(k−1)·intra)
-	// — measured, a DGX A100 with 8 HDR NICs reaches 192 GB/s all-reduce busBw
-	// (NVIDIA/nccl#812) and 8 A100 per node with 4 HDR NICs 84.8–96 GB/s of 4 × 25 GB/s
-	// (NVIDIA/nccl-tests#119, NVIDIA/nccl#1048), not one NIC's 24 GB/s.
+	// Placement (Megatron order, TP innermost, then CP, DP ⊃ EP, PP outermost): GroupLink.
 	group := func(stride, size float64) (bus, hop float64) {
-		if size <= 1 || stride*size <= g {
-			return in.IntraBus[i], in.IntraHop[i]
-		}
-		k := math.Max(1, math.Min(size, math.Floor(g/stride)))
-		nodes := math.Ceil(size / k)
-		bus = in.InterBus[i]
-		if k > 1 {
-			bus = math.Min(k*bus, k/(k-1)*in.IntraBus[i])
-		}
-		return bus, ((size-nodes)*in.IntraHop[i] + (nodes-1)*in.InterHop[i]) / (size - 1)
+		return GroupLink(stride, size, g, in.IntraBus[i], in.IntraHop[i], in.InterBus[i], in.InterHop[i])
 	}
 	tpBus, tpHop := group(1, tp)
 	cpBus, cpHop := group(tp, cp)
