@@ -3,6 +3,9 @@
 # grids/fleet-placement.yaml), before and after a change, counted by callgrind so that the
 # comparison does not depend on what else the shared machine is doing (BENCHMARKS.md).
 # Usage: bench/fleet-instructions.sh BEFORE_REV [AFTER_REV]   (AFTER_REV default: the work tree)
+# With CACHE=1 it runs cachegrind's cache simulation instead and reports, per evaluation,
+# instructions, data references and last-level (LL) data misses: the memory traffic that
+# instruction counts do not show and that a loaded machine charges for.
 #
 # Each run counts a whole benchmark process at 20 and at 60 evaluations; the difference over
 # 40 is one evaluation, garbage collection included and setup cancelled. Two work-arounds for
@@ -46,8 +49,23 @@ count() { # binary, profile, evaluations
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 
+# cache prints "instructions data-references LL-data-misses" of a whole run.
+cache() { # binary, profile, evaluations
+  (cd sweep && GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=cachegrind --cache-sim=yes --cachegrind-out-file=/dev/null \
+    "$1" -test.run='^$' -test.bench="FleetKernel/$2\$" -test.benchtime="$3x" -test.cpu=1 2>&1) |
+    awk '/I *refs:/ {i=$4} /D *refs:/ {d=$4} /LLd misses:/ {m=$4} END {gsub(",", "", i); gsub(",", "", d); gsub(",", "", m); print i, d, m}'
+}
+
 build "$before" "$tmp/before.test"
 build "$after" "$tmp/after.test"
+if [ "${CACHE:-}" = 1 ]; then
+  for which in before after; do
+    read -r i1 d1 m1 <<<"$(cache "$tmp/$which.test" calibrated 20)"
+    read -r i2 d2 m2 <<<"$(cache "$tmp/$which.test" calibrated 60)"
+    echo "calibrated $which $(( (i2 - i1) / 40 )) instructions, $(( (d2 - d1) / 40 )) data references, $(( (m2 - m1) / 40 )) LL data misses per evaluation (5760 points)"
+  done
+  exit 0
+fi
 for profile in calibrated seed; do
   for which in before after; do
     lo=$(count "$tmp/$which.test" "$profile" 20)

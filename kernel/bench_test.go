@@ -105,3 +105,28 @@ func BenchmarkTrainingMemory(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*benchN/b.Elapsed().Seconds(), "points/s")
 }
+
+// BenchmarkCNNStep is the calibrated CNN path's cost per point: ResNet-50's 24 layer
+// entries ({k, in, out, size, stride, n} as in the catalog), a training step (forward,
+// dgrad and wgrad per layer) on an A100.
+func BenchmarkCNNStep(b *testing.B) {
+	var layers []ConvShape
+	for _, l := range [][6]float64{{7, 3, 64, 112, 2, 1}, {1, 64, 64, 56, 1, 1}, {1, 256, 64, 56, 1, 2}, {3, 64, 64, 56, 1, 3},
+		{1, 64, 256, 56, 1, 3}, {1, 64, 256, 56, 1, 1}, {1, 256, 128, 56, 1, 1}, {3, 128, 128, 28, 2, 1},
+		{1, 512, 128, 28, 1, 3}, {3, 128, 128, 28, 1, 3}, {1, 128, 512, 28, 1, 4}, {1, 256, 512, 28, 2, 1},
+		{1, 512, 256, 28, 1, 1}, {3, 256, 256, 14, 2, 1}, {1, 1024, 256, 14, 1, 5}, {3, 256, 256, 14, 1, 5},
+		{1, 256, 1024, 14, 1, 6}, {1, 512, 1024, 14, 2, 1}, {1, 1024, 512, 14, 1, 1}, {3, 512, 512, 7, 2, 1},
+		{1, 2048, 512, 7, 1, 2}, {3, 512, 512, 7, 1, 2}, {1, 512, 2048, 7, 1, 3}, {1, 1024, 2048, 7, 2, 1}} {
+		inSide := l[3] * l[4]
+		layers = append(layers, ConvShape{Pixels: l[3] * l[3], In: l[1], Out: l[2], Taps: l[0] * l[0],
+			InElems: l[1] * inSide * inSide, Count: l[5], ReLU: true})
+	}
+	var sink float64
+	for i := 0; i < b.N; i++ {
+		_, _, busy := CNNStep(layers, CNNEager, float64(1+i%256), true, 2, 271e12, 108, 1.7e12)
+		sink += busy
+	}
+	if sink <= 0 {
+		b.Fatal("no time")
+	}
+}
