@@ -147,7 +147,7 @@ func (s *scorecard) metrics() [][2]string {
 		if exec == "graph" {
 			m[0][1] = fmt.Sprintf("%s = max(compute, memory) over the fused graph + overhead", fmtMs(s.f("latency_ms")))
 		}
-		m[1][1] = fmt.Sprintf("%s of convolution FLOPs at the measured matmul rate, per layer with wave quantisation", fmtMs(s.f("latency_compute_ms")))
+		m[1][1] = fmt.Sprintf("%s of convolution FLOPs at the measured matmul rate (else efficiency × peak), per layer with wave quantisation", fmtMs(s.f("latency_compute_ms")))
 		m[2][1] = fmt.Sprintf("%s of feature-map traffic (convolutions and elementwise layers) at %s", fmtMs(s.f("latency_memory_ms")), fmtBandwidth(bw*1e9))
 		m = slices.Delete(m, 6, 7) // a ridge point of η × peak does not describe per-layer rates
 	}
@@ -173,7 +173,7 @@ func (s *scorecard) why() string {
 		return fmt.Sprintf("each step streams the weights from memory (%s) while the math takes only %s: arithmetic intensity %.3g FLOP/byte is below the ridge point, so bandwidth, not FLOP/s, sets the pace.",
 			fmtMs(tm), fmtMs(tc), s.f("arithmetic_intensity_flop_per_byte"))
 	case s.row["cnn_layered"] == true:
-		return fmt.Sprintf("the convolutions' math (%s, at the measured matmul rate and the share of the SMs their tiles fill) outlasts the feature-map traffic (%s).",
+		return fmt.Sprintf("the convolutions' math (%s, at the measured matmul rate, else efficiency × peak, and the share of the SMs their tiles fill) outlasts the feature-map traffic (%s).",
 			fmtMs(tc), fmtMs(tm))
 	default:
 		return fmt.Sprintf("the math (%s) outlasts the memory traffic (%s): arithmetic intensity %.3g FLOP/byte is above the ridge point, so peak FLOP/s × efficiency sets the pace.",
