@@ -299,10 +299,15 @@ func (a *batchArgs) charge(length, decodeTPS, staticTPS, active, itl float64) ch
 	var prefillPower float64
 	if a.input > 0 {
 		out = length - a.input
-		if m.calibrated {
-			c.prefill, _, _ = m.prefill(1, a.input, a.input, 0)
+		if m.calibrated && active > 0 {
+			// The admitted requests' prompts run together (a static batcher prefills its
+			// batch at once; an in-flight batcher packs queued prompts into its steps), so
+			// a request's share of the prefill reads the weights once per batch, not once
+			// per request.
+			c.prefill, _, _ = m.prefill(active, a.input, a.input, 0)
+			c.prefill /= active
 			var p step
-			m.passage(&p, 1, a.input, a.input)
+			m.passage(&p, active, a.input, a.input)
 			prefillPower = m.power(&p)
 		} else {
 			c.prefill = PromptPrefillS(m.p, m.coef, a.input, a.peakSeed, m.eff)

@@ -307,3 +307,29 @@ func TestBatchingChargesPrompts(t *testing.T) {
 	near(t, "static output tokens/s", out.StaticOutputTPS[1], OutputTokensPerS(out.StaticThroughput[1], 1024, pre))
 	near(t, "speedup", out.Speedup[1], out.OutputTPS[1]/out.StaticOutputTPS[1])
 }
+
+// TestBatchingPromptsTogether (calibrated): the admitted requests' prompts are prefilled
+// together, so a request's share is one passage of all of them divided by their number:
+// the weights are read once per batch, not once per request.
+func TestBatchingPromptsTogether(t *testing.T) {
+	in := batchColumns(cbPt(llama3_8B, h100, 2048, 64))
+	in.Layers, in.Hidden, in.KVHeads = one(32), one(4096), one(8)
+	in.AchievableBW, in.Efficiency = one(h100TriadBW), one(h100BF16Eff)
+	in.InputTokens = one(1024)
+	in.Calibrated = true
+	var out BatchOut
+	ContinuousBatching(&out, in)
+	active := out.Active[0]
+	if active < 2 {
+		t.Fatalf("admitted %v requests; the test needs several", active)
+	}
+	sv := calIn(llama3_8B, BF16, h100BF16Eff, 1024, active)
+	var s ServeOut
+	Serving(&s, sv)
+	near(t, "a request's prefill", out.PromptPrefill[0], s.TTFT[0]/active)
+	alone := calIn(llama3_8B, BF16, h100BF16Eff, 1024, 1)
+	Serving(&s, alone)
+	if out.PromptPrefill[0] >= s.TTFT[0] {
+		t.Errorf("a request's share %v is not below its prefill alone %v", out.PromptPrefill[0], s.TTFT[0])
+	}
+}

@@ -82,7 +82,7 @@ type DeployOut struct {
 	TokensPerSPerAccel, TokensPerUser []float64 // output tokens/s per accelerator; 1/ITL
 	PowerW                            []float64 // mean draw per accelerator
 	EnergyPerToken                    []float64 // J per generated token, whole fleet
-	Slowest                           []float64 // max(floor TTFT/target, ITL/target, accelerators/limit), +Inf when it does not fit: < 1 when feasible
+	Slowest                           []float64 // max(floor TTFT/target, ITL/target, accelerators/limit), +Inf when it does not fit: ≤ 1 when feasible (a fleet at the limit is 1)
 	Reason                            []DeployReason
 	Feasible                          []bool
 	ComputeBound                      []bool    // the decode step's FLOPs outlast its bytes (calibrated)

@@ -228,6 +228,7 @@ type llm struct {
 	kernels, moeKernels, arLat, arPerRank       float64
 	draftP, draftL, draftCoef, draftKV          float64
 	draftHidden, draftKVHeads                   float64
+	heads, ffn, upMats, sms, vocab              float64
 	calibrated                                  bool
 
 	// Set by derive from the fields above; a pass only reads them, so a point costs one
@@ -237,6 +238,8 @@ type llm struct {
 	dense, a2a, measuredAR       bool    // weights do not depend on tokens; MoE all-to-all over ep > 1; the engine's all-reduce
 	tpBW, tpLat, epBW, epLat     float64 // links of the tensor- and expert-parallel groups
 	ppBW, ppLat                  float64 // link between pipeline stages
+	gemms                        bool    // the layer's shape is known: each matmul timed on its own (gemmTime)
+	qkvN, oK, upN, downK, restN  float64 // one accelerator's matmul widths (see layerShape)
 }
 
 // opt is column i, or def when the optional column is absent.
@@ -267,6 +270,8 @@ func (in *ServeIn) load(m *llm, i int) {
 	m.kernels, m.moeKernels = opt(in.KernelsPerLayer, i, GEMMsPerLayer), opt(in.MoEKernels, i, 0)
 	m.arLat, m.arPerRank = opt(in.AllReduceLatency, i, 0), opt(in.AllReducePerRank, i, 0)
 	m.specK = opt(in.SpecTokens, i, 0)
+	m.heads, m.ffn, m.upMats, m.sms = opt(in.Heads, i, 0), opt(in.FFN, i, 0), opt(in.UpMatrices, i, 1), opt(in.SMs, i, 0)
+	m.vocab = opt(in.Vocab, i, 0)
 	if m.specK > 0 {
 		m.specA = opt(in.SpecAcceptance, i, 0)
 		m.draftP, m.draftL = opt(in.DraftParams, i, 0), opt(in.DraftLayers, i, 0)
@@ -326,6 +331,83 @@ func (m *llm) derive() {
 	m.measuredAR = m.arLat > 0 && !(m.nodeSize > 0 && m.tp > m.nodeSize)
 	m.epBW, m.epLat = m.link(m.ep)
 	m.ppBW, m.ppLat = m.link(m.tp * m.pp)
+	m.layerShape()
+}
+
+// layerShape sets one accelerator's share of a layer's four weight matrices (QKV and
+// output projection column- and row-parallel over tp; MLP up/gate and down per expert,
+// the experts spread over ep and each one's width over tp/ep) and of the parameters
+// outside the layers (embedding and output layer), so each matmul can be timed on its
+// own (calibrated, when the model's shape is known: heads and MLP width).
+func (m *llm) layerShape() {
+	m.gemms = m.calibrated && m.ffn > 0 && m.heads > 0
+	if !m.gemms {
+		return
+	}
+	h := m.hidden
+	kvWidth := h // a latent-attention cache: its projections counted as full attention
+	if m.kvHeads > 0 {
+		kvWidth = m.kvHeads * h / m.heads
+	}
+	perExpert := (m.upMats + 1) * m.ffn * h
+	active := max(1, m.topk)
+	if m.experts <= 0 {
+		active = 1
+	}
+	m.qkvN, m.oK = (h+2*kvWidth)/m.tp, h/m.tp
+	m.upN, m.downK = m.upMats*m.ffn/m.tp, m.ffn/m.tp
+	if m.moe() {
+		m.upN, m.downK = m.upN*m.ep, m.downK*m.ep
+	}
+	// The output layer (vocabulary-parallel over tp); the input embedding is a lookup of
+	// a few rows, not a matmul. A stage holds 1/pp of it, as of the layers. Without a
+	// vocabulary, the parameters outside the layers stand for it.
+	m.restN = m.vocab / m.shards
+	if m.vocab <= 0 {
+		layer := h*(h+2*kvWidth) + h*h + active*perExpert
+		m.restN = max(0, m.pa-m.layers*layer) / h / m.shards
+	}
+}
+
+// moe: the MLP's experts are routed (each token's MLP runs on topk of them).
+func (m *llm) moe() bool {
+	return m.experts > 0 && m.topk > 0 && !m.dense
+}
+
+// matmuls is one stage's weight matmuls for seqs sequences adding n tokens each, each
+// timed by gemmTime (the calibrated training step's model: the measured large-matmul
+// rate over wave-quantised tiles, split-K for few rows, or the operands' traffic): the
+// stage's layers' four, the routed experts' per touched expert, and the output layer on
+// the sequences' last tokens only (engines compute logits for the positions they
+// sample). It returns the time, FLOPs and bytes.
+func (m *llm) matmuls(seqs, n float64) (t, flops, bytes float64) {
+	tokens := seqs * n
+	h, rate, bw, e := m.hidden, m.rate, m.bw, m.b
+	layers := m.layers / m.pp
+	gemm := func(rows, cols, depth, batch, count float64) {
+		t += count * gemmTime(rows, cols, depth, batch, rate, m.sms, bw, e, e)
+		flops += count * 2 * rows * cols * depth * batch
+		bytes += count * (rows*depth + depth*cols + rows*cols) * batch * e
+	}
+	gemm(tokens, m.qkvN, h, 1, layers)
+	gemm(tokens, h, m.oK, 1, layers)
+	if m.moe() {
+		touched := ExpertsTouched(m.experts, m.topk, tokens)
+		rows := tokens * m.topk / touched
+		gemm(rows, m.upN, h, touched/m.ep, layers)
+		gemm(rows, h, m.downK, touched/m.ep, layers)
+	} else {
+		experts := max(1, m.topk)
+		if m.experts <= 0 {
+			experts = 1
+		}
+		gemm(tokens, m.upN, h, experts, layers)
+		gemm(tokens, h, m.downK, experts, layers)
+	}
+	if m.restN > 0 {
+		gemm(seqs, m.restN, h, 1, 1)
+	}
+	return t, flops, bytes
 }
 
 // kvShards is how many ways tensor parallelism splits one sequence's KV cache: over
@@ -378,26 +460,38 @@ type step struct {
 }
 
 // stage is one forward pass on one pipeline stage: seqs sequences each adding n tokens at
-// context s, written to d. The time is the longer of the stage's FLOPs at the efficiency
-// and its bytes at the measured bandwidth, plus the matmul kernels' fixed cost and the
-// exchanges. (Divisions by a degree of 1 are skipped: they are exact, and the hot path.)
+// context s, written to d. When the layer's shape is known, each weight matmul is timed
+// on its own (matmuls) and the attention core after them; otherwise the time is the
+// longer of the stage's FLOPs at the efficiency and its bytes at the measured bandwidth.
+// Then the kernels' fixed cost and the exchanges. (Divisions by a degree of 1 are
+// skipped: they are exact, and the hot path.)
 func (m *llm) stage(d *step, seqs, n, s float64) {
-	flops := ForwardFLOPs(m.pa, m.coef, n, s, seqs)
-	w := m.weights
-	if !m.dense {
-		w = m.expertWeights(seqs * n)
-	}
 	kv := m.kvTok * s * seqs * m.bkv
-	if m.shards != 1 {
-		flops /= m.shards
-		w /= m.shards
-	}
 	if m.kvDiv != 1 {
 		kv /= m.kvDiv
 	}
-	compute, memory := flops/m.rate, (w+kv)/m.bw
-	d.itl = max(compute, memory) + m.kernelT
-	d.flops, d.bytes, d.computeBound = flops, w+kv, compute > memory
+	if m.gemms {
+		// Each matmul on its own, then the attention over the context: its FLOPs at the
+		// rate or its KV cache at the bandwidth.
+		t, flops, bytes := m.matmuls(seqs, n)
+		attn := m.coef * n * s * seqs / m.shards
+		d.itl = t + max(attn/m.rate, kv/m.bw) + m.kernelT
+		d.flops, d.bytes = flops+attn, bytes+kv
+		d.computeBound = d.flops/m.rate > d.bytes/m.bw
+	} else {
+		flops := ForwardFLOPs(m.pa, m.coef, n, s, seqs)
+		w := m.weights
+		if !m.dense {
+			w = m.expertWeights(seqs * n)
+		}
+		if m.shards != 1 {
+			flops /= m.shards
+			w /= m.shards
+		}
+		compute, memory := flops/m.rate, (w+kv)/m.bw
+		d.itl = max(compute, memory) + m.kernelT
+		d.flops, d.bytes, d.computeBound = flops, w+kv, compute > memory
+	}
 	d.tpComm, d.ppComm = 0, 0
 	if m.tp != 1 || m.a2a {
 		d.tpComm = m.stageComm(seqs * n)
@@ -468,6 +562,7 @@ func (m *llm) draft() *llm {
 	if m.draftP > 0 {
 		d.p, d.pa, d.layers, d.coef, d.kvTok = m.draftP, m.draftP, m.draftL, m.draftCoef, m.draftKV
 		d.hidden, d.kvHeads = m.draftHidden, m.draftKVHeads
+		d.ffn = 0 // the draft's layer shape is not gathered: its pass is one roofline
 		if d.hidden == 0 {
 			d.hidden = DefaultHidden
 		}
@@ -562,10 +657,15 @@ type ServeIn struct {
 	ExpertsPerToken []float64 // experts each token picks
 	KVHeads         []float64 // KV heads TP can shard the cache over; 0 = not shardable (latent attention)
 	KVBytes         []float64 // KV cache bytes per element; 0 = Bytes
+	Heads           []float64 // attention heads (calibrated per-matmul timing; 0 = shape unknown)
+	FFN             []float64 // MLP width (per expert); 0 = shape unknown: the whole pass is one roofline
+	UpMatrices      []float64 // MLP input matrices: 2 gated (SwiGLU: gate and up), 1 plain; nil = 1
+	Vocab           []float64 // vocabulary (the output layer's width); 0 = the parameters outside the layers
 
 	// Optional hardware and layout columns.
 	AchievableBW    []float64 // measured streaming bandwidth (calibrated); 0 = MemBandwidth
 	TDP             []float64 // W per accelerator; 0 = FallbackTDPW
+	SMs             []float64 // streaming multiprocessors (compute units); 0 = no tile quantisation
 	TP, PP, EP      []float64 // tensor-, pipeline- and expert-parallel degrees (≥ 1)
 	TPBandwidth     []float64 // per-direction bytes/s of the scale-up link
 	FabricBandwidth []float64 // per-direction bytes/s per accelerator of the scale-out fabric

@@ -46,6 +46,13 @@ const (
 	// Multiplication Background User's Guide" §2.3, §3.2 on wave quantization).
 	GEMMTileM = 256
 	GEMMTileN = 128
+	// GEMMTileK is the k-depth of one main-loop step of that tile (CUTLASS's default
+	// Sm80 tensor-op configuration, GemmShape<128, 256, 64>): a split-K slice holds at
+	// least one.
+	GEMMTileK = 64
+	// SplitKPartialBytes: split-K slices write FP32 partial sums of C, read back by the
+	// reduction (CUTLASS's parallel split-K workspace is the accumulator type).
+	SplitKPartialBytes = 4
 	// GradAccumFP32Bytes is the read-modify-write of an FP32 gradient buffer per
 	// weight (Megatron-LM accumulates weight gradients into FP32 main_grad buffers,
 	// fused into the wgrad GEMM; Micikevicius et al. 2018 keep FP32 master state).
@@ -501,11 +508,27 @@ func layerStep(k *layerKey) layerTimes {
 // rate FLOP/s on large GEMMs: the main loop runs at rate × wave quantization (or at
 // the memory rate when the operands' traffic binds), then the epilogue writes C
 // (outBytes per element: the precision, or a read-modify-write of an accumulator).
+// When the tiles fill less than half the SMs, the library may split k over
+// ⌊SMs/tiles⌋ thread blocks per tile instead (split-K: CUTLASS's parallel reduction
+// "across threadblocks" for small m·n and large k, docs/efficient_gemm.md; Osama et al.,
+// Stream-K, PPoPP 2023 §2), at the cost of writing and reading FP32 partial sums; the
+// faster of the two runs, as a library picks the fastest kernel it has. Serving's
+// matmuls of a few rows (docs/PHYSICS.md §33) are where it matters.
 func gemmTime(m, n, k, batch, rate, sms, bw, inBytes, outBytes float64) float64 {
 	flops := 2 * m * n * k * batch
-	q := waveQuantization(m, n, batch, sms)
-	main := math.Max(flops/(rate*q), (m*k+k*n)*batch*inBytes/bw)
-	return main + m*n*batch*outBytes/bw
+	operands := (m*k + k*n) * batch * inBytes / bw
+	epilogue := m * n * batch * outBytes / bw
+	t := math.Max(flops/(rate*waveQuantization(m, n, batch, sms)), operands) + epilogue
+	if sms <= 0 {
+		return t
+	}
+	tiles := batch * math.Min(math.Ceil(m/GEMMTileM)*math.Ceil(n/GEMMTileN), math.Ceil(m/GEMMTileN)*math.Ceil(n/GEMMTileM))
+	if split := math.Min(math.Floor(sms/tiles), math.Ceil(k/GEMMTileK)); split >= 2 {
+		qs := m * n * batch * split / (sms * GEMMTileM * GEMMTileN)
+		partials := 2 * split * m * n * batch * SplitKPartialBytes / bw
+		t = math.Min(t, math.Max(flops/(rate*qs), operands)+partials+epilogue)
+	}
+	return t
 }
 
 // overlapped is the time of compute that runs beside a collective: while the

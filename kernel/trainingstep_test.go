@@ -1,6 +1,9 @@
 package kernel
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // gptStep is one TrainingStep point of a GPT-style model (MHA, 4h GeLU MLP) on
 // A100-like parts: rate 271.2 TFLOP/s, 108 SMs, 1.8 TB/s, NVLink 230 GB/s and
@@ -86,6 +89,17 @@ func TestGEMMTime(t *testing.T) {
 	// Accumulating into an FP32 buffer reads and writes it: 8 bytes per element of C.
 	acc := gemmTime(6912, 512, k, 1, rate, sms, bw, 2, GradAccumFP32Bytes)
 	relClose(t, "FP32 accumulation epilogue", acc-full, 6912*512*(8-2)/bw, 1e-9)
+	// Few rows: 8 × 2560 is 10 tiles of 128×256 on 108 SMs, so k splits over ⌊108/10⌋ =
+	// 10 slices (one wave of 100 tiles), each writing and reading FP32 partials of C.
+	const m, n, kk = 8.0, 2560.0, 8192.0
+	split := gemmTime(m, n, kk, 1, rate, sms, bw, 2, 2)
+	qs := m * n * 10 / (108 * 256 * 128)
+	want = math.Max(2*m*n*kk/(rate*qs), (m*kk+kk*n)*2/bw) + 2*10*m*n*4/bw + m*n*2/bw
+	relClose(t, "split-K", split, want, 1e-12)
+	unsplit := math.Max(2*m*n*kk/(rate*m*n/(108*256*128)), (m*kk+kk*n)*2/bw) + m*n*2/bw
+	if split >= unsplit {
+		t.Errorf("split-K %v is not faster than the 10 data-parallel tiles %v", split, unsplit)
+	}
 }
 
 // TestCollectiveTime: NCCL's ring model (tuning.cc defaults) with the bus bandwidth.

@@ -119,12 +119,14 @@ type servingTables struct {
 	fabricBW, fabricLat                                      []float64 // per fabric code
 	pue                                                      []float64 // per region code
 	modelExperts, modelKVHeads                               []float64 // per model code (active and top-k: m)
+	modelUpMats                                              []float64 // per model code: 2 for a gated MLP, else 1
 	engineKernels, engineMoE, engineAR, engineARRank         []float64 // per engine code
 	engineStep                                               []float64 // per engine code, s
 	models                                                   []*catalog.Model
 	drafts                                                   []*catalog.Model
 	effUsed, kvBytes, tdp, achievable, active, experts, topk []float64
 	kvHeads, fabBW, fabLat, specK, stepOH                    []float64
+	heads, ffn, upMats, sms, vocab                           []float64
 	kernels, moeKernels, arLat, arRank                       []float64
 	draftP, draftL, draftC, draftKVE, draftH, draftKH        []float64
 	reasons                                                  []uint8 // layoutReasons of the batch
@@ -169,6 +171,11 @@ func newServingTables(p *Plan) *servingTables {
 	for _, m := range p.Models {
 		t.modelExperts = append(t.modelExperts, float64(m.Experts))
 		t.modelKVHeads = append(t.modelKVHeads, kvHeadsOf(m))
+		up := 1.0
+		if _, gated, _ := mlpShape(m); gated {
+			up = 2
+		}
+		t.modelUpMats = append(t.modelUpMats, up)
 	}
 	for _, e := range p.Engines {
 		t.engineKernels = append(t.engineKernels, kernel.GEMMsPerLayer+float64(e.NonMatmulKernels))
@@ -263,6 +270,11 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	t.kvHeads = gatherF(t.kvHeads, mc, t.modelKVHeads)
 	in.Efficiency, in.KVBytes = t.effUsed, t.kvBytes
 	in.ActiveParams, in.Experts, in.ExpertsPerToken, in.KVHeads = t.active, t.experts, t.topk, t.kvHeads
+	// The layer's shape, for timing each matmul on its own (calibrated).
+	t.heads, t.ffn = gatherF(t.heads, mc, t.m.heads), gatherF(t.ffn, mc, t.m.ffn)
+	t.upMats, t.sms = gatherF(t.upMats, mc, t.modelUpMats), gatherF(t.sms, hc, t.h.sms)
+	t.vocab = gatherF(t.vocab, mc, t.m.vocab)
+	in.Heads, in.FFN, in.UpMatrices, in.SMs, in.Vocab = t.heads, t.ffn, t.upMats, t.sms, t.vocab
 	in.FabricBandwidth, in.FabricLatency = t.fabBW, t.fabLat
 	in.SpecTokens, in.SpecAcceptance = t.specK, c.get("spec_acceptance")
 	in.StepOverhead = t.stepOH

@@ -123,7 +123,7 @@ axes:
   max_accelerators: 64
 `, "out_of_memory", "itl_target_missed", "over_accelerator_limit", "tp_does_not_divide_heads")
 	for _, r := range rows {
-		if r["feasible"] == true && (r["sla_ratio"].(float64) >= 1 || r["accelerators"].(float64) > 64) {
+		if r["feasible"] == true && (r["sla_ratio"].(float64) > 1 || r["accelerators"].(float64) > 64) {
 			t.Fatalf("feasible row past its targets: %v", r)
 		}
 	}

@@ -46,7 +46,21 @@ func TestServeCalibrated(t *testing.T) {
 	if err != nil || e.NonMatmulKernels != 6 || e.StepOverheadS != 0 {
 		t.Fatalf("catalog vllm engine: %+v, %v", e, err)
 	}
-	want := (flops + float64(m.Layers)*10*kernel.KernelS) * 1e3
+	// Each matmul on its own (docs/PHYSICS.md §33): at 4096 rows every weight matmul of
+	// Llama 3 8B (QKV 6144, output 4096, gate and up 28672, down 4096 wide) is a whole
+	// number of 256×128-tile rows over 6, 4, 28 and 4 waves of the H100's 132 SMs, each
+	// wave 128 of 132 busy, and the output layer (4096 × 128256) 16,032 tiles in 122
+	// waves; each writes its FP8 result (epilogue). Then the attention core, FLOP-bound.
+	rate, bw := peak*eff, 2.97e12
+	const T, hd = 4096.0, 4096.0
+	var gemms float64
+	for _, g := range [][2]float64{{6144, 4096}, {4096, 4096}, {28672, 4096}, {4096, 14336}} {
+		gemms += 2*T*g[0]*g[1]/(rate*128/132) + T*g[0]/bw
+	}
+	qHead := T * 128256 / (122 * 132 * 256 * 128)
+	head := 2*T*128256*hd/(rate*qHead) + T*128256/bw
+	attn := math.Max(coef*256*4096/rate, kv/bw)
+	want := (float64(m.Layers)*gemms + head + attn + float64(m.Layers)*10*kernel.KernelS) * 1e3
 	if got := cal["itl_ms"].(float64); math.Abs(got-want) > 1e-9*want {
 		t.Errorf("calibrated itl_ms %v, want %v", got, want)
 	}
