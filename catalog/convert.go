@@ -311,6 +311,21 @@ func (cv *converter) engine(r *rawEngine) *Engine {
 			*k.dst = *k.v
 		}
 	}
+	switch f := r.MemoryFraction; {
+	case f == nil:
+		cv.fail("memory_fraction", "missing (the share of memory the engine gives weights and KV cache by default, with its documentation as source)")
+	case !(*f > 0 && *f <= 1):
+		cv.fail("memory_fraction", fmt.Sprintf("%g is outside (0, 1]", *f))
+	default:
+		e.MemoryFraction = *f
+	}
+	switch r.MemoryFractionOf {
+	case "total":
+	case "free":
+		e.MemoryOfFree = true
+	default:
+		cv.fail("memory_fraction_of", fmt.Sprintf("%q: want total (weights and KV cache share the fraction of all memory) or free (the KV cache gets the fraction of what the weights leave)", r.MemoryFractionOf))
+	}
 	e.Provenance = cv.provenance(&r.rawProvenance)
 	for _, f := range EngineFields {
 		if _, ok := r.FieldSources[f]; !ok {

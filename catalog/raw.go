@@ -202,13 +202,15 @@ type rawFabric struct {
 }
 
 type rawEngine struct {
-	Key              string `yaml:"key"`
-	Name             string `yaml:"name"`
-	NonMatmulKernels *int   `yaml:"non_matmul_kernels"`
-	MoEKernels       *int   `yaml:"moe_kernels"`
-	AllReduce        *qty   `yaml:"allreduce_latency"`
-	AllReducePerRank *qty   `yaml:"allreduce_latency_per_rank"`
-	StepOverhead     *qty   `yaml:"step_overhead"`
+	Key              string   `yaml:"key"`
+	Name             string   `yaml:"name"`
+	NonMatmulKernels *int     `yaml:"non_matmul_kernels"`
+	MoEKernels       *int     `yaml:"moe_kernels"`
+	AllReduce        *qty     `yaml:"allreduce_latency"`
+	AllReducePerRank *qty     `yaml:"allreduce_latency_per_rank"`
+	StepOverhead     *qty     `yaml:"step_overhead"`
+	MemoryFraction   *float64 `yaml:"memory_fraction"`
+	MemoryFractionOf string   `yaml:"memory_fraction_of"`
 	rawProvenance    `yaml:",inline"`
 }
 

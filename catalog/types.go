@@ -364,11 +364,17 @@ type Engine struct {
 	AllReducePerRankS float64 `json:"allreduce_latency_per_rank_s"`
 	// StepOverheadS is the engine's time per forward step that the accelerator waits for.
 	StepOverheadS float64 `json:"step_overhead_s"`
+	// MemoryFraction is the share of an accelerator's memory the engine lets weights
+	// and KV cache use by default: of all of it (vLLM's gpu_memory_utilization, SGLang's
+	// mem_fraction_static), or, when MemoryOfFree, of what the weights leave, for the
+	// KV cache alone (TensorRT-LLM's free_gpu_memory_fraction).
+	MemoryFraction float64 `json:"memory_fraction"`
+	MemoryOfFree   bool    `json:"memory_fraction_of_free"`
 	Provenance
 }
 
 // EngineFields are the engine attributes each entry sources in field_sources.
-var EngineFields = []string{"non_matmul_kernels", "moe_kernels", "allreduce_latency", "step_overhead"}
+var EngineFields = []string{"non_matmul_kernels", "moe_kernels", "allreduce_latency", "step_overhead", "memory_fraction"}
 
 // Node is a server of identical accelerators.
 type Node struct {

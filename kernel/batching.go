@@ -157,7 +157,7 @@ func (a *batchArgs) meanLen() float64 {
 func (a *batchArgs) accels() float64 { return a.m.tp * a.m.pp }
 
 // free is one accelerator's memory left for KV cache after its share of the weights
-// and draft; perAcc converts a request's KV bytes to one accelerator's share.
+// and draft (calibrated: within the serving engine's memory budget); perAcc converts a request's KV bytes to one accelerator's share.
 func (a *batchArgs) free(w float64) float64 {
 	m := &a.m
 	if !m.calibrated {
@@ -166,12 +166,12 @@ func (a *batchArgs) free(w float64) float64 {
 		}
 		return m.capacity - w/a.accels()
 	}
-	f := m.capacity - w/a.accels()
+	wAcc := w / a.accels()
 	if m.specK > 0 {
 		dw, _ := m.draftBytes(0, 0)
-		f -= dw / m.tp
+		wAcc += dw / m.tp
 	}
-	return f
+	return m.budget(wAcc) - wAcc
 }
 
 func (a *batchArgs) perAcc(kvBytes float64) float64 {

@@ -333,3 +333,47 @@ func TestBatchingPromptsTogether(t *testing.T) {
 		t.Errorf("a request's share %v is not below its prefill alone %v", out.PromptPrefill[0], s.TTFT[0])
 	}
 }
+
+// TestEngineMemoryBudget (calibrated): a batcher admits requests into the memory the
+// serving engine gives the KV cache by default — vLLM's gpu_memory_utilization 0.9 of
+// all memory for weights and cache, TensorRT-LLM's free_gpu_memory_fraction 0.9 of what
+// the weights leave — and a serve point that fits the whole memory but not the budget is
+// infeasible.
+func TestEngineMemoryBudget(t *testing.T) {
+	capacity, w := float64(80*gib), 8.03e9*2
+	perRequest := float64(2*32*8*128) * 256 * 2
+	for _, c := range []struct {
+		name       string
+		frac, free float64
+		kv         float64
+	}{
+		{"no engine", 0, 0, capacity - w},
+		{"vllm", 0.9, 0, 0.9*capacity - w},
+		{"trtllm", 0.9, 1, 0.9 * (capacity - w)},
+	} {
+		in := batchColumns(cbPt(llama3_8B, h100, 256, 8192))
+		in.Layers, in.Hidden, in.KVHeads = one(32), one(4096), one(8)
+		in.AchievableBW, in.Efficiency = one(h100TriadBW), one(h100BF16Eff)
+		in.MemoryFraction, in.MemoryOfFree = one(c.frac), one(c.free)
+		in.Calibrated = true
+		var out BatchOut
+		ContinuousBatching(&out, in)
+		if want := math.Min(math.Floor(c.kv/perRequest), 8192); out.Active[0] != want {
+			t.Errorf("%s: admitted %v, want %v", c.name, out.Active[0], want)
+		}
+	}
+	// A serve point at 95 % of the memory fits it but not vLLM's 90 %.
+	batch := math.Floor((0.95*capacity - w) / perRequest)
+	sv := calIn(llama3_8B, BF16, h100BF16Eff, 256, batch)
+	sv.MemCapacity = one(capacity)
+	var s ServeOut
+	Serving(&s, sv)
+	if !s.Feasible[0] {
+		t.Fatalf("batch %v at 95 %% of memory is infeasible without an engine budget", batch)
+	}
+	sv.MemoryFraction, sv.MemoryOfFree = one(0.9), one(0)
+	Serving(&s, sv)
+	if s.Feasible[0] {
+		t.Errorf("batch %v at 95 %% of memory is feasible within vLLM's 0.9", batch)
+	}
+}

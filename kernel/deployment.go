@@ -171,12 +171,14 @@ func deploy(in *DeployIn, i int) deployPoint {
 	idle := m.tdp * IdlePowerFraction
 	d := deployPoint{step: decode.t, perUser: 1 / decode.t, computeBound: decode.computeBound}
 
-	d.mem = m.memPerAccel(full, batch) / m.capacity
+	mem, w := m.memPerAccel(full, batch)
+	d.mem = mem / m.capacity
+	fits := mem <= m.budget(w)
 	if !m.calibrated {
 		_, _, _, total := m.seedDecode(batch, full)
 		d.mem = total / (m.tp * m.pp) / m.capacity
+		fits = d.mem <= 1
 	}
-	fits := d.mem <= 1
 	replicaAccels := m.tp * m.pp
 	limit := opt(in.MaxAccelerators, i, 0)
 

@@ -151,7 +151,7 @@ func servingCalibrated(out *ServeOut, in *ServeIn, m *llm, i int) {
 	w := m.p * m.b
 	kv := m.kvTok * s * batch * m.bkv
 	total := w + kv
-	perAcc := m.memPerAccel(s, batch)
+	perAcc, wAcc := m.memPerAccel(s, batch)
 	if m.specK > 0 {
 		dw, dkv := m.draftBytes(s, batch)
 		total += dw + dkv
@@ -167,7 +167,7 @@ func servingCalibrated(out *ServeOut, in *ServeIn, m *llm, i int) {
 	out.ChunkTime[i] = chunkMax
 	out.TPComm[i] = d.tpComm
 	out.PPComm[i] = d.ppComm
-	out.Feasible[i] = perAcc <= m.capacity
+	out.Feasible[i] = perAcc <= m.budget(wAcc)
 	out.ComputeBound[i] = d.computeBound
 	out.Accelerators[i] = m.tp * m.pp
 	out.PowerW[i] = m.power(&d)
@@ -229,6 +229,8 @@ type llm struct {
 	draftP, draftL, draftCoef, draftKV          float64
 	draftHidden, draftKVHeads                   float64
 	heads, ffn, upMats, sms, vocab              float64
+	memFrac                                     float64
+	memFree                                     bool
 	calibrated                                  bool
 
 	// Set by derive from the fields above; a pass only reads them, so a point costs one
@@ -272,6 +274,7 @@ func (in *ServeIn) load(m *llm, i int) {
 	m.specK = opt(in.SpecTokens, i, 0)
 	m.heads, m.ffn, m.upMats, m.sms = opt(in.Heads, i, 0), opt(in.FFN, i, 0), opt(in.UpMatrices, i, 1), opt(in.SMs, i, 0)
 	m.vocab = opt(in.Vocab, i, 0)
+	m.memFrac, m.memFree = opt(in.MemoryFraction, i, 0), opt(in.MemoryOfFree, i, 0) > 0
 	if m.specK > 0 {
 		m.specA = opt(in.SpecAcceptance, i, 0)
 		m.draftP, m.draftL = opt(in.DraftParams, i, 0), opt(in.DraftLayers, i, 0)
@@ -579,8 +582,9 @@ func (m *llm) draftBytes(s, batch float64) (w, kv float64) {
 	return d.p * d.b, d.kvTok * s * batch * d.bkv
 }
 
-// memPerAccel is one accelerator's share of weights, KV cache and draft (calibrated).
-func (m *llm) memPerAccel(s, batch float64) float64 {
+// memPerAccel is one accelerator's share of weights, KV cache and draft (calibrated),
+// and of the weights alone (the target's and the draft's).
+func (m *llm) memPerAccel(s, batch float64) (mem, weights float64) {
 	w, kv := m.weights, m.kvTok*s*batch*m.bkv
 	if m.shards != 1 {
 		w /= m.shards
@@ -588,12 +592,27 @@ func (m *llm) memPerAccel(s, batch float64) float64 {
 	if m.kvDiv != 1 {
 		kv /= m.kvDiv
 	}
-	mem := w + kv
+	mem = w + kv
 	if m.specK > 0 {
 		dw, dkv := m.draftBytes(s, batch)
 		mem += (dw + dkv) / m.tp
+		w += dw / m.tp
 	}
-	return mem
+	return mem, w
+}
+
+// budget is the memory one accelerator may fill when weights of w bytes are on it: the
+// serving engine's default share (calibrated; ServeIn.MemoryFraction) of all of its
+// memory, or the weights plus the share of what they leave for the KV cache
+// (MemoryOfFree); all of it without an engine, and under the seed.
+func (m *llm) budget(w float64) float64 {
+	switch {
+	case !m.calibrated || m.memFrac <= 0:
+		return m.capacity
+	case m.memFree:
+		return w + m.memFrac*max(0, m.capacity-w)
+	}
+	return m.memFrac * m.capacity
 }
 
 // prefill is the calibrated time to first token of batch prompts of n new tokens at
@@ -688,6 +707,8 @@ type ServeIn struct {
 	MoEKernels       []float64 // further kernels of a mixture-of-experts layer
 	AllReduceLatency []float64 // s, the engine's small-message all-reduce over the scale-up link at 2 ranks
 	AllReducePerRank []float64 // s added per further rank
+	MemoryFraction   []float64 // the engine's default share of memory for weights and KV cache (0 = all of it)
+	MemoryOfFree     []float64 // 1: MemoryFraction is of the memory the weights leave, for the KV cache alone
 
 	// Calibrated selects the calibrated physics (docs/PHYSICS.md §33); false is the seed's.
 	Calibrated bool

@@ -43,7 +43,7 @@ var (
 		{Name: "spec_tokens", Kind: KindInt, Default: "4", Min: 1, Max: 64, Doc: "tokens drafted per step when draft_model is set (the seed's γ = 4)"},
 		{Name: "spec_acceptance", Kind: KindFloat, Default: "0.7", Min: 0, Max: 1, Doc: "probability each drafted token is accepted (the seed's default 0.7)"},
 		{Name: "engine", Kind: KindEngine, Default: DefaultEngine,
-			Doc: "serving engine (mlsysim zoo engines): its kernels per layer, tensor-parallel all-reduce latency and step overhead (calibrated; docs/PHYSICS.md §33)"},
+			Doc: "serving engine (mlsysim zoo engines): its kernels per layer, tensor-parallel all-reduce latency, step overhead and default memory share for weights and KV cache (calibrated; docs/PHYSICS.md §33)"},
 		{Name: "step_overhead_ms", Kind: KindFloat, Default: "0", Min: 0, Max: 1000, Unit: "ms",
 			Doc: "engine time per step not overlapped with the accelerator, added to the engine's own (calibrated)"},
 		{Name: "region", Kind: KindRegion, Default: "US_Avg", Doc: "grid region (mlsysim zoo regions): the PUE that scales energy cost"},
@@ -122,12 +122,14 @@ type servingTables struct {
 	modelUpMats                                              []float64 // per model code: 2 for a gated MLP, else 1
 	engineKernels, engineMoE, engineAR, engineARRank         []float64 // per engine code
 	engineStep                                               []float64 // per engine code, s
+	engineMem, engineMemFree                                 []float64 // per engine code: memory fraction, 1 = of free memory
 	models                                                   []*catalog.Model
 	drafts                                                   []*catalog.Model
 	effUsed, kvBytes, tdp, achievable, active, experts, topk []float64
 	kvHeads, fabBW, fabLat, specK, stepOH                    []float64
 	heads, ffn, upMats, sms, vocab                           []float64
 	kernels, moeKernels, arLat, arRank                       []float64
+	memFrac, memFree                                         []float64
 	draftP, draftL, draftC, draftKVE, draftH, draftKH        []float64
 	reasons                                                  []uint8 // layoutReasons of the batch
 }
@@ -182,6 +184,11 @@ func newServingTables(p *Plan) *servingTables {
 		t.engineMoE = append(t.engineMoE, float64(e.MoEKernels))
 		t.engineAR, t.engineARRank = append(t.engineAR, e.AllReduceS), append(t.engineARRank, e.AllReducePerRankS)
 		t.engineStep = append(t.engineStep, e.StepOverheadS)
+		free := 0.0
+		if e.MemoryOfFree {
+			free = 1
+		}
+		t.engineMem, t.engineMemFree = append(t.engineMem, e.MemoryFraction), append(t.engineMemFree, free)
 	}
 	return t
 }
@@ -281,6 +288,8 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	t.kernels, t.moeKernels = gatherF(t.kernels, ec, t.engineKernels), gatherF(t.moeKernels, ec, t.engineMoE)
 	t.arLat, t.arRank = gatherF(t.arLat, ec, t.engineAR), gatherF(t.arRank, ec, t.engineARRank)
 	in.KernelsPerLayer, in.MoEKernels, in.AllReduceLatency, in.AllReducePerRank = t.kernels, t.moeKernels, t.arLat, t.arRank
+	t.memFrac, t.memFree = gatherF(t.memFrac, ec, t.engineMem), gatherF(t.memFree, ec, t.engineMemFree)
+	in.MemoryFraction, in.MemoryOfFree = t.memFrac, t.memFree
 	// The kernel reads a draft's shape only where spec_tokens > 0: a batch without
 	// drafting leaves the columns out.
 	in.DraftParams, in.DraftLayers, in.DraftCoef, in.DraftKVElems, in.DraftHidden, in.DraftKVHeads = nil, nil, nil, nil, nil, nil
