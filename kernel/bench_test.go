@@ -22,6 +22,9 @@ func BenchmarkServing(b *testing.B) {
 		SeqLen: make([]float64, benchN), Batch: make([]float64, benchN), CachedPrefix: fill(benchN, 0),
 		ChunkTokens: make([]float64, benchN), Efficiency: fill(benchN, 0.5), PeakFLOPS: fill(benchN, 989e12),
 		MemBandwidth: fill(benchN, 3.35e12), MemCapacity: fill(benchN, 80<<30), DispatchTax: fill(benchN, 1e-5),
+		// The layer's shape and the SMs, as the sweep gathers them: each matmul timed on its own.
+		Hidden: fill(benchN, 4096), Heads: fill(benchN, 32), KVHeads: fill(benchN, 8), FFN: fill(benchN, 14336),
+		UpMatrices: fill(benchN, 2), Vocab: fill(benchN, 128256), SMs: fill(benchN, 132),
 		Calibrated: true, // the default profile's path
 	}
 	for i := range in.SeqLen {

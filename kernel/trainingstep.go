@@ -518,15 +518,15 @@ func gemmTime(m, n, k, batch, rate, sms, bw, inBytes, outBytes float64) float64 
 	flops := 2 * m * n * k * batch
 	operands := (m*k + k*n) * batch * inBytes / bw
 	epilogue := m * n * batch * outBytes / bw
-	t := math.Max(flops/(rate*waveQuantization(m, n, batch, sms)), operands) + epilogue
+	t := max(flops/(rate*waveQuantization(m, n, batch, sms)), operands) + epilogue
 	if sms <= 0 {
 		return t
 	}
-	tiles := batch * math.Min(math.Ceil(m/GEMMTileM)*math.Ceil(n/GEMMTileN), math.Ceil(m/GEMMTileN)*math.Ceil(n/GEMMTileM))
-	if split := math.Min(math.Floor(sms/tiles), math.Ceil(k/GEMMTileK)); split >= 2 {
+	tiles := batch * min(math.Ceil(m/GEMMTileM)*math.Ceil(n/GEMMTileN), math.Ceil(m/GEMMTileN)*math.Ceil(n/GEMMTileM))
+	if split := min(math.Floor(sms/tiles), math.Ceil(k/GEMMTileK)); split >= 2 {
 		qs := m * n * batch * split / (sms * GEMMTileM * GEMMTileN)
 		partials := 2 * split * m * n * batch * SplitKPartialBytes / bw
-		t = math.Min(t, math.Max(flops/(rate*qs), operands)+partials+epilogue)
+		t = min(t, max(flops/(rate*qs), operands)+partials+epilogue)
 	}
 	return t
 }
