@@ -271,32 +271,24 @@ func TestCalibratedEngine(t *testing.T) {
 
 // TestCalibratedMatmuls: with the layer's shape known, a decode step of one Llama 3 8B
 // sequence (FP8, S 256) on an H100 (132 SMs) times each weight matmul on its own. At
-// one row every matmul streams its operands: W_qkv (4096 × 6144), W_o (4096 × 4096),
+// one row every matmul streams its operands — W_qkv (4096 × 6144), W_o (4096 × 4096),
 // W_gate,up (4096 × 28672), W_down (14336 × 4096) per layer and the output layer
-// (4096 × 128256) once, each with its one-row input and output, and those whose tiles
-// fill less than half the SMs split k over ⌊132/tiles⌋ slices that write and read FP32
-// partials: QKV 24 tiles of 128×256 → 5 slices, W_o and W_down 16 tiles → 8, W_gate,up
-// 112 tiles and the output layer 501 → none. Then the KV cache at the bandwidth and
-// 4 kernels per layer.
+// (4096 × 128256) once, each with its one-row input and output: on 16-row tiles the
+// padded rows' math (1.6–12.6 µs) stays under each stream, so no k is split. Then the KV
+// cache at the bandwidth and 4 kernels per layer.
 func TestCalibratedMatmuls(t *testing.T) {
 	in := calIn(llama3_8B, FP8, h100FP8Eff, 256, 1)
 	in.Heads, in.FFN, in.UpMatrices, in.Vocab, in.SMs = one(32), one(14336), one(2), one(128256), one(132)
 	var out ServeOut
 	Serving(&out, in)
-	type mm struct{ n, k, split float64 }
-	layer := []mm{{6144, 4096, 5}, {4096, 4096, 8}, {28672, 4096, 1}, {4096, 14336, 8}}
-	bytes := func(g mm) float64 {
-		b := g.k + g.k*g.n + g.n // input row, weights, output row (1 byte each)
-		if g.split > 1 {
-			b += 2 * g.split * g.n * 4
-		}
-		return b
-	}
+	type mm struct{ n, k float64 }
+	layer := []mm{{6144, 4096}, {4096, 4096}, {28672, 4096}, {4096, 14336}}
+	bytes := func(g mm) float64 { return g.k + g.k*g.n + g.n } // input row, weights, output row (1 byte each)
 	var perLayer float64
 	for _, g := range layer {
 		perLayer += bytes(g)
 	}
-	head := bytes(mm{128256, 4096, 1})
+	head := bytes(mm{128256, 4096})
 	kv := float64(2*32*8*128) * 256
 	want := (32*perLayer+head+kv)/h100TriadBW + 32*4*KernelS
 	near(t, "ITL", out.ITL[0], want)

@@ -46,6 +46,10 @@ const (
 	// Multiplication Background User's Guide" §2.3, §3.2 on wave quantization).
 	GEMMTileM = 256
 	GEMMTileN = 128
+	// GEMMTileMinRows: a tile is never taller than m rounded up to the 16 rows of the
+	// smallest tensor-core instruction (PTX ISA, warp-level mma.sync shapes m16n8k16
+	// for 16-bit and m16n8k32 for 8-bit inputs).
+	GEMMTileMinRows = 16
 	// GEMMTileK is the k-depth of one main-loop step of that tile (CUTLASS's default
 	// Sm80 tensor-op configuration, GemmShape<128, 256, 64>): a split-K slice holds at
 	// least one.
@@ -508,25 +512,51 @@ func layerStep(k *layerKey) layerTimes {
 // rate FLOP/s on large GEMMs: the main loop runs at rate × wave quantization (or at
 // the memory rate when the operands' traffic binds), then the epilogue writes C
 // (outBytes per element: the precision, or a read-modify-write of an accumulator).
-// When the tiles fill less than half the SMs, the library may split k over
+// The 256×128 tile runs in either orientation, no taller along m than m rounded up to
+// the 16 rows of a tensor-core instruction (a GEMM of a few rows does not pay for 128
+// or 256). When the tiles fill less than half the SMs, the library may split k over
 // ⌊SMs/tiles⌋ thread blocks per tile instead (split-K: CUTLASS's parallel reduction
 // "across threadblocks" for small m·n and large k, docs/efficient_gemm.md; Osama et al.,
-// Stream-K, PPoPP 2023 §2), at the cost of writing and reading FP32 partial sums; the
-// faster of the two runs, as a library picks the fastest kernel it has. Serving's
-// matmuls of a few rows (docs/PHYSICS.md §33) are where it matters.
+// Stream-K, PPoPP 2023 §2), at the cost of writing and reading FP32 partial sums. The
+// fastest of these runs, as a library picks the fastest kernel it has. Serving's
+// matmuls of a few rows (docs/PHYSICS.md §33) are where the last two matter.
 func gemmTime(m, n, k, batch, rate, sms, bw, inBytes, outBytes float64) float64 {
 	flops := 2 * m * n * k * batch
 	operands := (m*k + k*n) * batch * inBytes / bw
 	epilogue := m * n * batch * outBytes / bw
-	t := max(flops/(rate*waveQuantization(m, n, batch, sms)), operands) + epilogue
 	if sms <= 0 {
-		return t
+		return max(flops/rate, operands) + epilogue
 	}
-	tiles := batch * min(math.Ceil(m/GEMMTileM)*math.Ceil(n/GEMMTileN), math.Ceil(m/GEMMTileN)*math.Ceil(n/GEMMTileM))
-	if split := min(math.Floor(sms/tiles), math.Ceil(k/GEMMTileK)); split >= 2 {
-		qs := m * n * batch * split / (sms * GEMMTileM * GEMMTileN)
-		partials := 2 * split * m * n * batch * SplitKPartialBytes / bw
-		t = min(t, max(flops/(rate*qs), operands)+partials+epilogue)
+	g := gemm{m: m, n: n, k: k, batch: batch, rate: rate, sms: sms, bw: bw, flops: flops, operands: operands, epilogue: epilogue}
+	if m >= GEMMTileM {
+		// Both orientations have the full tile's area: the one with fewer tiles is faster.
+		return g.tiled(GEMMTileM*GEMMTileN, batch*min(math.Ceil(m/GEMMTileM)*math.Ceil(n/GEMMTileN), math.Ceil(m/GEMMTileN)*math.Ceil(n/GEMMTileM)))
+	}
+	rows := math.Ceil(m/GEMMTileMinRows) * GEMMTileMinRows
+	tall, wide := min(GEMMTileM, rows), min(GEMMTileN, rows)
+	t := g.tiled(tall*GEMMTileN, batch*math.Ceil(m/tall)*math.Ceil(n/GEMMTileN))
+	if t == operands+epilogue {
+		return t // streaming the operands: no tiling is faster
+	}
+	return min(t, g.tiled(wide*GEMMTileM, batch*math.Ceil(m/wide)*math.Ceil(n/GEMMTileM)))
+}
+
+// gemm is one GEMM's shape and its three roofline terms, for gemmTime's tilings.
+type gemm struct{ m, n, k, batch, rate, sms, bw, flops, operands, epilogue float64 }
+
+// tiled is the GEMM on `tiles` tiles of `area` elements of C: data-parallel in waves
+// over the SMs, or, when the tiles fill less than half of them, split-K if faster.
+func (g *gemm) tiled(area, tiles float64) float64 {
+	q := g.m * g.n * g.batch / (math.Ceil(tiles/g.sms) * g.sms * area)
+	compute := g.flops / (g.rate * q)
+	t := max(compute, g.operands) + g.epilogue
+	if compute <= g.operands {
+		return t // the operands' stream binds: splitting k only adds partial sums
+	}
+	if split := min(math.Floor(g.sms/tiles), math.Ceil(g.k/GEMMTileK)); split >= 2 {
+		qs := g.m * g.n * g.batch * split / (g.sms * area)
+		partials := 2 * split * g.m * g.n * g.batch * SplitKPartialBytes / g.bw
+		t = min(t, max(g.flops/(g.rate*qs), g.operands)+partials+g.epilogue)
 	}
 	return t
 }

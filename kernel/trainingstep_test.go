@@ -1,9 +1,6 @@
 package kernel
 
-import (
-	"math"
-	"testing"
-)
+import "testing"
 
 // gptStep is one TrainingStep point of a GPT-style model (MHA, 4h GeLU MLP) on
 // A100-like parts: rate 271.2 TFLOP/s, 108 SMs, 1.8 TB/s, NVLink 230 GB/s and
@@ -89,17 +86,25 @@ func TestGEMMTime(t *testing.T) {
 	// Accumulating into an FP32 buffer reads and writes it: 8 bytes per element of C.
 	acc := gemmTime(6912, 512, k, 1, rate, sms, bw, 2, GradAccumFP32Bytes)
 	relClose(t, "FP32 accumulation epilogue", acc-full, 6912*512*(8-2)/bw, 1e-9)
-	// Few rows: 8 × 2560 is 10 tiles of 128×256 on 108 SMs, so k splits over ⌊108/10⌋ =
-	// 10 slices (one wave of 100 tiles), each writing and reading FP32 partials of C.
-	const m, n, kk = 8.0, 2560.0, 8192.0
+	// Few rows: 64 × 1024 with k = 16384 is 8 tiles of 64×128 (a tile no taller than m)
+	// or 4 of 64×256; as data-parallel tiles they leave 100 of the 108 SMs idle (107 µs of
+	// math), so k splits over ⌊108/8⌋ = 13 slices of the 64×128 tiles, one wave, each
+	// writing and reading FP32 partials of C; the slices stream the operands (19.8 µs).
+	const m, n, kk = 64.0, 1024.0, 16384.0
 	split := gemmTime(m, n, kk, 1, rate, sms, bw, 2, 2)
-	qs := m * n * 10 / (108 * 256 * 128)
-	want = math.Max(2*m*n*kk/(rate*qs), (m*kk+kk*n)*2/bw) + 2*10*m*n*4/bw + m*n*2/bw
+	want = (m*kk+kk*n)*2/bw + 2*13*m*n*4/bw + m*n*2/bw
 	relClose(t, "split-K", split, want, 1e-12)
-	unsplit := math.Max(2*m*n*kk/(rate*m*n/(108*256*128)), (m*kk+kk*n)*2/bw) + m*n*2/bw
-	if split >= unsplit {
-		t.Errorf("split-K %v is not faster than the 10 data-parallel tiles %v", split, unsplit)
+	dataParallel := 2*m*n*kk/(rate*m*n/(108*64*128)) + m*n*2/bw
+	if !(split < dataParallel) {
+		t.Errorf("split-K %v is not faster than the 8 data-parallel tiles %v", split, dataParallel)
 	}
+	// One row of 4-bit weights (m = 1, 7168 × 8192) streams its weights: its tiles are 16
+	// rows tall (a tensor-core instruction's), so the padded rows' math (3–12 µs at
+	// 726 TFLOP/s over 132 SMs) stays under the 7.1 µs of the stream; 256-row tiles
+	// would have made it compute-bound (24 µs).
+	const bw4, rate4 = 4.15e12, 726e12
+	one := gemmTime(1, 7168, 8192, 1, rate4, 132, bw4, 0.5, 2)
+	relClose(t, "one row, 4-bit", one, (8192+8192*7168)*0.5/bw4+7168*2/bw4, 1e-12)
 }
 
 // TestCollectiveTime: NCCL's ring model (tuning.cc defaults) with the bus bandwidth.
