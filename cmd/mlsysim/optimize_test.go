@@ -174,6 +174,8 @@ func TestOptimizeServingMisses(t *testing.T) {
 		{[]string{"Llama3_70B", "--qps", "0", "--ttft-ms", "500", "--itl-ms", "50"}, "--qps"},
 		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "-5", "--itl-ms", "50"}, "--ttft-ms"},
 		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500"}, "--itl-ms"},
+		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "0"}, "--itl-ms: required: a finite number > 0, got 0"},
+		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "0", "--itl-ms", "50"}, "--ttft-ms: required: a finite number > 0, got 0"},
 		{[]string{"Llama3_70Bx", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50"}, "did you mean Llama3_70B"},
 		{[]string{"ResNet50", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50"}, "needs a transformer"},
 		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--hardware", "H1000"}, "did you mean H100"},
