@@ -71,12 +71,13 @@ type ShardInfo struct {
 
 // Column describes one result column for manifests and docs.
 type Column struct {
-	Name   string   `json:"name"`
-	Type   string   `json:"type"`
-	Unit   string   `json:"unit,omitempty"`
-	Doc    string   `json:"description"`
-	Input  bool     `json:"input"`
-	Labels []string `json:"-"`
+	Name     string   `json:"name"`
+	Type     string   `json:"type"`
+	Nullable bool     `json:"nullable,omitempty"` // NULL where the value does not apply
+	Unit     string   `json:"unit,omitempty"`
+	Doc      string   `json:"description"`
+	Input    bool     `json:"input"`
+	Labels   []string `json:"-"`
 }
 
 // ErrNoManifest: the folder has no _manifest.json.

@@ -1,180 +1,861 @@
 package sinks
 
 import (
+	"bytes"
+	"cmp"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"io"
-	"reflect"
-	"strconv"
+	"math"
+	"math/bits"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress"
-	"github.com/parquet-go/parquet-go/compress/snappy"
-	"github.com/parquet-go/parquet-go/compress/uncompressed"
-	"github.com/parquet-go/parquet-go/compress/zstd"
-	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/klauspost/compress/snappy"
+	"github.com/klauspost/compress/zstd"
 )
 
 // Compressions lists the Parquet codecs --compression accepts.
 var Compressions = []string{"zstd", "snappy", "none"}
 
-// zstdCodec is shared by every writer: it pools its encoders, and an encoder
-// allocates its window history when made, so a codec per file (per part)
-// would pay that again for every part.
-var zstdCodec = &zstd.Codec{Level: zstd.SpeedFastest}
+// The Parquet writer encodes straight from Arrow's typed buffers: a record is
+// one row group, each column one chunk of one data page (PLAIN for numbers and
+// booleans, RLE_DICTIONARY over the record's dictionary for strings), with
+// min/max statistics, a column and offset index, and the Arrow schema in the
+// footer (ARROW:schema) so Arrow readers restore dictionary types and field
+// metadata. It writes data pages v1, which every engine reads. Enum values below
+// are parquet-format's (parquet.thrift).
+const (
+	ptBoolean   = 0
+	ptInt64     = 2
+	ptDouble    = 5
+	ptByteArray = 6
 
-func codec(name string) (compress.Codec, error) {
+	encPlain         = 0
+	encRLE           = 3
+	encRLEDictionary = 8
+
+	pageData       = 0
+	pageDictionary = 2
+
+	convUTF8  = 0
+	convInt64 = 18
+
+	repRequired = 0
+	repOptional = 1
+
+	codecNone   = 0
+	codecSnappy = 1
+	codecZstd   = 6
+)
+
+var parquetMagic = []byte("PAR1")
+
+// pqColumn is one leaf of the file's schema.
+type pqColumn struct {
+	name     string
+	physical int32
+	optional bool
+	dict     bool   // strings, dictionary-encoded
+	unit     string // the Arrow field's "unit" metadata, repeated in each chunk's metadata
+}
+
+func parquetColumns(schema *arrow.Schema) ([]pqColumn, error) {
+	cols := make([]pqColumn, len(schema.Fields()))
+	for i, f := range schema.Fields() {
+		c := pqColumn{name: f.Name, optional: f.Nullable}
+		switch t := f.Type.(type) {
+		case *arrow.Float64Type:
+			c.physical = ptDouble
+		case *arrow.Int64Type:
+			c.physical = ptInt64
+		case *arrow.BooleanType:
+			c.physical = ptBoolean
+		case *arrow.DictionaryType:
+			if t.ValueType.ID() != arrow.STRING {
+				return nil, fmt.Errorf("parquet sink: column %s: dictionary of %s is not supported (want strings)", f.Name, t.ValueType)
+			}
+			c.physical, c.dict = ptByteArray, true
+		default:
+			return nil, fmt.Errorf("parquet sink: column %s: type %s is not supported (float64, int64, bool, dictionary of strings)", f.Name, f.Type)
+		}
+		if u, ok := f.Metadata.GetValue("unit"); ok && u != "" {
+			c.unit = u
+		}
+		cols[i] = c
+	}
+	return cols, nil
+}
+
+// pageCodec compresses pages; one per goroutine (the zstd encoder keeps state).
+type pageCodec struct {
+	id   int32
+	zstd *zstd.Encoder
+}
+
+func codecID(name string) (int32, error) {
 	switch name {
 	case "", "zstd":
-		return zstdCodec, nil
+		return codecZstd, nil
 	case "snappy":
-		return &snappy.Codec{}, nil
+		return codecSnappy, nil
 	case "none":
-		return &uncompressed.Codec{}, nil
+		return codecNone, nil
 	}
-	return nil, fmt.Errorf("compression %q is not supported; valid: %s", name, strings.Join(Compressions, ", "))
+	return 0, fmt.Errorf("compression %q is not supported; valid: %s", name, strings.Join(Compressions, ", "))
 }
 
-// parquetWriter writes each Arrow record as one Parquet row group, column by
-// column through typed buffers (a row-at-a-time writer is ~5× slower).
-type parquetWriter struct {
-	w      *parquet.Writer
-	buf    *parquet.Buffer
-	bools  []bool
-	values []parquet.Value
-	labels map[int][]parquet.Value // per dictionary column: one Value per label
-	dicts  map[int]arrow.Array     // dictionary the labels were built from
+func newPageCodec(name string) (*pageCodec, error) {
+	id, err := codecID(name)
+	if err != nil || id != codecZstd {
+		return &pageCodec{id: id}, err
+	}
+	// The options parquet-go used for our files before: fastest level, one
+	// goroutine, no frame checksum (a Parquet reader checks none).
+	e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+		zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false))
+	return &pageCodec{id: id, zstd: e}, err
 }
 
-func newParquetWriter(out io.Writer, schema *arrow.Schema, opt Options) (*parquetWriter, error) {
-	c, err := codec(opt.Compression)
+// compress returns src compressed into dst's storage (src itself when uncompressed).
+func (c *pageCodec) compress(dst, src []byte) []byte {
+	switch c.id {
+	case codecZstd:
+		return c.zstd.EncodeAll(src, dst[:0])
+	case codecSnappy:
+		return snappy.Encode(dst[:cap(dst)], src)
+	}
+	return src
+}
+
+// chunk is the metadata of one column chunk; offsets are relative to the row
+// group's first byte until the writer places it.
+type chunk struct {
+	start        int64 // first byte (dictionary page if any, else data page)
+	dictOff      int64 // -1: no dictionary page
+	dataOff      int64
+	dataPageSize int32 // data page header + body, for the offset index
+	compressed   int64
+	uncompressed int64
+	values       int64
+	nulls        int64
+	hasStats     bool
+	min, max     []byte // PLAIN-encoded statistics
+}
+
+// rowGroup is one record encoded: its column chunks back to back in data.
+type rowGroup struct {
+	rows   int64
+	data   []byte
+	chunks []chunk
+	stats  []byte // storage for the chunks' min/max
+}
+
+// dictPage caches a dictionary's encoded page: records of one run share their
+// dictionaries, so each column's page is built once.
+type dictPage struct {
+	dict         arrow.Array
+	page         []byte // header + compressed body
+	uncompressed int64
+	width        int     // bits per index
+	rank         []int32 // label order (byte-wise), for statistics
+	byRank       []int32 // index of the label of each rank
+}
+
+// parquetEncoder turns records into row groups; not safe for concurrent use.
+type parquetEncoder struct {
+	cols   []pqColumn
+	codec  *pageCodec
+	rg     rowGroup
+	dicts  []dictPage
+	body   []byte // uncompressed page when it has to be assembled
+	packed []byte // compressed page
+	levels []int32
+	f64    []float64 // values compacted around nulls
+	i64    []int64
+	t      thriftWriter
+}
+
+func newParquetEncoder(schema *arrow.Schema, opt Options) (*parquetEncoder, error) {
+	cols, err := parquetColumns(schema)
 	if err != nil {
 		return nil, err
 	}
-	group := orderedGroup{}
-	for _, f := range schema.Fields() {
-		var n parquet.Node
-		switch f.Type.ID() {
-		case arrow.FLOAT64:
-			n = parquet.Leaf(parquet.DoubleType)
-		case arrow.INT64:
-			n = parquet.Int(64)
-		case arrow.UINT64:
-			n = parquet.Uint(64)
-		case arrow.BOOL:
-			n = parquet.Leaf(parquet.BooleanType)
-		case arrow.DICTIONARY, arrow.STRING:
-			n = parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
-		default:
-			return nil, fmt.Errorf("parquet sink: column %s: type %s is not supported", f.Name, f.Type)
+	c, err := newPageCodec(opt.Compression)
+	if err != nil {
+		return nil, err
+	}
+	return &parquetEncoder{cols: cols, codec: c, dicts: make([]dictPage, len(cols))}, nil
+}
+
+// Encode encodes rec as one row group; the piece is valid until the next Encode.
+func (e *parquetEncoder) Encode(rec arrow.Record) (Piece, error) {
+	if int(rec.NumCols()) != len(e.cols) {
+		return Piece{}, fmt.Errorf("parquet sink: record has %d columns, the schema %d", rec.NumCols(), len(e.cols))
+	}
+	rg := &e.rg
+	rg.rows, rg.data, rg.stats = rec.NumRows(), rg.data[:0], rg.stats[:0]
+	rg.chunks = grow(rg.chunks, len(e.cols))
+	for i := range e.cols {
+		if err := e.column(i, rec.Column(i)); err != nil {
+			return Piece{}, fmt.Errorf("parquet sink: column %s: %w", e.cols[i].name, err)
 		}
-		group = append(group, field{Node: parquet.Compressed(n, c), name: f.Name})
 	}
-	ps := parquet.NewSchema("mlsysim", group)
-	opts := []parquet.WriterOption{ps, parquet.CreatedBy("mlsysim", opt.Version, "")}
-	for _, k := range sortedKeys(opt.Metadata) {
-		opts = append(opts, parquet.KeyValueMetadata(k, opt.Metadata[k]))
+	return Piece{rg: rg}, nil
+}
+
+func (e *parquetEncoder) column(i int, a arrow.Array) error {
+	col, ch, rg := &e.cols[i], &e.rg.chunks[i], &e.rg
+	n, nulls := a.Len(), a.NullN()
+	if nulls > 0 && !col.optional {
+		return fmt.Errorf("%d nulls in a column that is not nullable", nulls)
 	}
-	return &parquetWriter{
-		w:      parquet.NewWriter(out, opts...),
-		buf:    parquet.NewBuffer(ps),
-		labels: map[int][]parquet.Value{},
-		dicts:  map[int]arrow.Array{},
-	}, nil
+	*ch = chunk{start: int64(len(rg.data)), dictOff: -1, values: int64(n), nulls: int64(nulls)}
+	e.body = e.body[:0]
+	if col.optional {
+		e.defLevels(a)
+	}
+	var values []byte // the page's values when they can be compressed in place
+	switch x := a.(type) {
+	case *array.Float64:
+		vals := x.Float64Values()
+		if nulls > 0 {
+			vals = compact(&e.f64, x, vals)
+		}
+		if lo, hi, ok := float64Bounds(vals); ok {
+			e.stats(ch, binary.LittleEndian.AppendUint64(nil, math.Float64bits(lo)), binary.LittleEndian.AppendUint64(nil, math.Float64bits(hi)))
+		}
+		values = arrow.Float64Traits.CastToBytes(vals)
+	case *array.Int64:
+		vals := x.Int64Values()
+		if nulls > 0 {
+			vals = compact(&e.i64, x, vals)
+		}
+		if len(vals) > 0 {
+			e.stats(ch, binary.LittleEndian.AppendUint64(nil, uint64(slices.Min(vals))), binary.LittleEndian.AppendUint64(nil, uint64(slices.Max(vals))))
+		}
+		values = arrow.Int64Traits.CastToBytes(vals)
+	case *array.Boolean:
+		e.booleans(ch, x)
+	case *array.Dictionary:
+		if err := e.dictionary(i, x); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("arrow type %s is not supported", a.DataType())
+	}
+	body := e.body
+	switch {
+	case values != nil && len(e.body) == 0:
+		body = values
+	case values != nil:
+		e.body = append(e.body, values...)
+		body = e.body
+	}
+	if len(body) > math.MaxInt32 {
+		return fmt.Errorf("a page of %d bytes is larger than Parquet allows (2 GiB); use a smaller batch", len(body))
+	}
+	enc := int32(encPlain)
+	if col.dict {
+		enc = encRLEDictionary
+	}
+	e.packed = e.codec.compress(e.packed, body)
+	t := &e.t
+	t.b = t.b[:0]
+	t.begin()
+	t.i32(1, pageData)
+	t.i32(2, int32(len(body)))
+	t.i32(3, int32(len(e.packed)))
+	t.structField(5)
+	t.i32(1, int32(n))
+	t.i32(2, enc)
+	t.i32(3, encRLE) // definition levels
+	t.i32(4, encRLE) // repetition levels (none: the schema is flat)
+	t.end()
+	t.end()
+	ch.dataOff = int64(len(rg.data))
+	rg.data = append(rg.data, t.b...)
+	rg.data = append(rg.data, e.packed...)
+	ch.dataPageSize = int32(int64(len(rg.data)) - ch.dataOff)
+	ch.compressed += int64(ch.dataPageSize)
+	ch.uncompressed += int64(len(t.b) + len(body))
+	return nil
+}
+
+// stats records a chunk's PLAIN-encoded min and max.
+func (e *parquetEncoder) stats(ch *chunk, lo, hi []byte) {
+	rg := &e.rg
+	at := len(rg.stats)
+	rg.stats = append(append(rg.stats, lo...), hi...)
+	ch.hasStats = true
+	ch.min, ch.max = rg.stats[at:at+len(lo):at+len(lo)], rg.stats[at+len(lo):len(rg.stats):len(rg.stats)]
+}
+
+// defLevels starts a nullable column's page with its definition levels (1 =
+// present): a 4-byte length, then the RLE/bit-packed hybrid of width 1.
+func (e *parquetEncoder) defLevels(a arrow.Array) {
+	e.levels = grow(e.levels, a.Len())
+	for k := range e.levels {
+		e.levels[k] = 0
+		if a.IsValid(k) {
+			e.levels[k] = 1
+		}
+	}
+	at := len(e.body)
+	e.body = appendHybrid(append(e.body, 0, 0, 0, 0), e.levels, 1)
+	binary.LittleEndian.PutUint32(e.body[at:], uint32(len(e.body)-at-4))
+}
+
+// compact copies the valid values of a into dst's storage.
+func compact[T any](dst *[]T, a arrow.Array, vals []T) []T {
+	out := (*dst)[:0]
+	for k, v := range vals {
+		if a.IsValid(k) {
+			out = append(out, v)
+		}
+	}
+	*dst = out
+	return out
+}
+
+// float64Bounds is min and max for statistics. Parquet asks writers to leave NaN
+// out of statistics, but DuckDB orders NaN above every number, so bounds that
+// skip it would let DuckDB prune a row group holding rows a filter wants: a
+// chunk with a NaN gets no bounds. Zeros follow the format's rule (min −0, max +0).
+func float64Bounds(vals []float64) (lo, hi float64, ok bool) {
+	if len(vals) == 0 {
+		return 0, 0, false
+	}
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, v := range vals {
+		if v != v {
+			return 0, 0, false
+		}
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
+		}
+	}
+	if lo == 0 {
+		lo = math.Copysign(0, -1)
+	}
+	if hi == 0 {
+		hi = 0
+	}
+	return lo, hi, true
+}
+
+// booleans writes the valid values bit-packed, least significant bit first.
+func (e *parquetEncoder) booleans(ch *chunk, a *array.Boolean) {
+	n := a.Len()
+	if a.NullN() == 0 && a.Data().Offset()%8 == 0 {
+		// Arrow's bitmap is the same layout: copy it, clearing the bits past n.
+		bm := a.Data().Buffers()[1].Bytes()[a.Data().Offset()/8:][:(n+7)/8]
+		at := len(e.body)
+		e.body = append(e.body, bm...)
+		if n%8 != 0 {
+			e.body[len(e.body)-1] &= byte(1)<<(n%8) - 1
+		}
+		if n > 0 {
+			ones := 0
+			for _, b := range e.body[at:] {
+				ones += bits.OnesCount8(b)
+			}
+			e.stats(ch, []byte{b2byte(ones == n)}, []byte{b2byte(ones > 0)})
+		}
+		return
+	}
+	valid, ones := 0, 0
+	for k := 0; k < n; k++ {
+		if a.IsNull(k) {
+			continue
+		}
+		if valid%8 == 0 {
+			e.body = append(e.body, 0)
+		}
+		if a.Value(k) {
+			e.body[len(e.body)-1] |= 1 << (valid % 8)
+			ones++
+		}
+		valid++
+	}
+	if valid > 0 {
+		e.stats(ch, []byte{b2byte(ones == valid)}, []byte{b2byte(ones > 0)})
+	}
+}
+
+func b2byte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// dictionary writes the record's dictionary as the chunk's dictionary page
+// (cached across records sharing it) and the valid indices into the data page.
+func (e *parquetEncoder) dictionary(i int, a *array.Dictionary) error {
+	d := &e.dicts[i]
+	if d.dict != a.Dictionary() {
+		if err := e.buildDictPage(d, a.Dictionary()); err != nil {
+			return err
+		}
+	}
+	rg, ch := &e.rg, &e.rg.chunks[i]
+	ch.dictOff = int64(len(rg.data))
+	rg.data = append(rg.data, d.page...)
+	ch.compressed += int64(len(d.page))
+	ch.uncompressed += d.uncompressed
+
+	idx := indices(a, &e.levels)
+	labels := int32(len(d.rank))
+	lo, hi := int32(math.MaxInt32), int32(-1)
+	for _, x := range idx {
+		if x < 0 || x >= labels {
+			return fmt.Errorf("dictionary index %d is outside its %d labels", x, labels)
+		}
+		r := d.rank[x]
+		lo = min(lo, r)
+		hi = max(hi, r)
+	}
+	if hi >= 0 {
+		s := a.Dictionary().(*array.String)
+		e.stats(ch, []byte(s.Value(int(d.byRank[lo]))), []byte(s.Value(int(d.byRank[hi]))))
+	}
+	e.body = append(e.body, byte(d.width))
+	e.body = appendHybrid(e.body, idx, d.width)
+	return nil
+}
+
+// indices returns the valid dictionary indices of a as int32s (the levels
+// scratch is free again once the levels are encoded).
+func indices(a *array.Dictionary, scratch *[]int32) []int32 {
+	if ix, ok := a.Indices().(*array.Int32); ok && a.NullN() == 0 {
+		return ix.Int32Values()
+	}
+	out := (*scratch)[:0]
+	for k := 0; k < a.Len(); k++ {
+		if a.IsValid(k) {
+			out = append(out, int32(a.GetValueIndex(k)))
+		}
+	}
+	*scratch = out
+	return out
+}
+
+func (e *parquetEncoder) buildDictPage(d *dictPage, dict arrow.Array) error {
+	s, ok := dict.(*array.String)
+	if !ok {
+		return fmt.Errorf("dictionary of %s is not supported (want strings)", dict.DataType())
+	}
+	if s.NullN() > 0 {
+		return fmt.Errorf("the dictionary holds nulls")
+	}
+	n := s.Len()
+	var body []byte
+	for j := 0; j < n; j++ {
+		body = binary.LittleEndian.AppendUint32(body, uint32(len(s.Value(j))))
+		body = append(body, s.Value(j)...)
+	}
+	packed := slices.Clone(e.codec.compress(nil, body))
+	var t thriftWriter
+	t.begin()
+	t.i32(1, pageDictionary)
+	t.i32(2, int32(len(body)))
+	t.i32(3, int32(len(packed)))
+	t.structField(7)
+	t.i32(1, int32(n))
+	t.i32(2, encPlain)
+	t.end()
+	t.end()
+	d.dict = dict
+	d.page = append(t.b, packed...)
+	d.uncompressed = int64(len(t.b) + len(body))
+	d.width = max(1, bits.Len(uint(max(n-1, 0))))
+	d.byRank = make([]int32, n)
+	for j := range d.byRank {
+		d.byRank[j] = int32(j)
+	}
+	slices.SortStableFunc(d.byRank, func(x, y int32) int { return cmp.Compare(s.Value(int(x)), s.Value(int(y))) })
+	d.rank = make([]int32, n)
+	for r, j := range d.byRank {
+		d.rank[j] = int32(r)
+	}
+	return nil
+}
+
+// appendHybrid appends vals in Parquet's RLE/bit-packed hybrid encoding of the
+// given bit width: runs of 8 or more equal values as RLE runs, the rest
+// bit-packed in groups of 8 (at most 63 groups per run, a one-byte header).
+func appendHybrid(dst []byte, vals []int32, width int) []byte {
+	h := hybrid{dst: dst, width: width}
+	for i := 0; i < len(vals); {
+		v := vals[i]
+		j := i + 1
+		for j < len(vals) && vals[j] == v {
+			j++
+		}
+		// A pending partial group takes the run's first values, so that the
+		// rest of the run can follow as an RLE run.
+		for ; i < j && h.n%8 != 0; i++ {
+			h.literal(v)
+		}
+		if j-i >= 8 {
+			h.flush()
+			h.dst = binary.AppendUvarint(h.dst, uint64(j-i)<<1)
+			for b := 0; b < (width+7)/8; b++ {
+				h.dst = append(h.dst, byte(uint32(v)>>(8*b)))
+			}
+			i = j
+		}
+		for ; i < j; i++ {
+			h.literal(v)
+		}
+	}
+	h.flush()
+	return h.dst
+}
+
+type hybrid struct {
+	dst   []byte
+	width int
+	lit   [63 * 8]int32
+	n     int
+}
+
+func (h *hybrid) literal(v int32) {
+	h.lit[h.n] = v
+	h.n++
+	if h.n == len(h.lit) {
+		h.flush()
+	}
+}
+
+// flush bit-packs the pending literals, the last group padded with zeros.
+func (h *hybrid) flush() {
+	if h.n == 0 {
+		return
+	}
+	groups := (h.n + 7) / 8
+	clear(h.lit[h.n : groups*8])
+	h.dst = binary.AppendUvarint(h.dst, uint64(groups)<<1|1)
+	var acc uint64
+	nb := 0
+	for _, v := range h.lit[:groups*8] {
+		acc |= uint64(uint32(v)) << nb
+		nb += h.width
+		for nb >= 8 {
+			h.dst = append(h.dst, byte(acc))
+			acc >>= 8
+			nb -= 8
+		}
+	}
+	h.n = 0
+}
+
+// parquetWriter appends row groups to a file and writes the indexes and footer
+// on Close.
+type parquetWriter struct {
+	out       io.Writer
+	off       int64
+	schema    *arrow.Schema
+	cols      []pqColumn
+	opt       Options
+	enc       *parquetEncoder // for Write; Append takes pieces from any encoder
+	groups    []placedGroup
+	t         thriftWriter
+	err       error
+	codec     int32
+	arrowMeta string
+}
+
+type placedGroup struct {
+	rows   int64
+	chunks []chunk // offsets absolute; min/max owned
+}
+
+func newParquetWriter(out io.Writer, schema *arrow.Schema, opt Options) (*parquetWriter, error) {
+	cols, err := parquetColumns(schema)
+	if err != nil {
+		return nil, err
+	}
+	codec, err := codecID(opt.Compression)
+	if err != nil {
+		return nil, err
+	}
+	s, err := arrowSchemaMeta(schema)
+	if err != nil {
+		return nil, err
+	}
+	return &parquetWriter{out: out, schema: schema, cols: cols, opt: opt, codec: codec, arrowMeta: s}, nil
+}
+
+// arrowSchemaMeta is the ARROW:schema value: the schema as an Arrow IPC
+// message, base64-encoded, as Arrow's own Parquet writers store it.
+func arrowSchemaMeta(schema *arrow.Schema) (string, error) {
+	var buf bytes.Buffer
+	w := ipc.NewWriter(&buf, ipc.WithSchema(arrow.NewSchema(schema.Fields(), nil)))
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
 }
 
 func (p *parquetWriter) Write(rec arrow.Record) error {
-	p.buf.Reset()
-	n := int(rec.NumRows())
-	for i, cb := range p.buf.ColumnBuffers() {
-		col := rec.Column(i)
-		var err error
-		switch a := col.(type) {
-		case *array.Float64:
-			_, err = cb.(parquet.DoubleWriter).WriteDoubles(a.Float64Values())
-		case *array.Int64:
-			_, err = cb.(parquet.Int64Writer).WriteInt64s(a.Int64Values())
-		case *array.Uint64:
-			_, err = cb.(interface {
-				WriteUint64s([]uint64) (int, error)
-			}).WriteUint64s(a.Uint64Values())
-		case *array.Boolean:
-			p.bools = grow(p.bools, n)
-			for k := range p.bools {
-				p.bools[k] = a.Value(k)
-			}
-			_, err = cb.(parquet.BooleanWriter).WriteBooleans(p.bools)
-		case *array.Dictionary:
-			labels := p.labelValues(i, a.Dictionary())
-			p.values = grow(p.values, n)
-			for k := range p.values {
-				p.values[k] = labels[a.GetValueIndex(k)]
-			}
-			_, err = cb.WriteValues(p.values)
-		default:
-			err = fmt.Errorf("arrow type %s is not supported", col.DataType())
-		}
+	if p.enc == nil {
+		e, err := newParquetEncoder(p.schema, p.opt)
 		if err != nil {
-			return fmt.Errorf("parquet sink: column %s: %w", rec.ColumnName(i), err)
+			return err
+		}
+		p.enc = e
+	}
+	piece, err := p.enc.Encode(rec)
+	if err != nil {
+		return err
+	}
+	return p.Append(piece)
+}
+
+func (p *parquetWriter) write(b []byte) {
+	if p.err != nil {
+		return
+	}
+	_, p.err = p.out.Write(b)
+	p.off += int64(len(b))
+}
+
+func (p *parquetWriter) Append(piece Piece) error {
+	rg := piece.rg
+	if rg == nil {
+		return fmt.Errorf("parquet sink: a piece encoded for another format")
+	}
+	if len(rg.chunks) != len(p.cols) {
+		return fmt.Errorf("parquet sink: a row group of %d columns, the schema has %d", len(rg.chunks), len(p.cols))
+	}
+	if p.off == 0 {
+		p.write(parquetMagic)
+	}
+	base := p.off
+	pg := placedGroup{rows: rg.rows, chunks: slices.Clone(rg.chunks)}
+	for i := range pg.chunks {
+		c := &pg.chunks[i]
+		c.start += base
+		c.dataOff += base
+		if c.dictOff >= 0 {
+			c.dictOff += base
+		}
+		c.min, c.max = slices.Clone(c.min), slices.Clone(c.max)
+	}
+	p.groups = append(p.groups, pg)
+	p.write(rg.data)
+	return p.err
+}
+
+func (p *parquetWriter) Close() error {
+	if p.off == 0 {
+		p.write(parquetMagic)
+	}
+	// Column indexes, then offset indexes, chunk by chunk (the layout the format
+	// recommends: all page indexes together before the footer).
+	type loc struct{ off, n int64 }
+	colIdx := make([][]loc, len(p.groups))
+	offIdx := make([][]loc, len(p.groups))
+	for g, pg := range p.groups {
+		colIdx[g] = make([]loc, len(pg.chunks))
+		for i, c := range pg.chunks {
+			if !c.hasStats && (c.nulls != c.values || c.values == 0) {
+				// No bounds to give (a NaN, or no rows): no column index.
+				colIdx[g][i] = loc{-1, 0}
+				continue
+			}
+			p.t.b = p.t.b[:0]
+			p.t.begin()
+			p.t.list(1, ctTrue, 1) // list<bool>: element type code of booleans
+			p.t.elemBool(c.nulls == c.values)
+			p.t.list(2, ctBinary, 1)
+			p.t.bytes(c.min)
+			p.t.list(3, ctBinary, 1)
+			p.t.bytes(c.max)
+			p.t.i32(4, 0) // UNORDERED: one page
+			p.t.list(5, ctI64, 1)
+			p.t.elemI64(c.nulls)
+			p.t.end()
+			colIdx[g][i] = loc{p.off, int64(len(p.t.b))}
+			p.write(p.t.b)
 		}
 	}
-	_, err := p.w.WriteRowGroup(p.buf)
-	return err
+	for g, pg := range p.groups {
+		offIdx[g] = make([]loc, len(pg.chunks))
+		for i, c := range pg.chunks {
+			p.t.b = p.t.b[:0]
+			p.t.begin()
+			p.t.list(1, ctStruct, 1)
+			p.t.begin()
+			p.t.i64(1, c.dataOff)
+			p.t.i32(2, c.dataPageSize)
+			p.t.i64(3, 0)
+			p.t.end()
+			p.t.end()
+			offIdx[g][i] = loc{p.off, int64(len(p.t.b))}
+			p.write(p.t.b)
+		}
+	}
+
+	t := &p.t
+	t.b = t.b[:0]
+	t.begin()
+	t.i32(1, 2)
+	t.list(2, ctStruct, len(p.cols)+1)
+	t.begin()
+	t.string(4, "mlsysim")
+	t.i32(5, int32(len(p.cols)))
+	t.end()
+	for _, c := range p.cols {
+		t.begin()
+		t.i32(1, c.physical)
+		rep := int32(repRequired)
+		if c.optional {
+			rep = repOptional
+		}
+		t.i32(3, rep)
+		t.string(4, c.name)
+		switch {
+		case c.dict:
+			t.i32(6, convUTF8)
+			t.structField(10)
+			t.structField(1) // STRING
+			t.end()
+			t.end()
+		case c.physical == ptInt64:
+			t.i32(6, convInt64)
+			t.structField(10)
+			t.structField(10) // INTEGER
+			t.field(1, 3)     // i8 bitWidth
+			t.b = append(t.b, 64)
+			t.bool(2, true) // isSigned
+			t.end()
+			t.end()
+		}
+		t.end()
+	}
+	var rows int64
+	for _, pg := range p.groups {
+		rows += pg.rows
+	}
+	t.i64(3, rows)
+	t.list(4, ctStruct, len(p.groups))
+	for g, pg := range p.groups {
+		t.begin()
+		t.list(1, ctStruct, len(pg.chunks))
+		var size, compressed int64
+		for i, c := range pg.chunks {
+			col := &p.cols[i]
+			size += c.uncompressed
+			compressed += c.compressed
+			t.begin()
+			t.i64(2, c.start)
+			t.structField(3)
+			t.i32(1, col.physical)
+			encs := []int32{encPlain}
+			if col.dict {
+				encs = append(encs, encRLEDictionary)
+			}
+			if col.optional {
+				encs = append(encs, encRLE)
+			}
+			t.list(2, ctI32, len(encs))
+			for _, e := range encs {
+				t.elemI32(e)
+			}
+			t.list(3, ctBinary, 1)
+			t.bytes([]byte(col.name))
+			t.i32(4, p.codec)
+			t.i64(5, c.values)
+			t.i64(6, c.uncompressed)
+			t.i64(7, c.compressed)
+			if col.unit != "" {
+				t.list(8, ctStruct, 1)
+				t.begin()
+				t.string(1, "unit")
+				t.string(2, col.unit)
+				t.end()
+			}
+			t.i64(9, c.dataOff)
+			if c.dictOff >= 0 {
+				t.i64(11, c.dictOff)
+			}
+			t.structField(12)
+			t.i64(3, c.nulls)
+			if c.hasStats {
+				t.binary(5, c.max)
+				t.binary(6, c.min)
+			}
+			t.end()
+			if c.dictOff >= 0 {
+				t.list(13, ctStruct, 2)
+				encodingStats(t, pageDictionary, encPlain)
+				encodingStats(t, pageData, encRLEDictionary)
+			} else {
+				t.list(13, ctStruct, 1)
+				encodingStats(t, pageData, encPlain)
+			}
+			t.end()
+			t.i64(4, offIdx[g][i].off)
+			t.i32(5, int32(offIdx[g][i].n))
+			if ci := colIdx[g][i]; ci.off >= 0 {
+				t.i64(6, ci.off)
+				t.i32(7, int32(ci.n))
+			}
+			t.end()
+		}
+		t.i64(2, size)
+		t.i64(3, pg.rows)
+		if len(pg.chunks) > 0 {
+			t.i64(5, pg.chunks[0].start)
+		}
+		t.i64(6, compressed)
+		t.field(7, 4) // i16 ordinal
+		t.b = binary.AppendVarint(t.b, int64(g))
+		t.end()
+	}
+	keys := sortedKeys(p.opt.Metadata)
+	keys = append(keys, "ARROW:schema")
+	slices.Sort(keys)
+	t.list(5, ctStruct, len(keys))
+	for _, k := range keys {
+		v := p.opt.Metadata[k]
+		if k == "ARROW:schema" {
+			v = p.arrowMeta
+		}
+		t.begin()
+		t.string(1, k)
+		t.string(2, v)
+		t.end()
+	}
+	t.string(6, "mlsysim version "+p.opt.Version)
+	t.list(7, ctStruct, len(p.cols))
+	for range p.cols {
+		t.begin()
+		t.structField(1) // TYPE_ORDER
+		t.end()
+		t.end()
+	}
+	t.end()
+	p.write(t.b)
+	p.write(binary.LittleEndian.AppendUint32(nil, uint32(len(t.b))))
+	p.write(parquetMagic)
+	return p.err
 }
 
-// labelValues caches one parquet.Value per dictionary entry; records of one run
-// share their dictionaries, so this runs once per column.
-func (p *parquetWriter) labelValues(col int, dict arrow.Array) []parquet.Value {
-	if d, ok := p.dicts[col]; ok && d == dict {
-		return p.labels[col]
-	}
-	s := dict.(*array.String)
-	vals := make([]parquet.Value, s.Len())
-	for j := range vals {
-		vals[j] = parquet.ByteArrayValue([]byte(s.Value(j)))
-	}
-	p.labels[col], p.dicts[col] = vals, dict
-	return vals
-}
-
-func (p *parquetWriter) Close() error { return p.w.Close() }
-
-// orderedGroup is a Parquet group that keeps its columns in the order given
-// (parquet.Group sorts them by name), so files list point_id, inputs, outputs.
-type orderedGroup []field
-
-type field struct {
-	parquet.Node
-	name string
-}
-
-func (f field) Name() string                           { return f.name }
-func (f field) Value(base reflect.Value) reflect.Value { return base.FieldByName(exported(f.name)) }
-
-func exported(name string) string { return "C_" + name }
-
-func (g orderedGroup) ID() int                     { return 0 }
-func (g orderedGroup) String() string              { return fmt.Sprintf("group(%d columns)", len(g)) }
-func (g orderedGroup) Type() parquet.Type          { return parquet.Group{}.Type() }
-func (g orderedGroup) Optional() bool              { return false }
-func (g orderedGroup) Repeated() bool              { return false }
-func (g orderedGroup) Required() bool              { return true }
-func (g orderedGroup) Leaf() bool                  { return false }
-func (g orderedGroup) Encoding() encoding.Encoding { return nil }
-func (g orderedGroup) Compression() compress.Codec { return nil }
-func (g orderedGroup) Fields() []parquet.Field {
-	fs := make([]parquet.Field, len(g))
-	for i := range g {
-		fs[i] = g[i]
-	}
-	return fs
-}
-func (g orderedGroup) GoType() reflect.Type {
-	sf := make([]reflect.StructField, len(g))
-	for i, f := range g {
-		sf[i] = reflect.StructField{Name: exported(f.name), Type: f.GoType(), Tag: reflect.StructTag(`parquet:` + strconv.Quote(f.name))}
-	}
-	return reflect.StructOf(sf)
+func encodingStats(t *thriftWriter, page, enc int32) {
+	t.begin()
+	t.i32(1, page)
+	t.i32(2, enc)
+	t.i32(3, 1)
+	t.end()
 }

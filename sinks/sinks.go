@@ -6,8 +6,10 @@ package sinks
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -40,7 +42,24 @@ type Options struct {
 // Writer receives records in order and finishes the file on Close.
 type Writer interface {
 	Write(arrow.Record) error
+	// Append writes a piece made by an Encoder of the same format and schema.
+	Append(Piece) error
 	Close() error
+}
+
+// Piece is one record prepared by an Encoder for a Writer.
+type Piece struct {
+	rec  arrow.Record // arrow: the record itself (IPC serialisation is a copy)
+	text []byte       // csv, jsonl: the formatted rows
+	rg   *rowGroup    // parquet: the encoded column chunks of one row group
+}
+
+// Encoder does the costly part of writing a record (compression, formatting),
+// so that several goroutines, each with an Encoder of its own, can prepare the
+// records that one Writer appends in order. A Piece is valid until its
+// encoder's next Encode; an arrow Piece shares the record's buffers.
+type Encoder interface {
+	Encode(arrow.Record) (Piece, error)
 }
 
 // New returns a writer of the given format.
@@ -52,17 +71,32 @@ func New(format string, w io.Writer, schema *arrow.Schema, opt Options) (Writer,
 		md := arrow.MetadataFrom(opt.Metadata)
 		s := arrow.NewSchema(schema.Fields(), &md)
 		if opt.Stream {
-			return &arrowStream{ipc.NewWriter(w, ipc.WithSchema(s))}, nil
+			return &arrowWriter{w: ipc.NewWriter(w, ipc.WithSchema(s))}, nil
 		}
 		fw, err := ipc.NewFileWriter(w, ipc.WithSchema(s))
 		if err != nil {
 			return nil, err
 		}
-		return fw, nil
+		return &arrowWriter{w: fw}, nil
 	case "csv":
 		return newCSVWriter(w, schema), nil
 	case "jsonl":
-		return &jsonlWriter{w: bufio.NewWriterSize(w, 1<<20)}, nil
+		return &textWriter{w: bufio.NewWriterSize(w, 1<<20), enc: &jsonlEncoder{}}, nil
+	}
+	return nil, fmt.Errorf("format %q is not supported; valid: %s", format, strings.Join(Formats, ", "))
+}
+
+// NewEncoder returns an encoder for writers of the format, schema and options.
+func NewEncoder(format string, schema *arrow.Schema, opt Options) (Encoder, error) {
+	switch format {
+	case "parquet":
+		return newParquetEncoder(schema, opt)
+	case "arrow":
+		return arrowEncoder{}, nil
+	case "csv":
+		return &csvEncoder{}, nil
+	case "jsonl":
+		return &jsonlEncoder{}, nil
 	}
 	return nil, fmt.Errorf("format %q is not supported; valid: %s", format, strings.Join(Formats, ", "))
 }
@@ -75,67 +109,114 @@ func CheckFormat(format string) error {
 	return nil
 }
 
-type arrowStream struct{ w *ipc.Writer }
+// ipcWriter is what the Arrow IPC file and stream writers have in common.
+type ipcWriter interface {
+	Write(arrow.Record) error
+	Close() error
+}
 
-func (a *arrowStream) Write(r arrow.Record) error { return a.w.Write(r) }
-func (a *arrowStream) Close() error               { return a.w.Close() }
+type arrowWriter struct{ w ipcWriter }
 
-// csvWriter writes a header row, then one row per point; floats unrounded.
-type csvWriter struct {
-	w      *csv.Writer
-	header []string
-	row    []string
+func (a *arrowWriter) Write(r arrow.Record) error { return a.w.Write(r) }
+func (a *arrowWriter) Close() error               { return a.w.Close() }
+func (a *arrowWriter) Append(p Piece) error {
+	if p.rec == nil {
+		return errors.New("arrow sink: a piece encoded for another format")
+	}
+	return a.w.Write(p.rec)
+}
+
+// arrowEncoder leaves the work to the writer: serialising a record is a copy.
+type arrowEncoder struct{}
+
+func (arrowEncoder) Encode(r arrow.Record) (Piece, error) { return Piece{rec: r}, nil }
+
+// textWriter appends formatted rows; the CSV writer adds a header.
+type textWriter struct {
+	w      *bufio.Writer
+	enc    Encoder
+	header []byte // csv: written before the first rows, or alone when there are none
 	wrote  bool
 }
 
-func newCSVWriter(w io.Writer, schema *arrow.Schema) *csvWriter {
-	c := &csvWriter{w: csv.NewWriter(bufio.NewWriterSize(w, 1<<20))}
+func newCSVWriter(w io.Writer, schema *arrow.Schema) *textWriter {
+	var names []string
 	for _, f := range schema.Fields() {
-		c.header = append(c.header, f.Name)
+		names = append(names, f.Name)
 	}
-	return c
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	cw.Write(names)
+	cw.Flush()
+	return &textWriter{w: bufio.NewWriterSize(w, 1<<20), enc: &csvEncoder{}, header: buf.Bytes()}
 }
 
-func (c *csvWriter) Write(rec arrow.Record) error {
-	if !c.wrote {
-		if err := c.w.Write(c.header); err != nil {
+func (t *textWriter) Write(rec arrow.Record) error {
+	p, err := t.enc.Encode(rec)
+	if err != nil {
+		return err
+	}
+	return t.Append(p)
+}
+
+func (t *textWriter) Append(p Piece) error {
+	if p.rg != nil || p.rec != nil {
+		return errors.New("text sink: a piece encoded for another format")
+	}
+	if !t.wrote {
+		t.wrote = true
+		if _, err := t.w.Write(t.header); err != nil {
 			return err
 		}
-		c.wrote = true
 	}
+	_, err := t.w.Write(p.text)
+	return err
+}
+
+func (t *textWriter) Close() error {
+	if !t.wrote {
+		if _, err := t.w.Write(t.header); err != nil {
+			return err
+		}
+	}
+	return t.w.Flush()
+}
+
+// csvEncoder formats one row per point; floats unrounded, nulls empty.
+type csvEncoder struct {
+	buf bytes.Buffer
+	row []string
+}
+
+func (c *csvEncoder) Encode(rec arrow.Record) (Piece, error) {
+	c.buf.Reset()
+	w := csv.NewWriter(&c.buf)
 	c.row = grow(c.row, int(rec.NumCols()))
 	for r := 0; r < int(rec.NumRows()); r++ {
 		for i := range c.row {
 			c.row[i] = cellString(rec.Column(i), r)
 		}
-		if err := c.w.Write(c.row); err != nil {
-			return err
+		if err := w.Write(c.row); err != nil {
+			return Piece{}, err
 		}
 	}
-	return c.w.Error()
+	w.Flush()
+	return Piece{text: c.buf.Bytes()}, w.Error()
 }
 
-func (c *csvWriter) Close() error {
-	if !c.wrote {
-		c.w.Write(c.header)
-	}
-	c.w.Flush()
-	return c.w.Error()
-}
-
-// jsonlWriter writes one JSON object per point, keys in column order.
-type jsonlWriter struct {
-	w   *bufio.Writer
+// jsonlEncoder formats one JSON object per point, keys in column order.
+type jsonlEncoder struct {
 	buf []byte
 }
 
-func (j *jsonlWriter) Write(rec arrow.Record) error {
+func (j *jsonlEncoder) Encode(rec arrow.Record) (Piece, error) {
 	names := make([][]byte, rec.NumCols())
 	for i := range names {
 		names[i], _ = json.Marshal(rec.ColumnName(i))
 	}
+	b := j.buf[:0]
 	for r := 0; r < int(rec.NumRows()); r++ {
-		b := append(j.buf[:0], '{')
+		b = append(b, '{')
 		for i := 0; i < int(rec.NumCols()); i++ {
 			if i > 0 {
 				b = append(b, ',')
@@ -145,17 +226,15 @@ func (j *jsonlWriter) Write(rec arrow.Record) error {
 			b = appendJSONCell(b, rec.Column(i), r)
 		}
 		b = append(b, '}', '\n')
-		j.buf = b
-		if _, err := j.w.Write(b); err != nil {
-			return err
-		}
 	}
-	return nil
+	j.buf = b
+	return Piece{text: b}, nil
 }
 
-func (j *jsonlWriter) Close() error { return j.w.Flush() }
-
 func cellString(a arrow.Array, r int) string {
+	if a.IsNull(r) {
+		return ""
+	}
 	switch c := a.(type) {
 	case *array.Float64:
 		return strconv.FormatFloat(c.Value(r), 'g', -1, 64)
@@ -174,6 +253,9 @@ func cellString(a arrow.Array, r int) string {
 }
 
 func appendJSONCell(b []byte, a arrow.Array, r int) []byte {
+	if a.IsNull(r) {
+		return append(b, "null"...)
+	}
 	switch c := a.(type) {
 	case *array.Float64:
 		v := c.Value(r)
@@ -213,6 +295,9 @@ func Create(path string) (*File, error) {
 	}
 	return &File{File: f, path: path}, nil
 }
+
+// Path is where the file appears on Commit.
+func (f *File) Path() string { return f.path }
 
 // Commit flushes, closes and renames the file into place.
 func (f *File) Commit() error {

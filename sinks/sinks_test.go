@@ -27,56 +27,65 @@ var dictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, Valu
 // testSchema lists columns out of alphabetical order, so a writer that sorts
 // them (parquet.Group does) fails.
 var testSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "zeta_id", Type: arrow.PrimitiveTypes.Uint64},
-	{Name: "alpha_s", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "zeta_id", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "alpha_s", Type: arrow.PrimitiveTypes.Float64, Metadata: arrow.NewMetadata([]string{"unit", "description"}, []string{"s", "a time"})},
 	{Name: "mid", Type: arrow.PrimitiveTypes.Int64},
 	{Name: "flag", Type: arrow.FixedWidthTypes.Boolean},
 	{Name: "label", Type: dictType},
+	{Name: "why", Type: dictType, Nullable: true},
 }, nil)
 
-// row is one test row; label is an index into the record's dictionary.
+// row is one test row; label and why are indexes into the record's dictionary,
+// why < 0 a null.
 type row struct {
-	id    uint64
+	id    int64
 	f     float64
 	i     int64
 	b     bool
 	label int32
+	why   int32
 }
 
 // awkward are labels a CSV or JSON writer must escape.
 var awkward = []string{"", "plain", `has "quotes", commas`, "line\nbreak", "ünïcødé ✓"}
 
 var rowsA = []row{
-	{0, 0.1, -3, true, 1},
-	{1, math.NaN(), math.MaxInt64, false, 2},
-	{2, math.Inf(1), math.MinInt64, true, 3},
-	{3, math.Inf(-1), 0, false, 4},
-	{1 << 60, 5e-324, 42, true, 0},
+	{0, 0.1, -3, true, 1, -1},
+	{1, math.NaN(), math.MaxInt64, false, 2, 1},
+	{2, math.Inf(1), math.MinInt64, true, 3, -1},
+	{3, math.Inf(-1), 0, false, 4, 0},
+	{1 << 60, 5e-324, 42, true, 0, 4},
 }
 
-var rowsB = []row{{10, 1e300, 7, false, 2}, {11, -0.5, -7, true, 0}}
+var rowsB = []row{{10, 1e300, 7, false, 2, -1}, {11, -0.5, -7, true, 0, -1}}
 
 func newRecord(t testing.TB, rows []row, labels []string) arrow.Record {
 	t.Helper()
 	mem := memory.DefaultAllocator
-	ub, fb, ib, bb, xb := array.NewUint64Builder(mem), array.NewFloat64Builder(mem), array.NewInt64Builder(mem), array.NewBooleanBuilder(mem), array.NewInt32Builder(mem)
+	ub, fb, ib, bb, xb, wb := array.NewInt64Builder(mem), array.NewFloat64Builder(mem), array.NewInt64Builder(mem), array.NewBooleanBuilder(mem), array.NewInt32Builder(mem), array.NewInt32Builder(mem)
 	for _, r := range rows {
 		ub.Append(r.id)
 		fb.Append(r.f)
 		ib.Append(r.i)
 		bb.Append(r.b)
 		xb.Append(r.label)
+		if r.why < 0 {
+			wb.AppendNull()
+		} else {
+			wb.Append(r.why)
+		}
 	}
 	sb := array.NewStringBuilder(mem)
 	sb.AppendValues(labels, nil)
-	dict, idx := sb.NewArray(), xb.NewArray()
-	cols := []arrow.Array{ub.NewArray(), fb.NewArray(), ib.NewArray(), bb.NewArray(), array.NewDictionaryArray(dictType, idx, dict)}
+	dict, idx, why := sb.NewArray(), xb.NewArray(), wb.NewArray()
+	cols := []arrow.Array{ub.NewArray(), fb.NewArray(), ib.NewArray(), bb.NewArray(), array.NewDictionaryArray(dictType, idx, dict), array.NewDictionaryArray(dictType, why, dict)}
 	rec := array.NewRecord(testSchema, cols, int64(len(rows)))
 	for _, c := range cols {
 		c.Release()
 	}
 	dict.Release()
 	idx.Release()
+	why.Release()
 	return rec
 }
 
@@ -122,7 +131,11 @@ func check(t *testing.T, labels [][]string, n int, get func(r, c int) any) {
 		if r >= len(rowsA) {
 			dict = labels[1]
 		}
-		wants := []any{want.id, want.f, want.i, want.b, dict[want.label]}
+		var why any
+		if want.why >= 0 {
+			why = dict[want.why]
+		}
+		wants := []any{want.id, want.f, want.i, want.b, dict[want.label], why}
 		for c, w := range wants {
 			got := get(r, c)
 			if wf, ok := w.(float64); ok {
@@ -206,9 +219,12 @@ func TestParquet(t *testing.T) {
 			_, labels := written()
 			check(t, labels, len(rows), func(r, c int) any {
 				v := rows[r][c]
+				if v.IsNull() {
+					return nil
+				}
 				switch c {
 				case 0:
-					return v.Uint64()
+					return v.Int64()
 				case 1:
 					return v.Double()
 				case 2:
@@ -288,9 +304,10 @@ func TestArrow(t *testing.T) {
 			check(t, [][]string{awkward, awkward}, len(at), func(r, c int) any {
 				rec, k := recs[at[r][0]], at[r][1]
 				col := rec.Column(c)
+				if col.IsNull(k) {
+					return nil
+				}
 				switch a := col.(type) {
-				case *array.Uint64:
-					return a.Value(k)
 				case *array.Float64:
 					return a.Value(k)
 				case *array.Int64:
@@ -335,7 +352,7 @@ func TestCSV(t *testing.T) {
 		s := data[r][c]
 		switch c {
 		case 0:
-			v, _ := strconv.ParseUint(s, 10, 64)
+			v, _ := strconv.ParseInt(s, 10, 64)
 			return v
 		case 1:
 			v, err := strconv.ParseFloat(s, 64)
@@ -348,6 +365,10 @@ func TestCSV(t *testing.T) {
 			return v
 		case 3:
 			return s == "true"
+		case 5:
+			if all, _ := written(); s == "" && all[r].why < 0 {
+				return nil // CSV writes NULL as an empty cell, like ''
+			}
 		}
 		return s
 	})
@@ -379,10 +400,7 @@ func TestJSONL(t *testing.T) {
 			return v // nil, bool or string
 		}
 		switch c {
-		case 0:
-			u, _ := strconv.ParseUint(string(n), 10, 64)
-			return u
-		case 2:
+		case 0, 2:
 			i, _ := strconv.ParseInt(string(n), 10, 64)
 			return i
 		}

@@ -67,7 +67,9 @@ func TestWhereFilter(t *testing.T) {
 	// Batches that split mixed-radix digits keep the same ids as the brute force.
 	var got []uint64
 	err := Run(context.Background(), p, Options{Workers: 3, BatchSize: 37}, func(rec arrow.Record) error {
-		got = append(got, rec.Column(0).(*array.Uint64).Uint64Values()...)
+		for _, id := range rec.Column(0).(*array.Int64).Int64Values() {
+			got = append(got, uint64(id))
+		}
 		return nil
 	})
 	if err != nil {

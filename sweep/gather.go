@@ -362,8 +362,8 @@ var stepReasons = [...]uint8{kernel.StepValid: reasonNone, kernel.StepInvalidSpl
 	kernel.StepInvalidLayers: reasonLayers, kernel.StepInvalidHeads: reasonTPHeads, kernel.StepInvalidEP: reasonStepEP,
 	kernel.StepInvalidBatch: reasonBatchDivide, kernel.StepInvalidSeq: reasonSeqDivide}
 
-var colReason = Column{Name: "infeasible_reason", Type: Enum, Labels: reasonLabels,
-	Doc: "why the point is infeasible (empty when feasible)"}
+var colReason = Column{Name: "infeasible_reason", Type: Enum, Labels: reasonLabels, Nullable: true,
+	Doc: "why the point is infeasible (NULL when feasible)"}
 
 // outs gives an evaluator named access to a batch's output columns.
 type outs struct {

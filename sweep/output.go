@@ -5,14 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mlsysim/mlsysim/results"
@@ -90,8 +93,8 @@ type Manifest struct {
 	Rewritten []string `json:"-"`
 }
 
-// WriteParts evaluates the plan into part files in opt.Dir, workers writing
-// whole parts in parallel. Each part is complete or absent; on error or
+// WriteParts evaluates the plan into part files in opt.Dir; all workers share
+// every part's batches (writeTodo). Each part is complete or absent; on error or
 // cancellation finished parts stay and the manifest says "running", so
 // --resume can finish the job with the same result as an uninterrupted run.
 func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, error) {
@@ -175,54 +178,8 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 		opt.Progress(done.Load())
 	}
 
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	g, ctx := errgroup.WithContext(ctx)
-	var next atomic.Int64
-	var mu sync.Mutex
-	total := newFindingsAcc(p)
-	for w := 0; w < min(workers, max(len(todo), 1)); w++ {
-		g.Go(func() error {
-			ev := p.Study.newEval(p)
-			rb := newRecordBuilder(p)
-			acc := newFindingsAcc(p)
-			defer func() {
-				mu.Lock()
-				total.merge(acc)
-				mu.Unlock()
-			}()
-			var b Batch
-			var o Outputs
-			for {
-				j := int(next.Add(1) - 1)
-				if j >= len(todo) {
-					return nil
-				}
-				i := todo[j]
-				lo, hi := i*pp, min((i+1)*pp, p.N)
-				pm := map[string]string{"mlsysim.part": strconv.FormatUint(i, 10),
-					"mlsysim.first_point": strconv.FormatUint(lo, 10), "mlsysim.points": strconv.FormatUint(hi-lo, 10)}
-				for k, v := range meta {
-					pm[k] = v
-				}
-				info, err := writePart(ctx, p, opt, filepath.Join(opt.Dir, results.PartName(i, opt.Format)), lo, hi, pm, ev, rb, acc, &b, &o, func(n uint64) {
-					d := done.Add(n)
-					if opt.Progress != nil {
-						mu.Lock()
-						opt.Progress(d)
-						mu.Unlock()
-					}
-				})
-				if err != nil {
-					return fmt.Errorf("part %d: %w", i, err)
-				}
-				infos[i-first] = info
-			}
-		})
-	}
-	if err := g.Wait(); err != nil {
+	total, err := writeTodo(ctx, p, opt, pp, todo, meta, func(i uint64, info PartInfo) { infos[i-first] = info }, &done)
+	if err != nil {
 		return nil, err
 	}
 	m.Status, m.Parts, m.Findings = results.StatusComplete, infos, total.findings(p)
@@ -233,56 +190,172 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	return m, results.WriteManifest(opt.Dir, m)
 }
 
-func writePart(ctx context.Context, p *Plan, opt WriteOptions, path string, lo, hi uint64, meta map[string]string,
-	ev evaluator, rb *recordBuilder, acc *findingsAcc, b *Batch, o *Outputs, progress func(uint64)) (PartInfo, error) {
-	f, err := sinks.Create(path)
-	if err != nil {
-		return PartInfo{}, err
-	}
-	defer f.Abort()
-	w, err := sinks.New(opt.Format, f, rb.schema, sinks.Options{Compression: opt.Compression, Metadata: meta, Version: opt.Version})
-	if err != nil {
-		return PartInfo{}, err
-	}
+// writeTodo writes the listed parts. Their batches are the jobs of one worker
+// pool: workers evaluate and encode batches in parallel, whichever part they
+// belong to, and append them to their part's file in point order, so a grid of
+// a single part keeps every core busy and a file's bytes do not depend on the
+// number of workers.
+func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo []uint64, meta map[string]string,
+	finished func(part uint64, info PartInfo), done *atomic.Uint64) (*findingsAcc, error) {
 	bs := uint64(opt.BatchSize)
 	if bs == 0 {
 		bs = DefaultBatchSize
 	}
-	var rows uint64
-	for start := lo; start < hi; start += bs {
-		if err := ctx.Err(); err != nil {
-			return PartInfo{}, err
+	// firstJob[t] is the number of the first batch of part todo[t].
+	firstJob := make([]uint64, len(todo)+1)
+	for t, i := range todo {
+		lo, hi := i*pp, min((i+1)*pp, p.N)
+		firstJob[t+1] = firstJob[t] + (hi-lo+bs-1)/bs
+	}
+	jobs := firstJob[len(todo)]
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	schema := p.Schema()
+	// open is the part being appended to; only the job whose turn it is touches it.
+	var open *partFile
+	defer func() {
+		if open != nil {
+			open.f.Abort()
 		}
-		n := int(min(bs, hi-start))
-		p.Fill(b, start, n)
-		if b.N > 0 {
-			o.resize(p.Study, b.N)
-			ev.eval(b, o)
-			if err := p.checkFinite(b, o); err != nil {
-				return PartInfo{}, err
-			}
-			acc.add(p, b, o)
-			rec := rb.build(b, o)
-			err := w.Write(rec)
-			rec.Release()
+	}()
+
+	g, ctx := errgroup.WithContext(ctx)
+	seq := newSequencer(ctx)
+	defer seq.close()
+	var next atomic.Uint64
+	var mu sync.Mutex
+	total := newFindingsAcc(p)
+	for w := 0; w < int(min(uint64(workers), max(jobs, 1))); w++ {
+		g.Go(func() error {
+			ev := p.Study.newEval(p)
+			rb := newRecordBuilder(p)
+			acc := newFindingsAcc(p)
+			defer func() {
+				mu.Lock()
+				total.merge(acc)
+				mu.Unlock()
+			}()
+			enc, err := sinks.NewEncoder(opt.Format, schema, sinks.Options{Compression: opt.Compression})
 			if err != nil {
-				return PartInfo{}, err
+				return err
 			}
-			rows += uint64(b.N)
-		}
-		progress(uint64(n))
+			var b Batch
+			var o Outputs
+			for {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				j := next.Add(1) - 1
+				if j >= jobs {
+					return nil
+				}
+				t, _ := slices.BinarySearch(firstJob, j+1)
+				t-- // todo[t] is the part of job j
+				i, k := todo[t], j-firstJob[t]
+				lo, hi := i*pp, min((i+1)*pp, p.N)
+				start := lo + k*bs
+				n := min(bs, hi-start)
+				p.Fill(&b, start, int(n))
+				var rec arrow.Record
+				var piece sinks.Piece
+				if b.N > 0 {
+					o.resize(p.Study, b.N)
+					ev.eval(&b, &o)
+					if err := p.checkFinite(&b, &o); err != nil {
+						return fmt.Errorf("part %d: %w", i, err)
+					}
+					acc.add(p, &b, &o)
+					rec = rb.build(&b, &o)
+					piece, err = enc.Encode(rec)
+				}
+				if err == nil {
+					err = seq.wait(j)
+				}
+				var fin *partFile
+				if err == nil {
+					err = func() error {
+						defer seq.done()
+						if k == 0 {
+							pm := maps.Clone(meta)
+							pm["mlsysim.part"] = strconv.FormatUint(i, 10)
+							pm["mlsysim.first_point"] = strconv.FormatUint(lo, 10)
+							pm["mlsysim.points"] = strconv.FormatUint(hi-lo, 10)
+							pf, err := createPart(filepath.Join(opt.Dir, results.PartName(i, opt.Format)), opt, schema, pm)
+							if err != nil {
+								return err
+							}
+							open = pf
+						}
+						if rec != nil {
+							if err := open.w.Append(piece); err != nil {
+								return err
+							}
+							open.rows += uint64(b.N)
+						}
+						if d := done.Add(n); opt.Progress != nil {
+							opt.Progress(d)
+						}
+						if start+n == hi {
+							fin, open = open, nil
+						}
+						return nil
+					}()
+				}
+				if rec != nil {
+					rec.Release()
+				}
+				if err == nil && fin != nil {
+					// Footer and sync happen outside the turn, so they do not hold
+					// up the other workers.
+					var info PartInfo
+					info, err = fin.finish(lo, hi)
+					finished(i, info)
+				}
+				if err != nil {
+					return fmt.Errorf("part %d: %w", i, err)
+				}
+			}
+		})
 	}
-	if err := w.Close(); err != nil {
+	return total, g.Wait()
+}
+
+// partFile is a part being written.
+type partFile struct {
+	f    *sinks.File
+	w    sinks.Writer
+	rows uint64
+}
+
+func createPart(path string, opt WriteOptions, schema *arrow.Schema, meta map[string]string) (*partFile, error) {
+	f, err := sinks.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	w, err := sinks.New(opt.Format, f, schema, sinks.Options{Compression: opt.Compression, Metadata: meta, Version: opt.Version})
+	if err != nil {
+		f.Abort()
+		return nil, err
+	}
+	return &partFile{f: f, w: w}, nil
+}
+
+// finish closes the part's writer and renames the file into place.
+func (pf *partFile) finish(lo, hi uint64) (PartInfo, error) {
+	defer pf.f.Abort()
+	if err := pf.w.Close(); err != nil {
 		return PartInfo{}, err
 	}
-	if err := f.Commit(); err != nil {
+	if err := pf.f.Commit(); err != nil {
 		return PartInfo{}, err
 	}
-	st, err := os.Stat(path)
+	st, err := os.Stat(pf.f.Path())
 	if err != nil {
 		return PartInfo{}, err
 	}
-	return PartInfo{File: filepath.Base(path), FirstPoint: lo, Points: hi - lo, Rows: rows, Bytes: st.Size()}, nil
+	return PartInfo{File: filepath.Base(pf.f.Path()), FirstPoint: lo, Points: hi - lo, Rows: pf.rows, Bytes: st.Size()}, nil
 }
 
 // countKept counts the points in [lo, hi) that pass the filters.

@@ -194,13 +194,17 @@ func (p *Plan) buildDims(axes []Axis, zip [][]string) error {
 	for i := len(p.Dims) - 1; i >= 0; i-- {
 		p.Dims[i].stride = p.N
 		hi, lo := mulOverflow(p.N, uint64(p.Dims[i].Len))
-		if hi {
-			return fmt.Errorf("the grid has more than 2^64 points")
+		if hi || lo > MaxPoints {
+			return fmt.Errorf("the grid has more than %d (2^63 − 1) points, the most a point_id (INT64) can number", uint64(MaxPoints))
 		}
 		p.N = lo
 	}
 	return nil
 }
+
+// MaxPoints is the most points a plan may hold: point ids are written as
+// signed 64-bit integers.
+const MaxPoints = math.MaxInt64
 
 func mulOverflow(a, b uint64) (bool, uint64) {
 	if a != 0 && b > math.MaxUint64/a {

@@ -73,6 +73,10 @@ func readParquet(t testing.TB, path string) readTable {
 				row := map[string]any{}
 				for _, v := range r {
 					name := tb.names[v.Column()]
+					if v.IsNull() {
+						row[name] = nil
+						continue
+					}
 					switch v.Kind() {
 					case parquet.Boolean:
 						row[name] = v.Boolean()

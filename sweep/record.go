@@ -8,9 +8,14 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
+// PointIDColumn is the first column of every result. It is a signed 64-bit
+// integer because Spark, Trino and BigQuery handle unsigned ones poorly; a plan
+// never holds more than MaxPoints points.
+var PointIDColumn = ColumnInfo{Name: "point_id", Type: "int64", Doc: "index of the point in the grid; regenerates its inputs", Input: true}
+
 // Columns lists the result columns of a plan: point_id, the inputs, the outputs.
 func (p *Plan) Columns() []ColumnInfo {
-	cs := []ColumnInfo{{Name: "point_id", Type: "uint64", Doc: "index of the point in the grid; regenerates its inputs", Input: true}}
+	cs := []ColumnInfo{PointIDColumn}
 	for _, v := range p.Values {
 		t := "float64"
 		switch v.Param.Kind {
@@ -30,20 +35,19 @@ func (p *Plan) Columns() []ColumnInfo {
 		if c.LabelsFrom != nil {
 			labels = c.LabelsFrom(p)
 		}
-		cs = append(cs, ColumnInfo{Name: c.Name, Type: t, Unit: c.Unit, Doc: c.Doc, Labels: labels})
+		cs = append(cs, ColumnInfo{Name: c.Name, Type: t, Nullable: c.Nullable, Unit: c.Unit, Doc: c.Doc, Labels: labels})
 	}
 	return cs
 }
 
-// Schema is the Arrow schema of the plan's records. Strings are dictionary-encoded.
+// Schema is the Arrow schema of the plan's records. Strings are
+// dictionary-encoded; each field's metadata holds its unit and description.
 func (p *Plan) Schema() *arrow.Schema {
 	dict := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
 	var fields []arrow.Field
 	for _, c := range p.Columns() {
 		var t arrow.DataType
 		switch c.Type {
-		case "uint64":
-			t = arrow.PrimitiveTypes.Uint64
 		case "int64":
 			t = arrow.PrimitiveTypes.Int64
 		case "bool":
@@ -54,31 +58,36 @@ func (p *Plan) Schema() *arrow.Schema {
 			t = arrow.PrimitiveTypes.Float64
 		}
 		md := arrow.NewMetadata([]string{"unit", "description"}, []string{c.Unit, c.Doc})
-		fields = append(fields, arrow.Field{Name: c.Name, Type: t, Metadata: md})
+		fields = append(fields, arrow.Field{Name: c.Name, Type: t, Nullable: c.Nullable, Metadata: md})
 	}
 	return arrow.NewSchema(fields, nil)
 }
 
-// recordBuilder turns a batch and its outputs into an Arrow record.
+// recordBuilder turns a batch and its outputs into an Arrow record. Float
+// columns are the batch's own slices and the other columns live in storage the
+// builder reuses, so a record is valid only until the next build: consume it
+// (write it, copy what you keep) first.
 type recordBuilder struct {
 	plan   *Plan
 	schema *arrow.Schema
 	dicts  []arrow.Array // per column: dictionary values for string columns
-	mem    memory.Allocator
-	idx    []int32
-	i64    []int64
+	ids    []int64
+	i64    [][]int64 // per column: storage of integer columns
+	idx    [][]int32 // per column: dictionary indices
+	bits   [][]byte  // per column: boolean values, or the validity of a nullable column
 }
 
 func newRecordBuilder(p *Plan) *recordBuilder {
-	rb := &recordBuilder{plan: p, schema: p.Schema(), mem: memory.DefaultAllocator}
-	for _, c := range p.Columns() {
+	cols := p.Columns()
+	rb := &recordBuilder{plan: p, schema: p.Schema(), dicts: make([]arrow.Array, len(cols)),
+		i64: make([][]int64, len(cols)), idx: make([][]int32, len(cols)), bits: make([][]byte, len(cols))}
+	for i, c := range cols {
 		if c.Type != "string" {
-			rb.dicts = append(rb.dicts, nil)
 			continue
 		}
-		sb := array.NewStringBuilder(rb.mem)
+		sb := array.NewStringBuilder(memory.DefaultAllocator)
 		sb.AppendValues(c.Labels, nil)
-		rb.dicts = append(rb.dicts, sb.NewArray())
+		rb.dicts[i] = sb.NewArray()
 		sb.Release()
 	}
 	return rb
@@ -87,70 +96,53 @@ func newRecordBuilder(p *Plan) *recordBuilder {
 func (rb *recordBuilder) build(b *Batch, o *Outputs) arrow.Record {
 	n := b.N
 	cols := make([]arrow.Array, 0, len(rb.schema.Fields()))
-	ub := array.NewUint64Builder(rb.mem)
-	ub.Reserve(n)
-	if p := rb.plan; p.filter != nil {
-		ub.AppendValues(b.IDs[:n], nil)
+	rb.ids = grow(rb.ids, n)
+	if rb.plan.filter != nil {
+		for k, id := range b.IDs[:n] {
+			rb.ids[k] = int64(id)
+		}
 	} else {
-		for k := 0; k < n; k++ {
-			ub.UnsafeAppend(b.Lo + uint64(k))
+		for k := range rb.ids {
+			rb.ids[k] = int64(b.Lo) + int64(k)
 		}
 	}
-	cols = append(cols, ub.NewArray())
-	ub.Release()
+	cols = append(cols, fixedArray(arrow.PrimitiveTypes.Int64, n, arrow.Int64Traits.CastToBytes(rb.ids)))
 	ci := 1
 	for i, v := range rb.plan.Values {
 		col := b.In[i][:n]
 		switch v.Param.Kind {
 		case KindInt:
-			rb.i64 = grow(rb.i64, n)
+			rb.i64[ci] = grow(rb.i64[ci], n)
 			for k, x := range col {
-				rb.i64[k] = int64(x)
+				rb.i64[ci][k] = int64(x)
 			}
-			bb := array.NewInt64Builder(rb.mem)
-			bb.AppendValues(rb.i64, nil)
-			cols = append(cols, bb.NewArray())
-			bb.Release()
+			cols = append(cols, fixedArray(arrow.PrimitiveTypes.Int64, n, arrow.Int64Traits.CastToBytes(rb.i64[ci])))
 		case KindBool:
-			bb := array.NewBooleanBuilder(rb.mem)
-			bb.Reserve(n)
-			for _, x := range col {
-				bb.UnsafeAppend(x != 0)
-			}
-			cols = append(cols, bb.NewArray())
-			bb.Release()
+			cols = append(cols, rb.boolArray(ci, n, func(k int) bool { return col[k] != 0 }))
 		case KindFloat:
-			bb := array.NewFloat64Builder(rb.mem)
-			bb.AppendValues(col, nil)
-			cols = append(cols, bb.NewArray())
-			bb.Release()
+			cols = append(cols, fixedArray(arrow.PrimitiveTypes.Float64, n, arrow.Float64Traits.CastToBytes(col)))
 		default:
-			rb.idx = grow(rb.idx, n)
+			rb.idx[ci] = grow(rb.idx[ci], n)
 			for k, x := range col {
-				rb.idx[k] = int32(x)
+				rb.idx[ci][k] = int32(x)
 			}
-			cols = append(cols, rb.dict(ci, rb.idx))
+			cols = append(cols, rb.dict(ci, n, false))
 		}
 		ci++
 	}
 	for i, c := range rb.plan.Study.Columns {
 		switch c.Type {
 		case Float64:
-			bb := array.NewFloat64Builder(rb.mem)
-			bb.AppendValues(o.F64[i][:n], nil)
-			cols = append(cols, bb.NewArray())
-			bb.Release()
+			cols = append(cols, fixedArray(arrow.PrimitiveTypes.Float64, n, arrow.Float64Traits.CastToBytes(o.F64[i][:n])))
 		case Bool:
-			bb := array.NewBooleanBuilder(rb.mem)
-			bb.AppendValues(o.Bool[i][:n], nil)
-			cols = append(cols, bb.NewArray())
-			bb.Release()
+			v := o.Bool[i]
+			cols = append(cols, rb.boolArray(ci, n, func(k int) bool { return v[k] }))
 		case Enum:
-			rb.idx = grow(rb.idx, n)
+			rb.idx[ci] = grow(rb.idx[ci], n)
 			for k, x := range o.Code[i][:n] {
-				rb.idx[k] = int32(x)
+				rb.idx[ci][k] = int32(x)
 			}
-			cols = append(cols, rb.dict(ci, rb.idx))
+			cols = append(cols, rb.dict(ci, n, c.Nullable))
 		}
 		ci++
 	}
@@ -161,18 +153,56 @@ func (rb *recordBuilder) build(b *Batch, o *Outputs) arrow.Record {
 	return rec
 }
 
-func (rb *recordBuilder) dict(ci int, idx []int32) arrow.Array {
-	ib := array.NewInt32Builder(rb.mem)
-	ib.AppendValues(idx, nil)
-	ind := ib.NewArray()
-	ib.Release()
-	d := array.NewDictionaryArray(rb.schema.Field(ci).Type, ind, rb.dicts[ci])
-	ind.Release()
-	return d
+// fixedArray wraps little-endian values as an Arrow array without copying.
+func fixedArray(t arrow.DataType, n int, values []byte) arrow.Array {
+	d := array.NewData(t, n, []*memory.Buffer{nil, memory.NewBufferBytes(values)}, nil, 0, 0)
+	defer d.Release()
+	return array.MakeFromData(d)
 }
 
-// Row reads row r of a record as column name → Go value (float64, int64,
-// uint64, bool or string), for rendering single points.
+// boolArray packs column ci's booleans into a bitmap, least significant bit first.
+func (rb *recordBuilder) boolArray(ci, n int, value func(k int) bool) arrow.Array {
+	bm := rb.bitmap(ci, n, value)
+	d := array.NewData(arrow.FixedWidthTypes.Boolean, n, []*memory.Buffer{nil, memory.NewBufferBytes(bm)}, nil, 0, 0)
+	defer d.Release()
+	return array.MakeFromData(d)
+}
+
+func (rb *recordBuilder) bitmap(ci, n int, value func(k int) bool) []byte {
+	bm := grow(rb.bits[ci], (n+7)/8)
+	clear(bm)
+	for k := 0; k < n; k++ {
+		if value(k) {
+			bm[k/8] |= 1 << (k % 8)
+		}
+	}
+	rb.bits[ci] = bm
+	return bm
+}
+
+// dict builds column ci from its indices; when nullable, index 0 (the empty
+// label) is written as NULL.
+func (rb *recordBuilder) dict(ci, n int, nullable bool) arrow.Array {
+	idx := rb.idx[ci]
+	var valid *memory.Buffer
+	nulls := 0
+	if nullable {
+		valid = memory.NewBufferBytes(rb.bitmap(ci, n, func(k int) bool { return idx[k] != 0 }))
+		for _, x := range idx[:n] {
+			if x == 0 {
+				nulls++
+			}
+		}
+	}
+	d := array.NewData(arrow.PrimitiveTypes.Int32, n, []*memory.Buffer{valid, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(idx[:n]))}, nil, nulls, 0)
+	defer d.Release()
+	ind := array.MakeFromData(d)
+	defer ind.Release()
+	return array.NewDictionaryArray(rb.schema.Field(ci).Type, ind, rb.dicts[ci])
+}
+
+// Row reads row r of a record as column name → Go value (float64, int64, bool,
+// string, or nil for NULL), for rendering single points.
 func Row(rec arrow.Record, r int) map[string]any {
 	row := make(map[string]any, rec.NumCols())
 	for i, f := range rec.Schema().Fields() {
@@ -182,12 +212,13 @@ func Row(rec arrow.Record, r int) map[string]any {
 }
 
 func value(a arrow.Array, r int) any {
+	if a.IsNull(r) {
+		return nil
+	}
 	switch c := a.(type) {
 	case *array.Float64:
 		return c.Value(r)
 	case *array.Int64:
-		return c.Value(r)
-	case *array.Uint64:
 		return c.Value(r)
 	case *array.Boolean:
 		return c.Value(r)

@@ -21,8 +21,9 @@ type Options struct {
 }
 
 // Run evaluates the plan's points in batches on a pool of workers and calls emit
-// with one Arrow record per batch, in point order. emit runs on one goroutine;
-// the record is released after emit returns. The first error stops the run.
+// with one Arrow record per batch, in point order. Calls of emit never overlap,
+// though they may come from different goroutines; the record and its buffers
+// are valid only until emit returns. The first error stops the run.
 func Run(ctx context.Context, p *Plan, opt Options, emit func(arrow.Record) error) error {
 	lo, hi := opt.Lo, opt.Hi
 	if hi == 0 {
@@ -45,15 +46,9 @@ func Run(ctx context.Context, p *Plan, opt Options, emit func(arrow.Record) erro
 	}
 
 	g, ctx := errgroup.WithContext(ctx)
-	type result struct {
-		job uint64
-		rec arrow.Record
-	}
-	results := make(chan result, workers)
-	// tokens bound how far workers may run ahead of the writer, so memory stays flat.
-	tokens := make(chan struct{}, 2*workers)
+	seq := newSequencer(ctx)
+	defer seq.close()
 	var next atomic.Uint64
-
 	for w := 0; w < workers; w++ {
 		g.Go(func() error {
 			ev := p.Study.newEval(p)
@@ -61,61 +56,33 @@ func Run(ctx context.Context, p *Plan, opt Options, emit func(arrow.Record) erro
 			var b Batch
 			var o Outputs
 			for {
-				select {
-				case tokens <- struct{}{}:
-				case <-ctx.Done():
-					return ctx.Err()
+				if err := ctx.Err(); err != nil {
+					return err
 				}
 				j := next.Add(1) - 1
 				if j >= jobs {
-					<-tokens
 					return nil
 				}
 				start := lo + j*bs
-				n := int(min(bs, hi-start))
-				p.Fill(&b, start, n)
+				p.Fill(&b, start, int(min(bs, hi-start)))
 				o.resize(p.Study, b.N)
 				ev.eval(&b, &o)
 				if err := p.checkFinite(&b, &o); err != nil {
 					return err
 				}
 				rec := rb.build(&b, &o)
-				select {
-				case results <- result{j, rec}:
-				case <-ctx.Done():
-					rec.Release()
-					return ctx.Err()
+				err := seq.wait(j)
+				if err == nil {
+					err = emit(rec)
+					seq.done()
+				}
+				rec.Release()
+				if err != nil {
+					return err
 				}
 			}
 		})
 	}
-	g.Go(func() error {
-		pending := map[uint64]arrow.Record{}
-		defer func() {
-			for _, r := range pending {
-				r.Release()
-			}
-		}()
-		for want := uint64(0); want < jobs; {
-			select {
-			case r := <-results:
-				pending[r.job] = r.rec
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			for rec, ok := pending[want]; ok; rec, ok = pending[want] {
-				delete(pending, want)
-				err := emit(rec)
-				rec.Release()
-				<-tokens
-				if err != nil {
-					return err
-				}
-				want++
-			}
-		}
-		return nil
-	})
 	return g.Wait()
 }
 

@@ -40,7 +40,9 @@ func TestRunOrder(t *testing.T) {
 			records := 0
 			err := Run(context.Background(), c.plan, c.opt, func(rec arrow.Record) error {
 				records++
-				ids = append(ids, rec.Column(0).(*array.Uint64).Uint64Values()...)
+				for _, id := range rec.Column(0).(*array.Int64).Int64Values() {
+					ids = append(ids, uint64(id))
+				}
 				return nil
 			})
 			if err != nil {
@@ -105,7 +107,7 @@ func TestEvalPoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if row["point_id"] != uint64(0) || row["model"] != "ResNet50" || row["hardware"] != "H100" || row["batch_size"] != int64(64) {
+	if row["point_id"] != int64(0) || row["model"] != "ResNet50" || row["hardware"] != "H100" || row["batch_size"] != int64(64) {
 		t.Errorf("row inputs %v %v %v %v", row["point_id"], row["model"], row["hardware"], row["batch_size"])
 	}
 	// The same point inside the grid gives the same outputs.

@@ -71,8 +71,11 @@ type Column struct {
 	Labels []string // for Enum
 	// LabelsFrom gives an Enum column's labels when they depend on the plan.
 	LabelsFrom func(p *Plan) []string
-	Unit       string
-	Doc        string
+	// Nullable: the first label, "", is written as NULL (an Enum whose empty
+	// value means "none", such as infeasible_reason on a feasible point).
+	Nullable bool
+	Unit     string
+	Doc      string
 }
 
 // Study is one kernel path through the physics.

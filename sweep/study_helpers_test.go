@@ -47,7 +47,11 @@ func checkGolden(t *testing.T, row map[string]any, gs []golden) {
 func checkInfeasible(t *testing.T, row map[string]any, reason, wall string) {
 	t.Helper()
 	feasible := reason == ""
-	if row["feasible"] != feasible || row["infeasible_reason"] != reason || row["binding_wall"] != wall {
+	var wantReason any = reason
+	if feasible {
+		wantReason = nil // NULL
+	}
+	if row["feasible"] != feasible || row["infeasible_reason"] != wantReason || row["binding_wall"] != wall {
 		t.Errorf("feasible %v, reason %q, binding wall %q; want %v, %q, %q",
 			row["feasible"], row["infeasible_reason"], row["binding_wall"], feasible, reason, wall)
 	}
@@ -97,10 +101,14 @@ func checkRows(t *testing.T, rows []map[string]any, points uint64, wantReasons .
 		if row["point_id"] != float64(i) {
 			t.Fatalf("row %d has point_id %v", i, row["point_id"])
 		}
-		feasible, reason := row["feasible"].(bool), row["infeasible_reason"].(string)
-		reasons[reason]++
-		if feasible != (reason == "") {
-			t.Errorf("point %d: feasible %v with reason %q", i, feasible, reason)
+		feasible, reason := row["feasible"].(bool), row["infeasible_reason"]
+		if s, ok := reason.(string); ok {
+			reasons[s]++
+		} else {
+			reasons[""]++
+		}
+		if feasible != (reason == nil) || reason == "" {
+			t.Errorf("point %d: feasible %v with reason %#v, want NULL exactly when feasible", i, feasible, reason)
 		}
 		for c, v := range row {
 			if x, ok := v.(float64); ok && feasible && (math.IsNaN(x) || math.IsInf(x, 0)) {
