@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -180,7 +181,15 @@ func (d *DB) Prepare(ctx context.Context, q *Query, params map[string]string) (*
 	if err != nil {
 		return nil, err
 	}
-	return &Statement{SQL: text, Args: b.args}, nil
+	given := map[string]string{}
+	for _, p := range q.Params {
+		if v, ok := params[p.Name]; ok {
+			given[p.Name] = v
+		} else if p.Default != "" {
+			given[p.Name] = p.Default
+		}
+	}
+	return &Statement{SQL: text, Args: b.args, Query: q.Name, Params: given}, nil
 }
 
 // skyline fills skyline_frontier with the ids of the frontier points among
@@ -334,10 +343,46 @@ func (r *Rows) Err() error {
 // Close releases the rows.
 func (r *Rows) Close() error { return r.rows.Close() }
 
+// provenanceKeys are the footer keys of a sweep's parts that CopyTo carries
+// into a query's output: what produced the rows the query read.
+var provenanceKeys = []string{"mlsysim.version", "mlsysim.study", "mlsysim.profile", "mlsysim.spec", "mlsysim.spec_hash", "mlsysim.catalog_hash"}
+
+// provenance returns the provenance keys on which all the result's files agree.
+func (d *DB) provenance(ctx context.Context) (map[string]string, error) {
+	files := make([]string, len(d.Info.Files))
+	for i, f := range d.Info.Files {
+		files[i] = quoteLiteral(f)
+	}
+	keys := make([]string, len(provenanceKeys))
+	for i, k := range provenanceKeys {
+		keys[i] = quoteLiteral(k)
+	}
+	rows, err := d.conn.QueryContext(ctx, fmt.Sprintf(`SELECT decode(key), any_value(decode(value)) FROM parquet_kv_metadata([%s])
+		WHERE decode(key) IN (%s) GROUP BY 1 HAVING count(*) = %d AND count(DISTINCT value) = 1`,
+		strings.Join(files, ", "), strings.Join(keys, ", "), len(files)))
+	if err != nil {
+		return nil, cleanError(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
+
 // CopyTo writes the statement's result to a Parquet file and returns its row
 // count. DuckDB writes a temporary file next to it which is renamed into
-// place, so the file is complete or absent.
-func (d *DB) CopyTo(ctx context.Context, st *Statement, file string) (int64, error) {
+// place, so the file is complete or absent. The file's footer records where the
+// rows came from: the sweep's provenance (spec, its hash, profile, catalog hash,
+// version, study; the keys all source files agree on), the query and its
+// parameters (mlsysim.query, mlsysim.query_params as JSON), and the version
+// that ran it (mlsysim.query_version).
+func (d *DB) CopyTo(ctx context.Context, st *Statement, file, version string) (int64, error) {
 	if st.user {
 		if err := d.readOnly(ctx, st.SQL, false); err != nil {
 			return 0, err
@@ -359,7 +404,21 @@ func (d *DB) CopyTo(ctx context.Context, st *Statement, file string) (int64, err
 	if err := checkPath(tmp.Name()); err != nil {
 		return 0, err
 	}
-	res, err := d.conn.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", st.SQL, quoteLiteral(tmp.Name())), st.Args...)
+	meta, err := d.provenance(ctx)
+	if err != nil {
+		return 0, err
+	}
+	params, err := json.Marshal(st.Params)
+	if err != nil {
+		return 0, err
+	}
+	meta["mlsysim.query"], meta["mlsysim.query_params"], meta["mlsysim.query_version"] = st.Query, string(params), version
+	kv := make([]string, 0, len(meta))
+	for _, k := range slices.Sorted(maps.Keys(meta)) {
+		kv = append(kv, quoteLiteral(k)+": "+quoteLiteral(meta[k]))
+	}
+	res, err := d.conn.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd, KV_METADATA {%s})",
+		st.SQL, quoteLiteral(tmp.Name()), strings.Join(kv, ", ")), st.Args...)
 	if err != nil {
 		return 0, cleanError(err)
 	}

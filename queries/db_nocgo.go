@@ -27,7 +27,7 @@ func (d *DB) Prepare(ctx context.Context, q *Query, params map[string]string) (*
 	return nil, ErrNoCgo
 }
 func (d *DB) Query(ctx context.Context, st *Statement) (*Rows, error) { return nil, ErrNoCgo }
-func (d *DB) CopyTo(ctx context.Context, st *Statement, file string) (int64, error) {
+func (d *DB) CopyTo(ctx context.Context, st *Statement, file, version string) (int64, error) {
 	return 0, ErrNoCgo
 }
 func (r *Rows) Columns() []Column                                     { return nil }

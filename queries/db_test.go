@@ -38,6 +38,23 @@ func writeParquet(t testing.TB, selectSQL, file string) {
 	}
 }
 
+// writeParquetMeta is writeParquet with footer key-value metadata.
+func writeParquetMeta(t testing.TB, selectSQL, file string, meta map[string]string) {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var kv []string
+	for k, v := range meta {
+		kv = append(kv, quoteLiteral(k)+": "+quoteLiteral(v))
+	}
+	if _, err := db.Exec(fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, KV_METADATA {%s})", selectSQL, quoteLiteral(file), strings.Join(kv, ", "))); err != nil {
+		t.Fatalf("writing %s: %v", file, err)
+	}
+}
+
 func mustOpen(t testing.TB, path string) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), path)
@@ -496,7 +513,14 @@ func TestQuotedColumnNames(t *testing.T) {
 }
 
 func TestCopyTo(t *testing.T) {
-	db := mustOpen(t, fixture(t, paretoRows))
+	// Two parts whose footers agree on the study and spec hash but not on the
+	// profile; mlsysim.part is per file and never carried.
+	src := t.TempDir()
+	for i, profile := range []string{"seed", "calibrated"} {
+		writeParquetMeta(t, paretoRows, filepath.Join(src, fmt.Sprintf("part-%05d.parquet", i)),
+			map[string]string{"mlsysim.study": "serve", "mlsysim.spec_hash": "abc'1", "mlsysim.profile": profile, "mlsysim.part": fmt.Sprint(i)})
+	}
+	db := mustOpen(t, src)
 	ctx := context.Background()
 	st, err := db.Prepare(ctx, mustLookup(t, "pareto"), map[string]string{"objectives": "x,y,z", "group": "g"})
 	if err != nil {
@@ -505,7 +529,7 @@ func TestCopyTo(t *testing.T) {
 	want := collect(t, db, st)
 	outDir := t.TempDir()
 	file := filepath.Join(outDir, "front.parquet")
-	n, err := db.CopyTo(ctx, st, file)
+	n, err := db.CopyTo(ctx, st, file, "v7")
 	if err != nil || n != int64(len(want.rows)) {
 		t.Fatalf("CopyTo = %d, %v; want %d rows", n, err, len(want.rows))
 	}
@@ -513,9 +537,24 @@ func TestCopyTo(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("read back\n%v\nwant\n%v", got, want)
 	}
+	meta := collect(t, db, SQL("SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata("+quoteLiteral(file)+") ORDER BY 1"))
+	wantMeta := [][]any{{"mlsysim.query", "pareto"}, {"mlsysim.query_params", `{"feasible":"true","group":"g","objectives":"x,y,z"}`},
+		{"mlsysim.query_version", "v7"}, {"mlsysim.spec_hash", "abc'1"}, {"mlsysim.study", "serve"}}
+	if !reflect.DeepEqual(meta.rows, wantMeta) {
+		t.Errorf("footer of the query's output:\n%v\nwant\n%v", meta.rows, wantMeta)
+	}
+	sqlFile := filepath.Join(outDir, "sql.parquet")
+	if _, err := db.CopyTo(ctx, SQL("SELECT count(*) FROM results;"), sqlFile, "v7"); err != nil {
+		t.Fatal(err)
+	}
+	meta = collect(t, db, SQL("SELECT decode(value) FROM parquet_kv_metadata("+quoteLiteral(sqlFile)+") WHERE decode(key) LIKE 'mlsysim.query%' ORDER BY key"))
+	if want := [][]any{{"sql"}, {`{"sql":"SELECT count(*) FROM results"}`}, {"v7"}}; !reflect.DeepEqual(meta.rows, want) {
+		t.Errorf("--sql output records %v, want %v", meta.rows, want)
+	}
+	os.Remove(sqlFile)
 	// A failing query leaves neither the file nor a temporary one.
 	bad := filepath.Join(outDir, "bad.parquet")
-	if _, err := db.CopyTo(ctx, SQL("SELECT nope FROM results"), bad); err == nil {
+	if _, err := db.CopyTo(ctx, SQL("SELECT nope FROM results"), bad, "v7"); err == nil {
 		t.Errorf("CopyTo of bad SQL: no error")
 	}
 	entries, _ := os.ReadDir(outDir)

@@ -139,9 +139,13 @@ type Statement struct {
 	SQL  string
 	Args []any
 	user bool // the user's own SQL: checked to be one read-only statement before it runs
+	// What a file written by CopyTo records about the query.
+	Query  string            // bundled query name, or "sql"
+	Params map[string]string // the parameters, defaults included
 }
 
 // SQL wraps the user's own SQL over the results view.
 func SQL(text string) *Statement {
-	return &Statement{SQL: strings.TrimRight(strings.TrimSpace(text), "; \t\r\n"), user: true}
+	sql := strings.TrimRight(strings.TrimSpace(text), "; \t\r\n")
+	return &Statement{SQL: sql, user: true, Query: "sql", Params: map[string]string{"sql": sql}}
 }

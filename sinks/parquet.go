@@ -354,6 +354,9 @@ func float64Bounds(vals []float64) (lo, hi float64, ok bool) {
 // booleans writes the valid values bit-packed, least significant bit first.
 func (e *parquetEncoder) booleans(ch *chunk, a *array.Boolean) {
 	n := a.Len()
+	if n == 0 {
+		return
+	}
 	if a.NullN() == 0 && a.Data().Offset()%8 == 0 {
 		// Arrow's bitmap is the same layout: copy it, clearing the bits past n.
 		bm := a.Data().Buffers()[1].Bytes()[a.Data().Offset()/8:][:(n+7)/8]

@@ -52,7 +52,7 @@ Examples:
 			&cli.StringSliceFlag{Name: "param", Aliases: []string{"p"}, Usage: "NAME=VALUE for the query (lists are comma-separated); repeatable"},
 			&cli.StringFlag{Name: "sql", Usage: "your own read-only SQL (one SELECT) over the view results, instead of a bundled query"},
 			&cli.BoolFlag{Name: "list", Usage: "list the bundled queries and their parameters"},
-			&cli.StringFlag{Name: "out", Usage: "write the result to this Parquet file (complete or absent) instead of printing it"},
+			&cli.StringFlag{Name: "out", Usage: "write the result to this Parquet file (complete or absent; its footer records the sweep's spec, profile and catalog hash and the query with its parameters) instead of printing it"},
 		},
 		Action: a.queryAction,
 	}
@@ -142,7 +142,7 @@ func (a *app) runQuery(ctx context.Context, c *cli.Command) error {
 	}
 	if outFile != "" {
 		start := time.Now()
-		n, err := db.CopyTo(ctx, st, outFile)
+		n, err := db.CopyTo(ctx, st, outFile, version)
 		if err != nil {
 			return badInput(where, err)
 		}

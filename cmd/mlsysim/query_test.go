@@ -216,6 +216,25 @@ func TestQueryOut(t *testing.T) {
 	if again := jsonRows(t, "top", file, "--param", "by=itl_ms", "--param", "k=1"); len(again) != 1 {
 		t.Errorf("top over the --out file: %v", again)
 	}
+	// The file says where its rows came from: the sweep's provenance and the query.
+	var m struct {
+		SpecHash    string `json:"spec_hash"`
+		CatalogHash string `json:"catalog_hash"`
+		Spec        string `json:"spec"`
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "_manifest.json"))
+	json.Unmarshal(b, &m)
+	meta := map[string]string{}
+	for _, kv := range jsonRows(t, "--sql", "SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('"+file+"')", file) {
+		meta[kv["k"].(string)] = kv["v"].(string)
+	}
+	for k, v := range map[string]string{"mlsysim.spec_hash": m.SpecHash, "mlsysim.catalog_hash": m.CatalogHash, "mlsysim.spec": queryGrid,
+		"mlsysim.study": "serve", "mlsysim.profile": "calibrated", "mlsysim.version": version, "mlsysim.query": "pareto",
+		"mlsysim.query_params": `{"feasible":"true","group":"model","objectives":"itl_ms,ttft_ms,tokens_per_s:max"}`, "mlsysim.query_version": version} {
+		if meta[k] != v || v == "" {
+			t.Errorf("--out footer %s = %.80q, want %.80q", k, meta[k], v)
+		}
+	}
 	for _, tc := range []struct{ out, want string }{
 		{filepath.Join(out, "front.parquet"), "inside the result"},
 		{filepath.Join(t.TempDir(), "front.csv"), "ending in .parquet"},
@@ -228,6 +247,33 @@ func TestQueryOut(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(out); len(entries) != 3 { // a part, the manifest, the sweep's lock file
 		t.Errorf("the result folder changed: %d entries", len(entries))
+	}
+}
+
+// TestSweepParquetForEngines reads a sweep's Parquet with DuckDB as engines
+// see it: point_id a signed BIGINT, infeasible_reason NULL exactly on feasible
+// rows, units in each column chunk's metadata and the Arrow schema in the footer.
+func TestSweepParquetForEngines(t *testing.T) {
+	out := smallSweep(t)
+	part := filepath.Join(out, "part-00000.parquet")
+	rows := jsonRows(t, "--sql", `SELECT any_value(typeof(point_id)) AS t, count(*) AS n, count(*) FILTER (WHERE feasible) AS feasible,
+		count(*) FILTER (WHERE infeasible_reason IS NULL) AS nulls, count(*) FILTER (WHERE feasible AND infeasible_reason IS NULL) AS both,
+		count(*) FILTER (WHERE infeasible_reason = '') AS empty FROM results`, out)
+	r := rows[0]
+	if r["t"] != "BIGINT" || num(t, r["feasible"]) == 0 || num(t, r["feasible"]) == num(t, r["n"]) ||
+		num(t, r["nulls"]) != num(t, r["feasible"]) || num(t, r["both"]) != num(t, r["feasible"]) || num(t, r["empty"]) != 0 {
+		t.Errorf("point_id type and reasons: %v; want BIGINT, NULL reason exactly on the feasible rows, no ''", r)
+	}
+	units := map[string]any{}
+	for _, u := range jsonRows(t, "--sql", "SELECT DISTINCT path_in_schema AS c, decode(key_value_metadata['unit']) AS u FROM parquet_metadata('"+part+"')", out) {
+		units[u["c"].(string)] = u["u"]
+	}
+	if units["itl_ms"] != "ms" || units["kv_cache_gb"] != "GB" || units["seq_len"] != "tokens" || units["model"] != nil {
+		t.Errorf("units per column chunk: %v", units)
+	}
+	keys := jsonRows(t, "--sql", "SELECT decode(key) AS k FROM parquet_kv_metadata('"+part+"') WHERE decode(key) = 'ARROW:schema'", out)
+	if len(keys) != 1 {
+		t.Errorf("no ARROW:schema in %s", part)
 	}
 }
 
