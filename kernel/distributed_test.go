@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -196,4 +197,37 @@ func TestDistributedOnePerNodeRingUsesFabric(t *testing.T) {
 	Distributed(&out, in)
 	want := RingAllReduce(16.06e9, 8, 12.5e9, 50e-6)
 	relClose(t, "dp over fabric", out.DPComm[0], want, 1e-12)
+}
+
+// TestDataParallel: dp = N / (tp·pp·ep) when the split divides N; the
+// divisibility test agrees with math.Mod on whole numbers up to 2^52.
+func TestDataParallel(t *testing.T) {
+	for _, c := range []struct {
+		n, tp, pp, ep, dp float64
+		ok                bool
+	}{
+		{256, 8, 4, 1, 8, true},
+		{256, 8, 4, 8, 1, true},
+		{256, 3, 1, 1, 0, false},
+		{8, 16, 1, 1, 0, false},
+		{1 << 52, 1 << 20, 4, 1, 1 << 30, true},
+		{1<<52 - 2, 1 << 20, 1, 1, 0, false},
+	} {
+		dp, ok := DataParallel(c.n, c.tp, c.pp, c.ep)
+		if dp != c.dp || ok != c.ok {
+			t.Errorf("DataParallel(%g, %g, %g, %g) = %g, %v; want %g, %v", c.n, c.tp, c.pp, c.ep, dp, ok, c.dp, c.ok)
+		}
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 100000 {
+		g := float64(1 + rng.Int64N(1<<20))
+		n := float64(1 + rng.Int64N(1<<52))
+		if rng.IntN(2) == 0 {
+			n = g * float64(1+rng.Int64N(1<<30)) // divisible
+		}
+		_, ok := DataParallel(n, g, 1, 1)
+		if want := g <= n && math.Mod(n, g) == 0; ok != want {
+			t.Fatalf("DataParallel(%g, %g): ok %v, math.Mod says %v", n, g, ok, want)
+		}
+	}
 }

@@ -9,14 +9,23 @@
 -- objective and strictly better in one, so exact duplicates of a frontier point
 -- are all on the frontier. Rows with a NULL or NaN objective are left out.
 --
--- 2 objectives (x, y): one sort and a running min/max window. Sorted by x then y,
--- best first, a row is on the frontier iff its y is strictly better than every y
--- sorted before it other than its own duplicates (EXCLUDE GROUP drops the rows
--- equal to it in x and y):
---   y < min(y) OVER (PARTITION BY group ORDER BY x, y
---                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP)
--- The window sorts only the group and objective columns; the frontier points
--- are then joined back to their full rows (faster than sorting whole rows).
+-- 2 objectives: both are turned into "smaller is better" doubles x and y (a max
+-- objective negated) and the frontier is found in four steps, none of which
+-- sorts every row:
+-- 1. Buckets of x, b = floor(32 · sign(x) · ln(1 + |x|)) (±Inf: ±1e9), a
+--    non-decreasing function of x. A point whose y is not below the best y of
+--    the buckets at least two below its own (a RANGE window over the few
+--    buckets) is dominated: those points have a strictly smaller x whatever
+--    the rounding of ln, and a y at least as good. The rest are candidates, and
+--    the frontier of the candidates is the frontier of all (a point dominated
+--    by a non-candidate is dominated by what dominates that one).
+-- 2. Per group and x, the best y among the candidates (a point with the same x
+--    and a worse y is dominated).
+-- 3. Sorted by x, a point is on the frontier iff its y is below the best y of
+--    the smaller x's (a window over the few survivors).
+-- 4. The rows of the frontier points, exact duplicates included, fetched by
+--    point_id (DuckDB pushes the ids into the Parquet scan, which then reads
+--    only their row groups; see Open) and checked against the points.
 -- 3–4 objectives: the "candidates" template below selects the distinct objective
 -- points per group (with max objectives negated into skyline_0…), Go runs a
 -- sort-filter skyline over them in lexicographic order and stores the frontier
@@ -40,17 +49,43 @@ WITH frontier AS (
     SELECT c.* FROM skyline_candidates c SEMI JOIN skyline_frontier f ON c.skyline_id = f.skyline_id
 )
 {{- else}}
-{{- $x := index .objectives 0}}{{$y := index .objectives 1}}
-WITH frontier AS (
-    SELECT {{if .group}}{{.group}}, {{end}}{{$x.Col}}, {{$y.Col}}
-    FROM results
-    {{template "where" .}}
-    QUALIFY coalesce({{$y.Col}} {{$y.Dir.Better}} {{$y.Dir.Agg}}({{$y.Col}}) OVER (
-        {{if .group}}PARTITION BY {{.group}} {{end}}ORDER BY {{$x.Col}} {{$x.Dir.Asc}}, {{$y.Col}} {{$y.Dir.Asc}}
-        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP), true)
+{{- $x := index .objectives 0}}{{$y := index .objectives 1}}{{$g := .group}}
+WITH pareto_points AS (
+    SELECT *, floor(CASE WHEN isinf(pareto_x) THEN sign(pareto_x) * 1e9 ELSE sign(pareto_x) * ln(1 + abs(pareto_x)) * 32 END) AS pareto_b
+    FROM (
+        SELECT {{if .group}}{{.group}}, {{end}}{{if .pid}}{{.pid}} AS pareto_id, {{end}}
+            {{if $x.Dir.Max}}-{{end}}CAST({{$x.Col}} AS DOUBLE) AS pareto_x, {{if $y.Dir.Max}}-{{end}}CAST({{$y.Col}} AS DOUBLE) AS pareto_y
+        FROM results
+        {{template "where" .}}
+    )
+),
+pareto_floors AS (
+    SELECT *, min(pareto_y) OVER ({{if .group}}PARTITION BY {{.group}} {{end}}ORDER BY pareto_b
+        RANGE BETWEEN UNBOUNDED PRECEDING AND 2 PRECEDING) AS pareto_floor
+    FROM (SELECT {{if .group}}{{.group}}, {{end}}pareto_b, min(pareto_y) AS pareto_y FROM pareto_points GROUP BY ALL)
+),
+pareto_candidates AS (
+    SELECT p.* FROM pareto_points p JOIN pareto_floors f ON {{range $g}}p.{{.}} IS NOT DISTINCT FROM f.{{.}} AND {{end}}p.pareto_b = f.pareto_b
+    WHERE f.pareto_floor IS NULL OR p.pareto_y < f.pareto_floor
+),
+frontier AS (
+    SELECT * FROM (SELECT {{if .group}}{{.group}}, {{end}}pareto_x, min(pareto_y) AS pareto_y FROM pareto_candidates GROUP BY ALL)
+    QUALIFY coalesce(pareto_y < min(pareto_y) OVER ({{if .group}}PARTITION BY {{.group}} {{end}}ORDER BY pareto_x
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true)
 )
+SELECT r.* FROM (
+    SELECT * FROM results
+    {{if .pid}}WHERE {{.pid}} IN (
+        SELECT c.pareto_id FROM pareto_candidates c SEMI JOIN frontier k
+        ON {{range $g}}c.{{.}} IS NOT DISTINCT FROM k.{{.}} AND {{end}}c.pareto_x = k.pareto_x AND c.pareto_y = k.pareto_y){{end}}
+) r
+SEMI JOIN frontier k ON {{range .group}}r.{{.}} IS NOT DISTINCT FROM k.{{.}} AND {{end -}}
+    {{if $x.Dir.Max}}-{{end}}CAST(r.{{$x.Col}} AS DOUBLE) = k.pareto_x AND {{if $y.Dir.Max}}-{{end}}CAST(r.{{$y.Col}} AS DOUBLE) = k.pareto_y
+{{if not .pid}}{{template "where" .}}{{end}}
 {{- end}}
+{{- if .skyline}}
 SELECT r.* FROM (SELECT * FROM results {{template "where" .}}) r
 SEMI JOIN frontier k ON {{range .group}}r.{{.}} IS NOT DISTINCT FROM k.{{.}} AND {{end -}}
     {{range $i, $o := .objectives}}{{if $i}} AND {{end}}r.{{$o.Col}} = k.{{$o.Col}}{{end}}
+{{- end}}
 ORDER BY {{if .group}}{{.group}}, {{end}}{{range $i, $o := .objectives}}{{if $i}}, {{end}}{{$o.Col}} {{$o.Dir.Asc}}{{end}}{{if .pid}}, {{.pid}}{{end}}

@@ -17,10 +17,16 @@ import (
 // with and without groups and the feasible filter.
 func TestParetoProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(6, 2026))
-	for ds := range 4 {
-		n := []int{40, 300, 300, 1500}[ds]
-		span := []int{3, 4, 8, 20}[ds] // values per objective: small spans make ties
-		rows := randomRows(r, n, span)
+	// Values are small integers (ties), then spread over magnitudes and signs
+	// (the 2-objective path buckets x by sign · ln(1 + |x|)), then packed into
+	// one bucket.
+	spread := func(v float64) float64 { return (v - 10) * math.Abs(v-10) * math.Abs(v-10) * 37.5 }
+	packed := func(v float64) float64 { return 1000 + v*1e-9 }
+	for ds := range 6 {
+		n := []int{40, 300, 300, 1500, 1500, 1500}[ds]
+		span := []int{3, 4, 8, 20, 20, 20}[ds] // values per objective: small spans make ties
+		scale := []func(float64) float64{nil, nil, nil, nil, spread, packed}[ds]
+		rows := randomRows(r, n, span, scale)
 		db := mustOpen(t, fixture(t, valuesSQL(rows)))
 		for trial := range 12 {
 			k := 2 + trial%3
@@ -56,7 +62,7 @@ type randRow struct {
 	feasible bool
 }
 
-func randomRows(r *rand.Rand, n, span int) []randRow {
+func randomRows(r *rand.Rand, n, span int, scale func(float64) float64) []randRow {
 	groups := []string{"a", "b", "c"}
 	rows := make([]randRow, n)
 	for i := range rows {
@@ -66,6 +72,9 @@ func randomRows(r *rand.Rand, n, span int) []randRow {
 		}
 		for j := range row.o {
 			v := float64(r.IntN(span))
+			if scale != nil {
+				v = scale(v)
+			}
 			switch r.IntN(60) {
 			case 0: // NULL
 				continue
@@ -101,10 +110,8 @@ func valuesSQL(rows []randRow) string {
 			switch {
 			case o == nil:
 				b.WriteString(", NULL::DOUBLE")
-			case math.IsNaN(*o) || math.IsInf(*o, 0):
+			default: // DuckDB parses the text as a double: the value exactly
 				fmt.Fprintf(&b, ", '%v'::DOUBLE", *o)
-			default:
-				fmt.Fprintf(&b, ", %v::DOUBLE", *o)
 			}
 		}
 		b.WriteString(")")

@@ -701,3 +701,18 @@ func TestEvalCNNCalibrated(t *testing.T) {
 		t.Errorf("a misspelt --cnn-execution: want exit 1 naming the flag and the choices\n%v", r)
 	}
 }
+
+// failingWriter refuses every write, like a full disk or a closed pipe.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// TestOutputWriteError: stdout is buffered, and a write that fails when the
+// buffer is flushed still fails the command.
+func TestOutputWriteError(t *testing.T) {
+	var errb bytes.Buffer
+	code := run(t.Context(), []string{"mlsysim", "walls"}, failingWriter{}, &errb)
+	if code != exitIO || !strings.Contains(errb.String(), "no space left on device") {
+		t.Errorf("walls to a failing stdout: exit %d, stderr %q; want exit 4 naming the write error", code, errb.String())
+	}
+}

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -32,22 +33,28 @@ const (
 )
 
 // run executes the CLI and returns the exit code; main only adds os.Exit.
+// stdout is buffered (a text table would otherwise cost a write per cell) and
+// flushed before the exit code is decided, so a failed write is still exit 4.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	out := &checkedWriter{w: stdout}
+	cw := &checkedWriter{w: stdout}
+	out := bufio.NewWriterSize(cw, 64<<10)
 	app := newApp(out, stderr)
 	err := app.Run(ctx, args)
 	if app.notFound != nil {
 		err = app.notFound
 	}
-	if out.err != nil {
+	out.Flush() // a failure is cw.err
+	if cw.err != nil {
 		// Whatever else went wrong, the output is incomplete: say that first.
 		err = &cliError{code: exitIO, title: "I/O error", payloadShown: true,
-			err: fmt.Errorf("writing the output to stdout failed: %w", out.err)}
+			err: fmt.Errorf("writing the output to stdout failed: %w", cw.err)}
 	}
 	if err == nil {
 		return exitOK
 	}
-	return report(err, app.format(), out, stderr)
+	code := report(err, app.format(), out, stderr)
+	out.Flush()
+	return code
 }
 
 // checkedWriter remembers the first failed write (and refuses the rest), so no
