@@ -43,6 +43,12 @@ fmt-check:
 test: fmt-check vet
 	$(GO) test -race -count=1 ./...
 
+# Rebuild catalog/embedded_gen.go (the catalog decoded at build time) after editing
+# catalog/data; TestEmbeddedCatalog fails until it matches.
+.PHONY: catalog
+catalog:
+	$(GO) test ./catalog -run '^TestEmbeddedCatalog$$' -count=1 -update
+
 .PHONY: docs
 docs: build
 	./$(BIN) sweep --columns all -o markdown > docs/COLUMNS.md

@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/mlsysim/mlsysim/catalog"
@@ -93,7 +94,9 @@ func (q *Query) paramNames() []string {
 	return names
 }
 
-var bundled = mustLoad()
+// bundled parses the embedded queries on first use: most commands never query,
+// and parsing the templates was a tenth of every command's start-up.
+var bundled = sync.OnceValue(mustLoad)
 
 func mustLoad() []*Query {
 	entries, err := files.ReadDir(".")
@@ -119,20 +122,25 @@ func mustLoad() []*Query {
 }
 
 // List returns the bundled queries in name order.
-func List() []*Query { return slices.Clone(bundled) }
+func List() []*Query { return slices.Clone(bundled()) }
 
-// Names returns the names of the bundled queries.
+// Names returns the names of the bundled queries (the file names: each file
+// declares its own name, which mustLoad checks).
 func Names() []string {
+	entries, err := files.ReadDir(".")
+	if err != nil {
+		panic(err)
+	}
 	var names []string
-	for _, q := range bundled {
-		names = append(names, q.Name)
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e.Name(), ".sql"))
 	}
 	return names
 }
 
 // Lookup finds a bundled query by name.
 func Lookup(name string) (*Query, error) {
-	for _, q := range bundled {
+	for _, q := range bundled() {
 		if q.Name == name {
 			return q, nil
 		}
