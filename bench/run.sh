@@ -1,35 +1,135 @@
 #!/usr/bin/env bash
-# Reproduces the numbers in BENCHMARKS.md: kernel-only throughput (go test -bench),
-# end-to-end sweeps to zstd Parquet with wall time and peak RSS, and the seed's
-# reference rate for comparison. Usage: bench/run.sh [--quick]   (quick skips 100M)
+# Reproduces the numbers in BENCHMARKS.md, one section per goal of issue #13:
+#
+#   bench/run.sh [--quick] [--vs REV] [SECTION…]
+#
+# SECTION is any of kernel, sweeps, ceiling, parts, queries, startup, optimize
+# (default: all).
+# --quick skips the 100M-point grids. --vs REV builds the binary of git revision
+# REV too and runs every command of the sweeps, parts, queries and startup
+# sections alternately with both binaries (paired, in one session), so a busy
+# machine slows both alike. Each measurement is repeated REPS times (default 3)
+# and reported as min and median of wall time, with CPU time (user + sys) and
+# peak RSS. Needs: go, python3 (timing), zstd (the ceiling section).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-go build -o bin/mlsysim ./cmd/mlsysim
+quick=0 vs=""
+sections=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=1 ;;
+    --vs) vs=$2; shift ;;
+    *) sections+=("$1") ;;
+  esac
+  shift
+done
+[ ${#sections[@]} -gt 0 ] || sections=(kernel sweeps ceiling parts queries startup optimize)
+reps=${REPS:-3}
+want() { [[ " ${sections[*]} " == *" $1 "* ]]; }
+
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+go build -o "$out/new" ./cmd/mlsysim
+bins=("$out/new")
+if [ -n "$vs" ]; then
+  mkdir "$out/src"
+  git archive "$vs" | tar -x -C "$out/src"
+  (cd "$out/src" && go build -o "$out/old" ./cmd/mlsysim)
+  bins=("$out/old" "$out/new")
+fi
+echo "# $(date -u +%FT%TZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $(git rev-parse --short HEAD)${vs:+ vs $vs}"
 
-echo "## kernel only (one goroutine, batches of 64K points)"
-go test -run='^$' -bench=. -benchtime=2s ./kernel/ | awk '/points\/s/ {printf "%-28s %12.3g points/s\n", $1, $(NF-1)}'
+# measure LABEL CMD…: runs CMD with every binary (BIN in CMD is replaced),
+# alternating, REPS times; prints min/median wall, min CPU, max RSS per binary.
+measure() {
+  local label=$1; shift
+  python3 - "$label" "$reps" "$out" "${bins[@]}" -- "$@" <<'EOF'
+import os, resource, statistics, subprocess, sys, time
+label, reps, tmp = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+sep = sys.argv.index('--')
+bins, cmd = sys.argv[4:sep], sys.argv[sep + 1:]
+res = {b: [] for b in bins}
+for _ in range(reps):
+    for b in bins:
+        argv = [b if a == 'BIN' else a.replace('OUT', tmp) for a in cmd]
+        t = time.perf_counter()
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t
+        err = p.stderr.read().decode()
+        if status != 0:
+            sys.exit(f"{' '.join(argv)}: exit {status}: {err}")
+        res[b].append((wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024))
+for b in bins:
+    w = [r[0] for r in res[b]]
+    name = os.path.basename(b)
+    print(f"{label:<34} {name:>4}  wall min {min(w):8.3f} s  median {statistics.median(w):8.3f} s  "
+          f"cpu {min(r[1] for r in res[b]):8.2f} s  rss {max(r[2] for r in res[b]):6.0f} MB")
+EOF
+}
 
-echo
-echo "## end to end: grid → kernel → Arrow → zstd Parquet, $(nproc) cores"
-printf "%-18s %12s %8s %12s %10s %10s\n" grid points cols seconds points/s peak_RSS
-grids="bench/serve-10m.yaml bench/node-10m.yaml"
-[ "${1:-}" = "--quick" ] || grids="$grids bench/serve-100m.yaml"
-for g in $grids; do
-  name=$(basename "$g" .yaml)
-  /usr/bin/time -f "%e %M" -o "$out/time" bin/mlsysim sweep "$g" --out "$out/$name" -q
-  read -r secs rss < "$out/time"
-  points=$(grep -m1 '"points_total"' "$out/$name/_manifest.json" | tr -dc 0-9)
-  cols=$(grep -c '"description"' "$out/$name/_manifest.json")
-  printf "%-18s %12d %8d %12.2f %10.3g %8d MB\n" "$name" "$points" "$cols" "$secs" "$(echo "$points / $secs" | bc -l)" $((rss / 1024))
-  rm -rf "${out:?}/$name"
-done
+# points GRID: the grid's point count.
+points() { "$out/new" sweep "$1" --dry-run | sed -n 's/^points: \([0-9]*\).*/\1/p'; }
 
-echo
-echo "## optimize serving: >1M serve-deploy configurations, sweep + queries (issue #10)"
-/usr/bin/time -f "%e s wall, %U s user, %S s sys, %M KB peak RSS" bin/mlsysim optimize serving Llama3_70B \
-  --qps 20 --ttft-ms 500 --itl-ms 50 --hardware H100,H200,MI300X -o json >/dev/null
+if want kernel; then
+  echo; echo "## kernel only: one goroutine, so points/s is points per CPU-second"
+  go test -run='^$' -bench='BenchmarkSingleNode$|BenchmarkServing$' -benchtime=2s -count="$reps" ./kernel/ |
+    awk '/points\/s/ {printf "%-28s %12.4g points/s\n", $1, $(NF-1)}'
+fi
 
-echo
-echo "## reference: the seed (MLSys·im, Python) evaluates about 930 points/s on this machine kind (issue #5)"
+if want sweeps; then
+  echo; echo "## end to end: grid → kernel → zstd Parquet, $(nproc) workers (goals: node ≥ 2.6 M/s, serve ≥ 3 M/s, fleet ≥ 1.6 M/s, RSS ≤ 300 MB)"
+  grids="bench/node-10m.yaml bench/serve-10m.yaml bench/fleet-10m.yaml"
+  [ $quick = 1 ] || grids="$grids bench/node-100m.yaml bench/serve-100m.yaml"
+  for g in $grids; do
+    n=$(points "$g")
+    echo "$(basename "$g" .yaml): $n points"
+    measure "  sweep" BIN sweep "$g" --out OUT/sweep -q --overwrite |
+      awk -v n="$n" '{print $0 sprintf("  %.3g M points/s", n / $5 / 1e6)}'
+    rm -rf "${out:?}/sweep"
+  done
+fi
+
+if want ceiling; then
+  echo; echo "## the encode ceiling: compute + Arrow IPC + zstd -1 of the same bytes (CPU-seconds over $(nproc) cores)"
+  for g in bench/node-10m.yaml bench/serve-10m.yaml bench/fleet-10m.yaml; do
+    bench/ceiling.sh "$out/new" "$g"
+  done
+fi
+
+if want parts; then
+  echo; echo "## a grid smaller than one part: two workers against one (goal ≥ 1.8×)"
+  for w in 1 2; do
+    measure "node-1m --workers $w" BIN sweep bench/node-1m.yaml --out OUT/one -q --overwrite --workers "$w"
+  done
+  rm -rf "${out:?}/one"
+fi
+
+if want queries; then
+  echo; echo "## queries over 10M rows (goals: 2-objective Pareto per group ≤ 2 s in every format, placement per group ≤ 1 s)"
+  "$out/new" sweep bench/node-10m.yaml --out "$out/node" -q
+  "$out/new" sweep bench/fleet-10m.yaml --out "$out/fleet" -q
+  for f in csv json text markdown; do
+    measure "pareto per model, -o $f" BIN -o "$f" query pareto OUT/node --param objectives=latency_ms,throughput_per_s:max --param group=model
+  done
+  measure "pareto per model×precision, -o text" BIN query pareto OUT/node --param objectives=latency_ms,throughput_per_s:max --param group=model,precision
+  measure "placement per model×region" BIN query placement OUT/fleet --param tax=150 --param group=model,region
+  measure "placement per model×nodes×region" BIN query placement OUT/fleet --param tax=150 --param group=model,nodes,region
+fi
+
+if want startup; then
+  echo; echo "## cold start (goals: eval and serve ≤ 30 ms, query ≤ 60 ms)"
+  "$out/new" sweep grids/serve-capacity.yaml --out "$out/tiny" -q
+  reps=$((reps * 10))
+  measure "eval Llama3_8B H100" BIN eval Llama3_8B H100
+  measure "serve Llama3_8B H100" BIN serve Llama3_8B H100
+  measure "query top (1,152 rows)" BIN query top OUT/tiny --param by=ttft_ms
+fi
+
+if want optimize; then
+  echo; echo "## optimize serving: >1M serve-deploy configurations, sweep + queries (issue #10)"
+  reps=1
+  measure "optimize serving Llama3_70B" BIN optimize serving Llama3_70B --qps 20 --ttft-ms 500 --itl-ms 50 --hardware H100,H200,MI300X -o json
+fi
+
+echo; echo "## reference: the seed (MLSys·im, Python) evaluates about 930 points/s on this machine kind (issue #5)"
