@@ -12,7 +12,7 @@
 -- 2 objectives: both are turned into "smaller is better" doubles x and y (a max
 -- objective negated) and the frontier is found in four steps, none of which
 -- sorts every row:
--- 1. Buckets of x, b = floor(32 · sign(x) · ln(1 + |x|)) (±Inf: ±1e9), a
+-- 1. Buckets of x, b = floor(256 · sign(x) · ln(1 + |x|)) (±Inf: ±1e9), a
 --    non-decreasing function of x. A point whose y is not below the best y of
 --    the buckets at least two below its own (a RANGE window over the few
 --    buckets) is dominated: those points have a strictly smaller x whatever
@@ -23,6 +23,8 @@
 --    and a worse y is dominated).
 -- 3. Sorted by x, a point is on the frontier iff its y is below the best y of
 --    the smaller x's (a window over the few survivors).
+-- The points are read twice (buckets, candidates) rather than held: the scan of
+-- four columns costs less than keeping millions of rows in memory.
 -- 4. The rows of the frontier points, exact duplicates included, fetched by
 --    point_id (DuckDB pushes the ids into the Parquet scan, which then reads
 --    only their row groups; see Open) and checked against the points.
@@ -50,8 +52,8 @@ WITH frontier AS (
 )
 {{- else}}
 {{- $x := index .objectives 0}}{{$y := index .objectives 1}}{{$g := .group}}
-WITH pareto_points AS (
-    SELECT *, floor(CASE WHEN isinf(pareto_x) THEN sign(pareto_x) * 1e9 ELSE sign(pareto_x) * ln(1 + abs(pareto_x)) * 32 END) AS pareto_b
+WITH pareto_points AS NOT MATERIALIZED (
+    SELECT *, floor(CASE WHEN isinf(pareto_x) THEN sign(pareto_x) * 1e9 ELSE sign(pareto_x) * ln(1 + abs(pareto_x)) * 256 END) AS pareto_b
     FROM (
         SELECT {{if .group}}{{.group}}, {{end}}{{if .pid}}{{.pid}} AS pareto_id, {{end}}
             {{if $x.Dir.Max}}-{{end}}CAST({{$x.Col}} AS DOUBLE) AS pareto_x, {{if $y.Dir.Max}}-{{end}}CAST({{$y.Col}} AS DOUBLE) AS pareto_y

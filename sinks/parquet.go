@@ -664,8 +664,15 @@ func (p *parquetWriter) Close() error {
 		p.write(parquetMagic)
 	}
 	// Column indexes, then offset indexes, chunk by chunk (the layout the format
-	// recommends: all page indexes together before the footer).
+	// recommends: all page indexes together before the footer), gathered with
+	// the footer into one write.
+	var tail []byte
 	type loc struct{ off, n int64 }
+	place := func(b []byte) loc {
+		l := loc{p.off + int64(len(tail)), int64(len(b))}
+		tail = append(tail, b...)
+		return l
+	}
 	colIdx := make([][]loc, len(p.groups))
 	offIdx := make([][]loc, len(p.groups))
 	for g, pg := range p.groups {
@@ -688,8 +695,7 @@ func (p *parquetWriter) Close() error {
 			p.t.list(5, ctI64, 1)
 			p.t.elemI64(c.nulls)
 			p.t.end()
-			colIdx[g][i] = loc{p.off, int64(len(p.t.b))}
-			p.write(p.t.b)
+			colIdx[g][i] = place(p.t.b)
 		}
 	}
 	for g, pg := range p.groups {
@@ -704,8 +710,7 @@ func (p *parquetWriter) Close() error {
 			p.t.i64(3, 0)
 			p.t.end()
 			p.t.end()
-			offIdx[g][i] = loc{p.off, int64(len(p.t.b))}
-			p.write(p.t.b)
+			offIdx[g][i] = place(p.t.b)
 		}
 	}
 
@@ -849,9 +854,9 @@ func (p *parquetWriter) Close() error {
 		t.end()
 	}
 	t.end()
-	p.write(t.b)
-	p.write(binary.LittleEndian.AppendUint32(nil, uint32(len(t.b))))
-	p.write(parquetMagic)
+	tail = append(tail, t.b...)
+	tail = binary.LittleEndian.AppendUint32(tail, uint32(len(t.b)))
+	p.write(append(tail, parquetMagic...))
 	return p.err
 }
 

@@ -338,6 +338,14 @@ func cellText(v any, digits int, null string) string {
 	switch v := v.(type) {
 	case nil:
 		return null
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case int32:
+		return strconv.FormatInt(int64(v), 10)
 	case float64:
 		return strconv.FormatFloat(v, 'g', digits, 64)
 	case float32:
