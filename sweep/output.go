@@ -275,8 +275,9 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 				}
 				var fin *partFile
 				if err == nil {
+					// After an error the turn is not passed on: the group's
+					// cancellation stops the workers waiting for it.
 					err = func() error {
-						defer seq.done()
 						if k == 0 {
 							pm := maps.Clone(meta)
 							pm["mlsysim.part"] = strconv.FormatUint(i, 10)
@@ -300,6 +301,7 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 						if start+n == hi {
 							fin, open = open, nil
 						}
+						seq.done()
 						return nil
 					}()
 				}

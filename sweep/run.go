@@ -73,8 +73,11 @@ func Run(ctx context.Context, p *Plan, opt Options, emit func(arrow.Record) erro
 				rec := rb.build(&b, &o)
 				err := seq.wait(j)
 				if err == nil {
-					err = emit(rec)
-					seq.done()
+					// After an error the turn is not passed on: the group's
+					// cancellation stops the workers waiting for it.
+					if err = emit(rec); err == nil {
+						seq.done()
+					}
 				}
 				rec.Release()
 				if err != nil {
