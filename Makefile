@@ -82,6 +82,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzHFConfig -fuzztime=$(FUZZTIME) ./catalog/
 	$(GO) test -run='^$$' -fuzz=FuzzCatalogYAML -fuzztime=$(FUZZTIME) ./catalog/
 	$(GO) test -run='^$$' -fuzz=FuzzParquetDictionary -fuzztime=$(FUZZTIME) ./sinks/
+	$(GO) test -run='^$$' -fuzz=FuzzParquetFooter -fuzztime=$(FUZZTIME) ./sinks/
 
 # Throughput, memory and figure-time numbers recorded in BENCHMARKS.md.
 bench:

@@ -12,7 +12,8 @@ import (
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/parquet-go/parquet-go"
+
+	"github.com/mlsysim/mlsysim/sinks"
 )
 
 // Expect is what a part file must hold to belong to its run.
@@ -83,20 +84,15 @@ func orNone(s string) string {
 }
 
 func inspectParquet(f *os.File, size int64) (uint64, map[string]string, error) {
-	pf, err := parquet.OpenFile(f, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	md, err := sinks.ReadParquetFooter(f, size)
 	if err != nil {
 		return 0, nil, fmt.Errorf("not a whole Parquet file: %w", err)
 	}
-	md := pf.Metadata()
 	var sum int64
 	for i, rg := range md.RowGroups {
 		sum += rg.NumRows
-		for _, c := range rg.Columns {
-			start := c.MetaData.DataPageOffset
-			if c.MetaData.DictionaryPageOffset > 0 && c.MetaData.DictionaryPageOffset < start {
-				start = c.MetaData.DictionaryPageOffset
-			}
-			if start < 4 || start+c.MetaData.TotalCompressedSize > size {
+		for _, c := range rg.Chunks {
+			if c.Start < 4 || c.Length < 0 || c.Start > size-c.Length {
 				return 0, nil, fmt.Errorf("row group %d: a column chunk lies outside the file's %d bytes", i, size)
 			}
 		}
@@ -104,11 +100,7 @@ func inspectParquet(f *os.File, size int64) (uint64, map[string]string, error) {
 	if sum != md.NumRows || md.NumRows < 0 {
 		return 0, nil, fmt.Errorf("the footer counts %d rows but its row groups %d", md.NumRows, sum)
 	}
-	meta := map[string]string{}
-	for _, kv := range md.KeyValueMetadata {
-		meta[kv.Key] = kv.Value
-	}
-	return uint64(md.NumRows), meta, nil
+	return uint64(md.NumRows), md.KeyValue, nil
 }
 
 func inspectArrow(f *os.File) (uint64, map[string]string, error) {

@@ -127,7 +127,7 @@ func wideSchemaIndices() []arrow.Field {
 
 // writeTables writes one record per table; parallel encodes with two encoders
 // taking turns and appends the pieces, as a sweep does.
-func writeTables(t *testing.T, tables []table, labels []string, compression string, parallel bool) []byte {
+func writeTables(t testing.TB, tables []table, labels []string, compression string, parallel bool) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	opt := Options{Compression: compression, Metadata: map[string]string{"k": "v"}, Version: "t1"}

@@ -4,7 +4,7 @@ import "encoding/binary"
 
 // thriftWriter appends Thrift compact-protocol structs, the encoding of Parquet's
 // page headers and footer (parquet-format's parquet.thrift; Thrift's compact
-// protocol specification). It only writes: our files are read by others.
+// protocol specification). Its reader, for the footer alone, is in footer.go.
 type thriftWriter struct {
 	b    []byte
 	last []int16 // last field id per open struct
@@ -14,10 +14,15 @@ type thriftWriter struct {
 const (
 	ctTrue   = 1
 	ctFalse  = 2
+	ctByte   = 3
+	ctI16    = 4
 	ctI32    = 5
 	ctI64    = 6
+	ctDouble = 7
 	ctBinary = 8
 	ctList   = 9
+	ctSet    = 10
+	ctMap    = 11
 	ctStruct = 12
 )
 
