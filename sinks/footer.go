@@ -179,13 +179,8 @@ func (t *thriftReader) uvarint() uint64 {
 
 // varint reads a zigzag-encoded integer (i16, i32 and i64 alike).
 func (t *thriftReader) varint() int64 {
-	v, n := binary.Varint(t.b)
-	if n <= 0 {
-		t.fail(errors.New("a malformed varint"))
-		return 0
-	}
-	t.b = t.b[n:]
-	return v
+	u := t.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
 }
 
 func (t *thriftReader) binary() []byte {
