@@ -389,10 +389,18 @@ func layoutPhrase(r orderedObject) string {
 
 func fleetPhrase(r orderedObject) string {
 	if field(r, "mode") == "disaggregated" {
-		return fmt.Sprintf("disaggregated: %.0f prefill instances of tp %v, %.0f decode instances", numOf(r, "prefill_instances"),
-			field(r, "prefill_tp"), numOf(r, "replicas"))
+		return fmt.Sprintf("disaggregated: %s of tp %v, %s", nounCount(numOf(r, "prefill_instances"), "prefill instance"),
+			field(r, "prefill_tp"), nounCount(numOf(r, "replicas"), "decode instance"))
 	}
-	return fmt.Sprintf("aggregated: %.0f replicas", numOf(r, "replicas"))
+	return "aggregated: " + nounCount(numOf(r, "replicas"), "replica")
+}
+
+// nounCount writes n and the noun, plural unless n is 1.
+func nounCount(n float64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%.0f %ss", n, noun)
 }
 
 func missWhy(r orderedObject) string {
