@@ -33,7 +33,7 @@ func ContinuousBatching(out *BatchOut, in *BatchIn) {
 	n := len(in.Params)
 	out.resize(n)
 	for i := 0; i < n; i++ {
-		a := in.args(i)
+		a := in.args(i, &out.memo)
 		r := a.profileB()
 		out.TTFT[i] = r.ttft
 		out.ITL[i] = r.itl
@@ -75,7 +75,7 @@ func ContinuousBatchingC(out *BatchCOut, in *BatchIn) {
 	n := len(in.Params)
 	out.resize(n)
 	for i := 0; i < n; i++ {
-		a := in.args(i)
+		a := in.args(i, &out.memo)
 		r := a.profileC()
 		out.ITL[i] = r.itl
 		out.Throughput[i] = r.throughput
@@ -138,11 +138,13 @@ type batchArgs struct {
 	input, dispatch, peakSeed float64
 }
 
-func (in *BatchIn) args(i int) batchArgs {
-	return batchArgs{
+func (in *BatchIn) args(i int, memo *passMemo) batchArgs {
+	a := batchArgs{
 		m: in.point(i), seq: in.SeqLen[i], mean: in.MeanTokens[i], maxBatch: in.MaxBatch[i], page: in.PageTokens[i],
 		input: opt(in.InputTokens, i, 0), dispatch: in.DispatchTax[i], peakSeed: in.PeakFLOPS[i],
 	}
+	a.m.memo = memo
+	return a
 }
 
 // meanLen is Profile C's mean request length (S_max when no mean is given).
@@ -356,6 +358,8 @@ type BatchOut struct {
 	OutputTPS, StaticOutputTPS     []float64 // generated tokens/s with prompts charged
 	EnergyPerToken                 []float64 // J per generated token, whole replica
 	Feasible                       []bool
+
+	memo passMemo
 }
 
 // BatchCOut holds the output columns of ContinuousBatchingC.
@@ -370,6 +374,8 @@ type BatchCOut struct {
 	OutputTPS, StaticOutputTPS         []float64
 	EnergyPerToken                     []float64
 	Feasible                           []bool
+
+	memo passMemo
 }
 
 func (o *BatchOut) resize(n int) {

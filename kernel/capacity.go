@@ -74,6 +74,7 @@ func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 			input: opt(in.InputTokens, i, 0), dispatch: in.DispatchTax[i], peakSeed: in.PeakFLOPS[i],
 		}
 		a.m.kvTok = in.PagedKVElemsPerToken[i]
+		a.m.memo = &s.serve.memo // the batcher and Serving share one memo of passes
 		seq := in.SeqLen[i]
 		var active, throughput, itl float64
 		if in.MeanTokens[i] > 0 {

@@ -53,7 +53,7 @@ func ServingDeployment(out *DeployOut, in *DeployIn) {
 	n := len(in.Params)
 	out.resize(n)
 	for i := 0; i < n; i++ {
-		out.set(i, deploy(in, i))
+		out.set(i, deploy(in, i, &out.memo))
 	}
 }
 
@@ -87,6 +87,8 @@ type DeployOut struct {
 	Feasible                          []bool
 	ComputeBound                      []bool    // the decode step's FLOPs outlast its bytes (calibrated)
 	MemUtilization                    []float64 // one decode accelerator's memory at full context / capacity
+
+	memo passMemo
 }
 
 func (o *DeployOut) resize(n int) {
@@ -159,8 +161,9 @@ func rhoFor(target, fixed, t float64) (rho float64, ok bool) {
 	return 2 * x / (1 + 2*x), true
 }
 
-func deploy(in *DeployIn, i int) deployPoint {
+func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 	m := in.point(i)
+	m.memo = memo
 	isl, osl, qps := in.InputTokens[i], in.OutputTokens[i], in.QPS[i]
 	batch := in.Batch[i]
 	ttftT, itlT := in.TTFTTarget[i], in.ITLTarget[i]

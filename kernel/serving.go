@@ -38,7 +38,7 @@ import "math"
 func Serving(out *ServeOut, in *ServeIn) {
 	n := len(in.Params)
 	out.resize(n)
-	var m llm
+	m := llm{memo: &out.memo}
 	for i := 0; i < n; i++ {
 		in.load(&m, i)
 		if m.calibrated {
@@ -242,6 +242,8 @@ type llm struct {
 	ppBW, ppLat                  float64 // link between pipeline stages
 	gemms                        bool    // the layer's shape is known: each matmul timed on its own (gemmTime)
 	qkvN, oK, upN, downK, restN  float64 // one accelerator's matmul widths (see layerShape)
+
+	memo *passMemo // the caller's output struct's memo of passes; nil = compute every pass
 }
 
 // opt is column i, or def when the optional column is absent.
@@ -384,7 +386,14 @@ func (m *llm) moe() bool {
 // the sequences' last tokens only (engines compute logits for the positions they
 // sample). It returns the time, FLOPs and bytes.
 func (m *llm) matmuls(seqs, n float64) (t, flops, bytes float64) {
-	tokens := seqs * n
+	if m.memo != nil {
+		return m.memo.matmuls(m, seqs, n)
+	}
+	return m.gemmPass(seqs, seqs*n)
+}
+
+// gemmPass is matmuls computed: seqs sequences of tokens tokens in all.
+func (m *llm) gemmPass(seqs, tokens float64) (t, flops, bytes float64) {
 	h, rate, bw, e := m.hidden, m.rate, m.bw, m.b
 	layers := m.layers / m.pp
 	gemm := func(rows, cols, depth, batch, count float64) {
@@ -726,6 +735,8 @@ type ServeOut struct {
 	EnergyPerToken                   []float64 // J per generated token, whole replica
 	Feasible                         []bool
 	ComputeBound                     []bool // the decode step's FLOPs outlast its bytes (calibrated)
+
+	memo passMemo
 }
 
 func (o *ServeOut) resize(n int) {
