@@ -15,6 +15,7 @@ import "math"
 // never shared between goroutines.
 type passMemo struct {
 	shapes [memoShapes]passShape
+	sums   [memoShapes]uint64 // each shape's hash, compared before the shape
 	ids    [memoShapes]uint64 // 0: an empty slot
 	last   int                // the slot that matched last
 	next   int                // the slot the next new shape takes (round robin)
@@ -56,11 +57,15 @@ func (m *llm) passShape() passShape {
 
 // id interns a shape: the id of the slot holding it, or a new id in the next slot.
 func (c *passMemo) id(s *passShape) uint64 {
-	if c.ids[c.last] != 0 && c.shapes[c.last] == *s {
+	var sum uint64
+	for _, w := range s {
+		sum = (sum ^ w) * memoHashMulA
+	}
+	if c.ids[c.last] != 0 && c.sums[c.last] == sum && c.shapes[c.last] == *s {
 		return c.ids[c.last]
 	}
 	for j := range c.shapes {
-		if c.ids[j] != 0 && c.shapes[j] == *s {
+		if c.ids[j] != 0 && c.sums[j] == sum && c.shapes[j] == *s {
 			c.last = j
 			return c.ids[j]
 		}
@@ -68,7 +73,7 @@ func (c *passMemo) id(s *passShape) uint64 {
 	c.issued++
 	j := c.next
 	c.next = (c.next + 1) % memoShapes
-	c.shapes[j], c.ids[j], c.last = *s, c.issued, j
+	c.shapes[j], c.sums[j], c.ids[j], c.last = *s, sum, c.issued, j
 	return c.issued
 }
 
@@ -77,8 +82,11 @@ func (c *passMemo) matmuls(m *llm, seqs, n float64) (t, flops, bytes float64) {
 	if c.table == nil {
 		c.table = make([]passEntry, memoEntries)
 	}
-	s := m.passShape()
-	id := c.id(&s)
+	if m.shapeID == 0 {
+		s := m.passShape()
+		m.shapeID = c.id(&s)
+	}
+	id := m.shapeID
 	tokens := seqs * n
 	sb, tb := math.Float64bits(seqs), math.Float64bits(tokens)
 	h := (tb*memoHashMulA ^ sb ^ id) * memoHashMulB

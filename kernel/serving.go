@@ -243,7 +243,8 @@ type llm struct {
 	gemms                        bool    // the layer's shape is known: each matmul timed on its own (gemmTime)
 	qkvN, oK, upN, downK, restN  float64 // one accelerator's matmul widths (see layerShape)
 
-	memo *passMemo // the caller's output struct's memo of passes; nil = compute every pass
+	memo    *passMemo // the caller's output struct's memo of passes; nil = compute every pass
+	shapeID uint64    // the memo's id of this matmul shape; 0 = not interned since derive
 }
 
 // opt is column i, or def when the optional column is absent.
@@ -337,6 +338,7 @@ func (m *llm) derive() {
 	m.epBW, m.epLat = m.link(m.ep)
 	m.ppBW, m.ppLat = m.link(m.tp * m.pp)
 	m.layerShape()
+	m.shapeID = 0
 }
 
 // layerShape sets one accelerator's share of a layer's four weight matrices (QKV and

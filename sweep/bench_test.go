@@ -9,11 +9,15 @@ import (
 // gridPlan plans a bundled example grid; without its filters every point of a
 // batch reaches the kernel.
 func gridPlan(b *testing.B, grid string, filtered bool) *Plan {
-	src, err := os.ReadFile("../grids/" + grid)
+	return specPlan(b, "../grids/"+grid, filtered)
+}
+
+func specPlan(b *testing.B, path string, filtered bool) *Plan {
+	src, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := ParseSpec(grid, src)
+	s, err := ParseSpec(path, src)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -50,6 +54,37 @@ func benchEval(b *testing.B, grid string) {
 		ev.eval(&batches[i%len(batches)], &o)
 	}
 	b.ReportMetric(float64(b.N)*n/b.Elapsed().Seconds(), "points/s")
+}
+
+// BenchmarkServeWalk and BenchmarkDeployWalk time an evaluator as a sweep runs it: one
+// evaluator over successive batches of a large grid (the 10M-point serve benchmark grid;
+// the 1.1M configurations `mlsysim optimize serving` searches, its filters applied), each
+// point evaluated once, so work an evaluator remembers between points is not counted
+// twice as it is on BenchmarkServeKernel's repeated batches. Filling is not timed.
+func BenchmarkServeWalk(b *testing.B) { benchWalk(b, specPlan(b, "../bench/serve-10m.yaml", true)) }
+
+func BenchmarkDeployWalk(b *testing.B) { benchWalk(b, gridPlan(b, "serving-deploy.yaml", true)) }
+
+func benchWalk(b *testing.B, p *Plan) {
+	const n = 1 << 15 // the sweep's default batch
+	var batch Batch
+	var o Outputs
+	o.resize(p.Study, n)
+	ev := p.Study.newEval(p)
+	var lo uint64
+	points := 0
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		k := min(n, p.N-lo)
+		p.Fill(&batch, lo, int(k))
+		if lo += k; lo == p.N {
+			lo = 0
+		}
+		b.StartTimer()
+		ev.eval(&batch, &o)
+		points += batch.N
+	}
+	b.ReportMetric(float64(points)/b.Elapsed().Seconds(), "points/s")
 }
 
 // BenchmarkCheckFinite times the guard every batch passes after its evaluator
