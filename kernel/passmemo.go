@@ -57,10 +57,9 @@ func (m *llm) passShape() passShape {
 
 // id interns a shape: the id of the slot holding it, or a new id in the next slot.
 func (c *passMemo) id(s *passShape) uint64 {
-	var sum uint64
-	for _, w := range s {
-		sum = (sum ^ w) * memoHashMulA
-	}
+	// The fields that tell a sweep's shapes apart (rate: efficiency and precision; widths:
+	// tp, ep and the model; bytes per element; SMs); the full compare settles the rest.
+	sum := ((s[1]*memoHashMulA^s[3])*memoHashMulA^s[4]^s[7])*memoHashMulA ^ s[9]
 	if c.ids[c.last] != 0 && c.sums[c.last] == sum && c.shapes[c.last] == *s {
 		return c.ids[c.last]
 	}

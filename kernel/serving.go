@@ -388,7 +388,8 @@ func (m *llm) moe() bool {
 // the sequences' last tokens only (engines compute logits for the positions they
 // sample). It returns the time, FLOPs and bytes.
 func (m *llm) matmuls(seqs, n float64) (t, flops, bytes float64) {
-	if m.memo != nil {
+	if m.memo != nil && m.sms > 0 {
+		// Without SMs each matmul is one roofline, cheaper than a lookup.
 		return m.memo.matmuls(m, seqs, n)
 	}
 	return m.gemmPass(seqs, seqs*n)
