@@ -11,8 +11,9 @@ import "math"
 //
 // Shapes are interned into a few slots, each under an id never reused; an entry holds the
 // id, the pass's sequences and tokens, and its results, in a direct-mapped table. An
-// evaluator's output struct owns one memo, so it lives as long as the evaluator and is
-// never shared between goroutines.
+// evaluator's output struct holds one memo by value (about 230 KB), so it lives as long as
+// the evaluator, and a copied output struct shares nothing with the original: two memos
+// that handed out the same id for different shapes never read one table.
 type passMemo struct {
 	shapes [memoShapes]passShape
 	sums   [memoShapes]uint64 // each shape's hash, compared before the shape
@@ -20,7 +21,7 @@ type passMemo struct {
 	last   int                // the slot that matched last
 	next   int                // the slot the next new shape takes (round robin)
 	issued uint64             // ids handed out so far
-	table  []passEntry        // memoEntries, allocated on first use
+	table  [memoEntries]passEntry
 }
 
 const (
@@ -78,9 +79,6 @@ func (c *passMemo) id(s *passShape) uint64 {
 
 // matmuls is m.gemmPass(seqs, n), from the table when this shape ran the same pass before.
 func (c *passMemo) matmuls(m *llm, seqs, n float64) (t, flops, bytes float64) {
-	if c.table == nil {
-		c.table = make([]passEntry, memoEntries)
-	}
 	if m.shapeID == 0 {
 		s := m.passShape()
 		m.shapeID = c.id(&s)
