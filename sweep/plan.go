@@ -298,50 +298,34 @@ func (p *Plan) lookup(prm *Param, key string) error {
 // setEntities fills the plan's per-code entity lists (Models, Hardware, …) from
 // a parameter's labels, so evaluators index them by code.
 func (p *Plan) setEntities(kind Kind, labels []string) {
+	c := p.Catalog
 	switch kind {
 	case KindModel:
-		p.Models = nil
-		for _, k := range labels {
-			m, _ := p.Catalog.ModelByKey(k)
-			p.Models = append(p.Models, m)
-		}
+		p.Models = lookupAll(labels, c.ModelByKey)
 	case KindHardware:
-		p.Hardware = nil
-		for _, k := range labels {
-			h, _ := p.Catalog.HardwareByKey(k)
-			p.Hardware = append(p.Hardware, h)
-		}
+		p.Hardware = lookupAll(labels, c.HardwareByKey)
 	case KindCluster:
-		p.Clusters = nil
-		for _, k := range labels {
-			c, _ := p.Catalog.ClusterByKey(k)
-			p.Clusters = append(p.Clusters, c)
-		}
+		p.Clusters = lookupAll(labels, c.ClusterByKey)
 	case KindFabric:
-		p.Fabrics = nil
-		for _, k := range labels {
-			f, _ := p.Catalog.FabricByKey(k) // nil for "default"
-			p.Fabrics = append(p.Fabrics, f)
-		}
+		p.Fabrics = lookupAll(labels, c.FabricByKey) // nil for "default"
 	case KindRegion:
-		p.Grids = nil
-		for _, k := range labels {
-			g, _ := p.Catalog.GridByKey(k)
-			p.Grids = append(p.Grids, g)
-		}
+		p.Grids = lookupAll(labels, c.GridByKey)
 	case KindEngine:
-		p.Engines = nil
-		for _, k := range labels {
-			e, _ := p.Catalog.EngineByKey(k)
-			p.Engines = append(p.Engines, e)
-		}
+		p.Engines = lookupAll(labels, c.EngineByKey)
 	case KindDraft:
-		p.Drafts = nil
-		for _, k := range labels {
-			m, _ := p.Catalog.ModelByKey(k) // nil for none and mtp
-			p.Drafts = append(p.Drafts, m)
-		}
+		p.Drafts = lookupAll(labels, c.ModelByKey) // nil for none and mtp
 	}
+}
+
+// lookupAll resolves each label in order; a label that names no entry (the labels
+// were checked when the plan was built, so only the placeholders above) gives nil.
+func lookupAll[T any](labels []string, byKey func(string) (*T, error)) []*T {
+	var out []*T
+	for _, k := range labels {
+		v, _ := byKey(k)
+		out = append(out, v)
+	}
+	return out
 }
 
 var boolLabels = []string{"false", "true"}
