@@ -576,8 +576,16 @@ func TestDeployments(t *testing.T) {
 	if got := runQuery(t, db, "deployments", map[string]string{"k": "5"}).ids(); !slices.Equal(got, []int64{1, 4}) {
 		t.Errorf("deployments = %v, want [1 4]", got)
 	}
-	if got := runQuery(t, db, "deployments", map[string]string{"k": "1", "by": "sla_ratio", "feasible": "false"}).ids(); !slices.Equal(got, []int64{2}) {
+	if got := runQuery(t, db, "deployments", map[string]string{"k": "1", "by": "sla_ratio", "then": "usd_per_million_tokens", "feasible": "false"}).ids(); !slices.Equal(got, []int64{2}) {
 		t.Errorf("closest by sla_ratio = %v, want [2]", got)
+	}
+	// Points 1 and 5 cost the same (0.20 USD) in different layouts; 5 is further inside its
+	// targets (sla_ratio 0.3 against 0.6), so it ranks first. With the tie-break on point_id
+	// alone, 1 would.
+	tie := mustOpen(t, fixture(t, strings.Replace(deployFixture, "0.40, 0.8, true))",
+		"0.40, 0.8, true),\n\t(5, 'm', 'H100', 'fp8', 'same', 4, 1, 1, 'aggregated', 1, 1, 7.0, 150.0, 0.20, 0.3, true))", 1)))
+	if got := runQuery(t, tie, "deployments", map[string]string{"k": "5"}).ids(); !slices.Equal(got, []int64{5, 1, 4}) {
+		t.Errorf("deployments with a price tie = %v, want [5 1 4]", got)
 	}
 }
 

@@ -52,7 +52,7 @@ Example:
 			&cli.IntFlag{Name: "osl", Value: 256, Usage: "generated tokens per request"},
 			&cli.IntFlag{Name: "max-accelerators", Usage: "largest fleet allowed (0 = no limit)"},
 			&cli.StringFlag{Name: "disaggregated", Value: "auto", Usage: "auto (compare both), on (only disaggregated), off (only aggregated)"},
-			&cli.StringFlag{Name: "precision", Value: "fp16,fp8,int4", Usage: "comma-separated weight precisions searched (fp8 only where the device has an fp8 rate)"},
+			&cli.StringFlag{Name: "precision", Value: "fp16,fp8,int8,int4", Usage: "comma-separated weight precisions searched (fp8 only where the device has an fp8 rate)"},
 			&cli.StringFlag{Name: "engine", Value: sweep.DefaultEngine, Usage: "serving engine (mlsysim zoo engines): kernels per layer, all-reduce latency, step overhead, memory budget"},
 			&cli.FloatFlag{Name: "accelerator-hour-usd", Usage: "rental price per accelerator-hour (0: owned, amortised + energy)"},
 			&cli.IntFlag{Name: "max-batch", Value: 1024, Usage: "largest decode batch searched (every batch from 1)"},
@@ -171,6 +171,7 @@ axes:
 where:
   - "precision != 'fp8' || hw.fp8_tflops > 0"
   - "mode == 'disaggregated' || prefill_tp == 1"
+  - "kv_precision == 'same' || kv_precision != precision"
 `, g(s.qps), g(s.ttft), g(s.itl), s.isl, s.osl, s.maxAccel, g(s.rental), s.engine, s.model.Key,
 		yamlList(s.hardware), yamlList(s.precisions), ep, yamlList(s.modes), s.maxBatch)
 }
@@ -236,7 +237,7 @@ func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
 	head := orderedObject{{"model", s.model.Key}, {"qps", s.qps}, {"target_ttft_ms", s.ttft}, {"target_itl_ms", s.itl},
 		{"input_tokens", s.isl}, {"output_tokens", s.osl}, {"hardware", s.hardware}, {"engine", s.engine}, {"total_searched", man.Rows}}
 	if len(top) == 0 {
-		miss, err := run("deployments", map[string]string{"by": "sla_ratio", "k": "1", "feasible": "false"})
+		miss, err := run("deployments", map[string]string{"by": "sla_ratio", "then": "usd_per_million_tokens", "k": "1", "feasible": "false"})
 		if err != nil {
 			return err
 		}
