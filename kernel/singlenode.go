@@ -6,7 +6,10 @@ import "math"
 // (physics.md §5.1, Engine.solve; Walls 1 and 2). For each point:
 //
 //	ops       = ops₁ · mult · B          mult = 1 inference, 3 training, 4 with recomputation
-//	footprint = W (inference) | weights + grads + optimizer + activations (training, §2.1)
+//	footprint = W (inference) | weights + grads + optimizer + activations (training, §2.1);
+//	            activations: transformers (ActivationBytes), and under calibrated a CNN
+//	            that lists its convolutions (CNNFeatureMaps: stored maps for training, the
+//	            live peak for inference); other models count none (ActivationsKnown false)
 //	feasible  = footprint ≤ HBM capacity
 //	BW_eff    = min(HBM BW, host link or 64 GB/s) if not feasible (offload),
 //	            SRAM BW if W fits SRAM, flash BW if the device has flash, else HBM BW
@@ -31,13 +34,26 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 		recompute := in.Recompute[i]
 
 		mult, modelMult := 1.0, 1.0
-		footprint := w
+		footprint, act := w, 0.0
+		actKnown := false
+		cnn := in.Calibrated && len(in.Conv[i]) > 0
 		if training {
 			mult, modelMult = 3, 3
 			if recompute {
 				mult = 4
 			}
-			footprint = trainingFootprint(in, i, b, w)
+			var states float64
+			states, act = trainingFootprint(in, i, b, w)
+			actKnown = in.IsTransformer[i]
+			if cnn {
+				stored, _ := CNNFeatureMaps(in.Conv[i], CNNExecution(in.CNNExec[i]))
+				act, actKnown = batch*stored*b, true
+			}
+			footprint = states + act
+		} else if cnn {
+			_, live := CNNFeatureMaps(in.Conv[i], CNNExecution(in.CNNExec[i]))
+			act, actKnown = batch*live*b, true
+			footprint = w + act
 		}
 		feasible := footprint <= in.MemCapacity[i]
 
@@ -70,7 +86,7 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 		}
 		busy := math.Max(tComp, tMem)
 		layered := false
-		if in.Calibrated && feasible && bw == in.MemBandwidth[i] && len(in.Conv[i]) > 0 {
+		if cnn && feasible && bw == in.MemBandwidth[i] {
 			// The calibrated CNN path (docs/PHYSICS.md §36): each convolution and the
 			// feature-map passes of the elementwise layers after it, at the measured
 			// matmul rate and streaming bandwidth.
@@ -123,6 +139,8 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 		out.HFU[i] = hfu
 		out.Energy[i] = energy
 		out.Footprint[i] = footprint
+		out.Activations[i] = act
+		out.ActivationsKnown[i] = actKnown
 		out.EffectiveFLOPS[i] = fEff
 		out.EffectiveBandwidth[i] = bw
 		out.SpillBytes[i] = spill
@@ -133,20 +151,22 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 }
 
 // trainingFootprint is the memory Engine.solve needs for training (physics.md §2.1,
-// training_memory): weights + gradients + Adam state + activations, with LoRA and
-// ZeRO sharding. Non-transformers keep weights, gradients and Adam state,
-// P·(2b + 12) — the seed's audit B3 (2026-06-10, golden G8); Profile B used 3·W.
-// With LoRA, or without a parameter count, the seed's 1.1·W and 3·W remain.
-func trainingFootprint(in *NodeIn, i int, b, w float64) float64 {
+// training_memory): the model states (weights + gradients + Adam state, with LoRA and
+// ZeRO sharding) and, for a transformer, the activations. Non-transformers keep
+// weights, gradients and Adam state, P·(2b + 12) — the seed's audit B3 (2026-06-10,
+// golden G8); Profile B used 3·W. With LoRA, or without a parameter count, the seed's
+// 1.1·W and 3·W remain. The seed counts no activations for a non-transformer (the
+// calibrated CNN adds its stored feature maps, CNNFeatureMaps).
+func trainingFootprint(in *NodeIn, i int, b, w float64) (states, act float64) {
 	lora := in.LoRA[i]
 	if !in.IsTransformer[i] {
 		switch {
 		case lora:
-			return 1.1 * w
+			return 1.1 * w, 0
 		case in.Params[i] > 0:
-			return 2*w + AdamBytesPerParam*in.Params[i]
+			return 2*w + AdamBytesPerParam*in.Params[i], 0
 		}
-		return 3 * w
+		return 3 * w, 0
 	}
 	p := in.Params[i]
 	weights, grads, opt := p*b, p*b, p*AdamBytesPerParam
@@ -168,8 +188,7 @@ func trainingFootprint(in *NodeIn, i int, b, w float64) float64 {
 	if in.Recompute[i] {
 		strategy = RecomputeSelective
 	}
-	act := ActivationBytes(in.Layers[i], in.SeqLen[i], in.Batch[i], hidden, heads, b, strategy)
-	return weights + grads + opt + act
+	return weights + grads + opt, ActivationBytes(in.Layers[i], in.SeqLen[i], in.Batch[i], hidden, heads, b, strategy)
 }
 
 // ZeROShard divides training state over dp data-parallel ranks by ZeRO stage:
@@ -266,6 +285,8 @@ type NodeOut struct {
 	MFU, HFU                                       []float64
 	Energy                                         []float64 // J per batch
 	Footprint                                      []float64 // bytes
+	Activations                                    []float64 // bytes of the footprint that are activations
+	ActivationsKnown                               []bool    // the footprint counts activations (transformer training, calibrated CNN)
 	EffectiveFLOPS, EffectiveBandwidth             []float64
 	SpillBytes                                     []float64
 	Feasible, OverheadDominated                    []bool
@@ -274,13 +295,14 @@ type NodeOut struct {
 
 func (o *NodeOut) resize(n int) {
 	for _, p := range []*[]float64{&o.Latency, &o.ComputeTime, &o.MemoryTime, &o.OverheadTime, &o.Throughput,
-		&o.Intensity, &o.MFU, &o.HFU, &o.Energy, &o.Footprint, &o.EffectiveFLOPS, &o.EffectiveBandwidth, &o.SpillBytes} {
+		&o.Intensity, &o.MFU, &o.HFU, &o.Energy, &o.Footprint, &o.Activations, &o.EffectiveFLOPS, &o.EffectiveBandwidth, &o.SpillBytes} {
 		*p = grow(*p, n)
 	}
 	o.Bottleneck = grow(o.Bottleneck, n)
 	o.Feasible = grow(o.Feasible, n)
 	o.OverheadDominated = grow(o.OverheadDominated, n)
 	o.Layered = grow(o.Layered, n)
+	o.ActivationsKnown = grow(o.ActivationsKnown, n)
 }
 
 // grow returns s with length n, reusing its storage when it is large enough.

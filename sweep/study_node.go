@@ -32,7 +32,10 @@ func init() {
 			{Name: "mfu", Doc: "model FLOPs utilisation of the precision's peak"},
 			{Name: "hfu", Doc: "hardware FLOPs utilisation (counts recomputation)"},
 			{Name: "energy_j", Unit: "J", Doc: "energy per step: TDP · (0.3 + 0.7 · HFU) · latency"},
-			{Name: "memory_footprint_gb", Unit: "GB", Doc: "memory the run needs resident (decimal GB)"},
+			{Name: "memory_footprint_gb", Unit: "GB", Doc: "memory the run needs resident (decimal GB): weights, and for training gradients and optimizer state, plus activation_memory_gb"},
+			{Name: "activation_memory_gb", Unit: "GB", Doc: "activations in the footprint: transformer training (Korthikanti et al.); calibrated, a CNN that lists its convolutions: the feature maps a training step stores, or the live peak of an inference pass (docs/PHYSICS.md §37); 0 where activation_memory is not counted"},
+			{Name: "activation_memory", Type: Enum, Labels: activationMemoryLabels,
+				Doc: "whether the footprint counts activations: counted; or not, so the memory wall is a lower bound — no_layer_list (a non-transformer the catalog gives no convolutions for), seed_profile (the seed counts none for a CNN; calibrated does), inference_kv_cache (transformer inference here is weights only: `serve` models the KV cache)"},
 			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory (decimal GB)"},
 			{Name: "memory_utilization", Doc: "footprint / capacity"},
 			{Name: "peak_flops_tflops", Unit: "TFLOP/s", Doc: "peak at the precision"},
@@ -137,6 +140,11 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 	copy(w.f("hfu"), out.HFU)
 	copy(w.f("energy_j"), out.Energy)
 	scaleInto(w.f("memory_footprint_gb"), out.Footprint, 1e-9)
+	scaleInto(w.f("activation_memory_gb"), out.Activations, 1e-9)
+	actMem := w.c("activation_memory")
+	for k := 0; k < n; k++ {
+		actMem[k] = e.activationMemory(int(mc[k]), in.Training[k], out.ActivationsKnown[k])
+	}
 	scaleInto(w.f("memory_capacity_gb"), in.MemCapacity, 1e-9)
 	divInto(w.f("memory_utilization"), out.Footprint, in.MemCapacity)
 	scaleInto(w.f("peak_flops_tflops"), in.PeakFLOPS, 1e-12)
@@ -164,4 +172,28 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 			binding[k] = wallCompute
 		}
 	}
+}
+
+// activationMemoryLabels are the values of the node study's activation_memory column.
+var activationMemoryLabels = []string{"counted", "no_layer_list", "seed_profile", "inference_kv_cache"}
+
+const (
+	actCounted uint8 = iota
+	actNoLayerList
+	actSeedProfile
+	actInferenceKV
+)
+
+// activationMemory says why a footprint does or does not count activations, so that a
+// memory PASS that is only a lower bound says so (docs/PHYSICS.md §37).
+func (e *nodeEval) activationMemory(m int, training, known bool) uint8 {
+	switch {
+	case known:
+		return actCounted
+	case e.m.isTransformer[m] && !training:
+		return actInferenceKV
+	case len(e.m.conv[m]) > 0 && !e.calibrated:
+		return actSeedProfile
+	}
+	return actNoLayerList
 }

@@ -117,7 +117,11 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 		f := lens{name: "Feasibility", prefix: "feasibility", status: status[feasible],
 			summary: fmt.Sprintf("%.1f GB / %.1f GB used", f64(row, "memory_footprint_gb"), f64(row, "memory_capacity_gb")),
 			metrics: []kv{{"memory_used_gb", f64(row, "memory_footprint_gb")}, {"memory_capacity_gb", f64(row, "memory_capacity_gb")},
-				{"memory_utilization", f64(row, "memory_utilization")}}}
+				{"memory_utilization", f64(row, "memory_utilization")}, {"activation_memory_gb", f64(row, "activation_memory_gb")},
+				{"activation_memory", row["activation_memory"]}}}
+		if row["activation_memory"] != "counted" {
+			f.summary += fmt.Sprintf(" (activations not counted: %v; a lower bound)", row["activation_memory"])
+		}
 		p := lens{name: "Performance", prefix: "performance", status: status[feasible],
 			summary: fmt.Sprintf("%v bound", row["bottleneck"]),
 			metrics: []kv{{"latency", f64(row, "latency_ms")}, {"throughput", f64(row, "throughput_per_s")}, {"mfu", f64(row, "mfu")},
@@ -178,7 +182,7 @@ var metricUnits = map[string]string{
 	"throughput": "/s", "fleet_throughput": "/s", "energy_j": "J", "tco_usd": "USD", "carbon_footprint": "tCO2e",
 	"energy_cost": "USD", "capex": "USD", "carbon_tax_usd": "USD", "objective_usd": "USD", "energy_kwh": "kWh", "water_l": "L", "bubble": "ms", "dp_comm": "ms",
 	"tp_comm": "ms", "ep_comm": "ms", "cp_comm": "ms", "pp_comm": "ms", "optimizer": "ms", "weights_gb": "GB", "gradients_gb": "GB",
-	"optimizer_state_gb": "GB", "activations_gb": "GB", "buffers_gb": "GB", "tokens_per_step": "tokens", "tokens_per_s": "/s",
+	"optimizer_state_gb": "GB", "activations_gb": "GB", "activation_memory_gb": "GB", "buffers_gb": "GB", "tokens_per_step": "tokens", "tokens_per_s": "/s",
 	"model_flops_per_step": "FLOP", "hardware_flops_per_step": "FLOP", "grid_carbon": "gCO2e/kWh",
 }
 

@@ -50,6 +50,8 @@ func (s *scorecard) json() orderedObject {
 		{"f_memory_used_gb", s.f("memory_footprint_gb")},
 		{"f_memory_capacity_gb", s.f("memory_capacity_gb")},
 		{"f_memory_utilization", s.f("memory_utilization")},
+		{"f_activation_memory_gb", s.f("activation_memory_gb")},
+		{"f_activation_memory", s.str("activation_memory")},
 		{"p_latency", s.f("latency_ms")},
 		{"p_throughput", s.f("throughput_per_s")},
 		{"p_tokens_per_step", s.f("tokens_per_step")},
@@ -80,6 +82,9 @@ func (s *scorecard) render(w io.Writer, format string) error {
 		for _, l := range s.lenses() {
 			fmt.Fprintf(w, "| %s | %s | %s |\n", l[0], l[1], l[2])
 		}
+		if note := s.memoryNote(); note != "" {
+			fmt.Fprintf(w, "\n%s\n", note)
+		}
 		fmt.Fprintf(w, "\n| metric | value |\n|---|---|\n")
 		for _, m := range s.metrics() {
 			fmt.Fprintf(w, "| %s | %s |\n", m[0], m[1])
@@ -98,6 +103,9 @@ func (s *scorecard) render(w io.Writer, format string) error {
 	fmt.Fprintf(w, "%s, %s, batch %v, efficiency %.2f\n\n", mode, s.str("precision"), s.row["batch_size"], s.f("efficiency"))
 	for _, l := range s.lenses() {
 		fmt.Fprintf(w, "  %-12s %-8s %s\n", l[0], l[1], l[2])
+	}
+	if note := s.memoryNote(); note != "" {
+		fmt.Fprintf(w, "  %-12s %-8s %s\n", "", "", note)
 	}
 	fmt.Fprintln(w)
 	for _, m := range s.metrics() {
@@ -125,6 +133,20 @@ func (s *scorecard) lenses() [][3]string {
 	}
 }
 
+// memoryNote says when the footprint leaves the activations out, so that a memory PASS
+// reads as the lower bound it is (the activation_memory column, docs/PHYSICS.md §37).
+func (s *scorecard) memoryNote() string {
+	switch s.str("activation_memory") {
+	case "no_layer_list":
+		return fmt.Sprintf("note: activations not counted (the catalog lists no layers for %s): the footprint is weights and training state only, a lower bound", s.str("model"))
+	case "seed_profile":
+		return "note: activations not counted (the seed profile counts none for a CNN; --profile calibrated counts its feature maps): a lower bound"
+	case "inference_kv_cache":
+		return "note: activations and KV cache not counted (weights only; mlsysim serve models the KV cache): a lower bound"
+	}
+	return ""
+}
+
 func (s *scorecard) metrics() [][2]string {
 	fEff := s.f("peak_flops_tflops") * s.f("efficiency")
 	bw := s.f("effective_bandwidth_gb_per_s")
@@ -139,6 +161,13 @@ func (s *scorecard) metrics() [][2]string {
 		{"arithmetic intensity", fmt.Sprintf("%.4g FLOP/byte (ridge point %.4g)", s.f("arithmetic_intensity_flop_per_byte"), ridge)},
 		{"MFU / HFU", fmt.Sprintf("%s / %s", fmtPct(s.f("mfu")), fmtPct(s.f("hfu")))},
 		{"energy", fmt.Sprintf("%.4g J per step", s.f("energy_j"))},
+	}
+	if act := s.f("activation_memory_gb"); act > 0 {
+		what := "live feature maps at the peak of the pass"
+		if s.row["training"] == true {
+			what = "stored for the backward pass"
+		}
+		m = append(m, [2]string{"activations", fmt.Sprintf("%.3g GB of the %.3g GB footprint, %s", act, s.f("memory_footprint_gb"), what)})
 	}
 	if s.row["cnn_layered"] == true {
 		// The calibrated CNN step (docs/PHYSICS.md §36) is not one roofline over the model.
