@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 
@@ -32,5 +33,106 @@ func TestNodeCNNExecution(t *testing.T) {
 	}
 	if a, b := thr("seed", "eager"), thr("seed", "graph"); a != b {
 		t.Errorf("seed images/s depend on cnn_execution: %g vs %g", a, b)
+	}
+}
+
+// TestNodeResNet50FeatureMaps checks the catalog ResNet-50's feature maps against a count
+// made here from He et al. (2016) Table 1, not from the catalog's layer list: a 224×224×3
+// image; the 7×7 stem writes 64×112²; stages of 3, 4, 6, 3 bottleneck blocks of width
+// 64, 128, 256, 512 at 56², 28², 14², 7², each block's 1×1, 3×3 and 1×1 (4× width)
+// convolutions followed by batch norm and ReLU (the last after the residual add), and a
+// projection (batch norm only) in each stage's first block.
+func TestNodeResNet50FeatureMaps(t *testing.T) {
+	image, stem := 3.0*224*224, 64.0*112*112
+	stored := image + 2*stem // the image (the stem's saved input), its output and ReLU output
+	liveEager, liveGraph, residual := image+2*stem, image+stem, 0.0
+	prevOut, prevSide := 64.0, 56.0 // after the stem's max-pool
+	for s, blocks := range []int{3, 4, 6, 3} {
+		width, side := 64.0*float64(int(1)<<s), 56.0/float64(int(1)<<s)
+		for b := 0; b < blocks; b++ {
+			// v1.5: a stage's first block keeps its first 1×1 at the input side and
+			// strides in the 3×3.
+			in, inSide := prevOut*prevSide*prevSide, prevSide
+			if b > 0 {
+				in, inSide = prevOut*side*side, side
+			}
+			c1, c2, c3 := width*inSide*inSide, width*side*side, 4*width*side*side
+			stored += 2 * (c1 + c2 + c3) // each convolution's output and its ReLU's
+			layers := [][2]float64{{in, c1}, {c1, c2}, {c2, c3}}
+			if b == 0 {
+				stored += c3 // the projection's output, batch norm's saved input
+				layers = append(layers, [2]float64{in, c3})
+			}
+			for _, l := range layers {
+				liveEager = max(liveEager, l[0]+2*l[1])
+				liveGraph = max(liveGraph, l[0]+l[1])
+			}
+			residual = max(residual, c3)
+			prevOut = 4 * width
+		}
+		prevSide = side
+	}
+	if stored != 20873216 {
+		t.Fatalf("hand count of stored elements = %g; the test's own arithmetic drifted from 20,873,216", stored)
+	}
+	row := func(profile, exec string, training bool, batch int) map[string]any {
+		return evalOne(t, fmt.Sprintf("version: 1\nstudy: node\nprofile: %s\naxes:\n  model: ResNet50\n  hardware: A100\n  precision: fp16\n  batch_size: %d\n  training: %v\n  cnn_execution: %s\n", profile, batch, training, exec))
+	}
+	for _, tc := range []struct {
+		exec     string
+		training bool
+		elems    float64
+	}{
+		{"eager", true, stored}, {"graph", true, stored},
+		{"eager", false, liveEager + residual}, {"graph", false, liveGraph + residual},
+	} {
+		r := row("calibrated", tc.exec, tc.training, 8)
+		checkGolden(t, r, []golden{{"activation_memory_gb", 8 * tc.elems * 2 / 1e9, 1e-12}})
+		if r["activation_memory"] != "counted" {
+			t.Errorf("%s training=%v: activation_memory %v, want counted", tc.exec, tc.training, r["activation_memory"])
+		}
+	}
+}
+
+// TestNodeCNNMemoryFeasibility: NVIDIA DeepLearningExamples trains ResNet-50 v1.5 with
+// AMP at batch 256 on a 16 GB T4 (PyTorch/Classification/ConvNets/configs.yml), so that
+// point must fit; batch 1024 stores four times the feature maps (≈ 43 GB) and must not.
+// Under seed the footprint stays the seed's weights + gradients + Adam state, and says
+// it counts no activations.
+func TestNodeCNNMemoryFeasibility(t *testing.T) {
+	point := func(profile string, batch int, training bool) map[string]any {
+		return evalOne(t, fmt.Sprintf("version: 1\nstudy: node\nprofile: %s\naxes:\n  model: ResNet50\n  hardware: T4\n  precision: fp16\n  batch_size: %d\n  training: %v\n", profile, batch, training))
+	}
+	checkInfeasible(t, point("calibrated", 256, true), "", "2 Memory")
+	checkInfeasible(t, point("calibrated", 1024, true), "out_of_memory", "2 Memory")
+	seed := point("seed", 1024, true)
+	checkInfeasible(t, seed, "", "1 Compute")
+	checkGolden(t, seed, []golden{{"memory_footprint_gb", (2*2.56e7*2 + 12*2.56e7) / 1e9, 1e-12}, {"activation_memory_gb", 0, 0}})
+	if seed["activation_memory"] != "seed_profile" {
+		t.Errorf("seed activation_memory %v, want seed_profile", seed["activation_memory"])
+	}
+	// Inference: the live feature maps grow with the batch, the weights do not.
+	small, large := point("calibrated", 64, false), point("calibrated", 256, false)
+	a, b := small["activation_memory_gb"].(float64), large["activation_memory_gb"].(float64)
+	if a <= 0 || math.Abs(b-4*a) > 1e-12*b {
+		t.Errorf("inference activations %g GB at batch 64, %g GB at 256; want positive and ×4", a, b)
+	}
+	if d := large["memory_footprint_gb"].(float64) - small["memory_footprint_gb"].(float64); math.Abs(d-(b-a)) > 1e-9 {
+		t.Errorf("footprint grew by %g GB from batch 64 to 256, activations by %g GB", d, b-a)
+	}
+}
+
+// TestNodeActivationMemoryReasons: a footprint without activations says why.
+func TestNodeActivationMemoryReasons(t *testing.T) {
+	for _, tc := range []struct{ model, training, want string }{
+		{"ResNet18", "true", "no_layer_list"},
+		{"MobileNetV2", "false", "no_layer_list"},
+		{"Llama3_8B", "false", "inference_kv_cache"},
+		{"Llama3_8B", "true", "counted"},
+	} {
+		row := evalOne(t, fmt.Sprintf("version: 1\nstudy: node\naxes:\n  model: %s\n  hardware: H100\n  training: %s\n", tc.model, tc.training))
+		if row["activation_memory"] != tc.want {
+			t.Errorf("%s training=%s: activation_memory %v, want %s", tc.model, tc.training, row["activation_memory"], tc.want)
+		}
 	}
 }

@@ -1,0 +1,80 @@
+package kernel
+
+import "testing"
+
+// TestCNNFeatureMaps counts small layer lists by hand. A 1×1 convolution from 2 to 3
+// channels on 4 output pixels (input 8 elements) writes 12 elements.
+func TestCNNFeatureMaps(t *testing.T) {
+	relu := ConvShape{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, ReLU: true}
+	bn := relu
+	bn.ReLU = false
+	add := relu
+	add.Add = true
+	wide := ConvShape{Pixels: 4, In: 3, Out: 6, Taps: 9, InElems: 12, Count: 2, ReLU: true, Add: true}
+	for _, tc := range []struct {
+		name         string
+		layers       []ConvShape
+		exec         CNNExecution
+		stored, live float64
+	}{
+		{"none", nil, CNNEager, 0, 0},
+		// Stored: the input 8, the convolution's 12 and the ReLU's 12. Live: 8 + 2·12.
+		{"conv bn relu", []ConvShape{relu}, CNNEager, 8 + 12 + 12, 8 + 2*12},
+		// Batch norm without a ReLU keeps only the convolution output (its saved input).
+		{"conv bn", []ConvShape{bn}, CNNEager, 8 + 12, 8 + 2*12},
+		// Graph inference writes one output per layer; the add holds its 12-element stream.
+		{"graph with add", []ConvShape{add}, CNNGraph, 8 + 24, 8 + 12 + 12},
+		// Only the first layer's input counts (later inputs are earlier ReLU outputs);
+		// count repeats the stored maps, not the live peak. Second layer: 2 × 2 × 24
+		// stored; live: max(8 + 24, 12 + 48) + the largest add output 24.
+		{"two layers", []ConvShape{relu, wide}, CNNEager, 8 + 24 + 2*2*24, 12 + 48 + 24},
+		{"two layers fused", []ConvShape{relu, wide}, CNNFusedBNAct, 8 + 24 + 2*2*24, 12 + 48 + 24},
+		{"two layers graph", []ConvShape{relu, wide}, CNNGraph, 8 + 24 + 2*2*24, 12 + 24 + 24},
+	} {
+		stored, live := CNNFeatureMaps(tc.layers, tc.exec)
+		if stored != tc.stored || live != tc.live {
+			t.Errorf("%s: stored %g, live %g; want %g, %g", tc.name, stored, live, tc.stored, tc.live)
+		}
+	}
+}
+
+// TestSingleNodeCNNMemory: under calibrated a CNN's footprint adds batch × stored
+// elements × bytes for training and batch × live × bytes for inference; without a layer
+// list, or under seed, the footprint stays the seed's and says it counts no activations.
+func TestSingleNodeCNNMemory(t *testing.T) {
+	layers := []ConvShape{{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, ReLU: true}} // stored 32, live 32 (eager)
+	const w, params, batch, e = 1000.0, 500.0, 10.0, 2.0
+	for _, tc := range []struct {
+		name       string
+		calibrated bool
+		conv       []ConvShape
+		training   bool
+		footprint  float64
+		act        float64
+		known      bool
+	}{
+		{"calibrated training", true, layers, true, 2*w + AdamBytesPerParam*params + batch*32*e, batch * 32 * e, true},
+		{"calibrated inference", true, layers, false, w + batch*32*e, batch * 32 * e, true},
+		{"no layer list", true, nil, true, 2*w + AdamBytesPerParam*params, 0, false},
+		{"seed training", false, layers, true, 2*w + AdamBytesPerParam*params, 0, false},
+		{"seed inference", false, layers, false, w, 0, false},
+	} {
+		in := NodeIn{Ops: []float64{1e9}, WeightBytes: []float64{w}, Params: []float64{params}, Layers: []float64{2},
+			Hidden: []float64{0}, Heads: []float64{0}, Bytes: []float64{e}, IsTransformer: []bool{false},
+			Training: []bool{tc.training}, Recompute: []bool{false}, LoRA: []bool{false}, ZeROStage: []float64{0},
+			DPSize: []float64{1}, SeqLen: []float64{1}, Batch: []float64{batch}, Efficiency: []float64{0.5},
+			PeakFLOPS: []float64{1e12}, MemCapacity: []float64{1e9}, MemBandwidth: []float64{1e11}, SRAMCapacity: []float64{0},
+			SRAMBandwidth: []float64{0}, FlashBandwidth: []float64{0}, HostBandwidth: []float64{0}, DispatchTax: []float64{0},
+			TDP: []float64{0}, Calibrated: tc.calibrated}
+		if tc.calibrated {
+			in.Conv, in.CNNExec, in.MatmulRate = [][]ConvShape{tc.conv}, []float64{float64(CNNEager)}, []float64{0}
+			in.SMs, in.StreamBandwidth = []float64{0}, []float64{1e11}
+		}
+		var out NodeOut
+		SingleNode(&out, &in)
+		if out.Footprint[0] != tc.footprint || out.Activations[0] != tc.act || out.ActivationsKnown[0] != tc.known {
+			t.Errorf("%s: footprint %g, activations %g, known %v; want %g, %g, %v", tc.name,
+				out.Footprint[0], out.Activations[0], out.ActivationsKnown[0], tc.footprint, tc.act, tc.known)
+		}
+	}
+}
