@@ -33,7 +33,9 @@ func (p SensParam) String() string {
 //
 //	t0 = SingleNode latency;  f = 1 + pct/100
 //	sens[k] = (SingleNode latency with parameter k × f − t0) / t0    (0 if t0 ≤ 0)
-//	    k = peak FLOP/s, HBM bandwidth, HBM capacity (SRAM and flash are kept)
+//	    k = peak FLOP/s, HBM bandwidth, HBM capacity (SRAM and flash are kept); the
+//	    measured matmul rate and streaming bandwidth of the calibrated CNN step, where
+//	    given, grow with the peak and the bandwidth
 //	binding = argmax_k |sens[k]|, ties to the first in that order
 //	feasible = the baseline fits;  binding = memory capacity when it does not
 //
@@ -46,7 +48,6 @@ func (p SensParam) String() string {
 func Sensitivity(out *SensOut, in *SensIn, s *SensScratch) {
 	n := len(in.PerturbationPct)
 	out.resize(n)
-	s.col = grow(s.col, n)
 	SingleNode(&s.base, &in.Node)
 
 	// In SensParam order: the output column and the perturbed input column.
@@ -54,10 +55,14 @@ func Sensitivity(out *SensOut, in *SensIn, s *SensScratch) {
 	for k := range sens {
 		s.node = in.Node
 		col := [...]*[]float64{&s.node.PeakFLOPS, &s.node.MemBandwidth, &s.node.MemCapacity}[k]
-		for i, v := range (*col)[:n] {
-			s.col[i] = v * (1 + in.PerturbationPct[i]/100)
-		}
+		s.col = scaleBy(s.col, (*col)[:n], in.PerturbationPct)
 		*col = s.col
+		// The calibrated CNN step reads measured rates beside the datasheet's: a faster
+		// chip raises both.
+		if twin := [...]*[]float64{&s.node.MatmulRate, &s.node.StreamBandwidth, nil}[k]; twin != nil && len(*twin) > 0 {
+			s.twin = scaleBy(s.twin, (*twin)[:n], in.PerturbationPct)
+			*twin = s.twin
+		}
 		SingleNode(&s.pert, &s.node)
 		for i := 0; i < n; i++ {
 			sens[k][i] = 0
@@ -86,6 +91,15 @@ func Sensitivity(out *SensOut, in *SensIn, s *SensScratch) {
 	}
 }
 
+// scaleBy writes v · (1 + pct/100) into dst, grown to len(v).
+func scaleBy(dst, v, pct []float64) []float64 {
+	dst = grow(dst, len(v))
+	for i, x := range v {
+		dst[i] = x * (1 + pct[i]/100)
+	}
+	return dst
+}
+
 // DefaultPerturbationPct is the seed's perturbation_pct default.
 const DefaultPerturbationPct = 10.0
 
@@ -108,7 +122,7 @@ type SensOut struct {
 // Sensitivity does not allocate once it is sized.
 type SensScratch struct {
 	node       NodeIn
-	col        []float64
+	col, twin  []float64
 	base, pert NodeOut
 }
 

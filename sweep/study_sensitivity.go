@@ -33,18 +33,19 @@ func init() {
 			colFeasible, colReason,
 		},
 		newEval: func(p *Plan) evaluator {
-			return &sensitivityEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware)}
+			return &sensitivityEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()}
 		},
 	})
 }
 
 type sensitivityEval struct {
-	st  *Study
-	m   *modelTable
-	h   *hwTable
-	in  kernel.SensIn
-	out kernel.SensOut
-	s   kernel.SensScratch
+	st         *Study
+	m          *modelTable
+	h          *hwTable
+	calibrated bool
+	in         kernel.SensIn
+	out        kernel.SensOut
+	s          kernel.SensScratch
 }
 
 func (e *sensitivityEval) eval(b *Batch, o *Outputs) {
@@ -84,6 +85,21 @@ func (e *sensitivityEval) eval(b *Batch, o *Outputs) {
 	nd.DPSize = c.getOr("dp_size", 1)
 	nd.SeqLen = c.getOr("seq_len", 2048)
 	nd.Batch, nd.Efficiency = c.get("batch_size"), c.get("efficiency")
+	// Under calibrated the baseline is the node study's point: a CNN that lists its
+	// convolutions is priced layer by layer (eager, the node study's default) and its
+	// footprint counts the live feature maps (docs/PHYSICS.md §36, §37).
+	nd.Calibrated = e.calibrated
+	if e.calibrated {
+		nd.Conv = grow(nd.Conv, n)
+		nd.MatmulRate = grow(nd.MatmulRate, n)
+		for k := 0; k < n; k++ {
+			nd.Conv[k] = e.m.conv[int(mc[k])]
+			nd.MatmulRate[k] = e.h.matmulFor(hc[k], prec[k])
+		}
+		nd.CNNExec = c.getOr("cnn_execution", float64(kernel.CNNEager))
+		nd.SMs = gatherF(nd.SMs, hc, e.h.sms)
+		nd.StreamBandwidth = gatherF(nd.StreamBandwidth, hc, e.h.achievable)
+	}
 	pct := c.get("perturbation_pct")
 	e.in.PerturbationPct = pct
 	kernel.Sensitivity(&e.out, &e.in, &e.s)

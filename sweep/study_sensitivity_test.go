@@ -32,12 +32,32 @@ func TestSensitivityVectors(t *testing.T) {
 	}
 	checkInfeasible(t, big, "out_of_memory", "2 Memory")
 
-	// ResNet-50 at batch 32 on an A100 is compute-bound (G7b's intensity 1220 FLOP/B).
-	cnn := evalOne(t, sensitivityPoint("ResNet50", "A100", "  batch_size: 32\n"))
+	// ResNet-50 at batch 32 on an A100 is compute-bound under seed (G7b's intensity
+	// 1220 FLOP/B).
+	cnn := evalOne(t, "profile: seed\n"+sensitivityPoint("ResNet50", "A100", "  batch_size: 32\n"))
 	if cnn["binding_parameter"] != "peak_flops" {
 		t.Errorf("ResNet50 B=32: binding_parameter %v, want peak_flops", cnn["binding_parameter"])
 	}
 	checkInfeasible(t, cnn, "", "1 Compute")
+}
+
+// TestSensitivityCalibratedCNN: under calibrated the baseline is the node study's point
+// (ResNet-50 priced layer by layer, eager: bound by its feature-map traffic, so the
+// bandwidth binds), and the footprint counts the live feature maps, so a batch whose
+// maps exceed a T4's 17.2 GB does not fit.
+func TestSensitivityCalibratedCNN(t *testing.T) {
+	cnn := evalOne(t, sensitivityPoint("ResNet50", "A100", "  batch_size: 32\n"))
+	node := evalOne(t, "version: 1\nstudy: node\naxes:\n  model: ResNet50\n  hardware: A100\n  batch_size: 32\n")
+	checkGolden(t, cnn, []golden{{"baseline_latency_ms", node["latency_ms"].(float64), 0}})
+	if cnn["binding_parameter"] != "memory_bandwidth" {
+		t.Errorf("calibrated ResNet50 B=32: binding_parameter %v, want memory_bandwidth", cnn["binding_parameter"])
+	}
+	// 10 % more bandwidth (datasheet and measured alike) speeds a bandwidth-bound step.
+	if s := cnn["sensitivity_memory_bandwidth"].(float64); !(s < -0.05) {
+		t.Errorf("calibrated ResNet50 B=32: sensitivity_memory_bandwidth %g, want below -0.05", s)
+	}
+	checkInfeasible(t, evalOne(t, sensitivityPoint("ResNet50", "T4", "  batch_size: 4096\n")), "out_of_memory", "2 Memory")
+	checkInfeasible(t, evalOne(t, sensitivityPoint("ResNet50", "T4", "  batch_size: 1024\n")), "", "2 Memory")
 }
 
 func TestSensitivityGrid(t *testing.T) {
