@@ -702,6 +702,32 @@ func TestEvalCNNCalibrated(t *testing.T) {
 	}
 }
 
+// TestEvalCNNMemory: the two wrong answers with exit 0 this issue fixed. ResNet-50 at
+// batch 1024 stores ≈ 43 GB of FP16 feature maps for training (docs/PHYSICS.md §37),
+// more than a T4's 17.2 GB, so --strict exits 2 where it passed with 0.4 GB; batch-256
+// inference on an A100 holds over a GB of live feature maps, not 0.1 × weights. A model
+// without a layer list says its footprint leaves the activations out.
+func TestEvalCNNMemory(t *testing.T) {
+	t.Parallel()
+	r := mlsysim(t, "eval", "ResNet50", "T4", "--training", "--batch-size", "1024", "--strict")
+	if r.code != exitPhysics || !strings.Contains(r.stdout, "out of memory") || !strings.Contains(r.stdout, "stored for the backward pass") {
+		t.Errorf("want exit 2 and an out-of-memory scorecard naming the stored activations\n%v", r)
+	}
+	obj := oneObject(t, mlsysim(t, "-o", "json", "eval", "ResNet50", "A100", "--batch-size", "256").stdout)
+	equal(t, obj, "f_activation_memory", "counted")
+	if act := obj["f_activation_memory_gb"].(float64); !(act > 1 && act < obj["f_memory_used_gb"].(float64)) {
+		t.Errorf("f_activation_memory_gb %g: want over 1 GB and within the %v GB footprint", act, obj["f_memory_used_gb"])
+	}
+	r = mlsysim(t, "eval", "ResNet18", "T4", "--training", "--batch-size", "1024")
+	if r.code != exitOK || !strings.Contains(r.stdout, "activations not counted (the catalog lists no layers for ResNet18)") {
+		t.Errorf("want a note that ResNet18's activations are not counted\n%v", r)
+	}
+	r = mlsysim(t, "--profile", "seed", "eval", "ResNet50", "T4", "--training", "--batch-size", "1024")
+	if r.code != exitOK || !strings.Contains(r.stdout, "the seed profile counts none for a CNN") {
+		t.Errorf("under seed: want the seed's PASS with a note that it counts no activations\n%v", r)
+	}
+}
+
 // failingWriter refuses every write, like a full disk or a closed pipe.
 type failingWriter struct{}
 

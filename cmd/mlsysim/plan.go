@@ -117,8 +117,7 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 		f := lens{name: "Feasibility", prefix: "feasibility", status: status[feasible],
 			summary: fmt.Sprintf("%.1f GB / %.1f GB used", f64(row, "memory_footprint_gb"), f64(row, "memory_capacity_gb")),
 			metrics: []kv{{"memory_used_gb", f64(row, "memory_footprint_gb")}, {"memory_capacity_gb", f64(row, "memory_capacity_gb")},
-				{"memory_utilization", f64(row, "memory_utilization")}, {"activation_memory_gb", f64(row, "activation_memory_gb")},
-				{"activation_memory", row["activation_memory"]}}}
+				{"memory_utilization", f64(row, "memory_utilization")}, {"activation_memory_gb", f64(row, "activation_memory_gb")}}}
 		if row["activation_memory"] != "counted" {
 			f.summary += fmt.Sprintf(" (activations not counted: %v; a lower bound)", row["activation_memory"])
 		}

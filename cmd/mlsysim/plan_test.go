@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -206,7 +207,7 @@ func TestPlanSingleAccelerator(t *testing.T) {
 		}
 		v := vs[0].(string)
 		for _, w := range []string{"performance.step_latency is not available", "did you mean performance.latency",
-			"available: feasibility.memory_capacity_gb, feasibility.memory_used_gb, feasibility.memory_utilization", "performance.throughput"} {
+			"available: feasibility.activation_memory_gb, feasibility.memory_capacity_gb, feasibility.memory_used_gb, feasibility.memory_utilization", "performance.throughput"} {
 			if !strings.Contains(v, w) {
 				t.Errorf("violation lacks %q: %s", w, v)
 			}
@@ -215,6 +216,41 @@ func TestPlanSingleAccelerator(t *testing.T) {
 			t.Errorf("a SKIPPED macro lens has no metrics to offer: %s", v)
 		}
 	})
+}
+
+// TestPlanCNNMemory: a one-accelerator plan's memory counts a CNN's live feature maps
+// (docs/PHYSICS.md §37): ResNet-50 at batch 4096 holds ≈ 21 GB of them, more than a
+// T4's 17.2 GB, so the memory assertion fails (exit 3) where weights alone (0.05 GB)
+// passed; a model without a layer list says its footprint leaves activations out.
+func TestPlanCNNMemory(t *testing.T) {
+	dir := t.TempDir()
+	plan := func(model string, batch int) cliResult {
+		f := filepath.Join(dir, fmt.Sprintf("%s-%d.yaml", model, batch))
+		src := fmt.Sprintf("version: \"1.0\"\nname: %s on a T4\nworkload: {name: %s, batch_size: %d}\nhardware: {name: T4, precision: fp16}\n"+
+			"constraints:\n  assert:\n    - {metric: feasibility.memory_utilization, max: 1}\n", model, model, batch)
+		if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return mlsysim(t, "-o", "json", "eval", f)
+	}
+	r := plan("ResNet50", 4096)
+	if r.code != exitAssert {
+		t.Fatalf("exit %d, want %d\n%v", r.code, exitAssert, r)
+	}
+	obj := oneObject(t, r.stdout)
+	equal(t, obj, "f_status", "FAIL")
+	if act := obj["f_activation_memory_gb"].(float64); !(act > 17.2) {
+		t.Errorf("f_activation_memory_gb %g, want above the T4's 17.2 GB", act)
+	}
+	r = mlsysim(t, "eval", filepath.Join(dir, "ResNet50-4096.yaml"))
+	if !strings.Contains(r.stdout, "GB used") || strings.Contains(r.stdout, "not counted") {
+		t.Errorf("ResNet-50 counts its feature maps; the summary should not say otherwise\n%v", r)
+	}
+	plan("MobileNetV2", 4096)
+	r = mlsysim(t, "eval", filepath.Join(dir, "MobileNetV2-4096.yaml"))
+	if r.code != exitOK || !strings.Contains(r.stdout, "activations not counted: no_layer_list; a lower bound") {
+		t.Errorf("want exit 0 and a summary saying the activations are not counted\n%v", r)
+	}
 }
 
 // TestPlanRegion: ops.region is honoured (the seed ignored it).
