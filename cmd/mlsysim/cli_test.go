@@ -713,6 +713,16 @@ func TestEvalCNNMemory(t *testing.T) {
 	if r.code != exitPhysics || !strings.Contains(r.stdout, "out of memory") || !strings.Contains(r.stdout, "stored for the backward pass") {
 		t.Errorf("want exit 2 and an out-of-memory scorecard naming the stored activations\n%v", r)
 	}
+	// The advice names the largest batch that fits, and it does: one more does not.
+	m := regexp.MustCompile(`so -b (\d+) fits`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("no smaller-batch advice:\n%s", r.stdout)
+	}
+	fit, _ := strconv.Atoi(m[1])
+	for b, want := range map[int]string{fit: "PASS", fit + 1: "FAIL"} {
+		obj := oneObject(t, mlsysim(t, "-o", "json", "eval", "ResNet50", "T4", "--training", "-b", strconv.Itoa(b)).stdout)
+		equal(t, obj, "f_status", want)
+	}
 	obj := oneObject(t, mlsysim(t, "-o", "json", "eval", "ResNet50", "A100", "--batch-size", "256").stdout)
 	equal(t, obj, "f_activation_memory", "counted")
 	if act := obj["f_activation_memory_gb"].(float64); !(act > 1 && act < obj["f_memory_used_gb"].(float64)) {

@@ -216,6 +216,18 @@ func (s *scorecard) help() []string {
 	batch := s.f("batch_size")
 	switch {
 	case !s.feasible():
+		used, capGB, act := s.f("memory_footprint_gb"), s.f("memory_capacity_gb"), s.f("activation_memory_gb")
+		if act > used/2 {
+			// The activations grow with the batch; the rest of the footprint does not.
+			if fit := math.Floor((capGB - (used - act)) / (act / batch)); fit >= 1 {
+				h = append(h, fmt.Sprintf("a smaller batch: the activations take %.3g GB (%.3g MB per sample), so -b %d fits", act, act/batch*1e3, int(fit)))
+			}
+			if s.row["training"] == true {
+				h = append(h, "recompute activations in the backward pass (--activation-recomputation; modelled for transformers, not yet for CNNs, docs/PHYSICS.md §37)")
+			}
+			h = append(h, "an accelerator with more memory (mlsysim zoo hardware), or data parallelism over several, each with part of the batch")
+			break
+		}
 		h = append(h, "a smaller format: fp8/int8 halves fp16 weights, int4 quarters them (-p int8)")
 		if s.row["training"] == true {
 			h = append(h, "shard the training state: --zero-stage 3 --dp-size N, --activation-recomputation, or --lora")
