@@ -729,7 +729,7 @@ func TestEvalCNNMemory(t *testing.T) {
 		t.Errorf("f_activation_memory_gb %g: want over 1 GB and within the %v GB footprint", act, obj["f_memory_used_gb"])
 	}
 	r = mlsysim(t, "eval", "ResNet18", "T4", "--training", "--batch-size", "1024")
-	if r.code != exitOK || !strings.Contains(r.stdout, "activations not counted (the catalog lists no layers for ResNet18)") {
+	if r.code != exitOK || !strings.Contains(r.stdout, "activations not counted (no activation model for ResNet18") {
 		t.Errorf("want a note that ResNet18's activations are not counted\n%v", r)
 	}
 	r = mlsysim(t, "--profile", "seed", "eval", "ResNet50", "T4", "--training", "--batch-size", "1024")

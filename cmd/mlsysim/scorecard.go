@@ -138,7 +138,7 @@ func (s *scorecard) lenses() [][3]string {
 func (s *scorecard) memoryNote() string {
 	switch s.str("activation_memory") {
 	case "no_layer_list":
-		return fmt.Sprintf("note: activations not counted (the catalog lists no layers for %s): the footprint is weights and training state only, a lower bound", s.str("model"))
+		return fmt.Sprintf("note: activations not counted (no activation model for %s: transformers and CNNs that list their convolutions have one): the footprint is weights and training state only, a lower bound", s.str("model"))
 	case "seed_profile":
 		return "note: activations not counted (the seed profile counts none for a CNN; --profile calibrated counts its feature maps): a lower bound"
 	case "inference_kv_cache":
