@@ -115,15 +115,7 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 	in.Efficiency = c.get("efficiency")
 	in.Calibrated = e.calibrated
 	if e.calibrated {
-		in.Conv = grow(in.Conv, n)
-		in.MatmulRate = grow(in.MatmulRate, n)
-		for k := 0; k < n; k++ {
-			in.Conv[k] = e.m.conv[int(mc[k])]
-			in.MatmulRate[k] = e.h.matmulFor(hc[k], prec[k])
-		}
-		in.CNNExec = c.get("cnn_execution")
-		in.SMs = gatherF(in.SMs, hc, e.h.sms)
-		in.StreamBandwidth = gatherF(in.StreamBandwidth, hc, e.h.achievable)
+		gatherCNN(in, e.m, e.h, mc, hc, prec, c.get("cnn_execution"))
 	}
 
 	kernel.SingleNode(&e.out, in)
@@ -196,4 +188,20 @@ func (e *nodeEval) activationMemory(m int, training, known bool) uint8 {
 		return actSeedProfile
 	}
 	return actNoLayerList
+}
+
+// gatherCNN fills the calibrated CNN step's inputs of a node point (docs/PHYSICS.md §36,
+// §37): each model's convolutions, the hardware's measured matmul rate at the precision,
+// SM count and streaming bandwidth, and how the layers run.
+func gatherCNN(in *kernel.NodeIn, m *modelTable, h *hwTable, mc, hc, prec, exec []float64) {
+	n := len(mc)
+	in.Conv = grow(in.Conv, n)
+	in.MatmulRate = grow(in.MatmulRate, n)
+	for k := 0; k < n; k++ {
+		in.Conv[k] = m.conv[int(mc[k])]
+		in.MatmulRate[k] = h.matmulFor(hc[k], prec[k])
+	}
+	in.CNNExec = exec
+	in.SMs = gatherF(in.SMs, hc, h.sms)
+	in.StreamBandwidth = gatherF(in.StreamBandwidth, hc, h.achievable)
 }

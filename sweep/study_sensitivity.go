@@ -90,15 +90,7 @@ func (e *sensitivityEval) eval(b *Batch, o *Outputs) {
 	// footprint counts the live feature maps (docs/PHYSICS.md §36, §37).
 	nd.Calibrated = e.calibrated
 	if e.calibrated {
-		nd.Conv = grow(nd.Conv, n)
-		nd.MatmulRate = grow(nd.MatmulRate, n)
-		for k := 0; k < n; k++ {
-			nd.Conv[k] = e.m.conv[int(mc[k])]
-			nd.MatmulRate[k] = e.h.matmulFor(hc[k], prec[k])
-		}
-		nd.CNNExec = c.getOr("cnn_execution", float64(kernel.CNNEager))
-		nd.SMs = gatherF(nd.SMs, hc, e.h.sms)
-		nd.StreamBandwidth = gatherF(nd.StreamBandwidth, hc, e.h.achievable)
+		gatherCNN(nd, e.m, e.h, mc, hc, prec, c.getOr("cnn_execution", float64(kernel.CNNEager)))
 	}
 	pct := c.get("perturbation_pct")
 	e.in.PerturbationPct = pct
