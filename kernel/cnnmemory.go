@@ -7,8 +7,9 @@ import "math"
 // caller multiplies by the batch and the bytes per element of the run's precision.
 //
 // stored is what a training step keeps from the forward pass for the backward pass, as
-// an eager framework with in-place ReLU keeps it (PyTorch autograd: a convolution saves
-// its input for the weight gradient, batch norm its input, ReLU its output):
+// an eager framework with in-place ReLU keeps it (PyTorch autograd, whose backward
+// formulas in tools/autograd/derivatives.yaml read a convolution's input for the weight
+// gradient, batch norm's input and saved statistics, and ReLU's result):
 //
 //	stored = in_elems(first layer) + Σ count · pixels · out · (1 + [ReLU follows])
 //
