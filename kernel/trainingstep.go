@@ -183,9 +183,10 @@ func StepSplit(accelerators, tp, pp, cp, ep, v, layers, heads, experts, batch, m
 	switch {
 	case g > accelerators || !divides(accelerators, g):
 		return 0, 0, StepInvalidSplit
-	case layers < pp*v || (v > 1 && !divides(layers, pp*v)):
-		// Without interleaving stages may be uneven (BLOOM ran 70 layers on 12 stages,
-		// Llama 3 405B 126 on 16); the interleaved schedule needs equal chunks.
+	case layers < pp || (v > 1 && !divides(layers, pp*v) && !BalancedChunks(layers, pp, v)):
+		// Without interleaving stages may be uneven (BLOOM ran 70 layers on 12 stages);
+		// the interleaved schedule needs equal chunks, the embedding and the output layer
+		// counted as a layer each where that is what makes them equal (Llama 3).
 		return 0, 0, StepInvalidLayers
 	case !divides(heads, tp):
 		return 0, 0, StepInvalidHeads
@@ -200,6 +201,17 @@ func StepSplit(accelerators, tp, pp, cp, ep, v, layers, heads, experts, batch, m
 		return 0, 0, StepInvalidSeq
 	}
 	return dp, batch / (dp * microbatches * gradAccum), StepValid
+}
+
+// BalancedChunks reports whether an interleaved split (v > 1) of layers over pp
+// stages comes out in equal chunks only once the embedding and the output layer each
+// take a layer's place: layers + 2 = pp·v·c. The Llama 3 405B ran its 126 layers on 16
+// stages so, one layer fewer on the first and the last stage, whose first and last
+// chunks hold only the embedding and only the output layer and loss (Llama 3 paper
+// §3.3.2; Megatron-Core's account_for_embedding_in_pipeline_split and
+// account_for_loss_in_pipeline_split do the same).
+func BalancedChunks(layers, pp, v float64) bool {
+	return v > 1 && pp > 1 && !divides(layers, pp*v) && divides(layers+2, pp*v)
 }
 
 // divides reports whether b divides a, for whole a < 2^53 and b > 0: a remainder of
@@ -255,8 +267,18 @@ func (o *StepOut) step(i int, in *StepIn) {
 
 	tokens := b * s / cp             // per microbatch and CP rank
 	stageLayers := math.Ceil(L / pp) // the deepest stage sets the pace
+	layer := lt.fwd + lt.bwd
+	tMB := stageLayers*layer + lt.logits // the last stage also runs the output layer and the loss
+	if BalancedChunks(L, pp, v) {
+		// The last stage runs one layer fewer beside the output layer, the middle stages
+		// (L+2)/pp layers: the slower sets the pace.
+		slots := (L + 2) / pp
+		stageLayers, tMB = slots-1, (slots-1)*layer+lt.logits
+		if pp > 2 && slots*layer > tMB {
+			stageLayers, tMB = slots, slots*layer
+		}
+	}
 	tf, tb := stageLayers*lt.fwd, stageLayers*lt.bwd
-	tMB := tf + tb + lt.logits // the last stage also runs the output layer and the loss
 	micro := M * GA
 	pipe := micro * tMB
 	bubble := 0.0

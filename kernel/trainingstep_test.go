@@ -130,6 +130,8 @@ func TestStepSplit(t *testing.T) {
 		{"70 layers on 12 stages (BLOOM)", 384, 4, 12, 1, 1, 1, 70, 112, 0, 2048, 128, 1, 2048, StepValid, 8, 2},
 		{"fewer layers than stages", 64, 1, 64, 1, 1, 1, 32, 32, 0, 64, 1, 1, 2048, StepInvalidLayers, 0, 0},
 		{"interleaved chunks must be equal", 64, 8, 2, 1, 1, 3, 32, 32, 0, 64, 4, 1, 2048, StepInvalidLayers, 0, 0},
+		{"126 layers + embedding + output in 16 × 8 chunks (Llama 3)", 8192, 8, 16, 1, 1, 8, 126, 128, 0, 2048, 32, 1, 8192, StepValid, 64, 1},
+		{"125 layers + 2 do not fill 16 × 8 chunks", 8192, 8, 16, 1, 1, 8, 125, 128, 0, 2048, 32, 1, 8192, StepInvalidLayers, 0, 0},
 		{"heads by tp", 64, 8, 1, 1, 1, 1, 32, 36, 0, 64, 1, 1, 2048, StepInvalidHeads, 0, 0},
 		{"ep within dp", 64, 8, 1, 1, 3, 1, 32, 32, 6, 64, 1, 1, 2048, StepInvalidEP, 0, 0},
 		{"ep by experts", 64, 8, 1, 1, 4, 1, 32, 32, 6, 64, 1, 1, 2048, StepInvalidEP, 0, 0},
@@ -204,6 +206,29 @@ func TestStepPipeline(t *testing.T) {
 	relClose(t, "stage compute", out.Compute[1], out.Compute[0]/4, 1e-12)
 	if out.PPComm[1] <= 0 || out.PPComm[2] <= out.PPComm[1] {
 		t.Errorf("p2p %g s (1F1B), %g s (interleaved): want sends, more of them with interleaving", out.PPComm[1], out.PPComm[2])
+	}
+}
+
+// TestStepBalancedChunks: an interleaved split whose chunks are equal only with the
+// embedding and the output layer counted as a layer each (Llama 3 405B: 126 + 2 = 16 × 8)
+// paces the pipeline by a middle stage of (L+2)/pp layers, or, with two stages, by the
+// last stage's (L+2)/pp − 1 layers; the bubble is (pp − 1)/v of that stage's microbatch.
+func TestStepBalancedChunks(t *testing.T) {
+	four := gpt(4096, 32, 14) // 14 + 2 = 4 stages × 2 chunks × 2 layers
+	four.N, four.pp, four.v, four.B, four.M, four.g = 4, 4, 2, 8, 8, 1
+	two := gpt(4096, 32, 6) // 6 + 2 = 2 stages × 2 chunks × 2 layers
+	two.N, two.pp, two.v, two.B, two.M, two.g = 2, 2, 2, 8, 8, 1
+	out := runStep(four, two)
+	for i := range 2 {
+		if !out.Valid[i] {
+			t.Fatalf("point %d invalid (reason %d)", i, out.Reason[i])
+		}
+	}
+	layer := out.LayerFwd[0] + out.LayerBwd[0]
+	relClose(t, "4 stages: bubble of a 4-layer stage", out.Bubble[0], 3.0/2*4*layer, 1e-12)
+	relClose(t, "2 stages: bubble of the last stage's 3 layers", out.Bubble[1], 1.0/2*3*layer, 1e-12)
+	if !BalancedChunks(126, 16, 8) || BalancedChunks(128, 16, 8) || BalancedChunks(126, 16, 1) {
+		t.Error("BalancedChunks: want true only where layers + 2, not layers, fill pp·v chunks, with v > 1")
 	}
 }
 

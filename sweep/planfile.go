@@ -447,7 +447,7 @@ func (pf *PlanFile) CheckSplit(cat *catalog.Catalog, profile string) error {
 		float64(heads), float64(model.Experts), float64(batch), float64(m), 1, float64(seq))
 	switch why {
 	case kernel.StepInvalidLayers:
-		return pf.errf("parallelism.virtual_stages", "%s's %d layers do not cut into pp %d × virtual_stages %d equal chunks: an interleaved schedule needs them equal",
+		return pf.errf("parallelism.virtual_stages", "%s's %d layers do not cut into pp %d × virtual_stages %d equal chunks, nor do they with the embedding and the output layer counted as a layer each: an interleaved schedule needs them equal",
 			model.Key, model.Layers, pp, v)
 	case kernel.StepInvalidHeads:
 		return pf.errf("parallelism.tp", "tp %d does not divide %s's %d attention heads; use a divisor of %d", tp, model.Key, heads, heads)
