@@ -172,18 +172,8 @@ func (cv *converter) hardware(r *rawHardware, tier string) *Hardware {
 			cv.fail("memory.achievable_bandwidth", "a measured bandwidth cannot exceed the peak memory.bandwidth")
 		}
 	}
-	if len(r.GEMMEfficiency) > 0 {
-		h.GEMMEfficiency = make(map[string]float64, len(r.GEMMEfficiency))
-		for k, v := range r.GEMMEfficiency {
-			if !slices.Contains(RateKeys, k) {
-				cv.fail("gemm_efficiency."+k, fmt.Sprintf("unknown precision key; use one of %s", strings.Join(RateKeys, ", ")))
-			}
-			if !(v.v > 0 && v.v <= 1) {
-				cv.fail("gemm_efficiency."+k, fmt.Sprintf("%g is not a fraction of peak in (0, 1]", v.v))
-			}
-			h.GEMMEfficiency[k] = v.v
-		}
-	}
+	h.GEMMEfficiency = cv.efficiencies(r.GEMMEfficiency, "gemm_efficiency")
+	h.AttentionEfficiency = cv.efficiencies(r.AttnEfficiency, "attention_efficiency")
 	if r.Storage != nil {
 		h.StorageCapacityBytes = cv.q(r.Storage.Capacity, Bytes, "storage.capacity")
 		h.StorageBandwidthBytesPerS = cv.q(r.Storage.Bandwidth, BytesPerSecond, "storage.bandwidth")
@@ -193,6 +183,25 @@ func (cv *converter) hardware(r *rawHardware, tier string) *Hardware {
 	}
 	h.Provenance = cv.provenance(&r.rawProvenance)
 	return h
+}
+
+// efficiencies checks a map of measured fractions of peak per precision key
+// (gemm_efficiency, attention_efficiency); nil when the entry states none.
+func (cv *converter) efficiencies(r map[string]num, field string) map[string]float64 {
+	if len(r) == 0 {
+		return nil
+	}
+	m := make(map[string]float64, len(r))
+	for k, v := range r {
+		if !slices.Contains(RateKeys, k) {
+			cv.fail(field+"."+k, fmt.Sprintf("unknown precision key; use one of %s", strings.Join(RateKeys, ", ")))
+		}
+		if !(v.v > 0 && v.v <= 1) {
+			cv.fail(field+"."+k, fmt.Sprintf("%g is not a fraction of peak in (0, 1]", v.v))
+		}
+		m[k] = v.v
+	}
+	return m
 }
 
 // rateKey checks a precision key of a rates-like map; fp32_cuda was the

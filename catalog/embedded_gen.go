@@ -462,6 +462,9 @@ func embedded() *Catalog {
 					"bf16": 0.803,
 					"fp8":  0.709,
 				},
+				AttentionEfficiency: map[string]float64{
+					"bf16": 0.35,
+				},
 				HostLink: &Link{
 					Name:      "PCIe Gen5 x16",
 					BytesPerS: 6.4e+10,
@@ -487,6 +490,12 @@ func embedded() *Catalog {
 						ID:       "prov:nvidia-h100-datasheet",
 					},
 					FieldSources: map[string]Source{
+						"attention_efficiency": Source{
+							Kind:     "microbenchmark",
+							Ref:      "Shah, Bikshandi, Zhang, Thakkar, Ramani, Dao, FlashAttention-3 (arXiv:2407.08608, 2024), abstract: FlashAttention-2, the fused attention kernel of training stacks before mid-2024, achieves only 35 % utilization on the H100 (FlashAttention-3 reaches 75 %, 740 TFLOP/s FP16)",
+							URL:      "https://arxiv.org/abs/2407.08608",
+							Verified: "2026-12-06",
+						},
 						"gemm_efficiency": Source{
 							Kind: "microbenchmark",
 							Ref:  "Bekman, Machine Learning Engineering Open Book, compute/accelerator/README.md, Maximum Achievable Matmul FLOPS comparison table (github.com/stas00/ml-engineering@744d01e): H100 SXM BF16 794.5 of 989 (80.3 %), FP8 1402.6 of 1979 (70.9 %)",
@@ -629,7 +638,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:308",
+					File: "catalog/data/hardware/cloud.yaml:310",
 				},
 			},
 			&Hardware{
@@ -657,7 +666,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:363",
+					File: "catalog/data/hardware/cloud.yaml:365",
 				},
 			},
 			&Hardware{
@@ -686,7 +695,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:382",
+					File: "catalog/data/hardware/cloud.yaml:384",
 				},
 			},
 			&Hardware{
@@ -754,7 +763,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:402",
+					File: "catalog/data/hardware/cloud.yaml:404",
 				},
 			},
 			&Hardware{
@@ -781,7 +790,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:438",
+					File: "catalog/data/hardware/cloud.yaml:440",
 				},
 			},
 			&Hardware{
@@ -810,7 +819,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:456",
+					File: "catalog/data/hardware/cloud.yaml:458",
 				},
 			},
 			&Hardware{
@@ -839,7 +848,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:476",
+					File: "catalog/data/hardware/cloud.yaml:478",
 				},
 			},
 			&Hardware{
@@ -867,7 +876,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:496",
+					File: "catalog/data/hardware/cloud.yaml:498",
 				},
 			},
 			&Hardware{
@@ -895,7 +904,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:515",
+					File: "catalog/data/hardware/cloud.yaml:517",
 				},
 			},
 			&Hardware{
@@ -936,7 +945,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:534",
+					File: "catalog/data/hardware/cloud.yaml:536",
 				},
 			},
 			&Hardware{
@@ -971,7 +980,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:559",
+					File: "catalog/data/hardware/cloud.yaml:561",
 				},
 			},
 			&Hardware{
@@ -996,7 +1005,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:584",
+					File: "catalog/data/hardware/cloud.yaml:586",
 				},
 			},
 			&Hardware{
@@ -1024,7 +1033,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:601",
+					File: "catalog/data/hardware/cloud.yaml:603",
 				},
 			},
 			&Hardware{
@@ -1051,7 +1060,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:620",
+					File: "catalog/data/hardware/cloud.yaml:622",
 				},
 			},
 			&Hardware{
@@ -1112,7 +1121,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:638",
+					File: "catalog/data/hardware/cloud.yaml:640",
 				},
 			},
 			&Hardware{
@@ -1147,7 +1156,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:675",
+					File: "catalog/data/hardware/cloud.yaml:677",
 				},
 			},
 			&Hardware{
@@ -5414,10 +5423,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "ab979f1d323a6a15449a537111e124844c7a882227093973ee77fbb10b6b7e7b",
+		Hash: "e94da41f3364c505a4ed90bbe170e7050f62bb02116febcb74c070963bbf3150",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:aeb17afde3fc16113b35176fbe2ccd5d562305864552f3cc207d7fcbdaef43ec",
+				"catalog/data/hardware/cloud.yaml:e4a44cab67f3f538e64aaf98a884cd35ffd7a6696601df3e2a1e709da525f243",
 				"catalog/data/hardware/edge.yaml:54c6e568f090e11c28708f007880a3e9325871544e154d80e85fb87ad0d5dc25",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",

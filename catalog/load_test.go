@@ -101,6 +101,8 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"cloud.yaml:1:", "gemm_efficiency.bf16", "not a fraction of peak in (0, 1]"}},
 		{"gemm efficiency of an unknown precision", map[string]string{hw: "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  memory: {capacity: 1 GiB, bandwidth: 1 TB/s}\n  gemm_efficiency: {bf17: 0.8}\n  " + testSource + "\n"},
 			[]string{"cloud.yaml:1:", "gemm_efficiency.bf17", "unknown precision key"}},
+		{"attention efficiency of zero", map[string]string{hw: "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  memory: {capacity: 1 GiB, bandwidth: 1 TB/s}\n  attention_efficiency: {bf16: 0}\n  " + testSource + "\n"},
+			[]string{"cloud.yaml:1:", "attention_efficiency.bf16", "not a fraction of peak in (0, 1]"}},
 		{"missing peak", map[string]string{hw: "- key: G\n  name: G\n  memory: {capacity: 1 GiB, bandwidth: 1 GB/s}\n  " + testSource + "\n"},
 			[]string{"cloud.yaml:1:", "entry G", "peak: missing", `"989 TFLOP/s"`}},
 		{"zero bandwidth", map[string]string{hw: "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  memory: {capacity: 1 GiB, bandwidth: 0 GB/s}\n  " + testSource + "\n"},

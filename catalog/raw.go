@@ -97,6 +97,7 @@ type rawHardware struct {
 	DispatchTax      *qty           `yaml:"dispatch_tax"`
 	MIGProfiles      []rawMIG       `yaml:"mig_profiles"`
 	GEMMEfficiency   map[string]num `yaml:"gemm_efficiency"`
+	AttnEfficiency   map[string]num `yaml:"attention_efficiency"`
 	rawProvenance    `yaml:",inline"`
 }
 

@@ -115,6 +115,10 @@ type Hardware struct {
 	// GEMMEfficiency is the measured fraction of the peak a large dense matmul reaches,
 	// per precision key (the maximum achievable matmul FLOPS of a published microbenchmark).
 	GEMMEfficiency map[string]float64 `json:"gemm_efficiency,omitempty"`
+	// AttentionEfficiency is the measured fraction of the peak a fused attention kernel
+	// (FlashAttention) reaches, per precision key; without it the training step runs the
+	// attention at the large-matmul rate.
+	AttentionEfficiency map[string]float64 `json:"attention_efficiency,omitempty"`
 
 	HostLink *Link `json:"host_link,omitempty"`
 	ScaleUp  *Link `json:"scale_up,omitempty"`
@@ -151,11 +155,21 @@ var gemmAliases = map[string][]string{
 // for that key, else for a precision on the same tensor-core path (fp16/bf16,
 // fp8/int8, fp4/int4); ok is false when the catalog has no measurement for it.
 func (h *Hardware) GEMMEfficiencyFor(precision string) (eff float64, ok bool) {
-	if e, found := h.GEMMEfficiency[precision]; found {
+	return efficiencyFor(h.GEMMEfficiency, precision)
+}
+
+// AttentionEfficiencyFor is the measured fused-attention efficiency for a precision,
+// looked up as GEMMEfficiencyFor looks up the matmul's.
+func (h *Hardware) AttentionEfficiencyFor(precision string) (eff float64, ok bool) {
+	return efficiencyFor(h.AttentionEfficiency, precision)
+}
+
+func efficiencyFor(m map[string]float64, precision string) (eff float64, ok bool) {
+	if e, found := m[precision]; found {
 		return e, true
 	}
 	for _, a := range gemmAliases[precision] {
-		if e, found := h.GEMMEfficiency[a]; found {
+		if e, found := m[a]; found {
 			return e, true
 		}
 	}

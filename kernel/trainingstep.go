@@ -98,8 +98,12 @@ type StepIn struct {
 
 	PeakFLOPS  []float64 // datasheet peak at the precision (MFU/HFU denominator)
 	MatmulRate []float64 // achieved dense GEMM rate (measured, or the caller's fallback)
-	SMs        []float64 // 0 = no wave quantization
-	MemBW      []float64 // achieved HBM bytes/s
+	// AttentionRate is the fused attention kernel's achieved rate (measured, or the
+	// matmul rate where none is): FlashAttention-2 reaches 35 % of an H100's peak
+	// against 80 % for a large GEMM (docs/PHYSICS.md §35).
+	AttentionRate []float64
+	SMs           []float64 // 0 = no wave quantization
+	MemBW         []float64 // achieved HBM bytes/s
 
 	// Links per direction: the scale-up domain (inside a node) and the scale-out NIC.
 	IntraBus, InterBus []float64 // bytes/s
@@ -140,10 +144,10 @@ func (o *StepOut) resize(n int) {
 // often share it (they differ in region, price or pipeline depth), so the last
 // result is kept.
 type layerKey struct {
-	h, a, kv, ffn, vocab, experts, topk, s, b, cp, tp, ep, bytes float64
-	rate, sms, bw, tpBus, tpHop, cpBus, cpHop, epBus, epHop      float64
-	gated, sp, flash, fp32                                       bool
-	rec                                                          Recompute
+	h, a, kv, ffn, vocab, experts, topk, s, b, cp, tp, ep, bytes  float64
+	rate, attn, sms, bw, tpBus, tpHop, cpBus, cpHop, epBus, epHop float64
+	gated, sp, flash, fp32                                        bool
+	rec                                                           Recompute
 }
 
 // layerTimes are one layer's times for one microbatch on one accelerator.
@@ -258,7 +262,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	epBus, epHop := group(tp*cp, ep)
 
 	key := layerKey{h: h, a: a, kv: kv, ffn: ffn, vocab: in.Vocab[i], experts: experts, topk: topk, s: s, b: b, cp: cp, tp: tp, ep: ep, bytes: e,
-		rate: rate, sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,
+		rate: rate, attn: in.AttentionRate[i], sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,
 		gated: in.Gated[i], sp: in.SeqParallel[i], flash: in.FlashAttention[i], fp32: in.FP32Grads[i], rec: in.Recompute[i]}
 	if !o.memo.ok || o.memo.key != key {
 		o.memo = layerMemo{ok: true, key: key, t: layerStep(&key)}
@@ -462,9 +466,10 @@ func layerStep(k *layerKey) layerTimes {
 	var attnF, attnB float64
 	bh := k.b * heads
 	if k.flash {
-		// Fused kernel: no s² tensor in memory; causal blocks above the diagonal are skipped.
+		// Fused kernel: no s² tensor in memory; causal blocks above the diagonal are
+		// skipped; it runs at its own measured rate.
 		flops := 0.5 * 4 * bh * sq * s * d
-		attnF = flops / rate
+		attnF = flops / k.attn
 		attnB = FlashAttentionBackwardFLOPs * attnF
 	} else {
 		s2 := bh * sq * s

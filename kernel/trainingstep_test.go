@@ -9,7 +9,7 @@ import "testing"
 type gptStep struct {
 	h, a, L, V, s, B, M, GA float64
 	N, g, tp, pp, cp, ep, v float64
-	zero                    float64
+	zero, attn              float64 // attn: the fused attention's rate, 0 = the matmul rate
 	sp, flash, overlap, fp  bool
 	rec                     Recompute
 	params                  float64
@@ -55,6 +55,10 @@ func runStep(pts ...gptStep) *StepOut {
 		app(&in.Bytes, 2)
 		app(&in.PeakFLOPS, 312e12)
 		app(&in.MatmulRate, 271.2e12)
+		if p.attn == 0 {
+			p.attn = 271.2e12
+		}
+		app(&in.AttentionRate, p.attn)
 		app(&in.SMs, 108)
 		app(&in.MemBW, 1.8e12)
 		app(&in.IntraBus, 230e9)
@@ -230,6 +234,21 @@ func TestStepBalancedChunks(t *testing.T) {
 	if !BalancedChunks(126, 16, 8) || BalancedChunks(128, 16, 8) || BalancedChunks(126, 16, 1) {
 		t.Error("BalancedChunks: want true only where layers + 2, not layers, fill pp·v chunks, with v > 1")
 	}
+}
+
+// TestStepAttentionRate: the fused attention runs at its own measured rate, forward
+// the causal half of 4·b·a·s²·d FLOPs and backward 2.5 times that (FlashAttention-2
+// §4.1), so slowing it from 271.2 to 100 TFLOP/s adds exactly that work's extra time.
+func TestStepAttentionRate(t *testing.T) {
+	fast := gpt(4096, 32, 32)
+	fast.B = 2
+	slow := fast
+	slow.attn = 100e12
+	out := runStep(fast, slow)
+	flops := 0.5 * 4 * 2 * 32 * 2048 * 2048 * 128.0 // b·a·s·s·d, causal half
+	extra := flops * (1/100e12 - 1/271.2e12)
+	relClose(t, "forward", out.LayerFwd[1]-out.LayerFwd[0], extra, 1e-9)
+	relClose(t, "backward", out.LayerBwd[1]-out.LayerBwd[0], FlashAttentionBackwardFLOPs*extra, 1e-9)
 }
 
 // TestStepDataParallel: a gradient all-reduce per step (ZeRO 0), hidden behind the

@@ -176,6 +176,9 @@ type hwTable struct {
 	// peak, indexed as peak, 0 = none), SMs, and the scale-up link's measured bus
 	// bandwidth (else its per-direction rate) and NCCL per-step latency.
 	matmul, sms, scaleBus, scaleHop []float64
+	// attention is the measured fused-attention rate (attention_efficiency × peak,
+	// indexed as peak, 0 = none: the step then uses the matmul rate).
+	attention []float64
 }
 
 func newHWTable(hs []*catalog.Hardware) *hwTable {
@@ -193,6 +196,8 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 			}
 			t.gemm = append(t.gemm, e)
 			t.matmul = append(t.matmul, rate)
+			a, _ := h.AttentionEfficiencyFor(p.String())
+			t.attention = append(t.attention, a*f)
 		}
 		t.achievable = append(t.achievable, h.AchievableBandwidth())
 		t.unitCost = append(t.unitCost, h.UnitCostUSD)
@@ -238,6 +243,10 @@ func (t *hwTable) gemmFor(hw, prec float64) float64 {
 // code, 0 when the catalog has none.
 func (t *hwTable) matmulFor(hw, prec float64) float64 {
 	return t.matmul[int(hw)*len(kernel.Precisions)+int(prec)]
+}
+
+func (t *hwTable) attentionFor(hw, prec float64) float64 {
+	return t.attention[int(hw)*len(kernel.Precisions)+int(prec)]
 }
 
 // cols gives an evaluator named access to a batch's input columns.

@@ -485,7 +485,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	n := c.b.N
 	nd, st, r := &e.node, &e.step, &e.r
 	mc, cc, fc, prec := c.get("model"), c.get("cluster"), c.get("fabric"), c.get("precision")
-	for _, s := range []*[]float64{&st.KVHeads, &st.FFN, &st.Vocab, &st.Experts, &st.TopK, &st.ExpertParams, &st.MatmulRate,
+	for _, s := range []*[]float64{&st.KVHeads, &st.FFN, &st.Vocab, &st.Experts, &st.TopK, &st.ExpertParams, &st.MatmulRate, &st.AttentionRate,
 		&st.SMs, &st.MemBW, &st.IntraBus, &st.InterBus, &st.IntraHop, &st.InterHop} {
 		*s = grow(*s, n)
 	}
@@ -501,6 +501,10 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 		st.MatmulRate[k] = e.h.matmulFor(float64(h), prec[k])
 		if st.MatmulRate[k] == 0 {
 			st.MatmulRate[k] = nd.PeakFLOPS[k] * nd.Efficiency[k]
+		}
+		st.AttentionRate[k] = e.h.attentionFor(float64(h), prec[k])
+		if st.AttentionRate[k] == 0 {
+			st.AttentionRate[k] = st.MatmulRate[k]
 		}
 		st.SMs[k], st.MemBW[k] = e.h.sms[h], e.h.achievable[h]
 		st.IntraBus[k], st.IntraHop[k] = cl.intraBus, cl.intraHop

@@ -555,6 +555,8 @@ func hardwareSchema() *jsonSchema {
 		{"peak", q(catalog.FLOPsPerSecond, "default peak: dense FP16/BF16 tensor rate (or TOPS)", "989 TFLOP/s")},
 		{"rates", rates},
 		{"gemm_efficiency", gemm},
+		{"attention_efficiency", &jsonSchema{Type: "object", Description: "measured fraction of peak a fused attention kernel (FlashAttention) reaches, by precision",
+			PropertyNames: gemm.PropertyNames, AdditionalProperties: gemm.AdditionalProperties}},
 		{"sm_count", integer("streaming multiprocessors (wave quantization of GEMMs in the calibrated training step)", 0)},
 		{"clock_rate", q(catalog.Hertz, "clock", "1.98 GHz")},
 		{"memory", object("", []string{"capacity", "bandwidth"},
