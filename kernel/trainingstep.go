@@ -320,6 +320,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	expBus, expHop := group(tp*cp*ep, dpExp)
 	zero := in.ZeROStage[i]
 	var dpComm, z3PerMB float64
+	overlap := in.OverlapDP[i]
 	switch {
 	case zero >= 3:
 		// Parameters are gathered before each microbatch's forward and backward and the
@@ -329,13 +330,21 @@ func (o *StepOut) step(i int, in *StepIn) {
 		dpComm = micro * math.Max(0, z3PerMB-(tf+tb))
 	case zero >= 1:
 		// Gradients reduce-scattered, updated shards all-gathered as weights.
-		dpComm = CollectiveTime(CollReduceScatter, pDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollAllGather, pDense*e, dp, dpBus, dpHop) +
-			CollectiveTime(CollReduceScatter, pExpert*gradB, dpExp, expBus, expHop) + CollectiveTime(CollAllGather, pExpert*e, dpExp, expBus, expHop)
+		rs := CollectiveTime(CollReduceScatter, pDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollReduceScatter, pExpert*gradB, dpExp, expBus, expHop)
+		ag := CollectiveTime(CollAllGather, pDense*e, dp, dpBus, dpHop) + CollectiveTime(CollAllGather, pExpert*e, dpExp, expBus, expHop)
+		dpComm = rs + ag
+		if overlap {
+			// The reduce-scatter runs behind the last microbatch's backward, the weights'
+			// all-gather behind the next step's first forward, layer by layer
+			// (Megatron-LM's overlap-grad-reduce and overlap-param-gather; FSDP's
+			// prefetch, Llama 3 paper §3.3.2).
+			dpComm = math.Max(0, rs-tb) + math.Max(0, ag-tf)
+		}
 	default:
 		dpComm = CollectiveTime(CollAllReduce, pDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollAllReduce, pExpert*gradB, dpExp, expBus, expHop)
-	}
-	if zero < 3 && in.OverlapDP[i] {
-		dpComm = math.Max(0, dpComm-tb) // hidden behind the last microbatch's backward
+		if overlap {
+			dpComm = math.Max(0, dpComm-tb) // hidden behind the last microbatch's backward
+		}
 	}
 	denseShard, expertShard := 1.0, 1.0
 	if zero >= 1 {

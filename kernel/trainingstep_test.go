@@ -260,12 +260,19 @@ func TestStepDataParallel(t *testing.T) {
 	ov.overlap = true
 	z3 := p
 	z3.zero = 3
-	out := runStep(p, ov, z3)
+	z1 := ov
+	z1.zero = 1
+	out := runStep(p, ov, z3, z1)
 	grads := p.params * 4 // FP32 gradients
 	relClose(t, "ZeRO-0 all-reduce", out.DPComm[0], CollectiveTime(CollAllReduce, grads, 8, 24e9, NCCLHopNetS), 1e-12)
 	if !(out.DPComm[1] < out.DPComm[0]) {
 		t.Errorf("overlapped all-reduce %g s is not below %g s", out.DPComm[1], out.DPComm[0])
 	}
+	// ZeRO-1 overlapped: the reduce-scatter behind the backward, the all-gather of the
+	// BF16 weights behind the forward, each only as far as that compute lasts.
+	rs := CollectiveTime(CollReduceScatter, grads, 8, 24e9, NCCLHopNetS)
+	ag := CollectiveTime(CollAllGather, p.params*2, 8, 24e9, NCCLHopNetS)
+	relClose(t, "ZeRO-1 overlapped", out.DPComm[3], rs-32*out.LayerBwd[3]+ag-32*out.LayerFwd[3], 1e-12)
 	if out.Optimizer[2] >= out.Optimizer[0] {
 		t.Errorf("ZeRO-3 shards the optimizer pass over dp: %g s, unsharded %g s", out.Optimizer[2], out.Optimizer[0])
 	}
