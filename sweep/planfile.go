@@ -373,7 +373,9 @@ func (pf *PlanFile) checkSplit(cat *catalog.Catalog, par *planParallel, dp, pp i
 		return nil // the model axis reports it with suggestions
 	}
 	vs := or(par.VirtualStages, 1)
-	if m.Layers > 0 && pp*vs > m.Layers {
+	// Llama 3's layout counts the embedding and the output layer as a layer each
+	// (kernel.BalancedChunks): 126 layers fill 16 × 8 chunks.
+	if m.Layers > 0 && pp*vs > m.Layers && !kernel.BalancedChunks(float64(m.Layers), float64(pp), float64(vs)) {
 		key, what := "parallelism.pp", fmt.Sprintf("pp = %d", pp)
 		if vs > 1 {
 			key, what = "parallelism.virtual_stages", fmt.Sprintf("pp · virtual_stages = %d · %d = %d", pp, vs, pp*vs)

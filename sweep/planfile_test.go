@@ -196,6 +196,27 @@ ops: {region: Quebec, electricity_usd_per_kwh: 0.07, carbon_tax_usd_per_t: 80}
 			t.Errorf("no region given, but the plan sets one (%q); the study default applies", ax["region"])
 		}
 	})
+	t.Run("Llama 3 405B's balanced interleaved chunks", func(t *testing.T) {
+		// 126 layers + embedding + output = 16 stages × 8 chunks (Llama 3 paper §3.3.2).
+		src := `{version: "1.0", name: x, workload: {name: Llama3_405B, batch_size: 2048, seq_len: 8192},
+hardware: {name: H100, accelerators: 8192, accelerators_per_node: 8}, parallelism: {tp: 8, pp: 16, virtual_stages: 8, microbatches: 32}}`
+		_, ax, _, _ := resolvePlan(t, src)
+		if ax["pp"] != "16" || ax["virtual_stages"] != "8" {
+			t.Errorf("pp %q, virtual_stages %q; want 16 and 8", ax["pp"], ax["virtual_stages"])
+		}
+		pf, err := ParsePlanFile("plan.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := pf.Resolve(planCatalog(), func(string) {}); err != nil {
+			t.Fatal(err)
+		}
+		for _, profile := range Profiles {
+			if err := pf.CheckSplit(planCatalog(), profile); err != nil {
+				t.Errorf("%s: %v", profile, err)
+			}
+		}
+	})
 	t.Run("legacy nodes", func(t *testing.T) {
 		_, ax, cat, warns := resolvePlan(t, `{version: "1.0", name: x, workload: {name: Llama3_70B}, hardware: {name: H100, nodes: 64}}`)
 		if len(warns) != 1 || !strings.Contains(warns[0], "plan.yaml:1") || !strings.Contains(warns[0], "accelerators: 64") {
