@@ -26,6 +26,9 @@ func embedded() *Catalog {
 				GEMMEfficiency: map[string]float64{
 					"bf16": 0.869,
 				},
+				AttentionEfficiency: map[string]float64{
+					"bf16": 0.606,
+				},
 				HostLink: &Link{
 					Name:      "PCIe Gen4 x16",
 					BytesPerS: 3.2e+10,
@@ -77,6 +80,12 @@ func embedded() *Catalog {
 						ID:       "prov:nvidia-a100-datasheet",
 					},
 					FieldSources: map[string]Source{
+						"attention_efficiency": Source{
+							Kind:     "microbenchmark",
+							Ref:      "Dao, FlashAttention-2 (arXiv:2307.08691, 2023), Figures 5 and 6, A100 80GB SXM4, causal mask, head dimension 128, sequence 16K: forward 197 and backward 186 TFLOP/s (as read from the figures' bar labels); the backward does 2.5 times the forward's FLOPs (§4.1), so the pair runs at 3.5/(1/197 + 2.5/186) = 189 TFLOP/s, 0.606 of 312. Shorter sequences run slower; this is the paper's best causal case",
+							URL:      "https://arxiv.org/abs/2307.08691",
+							Verified: "2026-12-06",
+						},
 						"gemm_efficiency": Source{
 							Kind: "microbenchmark",
 							Ref:  "Bekman, Machine Learning Engineering Open Book, compute/accelerator/README.md, Maximum Achievable Matmul FLOPS comparison table (github.com/stas00/ml-engineering@744d01e): A100 SXM BF16 271.2 of 312 TFLOP/s (86.9 %)",
@@ -165,7 +174,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/B200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:54",
+					File: "catalog/data/hardware/cloud.yaml:56",
 				},
 			},
 			&Hardware{
@@ -197,7 +206,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Cerebras_CS3.yaml",
 						Commit: "370f0efdbe03c0d8afe7f7c12e7640566651436e",
 					},
-					File: "catalog/data/hardware/cloud.yaml:89",
+					File: "catalog/data/hardware/cloud.yaml:91",
 				},
 			},
 			&Hardware{
@@ -225,7 +234,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/DMatrix_Corsair.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:112",
+					File: "catalog/data/hardware/cloud.yaml:114",
 				},
 			},
 			&Hardware{
@@ -295,7 +304,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/GB200_NVL72.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:131",
+					File: "catalog/data/hardware/cloud.yaml:133",
 				},
 			},
 			&Hardware{
@@ -341,7 +350,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi2.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:170",
+					File: "catalog/data/hardware/cloud.yaml:172",
 				},
 			},
 			&Hardware{
@@ -381,7 +390,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi3.yaml",
 						Commit: "2f8ab93067e49f5fb68b3ef36d2a7313d4c03956",
 					},
-					File: "catalog/data/hardware/cloud.yaml:197",
+					File: "catalog/data/hardware/cloud.yaml:199",
 				},
 			},
 			&Hardware{
@@ -406,7 +415,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Graphcore_GC200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:219",
+					File: "catalog/data/hardware/cloud.yaml:221",
 				},
 			},
 			&Hardware{
@@ -434,7 +443,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Groq_LPU.yaml",
 						Commit: "6d86fce58e624c45acf4df6fafab25b2eeb2a8f8",
 					},
-					File: "catalog/data/hardware/cloud.yaml:236",
+					File: "catalog/data/hardware/cloud.yaml:238",
 				},
 			},
 			&Hardware{
@@ -492,7 +501,7 @@ func embedded() *Catalog {
 					FieldSources: map[string]Source{
 						"attention_efficiency": Source{
 							Kind:     "microbenchmark",
-							Ref:      "Shah, Bikshandi, Zhang, Thakkar, Ramani, Dao, FlashAttention-3 (arXiv:2407.08608, 2024), abstract: FlashAttention-2, the fused attention kernel of training stacks before mid-2024, achieves only 35 % utilization on the H100 (FlashAttention-3 reaches 75 %, 740 TFLOP/s FP16)",
+							Ref:      "Shah, Bikshandi, Zhang, Thakkar, Ramani, Dao, FlashAttention-3 (arXiv:2407.08608, 2024), abstract: FlashAttention-2, the fused attention kernel of training stacks before mid-2024, achieves only 35 % utilization on the H100 (FlashAttention-3 reaches 75 %, 740 TFLOP/s FP16); FlashAttention-2's own paper (Dao 2023, §4.1) reports up to 335 TFLOP/s on the H100, 34 %",
 							URL:      "https://arxiv.org/abs/2407.08608",
 							Verified: "2026-12-06",
 						},
@@ -535,7 +544,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H100.yaml",
 						Commit: "034a583b9b80f2d7a66ffbd307c8901346ef5594",
 					},
-					File: "catalog/data/hardware/cloud.yaml:255",
+					File: "catalog/data/hardware/cloud.yaml:257",
 				},
 			},
 			&Hardware{
@@ -638,7 +647,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:310",
+					File: "catalog/data/hardware/cloud.yaml:312",
 				},
 			},
 			&Hardware{
@@ -666,7 +675,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:365",
+					File: "catalog/data/hardware/cloud.yaml:367",
 				},
 			},
 			&Hardware{
@@ -695,7 +704,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:384",
+					File: "catalog/data/hardware/cloud.yaml:386",
 				},
 			},
 			&Hardware{
@@ -763,7 +772,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:404",
+					File: "catalog/data/hardware/cloud.yaml:406",
 				},
 			},
 			&Hardware{
@@ -790,7 +799,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:440",
+					File: "catalog/data/hardware/cloud.yaml:442",
 				},
 			},
 			&Hardware{
@@ -819,7 +828,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:458",
+					File: "catalog/data/hardware/cloud.yaml:460",
 				},
 			},
 			&Hardware{
@@ -848,7 +857,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:478",
+					File: "catalog/data/hardware/cloud.yaml:480",
 				},
 			},
 			&Hardware{
@@ -876,7 +885,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:498",
+					File: "catalog/data/hardware/cloud.yaml:500",
 				},
 			},
 			&Hardware{
@@ -904,7 +913,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:517",
+					File: "catalog/data/hardware/cloud.yaml:519",
 				},
 			},
 			&Hardware{
@@ -945,7 +954,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:536",
+					File: "catalog/data/hardware/cloud.yaml:538",
 				},
 			},
 			&Hardware{
@@ -980,7 +989,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:561",
+					File: "catalog/data/hardware/cloud.yaml:563",
 				},
 			},
 			&Hardware{
@@ -1005,7 +1014,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:586",
+					File: "catalog/data/hardware/cloud.yaml:588",
 				},
 			},
 			&Hardware{
@@ -1033,7 +1042,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:603",
+					File: "catalog/data/hardware/cloud.yaml:605",
 				},
 			},
 			&Hardware{
@@ -1060,7 +1069,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:622",
+					File: "catalog/data/hardware/cloud.yaml:624",
 				},
 			},
 			&Hardware{
@@ -1121,7 +1130,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:640",
+					File: "catalog/data/hardware/cloud.yaml:642",
 				},
 			},
 			&Hardware{
@@ -1156,7 +1165,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:677",
+					File: "catalog/data/hardware/cloud.yaml:679",
 				},
 			},
 			&Hardware{
@@ -5423,10 +5432,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "e94da41f3364c505a4ed90bbe170e7050f62bb02116febcb74c070963bbf3150",
+		Hash: "61be0fc92e65dc44a915f918826ec57a20b67cadd07215eb175c8b4d9b0203c1",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:e4a44cab67f3f538e64aaf98a884cd35ffd7a6696601df3e2a1e709da525f243",
+				"catalog/data/hardware/cloud.yaml:9044ebefe7f9fa766ff64b30749fdbc10822b230c96beac4de9674579e88686e",
 				"catalog/data/hardware/edge.yaml:54c6e568f090e11c28708f007880a3e9325871544e154d80e85fb87ad0d5dc25",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",
