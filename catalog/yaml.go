@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
@@ -217,10 +218,16 @@ func quoteShort(s string) string {
 	return strconv.Quote(s)
 }
 
+// Compiled on first use: a command that decodes no YAML does not pay for them
+// at start-up (BENCHMARKS.md, "Cold start").
 var (
-	fieldNotFound = regexp.MustCompile(`^line (\d+): field (.*) not found in type (.+)$`)
-	cannotDecode  = regexp.MustCompile("^line (\\d+): cannot unmarshal !!(\\w+)(?: `.*`)? into (.+)$")
-	plainKey      = regexp.MustCompile(`^[A-Za-z0-9_.\- ]{1,40}$`)
+	fieldNotFound = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^line (\d+): field (.*) not found in type (.+)$`)
+	})
+	cannotDecode = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile("^line (\\d+): cannot unmarshal !!(\\w+)(?: `.*`)? into (.+)$")
+	})
+	plainKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.\- ]{1,40}$`) })
 )
 
 // decodeError turns a decoding error into one line about its first problem.
@@ -238,7 +245,7 @@ func decodeError(file string, err error, root reflect.Type, block func(string) s
 		}
 		return ""
 	}
-	if m := fieldNotFound.FindStringSubmatch(first); m != nil {
+	if m := fieldNotFound().FindStringSubmatch(first); m != nil {
 		var keys []string
 		if t, ok := types[m[3]]; ok {
 			for k := range yamlFields(t) {
@@ -247,14 +254,14 @@ func decodeError(file string, err error, root reflect.Type, block func(string) s
 			slices.Sort(keys)
 		}
 		key := "an unknown key"
-		if plainKey.MatchString(m[2]) {
+		if plainKey().MatchString(m[2]) {
 			key = fmt.Sprintf("unknown key %q", m[2])
 		} // else: not a key anyone would write (a line of /etc/shadow); do not echo it
 		msg := fmt.Sprintf("%s:%s: %s", file, m[1], key)
 		if b := name(m[3]); b != "" {
 			msg += " in " + b
 		}
-		if c := Closest(m[2], keys, 1); len(c) > 0 && plainKey.MatchString(m[2]) {
+		if c := Closest(m[2], keys, 1); len(c) > 0 && plainKey().MatchString(m[2]) {
 			msg += fmt.Sprintf(" (did you mean %s?)", c[0])
 		}
 		if len(keys) > 0 {
@@ -262,7 +269,7 @@ func decodeError(file string, err error, root reflect.Type, block func(string) s
 		}
 		return errors.New(msg)
 	}
-	if m := cannotDecode.FindStringSubmatch(first); m != nil {
+	if m := cannotDecode().FindStringSubmatch(first); m != nil {
 		got := map[string]string{"seq": "a list", "map": "a mapping", "str": "text", "int": "a number", "float": "a number", "bool": "true/false", "null": "nothing"}[m[2]]
 		if got == "" {
 			got = "a " + m[2]

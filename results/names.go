@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"sync"
 
 	"github.com/mlsysim/mlsysim/sinks"
 )
@@ -15,14 +16,19 @@ func PartName(i uint64, format string) string {
 
 // partRE is exactly what PartName writes, and tempRE what sinks.Create names a
 // file before its rename (manifests included): the only names this tool deletes.
+// Compiled on first use, so that eval and serve do not pay for them at start-up.
 var (
-	partRE = regexp.MustCompile(`^part-([0-9]{5,20})\.(parquet|arrow|csv|jsonl)$`)
-	tempRE = regexp.MustCompile(`^\.(part-[0-9]{5,20}\.(parquet|arrow|csv|jsonl)|` + regexp.QuoteMeta(ManifestName) + `)\.[0-9]+\.tmp$`)
+	partRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^part-([0-9]{5,20})\.(parquet|arrow|csv|jsonl)$`)
+	})
+	tempRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\.(part-[0-9]{5,20}\.(parquet|arrow|csv|jsonl)|` + regexp.QuoteMeta(ManifestName) + `)\.[0-9]+\.tmp$`)
+	})
 )
 
 // ParsePartName returns the part index and format of a part file name.
 func ParsePartName(name string) (i uint64, format string, ok bool) {
-	m := partRE.FindStringSubmatch(name)
+	m := partRE().FindStringSubmatch(name)
 	if m == nil {
 		return 0, "", false
 	}
@@ -34,4 +40,4 @@ func ParsePartName(name string) (i uint64, format string, ok bool) {
 }
 
 // IsTemp says whether name is a temporary file this tool writes and renames.
-func IsTemp(name string) bool { return tempRE.MatchString(name) }
+func IsTemp(name string) bool { return tempRE().MatchString(name) }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Set is one result read from one or more inputs: a folder a sweep wrote, the
@@ -23,13 +24,13 @@ type Set struct {
 }
 
 // schemeRE matches the start of a URL (s3://, gs://, https://, file://, …).
-var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+var schemeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`) })
 
 // CheckLocal refuses a path that is a URL: only local (or mounted) file
 // systems are supported, and a URL would otherwise become a local folder
 // named after its scheme.
 func CheckLocal(path string) error {
-	if schemeRE.MatchString(path) {
+	if schemeRE().MatchString(path) {
 		scheme, _, _ := strings.Cut(path, ":")
 		return fmt.Errorf("%s: %s:// URLs are not supported; give a local path (object storage can be mounted as a folder, or the result copied with the storage's own tools)", path, scheme)
 	}

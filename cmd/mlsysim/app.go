@@ -40,6 +40,9 @@ type app struct {
 	*cli.Command
 	stdout, stderr io.Writer
 	cat            *catalog.Catalog
+	// args are the command line as run was given it, which the lean build hands
+	// on unchanged to the full one (lean.go).
+	args []string
 	// notFound is set by the CommandNotFound hook: an unknown command (with the
 	// closest ones) is bad input, not a help page with exit 0.
 	notFound error

@@ -10,8 +10,6 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mlsysim/mlsysim/catalog"
-	"github.com/mlsysim/mlsysim/figures"
-	"github.com/mlsysim/mlsysim/reports"
 	"github.com/mlsysim/mlsysim/sweep"
 )
 
@@ -106,14 +104,9 @@ Examples:
 					}
 				}
 			}
-			var figFormat figures.Format
-			if c.IsSet("plot") {
-				if figFormat, err = figures.FormatOf(c.String("plot")); err != nil {
-					return badInput("--plot", err)
-				}
-				if err := checkFigureOut(c.String("plot"), nil); err != nil {
-					return badInput("--plot", err)
-				}
+			plot, err := a.pointPlot(c)
+			if err != nil {
+				return err
 			}
 			model, hw, err := a.targets(c, "eval")
 			if err != nil {
@@ -141,31 +134,14 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if c.IsSet("plot") {
-				if err := a.plotPoint(c.String("plot"), figFormat, name, hw, row); err != nil {
+			if plot != nil {
+				if err := plot(name, hw, row); err != nil {
 					return err
 				}
 			}
 			return strictCheck(c, row)
 		},
 	}
-}
-
-// plotPoint draws one eval point on its accelerator's roofline.
-func (a *app) plotPoint(out string, format figures.Format, name, hwKey string, row map[string]any) error {
-	h, err := a.cat.HardwareByKey(hwKey)
-	if err != nil {
-		return badInput("HARDWARE", err)
-	}
-	fig, err := reports.PointRoofline(h, name, row)
-	if err != nil {
-		return badInput("--plot", err)
-	}
-	if err := writeFigure(out, fig, format, defaultDPI); err != nil {
-		return badInput("--plot", err)
-	}
-	fmt.Fprintf(a.stderr, "wrote %s (roofline)\n", out)
-	return nil
 }
 
 // trainingFlags are eval's flags that only a training step uses.

@@ -39,6 +39,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cw := &checkedWriter{w: stdout}
 	out := bufio.NewWriterSize(cw, 64<<10)
 	app := newApp(out, stderr)
+	app.args = args
 	err := app.Run(ctx, args)
 	if app.notFound != nil {
 		err = app.notFound

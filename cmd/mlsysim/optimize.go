@@ -1,3 +1,5 @@
+//go:build !lean
+
 package main
 
 import (
@@ -25,7 +27,7 @@ func (a *app) optimizeCommand() *cli.Command {
 	keep := &cli.StringFlag{Name: "keep", Usage: "keep the sweep in this folder (default: a temporary folder, removed)"}
 	return &cli.Command{
 		Name:  "optimize",
-		Usage: "search a design space: serving (the cheapest deployment for a QPS and latency targets), placement, parallelism, batching",
+		Usage: optimizeUsage,
 		Description: `serving takes a model and targets on the command line and sweeps the serve-deploy study.
 The others turn PLAN.yaml (docs/PLAN.md) into a grid over the choices they search,
 sweep it (the fleet study) and run a bundled query over the result (docs/QUERIES.md).

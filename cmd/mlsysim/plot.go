@@ -1,3 +1,5 @@
+//go:build !lean
+
 package main
 
 import (
@@ -23,7 +25,7 @@ const defaultDPI = 300
 func (a *app) plotCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "plot",
-		Usage:     "draw a figure from a sweep's Parquet result: " + strings.Join(reports.Kinds, ", "),
+		Usage:     plotUsage,
 		ArgsUsage: "KIND RESULT…",
 		Description: `RESULT is a sweep output folder (its *.parquet files) or one .parquet file, or several
 folders or a glob that are the shards of one sweep (checked as merge checks them); DuckDB
@@ -240,4 +242,36 @@ func (a *app) openResults(ctx context.Context, paths []string) (*queries.DB, err
 		a.warn("%s is shard %s of a sweep: drawing its parts only (give every shard's folder, or merge them, for the whole run)", db.Info.Path, db.Info.Shard)
 	}
 	return db, nil
+}
+
+// pointPlot checks eval's --plot and returns what draws the evaluated point on
+// its accelerator's roofline, or nil without --plot. It runs before the
+// evaluation so a bad file name fails fast.
+func (a *app) pointPlot(c *cli.Command) (func(name, hwKey string, row map[string]any) error, error) {
+	if !c.IsSet("plot") {
+		return nil, nil
+	}
+	out := c.String("plot")
+	format, err := figures.FormatOf(out)
+	if err != nil {
+		return nil, badInput("--plot", err)
+	}
+	if err := checkFigureOut(out, nil); err != nil {
+		return nil, badInput("--plot", err)
+	}
+	return func(name, hwKey string, row map[string]any) error {
+		h, err := a.cat.HardwareByKey(hwKey)
+		if err != nil {
+			return badInput("HARDWARE", err)
+		}
+		fig, err := reports.PointRoofline(h, name, row)
+		if err != nil {
+			return badInput("--plot", err)
+		}
+		if err := writeFigure(out, fig, format, defaultDPI); err != nil {
+			return badInput("--plot", err)
+		}
+		fmt.Fprintf(a.stderr, "wrote %s (roofline)\n", out)
+		return nil
+	}, nil
 }

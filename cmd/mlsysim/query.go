@@ -1,3 +1,5 @@
+//go:build !lean
+
 package main
 
 import (
@@ -25,7 +27,7 @@ import (
 func (a *app) queryCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "query",
-		Usage:     "run a bundled query, or your own SQL, over a sweep's Parquet result",
+		Usage:     queryUsage,
 		ArgsUsage: "NAME OUT… | --sql SQL OUT… | --list",
 		Description: `OUT is a sweep output folder (the parts its manifest lists) or one .parquet file; several
 folders or a glob are the shards of one sweep, checked as merge checks them (one spec and
@@ -433,4 +435,12 @@ func paramDefault(p queries.Param) string {
 		return "(none)"
 	}
 	return "default " + p.Default
+}
+
+// queriesAvailable: queries run when this build links DuckDB (cgo).
+func queriesAvailable() (bool, string) {
+	if queries.Available {
+		return true, "cgo build"
+	}
+	return false, "built without cgo"
 }

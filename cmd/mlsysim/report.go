@@ -1,3 +1,5 @@
+//go:build !lean
+
 package main
 
 import (
@@ -15,7 +17,7 @@ import (
 func (a *app) reportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "report",
-		Usage:     "write one self-contained HTML page about a sweep: manifest, findings, frontier, figures",
+		Usage:     reportUsage,
 		ArgsUsage: "RESULT…",
 		Description: `RESULT is a sweep output folder (or one .parquet file), or several folders or a glob
 that are the shards of one sweep, checked as merge checks them. The page holds the run's

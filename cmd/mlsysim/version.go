@@ -7,8 +7,6 @@ import (
 	"runtime/debug"
 
 	"github.com/urfave/cli/v3"
-
-	"github.com/mlsysim/mlsysim/queries"
 )
 
 // buildInfo is what the binary knows about itself: the release version, and
@@ -23,7 +21,9 @@ type buildInfo struct {
 	Modified  bool   `json:"modified"`
 	Go        string `json:"go"`
 	Platform  string `json:"platform"`
-	Queries   bool   `json:"queries"` // built with cgo, so DuckDB queries work
+	Queries   bool   `json:"queries"` // DuckDB queries run: linked (cgo), or by the full build beside a lean one
+	// queriesHow says why queries run or not, in a few words.
+	queriesHow string
 }
 
 // Set by `make build`/`make static` (-ldflags -X): Go's build info has no VCS
@@ -31,7 +31,8 @@ type buildInfo struct {
 var vcsRevision, vcsModified string
 
 func readBuildInfo() buildInfo {
-	b := buildInfo{Version: version, Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH, Queries: queries.Available}
+	b := buildInfo{Version: version, Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	b.Queries, b.queriesHow = queriesAvailable()
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		b.Module, b.ModuleVer = bi.Main.Path, bi.Main.Version
 		for _, s := range bi.Settings {
@@ -62,7 +63,7 @@ func (b buildInfo) line() string {
 	}
 	q := "queries: yes"
 	if !b.Queries {
-		q = "queries: no (built without cgo)"
+		q = "queries: no (" + b.queriesHow + ")"
 	}
 	return fmt.Sprintf("%s, %s, %s %s, %s", b.Version, rev, b.Go, b.Platform, q)
 }
@@ -87,9 +88,9 @@ func (a *app) versionCommand() *cli.Command {
 			if b.Modified {
 				modified = " (uncommitted changes)"
 			}
-			q := "yes (cgo build)"
+			q := "yes (" + b.queriesHow + ")"
 			if !b.Queries {
-				q = "no: built without cgo; `make build` (needs a C compiler) makes a binary that can"
+				q = "no (" + b.queriesHow + "); `make build` (needs a C compiler) makes binaries that can"
 			}
 			_, err = fmt.Fprintf(a.stdout, "mlsysim %s\nmodule:   %s %s\nrevision: %s%s\ntime:     %s\ngo:       %s %s\nqueries:  %s\n",
 				b.Version, b.Module, b.ModuleVer, rev, modified, orDash(b.Time), b.Go, b.Platform, q)

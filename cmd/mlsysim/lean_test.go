@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/mlsysim/mlsysim/reports"
+)
+
+// TestLeanBuild: `make lean` builds bin/mlsysim without DuckDB and the figure
+// stack. It answers eval and serve itself and hands query, plot, optimize and
+// eval --plot to the mlsysim-full beside it — here this test binary, running as
+// mlsysim — so every command prints what the full build prints, with its exit
+// code; without mlsysim-full those commands say how to get it.
+func TestLeanBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	if _, err := exec.LookPath("make"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("make is missing in CI")
+		}
+		t.Skip("make is not installed")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "mlsysim")
+	if out, err := exec.Command("make", "-s", "-C", "../..", "lean", "BIN="+bin).CombinedOutput(); err != nil {
+		t.Fatalf("make lean: %v\n%s", err, out)
+	}
+	mods, err := exec.Command("go", "version", "-m", bin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, heavy := range []string{"github.com/duckdb/duckdb-go", "gonum.org/v1/plot", "CGO_ENABLED=1"} {
+		if bytes.Contains(mods, []byte(heavy)) {
+			t.Errorf("the lean binary links %s:\n%s", heavy, mods)
+		}
+	}
+	full := filepath.Join(dir, fullName)
+	wrapper := "#!/bin/sh\nMLSYSIM_RUN_MAIN=1 exec " + shellQuote(os.Args[0]) + " \"$@\"\n"
+	if err := os.WriteFile(full, []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lean := func(args ...string) cliResult {
+		var out, errb bytes.Buffer
+		cmd := exec.Command(bin, args...)
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return cliResult{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String()}
+	}
+
+	frontier := swept(t, "serving-frontier")
+	figDir := t.TempDir()
+	roofline, pareto := filepath.Join(figDir, "roofline.svg"), filepath.Join(figDir, "pareto.svg")
+	for _, c := range []struct {
+		args []string
+		file string // written by the command: the same bytes from both builds
+	}{
+		{args: []string{"--help"}},
+		{args: []string{"eval", "Llama3_8B", "H100", "-o", "json"}},
+		{args: []string{"serve", "Llama3_70B", "H100", "-p", "fp8", "--tp", "4"}},
+		{args: []string{"eval", "Llama3_8B", "Nope"}},
+		{args: []string{"query", "top", frontier, "--param", "by=itl_ms"}},
+		{args: []string{"-o", "json", "query", "top", frontier, "--param", "by=nope"}},
+		{args: []string{"query", "pareto", frontier, "--param", "objectives=itl_ms:min,usd_per_million_tokens:min", "--param", "group=model", "-o", "csv"}},
+		{args: []string{"optimize", "--help"}},
+		{args: []string{"eval", "Llama3_8B", "H100", "--plot", roofline}, file: roofline},
+		{args: []string{"plot", "pareto", frontier, "--objectives", "itl_ms:min,usd_per_million_tokens:min", "--out", pareto}, file: pareto},
+	} {
+		want := mlsysim(t, c.args...)
+		var wantFile []byte
+		if c.file != "" {
+			wantFile = readFile(t, c.file)
+			os.Remove(c.file)
+		}
+		got := lean(c.args...)
+		if got.code != want.code || comparable(got.stdout) != comparable(want.stdout) || comparable(got.stderr) != comparable(want.stderr) {
+			t.Errorf("%v through the lean build:\n%v\nwant (the full build):\n%v", c.args, got, want)
+		}
+		if c.file != "" && !bytes.Equal(readFile(t, c.file), wantFile) {
+			t.Errorf("%v: %s differs between the builds", c.args, c.file)
+		}
+	}
+	if r := lean("version", "-o", "json"); r.code != exitOK {
+		t.Errorf("version: %v", r)
+	} else {
+		equal(t, oneObject(t, r.stdout), "queries", true)
+	}
+
+	if err := os.Remove(full); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir) // not found on PATH either
+	r := lean("query", "top", frontier, "--param", "by=itl_ms")
+	if r.code != exitBadInput || r.stdout != "" || !strings.Contains(r.stderr, "mlsysim-full") || !strings.Contains(r.stderr, "make build") {
+		t.Errorf("query without mlsysim-full: %v\nwant exit 1 naming mlsysim-full and make build", r)
+	}
+	if r := lean("eval", "Llama3_8B", "H100", "--plot", filepath.Join(figDir, "x.svg")); r.code != exitBadInput || !strings.Contains(r.stderr, "mlsysim-full") {
+		t.Errorf("eval --plot without mlsysim-full: %v", r)
+	}
+	if r := lean("eval", "Llama3_8B", "H100", "-o", "json"); r.code != exitOK {
+		t.Errorf("eval without mlsysim-full: %v", r)
+	}
+	r = lean("version", "-o", "json")
+	var v struct{ Queries *bool }
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v.Queries == nil || *v.Queries {
+		t.Errorf("version without mlsysim-full: %v; want queries false", r)
+	}
+}
+
+// TestDelegatedUsage: the lean build lists plot with the same usage line, so
+// it must name every figure kind.
+func TestDelegatedUsage(t *testing.T) {
+	for _, k := range reports.Kinds {
+		if !strings.Contains(plotUsage, k) {
+			t.Errorf("plotUsage %q does not name the figure kind %s", plotUsage, k)
+		}
+	}
+}
+
+// comparable drops what differs between two runs of one build: the version
+// block of --help (the lean binary carries a git revision, the test binary
+// none) and the seconds a figure took.
+func comparable(s string) string {
+	s = regexp.MustCompile(`(?m)^VERSION:\n.*\n`).ReplaceAllString(s, "")
+	return regexp.MustCompile(`(?m) in [0-9.]+ s$`).ReplaceAllString(s, "")
+}
+
+func readFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
