@@ -239,21 +239,33 @@ func renderRows(w io.Writer, format, title string, rows *queries.Rows) error {
 		if _, err := io.WriteString(w, "["); err != nil {
 			return err
 		}
+		// Each row is the orderedObject of its cells, written without
+		// encoding/json's reflection (appendJSONCell): the keys once, the cells
+		// by type.
+		keys := make([][]byte, len(names))
+		for i, name := range names {
+			k, _ := json.Marshal(name)
+			keys[i] = append(k, ':')
+		}
+		var b []byte
 		n := 0
 		for rows.Next() {
-			obj := make(orderedObject, len(names))
-			for i, v := range rows.Values() {
-				obj[i] = kv{names[i], jsonValue(v)}
-			}
-			b, err := marshalNoEscape(obj)
-			if err != nil {
-				return err
-			}
-			sep := ",\n  "
+			b = append(b[:0], ",\n  {"...)
 			if n == 0 {
-				sep = "\n  "
+				b = append(b[:0], "\n  {"...)
 			}
-			if _, err := fmt.Fprintf(w, "%s%s", sep, b); err != nil {
+			for i, v := range rows.Values() {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, keys[i]...)
+				var err error
+				if b, err = appendJSONCell(b, v); err != nil {
+					return fmt.Errorf("%s: %w", names[i], err)
+				}
+			}
+			b = append(b, '}')
+			if _, err := w.Write(b); err != nil {
 				return err
 			}
 			n++
@@ -364,6 +376,52 @@ func cellText(v any, digits int, null string) string {
 		return string(b)
 	}
 	return fmt.Sprint(v)
+}
+
+// appendJSONCell appends a row value as orderedObject writes it
+// (marshalNoEscape of jsonSafe of jsonValue), byte for byte: nil, booleans,
+// integers, finite float64s and plain ASCII strings directly, as encoding/json
+// formats them; anything else through encoding/json.
+func appendJSONCell(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	case int64:
+		return strconv.AppendInt(b, v, 10), nil
+	case int32:
+		return strconv.AppendInt(b, int64(v), 10), nil
+	case float64:
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return append(b, "null"...), nil
+		}
+		// encoding/json's float64 format: shortest digits, exponent form below
+		// 1e-6 and from 1e21, a two-digit negative exponent shortened (e-07 → e-7).
+		format := byte('f')
+		if a := math.Abs(v); a != 0 && (a < 1e-6 || a >= 1e21) {
+			format = 'e'
+		}
+		b = strconv.AppendFloat(b, v, format, -1, 64)
+		if n := len(b); format == 'e' && n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+		return b, nil
+	case string:
+		plain := true
+		for i := 0; i < len(v) && plain; i++ {
+			c := v[i]
+			plain = c >= 0x20 && c < 0x80 && c != '"' && c != '\\'
+		}
+		if plain {
+			b = append(b, '"')
+			b = append(b, v...)
+			return append(b, '"'), nil
+		}
+	}
+	m, err := marshalNoEscape(jsonSafe(jsonValue(v)))
+	return append(b, m...), err
 }
 
 // jsonValue makes a row value JSON-ready: Inf and NaN become null (JSON has

@@ -7,11 +7,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // End-to-end tests of mlsysim query over a small serve sweep written by
@@ -365,5 +368,31 @@ func TestQueryUnfinishedSweep(t *testing.T) {
 	r := mlsysim(t, "query", "top", out, "--param", "by=itl_ms", "--param", "k=1")
 	if r.code != exitOK || !strings.Contains(r.stderr, "unfinished sweep (status running)") {
 		t.Errorf("want a warning: %v", r)
+	}
+}
+
+// TestAppendJSONCell: the JSON rows of a query are written cell by cell
+// without reflection; every cell must be the bytes orderedObject (encoding/json)
+// writes for it, including the float formats at the exponent boundaries,
+// negative zero, non-finite values and strings that need escaping.
+func TestAppendJSONCell(t *testing.T) {
+	values := []any{nil, true, false, int64(0), int64(-42), int64(math.MaxInt64), int64(math.MinInt64), int32(-7),
+		0.0, math.Copysign(0, -1), 1.0, -1.5, 0.1, 1e-6, 9.999999e-7, 1e-7, 1.5e-7, 1e-300, 5e-324, 1e20, 1e21, 9.99e20,
+		-1e21, 1.2345678901234567e25, 123456789012345678.0, math.MaxFloat64, math.SmallestNonzeroFloat64,
+		math.Inf(1), math.Inf(-1), math.NaN(), float32(0.1), float32(1e-7),
+		"", "H100", "Llama3_8B", "a\"b", `back\slash`, "tab\there", "line\nbreak", "<a&b>", "naïve", "\u2028", "bad\xffutf8", "\x7f",
+		big.NewInt(12345), []any{1.5, math.NaN(), "x"}, map[string]any{"b": 1.0, "a": math.Inf(1)},
+		time.Date(2026, 12, 6, 12, 0, 0, 5, time.UTC), []byte{1, 2},
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		values = append(values, math.Float64frombits(r.Uint64()), r.NormFloat64()*math.Pow(10, float64(r.IntN(60)-30)))
+	}
+	for _, v := range values {
+		want, werr := marshalNoEscape(jsonSafe(jsonValue(v)))
+		got, gerr := appendJSONCell([]byte("x"), v)
+		if (werr != nil) != (gerr != nil) || string(got) != "x"+string(want) {
+			t.Errorf("%#v: got %s (%v), want %s (%v)", v, got[1:], gerr, want, werr)
+		}
 	}
 }
