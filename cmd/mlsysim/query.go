@@ -17,6 +17,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v3"
 
@@ -318,13 +319,43 @@ func renderRows(w io.Writer, format, title string, rows *queries.Rows) error {
 // renderQueryText is the text table; unlike renderTables it keeps column names
 // as they are in the result (units in lower case: itl_ms, not ITL_MS).
 func renderQueryText(w io.Writer, t *table) error {
-	fmt.Fprintf(w, "%s (%d rows)\n", t.title, len(t.rows))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(t.cols, "\t"))
-	for _, r := range t.rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	if _, err := fmt.Fprintf(w, "%s (%d rows)\n", t.title, len(t.rows)); err != nil {
+		return err
 	}
-	return tw.Flush()
+	return writeAligned(w, append([][]string{t.cols}, t.rows...))
+}
+
+// writeAligned writes lines of cells as text/tabwriter.NewWriter(w, 0, 0, 2,
+// ' ', 0) writes them tab-separated, for lines that all have the same number
+// of cells: every column but the last as wide as its widest cell (in runes)
+// plus two spaces, the last cell as it is. tabwriter copied and re-scanned
+// every cell of a query's table (BENCHMARKS.md); TestWriteAligned holds the
+// two to the same bytes.
+func writeAligned(w io.Writer, lines [][]string) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	width := make([]int, len(lines[0]))
+	for _, l := range lines {
+		for i, c := range l[:max(len(l)-1, 0)] {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	var b []byte
+	for _, l := range lines {
+		b = b[:0]
+		for i, c := range l {
+			b = append(b, c...)
+			if i < len(l)-1 {
+				b = append(b, strings.Repeat(" ", width[i]+2-utf8.RuneCountInString(c))...)
+			}
+		}
+		b = append(b, '\n')
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // printable escapes control characters (\x1b, \u202e, …) in text meant for a

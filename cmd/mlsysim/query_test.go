@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"text/tabwriter"
 	"time"
 )
 
@@ -393,6 +395,37 @@ func TestAppendJSONCell(t *testing.T) {
 		got, gerr := appendJSONCell([]byte("x"), v)
 		if (werr != nil) != (gerr != nil) || string(got) != "x"+string(want) {
 			t.Errorf("%#v: got %s (%v), want %s (%v)", v, got[1:], gerr, want, werr)
+		}
+	}
+}
+
+// TestWriteAligned: the text table of a query is aligned without
+// text/tabwriter, to the same bytes: random tables of one to six columns with
+// empty, multi-byte and wide cells. No invalid UTF-8: DuckDB's strings are
+// valid UTF-8, and tabwriter reads a 0xff byte as its escape character.
+func TestWriteAligned(t *testing.T) {
+	pool := []string{"", "a", "H100", "Llama3_8B", "naïve", "日本語", "0.000123457", "NULL", "x y", "—"}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 500 {
+		cols, n := 1+r.IntN(6), r.IntN(8)
+		var lines [][]string
+		var tabbed bytes.Buffer
+		tw := tabwriter.NewWriter(&tabbed, 0, 0, 2, ' ', 0)
+		for range n {
+			l := make([]string, cols)
+			for i := range l {
+				l[i] = pool[r.IntN(len(pool))]
+			}
+			lines = append(lines, l)
+			fmt.Fprintln(tw, strings.Join(l, "\t"))
+		}
+		tw.Flush()
+		var got bytes.Buffer
+		if err := writeAligned(&got, lines); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != tabbed.String() {
+			t.Fatalf("%q:\ngot\n%s\nwant (tabwriter)\n%s", lines, got.String(), tabbed.String())
 		}
 	}
 }
