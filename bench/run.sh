@@ -29,12 +29,24 @@ want() { [[ " ${sections[*]} " == *" $1 "* ]]; }
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-go build -o "$out/new" ./cmd/mlsysim
+# build SRC NAME: the binary users run, as $out/NAME — `make build`'s lean bin/mlsysim with
+# its mlsysim-full beside it (in $out/NAME.d; the link is resolved when the lean binary
+# looks for it) where SRC's Makefile has the lean build, else the one binary of older revisions.
+build() {
+  mkdir "$out/$2.d"
+  if grep -q '^lean:' "$1/Makefile"; then
+    make -s -C "$1" build BIN="$out/$2.d/mlsysim" >/dev/null
+  else
+    (cd "$1" && go build -o "$out/$2.d/mlsysim" ./cmd/mlsysim)
+  fi
+  ln -s "$2.d/mlsysim" "$out/$2"
+}
+build . new
 bins=("$out/new")
 if [ -n "$vs" ]; then
   mkdir "$out/src"
   git archive "$vs" | tar -x -C "$out/src"
-  (cd "$out/src" && go build -o "$out/old" ./cmd/mlsysim)
+  build "$out/src" old
   bins=("$out/old" "$out/new")
 fi
 echo "# $(date -u +%FT%TZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $(git rev-parse --short HEAD)${vs:+ vs $vs}"
