@@ -44,10 +44,7 @@ func TestLeanBuild(t *testing.T) {
 		}
 	}
 	full := filepath.Join(dir, fullName)
-	wrapper := "#!/bin/sh\nMLSYSIM_RUN_MAIN=1 exec " + shellQuote(os.Args[0]) + " \"$@\"\n"
-	if err := os.WriteFile(full, []byte(wrapper), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeSelf(t, full)
 	lean := func(args ...string) cliResult {
 		var out, errb bytes.Buffer
 		cmd := exec.Command(bin, args...)

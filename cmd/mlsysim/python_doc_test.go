@@ -29,10 +29,7 @@ func TestPythonDocRecipes(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := t.TempDir()
-	wrapper := "#!/bin/sh\nMLSYSIM_RUN_MAIN=1 exec " + shellQuote(os.Args[0]) + " \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(bin, "mlsysim"), []byte(wrapper), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeSelf(t, filepath.Join(bin, "mlsysim"))
 	imports := regexp.MustCompile(`(?m)^import (.+)$`)
 	ran := 0
 	for i, block := range regexp.MustCompile("(?s)```python\n(.*?)```").FindAllStringSubmatch(string(doc), -1) {

@@ -20,6 +20,16 @@ func init() {
 	}
 }
 
+// writeSelf writes an executable script at path that runs this test binary as
+// mlsysim (through MLSYSIM_RUN_MAIN).
+func writeSelf(t *testing.T, path string) {
+	t.Helper()
+	wrapper := "#!/bin/sh\nMLSYSIM_RUN_MAIN=1 exec " + shellQuote(os.Args[0]) + " \"$@\"\n"
+	if err := os.WriteFile(path, []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // signalGrid is a serve grid of 2·26·4·batches·3 points written in parts of
 // 4,096: long enough to stop in the middle, short enough to finish on --resume
 // (about a second; the race detector makes sweeps ~100× slower, so it gets
