@@ -72,6 +72,7 @@ func TestLeanBuild(t *testing.T) {
 		{args: []string{"-o", "json", "query", "top", frontier, "--param", "by=nope"}},
 		{args: []string{"query", "pareto", frontier, "--param", "objectives=itl_ms:min,usd_per_million_tokens:min", "--param", "group=model", "-o", "csv"}},
 		{args: []string{"optimize", "--help"}},
+		{args: []string{"optimize", "--generate-shell-completion"}},
 		{args: []string{"eval", "Llama3_8B", "H100", "--plot", roofline}, file: roofline},
 		{args: []string{"plot", "pareto", frontier, "--objectives", "itl_ms:min,usd_per_million_tokens:min", "--out", pareto}, file: pareto},
 	} {
