@@ -16,7 +16,7 @@ import (
 
 // The lean build (`make build`'s bin/mlsysim: -tags lean, no cgo) links neither
 // DuckDB nor the figure stack, whose loading and package initialisers were most
-// of a cold `eval` (BENCHMARKS.md, "Cold start"). query, plot, report, optimize
+// of a cold `eval` (BENCHMARKS.md, "Cold start: the lean build"). query, plot, report, optimize
 // and eval --plot are handed, arguments unchanged, to the full build installed
 // beside it (bin/mlsysim-full): the process becomes that binary (exec), so its
 // output, exit code and signals are the command's own.
