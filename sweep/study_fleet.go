@@ -187,6 +187,14 @@ type fleetEval struct {
 	unitCost   []float64      // per hardware code
 	embodied   []float64
 
+	// The step (node, distributed or calibrated, and the split's memory) runs once per
+	// group of points that differ only in fleetOperationsParams; operations reads its
+	// results through groups.Of.
+	groups  *pointGroups
+	firsts  Batch
+	hwCodes []float64 // per group: hardware code
+	acc     []float64 // per point: accelerators
+
 	node  kernel.NodeIn
 	nodeO kernel.NodeOut
 	dist  kernel.DistIn
@@ -230,7 +238,8 @@ func (r *fleetStep) resizeSeed(n int) {
 }
 
 func newFleetEval(p *Plan) evaluator {
-	e := &fleetEval{st: p.Study, m: newModelTable(p.Models), calibrated: p.Calibrated()}
+	e := &fleetEval{st: p.Study, m: newModelTable(p.Models), calibrated: p.Calibrated(),
+		groups: newPointGroups(p, fleetOperationsParams...)}
 	var hws []*catalog.Hardware
 	hws, e.clusters, e.fabrics = clusterTables(p)
 	for _, h := range hws {
@@ -287,9 +296,23 @@ func clusterTables(p *Plan) (hws []*catalog.Hardware, clusters, fabrics []fleetC
 	return hws, clusters, fabrics
 }
 
+// fleetOperationsParams are the parameters only the operations lens reads (energy,
+// carbon, water, cost and the budget walls); the training step and its memory never do.
+var fleetOperationsParams = []string{"region", "pue_override", "carbon_intensity_g_per_kwh", "wue_l_per_kwh",
+	"power_per_accelerator_w", "rental_usd_per_accelerator_hour", "energy_utilization", "duration_days",
+	"electricity_usd_per_kwh", "unit_cost_usd", "amortization_years", "infrastructure_multiplier",
+	"carbon_tax_usd_per_t", "budget_usd", "carbon_budget_kg"}
+
 func (e *fleetEval) eval(b *Batch, o *Outputs) {
-	c := cols{e.st, b}
-	n := b.N
+	e.groups.assign(b)
+	e.trainingStep(cols{e.st, e.groups.firsts(b, &e.firsts)})
+	e.operations(cols{e.st, b}, o, e.groups.Of)
+}
+
+// trainingStep gathers the model's, cluster's and accelerator's attributes and prices the
+// training step and its memory, one row per group.
+func (e *fleetEval) trainingStep(c cols) {
+	n := c.b.N
 	mc, cc, fc := c.get("model"), c.get("cluster"), c.get("fabric")
 	prec := c.get("precision")
 	nodesIn := c.get("nodes")
@@ -308,7 +331,8 @@ func (e *fleetEval) eval(b *Batch, o *Outputs) {
 	}
 	nd.IsTransformer = grow(nd.IsTransformer, n)
 	nd.Training = grow(nd.Training, n)
-	codes := grow(e.econ.UnitCostUSD, n) // scratch: hardware code per point
+	e.hwCodes = grow(e.hwCodes, n)
+	codes := e.hwCodes
 	for k := 0; k < n; k++ {
 		cl := &e.clusters[int(cc[k])]
 		h := cl.hwCode
@@ -358,7 +382,6 @@ func (e *fleetEval) eval(b *Batch, o *Outputs) {
 		e.r.resizeSeed(n)
 		e.stepSeed(c)
 	}
-	e.operations(c, o, codes)
 }
 
 // stepSeed is the seed's Profile B step: the whole model on one accelerator at the
@@ -576,21 +599,24 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 
 // operations writes the step's columns and the operations lens: power follows the
 // fleet's hardware utilisation, then carbon, water and TCO, walls and feasibility.
-func (e *fleetEval) operations(c cols, o *Outputs, codes []float64) {
+// The step's results are per group: point k reads row of[k].
+func (e *fleetEval) operations(c cols, o *Outputs, of []int32) {
 	n := c.b.N
 	nd, d, r := &e.node, &e.dist, &e.r
 	rc, cc := c.get("region"), c.get("cluster")
+	e.acc = grow(e.acc, n)
+	spread(e.acc, d.Accelerators, of)
 	su := &e.sus
-	su.Accelerators, su.Days = d.Accelerators, c.get("duration_days")
+	su.Accelerators, su.Days = e.acc, c.get("duration_days")
 	for _, s := range []*[]float64{&su.TDP, &su.Utilization, &su.PUE, &su.CarbonGPerKWh, &su.WUE, &su.EmbodiedKg} {
 		*s = grow(*s, n)
 	}
 	pueIn, utilIn := c.get("pue_override"), c.get("energy_utilization")
 	carbonIn, wueIn := c.get("carbon_intensity_g_per_kwh"), c.get("wue_l_per_kwh")
 	for k := 0; k < n; k++ {
-		g := e.grids[int(rc[k])]
-		su.TDP[k] = nd.TDP[k]
-		su.Utilization[k] = r.hfu[k]
+		g, j := e.grids[int(rc[k])], of[k]
+		su.TDP[k] = nd.TDP[j]
+		su.Utilization[k] = r.hfu[j]
 		if utilIn[k] >= 0 {
 			su.Utilization[k] = utilIn[k]
 		}
@@ -611,16 +637,14 @@ func (e *fleetEval) operations(c cols, o *Outputs, codes []float64) {
 
 	ec := &e.econ
 	unitIn := c.get("unit_cost_usd")
+	ec.UnitCostUSD = grow(ec.UnitCostUSD, n)
 	for k := 0; k < n; k++ {
-		h := int(codes[k])
+		ec.UnitCostUSD[k] = unitIn[k]
 		if unitIn[k] == 0 {
-			codes[k] = e.unitCost[h]
-		} else {
-			codes[k] = unitIn[k]
+			ec.UnitCostUSD[k] = e.unitCost[e.clusters[int(cc[k])].hwCode]
 		}
 	}
-	ec.UnitCostUSD = codes
-	ec.Accelerators, ec.Days = d.Accelerators, su.Days
+	ec.Accelerators, ec.Days = e.acc, su.Days
 	ec.InfraMultiplier, ec.AmortizationYears = c.get("infrastructure_multiplier"), c.get("amortization_years")
 	ec.EnergyKWh, ec.CarbonKg = e.susO.EnergyKWh, e.susO.CarbonKg
 	ec.PriceUSDPerKWh, ec.CarbonTaxUSDPerT = c.get("electricity_usd_per_kwh"), c.get("carbon_tax_usd_per_t")
@@ -629,39 +653,39 @@ func (e *fleetEval) operations(c cols, o *Outputs, codes []float64) {
 
 	w := outs{e.st, o}
 	mO := &e.memO
-	copy(w.f("total_accelerators"), d.Accelerators)
-	copy(w.f("dp"), r.dp)
-	copy(w.f("local_batch"), r.localBatch)
-	copy(w.f("microbatch_size"), r.micro)
-	scaleInto(w.f("node_latency_ms"), r.node, 1e3)
-	scaleInto(w.f("dp_comm_ms"), r.dpComm, 1e3)
-	scaleInto(w.f("tp_comm_ms"), r.tpComm, 1e3)
-	scaleInto(w.f("ep_comm_ms"), r.epComm, 1e3)
-	scaleInto(w.f("cp_comm_ms"), r.cpComm, 1e3)
-	scaleInto(w.f("pp_comm_ms"), r.ppComm, 1e3)
-	scaleInto(w.f("comm_ms"), r.comm, 1e3)
-	scaleInto(w.f("bubble_ms"), r.bubble, 1e3)
-	copy(w.f("bubble_fraction"), r.bubbleFraction)
-	scaleInto(w.f("optimizer_ms"), r.optimizer, 1e3)
-	scaleInto(w.f("layer_forward_ms"), r.layerFwd, 1e3)
-	scaleInto(w.f("layer_backward_ms"), r.layerBwd, 1e3)
-	scaleInto(w.f("step_latency_ms"), r.step, 1e3)
-	copy(w.f("scaling_efficiency"), r.efficiency)
-	copy(w.f("fleet_throughput_per_s"), r.throughput)
-	copy(w.f("node_mfu"), r.nodeMFU)
-	copy(w.f("mfu"), r.mfu)
-	copy(w.f("hfu"), r.hfu)
-	copy(w.f("model_flops_per_step"), r.modelFLOPs)
-	copy(w.f("model_flops_6p_per_step"), r.sixP)
-	copy(w.f("hardware_flops_per_step"), r.hwFLOPs)
-	scaleInto(w.f("weights_gb"), mO.Weights, 1e-9)
-	scaleInto(w.f("gradients_gb"), mO.Gradients, 1e-9)
-	scaleInto(w.f("optimizer_state_gb"), mO.Optimizer, 1e-9)
-	scaleInto(w.f("activations_gb"), mO.Activations, 1e-9)
-	scaleInto(w.f("buffers_gb"), mO.Buffers, 1e-9)
-	scaleInto(w.f("memory_per_accelerator_gb"), mO.Total, 1e-9)
-	scaleInto(w.f("memory_capacity_gb"), nd.MemCapacity, 1e-9)
-	copy(w.f("memory_utilization"), mO.Utilization)
+	copy(w.f("total_accelerators"), e.acc)
+	spread(w.f("dp"), r.dp, of)
+	spread(w.f("local_batch"), r.localBatch, of)
+	spread(w.f("microbatch_size"), r.micro, of)
+	spreadScaled(w.f("node_latency_ms"), r.node, of, 1e3)
+	spreadScaled(w.f("dp_comm_ms"), r.dpComm, of, 1e3)
+	spreadScaled(w.f("tp_comm_ms"), r.tpComm, of, 1e3)
+	spreadScaled(w.f("ep_comm_ms"), r.epComm, of, 1e3)
+	spreadScaled(w.f("cp_comm_ms"), r.cpComm, of, 1e3)
+	spreadScaled(w.f("pp_comm_ms"), r.ppComm, of, 1e3)
+	spreadScaled(w.f("comm_ms"), r.comm, of, 1e3)
+	spreadScaled(w.f("bubble_ms"), r.bubble, of, 1e3)
+	spread(w.f("bubble_fraction"), r.bubbleFraction, of)
+	spreadScaled(w.f("optimizer_ms"), r.optimizer, of, 1e3)
+	spreadScaled(w.f("layer_forward_ms"), r.layerFwd, of, 1e3)
+	spreadScaled(w.f("layer_backward_ms"), r.layerBwd, of, 1e3)
+	spreadScaled(w.f("step_latency_ms"), r.step, of, 1e3)
+	spread(w.f("scaling_efficiency"), r.efficiency, of)
+	spread(w.f("fleet_throughput_per_s"), r.throughput, of)
+	spread(w.f("node_mfu"), r.nodeMFU, of)
+	spread(w.f("mfu"), r.mfu, of)
+	spread(w.f("hfu"), r.hfu, of)
+	spread(w.f("model_flops_per_step"), r.modelFLOPs, of)
+	spread(w.f("model_flops_6p_per_step"), r.sixP, of)
+	spread(w.f("hardware_flops_per_step"), r.hwFLOPs, of)
+	spreadScaled(w.f("weights_gb"), mO.Weights, of, 1e-9)
+	spreadScaled(w.f("gradients_gb"), mO.Gradients, of, 1e-9)
+	spreadScaled(w.f("optimizer_state_gb"), mO.Optimizer, of, 1e-9)
+	spreadScaled(w.f("activations_gb"), mO.Activations, of, 1e-9)
+	spreadScaled(w.f("buffers_gb"), mO.Buffers, of, 1e-9)
+	spreadScaled(w.f("memory_per_accelerator_gb"), mO.Total, of, 1e-9)
+	spreadScaled(w.f("memory_capacity_gb"), nd.MemCapacity, of, 1e-9)
+	spread(w.f("memory_utilization"), mO.Utilization, of)
 	copy(w.f("pue"), su.PUE)
 	copy(w.f("grid_carbon_g_per_kwh"), su.CarbonGPerKWh)
 	copy(w.f("it_energy_kwh"), e.susO.ITEnergyKWh)
@@ -681,39 +705,40 @@ func (e *fleetEval) operations(c cols, o *Outputs, codes []float64) {
 	wc, wmp, wms, wcp, wcs, binding := w.f("wall_1_compute_slack"), w.b("wall_2_memory_pass"), w.f("wall_2_memory_slack"),
 		w.b("wall_14_communication_pass"), w.f("wall_14_communication_slack"), w.c("binding_wall")
 	for k := 0; k < n; k++ {
-		step := r.step[k]
-		tokens[k] = batch[k] * seq[k]
+		j := of[k]
+		step := r.step[j]
+		tokens[k] = batch[k] * seq[j]
 		tokensPS[k] = 0
 		if step > 0 {
 			tokensPS[k] = tokens[k] / step
 		}
-		wmp[k], wcp[k] = mO.Feasible[k], r.valid[k]
-		wms[k] = 1 - mO.Total[k]/nd.MemCapacity[k]
+		wmp[k], wcp[k] = mO.Feasible[j], r.valid[j]
+		wms[k] = 1 - mO.Total[j]/nd.MemCapacity[j]
 		wc[k], wcs[k] = 0, 0
-		if r.valid[k] {
-			wc[k] = 1 - r.compute[k]/step
-			wcs[k] = r.efficiency[k]
+		if r.valid[j] {
+			wc[k] = 1 - r.compute[j]/step
+			wcs[k] = r.efficiency[j]
 		}
 		// Binding: a violated wall, else the largest share of the step.
-		comm := step - r.node[k]
+		comm := step - r.node[j]
 		switch {
-		case !r.valid[k]:
+		case !r.valid[j]:
 			binding[k] = wallCommunication
-		case !mO.Feasible[k]:
+		case !mO.Feasible[j]:
 			binding[k] = wallMemory
-		case comm > r.compute[k] && comm > r.memory[k]:
+		case comm > r.compute[j] && comm > r.memory[j]:
 			binding[k] = wallCommunication
-		case r.memory[k] > r.compute[k]:
+		case r.memory[j] > r.compute[j]:
 			binding[k] = wallMemory
 		default:
 			binding[k] = wallCompute
 		}
 		hwOut[k] = uint8(e.clusters[int(cc[k])].hwCode)
-		off[k] = r.offload[k]
+		off[k] = r.offload[j]
 		switch {
-		case !r.valid[k]:
-			feas[k], reason[k] = false, r.reason[k]
-		case !mO.Feasible[k]:
+		case !r.valid[j]:
+			feas[k], reason[k] = false, r.reason[j]
+		case !mO.Feasible[j]:
 			feas[k], reason[k] = false, reasonOOM
 		default:
 			feas[k], reason[k] = true, reasonNone

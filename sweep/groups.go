@@ -1,0 +1,153 @@
+package sweep
+
+import "slices"
+
+// pointGroups sorts a batch's points into groups that agree on every parameter
+// an evaluator's expensive part reads, so that part runs once per group instead of
+// once per point. A grid repeats such combinations whenever an axis the part does
+// not read varies faster than one it does (the fleet study's region, varied fastest
+// in grids/fleet-placement.yaml, leaves the training step unchanged).
+//
+// A point's group is found from its id, not from its input columns: the key is the
+// point's digits over the dimensions that hold a parameter the part reads, read as a
+// mixed-radix number over those dimensions alone. Parameters fixed in the plan are the
+// same in every point and need no digit. This holds for any batch Plan.Fill made.
+type pointGroups struct {
+	dims []groupDim
+
+	// int32 halves the index traffic; a batch of 2^31 points would need hundreds of GB of input columns.
+	Of    []int32 // per point: its group, numbered in order of first appearance
+	First []int32 // per group: its first point
+
+	key   []uint64 // per point: the key, then scratch
+	keys  []uint64 // per group: its key
+	table []int32  // open addressing over keys: group + 1, 0 for an empty slot
+}
+
+// groupDim is one dimension of the plan that holds a parameter the part reads.
+type groupDim struct {
+	stride, len uint64 // the dimension's place in the point id
+	radix       uint64 // its place in the key
+}
+
+// newPointGroups groups a plan's points by every parameter except those named in
+// free (which the grouped part must not read). Naming the free parameters, not the
+// read ones, keeps a parameter added to a study later in the key: safe, if slower.
+func newPointGroups(p *Plan, free ...string) *pointGroups {
+	g := &pointGroups{}
+	read := make([]bool, len(p.Dims))
+	for i, v := range p.Values {
+		if v.Dim >= 0 && !slices.Contains(free, p.Study.Params[i].Name) {
+			read[v.Dim] = true
+		}
+	}
+	radix := uint64(1)
+	for d := len(p.Dims) - 1; d >= 0; d-- {
+		if read[d] {
+			g.dims = append(g.dims, groupDim{stride: p.Dims[d].stride, len: uint64(p.Dims[d].Len), radix: radix})
+			radix *= uint64(p.Dims[d].Len) // at most p.N: no overflow
+		}
+	}
+	return g
+}
+
+// assign groups the points of b.
+func (g *pointGroups) assign(b *Batch) {
+	n := b.N
+	g.key = grow(g.key, n)
+	g.Of = grow(g.Of, n)
+	g.First, g.keys = g.First[:0], g.keys[:0]
+	if n == 0 {
+		return
+	}
+	key := g.key
+	clear(key)
+	if len(b.IDs) > 0 {
+		// A filter dropped points: each kept id gives its digits.
+		for _, d := range g.dims {
+			for k, id := range b.IDs {
+				key[k] += (id / d.stride) % d.len * d.radix
+			}
+		}
+	} else {
+		// Contiguous ids: a digit holds for runs of stride points, as in Plan.fill.
+		for _, d := range g.dims {
+			digit := (b.Lo / d.stride) % d.len
+			left := d.stride - b.Lo%d.stride
+			for k := 0; k < n; {
+				run := int(min(left, uint64(n-k)))
+				add := digit * d.radix
+				for j := k; j < k+run; j++ {
+					key[j] += add
+				}
+				k += run
+				left = d.stride
+				if digit++; digit == d.len {
+					digit = 0
+				}
+			}
+		}
+	}
+
+	bits := 1
+	for 1<<bits < 2*n {
+		bits++
+	}
+	g.table = grow(g.table, 1<<bits)
+	clear(g.table)
+	mask := uint64(1)<<bits - 1
+	for k, x := range key {
+		if k > 0 && x == key[k-1] {
+			g.Of[k] = g.Of[k-1] // the common case: a run of points that only differ in free parameters
+			continue
+		}
+		// Fibonacci hashing: the top bits of the product depend on every digit.
+		for s := (x * 0x9E3779B97F4A7C15) >> (64 - bits); ; s = (s + 1) & mask {
+			slot := g.table[s]
+			if slot == 0 {
+				g.table[s] = int32(len(g.First)) + 1
+				g.Of[k] = int32(len(g.First))
+				g.First = append(g.First, int32(k))
+				g.keys = append(g.keys, x)
+				break
+			}
+			if g.keys[slot-1] == x {
+				g.Of[k] = slot - 1
+				break
+			}
+		}
+	}
+}
+
+// firsts fills dst with the first point of each group (every input column), the
+// batch the grouped part evaluates.
+func (g *pointGroups) firsts(b *Batch, dst *Batch) *Batch {
+	m := len(g.First)
+	dst.Lo, dst.N = 0, m // ids are the batch's, not the groups'
+	dst.IDs = dst.IDs[:0]
+	if len(dst.In) != len(b.In) {
+		dst.In = make([][]float64, len(b.In))
+	}
+	for i, col := range b.In {
+		d := grow(dst.In[i], m)
+		for j, k := range g.First {
+			d[j] = col[k]
+		}
+		dst.In[i] = d
+	}
+	return dst
+}
+
+// spread writes a per-group column as a per-point one: dst[k] = src[of[k]].
+func spread(dst, src []float64, of []int32) {
+	for k, j := range of {
+		dst[k] = src[j]
+	}
+}
+
+// spreadScaled is spread with a unit conversion: dst[k] = src[of[k]] · s.
+func spreadScaled(dst, src []float64, of []int32, s float64) {
+	for k, j := range of {
+		dst[k] = src[j] * s
+	}
+}
