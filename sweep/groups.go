@@ -140,6 +140,7 @@ func (g *pointGroups) firsts(b *Batch, dst *Batch) *Batch {
 
 // spread writes a per-group column as a per-point one: dst[k] = src[of[k]].
 func spread(dst, src []float64, of []int32) {
+	dst = dst[:len(of)] // one bounds check for the loop
 	for k, j := range of {
 		dst[k] = src[j]
 	}
@@ -147,6 +148,7 @@ func spread(dst, src []float64, of []int32) {
 
 // spreadScaled is spread with a unit conversion: dst[k] = src[of[k]] · s.
 func spreadScaled(dst, src []float64, of []int32, s float64) {
+	dst = dst[:len(of)]
 	for k, j := range of {
 		dst[k] = src[j] * s
 	}
