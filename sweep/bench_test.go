@@ -65,6 +65,10 @@ func BenchmarkServeWalk(b *testing.B) { benchWalk(b, specPlan(b, "../bench/serve
 
 func BenchmarkDeployWalk(b *testing.B) { benchWalk(b, gridPlan(b, "serving-deploy.yaml", true)) }
 
+// BenchmarkFleetWalk walks the 9.95M-point fleet benchmark grid, whose batches repeat the
+// training step less than BenchmarkFleetKernel's fleet-placement grid does.
+func BenchmarkFleetWalk(b *testing.B) { benchWalk(b, specPlan(b, "../bench/fleet-10m.yaml", true)) }
+
 func benchWalk(b *testing.B, p *Plan) {
 	const n = 1 << 15 // the sweep's default batch
 	var batch Batch
