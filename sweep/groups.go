@@ -13,7 +13,8 @@ import "slices"
 // mixed-radix number over those dimensions alone. Parameters fixed in the plan are the
 // same in every point and need no digit. This holds for any batch Plan.Fill made.
 type pointGroups struct {
-	dims []groupDim
+	dims   []groupDim // every dimension of the plan, in its order
+	digits []uint64   // scratch: the digits of the point being keyed
 
 	// int32 halves the index traffic; a batch of 2^31 points would need hundreds of GB of input columns.
 	Of    []int32 // per point: its group, numbered in order of first appearance
@@ -24,10 +25,10 @@ type pointGroups struct {
 	table []int32  // open addressing over keys: group + 1, 0 for an empty slot
 }
 
-// groupDim is one dimension of the plan that holds a parameter the part reads.
+// groupDim is one dimension of the plan.
 type groupDim struct {
 	stride, len uint64 // the dimension's place in the point id
-	radix       uint64 // its place in the key
+	radix       uint64 // its place in the key; 0 when it holds only free parameters
 }
 
 // newPointGroups groups a plan's points by every parameter except those named in
@@ -41,10 +42,13 @@ func newPointGroups(p *Plan, free ...string) *pointGroups {
 			read[v.Dim] = true
 		}
 	}
+	g.dims = make([]groupDim, len(p.Dims))
+	g.digits = make([]uint64, len(p.Dims))
 	radix := uint64(1)
 	for d := len(p.Dims) - 1; d >= 0; d-- {
+		g.dims[d] = groupDim{stride: p.Dims[d].stride, len: uint64(p.Dims[d].Len)}
 		if read[d] {
-			g.dims = append(g.dims, groupDim{stride: p.Dims[d].stride, len: uint64(p.Dims[d].Len), radix: radix})
+			g.dims[d].radix = radix
 			radix *= uint64(p.Dims[d].Len) // at most p.N: no overflow
 		}
 	}
@@ -61,30 +65,35 @@ func (g *pointGroups) assign(b *Batch) {
 		return
 	}
 	key := g.key
-	clear(key)
 	if len(b.IDs) > 0 {
 		// A filter dropped points: each kept id gives its digits.
+		clear(key)
 		for _, d := range g.dims {
+			if d.radix == 0 {
+				continue
+			}
 			for k, id := range b.IDs {
 				key[k] += (id / d.stride) % d.len * d.radix
 			}
 		}
 	} else {
-		// Contiguous ids: a digit holds for runs of stride points, as in Plan.fill.
-		for _, d := range g.dims {
-			digit := (b.Lo / d.stride) % d.len
-			left := d.stride - b.Lo%d.stride
-			for k := 0; k < n; {
-				run := int(min(left, uint64(n-k)))
-				add := digit * d.radix
-				for j := k; j < k+run; j++ {
-					key[j] += add
+		// Contiguous ids: the digits of b.Lo, then an odometer that advances them one id at
+		// a time, carrying the key along (mostly one digit and one addition a point).
+		cur := uint64(0)
+		for i, d := range g.dims {
+			g.digits[i] = (b.Lo / d.stride) % d.len
+			cur += g.digits[i] * d.radix
+		}
+		for k := range key {
+			key[k] = cur
+			for i := len(g.dims) - 1; i >= 0; i-- {
+				d := &g.dims[i]
+				cur += d.radix
+				if g.digits[i]++; g.digits[i] < d.len {
+					break
 				}
-				k += run
-				left = d.stride
-				if digit++; digit == d.len {
-					digit = 0
-				}
+				g.digits[i] = 0
+				cur -= d.len * d.radix
 			}
 		}
 	}
