@@ -189,6 +189,16 @@ const (
 	GEMMsPerLayer = 4
 	// ExchangeBytesPerElem: tensor-, pipeline- and expert-parallel exchanges carry 16-bit activations.
 	ExchangeBytesPerElem = 2
+	// ActivationBytesPerElem: the engines keep the activations between a layer's kernels
+	// in 16 bits (bf16/fp16 model dtype; FP8 checkpoints quantise inside the matmul or
+	// its input kernel): vLLM's LlamaDecoderLayer, SGLang's, TensorRT-LLM's
+	// (docs/PHYSICS.md §33).
+	ActivationBytesPerElem = 2
+	// ResidualNormElems: a layer's two fused residual-add RMSNorms each read the hidden
+	// state and the residual and write both, 4 elements per hidden unit each
+	// (vllm-project/vllm csrc/layernorm_kernels.cu fused_add_rms_norm: input and residual
+	// in, both updated in place).
+	ResidualNormElems = 8
 	// SeedEfficiency is ServingModel's default efficiency η (physics.md §6.1), what a
 	// serving point runs at when neither the user nor a measurement says otherwise.
 	SeedEfficiency = 0.5
@@ -242,6 +252,7 @@ type llm struct {
 	ppBW, ppLat                  float64 // link between pipeline stages
 	gemms                        bool    // the layer's shape is known: each matmul timed on its own (gemmTime)
 	qkvN, oK, upN, downK, restN  float64 // one accelerator's matmul widths (see layerShape)
+	actElems                     float64 // activation elements per token the stage's non-matmul kernels read and write (see layerShape)
 
 	memo    *passMemo // the caller's output struct's memo of passes; nil = compute every pass
 	shapeID uint64    // the memo's id of this matmul shape; 0 = not interned since derive
@@ -363,6 +374,14 @@ func (m *llm) layerShape() {
 	}
 	m.qkvN, m.oK = (h+2*kvWidth)/m.tp, h/m.tp
 	m.upN, m.downK = m.upMats*m.ffn/m.tp, m.ffn/m.tp
+	// What the layer's kernels besides the matmuls must read and write per token at the
+	// least, whatever an engine fuses (docs/PHYSICS.md §33): the two residual-add RMSNorms
+	// read the hidden state and the residual and write both (4h each, on every tp rank:
+	// the all-reduce leaves the whole hidden state on each); the attention kernel reads
+	// its rank's queries and writes its output (2h/tp; the KV cache is counted apart);
+	// the MLP's activation reads the up (and gate) outputs and writes the product,
+	// (g + 1)·ffn/tp for each of a token's active experts.
+	m.actElems = m.layers / m.pp * (ResidualNormElems*h + 2*h/m.tp + active*(m.upMats+1)*m.ffn/m.tp)
 	if m.moe() {
 		m.upN, m.downK = m.upN*m.ep, m.downK*m.ep
 	}
@@ -490,8 +509,9 @@ func (m *llm) stage(d *step, seqs, n, s float64) {
 		// rate or its KV cache at the bandwidth.
 		t, flops, bytes := m.matmuls(seqs, n)
 		attn := m.coef * n * s * seqs / m.shards
-		d.itl = t + max(attn/m.rate, kv/m.bw) + m.kernelT
-		d.flops, d.bytes = flops+attn, bytes+kv
+		act := seqs * n * m.actElems * ActivationBytesPerElem
+		d.itl = t + max(attn/m.rate, kv/m.bw) + act/m.bw + m.kernelT
+		d.flops, d.bytes = flops+attn, bytes+kv+act
 		d.computeBound = d.flops/m.rate > d.bytes/m.bw
 	} else {
 		flops := ForwardFLOPs(m.pa, m.coef, n, s, seqs)
@@ -698,7 +718,7 @@ type ServeIn struct {
 	TDP             []float64 // W per accelerator; 0 = FallbackTDPW
 	SMs             []float64 // streaming multiprocessors (compute units); 0 = no tile quantisation
 	TP, PP, EP      []float64 // tensor-, pipeline- and expert-parallel degrees (≥ 1)
-	TPBandwidth     []float64 // per-direction bytes/s of the scale-up link
+	TPBandwidth     []float64 // bytes/s of the scale-up link: per direction (seed), the measured bus bandwidth (calibrated)
 	FabricBandwidth []float64 // per-direction bytes/s per accelerator of the scale-out fabric
 	FabricLatency   []float64 // s
 	NodeSize        []float64 // accelerators on one scale-up link; 0 = unbounded

@@ -275,7 +275,10 @@ func TestCalibratedEngine(t *testing.T) {
 // W_gate,up (4096 × 28672), W_down (14336 × 4096) per layer and the output layer
 // (4096 × 128256) once, each with its one-row input and output: on 16-row tiles the
 // padded rows' math (1.6–12.6 µs) stays under each stream, so no k is split. Then the KV
-// cache at the bandwidth and 4 kernels per layer.
+// cache at the bandwidth, the non-matmul kernels' activations at the bandwidth (per layer
+// and token in 16 bits: two residual-add RMSNorms 4 × 4096 each, the attention's query
+// and output 2 × 4096, SiLU-and-multiply reading 2 × 14336 and writing 14336) and 4
+// kernels per layer.
 func TestCalibratedMatmuls(t *testing.T) {
 	in := calIn(llama3_8B, FP8, h100FP8Eff, 256, 1)
 	in.Heads, in.FFN, in.UpMatrices, in.Vocab, in.SMs = one(32), one(14336), one(2), one(128256), one(132)
@@ -290,7 +293,8 @@ func TestCalibratedMatmuls(t *testing.T) {
 	}
 	head := bytes(mm{128256, 4096})
 	kv := float64(2*32*8*128) * 256
-	want := (32*perLayer+head+kv)/h100TriadBW + 32*4*KernelS
+	act := 32 * (8*4096 + 2*4096 + 3*14336) * 2.0
+	want := (32*perLayer+head+kv+act)/h100TriadBW + 32*4*KernelS
 	near(t, "ITL", out.ITL[0], want)
 	if out.ComputeBound[0] {
 		t.Error("a one-row decode step is compute bound")
@@ -301,5 +305,33 @@ func TestCalibratedMatmuls(t *testing.T) {
 	Serving(&whole, calIn(llama3_8B, FP8, h100FP8Eff, 256, 1))
 	if out.ITL[0] >= whole.ITL[0] {
 		t.Errorf("per-matmul ITL %v ≥ whole-pass %v: the input embedding is not streamed in decode", out.ITL[0], whole.ITL[0])
+	}
+}
+
+// TestActivationTraffic: the activation elements per token one accelerator's non-matmul
+// kernels read and write in a stage, by hand from the layer: two residual-add RMSNorms of
+// 4h each on every tp rank, the attention's query in and output out (2h/tp), and the MLP
+// activation reading the gate and up outputs and writing their product (3·ffn/tp for
+// each of a token's active experts).
+func TestActivationTraffic(t *testing.T) {
+	for _, c := range []struct {
+		name                       string
+		m                          testModel
+		ffn, experts, topk, tp, pp float64
+		want                       float64
+	}{
+		{"Llama 3 8B", llama3_8B, 14336, 0, 0, 1, 1, 32 * (8*4096 + 2*4096 + 3*14336)},
+		{"Llama 3 70B tp 2", llama3_70B, 28672, 0, 0, 2, 1, 80 * (8*8192 + 2*8192/2 + 3*28672/2)},
+		{"Llama 3 70B tp 2 pp 2", llama3_70B, 28672, 0, 0, 2, 2, 40 * (8*8192 + 2*8192/2 + 3*28672/2)},
+		{"Mixtral-shaped MoE tp 2", llama3_8B, 14336, 8, 2, 2, 1, 32 * (8*4096 + 2*4096/2 + 2*3*14336/2)},
+	} {
+		in := calIn(c.m, BF16, h100BF16Eff, 256, 8)
+		in.Heads, in.FFN, in.UpMatrices, in.Vocab, in.SMs = one(c.m.heads), one(c.ffn), one(2), one(128256), one(132)
+		in.TP, in.PP = one(c.tp), one(c.pp)
+		if c.experts > 0 {
+			in.Experts, in.ExpertsPerToken, in.ActiveParams = one(c.experts), one(c.topk), one(c.m.params/3)
+		}
+		m := in.point(0)
+		near(t, c.name, m.actElems, c.want)
 	}
 }

@@ -238,7 +238,13 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	gatherServeBase(in, c, t.m, t.h)
 	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
 	in.Hidden = gatherF(in.Hidden, mc, t.m.hidden)
-	in.TPBandwidth = gatherF(in.TPBandwidth, hc, t.h.tpBW)
+	// Calibrated, exchanges run at the link's measured bus bandwidth (nccl-tests), as bytes
+	// stream at the measured HBM rate; the seed keeps the line rate.
+	if t.calibrated {
+		in.TPBandwidth = gatherF(in.TPBandwidth, hc, t.h.scaleBus)
+	} else {
+		in.TPBandwidth = gatherF(in.TPBandwidth, hc, t.h.tpBW)
+	}
 	in.AchievableBW = gatherF(in.AchievableBW, hc, t.h.achievable)
 	in.TDP = gatherF(in.TDP, hc, t.h.tdp)
 	in.TP, in.PP, in.EP, in.NodeSize = c.get("tp"), c.get("pp"), c.get("ep"), c.get("node_size")

@@ -50,7 +50,10 @@ func TestServeCalibrated(t *testing.T) {
 	// Llama 3 8B (QKV 6144, output 4096, gate and up 28672, down 4096 wide) is a whole
 	// number of 256×128-tile rows over 6, 4, 28 and 4 waves of the H100's 132 SMs, each
 	// wave 128 of 132 busy, and the output layer (4096 × 128256) 16,032 tiles in 122
-	// waves; each writes its FP8 result (epilogue). Then the attention core, FLOP-bound.
+	// waves; each writes its FP8 result (epilogue). Then the attention core, FLOP-bound,
+	// and the 16-bit activations the other kernels read and write per token and layer: two
+	// residual-add RMSNorms (4 × 4096 each), the attention's query and output (2 × 4096),
+	// SiLU-and-multiply (2 × 14336 in, 14336 out), at the measured bandwidth.
 	rate, bw := peak*eff, 2.97e12
 	const T, hd = 4096.0, 4096.0
 	var gemms float64
@@ -60,7 +63,8 @@ func TestServeCalibrated(t *testing.T) {
 	qHead := T * 128256 / (122 * 132 * 256 * 128)
 	head := 2*T*128256*hd/(rate*qHead) + T*128256/bw
 	attn := math.Max(coef*256*4096/rate, kv/bw)
-	want := (float64(m.Layers)*gemms + head + attn + float64(m.Layers)*10*kernel.KernelS) * 1e3
+	act := T * float64(m.Layers) * (8*hd + 2*hd + 3*14336) * 2 / bw
+	want := (float64(m.Layers)*gemms + head + attn + act + float64(m.Layers)*10*kernel.KernelS) * 1e3
 	if got := cal["itl_ms"].(float64); math.Abs(got-want) > 1e-9*want {
 		t.Errorf("calibrated itl_ms %v, want %v", got, want)
 	}
@@ -95,5 +99,21 @@ func TestServeEngine(t *testing.T) {
 	_, err := planErr("g.yaml", []byte("version: 1\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  engine: [vlm]\n"))
 	if err == nil || !strings.Contains(err.Error(), `unknown engine "vlm" (did you mean vllm?)`) || !strings.Contains(err.Error(), "g.yaml:") {
 		t.Errorf("unknown engine: %v", err)
+	}
+}
+
+// TestServeExchangeBandwidth: calibrated, the tensor-parallel all-reduces run at the
+// scale-up link's measured bus bandwidth (H100: 370 GB/s, nccl-tests issue #212), the seed
+// at its per-direction line rate (450 GB/s). Llama3_70B BF16 at tp 4, batch 1: a decode
+// step all-reduces one token's 8192 16-bit activations twice in each of 80 layers, each
+// by vLLM's one-shot kernel (8.7 µs + 2 × 0.52 µs at tp 4) plus 2·3/4 of the message at
+// the bus bandwidth.
+func TestServeExchangeBandwidth(t *testing.T) {
+	row := evalOne(t, "version: 1\nstudy: serve\nprofile: calibrated\naxes:\n  model: [Llama3_70B]\n  hardware: [H100]\n"+
+		"  precision: [bf16]\n  tp: 4\n  batch_size: 1\n  seq_len: 1024\n")
+	msg := 8192.0 * 2
+	want := 2 * 80 * (2*3.0/4*msg/370e9 + 8.7e-6 + 2*0.52e-6) * 1e3
+	if got := row["tp_comm_ms"].(float64); math.Abs(got-want) > 1e-9*want {
+		t.Errorf("tp_comm_ms %v, want %v (the all-reduces at the measured bus bandwidth)", got, want)
 	}
 }
