@@ -90,7 +90,7 @@ func TestDefaultCounts(t *testing.T) {
 		{"fabrics", len(c.Fabrics), 12},
 		{"nodes", len(c.Nodes), 9},
 		{"clusters", len(c.Clusters), 14},
-		{"engines", len(c.Engines), 3}, // systems/engines.yaml: vllm, sglang, trtllm
+		{"engines", len(c.Engines), 4}, // systems/engines.yaml: vllm, sglang, trtllm, trtllm-0.5
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %d entries, want %d", tc.kind, tc.got, tc.want)
@@ -911,20 +911,23 @@ func TestRenamedKey(t *testing.T) {
 // TestEngines: every engine sources each attribute on its own; the values are those of
 // the sources named in systems/engines.yaml (vLLM's and SGLang's llama.py: 6 kernels
 // besides the 4 matmuls; TensorRT-LLM's fused attention: 4; SGLang PR #2904's H100
-// all-reduce table: 8.7 µs for vLLM, 4.5 µs for TensorRT-LLM's kernels at tp 2).
+// all-reduce table: 8.7 µs for vLLM, 4.5 µs for TensorRT-LLM's kernels at tp 2;
+// TensorRT-LLM v0.5's unfused MLP: one more, and NCCL's 6 µs), and only TensorRT-LLM as
+// trtllm-bench builds it runs FP8 attention (use_fp8_context_fmha for FP8 checkpoints).
 func TestEngines(t *testing.T) {
 	c := mustDefault(t)
 	want := map[string]struct {
 		kernels, moe int
 		ar           float64
-	}{"vllm": {6, 4, 8.7e-6}, "sglang": {6, 4, 4.5e-6}, "trtllm": {4, 4, 4.5e-6}}
+		fp8Attn      bool
+	}{"vllm": {6, 4, 8.7e-6, false}, "sglang": {6, 4, 4.5e-6, false}, "trtllm": {4, 4, 4.5e-6, true}, "trtllm-0.5": {5, 4, 6e-6, false}}
 	for _, e := range c.Engines {
 		w, ok := want[e.Key]
 		if !ok {
 			t.Errorf("engine %s not in the test's table", e.Key)
 			continue
 		}
-		if e.NonMatmulKernels != w.kernels || e.MoEKernels != w.moe || math.Abs(e.AllReduceS-w.ar) > 1e-12 || e.StepOverheadS != 0 {
+		if e.NonMatmulKernels != w.kernels || e.MoEKernels != w.moe || math.Abs(e.AllReduceS-w.ar) > 1e-12 || e.StepOverheadS != 0 || e.FP8Attention != w.fp8Attn {
 			t.Errorf("engine %s: %+v", e.Key, e)
 		}
 		for _, f := range EngineFields {

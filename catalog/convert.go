@@ -335,6 +335,11 @@ func (cv *converter) engine(r *rawEngine) *Engine {
 	default:
 		cv.fail("memory_fraction_of", fmt.Sprintf("%q: want total (weights and KV cache share the fraction of all memory) or free (the KV cache gets the fraction of what the weights leave)", r.MemoryFractionOf))
 	}
+	if r.FP8Attention == nil {
+		cv.fail("fp8_attention", "missing (true when the engine runs the attention core at 8 bits for 8-bit weights, false when at 16 bits; with its source)")
+	} else {
+		e.FP8Attention = *r.FP8Attention
+	}
 	e.Provenance = cv.provenance(&r.rawProvenance)
 	for _, f := range EngineFields {
 		if _, ok := r.FieldSources[f]; !ok {

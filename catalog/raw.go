@@ -212,6 +212,7 @@ type rawEngine struct {
 	StepOverhead     *qty     `yaml:"step_overhead"`
 	MemoryFraction   *float64 `yaml:"memory_fraction"`
 	MemoryFractionOf string   `yaml:"memory_fraction_of"`
+	FP8Attention     *bool    `yaml:"fp8_attention"`
 	rawProvenance    `yaml:",inline"`
 }
 

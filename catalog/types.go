@@ -384,11 +384,15 @@ type Engine struct {
 	// KV cache alone (TensorRT-LLM's free_gpu_memory_fraction).
 	MemoryFraction float64 `json:"memory_fraction"`
 	MemoryOfFree   bool    `json:"memory_fraction_of_free"`
+	// FP8Attention: with 8-bit weights the engine runs the attention core's matmuls at 8
+	// bits too (TensorRT-LLM's FP8 context FMHA); otherwise they run on the 16-bit
+	// activations at the 16-bit rate.
+	FP8Attention bool `json:"fp8_attention"`
 	Provenance
 }
 
 // EngineFields are the engine attributes each entry sources in field_sources.
-var EngineFields = []string{"non_matmul_kernels", "moe_kernels", "allreduce_latency", "step_overhead", "memory_fraction"}
+var EngineFields = []string{"non_matmul_kernels", "moe_kernels", "allreduce_latency", "step_overhead", "memory_fraction", "fp8_attention"}
 
 // Node is a server of identical accelerators.
 type Node struct {

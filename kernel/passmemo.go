@@ -34,7 +34,7 @@ const (
 
 // passShape is everything llm.matmuls reads besides its arguments, as bit patterns: equal
 // bits give the same pass (float equality would take −0 for +0).
-type passShape [16]uint64
+type passShape [18]uint64
 
 type passEntry struct {
 	id           uint64
@@ -53,6 +53,7 @@ func (m *llm) passShape() passShape {
 		math.Float64bits(m.sms), math.Float64bits(m.layers), math.Float64bits(m.pp),
 		math.Float64bits(m.qkvN), math.Float64bits(m.oK), math.Float64bits(m.upN), math.Float64bits(m.downK),
 		math.Float64bits(m.restN), math.Float64bits(m.experts), math.Float64bits(m.topk), math.Float64bits(m.ep), moe,
+		math.Float64bits(m.headRate), math.Float64bits(m.headB),
 	}
 }
 

@@ -148,7 +148,7 @@ func servingCalibrated(out *ServeOut, in *ServeIn, m *llm, i int) {
 	var d step
 	m.decodeStep(&d, batch, s)
 
-	w := m.p * m.b
+	w := m.weights
 	kv := m.kvTok * s * batch * m.bkv
 	total := w + kv
 	perAcc, wAcc := m.memPerAccel(s, batch)
@@ -239,13 +239,14 @@ type llm struct {
 	draftP, draftL, draftCoef, draftKV          float64
 	draftHidden, draftKVHeads                   float64
 	heads, ffn, upMats, sms, vocab              float64
-	memFrac                                     float64
-	memFree                                     bool
+	memFrac, rate16                             float64
+	memFree, fp8Attn                            bool
 	calibrated                                  bool
 
 	// Set by derive from the fields above; a pass only reads them, so a point costs one
 	// derive and not one per pass (the sweep's hot path, BENCHMARKS.md).
 	rate, shards, kvDiv, kernelT float64 // peak·η, tp·pp, KV shards·pp, kernels' fixed cost per stage
+	attnRate, headRate, headB    float64 // the attention core's rate; the output layer's rate and bytes per element
 	weights                      float64 // p·b: what a dense model reads per pass
 	dense, a2a, measuredAR       bool    // weights do not depend on tokens; MoE all-to-all over ep > 1; the engine's all-reduce
 	tpBW, tpLat, epBW, epLat     float64 // links of the tensor- and expert-parallel groups
@@ -289,6 +290,7 @@ func (in *ServeIn) load(m *llm, i int) {
 	m.heads, m.ffn, m.upMats, m.sms = opt(in.Heads, i, 0), opt(in.FFN, i, 0), opt(in.UpMatrices, i, 1), opt(in.SMs, i, 0)
 	m.vocab = opt(in.Vocab, i, 0)
 	m.memFrac, m.memFree = opt(in.MemoryFraction, i, 0), opt(in.MemoryOfFree, i, 0) > 0
+	m.rate16, m.fp8Attn = opt(in.Rate16, i, 0), opt(in.FP8Attention, i, 0) > 0
 	if m.specK > 0 {
 		m.specA = opt(in.SpecAcceptance, i, 0)
 		m.draftP, m.draftL = opt(in.DraftParams, i, 0), opt(in.DraftLayers, i, 0)
@@ -330,6 +332,16 @@ func (in *ServeIn) load(m *llm, i int) {
 // layout (tp, pp, ep) or the model.
 func (m *llm) derive() {
 	m.rate = m.peak * m.eff
+	// Weights below 16 bits quantise the layers' linear operators only: the output layer
+	// stays 16-bit, and the attention core runs on 16-bit queries unless the engine runs
+	// it at 8 bits (docs/PHYSICS.md §33). Without a 16-bit rate, everything runs at m.rate.
+	m.attnRate, m.headRate, m.headB = m.rate, m.rate, m.b
+	if m.rate16 > 0 && m.b < 2 {
+		m.headRate, m.headB = m.rate16, 2
+		if !(m.fp8Attn && m.b == 1) {
+			m.attnRate = m.rate16
+		}
+	}
 	m.shards = m.tp * m.pp
 	m.kvDiv = m.kvShards() * m.pp
 	stageLayers := m.layers
@@ -342,6 +354,9 @@ func (m *llm) derive() {
 	}
 	m.kernelT = stageLayers * perLayer * KernelS
 	m.weights = m.p * m.b
+	if m.calibrated && m.vocab > 0 && m.headB != m.b {
+		m.weights += m.vocab * m.hidden * (m.headB - m.b)
+	}
 	m.dense = m.experts <= m.topk || m.topk <= 0 || m.pa >= m.p
 	m.a2a = m.ep > 1 && m.experts > 0
 	m.tpBW, m.tpLat = m.link(m.tp)
@@ -439,6 +454,7 @@ func (m *llm) gemmPass(seqs, tokens float64) (t, flops, bytes float64) {
 		gemm(tokens, h, m.downK, experts, layers)
 	}
 	if m.restN > 0 {
+		rate, e = m.headRate, m.headB
 		gemm(seqs, m.restN, h, 1, 1)
 	}
 	return t, flops, bytes
@@ -510,7 +526,7 @@ func (m *llm) stage(d *step, seqs, n, s float64) {
 		t, flops, bytes := m.matmuls(seqs, n)
 		attn := m.coef * n * s * seqs / m.shards
 		act := seqs * n * m.actElems * ActivationBytesPerElem
-		d.itl = t + max(attn/m.rate, kv/m.bw) + act/m.bw + m.kernelT
+		d.itl = t + max(attn/m.attnRate, kv/m.bw) + act/m.bw + m.kernelT
 		d.flops, d.bytes = flops+attn, bytes+kv+act
 		d.computeBound = d.flops/m.rate > d.bytes/m.bw
 	} else {
@@ -741,6 +757,12 @@ type ServeIn struct {
 	AllReducePerRank []float64 // s added per further rank
 	MemoryFraction   []float64 // the engine's default share of memory for weights and KV cache (0 = all of it)
 	MemoryOfFree     []float64 // 1: MemoryFraction is of the memory the weights leave, for the KV cache alone
+	FP8Attention     []float64 // 1: the engine runs the attention core at 8 bits when the weights are (TensorRT-LLM's FP8 context FMHA)
+
+	// Rate16 is FLOP/s of 16-bit matmuls at their efficiency (calibrated): the output
+	// layer of weights quantised below 16 bits, and their attention core unless
+	// FP8Attention; nil = everything at the weights' rate.
+	Rate16 []float64
 
 	// Calibrated selects the calibrated physics (docs/PHYSICS.md §33); false is the seed's.
 	Calibrated bool

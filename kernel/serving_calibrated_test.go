@@ -335,3 +335,34 @@ func TestActivationTraffic(t *testing.T) {
 		near(t, c.name, m.actElems, c.want)
 	}
 }
+
+// TestSixteenBitParts: weights below 16 bits quantise the layers' linear operators only.
+// Llama 3 8B FP8 on an H100 with the 16-bit rate (989 TFLOP/s · 0.803) given: a one-row
+// decode step streams the output layer (4096 × 128256) at 2 bytes per element, not 1, so
+// the step is longer by exactly the extra bytes of its weights, input row and output row
+// at the measured bandwidth, and the weights hold the output layer's extra 525M bytes. A
+// 2048-token prefill's attention core (4·32·4096·2048² FLOPs, compute-bound) runs at the
+// 16-bit rate unless the engine runs it at 8 bits (FP8Attention).
+func TestSixteenBitParts(t *testing.T) {
+	rate16 := 989e12 * h100BF16Eff
+	in := func(seq, fp8Attn float64, with16 bool) *ServeIn {
+		x := calIn(llama3_8B, FP8, h100FP8Eff, seq, 1)
+		x.Heads, x.FFN, x.UpMatrices, x.Vocab, x.SMs = one(32), one(14336), one(2), one(128256), one(132)
+		if with16 {
+			x.Rate16, x.FP8Attention = one(rate16), one(fp8Attn)
+		}
+		return x
+	}
+	var q8, q16 ServeOut
+	Serving(&q8, in(256, 0, false))
+	Serving(&q16, in(256, 0, true))
+	extra := (4096 + 4096*128256 + 128256.0) / h100TriadBW
+	near(t, "decode step with a 16-bit output layer", q16.ITL[0], q8.ITL[0]+extra)
+	near(t, "weights", q16.WeightBytes[0], 8.03e9+128256*4096)
+
+	var fp8Attn, attn16 ServeOut
+	Serving(&fp8Attn, in(2048, 1, true))
+	Serving(&attn16, in(2048, 0, true))
+	flops := AttentionFLOPsCoef(32, 32, 4096) * 2048 * 2048
+	near(t, "prefill with 16-bit attention", attn16.TTFT[0], fp8Attn.TTFT[0]+flops/rate16-flops/(1979e12*h100FP8Eff))
+}

@@ -123,13 +123,14 @@ type servingTables struct {
 	engineKernels, engineMoE, engineAR, engineARRank         []float64 // per engine code
 	engineStep                                               []float64 // per engine code, s
 	engineMem, engineMemFree                                 []float64 // per engine code: memory fraction, 1 = of free memory
+	engineFP8Attn                                            []float64 // per engine code: 1 = attention at 8 bits for 8-bit weights
 	models                                                   []*catalog.Model
 	drafts                                                   []*catalog.Model
 	effUsed, kvBytes, tdp, achievable, active, experts, topk []float64
 	kvHeads, fabBW, fabLat, specK, stepOH                    []float64
 	heads, ffn, upMats, sms, vocab                           []float64
 	kernels, moeKernels, arLat, arRank                       []float64
-	memFrac, memFree                                         []float64
+	memFrac, memFree, fp8Attn, rate16                        []float64
 	draftP, draftL, draftC, draftKVE, draftH, draftKH        []float64
 	reasons                                                  []uint8 // layoutReasons of the batch
 }
@@ -189,6 +190,11 @@ func newServingTables(p *Plan) *servingTables {
 			free = 1
 		}
 		t.engineMem, t.engineMemFree = append(t.engineMem, e.MemoryFraction), append(t.engineMemFree, free)
+		fp8 := 0.0
+		if e.FP8Attention {
+			fp8 = 1
+		}
+		t.engineFP8Attn = append(t.engineFP8Attn, fp8)
 	}
 	return t
 }
@@ -277,6 +283,25 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 		}
 		t.stepOH[k] = t.engineStep[int(ec[k])] + oh[k]*1e-3
 	}
+	in.Rate16 = nil
+	if t.calibrated {
+		// 16-bit matmuls (docs/PHYSICS.md §33): the output layer of weights below 16 bits
+		// and, unless the engine runs it at 8 bits, their attention core.
+		t.rate16 = grow(t.rate16, n)
+		bf16, fp16 := float64(kernel.BF16), float64(kernel.FP16)
+		for k := 0; k < n; k++ {
+			p16, c16 := t.h.peakFor(hc[k], bf16), bf16
+			if p16 == 0 {
+				p16, c16 = t.h.peakFor(hc[k], fp16), fp16
+			}
+			e16 := eff[k]
+			if e16 == 0 {
+				e16 = t.h.gemmFor(hc[k], c16)
+			}
+			t.rate16[k] = p16 * e16
+		}
+		in.Rate16 = t.rate16
+	}
 	t.active = gatherF(t.active, mc, t.m.active)
 	t.experts = gatherF(t.experts, mc, t.modelExperts)
 	t.topk = gatherF(t.topk, mc, t.m.expertsPerToken)
@@ -296,6 +321,8 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	in.KernelsPerLayer, in.MoEKernels, in.AllReduceLatency, in.AllReducePerRank = t.kernels, t.moeKernels, t.arLat, t.arRank
 	t.memFrac, t.memFree = gatherF(t.memFrac, ec, t.engineMem), gatherF(t.memFree, ec, t.engineMemFree)
 	in.MemoryFraction, in.MemoryOfFree = t.memFrac, t.memFree
+	t.fp8Attn = gatherF(t.fp8Attn, ec, t.engineFP8Attn)
+	in.FP8Attention = t.fp8Attn
 	// The kernel reads a draft's shape only where spec_tokens > 0: a batch without
 	// drafting leaves the columns out.
 	in.DraftParams, in.DraftLayers, in.DraftCoef, in.DraftKVElems, in.DraftHidden, in.DraftKVHeads = nil, nil, nil, nil, nil, nil

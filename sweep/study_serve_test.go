@@ -50,8 +50,10 @@ func TestServeCalibrated(t *testing.T) {
 	// Llama 3 8B (QKV 6144, output 4096, gate and up 28672, down 4096 wide) is a whole
 	// number of 256×128-tile rows over 6, 4, 28 and 4 waves of the H100's 132 SMs, each
 	// wave 128 of 132 busy, and the output layer (4096 × 128256) 16,032 tiles in 122
-	// waves; each writes its FP8 result (epilogue). Then the attention core, FLOP-bound,
-	// and the 16-bit activations the other kernels read and write per token and layer: two
+	// waves; each writes its FP8 result (epilogue). The output layer stays 16-bit (an FP8
+	// checkpoint quantises the layers' linear operators only): its weights and logits at 2
+	// bytes, its math at the BF16 rate 989 TFLOP/s · 0.803, as vLLM's attention core
+	// (FLOP-bound), which computes on 16-bit queries. Then the 16-bit activations the other kernels read and write per token and layer: two
 	// residual-add RMSNorms (4 × 4096 each), the attention's query and output (2 × 4096),
 	// SiLU-and-multiply (2 × 14336 in, 14336 out), at the measured bandwidth.
 	rate, bw := peak*eff, 2.97e12
@@ -60,9 +62,10 @@ func TestServeCalibrated(t *testing.T) {
 	for _, g := range [][2]float64{{6144, 4096}, {4096, 4096}, {28672, 4096}, {4096, 14336}} {
 		gemms += 2*T*g[0]*g[1]/(rate*128/132) + T*g[0]/bw
 	}
+	rate16 := 989e12 * 0.803
 	qHead := T * 128256 / (122 * 132 * 256 * 128)
-	head := 2*T*128256*hd/(rate*qHead) + T*128256/bw
-	attn := math.Max(coef*256*4096/rate, kv/bw)
+	head := 2*T*128256*hd/(rate16*qHead) + T*128256*2/bw
+	attn := math.Max(coef*256*4096/rate16, kv/bw)
 	act := T * float64(m.Layers) * (8*hd + 2*hd + 3*14336) * 2 / bw
 	want := (float64(m.Layers)*gemms + head + attn + act + float64(m.Layers)*10*kernel.KernelS) * 1e3
 	if got := cal["itl_ms"].(float64); math.Abs(got-want) > 1e-9*want {
@@ -115,5 +118,23 @@ func TestServeExchangeBandwidth(t *testing.T) {
 	want := 2 * 80 * (2*3.0/4*msg/370e9 + 8.7e-6 + 2*0.52e-6) * 1e3
 	if got := row["tp_comm_ms"].(float64); math.Abs(got-want) > 1e-9*want {
 		t.Errorf("tp_comm_ms %v, want %v (the all-reduces at the measured bus bandwidth)", got, want)
+	}
+}
+
+// TestServeAttentionPrecision: the engine decides whether FP8 weights bring FP8
+// attention. Llama3_8B FP8 on one H100, a 2048-token prompt: TensorRT-LLM as trtllm-bench
+// builds it runs the attention core (4·32·4096·2048² FLOPs, compute-bound) at the FP8
+// rate (1979 TFLOP/s · 0.709), TensorRT-LLM v0.5 at the 16-bit rate (989 · 0.803), and
+// launches one more kernel per layer (its unfused MLP); nothing else differs at tp 1.
+func TestServeAttentionPrecision(t *testing.T) {
+	row := func(engine string) float64 {
+		r := evalOne(t, "version: 1\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  precision: [fp8]\n"+
+			"  batch_size: 1\n  seq_len: 2048\n  engine: "+engine+"\n")
+		return r["ttft_ms"].(float64)
+	}
+	flops := kernel.AttentionFLOPsCoef(32, 32, 4096) * 2048 * 2048
+	want := (flops/(989e12*0.803) - flops/(1979e12*0.709) + 32*kernel.KernelS) * 1e3
+	if d := row("trtllm-0.5") - row("trtllm"); math.Abs(d-want) > 1e-9*want {
+		t.Errorf("trtllm-0.5 − trtllm TTFT %v ms, want %v", d, want)
 	}
 }
