@@ -757,7 +757,7 @@ type ServeIn struct {
 	AllReducePerRank []float64 // s added per further rank
 	MemoryFraction   []float64 // the engine's default share of memory for weights and KV cache (0 = all of it)
 	MemoryOfFree     []float64 // 1: MemoryFraction is of the memory the weights leave, for the KV cache alone
-	FP8Attention     []float64 // 1: the engine runs the attention core at 8 bits when the weights are (TensorRT-LLM's FP8 context FMHA)
+	FP8Attention     []float64 // 1: the engine runs the attention core at 8 bits with these FP8 weights (TensorRT-LLM's FP8 context FMHA)
 
 	// Rate16 is FLOP/s of 16-bit matmuls at their efficiency (calibrated): the output
 	// layer of weights quantised below 16 bits, and their attention core unless

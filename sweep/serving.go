@@ -321,7 +321,15 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	in.KernelsPerLayer, in.MoEKernels, in.AllReduceLatency, in.AllReducePerRank = t.kernels, t.moeKernels, t.arLat, t.arRank
 	t.memFrac, t.memFree = gatherF(t.memFrac, ec, t.engineMem), gatherF(t.memFree, ec, t.engineMemFree)
 	in.MemoryFraction, in.MemoryOfFree = t.memFrac, t.memFree
-	t.fp8Attn = gatherF(t.fp8Attn, ec, t.engineFP8Attn)
+	// An engine's FP8 attention (TensorRT-LLM's FP8 context FMHA) comes with FP8 weights
+	// only; int8 and 4-bit weights leave the attention at 16 bits.
+	t.fp8Attn = grow(t.fp8Attn, n)
+	for k := 0; k < n; k++ {
+		t.fp8Attn[k] = 0
+		if kernel.Precision(prec[k]) == kernel.FP8 {
+			t.fp8Attn[k] = t.engineFP8Attn[int(ec[k])]
+		}
+	}
 	in.FP8Attention = t.fp8Attn
 	// The kernel reads a draft's shape only where spec_tokens > 0: a batch without
 	// drafting leaves the columns out.
