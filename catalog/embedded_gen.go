@@ -4555,6 +4555,10 @@ func embedded() *Catalog {
 							Kind: "microbenchmark",
 							Ref:  "the same table as allreduce_latency",
 						},
+						"fp8_attention": Source{
+							Kind: "documentation",
+							Ref:  "vLLM docs, Quantization, FP8 W8A8 (docs.vllm.ai/en/v0.6.3.post1/quantization/fp8.html): 'all Linear modules (except for the final lm_head) have their weights quantized down to FP8_E4M3 precision with a per-tensor scale'; the attention backends (FlashAttention, FlashInfer) compute on the model-dtype (bf16/fp16) queries",
+						},
 						"memory_fraction": Source{
 							Kind: "code",
 							Ref:  "vllm-project/vllm vllm/config/cache.py, CacheConfig.gpu_memory_utilization = 0.9: 'The fraction of GPU memory to be used for the model executor, which can range from 0 to 1 … If unspecified, will use the default value of 0.9' (engine argument --gpu-memory-utilization); weights, activations and the KV cache share it",
@@ -4572,7 +4576,7 @@ func embedded() *Catalog {
 							Ref:  "vllm-project/vllm pull requests #19970 (async scheduling: the scheduler runs one step ahead of the forward pass) and #27614 (async scheduling on by default; SchedulerConfig.async_scheduling: 'If set to False, disable async scheduling. Async scheduling helps to avoid gaps in GPU utilization')",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:10",
+					File: "catalog/data/systems/engines.yaml:11",
 				},
 			},
 			&Engine{
@@ -4599,6 +4603,10 @@ func embedded() *Catalog {
 							Kind: "microbenchmark",
 							Ref:  "the same table as allreduce_latency",
 						},
+						"fp8_attention": Source{
+							Kind: "code",
+							Ref:  "sgl-project/sglang python/sglang/srt/layers/quantization/fp8.py: Fp8Config quantises the linear layers (Fp8LinearMethod) and the MoE experts; the attention backends (FlashInfer, FlashAttention 3) compute on the model-dtype (bf16/fp16) queries",
+						},
 						"memory_fraction": Source{
 							Kind: "code",
 							Ref:  "sgl-project/sglang python/sglang/srt/server_args.py, ServerArgs.__post_init__: mem_fraction_static ('the fraction of the memory used for static allocation (model weights and KV cache memory pool)') defaults to 0.88 at tp 1 (0.87 at tp 2, 0.85 at tp 4, 0.81 at tp 8 in the releases of 2024–25; later releases derive it from the GPU's memory); the catalog keeps the tp 1 value",
@@ -4616,7 +4624,7 @@ func embedded() *Catalog {
 							Ref:  "LMSYS blog, 'SGLang v0.4: Zero-Overhead Batch Scheduler, Cache-Aware Load Balancer, Faster Structured Outputs' (2024-12-04): the CPU scheduling of the next batch overlaps the GPU's current one",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:32",
+					File: "catalog/data/systems/engines.yaml:35",
 				},
 			},
 			&Engine{
@@ -4628,6 +4636,7 @@ func embedded() *Catalog {
 				AllReducePerRankS: 5.5e-07,
 				MemoryFraction:    0.9,
 				MemoryOfFree:      true,
+				FP8Attention:      true,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "documentation",
@@ -4643,6 +4652,10 @@ func embedded() *Catalog {
 						"allreduce_latency_per_rank": Source{
 							Kind: "microbenchmark",
 							Ref:  "the same table as allreduce_latency",
+						},
+						"fp8_attention": Source{
+							Kind: "code",
+							Ref:  "NVIDIA/TensorRT-LLM tensorrt_llm/bench/build/build.py (trtllm-bench's engine build): 'Enable FHMA, and FP8 FMHA if FP8 quantization is enabled' — use_fp8_context_fmha = True if quant_algo == QuantAlgo.FP8; TensorRT-LLM docs, performance best practices: '--use_fp8_context_fmha enables FP8 Context fused multi-head attention. We recommend enabling this when fp8 quantization is used'",
 						},
 						"memory_fraction": Source{
 							Kind: "documentation",
@@ -4662,7 +4675,50 @@ func embedded() *Catalog {
 							Ref:  "TensorRT-LLM docs, overlap scheduler (PyTorch backend, on by default): the CPU work of step n + 1 runs while the GPU executes step n; the C++ runtime (gptSessionBenchmark) has no Python scheduling at all",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:54",
+					File: "catalog/data/systems/engines.yaml:59",
+				},
+			},
+			&Engine{
+				Key:              "trtllm-0.5",
+				Name:             "TensorRT-LLM v0.5 (C++ GptSession, static batch, 2023)",
+				NonMatmulKernels: 5,
+				MoEKernels:       4,
+				AllReduceS:       6e-06,
+				MemoryFraction:   1,
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "documentation",
+						Ref:      "NVIDIA TensorRT-LLM v0.5 performance documentation, docs/source/performance.md at 138f96d4 (the Low Latency tables: 'The following data is from TensorRT-LLM v0.5'), with its engine build commands",
+						URL:      "https://github.com/NVIDIA/TensorRT-LLM/blob/138f96d45f90b9667426f7c47297d8c06bafac73/docs/source/performance.md",
+						Verified: "2026-12-06",
+					},
+					FieldSources: map[string]Source{
+						"allreduce_latency": Source{
+							Kind: "measurement",
+							Ref:  "NVIDIA/nccl issue #1259: NCCL all-reduce of small messages at two H100s about 6 µs under CUDA graphs; v0.5 all-reduced through NCCL (its custom all-reduce kernels came later); no per-rank figure",
+						},
+						"fp8_attention": Source{
+							Kind: "documentation",
+							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md: the FP8 Llama builds pass --enable_fp8 --fp8_kv_cache with --use_gpt_attention_plugin float16 --enable_context_fmha: the context attention runs as the FP16 fused multi-head attention kernel",
+						},
+						"memory_fraction": Source{
+							Kind: "documentation",
+							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md: the Llama builds do not pass --paged_kv_cache, so the session allocates a contiguous KV cache for its batch and lengths at set-up rather than a fraction of free memory",
+						},
+						"moe_kernels": Source{
+							Kind: "documentation",
+							Ref:  "TensorRT-LLM MoE: router matmul, top-k routing, token expansion (permute) and finalize (un-permute and weighted combine) around the grouped expert matmuls; the same four routing stages as vLLM's fused_moe",
+						},
+						"non_matmul_kernels": Source{
+							Kind: "documentation",
+							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md: the Llama2-7b and Llama2-70b build commands do not pass --use_fused_mlp, and Known Issues says the MLP's two input matmuls become one only 'when --use_fused_mlp is enabled', so the gate and up projections run as two matmuls followed by a separate SwiGLU kernel: the 4 non-matmul kernels of the current engine (RMSNorm, the GPT attention plugin on the fused QKV input with rotary embedding and KV-cache update inside, residual-add RMSNorm, SwiGLU) plus the fifth matmul's kernel boundary",
+						},
+						"step_overhead": Source{
+							Kind: "documentation",
+							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md, Methodology: measured with the C++ gptSessionBenchmark (no Python scheduling between steps), --warm_up 1 --num_runs 5",
+						},
+					},
+					File: "catalog/data/systems/engines.yaml:83",
 				},
 			},
 		},
@@ -5432,7 +5488,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "61be0fc92e65dc44a915f918826ec57a20b67cadd07215eb175c8b4d9b0203c1",
+		Hash: "d9a1616f275b2c27af254ad16e5a06671462e591bb5f7f51025fd4b0796e26b4",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:9044ebefe7f9fa766ff64b30749fdbc10822b230c96beac4de9674579e88686e",
@@ -5453,7 +5509,7 @@ func embedded() *Catalog {
 				"catalog/data/models/vision.yaml:e2035a4b6fe141bd0a0a69890c3aad4b328fb9f5b450e837a5a22f20ad834007",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
 				"catalog/data/systems/clusters.yaml:6317968c0d7357ce248933db533a686d54f9f8e951afce7f92d47ce5e00b3c93",
-				"catalog/data/systems/engines.yaml:fdba4dd3c1810e0196ee3d1d78d6cf40fc645c994f7bc1a67859ec8a1a47c4f7",
+				"catalog/data/systems/engines.yaml:43b353eaba8de416b7b1639b6eab2f28e5456668a76d1556a2f6dcccc4d99d7c",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
 				"catalog/data/systems/nodes.yaml:2b552d2fa47608a417cf360e2c2ac6163a397f46c5e13c95b37c65f6cac8ce89",
 				"catalog/data/walls/walls.yaml:e0670ac4614333955b5b1d1e3225f0635903b9f8f2041a68c2ab7879bd56e40c",
