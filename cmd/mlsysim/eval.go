@@ -64,6 +64,11 @@ leaves unfused: eager (PyTorch, the default), fused_bn_act (batch-norm statistic
 convolution, one scale-bias-add-ReLU pass) or graph (an inference engine such as
 TensorRT; docs/PHYSICS.md §36).
 
+A flag that would not change the answer is refused (exit 1), not ignored: the training
+flags without --training, --seq-len outside a transformer's training step (inference
+here counts no KV cache: mlsysim serve does), --cnn-execution for a model without a
+convolution list or under the seed profile.
+
 Examples:
    mlsysim eval Llama3_8B H100 --batch-size 32
    mlsysim eval ResNet50 A100 --output json
@@ -124,6 +129,9 @@ Examples:
 			if err != nil {
 				return err
 			}
+			if err := a.unshapedEvalFlag(c, model); err != nil {
+				return err
+			}
 			a.precisionWarning(hw, c.String("precision"), format)
 			name := fmt.Sprintf("%s on %s", model, hw)
 			if format == "html" {
@@ -142,6 +150,33 @@ Examples:
 			return strictCheck(c, row)
 		},
 	}
+}
+
+// unshapedEvalFlag refuses --seq-len and --cnn-execution where the node study does not
+// read them (study_node.go), as the training flags are refused under inference: a
+// scorecard must not look as if it answered a question the flag asked.
+func (a *app) unshapedEvalFlag(c *cli.Command, model string) error {
+	m, err := a.cat.ModelByKey(model)
+	if err != nil {
+		return badInput("MODEL", err)
+	}
+	if c.IsSet("seq-len") {
+		switch {
+		case !m.Family.IsTransformer():
+			return badInputf("--seq-len", "%s is not a transformer (family %s): its step has no sequence length; drop --seq-len", model, m.Family)
+		case !c.Bool("training"):
+			return badInputf("--seq-len", "shapes only a training step here: eval's inference streams the weights once per step and counts no KV cache; for a sequence length use mlsysim serve %s HARDWARE --seq-len %d (or add --training)", model, c.Int("seq-len"))
+		}
+	}
+	if c.IsSet("cnn-execution") {
+		switch {
+		case len(m.ConvLayers) == 0:
+			return badInputf("--cnn-execution", "%s lists no convolutions, so no layer is priced by how it runs (docs/PHYSICS.md §36); drop --cnn-execution", model)
+		case a.String("profile") == "seed":
+			return badInputf("--cnn-execution", "the seed profile prices a CNN as one roofline, whatever the execution; use --profile calibrated (or drop --cnn-execution)")
+		}
+	}
+	return nil
 }
 
 // trainingFlags are eval's flags that only a training step uses.

@@ -245,6 +245,16 @@ func TestClearRefusals(t *testing.T) {
 		{[]string{"eval", "Llama3_8B", "H100", "--dp-size", "8"}, []string{"--dp-size"}},
 		{[]string{"eval", "Llama3_8B", "H100", "--lora"}, []string{"--lora"}},
 		{[]string{"eval", "Llama3_8B", "H100", "--activation-recomputation"}, []string{"--activation-recomputation"}},
+		// Flags the node study does not read for this model, mode or profile.
+		{[]string{"eval", "Llama3_8B", "H100", "--seq-len", "8192"}, []string{"--seq-len: shapes only a training step here", "mlsysim serve Llama3_8B HARDWARE --seq-len 8192"}},
+		{[]string{"eval", "BERT_Base", "A100", "-s", "512"}, []string{"--seq-len: shapes only a training step here"}},
+		{[]string{"eval", "ResNet50", "A100", "--training", "-s", "4096"}, []string{"--seq-len: ResNet50 is not a transformer (family cnn)"}},
+		{[]string{"eval", "Mamba_130M", "A100", "-s", "4096"}, []string{"--seq-len: Mamba_130M is not a transformer"}},
+		{[]string{"eval", "Llama3_8B", "H100", "--cnn-execution", "graph"}, []string{"--cnn-execution: Llama3_8B lists no convolutions"}},
+		{[]string{"eval", "Llama3_8B", "H100", "--training", "--cnn-execution", "eager"}, []string{"--cnn-execution: Llama3_8B lists no convolutions"}},
+		{[]string{"--profile", "seed", "eval", "ResNet50", "A100", "--cnn-execution", "graph"}, []string{"--cnn-execution: the seed profile prices a CNN as one roofline"}},
+		{[]string{"serve", "Llama3_8B", "H100", "--spec-tokens", "8"}, []string{"--spec-tokens: applies to speculative decoding only; add --draft-model"}},
+		{[]string{"serve", "Llama3_8B", "H100", "--draft-model", "none", "--spec-acceptance", "0.2"}, []string{"--spec-acceptance: applies to speculative decoding only"}},
 		{[]string{"eval", plan, "-b", "32"}, []string{"--batch-size: does not apply to a plan"}},
 		{[]string{"eval", plan, "--training"}, []string{"--training: does not apply to a plan"}},
 		{[]string{"eval", plan, "--strict"}, []string{"--strict: does not apply to a plan"}},
@@ -265,6 +275,9 @@ func TestClearRefusals(t *testing.T) {
 	for _, ok := range [][]string{
 		{"eval", "Llama3_8B", "H100", "--training", "--zero-stage", "3", "--dp-size", "8"},
 		{"serve", "Llama3_70B", "H100", "--tp", "8"},
+		{"eval", "Llama3_8B", "H100", "--training", "--seq-len", "4096"},
+		{"eval", "ResNet50", "A100", "--cnn-execution", "graph"},
+		{"serve", "Llama3_8B", "H100", "--draft-model", "mtp", "--spec-tokens", "2", "--spec-acceptance", "0.5"},
 		{"eval", plan, "-o", "json", "--profile", "seed"},
 	} {
 		if r := mlsysim(t, ok...); r.code != exitOK {

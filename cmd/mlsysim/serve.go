@@ -60,6 +60,14 @@ Examples:
 			if c.IsSet("prefill-chunk-tokens") && chunk <= 0 {
 				return badInputf("--prefill-chunk-tokens", "must be > 0, got %d", chunk)
 			}
+			if d := c.String("draft-model"); d == "none" {
+				// Without a draft nothing is drafted: the flags would change nothing.
+				for _, f := range []string{"spec-tokens", "spec-acceptance"} {
+					if c.IsSet(f) {
+						return badInputf("--"+f, "applies to speculative decoding only; add --draft-model mtp or a draft model key (or drop --%s)", f)
+					}
+				}
+			}
 			layout, err := a.servingAxes(c, model)
 			if err != nil {
 				return err
@@ -185,7 +193,7 @@ func servingFlags() []cli.Flag {
 		&cli.StringFlag{Name: "kv-precision", Value: "same", Usage: "KV cache format: same (the weights') or a precision"},
 		&cli.StringFlag{Name: "draft-model", Value: "none", Usage: "speculative decoding: none, mtp, or a catalog model key"},
 		&cli.IntFlag{Name: "spec-tokens", Value: 4, Usage: "tokens drafted per step (with --draft-model)"},
-		&cli.FloatFlag{Name: "spec-acceptance", Value: 0.7, Usage: "probability a drafted token is accepted, in [0, 1]"},
+		&cli.FloatFlag{Name: "spec-acceptance", Value: 0.7, Usage: "probability a drafted token is accepted, in [0, 1] (with --draft-model)"},
 		&cli.StringFlag{Name: "engine", Value: sweep.DefaultEngine, Usage: "serving engine (mlsysim zoo engines): kernels per layer, all-reduce latency, step overhead, memory budget, attention precision"},
 		&cli.FloatFlag{Name: "step-overhead-ms", Usage: "engine time per step not overlapped with the accelerator, added to the engine's own"},
 		&cli.FloatFlag{Name: "accelerator-hour-usd", Usage: "rental price per accelerator-hour (0: owned, amortised + energy)"},
