@@ -31,7 +31,7 @@ func init() {
 			{Name: "arithmetic_intensity_flop_per_byte", Unit: "FLOP/byte", Doc: "FLOPs per byte moved"},
 			{Name: "mfu", Doc: "model FLOPs utilisation of the precision's peak"},
 			{Name: "hfu", Doc: "hardware FLOPs utilisation (counts recomputation)"},
-			{Name: "energy_j", Unit: "J", Doc: "energy per step: TDP · (0.3 + 0.7 · HFU) · latency"},
+			{Name: "energy_j", Unit: "J", Doc: "energy per step: TDP · (0.3 + 0.7 · HFU) · latency; 0 when the catalog states no TDP for the accelerator (the seed's rule): unknown, not free"},
 			{Name: "memory_footprint_gb", Unit: "GB", Doc: "memory the run needs resident (decimal GB): weights, and for training gradients and optimizer state, plus activation_memory_gb"},
 			{Name: "activation_memory_gb", Unit: "GB", Doc: "activations in the footprint: transformer training (Korthikanti et al.); calibrated, a CNN that lists its convolutions: the feature maps a training step stores, or the live peak of an inference pass (docs/PHYSICS.md §37); 0 where activation_memory is not counted"},
 			{Name: "activation_memory", Type: Enum, Labels: activationMemoryLabels,

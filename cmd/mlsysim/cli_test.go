@@ -357,6 +357,27 @@ func TestEvalTextExplains(t *testing.T) {
 	}
 }
 
+// TestEvalEnergyWithoutTDP: the catalog states no TDP for Graphcore_GC200, IntelSGX and
+// Untether_speedAI240 (registry-hardware.csv), so energy_j is 0; the scorecard must say the
+// energy is unknown, not that a step of several microseconds took 0 J. H100's 700 W TDP
+// gives a positive energy, printed as such.
+func TestEvalEnergyWithoutTDP(t *testing.T) {
+	t.Parallel()
+	for _, hw := range []string{"Graphcore_GC200", "IntelSGX", "Untether_speedAI240"} {
+		r := mlsysim(t, "eval", "ResNet50", hw)
+		if r.code != exitOK {
+			t.Fatalf("%s: %v", hw, r)
+		}
+		if want := "energy                 unknown: " + hw + " states no TDP"; !strings.Contains(r.stdout, want) || strings.Contains(r.stdout, " 0 J per step") {
+			t.Errorf("%s: scorecard lacks %q (or prints 0 J):\n%s", hw, want, r.stdout)
+		}
+	}
+	r := mlsysim(t, "eval", "ResNet50", "H100")
+	if r.code != exitOK || !strings.Contains(r.stdout, " J per step") || strings.Contains(r.stdout, "states no TDP") {
+		t.Errorf("H100 (TDP 700 W): want an energy in J\n%v", r)
+	}
+}
+
 // floatNoise matches fractions like 49.99999999999999 or 2039.0000000000002.
 var floatNoise = regexp.MustCompile(`\d\.\d*(9{6,}|0{6,}[1-9])`)
 

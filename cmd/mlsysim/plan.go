@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -126,6 +127,12 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 			metrics: []kv{{"latency", f64(row, "latency_ms")}, {"throughput", f64(row, "throughput_per_s")}, {"mfu", f64(row, "mfu")},
 				{"hfu", f64(row, "hfu")}, {"energy_j", f64(row, "energy_j")}, {"tokens_per_step", f64(row, "tokens_per_step")},
 				{"tokens_per_s", f64(row, "tokens_per_s")}}}
+		if f64(row, "energy_j") == 0 && f64(row, "latency_ms") > 0 {
+			// 0 J means the catalog states no TDP (scorecard.energy): leave the metric out, so
+			// that an assert on it reports it unavailable instead of passing on 0.
+			p.metrics = slices.DeleteFunc(p.metrics, func(m kv) bool { return m.k == "energy_j" })
+			p.summary += fmt.Sprintf("; energy unknown (%v states no TDP)", row["hardware"])
+		}
 		if ops {
 			macro.summary = "cost and carbon are computed for fleets (more than one accelerator), as in the seed"
 		}

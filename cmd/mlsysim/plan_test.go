@@ -253,6 +253,37 @@ func TestPlanCNNMemory(t *testing.T) {
 	}
 }
 
+// TestPlanEnergyWithoutTDP: the catalog states no TDP for Graphcore_GC200 (so the node
+// study writes energy_j = 0); an energy assert must not pass on that 0 but fail as
+// unavailable (exit 3), and the scorecard must not list 0 J. On the H100 (700 W) the
+// same assert is checked against a positive energy.
+func TestPlanEnergyWithoutTDP(t *testing.T) {
+	dir := t.TempDir()
+	plan := func(hw string) string {
+		f := filepath.Join(dir, hw+".yaml")
+		src := fmt.Sprintf("version: \"1.0\"\nname: ResNet50 on %s\nworkload: {name: ResNet50, batch_size: 8}\nhardware: {name: %s, precision: fp16}\n"+
+			"constraints:\n  assert:\n    - {metric: performance.energy_j, max: 1000}\n", hw, hw)
+		if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	r := mlsysim(t, "eval", plan("Graphcore_GC200"))
+	if r.code != exitAssert || !strings.Contains(r.stderr, "performance.energy_j is not available") {
+		t.Errorf("want exit %d naming performance.energy_j unavailable\n%v", exitAssert, r)
+	}
+	if !strings.Contains(r.stdout, "energy unknown (Graphcore_GC200 states no TDP)") || strings.Contains(r.stdout, " 0 J") {
+		t.Errorf("scorecard should say the energy is unknown and list no energy_j\n%v", r)
+	}
+	r = mlsysim(t, "-o", "json", "eval", plan("H100"))
+	if r.code != exitOK {
+		t.Fatalf("H100: want exit 0\n%v", r)
+	}
+	if e, _ := oneObject(t, r.stdout)["p_energy_j"].(float64); !(e > 0) {
+		t.Errorf("H100 p_energy_j %g, want > 0", e)
+	}
+}
+
 // TestPlanRegion: ops.region is honoured (the seed ignored it).
 func TestPlanRegion(t *testing.T) {
 	dir := t.TempDir()

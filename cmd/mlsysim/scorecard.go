@@ -147,6 +147,16 @@ func (s *scorecard) memoryNote() string {
 	return ""
 }
 
+// energy renders energy_j. The node study writes 0 J when the catalog states no TDP
+// (the seed's rule, physics.md §5.1 step 13): a step that takes time cannot take no energy,
+// so the scorecard says the energy is unknown rather than print 0 J.
+func (s *scorecard) energy() string {
+	if s.f("energy_j") == 0 && s.f("latency_ms") > 0 {
+		return fmt.Sprintf("unknown: %s states no TDP (the energy_j column holds 0)", s.str("hardware"))
+	}
+	return fmt.Sprintf("%.4g J per step", s.f("energy_j"))
+}
+
 func (s *scorecard) metrics() [][2]string {
 	fEff := s.f("peak_flops_tflops") * s.f("efficiency")
 	bw := s.f("effective_bandwidth_gb_per_s")
@@ -160,7 +170,7 @@ func (s *scorecard) metrics() [][2]string {
 		{"tokens", fmt.Sprintf("%.4g per step, %.4g per second", s.f("tokens_per_step"), s.f("tokens_per_s"))},
 		{"arithmetic intensity", fmt.Sprintf("%.4g FLOP/byte (ridge point %.4g)", s.f("arithmetic_intensity_flop_per_byte"), ridge)},
 		{"MFU / HFU", fmt.Sprintf("%s / %s", fmtPct(s.f("mfu")), fmtPct(s.f("hfu")))},
-		{"energy", fmt.Sprintf("%.4g J per step", s.f("energy_j"))},
+		{"energy", s.energy()},
 	}
 	if act := s.f("activation_memory_gb"); act > 0 {
 		what := "live feature maps at the peak of the pass"
