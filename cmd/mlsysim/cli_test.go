@@ -357,6 +357,22 @@ func TestEvalTextExplains(t *testing.T) {
 	}
 }
 
+// TestServePowerWithoutTDP: serving prices an accelerator without a catalog TDP at the
+// seed's fallback (an H100's 700 W, physics.md "fallback TDP"); the text says the power is
+// assumed, and says nothing of the kind for the H100, whose TDP is stated.
+func TestServePowerWithoutTDP(t *testing.T) {
+	t.Parallel()
+	for hw, assumed := range map[string]bool{"IntelSGX": true, "Graphcore_GC200": true, "H100": false} {
+		r := mlsysim(t, "serve", "GPT2_Small", hw)
+		if r.code != exitOK {
+			t.Fatalf("%s: %v", hw, r)
+		}
+		if got := strings.Contains(r.stdout, "(assumed: "+hw+" states no TDP"); got != assumed {
+			t.Errorf("%s: power marked assumed = %v, want %v\n%s", hw, got, assumed, r.stdout)
+		}
+	}
+}
+
 // TestEvalEnergyWithoutTDP: the catalog states no TDP for Graphcore_GC200, IntelSGX and
 // Untether_speedAI240 (registry-hardware.csv), so energy_j is 0; the scorecard must say the
 // energy is unknown, not that a step of several microseconds took 0 J. H100's 700 W TDP

@@ -36,7 +36,9 @@ memory_utilization, and prefill_chunks, prefill_chunk_time_ms,
 decode_stall_bound_ms when chunking) plus weights_gb, total_memory_gb,
 accelerators, tokens_per_s_per_accelerator, tokens_per_s_per_user, power_w,
 joules_per_token and usd_per_million_tokens, all unrounded; efficiency is the one
-the matmuls ran at.
+the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
+seed's fallback power (an H100's 700 W); the text output says so. --spec-tokens and
+--spec-acceptance need --draft-model (refused without it: they would change nothing).
 
 Examples:
    mlsysim serve Llama3_8B H100
@@ -79,7 +81,11 @@ Examples:
 				return err
 			}
 			a.precisionWarning(hw, c.String("precision"), format)
-			if err := renderServe(a.stdout, format, row, chunk > 0); err != nil {
+			var noTDP bool
+			if h, err := a.cat.HardwareByKey(hw); err == nil {
+				noTDP = h.TDPW == 0
+			}
+			if err := renderServe(a.stdout, format, row, chunk > 0, noTDP); err != nil {
 				return err
 			}
 			return strictCheck(c, row)
@@ -101,7 +107,9 @@ func decodeBound(wall any) string {
 	}
 }
 
-func renderServe(w io.Writer, format string, row map[string]any, chunked bool) error {
+// renderServe writes a serve row; noTDP says the accelerator states no TDP, so its power
+// (and joules and owned cost per token) rests on the seed's fallback, kernel.FallbackTDPW.
+func renderServe(w io.Writer, format string, row map[string]any, chunked, noTDP bool) error {
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
 	obj := orderedObject{
 		{"model", row["model"]}, {"hardware", row["hardware"]}, {"seq_len", row["seq_len"]},
@@ -148,6 +156,9 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked bool) e
 		{"Memory", fmt.Sprintf("%.2f GB of %.2f GB (%s)", f("total_memory_gb"), f("memory_capacity_gb"), fmtPct(f("memory_utilization")))},
 		{"Per accelerator", fmt.Sprintf("%.1f tokens/s at %.0f W", f("tokens_per_s_per_accelerator"), f("power_w"))},
 		{"Cost", fmt.Sprintf("%s per million tokens, %.3g J per token", fmtUSD(f("usd_per_million_tokens")), f("joules_per_token"))},
+	}
+	if noTDP {
+		lines[13][1] += fmt.Sprintf(" (assumed: %v states no TDP; the seed's fallback is an H100's)", row["hardware"])
 	}
 	if acc := f("accelerators"); acc > 1 {
 		lines[12] = [2]string{"Memory", fmt.Sprintf("%s of %.2f GB per accelerator, %.0f accelerators (tp %v × pp %v)",
