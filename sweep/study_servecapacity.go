@@ -108,10 +108,11 @@ func (e *capacityEval) eval(b *Batch, o *Outputs) {
 	tp, pp := c.get("tp"), c.get("pp")
 	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c)
 	for k := 0; k < n; k++ {
-		// The fleet serves qps requests of output_tokens; a busy replica draws what its
-		// batcher's energy per token says, an idle one the static floor.
+		// The fleet serves qps requests of output_tokens, up to its capacity (none when a
+		// replica cannot hold the model); a busy replica draws what its batcher's energy
+		// per token says, an idle one the static floor.
 		accels := out.Replicas[k] * tp[k] * pp[k]
-		served := in.QPS[k] * in.OutputTokens[k]
+		served := math.Min(in.QPS[k], out.QPSCapacity[k]) * in.OutputTokens[k]
 		util := math.Min(1, out.Utilization[k])
 		busyPower := out.EnergyPerToken[k] * out.PerReplicaQPS[k] * in.OutputTokens[k] / (tp[k] * pp[k])
 		idle := kernel.IdlePowerFraction * in.TDP[k]

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -53,6 +54,16 @@ func TestServeCapacityInfeasible(t *testing.T) {
 			row := evalOne(t, capacityPoint(c.model, c.qps, c.target, c.extra))
 			checkInfeasible(t, row, c.reason, c.wall)
 			checkGolden(t, row, []golden{{"replicas", c.replicas, 0}})
+			// Tokens are served at most at the fleet's capacity (none when a replica cannot
+			// hold the model), not at the offered qps.
+			f := func(k string) float64 { return row[k].(float64) }
+			capacity := min(c.qps, f("capacity_qps")) * float64(row["output_tokens"].(int64))
+			if served := f("tokens_per_s_per_accelerator") * f("accelerators"); math.Abs(served-capacity) > 1e-9*capacity {
+				t.Errorf("served %v tokens/s, want min(qps, capacity_qps) · output_tokens = %v", served, capacity)
+			}
+			if capacity == 0 && !math.IsInf(f("usd_per_million_tokens"), 1) {
+				t.Errorf("nothing served but usd_per_million_tokens = %v, want +Inf", f("usd_per_million_tokens"))
+			}
 			if row["bottleneck"] != c.bottleneck || row["wall_5_batching_pass"] != c.pass5 || row["wall_7_tail_latency_pass"] != c.pass7 {
 				t.Errorf("bottleneck %v, walls 5 %v, 7 %v; want %s, %v, %v", row["bottleneck"],
 					row["wall_5_batching_pass"], row["wall_7_tail_latency_pass"], c.bottleneck, c.pass5, c.pass7)

@@ -85,14 +85,20 @@ func (e *serveSLAEval) eval(b *Batch, o *Outputs) {
 	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c)
 	for k := 0; k < n; k++ {
 		slack[k] = 1 - math.Min(e.tailO.Utilization[k], 1)
-		// The fleet serves what arrives, qps requests of seq_len generated tokens; each
-		// replica decodes a fraction ρ of the time and idles the rest.
+		// The fleet serves what arrives, qps requests of seq_len generated tokens, up to
+		// what its replicas can finish (replicas · batch / service): an unstable queue
+		// serves at capacity, not at the offered rate. Each replica decodes a fraction ρ
+		// of the time and idles the rest.
+		served := qps[k]
+		if t.ServiceTime[k] > 0 {
+			served = math.Min(served, replicas[k]*batch[k]/t.ServiceTime[k])
+		}
 		rho := math.Min(e.tailO.Utilization[k], 1)
 		idle := kernel.IdlePowerFraction * e.in.TDP[k]
 		if idle == 0 {
 			idle = kernel.IdlePowerFraction * kernel.FallbackTDPW
 		}
-		e.t.economics(&ec, k, replicas[k]*sv.Accelerators[k], qps[k]*seq[k], rho*sv.PowerW[k]+(1-rho)*idle, sv.ITL[k])
+		e.t.economics(&ec, k, replicas[k]*sv.Accelerators[k], served*seq[k], rho*sv.PowerW[k]+(1-rho)*idle, sv.ITL[k])
 		switch r := reasons[k]; {
 		case r != reasonNone:
 			feas[k], reason[k], binding[k] = false, r, wallServing

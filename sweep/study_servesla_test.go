@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -50,5 +51,21 @@ func TestServeSLA(t *testing.T) {
 	row, _ := EvalPoint(p)
 	if row["feasible"] != false || row["infeasible_reason"] != "queue_unstable" || !math.IsInf(row["p99_latency_ms"].(float64), 1) {
 		t.Errorf("batch 1: feasible %v reason %v p99 %v, want false, queue_unstable, +Inf", row["feasible"], row["infeasible_reason"], row["p99_latency_ms"])
+	}
+}
+
+// TestServeSLAUnstableServesCapacity: an unstable queue (λ·service > replicas·batch) finishes
+// replicas · batch / service requests per second, not the offered qps, so the per-token
+// columns count those. Llama-3 8B on one H100, batch 1 of 256 tokens at 50 qps: service
+// ≈ 1.6 s, so about 0.63 requests/s (162 tokens/s) are served, not 50 (12,800 tokens/s).
+func TestServeSLAUnstableServesCapacity(t *testing.T) {
+	for _, replicas := range []int{1, 4} {
+		row := evalOne(t, fmt.Sprintf("version: 1\nstudy: serve-sla\naxes:\n  model: Llama3_8B\n  hardware: H100\n  batch_size: 1\n  seq_len: 256\n  qps: 50\n  replicas: %d\n", replicas))
+		checkInfeasible(t, row, "queue_unstable", "7 Tail Latency")
+		f := func(k string) float64 { return row[k].(float64) }
+		want := float64(replicas) * 1 / (f("service_ms") * 1e-3) * 256
+		if got := f("tokens_per_s_per_accelerator") * f("accelerators"); math.Abs(got-want) > 1e-9*want {
+			t.Errorf("replicas %d: served %v tokens/s, want replicas · batch / service · seq_len = %v", replicas, got, want)
+		}
 	}
 }
