@@ -789,3 +789,25 @@ func TestOutputWriteError(t *testing.T) {
 		t.Errorf("walls to a failing stdout: exit %d, stderr %q; want exit 4 naming the write error", code, errb.String())
 	}
 }
+
+// TestFmtBytes: a binary unit where the value is a whole number of the largest one it
+// reaches (vendors' 80 GiB HBM), else decimal SI; DGX Spark's 128 GB (decimal, NVIDIA's
+// datasheet) printed as "1.25e+08 KiB" before.
+func TestFmtBytes(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		want string
+	}{
+		{80 * (1 << 30), "80 GiB"},
+		{128e9, "128 GB"},
+		{1 << 20, "1 MiB"},
+		{4e6, "4 MB"},
+		{238e6, "238 MB"},
+		{16e9, "16 GB"},
+		{3 * (1 << 40), "3 TiB"},
+	} {
+		if got := fmtBytes(c.v); got != c.want {
+			t.Errorf("fmtBytes(%g) = %q, want %q", c.v, got, c.want)
+		}
+	}
+}

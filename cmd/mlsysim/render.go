@@ -163,15 +163,19 @@ func fmtFLOPS(v float64) string { return fmtSI(v, "FLOP/s") }
 
 func fmtBandwidth(v float64) string { return fmtSI(v, "B/s") }
 
-// fmtBytes shows binary units when the value is a whole number of them, as
-// vendors state HBM (80 GiB), and decimal otherwise.
+// fmtBytes shows binary units when the value is a whole number of the largest
+// binary unit it reaches, as vendors state HBM (80 GiB), and decimal otherwise: a
+// decimal 128 GB is also a whole number of KiB, but "1.25e+08 KiB" says nothing.
 func fmtBytes(v float64) string {
 	for _, u := range []struct {
 		s string
 		f float64
 	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if v >= u.f && math.Mod(v, u.f) == 0 {
-			return fmt.Sprintf("%g %s", v/u.f, u.s)
+		if v >= u.f {
+			if math.Mod(v, u.f) == 0 {
+				return fmt.Sprintf("%g %s", v/u.f, u.s)
+			}
+			break
 		}
 	}
 	return fmtSI(v, "B")
