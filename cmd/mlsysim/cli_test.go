@@ -811,3 +811,22 @@ func TestFmtBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestFmtGB: the scorecards' memory in decimal GB, or below 0.1 GB in its own SI unit —
+// the nRF52840's 1 MiB (1,048,576 B) was "0.0 GB" beside an 880 GB need.
+func TestFmtGB(t *testing.T) {
+	for _, c := range []struct {
+		gb   float64
+		want string
+	}{
+		{85.89934592, "85.9 GB"}, {0.1, "0.1 GB"}, {0.001048576, "1.05 MB"}, {2e-5, "20 kB"}, {0, "0 B"},
+	} {
+		if got := fmtGB(c.gb); got != c.want {
+			t.Errorf("fmtGB(%g) = %q, want %q", c.gb, got, c.want)
+		}
+	}
+	r := mlsysim(t, "eval", "LeNet1", "nRF52840")
+	if r.code != exitOK || !strings.Contains(r.stdout, "of 1.05 MB memory used") {
+		t.Errorf("want the nRF52840's capacity as 1.05 MB\n%v", r)
+	}
+}

@@ -116,7 +116,7 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 	macro := lens{name: "Macro", prefix: "macro", status: "SKIPPED", summary: "no ops block (add ops: {region, duration_days} for cost and carbon)"}
 	if study == "node" {
 		f := lens{name: "Feasibility", prefix: "feasibility", status: status[feasible],
-			summary: fmt.Sprintf("%.1f GB / %.1f GB used", f64(row, "memory_footprint_gb"), f64(row, "memory_capacity_gb")),
+			summary: fmt.Sprintf("%s / %s used", fmtGB(f64(row, "memory_footprint_gb")), fmtGB(f64(row, "memory_capacity_gb"))),
 			metrics: []kv{{"memory_used_gb", f64(row, "memory_footprint_gb")}, {"memory_capacity_gb", f64(row, "memory_capacity_gb")},
 				{"memory_utilization", f64(row, "memory_utilization")}, {"activation_memory_gb", f64(row, "activation_memory_gb")}}}
 		if row["activation_memory"] != "counted" {

@@ -181,6 +181,15 @@ func fmtBytes(v float64) string {
 	return fmtSI(v, "B")
 }
 
+// fmtGB prints decimal gigabytes to one decimal, and a smaller amount in its own SI unit:
+// a microcontroller's 1 MiB is not "0.0 GB".
+func fmtGB(gb float64) string {
+	if gb >= 0.1 {
+		return fmt.Sprintf("%.1f GB", gb)
+	}
+	return fmtSI(gb*1e9, "B")
+}
+
 func fmtCount(v float64) string {
 	switch {
 	case v >= 1e12:

@@ -120,10 +120,10 @@ func (s *scorecard) render(w io.Writer, format string) error {
 
 func (s *scorecard) lenses() [][3]string {
 	used, capGB := s.f("memory_footprint_gb"), s.f("memory_capacity_gb")
-	feas := fmt.Sprintf("%.1f GB of %.1f GB memory used (%s)", used, capGB, fmtPct(s.f("memory_utilization")))
+	feas := fmt.Sprintf("%s of %s memory used (%s)", fmtGB(used), fmtGB(capGB), fmtPct(s.f("memory_utilization")))
 	perf := fmt.Sprintf("%s-bound: %s per step, %s/s", s.str("bottleneck"), fmtMs(s.f("latency_ms")), fmtCount(s.f("throughput_per_s")))
 	if !s.feasible() {
-		feas = fmt.Sprintf("needs %.1f GB but has %.1f GB: out of memory", used, capGB)
+		feas = fmt.Sprintf("needs %s but has %s: out of memory", fmtGB(used), fmtGB(capGB))
 		perf += " (infeasible: priced on the host-link offload path)"
 	}
 	return [][3]string{
