@@ -67,7 +67,8 @@ TensorRT; docs/PHYSICS.md §36).
 A flag that would not change the answer is refused (exit 1), not ignored: the training
 flags without --training, --seq-len outside a transformer's training step (inference
 here counts no KV cache: mlsysim serve does), --cnn-execution for a model without a
-convolution list or under the seed profile.
+convolution list or under the seed profile, --efficiency for such a CNN on an
+accelerator with a measured matmul rate (calibrated: the rate, not a fraction, prices it).
 
 Examples:
    mlsysim eval Llama3_8B H100 --batch-size 32
@@ -129,7 +130,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if err := a.unshapedEvalFlag(c, model); err != nil {
+			if err := a.unshapedEvalFlag(c, model, hw); err != nil {
 				return err
 			}
 			a.precisionWarning(hw, c.String("precision"), format)
@@ -152,13 +153,21 @@ Examples:
 	}
 }
 
-// unshapedEvalFlag refuses --seq-len and --cnn-execution where the node study does not
-// read them (study_node.go), as the training flags are refused under inference: a
-// scorecard must not look as if it answered a question the flag asked.
-func (a *app) unshapedEvalFlag(c *cli.Command, model string) error {
+// unshapedEvalFlag refuses --seq-len, --cnn-execution and --efficiency where the node
+// study does not read them (study_node.go, gatherCNN), as the training flags are refused
+// under inference: a scorecard must not look as if it answered a question the flag asked.
+func (a *app) unshapedEvalFlag(c *cli.Command, model, hwKey string) error {
 	m, err := a.cat.ModelByKey(model)
 	if err != nil {
 		return badInput("MODEL", err)
+	}
+	h, err := a.cat.HardwareByKey(hwKey)
+	if err != nil {
+		return badInput("HARDWARE", err)
+	}
+	calibrated := a.String("profile") != "seed"
+	if _, measured := h.GEMMEfficiencyFor(c.String("precision")); c.IsSet("efficiency") && calibrated && len(m.ConvLayers) > 0 && measured {
+		return badInputf("--efficiency", "%s's convolutions run at %s's measured %s matmul rate under the calibrated profile (docs/PHYSICS.md §36), so no efficiency enters the step; drop --efficiency, or use --profile seed for the seed's efficiency × peak", model, hwKey, c.String("precision"))
 	}
 	if c.IsSet("seq-len") {
 		switch {
@@ -172,7 +181,7 @@ func (a *app) unshapedEvalFlag(c *cli.Command, model string) error {
 		switch {
 		case len(m.ConvLayers) == 0:
 			return badInputf("--cnn-execution", "%s lists no convolutions, so no layer is priced by how it runs (docs/PHYSICS.md §36); drop --cnn-execution", model)
-		case a.String("profile") == "seed":
+		case !calibrated:
 			return badInputf("--cnn-execution", "the seed profile prices a CNN as one roofline, whatever the execution; use --profile calibrated (or drop --cnn-execution)")
 		}
 	}
