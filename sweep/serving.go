@@ -32,7 +32,7 @@ var (
 		kvPrecisionParam, tpParam,
 		{Name: "pp", Kind: KindInt, Default: "1", Min: 1, Max: MaxParallel, Doc: "pipeline stages of a replica (at most the layers)"},
 		{Name: "ep", Kind: KindInt, Default: "1", Min: 1, Max: MaxParallel,
-			Doc: "expert-parallel ranks a MoE model's experts are spread over (must divide the experts; 1 for dense models)"},
+			Doc: "expert-parallel ranks a MoE model's experts are spread over, among a stage's tp accelerators (must divide the experts and tp; 1 for dense models)"},
 		{Name: "node_size", Kind: KindInt, Default: "8", Min: 1, Max: MaxParallel,
 			Doc: "accelerators on one scale-up link (8: HGX/DGX H100 and H200, MI300X platforms; 72: an NVL72 rack)"},
 		{Name: "tp_across_nodes", Kind: KindBool, Default: "false", Doc: "allow a tensor-parallel group larger than node_size (its all-reduces then cross the fabric)"},
@@ -87,6 +87,11 @@ func ServingLayoutError(m *catalog.Model, tp, pp, ep, nodeSize int, acrossNodes 
 		return fmt.Errorf("ep %d needs a mixture-of-experts model; %s is dense (use ep 1)", ep, m.Key)
 	case m.Experts > 0 && m.Experts%ep != 0:
 		return fmt.Errorf("ep %d does not divide the %d experts of %s (try %s)", ep, m.Experts, m.Key, divisors(m.Experts))
+	case tp%ep != 0:
+		// A replica's expert-parallel ranks are a stage's tp accelerators (the kernel
+		// shards over tp · pp only; TensorRT-LLM's moe_tp × moe_ep = tp, vLLM's EP = TP
+		// within a replica): ep 8 at tp 1 would be an all-to-all among devices that do not exist.
+		return fmt.Errorf("ep %d does not divide tp %d: a replica's expert-parallel ranks are the tensor-parallel accelerators of a stage (try ep %s, or tp a multiple of %d)", ep, tp, divisors(tp), ep)
 	case tp > nodeSize && !acrossNodes:
 		return fmt.Errorf("tp %d spans more than one node of %d accelerators; tensor parallelism stays on the scale-up link unless tp_across_nodes is set", tp, nodeSize)
 	}
@@ -367,6 +372,8 @@ func (t *servingTables) layoutReason(m *catalog.Model, tp, pp, ep, nodeSize int,
 			return reasonPPLayers
 		case ep > 1 && m.Experts == 0, m.Experts > 0 && m.Experts%ep != 0:
 			return reasonEPDivide
+		case tp%ep != 0:
+			return reasonSplit
 		default:
 			return reasonTPNodes
 		}

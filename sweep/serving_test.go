@@ -23,12 +23,17 @@ func TestServingLayoutReasons(t *testing.T) {
 		{"pp above the layers", "  pp: 81\n", "pp_exceeds_layers"},
 		{"ep on a dense model", "  ep: 2\n", "ep_does_not_divide_experts"},
 		{"tp over a node", "  tp: 16\n", "tp_spans_nodes"},
+		{"ep beyond tp", "  model: [Mixtral_8x7B]\n  ep: 8\n  tp: 2\n", "parallelism_does_not_divide"},
+		{"ep within tp", "  model: [Mixtral_8x7B]\n  ep: 2\n  tp: 4\n", ""},
 		{"tp over nodes, allowed", "  tp: 16\n  tp_across_nodes: true\n", ""},
 		{"draft that is not a transformer", "  draft_model: ResNet50\n", "draft_not_a_transformer"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for _, study := range []string{"serve", "serve-sla", "batching", "serve-capacity", "serve-deploy"} {
 				src := strings.Replace(servePoint(c.extra), "study: serve\n", "study: "+study+"\n", 1)
+				if strings.HasPrefix(c.extra, "  model:") { // the case names its own model
+					src = strings.Replace(src, "  model: [Llama3_70B]\n", "", 1)
+				}
 				if study == "serve-capacity" {
 					src += "  qps: 1\n  target_p99_ms: 60000\n"
 				}
@@ -46,6 +51,17 @@ func TestServingLayoutReasons(t *testing.T) {
 	}
 	if err := ServingLayoutError(m, 8, 1, 8, 8, false); err != nil {
 		t.Errorf("tp 8, ep 8 on Mixtral: %v", err)
+	}
+	// Expert-parallel ranks are tensor-parallel accelerators of a stage: ep must divide tp.
+	for _, c := range []struct{ tp, pp, ep int }{{1, 1, 8}, {1, 8, 8}, {2, 1, 4}, {4, 2, 8}} {
+		if err := ServingLayoutError(m, c.tp, c.pp, c.ep, 8, false); err == nil || !strings.Contains(err.Error(), "does not divide tp") {
+			t.Errorf("tp %d, pp %d, ep %d on Mixtral: %v, want ep does not divide tp", c.tp, c.pp, c.ep, err)
+		}
+	}
+	for _, c := range []struct{ tp, ep int }{{2, 2}, {4, 2}, {8, 4}, {8, 1}} {
+		if err := ServingLayoutError(m, c.tp, 1, c.ep, 8, false); err != nil {
+			t.Errorf("tp %d, ep %d on Mixtral: %v", c.tp, c.ep, err)
+		}
 	}
 }
 

@@ -263,6 +263,7 @@ func TestClearRefusals(t *testing.T) {
 		{[]string{"serve", "Llama3_8B", "H100", "--tp", "3"}, []string{"tp 3 does not divide the 32 attention heads of Llama3_8B", "try 1, 2, 4, 8, 16, 32"}},
 		{[]string{"serve", "Llama3_70B", "H100", "--tp", "48"}, []string{"tp 48 does not divide the 64 attention heads of Llama3_70B"}},
 		{[]string{"serve", "Llama3_70B", "H100", "--pp", "81"}, []string{"--tp/--pp/--ep: pp 81 exceeds the 80 layers of Llama3_70B"}},
+		{[]string{"serve", "Mixtral_8x7B", "H100", "-p", "fp8", "--ep", "8"}, []string{"--tp/--pp/--ep: ep 8 does not divide tp 1", "try ep 1"}},
 		{[]string{"serve", "Mixtral_8x7B", "H100", "--ep", "3"}, []string{"ep 3 does not divide the 8 experts of Mixtral_8x7B (try 1, 2, 4, 8)"}},
 		{[]string{"serve", "Llama3_70B", "H100", "--draft-model", "mtp", "--spec-acceptance", "1.5"}, []string{"--spec-acceptance: spec_acceptance = 1.5 is out of range", "[0, 1]"}},
 		{[]string{"serve", "Llama3_70B", "H100", "--draft-model", "mtp", "--spec-acceptance", "-0.1"}, []string{"--spec-acceptance: spec_acceptance = -0.1 is out of range", "[0, 1]"}},

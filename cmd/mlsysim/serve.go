@@ -27,7 +27,7 @@ scale-up link, pipeline stages in turn); --ep spreads a MoE model's experts;
 --draft-model adds speculative decoding; --engine names the serving engine whose
 kernels, all-reduce and scheduling the calibrated step charges (default vllm;
 mlsysim zoo engines). A split the model cannot take (tp not
-dividing the heads, pp above the layers, ep not dividing the experts, tp beyond a
+dividing the heads, pp above the layers, ep not dividing the experts or tp, tp beyond a
 node) is bad input. MODEL must be a transformer.
 
 JSON keys follow the seed (model, hardware, seq_len, batch_size, precision,
@@ -198,7 +198,7 @@ func servingFlags() []cli.Flag {
 	return append(flags,
 		&cli.IntFlag{Name: "tp", Value: 1, Usage: "tensor-parallel accelerators per pipeline stage (scale-up link; must divide the heads)"},
 		&cli.IntFlag{Name: "pp", Value: 1, Usage: "pipeline stages (at most the layers)"},
-		&cli.IntFlag{Name: "ep", Value: 1, Usage: "expert-parallel ranks of a MoE model (must divide the experts)"},
+		&cli.IntFlag{Name: "ep", Value: 1, Usage: "expert-parallel ranks of a MoE model (must divide the experts and tp: its ranks are a stage's tp accelerators)"},
 		&cli.IntFlag{Name: "node-size", Value: 8, Usage: "accelerators on one scale-up link"},
 		&cli.BoolFlag{Name: "tp-across-nodes", Usage: "allow tensor parallelism beyond one node (over the fabric)"},
 		&cli.StringFlag{Name: "kv-precision", Value: "same", Usage: "KV cache format: same (the weights') or a precision"},
