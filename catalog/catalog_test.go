@@ -627,6 +627,71 @@ func TestResNet50ConvLayers(t *testing.T) {
 	}
 }
 
+// TestConvLayerTotals sums the weights and multiply-adds of each listed CNN's layers and
+// compares them with the totals its sources publish. Layer weights are k²·in·out per
+// convolution (the list carries no biases or batch-norm scales, a few thousand
+// parameters). layers counts the weighted layers the architecture's name counts: every
+// entry but the projection shortcuts (after: bn, no ReLU), which He et al. do not count.
+func TestConvLayerTotals(t *testing.T) {
+	c := mustDefault(t)
+	for _, tc := range []struct {
+		key             string
+		weights, wTol   float64
+		macs, macTol    float64
+		layers          float64
+		flopsNote, wSrc string
+	}{
+		// He et al. (2016) Table 1: 1.8 × 10⁹ FLOPs (multiply-adds) for 18 layers;
+		// torchvision's resnet18 documentation: 11,689,512 parameters (11.7 M), of which
+		// 9,600 batch-norm scales and shifts and the fc's 1,000 biases are not listed.
+		{"ResNet18", 11689512, 0.002, 1.8e9, 0.01, 18, "He et al. Table 1", "torchvision resnet18"},
+		// torchvision's alexnet documentation: 61,100,840 parameters (10,344 biases not
+		// listed) and 0.714 GFLOPS, which torchvision counts as multiply-adds.
+		{"AlexNet", 61100840, 0.001, 0.714e9, 0.001, 8, "torchvision alexnet", "torchvision alexnet"},
+	} {
+		m, err := c.ModelByKey(tc.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var weights, macs, layers float64
+		for _, l := range m.ConvLayers {
+			n, side := float64(l.Count), float64(l.Size)
+			w := float64(l.Kernel*l.Kernel) * float64(l.In) * float64(l.Out)
+			weights += n * w
+			macs += n * w * side * side
+			if l.After != "bn" {
+				layers += n
+			}
+		}
+		if !near(weights, tc.weights, tc.wTol) {
+			t.Errorf("%s: listed layers hold %.0f weights; %s: %.0f (tolerance %g)", tc.key, weights, tc.wSrc, tc.weights, tc.wTol)
+		}
+		if !near(macs, tc.macs, tc.macTol) {
+			t.Errorf("%s: listed layers do %.4g multiply-adds; %s: %.4g (tolerance %g)", tc.key, macs, tc.flopsNote, tc.macs, tc.macTol)
+		}
+		if layers != tc.layers {
+			t.Errorf("%s: %g weighted layers listed, want %g", tc.key, layers, tc.layers)
+		}
+	}
+}
+
+// TestAlexNetParametersAgainstPaper: the single-tower layer list stays within 2 % of
+// the "60 million parameters" of Krizhevsky et al. (2012, abstract and §4), the count
+// the catalog's parameters field carries.
+func TestAlexNetParametersAgainstPaper(t *testing.T) {
+	m, err := mustDefault(t).ModelByKey("AlexNet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var weights float64
+	for _, l := range m.ConvLayers {
+		weights += float64(l.Count * l.Kernel * l.Kernel * l.In * l.Out)
+	}
+	if !near(weights, 60e6, 0.02) || m.Parameters != 60e6 {
+		t.Errorf("AlexNet: %g listed weights, catalog parameters %g; the paper says 60 million", weights, m.Parameters)
+	}
+}
+
 func TestModelTable(t *testing.T) {
 	c := mustDefault(t)
 	// physics.md §2.5 model table (language.yaml @087dd538, vision.yaml @35a61438).

@@ -244,6 +244,9 @@ func (cv *converter) model(r *rawModel, category string) *Model {
 		if !slices.Contains(ConvAfter, c.After) {
 			cv.fail(field+".after", fmt.Sprintf("%q is not one of %s", c.After, strings.Join(ConvAfter, ", ")))
 		}
+		if c.Pool != 0 && (c.Pool < 1 || c.Pool >= c.Size) {
+			cv.fail(field+".pool", fmt.Sprintf("%d is not a max pool's output side: at least 1 and below the layer's size %d (leave it out for no pool)", c.Pool, c.Size))
+		}
 		m.ConvLayers = append(m.ConvLayers, ConvLayer(c))
 	}
 	if len(m.ConvLayers) > 0 && m.Family != CNN {

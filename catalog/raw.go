@@ -152,6 +152,7 @@ type rawConv struct {
 	Stride int    `yaml:"stride"`
 	Count  int    `yaml:"n"`
 	After  string `yaml:"after"`
+	Pool   int    `yaml:"pool"`
 }
 
 type rawGrid struct {

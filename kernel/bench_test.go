@@ -122,7 +122,7 @@ func BenchmarkCNNStep(b *testing.B) {
 		{1, 2048, 512, 7, 1, 2}, {3, 512, 512, 7, 1, 2}, {1, 512, 2048, 7, 1, 3}, {1, 1024, 2048, 7, 2, 1}} {
 		inSide := l[3] * l[4]
 		layers = append(layers, ConvShape{Pixels: l[3] * l[3], In: l[1], Out: l[2], Taps: l[0] * l[0],
-			InElems: l[1] * inSide * inSide, Count: l[5], ReLU: true})
+			InElems: l[1] * inSide * inSide, Count: l[5], BN: true, ReLU: true})
 	}
 	var sink float64
 	for i := 0; i < b.N; i++ {

@@ -24,16 +24,24 @@ const (
 	CNNGraph
 )
 
-// ConvShape is one convolution of a CNN, repeated Count times, per sample.
+// ConvShape is one convolution of a CNN, repeated Count times, per sample. A fully
+// connected layer is a 1×1 convolution on one pixel.
 type ConvShape struct {
-	Pixels  float64 // output feature-map pixels (side²)
-	In, Out float64 // channels
-	Taps    float64 // kernel side²
-	InElems float64 // input feature-map elements (In · (side·stride)²)
-	Count   float64
-	ReLU    bool // a ReLU follows the batch norm
-	Add     bool // a residual add follows the batch norm
+	Pixels     float64 // output feature-map pixels (side²)
+	In, Out    float64 // channels
+	Taps       float64 // kernel side²
+	InElems    float64 // input feature-map elements (In · (side·stride)²)
+	Count      float64
+	BN         bool    // a batch norm follows the convolution
+	ReLU       bool    // a ReLU follows (the batch norm, or the convolution without one)
+	Add        bool    // a residual add follows the batch norm
+	PoolPixels float64 // output pixels of a max pool after the layer (0: none)
 }
+
+// PoolIndexBytes is the size of the argmax index a training max pool keeps per output
+// element: PyTorch's max_pool2d_with_indices returns int64 indices, and its backward
+// (tools/autograd/derivatives.yaml) reads them.
+const PoolIndexBytes = 8
 
 // Elementwise passes over a convolution's output, in element reads plus writes
 // (docs/PHYSICS.md §36). Batch norm in training is two passes forward (statistics, then
@@ -48,6 +56,8 @@ const (
 	addAccesses       = 3 // read two operands, write the sum (forward; the backward sums the two branches' gradients)
 	fusedFwdAccesses  = 2 // ScaleBiasAddRelu: read the convolution output, write the activation
 	fusedSkipAccesses = 1 // the fused pass reads the residual operand (forward) or writes its gradient (backward)
+	poolFwdAccesses   = 1 // a max pool reads its input once and writes the pooled output (counted apart)
+	poolBwdAccesses   = 1 // its backward writes the full-size input gradient (reading the pooled dy, counted apart)
 )
 
 // CNNStep is the calibrated time of a batch of b samples through a CNN's convolutions
@@ -59,12 +69,14 @@ const (
 //	dgrad = the same FLOPs, reading dy and the weights, writing dx (not for the first layer)
 //	wgrad = max(2mnk / R, (b·in_elems + m·n)·e / BW) + k·n·e / BW        split over m, no tile waves
 //	ew    = Σ accesses · m·n·e / BW                                      the elementwise passes
+//	pool  = (m·n + b·pool_pixels·n)·e / BW                                a max pool forward
+//	        + (m·n + b·pool_pixels·n)·e / BW + 2·b·pool_pixels·n·8 / BW  training: its backward, indices written and read
 //
 // CNNEager and CNNFusedBNAct run layer after layer: busy = Σ conv times + ew.
 // CNNGraph overlaps them: busy = max(Σ FLOP times, Σ bytes / BW + ew).
 // It returns the summed FLOP time, the summed memory time and busy.
 func CNNStep(layers []ConvShape, exec CNNExecution, b float64, training bool, e, rate, sms, bw float64) (tComp, tMem, busy float64) {
-	var seq, ewElems float64
+	var seq, ewElems, poolBytes float64
 	for i := range layers {
 		l := &layers[i]
 		m, n, k := b*l.Pixels, l.Out, l.Taps*l.In
@@ -98,8 +110,16 @@ func CNNStep(layers []ConvShape, exec CNNExecution, b float64, training bool, e,
 		tComp += l.Count * comp
 		tMem += l.Count * mem
 		ewElems += l.Count * out * elementwiseAccesses(l, exec, training)
+		if l.PoolPixels > 0 {
+			pooled := b * l.PoolPixels * n
+			bytes := (poolFwdAccesses*out + pooled) * e
+			if training {
+				bytes += (poolBwdAccesses*out+pooled)*e + 2*pooled*PoolIndexBytes
+			}
+			poolBytes += l.Count * bytes
+		}
 	}
-	ew := ewElems * e / bw
+	ew := ewElems*e/bw + poolBytes/bw
 	tMem += ew
 	if exec == CNNGraph {
 		return tComp, tMem, math.Max(tComp, tMem)
@@ -110,6 +130,17 @@ func CNNStep(layers []ConvShape, exec CNNExecution, b float64, training bool, e,
 // elementwiseAccesses is the element reads and writes per output element of the batch
 // norm, residual add and ReLU after one convolution.
 func elementwiseAccesses(l *ConvShape, exec CNNExecution, training bool) float64 {
+	if !l.BN {
+		// A ReLU straight after a convolution (no batch norm, no add: AlexNet) is its
+		// own pass in every framework here but graph inference, whose epilogue runs it.
+		switch {
+		case !l.ReLU || exec == CNNGraph && !training:
+			return 0
+		case training:
+			return reluFwdAccesses + reluBwdAccesses
+		}
+		return reluFwdAccesses
+	}
 	skip := 0.0
 	if l.Add {
 		skip = fusedSkipAccesses

@@ -7,9 +7,15 @@ import "testing"
 // 3 channels on 4 pixels is m = 4, n = 3, k = 2: 48 FLOPs, reads 8 input elements and
 // 6 weights, writes 12 outputs.
 func TestCNNStep(t *testing.T) {
-	relu := ConvShape{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, ReLU: true}
+	relu := ConvShape{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, BN: true, ReLU: true}
 	add := relu
 	add.ReLU, add.Add = false, true
+	plain := relu
+	plain.BN = false
+	linear := plain
+	linear.ReLU = false
+	pooled := plain
+	pooled.PoolPixels = 1
 	for _, tc := range []struct {
 		name            string
 		layers          []ConvShape
@@ -29,8 +35,18 @@ func TestCNNStep(t *testing.T) {
 		{"eager training", []ConvShape{relu, relu}, CNNEager, true, 48*2 + 48*3, (26 + 26) + (26 + 26 + 18 + 8) + 2*13*12, 114 + 170 + 2*13*12},
 		// One fused pass forward (2) and the two-pass backward (5): 7 accesses of 12.
 		{"fused training", []ConvShape{relu, relu}, CNNFusedBNAct, true, 48 * 5, 130 + 2*7*12, 284 + 2*7*12},
+		// No batch norm (AlexNet): the ReLU alone is 2 accesses of 12; graph runs it in
+		// the epilogue; a linear layer (the logits) has no pass at all.
+		{"relu only", []ConvShape{plain}, CNNEager, false, 48, 26 + 24, 60 + 24},
+		{"relu only graph", []ConvShape{plain}, CNNGraph, false, 48, 26, 48},
+		{"linear", []ConvShape{linear}, CNNEager, false, 48, 26, 60},
+		// A max pool to 1 pixel (3 outputs): forward reads 12 and writes 3.
+		{"pool inference", []ConvShape{pooled}, CNNEager, false, 48, 26 + 24 + 15, 60 + 24 + 15},
+		// Training: forward 60 + wgrad 54; ReLU 5 × 12; the pool forward 15, backward
+		// 3 + 12, and its 3 int64 indices written and read (48 bytes).
+		{"pool training", []ConvShape{pooled}, CNNEager, true, 96, 26 + 26 + 60 + 30 + 48, 114 + 60 + 30 + 48},
 		// Count repeats a layer: three copies cost three times one.
-		{"count", []ConvShape{{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 3, ReLU: true}}, CNNEager, false, 3 * 48, 3 * 74, 3 * 108},
+		{"count", []ConvShape{{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 3, BN: true, ReLU: true}}, CNNEager, false, 3 * 48, 3 * 74, 3 * 108},
 	} {
 		comp, mem, busy := CNNStep(tc.layers, tc.exec, 1, tc.training, 1, 1, 0, 1)
 		if comp != tc.comp || mem != tc.mem || busy != tc.busy {
@@ -42,7 +58,7 @@ func TestCNNStep(t *testing.T) {
 // TestCNNStepScales checks the batch and the hardware enter as they should: twice the
 // batch of a compute-bound layer takes twice the time, twice the rate half.
 func TestCNNStepScales(t *testing.T) {
-	l := []ConvShape{{Pixels: 3136, In: 256, Out: 256, Taps: 9, InElems: 256 * 3136, Count: 1, ReLU: true}}
+	l := []ConvShape{{Pixels: 3136, In: 256, Out: 256, Taps: 9, InElems: 256 * 3136, Count: 1, BN: true, ReLU: true}}
 	_, _, one := CNNStep(l, CNNGraph, 64, false, 2, 1e12, 0, 1e15)
 	_, _, two := CNNStep(l, CNNGraph, 128, false, 2, 1e12, 0, 1e15)
 	_, _, fast := CNNStep(l, CNNGraph, 64, false, 2, 2e12, 0, 1e15)

@@ -5,35 +5,51 @@ import "testing"
 // TestCNNFeatureMaps counts small layer lists by hand. A 1×1 convolution from 2 to 3
 // channels on 4 output pixels (input 8 elements) writes 12 elements.
 func TestCNNFeatureMaps(t *testing.T) {
-	relu := ConvShape{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, ReLU: true}
+	relu := ConvShape{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, BN: true, ReLU: true}
 	bn := relu
 	bn.ReLU = false
 	add := relu
 	add.Add = true
-	wide := ConvShape{Pixels: 4, In: 3, Out: 6, Taps: 9, InElems: 12, Count: 2, ReLU: true, Add: true}
+	wide := ConvShape{Pixels: 4, In: 3, Out: 6, Taps: 9, InElems: 12, Count: 2, BN: true, ReLU: true, Add: true}
+	plain := relu
+	plain.BN = false
+	linear := plain
+	linear.ReLU = false
+	pooled := plain
+	pooled.PoolPixels = 1
+	// One input channel on 4 pixels, pooled to 2: the pool's 12 in + 6 out outgrow the
+	// convolution's 4 in + 12 out.
+	narrow := ConvShape{Pixels: 4, In: 1, Out: 3, Taps: 1, InElems: 4, Count: 1, ReLU: true, PoolPixels: 2}
 	for _, tc := range []struct {
-		name         string
-		layers       []ConvShape
-		exec         CNNExecution
-		stored, live float64
+		name                  string
+		layers                []ConvShape
+		exec                  CNNExecution
+		stored, live, indices float64
 	}{
-		{"none", nil, CNNEager, 0, 0},
+		{"none", nil, CNNEager, 0, 0, 0},
+		// Without batch norm the ReLU works in place on the convolution's output: one
+		// 12-element tensor kept, one written; a linear layer keeps nothing of its own.
+		{"conv relu", []ConvShape{plain}, CNNEager, 8 + 12, 8 + 12, 0},
+		{"linear", []ConvShape{linear}, CNNEager, 8, 8 + 12, 0},
+		// A pool to 1 pixel keeps its 3 outputs and 3 indices.
+		{"conv relu pool", []ConvShape{pooled}, CNNEager, 8 + 12 + 3, 8 + 12, 3},
+		{"pool outgrows the convolution", []ConvShape{narrow}, CNNEager, 4 + 12 + 6, 12 + 6, 6},
 		// Stored: the input 8, the convolution's 12 and the ReLU's 12. Live: 8 + 2·12.
-		{"conv bn relu", []ConvShape{relu}, CNNEager, 8 + 12 + 12, 8 + 2*12},
+		{"conv bn relu", []ConvShape{relu}, CNNEager, 8 + 12 + 12, 8 + 2*12, 0},
 		// Batch norm without a ReLU keeps only the convolution output (its saved input).
-		{"conv bn", []ConvShape{bn}, CNNEager, 8 + 12, 8 + 2*12},
+		{"conv bn", []ConvShape{bn}, CNNEager, 8 + 12, 8 + 2*12, 0},
 		// Graph inference writes one output per layer; the add holds its 12-element stream.
-		{"graph with add", []ConvShape{add}, CNNGraph, 8 + 24, 8 + 12 + 12},
+		{"graph with add", []ConvShape{add}, CNNGraph, 8 + 24, 8 + 12 + 12, 0},
 		// Only the first layer's input counts (later inputs are earlier ReLU outputs);
 		// count repeats the stored maps, not the live peak. Second layer: 2 × 2 × 24
 		// stored; live: max(8 + 24, 12 + 48) + the largest add output 24.
-		{"two layers", []ConvShape{relu, wide}, CNNEager, 8 + 24 + 2*2*24, 12 + 48 + 24},
-		{"two layers fused", []ConvShape{relu, wide}, CNNFusedBNAct, 8 + 24 + 2*2*24, 12 + 48 + 24},
-		{"two layers graph", []ConvShape{relu, wide}, CNNGraph, 8 + 24 + 2*2*24, 12 + 24 + 24},
+		{"two layers", []ConvShape{relu, wide}, CNNEager, 8 + 24 + 2*2*24, 12 + 48 + 24, 0},
+		{"two layers fused", []ConvShape{relu, wide}, CNNFusedBNAct, 8 + 24 + 2*2*24, 12 + 48 + 24, 0},
+		{"two layers graph", []ConvShape{relu, wide}, CNNGraph, 8 + 24 + 2*2*24, 12 + 24 + 24, 0},
 	} {
-		stored, live := CNNFeatureMaps(tc.layers, tc.exec)
-		if stored != tc.stored || live != tc.live {
-			t.Errorf("%s: stored %g, live %g; want %g, %g", tc.name, stored, live, tc.stored, tc.live)
+		stored, live, indices := CNNFeatureMaps(tc.layers, tc.exec)
+		if stored != tc.stored || live != tc.live || indices != tc.indices {
+			t.Errorf("%s: stored %g, live %g, indices %g; want %g, %g, %g", tc.name, stored, live, indices, tc.stored, tc.live, tc.indices)
 		}
 	}
 }
@@ -42,7 +58,9 @@ func TestCNNFeatureMaps(t *testing.T) {
 // elements × bytes for training and batch × live × bytes for inference; without a layer
 // list, or under seed, the footprint stays the seed's and says it counts no activations.
 func TestSingleNodeCNNMemory(t *testing.T) {
-	layers := []ConvShape{{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, ReLU: true}} // stored 32, live 32 (eager)
+	layers := []ConvShape{{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, BN: true, ReLU: true}} // stored 32, live 32 (eager)
+	pooledLayers := []ConvShape{layers[0]}
+	pooledLayers[0].PoolPixels = 1
 	const w, params, batch, e = 1000.0, 500.0, 10.0, 2.0
 	for _, tc := range []struct {
 		name       string
@@ -55,6 +73,8 @@ func TestSingleNodeCNNMemory(t *testing.T) {
 	}{
 		{"calibrated training", true, layers, true, 2*w + AdamBytesPerParam*params + batch*32*e, batch * 32 * e, true},
 		{"calibrated inference", true, layers, false, w + batch*32*e, batch * 32 * e, true},
+		// A max pool to 1 pixel: 3 more stored elements and 3 int64 indices per sample.
+		{"calibrated training with a pool", true, pooledLayers, true, 2*w + AdamBytesPerParam*params + batch*(35*e+3*8), batch * (35*e + 3*8), true},
 		{"no layer list", true, nil, true, 2*w + AdamBytesPerParam*params, 0, false},
 		{"seed training", false, layers, true, 2*w + AdamBytesPerParam*params, 0, false},
 		{"seed inference", false, layers, false, w, 0, false},

@@ -46,12 +46,12 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 			states, act = trainingFootprint(in, i, b, w)
 			actKnown = in.IsTransformer[i]
 			if cnn {
-				stored, _ := CNNFeatureMaps(in.Conv[i], CNNExecution(in.CNNExec[i]))
-				act, actKnown = batch*stored*b, true
+				stored, _, indices := CNNFeatureMaps(in.Conv[i], CNNExecution(in.CNNExec[i]))
+				act, actKnown = batch*(stored*b+indices*PoolIndexBytes), true
 			}
 			footprint = states + act
 		} else if cnn {
-			_, live := CNNFeatureMaps(in.Conv[i], CNNExecution(in.CNNExec[i]))
+			_, live, _ := CNNFeatureMaps(in.Conv[i], CNNExecution(in.CNNExec[i]))
 			act, actKnown = batch*live*b, true
 			footprint = w + act
 		}

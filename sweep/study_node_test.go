@@ -125,7 +125,9 @@ func TestNodeCNNMemoryFeasibility(t *testing.T) {
 // TestNodeActivationMemoryReasons: a footprint without activations says why.
 func TestNodeActivationMemoryReasons(t *testing.T) {
 	for _, tc := range []struct{ model, training, want string }{
-		{"ResNet18", "true", "no_layer_list"},
+		{"ResNet18", "true", "counted"},
+		{"AlexNet", "false", "counted"},
+		{"EfficientNetB0", "true", "no_layer_list"},
 		{"MobileNetV2", "false", "no_layer_list"},
 		{"Llama3_8B", "false", "inference_kv_cache"},
 		{"Llama3_8B", "true", "counted"},

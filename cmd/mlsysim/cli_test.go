@@ -765,13 +765,42 @@ func TestEvalCNNMemory(t *testing.T) {
 	if act := obj["f_activation_memory_gb"].(float64); !(act > 1 && act < obj["f_memory_used_gb"].(float64)) {
 		t.Errorf("f_activation_memory_gb %g: want over 1 GB and within the %v GB footprint", act, obj["f_memory_used_gb"])
 	}
-	r = mlsysim(t, "eval", "ResNet18", "T4", "--training", "--batch-size", "1024")
-	if r.code != exitOK || !strings.Contains(r.stdout, "activations not counted (no activation model for ResNet18") {
-		t.Errorf("want a note that ResNet18's activations are not counted\n%v", r)
+	r = mlsysim(t, "eval", "MobileNetV2", "T4", "--training", "--batch-size", "1024")
+	if r.code != exitOK || !strings.Contains(r.stdout, "activations not counted (no activation model for MobileNetV2") {
+		t.Errorf("want a note that MobileNetV2's activations are not counted\n%v", r)
 	}
 	r = mlsysim(t, "--profile", "seed", "eval", "ResNet50", "T4", "--training", "--batch-size", "1024")
 	if r.code != exitOK || !strings.Contains(r.stdout, "the seed profile counts none for a CNN") {
 		t.Errorf("under seed: want the seed's PASS with a note that it counts no activations\n%v", r)
+	}
+}
+
+// TestEvalAlexNetMemory: AlexNet (torchvision's single tower, catalog conv_layers)
+// trained in FP16 at batch 4096 on a T4, counted by hand from its layers (docs/PHYSICS.md
+// §37): the 3·220² input, each convolution's in-place ReLU output (the fully connected
+// layers' 4096 + 4096; the logits keep nothing), the three max pools' outputs and as many
+// int64 indices, plus 6e7 parameters × (2 + 2 + 12) bytes of weights, gradients and Adam
+// state. 9.8 GB fits the T4's 16 GiB; batch 8192 (18.7 GB) does not.
+func TestEvalAlexNetMemory(t *testing.T) {
+	t.Parallel()
+	convOut := 64*55*55 + 192*27*27 + 384*13*13 + 256*13*13 + 256*13*13 + 4096 + 4096.0
+	pooled := 64*27*27 + 192*13*13 + 256*6*6.0
+	perImage := (3*220*220+convOut+pooled)*2 + pooled*8
+	states := 6e7 * (2 + 2 + 12)
+	obj := oneObject(t, mlsysim(t, "-o", "json", "eval", "AlexNet", "T4", "--training", "--batch-size", "4096").stdout)
+	equal(t, obj, "f_status", "PASS")
+	equal(t, obj, "f_activation_memory", "counted")
+	for _, g := range []struct {
+		key  string
+		want float64
+	}{{"f_activation_memory_gb", 4096 * perImage / 1e9}, {"f_memory_used_gb", (4096*perImage + states) / 1e9}} {
+		if got := obj[g.key].(float64); math.Abs(got-g.want) > 1e-9*g.want {
+			t.Errorf("%s = %.6f, counted by hand %.6f", g.key, got, g.want)
+		}
+	}
+	r := mlsysim(t, "eval", "AlexNet", "T4", "--training", "--batch-size", "8192", "--strict")
+	if r.code != exitPhysics || !strings.Contains(r.stdout, "out of memory") {
+		t.Errorf("batch 8192 stores %.1f GB of feature maps: want exit 2, out of memory\n%v", 8192*perImage/1e9, r)
 	}
 }
 

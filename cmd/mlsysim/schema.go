@@ -640,7 +640,8 @@ func modelSchema() *jsonSchema {
 			prop{"k", convDim("kernel side")}, prop{"in", convDim("input channels")}, prop{"out", convDim("output channels")},
 			prop{"size", convDim("output feature-map side; input side = size × stride")}, prop{"stride", convDim("")},
 			prop{"n", convDim("repeats")},
-			prop{"after", &jsonSchema{Type: "string", Enum: catalog.ConvAfter, Description: "batch norm, then optionally a residual add, then optionally ReLU"}})}},
+			prop{"after", &jsonSchema{Type: "string", Enum: catalog.ConvAfter, Description: "nothing, a ReLU alone, or batch norm, then optionally a residual add, then optionally ReLU"}},
+			prop{"pool", convDim("output side of a max pool after the layer, below size")})}},
 	}
 	s := object("", []string{"key", "family", "source"}, append(ps, provenance()...)...)
 	s.AnyOf = []*jsonSchema{required("parameters"), required("model_size"), required("inference_flops")}
