@@ -628,10 +628,10 @@ func TestResNet50ConvLayers(t *testing.T) {
 }
 
 // TestConvLayerTotals sums the weights and multiply-adds of each listed CNN's layers and
-// compares them with the totals its sources publish. Layer weights are k²·in·out per
+// compares them with the totals its sources publish. Layer weights are k²·in·out/g per
 // convolution (the list carries no biases or batch-norm scales, a few thousand
 // parameters). layers counts the weighted layers the architecture's name counts: every
-// entry but the projection shortcuts (after: bn, no ReLU), which He et al. do not count.
+// entry but the projection shortcuts, which He et al. do not count.
 func TestConvLayerTotals(t *testing.T) {
 	c := mustDefault(t)
 	for _, tc := range []struct {
@@ -656,10 +656,10 @@ func TestConvLayerTotals(t *testing.T) {
 		var weights, macs, layers float64
 		for _, l := range m.ConvLayers {
 			n, side := float64(l.Count), float64(l.Size)
-			w := float64(l.Kernel*l.Kernel) * float64(l.In) * float64(l.Out)
+			w := float64(l.Kernel*l.Kernel) * float64(l.In) * float64(l.Out) / float64(max(l.Groups, 1))
 			weights += n * w
 			macs += n * w * side * side
-			if l.After != "bn" {
+			if !l.Shortcut {
 				layers += n
 			}
 		}

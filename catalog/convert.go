@@ -247,6 +247,12 @@ func (cv *converter) model(r *rawModel, category string) *Model {
 		if c.Pool != 0 && (c.Pool < 1 || c.Pool >= c.Size) {
 			cv.fail(field+".pool", fmt.Sprintf("%d is not a max pool's output side: at least 1 and below the layer's size %d (leave it out for no pool)", c.Pool, c.Size))
 		}
+		if c.Groups != 0 && (c.Groups < 1 || c.In%c.Groups != 0 || c.Out%c.Groups != 0) {
+			cv.fail(field+".g", fmt.Sprintf("%d groups do not divide in %d and out %d (g: in for a depthwise convolution; leave it out for none)", c.Groups, c.In, c.Out))
+		}
+		if c.Shortcut && c.After != "bn" {
+			cv.fail(field+".shortcut", fmt.Sprintf("a projection shortcut ends in batch norm alone (after: bn), not %q", c.After))
+		}
 		m.ConvLayers = append(m.ConvLayers, ConvLayer(c))
 	}
 	if len(m.ConvLayers) > 0 && m.Family != CNN {

@@ -145,14 +145,16 @@ type rawModel struct {
 }
 
 type rawConv struct {
-	Kernel int    `yaml:"k"`
-	In     int    `yaml:"in"`
-	Out    int    `yaml:"out"`
-	Size   int    `yaml:"size"`
-	Stride int    `yaml:"stride"`
-	Count  int    `yaml:"n"`
-	After  string `yaml:"after"`
-	Pool   int    `yaml:"pool"`
+	Kernel   int    `yaml:"k"`
+	In       int    `yaml:"in"`
+	Out      int    `yaml:"out"`
+	Size     int    `yaml:"size"`
+	Stride   int    `yaml:"stride"`
+	Count    int    `yaml:"n"`
+	After    string `yaml:"after"`
+	Pool     int    `yaml:"pool"`
+	Groups   int    `yaml:"g"`
+	Shortcut bool   `yaml:"shortcut"`
 }
 
 type rawGrid struct {

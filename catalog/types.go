@@ -267,23 +267,27 @@ type Model struct {
 // ConvLayer is Count identical convolutions of a CNN: a Kernel×Kernel filter from In to
 // Out channels whose square output feature map has side Size (its input side is
 // Size·Stride), followed by the elementwise layers After names and, where Pool is set,
-// a max pool whose square output has side Pool. A fully connected layer is a 1×1
-// convolution of size 1.
+// a max pool whose square output has side Pool. Groups (0 or 1: none) splits the
+// channels into independent convolutions (Groups = In = Out: depthwise). Shortcut marks
+// a projection shortcut, whose output only feeds the residual add. A fully connected
+// layer is a 1×1 convolution of size 1.
 type ConvLayer struct {
-	Kernel int    `json:"k"`
-	In     int    `json:"in"`
-	Out    int    `json:"out"`
-	Size   int    `json:"size"`
-	Stride int    `json:"stride"`
-	Count  int    `json:"n"`
-	After  string `json:"after"`
-	Pool   int    `json:"pool,omitempty"`
+	Kernel   int    `json:"k"`
+	In       int    `json:"in"`
+	Out      int    `json:"out"`
+	Size     int    `json:"size"`
+	Stride   int    `json:"stride"`
+	Count    int    `json:"n"`
+	After    string `json:"after"`
+	Pool     int    `json:"pool,omitempty"`
+	Groups   int    `json:"g,omitempty"`
+	Shortcut bool   `json:"shortcut,omitempty"`
 }
 
 // ConvAfter are the elementwise layers that may follow a convolution: nothing (the
 // logits), a ReLU alone (AlexNet), or batch norm, then optionally a residual add, then
-// optionally a ReLU.
-var ConvAfter = []string{"none", "relu", "bn", "bn_relu", "bn_add_relu"}
+// optionally a ReLU (ReLU6 counts as a ReLU: the same passes, in place).
+var ConvAfter = []string{"none", "relu", "bn", "bn_relu", "bn_add", "bn_add_relu"}
 
 // MaxConvDim bounds a convolution's kernel side, channels, feature-map side, stride and
 // repeat count: no published CNN layer comes near 2^16 in any of them.

@@ -32,7 +32,9 @@ type ConvShape struct {
 	Taps       float64 // kernel side²
 	InElems    float64 // input feature-map elements (In · (side·stride)²)
 	Count      float64
+	Groups     float64 // In and Out split into Groups independent convolutions (0 or 1: none; In: depthwise)
 	BN         bool    // a batch norm follows the convolution
+	Shortcut   bool    // a projection shortcut: its output is consumed by the residual add
 	ReLU       bool    // a ReLU follows (the batch norm, or the convolution without one)
 	Add        bool    // a residual add follows the batch norm
 	PoolPixels float64 // output pixels of a max pool after the layer (0: none)
@@ -62,8 +64,11 @@ const (
 
 // CNNStep is the calibrated time of a batch of b samples through a CNN's convolutions
 // and the elementwise layers after them. Each convolution is an implicit GEMM with
-// m = b·pixels, n = out, k = taps·in, priced as gemmTime prices a GEMM but reading the
-// input feature map once (not its im2col copy):
+// m = b·pixels, n = out, k = taps·in/groups (a grouped convolution is groups GEMMs of
+// n/groups columns, batched), priced as gemmTime prices a GEMM but reading the input
+// feature map once (not its im2col copy). A depthwise convolution (one input channel per
+// group) is a stencil run outside the GEMM tiles, so it gets no wave quantisation; at
+// taps multiply-adds per element read it is bound by its feature-map traffic:
 //
 //	conv  = max(2mnk / (R·q), (b·in_elems + k·n)·e / BW) + m·n·e / BW     q: wave quantisation
 //	dgrad = the same FLOPs, reading dy and the weights, writing dx (not for the first layer)
@@ -79,7 +84,8 @@ func CNNStep(layers []ConvShape, exec CNNExecution, b float64, training bool, e,
 	var seq, ewElems, poolBytes float64
 	for i := range layers {
 		l := &layers[i]
-		m, n, k := b*l.Pixels, l.Out, l.Taps*l.In
+		g := max(l.Groups, 1)
+		m, n, k := b*l.Pixels, l.Out, l.Taps*l.In/g
 		flops := 2 * m * n * k
 		in := b * l.InElems
 		out := m * n
@@ -88,13 +94,17 @@ func CNNStep(layers []ConvShape, exec CNNExecution, b float64, training bool, e,
 		if exec == CNNGraph && l.Add {
 			outWrite += out // the epilogue reads the residual operand
 		}
-		c := flops / (rate * waveQuantization(m, n, 1, sms))
+		qf, qd := 1.0, 1.0
+		if l.In != g {
+			qf, qd = waveQuantization(m, n/g, g, sms), waveQuantization(b*l.InElems/l.In, l.In/g, g, sms)
+		}
+		c := flops / (rate * qf)
 		rd := (in + w) * e / bw
 		layer := math.Max(c, rd) + outWrite*e/bw
 		comp, mem := c, rd+outWrite*e/bw
 		if training {
 			if i > 0 {
-				cd := flops / (rate * waveQuantization(in/l.In, l.In, 1, sms))
+				cd := flops / (rate * qd)
 				rdd := (out + w) * e / bw
 				layer += math.Max(cd, rdd) + in*e/bw
 				comp += cd

@@ -1,6 +1,9 @@
 package kernel
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // TestCNNStep prices small layers whose times follow by hand from CNNStep's formulas
 // (rate 1 FLOP/s, 1 byte/s, 1-byte elements, no SM count): a 1×1 convolution of 2 to
@@ -16,6 +19,10 @@ func TestCNNStep(t *testing.T) {
 	linear.ReLU = false
 	pooled := plain
 	pooled.PoolPixels = 1
+	// Grouped: 2 to 4 channels in 2 groups on 4 pixels: k = 1, n = 4, 32 FLOPs, 4 weights.
+	grouped := ConvShape{Pixels: 4, In: 2, Out: 4, Taps: 1, InElems: 8, Count: 1, Groups: 2}
+	// Depthwise 3×3 on 2 channels: k = 9, n = 2, 144 FLOPs, 18 weights.
+	depthwise := ConvShape{Pixels: 4, In: 2, Out: 2, Taps: 9, InElems: 8, Count: 1, Groups: 2}
 	for _, tc := range []struct {
 		name            string
 		layers          []ConvShape
@@ -45,6 +52,10 @@ func TestCNNStep(t *testing.T) {
 		// Training: forward 60 + wgrad 54; ReLU 5 × 12; the pool forward 15, backward
 		// 3 + 12, and its 3 int64 indices written and read (48 bytes).
 		{"pool training", []ConvShape{pooled}, CNNEager, true, 96, 26 + 26 + 60 + 30 + 48, 114 + 60 + 30 + 48},
+		// max(32, 8 + 4) + 16 written.
+		{"grouped", []ConvShape{grouped}, CNNEager, false, 32, 12 + 16, 48},
+		// max(144, 8 + 18) + 8.
+		{"depthwise", []ConvShape{depthwise}, CNNEager, false, 144, 26 + 8, 152},
 		// Count repeats a layer: three copies cost three times one.
 		{"count", []ConvShape{{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 3, BN: true, ReLU: true}}, CNNEager, false, 3 * 48, 3 * 74, 3 * 108},
 	} {
@@ -64,6 +75,26 @@ func TestCNNStepScales(t *testing.T) {
 	_, _, fast := CNNStep(l, CNNGraph, 64, false, 2, 2e12, 0, 1e15)
 	near(t, "batch 128 against 64", two, 2*one)
 	near(t, "double rate", fast, one/2)
+}
+
+// TestCNNStepGroupedWaves: a convolution in 3 groups of 256×128 outputs is 3 tiles, on 2
+// SMs two waves with 3 of 4 slots used (the time of 4/3 of its FLOPs); a depthwise
+// convolution runs outside the tiles, at its FLOPs alone (rate 1, bandwidth unbounded).
+func TestCNNStepGroupedWaves(t *testing.T) {
+	grouped := ConvShape{Pixels: 256, In: 384, Out: 384, Taps: 1, InElems: 384 * 256, Count: 1, Groups: 3}
+	depthwise := ConvShape{Pixels: 256, In: 384, Out: 384, Taps: 9, InElems: 384 * 256, Count: 1, Groups: 384}
+	for _, tc := range []struct {
+		name  string
+		l     ConvShape
+		flops float64
+		q     float64
+	}{
+		{"grouped", grouped, 2 * 256 * 384 * 128, 0.75},
+		{"depthwise", depthwise, 2 * 256 * 384 * 9, 1},
+	} {
+		comp, _, _ := CNNStep([]ConvShape{tc.l}, CNNGraph, 1, false, 1, 1, 2, math.Inf(1))
+		near(t, tc.name, comp, tc.flops/tc.q)
+	}
 }
 
 // TestWaveQuantization: one 256×128 tile on two SMs fills one of two slots; two tiles

@@ -14,16 +14,19 @@ import "math"
 // gradient, batch norm's input and saved statistics, ReLU's result, and a max pool's
 // input and indices):
 //
-//	stored  = in_elems(first layer) + Σ count · (pixels · out · ([BN] + [ReLU follows]) + pool_pixels · out)
+//	stored  = in_elems(first layer) + Σ count · (pixels · out · ([BN] + [output kept]) + pool_pixels · out)
+//	output kept = a ReLU follows, or a batch norm that is not a projection shortcut's
 //	indices = Σ count · pool_pixels · out
 //
-// Each convolution's output is batch norm's saved input. Where a ReLU follows, its
-// output (modified in place: the normalised tensor, or the convolution's own output
-// without batch norm) is stored, and it is also the next convolution's (or max pool's)
-// saved input, so convolution inputs add nothing beyond the network's own input and
-// the pooled outputs. A projection shortcut's normalised output (bn only) is consumed
-// by the residual add, which saves nothing, and is freed; a layer with neither (the
-// logits) stores nothing of its own. Layers the list does not name are not counted.
+// Each convolution's output is batch norm's saved input. The layer's own output — the
+// ReLU's (modified in place: the normalised tensor, or the convolution's output without
+// batch norm), or a linear bottleneck's normalised tensor, or the sum an out-of-place
+// residual add writes (MobileNetV2's x + conv(x)) — is the next convolution's (or max
+// pool's) saved input and is stored once, so convolution inputs add nothing beyond the
+// network's own input and the pooled outputs. A projection shortcut's normalised output
+// is consumed by the residual add, which saves nothing, and is freed; the logits (no
+// batch norm, no ReLU) store nothing of their own. Layers the list does not name are
+// not counted.
 //
 // live is the largest set of feature maps an inference pass holds at once: one layer's
 // input and output (or a max pool's input and output), plus the residual stream a block
@@ -48,7 +51,7 @@ func CNNFeatureMaps(layers []ConvShape, exec CNNExecution) (stored, live, indice
 		if l.BN {
 			kept += out
 		}
-		if l.ReLU {
+		if l.ReLU || l.BN && !l.Shortcut {
 			kept += out
 		}
 		stored += l.Count * (kept + pooled)

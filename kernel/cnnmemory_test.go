@@ -8,6 +8,10 @@ func TestCNNFeatureMaps(t *testing.T) {
 	relu := ConvShape{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, BN: true, ReLU: true}
 	bn := relu
 	bn.ReLU = false
+	shortcut := bn
+	shortcut.Shortcut = true
+	// A depthwise 3×3 on 3 channels: grouping changes the weights, not the maps.
+	depthwise := ConvShape{Pixels: 4, In: 3, Out: 3, Taps: 9, InElems: 12, Count: 1, Groups: 3, BN: true, ReLU: true}
 	add := relu
 	add.Add = true
 	wide := ConvShape{Pixels: 4, In: 3, Out: 6, Taps: 9, InElems: 12, Count: 2, BN: true, ReLU: true, Add: true}
@@ -36,8 +40,12 @@ func TestCNNFeatureMaps(t *testing.T) {
 		{"pool outgrows the convolution", []ConvShape{narrow}, CNNEager, 4 + 12 + 6, 12 + 6, 6},
 		// Stored: the input 8, the convolution's 12 and the ReLU's 12. Live: 8 + 2·12.
 		{"conv bn relu", []ConvShape{relu}, CNNEager, 8 + 12 + 12, 8 + 2*12, 0},
-		// Batch norm without a ReLU keeps only the convolution output (its saved input).
-		{"conv bn", []ConvShape{bn}, CNNEager, 8 + 12, 8 + 2*12, 0},
+		// A projection shortcut's batch norm keeps only the convolution output (its
+		// saved input); its own output goes to the add, which saves nothing.
+		{"projection shortcut", []ConvShape{shortcut}, CNNEager, 8 + 12, 8 + 2*12, 0},
+		// A linear bottleneck's normalised output is the next layer's input: kept.
+		{"linear bottleneck", []ConvShape{bn}, CNNEager, 8 + 12 + 12, 8 + 2*12, 0},
+		{"depthwise", []ConvShape{depthwise}, CNNEager, 12 + 12 + 12, 12 + 2*12, 0},
 		// Graph inference writes one output per layer; the add holds its 12-element stream.
 		{"graph with add", []ConvShape{add}, CNNGraph, 8 + 24, 8 + 12 + 12, 0},
 		// Only the first layer's input counts (later inputs are earlier ReLU outputs);

@@ -100,9 +100,9 @@ func convShapes(ls []catalog.ConvLayer) []kernel.ConvShape {
 	for i, l := range ls {
 		side, in := float64(l.Size), float64(l.In)
 		inSide := side * float64(l.Stride)
-		pool := float64(l.Pool)
+		pool, groups := float64(l.Pool), float64(max(l.Groups, 1))
 		out[i] = kernel.ConvShape{Pixels: side * side, In: in, Out: float64(l.Out), Taps: float64(l.Kernel * l.Kernel),
-			InElems: in * inSide * inSide, Count: float64(l.Count), BN: strings.HasPrefix(l.After, "bn"),
+			InElems: in * inSide * inSide, Count: float64(l.Count), Groups: groups, BN: strings.HasPrefix(l.After, "bn"), Shortcut: l.Shortcut,
 			ReLU: strings.HasSuffix(l.After, "relu"), Add: strings.Contains(l.After, "add"), PoolPixels: pool * pool}
 	}
 	return out

@@ -641,7 +641,9 @@ func modelSchema() *jsonSchema {
 			prop{"size", convDim("output feature-map side; input side = size × stride")}, prop{"stride", convDim("")},
 			prop{"n", convDim("repeats")},
 			prop{"after", &jsonSchema{Type: "string", Enum: catalog.ConvAfter, Description: "nothing, a ReLU alone, or batch norm, then optionally a residual add, then optionally ReLU"}},
-			prop{"pool", convDim("output side of a max pool after the layer, below size")})}},
+			prop{"pool", convDim("output side of a max pool after the layer, below size")},
+			prop{"g", convDim("channel groups, dividing in and out (in: depthwise)")},
+			prop{"shortcut", &jsonSchema{Type: "boolean", Description: "a projection shortcut (after: bn) whose output only feeds the residual add"}})}},
 	}
 	s := object("", []string{"key", "family", "source"}, append(ps, provenance()...)...)
 	s.AnyOf = []*jsonSchema{required("parameters"), required("model_size"), required("inference_flops")}
