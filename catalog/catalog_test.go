@@ -648,6 +648,11 @@ func TestConvLayerTotals(t *testing.T) {
 		// torchvision's alexnet documentation: 61,100,840 parameters (10,344 biases not
 		// listed) and 0.714 GFLOPS, which torchvision counts as multiply-adds.
 		{"AlexNet", 61100840, 0.001, 0.714e9, 0.001, 8, "torchvision alexnet", "torchvision alexnet"},
+		// Sandler et al. (2018) Table 4: 300 M multiply-adds; torchvision's mobilenet_v2
+		// documentation: 3,504,872 parameters, 1.0 % of them batch-norm scales and shifts
+		// and biases that the list does not carry (the paper rounds to 3.4 M). 53 weighted
+		// layers: the stem, 2 + 16 × 3 in the bottlenecks, the 1×1 to 1280, the classifier.
+		{"MobileNetV2", 3504872, 0.012, 300e6, 0.01, 53, "Sandler et al. Table 4", "torchvision mobilenet_v2"},
 	} {
 		m, err := c.ModelByKey(tc.key)
 		if err != nil {

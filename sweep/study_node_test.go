@@ -128,7 +128,7 @@ func TestNodeActivationMemoryReasons(t *testing.T) {
 		{"ResNet18", "true", "counted"},
 		{"AlexNet", "false", "counted"},
 		{"EfficientNetB0", "true", "no_layer_list"},
-		{"MobileNetV2", "false", "no_layer_list"},
+		{"MobileNetV2", "false", "counted"},
 		{"Llama3_8B", "false", "inference_kv_cache"},
 		{"Llama3_8B", "true", "counted"},
 	} {

@@ -246,8 +246,8 @@ func TestPlanCNNMemory(t *testing.T) {
 	if !strings.Contains(r.stdout, "GB used") || strings.Contains(r.stdout, "not counted") {
 		t.Errorf("ResNet-50 counts its feature maps; the summary should not say otherwise\n%v", r)
 	}
-	plan("MobileNetV2", 4096)
-	r = mlsysim(t, "eval", filepath.Join(dir, "MobileNetV2-4096.yaml"))
+	plan("EfficientNetB0", 4096)
+	r = mlsysim(t, "eval", filepath.Join(dir, "EfficientNetB0-4096.yaml"))
 	if r.code != exitOK || !strings.Contains(r.stdout, "activations not counted: no_layer_list; a lower bound") {
 		t.Errorf("want exit 0 and a summary saying the activations are not counted\n%v", r)
 	}
