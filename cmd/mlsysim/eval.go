@@ -57,13 +57,13 @@ transformer (FLOPs per token plus the attention over the sequence); the seed pro
 counts one token per sequence. MFU counts model FLOPs (3 × forward), HFU adds the
 recomputed forward (docs/PHYSICS.md §35).
 
-A CNN that lists its convolutions (ResNet50, ResNet18, AlexNet) is priced under
-calibrated layer by layer: each convolution (and fully connected layer) at the measured
-matmul rate and streaming bandwidth, plus the feature-map passes of the batch-norm, ReLU,
-residual and max-pool layers that --cnn-execution
-leaves unfused: eager (PyTorch, the default), fused_bn_act (batch-norm statistics in the
-convolution, one scale-bias-add-ReLU pass) or graph (an inference engine such as
-TensorRT; docs/PHYSICS.md §36).
+A CNN that lists its convolutions (ResNet50, ResNet18, AlexNet, MobileNetV2) is priced
+under calibrated layer by layer: each convolution (and fully connected layer) at the
+measured matmul rate and streaming bandwidth, plus the feature-map passes of the
+batch-norm, ReLU, residual and max-pool layers that --cnn-execution leaves unfused:
+eager (PyTorch, the default), fused_bn_act (batch-norm statistics in the convolution,
+one scale-bias-add-ReLU pass) or graph (an inference engine such as TensorRT;
+docs/PHYSICS.md §36).
 
 A flag that would not change the answer is refused (exit 1), not ignored: the training
 flags without --training, --seq-len outside a transformer's training step (inference
