@@ -5,20 +5,24 @@ import (
 	"testing"
 )
 
+// The small layers the CNN tests count by hand: a 1×1 convolution of 2 to 3 channels on
+// 4 output pixels (8 input elements, 12 outputs) followed by batch norm and ReLU, by a
+// ReLU alone (AlexNet's kind), by nothing (the logits), or by a ReLU and a max pool to
+// one pixel (3 pooled outputs).
+var (
+	tinyBNReLU = ConvShape{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, BN: true, ReLU: true}
+	tinyReLU   = ConvShape{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, ReLU: true}
+	tinyLinear = ConvShape{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1}
+	tinyPooled = ConvShape{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, ReLU: true, PoolPixels: 1}
+)
+
 // TestCNNStep prices small layers whose times follow by hand from CNNStep's formulas
-// (rate 1 FLOP/s, 1 byte/s, 1-byte elements, no SM count): a 1×1 convolution of 2 to
-// 3 channels on 4 pixels is m = 4, n = 3, k = 2: 48 FLOPs, reads 8 input elements and
-// 6 weights, writes 12 outputs.
+// (rate 1 FLOP/s, 1 byte/s, 1-byte elements, no SM count): tinyBNReLU is m = 4, n = 3,
+// k = 2: 48 FLOPs, reads 8 input elements and 6 weights, writes 12 outputs.
 func TestCNNStep(t *testing.T) {
-	relu := ConvShape{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, BN: true, ReLU: true}
+	relu, plain, linear, pooled := tinyBNReLU, tinyReLU, tinyLinear, tinyPooled
 	add := relu
 	add.ReLU, add.Add = false, true
-	plain := relu
-	plain.BN = false
-	linear := plain
-	linear.ReLU = false
-	pooled := plain
-	pooled.PoolPixels = 1
 	// Grouped: 2 to 4 channels in 2 groups on 4 pixels: k = 1, n = 4, 32 FLOPs, 4 weights.
 	grouped := ConvShape{Pixels: 4, In: 2, Out: 4, Taps: 1, InElems: 8, Count: 1, Groups: 2}
 	// Depthwise 3×3 on 2 channels: k = 9, n = 2, 144 FLOPs, 18 weights.

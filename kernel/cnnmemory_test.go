@@ -5,7 +5,7 @@ import "testing"
 // TestCNNFeatureMaps counts small layer lists by hand. A 1×1 convolution from 2 to 3
 // channels on 4 output pixels (input 8 elements) writes 12 elements.
 func TestCNNFeatureMaps(t *testing.T) {
-	relu := ConvShape{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, BN: true, ReLU: true}
+	relu, plain, linear, pooled := tinyBNReLU, tinyReLU, tinyLinear, tinyPooled
 	bn := relu
 	bn.ReLU = false
 	shortcut := bn
@@ -15,12 +15,6 @@ func TestCNNFeatureMaps(t *testing.T) {
 	add := relu
 	add.Add = true
 	wide := ConvShape{Pixels: 4, In: 3, Out: 6, Taps: 9, InElems: 12, Count: 2, BN: true, ReLU: true, Add: true}
-	plain := relu
-	plain.BN = false
-	linear := plain
-	linear.ReLU = false
-	pooled := plain
-	pooled.PoolPixels = 1
 	// One input channel on 4 pixels, pooled to 2: the pool's 12 in + 6 out outgrow the
 	// convolution's 4 in + 12 out.
 	narrow := ConvShape{Pixels: 4, In: 1, Out: 3, Taps: 1, InElems: 4, Count: 1, ReLU: true, PoolPixels: 2}
