@@ -94,16 +94,21 @@ func CNNStep(layers []ConvShape, exec CNNExecution, b float64, training bool, e,
 		if exec == CNNGraph && l.Add {
 			outWrite += out // the epilogue reads the residual operand
 		}
-		qf, qd := 1.0, 1.0
-		if l.In != g {
-			qf, qd = waveQuantization(m, n/g, g, sms), waveQuantization(b*l.InElems/l.In, l.In/g, g, sms)
+		depthwise := l.In == g
+		q := 1.0
+		if !depthwise {
+			q = waveQuantization(m, n/g, g, sms)
 		}
-		c := flops / (rate * qf)
+		c := flops / (rate * q)
 		rd := (in + w) * e / bw
 		layer := math.Max(c, rd) + outWrite*e/bw
 		comp, mem := c, rd+outWrite*e/bw
 		if training {
 			if i > 0 {
+				qd := 1.0
+				if !depthwise {
+					qd = waveQuantization(in/l.In, l.In/g, g, sms)
+				}
 				cd := flops / (rate * qd)
 				rdd := (out + w) * e / bw
 				layer += math.Max(cd, rdd) + in*e/bw
