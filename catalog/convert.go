@@ -231,6 +231,13 @@ func (cv *converter) model(r *rawModel, category string) *Model {
 		ParameterRange: r.ParameterRange, StateSize: r.StateSize, DenoisingSteps: r.DenoisingSteps,
 		ResolutionPx: r.ResolutionPx, ActionChunkHorizon: r.ActionChunkHorizon, ActionDim: r.ActionDim,
 	}
+	if r.ContextTokens != nil {
+		// Absent means unknown (no check); a written 0 would silently mean the same.
+		if *r.ContextTokens <= 0 {
+			cv.fail("context_tokens", fmt.Sprintf("must be a positive token count (max_position_embeddings), got %d; leave it out when unknown", *r.ContextTokens))
+		}
+		m.ContextTokens = *r.ContextTokens
+	}
 	for i, c := range r.ConvLayers {
 		field := fmt.Sprintf("conv_layers[%d]", i)
 		for _, d := range []struct {

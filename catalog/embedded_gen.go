@@ -1877,6 +1877,7 @@ func embedded() *Catalog {
 				InferenceFLOPs:    2.2e+10,
 				InferenceFLOPsPer: "sequence",
 				ReferenceSeqLen:   128,
+				ContextTokens:     512,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "literature",
@@ -1884,6 +1885,13 @@ func embedded() *Catalog {
 						URL:      "https://arxiv.org/abs/1810.04805",
 						Verified: "2026-03-06",
 						ID:       "prov:devlin-bert-2019",
+					},
+					FieldSources: map[string]Source{
+						"context_tokens": Source{
+							Kind: "datasheet",
+							Ref:  "google-bert/bert-base-uncased config.json: max_position_embeddings = 512",
+							URL:  "https://huggingface.co/google-bert/bert-base-uncased/blob/main/config.json",
+						},
 					},
 					Notes: "The 22 GFLOP inference reference is one sequence at length 128.",
 					Upstream: &Upstream{
@@ -1906,6 +1914,7 @@ func embedded() *Catalog {
 				InferenceFLOPs:    7.2e+10,
 				InferenceFLOPsPer: "sequence",
 				ReferenceSeqLen:   128,
+				ContextTokens:     512,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "literature",
@@ -1914,12 +1923,19 @@ func embedded() *Catalog {
 						Verified: "2026-03-06",
 						ID:       "prov:devlin-bert-2019",
 					},
+					FieldSources: map[string]Source{
+						"context_tokens": Source{
+							Kind: "datasheet",
+							Ref:  "google-bert/bert-large-uncased config.json: max_position_embeddings = 512",
+							URL:  "https://huggingface.co/google-bert/bert-large-uncased/blob/main/config.json",
+						},
+					},
 					Notes: "inference_flops is per sequence at the 128-token reference length that the registry's unit-of-work label takes from the BERT-Base provenance.",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:26",
+					File: "catalog/data/models/language.yaml:29",
 				},
 			},
 			&Model{
@@ -1939,6 +1955,7 @@ func embedded() *Catalog {
 				ActiveExpertsPerToken: 8,
 				InferenceFLOPs:        7.4e+10,
 				InferenceFLOPsPer:     "token",
+				ContextTokens:         163840,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "literature",
@@ -1948,6 +1965,11 @@ func embedded() *Catalog {
 						ID:       "prov:deepseek-v3-2024",
 					},
 					FieldSources: map[string]Source{
+						"context_tokens": Source{
+							Kind: "datasheet",
+							Ref:  "deepseek-ai/DeepSeek-V3 config.json: max_position_embeddings = 163840 (YaRN-extended from 4096)",
+							URL:  "https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json",
+						},
 						"heads": Source{
 							Kind: "datasheet",
 							Ref:  "deepseek-ai/DeepSeek-V3 config.json: num_attention_heads = 128",
@@ -1972,7 +1994,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:46",
+					File: "catalog/data/models/language.yaml:52",
 				},
 			},
 			&Model{
@@ -1993,6 +2015,7 @@ func embedded() *Catalog {
 				ActiveExpertsPerToken: 2,
 				InferenceFLOPs:        2.58e+10,
 				InferenceFLOPsPer:     "token",
+				ContextTokens:         32768,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "literature",
@@ -2002,6 +2025,11 @@ func embedded() *Catalog {
 						ID:       "prov:jiang-mixtral-2024",
 					},
 					FieldSources: map[string]Source{
+						"context_tokens": Source{
+							Kind: "datasheet",
+							Ref:  "mistralai/Mixtral-8x7B-v0.1 config.json: max_position_embeddings = 32768 (Jiang et al. 2024 §2: context length 32k tokens)",
+							URL:  "https://huggingface.co/mistralai/Mixtral-8x7B-v0.1/blob/main/config.json",
+						},
 						"intermediate_dim": Source{
 							Kind: "datasheet",
 							Ref:  "mistralai/Mixtral-8x7B-v0.1 config.json: intermediate_size = 14336",
@@ -2035,7 +2063,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:78",
+					File: "catalog/data/models/language.yaml:86",
 				},
 			},
 			&Model{
@@ -2050,6 +2078,7 @@ func embedded() *Catalog {
 				Heads:                25,
 				InferenceFLOPs:       3e+09,
 				InferenceFLOPsPer:    "token",
+				ContextTokens:        1024,
 				TrainingFLOPs:        1.5e+21,
 				TrainingDatasetBytes: 4e+10,
 				Provenance: Provenance{
@@ -2060,11 +2089,18 @@ func embedded() *Catalog {
 						Verified: "2026-03-06",
 						ID:       "prov:radford-gpt2-2019",
 					},
+					FieldSources: map[string]Source{
+						"context_tokens": Source{
+							Kind: "datasheet",
+							Ref:  "openai-community/gpt2-xl config.json: n_positions = 1024 (Radford et al. 2019 §2.3: context size 1024 tokens)",
+							URL:  "https://huggingface.co/openai-community/gpt2-xl/blob/main/config.json",
+						},
+					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:113",
+					File: "catalog/data/models/language.yaml:123",
 				},
 			},
 			&Model{
@@ -2079,6 +2115,7 @@ func embedded() *Catalog {
 				Heads:             12,
 				InferenceFLOPs:    2.48e+08,
 				InferenceFLOPsPer: "token",
+				ContextTokens:     1024,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "literature",
@@ -2087,11 +2124,18 @@ func embedded() *Catalog {
 						Verified: "2026-03-06",
 						ID:       "prov:radford-gpt2-2019",
 					},
+					FieldSources: map[string]Source{
+						"context_tokens": Source{
+							Kind: "datasheet",
+							Ref:  "openai-community/gpt2 config.json: n_positions = 1024 (Radford et al. 2019 §2.3: context size 1024 tokens)",
+							URL:  "https://huggingface.co/openai-community/gpt2/blob/main/config.json",
+						},
+					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:133",
+					File: "catalog/data/models/language.yaml:146",
 				},
 			},
 			&Model{
@@ -2106,6 +2150,7 @@ func embedded() *Catalog {
 				Heads:             96,
 				InferenceFLOPs:    3.5e+11,
 				InferenceFLOPsPer: "token",
+				ContextTokens:     2048,
 				TrainingFLOPs:     3.14e+23,
 				TrainingTokens:    3e+11,
 				TrainingRun: &TrainingRun{
@@ -2121,11 +2166,18 @@ func embedded() *Catalog {
 						Verified: "2026-03-06",
 						ID:       "prov:gpt3-brown-2020",
 					},
+					FieldSources: map[string]Source{
+						"context_tokens": Source{
+							Kind: "literature",
+							Ref:  "Brown et al. (2020), Language Models are Few-Shot Learners, §2.1: context window of n_ctx = 2048 tokens",
+							URL:  "https://arxiv.org/abs/2005.14165",
+						},
+					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:151",
+					File: "catalog/data/models/language.yaml:167",
 				},
 			},
 			&Model{
@@ -2162,7 +2214,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:172",
+					File: "catalog/data/models/language.yaml:191",
 				},
 			},
 			&Model{
@@ -2178,6 +2230,7 @@ func embedded() *Catalog {
 				KVHeads:           8,
 				InferenceFLOPs:    1.4e+11,
 				InferenceFLOPsPer: "token",
+				ContextTokens:     4096,
 				TrainingTokens:    2e+12,
 				Provenance: Provenance{
 					Source: Source{
@@ -2187,11 +2240,18 @@ func embedded() *Catalog {
 						Verified: "2026-03-06",
 						ID:       "prov:meta-llama-model-card",
 					},
+					FieldSources: map[string]Source{
+						"context_tokens": Source{
+							Kind: "datasheet",
+							Ref:  "meta-llama/Llama-2-70b-hf config.json: max_position_embeddings = 4096",
+							URL:  "https://huggingface.co/meta-llama/Llama-2-70b-hf/blob/main/config.json",
+						},
+					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:195",
+					File: "catalog/data/models/language.yaml:214",
 				},
 			},
 			&Model{
@@ -2206,6 +2266,7 @@ func embedded() *Catalog {
 				Heads:             32,
 				InferenceFLOPs:    1.4e+10,
 				InferenceFLOPsPer: "token",
+				ContextTokens:     4096,
 				TrainingTokens:    2e+12,
 				Provenance: Provenance{
 					Source: Source{
@@ -2215,11 +2276,18 @@ func embedded() *Catalog {
 						Verified: "2026-03-06",
 						ID:       "prov:meta-llama-model-card",
 					},
+					FieldSources: map[string]Source{
+						"context_tokens": Source{
+							Kind: "datasheet",
+							Ref:  "meta-llama/Llama-2-7b-hf config.json: max_position_embeddings = 4096",
+							URL:  "https://huggingface.co/meta-llama/Llama-2-7b-hf/blob/main/config.json",
+						},
+					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:215",
+					File: "catalog/data/models/language.yaml:237",
 				},
 			},
 			&Model{
@@ -2237,6 +2305,7 @@ func embedded() *Catalog {
 				VocabSize:         128256,
 				InferenceFLOPs:    8.1e+11,
 				InferenceFLOPsPer: "token",
+				ContextTokens:     131072,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "datasheet",
@@ -2246,6 +2315,11 @@ func embedded() *Catalog {
 						ID:       "prov:meta-llama-model-card",
 					},
 					FieldSources: map[string]Source{
+						"context_tokens": Source{
+							Kind: "datasheet",
+							Ref:  "meta-llama/Llama-3.1-405B config.json: max_position_embeddings = 131072",
+							URL:  "https://huggingface.co/meta-llama/Llama-3.1-405B/blob/main/config.json",
+						},
 						"intermediate_dim": Source{
 							Kind: "datasheet",
 							Ref:  "meta-llama/Llama-3.1-405B config.json: intermediate_size = 53248",
@@ -2261,7 +2335,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:234",
+					File: "catalog/data/models/language.yaml:259",
 				},
 			},
 			&Model{
@@ -2279,6 +2353,7 @@ func embedded() *Catalog {
 				VocabSize:         128256,
 				InferenceFLOPs:    1.412e+11,
 				InferenceFLOPsPer: "token",
+				ContextTokens:     131072,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "datasheet",
@@ -2288,6 +2363,11 @@ func embedded() *Catalog {
 						ID:       "prov:meta-llama-model-card",
 					},
 					FieldSources: map[string]Source{
+						"context_tokens": Source{
+							Kind: "datasheet",
+							Ref:  "meta-llama/Llama-3.1-70B config.json: max_position_embeddings = 131072",
+							URL:  "https://huggingface.co/meta-llama/Llama-3.1-70B/blob/main/config.json",
+						},
 						"intermediate_dim": Source{
 							Kind: "datasheet",
 							Ref:  "meta-llama/Llama-3.1-70B config.json: intermediate_size = 28672",
@@ -2303,7 +2383,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:258",
+					File: "catalog/data/models/language.yaml:285",
 				},
 			},
 			&Model{
@@ -2321,6 +2401,7 @@ func embedded() *Catalog {
 				VocabSize:         128256,
 				InferenceFLOPs:    1.606e+10,
 				InferenceFLOPsPer: "token",
+				ContextTokens:     131072,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "datasheet",
@@ -2330,6 +2411,11 @@ func embedded() *Catalog {
 						ID:       "prov:meta-llama-model-card",
 					},
 					FieldSources: map[string]Source{
+						"context_tokens": Source{
+							Kind: "datasheet",
+							Ref:  "meta-llama/Llama-3.1-8B config.json: max_position_embeddings = 131072",
+							URL:  "https://huggingface.co/meta-llama/Llama-3.1-8B/blob/main/config.json",
+						},
 						"intermediate_dim": Source{
 							Kind: "datasheet",
 							Ref:  "meta-llama/Llama-3.1-8B config.json: intermediate_size = 14336",
@@ -2345,7 +2431,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:282",
+					File: "catalog/data/models/language.yaml:311",
 				},
 			},
 			&Model{
@@ -6098,7 +6184,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "aa3ffdfdf188104185487c9a83e675e6f3b12a95f3f8333371582cf522c99e09",
+		Hash: "8918e6e19e330af8bf7f743efbbb38b506cf8f3c1f5bbe5785382babe3a3356a",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:9044ebefe7f9fa766ff64b30749fdbc10822b230c96beac4de9674579e88686e",
@@ -6112,7 +6198,7 @@ func embedded() *Catalog {
 				"catalog/data/infra/prices.yaml:cd23c29368123370fd9cb527b56d67f9df6432d34c18f43c2636d096b79b67d4",
 				"catalog/data/models/embodied.yaml:3e68c93d768306cb0e154a7ae9920ddfa40d39e4e36b9c2901de636575cec419",
 				"catalog/data/models/generativevision.yaml:91d49195dcb4fb46ea75a74b42c31f5089f44b46110fd308bfd512d836af198d",
-				"catalog/data/models/language.yaml:ee0b9806e9e8b729b8112cfcb7f2b735e96642346168f36a3fe68eab6748110a",
+				"catalog/data/models/language.yaml:171b86114a4be7c73daa56fdf8f998e589608abb51973bcae8f74ef764d24f71",
 				"catalog/data/models/recommendation.yaml:569b0e324b373a92119e62fb72bea82a2e2c40b57e0db614f569c0fd46b9a8b7",
 				"catalog/data/models/statespace.yaml:7ea50c7ac6af5254e3b414640846dfefcdf39b13ebb5e874781577be8c61a8d4",
 				"catalog/data/models/tiny.yaml:806d41baf7102d5e6325932fd14ef971a72870196683c4e5464e3a366f93a8ed",

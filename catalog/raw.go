@@ -121,6 +121,7 @@ type rawModel struct {
 	InferenceFLOPs        *qty   `yaml:"inference_flops"`
 	InferenceFLOPsPer     string `yaml:"inference_flops_per"`
 	ReferenceSeqLen       int    `yaml:"reference_seq_len"`
+	ContextTokens         *int   `yaml:"context_tokens"`
 	InferenceEnergy       *qty   `yaml:"inference_energy"`
 	TrainingFLOPs         *qty   `yaml:"training_flops"`
 	TrainingTokens        num    `yaml:"training_tokens"`

@@ -242,9 +242,12 @@ type Model struct {
 	Experts               int     `json:"experts,omitempty"`
 	ActiveExpertsPerToken int     `json:"active_experts_per_token,omitempty"`
 
-	InferenceFLOPs       float64      `json:"inference_flops,omitempty"`
-	InferenceFLOPsPer    string       `json:"inference_flops_per,omitempty"`
-	ReferenceSeqLen      int          `json:"reference_seq_len,omitempty"`
+	InferenceFLOPs    float64 `json:"inference_flops,omitempty"`
+	InferenceFLOPsPer string  `json:"inference_flops_per,omitempty"`
+	ReferenceSeqLen   int     `json:"reference_seq_len,omitempty"`
+	// ContextTokens is the longest sequence (prompt + generated) the model was built
+	// for: max_position_embeddings of its config.json or its card; 0 = unknown, unchecked.
+	ContextTokens        int          `json:"context_tokens,omitempty"`
 	InferenceEnergyJ     float64      `json:"inference_energy_j,omitempty"`
 	TrainingFLOPs        float64      `json:"training_flops,omitempty"`
 	TrainingTokens       float64      `json:"training_tokens,omitempty"`

@@ -188,13 +188,14 @@ func TestModelFromHFConfig(t *testing.T) {
 		kv, experts, k int
 		published      float64 // the model card's total, within 1%
 		pubActive      float64
+		context        int // max_position_embeddings as the fixture states it
 	}{
-		{"Llama-3.1-8B", Transformer, llama31_8B, 0, 8, 0, 0, 8.03e9, 0},
+		{"Llama-3.1-8B", Transformer, llama31_8B, 0, 8, 0, 0, 8.03e9, 0, 131072},
 		// Mistral AI, "Mixtral of experts" (2023): 46.7B total, 12.9B used per token.
-		{"Mixtral-8x7B-v0.1", MoE, mixtralTotal, mixtralActive, 8, 8, 2, 46.7e9, 12.9e9},
+		{"Mixtral-8x7B-v0.1", MoE, mixtralTotal, mixtralActive, 8, 8, 2, 46.7e9, 12.9e9, 32768},
 		// Qwen2 technical report (2024): 0.49B; the card's exact count also holds the q/k/v
 		// biases, 24·(896+2·128) = 27 648 weights, that the derivation does not model.
-		{"Qwen2-0.5B", Transformer, qwen2_05B, 0, 2, 0, 0, 0.494e9, 0},
+		{"Qwen2-0.5B", Transformer, qwen2_05B, 0, 2, 0, 0, 0.494e9, 0, 131072},
 	} {
 		path := fixture("hf", tc.dir, "config.json")
 		m, err := ModelFromHFConfig(path)
@@ -207,6 +208,9 @@ func TestModelFromHFConfig(t *testing.T) {
 		}
 		if m.Family != tc.family || m.Parameters != tc.params || m.ActiveParameters != tc.active {
 			t.Errorf("%s: %s, %.0f parameters (%.0f active); want %s, %.0f (%.0f)", tc.dir, m.Family, m.Parameters, m.ActiveParameters, tc.family, tc.params, tc.active)
+		}
+		if m.ContextTokens != tc.context {
+			t.Errorf("%s: context_tokens %d, want max_position_embeddings %d", tc.dir, m.ContextTokens, tc.context)
 		}
 		if m.KVHeads != tc.kv || m.Experts != tc.experts || m.ActiveExpertsPerToken != tc.k {
 			t.Errorf("%s: %d KV heads, %d experts, top-%d; want %d, %d, %d", tc.dir, m.KVHeads, m.Experts, m.ActiveExpertsPerToken, tc.kv, tc.experts, tc.k)

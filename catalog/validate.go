@@ -25,6 +25,7 @@ const (
 	maxFLOP        = 1e32       // a FLOP amount: ~10^6× the largest training runs (~1e26)
 	maxTokensTrain = 1e17       // training tokens
 	maxDim         = 1 << 24    // layers, widths, heads, vocabulary, experts, counts
+	maxContext     = 1 << 27    // tokens: above the longest context announced, 100M (Magic LTM-2-mini, 2024)
 	maxYear        = 2100       //
 	minYear        = 1940       //
 	keyChars       = "_.-"      // besides ASCII letters and digits
@@ -175,6 +176,7 @@ func (m *Model) Validate() error {
 		{"resolution_px", m.ResolutionPx}, {"action_chunk_horizon", m.ActionChunkHorizon}, {"action_dim", m.ActionDim}} {
 		c.count(f.field, f.v, maxDim)
 	}
+	c.count("context_tokens", m.ContextTokens, maxContext)
 	switch {
 	case m.KVHeads > 0 && m.Heads == 0:
 		c.fail("kv_heads", "needs heads")
