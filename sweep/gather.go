@@ -41,6 +41,7 @@ type modelTable struct {
 	inferenceFLOPs, modelSize, steps      []float64
 	attnCoef, kvPerToken                  []float64
 	expertsPerToken                       []float64
+	context                               []float64 // context_tokens, 0 when the catalog does not know it
 
 	// The calibrated training step's shape of each model (mlpShape), and its FLOP
 	// conventions: forward FLOPs per token of a layer without the attention scores, of
@@ -50,6 +51,12 @@ type modelTable struct {
 	trainLayerFLOPs, trainLogitFLOPs, trainActive []float64
 
 	conv [][]kernel.ConvShape // a CNN's convolutions for the calibrated node study (nil: none listed)
+}
+
+// exceedsContext reports a sequence of model code m longer than the model's context
+// window. A model whose window the catalog does not know (context_tokens 0) is not checked.
+func (t *modelTable) exceedsContext(m int, tokens float64) bool {
+	return t.context[m] > 0 && tokens > t.context[m]
 }
 
 var familyCode = map[catalog.Family]kernel.Family{
@@ -72,6 +79,7 @@ func newModelTable(ms []*catalog.Model) *modelTable {
 		t.modelSize = append(t.modelSize, m.ModelSizeBytes)
 		t.steps = append(t.steps, float64(m.DenoisingSteps))
 		t.expertsPerToken = append(t.expertsPerToken, float64(m.ActiveExpertsPerToken))
+		t.context = append(t.context, float64(m.ContextTokens))
 		t.attnCoef = append(t.attnCoef, kernel.AttentionFLOPsCoef(l, hd, h))
 		t.kvPerToken = append(t.kvPerToken, kernel.KVElemsPerToken(l, hd, float64(m.KVHeads), h,
 			float64(m.KVLoraRank), float64(m.QKRopeHeadDim)))
@@ -327,7 +335,7 @@ var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "para
 	"tp_does_not_divide_heads", "pp_exceeds_layers", "ep_does_not_divide_experts", "tp_spans_nodes",
 	"draft_not_a_transformer", "itl_target_missed", "ttft_target_missed", "over_accelerator_limit",
 	"layers_do_not_fill_the_stages", "ep_does_not_divide_dp_or_experts",
-	"batch_does_not_divide_into_microbatches", "seq_len_does_not_divide_by_cp"}
+	"batch_does_not_divide_into_microbatches", "seq_len_does_not_divide_by_cp", "exceeds_context"}
 
 const (
 	reasonNone uint8 = iota
@@ -365,6 +373,7 @@ const (
 	reasonStepEP         // fleet (calibrated): ep does not divide dp or the experts
 	reasonBatchDivide    // fleet (calibrated): batch not divisible by dp · microbatches · accumulation
 	reasonSeqDivide      // fleet (calibrated): seq_len not divisible by cp
+	reasonContext        // serving and training: a sequence longer than the model's context_tokens
 )
 
 // stepReasons maps kernel.StepSplit's verdicts to infeasible_reason codes.

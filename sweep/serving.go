@@ -137,7 +137,8 @@ type servingTables struct {
 	kernels, moeKernels, arLat, arRank                       []float64
 	memFrac, memFree, fp8Attn, rate16                        []float64
 	draftP, draftL, draftC, draftKVE, draftH, draftKH        []float64
-	reasons                                                  []uint8 // layoutReasons of the batch
+	reasons                                                  []uint8   // layoutReasons of the batch
+	tokens                                                   []float64 // a study's longest sequence per point, when summed
 }
 
 func newServingTables(p *Plan) *servingTables {
@@ -347,16 +348,31 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	}
 }
 
-// layoutReasons fills t.reasons with the infeasibility each point's layout or draft
-// causes (reasonNone if none), looking the columns up once for the batch.
-func (t *servingTables) layoutReasons(c cols) []uint8 {
+// layoutReasons fills t.reasons with the infeasibility each point's layout, draft or
+// sequence length causes (reasonNone if none), looking the columns up once for the
+// batch. tokens is each point's longest sequence, prompt and generated tokens together.
+func (t *servingTables) layoutReasons(c cols, tokens []float64) []uint8 {
 	mc, tpc, ppc, epc := c.get("model"), c.get("tp"), c.get("pp"), c.get("ep")
 	nodes, across, dc := c.get("node_size"), c.get("tp_across_nodes"), c.get("draft_model")
 	t.reasons = grow(t.reasons, c.b.N)
 	for k := range t.reasons {
-		t.reasons[k] = t.layoutReason(t.models[int(mc[k])], int(tpc[k]), int(ppc[k]), int(epc[k]), int(nodes[k]), across[k] != 0, int(dc[k]))
+		m := int(mc[k])
+		t.reasons[k] = t.layoutReason(t.models[m], int(tpc[k]), int(ppc[k]), int(epc[k]), int(nodes[k]), across[k] != 0, int(dc[k]))
+		// The seed (the registry's framework) has no such check; its goldens keep their verdicts.
+		if t.reasons[k] == reasonNone && t.calibrated && t.m.exceedsContext(m, tokens[k]) {
+			t.reasons[k] = reasonContext
+		}
 	}
 	return t.reasons
+}
+
+// sumInto returns dst holding a + b, point by point.
+func sumInto(dst, a, b []float64) []float64 {
+	dst = grow(dst, len(a))
+	for k := range a {
+		dst[k] = a[k] + b[k]
+	}
+	return dst
 }
 
 func (t *servingTables) layoutReason(m *catalog.Model, tp, pp, ep, nodeSize int, across bool, draft int) uint8 {

@@ -155,7 +155,7 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 	scaleInto(w.f("weights_gb"), e.weights, 1e-9)
 	scaleInto(w.f("memory_capacity_gb"), in.MemCapacity, 1e-9)
 	tp, pp := c.get("tp"), c.get("pp")
-	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c)
+	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c, c.get("seq_len"))
 	for k := 0; k < n; k++ {
 		ttft[k] = bo.TTFT[k] * 1e3
 		var kvBytes, joules float64

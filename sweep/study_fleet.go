@@ -378,6 +378,13 @@ func (e *fleetEval) trainingStep(c cols) {
 
 	if e.calibrated {
 		e.stepCalibrated(c, codes)
+		// A valid split of sequences longer than the model's context window still trains
+		// nothing the model can take; the seed has no such check.
+		for k, s := range nd.SeqLen {
+			if e.r.reason[k] == reasonNone && e.m.exceedsContext(int(mc[k]), s) {
+				e.r.reason[k] = reasonContext
+			}
+		}
 	} else {
 		e.r.resizeSeed(n)
 		e.stepSeed(c)
@@ -736,7 +743,7 @@ func (e *fleetEval) operations(c cols, o *Outputs, of []int32) {
 		hwOut[k] = uint8(e.clusters[int(cc[k])].hwCode)
 		off[k] = r.offload[j]
 		switch {
-		case !r.valid[j]:
+		case !r.valid[j], r.reason[j] != reasonNone:
 			feas[k], reason[k] = false, r.reason[j]
 		case !mO.Feasible[j]:
 			feas[k], reason[k] = false, reasonOOM

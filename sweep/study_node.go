@@ -144,7 +144,8 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 	scaleInto(w.f("offload_spill_gb"), out.SpillBytes, 1e-9)
 	copy(w.b("overhead_dominated"), out.OverheadDominated)
 	copy(w.b("cnn_layered"), out.Layered)
-	copy(w.b("feasible"), out.Feasible)
+	feas := w.b("feasible")
+	copy(feas, out.Feasible)
 	oneMinusRatio(w.f("wall_1_compute_slack"), out.ComputeTime, out.Latency)
 	copy(w.b("wall_2_memory_pass"), out.Feasible)
 	oneMinusRatio(w.f("wall_2_memory_slack"), out.Footprint, in.MemCapacity)
@@ -162,6 +163,10 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 			binding[k] = wallMemory
 		default:
 			binding[k] = wallCompute
+		}
+		if e.calibrated && in.Training[k] && e.m.exceedsContext(int(mc[k]), in.SeqLen[k]) {
+			// Sequences longer than the model's context window (the seed has no such check).
+			feas[k], reason[k] = false, reasonContext
 		}
 	}
 }

@@ -77,7 +77,7 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 	}
 	binding := w.c("binding_wall")
 	feas, reason := w.b("feasible"), w.c("infeasible_reason")
-	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c)
+	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c, c.get("seq_len"))
 	for k := 0; k < n; k++ {
 		e.t.economics(&ec, k, out.Accelerators[k], out.TokensPerS[k], out.PowerW[k], out.ITL[k])
 		// Decode streams weights and KV cache: memory bandwidth binds a point that fits,

@@ -106,7 +106,14 @@ func (e *capacityEval) eval(b *Batch, o *Outputs) {
 	bn, p5, p7 := w.c("bottleneck"), w.b("wall_5_batching_pass"), w.b("wall_7_tail_latency_pass")
 	feas, reason, binding := w.b("feasible"), w.c("infeasible_reason"), w.c("binding_wall")
 	tp, pp := c.get("tp"), c.get("pp")
-	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c)
+	// A request holds seq_len tokens of context, or input + output when prompts are charged.
+	e.t.tokens = sumInto(e.t.tokens, in.InputTokens, in.OutputTokens)
+	for k, v := range e.t.tokens {
+		if in.InputTokens[k] == 0 || v < in.SeqLen[k] {
+			e.t.tokens[k] = in.SeqLen[k]
+		}
+	}
+	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c, e.t.tokens)
 	for k := 0; k < n; k++ {
 		// The fleet serves qps requests of output_tokens, up to its capacity (none when a
 		// replica cannot hold the model); a busy replica draws what its batcher's energy

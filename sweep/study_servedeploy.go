@@ -89,7 +89,8 @@ func (e *deployEval) eval(b *Batch, o *Outputs) {
 	copy(w.f("sla_ratio"), out.Slowest)
 	binding, feas, reason := w.c("binding_wall"), w.b("feasible"), w.c("infeasible_reason")
 	disagg, prefillTP := in.Disaggregated, in.PrefillTP
-	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c)
+	e.t.tokens = sumInto(e.t.tokens, in.InputTokens, in.OutputTokens)
+	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c, e.t.tokens)
 	mc, ep, nodes, across, sla := c.get("model"), c.get("ep"), c.get("node_size"), c.get("tp_across_nodes"), w.f("sla_ratio")
 	for k := 0; k < n; k++ {
 		e.t.economics(&ec, k, out.Accelerators[k], in.QPS[k]*in.OutputTokens[k], out.PowerW[k], out.ITL[k])

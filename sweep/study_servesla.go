@@ -82,7 +82,7 @@ func (e *serveSLAEval) eval(b *Batch, o *Outputs) {
 	slack, binding := w.f("wall_7_tail_latency_slack"), w.c("binding_wall")
 	feas, reason := w.b("feasible"), w.c("infeasible_reason")
 	replicas := c.get("replicas")
-	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c)
+	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c, c.get("seq_len"))
 	for k := 0; k < n; k++ {
 		slack[k] = 1 - math.Min(e.tailO.Utilization[k], 1)
 		// The fleet serves what arrives, qps requests of seq_len generated tokens, up to

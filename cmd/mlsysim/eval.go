@@ -139,7 +139,7 @@ Examples:
 			if format == "html" {
 				err = renderScorecardHTML(a.stdout, name, planLenses("node", row, false), nil, row["binding_wall"])
 			} else {
-				err = newScorecard(name, row).render(a.stdout, format)
+				err = newScorecard(name, row, a.infeasibleWhy(row)).render(a.stdout, format)
 			}
 			if err != nil {
 				return err
@@ -149,7 +149,7 @@ Examples:
 					return err
 				}
 			}
-			return strictCheck(c, row)
+			return a.strictCheck(c, row)
 		},
 	}
 }
@@ -314,9 +314,9 @@ func (a *app) precisionWarning(hwKey, precision, format string) {
 	}
 }
 
-func strictCheck(c *cli.Command, row map[string]any) error {
+func (a *app) strictCheck(c *cli.Command, row map[string]any) error {
 	if c.Bool("strict") && row["feasible"] == false {
-		msg := fmt.Sprintf("the scenario cannot run: %v", row["infeasible_reason"])
+		msg := fmt.Sprintf("the scenario cannot run: %s", a.infeasibleWhy(row))
 		used, _ := row["memory_footprint_gb"].(float64)
 		if used == 0 {
 			used, _ = row["total_memory_gb"].(float64)
@@ -327,6 +327,18 @@ func strictCheck(c *cli.Command, row map[string]any) error {
 		return &cliError{code: exitPhysics, title: "Physics violation", payloadShown: true, err: fmt.Errorf("%s (--strict)", msg)}
 	}
 	return nil
+}
+
+// infeasibleWhy is a row's infeasible_reason, with the numbers behind it where the
+// code alone would leave the user guessing.
+func (a *app) infeasibleWhy(row map[string]any) string {
+	reason := fmt.Sprint(row["infeasible_reason"])
+	if reason == "exceeds_context" {
+		if m, err := a.cat.ModelByKey(fmt.Sprint(row["model"])); err == nil {
+			return fmt.Sprintf("%s: the sequence is longer than %s's context window of %d tokens (catalog context_tokens)", reason, m.Key, m.ContextTokens)
+		}
+	}
+	return reason
 }
 
 // planOf plans a grid spec against the catalog under the profile applyProfile picks.

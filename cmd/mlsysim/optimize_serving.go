@@ -108,6 +108,11 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 	case s.rental < 0:
 		return nil, badInputf("--accelerator-hour-usd", "must be ≥ 0, got %v", s.rental)
 	}
+	if ctx := m.ContextTokens; ctx > 0 && s.isl+s.osl > ctx {
+		return nil, &cliError{code: exitPhysics, title: "Longer than the model's context", err: fmt.Errorf(
+			"--isl %d + --osl %d = %d tokens exceeds %s's context window of %d tokens (catalog context_tokens): no layout can serve it",
+			s.isl, s.osl, s.isl+s.osl, m.Key, ctx)}
+	}
 	e, err := a.cat.EngineByKey(c.String("engine"))
 	if err != nil {
 		return nil, badInput("--engine", err)
@@ -407,6 +412,7 @@ func nounCount(n float64, noun string) string {
 }
 
 func missWhy(r orderedObject) string {
+	// exceeds_context cannot be the closest miss: servingSearch refuses such a request first.
 	switch field(r, "infeasible_reason") {
 	case "itl_target_missed":
 		return "the decode step alone is slower than the ITL target"

@@ -28,7 +28,15 @@ func (a *app) evalPlan(path, format string) error {
 	if err != nil {
 		return err
 	}
+	if m, err := a.cat.ModelByKey(fmt.Sprint(row["model"])); err == nil && m.ContextTokens > 0 {
+		row["context_tokens"] = float64(m.ContextTokens)
+	}
 	lenses := planLenses(study, row, pf.HasOps())
+	if _, ok := row["context_tokens"]; !ok {
+		// The catalog does not know the model's context window: an assert on the share
+		// reports it unavailable rather than passing on 0.
+		lenses[0].metrics = slices.DeleteFunc(lenses[0].metrics, func(m kv) bool { return m.k == "context_utilization" })
+	}
 	metrics := map[string]float64{}
 	var available []string
 	for _, l := range lenses {
@@ -118,7 +126,11 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 		f := lens{name: "Feasibility", prefix: "feasibility", status: status[feasible],
 			summary: fmt.Sprintf("%s / %s used", fmtGB(f64(row, "memory_footprint_gb")), fmtGB(f64(row, "memory_capacity_gb"))),
 			metrics: []kv{{"memory_used_gb", f64(row, "memory_footprint_gb")}, {"memory_capacity_gb", f64(row, "memory_capacity_gb")},
-				{"memory_utilization", f64(row, "memory_utilization")}, {"activation_memory_gb", f64(row, "activation_memory_gb")}}}
+				{"memory_utilization", f64(row, "memory_utilization")}, {"activation_memory_gb", f64(row, "activation_memory_gb")},
+				contextShare(row)}}
+		if row["infeasible_reason"] == "exceeds_context" {
+			f.summary = contextSummary(row)
+		}
 		if row["activation_memory"] != "counted" {
 			f.summary += fmt.Sprintf(" (activations not counted: %v; a lower bound)", row["activation_memory"])
 		}
@@ -140,14 +152,17 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 	}
 	valid := row["wall_14_communication_pass"] != false
 	fsum := fmt.Sprintf("%.1f GB / %.1f GB per accelerator (%s)", f64(row, "memory_per_accelerator_gb"), f64(row, "memory_capacity_gb"), row["hardware"])
-	if !valid {
+	switch {
+	case !valid:
 		fsum = fmt.Sprintf("the split does not divide (%v)", row["infeasible_reason"])
+	case row["infeasible_reason"] == "exceeds_context":
+		fsum = contextSummary(row)
 	}
 	f := lens{name: "Feasibility", prefix: "feasibility", status: status[feasible], summary: fsum,
 		metrics: []kv{{"memory_used_gb", f64(row, "memory_per_accelerator_gb")}, {"memory_capacity_gb", f64(row, "memory_capacity_gb")},
 			{"memory_utilization", f64(row, "memory_utilization")}, {"weights_gb", f64(row, "weights_gb")},
 			{"gradients_gb", f64(row, "gradients_gb")}, {"optimizer_state_gb", f64(row, "optimizer_state_gb")},
-			{"activations_gb", f64(row, "activations_gb")}, {"buffers_gb", f64(row, "buffers_gb")}}}
+			{"activations_gb", f64(row, "activations_gb")}, {"buffers_gb", f64(row, "buffers_gb")}, contextShare(row)}}
 	p := lens{name: "Performance", prefix: "performance", status: status[valid],
 		summary: fmt.Sprintf("Scaling Efficiency: %.1f%% (dp %v × tp %v × pp %v × ep %v)", 100*f64(row, "scaling_efficiency"),
 			row["dp"], row["tp"], row["pp"], row["ep"]),
@@ -169,6 +184,16 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 				{"grid_carbon", f64(row, "grid_carbon_g_per_kwh")}}}
 	}
 	return []lens{f, p, macro}
+}
+
+// contextShare is feasibility.context_utilization: seq_len over the model's context
+// window (context_tokens, which evalPlan adds to the row when the catalog knows it).
+func contextShare(row map[string]any) kv {
+	return kv{"context_utilization", f64(row, "seq_len") / f64(row, "context_tokens")}
+}
+
+func contextSummary(row map[string]any) string {
+	return fmt.Sprintf("seq_len %v exceeds %v's context window of %.0f tokens (exceeds_context)", row["seq_len"], row["model"], f64(row, "context_tokens"))
 }
 
 func groupDigits(x float64) string {

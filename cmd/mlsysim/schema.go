@@ -621,6 +621,11 @@ func modelSchema() *jsonSchema {
 		{"inference_flops", q(catalog.FLOPs, "inference FLOPs per inference_flops_per", "16.06 GFLOP")},
 		{"inference_flops_per", &jsonSchema{Type: "string", Enum: []string{"token", "sequence", "input", "denoising_step"}}},
 		{"reference_seq_len", count("for per-sequence encoders")},
+		{"context_tokens", func() *jsonSchema {
+			s := integer("longest sequence (prompt + generated, or training seq_len) the model takes: max_position_embeddings; leave out when unknown (no check)", 1)
+			s.Maximum = ptr(float64(1 << 27))
+			return s
+		}()},
 		{"inference_energy", q(catalog.Joules, "energy per inference", "0.1 mJ")},
 		{"training_flops", q(catalog.FLOPs, "training compute", "3.14e23 FLOP")},
 		{"training_tokens", &jsonSchema{Type: "number", Minimum: ptr(0.0)}},

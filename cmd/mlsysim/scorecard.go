@@ -12,11 +12,17 @@ import (
 type scorecard struct {
 	scenario string
 	row      map[string]any
+	reason   string
 }
 
-func newScorecard(scenario string, row map[string]any) *scorecard {
-	return &scorecard{scenario: scenario, row: row}
+// newScorecard renders row; why is its infeasible_reason in words (app.infeasibleWhy).
+func newScorecard(scenario string, row map[string]any, why string) *scorecard {
+	return &scorecard{scenario: scenario, row: row, reason: why}
 }
+
+// tooLong says the row is infeasible because its sequence exceeds the model's context
+// window, not because it does not fit in memory.
+func (s *scorecard) tooLong() bool { return s.row["infeasible_reason"] == "exceeds_context" }
 
 func (s *scorecard) f(k string) float64 {
 	switch v := s.row[k].(type) {
@@ -68,7 +74,7 @@ func (s *scorecard) json() orderedObject {
 		{"binding_wall", s.str("binding_wall")},
 		{"model", s.str("model")}, {"hardware", s.str("hardware")}, {"precision", s.str("precision")},
 		{"batch_size", s.row["batch_size"]}, {"efficiency", s.f("efficiency")}, {"training", s.row["training"]},
-		{"profile", s.row["profile"]},
+		{"profile", s.row["profile"]}, {"infeasible_reason", s.row["infeasible_reason"]},
 	}
 }
 
@@ -122,7 +128,11 @@ func (s *scorecard) lenses() [][3]string {
 	used, capGB := s.f("memory_footprint_gb"), s.f("memory_capacity_gb")
 	feas := fmt.Sprintf("%s of %s memory used (%s)", fmtGB(used), fmtGB(capGB), fmtPct(s.f("memory_utilization")))
 	perf := fmt.Sprintf("%s-bound: %s per step, %s/s", s.str("bottleneck"), fmtMs(s.f("latency_ms")), fmtCount(s.f("throughput_per_s")))
-	if !s.feasible() {
+	switch {
+	case s.tooLong():
+		feas = s.reason
+		perf += " (infeasible: priced as if the model took the sequence)"
+	case !s.feasible():
 		feas = fmt.Sprintf("needs %s but has %s: out of memory", fmtGB(used), fmtGB(capGB))
 		perf += " (infeasible: priced on the host-link offload path)"
 	}
@@ -199,6 +209,8 @@ func (s *scorecard) metrics() [][2]string {
 func (s *scorecard) why() string {
 	tc, tm, to := s.f("latency_compute_ms"), s.f("latency_memory_ms"), s.f("latency_overhead_ms")
 	switch {
+	case s.tooLong():
+		return s.reason + "; the numbers price a step the model cannot run."
 	case !s.feasible():
 		return fmt.Sprintf("the run needs %.1f GB but the accelerator holds %.1f GB, so the rest streams over the host link at %s; that transfer (%s) sets the step time.",
 			s.f("memory_footprint_gb"), s.f("memory_capacity_gb"), fmtBandwidth(s.f("effective_bandwidth_gb_per_s")*1e9), fmtMs(tm))
@@ -225,6 +237,8 @@ func (s *scorecard) help() []string {
 	prec := s.str("precision")
 	batch := s.f("batch_size")
 	switch {
+	case s.tooLong():
+		h = append(h, "a seq_len within the model's context window (-s), or a model with a longer one (mlsysim zoo models shows context_tokens)")
 	case !s.feasible():
 		used, capGB, act := s.f("memory_footprint_gb"), s.f("memory_capacity_gb"), s.f("activation_memory_gb")
 		if act > used/2 {

@@ -85,22 +85,25 @@ Examples:
 			if h, err := a.cat.HardwareByKey(hw); err == nil {
 				noTDP = h.TDPW == 0
 			}
-			if err := renderServe(a.stdout, format, row, chunk > 0, noTDP); err != nil {
+			if err := renderServe(a.stdout, format, row, a.infeasibleWhy(row), chunk > 0, noTDP); err != nil {
 				return err
 			}
-			return strictCheck(c, row)
+			return a.strictCheck(c, row)
 		},
 	}
 }
 
 // decodeBound names what limits a serve row's decode step from its binding wall.
-func decodeBound(wall any) string {
+func decodeBound(wall, reason any) string {
 	switch wall {
 	case "1 Compute":
 		return "compute (the step's FLOPs outlast its bytes)"
 	case "2 Memory":
 		return "memory bandwidth (weights + KV cache per step)"
 	case "4 Serving":
+		if reason != "out_of_memory" {
+			return "— (the point is infeasible)"
+		}
 		return "— (weights + KV cache do not fit)"
 	default:
 		return fmt.Sprintf("%v", wall)
@@ -109,7 +112,7 @@ func decodeBound(wall any) string {
 
 // renderServe writes a serve row; noTDP says the accelerator states no TDP, so its power
 // (and joules and owned cost per token) rests on the seed's fallback, kernel.FallbackTDPW.
-func renderServe(w io.Writer, format string, row map[string]any, chunked, noTDP bool) error {
+func renderServe(w io.Writer, format string, row map[string]any, why string, chunked, noTDP bool) error {
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
 	obj := orderedObject{
 		{"model", row["model"]}, {"hardware", row["hardware"]}, {"seq_len", row["seq_len"]},
@@ -138,7 +141,7 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked, noTDP 
 	}
 	feasible := "yes"
 	if row["feasible"] != true {
-		feasible = fmt.Sprintf("no (%v)", row["infeasible_reason"])
+		feasible = fmt.Sprintf("no (%s)", why)
 	}
 	lines := [][2]string{
 		{"Sequence length", fmt.Sprintf("%v tokens", row["seq_len"])},
@@ -150,7 +153,7 @@ func renderServe(w io.Writer, format string, row map[string]any, chunked, noTDP 
 		{"TTFT (prefill)", fmt.Sprintf("%.2f ms", f("ttft_ms"))},
 		{"ITL (decode)", fmt.Sprintf("%.4f ms per token", f("itl_ms"))},
 		{"Tokens/s", fmt.Sprintf("%.1f (batch / ITL)", f("tokens_per_s"))},
-		{"Decode bound", decodeBound(row["binding_wall"])},
+		{"Decode bound", decodeBound(row["binding_wall"], row["infeasible_reason"])},
 		{"Weights", fmt.Sprintf("%.2f GB", f("weights_gb"))},
 		{"KV cache", fmt.Sprintf("%.2f GB", f("kv_cache_gb"))},
 		{"Memory", fmt.Sprintf("%.2f GB of %.2f GB (%s)", f("total_memory_gb"), f("memory_capacity_gb"), fmtPct(f("memory_utilization")))},

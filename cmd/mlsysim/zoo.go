@@ -74,19 +74,22 @@ func (a *app) zooTable(category string) *table {
 		ms := slices.Clone(a.cat.Models)
 		slices.SortStableFunc(ms, func(x, y *catalog.Model) int { return cmp.Compare(y.Parameters, x.Parameters) })
 		t := &table{name: "models", title: "Models",
-			cols:     []string{"key", "name", "family", "architecture", "parameters", "layers"},
-			jsonCols: []string{"key", "name", "family", "architecture", "parameters", "layers"}}
+			cols:     []string{"key", "name", "family", "architecture", "parameters", "layers", "context"},
+			jsonCols: []string{"key", "name", "family", "architecture", "parameters", "layers", "context_tokens"}}
 		for _, m := range ms {
-			params, layers := "-", "-"
-			var pJSON, lJSON any
+			params, layers, context := "-", "-", "-"
+			var pJSON, lJSON, cJSON any
 			if m.Parameters > 0 {
 				params, pJSON = fmtCount(m.Parameters), m.Parameters
 			}
 			if m.Layers > 0 {
 				layers, lJSON = fmt.Sprint(m.Layers), m.Layers
 			}
-			t.add([]string{m.Key, m.Name, string(m.Family), m.Architecture, params, layers},
-				[]any{m.Key, m.Name, string(m.Family), m.Architecture, pJSON, lJSON})
+			if m.ContextTokens > 0 {
+				context, cJSON = fmt.Sprint(m.ContextTokens), m.ContextTokens
+			}
+			t.add([]string{m.Key, m.Name, string(m.Family), m.Architecture, params, layers, context},
+				[]any{m.Key, m.Name, string(m.Family), m.Architecture, pJSON, lJSON, cJSON})
 		}
 		return t
 	case "regions":
