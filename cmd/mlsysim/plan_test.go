@@ -207,7 +207,7 @@ func TestPlanSingleAccelerator(t *testing.T) {
 		}
 		v := vs[0].(string)
 		for _, w := range []string{"performance.step_latency is not available", "did you mean performance.latency",
-			"available: feasibility.activation_memory_gb, feasibility.memory_capacity_gb, feasibility.memory_used_gb, feasibility.memory_utilization", "performance.throughput"} {
+			"available: feasibility.activation_memory_gb, feasibility.context_utilization, feasibility.memory_capacity_gb, feasibility.memory_used_gb, feasibility.memory_utilization", "performance.throughput"} {
 			if !strings.Contains(v, w) {
 				t.Errorf("violation lacks %q: %s", w, v)
 			}
