@@ -143,6 +143,10 @@ func renderServe(w io.Writer, format string, row map[string]any, why string, chu
 	if row["feasible"] != true {
 		feasible = fmt.Sprintf("no (%s)", why)
 	}
+	perAccel := fmt.Sprintf("%.1f tokens/s at %.0f W", f("tokens_per_s_per_accelerator"), f("power_w"))
+	if noTDP {
+		perAccel += fmt.Sprintf(" (assumed: %v states no TDP; the seed's fallback is an H100's)", row["hardware"])
+	}
 	lines := [][2]string{
 		{"Sequence length", fmt.Sprintf("%v tokens", row["seq_len"])},
 		{"Batch size", fmt.Sprint(row["batch_size"])},
@@ -157,11 +161,8 @@ func renderServe(w io.Writer, format string, row map[string]any, why string, chu
 		{"Weights", fmt.Sprintf("%.2f GB", f("weights_gb"))},
 		{"KV cache", fmt.Sprintf("%.2f GB", f("kv_cache_gb"))},
 		{"Memory", fmt.Sprintf("%.2f GB of %.2f GB (%s)", f("total_memory_gb"), f("memory_capacity_gb"), fmtPct(f("memory_utilization")))},
-		{"Per accelerator", fmt.Sprintf("%.1f tokens/s at %.0f W", f("tokens_per_s_per_accelerator"), f("power_w"))},
+		{"Per accelerator", perAccel},
 		{"Cost", fmt.Sprintf("%s per million tokens, %.3g J per token", fmtUSD(f("usd_per_million_tokens")), f("joules_per_token"))},
-	}
-	if noTDP {
-		lines[13][1] += fmt.Sprintf(" (assumed: %v states no TDP; the seed's fallback is an H100's)", row["hardware"])
 	}
 	if acc := f("accelerators"); acc > 1 {
 		lines[12] = [2]string{"Memory", fmt.Sprintf("%s of %.2f GB per accelerator, %.0f accelerators (tp %v × pp %v)",
