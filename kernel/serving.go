@@ -239,7 +239,7 @@ type llm struct {
 	draftP, draftL, draftCoef, draftKV          float64
 	draftHidden, draftKVHeads                   float64
 	heads, ffn, upMats, sms, vocab              float64
-	memFrac, rate16                             float64
+	memFrac, rate16, attn16                     float64
 	memFree, fp8Attn                            bool
 	calibrated                                  bool
 
@@ -291,6 +291,7 @@ func (in *ServeIn) load(m *llm, i int) {
 	m.vocab = opt(in.Vocab, i, 0)
 	m.memFrac, m.memFree = opt(in.MemoryFraction, i, 0), opt(in.MemoryOfFree, i, 0) > 0
 	m.rate16, m.fp8Attn = opt(in.Rate16, i, 0), opt(in.FP8Attention, i, 0) > 0
+	m.attn16 = opt(in.AttentionRate16, i, 0)
 	if m.specK > 0 {
 		m.specA = opt(in.SpecAcceptance, i, 0)
 		m.draftP, m.draftL = opt(in.DraftParams, i, 0), opt(in.DraftLayers, i, 0)
@@ -336,11 +337,17 @@ func (m *llm) derive() {
 	// stays 16-bit, and the attention core runs on 16-bit queries unless the engine runs
 	// it at 8 bits (docs/PHYSICS.md §33). Without a 16-bit rate, everything runs at m.rate.
 	m.attnRate, m.headRate, m.headB = m.rate, m.rate, m.b
+	attn16 := m.b == 2
 	if m.rate16 > 0 && m.b < 2 {
 		m.headRate, m.headB = m.rate16, 2
 		if !(m.fp8Attn && m.b == 1) {
-			m.attnRate = m.rate16
+			m.attnRate, attn16 = m.rate16, true
 		}
+	}
+	// A 16-bit attention core runs at the fused attention kernel's measured rate where
+	// the accelerator has one (docs/PHYSICS.md §33), as in the training step.
+	if attn16 && m.attn16 > 0 {
+		m.attnRate = m.attn16
 	}
 	m.shards = m.tp * m.pp
 	m.kvDiv = m.kvShards() * m.pp
@@ -524,7 +531,7 @@ func (m *llm) stage(d *step, seqs, n, s float64) {
 		// Each matmul on its own, then the attention over the context: its FLOPs at the
 		// rate or its KV cache at the bandwidth.
 		t, flops, bytes := m.matmuls(seqs, n)
-		attn := m.coef * n * s * seqs / m.shards
+		attn := m.coef * n * causalContext(n, s) * seqs / m.shards
 		act := seqs * n * m.actElems * ActivationBytesPerElem
 		d.itl = t + max(attn/m.attnRate, kv/m.bw) + act/m.bw + m.kernelT
 		d.flops, d.bytes = flops+attn, bytes+kv+act
@@ -548,6 +555,15 @@ func (m *llm) stage(d *step, seqs, n, s float64) {
 		d.tpComm = m.stageComm(seqs * n)
 		d.itl += d.tpComm
 	}
+}
+
+// causalContext is the mean number of keys each of n new tokens attends at context s
+// under the causal mask: the s − n earlier tokens all, the new ones a triangle of n²/2
+// (the FLOP count FlashAttention's causal kernels do; Dao 2023 §4.1), so
+// n·causalContext = n·(s − n/2). The new tokens are part of the context: a context
+// shorter than them counts them alone.
+func causalContext(n, s float64) float64 {
+	return max(s, n) - n/2
 }
 
 // p2p is one pipeline-stage boundary crossing of `tokens` tokens' activations.
@@ -763,6 +779,10 @@ type ServeIn struct {
 	// layer of weights quantised below 16 bits, and their attention core unless
 	// FP8Attention; nil = everything at the weights' rate.
 	Rate16 []float64
+	// AttentionRate16 is FLOP/s of the accelerator's fused attention kernel at 16 bits,
+	// measured (calibrated: attention_efficiency × peak); the attention core runs at it
+	// whenever it runs at 16 bits. nil or 0 = at the matmul rate.
+	AttentionRate16 []float64
 
 	// Calibrated selects the calibrated physics (docs/PHYSICS.md §33); false is the seed's.
 	Calibrated bool

@@ -341,8 +341,8 @@ func TestActivationTraffic(t *testing.T) {
 // decode step streams the output layer (4096 × 128256) at 2 bytes per element, not 1, so
 // the step is longer by exactly the extra bytes of its weights, input row and output row
 // at the measured bandwidth, and the weights hold the output layer's extra 525M bytes. A
-// 2048-token prefill's attention core (4·32·4096·2048² FLOPs, compute-bound) runs at the
-// 16-bit rate unless the engine runs it at 8 bits (FP8Attention).
+// 2048-token prefill's attention core (causal: 4·32·4096·2048·1024 FLOPs, compute-bound)
+// runs at the 16-bit rate unless the engine runs it at 8 bits (FP8Attention).
 func TestSixteenBitParts(t *testing.T) {
 	rate16 := 989e12 * h100BF16Eff
 	in := func(seq, fp8Attn float64, with16 bool) *ServeIn {
@@ -363,6 +363,59 @@ func TestSixteenBitParts(t *testing.T) {
 	var fp8Attn, attn16 ServeOut
 	Serving(&fp8Attn, in(2048, 1, true))
 	Serving(&attn16, in(2048, 0, true))
-	flops := AttentionFLOPsCoef(32, 32, 4096) * 2048 * 2048
+	flops := AttentionFLOPsCoef(32, 32, 4096) * 2048 * 1024
 	near(t, "prefill with 16-bit attention", attn16.TTFT[0], fp8Attn.TTFT[0]+flops/rate16-flops/(1979e12*h100FP8Eff))
+}
+
+// TestCausalContext: n new tokens at context s attend n·(s − n/2) keys in all under the
+// causal mask — the earlier s − n tokens each, and half the n² block among themselves.
+func TestCausalContext(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		n, s, want float64
+	}{
+		{"one decode token at 96", 1, 96, 95.5},
+		{"a whole 2048-token prompt", 2048, 2048, 1024},
+		{"512 new tokens after a 1536-token prefix", 512, 2048, 1792},
+		{"4 verified tokens at 100", 4, 100, 98},
+		{"a context shorter than the new tokens", 10, 4, 5},
+	} {
+		near(t, c.name, causalContext(c.n, c.s), c.want)
+	}
+}
+
+// TestAttentionRate16: a 16-bit attention core runs at the fused attention kernel's
+// measured rate (FlashAttention-2 on the H100: 0.35 of 989 TFLOP/s, FlashAttention-3
+// abstract) when one is given. Llama 3 8B BF16 prefilling 2048 tokens: its causal
+// 4·32·4096·2048·1024 = 1.1 TFLOP take 3.18 ms at 346 TFLOP/s instead of 1.39 ms at the
+// matmul rate (989 · 0.803), and both outlast reading the 2048 tokens' KV cache, so
+// the prefill is longer by exactly the difference. An FP8 engine running the attention
+// at 8 bits does not use the 16-bit kernel's rate.
+func TestAttentionRate16(t *testing.T) {
+	attnRate := 989e12 * 0.35
+	flops := AttentionFLOPsCoef(32, 32, 4096) * 2048 * 1024
+	kv := float64(2*32*8*128) * 2048 * 2
+	if flops/(989e12*h100BF16Eff) < kv/h100TriadBW {
+		t.Fatal("the 2048-token attention core should be compute-bound")
+	}
+	shaped := func(prec Precision, eff float64) *ServeIn {
+		x := calIn(llama3_8B, prec, eff, 2048, 1)
+		x.Heads, x.FFN, x.UpMatrices, x.Vocab, x.SMs = one(32), one(14336), one(2), one(128256), one(132)
+		return x
+	}
+	var plain, fa ServeOut
+	Serving(&plain, shaped(BF16, h100BF16Eff))
+	measured := shaped(BF16, h100BF16Eff)
+	measured.AttentionRate16 = one(attnRate)
+	Serving(&fa, measured)
+	near(t, "BF16 prefill at the attention kernel's rate", fa.TTFT[0], plain.TTFT[0]+flops/attnRate-flops/(989e12*h100BF16Eff))
+
+	var fp8, fp8FA ServeOut
+	base := shaped(FP8, h100FP8Eff)
+	base.Rate16, base.FP8Attention = one(989e12*h100BF16Eff), one(1)
+	Serving(&fp8, base)
+	withRate := shaped(FP8, h100FP8Eff)
+	withRate.Rate16, withRate.FP8Attention, withRate.AttentionRate16 = one(989e12*h100BF16Eff), one(1), one(attnRate)
+	Serving(&fp8FA, withRate)
+	near(t, "FP8 attention ignores the 16-bit kernel's rate", fp8FA.TTFT[0], fp8.TTFT[0])
 }

@@ -135,7 +135,7 @@ type servingTables struct {
 	kvHeads, fabBW, fabLat, specK, stepOH                    []float64
 	heads, ffn, upMats, sms, vocab                           []float64
 	kernels, moeKernels, arLat, arRank                       []float64
-	memFrac, memFree, fp8Attn, rate16                        []float64
+	memFrac, memFree, fp8Attn, rate16, attn16                []float64
 	draftP, draftL, draftC, draftKVE, draftH, draftKH        []float64
 	reasons                                                  []uint8   // layoutReasons of the batch
 	tokens                                                   []float64 // a study's longest sequence per point, when summed
@@ -289,11 +289,13 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 		}
 		t.stepOH[k] = t.engineStep[int(ec[k])] + oh[k]*1e-3
 	}
-	in.Rate16 = nil
+	in.Rate16, in.AttentionRate16 = nil, nil
 	if t.calibrated {
 		// 16-bit matmuls (docs/PHYSICS.md §33): the output layer of weights below 16 bits
-		// and, unless the engine runs it at 8 bits, their attention core.
-		t.rate16 = grow(t.rate16, n)
+		// and, unless the engine runs it at 8 bits, their attention core; a 16-bit
+		// attention core at the fused attention kernel's measured rate, unless the point
+		// fixes the efficiency of everything it computes.
+		t.rate16, t.attn16 = grow(t.rate16, n), grow(t.attn16, n)
 		bf16, fp16 := float64(kernel.BF16), float64(kernel.FP16)
 		for k := 0; k < n; k++ {
 			p16, c16 := t.h.peakFor(hc[k], bf16), bf16
@@ -301,12 +303,14 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 				p16, c16 = t.h.peakFor(hc[k], fp16), fp16
 			}
 			e16 := eff[k]
+			t.attn16[k] = 0
 			if e16 == 0 {
 				e16 = t.h.gemmFor(hc[k], c16)
+				t.attn16[k] = t.h.attentionFor(hc[k], c16)
 			}
 			t.rate16[k] = p16 * e16
 		}
-		in.Rate16 = t.rate16
+		in.Rate16, in.AttentionRate16 = t.rate16, t.attn16
 	}
 	t.active = gatherF(t.active, mc, t.m.active)
 	t.experts = gatherF(t.experts, mc, t.modelExperts)
