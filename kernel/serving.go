@@ -537,7 +537,7 @@ func (m *llm) stage(d *step, seqs, n, s float64) {
 		d.flops, d.bytes = flops+attn, bytes+kv+act
 		d.computeBound = d.flops/m.rate > d.bytes/m.bw
 	} else {
-		flops := ForwardFLOPs(m.pa, m.coef, n, s, seqs)
+		flops := ForwardFLOPs(m.pa, m.coef, n, causalContext(n, s), seqs)
 		w := m.weights
 		if !m.dense {
 			w = m.expertWeights(seqs * n)
@@ -558,12 +558,13 @@ func (m *llm) stage(d *step, seqs, n, s float64) {
 }
 
 // causalContext is the mean number of keys each of n new tokens attends at context s
-// under the causal mask: the s − n earlier tokens all, the new ones a triangle of n²/2
-// (the FLOP count FlashAttention's causal kernels do; Dao 2023 §4.1), so
-// n·causalContext = n·(s − n/2). The new tokens are part of the context: a context
-// shorter than them counts them alone.
+// under the causal mask: every one the s − n earlier tokens, and the i-th new token the
+// first i new ones, n(n + 1)/2 in all — so n·causalContext = n·(s − (n − 1)/2): a decode
+// token attends all s, a whole prompt about half its s² (FlashAttention's causal count,
+// Dao 2023 §4.1). The new tokens are part of the context: a context shorter than them
+// counts them alone.
 func causalContext(n, s float64) float64 {
-	return max(s, n) - n/2
+	return max(s, n) - (n-1)/2
 }
 
 // p2p is one pipeline-stage boundary crossing of `tokens` tokens' activations.
@@ -681,22 +682,23 @@ func (m *llm) budget(w float64) float64 {
 
 // prefill is the calibrated time to first token of batch prompts of n new tokens at
 // context s, in chunks of c tokens (0 = one chunk): each chunk is one forward pass through
-// the pipeline plus the engine's step overhead. It also returns the longest chunk.
+// the pipeline plus the engine's step overhead, at the context the prompt has reached by
+// its end. It also returns the longest chunk, the last, which sees the whole context.
+//
+// Equal chunks of e = n/C tokens end at contexts s − n + j·e; a chunk's attention FLOPs and
+// KV bytes are linear in its context, so C chunks at the mean context s − n + (C + 1)·e/2
+// count exactly what the C chunks do in all (the attention n·(s − (n − 1)/2), as unchunked)
+// while the same side of the attention's max(FLOPs, KV bytes) binds in every chunk; the
+// two are linear in the context, so the side turns at most once, and chunks that cross
+// the turn are counted slightly short.
 func (m *llm) prefill(batch, n, s, c float64) (ttft, chunks, longest float64) {
 	if c <= 0 {
 		return m.chunk(batch, n, s), 1, 0
 	}
 	chunks = max(1, math.Ceil(n/c))
 	each := n / chunks
-	one := m.chunk(batch, each, s)
-	ttft = chunks * one
-	longest = one
-	if c < n {
-		// Equal chunks are shorter than c unless c divides n.
-		if cc := min(c, n); cc != each {
-			longest = m.chunk(batch, cc, s)
-		}
-	}
+	ttft = chunks * m.chunk(batch, each, s-n+(chunks+1)*each/2)
+	longest = m.chunk(batch, min(c, n), s)
 	return ttft, chunks, longest
 }
 

@@ -71,8 +71,10 @@ func TestCalibratedDecodeRoofline(t *testing.T) {
 // efficiency; 16 tokens only stream the weights once. Chunks of 512 pay the kernels four
 // times; the engine's step overhead is charged per chunk.
 func TestCalibratedPrefill(t *testing.T) {
-	flops := func(n float64) float64 { return 2*8.03e9*n + AttentionFLOPsCoef(32, 32, 4096)*n*2048 }
-	kv := float64(2*32*8*128) * 2048 * 2 // the context's KV, written once
+	// n new tokens at context s: causal attention over n·(s − (n − 1)/2) keys in all.
+	flops := func(n, s float64) float64 { return 2*8.03e9*n + AttentionFLOPsCoef(32, 32, 4096)*n*(s-(n-1)/2) }
+	kvAt := func(s float64) float64 { return float64(2*32*8*128) * s * 2 } // the context's KV
+	kv := kvAt(2048)
 	kernels := 32 * 4 * KernelS
 	long := calIn(llama3_8B, BF16, h100BF16Eff, 2048, 1)
 	short := calIn(llama3_8B, BF16, h100BF16Eff, 16, 1)
@@ -83,16 +85,29 @@ func TestCalibratedPrefill(t *testing.T) {
 	Serving(&lo, long)
 	Serving(&so, short)
 	Serving(&co, chunked)
-	near(t, "TTFT 2048", lo.TTFT[0], math.Max(flops(2048)/(989e12*h100BF16Eff), (8.03e9*2+kv)/h100TriadBW)+kernels)
-	shortFLOPs := 2*8.03e9*16 + AttentionFLOPsCoef(32, 32, 4096)*16*16
+	near(t, "TTFT 2048", lo.TTFT[0], math.Max(flops(2048, 2048)/(989e12*h100BF16Eff), (8.03e9*2+kv)/h100TriadBW)+kernels)
+	shortFLOPs := 2*8.03e9*16 + AttentionFLOPsCoef(32, 32, 4096)*16*8.5
 	shortBytes := 8.03e9*2 + float64(2*32*8*128)*16*2
 	if shortFLOPs/(989e12*h100BF16Eff) > shortBytes/h100TriadBW {
 		t.Fatal("16 tokens should stream the weights, not compute")
 	}
 	near(t, "TTFT 16", so.TTFT[0], shortBytes/h100TriadBW+kernels)
-	chunk := math.Max(flops(512)/(989e12*h100BF16Eff), (8.03e9*2+kv)/h100TriadBW) + kernels + 0.5e-3
-	near(t, "TTFT 4×512", co.TTFT[0], 4*chunk)
-	near(t, "longest chunk", co.ChunkTime[0], chunk)
+	// Four chunks of 512 end at contexts 512, 1024, 1536 and 2048: each is timed at their
+	// mean, 1280, which counts their attention and KV reads exactly (compute binds in all
+	// four); the longest is the last, at the whole context.
+	chunkAt := func(s float64) float64 {
+		return math.Max(flops(512, s)/(989e12*h100BF16Eff), (8.03e9*2+kvAt(s))/h100TriadBW) + kernels + 0.5e-3
+	}
+	var sumAttn float64
+	for _, s := range []float64{512, 1024, 1536, 2048} {
+		if flops(512, s)/(989e12*h100BF16Eff) < (8.03e9*2+kvAt(s))/h100TriadBW {
+			t.Fatalf("the 512-token chunk at %v should compute, not stream", s)
+		}
+		sumAttn += 512 * (s - 255.5)
+	}
+	near(t, "the chunks' attention keys", sumAttn, 2048*2049/2)
+	near(t, "TTFT 4×512", co.TTFT[0], 4*chunkAt(1280))
+	near(t, "longest chunk", co.ChunkTime[0], chunkAt(2048))
 }
 
 // TestCalibratedLayout: Llama3_70B FP16 on tp 2 × pp 2 H100s at batch 8, S 2048. Each
@@ -117,8 +132,9 @@ func TestCalibratedLayout(t *testing.T) {
 	if out.Accelerators[0] != 4 {
 		t.Errorf("accelerators %v, want 4", out.Accelerators[0])
 	}
-	// One prompt is not split: its prefill crosses both stages once.
-	prefillStage := math.Max((2*70.6e9*2048+AttentionFLOPsCoef(80, 64, 8192)*2048*2048)*8/4/(989e12*h100BF16Eff),
+	// One prompt is not split: its prefill crosses both stages once (causal attention:
+	// 2048 tokens attend 1024.5 keys on average).
+	prefillStage := math.Max((2*70.6e9*2048+AttentionFLOPsCoef(80, 64, 8192)*2048*1024.5)*8/4/(989e12*h100BF16Eff),
 		(70.6e9*2/4+kvPerSeq*8/4)/h100TriadBW) + 40*4*KernelS + 40*2*RingAllReduce(8*2048*8192*2, 2, 450e9, NVLinkLatencyS)
 	near(t, "TTFT", out.TTFT[0], 2*prefillStage+PointToPoint(8*2048*8192*2, 450e9, NVLinkLatencyS))
 }
@@ -178,7 +194,7 @@ func TestSpeculativeDecoding(t *testing.T) {
 
 	var cal ServeOut
 	Serving(&cal, draftIn(true))
-	verify := math.Max((2*70.6e9+AttentionFLOPsCoef(80, 64, 8192)*1024)*5/4/(1979e12*h100FP8Eff),
+	verify := math.Max((2*70.6e9+AttentionFLOPsCoef(80, 64, 8192)*(1024-2))*5/4/(1979e12*h100FP8Eff),
 		(70.6e9/4+float64(2*80*8*128)*1024/4)/h100TriadBW) + 80*4*KernelS + 80*2*RingAllReduce(5*8192*2, 4, 450e9, NVLinkLatencyS)
 	dstep := math.Max((2*8.03e9+llama3_8B.attnCoef()*1024)/4/(1979e12*h100FP8Eff),
 		(8.03e9/4+float64(2*32*8*128)*1024/4)/h100TriadBW) + 32*4*KernelS + 32*2*RingAllReduce(8192, 4, 450e9, NVLinkLatencyS)
@@ -341,7 +357,7 @@ func TestActivationTraffic(t *testing.T) {
 // decode step streams the output layer (4096 × 128256) at 2 bytes per element, not 1, so
 // the step is longer by exactly the extra bytes of its weights, input row and output row
 // at the measured bandwidth, and the weights hold the output layer's extra 525M bytes. A
-// 2048-token prefill's attention core (causal: 4·32·4096·2048·1024 FLOPs, compute-bound)
+// 2048-token prefill's attention core (causal: 4·32·4096·2048·1024.5 FLOPs, compute-bound)
 // runs at the 16-bit rate unless the engine runs it at 8 bits (FP8Attention).
 func TestSixteenBitParts(t *testing.T) {
 	rate16 := 989e12 * h100BF16Eff
@@ -363,22 +379,22 @@ func TestSixteenBitParts(t *testing.T) {
 	var fp8Attn, attn16 ServeOut
 	Serving(&fp8Attn, in(2048, 1, true))
 	Serving(&attn16, in(2048, 0, true))
-	flops := AttentionFLOPsCoef(32, 32, 4096) * 2048 * 1024
+	flops := AttentionFLOPsCoef(32, 32, 4096) * 2048 * 1024.5
 	near(t, "prefill with 16-bit attention", attn16.TTFT[0], fp8Attn.TTFT[0]+flops/rate16-flops/(1979e12*h100FP8Eff))
 }
 
-// TestCausalContext: n new tokens at context s attend n·(s − n/2) keys in all under the
-// causal mask — the earlier s − n tokens each, and half the n² block among themselves.
+// TestCausalContext: n new tokens at context s attend n·(s − (n − 1)/2) keys in all under
+// the causal mask — the earlier s − n tokens each, and 1 + 2 + … + n among themselves.
 func TestCausalContext(t *testing.T) {
 	for _, c := range []struct {
 		name       string
 		n, s, want float64
 	}{
-		{"one decode token at 96", 1, 96, 95.5},
-		{"a whole 2048-token prompt", 2048, 2048, 1024},
-		{"512 new tokens after a 1536-token prefix", 512, 2048, 1792},
-		{"4 verified tokens at 100", 4, 100, 98},
-		{"a context shorter than the new tokens", 10, 4, 5},
+		{"one decode token at 96 attends all 96", 1, 96, 96},
+		{"a whole 2048-token prompt", 2048, 2048, (2048 * 2049 / 2) / 2048.0},
+		{"512 new tokens after a 1536-token prefix", 512, 2048, 1536 + (512*513/2)/512.0},
+		{"4 verified tokens at 100", 4, 100, 96 + (1+2+3+4)/4.0},
+		{"a context shorter than the new tokens", 10, 4, 55 / 10.0},
 	} {
 		near(t, c.name, causalContext(c.n, c.s), c.want)
 	}
@@ -387,13 +403,13 @@ func TestCausalContext(t *testing.T) {
 // TestAttentionRate16: a 16-bit attention core runs at the fused attention kernel's
 // measured rate (FlashAttention-2 on the H100: 0.35 of 989 TFLOP/s, FlashAttention-3
 // abstract) when one is given. Llama 3 8B BF16 prefilling 2048 tokens: its causal
-// 4·32·4096·2048·1024 = 1.1 TFLOP take 3.18 ms at 346 TFLOP/s instead of 1.39 ms at the
+// 4·32·4096·2048·1024.5 = 1.1 TFLOP take 3.18 ms at 346 TFLOP/s instead of 1.39 ms at the
 // matmul rate (989 · 0.803), and both outlast reading the 2048 tokens' KV cache, so
 // the prefill is longer by exactly the difference. An FP8 engine running the attention
 // at 8 bits does not use the 16-bit kernel's rate.
 func TestAttentionRate16(t *testing.T) {
 	attnRate := 989e12 * 0.35
-	flops := AttentionFLOPsCoef(32, 32, 4096) * 2048 * 1024
+	flops := AttentionFLOPsCoef(32, 32, 4096) * 2048 * 1024.5
 	kv := float64(2*32*8*128) * 2048 * 2
 	if flops/(989e12*h100BF16Eff) < kv/h100TriadBW {
 		t.Fatal("the 2048-token attention core should be compute-bound")
