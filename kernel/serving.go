@@ -697,8 +697,11 @@ func (m *llm) prefill(batch, n, s, c float64) (ttft, chunks, longest float64) {
 	}
 	chunks = max(1, math.Ceil(n/c))
 	each := n / chunks
-	ttft = chunks * m.chunk(batch, each, s-n+(chunks+1)*each/2)
-	longest = m.chunk(batch, min(c, n), s)
+	one := m.chunk(batch, each, s-n+(chunks+1)*each/2)
+	ttft, longest = chunks*one, one
+	if chunks > 1 {
+		longest = m.chunk(batch, c, s)
+	}
 	return ttft, chunks, longest
 }
 

@@ -108,6 +108,15 @@ func TestCalibratedPrefill(t *testing.T) {
 	near(t, "the chunks' attention keys", sumAttn, 2048*2049/2)
 	near(t, "TTFT 4×512", co.TTFT[0], 4*chunkAt(1280))
 	near(t, "longest chunk", co.ChunkTime[0], chunkAt(2048))
+
+	// A chunk longer than the prompt is the unchunked prefill plus the step overhead.
+	whole := calIn(llama3_8B, BF16, h100BF16Eff, 2048, 1)
+	whole.ChunkTokens[0] = 4096
+	whole.StepOverhead = one(0.5e-3)
+	var wo ServeOut
+	Serving(&wo, whole)
+	near(t, "TTFT one chunk", wo.TTFT[0], lo.TTFT[0]+0.5e-3)
+	near(t, "longest of one chunk", wo.ChunkTime[0], wo.TTFT[0])
 }
 
 // TestCalibratedLayout: Llama3_70B FP16 on tp 2 × pp 2 H100s at batch 8, S 2048. Each
