@@ -145,3 +145,23 @@ func TestServeAttentionPrecision(t *testing.T) {
 		t.Errorf("int8: trtllm-0.5 − trtllm TTFT %v ms, want %v (the kernel only)", d, kernels)
 	}
 }
+
+// TestServeAttentionRate: with the efficiency left to the catalog (0), a 16-bit attention
+// core runs at the accelerator's measured fused-attention rate (H100: 0.35 of 989 TFLOP/s,
+// FlashAttention-3's abstract on FlashAttention-2); a point that fixes the efficiency runs
+// everything at it. Llama3_8B BF16 on one H100, one 2048-token prompt: fixing the
+// efficiency at the catalog's own BF16 matmul value (0.803) leaves the matmuls and the
+// output layer as they were, so the TTFTs differ by the causal attention's
+// 4·32·4096·2048·1024.5 FLOPs at the two rates (compute-bound at both).
+func TestServeAttentionRate(t *testing.T) {
+	ttft := func(eff string) float64 {
+		r := evalOne(t, "version: 1\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  precision: [bf16]\n"+
+			"  batch_size: 1\n  seq_len: 2048\n  efficiency: "+eff+"\n")
+		return r["ttft_ms"].(float64)
+	}
+	flops := kernel.AttentionFLOPsCoef(32, 32, 4096) * 2048 * 1024.5
+	want := (flops/(989e12*0.35) - flops/(989e12*0.803)) * 1e3
+	if d := ttft("0") - ttft("0.803"); math.Abs(d-want) > 1e-9*want {
+		t.Errorf("auto − fixed efficiency TTFT %v ms, want %v", d, want)
+	}
+}
