@@ -610,3 +610,34 @@ func overlapped(comm, compute, sms float64) float64 {
 	}
 	return comm + (compute - comm/slow*compute)
 }
+
+// NodeTrainingStep writes row j of a calibrated training step on one accelerator
+// (TrainingStep with Accelerators 1, its memory from TrainingMemory's calibrated count)
+// into row i of a single-node result, so that the node study's transformer training
+// is the fleet study's step on one accelerator (docs/PHYSICS.md §35): the step is the
+// layers' busy time (ComputeTime) then the optimizer's pass over its state (MemoryTime),
+// with no framework tax beside them, as in the fleet; a split that does not fit is
+// infeasible and what exceeds the capacity is reported as spill, but the step stays the
+// in-memory one (it is not priced over the host link, as no fleet step is).
+func NodeTrainingStep(out *NodeOut, i int, s *StepOut, m *TrainMemOut, j int, capacity, bw, tdp float64) {
+	step := s.Step[j]
+	out.Latency[i] = step
+	out.ComputeTime[i] = s.Compute[j]
+	out.MemoryTime[i] = s.Optimizer[j]
+	out.OverheadTime[i] = 0
+	out.Throughput[i] = s.SamplesPS[j]
+	out.Bottleneck[i] = Compute
+	if s.Optimizer[j] > s.Compute[j] {
+		out.Bottleneck[i] = Memory
+	}
+	out.MFU[i], out.HFU[i] = s.MFU[j], s.HFU[j]
+	out.Energy[i] = 0
+	if tdp > 0 {
+		out.Energy[i] = tdp * (IdlePowerFraction + DynamicPowerFraction*s.HFU[j]) * step
+	}
+	out.Footprint[i], out.Activations[i], out.ActivationsKnown[i] = m.Total[j], m.Activations[j], true
+	out.EffectiveBandwidth[i] = bw
+	out.SpillBytes[i] = math.Max(0, m.Total[j]-capacity)
+	out.Feasible[i] = m.Feasible[j]
+	out.OverheadDominated[i], out.Layered[i] = false, false
+}

@@ -525,18 +525,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	for k := 0; k < n; k++ {
 		m, h := int(mc[k]), int(codes[k])
 		cl := &e.clusters[int(cc[k])]
-		st.KVHeads[k], st.FFN[k], st.Vocab[k] = e.m.kvHeads[m], e.m.ffn[m], e.m.vocab[m]
-		st.Experts[k], st.TopK[k], st.ExpertParams[k] = e.m.experts[m], e.m.expertsPerToken[m], e.m.expertParams[m]
-		st.Gated[k] = e.m.gated[m]
-		st.MatmulRate[k] = e.h.matmulFor(float64(h), prec[k])
-		if st.MatmulRate[k] == 0 {
-			st.MatmulRate[k] = nd.PeakFLOPS[k] * nd.Efficiency[k]
-		}
-		st.AttentionRate[k] = e.h.attentionFor(float64(h), prec[k])
-		if st.AttentionRate[k] == 0 {
-			st.AttentionRate[k] = st.MatmulRate[k]
-		}
-		st.SMs[k], st.MemBW[k] = e.h.sms[h], e.h.achievable[h]
+		stepShape(st, k, e.m, m, e.h, h, prec[k], nd.PeakFLOPS[k]*nd.Efficiency[k])
 		st.IntraBus[k], st.IntraHop[k] = cl.intraBus, cl.intraHop
 		st.InterBus[k], st.InterHop[k] = cl.fabricBus, kernel.NCCLHopNetS
 		if f := &e.fabrics[int(fc[k])]; f.fabricBW > 0 {
@@ -549,13 +538,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 		}
 	}
 	st.Layers, st.Hidden, st.Params = nd.Layers, nd.Hidden, nd.Params
-	st.Heads = grow(st.Heads, n)
-	for k := range st.Heads {
-		st.Heads[k] = nd.Heads[k]
-		if st.Heads[k] == 0 {
-			st.Heads[k] = kernel.DefaultHeads
-		}
-	}
+	st.Heads = headsOrDefault(st.Heads, nd.Heads)
 	st.SeqLen, st.Batch = nd.SeqLen, c.get("batch_size")
 	st.Microbatches, st.GradAccum = c.get("microbatches"), c.get("gradient_accumulation_steps")
 	st.Accelerators, st.PerNode = e.dist.Accelerators, e.dist.PerNode
@@ -602,6 +585,38 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	for k := 0; k < n; k++ {
 		r.reason[k] = stepReasons[so.Reason[k]]
 	}
+}
+
+// stepShape fills row k of the calibrated step's model and accelerator inputs from
+// model code m and hardware code h: the layer's shape, the measured matmul rate at the
+// precision (else fallback, efficiency × peak) and attention rate (else the matmul
+// rate), SMs and the measured HBM rate. The fleet and node studies share it, so that
+// one accelerator is priced alike in both.
+func stepShape(st *kernel.StepIn, k int, mt *modelTable, m int, ht *hwTable, h int, prec, fallback float64) {
+	st.KVHeads[k], st.FFN[k], st.Vocab[k] = mt.kvHeads[m], mt.ffn[m], mt.vocab[m]
+	st.Experts[k], st.TopK[k], st.ExpertParams[k] = mt.experts[m], mt.expertsPerToken[m], mt.expertParams[m]
+	st.Gated[k] = mt.gated[m]
+	st.MatmulRate[k] = ht.matmulFor(float64(h), prec)
+	if st.MatmulRate[k] == 0 {
+		st.MatmulRate[k] = fallback
+	}
+	st.AttentionRate[k] = ht.attentionFor(float64(h), prec)
+	if st.AttentionRate[k] == 0 {
+		st.AttentionRate[k] = st.MatmulRate[k]
+	}
+	st.SMs[k], st.MemBW[k] = ht.sms[h], ht.achievable[h]
+}
+
+// headsOrDefault returns heads with a model's unstated (0) head count as kernel.DefaultHeads.
+func headsOrDefault(dst, heads []float64) []float64 {
+	dst = grow(dst, len(heads))
+	for k, a := range heads {
+		dst[k] = a
+		if a == 0 {
+			dst[k] = kernel.DefaultHeads
+		}
+	}
+	return dst
 }
 
 // operations writes the step's columns and the operations lens: power follows the

@@ -1,6 +1,10 @@
 package sweep
 
-import "github.com/mlsysim/mlsysim/kernel"
+import (
+	"math"
+
+	"github.com/mlsysim/mlsysim/kernel"
+)
 
 // The node study: one workload on one accelerator (kernel.SingleNode).
 func init() {
@@ -20,9 +24,9 @@ func init() {
 				Doc: "calibrated, CNNs that list their convolutions: eager (each batch norm, ReLU and residual add its own pass, layer after layer: PyTorch), fused_bn_act (batch-norm statistics in the convolution, one scale-bias-add-ReLU pass: NVIDIA's MXNet MLPerf ResNet-50) or graph (an inference engine such as TensorRT: batch norm folded, ReLU and add in the convolution epilogue, the graph's roofline)"},
 		},
 		Columns: []Column{
-			{Name: "latency_ms", Unit: "ms", Doc: "time per step: max(compute, memory) + overhead (calibrated CNN: the layers' times in sequence, or the graph's roofline; docs/PHYSICS.md §36)"},
-			{Name: "latency_compute_ms", Unit: "ms", Doc: "FLOPs / (peak · efficiency); calibrated CNN with listed convolutions: the convolutions' FLOP times (docs/PHYSICS.md §36)"},
-			{Name: "latency_memory_ms", Unit: "ms", Doc: "weights · (1 + 0.1 · batch) / effective bandwidth; calibrated CNN with listed convolutions: the convolutions' and elementwise layers' feature-map traffic (docs/PHYSICS.md §36)"},
+			{Name: "latency_ms", Unit: "ms", Doc: "time per step: max(compute, memory) + overhead (calibrated CNN: the layers' times in sequence, or the graph's roofline, docs/PHYSICS.md §36; calibrated transformer training: compute + memory, the fleet study's step on one accelerator, §35)"},
+			{Name: "latency_compute_ms", Unit: "ms", Doc: "FLOPs / (peak · efficiency); calibrated CNN with listed convolutions: the convolutions' FLOP times (docs/PHYSICS.md §36); calibrated transformer training: the layers' busy time (GEMMs at the measured matmul rate, attention, elementwise passes; §35)"},
+			{Name: "latency_memory_ms", Unit: "ms", Doc: "weights · (1 + 0.1 · batch) / effective bandwidth; calibrated CNN with listed convolutions: the convolutions' and elementwise layers' feature-map traffic (docs/PHYSICS.md §36); calibrated transformer training: the optimizer's pass over its state (§35)"},
 			{Name: "latency_overhead_ms", Unit: "ms", Doc: "dispatch tax + per-layer framework tax"},
 			{Name: "throughput_per_s", Unit: "1/s", Doc: "samples (sequences, images, or tokens of a decode step) per second"},
 			{Name: "tokens_per_step", Unit: "tokens", Doc: "tokens a step processes: batch × seq_len for transformer training under calibrated, else one per sample"},
@@ -43,6 +47,7 @@ func init() {
 			{Name: "offload_spill_gb", Unit: "GB", Doc: "bytes beyond capacity streamed over the host link (0 when it fits)"},
 			{Name: "overhead_dominated", Type: Bool, Doc: "fixed overhead exceeds compute and memory time"},
 			{Name: "cnn_layered", Type: Bool, Doc: "calibrated: the CNN's convolutions and elementwise layers were priced layer by layer (docs/PHYSICS.md §36); false: the whole-model roofline"},
+			{Name: "transformer_layered", Type: Bool, Doc: "calibrated transformer training: the step is the fleet study's on one accelerator — each layer's GEMMs, attention and elementwise passes, then the optimizer (docs/PHYSICS.md §35); latency_compute_ms holds the layers, latency_memory_ms the optimizer, the footprint the calibrated per-tensor memory; false: the whole-model roofline"},
 			wallSlack(1, "compute", "1 − compute time / step"),
 			wallPass(2, "memory", "the footprint fits in accelerator memory"),
 			wallSlack(2, "memory", "1 − footprint / capacity"),
@@ -63,6 +68,14 @@ type nodeEval struct {
 	calibrated bool
 	in         kernel.NodeIn
 	out        kernel.NodeOut
+
+	// The calibrated transformer training rows of a batch (rows) and their step on one
+	// accelerator, gathered compactly (trainingStep).
+	rows  []int
+	step  kernel.StepIn
+	stepO kernel.StepOut
+	mem   kernel.TrainMemIn
+	memO  kernel.TrainMemOut
 }
 
 func (e *nodeEval) eval(b *Batch, o *Outputs) {
@@ -119,6 +132,10 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 	}
 
 	kernel.SingleNode(&e.out, in)
+	e.rows = e.rows[:0]
+	if e.calibrated {
+		e.trainingStep(c)
+	}
 
 	out := &e.out
 	scaleInto(w.f("latency_ms"), out.Latency, 1e3)
@@ -144,6 +161,11 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 	scaleInto(w.f("offload_spill_gb"), out.SpillBytes, 1e-9)
 	copy(w.b("overhead_dominated"), out.OverheadDominated)
 	copy(w.b("cnn_layered"), out.Layered)
+	tl := w.b("transformer_layered")
+	clear(tl)
+	for _, k := range e.rows {
+		tl[k] = true
+	}
 	feas := w.b("feasible")
 	copy(feas, out.Feasible)
 	oneMinusRatio(w.f("wall_1_compute_slack"), out.ComputeTime, out.Latency)
@@ -168,6 +190,84 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 			// Sequences longer than the model's context window (the seed has no such check).
 			feas[k], reason[k] = false, reasonContext
 		}
+	}
+}
+
+// trainingStep prices the batch's calibrated transformer training rows as the fleet
+// study's step on one accelerator (kernel.TrainingStep, kernel.TrainingMemory's
+// calibrated count: docs/PHYSICS.md §35) and writes them over SingleNode's roofline
+// (kernel.NodeTrainingStep), so that eval --training and a one-accelerator fleet point
+// agree. The layout is the fleet's defaults on one accelerator: one microbatch of the
+// whole batch, selective recomputation (full with activation_recomputation),
+// FlashAttention, FP32 gradients. dp_size and zero_stage shard the memory, as under the
+// seed; the step does not see them: its data-parallel collectives need a fabric (the
+// fleet study), and it updates the whole optimizer state.
+func (e *nodeEval) trainingStep(c cols) {
+	in := &e.in
+	for k := range in.Training {
+		if in.Training[k] && in.IsTransformer[k] && in.Hidden[k] > 0 {
+			e.rows = append(e.rows, k)
+		}
+	}
+	n := len(e.rows)
+	if n == 0 {
+		return
+	}
+	st, mm := &e.step, &e.mem
+	for _, s := range []*[]float64{&st.Layers, &st.Hidden, &st.Heads, &st.KVHeads, &st.FFN, &st.Vocab, &st.Experts, &st.TopK,
+		&st.Params, &st.ExpertParams, &st.SeqLen, &st.Batch, &st.Microbatches, &st.GradAccum, &st.Accelerators, &st.PerNode,
+		&st.TP, &st.PP, &st.CP, &st.EP, &st.VirtualStages, &st.ZeROStage, &st.Bytes, &st.PeakFLOPS, &st.MatmulRate,
+		&st.AttentionRate, &st.SMs, &st.MemBW, &st.IntraBus, &st.InterBus, &st.IntraHop, &st.InterHop,
+		&mm.Batch, &mm.DP, &mm.OptimizerBytes, &mm.TrainableFraction, &mm.CommBufferFraction, &mm.InFlight, &mm.MemCapacity} {
+		*s = grow(*s, n)
+	}
+	for _, s := range []*[]bool{&st.Gated, &st.SeqParallel, &st.FlashAttention, &st.OverlapDP, &st.FP32Grads} {
+		*s = grow(*s, n)
+	}
+	st.Recompute = grow(st.Recompute, n)
+	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
+	for j, k := range e.rows {
+		m, h := int(mc[k]), int(hc[k])
+		stepShape(st, j, e.m, m, e.h, h, prec[k], in.PeakFLOPS[k]*in.Efficiency[k])
+		st.Layers[j], st.Hidden[j], st.Heads[j], st.Params[j] = in.Layers[k], in.Hidden[k], in.Heads[k], in.Params[k]
+		st.SeqLen[j], st.Batch[j], st.Bytes[j], st.PeakFLOPS[j] = in.SeqLen[k], in.Batch[k], in.Bytes[k], in.PeakFLOPS[k]
+		st.Microbatches[j], st.GradAccum[j], st.Accelerators[j], st.PerNode[j] = 1, 1, 1, 1
+		st.TP[j], st.PP[j], st.CP[j], st.EP[j], st.VirtualStages[j] = 1, 1, 1, 1, 1
+		st.ZeROStage[j] = in.ZeROStage[k]
+		// One accelerator has no collectives; the links are never read.
+		st.IntraBus[j], st.InterBus[j], st.IntraHop[j], st.InterHop[j] = 0, 0, 0, 0
+		st.SeqParallel[j], st.FlashAttention[j], st.OverlapDP[j], st.FP32Grads[j] = true, true, false, true
+		st.Recompute[j] = kernel.RecomputeSelective
+		if in.Recompute[k] {
+			st.Recompute[j] = kernel.RecomputeFull
+		}
+
+		// The memory of this rank of a dp_size-way job: its own batch, ZeRO shards.
+		mm.DP[j] = in.DPSize[k]
+		mm.Batch[j] = in.Batch[k] * in.DPSize[k]
+		mm.OptimizerBytes[j] = kernel.OptimizerBytesAdam
+		mm.TrainableFraction[j] = 1
+		if in.LoRA[k] {
+			// Adapters on Q, K, V, O: 2·r·h·4L trainable parameters (physics.md §2.1).
+			mm.TrainableFraction[j] = math.Min(2*kernel.LoRARank*in.Hidden[k]*4*in.Layers[k]/in.Params[k], 1)
+		}
+		mm.CommBufferFraction[j] = kernel.DefaultCommBufferFraction
+		mm.InFlight[j] = 1
+		mm.MemCapacity[j] = in.MemCapacity[k]
+	}
+	st.Heads = headsOrDefault(st.Heads, st.Heads)
+	kernel.TrainingStep(&e.stepO, st)
+
+	mm.Calibrated = true
+	mm.Params, mm.Layers, mm.Hidden, mm.Heads, mm.Bytes = st.Params, st.Layers, st.Hidden, st.Heads, st.Bytes
+	mm.Recompute, mm.SeqLen, mm.ZeROStage = st.Recompute, st.SeqLen, st.ZeROStage
+	mm.TP, mm.PP, mm.EP, mm.CP, mm.VirtualStages, mm.GradAccum = st.TP, st.PP, st.EP, st.CP, st.VirtualStages, st.GradAccum
+	mm.KVHeads, mm.FFN, mm.Vocab, mm.ExpertParams = st.KVHeads, st.FFN, st.Vocab, st.ExpertParams
+	mm.Gated, mm.SeqParallel, mm.Flash, mm.FP32Grads = st.Gated, st.SeqParallel, st.FlashAttention, st.FP32Grads
+	kernel.TrainingMemory(&e.memO, mm)
+
+	for j, k := range e.rows {
+		kernel.NodeTrainingStep(&e.out, k, &e.stepO, &e.memO, j, in.MemCapacity[k], st.MemBW[j], in.TDP[k])
 	}
 }
 

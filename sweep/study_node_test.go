@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/kernel"
 )
 
@@ -136,5 +137,89 @@ func TestNodeActivationMemoryReasons(t *testing.T) {
 		if row["activation_memory"] != tc.want {
 			t.Errorf("%s training=%s: activation_memory %v, want %s", tc.model, tc.training, row["activation_memory"], tc.want)
 		}
+	}
+}
+
+// TestNodeTrainingIsOneAcceleratorFleet: under calibrated, eval --training (the node
+// study) prices a transformer's step and memory as the fleet study does on a cluster of
+// one accelerator (built as a plan builds its cluster, catalog.AddFleet), output for
+// output and bit for bit. The seed keeps its roofline (its goldens: validate --profile seed).
+func TestNodeTrainingIsOneAcceleratorFleet(t *testing.T) {
+	cat := testCatalog().Clone()
+	cases := []struct{ model, hw, extra string }{
+		{"Llama3_8B", "H100", "  seq_len: 8192\n"},
+		{"Llama3_8B", "H100", "  seq_len: 2048\n  batch_size: 4\n  activation_recomputation: true\n"},
+		{"GPT2", "A100", "  seq_len: 1024\n  batch_size: 8\n"},
+		{"Mixtral_8x7B", "H200", "  seq_len: 4096\n  precision: bf16\n"},
+		{"GPT2_Small", "T4", "  seq_len: 1024\n  batch_size: 2\n  zero_stage: 1\n"},
+	}
+	for i, c := range cases {
+		key, err := cat.AddFleet(catalog.FleetSpec{Key: fmt.Sprintf("one_%d", i), Accelerator: c.hw, AcceleratorsPerNode: 1, Nodes: 1, FabricBytesPerS: 50e9, Source: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := func(src string) map[string]any {
+			s, err := ParseSpec("test.yaml", []byte(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := s.Plan(cat)
+			if err != nil {
+				t.Fatal(err)
+			}
+			row, err := EvalPoint(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return row
+		}
+		node := plan(fmt.Sprintf("version: 1\nstudy: node\nprofile: calibrated\naxes:\n  model: %s\n  hardware: %s\n  training: true\n%s", c.model, c.hw, c.extra))
+		fleet := plan(fmt.Sprintf("version: 1\nstudy: fleet\nprofile: calibrated\naxes:\n  model: %s\n  cluster: %s\n%s", c.model, key, c.extra))
+		name := c.model + " on " + c.hw
+		if node["transformer_layered"] != true {
+			t.Errorf("%s: transformer_layered %v, want true", name, node["transformer_layered"])
+		}
+		for _, pair := range [][2]string{{"latency_ms", "step_latency_ms"}, {"latency_compute_ms", "node_latency_ms"},
+			{"latency_memory_ms", "optimizer_ms"}, {"throughput_per_s", "fleet_throughput_per_s"}, {"tokens_per_step", "tokens_per_step"},
+			{"tokens_per_s", "tokens_per_s"}, {"mfu", "mfu"}, {"hfu", "hfu"}, {"memory_footprint_gb", "memory_per_accelerator_gb"},
+			{"activation_memory_gb", "activations_gb"}, {"memory_utilization", "memory_utilization"}, {"feasible", "feasible"}} {
+			if node[pair[0]] != fleet[pair[1]] {
+				t.Errorf("%s: node %s = %v, fleet %s = %v", name, pair[0], node[pair[0]], pair[1], fleet[pair[1]])
+			}
+		}
+	}
+}
+
+// TestNodeTrainingMemoryByHand: Llama-3.1-8B, one 8,192-token sequence on an H100, by
+// hand from Korthikanti et al. 2022 §4.1 (per layer, FlashAttention storing no s²
+// scores nor dropout masks: s·(4h·2 [QKV, MLP and two norm inputs] + 2·(2h + 2h·kv/a
+// [Q, projection input, K, V] + 3·ffn [gate, up, down inputs]))), plus the embedding's
+// 1-byte mask s·h, the last norm, output-layer input and FP32 logits 4·s·h·(1 + V/h)·2/2,
+// and the training state: BF16 weights, FP32 gradients, FP32 Adam (2 + 4 + 12 bytes per
+// parameter) with a 5 % gradient bucket. The optimizer's step reads and writes
+// 48 + 2 bytes per parameter at the H100's measured HBM rate. The earlier node path
+// counted 380 GB here (unfused attention scores, 5·a·s/h bytes per element).
+func TestNodeTrainingMemoryByHand(t *testing.T) {
+	m, err := testCatalog().ModelByKey("Llama3_8B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h100, err := testCatalog().HardwareByKey("H100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const s, h, a, kv, ffn, L, V = 8192.0, 4096.0, 32.0, 8.0, 14336.0, 32.0, 128256.0
+	if float64(m.HiddenDim) != h || float64(m.Heads) != a || float64(m.KVHeads) != kv || float64(m.Layers) != L || float64(m.VocabSize) != V {
+		t.Fatalf("catalog Llama3_8B shape changed: h %d a %d kv %d L %d V %d", m.HiddenDim, m.Heads, m.KVHeads, m.Layers, m.VocabSize)
+	}
+	P := m.Parameters
+	perLayer := s * (4*h*2 + 2*(2*h+2*h*kv/a+3*ffn))
+	act := L*perLayer + s*h + 4*s*h*(1+V/h)*2/2
+	total := 18*P + 0.05*4*P + act
+	row := evalOne(t, "version: 1\nstudy: node\nprofile: calibrated\naxes:\n  model: Llama3_8B\n  hardware: H100\n  training: true\n  seq_len: 8192\n")
+	checkGolden(t, row, []golden{{"activation_memory_gb", act * 1e-9, 1e-12}, {"memory_footprint_gb", total * 1e-9, 1e-12},
+		{"latency_memory_ms", P * 50 / h100.AchievableBandwidth() * 1e3, 1e-12}, {"tokens_per_step", 8192, 0}})
+	if row["feasible"] != false || row["infeasible_reason"] != "out_of_memory" {
+		t.Errorf("feasible %v, reason %v: 8B with FP32 gradients and Adam (%.0f GB) does not fit 80 GB", row["feasible"], row["infeasible_reason"], total*1e-9)
 	}
 }

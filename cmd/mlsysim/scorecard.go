@@ -134,7 +134,11 @@ func (s *scorecard) lenses() [][3]string {
 		perf += " (infeasible: priced as if the model took the sequence)"
 	case !s.feasible():
 		feas = fmt.Sprintf("needs %s but has %s: out of memory", fmtGB(used), fmtGB(capGB))
-		perf += " (infeasible: priced on the host-link offload path)"
+		if s.transformerLayered() {
+			perf += " (infeasible: priced as if it fitted)"
+		} else {
+			perf += " (infeasible: priced on the host-link offload path)"
+		}
 	}
 	return [][3]string{
 		{"Feasibility", status(s.feasible()), feas},
@@ -200,17 +204,39 @@ func (s *scorecard) metrics() [][2]string {
 		m[2][1] = fmt.Sprintf("%s of feature-map traffic (convolutions and elementwise layers) at %s", fmtMs(s.f("latency_memory_ms")), fmtBandwidth(bw*1e9))
 		m = slices.Delete(m, 6, 7) // a ridge point of η × peak does not describe per-layer rates
 	}
+	if s.transformerLayered() {
+		// The calibrated transformer step (docs/PHYSICS.md §35) is the fleet study's on one accelerator.
+		m[0][1] = fmt.Sprintf("%s = the layers' forward and backward + the optimizer step (the fleet study's step on one accelerator)", fmtMs(s.f("latency_ms")))
+		m[1][1] = fmt.Sprintf("%s in the layers: GEMMs at the measured matmul rate (else efficiency × peak), fused attention, elementwise passes at %s", fmtMs(s.f("latency_compute_ms")), fmtBandwidth(bw*1e9))
+		m[2][1] = fmt.Sprintf("%s for the optimizer's pass over the training state at %s", fmtMs(s.f("latency_memory_ms")), fmtBandwidth(bw*1e9))
+		m = slices.Delete(m, 3, 4) // no framework tax beside the step's kernels
+		m = slices.Delete(m, 5, 6) // a ridge point of η × peak does not describe per-GEMM rates
+		if spill := s.f("offload_spill_gb"); spill > 0 {
+			m = append(m, [2]string{"over capacity", fmt.Sprintf("%.1f GB more than the accelerator holds (the step is not priced over the host link)", spill)})
+		}
+		return m
+	}
 	if spill := s.f("offload_spill_gb"); spill > 0 {
 		m = append(m, [2]string{"offloaded", fmt.Sprintf("%.1f GB streamed over the host link", spill)})
 	}
 	return m
 }
 
+// transformerLayered reports a calibrated transformer training step (the node study's
+// transformer_layered column).
+func (s *scorecard) transformerLayered() bool { return s.row["transformer_layered"] == true }
+
 func (s *scorecard) why() string {
 	tc, tm, to := s.f("latency_compute_ms"), s.f("latency_memory_ms"), s.f("latency_overhead_ms")
 	switch {
 	case s.tooLong():
 		return s.reason + "; the numbers price a step the model cannot run."
+	case !s.feasible() && s.transformerLayered():
+		return fmt.Sprintf("the run needs %.1f GB (weights, FP32 gradients, Adam state and the stored activations) but the accelerator holds %.1f GB; the step (%s) is priced as if it fitted.",
+			s.f("memory_footprint_gb"), s.f("memory_capacity_gb"), fmtMs(s.f("latency_ms")))
+	case s.transformerLayered():
+		return fmt.Sprintf("the layers' GEMMs, attention and elementwise passes (%s) take %s of the step; the optimizer's pass over the training state takes %s.",
+			fmtMs(tc), fmtPct(tc/s.f("latency_ms")), fmtMs(tm))
 	case !s.feasible():
 		return fmt.Sprintf("the run needs %.1f GB but the accelerator holds %.1f GB, so the rest streams over the host link at %s; that transfer (%s) sets the step time.",
 			s.f("memory_footprint_gb"), s.f("memory_capacity_gb"), fmtBandwidth(s.f("effective_bandwidth_gb_per_s")*1e9), fmtMs(tm))
@@ -257,6 +283,13 @@ func (s *scorecard) help() []string {
 			h = append(h, "shard the training state: --zero-stage 3 --dp-size N, --activation-recomputation, or --lora")
 		}
 		h = append(h, "an accelerator with more memory (mlsysim zoo hardware), or split the model over several (tensor/pipeline parallelism)")
+	case s.transformerLayered():
+		if tm := s.f("latency_memory_ms"); tm > 0.1*s.f("latency_ms") {
+			// The optimizer's pass is per step; the layers' time grows with the batch.
+			h = append(h, fmt.Sprintf("a larger batch (or gradient accumulation) amortises the optimizer's pass, %s of the step", fmtPct(tm/s.f("latency_ms"))))
+		}
+		h = append(h, "a format with a higher peak rate where the device has one (fp8 is 2× fp16 on H100)")
+		h = append(h, "more accelerators: the fleet study splits the step over tp, pp, cp and dp")
 	case s.row["overhead_dominated"] == true:
 		h = append(h, fmt.Sprintf("a larger batch amortises the fixed overhead (try -b %d)", int(batch)*8))
 		h = append(h, "fewer, fused kernels (CUDA graphs, compilation) shrink the per-layer tax")
