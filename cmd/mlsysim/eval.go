@@ -52,10 +52,14 @@ Memory: under calibrated a CNN that lists its convolutions counts its feature ma
 activations are counted (other non-transformers, the seed profile's CNNs, transformer
 inference without its KV cache) the scorecard says so: the memory PASS is a lower bound.
 
-A training step under the calibrated profile processes batch × seq-len tokens of a
-transformer (FLOPs per token plus the attention over the sequence); the seed profile
-counts one token per sequence. MFU counts model FLOPs (3 × forward), HFU adds the
-recomputed forward (docs/PHYSICS.md §35).
+A transformer's training step under the calibrated profile is the fleet study's step on
+one accelerator (docs/PHYSICS.md §35): batch × seq-len tokens, each layer's GEMMs at the
+measured matmul rate, fused attention and elementwise passes, then the optimizer's pass;
+memory counted tensor by tensor (Korthikanti et al.; FlashAttention stores no s² scores;
+FP32 gradients and Adam state). --dp-size and --zero-stage shard that memory only: the
+data-parallel collectives need a fabric (the fleet study). The seed profile counts one
+token per sequence at efficiency × peak. MFU counts model FLOPs (3 × forward), HFU adds
+the recomputed forward.
 
 A CNN that lists its convolutions (ResNet50, ResNet18, AlexNet, MobileNetV2) is priced
 under calibrated layer by layer: each convolution (and fully connected layer) at the
@@ -68,8 +72,9 @@ docs/PHYSICS.md §36).
 A flag that would not change the answer is refused (exit 1), not ignored: the training
 flags without --training, --seq-len outside a transformer's training step (inference
 here counts no KV cache: mlsysim serve does), --cnn-execution for a model without a
-convolution list or under the seed profile, --efficiency for such a CNN on an
-accelerator with a measured matmul rate (calibrated: the rate, not a fraction, prices it).
+convolution list or under the seed profile, --efficiency for such a CNN, or for a
+transformer's training step, on an accelerator with a measured matmul rate (calibrated:
+the rate, not a fraction, prices it).
 
 Examples:
    mlsysim eval Llama3_8B H100 --batch-size 32
@@ -169,6 +174,9 @@ func (a *app) unshapedEvalFlag(c *cli.Command, model, hwKey string) error {
 	calibrated := a.String("profile") != "seed"
 	if _, measured := h.GEMMEfficiencyFor(c.String("precision")); c.IsSet("efficiency") && calibrated && len(m.ConvLayers) > 0 && measured {
 		return badInputf("--efficiency", "%s's convolutions run at %s's measured %s matmul rate under the calibrated profile (docs/PHYSICS.md §36), so no efficiency enters the step; drop --efficiency, or use --profile seed for the seed's efficiency × peak", model, hwKey, c.String("precision"))
+	}
+	if _, measured := h.GEMMEfficiencyFor(c.String("precision")); c.IsSet("efficiency") && calibrated && c.Bool("training") && m.Family.IsTransformer() && m.HiddenDim > 0 && measured {
+		return badInputf("--efficiency", "%s's training step runs its GEMMs at %s's measured %s matmul rate under the calibrated profile (the fleet study's step on one accelerator, docs/PHYSICS.md §35), so no efficiency enters it; drop --efficiency, or use --profile seed for the seed's efficiency × peak", model, hwKey, c.String("precision"))
 	}
 	if c.IsSet("seq-len") {
 		switch {

@@ -255,6 +255,7 @@ func TestClearRefusals(t *testing.T) {
 		{[]string{"--profile", "seed", "eval", "ResNet50", "A100", "--cnn-execution", "graph"}, []string{"--cnn-execution: the seed profile prices a CNN as one roofline"}},
 		{[]string{"eval", "ResNet50", "A100", "-e", "0.9"}, []string{"--efficiency: ResNet50's convolutions run at A100's measured fp16 matmul rate"}},
 		{[]string{"eval", "ResNet50", "H100", "--training", "--efficiency", "0.3"}, []string{"--efficiency: ResNet50's convolutions run at H100's measured fp16 matmul rate"}},
+		{[]string{"eval", "Llama3_8B", "A100", "--training", "-e", "0.3"}, []string{"--efficiency: Llama3_8B's training step runs its GEMMs at A100's measured fp16 matmul rate"}},
 		{[]string{"serve", "Llama3_8B", "H100", "--spec-tokens", "8"}, []string{"--spec-tokens: applies to speculative decoding only; add --draft-model"}},
 		{[]string{"serve", "Llama3_8B", "H100", "--draft-model", "none", "--spec-acceptance", "0.2"}, []string{"--spec-acceptance: applies to speculative decoding only"}},
 		{[]string{"eval", plan, "-b", "32"}, []string{"--batch-size: does not apply to a plan"}},
@@ -280,8 +281,10 @@ func TestClearRefusals(t *testing.T) {
 		{"serve", "Llama3_70B", "H100", "--tp", "8"},
 		{"eval", "Llama3_8B", "H100", "--training", "--seq-len", "4096"},
 		{"eval", "ResNet50", "A100", "--cnn-execution", "graph"},
-		{"eval", "ResNet50", "T4", "-e", "0.3"},                        // no measured matmul rate: efficiency × peak
-		{"eval", "Llama3_8B", "A100", "--training", "-e", "0.3"},       // transformers read it
+		{"eval", "ResNet50", "T4", "-e", "0.3"},                // no measured matmul rate: efficiency × peak
+		{"eval", "Llama3_8B", "A100", "-e", "0.3"},             // inference reads it
+		{"eval", "Llama3_8B", "T4", "--training", "-e", "0.3"}, // no measured matmul rate: efficiency × peak
+		{"--profile", "seed", "eval", "Llama3_8B", "A100", "--training", "-e", "0.3"},
 		{"--profile", "seed", "eval", "ResNet50", "A100", "-e", "0.3"}, // the seed's efficiency × peak
 		{"serve", "Llama3_8B", "H100", "--draft-model", "mtp", "--spec-tokens", "2", "--spec-acceptance", "0.5"},
 		{"eval", plan, "-o", "json", "--profile", "seed"},
