@@ -219,6 +219,10 @@ func TestNodeTrainingMemoryByHand(t *testing.T) {
 	row := evalOne(t, "version: 1\nstudy: node\nprofile: calibrated\naxes:\n  model: Llama3_8B\n  hardware: H100\n  training: true\n  seq_len: 8192\n")
 	checkGolden(t, row, []golden{{"activation_memory_gb", act * 1e-9, 1e-12}, {"memory_footprint_gb", total * 1e-9, 1e-12},
 		{"latency_memory_ms", P * 50 / h100.AchievableBandwidth() * 1e3, 1e-12}, {"tokens_per_step", 8192, 0}})
+	// Power follows the step's HFU between 30 % and 100 % of the H100's 700 W (§5.1's rule).
+	hfu, step := row["hfu"].(float64), row["latency_ms"].(float64)/1e3
+	checkGolden(t, row, []golden{{"energy_j", h100.TDPW * (0.3 + 0.7*hfu) * step, 1e-12},
+		{"latency_ms", (row["latency_compute_ms"].(float64) + row["latency_memory_ms"].(float64)), 1e-12}})
 	if row["feasible"] != false || row["infeasible_reason"] != "out_of_memory" {
 		t.Errorf("feasible %v, reason %v: 8B with FP32 gradients and Adam (%.0f GB) does not fit 80 GB", row["feasible"], row["infeasible_reason"], total*1e-9)
 	}
