@@ -619,21 +619,28 @@ func overlapped(comm, compute, sms float64) float64 {
 // with no framework tax beside them, as in the fleet; a split that does not fit is
 // infeasible and what exceeds the capacity is reported as spill, but the step stays the
 // in-memory one (it is not priced over the host link, as no fleet step is).
-func NodeTrainingStep(out *NodeOut, i int, s *StepOut, m *TrainMemOut, j int, capacity, bw, tdp float64) {
-	step := s.Step[j]
+// optimizerShards is the number of ranks ZeRO (stage ≥ 1) spreads the optimizer state
+// over, 1 for none: each rank's optimizer pass covers its shard (Rajbhandari et al. 2020).
+func NodeTrainingStep(out *NodeOut, i int, s *StepOut, m *TrainMemOut, j int, optimizerShards, capacity, bw, tdp float64) {
+	opt, step := s.Optimizer[j], s.Step[j]
+	if optimizerShards > 1 {
+		opt /= optimizerShards
+		step += opt - s.Optimizer[j]
+	}
+	scale := s.Step[j] / step // MFU, HFU and throughput go as 1/step; exactly 1 unsharded
 	out.Latency[i] = step
 	out.ComputeTime[i] = s.Compute[j]
-	out.MemoryTime[i] = s.Optimizer[j]
+	out.MemoryTime[i] = opt
 	out.OverheadTime[i] = 0
-	out.Throughput[i] = s.SamplesPS[j]
+	out.Throughput[i] = s.SamplesPS[j] * scale
 	out.Bottleneck[i] = Compute
-	if s.Optimizer[j] > s.Compute[j] {
+	if opt > s.Compute[j] {
 		out.Bottleneck[i] = Memory
 	}
-	out.MFU[i], out.HFU[i] = s.MFU[j], s.HFU[j]
+	out.MFU[i], out.HFU[i] = s.MFU[j]*scale, s.HFU[j]*scale
 	out.Energy[i] = 0
 	if tdp > 0 {
-		out.Energy[i] = tdp * (IdlePowerFraction + DynamicPowerFraction*s.HFU[j]) * step
+		out.Energy[i] = tdp * (IdlePowerFraction + DynamicPowerFraction*out.HFU[i]) * step
 	}
 	out.Footprint[i], out.Activations[i], out.ActivationsKnown[i] = m.Total[j], m.Activations[j], true
 	out.EffectiveBandwidth[i] = bw

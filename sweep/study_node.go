@@ -17,7 +17,7 @@ func init() {
 			{Name: "training", Kind: KindBool, Default: "false", Doc: "training step (3× forward FLOPs) instead of inference"},
 			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length: transformer training memory, and under calibrated the tokens of each training sequence"},
 			{Name: "activation_recomputation", Kind: KindBool, Default: "false", Doc: "recompute activations in the backward pass (+1 forward)"},
-			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3 for training memory"},
+			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3 for training memory (calibrated transformer training: also the optimizer pass, over this rank's shard)"},
 			{Name: "dp_size", Kind: KindInt, Default: "1", Min: 1, Doc: "data-parallel ranks ZeRO shards over"},
 			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O)"},
 			{Name: "cnn_execution", Kind: KindEnum, Default: "eager", Enum: []string{"eager", "fused_bn_act", "graph"},
@@ -200,8 +200,8 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 // agree. The layout is the fleet's defaults on one accelerator: one microbatch of the
 // whole batch, selective recomputation (full with activation_recomputation),
 // FlashAttention, FP32 gradients. dp_size and zero_stage shard the memory, as under the
-// seed; the step does not see them: its data-parallel collectives need a fabric (the
-// fleet study), and it updates the whole optimizer state.
+// seed, and under ZeRO ≥ 1 the optimizer's pass covers this rank's shard; the step prices
+// no data-parallel collectives: they need a fabric (the fleet study).
 func (e *nodeEval) trainingStep(c cols) {
 	in := &e.in
 	for k := range in.Training {
@@ -267,7 +267,11 @@ func (e *nodeEval) trainingStep(c cols) {
 	kernel.TrainingMemory(&e.memO, mm)
 
 	for j, k := range e.rows {
-		kernel.NodeTrainingStep(&e.out, k, &e.stepO, &e.memO, j, in.MemCapacity[k], st.MemBW[j], in.TDP[k])
+		shards := 1.0
+		if in.ZeROStage[k] >= 1 {
+			shards = in.DPSize[k]
+		}
+		kernel.NodeTrainingStep(&e.out, k, &e.stepO, &e.memO, j, shards, in.MemCapacity[k], st.MemBW[j], in.TDP[k])
 	}
 }
 

@@ -227,3 +227,21 @@ func TestNodeTrainingMemoryByHand(t *testing.T) {
 		t.Errorf("feasible %v, reason %v: 8B with FP32 gradients and Adam (%.0f GB) does not fit 80 GB", row["feasible"], row["infeasible_reason"], total*1e-9)
 	}
 }
+
+// TestNodeTrainingZeROShardsTheOptimizer: with ZeRO ≥ 1 over dp_size ranks each rank's
+// optimizer pass reads and writes its 1/dp_size shard (Rajbhandari et al. 2020): for
+// Llama-3.1-8B on an H100, P·(48 + 2) bytes / 8 at the measured HBM rate, by hand; the
+// layers' time does not change, and the step is their sum.
+func TestNodeTrainingZeROShardsTheOptimizer(t *testing.T) {
+	m, _ := testCatalog().ModelByKey("Llama3_8B")
+	h100, _ := testCatalog().HardwareByKey("H100")
+	src := "version: 1\nstudy: node\nprofile: calibrated\naxes:\n  model: Llama3_8B\n  hardware: H100\n  training: true\n  seq_len: 4096\n  zero_stage: %d\n  dp_size: 8\n"
+	alone, sharded := evalOne(t, fmt.Sprintf(src, 0)), evalOne(t, fmt.Sprintf(src, 1))
+	opt := m.Parameters * 50 / h100.AchievableBandwidth() / 8 * 1e3
+	layers := alone["latency_compute_ms"].(float64)
+	checkGolden(t, sharded, []golden{{"latency_memory_ms", opt, 1e-12}, {"latency_compute_ms", layers, 0},
+		{"latency_ms", layers + opt, 1e-12}, {"throughput_per_s", 1 / ((layers + opt) / 1e3), 1e-12}})
+	if a, s := alone["mfu"].(float64), sharded["mfu"].(float64); math.Abs(s/a-alone["latency_ms"].(float64)/(layers+opt)) > 1e-12 {
+		t.Errorf("mfu %v sharded, %v alone: want the ratio of the steps", s, a)
+	}
+}

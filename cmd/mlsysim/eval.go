@@ -56,8 +56,9 @@ A transformer's training step under the calibrated profile is the fleet study's 
 one accelerator (docs/PHYSICS.md §35): batch × seq-len tokens, each layer's GEMMs at the
 measured matmul rate, fused attention and elementwise passes, then the optimizer's pass;
 memory counted tensor by tensor (Korthikanti et al.; FlashAttention stores no s² scores;
-FP32 gradients and Adam state). --dp-size and --zero-stage shard that memory only: the
-data-parallel collectives need a fabric (the fleet study). The seed profile counts one
+FP32 gradients and Adam state). --dp-size and --zero-stage shard that memory, and under
+ZeRO ≥ 1 the optimizer's pass; the data-parallel collectives are not priced here (they
+need a fabric: the fleet study). The seed profile counts one
 token per sequence at efficiency × peak. MFU counts model FLOPs (3 × forward), HFU adds
 the recomputed forward.
 
