@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mlsysim/mlsysim/catalog"
 )
 
 // Helpers shared by the study tests (study_*_test.go).
@@ -14,6 +16,24 @@ import (
 func evalOne(t *testing.T, src string) map[string]any {
 	t.Helper()
 	p := mustPlan(t, src)
+	row, err := EvalPoint(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return row
+}
+
+// evalOneIn is evalOne against another catalog (a clone with clusters of its own).
+func evalOneIn(t *testing.T, cat *catalog.Catalog, src string) map[string]any {
+	t.Helper()
+	s, err := ParseSpec("test.yaml", []byte(src))
+	if err != nil {
+		t.Fatalf("ParseSpec: %v", err)
+	}
+	p, err := s.Plan(cat)
+	if err != nil {
+		t.Fatalf("Plan: %v", err)
+	}
 	row, err := EvalPoint(p)
 	if err != nil {
 		t.Fatal(err)

@@ -158,23 +158,8 @@ func TestNodeTrainingIsOneAcceleratorFleet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan := func(src string) map[string]any {
-			s, err := ParseSpec("test.yaml", []byte(src))
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := s.Plan(cat)
-			if err != nil {
-				t.Fatal(err)
-			}
-			row, err := EvalPoint(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return row
-		}
-		node := plan(fmt.Sprintf("version: 1\nstudy: node\nprofile: calibrated\naxes:\n  model: %s\n  hardware: %s\n  training: true\n%s", c.model, c.hw, c.extra))
-		fleet := plan(fmt.Sprintf("version: 1\nstudy: fleet\nprofile: calibrated\naxes:\n  model: %s\n  cluster: %s\n%s", c.model, key, c.extra))
+		node := evalOneIn(t, cat, fmt.Sprintf("version: 1\nstudy: node\nprofile: calibrated\naxes:\n  model: %s\n  hardware: %s\n  training: true\n%s", c.model, c.hw, c.extra))
+		fleet := evalOneIn(t, cat, fmt.Sprintf("version: 1\nstudy: fleet\nprofile: calibrated\naxes:\n  model: %s\n  cluster: %s\n%s", c.model, key, c.extra))
 		name := c.model + " on " + c.hw
 		if node["transformer_layered"] != true {
 			t.Errorf("%s: transformer_layered %v, want true", name, node["transformer_layered"])
