@@ -10,7 +10,8 @@ import "math"
 //	n = b·s/cp tokens per microbatch and CP rank; b = B/(dp·M·GA)
 //	GEMM(m,n,k) = max(2mnk/(R·q), (mk+kn)·e/BW) + mn·e_out/BW        R: measured matmul rate,
 //	              q: wave quantization of 256×128 tiles over the SMs,   BW: measured HBM rate
-//	layer fwd = QKV + out-proj + MLP GEMMs + attention core + elementwise traffic + TP collectives
+//	layer fwd = QKV + out-proj + MLP GEMMs + attention core + elementwise traffic (with an MoE
+//	            layer's token permutation) + TP collectives
 //	layer bwd = dgrad + wgrad GEMMs (wgrad accumulates into the gradient buffer) + attention
 //	            backward + elementwise backward + exposed TP collectives (+ the recomputed forward)
 //	pipeline  = (M·GA + (pp−1)/v) · t_microbatch(last stage, with the logits) + p2p sends
@@ -72,6 +73,20 @@ const (
 	// FlashAttentionBackwardFLOPs: FlashAttention's backward does 2.5× the forward's
 	// FLOPs, its recomputation of the scores included (Dao 2023, FlashAttention-2 §4.1).
 	FlashAttentionBackwardFLOPs = 2.5
+	// MoEPermuteForward and MoEPermuteBackward are the bytes per token, hidden element and
+	// routed copy (times e, the element size) that Megatron-Core's all-to-all token
+	// dispatcher moves around an MoE layer's experts without fused permutation (core_v0.9.0,
+	// moe_utils.permute/unpermute): forward, the gather into n·topk rows (read and write
+	// topk), the scatter back (read and write topk), the product with the router
+	// probabilities (read and write topk) and the sum over the topk copies (read topk,
+	// write 1): 8 per copy and 1 per token; backward, the gradients of the same four
+	// (4 per copy for the product, whose probability gradient reads the saved tokens, 2
+	// each for the scatter and the gather): 8 per copy. With more than one local expert
+	// the received tokens are sorted by expert before and after (sort_chunks_by_idxs),
+	// MoESortPerCopy more per copy in each direction.
+	MoEPermuteForward  = 8
+	MoEPermuteBackward = 8
+	MoESortPerCopy     = 2
 	// CrossEntropyBytesPerLogit: casting the logits to FP32 and the fused softmax
 	// cross-entropy read and write each logit element about 20 bytes in all (forward
 	// cast 2+4, softmax 4+4, backward 4+2).
@@ -470,6 +485,11 @@ func layerStep(k *layerKey) layerTimes {
 		ewF += 2 * E * (e + 1) // hidden dropout: write the output again and a 1-byte mask
 		ewB += 2 * E * (2*e + 1)
 	}
+	if k.experts > 0 {
+		permF, permB := MoEPermuteBytes(n*h, k.topk, localExperts, e)
+		ewF += permF
+		ewB += permB
+	}
 
 	// Attention core.
 	var attnF, attnB float64
@@ -542,6 +562,18 @@ func layerStep(k *layerKey) layerTimes {
 		}
 	}
 	return t
+}
+
+// MoEPermuteBytes is the memory traffic of the token permutation around an MoE layer's
+// experts for elems = tokens × hidden elements of e bytes routed to topk experts each,
+// localExperts of them on this rank: forward and backward (MoEPermuteForward).
+func MoEPermuteBytes(elems, topk, localExperts, e float64) (fwd, bwd float64) {
+	perCopyF, perCopyB := float64(MoEPermuteForward), float64(MoEPermuteBackward)
+	if localExperts > 1 {
+		perCopyF += MoESortPerCopy
+		perCopyB += MoESortPerCopy
+	}
+	return elems * e * (perCopyF*topk + 1), elems * e * perCopyB * topk
 }
 
 // gemmTime is one (batched) GEMM C[m×n] = A[m×k]·B[k×n] on an accelerator that reaches
