@@ -145,7 +145,11 @@ Examples:
 			if format == "html" {
 				err = renderScorecardHTML(a.stdout, name, planLenses("node", row, false), nil, row["binding_wall"])
 			} else {
-				err = newScorecard(name, row, a.infeasibleWhy(row)).render(a.stdout, format)
+				sc := newScorecard(name, row, a.infeasibleWhy(row))
+				if h, err := a.cat.HardwareByKey(hw); err == nil && a.String("profile") != "seed" {
+					sc.measuredEff, _ = h.GEMMEfficiencyFor(c.String("precision"))
+				}
+				err = sc.render(a.stdout, format)
 			}
 			if err != nil {
 				return err

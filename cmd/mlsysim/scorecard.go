@@ -13,6 +13,10 @@ type scorecard struct {
 	scenario string
 	row      map[string]any
 	reason   string
+	// measuredEff is the accelerator's measured matmul efficiency at the row's precision
+	// (0: none in the catalog). A layered calibrated step prices its matmuls at it, not at
+	// the efficiency column, so the header names the rate that was used.
+	measuredEff float64
 }
 
 // newScorecard renders row; why is its infeasible_reason in words (app.infeasibleWhy).
@@ -106,7 +110,7 @@ func (s *scorecard) render(w io.Writer, format string) error {
 		mode = "training"
 	}
 	fmt.Fprintf(w, "MLSys·im scorecard — %s\n", s.scenario)
-	fmt.Fprintf(w, "%s, %s, batch %v, efficiency %.2f\n\n", mode, s.str("precision"), s.row["batch_size"], s.f("efficiency"))
+	fmt.Fprintf(w, "%s, %s, batch %v, %s\n\n", mode, s.str("precision"), s.row["batch_size"], s.rate())
 	for _, l := range s.lenses() {
 		fmt.Fprintf(w, "  %-12s %-8s %s\n", l[0], l[1], l[2])
 	}
@@ -226,6 +230,38 @@ func (s *scorecard) metrics() [][2]string {
 // transformer_layered column).
 func (s *scorecard) transformerLayered() bool { return s.row["transformer_layered"] == true }
 
+// smallerFormat suggests the widest narrower weight format whose weights fit beside the
+// activations, for inference only: a mixed-precision training step keeps FP32 gradients
+// and Adam state whatever the format, so a narrower one does not make it fit.
+func (s *scorecard) smallerFormat(used, capGB, act float64) string {
+	bytes := map[string]float64{"fp32": 4, "tf32": 4, "fp16": 2, "bf16": 2, "fp8": 1, "int8": 1}
+	b, ok := bytes[s.str("precision")]
+	if !ok || s.row["training"] == true {
+		return ""
+	}
+	weights := used - act
+	for _, f := range []struct {
+		name  string
+		bytes float64
+	}{{"int8", 1}, {"int4", 0.5}} {
+		if f.bytes < b && weights*f.bytes/b+act <= capGB {
+			return fmt.Sprintf("a smaller format: %s weights take %.3g GB instead of %.3g GB and fit (-p %s)", f.name, weights*f.bytes/b, weights, f.name)
+		}
+	}
+	return ""
+}
+
+// rate names what prices the matmuls: a layered calibrated step (a CNN's convolutions, a
+// transformer's training step) runs them at the accelerator's measured rate where the
+// catalog has one; everything else at the efficiency column × peak.
+func (s *scorecard) rate() string {
+	layered := s.transformerLayered() || s.row["cnn_layered"] == true
+	if layered && s.measuredEff > 0 {
+		return fmt.Sprintf("matmuls at the measured %.2f of peak", s.measuredEff)
+	}
+	return fmt.Sprintf("efficiency %.2f", s.f("efficiency"))
+}
+
 func (s *scorecard) why() string {
 	tc, tm, to := s.f("latency_compute_ms"), s.f("latency_memory_ms"), s.f("latency_overhead_ms")
 	switch {
@@ -278,7 +314,9 @@ func (s *scorecard) help() []string {
 			h = append(h, "an accelerator with more memory (mlsysim zoo hardware), or data parallelism over several, each with part of the batch")
 			break
 		}
-		h = append(h, "a smaller format: fp8/int8 halves fp16 weights, int4 quarters them (-p int8)")
+		if hint := s.smallerFormat(used, capGB, act); hint != "" {
+			h = append(h, hint)
+		}
 		if s.row["training"] == true {
 			h = append(h, "shard the training state: --zero-stage 3 --dp-size N, --activation-recomputation, or --lora")
 		}
@@ -322,7 +360,15 @@ func (s *scorecard) help() []string {
 		h = append(h, "an accelerator with more memory bandwidth (HBM3e parts such as H200 or B200)")
 	default:
 		h = append(h, "a format with a higher peak rate where the device has one (fp8 is 2× fp16 on H100)")
-		h = append(h, "better kernels: efficiency (-e) is the achieved share of peak; 0.4–0.55 is typical for tuned training")
+		if s.measuredEff > 0 && s.row["cnn_layered"] == true {
+			// Priced at the measured matmul rate: -e is refused here (eval.go).
+			if s.str("cnn_execution") != "graph" {
+				h = append(h, "fused layers: --cnn-execution graph prices an inference engine such as TensorRT")
+			}
+			h = append(h, "a batch whose convolutions fill the SMs' last wave of tiles (docs/PHYSICS.md §36)")
+		} else {
+			h = append(h, "better kernels: efficiency (-e) is the achieved share of peak; 0.4–0.55 is typical for tuned training")
+		}
 		h = append(h, "more accelerators: the work divides across them (fleet studies)")
 	}
 	return h

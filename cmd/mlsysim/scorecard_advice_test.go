@@ -1,0 +1,87 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// adviceLines returns the bullets under "What would help:" of a text scorecard.
+func adviceLines(out string) []string {
+	_, after, _ := strings.Cut(out, "What would help:\n")
+	var lines []string
+	for _, l := range strings.Split(after, "\n") {
+		if b, ok := strings.CutPrefix(strings.TrimSpace(l), "• "); ok {
+			lines = append(lines, b)
+		}
+	}
+	return lines
+}
+
+// TestScorecardHeaderNamesTheRate: a step priced at the accelerator's measured matmul
+// rate (a calibrated CNN's layers, a calibrated transformer training step) must not print
+// the unused efficiency column in its header; a roofline step must.
+func TestScorecardHeaderNamesTheRate(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "ResNet50", "H100", "-b", "8"}, "matmuls at the measured"},
+		{[]string{"eval", "Llama3_8B", "H100", "--training", "--seq-len", "1024"}, "matmuls at the measured"},
+		{[]string{"eval", "Llama3_8B", "H100", "-b", "8"}, "efficiency 0.50"},
+		{[]string{"eval", "ResNet50", "H100", "-b", "8", "--profile", "seed"}, "efficiency 0.50"},
+		{[]string{"eval", "Llama3_8B", "H100", "--training", "--profile", "seed", "-e", "0.4"}, "efficiency 0.40"},
+	} {
+		r := mlsysim(t, tc.args...)
+		if r.code != 0 {
+			t.Fatalf("%v: %v", tc.args, r)
+		}
+		header := strings.SplitN(r.stdout, "\n", 3)[1]
+		if !strings.Contains(header, tc.want) {
+			t.Errorf("%v: header %q, want it to contain %q", tc.args, header, tc.want)
+		}
+	}
+}
+
+// TestScorecardAdviceIsTrue holds each piece of advice that names a flag to what that
+// flag does: a suggested -p FORMAT must make the same point fit, and a suggested -e
+// must be a flag eval accepts for the point.
+func TestScorecardAdviceIsTrue(t *testing.T) {
+	format := regexp.MustCompile(`\(-p (\w+)\)`)
+	for _, args := range [][]string{
+		{"eval", "Llama3_70B", "H100"},
+		{"eval", "Llama3_70B", "H100", "-p", "fp32"},
+		{"eval", "Llama3_405B", "H100"},
+		{"eval", "Llama3_70B", "A100", "-p", "int8"},
+		{"eval", "Llama3_8B", "H100", "--training", "--seq-len", "8192"},
+		{"eval", "Llama3_70B", "H100", "--training"},
+		{"eval", "ResNet50", "H100", "-b", "8"},
+		{"eval", "ResNet50", "T4", "--training", "-b", "1024"},
+	} {
+		r := mlsysim(t, args...)
+		if r.code != 0 {
+			t.Fatalf("%v: %v", args, r)
+		}
+		advice := adviceLines(r.stdout)
+		if len(advice) == 0 {
+			t.Fatalf("%v: no advice\n%s", args, r.stdout)
+		}
+		for _, a := range advice {
+			if m := format.FindStringSubmatch(a); m != nil && strings.Contains(a, "fit") {
+				with := append(append([]string{}, args...), "-p", m[1], "--strict")
+				if rr := mlsysim(t, with...); rr.code != 0 {
+					t.Errorf("%v advises %q, but %v does not fit: %v", args, a, with, rr)
+				}
+			}
+			if strings.Contains(a, "(-e)") {
+				with := append(append([]string{}, args...), "-e", "0.6")
+				if rr := mlsysim(t, with...); rr.code != 0 {
+					t.Errorf("%v advises %q, but eval refuses -e there: %v", args, a, rr)
+				}
+			}
+			if strings.Contains(a, "smaller format") && strings.Contains(strings.Join(args, " "), "--training") {
+				t.Errorf("%v: a narrower format cannot make a mixed-precision training state fit, yet advised %q", args, a)
+			}
+		}
+	}
+}
