@@ -10,9 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -40,7 +43,7 @@ func Open(ctx context.Context, paths ...string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	connector, err := duckdb.NewConnector("", nil)
+	connector, err := duckdb.NewConnector(openDSN(scanThreads(info.rowGroups, runtime.NumCPU())), nil)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: %w", err)
 	}
@@ -48,12 +51,6 @@ func Open(ctx context.Context, paths ...string) (*DB, error) {
 	if d.conn, err = d.db.Conn(ctx); err != nil {
 		d.db.Close()
 		return nil, fmt.Errorf("duckdb: %w", err)
-	}
-	for _, s := range lockdown {
-		if _, err := d.conn.ExecContext(ctx, s); err != nil {
-			d.Close()
-			return nil, fmt.Errorf("duckdb: %s: %w", s, err)
-		}
 	}
 	if _, err := d.conn.ExecContext(ctx, viewSQL(info.Files)); err != nil {
 		d.Close()
@@ -73,19 +70,47 @@ func Open(ctx context.Context, paths ...string) (*DB, error) {
 // installed or loaded on demand (httpfs for an https:// path, a community
 // extension), and the configuration is locked so a statement cannot undo it.
 // Local files stay readable (read_parquet, read_csv of a path). The extensions
-// built into the library (parquet, json, icu) need no loading.
-var lockdown = []string{
-	"SET autoinstall_known_extensions = false",
-	"SET autoload_known_extensions = false",
-	"SET allow_community_extensions = false",
-	"SET allow_unsigned_extensions = false",
+// built into the library (parquet, json, icu) need no loading. DuckDB takes
+// them as it opens (openDSN): a SET statement each after opening was ~4 % of a
+// cold `query` (BENCHMARKS.md, "query cold start").
+var lockdown = [][2]string{
+	{"autoinstall_known_extensions", "false"},
+	{"autoload_known_extensions", "false"},
+	{"allow_community_extensions", "false"},
+	{"allow_unsigned_extensions", "false"},
 	// A hash join whose build side has at most this many keys hands them to the
 	// scan of its other side as an IN filter (DuckDB's default: 50), so a join
 	// on a few thousand point ids reads only the row groups holding them
 	// (point ids are sorted within a sweep's files): pareto's and placement's
 	// last step (BENCHMARKS.md).
-	"SET dynamic_or_filter_threshold = 65536",
-	"SET lock_configuration = true",
+	{"dynamic_or_filter_threshold", "65536"},
+	{"lock_configuration", "true"},
+}
+
+// openDSN is the in-memory database's DSN: the lockdown settings, and threads
+// when it is not 0 (0: DuckDB's default, one per core).
+func openDSN(threads int) string {
+	v := url.Values{}
+	for _, s := range lockdown {
+		v.Set(s[0], s[1])
+	}
+	if threads > 0 {
+		v.Set("threads", strconv.Itoa(threads))
+	}
+	return "?" + v.Encode()
+}
+
+// scanThreads is how many threads DuckDB gets for a result of rowGroups row
+// groups (0: not known) on a machine of cores cores: DuckDB scans Parquet in
+// parallel by row group, so threads beyond the row groups would have nothing
+// to scan, yet each is started when the database opens, polls for work and
+// holds its own buffers — for a one-row-group result, a fifth of a cold
+// query's instructions (BENCHMARKS.md). 0 leaves DuckDB's default.
+func scanThreads(rowGroups, cores int) int {
+	if rowGroups <= 0 || rowGroups >= cores {
+		return 0
+	}
+	return rowGroups
 }
 
 // readOnly refuses user SQL that is not exactly one read-only statement

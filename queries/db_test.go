@@ -607,3 +607,74 @@ const deployFixture = `SELECT * FROM (VALUES
 	(4, 'm', 'H100', 'fp8', 'same', 2, 1, 1, 'aggregated', 1, 2, 5.5, 170.0, 0.40, 0.8, true))
 	AS t(point_id, model, hardware, precision, kv_precision, tp, pp, ep, mode, prefill_tp, batch_size,
 	     itl_ms, tokens_per_s_per_accelerator, usd_per_million_tokens, sla_ratio, feasible)`
+
+// TestOpenSettings: DuckDB opens with the lockdown settings and its
+// configuration locked, and with one thread for a result of one row group
+// (DuckDB's default where the row groups are not known).
+func TestOpenSettings(t *testing.T) {
+	ctx := context.Background()
+	checked := t.TempDir()
+	part := filepath.Join(checked, "part-00000.parquet")
+	writeParquetMeta(t, "SELECT 1::UBIGINT AS point_id, 0.5 AS itl_ms", part, map[string]string{"mlsysim.spec_hash": "h", "mlsysim.part": "0"})
+	os.WriteFile(filepath.Join(checked, ManifestName), []byte(`{"format":"parquet","status":"complete","spec_hash":"h","parts_total":1,
+		"parts":[{"file":"part-00000.parquet","rows":1}]}`), 0o644)
+	plain := fixture(t, "SELECT 1::UBIGINT AS point_id, 0.5 AS itl_ms")
+
+	setting := func(db *DB, name string) string {
+		t.Helper()
+		var v string
+		if err := db.conn.QueryRowContext(ctx, "SELECT CAST(current_setting("+quoteLiteral(name)+") AS VARCHAR)").Scan(&v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return v
+	}
+	fresh, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	var defaultThreads string
+	if err := fresh.QueryRow("SELECT CAST(current_setting('threads') AS VARCHAR)").Scan(&defaultThreads); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, dir, threads string
+	}{
+		{"a checked result of one row group", checked, "1"},
+		{"row groups not known", plain, defaultThreads},
+	} {
+		db, err := Open(ctx, tc.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range lockdown {
+			if got := setting(db, s[0]); got != s[1] {
+				t.Errorf("%s: %s = %s, want %s", tc.name, s[0], got, s[1])
+			}
+		}
+		if got := setting(db, "threads"); got != tc.threads {
+			t.Errorf("%s: threads = %s, want %s", tc.name, got, tc.threads)
+		}
+		if _, err := db.conn.ExecContext(ctx, "SET autoload_known_extensions = true"); err == nil || !strings.Contains(err.Error(), "locked") {
+			t.Errorf("%s: SET on the locked configuration: err = %v", tc.name, err)
+		}
+		db.Close()
+	}
+}
+
+// TestScanThreads: no more threads than row groups, and DuckDB's default
+// (0) from as many row groups as cores, or when they are not known.
+func TestScanThreads(t *testing.T) {
+	for _, tc := range []struct{ rowGroups, cores, want int }{
+		{0, 2, 0},
+		{1, 2, 1},
+		{2, 2, 0},
+		{3, 8, 3},
+		{300, 8, 0},
+		{1, 1, 0},
+	} {
+		if got := scanThreads(tc.rowGroups, tc.cores); got != tc.want {
+			t.Errorf("scanThreads(%d, %d) = %d, want %d", tc.rowGroups, tc.cores, got, tc.want)
+		}
+	}
+}

@@ -34,6 +34,8 @@ type Info struct {
 	// prov is what the manifest says of the run (Provenance completes it
 	// from the files' metadata when there is no manifest).
 	prov Provenance
+	// rowGroups in Files, where results.Resolve checked them (0: not known).
+	rowGroups int
 }
 
 // Provenance is what a result records about where it came from: the sweep's
@@ -55,7 +57,7 @@ func locate(paths []string) (Info, []Column, error) {
 	if err != nil {
 		return info, nil, err
 	}
-	info.Inputs, info.Files = set.Inputs, set.Files
+	info.Inputs, info.Files, info.rowGroups = set.Inputs, set.Files, set.RowGroups
 	for _, in := range info.Inputs {
 		abs, err := filepath.Abs(in)
 		if err != nil {

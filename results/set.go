@@ -21,6 +21,9 @@ type Set struct {
 	// Manifest describes the whole set: a folder's own manifest, or the
 	// shards' manifests combined. Nil for plain files and folders without one.
 	Manifest *Manifest
+	// RowGroups counts the row groups of Files where each part was checked
+	// (a complete sweep's Parquet parts); 0 when they were not.
+	RowGroups int
 }
 
 // schemeRE matches the start of a URL (s3://, gs://, https://, file://, …).
@@ -132,11 +135,12 @@ func resolveOne(path string) (*Set, error) {
 	s.Manifest = m
 	if m.Status == StatusComplete {
 		for _, p := range m.Parts {
-			f, err := checkedPart(path, m, p)
+			f, groups, err := checkedPart(path, m, p)
 			if err != nil {
 				return nil, err
 			}
 			s.Files = append(s.Files, f)
+			s.RowGroups += groups
 		}
 		return s, nil
 	}
@@ -155,20 +159,23 @@ func resolveOne(path string) (*Set, error) {
 	return s, nil
 }
 
-// checkedPart verifies one part a manifest lists and returns its absolute path.
-func checkedPart(dir string, m *Manifest, p PartInfo) (string, error) {
+// checkedPart verifies one part a manifest lists and returns its absolute path
+// and row groups.
+func checkedPart(dir string, m *Manifest, p PartInfo) (string, int, error) {
 	i, format, ok := ParsePartName(p.File)
 	if !ok || format != m.Format {
-		return "", fmt.Errorf("%s: the manifest lists %q, which is not a %s part file name", dir, p.File, m.Format)
+		return "", 0, fmt.Errorf("%s: the manifest lists %q, which is not a %s part file name", dir, p.File, m.Format)
 	}
 	path := filepath.Join(dir, p.File)
-	if err := VerifyPart(path, Expect{Format: format, Part: i, Rows: p.Rows, SpecHash: m.SpecHash}); err != nil {
+	groups, err := verifyPart(path, Expect{Format: format, Part: i, Rows: p.Rows, SpecHash: m.SpecHash})
+	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return "", fmt.Errorf("%s is missing; rerun the sweep with --resume --out %s to write it", path, dir)
+			return "", 0, fmt.Errorf("%s is missing; rerun the sweep with --resume --out %s to write it", path, dir)
 		}
-		return "", fmt.Errorf("%s is damaged (%v); rerun the sweep with --resume --out %s to rewrite it", path, err, dir)
+		return "", 0, fmt.Errorf("%s is damaged (%v); rerun the sweep with --resume --out %s to rewrite it", path, err, dir)
 	}
-	return filepath.Abs(path)
+	abs, err := filepath.Abs(path)
+	return abs, groups, err
 }
 
 // Combine checks that dirs (one or more) are the folders of one run — complete, with the
@@ -247,11 +254,12 @@ func Combine(dirs []string) (*Set, error) {
 	merged.Shard, merged.MergedFrom, merged.Parts, merged.Rows, merged.Bytes = nil, dirs, nil, 0, 0
 	s := &Set{Inputs: dirs, Manifest: &merged}
 	for _, p := range have {
-		f, err := checkedPart(dirs[p.dir], ms[p.dir], p.info)
+		f, groups, err := checkedPart(dirs[p.dir], ms[p.dir], p.info)
 		if err != nil {
 			return nil, err
 		}
 		s.Files = append(s.Files, f)
+		s.RowGroups += groups
 		merged.Parts = append(merged.Parts, p.info)
 		merged.Rows += p.info.Rows
 		merged.Bytes += p.info.Bytes

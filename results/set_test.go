@@ -250,3 +250,34 @@ func TestResolveOne(t *testing.T) {
 		t.Errorf("an emptied part: err = %v", err)
 	}
 }
+
+// TestRowGroups: a set counts the row groups of the parts it checked (queries
+// sizes DuckDB's threads by them), and 0 where it checked none.
+func TestRowGroups(t *testing.T) {
+	p := plan(t, setGrid)
+	batched := t.TempDir()
+	// 40-point parts in batches of 16 points: row groups of 16, 16 and 8.
+	if _, err := sweep.WriteParts(context.Background(), p, sweep.WriteOptions{Dir: batched, PartPoints: 40, BatchSize: 16, Version: "test", Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	plain := t.TempDir()
+	os.Link(filepath.Join(batched, "part-00000.parquet"), filepath.Join(plain, "part-00000.parquet"))
+	for _, tc := range []struct {
+		name   string
+		inputs []string
+		want   int
+	}{
+		{"whole run, one row group a part", []string{write(t, p, 0, 0)}, 18},
+		{"whole run, three row groups a part", []string{batched}, 18 * 3},
+		{"four shards", shards(t, p, 4), 18},
+		{"a folder without a manifest (not checked)", []string{plain}, 0},
+	} {
+		set, err := results.Resolve(tc.inputs)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if set.RowGroups != tc.want {
+			t.Errorf("%s: %d row groups, want %d", tc.name, set.RowGroups, tc.want)
+		}
+	}
+}

@@ -32,23 +32,30 @@ type Expect struct {
 // inside a Parquet page is found by the reader, not here. The error says what
 // is wrong, for a person.
 func VerifyPart(path string, want Expect) error {
+	_, err := verifyPart(path, want)
+	return err
+}
+
+// verifyPart is VerifyPart, also returning the Parquet file's row groups (0
+// for the other formats).
+func verifyPart(path string, want Expect) (rowGroups int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if !st.Mode().IsRegular() {
-		return errors.New("not a regular file")
+		return 0, errors.New("not a regular file")
 	}
 	var rows uint64
 	var meta map[string]string
 	switch want.Format {
 	case "parquet":
-		rows, meta, err = inspectParquet(f, st.Size())
+		rows, rowGroups, meta, err = inspectParquet(f, st.Size())
 	case "arrow":
 		rows, meta, err = inspectArrow(f)
 	case "csv":
@@ -56,24 +63,24 @@ func VerifyPart(path string, want Expect) error {
 	case "jsonl":
 		rows, err = countJSONL(f)
 	default:
-		return fmt.Errorf("unknown format %q", want.Format)
+		return 0, fmt.Errorf("unknown format %q", want.Format)
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if rows != want.Rows {
-		return fmt.Errorf("holds %d rows, want %d", rows, want.Rows)
+		return 0, fmt.Errorf("holds %d rows, want %d", rows, want.Rows)
 	}
 	if meta == nil {
-		return nil
+		return rowGroups, nil
 	}
 	if got := meta["mlsysim.spec_hash"]; got != want.SpecHash {
-		return fmt.Errorf("written for spec %s, not this run's %s", orNone(got), orNone(want.SpecHash))
+		return 0, fmt.Errorf("written for spec %s, not this run's %s", orNone(got), orNone(want.SpecHash))
 	}
 	if got, want := meta["mlsysim.part"], strconv.FormatUint(want.Part, 10); got != want {
-		return fmt.Errorf("says it is part %s, not part %s", orNone(got), want)
+		return 0, fmt.Errorf("says it is part %s, not part %s", orNone(got), want)
 	}
-	return nil
+	return rowGroups, nil
 }
 
 func orNone(s string) string {
@@ -83,24 +90,24 @@ func orNone(s string) string {
 	return s
 }
 
-func inspectParquet(f *os.File, size int64) (uint64, map[string]string, error) {
+func inspectParquet(f *os.File, size int64) (uint64, int, map[string]string, error) {
 	md, err := sinks.ReadParquetFooter(f, size)
 	if err != nil {
-		return 0, nil, fmt.Errorf("not a whole Parquet file: %w", err)
+		return 0, 0, nil, fmt.Errorf("not a whole Parquet file: %w", err)
 	}
 	var sum int64
 	for i, rg := range md.RowGroups {
 		sum += rg.NumRows
 		for _, c := range rg.Chunks {
 			if c.Start < 4 || c.Length < 0 || c.Start > size-c.Length {
-				return 0, nil, fmt.Errorf("row group %d: a column chunk lies outside the file's %d bytes", i, size)
+				return 0, 0, nil, fmt.Errorf("row group %d: a column chunk lies outside the file's %d bytes", i, size)
 			}
 		}
 	}
 	if sum != md.NumRows || md.NumRows < 0 {
-		return 0, nil, fmt.Errorf("the footer counts %d rows but its row groups %d", md.NumRows, sum)
+		return 0, 0, nil, fmt.Errorf("the footer counts %d rows but its row groups %d", md.NumRows, sum)
 	}
-	return uint64(md.NumRows), md.KeyValue, nil
+	return uint64(md.NumRows), len(md.RowGroups), md.KeyValue, nil
 }
 
 func inspectArrow(f *os.File) (uint64, map[string]string, error) {
