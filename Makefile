@@ -94,6 +94,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzCatalogYAML -fuzztime=$(FUZZTIME) ./catalog/
 	$(GO) test -run='^$$' -fuzz=FuzzParquetDictionary -fuzztime=$(FUZZTIME) ./sinks/
 	$(GO) test -run='^$$' -fuzz=FuzzParquetFooter -fuzztime=$(FUZZTIME) ./sinks/
+	$(GO) test -run='^$$' -fuzz=FuzzParsePartName -fuzztime=$(FUZZTIME) ./results/
 
 # Throughput, memory and figure-time numbers recorded in BENCHMARKS.md.
 bench:

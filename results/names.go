@@ -3,7 +3,9 @@ package results
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/mlsysim/mlsysim/sinks"
@@ -14,29 +16,35 @@ func PartName(i uint64, format string) string {
 	return fmt.Sprintf("part-%05d%s", i, sinks.Ext(format))
 }
 
-// partRE is exactly what PartName writes, and tempRE what sinks.Create names a
-// file before its rename (manifests included): the only names this tool deletes.
-// Compiled on first use, so that eval and serve do not pay for them at start-up.
-var (
-	partRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^part-([0-9]{5,20})\.(parquet|arrow|csv|jsonl)$`)
-	})
-	tempRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^\.(part-[0-9]{5,20}\.(parquet|arrow|csv|jsonl)|` + regexp.QuoteMeta(ManifestName) + `)\.[0-9]+\.tmp$`)
-	})
-)
+// tempRE is what sinks.Create names a file before its rename (manifests
+// included): with part names, the only names this tool deletes. Compiled on
+// first use, so that eval and serve do not pay for it at start-up.
+var tempRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\.(part-[0-9]{5,20}\.(parquet|arrow|csv|jsonl)|` + regexp.QuoteMeta(ManifestName) + `)\.[0-9]+\.tmp$`)
+})
 
-// ParsePartName returns the part index and format of a part file name.
+// partFormats are the formats a part file can have.
+var partFormats = []string{"parquet", "arrow", "csv", "jsonl"}
+
+// ParsePartName returns the part index and format of a part file name: exactly
+// what PartName writes, `part-` and 5–20 digits, a dot and a format. Written
+// out rather than as a regular expression, whose compilation (the bounded
+// repeat) was ~5 % of a cold `query` (BENCHMARKS.md, "query cold start");
+// FuzzParsePartName holds it to that expression.
 func ParsePartName(name string) (i uint64, format string, ok bool) {
-	m := partRE().FindStringSubmatch(name)
-	if m == nil {
+	rest, ok := strings.CutPrefix(name, "part-")
+	if !ok {
 		return 0, "", false
 	}
-	i, err := strconv.ParseUint(m[1], 10, 64)
-	if err != nil || PartName(i, m[2]) != name {
+	digits, format, ok := strings.Cut(rest, ".")
+	if !ok || len(digits) < 5 || len(digits) > 20 || strings.Trim(digits, "0123456789") != "" || !slices.Contains(partFormats, format) {
+		return 0, "", false
+	}
+	i, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil || PartName(i, format) != name {
 		return 0, "", false // e.g. part-000001: not how we write part 1
 	}
-	return i, m[2], true
+	return i, format, true
 }
 
 // IsTemp says whether name is a temporary file this tool writes and renames.

@@ -3,6 +3,8 @@ package results
 import (
 	"math"
 	"math/big"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -152,4 +154,31 @@ func TestPartNames(t *testing.T) {
 			t.Errorf("IsTemp(%q) = %v, want %v", c.name, !c.ok, c.ok)
 		}
 	}
+}
+
+// FuzzParsePartName: ParsePartName accepts exactly the names the expression
+// `^part-([0-9]{5,20})\.(parquet|arrow|csv|jsonl)$` matches whose digits are
+// the ones PartName writes, and returns its groups.
+func FuzzParsePartName(f *testing.F) {
+	re := regexp.MustCompile(`^part-([0-9]{5,20})\.(parquet|arrow|csv|jsonl)$`)
+	for _, s := range []string{"part-00000.parquet", "part-00042.csv", "part-123456.arrow", "part-00001.jsonl",
+		"part-1.parquet", "part-000001.parquet", "part-00000.parquet.bak", ".part-00000.parquet", "part-00000.txt",
+		"part-99999999999999999999.csv", "part-18446744073709551615.csv", "part-18446744073709551616.csv",
+		"part-0000a.csv", "part-+0001.csv", "part-00000.", "part-.csv", "part-00000.PARQUET", "part-١٢٣٤٥.csv"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		i, format, ok := ParsePartName(name)
+		want := false
+		if m := re.FindStringSubmatch(name); m != nil {
+			n, err := strconv.ParseUint(m[1], 10, 64)
+			want = err == nil && PartName(n, m[2]) == name
+			if want && (i != n || format != m[2]) {
+				t.Errorf("ParsePartName(%q) = %d, %q; want %d, %q", name, i, format, n, m[2])
+			}
+		}
+		if ok != want {
+			t.Errorf("ParsePartName(%q) ok = %v, want %v", name, ok, want)
+		}
+	})
 }
