@@ -50,6 +50,20 @@ func (a *app) pointPlot(c *cli.Command) (func(name, hwKey string, row map[string
 	return nil, a.delegate()
 }
 
+// delegateEarly hands a command line that names a delegated command to the
+// full build first thing in main: parsing it here would build every command
+// and load the catalog, ~60 % of this binary's start before the exec
+// (BENCHMARKS.md, "query cold start"). Where the full build cannot be found or
+// started, it returns, and the ordinary path reports that.
+func delegateEarly(args []string) {
+	if !namesDelegated(args) {
+		return
+	}
+	if full, err := fullBuild(); err == nil {
+		syscall.Exec(full, append([]string{full}, args[1:]...), os.Environ())
+	}
+}
+
 // delegate replaces this process with the full build, given the same
 // arguments; it returns only if that cannot start.
 func (a *app) delegate() error {

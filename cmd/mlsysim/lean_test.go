@@ -8,8 +8,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v3"
 
 	"github.com/mlsysim/mlsysim/reports"
 )
@@ -70,6 +73,9 @@ func TestLeanBuild(t *testing.T) {
 		{args: []string{"eval", "Llama3_8B", "Nope"}},
 		{args: []string{"query", "top", frontier, "--param", "by=itl_ms"}},
 		{args: []string{"-o", "json", "query", "top", frontier, "--param", "by=nope"}},
+		{args: []string{"--catalog", filepath.Join(figDir, "missing.yaml"), "query", "top", frontier, "--param", "by=itl_ms"}},
+		{args: []string{"--bogus", "query", "top", frontier}},
+		{args: []string{"--output=markdown", "--profile", "seed", "query", "--list"}},
 		{args: []string{"query", "pareto", frontier, "--param", "objectives=itl_ms:min,usd_per_million_tokens:min", "--param", "group=model", "-o", "csv"}},
 		{args: []string{"optimize", "--help"}},
 		{args: []string{"optimize", "--generate-shell-completion"}},
@@ -142,4 +148,69 @@ func readFile(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestNamesDelegated: the command lines the lean build hands over before
+// parsing them — a delegated command after global flags and their values only.
+func TestNamesDelegated(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"query", "top", "out"}, true},
+		{[]string{"plot", "pareto", "out"}, true},
+		{[]string{"report", "out"}, true},
+		{[]string{"optimize", "serving"}, true},
+		{[]string{"-o", "json", "query", "top", "out"}, true},
+		{[]string{"--output=csv", "--catalog", "my.yaml", "--profile", "seed", "query"}, true},
+		{[]string{"-o=json", "--catalog=x.yaml", "optimize"}, true},
+		{[]string{"-o", "query", "eval"}, false}, // query is the value of -o
+		{[]string{"eval", "Llama3_8B", "H100", "--plot", "x.svg"}, false},
+		{[]string{"zoo", "query"}, false},
+		{[]string{"--help", "query"}, false},
+		{[]string{"--version"}, false},
+		{[]string{"--bogus", "query"}, false},
+		{[]string{"-o"}, false},
+		{nil, false},
+	} {
+		if got := namesDelegated(append([]string{"mlsysim"}, c.args...)); got != c.want {
+			t.Errorf("namesDelegated(%q) = %v, want %v", c.args, got, c.want)
+		}
+	}
+}
+
+// TestGlobalValueFlags: globalValueFlags are exactly the root command's flags
+// that take a value, and delegatedCommands the commands the lean build lists
+// with a delegated usage line.
+func TestGlobalValueFlags(t *testing.T) {
+	a := newApp(&bytes.Buffer{}, &bytes.Buffer{})
+	var want []string
+	for _, f := range a.Command.Flags {
+		if _, ok := f.(*cli.BoolFlag); ok {
+			continue
+		}
+		for _, n := range f.Names() {
+			if len(n) == 1 {
+				want = append(want, "-"+n)
+			} else {
+				want = append(want, "--"+n)
+			}
+		}
+	}
+	slices.Sort(want)
+	got := slices.Sorted(slices.Values(globalValueFlags))
+	if !slices.Equal(got, want) {
+		t.Errorf("globalValueFlags = %v; the root command's flags with a value are %v", got, want)
+	}
+	usages := map[string]string{"query": queryUsage, "plot": plotUsage, "report": reportUsage, "optimize": optimizeUsage}
+	for _, name := range delegatedCommands {
+		c := a.Command.Command(name)
+		if c == nil || c.Usage != usages[name] {
+			t.Errorf("delegated command %s: %v, want the usage %q", name, c, usages[name])
+		}
+		delete(usages, name)
+	}
+	if len(usages) > 0 {
+		t.Errorf("commands with a delegated usage line missing from delegatedCommands: %v", usages)
+	}
 }

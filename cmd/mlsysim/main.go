@@ -15,6 +15,7 @@ import (
 )
 
 func main() {
+	delegateEarly(os.Args)
 	// SIGTERM (kill, a scheduler's timeout) stops a run like Ctrl-C: workers
 	// finish or drop their part, temp files go, and --resume can finish it.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
