@@ -12,13 +12,21 @@ REVISION := $(shell git rev-parse HEAD 2>/dev/null)
 MODIFIED := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo true)
 LDFLAGS  := -X main.vcsRevision=$(REVISION) -X main.vcsModified=$(MODIFIED)
 
+# DuckDB's cgo flags export every symbol of the executable (-rdynamic), for extensions
+# loaded from files, which mlsysim never loads (queries/db.go): not exporting them leaves
+# the dynamic loader 460 symbols instead of 59,900 to index and resolve against at every
+# start of the full build, and the binary 7 MB smaller (BENCHMARKS.md, "query cold start").
+ifeq ($(shell $(GO) env GOOS),linux)
+FULL_LDFLAGS := -extldflags=-Wl,--no-export-dynamic
+endif
+
 .PHONY: build lean static run test vet fmt-check
 # Two binaries: bin/mlsysim-full links DuckDB (cgo) and the figure stack, and
 # bin/mlsysim (lean) everything else; the lean one starts in about half the time
 # and runs query, plot, report and optimize by becoming mlsysim-full (README, Set-up).
 build: lean
 	@test -f $(FULL_BIN) || echo "building $(FULL_BIN) — with a cold Go cache this takes a few minutes (README, Set-up: DuckDB is linked through cgo and needs a C compiler); later builds take seconds"
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(FULL_BIN) ./cmd/mlsysim
+	$(GO) build -ldflags "$(LDFLAGS) $(FULL_LDFLAGS)" -o $(FULL_BIN) ./cmd/mlsysim
 
 lean:
 	CGO_ENABLED=0 $(GO) build -tags lean -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/mlsysim
