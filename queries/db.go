@@ -71,8 +71,8 @@ func Open(ctx context.Context, paths ...string) (*DB, error) {
 // extension), and the configuration is locked so a statement cannot undo it.
 // Local files stay readable (read_parquet, read_csv of a path). The extensions
 // built into the library (parquet, json, icu) need no loading. DuckDB takes
-// them as it opens (openDSN): a SET statement each after opening was ~4 % of a
-// cold `query` (BENCHMARKS.md, "query cold start").
+// them as it opens (openDSN): a SET statement each after opening was ~2 % of a
+// cold `query`'s instructions and page faults (BENCHMARKS.md, "query cold start").
 var lockdown = [][2]string{
 	{"autoinstall_known_extensions", "false"},
 	{"autoload_known_extensions", "false"},
