@@ -28,7 +28,7 @@ func init() {
 			in("nodes", "0", 0, "node count; 0 keeps the cluster's"),
 			{Name: "fabric", Kind: KindFabric, Default: DefaultFabric, Doc: "catalog fabric key; default keeps the cluster's"},
 			precisionParam,
-			effParam,
+			stepEffParam,
 			in("batch_size", "1", 1, "global batch in samples (sequences)"),
 			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length in tokens"},
 			in("tp", "1", 1, "tensor-parallel degree"),

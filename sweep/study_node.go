@@ -13,7 +13,7 @@ func init() {
 		Doc:       "roofline of one model on one accelerator, inference or training (physics.md §5.1)",
 		Objective: Objective{Column: "throughput_per_s"},
 		Params: []Param{
-			modelParam, hardwareParam, precisionParam, effParam, batchParam,
+			modelParam, hardwareParam, precisionParam, stepEffParam, batchParam,
 			{Name: "training", Kind: KindBool, Default: "false", Doc: "training step (3× forward FLOPs) instead of inference"},
 			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length: transformer training memory, and under calibrated the tokens of each training sequence"},
 			{Name: "activation_recomputation", Kind: KindBool, Default: "false", Doc: "recompute activations in the backward pass (+1 forward)"},
