@@ -63,6 +63,30 @@ func (t *modelTable) exceedsContext(m int, tokens float64) bool {
 	return t.context[m] > 0 && tokens > t.context[m]
 }
 
+// calibratedTrainingShape refuses, under the calibrated profile, a transformer whose
+// entry lacks the width or heads the calibrated training step and its activation memory
+// (Korthikanti et al. 2022) are computed from: without them those come out NaN and the
+// point would read as out of memory. The seed profile assumes a width of 4096, as the
+// seed does. training reports whether the plan has a training point at all.
+func calibratedTrainingShape(p *Plan, training bool) error {
+	if !p.Calibrated() || !training {
+		return nil
+	}
+	for _, m := range p.Models {
+		var missing []string
+		if m.HiddenDim == 0 {
+			missing = append(missing, "hidden_dim")
+		}
+		if m.Heads == 0 {
+			missing = append(missing, "heads")
+		}
+		if m.Family.IsTransformer() && len(missing) > 0 {
+			return fmt.Errorf("the calibrated training step needs %s of %s, which its entry does not state; add them (docs/CATALOG.md, or a Hugging Face config.json's hidden_size and num_attention_heads), or use --profile seed", strings.Join(missing, " and "), m.Key)
+		}
+	}
+	return nil
+}
+
 var familyCode = map[catalog.Family]kernel.Family{
 	catalog.Transformer: kernel.Transformer, catalog.MoE: kernel.MoE, catalog.CNN: kernel.CNN,
 	catalog.SSM: kernel.SSM, catalog.Diffusion: kernel.Diffusion, catalog.Embodied: kernel.Generic, catalog.Generic: kernel.Generic,

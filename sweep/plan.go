@@ -439,13 +439,21 @@ func (p *Plan) fill(b *Batch, lo uint64, n int) {
 // Profiles lists the physics profiles; the first is the default.
 var Profiles = []string{"calibrated", "seed"}
 
-// SetProfile chooses the physics profile of the plan.
+// SetProfile chooses the physics profile of the plan and checks the plan's models
+// against what that profile's physics reads.
 func (p *Plan) SetProfile(name string) error {
 	if !slices.Contains(Profiles, name) {
 		return fmt.Errorf("profile %q is not a physics profile; valid: %s", name, strings.Join(Profiles, ", "))
 	}
 	p.Profile = name
-	return nil
+	if p.Study.checkProfile == nil {
+		return nil
+	}
+	err := p.Study.checkProfile(p)
+	if err != nil && p.Spec != nil {
+		err = p.Spec.locate(err)
+	}
+	return err
 }
 
 // Calibrated reports whether the plan uses the calibrated profile.

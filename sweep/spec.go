@@ -239,7 +239,7 @@ func (s *Spec) locate(err error) error {
 		if n, _ := fmt.Sscanf(msg, "zip group %d", &g); n == 1 && g >= 1 && g <= len(s.zipLines) {
 			line = s.zipLines[g-1]
 		}
-	case strings.Contains(msg, "needs a transformer"):
+	case strings.Contains(msg, "needs a transformer"), strings.Contains(msg, "training step needs"):
 		for _, a := range append(append([]specAxis{}, s.Fixed...), s.Axes...) {
 			if a.name == "model" {
 				line = a.line

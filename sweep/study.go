@@ -88,6 +88,9 @@ type Study struct {
 	Objective Objective
 	// check validates catalog-dependent choices (e.g. serve needs transformers).
 	check func(p *Plan) error
+	// checkProfile validates what only the chosen physics profile needs (the calibrated
+	// training step reads a model's width and heads); SetProfile runs it.
+	checkProfile func(p *Plan) error
 	// newEval returns a per-worker evaluator; it may precompute per-model and
 	// per-hardware tables from the plan.
 	newEval func(p *Plan) evaluator

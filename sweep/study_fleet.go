@@ -139,7 +139,8 @@ func init() {
 			}
 			return nil
 		},
-		newEval: newFleetEval,
+		checkProfile: func(p *Plan) error { return calibratedTrainingShape(p, true) },
+		newEval:      newFleetEval,
 	})
 }
 

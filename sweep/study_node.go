@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"math"
+	"slices"
 
 	"github.com/mlsysim/mlsysim/kernel"
 )
@@ -54,6 +55,9 @@ func init() {
 			wallSlack(3, "software", "1 − fixed overhead (dispatch, layer tax) / step"),
 			colBindingWall,
 			colFeasible, colReason,
+		},
+		checkProfile: func(p *Plan) error {
+			return calibratedTrainingShape(p, slices.Contains(p.valuesOf("training").Nums, 1))
 		},
 		newEval: func(p *Plan) evaluator {
 			return &nodeEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()}

@@ -58,6 +58,7 @@ func init() {
 			}
 			return nil
 		},
+		checkProfile: func(p *Plan) error { return calibratedTrainingShape(p, true) },
 		newEval: func(p *Plan) evaluator {
 			return &trainMemEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()}
 		},

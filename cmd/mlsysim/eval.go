@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -75,7 +76,8 @@ flags without --training, --seq-len outside a transformer's training step (infer
 here counts no KV cache: mlsysim serve does), --cnn-execution for a model without a
 convolution list or under the seed profile, --efficiency for such a CNN, or for a
 transformer's training step, on an accelerator with a measured matmul rate (calibrated:
-the rate, not a fraction, prices it).
+the rate, not a fraction, prices it), --dp-size without a ZeRO stage and a ZeRO stage
+without --dp-size (eval prices one accelerator: the ranks only divide ZeRO's shards).
 
 Examples:
    mlsysim eval Llama3_8B H100 --batch-size 32
@@ -86,8 +88,8 @@ Examples:
 		Flags: append(commonFlags(),
 			&cli.BoolFlag{Name: "training", Usage: "a training step (forward + backward) instead of inference"},
 			&cli.BoolFlag{Name: "activation-recomputation", Usage: "training: recompute activations (+1 forward pass, less memory)"},
-			&cli.IntFlag{Name: "zero-stage", Value: 0, Usage: "training: ZeRO stage 0–3"},
-			&cli.IntFlag{Name: "dp-size", Value: 1, Usage: "training: data-parallel ranks ZeRO shards over"},
+			&cli.IntFlag{Name: "zero-stage", Value: 0, Usage: "training: ZeRO stage 0–3 (1–3 with --dp-size > 1)"},
+			&cli.IntFlag{Name: "dp-size", Value: 1, Usage: "training: data-parallel ranks ZeRO shards over (with --zero-stage 1–3)"},
 			&cli.BoolFlag{Name: "lora", Usage: "training: LoRA fine-tuning (rank 16 on Q, K, V, O)"},
 			&cli.StringFlag{Name: "cnn-execution", Value: "eager", Usage: "calibrated CNNs: eager, fused_bn_act or graph (how the framework runs batch norm, ReLU and residual adds)"},
 			&cli.StringFlag{Name: "plot", Usage: "also draw the point on its accelerator's roofline: FILE.svg, FILE.pdf or FILE.png"},
@@ -138,6 +140,9 @@ Examples:
 				return err
 			}
 			if err := a.unshapedEvalFlag(c, model, hw); err != nil {
+				return err
+			}
+			if err := zeroFlags(c); err != nil {
 				return err
 			}
 			a.precisionWarning(hw, c.String("precision"), format)
@@ -198,6 +203,20 @@ func (a *app) unshapedEvalFlag(c *cli.Command, model, hwKey string) error {
 		case !calibrated:
 			return badInputf("--cnn-execution", "the seed profile prices a CNN as one roofline, whatever the execution; use --profile calibrated (or drop --cnn-execution)")
 		}
+	}
+	return nil
+}
+
+// zeroFlags refuses a ZeRO stage without ranks to shard over and data-parallel ranks
+// without a ZeRO stage: eval prices one accelerator, so --dp-size only divides ZeRO's
+// shards (no all-reduce is priced) and either flag alone leaves the answer unchanged.
+func zeroFlags(c *cli.Command) error {
+	stage, dp := c.Int("zero-stage"), c.Int("dp-size")
+	switch {
+	case c.IsSet("dp-size") && dp > 1 && stage == 0:
+		return badInputf("--dp-size", "only divides the ZeRO shards here (eval prices one accelerator, no gradient all-reduce), so with --zero-stage 0 it changes nothing; add --zero-stage 1–3, or sweep the fleet study for data parallelism")
+	case c.IsSet("zero-stage") && stage > 0 && dp == 1:
+		return badInputf("--zero-stage", "ZeRO %d shards over --dp-size ranks, and with 1 rank it changes nothing; add --dp-size N (N > 1)", stage)
 	}
 	return nil
 }
@@ -370,8 +389,11 @@ func (a *app) applyProfile(p *sweep.Plan) error {
 	if p.Spec != nil && p.Spec.Profile != "" && !a.IsSet("profile") {
 		name = p.Spec.Profile
 	}
+	if !slices.Contains(sweep.Profiles, name) {
+		return badInputf("--profile", "profile %q is not a physics profile; valid: %s", name, strings.Join(sweep.Profiles, ", "))
+	}
 	if err := p.SetProfile(name); err != nil {
-		return badInput("--profile", err)
+		return badInput("", err)
 	}
 	return nil
 }

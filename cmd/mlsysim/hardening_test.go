@@ -233,6 +233,10 @@ func TestWriteToDevFull(t *testing.T) {
 // with a message that says what would be valid.
 func TestClearRefusals(t *testing.T) {
 	plan := planFixture("g5-research256.yaml")
+	shapeless := filepath.Join(t.TempDir(), "shapeless.yaml")
+	if err := os.WriteFile(shapeless, []byte("key: Shapeless\nname: layers only\nfamily: transformer\nparameters: 3.2e9\nlayers: 28\nsource: {kind: estimate, ref: test}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		args []string
 		want []string
@@ -244,6 +248,11 @@ func TestClearRefusals(t *testing.T) {
 		{[]string{"eval", "Llama3_8B", "H100", "--zero-stage", "3"}, []string{"--zero-stage: applies to a training step only; add --training"}},
 		{[]string{"eval", "Llama3_8B", "H100", "--dp-size", "8"}, []string{"--dp-size"}},
 		{[]string{"eval", "Llama3_8B", "H100", "--lora"}, []string{"--lora"}},
+		// eval prices one accelerator: its ranks only divide ZeRO's shards, so either flag alone changes nothing.
+		{[]string{"eval", "Llama3_8B", "H100", "--training", "--dp-size", "8"}, []string{"--dp-size: only divides the ZeRO shards", "add --zero-stage 1–3"}},
+		{[]string{"eval", "Llama3_8B", "H100", "--training", "--zero-stage", "2"}, []string{"--zero-stage: ZeRO 2 shards over --dp-size ranks", "add --dp-size N"}},
+		// The calibrated training step needs the model's width and heads (sweep/gather.go).
+		{[]string{"eval", shapeless, "H100", "--training"}, []string{"the calibrated training step needs hidden_dim and heads of Shapeless", "--profile seed"}},
 		{[]string{"eval", "Llama3_8B", "H100", "--activation-recomputation"}, []string{"--activation-recomputation"}},
 		// Flags the node study does not read for this model, mode or profile.
 		{[]string{"eval", "Llama3_8B", "H100", "--seq-len", "8192"}, []string{"--seq-len: shapes only a training step here", "mlsysim serve Llama3_8B HARDWARE --seq-len 8192"}},
@@ -278,6 +287,9 @@ func TestClearRefusals(t *testing.T) {
 	}
 	for _, ok := range [][]string{
 		{"eval", "Llama3_8B", "H100", "--training", "--zero-stage", "3", "--dp-size", "8"},
+		{"eval", "Llama3_8B", "H100", "--training", "--zero-stage", "0", "--dp-size", "1"},
+		{"--profile", "seed", "eval", shapeless, "H100", "--training"},
+		{"eval", shapeless, "H100"},
 		{"serve", "Llama3_70B", "H100", "--tp", "8"},
 		{"eval", "Llama3_8B", "H100", "--training", "--seq-len", "4096"},
 		{"eval", "ResNet50", "A100", "--cnn-execution", "graph"},
