@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/urfave/cli/v3"
 
 	"github.com/mlsysim/mlsysim/queries"
@@ -297,8 +298,12 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 		return err
 	}
 	if len(rows) == 0 {
+		why, err := a.splitMiss(ctx, plan)
+		if err != nil {
+			return err
+		}
 		return &cliError{code: exitPhysics, title: "No feasible split",
-			err: fmt.Errorf("no TP×PP split of %d accelerators fits in memory for %s; try ZeRO-3, activation recomputation or more accelerators", total, pf.Name)}
+			err: fmt.Errorf("no TP×PP split of %d accelerators is feasible for %s: %s", total, pf.Name, why)}
 	}
 	var cands []orderedObject
 	for _, r := range rows {
@@ -417,4 +422,49 @@ func (a *app) optimizeBatching(ctx context.Context, c *cli.Command) error {
 	fmt.Fprintf(a.stdout, "Largest batch meeting the SLA: %v — p99 %s (service %s, queue utilisation %s)\n", best, fmtMs(p99),
 		fmtMs(asNum(pick(names, r, "service_ms"))), fmtPct(asNum(pick(names, r, "queue_utilization"))))
 	return nil
+}
+
+// splitMiss says why no split of a parallelism search is feasible: how many splits
+// fail for each reason and the closest miss, the out-of-memory split that needs the
+// least memory per accelerator. Memory advice is given only where memory is what fails
+// (a sequence past the context window or a layout that does not divide needs another
+// fix). The search is at most a few hundred points, so they are evaluated again here.
+func (a *app) splitMiss(ctx context.Context, plan *sweep.Plan) (string, error) {
+	count := map[string]int{}
+	var reasons []string
+	var closest, tooLong map[string]any
+	err := sweep.Run(ctx, plan, sweep.Options{}, func(rec arrow.Record) error {
+		for r := range int(rec.NumRows()) {
+			row := sweep.Row(rec, r)
+			reason := fmt.Sprint(row["infeasible_reason"])
+			if count[reason]++; count[reason] == 1 {
+				reasons = append(reasons, reason)
+			}
+			if reason == "exceeds_context" {
+				tooLong = row
+			}
+			if reason == "out_of_memory" && (closest == nil || f64(row, "memory_utilization") < f64(closest, "memory_utilization")) {
+				closest = row
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, r := range reasons {
+		parts = append(parts, fmt.Sprintf("%s %d", r, count[r]))
+	}
+	why := "splits by reason: " + strings.Join(parts, ", ")
+	if closest != nil {
+		why += fmt.Sprintf("; closest miss: tp %v × pp %v needs %.1f GB per accelerator of %.1f GB; try ZeRO-3, activation recomputation or more accelerators",
+			closest["tp"], closest["pp"], f64(closest, "memory_per_accelerator_gb"), f64(closest, "memory_capacity_gb"))
+	}
+	if tooLong != nil {
+		if m, err := a.cat.ModelByKey(fmt.Sprint(tooLong["model"])); err == nil {
+			why += fmt.Sprintf("; seq_len %v is longer than %s's context window of %d tokens (catalog context_tokens)", tooLong["seq_len"], m.Key, m.ContextTokens)
+		}
+	}
+	return why, nil
 }

@@ -3,7 +3,10 @@
 package main
 
 import (
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -186,5 +189,42 @@ func TestOptimizeServingMisses(t *testing.T) {
 		if r.code != exitBadInput || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("%v: exit %d, want 1 naming %q\n%v", c.args, r.code, c.want, r)
 		}
+	}
+}
+
+// TestOptimizeParallelismMisses: with no feasible split, optimize parallelism exits 2
+// and says why each split fails; memory advice (ZeRO-3, recomputation) and the closest
+// miss only where memory is what fails. Before, every such search was reported as "no
+// split fits in memory", also when the sequence was past the model's context window.
+func TestOptimizeParallelismMisses(t *testing.T) {
+	const plan = `version: "1.0"
+name: miss
+workload: {name: %s, batch_size: 64, seq_len: 8192}
+hardware: {cluster: Lab_64_H100, precision: fp16, efficiency: 0.45}
+parallelism: {tp: 8, pp: 1, dp: auto, ep: 1, microbatches: 1, virtual_stages: 1, zero_stage: 0}
+`
+	cases := []struct {
+		model      string
+		want, lack []string
+	}{
+		// 405B parameters × 18 B (fp16 weights, fp32 gradients and Adam state) / 64 GPUs is
+		// over 100 GB per accelerator before any activation: no split fits 80 GiB.
+		{"Llama3_405B", []string{"out_of_memory", "closest miss: tp", "GB per accelerator of 85.9 GB", "ZeRO-3"}, []string{"context window"}},
+		// Llama 2's context window is 4096 tokens (catalog context_tokens).
+		{"Llama2_7B", []string{"exceeds_context", "seq_len 8192 is longer than Llama2_7B's context window of 4096 tokens"}, []string{"ZeRO-3", "closest miss"}},
+	}
+	for _, c := range cases {
+		t.Run(c.model, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "plan.yaml")
+			if err := os.WriteFile(path, []byte(fmt.Sprintf(plan, c.model)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := badRun(t, exitPhysics, append([]string{"no TP×PP split of 64 accelerators is feasible for miss"}, c.want...), "optimize", "parallelism", path)
+			for _, s := range c.lack {
+				if strings.Contains(r.stderr, s) {
+					t.Errorf("says %q: %s", s, r.stderr)
+				}
+			}
+		})
 	}
 }
