@@ -239,6 +239,12 @@ func (s *Spec) locate(err error) error {
 		if n, _ := fmt.Sscanf(msg, "zip group %d", &g); n == 1 && g >= 1 && g <= len(s.zipLines) {
 			line = s.zipLines[g-1]
 		}
+	case strings.HasPrefix(msg, "axis "):
+		for _, a := range append(append([]specAxis{}, s.Fixed...), s.Axes...) {
+			if strings.HasPrefix(msg, "axis "+a.name+":") {
+				line = a.line
+			}
+		}
 	case strings.Contains(msg, "needs a transformer"), strings.Contains(msg, "training step needs"):
 		for _, a := range append(append([]specAxis{}, s.Fixed...), s.Axes...) {
 			if a.name == "model" {

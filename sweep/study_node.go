@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"fmt"
 	"math"
 	"slices"
 
@@ -56,6 +57,7 @@ func init() {
 			colBindingWall,
 			colFeasible, colReason,
 		},
+		check: trainingOnlyAxes,
 		checkProfile: func(p *Plan) error {
 			return calibratedTrainingShape(p, slices.Contains(p.valuesOf("training").Nums, 1))
 		},
@@ -277,6 +279,21 @@ func (e *nodeEval) trainingStep(c cols) {
 		}
 		kernel.NodeTrainingStep(&e.out, k, &e.stepO, &e.memO, j, shards, in.MemCapacity[k], st.MemBW[j], in.TDP[k])
 	}
+}
+
+// trainingOnlyAxes refuses several values of a parameter only a training step reads when
+// no point of the grid trains: every value would give the same row (eval refuses the
+// same flags without --training).
+func trainingOnlyAxes(p *Plan) error {
+	if slices.Contains(p.valuesOf("training").Nums, 1) {
+		return nil
+	}
+	for _, name := range []string{"seq_len", "activation_recomputation", "zero_stage", "dp_size", "lora"} {
+		if v := p.valuesOf(name); v.Len() > 1 {
+			return fmt.Errorf("axis %s: the node study reads it only in a training step, and no point trains (training is false), so its %d values would give the same rows; add training: true, or give %s one value", name, v.Len(), name)
+		}
+	}
+	return nil
 }
 
 // activationMemoryLabels are the values of the node study's activation_memory column.

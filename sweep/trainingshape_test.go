@@ -78,3 +78,33 @@ func TestCalibratedTrainingNeedsTheModelsShape(t *testing.T) {
 		})
 	}
 }
+
+// A node grid that never trains but varies a parameter only the training step reads
+// wrote the same row once per value; it is refused at the axis's line.
+func TestNodeTrainingOnlyAxes(t *testing.T) {
+	cases := []struct {
+		axes, want string // want "" = accepted
+	}{
+		{"  zero_stage: [0, 1, 2, 3]\n", "grid.yaml:7: axis zero_stage:"},
+		{"  seq_len: [128, 4096]\n", "grid.yaml:7: axis seq_len:"},
+		{"  lora: [false, true]\n", "grid.yaml:7: axis lora:"},
+		{"  training: false\n  dp_size: [1, 8]\n", "grid.yaml:8: axis dp_size:"},
+		{"  activation_recomputation: all\n", "grid.yaml:7: axis activation_recomputation:"},
+		{"  training: [false, true]\n  zero_stage: [0, 3]\n  seq_len: [128, 4096]\n", ""},
+		{"  zero_stage: 3\n  seq_len: 4096\n", ""}, // one value: a plain point, as before
+	}
+	for _, c := range cases {
+		t.Run(c.axes, func(t *testing.T) {
+			_, err := planErr("grid.yaml", []byte("version: 1\nname: n\nstudy: node\naxes:\n  model: Llama3_8B\n  hardware: H100\n"+c.axes))
+			switch {
+			case c.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.want == "":
+			case err == nil:
+				t.Fatalf("accepted; want %q", c.want)
+			case !strings.HasPrefix(err.Error(), c.want) || !strings.Contains(err.Error(), "training: true"):
+				t.Errorf("error %q: want %q and the fix", err, c.want)
+			}
+		})
+	}
+}
