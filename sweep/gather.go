@@ -398,7 +398,7 @@ const (
 	reasonTTFTMissed     // serve-deploy: the prefill alone exceeds the TTFT target
 	reasonOverLimit      // serve-deploy: more accelerators than max_accelerators
 	reasonLayers         // fleet (calibrated): fewer layers than pp · virtual_stages, or interleaved chunks unequal
-	reasonStepEP         // fleet (calibrated): ep does not divide dp or the experts
+	reasonStepEP         // fleet and train-memory (calibrated): ep does not divide dp or the experts
 	reasonBatchDivide    // fleet (calibrated): batch not divisible by dp · microbatches · accumulation
 	reasonSeqDivide      // fleet (calibrated): seq_len not divisible by cp
 	reasonContext        // serving and training: a sequence longer than the model's context_tokens

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/mlsysim/mlsysim/kernel"
 )
@@ -26,7 +27,7 @@ func init() {
 			{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Doc: "tensor-parallel degree"},
 			{Name: "pp", Kind: KindInt, Default: "1", Min: 1, Doc: "pipeline-parallel degree"},
 			{Name: "dp", Kind: KindInt, Default: "1", Min: 1, Doc: "data-parallel degree"},
-			{Name: "ep", Kind: KindInt, Default: "1", Min: 1, Doc: "expert-parallel degree"},
+			{Name: "ep", Kind: KindInt, Default: "1", Min: 1, Doc: "expert-parallel degree; calibrated: carved out of dp, so it divides dp and the experts (else infeasible, ep_does_not_divide_dp_or_experts)"},
 			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3"},
 			{Name: "gradient_accumulation_steps", Kind: KindInt, Default: "1", Min: 1, Doc: "microbatches accumulated per step"},
 			{Name: "trainable_fraction", Kind: KindFloat, Default: "1", Min: 0, Max: 1, Doc: "share of parameters trained"},
@@ -138,10 +139,25 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 	copy(w.b("wall_2_memory_pass"), out.Feasible)
 	oneMinusRatio(w.f("wall_2_memory_slack"), out.Total, in.MemCapacity)
 	reason, binding := w.c("infeasible_reason"), w.c("binding_wall")
+	feas, pass := w.b("feasible"), w.b("wall_2_memory_pass")
 	for k := 0; k < n; k++ {
 		reason[k], binding[k] = reasonNone, wallNone
-		if !out.Feasible[k] {
+		switch {
+		case e.calibrated && !epWithinDP(in.EP[k], in.DP[k], e.m.experts[int(mc[k])]):
+			// Calibrated EP is carved out of the data-parallel ranks (as in the fleet
+			// study): expert state shards over dp/ep, which a dp that ep does not divide
+			// would turn into a multiplier.
+			feas[k], pass[k] = false, false
+			reason[k], binding[k] = reasonStepEP, wallCommunication
+		case !out.Feasible[k]:
 			reason[k], binding[k] = reasonOOM, wallMemory
 		}
 	}
+}
+
+// epWithinDP reports a valid calibrated expert-parallel degree: 1, or one that divides
+// both the data-parallel ranks it is carved from and the model's experts (kernel.StepSplit's
+// rule for the fleet study).
+func epWithinDP(ep, dp, experts float64) bool {
+	return ep == 1 || (experts > 0 && math.Mod(dp, ep) == 0 && math.Mod(experts, ep) == 0)
 }
