@@ -49,7 +49,7 @@ func init() {
 		)...),
 		check: transformersOnly("continuous batching"),
 		newEval: func(p *Plan) evaluator {
-			return &batchingEval{st: p.Study, t: newServingTables(p), pagedKV: pagedKVPerToken(p.Models)}
+			return inChunks(&batchingEval{st: p.Study, t: newServingTables(p), pagedKV: pagedKVPerToken(p.Models)})
 		},
 	})
 }

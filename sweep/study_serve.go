@@ -38,7 +38,7 @@ func init() {
 		)...),
 		check: transformersOnly("serving"),
 		newEval: func(p *Plan) evaluator {
-			return &serveEval{st: p.Study, t: newServingTables(p)}
+			return inChunks(&serveEval{st: p.Study, t: newServingTables(p)})
 		},
 	})
 }

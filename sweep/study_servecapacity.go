@@ -55,7 +55,7 @@ func init() {
 		)...),
 		check: transformersOnly("serving capacity"),
 		newEval: func(p *Plan) evaluator {
-			return &capacityEval{st: p.Study, t: newServingTables(p), pagedKV: pagedKVPerToken(p.Models)}
+			return inChunks(&capacityEval{st: p.Study, t: newServingTables(p), pagedKV: pagedKVPerToken(p.Models)})
 		},
 	})
 }

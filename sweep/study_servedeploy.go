@@ -47,7 +47,7 @@ func init() {
 		}, append(servingColumns, colBindingWall, colFeasible, colReason)...),
 		check: transformersOnly("serving"),
 		newEval: func(p *Plan) evaluator {
-			return &deployEval{st: p.Study, t: newServingTables(p)}
+			return inChunks(&deployEval{st: p.Study, t: newServingTables(p)})
 		},
 	})
 }

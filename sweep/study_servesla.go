@@ -41,7 +41,7 @@ func init() {
 		Objective: Objective{Column: "p99_latency_ms", Minimize: true},
 		check:     transformersOnly("serving"),
 		newEval: func(p *Plan) evaluator {
-			return &serveSLAEval{serveEval: serveEval{st: p.Study, t: newServingTables(p)}}
+			return inChunks(&serveSLAEval{serveEval: serveEval{st: p.Study, t: newServingTables(p)}})
 		},
 	})
 }

@@ -1,0 +1,86 @@
+package sweep
+
+import (
+	"math"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestChunkedEqualsWhole holds every output bit of a serving evaluator run in chunks
+// (inChunks, as sweeps run it) to the same evaluator run on the whole batch at once,
+// for each serving study under both profiles, filtered grids and drafting included.
+func TestChunkedEqualsWhole(t *testing.T) {
+	file := func(name string) string {
+		src, err := os.ReadFile("../grids/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(src)
+	}
+	specs := map[string]string{
+		"serving-frontier": file("serving-frontier.yaml"),
+		// serve-capacity.yaml with every batch size: more points than a chunk
+		"serve-capacity": strings.Replace(file("serve-capacity.yaml"), "  max_batch_size: 32\n", "", 1) +
+			"  max_batch_size: [1, 8, 32, 128]\n",
+		"serving-deploy": file("serving-deploy.yaml"), // where filters: batches carry IDs
+		"serve layouts and drafts": "version: 1\nstudy: serve\naxes:\n  model: [Llama3_70B, Mixtral_8x7B]\n  hardware: [H100, MI300X, TPUv5p]\n" +
+			"  precision: [fp16, fp8]\n  tp: [1, 2, 8]\n  pp: [1, 2]\n  draft_model: [none, mtp, Llama3_8B]\n  batch_size: {range: [1, 64]}\n" +
+			"  seq_len: [512, 8192]\n  prefill_chunk_tokens: [0, 2048]\n",
+		"serve-sla": "version: 1\nstudy: serve-sla\naxes:\n  model: [Llama3_8B, Mixtral_8x7B]\n  hardware: [H100, A100]\n" +
+			"  precision: [fp16, int4]\n  batch_size: {range: [1, 512]}\n  seq_len: [1024, 4096]\n",
+		"batching": "version: 1\nstudy: batching\naxes:\n  model: [Llama3_8B, Llama3_70B]\n  hardware: [H100, H200]\n" +
+			"  precision: [fp16, fp8]\n  max_batch_size: {range: [1, 512]}\n  seq_len: [1024, 4096]\n  mean_request_tokens: [0, 700]\n",
+	}
+	for name, src := range specs {
+		for _, profile := range Profiles {
+			t.Run(name+"/"+profile, func(t *testing.T) {
+				p := mustPlan(t, src)
+				if err := p.SetProfile(profile); err != nil {
+					t.Fatal(err)
+				}
+				ev, ok := p.Study.newEval(p).(*chunked)
+				if !ok {
+					t.Fatalf("study %s does not evaluate in chunks", p.Study.Name)
+				}
+				whole := p.Study.newEval(p).(*chunked).ev
+				n := int(min(p.N, 8*evalChunk+123))
+				split := false
+				for _, lo := range []uint64{0, (p.N - uint64(n)) / 2} {
+					var b Batch
+					p.Fill(&b, lo, n)
+					split = split || b.N > evalChunk
+					var got, want Outputs
+					got.resize(p.Study, b.N)
+					want.resize(p.Study, b.N)
+					ev.eval(&b, &got)
+					whole.eval(&b, &want)
+					sameOutputs(t, p, &b, &got, &want)
+				}
+				if !split {
+					t.Fatal("no batch after filters is larger than a chunk; the test needs more points")
+				}
+			})
+		}
+	}
+}
+
+func sameOutputs(t *testing.T, p *Plan, b *Batch, got, want *Outputs) {
+	t.Helper()
+	for i, c := range p.Study.Columns {
+		for k := 0; k < b.N; k++ {
+			var g, w any
+			switch c.Type {
+			case Float64:
+				g, w = math.Float64bits(got.F64[i][k]), math.Float64bits(want.F64[i][k])
+			case Bool:
+				g, w = got.Bool[i][k], want.Bool[i][k]
+			case Enum:
+				g, w = got.Code[i][k], want.Code[i][k]
+			}
+			if g != w {
+				t.Fatalf("point %d of the batch, column %s: chunked %v, whole %v", k, c.Name, g, w)
+			}
+		}
+	}
+}
