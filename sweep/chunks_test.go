@@ -29,6 +29,8 @@ func TestChunkedEqualsWhole(t *testing.T) {
 			"  seq_len: [512, 8192]\n  prefill_chunk_tokens: [0, 2048]\n",
 		"serve-sla": "version: 1\nstudy: serve-sla\naxes:\n  model: [Llama3_8B, Mixtral_8x7B]\n  hardware: [H100, A100]\n" +
 			"  precision: [fp16, int4]\n  batch_size: {range: [1, 512]}\n  seq_len: [1024, 4096]\n",
+		"node": "version: 1\nstudy: node\naxes:\n  model: all\n  hardware: [H100, A100, MI300X, TPUv5p]\n  precision: [fp16, fp8, int8]\n" +
+			"  batch_size: {range: [1, 16]}\n  training: [false, true]\n",
 		"batching": "version: 1\nstudy: batching\naxes:\n  model: [Llama3_8B, Llama3_70B]\n  hardware: [H100, H200]\n" +
 			"  precision: [fp16, fp8]\n  max_batch_size: {range: [1, 512]}\n  seq_len: [1024, 4096]\n  mean_request_tokens: [0, 700]\n",
 	}

@@ -144,3 +144,27 @@ func TestServeTPMustDivideHeads(t *testing.T) {
 		}
 	}
 }
+
+// allFinite against the definition, with each kind of value at every position of
+// short columns (the four-way loop and its tail) and of a long one.
+func TestAllFinite(t *testing.T) {
+	odd := []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.MaxFloat64, -math.MaxFloat64, math.Copysign(0, -1), math.SmallestNonzeroFloat64}
+	for _, n := range []int{0, 1, 3, 4, 5, 7, 8, 9, 1024} {
+		for at := 0; at < n; at++ {
+			for _, x := range odd {
+				xs := make([]float64, n)
+				for k := range xs {
+					xs[k] = float64(k) * 1e300 // large products must not overflow the sum
+				}
+				xs[at] = x
+				want := true
+				for _, v := range xs {
+					want = want && !math.IsNaN(v) && !math.IsInf(v, 0)
+				}
+				if got := allFinite(xs); got != want {
+					t.Fatalf("n %d, %v at %d: allFinite %v, want %v", n, x, at, got, want)
+				}
+			}
+		}
+	}
+}

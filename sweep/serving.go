@@ -359,9 +359,16 @@ func (t *servingTables) layoutReasons(c cols, tokens []float64) []uint8 {
 	mc, tpc, ppc, epc := c.get("model"), c.get("tp"), c.get("pp"), c.get("ep")
 	nodes, across, dc := c.get("node_size"), c.get("tp_across_nodes"), c.get("draft_model")
 	t.reasons = grow(t.reasons, c.b.N)
+	// A grid varies the layout slower than batch and sequence, so most points repeat
+	// the previous point's layout: its reason is reused rather than recomputed.
+	var last [7]float64
+	reason := uint8(0)
 	for k := range t.reasons {
 		m := int(mc[k])
-		t.reasons[k] = t.layoutReason(t.models[m], int(tpc[k]), int(ppc[k]), int(epc[k]), int(nodes[k]), across[k] != 0, int(dc[k]))
+		if layout := [7]float64{mc[k], tpc[k], ppc[k], epc[k], nodes[k], across[k], dc[k]}; k == 0 || layout != last {
+			reason, last = t.layoutReason(t.models[m], int(tpc[k]), int(ppc[k]), int(epc[k]), int(nodes[k]), across[k] != 0, int(dc[k])), layout
+		}
+		t.reasons[k] = reason
 		// The seed (the registry's framework) has no such check; its goldens keep their verdicts.
 		if t.reasons[k] == reasonNone && t.calibrated && t.m.exceedsContext(m, tokens[k]) {
 			t.reasons[k] = reasonContext

@@ -62,7 +62,7 @@ func init() {
 			return calibratedTrainingShape(p, slices.Contains(p.valuesOf("training").Nums, 1))
 		},
 		newEval: func(p *Plan) evaluator {
-			return &nodeEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()}
+			return inChunks(&nodeEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()})
 		},
 	})
 }
