@@ -417,20 +417,25 @@ func (p *Plan) fill(b *Batch, lo uint64, n int) {
 			}
 		}
 	}
+	// A dimension's digit is constant over runs of stride points: each run is one fill
+	// of each of its parameters' columns (a store per point, not a lookup per point).
 	for _, d := range p.Dims {
 		digit := int((lo / d.stride) % uint64(d.Len))
 		left := d.stride - lo%d.stride // points until the digit next changes
-		for k := 0; k < n; k++ {
+		for k := 0; k < n; {
+			run := int(min(left, uint64(n-k)))
 			for _, pi := range d.Params {
-				b.In[pi][k] = p.Values[pi].Nums[digit]
-			}
-			left--
-			if left == 0 {
-				left = d.stride
-				digit++
-				if digit == d.Len {
-					digit = 0
+				x := p.Values[pi].Nums[digit]
+				col := b.In[pi][k : k+run]
+				for j := range col {
+					col[j] = x
 				}
+			}
+			k += run
+			left = d.stride
+			digit++
+			if digit == d.Len {
+				digit = 0
 			}
 		}
 	}

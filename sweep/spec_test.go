@@ -240,6 +240,17 @@ zip:
 `)
 	var full Batch
 	p.Fill(&full, 0, int(p.N))
+	// The full fill against the point id's mixed-radix digits, one point at a time.
+	for id := range p.N {
+		for _, d := range p.Dims {
+			digit := id / d.stride % uint64(d.Len)
+			for _, pi := range d.Params {
+				if got, want := full.In[pi][id], p.Values[pi].Nums[digit]; got != want {
+					t.Fatalf("point %d, %s: filled %v, its digit gives %v", id, p.Values[pi].Param.Name, got, want)
+				}
+			}
+		}
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var b Batch
 	for range 300 {
