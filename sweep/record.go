@@ -118,7 +118,7 @@ func (rb *recordBuilder) build(b *Batch, o *Outputs) arrow.Record {
 			}
 			cols = append(cols, fixedArray(arrow.PrimitiveTypes.Int64, n, arrow.Int64Traits.CastToBytes(rb.i64[ci])))
 		case KindBool:
-			cols = append(cols, rb.boolArray(ci, n, func(k int) bool { return col[k] != 0 }))
+			cols = append(cols, boolArray(setBits(rb.bitmap(ci, n), col)))
 		case KindFloat:
 			cols = append(cols, fixedArray(arrow.PrimitiveTypes.Float64, n, arrow.Float64Traits.CastToBytes(col)))
 		default:
@@ -135,8 +135,7 @@ func (rb *recordBuilder) build(b *Batch, o *Outputs) arrow.Record {
 		case Float64:
 			cols = append(cols, fixedArray(arrow.PrimitiveTypes.Float64, n, arrow.Float64Traits.CastToBytes(o.F64[i][:n])))
 		case Bool:
-			v := o.Bool[i]
-			cols = append(cols, rb.boolArray(ci, n, func(k int) bool { return v[k] }))
+			cols = append(cols, boolArray(setBits(rb.bitmap(ci, n), o.Bool[i][:n])))
 		case Enum:
 			rb.idx[ci] = grow(rb.idx[ci], n)
 			for k, x := range o.Code[i][:n] {
@@ -160,24 +159,32 @@ func fixedArray(t arrow.DataType, n int, values []byte) arrow.Array {
 	return array.MakeFromData(d)
 }
 
-// boolArray packs column ci's booleans into a bitmap, least significant bit first.
-func (rb *recordBuilder) boolArray(ci, n int, value func(k int) bool) arrow.Array {
-	bm := rb.bitmap(ci, n, value)
+// boolArray wraps a bitmap of n values as an Arrow boolean array without copying.
+func boolArray(bm []byte, n int) arrow.Array {
 	d := array.NewData(arrow.FixedWidthTypes.Boolean, n, []*memory.Buffer{nil, memory.NewBufferBytes(bm)}, nil, 0, 0)
 	defer d.Release()
 	return array.MakeFromData(d)
 }
 
-func (rb *recordBuilder) bitmap(ci, n int, value func(k int) bool) []byte {
+// bitmap is column ci's cleared bitmap storage for n values.
+func (rb *recordBuilder) bitmap(ci, n int) []byte {
 	bm := grow(rb.bits[ci], (n+7)/8)
 	clear(bm)
-	for k := 0; k < n; k++ {
-		if value(k) {
-			bm[k/8] |= 1 << (k % 8)
-		}
-	}
 	rb.bits[ci] = bm
 	return bm
+}
+
+// setBits sets bit k of bm, least significant bit first, where vals[k] is not zero
+// (true, a non-zero number or index), and returns bm and the number of values. A
+// comparison per value, where a callback per value cost ~35 instructions a cell.
+func setBits[T comparable](bm []byte, vals []T) ([]byte, int) {
+	var zero T
+	for k, v := range vals {
+		if v != zero {
+			bm[k>>3] |= 1 << (k & 7)
+		}
+	}
+	return bm, len(vals)
 }
 
 // dict builds column ci from its indices; when nullable, index 0 (the empty
@@ -187,7 +194,8 @@ func (rb *recordBuilder) dict(ci, n int, nullable bool) arrow.Array {
 	var valid *memory.Buffer
 	nulls := 0
 	if nullable {
-		valid = memory.NewBufferBytes(rb.bitmap(ci, n, func(k int) bool { return idx[k] != 0 }))
+		bm, _ := setBits(rb.bitmap(ci, n), idx[:n])
+		valid = memory.NewBufferBytes(bm)
 		for _, x := range idx[:n] {
 			if x == 0 {
 				nulls++
