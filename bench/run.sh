@@ -3,14 +3,14 @@
 #
 #   bench/run.sh [--quick] [--vs REV] [SECTION…]
 #
-# SECTION is any of kernel, sweeps, ceiling, parts, queries, startup, optimize
+# SECTION is any of kernel, sweeps, ceiling, parts, cache, queries, startup, optimize
 # (default: all).
 # --quick skips the 100M-point grids. --vs REV builds the binary of git revision
 # REV too and runs every command of the sweeps, parts, queries and startup
 # sections alternately with both binaries (paired, in one session), so a busy
 # machine slows both alike. Each measurement is repeated REPS times (default 3)
 # and reported as min and median of wall time, with CPU time (user + sys) and
-# peak RSS. Needs: go, python3 (timing), zstd (the ceiling section).
+# peak RSS. Needs: go, python3 (timing), zstd (the ceiling section), valgrind (cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0 vs=""
@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ ${#sections[@]} -gt 0 ] || sections=(kernel sweeps ceiling parts queries startup optimize)
+[ ${#sections[@]} -gt 0 ] || sections=(kernel sweeps ceiling parts cache queries startup optimize)
 reps=${REPS:-3}
 want() { [[ " ${sections[*]} " == *" $1 "* ]]; }
 
@@ -111,10 +111,36 @@ fi
 
 if want parts; then
   echo; echo "## a grid smaller than one part: two workers against one (goal ≥ 1.8×)"
-  for w in 1 2; do
-    measure "node-1m --workers $w" BIN sweep bench/node-1m.yaml --out OUT/one -q --overwrite --workers "$w"
+  for g in node-1m serve-1m; do
+    for w in 1 2; do
+      measure "$g --workers $w" BIN sweep "bench/$g.yaml" --out OUT/one -q --overwrite --workers "$w"
+    done
   done
   rm -rf "${out:?}/one"
+fi
+
+if want cache; then
+  # What a loaded machine cannot time: instructions, and data misses of a simulated 1 MB
+  # cache (one core's L2 here) — the memory traffic two workers contend for. Whole
+  # processes, one worker, the 1M grids cut to a third so that valgrind takes minutes.
+  echo; echo "## per point, one worker: instructions and misses of a 1 MB data cache (cachegrind; repeatable under any load)"
+  . bench/callgrind.sh
+  sed 's/range: \[1, 100\]/range: [1, 32]/' bench/serve-1m.yaml >"$out/serve-320k.yaml"
+  sed 's/range: \[1, 28\]/range: [1, 8]/' bench/node-1m.yaml >"$out/node-285k.yaml"
+  for b in "${bins[@]}"; do
+    cp "$(readlink -f "$b")" "$b.cg"
+    cg_patch "$b.cg"
+  done
+  for g in serve-320k node-285k; do
+    n=$(points "$out/$g.yaml")
+    for b in "${bins[@]}"; do
+      GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=cachegrind --cache-sim=yes --LL=1048576,16,64 \
+        --cachegrind-out-file=/dev/null "$b.cg" sweep "$out/$g.yaml" --out "$out/cg" -q --overwrite --workers 1 2>&1 |
+        awk -v n="$n" -v g="$g" -v b="${b##*/}" '/I *refs:/ {i = $4} /LLd misses:/ {m = $4}
+          END {gsub(",", "", i); gsub(",", "", m); printf "%-12s %4s  %6.0f instructions  %5.1f cache misses\n", g, b, i / n, m / n}'
+    done
+  done
+  rm -rf "${out:?}/cg"
 fi
 
 if want queries; then
