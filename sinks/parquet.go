@@ -445,7 +445,10 @@ func (e *parquetEncoder) dictionary(i int, a *array.Dictionary) error {
 	idx := indices(a, &e.levels)
 	labels := int32(len(d.rank))
 	lo, hi := int32(math.MaxInt32), int32(-1)
-	for _, x := range idx {
+	for k, x := range idx {
+		if k > 0 && x == idx[k-1] {
+			continue // label columns come in runs: a run's index is checked and ranked once
+		}
 		if x < 0 || x >= labels {
 			return fmt.Errorf("dictionary index %d is outside its %d labels", x, labels)
 		}

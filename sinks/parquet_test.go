@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -455,5 +456,27 @@ func TestParquetRefusesNullsInRequiredColumns(t *testing.T) {
 	}
 	if err := w.Write(rec); err == nil {
 		t.Errorf("a NULL in a column not declared nullable was written")
+	}
+}
+
+// A dictionary index outside the labels is refused wherever it stands: first, inside a
+// run of valid indices, or ending one (the encoder checks each run's index once).
+func TestParquetRefusesIndicesOutsideTheDictionary(t *testing.T) {
+	dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	schema := arrow.NewSchema([]arrow.Field{{Name: "label", Type: dt}}, nil)
+	for _, idx := range [][]int32{{2}, {-1, -1}, {0, 0, 2, 2, 0}, {1, 1, 1, -1}, {0, 1, 0, 1, 5}} {
+		sb := array.NewStringBuilder(memory.DefaultAllocator)
+		sb.AppendValues([]string{"a", "b"}, nil)
+		ib := array.NewInt32Builder(memory.DefaultAllocator)
+		ib.AppendValues(idx, nil)
+		dict, ix := sb.NewArray(), ib.NewArray()
+		rec := array.NewRecord(schema, []arrow.Array{array.NewDictionaryArray(dt, ix, dict)}, int64(len(idx)))
+		w, err := New("parquet", io.Discard, schema, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(rec); err == nil || !strings.Contains(err.Error(), "outside its 2 labels") {
+			t.Errorf("indices %v of 2 labels: error %v", idx, err)
+		}
 	}
 }
