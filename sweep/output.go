@@ -72,7 +72,7 @@ type WriteOptions struct {
 	Format      string // parquet (default), arrow, csv, jsonl
 	Compression string // parquet: zstd (default), snappy, none
 	Workers     int    // 0 = GOMAXPROCS
-	BatchSize   int    // points per kernel call; 0 = DefaultBatchSize
+	BatchSize   int    // points per batch (one row group); 0 = DefaultBatchSize
 	PartPoints  uint64 // points per part; 0 = PartPoints(grid points, Shards)
 	Shard       int    // 1..Shards; 0 = no sharding
 	Shards      int

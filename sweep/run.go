@@ -10,7 +10,8 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// DefaultBatchSize is the number of points evaluated per kernel call.
+// DefaultBatchSize is the number of points in a batch: the unit a worker takes and
+// one Parquet row group (serving and node evaluators see it in chunks, chunks.go).
 const DefaultBatchSize = 1 << 15
 
 // Options control Run.

@@ -82,7 +82,7 @@ Examples:
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar and no summary"},
 			&cli.StringFlag{Name: "columns", Usage: "print the columns of a study (" + strings.Join(sweep.StudyNames(), ", ") + ", or all) and exit"},
 			&cli.IntFlag{Name: "part-points", Usage: fmt.Sprintf("grid points per output part, at most %d (default: %d parts per shard, %d to %d points each; docs/GRID.md)", sweep.MaxPartPoints, sweep.PartsPerShard, sweep.MinPartPoints, sweep.DefaultPartPoints), DefaultText: "chosen from the grid size and shard count"},
-			&cli.IntFlag{Name: "batch-size", Value: sweep.DefaultBatchSize, Usage: "points per kernel call (Parquet row group), 1 to 2^20", Validator: within(1, maxBatchPoints)},
+			&cli.IntFlag{Name: "batch-size", Value: sweep.DefaultBatchSize, Usage: "points per batch, the unit a worker takes (one Parquet row group), 1 to 2^20", Validator: within(1, maxBatchPoints)},
 			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a pprof CPU profile of the run to this file"},
 		},
 		Action: a.sweepAction,
