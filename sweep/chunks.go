@@ -10,10 +10,11 @@ package sweep
 // workers cost more CPU than one (BENCHMARKS.md, "Serve study: throughput and two workers").
 const evalChunk = 1024
 
-// inChunks runs ev over a batch in slices of evalChunk points. For evaluators whose
-// outputs at a point depend only on that point's inputs (every serving evaluator: a
-// memo inside the kernel returns the bits it computed), so a row is the same either
-// way (TestChunkedEqualsWhole).
+// inChunks runs ev over a batch in slices of evalChunk points. It is only for
+// evaluators whose outputs at a point depend on that point's inputs alone — the serving
+// and node evaluators (the serving kernel's pass memo returns the bits it computed) —
+// so that every row is the same either way (TestChunkedEqualsWhole); an evaluator that
+// groups a batch's points (the fleet study's) must see the batch whole.
 func inChunks(ev evaluator) evaluator { return &chunked{ev: ev, size: evalChunk} }
 
 // chunked runs an evaluator over a batch in slices of size points, each a view of the
