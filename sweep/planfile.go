@@ -27,6 +27,10 @@ type PlanFile struct {
 
 	lines map[string]int // "hardware.accelerators" → line, for errors
 	total int            // accelerators, set by Resolve for CheckSplit
+	// Set by Resolve for CheckEffect: the study, the accelerator key and the
+	// accelerators per node of a fleet.
+	study, accel string
+	perNode      int
 }
 
 type planWorkload struct {
@@ -243,6 +247,7 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 			}
 			common()
 			val("hardware", hw.Name, "hardware.name")
+			pf.study, pf.accel, pf.total = "node", hw.Name, 1
 			return "node", axes, cat, nil
 		}
 		fabric := 50e9 // the seed's plan default: 50 GB/s
@@ -284,7 +289,11 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 			return "", nil, nil, fmt.Errorf("%s: hardware.cluster: %w", pf.where("hardware.cluster"), err)
 		}
 		n, _ := cat.NodeByKey(cl.Node)
-		total = cl.Nodes * n.AcceleratorsPerNode
+		total, perNode = cl.Nodes*n.AcceleratorsPerNode, n.AcceleratorsPerNode
+		pf.accel = n.Accelerator
+	}
+	if pf.accel == "" {
+		pf.accel = hw.Name
 	}
 	common()
 	val("cluster", clusterKey, "hardware")
@@ -333,7 +342,7 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 			return "", nil, nil, pf.errf("parallelism.dp", "dp %q: want auto or a whole number in [1, %d]", d, MaxCount)
 		}
 	}
-	pf.total = total
+	pf.study, pf.total, pf.perNode = "fleet", total, perNode
 	if ops := pf.Ops; ops != nil {
 		if ops.Region != "" {
 			val("region", ops.Region, "ops.region")

@@ -148,6 +148,7 @@ Examples:
 			a.precisionWarning(hw, c.String("precision"), format)
 			name := fmt.Sprintf("%s on %s", model, hw)
 			if format == "html" {
+				a.withContext(row)
 				err = renderScorecardHTML(a.stdout, name, planLenses("node", row, false), nil, row["binding_wall"])
 			} else {
 				sc := newScorecard(name, row, a.infeasibleWhy(row))

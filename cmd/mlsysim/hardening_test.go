@@ -183,8 +183,8 @@ func TestWriteErrorsExitNonZero(t *testing.T) {
 		{"eval", "Llama3_8B", "H100", "-o", "json"},
 		{"eval", "Llama3_8B", "H100", "-o", "markdown"},
 		{"eval", "Llama3_8B", "H100", "-o", "html"},
-		{"eval", plan},
-		{"eval", plan, "-o", "json"},
+		{"--profile", "seed", "eval", plan}, // G5 states the seed's efficiency
+		{"--profile", "seed", "eval", plan, "-o", "json"},
 		{"serve", "Llama3_8B", "H100"},
 		{"serve", "Llama3_8B", "H100", "-o", "json"},
 		{"zoo", "hardware"},

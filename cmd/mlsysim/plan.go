@@ -24,19 +24,17 @@ func (a *app) evalPlan(path, format string) error {
 	if err != nil {
 		return err
 	}
+	// Only eval renders every key's effect; the optimizers read a plan their own way
+	// (optimize batching reads a one-accelerator plan's seq_len, placement its efficiency).
+	if err := pf.CheckEffect(a.cat, a.String("profile"), func(msg string) { a.warn("%s", msg) }); err != nil {
+		return badInput("", err)
+	}
 	row, err := a.evalOne(study, axes)
 	if err != nil {
 		return err
 	}
-	if m, err := a.cat.ModelByKey(fmt.Sprint(row["model"])); err == nil && m.ContextTokens > 0 {
-		row["context_tokens"] = float64(m.ContextTokens)
-	}
+	a.withContext(row)
 	lenses := planLenses(study, row, pf.HasOps())
-	if _, ok := row["context_tokens"]; !ok {
-		// The catalog does not know the model's context window: an assert on the share
-		// reports it unavailable rather than passing on 0.
-		lenses[0].metrics = slices.DeleteFunc(lenses[0].metrics, func(m kv) bool { return m.k == "context_utilization" })
-	}
 	metrics := map[string]float64{}
 	var available []string
 	for _, l := range lenses {
@@ -126,8 +124,10 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 		f := lens{name: "Feasibility", prefix: "feasibility", status: status[feasible],
 			summary: fmt.Sprintf("%s / %s used", fmtGB(f64(row, "memory_footprint_gb")), fmtGB(f64(row, "memory_capacity_gb"))),
 			metrics: []kv{{"memory_used_gb", f64(row, "memory_footprint_gb")}, {"memory_capacity_gb", f64(row, "memory_capacity_gb")},
-				{"memory_utilization", f64(row, "memory_utilization")}, {"activation_memory_gb", f64(row, "activation_memory_gb")},
-				contextShare(row)}}
+				{"memory_utilization", f64(row, "memory_utilization")}, {"activation_memory_gb", f64(row, "activation_memory_gb")}}}
+		if row["training"] == true {
+			f.metrics = contextShare(f.metrics, row)
+		}
 		if row["infeasible_reason"] == "exceeds_context" {
 			f.summary = contextSummary(row)
 		}
@@ -162,7 +162,8 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 		metrics: []kv{{"memory_used_gb", f64(row, "memory_per_accelerator_gb")}, {"memory_capacity_gb", f64(row, "memory_capacity_gb")},
 			{"memory_utilization", f64(row, "memory_utilization")}, {"weights_gb", f64(row, "weights_gb")},
 			{"gradients_gb", f64(row, "gradients_gb")}, {"optimizer_state_gb", f64(row, "optimizer_state_gb")},
-			{"activations_gb", f64(row, "activations_gb")}, {"buffers_gb", f64(row, "buffers_gb")}, contextShare(row)}}
+			{"activations_gb", f64(row, "activations_gb")}, {"buffers_gb", f64(row, "buffers_gb")}}}
+	f.metrics = contextShare(f.metrics, row)
 	p := lens{name: "Performance", prefix: "performance", status: status[valid],
 		summary: fmt.Sprintf("Scaling Efficiency: %.1f%% (dp %v × tp %v × pp %v × ep %v)", 100*f64(row, "scaling_efficiency"),
 			row["dp"], row["tp"], row["pp"], row["ep"]),
@@ -186,10 +187,23 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 	return []lens{f, p, macro}
 }
 
-// contextShare is feasibility.context_utilization: seq_len over the model's context
-// window (context_tokens, which evalPlan adds to the row when the catalog knows it).
-func contextShare(row map[string]any) kv {
-	return kv{"context_utilization", f64(row, "seq_len") / f64(row, "context_tokens")}
+// contextShare appends feasibility.context_utilization, seq_len over the model's context
+// window (context_tokens, which withContext adds to the row), where the catalog knows
+// the window: an assert on the share then reports it unavailable rather than passing
+// on 0, and no +Inf is printed. Only a step that processes whole sequences (a fleet, a
+// training step) has one; a one-accelerator inference step reads no seq_len.
+func contextShare(metrics []kv, row map[string]any) []kv {
+	if f64(row, "context_tokens") <= 0 {
+		return metrics
+	}
+	return append(metrics, kv{"context_utilization", f64(row, "seq_len") / f64(row, "context_tokens")})
+}
+
+// withContext adds the model's context window to a result row when the catalog knows it.
+func (a *app) withContext(row map[string]any) {
+	if m, err := a.cat.ModelByKey(fmt.Sprint(row["model"])); err == nil && m.ContextTokens > 0 {
+		row["context_tokens"] = float64(m.ContextTokens)
+	}
 }
 
 func contextSummary(row map[string]any) string {

@@ -414,7 +414,6 @@ func planSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 		{"ops", object("operations: the macro lens (cost, carbon, water) of a fleet", nil,
 			prop{"region", param("region", "", nil)},
 			prop{"duration_days", param("duration_days", "", 30.0)},
-			prop{"mtbf_hours", &jsonSchema{Type: "number", ExclusiveMinimum: ptr(0.0), Description: "accepted; not used by eval yet"}},
 			prop{"electricity_usd_per_kwh", param("electricity_usd_per_kwh", "", nil)},
 			prop{"carbon_tax_usd_per_t", param("carbon_tax_usd_per_t", "", nil)},
 			prop{"carbon_intensity_g_per_kwh", &jsonSchema{Type: "number", Minimum: ptr(0.0), Description: "grid carbon intensity in gCO2e/kWh; default the region's"}},

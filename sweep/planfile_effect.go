@@ -1,0 +1,133 @@
+package sweep
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/kernel"
+)
+
+// CheckEffect refuses a plan key that cannot change the scorecard of the study the
+// plan lands in, under profile (docs/PLAN.md, "Keys that change nothing"): a key the
+// evaluation never reads would make the scorecard look as if it answered the
+// question the key asked. Run after Resolve and CheckSplit. The seed's own format
+// carries workload.seq_len on one accelerator (the seed ignored it there too), so
+// the seed profile accepts it with a note through warn; everything else is an error
+// naming the plan line, why the key does nothing, and what would use it.
+func (pf *PlanFile) CheckEffect(cat *catalog.Catalog, profile string, warn func(string)) error {
+	calibrated := profile != "seed"
+	if pf.Ops != nil && pf.Ops.MTBFHours != nil {
+		return pf.errf("ops.mtbf_hours", "ops.mtbf_hours is not used by any lens yet (no reliability lens on a plan); remove it — a grid on study: reliability models failures and checkpoints (docs/GRID.md)")
+	}
+	if pf.study == "node" {
+		return pf.nodeEffect(cat, calibrated, warn)
+	}
+	if pf.study != "fleet" {
+		return nil
+	}
+	if err := pf.efficiencyEffect(cat, calibrated, "the fleet's GEMMs"); err != nil {
+		return err
+	}
+	hw := &pf.Hardware
+	switch {
+	case hw.IntraNodeBW != "" && pf.perNode == 1:
+		return pf.errf("hardware.intra_node_bw", "hardware.intra_node_bw changes nothing: each node holds one accelerator (accelerators_per_node 1), so every collective crosses the fabric; set accelerators_per_node, or drop intra_node_bw")
+	case hw.FabricBandwidth != "" && pf.total == pf.perNode:
+		return pf.errf("hardware.fabric_bandwidth", "hardware.fabric_bandwidth changes nothing: all %d accelerators sit in one node, so no traffic crosses the fabric; drop it, or split them over nodes (node_count, accelerators_per_node)", pf.total)
+	}
+	par := pf.Parallelism
+	if par == nil {
+		par = &planParallel{}
+	}
+	tp, pp, ep, cp := or(par.TP, 1), or(par.PP, 1), or(par.EP, 1), or(par.CP, 1)
+	dp := pf.total / (tp * pp * ep)
+	if calibrated {
+		dp = pf.total / (tp * pp * cp)
+	} else if err := pf.seedLinks(tp, dp, ep); err != nil {
+		return err
+	}
+	if !calibrated {
+		for _, k := range []struct {
+			set bool
+			key string
+		}{{par.CP != nil, "cp"}, {par.ActivationCheckpointing != "", "activation_checkpointing"}, {par.SequenceParallel != nil, "sequence_parallel"},
+			{par.FlashAttention != nil, "flash_attention"}, {par.FP32Gradients != nil, "fp32_gradients"}} {
+			if k.set {
+				return pf.errf("parallelism."+k.key, "parallelism.%s changes nothing under the seed profile: it is a term of the calibrated training step, which the seed's has not; drop it, or use --profile calibrated", k.key)
+			}
+		}
+	}
+	if calibrated && par.Recompute != nil && *par.Recompute && par.ActivationCheckpointing != "" && par.ActivationCheckpointing != "full" {
+		return pf.errf("parallelism.activation_checkpointing", "activation_checkpointing %s is overridden by activation_recomputation: true (full recomputation under calibrated); keep one of the two", par.ActivationCheckpointing)
+	}
+	switch {
+	case or(par.VirtualStages, 1) > 1 && pp == 1:
+		return pf.errf("parallelism.virtual_stages", "virtual_stages %d changes nothing without a pipeline (pp 1): interleaving splits each pipeline stage; set pp > 1 or drop it", *par.VirtualStages)
+	case or(par.ZeroStage, 0) > 0 && dp == 1:
+		return pf.errf("parallelism.zero_stage", "zero_stage %d changes nothing at dp 1: ZeRO shards over the data-parallel ranks and there is one; drop it, or leave accelerators for data parallelism", *par.ZeroStage)
+	case par.Overlap != nil && *par.Overlap && dp == 1:
+		return pf.errf("parallelism.overlap", "overlap changes nothing at dp 1: there is no data-parallel collective to hide; drop it")
+	case calibrated && par.SequenceParallel != nil && *par.SequenceParallel && tp == 1:
+		return pf.errf("parallelism.sequence_parallel", "sequence_parallel changes nothing at tp 1: it splits the norms and residuals over the tensor-parallel ranks; set tp > 1 or drop it")
+	}
+	return nil
+}
+
+// nodeEffect checks a one-accelerator plan: an inference step (kernel.SingleNode).
+func (pf *PlanFile) nodeEffect(cat *catalog.Catalog, calibrated bool, warn func(string)) error {
+	if pf.Workload.SeqLen != nil {
+		why := "a one-accelerator plan is an inference step that streams the weights once and counts no KV cache, so workload.seq_len changes nothing"
+		if !calibrated {
+			warn(fmt.Sprintf("%s: %s (accepted and ignored under --profile seed, as the seed did; mlsysim serve models the sequence)", pf.where("workload.seq_len"), why))
+		} else {
+			return pf.errf("workload.seq_len", "%s; drop it (for a sequence use mlsysim serve %s %s --seq-len %d; --profile seed accepts and ignores it, as the seed did)",
+				why, pf.Workload.Name, pf.accel, *pf.Workload.SeqLen)
+		}
+	}
+	m, err := cat.ModelByKey(pf.Workload.Name)
+	if err != nil || len(m.ConvLayers) == 0 {
+		return nil // the model axis reports an unknown key; efficiency × peak times other models
+	}
+	return pf.efficiencyEffect(cat, calibrated, m.Key+"'s convolutions")
+}
+
+// efficiencyEffect refuses hardware.efficiency where the calibrated profile times the
+// work at the accelerator's measured matmul rate (docs/PHYSICS.md §35, §36) instead of
+// efficiency × peak; what names the work so timed.
+func (pf *PlanFile) efficiencyEffect(cat *catalog.Catalog, calibrated bool, what string) error {
+	if !calibrated || pf.Hardware.Efficiency == nil {
+		return nil
+	}
+	h, err := cat.HardwareByKey(pf.accel)
+	if err != nil {
+		return nil // hardware.name reports it
+	}
+	prec := strings.ToLower(strings.TrimSpace(pf.Hardware.Precision))
+	if prec == "" {
+		prec = kernel.FP16.String()
+	}
+	peak, _ := h.PeakFor(prec)
+	if e, measured := h.GEMMEfficiencyFor(prec); measured && peak > 0 {
+		return pf.errf("hardware.efficiency", "hardware.efficiency changes nothing under the calibrated profile: %s run at %s's measured %s matmul rate (%.3g × peak, docs/PHYSICS.md §35–36), not efficiency × peak; drop it, or use --profile seed for the seed's efficiency × peak",
+			what, h.Key, prec, e)
+	}
+	return nil
+}
+
+// seedLinks refuses a link bandwidth the seed profile's step never prices for this
+// split: kernel.Distributed sends the data-parallel ring over the node's link when
+// dp fits in a node (the seed's rule, kept bit for bit), tensor parallelism over the
+// fabric only when tp spans nodes, and expert all-to-all always over the fabric.
+func (pf *PlanFile) seedLinks(tp, dp, ep int) error {
+	apn, hw := pf.perNode, &pf.Hardware
+	fabric := dp > 1 && (apn <= 1 || dp > apn) || tp > apn || ep > 1
+	intra := dp > 1 && apn > 1 || tp > 1 && tp <= apn
+	switch {
+	case hw.FabricBandwidth != "" && !fabric:
+		return pf.errf("hardware.fabric_bandwidth", "hardware.fabric_bandwidth changes nothing under the seed profile for this split: dp %d and tp %d each fit in a node of %d, and the seed's step sends them over the node's link; drop it, or use --profile calibrated (which routes rings that cross nodes over the fabric)", dp, tp, apn)
+	case hw.IntraNodeBW != "" && !intra:
+		return pf.errf("hardware.intra_node_bw", "hardware.intra_node_bw changes nothing under the seed profile for this split (dp %d, tp %d, ep %d over nodes of %d): no collective of the seed's step runs inside a node; drop it", dp, tp, ep, apn)
+	}
+	return nil
+}
