@@ -1956,6 +1956,7 @@ func embedded() *Catalog {
 				InferenceFLOPs:        7.4e+10,
 				InferenceFLOPsPer:     "token",
 				ContextTokens:         163840,
+				MTPLayers:             1,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "literature",
@@ -1973,6 +1974,11 @@ func embedded() *Catalog {
 						"heads": Source{
 							Kind: "datasheet",
 							Ref:  "deepseek-ai/DeepSeek-V3 config.json: num_attention_heads = 128",
+							URL:  "https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json",
+						},
+						"mtp_layers": Source{
+							Kind: "datasheet",
+							Ref:  "deepseek-ai/DeepSeek-V3 config.json: num_nextn_predict_layers = 1 (technical report arXiv:2412.19437 §2.2: one sequential multi-token-prediction module, depth D = 1, shipped with the weights)",
 							URL:  "https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json",
 						},
 					},
@@ -2063,7 +2069,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:86",
+					File: "catalog/data/models/language.yaml:88",
 				},
 			},
 			&Model{
@@ -2100,7 +2106,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:123",
+					File: "catalog/data/models/language.yaml:125",
 				},
 			},
 			&Model{
@@ -2135,7 +2141,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:146",
+					File: "catalog/data/models/language.yaml:148",
 				},
 			},
 			&Model{
@@ -2177,7 +2183,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:167",
+					File: "catalog/data/models/language.yaml:169",
 				},
 			},
 			&Model{
@@ -2214,7 +2220,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:191",
+					File: "catalog/data/models/language.yaml:193",
 				},
 			},
 			&Model{
@@ -2251,7 +2257,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:214",
+					File: "catalog/data/models/language.yaml:216",
 				},
 			},
 			&Model{
@@ -2287,7 +2293,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:237",
+					File: "catalog/data/models/language.yaml:239",
 				},
 			},
 			&Model{
@@ -2335,7 +2341,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:259",
+					File: "catalog/data/models/language.yaml:261",
 				},
 			},
 			&Model{
@@ -2383,7 +2389,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:285",
+					File: "catalog/data/models/language.yaml:287",
 				},
 			},
 			&Model{
@@ -2431,7 +2437,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:311",
+					File: "catalog/data/models/language.yaml:313",
 				},
 			},
 			&Model{
@@ -6184,7 +6190,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "8918e6e19e330af8bf7f743efbbb38b506cf8f3c1f5bbe5785382babe3a3356a",
+		Hash: "9f572ecd91a6b6c3f1670ad66bd19b9d96bc6eb22b7213051481bd4127e39877",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:9044ebefe7f9fa766ff64b30749fdbc10822b230c96beac4de9674579e88686e",
@@ -6198,7 +6204,7 @@ func embedded() *Catalog {
 				"catalog/data/infra/prices.yaml:cd23c29368123370fd9cb527b56d67f9df6432d34c18f43c2636d096b79b67d4",
 				"catalog/data/models/embodied.yaml:3e68c93d768306cb0e154a7ae9920ddfa40d39e4e36b9c2901de636575cec419",
 				"catalog/data/models/generativevision.yaml:91d49195dcb4fb46ea75a74b42c31f5089f44b46110fd308bfd512d836af198d",
-				"catalog/data/models/language.yaml:171b86114a4be7c73daa56fdf8f998e589608abb51973bcae8f74ef764d24f71",
+				"catalog/data/models/language.yaml:428f81d4d9ecf439fd39f30710456bc308cf3e68b1a8f1ead9f03e2183dd5635",
 				"catalog/data/models/recommendation.yaml:569b0e324b373a92119e62fb72bea82a2e2c40b57e0db614f569c0fd46b9a8b7",
 				"catalog/data/models/statespace.yaml:7ea50c7ac6af5254e3b414640846dfefcdf39b13ebb5e874781577be8c61a8d4",
 				"catalog/data/models/tiny.yaml:806d41baf7102d5e6325932fd14ef971a72870196683c4e5464e3a366f93a8ed",

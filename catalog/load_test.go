@@ -162,6 +162,8 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"language.yaml:1:", "context_tokens: must be a positive token count", "got -4096"}},
 		{"context past the longest announced", map[string]string{"data/models/language.yaml": "- {key: M, name: M, family: transformer, parameters: 1e9, layers: 2, context_tokens: 200000000, " + testSource + "}\n"},
 			[]string{"language.yaml:1:", "context_tokens: must be in [0, 134217728]"}},
+		{"negative mtp layers", map[string]string{"data/models/language.yaml": "- {key: M, name: M, family: transformer, parameters: 1e9, layers: 2, mtp_layers: -1, " + testSource + "}\n"},
+			[]string{"language.yaml:1:", "mtp_layers: must be in [0,"}},
 		{"cnn without flops", map[string]string{"data/models/vision.yaml": "- {key: M, name: M, family: cnn, parameters: 1e6, " + testSource + "}\n"},
 			[]string{"vision.yaml:1:", "inference_flops: required for cnn"}},
 		{"model of nothing", map[string]string{"data/models/vision.yaml": "- {key: M, name: M, family: generic, " + testSource + "}\n"},

@@ -122,6 +122,7 @@ type rawModel struct {
 	InferenceFLOPsPer     string `yaml:"inference_flops_per"`
 	ReferenceSeqLen       int    `yaml:"reference_seq_len"`
 	ContextTokens         *int   `yaml:"context_tokens"`
+	MTPLayers             int    `yaml:"mtp_layers"`
 	InferenceEnergy       *qty   `yaml:"inference_energy"`
 	TrainingFLOPs         *qty   `yaml:"training_flops"`
 	TrainingTokens        num    `yaml:"training_tokens"`

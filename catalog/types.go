@@ -247,7 +247,10 @@ type Model struct {
 	ReferenceSeqLen   int     `json:"reference_seq_len,omitempty"`
 	// ContextTokens is the longest sequence (prompt + generated) the model was built
 	// for: max_position_embeddings of its config.json or its card; 0 = unknown, unchecked.
-	ContextTokens        int          `json:"context_tokens,omitempty"`
+	ContextTokens int `json:"context_tokens,omitempty"`
+	// MTPLayers is the multi-token-prediction modules the model ships
+	// (num_nextn_predict_layers of its config.json); 0 = none, so it has no mtp draft.
+	MTPLayers            int          `json:"mtp_layers,omitempty"`
 	InferenceEnergyJ     float64      `json:"inference_energy_j,omitempty"`
 	TrainingFLOPs        float64      `json:"training_flops,omitempty"`
 	TrainingTokens       float64      `json:"training_tokens,omitempty"`

@@ -154,6 +154,7 @@ type hfConfig struct {
 	KVLoraRank      int      `json:"kv_lora_rank"`
 	QKRopeHeadDim   int      `json:"qk_rope_head_dim"`
 	MaxPositions    int      `json:"max_position_embeddings"`
+	NextNLayers     int      `json:"num_nextn_predict_layers"`
 }
 
 // ModelFromHFConfig builds a model from a Hugging Face config.json on disk. The
@@ -201,7 +202,8 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 	}{{"num_key_value_heads", cfg.KVHeads}, {"head_dim", cfg.HeadDim}, {"intermediate_size", cfg.Intermediate},
 		{"num_local_experts", cfg.LocalExperts}, {"n_routed_experts", cfg.RoutedExperts}, {"n_shared_experts", cfg.SharedExperts},
 		{"num_experts_per_tok", cfg.ExpertsPerTok}, {"moe_intermediate_size", cfg.MoEIntermediate}, {"first_k_dense_replace", cfg.FirstDense},
-		{"kv_lora_rank", cfg.KVLoraRank}, {"qk_rope_head_dim", cfg.QKRopeHeadDim}, {"max_position_embeddings", cfg.MaxPositions}} {
+		{"kv_lora_rank", cfg.KVLoraRank}, {"qk_rope_head_dim", cfg.QKRopeHeadDim}, {"max_position_embeddings", cfg.MaxPositions},
+		{"num_nextn_predict_layers", cfg.NextNLayers}} {
 		if f.v < 0 || f.v > maxDim {
 			return nil, fmt.Errorf("%s: %s must be in [0, %d], got %d", path, f.name, maxDim, f.v)
 		}
@@ -280,7 +282,7 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 	m := &Model{Key: key, Name: name, Category: "User", Family: Transformer, Architecture: "Transformer",
 		Parameters: math.Round(total), Layers: cfg.Layers, HiddenDim: cfg.Hidden, Heads: cfg.Heads, KVHeads: kv,
 		IntermediateDim: cfg.Intermediate, VocabSize: cfg.Vocab, KVLoraRank: cfg.KVLoraRank, QKRopeHeadDim: cfg.QKRopeHeadDim,
-		ContextTokens: cfg.MaxPositions, InferenceFLOPs: 2 * math.Round(active), InferenceFLOPsPer: "token",
+		ContextTokens: cfg.MaxPositions, MTPLayers: cfg.NextNLayers, InferenceFLOPs: 2 * math.Round(active), InferenceFLOPsPer: "token",
 		Provenance: Provenance{Source: Source{Kind: "derived", Ref: "Hugging Face config.json " + path}, File: path}}
 	if cfg.KVLoraRank == 0 || cfg.QKRopeHeadDim == 0 {
 		m.KVLoraRank, m.QKRopeHeadDim = 0, 0

@@ -290,3 +290,30 @@ func TestAddModel(t *testing.T) {
 		}
 	}
 }
+
+// TestHFConfigMTPLayers: num_nextn_predict_layers (DeepSeek-V3's config.json states 1)
+// becomes mtp_layers, absent is 0, and a negative count is refused.
+func TestHFConfigMTPLayers(t *testing.T) {
+	const base = `{"num_hidden_layers": 2, "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 128, "vocab_size": 320%s}`
+	for _, tc := range []struct {
+		extra   string
+		want    int
+		wantErr string
+	}{
+		{"", 0, ""},
+		{`, "num_nextn_predict_layers": 1`, 1, ""},
+		{`, "num_nextn_predict_layers": -1`, 0, "num_nextn_predict_layers must be in [0,"},
+	} {
+		m, err := ModelFromHFJSON("config.json", []byte(fmt.Sprintf(base, tc.extra)))
+		switch {
+		case tc.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: error %v, want %q", tc.extra, err, tc.wantErr)
+			}
+		case err != nil:
+			t.Errorf("%s: %v", tc.extra, err)
+		case m.MTPLayers != tc.want:
+			t.Errorf("%s: mtp_layers %d, want %d", tc.extra, m.MTPLayers, tc.want)
+		}
+	}
+}

@@ -173,7 +173,7 @@ func (m *Model) Validate() error {
 		{"intermediate_dim", m.IntermediateDim}, {"vocab_size", m.VocabSize}, {"kv_lora_rank", m.KVLoraRank},
 		{"qk_rope_head_dim", m.QKRopeHeadDim}, {"experts", m.Experts}, {"active_experts_per_token", m.ActiveExpertsPerToken},
 		{"reference_seq_len", m.ReferenceSeqLen}, {"state_size", m.StateSize}, {"denoising_steps", m.DenoisingSteps},
-		{"resolution_px", m.ResolutionPx}, {"action_chunk_horizon", m.ActionChunkHorizon}, {"action_dim", m.ActionDim}} {
+		{"resolution_px", m.ResolutionPx}, {"action_chunk_horizon", m.ActionChunkHorizon}, {"action_dim", m.ActionDim}, {"mtp_layers", m.MTPLayers}} {
 		c.count(f.field, f.v, maxDim)
 	}
 	c.count("context_tokens", m.ContextTokens, maxContext)

@@ -363,7 +363,8 @@ var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "para
 	"tp_does_not_divide_heads", "pp_exceeds_layers", "ep_does_not_divide_experts", "tp_spans_nodes",
 	"draft_not_a_transformer", "itl_target_missed", "ttft_target_missed", "over_accelerator_limit",
 	"layers_do_not_fill_the_stages", "ep_does_not_divide_dp_or_experts",
-	"batch_does_not_divide_into_microbatches", "seq_len_does_not_divide_by_cp", "exceeds_context"}
+	"batch_does_not_divide_into_microbatches", "seq_len_does_not_divide_by_cp", "exceeds_context",
+	"draft_exceeds_context", "model_has_no_mtp_module"}
 
 const (
 	reasonNone uint8 = iota
@@ -402,6 +403,8 @@ const (
 	reasonBatchDivide    // fleet (calibrated): batch not divisible by dp · microbatches · accumulation
 	reasonSeqDivide      // fleet (calibrated): seq_len not divisible by cp
 	reasonContext        // serving and training: a sequence longer than the model's context_tokens
+	reasonDraftContext   // serving (calibrated): the sequence and the drafted tokens exceed the draft model's context_tokens
+	reasonNoMTP          // serving: draft_model mtp for a model that ships no multi-token-prediction module (mtp_layers)
 )
 
 // stepReasons maps kernel.StepSplit's verdicts to infeasible_reason codes.

@@ -112,12 +112,19 @@ func divisors(n int) string {
 	return s
 }
 
+// Draft kinds, per draft code (servingTables.draftKind).
+const (
+	draftNone  = 0.0
+	draftMTP   = 1.0
+	draftModel = 2.0 // a catalog model (draft* hold its shape)
+)
+
 // servingTables are the per-plan tables the serving studies share.
 type servingTables struct {
 	m          *modelTable
 	h          *hwTable
 	calibrated bool
-	// per draft code: 0 = none, 1 = mtp, 2 = a model (draft* hold its shape)
+	// per draft code: draftNone, draftMTP or draftModel
 	draftKind                                                []float64
 	draftParams, draftLayers, draftCoef, draftKV, draftHid   []float64
 	draftKVHeads                                             []float64
@@ -146,12 +153,12 @@ func newServingTables(p *Plan) *servingTables {
 	if v := p.valuesOf("draft_model"); v != nil {
 		for ci, label := range v.Labels {
 			m := p.Drafts[ci]
-			kind := 2.0
+			kind := draftModel
 			switch label {
 			case DraftNone:
-				kind = 0
+				kind = draftNone
 			case DraftMTP:
-				kind = 1
+				kind = draftMTP
 			}
 			var params, layers, coef, kv, hid, kvh float64
 			if m != nil {
@@ -357,21 +364,27 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 // batch. tokens is each point's longest sequence, prompt and generated tokens together.
 func (t *servingTables) layoutReasons(c cols, tokens []float64) []uint8 {
 	mc, tpc, ppc, epc := c.get("model"), c.get("tp"), c.get("pp"), c.get("ep")
-	nodes, across, dc := c.get("node_size"), c.get("tp_across_nodes"), c.get("draft_model")
+	nodes, across, dc, spec := c.get("node_size"), c.get("tp_across_nodes"), c.get("draft_model"), c.get("spec_tokens")
 	t.reasons = grow(t.reasons, c.b.N)
 	// A grid varies the layout slower than batch and sequence, so most points repeat
 	// the previous point's layout: its reason is reused rather than recomputed.
 	var last [7]float64
 	reason := uint8(0)
 	for k := range t.reasons {
-		m := int(mc[k])
+		m, d := int(mc[k]), int(dc[k])
 		if layout := [7]float64{mc[k], tpc[k], ppc[k], epc[k], nodes[k], across[k], dc[k]}; k == 0 || layout != last {
-			reason, last = t.layoutReason(t.models[m], int(tpc[k]), int(ppc[k]), int(epc[k]), int(nodes[k]), across[k] != 0, int(dc[k])), layout
+			reason, last = t.layoutReason(t.models[m], int(tpc[k]), int(ppc[k]), int(epc[k]), int(nodes[k]), across[k] != 0, d), layout
 		}
 		t.reasons[k] = reason
-		// The seed (the registry's framework) has no such check; its goldens keep their verdicts.
-		if t.reasons[k] == reasonNone && t.calibrated && t.m.exceedsContext(m, tokens[k]) {
+		// The seed (the registry's framework) has no such checks; its goldens keep their verdicts.
+		switch {
+		case t.reasons[k] != reasonNone || !t.calibrated:
+		case t.m.exceedsContext(m, tokens[k]):
 			t.reasons[k] = reasonContext
+		case t.drafts[d] != nil && t.drafts[d].ContextTokens > 0 && tokens[k]+spec[k] > float64(t.drafts[d].ContextTokens):
+			// The draft reads the whole sequence too, and runs spec_tokens past it before
+			// the target verifies them.
+			t.reasons[k] = reasonDraftContext
 		}
 	}
 	return t.reasons
@@ -407,6 +420,11 @@ func (t *servingTables) layoutReason(m *catalog.Model, tp, pp, ep, nodeSize int,
 	}
 	if d := t.drafts[draft]; d != nil && !d.Family.IsTransformer() {
 		return reasonDraftNotLLM
+	}
+	if t.draftKind[draft] == draftMTP && m.MTPLayers == 0 {
+		// docs/PHYSICS.md: the mtp draft is the model's own prediction module; a model
+		// without one has nothing to draft with.
+		return reasonNoMTP
 	}
 	return reasonNone
 }

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -94,9 +95,10 @@ func TestServingKVPrecisionAndDraft(t *testing.T) {
 	base := "version: 1\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  seq_len: 4096\n  batch_size: 8\n"
 	same, fp8 := evalOne(t, base), evalOne(t, base+"  kv_precision: fp8\n")
 	checkGolden(t, fp8, []golden{{"kv_cache_gb", same["kv_cache_gb"].(float64) / 2, 1e-12}, {"weights_gb", same["weights_gb"].(float64), 0}})
-	mtp := evalOne(t, base+"  draft_model: mtp\n  spec_acceptance: 0.8\n")
-	if !(mtp["itl_ms"].(float64) < same["itl_ms"].(float64)) {
-		t.Errorf("mtp with 80 %% acceptance should emit tokens faster: %v vs %v ms", mtp["itl_ms"], same["itl_ms"])
+	ds := "version: 1\nstudy: serve\naxes:\n  model: [DeepSeek_V3]\n  hardware: [H100]\n  precision: [fp8]\n  tp: 8\n  pp: 2\n  seq_len: 4096\n  batch_size: 8\n"
+	mtp, plainDS := evalOne(t, ds+"  draft_model: mtp\n  spec_acceptance: 0.8\n"), evalOne(t, ds)
+	if !(mtp["itl_ms"].(float64) < plainDS["itl_ms"].(float64)) || mtp["feasible"] != true {
+		t.Errorf("mtp with 80 %% acceptance should emit tokens faster: %v vs %v ms (feasible %v)", mtp["itl_ms"], plainDS["itl_ms"], mtp["feasible"])
 	}
 	big := evalOne(t, "version: 1\nstudy: serve\naxes:\n  model: [Llama3_70B]\n  hardware: [H100]\n  precision: [fp8]\n  tp: 4\n  draft_model: Llama3_8B\n  spec_acceptance: 0.7\n")
 	plain := evalOne(t, "version: 1\nstudy: serve\naxes:\n  model: [Llama3_70B]\n  hardware: [H100]\n  precision: [fp8]\n  tp: 4\n")
@@ -170,5 +172,34 @@ func TestServingEfficiencyAuto(t *testing.T) {
 	seed := evalOne(t, "version: 1\nstudy: serve\nprofile: seed\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n")
 	if seed["efficiency_used"] != 0.5 || math.IsNaN(seed["usd_per_million_tokens"].(float64)) {
 		t.Errorf("seed: efficiency %v, cost %v", seed["efficiency_used"], seed["usd_per_million_tokens"])
+	}
+}
+
+// TestServingDraftChecks: a draft reads the whole sequence and runs spec_tokens past it
+// (calibrated: its context_tokens must hold seq_len + spec_tokens; GPT-2's window is 1024,
+// its config.json n_positions), and mtp drafts with the model's own multi-token-prediction
+// module, which only a model that ships one has (DeepSeek-V3: num_nextn_predict_layers 1).
+func TestServingDraftChecks(t *testing.T) {
+	const big = "version: 1\nstudy: serve\nprofile: %s\naxes:\n  model: [Llama3_70B]\n  hardware: [H100]\n  precision: [fp8]\n  tp: 4\n  batch_size: 8\n  seq_len: %d\n  draft_model: %s\n  spec_tokens: %d\n"
+	const deepseek = "version: 1\nstudy: serve\nprofile: %s\naxes:\n  model: [DeepSeek_V3]\n  hardware: [H100]\n  precision: [fp8]\n  tp: 8\n  pp: 2\n  batch_size: 8\n  seq_len: 4096\n  draft_model: %s\n  spec_tokens: 1\n"
+	for _, tc := range []struct {
+		name, src, reason string // reason "" = feasible
+	}{
+		{"draft window holds seq + drafted", fmt.Sprintf(big, "calibrated", 1020, "GPT2", 4), ""},
+		{"one token past the draft window", fmt.Sprintf(big, "calibrated", 1021, "GPT2", 4), "draft_exceeds_context"},
+		{"drafted tokens past the draft window", fmt.Sprintf(big, "calibrated", 1020, "GPT2", 5), "draft_exceeds_context"},
+		{"seed has no window check", fmt.Sprintf(big, "seed", 4096, "GPT2", 4), ""},
+		{"a draft with a long window", fmt.Sprintf(big, "calibrated", 4096, "Llama3_8B", 4), ""},
+		{"mtp without a module", fmt.Sprintf(big, "calibrated", 1024, "mtp", 1), "model_has_no_mtp_module"},
+		{"mtp without a module, seed", fmt.Sprintf(big, "seed", 1024, "mtp", 1), "model_has_no_mtp_module"},
+		{"mtp with DeepSeek-V3's module", fmt.Sprintf(deepseek, "calibrated", "mtp"), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			row := evalOne(t, tc.src)
+			got, _ := row["infeasible_reason"].(string)
+			if got != tc.reason || (row["feasible"] == true) != (tc.reason == "") {
+				t.Errorf("feasible %v, reason %q; want reason %q", row["feasible"], got, tc.reason)
+			}
+		})
 	}
 }

@@ -366,9 +366,15 @@ func (a *app) strictCheck(c *cli.Command, row map[string]any) error {
 // code alone would leave the user guessing.
 func (a *app) infeasibleWhy(row map[string]any) string {
 	reason := fmt.Sprint(row["infeasible_reason"])
-	if reason == "exceeds_context" {
+	switch reason {
+	case "exceeds_context":
 		if m, err := a.cat.ModelByKey(fmt.Sprint(row["model"])); err == nil {
 			return fmt.Sprintf("%s: the sequence is longer than %s's context window of %d tokens (catalog context_tokens)", reason, m.Key, m.ContextTokens)
+		}
+	case "draft_exceeds_context":
+		if d, err := a.cat.ModelByKey(fmt.Sprint(row["draft_model"])); err == nil {
+			return fmt.Sprintf("%s: the sequence and the %v drafted tokens are longer than the draft %s's context window of %d tokens (catalog context_tokens)",
+				reason, row["spec_tokens"], d.Key, d.ContextTokens)
 		}
 	}
 	return reason

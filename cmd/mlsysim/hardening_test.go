@@ -298,7 +298,7 @@ func TestClearRefusals(t *testing.T) {
 		{"eval", "Llama3_8B", "T4", "--training", "-e", "0.3"}, // no measured matmul rate: efficiency × peak
 		{"--profile", "seed", "eval", "Llama3_8B", "A100", "--training", "-e", "0.3"},
 		{"--profile", "seed", "eval", "ResNet50", "A100", "-e", "0.3"}, // the seed's efficiency × peak
-		{"serve", "Llama3_8B", "H100", "--draft-model", "mtp", "--spec-tokens", "2", "--spec-acceptance", "0.5"},
+		{"serve", "DeepSeek_V3", "H100", "-p", "fp8", "--tp", "8", "--pp", "2", "--draft-model", "mtp", "--spec-tokens", "2", "--spec-acceptance", "0.5"},
 		{"eval", plan, "-o", "json", "--profile", "seed"},
 	} {
 		if r := mlsysim(t, ok...); r.code != exitOK {

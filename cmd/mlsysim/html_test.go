@@ -12,7 +12,7 @@ import (
 func TestScorecardHTML(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "plan.yaml")
 	src := "version: \"1.0\"\nname: \"<b>x</b> & y\"\nworkload: {name: Llama3_8B, batch_size: 1024, seq_len: 2048}\n" +
-		"hardware: {cluster: Research_256, efficiency: 0.45}\nparallelism: {tp: 8, pp: 4, microbatches: 16, zero_stage: 1}\n" +
+		"hardware: {cluster: Research_256}\nparallelism: {tp: 8, pp: 4, microbatches: 16, zero_stage: 1}\n" +
 		"ops: {region: Quebec, duration_days: 1}\nconstraints: {assert: [{metric: performance.step_latency, max: 100}]}\n"
 	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
 		t.Fatal(err)

@@ -625,6 +625,7 @@ func modelSchema() *jsonSchema {
 			s.Maximum = ptr(float64(1 << 27))
 			return s
 		}()},
+		{"mtp_layers", count("multi-token-prediction modules the model ships (num_nextn_predict_layers); needed for draft_model mtp")},
 		{"inference_energy", q(catalog.Joules, "energy per inference", "0.1 mJ")},
 		{"training_flops", q(catalog.FLOPs, "training compute", "3.14e23 FLOP")},
 		{"training_tokens", &jsonSchema{Type: "number", Minimum: ptr(0.0)}},

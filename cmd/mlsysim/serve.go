@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v3"
 
@@ -24,7 +25,9 @@ a roofline at the accelerator's measured streaming bandwidth and matmul efficien
 (docs/PHYSICS.md §33), so large batches turn compute-bound ("Decode bound" in the
 text output). A replica spans --tp × --pp accelerators (tensor parallelism on the
 scale-up link, pipeline stages in turn); --ep spreads a MoE model's experts;
---draft-model adds speculative decoding; --engine names the serving engine whose
+--draft-model adds speculative decoding (mtp: the model's own multi-token-prediction
+module, for models that ship one, e.g. DeepSeek_V3; a draft model must hold the sequence
+plus the drafted tokens in its context window); --engine names the serving engine whose
 kernels, all-reduce and scheduling the calibrated step charges (default vllm;
 mlsysim zoo engines). A split the model cannot take (tp not
 dividing the heads, pp above the layers, ep not dividing the experts or tp, tp beyond a
@@ -35,8 +38,8 @@ efficiency, feasible, ttft_ms, itl_ms, tokens_per_sec, kv_cache_gb,
 memory_utilization, and prefill_chunks, prefill_chunk_time_ms,
 decode_stall_bound_ms when chunking) plus weights_gb, total_memory_gb,
 accelerators, tokens_per_s_per_accelerator, tokens_per_s_per_user, power_w,
-joules_per_token and usd_per_million_tokens, all unrounded; efficiency is the one
-the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
+joules_per_token and usd_per_million_tokens, all unrounded, and infeasible_reason
+when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
 seed's fallback power (an H100's 700 W); the text output says so. --spec-tokens and
 --spec-acceptance need --draft-model (refused without it: they would change nothing).
 
@@ -78,6 +81,9 @@ Examples:
 				axis("prefill_chunk_tokens", strconv.Itoa(chunk), "--prefill-chunk-tokens"))
 			row, err := a.evalOne("serve", axes)
 			if err != nil {
+				return err
+			}
+			if err := a.mtpCheck(c, model); err != nil {
 				return err
 			}
 			a.precisionWarning(hw, c.String("precision"), format)
@@ -124,6 +130,10 @@ func renderServe(w io.Writer, format string, row map[string]any, why string, chu
 		{"accelerators", f("accelerators")}, {"tokens_per_s_per_accelerator", f("tokens_per_s_per_accelerator")},
 		{"tokens_per_s_per_user", f("tokens_per_s_per_user")}, {"power_w", f("power_w")},
 		{"joules_per_token", f("joules_per_token")}, {"usd_per_million_tokens", f("usd_per_million_tokens")},
+	}
+	if row["feasible"] != true {
+		// The text says why; JSON must too, or a caller sees "feasible": false and guesses.
+		obj = append(obj, kv{"infeasible_reason", row["infeasible_reason"]})
 	}
 	if acc := f("accelerators"); acc > 1 {
 		obj = append(obj, kv{"tp", row["tp"]}, kv{"pp", row["pp"]}, kv{"ep", row["ep"]}, kv{"tp_comm_ms", f("tp_comm_ms")}, kv{"pp_comm_ms", f("pp_comm_ms")})
@@ -213,6 +223,25 @@ func servingFlags() []cli.Flag {
 		&cli.FloatFlag{Name: "step-overhead-ms", Usage: "engine time per step not overlapped with the accelerator, added to the engine's own"},
 		&cli.FloatFlag{Name: "accelerator-hour-usd", Usage: "rental price per accelerator-hour (0: owned, amortised + energy)"},
 	)
+}
+
+// mtpCheck refuses --draft-model mtp for a model that ships no multi-token-prediction
+// module (catalog mtp_layers): a sweep marks such a point model_has_no_mtp_module, but a
+// flag the model cannot take is bad input. It runs after the point is planned, so a
+// value out of range is reported first.
+func (a *app) mtpCheck(c *cli.Command, model string) error {
+	m, err := a.cat.ModelByKey(model)
+	if err != nil || c.String("draft-model") != sweep.DraftMTP || m.MTPLayers > 0 {
+		return nil
+	}
+	var with []string
+	for _, o := range a.cat.Models {
+		if o.MTPLayers > 0 {
+			with = append(with, o.Key)
+		}
+	}
+	return badInputf("--draft-model", "mtp drafts with the model's own multi-token-prediction module, and %s ships none (catalog mtp_layers, a config.json's num_nextn_predict_layers); models that do: %s. Name a draft model key instead (e.g. a smaller model of the family), or none",
+		m.Key, strings.Join(with, ", "))
 }
 
 // servingAxes turns the layout flags into axes, refusing a split the model cannot take.

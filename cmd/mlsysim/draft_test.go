@@ -1,0 +1,39 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestServeDraftChecks: mtp needs a model that ships a multi-token-prediction module
+// (exit 1, naming the models that do), and a draft model must hold the sequence plus the
+// drafted tokens in its window: GPT-2's is 1024 tokens (config.json n_positions), so 1020 +
+// 4 fits and 1021 + 4 does not (infeasible, exit 2 with --strict).
+func TestServeDraftChecks(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want []string
+	}{
+		{[]string{"serve", "Llama3_8B", "H100", "--draft-model", "mtp"}, exitBadInput, []string{"--draft-model", "Llama3_8B ships none", "DeepSeek_V3"}},
+		{[]string{"serve", "DeepSeek_V3", "H100", "-p", "fp8", "--tp", "8", "--pp", "2", "--draft-model", "mtp", "--spec-tokens", "1", "--strict"}, exitOK, []string{"Feasible          yes"}},
+		{[]string{"serve", "Llama3_70B", "H100", "--tp", "4", "--draft-model", "GPT2", "--seq-len", "1020", "--strict"}, exitOK, []string{"Feasible          yes"}},
+		{[]string{"serve", "Llama3_70B", "H100", "--tp", "4", "--draft-model", "GPT2", "--seq-len", "1021", "--strict"}, exitPhysics,
+			[]string{"draft_exceeds_context", "4 drafted tokens", "GPT2's context window of 1024 tokens"}},
+		{[]string{"serve", "Llama3_70B", "H100", "--tp", "4", "--draft-model", "GPT2", "--seq-len", "1020", "--spec-tokens", "5", "-o", "json"}, exitOK,
+			[]string{`"feasible": false`, `"infeasible_reason": "draft_exceeds_context"`}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			r := mlsysim(t, tc.args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%v", r.code, tc.code, r)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout+r.stderr, w) {
+					t.Errorf("output lacks %q\n%v", w, r)
+				}
+			}
+		})
+	}
+}
