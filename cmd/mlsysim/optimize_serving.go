@@ -31,7 +31,8 @@ on the given accelerators — precision, KV precision, tp, pp, ep (MoE), decode 
 fleet that serves --qps requests of --isl prompt and --osl generated tokens within
 --ttft-ms and --itl-ms (mean latencies), and prices it per million generated tokens
 (catalog unit cost amortised over 3 years with 5 % maintenance and energy at the
-region's PUE, or --accelerator-hour-usd), timing every step with --engine's kernels,
+region's PUE, or --accelerator-hour-usd; an accelerator the catalog gives no price is
+refused without it, as its energy alone would undercut every priced one), timing every step with --engine's kernels,
 all-reduce and scheduling (default vllm; mlsysim zoo engines). It prints the cheapest configurations, the
 cheapest aggregated and disaggregated ones side by side, and the frontier of tokens/s
 per accelerator against tokens/s per user. The same space is the bundled grid
@@ -139,6 +140,16 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 		}
 		if len(*list.dst) == 0 {
 			return nil, badInputf("--"+list.flag, "empty list")
+		}
+	}
+	if s.rental == 0 {
+		// An unpriced accelerator's cost would be its energy alone and undercut every priced
+		// one: the "cheapest" answer would be an artefact of a missing catalog number.
+		for _, k := range s.hardware {
+			if h, err := a.cat.HardwareByKey(k); err == nil && h.UnitCostUSD == 0 {
+				return nil, badInputf("--hardware", "%s states no price in the catalog (unit_cost), so its cost per token would count energy alone and undercut every priced accelerator; give --accelerator-hour-usd (one rental price for all), a --catalog file with its unit_cost, or leave it out (priced by default: %s)",
+					h.Key, defaultServingHardware)
+			}
 		}
 	}
 	return s, nil

@@ -38,8 +38,9 @@ efficiency, feasible, ttft_ms, itl_ms, tokens_per_sec, kv_cache_gb,
 memory_utilization, and prefill_chunks, prefill_chunk_time_ms,
 decode_stall_bound_ms when chunking) plus weights_gb, total_memory_gb,
 accelerators, tokens_per_s_per_accelerator, tokens_per_s_per_user, power_w,
-joules_per_token and usd_per_million_tokens, all unrounded, and infeasible_reason
-when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
+joules_per_token and usd_per_million_tokens, all unrounded, cost_basis (owned: the
+amortised price and energy; rental: --accelerator-hour-usd; energy_only: the accelerator
+states no price, which the text says too), and infeasible_reason when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
 seed's fallback power (an H100's 700 W); the text output says so. --spec-tokens and
 --spec-acceptance need --draft-model (refused without it: they would change nothing).
 
@@ -87,16 +88,30 @@ Examples:
 				return err
 			}
 			a.precisionWarning(hw, c.String("precision"), format)
-			var noTDP bool
+			var noTDP, noPrice bool
 			if h, err := a.cat.HardwareByKey(hw); err == nil {
 				noTDP = h.TDPW == 0
+				noPrice = h.UnitCostUSD == 0 && c.Float("accelerator-hour-usd") == 0
 			}
-			if err := renderServe(a.stdout, format, row, a.infeasibleWhy(row), chunk > 0, noTDP); err != nil {
+			if err := renderServe(a.stdout, format, row, a.infeasibleWhy(row), chunk > 0, noTDP, noPrice); err != nil {
 				return err
 			}
 			return a.strictCheck(c, row)
 		},
 	}
+}
+
+// costBasis says what usd_per_million_tokens counts: a rental price per accelerator-hour,
+// an owned accelerator's amortised price and energy, or the energy alone when the catalog
+// states no price (a cost that is not a full cost must say so).
+func costBasis(row map[string]any, noPrice bool) string {
+	switch {
+	case noPrice:
+		return "energy_only"
+	case row["accelerator_hour_usd"] != nil && row["accelerator_hour_usd"] != 0.0:
+		return "rental"
+	}
+	return "owned"
 }
 
 // decodeBound names what limits a serve row's decode step from its binding wall.
@@ -117,8 +132,9 @@ func decodeBound(wall, reason any) string {
 }
 
 // renderServe writes a serve row; noTDP says the accelerator states no TDP, so its power
-// (and joules and owned cost per token) rests on the seed's fallback, kernel.FallbackTDPW.
-func renderServe(w io.Writer, format string, row map[string]any, why string, chunked, noTDP bool) error {
+// (and joules and owned cost per token) rests on the seed's fallback, kernel.FallbackTDPW;
+// noPrice that it states no price and none was given, so the cost is the energy alone.
+func renderServe(w io.Writer, format string, row map[string]any, why string, chunked, noTDP, noPrice bool) error {
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
 	obj := orderedObject{
 		{"model", row["model"]}, {"hardware", row["hardware"]}, {"seq_len", row["seq_len"]},
@@ -130,6 +146,7 @@ func renderServe(w io.Writer, format string, row map[string]any, why string, chu
 		{"accelerators", f("accelerators")}, {"tokens_per_s_per_accelerator", f("tokens_per_s_per_accelerator")},
 		{"tokens_per_s_per_user", f("tokens_per_s_per_user")}, {"power_w", f("power_w")},
 		{"joules_per_token", f("joules_per_token")}, {"usd_per_million_tokens", f("usd_per_million_tokens")},
+		{"cost_basis", costBasis(row, noPrice)},
 	}
 	if row["feasible"] != true {
 		// The text says why; JSON must too, or a caller sees "feasible": false and guesses.
@@ -157,6 +174,10 @@ func renderServe(w io.Writer, format string, row map[string]any, why string, chu
 	if noTDP {
 		perAccel += fmt.Sprintf(" (assumed: %v states no TDP; the seed's fallback is an H100's)", row["hardware"])
 	}
+	cost := fmt.Sprintf("%s per million tokens, %.3g J per token", fmtUSD(f("usd_per_million_tokens")), f("joules_per_token"))
+	if noPrice {
+		cost += fmt.Sprintf(" (energy only: %v states no price; add --accelerator-hour-usd)", row["hardware"])
+	}
 	lines := [][2]string{
 		{"Sequence length", fmt.Sprintf("%v tokens", row["seq_len"])},
 		{"Batch size", fmt.Sprint(row["batch_size"])},
@@ -172,7 +193,7 @@ func renderServe(w io.Writer, format string, row map[string]any, why string, chu
 		{"KV cache", fmt.Sprintf("%.2f GB", f("kv_cache_gb"))},
 		{"Memory", fmt.Sprintf("%.2f GB of %.2f GB (%s)", f("total_memory_gb"), f("memory_capacity_gb"), fmtPct(f("memory_utilization")))},
 		{"Per accelerator", perAccel},
-		{"Cost", fmt.Sprintf("%s per million tokens, %.3g J per token", fmtUSD(f("usd_per_million_tokens")), f("joules_per_token"))},
+		{"Cost", cost},
 	}
 	if acc := f("accelerators"); acc > 1 {
 		lines[12] = [2]string{"Memory", fmt.Sprintf("%s of %.2f GB per accelerator, %.0f accelerators (tp %v × pp %v)",
