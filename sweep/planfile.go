@@ -209,6 +209,9 @@ func (pf *PlanFile) Assertions() []Assertion { return pf.assertions() }
 // HasOps reports whether the plan has an ops block (the macro lens).
 func (pf *PlanFile) HasOps() bool { return pf.Ops != nil }
 
+// Accelerator is the key of the plan's accelerator (after Resolve).
+func (pf *PlanFile) Accelerator() string { return pf.accel }
+
 // Resolve turns the plan into a study and one-point axes. A plan that names an
 // accelerator and counts gets an ad-hoc cluster added to a clone of cat, which
 // it returns. warn receives non-fatal notes (legacy keys).

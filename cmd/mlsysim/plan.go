@@ -36,6 +36,9 @@ func (a *app) evalPlan(path, format string) error {
 	}
 	a.withContext(row)
 	lenses := planLenses(study, row, pf.HasOps())
+	if study == "fleet" && pf.HasOps() {
+		a.macroAssumptions(&lenses[2], pf, row)
+	}
 	metrics := map[string]float64{}
 	var available []string
 	for _, l := range lenses {
@@ -186,6 +189,26 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 				{"grid_carbon", f64(row, "grid_carbon_g_per_kwh")}}}
 	}
 	return []lens{f, p, macro}
+}
+
+// macroAssumptions keeps the macro lens from passing off a partial number as the whole:
+// an accelerator the catalog gives no price has no capex, so TCO would be the energy
+// alone — TCO, capex and the objective are then left out (an assert on them fails as
+// unavailable) unless the plan states a rental price; one without a TDP draws the seed's
+// fallback power unless the plan states it, and the summary says so.
+func (a *app) macroAssumptions(l *lens, pf *sweep.PlanFile, row map[string]any) {
+	h, err := a.cat.HardwareByKey(pf.Accelerator())
+	if err != nil {
+		return
+	}
+	if h.UnitCostUSD == 0 && pf.Ops.Rental == nil {
+		l.metrics = slices.DeleteFunc(l.metrics, func(m kv) bool { return m.k == "tco_usd" || m.k == "capex" || m.k == "objective_usd" })
+		l.summary = fmt.Sprintf("TCO unknown: %s states no price (give ops.rental_usd_per_accelerator_hour); energy $%s over %v days in %v",
+			h.Key, groupDigits(f64(row, "energy_cost_usd")), row["duration_days"], row["region"])
+	}
+	if h.TDPW == 0 && pf.Ops.Power == nil {
+		l.summary += fmt.Sprintf(" (power assumed: %s states no TDP, the seed's fallback is an H100's; give ops.power_per_accelerator_w)", h.Key)
+	}
 }
 
 // contextShare appends feasibility.context_utilization, seq_len over the model's context

@@ -180,3 +180,37 @@ func TestScorecardContextShare(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanMacroUnpriced: TPU v4 has no catalog price, so a plan's TCO would be its energy
+// alone; the macro lens leaves TCO, capex and the objective out (an assert on TCO fails as
+// unavailable, exit 3) and says why, until the plan states a rental price: then TCO =
+// 2 USD × 16 accelerators × 24 h × 7 days = 5376 USD.
+func TestPlanMacroUnpriced(t *testing.T) {
+	const plan = "version: \"1.0\"\nname: tpu\nworkload: {name: Llama3_8B, batch_size: 64}\nhardware: {name: TPUv4, accelerators: 16, accelerators_per_node: 4}\nparallelism: {tp: 4}\n"
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	unpriced := write("unpriced.yaml", plan+"ops: {duration_days: 7}\nconstraints: {assert: [{metric: macro.tco_usd, max: 1e9}]}\n")
+	r := mlsysim(t, "eval", unpriced, "-o", "json")
+	if r.code != exitAssert || !strings.Contains(r.stdout, "macro.tco_usd is not available") {
+		t.Fatalf("want exit 3: TCO unavailable\n%v", r)
+	}
+	obj := oneObject(t, r.stdout)
+	for _, k := range []string{"m_tco_usd", "m_capex", "m_objective_usd"} {
+		if _, ok := obj[k]; ok {
+			t.Errorf("%s = %v for an accelerator without a price", k, obj[k])
+		}
+	}
+	if text := mlsysim(t, "eval", unpriced).stdout; !strings.Contains(text, "TCO unknown: TPUv4 states no price") {
+		t.Errorf("the macro summary should say why TCO is missing:\n%s", text)
+	}
+	rented := oneObject(t, mlsysim(t, "eval", write("rented.yaml", plan+"ops: {duration_days: 7, rental_usd_per_accelerator_hour: 2}\n"), "-o", "json").stdout)
+	if got := rented["m_tco_usd"]; got != 5376.0 {
+		t.Errorf("rented TCO %v, want 5376", got)
+	}
+}
