@@ -121,6 +121,12 @@ func NewPlan(cat *catalog.Catalog, st *Study, axes []Axis, zip [][]string) (*Pla
 	}
 	if st.check != nil {
 		if err := st.check(p); err != nil {
+			// The checks refuse a model the study cannot take: name where it was given.
+			for _, ax := range axes {
+				if ax.Name == "model" && ax.Where != "" {
+					return nil, fmt.Errorf("%s: %w", ax.Where, err)
+				}
+			}
 			return nil, err
 		}
 	}

@@ -203,3 +203,10 @@ func TestServingDraftChecks(t *testing.T) {
 		})
 	}
 }
+
+// TestStudyCheckNamesTheModelAxis: a model a study cannot take is refused at the line
+// that names it.
+func TestStudyCheckNamesTheModelAxis(t *testing.T) {
+	checkRefused(t, "version: 1\nstudy: serve\naxes:\n  model: [Llama3_8B, ResNet50]\n  hardware: [H100]\n", "refused.yaml:4: ", "ResNet50 is not one")
+	checkRefused(t, "version: 1\nstudy: fleet\naxes:\n  model: [ResNet50]\n  cluster: [Research_256]\n", "refused.yaml:4: ", "fleet study needs a transformer")
+}
