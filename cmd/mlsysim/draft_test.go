@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestServeDraftChecks: mtp needs a model that ships a multi-token-prediction module
+// TestServeDraftChecks (and a flag the seed profile ignores): mtp needs a model that ships a multi-token-prediction module
 // (exit 1, naming the models that do), and a draft model must hold the sequence plus the
 // drafted tokens in its window: GPT-2's is 1024 tokens (config.json n_positions), so 1020 +
 // 4 fits and 1021 + 4 does not (infeasible, exit 2 with --strict).
@@ -20,6 +20,7 @@ func TestServeDraftChecks(t *testing.T) {
 		{[]string{"serve", "Llama3_70B", "H100", "--tp", "4", "--draft-model", "GPT2", "--seq-len", "1020", "--strict"}, exitOK, []string{"Feasible          yes"}},
 		{[]string{"serve", "Llama3_70B", "H100", "--tp", "4", "--draft-model", "GPT2", "--seq-len", "1021", "--strict"}, exitPhysics,
 			[]string{"draft_exceeds_context", "4 drafted tokens", "GPT2's context window of 1024 tokens"}},
+		{[]string{"--profile", "seed", "serve", "Llama3_8B", "H100", "--step-overhead-ms", "5"}, exitBadInput, []string{"--step-overhead-ms", "changes nothing under the seed profile"}},
 		{[]string{"serve", "Llama3_70B", "H100", "--tp", "4", "--draft-model", "GPT2", "--seq-len", "1020", "--spec-tokens", "5", "-o", "json"}, exitOK,
 			[]string{`"feasible": false`, `"infeasible_reason": "draft_exceeds_context"`}},
 	} {

@@ -42,7 +42,8 @@ joules_per_token and usd_per_million_tokens, all unrounded, cost_basis (owned: t
 amortised price and energy; rental: --accelerator-hour-usd; energy_only: the accelerator
 states no price, which the text says too), and infeasible_reason when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
 seed's fallback power (an H100's 700 W); the text output says so. --spec-tokens and
---spec-acceptance need --draft-model (refused without it: they would change nothing).
+--spec-acceptance need --draft-model (refused without it: they would change nothing);
+--step-overhead-ms is refused under --profile seed, which has no engine overhead.
 
 Examples:
    mlsysim serve Llama3_8B H100
@@ -86,6 +87,9 @@ Examples:
 			}
 			if err := a.mtpCheck(c, model); err != nil {
 				return err
+			}
+			if c.IsSet("step-overhead-ms") && a.String("profile") == "seed" {
+				return badInputf("--step-overhead-ms", "changes nothing under the seed profile, whose serving step has no engine overhead; use --profile calibrated (or drop it)")
 			}
 			a.precisionWarning(hw, c.String("precision"), format)
 			var noTDP, noPrice bool
