@@ -194,6 +194,34 @@ where:
 		yamlList(s.hardware), yamlList(s.precisions), ep, yamlList(s.modes), s.maxBatch)
 }
 
+// specName names the generated grid in its errors, which flagOfSpecLine rewrites.
+const specName = "optimize serving"
+
+// specFlags are the flags behind the generated grid's keys.
+var specFlags = map[string]string{"qps": "--qps", "target_ttft_ms": "--ttft-ms", "target_itl_ms": "--itl-ms", "input_tokens": "--isl",
+	"output_tokens": "--osl", "max_accelerators": "--max-accelerators", "accelerator_hour_usd": "--accelerator-hour-usd",
+	"engine": "--engine", "hardware": "--hardware", "precision": "--precision", "mode": "--disaggregated", "batch_size": "--max-batch"}
+
+// flagOfSpecLine turns an error at a line of the generated grid ("optimize serving:5: qps
+// = 1e+09 is out of range") into one naming the flag the user typed ("--qps: …").
+func flagOfSpecLine(text string, err error) error {
+	msg := err.Error()
+	var line int
+	if _, scanErr := fmt.Sscanf(msg, specName+":%d:", &line); scanErr != nil {
+		return err
+	}
+	lines := strings.Split(text, "\n")
+	if line < 1 || line > len(lines) {
+		return err
+	}
+	key, _, _ := strings.Cut(strings.TrimSpace(lines[line-1]), ":")
+	flag, ok := specFlags[key]
+	if !ok {
+		return err
+	}
+	return fmt.Errorf("%s:%s", flag, strings.TrimPrefix(msg, fmt.Sprintf("%s:%d:", specName, line)))
+}
+
 // servingColumnsShown are the result columns optimize serving reports, in order.
 var servingColumnsShown = []string{"hardware", "precision", "kv_precision", "tp", "pp", "ep", "mode", "prefill_tp", "batch_size",
 	"replicas", "prefill_instances", "accelerators", "ttft_ms", "itl_ms", "tokens_per_s_per_accelerator", "tokens_per_s_per_user",
@@ -208,12 +236,16 @@ func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	spec, err := sweep.ParseSpec("optimize serving", []byte(s.spec()))
+	text := s.spec()
+	spec, err := sweep.ParseSpec(specName, []byte(text))
 	if err != nil {
-		return badInput("", err)
+		return badInput("", flagOfSpecLine(text, err))
 	}
-	plan, err := a.planOf(spec)
+	plan, err := spec.Plan(a.cat)
 	if err != nil {
+		return badInput("", flagOfSpecLine(text, err))
+	}
+	if err := a.applyProfile(plan); err != nil {
 		return err
 	}
 	dir := c.String("keep")

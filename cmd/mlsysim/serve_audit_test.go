@@ -111,3 +111,24 @@ func TestUnpricedHardwareRefused(t *testing.T) {
 		t.Fatalf("with a rental price: exit %d\n%v", r.code, r)
 	}
 }
+
+// TestOptimizeServingErrorsNameFlags: a value the generated grid refuses is reported
+// against the flag the user typed, not a line of a grid they never wrote.
+func TestOptimizeServingErrorsNameFlags(t *testing.T) {
+	for _, tc := range []struct {
+		extra []string
+		want  string
+	}{
+		{[]string{"--qps", "1e9"}, "--qps: qps = 1e+09 is out of range"},
+		{[]string{"--ttft-ms", "1e12"}, "--ttft-ms: target_ttft_ms = 1e+12 is out of range"},
+		{[]string{"--hardware", "H100,H100"}, "--hardware: hardware lists H100 twice"},
+		{[]string{"--hardware", "H1000"}, `--hardware: unknown hardware "H1000" (did you mean H100`},
+		{[]string{"--precision", "fp16,fp6"}, `--precision: precision "fp6" is not valid`},
+	} {
+		args := append([]string{"optimize", "serving", "Llama3_8B", "--qps", "5", "--ttft-ms", "500", "--itl-ms", "50"}, tc.extra...)
+		r := mlsysim(t, args...)
+		if r.code != exitBadInput || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stderr, "optimize serving:") {
+			t.Errorf("%v: want exit 1 with %q\n%v", tc.extra, tc.want, r)
+		}
+	}
+}
