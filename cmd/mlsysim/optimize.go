@@ -56,6 +56,9 @@ carbon_footprint / pue (placement) and best_step_time / best_mfu / best_throughp
 				Name:      "batching",
 				Usage:     "the largest batch whose p99 latency meets an SLA at a query rate (physics.md §6.7)",
 				ArgsUsage: "PLAN.yaml",
+				Description: `Serves the plan's model, precision, efficiency and seq_len with one replica per
+accelerator (the seed's optimizer); a plan with a parallelism block is refused, as
+nothing here would read it (mlsysim optimize serving searches layouts).`,
 				Flags: []cli.Flag{
 					&cli.FloatFlag{Name: "sla-ms", Usage: "p99 latency target in ms (required)"},
 					&cli.FloatFlag{Name: "qps", Usage: "request arrival rate (required)"},
@@ -365,6 +368,9 @@ func (a *app) optimizeBatching(ctx context.Context, c *cli.Command) error {
 	pf, study, planAxes, err := a.loadPlan(path)
 	if err != nil {
 		return err
+	}
+	if pf.Parallelism != nil {
+		return badInputf("optimize batching", "%s has a parallelism block, which optimize batching does not read: it serves the model on each accelerator, one replica per accelerator (the seed's optimizer); drop the block, or use mlsysim optimize serving for tensor- and pipeline-parallel layouts", path)
 	}
 	// The seed serves on the plan's accelerator with one replica per accelerator.
 	hw, replicas := axisValue(planAxes, "hardware"), 1

@@ -214,3 +214,17 @@ func TestPlanMacroUnpriced(t *testing.T) {
 		t.Errorf("rented TCO %v, want 5376", got)
 	}
 }
+
+// TestOptimizeBatchingRefusesParallelism: optimize batching serves one replica per
+// accelerator and reads no parallelism block; a plan with one is refused, not ignored.
+func TestOptimizeBatchingRefusesParallelism(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "p.yaml")
+	src := "version: \"1.0\"\nname: b\nworkload: {name: Llama3_8B, batch_size: 8, seq_len: 256}\nhardware: {name: H100, accelerators: 8, accelerators_per_node: 8}\nparallelism: {tp: 8}\n"
+	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := mlsysim(t, "optimize", "batching", f, "--sla-ms", "1000", "--qps", "5")
+	if r.code != exitBadInput || !strings.Contains(r.stderr, "parallelism block") {
+		t.Fatalf("want exit 1 naming the parallelism block\n%v", r)
+	}
+}
