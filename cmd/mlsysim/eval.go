@@ -45,7 +45,7 @@ Formats: text (a scorecard that says what bounds the step and what would help),
 json (one flat object with the seed's keys: scenario, f_status, p_status, m_status,
 f_memory_used_gb, …, p_latency in ms, p_throughput in 1/s, p_mfu, plus p_bottleneck,
 p_latency_compute, p_latency_memory, p_latency_overhead, p_arithmetic_intensity,
-p_energy_j, p_hfu, p_tokens_per_step, p_tokens_per_s, f_activation_memory_gb and
+p_energy_j (null when the accelerator states no TDP), p_hfu, p_tokens_per_step, p_tokens_per_s, f_activation_memory_gb and
 f_activation_memory: counted, or why not), markdown, html (a standalone page).
 
 Memory: under calibrated a CNN that lists its convolutions counts its feature maps

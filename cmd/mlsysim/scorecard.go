@@ -73,7 +73,7 @@ func (s *scorecard) json() orderedObject {
 		{"p_latency_memory", s.f("latency_memory_ms")},
 		{"p_latency_overhead", s.f("latency_overhead_ms")},
 		{"p_arithmetic_intensity", s.f("arithmetic_intensity_flop_per_byte")},
-		{"p_energy_j", s.f("energy_j")},
+		{"p_energy_j", s.energyJ()},
 		{"p_overhead_dominated", s.row["overhead_dominated"]},
 		{"binding_wall", s.str("binding_wall")},
 		{"model", s.str("model")}, {"hardware", s.str("hardware")}, {"precision", s.str("precision")},
@@ -165,12 +165,23 @@ func (s *scorecard) memoryNote() string {
 	return ""
 }
 
+// energyJ is p_energy_j: null where the text says the energy is unknown (no TDP), so
+// JSON does not report as 0 J what the text calls unknown.
+func (s *scorecard) energyJ() any {
+	if s.energyUnknown() {
+		return nil
+	}
+	return s.f("energy_j")
+}
+
+func (s *scorecard) energyUnknown() bool { return s.f("energy_j") == 0 && s.f("latency_ms") > 0 }
+
 // energy renders energy_j. The node study writes 0 J when the catalog states no TDP
 // (the seed's rule, physics.md §5.1 step 13): a step that takes time cannot take no energy,
 // so the scorecard says the energy is unknown rather than print 0 J.
 func (s *scorecard) energy() string {
-	if s.f("energy_j") == 0 && s.f("latency_ms") > 0 {
-		return fmt.Sprintf("unknown: %s states no TDP (the energy_j column holds 0)", s.str("hardware"))
+	if s.energyUnknown() {
+		return fmt.Sprintf("unknown: %s states no TDP (the energy_j column holds 0; JSON p_energy_j is null)", s.str("hardware"))
 	}
 	return fmt.Sprintf("%.4g J per step", s.f("energy_j"))
 }

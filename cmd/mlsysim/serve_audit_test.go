@@ -132,3 +132,15 @@ func TestOptimizeServingErrorsNameFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalEnergyUnknownIsNull: the text calls the energy of an accelerator without a TDP
+// unknown; JSON says null rather than 0 J (H100's stays a number).
+func TestEvalEnergyUnknownIsNull(t *testing.T) {
+	for hw, want := range map[string]bool{"IntelSGX": true, "H100": false} {
+		obj := oneObject(t, mlsysim(t, "eval", "Llama3_8B", hw, "-o", "json").stdout)
+		v, ok := obj["p_energy_j"]
+		if !ok || (v == nil) != want {
+			t.Errorf("%s: p_energy_j = %v (present %v), want null %v", hw, v, ok, want)
+		}
+	}
+}
