@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -121,9 +122,10 @@ func NewPlan(cat *catalog.Catalog, st *Study, axes []Axis, zip [][]string) (*Pla
 	}
 	if st.check != nil {
 		if err := st.check(p); err != nil {
-			// The checks refuse a model the study cannot take: name where it was given.
+			// A model the study cannot take: name where it was given.
+			var me modelError
 			for _, ax := range axes {
-				if ax.Name == "model" && ax.Where != "" {
+				if errors.As(err, &me) && ax.Name == "model" && ax.Where != "" {
 					return nil, fmt.Errorf("%s: %w", ax.Where, err)
 				}
 			}
@@ -132,6 +134,11 @@ func NewPlan(cat *catalog.Catalog, st *Study, axes []Axis, zip [][]string) (*Pla
 	}
 	return p, nil
 }
+
+// modelError is a study check's refusal of a model, which NewPlan places at the model axis.
+type modelError struct{ error }
+
+func (e modelError) Unwrap() error { return e.error }
 
 func unknownParam(st *Study, name, where string) error {
 	msg := fmt.Sprintf("%s: study %s has no parameter %q", where, st.Name, name)

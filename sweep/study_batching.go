@@ -60,9 +60,9 @@ func transformersOnly(what string) func(p *Plan) error {
 		for _, m := range p.Models {
 			switch {
 			case !m.Family.IsTransformer():
-				return fmt.Errorf("%s needs a transformer, but %s is not one (family %s); the node study (mlsysim eval) takes any model", what, m.Key, m.Family)
+				return modelError{fmt.Errorf("%s needs a transformer, but %s is not one (family %s); the node study (mlsysim eval) takes any model", what, m.Key, m.Family)}
 			case m.Layers == 0:
-				return fmt.Errorf("%s needs the layer count of %s, which its catalog entry does not state", what, m.Key)
+				return modelError{fmt.Errorf("%s needs the layer count of %s, which its catalog entry does not state", what, m.Key)}
 			}
 		}
 		return nil

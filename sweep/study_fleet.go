@@ -134,7 +134,7 @@ func init() {
 		check: func(p *Plan) error {
 			for _, m := range p.Models {
 				if !m.Family.IsTransformer() {
-					return fmt.Errorf("the fleet study needs a transformer, but %s is not one (family %s)", m.Key, m.Family)
+					return modelError{fmt.Errorf("the fleet study needs a transformer, but %s is not one (family %s)", m.Key, m.Family)}
 				}
 			}
 			return nil
