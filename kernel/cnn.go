@@ -66,11 +66,13 @@ const (
 // and the elementwise layers after them. Each convolution is an implicit GEMM with
 // m = b·pixels, n = out, k = taps·in/groups (a grouped convolution is groups GEMMs of
 // n/groups columns, batched), priced as gemmTime prices a GEMM but reading the input
-// feature map once (not its im2col copy). A depthwise convolution (one input channel per
-// group) is a stencil run outside the GEMM tiles, so it gets no wave quantisation; at
-// taps multiply-adds per element read it is bound by its feature-map traffic:
+// feature map once (not its im2col copy): its tiling, wave quantisation q and split-K
+// are gemmTiming's (convGEMM). A depthwise convolution (one input channel per group) is
+// a stencil run outside the GEMM tiles, so it gets no wave quantisation; at taps
+// multiply-adds per element read it is bound by its feature-map traffic:
 //
 //	conv  = max(2mnk / (R·q), (b·in_elems + k·n)·e / BW) + m·n·e / BW     q: wave quantisation
+//	        (split-K over s slices: q grows s-fold, + 2·s·m·n·4 / BW of FP32 partial sums)
 //	dgrad = the same FLOPs, reading dy and the weights, writing dx (not for the first layer)
 //	wgrad = max(2mnk / R, (b·in_elems + m·n)·e / BW) + k·n·e / BW        split over m, no tile waves
 //	ew    = Σ accesses · m·n·e / BW                                      the elementwise passes
@@ -95,25 +97,13 @@ func CNNStep(layers []ConvShape, exec CNNExecution, b float64, training bool, e,
 			outWrite += out // the epilogue reads the residual operand
 		}
 		depthwise := l.In == g
-		q := 1.0
-		if !depthwise {
-			q = waveQuantization(m, n/g, g, sms)
-		}
-		c := flops / (rate * q)
-		rd := (in + w) * e / bw
-		layer := math.Max(c, rd) + outWrite*e/bw
-		comp, mem := c, rd+outWrite*e/bw
+		layer, comp, mem := convGEMM(m, n/g, k, g, flops, (in+w)*e/bw, outWrite*e/bw, depthwise, rate, sms, bw)
 		if training {
 			if i > 0 {
-				qd := 1.0
-				if !depthwise {
-					qd = waveQuantization(in/l.In, l.In/g, g, sms)
-				}
-				cd := flops / (rate * qd)
-				rdd := (out + w) * e / bw
-				layer += math.Max(cd, rdd) + in*e/bw
+				ld, cd, md := convGEMM(in/l.In, l.In/g, l.Taps*l.Out/g, g, flops, (out+w)*e/bw, in*e/bw, depthwise, rate, sms, bw)
+				layer += ld
 				comp += cd
-				mem += rdd + in*e/bw
+				mem += md
 			}
 			cw := flops / rate
 			rdw := (in + out) * e / bw
@@ -189,13 +179,16 @@ func elementwiseAccesses(l *ConvShape, exec CNNExecution, training bool) float64
 	return fusedFwdAccesses + bnBwdAccesses + 2*skip
 }
 
-// waveQuantization is the share of the accelerator's tile slots a GEMM (or batch of
-// GEMMs) of m×n outputs fills: its 256×128 tiles run in ⌈tiles/SMs⌉ waves (NVIDIA,
-// "Matrix Multiplication Background User's Guide" §2.3, §3.2); 1 without an SM count.
-func waveQuantization(m, n, batch, sms float64) float64 {
-	if sms <= 0 {
-		return 1
+// convGEMM is the time of a convolution's forward or dgrad implicit GEMM (groups GEMMs
+// of m×n outputs over k) with its FLOP time and its memory time: the tiling, wave
+// quantisation and split-K of gemmTiming (docs/PHYSICS.md §35), so a fully connected
+// layer at batch 1 (m = 1, a GEMV) splits k over the SMs and streams its weights, as
+// cuBLAS's split-K and GEMV kernels do. A depthwise convolution is a stencil outside the
+// tiles: its FLOPs run at the rate, unquantised.
+func convGEMM(m, n, k, groups, flops, read, write float64, depthwise bool, rate, sms, bw float64) (t, comp, mem float64) {
+	if depthwise {
+		sms = 0
 	}
-	tiles := batch * math.Min(math.Ceil(m/GEMMTileM)*math.Ceil(n/GEMMTileN), math.Ceil(m/GEMMTileN)*math.Ceil(n/GEMMTileM))
-	return m * n * batch / (math.Ceil(tiles/sms) * sms * GEMMTileM * GEMMTileN)
+	c := gemmTiming(m, n, k, groups, rate, sms, bw, flops, read, write)
+	return c.t, c.compute, read + c.partials + write
 }

@@ -592,8 +592,19 @@ func gemmTime(m, n, k, batch, rate, sms, bw, inBytes, outBytes float64) float64 
 	flops := 2 * m * n * k * batch
 	operands := (m*k + k*n) * batch * inBytes / bw
 	epilogue := m * n * batch * outBytes / bw
+	return gemmTiming(m, n, k, batch, rate, sms, bw, flops, operands, epilogue).t
+}
+
+// gemmCost is a GEMM's time on the tiling a library picks, with the FLOP time at that
+// tiling's occupancy and the split-K partial sums' traffic (0 without split-K).
+type gemmCost struct{ t, compute, partials float64 }
+
+// gemmTiming is gemmTime's choice of tiling for a GEMM whose operand reads and epilogue
+// writes (in seconds at bw) the caller counts itself: a convolution reads its input
+// feature map once rather than its im2col copy (docs/PHYSICS.md §36).
+func gemmTiming(m, n, k, batch, rate, sms, bw, flops, operands, epilogue float64) gemmCost {
 	if sms <= 0 {
-		return max(flops/rate, operands) + epilogue
+		return gemmCost{t: max(flops/rate, operands) + epilogue, compute: flops / rate}
 	}
 	g := gemm{m: m, n: n, k: k, batch: batch, rate: rate, sms: sms, bw: bw, flops: flops, operands: operands, epilogue: epilogue}
 	if m >= GEMMTileM {
@@ -603,10 +614,13 @@ func gemmTime(m, n, k, batch, rate, sms, bw, inBytes, outBytes float64) float64 
 	rows := math.Ceil(m/GEMMTileMinRows) * GEMMTileMinRows
 	tall, wide := min(GEMMTileM, rows), min(GEMMTileN, rows)
 	t := g.tiled(tall*GEMMTileN, batch*math.Ceil(m/tall)*math.Ceil(n/GEMMTileN))
-	if t == operands+epilogue {
+	if t.t == operands+epilogue {
 		return t // streaming the operands: no tiling is faster
 	}
-	return min(t, g.tiled(wide*GEMMTileM, batch*math.Ceil(m/wide)*math.Ceil(n/GEMMTileM)))
+	if w := g.tiled(wide*GEMMTileM, batch*math.Ceil(m/wide)*math.Ceil(n/GEMMTileM)); w.t < t.t {
+		return w
+	}
+	return t
 }
 
 // gemm is one GEMM's shape and its three roofline terms, for gemmTime's tilings.
@@ -614,19 +628,22 @@ type gemm struct{ m, n, k, batch, rate, sms, bw, flops, operands, epilogue float
 
 // tiled is the GEMM on `tiles` tiles of `area` elements of C: data-parallel in waves
 // over the SMs, or, when the tiles fill less than half of them, split-K if faster.
-func (g *gemm) tiled(area, tiles float64) float64 {
+func (g *gemm) tiled(area, tiles float64) gemmCost {
 	q := g.m * g.n * g.batch / (math.Ceil(tiles/g.sms) * g.sms * area)
 	compute := g.flops / (g.rate * q)
-	t := max(compute, g.operands) + g.epilogue
+	c := gemmCost{t: max(compute, g.operands) + g.epilogue, compute: compute}
 	if compute <= g.operands {
-		return t // the operands' stream binds: splitting k only adds partial sums
+		return c // the operands' stream binds: splitting k only adds partial sums
 	}
 	if split := min(math.Floor(g.sms/tiles), math.Ceil(g.k/GEMMTileK)); split >= 2 {
 		qs := g.m * g.n * g.batch * split / (g.sms * area)
 		partials := 2 * split * g.m * g.n * g.batch * SplitKPartialBytes / g.bw
-		t = min(t, max(g.flops/(g.rate*qs), g.operands)+partials+g.epilogue)
+		cs := g.flops / (g.rate * qs)
+		if t := max(cs, g.operands) + partials + g.epilogue; t < c.t {
+			c = gemmCost{t: t, compute: cs, partials: partials}
+		}
 	}
-	return t
+	return c
 }
 
 // overlapped is the time of compute that runs beside a collective: while the
