@@ -175,7 +175,7 @@ func trainingFootprint(in *NodeIn, i int, b, w float64) (states, act float64) {
 		hidden = DefaultHidden
 	}
 	if lora && p > 0 {
-		frac := math.Min(2*LoRARank*hidden*4*in.Layers[i]/p, 1)
+		frac := math.Min(LoRAParams(in.Layers[i], hidden)/p, 1)
 		grads *= frac
 		opt *= frac
 	}
@@ -234,6 +234,13 @@ const (
 	// LoRARank is the default adapter rank (adapters on Q, K, V, O of every layer).
 	LoRARank = 16
 )
+
+// LoRAParams is the trainable parameter count of LoRA adapters of rank LoRARank on
+// Q, K, V and O of every layer: an h×r and an r×h matrix each, 2·r·h·4·layers
+// (physics.md §2.1, TransformerWorkload.training_memory).
+func LoRAParams(layers, hidden float64) float64 {
+	return 2 * LoRARank * hidden * 4 * layers
+}
 
 // NodeIn holds the input columns of SingleNode. All slices have one length.
 type NodeIn struct {

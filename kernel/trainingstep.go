@@ -108,8 +108,12 @@ type StepIn struct {
 	ZeROStage                              []float64
 	SeqParallel, FlashAttention, OverlapDP []bool
 	FP32Grads                              []bool // accumulate and reduce gradients in FP32
-	Recompute                              []Recompute
-	Bytes                                  []float64 // bytes per weight and activation element
+	// LoRA freezes the base weights and trains LoRAParams adapters of rank LoRARank on
+	// Q, K, V and O (Hu et al. 2021): no weight gradients for the base, an optimizer
+	// and gradient collectives over the adapters only.
+	LoRA      []bool
+	Recompute []Recompute
+	Bytes     []float64 // bytes per weight and activation element
 
 	PeakFLOPS  []float64 // datasheet peak at the precision (MFU/HFU denominator)
 	MatmulRate []float64 // achieved dense GEMM rate (measured, or the caller's fallback)
@@ -161,7 +165,7 @@ func (o *StepOut) resize(n int) {
 type layerKey struct {
 	h, a, kv, ffn, vocab, experts, topk, s, b, cp, tp, ep, bytes  float64
 	rate, attn, sms, bw, tpBus, tpHop, cpBus, cpHop, epBus, epHop float64
-	gated, sp, flash, fp32                                        bool
+	gated, sp, flash, fp32, lora                                  bool
 	rec                                                           Recompute
 }
 
@@ -278,7 +282,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 
 	key := layerKey{h: h, a: a, kv: kv, ffn: ffn, vocab: in.Vocab[i], experts: experts, topk: topk, s: s, b: b, cp: cp, tp: tp, ep: ep, bytes: e,
 		rate: rate, attn: in.AttentionRate[i], sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,
-		gated: in.Gated[i], sp: in.SeqParallel[i], flash: in.FlashAttention[i], fp32: in.FP32Grads[i], rec: in.Recompute[i]}
+		gated: in.Gated[i], sp: in.SeqParallel[i], flash: in.FlashAttention[i], fp32: in.FP32Grads[i], lora: in.LoRA[i], rec: in.Recompute[i]}
 	if !o.memo.ok || o.memo.key != key {
 		o.memo = layerMemo{ok: true, key: key, t: layerStep(&key)}
 	}
@@ -322,10 +326,16 @@ func (o *StepOut) step(i int, in *StepIn) {
 		pipe += ppComm
 	}
 
-	// Gradients: dense parameters reduce over dp, expert parameters over dp/ep.
+	// Gradients: dense parameters reduce over dp, expert parameters over dp/ep. Only
+	// trainable parameters (gDense, gExpert) have gradients and optimizer state; with
+	// LoRA those are the adapters, dense, while ZeRO-3 still gathers the frozen base.
 	shard := tp * pp
 	pDense := (in.Params[i] - in.ExpertParams[i]) / shard
 	pExpert := in.ExpertParams[i] / (shard * ep)
+	gDense, gExpert := pDense, pExpert
+	if in.LoRA[i] {
+		gDense, gExpert = math.Min(LoRAParams(L, h), in.Params[i]-in.ExpertParams[i])/shard, 0
+	}
 	gradB := e
 	if in.FP32Grads[i] {
 		gradB = 4
@@ -340,13 +350,13 @@ func (o *StepOut) step(i int, in *StepIn) {
 	case zero >= 3:
 		// Parameters are gathered before each microbatch's forward and backward and the
 		// gradients reduce-scattered after it, overlapped with that microbatch's compute.
-		z3PerMB = 2*CollectiveTime(CollAllGather, pDense*e, dp, dpBus, dpHop) + CollectiveTime(CollReduceScatter, pDense*gradB, dp, dpBus, dpHop) +
-			2*CollectiveTime(CollAllGather, pExpert*e, dpExp, expBus, expHop) + CollectiveTime(CollReduceScatter, pExpert*gradB, dpExp, expBus, expHop)
+		z3PerMB = 2*CollectiveTime(CollAllGather, pDense*e, dp, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gDense*gradB, dp, dpBus, dpHop) +
+			2*CollectiveTime(CollAllGather, pExpert*e, dpExp, expBus, expHop) + CollectiveTime(CollReduceScatter, gExpert*gradB, dpExp, expBus, expHop)
 		dpComm = micro * math.Max(0, z3PerMB-(tf+tb))
 	case zero >= 1:
 		// Gradients reduce-scattered, updated shards all-gathered as weights.
-		rs := CollectiveTime(CollReduceScatter, pDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollReduceScatter, pExpert*gradB, dpExp, expBus, expHop)
-		ag := CollectiveTime(CollAllGather, pDense*e, dp, dpBus, dpHop) + CollectiveTime(CollAllGather, pExpert*e, dpExp, expBus, expHop)
+		rs := CollectiveTime(CollReduceScatter, gDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB, dpExp, expBus, expHop)
+		ag := CollectiveTime(CollAllGather, gDense*e, dp, dpBus, dpHop) + CollectiveTime(CollAllGather, gExpert*e, dpExp, expBus, expHop)
 		dpComm = rs + ag
 		if overlap {
 			// The reduce-scatter runs behind the last microbatch's backward, the weights'
@@ -356,7 +366,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 			dpComm = math.Max(0, rs-tb) + math.Max(0, ag-tf)
 		}
 	default:
-		dpComm = CollectiveTime(CollAllReduce, pDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollAllReduce, pExpert*gradB, dpExp, expBus, expHop)
+		dpComm = CollectiveTime(CollAllReduce, gDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollAllReduce, gExpert*gradB, dpExp, expBus, expHop)
 		if overlap {
 			dpComm = math.Max(0, dpComm-tb) // hidden behind the last microbatch's backward
 		}
@@ -365,14 +375,22 @@ func (o *StepOut) step(i int, in *StepIn) {
 	if zero >= 1 {
 		denseShard, expertShard = dp, dpExp
 	}
-	opt := (pDense/denseShard + pExpert/expertShard) * (OptimizerPassBytes + e) / bw
+	opt := (gDense/denseShard + gExpert/expertShard) * (OptimizerPassBytes + e) / bw
 	stepT := pipe + dpComm + opt
 
-	// FLOPs per step (Korthikanti et al. 2022 Eq. 7 convention, generalised).
+	// FLOPs per step (Korthikanti et al. 2022 Eq. 7 convention, generalised): 3 × the
+	// forward. A LoRA step does the frozen weights' forward and dgrad (2 ×), attention's
+	// forward and backward (3 ×) and the adapters' forward, dgrad and wgrad (3 ×).
 	attnScores := 4 * s * h
-	layerFwd := LayerForwardFLOPs(h, a, kv, ffn, topk, in.Gated[i]) + attnScores
+	linear := LayerForwardFLOPs(h, a, kv, ffn, topk, in.Gated[i])
+	layerFwd := linear + attnScores
 	allTokens := B * s
 	model := 3 * allTokens * (L*layerFwd + 2*h*in.Vocab[i])
+	if in.LoRA[i] {
+		adapters := 2 * LoRAParams(1, h)
+		layerFwd += adapters
+		model = allTokens * (L*(2*linear+3*attnScores+3*adapters) + 2*2*h*in.Vocab[i])
+	}
 	hw := model
 	switch in.Recompute[i] {
 	case RecomputeFull:
@@ -461,7 +479,22 @@ func layerStep(k *layerKey) layerTimes {
 	for j, l := range linears {
 		fwd[j] = gemmTime(l.m, l.n, l.k, l.batch, rate, sms, bw, e, e)
 		dgrad[j] = gemmTime(l.m, l.k, l.n, l.batch, rate, sms, bw, e, e)
-		wgrad[j] = gemmTime(l.k, l.n, l.m, l.batch, rate, sms, bw, e, gradBytes)
+		if !k.lora {
+			wgrad[j] = gemmTime(l.k, l.n, l.m, l.batch, rate, sms, bw, e, gradBytes)
+		}
+	}
+	var loraF, loraB float64
+	if k.lora {
+		// Frozen weights have no wgrad. The adapters beside Q, K, V (three, one block
+		// each of the fused projection's columns) and O: z = x·A (k×r), y += z·B (r×n)
+		// forward; dz = dy·Bᵀ, dx += dz·Aᵀ, dA = xᵀ·dz, dB = zᵀ·dy backward.
+		r := float64(LoRARank)
+		for j, c := range [2]float64{3, 1} {
+			l := linears[j]
+			loraF += gemmTime(l.m, c*r, l.k, 1, rate, sms, bw, e, e) + gemmTime(l.m, l.n/c, r, c, rate, sms, bw, e, e)
+			loraB += gemmTime(l.m, r, l.n/c, c, rate, sms, bw, e, e) + gemmTime(l.m, l.k, c*r, 1, rate, sms, bw, e, e) +
+				gemmTime(l.k, c*r, l.m, 1, rate, sms, bw, e, gradBytes) + gemmTime(r, l.n/c, l.m, c, rate, sms, bw, e, gradBytes)
+		}
 	}
 
 	// Elementwise traffic (bytes): the tensors of Korthikanti et al. 2022 §4.1 read and
@@ -528,8 +561,10 @@ func layerStep(k *layerKey) layerTimes {
 	}
 	// The output layer (vocabulary-parallel over tp) and the loss, on the last stage.
 	if V := k.vocab; V > 0 {
-		t.logits = gemmTime(n, V/tp, h, 1, rate, sms, bw, e, e) + gemmTime(n, h, V/tp, 1, rate, sms, bw, e, e) +
-			gemmTime(h, V/tp, n, 1, rate, sms, bw, e, gradBytes) + CrossEntropyBytesPerLogit*n*V/tp/bw
+		t.logits = gemmTime(n, V/tp, h, 1, rate, sms, bw, e, e) + gemmTime(n, h, V/tp, 1, rate, sms, bw, e, e) + CrossEntropyBytesPerLogit*n*V/tp/bw
+		if !k.lora { // LoRA freezes the output layer
+			t.logits += gemmTime(h, V/tp, n, 1, rate, sms, bw, e, gradBytes)
+		}
 	}
 
 	var cpF, cpB float64
@@ -546,8 +581,8 @@ func layerStep(k *layerKey) layerTimes {
 		t.ep = 4 * CollectiveTime(CollAllToAll, n*k.topk*h*e, k.ep, k.epBus, k.epHop)
 	}
 
-	gemmF := fwd[0] + fwd[1] + fwd[2] + fwd[3]
-	gemmB := dgrad[0] + dgrad[1] + dgrad[2] + dgrad[3] + wgrad[0] + wgrad[1] + wgrad[2] + wgrad[3]
+	gemmF := fwd[0] + fwd[1] + fwd[2] + fwd[3] + loraF
+	gemmB := dgrad[0] + dgrad[1] + dgrad[2] + dgrad[3] + wgrad[0] + wgrad[1] + wgrad[2] + wgrad[3] + loraB
 	t.fwd = gemmF + attnF + ewF/bw + t.tpFwd + cpF + t.ep/2
 	t.bwd = gemmB + attnB + ewB/bw + t.tpBwd + cpB + t.ep/2
 	switch k.rec {

@@ -11,6 +11,7 @@ type gptStep struct {
 	N, g, tp, pp, cp, ep, v float64
 	zero, attn              float64 // attn: the fused attention's rate, 0 = the matmul rate
 	sp, flash, overlap, fp  bool
+	lora                    bool
 	rec                     Recompute
 	params                  float64
 }
@@ -51,6 +52,7 @@ func runStep(pts ...gptStep) *StepOut {
 		in.FlashAttention = append(in.FlashAttention, p.flash)
 		in.OverlapDP = append(in.OverlapDP, p.overlap)
 		in.FP32Grads = append(in.FP32Grads, p.fp)
+		in.LoRA = append(in.LoRA, p.lora)
 		in.Recompute = append(in.Recompute, p.rec)
 		app(&in.Bytes, 2)
 		app(&in.PeakFLOPS, 312e12)
@@ -173,6 +175,39 @@ func TestStepFLOPConventions(t *testing.T) {
 	relClose(t, "hardware FLOPs, full", full.HWFLOPs[0], out.ModelFLOPs[0]+72*B*L*s*h*h*(1+s/(6*h))/3, 1e-12)
 	if full.Step[0] <= out.Step[0] {
 		t.Errorf("full recomputation %.3g s is not slower than selective %.3g s", full.Step[0], out.Step[0])
+	}
+}
+
+// TestStepLoRA: a LoRA step (Hu et al. 2021) does the frozen weights' forward and
+// dgrad, attention forward and backward and the adapters' three passes; per layer and
+// token 2·24h² + 3·4sh + 3·2·(8rh) FLOPs for GPT's 24h² linear FLOPs (Korthikanti et al.
+// 2022 App. A), r = 16, and 2·2hV for the frozen output layer. Its optimizer passes over
+// the 8rhL adapter parameters alone (48 + 2 bytes each) and data parallelism all-reduces
+// only their FP32 gradients.
+func TestStepLoRA(t *testing.T) {
+	p := gpt(4096, 32, 32)
+	p.V, p.B, p.N = 50257, 8, 8
+	full := p
+	p.lora = true
+	out := runStep(full, p)
+	if !out.Valid[0] || !out.Valid[1] {
+		t.Fatalf("invalid (reasons %d, %d)", out.Reason[0], out.Reason[1])
+	}
+	B, L, s, h, V, r := 8.0, 32.0, 2048.0, 4096.0, 50257.0, 16.0
+	relClose(t, "model FLOPs", out.ModelFLOPs[1], B*s*(L*(48*h*h+12*s*h+48*r*h)+4*h*V), 1e-12)
+	relClose(t, "optimizer", out.Optimizer[1], 8*r*h*L*(48+2)/1.8e12, 1e-12)
+	relClose(t, "gradient all-reduce", out.DPComm[1], CollectiveTime(CollAllReduce, 8*r*h*L*4, 8, 230e9, NCCLHopNVLinkS), 1e-12)
+	// The 12h²L base weights' FP32 gradients dwarf the adapters'.
+	if out.DPComm[0] < 100*out.DPComm[1] {
+		t.Errorf("full fine-tuning's all-reduce %.3g s is not ≫ LoRA's %.3g s", out.DPComm[0], out.DPComm[1])
+	}
+	// The backward loses its weight-gradient GEMMs (≈ the forward's time) and keeps the
+	// adapters' small ones: between 1/2 and 3/4 of full fine-tuning's.
+	if b := out.LayerBwd[1] / out.LayerBwd[0]; b < 0.5 || b > 0.75 {
+		t.Errorf("LoRA's layer backward is %.3f of full fine-tuning's, want 0.5–0.75", b)
+	}
+	if out.Step[1] >= out.Step[0] {
+		t.Errorf("LoRA step %.4g s is not shorter than full fine-tuning's %.4g s", out.Step[1], out.Step[0])
 	}
 }
 

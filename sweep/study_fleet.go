@@ -45,7 +45,7 @@ func init() {
 			{Name: "cp", Kind: KindInt, Default: "1", Min: 1, Max: 4096, Doc: "calibrated: context-parallel degree (ring attention over the sequence); at most 4096, beyond any published run"},
 			{Name: "flash_attention", Kind: KindBool, Default: "true", Doc: "calibrated: fused attention (no s² tensor in memory, causal blocks skipped, no dropout); false is the unfused attention with dropout of Megatron-LM 2021–22"},
 			{Name: "fp32_gradients", Kind: KindBool, Default: "true", Doc: "calibrated: accumulate and reduce gradients in FP32 (Megatron-LM main_grad); false keeps them in the training precision"},
-			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning"},
+			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O; calibrated: frozen base weights have no weight gradients, optimizer and gradient traffic cover the adapters only)"},
 			{Name: "overlap", Kind: KindBool, Default: "false", Doc: "overlap the DP collectives with compute (calibrated: the gradients' reduction behind the last backward, a ZeRO-1/2 weight all-gather behind the first forward)"},
 			{Name: "overlap_efficiency", Kind: KindFloat, Default: "0.85", Min: 0, Max: 1, Doc: "share of the DP all-reduce hidden when overlapped"},
 			fl("congestion", "1", 1, "multiplier on collective times (≥ 1)"),
@@ -95,7 +95,7 @@ func init() {
 			{Name: "node_mfu", Doc: "MFU of the node step"},
 			{Name: "mfu", Doc: "model FLOPs utilisation: seed node MFU × scaling efficiency; calibrated model_flops / (step · accelerators · peak)"},
 			{Name: "hfu", Doc: "hardware FLOPs utilisation: hardware_flops / (step · accelerators · peak) (seed: node HFU × scaling efficiency)"},
-			{Name: "model_flops_per_step", Unit: "FLOP", Doc: "model FLOPs of a step, the MFU numerator (Korthikanti et al. 2022 Eq. 7 convention, after Chowdhery et al.): 3 × forward GEMM FLOPs with full s² attention and the output layer, no recomputation"},
+			{Name: "model_flops_per_step", Unit: "FLOP", Doc: "model FLOPs of a step, the MFU numerator (Korthikanti et al. 2022 Eq. 7 convention, after Chowdhery et al.): 3 × forward GEMM FLOPs with full s² attention and the output layer, no recomputation; with LoRA the work the step does: 2 × the frozen weights' forward (no weight gradients), 3 × attention and the adapters (docs/PHYSICS.md §35)"},
 			{Name: "model_flops_6p_per_step", Unit: "FLOP", Doc: "the 6·P·tokens convention (P: active parameters, embeddings included; no attention term)"},
 			{Name: "hardware_flops_per_step", Unit: "FLOP", Doc: "model FLOPs plus recomputation (selective: attention scores; full: a forward pass), the HFU numerator"},
 			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator (sharded over tp·pp, experts also over ep, and over dp by ZeRO-3)"},
@@ -497,7 +497,7 @@ func (e *fleetEval) memInputs(c cols) *kernel.TrainMemIn {
 		mm.TrainableFraction[k] = 1
 		if nd.LoRA[k] {
 			// Adapters on Q, K, V, O: 2·r·h·4L trainable parameters (physics.md §2.1).
-			mm.TrainableFraction[k] = math.Min(2*kernel.LoRARank*nd.Hidden[k]*4*nd.Layers[k]/nd.Params[k], 1)
+			mm.TrainableFraction[k] = math.Min(kernel.LoRAParams(nd.Layers[k], nd.Hidden[k])/nd.Params[k], 1)
 		}
 		mm.CommBufferFraction[k] = kernel.DefaultCommBufferFraction
 		// A pipeline splits the local batch into microbatches (the seed's Profile C composition).
@@ -549,6 +549,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	st.FlashAttention = boolsOf(st.FlashAttention, c.get("flash_attention"))
 	st.OverlapDP = boolsOf(st.OverlapDP, c.get("overlap"))
 	st.FP32Grads = boolsOf(st.FP32Grads, c.get("fp32_gradients"))
+	st.LoRA = nd.LoRA
 	st.Bytes, st.PeakFLOPS = nd.Bytes, nd.PeakFLOPS
 	kernel.TrainingStep(&e.stepO, st)
 

@@ -21,7 +21,7 @@ func init() {
 			{Name: "activation_recomputation", Kind: KindBool, Default: "false", Doc: "recompute activations in the backward pass (+1 forward)"},
 			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3 for training memory (calibrated transformer training: also the optimizer pass, over this rank's shard)"},
 			{Name: "dp_size", Kind: KindInt, Default: "1", Min: 1, Doc: "data-parallel ranks ZeRO shards over"},
-			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O)"},
+			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O; calibrated: frozen base weights have no weight gradients, optimizer and gradient traffic cover the adapters only)"},
 			{Name: "cnn_execution", Kind: KindEnum, Default: "eager", Enum: []string{"eager", "fused_bn_act", "graph"},
 				Doc: "calibrated, CNNs that list their convolutions: eager (each batch norm, ReLU and residual add its own pass, layer after layer: PyTorch), fused_bn_act (batch-norm statistics in the convolution, one scale-bias-add-ReLU pass: NVIDIA's MXNet MLPerf ResNet-50) or graph (an inference engine such as TensorRT: batch norm folded, ReLU and add in the convolution epilogue, the graph's roofline)"},
 		},
@@ -35,7 +35,7 @@ func init() {
 			{Name: "tokens_per_s", Unit: "1/s", Doc: "tokens per step / step time"},
 			{Name: "bottleneck", Type: Enum, Labels: []string{"Compute", "Memory"}, Doc: "roofline ceiling that bounds the step"},
 			{Name: "arithmetic_intensity_flop_per_byte", Unit: "FLOP/byte", Doc: "FLOPs per byte moved"},
-			{Name: "mfu", Doc: "model FLOPs utilisation of the precision's peak"},
+			{Name: "mfu", Doc: "model FLOPs utilisation of the precision's peak (calibrated training: with LoRA the model FLOPs are those the step does, docs/PHYSICS.md §35)"},
 			{Name: "hfu", Doc: "hardware FLOPs utilisation (counts recomputation)"},
 			{Name: "energy_j", Unit: "J", Doc: "energy per step: TDP · (0.3 + 0.7 · HFU) · latency; 0 when the catalog states no TDP for the accelerator (the seed's rule): unknown, not free"},
 			{Name: "memory_footprint_gb", Unit: "GB", Doc: "memory the run needs resident (decimal GB): weights, and for training gradients and optimizer state, plus activation_memory_gb"},
@@ -227,7 +227,7 @@ func (e *nodeEval) trainingStep(c cols) {
 		&mm.Batch, &mm.DP, &mm.OptimizerBytes, &mm.TrainableFraction, &mm.CommBufferFraction, &mm.InFlight, &mm.MemCapacity} {
 		*s = grow(*s, n)
 	}
-	for _, s := range []*[]bool{&st.Gated, &st.SeqParallel, &st.FlashAttention, &st.OverlapDP, &st.FP32Grads} {
+	for _, s := range []*[]bool{&st.Gated, &st.SeqParallel, &st.FlashAttention, &st.OverlapDP, &st.FP32Grads, &st.LoRA} {
 		*s = grow(*s, n)
 	}
 	st.Recompute = grow(st.Recompute, n)
@@ -239,7 +239,7 @@ func (e *nodeEval) trainingStep(c cols) {
 		st.SeqLen[j], st.Batch[j], st.Bytes[j], st.PeakFLOPS[j] = in.SeqLen[k], in.Batch[k], in.Bytes[k], in.PeakFLOPS[k]
 		st.Microbatches[j], st.GradAccum[j], st.Accelerators[j], st.PerNode[j] = 1, 1, 1, 1
 		st.TP[j], st.PP[j], st.CP[j], st.EP[j], st.VirtualStages[j] = 1, 1, 1, 1, 1
-		st.ZeROStage[j] = in.ZeROStage[k]
+		st.ZeROStage[j], st.LoRA[j] = in.ZeROStage[k], in.LoRA[k]
 		// One accelerator has no collectives; the links are never read.
 		st.IntraBus[j], st.InterBus[j], st.IntraHop[j], st.InterHop[j] = 0, 0, 0, 0
 		st.SeqParallel[j], st.FlashAttention[j], st.OverlapDP[j], st.FP32Grads[j] = true, true, false, true
@@ -255,7 +255,7 @@ func (e *nodeEval) trainingStep(c cols) {
 		mm.TrainableFraction[j] = 1
 		if in.LoRA[k] {
 			// Adapters on Q, K, V, O: 2·r·h·4L trainable parameters (physics.md §2.1).
-			mm.TrainableFraction[j] = math.Min(2*kernel.LoRARank*in.Hidden[k]*4*in.Layers[k]/in.Params[k], 1)
+			mm.TrainableFraction[j] = math.Min(kernel.LoRAParams(in.Layers[k], in.Hidden[k])/in.Params[k], 1)
 		}
 		mm.CommBufferFraction[j] = kernel.DefaultCommBufferFraction
 		mm.InFlight[j] = 1
