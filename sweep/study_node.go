@@ -78,6 +78,7 @@ type nodeEval struct {
 	// The calibrated transformer training rows of a batch (rows) and their step on one
 	// accelerator, gathered compactly (trainingStep).
 	rows  []int
+	dups  [][2]int // (row k, step row j): k repeats the step of rows[j] (sameStep)
 	step  kernel.StepIn
 	stepO kernel.StepOut
 	mem   kernel.TrainMemIn
@@ -172,6 +173,9 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 	for _, k := range e.rows {
 		tl[k] = true
 	}
+	for _, d := range e.dups {
+		tl[d[0]] = true
+	}
 	feas := w.b("feasible")
 	copy(feas, out.Feasible)
 	oneMinusRatio(w.f("wall_1_compute_slack"), out.ComputeTime, out.Latency)
@@ -210,8 +214,13 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 // no data-parallel collectives: they need a fabric (the fleet study).
 func (e *nodeEval) trainingStep(c cols) {
 	in := &e.in
+	e.dups = e.dups[:0]
 	for k := range in.Training {
 		if in.Training[k] && in.IsTransformer[k] && in.Hidden[k] > 0 {
+			if j := len(e.rows) - 1; j >= 0 && e.sameStep(c, e.rows[j], k) {
+				e.dups = append(e.dups, [2]int{k, j})
+				continue
+			}
 			e.rows = append(e.rows, k)
 		}
 	}
@@ -279,6 +288,33 @@ func (e *nodeEval) trainingStep(c cols) {
 		}
 		kernel.NodeTrainingStep(&e.out, k, &e.stepO, &e.memO, j, shards, in.MemCapacity[k], st.MemBW[j], in.TDP[k])
 	}
+	for _, d := range e.dups {
+		k, j := d[0], d[1]
+		shards := 1.0
+		if in.ZeROStage[k] >= 1 {
+			shards = in.DPSize[k]
+		}
+		kernel.NodeTrainingStep(&e.out, k, &e.stepO, &e.memO, j, shards, in.MemCapacity[k], st.MemBW[j], in.TDP[k])
+	}
+}
+
+// sameStep says training row k has the step of row kp: every input column is equal but
+// efficiency, which the step does not read where the accelerator has a measured matmul
+// rate at the precision (stepShape). A grid sweeping efficiency then prices each training
+// step once, not once per value (BENCHMARKS.md, node-10m); every input column is
+// compared, so a parameter added to the study can never be merged over.
+func (e *nodeEval) sameStep(c cols, kp, k int) bool {
+	hc, prec := c.get("hardware"), c.get("precision")
+	if e.h.matmulFor(hc[k], prec[k]) == 0 {
+		return false
+	}
+	_, eff, _ := c.st.Param("efficiency")
+	for i, col := range c.b.In {
+		if i != eff && col[k] != col[kp] {
+			return false
+		}
+	}
+	return true
 }
 
 // trainingOnlyAxes refuses several values of a parameter only a training step reads when
