@@ -71,18 +71,34 @@ func sameOutputs(t *testing.T, p *Plan, b *Batch, got, want *Outputs) {
 	t.Helper()
 	for i, c := range p.Study.Columns {
 		for k := 0; k < b.N; k++ {
-			var g, w any
-			switch c.Type {
-			case Float64:
-				g, w = math.Float64bits(got.F64[i][k]), math.Float64bits(want.F64[i][k])
-			case Bool:
-				g, w = got.Bool[i][k], want.Bool[i][k]
-			case Enum:
-				g, w = got.Code[i][k], want.Code[i][k]
-			}
-			if g != w {
+			if g, w := outputCell(got, c, i, k), outputCell(want, c, i, k); g != w {
 				t.Fatalf("point %d of the batch, column %s: chunked %v, whole %v", k, c.Name, g, w)
 			}
+		}
+	}
+}
+
+// outputCell is row k of output column i as a comparable value: a float by its bits, so
+// that NaN payloads and signed zeros count.
+func outputCell(o *Outputs, c Column, i, k int) any {
+	switch c.Type {
+	case Float64:
+		return math.Float64bits(o.F64[i][k])
+	case Bool:
+		return o.Bool[i][k]
+	case Enum:
+		return o.Code[i][k]
+	}
+	return nil
+}
+
+// sameAlone fails unless point id, evaluated alone into alone (one row), has every output
+// bit row k of the batch's outputs all has.
+func sameAlone(t *testing.T, p *Plan, alone, all *Outputs, k int, id uint64) {
+	t.Helper()
+	for i, c := range p.Study.Columns {
+		if got, want := outputCell(alone, c, i, 0), outputCell(all, c, i, k); got != want {
+			t.Fatalf("point %d: %s alone %v, in the batch %v", id, c.Name, got, want)
 		}
 	}
 }

@@ -153,20 +153,7 @@ func TestFleetGroupedEqualsPointwise(t *testing.T) {
 			for k, id := range b.IDs {
 				p.Fill(&one, id, 1)
 				ev.eval(&one, &o)
-				for i, c := range p.Study.Columns {
-					var got, want any
-					switch c.Type {
-					case Float64:
-						got, want = math.Float64bits(o.F64[i][0]), math.Float64bits(all.F64[i][k])
-					case Bool:
-						got, want = o.Bool[i][0], all.Bool[i][k]
-					case Enum:
-						got, want = o.Code[i][0], all.Code[i][k]
-					}
-					if got != want {
-						t.Fatalf("point %d: %s alone %v, in the batch %v", id, c.Name, got, want)
-					}
-				}
+				sameAlone(t, p, &o, &all, k, id)
 				if o.Bool[slices.IndexFunc(p.Study.Columns, func(c Column) bool { return c.Name == "feasible" })][0] {
 					feasible++
 				}

@@ -1,12 +1,9 @@
 package sweep
 
-import (
-	"math"
-	"testing"
-)
+import "testing"
 
 // TestNodeTrainingDedupEqualsPointwise: a node grid whose efficiency axis repeats each
-// calibrated training step (sameStep prices it once) gives every output bit a point
+// calibrated training step (trainingStep prices it once) gives every output bit a point
 // evaluated alone gives, on accelerators with a measured matmul rate (where the rows
 // share a step) and without one (where efficiency prices the GEMMs and they must not).
 func TestNodeTrainingDedupEqualsPointwise(t *testing.T) {
@@ -24,8 +21,8 @@ func TestNodeTrainingDedupEqualsPointwise(t *testing.T) {
 	ev := p.Study.newEval(p)
 	ev.eval(&b, &all)
 	// The last chunk's evaluation (chunks of 1,024 points hold this whole grid).
-	if ne := ev.(*chunked).ev.(*nodeEval); len(ne.dups) == 0 || len(ne.dups) >= b.N {
-		t.Fatalf("%d repeated steps of %d points: the grid should repeat some and not all", len(ne.dups), b.N)
+	if ne := ev.(*chunked).ev.(*nodeEval); len(ne.steps) == len(ne.rows) || len(ne.steps)-len(ne.rows) >= b.N {
+		t.Fatalf("%d repeated steps of %d points: the grid should repeat some and not all", len(ne.steps)-len(ne.rows), b.N)
 	}
 	lat := -1
 	for i, c := range p.Study.Columns {
@@ -45,20 +42,7 @@ func TestNodeTrainingDedupEqualsPointwise(t *testing.T) {
 		id := b.Lo + uint64(k)
 		p.Fill(&ob, id, 1)
 		one.eval(&ob, &o)
-		for i, c := range p.Study.Columns {
-			var got, want any
-			switch c.Type {
-			case Float64:
-				got, want = math.Float64bits(o.F64[i][0]), math.Float64bits(all.F64[i][k])
-			case Bool:
-				got, want = o.Bool[i][0], all.Bool[i][k]
-			case Enum:
-				got, want = o.Code[i][0], all.Code[i][k]
-			}
-			if got != want {
-				t.Fatalf("point %d: %s alone %v, in the batch %v", id, c.Name, got, want)
-			}
-		}
+		sameAlone(t, p, &o, &all, k, id)
 		if k > 0 && all.F64[lat][k] != all.F64[lat][k-1] {
 			differ = true
 		}

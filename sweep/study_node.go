@@ -78,7 +78,7 @@ type nodeEval struct {
 	// The calibrated transformer training rows of a batch (rows) and their step on one
 	// accelerator, gathered compactly (trainingStep).
 	rows  []int
-	dups  [][2]int // (row k, step row j): k repeats the step of rows[j] (sameStep)
+	steps [][2]int // (row k, step row j) for every training row: rows[j] or a row k repeats (sameInputs)
 	step  kernel.StepIn
 	stepO kernel.StepOut
 	mem   kernel.TrainMemIn
@@ -170,11 +170,8 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 	copy(w.b("cnn_layered"), out.Layered)
 	tl := w.b("transformer_layered")
 	clear(tl)
-	for _, k := range e.rows {
-		tl[k] = true
-	}
-	for _, d := range e.dups {
-		tl[d[0]] = true
+	for _, kj := range e.steps {
+		tl[kj[0]] = true
 	}
 	feas := w.b("feasible")
 	copy(feas, out.Feasible)
@@ -214,15 +211,23 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 // no data-parallel collectives: they need a fabric (the fleet study).
 func (e *nodeEval) trainingStep(c cols) {
 	in := &e.in
-	e.dups = e.dups[:0]
+	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
+	// A row whose inputs equal the previous training row's but for efficiency, on an
+	// accelerator with a measured matmul rate at the precision (which the step then reads
+	// instead, stepShape), takes that row's step: a grid sweeping efficiency prices each
+	// training step once, not once per value (BENCHMARKS.md, node-10m).
+	_, eff, _ := c.st.Param("efficiency")
+	e.steps = e.steps[:0]
 	for k := range in.Training {
-		if in.Training[k] && in.IsTransformer[k] && in.Hidden[k] > 0 {
-			if j := len(e.rows) - 1; j >= 0 && e.sameStep(c, e.rows[j], k) {
-				e.dups = append(e.dups, [2]int{k, j})
-				continue
-			}
-			e.rows = append(e.rows, k)
+		if !in.Training[k] || !in.IsTransformer[k] || in.Hidden[k] <= 0 {
+			continue
 		}
+		j := len(e.rows) - 1
+		if j < 0 || e.h.matmulFor(hc[k], prec[k]) == 0 || !sameInputs(c.b.In, eff, e.rows[j], k) {
+			e.rows = append(e.rows, k)
+			j++
+		}
+		e.steps = append(e.steps, [2]int{k, j})
 	}
 	n := len(e.rows)
 	if n == 0 {
@@ -240,7 +245,6 @@ func (e *nodeEval) trainingStep(c cols) {
 		*s = grow(*s, n)
 	}
 	st.Recompute = grow(st.Recompute, n)
-	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
 	for j, k := range e.rows {
 		m, h := int(mc[k]), int(hc[k])
 		stepShape(st, j, e.m, m, e.h, h, prec[k], in.PeakFLOPS[k]*in.Efficiency[k])
@@ -281,15 +285,8 @@ func (e *nodeEval) trainingStep(c cols) {
 	mm.Gated, mm.SeqParallel, mm.Flash, mm.FP32Grads = st.Gated, st.SeqParallel, st.FlashAttention, st.FP32Grads
 	kernel.TrainingMemory(&e.memO, mm)
 
-	for j, k := range e.rows {
-		shards := 1.0
-		if in.ZeROStage[k] >= 1 {
-			shards = in.DPSize[k]
-		}
-		kernel.NodeTrainingStep(&e.out, k, &e.stepO, &e.memO, j, shards, in.MemCapacity[k], st.MemBW[j], in.TDP[k])
-	}
-	for _, d := range e.dups {
-		k, j := d[0], d[1]
+	for _, kj := range e.steps {
+		k, j := kj[0], kj[1]
 		shards := 1.0
 		if in.ZeROStage[k] >= 1 {
 			shards = in.DPSize[k]
@@ -298,19 +295,11 @@ func (e *nodeEval) trainingStep(c cols) {
 	}
 }
 
-// sameStep says training row k has the step of row kp: every input column is equal but
-// efficiency, which the step does not read where the accelerator has a measured matmul
-// rate at the precision (stepShape). A grid sweeping efficiency then prices each training
-// step once, not once per value (BENCHMARKS.md, node-10m); every input column is
-// compared, so a parameter added to the study can never be merged over.
-func (e *nodeEval) sameStep(c cols, kp, k int) bool {
-	hc, prec := c.get("hardware"), c.get("precision")
-	if e.h.matmulFor(hc[k], prec[k]) == 0 {
-		return false
-	}
-	_, eff, _ := c.st.Param("efficiency")
-	for i, col := range c.b.In {
-		if i != eff && col[k] != col[kp] {
+// sameInputs says points kp and k of a batch have equal input columns, all but column
+// skip; every column is compared, so a parameter added to the study is never merged over.
+func sameInputs(in [][]float64, skip, kp, k int) bool {
+	for i, col := range in {
+		if i != skip && col[k] != col[kp] {
 			return false
 		}
 	}
