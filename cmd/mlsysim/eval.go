@@ -183,11 +183,13 @@ func (a *app) unshapedEvalFlag(c *cli.Command, model, hwKey string) error {
 		return badInput("HARDWARE", err)
 	}
 	calibrated := a.String("profile") != "seed"
-	if _, measured := h.GEMMEfficiencyFor(c.String("precision")); c.IsSet("efficiency") && calibrated && len(m.ConvLayers) > 0 && measured {
-		return badInputf("--efficiency", "%s's convolutions run at %s's measured %s matmul rate under the calibrated profile (docs/PHYSICS.md §36), so no efficiency enters the step; drop --efficiency, or use --profile seed for the seed's efficiency × peak", model, hwKey, c.String("precision"))
-	}
-	if _, measured := h.GEMMEfficiencyFor(c.String("precision")); c.IsSet("efficiency") && calibrated && c.Bool("training") && m.Family.IsTransformer() && m.HiddenDim > 0 && measured {
-		return badInputf("--efficiency", "%s's training step runs its GEMMs at %s's measured %s matmul rate under the calibrated profile (the fleet study's step on one accelerator, docs/PHYSICS.md §35), so no efficiency enters it; drop --efficiency, or use --profile seed for the seed's efficiency × peak", model, hwKey, c.String("precision"))
+	if _, measured := h.GEMMEfficiencyFor(c.String("precision")); c.IsSet("efficiency") && calibrated && measured {
+		switch {
+		case len(m.ConvLayers) > 0:
+			return badInputf("--efficiency", "%s's convolutions run at %s's measured %s matmul rate under the calibrated profile (docs/PHYSICS.md §36), so no efficiency enters the step; drop --efficiency, or use --profile seed for the seed's efficiency × peak", model, hwKey, c.String("precision"))
+		case c.Bool("training") && m.Family.IsTransformer() && m.HiddenDim > 0:
+			return badInputf("--efficiency", "%s's training step runs its GEMMs at %s's measured %s matmul rate under the calibrated profile (the fleet study's step on one accelerator, docs/PHYSICS.md §35), so no efficiency enters it; drop --efficiency, or use --profile seed for the seed's efficiency × peak", model, hwKey, c.String("precision"))
+		}
 	}
 	if c.IsSet("seq-len") {
 		switch {

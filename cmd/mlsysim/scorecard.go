@@ -5,6 +5,8 @@ import (
 	"io"
 	"math"
 	"slices"
+
+	"github.com/mlsysim/mlsysim/kernel"
 )
 
 // scorecard renders one node-study row the way the seed's 3-lens evaluation does,
@@ -245,18 +247,14 @@ func (s *scorecard) transformerLayered() bool { return s.row["transformer_layere
 // activations, for inference only: a mixed-precision training step keeps FP32 gradients
 // and Adam state whatever the format, so a narrower one does not make it fit.
 func (s *scorecard) smallerFormat(used, capGB, act float64) string {
-	bytes := map[string]float64{"fp32": 4, "tf32": 4, "fp16": 2, "bf16": 2, "fp8": 1, "int8": 1}
-	b, ok := bytes[s.str("precision")]
-	if !ok || s.row["training"] == true {
+	p, err := kernel.ParsePrecision(s.str("precision"))
+	if err != nil || s.row["training"] == true {
 		return ""
 	}
 	weights := used - act
-	for _, f := range []struct {
-		name  string
-		bytes float64
-	}{{"int8", 1}, {"int4", 0.5}} {
-		if f.bytes < b && weights*f.bytes/b+act <= capGB {
-			return fmt.Sprintf("a smaller format: %s weights take %.3g GB instead of %.3g GB and fit (-p %s)", f.name, weights*f.bytes/b, weights, f.name)
+	for _, f := range []kernel.Precision{kernel.INT8, kernel.INT4} {
+		if w := weights * f.Bytes() / p.Bytes(); f.Bytes() < p.Bytes() && w+act <= capGB {
+			return fmt.Sprintf("a smaller format: %s weights take %.3g GB instead of %.3g GB and fit (-p %s)", f, w, weights, f)
 		}
 	}
 	return ""
