@@ -108,6 +108,10 @@ type StepIn struct {
 	ZeROStage                              []float64
 	SeqParallel, FlashAttention, OverlapDP []bool
 	FP32Grads                              []bool // accumulate and reduce gradients in FP32
+	// CPAllGather: context parallelism gathers every rank's K and V before the local
+	// attention and reduce-scatters their gradients after it, exposed (the Llama 3
+	// paper §3.3.2), instead of passing the chunks around a ring beside the attention.
+	CPAllGather []bool
 	// LoRA freezes the base weights and trains LoRAParams adapters of rank LoRARank on
 	// Q, K, V and O (Hu et al. 2021): no weight gradients for the base, an optimizer
 	// and gradient collectives over the adapters only.
@@ -165,7 +169,7 @@ func (o *StepOut) resize(n int) {
 type layerKey struct {
 	h, a, kv, ffn, vocab, experts, topk, s, b, cp, tp, ep, bytes  float64
 	rate, attn, sms, bw, tpBus, tpHop, cpBus, cpHop, epBus, epHop float64
-	gated, sp, flash, fp32, lora                                  bool
+	gated, sp, flash, fp32, lora, cpAG                            bool
 	rec                                                           Recompute
 }
 
@@ -282,7 +286,8 @@ func (o *StepOut) step(i int, in *StepIn) {
 
 	key := layerKey{h: h, a: a, kv: kv, ffn: ffn, vocab: in.Vocab[i], experts: experts, topk: topk, s: s, b: b, cp: cp, tp: tp, ep: ep, bytes: e,
 		rate: rate, attn: in.AttentionRate[i], sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,
-		gated: in.Gated[i], sp: in.SeqParallel[i], flash: in.FlashAttention[i], fp32: in.FP32Grads[i], lora: in.LoRA[i], rec: in.Recompute[i]}
+		gated: in.Gated[i], sp: in.SeqParallel[i], flash: in.FlashAttention[i], fp32: in.FP32Grads[i], lora: in.LoRA[i], rec: in.Recompute[i],
+		cpAG: in.CPAllGather[i]}
 	if !o.memo.ok || o.memo.key != key {
 		o.memo = layerMemo{ok: true, key: key, t: layerStep(&key)}
 	}
@@ -568,10 +573,18 @@ func layerStep(k *layerKey) layerTimes {
 	}
 
 	var cpF, cpB float64
-	if k.cp > 1 {
+	switch chunk := 2 * k.b * sq * kvHeads * d * e; {
+	case k.cp > 1 && k.cpAG:
+		// All-gather CP (Llama 3 §3.3.2): the whole sequence's K,V are gathered before the
+		// local attention, "exposed in the critical path". A rank keeps only its own chunk
+		// (as the activation count has it), so the backward gathers them again and
+		// reduce-scatters their gradients to the ranks that own them, exposed likewise.
+		cpF = CollectiveTime(CollAllGather, k.cp*chunk, k.cp, k.cpBus, k.cpHop)
+		cpB = cpF + CollectiveTime(CollReduceScatter, k.cp*chunk, k.cp, k.cpBus, k.cpHop)
+		t.cp = cpF + cpB
+	case k.cp > 1:
 		// Ring attention: the K,V chunk of each of the cp−1 other ranks arrives while the
 		// local attention runs; the backward sends K,V and their gradients.
-		chunk := 2 * k.b * sq * kvHeads * d * e
 		ring := (k.cp - 1) * (chunk/k.cpBus + k.cpHop)
 		cpF, cpB = math.Max(0, ring-attnF), math.Max(0, 2*ring-attnB)
 		t.cp = cpF + cpB

@@ -11,7 +11,7 @@ type gptStep struct {
 	N, g, tp, pp, cp, ep, v float64
 	zero, attn              float64 // attn: the fused attention's rate, 0 = the matmul rate
 	sp, flash, overlap, fp  bool
-	lora                    bool
+	lora, cpAG              bool
 	rec                     Recompute
 	params                  float64
 }
@@ -53,6 +53,7 @@ func runStep(pts ...gptStep) *StepOut {
 		in.OverlapDP = append(in.OverlapDP, p.overlap)
 		in.FP32Grads = append(in.FP32Grads, p.fp)
 		in.LoRA = append(in.LoRA, p.lora)
+		in.CPAllGather = append(in.CPAllGather, p.cpAG)
 		in.Recompute = append(in.Recompute, p.rec)
 		app(&in.Bytes, 2)
 		app(&in.PeakFLOPS, 312e12)
@@ -346,6 +347,28 @@ func TestStepGroupLinks(t *testing.T) {
 	relClose(t, "4 ranks per node", out.DPComm[1], CollectiveTime(CollAllReduce, grads/2, 8, 4*24e9, hop(8, 2)), 1e-12)
 	msg := 2048 * 4096 * 2.0 // one sequence's activations, bf16
 	relClose(t, "p2p over the fabric", out.PPComm[2], 4*2*(msg/8/24e9+NCCLHopNetS+CollectiveTime(CollAllGather, msg, 8, 230e9, NCCLHopNVLinkS)), 1e-12)
+}
+
+// TestStepContextParallelAllGather: Llama 3's context parallelism (§3.3.2) gathers the
+// whole sequence's K and V before the local attention and reduce-scatters their
+// gradients after it, all exposed (the backward gathers K and V again: a rank keeps
+// only its own chunk), where a ring hides its chunks behind the attention.
+// By hand: tp 8 fills each node, so the cp 4 ranks sit on 4 nodes, one per node: the
+// NIC's 24 GB/s and 3 network steps of 14 µs. Each rank holds 8192/4 = 2048 tokens of
+// K and V for 32/8 = 4 heads of 128: 2·2048·4·128·2 B = 4 MiB, 16 MiB gathered;
+// T = 8.4 µs + 3·14 µs + 3/4 · 16 MiB / 24 GB/s = 574.688 µs per collective, three
+// per layer (gather; gather and reduce-scatter), 32 layers.
+func TestStepContextParallelAllGather(t *testing.T) {
+	ring := gpt(4096, 32, 32)
+	ring.s, ring.N, ring.tp, ring.cp, ring.sp = 8192, 32, 8, 4, true
+	ag := ring
+	ag.cpAG = true
+	out := runStep(ring, ag)
+	const m = 4 * 2 * 2048 * 4 * 128 * 2.0
+	each := NCCLBaseLatencyS + 3*NCCLHopNetS + 3.0/4*m/24e9
+	relClose(t, "one all-gather", each, 574.688e-6, 1e-9)
+	relClose(t, "exposed CP, all-gather", out.CPComm[1], 32*3*each, 1e-12)
+	relClose(t, "only the CP term moves", out.Step[1]-out.Step[0], out.CPComm[1]-out.CPComm[0], 1e-9)
 }
 
 // TestStepTensorParallel: TP collectives add time; sequence parallelism moves the

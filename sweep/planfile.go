@@ -58,6 +58,7 @@ type planParallel struct {
 	DP                      string `yaml:"dp"` // "auto" or a number that must match
 	EP                      *int   `yaml:"ep"`
 	CP                      *int   `yaml:"cp"`
+	CPAttention             string `yaml:"cp_attention"`
 	Microbatches            *int   `yaml:"microbatches"`
 	VirtualStages           *int   `yaml:"virtual_stages"`
 	ZeroStage               *int   `yaml:"zero_stage"`
@@ -321,6 +322,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	}
 	if par.ActivationCheckpointing != "" {
 		val("activation_checkpointing", par.ActivationCheckpointing, "parallelism.activation_checkpointing")
+	}
+	if par.CPAttention != "" {
+		val("cp_attention", par.CPAttention, "parallelism.cp_attention")
 	}
 	for _, b := range []struct {
 		v    *bool

@@ -43,6 +43,8 @@ func init() {
 				Doc: "calibrated: what the backward recomputes — selective (the attention core, Korthikanti et al. 2022), full (each layer from its input) or none"},
 			{Name: "sequence_parallel", Kind: KindBool, Default: "true", Doc: "calibrated: split norms, dropout and residuals over the tp ranks along the sequence (Korthikanti et al. 2022); no effect at tp 1"},
 			{Name: "cp", Kind: KindInt, Default: "1", Min: 1, Max: 4096, Doc: "calibrated: context-parallel degree (ring attention over the sequence); at most 4096, beyond any published run"},
+			{Name: "cp_attention", Kind: KindEnum, Default: "ring", Enum: []string{"ring", "allgather"},
+				Doc: "calibrated: how context parallelism brings K and V to each rank — ring (passed around beside the attention, Liu et al. 2023) or allgather (gathered before it and the gradients reduce-scattered after it, exposed: the Llama 3 paper §3.3.2); no effect at cp 1"},
 			{Name: "flash_attention", Kind: KindBool, Default: "true", Doc: "calibrated: fused attention (no s² tensor in memory, causal blocks skipped, no dropout); false is the unfused attention with dropout of Megatron-LM 2021–22"},
 			{Name: "fp32_gradients", Kind: KindBool, Default: "true", Doc: "calibrated: accumulate and reduce gradients in FP32 (Megatron-LM main_grad); false keeps them in the training precision"},
 			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O; calibrated: frozen base weights have no weight gradients, optimizer and gradient traffic cover the adapters only)"},
@@ -549,6 +551,8 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	st.FlashAttention = boolsOf(st.FlashAttention, c.get("flash_attention"))
 	st.OverlapDP = boolsOf(st.OverlapDP, c.get("overlap"))
 	st.FP32Grads = boolsOf(st.FP32Grads, c.get("fp32_gradients"))
+	// Enum order ring, allgather: code 1 gathers.
+	st.CPAllGather = boolsOf(st.CPAllGather, c.get("cp_attention"))
 	st.LoRA = nd.LoRA
 	st.Bytes, st.PeakFLOPS = nd.Bytes, nd.PeakFLOPS
 	kernel.TrainingStep(&e.stepO, st)

@@ -241,7 +241,7 @@ func (e *nodeEval) trainingStep(c cols) {
 		&mm.Batch, &mm.DP, &mm.OptimizerBytes, &mm.TrainableFraction, &mm.CommBufferFraction, &mm.InFlight, &mm.MemCapacity} {
 		*s = grow(*s, n)
 	}
-	for _, s := range []*[]bool{&st.Gated, &st.SeqParallel, &st.FlashAttention, &st.OverlapDP, &st.FP32Grads, &st.LoRA} {
+	for _, s := range []*[]bool{&st.Gated, &st.SeqParallel, &st.FlashAttention, &st.OverlapDP, &st.FP32Grads, &st.LoRA, &st.CPAllGather} {
 		*s = grow(*s, n)
 	}
 	st.Recompute = grow(st.Recompute, n)
@@ -255,7 +255,7 @@ func (e *nodeEval) trainingStep(c cols) {
 		st.ZeROStage[j], st.LoRA[j] = in.ZeROStage[k], in.LoRA[k]
 		// One accelerator has no collectives; the links are never read.
 		st.IntraBus[j], st.InterBus[j], st.IntraHop[j], st.InterHop[j] = 0, 0, 0, 0
-		st.SeqParallel[j], st.FlashAttention[j], st.OverlapDP[j], st.FP32Grads[j] = true, true, false, true
+		st.SeqParallel[j], st.FlashAttention[j], st.OverlapDP[j], st.FP32Grads[j], st.CPAllGather[j] = true, true, false, true, false
 		st.Recompute[j] = kernel.RecomputeSelective
 		if in.Recompute[k] {
 			st.Recompute[j] = kernel.RecomputeFull
