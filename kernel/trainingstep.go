@@ -349,15 +349,20 @@ func (o *StepOut) step(i int, in *StepIn) {
 	dpExp := dp / ep
 	expBus, expHop := group(tp*cp*ep, dpExp)
 	zero := in.ZeROStage[i]
-	var dpComm, z3PerMB float64
+	var dpComm float64
 	overlap := in.OverlapDP[i]
 	switch {
 	case zero >= 3:
-		// Parameters are gathered before each microbatch's forward and backward and the
-		// gradients reduce-scattered after it, overlapped with that microbatch's compute.
-		z3PerMB = 2*CollectiveTime(CollAllGather, pDense*e, dp, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gDense*gradB, dp, dpBus, dpHop) +
-			2*CollectiveTime(CollAllGather, pExpert*e, dpExp, expBus, expHop) + CollectiveTime(CollReduceScatter, gExpert*gradB, dpExp, expBus, expHop)
-		dpComm = micro * math.Max(0, z3PerMB-(tf+tb))
+		// Each layer's weights are gathered just before it runs, one layer ahead, in the
+		// forward and again in the backward, and its gradients reduce-scattered after its
+		// backward (PyTorch FSDP's forward_prefetch and backward_prefetch, Zhao et al. 2023, VLDB;
+		// DeepSpeed ZeRO-3's prefetch likewise): the first gather and the last
+		// reduce-scatter have nothing to hide behind, and a layer's collectives hide only
+		// behind that layer's compute, every microbatch.
+		n := stageLayers
+		ag := CollectiveTime(CollAllGather, pDense*e/n, dp, dpBus, dpHop) + CollectiveTime(CollAllGather, pExpert*e/n, dpExp, expBus, expHop)
+		rs := CollectiveTime(CollReduceScatter, gDense*gradB/n, dp, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB/n, dpExp, expBus, expHop)
+		dpComm = micro * (2*ag + rs + (n-1)*(math.Max(0, ag-lt.fwd)+math.Max(0, ag+rs-lt.bwd)))
 	case zero >= 1:
 		// Gradients reduce-scattered, updated shards all-gathered as weights.
 		rs := CollectiveTime(CollReduceScatter, gDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB, dpExp, expBus, expHop)

@@ -1,6 +1,9 @@
 package kernel
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // gptStep is one TrainingStep point of a GPT-style model (MHA, 4h GeLU MLP) on
 // A100-like parts: rate 271.2 TFLOP/s, 108 SMs, 1.8 TB/s, NVLink 230 GB/s and
@@ -309,6 +312,20 @@ func TestStepDataParallel(t *testing.T) {
 	rs := CollectiveTime(CollReduceScatter, grads, 8, 24e9, NCCLHopNetS)
 	ag := CollectiveTime(CollAllGather, p.params*2, 8, 24e9, NCCLHopNetS)
 	relClose(t, "ZeRO-1 overlapped", out.DPComm[3], rs-32*out.LayerBwd[3]+ag-32*out.LayerFwd[3], 1e-12)
+	// ZeRO-3 layer by layer: one layer's 12h² BF16 weights gathered (8.4 µs + 7·14 µs +
+	// 7/8 · 403 MB / 24 GB/s = 14.79 ms) before its forward and again before its
+	// backward, its FP32 gradients reduce-scattered after (29.46 ms); the first gather
+	// and last reduce-scatter are exposed, and each of the other 31 layers' collectives
+	// beyond that layer's compute.
+	agL := CollectiveTime(CollAllGather, 12*4096*4096*2, 8, 24e9, NCCLHopNetS)
+	rsL := CollectiveTime(CollReduceScatter, 12*4096*4096*4, 8, 24e9, NCCLHopNetS)
+	relClose(t, "one layer's gather", agL, 8.4e-6+7*14e-6+7.0/8*12*4096*4096*2/24e9, 1e-12)
+	relClose(t, "ZeRO-3 per layer", out.DPComm[2],
+		2*agL+rsL+31*(math.Max(0, agL-out.LayerFwd[2])+math.Max(0, agL+rsL-out.LayerBwd[2])), 1e-12)
+	if !(out.DPComm[2] > 2*agL+rsL) {
+		t.Errorf("this layer's collectives (%g s) outlast its compute (%g s), so more than the first gather and last reduce-scatter are exposed: %g s",
+			agL+rsL, out.LayerFwd[2]+out.LayerBwd[2], out.DPComm[2])
+	}
 	if out.Optimizer[2] >= out.Optimizer[0] {
 		t.Errorf("ZeRO-3 shards the optimizer pass over dp: %g s, unsharded %g s", out.Optimizer[2], out.Optimizer[0])
 	}
