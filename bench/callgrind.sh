@@ -38,3 +38,18 @@ while i != -1:
 open(path, 'wb').write(data)
 PY
 }
+
+# cg_count BINARY DIR BENCH N: instructions of one whole run of benchmark BENCH (a -test.bench
+# pattern) for N iterations, started in DIR. Used by fleet-, serve- and cnn-instructions.sh.
+cg_count() {
+  (cd "$2" && GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+    "$1" -test.run='^$' -test.bench="$3" -test.benchtime="$4x" -test.cpu=1 2>&1) |
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+
+# cg_cache BINARY DIR BENCH N: "instructions data-references LL-data-misses" of one whole run.
+cg_cache() {
+  (cd "$2" && GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=cachegrind --cache-sim=yes --cachegrind-out-file=/dev/null \
+    "$1" -test.run='^$' -test.bench="$3" -test.benchtime="$4x" -test.cpu=1 2>&1) |
+    awk '/I *refs:/ {i=$4} /D *refs:/ {d=$4} /LLd misses:/ {m=$4} END {gsub(",", "", i); gsub(",", "", d); gsub(",", "", m); print i, d, m}'
+}

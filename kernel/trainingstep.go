@@ -131,6 +131,15 @@ type StepIn struct {
 	// Links per direction: the scale-up domain (inside a node) and the scale-out NIC.
 	IntraBus, InterBus []float64 // bytes/s
 	IntraHop, InterHop []float64 // s per ring step (NCCLHop*)
+
+	// What-if multipliers (≥ 1; 1 = none), the fleet study's congestion, straggler and
+	// moe_imbalance. Congestion divides every link's bandwidth and multiplies its
+	// per-step latency (NCCL's launch latency is not link time); Straggler stretches the
+	// whole step to the slowest rank's; Imbalance is the busiest expert-parallel rank's
+	// tokens over the mean: its expert GEMMs and its all-to-all carry that many more
+	// (an expert-parallel layer waits for its most loaded rank: Fedus et al. 2022, Switch
+	// Transformers, "Efficient sparse routing", on expert capacity; docs/PHYSICS.md §35).
+	Congestion, Straggler, Imbalance []float64
 }
 
 // StepOut holds the output columns of TrainingStep; times in seconds per optimizer step.
@@ -169,6 +178,7 @@ func (o *StepOut) resize(n int) {
 type layerKey struct {
 	h, a, kv, ffn, vocab, experts, topk, s, b, cp, tp, ep, bytes  float64
 	rate, attn, sms, bw, tpBus, tpHop, cpBus, cpHop, epBus, epHop float64
+	imbalance                                                     float64
 	gated, sp, flash, fp32, lora, cpAG                            bool
 	rec                                                           Recompute
 }
@@ -275,10 +285,13 @@ func (o *StepOut) step(i int, in *StepIn) {
 		topk = 1
 	}
 	rate, sms, bw := in.MatmulRate[i], in.SMs[i], in.MemBW[i]
+	c := in.Congestion[i]
+	intraBus, interBus := in.IntraBus[i]/c, in.InterBus[i]/c
+	intraHop, interHop := in.IntraHop[i]*c, in.InterHop[i]*c
 
 	// Placement (Megatron order, TP innermost, then CP, DP ⊃ EP, PP outermost): GroupLink.
 	group := func(stride, size float64) (bus, hop float64) {
-		return GroupLink(stride, size, g, in.IntraBus[i], in.IntraHop[i], in.InterBus[i], in.InterHop[i])
+		return GroupLink(stride, size, g, intraBus, intraHop, interBus, interHop)
 	}
 	tpBus, tpHop := group(1, tp)
 	cpBus, cpHop := group(tp, cp)
@@ -287,7 +300,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	key := layerKey{h: h, a: a, kv: kv, ffn: ffn, vocab: in.Vocab[i], experts: experts, topk: topk, s: s, b: b, cp: cp, tp: tp, ep: ep, bytes: e,
 		rate: rate, attn: in.AttentionRate[i], sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,
 		gated: in.Gated[i], sp: in.SeqParallel[i], flash: in.FlashAttention[i], fp32: in.FP32Grads[i], lora: in.LoRA[i], rec: in.Recompute[i],
-		cpAG: in.CPAllGather[i]}
+		cpAG: in.CPAllGather[i], imbalance: in.Imbalance[i]}
 	if !o.memo.ok || o.memo.key != key {
 		o.memo = layerMemo{ok: true, key: key, t: layerStep(&key)}
 	}
@@ -318,9 +331,9 @@ func (o *StepOut) step(i int, in *StepIn) {
 		// sequence-sharded (SP) or scattered over the tp ranks and gathered again (Narayanan
 		// et al. 2021 §4.1); stages are tp·cp·dp ranks apart, on one node only while
 		// the whole pipeline fits in it.
-		bus, hop := in.InterBus[i], in.InterHop[i]
+		bus, hop := interBus, interHop
 		if tp*cp*dp*pp <= g {
-			bus, hop = in.IntraBus[i], in.IntraHop[i]
+			bus, hop = intraBus, intraHop
 		}
 		msg := tokens * h * e
 		send := msg/tp/bus + hop
@@ -386,7 +399,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 		denseShard, expertShard = dp, dpExp
 	}
 	opt := (gDense/denseShard + gExpert/expertShard) * (OptimizerPassBytes + e) / bw
-	stepT := pipe + dpComm + opt
+	stepT := (pipe + dpComm + opt) * in.Straggler[i]
 
 	// FLOPs per step (Korthikanti et al. 2022 Eq. 7 convention, generalised): 3 × the
 	// forward. A LoRA step does the frozen weights' forward and dgrad (2 ×), attention's
@@ -474,9 +487,13 @@ func layerStep(k *layerKey) layerTimes {
 	}
 	// MLP GEMMs run per local expert on the tokens routed to it (balanced routing).
 	localExperts, routed := 1.0, n
+	imbalance := 1.0 // the busiest EP rank's received tokens over the mean
 	if k.experts > 0 {
 		localExperts = k.experts / k.ep
-		routed = n * k.topk / localExperts
+		if k.ep > 1 {
+			imbalance = k.imbalance
+		}
+		routed = n * k.topk / localExperts * imbalance
 	}
 	type gemm struct{ m, n, k, batch float64 }
 	linears := [4]gemm{
@@ -596,7 +613,7 @@ func layerStep(k *layerKey) layerTimes {
 	}
 	if k.experts > 0 && k.ep > 1 {
 		// Dispatch and combine all-to-alls, forward and backward.
-		t.ep = 4 * CollectiveTime(CollAllToAll, n*k.topk*h*e, k.ep, k.epBus, k.epHop)
+		t.ep = 4 * CollectiveTime(CollAllToAll, n*k.topk*h*e*imbalance, k.ep, k.epBus, k.epHop)
 	}
 
 	gemmF := fwd[0] + fwd[1] + fwd[2] + fwd[3] + loraF

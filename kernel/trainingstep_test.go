@@ -17,6 +17,7 @@ type gptStep struct {
 	lora, cpAG              bool
 	rec                     Recompute
 	params                  float64
+	congestion, straggler   float64 // 0 = 1
 }
 
 func gpt(h, a, L float64) gptStep {
@@ -71,6 +72,9 @@ func runStep(pts ...gptStep) *StepOut {
 		app(&in.InterBus, 24e9)
 		app(&in.IntraHop, NCCLHopNVLinkS)
 		app(&in.InterHop, NCCLHopNetS)
+		app(&in.Congestion, math.Max(1, p.congestion))
+		app(&in.Straggler, math.Max(1, p.straggler))
+		app(&in.Imbalance, 1)
 	}
 	out := &StepOut{}
 	TrainingStep(out, in)
@@ -498,4 +502,44 @@ func TestMoEPermutation(t *testing.T) {
 	f, b := MoEPermuteBytes(4096*4096, 1, 1, 2)
 	relClose(t, "forward", m.fwd-d.fwd, f/3e12, 1e-9)
 	relClose(t, "backward", m.bwd-d.bwd, b/3e12, 1e-9)
+}
+
+// TestStepWhatIfMultipliers: the fleet study's congestion, straggler and moe_imbalance
+// change the calibrated step as documented. By hand: a straggler of 1.5 stretches the
+// whole step (and so divides MFU) by 1.5 and leaves its parts alone; congestion 2 halves
+// the links' bandwidth and doubles their per-step latency, so an 8-rank all-reduce
+// takes NCCL's launch latency plus twice the rest; an imbalance of 2 doubles the
+// busiest EP rank's all-to-all bytes (ep 2: one step, half the buffer crosses) and its
+// expert GEMMs, and means nothing without expert parallelism.
+func TestStepWhatIfMultipliers(t *testing.T) {
+	p := gpt(4096, 32, 32)
+	p.N, p.B, p.g = 8, 8, 1 // dp 8 across the fabric
+	slow, congested := p, p
+	slow.straggler, congested.congestion = 1.5, 2
+	out := runStep(p, slow, congested)
+	relClose(t, "straggler step", out.Step[1], 1.5*out.Step[0], 1e-12)
+	relClose(t, "straggler MFU", out.MFU[1], out.MFU[0]/1.5, 1e-12)
+	relClose(t, "straggler leaves the DP all-reduce", out.DPComm[1], out.DPComm[0], 1e-12)
+	grads := p.params * 4
+	relClose(t, "congested all-reduce", out.DPComm[2],
+		NCCLBaseLatencyS+2*(14*NCCLHopNetS+14.0/8*grads/24e9), 1e-12)
+	relClose(t, "congestion doubles the link time", out.DPComm[2]-NCCLBaseLatencyS, 2*(out.DPComm[0]-NCCLBaseLatencyS), 1e-12)
+
+	moe := layerKey{h: 4096, a: 32, kv: 8, ffn: 14336, experts: 8, topk: 2, s: 4096, b: 1, cp: 1, tp: 1, ep: 2, bytes: 2,
+		rate: 794e12, attn: 346e12, sms: 132, bw: 3e12, epBus: 50e9, epHop: NCCLHopNetS, gated: true, flash: true, fp32: true,
+		rec: RecomputeSelective, imbalance: 1}
+	busy := moe
+	busy.imbalance = 2
+	m, b := layerStep(&moe), layerStep(&busy)
+	msg := 4096.0 * 2 * 4096 * 2 // tokens × topk × h × bytes
+	relClose(t, "balanced all-to-all", m.ep, 4*(NCCLBaseLatencyS+NCCLHopNetS+0.5*msg/50e9), 1e-12)
+	relClose(t, "imbalanced all-to-all", b.ep, 4*(NCCLBaseLatencyS+NCCLHopNetS+0.5*2*msg/50e9), 1e-12)
+	if !(b.fwd-b.ep/2 > m.fwd-m.ep/2) {
+		t.Errorf("the busiest rank's expert GEMMs: forward without the all-to-all %g s, balanced %g s", b.fwd-b.ep/2, m.fwd-m.ep/2)
+	}
+	local, localBusy := moe, busy
+	local.ep, localBusy.ep = 1, 1
+	if layerStep(&local) != layerStep(&localBusy) {
+		t.Errorf("imbalance without expert parallelism changed the layer: %+v vs %+v", layerStep(&local), layerStep(&localBusy))
+	}
 }

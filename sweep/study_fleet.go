@@ -49,7 +49,7 @@ func init() {
 			{Name: "fp32_gradients", Kind: KindBool, Default: "true", Doc: "calibrated: accumulate and reduce gradients in FP32 (Megatron-LM main_grad); false keeps them in the training precision"},
 			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O; calibrated: frozen base weights have no weight gradients, optimizer and gradient traffic cover the adapters only)"},
 			{Name: "overlap", Kind: KindBool, Default: "false", Doc: "overlap the DP collectives with compute (calibrated: the gradients' reduction behind the last backward, a ZeRO-1/2 weight all-gather behind the first forward)"},
-			{Name: "overlap_efficiency", Kind: KindFloat, Default: "0.85", Min: 0, Max: 1, Doc: "share of the DP all-reduce hidden when overlapped"},
+			{Name: "overlap_efficiency", Kind: KindFloat, Default: "0.85", Min: 0, Max: 1, Doc: "share of the DP all-reduce hidden when overlapped (seed; the calibrated step hides what the backward's length covers)"},
 			fl("congestion", "1", 1, "multiplier on collective times (≥ 1)"),
 			fl("straggler", "1", 1, "multiplier on the step for the slowest rank (≥ 1)"),
 			fl("moe_imbalance", "1", 1, "MoE routing imbalance γ on expert-parallel traffic (≥ 1)"),
@@ -555,6 +555,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	st.CPAllGather = boolsOf(st.CPAllGather, c.get("cp_attention"))
 	st.LoRA = nd.LoRA
 	st.Bytes, st.PeakFLOPS = nd.Bytes, nd.PeakFLOPS
+	st.Congestion, st.Straggler, st.Imbalance = c.get("congestion"), c.get("straggler"), c.get("moe_imbalance")
 	kernel.TrainingStep(&e.stepO, st)
 
 	mm := e.memInputs(c)

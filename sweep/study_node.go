@@ -238,7 +238,7 @@ func (e *nodeEval) trainingStep(c cols) {
 		&st.Params, &st.ExpertParams, &st.SeqLen, &st.Batch, &st.Microbatches, &st.GradAccum, &st.Accelerators, &st.PerNode,
 		&st.TP, &st.PP, &st.CP, &st.EP, &st.VirtualStages, &st.ZeROStage, &st.Bytes, &st.PeakFLOPS, &st.MatmulRate,
 		&st.AttentionRate, &st.SMs, &st.MemBW, &st.IntraBus, &st.InterBus, &st.IntraHop, &st.InterHop,
-		&mm.Batch, &mm.DP, &mm.OptimizerBytes, &mm.TrainableFraction, &mm.CommBufferFraction, &mm.InFlight, &mm.MemCapacity} {
+		&st.Congestion, &st.Straggler, &st.Imbalance, &mm.Batch, &mm.DP, &mm.OptimizerBytes, &mm.TrainableFraction, &mm.CommBufferFraction, &mm.InFlight, &mm.MemCapacity} {
 		*s = grow(*s, n)
 	}
 	for _, s := range []*[]bool{&st.Gated, &st.SeqParallel, &st.FlashAttention, &st.OverlapDP, &st.FP32Grads, &st.LoRA, &st.CPAllGather} {
@@ -255,6 +255,7 @@ func (e *nodeEval) trainingStep(c cols) {
 		st.ZeROStage[j], st.LoRA[j] = in.ZeROStage[k], in.LoRA[k]
 		// One accelerator has no collectives; the links are never read.
 		st.IntraBus[j], st.InterBus[j], st.IntraHop[j], st.InterHop[j] = 0, 0, 0, 0
+		st.Congestion[j], st.Straggler[j], st.Imbalance[j] = 1, 1, 1
 		st.SeqParallel[j], st.FlashAttention[j], st.OverlapDP[j], st.FP32Grads[j], st.CPAllGather[j] = true, true, false, true, false
 		st.Recompute[j] = kernel.RecomputeSelective
 		if in.Recompute[k] {
