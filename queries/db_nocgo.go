@@ -21,8 +21,9 @@ func Open(ctx context.Context, paths ...string) (*DB, error) {
 	return nil, ErrNoCgo
 }
 
-func (d *DB) Columns() []Column { return nil }
-func (d *DB) Close() error      { return nil }
+func (d *DB) Columns() []Column                         { return nil }
+func (d *DB) Close() error                              { return nil }
+func (d *DB) CloseBeforeExit(ctx context.Context) error { return nil }
 func (d *DB) Prepare(ctx context.Context, q *Query, params map[string]string) (*Statement, error) {
 	return nil, ErrNoCgo
 }

@@ -678,3 +678,36 @@ func TestScanThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseBeforeExit: the database is left to the process's exit only when
+// DuckDB has nothing on disk to remove; with its temporary directory present
+// (a spilled query makes it) it is closed.
+func TestCloseBeforeExit(t *testing.T) {
+	ctx := context.Background()
+	dir := fixture(t, "SELECT 1::UBIGINT AS point_id, 0.5 AS itl_ms")
+	t.Chdir(t.TempDir()) // DuckDB's temporary directory of an in-memory database is .tmp here
+	for _, tc := range []struct {
+		name    string
+		tmpDir  bool
+		closing bool
+	}{
+		{"nothing on disk", false, false},
+		{"temporary directory present", true, true},
+	} {
+		if tc.tmpDir {
+			if err := os.Mkdir(".tmp", 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db := mustOpen(t, dir)
+		if err := db.CloseBeforeExit(ctx); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var one int
+		err := db.conn.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+		if closed := err != nil; closed != tc.closing {
+			t.Errorf("%s: closed = %v (%v), want %v", tc.name, closed, err, tc.closing)
+		}
+		db.Close()
+	}
+}

@@ -99,33 +99,39 @@ func (q *Query) paramNames() []string {
 var bundled = sync.OnceValue(mustLoad)
 
 func mustLoad() []*Query {
-	entries, err := files.ReadDir(".")
-	if err != nil {
-		panic(err)
-	}
 	var qs []*Query
-	for _, e := range entries {
-		b, err := files.ReadFile(e.Name())
+	for _, name := range Names() {
+		q, err := load(name)
 		if err != nil {
 			panic(err)
-		}
-		q, err := Parse(e.Name(), b)
-		if err != nil {
-			panic(err)
-		}
-		if q.Name+".sql" != e.Name() {
-			panic(fmt.Sprintf("%s declares name %q", e.Name(), q.Name))
 		}
 		qs = append(qs, q)
 	}
 	return qs
 }
 
+// load parses the embedded file of one bundled query.
+func load(name string) (*Query, error) {
+	file := name + ".sql"
+	b, err := files.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	q, err := Parse(file, b)
+	if err != nil {
+		return nil, err
+	}
+	if q.Name != name {
+		return nil, fmt.Errorf("%s declares name %q", file, q.Name)
+	}
+	return q, nil
+}
+
 // List returns the bundled queries in name order.
 func List() []*Query { return slices.Clone(bundled()) }
 
 // Names returns the names of the bundled queries (the file names: each file
-// declares its own name, which mustLoad checks).
+// declares its own name, which load checks).
 func Names() []string {
 	entries, err := files.ReadDir(".")
 	if err != nil {
@@ -138,12 +144,16 @@ func Names() []string {
 	return names
 }
 
-// Lookup finds a bundled query by name.
+// Lookup finds a bundled query by name. It parses that query's file alone:
+// parsing all of them was ~2 ms of a cold `mlsysim query` (BENCHMARKS.md,
+// "query cold start, second round").
 func Lookup(name string) (*Query, error) {
-	for _, q := range bundled() {
-		if q.Name == name {
-			return q, nil
+	if slices.Contains(Names(), name) {
+		q, err := load(name)
+		if err != nil {
+			panic(err) // the embedded files are ours; TestBundled parses every one
 		}
+		return q, nil
 	}
 	return nil, fmt.Errorf("unknown query %q%s (queries: %s)", name, didYouMean(name, Names()), strings.Join(Names(), ", "))
 }

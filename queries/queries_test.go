@@ -3,6 +3,7 @@ package queries
 import (
 	"database/sql"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -23,6 +24,11 @@ func TestBundled(t *testing.T) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
 	for _, q := range List() {
+		// Lookup parses one file alone: the same query as List's.
+		if l, err := Lookup(q.Name); err != nil || l.Name != q.Name || l.Description != q.Description || l.Skyline != q.Skyline ||
+			!reflect.DeepEqual(l.Params, q.Params) || l.tmpl.Root.String() != q.tmpl.Root.String() {
+			t.Errorf("Lookup(%q) = %+v, %v; want List's %+v", q.Name, l, err, q)
+		}
 		if q.Description == "" || len(q.Params) == 0 {
 			t.Errorf("%s: empty description or no parameters", q.Name)
 		}

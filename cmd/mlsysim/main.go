@@ -14,8 +14,14 @@ import (
 	"syscall"
 )
 
+// exitsAfterRun: the process exits as soon as run returns (main; not a test
+// calling run), so a command may leave to the exit what it frees anyway
+// (query's DuckDB: queries.DB.CloseBeforeExit).
+var exitsAfterRun bool
+
 func main() {
 	delegateEarly(os.Args)
+	exitsAfterRun = true
 	// SIGTERM (kill, a scheduler's timeout) stops a run like Ctrl-C: workers
 	// finish or drop their part, temp files go, and --resume can finish it.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

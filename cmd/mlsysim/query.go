@@ -128,7 +128,13 @@ func (a *app) runQuery(ctx context.Context, c *cli.Command) error {
 	if err != nil {
 		return badInput("", err)
 	}
-	defer db.Close()
+	defer func() {
+		if exitsAfterRun {
+			db.CloseBeforeExit(ctx)
+		} else {
+			db.Close()
+		}
+	}()
 	if db.Info.Manifest && db.Info.Status != "complete" {
 		a.warn("%s is an unfinished sweep (status %s): querying the parts written so far", db.Info.Path, db.Info.Status)
 	}
