@@ -55,6 +55,7 @@ vet:
 	$(GO) vet ./...
 	@# the lean build's files, without the tests (they test the full build)
 	cd cmd/mlsysim && CGO_ENABLED=0 $(GO) vet -tags lean $$(CGO_ENABLED=0 $(GO) list -tags lean -f '{{join .GoFiles " "}}' .)
+	CGO_ENABLED=0 $(GO) vet -tags lean ./cmd/mlsysim/internal/...
 
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

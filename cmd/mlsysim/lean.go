@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v3"
+
+	"github.com/mlsysim/mlsysim/cmd/mlsysim/internal/handoff"
 )
 
 // The lean build (`make build`'s bin/mlsysim: -tags lean, no cgo) links neither
@@ -51,12 +53,14 @@ func (a *app) pointPlot(c *cli.Command) (func(name, hwKey string, row map[string
 }
 
 // delegateEarly hands a command line that names a delegated command to the
-// full build first thing in main: parsing it here would build every command
-// and load the catalog: ~30 % of this binary's CPU time and page faults before
-// the exec (BENCHMARKS.md, "query cold start"). Where the full build cannot be found or
-// started, it returns, and the ordinary path reports that.
+// full build first thing in main, where it was not beside this executable
+// for the handoff package's initialiser but is on PATH: parsing it here would
+// build every command and load the catalog, ~30 % of this binary's CPU time
+// and page faults before the exec (BENCHMARKS.md, "query cold start"). Where
+// the full build cannot be found or started, it returns, and the ordinary path
+// reports that.
 func delegateEarly(args []string) {
-	if !namesDelegated(args) {
+	if !handoff.Delegated(args) {
 		return
 	}
 	if full, err := fullBuild(); err == nil {
@@ -82,7 +86,7 @@ func (a *app) delegate() error {
 }
 
 // errNoFull says how to get the full build.
-var errNoFull = errors.New("this command needs DuckDB and the figure stack, which this lean mlsysim leaves to " + fullName +
+var errNoFull = errors.New("this command needs DuckDB and the figure stack, which this lean mlsysim leaves to " + handoff.FullName +
 	", found neither beside it nor on PATH; `make build` writes both binaries into bin/ (keep them together), " +
 	"or `go build -o mlsysim-full ./cmd/mlsysim` (cgo, needs a C compiler) builds it")
 
@@ -91,13 +95,13 @@ var errNoFull = errors.New("this command needs DuckDB and the figure stack, whic
 func fullBuild() (string, error) {
 	if self, err := os.Executable(); err == nil {
 		if self, err = filepath.EvalSymlinks(self); err == nil {
-			p := filepath.Join(filepath.Dir(self), fullName)
+			p := filepath.Join(filepath.Dir(self), handoff.FullName)
 			if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
 				return p, nil
 			}
 		}
 	}
-	if p, err := exec.LookPath(fullName); err == nil {
+	if p, err := exec.LookPath(handoff.FullName); err == nil {
 		return p, nil
 	}
 	return "", errNoFull
@@ -107,7 +111,7 @@ func fullBuild() (string, error) {
 func queriesAvailable() (bool, string) {
 	full, err := fullBuild()
 	if err != nil {
-		return false, fullName + " not found beside this binary or on PATH"
+		return false, handoff.FullName + " not found beside this binary or on PATH"
 	}
 	return true, "by " + full
 }

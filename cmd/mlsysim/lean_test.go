@@ -14,6 +14,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/mlsysim/mlsysim/cmd/mlsysim/internal/handoff"
 	"github.com/mlsysim/mlsysim/reports"
 )
 
@@ -46,7 +47,7 @@ func TestLeanBuild(t *testing.T) {
 			t.Errorf("the lean binary links %s:\n%s", heavy, mods)
 		}
 	}
-	full := filepath.Join(dir, fullName)
+	full := filepath.Join(dir, handoff.FullName)
 	writeSelf(t, full)
 	lean := func(args ...string) cliResult {
 		var out, errb bytes.Buffer
@@ -95,6 +96,18 @@ func TestLeanBuild(t *testing.T) {
 		if c.file != "" && !bytes.Equal(readFile(t, c.file), wantFile) {
 			t.Errorf("%v: %s differs between the builds", c.args, c.file)
 		}
+	}
+	// The handoff package's initialiser execs the full build before any other
+	// package of ours is initialised (its own trace line would follow its
+	// init, which never returns): the lean process's part of an init trace, up
+	// to where the full build's starts again from the runtime, names none.
+	traced := exec.Command(bin, "query", "--list")
+	traced.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	trace, _ := traced.CombinedOutput()
+	first := "init internal/bytealg "
+	parts := strings.SplitAfterN(string(trace), first, 3)
+	if len(parts) != 3 || strings.Contains(parts[1], "github.com/mlsysim/mlsysim/") || !strings.Contains(parts[1], "init os ") {
+		t.Errorf("query through the lean build: want the full build started before any package of ours is initialised; init trace:\n%s", trace)
 	}
 	if r := lean("version", "-o", "json"); r.code != exitOK {
 		t.Errorf("version: %v", r)
@@ -173,14 +186,14 @@ func TestNamesDelegated(t *testing.T) {
 		{[]string{"-o"}, false},
 		{nil, false},
 	} {
-		if got := namesDelegated(append([]string{"mlsysim"}, c.args...)); got != c.want {
-			t.Errorf("namesDelegated(%q) = %v, want %v", c.args, got, c.want)
+		if got := handoff.Delegated(append([]string{"mlsysim"}, c.args...)); got != c.want {
+			t.Errorf("Delegated(%q) = %v, want %v", c.args, got, c.want)
 		}
 	}
 }
 
-// TestGlobalValueFlags: globalValueFlags are exactly the root command's flags
-// that take a value, and delegatedCommands the commands the lean build lists
+// TestGlobalValueFlags: handoff.GlobalValueFlags are exactly the root command's flags
+// that take a value, and handoff.Commands the commands the lean build lists
 // with a delegated usage line.
 func TestGlobalValueFlags(t *testing.T) {
 	a := newApp(&bytes.Buffer{}, &bytes.Buffer{})
@@ -198,12 +211,12 @@ func TestGlobalValueFlags(t *testing.T) {
 		}
 	}
 	slices.Sort(want)
-	got := slices.Sorted(slices.Values(globalValueFlags))
+	got := slices.Sorted(slices.Values(handoff.GlobalValueFlags))
 	if !slices.Equal(got, want) {
-		t.Errorf("globalValueFlags = %v; the root command's flags with a value are %v", got, want)
+		t.Errorf("handoff.GlobalValueFlags = %v; the root command's flags with a value are %v", got, want)
 	}
 	usages := map[string]string{"query": queryUsage, "plot": plotUsage, "report": reportUsage, "optimize": optimizeUsage}
-	for _, name := range delegatedCommands {
+	for _, name := range handoff.Commands {
 		c := a.Command.Command(name)
 		if c == nil || c.Usage != usages[name] {
 			t.Errorf("delegated command %s: %v, want the usage %q", name, c, usages[name])
@@ -211,6 +224,6 @@ func TestGlobalValueFlags(t *testing.T) {
 		delete(usages, name)
 	}
 	if len(usages) > 0 {
-		t.Errorf("commands with a delegated usage line missing from delegatedCommands: %v", usages)
+		t.Errorf("commands with a delegated usage line missing from handoff.Commands: %v", usages)
 	}
 }
