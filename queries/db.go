@@ -25,13 +25,16 @@ import (
 // Available: this build links DuckDB (cgo), so queries run.
 const Available = true
 
-// DB is a result opened for querying: an in-memory DuckDB with a view named
-// results over the result's Parquet files. Not safe for concurrent use.
+// DB is a result opened for querying: an in-memory DuckDB in which the table
+// results is the result's Parquet files. Not safe for concurrent use.
 type DB struct {
 	Info Info
 	db   *sql.DB
 	conn *sql.Conn // one connection: the skyline tables live on it
 	cols []Column
+	// view: the view named results exists (makeView); until then results is
+	// read through the replacement scan (resultsScan).
+	view bool
 	// restricted: Restrict put a filter on the results view.
 	restricted bool
 }
@@ -48,14 +51,11 @@ func Open(ctx context.Context, paths ...string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: %w", err)
 	}
+	duckdb.RegisterReplacementScan(connector, resultsScan(info.Files))
 	d := &DB{Info: info, db: sql.OpenDB(connector)}
 	if d.conn, err = d.db.Conn(ctx); err != nil {
 		d.db.Close()
 		return nil, fmt.Errorf("duckdb: %w", err)
-	}
-	if _, err := d.conn.ExecContext(ctx, viewSQL(info.Files)); err != nil {
-		d.Close()
-		return nil, fmt.Errorf("%s: %w", info.Path, err)
 	}
 	if cols == nil {
 		if cols, err = d.describe(ctx); err != nil {
@@ -65,6 +65,37 @@ func Open(ctx context.Context, paths ...string) (*DB, error) {
 	}
 	d.cols = cols
 	return d, nil
+}
+
+// resultsScan is how DuckDB finds the table results until the view of that
+// name is made: asked for a table its catalog does not hold, DuckDB calls it,
+// and results becomes read_parquet over the files, as the view's body says.
+// Creating the view as the database opens bound read_parquet (reading the
+// footers) for nothing but the view's column types, which every statement
+// binds again: 3–5 ms of a cold `mlsysim query` (BENCHMARKS.md, "query cold
+// start, second round"). Any other name is left to DuckDB.
+func resultsScan(files []string) duckdb.ReplacementScanCallback {
+	return func(table string) (string, []any, error) {
+		if !strings.EqualFold(table, "results") {
+			return "", nil, nil
+		}
+		return "read_parquet", []any{files}, nil
+	}
+}
+
+// makeView creates the view results, for statements that may look at the
+// catalog or change it: the user's own SQL (SHOW TABLES, duckdb_views() and
+// schema-qualified names see what they always saw) and Restrict, which puts a
+// filter on the view.
+func (d *DB) makeView(ctx context.Context) error {
+	if d.view {
+		return nil
+	}
+	if _, err := d.conn.ExecContext(ctx, viewSQL(d.Info.Files)); err != nil {
+		return fmt.Errorf("%s: %w", d.Info.Path, err)
+	}
+	d.view = true
+	return nil
 }
 
 // lockdown keeps DuckDB off the network whatever SQL runs: no extension is
@@ -325,6 +356,9 @@ func (d *DB) Query(ctx context.Context, st *Statement) (*Rows, error) {
 		if err := d.readOnly(ctx, st.SQL, true); err != nil {
 			return nil, err
 		}
+		if err := d.makeView(ctx); err != nil {
+			return nil, err
+		}
 	}
 	rows, err := d.conn.QueryContext(ctx, st.SQL, st.Args...)
 	if err != nil {
@@ -439,6 +473,9 @@ func (d *DB) provenance(ctx context.Context) (map[string]string, error) {
 func (d *DB) CopyTo(ctx context.Context, st *Statement, file, version string) (int64, error) {
 	if st.user {
 		if err := d.readOnly(ctx, st.SQL, false); err != nil {
+			return 0, err
+		}
+		if err := d.makeView(ctx); err != nil {
 			return 0, err
 		}
 	}

@@ -30,6 +30,9 @@ func (d *DB) Restrict(ctx context.Context, filters []Filter) error {
 		}
 		conds = append(conds, cond)
 	}
+	if err := d.makeView(ctx); err != nil {
+		return err
+	}
 	var sts []string
 	if !d.restricted {
 		// Renaming keeps whatever Open made the view read; the filter goes on top.
