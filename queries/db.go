@@ -47,7 +47,7 @@ func Open(ctx context.Context, paths ...string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	connector, err := duckdb.NewConnector(openDSN(scanThreads(info.rowGroups, runtime.NumCPU())), nil)
+	connector, settle, err := connect(scanThreads(info.rowGroups, runtime.NumCPU()))
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: %w", err)
 	}
@@ -56,6 +56,12 @@ func Open(ctx context.Context, paths ...string) (*DB, error) {
 	if d.conn, err = d.db.Conn(ctx); err != nil {
 		d.db.Close()
 		return nil, fmt.Errorf("duckdb: %w", err)
+	}
+	for _, st := range settle {
+		if _, err := d.conn.ExecContext(ctx, st); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("duckdb: %w", err)
+		}
 	}
 	if cols == nil {
 		if cols, err = d.describe(ctx); err != nil {
@@ -119,17 +125,66 @@ var lockdown = [][2]string{
 	{"lock_configuration", "true"},
 }
 
-// openDSN is the in-memory database's DSN: the lockdown settings, and threads
-// when it is not 0 (0: DuckDB's default, one per core).
-func openDSN(threads int) string {
+// openDSN is the in-memory database's DSN: the lockdown settings (but
+// lock_configuration unless locked), and threads when it is not 0 (0:
+// DuckDB's default, one per core).
+func openDSN(threads int, locked bool) string {
 	v := url.Values{}
 	for _, s := range lockdown {
-		v.Set(s[0], s[1])
+		if s[0] != "lock_configuration" || locked {
+			v.Set(s[0], s[1])
+		}
 	}
 	if threads > 0 {
 		v.Set("threads", strconv.Itoa(threads))
 	}
 	return "?" + v.Encode()
+}
+
+// early is the database Prestart began to open, for the next Open.
+var early chan opening
+
+type opening struct {
+	connector *duckdb.Connector
+	err       error
+}
+
+// Prestart begins to open DuckDB on another thread for the Open that this
+// process is about to call (main calls it for a `query` command line):
+// DuckDB's start — registering its catalog of functions, ~50 M instructions,
+// the largest part of a cold query — then runs beside what comes before Open
+// (building the commands, parsing flags, reading the manifest, checking the
+// parts' footers) instead of after it. Which threads the result wants is not
+// known yet, so it opens with one and the configuration unlocked; Open sets
+// both as an open would have (connect).
+func Prestart() {
+	ch := make(chan opening, 1)
+	go func() {
+		c, err := duckdb.NewConnector(openDSN(1, false), nil)
+		ch <- opening{c, err}
+	}()
+	early = ch
+}
+
+// connect opens the database with threads threads (0: DuckDB's default) and
+// the lockdown settings, or takes the one Prestart opened and returns the
+// statements that make its configuration the same: the threads, then the lock.
+func connect(threads int) (*duckdb.Connector, []string, error) {
+	if early == nil {
+		c, err := duckdb.NewConnector(openDSN(threads, true), nil)
+		return c, nil, err
+	}
+	o := <-early
+	early = nil
+	var settle []string
+	switch threads {
+	case 1:
+	case 0:
+		settle = append(settle, "RESET threads")
+	default:
+		settle = append(settle, fmt.Sprintf("SET threads = %d", threads))
+	}
+	return o.connector, append(settle, "SET lock_configuration = true"), o.err
 }
 
 // scanThreads is how many threads DuckDB gets for a result of rowGroups row

@@ -13,6 +13,9 @@ type DB struct{ Info Info }
 // Rows iterates over a query's result.
 type Rows struct{}
 
+// Prestart does nothing without cgo.
+func Prestart() {}
+
 // Open fails without cgo, after checking the inputs.
 func Open(ctx context.Context, paths ...string) (*DB, error) {
 	if _, _, err := locate(paths); err != nil {

@@ -639,13 +639,22 @@ func TestOpenSettings(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, dir, threads string
+		prestart           bool // opened by Prestart, settled by Open
 	}{
-		{"a checked result of one row group", checked, "1"},
-		{"row groups not known", plain, defaultThreads},
+		{"a checked result of one row group", checked, "1", false},
+		{"row groups not known", plain, defaultThreads, false},
+		{"prestarted, one row group", checked, "1", true},
+		{"prestarted, row groups not known", plain, defaultThreads, true},
 	} {
+		if tc.prestart {
+			Prestart()
+		}
 		db, err := Open(ctx, tc.dir)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if early != nil {
+			t.Errorf("%s: Open left the prestarted database", tc.name)
 		}
 		for _, s := range lockdown {
 			if got := setting(db, s[0]); got != s[1] {

@@ -52,14 +52,14 @@ func (a *app) pointPlot(c *cli.Command) (func(name, hwKey string, row map[string
 	return nil, a.delegate()
 }
 
-// delegateEarly hands a command line that names a delegated command to the
+// beforeCommands hands a command line that names a delegated command to the
 // full build first thing in main, where it was not beside this executable
 // for the handoff package's initialiser but is on PATH: parsing it here would
 // build every command and load the catalog, ~30 % of this binary's CPU time
 // and page faults before the exec (BENCHMARKS.md, "query cold start"). Where
 // the full build cannot be found or started, it returns, and the ordinary path
 // reports that.
-func delegateEarly(args []string) {
+func beforeCommands(args []string) {
 	if !handoff.Delegated(args) {
 		return
 	}

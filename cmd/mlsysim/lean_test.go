@@ -164,30 +164,35 @@ func readFile(t *testing.T, name string) []byte {
 }
 
 // TestNamesDelegated: the command lines the lean build hands over before
-// parsing them — a delegated command after global flags and their values only.
+// parsing them — a delegated command after global flags and their values only
+// (handoff.Command names it; the full build starts DuckDB early for query).
 func TestNamesDelegated(t *testing.T) {
 	for _, c := range []struct {
 		args []string
-		want bool
+		want string
 	}{
-		{[]string{"query", "top", "out"}, true},
-		{[]string{"plot", "pareto", "out"}, true},
-		{[]string{"report", "out"}, true},
-		{[]string{"optimize", "serving"}, true},
-		{[]string{"-o", "json", "query", "top", "out"}, true},
-		{[]string{"--output=csv", "--catalog", "my.yaml", "--profile", "seed", "query"}, true},
-		{[]string{"-o=json", "--catalog=x.yaml", "optimize"}, true},
-		{[]string{"-o", "query", "eval"}, false}, // query is the value of -o
-		{[]string{"eval", "Llama3_8B", "H100", "--plot", "x.svg"}, false},
-		{[]string{"zoo", "query"}, false},
-		{[]string{"--help", "query"}, false},
-		{[]string{"--version"}, false},
-		{[]string{"--bogus", "query"}, false},
-		{[]string{"-o"}, false},
-		{nil, false},
+		{[]string{"query", "top", "out"}, "query"},
+		{[]string{"plot", "pareto", "out"}, "plot"},
+		{[]string{"report", "out"}, "report"},
+		{[]string{"optimize", "serving"}, "optimize"},
+		{[]string{"-o", "json", "query", "top", "out"}, "query"},
+		{[]string{"--output=csv", "--catalog", "my.yaml", "--profile", "seed", "query"}, "query"},
+		{[]string{"-o=json", "--catalog=x.yaml", "optimize"}, "optimize"},
+		{[]string{"-o", "query", "eval"}, ""}, // query is the value of -o
+		{[]string{"eval", "Llama3_8B", "H100", "--plot", "x.svg"}, ""},
+		{[]string{"zoo", "query"}, ""},
+		{[]string{"--help", "query"}, ""},
+		{[]string{"--version"}, ""},
+		{[]string{"--bogus", "query"}, ""},
+		{[]string{"-o"}, ""},
+		{nil, ""},
 	} {
-		if got := handoff.Delegated(append([]string{"mlsysim"}, c.args...)); got != c.want {
-			t.Errorf("Delegated(%q) = %v, want %v", c.args, got, c.want)
+		args := append([]string{"mlsysim"}, c.args...)
+		if got := handoff.Command(args); got != c.want {
+			t.Errorf("Command(%q) = %q, want %q", c.args, got, c.want)
+		}
+		if got := handoff.Delegated(args); got != (c.want != "") {
+			t.Errorf("Delegated(%q) = %v, want %v", c.args, got, c.want != "")
 		}
 	}
 }

@@ -20,7 +20,7 @@ import (
 var exitsAfterRun bool
 
 func main() {
-	delegateEarly(os.Args)
+	beforeCommands(os.Args)
 	exitsAfterRun = true
 	// SIGTERM (kill, a scheduler's timeout) stops a run like Ctrl-C: workers
 	// finish or drop their part, temp files go, and --resume can finish it.

@@ -22,6 +22,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/cmd/mlsysim/internal/handoff"
 	"github.com/mlsysim/mlsysim/queries"
 )
 
@@ -540,6 +541,19 @@ func queriesAvailable() (bool, string) {
 	return false, "built without cgo"
 }
 
-// delegateEarly: the full build runs every command itself (lean.go hands
-// commands over).
-func delegateEarly([]string) {}
+// beforeCommands: the full build runs every command itself (lean.go hands
+// commands over). A query starts DuckDB now (queries.Prestart), beside the
+// building of the commands, the parsing and the checks that come before
+// queries.Open, unless it asks for help or the list of queries, which open
+// nothing.
+func beforeCommands(args []string) {
+	if handoff.Command(args) != "query" {
+		return
+	}
+	for _, a := range args {
+		if a == "--list" || a == "--help" || a == "-h" || a == "--generate-shell-completion" {
+			return
+		}
+	}
+	queries.Prestart()
+}

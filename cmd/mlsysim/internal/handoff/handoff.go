@@ -32,7 +32,11 @@ var GlobalValueFlags = []string{"-o", "--output", "--catalog", "--profile"}
 // it over before it builds its commands or loads the catalog. Any other flag
 // before the command, or none, is false: the command line is then parsed as
 // usual, which hands over the same commands.
-func Delegated(args []string) bool {
+func Delegated(args []string) bool { return Command(args) != "" }
+
+// Command is the delegated command a command line names after nothing but
+// global flags with their values, or "" (Delegated).
+func Command(args []string) string {
 	for i := 1; i < len(args); i++ {
 		a := args[i]
 		name, hasValue := a, false
@@ -47,12 +51,14 @@ func Delegated(args []string) bool {
 			i++ // its value
 		case hasValue && contains(GlobalValueFlags, name):
 		case len(a) > 0 && a[0] == '-':
-			return false
+			return ""
+		case contains(Commands, a):
+			return a
 		default:
-			return contains(Commands, a)
+			return ""
 		}
 	}
-	return false
+	return ""
 }
 
 // contains is slices.Contains, which this package does not import.
