@@ -3,16 +3,22 @@ package reports
 import (
 	"html/template"
 	"io"
+	"sync"
 )
 
 // WriteHTML writes the page as one HTML file that needs nothing else: no
 // scripts, no network, the figures inline.
-func (p *Page) WriteHTML(w io.Writer) error { return pageHTML.Execute(w, p) }
+func (p *Page) WriteHTML(w io.Writer) error { return pageHTML().Execute(w, p) }
 
 // pageHTML is one self-contained page: inline CSS and SVG, no scripts, no
 // external resources. html/template escapes every value; the SVG is our own
-// renderer's output, whose text gonum escapes.
-var pageHTML = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+// renderer's output, whose text gonum escapes. Parsed on first use: every
+// start of mlsysim-full (a cold query too) parsed it at init.
+var pageHTML = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Parse(pageSource))
+})
+
+const pageSource = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
@@ -44,4 +50,4 @@ svg text{font-family:"Liberation Sans",Arial,Helvetica,sans-serif !important}
 <table><thead><tr>{{range .Cols}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
 {{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</tbody></table>
-{{end}}`))
+{{end}}`
