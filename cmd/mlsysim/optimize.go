@@ -223,18 +223,20 @@ func (a *app) optimizePlacement(ctx context.Context, c *cli.Command) error {
 	if axisValue(axes, "duration_days") == "" {
 		axes = replaceAxis(axes, "duration_days", "default", []string{"30"}) // the seed's default
 	}
-	// Cost and carbon do not depend on whether the split fits (the seed's placement optimizer
-	// never looks at the workload), so every region is ranked; an infeasible plan gets a warning.
+	// The seed's placement optimizer never looked at the workload; ours ranks only regions
+	// where the plan can run, so a recommendation is never a split that does not fit.
 	plan, rows, names, err := a.sweepAndQuery(ctx, "fleet", axes, c.String("keep"), "placement",
-		map[string]string{"tax": strconv.FormatFloat(tax, 'g', -1, 64), "k": strconv.Itoa(len(regions)), "feasible": "false"})
+		map[string]string{"tax": strconv.FormatFloat(tax, 'g', -1, 64), "k": strconv.Itoa(len(regions))})
 	if err != nil {
 		return err
 	}
 	if len(rows) == 0 {
-		return &cliError{code: exitPhysics, title: "No feasible placement", err: fmt.Errorf("no region has a feasible point for %s", pf.Name)}
-	}
-	if pick(names, rows[0], "feasible") == false {
-		a.warn("%s: the plan's split does not fit (%v); costs are ranked all the same", pf.Name, pick(names, rows[0], "infeasible_reason"))
+		why, err := a.splitMiss(ctx, plan, "regions")
+		if err != nil {
+			return err
+		}
+		return &cliError{code: exitPhysics, title: "No feasible placement",
+			err: fmt.Errorf("%s cannot run in any region, so no placement is recommended: %s", pf.Name, why)}
 	}
 	var cands []orderedObject
 	for _, r := range rows {
@@ -301,7 +303,7 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 		return err
 	}
 	if len(rows) == 0 {
-		why, err := a.splitMiss(ctx, plan)
+		why, err := a.splitMiss(ctx, plan, "splits")
 		if err != nil {
 			return err
 		}
@@ -430,12 +432,12 @@ func (a *app) optimizeBatching(ctx context.Context, c *cli.Command) error {
 	return nil
 }
 
-// splitMiss says why no split of a parallelism search is feasible: how many splits
-// fail for each reason and the closest miss, the out-of-memory split that needs the
+// splitMiss says why no point of a fleet search (its splits, or the regions of one
+// split) is feasible: how many points fail for each reason and the closest miss, the out-of-memory split that needs the
 // least memory per accelerator. Memory advice is given only where memory is what fails
 // (a sequence past the context window or a layout that does not divide needs another
 // fix). The search is at most a few hundred points, so they are evaluated again here.
-func (a *app) splitMiss(ctx context.Context, plan *sweep.Plan) (string, error) {
+func (a *app) splitMiss(ctx context.Context, plan *sweep.Plan, points string) (string, error) {
 	count := map[string]int{}
 	var reasons []string
 	var closest, tooLong map[string]any
@@ -462,7 +464,7 @@ func (a *app) splitMiss(ctx context.Context, plan *sweep.Plan) (string, error) {
 	for _, r := range reasons {
 		parts = append(parts, fmt.Sprintf("%s %d", r, count[r]))
 	}
-	why := "splits by reason: " + strings.Join(parts, ", ")
+	why := points + " by reason: " + strings.Join(parts, ", ")
 	if closest != nil {
 		why += fmt.Sprintf("; closest miss: tp %v × pp %v needs %.1f GB per accelerator of %.1f GB; try ZeRO-3, activation recomputation or more accelerators",
 			closest["tp"], closest["pp"], f64(closest, "memory_per_accelerator_gb"), f64(closest, "memory_capacity_gb"))
