@@ -406,7 +406,8 @@ func (pf *PlanFile) checkSplit(cat *catalog.Catalog, par *planParallel, dp, pp i
 	return nil
 }
 
-// CheckSplit checks a fleet plan's parallel degrees against its model, batch and
+// CheckSplit refuses a precision the plan's accelerator has no path for (PrecisionPath),
+// then checks a fleet plan's parallel degrees against its model, batch and
 // sequence under a physics profile (after Resolve), naming the plan line to change.
 // Seed: dp = N/(tp·pp·ep). Calibrated: dp = N/(tp·cp·pp) with ep carved out of it,
 // then kernel.StepSplit's rules (interleaved stages cut the layers evenly, heads
@@ -414,6 +415,9 @@ func (pf *PlanFile) checkSplit(cat *catalog.Catalog, par *planParallel, dp, pp i
 // microbatches, seq_len by cp). Both refuse a stage without a layer and a microbatch
 // without a sample (checkSplit).
 func (pf *PlanFile) CheckSplit(cat *catalog.Catalog, profile string) error {
+	if err := PrecisionPath(cat, pf.accel, pf.Hardware.Precision); err != nil {
+		return pf.errf("hardware.precision", "hardware.precision: %v", err)
+	}
 	par := pf.Parallelism
 	if par == nil || pf.total <= 1 {
 		return nil

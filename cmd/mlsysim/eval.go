@@ -145,7 +145,9 @@ Examples:
 			if err := zeroFlags(c); err != nil {
 				return err
 			}
-			a.precisionWarning(hw, c.String("precision"), format)
+			if err := a.precisionFlag(hw, c.String("precision"), format); err != nil {
+				return err
+			}
 			name := fmt.Sprintf("%s on %s", model, hw)
 			if format == "html" {
 				a.withContext(row)
@@ -336,6 +338,16 @@ func (a *app) addModelFile(path string) (string, error) {
 func isPlan(path string) bool {
 	b, err := catalog.ReadInput(path)
 	return err == nil && sweep.IsPlanFile(b)
+}
+
+// precisionFlag refuses --precision where the accelerator has no path for it
+// (sweep.PrecisionPath), and otherwise warns when it falls back to the default peak.
+func (a *app) precisionFlag(hwKey, precision, format string) error {
+	if err := sweep.PrecisionPath(a.cat, hwKey, precision); err != nil {
+		return badInput("--precision", err)
+	}
+	a.precisionWarning(hwKey, precision, format)
+	return nil
 }
 
 func (a *app) precisionWarning(hwKey, precision, format string) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -55,7 +56,7 @@ Example:
 			&cli.IntFlag{Name: "osl", Value: 256, Usage: "generated tokens per request"},
 			&cli.IntFlag{Name: "max-accelerators", Usage: "largest fleet allowed (0 = no limit)"},
 			&cli.StringFlag{Name: "disaggregated", Value: "auto", Usage: "auto (compare both), on (only disaggregated), off (only aggregated)"},
-			&cli.StringFlag{Name: "precision", Value: "fp16,fp8,int8,int4", Usage: "comma-separated weight precisions searched (fp8 only where the device has an fp8 rate)"},
+			&cli.StringFlag{Name: "precision", Value: "fp16,fp8,int8,int4", Usage: "comma-separated weight precisions searched (fp8 and fp4 only where the device has that rate)"},
 			&cli.StringFlag{Name: "engine", Value: sweep.DefaultEngine, Usage: "serving engine (mlsysim zoo engines): kernels per layer, all-reduce latency, step overhead, memory budget, attention precision"},
 			&cli.FloatFlag{Name: "accelerator-hour-usd", Usage: "rental price per accelerator-hour (0: owned, amortised + energy)"},
 			&cli.IntFlag{Name: "max-batch", Value: 1024, Usage: "largest decode batch searched (every batch from 1)"},
@@ -142,6 +143,9 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 			return nil, badInputf("--"+list.flag, "empty list")
 		}
 	}
+	if err := a.precisionsSearched(s, c.IsSet("precision")); err != nil {
+		return nil, err
+	}
 	if s.rental == 0 {
 		// An unpriced accelerator's cost would be its energy alone and undercut every priced
 		// one: the "cheapest" answer would be an artefact of a missing catalog number.
@@ -153,6 +157,35 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 		}
 	}
 	return s, nil
+}
+
+// rateOnly are the precisions searched only on accelerators that state their rate (the
+// spec's where): fp8 has no path without fp8 tensor cores, fp4 none without fp4 ones
+// (sweep.PrecisionPath, which serve and eval apply to one accelerator).
+var rateOnly = []string{"fp8", "fp4"}
+
+// precisionsSearched refuses a precision that no listed accelerator states a rate for,
+// and notes, for a --precision the user gave, the accelerators it is not searched on.
+func (a *app) precisionsSearched(s *servingSearch, explicit bool) error {
+	for _, p := range s.precisions {
+		if p = strings.ToLower(p); !slices.Contains(rateOnly, p) {
+			continue
+		}
+		var without []string
+		for _, k := range s.hardware {
+			if h, err := a.cat.HardwareByKey(k); err == nil && !(h.Rates[p] > 0) {
+				without = append(without, h.Key)
+			}
+		}
+		switch {
+		case len(without) == len(s.hardware):
+			return badInputf("--precision", "%s is searched only on accelerators that state an %s rate, and none of --hardware %s does; add one (%s) or drop %s",
+				p, p, strings.Join(s.hardware, ","), strings.Join(sweep.WithRate(a.cat, p), ", "), p)
+		case explicit && len(without) > 0:
+			a.warn("%s is not searched on %s: no %s rate in the catalog", p, strings.Join(without, ", "), p)
+		}
+	}
+	return nil
 }
 
 // spec is the serve-deploy grid of the search: decode batch 1–1024 innermost.
@@ -188,6 +221,7 @@ axes:
   batch_size: {range: [1, %d]}
 where:
   - "precision != 'fp8' || hw.fp8_tflops > 0"
+  - "precision != 'fp4' || hw.fp4_tflops > 0"
   - "mode == 'disaggregated' || prefill_tp == 1"
   - "kv_precision == 'same' || kv_precision != precision"
 `, g(s.qps), g(s.ttft), g(s.itl), s.isl, s.osl, s.maxAccel, g(s.rental), s.engine, s.model.Key,

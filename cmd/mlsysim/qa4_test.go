@@ -44,3 +44,61 @@ ops: {duration_days: 30}
 		}
 	}
 }
+
+// TestFP4NeedsAnFP4Rate: fp4 on an accelerator whose catalog entry states no fp4 rate
+// (H100: fp32, tf32, fp8, int8 only) is refused by every command that names one
+// accelerator, naming where the precision came from; on B200 (fp4 9000 TFLOP/s) it runs.
+func TestFP4NeedsAnFP4Rate(t *testing.T) {
+	plan := func(hw string) string {
+		return writePlan(t, hw+".yaml", "version: \"1.0\"\nname: fp4\nworkload: {name: Llama3_8B, batch_size: 1}\nhardware: {name: "+hw+", precision: fp4}\n")
+	}
+	search := []string{"--qps", "5", "--ttft-ms", "500", "--itl-ms", "50", "--max-batch", "4", "--disaggregated", "off"}
+	target := append(search, "--precision", "fp4")
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		code  int
+		where string
+	}{
+		{"serve H100", []string{"serve", "Llama3_8B", "H100", "-p", "fp4"}, exitBadInput, "--precision"},
+		{"eval H100", []string{"eval", "Llama3_8B", "H100", "-p", "FP4"}, exitBadInput, "--precision"},
+		{"eval plan H100", []string{"eval", plan("H100")}, exitBadInput, "H100.yaml:4: hardware.precision"},
+		{"optimize serving H100", append([]string{"optimize", "serving", "Llama3_8B", "--hardware", "H100"}, target...), exitBadInput, "--precision"},
+		{"serve B200", []string{"serve", "Llama3_8B", "B200", "-p", "fp4"}, exitOK, ""},
+		{"eval plan B200", []string{"eval", plan("B200")}, exitOK, ""},
+		{"optimize serving B200", append([]string{"optimize", "serving", "Llama3_8B", "--hardware", "B200"}, target...), exitOK, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := mlsysim(t, tc.args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%v", r.code, tc.code, r)
+			}
+			if tc.code == exitBadInput {
+				for _, want := range []string{tc.where, "states no fp4 rate", "B200"} {
+					if tc.name == "optimize serving H100" && want == "states no fp4 rate" {
+						want = "none of --hardware H100"
+					}
+					if !strings.Contains(r.stderr, want) {
+						t.Errorf("stderr lacks %q\n%v", want, r)
+					}
+				}
+			}
+		})
+	}
+	// Searching H100 and B200 at fp4 and int4: fp4 rows are B200's only, and the skip is said.
+	r := mlsysim(t, append([]string{"optimize", "serving", "Llama3_8B", "--hardware", "H100,B200", "-o", "json"}, append(search, "--precision", "fp4,int4")...)...)
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	if !strings.Contains(r.stderr, "fp4 is not searched on H100") {
+		t.Errorf("no note that fp4 skips H100\n%v", r)
+	}
+	obj := oneObject(t, r.stdout)
+	for _, list := range []string{"top_candidates", "frontier"} {
+		for _, c := range obj[list].([]any) {
+			if m := c.(map[string]any); m["precision"] == "fp4" && m["hardware"] != "B200" {
+				t.Errorf("%s holds fp4 on %v", list, m["hardware"])
+			}
+		}
+	}
+}

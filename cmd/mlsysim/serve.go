@@ -91,7 +91,9 @@ Examples:
 			if c.IsSet("step-overhead-ms") && a.String("profile") == "seed" {
 				return badInputf("--step-overhead-ms", "changes nothing under the seed profile, whose serving step has no engine overhead; use --profile calibrated (or drop it)")
 			}
-			a.precisionWarning(hw, c.String("precision"), format)
+			if err := a.precisionFlag(hw, c.String("precision"), format); err != nil {
+				return err
+			}
 			var noTDP, noPrice bool
 			if h, err := a.cat.HardwareByKey(hw); err == nil {
 				noTDP = h.TDPW == 0
