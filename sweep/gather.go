@@ -364,7 +364,7 @@ var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "para
 	"draft_not_a_transformer", "itl_target_missed", "ttft_target_missed", "over_accelerator_limit",
 	"layers_do_not_fill_the_stages", "ep_does_not_divide_dp_or_experts",
 	"batch_does_not_divide_into_microbatches", "seq_len_does_not_divide_by_cp", "exceeds_context",
-	"draft_exceeds_context", "model_has_no_mtp_module"}
+	"draft_exceeds_context", "model_has_no_mtp_module", "virtual_stages_without_pipeline"}
 
 const (
 	reasonNone uint8 = iota
@@ -405,6 +405,7 @@ const (
 	reasonContext        // serving and training: a sequence longer than the model's context_tokens
 	reasonDraftContext   // serving (calibrated): the sequence and the drafted tokens exceed the draft model's context_tokens
 	reasonNoMTP          // serving: draft_model mtp for a model that ships no multi-token-prediction module (mtp_layers)
+	reasonNoPipeline     // fleet: virtual_stages > 1 at pp 1 (interleaving splits pipeline stages; a plan refuses it)
 )
 
 // stepReasons maps kernel.StepSplit's verdicts to infeasible_reason codes.

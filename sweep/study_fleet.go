@@ -733,15 +733,19 @@ func (e *fleetEval) operations(c cols, o *Outputs, of []int32) {
 	feas, reason := w.b("feasible"), w.c("infeasible_reason")
 	wc, wmp, wms, wcp, wcs, binding := w.f("wall_1_compute_slack"), w.b("wall_2_memory_pass"), w.f("wall_2_memory_slack"),
 		w.b("wall_14_communication_pass"), w.f("wall_14_communication_slack"), w.c("binding_wall")
+	pp, vs := c.get("pp"), c.get("virtual_stages")
 	for k := 0; k < n; k++ {
 		j := of[k]
 		step := r.step[j]
+		// Interleaving splits pipeline stages: at pp 1 there are none, and the step
+		// would be pp 1's under another name (a plan refuses it, PlanFile.CheckEffect).
+		noPipe := vs[k] > 1 && pp[k] == 1
 		tokens[k] = batch[k] * seq[j]
 		tokensPS[k] = 0
 		if step > 0 {
 			tokensPS[k] = tokens[k] / step
 		}
-		wmp[k], wcp[k] = mO.Feasible[j], r.valid[j]
+		wmp[k], wcp[k] = mO.Feasible[j], r.valid[j] && !noPipe
 		wms[k] = 1 - mO.Total[j]/nd.MemCapacity[j]
 		wc[k], wcs[k] = 0, 0
 		if r.valid[j] {
@@ -751,7 +755,7 @@ func (e *fleetEval) operations(c cols, o *Outputs, of []int32) {
 		// Binding: a violated wall, else the largest share of the step.
 		comm := step - r.node[j]
 		switch {
-		case !r.valid[j]:
+		case !r.valid[j], noPipe:
 			binding[k] = wallCommunication
 		case !mO.Feasible[j]:
 			binding[k] = wallMemory
@@ -767,6 +771,8 @@ func (e *fleetEval) operations(c cols, o *Outputs, of []int32) {
 		switch {
 		case !r.valid[j], r.reason[j] != reasonNone:
 			feas[k], reason[k] = false, r.reason[j]
+		case noPipe:
+			feas[k], reason[k] = false, reasonNoPipeline
 		case !mO.Feasible[j]:
 			feas[k], reason[k] = false, reasonOOM
 		default:
