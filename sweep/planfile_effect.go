@@ -16,6 +16,16 @@ import (
 // the seed profile accepts it with a note through warn; everything else is an error
 // naming the plan line, why the key does nothing, and what would use it.
 func (pf *PlanFile) CheckEffect(cat *catalog.Catalog, profile string, warn func(string)) error {
+	return pf.checkEffect(cat, profile, warn, effectReads{efficiency: true, split: true})
+}
+
+// effectReads says what of a fleet plan the command's answer reads beyond eval's rules.
+type effectReads struct {
+	efficiency bool // hardware.efficiency only as the step reads it (placement prices power at it too)
+	split      bool // the plan's own split, not a searched one
+}
+
+func (pf *PlanFile) checkEffect(cat *catalog.Catalog, profile string, warn func(string), reads effectReads) error {
 	calibrated := profile != "seed"
 	if pf.Ops != nil && pf.Ops.MTBFHours != nil {
 		return pf.errf("ops.mtbf_hours", "ops.mtbf_hours is not used by any lens yet (no reliability lens on a plan); remove it — a grid on study: reliability models failures and checkpoints (docs/GRID.md)")
@@ -26,8 +36,10 @@ func (pf *PlanFile) CheckEffect(cat *catalog.Catalog, profile string, warn func(
 	if pf.study != "fleet" {
 		return nil
 	}
-	if err := pf.efficiencyEffect(cat, calibrated, "the fleet's GEMMs"); err != nil {
-		return err
+	if reads.efficiency {
+		if err := pf.efficiencyEffect(cat, calibrated, "the fleet's GEMMs"); err != nil {
+			return err
+		}
 	}
 	hw := &pf.Hardware
 	switch {
@@ -44,8 +56,10 @@ func (pf *PlanFile) CheckEffect(cat *catalog.Catalog, profile string, warn func(
 	dp := pf.total / (tp * pp * ep)
 	if calibrated {
 		dp = pf.total / (tp * pp * cp)
-	} else if err := pf.seedLinks(tp, dp, ep); err != nil {
-		return err
+	} else if reads.split {
+		if err := pf.seedLinks(tp, dp, ep); err != nil {
+			return err
+		}
 	}
 	if !calibrated {
 		for _, k := range []struct {
@@ -60,6 +74,9 @@ func (pf *PlanFile) CheckEffect(cat *catalog.Catalog, profile string, warn func(
 	}
 	if calibrated && par.Recompute != nil && *par.Recompute && par.ActivationCheckpointing != "" && par.ActivationCheckpointing != "full" {
 		return pf.errf("parallelism.activation_checkpointing", "activation_checkpointing %s is overridden by activation_recomputation: true (full recomputation under calibrated); keep one of the two", par.ActivationCheckpointing)
+	}
+	if !reads.split {
+		return nil // searched splits: each is checked as a point of the sweep
 	}
 	switch {
 	case or(par.VirtualStages, 1) > 1 && pp == 1:
@@ -130,6 +147,67 @@ func (pf *PlanFile) seedLinks(tp, dp, ep int) error {
 		return pf.errf("hardware.fabric_bandwidth", "hardware.fabric_bandwidth changes nothing under the seed profile for this split: dp %d and tp %d each fit in a node of %d, and the seed's step sends them over the node's link; drop it, or use --profile calibrated (which routes rings that cross nodes over the fabric)", dp, tp, apn)
 	case hw.IntraNodeBW != "" && !intra:
 		return pf.errf("hardware.intra_node_bw", "hardware.intra_node_bw changes nothing under the seed profile for this split (dp %d, tp %d, ep %d over nodes of %d): no collective of the seed's step runs inside a node; drop it", dp, tp, ep, apn)
+	}
+	return nil
+}
+
+// CheckOptimizerEffect is CheckEffect for a plan an optimizer reads (mlsysim optimize
+// placement, parallelism or batching; docs/PLAN.md, "Keys that change nothing"). Each
+// reads the plan its own way: a key its answer never reads is refused, naming the plan
+// line, as eval refuses one; a key it replaces with its search or its flags, and the
+// seed format's ops and constraints blocks where it ignores them, are noted through
+// warn, as the plan's value is not what the answer used. Run after Resolve and CheckSplit.
+func (pf *PlanFile) CheckOptimizerEffect(cat *catalog.Catalog, profile, optimizer string, warn func(string)) error {
+	note := func(key, format string, args ...any) {
+		warn(fmt.Sprintf("%s: %s", pf.where(key), fmt.Sprintf(format, args...)))
+	}
+	// Blocks of the seed's plan format that the seed's optimizers accepted and ignored:
+	// noted, not refused, so a plan shared with eval still runs.
+	if pf.Constraints != nil {
+		note("constraints", "constraints are not checked: only mlsysim eval checks a plan's assertions (the exit status here says nothing of them); eval the plan with the answer's values to gate on them")
+	}
+	ops, hw := pf.Ops, &pf.Hardware
+	switch optimizer {
+	case "placement":
+		if ops != nil && ops.Region != "" {
+			note("ops.region", "ops.region %s is not used: optimize placement ranks the regions of --regions", ops.Region)
+		}
+		if ops != nil && ops.CarbonTax != nil {
+			note("ops.carbon_tax_usd_per_t", "ops.carbon_tax_usd_per_t is not used: optimize placement prices carbon at --carbon-tax")
+		}
+		// Power is priced at the plan's efficiency (the seed's optimizer), so it is read.
+		return pf.checkEffect(cat, profile, warn, effectReads{split: true})
+	case "parallelism":
+		if ops != nil {
+			note("ops", "ops is not used: optimize parallelism ranks splits by step time, and ops prices and places a run (optimize placement and eval read it)")
+		}
+		if par := pf.Parallelism; par != nil {
+			for _, k := range []struct {
+				set  bool
+				key  string
+				what string
+			}{{par.TP != nil, "tp", "tp"}, {par.PP != nil, "pp", "pp"}, {par.DP != "" && par.DP != "auto", "dp", "dp (it follows each split)"}} {
+				if k.set {
+					note("parallelism."+k.key, "parallelism.%s is not used: optimize parallelism searches %s", k.key, k.what)
+				}
+			}
+		}
+		return pf.checkEffect(cat, profile, warn, effectReads{efficiency: true})
+	case "batching":
+		if ops != nil {
+			note("ops", "ops is not used: optimize batching sizes a batch for latency, and ops prices and places a run (optimize placement and eval read it)")
+		}
+		for _, k := range []struct {
+			set bool
+			key string
+		}{{hw.IntraNodeBW != "", "hardware.intra_node_bw"}, {hw.FabricBandwidth != "", "hardware.fabric_bandwidth"}} {
+			if k.set {
+				return pf.errf(k.key, "%s changes nothing for optimize batching: it serves the model on each accelerator alone (one replica per accelerator, no collective); drop it", k.key)
+			}
+		}
+		if pf.Workload.BatchSize != nil {
+			note("workload.batch_size", "workload.batch_size is not used: optimize batching searches batches 1 to --max-batch")
+		}
 	}
 	return nil
 }

@@ -94,7 +94,19 @@ func (a *app) fleetPlan(c *cli.Command, name string) (*sweep.PlanFile, []sweep.A
 	if study != "fleet" {
 		return nil, nil, badInputf("optimize "+name, "%s describes one accelerator; %s optimization needs a fleet (hardware.accelerators > 1 or hardware.cluster)", path, name)
 	}
+	if err := a.optimizerEffect(pf, name); err != nil {
+		return nil, nil, err
+	}
 	return pf, axes, nil
+}
+
+// optimizerEffect refuses the plan keys an optimizer's answer never reads and warns of
+// those its search or flags replace (sweep.PlanFile.CheckOptimizerEffect).
+func (a *app) optimizerEffect(pf *sweep.PlanFile, name string) error {
+	if err := pf.CheckOptimizerEffect(a.cat, a.String("profile"), name, func(msg string) { a.warn("%s", msg) }); err != nil {
+		return badInput("", err)
+	}
+	return nil
 }
 
 // replaceAxis sets (or adds) an axis with the given values.
@@ -369,6 +381,9 @@ func (a *app) optimizeBatching(ctx context.Context, c *cli.Command) error {
 	path := c.Args().First()
 	pf, study, planAxes, err := a.loadPlan(path)
 	if err != nil {
+		return err
+	}
+	if err := a.optimizerEffect(pf, "batching"); err != nil {
 		return err
 	}
 	if pf.Parallelism != nil {

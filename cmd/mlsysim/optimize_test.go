@@ -46,7 +46,8 @@ func TestOptimizePlacementGolden(t *testing.T) {
 // candidates, every candidate's split multiplies to the fleet, and the G5 split
 // (tp 8, pp 4) is among those searched.
 func TestOptimizeParallelism(t *testing.T) {
-	r := mlsysim(t, "optimize", "parallelism", planFixture("g5-research256.yaml"), "--top", "40", "-o", "json")
+	// G5 states the seed's efficiency, which only the seed profile reads (as for eval).
+	r := mlsysim(t, "--profile", "seed", "optimize", "parallelism", planFixture("g5-research256.yaml"), "--top", "40", "-o", "json")
 	if r.code != exitOK {
 		t.Fatalf("%v", r)
 	}
@@ -200,8 +201,8 @@ func TestOptimizeParallelismMisses(t *testing.T) {
 	const plan = `version: "1.0"
 name: miss
 workload: {name: %s, batch_size: 64, seq_len: 8192}
-hardware: {cluster: Lab_64_H100, precision: fp16, efficiency: 0.45}
-parallelism: {tp: 8, pp: 1, dp: auto, ep: 1, microbatches: 1, virtual_stages: 1, zero_stage: 0}
+hardware: {cluster: Lab_64_H100, precision: fp16}
+parallelism: {ep: 1, microbatches: 1, virtual_stages: 1, zero_stage: 0}
 `
 	cases := []struct {
 		model      string

@@ -28,9 +28,9 @@ func (a *app) evalPlan(path, format string) error {
 	if err != nil {
 		return err
 	}
-	// After evaluating, so a value out of range is reported as such first. Only eval
-	// renders every key's effect; the optimizers read a plan their own way (optimize
-	// batching reads a one-accelerator plan's seq_len, placement its efficiency).
+	// After evaluating, so a value out of range is reported as such first. The optimizers
+	// read a plan their own way and check it so (CheckOptimizerEffect: optimize batching
+	// reads a one-accelerator plan's seq_len, placement its efficiency).
 	if err := pf.CheckEffect(a.cat, a.String("profile"), func(msg string) { a.warn("%s", msg) }); err != nil {
 		return badInput("", err)
 	}

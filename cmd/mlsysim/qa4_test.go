@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,5 +101,80 @@ func TestFP4NeedsAnFP4Rate(t *testing.T) {
 				t.Errorf("%s holds fp4 on %v", list, m["hardware"])
 			}
 		}
+	}
+}
+
+// TestOptimizerPlanKeysChangeTheAnswer holds the optimizers that read a plan to
+// TestPlanKeysChangeTheAnswer's rule: each key, at two values, changes the answer, or
+// is refused (exit 1 naming its plan line and "changes nothing"), or is noted as not
+// used (the optimizer's search or flags replace it, or it is a block of the seed's
+// format the optimizer ignores).
+func TestOptimizerPlanKeysChangeTheAnswer(t *testing.T) {
+	const (
+		head  = "version: \"1.0\"\nname: effect\n"
+		place = head + "workload: {name: Llama3_8B, batch_size: 256, seq_len: 2048}\nhardware: {cluster: Research_256, precision: fp16%s}\nparallelism: {tp: 8, zero_stage: 1%s}\nops: {duration_days: 30%s}\n%s"
+		par   = head + "workload: {name: Llama3_8B, batch_size: 64, seq_len: 2048}\nhardware: {cluster: Lab_64_H100, precision: fp16%s}\nparallelism: {zero_stage: 1%s}\n%s"
+		batch = head + "workload: {name: Llama3_8B, seq_len: %s}\nhardware: {name: H100, accelerators: 16, accelerators_per_node: 8%s}\n%s"
+	)
+	const assert = "constraints:\n  assert:\n    - {metric: performance.step_latency, max: %s}\n"
+	type outcome int
+	const (
+		changes outcome = iota
+		refused
+		noted
+	)
+	placement := []string{"optimize", "placement", "--regions", "Quebec,Iowa"}
+	parallelism := []string{"optimize", "parallelism"}
+	batching := []string{"optimize", "batching", "--sla-ms", "22000", "--qps", "20", "--max-batch", "64"}
+	cases := []struct {
+		name, profile, key string
+		cmd                []string
+		a, b               string
+		want               outcome
+	}{
+		{"placement efficiency", "calibrated", "hardware.efficiency", placement, fmt.Sprintf(place, ", efficiency: 0.3", "", "", ""), fmt.Sprintf(place, ", efficiency: 0.9", "", "", ""), changes},
+		{"placement days", "calibrated", "ops.duration_days", placement, fmt.Sprintf(place, "", "", "", ""), strings.Replace(fmt.Sprintf(place, "", "", "", ""), "duration_days: 30", "duration_days: 60", 1), changes},
+		{"placement region", "calibrated", "ops.region", placement, fmt.Sprintf(place, "", "", ", region: Quebec", ""), fmt.Sprintf(place, "", "", ", region: Iowa", ""), noted},
+		{"placement carbon tax", "calibrated", "ops.carbon_tax_usd_per_t", placement, fmt.Sprintf(place, "", "", ", carbon_tax_usd_per_t: 0", ""), fmt.Sprintf(place, "", "", ", carbon_tax_usd_per_t: 500", ""), noted},
+		{"placement constraints", "calibrated", "constraints", placement, fmt.Sprintf(place, "", "", "", fmt.Sprintf(assert, "1")), fmt.Sprintf(place, "", "", "", fmt.Sprintf(assert, "1e9")), noted},
+		{"placement virtual_stages at pp 1", "calibrated", "parallelism.virtual_stages", placement, fmt.Sprintf(place, "", "", "", ""), fmt.Sprintf(place, "", ", virtual_stages: 2", "", ""), refused},
+		// The seed counts one token per sequence: its step is memory-bound above a tiny η.
+		{"parallelism efficiency seed", "seed", "hardware.efficiency", parallelism, fmt.Sprintf(par, ", efficiency: 0.0001", "", ""), fmt.Sprintf(par, ", efficiency: 0.9", "", ""), changes},
+		{"parallelism efficiency measured", "calibrated", "hardware.efficiency", parallelism, fmt.Sprintf(par, ", efficiency: 0.3", "", ""), fmt.Sprintf(par, ", efficiency: 0.9", "", ""), refused},
+		{"parallelism zero_stage", "calibrated", "parallelism.zero_stage", parallelism, fmt.Sprintf(par, "", "", ""), strings.Replace(fmt.Sprintf(par, "", "", ""), "zero_stage: 1", "zero_stage: 3", 1), changes},
+		{"parallelism tp", "calibrated", "parallelism.tp", parallelism, fmt.Sprintf(par, "", ", tp: 1", ""), fmt.Sprintf(par, "", ", tp: 8", ""), noted},
+		{"parallelism ops", "calibrated", "ops", parallelism, fmt.Sprintf(par, "", "", "ops: {region: Quebec}\n"), fmt.Sprintf(par, "", "", "ops: {region: Iowa}\n"), noted},
+		{"batching seq_len", "calibrated", "workload.seq_len", batching, fmt.Sprintf(batch, "256", "", ""), fmt.Sprintf(batch, "1024", "", ""), changes},
+		{"batching efficiency", "calibrated", "hardware.efficiency", batching, fmt.Sprintf(batch, "256", ", efficiency: 0.2", ""), fmt.Sprintf(batch, "256", ", efficiency: 0.9", ""), changes},
+		{"batching fabric", "calibrated", "hardware.fabric_bandwidth", batching, fmt.Sprintf(batch, "256", ", fabric_bandwidth: 10 GB/s", ""), fmt.Sprintf(batch, "256", ", fabric_bandwidth: 100 GB/s", ""), refused},
+		{"batching ops", "calibrated", "ops", batching, fmt.Sprintf(batch, "256", "", "ops: {region: Quebec}\n"), fmt.Sprintf(batch, "256", "", "ops: {region: Iowa}\n"), noted},
+		{"batching batch_size", "calibrated", "workload.batch_size", batching, strings.Replace(fmt.Sprintf(batch, "256", "", ""), "seq_len", "batch_size: 1, seq_len", 1), strings.Replace(fmt.Sprintf(batch, "256", "", ""), "seq_len", "batch_size: 64, seq_len", 1), noted},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var rs [2]cliResult
+			for i, text := range []string{tc.a, tc.b} {
+				path := writePlan(t, fmt.Sprintf("plan%d.yaml", i), text)
+				args := append([]string{"--profile", tc.profile, "-o", "json"}, tc.cmd[:2]...)
+				rs[i] = mlsysim(t, append(append(args, path), tc.cmd[2:]...)...)
+			}
+			a, b := rs[0], rs[1]
+			switch tc.want {
+			case changes:
+				if a.code != exitOK || b.code != exitOK || a.stdout == b.stdout {
+					t.Errorf("%s at two values: exits %d, %d and the answers differ: %v; want both 0 and different\n%v\n%v", tc.key, a.code, b.code, a.stdout != b.stdout, a, b)
+				}
+			case refused:
+				if out := b.stdout + b.stderr; b.code != exitBadInput || !strings.Contains(out, "changes nothing") || !strings.Contains(out, "plan1.yaml:") {
+					t.Errorf("%s: exit %d, want 1 naming the plan line and \"changes nothing\"\n%v", tc.key, b.code, b)
+				}
+			case noted:
+				for _, r := range rs {
+					if r.code != exitOK || !strings.Contains(r.stderr, tc.key) || !strings.Contains(r.stderr, "not") {
+						t.Errorf("%s: exit %d, want 0 with a note naming it\n%v", tc.key, r.code, r)
+					}
+				}
+			}
+		})
 	}
 }
