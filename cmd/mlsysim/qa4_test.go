@@ -178,3 +178,42 @@ func TestOptimizerPlanKeysChangeTheAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestServeNodeFlagsChangeTheAnswer: --node-size and --tp-across-nodes either change
+// serve's answer against leaving them out, or are refused as changing nothing. The
+// calibrated step sends a group over the fabric once it outgrows the node (tp, ep, and
+// the replica's tp × pp for the pipeline's sends); the seed's has no fabric, so there
+// the node only bounds tp.
+func TestServeNodeFlagsChangeTheAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		profile      string
+		layout, flag []string
+		refused      bool
+	}{
+		{"calibrated", []string{"--tp", "2"}, []string{"--node-size", "4"}, true},
+		{"calibrated", []string{"--tp", "2"}, []string{"--tp-across-nodes"}, true},
+		{"calibrated", []string{"--tp", "8", "--pp", "2"}, []string{"--node-size", "16"}, false}, // the stages' sends leave the fabric
+		{"calibrated", []string{"--tp", "4", "--pp", "2"}, []string{"--node-size", "4"}, false},  // and take it
+		{"calibrated", []string{"--tp", "16"}, []string{"--tp-across-nodes"}, false},             // refused without it
+		{"calibrated", []string{"--tp", "8"}, []string{"--node-size", "8"}, true},                // the default, stated
+		{"seed", []string{"--tp", "8", "--pp", "2"}, []string{"--node-size", "16"}, true},
+		{"seed", []string{"--tp", "8", "--pp", "4"}, []string{"--node-size", "32"}, true},
+		{"seed", []string{"--tp", "16"}, []string{"--node-size", "16"}, false}, // tp 16 is refused in a node of 8
+	} {
+		name := tc.profile + " " + strings.Join(append(tc.layout, tc.flag...), " ")
+		t.Run(name, func(t *testing.T) {
+			args := append([]string{"--profile", tc.profile, "-o", "json", "serve", "Llama3_70B", "H100"}, tc.layout...)
+			with := mlsysim(t, append(args, tc.flag...)...)
+			if tc.refused {
+				if with.code != exitBadInput || !strings.Contains(with.stdout, tc.flag[0]+": changes nothing") {
+					t.Errorf("exit %d, want 1 with %q changing nothing\n%v", with.code, tc.flag[0], with)
+				}
+				return
+			}
+			without := mlsysim(t, args...)
+			if with.code != exitOK || with.stdout == without.stdout {
+				t.Errorf("exit %d; the answer with %v equals the one without (exit %d)\n%v", with.code, tc.flag, without.code, with)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/mlsysim/mlsysim/kernel"
 	"github.com/mlsysim/mlsysim/sweep"
 )
 
@@ -43,7 +44,9 @@ amortised price and energy; rental: --accelerator-hour-usd; energy_only: the acc
 states no price, which the text says too), and infeasible_reason when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
 seed's fallback power (an H100's 700 W); the text output says so. --spec-tokens and
 --spec-acceptance need --draft-model (refused without it: they would change nothing);
---step-overhead-ms is refused under --profile seed, which has no engine overhead.
+--step-overhead-ms is refused under --profile seed, which has no engine overhead;
+--tp-across-nodes where tp fits in a node, and --node-size where every group (tp, ep,
+the replica's tp × pp; seed: tp alone) stays on the same side of it as of the default 8.
 
 Examples:
    mlsysim serve Llama3_8B H100
@@ -284,6 +287,9 @@ func (a *app) servingAxes(c *cli.Command, model string) ([]sweep.Axis, error) {
 			return nil, badInput("--tp/--pp/--ep", err)
 		}
 	}
+	if err := a.nodeFlagsEffect(c, tp, pp, ep, node); err != nil {
+		return nil, err
+	}
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	return []sweep.Axis{
 		axis("tp", strconv.Itoa(tp), "--tp"), axis("pp", strconv.Itoa(pp), "--pp"), axis("ep", strconv.Itoa(ep), "--ep"),
@@ -293,4 +299,30 @@ func (a *app) servingAxes(c *cli.Command, model string) ([]sweep.Axis, error) {
 		axis("engine", c.String("engine"), "--engine"), axis("step_overhead_ms", g(c.Float("step-overhead-ms")), "--step-overhead-ms"),
 		axis("accelerator_hour_usd", g(c.Float("accelerator-hour-usd")), "--accelerator-hour-usd"),
 	}, nil
+}
+
+// nodeFlagsEffect refuses --node-size and --tp-across-nodes where they change nothing.
+// A node bounds the groups that stay on the scale-up link: the calibrated step sends
+// the tp and ep collectives and the pipeline's sends (a replica of tp × pp) over the
+// fabric once their group outgrows it (kernel/serving.go, link); the seed's step has
+// no fabric, so there the node only bounds tp (sweep.ServingLayoutError). A value that
+// puts every group on the same side as the default node of 8 gives the same answer.
+func (a *app) nodeFlagsEffect(c *cli.Command, tp, pp, ep, node int) error {
+	if c.Bool("tp-across-nodes") && tp <= node {
+		return badInputf("--tp-across-nodes", "changes nothing: tp %d fits in a node of %d; it allows a tensor-parallel group larger than --node-size (drop it)", tp, node)
+	}
+	if !c.IsSet("node-size") {
+		return nil
+	}
+	groups := []int{tp, ep, tp * pp}
+	if a.String("profile") == "seed" {
+		groups = groups[:1]
+	}
+	for _, g := range groups {
+		if (g > node) != (g > kernel.DefaultNodeSize) {
+			return nil
+		}
+	}
+	return badInputf("--node-size", "changes nothing: with tp %d × pp %d (ep %d) each group stays on the same side of a node of %d as of the default %d, so every exchange takes the same link; it matters once tp, ep or tp × pp outgrow one of them%s",
+		tp, pp, ep, node, kernel.DefaultNodeSize, map[bool]string{true: " (under --profile seed only tp: the seed's serving step has no fabric)"}[a.String("profile") == "seed"])
 }
