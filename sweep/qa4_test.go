@@ -1,6 +1,13 @@
 package sweep
 
-import "testing"
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
 
 // TestFleetVirtualStagesNeedAPipeline: interleaving splits each pipeline stage into
 // virtual_stages chunks, so at pp 1 there is nothing to interleave; a plan refuses it
@@ -27,5 +34,140 @@ func TestFleetVirtualStagesNeedAPipeline(t *testing.T) {
 				t.Errorf("%s pp %s vs %s: wall 14 passes, want it violated", profile, tc.pp, tc.vs)
 			}
 		}
+	}
+}
+
+// TestServingRowInvariants sweeps every serving study over layouts at their edges
+// (tp, pp, KV wider and narrower than the weights, drafting with acceptance 0 and 1,
+// one token to past the context window, batch 1 to 4096, owned and rented) under both
+// profiles and holds every row to what its columns promise (docs/COLUMNS.md):
+// tokens/s per user is 1000 / ITL; joules per token is the draw over tokens/s per
+// accelerator; a rented accelerator's $ per million tokens is its hourly price over
+// the tokens it makes in an hour; a feasible row fits in memory, is finite and not
+// negative, and a serve-deploy row meets its targets within its accelerator limit.
+func TestServingRowInvariants(t *testing.T) {
+	const layout = `
+  model: [Llama3_8B, Mixtral_8x7B]
+  hardware: [H100, MI300X]
+  tp: [1, 8]
+  pp: [1, 4]
+  kv_precision: [same, fp8, fp32]
+  draft_model: [none, Llama3_8B]
+  spec_acceptance: [0, 1]
+  accelerator_hour_usd: [0, 2.5]
+`
+	studies := map[string]string{
+		"serve":          "  batch_size: [1, 4096]\n  seq_len: [1, 8192, 200000]\n",
+		"serve-sla":      "  batch_size: [1, 64]\n  seq_len: [16, 8192]\n  qps: [0.5, 50]\n",
+		"batching":       "  max_batch_size: [1, 256]\n  seq_len: [64, 8192]\n  input_tokens: [0, 32]\n",
+		"serve-deploy":   "  batch_size: [1, 256]\n  input_tokens: [1, 8000]\n  output_tokens: [1, 512]\n  mode: [aggregated, disaggregated]\n  max_accelerators: [0, 16]\n",
+		"serve-capacity": "  max_batch_size: [1, 64]\n  seq_len: [64, 8192]\n  qps: [1, 100]\n",
+	}
+	fixed := map[string]string{
+		"serve-deploy":   "fixed:\n  qps: 5\n  target_ttft_ms: 2000\n  target_itl_ms: 100\n",
+		"serve-capacity": "fixed:\n  target_p99_ms: 20000\n",
+	}
+	for _, profile := range Profiles {
+		for study, axes := range studies {
+			t.Run(profile+"/"+study, func(t *testing.T) {
+				p := mustPlan(t, "version: 1\nstudy: "+study+"\nprofile: "+profile+"\n"+fixed[study]+"axes:"+layout+axes+
+					"where:\n  - \"draft_model != 'none' || spec_acceptance == 0\"\n")
+				var rows, feasible int
+				err := Run(t.Context(), p, Options{}, func(rec arrow.Record) error {
+					for r := range int(rec.NumRows()) {
+						rows++
+						row := Row(rec, r)
+						if row["feasible"] == true {
+							feasible++
+							servingRowInvariants(t, study, row)
+							if profile == "calibrated" {
+								contextInvariant(t, row)
+							}
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if feasible == 0 || feasible == rows {
+					t.Errorf("%d of %d rows feasible: the grid should hold both", feasible, rows)
+				}
+			})
+		}
+	}
+}
+
+func servingRowInvariants(t *testing.T, study string, row map[string]any) {
+	t.Helper()
+	num := func(k string) float64 {
+		switch v := row[k].(type) {
+		case float64:
+			return v
+		case int64:
+			return float64(v)
+		}
+		return math.NaN()
+	}
+	fail := func(format string, args ...any) {
+		t.Helper()
+		t.Errorf("point %v (%v %v tp %v pp %v kv %v draft %v): %s", row["point_id"], row["model"], row["hardware"], row["tp"], row["pp"],
+			row["kv_precision"], row["draft_model"], fmt.Sprintf(format, args...))
+	}
+	close := func(got, want float64) bool { return math.Abs(got-want) <= 1e-9*math.Abs(want) }
+	for k, v := range row {
+		if f, ok := v.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0) || f < 0 && !strings.HasSuffix(k, "_slack")) {
+			fail("%s = %v on a feasible row", k, f)
+		}
+	}
+	perAcc, itl := num("tokens_per_s_per_accelerator"), num("itl_ms")
+	if !(perAcc > 0) {
+		fail("tokens/s per accelerator %v on a feasible row", perAcc)
+		return
+	}
+	if got := num("tokens_per_s_per_user"); !close(got, 1000/itl) {
+		fail("tokens/s per user %v, want 1000 / itl_ms = %v", got, 1000/itl)
+	}
+	if got, want := num("joules_per_token"), num("power_w")/perAcc; !close(got, want) {
+		fail("joules per token %v, want power %v W / %v tokens/s = %v", got, num("power_w"), perAcc, want)
+	}
+	if hour := num("accelerator_hour_usd"); hour > 0 {
+		if got, want := num("usd_per_million_tokens"), hour/3600/perAcc*1e6; !close(got, want) {
+			fail("$/M tokens %v, want %v/h ÷ 3600 ÷ %v tokens/s × 1e6 = %v", got, hour, perAcc, want)
+		}
+	}
+	if u := num("memory_utilization"); u > 1 {
+		fail("memory utilisation %v > 1", u)
+	}
+	// total_memory_gb is the whole replica's, memory_capacity_gb one accelerator's.
+	if used, capacity := num("total_memory_gb"), num("memory_capacity_gb")*num("tp")*num("pp"); used > capacity {
+		fail("the replica needs %v GB of its %v GB", used, capacity)
+	}
+	if study == "serve-deploy" {
+		if num("ttft_ms") > num("target_ttft_ms") || itl > num("target_itl_ms") {
+			fail("TTFT %v / ITL %v over the targets %v / %v", num("ttft_ms"), itl, num("target_ttft_ms"), num("target_itl_ms"))
+		}
+		if limit := num("max_accelerators"); limit > 0 && num("accelerators") > limit {
+			fail("%v accelerators over the limit %v", num("accelerators"), limit)
+		}
+	}
+}
+
+// contextInvariant: under calibrated no feasible row serves a request longer than the
+// model's context window (docs/GRID.md, exceeds_context).
+func contextInvariant(t *testing.T, row map[string]any) {
+	t.Helper()
+	m, err := testCatalog().ModelByKey(fmt.Sprint(row["model"]))
+	if err != nil || m.ContextTokens == 0 {
+		return
+	}
+	tokens, _ := row["seq_len"].(int64)
+	if in, ok := row["input_tokens"].(int64); ok {
+		if out, ok := row["output_tokens"].(int64); ok {
+			tokens = in + out
+		}
+	}
+	if tokens > int64(m.ContextTokens) {
+		t.Errorf("point %v: a feasible row serves %d tokens, past %s's context window of %d", row["point_id"], tokens, m.Key, m.ContextTokens)
 	}
 }
