@@ -4,7 +4,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mlsysim/mlsysim/queries"
+	"github.com/mlsysim/mlsysim/results"
 	"github.com/mlsysim/mlsysim/sweep"
 )
 
@@ -25,7 +28,7 @@ const maxSearchBatch = 1 << 16
 // Optimizers are "sweep, then query": a plan becomes a grid over the searched
 // choices, the sweep writes Parquet, a bundled query picks the winners.
 func (a *app) optimizeCommand() *cli.Command {
-	keep := &cli.StringFlag{Name: "keep", Usage: "keep the sweep in this folder (default: a temporary folder, removed)"}
+	keep := &cli.StringFlag{Name: "keep", Usage: "keep the sweep in this folder, which must not hold a result already (default: a temporary folder, removed)"}
 	return &cli.Command{
 		Name:  "optimize",
 		Usage: optimizeUsage,
@@ -143,14 +146,12 @@ func (a *app) sweepAndQuery(ctx context.Context, study string, axes []sweep.Axis
 	if err := a.applyProfile(plan); err != nil {
 		return nil, nil, nil, err
 	}
-	dir := keepDir
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "mlsysim-optimize-"); err != nil {
-			return nil, nil, nil, err
-		}
-		defer os.RemoveAll(dir)
+	dir, cleanup, err := sweepDir(keepDir)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	if _, err := sweep.WriteParts(ctx, plan, sweep.WriteOptions{Dir: dir, Version: version, Overwrite: true}); err != nil {
+	defer cleanup()
+	if _, err := sweep.WriteParts(ctx, plan, sweep.WriteOptions{Dir: dir, Version: version}); err != nil {
 		return nil, nil, nil, badInput("", err)
 	}
 	db, err := queries.Open(ctx, dir)
@@ -180,6 +181,26 @@ func (a *app) sweepAndQuery(ctx context.Context, study string, axes []sweep.Axis
 		out = append(out, append([]any(nil), rows.Values()...))
 	}
 	return plan, out, names, rows.Err()
+}
+
+// sweepDir is the folder an optimizer sweeps into: --keep's, which must not hold a
+// result already (replacing one would lose it with exit 0; sweep --out asks for
+// --overwrite), or a temporary folder that cleanup removes.
+func sweepDir(keep string) (dir string, cleanup func(), err error) {
+	if keep == "" {
+		if dir, err = os.MkdirTemp("", "mlsysim-optimize-"); err != nil {
+			return "", nil, err
+		}
+		return dir, func() { os.RemoveAll(dir) }, nil
+	}
+	existing, err := results.Existing(keep)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", nil, badInput("--keep", err)
+	}
+	if len(existing) > 0 {
+		return "", nil, badInputf("--keep", "%s already holds a result (%d files), which the sweep would replace; remove it or give another folder", keep, len(existing))
+	}
+	return keep, func() {}, nil
 }
 
 func pick(names []string, row []any, col string) any {

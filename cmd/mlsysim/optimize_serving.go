@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -282,14 +281,12 @@ func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
 	if err := a.applyProfile(plan); err != nil {
 		return err
 	}
-	dir := c.String("keep")
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "mlsysim-optimize-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
+	dir, cleanup, err := sweepDir(c.String("keep"))
+	if err != nil {
+		return err
 	}
-	opts := sweep.WriteOptions{Dir: dir, Version: version, Overwrite: true}
+	defer cleanup()
+	opts := sweep.WriteOptions{Dir: dir, Version: version}
 	if c.String("keep") == "" {
 		opts.Compression = "snappy" // a temporary sweep: encode fast, it is read once
 	}

@@ -217,3 +217,39 @@ func TestServeNodeFlagsChangeTheAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestOptimizeKeepRefusesAResult: --keep DIR keeps an optimizer's sweep, but a folder
+// that already holds a result (here a fleet sweep) is left as it was — replacing it
+// would lose a result with exit 0, where sweep --out asks for --overwrite.
+func TestOptimizeKeepRefusesAResult(t *testing.T) {
+	for _, cmd := range [][]string{
+		{"optimize", "serving", "Llama3_8B", "--qps", "5", "--ttft-ms", "500", "--itl-ms", "50", "--max-batch", "4", "--hardware", "H100"},
+		{"optimize", "placement", planFixture("placement-research256.yaml"), "--regions", "Quebec"},
+		{"optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "22000", "--qps", "5"},
+	} {
+		t.Run(cmd[1], func(t *testing.T) {
+			dir := t.TempDir()
+			spec := writePlan(t, "grid.yaml", "version: 1\nstudy: fleet\naxes:\n  model: [Llama3_8B]\n  cluster: [Research_256]\n  tp: [8]\n")
+			if r := mlsysim(t, "sweep", spec, "--out", dir); r.code != exitOK {
+				t.Fatalf("the result to keep: %v", r)
+			}
+			before, err := os.ReadFile(filepath.Join(dir, "_manifest.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := mlsysim(t, append(cmd, "--keep", dir)...)
+			if r.code != exitBadInput || !strings.Contains(r.stderr, "--keep") || !strings.Contains(r.stderr, "already holds a result") {
+				t.Errorf("exit %d, want 1 naming --keep\n%v", r.code, r)
+			}
+			if after, _ := os.ReadFile(filepath.Join(dir, "_manifest.json")); string(after) != string(before) {
+				t.Errorf("the kept folder's result was replaced")
+			}
+			fresh := filepath.Join(t.TempDir(), "new")
+			if r := mlsysim(t, append(cmd, "--keep", fresh)...); r.code != exitOK {
+				t.Errorf("a new --keep folder: %v", r)
+			} else if _, err := os.Stat(filepath.Join(fresh, "_manifest.json")); err != nil {
+				t.Errorf("the sweep is not kept: %v", err)
+			}
+		})
+	}
+}
