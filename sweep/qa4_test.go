@@ -171,3 +171,35 @@ func contextInvariant(t *testing.T, row map[string]any) {
 		t.Errorf("point %v: a feasible row serves %d tokens, past %s's context window of %d", row["point_id"], tokens, m.Key, m.ContextTokens)
 	}
 }
+
+// TestGridEffectNotes: a fleet grid's efficiency is noted, with its spec line, where no
+// point reads it (calibrated, transformers on accelerators with a measured matmul rate
+// at the grid's precisions), and not where some point does.
+func TestGridEffectNotes(t *testing.T) {
+	for _, tc := range []struct {
+		name, spec string
+		noted      bool
+	}{
+		{"measured", "version: 1\nstudy: fleet\naxes:\n  model: [Llama3_8B]\n  cluster: [Research_256]\n  efficiency: [0.3, 0.6]\n", true},
+		{"seed", "version: 1\nstudy: fleet\nprofile: seed\naxes:\n  model: [Llama3_8B]\n  cluster: [Research_256]\n  efficiency: [0.3, 0.6]\n", false},
+		{"unmeasured precision", "version: 1\nstudy: fleet\naxes:\n  model: [Llama3_8B]\n  cluster: [Research_256]\n  precision: [fp16, fp32]\n  efficiency: [0.3, 0.6]\n", false},
+		{"not set", "version: 1\nstudy: fleet\naxes:\n  model: [Llama3_8B]\n  cluster: [Research_256]\n", false},
+		{"node study", "version: 1\nstudy: node\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  efficiency: [0.3, 0.6]\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustPlan(t, tc.spec)
+			if p.Profile == "" {
+				if err := p.SetProfile("calibrated"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			notes := p.EffectNotes()
+			if got := len(notes) > 0; got != tc.noted {
+				t.Fatalf("notes %q, want noted %v", notes, tc.noted)
+			}
+			if tc.noted && !strings.Contains(notes[0], "test.yaml:6: efficiency changes nothing") {
+				t.Errorf("note %q does not name the spec line", notes[0])
+			}
+		})
+	}
+}

@@ -394,13 +394,20 @@ func (a *app) infeasibleWhy(row map[string]any) string {
 	return reason
 }
 
-// planOf plans a grid spec against the catalog under the profile applyProfile picks.
+// planOf plans a grid spec against the catalog under the profile applyProfile picks,
+// and warns of the spec's parameters that change nothing at any point (EffectNotes).
 func (a *app) planOf(spec *sweep.Spec) (*sweep.Plan, error) {
 	plan, err := spec.Plan(a.cat)
 	if err != nil {
 		return nil, badInput("", err)
 	}
-	return plan, a.applyProfile(plan)
+	if err := a.applyProfile(plan); err != nil {
+		return nil, err
+	}
+	for _, note := range plan.EffectNotes() {
+		a.warn("%s", note)
+	}
+	return plan, nil
 }
 
 // applyProfile sets the plan's physics profile from --profile; a grid spec's own
