@@ -163,26 +163,31 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 // (sweep.PrecisionPath, which serve and eval apply to one accelerator).
 var rateOnly = []string{"fp8", "fp4"}
 
-// precisionsSearched refuses a precision that no listed accelerator states a rate for,
-// and notes, for a --precision the user gave, the accelerators it is not searched on.
+// precisionsSearched notes, for a --precision the user gave, the accelerators an fp8 or
+// fp4 is not searched on, and refuses a list no listed accelerator can run at all.
 func (a *app) precisionsSearched(s *servingSearch, explicit bool) error {
+	runnable := 0
+	var missing []string
 	for _, p := range s.precisions {
-		if p = strings.ToLower(p); !slices.Contains(rateOnly, p) {
-			continue
-		}
+		p = strings.ToLower(p)
 		var without []string
 		for _, k := range s.hardware {
-			if h, err := a.cat.HardwareByKey(k); err == nil && !(h.Rates[p] > 0) {
+			if h, err := a.cat.HardwareByKey(k); err == nil && slices.Contains(rateOnly, p) && !(h.Rates[p] > 0) {
 				without = append(without, h.Key)
 			}
 		}
-		switch {
-		case len(without) == len(s.hardware):
-			return badInputf("--precision", "%s is searched only on accelerators that state an %s rate, and none of --hardware %s does; add one (%s) or drop %s",
-				p, p, strings.Join(s.hardware, ","), strings.Join(sweep.WithRate(a.cat, p), ", "), p)
-		case explicit && len(without) > 0:
+		runnable += len(s.hardware) - len(without)
+		if len(without) == 0 {
+			continue
+		}
+		missing = append(missing, fmt.Sprintf("%s (%s)", p, strings.Join(sweep.WithRate(a.cat, p), ", ")))
+		if explicit {
 			a.warn("%s is not searched on %s: no %s rate in the catalog", p, strings.Join(without, ", "), p)
 		}
+	}
+	if runnable == 0 {
+		return badInputf("--precision", "none of %s runs on --hardware %s: fp8 and fp4 are searched only on accelerators that state their rate; add one — %s — or another precision",
+			strings.Join(s.precisions, ","), strings.Join(s.hardware, ","), strings.Join(missing, "; "))
 	}
 	return nil
 }

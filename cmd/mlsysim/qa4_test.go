@@ -77,7 +77,7 @@ func TestFP4NeedsAnFP4Rate(t *testing.T) {
 			if tc.code == exitBadInput {
 				for _, want := range []string{tc.where, "states no fp4 rate", "B200"} {
 					if tc.name == "optimize serving H100" && want == "states no fp4 rate" {
-						want = "none of --hardware H100"
+						want = "none of fp4 runs on --hardware H100"
 					}
 					if !strings.Contains(r.stderr, want) {
 						t.Errorf("stderr lacks %q\n%v", want, r)
@@ -85,6 +85,11 @@ func TestFP4NeedsAnFP4Rate(t *testing.T) {
 				}
 			}
 		})
+	}
+	// The default precisions (fp16, fp8, int8, int4) on an accelerator without an fp8 rate:
+	// fp8 is left out quietly, as --help says, and the rest is searched.
+	if r := mlsysim(t, append([]string{"optimize", "serving", "Llama3_8B", "--hardware", "A100"}, search...)...); r.code != exitOK || strings.Contains(r.stderr, "not searched") {
+		t.Errorf("default precisions on A100: %v", r)
 	}
 	// Searching H100 and B200 at fp4 and int4: fp4 rows are B200's only, and the skip is said.
 	r := mlsysim(t, append([]string{"optimize", "serving", "Llama3_8B", "--hardware", "H100,B200", "-o", "json"}, append(search, "--precision", "fp4,int4")...)...)
