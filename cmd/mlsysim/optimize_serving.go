@@ -33,7 +33,8 @@ fleet that serves --qps requests of --isl prompt and --osl generated tokens with
 (catalog unit cost amortised over 3 years with 5 % maintenance and energy at the
 region's PUE, or --accelerator-hour-usd; an accelerator the catalog gives no price is
 refused without it, as its energy alone would undercut every priced one), timing every step with --engine's kernels,
-all-reduce and scheduling (default vllm; mlsysim zoo engines). It prints the cheapest configurations, the
+all-reduce and scheduling (default vllm; mlsysim zoo engines; calibrated only, so
+--engine is refused under --profile seed). It prints the cheapest configurations, the
 cheapest aggregated and disaggregated ones side by side, and the frontier of tokens/s
 per accelerator against tokens/s per user. The same space is the bundled grid
 serving-deploy (mlsysim sweep serving-deploy) for your own queries.
@@ -117,6 +118,9 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 	e, err := a.cat.EngineByKey(c.String("engine"))
 	if err != nil {
 		return nil, badInput("--engine", err)
+	}
+	if err := a.seedEngine(c); err != nil {
+		return nil, err
 	}
 	s.engine = e.Key
 	switch c.String("disaggregated") {

@@ -258,3 +258,25 @@ func TestOptimizeKeepRefusesAResult(t *testing.T) {
 		})
 	}
 }
+
+// TestSeedRefusesEngine: the serving engine's terms belong to the calibrated step, so
+// under --profile seed --engine would only change the name echoed back; it is refused,
+// as --step-overhead-ms is, and changes the answer under calibrated.
+func TestSeedRefusesEngine(t *testing.T) {
+	target := []string{"--qps", "5", "--ttft-ms", "500", "--itl-ms", "50", "--max-batch", "4", "--hardware", "H100", "--disaggregated", "off"}
+	for _, cmd := range [][]string{
+		{"serve", "Llama3_8B", "H100"},
+		append([]string{"optimize", "serving", "Llama3_8B"}, target...),
+	} {
+		t.Run(cmd[0], func(t *testing.T) {
+			r := mlsysim(t, append([]string{"--profile", "seed"}, append(cmd, "--engine", "trtllm")...)...)
+			if r.code != exitBadInput || !strings.Contains(r.stderr, "--engine: changes nothing under the seed profile") {
+				t.Errorf("seed: exit %d, want 1 refusing --engine\n%v", r.code, r)
+			}
+			a, b := mlsysim(t, append(cmd, "-o", "json")...), mlsysim(t, append(cmd, "-o", "json", "--engine", "trtllm")...)
+			if a.code != exitOK || b.code != exitOK || strings.ReplaceAll(b.stdout, "trtllm", "vllm") == a.stdout {
+				t.Errorf("calibrated: --engine trtllm changes only the name (exits %d, %d)\n%v", a.code, b.code, b)
+			}
+		})
+	}
+}

@@ -44,7 +44,7 @@ amortised price and energy; rental: --accelerator-hour-usd; energy_only: the acc
 states no price, which the text says too), and infeasible_reason when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
 seed's fallback power (an H100's 700 W); the text output says so. --spec-tokens and
 --spec-acceptance need --draft-model (refused without it: they would change nothing);
---step-overhead-ms is refused under --profile seed, which has no engine overhead;
+--step-overhead-ms and --engine are refused under --profile seed, which has no engine terms;
 --tp-across-nodes where tp fits in a node, and --node-size where every group (tp, ep,
 the replica's tp × pp; seed: tp alone) stays on the same side of it as of the default 8.
 
@@ -93,6 +93,9 @@ Examples:
 			}
 			if c.IsSet("step-overhead-ms") && a.String("profile") == "seed" {
 				return badInputf("--step-overhead-ms", "changes nothing under the seed profile, whose serving step has no engine overhead; use --profile calibrated (or drop it)")
+			}
+			if err := a.seedEngine(c); err != nil {
+				return err
 			}
 			if err := a.precisionFlag(hw, c.String("precision"), format); err != nil {
 				return err
@@ -325,4 +328,14 @@ func (a *app) nodeFlagsEffect(c *cli.Command, tp, pp, ep, node int) error {
 	}
 	return badInputf("--node-size", "changes nothing: with tp %d × pp %d (ep %d) each group stays on the same side of a node of %d as of the default %d, so every exchange takes the same link; it matters once tp, ep or tp × pp outgrow one of them%s",
 		tp, pp, ep, node, kernel.DefaultNodeSize, map[bool]string{true: " (under --profile seed only tp: the seed's serving step has no fabric)"}[a.String("profile") == "seed"])
+}
+
+// seedEngine refuses --engine under the seed profile: the engine's kernels, all-reduce
+// latency, step overhead and memory budget are terms of the calibrated serving step
+// only (docs/PHYSICS.md §33), so the seed's answer would only echo the name.
+func (a *app) seedEngine(c *cli.Command) error {
+	if c.IsSet("engine") && a.String("profile") == "seed" {
+		return badInputf("--engine", "changes nothing under the seed profile, whose serving step has no engine terms (kernels, all-reduce latency, step overhead, memory budget: calibrated only); use --profile calibrated (or drop it)")
+	}
+	return nil
 }
