@@ -193,7 +193,7 @@ func TestWriteErrorsExitNonZero(t *testing.T) {
 		{"walls", "-o", "json"},
 		{"validate", "--cases", "../../testdata/validation", "--kind", "training_mfu"},
 		{"optimize", "placement", plan},
-		{"optimize", "parallelism", plan, "-o", "json"},
+		{"--profile", "seed", "optimize", "parallelism", plan, "-o", "json"}, // as eval: G5 states the seed's efficiency
 		{"sweep", "roofline", "--dry-run"},
 		{"sweep", "--columns", "serve"},
 		{"sweep", "roofline", "--out", "-", "--format", "csv"},
