@@ -2,76 +2,110 @@ package sweep
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // EffectNotes names the grid spec's parameters that change nothing at any point of the
 // plan: the grid's side of PlanFile.CheckEffect (docs/PLAN.md, "Keys that change
-// nothing"). A grid is a cross product, so a parameter read at some points and not at
-// others is fine; one read at none makes every row look as if it answered a question
-// the spec asked. Such a parameter is noted with its spec line, not refused: grids
-// that sweep it on purpose (benchmarks of the evaluator's reuse) still run. Today that
-// is efficiency in the calibrated fleet study when every model is a transformer and
-// every accelerator has a measured matmul rate at every precision: the training step
-// runs its GEMMs at that rate (docs/PHYSICS.md §35), as a plan's hardware.efficiency.
+// nothing") and of serve's refused flags. A grid is a cross product, so a parameter
+// read at some points and not at others is fine; one read at none makes every row
+// look as if it answered a question the spec asked. Such a parameter is noted with its
+// spec line, not refused: grids that sweep it on purpose (benchmarks of the
+// evaluator's reuse) still run. The cases:
+//   - efficiency in the calibrated fleet study when every model is a transformer and
+//     every accelerator has a measured matmul rate at every precision: the training
+//     step runs its GEMMs at that rate (docs/PHYSICS.md §35), as a plan's
+//     hardware.efficiency;
+//   - spec_tokens and spec_acceptance in a serving study whose draft_model is none at
+//     every point (serve refuses --spec-* without --draft-model);
+//   - engine and step_overhead_ms in a serving study under the seed profile, whose
+//     step has no engine terms (serve refuses --engine and --step-overhead-ms there).
 func (p *Plan) EffectNotes() []string {
-	if p.Spec == nil || p.Study.Name != "fleet" || !p.Calibrated() {
+	if p.Spec == nil {
 		return nil
 	}
-	line := 0
-	for _, group := range [][]specAxis{p.Spec.Fixed, p.Spec.Axes} {
-		for _, a := range group {
-			if a.name == "efficiency" {
-				line = a.line
+	var notes []string
+	note := func(name, why string) {
+		if line := p.Spec.line(name); line > 0 {
+			notes = append(notes, fmt.Sprintf("%s:%d: %s changes nothing at any point of this grid: %s", p.Spec.File, line, name, why))
+		}
+	}
+	if why := p.unreadEfficiency(); why != "" {
+		note("efficiency", why)
+	}
+	if drafts := p.labels("draft_model"); drafts != nil {
+		if len(drafts) == 1 && drafts[0] == "none" {
+			for _, name := range []string{"spec_tokens", "spec_acceptance"} {
+				note(name, "draft_model is none at every point and only speculative decoding reads it; add a draft_model (mtp or a model key) or drop it")
+			}
+		}
+		if !p.Calibrated() {
+			for _, name := range []string{"engine", "step_overhead_ms"} {
+				note(name, "the seed profile's serving step has no engine terms (kernels, all-reduce latency, step overhead, memory budget are the calibrated step's); use --profile calibrated or drop it")
 			}
 		}
 	}
-	if line == 0 {
-		return nil
+	return notes
+}
+
+// line is the spec line that sets a parameter, 0 when the spec leaves it at its default.
+func (s *Spec) line(name string) int {
+	for _, group := range [][]specAxis{s.Fixed, s.Axes} {
+		for _, a := range group {
+			if a.name == name {
+				return a.line
+			}
+		}
+	}
+	return 0
+}
+
+// labels are a parameter's values as text, nil when the study has no such parameter.
+func (p *Plan) labels(name string) []string {
+	for _, v := range p.Values {
+		if v.Param.Name == name {
+			out := []string{}
+			for i := range v.Nums {
+				out = append(out, v.text(i))
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+// unreadEfficiency says why no point of a calibrated fleet grid reads efficiency, or "".
+func (p *Plan) unreadEfficiency() string {
+	if p.Study.Name != "fleet" || !p.Calibrated() {
+		return ""
 	}
 	for _, m := range p.Models {
 		if !m.Family.IsTransformer() {
-			return nil
+			return ""
 		}
 	}
-	var precisions []string
-	for _, v := range p.Values {
-		if v.Param.Name == "precision" {
-			for i := range v.Nums {
-				precisions = append(precisions, v.text(i))
-			}
-		}
-	}
+	precisions := p.labels("precision")
 	var accels []string
 	for _, cl := range p.Clusters {
 		n, err := p.Catalog.NodeByKey(cl.Node)
 		if err != nil {
-			return nil
+			return ""
 		}
 		h, err := p.Catalog.HardwareByKey(n.Accelerator)
 		if err != nil {
-			return nil
+			return ""
 		}
 		for _, prec := range precisions {
 			peak, _ := h.PeakFor(prec)
 			if _, measured := h.GEMMEfficiencyFor(prec); !measured || !(peak > 0) {
-				return nil
+				return ""
 			}
 		}
-		accels = append(accels, h.Key)
-	}
-	return []string{fmt.Sprintf("%s:%d: efficiency changes nothing at any point of this grid: under the calibrated profile the fleet's transformer training step runs its GEMMs at the measured matmul rate of %s at %s (docs/PHYSICS.md §35), not efficiency × peak, so its rows repeat one another; drop it, or use --profile seed",
-		p.Spec.File, line, strings.Join(dedupeStrings(accels), ", "), strings.Join(precisions, ", "))}
-}
-
-func dedupeStrings(xs []string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, x := range xs {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
+		if !slices.Contains(accels, h.Key) {
+			accels = append(accels, h.Key)
 		}
 	}
-	return out
+	return fmt.Sprintf("under the calibrated profile the fleet's transformer training step runs its GEMMs at the measured matmul rate of %s at %s (docs/PHYSICS.md §35), not efficiency × peak, so its rows repeat one another; drop it, or use --profile seed",
+		strings.Join(accels, ", "), strings.Join(precisions, ", "))
 }

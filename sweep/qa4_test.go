@@ -172,19 +172,25 @@ func contextInvariant(t *testing.T, row map[string]any) {
 	}
 }
 
-// TestGridEffectNotes: a fleet grid's efficiency is noted, with its spec line, where no
-// point reads it (calibrated, transformers on accelerators with a measured matmul rate
-// at the grid's precisions), and not where some point does.
+// TestGridEffectNotes: a grid parameter is noted, with its spec line, where no point
+// reads it, and not where some point does: efficiency in a calibrated fleet grid of
+// transformers on accelerators with a measured matmul rate at the grid's precisions;
+// speculative decoding's parameters without a draft model; the engine's under seed.
 func TestGridEffectNotes(t *testing.T) {
+	const fleet, serve = "version: 1\nstudy: fleet\n%saxes:\n  model: [Llama3_8B]\n  cluster: [Research_256]\n%s",
+		"version: 1\nstudy: serve\n%saxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n%s"
 	for _, tc := range []struct {
-		name, spec string
-		noted      bool
+		name, spec, want string // want: the note, "" for none
 	}{
-		{"measured", "version: 1\nstudy: fleet\naxes:\n  model: [Llama3_8B]\n  cluster: [Research_256]\n  efficiency: [0.3, 0.6]\n", true},
-		{"seed", "version: 1\nstudy: fleet\nprofile: seed\naxes:\n  model: [Llama3_8B]\n  cluster: [Research_256]\n  efficiency: [0.3, 0.6]\n", false},
-		{"unmeasured precision", "version: 1\nstudy: fleet\naxes:\n  model: [Llama3_8B]\n  cluster: [Research_256]\n  precision: [fp16, fp32]\n  efficiency: [0.3, 0.6]\n", false},
-		{"not set", "version: 1\nstudy: fleet\naxes:\n  model: [Llama3_8B]\n  cluster: [Research_256]\n", false},
-		{"node study", "version: 1\nstudy: node\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  efficiency: [0.3, 0.6]\n", false},
+		{"measured", fmt.Sprintf(fleet, "", "  efficiency: [0.3, 0.6]\n"), "test.yaml:6: efficiency changes nothing"},
+		{"seed", fmt.Sprintf(fleet, "profile: seed\n", "  efficiency: [0.3, 0.6]\n"), ""},
+		{"unmeasured precision", fmt.Sprintf(fleet, "", "  precision: [fp16, fp32]\n  efficiency: [0.3, 0.6]\n"), ""},
+		{"not set", fmt.Sprintf(fleet, "", ""), ""},
+		{"node study", "version: 1\nstudy: node\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  efficiency: [0.3, 0.6]\n", ""},
+		{"no draft", fmt.Sprintf(serve, "", "  spec_acceptance: [0.5, 0.9]\n"), "test.yaml:6: spec_acceptance changes nothing"},
+		{"a draft somewhere", fmt.Sprintf(serve, "", "  draft_model: [none, Llama3_8B]\n  spec_tokens: [2, 4]\n"), ""},
+		{"engine seed", fmt.Sprintf(serve, "profile: seed\n", "  engine: [vllm, trtllm]\n"), "test.yaml:7: engine changes nothing"},
+		{"engine calibrated", fmt.Sprintf(serve, "", "  engine: [vllm, trtllm]\n"), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := mustPlan(t, tc.spec)
@@ -194,11 +200,11 @@ func TestGridEffectNotes(t *testing.T) {
 				}
 			}
 			notes := p.EffectNotes()
-			if got := len(notes) > 0; got != tc.noted {
-				t.Fatalf("notes %q, want noted %v", notes, tc.noted)
-			}
-			if tc.noted && !strings.Contains(notes[0], "test.yaml:6: efficiency changes nothing") {
-				t.Errorf("note %q does not name the spec line", notes[0])
+			switch {
+			case tc.want == "" && len(notes) > 0:
+				t.Errorf("notes %q, want none", notes)
+			case tc.want != "" && (len(notes) != 1 || !strings.Contains(notes[0], tc.want)):
+				t.Errorf("notes %q, want one saying %q", notes, tc.want)
 			}
 		})
 	}
