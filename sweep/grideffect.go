@@ -20,7 +20,8 @@ import (
 //   - spec_tokens and spec_acceptance in a serving study whose draft_model is none at
 //     every point (serve refuses --spec-* without --draft-model);
 //   - engine and step_overhead_ms in a serving study under the seed profile, whose
-//     step has no engine terms (serve refuses --engine and --step-overhead-ms there).
+//     step has no engine terms (serve refuses --engine and --step-overhead-ms there);
+//   - prefill_tp in a serve-deploy grid that is aggregated at every point.
 func (p *Plan) EffectNotes() []string {
 	if p.Spec == nil {
 		return nil
@@ -33,6 +34,9 @@ func (p *Plan) EffectNotes() []string {
 	}
 	if why := p.unreadEfficiency(); why != "" {
 		note("efficiency", why)
+	}
+	if modes := p.labels("mode"); len(modes) == 1 && modes[0] == "aggregated" {
+		note("prefill_tp", "mode is aggregated at every point, and only disaggregated prefill instances read it; add mode disaggregated or drop it")
 	}
 	if drafts := p.labels("draft_model"); drafts != nil {
 		if len(drafts) == 1 && drafts[0] == "none" {

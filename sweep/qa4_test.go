@@ -191,6 +191,8 @@ func TestGridEffectNotes(t *testing.T) {
 		{"a draft somewhere", fmt.Sprintf(serve, "", "  draft_model: [none, Llama3_8B]\n  spec_tokens: [2, 4]\n"), ""},
 		{"engine seed", fmt.Sprintf(serve, "profile: seed\n", "  engine: [vllm, trtllm]\n"), "test.yaml:7: engine changes nothing"},
 		{"engine calibrated", fmt.Sprintf(serve, "", "  engine: [vllm, trtllm]\n"), ""},
+		{"prefill_tp aggregated", strings.Replace(fmt.Sprintf(serve, "fixed: {qps: 5, target_ttft_ms: 500, target_itl_ms: 50}\n", "  prefill_tp: [1, 4]\n"), "study: serve", "study: serve-deploy", 1), "test.yaml:7: prefill_tp changes nothing"},
+		{"prefill_tp disaggregated", strings.Replace(fmt.Sprintf(serve, "fixed: {qps: 5, target_ttft_ms: 500, target_itl_ms: 50}\n", "  mode: [aggregated, disaggregated]\n  prefill_tp: [1, 4]\n"), "study: serve", "study: serve-deploy", 1), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := mustPlan(t, tc.spec)

@@ -395,7 +395,7 @@ func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
 
 func limitNote(maxAccel int) string {
 	if maxAccel > 0 {
-		return fmt.Sprintf(" on at most %d accelerators", maxAccel)
+		return " on at most " + nounCount(float64(maxAccel), "accelerator")
 	}
 	return ""
 }
