@@ -21,7 +21,10 @@ import (
 //     every point (serve refuses --spec-* without --draft-model);
 //   - engine and step_overhead_ms in a serving study under the seed profile, whose
 //     step has no engine terms (serve refuses --engine and --step-overhead-ms there);
-//   - prefill_tp in a serve-deploy grid that is aggregated at every point.
+//   - prefill_tp in a serve-deploy grid that is aggregated at every point;
+//   - overlap_efficiency in the calibrated fleet study when every model is a
+//     transformer: the calibrated step hides the DP collectives behind as much of the
+//     backward as they overlap (docs/PHYSICS.md §35), not a fixed share.
 func (p *Plan) EffectNotes() []string {
 	if p.Spec == nil {
 		return nil
@@ -34,6 +37,9 @@ func (p *Plan) EffectNotes() []string {
 	}
 	if why := p.unreadEfficiency(); why != "" {
 		note("efficiency", why)
+	}
+	if p.Study.Name == "fleet" && p.Calibrated() && p.allTransformers() {
+		note("overlap_efficiency", "under the calibrated profile the fleet's transformer training step hides the data-parallel collectives behind the backward they overlap (docs/PHYSICS.md §35), not a fixed share; set overlap true/false instead, or use --profile seed")
 	}
 	if modes := p.labels("mode"); len(modes) == 1 && modes[0] == "aggregated" {
 		note("prefill_tp", "mode is aggregated at every point, and only disaggregated prefill instances read it; add mode disaggregated or drop it")
@@ -81,13 +87,8 @@ func (p *Plan) labels(name string) []string {
 
 // unreadEfficiency says why no point of a calibrated fleet grid reads efficiency, or "".
 func (p *Plan) unreadEfficiency() string {
-	if p.Study.Name != "fleet" || !p.Calibrated() {
+	if p.Study.Name != "fleet" || !p.Calibrated() || !p.allTransformers() {
 		return ""
-	}
-	for _, m := range p.Models {
-		if !m.Family.IsTransformer() {
-			return ""
-		}
 	}
 	precisions := p.labels("precision")
 	var accels []string
@@ -112,4 +113,15 @@ func (p *Plan) unreadEfficiency() string {
 	}
 	return fmt.Sprintf("under the calibrated profile the fleet's transformer training step runs its GEMMs at the measured matmul rate of %s at %s (docs/PHYSICS.md §35), not efficiency × peak, so its rows repeat one another; drop it, or use --profile seed",
 		strings.Join(accels, ", "), strings.Join(precisions, ", "))
+}
+
+// allTransformers reports whether every model of the plan is a transformer, the
+// models the calibrated fleet step prices.
+func (p *Plan) allTransformers() bool {
+	for _, m := range p.Models {
+		if !m.Family.IsTransformer() {
+			return false
+		}
+	}
+	return true
 }

@@ -184,6 +184,8 @@ func TestGridEffectNotes(t *testing.T) {
 	}{
 		{"measured", fmt.Sprintf(fleet, "", "  efficiency: [0.3, 0.6]\n"), "test.yaml:6: efficiency changes nothing"},
 		{"seed", fmt.Sprintf(fleet, "profile: seed\n", "  efficiency: [0.3, 0.6]\n"), ""},
+		{"overlap share calibrated", fmt.Sprintf(fleet, "", "  overlap_efficiency: [0.5, 0.9]\n"), "test.yaml:6: overlap_efficiency changes nothing"},
+		{"overlap share seed", fmt.Sprintf(fleet, "profile: seed\n", "  overlap_efficiency: [0.5, 0.9]\n"), ""},
 		{"unmeasured precision", fmt.Sprintf(fleet, "", "  precision: [fp16, fp32]\n  efficiency: [0.3, 0.6]\n"), ""},
 		{"not set", fmt.Sprintf(fleet, "", ""), ""},
 		{"node study", "version: 1\nstudy: node\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  efficiency: [0.3, 0.6]\n", ""},
