@@ -132,6 +132,21 @@ func CNNStep(layers []ConvShape, exec CNNExecution, b float64, training bool, e,
 	return tComp, tMem, seq + ew
 }
 
+// CNNGraphKernels is the number of kernels a graph engine launches for one inference
+// through the layers: one per convolution (batch norm folded, ReLU and residual add in its
+// epilogue: TensorRT's layer fusions, TensorFlow Lite's fused_activation_function) and one
+// per max pool, which TensorRT runs as a layer of its own (docs/PHYSICS.md §36).
+func CNNGraphKernels(layers []ConvShape) float64 {
+	var k float64
+	for i := range layers {
+		k += layers[i].Count
+		if layers[i].PoolPixels > 0 {
+			k += layers[i].Count
+		}
+	}
+	return k
+}
+
 // elementwiseAccesses is the element reads and writes per output element of the batch
 // norm, residual add and ReLU after one convolution.
 func elementwiseAccesses(l *ConvShape, exec CNNExecution, training bool) float64 {

@@ -118,3 +118,41 @@ func TestCNNStepGEMVSplitsK(t *testing.T) {
 	near(t, "memory", mem, (weights+input+partials+output)/bw)
 	near(t, "compute", comp, 2*9216*4096/(19.5e12*3*4096/(108*16*128)))
 }
+
+// TestCNNGraphOverhead: a graph engine's inference pays the dispatch tax plus KernelS per
+// fused kernel — one per convolution (Count) and one per max pool — not the framework's
+// per-layer tax; eager inference and graph training keep LayerTaxS per catalog layer.
+// Two counted layers: tinyBNReLU twice (2 kernels) and tinyPooled once (2 kernels).
+func TestCNNGraphOverhead(t *testing.T) {
+	twice := tinyBNReLU
+	twice.Count = 2
+	layers := []ConvShape{twice, tinyPooled}
+	if got := CNNGraphKernels(layers); got != 4 {
+		t.Fatalf("CNNGraphKernels = %g, want 4 (2 convolutions, 1 convolution + its pool)", got)
+	}
+	const dispatch, catalogLayers = 1e-3, 7.0
+	for _, tc := range []struct {
+		name     string
+		exec     CNNExecution
+		training bool
+		overhead float64
+	}{
+		{"graph inference", CNNGraph, false, dispatch + 4*KernelS},
+		{"eager inference", CNNEager, false, dispatch + catalogLayers*LayerTaxS},
+		{"graph training", CNNGraph, true, dispatch + 3*catalogLayers*LayerTaxS},
+	} {
+		in := NodeIn{Ops: []float64{1e9}, WeightBytes: []float64{1000}, Params: []float64{500}, Layers: []float64{catalogLayers},
+			Hidden: []float64{0}, Heads: []float64{0}, Bytes: []float64{1}, IsTransformer: []bool{false},
+			Training: []bool{tc.training}, Recompute: []bool{false}, LoRA: []bool{false}, ZeROStage: []float64{0},
+			DPSize: []float64{1}, SeqLen: []float64{1}, Batch: []float64{1}, Efficiency: []float64{0.5},
+			PeakFLOPS: []float64{1e12}, MemCapacity: []float64{1e9}, MemBandwidth: []float64{1e11}, SRAMCapacity: []float64{0},
+			SRAMBandwidth: []float64{0}, FlashBandwidth: []float64{0}, HostBandwidth: []float64{0}, DispatchTax: []float64{dispatch},
+			TDP: []float64{0}, Calibrated: true, Conv: [][]ConvShape{layers}, CNNExec: []float64{float64(tc.exec)},
+			MatmulRate: []float64{0}, SMs: []float64{0}, StreamBandwidth: []float64{1e11}}
+		var out NodeOut
+		SingleNode(&out, &in)
+		if math.Abs(out.OverheadTime[0]-tc.overhead) > 1e-15 {
+			t.Errorf("%s: overhead %g s, want %g", tc.name, out.OverheadTime[0], tc.overhead)
+		}
+	}
+}

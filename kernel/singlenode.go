@@ -16,7 +16,8 @@ import "math"
 //	t_comp    = ops / (F·η)              t_mem = W·(1 + 0.1·B) / BW_eff
 //	busy      = max(t_comp, t_mem), or under calibrated for a CNN that lists its
 //	            convolutions (and fits in HBM) CNNStep's per-layer time (§36)
-//	latency   = busy + dispatch tax + L · 0.01 ms · (3 if training)
+//	latency   = busy + dispatch tax + L · 0.01 ms · (3 if training), or under calibrated
+//	            for a CNN's graph-engine inference KernelS per fused kernel (§36)
 //	MFU       = model FLOPs / latency / F;  HFU = executed FLOPs / latency / F
 //	energy    = TDP · (0.30 + 0.70 · HFU) · latency
 //
@@ -113,6 +114,11 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 		tax := LayerTaxS * layers
 		if training {
 			tax *= 3
+		}
+		if layered && !training && CNNExecution(in.CNNExec[i]) == CNNGraph {
+			// A compiled engine dispatches no layer from a framework: each of its fused
+			// kernels pays the fixed cost of a kernel (docs/PHYSICS.md §36).
+			tax = KernelS * CNNGraphKernels(in.Conv[i])
 		}
 		overhead := in.DispatchTax[i] + tax
 		latency := busy + overhead

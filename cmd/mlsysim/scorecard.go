@@ -216,6 +216,9 @@ func (s *scorecard) metrics() [][2]string {
 		m[0][1] = fmt.Sprintf("%s = each layer's roofline in turn + elementwise passes + overhead (%s)", fmtMs(s.f("latency_ms")), exec)
 		if exec == "graph" {
 			m[0][1] = fmt.Sprintf("%s = max(compute, memory) over the fused graph + overhead", fmtMs(s.f("latency_ms")))
+			if s.row["training"] != true {
+				m[3][1] = fmt.Sprintf("%s (dispatch + a fixed cost per fused kernel)", fmtMs(s.f("latency_overhead_ms")))
+			}
 		}
 		m[1][1] = fmt.Sprintf("%s of convolution FLOPs at the measured matmul rate (else efficiency × peak), per layer with wave quantisation", fmtMs(s.f("latency_compute_ms")))
 		m[2][1] = fmt.Sprintf("%s of feature-map traffic (convolutions and elementwise layers) at %s", fmtMs(s.f("latency_memory_ms")), fmtBandwidth(bw*1e9))
@@ -286,7 +289,7 @@ func (s *scorecard) why() string {
 		return fmt.Sprintf("the run needs %.1f GB but the accelerator holds %.1f GB, so the rest streams over the host link at %s; that transfer (%s) sets the step time.",
 			s.f("memory_footprint_gb"), s.f("memory_capacity_gb"), fmtBandwidth(s.f("effective_bandwidth_gb_per_s")*1e9), fmtMs(tm))
 	case s.row["overhead_dominated"] == true:
-		return fmt.Sprintf("fixed overhead (%s of dispatch and per-layer framework tax) is larger than both the math (%s) and the memory traffic (%s): the device mostly waits on software.",
+		return fmt.Sprintf("fixed overhead (%s of dispatch and per-layer or per-kernel tax) is larger than both the math (%s) and the memory traffic (%s): the device mostly waits on software.",
 			fmtMs(to), fmtMs(tc), fmtMs(tm))
 	case s.row["cnn_layered"] == true && s.str("bottleneck") == "Memory":
 		return fmt.Sprintf("the feature maps that the convolutions and the batch-norm, ReLU and residual layers read and write (%s) outweigh the convolutions' math (%s): bandwidth, not FLOP/s, sets the pace.",
