@@ -619,6 +619,10 @@ func TestResNet50ConvLayers(t *testing.T) {
 	if got != want {
 		t.Errorf("catalog ResNet50 convolutions %+v, derived %+v", got, want)
 	}
+	// Table 1's stem: conv1 (112×112) then a 3×3 max pool, stride 2, to conv2_x's 56×56.
+	if stem := m.ConvLayers[0]; stem.Kernel != 7 || stem.Size != 112 || stem.Pool != 56 {
+		t.Errorf("stem %+v: want conv1 7×7 at 112 and its max pool to 56", stem)
+	}
 	if got.convs != 53 {
 		t.Errorf("%g convolutions, want 53", got.convs)
 	}

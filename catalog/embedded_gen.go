@@ -3389,6 +3389,7 @@ func embedded() *Catalog {
 						Stride: 2,
 						Count:  1,
 						After:  "bn_relu",
+						Pool:   56,
 					},
 					ConvLayer{
 						Kernel: 1,
@@ -3646,7 +3647,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/vision.yaml",
 						Commit: "35a61438d8e9cf09a9d08795f3bedb71b53a7d38",
 					},
-					File: "catalog/data/models/vision.yaml:265",
+					File: "catalog/data/models/vision.yaml:266",
 				},
 			},
 		},
@@ -6190,7 +6191,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "9f572ecd91a6b6c3f1670ad66bd19b9d96bc6eb22b7213051481bd4127e39877",
+		Hash: "35f1c2cf3425efb1b7e60fbb3ffc321f823c329601a7111e48bab3200e0b1649",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:9044ebefe7f9fa766ff64b30749fdbc10822b230c96beac4de9674579e88686e",
@@ -6208,7 +6209,7 @@ func embedded() *Catalog {
 				"catalog/data/models/recommendation.yaml:569b0e324b373a92119e62fb72bea82a2e2c40b57e0db614f569c0fd46b9a8b7",
 				"catalog/data/models/statespace.yaml:7ea50c7ac6af5254e3b414640846dfefcdf39b13ebb5e874781577be8c61a8d4",
 				"catalog/data/models/tiny.yaml:806d41baf7102d5e6325932fd14ef971a72870196683c4e5464e3a366f93a8ed",
-				"catalog/data/models/vision.yaml:8c67c9583e1ac0e5250cf1b3af07ee89bb9d4bf47606c4173aac0b062d2a29ad",
+				"catalog/data/models/vision.yaml:aa062286c7b7993e8ce49322cca2dbc588669366245a2bf34a058b6ec5e3238e",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
 				"catalog/data/systems/clusters.yaml:6317968c0d7357ce248933db533a686d54f9f8e951afce7f92d47ce5e00b3c93",
 				"catalog/data/systems/engines.yaml:43b353eaba8de416b7b1639b6eab2f28e5456668a76d1556a2f6dcccc4d99d7c",

@@ -39,13 +39,16 @@ func TestNodeCNNExecution(t *testing.T) {
 
 // TestNodeResNet50FeatureMaps checks the catalog ResNet-50's feature maps against a count
 // made here from He et al. (2016) Table 1, not from the catalog's layer list: a 224×224×3
-// image; the 7×7 stem writes 64×112²; stages of 3, 4, 6, 3 bottleneck blocks of width
+// image; the 7×7 stem writes 64×112², its 3×3 stride-2 max pool 64×56² (kept with its
+// int64 argmax indices for the backward); stages of 3, 4, 6, 3 bottleneck blocks of width
 // 64, 128, 256, 512 at 56², 28², 14², 7², each block's 1×1, 3×3 and 1×1 (4× width)
 // convolutions followed by batch norm and ReLU (the last after the residual add), and a
 // projection (batch norm only) in each stage's first block.
 func TestNodeResNet50FeatureMaps(t *testing.T) {
 	image, stem := 3.0*224*224, 64.0*112*112
-	stored := image + 2*stem // the image (the stem's saved input), its output and ReLU output
+	pooled := 64.0 * 56 * 56
+	stored := image + 2*stem + pooled // the image (the stem's saved input), its output, ReLU output and pooled map
+	indices := pooled                 // int64, 8 bytes each
 	liveEager, liveGraph, residual := image+2*stem, image+stem, 0.0
 	prevOut, prevSide := 64.0, 56.0 // after the stem's max-pool
 	for s, blocks := range []int{3, 4, 6, 3} {
@@ -73,8 +76,8 @@ func TestNodeResNet50FeatureMaps(t *testing.T) {
 		}
 		prevSide = side
 	}
-	if stored != 20873216 {
-		t.Fatalf("hand count of stored elements = %g; the test's own arithmetic drifted from 20,873,216", stored)
+	if stored != 21073920 {
+		t.Fatalf("hand count of stored elements = %g; the test's own arithmetic drifted from 21,073,920", stored)
 	}
 	row := func(profile, exec string, training bool, batch int) map[string]any {
 		return evalOne(t, fmt.Sprintf("version: 1\nstudy: node\nprofile: %s\naxes:\n  model: ResNet50\n  hardware: A100\n  precision: fp16\n  batch_size: %d\n  training: %v\n  cnn_execution: %s\n", profile, batch, training, exec))
@@ -82,13 +85,13 @@ func TestNodeResNet50FeatureMaps(t *testing.T) {
 	for _, tc := range []struct {
 		exec     string
 		training bool
-		elems    float64
+		bytes    float64 // per image, FP16
 	}{
-		{"eager", true, stored}, {"graph", true, stored},
-		{"eager", false, liveEager + residual}, {"graph", false, liveGraph + residual},
+		{"eager", true, stored*2 + indices*8}, {"graph", true, stored*2 + indices*8},
+		{"eager", false, (liveEager + residual) * 2}, {"graph", false, (liveGraph + residual) * 2},
 	} {
 		r := row("calibrated", tc.exec, tc.training, 8)
-		checkGolden(t, r, []golden{{"activation_memory_gb", 8 * tc.elems * 2 / 1e9, 1e-12}})
+		checkGolden(t, r, []golden{{"activation_memory_gb", 8 * tc.bytes / 1e9, 1e-12}})
 		if r["activation_memory"] != "counted" {
 			t.Errorf("%s training=%v: activation_memory %v, want counted", tc.exec, tc.training, r["activation_memory"])
 		}
