@@ -216,6 +216,16 @@ type hwTable struct {
 	// attention is the measured fused-attention rate (attention_efficiency × peak,
 	// indexed as peak, 0 = none: the step then uses the matmul rate).
 	attention []float64
+	// fp4 says whether the accelerator states an fp4 rate: without one an fp4 point
+	// would be its int4 answer under another name (sweep.PrecisionPath), so it is
+	// unsupported_by_hardware (fp4Unsupported).
+	fp4 []bool
+}
+
+// fp4Unsupported reports whether a point at precision code prec on hardware code h
+// asks for fp4 on an accelerator without an fp4 rate (PrecisionPath's rule in a grid).
+func (t *hwTable) fp4Unsupported(prec float64, h int) bool {
+	return prec == float64(kernel.FP4) && !t.fp4[h]
 }
 
 func newHWTable(hs []*catalog.Hardware) *hwTable {
@@ -236,6 +246,7 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 			a, _ := h.AttentionEfficiencyFor(p.String())
 			t.attention = append(t.attention, a*f)
 		}
+		t.fp4 = append(t.fp4, h.Rates["fp4"] > 0)
 		t.achievable = append(t.achievable, h.AchievableBandwidth())
 		t.unitCost = append(t.unitCost, h.UnitCostUSD)
 		t.sms = append(t.sms, float64(h.SMCount))

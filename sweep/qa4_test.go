@@ -213,3 +213,30 @@ func TestGridEffectNotes(t *testing.T) {
 		})
 	}
 }
+
+// TestFP4NeedsAnFP4Rate: a grid point at fp4 on an accelerator whose catalog entry
+// states no fp4 rate is unsupported_by_hardware in every study that names one, in both
+// profiles (sweep.PrecisionPath's rule, which eval, serve and plans refuse with exit 1);
+// before, H100 at fp4 was priced as its int4 answer. B200 states an fp4 rate and runs.
+func TestFP4NeedsAnFP4Rate(t *testing.T) {
+	for _, profile := range Profiles {
+		for _, tc := range []struct{ study, where, runs, refused, more string }{
+			{"serve", "hardware", "B200", "H100", ""},
+			{"batching", "hardware", "B200", "H100", ""},
+			{"serve-sla", "hardware", "B200", "H100", ""},
+			{"node", "hardware", "B200", "H100", ""},
+			{"fleet", "cluster", "GB200_NVL72_x8", "Research_256", "  tp: 8\n  microbatches: 4\n  batch_size: 256\n  zero_stage: 1\n"},
+		} {
+			for _, hw := range []string{tc.runs, tc.refused} {
+				row := evalOne(t, "version: 1\nstudy: "+tc.study+"\nprofile: "+profile+"\naxes:\n  model: [Llama3_8B]\n  "+tc.where+": ["+hw+"]\n  precision: [fp4]\n"+tc.more)
+				got := row["infeasible_reason"]
+				switch {
+				case hw == tc.refused && (got != "unsupported_by_hardware" || row["feasible"] != false):
+					t.Errorf("%s %s on %s at fp4: feasible %v, reason %v; want infeasible, unsupported_by_hardware", profile, tc.study, hw, row["feasible"], got)
+				case hw == tc.runs && got == "unsupported_by_hardware":
+					t.Errorf("%s %s on %s at fp4: unsupported_by_hardware, but %s states an fp4 rate", profile, tc.study, hw, hw)
+				}
+			}
+		}
+	}
+}

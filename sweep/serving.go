@@ -365,6 +365,7 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 func (t *servingTables) layoutReasons(c cols, tokens []float64) []uint8 {
 	mc, tpc, ppc, epc := c.get("model"), c.get("tp"), c.get("pp"), c.get("ep")
 	nodes, across, dc, spec := c.get("node_size"), c.get("tp_across_nodes"), c.get("draft_model"), c.get("spec_tokens")
+	prec, hc := c.get("precision"), c.get("hardware")
 	t.reasons = grow(t.reasons, c.b.N)
 	// A grid varies the layout slower than batch and sequence, so most points repeat
 	// the previous point's layout: its reason is reused rather than recomputed.
@@ -376,6 +377,10 @@ func (t *servingTables) layoutReasons(c cols, tokens []float64) []uint8 {
 			reason, last = t.layoutReason(t.models[m], int(tpc[k]), int(ppc[k]), int(epc[k]), int(nodes[k]), across[k] != 0, d), layout
 		}
 		t.reasons[k] = reason
+		if reason == reasonNone && t.h.fp4Unsupported(prec[k], int(hc[k])) {
+			// fp4 is ours, not the seed's: both profiles refuse it where serve does.
+			t.reasons[k] = reasonUnsupported
+		}
 		// The seed (the registry's framework) has no such checks; its goldens keep their verdicts.
 		switch {
 		case t.reasons[k] != reasonNone || !t.calibrated:

@@ -392,6 +392,12 @@ func (e *fleetEval) trainingStep(c cols) {
 		e.r.resizeSeed(n)
 		e.stepSeed(c)
 	}
+	// fp4 is ours, not the seed's: both profiles refuse it where eval does.
+	for k, p := range c.get("precision") {
+		if e.r.reason[k] == reasonNone && e.h.fp4Unsupported(p, int(codes[k])) {
+			e.r.reason[k] = reasonUnsupported
+		}
+	}
 }
 
 // stepSeed is the seed's Profile B step: the whole model on one accelerator at the

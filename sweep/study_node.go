@@ -197,6 +197,10 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 			// Sequences longer than the model's context window (the seed has no such check).
 			feas[k], reason[k] = false, reasonContext
 		}
+		if e.h.fp4Unsupported(prec[k], int(hc[k])) {
+			// fp4 is ours, not the seed's: both profiles refuse it where eval does.
+			feas[k], reason[k] = false, reasonUnsupported
+		}
 	}
 }
 
