@@ -11,6 +11,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -152,7 +153,33 @@ type rowGroup struct {
 	rows   int64
 	data   []byte
 	chunks []chunk
-	stats  []byte // storage for the chunks' min/max
+	stats  []byte     // storage for the chunks' min/max
+	home   *rowGroups // where it goes back once appended
+}
+
+// rowGroups recycles the row groups of one encoder. A piece keeps its row group
+// until a writer has appended it (possibly on another goroutine), so an encoder
+// can go on encoding while its earlier pieces wait for their turn.
+type rowGroups struct {
+	mu   sync.Mutex
+	free []*rowGroup
+}
+
+func (g *rowGroups) get() *rowGroup {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if n := len(g.free); n > 0 {
+		rg := g.free[n-1]
+		g.free = g.free[:n-1]
+		return rg
+	}
+	return &rowGroup{home: g}
+}
+
+func (g *rowGroups) put(rg *rowGroup) {
+	g.mu.Lock()
+	g.free = append(g.free, rg)
+	g.mu.Unlock()
 }
 
 // dictPage caches a dictionary's encoded page: records of one run share their
@@ -170,7 +197,8 @@ type dictPage struct {
 type parquetEncoder struct {
 	cols   []pqColumn
 	codec  *pageCodec
-	rg     rowGroup
+	rg     *rowGroup // the row group being encoded
+	groups *rowGroups
 	dicts  []dictPage
 	body   []byte // uncompressed page when it has to be assembled
 	packed []byte // compressed page
@@ -189,15 +217,22 @@ func newParquetEncoder(schema *arrow.Schema, opt Options) (*parquetEncoder, erro
 	if err != nil {
 		return nil, err
 	}
-	return &parquetEncoder{cols: cols, codec: c, dicts: make([]dictPage, len(cols))}, nil
+	return &parquetEncoder{cols: cols, codec: c, dicts: make([]dictPage, len(cols)), groups: &rowGroups{}}, nil
 }
 
-// Encode encodes rec as one row group; the piece is valid until the next Encode.
+// Encode encodes rec as one row group; the piece is valid until it is appended.
 func (e *parquetEncoder) Encode(rec arrow.Record) (Piece, error) {
 	if int(rec.NumCols()) != len(e.cols) {
 		return Piece{}, fmt.Errorf("parquet sink: record has %d columns, the schema %d", rec.NumCols(), len(e.cols))
 	}
-	rg := &e.rg
+	e.rg = e.groups.get()
+	rg := e.rg
+	if rg.data == nil {
+		// Room for the record uncompressed, so that the row group is not
+		// copied as it grows: only the pages written are touched (a page fault
+		// each), where growing by appends touched several times its size.
+		rg.data = make([]byte, 0, recordBytes(rec))
+	}
 	rg.rows, rg.data, rg.stats = rec.NumRows(), rg.data[:0], rg.stats[:0]
 	rg.chunks = grow(rg.chunks, len(e.cols))
 	for i := range e.cols {
@@ -208,8 +243,23 @@ func (e *parquetEncoder) Encode(rec arrow.Record) (Piece, error) {
 	return Piece{rg: rg}, nil
 }
 
+// recordBytes is the size of rec's buffers plus a page header per column, a
+// bound on its row group whenever the pages compress.
+func recordBytes(rec arrow.Record) int {
+	n := 0
+	for _, c := range rec.Columns() {
+		n += 64
+		for _, b := range c.Data().Buffers() {
+			if b != nil {
+				n += b.Len()
+			}
+		}
+	}
+	return n
+}
+
 func (e *parquetEncoder) column(i int, a arrow.Array) error {
-	col, ch, rg := &e.cols[i], &e.rg.chunks[i], &e.rg
+	col, ch, rg := &e.cols[i], &e.rg.chunks[i], e.rg
 	n, nulls := a.Len(), a.NullN()
 	if nulls > 0 && !col.optional {
 		return fmt.Errorf("%d nulls in a column that is not nullable", nulls)
@@ -289,7 +339,7 @@ func (e *parquetEncoder) column(i int, a arrow.Array) error {
 
 // stats records a chunk's PLAIN-encoded min and max.
 func (e *parquetEncoder) stats(ch *chunk, lo, hi []byte) {
-	rg := &e.rg
+	rg := e.rg
 	at := len(rg.stats)
 	rg.stats = append(append(rg.stats, lo...), hi...)
 	ch.hasStats = true
@@ -436,7 +486,7 @@ func (e *parquetEncoder) dictionary(i int, a *array.Dictionary) error {
 			return err
 		}
 	}
-	rg, ch := &e.rg, &e.rg.chunks[i]
+	rg, ch := e.rg, &e.rg.chunks[i]
 	ch.dictOff = int64(len(rg.data))
 	rg.data = append(rg.data, d.page...)
 	ch.compressed += int64(len(d.page))
@@ -628,15 +678,31 @@ func newParquetWriter(out io.Writer, schema *arrow.Schema, opt Options) (*parque
 	return &parquetWriter{out: out, schema: schema, cols: cols, opt: opt, codec: codec, arrowMeta: s}, nil
 }
 
+// lastArrowSchema keeps the ARROW:schema value of the last schema written: a
+// sweep writes every part with one schema, and serialising it cost as much as
+// a small row group.
+var lastArrowSchema struct {
+	sync.Mutex
+	schema *arrow.Schema // held, so no other schema can take its address
+	meta   string
+}
+
 // arrowSchemaMeta is the ARROW:schema value: the schema as an Arrow IPC
 // message, base64-encoded, as Arrow's own Parquet writers store it.
 func arrowSchemaMeta(schema *arrow.Schema) (string, error) {
+	c := &lastArrowSchema
+	c.Lock()
+	defer c.Unlock()
+	if c.schema == schema {
+		return c.meta, nil
+	}
 	var buf bytes.Buffer
 	w := ipc.NewWriter(&buf, ipc.WithSchema(arrow.NewSchema(schema.Fields(), nil)))
 	if err := w.Close(); err != nil {
 		return "", err
 	}
-	return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+	c.schema, c.meta = schema, base64.StdEncoding.EncodeToString(buf.Bytes())
+	return c.meta, nil
 }
 
 func (p *parquetWriter) Write(rec arrow.Record) error {
@@ -686,6 +752,7 @@ func (p *parquetWriter) Append(piece Piece) error {
 	}
 	p.groups = append(p.groups, pg)
 	p.write(rg.data)
+	rg.home.put(rg)
 	return p.err
 }
 

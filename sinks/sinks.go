@@ -54,10 +54,17 @@ type Piece struct {
 	rg   *rowGroup    // parquet: the encoded column chunks of one row group
 }
 
+// Independent reports whether the piece stays valid until it is appended,
+// whatever its encoder encodes meanwhile and whatever becomes of the record
+// (parquet). Other pieces are valid until their encoder's next Encode, and an
+// arrow piece shares the record's buffers.
+func (p Piece) Independent() bool { return p.rg != nil }
+
 // Encoder does the costly part of writing a record (compression, formatting),
 // so that several goroutines, each with an Encoder of its own, can prepare the
 // records that one Writer appends in order. A Piece is valid until its
-// encoder's next Encode; an arrow Piece shares the record's buffers.
+// encoder's next Encode (a parquet one until appended: Independent); an arrow
+// Piece shares the record's buffers.
 type Encoder interface {
 	Encode(arrow.Record) (Piece, error)
 }

@@ -548,3 +548,51 @@ func TestFile(t *testing.T) {
 		t.Errorf("Create in a missing folder: no error")
 	}
 }
+
+// A parquet piece stays valid until it is appended, whatever its encoder encodes
+// meanwhile and whatever becomes of its record: pieces encoded ahead and appended
+// later make the file that writing each record at once makes. The other formats'
+// pieces are not Independent.
+func TestPieceIndependent(t *testing.T) {
+	for _, format := range Formats {
+		t.Run(format, func(t *testing.T) {
+			enc, err := NewEncoder(format, testSchema, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, labels := written()
+			var pieces []Piece
+			for i, rows := range [][]row{rowsA, rowsB} {
+				rec := newRecord(t, rows, labels[i])
+				piece, err := enc.Encode(rec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := piece.Independent(); got != (format == "parquet") {
+					t.Fatalf("Independent() = %v", got)
+				}
+				if !piece.Independent() {
+					return
+				}
+				rec.Release()
+				pieces = append(pieces, piece)
+			}
+			var buf bytes.Buffer
+			w, err := New(format, &buf, testSchema, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, piece := range pieces {
+				if err := w.Append(piece); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if want := writeAll(t, format, Options{}); !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("pieces appended after both were encoded: %d bytes, differ from writing each record at once (%d)", buf.Len(), len(want))
+			}
+		})
+	}
+}

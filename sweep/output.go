@@ -213,17 +213,10 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 		workers = runtime.GOMAXPROCS(0)
 	}
 	schema := p.Schema()
-	// open is the part being appended to; only the job whose turn it is touches it.
-	var open *partFile
-	defer func() {
-		if open != nil {
-			open.f.Abort()
-		}
-	}()
-
 	g, ctx := errgroup.WithContext(ctx)
-	seq := newSequencer(ctx)
-	defer seq.close()
+	q := &appendQueue{p: p, opt: opt, pp: pp, bs: bs, todo: todo, firstJob: firstJob, meta: meta, schema: schema,
+		g: g, finished: finished, done: done, pending: map[uint64]*encodedBatch{}}
+	defer q.abort()
 	var next atomic.Uint64
 	var mu sync.Mutex
 	total := newFindingsAcc(p)
@@ -241,25 +234,29 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 			if err != nil {
 				return err
 			}
+			// A batch encoded before its turn to be appended waits in the queue
+			// while its worker evaluates the next ones. Before, a worker idled
+			// until the batch before its own was in, and two workers moved in
+			// lockstep, each pair of batches taking as long as the slower one
+			// (BENCHMARKS.md, "Sweep scheduling"). A token per batch not yet
+			// appended bounds how far a worker runs ahead (a Parquet row group
+			// waiting is its compressed bytes, ~1 MB per 32K points).
+			tokens := make(chan struct{}, queuedPerWorker)
 			var b Batch
 			var o Outputs
 			for {
-				if err := ctx.Err(); err != nil {
-					return err
+				select {
+				case tokens <- struct{}{}:
+				case <-ctx.Done():
+					return ctx.Err()
 				}
 				j := next.Add(1) - 1
 				if j >= jobs {
 					return nil
 				}
-				t, _ := slices.BinarySearch(firstJob, j+1)
-				t-- // todo[t] is the part of job j
-				i, k := todo[t], j-firstJob[t]
-				lo, hi := i*pp, min((i+1)*pp, p.N)
-				start := lo + k*bs
-				n := min(bs, hi-start)
+				i, start, n, _ := q.locate(j)
 				p.Fill(&b, start, int(n))
-				var rec arrow.Record
-				var piece sinks.Piece
+				e := &encodedBatch{job: j, rows: uint64(b.N), tokens: tokens}
 				if b.N > 0 {
 					o.resize(p.Study, b.N)
 					ev.eval(&b, &o)
@@ -267,56 +264,30 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 						return fmt.Errorf("part %d: %w", i, err)
 					}
 					acc.add(p, &b, &o)
-					rec = rb.build(&b, &o)
-					piece, err = enc.Encode(rec)
+					rec := rb.build(&b, &o)
+					piece, err := enc.Encode(rec)
+					if err != nil {
+						rec.Release()
+						return fmt.Errorf("part %d: %w", i, err)
+					}
+					e.piece = piece
+					if piece.Independent() {
+						rec.Release()
+					} else {
+						e.rec, e.appended = rec, make(chan struct{})
+					}
 				}
-				if err == nil {
-					err = seq.wait(j)
+				if err := q.put(e); err != nil {
+					return err
 				}
-				var fin *partFile
-				if err == nil {
-					// After an error the turn is not passed on: the group's
-					// cancellation stops the workers waiting for it.
-					err = func() error {
-						if k == 0 {
-							pm := maps.Clone(meta)
-							pm["mlsysim.part"] = strconv.FormatUint(i, 10)
-							pm["mlsysim.first_point"] = strconv.FormatUint(lo, 10)
-							pm["mlsysim.points"] = strconv.FormatUint(hi-lo, 10)
-							pf, err := createPart(filepath.Join(opt.Dir, results.PartName(i, opt.Format)), opt, schema, pm)
-							if err != nil {
-								return err
-							}
-							open = pf
-						}
-						if rec != nil {
-							if err := open.w.Append(piece); err != nil {
-								return err
-							}
-							open.rows += uint64(b.N)
-						}
-						if d := done.Add(n); opt.Progress != nil {
-							opt.Progress(d)
-						}
-						if start+n == hi {
-							fin, open = open, nil
-						}
-						seq.done()
-						return nil
-					}()
-				}
-				if rec != nil {
-					rec.Release()
-				}
-				if err == nil && fin != nil {
-					// Footer and sync happen outside the turn, so they do not hold
-					// up the other workers.
-					var info PartInfo
-					info, err = fin.finish(lo, hi)
-					finished(i, info)
-				}
-				if err != nil {
-					return fmt.Errorf("part %d: %w", i, err)
+				if e.appended != nil {
+					// The piece lives in the batch's buffers or the encoder's:
+					// both wait until it is appended.
+					select {
+					case <-e.appended:
+					case <-ctx.Done():
+						return ctx.Err()
+					}
 				}
 			}
 		})
@@ -324,11 +295,152 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 	return total, g.Wait()
 }
 
+// queuedPerWorker is how many of a worker's batches may be encoded and not yet
+// appended, the one it is evaluating included.
+const queuedPerWorker = 4
+
+// encodedBatch is a batch evaluated and encoded, waiting to be appended.
+type encodedBatch struct {
+	job      uint64
+	rows     uint64        // rows of the batch (its points that pass the filters)
+	piece    sinks.Piece   // zero when no point passed
+	tokens   chan struct{} // its worker's: one is taken back once appended
+	rec      arrow.Record  // the record a piece that is not Independent points into
+	appended chan struct{} // closed once appended, when rec is set
+}
+
+// appendQueue appends encoded batches to their parts' files in job order. A
+// worker hands in its batch with put; whichever worker finds the next batch due
+// appends it and every queued one after it, one worker at a time.
+type appendQueue struct {
+	p        *Plan
+	opt      WriteOptions
+	pp, bs   uint64
+	todo     []uint64
+	firstJob []uint64
+	meta     map[string]string
+	schema   *arrow.Schema
+	g        *errgroup.Group // finishes parts beside the workers
+	finished func(part uint64, info PartInfo)
+	done     *atomic.Uint64
+
+	mu      sync.Mutex
+	next    uint64 // the job to append next
+	pending map[uint64]*encodedBatch
+	writing bool      // a worker is appending
+	err     error     // the first append that failed; nothing is appended after it
+	open    *partFile // the part being appended to; touched only by the appending worker
+}
+
+// locate returns job j's part, first point, number of points and index in its part.
+func (q *appendQueue) locate(j uint64) (part, start, n, k uint64) {
+	t, _ := slices.BinarySearch(q.firstJob, j+1)
+	t-- // todo[t] is the part of job j
+	part, k = q.todo[t], j-q.firstJob[t]
+	lo, hi := part*q.pp, min((part+1)*q.pp, q.p.N)
+	start = lo + k*q.bs
+	return part, start, min(q.bs, hi-start), k
+}
+
+// put queues e and, unless another worker is appending, appends every batch
+// that is due. A part whose last batch it appended is finished (footer, sync,
+// rename) on a goroutine of its own: the sync waits for the disk (~2 ms here,
+// once per part), and a worker waiting with it left its core idle.
+func (q *appendQueue) put(e *encodedBatch) error {
+	q.mu.Lock()
+	q.pending[e.job] = e
+	if q.writing || q.err != nil {
+		err := q.err
+		q.mu.Unlock()
+		return err
+	}
+	q.writing = true
+	var fins []*partFile
+	for q.err == nil {
+		d, ok := q.pending[q.next]
+		if !ok {
+			break
+		}
+		delete(q.pending, q.next)
+		q.mu.Unlock()
+		fin, err := q.append(d)
+		q.mu.Lock()
+		if fin != nil {
+			fins = append(fins, fin)
+		}
+		q.err = err
+		q.next++
+	}
+	q.writing = false
+	err := q.err
+	q.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for _, fin := range fins {
+		q.g.Go(func() error {
+			info, err := fin.finish()
+			if err != nil {
+				return fmt.Errorf("part %d: %w", fin.part, err)
+			}
+			q.finished(fin.part, info)
+			return nil
+		})
+	}
+	return nil
+}
+
+// append writes e to its part, creating the part at its first batch, and hands
+// e's encoder back to its worker. It returns the part when e was its last batch.
+func (q *appendQueue) append(e *encodedBatch) (*partFile, error) {
+	i, start, n, k := q.locate(e.job)
+	lo, hi := i*q.pp, min((i+1)*q.pp, q.p.N)
+	if k == 0 {
+		pm := maps.Clone(q.meta)
+		pm["mlsysim.part"] = strconv.FormatUint(i, 10)
+		pm["mlsysim.first_point"] = strconv.FormatUint(lo, 10)
+		pm["mlsysim.points"] = strconv.FormatUint(hi-lo, 10)
+		pf, err := createPart(filepath.Join(q.opt.Dir, results.PartName(i, q.opt.Format)), q.opt, q.schema, pm)
+		if err != nil {
+			return nil, fmt.Errorf("part %d: %w", i, err)
+		}
+		pf.part, pf.lo, pf.hi = i, lo, hi
+		q.open = pf
+	}
+	if e.rows > 0 {
+		if err := q.open.w.Append(e.piece); err != nil {
+			return nil, fmt.Errorf("part %d: %w", i, err)
+		}
+		q.open.rows += e.rows
+	}
+	if e.rec != nil {
+		e.rec.Release()
+		close(e.appended)
+	}
+	<-e.tokens
+	if d := q.done.Add(n); q.opt.Progress != nil {
+		q.opt.Progress(d)
+	}
+	var fin *partFile
+	if start+n == hi {
+		fin, q.open = q.open, nil
+	}
+	return fin, nil
+}
+
+// abort removes the temporary file of a part left unfinished by an error.
+func (q *appendQueue) abort() {
+	if q.open != nil {
+		q.open.f.Abort()
+	}
+}
+
 // partFile is a part being written.
 type partFile struct {
-	f    *sinks.File
-	w    sinks.Writer
-	rows uint64
+	f            *sinks.File
+	w            sinks.Writer
+	part, lo, hi uint64 // the part and its point range
+	rows         uint64
 }
 
 func createPart(path string, opt WriteOptions, schema *arrow.Schema, meta map[string]string) (*partFile, error) {
@@ -345,7 +457,7 @@ func createPart(path string, opt WriteOptions, schema *arrow.Schema, meta map[st
 }
 
 // finish closes the part's writer and renames the file into place.
-func (pf *partFile) finish(lo, hi uint64) (PartInfo, error) {
+func (pf *partFile) finish() (PartInfo, error) {
 	defer pf.f.Abort()
 	if err := pf.w.Close(); err != nil {
 		return PartInfo{}, err
@@ -357,7 +469,7 @@ func (pf *partFile) finish(lo, hi uint64) (PartInfo, error) {
 	if err != nil {
 		return PartInfo{}, err
 	}
-	return PartInfo{File: filepath.Base(pf.f.Path()), FirstPoint: lo, Points: hi - lo, Rows: pf.rows, Bytes: st.Size()}, nil
+	return PartInfo{File: filepath.Base(pf.f.Path()), FirstPoint: pf.lo, Points: pf.hi - pf.lo, Rows: pf.rows, Bytes: st.Size()}, nil
 }
 
 // countKept counts the points in [lo, hi) that pass the filters.
