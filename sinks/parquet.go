@@ -199,6 +199,7 @@ type parquetEncoder struct {
 	codec  *pageCodec
 	rg     *rowGroup // the row group being encoded
 	groups *rowGroups
+	most   int // the largest row group encoded, in bytes
 	dicts  []dictPage
 	body   []byte // uncompressed page when it has to be assembled
 	packed []byte // compressed page
@@ -228,10 +229,16 @@ func (e *parquetEncoder) Encode(rec arrow.Record) (Piece, error) {
 	e.rg = e.groups.get()
 	rg := e.rg
 	if rg.data == nil {
-		// Room for the record uncompressed, so that the row group is not
-		// copied as it grows: only the pages written are touched (a page fault
-		// each), where growing by appends touched several times its size.
-		rg.data = make([]byte, 0, recordBytes(rec))
+		// Room enough that the row group is not copied as it grows: growing by
+		// appends touched several times its size (a page fault per page). The
+		// encoder's first row group gets the record's size uncompressed, a bound
+		// whenever pages compress (memory untouched costs nothing); later
+		// ones a quarter more than the largest so far.
+		size := recordBytes(rec)
+		if e.most > 0 {
+			size = e.most + e.most/4
+		}
+		rg.data = make([]byte, 0, size)
 	}
 	rg.rows, rg.data, rg.stats = rec.NumRows(), rg.data[:0], rg.stats[:0]
 	rg.chunks = grow(rg.chunks, len(e.cols))
@@ -240,6 +247,7 @@ func (e *parquetEncoder) Encode(rec arrow.Record) (Piece, error) {
 			return Piece{}, fmt.Errorf("parquet sink: column %s: %w", e.cols[i].name, err)
 		}
 	}
+	e.most = max(e.most, len(rg.data))
 	return Piece{rg: rg}, nil
 }
 

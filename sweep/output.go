@@ -297,7 +297,7 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 
 // queuedPerWorker is how many of a worker's batches may be encoded and not yet
 // appended, the one it is evaluating included.
-const queuedPerWorker = 4
+const queuedPerWorker = 3
 
 // encodedBatch is a batch evaluated and encoded, waiting to be appended.
 type encodedBatch struct {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/mlsysim/mlsysim/catalog"
 )
@@ -60,6 +61,7 @@ type Plan struct {
 
 	Spec   *Spec   // the grid spec the plan came from (nil for eval)
 	filter *filter // where filters, nil when none
+	consts *constColumns
 
 	// Profile is the physics profile: "seed" (the seed's Profile B, reproducing its
 	// goldens) or "calibrated" (docs/PHYSICS.md "Profiles"). Set it with SetProfile.
@@ -83,7 +85,8 @@ type Axis struct {
 // a required parameter without a value is an error. zip lists groups of axis
 // names that advance together and must have equal lengths.
 func NewPlan(cat *catalog.Catalog, st *Study, axes []Axis, zip [][]string) (*Plan, error) {
-	p := &Plan{Study: st, Catalog: cat, Values: make([]*Values, len(st.Params)), Profile: Profiles[0]}
+	p := &Plan{Study: st, Catalog: cat, Values: make([]*Values, len(st.Params)), Profile: Profiles[0],
+		consts: &constColumns{cols: make([][]float64, len(st.Params))}}
 	seen := map[string]int{}
 	for ai, ax := range axes {
 		prm, idx, ok := st.Param(ax.Name)
@@ -402,6 +405,8 @@ type Batch struct {
 	In  [][]float64 // per study parameter: value (number or label code) per point
 	IDs []uint64    // point ids when a filter dropped points; nil means Lo, Lo+1, …
 
+	shared []bool // per parameter: In holds the plan's shared column (read only)
+
 	scratch map[string][]float64 // default-valued columns for parameters a study lacks
 }
 
@@ -413,6 +418,32 @@ func (p *Plan) Fill(b *Batch, lo uint64, n int) {
 	}
 }
 
+// constColumns holds a column per parameter with a single value, which the
+// batches of an unfiltered plan share instead of each filling its own: every
+// worker's batch touched those pages once more (a page fault each, the largest
+// part of a second worker's extra CPU on a 1M-point grid) and rewrote them for
+// every batch. Shared columns are read only: a filter compacts a batch's
+// columns in place, so a filtered plan's batches keep their own.
+type constColumns struct {
+	mu   sync.Mutex
+	cols [][]float64
+}
+
+// column is parameter i's shared column of n values x.
+func (c *constColumns) column(i int, x float64, n int) []float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col := c.cols[i]
+	if len(col) < n || math.Float64bits(col[0]) != math.Float64bits(x) {
+		col = make([]float64, n)
+		for k := range col {
+			col[k] = x
+		}
+		c.cols[i] = col // batches holding the old column keep it
+	}
+	return col[:n:n]
+}
+
 // fill expands points without applying filters.
 func (p *Plan) fill(b *Batch, lo uint64, n int) {
 	b.Lo, b.N = lo, n
@@ -420,7 +451,17 @@ func (p *Plan) fill(b *Batch, lo uint64, n int) {
 	if len(b.In) != len(p.Values) {
 		b.In = make([][]float64, len(p.Values))
 	}
+	if len(b.shared) != len(b.In) {
+		b.shared = make([]bool, len(b.In))
+	}
 	for i, v := range p.Values {
+		if v.Dim < 0 && p.filter == nil && p.consts != nil && n > 0 {
+			b.In[i], b.shared[i] = p.consts.column(i, v.Nums[0], n), true
+			continue
+		}
+		if b.shared[i] {
+			b.In[i], b.shared[i] = nil, false
+		}
 		b.In[i] = grow(b.In[i], n)
 		if v.Dim < 0 {
 			x := v.Nums[0]

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,27 +36,74 @@ func (h holdFirst) eval(b *Batch, o *Outputs) {
 // batch is held until the fourth has been evaluated; workers that waited for
 // their turn to append before taking another batch (in lockstep) never reach it.
 func TestSlowBatchHoldsUpNoWorker(t *testing.T) {
-	p := mustPlan(t, e2eGrid)
-	ref := t.TempDir()
-	opt := e2eOptions(ref)
-	opt.Workers = 1
-	mustWrite(t, p, opt)
+	unfiltered := strings.Replace(e2eGrid, "where:", "#", 1) // batches share their fixed columns
+	for name, grid := range map[string]string{"filtered": e2eGrid, "unfiltered": unfiltered} {
+		t.Run(name, func(t *testing.T) {
+			p := mustPlan(t, grid)
+			ref := t.TempDir()
+			opt := e2eOptions(ref)
+			opt.Workers = 1
+			mustWrite(t, p, opt)
 
-	// With parts of 7,000 points and batches of 3,000, the fourth batch is the
-	// first of the second part.
-	var timedOut atomic.Bool
-	held := make(chan struct{})
-	st := *p.Study
-	inner := st.newEval
-	st.newEval = func(p *Plan) evaluator {
-		return holdFirst{ev: inner(p), release: e2ePart, held: held, timedOut: &timedOut}
+			// With parts of 7,000 points and batches of 3,000, the fourth batch is
+			// the first of the second part.
+			var timedOut atomic.Bool
+			held := make(chan struct{})
+			st := *p.Study
+			inner := st.newEval
+			st.newEval = func(p *Plan) evaluator {
+				return holdFirst{ev: inner(p), release: e2ePart, held: held, timedOut: &timedOut}
+			}
+			slow := *p
+			slow.Study = &st
+			dir := t.TempDir()
+			mustWrite(t, &slow, e2eOptions(dir)) // two workers
+			if timedOut.Load() {
+				t.Fatal("the fourth batch was not evaluated while the first was held: the other worker waited for it")
+			}
+			sameFiles(t, dirFiles(t, dir), dirFiles(t, ref))
+		})
 	}
-	slow := *p
-	slow.Study = &st
-	dir := t.TempDir()
-	mustWrite(t, &slow, e2eOptions(dir)) // two workers
-	if timedOut.Load() {
-		t.Fatal("the fourth batch was not evaluated while the first was held: the other worker waited for it")
+}
+
+// The batches of an unfiltered plan share one column per fixed parameter, which
+// follows the parameter's value; a filtered plan's batches own theirs (a filter
+// compacts them in place), and a batch moved from one kind of plan to the other
+// never writes into a shared column.
+func TestFixedColumnsShared(t *testing.T) {
+	unfiltered := mustPlan(t, strings.Replace(e2eGrid, "where:", "#", 1))
+	filtered := mustPlan(t, e2eGrid)
+	_, i, _ := unfiltered.Study.Param("tp")
+	if unfiltered.Values[i].Dim >= 0 || filtered.Values[i].Dim >= 0 {
+		t.Fatal("the test wants tp fixed")
 	}
-	sameFiles(t, dirFiles(t, dir), dirFiles(t, ref))
+	x := unfiltered.Values[i].Nums[0]
+	var a, b Batch
+	unfiltered.Fill(&a, 0, 100)
+	unfiltered.Fill(&b, 5000, 60)
+	if &a.In[i][0] != &b.In[i][0] || len(b.In[i]) != 60 || cap(b.In[i]) != 60 {
+		t.Errorf("two batches of an unfiltered plan: tp columns at %p and %p (len %d, cap %d), want one shared column cut to 60", &a.In[i][0], &b.In[i][0], len(b.In[i]), cap(b.In[i]))
+	}
+	unfiltered.Values[i].Nums[0] = x * 2
+	unfiltered.Fill(&b, 0, 100)
+	if b.In[i][99] != x*2 || a.In[i][99] != x {
+		t.Errorf("after the value changed: %v in the new batch, %v in the old; want %v and %v", b.In[i][99], a.In[i][99], x*2, x)
+	}
+	unfiltered.Values[i].Nums[0] = x
+
+	shared := a.In[i]
+	filtered.Fill(&a, 0, 100) // the same batch, now for a filtered plan
+	if &a.In[i][0] == &shared[0] {
+		t.Fatal("a filtered plan's batch writes into the shared column")
+	}
+	for k, v := range shared {
+		if v != x {
+			t.Fatalf("shared column changed at %d: %v, want %v", k, v, x)
+		}
+	}
+	for k := range a.N {
+		if a.In[i][k] != x {
+			t.Fatalf("filtered batch: tp %v at %d, want %v", a.In[i][k], k, x)
+		}
+	}
 }
