@@ -72,15 +72,18 @@ type recordBuilder struct {
 	schema *arrow.Schema
 	dicts  []arrow.Array // per column: dictionary values for string columns
 	ids    []int64
-	i64    [][]int64 // per column: storage of integer columns
-	idx    [][]int32 // per column: dictionary indices
-	bits   [][]byte  // per column: boolean values, or the validity of a nullable column
+	i64    [][]int64  // per column: storage of integer columns
+	idx    [][]int32  // per column: dictionary indices
+	bits   [][]byte   // per column: boolean values, or the validity of a nullable column
+	from   []*float64 // per input column: the first value of the column last converted
+	fromN  []int      // and its length
 }
 
 func newRecordBuilder(p *Plan) *recordBuilder {
 	cols := p.Columns()
 	rb := &recordBuilder{plan: p, schema: p.Schema(), dicts: make([]arrow.Array, len(cols)),
-		i64: make([][]int64, len(cols)), idx: make([][]int32, len(cols)), bits: make([][]byte, len(cols))}
+		i64: make([][]int64, len(cols)), idx: make([][]int32, len(cols)), bits: make([][]byte, len(cols)),
+		from: make([]*float64, len(cols)), fromN: make([]int, len(cols))}
 	for i, c := range cols {
 		if c.Type != "string" {
 			continue
@@ -110,11 +113,19 @@ func (rb *recordBuilder) build(b *Batch, o *Outputs) arrow.Record {
 	ci := 1
 	for i, v := range rb.plan.Values {
 		col := b.In[i][:n]
+		// A shared column never changes (Plan.fill), so one this builder has
+		// converted before needs no converting again.
+		same := n > 0 && i < len(b.shared) && b.shared[i] && rb.from[ci] == &col[0] && rb.fromN[ci] == n
+		if n > 0 {
+			rb.from[ci], rb.fromN[ci] = &col[0], n
+		}
 		switch v.Param.Kind {
 		case KindInt:
-			rb.i64[ci] = grow(rb.i64[ci], n)
-			for k, x := range col {
-				rb.i64[ci][k] = int64(x)
+			if !same {
+				rb.i64[ci] = grow(rb.i64[ci], n)
+				for k, x := range col {
+					rb.i64[ci][k] = int64(x)
+				}
 			}
 			cols = append(cols, fixedArray(arrow.PrimitiveTypes.Int64, n, arrow.Int64Traits.CastToBytes(rb.i64[ci])))
 		case KindBool:
@@ -122,9 +133,11 @@ func (rb *recordBuilder) build(b *Batch, o *Outputs) arrow.Record {
 		case KindFloat:
 			cols = append(cols, fixedArray(arrow.PrimitiveTypes.Float64, n, arrow.Float64Traits.CastToBytes(col)))
 		default:
-			rb.idx[ci] = grow(rb.idx[ci], n)
-			for k, x := range col {
-				rb.idx[ci][k] = int32(x)
+			if !same {
+				rb.idx[ci] = grow(rb.idx[ci], n)
+				for k, x := range col {
+					rb.idx[ci][k] = int32(x)
+				}
 			}
 			cols = append(cols, rb.dict(ci, n, false))
 		}

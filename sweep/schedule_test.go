@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // holdFirst holds the batch of point 0 until the batch of point release has been
@@ -84,10 +86,23 @@ func TestFixedColumnsShared(t *testing.T) {
 	if &a.In[i][0] != &b.In[i][0] || len(b.In[i]) != 60 || cap(b.In[i]) != 60 {
 		t.Errorf("two batches of an unfiltered plan: tp columns at %p and %p (len %d, cap %d), want one shared column cut to 60", &a.In[i][0], &b.In[i][0], len(b.In[i]), cap(b.In[i]))
 	}
+	// The record builder converts a shared column once, and again when it changes.
+	rb := newRecordBuilder(unfiltered)
+	var o Outputs
+	o.resize(unfiltered.Study, 60)
+	tpCell := func(b *Batch) int64 {
+		rec := rb.build(b, &o)
+		defer rec.Release()
+		return rec.Column(1 + i).(*array.Int64).Value(b.N - 1)
+	}
+	first := tpCell(&b)
 	unfiltered.Values[i].Nums[0] = x * 2
-	unfiltered.Fill(&b, 0, 100)
-	if b.In[i][99] != x*2 || a.In[i][99] != x {
-		t.Errorf("after the value changed: %v in the new batch, %v in the old; want %v and %v", b.In[i][99], a.In[i][99], x*2, x)
+	unfiltered.Fill(&b, 0, 60)
+	if b.In[i][59] != x*2 || a.In[i][99] != x {
+		t.Errorf("after the value changed: %v in the new batch, %v in the old; want %v and %v", b.In[i][59], a.In[i][99], x*2, x)
+	}
+	if got := tpCell(&b); first != int64(x) || got != int64(x*2) {
+		t.Errorf("record's tp: %d, then %d after the value changed; want %d and %d", first, got, int64(x), int64(x*2))
 	}
 	unfiltered.Values[i].Nums[0] = x
 
