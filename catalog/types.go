@@ -183,6 +183,11 @@ const DefaultDispatchTaxS = 0.01e-3
 // RateKeys are the precision keys a hardware `rates` map may hold.
 var RateKeys = []string{"fp32", "tf32", "fp16", "bf16", "fp16_sparse", "fp8", "fp4", "fp4_sparse", "int8", "int4", "mxint4"}
 
+// StatesRate reports whether the device's entry states a rate for precision (its
+// `rates` map), as opposed to PeakFor's fallback to the default peak: fp4 and fp8
+// have no path on a device without one (sweep.PrecisionPath).
+func (h *Hardware) StatesRate(precision string) bool { return h.Rates[precision] > 0 }
+
 // PeakFor is the peak rate the seed uses for a precision: the matching rate if the
 // device states one, else the default peak (physics.md §1.2). ok is false when it
 // fell back although the device lists other rates and the precision is not fp16/bf16.

@@ -246,7 +246,7 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 			a, _ := h.AttentionEfficiencyFor(p.String())
 			t.attention = append(t.attention, a*f)
 		}
-		t.fp4 = append(t.fp4, h.Rates["fp4"] > 0)
+		t.fp4 = append(t.fp4, h.StatesRate(kernel.FP4.String()))
 		t.achievable = append(t.achievable, h.AchievableBandwidth())
 		t.unitCost = append(t.unitCost, h.UnitCostUSD)
 		t.sms = append(t.sms, float64(h.SMCount))

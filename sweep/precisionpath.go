@@ -20,7 +20,7 @@ func PrecisionPath(cat *catalog.Catalog, hwKey, precision string) error {
 		return nil
 	}
 	h, err := cat.HardwareByKey(hwKey)
-	if err != nil || h.Rates["fp4"] > 0 {
+	if err != nil || h.StatesRate("fp4") {
 		return nil // an unknown key is reported where it is resolved
 	}
 	return fmt.Errorf("%s states no fp4 rate in the catalog (no fp4 tensor cores), so fp4 there would be its int4 result under another name; use int4 for 4-bit weights on it, or an accelerator with an fp4 rate: %s",
@@ -31,7 +31,7 @@ func PrecisionPath(cat *catalog.Catalog, hwKey, precision string) error {
 func WithRate(cat *catalog.Catalog, precision string) []string {
 	var keys []string
 	for _, h := range cat.Hardware {
-		if h.Rates[precision] > 0 {
+		if h.StatesRate(precision) {
 			keys = append(keys, h.Key)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/kernel"
 )
 
@@ -94,17 +93,12 @@ func newCompressionEval(p *Plan) evaluator {
 	for _, h := range p.Hardware {
 		e.peak = append(e.peak, h.PeakFLOPS)
 		e.bw = append(e.bw, h.MemBandwidthBytesPerS)
-		e.nm = append(e.nm, hasRate(h, "int8") || hasRate(h, "fp8") || hasRate(h, "tf32"))
+		e.nm = append(e.nm, h.StatesRate("int8") || h.StatesRate("fp8") || h.StatesRate("tf32"))
 		for bits := 0; bits <= maxCompressionBits; bits++ {
 			e.rates = append(e.rates, h.Rates[kernel.CompressionRateKey(bits)])
 		}
 	}
 	return e
-}
-
-func hasRate(h *catalog.Hardware, key string) bool {
-	_, ok := h.Rates[key]
-	return ok
 }
 
 func (e *compressionEval) eval(b *Batch, o *Outputs) {

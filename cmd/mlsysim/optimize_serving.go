@@ -176,7 +176,7 @@ func (a *app) precisionsSearched(s *servingSearch, explicit bool) error {
 		p = strings.ToLower(p)
 		var without []string
 		for _, k := range s.hardware {
-			if h, err := a.cat.HardwareByKey(k); err == nil && slices.Contains(rateOnly, p) && !(h.Rates[p] > 0) {
+			if h, err := a.cat.HardwareByKey(k); err == nil && slices.Contains(rateOnly, p) && !h.StatesRate(p) {
 				without = append(without, h.Key)
 			}
 		}
