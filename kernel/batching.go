@@ -23,7 +23,9 @@ import "math"
 // accelerator's share of weights, draft and KV fills its memory; the seed divides the
 // bytes by tp·pp, the calibrated profile shards the KV cache over min(tp, KV heads) and
 // pp. Calibrated (ServeIn.Calibrated): every decode step, static or paged, is Serving's
-// calibrated step at the admitted batch (docs/PHYSICS.md §33) instead of (W + KV)/BW.
+// calibrated step at the admitted batch (docs/PHYSICS.md §33) instead of (W + KV)/BW,
+// timed at the mean context of a request's generated tokens, n + (S − n + 1)/2 for a
+// prompt of n tokens (decodeCtx); memory is still reserved for the whole S.
 //
 // Prompts (InputTokens > 0, ours): each request's prefill (PromptPrefillS in the seed's
 // terms, the calibrated prefill of one prompt otherwise) is charged and OutputTPS counts
@@ -34,6 +36,7 @@ func ContinuousBatching(out *BatchOut, in *BatchIn) {
 	out.resize(n)
 	for i := 0; i < n; i++ {
 		a := in.args(i, &out.memo)
+		a.meanCtx = a.m.calibrated
 		r := a.profileB()
 		out.TTFT[i] = r.ttft
 		out.ITL[i] = r.itl
@@ -45,7 +48,7 @@ func ContinuousBatching(out *BatchOut, in *BatchIn) {
 		out.StaticThroughput[i] = r.staticThroughput
 		out.Speedup[i] = r.speedup
 		out.Feasible[i] = r.feasible
-		c := a.charge(a.seq, r.throughput, r.staticThroughput, r.active, r.itl)
+		c := a.charge(a.seq, a.decodeCtx(), r.throughput, r.staticThroughput, r.active, r.itl)
 		out.PromptPrefill[i], out.OutputTPS[i], out.StaticOutputTPS[i], out.EnergyPerToken[i] = c.prefill, c.tps, c.staticTPS, c.joules
 		if c.tps > 0 && c.staticTPS > 0 && r.active > 0 && a.input > 0 {
 			out.Speedup[i] = c.tps / c.staticTPS
@@ -88,7 +91,7 @@ func ContinuousBatchingC(out *BatchCOut, in *BatchIn) {
 		out.StaticKVBytes[i] = r.staticKV
 		out.Speedup[i] = r.speedup
 		out.Feasible[i] = r.feasible
-		c := a.charge(a.meanLen(), r.throughput, r.staticThroughput, r.active, r.itl)
+		c := a.charge(a.meanLen(), a.meanLen(), r.throughput, r.staticThroughput, r.active, r.itl)
 		out.PromptPrefill[i], out.OutputTPS[i], out.StaticOutputTPS[i], out.EnergyPerToken[i] = c.prefill, c.tps, c.staticTPS, c.joules
 		if c.tps > 0 && c.staticTPS > 0 && r.active > 0 && a.input > 0 {
 			out.Speedup[i] = c.tps / c.staticTPS
@@ -136,6 +139,7 @@ type batchArgs struct {
 	m                         llm
 	seq, mean, maxBatch, page float64
 	input, dispatch, peakSeed float64
+	meanCtx                   bool // profileB times decode at decodeCtx (the calibrated batching study)
 }
 
 func (in *BatchIn) args(i int, memo *passMemo) batchArgs {
@@ -145,6 +149,21 @@ func (in *BatchIn) args(i int, memo *passMemo) batchArgs {
 	}
 	a.m.memo = memo
 	return a
+}
+
+// decodeCtx is the context a decode step of profileB is timed at. Requests of S
+// tokens, n of them prompt, generate S − n tokens at contexts n+1 … S; a batcher's
+// steps, in lockstep or staggered, read on average the mean of those, n + (S − n + 1)/2,
+// and a step's KV reads and attention are linear in its context, so the mean step is the
+// step at the mean context (§33 times a chunked prompt the same way). Memory is still
+// reserved for the whole S per request (TensorRT-LLM's default GUARANTEED_NO_EVICT
+// capacity policy admits a request only when its full length fits). The seed, and the
+// serve-capacity batcher, time every step at S.
+func (a *batchArgs) decodeCtx() float64 {
+	if !a.meanCtx || a.input >= a.seq {
+		return a.seq
+	}
+	return a.input + (a.seq-a.input+1)/2
 }
 
 // meanLen is Profile C's mean request length (S_max when no mean is given).
@@ -234,13 +253,14 @@ func (a *batchArgs) profileB() batchPoint {
 	perRequest := m.kvTok * sPad * m.bkv
 	r.active = math.Min(math.Floor(free/a.perAcc(perRequest)), bMax)
 	r.kv = perRequest * r.active
-	r.itl = a.step(r.active, s, w+r.kv)
+	ctx := a.decodeCtx()
+	r.itl = a.step(r.active, ctx, w+r.kv)
 	r.speedup = 1
 	if r.active > 0 && r.itl > 0 {
 		r.throughput = r.active / r.itl
 	}
 	r.staticActive = math.Max(1, math.Floor(StaticBatchFactor*r.active))
-	r.staticThroughput = r.staticActive / a.step(r.staticActive, s, w+perRequest*r.staticActive)
+	r.staticThroughput = r.staticActive / a.step(r.staticActive, ctx, w+perRequest*r.staticActive)
 	if r.active > 0 {
 		r.speedup = r.throughput / r.staticThroughput
 	}
@@ -292,8 +312,9 @@ func (a *batchArgs) profileC() batchCPoint {
 type charged struct{ prefill, tps, staticTPS, joules float64 }
 
 // charge prices requests of `length` tokens, `input` of them prompt, on a batcher that
-// decodes decodeTPS (static staticTPS) tokens/s with `active` requests in steps of itl.
-func (a *batchArgs) charge(length, decodeTPS, staticTPS, active, itl float64) charged {
+// decodes decodeTPS (static staticTPS) tokens/s with `active` requests in steps of itl
+// timed at context ctx.
+func (a *batchArgs) charge(length, ctx, decodeTPS, staticTPS, active, itl float64) charged {
 	m := &a.m
 	var c charged
 	c.tps, c.staticTPS = decodeTPS, staticTPS
@@ -324,7 +345,7 @@ func (a *batchArgs) charge(length, decodeTPS, staticTPS, active, itl float64) ch
 	var decodePower float64
 	if m.calibrated {
 		var d step
-		m.decodeStep(&d, active, length)
+		m.decodeStep(&d, active, ctx)
 		decodePower = m.power(&d)
 	} else {
 		decodePower = SeedPowerW(m.tdp, ForwardFLOPs(m.p, m.coef, 1, length, active)/m.tp/itl/a.peakSeed)

@@ -277,11 +277,31 @@ func TestContinuousBatchingCalibrated(t *testing.T) {
 	if want := math.Min(math.Floor((80*gib-8.03e9*2)/perRequest), 8192); n != want {
 		t.Fatalf("admitted %v, want %v", n, want)
 	}
-	sv := calIn(llama3_8B, BF16, h100BF16Eff, 256, n)
+	// No prompt: a request generates all 256 tokens, at contexts 1 … 256, so the mean
+	// step is Serving's step at context (256 + 1)/2 (memory still holds 256 per request).
+	sv := calIn(llama3_8B, BF16, h100BF16Eff, 128.5, n)
 	var s ServeOut
 	Serving(&s, sv)
-	near(t, "ITL = Serving's calibrated step", out.ITL[0], s.ITL[0])
+	near(t, "ITL = Serving's calibrated step at the mean context", out.ITL[0], s.ITL[0])
 	near(t, "throughput", out.Throughput[0], n/s.ITL[0])
+	var f ServeOut
+	Serving(&f, calIn(llama3_8B, BF16, h100BF16Eff, 256, n))
+	if !(out.ITL[0] < f.ITL[0]) {
+		t.Errorf("ITL %v at the mean context is not below the step at the full 256 (%v)", out.ITL[0], f.ITL[0])
+	}
+
+	// A prompt of 1024 of 2048 tokens: generated tokens at contexts 1025 … 2048, mean
+	// 1024 + 1025/2 = 1536.5.
+	pr := batchColumns(cbPt(llama3_8B, h100, 2048, 64))
+	pr.Layers, pr.Hidden, pr.KVHeads = one(32), one(4096), one(8)
+	pr.AchievableBW, pr.Efficiency = one(h100TriadBW), one(h100BF16Eff)
+	pr.InputTokens = one(1024)
+	pr.Calibrated = true
+	var po BatchOut
+	ContinuousBatching(&po, pr)
+	var ps ServeOut
+	Serving(&ps, calIn(llama3_8B, BF16, h100BF16Eff, 1536.5, po.Active[0]))
+	near(t, "ITL with a prompt = step at 1536.5", po.ITL[0], ps.ITL[0])
 
 	in.TP, in.TPBandwidth = one(2), one(450e9)
 	ContinuousBatching(&out, in)

@@ -88,7 +88,7 @@ func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 		// A request is input_tokens of prompt and output_tokens generated; with a prompt its
 		// prefill is charged as in the batching study (OutputTokensPerS).
 		a.seq = a.input + in.OutputTokens[i]
-		c := a.charge(a.seq, throughput, 0, active, itl)
+		c := a.charge(a.seq, a.seq, throughput, 0, active, itl)
 		s.serveIn.Batch[i] = max(1, active)
 		s.serveIn.SeqLen[i] = seq
 		perReplica[i] = c.tps / in.OutputTokens[i]

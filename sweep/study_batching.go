@@ -29,7 +29,7 @@ func init() {
 		),
 		Columns: append([]Column{
 			{Name: "ttft_ms", Unit: "ms", Doc: "prefill of max_batch_size prompts of seq_len tokens at once + dispatch (Profile B's formula, reported for both profiles)"},
-			{Name: "itl_ms", Unit: "ms", Doc: "decode step of the admitted batch: (weights + KV)/HBM bandwidth, no layer tax (Profile C reads mean_request_tokens per request), in the calibrated profile at least the step's FLOPs at peak · efficiency; 1e6 ms when the weights fill memory (the seed's value)"},
+			{Name: "itl_ms", Unit: "ms", Doc: "decode step of the admitted batch: (weights + KV)/HBM bandwidth, no layer tax (Profile C reads mean_request_tokens per request), in the calibrated profile Serving's calibrated step, for Profile B at the mean context of a request's generated tokens, input_tokens + (seq_len − input_tokens + 1)/2 (memory still reserved for seq_len); 1e6 ms when the weights fill memory (the seed's value)"},
 			{Name: "tokens_per_s", Unit: "1/s", Doc: "decode tokens per second: active requests / ITL (0 when none is admitted); with input_tokens > 0 generated tokens per second with every prompt's prefill charged: active·out / (out·ITL + active·prompt_prefill_ms), out = length − input_tokens"},
 			{Name: "prompt_prefill_ms", Unit: "ms", Doc: "compute time of one request's prefill of input_tokens: (2·P·n + attention)/(peak · efficiency); 0 when input_tokens is 0"},
 			{Name: "active_requests", Doc: "requests decoded together: min(⌊free memory / KV per request⌋, max_batch_size)"},
