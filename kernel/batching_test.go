@@ -292,13 +292,8 @@ func TestContinuousBatchingCalibrated(t *testing.T) {
 
 	// A prompt of 1024 of 2048 tokens: generated tokens at contexts 1025 … 2048, mean
 	// 1024 + 1025/2 = 1536.5.
-	pr := batchColumns(cbPt(llama3_8B, h100, 2048, 64))
-	pr.Layers, pr.Hidden, pr.KVHeads = one(32), one(4096), one(8)
-	pr.AchievableBW, pr.Efficiency = one(h100TriadBW), one(h100BF16Eff)
-	pr.InputTokens = one(1024)
-	pr.Calibrated = true
 	var po BatchOut
-	ContinuousBatching(&po, pr)
+	ContinuousBatching(&po, calPrompted8B())
 	var ps ServeOut
 	Serving(&ps, calIn(llama3_8B, BF16, h100BF16Eff, 1536.5, po.Active[0]))
 	near(t, "ITL with a prompt = step at 1536.5", po.ITL[0], ps.ITL[0])
@@ -328,15 +323,22 @@ func TestBatchingChargesPrompts(t *testing.T) {
 	near(t, "speedup", out.Speedup[1], out.OutputTPS[1]/out.StaticOutputTPS[1])
 }
 
-// TestBatchingPromptsTogether (calibrated): the admitted requests' prompts are prefilled
-// together, so a request's share is one passage of all of them divided by their number:
-// the weights are read once per batch, not once per request.
-func TestBatchingPromptsTogether(t *testing.T) {
+// calPrompted8B is a calibrated batcher of Llama 3 8B BF16 on an H100: requests of 2048
+// tokens, 1024 of them prompt, at most 64 in flight.
+func calPrompted8B() *BatchIn {
 	in := batchColumns(cbPt(llama3_8B, h100, 2048, 64))
 	in.Layers, in.Hidden, in.KVHeads = one(32), one(4096), one(8)
 	in.AchievableBW, in.Efficiency = one(h100TriadBW), one(h100BF16Eff)
 	in.InputTokens = one(1024)
 	in.Calibrated = true
+	return in
+}
+
+// TestBatchingPromptsTogether (calibrated): the admitted requests' prompts are prefilled
+// together, so a request's share is one passage of all of them divided by their number:
+// the weights are read once per batch, not once per request.
+func TestBatchingPromptsTogether(t *testing.T) {
+	in := calPrompted8B()
 	var out BatchOut
 	ContinuousBatching(&out, in)
 	active := out.Active[0]
