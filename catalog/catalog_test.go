@@ -88,8 +88,8 @@ func TestDefaultCounts(t *testing.T) {
 		{"cooling", len(c.Cooling), 6},
 		{"prices", len(c.Prices), 32},
 		{"fabrics", len(c.Fabrics), 12},
-		{"nodes", len(c.Nodes), 9},
-		{"clusters", len(c.Clusters), 14},
+		{"nodes", len(c.Nodes), 11},
+		{"clusters", len(c.Clusters), 16},
 		{"engines", len(c.Engines), 4}, // systems/engines.yaml: vllm, sglang, trtllm, trtllm-0.5
 	} {
 		if tc.got != tc.want {

@@ -69,10 +69,7 @@ func (e *collectiveEval) eval(b *Batch, o *Outputs) {
 		if n == 0 {
 			n = accels
 		}
-		interBus := cl.fabricBus
-		if f := &e.fabrics[int(fc[k])]; f.fabricBW > 0 {
-			interBus = f.fabricBus
-		}
+		interBus := cl.interBus(&e.fabrics[int(fc[k])])
 		total[k], perNode[k] = n, math.Min(n, cl.perNode)
 		binding[k] = wallCommunication
 		if n > accels {

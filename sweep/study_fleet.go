@@ -155,6 +155,21 @@ type fleetCluster struct {
 	// The calibrated step's links: measured bus bandwidths (else nominal) and NCCL's
 	// per-step latency inside a node; fabricBus already divides by the oversubscription.
 	intraBus, intraHop, fabricBus float64
+	// nicShare is the NICs per accelerator, at most 1 (a node's nics_per_node over its
+	// accelerators; 1 where the node does not say): with fewer NICs than accelerators
+	// the ranks of a node share them (docs/PHYSICS.md §35).
+	nicShare float64
+}
+
+// interBus is the scale-out rate per accelerator the calibrated collectives run at:
+// the fabric's per-NIC bus rate (the override's where a fabric is chosen) times the
+// node's NICs per accelerator.
+func (c *fleetCluster) interBus(override *fleetCluster) float64 {
+	bus := c.fabricBus
+	if override.fabricBW > 0 {
+		bus = override.fabricBus
+	}
+	return bus * c.nicShare
 }
 
 // fleetAccelerators lists the accelerator keys of the plan's clusters, in
@@ -285,9 +300,13 @@ func clusterTables(p *Plan) (hws []*catalog.Hardware, clusters, fabrics []fleetC
 			}
 			intraBus = intra
 		}
+		nicShare := 1.0
+		if n.NICsPerNode > 0 && n.NICsPerNode < n.AcceleratorsPerNode {
+			nicShare = float64(n.NICsPerNode) / float64(n.AcceleratorsPerNode)
+		}
 		clusters = append(clusters, fleetCluster{hwCode: indexOf(keys, n.Accelerator), nodes: float64(c.Nodes),
 			perNode: float64(n.AcceleratorsPerNode), intraBW: intra, fabricBW: f.BytesPerS, fabricLat: f.LatencyS, over: f.Oversubscription,
-			intraBus: intraBus, intraHop: intraHop, fabricBus: f.AchievedBusBytesPerS()})
+			intraBus: intraBus, intraHop: intraHop, fabricBus: f.AchievedBusBytesPerS(), nicShare: nicShare})
 	}
 	for _, f := range p.Fabrics {
 		fc := fleetCluster{}
@@ -536,10 +555,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 		cl := &e.clusters[int(cc[k])]
 		stepShape(st, k, e.m, m, e.h, h, prec[k], nd.PeakFLOPS[k]*nd.Efficiency[k])
 		st.IntraBus[k], st.IntraHop[k] = cl.intraBus, cl.intraHop
-		st.InterBus[k], st.InterHop[k] = cl.fabricBus, kernel.NCCLHopNetS
-		if f := &e.fabrics[int(fc[k])]; f.fabricBW > 0 {
-			st.InterBus[k] = f.fabricBus
-		}
+		st.InterBus[k], st.InterHop[k] = cl.interBus(&e.fabrics[int(fc[k])]), kernel.NCCLHopNetS
 		// Enum order selective, full, none matches kernel.Recompute's.
 		st.Recompute[k] = kernel.Recompute(ckpt[k])
 		if nd.Recompute[k] {
