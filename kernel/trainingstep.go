@@ -371,11 +371,12 @@ func (o *StepOut) step(i int, in *StepIn) {
 		// backward (PyTorch FSDP's forward_prefetch and backward_prefetch, Zhao et al. 2023, VLDB;
 		// DeepSpeed ZeRO-3's prefetch likewise): the first gather and the last
 		// reduce-scatter have nothing to hide behind, and a layer's collectives hide only
-		// behind that layer's compute, every microbatch.
+		// behind that layer's compute, every microbatch, which runs on the SMs NCCL leaves.
 		n := stageLayers
 		ag := CollectiveTime(CollAllGather, pDense*e/n, dp, dpBus, dpHop) + CollectiveTime(CollAllGather, pExpert*e/n, dpExp, expBus, expHop)
 		rs := CollectiveTime(CollReduceScatter, gDense*gradB/n, dp, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB/n, dpExp, expBus, expHop)
-		dpComm = micro * (2*ag + rs + (n-1)*(math.Max(0, ag-lt.fwd)+math.Max(0, ag+rs-lt.bwd)))
+		hidden := overlapped(ag, lt.fwd, sms) - lt.fwd + overlapped(ag+rs, lt.bwd, sms) - lt.bwd
+		dpComm = micro * (2*ag + rs + (n-1)*hidden)
 	case zero >= 1:
 		// Gradients reduce-scattered, updated shards all-gathered as weights.
 		rs := CollectiveTime(CollReduceScatter, gDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB, dpExp, expBus, expHop)
@@ -385,13 +386,13 @@ func (o *StepOut) step(i int, in *StepIn) {
 			// The reduce-scatter runs behind the last microbatch's backward, the weights'
 			// all-gather behind the next step's first forward, layer by layer
 			// (Megatron-LM's overlap-grad-reduce and overlap-param-gather; FSDP's
-			// prefetch, Llama 3 paper §3.3.2).
-			dpComm = math.Max(0, rs-tb) + math.Max(0, ag-tf)
+			// prefetch, Llama 3 paper §3.3.2), on the SMs NCCL leaves.
+			dpComm = overlapped(rs, tb, sms) - tb + overlapped(ag, tf, sms) - tf
 		}
 	default:
 		dpComm = CollectiveTime(CollAllReduce, gDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollAllReduce, gExpert*gradB, dpExp, expBus, expHop)
 		if overlap {
-			dpComm = math.Max(0, dpComm-tb) // hidden behind the last microbatch's backward
+			dpComm = overlapped(dpComm, tb, sms) - tb // behind the last microbatch's backward
 		}
 	}
 	denseShard, expertShard := 1.0, 1.0

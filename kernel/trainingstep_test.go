@@ -335,6 +335,37 @@ func TestStepDataParallel(t *testing.T) {
 	}
 }
 
+// TestStepDataParallelHidesOnFewerSMs: a data-parallel collective that hides behind
+// compute still holds NCCL's 24 of the 108 SMs while it runs, so the compute beside
+// it runs at 84/108 of its rate and the step grows by 24/108 of the collective's
+// time — the same price the TP collectives pay (overlapped). By hand with eight
+// sequences per rank (16,384 tokens): one layer's forward (≈ 24 ms) and backward
+// (≈ 49 ms) outlast its 14.79 ms gather and 14.79 + 29.46 ms gather and
+// reduce-scatter even on 84 SMs, so beyond the exposed first gather and last
+// reduce-scatter each of the other 31 layers adds (ag + ag + rs) · 24/108; under
+// ZeRO-1 the whole-model reduce-scatter and gather behind the last backward and the
+// first forward add (rs + ag) · 24/108 where they fit, as here with 64 sequences
+// per rank.
+func TestStepDataParallelHidesOnFewerSMs(t *testing.T) {
+	z3 := gpt(4096, 32, 32)
+	z3.N, z3.B, z3.g, z3.zero = 8, 64, 1, 3
+	z1 := gpt(4096, 32, 32)
+	z1.N, z1.B, z1.g, z1.zero, z1.overlap = 8, 512, 1, 1, true
+	out := runStep(z3, z1)
+	agL := CollectiveTime(CollAllGather, 12*4096*4096*2, 8, 24e9, NCCLHopNetS)
+	rsL := CollectiveTime(CollReduceScatter, 12*4096*4096*4, 8, 24e9, NCCLHopNetS)
+	if slow := out.LayerFwd[0] * 108 / 84; !(slow > agL && out.LayerBwd[0]*108/84 > agL+rsL) {
+		t.Fatalf("the by-hand case needs each layer's compute on 84 SMs (%g s forward) to outlast its collectives (%g s)", slow, agL)
+	}
+	relClose(t, "ZeRO-3 on the SMs NCCL leaves", out.DPComm[0], 2*agL+rsL+31*(2*agL+rsL)*24/108, 1e-12)
+	rs := CollectiveTime(CollReduceScatter, z1.params*4, 8, 24e9, NCCLHopNetS)
+	ag := CollectiveTime(CollAllGather, z1.params*2, 8, 24e9, NCCLHopNetS)
+	if !(32*out.LayerBwd[1]*108/84 > rs && 32*out.LayerFwd[1]*108/84 > ag) {
+		t.Fatalf("the by-hand ZeRO-1 case needs the last backward and first forward to outlast the collectives")
+	}
+	relClose(t, "ZeRO-1 overlapped on the SMs NCCL leaves", out.DPComm[1], (rs+ag)*24/108, 1e-12)
+}
+
 // TestStepLayerTimes: on one accelerator without an output layer the step is its
 // layers' forward and backward plus the optimizer pass; full recomputation adds one
 // forward to every backward.
