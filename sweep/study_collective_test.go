@@ -8,21 +8,24 @@ import "testing"
 // 192 GB/s, the 30 ring steps at the mean of 14 NVLink hops and one 14 µs network hop); more ranks than the nodes
 // hold is infeasible. A node with fewer NICs than accelerators shares them: Vela's
 // eight A100 behind one 400 Gb/s link run the two-node ring at min(8 × 50/8 GB/s,
-// 8/7 × 230) = 50 GB/s, where one NIC per GPU would give 8 × 50 = 400 → 262.9 GB/s.
+// 8/7 × 230) = 50 GB/s, where one NIC per GPU would give 8 × 50 = 400 → 262.9 GB/s; a
+// fabric override keeps the node's NIC count (800 Gb/s: 8 × 100/8 = 100 GB/s).
 func TestCollectiveStudy(t *testing.T) {
 	const m = 8 << 30
 	one := 8.4e-6 + 14*3.4e-6 + 14.0/8*m/230e9
 	two := 8.4e-6 + 30*(14*3.4e-6+14e-6)/15 + 30.0/16*m/192e9 // 30 steps at the mean hop
 	vela := 8.4e-6 + 30*(14*3.4e-6+14e-6)/15 + 30.0/16*m/50e9
+	vela800 := 8.4e-6 + 30*(14*3.4e-6+14e-6)/15 + 30.0/16*m/100e9
 	for _, tc := range []struct {
-		cluster, nodes, ranks string
-		t, bus, link          float64
+		cluster, fabric, nodes, ranks string
+		t, bus, link                  float64
 	}{
-		{"Training_1K_A100", "1", "0", one, m / one * 1.75, 230},
-		{"Training_1K_A100", "2", "0", two, m / two * 30 / 16, 192},
-		{"Vela_A100_128", "2", "0", vela, m / vela * 30 / 16, 50},
+		{"Training_1K_A100", "default", "1", "0", one, m / one * 1.75, 230},
+		{"Training_1K_A100", "default", "2", "0", two, m / two * 30 / 16, 192},
+		{"Vela_A100_128", "default", "2", "0", vela, m / vela * 30 / 16, 50},
+		{"Vela_A100_128", "Ethernet_800G", "2", "0", vela800, m / vela800 * 30 / 16, 100},
 	} {
-		row := evalOne(t, "version: 1\nstudy: collective\naxes:\n  cluster: "+tc.cluster+"\n  nodes: "+tc.nodes+"\n  message_bytes: 8589934592\n  ranks: "+tc.ranks+"\n")
+		row := evalOne(t, "version: 1\nstudy: collective\naxes:\n  cluster: "+tc.cluster+"\n  fabric: "+tc.fabric+"\n  nodes: "+tc.nodes+"\n  message_bytes: 8589934592\n  ranks: "+tc.ranks+"\n")
 		checkGolden(t, row, []golden{{"time_us", tc.t * 1e6, 1e-12}, {"busbw_gb_per_s", tc.bus * 1e-9, 1e-12}, {"link_bus_gb_per_s", tc.link, 1e-12}})
 		checkInfeasible(t, row, "", "14 Communication")
 	}
