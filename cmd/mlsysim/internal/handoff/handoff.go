@@ -1,11 +1,14 @@
 // Package handoff is how the lean build of mlsysim (make build's bin/mlsysim:
 // no DuckDB, no figure stack) hands the commands it leaves out to the full
 // build installed beside it (bin/mlsysim-full): which command lines those
-// are, and where the full build is. In the lean build its package
-// initialiser execs the full build for such a command line before any other
-// package of ours is initialised (early.go), so a delegated command pays
-// nothing of the lean binary but the Go runtime's start (BENCHMARKS.md,
-// "query cold start, second round"). It imports nothing of ours and of the
+// are, and where the full build is. On linux/amd64 the lean build starts at
+// this package's entry point, which execs the full build for `mlsysim query …`
+// (a delegated command first) before the Go runtime starts
+// (entry_linux_amd64.s); otherwise, and for global flags before the command,
+// its package initialiser does it before any other package of ours is
+// initialised (early.go), so a delegated command pays nothing of the lean
+// binary but the Go runtime's start (BENCHMARKS.md, "query cold start", second
+// and third rounds). It imports nothing of ours and of the
 // standard library only os and errors: Go initialises packages in the order
 // of their import paths once their imports are, so each further import
 // (strings, path/filepath) would let dozens of packages go first.
