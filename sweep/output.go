@@ -138,11 +138,24 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 		return nil, err
 	}
 	defer lock.Release()
-	if err := prepareDir(opt, m); err != nil {
-		return nil, err
+	// Preparing the folder — removing an old result's files with --overwrite,
+	// writing the manifest that says "running", each unlink and the fsync
+	// waiting on the disk — took 5–30 ms on one core before any worker started
+	// (BENCHMARKS.md, "Two workers on a 1M-point grid"). A fresh run knows its
+	// parts without looking at the folder, so its workers start evaluating
+	// while the folder is prepared, and no part file is created before that
+	// is done. A resumed run must read the folder first to know what is left.
+	prepare := func() error {
+		if err := prepareDir(opt, m); err != nil {
+			return err
+		}
+		return results.WriteManifest(opt.Dir, m)
 	}
-	if err := results.WriteManifest(opt.Dir, m); err != nil {
-		return nil, err
+	if opt.Resume {
+		if err := prepare(); err != nil {
+			return nil, err
+		}
+		prepare = nil
 	}
 
 	meta := map[string]string{
@@ -159,7 +172,11 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	for i := first; i < end; i++ {
 		lo, hi := i*pp, min((i+1)*pp, p.N)
 		path := filepath.Join(opt.Dir, results.PartName(i, opt.Format))
-		if st, err := os.Stat(path); err == nil && opt.Resume {
+		if !opt.Resume {
+			todo = append(todo, i)
+			continue
+		}
+		if st, err := os.Stat(path); err == nil {
 			rows := p.countKept(lo, hi)
 			verr := results.VerifyPart(path, results.Expect{Format: opt.Format, Part: i, Rows: rows, SpecHash: m.SpecHash})
 			if verr == nil {
@@ -178,7 +195,7 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 		opt.Progress(done.Load())
 	}
 
-	total, err := writeTodo(ctx, p, opt, pp, todo, meta, func(i uint64, info PartInfo) { infos[i-first] = info }, &done)
+	total, err := writeTodo(ctx, p, opt, pp, todo, meta, prepare, func(i uint64, info PartInfo) { infos[i-first] = info }, &done)
 	if err != nil {
 		return nil, err
 	}
@@ -194,9 +211,10 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 // pool: workers evaluate and encode batches in parallel, whichever part they
 // belong to, and append them to their part's file in point order, so a grid of
 // a single part keeps every core busy and a file's bytes do not depend on the
-// number of workers.
+// number of workers. prepare, if set, readies the folder beside the workers;
+// no part file is created before it has returned.
 func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo []uint64, meta map[string]string,
-	finished func(part uint64, info PartInfo), done *atomic.Uint64) (*findingsAcc, error) {
+	prepare func() error, finished func(part uint64, info PartInfo), done *atomic.Uint64) (*findingsAcc, error) {
 	bs := uint64(opt.BatchSize)
 	if bs == 0 {
 		bs = DefaultBatchSize
@@ -215,8 +233,19 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 	schema := p.Schema()
 	g, ctx := errgroup.WithContext(ctx)
 	q := &appendQueue{p: p, opt: opt, pp: pp, bs: bs, todo: todo, firstJob: firstJob, meta: meta, schema: schema,
-		g: g, finished: finished, done: done, pending: map[uint64]*encodedBatch{}}
+		g: g, ctx: ctx, ready: make(chan struct{}), finished: finished, done: done, pending: map[uint64]*encodedBatch{}}
 	defer q.abort()
+	if prepare == nil {
+		close(q.ready)
+	} else {
+		g.Go(func() error {
+			if err := prepare(); err != nil {
+				return err
+			}
+			close(q.ready)
+			return nil
+		})
+	}
 	var next atomic.Uint64
 	var mu sync.Mutex
 	total := newFindingsAcc(p)
@@ -321,6 +350,8 @@ type appendQueue struct {
 	meta     map[string]string
 	schema   *arrow.Schema
 	g        *errgroup.Group // finishes parts beside the workers
+	ctx      context.Context // g's
+	ready    chan struct{}   // closed once the folder is prepared for part files
 	finished func(part uint64, info PartInfo)
 	done     *atomic.Uint64
 
@@ -396,6 +427,11 @@ func (q *appendQueue) append(e *encodedBatch) (*partFile, error) {
 	i, start, n, k := q.locate(e.job)
 	lo, hi := i*q.pp, min((i+1)*q.pp, q.p.N)
 	if k == 0 {
+		select {
+		case <-q.ready:
+		case <-q.ctx.Done():
+			return nil, q.ctx.Err()
+		}
 		pm := maps.Clone(q.meta)
 		pm["mlsysim.part"] = strconv.FormatUint(i, 10)
 		pm["mlsysim.first_point"] = strconv.FormatUint(lo, 10)

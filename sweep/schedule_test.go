@@ -1,7 +1,12 @@
 package sweep
 
 import (
+	"context"
+	"errors"
+	"maps"
+	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -120,5 +125,86 @@ func TestFixedColumnsShared(t *testing.T) {
 		if a.In[i][k] != x {
 			t.Fatalf("filtered batch: tp %v at %d, want %v", a.In[i][k], k, x)
 		}
+	}
+}
+
+// countEvals counts the batches evaluated.
+type countEvals struct {
+	ev evaluator
+	n  *atomic.Int64
+}
+
+func (c countEvals) eval(b *Batch, o *Outputs) {
+	c.ev.eval(b, o)
+	c.n.Add(1)
+}
+
+// A fresh run's workers evaluate while the folder is prepared (an old result
+// removed, the manifest written), and create no part file before that is done;
+// the files are those of a run whose folder was ready first. A preparation that
+// fails stops the run with its error and leaves no part behind.
+func TestWorkersStartBeforeFolderReady(t *testing.T) {
+	p := mustPlan(t, e2eGrid)
+	pp := uint64(e2ePart)
+	var todo []uint64
+	for i := range (p.N + pp - 1) / pp {
+		todo = append(todo, i)
+	}
+	write := func(dir string, prepare func() error) (map[uint64]PartInfo, error) {
+		var mu sync.Mutex
+		infos := map[uint64]PartInfo{}
+		var done atomic.Uint64
+		opt := e2eOptions(dir)
+		opt.Format, opt.Compression = "parquet", "zstd"
+		_, err := writeTodo(context.Background(), p, opt, pp, todo, map[string]string{"k": "v"}, prepare,
+			func(i uint64, info PartInfo) { mu.Lock(); infos[i] = info; mu.Unlock() }, &done)
+		return infos, err
+	}
+	ref := t.TempDir()
+	refInfos, err := write(ref, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var evals atomic.Int64
+	st := *p.Study
+	inner := st.newEval
+	st.newEval = func(p *Plan) evaluator { return countEvals{ev: inner(p), n: &evals} }
+	counted := *p
+	counted.Study = &st
+	p = &counted
+	dir := t.TempDir()
+	infos, err := write(dir, func() error {
+		deadline := time.Now().Add(20 * time.Second)
+		// The worker of the first batch waits to create its part; the other runs
+		// queuedPerWorker batches ahead. Without the wait, a fourth batch is only
+		// evaluated after the first was appended, its part file created.
+		want := int64(1 + queuedPerWorker)
+		for evals.Load() < want && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		if n := evals.Load(); n < want {
+			t.Errorf("%d batches evaluated while the folder was being prepared, want %d", n, want)
+		}
+		if names, _ := filepath.Glob(filepath.Join(dir, "*part-*")); len(names) > 0 {
+			t.Errorf("part files %v created before the folder was prepared", names)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(infos, refInfos) {
+		t.Errorf("parts %v, want %v", infos, refInfos)
+	}
+	sameFiles(t, dirFiles(t, dir), dirFiles(t, ref))
+
+	failed := t.TempDir()
+	refused := errors.New("the folder holds another result")
+	if _, err := write(failed, func() error { return refused }); !errors.Is(err, refused) {
+		t.Errorf("a failed preparation: err = %v, want %v", err, refused)
+	}
+	if names := dirFiles(t, failed); len(names) > 0 {
+		t.Errorf("a failed preparation left %v", sortedNames(names))
 	}
 }
