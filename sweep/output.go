@@ -231,6 +231,7 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 		workers = runtime.GOMAXPROCS(0)
 	}
 	schema := p.Schema()
+	workers = int(min(uint64(workers), max(jobs, 1)))
 	g, ctx := errgroup.WithContext(ctx)
 	q := &appendQueue{p: p, opt: opt, pp: pp, bs: bs, todo: todo, firstJob: firstJob, meta: meta, schema: schema,
 		g: g, ctx: ctx, ready: make(chan struct{}), finished: finished, done: done, pending: map[uint64]*encodedBatch{}}
@@ -246,10 +247,11 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 			return nil
 		})
 	}
+	adviseWorkerHeap(p, workers, min(bs, p.N))
 	var next atomic.Uint64
 	var mu sync.Mutex
 	total := newFindingsAcc(p)
-	for w := 0; w < int(min(uint64(workers), max(jobs, 1))); w++ {
+	for w := 0; w < workers; w++ {
 		g.Go(func() error {
 			ev := p.Study.newEval(p)
 			rb := newRecordBuilder(p)

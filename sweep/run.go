@@ -45,6 +45,7 @@ func Run(ctx context.Context, p *Plan, opt Options, emit func(arrow.Record) erro
 	if uint64(workers) > jobs {
 		workers = int(max(jobs, 1))
 	}
+	adviseWorkerHeap(p, workers, min(bs, hi-lo))
 
 	g, ctx := errgroup.WithContext(ctx)
 	seq := newSequencer(ctx)
