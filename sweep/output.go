@@ -140,8 +140,9 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	defer lock.Release()
 	// Preparing the folder — removing an old result's files with --overwrite,
 	// writing the manifest that says "running", each unlink and the fsync
-	// waiting on the disk — took 5–30 ms on one core before any worker started
-	// (BENCHMARKS.md, "Two workers on a 1M-point grid"). A fresh run knows its
+	// waiting on the disk — ran before any worker started (the unlinks of a
+	// 31-part result took 28–83 ms on a busy machine: BENCHMARKS.md, "Two
+	// workers on a 1M-point grid"). A fresh run knows its
 	// parts without looking at the folder, so its workers start evaluating
 	// while the folder is prepared, and no part file is created before that
 	// is done. A resumed run must read the folder first to know what is left.
