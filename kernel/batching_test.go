@@ -399,3 +399,40 @@ func TestEngineMemoryBudget(t *testing.T) {
 		t.Errorf("batch %v at 95 %% of memory is feasible within vLLM's 0.9", batch)
 	}
 }
+
+// TestEngineProfiledActivations (calibrated): an engine sizes its KV pool after a
+// profiling forward pass of max_num_tokens tokens, so the activations live at its peak —
+// by hand for Llama 3 8B (h 4096, gated MLP of 14336) at 20064 tokens (a 20000-token
+// prompt plus trtllm-bench's batch of 64): 20064 · (2·4096 + 3·14336) · 2 bytes =
+// 2.05 GB — leave the KV cache before the engine's share is taken; none is charged
+// without the layer's shape or profiling tokens.
+func TestEngineProfiledActivations(t *testing.T) {
+	capacity, w := float64(80*gib), 8.03e9*2
+	perRequest := float64(2*32*8*128) * 256 * 2
+	peak := 20064.0 * (2*4096 + 3*14336) * 2
+	near(t, "the profiling peak by hand", peak, 2054553600)
+	for _, c := range []struct {
+		name        string
+		frac, free  float64
+		tokens, ffn float64
+		kv          float64
+	}{
+		{"trtllm", 0.9, 1, 20064, 14336, 0.9 * (capacity - w - peak)},
+		{"vllm", 0.9, 0, 20064, 14336, 0.9*capacity - w - peak},
+		{"no profiling tokens", 0.9, 1, 0, 14336, 0.9 * (capacity - w)},
+		{"no layer shape", 0.9, 1, 20064, 0, 0.9 * (capacity - w)},
+	} {
+		in := batchColumns(cbPt(llama3_8B, h100, 256, 8192))
+		in.Layers, in.Hidden, in.KVHeads = one(32), one(4096), one(8)
+		in.Heads, in.FFN, in.UpMatrices = one(32), one(c.ffn), one(2)
+		in.AchievableBW, in.Efficiency = one(h100TriadBW), one(h100BF16Eff)
+		in.MemoryFraction, in.MemoryOfFree = one(c.frac), one(c.free)
+		in.ProfileTokens = one(c.tokens)
+		in.Calibrated = true
+		var out BatchOut
+		ContinuousBatching(&out, in)
+		if want := math.Min(math.Floor(c.kv/perRequest), 8192); out.Active[0] != want {
+			t.Errorf("%s: admitted %v, want %v", c.name, out.Active[0], want)
+		}
+	}
+}

@@ -240,6 +240,7 @@ type llm struct {
 	draftHidden, draftKVHeads                   float64
 	heads, ffn, upMats, sms, vocab              float64
 	memFrac, rate16, attn16                     float64
+	profileTokens                               float64
 	memFree, fp8Attn                            bool
 	calibrated                                  bool
 
@@ -254,6 +255,7 @@ type llm struct {
 	gemms                        bool    // the layer's shape is known: each matmul timed on its own (gemmTime)
 	qkvN, oK, upN, downK, restN  float64 // one accelerator's matmul widths (see layerShape)
 	actElems                     float64 // activation elements per token the stage's non-matmul kernels read and write (see layerShape)
+	profileAct                   float64 // bytes of the engine's profiling forward's live activations on one accelerator (see layerShape)
 
 	memo    *passMemo // the caller's output struct's memo of passes; nil = compute every pass
 	shapeID uint64    // the memo's id of this matmul shape; 0 = not interned since derive
@@ -290,6 +292,7 @@ func (in *ServeIn) load(m *llm, i int) {
 	m.heads, m.ffn, m.upMats, m.sms = opt(in.Heads, i, 0), opt(in.FFN, i, 0), opt(in.UpMatrices, i, 1), opt(in.SMs, i, 0)
 	m.vocab = opt(in.Vocab, i, 0)
 	m.memFrac, m.memFree = opt(in.MemoryFraction, i, 0), opt(in.MemoryOfFree, i, 0) > 0
+	m.profileTokens = opt(in.ProfileTokens, i, 0)
 	m.rate16, m.fp8Attn = opt(in.Rate16, i, 0), opt(in.FP8Attention, i, 0) > 0
 	m.attn16 = opt(in.AttentionRate16, i, 0)
 	if m.specK > 0 {
@@ -381,6 +384,7 @@ func (m *llm) derive() {
 // own (calibrated, when the model's shape is known: heads and MLP width).
 func (m *llm) layerShape() {
 	m.gemms = m.calibrated && m.ffn > 0 && m.heads > 0
+	m.profileAct = 0 // without the layer's shape the profiling peak is not known
 	if !m.gemms {
 		return
 	}
@@ -404,6 +408,12 @@ func (m *llm) layerShape() {
 	// the MLP's activation reads the up (and gate) outputs and writes the product,
 	// (g + 1)·ffn/tp for each of a token's active experts.
 	m.actElems = m.layers / m.pp * (ResidualNormElems*h + 2*h/m.tp + active*(m.upMats+1)*m.ffn/m.tp)
+	// The engine sizes its KV pool after a profiling forward pass of profileTokens tokens
+	// (TensorRT-LLM's max_num_tokens, docs/PHYSICS.md §33): at its peak, inside one
+	// layer's MLP, the hidden state and the residual (h each, whole on every rank) and the
+	// up (and gate) outputs with their product, (g + 1)·ffn/tp per active expert, are live
+	// at 16 bits; those bytes are not free for the KV cache.
+	m.profileAct = m.profileTokens * (2*h + active*(m.upMats+1)*m.ffn/m.tp) * ActivationBytesPerElem
 	if m.moe() {
 		m.upN, m.downK = m.upN*m.ep, m.downK*m.ep
 	}
@@ -669,15 +679,17 @@ func (m *llm) memPerAccel(s, batch float64) (mem, weights float64) {
 // budget is the memory one accelerator may fill when weights of w bytes are on it: the
 // serving engine's default share (calibrated; ServeIn.MemoryFraction) of all of its
 // memory, or the weights plus the share of what they leave for the KV cache
-// (MemoryOfFree); all of it without an engine, and under the seed.
+// (MemoryOfFree); all of it without an engine, and under the seed. The live activations
+// of the engine's profiling forward pass (ServeIn.ProfileTokens) come out of the memory
+// before the engine's share of it is taken, as the engine measures them first.
 func (m *llm) budget(w float64) float64 {
 	switch {
 	case !m.calibrated || m.memFrac <= 0:
 		return m.capacity
 	case m.memFree:
-		return w + m.memFrac*max(0, m.capacity-w)
+		return w + m.memFrac*max(0, m.capacity-w-m.profileAct)
 	}
-	return m.memFrac * m.capacity
+	return m.memFrac*m.capacity - m.profileAct
 }
 
 // prefill is the calibrated time to first token of batch prompts of n new tokens at
@@ -779,6 +791,7 @@ type ServeIn struct {
 	MemoryFraction   []float64 // the engine's default share of memory for weights and KV cache (0 = all of it)
 	MemoryOfFree     []float64 // 1: MemoryFraction is of the memory the weights leave, for the KV cache alone
 	FP8Attention     []float64 // 1: the engine runs the attention core at 8 bits with these FP8 weights (TensorRT-LLM's FP8 context FMHA)
+	ProfileTokens    []float64 // tokens of the forward pass the engine profiles memory with before sizing its KV pool (TensorRT-LLM's max_num_tokens); nil or 0 = none
 
 	// Rate16 is FLOP/s of 16-bit matmuls at their efficiency (calibrated): the output
 	// layer of weights quantised below 16 bits, and their attention core unless

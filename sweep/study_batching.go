@@ -26,6 +26,8 @@ func init() {
 				Doc: "0: every request is seq_len tokens long (Profile B); > 0: lengths are exponential with this mean, capped at seq_len (Profile C; must be ≤ seq_len)"},
 			Param{Name: "input_tokens", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens",
 				Doc: "prompt tokens of each request (part of its length, seq_len or the mean); > 0 charges their prefill and makes tokens_per_s count generated tokens only; 0 is the seed's decode-only figure"},
+			Param{Name: "max_num_tokens", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens",
+				Doc: "calibrated: tokens of the forward pass the engine profiles memory with before it sizes the KV cache (TensorRT-LLM's max_num_tokens); their live activations come out of memory before the engine's share (docs/PHYSICS.md §33); 0: none"},
 		),
 		Columns: append([]Column{
 			{Name: "ttft_ms", Unit: "ms", Doc: "prefill of max_batch_size prompts of seq_len tokens at once + dispatch (Profile B's formula, reported for both profiles)"},
@@ -128,6 +130,7 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 	mean := c.get("mean_request_tokens")
 	in.MeanTokens = clampMean(in.MeanTokens, mean, in.SeqLen)
 	in.InputTokens = c.get("input_tokens")
+	in.ProfileTokens = c.get("max_num_tokens")
 
 	kernel.ContinuousBatching(&e.outB, in)
 	profileC := false
