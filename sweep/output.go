@@ -41,7 +41,45 @@ const (
 	// MaxPartPoints bounds --part-points: a part is one file written by one
 	// worker; 2^30 points (~100 GB of rows) is past any sensible file.
 	MaxPartPoints = 1 << 30
+	// MaxParts bounds the parts of one run (2^18). The manifest lists every
+	// part (~110 bytes of JSON each) and is read back by --resume, merge and
+	// every query as an input of at most catalog.MaxInputBytes (64 MiB), so
+	// 2^18 parts (~29 MB) keep the merged manifest of a sharded run readable,
+	// and the writer's table of parts (56 bytes each) small. A grid past it
+	// is refused before anything is allocated: 3.7e14 points made 3.5e8 parts
+	// and 21 GB of part table before the first point.
+	MaxParts = 1 << 18
 )
+
+// PartLayout is the part size and part count of a run of points over shards
+// (0 = not sharded): partPoints, or PartPoints' choice when it is 0. A run of
+// more than MaxParts parts is an error that says what would fit.
+func PartLayout(points, partPoints uint64, shards int) (pp, parts uint64, err error) {
+	pp = partPoints
+	if pp == 0 {
+		pp = PartPoints(points, shards)
+	}
+	if pp > MaxPartPoints {
+		return 0, 0, fmt.Errorf("part size %d: at most %d points", pp, MaxPartPoints)
+	}
+	parts = points / pp
+	if points%pp != 0 {
+		parts++
+	}
+	if parts > MaxParts {
+		need := points / MaxParts
+		if points%MaxParts != 0 {
+			need++
+		}
+		if need > MaxPartPoints {
+			return 0, 0, fmt.Errorf("the grid's %d points make %d parts of %d, more than the %d one result can list (its manifest must stay readable); even parts of %d points (the most --part-points takes) are too few: shrink the grid to at most %d points",
+				points, parts, pp, MaxParts, MaxPartPoints, uint64(MaxParts)*MaxPartPoints)
+		}
+		return 0, 0, fmt.Errorf("the grid's %d points make %d parts of %d, more than the %d one result can list (its manifest must stay readable); give --part-points %d or more (at most %d), or shrink the grid",
+			points, parts, pp, MaxParts, need, MaxPartPoints)
+	}
+	return pp, parts, nil
+}
 
 // PartPoints is the part size for a grid of points split into shards (0 = not
 // sharded): PartsPerShard parts per shard, rounded up to a multiple of
@@ -113,14 +151,10 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	if opt.Shards < 0 || opt.Shards > results.MaxShards || (opt.Shards > 0 && (opt.Shard < 1 || opt.Shard > opt.Shards)) || (opt.Shards == 0 && opt.Shard != 0) {
 		return nil, fmt.Errorf("shard %d/%d: want K/N with 1 ≤ K ≤ N ≤ %d", opt.Shard, opt.Shards, results.MaxShards)
 	}
-	pp := opt.PartPoints
-	if pp == 0 {
-		pp = PartPoints(p.N, opt.Shards)
+	pp, nParts, err := PartLayout(p.N, opt.PartPoints, opt.Shards)
+	if err != nil {
+		return nil, err
 	}
-	if pp > MaxPartPoints {
-		return nil, fmt.Errorf("part size %d: at most %d points", pp, MaxPartPoints)
-	}
-	nParts := (p.N + pp - 1) / pp
 	first, end := results.PartRange(nParts, opt.Shard, opt.Shards)
 	m := &Manifest{Manifest: results.Manifest{Tool: "mlsysim", Version: opt.Version, Status: results.StatusRunning, Study: p.Study.Name, Profile: p.Profile,
 		CatalogHash: p.Catalog.Hash, Format: opt.Format, Compression: opt.Compression,

@@ -121,6 +121,10 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 	if c.IsSet("part-points") && (c.Int("part-points") < 1 || c.Int("part-points") > sweep.MaxPartPoints) {
 		return badInputf("--part-points", "want 1 to %d, got %d", sweep.MaxPartPoints, c.Int("part-points"))
 	}
+	// Refused before the dry run's estimate and before any allocation.
+	if _, _, _, _, err := partSplit(c, plan, shard, shards); err != nil {
+		return err
+	}
 	if c.Bool("dry-run") {
 		return a.dryRun(ctx, plan, c)
 	}
@@ -385,14 +389,13 @@ func columnsTable(st *sweep.Study) *table {
 // partSplit is how a run splits into parts and which of them shard K of N
 // writes: the part size (--part-points or the policy), the part count, and
 // the shard's parts [first, end) (all of them when not sharded).
-func partSplit(c *cli.Command, plan *sweep.Plan, shard, shards int) (pp, parts, first, end uint64) {
-	pp = uint64(c.Int("part-points"))
-	if pp == 0 {
-		pp = sweep.PartPoints(plan.N, shards)
+func partSplit(c *cli.Command, plan *sweep.Plan, shard, shards int) (pp, parts, first, end uint64, err error) {
+	pp, parts, err = sweep.PartLayout(plan.N, uint64(c.Int("part-points")), shards)
+	if err != nil {
+		return 0, 0, 0, 0, badInput("", err)
 	}
-	parts = (plan.N + pp - 1) / pp
 	first, end = results.PartRange(parts, shard, shards)
-	return pp, parts, first, end
+	return pp, parts, first, end, nil
 }
 
 // streamSweep writes one ordered stream to stdout: the whole grid, or the
@@ -406,7 +409,10 @@ func (a *app) streamSweep(ctx context.Context, plan *sweep.Plan, c *cli.Command,
 	opt := sweep.Options{Workers: c.Int("workers"), BatchSize: c.Int("batch-size")}
 	empty := false
 	if shards > 0 {
-		pp, _, first, end := partSplit(c, plan, shard, shards)
+		pp, _, first, end, err := partSplit(c, plan, shard, shards)
+		if err != nil {
+			return err
+		}
 		opt.Lo, opt.Hi = min(first*pp, plan.N), min(end*pp, plan.N)
 		empty = opt.Lo == opt.Hi // Hi = 0 would mean the whole grid to Run
 	}
@@ -455,7 +461,10 @@ func (a *app) dryRun(ctx context.Context, plan *sweep.Plan, c *cli.Command) erro
 	if err != nil {
 		return err
 	}
-	pp, parts, first, end := partSplit(c, plan, shard, shards)
+	pp, parts, first, end, err := partSplit(c, plan, shard, shards)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "parts: %d of %d points", parts, pp)
 	if shards > 0 {
 		fmt.Fprintf(w, "; shard %d/%d writes parts %d–%d (%d)", shard, shards, first, int64(end)-1, end-first)
@@ -470,11 +479,21 @@ func (a *app) dryRun(ctx context.Context, plan *sweep.Plan, c *cli.Command) erro
 	rows := est.KeptShare * float64(plan.N)
 	fmt.Fprintf(w, "estimated output: %s as %s (%.1f bytes/row)\n", fmtSI(rows*est.BytesPerRow, "B"), format, est.BytesPerRow)
 	secs := float64(plan.N) / (est.PointsPerSec * float64(workers))
-	fmt.Fprintf(w, "estimated time: %s on %d workers (%.3g points/s per worker)\n", (time.Duration(secs * float64(time.Second))).Round(time.Millisecond), workers, est.PointsPerSec)
+	fmt.Fprintf(w, "estimated time: %s on %d workers (%.3g points/s per worker)\n", fmtSeconds(secs, time.Millisecond), workers, est.PointsPerSec)
 	if float64(plan.N) > confirmPoints {
 		fmt.Fprintf(w, "note: more than 1e9 points; running it needs --yes\n")
 	}
 	return nil
+}
+
+// fmtSeconds renders a duration rounded to unit, in years past a billion
+// seconds: a time.Duration holds only 292 years, and a grid's estimate can be
+// longer (it printed a negative time).
+func fmtSeconds(secs float64, unit time.Duration) string {
+	if secs >= 1e9 {
+		return fmt.Sprintf("%.3g years", secs/(365.25*24*3600))
+	}
+	return time.Duration(secs * float64(time.Second)).Round(unit).String()
 }
 
 // progress draws a one-line bar on a terminal: points/s and ETA.
@@ -506,7 +525,7 @@ func (p *progress) update(done uint64) {
 	rate := float64(done) / max(el, 1e-9)
 	eta := "?"
 	if rate > 0 && done > 0 {
-		eta = (time.Duration(float64(p.total-done) / rate * float64(time.Second))).Round(time.Second).String()
+		eta = fmtSeconds(float64(p.total-done)/rate, time.Second)
 	}
 	const width = 30
 	n := int(frac * width)

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeSpec writes a grid spec into the test's temporary folder.
+func writeSpec(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "grid.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestSweepTooManyParts: 33 models × 45 accelerators × 500,000 batch sizes ×
+// 500,000 sequence lengths is 3.7e14 points, 3.5e8 parts of 2^20; with --yes the
+// sweep allocated a 21 GB table of parts before its first point. It is refused
+// (exit 1, nothing written) by the run, the dry run and a sharded stream alike.
+func TestSweepTooManyParts(t *testing.T) {
+	spec := writeSpec(t, `version: 1
+name: huge
+study: node
+axes:
+  model: all
+  hardware: all
+  batch_size: {range: [1, 500000]}
+  seq_len: {range: [1, 500000]}
+  training: [true]
+`)
+	out := filepath.Join(t.TempDir(), "out")
+	for _, args := range [][]string{
+		{"sweep", spec, "--out", out, "--yes", "-q"},
+		{"sweep", spec, "--dry-run"},
+		{"sweep", spec, "--out", "-", "--format", "csv", "--yes", "--shard", "1/4"},
+		{"sweep", spec, "--out", out, "--yes", "-q", "--part-points", "1073741824"},
+	} {
+		r := mlsysim(t, args...)
+		if r.code != exitBadInput || !strings.Contains(r.stderr, "more than the 262144 one result can list") || !strings.Contains(r.stderr, "shrink the grid to at most 281474976710656 points") {
+			t.Errorf("%v: want exit 1 naming the part bound\n%v", args, r)
+		}
+		if r.stdout != "" {
+			t.Errorf("%v: wrote to stdout\n%v", args, r)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the refused sweep created %s (%v)", out, err)
+	}
+}
+
+// TestFmtSeconds: a dry run's estimate can pass the 292 years a time.Duration
+// holds; it printed "-2562047h47m16.854775808s".
+func TestFmtSeconds(t *testing.T) {
+	for _, tc := range []struct {
+		secs float64
+		unit time.Duration
+		want string
+	}{
+		{0.0004, time.Millisecond, "0s"},
+		{1.25, time.Millisecond, "1.25s"},
+		{90, time.Second, "1m30s"},
+		{3.6e6, time.Second, "1000h0m0s"},
+		{1e9, time.Second, "31.7 years"},             // 1e9 / (365.25 × 86400) = 31.69
+		{4.2e12, time.Millisecond, "1.33e+05 years"}, // past time.Duration's 9.2e9 s
+	} {
+		if got := fmtSeconds(tc.secs, tc.unit); got != tc.want {
+			t.Errorf("fmtSeconds(%g, %v) = %q, want %q", tc.secs, tc.unit, got, tc.want)
+		}
+	}
+}
