@@ -73,3 +73,27 @@ func TestFmtSeconds(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepFolderFlagsRefused: --resume with --overwrite let --overwrite win
+// silently (a user who meant to keep the parts lost them), and --resume or
+// --overwrite beside --out - did nothing; each is bad input naming the flags.
+func TestSweepFolderFlagsRefused(t *testing.T) {
+	spec := writeSpec(t, "version: 1\nname: tiny\nstudy: node\naxes:\n  model: [Llama3_8B]\n  hardware: [H100, A100]\n")
+	out := filepath.Join(t.TempDir(), "out")
+	if r := mlsysim(t, "sweep", spec, "--out", out, "-q"); r.code != exitOK {
+		t.Fatalf("first run: %v", r)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--out", out, "--resume", "--overwrite"}, "--resume and --overwrite exclude each other"},
+		{[]string{"--out", "-", "--format", "csv", "--resume"}, "--resume: applies to an --out folder"},
+		{[]string{"--out", "-", "--format", "csv", "--overwrite"}, "--overwrite: applies to an --out folder"},
+	} {
+		r := mlsysim(t, append([]string{"sweep", spec, "-q"}, tc.args...)...)
+		if r.code != exitBadInput || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
+			t.Errorf("%v: want exit 1 with %q and nothing on stdout\n%v", tc.args, tc.want, r)
+		}
+	}
+}

@@ -76,7 +76,7 @@ Examples:
 			&cli.IntFlag{Name: "shard-index", Usage: "0-based shard index, as Slurm arrays and Kubernetes count (with --shard-count)", Value: -1, DefaultText: "none"},
 			&cli.IntFlag{Name: "shard-count", Usage: "number of shards, at most " + strconv.Itoa(results.MaxShards) + " (with --shard-index, or with --shard auto on Kubernetes, where MLSYSIM_SHARD_COUNT also gives it)"},
 			&cli.BoolFlag{Name: "resume", Usage: "finish an interrupted run in --out: its parts are verified (footer, rows, spec, part number) and kept, damaged ones rewritten"},
-			&cli.BoolFlag{Name: "overwrite", Usage: "replace an existing result in --out (only mlsysim's own files are deleted)"},
+			&cli.BoolFlag{Name: "overwrite", Usage: "replace an existing result in --out (only mlsysim's own files are deleted; not with --resume)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print points, columns and estimated size and time; write nothing"},
 			&cli.BoolFlag{Name: "yes", Usage: "run grids above 1e9 points"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar and no summary"},
@@ -121,6 +121,9 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 	if c.IsSet("part-points") && (c.Int("part-points") < 1 || c.Int("part-points") > sweep.MaxPartPoints) {
 		return badInputf("--part-points", "want 1 to %d, got %d", sweep.MaxPartPoints, c.Int("part-points"))
 	}
+	if c.Bool("resume") && c.Bool("overwrite") {
+		return badInputf("", "--resume and --overwrite exclude each other: --resume keeps the folder's complete parts, --overwrite deletes them")
+	}
 	// Refused before the dry run's estimate and before any allocation.
 	if _, _, _, _, err := partSplit(c, plan, shard, shards); err != nil {
 		return err
@@ -136,6 +139,11 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 		return badInputf("--out", "missing: give a folder (or - for stdout)")
 	}
 	if out == "-" {
+		for _, f := range []string{"resume", "overwrite"} {
+			if c.Bool(f) {
+				return badInputf("--"+f, "applies to an --out folder; --out - streams to stdout")
+			}
+		}
 		if format == "parquet" {
 			return badInputf("--out -", "streams arrow, csv or jsonl; add --format arrow (Parquet needs a file)")
 		}
