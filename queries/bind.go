@@ -137,6 +137,9 @@ func (q *Query) bind(cols []Column, params map[string]string) (*bound, error) {
 			raw = p.Default
 		}
 		v, err := p.value(raw, given, byName, cols)
+		if err == nil && p.Of != "" && given {
+			v, err = valueOf(b.data[p.Of].(Col), raw)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("query %s: parameter %s: %w", q.Name, p.Name, err)
 		}
@@ -278,6 +281,37 @@ func (p Param) value(raw string, given bool, byName map[string]Column, cols []Co
 		return raw, nil
 	}
 	return nil, fmt.Errorf("unknown kind %q", p.Kind)
+}
+
+// valueOf is raw as a value of column c: a number for a numeric column (an
+// integer column's as an int64, exact past 2^53; a fraction there matches no
+// row and is refused), "true" or "false" for a boolean one, else the text.
+func valueOf(c Col, raw string) (any, error) {
+	s := strings.TrimSpace(raw)
+	switch typeClass(c.Type) {
+	case "integer":
+		if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return v, nil
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+			return nil, fmt.Errorf("column %s holds whole numbers (%s); got %q", c.Name, c.Type, raw)
+		}
+		return int64(v), nil
+	case "float", "decimal":
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(v) {
+			return nil, fmt.Errorf("column %s holds numbers (%s); got %q", c.Name, c.Type, raw)
+		}
+		return v, nil
+	case "bool":
+		v, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil, fmt.Errorf("column %s holds true or false; got %q", c.Name, raw)
+		}
+		return strconv.FormatBool(v), nil
+	}
+	return raw, nil
 }
 
 func (p Param) column(name string, byName map[string]Column, cols []Column) (Col, error) {

@@ -176,9 +176,28 @@ func TestFind(t *testing.T) {
 		{map[string]string{"column": "model", "value": "b", "k": "2"}, []int64{4, 5}},
 		{map[string]string{"column": "feasible", "value": "false"}, []int64{4}},
 		{map[string]string{"column": "model", "value": "b' OR 'x'='x"}, nil},
+		// Numbers compare as numbers (as text 4.0 and 3 matched no row), flags as flags.
+		{map[string]string{"column": "point_id", "value": "4.0"}, []int64{4}},
+		{map[string]string{"column": "itl_ms", "value": "3"}, []int64{2, 3}},
+		{map[string]string{"column": "itl_ms", "value": "3e0"}, []int64{2, 3}},
+		{map[string]string{"column": "feasible", "value": "FALSE"}, []int64{4}},
+		{map[string]string{"column": "feasible", "value": "0"}, []int64{4}},
 	} {
 		if got := runQuery(t, db, "find", tc.params).ids(); !slices.Equal(got, tc.want) {
 			t.Errorf("find %v = %v, want %v", tc.params, got, tc.want)
+		}
+	}
+	// A value the column cannot hold matched nothing with exit 0; it is refused.
+	for _, tc := range []struct{ column, value, want string }{
+		{"point_id", "abc", "column point_id holds whole numbers"},
+		{"point_id", "2.5", "column point_id holds whole numbers"},
+		{"itl_ms", "fast", "column itl_ms holds numbers"},
+		{"itl_ms", "1e400", "column itl_ms holds numbers"},
+		{"feasible", "maybe", "column feasible holds true or false"},
+	} {
+		_, err := db.Prepare(context.Background(), mustLookup(t, "find"), map[string]string{"column": tc.column, "value": tc.value})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("find %s=%s: err %v, want %q", tc.column, tc.value, err, tc.want)
 		}
 	}
 }

@@ -62,7 +62,11 @@ type Param struct {
 	// Needs names the column a bool parameter filters on: set explicitly to true
 	// without that column it is an error; defaulting to true it is ignored.
 	Needs string `json:"needs,omitempty"`
-	Help  string `json:"help"`
+	// Of names the column parameter a string parameter's value is compared
+	// with: a number for a numeric column (bound as one, so 2.0 finds 2), true
+	// or false for a boolean one.
+	Of   string `json:"of,omitempty"`
+	Help string `json:"help"`
 }
 
 // Query is a bundled (or parsed) query.
@@ -169,7 +173,7 @@ func didYouMean(name string, keys []string) string {
 // description, param, skyline; other comment lines are commentary) and then
 // the template body. A param line is
 //
-//	-- param: NAME KIND [required | default=VALUE] [numeric] [range=LO..HI] [needs=COLUMN] HELP…
+//	-- param: NAME KIND [required | default=VALUE] [numeric] [range=LO..HI] [needs=COLUMN] [of=PARAM] HELP…
 func Parse(file string, src []byte) (*Query, error) {
 	q := &Query{}
 	sc := bufio.NewScanner(bytes.NewReader(src))
@@ -203,6 +207,9 @@ func Parse(file string, src []byte) (*Query, error) {
 				if _, dup := q.Param(p.Name); dup {
 					err = fmt.Errorf("param %s declared twice", p.Name)
 				}
+				if o, ok := q.Param(p.Of); p.Of != "" && (!ok || o.Kind != KindColumn) {
+					err = fmt.Errorf("param %s: of=%s names no column parameter declared before it", p.Name, p.Of)
+				}
 				q.Params = append(q.Params, p)
 			}
 		}
@@ -233,7 +240,7 @@ func Parse(file string, src []byte) (*Query, error) {
 func parseParam(s string) (Param, error) {
 	f := strings.Fields(s)
 	if len(f) < 3 {
-		return Param{}, fmt.Errorf("param %q: want NAME KIND [required|default=V] [numeric] [range=LO..HI] [needs=COL] HELP", s)
+		return Param{}, fmt.Errorf("param %q: want NAME KIND [required|default=V] [numeric] [range=LO..HI] [needs=COL] [of=PARAM] HELP", s)
 	}
 	p := Param{Name: f[0], Kind: Kind(f[1])}
 	if !slices.Contains(kinds, p.Kind) {
@@ -253,6 +260,8 @@ flags:
 			p.Numeric = true
 		case strings.HasPrefix(tok, "needs="):
 			p.Needs = strings.TrimPrefix(tok, "needs=")
+		case strings.HasPrefix(tok, "of="):
+			p.Of = strings.TrimPrefix(tok, "of=")
 		case strings.HasPrefix(tok, "range="):
 			lo, hi, _ := strings.Cut(strings.TrimPrefix(tok, "range="), "..")
 			var err error
@@ -278,6 +287,8 @@ flags:
 		return p, fmt.Errorf("param %s: say either required or default=VALUE", p.Name)
 	case p.Needs != "" && p.Kind != KindBool:
 		return p, fmt.Errorf("param %s: needs= applies to bool parameters", p.Name)
+	case p.Of != "" && p.Kind != KindString:
+		return p, fmt.Errorf("param %s: of= applies to string parameters", p.Name)
 	}
 	return p, nil
 }

@@ -62,6 +62,8 @@ func TestParseErrors(t *testing.T) {
 		{"-- name: x\n-- description: d\n-- param: a column required help\n-- param: a column required help\nSELECT 1", "declared twice"},
 		{"-- name: x\n-- description: d\n-- param: a integer default=1 range=x..2 help\nSELECT 1", "range"},
 		{"-- name: x\n-- description: d\n-- param: a column required needs=f help\nSELECT 1", "needs= applies to bool"},
+		{"-- name: x\n-- description: d\n-- param: a integer required of=c help\nSELECT 1", "of= applies to string"},
+		{"-- name: x\n-- description: d\n-- param: a string required of=c help\nSELECT 1", "of=c names no column parameter"},
 		{"-- name: x\n-- description: d\n-- param: a column required help\n-- skyline: a\nSELECT 1", "not an objectives parameter"},
 		{"-- name: x\n-- description: d\n-- param: a objectives required help\n-- skyline: a\nSELECT 1", "candidates"},
 		{"-- name: x\n-- description: d\nSELECT {{.a", "unclosed action"},
