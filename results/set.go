@@ -145,15 +145,31 @@ func resolveOne(path string) (*Set, error) {
 		return s, nil
 	}
 	// A running sweep: the parts finished so far, each whole by construction
-	// (written under a temporary name and renamed).
+	// (written under a temporary name and renamed), and each checked to be one
+	// of this run's: a part copied in from another run (or left from one
+	// before an --overwrite that was interrupted) was read as if it were.
 	entries, err := os.ReadDir(abs)
 	if err != nil {
 		return nil, err
 	}
+	first, end := uint64(0), m.PartsTotal
+	if m.Shard != nil {
+		first, end = m.Shard.FirstPart, m.Shard.EndPart
+	}
 	for _, e := range entries {
-		if _, format, ok := ParsePartName(e.Name()); ok && format == m.Format {
-			s.Files = append(s.Files, filepath.Join(abs, e.Name()))
+		i, format, ok := ParsePartName(e.Name())
+		if !ok || format != m.Format {
+			continue
 		}
+		file := filepath.Join(abs, e.Name())
+		if i < first || i >= end {
+			return nil, fmt.Errorf("%s is not a part of this unfinished sweep (it writes parts %d to %d); move it away, or finish the sweep with mlsysim sweep … --resume --out %s", filepath.Join(path, e.Name()), first, int64(end)-1, path)
+		}
+		points := min(m.PartPoints, m.PointsTotal-i*m.PartPoints)
+		if _, err := verifyPart(file, Expect{Format: format, Part: i, Rows: points, AtMost: true, SpecHash: m.SpecHash}); err != nil {
+			return nil, fmt.Errorf("%s is not a part of this unfinished sweep (%v); finish the sweep with mlsysim sweep … --resume --out %s, which rewrites it", filepath.Join(path, e.Name()), err, path)
+		}
+		s.Files = append(s.Files, file)
 	}
 	sort.Strings(s.Files)
 	return s, nil

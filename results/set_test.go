@@ -281,3 +281,79 @@ func TestRowGroups(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveRunning: an unfinished sweep reads the parts written so far, and
+// each must be one of its own: a part of another run copied in, a part number
+// past the run's 18, or a shard's folder holding a part of another shard was
+// read as this run's rows with exit 0.
+func TestResolveRunning(t *testing.T) {
+	p := plan(t, setGrid)
+	running := func(k, n int) string {
+		dir := write(t, p, k, n)
+		m, err := results.ReadManifest(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Status = results.StatusRunning
+		if err := results.WriteManifest(dir, m); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	other := write(t, plan(t, strings.Replace(setGrid, "name: set", "name: other", 1)), 0, 0)
+	copyPart := func(from, to string, part string) {
+		b, err := os.ReadFile(filepath.Join(from, part))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, part), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	dir := running(0, 0)
+	if err := os.Remove(filepath.Join(dir, "part-00005.parquet")); err != nil {
+		t.Fatal(err)
+	}
+	set, err := results.Resolve([]string{dir})
+	if err != nil || len(set.Files) != 17 {
+		t.Fatalf("the 17 parts written so far: %v files, err %v", set, err)
+	}
+
+	for _, tc := range []struct {
+		name string
+		dir  func() string
+		want string
+	}{
+		{"another run's part", func() string {
+			d := running(0, 0)
+			copyPart(other, d, "part-00003.parquet")
+			return d
+		}, "part-00003.parquet is not a part of this unfinished sweep (written for spec"},
+		{"a part number past the run", func() string {
+			d := running(0, 0)
+			if err := os.Rename(filepath.Join(d, "part-00017.parquet"), filepath.Join(d, "part-00018.parquet")); err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}, "part-00018.parquet is not a part of this unfinished sweep (it writes parts 0 to 17)"},
+		{"another shard's part", func() string {
+			d := running(1, 4) // parts 0–3
+			copyPart(write(t, p, 2, 4), d, "part-00004.parquet")
+			return d
+		}, "part-00004.parquet is not a part of this unfinished sweep (it writes parts 0 to 3)"},
+		{"a part under another number", func() string {
+			d := running(0, 0)
+			if err := os.Rename(filepath.Join(d, "part-00002.parquet"), filepath.Join(d, "part-00001.parquet")); err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}, "says it is part 2, not part 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := results.Resolve([]string{tc.dir()}); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
