@@ -97,3 +97,18 @@ func TestSweepFolderFlagsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateKindSuggests: a misspelt --kind names the closest kinds, as a
+// misspelt model or query name does (it listed all sixteen kinds only).
+func TestValidateKindSuggests(t *testing.T) {
+	for _, tc := range []struct{ kind, want string }{
+		{"training_mf", "(did you mean training_mfu"},
+		{"TRAINING_MFU", "(did you mean training_mfu"},
+		{"kv-cache", "(did you mean kv_cache"},
+	} {
+		r := mlsysim(t, "validate", "--cases", "../../testdata/validation", "--kind", tc.kind)
+		if r.code != exitBadInput || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("--kind %s: want exit 1 with %q\n%v", tc.kind, tc.want, r)
+		}
+	}
+}

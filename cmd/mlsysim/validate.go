@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	embedded "github.com/mlsysim/mlsysim"
+	"github.com/mlsysim/mlsysim/catalog"
 
 	"github.com/mlsysim/mlsysim/sinks"
 	"github.com/mlsysim/mlsysim/sweep"
@@ -61,7 +62,11 @@ worst case and share within tolerance. The global --profile picks the physics pr
 					}
 				}
 				if len(kept) == 0 {
-					return badInputf("--kind", "no case of kind %q; kinds: %s", k, strings.Join(kinds, ", "))
+					hint := ""
+					if near := catalog.Closest(k, kinds, 3); len(near) > 0 {
+						hint = fmt.Sprintf(" (did you mean %s?)", strings.Join(near, ", "))
+					}
+					return badInputf("--kind", "no case of kind %q%s; kinds: %s", k, hint, strings.Join(kinds, ", "))
 				}
 				cases = kept
 			}
