@@ -23,7 +23,8 @@ import "math"
 //
 // Bottleneck classification uses the efficiency-derated F, MFU the raw peak, as the seed.
 // MFU counts 3× forward FLOPs for training and HFU the 4× actually executed with
-// recomputation (Profile C's rule; see docs/PHYSICS.md for why not the seed's 1.1·MFU).
+// recomputation (Profile C's rule; see docs/PHYSICS.md for why not the seed's 1.1·MFU),
+// except in the calibrated CNN step, which prices no recomputation (HFU = MFU there).
 func SingleNode(out *NodeOut, in *NodeIn) {
 	n := len(in.Ops)
 	out.resize(n)
@@ -40,7 +41,10 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 		cnn := in.Calibrated && len(in.Conv[i]) > 0
 		if training {
 			mult, modelMult = 3, 3
-			if recompute {
+			// The calibrated CNN step stores every feature map and runs no second
+			// forward (docs/PHYSICS.md §36–37), so recomputation executes nothing
+			// there: counting it raised HFU and energy at the same time and memory.
+			if recompute && !cnn {
 				mult = 4
 			}
 			var states float64

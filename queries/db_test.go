@@ -462,7 +462,10 @@ func TestColumnsFromManifest(t *testing.T) {
 	if got := mustOpen(t, dir).Columns(); !slices.Equal(got, want) {
 		t.Errorf("DESCRIBE columns %v, want %v", got, want)
 	}
-	os.WriteFile(filepath.Join(dir, ManifestName), []byte(`{"status":"running","study":"serve","format":"parquet","columns":[
+	// A running sweep's part says which part of which spec it is (results.Resolve checks).
+	writeParquetMeta(t, topRows, filepath.Join(dir, "part-00000.parquet"), map[string]string{"mlsysim.part": "0", "mlsysim.spec_hash": "abc"})
+	os.WriteFile(filepath.Join(dir, ManifestName), []byte(`{"status":"running","study":"serve","format":"parquet","spec_hash":"abc",
+		"points_total":8,"part_points":8,"parts_total":1,"columns":[
 		{"name":"point_id","type":"uint64"},{"name":"model","type":"string"},{"name":"itl_ms","type":"float64"},
 		{"name":"tokens_per_s","type":"float64"},{"name":"feasible","type":"bool"}]}`), 0o644)
 	db := mustOpen(t, dir)

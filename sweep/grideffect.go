@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/mlsysim/mlsysim/catalog"
 )
 
 // EffectNotes names the grid spec's parameters that change nothing at any point of the
@@ -24,7 +26,12 @@ import (
 //   - prefill_tp in a serve-deploy grid that is aggregated at every point;
 //   - overlap_efficiency in the calibrated fleet study when every model is a
 //     transformer: the calibrated step hides the DP collectives behind as much of the
-//     backward as they overlap (docs/PHYSICS.md §35), not a fixed share.
+//     backward as they overlap (docs/PHYSICS.md §35), not a fixed share;
+//   - in the node study, the training-only parameters when training is false at every
+//     point, dp_size when zero_stage is 0 at every point (it only divides ZeRO's
+//     shards), and activation_recomputation under calibrated when every model is a
+//     CNN that lists its convolutions (its step recomputes none, §36–37): eval refuses
+//     the same flags; seq_len when no model is a transformer.
 func (p *Plan) EffectNotes() []string {
 	if p.Spec == nil {
 		return nil
@@ -40,6 +47,23 @@ func (p *Plan) EffectNotes() []string {
 	}
 	if p.Study.Name == "fleet" && p.Calibrated() && p.allTransformers() {
 		note("overlap_efficiency", "under the calibrated profile the fleet's transformer training step hides the data-parallel collectives behind the backward they overlap (docs/PHYSICS.md §35), not a fixed share; set overlap true/false instead, or use --profile seed")
+	}
+	if p.Study.Name == "node" {
+		if !slices.Contains(p.valuesOf("training").Nums, 1) {
+			for _, name := range nodeTrainingParams {
+				note(name, "training is false at every point and only a training step reads it; add training: [true] or drop it")
+			}
+		} else {
+			if z := p.labels("zero_stage"); len(z) == 1 && z[0] == "0" {
+				note("dp_size", "zero_stage is 0 at every point, and on one accelerator dp_size only divides ZeRO's shards (no all-reduce is priced); add a zero_stage 1–3, or sweep the fleet study for data parallelism")
+			}
+			if !slices.ContainsFunc(p.Models, func(m *catalog.Model) bool { return m.Family.IsTransformer() }) {
+				note("seq_len", "no model here is a transformer, and only a transformer's training step has a sequence length (eval refuses --seq-len for the others); drop it")
+			}
+			if p.Calibrated() && p.allLayeredCNNs() {
+				note("activation_recomputation", "under the calibrated profile every model here is a CNN whose step stores every feature map and recomputes none (docs/PHYSICS.md §36–37); drop it, or use --profile seed")
+			}
+		}
 	}
 	if modes := p.labels("mode"); len(modes) == 1 && modes[0] == "aggregated" {
 		note("prefill_tp", "mode is aggregated at every point, and only disaggregated prefill instances read it; add mode disaggregated or drop it")
@@ -124,4 +148,15 @@ func (p *Plan) allTransformers() bool {
 		}
 	}
 	return true
+}
+
+// allLayeredCNNs reports whether every model of the plan lists its convolutions,
+// the CNNs the calibrated node step prices layer by layer.
+func (p *Plan) allLayeredCNNs() bool {
+	for _, m := range p.Models {
+		if len(m.ConvLayers) == 0 {
+			return false
+		}
+	}
+	return len(p.Models) > 0
 }

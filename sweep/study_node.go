@@ -311,6 +311,9 @@ func sameInputs(in [][]float64, skip, kp, k int) bool {
 	return true
 }
 
+// nodeTrainingParams are the node study's parameters only a training step reads.
+var nodeTrainingParams = []string{"seq_len", "activation_recomputation", "zero_stage", "dp_size", "lora"}
+
 // trainingOnlyAxes refuses several values of a parameter only a training step reads when
 // no point of the grid trains: every value would give the same row (eval refuses the
 // same flags without --training).
@@ -318,7 +321,7 @@ func trainingOnlyAxes(p *Plan) error {
 	if slices.Contains(p.valuesOf("training").Nums, 1) {
 		return nil
 	}
-	for _, name := range []string{"seq_len", "activation_recomputation", "zero_stage", "dp_size", "lora"} {
+	for _, name := range nodeTrainingParams {
 		if v := p.valuesOf(name); v.Len() > 1 {
 			return fmt.Errorf("axis %s: the node study reads it only in a training step, and no point trains (training is false), so its %d values would give the same rows; add training: true, or give %s one value", name, v.Len(), name)
 		}

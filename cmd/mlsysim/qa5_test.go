@@ -112,3 +112,32 @@ func TestValidateKindSuggests(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalCNNRecomputation: the calibrated CNN step stores every feature map and
+// runs no second forward, so --activation-recomputation is refused there (it raised
+// HFU from 10.6 % to 14.1 % and the energy at the same step time and memory); the seed
+// profile's roofline prices the extra forward (4/3 of the FLOPs), and a transformer's
+// calibrated step recomputes, so both still take it.
+func TestEvalCNNRecomputation(t *testing.T) {
+	r := mlsysim(t, "eval", "ResNet50", "H100", "--training", "-b", "32", "--activation-recomputation")
+	if r.code != exitBadInput || !strings.Contains(r.stderr, "--activation-recomputation: ResNet50's training step under the calibrated profile stores every feature map") {
+		t.Errorf("calibrated ResNet50: want exit 1 naming the flag\n%v", r)
+	}
+	plain := oneObject(t, mlsysim(t, "eval", "ResNet50", "H100", "--training", "-b", "32", "-o", "json").stdout)
+	if plain["p_hfu"] != plain["p_mfu"] {
+		t.Errorf("calibrated ResNet50 without recomputation: HFU %v ≠ MFU %v", plain["p_hfu"], plain["p_mfu"])
+	}
+	for _, args := range [][]string{
+		{"--profile", "seed", "eval", "ResNet50", "H100", "--training", "-b", "32", "--activation-recomputation", "-o", "json"},
+		{"eval", "Llama3_8B", "H100", "--training", "-b", "1", "--activation-recomputation", "-o", "json"},
+	} {
+		r := mlsysim(t, args...)
+		if r.code != exitOK {
+			t.Fatalf("%v: %v", args, r)
+		}
+		row := oneObject(t, r.stdout)
+		if !(row["p_hfu"].(float64) > row["p_mfu"].(float64)) {
+			t.Errorf("%v: HFU %v not above MFU %v with the recomputed forward", args, row["p_hfu"], row["p_mfu"])
+		}
+	}
+}

@@ -19,6 +19,9 @@ type scorecard struct {
 	// (0: none in the catalog). A layered calibrated step prices its matmuls at it, not at
 	// the efficiency column, so the header names the rate that was used.
 	measuredEff float64
+	// noRecompute: the step recomputes nothing (a CNN that lists its convolutions,
+	// under calibrated), and eval refuses --activation-recomputation; none is advised.
+	noRecompute bool
 }
 
 // newScorecard renders row; why is its infeasible_reason in words (app.infeasibleWhy).
@@ -320,8 +323,8 @@ func (s *scorecard) help() []string {
 			if fit := math.Floor((capGB - (used - act)) / (act / batch)); fit >= 1 {
 				h = append(h, fmt.Sprintf("a smaller batch: the activations take %.3g GB (%.3g MB per sample), so -b %d fits", act, act/batch*1e3, int(fit)))
 			}
-			if s.row["training"] == true {
-				h = append(h, "recompute activations in the backward pass (--activation-recomputation; modelled for transformers, not yet for CNNs, docs/PHYSICS.md §37)")
+			if s.row["training"] == true && !s.noRecompute {
+				h = append(h, "recompute activations in the backward pass (--activation-recomputation)")
 			}
 			h = append(h, "an accelerator with more memory (mlsysim zoo hardware), or data parallelism over several, each with part of the batch")
 			break
@@ -329,7 +332,10 @@ func (s *scorecard) help() []string {
 		if hint := s.smallerFormat(used, capGB, act); hint != "" {
 			h = append(h, hint)
 		}
-		if s.row["training"] == true {
+		switch {
+		case s.row["training"] == true && s.noRecompute:
+			h = append(h, "shard the training state: --zero-stage 3 --dp-size N, or --lora")
+		case s.row["training"] == true:
 			h = append(h, "shard the training state: --zero-stage 3 --dp-size N, --activation-recomputation, or --lora")
 		}
 		h = append(h, "an accelerator with more memory (mlsysim zoo hardware), or split the model over several (tensor/pipeline parallelism)")

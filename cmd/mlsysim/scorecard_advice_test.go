@@ -57,6 +57,8 @@ func TestScorecardAdviceIsTrue(t *testing.T) {
 		{"eval", "Llama3_70B", "H100", "--training"},
 		{"eval", "ResNet50", "H100", "-b", "8"},
 		{"eval", "ResNet50", "T4", "--training", "-b", "1024"},
+		{"eval", "ResNet50", "T4", "--training", "-b", "8192"},
+		{"eval", "ResNet50", "T4", "--training", "-b", "8192", "--profile", "seed"},
 	} {
 		r := mlsysim(t, args...)
 		if r.code != 0 {
@@ -71,6 +73,12 @@ func TestScorecardAdviceIsTrue(t *testing.T) {
 				with := append(append([]string{}, args...), "-p", m[1], "--strict")
 				if rr := mlsysim(t, with...); rr.code != 0 {
 					t.Errorf("%v advises %q, but %v does not fit: %v", args, a, with, rr)
+				}
+			}
+			if strings.Contains(a, "--activation-recomputation") {
+				with := append(append([]string{}, args...), "--activation-recomputation")
+				if rr := mlsysim(t, with...); rr.code == exitBadInput {
+					t.Errorf("%v advises %q, but eval refuses it there: %v", args, a, rr)
 				}
 			}
 			if strings.Contains(a, "(-e)") {
