@@ -166,10 +166,13 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 // weights, gradients and Adam state, P·(2b + 12) — the seed's audit B3 (2026-06-10,
 // golden G8); Profile B used 3·W. With LoRA, or without a parameter count, the seed's
 // 1.1·W and 3·W remain. The seed counts no activations for a non-transformer (the
-// calibrated CNN adds its stored feature maps, CNNFeatureMaps).
+// calibrated CNN adds its stored feature maps, CNNFeatureMaps). LoRA's adapters sit on
+// attention's Q, K, V and O, which a CNN lacks, so the calibrated CNN step trains in
+// full (the seed's 1.1·W for it has no source; eval refuses --lora there).
 func trainingFootprint(in *NodeIn, i int, b, w float64) (states, act float64) {
 	lora := in.LoRA[i]
 	if !in.IsTransformer[i] {
+		lora = lora && !(in.Calibrated && len(in.Conv[i]) > 0)
 		switch {
 		case lora:
 			return 1.1 * w, 0

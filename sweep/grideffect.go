@@ -31,7 +31,8 @@ import (
 //     point, dp_size when zero_stage is 0 at every point (it only divides ZeRO's
 //     shards), and activation_recomputation under calibrated when every model is a
 //     CNN that lists its convolutions (its step recomputes none, §36–37): eval refuses
-//     the same flags; seq_len when no model is a transformer.
+//     the same flags (lora there too: a CNN has no attention to adapt); seq_len when
+//     no model is a transformer.
 func (p *Plan) EffectNotes() []string {
 	if p.Spec == nil {
 		return nil
@@ -62,6 +63,7 @@ func (p *Plan) EffectNotes() []string {
 			}
 			if p.Calibrated() && p.allLayeredCNNs() {
 				note("activation_recomputation", "under the calibrated profile every model here is a CNN whose step stores every feature map and recomputes none (docs/PHYSICS.md §36–37); drop it, or use --profile seed")
+				note("lora", "every model here is a CNN, without the attention projections LoRA adapts: under the calibrated profile it trains in full (docs/PHYSICS.md §37); drop it, or use --profile seed")
 			}
 		}
 	}

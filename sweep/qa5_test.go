@@ -27,6 +27,10 @@ func TestNodeEffectNotes(t *testing.T) {
 		{"recomputation of a transformer", "calibrated", "Llama3_8B", "  training: [true]\n", "activation_recomputation", "false", "true", false},
 		{"seq_len of a CNN", "calibrated", "ResNet50, AlexNet", "  training: [true]\n", "seq_len", "128", "4096", true},
 		{"seq_len of a transformer", "calibrated", "Llama3_8B, ResNet50", "  training: [true]\n", "seq_len", "128", "4096", false},
+		{"lora of a CNN", "calibrated", "ResNet50, AlexNet", "  training: [true]\n", "lora", "false", "true", true},
+		{"lora of DLRM", "calibrated", "DLRM", "  training: [true]\n", "lora", "false", "true", false},
+		{"lora of a seed CNN", "seed", "ResNet50", "  training: [true]\n", "lora", "false", "true", false},
+		{"lora of a transformer", "calibrated", "Llama3_8B", "  training: [true]\n", "lora", "false", "true", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := func(v string) string { return fmt.Sprintf(node, tc.profile, tc.model, tc.more, tc.param, v) }

@@ -74,12 +74,12 @@ docs/PHYSICS.md §36).
 A flag that would not change the answer is refused (exit 1), not ignored: the training
 flags without --training, --seq-len outside a transformer's training step (inference
 here counts no KV cache: mlsysim serve does), --cnn-execution for a model without a
-convolution list or under the seed profile, --activation-recomputation for such a CNN
-under calibrated (its step stores every feature map and recomputes none), --efficiency
-for such a CNN, or for a transformer's training step, on an accelerator with a measured
-matmul rate (calibrated:
-the rate, not a fraction, prices it), --dp-size without a ZeRO stage and a ZeRO stage
-without --dp-size (eval prices one accelerator: the ranks only divide ZeRO's shards).
+convolution list or under the seed profile, --activation-recomputation or --lora for
+such a CNN under calibrated (its step stores every feature map and recomputes none; it
+has no attention to adapt), --efficiency for such a CNN, or for a transformer's training
+step, on an accelerator with a measured matmul rate (calibrated: the rate, not a
+fraction, prices it), --dp-size without a ZeRO stage and a ZeRO stage without --dp-size
+(eval prices one accelerator: the ranks only divide ZeRO's shards).
 
 Examples:
    mlsysim eval Llama3_8B H100 --batch-size 32
@@ -159,8 +159,9 @@ Examples:
 				if h, err := a.cat.HardwareByKey(hw); err == nil && a.String("profile") != "seed" {
 					sc.measuredEff, _ = h.GEMMEfficiencyFor(c.String("precision"))
 				}
-				if m, err := a.cat.ModelByKey(model); err == nil && a.String("profile") != "seed" {
-					sc.noRecompute = len(m.ConvLayers) > 0
+				if m, err := a.cat.ModelByKey(model); err == nil {
+					sc.transformer = m.Family.IsTransformer()
+					sc.layeredCNN = len(m.ConvLayers) > 0 && a.String("profile") != "seed"
 				}
 				err = sc.render(a.stdout, format)
 			}
@@ -177,8 +178,8 @@ Examples:
 	}
 }
 
-// unshapedEvalFlag refuses --seq-len, --cnn-execution, --efficiency and
-// --activation-recomputation where the node study does not read them (study_node.go, gatherCNN), as the training flags are refused
+// unshapedEvalFlag refuses --seq-len, --cnn-execution, --efficiency,
+// --activation-recomputation and --lora where the node study does not read them (study_node.go, gatherCNN), as the training flags are refused
 // under inference: a scorecard must not look as if it answered a question the flag asked.
 func (a *app) unshapedEvalFlag(c *cli.Command, model, hwKey string) error {
 	m, err := a.cat.ModelByKey(model)
@@ -205,6 +206,9 @@ func (a *app) unshapedEvalFlag(c *cli.Command, model, hwKey string) error {
 		case !c.Bool("training"):
 			return badInputf("--seq-len", "shapes only a training step here: eval's inference streams the weights once per step and counts no KV cache; for a sequence length use mlsysim serve %s HARDWARE --seq-len %d (or add --training)", model, c.Int("seq-len"))
 		}
+	}
+	if c.Bool("lora") && calibrated && len(m.ConvLayers) > 0 {
+		return badInputf("--lora", "LoRA's adapters sit on attention's Q, K, V and O projections, which %s (a CNN) lacks: under the calibrated profile it trains in full, so the flag would change nothing; drop it, or use --profile seed for the seed's 1.1 × weights", model)
 	}
 	if c.Bool("activation-recomputation") && calibrated && len(m.ConvLayers) > 0 {
 		return badInputf("--activation-recomputation", "%s's training step under the calibrated profile stores every feature map and prices no recomputed forward (docs/PHYSICS.md §36–37), so the flag would change nothing; drop it, or use --profile seed", model)

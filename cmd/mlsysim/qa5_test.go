@@ -115,13 +115,21 @@ func TestValidateKindSuggests(t *testing.T) {
 
 // TestEvalCNNRecomputation: the calibrated CNN step stores every feature map and
 // runs no second forward, so --activation-recomputation is refused there (it raised
-// HFU from 10.6 % to 14.1 % and the energy at the same step time and memory); the seed
+// HFU from 10.6 % to 14.1 % and the energy at the same step time and memory), as is
+// --lora (adapters on attention projections a CNN lacks; it cut 1.81 to 1.46 GB); the seed
 // profile's roofline prices the extra forward (4/3 of the FLOPs), and a transformer's
 // calibrated step recomputes, so both still take it.
 func TestEvalCNNRecomputation(t *testing.T) {
 	r := mlsysim(t, "eval", "ResNet50", "H100", "--training", "-b", "32", "--activation-recomputation")
 	if r.code != exitBadInput || !strings.Contains(r.stderr, "--activation-recomputation: ResNet50's training step under the calibrated profile stores every feature map") {
 		t.Errorf("calibrated ResNet50: want exit 1 naming the flag\n%v", r)
+	}
+	r = mlsysim(t, "eval", "ResNet50", "H100", "--training", "-b", "32", "--lora")
+	if r.code != exitBadInput || !strings.Contains(r.stderr, "--lora: LoRA's adapters sit on attention's Q, K, V and O projections, which ResNet50 (a CNN) lacks") {
+		t.Errorf("calibrated ResNet50 --lora: want exit 1 naming the flag\n%v", r)
+	}
+	if r := mlsysim(t, "--profile", "seed", "eval", "ResNet50", "H100", "--training", "-b", "32", "--lora"); r.code != exitOK {
+		t.Errorf("seed ResNet50 --lora (the seed's 1.1 × weights): %v", r)
 	}
 	plain := oneObject(t, mlsysim(t, "eval", "ResNet50", "H100", "--training", "-b", "32", "-o", "json").stdout)
 	if plain["p_hfu"] != plain["p_mfu"] {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/mlsysim/mlsysim/kernel"
 )
@@ -19,9 +20,11 @@ type scorecard struct {
 	// (0: none in the catalog). A layered calibrated step prices its matmuls at it, not at
 	// the efficiency column, so the header names the rate that was used.
 	measuredEff float64
-	// noRecompute: the step recomputes nothing (a CNN that lists its convolutions,
-	// under calibrated), and eval refuses --activation-recomputation; none is advised.
-	noRecompute bool
+	// transformer and layeredCNN decide which memory flags are advised: recomputation
+	// shrinks only a transformer's stored activations (a calibrated CNN's step
+	// recomputes none, and other models count none), and LoRA has no attention to
+	// adapt in a calibrated CNN; eval refuses those flags there.
+	transformer, layeredCNN bool
 }
 
 // newScorecard renders row; why is its infeasible_reason in words (app.infeasibleWhy).
@@ -323,7 +326,7 @@ func (s *scorecard) help() []string {
 			if fit := math.Floor((capGB - (used - act)) / (act / batch)); fit >= 1 {
 				h = append(h, fmt.Sprintf("a smaller batch: the activations take %.3g GB (%.3g MB per sample), so -b %d fits", act, act/batch*1e3, int(fit)))
 			}
-			if s.row["training"] == true && !s.noRecompute {
+			if s.row["training"] == true && s.transformer {
 				h = append(h, "recompute activations in the backward pass (--activation-recomputation)")
 			}
 			h = append(h, "an accelerator with more memory (mlsysim zoo hardware), or data parallelism over several, each with part of the batch")
@@ -332,11 +335,19 @@ func (s *scorecard) help() []string {
 		if hint := s.smallerFormat(used, capGB, act); hint != "" {
 			h = append(h, hint)
 		}
-		switch {
-		case s.row["training"] == true && s.noRecompute:
-			h = append(h, "shard the training state: --zero-stage 3 --dp-size N, or --lora")
-		case s.row["training"] == true:
-			h = append(h, "shard the training state: --zero-stage 3 --dp-size N, --activation-recomputation, or --lora")
+		if s.row["training"] == true {
+			flags := []string{"--zero-stage 3 --dp-size N"}
+			if s.transformer {
+				flags = append(flags, "--activation-recomputation")
+			}
+			if !s.layeredCNN {
+				flags = append(flags, "--lora")
+			}
+			last := len(flags) - 1
+			if last > 0 {
+				flags[last] = "or " + flags[last]
+			}
+			h = append(h, "shard the training state: "+strings.Join(flags, ", "))
 		}
 		h = append(h, "an accelerator with more memory (mlsysim zoo hardware), or split the model over several (tensor/pipeline parallelism)")
 	case s.transformerLayered():

@@ -59,6 +59,8 @@ func TestScorecardAdviceIsTrue(t *testing.T) {
 		{"eval", "ResNet50", "T4", "--training", "-b", "1024"},
 		{"eval", "ResNet50", "T4", "--training", "-b", "8192"},
 		{"eval", "ResNet50", "T4", "--training", "-b", "8192", "--profile", "seed"},
+		{"eval", "DLRM", "H100", "--training", "-b", "32"},
+		{"eval", "DLRM", "H100", "--training", "-b", "32", "--profile", "seed"},
 	} {
 		r := mlsysim(t, args...)
 		if r.code != 0 {
@@ -75,10 +77,12 @@ func TestScorecardAdviceIsTrue(t *testing.T) {
 					t.Errorf("%v advises %q, but %v does not fit: %v", args, a, with, rr)
 				}
 			}
-			if strings.Contains(a, "--activation-recomputation") {
-				with := append(append([]string{}, args...), "--activation-recomputation")
-				if rr := mlsysim(t, with...); rr.code == exitBadInput {
-					t.Errorf("%v advises %q, but eval refuses it there: %v", args, a, rr)
+			for _, flag := range []string{"--activation-recomputation", "--lora"} {
+				if strings.Contains(a, flag) {
+					with := append(append([]string{}, args...), flag)
+					if rr := mlsysim(t, with...); rr.code == exitBadInput {
+						t.Errorf("%v advises %q, but eval refuses %s there: %v", args, a, flag, rr)
+					}
 				}
 			}
 			if strings.Contains(a, "(-e)") {
