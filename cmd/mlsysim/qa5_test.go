@@ -8,22 +8,12 @@ import (
 	"time"
 )
 
-// writeSpec writes a grid spec into the test's temporary folder.
-func writeSpec(t *testing.T, text string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "grid.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // TestSweepTooManyParts: 33 models × 45 accelerators × 500,000 batch sizes ×
 // 500,000 sequence lengths is 3.7e14 points, 3.5e8 parts of 2^20; with --yes the
 // sweep allocated a 21 GB table of parts before its first point. It is refused
 // (exit 1, nothing written) by the run, the dry run and a sharded stream alike.
 func TestSweepTooManyParts(t *testing.T) {
-	spec := writeSpec(t, `version: 1
+	spec := writeGrid(t, `version: 1
 name: huge
 study: node
 axes:
@@ -78,7 +68,7 @@ func TestFmtSeconds(t *testing.T) {
 // silently (a user who meant to keep the parts lost them), and --resume or
 // --overwrite beside --out - did nothing; each is bad input naming the flags.
 func TestSweepFolderFlagsRefused(t *testing.T) {
-	spec := writeSpec(t, "version: 1\nname: tiny\nstudy: node\naxes:\n  model: [Llama3_8B]\n  hardware: [H100, A100]\n")
+	spec := writeGrid(t, "version: 1\nname: tiny\nstudy: node\naxes:\n  model: [Llama3_8B]\n  hardware: [H100, A100]\n")
 	out := filepath.Join(t.TempDir(), "out")
 	if r := mlsysim(t, "sweep", spec, "--out", out, "-q"); r.code != exitOK {
 		t.Fatalf("first run: %v", r)
