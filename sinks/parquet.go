@@ -115,10 +115,14 @@ func newPageCodec(name string) (*pageCodec, error) {
 	if err != nil || id != codecZstd {
 		return &pageCodec{id: id}, err
 	}
-	// The options parquet-go used for our files before: fastest level, one
-	// goroutine, no frame checksum (a Parquet reader checks none).
+	// Fastest level, one goroutine, no frame checksum (a Parquet reader checks none),
+	// and literals stored raw rather than Huffman-coded: the literals of our pages are
+	// mostly the low mantissa bytes of doubles, which a Huffman table barely shrinks —
+	// building and applying it was 10–12 % of a serve or node sweep's instructions for
+	// 2–3 % of its bytes (BENCHMARKS.md, "Parquet pages without Huffman-coded
+	// literals"). Any zstd decoder reads raw literals; the values are the same.
 	e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
-		zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false))
+		zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false), zstd.WithNoEntropyCompression(true))
 	return &pageCodec{id: id, zstd: e}, err
 }
 
