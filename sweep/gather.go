@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/kernel"
 )
@@ -330,10 +331,41 @@ func (c cols) getOr(name string, def float64) []float64 {
 
 func gatherF(dst []float64, codes []float64, table []float64) []float64 {
 	dst = grow(dst, len(codes))
+	if oneCode(codes) {
+		// Catalog keys vary slower than the batch and sequence axes, so a chunk's
+		// codes are mostly one code: a fill, without a conversion, bounds check and
+		// dependent load per point.
+		v := table[int(codes[0])]
+		for k := range dst {
+			dst[k] = v
+		}
+		return dst
+	}
 	for k, c := range codes {
 		dst[k] = table[int(c)]
 	}
 	return dst
+}
+
+// oneCode reports whether codes is not empty and holds one value only, comparing bits
+// four at a time (codes are whole numbers: no NaN or −0).
+func oneCode(codes []float64) bool {
+	if len(codes) == 0 {
+		return false
+	}
+	bits := arrow.Uint64Traits.CastFromBytes(arrow.Float64Traits.CastToBytes(codes))
+	c := bits[0]
+	for ; len(bits) >= 4; bits = bits[4:] {
+		if bits[0] != c || bits[1] != c || bits[2] != c || bits[3] != c {
+			return false
+		}
+	}
+	for _, b := range bits {
+		if b != c {
+			return false
+		}
+	}
+	return true
 }
 
 func bytesOf(dst []float64, prec []float64) []float64 {
