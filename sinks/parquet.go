@@ -520,6 +520,7 @@ func (e *parquetEncoder) dictionary(i int, a *array.Dictionary) error {
 	idx := indices(a, &e.levels)
 	labels := int32(len(d.rank))
 	lo, hi := int32(math.MaxInt32), int32(-1)
+	runs := 0
 	for k, x := range idx {
 		if k > 0 && x == idx[k-1] {
 			continue // label columns come in runs: a run's index is checked and ranked once
@@ -527,6 +528,7 @@ func (e *parquetEncoder) dictionary(i int, a *array.Dictionary) error {
 		if x < 0 || x >= labels {
 			return fmt.Errorf("dictionary index %d is outside its %d labels", x, labels)
 		}
+		runs++
 		r := d.rank[x]
 		lo = min(lo, r)
 		hi = max(hi, r)
@@ -536,6 +538,12 @@ func (e *parquetEncoder) dictionary(i int, a *array.Dictionary) error {
 		e.stats(ch, []byte(s.Value(int(d.byRank[lo]))), []byte(s.Value(int(d.byRank[hi]))))
 	}
 	e.body = append(e.body, byte(d.width))
+	if runs == 1 && len(idx) >= 8 {
+		// Most label columns hold one label per batch (fixed parameters, slow axes):
+		// the one run appendHybrid would find, without scanning for it again.
+		e.body = appendRun(e.body, len(idx), idx[0], d.width)
+		return nil
+	}
 	e.body = appendHybrid(e.body, idx, d.width)
 	return nil
 }
@@ -615,10 +623,7 @@ func appendHybrid(dst []byte, vals []int32, width int) []byte {
 		}
 		if j-i >= 8 {
 			h.flush()
-			h.dst = binary.AppendUvarint(h.dst, uint64(j-i)<<1)
-			for b := 0; b < (width+7)/8; b++ {
-				h.dst = append(h.dst, byte(uint32(v)>>(8*b)))
-			}
+			h.dst = appendRun(h.dst, j-i, v, width)
 			i = j
 		}
 		for ; i < j; i++ {
@@ -627,6 +632,15 @@ func appendHybrid(dst []byte, vals []int32, width int) []byte {
 	}
 	h.flush()
 	return h.dst
+}
+
+// appendRun appends an RLE run of n copies of v: its length, then v in (width+7)/8 bytes.
+func appendRun(dst []byte, n int, v int32, width int) []byte {
+	dst = binary.AppendUvarint(dst, uint64(n)<<1)
+	for b := 0; b < (width+7)/8; b++ {
+		dst = append(dst, byte(uint32(v)>>(8*b)))
+	}
+	return dst
 }
 
 type hybrid struct {
