@@ -443,6 +443,11 @@ func (q *appendQueue) put(e *encodedBatch) error {
 	err := q.err
 	q.mu.Unlock()
 	if err != nil {
+		// Parts completed in this call are not finished after a failure or a
+		// cancel: their temporary files go, as the open part's does (abort).
+		for _, fin := range fins {
+			fin.f.Abort()
+		}
 		return err
 	}
 	for _, fin := range fins {
@@ -464,6 +469,11 @@ func (q *appendQueue) append(e *encodedBatch) (*partFile, error) {
 	i, start, n, k := q.locate(e.job)
 	lo, hi := i*q.pp, min((i+1)*q.pp, q.p.N)
 	if k == 0 {
+		// A cancelled run opens no new part. The select alone would not promise
+		// that: with the folder ready and the run cancelled, it picks either case.
+		if err := q.ctx.Err(); err != nil {
+			return nil, err
+		}
 		select {
 		case <-q.ready:
 		case <-q.ctx.Done():
