@@ -20,6 +20,8 @@ import (
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/mlsysim/mlsysim/catalog"
 )
 
 // Available: this build links DuckDB (cgo), so queries run.
@@ -403,6 +405,7 @@ type Rows struct {
 	first bool // Next already advanced to the first row
 	more  bool
 	err   error
+	n     int // rows returned by Next so far
 }
 
 // Query runs a statement; the user's own SQL must be one read-only statement.
@@ -467,7 +470,35 @@ func (r *Rows) Next() bool {
 			r.vals[i] = json.Number(dec.String()) // exact, and a number in JSON
 		}
 	}
+	r.n++
 	return true
+}
+
+// Count is the number of rows Next has returned so far.
+func (r *Rows) Count() int { return r.n }
+
+// ClosestValues returns up to n of the distinct values of a text column nearest
+// to value (catalog.Closest's order: a case-insensitive match first), for a
+// `find` that matched nothing: Llama3_8b finds no row of model, Llama3_8B does.
+func (d *DB) ClosestValues(ctx context.Context, column, value string, n int) ([]string, error) {
+	col := quoteIdent(column)
+	rows, err := d.conn.QueryContext(ctx, "SELECT DISTINCT CAST("+col+" AS VARCHAR) FROM results WHERE "+col+" IS NOT NULL LIMIT 100000")
+	if err != nil {
+		return nil, cleanError(err)
+	}
+	defer rows.Close()
+	var vals []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		vals = append(vals, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, cleanError(err)
+	}
+	return catalog.Closest(value, vals, n), nil
 }
 
 // Values is the current row: nil for NULL, then int64, uint64, float64,

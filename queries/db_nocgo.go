@@ -34,11 +34,15 @@ func (d *DB) Query(ctx context.Context, st *Statement) (*Rows, error) { return n
 func (d *DB) CopyTo(ctx context.Context, st *Statement, file, version string) (int64, error) {
 	return 0, ErrNoCgo
 }
-func (r *Rows) Columns() []Column                                     { return nil }
-func (r *Rows) Next() bool                                            { return false }
-func (r *Rows) Values() []any                                         { return nil }
-func (r *Rows) Err() error                                            { return ErrNoCgo }
-func (r *Rows) Close() error                                          { return nil }
+func (r *Rows) Columns() []Column { return nil }
+func (r *Rows) Next() bool        { return false }
+func (r *Rows) Values() []any     { return nil }
+func (r *Rows) Err() error        { return ErrNoCgo }
+func (r *Rows) Close() error      { return nil }
+func (r *Rows) Count() int        { return 0 }
+func (d *DB) ClosestValues(ctx context.Context, column, value string, n int) ([]string, error) {
+	return nil, ErrNoCgo
+}
 func (d *DB) Restrict(ctx context.Context, filters []Filter) error    { return ErrNoCgo }
 func (d *DB) Count(ctx context.Context, feasible bool) (int64, error) { return 0, ErrNoCgo }
 func (d *DB) Frame(ctx context.Context, spec FrameSpec) (*Frame, error) {

@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -174,7 +175,26 @@ func (a *app) runQuery(ctx context.Context, c *cli.Command) error {
 		e.payloadShown = cw.n > 0
 		return e
 	}
+	if q != nil && q.Name == "find" && rows.Count() == 0 {
+		a.findHint(ctx, db, params)
+	}
 	return nil
+}
+
+// findHint names the values nearest to a `find` value that matched no row of a
+// text column (a model or hardware key in the wrong case, say), as a misspelt
+// parameter name is answered: no rows is a true answer, so the exit stays 0.
+func (a *app) findHint(ctx context.Context, db *queries.DB, params map[string]string) {
+	column, value := params["column"], params["value"]
+	i := slices.IndexFunc(db.Columns(), func(c queries.Column) bool { return c.Name == column })
+	if i < 0 || db.Columns()[i].Numeric() {
+		return
+	}
+	near, err := db.ClosestValues(ctx, column, value, 3)
+	if err != nil || len(near) == 0 {
+		return
+	}
+	a.warn("no row has %s = %q; closest values in that column: %s", column, value, strings.Join(near, ", "))
 }
 
 // requireQueries stops a command that needs DuckDB in a build without cgo

@@ -429,3 +429,34 @@ func TestWriteAligned(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryFindHint: a find that matches no row of a text column names the
+// column's nearest values on stderr (a key in the wrong case was "0 rows" and
+// nothing else), keeps exit 0 and an empty answer; a value with no near
+// neighbour, a numeric column and a find with rows stay silent.
+func TestQueryFindHint(t *testing.T) {
+	out := smallSweep(t)
+	for _, tc := range []struct {
+		value, column, hint string // hint "" means stderr must stay empty
+		rows                bool
+	}{
+		{"llama3_8b", "model", "closest values in that column: Llama3_8B", false},
+		{"Llama3_7B", "model", "closest values in that column: Llama3_70B, Llama3_8B", false},
+		{"h100", "hardware", "closest values in that column: H100", false},
+		{"Llama3_8B", "model", "", true},
+		{"zzzzzzzzzzzz", "model", "", false},
+		{"3", "batch_size", "", false},
+	} {
+		r := mlsysim(t, "query", "-o", "json", "find", out, "--param", "column="+tc.column, "--param", "value="+tc.value)
+		if r.code != exitOK {
+			t.Fatalf("find %s=%s: %v", tc.column, tc.value, r)
+		}
+		var rows []map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || (len(rows) > 0) != tc.rows {
+			t.Errorf("find %s=%s: %d rows (%v), want rows: %v", tc.column, tc.value, len(rows), err, tc.rows)
+		}
+		if tc.hint == "" && r.stderr != "" || !strings.Contains(r.stderr, tc.hint) {
+			t.Errorf("find %s=%s: stderr %q, want %q", tc.column, tc.value, r.stderr, tc.hint)
+		}
+	}
+}
