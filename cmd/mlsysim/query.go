@@ -175,26 +175,33 @@ func (a *app) runQuery(ctx context.Context, c *cli.Command) error {
 		e.payloadShown = cw.n > 0
 		return e
 	}
-	if q != nil && q.Name == "find" && rows.Count() == 0 {
-		a.findHint(ctx, db, params)
+	if q != nil && rows.Count() == 0 {
+		a.nearestValues(ctx, db, q, params)
 	}
 	return nil
 }
 
-// findHint names the values nearest to a `find` value that matched no row of a
-// text column (a model or hardware key in the wrong case, say), as a misspelt
+// nearestValues answers a query that returned no rows with, for each value given
+// for a text column (a parameter with of=COLUMN, as find's value), the column's
+// nearest values — a model or hardware key in the wrong case, say — as a misspelt
 // parameter name is answered: no rows is a true answer, so the exit stays 0.
-func (a *app) findHint(ctx context.Context, db *queries.DB, params map[string]string) {
-	column, value := params["column"], params["value"]
-	i := slices.IndexFunc(db.Columns(), func(c queries.Column) bool { return c.Name == column })
-	if i < 0 || db.Columns()[i].Numeric() {
-		return
+func (a *app) nearestValues(ctx context.Context, db *queries.DB, q *queries.Query, params map[string]string) {
+	for _, p := range q.Params {
+		value, given := params[p.Name]
+		if p.Of == "" || !given {
+			continue
+		}
+		column := params[p.Of]
+		i := slices.IndexFunc(db.Columns(), func(c queries.Column) bool { return c.Name == column })
+		if i < 0 || db.Columns()[i].Numeric() {
+			continue
+		}
+		near, err := db.ClosestValues(ctx, column, value, 3)
+		if err != nil || len(near) == 0 {
+			continue
+		}
+		a.warn("no row has %s = %q; closest values in that column: %s", column, value, strings.Join(near, ", "))
 	}
-	near, err := db.ClosestValues(ctx, column, value, 3)
-	if err != nil || len(near) == 0 {
-		return
-	}
-	a.warn("no row has %s = %q; closest values in that column: %s", column, value, strings.Join(near, ", "))
 }
 
 // requireQueries stops a command that needs DuckDB in a build without cgo
