@@ -67,7 +67,8 @@ func TrainingMemory(out *TrainMemOut, in *TrainMemIn) {
 // trainingMemoryCalibrated is TrainingMemory's calibrated point (docs/PHYSICS.md §35):
 //
 //	p_rank = dense/(tp·pp) + experts/(tp·pp·ep);  weights = p_rank·b;  gradients = p_rank·(4 if FP32 else b)
-//	optimizer = p_rank · optimizer bytes;  ZeRO shards over dp (experts over dp/ep)
+//	optimizer = p_rank · optimizer bytes;  ZeRO shards over dp, or the hybrid shard group
+//	            DPShard where one is set (experts over dp/ep, or DPShard/ep)
 //	activations = calibratedActivations(layer) · ⌈L/pp⌉ · in-flight microbatches
 //	              · (1 + (pp−1)/(pp·v)) with interleaving   (Korthikanti §4.2.3)
 //	            + the embedding dropout mask of each in-flight microbatch (§4.3)
@@ -83,14 +84,18 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 		gradBytes = 4
 	}
 	weights, grads, opt := pRank*b, pTrain*gradBytes, pTrain*in.OptimizerBytes[i]
+	shard := dp // hybrid sharding shards over a group of the dp ranks only
+	if in.DPShard[i] > 0 {
+		shard = in.DPShard[i]
+	}
 	if in.ExpertParams[i] > 0 && ep > 1 {
-		// Dense state shards over dp, expert state over dp/ep: shard each share.
+		// Dense state shards over the group, expert state over its shard/ep expert ranks.
 		fe := in.ExpertParams[i] / (tp * pp * ep) / pRank
-		wd, gd, od := ZeROShard(in.ZeROStage[i], dp, weights*(1-fe), grads*(1-fe), opt*(1-fe))
-		we, ge, oe := ZeROShard(in.ZeROStage[i], dp/ep, weights*fe, grads*fe, opt*fe)
+		wd, gd, od := ZeROShard(in.ZeROStage[i], shard, weights*(1-fe), grads*(1-fe), opt*(1-fe))
+		we, ge, oe := ZeROShard(in.ZeROStage[i], shard/ep, weights*fe, grads*fe, opt*fe)
 		weights, grads, opt = wd+we, gd+ge, od+oe
 	} else {
-		weights, grads, opt = ZeROShard(in.ZeROStage[i], dp, weights, grads, opt)
+		weights, grads, opt = ZeROShard(in.ZeROStage[i], shard, weights, grads, opt)
 	}
 	mb := math.Max(1, math.Ceil(in.Batch[i]/(dp*in.GradAccum[i])))
 	h := in.Hidden[i]
@@ -198,6 +203,7 @@ type TrainMemIn struct {
 	Calibrated                           bool
 	KVHeads, FFN, Vocab, ExpertParams    []float64 // 0 = MHA, 4·h, no output layer, dense
 	CP, VirtualStages, InFlight          []float64 // InFlight: microbatches per pipeline flush
+	DPShard                              []float64 // ZeRO shard group (hybrid sharding); 0 = DP
 	Gated, SeqParallel, Flash, FP32Grads []bool
 }
 

@@ -256,3 +256,36 @@ func TestTrainingMemoryDoesNotAllocate(t *testing.T) {
 		t.Errorf("TrainingMemory allocates %g times per call once its outputs are sized", allocs)
 	}
 }
+
+// TestTrainingMemoryHybridShard: under hybrid sharding ZeRO shards over the group, not
+// all of dp. A 70B model on tp 1, pp 1, dp 16 at ZeRO-3 with groups of 8 keeps 1/8 of
+// its BF16 weights (17.5 GB), FP32 gradients (35 GB) and Adam state (105 GB) per rank,
+// twice ZeRO-3 over all 16; with ep 2 the expert half shards over 8/2 = 4 ranks.
+func TestTrainingMemoryHybridShard(t *testing.T) {
+	one := func(v float64) []float64 { return []float64{v} }
+	in := func(shard, ep, expertParams float64) *TrainMemIn {
+		return &TrainMemIn{Params: one(70e9), Layers: one(80), Hidden: one(8192), Heads: one(64), Bytes: one(2),
+			OptimizerBytes: one(OptimizerBytesAdam), Recompute: []Recompute{RecomputeFull}, Batch: one(16), SeqLen: one(4096),
+			TP: one(1), PP: one(1), DP: one(16), EP: one(ep), ZeROStage: one(3), GradAccum: one(1), TrainableFraction: one(1),
+			CommBufferFraction: one(0), MemCapacity: one(80e9), Calibrated: true, KVHeads: one(8), FFN: one(28672), Vocab: one(0),
+			ExpertParams: one(expertParams), CP: one(1), VirtualStages: one(1), InFlight: one(1), DPShard: one(shard), Gated: []bool{true},
+			SeqParallel: []bool{false}, Flash: []bool{true}, FP32Grads: []bool{true}}
+	}
+	for _, tc := range []struct {
+		name                     string
+		shard, ep, expert        float64
+		weights, grads, optState float64
+	}{
+		{"groups of 8", 8, 1, 0, 17.5e9, 35e9, 105e9},
+		{"all 16", 0, 1, 0, 8.75e9, 17.5e9, 52.5e9},
+		{"dp_shard = dp", 16, 1, 0, 8.75e9, 17.5e9, 52.5e9},
+		// 35e9 dense over 8 ranks, 35e9/ep 2 experts over 4: 2·(35/8 + 17.5/4) GB of weights.
+		{"experts over dp_shard / ep", 8, 2, 35e9, 2 * (35e9/8 + 17.5e9/4), 4 * (35e9/8 + 17.5e9/4), 12 * (35e9/8 + 17.5e9/4)},
+	} {
+		out := &TrainMemOut{}
+		TrainingMemory(out, in(tc.shard, tc.ep, tc.expert))
+		relClose(t, tc.name+" weights", out.Weights[0], tc.weights, 1e-12)
+		relClose(t, tc.name+" gradients", out.Gradients[0], tc.grads, 1e-12)
+		relClose(t, tc.name+" optimizer", out.Optimizer[0], tc.optState, 1e-12)
+	}
+}

@@ -38,6 +38,7 @@ const (
 	StepInvalidEP           // ep does not divide dp or the experts (or the model has none)
 	StepInvalidBatch        // the global batch does not divide into dp·microbatches·accumulation
 	StepInvalidSeq          // the sequence does not divide by cp
+	StepInvalidShard        // the ZeRO shard group does not divide dp, or ep does not divide it
 )
 
 // Constants of the calibrated training step (docs/PHYSICS.md §35).
@@ -106,6 +107,11 @@ type StepIn struct {
 	Accelerators, PerNode                  []float64 // N; accelerators per node (scale-up domain)
 	TP, PP, CP, EP, VirtualStages          []float64
 	ZeROStage                              []float64
+	// DPShard is the ZeRO shard group (ZeRO ≥ 1): state is sharded over DPShard
+	// consecutive data-parallel ranks and replicated over the dp/DPShard groups, whose
+	// shards of the gradients are all-reduced (hybrid sharding: PyTorch FSDP's
+	// HYBRID_SHARD, torchtitan's dp_shard × dp_replicate). 0 = every data-parallel rank.
+	DPShard                                []float64
 	SeqParallel, FlashAttention, OverlapDP []bool
 	FP32Grads                              []bool // accumulate and reduce gradients in FP32
 	// CPAllGather: context parallelism gathers every rank's K and V before the local
@@ -251,6 +257,22 @@ func BalancedChunks(layers, pp, v float64) bool {
 	return v > 1 && pp > 1 && !divides(layers, pp*v) && divides(layers+2, pp*v)
 }
 
+// ShardGroup is the ZeRO shard group of a data-parallel degree dp (docs/PHYSICS.md §35,
+// hybrid sharding): shard ranks (0 = all of dp; without ZeRO, where nothing is sharded,
+// dp) and StepValid, or StepInvalidShard where it does not divide dp or, with expert
+// parallelism carved out of the shard group's ranks, ep does not divide it (an expert's
+// state shards over shard/ep of its data-parallel ranks).
+// The arguments are whole numbers below 2^53.
+func ShardGroup(dp, ep, shard, zero float64) (float64, uint8) {
+	if shard == 0 || zero < 1 {
+		return dp, StepValid
+	}
+	if shard > dp || !divides(dp, shard) || !divides(shard, ep) {
+		return 0, StepInvalidShard
+	}
+	return shard, StepValid
+}
+
 // divides reports whether b divides a, for whole a < 2^53 and b > 0: a remainder of
 // at least 1 keeps a/b at least 1/b from any integer, more than the division's
 // rounding error (a/b)·2^−53, so the quotient is whole exactly when b divides a; and a
@@ -267,6 +289,11 @@ func (o *StepOut) step(i int, in *StepIn) {
 	M, GA := in.Microbatches[i], in.GradAccum[i]
 	N, g := in.Accelerators[i], in.PerNode[i]
 	dp, b, reason := StepSplit(N, tp, pp, cp, ep, v, L, a, in.Experts[i], B, M, GA, s)
+	zero := in.ZeROStage[i]
+	var gs float64
+	if reason == StepValid {
+		gs, reason = ShardGroup(dp, ep, in.DPShard[i], zero)
+	}
 	if reason != StepValid {
 		o.invalid(i, reason)
 		return
@@ -358,10 +385,17 @@ func (o *StepOut) step(i int, in *StepIn) {
 	if in.FP32Grads[i] {
 		gradB = 4
 	}
-	dpBus, dpHop := group(tp*cp, dp)
-	dpExp := dp / ep
-	expBus, expHop := group(tp*cp*ep, dpExp)
-	zero := in.ZeROStage[i]
+	// ZeRO shards over the shard group, gs consecutive data-parallel ranks (all dp without
+	// hybrid sharding), expert state over its gs/ep expert-data-parallel ranks; the
+	// dp/gs replicas of each shard all-reduce their gradients across groups after the
+	// reduce-scatter inside one, on the same stream (PyTorch FSDP's HYBRID_SHARD
+	// post-backward reduction; Zhao et al. 2023 §3.2.2). Without hybrid sharding the
+	// replicas are one and the all-reduces cost nothing.
+	replicas := dp / gs
+	gsExp := gs / ep
+	dpBus, dpHop := group(tp*cp, gs)
+	expBus, expHop := group(tp*cp*ep, gsExp)
+	repBus, repHop := group(tp*cp*gs, replicas)
 	var dpComm float64
 	overlap := in.OverlapDP[i]
 	switch {
@@ -373,14 +407,17 @@ func (o *StepOut) step(i int, in *StepIn) {
 		// reduce-scatter have nothing to hide behind, and a layer's collectives hide only
 		// behind that layer's compute, every microbatch, which runs on the SMs NCCL leaves.
 		n := stageLayers
-		ag := CollectiveTime(CollAllGather, pDense*e/n, dp, dpBus, dpHop) + CollectiveTime(CollAllGather, pExpert*e/n, dpExp, expBus, expHop)
-		rs := CollectiveTime(CollReduceScatter, gDense*gradB/n, dp, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB/n, dpExp, expBus, expHop)
+		ag := CollectiveTime(CollAllGather, pDense*e/n, gs, dpBus, dpHop) + CollectiveTime(CollAllGather, pExpert*e/n, gsExp, expBus, expHop)
+		rs := CollectiveTime(CollReduceScatter, gDense*gradB/n, gs, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB/n, gsExp, expBus, expHop) +
+			CollectiveTime(CollAllReduce, gDense*gradB/(n*gs), replicas, repBus, repHop) + CollectiveTime(CollAllReduce, gExpert*gradB/(n*gsExp), replicas, repBus, repHop)
 		hidden := overlapped(ag, lt.fwd, sms) - lt.fwd + overlapped(ag+rs, lt.bwd, sms) - lt.bwd
 		dpComm = micro * (2*ag + rs + (n-1)*hidden)
 	case zero >= 1:
-		// Gradients reduce-scattered, updated shards all-gathered as weights.
-		rs := CollectiveTime(CollReduceScatter, gDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB, dpExp, expBus, expHop)
-		ag := CollectiveTime(CollAllGather, gDense*e, dp, dpBus, dpHop) + CollectiveTime(CollAllGather, gExpert*e, dpExp, expBus, expHop)
+		// Gradients reduce-scattered (and their shards all-reduced across replicas),
+		// updated shards all-gathered as weights.
+		rs := CollectiveTime(CollReduceScatter, gDense*gradB, gs, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB, gsExp, expBus, expHop) +
+			CollectiveTime(CollAllReduce, gDense*gradB/gs, replicas, repBus, repHop) + CollectiveTime(CollAllReduce, gExpert*gradB/gsExp, replicas, repBus, repHop)
+		ag := CollectiveTime(CollAllGather, gDense*e, gs, dpBus, dpHop) + CollectiveTime(CollAllGather, gExpert*e, gsExp, expBus, expHop)
 		dpComm = rs + ag
 		if overlap {
 			// The reduce-scatter runs behind the last microbatch's backward, the weights'
@@ -389,15 +426,15 @@ func (o *StepOut) step(i int, in *StepIn) {
 			// prefetch, Llama 3 paper §3.3.2), on the SMs NCCL leaves.
 			dpComm = overlapped(rs, tb, sms) - tb + overlapped(ag, tf, sms) - tf
 		}
-	default:
-		dpComm = CollectiveTime(CollAllReduce, gDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollAllReduce, gExpert*gradB, dpExp, expBus, expHop)
+	default: // nothing sharded: gs is dp
+		dpComm = CollectiveTime(CollAllReduce, gDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollAllReduce, gExpert*gradB, gsExp, expBus, expHop)
 		if overlap {
 			dpComm = overlapped(dpComm, tb, sms) - tb // behind the last microbatch's backward
 		}
 	}
 	denseShard, expertShard := 1.0, 1.0
 	if zero >= 1 {
-		denseShard, expertShard = dp, dpExp
+		denseShard, expertShard = gs, gsExp
 	}
 	opt := (gDense/denseShard + gExpert/expertShard) * (OptimizerPassBytes + e) / bw
 	stepT := (pipe + dpComm + opt) * in.Straggler[i]

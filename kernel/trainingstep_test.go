@@ -13,6 +13,7 @@ type gptStep struct {
 	h, a, L, V, s, B, M, GA float64
 	N, g, tp, pp, cp, ep, v float64
 	zero, attn              float64 // attn: the fused attention's rate, 0 = the matmul rate
+	shard                   float64 // ZeRO shard group (hybrid sharding), 0 = all of dp
 	sp, flash, overlap, fp  bool
 	lora, cpAG              bool
 	rec                     Recompute
@@ -52,6 +53,7 @@ func runStep(pts ...gptStep) *StepOut {
 		app(&in.EP, p.ep)
 		app(&in.VirtualStages, p.v)
 		app(&in.ZeROStage, p.zero)
+		app(&in.DPShard, p.shard)
 		in.SeqParallel = append(in.SeqParallel, p.sp)
 		in.FlashAttention = append(in.FlashAttention, p.flash)
 		in.OverlapDP = append(in.OverlapDP, p.overlap)
@@ -366,6 +368,72 @@ func TestStepDataParallelHidesOnFewerSMs(t *testing.T) {
 	relClose(t, "ZeRO-1 overlapped on the SMs NCCL leaves", out.DPComm[1], (rs+ag)*24/108, 1e-12)
 }
 
+// TestStepHybridSharding: HSDP on two nodes of eight (dp 16, dp_shard 8, so two
+// replicas). Each layer's 12h² BF16 weights are gathered and its FP32 gradients
+// reduce-scattered inside the node (NVLink, 230 GB/s), then each rank's 1/8 shard of
+// them is all-reduced with its replica on the other node over one 24 GB/s NIC:
+// 8.4 µs + 2 · 14 µs + (2·1/2) · 100.66 MB / 24 GB/s = 4.2307 ms. With eight
+// sequences per rank every layer's compute outlasts its collectives on the 84 SMs NCCL
+// leaves, so beyond the first gather and the last reduce-scatter and all-reduce each of
+// the other 31 layers adds 24/108 of its collectives. ZeRO-1 (not overlapped) sends the
+// whole model's reduce-scatter and gather in the node and the 1/8 shard across it. The
+// state and the optimizer's pass shard over 8 ranks, not 16; dp_shard = dp is the
+// ZeRO-3 of every rank bit for bit; a group that does not divide dp, or that ep does not
+// divide, is invalid.
+func TestStepHybridSharding(t *testing.T) {
+	z3 := gpt(4096, 32, 32)
+	z3.N, z3.B, z3.g, z3.zero, z3.shard = 16, 128, 8, 3, 8
+	full, same := z3, z3
+	full.shard, same.shard = 0, 16
+	z1 := z3
+	z1.zero = 1
+	odd := z3
+	odd.shard = 3
+	out := runStep(z3, full, same, z1, odd)
+
+	layer := 12 * 4096 * 4096.0
+	ar := CollectiveTime(CollAllReduce, layer*4/8, 2, 24e9, NCCLHopNetS)
+	relClose(t, "one layer's cross-node all-reduce", ar, 8.4e-6+2*14e-6+layer*4/8/24e9, 1e-12)
+	relClose(t, "by hand", ar, 4.2307e-3, 1e-4)
+	agL := CollectiveTime(CollAllGather, layer*2, 8, 230e9, NCCLHopNVLinkS)
+	rsL := CollectiveTime(CollReduceScatter, layer*4, 8, 230e9, NCCLHopNVLinkS)
+	if !(out.LayerFwd[0]*108/84 > agL && out.LayerBwd[0]*108/84 > agL+rsL+ar) {
+		t.Fatalf("the by-hand case needs each layer's compute on 84 SMs to outlast its collectives")
+	}
+	coll := 2*agL + rsL + ar
+	relClose(t, "HSDP ZeRO-3", out.DPComm[0], coll+31*coll*24/108, 1e-12)
+
+	P := z3.params
+	rs := CollectiveTime(CollReduceScatter, P*4, 8, 230e9, NCCLHopNVLinkS)
+	ag := CollectiveTime(CollAllGather, P*2, 8, 230e9, NCCLHopNVLinkS)
+	relClose(t, "HSDP ZeRO-1", out.DPComm[3], rs+CollectiveTime(CollAllReduce, P*4/8, 2, 24e9, NCCLHopNetS)+ag, 1e-12)
+
+	relClose(t, "optimizer over the group of 8", out.Optimizer[0], P/8*(OptimizerPassBytes+2)/1.8e12, 1e-12)
+	relClose(t, "optimizer over all 16", out.Optimizer[1], P/16*(OptimizerPassBytes+2)/1.8e12, 1e-12)
+	if out.Step[2] != out.Step[1] || out.DPComm[2] != out.DPComm[1] {
+		t.Errorf("dp_shard = dp (%g s) is not ZeRO-3 over every rank (%g s)", out.Step[2], out.Step[1])
+	}
+	if out.Valid[4] || out.Reason[4] != StepInvalidShard {
+		t.Errorf("dp_shard 3 of dp 16: valid %v, reason %d, want StepInvalidShard", out.Valid[4], out.Reason[4])
+	}
+	for _, tc := range []struct {
+		dp, ep, shard, zero, want float64
+		why                       uint8
+	}{
+		{16, 1, 0, 3, 16, StepValid},
+		{16, 1, 8, 3, 8, StepValid},
+		{16, 1, 8, 0, 16, StepValid}, // nothing sharded: the group is all of dp
+		{16, 1, 32, 3, 0, StepInvalidShard},
+		{16, 1, 6, 2, 0, StepInvalidShard},
+		{16, 4, 8, 3, 8, StepValid},
+		{16, 4, 2, 3, 0, StepInvalidShard}, // an expert's state would shard over half a rank
+	} {
+		if gs, why := ShardGroup(tc.dp, tc.ep, tc.shard, tc.zero); gs != tc.want || why != tc.why {
+			t.Errorf("ShardGroup(dp %g, ep %g, shard %g, zero %g) = %g, %d; want %g, %d", tc.dp, tc.ep, tc.shard, tc.zero, gs, why, tc.want, tc.why)
+		}
+	}
+}
+
 // TestStepLayerTimes: on one accelerator without an output layer the step is its
 // layers' forward and backward plus the optimizer pass; full recomputation adds one
 // forward to every backward.
@@ -477,7 +545,7 @@ func TestTrainingMemoryCalibrated(t *testing.T) {
 			OptimizerBytes: one(OptimizerBytesAdam), Recompute: []Recompute{RecomputeSelective}, Batch: one(micro), SeqLen: one(2048),
 			TP: one(8), PP: one(pp), DP: one(1), EP: one(1), ZeROStage: one(0), GradAccum: one(micro), TrainableFraction: one(1),
 			CommBufferFraction: one(0), MemCapacity: one(80 << 30), Calibrated: true, KVHeads: one(0), FFN: one(0), Vocab: one(51200),
-			ExpertParams: one(0), CP: one(1), VirtualStages: one(v), InFlight: one(micro), Gated: []bool{false},
+			ExpertParams: one(0), CP: one(1), VirtualStages: one(v), InFlight: one(micro), DPShard: one(0), Gated: []bool{false},
 			SeqParallel: []bool{true}, Flash: []bool{false}, FP32Grads: []bool{true}}
 	}
 	perLayer := 34 * 2048 * 12288 / 8.0

@@ -36,6 +36,10 @@ var (
 		Doc: "achieved fraction of peak FLOP/s (MFU-like), in (0, 1]; calibrated: a layered step (a transformer's training step, a CNN that lists its convolutions) runs its GEMMs at the accelerator's measured matmul rate at the precision where the catalog has one and does not read this value (docs/PHYSICS.md §35–36)"}
 	batchParam = Param{Name: "batch_size", Kind: KindInt, Default: "1", Min: 1, Doc: "samples or sequences per step"}
 	seqParam   = Param{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length in tokens"}
+	// dpShardParam is hybrid sharding's shard group (docs/PHYSICS.md §35), shared by the
+	// studies that price ZeRO's memory or traffic.
+	dpShardParam = Param{Name: "dp_shard", Kind: KindInt, Default: "0", Min: 0, Max: MaxCount,
+		Doc: "calibrated, ZeRO ≥ 1: data-parallel ranks the ZeRO state is sharded over (hybrid sharding, HSDP: sharded within a group, replicated across dp / dp_shard groups whose gradient shards are all-reduced); 0 = all of dp; it divides dp and ep divides it (else dp_shard_does_not_divide_dp); at most 2^24, a count of ranks"}
 )
 
 // modelTable holds per-model attributes indexed by model code.
@@ -407,7 +411,8 @@ var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "para
 	"draft_not_a_transformer", "itl_target_missed", "ttft_target_missed", "over_accelerator_limit",
 	"layers_do_not_fill_the_stages", "ep_does_not_divide_dp_or_experts",
 	"batch_does_not_divide_into_microbatches", "seq_len_does_not_divide_by_cp", "exceeds_context",
-	"draft_exceeds_context", "model_has_no_mtp_module", "virtual_stages_without_pipeline"}
+	"draft_exceeds_context", "model_has_no_mtp_module", "virtual_stages_without_pipeline",
+	"dp_shard_does_not_divide_dp"}
 
 const (
 	reasonNone uint8 = iota
@@ -449,12 +454,14 @@ const (
 	reasonDraftContext   // serving (calibrated): the sequence and the drafted tokens exceed the draft model's context_tokens
 	reasonNoMTP          // serving: draft_model mtp for a model that ships no multi-token-prediction module (mtp_layers)
 	reasonNoPipeline     // fleet: virtual_stages > 1 at pp 1 (interleaving splits pipeline stages; a plan refuses it)
+	reasonShard          // fleet and train-memory (calibrated): dp_shard does not divide dp, or ep does not divide dp_shard
 )
 
 // stepReasons maps kernel.StepSplit's verdicts to infeasible_reason codes.
 var stepReasons = [...]uint8{kernel.StepValid: reasonNone, kernel.StepInvalidSplit: reasonSplit,
 	kernel.StepInvalidLayers: reasonLayers, kernel.StepInvalidHeads: reasonTPHeads, kernel.StepInvalidEP: reasonStepEP,
-	kernel.StepInvalidBatch: reasonBatchDivide, kernel.StepInvalidSeq: reasonSeqDivide}
+	kernel.StepInvalidBatch: reasonBatchDivide, kernel.StepInvalidSeq: reasonSeqDivide,
+	kernel.StepInvalidShard: reasonShard}
 
 var colReason = Column{Name: "infeasible_reason", Type: Enum, Labels: reasonLabels, Nullable: true,
 	Doc: "why the point is infeasible (NULL when feasible)"}

@@ -24,6 +24,8 @@ import (
 //   - engine and step_overhead_ms in a serving study under the seed profile, whose
 //     step has no engine terms (serve refuses --engine and --step-overhead-ms there);
 //   - prefill_tp in a serve-deploy grid that is aggregated at every point;
+//   - dp_shard in the fleet and train-memory studies under the seed profile (no hybrid
+//     sharding there) or when zero_stage is 0 at every point (nothing is sharded);
 //   - overlap_efficiency in the calibrated fleet study when every model is a
 //     transformer: the calibrated step hides the DP collectives behind as much of the
 //     backward as they overlap (docs/PHYSICS.md §35), not a fixed share;
@@ -48,6 +50,14 @@ func (p *Plan) EffectNotes() []string {
 	}
 	if p.Study.Name == "fleet" && p.Calibrated() && p.allTransformers() {
 		note("overlap_efficiency", "under the calibrated profile the fleet's transformer training step hides the data-parallel collectives behind the backward they overlap (docs/PHYSICS.md §35), not a fixed share; set overlap true/false instead, or use --profile seed")
+	}
+	if p.Study.Name == "fleet" || p.Study.Name == "train-memory" {
+		switch z := p.labels("zero_stage"); {
+		case !p.Calibrated():
+			note("dp_shard", "the seed profile has no hybrid sharding (ZeRO shards over every data-parallel rank); use --profile calibrated or drop it")
+		case len(z) == 1 && z[0] == "0":
+			note("dp_shard", "zero_stage is 0 at every point, and dp_shard only says over how many data-parallel ranks ZeRO shards; add a zero_stage 1–3 or drop it")
+		}
 	}
 	if p.Study.Name == "node" {
 		if !slices.Contains(p.valuesOf("training").Nums, 1) {

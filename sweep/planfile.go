@@ -62,6 +62,7 @@ type planParallel struct {
 	Microbatches            *int   `yaml:"microbatches"`
 	VirtualStages           *int   `yaml:"virtual_stages"`
 	ZeroStage               *int   `yaml:"zero_stage"`
+	DPShard                 *int   `yaml:"dp_shard"`
 	Overlap                 *bool  `yaml:"overlap"`
 	Recompute               *bool  `yaml:"activation_recomputation"`
 	ActivationCheckpointing string `yaml:"activation_checkpointing"`
@@ -320,6 +321,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	if par.CP != nil {
 		val("cp", strconv.Itoa(*par.CP), "parallelism.cp")
 	}
+	if par.DPShard != nil {
+		val("dp_shard", strconv.Itoa(*par.DPShard), "parallelism.dp_shard")
+	}
 	if par.ActivationCheckpointing != "" {
 		val("activation_checkpointing", par.ActivationCheckpointing, "parallelism.activation_checkpointing")
 	}
@@ -343,6 +347,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 		if d.p != nil && (*d.p < 1 || *d.p > MaxCount) {
 			return "", nil, nil, pf.errf("parallelism."+d.key, "parallelism.%s must be in [1, %d], got %d", d.key, MaxCount, *d.p)
 		}
+	}
+	if d := par.DPShard; d != nil && (*d < 0 || *d > MaxCount) {
+		return "", nil, nil, pf.errf("parallelism.dp_shard", "parallelism.dp_shard must be in [0, %d] (0: every data-parallel rank), got %d", MaxCount, *d)
 	}
 	if d := strings.TrimSpace(par.DP); d != "" && d != "auto" {
 		if want, err := strconv.Atoi(d); err != nil || want < 1 || want > MaxCount {
@@ -481,6 +488,17 @@ func (pf *PlanFile) CheckSplit(cat *catalog.Catalog, profile string) error {
 			batch, dp, m, dp*m, dp*m)
 	case kernel.StepInvalidSeq:
 		return pf.errf("workload.seq_len", "seq_len %d does not divide by cp %d", seq, cp)
+	}
+	if par.DPShard == nil {
+		return nil
+	}
+	if _, why := kernel.ShardGroup(float64(dp), float64(ep), float64(*par.DPShard), float64(or(par.ZeroStage, 0))); why != kernel.StepValid {
+		if ep > 1 {
+			return pf.errf("parallelism.dp_shard", "dp_shard %d must divide dp = %d and be a multiple of ep %d (ZeRO shards over dp_shard ranks, each expert's state over dp_shard/ep of them); divisors of %d (to 64): %s",
+				*par.DPShard, dp, ep, dp, divisors(dp))
+		}
+		return pf.errf("parallelism.dp_shard", "dp_shard %d must divide dp = %d (ZeRO shards over dp_shard ranks and replicates over dp/dp_shard groups); divisors of %d (to 64): %s",
+			*par.DPShard, dp, dp, divisors(dp))
 	}
 	return nil
 }

@@ -66,7 +66,7 @@ func (pf *PlanFile) checkEffect(cat *catalog.Catalog, profile string, warn func(
 			set bool
 			key string
 		}{{par.CP != nil, "cp"}, {par.CPAttention != "", "cp_attention"}, {par.ActivationCheckpointing != "", "activation_checkpointing"}, {par.SequenceParallel != nil, "sequence_parallel"},
-			{par.FlashAttention != nil, "flash_attention"}, {par.FP32Gradients != nil, "fp32_gradients"}} {
+			{par.FlashAttention != nil, "flash_attention"}, {par.FP32Gradients != nil, "fp32_gradients"}, {par.DPShard != nil, "dp_shard"}} {
 			if k.set {
 				return pf.errf("parallelism."+k.key, "parallelism.%s changes nothing under the seed profile: it is a term of the calibrated training step, which the seed's has not; drop it, or use --profile calibrated", k.key)
 			}
@@ -87,6 +87,8 @@ func (pf *PlanFile) checkEffect(cat *catalog.Catalog, profile string, warn func(
 		return pf.errf("parallelism.overlap", "overlap changes nothing at dp 1: there is no data-parallel collective to hide; drop it")
 	case calibrated && par.SequenceParallel != nil && *par.SequenceParallel && tp == 1:
 		return pf.errf("parallelism.sequence_parallel", "sequence_parallel changes nothing at tp 1: it splits the norms and residuals over the tensor-parallel ranks; set tp > 1 or drop it")
+	case calibrated && par.DPShard != nil && or(par.ZeroStage, 0) == 0:
+		return pf.errf("parallelism.dp_shard", "dp_shard %d changes nothing at zero_stage 0: it says over how many data-parallel ranks ZeRO shards the state, and nothing is sharded; set zero_stage 1–3 or drop it", *par.DPShard)
 	case calibrated && par.CPAttention != "" && cp == 1:
 		return pf.errf("parallelism.cp_attention", "cp_attention %s changes nothing at cp 1: it says how the context-parallel ranks exchange K and V, and there is one; set cp > 1 or drop it", par.CPAttention)
 	}

@@ -37,6 +37,7 @@ func init() {
 			in("microbatches", "1", 1, "pipeline microbatches per step"),
 			in("virtual_stages", "1", 1, "interleaved pipeline stages per device"),
 			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3"},
+			dpShardParam,
 			in("gradient_accumulation_steps", "1", 1, "microbatches accumulated per optimizer step"),
 			{Name: "activation_recomputation", Kind: KindBool, Default: "false", Doc: "recompute activations (+1 forward; full checkpointing in the memory model); under calibrated the same as activation_checkpointing full"},
 			{Name: "activation_checkpointing", Kind: KindEnum, Default: "selective", Enum: []string{"selective", "full", "none"},
@@ -80,7 +81,7 @@ func init() {
 			{Name: "tokens_per_s", Unit: "1/s", Doc: "tokens per step / step time"},
 			{Name: "node_latency_ms", Unit: "ms", Doc: "seed: per-accelerator step from the single-node roofline (whole model, local batch); calibrated: the busy time of the slowest stage (GEMMs, attention, elementwise) without exposed communication or bubble"},
 			{Name: "node_offload", Type: Bool, Doc: "that node step did not fit and was priced on the host-link offload path"},
-			{Name: "dp_comm_ms", Unit: "ms", Doc: "gradient all-reduce (after congestion and accumulation)"},
+			{Name: "dp_comm_ms", Unit: "ms", Doc: "gradient all-reduce (after congestion and accumulation); calibrated: the exposed data-parallel and ZeRO collectives (with dp_shard: inside the shard group, and the all-reduce of its gradient shards across the groups)"},
 			{Name: "tp_comm_ms", Unit: "ms", Doc: "tensor-parallel activation all-reduces, 4 per layer"},
 			{Name: "ep_comm_ms", Unit: "ms", Doc: "expert-parallel all-to-all"},
 			{Name: "cp_comm_ms", Unit: "ms", Doc: "calibrated: exposed context-parallel ring traffic (0 under seed)"},
@@ -100,7 +101,7 @@ func init() {
 			{Name: "model_flops_per_step", Unit: "FLOP", Doc: "model FLOPs of a step, the MFU numerator (Korthikanti et al. 2022 Eq. 7 convention, after Chowdhery et al.): 3 × forward GEMM FLOPs with full s² attention and the output layer, no recomputation; with LoRA the work the step does: 2 × the frozen weights' forward (no weight gradients), 3 × attention and the adapters (docs/PHYSICS.md §35)"},
 			{Name: "model_flops_6p_per_step", Unit: "FLOP", Doc: "the 6·P·tokens convention (P: active parameters, embeddings included; no attention term)"},
 			{Name: "hardware_flops_per_step", Unit: "FLOP", Doc: "model FLOPs plus recomputation (selective: attention scores; full: a forward pass), the HFU numerator"},
-			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator (sharded over tp·pp, experts also over ep, and over dp by ZeRO-3)"},
+			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator (sharded over tp·pp, experts also over ep, and over dp by ZeRO-3, or over dp_shard with hybrid sharding)"},
 			{Name: "gradients_gb", Unit: "GB", Doc: "gradients per accelerator (FP32 under calibrated with fp32_gradients)"},
 			{Name: "optimizer_state_gb", Unit: "GB", Doc: "optimizer state per accelerator (Adam: FP32 master and two moments)"},
 			{Name: "activations_gb", Unit: "GB", Doc: "activations held by the first pipeline stage (calibrated: Korthikanti et al. 2022 per tensor, with TP/SP, recomputation, in-flight microbatches and interleaving)"},
@@ -568,7 +569,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	st.Microbatches, st.GradAccum = c.get("microbatches"), c.get("gradient_accumulation_steps")
 	st.Accelerators, st.PerNode = e.dist.Accelerators, e.dist.PerNode
 	st.TP, st.PP, st.CP, st.EP, st.VirtualStages = c.get("tp"), c.get("pp"), c.get("cp"), c.get("ep"), c.get("virtual_stages")
-	st.ZeROStage = nd.ZeROStage
+	st.ZeROStage, st.DPShard = nd.ZeROStage, c.get("dp_shard")
 	st.SeqParallel = boolsOf(st.SeqParallel, c.get("sequence_parallel"))
 	st.FlashAttention = boolsOf(st.FlashAttention, c.get("flash_attention"))
 	st.OverlapDP = boolsOf(st.OverlapDP, c.get("overlap"))
@@ -587,7 +588,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	}
 	mm.Calibrated = true
 	mm.KVHeads, mm.FFN, mm.Vocab, mm.ExpertParams = st.KVHeads, st.FFN, st.Vocab, st.ExpertParams
-	mm.CP, mm.VirtualStages = st.CP, st.VirtualStages
+	mm.CP, mm.VirtualStages, mm.DPShard = st.CP, st.VirtualStages, st.DPShard
 	mm.InFlight = grow(mm.InFlight, n)
 	for k := 0; k < n; k++ {
 		mm.InFlight[k] = st.Microbatches[k] * st.GradAccum[k]

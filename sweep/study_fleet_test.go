@@ -1,6 +1,8 @@
 package sweep
 
 import (
+	"fmt"
+	"math"
 	"testing"
 )
 
@@ -137,5 +139,36 @@ func TestFleetOperationsInputs(t *testing.T) {
 	def := evalOne(t, src(""))
 	if def["grid_carbon_g_per_kwh"].(float64) <= 0 || def["capex_usd"].(float64) <= 0 {
 		t.Errorf("defaults: grid carbon %v, capex %v; want the region's and the catalog's", def["grid_carbon_g_per_kwh"], def["capex_usd"])
+	}
+}
+
+// TestFleetHybridSharding: hybrid sharding (dp_shard) in the fleet study. Llama 2 7B at
+// ZeRO-3 on the 16 nodes of eight A100 at 400 Gb/s each (Vela_A100_128), sharded within
+// a node, keeps 1/8 of the state per GPU where ZeRO-3 over all 128 ranks keeps 1/128,
+// and gathers on NVLink instead of the network, so its exposed data-parallel time is
+// shorter; dp_shard 128 is ZeRO-3 over every rank, bit for bit; a group that does not
+// divide dp is infeasible with its reason.
+func TestFleetHybridSharding(t *testing.T) {
+	point := func(shard int) map[string]any {
+		return evalOne(t, fmt.Sprintf("version: 1\nstudy: fleet\naxes:\n  model: [Llama2_7B]\n  cluster: [Vela_A100_128]\n  precision: [bf16]\n  seq_len: [4096]\n  batch_size: [256]\n  zero_stage: [3]\n  overlap: [true]\n  activation_checkpointing: [none]\n  fp32_gradients: [false]\n  dp_shard: [%d]\n", shard))
+	}
+	full, hsdp, same, odd := point(0), point(8), point(128), point(3)
+	if full["feasible"] != true || hsdp["feasible"] != true {
+		t.Fatalf("feasible: ZeRO-3 %v (%v), HSDP %v (%v)", full["feasible"], full["infeasible_reason"], hsdp["feasible"], hsdp["infeasible_reason"])
+	}
+	f := func(r map[string]any, k string) float64 { return r[k].(float64) }
+	if r := f(hsdp, "weights_gb") / f(full, "weights_gb"); math.Abs(r-16) > 1e-9 {
+		t.Errorf("weights per GPU: HSDP over 8 / ZeRO-3 over 128 = %g, want 16", r)
+	}
+	if !(f(hsdp, "dp_comm_ms") < f(full, "dp_comm_ms")) {
+		t.Errorf("HSDP's exposed DP time %g ms is not below ZeRO-3's %g ms over the 50 GB/s network", f(hsdp, "dp_comm_ms"), f(full, "dp_comm_ms"))
+	}
+	for _, k := range []string{"step_latency_ms", "weights_gb", "total_memory_gb", "dp_comm_ms"} {
+		if same[k] != full[k] {
+			t.Errorf("%s: dp_shard = dp gives %v, ZeRO-3 over every rank %v", k, same[k], full[k])
+		}
+	}
+	if odd["feasible"] != false || odd["infeasible_reason"] != "dp_shard_does_not_divide_dp" {
+		t.Errorf("dp_shard 3 of dp 128: feasible %v, reason %v", odd["feasible"], odd["infeasible_reason"])
 	}
 }

@@ -240,7 +240,7 @@ func (e *nodeEval) trainingStep(c cols) {
 	st, mm := &e.step, &e.mem
 	for _, s := range []*[]float64{&st.Layers, &st.Hidden, &st.Heads, &st.KVHeads, &st.FFN, &st.Vocab, &st.Experts, &st.TopK,
 		&st.Params, &st.ExpertParams, &st.SeqLen, &st.Batch, &st.Microbatches, &st.GradAccum, &st.Accelerators, &st.PerNode,
-		&st.TP, &st.PP, &st.CP, &st.EP, &st.VirtualStages, &st.ZeROStage, &st.Bytes, &st.PeakFLOPS, &st.MatmulRate,
+		&st.TP, &st.PP, &st.CP, &st.EP, &st.VirtualStages, &st.ZeROStage, &st.DPShard, &mm.DPShard, &st.Bytes, &st.PeakFLOPS, &st.MatmulRate,
 		&st.AttentionRate, &st.SMs, &st.MemBW, &st.IntraBus, &st.InterBus, &st.IntraHop, &st.InterHop,
 		&st.Congestion, &st.Straggler, &st.Imbalance, &mm.Batch, &mm.DP, &mm.OptimizerBytes, &mm.TrainableFraction, &mm.CommBufferFraction, &mm.InFlight, &mm.MemCapacity} {
 		*s = grow(*s, n)
@@ -257,6 +257,7 @@ func (e *nodeEval) trainingStep(c cols) {
 		st.Microbatches[j], st.GradAccum[j], st.Accelerators[j], st.PerNode[j] = 1, 1, 1, 1
 		st.TP[j], st.PP[j], st.CP[j], st.EP[j], st.VirtualStages[j] = 1, 1, 1, 1, 1
 		st.ZeROStage[j], st.LoRA[j] = in.ZeROStage[k], in.LoRA[k]
+		st.DPShard[j], mm.DPShard[j] = 0, 0 // ZeRO shards over all dp_size ranks
 		// One accelerator has no collectives; the links are never read.
 		st.IntraBus[j], st.InterBus[j], st.IntraHop[j], st.InterHop[j] = 0, 0, 0, 0
 		st.Congestion[j], st.Straggler[j], st.Imbalance[j] = 1, 1, 1

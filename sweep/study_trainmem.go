@@ -29,6 +29,7 @@ func init() {
 			{Name: "dp", Kind: KindInt, Default: "1", Min: 1, Doc: "data-parallel degree"},
 			{Name: "ep", Kind: KindInt, Default: "1", Min: 1, Doc: "expert-parallel degree; calibrated: carved out of dp, so it divides dp and the experts (else infeasible, ep_does_not_divide_dp_or_experts)"},
 			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3"},
+			dpShardParam,
 			{Name: "gradient_accumulation_steps", Kind: KindInt, Default: "1", Min: 1, Doc: "microbatches accumulated per step"},
 			{Name: "trainable_fraction", Kind: KindFloat, Default: "1", Min: 0, Max: 1, Doc: "share of parameters trained"},
 			{Name: "communication_buffer_fraction", Kind: KindFloat, Default: "0.05", Min: 0, Max: 1, Doc: "gradient bucket as a share of gradients"},
@@ -120,6 +121,7 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		}
 		in.SeqParallel = boolsOf(in.SeqParallel, c.get("sequence_parallel"))
 		in.VirtualStages, in.InFlight = c.get("virtual_stages"), c.get("microbatches")
+		in.DPShard = c.get("dp_shard")
 	}
 
 	kernel.TrainingMemory(&e.out, in)
@@ -149,10 +151,20 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 			// would turn into a multiplier.
 			feas[k], pass[k] = false, false
 			reason[k], binding[k] = reasonStepEP, wallCommunication
+		case e.calibrated && !shardWithinDP(in.DPShard[k], in.DP[k], in.EP[k], in.ZeROStage[k]):
+			feas[k], pass[k] = false, false
+			reason[k], binding[k] = reasonShard, wallCommunication
 		case !out.Feasible[k]:
 			reason[k], binding[k] = reasonOOM, wallMemory
 		}
 	}
+}
+
+// shardWithinDP reports a valid hybrid shard group (kernel.ShardGroup's rule, the fleet
+// study's): 0, or one that divides dp and that ep divides, or any at ZeRO 0.
+func shardWithinDP(shard, dp, ep, zero float64) bool {
+	_, why := kernel.ShardGroup(dp, ep, shard, zero)
+	return why == kernel.StepValid
 }
 
 // epWithinDP reports a valid calibrated expert-parallel degree: 1, or one that divides

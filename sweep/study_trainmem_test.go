@@ -50,3 +50,28 @@ func TestTrainMemoryEPWithinDP(t *testing.T) {
 		})
 	}
 }
+
+// TestTrainMemoryHybridShard: under calibrated, dp_shard shards ZeRO's state over a group
+// of the data-parallel ranks: Llama-3 8B at ZeRO-3 on dp 64 in groups of 8 needs 8× the
+// state of groups of 64 (every rank); a group that does not divide dp, or that ep does not
+// divide, is infeasible with its reason.
+func TestTrainMemoryHybridShard(t *testing.T) {
+	row := func(model string, ep, shard int) map[string]any {
+		return evalOne(t, fmt.Sprintf("version: 1\nname: m\nstudy: train-memory\naxes:\n  model: %s\n  hardware: H100\n  dp: 64\n  ep: %d\n  zero_stage: 3\n  dp_shard: %d\n", model, ep, shard))
+	}
+	all, group := row("Llama3_8B", 1, 0), row("Llama3_8B", 1, 8)
+	for _, k := range []string{"weights_gb", "gradients_gb", "optimizer_state_gb"} {
+		if r := group[k].(float64) / all[k].(float64); r < 8-1e-9 || r > 8+1e-9 {
+			t.Errorf("%s: groups of 8 / all 64 = %g, want 8", k, r)
+		}
+	}
+	for _, tc := range []struct {
+		model     string
+		ep, shard int
+	}{{"Llama3_8B", 1, 48}, {"Mixtral_8x7B", 8, 4}} {
+		r := row(tc.model, tc.ep, tc.shard)
+		if r["feasible"] != false || r["infeasible_reason"] != "dp_shard_does_not_divide_dp" {
+			t.Errorf("%s ep %d dp_shard %d: feasible %v, reason %v", tc.model, tc.ep, tc.shard, r["feasible"], r["infeasible_reason"])
+		}
+	}
+}

@@ -376,6 +376,7 @@ func TestBadPlans(t *testing.T) {
 		"bad_ep_dp.yaml":                   {8, []string{"ep 16", "dp = 8", "8 experts"}},
 		"bad_batch_microbatches.yaml":      {4, []string{"batch_size 100", "dp 8 × microbatches 4 = 32"}},
 		"bad_seq_cp.yaml":                  {4, []string{"seq_len 1000", "cp 3"}},
+		"bad_dp_shard.yaml":                {10, []string{"dp_shard 3 must divide dp = 8", "1, 2, 4, 8"}},
 		"bad_ops_power_zero.yaml":          {8, []string{"ops.power_per_accelerator_w", "> 0", "got 0"}},
 		"bad_parallelism_single.yaml":      {6, []string{"parallelism", "more than one accelerator"}},
 		"bad_assert_no_metric.yaml":        {9, []string{"assert", "needs a metric"}},
