@@ -388,9 +388,9 @@ func (o *StepOut) step(i int, in *StepIn) {
 	// ZeRO shards over the shard group, gs consecutive data-parallel ranks (all dp without
 	// hybrid sharding), expert state over its gs/ep expert-data-parallel ranks; the
 	// dp/gs replicas of each shard all-reduce their gradients across groups after the
-	// reduce-scatter inside one, on the same stream (PyTorch FSDP's HYBRID_SHARD
-	// post-backward reduction; Zhao et al. 2023 §3.2.2). Without hybrid sharding the
-	// replicas are one and the all-reduces cost nothing.
+	// reduce-scatter inside one (PyTorch FSDP's HYBRID_SHARD: _reduce_grad in
+	// torch/distributed/fsdp/_runtime_utils.py). Without hybrid sharding the replicas
+	// are one and the all-reduces cost nothing.
 	replicas := dp / gs
 	gsExp := gs / ep
 	dpBus, dpHop := group(tp*cp, gs)
@@ -408,10 +408,13 @@ func (o *StepOut) step(i int, in *StepIn) {
 		// behind that layer's compute, every microbatch, which runs on the SMs NCCL leaves.
 		n := stageLayers
 		ag := CollectiveTime(CollAllGather, pDense*e/n, gs, dpBus, dpHop) + CollectiveTime(CollAllGather, pExpert*e/n, gsExp, expBus, expHop)
-		rs := CollectiveTime(CollReduceScatter, gDense*gradB/n, gs, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB/n, gsExp, expBus, expHop) +
-			CollectiveTime(CollAllReduce, gDense*gradB/(n*gs), replicas, repBus, repHop) + CollectiveTime(CollAllReduce, gExpert*gradB/(n*gsExp), replicas, repBus, repHop)
-		hidden := overlapped(ag, lt.fwd, sms) - lt.fwd + overlapped(ag+rs, lt.bwd, sms) - lt.bwd
-		dpComm = micro * (2*ag + rs + (n-1)*hidden)
+		rs := CollectiveTime(CollReduceScatter, gDense*gradB/n, gs, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB/n, gsExp, expBus, expHop)
+		// Hybrid sharding: FSDP all-reduces a layer's gradient shard on a stream of its
+		// own once its reduce-scatter is done, so it runs beside the next layer's gather
+		// and reduce-scatter; only the last layer's waits for its reduce-scatter.
+		ar := CollectiveTime(CollAllReduce, gDense*gradB/(n*gs), replicas, repBus, repHop) + CollectiveTime(CollAllReduce, gExpert*gradB/(n*gsExp), replicas, repBus, repHop)
+		hidden := overlapped(ag, lt.fwd, sms) - lt.fwd + overlapped(max(ag+rs, ar), lt.bwd, sms) - lt.bwd
+		dpComm = micro * (2*ag + rs + ar + (n-1)*hidden)
 	case zero >= 1:
 		// Gradients reduce-scattered (and their shards all-reduced across replicas),
 		// updated shards all-gathered as weights.

@@ -368,23 +368,25 @@ func TestStepDataParallelHidesOnFewerSMs(t *testing.T) {
 	relClose(t, "ZeRO-1 overlapped on the SMs NCCL leaves", out.DPComm[1], (rs+ag)*24/108, 1e-12)
 }
 
-// TestStepHybridSharding: HSDP on two nodes of eight (dp 16, dp_shard 8, so two
+// TestStepHybridSharding: HSDP on four nodes of eight (dp 32, dp_shard 8, so four
 // replicas). Each layer's 12h² BF16 weights are gathered and its FP32 gradients
 // reduce-scattered inside the node (NVLink, 230 GB/s), then each rank's 1/8 shard of
-// them is all-reduced with its replica on the other node over one 24 GB/s NIC:
-// 8.4 µs + 2 · 14 µs + (2·1/2) · 100.66 MB / 24 GB/s = 4.2307 ms. With eight
-// sequences per rank every layer's compute outlasts its collectives on the 84 SMs NCCL
-// leaves, so beyond the first gather and the last reduce-scatter and all-reduce each of
-// the other 31 layers adds 24/108 of its collectives. ZeRO-1 (not overlapped) sends the
+// them is all-reduced with its replicas on the other nodes over one 24 GB/s NIC each:
+// 8.4 µs + 6 · 14 µs + (6/4) · 100.66 MB / 24 GB/s = 6.3839 ms, on a stream of its
+// own beside the next layer's gather and reduce-scatter (1.53 + 3.06 ms on NVLink), so
+// a layer's backward hides the longer of the two. With eight sequences per rank every
+// layer's compute outlasts them on the 84 SMs NCCL leaves: beyond the first gather and
+// the last reduce-scatter and all-reduce, each of the other 31 layers adds 24/108 of its
+// forward gather and of the all-reduce. ZeRO-1 (not overlapped) sends the
 // whole model's reduce-scatter and gather in the node and the 1/8 shard across it. The
 // state and the optimizer's pass shard over 8 ranks, not 16; dp_shard = dp is the
 // ZeRO-3 of every rank bit for bit; a group that does not divide dp, or that ep does not
 // divide, is invalid.
 func TestStepHybridSharding(t *testing.T) {
 	z3 := gpt(4096, 32, 32)
-	z3.N, z3.B, z3.g, z3.zero, z3.shard = 16, 128, 8, 3, 8
+	z3.N, z3.B, z3.g, z3.zero, z3.shard = 32, 256, 8, 3, 8
 	full, same := z3, z3
-	full.shard, same.shard = 0, 16
+	full.shard, same.shard = 0, 32
 	z1 := z3
 	z1.zero = 1
 	odd := z3
@@ -392,29 +394,31 @@ func TestStepHybridSharding(t *testing.T) {
 	out := runStep(z3, full, same, z1, odd)
 
 	layer := 12 * 4096 * 4096.0
-	ar := CollectiveTime(CollAllReduce, layer*4/8, 2, 24e9, NCCLHopNetS)
-	relClose(t, "one layer's cross-node all-reduce", ar, 8.4e-6+2*14e-6+layer*4/8/24e9, 1e-12)
-	relClose(t, "by hand", ar, 4.2307e-3, 1e-4)
+	ar := CollectiveTime(CollAllReduce, layer*4/8, 4, 24e9, NCCLHopNetS)
+	relClose(t, "one layer's cross-node all-reduce", ar, 8.4e-6+6*14e-6+1.5*layer*4/8/24e9, 1e-12)
+	relClose(t, "by hand", ar, 6.3839e-3, 1e-4)
 	agL := CollectiveTime(CollAllGather, layer*2, 8, 230e9, NCCLHopNVLinkS)
 	rsL := CollectiveTime(CollReduceScatter, layer*4, 8, 230e9, NCCLHopNVLinkS)
 	if !(out.LayerFwd[0]*108/84 > agL && out.LayerBwd[0]*108/84 > agL+rsL+ar) {
 		t.Fatalf("the by-hand case needs each layer's compute on 84 SMs to outlast its collectives")
 	}
-	coll := 2*agL + rsL + ar
-	relClose(t, "HSDP ZeRO-3", out.DPComm[0], coll+31*coll*24/108, 1e-12)
+	if !(ar > agL+rsL) {
+		t.Fatalf("the by-hand case needs the all-reduce (%g s) to outlast the gather and reduce-scatter (%g s)", ar, agL+rsL)
+	}
+	relClose(t, "HSDP ZeRO-3", out.DPComm[0], 2*agL+rsL+ar+31*(agL+ar)*24/108, 1e-12)
 
 	P := z3.params
 	rs := CollectiveTime(CollReduceScatter, P*4, 8, 230e9, NCCLHopNVLinkS)
 	ag := CollectiveTime(CollAllGather, P*2, 8, 230e9, NCCLHopNVLinkS)
-	relClose(t, "HSDP ZeRO-1", out.DPComm[3], rs+CollectiveTime(CollAllReduce, P*4/8, 2, 24e9, NCCLHopNetS)+ag, 1e-12)
+	relClose(t, "HSDP ZeRO-1", out.DPComm[3], rs+CollectiveTime(CollAllReduce, P*4/8, 4, 24e9, NCCLHopNetS)+ag, 1e-12)
 
 	relClose(t, "optimizer over the group of 8", out.Optimizer[0], P/8*(OptimizerPassBytes+2)/1.8e12, 1e-12)
-	relClose(t, "optimizer over all 16", out.Optimizer[1], P/16*(OptimizerPassBytes+2)/1.8e12, 1e-12)
+	relClose(t, "optimizer over all 32", out.Optimizer[1], P/32*(OptimizerPassBytes+2)/1.8e12, 1e-12)
 	if out.Step[2] != out.Step[1] || out.DPComm[2] != out.DPComm[1] {
 		t.Errorf("dp_shard = dp (%g s) is not ZeRO-3 over every rank (%g s)", out.Step[2], out.Step[1])
 	}
 	if out.Valid[4] || out.Reason[4] != StepInvalidShard {
-		t.Errorf("dp_shard 3 of dp 16: valid %v, reason %d, want StepInvalidShard", out.Valid[4], out.Reason[4])
+		t.Errorf("dp_shard 3 of dp 32: valid %v, reason %d, want StepInvalidShard", out.Valid[4], out.Reason[4])
 	}
 	for _, tc := range []struct {
 		dp, ep, shard, zero, want float64
