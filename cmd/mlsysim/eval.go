@@ -59,7 +59,8 @@ measured matmul rate, fused attention and elementwise passes, then the optimizer
 memory counted tensor by tensor (Korthikanti et al.; FlashAttention stores no s² scores;
 FP32 gradients and Adam state). --dp-size and --zero-stage shard that memory, and under
 ZeRO ≥ 1 the optimizer's pass; the data-parallel collectives are not priced here (they
-need a fabric: the fleet study). The seed profile counts one
+need a fabric: the fleet study). Under hybrid sharding (HSDP) --dp-size is the shard
+group, the ranks the state is split over (the fleet study's dp_shard). The seed profile counts one
 token per sequence at efficiency × peak. MFU counts model FLOPs (3 × forward), HFU adds
 the recomputed forward.
 
@@ -91,7 +92,7 @@ Examples:
 			&cli.BoolFlag{Name: "training", Usage: "a training step (forward + backward) instead of inference"},
 			&cli.BoolFlag{Name: "activation-recomputation", Usage: "training: recompute activations (+1 forward pass, less memory)"},
 			&cli.IntFlag{Name: "zero-stage", Value: 0, Usage: "training: ZeRO stage 0–3 (1–3 with --dp-size > 1)"},
-			&cli.IntFlag{Name: "dp-size", Value: 1, Usage: "training: data-parallel ranks ZeRO shards over (with --zero-stage 1–3)"},
+			&cli.IntFlag{Name: "dp-size", Value: 1, Usage: "training: data-parallel ranks ZeRO shards over (with --zero-stage 1–3; under hybrid sharding, the shard group)"},
 			&cli.BoolFlag{Name: "lora", Usage: "training: LoRA fine-tuning (rank 16 on Q, K, V, O)"},
 			&cli.StringFlag{Name: "cnn-execution", Value: "eager", Usage: "calibrated CNNs: eager, fused_bn_act or graph (how the framework runs batch norm, ReLU and residual adds)"},
 			&cli.StringFlag{Name: "plot", Usage: "also draw the point on its accelerator's roofline: FILE.svg, FILE.pdf or FILE.png"},
