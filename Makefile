@@ -69,7 +69,7 @@ fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 test: fmt-check vet
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
 
 # Rebuild catalog/embedded_gen.go (the catalog decoded at build time) after editing
 # catalog/data; TestEmbeddedCatalog fails until it matches.
