@@ -25,7 +25,9 @@ import "math"
 // pp. Calibrated (ServeIn.Calibrated): every decode step, static or paged, is Serving's
 // calibrated step at the admitted batch (docs/PHYSICS.md §33) instead of (W + KV)/BW,
 // timed at the mean context of a request's generated tokens, n + (S − n + 1)/2 for a
-// prompt of n tokens (decodeCtx); memory is still reserved for the whole S.
+// prompt of n tokens (MeanDecodeContext); memory is still reserved for the whole S. The
+// weights are Serving's (a 16-bit output layer beside 8-bit layers counts at 16 bits), so
+// the batcher admits no batch that Serving finds out of memory.
 //
 // Prompts (InputTokens > 0, ours): each request's prefill (PromptPrefillS in the seed's
 // terms, the calibrated prefill of one prompt otherwise) is charged and OutputTPS counts
@@ -36,7 +38,9 @@ func ContinuousBatching(out *BatchOut, in *BatchIn) {
 	out.resize(n)
 	for i := 0; i < n; i++ {
 		a := in.args(i, &out.memo)
-		a.meanCtx = a.m.calibrated
+		if a.m.calibrated {
+			a.ctx = MeanDecodeContext(a.seq, a.seq-a.input)
+		}
 		r := a.profileB()
 		out.TTFT[i] = r.ttft
 		out.ITL[i] = r.itl
@@ -48,7 +52,7 @@ func ContinuousBatching(out *BatchOut, in *BatchIn) {
 		out.StaticThroughput[i] = r.staticThroughput
 		out.Speedup[i] = r.speedup
 		out.Feasible[i] = r.feasible
-		c := a.charge(a.seq, a.decodeCtx(), r.throughput, r.staticThroughput, r.active, r.itl)
+		c := a.charge(a.seq, a.ctx, r.throughput, r.staticThroughput, r.active, r.itl)
 		out.PromptPrefill[i], out.OutputTPS[i], out.StaticOutputTPS[i], out.EnergyPerToken[i] = c.prefill, c.tps, c.staticTPS, c.joules
 		if c.tps > 0 && c.staticTPS > 0 && r.active > 0 && a.input > 0 {
 			out.Speedup[i] = c.tps / c.staticTPS
@@ -139,7 +143,7 @@ type batchArgs struct {
 	m                         llm
 	seq, mean, maxBatch, page float64
 	input, dispatch, peakSeed float64
-	meanCtx                   bool // profileB times decode at decodeCtx (the calibrated batching study)
+	ctx                       float64 // the context profileB times its decode steps at: seq, or MeanDecodeContext (calibrated)
 }
 
 func (in *BatchIn) args(i int, memo *passMemo) batchArgs {
@@ -147,23 +151,26 @@ func (in *BatchIn) args(i int, memo *passMemo) batchArgs {
 		m: in.point(i), seq: in.SeqLen[i], mean: in.MeanTokens[i], maxBatch: in.MaxBatch[i], page: in.PageTokens[i],
 		input: opt(in.InputTokens, i, 0), dispatch: in.DispatchTax[i], peakSeed: in.PeakFLOPS[i],
 	}
+	a.ctx = a.seq
 	a.m.memo = memo
 	return a
 }
 
-// decodeCtx is the context a decode step of profileB is timed at. Requests of S
-// tokens, n of them prompt, generate S − n tokens at contexts n+1 … S; a batcher's
-// steps, in lockstep or staggered, read on average the mean of those, n + (S − n + 1)/2,
+// MeanDecodeContext is the context at which a batcher's mean decode step runs for
+// requests that end at `length` tokens, the last `generated` of them generated (at most
+// all of them, at least one): the tokens are generated at contexts length − generated + 1
+// … length, whose mean is length − (generated − 1)/2 (n + (S − n + 1)/2 for requests of S
+// tokens with n of prompt). A batcher's steps, in lockstep for requests admitted together
+// or staggered once they finish at different times, read on average the mean of those,
 // and a step's KV reads and attention are linear in its context, so the mean step is the
-// step at the mean context (§33 times a chunked prompt the same way). Memory is still
-// reserved for the whole S per request (TensorRT-LLM's default GUARANTEED_NO_EVICT
-// capacity policy admits a request only when its full length fits). The seed, and the
-// serve-capacity batcher, time every step at S.
-func (a *batchArgs) decodeCtx() float64 {
-	if !a.meanCtx || a.input >= a.seq {
-		return a.seq
-	}
-	return a.input + (a.seq-a.input+1)/2
+// step at the mean context (docs/PHYSICS.md §33 times a chunked prompt the same way).
+// Memory is still reserved for the whole length (TensorRT-LLM's default
+// GUARANTEED_NO_EVICT capacity policy admits a request only when its full length fits).
+// The batching study and serve-capacity both time their calibrated steps at it; the seed
+// times every step at the full length.
+func MeanDecodeContext(length, generated float64) float64 {
+	g := min(max(generated, 1), length)
+	return length - g + (g+1)/2 // = length − (g − 1)/2, spelt so that whole numbers give n + (S − n + 1)/2 exactly
 }
 
 // meanLen is Profile C's mean request length (S_max when no mean is given).
@@ -240,7 +247,7 @@ func (a *batchArgs) profileB() batchPoint {
 	} else {
 		r.ttft = ForwardFLOPs(m.p, m.coef, s, s, bMax)/(a.peakSeed*m.eff*m.tp) + a.dispatch
 	}
-	w := m.p * m.b
+	w := m.weights
 	free := a.free(w)
 	if free <= 0 {
 		r.itl, r.speedup = InfeasibleBatchITLS, 1
@@ -253,7 +260,7 @@ func (a *batchArgs) profileB() batchPoint {
 	perRequest := m.kvTok * sPad * m.bkv
 	r.active = math.Min(math.Floor(free/a.perAcc(perRequest)), bMax)
 	r.kv = perRequest * r.active
-	ctx := a.decodeCtx()
+	ctx := a.ctx
 	r.itl = a.step(r.active, ctx, w+r.kv)
 	r.speedup = 1
 	if r.active > 0 && r.itl > 0 {
@@ -280,7 +287,7 @@ func (a *batchArgs) profileC() batchCPoint {
 	sMax, bMax := a.seq, a.maxBatch
 	mean := a.meanLen()
 	k := m.kvTok * m.bkv
-	w := m.p * m.b
+	w := m.weights
 	free := math.Max(0, a.free(w))
 	allocated, frag := ExpectedPagedKVTokens(mean, sMax, a.page)
 	r := batchCPoint{

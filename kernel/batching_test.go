@@ -436,3 +436,57 @@ func TestEngineProfiledActivations(t *testing.T) {
 		}
 	}
 }
+
+// TestMeanDecodeContext: tokens generated at contexts length − generated + 1 … length
+// have the mean length − (generated − 1)/2, by hand.
+func TestMeanDecodeContext(t *testing.T) {
+	for _, c := range []struct{ length, generated, want float64 }{
+		{2048, 1024, 1536.5}, // 1025 … 2048
+		{256, 256, 128.5},    // 1 … 256: no prompt
+		{4224, 4096, 2176.5}, // a 128-token prompt: 129 … 4224
+		{2048, 1, 2048},      // one token, at the full length
+		{2048, 0, 2048},      // nothing generated: the full length
+		{2048, 5000, 1024.5}, // more than the request: all of it
+	} {
+		if got := MeanDecodeContext(c.length, c.generated); got != c.want {
+			t.Errorf("MeanDecodeContext(%v, %v) = %v, want %v", c.length, c.generated, got, c.want)
+		}
+	}
+}
+
+// TestBatcherCountsSixteenBitOutputLayer (calibrated): FP8 weights keep the output layer
+// at 16 bits (§33), and the batcher admits requests into what those weights leave, as
+// Serving counts them — by hand for Llama 3 8B in FP8 with its 128,256 × 4096 output
+// layer on an H100 under vLLM's 0.9: (0.9·80 GiB − 8.03e9 − 128256·4096) / (64 Ki
+// elements · 2048 tokens · 1 byte) requests, and Serving finds that batch in memory and one
+// more out of it (the seed-style count without the 16-bit layer admitted a batch Serving
+// refused, so serve-capacity called every such point out of memory).
+func TestBatcherCountsSixteenBitOutputLayer(t *testing.T) {
+	in := batchColumns(cbPt(llama3_8B, h100, 2048, 8192))
+	in.Bytes = one(FP8.Bytes())
+	in.Layers, in.Hidden, in.KVHeads = one(32), one(4096), one(8)
+	in.Heads, in.FFN, in.UpMatrices, in.Vocab, in.SMs = one(32), one(14336), one(2), one(128256), one(132)
+	in.AchievableBW, in.Efficiency, in.PeakFLOPS = one(h100TriadBW), one(h100FP8Eff), one(h100.peakFor(FP8))
+	in.Rate16, in.MemoryFraction = one(989e12*h100BF16Eff), one(0.9)
+	in.Calibrated = true
+	var out BatchOut
+	ContinuousBatching(&out, in)
+	w := 8.03e9 + 128256*4096.0
+	perRequest := float64(2*32*8*128) * 2048
+	want := math.Floor((0.9*80*gib - w) / perRequest)
+	if out.Active[0] != want {
+		t.Fatalf("admitted %v, want %v", out.Active[0], want)
+	}
+	for _, c := range []struct {
+		batch float64
+		fits  bool
+	}{{want, true}, {want + 1, false}} {
+		sv := in.ServeIn
+		sv.SeqLen, sv.Batch, sv.CachedPrefix, sv.ChunkTokens = one(2048), one(c.batch), one(0), one(0)
+		var s ServeOut
+		Serving(&s, &sv)
+		if s.Feasible[0] != c.fits {
+			t.Errorf("Serving at batch %v: feasible %v, want %v", c.batch, s.Feasible[0], c.fits)
+		}
+	}
+}

@@ -61,7 +61,11 @@ func (b CapacityBottleneck) String() string {
 // The layout and the calibrated physics of the shared serving input reach both the batcher
 // and Serving. InputTokens > 0 (ours) charges every request's prompt prefill in the
 // per-replica QPS, as the batching study's input_tokens does: the batcher then serves
-// requests of input_tokens + output_tokens tokens at OutputTokensPerS.
+// requests of input_tokens + output_tokens tokens at OutputTokensPerS, holding
+// max(S, input + output) tokens of each in memory. Calibrated, Profile B's replica is the
+// batching study's: its decode steps, the reported ITL and the base latency's are timed
+// at the mean context of the generated tokens (MeanDecodeContext: output tokens ending at
+// input + output, or at S without a prompt), not at the full S, which is the last step.
 func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 	n := len(in.Params)
 	out.resize(n)
@@ -75,23 +79,40 @@ func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 		}
 		a.m.kvTok = in.PagedKVElemsPerToken[i]
 		a.m.memo = &s.serve.memo // the batcher and Serving share one memo of passes
-		seq := in.SeqLen[i]
+		// A request is input_tokens of prompt and output_tokens generated: memory holds
+		// seq_len tokens of it, or the whole request when that is longer, and its generated
+		// tokens end at input + output (at seq_len without a prompt).
+		gen := in.OutputTokens[i]
+		length := a.input + gen
+		end := a.seq
+		if a.input > 0 {
+			a.seq, end = max(a.seq, length), length
+		}
+		seq := a.seq
 		var active, throughput, itl float64
+		ctx := length
+		s.itl[i] = -1
 		if in.MeanTokens[i] > 0 {
 			r := a.profileC()
 			active, throughput, itl, batchOK[i] = r.active, r.throughput, r.itl, r.feasible
 			seq = in.MeanTokens[i]
 		} else {
+			if a.m.calibrated {
+				// The batching study's step: at the mean context of the generated tokens.
+				a.ctx = MeanDecodeContext(end, gen)
+				ctx = a.ctx
+			}
 			r := a.profileB()
 			active, throughput, itl, batchOK[i] = r.active, r.throughput, r.itl, r.feasible
+			if a.m.calibrated {
+				s.itl[i] = itl
+			}
 		}
-		// A request is input_tokens of prompt and output_tokens generated; with a prompt its
-		// prefill is charged as in the batching study (OutputTokensPerS).
-		a.seq = a.input + in.OutputTokens[i]
-		c := a.charge(a.seq, a.seq, throughput, 0, active, itl)
+		// With a prompt its prefill is charged as in the batching study (OutputTokensPerS).
+		c := a.charge(length, ctx, throughput, 0, active, itl)
 		s.serveIn.Batch[i] = max(1, active)
 		s.serveIn.SeqLen[i] = seq
-		perReplica[i] = c.tps / in.OutputTokens[i]
+		perReplica[i] = c.tps / gen
 		out.EnergyPerToken[i] = c.joules
 	}
 	sv := &s.serveIn
@@ -103,6 +124,11 @@ func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 	for i := 0; i < n; i++ {
 		qps, target := in.QPS[i], in.TargetP99[i]
 		ttft, itl := s.serve.TTFT[i], s.serve.ITL[i]
+		if s.itl[i] >= 0 {
+			// Calibrated Profile B: the mean step of a request's decode, as the batcher
+			// times it (Serving's step at the full context is its last, slowest one).
+			itl = s.itl[i]
+		}
 		base := ttft + itl*in.OutputTokens[i]
 		maxR := in.MaxReplicas[i]
 		rate := perReplica[i]
@@ -205,6 +231,7 @@ type CapacityOut struct {
 // that ServingCapacity does not allocate once it is sized.
 type CapacityScratch struct {
 	perReplica []float64
+	itl        []float64 // the batcher's mean decode step (calibrated Profile B), −1 for Serving's
 	batchOK    []bool
 	serveIn    ServeIn
 	serve      ServeOut
@@ -212,6 +239,7 @@ type CapacityScratch struct {
 
 func (s *CapacityScratch) resize(n int) {
 	s.perReplica = grow(s.perReplica, n)
+	s.itl = grow(s.itl, n)
 	s.batchOK = grow(s.batchOK, n)
 	s.serveIn.Batch = grow(s.serveIn.Batch, n)
 	s.serveIn.SeqLen = grow(s.serveIn.SeqLen, n)

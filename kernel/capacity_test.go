@@ -257,3 +257,68 @@ func TestServingCapacityChargesPrompts(t *testing.T) {
 		t.Errorf("charging prompts lowered the replicas: %v < %v", out.Replicas[1], out.Replicas[0])
 	}
 }
+
+// calCapacity8B is a calibrated serve-capacity point of Llama 3 8B BF16 on an H100:
+// requests of 1024 prompt and 1024 generated tokens, seq_len 2048, at most 64 in flight.
+func calCapacity8B() *CapacityIn {
+	pt := servingCap(llama3_8B, h100, 10, 1e3)
+	pt.output, pt.maxBatch = 1024, 64
+	in := capColumns(pt)
+	in.Hidden, in.KVHeads = one(4096), one(8)
+	in.AchievableBW, in.Efficiency = one(h100TriadBW), one(h100BF16Eff)
+	in.InputTokens = one(1024)
+	in.Calibrated = true
+	return in
+}
+
+// TestServingCapacityMeanContext (calibrated): serve-capacity's replica is the batching
+// study's — the same requests (1024 + 1024 tokens) give the same admitted batch, the same
+// decode step, timed at the mean context of the generated tokens, 1024 + 1025/2 = 1536.5
+// (MeanDecodeContext), and the same generated tokens/s per replica; its ITL is that step,
+// below Serving's step at the full 2048.
+func TestServingCapacityMeanContext(t *testing.T) {
+	var c CapacityOut
+	ServingCapacity(&c, calCapacity8B(), &CapacityScratch{})
+	var b BatchOut
+	ContinuousBatching(&b, calPrompted8B())
+	if c.ActiveBatch[0] != b.Active[0] || b.Active[0] < 2 {
+		t.Fatalf("serve-capacity decodes %v requests, the batching study %v", c.ActiveBatch[0], b.Active[0])
+	}
+	var mean, full ServeOut
+	Serving(&mean, calIn(llama3_8B, BF16, h100BF16Eff, 1536.5, b.Active[0]))
+	Serving(&full, calIn(llama3_8B, BF16, h100BF16Eff, 2048, b.Active[0]))
+	near(t, "ITL = Serving's step at 1536.5", c.ITL[0], mean.ITL[0])
+	near(t, "ITL = the batching study's", c.ITL[0], b.ITL[0])
+	near(t, "per-replica QPS = the batching study's generated tokens/s over 1024", c.PerReplicaQPS[0], b.OutputTPS[0]/1024)
+	near(t, "base latency", c.BaseLatency[0], c.TTFT[0]+1024*mean.ITL[0])
+	if !(c.ITL[0] < full.ITL[0]) {
+		t.Errorf("ITL %v is not below the step at the full context %v", c.ITL[0], full.ITL[0])
+	}
+}
+
+// TestServingCapacityHoldsWholeRequest: a prompt and output longer than seq_len (4000 +
+// 1000 tokens against the default 2048) are held whole, as the batching study holds
+// requests of 5000 tokens with 4000 of prompt, in both profiles.
+func TestServingCapacityHoldsWholeRequest(t *testing.T) {
+	for _, calibrated := range []bool{false, true} {
+		in := calCapacity8B()
+		in.Calibrated = calibrated
+		in.InputTokens, in.OutputTokens, in.MaxBatch = one(4000), one(1000), one(8192)
+		var c CapacityOut
+		ServingCapacity(&c, in, &CapacityScratch{})
+		b := calPrompted8B()
+		b.Calibrated = calibrated
+		b.SeqLen, b.InputTokens, b.MaxBatch = one(5000), one(4000), one(8192)
+		var bo BatchOut
+		ContinuousBatching(&bo, b)
+		if c.ActiveBatch[0] != bo.Active[0] {
+			t.Errorf("calibrated %v: serve-capacity admits %v requests, the batching study %v of 5000 tokens",
+				calibrated, c.ActiveBatch[0], bo.Active[0])
+		}
+		perRequest := float64(2*32*8*128) * 5008 * 2 // 5000 tokens in pages of 16
+		free := 80*gib - 8.03e9*2
+		if want := math.Floor(free / perRequest); c.ActiveBatch[0] != want {
+			t.Errorf("calibrated %v: admitted %v, want %v by hand", calibrated, c.ActiveBatch[0], want)
+		}
+	}
+}
