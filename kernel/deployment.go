@@ -23,7 +23,8 @@ const (
 // latency target (ours; docs/PHYSICS.md §34). Per point the decode replica is the shared
 // serving input's layout (tp × pp accelerators, Batch concurrent sequences); prefill and
 // decode times come from Serving's physics of the profile (one prompt, n = I − cached
-// prefix; a decode step at the mean context I + O/2), and memory must hold the full
+// prefix; a decode step at the mean context of the generated tokens, I + (O + 1)/2, the
+// batchers' MeanDecodeContext), and memory must hold the full
 // context I + O for the whole batch.
 //
 // Aggregated (Disaggregated = 0): each replica interleaves whole prefills between decode
@@ -169,7 +170,7 @@ func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 	ttftT, itlT := in.TTFTTarget[i], in.ITLTarget[i]
 	chunk := in.ChunkTokens[i]
 	newTok := math.Max(1, isl-in.CachedPrefix[i])
-	full, mean := isl+osl, isl+osl/2
+	full, mean := isl+osl, MeanDecodeContext(isl+osl, osl)
 	decode := m.decodePhase(batch, mean)
 	idle := m.tdp * IdlePowerFraction
 	d := deployPoint{step: decode.t, perUser: 1 / decode.t, computeBound: decode.computeBound}

@@ -28,10 +28,10 @@ func runDeploy(in *DeployIn) DeployOut {
 }
 
 // Seed closed forms for the fixture: one prompt's prefill and a decode step at the mean
-// context 1024 + 128 for 32 sequences.
+// context of the generated tokens, 1025 … 1280, 1024 + 257/2 = 1152.5, for 32 sequences.
 var (
 	deployTP   = (2*8.03e9*1024+llama3_8B.attnCoef()*1024*1024)/(989e12*0.5) + 0.01e-3
-	deployStep = (8.03e9*2+llama3_8B.kvElems()*1152*32*2)/3.35e12 + 32*LayerTaxS
+	deployStep = (8.03e9*2+llama3_8B.kvElems()*1152.5*32*2)/3.35e12 + 32*LayerTaxS
 )
 
 func TestServingDeploymentAggregated(t *testing.T) {
