@@ -65,7 +65,9 @@ func (b CapacityBottleneck) String() string {
 // max(S, input + output) tokens of each in memory. Calibrated, Profile B's replica is the
 // batching study's: its decode steps, the reported ITL and the base latency's are timed
 // at the mean context of the generated tokens (MeanDecodeContext: output tokens ending at
-// input + output, or at S without a prompt), not at the full S, which is the last step.
+// input + output, or at S without a prompt), not at the full S, which is the last step;
+// with a prompt, the TTFT is the prefill of the active batch's prompts of input_tokens (the
+// batcher's charge), not of S tokens each.
 func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 	n := len(in.Params)
 	out.resize(n)
@@ -106,6 +108,11 @@ func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 			active, throughput, itl, batchOK[i] = r.active, r.throughput, r.itl, r.feasible
 			if a.m.calibrated {
 				s.itl[i] = itl
+				if a.input > 0 {
+					// Serving gives the TTFT: the admitted requests' prompts, prefilled
+					// together as the batcher charges them (memory is the batcher's).
+					seq = a.input
+				}
 			}
 		}
 		// With a prompt its prefill is charged as in the batching study (OutputTokensPerS).

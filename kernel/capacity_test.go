@@ -275,7 +275,8 @@ func calCapacity8B() *CapacityIn {
 // study's — the same requests (1024 + 1024 tokens) give the same admitted batch, the same
 // decode step, timed at the mean context of the generated tokens, 1024 + 1025/2 = 1536.5
 // (MeanDecodeContext), and the same generated tokens/s per replica; its ITL is that step,
-// below Serving's step at the full 2048.
+// below Serving's step at the full 2048, and its TTFT the prefill of the batch's 1024-token
+// prompts that the batcher charges.
 func TestServingCapacityMeanContext(t *testing.T) {
 	var c CapacityOut
 	ServingCapacity(&c, calCapacity8B(), &CapacityScratch{})
@@ -290,6 +291,10 @@ func TestServingCapacityMeanContext(t *testing.T) {
 	near(t, "ITL = Serving's step at 1536.5", c.ITL[0], mean.ITL[0])
 	near(t, "ITL = the batching study's", c.ITL[0], b.ITL[0])
 	near(t, "per-replica QPS = the batching study's generated tokens/s over 1024", c.PerReplicaQPS[0], b.OutputTPS[0]/1024)
+	var prompts ServeOut
+	Serving(&prompts, calIn(llama3_8B, BF16, h100BF16Eff, 1024, b.Active[0]))
+	near(t, "TTFT = the active batch's 1024-token prompts prefilled together", c.TTFT[0], prompts.TTFT[0])
+	near(t, "TTFT = the batching study's charge for them", c.TTFT[0], b.PromptPrefill[0]*b.Active[0])
 	near(t, "base latency", c.BaseLatency[0], c.TTFT[0]+1024*mean.ITL[0])
 	if !(c.ITL[0] < full.ITL[0]) {
 		t.Errorf("ITL %v is not below the step at the full context %v", c.ITL[0], full.ITL[0])

@@ -42,7 +42,7 @@ func init() {
 			{Name: "base_latency_ms", Unit: "ms", Doc: "TTFT + ITL × output tokens at the active batch (calibrated: the mean decode step, as itl_ms)"},
 			{Name: "queue_wait_p99_ms", Unit: "ms", Doc: "max(0, p99 latency of the M/M/c queue − service time)"},
 			{Name: "active_batch", Doc: "requests a replica decodes together: max(1, admitted by the batcher)"},
-			{Name: "ttft_ms", Unit: "ms", Doc: "time to first token of a request at the active batch"},
+			{Name: "ttft_ms", Unit: "ms", Doc: "time to first token of a request at the active batch (the batch's prompts prefilled together: seq_len tokens each, calibrated with input_tokens > 0 the prompt's)"},
 			{Name: "itl_ms", Unit: "ms", Doc: "inter-token latency at the active batch (with the layer tax); calibrated, the mean decode step of a request, at the mean context of its generated tokens (as the batching study)"},
 			{Name: "bottleneck", Type: Enum, Labels: capacityBottlenecks,
 				Doc: "Feasible; Memory (the batcher admits nothing or the batch does not fit); Capacity (unstable even at max_replicas); Tail Latency (stable but over the target)"},
