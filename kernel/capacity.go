@@ -106,7 +106,7 @@ func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 			}
 			r := a.profileB()
 			active, throughput, itl, batchOK[i] = r.active, r.throughput, r.itl, r.feasible
-			if a.m.calibrated {
+			if a.m.calibrated && active > 0 {
 				s.itl[i] = itl
 				if a.input > 0 {
 					// Serving gives the TTFT: the admitted requests' prompts, prefilled
@@ -238,7 +238,7 @@ type CapacityOut struct {
 // that ServingCapacity does not allocate once it is sized.
 type CapacityScratch struct {
 	perReplica []float64
-	itl        []float64 // the batcher's mean decode step (calibrated Profile B), −1 for Serving's
+	itl        []float64 // the batcher's mean decode step (calibrated Profile B, a request admitted), −1 for Serving's
 	batchOK    []bool
 	serveIn    ServeIn
 	serve      ServeOut

@@ -327,3 +327,21 @@ func TestServingCapacityHoldsWholeRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestServingCapacityCalibratedOutOfMemory: when the batcher admits nothing (Llama 3 70B
+// in BF16 on one 80 GB H100) the point is out of memory and its ITL is still Serving's
+// step of one sequence at S, not the batcher's infeasible 1000 s.
+func TestServingCapacityCalibratedOutOfMemory(t *testing.T) {
+	in := capColumns(servingCap(llama3_70B, h100, 10, 1e3))
+	in.Hidden, in.KVHeads = one(8192), one(8)
+	in.AchievableBW, in.Efficiency = one(h100TriadBW), one(h100BF16Eff)
+	in.Calibrated = true
+	var c CapacityOut
+	ServingCapacity(&c, in, &CapacityScratch{})
+	if c.Feasible[0] || c.Bottleneck[0] != CapacityMemory {
+		t.Fatalf("feasible %v, bottleneck %v; want out of memory", c.Feasible[0], c.Bottleneck[0])
+	}
+	var single ServeOut
+	Serving(&single, calIn(llama3_70B, BF16, h100BF16Eff, 2048, 1))
+	near(t, "ITL", c.ITL[0], single.ITL[0])
+}
