@@ -3,8 +3,9 @@ package catalog
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
+
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 // NotFoundError is returned for an unknown key; it carries the closest valid keys.
@@ -20,9 +21,7 @@ func (e *NotFoundError) Error() string {
 		return fmt.Sprintf("%s %q was renamed: use %s (%s; %s)", e.Kind, e.Name, r.Now, r.Reason, r.File)
 	}
 	msg := fmt.Sprintf("unknown %s %q", e.Kind, e.Name)
-	if len(e.Suggestions) > 0 {
-		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(e.Suggestions, ", "))
-	}
+	msg += suggest.Phrase(e.Suggestions)
 	if z, ok := zooNames[e.Kind]; ok {
 		msg += fmt.Sprintf("; `mlsysim zoo %s` lists them all", z)
 	}
@@ -46,7 +45,7 @@ func find[T any](kind, name string, items []T, key func(T) string) (T, error) {
 		keys[i] = key(it)
 	}
 	var zero T
-	return zero, &NotFoundError{Kind: kind, Name: name, Suggestions: Closest(name, keys, 3)}
+	return zero, &NotFoundError{Kind: kind, Name: name, Suggestions: suggest.Closest(name, keys, suggest.Max)}
 }
 
 // HardwareByKey looks a device up by its exact, case-sensitive key.
@@ -112,67 +111,6 @@ func (c *Catalog) PriceByKey(k string) (*Price, error) {
 // CoolingByKey looks a facility cooling tier up by its exact key.
 func (c *Catalog) CoolingByKey(k string) (*Cooling, error) {
 	return find("cooling tier", k, c.Cooling, func(p *Cooling) string { return p.Key })
-}
-
-// Closest returns up to n keys nearest to name: a case-insensitive match first,
-// then keys within a small edit distance, then keys sharing a prefix or substring.
-func Closest(name string, keys []string, n int) []string {
-	type cand struct {
-		key  string
-		dist int
-	}
-	low := strings.ToLower(name)
-	var cands []cand
-	for _, k := range keys {
-		lk := strings.ToLower(k)
-		d := levenshtein(low, lk)
-		switch {
-		case lk == low:
-			d = -1
-		case len(low) >= 2 && (strings.Contains(lk, low) || strings.Contains(low, lk)):
-			d = min(d, 2)
-		}
-		limit := max(2, len(low)/3)
-		if d <= limit {
-			cands = append(cands, cand{k, d})
-		}
-	}
-	prefix := func(k string) bool { return strings.HasPrefix(strings.ToLower(k), low) }
-	sort.SliceStable(cands, func(i, j int) bool {
-		if cands[i].dist != cands[j].dist {
-			return cands[i].dist < cands[j].dist
-		}
-		if pi, pj := prefix(cands[i].key), prefix(cands[j].key); pi != pj {
-			return pi // "TPUv5" → TPUv5p before TPUv1
-		}
-		return cands[i].key < cands[j].key
-	})
-	out := []string{}
-	for i := 0; i < len(cands) && i < n; i++ {
-		out = append(out, cands[i].key)
-	}
-	return out
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // WallByNumber returns wall n (1..22).

@@ -15,6 +15,8 @@ import (
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 // Every YAML input (catalog data, --catalog files, grid specs, plans) goes
@@ -261,8 +263,8 @@ func decodeError(file string, err error, root reflect.Type, block func(string) s
 		if b := name(m[3]); b != "" {
 			msg += " in " + b
 		}
-		if c := Closest(m[2], keys, 1); len(c) > 0 && plainKey().MatchString(m[2]) {
-			msg += fmt.Sprintf(" (did you mean %s?)", c[0])
+		if plainKey().MatchString(m[2]) {
+			msg += suggest.Hint(m[2], keys)
 		}
 		if len(keys) > 0 {
 			msg += "; valid keys: " + strings.Join(keys, ", ")

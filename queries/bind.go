@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 // Column is one column of a result: its name and DuckDB type (DOUBLE, BIGINT,
@@ -111,8 +113,8 @@ type bound struct {
 func (q *Query) bind(cols []Column, params map[string]string) (*bound, error) {
 	for _, name := range slices.Sorted(maps.Keys(params)) {
 		if _, ok := q.Param(name); !ok {
-			return nil, fmt.Errorf("query %s: unknown parameter %q%s (parameters: %s)",
-				q.Name, name, didYouMean(name, q.paramNames()), strings.Join(q.paramNames(), ", "))
+			return nil, fmt.Errorf("query %s: unknown parameter %q%s; parameters: %s",
+				q.Name, name, suggest.Hint(name, q.paramNames()), strings.Join(q.paramNames(), ", "))
 		}
 	}
 	byName := map[string]Column{}
@@ -324,7 +326,7 @@ func (p Param) column(name string, byName map[string]Column, cols []Column) (Col
 		if name == "" {
 			return Col{}, fmt.Errorf("empty column name (columns: %s)", strings.Join(names, ", "))
 		}
-		return Col{}, fmt.Errorf("no column %q in the result%s (columns: %s)", name, didYouMean(name, names), strings.Join(names, ", "))
+		return Col{}, fmt.Errorf("no column %q in the result%s; columns: %s", name, suggest.Hint(name, names), strings.Join(names, ", "))
 	}
 	if p.Numeric && !Col(c).Numeric() {
 		return Col{}, fmt.Errorf("column %s is %s; want a numeric column", name, c.Type)

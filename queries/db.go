@@ -21,7 +21,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
-	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 // Available: this build links DuckDB (cgo), so queries run.
@@ -478,7 +478,7 @@ func (r *Rows) Next() bool {
 func (r *Rows) Count() int { return r.n }
 
 // ClosestValues returns up to n of the distinct values of a text column nearest
-// to value (catalog.Closest's order: a case-insensitive match first), for a
+// to value (suggest.Closest's order: a case-insensitive match first), for a
 // `find` that matched nothing: Llama3_8b finds no row of model, Llama3_8B does.
 func (d *DB) ClosestValues(ctx context.Context, column, value string, n int) ([]string, error) {
 	col := quoteIdent(column)
@@ -498,7 +498,7 @@ func (d *DB) ClosestValues(ctx context.Context, column, value string, n int) ([]
 	if err := rows.Err(); err != nil {
 		return nil, cleanError(err)
 	}
-	return catalog.Closest(value, vals, n), nil
+	return suggest.Closest(value, vals, n), nil
 }
 
 // Values is the current row: nil for NULL, then int64, uint64, float64,

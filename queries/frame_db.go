@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 // Restrict narrows the results view to the rows that meet every filter, for
@@ -170,7 +172,7 @@ func scanFrame(rows *sql.Rows, num, text []string, fr *Frame) error {
 func (d *DB) Aggregate(ctx context.Context, spec AggSpec) (*Aggregated, error) {
 	fn, ok := Aggs[spec.Agg]
 	if !ok {
-		return nil, fmt.Errorf("aggregate %q%s (aggregates: %s)", spec.Agg, didYouMean(spec.Agg, AggNames), strings.Join(AggNames, ", "))
+		return nil, fmt.Errorf("aggregate %q%s; aggregates: %s", spec.Agg, suggest.Hint(spec.Agg, AggNames), strings.Join(AggNames, ", "))
 	}
 	v := "1"
 	if spec.Value != "" {

@@ -25,7 +25,7 @@ import (
 	"sync"
 	"text/template"
 
-	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 //go:embed *.sql
@@ -159,14 +159,7 @@ func Lookup(name string) (*Query, error) {
 		}
 		return q, nil
 	}
-	return nil, fmt.Errorf("unknown query %q%s (queries: %s)", name, didYouMean(name, Names()), strings.Join(Names(), ", "))
-}
-
-func didYouMean(name string, keys []string) string {
-	if c := catalog.Closest(name, keys, 3); len(c) > 0 {
-		return "; did you mean " + strings.Join(c, " or ") + "?"
-	}
-	return ""
+	return nil, fmt.Errorf("unknown query %q%s; queries: %s", name, suggest.Hint(name, Names()), strings.Join(Names(), ", "))
 }
 
 // Parse reads a query file: a header of "-- key: value" lines (name,

@@ -19,6 +19,7 @@ import (
 	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/figures"
 	"github.com/mlsysim/mlsysim/queries"
+	"github.com/mlsysim/mlsysim/suggest"
 	"github.com/mlsysim/mlsysim/sweep"
 )
 
@@ -65,14 +66,7 @@ func CheckKind(kind string) error {
 	if slices.Contains(Kinds, kind) {
 		return nil
 	}
-	return fmt.Errorf("unknown kind %q%s (kinds: %s)", kind, closest(kind, Kinds), strings.Join(Kinds, ", "))
-}
-
-func closest(name string, names []string) string {
-	if c := catalog.Closest(name, names, 3); len(c) > 0 {
-		return "; did you mean " + strings.Join(c, " or ") + "?"
-	}
-	return ""
+	return fmt.Errorf("unknown kind %q%s; kinds: %s", kind, suggest.Hint(kind, Kinds), strings.Join(Kinds, ", "))
 }
 
 // inputErr is bad input, named by where it is: a flag (--x) or a step (plot heatmap).
@@ -198,7 +192,7 @@ func (o Options) check() error {
 		return inputErrf("--log", "%q: want auto, x, y, xy or none", o.Log)
 	}
 	if _, ok := queries.Aggs[o.Agg]; o.Agg != "" && !ok {
-		return inputErrf("--agg", "unknown aggregate %q%s (aggregates: %s)", o.Agg, closest(o.Agg, queries.AggNames), strings.Join(queries.AggNames, ", "))
+		return inputErrf("--agg", "unknown aggregate %q%s; aggregates: %s", o.Agg, suggest.Hint(o.Agg, queries.AggNames), strings.Join(queries.AggNames, ", "))
 	}
 	return nil
 }
@@ -238,7 +232,7 @@ func (fc *figCtx) emptyReason(ctx context.Context, o Options) string {
 			if slices.Contains(have, v) {
 				continue
 			}
-			msg += fmt.Sprintf("; %s has no value %q%s", w.Column, v, closest(v, have))
+			msg += fmt.Sprintf("; %s has no value %q%s", w.Column, v, suggest.Hint(v, have))
 			if len(have) <= 30 {
 				msg += " (values: " + strings.Join(have, ", ") + ")"
 			}

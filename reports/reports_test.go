@@ -185,8 +185,8 @@ func TestOptionsThatDoNotApply(t *testing.T) {
 		{Options{Kind: "scatter", X: "itl_ms", Y: "ttft_ms", Label: []string{}}, "--label: applies to pareto, not scatter"},
 		{Options{Kind: "roofline", Facet: "model"}, "--facet: applies to scatter and line, not roofline"},
 		// A bad aggregate is the --agg's fault, whatever the axes.
-		{Options{Kind: "heatmap", X: "batch_size", Y: "precision", Agg: "avg"}, `--agg: unknown aggregate "avg" (aggregates: mean, min, max, median, p90, p99, sum, count)`},
-		{Options{Kind: "line", X: "batch_size", Y: "itl_ms", Agg: "maximum"}, `--agg: unknown aggregate "maximum"; did you mean max?`},
+		{Options{Kind: "heatmap", X: "batch_size", Y: "precision", Agg: "avg"}, `--agg: unknown aggregate "avg"; aggregates: mean, min, max, median, p90, p99, sum, count`},
+		{Options{Kind: "line", X: "batch_size", Y: "itl_ms", Agg: "maximum"}, `--agg: unknown aggregate "maximum" (did you mean max?)`},
 		// A roofline of a result without the node study's columns says so,
 		// even when no row is selected.
 		{Options{Kind: "roofline", Where: []queries.Filter{{Column: "model", Op: "=", Values: []string{"nothing"}}}}, "a roofline needs the node study's columns"},
@@ -243,7 +243,7 @@ func TestEmptySelection(t *testing.T) {
 		{Kind: "scatter", X: "batch_size", Y: "itl_ms", Where: none},
 	} {
 		_, _, err := Figure(ctx, db, cat, o)
-		want := `no rows to draw: no row of 32 matches model=Llama3_9B; model has no value "Llama3_9B"; did you mean Llama3_8B`
+		want := `no rows to draw: no row of 32 matches model=Llama3_9B; model has no value "Llama3_9B" (did you mean Llama3_8B`
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%+v: %v; want %q", o, err, want)
 		}

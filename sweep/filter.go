@@ -11,6 +11,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 // A where filter (expr-lang syntax) is evaluated once per combination of the
@@ -197,11 +198,8 @@ func checkAttrs(node ast.Node) error {
 		if !ok1 || !ok2 || valid[id.Value] == nil || slices.Contains(valid[id.Value], prop.Value) {
 			return false
 		}
-		msg := fmt.Sprintf("%s has no attribute %q", id.Value, prop.Value)
-		if c := catalog.Closest(prop.Value, valid[id.Value], 1); len(c) > 0 {
-			msg += fmt.Sprintf(" (did you mean %s.%s?)", id.Value, c[0])
-		}
-		err = fmt.Errorf("%s; %s.* attributes: %s", msg, id.Value, strings.Join(valid[id.Value], ", "))
+		err = fmt.Errorf("%s has no attribute %q%s; %s.* attributes: %s", id.Value, prop.Value,
+			suggest.HintPrefixed(id.Value+".", prop.Value, valid[id.Value]), id.Value, strings.Join(valid[id.Value], ", "))
 		return true
 	})
 	return err

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 // Values are the resolved values of one parameter: for label kinds (model,
@@ -144,11 +145,7 @@ type modelError struct{ error }
 func (e modelError) Unwrap() error { return e.error }
 
 func unknownParam(st *Study, name, where string) error {
-	msg := fmt.Sprintf("%s: study %s has no parameter %q", where, st.Name, name)
-	if c := catalog.Closest(name, st.ParamNames(), 3); len(c) > 0 {
-		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(c, ", "))
-	}
-	return fmt.Errorf("%s; its parameters are %s", msg, strings.Join(st.ParamNames(), ", "))
+	return fmt.Errorf("%s: study %s has no parameter %q%s; its parameters are %s", where, st.Name, name, suggest.Hint(name, st.ParamNames()), strings.Join(st.ParamNames(), ", "))
 }
 
 // buildDims groups varying parameters into dimensions in axis order.

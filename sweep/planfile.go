@@ -10,6 +10,7 @@ import (
 
 	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/kernel"
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 // PlanFile is a declarative scenario (docs/PLAN.md): the seed's mlsys.yaml with
@@ -621,11 +622,7 @@ func (pf *PlanFile) Check(metrics map[string]float64, available []string) []stri
 	for _, a := range pf.assertions() {
 		x, ok := metrics[a.Metric]
 		if !ok {
-			msg := fmt.Sprintf("%s is not available for this plan; available: %s", a.Metric, strings.Join(available, ", "))
-			if c := catalog.Closest(a.Metric, available, 1); len(c) > 0 {
-				msg = fmt.Sprintf("%s is not available for this plan (did you mean %s?); available: %s", a.Metric, c[0], strings.Join(available, ", "))
-			}
-			v = append(v, msg)
+			v = append(v, fmt.Sprintf("%s is not available for this plan%s; available: %s", a.Metric, suggest.Hint(a.Metric, available), strings.Join(available, ", ")))
 			continue
 		}
 		if a.Max != nil && (x > *a.Max || math.IsNaN(x)) {

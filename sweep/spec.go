@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 // SpecVersion is the grid spec format version this build reads.
@@ -98,11 +99,7 @@ func ParseSpec(file string, b []byte) (*Spec, error) {
 		case "where":
 			err = s.where(v)
 		default:
-			msg := fmt.Sprintf("unknown key %q; valid keys: %s", k.Value, strings.Join(specKeys, ", "))
-			if c := catalog.Closest(k.Value, specKeys, 1); len(c) > 0 {
-				msg = fmt.Sprintf("unknown key %q (did you mean %s?); valid keys: %s", k.Value, c[0], strings.Join(specKeys, ", "))
-			}
-			return nil, s.errf(k, "%s", msg)
+			return nil, s.errf(k, "unknown key %q%s; valid keys: %s", k.Value, suggest.Hint(k.Value, specKeys), strings.Join(specKeys, ", "))
 		}
 		if err != nil {
 			return nil, err

@@ -13,7 +13,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 // Kind is how a parameter's values are written and stored.
@@ -117,11 +117,7 @@ func StudyByName(name string) (*Study, error) {
 		return s, nil
 	}
 	names := StudyNames()
-	msg := fmt.Sprintf("unknown study %q", name)
-	if c := catalog.Closest(name, names, 3); len(c) > 0 {
-		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(c, ", "))
-	}
-	return nil, fmt.Errorf("%s; valid studies: %s", msg, strings.Join(names, ", "))
+	return nil, fmt.Errorf("unknown study %q%s; valid studies: %s", name, suggest.Hint(name, names), strings.Join(names, ", "))
 }
 
 // StudyNames lists the registered studies in order.

@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/suggest"
 	"github.com/mlsysim/mlsysim/sweep"
 )
 
@@ -102,11 +103,7 @@ func (a *app) onCommandNotFound(c *cli.Command) {
 		for _, sub := range cmd.VisibleCommands() {
 			names = append(names, sub.Name)
 		}
-		msg := fmt.Sprintf("unknown command %q", name)
-		if cl := catalog.Closest(name, names, 1); len(cl) > 0 {
-			msg += fmt.Sprintf(" (did you mean %s?)", cl[0])
-		}
-		a.notFound = badInputf(cmd.FullName(), "%s; commands: %s (see %s --help)", msg, strings.Join(names, ", "), cmd.FullName())
+		a.notFound = badInputf(cmd.FullName(), "unknown command %q%s; commands: %s (see %s --help)", name, suggest.Hint(name, names), strings.Join(names, ", "), cmd.FullName())
 	}
 	for _, sub := range c.Commands {
 		a.onCommandNotFound(sub)

@@ -268,10 +268,10 @@ func TestVersion(t *testing.T) {
 }
 
 func TestCompletion(t *testing.T) {
-	if r := mlsysim(t, "completion", "tcsh"); r.code != exitBadInput || !strings.Contains(r.stderr, `completion: unknown shell "tcsh"`) || !strings.Contains(r.stderr, "(shells: bash, zsh, fish, pwsh)") {
+	if r := mlsysim(t, "completion", "tcsh"); r.code != exitBadInput || !strings.Contains(r.stderr, `completion: unknown shell "tcsh"`) || !strings.Contains(r.stderr, "; shells: bash, zsh, fish, pwsh") {
 		t.Errorf("completion tcsh: want exit 1 naming the shells\n%v", r)
 	}
-	if r := mlsysim(t, "completion", "bsh"); !strings.Contains(r.stderr, "did you mean bash?") {
+	if r := mlsysim(t, "completion", "bsh"); !strings.Contains(r.stderr, "(did you mean bash or zsh?); shells:") {
 		t.Errorf("completion bsh: want a suggestion\n%v", r)
 	}
 	lines := func(args ...string) []string {

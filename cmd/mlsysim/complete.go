@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 // Shell completion: `mlsysim completion bash|zsh|fish|pwsh` prints the script
@@ -35,11 +36,8 @@ func showCompletionCommand(c *cli.Command) {
 		if cmd.Args().Len() == 0 {
 			return cli.ShowSubcommandHelp(cmd)
 		}
-		shell, hint := cmd.Args().First(), ""
-		if c := catalog.Closest(shell, shells, 1); len(c) > 0 {
-			hint = "; did you mean " + c[0] + "?"
-		}
-		return badInputf("completion", "unknown shell %q%s (shells: %s)", shell, hint, strings.Join(shells, ", "))
+		shell := cmd.Args().First()
+		return badInputf("completion", "unknown shell %q%s; shells: %s", shell, suggest.Hint(shell, shells), strings.Join(shells, ", "))
 	}
 }
 

@@ -254,9 +254,9 @@ func TestPlotBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"plot"}, "want KIND RESULT"},
-		{[]string{"plot", "paretto", res}, `unknown kind "paretto"; did you mean pareto?`},
+		{[]string{"plot", "paretto", res}, `unknown kind "paretto" (did you mean pareto?)`},
 		{[]string{"plot", "pareto"}, "missing RESULT"},
-		{[]string{"plot", "scatter", res, "--x", "itl", "--y", "ttft_ms", "--out", out}, `--x: no column "itl" in the result; did you mean itl_ms`},
+		{[]string{"plot", "scatter", res, "--x", "itl", "--y", "ttft_ms", "--out", out}, `--x: no column "itl" in the result (did you mean itl_ms`},
 		{[]string{"plot", "scatter", res, "--x", "itl_ms", "--y", "hardware", "--out", out}, "--y: column hardware is VARCHAR, not a number"},
 		{[]string{"plot", "scatter", res, "--x", "itl_ms", "--out", out}, "--y: missing"},
 		{[]string{"plot", "scatter", res, "--x", "itl_ms", "--y", "ttft_ms", "--where", "model=Llama9", "--out", out}, `no row of 5,808 matches model=Llama9; model has no value "Llama9" (values: Llama3_70B, Llama3_8B, Mixtral_8x7B)`},

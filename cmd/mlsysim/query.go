@@ -25,6 +25,7 @@ import (
 	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/cmd/mlsysim/internal/handoff"
 	"github.com/mlsysim/mlsysim/queries"
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 func (a *app) queryCommand() *cli.Command {
@@ -196,11 +197,11 @@ func (a *app) nearestValues(ctx context.Context, db *queries.DB, q *queries.Quer
 		if i < 0 || db.Columns()[i].Numeric() {
 			continue
 		}
-		near, err := db.ClosestValues(ctx, column, value, 3)
+		near, err := db.ClosestValues(ctx, column, value, suggest.Max)
 		if err != nil || len(near) == 0 {
 			continue
 		}
-		a.warn("no row has %s = %q; closest values in that column: %s", column, value, strings.Join(near, ", "))
+		a.warn("no row has %s = %q%s", column, value, suggest.Phrase(near))
 	}
 }
 

@@ -315,7 +315,7 @@ func TestQueryErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"query"}, "want NAME OUT, --sql SQL OUT or --list"},
-		{[]string{"query", "topp", out}, `unknown query "topp"; did you mean top?`},
+		{[]string{"query", "topp", out}, `unknown query "topp" (did you mean top?)`},
 		{[]string{"query", "top"}, "missing OUT"},
 		{[]string{"query", "top", out, "extra"}, "extra: no such folder"},
 		{[]string{"query", "top", out, out}, "is given twice"},
@@ -325,8 +325,8 @@ func TestQueryErrors(t *testing.T) {
 		{[]string{"query", "top", out}, "missing parameter by"},
 		{[]string{"query", "top", out, "--param", "by"}, `want NAME=VALUE, got "by"`},
 		{[]string{"query", "top", out, "--param", "by=itl_ms", "--param", "by=ttft_ms"}, "by given twice"},
-		{[]string{"query", "top", out, "--param", "by=itl_ms", "--param", "K=3"}, `unknown parameter "K"; did you mean k`},
-		{[]string{"query", "top", out, "--param", "by=itl_m"}, `no column "itl_m" in the result; did you mean itl_ms?`},
+		{[]string{"query", "top", out, "--param", "by=itl_ms", "--param", "K=3"}, `unknown parameter "K" (did you mean k?)`},
+		{[]string{"query", "top", out, "--param", "by=itl_m"}, `no column "itl_m" in the result (did you mean itl_ms?)`},
 		{[]string{"query", "top", out, "--param", "by=itl_ms", "-o", "html"}, "not supported by this command"},
 		{[]string{"query", "--sql", "SELECT nope FROM results", out}, `Referenced column "nope" not found`},
 		{[]string{"query", "--sql", "SELECT 1"}, "want OUT"},
@@ -440,9 +440,9 @@ func TestQueryFindHint(t *testing.T) {
 		value, column, hint string // hint "" means stderr must stay empty
 		rows                bool
 	}{
-		{"llama3_8b", "model", "closest values in that column: Llama3_8B", false},
-		{"Llama3_7B", "model", "closest values in that column: Llama3_70B, Llama3_8B", false},
-		{"h100", "hardware", "closest values in that column: H100", false},
+		{"llama3_8b", "model", `no row has model = "llama3_8b" (did you mean Llama3_8B?)`, false},
+		{"Llama3_7B", "model", `no row has model = "Llama3_7B" (did you mean Llama3_70B or Llama3_8B?)`, false},
+		{"h100", "hardware", `no row has hardware = "h100" (did you mean H100?)`, false},
 		{"Llama3_8B", "model", "", true},
 		{"zzzzzzzzzzzz", "model", "", false},
 		{"3", "batch_size", "", false},

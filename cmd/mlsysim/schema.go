@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/suggest"
 	"github.com/mlsysim/mlsysim/sweep"
 )
 
@@ -78,11 +79,7 @@ func (a *app) schemaFor(kind string) (*jsonSchema, error) {
 	case "model", "workload": // workload: the seed's name
 		return modelSchema(), nil
 	}
-	msg := fmt.Sprintf("unknown schema type %q; valid: %s", kind, strings.Join(schemaTypes, ", "))
-	if s := catalog.Closest(kind, schemaTypes, 1); len(s) > 0 {
-		msg = fmt.Sprintf("unknown schema type %q (did you mean %s?); valid: %s", kind, s[0], strings.Join(schemaTypes, ", "))
-	}
-	return nil, badInputf("schema", "%s", msg)
+	return nil, badInputf("schema", "unknown schema type %q%s; valid: %s", kind, suggest.Hint(kind, schemaTypes), strings.Join(schemaTypes, ", "))
 }
 
 // jsonSchema is the part of JSON Schema 2020-12 these formats need.

@@ -10,9 +10,8 @@ import (
 	"github.com/urfave/cli/v3"
 
 	embedded "github.com/mlsysim/mlsysim"
-	"github.com/mlsysim/mlsysim/catalog"
-
 	"github.com/mlsysim/mlsysim/sinks"
+	"github.com/mlsysim/mlsysim/suggest"
 	"github.com/mlsysim/mlsysim/sweep"
 	"github.com/mlsysim/mlsysim/validation"
 )
@@ -62,11 +61,7 @@ worst case and share within tolerance. The global --profile picks the physics pr
 					}
 				}
 				if len(kept) == 0 {
-					hint := ""
-					if near := catalog.Closest(k, kinds, 3); len(near) > 0 {
-						hint = fmt.Sprintf(" (did you mean %s?)", strings.Join(near, ", "))
-					}
-					return badInputf("--kind", "no case of kind %q%s; kinds: %s", k, hint, strings.Join(kinds, ", "))
+					return badInputf("--kind", "no case of kind %q%s; kinds: %s", k, suggest.Hint(k, kinds), strings.Join(kinds, ", "))
 				}
 				cases = kept
 			}

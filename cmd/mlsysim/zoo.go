@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 var zooCategories = []string{"hardware", "models", "regions", "fabrics", "clusters", "engines"}
@@ -33,11 +34,7 @@ JSON numbers are unrounded with units in the key names.`,
 			case 1:
 				want := strings.ToLower(c.Args().First())
 				if !slices.Contains(zooCategories, want) {
-					msg := fmt.Sprintf("unknown zoo category %q; valid: %s", c.Args().First(), strings.Join(zooCategories, ", "))
-					if s := catalog.Closest(want, zooCategories, 1); len(s) > 0 {
-						msg = fmt.Sprintf("unknown zoo category %q (did you mean %s?); valid: %s", c.Args().First(), s[0], strings.Join(zooCategories, ", "))
-					}
-					return badInputf("zoo", "%s", msg)
+					return badInputf("zoo", "unknown zoo category %q%s; valid: %s", c.Args().First(), suggest.Hint(want, zooCategories), strings.Join(zooCategories, ", "))
 				}
 				cats = []string{want}
 			default:
