@@ -329,9 +329,24 @@ func (p Param) column(name string, byName map[string]Column, cols []Column) (Col
 		return Col{}, fmt.Errorf("no column %q in the result%s; columns: %s", name, suggest.Hint(name, names), strings.Join(names, ", "))
 	}
 	if p.Numeric && !Col(c).Numeric() {
-		return Col{}, fmt.Errorf("column %s is %s; want a numeric column", name, c.Type)
+		return Col{}, notNumeric(c, cols)
 	}
 	return Col(c), nil
+}
+
+// notNumeric refuses column c where a number is needed, naming the numeric
+// columns of cols. Text sorts alphabetically and booleans false before true: an
+// order, but no best or worst, so ranking, bounding or plotting by one would
+// answer another question than the one asked.
+func notNumeric(c Column, cols []Column) error {
+	var nums []string
+	for _, c := range cols {
+		if Col(c).Numeric() {
+			nums = append(nums, c.Name)
+		}
+	}
+	return fmt.Errorf("column %s is %s, which has no best or worst; want a numeric column%s; numeric columns: %s",
+		c.Name, c.Type, suggest.Hint(c.Name, nums), strings.Join(nums, ", "))
 }
 
 func direction(s string) (Dir, error) {

@@ -144,7 +144,7 @@ func (d *DB) conditions(finite, positive []string, feasible bool) (string, error
 				return "", err
 			}
 			if !c.Numeric() {
-				return "", fmt.Errorf("column %s is %s; want a numeric column", name, c.Type)
+				return "", notNumeric(c, d.Columns())
 			}
 			conds = append(conds, Col(c).Valid())
 			if Col(c).Float() {
@@ -188,7 +188,7 @@ func (d *DB) selectList(num, text []string) ([]string, error) {
 			return nil, err
 		}
 		if !c.Numeric() {
-			return nil, fmt.Errorf("column %s is %s; want a numeric column", name, c.Type)
+			return nil, notNumeric(c, d.Columns())
 		}
 		sel = append(sel, fmt.Sprintf("CAST(%s AS DOUBLE)", quoteIdent(name)))
 	}

@@ -1,6 +1,6 @@
 -- name: top
 -- description: the k best rows by one column, overall or per group
--- param: by       column    required              the column to rank by, e.g. itl_ms
+-- param: by       column    required numeric      the numeric column to rank by, e.g. itl_ms
 -- param: order    direction default=min           min: smallest first; max: largest first
 -- param: k        integer   default=10 range=1..999999  rows to keep (per group)
 -- param: group    columns   default=              rank within each combination of these columns, e.g. model,hardware

@@ -328,6 +328,7 @@ func TestQueryErrors(t *testing.T) {
 		{[]string{"query", "top", out, "--param", "by=itl_ms", "--param", "K=3"}, `unknown parameter "K" (did you mean k?)`},
 		{[]string{"query", "top", out, "--param", "by=itl_m"}, `no column "itl_m" in the result (did you mean itl_ms?)`},
 		{[]string{"query", "top", out, "--param", "by=itl_ms", "-o", "html"}, "not supported by this command"},
+		{[]string{"query", "top", out, "--param", "by=model"}, "parameter by: column model is VARCHAR, which has no best or worst; want a numeric column; numeric columns: point_id,"},
 		{[]string{"query", "--sql", "SELECT nope FROM results", out}, `Referenced column "nope" not found`},
 		{[]string{"query", "--sql", "SELECT 1"}, "want OUT"},
 		{[]string{"query", "--sql", "  ", out}, "empty SQL"},
