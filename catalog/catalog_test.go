@@ -904,6 +904,24 @@ func TestMeasuredHardwareAttributes(t *testing.T) {
 		if ok != tc.effStated || eff != tc.eff {
 			t.Errorf("%s %s GEMM efficiency %g (%v), want %g (%v)", tc.key, tc.prec, eff, ok, tc.eff, tc.effStated)
 		}
+		// The measured-matmul predicate and rate: the efficiency × the precision's peak
+		// where one is stated, nothing (0, 0, false) where none is.
+		peak, _ := h.PeakFor(tc.prec)
+		rate, eff, ok := h.MeasuredMatmul(tc.prec)
+		if want := tc.eff * peak; ok != tc.effStated || eff != tc.eff || rate != want {
+			t.Errorf("%s %s MeasuredMatmul = %g, %g, %v; want %g, %g, %v", tc.key, tc.prec, rate, eff, ok, want, tc.eff, tc.effStated)
+		}
+	}
+	// A100 BF16: Bekman's MAMF table measured 271.2 of 312 TFLOP/s; the catalog keeps
+	// 0.869 of the 312 TFLOP/s datasheet peak.
+	a100, _ := c.HardwareByKey("A100")
+	if rate, _, ok := a100.MeasuredMatmul("bf16"); !ok || math.Abs(rate-271.128e12) > 1e6 {
+		t.Errorf("A100 bf16 measured matmul %g (%v), want 0.869 × 312e12 = 271.128e12", rate, ok)
+	}
+	// A measured efficiency without a peak for the precision is no measured rate.
+	noPeak := &Hardware{Key: "X", PeakFLOPS: 0, GEMMEfficiency: map[string]float64{"bf16": 0.8}}
+	if rate, eff, ok := noPeak.MeasuredMatmul("bf16"); ok || rate != 0 || eff != 0 {
+		t.Errorf("no peak: MeasuredMatmul = %g, %g, %v; want 0, 0, false", rate, eff, ok)
 	}
 }
 
@@ -920,9 +938,8 @@ func TestMeasuredRates(t *testing.T) {
 		return h
 	}
 	gemm := func(h *Hardware, prec string) float64 {
-		e, _ := h.GEMMEfficiencyFor(prec)
-		f, _ := h.PeakFor(prec)
-		return e * f
+		rate, _, _ := h.MeasuredMatmul(prec)
+		return rate
 	}
 	fab := func(k string) *Fabric {
 		f, err := c.FabricByKey(k)

@@ -158,6 +158,23 @@ func (h *Hardware) GEMMEfficiencyFor(precision string) (eff float64, ok bool) {
 	return efficiencyFor(h.GEMMEfficiency, precision)
 }
 
+// MeasuredMatmul is the large-matmul rate the catalog has measured at a precision:
+// rate = the measured efficiency (GEMMEfficiencyFor) × the peak at that precision
+// (PeakFor), in FLOP/s; ok is false, and rate and eff 0, where it has no
+// measurement (or no peak). It is the one test of whether the calibrated profile
+// prices a layered step's GEMMs (a CNN's convolutions, a transformer's training
+// step: docs/PHYSICS.md §35–36) at a measured rate rather than efficiency × peak,
+// and so reads no efficiency: the grids' gather, the plans' and eval's refusals of
+// an efficiency that changes nothing and the scorecard all ask it.
+func (h *Hardware) MeasuredMatmul(precision string) (rate, eff float64, ok bool) {
+	e, measured := h.GEMMEfficiencyFor(precision)
+	peak, _ := h.PeakFor(precision)
+	if !measured || !(peak > 0) {
+		return 0, 0, false
+	}
+	return e * peak, e, true
+}
+
 // AttentionEfficiencyFor is the measured fused-attention efficiency for a precision,
 // looked up as GEMMEfficiencyFor looks up the matmul's.
 func (h *Hardware) AttentionEfficiencyFor(precision string) (eff float64, ok bool) {

@@ -239,11 +239,8 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 		for _, p := range kernel.Precisions {
 			f, _ := h.PeakFor(p.String())
 			t.peak = append(t.peak, f)
-			e, ok := h.GEMMEfficiencyFor(p.String())
-			rate := 0.0
-			if ok {
-				rate = e * f
-			} else {
+			rate, e, ok := h.MeasuredMatmul(p.String())
+			if !ok {
 				e = kernel.SeedEfficiency
 			}
 			t.gemm = append(t.gemm, e)

@@ -138,8 +138,7 @@ func (p *Plan) unreadEfficiency() string {
 			return ""
 		}
 		for _, prec := range precisions {
-			peak, _ := h.PeakFor(prec)
-			if _, measured := h.GEMMEfficiencyFor(prec); !measured || !(peak > 0) {
+			if _, _, measured := h.MeasuredMatmul(prec); !measured {
 				return ""
 			}
 		}

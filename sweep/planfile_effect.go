@@ -128,8 +128,7 @@ func (pf *PlanFile) efficiencyEffect(cat *catalog.Catalog, calibrated bool, what
 	if prec == "" {
 		prec = kernel.FP16.String()
 	}
-	peak, _ := h.PeakFor(prec)
-	if e, measured := h.GEMMEfficiencyFor(prec); measured && peak > 0 {
+	if _, e, measured := h.MeasuredMatmul(prec); measured {
 		return pf.errf("hardware.efficiency", "hardware.efficiency changes nothing under the calibrated profile: %s run at %s's measured %s matmul rate (%.3g × peak, docs/PHYSICS.md §35–36), not efficiency × peak; drop it, or use --profile seed for the seed's efficiency × peak",
 			what, h.Key, prec, e)
 	}

@@ -158,7 +158,7 @@ Examples:
 			} else {
 				sc := newScorecard(name, row, a.infeasibleWhy(row))
 				if h, err := a.cat.HardwareByKey(hw); err == nil && a.String("profile") != "seed" {
-					sc.measuredEff, _ = h.GEMMEfficiencyFor(c.String("precision"))
+					_, sc.measuredEff, _ = h.MeasuredMatmul(c.String("precision"))
 				}
 				if m, err := a.cat.ModelByKey(model); err == nil {
 					sc.transformer = m.Family.IsTransformer()
@@ -192,7 +192,7 @@ func (a *app) unshapedEvalFlag(c *cli.Command, model, hwKey string) error {
 		return badInput("HARDWARE", err)
 	}
 	calibrated := a.String("profile") != "seed"
-	if _, measured := h.GEMMEfficiencyFor(c.String("precision")); c.IsSet("efficiency") && calibrated && measured {
+	if _, _, measured := h.MeasuredMatmul(c.String("precision")); c.IsSet("efficiency") && calibrated && measured {
 		switch {
 		case len(m.ConvLayers) > 0:
 			return badInputf("--efficiency", "%s's convolutions run at %s's measured %s matmul rate under the calibrated profile (docs/PHYSICS.md §36), so no efficiency enters the step; drop --efficiency, or use --profile seed for the seed's efficiency × peak", model, hwKey, c.String("precision"))
