@@ -62,15 +62,9 @@ func PartLayout(points, partPoints uint64, shards int) (pp, parts uint64, err er
 	if pp > MaxPartPoints {
 		return 0, 0, fmt.Errorf("part size %d: at most %d points", pp, MaxPartPoints)
 	}
-	parts = points / pp
-	if points%pp != 0 {
-		parts++
-	}
+	parts = ceilDiv(points, pp)
 	if parts > MaxParts {
-		need := points / MaxParts
-		if points%MaxParts != 0 {
-			need++
-		}
+		need := ceilDiv(points, MaxParts)
 		if need > MaxPartPoints {
 			return 0, 0, fmt.Errorf("the grid's %d points make %d parts of %d, more than the %d one result can list (its manifest must stay readable); even parts of %d points (the most --part-points takes) are too few: shrink the grid to at most %d points",
 				points, parts, pp, MaxParts, MaxPartPoints, uint64(MaxParts)*MaxPartPoints)
@@ -86,12 +80,26 @@ func PartLayout(points, partPoints uint64, shards int) (pp, parts uint64, err er
 // MinPartPoints, between MinPartPoints and DefaultPartPoints.
 func PartPoints(points uint64, shards int) uint64 {
 	target := uint64(max(shards, 1)) * PartsPerShard
-	pp := points / target
-	if points%target != 0 {
-		pp++
-	}
-	pp = (pp + MinPartPoints - 1) / MinPartPoints * MinPartPoints
+	pp := ceilDiv(ceilDiv(points, target), MinPartPoints) * MinPartPoints
 	return min(max(pp, MinPartPoints), DefaultPartPoints)
+}
+
+// ceilDiv is ⌈a/b⌉ for b > 0, exact for every a: (a+b−1)/b wraps once a passes
+// 2^64 − b, and a grid holds up to 2^63 − 1 points (MaxPoints) where b is a part
+// or batch size. It counts parts of a grid and batches of a part; the shards'
+// split of the parts is other arithmetic (results.PartRange: ⌊parts·k/n⌋ in 128 bits).
+func ceilDiv(a, b uint64) uint64 {
+	q := a / b
+	if a%b != 0 {
+		q++
+	}
+	return q
+}
+
+// partBounds is the points [lo, hi) of part i of a grid of n points in parts of
+// pp. Neither product wraps: i < ⌈n/pp⌉, so (i+1)·pp < n + pp ≤ 2^63 + 2^30.
+func partBounds(i, pp, n uint64) (lo, hi uint64) {
+	return i * pp, min((i+1)*pp, n)
 }
 
 // ManifestName is the manifest file in an output folder.
@@ -205,7 +213,7 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	var done atomic.Uint64
 	var todo []uint64
 	for i := first; i < end; i++ {
-		lo, hi := i*pp, min((i+1)*pp, p.N)
+		lo, hi := partBounds(i, pp, p.N)
 		path := filepath.Join(opt.Dir, results.PartName(i, opt.Format))
 		if !opt.Resume {
 			todo = append(todo, i)
@@ -257,8 +265,8 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 	// firstJob[t] is the number of the first batch of part todo[t].
 	firstJob := make([]uint64, len(todo)+1)
 	for t, i := range todo {
-		lo, hi := i*pp, min((i+1)*pp, p.N)
-		firstJob[t+1] = firstJob[t] + (hi-lo+bs-1)/bs
+		lo, hi := partBounds(i, pp, p.N)
+		firstJob[t+1] = firstJob[t] + ceilDiv(hi-lo, bs)
 	}
 	jobs := firstJob[len(todo)]
 	workers := opt.Workers
@@ -405,7 +413,7 @@ func (q *appendQueue) locate(j uint64) (part, start, n, k uint64) {
 	t, _ := slices.BinarySearch(q.firstJob, j+1)
 	t-- // todo[t] is the part of job j
 	part, k = q.todo[t], j-q.firstJob[t]
-	lo, hi := part*q.pp, min((part+1)*q.pp, q.p.N)
+	lo, hi := partBounds(part, q.pp, q.p.N)
 	start = lo + k*q.bs
 	return part, start, min(q.bs, hi-start), k
 }
@@ -467,7 +475,7 @@ func (q *appendQueue) put(e *encodedBatch) error {
 // e's encoder back to its worker. It returns the part when e was its last batch.
 func (q *appendQueue) append(e *encodedBatch) (*partFile, error) {
 	i, start, n, k := q.locate(e.job)
-	lo, hi := i*q.pp, min((i+1)*q.pp, q.p.N)
+	lo, hi := partBounds(i, q.pp, q.p.N)
 	if k == 0 {
 		// A cancelled run opens no new part. The select alone would not promise
 		// that: with the folder ready and the run cancelled, it picks either case.

@@ -47,3 +47,39 @@ func TestPartLayout(t *testing.T) {
 		})
 	}
 }
+
+// TestCeilDiv: ⌈a/b⌉ by hand, up to the largest uint64, where (a+b−1)/b wraps.
+func TestCeilDiv(t *testing.T) {
+	const maxU = ^uint64(0)
+	for _, tc := range []struct{ a, b, want uint64 }{
+		{0, 1, 0}, {1, 1, 1}, {1, 2, 1}, {2, 2, 1}, {3, 2, 2},
+		{123_552, 16_384, 8},          // serving-frontier's parts: 7·16384 = 114688 < 123552 ≤ 8·16384
+		{MaxPoints, 1 << 30, 1 << 33}, // (2^63 − 1)/2^30 = 2^33 − 2^−30: one partial part
+		{MaxPoints, MaxPartPoints, 1 << 33},
+		{maxU, 2, 1 << 63},    // (2^64 − 1)/2 = 2^63 − 1/2
+		{maxU, maxU, 1},       // a + b − 1 would wrap to 2^64 − 2: 0
+		{maxU - 1, maxU, 1},   // likewise
+		{maxU, 1 << 63, 2},    // 2^64 − 1 over 2^63
+		{1 << 63, 1 << 63, 1}, // exact
+	} {
+		if got := ceilDiv(tc.a, tc.b); got != tc.want {
+			t.Errorf("ceilDiv(%d, %d) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+// TestPartBounds: the parts of a grid tile it, the last one short.
+func TestPartBounds(t *testing.T) {
+	for _, tc := range []struct{ n, pp uint64 }{{1, 16_384}, {123_552, 16_384}, {1 << 20, 32_768}, {MaxPoints, MaxPartPoints}} {
+		parts := ceilDiv(tc.n, tc.pp)
+		for _, i := range []uint64{0, parts / 2, parts - 1} {
+			lo, hi := partBounds(i, tc.pp, tc.n)
+			if lo != i*tc.pp || hi <= lo || hi-lo > tc.pp || (i < parts-1 && hi-lo != tc.pp) {
+				t.Errorf("n %d pp %d: part %d = [%d, %d)", tc.n, tc.pp, i, lo, hi)
+			}
+		}
+		if _, hi := partBounds(parts-1, tc.pp, tc.n); hi != tc.n {
+			t.Errorf("n %d pp %d: the last part ends at %d, want %d", tc.n, tc.pp, hi, tc.n)
+		}
+	}
+}

@@ -41,7 +41,7 @@ func Run(ctx context.Context, p *Plan, opt Options, emit func(arrow.Record) erro
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	jobs := (hi - lo + bs - 1) / bs
+	jobs := ceilDiv(hi-lo, bs)
 	if uint64(workers) > jobs {
 		workers = int(max(jobs, 1))
 	}
