@@ -199,18 +199,19 @@ type dictPage struct {
 
 // parquetEncoder turns records into row groups; not safe for concurrent use.
 type parquetEncoder struct {
-	cols   []pqColumn
-	codec  *pageCodec
-	rg     *rowGroup // the row group being encoded
-	groups *rowGroups
-	most   int // the largest row group encoded, in bytes
-	dicts  []dictPage
-	body   []byte // uncompressed page when it has to be assembled
-	packed []byte // compressed page
-	levels []int32
-	f64    []float64 // values compacted around nulls
-	i64    []int64
-	t      thriftWriter
+	cols    []pqColumn
+	codec   *pageCodec
+	rg      *rowGroup // the row group being encoded
+	groups  *rowGroups
+	most    int // the largest row group encoded, in bytes
+	dicts   []dictPage
+	uniform []uniformPage // per column: its last page of one value
+	body    []byte        // uncompressed page when it has to be assembled
+	packed  []byte        // compressed page
+	levels  []int32
+	f64     []float64 // values compacted around nulls
+	i64     []int64
+	t       thriftWriter
 }
 
 func newParquetEncoder(schema *arrow.Schema, opt Options) (*parquetEncoder, error) {
@@ -222,7 +223,8 @@ func newParquetEncoder(schema *arrow.Schema, opt Options) (*parquetEncoder, erro
 	if err != nil {
 		return nil, err
 	}
-	return &parquetEncoder{cols: cols, codec: c, dicts: make([]dictPage, len(cols)), groups: &rowGroups{}}, nil
+	return &parquetEncoder{cols: cols, codec: c, dicts: make([]dictPage, len(cols)), uniform: make([]uniformPage, len(cols)),
+		groups: &rowGroups{}}, nil
 }
 
 // Encode encodes rec as one row group; the piece is valid until it is appended.
@@ -282,26 +284,36 @@ func (e *parquetEncoder) column(i int, a arrow.Array) error {
 		e.defLevels(a)
 	}
 	var values []byte // the page's values when they can be compressed in place
+	uniform := false  // every value of the page has the same bits
 	switch x := a.(type) {
 	case *array.Float64:
 		vals := x.Float64Values()
 		if nulls > 0 {
 			vals = compact(&e.f64, x, vals)
 		}
-		if lo, hi, ok := float64Bounds(vals); ok {
+		values = arrow.Float64Traits.CastToBytes(vals)
+		uniform = sameWords(values)
+		bounded := vals
+		if uniform {
+			bounded = vals[:1] // the bounds of one value are the bounds of its copies
+		}
+		if lo, hi, ok := float64Bounds(bounded); ok {
 			e.stats(ch, binary.LittleEndian.AppendUint64(nil, math.Float64bits(lo)), binary.LittleEndian.AppendUint64(nil, math.Float64bits(hi)))
 		}
-		values = arrow.Float64Traits.CastToBytes(vals)
 	case *array.Int64:
 		vals := x.Int64Values()
 		if nulls > 0 {
 			vals = compact(&e.i64, x, vals)
 		}
+		values = arrow.Int64Traits.CastToBytes(vals)
+		uniform = sameWords(values)
 		if len(vals) > 0 {
-			lo, hi := int64Bounds(vals)
+			lo, hi := vals[0], vals[0]
+			if !uniform {
+				lo, hi = int64Bounds(vals)
+			}
 			e.stats(ch, binary.LittleEndian.AppendUint64(nil, uint64(lo)), binary.LittleEndian.AppendUint64(nil, uint64(hi)))
 		}
-		values = arrow.Int64Traits.CastToBytes(vals)
 	case *array.Boolean:
 		e.booleans(ch, x)
 	case *array.Dictionary:
@@ -326,13 +338,13 @@ func (e *parquetEncoder) column(i int, a arrow.Array) error {
 	if col.dict {
 		enc = encRLEDictionary
 	}
-	e.packed = e.codec.compress(e.packed, body)
+	packed := e.compress(i, body, uniform && len(e.body) == 0)
 	t := &e.t
 	t.b = t.b[:0]
 	t.begin()
 	t.i32(1, pageData)
 	t.i32(2, int32(len(body)))
-	t.i32(3, int32(len(e.packed)))
+	t.i32(3, int32(len(packed)))
 	t.structField(5)
 	t.i32(1, int32(n))
 	t.i32(2, enc)
@@ -342,11 +354,60 @@ func (e *parquetEncoder) column(i int, a arrow.Array) error {
 	t.end()
 	ch.dataOff = int64(len(rg.data))
 	rg.data = append(rg.data, t.b...)
-	rg.data = append(rg.data, e.packed...)
+	rg.data = append(rg.data, packed...)
 	ch.dataPageSize = int32(int64(len(rg.data)) - ch.dataOff)
 	ch.compressed += int64(ch.dataPageSize)
 	ch.uncompressed += int64(len(t.b) + len(body))
 	return nil
+}
+
+// compress returns column i's page body compressed. A page of one value repeated (uniform:
+// a parameter the grid fixes, an output the batch's points share) is compressed once per
+// value and length and its bytes reused for the column's later pages: the codec's output
+// depends on its input alone, so the bytes are the same as compressing it again, and a
+// serve sweep repeats such pages in about half its numeric columns (BENCHMARKS.md,
+// "Pages of one value").
+func (e *parquetEncoder) compress(i int, body []byte, uniform bool) []byte {
+	if !uniform || len(body) < 8 || e.codec.id == codecNone { // uncompressed, the page is the batch's own buffer
+		e.packed = e.codec.compress(e.packed, body)
+		return e.packed
+	}
+	u := &e.uniform[i]
+	word, n := binary.LittleEndian.Uint64(body), len(body)
+	if u.page == nil || u.word != word || u.n != n {
+		u.page = e.codec.compress(u.page, body)
+		u.word, u.n = word, n
+	}
+	return u.page
+}
+
+// uniformPage is a column's last page of one value, compressed.
+type uniformPage struct {
+	word uint64 // the value's bits
+	n    int    // the page's length in bytes
+	page []byte
+}
+
+// sameWords reports whether b, a whole number of 8-byte values, holds one value only,
+// comparing four at a time; it stops at the first value that differs, which in a
+// column computed per point is one of the first.
+func sameWords(b []byte) bool {
+	words := arrow.Uint64Traits.CastFromBytes(b)
+	if len(words) == 0 {
+		return false
+	}
+	c := words[0]
+	for ; len(words) >= 4; words = words[4:] {
+		if words[0] != c || words[1] != c || words[2] != c || words[3] != c {
+			return false
+		}
+	}
+	for _, w := range words {
+		if w != c {
+			return false
+		}
+	}
+	return true
 }
 
 // stats records a chunk's PLAIN-encoded min and max.
