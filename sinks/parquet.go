@@ -292,12 +292,9 @@ func (e *parquetEncoder) column(i int, a arrow.Array) error {
 			vals = compact(&e.f64, x, vals)
 		}
 		values = arrow.Float64Traits.CastToBytes(vals)
-		uniform = sameWords(values)
-		bounded := vals
-		if uniform {
-			bounded = vals[:1] // the bounds of one value are the bounds of its copies
-		}
-		if lo, hi, ok := float64Bounds(bounded); ok {
+		var lo, hi float64
+		var ok bool
+		if lo, hi, ok, uniform = float64Bounds(vals); ok {
 			e.stats(ch, binary.LittleEndian.AppendUint64(nil, math.Float64bits(lo)), binary.LittleEndian.AppendUint64(nil, math.Float64bits(hi)))
 		}
 	case *array.Int64:
@@ -306,12 +303,9 @@ func (e *parquetEncoder) column(i int, a arrow.Array) error {
 			vals = compact(&e.i64, x, vals)
 		}
 		values = arrow.Int64Traits.CastToBytes(vals)
-		uniform = sameWords(values)
 		if len(vals) > 0 {
-			lo, hi := vals[0], vals[0]
-			if !uniform {
-				lo, hi = int64Bounds(vals)
-			}
+			lo, hi := bounds(vals, false)
+			uniform = lo == hi
 			e.stats(ch, binary.LittleEndian.AppendUint64(nil, uint64(lo)), binary.LittleEndian.AppendUint64(nil, uint64(hi)))
 		}
 	case *array.Boolean:
@@ -366,7 +360,7 @@ func (e *parquetEncoder) column(i int, a arrow.Array) error {
 // value and length and its bytes reused for the column's later pages: the codec's output
 // depends on its input alone, so the bytes are the same as compressing it again, and a
 // serve sweep repeats such pages in about half its numeric columns (BENCHMARKS.md,
-// "Pages of one value").
+// "Pages of one value, bounds in AVX2"). The bounds tell a uniform page (min = max).
 func (e *parquetEncoder) compress(i int, body []byte, uniform bool) []byte {
 	if !uniform || len(body) < 8 || e.codec.id == codecNone { // uncompressed, the page is the batch's own buffer
 		e.packed = e.codec.compress(e.packed, body)
@@ -386,28 +380,6 @@ type uniformPage struct {
 	word uint64 // the value's bits
 	n    int    // the page's length in bytes
 	page []byte
-}
-
-// sameWords reports whether b, a whole number of 8-byte values, holds one value only,
-// comparing four at a time; it stops at the first value that differs, which in a
-// column computed per point is one of the first.
-func sameWords(b []byte) bool {
-	words := arrow.Uint64Traits.CastFromBytes(b)
-	if len(words) == 0 {
-		return false
-	}
-	c := words[0]
-	for ; len(words) >= 4; words = words[4:] {
-		if words[0] != c || words[1] != c || words[2] != c || words[3] != c {
-			return false
-		}
-	}
-	for _, w := range words {
-		if w != c {
-			return false
-		}
-	}
-	return true
 }
 
 // stats records a chunk's PLAIN-encoded min and max.
@@ -452,30 +424,16 @@ func compact[T any](dst *[]T, a arrow.Array, vals []T) []T {
 // chunk with a NaN gets no bounds. Zeros follow the format's rule (min −0, max +0).
 //
 // It compares each value's bits as an integer that orders as the floats do (orderKey),
-// without a branch per value, and finds a NaN from the bounds alone: NaNs order past
-// ±Inf. The bits are read as integers (no float load and move per value) four at a
-// time into two pairs of bounds, which halves the loop's bookkeeping and the chains of
-// dependent compares: about 12 instructions a value against 15 before (BENCHMARKS.md,
-// "Parquet pages without Huffman-coded literals").
-func float64Bounds(vals []float64) (lo, hi float64, ok bool) {
+// without a branch per value (bounds), and finds a NaN from the bounds alone: NaNs order
+// past ±Inf. uniform reports that every value has the same bits (equal keys), NaN too.
+func float64Bounds(vals []float64) (lo, hi float64, ok, uniform bool) {
 	if len(vals) == 0 {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
-	bits := arrow.Int64Traits.CastFromBytes(arrow.Float64Traits.CastToBytes(vals))
-	l0, h0 := int64(math.MaxInt64), int64(math.MinInt64)
-	l1, h1 := l0, h0
-	for ; len(bits) >= 4; bits = bits[4:] {
-		a, b, c, d := bitsKey(bits[0]), bitsKey(bits[1]), bitsKey(bits[2]), bitsKey(bits[3])
-		l0, h0 = min(l0, a, b), max(h0, a, b)
-		l1, h1 = min(l1, c, d), max(h1, c, d)
-	}
-	for _, v := range bits {
-		a := bitsKey(v)
-		l0, h0 = min(l0, a), max(h0, a)
-	}
-	kl, kh := min(l0, l1), max(h0, h1)
+	kl, kh := bounds(arrow.Int64Traits.CastFromBytes(arrow.Float64Traits.CastToBytes(vals)), true)
+	uniform = kl == kh
 	if kl < orderKey(math.Inf(-1)) || kh > orderKey(math.Inf(1)) {
-		return 0, 0, false
+		return 0, 0, false, uniform
 	}
 	lo, hi = fromOrderKey(kl), fromOrderKey(kh)
 	if lo == 0 {
@@ -484,7 +442,7 @@ func float64Bounds(vals []float64) (lo, hi float64, ok bool) {
 	if hi == 0 {
 		hi = 0
 	}
-	return lo, hi, true
+	return lo, hi, true, uniform
 }
 
 // orderKey maps a float64 to an int64 in the same order: the bits of a positive float
@@ -504,14 +462,32 @@ func fromOrderKey(k int64) float64 {
 	return math.Float64frombits(uint64(k ^ (k >> 63 & math.MaxInt64)))
 }
 
-// int64Bounds is min and max in one pass.
-func int64Bounds(vals []int64) (lo, hi int64) {
-	lo, hi = math.MaxInt64, math.MinInt64
-	for _, v := range vals {
-		lo = min(lo, v)
-		hi = max(hi, v)
+// boundsGo is bounds without vector instructions: four values at a time into two pairs
+// of bounds, which halves the loop's bookkeeping and the chains of dependent compares.
+func boundsGo(vals []int64, keys bool) (lo, hi int64) {
+	l0, h0 := int64(math.MaxInt64), int64(math.MinInt64)
+	l1, h1 := l0, h0
+	if keys {
+		for ; len(vals) >= 4; vals = vals[4:] {
+			a, b, c, d := bitsKey(vals[0]), bitsKey(vals[1]), bitsKey(vals[2]), bitsKey(vals[3])
+			l0, h0 = min(l0, a, b), max(h0, a, b)
+			l1, h1 = min(l1, c, d), max(h1, c, d)
+		}
+		for _, v := range vals {
+			a := bitsKey(v)
+			l0, h0 = min(l0, a), max(h0, a)
+		}
+		return min(l0, l1), max(h0, h1)
 	}
-	return lo, hi
+	for ; len(vals) >= 4; vals = vals[4:] {
+		a, b, c, d := vals[0], vals[1], vals[2], vals[3]
+		l0, h0 = min(l0, a, b), max(h0, a, b)
+		l1, h1 = min(l1, c, d), max(h1, c, d)
+	}
+	for _, v := range vals {
+		l0, h0 = min(l0, v), max(h0, v)
+	}
+	return min(l0, l1), max(h0, h1)
 }
 
 // booleans writes the valid values bit-packed, least significant bit first.
