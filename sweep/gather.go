@@ -331,8 +331,16 @@ func (c cols) getOr(name string, def float64) []float64 {
 }
 
 func gatherF(dst []float64, codes []float64, table []float64) []float64 {
+	return gatherOne(dst, codes, table, oneCode(codes))
+}
+
+// gatherOne is gatherF where the caller has told whether codes is one code (oneCode),
+// once for the several tables it gathers by the same codes: the serving studies gather
+// about thirty columns by four code columns, and a test per gather was one scan of the
+// chunk's codes each.
+func gatherOne(dst []float64, codes []float64, table []float64, one bool) []float64 {
 	dst = grow(dst, len(codes))
-	if oneCode(codes) {
+	if one {
 		// Catalog keys vary slower than the batch and sequence axes, so a chunk's
 		// codes are mostly one code: a fill, without a conversion, bounds check and
 		// dependent load per point.

@@ -238,15 +238,16 @@ func kvHeadsOf(m *catalog.Model) float64 {
 // every study timing a serving point reads (the seed's ServingModel inputs).
 func gatherServeBase(in *kernel.ServeIn, c cols, m *modelTable, h *hwTable) {
 	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
-	in.Params = gatherF(in.Params, mc, m.params)
-	in.Layers = gatherF(in.Layers, mc, m.layers)
-	in.AttnCoef = gatherF(in.AttnCoef, mc, m.attnCoef)
-	in.KVElemsPerToken = gatherF(in.KVElemsPerToken, mc, m.kvPerToken)
+	m1, h1 := oneCode(mc), oneCode(hc)
+	in.Params = gatherOne(in.Params, mc, m.params, m1)
+	in.Layers = gatherOne(in.Layers, mc, m.layers, m1)
+	in.AttnCoef = gatherOne(in.AttnCoef, mc, m.attnCoef, m1)
+	in.KVElemsPerToken = gatherOne(in.KVElemsPerToken, mc, m.kvPerToken, m1)
 	in.Bytes = bytesOf(in.Bytes, prec)
 	in.PeakFLOPS = peaksOf(in.PeakFLOPS, h, hc, prec)
-	in.MemBandwidth = gatherF(in.MemBandwidth, hc, h.bandwidth)
-	in.MemCapacity = gatherF(in.MemCapacity, hc, h.capacity)
-	in.DispatchTax = gatherF(in.DispatchTax, hc, h.dispatch)
+	in.MemBandwidth = gatherOne(in.MemBandwidth, hc, h.bandwidth, h1)
+	in.MemCapacity = gatherOne(in.MemCapacity, hc, h.capacity, h1)
+	in.DispatchTax = gatherOne(in.DispatchTax, hc, h.dispatch, h1)
 }
 
 // gather fills the shared serving input for a batch: the model, precision and hardware
@@ -256,16 +257,18 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	n := c.b.N
 	gatherServeBase(in, c, t.m, t.h)
 	mc, hc, prec := c.get("model"), c.get("hardware"), c.get("precision")
-	in.Hidden = gatherF(in.Hidden, mc, t.m.hidden)
+	ec, dc := c.get("engine"), c.get("draft_model")
+	m1, h1, e1 := oneCode(mc), oneCode(hc), oneCode(ec)
+	in.Hidden = gatherOne(in.Hidden, mc, t.m.hidden, m1)
 	// Calibrated, exchanges run at the link's measured bus bandwidth (nccl-tests), as bytes
 	// stream at the measured HBM rate; the seed keeps the line rate.
 	if t.calibrated {
-		in.TPBandwidth = gatherF(in.TPBandwidth, hc, t.h.scaleBus)
+		in.TPBandwidth = gatherOne(in.TPBandwidth, hc, t.h.scaleBus, h1)
 	} else {
-		in.TPBandwidth = gatherF(in.TPBandwidth, hc, t.h.tpBW)
+		in.TPBandwidth = gatherOne(in.TPBandwidth, hc, t.h.tpBW, h1)
 	}
-	in.AchievableBW = gatherF(in.AchievableBW, hc, t.h.achievable)
-	in.TDP = gatherF(in.TDP, hc, t.h.tdp)
+	in.AchievableBW = gatherOne(in.AchievableBW, hc, t.h.achievable, h1)
+	in.TDP = gatherOne(in.TDP, hc, t.h.tdp, h1)
 	in.TP, in.PP, in.EP, in.NodeSize = c.get("tp"), c.get("pp"), c.get("ep"), c.get("node_size")
 	in.Calibrated = t.calibrated
 
@@ -273,7 +276,7 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	t.kvBytes = grow(t.kvBytes, n)
 	t.fabBW, t.fabLat, t.specK, t.stepOH = grow(t.fabBW, n), grow(t.fabLat, n), grow(t.specK, n), grow(t.stepOH, n)
 	eff, kvp, fc := c.get("efficiency"), c.get("kv_precision"), c.get("fabric")
-	dc, spec, oh, ec := c.get("draft_model"), c.get("spec_tokens"), c.get("step_overhead_ms"), c.get("engine")
+	spec, oh := c.get("spec_tokens"), c.get("step_overhead_ms")
 	drafting := false
 	for k := 0; k < n; k++ {
 		t.effUsed[k] = eff[k]
@@ -319,24 +322,24 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 		}
 		in.Rate16, in.AttentionRate16 = t.rate16, t.attn16
 	}
-	t.active = gatherF(t.active, mc, t.m.active)
-	t.experts = gatherF(t.experts, mc, t.modelExperts)
-	t.topk = gatherF(t.topk, mc, t.m.expertsPerToken)
-	t.kvHeads = gatherF(t.kvHeads, mc, t.modelKVHeads)
+	t.active = gatherOne(t.active, mc, t.m.active, m1)
+	t.experts = gatherOne(t.experts, mc, t.modelExperts, m1)
+	t.topk = gatherOne(t.topk, mc, t.m.expertsPerToken, m1)
+	t.kvHeads = gatherOne(t.kvHeads, mc, t.modelKVHeads, m1)
 	in.Efficiency, in.KVBytes = t.effUsed, t.kvBytes
 	in.ActiveParams, in.Experts, in.ExpertsPerToken, in.KVHeads = t.active, t.experts, t.topk, t.kvHeads
 	// The layer's shape, for timing each matmul on its own (calibrated).
-	t.heads, t.ffn = gatherF(t.heads, mc, t.m.heads), gatherF(t.ffn, mc, t.m.ffn)
-	t.upMats, t.sms = gatherF(t.upMats, mc, t.modelUpMats), gatherF(t.sms, hc, t.h.sms)
-	t.vocab = gatherF(t.vocab, mc, t.m.vocab)
+	t.heads, t.ffn = gatherOne(t.heads, mc, t.m.heads, m1), gatherOne(t.ffn, mc, t.m.ffn, m1)
+	t.upMats, t.sms = gatherOne(t.upMats, mc, t.modelUpMats, m1), gatherOne(t.sms, hc, t.h.sms, h1)
+	t.vocab = gatherOne(t.vocab, mc, t.m.vocab, m1)
 	in.Heads, in.FFN, in.UpMatrices, in.SMs, in.Vocab = t.heads, t.ffn, t.upMats, t.sms, t.vocab
 	in.FabricBandwidth, in.FabricLatency = t.fabBW, t.fabLat
 	in.SpecTokens, in.SpecAcceptance = t.specK, c.get("spec_acceptance")
 	in.StepOverhead = t.stepOH
-	t.kernels, t.moeKernels = gatherF(t.kernels, ec, t.engineKernels), gatherF(t.moeKernels, ec, t.engineMoE)
-	t.arLat, t.arRank = gatherF(t.arLat, ec, t.engineAR), gatherF(t.arRank, ec, t.engineARRank)
+	t.kernels, t.moeKernels = gatherOne(t.kernels, ec, t.engineKernels, e1), gatherOne(t.moeKernels, ec, t.engineMoE, e1)
+	t.arLat, t.arRank = gatherOne(t.arLat, ec, t.engineAR, e1), gatherOne(t.arRank, ec, t.engineARRank, e1)
 	in.KernelsPerLayer, in.MoEKernels, in.AllReduceLatency, in.AllReducePerRank = t.kernels, t.moeKernels, t.arLat, t.arRank
-	t.memFrac, t.memFree = gatherF(t.memFrac, ec, t.engineMem), gatherF(t.memFree, ec, t.engineMemFree)
+	t.memFrac, t.memFree = gatherOne(t.memFrac, ec, t.engineMem, e1), gatherOne(t.memFree, ec, t.engineMemFree, e1)
 	in.MemoryFraction, in.MemoryOfFree = t.memFrac, t.memFree
 	// An engine's FP8 attention (TensorRT-LLM's FP8 context FMHA) comes with FP8 weights
 	// only; int8 and 4-bit weights leave the attention at 16 bits.
@@ -352,8 +355,9 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	// drafting leaves the columns out.
 	in.DraftParams, in.DraftLayers, in.DraftCoef, in.DraftKVElems, in.DraftHidden, in.DraftKVHeads = nil, nil, nil, nil, nil, nil
 	if drafting {
-		t.draftP, t.draftL, t.draftC = gatherF(t.draftP, dc, t.draftParams), gatherF(t.draftL, dc, t.draftLayers), gatherF(t.draftC, dc, t.draftCoef)
-		t.draftKVE, t.draftH, t.draftKH = gatherF(t.draftKVE, dc, t.draftKV), gatherF(t.draftH, dc, t.draftHid), gatherF(t.draftKH, dc, t.draftKVHeads)
+		d1 := oneCode(dc)
+		t.draftP, t.draftL, t.draftC = gatherOne(t.draftP, dc, t.draftParams, d1), gatherOne(t.draftL, dc, t.draftLayers, d1), gatherOne(t.draftC, dc, t.draftCoef, d1)
+		t.draftKVE, t.draftH, t.draftKH = gatherOne(t.draftKVE, dc, t.draftKV, d1), gatherOne(t.draftH, dc, t.draftHid, d1), gatherOne(t.draftKH, dc, t.draftKVHeads, d1)
 		in.DraftParams, in.DraftLayers, in.DraftCoef = t.draftP, t.draftL, t.draftC
 		in.DraftKVElems, in.DraftHidden, in.DraftKVHeads = t.draftKVE, t.draftH, t.draftKH
 	}
@@ -368,13 +372,17 @@ func (t *servingTables) layoutReasons(c cols, tokens []float64) []uint8 {
 	prec, hc := c.get("precision"), c.get("hardware")
 	t.reasons = grow(t.reasons, c.b.N)
 	// A grid varies the layout slower than batch and sequence, so most points repeat
-	// the previous point's layout: its reason is reused rather than recomputed.
+	// the previous point's layout: its reason is reused rather than recomputed, and in
+	// a chunk whose layout columns each hold one value (most chunks) not compared either.
+	one := oneCode(mc) && oneCode(tpc) && oneCode(ppc) && oneCode(epc) && oneCode(nodes) && oneCode(across) && oneCode(dc)
 	var last [7]float64
 	reason := uint8(0)
 	for k := range t.reasons {
 		m, d := int(mc[k]), int(dc[k])
-		if layout := [7]float64{mc[k], tpc[k], ppc[k], epc[k], nodes[k], across[k], dc[k]}; k == 0 || layout != last {
-			reason, last = t.layoutReason(t.models[m], int(tpc[k]), int(ppc[k]), int(epc[k]), int(nodes[k]), across[k] != 0, d), layout
+		if k == 0 || !one {
+			if layout := [7]float64{mc[k], tpc[k], ppc[k], epc[k], nodes[k], across[k], dc[k]}; k == 0 || layout != last {
+				reason, last = t.layoutReason(t.models[m], int(tpc[k]), int(ppc[k]), int(epc[k]), int(nodes[k]), across[k] != 0, d), layout
+			}
 		}
 		t.reasons[k] = reason
 		if reason == reasonNone && t.h.fp4Unsupported(prec[k], int(hc[k])) {
