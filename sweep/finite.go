@@ -48,9 +48,15 @@ func (p *Plan) checkFinite(b *Batch, o *Outputs) error {
 
 // allFinite reports whether every value of xs is finite, the common case checkFinite
 // passes first: x − x is 0 for a finite x and NaN for NaN and ±Inf, and a sum keeps a
-// NaN. Four sums let the additions overlap; a branch per value cost checkFinite ~5
-// instructions a cell (BENCHMARKS.md, "Serve study: throughput and two workers").
+// NaN. A branch per value cost checkFinite ~5 instructions a cell (BENCHMARKS.md, "Serve
+// study: throughput and two workers"); the sums take about 3.5 in Go and under 1 in
+// AVX2 (sumDiffs; BENCHMARKS.md, "Pages of one value, bounds in AVX2").
 func allFinite(xs []float64) bool {
+	return sumDiffs(xs) == 0
+}
+
+// sumDiffsGo is sumDiffs without vector instructions: four sums let the additions overlap.
+func sumDiffsGo(xs []float64) float64 {
 	var s0, s1, s2, s3 float64
 	k := 0
 	for ; k+4 <= len(xs); k += 4 {
@@ -63,7 +69,7 @@ func allFinite(xs []float64) bool {
 	for ; k < len(xs); k++ {
 		s0 += xs[k] - xs[k]
 	}
-	return s0+s1+s2+s3 == 0
+	return s0 + s1 + s2 + s3
 }
 
 // describeInputs lists a point's inputs as name=value, sorted by name.

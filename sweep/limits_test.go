@@ -146,10 +146,19 @@ func TestServeTPMustDivideHeads(t *testing.T) {
 }
 
 // allFinite against the definition, with each kind of value at every position of
-// short columns (the four-way loop and its tail) and of a long one.
+// short columns (the four- and eight-way loops and their tails) and of a long one,
+// with the vector loop and without.
 func TestAllFinite(t *testing.T) {
+	vector := useAVX2
+	defer func() { useAVX2 = vector }()
+	for _, useAVX2 = range []bool{false, vector} {
+		testAllFinite(t)
+	}
+}
+
+func testAllFinite(t *testing.T) {
 	odd := []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.MaxFloat64, -math.MaxFloat64, math.Copysign(0, -1), math.SmallestNonzeroFloat64}
-	for _, n := range []int{0, 1, 3, 4, 5, 7, 8, 9, 1024} {
+	for _, n := range []int{0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 1024} {
 		for at := 0; at < n; at++ {
 			for _, x := range odd {
 				xs := make([]float64, n)
@@ -162,7 +171,7 @@ func TestAllFinite(t *testing.T) {
 					want = want && !math.IsNaN(v) && !math.IsInf(v, 0)
 				}
 				if got := allFinite(xs); got != want {
-					t.Fatalf("n %d, %v at %d: allFinite %v, want %v", n, x, at, got, want)
+					t.Fatalf("AVX2 %v, n %d, %v at %d: allFinite %v, want %v", useAVX2, n, x, at, got, want)
 				}
 			}
 		}
