@@ -1,5 +1,19 @@
 #include "textflag.h"
 
+// BOUNDS8 takes the eight values in Y4 and Y5 into the bounds (smallest Y0, Y1; largest
+// Y2, Y3) and steps SI and the loop count CX: Y0 = Y0 > Y4 ? Y4 : Y0, and so on.
+#define BOUNDS8 \
+	VPCMPGTQ  Y4, Y0, Y8      \
+	VPBLENDVB Y8, Y4, Y0, Y0  \
+	VPCMPGTQ  Y2, Y4, Y9      \
+	VPBLENDVB Y9, Y4, Y2, Y2  \
+	VPCMPGTQ  Y5, Y1, Y10     \
+	VPBLENDVB Y10, Y5, Y1, Y1 \
+	VPCMPGTQ  Y3, Y5, Y11     \
+	VPBLENDVB Y11, Y5, Y3, Y3 \
+	ADDQ      $64, SI         \
+	DECQ      CX
+
 // func boundsAVX2(vals []int64, keys bool, out *[8]int64)
 //
 // The smallest and largest of vals, four lanes each (out[0:4] and out[4:8]), over the
@@ -35,33 +49,15 @@ keyed:
 	VPCMPGTQ Y5, Y15, Y7
 	VPSRLQ   $1, Y7, Y7
 	VPXOR    Y7, Y5, Y5
-	VPCMPGTQ  Y4, Y0, Y8     // Y8 = Y0 > Y4
-	VPBLENDVB Y8, Y4, Y0, Y0 // Y0 = Y8 ? Y4 : Y0
-	VPCMPGTQ  Y2, Y4, Y9     // Y9 = Y4 > Y2
-	VPBLENDVB Y9, Y4, Y2, Y2
-	VPCMPGTQ  Y5, Y1, Y10
-	VPBLENDVB Y10, Y5, Y1, Y1
-	VPCMPGTQ  Y3, Y5, Y11
-	VPBLENDVB Y11, Y5, Y3, Y3
-	ADDQ $64, SI
-	DECQ CX
-	JNZ  keyed
+	BOUNDS8
+	JNZ keyed
 	JMP  reduce
 
 plain:
 	VMOVDQU   (SI), Y4
 	VMOVDQU   32(SI), Y5
-	VPCMPGTQ  Y4, Y0, Y8
-	VPBLENDVB Y8, Y4, Y0, Y0
-	VPCMPGTQ  Y2, Y4, Y9
-	VPBLENDVB Y9, Y4, Y2, Y2
-	VPCMPGTQ  Y5, Y1, Y10
-	VPBLENDVB Y10, Y5, Y1, Y1
-	VPCMPGTQ  Y3, Y5, Y11
-	VPBLENDVB Y11, Y5, Y3, Y3
-	ADDQ $64, SI
-	DECQ CX
-	JNZ  plain
+	BOUNDS8
+	JNZ plain
 
 reduce:
 	VPCMPGTQ  Y1, Y0, Y8
