@@ -10,7 +10,7 @@ var useAVX2 = cpu.X86.HasAVX2
 func boundsAVX2(vals []int64, keys bool, out *[8]int64)
 
 // bounds is the smallest and largest of vals (of their orderKeys, with keys); vals is
-// not empty. Eight values a loop in AVX2, about 1.5 instructions a value against 6 in
+// not empty. Eight values a loop in AVX2, about 2 instructions a value against 6–8 in
 // Go (BENCHMARKS.md, "Pages of one value, bounds in AVX2").
 func bounds(vals []int64, keys bool) (lo, hi int64) {
 	if !useAVX2 || len(vals) < 8 {
