@@ -315,10 +315,20 @@ func (cv *converter) grid(r *rawGrid) *Grid {
 }
 
 func (cv *converter) engine(r *rawEngine) *Engine {
-	e := &Engine{Key: cv.key(r.Key), Name: r.Name,
-		AllReduceS:        cv.req(r.AllReduce, Seconds, "allreduce_latency"),
-		AllReducePerRankS: cv.q(r.AllReducePerRank, Seconds, "allreduce_latency_per_rank"),
-		StepOverheadS:     cv.q(r.StepOverhead, Seconds, "step_overhead")}
+	e := &Engine{Key: cv.key(r.Key), Name: r.Name, StepOverheadS: cv.q(r.StepOverhead, Seconds, "step_overhead")}
+	switch r.AllReduceKind {
+	case "":
+		e.AllReduceS = cv.req(r.AllReduce, Seconds, "allreduce_latency")
+		e.AllReducePerRankS = cv.q(r.AllReducePerRank, Seconds, "allreduce_latency_per_rank")
+	case "nccl":
+		// NCCL's own model prices the all-reduce; a latency beside it would change nothing.
+		e.NCCLAllReduce = true
+		if r.AllReduce != nil || r.AllReducePerRank != nil {
+			cv.fail("allreduce_latency", "not used with allreduce: nccl (NCCL's own ring-protocol model prices the all-reduce, docs/PHYSICS.md §33); remove it, or drop allreduce: nccl to give the engine's measured latency")
+		}
+	default:
+		cv.fail("allreduce", fmt.Sprintf("%q: want nccl (the engine calls NCCL's all-reduce), or leave it out and give allreduce_latency (the engine's own measured kernel)", r.AllReduceKind))
+	}
 	if r.StepOverhead == nil {
 		cv.fail("step_overhead", "missing (0 ms when the engine overlaps it, with the source that says so)")
 	}

@@ -5279,7 +5279,7 @@ func embedded() *Catalog {
 							Ref:  "vllm-project/vllm pull requests #19970 (async scheduling: the scheduler runs one step ahead of the forward pass) and #27614 (async scheduling on by default; SchedulerConfig.async_scheduling: 'If set to False, disable async scheduling. Async scheduling helps to avoid gaps in GPU utilization')",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:11",
+					File: "catalog/data/systems/engines.yaml:13",
 				},
 			},
 			&Engine{
@@ -5327,7 +5327,7 @@ func embedded() *Catalog {
 							Ref:  "LMSYS blog, 'SGLang v0.4: Zero-Overhead Batch Scheduler, Cache-Aware Load Balancer, Faster Structured Outputs' (2024-12-04): the CPU scheduling of the next batch overlaps the GPU's current one",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:35",
+					File: "catalog/data/systems/engines.yaml:37",
 				},
 			},
 			&Engine{
@@ -5378,7 +5378,7 @@ func embedded() *Catalog {
 							Ref:  "TensorRT-LLM docs, overlap scheduler (PyTorch backend, on by default): the CPU work of step n + 1 runs while the GPU executes step n; the C++ runtime (gptSessionBenchmark) has no Python scheduling at all",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:59",
+					File: "catalog/data/systems/engines.yaml:61",
 				},
 			},
 			&Engine{
@@ -5386,7 +5386,7 @@ func embedded() *Catalog {
 				Name:             "TensorRT-LLM v0.5 (C++ GptSession, static batch, 2023)",
 				NonMatmulKernels: 5,
 				MoEKernels:       4,
-				AllReduceS:       6e-06,
+				NCCLAllReduce:    true,
 				MemoryFraction:   1,
 				Provenance: Provenance{
 					Source: Source{
@@ -5397,8 +5397,8 @@ func embedded() *Catalog {
 					},
 					FieldSources: map[string]Source{
 						"allreduce_latency": Source{
-							Kind: "measurement",
-							Ref:  "NVIDIA/nccl issue #1259: NCCL all-reduce of small messages at two H100s about 6 µs under CUDA graphs; v0.5 all-reduced through NCCL (its custom all-reduce kernels came later); no per-rank figure",
+							Kind: "code",
+							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md: the Llama build commands pass no --use_custom_all_reduce, so the all-reduce plugin calls NCCL's ncclAllReduce; priced by NCCL's own tuner model of its ring protocols (NVIDIA/nccl v2.20.3 src/graph/tuning.cc: Ring LL/LL128/Simple base latency 6.6/14/8.4 µs, 0.6/1.9/3.4 µs per step over NVLink), which gives 7.8 µs for a few kilobytes at two ranks against the about 6 µs NVIDIA/nccl issue #1259 measured at two H100s under CUDA graphs, and 35–40 µs for the 2 MB of a 128-token prompt of a 70B at four ranks",
 						},
 						"fp8_attention": Source{
 							Kind: "documentation",
@@ -5421,7 +5421,7 @@ func embedded() *Catalog {
 							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md, Methodology: measured with the C++ gptSessionBenchmark (no Python scheduling between steps), --warm_up 1 --num_runs 5",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:83",
+					File: "catalog/data/systems/engines.yaml:85",
 				},
 			},
 		},
@@ -6263,7 +6263,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "f674acfea3d3b99279fe42fd063a0ac849e2c076bab768f50863861cfc5c0d1f",
+		Hash: "b20abaf4d74b03f7a6d8471cf649debd47d251617b8e2496292e2b2b45ef2747",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:9044ebefe7f9fa766ff64b30749fdbc10822b230c96beac4de9674579e88686e",
@@ -6284,7 +6284,7 @@ func embedded() *Catalog {
 				"catalog/data/models/vision.yaml:aa062286c7b7993e8ce49322cca2dbc588669366245a2bf34a058b6ec5e3238e",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
 				"catalog/data/systems/clusters.yaml:4e04fef3babed405dcce89e1f298913fdf639a1231a265764af78e5e629687af",
-				"catalog/data/systems/engines.yaml:43b353eaba8de416b7b1639b6eab2f28e5456668a76d1556a2f6dcccc4d99d7c",
+				"catalog/data/systems/engines.yaml:c9a7c93b18a61075ef39d95739aef2cdb2929ff3a3455b45e977cb55f895868c",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
 				"catalog/data/systems/nodes.yaml:013c8e0b96d9a4627d58851905d94b001074c7164f3b8d5b55145a4fb60271bc",
 				"catalog/data/walls/walls.yaml:e0670ac4614333955b5b1d1e3225f0635903b9f8f2041a68c2ab7879bd56e40c",

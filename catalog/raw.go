@@ -212,6 +212,7 @@ type rawEngine struct {
 	Name             string   `yaml:"name"`
 	NonMatmulKernels *int     `yaml:"non_matmul_kernels"`
 	MoEKernels       *int     `yaml:"moe_kernels"`
+	AllReduceKind    string   `yaml:"allreduce"`
 	AllReduce        *qty     `yaml:"allreduce_latency"`
 	AllReducePerRank *qty     `yaml:"allreduce_latency_per_rank"`
 	StepOverhead     *qty     `yaml:"step_overhead"`

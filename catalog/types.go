@@ -408,10 +408,13 @@ type Engine struct {
 	NonMatmulKernels int `json:"non_matmul_kernels"`
 	// MoEKernels: further kernels of a mixture-of-experts layer (router and routing).
 	MoEKernels int `json:"moe_kernels"`
-	// AllReduceS is a small-message all-reduce over the scale-up link at 2 ranks;
-	// AllReducePerRankS is added for each further rank.
+	// AllReduceS is a small-message all-reduce over the scale-up link at 2 ranks (the
+	// engine's one-shot kernel); AllReducePerRankS is added for each further rank.
 	AllReduceS        float64 `json:"allreduce_latency_s"`
 	AllReducePerRankS float64 `json:"allreduce_latency_per_rank_s"`
+	// NCCLAllReduce: the engine calls NCCL's all-reduce (allreduce: nccl), priced by
+	// NCCL's own ring-protocol model (kernel.NCCLAllReduce) rather than a measured latency.
+	NCCLAllReduce bool `json:"nccl_allreduce"`
 	// StepOverheadS is the engine's time per forward step that the accelerator waits for.
 	StepOverheadS float64 `json:"step_overhead_s"`
 	// MemoryFraction is the share of an accelerator's memory the engine lets weights

@@ -173,6 +173,50 @@ func CollectiveTime(c Collective, m, n, bus, hop float64) float64 {
 	return NCCLBaseLatencyS + steps*hop + steps/n*m/bus
 }
 
+// NCCL's ring all-reduce protocols inside a node, as its tuner prices them (NVIDIA/nccl
+// src/graph/tuning.cc at v2.20.3): baseLat for Ring LL, LL128 and Simple, hwLat per ring
+// step over NVLink and over PCIe, and the bus bandwidth each protocol reaches — LL moves
+// 8 bytes of data per 16 (flags interleaved), a quarter of the bus for an all-reduce and
+// at most llMaxBw 87.7 GB/s on one Ampere or Hopper node; LL128 moves 120 of every 128
+// bytes (0.92 of the bus) and runs only over NVLink. Simple is CollectiveTime's ring.
+const (
+	NCCLBaseLatencyLLS    = 6.6e-6
+	NCCLBaseLatencyLL128S = 14e-6
+	NCCLHopNVLinkLLS      = 0.6e-6
+	NCCLHopNVLinkLL128S   = 1.9e-6
+	NCCLHopPCIeLLS        = 1.0e-6
+	NCCLLLMaxBusBytesPerS = 87.7e9
+	NCCLLLBusFraction     = 1.0 / 4
+	NCCLLL128BusFraction  = 0.92
+)
+
+// NCCLAllReduce is an NCCL all-reduce of m bytes over n ranks inside a node whose link
+// reaches bus bandwidth bus (nccl-tests busBw, Simple protocol): the fastest of NCCL's
+// ring protocols, as NCCL's tuner chooses (docs/PHYSICS.md §33),
+//
+//	T = min over p of  base_p + 2(n−1)·hop_p + 2(n−1)/n · m / bus_p
+//
+// LL's low latency wins for the few kilobytes of a decode step, LL128 and Simple for the
+// megabytes of a prefill; LL128 needs NVLink (nvlink false: the link is PCIe). Tree and
+// NVLink SHARP (NVLS) are not priced.
+func NCCLAllReduce(m, n, bus float64, nvlink bool) float64 {
+	if n <= 1 || m == 0 {
+		return 0
+	}
+	steps := 2 * (n - 1)
+	hopSimple, hopLL := NCCLHopPCIeS, NCCLHopPCIeLLS
+	if nvlink {
+		hopSimple, hopLL = NCCLHopNVLinkS, NCCLHopNVLinkLLS
+	}
+	t := CollectiveTime(CollAllReduce, m, n, bus, hopSimple)
+	ll := min(NCCLLLMaxBusBytesPerS, bus*NCCLLLBusFraction)
+	t = min(t, NCCLBaseLatencyLLS+steps*hopLL+steps/n*m/ll)
+	if nvlink {
+		t = min(t, NCCLBaseLatencyLL128S+steps*NCCLHopNVLinkLL128S+steps/n*m/(bus*NCCLLL128BusFraction))
+	}
+	return t
+}
+
 // GroupLink is the bus bandwidth and mean per-step latency of a ring over a group of
 // size ranks placed stride ranks apart on nodes of perNode accelerators (docs/PHYSICS.md
 // §35). A group that fits in a node runs on the scale-up link (intraBus, intraHop).

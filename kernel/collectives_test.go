@@ -128,6 +128,41 @@ func TestMeasuredAllReduce(t *testing.T) {
 	}
 }
 
+// TestNCCLAllReduce: the fastest of NCCL's ring protocols, by hand from the constants of
+// NVIDIA/nccl v2.20.3 src/graph/tuning.cc (Ring base 6.6/14/8.4 µs for LL/LL128/Simple;
+// per step 0.6/1.9/3.4 µs over NVLink, 1.0/–/5.7 µs over PCIe; LL at a quarter of the bus,
+// at most 87.7 GB/s; LL128 at 0.92 of it, NVLink only). A 128-token prompt of a 70B
+// (8192 × 2 bytes a token) at four H100 takes LL128; a decode step's few kilobytes at two
+// ranks take LL; a 2048-token prompt at four A100 takes Simple; over PCIe LL128 is never
+// chosen, although it would be faster at four ranks and 2 MB.
+func TestNCCLAllReduce(t *testing.T) {
+	const mb2, mb32 = 128 * 8192 * 2, 2048 * 8192 * 2
+	for _, c := range []struct {
+		name      string
+		m, n, bus float64
+		nvlink    bool
+		want      float64
+	}{
+		{"one rank", mb2, 1, 370e9, true, 0},
+		{"nothing to send", 0, 4, 370e9, true, 0},
+		{"2 MB over 4 H100: LL128", mb2, 4, 370e9, true, 14e-6 + 6*1.9e-6 + 1.5*mb2/(0.92*370e9)},
+		{"16 KiB over 2 H100: LL", 16384, 2, 370e9, true, 6.6e-6 + 2*0.6e-6 + 16384/87.7e9},
+		{"32 MB over 4 A100: Simple", mb32, 4, 230e9, true, 8.4e-6 + 6*3.4e-6 + 1.5*mb32/230e9},
+		{"2 MB over 4 PCIe GPUs: Simple, no LL128", mb2, 4, 20e9, false, 8.4e-6 + 6*5.7e-6 + 1.5*mb2/20e9},
+		{"1 KiB over 2 PCIe GPUs: LL", 1024, 2, 20e9, false, 6.6e-6 + 2*1.0e-6 + 1024/(20e9/4)},
+	} {
+		got := NCCLAllReduce(c.m, c.n, c.bus, c.nvlink)
+		if math.Abs(got-c.want) > 1e-12*c.want || (c.want == 0) != (got == 0) {
+			t.Errorf("%s: NCCLAllReduce = %.4g µs, want %.4g", c.name, got*1e6, c.want*1e6)
+		}
+	}
+	// The LL128 choice above is 34.6 µs: 2.4× the 14.5 µs of the bus bandwidth plus the
+	// 6 µs NCCL was once charged for any message.
+	if got := NCCLAllReduce(mb2, 4, 370e9, true) * 1e6; math.Abs(got-34.64) > 0.01 {
+		t.Errorf("2 MB over 4 H100 = %.3f µs, want 34.64", got)
+	}
+}
+
 // TestGroupLink places rings on nodes of 8: inside a node the scale-up link; across
 // nodes with k ranks per node min(k·NIC, k/(k−1)·scale-up) and the hops averaged over
 // the ring's steps (docs/PHYSICS.md §35).

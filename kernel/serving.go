@@ -241,7 +241,7 @@ type llm struct {
 	heads, ffn, upMats, sms, vocab              float64
 	memFrac, rate16, attn16                     float64
 	profileTokens                               float64
-	memFree, fp8Attn                            bool
+	memFree, fp8Attn, nccl, nvlink              bool
 	calibrated                                  bool
 
 	// Set by derive from the fields above; a pass only reads them, so a point costs one
@@ -250,6 +250,7 @@ type llm struct {
 	attnRate, headRate, headB    float64 // the attention core's rate; the output layer's rate and bytes per element
 	weights                      float64 // p·b: what a dense model reads per pass
 	dense, a2a, measuredAR       bool    // weights do not depend on tokens; MoE all-to-all over ep > 1; the engine's all-reduce
+	ncclAR                       bool    // the engine all-reduces with NCCL inside a node (NCCLAllReduce)
 	tpBW, tpLat, epBW, epLat     float64 // links of the tensor- and expert-parallel groups
 	ppBW, ppLat                  float64 // link between pipeline stages
 	gemms                        bool    // the layer's shape is known: each matmul timed on its own (gemmTime)
@@ -288,6 +289,7 @@ func (in *ServeIn) load(m *llm, i int) {
 	m.stepOH, m.dispatch = opt(in.StepOverhead, i, 0), in.DispatchTax[i]
 	m.kernels, m.moeKernels = opt(in.KernelsPerLayer, i, GEMMsPerLayer), opt(in.MoEKernels, i, 0)
 	m.arLat, m.arPerRank = opt(in.AllReduceLatency, i, 0), opt(in.AllReducePerRank, i, 0)
+	m.nccl, m.nvlink = opt(in.AllReduceNCCL, i, 0) > 0, opt(in.ScaleUpNVLink, i, 0) > 0
 	m.specK = opt(in.SpecTokens, i, 0)
 	m.heads, m.ffn, m.upMats, m.sms = opt(in.Heads, i, 0), opt(in.FFN, i, 0), opt(in.UpMatrices, i, 1), opt(in.SMs, i, 0)
 	m.vocab = opt(in.Vocab, i, 0)
@@ -370,7 +372,9 @@ func (m *llm) derive() {
 	m.dense = m.experts <= m.topk || m.topk <= 0 || m.pa >= m.p
 	m.a2a = m.ep > 1 && m.experts > 0
 	m.tpBW, m.tpLat = m.link(m.tp)
-	m.measuredAR = m.arLat > 0 && !(m.nodeSize > 0 && m.tp > m.nodeSize)
+	inNode := !(m.nodeSize > 0 && m.tp > m.nodeSize)
+	m.ncclAR = m.nccl && inNode
+	m.measuredAR = !m.ncclAR && m.arLat > 0 && inNode
 	m.epBW, m.epLat = m.link(m.ep)
 	m.ppBW, m.ppLat = m.link(m.tp * m.pp)
 	m.layerShape()
@@ -509,7 +513,10 @@ func (m *llm) stageComm(tokens float64) float64 {
 	layers := m.layers / m.pp
 	act := tokens * m.hidden * ExchangeBytesPerElem
 	ar := RingAllReduce(act, m.tp, m.tpBW, m.tpLat)
-	if m.measuredAR {
+	switch {
+	case m.ncclAR:
+		ar = NCCLAllReduce(act, m.tp, m.tpBW, m.nvlink)
+	case m.measuredAR:
 		ar = MeasuredAllReduce(act, m.tp, m.tpBW, m.arLat, m.arPerRank)
 	}
 	if m.a2a {
@@ -788,6 +795,8 @@ type ServeIn struct {
 	MoEKernels       []float64 // further kernels of a mixture-of-experts layer
 	AllReduceLatency []float64 // s, the engine's small-message all-reduce over the scale-up link at 2 ranks
 	AllReducePerRank []float64 // s added per further rank
+	AllReduceNCCL    []float64 // 1: the engine calls NCCL's all-reduce (NCCLAllReduce) instead of a measured one-shot kernel
+	ScaleUpNVLink    []float64 // 1: the scale-up link is NVLink-class (NCCL's NVLink latencies and LL128); else PCIe
 	MemoryFraction   []float64 // the engine's default share of memory for weights and KV cache (0 = all of it)
 	MemoryOfFree     []float64 // 1: MemoryFraction is of the memory the weights leave, for the KV cache alone
 	FP8Attention     []float64 // 1: the engine runs the attention core at 8 bits with these FP8 weights (TensorRT-LLM's FP8 context FMHA)

@@ -257,8 +257,9 @@ func TestKernelS(t *testing.T) {
 // kernels per layer (vLLM's 4 matmuls and 6 others) over 32 layers add 320·KernelS to
 // the matmul-only step, and a step overhead adds itself; a MoE layer's extra kernels
 // count for a MoE model only. Inside a node tp 4 all-reduces at the engine's measured
-// latency, 8.7 µs + 2 further ranks · 0.52 µs, plus the ring's bandwidth term; a group
-// beyond the node keeps the ring over the fabric.
+// latency, 8.7 µs + 2 further ranks · 0.52 µs, plus the ring's bandwidth term; an engine
+// that calls NCCL pays NCCL's ring protocols (NCCLAllReduce); a group beyond the node
+// keeps the ring over the fabric.
 func TestCalibratedEngine(t *testing.T) {
 	itl := func(in *ServeIn) float64 {
 		var out ServeOut
@@ -292,6 +293,21 @@ func TestCalibratedEngine(t *testing.T) {
 	near(t, "measured all-reduce in a node", in4.TPComm[0], 80*2*(1.5*act/450e9+8.7e-6+2*0.52e-6))
 	_, in16 := ar(16)
 	near(t, "ring over the fabric beyond a node", in16.TPComm[0], 80*2*RingAllReduce(act, 16, 50e9, InfiniBandNDRLatencyS))
+
+	// An engine that calls NCCL (TensorRT-LLM v0.5): NCCL's ring protocols inside the node,
+	// whatever latency column is present; 8 tokens (128 KiB) over 4 NVLink ranks take LL,
+	// 6.6 + 6 · 0.6 µs plus 1.5 · 128 KiB at LL's cap of 87.7 GB/s (a quarter of this bus
+	// is more); over PCIe 6.6 + 6 · 1.0 µs; beyond the node the ring over the fabric stays.
+	nccl := func(tp, nvlink float64) *ServeOut {
+		in, _ := ar(tp)
+		in.AllReduceNCCL, in.ScaleUpNVLink = one(1), one(nvlink)
+		var out ServeOut
+		Serving(&out, in)
+		return &out
+	}
+	near(t, "NCCL over NVLink", nccl(4, 1).TPComm[0], 80*2*(6.6e-6+6*0.6e-6+1.5*act/87.7e9))
+	near(t, "NCCL over PCIe", nccl(4, 0).TPComm[0], 80*2*(6.6e-6+6*1.0e-6+1.5*act/87.7e9))
+	near(t, "NCCL engine beyond a node", nccl(16, 1).TPComm[0], in16.TPComm[0])
 }
 
 // TestCalibratedMatmuls: with the layer's shape known, a decode step of one Llama 3 8B

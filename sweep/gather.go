@@ -218,6 +218,9 @@ type hwTable struct {
 	// peak, indexed as peak, 0 = none), SMs, and the scale-up link's measured bus
 	// bandwidth (else its per-direction rate) and NCCL per-step latency.
 	matmul, sms, scaleBus, scaleHop []float64
+	// scaleUp is 1 where the accelerator has a scale-up link (NCCL's NVLink latencies
+	// apply, as for scaleHop), 0 where peers talk over PCIe or the host link.
+	scaleUp []float64
 	// attention is the measured fused-attention rate (attention_efficiency × peak,
 	// indexed as peak, 0 = none: the step then uses the matmul rate).
 	attention []float64
@@ -265,10 +268,10 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 		t.dispatch = append(t.dispatch, h.DispatchTaxS)
 		t.tdp = append(t.tdp, h.TDPW)
 		// Tensor-parallel peers talk over the scale-up link, else the host link, else PCIe's 64 GB/s.
-		link, bus, hop := kernel.OffloadFallbackBytesPerS, kernel.OffloadFallbackBytesPerS, kernel.NCCLHopPCIeS
+		link, bus, hop, up := kernel.OffloadFallbackBytesPerS, kernel.OffloadFallbackBytesPerS, kernel.NCCLHopPCIeS, 0.0
 		switch {
 		case h.ScaleUp != nil:
-			link, bus, hop = h.ScaleUp.PerDirectionBytesPerS(), h.ScaleUp.AchievedBusBytesPerS(), kernel.NCCLHopNVLinkS
+			link, bus, hop, up = h.ScaleUp.PerDirectionBytesPerS(), h.ScaleUp.AchievedBusBytesPerS(), kernel.NCCLHopNVLinkS, 1
 		case h.HostLink != nil:
 			link = h.HostLink.PerDirectionBytesPerS()
 			bus = link
@@ -276,6 +279,7 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 		t.tpBW = append(t.tpBW, link)
 		t.scaleBus = append(t.scaleBus, bus)
 		t.scaleHop = append(t.scaleHop, hop)
+		t.scaleUp = append(t.scaleUp, up)
 	}
 	return t
 }

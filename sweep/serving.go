@@ -136,12 +136,13 @@ type servingTables struct {
 	engineStep                                               []float64 // per engine code, s
 	engineMem, engineMemFree                                 []float64 // per engine code: memory fraction, 1 = of free memory
 	engineFP8Attn                                            []float64 // per engine code: 1 = attention at 8 bits for 8-bit weights
+	engineNCCL                                               []float64 // per engine code: 1 = all-reduce through NCCL
 	models                                                   []*catalog.Model
 	drafts                                                   []*catalog.Model
 	effUsed, kvBytes, tdp, achievable, active, experts, topk []float64
 	kvHeads, fabBW, fabLat, specK, stepOH                    []float64
 	heads, ffn, upMats, sms, vocab                           []float64
-	kernels, moeKernels, arLat, arRank                       []float64
+	kernels, moeKernels, arLat, arRank, arNCCL, nvlink       []float64
 	memFrac, memFree, fp8Attn, rate16, attn16                []float64
 	draftP, draftL, draftC, draftKVE, draftH, draftKH        []float64
 	reasons                                                  []uint8   // layoutReasons of the batch
@@ -208,6 +209,11 @@ func newServingTables(p *Plan) *servingTables {
 			fp8 = 1
 		}
 		t.engineFP8Attn = append(t.engineFP8Attn, fp8)
+		nccl := 0.0
+		if e.NCCLAllReduce {
+			nccl = 1
+		}
+		t.engineNCCL = append(t.engineNCCL, nccl)
 	}
 	return t
 }
@@ -339,6 +345,8 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	t.kernels, t.moeKernels = gatherOne(t.kernels, ec, t.engineKernels, e1), gatherOne(t.moeKernels, ec, t.engineMoE, e1)
 	t.arLat, t.arRank = gatherOne(t.arLat, ec, t.engineAR, e1), gatherOne(t.arRank, ec, t.engineARRank, e1)
 	in.KernelsPerLayer, in.MoEKernels, in.AllReduceLatency, in.AllReducePerRank = t.kernels, t.moeKernels, t.arLat, t.arRank
+	t.arNCCL, t.nvlink = gatherOne(t.arNCCL, ec, t.engineNCCL, e1), gatherOne(t.nvlink, hc, t.h.scaleUp, h1)
+	in.AllReduceNCCL, in.ScaleUpNVLink = t.arNCCL, t.nvlink
 	t.memFrac, t.memFree = gatherOne(t.memFrac, ec, t.engineMem, e1), gatherOne(t.memFree, ec, t.engineMemFree, e1)
 	in.MemoryFraction, in.MemoryOfFree = t.memFrac, t.memFree
 	// An engine's FP8 attention (TensorRT-LLM's FP8 context FMHA) comes with FP8 weights

@@ -110,7 +110,7 @@ func TestServeEngine(t *testing.T) {
 // at its per-direction line rate (450 GB/s). Llama3_70B BF16 at tp 4, batch 1: a decode
 // step all-reduces one token's 8192 16-bit activations twice in each of 80 layers, each
 // by vLLM's one-shot kernel (8.7 µs + 2 × 0.52 µs at tp 4) plus 2·3/4 of the message at
-// the bus bandwidth.
+// the bus bandwidth; by NCCL for TensorRT-LLM v0.5.
 func TestServeExchangeBandwidth(t *testing.T) {
 	row := evalOne(t, "version: 1\nstudy: serve\nprofile: calibrated\naxes:\n  model: [Llama3_70B]\n  hardware: [H100]\n"+
 		"  precision: [bf16]\n  tp: 4\n  batch_size: 1\n  seq_len: 1024\n")
@@ -118,6 +118,15 @@ func TestServeExchangeBandwidth(t *testing.T) {
 	want := 2 * 80 * (2*3.0/4*msg/370e9 + 8.7e-6 + 2*0.52e-6) * 1e3
 	if got := row["tp_comm_ms"].(float64); math.Abs(got-want) > 1e-9*want {
 		t.Errorf("tp_comm_ms %v, want %v (the all-reduces at the measured bus bandwidth)", got, want)
+	}
+	// TensorRT-LLM v0.5 all-reduces through NCCL (allreduce: nccl): its LL protocol for
+	// 16 KiB at 4 NVLink ranks, 6.6 µs + 6 × 0.6 µs and 2·3/4 of the message at LL's
+	// 87.7 GB/s (NVIDIA/nccl v2.20.3 tuning.cc).
+	row = evalOne(t, "version: 1\nstudy: serve\nprofile: calibrated\naxes:\n  model: [Llama3_70B]\n  hardware: [H100]\n"+
+		"  precision: [bf16]\n  tp: 4\n  batch_size: 1\n  seq_len: 1024\n  engine: trtllm-0.5\n")
+	want = 2 * 80 * (6.6e-6 + 6*0.6e-6 + 2*3.0/4*msg/87.7e9) * 1e3
+	if got := row["tp_comm_ms"].(float64); math.Abs(got-want) > 1e-9*want {
+		t.Errorf("trtllm-0.5 tp_comm_ms %v, want %v (NCCL's LL ring)", got, want)
 	}
 }
 

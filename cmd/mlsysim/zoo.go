@@ -111,9 +111,14 @@ func (a *app) zooTable(category string) *table {
 	case "engines":
 		t := &table{name: "engines", title: "LLM serving engines (docs/PHYSICS.md §33)",
 			cols:     []string{"key", "name", "kernels/layer", "MoE kernels", "all-reduce", "step overhead", "memory", "attention (8-bit weights)"},
-			jsonCols: []string{"key", "name", "non_matmul_kernels", "moe_kernels", "allreduce_latency_us", "step_overhead_ms", "memory_fraction", "memory_fraction_of", "fp8_attention"}}
+			jsonCols: []string{"key", "name", "non_matmul_kernels", "moe_kernels", "allreduce", "allreduce_latency_us", "step_overhead_ms", "memory_fraction", "memory_fraction_of", "fp8_attention"}}
 		for _, e := range a.cat.Engines {
 			ar := fmtSI(e.AllReduceS, "s") + " + " + fmtSI(e.AllReducePerRankS, "s") + "/rank"
+			kind, arUS := "measured", any(e.AllReduceS*1e6)
+			if e.NCCLAllReduce {
+				// NCCL's ring-protocol model prices it per message size and ranks: no one latency.
+				ar, kind, arUS = "NCCL (ring LL/LL128/Simple)", "nccl", nil
+			}
 			of, mem := "total", fmt.Sprintf("%g of all", e.MemoryFraction)
 			if e.MemoryOfFree {
 				of, mem = "free", fmt.Sprintf("%g of free (KV)", e.MemoryFraction)
@@ -123,7 +128,7 @@ func (a *app) zooTable(category string) *table {
 				attn = "8-bit"
 			}
 			t.add([]string{e.Key, e.Name, fmt.Sprintf("4 + %d", e.NonMatmulKernels), fmt.Sprint(e.MoEKernels), ar, fmt.Sprintf("%g ms", e.StepOverheadS*1e3), mem, attn},
-				[]any{e.Key, e.Name, e.NonMatmulKernels, e.MoEKernels, e.AllReduceS * 1e6, e.StepOverheadS * 1e3, e.MemoryFraction, of, e.FP8Attention})
+				[]any{e.Key, e.Name, e.NonMatmulKernels, e.MoEKernels, kind, arUS, e.StepOverheadS * 1e3, e.MemoryFraction, of, e.FP8Attention})
 		}
 		return t
 	default: // clusters
