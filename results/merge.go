@@ -27,10 +27,11 @@ func Existing(dir string) ([]string, error) {
 	return names, nil
 }
 
-// Clear removes from dir what this tool wrote there: the parts its manifest
-// lists, any file named exactly as a part, the manifest, and the temporary
-// files of an interrupted write. Nothing else is touched. The caller holds
-// dir's lock.
+// Clear removes from dir the result this tool wrote there: the parts its
+// manifest lists, any file named exactly as a part, and the manifest. Nothing
+// else is touched: temporary files are RemoveTemps' (a sweep removes an
+// interrupted run's first, then clears the old result while its own workers
+// write their parts' temporary files). The caller holds dir's lock.
 func Clear(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -46,7 +47,7 @@ func Clear(dir string) error {
 	}
 	for _, e := range entries {
 		n := e.Name()
-		if _, _, ok := ParsePartName(n); (ok || IsTemp(n)) && e.Type().IsRegular() {
+		if _, _, ok := ParsePartName(n); ok && e.Type().IsRegular() {
 			doomed = append(doomed, n)
 		}
 	}

@@ -180,14 +180,19 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 		return nil, err
 	}
 	defer lock.Release()
+	// An interrupted run's temporary files go before this run's own appear.
+	if err := results.RemoveTemps(opt.Dir); err != nil {
+		return nil, err
+	}
 	// Preparing the folder — removing an old result's files with --overwrite,
 	// writing the manifest that says "running", each unlink and the fsync
 	// waiting on the disk — ran before any worker started (the unlinks of a
 	// 31-part result took 28–83 ms on a busy machine: BENCHMARKS.md, "Two
-	// workers on a 1M-point grid"). A fresh run knows its
-	// parts without looking at the folder, so its workers start evaluating
-	// while the folder is prepared, and no part file is created before that
-	// is done. A resumed run must read the folder first to know what is left.
+	// workers on a 1M-point grid"). A fresh run knows its parts without
+	// looking at the folder, so its workers evaluate and write their parts'
+	// temporary files while the folder is prepared, and no part is renamed
+	// into place before that is done. A resumed run must read the folder
+	// first to know what is left.
 	prepare := func() error {
 		if err := prepareDir(opt, m); err != nil {
 			return err
@@ -396,7 +401,7 @@ type appendQueue struct {
 	schema   *arrow.Schema
 	g        *errgroup.Group // finishes parts beside the workers
 	ctx      context.Context // g's
-	ready    chan struct{}   // closed once the folder is prepared for part files
+	ready    chan struct{}   // closed once the folder is prepared: parts may be renamed into place
 	finished func(part uint64, info PartInfo)
 	done     *atomic.Uint64
 
@@ -406,7 +411,14 @@ type appendQueue struct {
 	writing bool      // a worker is appending
 	err     error     // the first append that failed; nothing is appended after it
 	open    *partFile // the part being appended to; touched only by the appending worker
+	early   int       // parts created, up to maxEarlyParts; touched only by the appending worker
 }
+
+// maxEarlyParts bounds the parts written before the folder is ready: each
+// waits for it with its file open (a descriptor) before being renamed, so a
+// slow preparation (unlinking a large old result) makes the appending worker
+// wait rather than hold a file per part.
+const maxEarlyParts = 64
 
 // locate returns job j's part, first point, number of points and index in its part.
 func (q *appendQueue) locate(j uint64) (part, start, n, k uint64) {
@@ -460,7 +472,7 @@ func (q *appendQueue) put(e *encodedBatch) error {
 	}
 	for _, fin := range fins {
 		q.g.Go(func() error {
-			info, err := fin.finish()
+			info, err := fin.finish(q.ctx, q.ready)
 			if err != nil {
 				return fmt.Errorf("part %d: %w", fin.part, err)
 			}
@@ -482,11 +494,14 @@ func (q *appendQueue) append(e *encodedBatch) (*partFile, error) {
 		if err := q.ctx.Err(); err != nil {
 			return nil, err
 		}
-		select {
-		case <-q.ready:
-		case <-q.ctx.Done():
-			return nil, q.ctx.Err()
+		if q.early == maxEarlyParts {
+			select {
+			case <-q.ready:
+			case <-q.ctx.Done():
+				return nil, q.ctx.Err()
+			}
 		}
+		q.early = min(q.early+1, maxEarlyParts)
 		pm := maps.Clone(q.meta)
 		pm["mlsysim.part"] = strconv.FormatUint(i, 10)
 		pm["mlsysim.first_point"] = strconv.FormatUint(lo, 10)
@@ -547,11 +562,21 @@ func createPart(path string, opt WriteOptions, schema *arrow.Schema, meta map[st
 	return &partFile{f: f, w: w}, nil
 }
 
-// finish closes the part's writer and renames the file into place.
-func (pf *partFile) finish() (PartInfo, error) {
+// finish closes the part's writer and, once the folder is ready, renames the
+// file into place.
+func (pf *partFile) finish(ctx context.Context, ready <-chan struct{}) (PartInfo, error) {
 	defer pf.f.Abort()
 	if err := pf.w.Close(); err != nil {
 		return PartInfo{}, err
+	}
+	select {
+	case <-ready: // a part completed before a cancel is kept, as it always was
+	default:
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return PartInfo{}, ctx.Err()
+		}
 	}
 	if err := pf.f.Commit(); err != nil {
 		return PartInfo{}, err
@@ -577,12 +602,11 @@ func (p *Plan) countKept(lo, hi uint64) uint64 {
 	return n
 }
 
-// prepareDir clears what an interrupted run left, refuses to mix results, and
-// checks that a resumed run is the same run. The caller holds the folder's lock.
+// prepareDir removes an old result with --overwrite, refuses to mix results,
+// and checks that a resumed run is the same run. The caller holds the folder's
+// lock and has removed an interrupted run's temporary files (RemoveTemps):
+// the files of this run's parts may be written meanwhile.
 func prepareDir(opt WriteOptions, m *Manifest) error {
-	if err := results.RemoveTemps(opt.Dir); err != nil {
-		return err
-	}
 	existing, err := results.Existing(opt.Dir)
 	if err != nil {
 		return err

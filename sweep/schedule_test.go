@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/mlsysim/mlsysim/results"
 )
 
 // holdFirst holds the batch of point 0 until the batch of point release has been
@@ -139,10 +140,11 @@ func (c countEvals) eval(b *Batch, o *Outputs) {
 	c.n.Add(1)
 }
 
-// A fresh run's workers evaluate while the folder is prepared (an old result
-// removed, the manifest written), and create no part file before that is done;
-// the files are those of a run whose folder was ready first. A preparation that
-// fails stops the run with its error and leaves no part behind.
+// A fresh run's workers evaluate and write their parts while the folder is
+// prepared (an old result removed, the manifest written), and rename no part
+// into place before that is done; the files are those of a run whose folder was
+// ready first. A preparation that fails stops the run with its error and
+// leaves no part and no temporary file behind.
 func TestWorkersStartBeforeFolderReady(t *testing.T) {
 	p := mustPlan(t, e2eGrid)
 	pp := uint64(e2ePart)
@@ -150,13 +152,17 @@ func TestWorkersStartBeforeFolderReady(t *testing.T) {
 	for i := range (p.N + pp - 1) / pp {
 		todo = append(todo, i)
 	}
-	write := func(dir string, prepare func() error) (map[uint64]PartInfo, error) {
+	write := func(dir string, prepare func(done *atomic.Uint64) error) (map[uint64]PartInfo, error) {
 		var mu sync.Mutex
 		infos := map[uint64]PartInfo{}
 		var done atomic.Uint64
 		opt := e2eOptions(dir)
 		opt.Format, opt.Compression = "parquet", "zstd"
-		_, err := writeTodo(context.Background(), p, opt, pp, todo, map[string]string{"k": "v"}, prepare,
+		var prep func() error
+		if prepare != nil {
+			prep = func() error { return prepare(&done) }
+		}
+		_, err := writeTodo(context.Background(), p, opt, pp, todo, map[string]string{"k": "v"}, prep,
 			func(i uint64, info PartInfo) { mu.Lock(); infos[i] = info; mu.Unlock() }, &done)
 		return infos, err
 	}
@@ -165,30 +171,34 @@ func TestWorkersStartBeforeFolderReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	var evals atomic.Int64
-	st := *p.Study
-	inner := st.newEval
-	st.newEval = func(p *Plan) evaluator { return countEvals{ev: inner(p), n: &evals} }
-	counted := *p
-	counted.Study = &st
-	p = &counted
-	dir := t.TempDir()
-	infos, err := write(dir, func() error {
+	// held waits until every batch was appended to its part's file, then
+	// checks that the parts are all there as temporary files and none in place.
+	// Before, a worker waited to create its part, and no more than
+	// 2·queuedPerWorker batches were evaluated while the folder was prepared.
+	held := func(dir string, done *atomic.Uint64) {
 		deadline := time.Now().Add(20 * time.Second)
-		// The worker of the first batch waits to create its part; the other runs
-		// queuedPerWorker batches ahead. Without the wait, a fourth batch is only
-		// evaluated after the first was appended, its part file created.
-		want := int64(1 + queuedPerWorker)
-		for evals.Load() < want && time.Now().Before(deadline) {
+		for done.Load() < p.N && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
 		}
-		if n := evals.Load(); n < want {
-			t.Errorf("%d batches evaluated while the folder was being prepared, want %d", n, want)
+		if n := done.Load(); n < p.N {
+			t.Errorf("%d of %d points written while the folder was being prepared", n, p.N)
 		}
-		if names, _ := filepath.Glob(filepath.Join(dir, "*part-*")); len(names) > 0 {
-			t.Errorf("part files %v created before the folder was prepared", names)
+		var temps int
+		for name := range dirFiles(t, dir) {
+			if _, _, ok := results.ParsePartName(name); ok {
+				t.Errorf("part %s renamed into place before the folder was prepared", name)
+			}
+			if results.IsTemp(name) {
+				temps++
+			}
 		}
+		if temps != len(todo) {
+			t.Errorf("%d temporary part files while the folder was being prepared, want %d", temps, len(todo))
+		}
+	}
+	dir := t.TempDir()
+	infos, err := write(dir, func(done *atomic.Uint64) error {
+		held(dir, done)
 		return nil
 	})
 	if err != nil {
@@ -201,10 +211,53 @@ func TestWorkersStartBeforeFolderReady(t *testing.T) {
 
 	failed := t.TempDir()
 	refused := errors.New("the folder holds another result")
-	if _, err := write(failed, func() error { return refused }); !errors.Is(err, refused) {
+	if _, err := write(failed, func(done *atomic.Uint64) error {
+		held(failed, done)
+		return refused
+	}); !errors.Is(err, refused) {
 		t.Errorf("a failed preparation: err = %v, want %v", err, refused)
 	}
 	if names := dirFiles(t, failed); len(names) > 0 {
 		t.Errorf("a failed preparation left %v", sortedNames(names))
+	}
+}
+
+// No more than maxEarlyParts parts are written before the folder is ready:
+// each holds its file open until then.
+func TestEarlyPartsBounded(t *testing.T) {
+	p := mustPlan(t, e2eGrid)
+	const pp = 300 // 150 parts of one batch
+	var todo []uint64
+	for i := range (p.N + pp - 1) / pp {
+		todo = append(todo, i)
+	}
+	dir := t.TempDir()
+	opt := e2eOptions(dir)
+	opt.BatchSize, opt.Format, opt.Compression = pp, "parquet", "zstd"
+	var done atomic.Uint64
+	temps := func() (n int) {
+		for name := range dirFiles(t, dir) {
+			if results.IsTemp(name) {
+				n++
+			}
+		}
+		return n
+	}
+	_, err := writeTodo(context.Background(), p, opt, pp, todo, map[string]string{}, func() error {
+		deadline := time.Now().Add(20 * time.Second)
+		for temps() < maxEarlyParts && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond) // time to open one more, if it could
+		if n := temps(); n != maxEarlyParts {
+			t.Errorf("%d parts written before the folder was ready, want %d", n, maxEarlyParts)
+		}
+		return nil
+	}, func(uint64, PartInfo) {}, &done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Load() != p.N {
+		t.Errorf("%d points written, want %d", done.Load(), p.N)
 	}
 }
