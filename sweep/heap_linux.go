@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"runtime"
+	"runtime/debug"
 	"syscall"
 	"unsafe"
 )
@@ -17,7 +18,13 @@ const madvHugepage = 14
 // allocated untouched (fresh heap memory is known to be zero) and freed by a
 // collection, whose pages the workers' buffers then take. Where THP is "never"
 // or madvise fails, nothing changes but speed. It returns the range advised.
+//
+// The collector is off while the block is live: an allocation that large
+// passes the heap goal and starts a collection of its own, which the forced one
+// then waits for — two cycles where one frees the block (GODEBUG=gctrace=1).
 func hugeHeap(n int) (lo, hi uintptr) {
+	gcPercent := debug.SetGCPercent(-1)
+	defer debug.SetGCPercent(gcPercent)
 	b := make([]byte, n+hugePage)
 	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	lo = (start + hugePage - 1) &^ (hugePage - 1)

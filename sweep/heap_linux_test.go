@@ -3,15 +3,29 @@ package sweep
 import (
 	"bufio"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
 )
 
 // The heap memory hugeHeap advises is marked for huge pages in the process's
-// own memory map (VmFlags "hg" on every mapping over the range).
+// own memory map (VmFlags "hg" on every mapping over the range), and freeing
+// the block takes one collection and leaves the collector as it was.
 func TestHugeHeapAdvises(t *testing.T) {
-	lo, hi := hugeHeap(16 << 20)
+	gcPercent := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(gcPercent)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	lo, hi := hugeHeap(16 << 20) // past the heap goal of a test binary's small heap
+	runtime.ReadMemStats(&after)
+	if n := after.NumGC - before.NumGC; n != 1 {
+		t.Errorf("%d collections, want 1", n)
+	}
+	if pct := debug.SetGCPercent(100); pct != 100 {
+		t.Errorf("GOGC %d after hugeHeap, want 100", pct)
+	}
 	if lo == hi {
 		t.Skip("madvise(MADV_HUGEPAGE) refused: this kernel has no transparent huge pages")
 	}
