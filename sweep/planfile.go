@@ -3,6 +3,7 @@ package sweep
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -145,6 +146,10 @@ func ParsePlanFile(file string, b []byte) (*PlanFile, error) {
 		}
 		if a.Min == nil && a.Max == nil {
 			return nil, pf.errAt(a.line, "assert %s: give min, max or both", a.Metric)
+		}
+		if a.Min != nil && a.Max != nil && *a.Min > *a.Max {
+			// No value passes: a CI gate that fails on every run says nothing about the plan.
+			return nil, pf.errAt(a.line, "assert %s: min %s is above max %s, so no value can pass (swapped?)", a.Metric, fmtNum(*a.Min), fmtNum(*a.Max))
 		}
 	}
 	return pf, nil
@@ -612,6 +617,24 @@ func (pf *PlanFile) counts(cat *catalog.Catalog, warn func(string)) (total, perN
 
 func axis1(name, value, where string) Axis {
 	return Axis{Name: name, Where: where, Values: []AxisValue{{Text: value, Where: where}}}
+}
+
+// CheckMetricNames refuses, at its file:line, an assertion on a metric that no plan
+// produces (known: every lens metric of the node and fleet plans), naming the closest:
+// a misspelt metric is bad input, not a failed assertion. A known metric this plan does
+// not produce is left to Check, which reports it as a violation.
+func (pf *PlanFile) CheckMetricNames(known []string) error {
+	for _, a := range pf.assertions() {
+		if slices.Contains(known, a.Metric) {
+			continue
+		}
+		hint := ""
+		if c := catalog.Closest(a.Metric, known, 1); len(c) > 0 {
+			hint = fmt.Sprintf(" (did you mean %s?)", c[0])
+		}
+		return pf.errAt(a.line, "assert: unknown metric %q%s; plans produce %s (docs/PLAN.md)", a.Metric, hint, strings.Join(known, ", "))
+	}
+	return nil
 }
 
 // Check evaluates the assertions against scorecard metrics ("performance.x" →

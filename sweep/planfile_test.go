@@ -248,6 +248,8 @@ func TestPlanErrorsNameLines(t *testing.T) {
 		{"empty file", "", []string{"plan.yaml", "mapping"}},
 		{"dp mismatch", "version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B}\nhardware: {name: H100, accelerators: 16}\nparallelism:\n  tp: 4\n  dp: 2\n", []string{"plan.yaml:7:", `dp "2"`, "dp 4"}},
 		{"assert min max missing", "version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B}\nhardware: {name: H100}\nconstraints:\n  assert:\n    - {metric: performance.mfu, min: 0.1}\n    - {metric: performance.latency}\n", []string{"plan.yaml:8:", "performance.latency", "min, max"}},
+		// No value can pass: the CI gate would fail on every run whatever the plan says.
+		{"assert min above max", "version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B}\nhardware: {name: H100}\nconstraints:\n  assert:\n    - {metric: performance.mfu, min: 0.1}\n    - {metric: performance.latency, min: 10, max: 5}\n", []string{"plan.yaml:8:", "performance.latency", "min 10 is above max 5"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pf, err := ParsePlanFile("plan.yaml", []byte(tc.src))

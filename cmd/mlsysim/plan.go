@@ -24,6 +24,9 @@ func (a *app) evalPlan(path, format string) error {
 	if err != nil {
 		return err
 	}
+	if err := pf.CheckMetricNames(planMetricNames()); err != nil {
+		return badInput("", err)
+	}
 	row, err := a.evalOne(study, axes)
 	if err != nil {
 		return err
@@ -115,6 +118,23 @@ func f64(row map[string]any, k string) float64 {
 		return float64(v)
 	}
 	return 0
+}
+
+// planMetricNames lists every metric some plan produces, sorted: the lenses of a training
+// node plan and of a fleet plan with ops, where the model's context window is known.
+func planMetricNames() []string {
+	var names []string
+	for _, study := range []string{"node", "fleet"} {
+		for _, l := range planLenses(study, map[string]any{"training": true, "context_tokens": 1.0}, true) {
+			for _, m := range l.metrics {
+				if name := l.prefix + "." + m.k; !slices.Contains(names, name) {
+					names = append(names, name)
+				}
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // planLenses maps a result row to the seed's three lenses (interface.md §3),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -474,5 +475,66 @@ func TestPlanExamplesEvaluate(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestPlanAssertMetricNames: an assertion on a metric no plan produces is bad input at its
+// line with the closest name (it failed as "not available" with exit 3, as if the plan had
+// missed a target); a metric other plans produce still fails as unavailable (exit 3); every
+// name in the schema's enum, context_utilization included, is accepted.
+func TestPlanAssertMetricNames(t *testing.T) {
+	const plan = "version: \"1.0\"\nname: p\nworkload: {name: Llama3_8B, batch_size: 1}\nhardware: {name: H100, precision: fp16}\nconstraints:\n  assert:\n    - {metric: performance.mfu, max: 1}\n    - {metric: %s, max: 1e30}\n"
+	names := planMetricNames()
+	cases := []struct {
+		metric string
+		code   int
+		want   string
+	}{
+		{"performance.latncy", exitBadInput, "p.yaml:8: assert: unknown metric \"performance.latncy\" (did you mean performance.latency?)"},
+		{"Performance.Latency", exitBadInput, "did you mean performance.latency?"},
+		{"performance", exitBadInput, "unknown metric \"performance\""},
+		{"performance.step_latency", exitAssert, "performance.step_latency is not available for this plan"},
+		{"macro.tco_usd", exitAssert, "macro.tco_usd is not available for this plan"},
+		{"performance.latency", exitOK, ""},
+	}
+	for _, n := range []string{"feasibility.context_utilization", "macro.tco_usd", "performance.step_latency", "performance.energy_j"} {
+		if !slices.Contains(names, n) {
+			t.Errorf("planMetricNames lacks %s: %v", n, names)
+		}
+	}
+	for _, c := range cases {
+		t.Run(c.metric, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "p.yaml")
+			if err := os.WriteFile(path, []byte(fmt.Sprintf(plan, c.metric)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := mlsysim(t, "eval", path)
+			if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+				t.Errorf("exit %d, want %d naming %q\n%v", r.code, c.code, c.want, r)
+			}
+		})
+	}
+	var schema struct {
+		Defs map[string]struct {
+			Properties map[string]struct {
+				Enum []string `json:"enum"`
+			} `json:"properties"`
+		} `json:"$defs"`
+	}
+	r := mlsysim(t, "schema", "plan")
+	if err := json.Unmarshal([]byte(r.stdout), &schema); err != nil {
+		t.Fatalf("schema plan: %v\n%v", err, r)
+	}
+	found := false
+	for _, d := range schema.Defs {
+		if e := d.Properties["metric"].Enum; e != nil {
+			found = true
+			if !slices.Equal(e, names) {
+				t.Errorf("schema's metric enum %v, want the metrics plans produce %v", e, names)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("schema plan has no metric enum:\n%s", r.stdout)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -331,17 +330,7 @@ func planSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 	dp := &jsonSchema{Description: "data-parallel degree: auto or that number, checked (calibrated: accelerators / (tp·cp·pp), ep within it; seed: accelerators / (tp·pp·ep))",
 		Default: "auto", AnyOf: []*jsonSchema{{Const: "auto"}, {Type: "integer", Minimum: ptr(1.0)}, {Type: "string", Pattern: `^\s*[1-9][0-9]*\s*$`}}}
 
-	var metrics []string
-	for _, study := range []string{"node", "fleet"} {
-		for _, l := range planLenses(study, map[string]any{}, true) {
-			for _, m := range l.metrics {
-				if p := l.prefix + "." + m.k; !slices.Contains(metrics, p) {
-					metrics = append(metrics, p)
-				}
-			}
-		}
-	}
-	slices.Sort(metrics)
+	metrics := planMetricNames()
 
 	hw := object("an accelerator (name, with counts for a fleet) or a catalog cluster", nil,
 		prop{"name", key("accelerator key (mlsysim zoo hardware); with no counts, one accelerator: the node study")},
