@@ -421,7 +421,7 @@ var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "para
 	"layers_do_not_fill_the_stages", "ep_does_not_divide_dp_or_experts",
 	"batch_does_not_divide_into_microbatches", "seq_len_does_not_divide_by_cp", "exceeds_context",
 	"draft_exceeds_context", "model_has_no_mtp_module", "virtual_stages_without_pipeline",
-	"dp_shard_does_not_divide_dp"}
+	"dp_shard_does_not_divide_dp", "draft_not_smaller_than_target"}
 
 const (
 	reasonNone uint8 = iota
@@ -464,6 +464,7 @@ const (
 	reasonNoMTP          // serving: draft_model mtp for a model that ships no multi-token-prediction module (mtp_layers)
 	reasonNoPipeline     // fleet: virtual_stages > 1 at pp 1 (interleaving splits pipeline stages; a plan refuses it)
 	reasonShard          // fleet and train-memory (calibrated): dp_shard does not divide dp, or ep does not divide dp_shard
+	reasonDraftNotSmall  // serving: a draft model with at least the target's parameters
 )
 
 // stepReasons maps kernel.StepSplit's verdicts to infeasible_reason codes.

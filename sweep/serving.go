@@ -442,6 +442,12 @@ func (t *servingTables) layoutReason(m *catalog.Model, tp, pp, ep, nodeSize int,
 	if d := t.drafts[draft]; d != nil && !d.Family.IsTransformer() {
 		return reasonDraftNotLLM
 	}
+	if d := t.drafts[draft]; d != nil && d.Parameters >= m.Parameters {
+		// Drafting pays off only when a draft step costs less than a target step; a draft as
+		// large as the target is not speculative decoding (and, on one tensor-parallel group
+		// beside a pipelined target, would be priced as if it skipped the pipeline).
+		return reasonDraftNotSmall
+	}
 	if t.draftKind[draft] == draftMTP && m.MTPLayers == 0 {
 		// docs/PHYSICS.md: the mtp draft is the model's own prediction module; a model
 		// without one has nothing to draft with.

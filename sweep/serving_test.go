@@ -28,6 +28,9 @@ func TestServingLayoutReasons(t *testing.T) {
 		{"ep within tp", "  model: [Mixtral_8x7B]\n  ep: 2\n  tp: 4\n", ""},
 		{"tp over nodes, allowed", "  tp: 16\n  tp_across_nodes: true\n", ""},
 		{"draft that is not a transformer", "  draft_model: ResNet50\n", "draft_not_a_transformer"},
+		{"draft as large as the target", "  draft_model: Llama3_70B\n", "draft_not_smaller_than_target"},
+		{"draft larger than the target", "  model: [Llama3_8B]\n  draft_model: Llama3_70B\n", "draft_not_smaller_than_target"},
+		{"smaller draft", "  draft_model: Llama3_8B\n", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for _, study := range []string{"serve", "serve-sla", "batching", "serve-capacity", "serve-deploy"} {

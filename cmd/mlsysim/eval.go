@@ -398,6 +398,13 @@ func (a *app) infeasibleWhy(row map[string]any) string {
 		if m, err := a.cat.ModelByKey(fmt.Sprint(row["model"])); err == nil {
 			return fmt.Sprintf("%s: the sequence is longer than %s's context window of %d tokens (catalog context_tokens)", reason, m.Key, m.ContextTokens)
 		}
+	case "draft_not_smaller_than_target":
+		m, errM := a.cat.ModelByKey(fmt.Sprint(row["model"]))
+		d, errD := a.cat.ModelByKey(fmt.Sprint(row["draft_model"]))
+		if errM == nil && errD == nil {
+			return fmt.Sprintf("%s: the draft %s has %.3g parameters, the target %s %.3g; a draft step must cost less than a target step (name a smaller model of the family, or mtp where the model ships the module)",
+				reason, d.Key, d.Parameters, m.Key, m.Parameters)
+		}
 	case "draft_exceeds_context":
 		if d, err := a.cat.ModelByKey(fmt.Sprint(row["draft_model"])); err == nil {
 			return fmt.Sprintf("%s: the sequence and the %v drafted tokens are longer than the draft %s's context window of %d tokens (catalog context_tokens)",

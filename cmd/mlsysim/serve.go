@@ -27,8 +27,9 @@ a roofline at the accelerator's measured streaming bandwidth and matmul efficien
 text output). A replica spans --tp × --pp accelerators (tensor parallelism on the
 scale-up link, pipeline stages in turn); --ep spreads a MoE model's experts;
 --draft-model adds speculative decoding (mtp: the model's own multi-token-prediction
-module, for models that ship one, e.g. DeepSeek_V3; a draft model must hold the sequence
-plus the drafted tokens in its context window); --engine names the serving engine whose
+module, for models that ship one, e.g. DeepSeek_V3; a draft model must be smaller than
+the target and hold the sequence plus the drafted tokens in its context window, else the
+point is infeasible); --engine names the serving engine whose
 kernels, all-reduce and scheduling the calibrated step charges (default vllm;
 mlsysim zoo engines). A split the model cannot take (tp not
 dividing the heads, pp above the layers, ep not dividing the experts or tp, tp beyond a
