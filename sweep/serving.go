@@ -3,6 +3,7 @@ package sweep
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/kernel"
@@ -27,7 +28,7 @@ var (
 	kvPrecisionParam = Param{Name: "kv_precision", Kind: KindEnum, Default: "same", Enum: append([]string{"same"}, precisionNames()...),
 		Doc: "numeric format of the KV cache; same = the weights' precision"}
 	tpParam = Param{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Max: MaxParallel,
-		Doc: "tensor-parallel accelerators per pipeline stage, over the scale-up link (must divide the heads)"}
+		Doc: "tensor-parallel accelerators per pipeline stage, over the scale-up link (must divide the heads, and divide the KV heads or be a multiple of them: a rank holds whole KV heads)"}
 	servingParams = []Param{
 		kvPrecisionParam, tpParam,
 		{Name: "pp", Kind: KindInt, Default: "1", Min: 1, Max: MaxParallel, Doc: "pipeline stages of a replica (at most the layers)"},
@@ -81,6 +82,9 @@ func ServingLayoutError(m *catalog.Model, tp, pp, ep, nodeSize int, acrossNodes 
 	switch {
 	case heads%tp != 0:
 		return fmt.Errorf("tp %d does not divide the %d attention heads of %s (try %s)", tp, heads, m.Key, divisors(heads))
+	case !splitsKVHeads(m, tp):
+		return fmt.Errorf("tp %d does not split the %d KV heads of %s: each rank holds a whole KV head, so tp must divide them or be a multiple of them (try %s)",
+			tp, m.KVHeads, m.Key, kvSplits(m, heads))
 	case pp > m.Layers:
 		return fmt.Errorf("pp %d exceeds the %d layers of %s", pp, m.Layers, m.Key)
 	case ep > 1 && m.Experts == 0:
@@ -96,6 +100,29 @@ func ServingLayoutError(m *catalog.Model, tp, pp, ep, nodeSize int, acrossNodes 
 		return fmt.Errorf("tp %d spans more than one node of %d accelerators; tensor parallelism stays on the scale-up link unless tp_across_nodes is set", tp, nodeSize)
 	}
 	return nil
+}
+
+// splitsKVHeads reports whether tp ranks can share a grouped-query model's KV heads: a
+// rank holds whole heads, so tp divides them, or each head is copied onto tp/KV ranks
+// (vLLM's QKVParallelLinear, vllm/model_executor/layers/linear.py, asserts exactly this).
+// A latent-attention cache (kv_lora_rank) is replicated and takes any tp.
+func splitsKVHeads(m *catalog.Model, tp int) bool {
+	kv := m.KVHeads
+	if kv <= 0 || m.KVLoraRank > 0 {
+		return true
+	}
+	return kv%tp == 0 || tp%kv == 0
+}
+
+// kvSplits lists the tp up to 64 that divide the heads and split the KV heads.
+func kvSplits(m *catalog.Model, heads int) string {
+	var ok []string
+	for tp := 1; tp <= heads && tp <= 64; tp++ {
+		if heads%tp == 0 && splitsKVHeads(m, tp) {
+			ok = append(ok, fmt.Sprint(tp))
+		}
+	}
+	return strings.Join(ok, ", ")
 }
 
 // divisors lists n's divisors up to 64 for a suggestion.
@@ -427,7 +454,7 @@ func (t *servingTables) layoutReason(m *catalog.Model, tp, pp, ep, nodeSize int,
 			heads = kernel.DefaultHeads
 		}
 		switch {
-		case heads%tp != 0:
+		case heads%tp != 0, !splitsKVHeads(m, tp):
 			return reasonTPHeads
 		case pp > m.Layers:
 			return reasonPPLayers

@@ -213,3 +213,45 @@ func TestStudyCheckNamesTheModelAxis(t *testing.T) {
 	checkRefused(t, "version: 1\nstudy: serve\naxes:\n  model: [Llama3_8B, ResNet50]\n  hardware: [H100]\n", "refused.yaml:4: ", "ResNet50 is not one")
 	checkRefused(t, "version: 1\nstudy: fleet\naxes:\n  model: [ResNet50]\n  cluster: [Research_256]\n", "refused.yaml:4: ", "fleet study needs a transformer")
 }
+
+// TestServingKVHeadSplit: tensor parallelism gives each rank whole KV heads, so tp must
+// divide a grouped-query model's KV heads or be a multiple of them (vLLM's
+// QKVParallelLinear asserts it). A 24-head, 8-KV-head model at tp 3 was feasible with its
+// cache split 3 ways (2.67 heads a rank); now it is tp_does_not_divide_heads in every
+// serving study, and ServingLayoutError names the tp that work. A latent-attention cache
+// (kv_lora_rank) is replicated and takes any tp that divides the heads.
+func TestServingKVHeadSplit(t *testing.T) {
+	const user = `models:
+  - {key: GQA24, name: g, family: transformer, parameters: 3.2e9, layers: 28, hidden_dim: 3072, heads: 24, kv_heads: 8, source: {kind: estimate, ref: test}}
+`
+	cat := testCatalog().Clone()
+	if _, err := cat.AddUserYAML("user.yaml", []byte(user)); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := cat.ModelByKey("GQA24")
+	for _, c := range []struct {
+		tp     int
+		reason string
+	}{{1, ""}, {2, ""}, {3, "tp_does_not_divide_heads"}, {4, ""}, {6, "tp_does_not_divide_heads"}, {8, ""},
+		{12, "tp_does_not_divide_heads"}, {24, ""}} {
+		err := ServingLayoutError(m, c.tp, 1, 1, 64, false)
+		if (err != nil) != (c.reason != "") || (err != nil && !strings.Contains(err.Error(), "(try 1, 2, 4, 8, 24)")) {
+			t.Errorf("tp %d: %v, want refused %v naming the tp that split 8 KV heads", c.tp, err, c.reason != "")
+		}
+		for _, study := range []string{"serve", "serve-sla", "batching", "serve-capacity", "serve-deploy"} {
+			src := fmt.Sprintf("version: 1\nstudy: %s\nfixed:\n  node_size: 64\naxes:\n  model: [GQA24]\n  hardware: [H100]\n  tp: [%d]\n", study, c.tp)
+			if study == "serve-capacity" {
+				src += "  qps: [1]\n  target_p99_ms: [60000]\n"
+			}
+			row := evalOneIn(t, cat, src)
+			if got, _ := row["infeasible_reason"].(string); (c.reason != "" && got != c.reason) || (c.reason == "" && got == "tp_does_not_divide_heads") {
+				t.Errorf("%s tp %d: reason %q, want %q", study, c.tp, got, c.reason)
+			}
+		}
+	}
+	latent := *m
+	latent.KVLoraRank = 512
+	if err := ServingLayoutError(&latent, 3, 1, 1, 64, false); err != nil {
+		t.Errorf("latent attention at tp 3: %v", err)
+	}
+}

@@ -32,7 +32,7 @@ the target and hold the sequence plus the drafted tokens in its context window, 
 point is infeasible); --engine names the serving engine whose
 kernels, all-reduce and scheduling the calibrated step charges (default vllm;
 mlsysim zoo engines). A split the model cannot take (tp not
-dividing the heads, pp above the layers, ep not dividing the experts or tp, tp beyond a
+dividing the heads or not splitting the KV heads, pp above the layers, ep not dividing the experts or tp, tp beyond a
 node) is bad input. MODEL must be a transformer.
 
 JSON keys follow the seed (model, hardware, seq_len, batch_size, precision,
@@ -244,7 +244,7 @@ func servingFlags() []cli.Flag {
 		flags = append(flags, f)
 	}
 	return append(flags,
-		&cli.IntFlag{Name: "tp", Value: 1, Usage: "tensor-parallel accelerators per pipeline stage (scale-up link; must divide the heads)"},
+		&cli.IntFlag{Name: "tp", Value: 1, Usage: "tensor-parallel accelerators per pipeline stage (scale-up link; must divide the heads, and divide the KV heads or be a multiple of them)"},
 		&cli.IntFlag{Name: "pp", Value: 1, Usage: "pipeline stages (at most the layers)"},
 		&cli.IntFlag{Name: "ep", Value: 1, Usage: "expert-parallel ranks of a MoE model (must divide the experts and tp: its ranks are a stage's tp accelerators)"},
 		&cli.IntFlag{Name: "node-size", Value: 8, Usage: "accelerators on one scale-up link"},
