@@ -69,13 +69,18 @@ func TestSlurmScripts(t *testing.T) {
 			t.Errorf("%s: %v\n%s", f, err, out)
 		}
 	}
-	for _, args := range [][]string{{}, {"g.yaml", "out"}, {"g.yaml", "out", "0"}, {"g.yaml", "out", "four"}, {"g.yaml", "out", "-1"}} {
+	for _, args := range [][]string{{}, {"g.yaml", "out"}, {"g.yaml", "out", "0"}, {"g.yaml", "out", "four"}, {"g.yaml", "out", "-1"},
+		{"g.yaml", "out", "010"}, {"g.yaml", "out", "08"}, {"g.yaml", "out", "4", "--wiat"}, {"g.yaml", "out", "4", "--wait", "x"}} {
 		cmd := exec.Command("slurm/submit.sh", args...)
 		cmd.Dir = t.TempDir()
 		cmd.Path, _ = filepath.Abs("slurm/submit.sh")
 		out, err := cmd.CombinedOutput()
-		if err == nil || !strings.Contains(string(out), "SHARDS") {
-			t.Errorf("submit.sh %v: err %v, %s; want it refused, naming SHARDS", args, err, out)
+		want := "SHARDS"
+		if len(args) > 3 {
+			want = "--wait"
+		}
+		if err == nil || !strings.Contains(string(out), want) {
+			t.Errorf("submit.sh %v: err %v, %s; want it refused, naming %s", args, err, out, want)
 		}
 	}
 }

@@ -14,9 +14,12 @@ if [ $# -lt 3 ]; then
 	exit 1
 fi
 grid=$1 out=$2 shards=$3 wait=${4:-}
-case $shards in '' | *[!0-9]*) echo "SHARDS must be a positive integer, got '$shards'" >&2; exit 1 ;; esac
-if [ "$shards" -lt 1 ]; then
-	echo "SHARDS must be at least 1" >&2
+# A leading zero would be read as octal by $((…)): 010 submitted 8 tasks, 08 failed.
+case $shards in '' | *[!0-9]* | 0*) echo "SHARDS must be a positive integer without leading zeros, got '$shards'" >&2; exit 1 ;; esac
+# Anything but --wait returned at once, so a typo such as --wiat let a script read $OUT/all
+# before the merge had run.
+if [ $# -gt 4 ] || { [ $# -eq 4 ] && [ "$wait" != "--wait" ]; }; then
+	echo "the fourth argument can only be --wait, got '${*:4}'" >&2
 	exit 1
 fi
 here=$(cd "$(dirname "$0")" && pwd)
