@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -28,6 +29,24 @@ func TestServeDraftNotSmaller(t *testing.T) {
 		}
 		if want := strings.Split(c.reason, ":")[0]; (c.reason == "" && obj["infeasible_reason"] != nil) || (c.reason != "" && obj["infeasible_reason"] != want) {
 			t.Errorf("%v: infeasible_reason %v, want %q", c.args, obj["infeasible_reason"], want)
+		}
+	}
+}
+
+// TestFmtUSD: costs below ten cents keep two significant digits (optimize serving printed
+// an aggregated and a disaggregated fleet both at $0.02, hiding which was cheaper, and serve
+// printed sub-cent costs as $0.00); a value past 1e15 prints as a number, not 300 digits.
+func TestFmtUSD(t *testing.T) {
+	for _, c := range []struct {
+		x    float64
+		want string
+	}{
+		{0, "$0.00"}, {0.0234, "$0.023"}, {0.004236, "$0.0042"}, {0.0000123, "$0.000012"}, {0.0949, "$0.095"},
+		{0.0996, "$0.10"}, {0.2297, "$0.23"}, {12.345, "$12.35"}, {1234.6, "$1,235"}, {7.5e299, "$7.5e+299"},
+		{math.Inf(1), "—"},
+	} {
+		if got := fmtUSD(c.x); got != c.want {
+			t.Errorf("fmtUSD(%v) = %q, want %q", c.x, got, c.want)
 		}
 	}
 }

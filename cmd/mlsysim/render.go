@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -231,13 +232,19 @@ func marshalNoEscape(v any) ([]byte, error) {
 	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
 }
 
-// fmtUSD renders a dollar amount with cents below 100 and thousands grouped above.
+// fmtUSD renders a dollar amount with cents below 100 and thousands grouped above; below
+// ten cents with two significant digits, so that sub-cent costs per million tokens do not
+// all print as $0.00 or $0.02 and hide which of two rows is cheaper.
 func fmtUSD(x float64) string {
 	switch {
 	case math.IsInf(x, 1) || math.IsNaN(x):
 		return "—"
+	case x > 0 && x < 0.095:
+		return "$" + strconv.FormatFloat(x, 'f', 1-int(math.Floor(math.Log10(x))), 64)
 	case x < 100:
 		return fmt.Sprintf("$%.2f", x)
+	case x >= 1e15:
+		return fmt.Sprintf("$%.3g", x)
 	}
 	return "$" + groupDigits(x)
 }
