@@ -255,3 +255,27 @@ func TestServingKVHeadSplit(t *testing.T) {
 		t.Errorf("latent attention at tp 3: %v", err)
 	}
 }
+
+// TestServeDeployCachedPrefix: a prefix cache holding the whole prompt or more is
+// cached_prefix_too_long in serve-deploy as in serve (it was feasible, priced as a
+// one-token prefill: input_tokens 1 with 5,000 cached tokens met a 500 ms TTFT); one token
+// short of the prompt still serves, with a shorter prefill than no cache.
+func TestServeDeployCachedPrefix(t *testing.T) {
+	src := "version: 1\nstudy: serve-deploy\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  precision: [fp8]\n  input_tokens: [1024]\n  qps: [5]\n"
+	for _, c := range []struct {
+		cached int
+		reason string
+	}{{0, ""}, {1023, ""}, {1024, "cached_prefix_too_long"}, {5000, "cached_prefix_too_long"}} {
+		for _, mode := range []string{"aggregated", "disaggregated"} {
+			row := evalOne(t, fmt.Sprintf("%s  cached_prefix_len: [%d]\n  mode: [%s]\n", src, c.cached, mode))
+			checkInfeasible(t, row, c.reason, row["binding_wall"].(string))
+			if c.reason != "" && !math.IsInf(row["sla_ratio"].(float64), 1) {
+				t.Errorf("cached %d %s: sla_ratio %v, want +Inf (no fleet of this point exists)", c.cached, mode, row["sla_ratio"])
+			}
+		}
+	}
+	none, most := evalOne(t, src), evalOne(t, src+"  cached_prefix_len: [1023]\n")
+	if !(most["prefill_ms"].(float64) < none["prefill_ms"].(float64)) {
+		t.Errorf("prefill with 1023 of 1024 tokens cached %v ms, without %v ms", most["prefill_ms"], none["prefill_ms"])
+	}
+}

@@ -23,7 +23,7 @@ func init() {
 			Param{Name: "input_tokens", Kind: KindInt, Default: "1024", Min: 1, Max: MaxTokens, Unit: "tokens", Doc: "prompt tokens per request (ISL)"},
 			Param{Name: "output_tokens", Kind: KindInt, Default: "256", Min: 1, Max: MaxTokens, Unit: "tokens", Doc: "generated tokens per request (OSL)"},
 			Param{Name: "prefill_chunk_tokens", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens", Doc: "chunked prefill: tokens per chunk (0 = one chunk)"},
-			Param{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens", Doc: "prompt tokens served from a prefix cache"},
+			Param{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens", Doc: "prompt tokens served from a prefix cache (must be < input_tokens)"},
 			Param{Name: "qps", Kind: KindFloat, Default: "10", Min: 0, MinOpen: true, Max: 1e7, Unit: "1/s", Doc: "requests per second to serve"},
 			Param{Name: "target_ttft_ms", Kind: KindFloat, Default: "1000", Min: 0, MinOpen: true, Max: 1e7, Unit: "ms", Doc: "time-to-first-token target (mean)"},
 			Param{Name: "target_itl_ms", Kind: KindFloat, Default: "50", Min: 0, MinOpen: true, Max: 1e7, Unit: "ms", Doc: "inter-token latency target (mean)"},
@@ -110,6 +110,11 @@ func (e *deployEval) eval(b *Batch, o *Outputs) {
 			reason[k], binding[k] = reasonOverLimit, wallCapital
 		}
 		r := reasons[k]
+		if r == reasonNone && in.CachedPrefix[k] >= in.InputTokens[k] {
+			// A cache cannot hold more of the prompt than the prompt: such a point was
+			// priced as a one-token prefill (serve refuses it as cached_prefix_too_long too).
+			r = reasonPrefix
+		}
 		if r == reasonNone && disagg[k] > 0 {
 			// The prefill instance is a tensor-parallel group of its own (no draft).
 			r = e.t.layoutReason(e.t.models[int(mc[k])], int(prefillTP[k]), 1, int(ep[k]), int(nodes[k]), across[k] != 0, 0)
