@@ -228,9 +228,11 @@ func (fc *figCtx) line(ctx context.Context, o Options) (*figures.Figure, string,
 		return nil, "", inputErr("plot line", fmt.Errorf("%w; filter with --where or use scatter", err))
 	}
 	var d figures.Data
+	notFinite := 0
 	for i, v := range ag.Value {
 		xv := ag.KeyNum[o.X][i]
 		if math.IsNaN(v) || math.IsInf(v, 0) || math.IsNaN(xv) || math.IsInf(xv, 0) {
+			notFinite++
 			continue
 		}
 		d.X, d.Y = append(d.X, xv), append(d.Y, v)
@@ -240,6 +242,9 @@ func (fc *figCtx) line(ctx context.Context, o Options) (*figures.Figure, string,
 		if o.Facet != "" {
 			d.Panel = append(d.Panel, cmp(ag.Keys[o.Facet][i], emptyText))
 		}
+	}
+	if d.Len() == 0 && notFinite > 0 {
+		return nil, "", inputErrf("--y", "the %s of %s is not finite at any of its %d points (one +Inf row, such as an infeasible one, makes a mean or max infinite); drop --all, filter with --where or choose --agg min", o.Agg, o.Y, notFinite)
 	}
 	if d.Len() == 0 {
 		return nil, "", inputErrf("plot line", "no row has a value of %s", o.Y)
@@ -251,7 +256,12 @@ func (fc *figCtx) line(ctx context.Context, o Options) (*figures.Figure, string,
 	}
 	cs := colorSpec{col: o.Color}
 	opt := fc.options(o, fmt.Sprintf("%s of %s against %s", o.Agg, o.Y, o.X), x, y, cs)
-	opt.Caption = fc.caption(o, fmt.Sprintf("each point: %s of %s over the rows with its %s (%s rows in all; the other columns folded in)", o.Agg, o.Y, andList(keys), thousands(ag.Rows)))
+	lines := []string{fmt.Sprintf("each point: %s of %s over the rows with its %s (%s rows in all; the other columns folded in)", o.Agg, o.Y, andList(keys), thousands(ag.Rows))}
+	if notFinite > 0 {
+		// A point left out silently would read as a gap in the data.
+		lines = append(lines, fmt.Sprintf("%s of %s not finite at %d of %d points, left out", o.Agg, o.Y, notFinite, notFinite+d.Len()))
+	}
+	opt.Caption = fc.caption(o, lines...)
 	fig, err := figures.Lines(d, opt)
 	if err != nil {
 		return nil, "", inputErr("plot line", err)
@@ -308,8 +318,16 @@ func (fc *figCtx) heatmap(ctx context.Context, o Options) (*figures.Figure, stri
 	for i := range g.Z {
 		g.Z[i] = math.NaN()
 	}
+	notFinite := 0
 	for i, v := range ag.Value {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			notFinite++ // left empty: an infinite cell has no colour (it failed the scale, blamed on --out)
+			continue
+		}
 		g.Z[yi[ky[i]]*len(xs)+xi[kx[i]]] = v
+	}
+	if notFinite > 0 && notFinite == len(ag.Value) {
+		return nil, "", inputErrf("--color", "the %s of %s is not finite in any of its %d cells (one +Inf row, such as an infeasible one, makes a mean or max infinite); drop --all, filter with --where or choose --agg min", o.Agg, o.Color, notFinite)
 	}
 	name, title := o.Color, fmt.Sprintf("%s of %s over %s × %s", o.Agg, o.Color, o.X, o.Y)
 	share := o.Color == "feasible" && o.Agg == "mean"
@@ -326,6 +344,9 @@ func (fc *figCtx) heatmap(ctx context.Context, o Options) (*figures.Figure, stri
 	cell := fmt.Sprintf("each cell: %s of %s over its rows", o.Agg, o.Color)
 	if len(rest) > 0 {
 		cell += " — the other swept axes (" + strings.Join(rest, ", ") + ") folded in"
+	}
+	if notFinite > 0 {
+		cell += fmt.Sprintf("; %s of %s not finite in %d of %d cells, left empty", o.Agg, o.Color, notFinite, len(ag.Value))
 	}
 	if o.Color == "feasible" {
 		o.All = true

@@ -405,3 +405,56 @@ axes:
 		}
 	}
 }
+
+// TestNonFiniteCellsAndPoints: a cell or line point whose aggregate is +Inf (an unstable
+// queue's p99, drawn with --all) is left empty and the caption counts it; before, one such
+// cell failed the whole heatmap with an error blamed on --out, and the line dropped the
+// point without a word. When nothing is finite the error names --color or --y.
+func TestNonFiniteCellsAndPoints(t *testing.T) {
+	ctx := context.Background()
+	db, cat := sweepGrid(t, `version: 1
+name: inf
+study: serve-capacity
+fixed:
+  max_replicas: 2
+  target_p99_ms: 60000
+axes:
+  model: [Llama3_8B]
+  hardware: [H100]
+  qps: [1, 100000]
+  max_batch_size: [8, 64]
+`)
+	if n := count(t, db, "SELECT count(*) FROM results WHERE estimated_p99_ms = 'Infinity'::DOUBLE AND qps = 100000"); n != 2 {
+		t.Fatalf("fixture: %d rows at 100,000 QPS with an infinite p99, want 2", n)
+	}
+	heat := Options{Kind: "heatmap", X: "qps", Y: "max_batch_size", Color: "estimated_p99_ms", All: true}
+	line := Options{Kind: "line", X: "qps", Y: "estimated_p99_ms", All: true}
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{heat, "mean of estimated_p99_ms not finite in 2 of 4 cells, left empty"},
+		{line, "mean of estimated_p99_ms not finite at 1 of 2 points, left out"},
+	} {
+		fig, _, err := Figure(ctx, db, cat, c.o)
+		if err != nil {
+			t.Fatalf("%s: %v", c.o.Kind, err)
+		}
+		if !strings.Contains(strings.Join(fig.Caption, " "), c.want) {
+			t.Errorf("%s caption %q, want %q", c.o.Kind, fig.Caption, c.want)
+		}
+	}
+	unstable := []queries.Filter{{Column: "qps", Op: "=", Values: []string{"100000"}}}
+	heat.Where, line.Where = unstable, unstable
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{heat, "--color: the mean of estimated_p99_ms is not finite in any of its 2 cells"},
+		{line, "--y: the mean of estimated_p99_ms is not finite at any of its 1 points"},
+	} {
+		if _, _, err := Figure(ctx, db, cat, c.o); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.o.Kind, err, c.want)
+		}
+	}
+}
