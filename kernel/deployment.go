@@ -8,7 +8,8 @@ type DeployReason uint8
 const (
 	// DeployFeasible: some fleet within the accelerator limit meets both targets.
 	DeployFeasible DeployReason = iota
-	// DeployMemory: weights, draft and the KV cache at full context do not fit.
+	// DeployMemory: weights, draft and the KV cache at full context do not fit, or (disaggregated)
+	// a prefill instance does not hold the weights and one prompt's KV cache.
 	DeployMemory
 	// DeployITL: even without queueing the decode step is slower than the ITL target.
 	DeployITL
@@ -24,8 +25,9 @@ const (
 // serving input's layout (tp × pp accelerators, Batch concurrent sequences); prefill and
 // decode times come from Serving's physics of the profile (one prompt, n = I − cached
 // prefix; a decode step at the mean context of the generated tokens, I + (O + 1)/2, the
-// batchers' MeanDecodeContext), and memory must hold the full
-// context I + O for the whole batch.
+// batchers' MeanDecodeContext), and memory must hold the full context I + O for the whole
+// batch — and, disaggregated, a prefill instance its weights on PrefillTP accelerators and
+// one prompt's KV cache.
 //
 // Aggregated (Disaggregated = 0): each replica interleaves whole prefills between decode
 // steps (no chunking overlap). With λ = QPS / r requests/s per replica and prefill
@@ -194,6 +196,9 @@ func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 		p.tp, p.pp = math.Max(1, opt(in.PrefillTP, i, 1)), 1
 		p.derive()
 		pre = p.prefillPhase(newTok, isl, chunk)
+		// The prefill instance holds the whole model on its own accelerators: a 141 GB
+		// model at prefill_tp 1 on an 80 GB accelerator was a feasible fleet.
+		fits = fits && p.holdsPrompt(isl)
 		kvBytes := m.kvTok * isl * m.bkv
 		pairs := math.Min(p.tp, replicaAccels)
 		bw, lat := m.link(p.tp + replicaAccels)
@@ -258,6 +263,19 @@ func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 	}
 	d.perUser = 1 / d.itl
 	return d
+}
+
+// holdsPrompt reports whether one instance of layout m holds its weights and one prompt's
+// KV cache of isl tokens within its memory budget; no draft, which runs where tokens are
+// decoded (a disaggregated prefill instance).
+func (m llm) holdsPrompt(isl float64) bool {
+	m.specK = 0
+	if !m.calibrated {
+		_, _, _, total := m.seedDecode(1, isl)
+		return total/(m.tp*m.pp)/m.capacity <= 1
+	}
+	mem, w := m.memPerAccel(isl, 1)
+	return mem <= m.budget(w)
 }
 
 // queueWait is the mean wait of an M/D/1 queue at utilisation ρ with service t

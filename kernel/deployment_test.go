@@ -98,6 +98,34 @@ func TestServingDeploymentMisses(t *testing.T) {
 	}
 }
 
+// TestServingDeploymentPrefillMemory: a disaggregated prefill instance holds the whole
+// model on its prefill_tp accelerators. With 12 GiB accelerators, Llama3_8B's 16.06 GB of
+// FP16 weights fit a decode replica of tp 2 but no prefill instance of tp 1 (it was a
+// feasible fleet); at prefill tp 2, 8.03 GB and one 1024-token prompt's 0.13 GB of KV fit.
+// Both profiles; +Inf closest-miss ratio, as for a decode replica that does not fit.
+func TestServingDeploymentPrefillMemory(t *testing.T) {
+	for _, calibrated := range []bool{false, true} {
+		for _, c := range []struct {
+			prefillTP float64
+			fits      bool
+		}{{1, false}, {2, true}, {4, true}} {
+			in := deployIn(2, 5, 0.5, 1, c.prefillTP)
+			in.MemCapacity[0], in.TP, in.Batch[0] = 12*gib, one(2), 8
+			in.Calibrated = calibrated
+			out := runDeploy(in)
+			if c.fits != (out.Reason[0] != DeployMemory) || (!c.fits && (out.Feasible[0] || !math.IsInf(out.Slowest[0], 1))) {
+				t.Errorf("calibrated %v, prefill tp %v: feasible %v, reason %v, slowest %v; want fits %v",
+					calibrated, c.prefillTP, out.Feasible[0], out.Reason[0], out.Slowest[0], c.fits)
+			}
+		}
+		agg := deployIn(2, 5, 0.5, 0, 1)
+		agg.MemCapacity[0], agg.TP, agg.Batch[0], agg.Calibrated = 12*gib, one(2), 8, calibrated
+		if out := runDeploy(agg); out.Reason[0] == DeployMemory {
+			t.Errorf("calibrated %v: the aggregated tp 2 replica of the same model does not fit", calibrated)
+		}
+	}
+}
+
 func TestServingDeploymentAllocs(t *testing.T) {
 	in := deployIn(20, 0.5, 0.05, 1, 2)
 	in.Calibrated = true

@@ -42,7 +42,7 @@ func init() {
 			{Name: "prefill_instances", Doc: "prefill instances of prefill_tp accelerators (0 aggregated)"},
 			{Name: "prefill_accelerators", Doc: "accelerators in the prefill pool (0 aggregated)"},
 			{Name: "prefill_utilization", Doc: "share of time a replica (aggregated) or prefill instance spends prefilling"},
-			{Name: "memory_utilization", Doc: "one decode accelerator's weights, draft and KV cache at full context / capacity"},
+			{Name: "memory_utilization", Doc: "one decode accelerator's weights, draft and KV cache at full context / capacity (a disaggregated prefill instance that cannot hold the model and one prompt is out_of_memory too)"},
 			{Name: "sla_ratio", Doc: "closest miss: the largest of unqueued TTFT / target, decode ITL / target and accelerators / max_accelerators (≤ 1 when feasible: a fleet of exactly max_accelerators meets it; +Inf when it does not fit or the layout is invalid)"},
 		}, append(servingColumns, colBindingWall, colFeasible, colReason)...),
 		check: transformersOnly("serving"),
