@@ -163,10 +163,23 @@ func checkNumbers(file, key string, n *yaml.Node, t reflect.Type) error {
 			return nil
 		}
 		if _, err := scalarNumber(n); err != nil {
-			return fmt.Errorf("%s:%d: %s: want a finite number, got %s", file, n.Line, key, quoteShort(n.Value))
+			return fmt.Errorf("%s:%d: %s: want a finite number, got %s%s", file, n.Line, key, quoteShort(n.Value), unitHint(n.Value))
 		}
 	}
 	return nil
+}
+
+// unitHint explains a number written with a unit ("30 ms", "0.5GB") where the field
+// takes a plain number in its own unit, such as a plan's assertion bound.
+func unitHint(v string) string {
+	i := strings.IndexFunc(v, func(r rune) bool { return !strings.ContainsRune("0123456789.eE+- ", r) })
+	if i <= 0 {
+		return ""
+	}
+	if _, err := strconv.ParseFloat(strings.TrimSpace(v[:i]), 64); err != nil {
+		return ""
+	}
+	return " (write the number alone, in the unit the key documents)"
 }
 
 func join(path, key string) string {

@@ -248,6 +248,7 @@ func TestPlanErrorsNameLines(t *testing.T) {
 		{"empty file", "", []string{"plan.yaml", "mapping"}},
 		{"dp mismatch", "version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B}\nhardware: {name: H100, accelerators: 16}\nparallelism:\n  tp: 4\n  dp: 2\n", []string{"plan.yaml:7:", `dp "2"`, "dp 4"}},
 		{"assert min max missing", "version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B}\nhardware: {name: H100}\nconstraints:\n  assert:\n    - {metric: performance.mfu, min: 0.1}\n    - {metric: performance.latency}\n", []string{"plan.yaml:8:", "performance.latency", "min, max"}},
+		{"assert bound with a unit", "version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B}\nhardware: {name: H100}\nconstraints:\n  assert:\n    - {metric: performance.latency, max: 30 ms}\n", []string{"plan.yaml:7:", `got "30 ms" (write the number alone, in the unit the key documents)`}},
 		// No value can pass: the CI gate would fail on every run whatever the plan says.
 		{"assert min above max", "version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B}\nhardware: {name: H100}\nconstraints:\n  assert:\n    - {metric: performance.mfu, min: 0.1}\n    - {metric: performance.latency, min: 10, max: 5}\n", []string{"plan.yaml:8:", "performance.latency", "min 10 is above max 5"}},
 	} {
