@@ -22,7 +22,7 @@ func keptRows(t *testing.T, code int, args ...string) (map[string]any, []map[str
 		t.Fatalf("exit %d, want %d\n%v", r.code, code, r)
 	}
 	obj := oneObject(t, r.stdout)
-	q := mlsysim(t, "query", "--sql", "SELECT * FROM results", dir, "-o", "json")
+	q := mlsysim(t, "query", "--sql", "SELECT point_id, "+strings.Join(keptColumns, ", ")+" FROM results", dir, "-o", "json")
 	if q.code != exitOK {
 		t.Fatalf("reading the kept sweep: %v", q)
 	}
@@ -35,6 +35,11 @@ func keptRows(t *testing.T, code int, args ...string) (map[string]any, []map[str
 	}
 	return obj, rows
 }
+
+// keptColumns are the columns the brute-force checks read (all that optimize serving
+// reports, and what its economics are made of).
+var keptColumns = append([]string{"feasible", "prefill_ms", "decode_step_ms", "kv_transfer_ms", "power_w", "region", "electricity_usd_per_kwh"},
+	servingColumnsShown...)
 
 // deploymentKey is what makes two rows the same deployment (queries/deployments.sql).
 func deploymentKey(r map[string]any) string {
@@ -63,13 +68,14 @@ func sameRow(t *testing.T, what string, got map[string]any, want map[string]any)
 // row it swept (--keep): the recommendation is the cheapest feasible row (ties: the smaller
 // sla_ratio), each mode's best the cheapest of that mode, the top candidates the cheapest
 // distinct deployments in order, the frontier exactly the non-dominated feasible points of
-// tokens/s per accelerator and per user, and each feasible row's economics follow from its
+// tokens/s per accelerator and per user, a disaggregated prefill instance holds the weights
+// (141 GB at FP16 do not fit one 80 GiB H100), and each feasible row's economics follow from its
 // own power, fleet and the catalog price by hand: $/h = unit cost · (1/3 y + 5 % maintenance)
 // / 8760 h + W/1000 · PUE · $/kWh (docs/PHYSICS.md §34), tokens/s = QPS · OSL.
 func TestOptimizeServingBruteForce(t *testing.T) {
 	const qps, isl, osl, ttft, itl = 4.0, 1024.0, 256.0, 400.0, 25.0
 	obj, rows := keptRows(t, exitOK, "Llama3_70B", "--qps", "4", "--ttft-ms", "400", "--itl-ms", "25", "--hardware", "H100,MI300X",
-		"--precision", "fp8,int4", "--max-batch", "24", "--top", "6")
+		"--precision", "fp16,fp8,int4", "--max-batch", "6", "--top", "6")
 	cat := catalog.MustDefault()
 	var feasible []map[string]any
 	cheaper := func(a, b map[string]any) bool {
@@ -114,6 +120,9 @@ func TestOptimizeServingBruteForce(t *testing.T) {
 			t.Fatal(err)
 		}
 		hour := h.UnitCostUSD*(1.0/3+0.05)/(365*24) + num("power_w")/1000*g.PUE*num("electricity_usd_per_kwh")
+		if r["mode"] == "disaggregated" && !(num("prefill_tp")*h.MemCapacityBytes > 70.6e9*bytesPerParam[r["precision"].(string)]) {
+			t.Errorf("%s: a prefill instance of tp %v cannot hold Llama3_70B's weights", id, r["prefill_tp"])
+		}
 		for _, c := range []struct {
 			col  string
 			want float64
@@ -193,7 +202,7 @@ func TestOptimizeServingBruteForce(t *testing.T) {
 func TestOptimizeServingClosestMiss(t *testing.T) {
 	const ttft, itl, limit = 60.0, 8.0, 4.0
 	obj, rows := keptRows(t, exitPhysics, "Llama3_70B", "--qps", "30", "--ttft-ms", "60", "--itl-ms", "8", "--hardware", "H100,MI300X",
-		"--precision", "fp8", "--max-batch", "8", "--max-accelerators", "4")
+		"--precision", "fp8", "--max-batch", "4", "--max-accelerators", "4")
 	miss, ok := obj["closest_miss"].(map[string]any)
 	if !ok {
 		t.Fatalf("no closest_miss in %v", obj)
@@ -223,6 +232,9 @@ func TestOptimizeServingClosestMiss(t *testing.T) {
 		t.Errorf("closest miss sla_ratio %v, by hand %v (and > 1)", got, want)
 	}
 }
+
+// bytesPerParam of the weight formats the brute-force search takes.
+var bytesPerParam = map[string]float64{"fp16": 2, "fp8": 1, "int4": 0.5}
 
 func b2f(b bool) float64 {
 	if b {
