@@ -376,7 +376,7 @@ func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
 	}
 	a.renderServingHead(s, man.Rows)
 	b := top[0]
-	fmt.Fprintf(a.stdout, "Recommendation: %s — %v, KV %v, %s, batch %v, %s\n", accelPhrase(b), field(b, "precision"), field(b, "kv_precision"),
+	fmt.Fprintf(a.stdout, "Recommendation: %s — %v, KV %s, %s, batch %v, %s\n", accelPhrase(b), field(b, "precision"), kvOf(b),
 		layoutPhrase(b), field(b, "batch_size"), fleetPhrase(b))
 	fmt.Fprintf(a.stdout, "  TTFT %s, ITL %s; %s tokens/s per accelerator, %.0f tokens/s per user; %s per million tokens, %.3g J per token\n\n",
 		fmtMs(numOf(b, "ttft_ms")), fmtMs(numOf(b, "itl_ms")), groupDigits(numOf(b, "tokens_per_s_per_accelerator")),
@@ -470,6 +470,15 @@ func accelPhrase(r orderedObject) string {
 	return fmt.Sprintf("%.0f × %v", numOf(r, "accelerators"), field(r, "hardware"))
 }
 
+// kvOf names the KV cache's format: "same" (as the weights) printed as what it is, so an
+// int4 row's int4 cache reads as one (JSON keeps the searched value, "same").
+func kvOf(r orderedObject) string {
+	if kv := fmt.Sprint(field(r, "kv_precision")); kv != "same" {
+		return kv
+	}
+	return fmt.Sprint(field(r, "precision"))
+}
+
 func layoutPhrase(r orderedObject) string {
 	l := fmt.Sprintf("tp %v × pp %v", field(r, "tp"), field(r, "pp"))
 	if e := numOf(r, "ep"); e > 1 {
@@ -518,7 +527,7 @@ func renderServingTable(a *app, title string, rows []orderedObject) {
 		if field(r, "mode") == "disaggregated" {
 			mode = fmt.Sprintf("disagg %.0f×tp%v + %.0f", numOf(r, "prefill_instances"), field(r, "prefill_tp"), numOf(r, "replicas"))
 		}
-		t.add([]string{fmt.Sprint(field(r, "hardware")), fmt.Sprint(field(r, "precision")), fmt.Sprint(field(r, "kv_precision")),
+		t.add([]string{fmt.Sprint(field(r, "hardware")), fmt.Sprint(field(r, "precision")), kvOf(r),
 			layoutPhrase(r), mode, fmt.Sprint(field(r, "batch_size")), fmt.Sprintf("%.0f", numOf(r, "accelerators")),
 			fmtMs(numOf(r, "ttft_ms")), fmtMs(numOf(r, "itl_ms")), fmt.Sprintf("%.0f", numOf(r, "tokens_per_s_per_accelerator")),
 			fmt.Sprintf("%.1f", numOf(r, "tokens_per_s_per_user")), fmtUSD(numOf(r, "usd_per_million_tokens"))}, nil)

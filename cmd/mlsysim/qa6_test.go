@@ -242,3 +242,20 @@ func b2f(b bool) float64 {
 	}
 	return 0
 }
+
+// TestOptimizeServingKVNamed: the text names the KV cache's format where the search's value
+// is "same" (an int4 row's cache is int4: "KV same" hid it); JSON keeps "same".
+func TestOptimizeServingKVNamed(t *testing.T) {
+	args := []string{"optimize", "serving", "Llama3_8B", "--qps", "2", "--ttft-ms", "500", "--itl-ms", "50", "--hardware", "H100",
+		"--precision", "int4", "--max-batch", "4", "--disaggregated", "off"}
+	best := oneObject(t, mlsysim(t, append(args, "-o", "json")...).stdout)["best"].(map[string]any)
+	text := mlsysim(t, args...).stdout
+	kv := best["kv_precision"].(string)
+	want := "int4, KV " + kv
+	if kv == "same" {
+		want = "int4, KV int4"
+	}
+	if !strings.Contains(text, want) || strings.Contains(text, " same ") {
+		t.Errorf("best KV %q; text should say %q and never 'same':\n%s", kv, want, text)
+	}
+}
