@@ -628,11 +628,7 @@ func (pf *PlanFile) CheckMetricNames(known []string) error {
 		if slices.Contains(known, a.Metric) {
 			continue
 		}
-		hint := ""
-		if c := catalog.Closest(a.Metric, known, 1); len(c) > 0 {
-			hint = fmt.Sprintf(" (did you mean %s?)", c[0])
-		}
-		return pf.errAt(a.line, "assert: unknown metric %q%s; plans produce %s (docs/PLAN.md)", a.Metric, hint, strings.Join(known, ", "))
+		return pf.errAt(a.line, "assert: unknown metric %q%s; plans produce %s (docs/PLAN.md)", a.Metric, suggest.Hint(a.Metric, known), strings.Join(known, ", "))
 	}
 	return nil
 }
