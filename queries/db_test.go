@@ -612,12 +612,20 @@ func TestDeployments(t *testing.T) {
 }
 
 // TestFrontierTable: points 0 and 3 tie exactly in ITL (5 ms) and tokens/s (100); the
-// cheaper, 0 (0.30 USD), stands for both, so four rows remain, ordered by ITL.
+// cheaper, 0 (0.30 USD), stands for both, so four rows remain, ordered by ITL. A KV cache
+// "same" as the weights is named by their format (fp8), one given on its own keeps it.
 func TestFrontierTable(t *testing.T) {
 	r := runQuery(t, mustOpen(t, fixture(t, deployFixture)), "frontier-table", map[string]string{})
 	if len(r.rows) != 4 || strings.TrimSpace(r.col("usd_per_m_tokens")[0].(string)) != "0.300" ||
 		strings.TrimSpace(r.col("itl_ms")[3].(string)) != "8.00" {
 		t.Errorf("frontier-table = %v", r.rows)
+	}
+	if kv := r.col("kv"); !slices.Equal(kv, []any{"fp8", "fp8", "fp8", "fp8"}) {
+		t.Errorf("frontier-table kv = %v, want the weights' format fp8 for 'same'", kv)
+	}
+	own := runQuery(t, mustOpen(t, fixture(t, strings.Replace(deployFixture, "'fp8', 'same', 1, 1, 1, 'aggregated', 1, 1, 5.0", "'int4', 'fp16', 1, 1, 1, 'aggregated', 1, 1, 5.0", 1))), "frontier-table", map[string]string{})
+	if got := own.col("kv")[0]; got != "fp16" {
+		t.Errorf("frontier-table kv of a KV cache given as fp16 = %v, want fp16", got)
 	}
 }
 

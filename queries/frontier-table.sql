@@ -6,8 +6,10 @@
 -- layout at another KV precision, say) are one point: the cheapest stands for them. Reads a
 -- serve-study result (or its pareto output): itl_ms, tokens_per_s_per_accelerator,
 -- usd_per_million_tokens, hardware, precision, kv_precision, tp, pp, batch_size.
--- Numbers are text with fixed decimals so the columns line up.
-SELECT {{if .group}}{{.group}}, {{end}}hardware, precision, kv_precision AS kv,
+-- Numbers are text with fixed decimals so the columns line up; a KV cache "same" as the
+-- weights is named by their format (an int4 row's cache is int4), as optimize serving does.
+SELECT {{if .group}}{{.group}}, {{end}}hardware, precision,
+    CASE kv_precision WHEN 'same' THEN precision ELSE kv_precision END AS kv,
     printf('tp %d × pp %d', tp, pp) AS layout, batch_size AS batch,
     printf('%9.2f', itl_ms) AS itl_ms,
     printf('%9.0f', tokens_per_s_per_accelerator) AS tokens_per_s_per_accel,
