@@ -116,27 +116,23 @@ func splitsKVHeads(m *catalog.Model, tp int) bool {
 
 // kvSplits lists the tp up to 64 that divide the heads and split the KV heads.
 func kvSplits(m *catalog.Model, heads int) string {
-	var ok []string
-	for tp := 1; tp <= heads && tp <= 64; tp++ {
-		if heads%tp == 0 && splitsKVHeads(m, tp) {
-			ok = append(ok, fmt.Sprint(tp))
-		}
-	}
-	return strings.Join(ok, ", ")
+	return divisorsWhere(heads, func(tp int) bool { return splitsKVHeads(m, tp) })
 }
 
 // divisors lists n's divisors up to 64 for a suggestion.
 func divisors(n int) string {
-	s := ""
+	return divisorsWhere(n, func(int) bool { return true })
+}
+
+// divisorsWhere lists n's divisors d up to 64 for which keep(d) holds.
+func divisorsWhere(n int, keep func(int) bool) string {
+	var ok []string
 	for d := 1; d <= n && d <= 64; d++ {
-		if n%d == 0 {
-			if s != "" {
-				s += ", "
-			}
-			s += fmt.Sprint(d)
+		if n%d == 0 && keep(d) {
+			ok = append(ok, fmt.Sprint(d))
 		}
 	}
-	return s
+	return strings.Join(ok, ", ")
 }
 
 // Draft kinds, per draft code (servingTables.draftKind).
