@@ -22,22 +22,8 @@ func TestServeChunkFastPathsEqualPointwise(t *testing.T) {
 				if err := p.SetProfile(profile); err != nil {
 					t.Fatal(err)
 				}
-				var b Batch
-				p.Fill(&b, 0, int(p.N))
-				var all Outputs
-				all.resize(p.Study, b.N)
-				p.Study.newEval(p).eval(&b, &all)
-				one := p.Study.newEval(p)
-				var ob Batch
-				var o Outputs
-				o.resize(p.Study, 1)
+				b, all, _ := wholeAndAlone(t, p)
 				reasons := map[uint8]bool{}
-				for k := range b.N {
-					id := b.Lo + uint64(k)
-					p.Fill(&ob, id, 1)
-					one.eval(&ob, &o)
-					sameAlone(t, p, &o, &all, k, id)
-				}
 				for _, c := range all.Code[len(p.Study.Columns)-1][:b.N] {
 					reasons[uint8(c)] = true
 				}

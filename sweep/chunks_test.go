@@ -92,6 +92,32 @@ func outputCell(o *Outputs, c Column, i, k int) any {
 	return nil
 }
 
+// wholeAndAlone evaluates every point of p in one batch, then each point alone (a batch of
+// one point, a fresh evaluator), and fails unless every output bit agrees (sameAlone). It
+// returns the whole batch, its outputs and the evaluator that made them.
+func wholeAndAlone(t *testing.T, p *Plan) (*Batch, *Outputs, evaluator) {
+	t.Helper()
+	b, all := &Batch{}, &Outputs{}
+	p.Fill(b, 0, int(p.N))
+	all.resize(p.Study, b.N)
+	ev := p.Study.newEval(p)
+	ev.eval(b, all)
+	one := p.Study.newEval(p)
+	var ob Batch
+	var o Outputs
+	o.resize(p.Study, 1)
+	for k := range b.N {
+		id := b.Lo + uint64(k)
+		if b.IDs != nil {
+			id = b.IDs[k]
+		}
+		p.Fill(&ob, id, 1)
+		one.eval(&ob, &o)
+		sameAlone(t, p, &o, all, k, id)
+	}
+	return b, all, ev
+}
+
 // sameAlone fails unless point id, evaluated alone into alone (one row), has every output
 // bit row k of the batch's outputs all has.
 func sameAlone(t *testing.T, p *Plan, alone, all *Outputs, k int, id uint64) {

@@ -135,26 +135,14 @@ func TestFleetGroupedEqualsPointwise(t *testing.T) {
 			if err := p.SetProfile(profile); err != nil {
 				t.Fatal(err)
 			}
-			var b Batch
-			p.Fill(&b, 0, int(p.N))
-			var all Outputs
-			all.resize(p.Study, b.N)
-			p.Study.newEval(p).eval(&b, &all)
+			b, all, _ := wholeAndAlone(t, p)
 			g := newPointGroups(p, fleetOperationsParams...)
-			if g.assign(&b); len(g.First)*2 > b.N {
+			if g.assign(b); len(g.First)*2 > b.N {
 				t.Fatalf("%d groups for %d points: the grid should repeat steps", len(g.First), b.N)
 			}
-
-			ev := p.Study.newEval(p)
-			var one Batch
-			var o Outputs
-			o.resize(p.Study, 1)
 			feasible := 0
-			for k, id := range b.IDs {
-				p.Fill(&one, id, 1)
-				ev.eval(&one, &o)
-				sameAlone(t, p, &o, &all, k, id)
-				if o.Bool[slices.IndexFunc(p.Study.Columns, func(c Column) bool { return c.Name == "feasible" })][0] {
+			for _, ok := range all.Bool[slices.IndexFunc(p.Study.Columns, func(c Column) bool { return c.Name == "feasible" })][:b.N] {
+				if ok {
 					feasible++
 				}
 			}

@@ -1,6 +1,9 @@
 package sweep
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // TestNodeTrainingDedupEqualsPointwise: a node grid whose efficiency axis repeats each
 // calibrated training step (trainingStep prices it once) gives every output bit a point
@@ -14,36 +17,15 @@ func TestNodeTrainingDedupEqualsPointwise(t *testing.T) {
 	if err := p.SetProfile("calibrated"); err != nil {
 		t.Fatal(err)
 	}
-	var b Batch
-	p.Fill(&b, 0, int(p.N))
-	var all Outputs
-	all.resize(p.Study, b.N)
-	ev := p.Study.newEval(p)
-	ev.eval(&b, &all)
+	b, all, ev := wholeAndAlone(t, p)
 	// The last chunk's evaluation (chunks of 1,024 points hold this whole grid).
 	if ne := ev.(*chunked).ev.(*nodeEval); len(ne.steps) == len(ne.rows) || len(ne.steps)-len(ne.rows) >= b.N {
 		t.Fatalf("%d repeated steps of %d points: the grid should repeat some and not all", len(ne.steps)-len(ne.rows), b.N)
 	}
-	lat := -1
-	for i, c := range p.Study.Columns {
-		if c.Name == "latency_ms" {
-			lat = i
-		}
-	}
+	lat := slices.IndexFunc(p.Study.Columns, func(c Column) bool { return c.Name == "latency_ms" })
 	differ := false
-	one := p.Study.newEval(p)
-	var ob Batch
-	var o Outputs
-	o.resize(p.Study, 1)
-	if b.IDs != nil {
-		t.Fatal("the grid has no filter: its batch should be contiguous")
-	}
-	for k := range b.N {
-		id := b.Lo + uint64(k)
-		p.Fill(&ob, id, 1)
-		one.eval(&ob, &o)
-		sameAlone(t, p, &o, &all, k, id)
-		if k > 0 && all.F64[lat][k] != all.F64[lat][k-1] {
+	for k := 1; k < b.N; k++ {
+		if all.F64[lat][k] != all.F64[lat][k-1] {
 			differ = true
 		}
 	}
