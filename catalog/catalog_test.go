@@ -1023,6 +1023,13 @@ func TestEngines(t *testing.T) {
 			e.NCCLAllReduce != (w.ar == 0) {
 			t.Errorf("engine %s: %+v", e.Key, e)
 		}
+		// The engines' own all-reduce kernels take messages up to their workspace: TensorRT-LLM
+		// (customAllReduceUtils.h) 16 × 10⁶ bytes at 2 ranks and 8 × 10⁶ beyond, vLLM and
+		// SGLang (custom_all_reduce.py) 8192 · 1024 bytes; v0.5 sends every message to NCCL.
+		mib8 := 8192.0 * 1024
+		if maxB, maxTwo := map[string]float64{"trtllm": 8e6, "vllm": mib8, "sglang": mib8}[e.Key], map[string]float64{"trtllm": 16e6, "vllm": mib8, "sglang": mib8}[e.Key]; e.AllReduceMaxBytes != maxB || e.AllReduceMaxBytesTwoRanks != maxTwo {
+			t.Errorf("engine %s: all-reduce workspace %g / %g bytes, want %g / %g", e.Key, e.AllReduceMaxBytes, e.AllReduceMaxBytesTwoRanks, maxB, maxTwo)
+		}
 		for _, f := range EngineFields {
 			if e.FieldSources[f].Ref == "" {
 				t.Errorf("engine %s: %s has no source", e.Key, f)

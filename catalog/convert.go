@@ -320,9 +320,21 @@ func (cv *converter) engine(r *rawEngine) *Engine {
 	case "":
 		e.AllReduceS = cv.req(r.AllReduce, Seconds, "allreduce_latency")
 		e.AllReducePerRankS = cv.q(r.AllReducePerRank, Seconds, "allreduce_latency_per_rank")
+		if r.AllReduceMax != nil {
+			e.AllReduceMaxBytes = cv.req(r.AllReduceMax, Bytes, "allreduce_max_message")
+		}
+		if r.AllReduceMaxTwo != nil {
+			e.AllReduceMaxBytesTwoRanks = cv.req(r.AllReduceMaxTwo, Bytes, "allreduce_max_message_two_ranks")
+		}
+		if (r.AllReduceMax != nil || r.AllReduceMaxTwo != nil) && r.FieldSources["allreduce_max_message"].Ref == "" {
+			cv.fail("field_sources", "allreduce_max_message needs its own source (the engine's code that sends larger messages to NCCL)")
+		}
 	case "nccl":
 		// NCCL's own model prices the all-reduce; a latency beside it would change nothing.
 		e.NCCLAllReduce = true
+		if r.AllReduceMax != nil || r.AllReduceMaxTwo != nil {
+			cv.fail("allreduce_max_message", "not used with allreduce: nccl (every message already goes to NCCL); remove it")
+		}
 		if r.AllReduce != nil || r.AllReducePerRank != nil {
 			cv.fail("allreduce_latency", "not used with allreduce: nccl (NCCL's own ring-protocol model prices the all-reduce, docs/PHYSICS.md §33); remove it, or drop allreduce: nccl to give the engine's measured latency")
 		}

@@ -5235,13 +5235,15 @@ func embedded() *Catalog {
 		},
 		Engines: []*Engine{
 			&Engine{
-				Key:               "vllm",
-				Name:              "vLLM (V1 engine, async scheduling)",
-				NonMatmulKernels:  6,
-				MoEKernels:        4,
-				AllReduceS:        8.7e-06,
-				AllReducePerRankS: 5.2e-07,
-				MemoryFraction:    0.9,
+				Key:                       "vllm",
+				Name:                      "vLLM (V1 engine, async scheduling)",
+				NonMatmulKernels:          6,
+				MoEKernels:                4,
+				AllReduceS:                8.7e-06,
+				AllReducePerRankS:         5.2e-07,
+				AllReduceMaxBytes:         8.388608e+06,
+				AllReduceMaxBytesTwoRanks: 8.388608e+06,
+				MemoryFraction:            0.9,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "code",
@@ -5257,6 +5259,10 @@ func embedded() *Catalog {
 						"allreduce_latency_per_rank": Source{
 							Kind: "microbenchmark",
 							Ref:  "the same table as allreduce_latency",
+						},
+						"allreduce_max_message": Source{
+							Kind: "code",
+							Ref:  "vllm-project/vllm vllm/distributed/device_communicators/custom_all_reduce.py: CustomAllreduce(..., max_size=8192 * 1024), and should_custom_ar takes a message only when inp_size < self.max_size (at 2 ranks, or more when fully connected by NVLink); the CUDA communicator's all_reduce sends a larger one to pynccl, NCCL's all-reduce",
 						},
 						"fp8_attention": Source{
 							Kind: "documentation",
@@ -5279,17 +5285,19 @@ func embedded() *Catalog {
 							Ref:  "vllm-project/vllm pull requests #19970 (async scheduling: the scheduler runs one step ahead of the forward pass) and #27614 (async scheduling on by default; SchedulerConfig.async_scheduling: 'If set to False, disable async scheduling. Async scheduling helps to avoid gaps in GPU utilization')",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:13",
+					File: "catalog/data/systems/engines.yaml:14",
 				},
 			},
 			&Engine{
-				Key:               "sglang",
-				Name:              "SGLang (overlap scheduler)",
-				NonMatmulKernels:  6,
-				MoEKernels:        4,
-				AllReduceS:        4.5e-06,
-				AllReducePerRankS: 5.5e-07,
-				MemoryFraction:    0.88,
+				Key:                       "sglang",
+				Name:                      "SGLang (overlap scheduler)",
+				NonMatmulKernels:          6,
+				MoEKernels:                4,
+				AllReduceS:                4.5e-06,
+				AllReducePerRankS:         5.5e-07,
+				AllReduceMaxBytes:         8.388608e+06,
+				AllReduceMaxBytesTwoRanks: 8.388608e+06,
+				MemoryFraction:            0.88,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "code",
@@ -5305,6 +5313,10 @@ func embedded() *Catalog {
 						"allreduce_latency_per_rank": Source{
 							Kind: "microbenchmark",
 							Ref:  "the same table as allreduce_latency",
+						},
+						"allreduce_max_message": Source{
+							Kind: "code",
+							Ref:  "sgl-project/sglang python/sglang/srt/distributed/device_communicators/custom_all_reduce.py (at 004e656): CustomAllreduce._MAX_CAR_SIZE = 8192 * 1024 bytes on CUDA, and should_custom_ar takes a message only when inp_size < self.max_size (at 2 ranks, or more on full NVLink); a larger one goes to the group's NCCL all-reduce",
 						},
 						"fp8_attention": Source{
 							Kind: "code",
@@ -5327,19 +5339,21 @@ func embedded() *Catalog {
 							Ref:  "LMSYS blog, 'SGLang v0.4: Zero-Overhead Batch Scheduler, Cache-Aware Load Balancer, Faster Structured Outputs' (2024-12-04): the CPU scheduling of the next batch overlaps the GPU's current one",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:37",
+					File: "catalog/data/systems/engines.yaml:41",
 				},
 			},
 			&Engine{
-				Key:               "trtllm",
-				Name:              "TensorRT-LLM (overlap scheduler)",
-				NonMatmulKernels:  4,
-				MoEKernels:        4,
-				AllReduceS:        4.5e-06,
-				AllReducePerRankS: 5.5e-07,
-				MemoryFraction:    0.9,
-				MemoryOfFree:      true,
-				FP8Attention:      true,
+				Key:                       "trtllm",
+				Name:                      "TensorRT-LLM (overlap scheduler)",
+				NonMatmulKernels:          4,
+				MoEKernels:                4,
+				AllReduceS:                4.5e-06,
+				AllReducePerRankS:         5.5e-07,
+				AllReduceMaxBytes:         8e+06,
+				AllReduceMaxBytesTwoRanks: 1.6e+07,
+				MemoryFraction:            0.9,
+				MemoryOfFree:              true,
+				FP8Attention:              true,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "documentation",
@@ -5355,6 +5369,10 @@ func embedded() *Catalog {
 						"allreduce_latency_per_rank": Source{
 							Kind: "microbenchmark",
 							Ref:  "the same table as allreduce_latency",
+						},
+						"allreduce_max_message": Source{
+							Kind: "code",
+							Ref:  "NVIDIA/TensorRT-LLM cpp/tensorrt_llm/thop/allreduceOp.cpp (the PyTorch backend's AllreduceOp): selectImplementation sends a message to NCCL when ifFallbackToNCCL finds message_size_bytes > getMaxRequiredWorkspaceSize(world_size), the custom kernels' workspace, which cpp/tensorrt_llm/common/customAllReduceUtils.h (at 005b299) gives as 16 * 1000 * 1000 bytes for worldSize <= 2 and 8 * 1000 * 1000 beyond; the later versions with the strategy lookup table raise the workspace to 64 MiB but fall back to NCCL_SYMMETRIC outside the table, whose hidden sizes stop at 8192, so a 405B's (hidden 16384) decode messages above 8 MB at tp 8 go to NCCL in both",
 						},
 						"fp8_attention": Source{
 							Kind: "code",
@@ -5378,7 +5396,7 @@ func embedded() *Catalog {
 							Ref:  "TensorRT-LLM docs, overlap scheduler (PyTorch backend, on by default): the CPU work of step n + 1 runs while the GPU executes step n; the C++ runtime (gptSessionBenchmark) has no Python scheduling at all",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:61",
+					File: "catalog/data/systems/engines.yaml:68",
 				},
 			},
 			&Engine{
@@ -5421,7 +5439,7 @@ func embedded() *Catalog {
 							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md, Methodology: measured with the C++ gptSessionBenchmark (no Python scheduling between steps), --warm_up 1 --num_runs 5",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:85",
+					File: "catalog/data/systems/engines.yaml:95",
 				},
 			},
 		},
@@ -6263,7 +6281,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "b20abaf4d74b03f7a6d8471cf649debd47d251617b8e2496292e2b2b45ef2747",
+		Hash: "54e9eaff454a5a91368ae16f24eebe88a76696103af2eda11b2ed2cf3d6d7511",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:9044ebefe7f9fa766ff64b30749fdbc10822b230c96beac4de9674579e88686e",
@@ -6284,7 +6302,7 @@ func embedded() *Catalog {
 				"catalog/data/models/vision.yaml:aa062286c7b7993e8ce49322cca2dbc588669366245a2bf34a058b6ec5e3238e",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
 				"catalog/data/systems/clusters.yaml:4e04fef3babed405dcce89e1f298913fdf639a1231a265764af78e5e629687af",
-				"catalog/data/systems/engines.yaml:c9a7c93b18a61075ef39d95739aef2cdb2929ff3a3455b45e977cb55f895868c",
+				"catalog/data/systems/engines.yaml:5ec870da3fe633ea1625f4437eb1df164de5f44909b73d039ee20cddc3827f2e",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
 				"catalog/data/systems/nodes.yaml:013c8e0b96d9a4627d58851905d94b001074c7164f3b8d5b55145a4fb60271bc",
 				"catalog/data/walls/walls.yaml:e0670ac4614333955b5b1d1e3225f0635903b9f8f2041a68c2ab7879bd56e40c",

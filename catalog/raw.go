@@ -215,6 +215,8 @@ type rawEngine struct {
 	AllReduceKind    string   `yaml:"allreduce"`
 	AllReduce        *qty     `yaml:"allreduce_latency"`
 	AllReducePerRank *qty     `yaml:"allreduce_latency_per_rank"`
+	AllReduceMax     *qty     `yaml:"allreduce_max_message"`
+	AllReduceMaxTwo  *qty     `yaml:"allreduce_max_message_two_ranks"`
 	StepOverhead     *qty     `yaml:"step_overhead"`
 	MemoryFraction   *float64 `yaml:"memory_fraction"`
 	MemoryFractionOf string   `yaml:"memory_fraction_of"`

@@ -415,6 +415,12 @@ type Engine struct {
 	// NCCLAllReduce: the engine calls NCCL's all-reduce (allreduce: nccl), priced by
 	// NCCL's own ring-protocol model (kernel.NCCLAllReduce) rather than a measured latency.
 	NCCLAllReduce bool `json:"nccl_allreduce"`
+	// AllReduceMaxBytes is the largest message the engine's own all-reduce kernel takes
+	// in a group of more than 2 ranks, AllReduceMaxBytesTwoRanks in a group of 2 (its
+	// workspace); a larger message goes to NCCL's all-reduce (kernel.NCCLAllReduce).
+	// 0: no limit.
+	AllReduceMaxBytes         float64 `json:"allreduce_max_message_bytes,omitempty"`
+	AllReduceMaxBytesTwoRanks float64 `json:"allreduce_max_message_two_ranks_bytes,omitempty"`
 	// StepOverheadS is the engine's time per forward step that the accelerator waits for.
 	StepOverheadS float64 `json:"step_overhead_s"`
 	// MemoryFraction is the share of an accelerator's memory the engine lets weights

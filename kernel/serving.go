@@ -236,6 +236,7 @@ type llm struct {
 	stepOH, dispatch                            float64
 	specK, specA                                float64
 	kernels, moeKernels, arLat, arPerRank       float64
+	arMax, arMaxTwo                             float64
 	draftP, draftL, draftCoef, draftKV          float64
 	draftHidden, draftKVHeads                   float64
 	heads, ffn, upMats, sms, vocab              float64
@@ -251,6 +252,7 @@ type llm struct {
 	weights                      float64 // p·b: what a dense model reads per pass
 	dense, a2a, measuredAR       bool    // weights do not depend on tokens; MoE all-to-all over ep > 1; the engine's all-reduce
 	ncclAR                       bool    // the engine all-reduces with NCCL inside a node (NCCLAllReduce)
+	arLimit                      float64 // bytes: the largest message the engine's own kernel takes at this tp; 0 = no limit
 	tpBW, tpLat, epBW, epLat     float64 // links of the tensor- and expert-parallel groups
 	ppBW, ppLat                  float64 // link between pipeline stages
 	gemms                        bool    // the layer's shape is known: each matmul timed on its own (gemmTime)
@@ -290,6 +292,7 @@ func (in *ServeIn) load(m *llm, i int) {
 	m.kernels, m.moeKernels = opt(in.KernelsPerLayer, i, GEMMsPerLayer), opt(in.MoEKernels, i, 0)
 	m.arLat, m.arPerRank = opt(in.AllReduceLatency, i, 0), opt(in.AllReducePerRank, i, 0)
 	m.nccl, m.nvlink = opt(in.AllReduceNCCL, i, 0) > 0, opt(in.ScaleUpNVLink, i, 0) > 0
+	m.arMax, m.arMaxTwo = opt(in.AllReduceMax, i, 0), opt(in.AllReduceMaxTwo, i, 0)
 	m.specK = opt(in.SpecTokens, i, 0)
 	m.heads, m.ffn, m.upMats, m.sms = opt(in.Heads, i, 0), opt(in.FFN, i, 0), opt(in.UpMatrices, i, 1), opt(in.SMs, i, 0)
 	m.vocab = opt(in.Vocab, i, 0)
@@ -375,6 +378,10 @@ func (m *llm) derive() {
 	inNode := !(m.nodeSize > 0 && m.tp > m.nodeSize)
 	m.ncclAR = m.nccl && inNode
 	m.measuredAR = !m.ncclAR && m.arLat > 0 && inNode
+	m.arLimit = m.arMax
+	if m.tp <= 2 {
+		m.arLimit = m.arMaxTwo
+	}
 	m.epBW, m.epLat = m.link(m.ep)
 	m.ppBW, m.ppLat = m.link(m.tp * m.pp)
 	m.layerShape()
@@ -515,6 +522,10 @@ func (m *llm) stageComm(tokens float64) float64 {
 	ar := RingAllReduce(act, m.tp, m.tpBW, m.tpLat)
 	switch {
 	case m.ncclAR:
+		ar = NCCLAllReduce(act, m.tp, m.tpBW, m.nvlink)
+	case m.measuredAR && m.arLimit > 0 && act > m.arLimit:
+		// Beyond its own kernel's workspace the engine calls NCCL's all-reduce
+		// (TensorRT-LLM's ifFallbackToNCCL, docs/PHYSICS.md §33).
 		ar = NCCLAllReduce(act, m.tp, m.tpBW, m.nvlink)
 	case m.measuredAR:
 		ar = MeasuredAllReduce(act, m.tp, m.tpBW, m.arLat, m.arPerRank)
@@ -796,6 +807,8 @@ type ServeIn struct {
 	AllReduceLatency []float64 // s, the engine's small-message all-reduce over the scale-up link at 2 ranks
 	AllReducePerRank []float64 // s added per further rank
 	AllReduceNCCL    []float64 // 1: the engine calls NCCL's all-reduce (NCCLAllReduce) instead of a measured one-shot kernel
+	AllReduceMax     []float64 // bytes: the largest message the engine's own kernel takes in a group of more than 2 ranks; larger ones go to NCCL (NCCLAllReduce); nil or 0 = no limit
+	AllReduceMaxTwo  []float64 // bytes: the same in a group of 2 ranks
 	ScaleUpNVLink    []float64 // 1: the scale-up link is NVLink-class (NCCL's NVLink latencies and LL128); else PCIe
 	MemoryFraction   []float64 // the engine's default share of memory for weights and KV cache (0 = all of it)
 	MemoryOfFree     []float64 // 1: MemoryFraction is of the memory the weights leave, for the KV cache alone

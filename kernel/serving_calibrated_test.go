@@ -308,6 +308,23 @@ func TestCalibratedEngine(t *testing.T) {
 	near(t, "NCCL over NVLink", nccl(4, 1).TPComm[0], 80*2*(6.6e-6+6*0.6e-6+1.5*act/87.7e9))
 	near(t, "NCCL over PCIe", nccl(4, 0).TPComm[0], 80*2*(6.6e-6+6*1.0e-6+1.5*act/87.7e9))
 	near(t, "NCCL engine beyond a node", nccl(16, 1).TPComm[0], in16.TPComm[0])
+
+	// An engine whose own kernel takes messages up to its workspace (TensorRT-LLM: 8 MB
+	// beyond 2 ranks, 16 MB at 2) calls NCCL above it: the 128 KiB message over 4 NVLink
+	// ranks, above a 100 kB limit, pays NCCL's LL as above; under a 1 MB limit it keeps
+	// the engine's measured kernel; at 2 ranks the two-rank limit (200 kB) applies, so
+	// it keeps the measured kernel too, act/450 GB/s + 8.7 µs.
+	limited := func(tp, max, maxTwo float64) *ServeOut {
+		in, _ := ar(tp)
+		in.AllReduceMax, in.AllReduceMaxTwo, in.ScaleUpNVLink = one(max), one(maxTwo), one(1)
+		var out ServeOut
+		Serving(&out, in)
+		return &out
+	}
+	near(t, "above the engine's workspace: NCCL", limited(4, 100e3, 1e9).TPComm[0], 80*2*(6.6e-6+6*0.6e-6+1.5*act/87.7e9))
+	near(t, "within the engine's workspace", limited(4, 1e6, 1).TPComm[0], in4.TPComm[0])
+	near(t, "two ranks: the two-rank workspace", limited(2, 1, 200e3).TPComm[0], 80*2*(act/450e9+8.7e-6))
+	near(t, "two ranks above it: NCCL", limited(2, 1e9, 100e3).TPComm[0], 80*2*(6.6e-6+2*0.6e-6+act/87.7e9))
 }
 
 // TestCalibratedMatmuls: with the layer's shape known, a decode step of one Llama 3 8B

@@ -160,12 +160,14 @@ type servingTables struct {
 	engineMem, engineMemFree                                 []float64 // per engine code: memory fraction, 1 = of free memory
 	engineFP8Attn                                            []float64 // per engine code: 1 = attention at 8 bits for 8-bit weights
 	engineNCCL                                               []float64 // per engine code: 1 = all-reduce through NCCL
+	engineARMax, engineARMaxTwo                              []float64 // per engine code: the own kernel's largest message (> 2 ranks, 2 ranks), bytes
 	models                                                   []*catalog.Model
 	drafts                                                   []*catalog.Model
 	effUsed, kvBytes, tdp, achievable, active, experts, topk []float64
 	kvHeads, fabBW, fabLat, specK, stepOH                    []float64
 	heads, ffn, upMats, sms, vocab                           []float64
 	kernels, moeKernels, arLat, arRank, arNCCL, nvlink       []float64
+	arMax, arMaxTwo                                          []float64
 	memFrac, memFree, fp8Attn, rate16, attn16                []float64
 	draftP, draftL, draftC, draftKVE, draftH, draftKH        []float64
 	reasons                                                  []uint8   // layoutReasons of the batch
@@ -237,6 +239,7 @@ func newServingTables(p *Plan) *servingTables {
 			nccl = 1
 		}
 		t.engineNCCL = append(t.engineNCCL, nccl)
+		t.engineARMax, t.engineARMaxTwo = append(t.engineARMax, e.AllReduceMaxBytes), append(t.engineARMaxTwo, e.AllReduceMaxBytesTwoRanks)
 	}
 	return t
 }
@@ -370,6 +373,8 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	in.KernelsPerLayer, in.MoEKernels, in.AllReduceLatency, in.AllReducePerRank = t.kernels, t.moeKernels, t.arLat, t.arRank
 	t.arNCCL, t.nvlink = gatherOne(t.arNCCL, ec, t.engineNCCL, e1), gatherOne(t.nvlink, hc, t.h.scaleUp, h1)
 	in.AllReduceNCCL, in.ScaleUpNVLink = t.arNCCL, t.nvlink
+	t.arMax, t.arMaxTwo = gatherOne(t.arMax, ec, t.engineARMax, e1), gatherOne(t.arMaxTwo, ec, t.engineARMaxTwo, e1)
+	in.AllReduceMax, in.AllReduceMaxTwo = t.arMax, t.arMaxTwo
 	t.memFrac, t.memFree = gatherOne(t.memFrac, ec, t.engineMem, e1), gatherOne(t.memFree, ec, t.engineMemFree, e1)
 	in.MemoryFraction, in.MemoryOfFree = t.memFrac, t.memFree
 	// An engine's FP8 attention (TensorRT-LLM's FP8 context FMHA) comes with FP8 weights
