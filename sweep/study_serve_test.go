@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -127,6 +128,34 @@ func TestServeExchangeBandwidth(t *testing.T) {
 	want = 2 * 80 * (6.6e-6 + 6*0.6e-6 + 2*3.0/4*msg/87.7e9) * 1e3
 	if got := row["tp_comm_ms"].(float64); math.Abs(got-want) > 1e-9*want {
 		t.Errorf("trtllm-0.5 tp_comm_ms %v, want %v (NCCL's LL ring)", got, want)
+	}
+}
+
+// TestServeAllReduceWorkspace: TensorRT-LLM's own all-reduce kernels take a message up to
+// their workspace, 8 × 10⁶ bytes beyond two ranks (catalog allreduce_max_message,
+// customAllReduceUtils.h), and NCCL takes a larger one. Llama3_405B FP8 at tp 8 on H100:
+// a decode step all-reduces batch · 16384 · 2 bytes twice in each of 126 layers, so 244
+// sequences (7,995,392 bytes) stay on the kernel (4.5 µs + 6 × 0.55 µs plus 2·7/8 of the
+// message at 370 GB/s) and 245 (8,028,160 bytes) go to NCCL, the fastest of its ring
+// protocols (NVIDIA/nccl v2.20.3 tuning.cc: LL 6.6 + 14 × 0.6 µs at 87.7 GB/s, LL128
+// 14 + 14 × 1.9 µs at 0.92 of the bus, Simple 8.4 + 14 × 3.4 µs at the bus).
+func TestServeAllReduceWorkspace(t *testing.T) {
+	comm := func(batch int) float64 {
+		row := evalOne(t, fmt.Sprintf("version: 1\nstudy: serve\nprofile: calibrated\naxes:\n  model: [Llama3_405B]\n  hardware: [H100]\n"+
+			"  precision: [fp8]\n  tp: 8\n  batch_size: %d\n  seq_len: 1024\n  engine: trtllm\n", batch))
+		return row["tp_comm_ms"].(float64)
+	}
+	ring := 2 * 7.0 / 8
+	m := 244 * 16384 * 2.0
+	want := 2 * 126 * (ring*m/370e9 + 4.5e-6 + 6*0.55e-6) * 1e3
+	if got := comm(244); math.Abs(got-want) > 1e-9*want {
+		t.Errorf("244 sequences: tp_comm_ms %v, want %v (the engine's kernel)", got, want)
+	}
+	m = 245 * 16384 * 2.0
+	nccl := min(6.6e-6+14*0.6e-6+ring*m/87.7e9, 14e-6+14*1.9e-6+ring*m/(0.92*370e9), 8.4e-6+14*3.4e-6+ring*m/370e9)
+	want = 2 * 126 * nccl * 1e3
+	if got := comm(245); math.Abs(got-want) > 1e-9*want {
+		t.Errorf("245 sequences: tp_comm_ms %v, want %v (NCCL above the workspace)", got, want)
 	}
 }
 
