@@ -134,14 +134,6 @@ func pick(vs []float64, idx []int) []float64 {
 	return out
 }
 
-func pickS(vs []string, idx []int) []string {
-	out := make([]string, len(idx))
-	for k, i := range idx {
-		out[k] = vs[i]
-	}
-	return out
-}
-
 // scale is the colour scale over values.
 func scale(vs []float64, o Options) *Scale {
 	s := &Scale{Name: o.Color, Unit: o.ColorUnit, Min: math.Inf(1), Max: math.Inf(-1), Log: o.ColorLog}

@@ -129,17 +129,6 @@ func TestFixedColumnsShared(t *testing.T) {
 	}
 }
 
-// countEvals counts the batches evaluated.
-type countEvals struct {
-	ev evaluator
-	n  *atomic.Int64
-}
-
-func (c countEvals) eval(b *Batch, o *Outputs) {
-	c.ev.eval(b, o)
-	c.n.Add(1)
-}
-
 // A fresh run's workers evaluate and write their parts while the folder is
 // prepared (an old result removed, the manifest written), and rename no part
 // into place before that is done; the files are those of a run whose folder was
