@@ -106,7 +106,6 @@ type jsonSchema struct {
 	PrefixItems          []*jsonSchema `json:"prefixItems,omitempty"`
 	Items                any           `json:"items,omitempty"` // a schema, or false after prefixItems
 	MinItems             *int          `json:"minItems,omitempty"`
-	MaxItems             *int          `json:"maxItems,omitempty"`
 	AnyOf                []*jsonSchema `json:"anyOf,omitempty"`
 	OneOf                []*jsonSchema `json:"oneOf,omitempty"`
 	AllOf                []*jsonSchema `json:"allOf,omitempty"`
