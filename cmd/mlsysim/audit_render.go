@@ -160,7 +160,7 @@ func (r *auditRun) sections() []section {
 	machine := section{title: "Machine"}
 	add := func(s *section, k, v string) { s.rows = append(s.rows, [2]string{k, v}) }
 	add(&machine, "OS", strings.TrimSuffix(fmt.Sprintf("%s/%s, kernel %s", e.OS, e.Arch, e.Kernel), ", kernel "))
-	cpu := fmt.Sprintf("%s: %s, %s, %s", c.Model, plural(c.Sockets, "socket"), plural(c.Cores, "core"), plural(c.Logical, "logical CPU"))
+	cpu := fmt.Sprintf("%s: %s, %s, %s", c.Model, nounCount(float64(c.Sockets), "socket"), nounCount(float64(c.Cores), "core"), nounCount(float64(c.Logical), "logical CPU"))
 	if c.Usable > 0 {
 		cpu += fmt.Sprintf(" (%d usable)", c.Usable)
 	}
@@ -237,13 +237,6 @@ func (r *auditRun) sections() []section {
 		out = append(out, s)
 	}
 	return out
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func (r *auditRun) header() string {

@@ -495,14 +495,6 @@ func fleetPhrase(r orderedObject) string {
 	return "aggregated: " + nounCount(numOf(r, "replicas"), "replica")
 }
 
-// nounCount writes n and the noun, plural unless n is 1.
-func nounCount(n float64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%.0f %ss", n, noun)
-}
-
 func missWhy(r orderedObject) string {
 	// exceeds_context cannot be the closest miss: servingSearch refuses such a request first.
 	switch field(r, "infeasible_reason") {

@@ -220,6 +220,14 @@ func fmtMs(ms float64) string {
 	return fmt.Sprintf("%.2f µs", ms*1000)
 }
 
+// nounCount writes n and the noun, plural unless n is 1.
+func nounCount(n float64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%.0f %ss", n, noun)
+}
+
 func fmtPct(x float64) string { return fmt.Sprintf("%.1f %%", 100*x) }
 
 func marshalNoEscape(v any) ([]byte, error) {
