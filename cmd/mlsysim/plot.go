@@ -235,13 +235,20 @@ func (a *app) openResults(ctx context.Context, paths []string) (*queries.DB, err
 	if err != nil {
 		return nil, badInput("", err)
 	}
-	if db.Info.Manifest && db.Info.Status != "complete" {
-		a.warn("%s is an unfinished sweep (status %s): drawing the parts written so far", db.Info.Path, db.Info.Status)
-	}
-	if db.Info.Shard != "" {
-		a.warn("%s is shard %s of a sweep: drawing its parts only (give every shard's folder, or merge them, for the whole run)", db.Info.Path, db.Info.Shard)
-	}
+	a.warnPartial(db.Info, "drawing")
 	return db, nil
+}
+
+// warnPartial warns that a result is less than a whole run — an unfinished
+// sweep, or one shard of several — saying what the command (verb: querying,
+// drawing) reads of it.
+func (a *app) warnPartial(info queries.Info, verb string) {
+	if info.Manifest && info.Status != "complete" {
+		a.warn("%s is an unfinished sweep (status %s): %s the parts written so far", info.Path, info.Status, verb)
+	}
+	if info.Shard != "" {
+		a.warn("%s is shard %s of a sweep: %s its parts only (give every shard's folder, or merge them, for the whole run)", info.Path, info.Shard, verb)
+	}
 }
 
 // pointPlot checks eval's --plot and returns what draws the evaluated point on

@@ -138,12 +138,7 @@ func (a *app) runQuery(ctx context.Context, c *cli.Command) error {
 			db.Close()
 		}
 	}()
-	if db.Info.Manifest && db.Info.Status != "complete" {
-		a.warn("%s is an unfinished sweep (status %s): querying the parts written so far", db.Info.Path, db.Info.Status)
-	}
-	if db.Info.Shard != "" {
-		a.warn("%s is shard %s of a sweep: querying its parts only (give every shard's folder, or merge them, for the whole run)", db.Info.Path, db.Info.Shard)
-	}
+	a.warnPartial(db.Info, "querying")
 	st := queries.SQL(sqlText)
 	where := "--sql"
 	if q != nil {
