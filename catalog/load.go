@@ -206,17 +206,23 @@ func (c *Catalog) addFile(name, kind, stem string, b []byte) error {
 }
 
 // decodeInto strictly decodes a list of raw entries and appends each converted
-// entry to dst, pointing the converter at the entry's line for errors.
+// entry to dst (convertAll).
 func decodeInto[R, T any](dst *[]T, name string, b []byte, lines []int, cv *converter, conv func(*R) T) error {
 	var raw []R
 	if err := strictDecode(name, b, &raw); err != nil {
 		return err
 	}
+	convertAll(dst, raw, lines, cv, conv)
+	return nil
+}
+
+// convertAll appends each raw entry converted to dst, pointing the converter at
+// the entry's line (lines[i]) for errors; the converter keeps the first.
+func convertAll[R, T any](dst *[]T, raw []R, lines []int, cv *converter, conv func(*R) T) {
 	for i := range raw {
 		cv.line = lines[i]
 		*dst = append(*dst, conv(&raw[i]))
 	}
-	return nil
 }
 
 func cmpOr(v, def int) int {

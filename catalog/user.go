@@ -46,31 +46,12 @@ func (c *Catalog) AddUserYAML(path string, b []byte) (added []string, err error)
 			c.Hardware, c.Models = c.Hardware[:nHW], c.Models[:nModels]
 		}
 	}()
+	cv := &converter{file: path}
 	addHW := func(raws []rawHardware, lines []int) {
-		cv := &converter{file: path}
-		for i := range raws {
-			cv.line = lines[i]
-			h := cv.hardware(&raws[i], "User")
-			if cv.err != nil {
-				err = cv.err
-				return
-			}
-			c.Hardware = append(c.Hardware, h)
-			added = append(added, h.Key)
-		}
+		convertAll(&c.Hardware, raws, lines, cv, func(r *rawHardware) *Hardware { return cv.hardware(r, "User") })
 	}
 	addModels := func(raws []rawModel, lines []int) {
-		cv := &converter{file: path}
-		for i := range raws {
-			cv.line = lines[i]
-			m := cv.model(&raws[i], "User")
-			if cv.err != nil {
-				err = cv.err
-				return
-			}
-			c.Models = append(c.Models, m)
-			added = append(added, m.Key)
-		}
+		convertAll(&c.Models, raws, lines, cv, func(r *rawModel) *Model { return cv.model(r, "User") })
 	}
 	if _, single := keys["key"]; single {
 		_, peak := keys["peak"]
@@ -100,12 +81,16 @@ func (c *Catalog) AddUserYAML(path string, b []byte) (added []string, err error)
 			return nil, fmt.Errorf("%s: no entries: want `hardware:` and/or `models:` lists (see docs/CATALOG.md)", path)
 		}
 		addHW(f.Hardware, itemLines(keys["hardware"]))
-		if err == nil {
-			addModels(f.Models, itemLines(keys["models"]))
-		}
+		addModels(f.Models, itemLines(keys["models"]))
 	}
-	if err != nil {
+	if err = cv.err; err != nil {
 		return nil, err
+	}
+	for _, h := range c.Hardware[nHW:] {
+		added = append(added, h.Key)
+	}
+	for _, m := range c.Models[nModels:] {
+		added = append(added, m.Key)
 	}
 	if err = c.link(); err != nil {
 		return nil, err

@@ -136,10 +136,14 @@ func TestAddUserFileErrors(t *testing.T) {
 	} {
 		path := fixture(tc.file)
 		c := userCatalog(t)
+		nHW, nModels := len(c.Hardware), len(c.Models)
 		added, err := c.AddUserFile(path)
 		if err == nil {
 			t.Errorf("%s: added %v, want an error", tc.file, added)
 			continue
+		}
+		if len(c.Hardware) != nHW || len(c.Models) != nModels {
+			t.Errorf("%s: the catalog holds %d hardware and %d models after the error, want %d and %d as before", tc.file, len(c.Hardware), len(c.Models), nHW, nModels)
 		}
 		msg := err.Error()
 		if !strings.HasPrefix(msg, path) {
