@@ -1,9 +1,6 @@
 package kernel
 
-import (
-	"fmt"
-	"math"
-)
+import "math"
 
 // CapacityBottleneck says what decides a ServingCapacity point.
 type CapacityBottleneck uint8
@@ -23,10 +20,7 @@ var capacityBottleneckNames = [...]string{"Feasible", "Memory", "Capacity", "Tai
 
 // String returns the seed's label: "Feasible", "Memory", "Capacity" or "Tail Latency".
 func (b CapacityBottleneck) String() string {
-	if int(b) < len(capacityBottleneckNames) {
-		return capacityBottleneckNames[b]
-	}
-	return fmt.Sprintf("CapacityBottleneck(%d)", uint8(b))
+	return enumName(b, capacityBottleneckNames[:], "CapacityBottleneck")
 }
 
 // ServingCapacity is the number of replicas that serve a query rate within a p99

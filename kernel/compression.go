@@ -23,22 +23,12 @@ var compressionMethodNames = [...]string{"quantization", "pruning", "other"}
 
 // String returns "quantization", "pruning" or "other".
 func (m CompressionMethod) String() string {
-	if int(m) < len(compressionMethodNames) {
-		return compressionMethodNames[m]
-	}
-	return fmt.Sprintf("CompressionMethod(%d)", uint8(m))
+	return enumName(m, compressionMethodNames[:], "CompressionMethod")
 }
 
 // ParseCompressionMethod parses a method name (case-insensitive).
 func ParseCompressionMethod(s string) (CompressionMethod, error) {
-	l := strings.ToLower(strings.TrimSpace(s))
-	for i, n := range compressionMethodNames {
-		if n == l {
-			return CompressionMethod(i), nil
-		}
-	}
-	return 0, fmt.Errorf("compression method %q is not supported; valid: %s", s,
-		strings.Join(compressionMethodNames[:], ", "))
+	return parseEnum[CompressionMethod](s, strings.ToLower(strings.TrimSpace(s)), compressionMethodNames[:], "compression method")
 }
 
 // SparsityType is the pattern of pruned weights.
@@ -56,12 +46,7 @@ const (
 var sparsityNames = [...]string{"unstructured", "structured", "n_m"}
 
 // String returns "unstructured", "structured" or "n_m".
-func (t SparsityType) String() string {
-	if int(t) < len(sparsityNames) {
-		return sparsityNames[t]
-	}
-	return fmt.Sprintf("SparsityType(%d)", uint8(t))
-}
+func (t SparsityType) String() string { return enumName(t, sparsityNames[:], "SparsityType") }
 
 // ParseSparsityType parses a sparsity pattern as the seed normalises it: lower case,
 // ":" and "-" read as "_", and "2_4", "nm" and "n_m" all mean N:M.
@@ -241,10 +226,7 @@ var guardrailNames = [...]string{"none", "model_size", "quality", "speedup", "ha
 // String returns the seed's binding_constraint: "none", "model_size", "quality",
 // "speedup" or "hardware_support".
 func (g CompressionGuardrail) String() string {
-	if int(g) < len(guardrailNames) {
-		return guardrailNames[g]
-	}
-	return fmt.Sprintf("CompressionGuardrail(%d)", uint8(g))
+	return enumName(g, guardrailNames[:], "CompressionGuardrail")
 }
 
 // CompressionBinding is the binding guardrail of one candidate (physics.md §9.3,

@@ -1,9 +1,6 @@
 package kernel
 
-import (
-	"fmt"
-	"math"
-)
+import "math"
 
 // DataPath is the ingestion path that limits the data supply.
 type DataPath uint8
@@ -20,12 +17,7 @@ const (
 var dataPathNames = [...]string{"Storage", "Interconnect", "Unknown"}
 
 // String returns the seed's label: "Storage", "Interconnect" or "Unknown".
-func (p DataPath) String() string {
-	if int(p) < len(dataPathNames) {
-		return dataPathNames[p]
-	}
-	return fmt.Sprintf("DataPath(%d)", uint8(p))
-}
+func (p DataPath) String() string { return enumName(p, dataPathNames[:], "DataPath") }
 
 // DataIngestion is whether storage and I/O keep up with the data a workload consumes
 // (physics.md §9.1, DataModel Profile B; Wall 8):

@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"fmt"
 	"math"
 	"strings"
 )
@@ -23,22 +22,11 @@ const (
 var kernelKindNames = [...]string{"ffn", "attention", "conv", "other"}
 
 // String returns "ffn", "attention", "conv" or "other".
-func (k KernelKind) String() string {
-	if int(k) < len(kernelKindNames) {
-		return kernelKindNames[k]
-	}
-	return fmt.Sprintf("KernelKind(%d)", uint8(k))
-}
+func (k KernelKind) String() string { return enumName(k, kernelKindNames[:], "KernelKind") }
 
 // ParseKernelKind parses a workload type name (case-insensitive).
 func ParseKernelKind(s string) (KernelKind, error) {
-	l := strings.ToLower(strings.TrimSpace(s))
-	for i, n := range kernelKindNames {
-		if n == l {
-			return KernelKind(i), nil
-		}
-	}
-	return 0, fmt.Errorf("workload type %q is not supported; valid: %s", s, strings.Join(kernelKindNames[:], ", "))
+	return parseEnum[KernelKind](s, strings.ToLower(strings.TrimSpace(s)), kernelKindNames[:], "workload type")
 }
 
 // Efficiency is the achievable MFU of one kind of kernel (physics.md §5.3,

@@ -1,9 +1,6 @@
 package kernel
 
-import (
-	"fmt"
-	"math"
-)
+import "math"
 
 // SensParam is a hardware parameter whose perturbation Sensitivity measures.
 type SensParam uint8
@@ -20,12 +17,7 @@ const (
 var sensParamNames = [...]string{"peak_flops", "memory_bandwidth", "memory_capacity"}
 
 // String returns the seed's key: "peak_flops", "memory_bandwidth" or "memory_capacity".
-func (p SensParam) String() string {
-	if int(p) < len(sensParamNames) {
-		return sensParamNames[p]
-	}
-	return fmt.Sprintf("SensParam(%d)", uint8(p))
-}
+func (p SensParam) String() string { return enumName(p, sensParamNames[:], "SensParam") }
 
 // Sensitivity is the relative latency change of a SingleNode point when one
 // hardware parameter grows by pct percent (physics.md §5.4, SensitivitySolver;

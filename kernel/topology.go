@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"fmt"
 	"math"
 	"strings"
 )
@@ -23,23 +22,12 @@ const (
 var topologyNames = [...]string{"fat_tree", "ring", "torus_3d", "dragonfly"}
 
 // String returns the seed's name: "fat_tree", "ring", "torus_3d" or "dragonfly".
-func (t TopologyKind) String() string {
-	if int(t) < len(topologyNames) {
-		return topologyNames[t]
-	}
-	return fmt.Sprintf("TopologyKind(%d)", uint8(t))
-}
+func (t TopologyKind) String() string { return enumName(t, topologyNames[:], "TopologyKind") }
 
 // ParseTopology parses a topology name, case-insensitively; "-" reads as "_", so the
 // catalog's "fat-tree" is fat_tree.
 func ParseTopology(s string) (TopologyKind, error) {
-	l := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "-", "_")
-	for i, n := range topologyNames {
-		if n == l {
-			return TopologyKind(i), nil
-		}
-	}
-	return 0, fmt.Errorf("topology %q is not supported; valid: %s", s, strings.Join(topologyNames[:], ", "))
+	return parseEnum[TopologyKind](s, strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "-", "_"), topologyNames[:], "topology")
 }
 
 // Topology is the bandwidth a network topology delivers to each node and across its
