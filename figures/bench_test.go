@@ -74,7 +74,7 @@ func handSVG(w io.Writer, d Data) {
 		}
 		x := 430 * (math.Log10(d.X[i]) + 1) / 4
 		y := 300 - 300*math.Log10(d.Y[i])/6
-		fmt.Fprintf(bw, `<circle cx="%.1f" cy="%.1f" r="2.6" fill="%s"/>`, x, y, Hex(PaletteColor(c)))
+		fmt.Fprintf(bw, `<circle cx="%.1f" cy="%.1f" r="2.6" fill="%s"/>`, x, y, svgHex(PaletteColor(c)))
 	}
 	fmt.Fprint(bw, "</svg>")
 	bw.Flush()

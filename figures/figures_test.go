@@ -11,6 +11,16 @@ import (
 	"testing"
 )
 
+// svgHex is the colour as #RRGGBB, as the SVG renderer writes a fill.
+func svgHex(c color.NRGBA) string {
+	const digits = "0123456789ABCDEF"
+	b := []byte{'#', 0, 0, 0, 0, 0, 0}
+	for i, v := range []uint8{c.R, c.G, c.B} {
+		b[1+2*i], b[2+2*i] = digits[v>>4], digits[v&15]
+	}
+	return string(b)
+}
+
 func TestSI(t *testing.T) {
 	for _, c := range []struct {
 		v    float64
@@ -37,7 +47,7 @@ func TestViridis(t *testing.T) {
 		t    float64
 		want string
 	}{{0, "#440154"}, {0.5, "#21918C"}, {1, "#FDE725"}, {-1, "#440154"}, {2, "#FDE725"}, {math.NaN(), "#440154"}} {
-		if got := Hex(Viridis(c.t)); got != c.want {
+		if got := svgHex(Viridis(c.t)); got != c.want {
 			t.Errorf("Viridis(%g) = %s, want %s", c.t, got, c.want)
 		}
 	}
@@ -162,7 +172,7 @@ func paretoFixture(t *testing.T) *Figure {
 func TestParetoSVG(t *testing.T) {
 	doc := parseSVG(t, render(t, paretoFixture(t), SVG))
 	// Groups in natural order: Llama3_70B gets the first colour, Llama3_8B the second.
-	first, second := Hex(Palette[0]), Hex(Palette[1])
+	first, second := svgHex(Palette[0]), svgHex(Palette[1])
 	for _, c := range []struct {
 		what      string
 		got, want int
@@ -237,9 +247,9 @@ func TestHeatmapSVG(t *testing.T) {
 	cells, empty := 0, 0
 	for _, p := range doc.paths {
 		switch {
-		case strings.Contains(p.style, "fill:"+Hex(missing)):
+		case strings.Contains(p.style, "fill:"+svgHex(missing)):
 			empty++
-		case strings.Contains(p.style, "fill:"+Hex(Viridis(0))) || strings.Contains(p.style, "fill:"+Hex(Viridis(1))):
+		case strings.Contains(p.style, "fill:"+svgHex(Viridis(0))) || strings.Contains(p.style, "fill:"+svgHex(Viridis(1))):
 			cells++
 		}
 	}

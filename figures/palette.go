@@ -26,16 +26,6 @@ var Palette = []color.NRGBA{
 // repeats apart).
 func PaletteColor(i int) color.NRGBA { return Palette[i%len(Palette)] }
 
-// Hex is the colour as #RRGGBB, as SVG writes it.
-func Hex(c color.NRGBA) string {
-	const digits = "0123456789ABCDEF"
-	b := []byte{'#', 0, 0, 0, 0, 0, 0}
-	for i, v := range []uint8{c.R, c.G, c.B} {
-		b[1+2*i], b[2+2*i] = digits[v>>4], digits[v&15]
-	}
-	return string(b)
-}
-
 // viridis are nine evenly spaced stops of matplotlib's viridis colour map
 // (S. van der Walt and N. Smith, 2015; CC0): perceptually uniform, readable
 // in grey and by colour-blind readers. Between stops colours are interpolated
