@@ -495,11 +495,19 @@ func (p *Plan) fill(b *Batch, lo uint64, n int) {
 // Profiles lists the physics profiles; the first is the default.
 var Profiles = []string{"calibrated", "seed"}
 
+// CheckProfile refuses a name that is not one of Profiles.
+func CheckProfile(name string) error {
+	if !slices.Contains(Profiles, name) {
+		return fmt.Errorf("profile %q is not a physics profile; valid: %s", name, strings.Join(Profiles, ", "))
+	}
+	return nil
+}
+
 // SetProfile chooses the physics profile of the plan and checks the plan's models
 // against what that profile's physics reads.
 func (p *Plan) SetProfile(name string) error {
-	if !slices.Contains(Profiles, name) {
-		return fmt.Errorf("profile %q is not a physics profile; valid: %s", name, strings.Join(Profiles, ", "))
+	if err := CheckProfile(name); err != nil {
+		return err
 	}
 	p.Profile = name
 	if p.Study.checkProfile == nil {

@@ -87,8 +87,10 @@ func ParseSpec(file string, b []byte) (*Spec, error) {
 			err = s.scalar(v, "study", &s.Study)
 			s.studyLine = k.Line
 		case "profile":
-			if err = s.scalar(v, "profile", &s.Profile); err == nil && !slices.Contains(Profiles, s.Profile) {
-				err = s.errf(v, "profile %q is not a physics profile; valid: %s", s.Profile, strings.Join(Profiles, ", "))
+			if err = s.scalar(v, "profile", &s.Profile); err == nil {
+				if perr := CheckProfile(s.Profile); perr != nil {
+					err = s.errf(v, "%v", perr)
+				}
 			}
 		case "fixed":
 			s.Fixed, err = s.axisMap(v, "fixed")

@@ -413,3 +413,28 @@ func TestSpecHash(t *testing.T) {
 		t.Errorf("Raw does not keep the spec bytes")
 	}
 }
+
+// A profile name is checked wherever one is given — CheckProfile, a plan's
+// SetProfile, a grid spec's `profile:` (with its line) — in the same words.
+func TestProfileNames(t *testing.T) {
+	const bad = `profile "Seed" is not a physics profile; valid: calibrated, seed`
+	for _, name := range []string{"calibrated", "seed"} {
+		if err := CheckProfile(name); err != nil {
+			t.Errorf("CheckProfile(%q) = %v", name, err)
+		}
+	}
+	if err := CheckProfile("Seed"); err == nil || err.Error() != bad {
+		t.Errorf("CheckProfile(Seed) = %v, want %q", err, bad)
+	}
+	p := mustPlan(t, "version: 1\nstudy: node\naxes: {model: [Llama3_8B], hardware: [H100]}\n")
+	if err := p.SetProfile("Seed"); err == nil || err.Error() != bad {
+		t.Errorf("SetProfile(Seed) = %v, want %q", err, bad)
+	}
+	if p.Profile != "calibrated" {
+		t.Errorf("a refused profile changed the plan's to %q", p.Profile)
+	}
+	_, err := ParseSpec("g.yaml", []byte("version: 1\nstudy: node\nprofile: Seed\naxes: {model: [Llama3_8B], hardware: [H100]}\n"))
+	if want := "g.yaml:3: " + bad; err == nil || err.Error() != want {
+		t.Errorf("spec with profile Seed: %v, want %q", err, want)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -437,8 +436,8 @@ func (a *app) applyProfile(p *sweep.Plan) error {
 	if p.Spec != nil && p.Spec.Profile != "" && !a.IsSet("profile") {
 		name = p.Spec.Profile
 	}
-	if !slices.Contains(sweep.Profiles, name) {
-		return badInputf("--profile", "profile %q is not a physics profile; valid: %s", name, strings.Join(sweep.Profiles, ", "))
+	if err := sweep.CheckProfile(name); err != nil {
+		return badInput("--profile", err)
 	}
 	if err := p.SetProfile(name); err != nil {
 		return badInput("", err)
