@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -111,7 +112,7 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 	if c.IsSet("compression") && format != "parquet" {
 		return badInputf("--compression", "applies to parquet only (--format is %s)", format)
 	}
-	if !contains(sinks.Compressions, c.String("compression")) {
+	if !slices.Contains(sinks.Compressions, c.String("compression")) {
 		return badInputf("--compression", "%q is not supported; valid: %s", c.String("compression"), strings.Join(sinks.Compressions, ", "))
 	}
 	shard, shards, err := shardFlags(c)
@@ -266,15 +267,6 @@ func workersUsed(n int) int {
 		return runtime.GOMAXPROCS(0)
 	}
 	return n
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
 }
 
 // loadSpec reads a spec file or a bundled example by name. A file of that name

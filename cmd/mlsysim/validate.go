@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v3"
@@ -42,7 +43,7 @@ worst case and share within tolerance. The global --profile picks the physics pr
 			profiles := []string{a.String("profile")}
 			if c.Bool("all-profiles") {
 				profiles = sweep.Profiles
-			} else if !contains(sweep.Profiles, profiles[0]) {
+			} else if !slices.Contains(sweep.Profiles, profiles[0]) {
 				return badInputf("--profile", "%q is not a physics profile; valid: %s", profiles[0], strings.Join(sweep.Profiles, ", "))
 			}
 			cases, err := loadCases(c.String("cases"))
@@ -56,7 +57,7 @@ worst case and share within tolerance. The global --profile picks the physics pr
 					if cs.Kind == k {
 						kept = append(kept, cs)
 					}
-					if !contains(kinds, cs.Kind) {
+					if !slices.Contains(kinds, cs.Kind) {
 						kinds = append(kinds, cs.Kind)
 					}
 				}
