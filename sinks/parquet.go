@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/bits"
 	"slices"
@@ -1004,7 +1005,7 @@ func (p *parquetWriter) Close() error {
 		t.b = binary.AppendVarint(t.b, int64(g))
 		t.end()
 	}
-	keys := sortedKeys(p.opt.Metadata)
+	keys := slices.Sorted(maps.Keys(p.opt.Metadata))
 	keys = append(keys, "ARROW:schema")
 	slices.Sort(keys)
 	t.list(5, ctStruct, len(keys))
