@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"reflect"
 	"regexp"
@@ -263,10 +264,7 @@ func decodeError(file string, err error, root reflect.Type, block func(string) s
 	if m := fieldNotFound().FindStringSubmatch(first); m != nil {
 		var keys []string
 		if t, ok := types[m[3]]; ok {
-			for k := range yamlFields(t) {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
+			keys = slices.Sorted(maps.Keys(yamlFields(t)))
 		}
 		key := "an unknown key"
 		if plainKey().MatchString(m[2]) {
@@ -311,12 +309,7 @@ var builtinKinds = map[string]string{
 func describeType(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.Struct:
-		var keys []string
-		for k := range yamlFields(t) {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		return "a mapping with keys " + strings.Join(keys, ", ")
+		return "a mapping with keys " + strings.Join(slices.Sorted(maps.Keys(yamlFields(t))), ", ")
 	case reflect.Slice, reflect.Array:
 		return "a list"
 	case reflect.Map:

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
@@ -22,12 +23,7 @@ func PointRoofline(h *catalog.Hardware, name string, row map[string]any) (*figur
 		return nil, fmt.Errorf("the point has no place on a roofline (arithmetic intensity %g, MFU %g)", ai, mfu)
 	}
 	roofs := MergeRoof(nil, precision, peak*1e12)
-	var rates []string
-	for p := range h.Rates {
-		rates = append(rates, p)
-	}
-	slices.Sort(rates)
-	for _, p := range rates {
+	for _, p := range slices.Sorted(maps.Keys(h.Rates)) {
 		if p != precision {
 			roofs = MergeRoof(roofs, p, h.Rates[p])
 		}

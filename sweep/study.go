@@ -10,7 +10,8 @@ package sweep
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/mlsysim/mlsysim/suggest"
@@ -122,12 +123,7 @@ func StudyByName(name string) (*Study, error) {
 
 // StudyNames lists the registered studies in order.
 func StudyNames() []string {
-	var names []string
-	for n := range studies {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(studies))
 }
 
 // Param returns the study's parameter of that name.

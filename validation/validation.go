@@ -9,6 +9,7 @@ package validation
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -226,13 +227,8 @@ func (c *Case) predict(cat *catalog.Catalog, profile string) (pred float64, note
 		for k, v := range over {
 			merged[k] = v
 		}
-		keys := make([]string, 0, len(merged))
-		for k := range merged {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
 		var axes []sweep.Axis
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(merged)) {
 			where := c.File + ": study.params." + k
 			axes = append(axes, sweep.Axis{Name: k, Where: where, Values: []sweep.AxisValue{{Text: scalarText(merged[k]), Where: where}}})
 		}

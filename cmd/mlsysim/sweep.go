@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime"
 	"runtime/pprof"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -222,7 +222,7 @@ func printFindings(w io.Writer, plan *sweep.Plan, f *sweep.Findings, kept uint64
 		fmt.Fprintf(w, "findings below cover the rows written now; the %d kept rows are not counted (query the folder for the whole run)\n", kept)
 	}
 	line := fmt.Sprintf("feasible: %d of %d rows%s (%s)", f.Feasible, f.Rows, scope, fmtPct(float64(f.Feasible)/float64(f.Rows)))
-	for _, r := range sortedReasons(f.Reasons) {
+	for _, r := range slices.Sorted(maps.Keys(f.Reasons)) {
 		line += fmt.Sprintf("; %s: %d", r, f.Reasons[r])
 	}
 	fmt.Fprintln(w, line)
@@ -251,15 +251,6 @@ func printFindings(w io.Writer, plan *sweep.Plan, f *sweep.Findings, kept uint64
 		}
 		fmt.Fprintf(w, "  %-*s %-10.4g point %d: %s\n", width, b.Model, b.Value, b.PointID, strings.Join(parts, " "))
 	}
-}
-
-func sortedReasons(m map[string]uint64) []string {
-	var rs []string
-	for r := range m {
-		rs = append(rs, r)
-	}
-	sort.Strings(rs)
-	return rs
 }
 
 func workersUsed(n int) int {
