@@ -57,17 +57,20 @@ func Resolve(args []string) (*Set, error) {
 	return Combine(inputs)
 }
 
+// errNoResult is Expand's answer to no argument, or an empty one.
+var errNoResult = errors.New("no result given: name a sweep output folder (or a .parquet file)")
+
 // Expand turns arguments into inputs: globs (when no file has that very
 // name) expanded, URLs refused, and an input named twice refused.
 func Expand(args []string) ([]string, error) {
 	if len(args) == 0 {
-		return nil, errors.New("no result given: name a sweep output folder (or a .parquet file)")
+		return nil, errNoResult
 	}
 	var inputs []string
 	seen := map[string]string{}
 	for _, arg := range args {
 		if arg == "" {
-			return nil, errors.New("no result given: name a sweep output folder (or a .parquet file)")
+			return nil, errNoResult
 		}
 		if err := CheckLocal(arg); err != nil {
 			return nil, err
