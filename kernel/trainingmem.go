@@ -84,6 +84,10 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 		gradBytes = 4
 	}
 	weights, grads, opt := pRank*b, pTrain*gradBytes, pTrain*in.OptimizerBytes[i]
+	fp8 := in.FP8[i] != FP8None
+	if fp8 {
+		weights += fp8WeightCopies(in, i)
+	}
 	shard := dp // hybrid sharding shards over a group of the dp ranks only
 	if in.DPShard[i] > 0 {
 		shard = in.DPShard[i]
@@ -103,6 +107,9 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	sp := in.SeqParallel[i] && tp > 1
 	perLayer := calibratedActivations(seq, mb, h, in.Heads[i], in.KVHeads[i], in.FFN[i], tp, b,
 		in.Gated[i], sp, in.Flash[i], in.Recompute[i])
+	if fp8 {
+		perLayer -= fp8SavedInputs(seq*mb, h, in.FFN[i], tp, b, sp, in.Recompute[i])
+	}
 	inFlight := math.Min(pp, in.InFlight[i])
 	stage := math.Ceil(in.Layers[i]/pp) * inFlight // the first stage, the deepest when stages are uneven
 	if v := in.VirtualStages[i]; v > 1 && pp > 1 {
@@ -205,6 +212,7 @@ type TrainMemIn struct {
 	CP, VirtualStages, InFlight          []float64 // InFlight: microbatches per pipeline flush
 	DPShard                              []float64 // ZeRO shard group (hybrid sharding); 0 = DP
 	Gated, SeqParallel, Flash, FP32Grads []bool
+	FP8                                  []FP8Recipe // FP8 GEMMs: FP8 weight copies, GEMM inputs saved in FP8 (fp8training.go)
 }
 
 // TrainMemOut holds the output columns of TrainingMemory (bytes per accelerator).

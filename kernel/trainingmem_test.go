@@ -269,7 +269,7 @@ func TestTrainingMemoryHybridShard(t *testing.T) {
 			TP: one(1), PP: one(1), DP: one(16), EP: one(ep), ZeROStage: one(3), GradAccum: one(1), TrainableFraction: one(1),
 			CommBufferFraction: one(0), MemCapacity: one(80e9), Calibrated: true, KVHeads: one(8), FFN: one(28672), Vocab: one(0),
 			ExpertParams: one(expertParams), CP: one(1), VirtualStages: one(1), InFlight: one(1), DPShard: one(shard), Gated: []bool{true},
-			SeqParallel: []bool{false}, Flash: []bool{true}, FP32Grads: []bool{true}}
+			SeqParallel: []bool{false}, Flash: []bool{true}, FP32Grads: []bool{true}, FP8: []FP8Recipe{FP8None}}
 	}
 	for _, tc := range []struct {
 		name                     string

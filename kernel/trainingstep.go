@@ -124,6 +124,10 @@ type StepIn struct {
 	LoRA      []bool
 	Recompute []Recompute
 	Bytes     []float64 // bytes per weight and activation element
+	// FP8 runs the layers' linear GEMMs in FP8 with Transformer Engine's recipe (FP8None:
+	// all in Bytes) at FP8Rate, the measured FP8 matmul rate (fp8training.go).
+	FP8     []FP8Recipe
+	FP8Rate []float64
 
 	PeakFLOPS  []float64 // datasheet peak at the precision (MFU/HFU denominator)
 	MatmulRate []float64 // achieved dense GEMM rate (measured, or the caller's fallback)
@@ -184,9 +188,10 @@ func (o *StepOut) resize(n int) {
 type layerKey struct {
 	h, a, kv, ffn, vocab, experts, topk, s, b, cp, tp, ep, bytes  float64
 	rate, attn, sms, bw, tpBus, tpHop, cpBus, cpHop, epBus, epHop float64
-	imbalance                                                     float64
+	imbalance, rate8                                              float64
 	gated, sp, flash, fp32, lora, cpAG                            bool
 	rec                                                           Recompute
+	fp8                                                           FP8Recipe
 }
 
 // layerTimes are one layer's times for one microbatch on one accelerator.
@@ -327,7 +332,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	key := layerKey{h: h, a: a, kv: kv, ffn: ffn, vocab: in.Vocab[i], experts: experts, topk: topk, s: s, b: b, cp: cp, tp: tp, ep: ep, bytes: e,
 		rate: rate, attn: in.AttentionRate[i], sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,
 		gated: in.Gated[i], sp: in.SeqParallel[i], flash: in.FlashAttention[i], fp32: in.FP32Grads[i], lora: in.LoRA[i], rec: in.Recompute[i],
-		cpAG: in.CPAllGather[i], imbalance: in.Imbalance[i]}
+		cpAG: in.CPAllGather[i], imbalance: in.Imbalance[i], fp8: in.FP8[i], rate8: in.FP8Rate[i]}
 	if !o.memo.ok || o.memo.key != key {
 		o.memo = layerMemo{ok: true, key: key, t: layerStep(&key)}
 	}
@@ -348,7 +353,16 @@ func (o *StepOut) step(i int, in *StepIn) {
 	}
 	tf, tb := stageLayers*lt.fwd, stageLayers*lt.bwd
 	micro := M * GA
-	pipe := micro * tMB
+	// FP8 weights are cast once per step, on the first microbatch (fp8training.go).
+	var weightCasts float64
+	if r := in.FP8[i]; r != FP8None {
+		local := 1.0
+		if experts > 0 {
+			local = experts / ep
+		}
+		weightCasts = stageLayers * fp8WeightCasts(r, FP8LayerWeights(h, a, kv, ffn, tp, local, in.Gated[i]), e) / bw
+	}
+	pipe := micro*tMB + weightCasts
 	bubble := 0.0
 	var ppComm float64
 	if pp > 1 {
@@ -467,7 +481,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	active := in.Params[i] - in.ExpertParams[i] + in.ExpertParams[i]*topk/math.Max(experts, 1)
 	peakAll := stepT * N * in.PeakFLOPS[i]
 
-	compute := micro * (tMB - stageLayers*(lt.tpFwd+lt.tpBwd+lt.cp+lt.ep))
+	compute := micro*(tMB-stageLayers*(lt.tpFwd+lt.tpBwd+lt.cp+lt.ep)) + weightCasts
 	o.Valid[i], o.Reason[i] = true, StepValid
 	o.DP[i], o.LocalBatch[i], o.MicroBatch[i] = dp, B/dp, b
 	o.Compute[i] = compute
@@ -543,12 +557,18 @@ func layerStep(k *layerKey) layerTimes {
 		{routed, up * k.ffn / tp, h, localExperts}, // MLP up (and gate)
 		{routed, h, k.ffn / tp, localExperts},      // MLP down
 	}
+	// The linears' operands: the training precision, or FP8 at the FP8 rate (their
+	// outputs stay in the training precision, wgrad's in the gradient buffer).
+	linRate, linIn := rate, e
+	if k.fp8 != FP8None {
+		linRate, linIn = k.rate8, 1
+	}
 	var fwd, dgrad, wgrad [4]float64
 	for j, l := range linears {
-		fwd[j] = gemmTime(l.m, l.n, l.k, l.batch, rate, sms, bw, e, e)
-		dgrad[j] = gemmTime(l.m, l.k, l.n, l.batch, rate, sms, bw, e, e)
+		fwd[j] = gemmTime(l.m, l.n, l.k, l.batch, linRate, sms, bw, linIn, e)
+		dgrad[j] = gemmTime(l.m, l.k, l.n, l.batch, linRate, sms, bw, linIn, e)
 		if !k.lora {
-			wgrad[j] = gemmTime(l.k, l.n, l.m, l.batch, rate, sms, bw, e, gradBytes)
+			wgrad[j] = gemmTime(l.k, l.n, l.m, l.batch, linRate, sms, bw, linIn, gradBytes)
 		}
 	}
 	var loraF, loraB float64
@@ -591,6 +611,11 @@ func layerStep(k *layerKey) layerTimes {
 		ewF += permF
 		ewB += permB
 	}
+	if k.fp8 != FP8None {
+		castF, castB := fp8Casts(k.fp8, E, n, h, tp, (h+2*k.kv*d)/tp, act, up, e)
+		ewF += castF
+		ewB += castB
+	}
 
 	// Attention core.
 	var attnF, attnB float64
@@ -616,12 +641,18 @@ func layerStep(k *layerKey) layerTimes {
 		ag := CollectiveTime(CollAllGather, msg, tp, k.tpBus, k.tpHop)
 		ar := CollectiveTime(CollAllReduce, msg, tp, k.tpBus, k.tpHop)
 		if k.sp {
+			// The column-parallel layers' inputs are gathered as their GEMM takes them: in
+			// FP8 when it runs in FP8 (fp8InputGather).
+			agIn, reIn := ag, ag
+			if k.fp8 != FP8None {
+				agIn, reIn = fp8InputGather(k, n*h)
+			}
 			// g/ḡ: all-gather before and reduce-scatter after each block (Korthikanti §4.2.2).
-			t.tpFwd = 4 * ag
+			t.tpFwd = 2*agIn + 2*ag
 			// Backward: the row-parallel layers' all-gathers are exposed; the column-parallel
 			// layers' reduce-scatter overlaps their wgrad and the re-gathered input their dgrad.
-			t.tpBwd = 2*ag + overlapped(ag, dgrad[0], sms) - dgrad[0] + overlapped(ag, wgrad[0], sms) - wgrad[0] +
-				overlapped(ag, dgrad[2], sms) - dgrad[2] + overlapped(ag, wgrad[2], sms) - wgrad[2]
+			t.tpBwd = 2*ag + overlapped(reIn, dgrad[0], sms) - dgrad[0] + overlapped(ag, wgrad[0], sms) - wgrad[0] +
+				overlapped(reIn, dgrad[2], sms) - dgrad[2] + overlapped(ag, wgrad[2], sms) - wgrad[2]
 		} else {
 			t.tpFwd = 2 * ar
 			t.tpBwd = overlapped(ar, wgrad[0], sms) - wgrad[0] + overlapped(ar, wgrad[2], sms) - wgrad[2]

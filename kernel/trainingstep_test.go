@@ -16,10 +16,16 @@ type gptStep struct {
 	shard                   float64 // ZeRO shard group (hybrid sharding), 0 = all of dp
 	sp, flash, overlap, fp  bool
 	lora, cpAG              bool
+	fp8                     FP8Recipe
+	flat                    bool // no SMs: no wave quantization, each GEMM its roofline
 	rec                     Recompute
 	params                  float64
 	congestion, straggler   float64 // 0 = 1
 }
+
+// gptFP8Rate is the FP8 matmul rate runStep's points have: the H100's measured
+// 1402.6 TFLOP/s (Bekman's table, the catalog's), so FP8 GEMMs are unmistakably faster.
+const gptFP8Rate = 1402.6e12
 
 func gpt(h, a, L float64) gptStep {
 	return gptStep{h: h, a: a, L: L, s: 2048, B: 1, M: 1, GA: 1, N: 1, g: 8, tp: 1, pp: 1, cp: 1, ep: 1, v: 1,
@@ -61,6 +67,8 @@ func runStep(pts ...gptStep) *StepOut {
 		in.LoRA = append(in.LoRA, p.lora)
 		in.CPAllGather = append(in.CPAllGather, p.cpAG)
 		in.Recompute = append(in.Recompute, p.rec)
+		in.FP8 = append(in.FP8, p.fp8)
+		app(&in.FP8Rate, gptFP8Rate)
 		app(&in.Bytes, 2)
 		app(&in.PeakFLOPS, 312e12)
 		app(&in.MatmulRate, 271.2e12)
@@ -68,7 +76,11 @@ func runStep(pts ...gptStep) *StepOut {
 			p.attn = 271.2e12
 		}
 		app(&in.AttentionRate, p.attn)
-		app(&in.SMs, 108)
+		if p.flat {
+			app(&in.SMs, 0)
+		} else {
+			app(&in.SMs, 108)
+		}
 		app(&in.MemBW, 1.8e12)
 		app(&in.IntraBus, 230e9)
 		app(&in.InterBus, 24e9)
@@ -550,7 +562,7 @@ func TestTrainingMemoryCalibrated(t *testing.T) {
 			TP: one(8), PP: one(pp), DP: one(1), EP: one(1), ZeROStage: one(0), GradAccum: one(micro), TrainableFraction: one(1),
 			CommBufferFraction: one(0), MemCapacity: one(80 << 30), Calibrated: true, KVHeads: one(0), FFN: one(0), Vocab: one(51200),
 			ExpertParams: one(0), CP: one(1), VirtualStages: one(v), InFlight: one(micro), DPShard: one(0), Gated: []bool{false},
-			SeqParallel: []bool{true}, Flash: []bool{false}, FP32Grads: []bool{true}}
+			SeqParallel: []bool{true}, Flash: []bool{false}, FP32Grads: []bool{true}, FP8: []FP8Recipe{FP8None}}
 	}
 	perLayer := 34 * 2048 * 12288 / 8.0
 	mask := 2048 * 12288 / 8.0 // embedding dropout mask per in-flight microbatch

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -40,7 +41,32 @@ var (
 	// studies that price ZeRO's memory or traffic.
 	dpShardParam = Param{Name: "dp_shard", Kind: KindInt, Default: "0", Min: 0, Max: MaxCount,
 		Doc: "calibrated, ZeRO ≥ 1: data-parallel ranks the ZeRO state is sharded over (hybrid sharding, HSDP: sharded within a group, replicated across dp / dp_shard groups whose gradient shards are all-reduced); 0 = all of dp; it divides dp and ep divides it (else dp_shard_does_not_divide_dp); at most 2^24, a count of ranks"}
+	// fp8RecipeParam is a knob of its own beside precision, which stays the format of
+	// what is stored and moved: FP8 training keeps BF16 weights, activations and
+	// collectives and runs only the linear GEMMs in FP8 (docs/PHYSICS.md §35).
+	fp8RecipeParam = Param{Name: "fp8_recipe", Kind: KindEnum, Default: "none", Enum: []string{"none", "delayed", "current"},
+		Doc: "calibrated training: FP8 mixed precision as Transformer Engine runs it — the transformer layers' linear GEMMs on FP8 inputs with per-tensor scales from the amax history (delayed) or from each tensor's own amax (current), everything else in precision (bf16, fp16 or fp32); needs an accelerator with a measured FP8 matmul rate, catalog gemm_efficiency fp8 (else unsupported_by_hardware); none: every GEMM in precision"}
 )
+
+// checkFP8Recipe refuses FP8 mixed precision where it has no meaning: under the seed
+// profile, whose step has no FP8 GEMMs, and beside a precision of 8 bits or fewer,
+// where there is nothing wider left to keep.
+func checkFP8Recipe(p *Plan) error {
+	r := p.valuesOf("fp8_recipe")
+	if r == nil || !slices.ContainsFunc(r.Nums, func(v float64) bool { return v != float64(kernel.FP8None) }) {
+		return nil
+	}
+	if !p.Calibrated() {
+		return fmt.Errorf("axis fp8_recipe: FP8 mixed precision is a term of the calibrated training step; the seed profile has none (its precision sets the bytes of everything); use fp8_recipe none, or --profile calibrated")
+	}
+	prec := p.valuesOf("precision")
+	for i, v := range prec.Nums {
+		if kernel.Precision(v).Bytes() < 2 {
+			return fmt.Errorf("axis precision: %s beside fp8_recipe: FP8 mixed precision keeps weights, activations and collectives in a 16- or 32-bit precision and runs only the linear GEMMs in FP8; use precision bf16 (or fp16, fp32) with fp8_recipe, or fp8_recipe none", prec.text(i))
+		}
+	}
+	return nil
+}
 
 // modelTable holds per-model attributes indexed by model code.
 type modelTable struct {
@@ -234,6 +260,12 @@ type hwTable struct {
 // asks for fp4 on an accelerator without an fp4 rate (PrecisionPath's rule in a grid).
 func (t *hwTable) fp4Unsupported(prec float64, h int) bool {
 	return prec == float64(kernel.FP4) && !t.fp4[h]
+}
+
+// fp8Unsupported reports whether a point asks for FP8 mixed precision (fp8_recipe code
+// recipe) on hardware code h, which has no measured FP8 matmul rate to run its GEMMs at.
+func (t *hwTable) fp8Unsupported(recipe float64, h int) bool {
+	return recipe != float64(kernel.FP8None) && t.matmulFor(float64(h), float64(kernel.FP8)) == 0
 }
 
 func newHWTable(hs []*catalog.Hardware) *hwTable {

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -51,6 +52,7 @@ type planHardware struct {
 	IntraNodeBW         string   `yaml:"intra_node_bw"`
 	FabricBandwidth     string   `yaml:"fabric_bandwidth"`
 	Precision           string   `yaml:"precision"`
+	FP8Recipe           string   `yaml:"fp8_recipe"`
 	Efficiency          *float64 `yaml:"efficiency"`
 }
 
@@ -256,6 +258,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 			if pf.Parallelism != nil {
 				return "", nil, nil, pf.errf("parallelism", "parallelism needs more than one accelerator (hardware.accelerators)")
 			}
+			if hw.FP8Recipe != "" {
+				return "", nil, nil, pf.errf("hardware.fp8_recipe", "hardware.fp8_recipe applies to a training step, and a plan of one accelerator is evaluated as inference (the node study); for one accelerator's training step use mlsysim eval MODEL HARDWARE --training --fp8-recipe %s, or give the plan more accelerators", hw.FP8Recipe)
+			}
 			common()
 			val("hardware", hw.Name, "hardware.name")
 			pf.study, pf.accel, pf.total = "node", hw.Name, 1
@@ -308,6 +313,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	}
 	common()
 	val("cluster", clusterKey, "hardware")
+	if hw.FP8Recipe != "" {
+		val("fp8_recipe", hw.FP8Recipe, "hardware.fp8_recipe")
+	}
 	par := pf.Parallelism
 	if par == nil {
 		par = &planParallel{}
@@ -430,6 +438,9 @@ func (pf *PlanFile) checkSplit(cat *catalog.Catalog, par *planParallel, dp, pp i
 func (pf *PlanFile) CheckSplit(cat *catalog.Catalog, profile string) error {
 	if err := PrecisionPath(cat, pf.accel, pf.Hardware.Precision); err != nil {
 		return pf.errf("hardware.precision", "hardware.precision: %v", err)
+	}
+	if err := pf.checkFP8(cat, profile); err != nil {
+		return err
 	}
 	par := pf.Parallelism
 	if par == nil || pf.total <= 1 {
@@ -655,3 +666,33 @@ func (pf *PlanFile) Check(metrics map[string]float64, available []string) []stri
 }
 
 func fmtNum(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
+
+// checkFP8 refuses hardware.fp8_recipe where the step cannot run it: under the seed
+// profile (no FP8 GEMMs in its step), beside a precision of 8 bits or fewer, and on an
+// accelerator without a measured FP8 matmul rate (docs/PHYSICS.md §35).
+func (pf *PlanFile) checkFP8(cat *catalog.Catalog, profile string) error {
+	r := pf.Hardware.FP8Recipe
+	if r == "" || r == "none" {
+		return nil
+	}
+	if profile != Profiles[0] {
+		return pf.errf("hardware.fp8_recipe", "hardware.fp8_recipe %s: FP8 mixed precision is a term of the calibrated training step; the seed profile has none (its precision sets the bytes of everything); drop it, or use --profile calibrated", r)
+	}
+	if p, err := kernel.ParsePrecision(cmp.Or(pf.Hardware.Precision, "fp16")); err == nil && p.Bytes() < 2 {
+		return pf.errf("hardware.fp8_recipe", "hardware.fp8_recipe %s beside hardware.precision %s: FP8 mixed precision keeps weights, activations and collectives in a 16- or 32-bit precision and runs only the linear GEMMs in FP8; set hardware.precision bf16 (or fp16, fp32), or drop fp8_recipe", r, p)
+	}
+	h, err := cat.HardwareByKey(pf.accel)
+	if err != nil {
+		return nil // an unknown key is reported where it is resolved
+	}
+	if _, _, ok := h.MeasuredMatmul("fp8"); !ok {
+		var with []string
+		for _, c := range cat.Hardware {
+			if _, _, ok := c.MeasuredMatmul("fp8"); ok {
+				with = append(with, c.Key)
+			}
+		}
+		return pf.errf("hardware.fp8_recipe", "hardware.fp8_recipe %s: %s has no measured FP8 matmul rate (catalog gemm_efficiency fp8) to run the GEMMs at; use an accelerator that has one (%s), or drop fp8_recipe", r, h.Key, strings.Join(with, ", "))
+	}
+	return nil
+}

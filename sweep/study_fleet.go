@@ -28,6 +28,7 @@ func init() {
 			in("nodes", "0", 0, "node count; 0 keeps the cluster's"),
 			{Name: "fabric", Kind: KindFabric, Default: DefaultFabric, Doc: "catalog fabric key; default keeps the cluster's"},
 			precisionParam,
+			fp8RecipeParam,
 			stepEffParam,
 			in("batch_size", "1", 1, "global batch in samples (sequences)"),
 			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length in tokens"},
@@ -142,8 +143,13 @@ func init() {
 			}
 			return nil
 		},
-		checkProfile: func(p *Plan) error { return calibratedTrainingShape(p, true) },
-		newEval:      newFleetEval,
+		checkProfile: func(p *Plan) error {
+			if err := checkFP8Recipe(p); err != nil {
+				return err
+			}
+			return calibratedTrainingShape(p, true)
+		},
+		newEval: newFleetEval,
 	})
 }
 
@@ -412,9 +418,11 @@ func (e *fleetEval) trainingStep(c cols) {
 		e.r.resizeSeed(n)
 		e.stepSeed(c)
 	}
-	// fp4 is ours, not the seed's: both profiles refuse it where eval does.
+	// fp4 is ours, not the seed's: both profiles refuse it where eval does; FP8 GEMMs
+	// need an FP8 rate.
+	fp8 := c.get("fp8_recipe")
 	for k, p := range c.get("precision") {
-		if e.r.reason[k] == reasonNone && e.h.fp4Unsupported(p, int(codes[k])) {
+		if e.r.reason[k] == reasonNone && (e.h.fp4Unsupported(p, int(codes[k])) || e.h.fp8Unsupported(fp8[k], int(codes[k]))) {
 			e.r.reason[k] = reasonUnsupported
 		}
 	}
@@ -545,9 +553,10 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	nd, st, r := &e.node, &e.step, &e.r
 	mc, cc, fc, prec := c.get("model"), c.get("cluster"), c.get("fabric"), c.get("precision")
 	for _, s := range []*[]float64{&st.KVHeads, &st.FFN, &st.Vocab, &st.Experts, &st.TopK, &st.ExpertParams, &st.MatmulRate, &st.AttentionRate,
-		&st.SMs, &st.MemBW, &st.IntraBus, &st.InterBus, &st.IntraHop, &st.InterHop} {
+		&st.SMs, &st.MemBW, &st.IntraBus, &st.InterBus, &st.IntraHop, &st.InterHop, &st.FP8Rate} {
 		*s = grow(*s, n)
 	}
+	st.FP8 = fp8Recipes(st.FP8, c.get("fp8_recipe"))
 	st.Gated = grow(st.Gated, n)
 	st.Recompute = grow(st.Recompute, n)
 	ckpt := c.get("activation_checkpointing")
@@ -594,7 +603,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 		mm.InFlight[k] = st.Microbatches[k] * st.GradAccum[k]
 	}
 	mm.Gated, mm.SeqParallel, mm.Flash, mm.FP32Grads = st.Gated, st.SeqParallel, st.FlashAttention, st.FP32Grads
-	mm.Recompute = st.Recompute
+	mm.Recompute, mm.FP8 = st.Recompute, st.FP8
 	kernel.TrainingMemory(&e.memO, mm)
 
 	// The step's columns are the kernel's; only the reason codes and the (absent)
@@ -635,6 +644,21 @@ func stepShape(st *kernel.StepIn, k int, mt *modelTable, m int, ht *hwTable, h i
 		st.AttentionRate[k] = st.MatmulRate[k]
 	}
 	st.SMs[k], st.MemBW[k] = ht.sms[h], ht.achievable[h]
+	st.FP8Rate[k] = ht.matmulFor(float64(h), float64(kernel.FP8))
+	if st.FP8Rate[k] == 0 {
+		// No FP8 rate: the row is unsupported_by_hardware (fp8Unsupported) and priced
+		// without FP8, never at a rate of 0.
+		st.FP8[k] = kernel.FP8None
+	}
+}
+
+// fp8Recipes converts the fp8_recipe column (codes in kernel.FP8Recipe order).
+func fp8Recipes(dst []kernel.FP8Recipe, codes []float64) []kernel.FP8Recipe {
+	dst = grow(dst, len(codes))
+	for k, c := range codes {
+		dst[k] = kernel.FP8Recipe(c)
+	}
+	return dst
 }
 
 // headsOrDefault returns heads with a model's unstated (0) head count as kernel.DefaultHeads.

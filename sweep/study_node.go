@@ -15,7 +15,7 @@ func init() {
 		Doc:       "roofline of one model on one accelerator, inference or training (physics.md §5.1)",
 		Objective: Objective{Column: "throughput_per_s"},
 		Params: []Param{
-			modelParam, hardwareParam, precisionParam, stepEffParam, batchParam,
+			modelParam, hardwareParam, precisionParam, fp8RecipeParam, stepEffParam, batchParam,
 			{Name: "training", Kind: KindBool, Default: "false", Doc: "training step (3× forward FLOPs) instead of inference"},
 			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length: transformer training memory, and under calibrated the tokens of each training sequence"},
 			{Name: "activation_recomputation", Kind: KindBool, Default: "false", Doc: "recompute activations in the backward pass (+1 forward)"},
@@ -59,6 +59,9 @@ func init() {
 		},
 		check: trainingOnlyAxes,
 		checkProfile: func(p *Plan) error {
+			if err := checkFP8Recipe(p); err != nil {
+				return err
+			}
 			return calibratedTrainingShape(p, slices.Contains(p.valuesOf("training").Nums, 1))
 		},
 		newEval: func(p *Plan) evaluator {
@@ -180,6 +183,7 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 	oneMinusRatio(w.f("wall_2_memory_slack"), out.Footprint, in.MemCapacity)
 	oneMinusRatio(w.f("wall_3_software_slack"), out.OverheadTime, out.Latency)
 	bn, reason, binding := w.c("bottleneck"), w.c("infeasible_reason"), w.c("binding_wall")
+	fp8 := c.get("fp8_recipe")
 	for k := 0; k < n; k++ {
 		bn[k] = uint8(out.Bottleneck[k])
 		reason[k] = reasonNone
@@ -197,8 +201,11 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 			// Sequences longer than the model's context window (the seed has no such check).
 			feas[k], reason[k] = false, reasonContext
 		}
-		if e.h.fp4Unsupported(prec[k], int(hc[k])) {
-			// fp4 is ours, not the seed's: both profiles refuse it where eval does.
+		// fp4 is ours, not the seed's: both profiles refuse it where eval does. FP8 mixed
+		// precision is a term of the calibrated transformer training step only (checkFP8Recipe
+		// refuses it under seed), on an accelerator with an FP8 rate.
+		fp8Refused := fp8[k] != float64(kernel.FP8None) && in.Training[k] && (!in.IsTransformer[k] || e.h.fp8Unsupported(fp8[k], int(hc[k])))
+		if e.h.fp4Unsupported(prec[k], int(hc[k])) || fp8Refused {
 			feas[k], reason[k] = false, reasonUnsupported
 		}
 	}
@@ -241,7 +248,7 @@ func (e *nodeEval) trainingStep(c cols) {
 	for _, s := range []*[]float64{&st.Layers, &st.Hidden, &st.Heads, &st.KVHeads, &st.FFN, &st.Vocab, &st.Experts, &st.TopK,
 		&st.Params, &st.ExpertParams, &st.SeqLen, &st.Batch, &st.Microbatches, &st.GradAccum, &st.Accelerators, &st.PerNode,
 		&st.TP, &st.PP, &st.CP, &st.EP, &st.VirtualStages, &st.ZeROStage, &st.DPShard, &mm.DPShard, &st.Bytes, &st.PeakFLOPS, &st.MatmulRate,
-		&st.AttentionRate, &st.SMs, &st.MemBW, &st.IntraBus, &st.InterBus, &st.IntraHop, &st.InterHop,
+		&st.AttentionRate, &st.SMs, &st.MemBW, &st.IntraBus, &st.InterBus, &st.IntraHop, &st.InterHop, &st.FP8Rate,
 		&st.Congestion, &st.Straggler, &st.Imbalance, &mm.Batch, &mm.DP, &mm.OptimizerBytes, &mm.TrainableFraction, &mm.CommBufferFraction, &mm.InFlight, &mm.MemCapacity} {
 		*s = grow(*s, n)
 	}
@@ -249,8 +256,11 @@ func (e *nodeEval) trainingStep(c cols) {
 		*s = grow(*s, n)
 	}
 	st.Recompute = grow(st.Recompute, n)
+	st.FP8 = grow(st.FP8, n)
+	fp8 := c.get("fp8_recipe")
 	for j, k := range e.rows {
 		m, h := int(mc[k]), int(hc[k])
+		st.FP8[j] = kernel.FP8Recipe(fp8[k])
 		stepShape(st, j, e.m, m, e.h, h, prec[k], in.PeakFLOPS[k]*in.Efficiency[k])
 		st.Layers[j], st.Hidden[j], st.Heads[j], st.Params[j] = in.Layers[k], in.Hidden[k], in.Heads[k], in.Params[k]
 		st.SeqLen[j], st.Batch[j], st.Bytes[j], st.PeakFLOPS[j] = in.SeqLen[k], in.Batch[k], in.Bytes[k], in.PeakFLOPS[k]
@@ -288,7 +298,7 @@ func (e *nodeEval) trainingStep(c cols) {
 	mm.Recompute, mm.SeqLen, mm.ZeROStage = st.Recompute, st.SeqLen, st.ZeROStage
 	mm.TP, mm.PP, mm.EP, mm.CP, mm.VirtualStages, mm.GradAccum = st.TP, st.PP, st.EP, st.CP, st.VirtualStages, st.GradAccum
 	mm.KVHeads, mm.FFN, mm.Vocab, mm.ExpertParams = st.KVHeads, st.FFN, st.Vocab, st.ExpertParams
-	mm.Gated, mm.SeqParallel, mm.Flash, mm.FP32Grads = st.Gated, st.SeqParallel, st.FlashAttention, st.FP32Grads
+	mm.Gated, mm.SeqParallel, mm.Flash, mm.FP32Grads, mm.FP8 = st.Gated, st.SeqParallel, st.FlashAttention, st.FP32Grads, st.FP8
 	kernel.TrainingMemory(&e.memO, mm)
 
 	for _, kj := range e.steps {
@@ -313,7 +323,7 @@ func sameInputs(in [][]float64, skip, kp, k int) bool {
 }
 
 // nodeTrainingParams are the node study's parameters only a training step reads.
-var nodeTrainingParams = []string{"seq_len", "activation_recomputation", "zero_stage", "dp_size", "lora"}
+var nodeTrainingParams = []string{"seq_len", "activation_recomputation", "zero_stage", "dp_size", "lora", "fp8_recipe"}
 
 // trainingOnlyAxes refuses several values of a parameter only a training step reads when
 // no point of the grid trains: every value would give the same row (eval refuses the

@@ -116,6 +116,7 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		in.Flash = grow(in.Flash, n)
 		in.FP32Grads = grow(in.FP32Grads, n)
 		in.CP = grow(in.CP, n)
+		in.FP8 = grow(in.FP8, n) // no FP8 GEMMs here: FP8None
 		for k := 0; k < n; k++ {
 			in.Gated[k], in.Flash[k], in.FP32Grads[k], in.CP[k] = e.m.gated[int(mc[k])], false, false, 1
 		}

@@ -59,7 +59,11 @@ memory counted tensor by tensor (Korthikanti et al.; FlashAttention stores no s�
 FP32 gradients and Adam state). --dp-size and --zero-stage shard that memory, and under
 ZeRO ≥ 1 the optimizer's pass; the data-parallel collectives are not priced here (they
 need a fabric: the fleet study). Under hybrid sharding (HSDP) --dp-size is the shard
-group, the ranks the state is split over (the fleet study's dp_shard). The seed profile counts one
+group, the ranks the state is split over (the fleet study's dp_shard). --fp8-recipe
+delayed|current runs the layers' linear GEMMs in FP8 as Transformer Engine does (the
+measured FP8 matmul rate, the casts and amax passes as memory traffic, FP8 weight copies
+and FP8-saved GEMM inputs in memory; everything else in --precision, e.g. bf16;
+docs/PHYSICS.md §35, "FP8 mixed precision"). The seed profile counts one
 token per sequence at efficiency × peak. MFU counts model FLOPs (3 × forward), HFU adds
 the recomputed forward.
 
@@ -79,13 +83,16 @@ such a CNN under calibrated (its step stores every feature map and recomputes no
 has no attention to adapt), --efficiency for such a CNN, or for a transformer's training
 step, on an accelerator with a measured matmul rate (calibrated: the rate, not a
 fraction, prices it), --dp-size without a ZeRO stage and a ZeRO stage without --dp-size
-(eval prices one accelerator: the ranks only divide ZeRO's shards).
+(eval prices one accelerator: the ranks only divide ZeRO's shards), --fp8-recipe for a model
+without a transformer's layered step, on an accelerator without a measured FP8 matmul rate,
+beside an 8-bit --precision or under the seed profile.
 
 Examples:
    mlsysim eval Llama3_8B H100 --batch-size 32
    mlsysim eval ResNet50 A100 --output json
    mlsysim eval ResNet50 H100 --precision int8 --batch-size 2048 --cnn-execution graph
    mlsysim eval Llama3_70B H100 --training --seq-len 4096 --zero-stage 3 --dp-size 64
+   mlsysim eval Llama3_8B H100 --training --precision bf16 --fp8-recipe current
    mlsysim eval Llama3_8B H100 --batch-size 32 --plot roofline.svg`,
 		Flags: append(commonFlags(),
 			&cli.BoolFlag{Name: "training", Usage: "a training step (forward + backward) instead of inference"},
@@ -93,6 +100,7 @@ Examples:
 			&cli.IntFlag{Name: "zero-stage", Value: 0, Usage: "training: ZeRO stage 0–3 (1–3 with --dp-size > 1)"},
 			&cli.IntFlag{Name: "dp-size", Value: 1, Usage: "training: data-parallel ranks ZeRO shards over (with --zero-stage 1–3; under hybrid sharding, the shard group)"},
 			&cli.BoolFlag{Name: "lora", Usage: "training: LoRA fine-tuning (rank 16 on Q, K, V, O)"},
+			&cli.StringFlag{Name: "fp8-recipe", Value: "none", Usage: "training (calibrated, transformers): FP8 mixed precision as Transformer Engine runs it, the linear GEMMs in FP8 with per-tensor scales: delayed (amax history) or current (each tensor's own amax); --precision stays what is stored and moved (bf16); none: no FP8 GEMMs"},
 			&cli.StringFlag{Name: "cnn-execution", Value: "eager", Usage: "calibrated CNNs: eager, fused_bn_act or graph (how the framework runs batch norm, ReLU and residual adds)"},
 			&cli.StringFlag{Name: "plot", Usage: "also draw the point on its accelerator's roofline: FILE.svg, FILE.pdf or FILE.png"},
 		),
@@ -135,6 +143,7 @@ Examples:
 				axis("zero_stage", strconv.Itoa(c.Int("zero-stage")), "--zero-stage"),
 				axis("dp_size", strconv.Itoa(c.Int("dp-size")), "--dp-size"),
 				axis("lora", strconv.FormatBool(c.Bool("lora")), "--lora"),
+				axis("fp8_recipe", c.String("fp8-recipe"), "--fp8-recipe"),
 				axis("cnn_execution", c.String("cnn-execution"), "--cnn-execution"),
 			)
 			row, err := a.evalOne("node", axes)
@@ -213,6 +222,14 @@ func (a *app) unshapedEvalFlag(c *cli.Command, model, hwKey string) error {
 	if c.Bool("activation-recomputation") && calibrated && len(m.ConvLayers) > 0 {
 		return badInputf("--activation-recomputation", "%s's training step under the calibrated profile stores every feature map and prices no recomputed forward (docs/PHYSICS.md §36–37), so the flag would change nothing; drop it, or use --profile seed", model)
 	}
+	if r := c.String("fp8-recipe"); r != "none" && calibrated {
+		switch _, _, measured := h.MeasuredMatmul("fp8"); {
+		case !m.Family.IsTransformer() || m.HiddenDim == 0:
+			return badInputf("--fp8-recipe", "FP8 mixed precision is a term of a transformer's layered training step (docs/PHYSICS.md §35), which %s has not; drop --fp8-recipe", model)
+		case !measured:
+			return badInputf("--fp8-recipe", "%s has no measured FP8 matmul rate (catalog gemm_efficiency fp8) to run the GEMMs at; choose an accelerator that has one (H100, H200, B200: mlsysim zoo hardware), or drop --fp8-recipe", hwKey)
+		}
+	}
 	if c.IsSet("cnn-execution") {
 		switch {
 		case len(m.ConvLayers) == 0:
@@ -239,7 +256,7 @@ func zeroFlags(c *cli.Command) error {
 }
 
 // trainingFlags are eval's flags that only a training step uses.
-var trainingFlags = []string{"activation-recomputation", "zero-stage", "dp-size", "lora"}
+var trainingFlags = []string{"activation-recomputation", "zero-stage", "dp-size", "lora", "fp8-recipe"}
 
 func axis(name, value, where string) sweep.Axis {
 	return sweep.Axis{Name: name, Where: where, Values: []sweep.AxisValue{{Text: value, Where: where}}}

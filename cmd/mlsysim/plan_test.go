@@ -387,6 +387,9 @@ func TestBadPlans(t *testing.T) {
 		"bad_ops_one_accelerator.yaml":     {7, []string{`"Quebeck"`}},
 		"bad_yaml_syntax.yaml":             {4, []string{"did not find expected"}},
 		"bad_not_mapping.yaml":             {0, []string{"mapping"}},
+		"bad_fp8_no_rate.yaml":             {9, []string{"hardware.fp8_recipe current", "A100 has no measured FP8 matmul rate", "H100"}},
+		"bad_fp8_precision.yaml":           {9, []string{"hardware.fp8_recipe delayed beside hardware.precision fp8", "bf16"}},
+		"bad_fp8_single.yaml":              {7, []string{"hardware.fp8_recipe applies to a training step", "--fp8-recipe current"}},
 	}
 	files, _ := filepath.Glob(planFixture("bad_*.yaml"))
 	if len(files) < 20 {

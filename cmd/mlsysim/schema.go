@@ -342,6 +342,7 @@ func planSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 		prop{"intra_node_bw", quantity(catalog.BytesPerSecond, "intra-node bandwidth per direction; default the accelerator's scale-up link per direction", "450 GB/s")},
 		prop{"fabric_bandwidth", quantity(catalog.BytesPerSecond, "inter-node fabric bandwidth per accelerator; default 50 GB/s", "400 Gbps")},
 		prop{"precision", param("precision", "", nil)},
+		prop{"fp8_recipe", param("fp8_recipe", "calibrated fleets: FP8 mixed precision (Transformer Engine), the linear GEMMs in FP8 with delayed or current scaling; precision stays what is stored and moved; needs a measured FP8 matmul rate; not with one accelerator", nil)},
 		prop{"efficiency", param("efficiency", "", nil)},
 	)
 	counts := []string{"accelerators", "nodes", "node_count", "accelerators_per_node", "intra_node_bw", "fabric_bandwidth"}
