@@ -74,13 +74,19 @@ func FP8LayerWeights(h, heads, kv, ffn, tp, localExperts float64, gated bool) fl
 // for the shapes layerStep prices: norm outputs of E elements each (1/tp of the tokens
 // under sequence parallelism, where the cast precedes the all-gather), the attention
 // output of n·h/tp, QKV outputs of n·qkv, the MLP's act intermediate elements
-// (up projections up·act) and n·h outputs of the row-parallel layers.
-func fp8Casts(r FP8Recipe, E, n, h, tp, qkv, act, up, e float64) (fwd, bwd float64) {
-	fwd = 2*fp8CastBytes(r, E, e, true) + // QKV and MLP-up inputs, from the norms
+// (up projections up·act) and n·h outputs of the row-parallel layers. An MoE layer's
+// experts (routed > 0: the rows its local experts receive) take the permuted tokens,
+// which their grouped GEMMs cast from memory, and give back routed·h gradients.
+func fp8Casts(r FP8Recipe, E, n, h, tp, qkv, act, up, routed, e float64) (fwd, bwd float64) {
+	mlpIn, mlpOut := fp8CastBytes(r, E, e, true), fp8CastBytes(r, n*h, e, false)
+	if routed > 0 {
+		mlpIn, mlpOut = fp8CastBytes(r, routed*h, e, false), fp8CastBytes(r, routed*h, e, false)
+	}
+	fwd = fp8CastBytes(r, E, e, true) + mlpIn + // QKV and MLP-up inputs, from the norm (or the permutation)
 		fp8CastBytes(r, n*h/tp, e, false) + // output-projection input, from attention
 		fp8CastBytes(r, act, e, true) // MLP-down input, from the activation
 	bwd = fp8CastBytes(r, n*qkv, e, false) + // QKV output gradient, from attention's backward
-		2*fp8CastBytes(r, n*h, e, false) + // output-projection and MLP-down output gradients
+		fp8CastBytes(r, n*h, e, false) + mlpOut + // output-projection and MLP-down output gradients
 		fp8CastBytes(r, up*act, e, true) // MLP-up output gradient, from the activation's backward
 	return fwd, bwd
 }

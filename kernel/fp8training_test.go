@@ -140,3 +140,21 @@ func TestFP8TrainingMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestFP8CastsMoE: an MoE layer's experts cast the permuted rows they receive from
+// memory (4 bytes an element under delayed scaling), where a dense MLP's input comes
+// from the norm (1 byte) and its output gradient has the layer's n·h elements. Shapes:
+// n 1024 tokens, h 512, tp 1, QKV 3h, act 8192 elements (up 2: 16384 for the MLP-up
+// gradient), 3000 routed rows.
+func TestFP8CastsMoE(t *testing.T) {
+	const n, h, act, routed = 1024.0, 512.0, 8192.0, 3000.0
+	E, qkv := n*h, 3*h
+	fwd, bwd := fp8Casts(FP8Delayed, E, n, h, 1, qkv, act, 2, routed, 2)
+	wantF := E*1 + routed*h*4 + n*h*4 + act*1
+	wantB := n*qkv*4 + n*h*4 + routed*h*4 + 2*act*1
+	relClose(t, "MoE forward casts", fwd, wantF, 1e-15)
+	relClose(t, "MoE backward casts", bwd, wantB, 1e-15)
+	fwd, bwd = fp8Casts(FP8Delayed, E, n, h, 1, qkv, act, 2, 0, 2)
+	relClose(t, "dense forward casts", fwd, 2*E*1+n*h*4+act*1, 1e-15)
+	relClose(t, "dense backward casts", bwd, n*qkv*4+2*n*h*4+2*act*1, 1e-15)
+}

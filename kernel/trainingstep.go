@@ -612,7 +612,11 @@ func layerStep(k *layerKey) layerTimes {
 		ewB += permB
 	}
 	if k.fp8 != FP8None {
-		castF, castB := fp8Casts(k.fp8, E, n, h, tp, (h+2*k.kv*d)/tp, act, up, e)
+		var moeRows float64
+		if k.experts > 0 {
+			moeRows = routed * localExperts
+		}
+		castF, castB := fp8Casts(k.fp8, E, n, h, tp, (h+2*k.kv*d)/tp, act, up, moeRows, e)
 		ewF += castF
 		ewB += castB
 	}
