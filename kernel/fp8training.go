@@ -120,7 +120,7 @@ func fp8InputGather(k *layerKey, elems float64) (fwd, bwd float64) {
 // fp8WeightCopies are the bytes of the FP8 weight copies (FP8WeightCopyBytes per linear
 // weight of the transformer layers) on one rank of a calibrated TrainingMemory point:
 // the layers of a pipeline stage, experts sharded over ep as well. They count as
-// weights, so ZeRO-3 shards them with the rest.
+// weights, so ZeRO-3 shards them with the rest (an assumption, docs/PHYSICS.md §35).
 func fp8WeightCopies(in *TrainMemIn, i int) float64 {
 	// A dense MLP is one expert; an MoE layer's experts are counted from the parameters
 	// they hold, sharded over tp·ep.
