@@ -167,6 +167,7 @@ Examples:
 				sc := newScorecard(name, row, a.infeasibleWhy(row))
 				if h, err := a.cat.HardwareByKey(hw); err == nil && a.String("profile") != "seed" {
 					_, sc.measuredEff, _ = h.MeasuredMatmul(c.String("precision"))
+					_, sc.fp8Eff, _ = h.MeasuredMatmul("fp8")
 				}
 				if m, err := a.cat.ModelByKey(model); err == nil {
 					sc.transformer = m.Family.IsTransformer()

@@ -20,6 +20,9 @@ type scorecard struct {
 	// (0: none in the catalog). A layered calibrated step prices its matmuls at it, not at
 	// the efficiency column, so the header names the rate that was used.
 	measuredEff float64
+	// fp8Eff is the measured FP8 matmul efficiency, the rate of the linear GEMMs of a
+	// training step with an fp8_recipe (docs/PHYSICS.md §35, "FP8 mixed precision").
+	fp8Eff float64
 	// transformer and layeredCNN decide which memory flags are advised: recomputation
 	// shrinks only a transformer's stored activations (a calibrated CNN's step
 	// recomputes none, and other models count none), and LoRA has no attention to
@@ -274,6 +277,9 @@ func (s *scorecard) smallerFormat(used, capGB, act float64) string {
 // catalog has one; everything else at the efficiency column × peak.
 func (s *scorecard) rate() string {
 	layered := s.transformerLayered() || s.row["cnn_layered"] == true
+	if r, _ := s.row["fp8_recipe"].(string); s.transformerLayered() && r != "" && r != "none" {
+		return fmt.Sprintf("linear matmuls in FP8 (%s scaling) at the measured %.2f of the fp8 peak, the rest at %.2f of the %s peak", r, s.fp8Eff, s.measuredEff, s.str("precision"))
+	}
 	if layered && s.measuredEff > 0 {
 		return fmt.Sprintf("matmuls at the measured %.2f of peak", s.measuredEff)
 	}

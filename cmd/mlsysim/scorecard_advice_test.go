@@ -28,6 +28,7 @@ func TestScorecardHeaderNamesTheRate(t *testing.T) {
 	}{
 		{[]string{"eval", "ResNet50", "H100", "-b", "8"}, "matmuls at the measured"},
 		{[]string{"eval", "Llama3_8B", "H100", "--training", "--seq-len", "1024"}, "matmuls at the measured"},
+		{[]string{"eval", "Llama3_8B", "H100", "--training", "-p", "bf16", "--fp8-recipe", "current"}, "linear matmuls in FP8 (current scaling) at the measured 0.71 of the fp8 peak, the rest at 0.80 of the bf16 peak"},
 		{[]string{"eval", "Llama3_8B", "H100", "-b", "8"}, "efficiency 0.50"},
 		{[]string{"eval", "ResNet50", "H100", "-b", "8", "--profile", "seed"}, "efficiency 0.50"},
 		{[]string{"eval", "Llama3_8B", "H100", "--training", "--profile", "seed", "-e", "0.4"}, "efficiency 0.40"},
