@@ -676,7 +676,7 @@ func (pf *PlanFile) checkFP8(cat *catalog.Catalog, profile string) error {
 		return nil
 	}
 	if profile != Profiles[0] {
-		return pf.errf("hardware.fp8_recipe", "hardware.fp8_recipe %s: FP8 mixed precision is a term of the calibrated training step; the seed profile has none (its precision sets the bytes of everything); drop it, or use --profile calibrated", r)
+		return pf.errf("hardware.fp8_recipe", "hardware.fp8_recipe %s changes nothing under the seed profile: FP8 mixed precision is a term of the calibrated training step, which the seed's has not (its precision sets the bytes of everything); drop it, or use --profile calibrated", r)
 	}
 	if p, err := kernel.ParsePrecision(cmp.Or(pf.Hardware.Precision, "fp16")); err == nil && p.Bytes() < 2 {
 		return pf.errf("hardware.fp8_recipe", "hardware.fp8_recipe %s beside hardware.precision %s: FP8 mixed precision keeps weights, activations and collectives in a 16- or 32-bit precision and runs only the linear GEMMs in FP8; set hardware.precision bf16 (or fp16, fp32), or drop fp8_recipe", r, p)

@@ -75,6 +75,8 @@ func TestPlanKeysChangeTheAnswer(t *testing.T) {
 			strings.Replace(fmt.Sprintf(fleet8, "", "H100", "", ""), "tp: 8", "tp: 1", 1), strings.Replace(fmt.Sprintf(fleet8, "", "H100", "", ", sequence_parallel: true"), "tp: 8", "tp: 1", 1), refused},
 		{"sequence_parallel seed", "seed", "parallelism.sequence_parallel", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", sequence_parallel: false"), refused},
 		{"cp", "calibrated", "parallelism.cp", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", cp: 2"), changes},
+		{"fp8_recipe", "calibrated", "hardware.fp8_recipe", fmt.Sprintf(fleet8, "", "H100", ", precision: bf16, fp8_recipe: none", ""), fmt.Sprintf(fleet8, "", "H100", ", precision: bf16, fp8_recipe: current", ""), changes},
+		{"fp8_recipe seed", "seed", "hardware.fp8_recipe", fmt.Sprintf(fleet8, "", "H100", ", precision: bf16", ""), fmt.Sprintf(fleet8, "", "H100", ", precision: bf16, fp8_recipe: current", ""), refused},
 		{"cp seed", "seed", "parallelism.cp", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", cp: 2"), refused},
 		{"cp_attention", "calibrated", "parallelism.cp_attention", fmt.Sprintf(fleet8, "", "H100", "", ", cp: 2, cp_attention: ring"), fmt.Sprintf(fleet8, "", "H100", "", ", cp: 2, cp_attention: allgather"), changes},
 		{"cp_attention at cp 1", "calibrated", "parallelism.cp_attention", fmt.Sprintf(fleet8, "", "H100", "", ", cp_attention: ring"), fmt.Sprintf(fleet8, "", "H100", "", ", cp_attention: allgather"), refused},
@@ -232,5 +234,19 @@ func TestOptimizeBatchingRefusesParallelism(t *testing.T) {
 	r := mlsysim(t, "optimize", "batching", f, "--sla-ms", "1000", "--qps", "5")
 	if r.code != exitBadInput || !strings.Contains(r.stderr, "parallelism block") {
 		t.Fatalf("want exit 1 naming the parallelism block\n%v", r)
+	}
+}
+
+// TestOptimizeBatchingRefusesFP8Recipe: optimize batching serves the model; a training
+// step's FP8 recipe changes nothing there and is refused with its line, not ignored.
+func TestOptimizeBatchingRefusesFP8Recipe(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "p.yaml")
+	src := "version: \"1.0\"\nname: b\nworkload: {name: Llama3_8B, batch_size: 8, seq_len: 256}\nhardware: {name: H100, accelerators: 8, accelerators_per_node: 8, precision: bf16, fp8_recipe: current}\n"
+	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := mlsysim(t, "optimize", "batching", f, "--sla-ms", "1000", "--qps", "5")
+	if r.code != exitBadInput || !strings.Contains(r.stderr, "p.yaml:4: hardware.fp8_recipe changes nothing for optimize batching") {
+		t.Fatalf("want exit 1 naming hardware.fp8_recipe at line 4\n%v", r)
 	}
 }
