@@ -223,30 +223,23 @@ func TestPlanMacroUnpriced(t *testing.T) {
 	}
 }
 
-// TestOptimizeBatchingRefusesParallelism: optimize batching serves one replica per
-// accelerator and reads no parallelism block; a plan with one is refused, not ignored.
-func TestOptimizeBatchingRefusesParallelism(t *testing.T) {
-	f := filepath.Join(t.TempDir(), "p.yaml")
-	src := "version: \"1.0\"\nname: b\nworkload: {name: Llama3_8B, batch_size: 8, seq_len: 256}\nhardware: {name: H100, accelerators: 8, accelerators_per_node: 8}\nparallelism: {tp: 8}\n"
-	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r := mlsysim(t, "optimize", "batching", f, "--sla-ms", "1000", "--qps", "5")
-	if r.code != exitBadInput || !strings.Contains(r.stderr, "parallelism block") {
-		t.Fatalf("want exit 1 naming the parallelism block\n%v", r)
-	}
-}
-
-// TestOptimizeBatchingRefusesFP8Recipe: optimize batching serves the model; a training
-// step's FP8 recipe changes nothing there and is refused with its line, not ignored.
-func TestOptimizeBatchingRefusesFP8Recipe(t *testing.T) {
-	f := filepath.Join(t.TempDir(), "p.yaml")
-	src := "version: \"1.0\"\nname: b\nworkload: {name: Llama3_8B, batch_size: 8, seq_len: 256}\nhardware: {name: H100, accelerators: 8, accelerators_per_node: 8, precision: bf16, fp8_recipe: current}\n"
-	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r := mlsysim(t, "optimize", "batching", f, "--sla-ms", "1000", "--qps", "5")
-	if r.code != exitBadInput || !strings.Contains(r.stderr, "p.yaml:4: hardware.fp8_recipe changes nothing for optimize batching") {
-		t.Fatalf("want exit 1 naming hardware.fp8_recipe at line 4\n%v", r)
+// TestOptimizeBatchingRefusesPlanKeys: optimize batching serves one replica per
+// accelerator, so a parallelism block, which it never reads, and a training step's FP8
+// recipe are refused with their line, not ignored.
+func TestOptimizeBatchingRefusesPlanKeys(t *testing.T) {
+	const head = "version: \"1.0\"\nname: b\nworkload: {name: Llama3_8B, batch_size: 8, seq_len: 256}\n"
+	for _, tc := range []struct{ name, plan, want string }{
+		{"parallelism", head + "hardware: {name: H100, accelerators: 8, accelerators_per_node: 8}\nparallelism: {tp: 8}\n", "parallelism block"},
+		{"fp8_recipe", head + "hardware: {name: H100, accelerators: 8, accelerators_per_node: 8, precision: bf16, fp8_recipe: current}\n",
+			"p.yaml:4: hardware.fp8_recipe changes nothing for optimize batching"},
+	} {
+		f := filepath.Join(t.TempDir(), "p.yaml")
+		if err := os.WriteFile(f, []byte(tc.plan), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := mlsysim(t, "optimize", "batching", f, "--sla-ms", "1000", "--qps", "5")
+		if r.code != exitBadInput || !strings.Contains(r.stderr, tc.want) {
+			t.Fatalf("%s: want exit 1 saying %q\n%v", tc.name, tc.want, r)
+		}
 	}
 }
