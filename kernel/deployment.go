@@ -177,14 +177,8 @@ func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 	idle := m.tdp * IdlePowerFraction
 	d := deployPoint{step: decode.t, perUser: 1 / decode.t, computeBound: decode.computeBound}
 
-	mem, w := m.memPerAccel(full, batch)
-	d.mem = mem / m.capacity
-	fits := mem <= m.budget(w)
-	if !m.calibrated {
-		_, _, _, total := m.seedDecode(batch, full)
-		d.mem = total / (m.tp * m.pp) / m.capacity
-		fits = d.mem <= 1
-	}
+	var fits bool
+	d.mem, fits = m.memoryAt(full, batch)
 	replicaAccels := m.tp * m.pp
 	limit := opt(in.MaxAccelerators, i, 0)
 
@@ -270,12 +264,8 @@ func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 // decoded (a disaggregated prefill instance).
 func (m llm) holdsPrompt(isl float64) bool {
 	m.specK = 0
-	if !m.calibrated {
-		_, _, _, total := m.seedDecode(1, isl)
-		return total/(m.tp*m.pp)/m.capacity <= 1
-	}
-	mem, w := m.memPerAccel(isl, 1)
-	return mem <= m.budget(w)
+	_, fits := m.memoryAt(isl, 1)
+	return fits
 }
 
 // queueWait is the mean wait of an M/D/1 queue at utilisation ρ with service t

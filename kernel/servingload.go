@@ -1,0 +1,215 @@
+package kernel
+
+import "math"
+
+// LoadReason says what decides a ServingLoad point.
+type LoadReason uint8
+
+const (
+	// LoadSteady: the server reaches a steady state at the arrival rate.
+	LoadSteady LoadReason = iota
+	// LoadMemory: the weights and one sequence at full context do not fit.
+	LoadMemory
+	// LoadOverloaded: no steady state — the prefills alone fill the server, or the decode
+	// batch the rate needs is larger than the engine's largest batch or than memory holds
+	// at full context.
+	LoadOverloaded
+)
+
+// ServingLoad is one continuous-batching replica (the shared serving input's layout)
+// under Poisson arrivals of QPS requests/s, each a prompt of SeqLen tokens (n = SeqLen −
+// cached prefix new) and OutputTokens generated ones (ours; docs/PHYSICS.md §34.1). The
+// first token comes from the prefill, the O − 1 others from decode steps. With t_p one
+// prompt's prefill (chunked or not, as Serving prices it: the chunks' passes and step
+// overheads) and t_d(b) a decode step of b sequences at the mean context of the generated
+// tokens, MeanDecodeContext(I + O, O):
+//
+//	ρ_p  = λ·t_p                            the share of time the replica prefills
+//	TPOT = t_d(b̄) / (1 − ρ_p)               decode steps run in the time prefills leave
+//	N_d  = λ·(O − 1)·TPOT                   sequences decoding (Little's law)
+//	b̄    = min(N_d + 1, B)                  the batch a decoding sequence is in
+//	TTFT = t_d(b̄)/2 + t_p + ρ_p·t_p/(2(1 − ρ_p))
+//	N    = λ·(TTFT + (O − 1)·TPOT)          requests in the replica (Little's law)
+//
+// A prefill is scheduled at the next step boundary ahead of decode (vLLM's and
+// TensorRT-LLM's default in-flight batching): an arrival waits for the running step — its
+// mean residual, t_d/2, under Poisson arrivals (PASTA, Wolff 1982; the residual of a
+// deterministic interval) — and for the prompts ahead of it, an M/D/1 queue of service t_p
+// (Pollaczek–Khinchine; the serve-deploy study's queueWait). Decode and prefill share the
+// accelerators by time: a chunked prompt riding in a decode step is priced as its own
+// passes, so the weights it shares with the decode step are read twice (an upper bound
+// on TPOT for a memory-bound step). The decoding sequences are the busy servers of an
+// M/G/∞ stage, whose occupancy is Poisson (Kleinrock 1975, Queueing Systems I §4.8), so a
+// sequence's own batch, the size-biased mean E[N²]/E[N], is N_d + 1 (at most B).
+//
+// TPOT depends on N_d through t_d, so the steady state is a fixed point of the
+// nondecreasing map N ↦ λ·(O − 1)·t_d(min(N + 1, B))/(1 − ρ_p); iterated from 0 it rises
+// to the least fixed point (Kleene), stopping when a step moves it by less than
+// loadTolerance of itself. Where the map is steep near the fixed point (close to
+// saturation) the iteration is finished by bisection. There is no steady state (overloaded)
+// when ρ_p ≥ 1, when the iterates pass B or the sequences memory holds at full context
+// I + O, or when no fixed point lies below them.
+func ServingLoad(out *LoadOut, in *LoadIn) {
+	n := len(in.Params)
+	out.resize(n)
+	m := llm{memo: &out.memo}
+	for i := 0; i < n; i++ {
+		in.load(&m, i)
+		out.set(i, m.underLoad(in.SeqLen[i], in.CachedPrefix[i], in.ChunkTokens[i], in.OutputTokens[i], in.QPS[i], in.Batch[i]))
+	}
+}
+
+// LoadIn holds the input columns of ServingLoad: the shared serving input (SeqLen is the
+// prompt, Batch the engine's largest batch) plus the output length and the arrival rate.
+type LoadIn struct {
+	ServeIn
+	OutputTokens []float64 // O per request
+	QPS          []float64 // λ, requests/s
+}
+
+// LoadOut holds the output columns of ServingLoad; times in s. A point that is not
+// steady has its TTFT and TPOT at +Inf and its concurrency at the bound it passed.
+type LoadOut struct {
+	Concurrency        []float64 // N, requests in the replica
+	DecodeBatch        []float64 // N_d, sequences decoding (mean)
+	TTFT, TPOT         []float64
+	PrefillTime        []float64 // t_p
+	DecodeStep         []float64 // t_d(b̄)
+	PrefillUtilization []float64 // ρ_p
+	MaxBatch           []float64 // min(B, sequences memory holds at full context)
+	MemUtilization     []float64 // one accelerator's weights + KV cache of b̄ sequences at full context / capacity
+	PowerW             []float64 // one accelerator's mean draw: prefill draw for ρ_p, decode draw the rest
+	Reason             []LoadReason
+	ComputeBound       []bool // the decode step's FLOPs outlast its bytes (calibrated)
+
+	memo passMemo
+}
+
+func (o *LoadOut) resize(n int) {
+	for _, p := range []*[]float64{&o.Concurrency, &o.DecodeBatch, &o.TTFT, &o.TPOT, &o.PrefillTime,
+		&o.DecodeStep, &o.PrefillUtilization, &o.MaxBatch, &o.MemUtilization, &o.PowerW} {
+		*p = grow(*p, n)
+	}
+	o.Reason = grow(o.Reason, n)
+	o.ComputeBound = grow(o.ComputeBound, n)
+}
+
+type loadPoint struct {
+	n, nd, ttft, tpot, tp, step, rho, maxBatch, mem, power float64
+	reason                                                 LoadReason
+	computeBound                                           bool
+}
+
+func (o *LoadOut) set(i int, p loadPoint) {
+	o.Concurrency[i], o.DecodeBatch[i], o.TTFT[i], o.TPOT[i] = p.n, p.nd, p.ttft, p.tpot
+	o.PrefillTime[i], o.DecodeStep[i], o.PrefillUtilization[i] = p.tp, p.step, p.rho
+	o.MaxBatch[i], o.MemUtilization[i], o.PowerW[i] = p.maxBatch, p.mem, p.power
+	o.Reason[i], o.ComputeBound[i] = p.reason, p.computeBound
+}
+
+const (
+	// loadTolerance ends the fixed-point iteration: a step that moves the decode batch by
+	// less than this share of it (far below any input's precision).
+	loadTolerance = 1e-12
+	// loadIterations bounds the monotone iteration before bisection finishes it; each is
+	// one decode step's pricing.
+	loadIterations = 64
+	// loadBisections halves [below, above] to well under loadTolerance of a batch ≤ 2^20.
+	loadBisections = 80
+)
+
+// memoryAt is one accelerator's memory at batch sequences of context s over its capacity,
+// and whether it fits: the seed's whole replica over tp·pp accelerators within capacity,
+// or the calibrated share (weights, KV cache, draft) within the engine's budget.
+func (m *llm) memoryAt(s, batch float64) (util float64, fits bool) {
+	if !m.calibrated {
+		_, _, _, total := m.seedDecode(batch, s)
+		util = total / (m.tp * m.pp) / m.capacity
+		return util, util <= 1
+	}
+	mem, w := m.memPerAccel(s, batch)
+	return mem / m.capacity, mem <= m.budget(w)
+}
+
+// sequencesHeld is how many sequences of context s fit beside the weights: memory is
+// linear in the batch in both profiles, so it is solved from batches 0 and 1. It is
+// negative when the weights alone do not fit.
+func (m *llm) sequencesHeld(s float64) float64 {
+	if !m.calibrated {
+		_, _, _, w := m.seedDecode(0, s)
+		_, _, _, one := m.seedDecode(1, s)
+		return (m.tp*m.pp*m.capacity - w) / (one - w)
+	}
+	w, wAcc := m.memPerAccel(s, 0)
+	one, _ := m.memPerAccel(s, 1)
+	return (m.budget(wAcc) - w) / (one - w)
+}
+
+// underLoad is ServingLoad at one point: prompts of isl tokens (cached of them from a
+// prefix cache, in chunks of chunk tokens), osl generated tokens, qps requests/s, at most
+// maxBatch sequences decoding together.
+func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoint {
+	full := isl + osl
+	ctx := MeanDecodeContext(full, osl)
+	pre := m.prefillPhase(max(1, isl-cached), isl, chunk)
+	p := loadPoint{tp: pre.t, rho: qps * pre.t}
+	p.maxBatch = min(maxBatch, math.Floor(m.sequencesHeld(full)))
+	if p.maxBatch < 1 {
+		p.reason, p.ttft, p.tpot, p.n = LoadMemory, math.Inf(1), math.Inf(1), math.Inf(1)
+		p.mem, _ = m.memoryAt(full, 1)
+		return p
+	}
+	step := func(nd float64) phase { return m.decodePhase(min(nd+1, p.maxBatch), ctx) }
+	steady := p.rho < 1
+	// next is the map whose least fixed point is the decode batch.
+	next := func(nd float64) float64 { return qps * (osl - 1) * step(nd).t / (1 - p.rho) }
+	nd := 0.0
+	if steady {
+		nd, steady = leastFixedPoint(next, p.maxBatch)
+	}
+	if !steady {
+		p.reason, p.ttft, p.tpot, p.n, p.nd = LoadOverloaded, math.Inf(1), math.Inf(1), math.Inf(1), nd
+		p.mem, _ = m.memoryAt(full, p.maxBatch)
+		return p
+	}
+	d := step(nd)
+	p.nd, p.step, p.computeBound = nd, d.t, d.computeBound
+	p.tpot = d.t / (1 - p.rho)
+	p.ttft = d.t/2 + pre.t + queueWait(p.rho, pre.t)
+	p.n = qps * (p.ttft + (osl-1)*p.tpot)
+	p.mem, _ = m.memoryAt(full, min(nd+1, p.maxBatch))
+	p.power = p.rho*pre.power + (1-p.rho)*d.power
+	return p
+}
+
+// leastFixedPoint is the least x in [0, limit] with f(x) = x for a nondecreasing f ≥ 0,
+// and whether there is one. Iterating from 0 stays below every fixed point and rises to
+// the least one; past limit there is none within it. When the iteration is slow (f is
+// steep near its fixed point) bisection finishes it between the last iterate, where
+// f(x) > x, and limit, where f(limit) ≤ x must hold for a fixed point to lie between.
+func leastFixedPoint(f func(float64) float64, limit float64) (float64, bool) {
+	x := 0.0
+	for k := 0; k < loadIterations; k++ {
+		y := f(x)
+		if y > limit {
+			return y, false
+		}
+		if y-x <= loadTolerance*y {
+			return y, true
+		}
+		x = y
+	}
+	lo, hi := x, limit
+	if f(hi) > hi {
+		return hi, false
+	}
+	for k := 0; k < loadBisections && hi-lo > loadTolerance*hi; k++ {
+		mid := (lo + hi) / 2
+		if f(mid) > mid {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi, true
+}

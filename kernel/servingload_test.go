@@ -1,0 +1,157 @@
+package kernel
+
+import (
+	"math"
+	"testing"
+)
+
+// loadIn is the deployment fixture (Llama3_8B FP16 on H100, seed physics) as one replica
+// under qps requests/s: prompts of 1024 tokens, osl generated, at most maxBatch decoding.
+func loadIn(qps, osl, maxBatch float64) *LoadIn {
+	s := deployIn(qps, 1, 1, 0, 1).ServeIn
+	s.SeqLen, s.Batch = one(1024), one(maxBatch)
+	return &LoadIn{ServeIn: s, OutputTokens: one(osl), QPS: one(qps)}
+}
+
+func runLoad(in *LoadIn) LoadOut {
+	var out LoadOut
+	ServingLoad(&out, in)
+	return out
+}
+
+// The seed's decode step is linear in the batch at the mean context of 256 generated
+// tokens, 1024 + 256 − 255/2 = 1152.5 (MeanDecodeContext): t_d(b) = loadA + loadC·b.
+var (
+	loadA = 8.03e9*2/3.35e12 + 32*LayerTaxS
+	loadC = llama3_8B.kvElems() * 1152.5 * 2 / 3.35e12
+)
+
+// TestServingLoadClosedForm: with a linear step and the batch below its cap, the fixed
+// point N_d = k·(a + c·(N_d + 1)), k = λ·(O − 1)/(1 − ρ_p), is N_d = k(a + c)/(1 − k·c).
+func TestServingLoadClosedForm(t *testing.T) {
+	for _, qps := range []float64{0.5, 5, 12} {
+		out := runLoad(loadIn(qps, 256, 256))
+		if out.Reason[0] != LoadSteady {
+			t.Fatalf("qps %v: %v, want steady", qps, out.Reason[0])
+		}
+		rho := qps * deployTP
+		k := qps * 255 / (1 - rho)
+		nd := k * (loadA + loadC) / (1 - k*loadC)
+		step := loadA + loadC*(nd+1)
+		tpot := step / (1 - rho)
+		ttft := step/2 + deployTP + rho*deployTP/(2*(1-rho))
+		near(t, "prefill", out.PrefillTime[0], deployTP)
+		near(t, "prefill utilisation", out.PrefillUtilization[0], rho)
+		if math.Abs(out.DecodeBatch[0]-nd) > 1e-9*nd {
+			t.Errorf("qps %v: decode batch %.15g, want %.15g", qps, out.DecodeBatch[0], nd)
+		}
+		for _, c := range []struct {
+			name      string
+			got, want float64
+		}{
+			{"TPOT", out.TPOT[0], tpot}, {"TTFT", out.TTFT[0], ttft}, {"decode step", out.DecodeStep[0], step},
+			{"concurrency", out.Concurrency[0], qps * (ttft + 255*tpot)},
+		} {
+			if math.Abs(c.got-c.want) > 1e-9*c.want {
+				t.Errorf("qps %v: %s %.15g, want %.15g", qps, c.name, c.got, c.want)
+			}
+		}
+	}
+}
+
+// TestServingLoadSaturation: with the batch capped at B, the highest steady rate is B
+// requests over their prefills and decode steps at B, λ* = B/((O − 1)·t_d(B) + B·t_p);
+// just above it the replica is overloaded, and so is any rate at which prefills alone
+// fill it (λ·t_p ≥ 1).
+func TestServingLoadSaturation(t *testing.T) {
+	const b = 8
+	sat := b / (255*(loadA+loadC*b) + b*deployTP)
+	for _, c := range []struct {
+		qps    float64
+		osl    float64
+		reason LoadReason
+	}{
+		{sat * (1 - 1e-6), 256, LoadSteady},
+		{sat * (1 + 1e-6), 256, LoadOverloaded},
+		{1 / deployTP, 1, LoadOverloaded},
+		{0.999 / deployTP, 1, LoadSteady},
+	} {
+		out := runLoad(loadIn(c.qps, c.osl, b))
+		if out.Reason[0] != c.reason {
+			t.Errorf("qps %v (λ* %v): %v, want %v", c.qps, sat, out.Reason[0], c.reason)
+		}
+		if c.reason == LoadOverloaded && !math.IsInf(out.TPOT[0], 1) {
+			t.Errorf("qps %v: overloaded with TPOT %v, want +Inf (never a number)", c.qps, out.TPOT[0])
+		}
+	}
+	// One generated token: no decode steps, the batch stays empty.
+	out := runLoad(loadIn(10, 1, b))
+	near(t, "decode batch at O = 1", out.DecodeBatch[0], 0)
+}
+
+// TestServingLoadMemory: the cap is the engine's batch or the sequences memory holds at
+// the full context 1280 (80 GiB less 16.06 GB of weights, 32·8·128·2 elements of 2 bytes
+// per token), whichever is smaller; a model that does not fit is out of memory.
+func TestServingLoadMemory(t *testing.T) {
+	held := math.Floor((80*gib - 16.06e9) / (llama3_8B.kvElems() * 1280 * 2))
+	near(t, "sequences held", runLoad(loadIn(1, 256, 4096)).MaxBatch[0], held)
+	near(t, "engine's batch", runLoad(loadIn(1, 256, 64)).MaxBatch[0], 64)
+	in := loadIn(1, 256, 64)
+	in.Params = one(70e9) // 140 GB of FP16 weights on 80 GiB
+	if r := runLoad(in).Reason[0]; r != LoadMemory {
+		t.Errorf("70B FP16 on one H100: %v, want out of memory", r)
+	}
+}
+
+// TestServingLoadMonotone: more load never shortens TTFT or TPOT, nor shrinks the batch,
+// and once overloaded a replica stays so — in both profiles.
+func TestServingLoadMonotone(t *testing.T) {
+	for _, calibrated := range []bool{false, true} {
+		prev := LoadOut{}
+		overloaded := false
+		for qps := 0.25; qps < 200; qps *= 1.25 {
+			in := loadIn(qps, 256, 256)
+			in.Calibrated = calibrated
+			out := runLoad(in)
+			if out.Reason[0] == LoadOverloaded {
+				overloaded = true
+				continue
+			}
+			if overloaded {
+				t.Fatalf("calibrated %v: steady at qps %v after an overloaded rate", calibrated, qps)
+			}
+			if prev.TTFT != nil && (out.TTFT[0] < prev.TTFT[0] || out.TPOT[0] < prev.TPOT[0] || out.DecodeBatch[0] < prev.DecodeBatch[0]) {
+				t.Errorf("calibrated %v, qps %v: TTFT %v, TPOT %v, batch %v fell from %v, %v, %v", calibrated, qps,
+					out.TTFT[0], out.TPOT[0], out.DecodeBatch[0], prev.TTFT[0], prev.TPOT[0], prev.DecodeBatch[0])
+			}
+			prev = out
+		}
+		if !overloaded {
+			t.Errorf("calibrated %v: never overloaded below 200 requests/s", calibrated)
+		}
+	}
+}
+
+// TestLeastFixedPoint: the least of two fixed points, found by the iteration or by
+// bisection when the iteration is slow, and none past the limit.
+func TestLeastFixedPoint(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		f     func(float64) float64
+		limit float64
+		want  float64
+		ok    bool
+	}{
+		// x² − 3x + 2 = 0 at 1 and 2: f(x) = (x² + 2)/3 rises to 1.
+		{"quadratic", func(x float64) float64 { return (x*x + 2) / 3 }, 10, 1, true},
+		// f(x) = 0.999x + 1 converges slowly to 1000: bisection finishes it.
+		{"slow", func(x float64) float64 { return 0.999*x + 1 }, 5000, 1000, true},
+		{"past the limit", func(x float64) float64 { return 0.5*x + 10 }, 15, 0, false},
+		{"no fixed point", func(x float64) float64 { return x + 1 }, 100, 0, false},
+	} {
+		got, ok := leastFixedPoint(c.f, c.limit)
+		if ok != c.ok || (ok && math.Abs(got-c.want) > 1e-9*c.want) {
+			t.Errorf("%s: %v, %v; want %v, %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
+}
