@@ -31,6 +31,10 @@ const (
 //	TTFT = t_d(b̄)/2 + t_p + ρ_p·t_p/(2(1 − ρ_p))
 //	N    = λ·(TTFT + (O − 1)·TPOT)          requests in the replica (Little's law)
 //
+// The rate at which the largest batch B' (B, or fewer where memory holds fewer sequences
+// at full context) is full, λ_cap = B'/((O − 1)·t_d(B') + B'·t_p), is the replica's
+// capacity: B' requests per their prefills and decode steps.
+//
 // A prefill is scheduled at the next step boundary ahead of decode (vLLM's and
 // TensorRT-LLM's default in-flight batching): an arrival waits for the running step — its
 // mean residual, t_d/2, under Poisson arrivals (PASTA, Wolff 1982; the residual of a
@@ -77,6 +81,7 @@ type LoadOut struct {
 	DecodeStep         []float64 // t_d(b̄)
 	PrefillUtilization []float64 // ρ_p
 	MaxBatch           []float64 // min(B, sequences memory holds at full context)
+	CapacityQPS        []float64 // λ_cap = B'/((O − 1)·t_d(B') + B'·t_p), B' = MaxBatch: the rate that fills the largest batch
 	MemUtilization     []float64 // one accelerator's weights + KV cache of b̄ sequences at full context / capacity
 	PowerW             []float64 // one accelerator's mean draw: prefill draw for ρ_p, decode draw the rest
 	Reason             []LoadReason
@@ -87,7 +92,7 @@ type LoadOut struct {
 
 func (o *LoadOut) resize(n int) {
 	for _, p := range []*[]float64{&o.Concurrency, &o.DecodeBatch, &o.TTFT, &o.TPOT, &o.PrefillTime,
-		&o.DecodeStep, &o.PrefillUtilization, &o.MaxBatch, &o.MemUtilization, &o.PowerW} {
+		&o.DecodeStep, &o.PrefillUtilization, &o.MaxBatch, &o.CapacityQPS, &o.MemUtilization, &o.PowerW} {
 		*p = grow(*p, n)
 	}
 	o.Reason = grow(o.Reason, n)
@@ -95,15 +100,15 @@ func (o *LoadOut) resize(n int) {
 }
 
 type loadPoint struct {
-	n, nd, ttft, tpot, tp, step, rho, maxBatch, mem, power float64
-	reason                                                 LoadReason
-	computeBound                                           bool
+	n, nd, ttft, tpot, tp, step, rho, maxBatch, capacity, mem, power float64
+	reason                                                           LoadReason
+	computeBound                                                     bool
 }
 
 func (o *LoadOut) set(i int, p loadPoint) {
 	o.Concurrency[i], o.DecodeBatch[i], o.TTFT[i], o.TPOT[i] = p.n, p.nd, p.ttft, p.tpot
 	o.PrefillTime[i], o.DecodeStep[i], o.PrefillUtilization[i] = p.tp, p.step, p.rho
-	o.MaxBatch[i], o.MemUtilization[i], o.PowerW[i] = p.maxBatch, p.mem, p.power
+	o.MaxBatch[i], o.CapacityQPS[i], o.MemUtilization[i], o.PowerW[i] = p.maxBatch, p.capacity, p.mem, p.power
 	o.Reason[i], o.ComputeBound[i] = p.reason, p.computeBound
 }
 
@@ -160,6 +165,7 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 		return p
 	}
 	step := func(nd float64) phase { return m.decodePhase(min(nd+1, p.maxBatch), ctx) }
+	p.capacity = p.maxBatch / ((osl-1)*step(p.maxBatch).t + p.maxBatch*pre.t)
 	steady := p.rho < 1
 	// next is the map whose least fixed point is the decode batch.
 	next := func(nd float64) float64 { return qps * (osl - 1) * step(nd).t / (1 - p.rho) }

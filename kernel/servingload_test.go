@@ -77,6 +77,9 @@ func TestServingLoadSaturation(t *testing.T) {
 		{0.999 / deployTP, 1, LoadSteady},
 	} {
 		out := runLoad(loadIn(c.qps, c.osl, b))
+		if c.osl == 256 {
+			near(t, "capacity", out.CapacityQPS[0], sat)
+		}
 		if out.Reason[0] != c.reason {
 			t.Errorf("qps %v (λ* %v): %v, want %v", c.qps, sat, out.Reason[0], c.reason)
 		}

@@ -453,7 +453,7 @@ var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "para
 	"layers_do_not_fill_the_stages", "ep_does_not_divide_dp_or_experts",
 	"batch_does_not_divide_into_microbatches", "seq_len_does_not_divide_by_cp", "exceeds_context",
 	"draft_exceeds_context", "model_has_no_mtp_module", "virtual_stages_without_pipeline",
-	"dp_shard_does_not_divide_dp", "draft_not_smaller_than_target"}
+	"dp_shard_does_not_divide_dp", "draft_not_smaller_than_target", "overloaded"}
 
 const (
 	reasonNone uint8 = iota
@@ -497,6 +497,7 @@ const (
 	reasonNoPipeline     // fleet: virtual_stages > 1 at pp 1 (interleaving splits pipeline stages; a plan refuses it)
 	reasonShard          // fleet and train-memory (calibrated): dp_shard does not divide dp, or ep does not divide dp_shard
 	reasonDraftNotSmall  // serving: a draft model with at least the target's parameters
+	reasonOverloaded     // serve under qps: no steady state (prefills fill the replica, or the batch passes its largest)
 )
 
 // stepReasons maps kernel.StepSplit's verdicts to infeasible_reason codes.

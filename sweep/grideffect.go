@@ -24,6 +24,8 @@ import (
 //   - engine and step_overhead_ms in a serving study under the seed profile, whose
 //     step has no engine terms (serve refuses --engine and --step-overhead-ms there);
 //   - prefill_tp in a serve-deploy grid that is aggregated at every point;
+//   - output_tokens in a serve grid whose qps is 0 at every point (serve refuses
+//     --output-tokens without --qps);
 //   - dp_shard in the fleet and train-memory studies under the seed profile (no hybrid
 //     sharding there) or when zero_stage is 0 at every point (nothing is sharded);
 //   - overlap_efficiency in the calibrated fleet study when every model is a
@@ -79,6 +81,11 @@ func (p *Plan) EffectNotes() []string {
 	}
 	if modes := p.labels("mode"); len(modes) == 1 && modes[0] == "aggregated" {
 		note("prefill_tp", "mode is aggregated at every point, and only disaggregated prefill instances read it; add mode disaggregated or drop it")
+	}
+	if p.Study.Name == "serve" {
+		if q := p.valuesOf("qps").Nums; !slices.ContainsFunc(q, func(v float64) bool { return v > 0 }) {
+			note("output_tokens", "qps is 0 at every point, and only a replica under a request rate reads it; add a qps above 0 or drop it")
+		}
 	}
 	if drafts := p.labels("draft_model"); drafts != nil {
 		if len(drafts) == 1 && drafts[0] == "none" {

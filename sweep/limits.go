@@ -20,6 +20,10 @@ const (
 	// MaxDays bounds durations in days (a fleet's run, a job, a training run):
 	// a century, longer than any machine is operated.
 	MaxDays = 36525
+	// MaxQPS bounds a request rate at one replica (serve's qps), requests/s: 10^7 is
+	// ~10^4× what one 8-GPU server completes in MLPerf Inference's server scenarios
+	// (v4.0: 70 Llama 2 70B requests/s on 8 H100s), as serve-deploy's fleet rate.
+	MaxQPS = 1e7
 )
 
 // maxExact is 2^53: float64 holds every integer up to it and none is lost below.

@@ -49,7 +49,7 @@ const (
 func serveColumns(t *testing.T, st *Study) []string {
 	t.Helper()
 	cols := []string{"point_id",
-		"model", "hardware", "precision", "efficiency", "batch_size", "seq_len", "prefill_chunk_tokens", "cached_prefix_len",
+		"model", "hardware", "precision", "efficiency", "batch_size", "seq_len", "prefill_chunk_tokens", "cached_prefix_len", "qps", "output_tokens",
 		"kv_precision", "tp", "pp", "ep", "node_size", "tp_across_nodes", "fabric", "draft_model", "spec_tokens", "spec_acceptance",
 		"engine", "step_overhead_ms", "region", "electricity_usd_per_kwh", "amortization_years", "unit_cost_usd", "accelerator_hour_usd"}
 	if got := st.ParamNames(); !slices.Equal(got, cols[1:]) {

@@ -196,6 +196,8 @@ func TestGridEffectNotes(t *testing.T) {
 		{"a draft somewhere", fmt.Sprintf(serve, "", "  draft_model: [none, Llama3_8B]\n  spec_tokens: [2, 4]\n"), ""},
 		{"engine seed", fmt.Sprintf(serve, "profile: seed\n", "  engine: [vllm, trtllm]\n"), "test.yaml:7: engine changes nothing"},
 		{"engine calibrated", fmt.Sprintf(serve, "", "  engine: [vllm, trtllm]\n"), ""},
+		{"output_tokens without qps", fmt.Sprintf(serve, "", "  output_tokens: [128, 512]\n"), "test.yaml:6: output_tokens changes nothing"},
+		{"output_tokens under qps", fmt.Sprintf(serve, "", "  qps: [0, 4]\n  output_tokens: [128, 512]\n"), ""},
 		{"prefill_tp aggregated", strings.Replace(fmt.Sprintf(serve, "fixed: {qps: 5, target_ttft_ms: 500, target_itl_ms: 50}\n", "  prefill_tp: [1, 4]\n"), "study: serve", "study: serve-deploy", 1), "test.yaml:7: prefill_tp changes nothing"},
 		{"prefill_tp disaggregated", strings.Replace(fmt.Sprintf(serve, "fixed: {qps: 5, target_ttft_ms: 500, target_itl_ms: 50}\n", "  mode: [aggregated, disaggregated]\n  prefill_tp: [1, 4]\n"), "study: serve", "study: serve-deploy", 1), ""},
 	} {

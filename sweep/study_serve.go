@@ -1,6 +1,8 @@
 package sweep
 
 import (
+	"slices"
+
 	"github.com/mlsysim/mlsysim/kernel"
 )
 
@@ -16,6 +18,10 @@ func init() {
 				Doc: "chunked prefill: tokens per chunk (0 = one chunk)"},
 			Param{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens",
 				Doc: "prompt tokens already in a prefix cache (must be < seq_len)"},
+			Param{Name: "qps", Kind: KindFloat, Default: "0", Min: 0, Max: MaxQPS, Unit: "1/s",
+				Doc: "Poisson request rate at the replica (0 = none: the fixed batch alone); above 0 the load_* columns, feasibility and per-token cost are the replica's steady state under it, with prompts of seq_len tokens and batch_size the engine's largest batch (docs/PHYSICS.md §34.1)"},
+			Param{Name: "output_tokens", Kind: KindInt, Default: "256", Min: 1, Max: MaxTokens, Unit: "tokens",
+				Doc: "generated tokens per request under qps (the first from the prefill; read only when qps > 0)"},
 		),
 		Columns: append([]Column{
 			{Name: "ttft_ms", Unit: "ms", Doc: "time to first token: prefill of the batch's prompts (seed: FLOPs at peak · efficiency + dispatch per chunk; calibrated: the pipeline's roofline per chunk)"},
@@ -30,6 +36,14 @@ func init() {
 			{Name: "prefill_chunk_time_ms", Unit: "ms", Doc: "longest prefill chunk: the bound on how long it stalls decode (0 when not chunked)"},
 			{Name: "tp_comm_ms", Unit: "ms", Doc: "tensor- and expert-parallel exchanges per decode step (0 at tp 1)"},
 			{Name: "pp_comm_ms", Unit: "ms", Doc: "pipeline stage-boundary sends per decode step (0 at pp 1)"},
+			{Name: "load_concurrency", Doc: "under qps: mean requests in the replica, queued, prefilling or decoding, qps · (TTFT + (output_tokens − 1) · TPOT) (Little's law; 0 without qps, +Inf overloaded)"},
+			{Name: "load_decode_batch", Doc: "under qps: mean sequences decoding, the least fixed point of qps · (output_tokens − 1) · TPOT (0 without qps)"},
+			{Name: "load_ttft_ms", Unit: "ms", Doc: "under qps: mean time to first token, half the running decode step + the prompt's M/D/1 queue + its prefill (0 without qps, +Inf overloaded)"},
+			{Name: "load_tpot_ms", Unit: "ms", Doc: "under qps: mean time per output token after the first, the decode step of the batch a sequence is in stretched by the prefills' share of time (0 without qps, +Inf overloaded)"},
+			{Name: "load_prefill_utilization", Doc: "under qps: share of time the replica prefills, qps · one prompt's prefill (0 without qps)"},
+			{Name: "load_max_batch", Doc: "under qps: the largest decode batch, batch_size or the sequences memory holds at seq_len + output_tokens if fewer (0 without qps)"},
+			{Name: "load_capacity_qps", Unit: "1/s", Doc: "under qps: the rate that fills load_max_batch, load_max_batch over its prefills and output_tokens − 1 decode steps at that batch (0 without qps)"},
+			{Name: "load_utilization", Doc: "under qps: qps / load_capacity_qps (overloaded at or before 1: earlier when the step turns compute-bound; 0 without qps)"},
 		}, append(servingColumns,
 			wallPass(4, "serving", "weights + KV cache fit in accelerator memory"),
 			wallSlack(4, "serving", "1 − one accelerator's weights + KV cache / capacity"),
@@ -44,10 +58,12 @@ func init() {
 }
 
 type serveEval struct {
-	st  *Study
-	t   *servingTables
-	in  kernel.ServeIn
-	out kernel.ServeOut
+	st   *Study
+	t    *servingTables
+	in   kernel.ServeIn
+	out  kernel.ServeOut
+	load kernel.LoadIn
+	lout kernel.LoadOut
 }
 
 func (e *serveEval) eval(b *Batch, o *Outputs) {
@@ -78,6 +94,8 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 	binding := w.c("binding_wall")
 	feas, reason := w.b("feasible"), w.c("infeasible_reason")
 	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c, c.get("seq_len"))
+	qps := c.get("qps")
+	loaded := e.underLoad(c, w, qps)
 	for k := 0; k < n; k++ {
 		e.t.economics(&ec, k, out.Accelerators[k], out.TokensPerS[k], out.PowerW[k], out.ITL[k])
 		// Decode streams weights and KV cache: memory bandwidth binds a point that fits,
@@ -86,7 +104,11 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 		if out.ComputeBound[k] {
 			binding[k] = wallCompute
 		}
-		if !out.Feasible[k] {
+		fits := out.Feasible[k]
+		if loaded && qps[k] > 0 {
+			fits = e.loadPoint(&ec, k, out.Accelerators[k], w.b("wall_4_serving_pass"), slack, binding)
+		}
+		if !fits {
 			binding[k] = wallServing
 		}
 		switch r := reasons[k]; {
@@ -94,12 +116,65 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 			feas[k], reason[k], binding[k] = false, r, wallServing
 		case in.CachedPrefix[k] >= in.SeqLen[k]:
 			feas[k], reason[k] = false, reasonPrefix
-		case !out.Feasible[k]:
+		case !fits && loaded && qps[k] > 0 && e.lout.Reason[k] == kernel.LoadOverloaded:
+			feas[k], reason[k] = false, reasonOverloaded
+		case !fits:
 			feas[k], reason[k] = false, reasonOOM
 		default:
 			feas[k], reason[k] = true, reasonNone
 		}
 	}
+}
+
+// underLoad runs kernel.ServingLoad on a batch with any point under a request rate and
+// writes the load columns (zero where qps is 0); it reports whether it ran.
+func (e *serveEval) underLoad(c cols, w outs, qps []float64) bool {
+	names := []string{"load_concurrency", "load_decode_batch", "load_ttft_ms", "load_tpot_ms",
+		"load_prefill_utilization", "load_max_batch", "load_capacity_qps", "load_utilization"}
+	if !slices.ContainsFunc(qps, func(q float64) bool { return q > 0 }) {
+		for _, name := range names {
+			clear(w.f(name))
+		}
+		return false
+	}
+	e.load.ServeIn = e.in
+	e.load.OutputTokens, e.load.QPS = c.get("output_tokens"), qps
+	kernel.ServingLoad(&e.lout, &e.load)
+	lo := &e.lout
+	copy(w.f("load_concurrency"), lo.Concurrency)
+	copy(w.f("load_decode_batch"), lo.DecodeBatch)
+	scaleInto(w.f("load_ttft_ms"), lo.TTFT, 1e3)
+	scaleInto(w.f("load_tpot_ms"), lo.TPOT, 1e3)
+	copy(w.f("load_prefill_utilization"), lo.PrefillUtilization)
+	copy(w.f("load_max_batch"), lo.MaxBatch)
+	copy(w.f("load_capacity_qps"), lo.CapacityQPS)
+	util := w.f("load_utilization")
+	for k, q := range qps {
+		util[k] = q / lo.CapacityQPS[k]
+		if q == 0 {
+			for _, name := range names {
+				w.f(name)[k] = 0
+			}
+		}
+	}
+	return true
+}
+
+// loadPoint writes the wall-4 pass and slack and the per-token cost of point k at its request rate
+// (the steady state's tokens, draw and TPOT) and reports whether the replica is steady;
+// an overloaded or out-of-memory point keeps the fixed batch's cost.
+func (e *serveEval) loadPoint(ec *econCols, k int, accels float64, pass []bool, slack []float64, binding []uint8) bool {
+	lo := &e.lout
+	pass[k], slack[k] = lo.Reason[k] != kernel.LoadMemory, 1-lo.MemUtilization[k]
+	if lo.Reason[k] != kernel.LoadSteady {
+		return false
+	}
+	binding[k] = wallMemory
+	if lo.ComputeBound[k] {
+		binding[k] = wallCompute
+	}
+	e.t.economics(ec, k, accels, e.load.QPS[k]*e.load.OutputTokens[k], lo.PowerW[k], lo.TPOT[k])
+	return true
 }
 
 // serve gathers the serving inputs of a batch and runs kernel.Serving; studies

@@ -203,3 +203,60 @@ func TestServeAttentionRate(t *testing.T) {
 		t.Errorf("auto − fixed efficiency TTFT %v ms, want %v", d, want)
 	}
 }
+
+// TestServeUnderLoad: serve's qps. Without it the load columns are 0 and the fixed batch
+// decides; under it a batch_size memory cannot hold at full context is only the engine's
+// cap (the load's largest batch is what memory holds), a rate past capacity is
+// overloaded, and the per-token cost is the steady state's: qps · output_tokens tokens/s.
+// The capacity is checked against serve's own rows: one prompt's prefill (ttft_ms at
+// batch 1, seq_len 1024) and the decode step at the mean context of 257 generated tokens,
+// 1024 + 257 − 256/2 = 1153 (itl_ms at batch 64, seq_len 1153), as 64 requests over 64
+// prefills and 256 steps.
+func TestServeUnderLoad(t *testing.T) {
+	const head = "version: 1\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  precision: [fp16]\n"
+	rows := checkStudyGrid(t, head+"  seq_len: 1024\n  output_tokens: 257\n  batch_size: [64, 4096]\n  qps: [0, 2, 50]\n",
+		"out_of_memory", "overloaded")
+	at := func(batch, qps float64) map[string]any {
+		for _, r := range rows {
+			if r["batch_size"] == batch && r["qps"] == qps {
+				return r
+			}
+		}
+		t.Fatalf("no row at batch %v, qps %v", batch, qps)
+		return nil
+	}
+	loadCols := []string{"load_concurrency", "load_decode_batch", "load_ttft_ms", "load_tpot_ms",
+		"load_prefill_utilization", "load_max_batch", "load_capacity_qps", "load_utilization"}
+	for _, b := range []float64{64, 4096} {
+		for _, c := range loadCols {
+			if v := at(b, 0)[c]; v != 0.0 {
+				t.Errorf("batch %v without qps: %s = %v, want 0", b, c, v)
+			}
+		}
+		for _, q := range []float64{2, 50} {
+			if at(b, q)["itl_ms"] != at(b, 0)["itl_ms"] || at(b, q)["ttft_ms"] != at(b, 0)["ttft_ms"] {
+				t.Errorf("batch %v, qps %v: the fixed batch's columns changed", b, q)
+			}
+		}
+	}
+	checkInfeasible(t, at(4096, 0), "out_of_memory", "4 Serving")
+	checkInfeasible(t, at(64, 50), "overloaded", "4 Serving")
+	steady := at(4096, 2)
+	checkInfeasible(t, steady, "", "2 Memory")
+	if m := steady["load_max_batch"].(float64); !(m > 64 && m < 4096) {
+		t.Errorf("largest batch %v: want what 80 GB holds at 1281 tokens, between 64 and 4096", m)
+	}
+	low := at(64, 2)
+	checkGolden(t, low, []golden{{"tokens_per_s_per_accelerator", 2 * 257, 1e-15}, {"tokens_per_s_per_user", 1e3 / low["load_tpot_ms"].(float64), 1e-15}})
+
+	prefill := evalOne(t, head+"  seq_len: 1024\n  batch_size: 1\n")["ttft_ms"].(float64) / 1e3
+	step := evalOne(t, head+"  seq_len: 1153\n  batch_size: 64\n")["itl_ms"].(float64) / 1e3
+	capacity := 64 / (256*step + 64*prefill)
+	checkGolden(t, low, []golden{{"load_capacity_qps", capacity, 1e-12}, {"load_utilization", 2 / capacity, 1e-12},
+		{"load_prefill_utilization", 2 * prefill, 1e-12}})
+	for _, r := range []map[string]any{low, steady} {
+		if ttft := r["load_ttft_ms"].(float64); !(ttft > prefill*1e3) {
+			t.Errorf("batch %v: loaded TTFT %v ms, want above one prompt's prefill %v ms", r["batch_size"], ttft, prefill*1e3)
+		}
+	}
+}

@@ -165,6 +165,53 @@ func TestServeJSON(t *testing.T) {
 	equal(t, obj, "precision", "fp16")
 }
 
+// TestServeQPS: serve --qps under the seed profile, where every term is a closed form
+// (physics.md §6.1): Llama3_8B FP16 on H100, 1024-token prompts, 256 generated tokens at
+// 2 requests/s, batch at most 64. One prompt's prefill is (2·8.03e9·1024 + 4·32·32·128·
+// 1024²)/(989 TFLOP/s · 0.5) + the 0.01 ms dispatch tax; a decode step of b sequences at
+// the mean context 1024 + 256 − 255/2 = 1152.5 reads 16.06 GB of weights and 2·32·8·128
+// KV elements of 2 bytes per token and sequence at 3.35 TB/s, plus 32 × 0.01 ms. The
+// decode batch solves N = k·t_d(N + 1), k = 2·255/(1 − ρ): linear, N = k(a + c)/(1 − k·c).
+func TestServeQPS(t *testing.T) {
+	t.Parallel()
+	args := []string{"--profile", "seed", "-o", "json", "serve", "Llama3_8B", "H100", "-s", "1024", "-b", "64", "--qps", "2", "--output-tokens", "256"}
+	r := mlsysim(t, args...)
+	if r.code != exitOK {
+		t.Fatalf("want exit 0\n%v", r)
+	}
+	obj := oneObject(t, r.stdout)
+	prefill := (2*8.03e9*1024+4*32*32*128*1024.0*1024)/(989e12*0.5) + 0.01e-3
+	a, c := 8.03e9*2/3.35e12+32*0.01e-3, 2*32*8*128*1152.5*2/3.35e12
+	rho := 2 * prefill
+	k := 2 * 255 / (1 - rho)
+	nd := k * (a + c) / (1 - k*c)
+	step := a + c*(nd+1)
+	tpot, ttft := step/(1-rho), step/2+prefill+rho*prefill/(2*(1-rho))
+	near(t, obj, "load_decode_batch", nd, 1e-9)
+	near(t, obj, "load_tpot_ms", tpot*1e3, 1e-9)
+	near(t, obj, "load_ttft_ms", ttft*1e3, 1e-9)
+	near(t, obj, "load_concurrency", 2*(ttft+255*tpot), 1e-9)
+	near(t, obj, "load_prefill_utilization", rho, 1e-9)
+	near(t, obj, "load_capacity_qps", 64/(255*(a+64*c)+64*prefill), 1e-9)
+	near(t, obj, "tokens_per_s_per_accelerator", 2*256, 1e-12)
+	equal(t, obj, "qps", 2.0)
+	equal(t, obj, "load_max_batch", 64.0)
+
+	plain := oneObject(t, mlsysim(t, "-o", "json", "serve", "Llama3_8B", "H100").stdout)
+	for _, key := range []string{"qps", "output_tokens", "load_tpot_ms"} {
+		if _, ok := plain[key]; ok {
+			t.Errorf("key %q present without --qps", key)
+		}
+	}
+	over := mlsysim(t, "serve", "Llama3_8B", "H100", "-s", "1024", "-b", "64", "--qps", "50")
+	if over.code != exitOK || !strings.Contains(over.stdout, "Feasible          no (overloaded)") || !strings.Contains(over.stdout, "none: overloaded") {
+		t.Errorf("50 requests/s on a batch of 64: want an overloaded row, exit 0\n%v", over)
+	}
+	if strict := mlsysim(t, "serve", "Llama3_8B", "H100", "-s", "1024", "-b", "64", "--qps", "50", "--strict"); strict.code != exitPhysics {
+		t.Errorf("--strict on an overloaded replica: exit %d, want %d", strict.code, exitPhysics)
+	}
+}
+
 // TestServeDecodeBound: the text output says what bounds decode. Llama3_8B fp8 on H100 at
 // batch 2048 and 256 tokens: the step's FLOPs (≈ 33 ms at 1979 TFLOP/s · 0.5) outlast its
 // bytes (≈ 12.7 ms at 3.35 TB/s) under the default profile; the seed profile has no floor.
@@ -456,6 +503,12 @@ func TestBadInput(t *testing.T) {
 		{"serve non-transformer", []string{"serve", "ResNet50", "A100"}, []string{"ResNet50", "transformer", "eval"}, false},
 		{"prefill chunk 0", []string{"serve", "Llama3_8B", "H100", "--prefill-chunk-tokens", "0"}, []string{"--prefill-chunk-tokens", "> 0"}, false},
 		{"prefill chunk -1", []string{"serve", "Llama3_8B", "H100", "--prefill-chunk-tokens", "-1"}, []string{"--prefill-chunk-tokens", "> 0"}, false},
+		{"qps 0", []string{"serve", "Llama3_8B", "H100", "--qps", "0"}, []string{"--qps", "> 0", "got 0"}, false},
+		{"qps -2", []string{"serve", "Llama3_8B", "H100", "--qps", "-2"}, []string{"--qps", "> 0", "got -2"}, false},
+		{"qps NaN", []string{"serve", "Llama3_8B", "H100", "--qps", "NaN"}, []string{"--qps", "> 0", "got NaN"}, false},
+		{"qps 1e9", []string{"serve", "Llama3_8B", "H100", "--qps", "1e9"}, []string{"--qps", "≤ 10000000"}, false},
+		{"output tokens without qps", []string{"serve", "Llama3_8B", "H100", "--output-tokens", "64"}, []string{"--output-tokens", "add --qps"}, false},
+		{"output tokens 0", []string{"serve", "Llama3_8B", "H100", "--qps", "2", "--output-tokens", "0"}, []string{"--output-tokens", "≥ 1"}, false},
 		{"model YAML unknown field", []string{"eval", fixture("bad_field.yaml"), "A100"}, []string{"bad_field.yaml:5:", "paramters"}, false},
 		{"model YAML syntax", []string{"eval", fixture("bad_syntax.yaml"), "A100"}, []string{"bad_syntax.yaml:4:", "did not find expected"}, false},
 		{"malformed config.json", []string{"eval", fixture("bad_json/config.json"), "H100"}, []string{"MODEL", filepath.Join("bad_json", "config.json") + ":5:", "malformed JSON"}, false},

@@ -57,6 +57,8 @@ Examples:
    mlsysim serve Llama3_70B H100 -p fp8 --tp 4 --draft-model Llama3_8B --spec-acceptance 0.7`,
 		Flags: append(servingFlags(),
 			&cli.IntFlag{Name: "prefill-chunk-tokens", Usage: "chunked prefill: tokens per chunk (default: one chunk)"},
+			&cli.FloatFlag{Name: "qps", Usage: "Poisson request rate at the replica, requests/s: TTFT, TPOT and concurrency in steady state, with prompts of --seq-len tokens and --batch-size the engine's largest batch (docs/PHYSICS.md §34.1)"},
+			&cli.IntFlag{Name: "output-tokens", Value: 256, Usage: "generated tokens per request (with --qps)"},
 		),
 		Action: func(ctx context.Context, c *cli.Command) error {
 			format, err := a.outputFormat("text", "json", "markdown")
@@ -71,6 +73,13 @@ Examples:
 			if c.IsSet("prefill-chunk-tokens") && chunk <= 0 {
 				return badInputf("--prefill-chunk-tokens", "must be > 0, got %d", chunk)
 			}
+			qps := c.Float("qps")
+			if c.IsSet("qps") && !(qps > 0) {
+				return badInputf("--qps", "must be a request rate > 0 (requests/s), got %v; leave it out for the fixed batch alone", qps)
+			}
+			if c.IsSet("output-tokens") && !c.IsSet("qps") {
+				return badInputf("--output-tokens", "applies under a request rate only; add --qps (or drop --output-tokens)")
+			}
 			if d := c.String("draft-model"); d == "none" {
 				// Without a draft nothing is drafted: the flags would change nothing.
 				for _, f := range []string{"spec-tokens", "spec-acceptance"} {
@@ -84,7 +93,9 @@ Examples:
 				return err
 			}
 			axes := append(append(a.scenarioAxes(c, model, hw), layout...),
-				axis("prefill_chunk_tokens", strconv.Itoa(chunk), "--prefill-chunk-tokens"))
+				axis("prefill_chunk_tokens", strconv.Itoa(chunk), "--prefill-chunk-tokens"),
+				axis("qps", strconv.FormatFloat(qps, 'g', -1, 64), "--qps"),
+				axis("output_tokens", strconv.Itoa(c.Int("output-tokens")), "--output-tokens"))
 			row, err := a.evalOne("serve", axes)
 			if err != nil {
 				return err
@@ -106,7 +117,7 @@ Examples:
 				noTDP = h.TDPW == 0
 				noPrice = h.UnitCostUSD == 0 && c.Float("accelerator-hour-usd") == 0
 			}
-			if err := renderServe(a.stdout, format, row, a.infeasibleWhy(row), chunk > 0, noTDP, noPrice); err != nil {
+			if err := renderServe(a.stdout, format, row, a.infeasibleWhy(row), chunk > 0, qps > 0, noTDP, noPrice); err != nil {
 				return err
 			}
 			return a.strictCheck(c, row)
@@ -147,7 +158,10 @@ func decodeBound(wall, reason any) string {
 // renderServe writes a serve row; noTDP says the accelerator states no TDP, so its power
 // (and joules and owned cost per token) rests on the seed's fallback, kernel.FallbackTDPW;
 // noPrice that it states no price and none was given, so the cost is the energy alone.
-func renderServe(w io.Writer, format string, row map[string]any, why string, chunked, noTDP, noPrice bool) error {
+//
+// Under a request rate (loaded) the load columns follow, and the per-token cost is the
+// steady state's (the sweep writes it so).
+func renderServe(w io.Writer, format string, row map[string]any, why string, chunked, loaded, noTDP, noPrice bool) error {
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
 	obj := orderedObject{
 		{"model", row["model"]}, {"hardware", row["hardware"]}, {"seq_len", row["seq_len"]},
@@ -171,6 +185,13 @@ func renderServe(w io.Writer, format string, row map[string]any, why string, chu
 	if chunked {
 		obj = append(obj, kv{"prefill_chunks", int(f("prefill_chunks"))},
 			kv{"prefill_chunk_time_ms", f("prefill_chunk_time_ms")}, kv{"decode_stall_bound_ms", f("prefill_chunk_time_ms")})
+	}
+	if loaded {
+		obj = append(obj, kv{"qps", f("qps")}, kv{"output_tokens", row["output_tokens"]})
+		for _, k := range []string{"load_concurrency", "load_decode_batch", "load_ttft_ms", "load_tpot_ms",
+			"load_prefill_utilization", "load_max_batch", "load_capacity_qps", "load_utilization"} {
+			obj = append(obj, kv{k, f(k)})
+		}
 	}
 	if format == "json" {
 		return writeJSON(w, obj)
@@ -217,6 +238,9 @@ func renderServe(w io.Writer, format string, row map[string]any, why string, chu
 		lines = append(lines, [2]string{"Prefill chunks", fmt.Sprintf("%.0f", f("prefill_chunks"))},
 			[2]string{"Decode stall max", fmt.Sprintf("%.2f ms per chunk", f("prefill_chunk_time_ms"))})
 	}
+	if loaded {
+		lines = append(lines, loadLines(row)...)
+	}
 	title := fmt.Sprintf("Serving analysis: %v on %v", row["model"], row["hardware"])
 	if format == "markdown" {
 		fmt.Fprintf(w, "## %s\n\n| Metric | Value |\n|---|---|\n", title)
@@ -230,6 +254,29 @@ func renderServe(w io.Writer, format string, row map[string]any, why string, chu
 		fmt.Fprintf(w, "  %-17s %s\n", l[0], l[1])
 	}
 	return nil
+}
+
+// loadLines are serve's text lines under a request rate. The fixed-batch lines above
+// them stay at --batch-size; the cost line is the steady state's.
+func loadLines(row map[string]any) [][2]string {
+	f := func(k string) float64 { v, _ := row[k].(float64); return v }
+	capacity := fmt.Sprintf("%.3g requests/s fill the largest batch of %.0f", f("load_capacity_qps"), f("load_max_batch"))
+	lines := [][2]string{
+		{"Request rate", fmt.Sprintf("%.4g requests/s (Poisson), %v-token prompts, %v generated tokens", f("qps"), row["seq_len"], row["output_tokens"])},
+		{"Capacity", fmt.Sprintf("%s (%s used)", capacity, fmtPct(f("load_utilization")))},
+	}
+	if row["infeasible_reason"] == "overloaded" {
+		return append(lines, [2]string{"Steady state", "none: overloaded (the queue grows without bound)"})
+	}
+	if row["feasible"] != true {
+		return lines
+	}
+	return append(lines,
+		[2]string{"Concurrency", fmt.Sprintf("%.1f requests in the replica, %.1f decoding", f("load_concurrency"), f("load_decode_batch"))},
+		[2]string{"TTFT (loaded)", fmt.Sprintf("%.2f ms mean (queue + prefill)", f("load_ttft_ms"))},
+		[2]string{"TPOT (loaded)", fmt.Sprintf("%.4f ms per token mean", f("load_tpot_ms"))},
+		[2]string{"Prefill share", fmtPct(f("load_prefill_utilization")) + " of the replica's time"},
+	)
 }
 
 // servingFlags are serve's flags: eval's, with efficiency defaulting to the profile's,
