@@ -33,7 +33,9 @@ const (
 //
 // The rate at which the largest batch B' (B, or fewer where memory holds fewer sequences
 // at full context) is full, λ_cap = B'/((O − 1)·t_d(B') + B'·t_p), is the replica's
-// capacity: B' requests per their prefills and decode steps.
+// capacity: B' requests per their prefills and decode steps. Chunked, it is
+// min(B'/(O − 1), c/n) / t_mix(B', min(c, B'·n/(O − 1))): exact when the batch fills
+// first, a slight underestimate when the chunk budget does (its step is then smaller).
 //
 // A prefill is scheduled at the next step boundary ahead of decode (vLLM's and
 // TensorRT-LLM's default in-flight batching): an arrival waits for the running step — its
@@ -45,6 +47,24 @@ const (
 // on TPOT for a memory-bound step). The decoding sequences are the busy servers of an
 // M/G/∞ stage, whose occupancy is Poisson (Kleinrock 1975, Queueing Systems I §4.8), so a
 // sequence's own batch, the size-biased mean E[N²]/E[N], is N_d + 1 (at most B).
+//
+// Chunked prefill (calibrated, PrefillChunk c > 0, no drafting) is stall-free batching
+// (Sarathi-Serve, Agrawal et al. OSDI 2024; vLLM's and TensorRT-LLM's chunked context):
+// every step carries the decoding sequences and up to c prompt tokens in one forward pass,
+// so the prompts share its weight reads. A step of T seconds takes in the k = λ·n·T prompt
+// tokens that arrive during it, and
+//
+//	T    = t_mix(b̄, k)                      b̄ decode tokens at their context, k prompt tokens
+//	TPOT = T,   N_d = λ·(O − 1)·T,   ρ_p = k/c   (the share of the chunk budget prompts use)
+//	TTFT = T/2 + ρ_p·s/(2(1 − ρ_p)) + ⌈n/c⌉·T,   s = n·T/c
+//
+// — the running step's residual, the prompts ahead (an M/D/1 queue whose server is the
+// chunk budget, c tokens per step), and the steps of the prompt's own chunks. t_mix prices
+// the pass as Serving does (mixedStage): the matmuls over b̄ + k rows, the decode
+// attention over the cache, the prompt tokens' causal attention within their prompt
+// (n + 1)/2 keys on average, plus the kernels, exchanges and the engine's step overhead.
+// The steady state is the least fixed point in T (T ↦ t_mix is nondecreasing); there is
+// none (overloaded) past the largest batch, or when k would exceed c.
 //
 // TPOT depends on N_d through t_d, so the steady state is a fixed point of the
 // nondecreasing map N ↦ λ·(O − 1)·t_d(min(N + 1, B))/(1 − ρ_p); iterated from 0 it rises
@@ -164,6 +184,9 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 		p.mem, _ = m.memoryAt(full, 1)
 		return p
 	}
+	if chunk > 0 && m.calibrated && m.specK <= 0 {
+		return m.underLoadMixed(p, max(1, isl-cached), ctx, chunk, osl, qps, full)
+	}
 	step := func(nd float64) phase { return m.decodePhase(min(nd+1, p.maxBatch), ctx) }
 	p.capacity = p.maxBatch / ((osl-1)*step(p.maxBatch).t + p.maxBatch*pre.t)
 	steady := p.rho < 1
@@ -218,4 +241,92 @@ func leastFixedPoint(f func(float64) float64, limit float64) (float64, bool) {
 		}
 	}
 	return hi, true
+}
+
+// underLoadMixed is underLoad for an engine that batches prompt chunks of up to chunk
+// tokens with the decode step (n new tokens per prompt, decode at context ctx); p holds
+// the prefill alone and the largest batch.
+func (m *llm) underLoadMixed(p loadPoint, n, ctx, chunk, osl, qps, full float64) loadPoint {
+	pass := func(t float64) phase {
+		return m.mixedPhase(min(qps*(osl-1)*t+1, p.maxBatch), ctx, min(qps*n*t, chunk), n)
+	}
+	top := p.maxBatch
+	if osl > 1 {
+		top = min(top, p.maxBatch/(qps*(osl-1)))
+	}
+	limit := min(top, chunk/(qps*n))
+	atCap := m.mixedPhase(p.maxBatch, ctx, min(chunk, p.maxBatch*n/max(osl-1, 1)), n).t
+	p.capacity = min(p.maxBatch/max(osl-1, 1), chunk/n) / atCap
+	t, steady := leastFixedPoint(func(t float64) float64 { return pass(t).t }, limit)
+	if !steady {
+		p.reason, p.ttft, p.tpot, p.n, p.nd = LoadOverloaded, math.Inf(1), math.Inf(1), math.Inf(1), qps*(osl-1)*t
+		p.mem, _ = m.memoryAt(full, p.maxBatch)
+		return p
+	}
+	d := pass(t)
+	p.nd, p.step, p.tpot, p.computeBound, p.power = qps*(osl-1)*t, d.t, d.t, d.computeBound, d.power
+	p.rho = qps * n * t / chunk
+	p.ttft = t/2 + queueWait(p.rho, n*t/chunk) + math.Ceil(n/chunk)*t
+	p.n = qps * (p.ttft + (osl-1)*p.tpot)
+	p.mem, _ = m.memoryAt(full, min(p.nd+1, p.maxBatch))
+	return p
+}
+
+// mixedPhase is one calibrated step of b sequences decoding at context s and k prompt
+// tokens of n-token prompts, through the pipeline (as forward: min(pp, b) microbatches),
+// with the engine's step overhead.
+func (m *llm) mixedPhase(b, s, k, n float64) phase {
+	var d step
+	micro := 1.0
+	if m.pp > 1 {
+		micro = max(1, min(m.pp, b))
+	}
+	m.mixedStage(&d, b/micro, s, k/micro, n)
+	if m.pp > 1 {
+		send := m.p2p((b + k) / micro)
+		d.itl = m.pp*d.itl + (m.pp-1)*send
+		d.flops *= micro
+		d.bytes *= micro
+	}
+	d.itl += m.stepOH
+	return phase{d.itl, m.power(&d), d.computeBound}
+}
+
+// mixedStage is stage for a pass of b decode tokens at context s and k prompt tokens
+// attending (n + 1)/2 keys on average within their n-token prompts: the matmuls over
+// b + k rows (logits for the decode tokens and the prompts that finish, k/n), the decode
+// attention's FLOPs or cache reads, the prompt tokens' attention FLOPs.
+func (m *llm) mixedStage(d *step, b, s, k, n float64) {
+	kv := m.kvTok * s * b * m.bkv
+	if m.kvDiv != 1 {
+		kv /= m.kvDiv
+	}
+	rows := b + k
+	seqs := b + k/n
+	attnDecode := m.coef * s * b / m.shards
+	attnPrompt := m.coef * k * (n + 1) / 2 / m.shards
+	if m.gemms {
+		t, flops, bytes := m.matmuls(seqs, rows/seqs)
+		act := rows * m.actElems * ActivationBytesPerElem
+		d.itl = t + max(attnDecode/m.attnRate, kv/m.bw) + attnPrompt/m.attnRate + act/m.bw + m.kernelT
+		d.flops, d.bytes = flops+attnDecode+attnPrompt, bytes+kv+act
+		d.computeBound = d.flops/m.rate > d.bytes/m.bw
+	} else {
+		flops := 2*m.pa*rows/m.shards + attnDecode + attnPrompt
+		w := m.weights
+		if !m.dense {
+			w = m.expertWeights(rows)
+		}
+		if m.shards != 1 {
+			w /= m.shards
+		}
+		compute, memory := flops/m.rate, (w+kv)/m.bw
+		d.itl = max(compute, memory) + m.kernelT
+		d.flops, d.bytes, d.computeBound = flops, w+kv, compute > memory
+	}
+	d.tpComm, d.ppComm = 0, 0
+	if m.tp != 1 || m.a2a {
+		d.tpComm = m.stageComm(rows)
+		d.itl += d.tpComm
+	}
 }

@@ -158,3 +158,76 @@ func TestLeastFixedPoint(t *testing.T) {
 		}
 	}
 }
+
+// TestMixedStageIdentities: a chunked-prefill pass without prompt tokens is the decode
+// stage, and one without decode tokens carrying a whole prompt is that prompt's prefill
+// stage (its attention FLOP-bound, so the cache read does not decide) — bit for bit.
+func TestMixedStageIdentities(t *testing.T) {
+	m := calIn(llama3_8B, FP8, h100FP8Eff, 1024, 1).point(0)
+	var mixed, alone step
+	for _, b := range []float64{1, 7, 64, 512} {
+		m.mixedStage(&mixed, b, 1300, 0, 1024)
+		m.stage(&alone, b, 1, 1300)
+		if mixed != alone {
+			t.Errorf("batch %v without prompt tokens: %+v, want the decode stage %+v", b, mixed, alone)
+		}
+	}
+	m.mixedStage(&mixed, 0, 1024, 1024, 1024)
+	m.stage(&alone, 1, 1024, 1024)
+	if mixed.itl != alone.itl || mixed.flops != alone.flops {
+		t.Errorf("one whole prompt: %+v, want the prefill stage %+v", mixed, alone)
+	}
+}
+
+// mixedLoadIn is the calibrated Llama3_8B FP8 H100 replica under qps with prompts of 1024
+// tokens in chunks of chunk tokens, 256 generated, at most 64 sequences decoding.
+func mixedLoadIn(qps, chunk float64) *LoadIn {
+	s := *calIn(llama3_8B, FP8, h100FP8Eff, 1024, 64)
+	s.ChunkTokens = one(chunk)
+	return &LoadIn{ServeIn: s, OutputTokens: one(256), QPS: one(qps)}
+}
+
+// TestServingLoadChunked: stall-free batching. The steady state's outputs keep their own
+// identities (TPOT the step, N_d = λ·255·T, TTFT = T/2 + M/D/1 wait + ⌈n/c⌉·T); the rate
+// that fills the batch of 64 is the capacity when the chunk budget (8192 ≥ 64·1024/255
+// prompt tokens per step) does not bind, and just above it the replica is overloaded; a
+// budget of 64 tokens per step overloads it sooner; and piggybacked prompts cost less
+// TPOT than whole prompts between steps, which read the weights again.
+func TestServingLoadChunked(t *testing.T) {
+	capacity := runLoad(mixedLoadIn(1, 8192)).CapacityQPS[0]
+	for _, c := range []struct {
+		qps    float64
+		reason LoadReason
+	}{{capacity * (1 - 1e-6), LoadSteady}, {capacity * (1 + 1e-6), LoadOverloaded}} {
+		if r := runLoad(mixedLoadIn(c.qps, 8192)).Reason[0]; r != c.reason {
+			t.Errorf("qps %v (capacity %v): %v, want %v", c.qps, capacity, r, c.reason)
+		}
+	}
+	qps := capacity / 2
+	out := runLoad(mixedLoadIn(qps, 512))
+	if out.Reason[0] != LoadSteady {
+		t.Fatalf("half the capacity: %v", out.Reason[0])
+	}
+	T := out.TPOT[0]
+	rho := qps * 1024 * T / 512
+	near(t, "step", out.DecodeStep[0], T)
+	near(t, "decode batch", out.DecodeBatch[0], qps*255*T)
+	near(t, "chunk budget used", out.PrefillUtilization[0], rho)
+	near(t, "TTFT", out.TTFT[0], T/2+rho*(1024*T/512)/(2*(1-rho))+2*T)
+	// About 100 prompt tokens arrive per step of ~4 ms: a budget of 64 cannot keep up.
+	if r := runLoad(mixedLoadIn(qps, 64)).Reason[0]; r != LoadOverloaded {
+		t.Errorf("%v prompt tokens a step on a budget of 64: %v, want overloaded", qps*1024*T, r)
+	}
+	whole := runLoad(mixedLoadIn(qps, 0))
+	if whole.Reason[0] != LoadSteady || !(whole.TPOT[0] > T) {
+		t.Errorf("TPOT with whole prompts between steps %v, piggybacked %v: want the piggybacked lower", whole.TPOT[0], T)
+	}
+	prev := 0.0
+	for q := capacity / 20; q < capacity; q += capacity / 20 {
+		o := runLoad(mixedLoadIn(q, 8192))
+		if o.Reason[0] != LoadSteady || o.TPOT[0] < prev {
+			t.Errorf("qps %v below capacity %v: %v, TPOT %v after %v", q, capacity, o.Reason[0], o.TPOT[0], prev)
+		}
+		prev = o.TPOT[0]
+	}
+}
