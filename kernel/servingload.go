@@ -55,16 +55,18 @@ const (
 // tokens that arrive during it, and
 //
 //	T    = t_mix(b̄, k)                      b̄ decode tokens at their context, k prompt tokens
-//	TPOT = T,   N_d = λ·(O − 1)·T,   ρ_p = k/c   (the share of the chunk budget prompts use)
-//	TTFT = T/2 + ρ_p·s/(2(1 − ρ_p)) + ⌈n/c⌉·T,   s = n·T/c
+//	TPOT = T,   N_d = λ·(O − 1)·T
+//	s    = (n/c)·t_mix(b̄, c),   ρ_p = λ·s     a prompt's share of full-budget steps
+//	TTFT = T/2 + ρ_p·s/(2(1 − ρ_p)) + C·t_mix(b̄, n/C),   C = ⌈n/c⌉
 //
 // — the running step's residual, the prompts ahead (an M/D/1 queue whose server is the
-// chunk budget, c tokens per step), and the steps of the prompt's own chunks. t_mix prices
+// chunk budget, c tokens per full step), and the C steps that carry the prompt's own
+// chunks, each with the decode batch. t_mix prices
 // the pass as Serving does (mixedStage): the matmuls over b̄ + k rows, the decode
 // attention over the cache, the prompt tokens' causal attention within their prompt
 // (n + 1)/2 keys on average, plus the kernels, exchanges and the engine's step overhead.
 // The steady state is the least fixed point in T (T ↦ t_mix is nondecreasing); there is
-// none (overloaded) past the largest batch, or when k would exceed c.
+// none (overloaded) past the largest batch, when k would exceed c, or at ρ_p ≥ 1.
 //
 // TPOT depends on N_d through t_d, so the steady state is a fixed point of the
 // nondecreasing map N ↦ λ·(O − 1)·t_d(min(N + 1, B))/(1 − ρ_p); iterated from 0 it rises
@@ -265,8 +267,16 @@ func (m *llm) underLoadMixed(p loadPoint, n, ctx, chunk, osl, qps, full float64)
 	}
 	d := pass(t)
 	p.nd, p.step, p.tpot, p.computeBound, p.power = qps*(osl-1)*t, d.t, d.t, d.computeBound, d.power
-	p.rho = qps * n * t / chunk
-	p.ttft = t/2 + queueWait(p.rho, n*t/chunk) + math.Ceil(n/chunk)*t
+	b := min(p.nd+1, p.maxBatch)
+	chunks := math.Ceil(n / chunk)
+	service := n / chunk * m.mixedPhase(b, ctx, chunk, n).t
+	p.rho = qps * service
+	if p.rho >= 1 {
+		p.reason, p.ttft, p.tpot, p.n = LoadOverloaded, math.Inf(1), math.Inf(1), math.Inf(1)
+		p.mem, _ = m.memoryAt(full, p.maxBatch)
+		return p
+	}
+	p.ttft = t/2 + queueWait(p.rho, service) + chunks*m.mixedPhase(b, ctx, n/chunks, n).t
 	p.n = qps * (p.ttft + (osl-1)*p.tpot)
 	p.mem, _ = m.memoryAt(full, min(p.nd+1, p.maxBatch))
 	return p

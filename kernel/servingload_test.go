@@ -188,7 +188,8 @@ func mixedLoadIn(qps, chunk float64) *LoadIn {
 }
 
 // TestServingLoadChunked: stall-free batching. The steady state's outputs keep their own
-// identities (TPOT the step, N_d = λ·255·T, TTFT = T/2 + M/D/1 wait + ⌈n/c⌉·T); the rate
+// identities (TPOT the step, N_d = λ·255·T, TTFT = T/2 + M/D/1 wait + the two steps that
+// carry the prompt's chunks of 512); the rate
 // that fills the batch of 64 is the capacity when the chunk budget (8192 ≥ 64·1024/255
 // prompt tokens per step) does not bind, and just above it the replica is overloaded; a
 // budget of 64 tokens per step overloads it sooner; and piggybacked prompts cost less
@@ -209,11 +210,19 @@ func TestServingLoadChunked(t *testing.T) {
 		t.Fatalf("half the capacity: %v", out.Reason[0])
 	}
 	T := out.TPOT[0]
-	rho := qps * 1024 * T / 512
+	m := mixedLoadIn(qps, 512).point(0)
+	b := qps*255*T + 1
+	// The prompt's two chunks of 512 fill the budget of their steps.
+	full := m.mixedPhase(b, MeanDecodeContext(1280, 256), 512, 1024).t
+	service := 1024.0 / 512 * full
+	rho := qps * service
 	near(t, "step", out.DecodeStep[0], T)
 	near(t, "decode batch", out.DecodeBatch[0], qps*255*T)
 	near(t, "chunk budget used", out.PrefillUtilization[0], rho)
-	near(t, "TTFT", out.TTFT[0], T/2+rho*(1024*T/512)/(2*(1-rho))+2*T)
+	near(t, "TTFT", out.TTFT[0], T/2+rho*service/(2*(1-rho))+2*full)
+	if !(full > T) {
+		t.Errorf("a step carrying a full chunk of 512 (%v s) should outlast the mean step (%v s)", full, T)
+	}
 	// About 100 prompt tokens arrive per step of ~4 ms: a budget of 64 cannot keep up.
 	if r := runLoad(mixedLoadIn(qps, 64)).Reason[0]; r != LoadOverloaded {
 		t.Errorf("%v prompt tokens a step on a budget of 64: %v, want overloaded", qps*1024*T, r)

@@ -35,12 +35,24 @@ mlsysim zoo engines). A split the model cannot take (tp not
 dividing the heads or not splitting the KV heads, pp above the layers, ep not dividing the experts or tp, tp beyond a
 node) is bad input. MODEL must be a transformer.
 
+--qps Q puts the replica under Poisson arrivals of Q requests/s, each a prompt of
+--seq-len tokens and --output-tokens generated ones (default 256), with --batch-size
+the engine's largest batch: the steady state's mean concurrency, TTFT, time per output
+token and share of capacity follow the fixed-batch lines, and the cost is the steady
+state's (docs/PHYSICS.md §34.1). A rate the replica cannot keep up with is infeasible
+(overloaded; exit 2 with --strict), never a number. With --prefill-chunk-tokens the
+calibrated engine batches prompt chunks with the decode step (stall-free batching);
+without it, whole prompts run between steps.
+
 JSON keys follow the seed (model, hardware, seq_len, batch_size, precision,
 efficiency, feasible, ttft_ms, itl_ms, tokens_per_sec, kv_cache_gb,
 memory_utilization, and prefill_chunks, prefill_chunk_time_ms,
 decode_stall_bound_ms when chunking) plus weights_gb, total_memory_gb,
 accelerators, tokens_per_s_per_accelerator, tokens_per_s_per_user, power_w,
-joules_per_token and usd_per_million_tokens, all unrounded, cost_basis (owned: the
+joules_per_token and usd_per_million_tokens, all unrounded (with --qps also qps,
+output_tokens and the load_* columns: load_concurrency, load_decode_batch, load_ttft_ms,
+load_tpot_ms, load_prefill_utilization, load_max_batch, load_capacity_qps,
+load_utilization; null where overloaded), cost_basis (owned: the
 amortised price and energy; rental: --accelerator-hour-usd; energy_only: the accelerator
 states no price, which the text says too), and infeasible_reason when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
 seed's fallback power (an H100's 700 W); the text output says so. --spec-tokens and
@@ -54,7 +66,8 @@ Examples:
    mlsysim serve Llama3_70B H100 -b 8 -p fp8 --seq-len 8192 --prefill-chunk-tokens 512
    mlsysim serve Llama3_70B H100 --tp 2                # tensor parallel over NVLink
    mlsysim serve Llama3_70B H100 -p fp8 --tp 4 --pp 2 --kv-precision fp8 -b 64
-   mlsysim serve Llama3_70B H100 -p fp8 --tp 4 --draft-model Llama3_8B --spec-acceptance 0.7`,
+   mlsysim serve Llama3_70B H100 -p fp8 --tp 4 --draft-model Llama3_8B --spec-acceptance 0.7
+   mlsysim serve Llama3_70B H100 -p fp8 --tp 2 -b 256 -s 1024 --qps 4 --output-tokens 256`,
 		Flags: append(servingFlags(),
 			&cli.IntFlag{Name: "prefill-chunk-tokens", Usage: "chunked prefill: tokens per chunk (default: one chunk)"},
 			&cli.FloatFlag{Name: "qps", Usage: "Poisson request rate at the replica, requests/s: TTFT, TPOT and concurrency in steady state, with prompts of --seq-len tokens and --batch-size the engine's largest batch (docs/PHYSICS.md §34.1)"},
