@@ -40,8 +40,15 @@ func BenchmarkServeKernel(b *testing.B) { benchEval(b, "serving-frontier.yaml") 
 // `mlsysim optimize serving` sweeps.
 func BenchmarkDeployKernel(b *testing.B) { benchEval(b, "serving-deploy.yaml") }
 
-func benchEval(b *testing.B, grid string) {
-	p := gridPlan(b, grid, false)
+// BenchmarkServeLoadKernel is BenchmarkServeKernel under a request rate at every point
+// (bench/serve-load.yaml: kernel.ServingLoad's fixed point besides kernel.Serving).
+func BenchmarkServeLoadKernel(b *testing.B) {
+	benchEvalPlan(b, specPlan(b, "../bench/serve-load.yaml", false))
+}
+
+func benchEval(b *testing.B, grid string) { benchEvalPlan(b, gridPlan(b, grid, false)) }
+
+func benchEvalPlan(b *testing.B, p *Plan) {
 	const n = 1 << 16
 	batches := make([]Batch, 4)
 	for i := range batches {
