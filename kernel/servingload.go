@@ -33,9 +33,9 @@ const (
 //
 // The rate at which the largest batch B' (B, or fewer where memory holds fewer sequences
 // at full context) is full, λ_cap = B'/((O − 1)·t_d(B') + B'·t_p), is the replica's
-// capacity: B' requests per their prefills and decode steps. Chunked, it is
-// min(B'/(O − 1), c/n) / t_mix(B', min(c, B'·n/(O − 1))): exact when the batch fills
-// first, a slight underestimate when the chunk budget does (its step is then smaller).
+// capacity: B' requests per their prefills and decode steps. Chunked, it is the rate at
+// the largest decode batch the batch cap, the chunk budget and ρ_p < 1 allow
+// (mixedCapacity).
 //
 // A prefill is scheduled at the next step boundary ahead of decode (vLLM's and
 // TensorRT-LLM's default in-flight batching): an arrival waits for the running step — its
@@ -257,8 +257,7 @@ func (m *llm) underLoadMixed(p loadPoint, n, ctx, chunk, osl, qps, full float64)
 		top = min(top, p.maxBatch/(qps*(osl-1)))
 	}
 	limit := min(top, chunk/(qps*n))
-	atCap := m.mixedPhase(p.maxBatch, ctx, min(chunk, p.maxBatch*n/max(osl-1, 1)), n).t
-	p.capacity = min(p.maxBatch/max(osl-1, 1), chunk/n) / atCap
+	p.capacity = m.mixedCapacity(p.maxBatch, n, ctx, chunk, osl)
 	t, steady := leastFixedPoint(func(t float64) float64 { return pass(t).t }, limit)
 	if !steady {
 		p.reason, p.ttft, p.tpot, p.n, p.nd = LoadOverloaded, math.Inf(1), math.Inf(1), math.Inf(1), qps*(osl-1)*t
@@ -339,4 +338,35 @@ func (m *llm) mixedStage(d *step, b, s, k, n float64) {
 		d.tpComm = m.stageComm(rows)
 		d.itl += d.tpComm
 	}
+}
+
+// mixedCapacity is the highest rate a stall-free replica keeps up with. With x sequences
+// decoding the steady state is explicit — its step T(x) = t_mix(b̄, x·n/(O − 1)),
+// b̄ = min(x + 1, B'), its rate λ(x) = x/((O − 1)·T(x)), its prompts' share of full-budget steps ρ(x) = λ(x)·(n/c)·
+// t_mix(b̄, c) — so the capacity is λ at the largest x allowed: the largest batch, the
+// chunk budget (x·n/(O − 1) ≤ c), and ρ(x) < 1, found by bisection on x (ρ rises with x).
+// With one generated token nothing decodes: c prompt tokens per step of t_mix(1, c).
+func (m *llm) mixedCapacity(maxBatch, n, ctx, chunk, osl float64) float64 {
+	if osl <= 1 {
+		return chunk / (n * m.mixedPhase(1, ctx, chunk, n).t)
+	}
+	rate := func(x float64) float64 {
+		return x / ((osl - 1) * m.mixedPhase(min(x+1, maxBatch), ctx, x*n/(osl-1), n).t)
+	}
+	rho := func(x float64) float64 {
+		return rate(x) * n / chunk * m.mixedPhase(min(x+1, maxBatch), ctx, chunk, n).t
+	}
+	lo, hi := 0.0, min(maxBatch, chunk*(osl-1)/n)
+	if rho(hi) < 1 {
+		return rate(hi)
+	}
+	for k := 0; k < loadBisections && hi-lo > loadTolerance*hi; k++ {
+		mid := (lo + hi) / 2
+		if rho(mid) < 1 {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return rate(lo)
 }

@@ -195,15 +195,23 @@ func mixedLoadIn(qps, chunk float64) *LoadIn {
 // budget of 64 tokens per step overloads it sooner; and piggybacked prompts cost less
 // TPOT than whole prompts between steps, which read the weights again.
 func TestServingLoadChunked(t *testing.T) {
-	capacity := runLoad(mixedLoadIn(1, 8192)).CapacityQPS[0]
-	for _, c := range []struct {
-		qps    float64
-		reason LoadReason
-	}{{capacity * (1 - 1e-6), LoadSteady}, {capacity * (1 + 1e-6), LoadOverloaded}} {
-		if r := runLoad(mixedLoadIn(c.qps, 8192)).Reason[0]; r != c.reason {
-			t.Errorf("qps %v (capacity %v): %v, want %v", c.qps, capacity, r, c.reason)
+	// A budget of 8192 tokens a step leaves the batch of 64 to fill first; one of 128 fills
+	// first itself (prompts of 1024 tokens need 8 steps each).
+	for _, chunk := range []float64{8192, 128} {
+		capacity := runLoad(mixedLoadIn(1, chunk)).CapacityQPS[0]
+		for _, c := range []struct {
+			qps    float64
+			reason LoadReason
+		}{{capacity * (1 - 1e-6), LoadSteady}, {capacity * (1 + 1e-6), LoadOverloaded}} {
+			if r := runLoad(mixedLoadIn(c.qps, chunk)).Reason[0]; r != c.reason {
+				t.Errorf("chunk %v, qps %v (capacity %v): %v, want %v", chunk, c.qps, capacity, r, c.reason)
+			}
+		}
+		if o := runLoad(mixedLoadIn(capacity*(1-1e-6), chunk)); chunk == 128 && o.DecodeBatch[0] >= 63 {
+			t.Errorf("chunk 128 at capacity: %v decoding, want the budget to bind before the batch of 64", o.DecodeBatch[0])
 		}
 	}
+	capacity := runLoad(mixedLoadIn(1, 8192)).CapacityQPS[0]
 	qps := capacity / 2
 	out := runLoad(mixedLoadIn(qps, 512))
 	if out.Reason[0] != LoadSteady {
