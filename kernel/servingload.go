@@ -252,11 +252,11 @@ func (m *llm) underLoadMixed(p loadPoint, n, ctx, chunk, osl, qps, full float64)
 	pass := func(t float64) phase {
 		return m.mixedPhase(min(qps*(osl-1)*t+1, p.maxBatch), ctx, min(qps*n*t, chunk), n)
 	}
-	top := p.maxBatch
+	// The step may last until the decode batch or the prompt tokens it takes in fill up.
+	limit := chunk / (qps * n)
 	if osl > 1 {
-		top = min(top, p.maxBatch/(qps*(osl-1)))
+		limit = min(limit, p.maxBatch/(qps*(osl-1)))
 	}
-	limit := min(top, chunk/(qps*n))
 	p.capacity = m.mixedCapacity(p.maxBatch, n, ctx, chunk, osl)
 	t, steady := leastFixedPoint(func(t float64) float64 { return pass(t).t }, limit)
 	if !steady {

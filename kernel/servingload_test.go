@@ -211,6 +211,20 @@ func TestServingLoadChunked(t *testing.T) {
 			t.Errorf("chunk 128 at capacity: %v decoding, want the budget to bind before the batch of 64", o.DecodeBatch[0])
 		}
 	}
+	// One generated token: nothing decodes, and c prompt tokens go through each step of
+	// t_mix(1, c) — 8 steps for a prompt of 1024 in chunks of 128.
+	prefillOnlyLoad := func(qps float64) LoadOut {
+		in := mixedLoadIn(qps, 128)
+		in.OutputTokens = one(1)
+		return runLoad(in)
+	}
+	m := mixedLoadIn(1, 128).point(0)
+	prefillOnly := 128 / (1024 * m.mixedPhase(1, MeanDecodeContext(1025, 1), 128, 1024).t)
+	near(t, "capacity at O = 1", prefillOnlyLoad(1).CapacityQPS[0], prefillOnly)
+	if lo, hi := prefillOnlyLoad(prefillOnly*(1-1e-6)), prefillOnlyLoad(prefillOnly*(1+1e-6)); lo.Reason[0] != LoadSteady || lo.DecodeBatch[0] != 0 || hi.Reason[0] != LoadOverloaded {
+		t.Errorf("O = 1 around capacity %v: %v with %v decoding, then %v", prefillOnly, lo.Reason[0], lo.DecodeBatch[0], hi.Reason[0])
+	}
+
 	capacity := runLoad(mixedLoadIn(1, 8192)).CapacityQPS[0]
 	qps := capacity / 2
 	out := runLoad(mixedLoadIn(qps, 512))
@@ -218,7 +232,7 @@ func TestServingLoadChunked(t *testing.T) {
 		t.Fatalf("half the capacity: %v", out.Reason[0])
 	}
 	T := out.TPOT[0]
-	m := mixedLoadIn(qps, 512).point(0)
+	m = mixedLoadIn(qps, 512).point(0)
 	b := qps*255*T + 1
 	// The prompt's two chunks of 512 fill the budget of their steps.
 	full := m.mixedPhase(b, MeanDecodeContext(1280, 256), 512, 1024).t
