@@ -37,7 +37,7 @@ node) is bad input. MODEL must be a transformer.
 
 --qps Q puts the replica under Poisson arrivals of Q requests/s, each a prompt of
 --seq-len tokens and --output-tokens generated ones (default 256), with --batch-size
-the engine's largest batch: the steady state's mean concurrency, TTFT, time per output
+(required with --qps) the engine's largest batch: the steady state's mean concurrency, TTFT, time per output
 token and share of capacity follow the fixed-batch lines, and the cost is the steady
 state's (docs/PHYSICS.md §34.1). A rate the replica cannot keep up with is infeasible
 (overloaded; exit 2 with --strict), never a number. With --prefill-chunk-tokens the
@@ -89,6 +89,12 @@ Examples:
 			qps := c.Float("qps")
 			if c.IsSet("qps") && !(qps > 0) {
 				return badInputf("--qps", "must be a request rate > 0 (requests/s), got %v; leave it out for the fixed batch alone", qps)
+			}
+			if c.IsSet("qps") && !c.IsSet("batch-size") {
+				// Under a rate --batch-size is the engine's cap on the decode batch; its
+				// default of 1 would serve one request at a time and call most rates
+				// overloaded, an answer about a setting nobody asked for.
+				return badInputf("--batch-size", "is the engine's largest decode batch under --qps (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size); give it, e.g. -b 256 — the default 1 would serve one request at a time")
 			}
 			if c.IsSet("output-tokens") && !c.IsSet("qps") {
 				return badInputf("--output-tokens", "applies under a request rate only; add --qps (or drop --output-tokens)")
