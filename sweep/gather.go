@@ -254,6 +254,10 @@ type hwTable struct {
 	// would be its int4 answer under another name (sweep.PrecisionPath), so it is
 	// unsupported_by_hardware (fp4Unsupported).
 	fp4 []bool
+	// noRate is true, indexed as peak, where the accelerator states rates but none
+	// for the precision (catalog.Hardware.PeakFor fell back to the default peak):
+	// a training step there is unsupported_by_hardware (trainUnsupported).
+	noRate []bool
 }
 
 // fp4Unsupported reports whether a point at precision code prec on hardware code h
@@ -268,12 +272,20 @@ func (t *hwTable) fp8Unsupported(recipe float64, h int) bool {
 	return recipe != float64(kernel.FP8None) && t.matmulFor(float64(h), float64(kernel.FP8)) == 0
 }
 
+// trainUnsupported reports whether a training point at precision code prec on hardware
+// code h asks for a format the accelerator states no rate for (TrainingPrecisionPath's
+// rule in a grid).
+func (t *hwTable) trainUnsupported(prec float64, h int) bool {
+	return t.noRate[h*len(kernel.Precisions)+int(prec)]
+}
+
 func newHWTable(hs []*catalog.Hardware) *hwTable {
 	t := &hwTable{}
 	for _, h := range hs {
 		for _, p := range kernel.Precisions {
-			f, _ := h.PeakFor(p.String())
+			f, ok := h.PeakFor(p.String())
 			t.peak = append(t.peak, f)
+			t.noRate = append(t.noRate, !ok)
 			rate, e, ok := h.MeasuredMatmul(p.String())
 			if !ok {
 				e = kernel.SeedEfficiency

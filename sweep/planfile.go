@@ -427,7 +427,8 @@ func (pf *PlanFile) checkSplit(cat *catalog.Catalog, par *planParallel, dp, pp i
 	return nil
 }
 
-// CheckSplit refuses a precision the plan's accelerator has no path for (PrecisionPath),
+// CheckSplit refuses a precision the plan's accelerator has no path for (PrecisionPath;
+// a fleet trains, so also TrainingPrecisionPath),
 // then checks a fleet plan's parallel degrees against its model, batch and
 // sequence under a physics profile (after Resolve), naming the plan line to change.
 // Seed: dp = N/(tp·pp·ep). Calibrated: dp = N/(tp·cp·pp) with ep carved out of it,
@@ -441,6 +442,11 @@ func (pf *PlanFile) CheckSplit(cat *catalog.Catalog, profile string) error {
 	}
 	if err := pf.checkFP8(cat, profile); err != nil {
 		return err
+	}
+	if pf.study == "fleet" {
+		if err := TrainingPrecisionPath(cat, pf.accel, pf.Hardware.Precision); err != nil {
+			return pf.errf("hardware.precision", "hardware.precision: %v", err)
+		}
 	}
 	par := pf.Parallelism
 	if par == nil || pf.total <= 1 {

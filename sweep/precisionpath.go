@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/kernel"
 )
 
 // PrecisionPath refuses fp4 on an accelerator whose catalog entry states no fp4 rate.
@@ -36,4 +37,33 @@ func WithRate(cat *catalog.Catalog, precision string) []string {
 		}
 	}
 	return keys
+}
+
+// TrainingPrecisionPath refuses a training step in a format the accelerator's catalog
+// entry states no rate for, where it states others (catalog.Hardware.PeakFor's
+// fallback; fp16 and bf16 always have one): fp8 on an A100, int4 on an H100, fp32 on a
+// TPU v4. Inference there is priced at the default peak with a warning, as the seed
+// does — weight-only formats are dequantised to the 16-bit rate — but a training step
+// runs its forward and backward matmuls in the format, and the default peak would
+// price it at a rate the device has no units for (a 16-bit rate with 1-byte weights
+// and activations, or fp32 at the bf16 rate). Every training surface applies it:
+// eval --training, plans, and the node and fleet studies' training rows
+// (unsupported_by_hardware), in both profiles.
+func TrainingPrecisionPath(cat *catalog.Catalog, hwKey, precision string) error {
+	h, err := cat.HardwareByKey(hwKey)
+	p := strings.ToLower(precision)
+	if err != nil || p == "" {
+		return nil // an unknown key is reported where it is resolved; no precision is fp16
+	}
+	if _, ok := h.PeakFor(p); ok {
+		return nil
+	}
+	var stated []string
+	for _, q := range kernel.Precisions {
+		if h.StatesRate(q.String()) || q == kernel.FP16 || q == kernel.BF16 {
+			stated = append(stated, q.String())
+		}
+	}
+	return fmt.Errorf("%s states no %s rate in the catalog, so a training step in %s would be priced at its default peak (%.4g TFLOP/s), a rate it has for another format; train in a format it states a rate for (%s), or on an accelerator that states one for %s: %s",
+		h.Key, p, p, h.PeakFLOPS/1e12, strings.Join(stated, ", "), p, strings.Join(WithRate(cat, p), ", "))
 }

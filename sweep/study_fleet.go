@@ -62,7 +62,7 @@ func init() {
 			{Name: "power_per_accelerator_w", Kind: KindFloat, Default: "0", Min: 0, Unit: "W", Doc: "average IT power per accelerator; 0 uses TDP · (0.3 + 0.7 · utilisation)"},
 			{Name: "rental_usd_per_accelerator_hour", Kind: KindFloat, Default: "0", Min: 0, Unit: "USD/h", Doc: "rental price per accelerator-hour (covers hardware, power and facility); 0 prices the fleet by capex and opex"},
 			{Name: "energy_utilization", Kind: KindFloat, Default: "-1", Min: -1, Max: 1,
-				Doc: "utilisation that sets power between 30 % and 100 % of TDP; -1 uses the fleet's MFU (the seed's placement optimizer passes the plan's efficiency)"},
+				Doc: "utilisation that sets power between 30 % and 100 % of TDP; -1 uses the fleet's hfu (mfu without recomputation; the seed's placement optimizer passes the plan's efficiency)"},
 			{Name: "duration_days", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Max: MaxDays, Unit: "d", Doc: "days the fleet runs (energy, carbon, cost)"},
 			{Name: "electricity_usd_per_kwh", Kind: KindFloat, Default: "0.12", Min: 0, Unit: "USD/kWh", Doc: "electricity price (seed: cloud baseline 0.12)"},
 			{Name: "unit_cost_usd", Kind: KindFloat, Default: "0", Min: 0, Unit: "USD", Doc: "price per accelerator; 0 uses the catalog's (0 when it states none)"},
@@ -95,7 +95,7 @@ func init() {
 			{Name: "layer_backward_ms", Unit: "ms", Doc: "calibrated: one layer's backward for one microbatch, with its recomputation and exposed communication (0 under seed)"},
 			{Name: "step_latency_ms", Unit: "ms", Doc: "training step time"},
 			{Name: "scaling_efficiency", Doc: "node step / fleet step"},
-			{Name: "fleet_throughput_per_s", Unit: "1/s", Doc: "samples per second across the fleet"},
+			{Name: "fleet_throughput_per_s", Unit: "1/s", Doc: "samples per second across the fleet: calibrated batch_size / step; seed N · node throughput · scaling efficiency (physics.md §7.2), which counts each rank's local batch, so it exceeds batch_size / step by tp · pp, and more where batch_size < dp (tokens_per_s is batch_size · seq_len / step in both)"},
 			{Name: "node_mfu", Doc: "MFU of the node step"},
 			{Name: "mfu", Doc: "model FLOPs utilisation: seed node MFU × scaling efficiency; calibrated model_flops / (step · accelerators · peak)"},
 			{Name: "hfu", Doc: "hardware FLOPs utilisation: hardware_flops / (step · accelerators · peak) (seed: node HFU × scaling efficiency)"},
@@ -112,7 +112,7 @@ func init() {
 			{Name: "memory_utilization", Doc: "memory per accelerator / capacity"},
 			{Name: "pue", Doc: "power usage effectiveness used"},
 			{Name: "grid_carbon_g_per_kwh", Unit: "gCO2e/kWh", Doc: "grid carbon intensity used (the region's or carbon_intensity_g_per_kwh)"},
-			{Name: "it_energy_kwh", Unit: "kWh", Doc: "accelerator energy over duration_days (power 30–100 % of TDP by MFU)"},
+			{Name: "it_energy_kwh", Unit: "kWh", Doc: "accelerator energy over duration_days (power 30–100 % of TDP by hfu, the FLOPs the hardware executes, recomputation included; or by energy_utilization)"},
 			{Name: "energy_kwh", Unit: "kWh", Doc: "facility energy: IT × PUE"},
 			{Name: "carbon_kg", Unit: "kg", Doc: "operational CO2e: energy × grid carbon intensity"},
 			{Name: "water_l", Unit: "L", Doc: "water: energy × WUE"},
@@ -418,11 +418,12 @@ func (e *fleetEval) trainingStep(c cols) {
 		e.r.resizeSeed(n)
 		e.stepSeed(c)
 	}
-	// fp4 is ours, not the seed's: both profiles refuse it where eval does; FP8 GEMMs
-	// need an FP8 rate.
+	// fp4 is ours, not the seed's, and a step in a format the accelerator has no rate for
+	// is priced at a rate it lacks (TrainingPrecisionPath): both profiles refuse them
+	// where eval and plans do; FP8 GEMMs need an FP8 rate.
 	fp8 := c.get("fp8_recipe")
 	for k, p := range c.get("precision") {
-		if e.r.reason[k] == reasonNone && (e.h.fp4Unsupported(p, int(codes[k])) || e.h.fp8Unsupported(fp8[k], int(codes[k]))) {
+		if e.r.reason[k] == reasonNone && (e.h.fp4Unsupported(p, int(codes[k])) || e.h.trainUnsupported(p, int(codes[k])) || e.h.fp8Unsupported(fp8[k], int(codes[k]))) {
 			e.r.reason[k] = reasonUnsupported
 		}
 	}

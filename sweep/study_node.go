@@ -201,11 +201,13 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 			// Sequences longer than the model's context window (the seed has no such check).
 			feas[k], reason[k] = false, reasonContext
 		}
-		// fp4 is ours, not the seed's: both profiles refuse it where eval does. FP8 mixed
-		// precision is a term of the calibrated transformer training step only (checkFP8Recipe
-		// refuses it under seed), on an accelerator with an FP8 rate.
+		// fp4 is ours, not the seed's: both profiles refuse it where eval does, and a
+		// training step in a format the device has no rate for, priced at a rate it lacks
+		// (TrainingPrecisionPath). FP8 mixed precision is a term of the calibrated
+		// transformer training step only (checkFP8Recipe refuses it under seed), on an
+		// accelerator with an FP8 rate.
 		fp8Refused := fp8[k] != float64(kernel.FP8None) && in.Training[k] && (!in.IsTransformer[k] || e.h.fp8Unsupported(fp8[k], int(hc[k])))
-		if e.h.fp4Unsupported(prec[k], int(hc[k])) || fp8Refused {
+		if e.h.fp4Unsupported(prec[k], int(hc[k])) || in.Training[k] && e.h.trainUnsupported(prec[k], int(hc[k])) || fp8Refused {
 			feas[k], reason[k] = false, reasonUnsupported
 		}
 	}

@@ -87,6 +87,11 @@ fraction, prices it), --dp-size without a ZeRO stage and a ZeRO stage without --
 without a transformer's layered step, on an accelerator without a measured FP8 matmul rate,
 beside an 8-bit --precision or under the seed profile.
 
+A precision the accelerator states no rate for (fp8 on an A100) is priced at its default
+peak with a warning for inference, as the seed does (weight-only formats are dequantised);
+with --training it is refused (exit 1): the backward's matmuls run in the format, at a rate
+the device does not have (docs/PHYSICS.md, "Training needs the format's rate").
+
 Examples:
    mlsysim eval Llama3_8B H100 --batch-size 32
    mlsysim eval ResNet50 A100 --output json
@@ -155,6 +160,11 @@ Examples:
 			}
 			if err := zeroFlags(c); err != nil {
 				return err
+			}
+			if c.Bool("training") {
+				if err := sweep.TrainingPrecisionPath(a.cat, hw, c.String("precision")); err != nil {
+					return badInput("--precision", err)
+				}
 			}
 			if err := a.precisionFlag(hw, c.String("precision"), format); err != nil {
 				return err
