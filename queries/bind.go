@@ -109,8 +109,9 @@ type bound struct {
 	args []any
 }
 
-// bind checks params against the query's declarations and the result's columns.
-func (q *Query) bind(cols []Column, params map[string]string) (*bound, error) {
+// bind checks params against the query's declarations and the result's columns,
+// whose units are units (column → unit; nil or empty where the result declares none).
+func (q *Query) bind(cols []Column, units map[string]string, params map[string]string) (*bound, error) {
 	for _, name := range slices.Sorted(maps.Keys(params)) {
 		if _, ok := q.Param(name); !ok {
 			return nil, fmt.Errorf("query %s: unknown parameter %q%s; parameters: %s",
@@ -139,6 +140,9 @@ func (q *Query) bind(cols []Column, params map[string]string) (*bound, error) {
 			raw = p.Default
 		}
 		v, err := p.value(raw, given, byName, cols)
+		if err == nil && p.Unit != "" {
+			err = inUnit(v.(Col), p.Unit, cols, units)
+		}
 		if err == nil && p.Of != "" && given {
 			v, err = valueOf(b.data[p.Of].(Col), raw)
 		}
@@ -332,6 +336,26 @@ func (p Param) column(name string, byName map[string]Column, cols []Column) (Col
 		return Col{}, notNumeric(c, cols)
 	}
 	return Col(c), nil
+}
+
+// inUnit refuses column c where a column in unit is needed and the result declares
+// units (a query's own output file declares none: there nothing is checked), naming the
+// columns in that unit.
+func inUnit(c Col, unit string, cols []Column, units map[string]string) error {
+	if len(units) == 0 || units[c.Name] == unit {
+		return nil
+	}
+	var in []string
+	for _, col := range cols {
+		if units[col.Name] == unit {
+			in = append(in, col.Name)
+		}
+	}
+	has := "has no unit"
+	if u := units[c.Name]; u != "" {
+		has = "is in " + u
+	}
+	return fmt.Errorf("column %s %s; want a column in %s%s; columns in %s: %s", c.Name, has, unit, suggest.Hint(c.Name, in), unit, strings.Join(in, ", "))
 }
 
 // notNumeric refuses column c where a number is needed, naming the numeric

@@ -310,7 +310,15 @@ func (d *DB) CloseBeforeExit(ctx context.Context) error {
 // query. A skyline query (pareto with 3–4 objectives) runs its candidate SQL
 // and the Go skyline here, leaving the frontier in a table the statement reads.
 func (d *DB) Prepare(ctx context.Context, q *Query, params map[string]string) (*Statement, error) {
-	b, err := q.bind(d.cols, params)
+	var units map[string]string
+	if slices.ContainsFunc(q.Params, func(p Param) bool { return p.Unit != "" }) {
+		prov, err := d.Provenance(ctx)
+		if err != nil {
+			return nil, err
+		}
+		units = prov.Units
+	}
+	b, err := q.bind(d.cols, units, params)
 	if err != nil {
 		return nil, err
 	}

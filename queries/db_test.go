@@ -357,20 +357,24 @@ func TestPlacement(t *testing.T) {
 	}
 }
 
-// TestParallelism: per model and nodes the feasible split with the shortest step.
+// TestParallelism: per model, nodes, batch and sequence the feasible split with the
+// shortest step. Point 6 is m1 on 8 nodes at a quarter of the batch: a shorter step, but
+// not a better split, so by default it is ranked in its own group (it won m1's ranking
+// before the batch and sequence were default groups).
 func TestParallelism(t *testing.T) {
 	db := mustOpen(t, fixture(t, `SELECT * FROM (VALUES
-		(1, 'm1', 'c', 8, 1, 1, 500.0, true), (2, 'm1', 'c', 8, 2, 1, 400.0, true),
-		(3, 'm1', 'c', 8, 4, 1, 300.0, false), (4, 'm1', 'c', 16, 1, 2, 350.0, true),
-		(5, 'm2', 'c', 8, 2, 2, 900.0, true)
-	) t(point_id, model, cluster, nodes, tp, pp, step_latency_ms, feasible)`))
+		(1, 'm1', 'c', 8, 64, 2048, 1, 1, 500.0, true), (2, 'm1', 'c', 8, 64, 2048, 2, 1, 400.0, true),
+		(3, 'm1', 'c', 8, 64, 2048, 4, 1, 300.0, false), (4, 'm1', 'c', 16, 64, 2048, 1, 2, 350.0, true),
+		(5, 'm2', 'c', 8, 64, 2048, 2, 2, 900.0, true), (6, 'm1', 'c', 8, 16, 2048, 4, 1, 120.0, true)
+	) t(point_id, model, cluster, nodes, batch_size, seq_len, tp, pp, step_latency_ms, feasible)`))
 	for _, tc := range []struct {
 		params map[string]string
 		want   []int64
 	}{
-		{map[string]string{}, []int64{2, 4, 5}},
-		{map[string]string{"feasible": "false"}, []int64{3, 4, 5}},
-		{map[string]string{"group": "", "k": "2"}, []int64{4, 2}},
+		{map[string]string{}, []int64{6, 2, 4, 5}},
+		{map[string]string{"group": "model,cluster,nodes"}, []int64{6, 4, 5}},
+		{map[string]string{"feasible": "false"}, []int64{6, 3, 4, 5}},
+		{map[string]string{"group": "", "k": "2"}, []int64{6, 4}},
 	} {
 		if got := runQuery(t, db, "parallelism", tc.params).ids(); !slices.Equal(got, tc.want) {
 			t.Errorf("parallelism %v = %v, want %v", tc.params, got, tc.want)

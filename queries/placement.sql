@@ -1,8 +1,8 @@
 -- name: placement
 -- description: the cheapest place to run: lowest TCO + carbon tax × tCO2e, overall or per group (fleet sweeps)
 -- param: tax      number  default=100 range=0..      carbon tax in USD per tonne CO2e (the seed's default is 100)
--- param: cost     column  default=tco_usd numeric    the cost column, USD
--- param: carbon   column  default=carbon_kg numeric  the carbon column, kg CO2e
+-- param: cost     column  default=tco_usd numeric unit=USD  the cost column, USD
+-- param: carbon   column  default=carbon_kg numeric unit=kg  the carbon column, kg CO2e
 -- param: k        integer default=1 range=1..999999  candidates to keep per group, cheapest first
 -- param: group    columns default=                   one ranking per combination of these columns, e.g. model
 -- param: feasible bool    default=true needs=feasible only rows with feasible = true (ignored when the result has no feasible column)

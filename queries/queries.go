@@ -55,6 +55,10 @@ type Param struct {
 	Default  string `json:"default"`
 	// Numeric: column kinds accept only numeric columns.
 	Numeric bool `json:"numeric,omitempty"`
+	// Unit: column kinds accept only columns the result declares in this unit (the
+	// manifest's or the files' column units), where it declares any: a sum of cost
+	// columns must not take a fraction or a time.
+	Unit string `json:"unit,omitempty"`
 	// Min and Max bound an integer (inclusive); HasMax says Max applies.
 	Min    int64 `json:"min,omitempty"`
 	Max    int64 `json:"max,omitempty"`
@@ -166,7 +170,7 @@ func Lookup(name string) (*Query, error) {
 // description, param, skyline; other comment lines are commentary) and then
 // the template body. A param line is
 //
-//	-- param: NAME KIND [required | default=VALUE] [numeric] [range=LO..HI] [needs=COLUMN] [of=PARAM] HELP…
+//	-- param: NAME KIND [required | default=VALUE] [numeric] [unit=UNIT] [range=LO..HI] [needs=COLUMN] [of=PARAM] HELP…
 func Parse(file string, src []byte) (*Query, error) {
 	q := &Query{}
 	sc := bufio.NewScanner(bytes.NewReader(src))
@@ -233,7 +237,7 @@ func Parse(file string, src []byte) (*Query, error) {
 func parseParam(s string) (Param, error) {
 	f := strings.Fields(s)
 	if len(f) < 3 {
-		return Param{}, fmt.Errorf("param %q: want NAME KIND [required|default=V] [numeric] [range=LO..HI] [needs=COL] [of=PARAM] HELP", s)
+		return Param{}, fmt.Errorf("param %q: want NAME KIND [required|default=V] [numeric] [unit=UNIT] [range=LO..HI] [needs=COL] [of=PARAM] HELP", s)
 	}
 	p := Param{Name: f[0], Kind: Kind(f[1])}
 	if !slices.Contains(kinds, p.Kind) {
@@ -251,6 +255,8 @@ flags:
 			p.Default, hasDefault = strings.TrimPrefix(tok, "default="), true
 		case tok == "numeric":
 			p.Numeric = true
+		case strings.HasPrefix(tok, "unit="):
+			p.Unit = strings.TrimPrefix(tok, "unit=")
 		case strings.HasPrefix(tok, "needs="):
 			p.Needs = strings.TrimPrefix(tok, "needs=")
 		case strings.HasPrefix(tok, "of="):
@@ -280,6 +286,8 @@ flags:
 		return p, fmt.Errorf("param %s: say either required or default=VALUE", p.Name)
 	case p.Needs != "" && p.Kind != KindBool:
 		return p, fmt.Errorf("param %s: needs= applies to bool parameters", p.Name)
+	case p.Unit != "" && p.Kind != KindColumn:
+		return p, fmt.Errorf("param %s: unit= applies to column parameters", p.Name)
 	case p.Of != "" && p.Kind != KindString:
 		return p, fmt.Errorf("param %s: of= applies to string parameters", p.Name)
 	}

@@ -141,7 +141,7 @@ func TestBindErrors(t *testing.T) {
 		{"pareto", map[string]string{"objectives": "itl_ms,ttft_ms", "group": "ttft_ms"}, []string{"both as objectives and as group"}},
 		{"summary", map[string]string{"columns": "nope"}, []string{`no column "nope"`}},
 	} {
-		_, err := mustLookup(t, tc.query).bind(serveCols, tc.params)
+		_, err := mustLookup(t, tc.query).bind(serveCols, nil, tc.params)
 		if err == nil {
 			t.Errorf("%s %v: no error", tc.query, tc.params)
 			continue
@@ -159,11 +159,11 @@ func TestBindErrors(t *testing.T) {
 func TestBindNeeds(t *testing.T) {
 	cols := []Column{{"x", "DOUBLE"}, {"y", "DOUBLE"}}
 	q := mustLookup(t, "top")
-	b, err := q.bind(cols, map[string]string{"by": "x"})
+	b, err := q.bind(cols, nil, map[string]string{"by": "x"})
 	if err != nil || b.data["feasible"] != false {
 		t.Errorf("default feasible without the column: %v, %v", b, err)
 	}
-	if _, err := q.bind(cols, map[string]string{"by": "x", "feasible": "true"}); err == nil || !strings.Contains(err.Error(), "no feasible column") {
+	if _, err := q.bind(cols, nil, map[string]string{"by": "x", "feasible": "true"}); err == nil || !strings.Contains(err.Error(), "no feasible column") {
 		t.Errorf("explicit feasible=true without the column: %v", err)
 	}
 }
@@ -173,7 +173,7 @@ func TestBindNeeds(t *testing.T) {
 func TestRenderedSQL(t *testing.T) {
 	cols := append(slices.Clone(serveCols), Column{`we"ird`, "DOUBLE"}, Column{"it's", "DOUBLE"})
 	q := mustLookup(t, "batching")
-	b, err := q.bind(cols, map[string]string{"max": "12.5", "sla": `we"ird`, "group": "it's"})
+	b, err := q.bind(cols, nil, map[string]string{"max": "12.5", "sla": `we"ird`, "group": "it's"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestRenderedSQL(t *testing.T) {
 
 	q = mustLookup(t, "find")
 	evil := "x' OR '1'='1'; DROP VIEW results; --"
-	b, err = q.bind(cols, map[string]string{"column": "model", "value": evil})
+	b, err = q.bind(cols, nil, map[string]string{"column": "model", "value": evil})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestRenderAll(t *testing.T) {
 		{"find", map[string]string{"column": "point_id", "value": "7"}},
 	} {
 		q := mustLookup(t, tc.query)
-		b, err := q.bind(serveCols, tc.params)
+		b, err := q.bind(serveCols, nil, tc.params)
 		if err != nil {
 			t.Errorf("%s %v: %v", tc.query, tc.params, err)
 			continue
@@ -244,7 +244,7 @@ func TestRenderAll(t *testing.T) {
 		}
 	}
 	q := mustLookup(t, "summary")
-	b, _ := q.bind([]Column{{"t", "TIMESTAMP"}}, nil)
+	b, _ := q.bind([]Column{{"t", "TIMESTAMP"}}, nil, nil)
 	if _, err := q.render(b, ""); err == nil || !strings.Contains(err.Error(), "none of the columns is numeric, string or bool") {
 		t.Errorf("summary of no usable columns: %v", err)
 	}
