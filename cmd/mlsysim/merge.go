@@ -27,8 +27,8 @@ damaged parts. query, plot and report accept the shard folders directly
 with the same checks; merge makes one folder of them (docs/CLUSTER.md).
 
 Examples:
-   mlsysim merge out/shard-* --out out/all
-   mlsysim merge out/s0 out/s1 out/s2 out/s3 --out out/s0     # in place`,
+   mlsysim merge 'out/shard-*' --out out/all
+   mlsysim merge out/shard-0 out/shard-1 out/shard-2 out/shard-3 --out out/shard-0   # in place`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Usage: "the merged folder (may be one of the inputs)"},
 			&cli.BoolFlag{Name: "overwrite", Usage: "replace a result already in --out"},

@@ -360,8 +360,9 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 	}
 	cfg := best[0].v.(orderedObject)
 	fmt.Fprintf(a.stdout, "Parallelism — %s (%d accelerators, %d splits searched)\n\n", pf.Name, total, plan.N)
-	fmt.Fprintf(a.stdout, "Best split: tp %v × pp %v × dp %v × ep %v — step %s, MFU %s, %.4g samples/s\n\n",
-		cfg[0].v, cfg[1].v, cfg[2].v, cfg[3].v, fmtMs(asNum(best[1].v)), fmtPct(asNum(best[2].v)), asNum(best[3].v))
+	fmt.Fprintf(a.stdout, "Best split: %s — step %s, MFU %s, %.4g samples/s\n\n",
+		splitText(cfg[0].v, asNum(pick(names, rows[0], "cp")), cfg[1].v, cfg[2].v, asNum(cfg[3].v), a.String("profile") != "seed"),
+		fmtMs(asNum(best[1].v)), fmtPct(asNum(best[2].v)), asNum(best[3].v))
 	t := &table{title: "Best feasible splits", cols: []string{"tp", "pp", "dp", "ep", "step", "MFU", "samples/s", "memory/GPU", "binding wall"}}
 	for _, cd := range cands {
 		cf := cd[0].v.(orderedObject)

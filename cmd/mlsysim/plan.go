@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -189,8 +190,8 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 			{"activations_gb", f64(row, "activations_gb")}, {"buffers_gb", f64(row, "buffers_gb")}}}
 	f.metrics = contextShare(f.metrics, row)
 	p := lens{name: "Performance", prefix: "performance", status: status[valid],
-		summary: fmt.Sprintf("Scaling Efficiency: %.1f%% (dp %v × tp %v × pp %v × ep %v)", 100*f64(row, "scaling_efficiency"),
-			row["dp"], row["tp"], row["pp"], row["ep"]),
+		summary: fmt.Sprintf("Scaling Efficiency: %.1f%% (%s)", 100*f64(row, "scaling_efficiency"),
+			splitText(row["tp"], f64(row, "cp"), row["pp"], row["dp"], f64(row, "ep"), row["profile"] != "seed")),
 		metrics: []kv{{"step_latency", f64(row, "step_latency_ms")}, {"latency", f64(row, "step_latency_ms")},
 			{"comm_overhead", f64(row, "comm_ms")}, {"fleet_throughput", f64(row, "fleet_throughput_per_s")},
 			{"mfu", f64(row, "mfu")}, {"node_mfu", f64(row, "node_mfu")}, {"scaling_efficiency", f64(row, "scaling_efficiency")},
@@ -209,6 +210,24 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 				{"grid_carbon", f64(row, "grid_carbon_g_per_kwh")}}}
 	}
 	return []lens{f, p, macro}
+}
+
+// splitText names a fleet split so that its degrees multiply out to the accelerators:
+// the seed's dp is N/(tp·pp·ep), the calibrated step's N/(tp·cp·pp) with ep carved out of
+// dp (Megatron-Core's expert parallelism), so there ep is said to be within dp, not
+// multiplied beside it (dp 16 × tp 2 × pp 2 × ep 8 read as 512 of 64 accelerators).
+func splitText(tp any, cp float64, pp, dp any, ep float64, calibrated bool) string {
+	if !calibrated {
+		return fmt.Sprintf("tp %v × pp %v × dp %v × ep %g", tp, pp, dp, ep)
+	}
+	s := fmt.Sprintf("tp %v × pp %v × dp %v", tp, pp, dp)
+	if cp > 1 {
+		s = fmt.Sprintf("tp %v × cp %g × pp %v × dp %v", tp, cp, pp, dp)
+	}
+	if ep > 1 {
+		s += fmt.Sprintf(", ep %g within dp", ep)
+	}
+	return s
 }
 
 // macroAssumptions keeps the macro lens from passing off a partial number as the whole:
@@ -282,6 +301,10 @@ func fmtMetric(k string, v any) string {
 	}
 	if strings.Contains(k, "mfu") || strings.Contains(k, "utilization") || k == "scaling_efficiency" || k == "hfu" {
 		return fmtPct(f)
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		// A count (tokens per step) in full: %.6g printed 2,097,152 as 2.09715e+06.
+		return strings.TrimSpace(fmt.Sprintf("%.0f %s", f, metricUnits[k]))
 	}
 	return strings.TrimSpace(fmt.Sprintf("%.6g %s", f, metricUnits[k]))
 }

@@ -3,6 +3,9 @@
 package main
 
 import (
+	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -46,5 +49,105 @@ func TestTrainingNeedsTheFormatsRate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSplitMultipliesOut: the fleet scorecard's and optimize parallelism's split names
+// degrees whose product is the accelerator count. The calibrated step carves ep out of
+// dp (dp = N/(tp·cp·pp)), so "dp 16 × tp 2 × pp 2 × ep 8" for 64 H100s read as 512; the
+// seed's dp is N/(tp·pp·ep), where the four multiply out.
+func TestSplitMultipliesOut(t *testing.T) {
+	mixtral := func(par string) string {
+		return writePlan(t, "mixtral.yaml", "version: \"1.0\"\nname: moe\nworkload: {name: Mixtral_8x7B, batch_size: 256, seq_len: 4096}\n"+
+			"hardware: {cluster: Lab_64_H100, precision: bf16}\nparallelism: {"+par+"}\n")
+	}
+	degree := regexp.MustCompile(`\b(tp|cp|pp|dp|ep) (\d+)( within dp)?`)
+	for _, tc := range []struct {
+		name string
+		args []string
+		line string // the line that names the split
+	}{
+		{"eval ep within dp", []string{"eval", mixtral("tp: 2, pp: 2, ep: 8, microbatches: 8, virtual_stages: 2, zero_stage: 1")}, "Scaling Efficiency"},
+		{"eval cp and ep", []string{"eval", mixtral("tp: 2, pp: 2, cp: 2, ep: 4, microbatches: 8, zero_stage: 1")}, "Scaling Efficiency"},
+		{"eval seed", []string{"--profile", "seed", "eval", planFixture("g5-research256.yaml")}, "Scaling Efficiency"},
+		{"optimize parallelism ep", []string{"optimize", "parallelism", mixtral("ep: 8, microbatches: 4, zero_stage: 1")}, "Best split"},
+		{"optimize parallelism seed", []string{"--profile", "seed", "optimize", "parallelism", planFixture("g5-research256.yaml")}, "Best split"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := mlsysim(t, tc.args...)
+			if r.code != exitOK {
+				t.Fatalf("%v", r)
+			}
+			i := strings.Index(r.stdout, tc.line)
+			if i < 0 {
+				t.Fatalf("no %q line\n%v", tc.line, r)
+			}
+			line, _, _ := strings.Cut(r.stdout[i:], "\n")
+			product := 1
+			for _, m := range degree.FindAllStringSubmatch(line, -1) {
+				if m[3] == "" {
+					d, _ := strconv.Atoi(m[2])
+					product *= d
+				}
+			}
+			want := 64
+			if strings.Contains(tc.name, "seed") {
+				want = 256 // Research_256
+			}
+			if product != want {
+				t.Errorf("%q multiplies out to %d accelerators, want %d", line, product, want)
+			}
+		})
+	}
+}
+
+// TestEvalTrainingTextAgreesWithJSON: eval --training's text and markdown state the
+// JSON's tokens per step in full (%.4g printed 16,384 as 1.638e+04, and a plan's
+// 2,097,152 as 2.09715e+06), its tokens per second to the unit from 10,000 on, and its
+// MFU and HFU to a tenth of a percent; tokens per step is batch × seq_len.
+func TestEvalTrainingTextAgreesWithJSON(t *testing.T) {
+	for _, args := range [][]string{
+		{"Llama3_8B", "H100", "--training", "-b", "4", "-s", "4096"},
+		{"Llama3_70B", "H100", "--training", "--zero-stage", "3", "--dp-size", "64", "--activation-recomputation"},
+		{"GPT2", "A100", "--training", "-b", "48", "-s", "1024", "-p", "bf16"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			j := mlsysim(t, append([]string{"eval", "-o", "json"}, args...)...)
+			if j.code != exitOK {
+				t.Fatalf("%v", j)
+			}
+			obj := oneObject(t, j.stdout)
+			tokens, rate := obj["p_tokens_per_step"].(float64), obj["p_tokens_per_s"].(float64)
+			batch, seq := 1.0, 2048.0
+			for i, a := range args {
+				switch a {
+				case "-b":
+					batch, _ = strconv.ParseFloat(args[i+1], 64)
+				case "-s":
+					seq, _ = strconv.ParseFloat(args[i+1], 64)
+				}
+			}
+			if tokens != batch*seq {
+				t.Errorf("p_tokens_per_step %v, want batch × seq_len = %v", tokens, batch*seq)
+			}
+			want := []string{groupDigits(tokens) + " per step", fmtTokenRate(rate) + " per second",
+				fmt.Sprintf("%.1f %% / %.1f %%", 100*obj["p_mfu"].(float64), 100*obj["p_hfu"].(float64))}
+			for _, format := range []string{"text", "markdown"} {
+				r := mlsysim(t, append([]string{"eval", "-o", format}, args...)...)
+				for _, w := range want {
+					if !strings.Contains(r.stdout, w) {
+						t.Errorf("%s lacks %q\n%s", format, w, r.stdout)
+					}
+				}
+			}
+		})
+	}
+	for _, tc := range []struct {
+		rate float64
+		want string
+	}{{1433.4, "1433"}, {9999.4, "9999"}, {11681.2, "11,681"}, {1.0486e6, "1,048,600"}} {
+		if got := fmtTokenRate(tc.rate); got != tc.want {
+			t.Errorf("fmtTokenRate(%v) = %q, want %q", tc.rate, got, tc.want)
+		}
 	}
 }

@@ -256,3 +256,12 @@ func fmtUSD(x float64) string {
 	}
 	return "$" + groupDigits(x)
 }
+
+// fmtTokenRate prints a token rate with four significant digits, and from 10,000 a
+// second on as whole tokens with grouped digits (%.4g printed 11,680 as 1.168e+04).
+func fmtTokenRate(x float64) string {
+	if x >= 1e4 {
+		return groupDigits(x)
+	}
+	return fmt.Sprintf("%.4g", x)
+}

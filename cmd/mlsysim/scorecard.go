@@ -207,7 +207,7 @@ func (s *scorecard) metrics() [][2]string {
 		{"  memory", fmt.Sprintf("%s at %s", fmtMs(s.f("latency_memory_ms")), fmtBandwidth(bw*1e9))},
 		{"  overhead", fmt.Sprintf("%s (dispatch + per-layer framework tax)", fmtMs(s.f("latency_overhead_ms")))},
 		{"throughput", fmt.Sprintf("%.4g per second", s.f("throughput_per_s"))},
-		{"tokens", fmt.Sprintf("%.4g per step, %.4g per second", s.f("tokens_per_step"), s.f("tokens_per_s"))},
+		{"tokens", fmt.Sprintf("%s per step, %s per second", groupDigits(s.f("tokens_per_step")), fmtTokenRate(s.f("tokens_per_s")))},
 		{"arithmetic intensity", fmt.Sprintf("%.4g FLOP/byte (ridge point %.4g)", s.f("arithmetic_intensity_flop_per_byte"), ridge)},
 		{"MFU / HFU", fmt.Sprintf("%s / %s", fmtPct(s.f("mfu")), fmtPct(s.f("hfu")))},
 		{"energy", s.energy()},

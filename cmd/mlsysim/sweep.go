@@ -64,8 +64,8 @@ Examples:
    mlsysim sweep grids/roofline.yaml --out out/roofline --compression snappy
    mlsysim sweep my.yaml --dry-run
    mlsysim sweep my.yaml --out out/x --shard 2/4     # one of four machines (K counts from 1)
-   mlsysim sweep my.yaml --out out/s$SLURM_ARRAY_TASK_ID --shard auto   # a Slurm array task (docs/CLUSTER.md)
-   mlsysim merge out/s* --out out/all                # the shards' folders as one result
+   mlsysim sweep my.yaml --out out/shard-$SLURM_ARRAY_TASK_ID --shard auto   # a Slurm array task (docs/CLUSTER.md)
+   mlsysim merge 'out/shard-*' --out out/all         # the shards' folders as one result
    mlsysim sweep my.yaml --out - --format arrow | next-tool
    mlsysim sweep --columns serve                     # the columns a study writes`,
 		Flags: []cli.Flag{
