@@ -47,8 +47,8 @@ func WithRate(cat *catalog.Catalog, precision string) []string {
 // runs its forward and backward matmuls in the format, and the default peak would
 // price it at a rate the device has no units for (a 16-bit rate with 1-byte weights
 // and activations, or fp32 at the bf16 rate). Every training surface applies it:
-// eval --training, plans, and the node and fleet studies' training rows
-// (unsupported_by_hardware), in both profiles.
+// eval --training, plans, and the node study's training rows, the fleet and the
+// train-memory studies (unsupported_by_hardware), in both profiles.
 func TrainingPrecisionPath(cat *catalog.Catalog, hwKey, precision string) error {
 	h, err := cat.HardwareByKey(hwKey)
 	p := strings.ToLower(precision)

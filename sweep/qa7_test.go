@@ -11,8 +11,8 @@ import (
 
 // TestTrainingNeedsTheFormatsRate: a training point in a format its accelerator states
 // no rate for (catalog.Hardware.PeakFor's fallback to the default peak) is
-// unsupported_by_hardware in the node study's training rows and the fleet study, in both
-// profiles (TrainingPrecisionPath, which eval --training and fleet plans refuse with
+// unsupported_by_hardware in the node study's training rows, the fleet study and the
+// train-memory study, in both profiles (TrainingPrecisionPath, which eval --training and fleet plans refuse with
 // exit 1); before, fp8 on an A100 trained at its 16-bit peak with 1-byte tensors and
 // fp32 on a TPU v4 at its bf16 rate, exit 0. Inference there stays priced at the default
 // peak (weight-only formats are dequantised), and a format the device states trains.
@@ -34,6 +34,8 @@ func TestTrainingNeedsTheFormatsRate(t *testing.T) {
 			{"fleet TPUv4 fp32", "fleet", "cluster", "TPUv4_Pod", "fp32", fleet, true},
 			{"fleet H100 fp8", "fleet", "cluster", "Research_256", "fp8", fleet, false},
 			{"fleet A100 bf16", "fleet", "cluster", "Training_1K_A100", "bf16", fleet, false},
+			{"train-memory A100 fp8", "train-memory", "hardware", "A100", "fp8", "  model: [GPT2]\n  seq_len: [1024]\n", true},
+			{"train-memory H100 fp8", "train-memory", "hardware", "H100", "fp8", "  model: [GPT2]\n  seq_len: [1024]\n", false},
 		} {
 			row := evalOne(t, "version: 1\nstudy: "+tc.study+"\nprofile: "+profile+"\naxes:\n  "+tc.where+": ["+tc.hw+"]\n  precision: ["+tc.precision+"]\n"+tc.more)
 			got := row["infeasible_reason"]
@@ -210,5 +212,52 @@ func trainingRowInvariants(t *testing.T, profile string, row map[string]any, pea
 	}
 	if num("bubble_ms")+num("comm_ms") > num("step_latency_ms") {
 		fail("bubble %v + exposed communication %v exceed the step %v ms", num("bubble_ms"), num("comm_ms"), num("step_latency_ms"))
+	}
+}
+
+// TestTrainMemoryLayoutFits: the calibrated train-memory study refuses the splits the
+// fleet study refuses for the model's shape — a tp that does not divide the attention
+// heads, more pipeline stages (pp · virtual_stages) than layers — with the fleet's
+// reasons; before, Llama 3 8B (32 layers, 32 heads) at pp 64 fit in 3.0 GB, each stage
+// holding half a layer, and at tp 3 its heads split 10⅔ a rank, exit 0. The seed has
+// neither rule (its fleet study neither).
+func TestTrainMemoryLayoutFits(t *testing.T) {
+	for _, tc := range []struct {
+		tp, pp, v int
+		reason    string // "": not refused for its layout
+	}{
+		{3, 1, 1, "tp_does_not_divide_heads"},
+		{64, 1, 1, "tp_does_not_divide_heads"}, // 64 ranks for 32 heads
+		{1, 64, 1, "layers_do_not_fill_the_stages"},
+		{1, 16, 4, "layers_do_not_fill_the_stages"}, // 64 interleaved stages
+		{1, 3, 1, ""}, // uneven stages are allowed without interleaving (BLOOM)
+		{8, 4, 2, ""},
+		{32, 32, 1, ""},
+	} {
+		for _, profile := range Profiles {
+			mem := evalOne(t, fmt.Sprintf("version: 1\nstudy: train-memory\nprofile: %s\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  tp: [%d]\n  pp: [%d]\n", profile, tc.tp, tc.pp)+
+				map[bool]string{true: fmt.Sprintf("  virtual_stages: [%d]\n", tc.v), false: ""}[profile == "calibrated" && tc.v > 1])
+			want := tc.reason
+			if profile == "seed" {
+				want = ""
+			}
+			got, _ := mem["infeasible_reason"].(string)
+			switch {
+			case want != "" && (got != want || mem["feasible"] != false):
+				t.Errorf("%s tp %d pp %d v %d: feasible %v, reason %q; want infeasible, %s", profile, tc.tp, tc.pp, tc.v, mem["feasible"], got, want)
+			case want == "" && (got == "tp_does_not_divide_heads" || got == "layers_do_not_fill_the_stages"):
+				t.Errorf("%s tp %d pp %d v %d: refused as %s", profile, tc.tp, tc.pp, tc.v, got)
+			}
+			if profile != "calibrated" {
+				continue
+			}
+			// The fleet study gives the same verdict on the same split (8 · tp · pp
+			// accelerators, dp 8, a batch of dp × microbatches: only the shape can refuse it).
+			fleet := evalOne(t, fmt.Sprintf("version: 1\nstudy: fleet\nfixed:\n  cluster: Research_256\n  nodes: %d\n  tp: %d\n  pp: %d\n  virtual_stages: %d\n  batch_size: %d\n  microbatches: %d\naxes:\n  model: [Llama3_8B]\n",
+				tc.tp*tc.pp, tc.tp, tc.pp, tc.v, 8*tc.pp, tc.pp))
+			if fr, _ := fleet["infeasible_reason"].(string); (fr == "tp_does_not_divide_heads" || fr == "layers_do_not_fill_the_stages") != (want != "") || want != "" && fr != want {
+				t.Errorf("tp %d pp %d v %d: fleet says %q, train-memory %q", tc.tp, tc.pp, tc.v, fr, got)
+			}
+		}
 	}
 }

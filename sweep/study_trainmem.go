@@ -24,8 +24,8 @@ func init() {
 			{Name: "optimizer", Kind: KindEnum, Default: "adam", Enum: optimizers, Doc: "optimizer (adam/adamw 12 B, sgd 4 B per trainable parameter)"},
 			{Name: "activation_checkpointing", Kind: KindEnum, Default: "selective", Enum: strategies,
 				Doc: "activation recomputation: selective, full or none (Korthikanti et al. 2023)"},
-			{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Doc: "tensor-parallel degree"},
-			{Name: "pp", Kind: KindInt, Default: "1", Min: 1, Doc: "pipeline-parallel degree"},
+			{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Doc: "tensor-parallel degree; calibrated: it divides the attention heads (else infeasible, tp_does_not_divide_heads)"},
+			{Name: "pp", Kind: KindInt, Default: "1", Min: 1, Doc: "pipeline-parallel degree; calibrated: pp · virtual_stages stages each hold a layer (else infeasible, layers_do_not_fill_the_stages)"},
 			{Name: "dp", Kind: KindInt, Default: "1", Min: 1, Doc: "data-parallel degree"},
 			{Name: "ep", Kind: KindInt, Default: "1", Min: 1, Doc: "expert-parallel degree; calibrated: carved out of dp, so it divides dp and the experts (else infeasible, ep_does_not_divide_dp_or_experts)"},
 			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3"},
@@ -85,7 +85,8 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 	in.Layers = gatherF(in.Layers, mc, e.m.layers)
 	in.Hidden = gatherF(in.Hidden, mc, e.m.hidden)
 	in.Heads = gatherF(in.Heads, mc, e.m.heads)
-	in.Bytes = bytesOf(in.Bytes, c.get("precision"))
+	prec := c.get("precision")
+	in.Bytes = bytesOf(in.Bytes, prec)
 	in.MemCapacity = gatherF(in.MemCapacity, hc, e.h.capacity)
 	opt, strat := c.get("optimizer"), c.get("activation_checkpointing")
 	optP, _, _ := e.st.Param("optimizer")
@@ -145,7 +146,22 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 	feas, pass := w.b("feasible"), w.b("wall_2_memory_pass")
 	for k := 0; k < n; k++ {
 		reason[k], binding[k] = reasonNone, wallNone
+		split := reasonNone
+		if e.calibrated {
+			split = layoutFits(in.TP[k], in.PP[k], in.VirtualStages[k], in.Layers[k], in.Heads[k])
+		}
 		switch {
+		case e.h.trainUnsupported(prec[k], int(hc[k])):
+			// A format the accelerator states no rate for trains nowhere on it
+			// (TrainingPrecisionPath), as in the node and fleet studies; both profiles.
+			feas[k], pass[k] = false, false
+			reason[k], binding[k] = reasonUnsupported, wallNone
+		case split != reasonNone:
+			// A tp that splits a head, or stages without a layer, hold no state the memory
+			// model could count (8 heads of 32 on tp 3; pp 64 over 32 layers halved each
+			// stage's weights below one layer), as the fleet study refuses them.
+			feas[k], pass[k] = false, false
+			reason[k], binding[k] = split, wallCommunication
 		case e.calibrated && !epWithinDP(in.EP[k], in.DP[k], e.m.experts[int(mc[k])]):
 			// Calibrated EP is carved out of the data-parallel ranks (as in the fleet
 			// study): expert state shards over dp/ep, which a dp that ep does not divide
@@ -159,6 +175,15 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 			reason[k], binding[k] = reasonOOM, wallMemory
 		}
 	}
+}
+
+// layoutFits is kernel.StepSplit's verdict on the layers and heads alone (the fleet
+// study's rules: tp divides the attention heads, pp · virtual_stages stages each get a
+// layer, interleaved chunks equal), as an infeasible_reason code; dp, ep and the batch
+// are this study's own inputs and checked by it.
+func layoutFits(tp, pp, v, layers, heads float64) uint8 {
+	_, _, why := kernel.StepSplit(tp*pp, tp, pp, 1, 1, v, layers, heads, 0, 1, 1, 1, 1)
+	return stepReasons[why]
 }
 
 // shardWithinDP reports a valid hybrid shard group (kernel.ShardGroup's rule, the fleet
