@@ -4,7 +4,10 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -149,5 +152,66 @@ func TestEvalTrainingTextAgreesWithJSON(t *testing.T) {
 		if got := fmtTokenRate(tc.rate); got != tc.want {
 			t.Errorf("fmtTokenRate(%v) = %q, want %q", tc.rate, got, tc.want)
 		}
+	}
+}
+
+// TestDocumentedCommandsRun runs every command of README's "Use" block that needs no
+// earlier output, no local file of the reader's and no device probe (and is not the
+// optimize serving search, which other tests run), and the plans shown
+// whole in docs/PLAN.md, and holds each to exit 0: the docs are a contract (PLAN.md's
+// cluster example carried the seed's efficiency, which the default profile refuses, so a
+// reader who copied it got exit 1).
+func TestDocumentedCommandsRun(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, use, _ := strings.Cut(string(readme), "## Use\n\n```sh\n")
+	use, _, _ = strings.Cut(use, "```")
+	var ran int
+	for _, line := range strings.Split(use, "\n") {
+		cmd, _, _ := strings.Cut(line, "#")
+		args := strings.Fields(cmd)
+		if len(args) < 2 || args[0] != "bin/mlsysim" || strings.ContainsAny(cmd, `'"`) ||
+			slices.ContainsFunc(args, func(a string) bool {
+				return strings.HasPrefix(a, "out/") || strings.HasPrefix(a, "my") || strings.HasPrefix(a, "path/") ||
+					strings.HasPrefix(a, "mlsysim-local") || a == "audit" || a == "sweep" || a == "--plot"
+			}) {
+			continue
+		}
+		args = args[1:]
+		if strings.HasPrefix(cmd, "bin/mlsysim optimize serving") {
+			continue // a search of seconds (minutes under -race): TestOptimizeServing* run it
+		}
+		for i, a := range args {
+			if strings.HasPrefix(a, "testdata/") {
+				args[i] = filepath.Join("..", "..", a)
+			}
+		}
+		ran++
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			if r := mlsysim(t, args...); r.code != exitOK {
+				t.Errorf("README: %s\n%v", strings.TrimSpace(cmd), r)
+			}
+		})
+	}
+	if ran < 10 {
+		t.Errorf("ran %d README commands; the Use block should hold more", ran)
+	}
+	plans, err := os.ReadFile("../../docs/PLAN.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(plans), "```yaml\n")[1:]
+	for i, b := range blocks {
+		b, _, _ = strings.Cut(b, "```")
+		if !strings.Contains(b, "workload:") || strings.Contains(b, "name: H100") && strings.Contains(b, "node_count:") {
+			continue // not a plan, or the format reference (every key at once)
+		}
+		t.Run(fmt.Sprintf("PLAN.md block %d", i+1), func(t *testing.T) {
+			if r := mlsysim(t, "eval", writePlan(t, "plan.yaml", b)); r.code != exitOK && r.code != exitAssert {
+				t.Errorf("%s\n%v", b, r)
+			}
+		})
 	}
 }
