@@ -5,8 +5,6 @@ import (
 	"math"
 	"strings"
 	"testing"
-
-	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // TestFleetVirtualStagesNeedAPipeline: interleaving splits each pipeline stage into
@@ -72,24 +70,12 @@ func TestServingRowInvariants(t *testing.T) {
 			t.Run(profile+"/"+study, func(t *testing.T) {
 				p := mustPlan(t, "version: 1\nstudy: "+study+"\nprofile: "+profile+"\n"+fixed[study]+"axes:"+layout+axes+
 					"where:\n  - \"draft_model != 'none' || spec_acceptance == 0\"\n")
-				var rows, feasible int
-				err := Run(t.Context(), p, Options{}, func(rec arrow.Record) error {
-					for r := range int(rec.NumRows()) {
-						rows++
-						row := Row(rec, r)
-						if row["feasible"] == true {
-							feasible++
-							servingRowInvariants(t, study, row)
-							if profile == "calibrated" {
-								contextInvariant(t, row)
-							}
-						}
+				rows, feasible := eachFeasibleRow(t, p, func(row map[string]any) {
+					servingRowInvariants(t, study, row)
+					if profile == "calibrated" {
+						contextInvariant(t, row)
 					}
-					return nil
 				})
-				if err != nil {
-					t.Fatal(err)
-				}
 				if feasible == 0 || feasible == rows {
 					t.Errorf("%d of %d rows feasible: the grid should hold both", feasible, rows)
 				}

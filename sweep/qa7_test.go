@@ -96,26 +96,32 @@ where:
 				src = strings.NewReplacer("  cp: [1, 2]\n", "", "  dp_shard: [0, 2]\n", "", "  - \"dp_shard == 0 || zero_stage > 0\"\n", "").Replace(src)
 			}
 			p := mustPlan(t, src)
-			var rows, feasible int
-			err := Run(t.Context(), p, Options{}, func(rec arrow.Record) error {
-				for r := range int(rec.NumRows()) {
-					rows++
-					row := Row(rec, r)
-					if row["feasible"] == true {
-						feasible++
-						trainingRowInvariants(t, profile, row, peak, tdp)
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			rows, feasible := eachFeasibleRow(t, p, func(row map[string]any) { trainingRowInvariants(t, profile, row, peak, tdp) })
 			if feasible < 50 || feasible == rows {
 				t.Errorf("%d of %d rows feasible: the grid should hold many of both", feasible, rows)
 			}
 		})
 	}
+}
+
+// eachFeasibleRow runs plan p and calls check on each feasible row; it returns how many
+// rows there were and how many were feasible.
+func eachFeasibleRow(t *testing.T, p *Plan, check func(row map[string]any)) (rows, feasible int) {
+	t.Helper()
+	err := Run(t.Context(), p, Options{}, func(rec arrow.Record) error {
+		for r := range int(rec.NumRows()) {
+			rows++
+			if row := Row(rec, r); row["feasible"] == true {
+				feasible++
+				check(row)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows, feasible
 }
 
 func trainingRowInvariants(t *testing.T, profile string, row map[string]any, peak, tdp map[string]float64) {
