@@ -95,7 +95,7 @@ func init() {
 			{Name: "layer_backward_ms", Unit: "ms", Doc: "calibrated: one layer's backward for one microbatch, with its recomputation and exposed communication (0 under seed)"},
 			{Name: "step_latency_ms", Unit: "ms", Doc: "training step time"},
 			{Name: "scaling_efficiency", Doc: "node step / fleet step"},
-			{Name: "fleet_throughput_per_s", Unit: "1/s", Doc: "samples per second across the fleet: calibrated batch_size / step; seed N · node throughput · scaling efficiency (physics.md §7.2), which counts each rank's local batch, so it exceeds batch_size / step by tp · pp, and more where batch_size < dp (tokens_per_s is batch_size · seq_len / step in both)"},
+			{Name: "fleet_throughput_per_s", Unit: "1/s", Doc: "samples per second across the fleet: calibrated batch_size / step; seed N · node throughput · scaling efficiency = N · local_batch / step (physics.md §7.2), which counts every rank's local batch: tp · pp · ep × batch_size / step where dp divides the batch (tokens_per_s is batch_size · seq_len / step in both)"},
 			{Name: "node_mfu", Doc: "MFU of the node step"},
 			{Name: "mfu", Doc: "model FLOPs utilisation: seed node MFU × scaling efficiency; calibrated model_flops / (step · accelerators · peak)"},
 			{Name: "hfu", Doc: "hardware FLOPs utilisation: hardware_flops / (step · accelerators · peak) (seed: node HFU × scaling efficiency)"},
