@@ -118,6 +118,11 @@ type StepIn struct {
 	// attention and reduce-scatters their gradients after it, exposed (the Llama 3
 	// paper §3.3.2), instead of passing the chunks around a ring beside the attention.
 	CPAllGather []bool
+	// Eager: the layer's norms, rotary embedding, MLP activation and residual adds run op
+	// by op as PyTorch eager kernels of a Llama-style block (EagerLayerElementwise: FP32
+	// norms, the rotation in FP32, autograd's gradient accumulations, KernelS per kernel)
+	// instead of one fused pass each (Megatron-LM's fused kernels, or torch.compile).
+	Eager []bool
 	// LoRA freezes the base weights and trains LoRAParams adapters of rank LoRARank on
 	// Q, K, V and O (Hu et al. 2021): no weight gradients for the base, an optimizer
 	// and gradient collectives over the adapters only.
@@ -189,7 +194,7 @@ type layerKey struct {
 	h, a, kv, ffn, vocab, experts, topk, s, b, cp, tp, ep, bytes  float64
 	rate, attn, sms, bw, tpBus, tpHop, cpBus, cpHop, epBus, epHop float64
 	imbalance, rate8                                              float64
-	gated, sp, flash, fp32, lora, cpAG                            bool
+	gated, sp, flash, fp32, lora, cpAG, eager                     bool
 	rec                                                           Recompute
 	fp8                                                           FP8Recipe
 }
@@ -332,7 +337,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	key := layerKey{h: h, a: a, kv: kv, ffn: ffn, vocab: in.Vocab[i], experts: experts, topk: topk, s: s, b: b, cp: cp, tp: tp, ep: ep, bytes: e,
 		rate: rate, attn: in.AttentionRate[i], sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,
 		gated: in.Gated[i], sp: in.SeqParallel[i], flash: in.FlashAttention[i], fp32: in.FP32Grads[i], lora: in.LoRA[i], rec: in.Recompute[i],
-		cpAG: in.CPAllGather[i], imbalance: in.Imbalance[i], fp8: in.FP8[i], rate8: in.FP8Rate[i]}
+		cpAG: in.CPAllGather[i], imbalance: in.Imbalance[i], fp8: in.FP8[i], rate8: in.FP8Rate[i], eager: in.Eager[i]}
 	if !o.memo.ok || o.memo.key != key {
 		o.memo = layerMemo{ok: true, key: key, t: layerStep(&key)}
 	}
@@ -593,14 +598,22 @@ func layerStep(k *layerKey) layerTimes {
 	}
 	act := routed * localExperts * k.ffn / tp // MLP intermediate elements
 	dropout := !k.flash                       // the unfused (Megatron GPT) configuration trains with dropout
-	ewF := 2*2*E*e + 2*3*E*e                  // two norms (read, write), two residual adds (2 reads, write)
-	ewB := 2*5*E*e + 2*3*E*e                  // norm backward (x, dy twice; dx), residual gradient adds
-	if k.gated {
-		ewF += 3 * act * e // read gate and up, write their product
-		ewB += 5 * act * e
-	} else {
-		ewF += 2 * act * e // GeLU
-		ewB += 3 * act * e
+	var ewF, ewB, kernelsF, kernelsB float64
+	switch {
+	case k.eager:
+		// Op by op, as a PyTorch eager Llama block runs it, each kernel paying KernelS.
+		w := EagerLayerElementwise(E, n*h, n*heads*d, n*kvHeads*d, act, e, k.gated)
+		ewF, ewB, kernelsF, kernelsB = w.FwdBytes, w.BwdBytes, w.FwdKernels*KernelS, w.BwdKernels*KernelS
+	default:
+		ewF = 2*2*E*e + 2*3*E*e // two norms (read, write), two residual adds (2 reads, write)
+		ewB = 2*5*E*e + 2*3*E*e // norm backward (x, dy twice; dx), residual gradient adds
+		if k.gated {
+			ewF += 3 * act * e // read gate and up, write their product
+			ewB += 5 * act * e
+		} else {
+			ewF += 2 * act * e // GeLU
+			ewB += 3 * act * e
+		}
 	}
 	if dropout {
 		ewF += 2 * E * (e + 1) // hidden dropout: write the output again and a 1-byte mask
@@ -694,8 +707,8 @@ func layerStep(k *layerKey) layerTimes {
 
 	gemmF := fwd[0] + fwd[1] + fwd[2] + fwd[3] + loraF
 	gemmB := dgrad[0] + dgrad[1] + dgrad[2] + dgrad[3] + wgrad[0] + wgrad[1] + wgrad[2] + wgrad[3] + loraB
-	t.fwd = gemmF + attnF + ewF/bw + t.tpFwd + cpF + t.ep/2
-	t.bwd = gemmB + attnB + ewB/bw + t.tpBwd + cpB + t.ep/2
+	t.fwd = gemmF + attnF + ewF/bw + kernelsF + t.tpFwd + cpF + t.ep/2
+	t.bwd = gemmB + attnB + ewB/bw + kernelsB + t.tpBwd + cpB + t.ep/2
 	switch k.rec {
 	case RecomputeFull:
 		t.bwd += t.fwd

@@ -15,7 +15,7 @@ type gptStep struct {
 	zero, attn              float64 // attn: the fused attention's rate, 0 = the matmul rate
 	shard                   float64 // ZeRO shard group (hybrid sharding), 0 = all of dp
 	sp, flash, overlap, fp  bool
-	lora, cpAG              bool
+	lora, cpAG, eager       bool
 	fp8                     FP8Recipe
 	flat                    bool // no SMs: no wave quantization, each GEMM its roofline
 	rec                     Recompute
@@ -66,6 +66,7 @@ func runStep(pts ...gptStep) *StepOut {
 		in.FP32Grads = append(in.FP32Grads, p.fp)
 		in.LoRA = append(in.LoRA, p.lora)
 		in.CPAllGather = append(in.CPAllGather, p.cpAG)
+		in.Eager = append(in.Eager, p.eager)
 		in.Recompute = append(in.Recompute, p.rec)
 		in.FP8 = append(in.FP8, p.fp8)
 		app(&in.FP8Rate, gptFP8Rate)

@@ -47,6 +47,8 @@ func init() {
 			{Name: "cp", Kind: KindInt, Default: "1", Min: 1, Max: 4096, Doc: "calibrated: context-parallel degree (ring attention over the sequence); at most 4096, beyond any published run"},
 			{Name: "cp_attention", Kind: KindEnum, Default: "ring", Enum: []string{"ring", "allgather"},
 				Doc: "calibrated: how context parallelism brings K and V to each rank — ring (passed around beside the attention, Liu et al. 2023) or allgather (gathered before it and the gradients reduce-scattered after it, exposed: the Llama 3 paper §3.3.2); no effect at cp 1"},
+			{Name: "transformer_execution", Kind: KindEnum, Default: "fused", Enum: []string{"fused", "eager"},
+				Doc: "calibrated: how the layer's norms, activation and residual adds run — fused (one pass each: Megatron-LM's fused kernels, torch.compile) or eager (op by op as a PyTorch eager Llama block: FP32 norms, FP32 rotary on Q and K, autograd's gradient accumulations, a fixed cost per kernel)"},
 			{Name: "flash_attention", Kind: KindBool, Default: "true", Doc: "calibrated: fused attention (no s² tensor in memory, causal blocks skipped, no dropout); false is the unfused attention with dropout of Megatron-LM 2021–22"},
 			{Name: "fp32_gradients", Kind: KindBool, Default: "true", Doc: "calibrated: accumulate and reduce gradients in FP32 (Megatron-LM main_grad); false keeps them in the training precision"},
 			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O; calibrated: frozen base weights have no weight gradients, optimizer and gradient traffic cover the adapters only)"},
@@ -586,6 +588,8 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	st.FP32Grads = boolsOf(st.FP32Grads, c.get("fp32_gradients"))
 	// Enum order ring, allgather: code 1 gathers.
 	st.CPAllGather = boolsOf(st.CPAllGather, c.get("cp_attention"))
+	// Enum order fused, eager: code 1 runs op by op.
+	st.Eager = boolsOf(st.Eager, c.get("transformer_execution"))
 	st.LoRA = nd.LoRA
 	st.Bytes, st.PeakFLOPS = nd.Bytes, nd.PeakFLOPS
 	st.Congestion, st.Straggler, st.Imbalance = c.get("congestion"), c.get("straggler"), c.get("moe_imbalance")

@@ -254,7 +254,7 @@ func (e *nodeEval) trainingStep(c cols) {
 		&st.Congestion, &st.Straggler, &st.Imbalance, &mm.Batch, &mm.DP, &mm.OptimizerBytes, &mm.TrainableFraction, &mm.CommBufferFraction, &mm.InFlight, &mm.MemCapacity} {
 		*s = grow(*s, n)
 	}
-	for _, s := range []*[]bool{&st.Gated, &st.SeqParallel, &st.FlashAttention, &st.OverlapDP, &st.FP32Grads, &st.LoRA, &st.CPAllGather} {
+	for _, s := range []*[]bool{&st.Gated, &st.SeqParallel, &st.FlashAttention, &st.OverlapDP, &st.FP32Grads, &st.LoRA, &st.CPAllGather, &st.Eager} {
 		*s = grow(*s, n)
 	}
 	st.Recompute = grow(st.Recompute, n)
@@ -273,7 +273,7 @@ func (e *nodeEval) trainingStep(c cols) {
 		// One accelerator has no collectives; the links are never read.
 		st.IntraBus[j], st.InterBus[j], st.IntraHop[j], st.InterHop[j] = 0, 0, 0, 0
 		st.Congestion[j], st.Straggler[j], st.Imbalance[j] = 1, 1, 1
-		st.SeqParallel[j], st.FlashAttention[j], st.OverlapDP[j], st.FP32Grads[j], st.CPAllGather[j] = true, true, false, true, false
+		st.SeqParallel[j], st.FlashAttention[j], st.OverlapDP[j], st.FP32Grads[j], st.CPAllGather[j], st.Eager[j] = true, true, false, true, false, false
 		st.Recompute[j] = kernel.RecomputeSelective
 		if in.Recompute[k] {
 			st.Recompute[j] = kernel.RecomputeFull
