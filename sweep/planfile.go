@@ -63,6 +63,7 @@ type planParallel struct {
 	EP                      *int   `yaml:"ep"`
 	CP                      *int   `yaml:"cp"`
 	CPAttention             string `yaml:"cp_attention"`
+	TransformerExecution    string `yaml:"transformer_execution"`
 	Microbatches            *int   `yaml:"microbatches"`
 	VirtualStages           *int   `yaml:"virtual_stages"`
 	ZeroStage               *int   `yaml:"zero_stage"`
@@ -343,6 +344,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	}
 	if par.CPAttention != "" {
 		val("cp_attention", par.CPAttention, "parallelism.cp_attention")
+	}
+	if par.TransformerExecution != "" {
+		val("transformer_execution", par.TransformerExecution, "parallelism.transformer_execution")
 	}
 	for _, b := range []struct {
 		v    *bool

@@ -65,7 +65,7 @@ func (pf *PlanFile) checkEffect(cat *catalog.Catalog, profile string, warn func(
 		for _, k := range []struct {
 			set bool
 			key string
-		}{{par.CP != nil, "cp"}, {par.CPAttention != "", "cp_attention"}, {par.ActivationCheckpointing != "", "activation_checkpointing"}, {par.SequenceParallel != nil, "sequence_parallel"},
+		}{{par.CP != nil, "cp"}, {par.CPAttention != "", "cp_attention"}, {par.TransformerExecution != "", "transformer_execution"}, {par.ActivationCheckpointing != "", "activation_checkpointing"}, {par.SequenceParallel != nil, "sequence_parallel"},
 			{par.FlashAttention != nil, "flash_attention"}, {par.FP32Gradients != nil, "fp32_gradients"}, {par.DPShard != nil, "dp_shard"}} {
 			if k.set {
 				return pf.errf("parallelism."+k.key, "parallelism.%s changes nothing under the seed profile: it is a term of the calibrated training step, which the seed's has not; drop it, or use --profile calibrated", k.key)

@@ -84,6 +84,8 @@ func TestPlanKeysChangeTheAnswer(t *testing.T) {
 		{"dp_shard", "calibrated", "parallelism.dp_shard", fmt.Sprintf(fleet8, "", "H100", "", ", zero_stage: 3, dp_shard: 1"), fmt.Sprintf(fleet8, "", "H100", "", ", zero_stage: 3, dp_shard: 2"), changes},
 		{"dp_shard at ZeRO 0", "calibrated", "parallelism.dp_shard", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", dp_shard: 2"), refused},
 		{"dp_shard seed", "seed", "parallelism.dp_shard", fmt.Sprintf(fleet8, "", "H100", "", ", zero_stage: 3"), fmt.Sprintf(fleet8, "", "H100", "", ", zero_stage: 3, dp_shard: 2"), refused},
+		{"transformer_execution", "calibrated", "parallelism.transformer_execution", fmt.Sprintf(fleet8, "", "H100", "", ", transformer_execution: fused"), fmt.Sprintf(fleet8, "", "H100", "", ", transformer_execution: eager"), changes},
+		{"transformer_execution seed", "seed", "parallelism.transformer_execution", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", transformer_execution: eager"), refused},
 		{"flash_attention", "calibrated", "parallelism.flash_attention", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", flash_attention: false"), changes},
 		{"flash_attention seed", "seed", "parallelism.flash_attention", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", flash_attention: false"), refused},
 		{"fp32_gradients", "calibrated", "parallelism.fp32_gradients", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", fp32_gradients: false"), changes},
