@@ -28,6 +28,8 @@ import (
 //     --output-tokens without --qps);
 //   - dp_shard in the fleet and train-memory studies under the seed profile (no hybrid
 //     sharding there) or when zero_stage is 0 at every point (nothing is sharded);
+//   - transformer_execution in the fleet study under the seed profile, whose step has no
+//     per-layer elementwise work to run fused or eager (a plan refuses it there);
 //   - overlap_efficiency in the calibrated fleet study when every model is a
 //     transformer: the calibrated step hides the DP collectives behind as much of the
 //     backward as they overlap (docs/PHYSICS.md §35), not a fixed share;
@@ -52,6 +54,9 @@ func (p *Plan) EffectNotes() []string {
 	}
 	if p.Study.Name == "fleet" && p.Calibrated() && p.allTransformers() {
 		note("overlap_efficiency", "under the calibrated profile the fleet's transformer training step hides the data-parallel collectives behind the backward they overlap (docs/PHYSICS.md §35), not a fixed share; set overlap true/false instead, or use --profile seed")
+	}
+	if p.Study.Name == "fleet" && !p.Calibrated() {
+		note("transformer_execution", "the seed profile's fleet step has no per-layer elementwise work to run fused or eager (docs/PHYSICS.md §35); use --profile calibrated or drop it")
 	}
 	if p.Study.Name == "fleet" || p.Study.Name == "train-memory" {
 		switch z := p.labels("zero_stage"); {

@@ -176,6 +176,8 @@ func TestGridEffectNotes(t *testing.T) {
 		{"not set", fmt.Sprintf(fleet, "", ""), ""},
 		{"dp_shard seed", fmt.Sprintf(fleet, "profile: seed\n", "  zero_stage: [3]\n  dp_shard: [8]\n"), "test.yaml:8: dp_shard changes nothing"},
 		{"dp_shard without ZeRO", fmt.Sprintf(fleet, "", "  dp_shard: [8]\n"), "test.yaml:6: dp_shard changes nothing"},
+		{"transformer_execution seed", fmt.Sprintf(fleet, "profile: seed\n", "  transformer_execution: [fused, eager]\n"), "test.yaml:7: transformer_execution changes nothing"},
+		{"transformer_execution calibrated", fmt.Sprintf(fleet, "", "  transformer_execution: [fused, eager]\n"), ""},
 		{"dp_shard with ZeRO somewhere", fmt.Sprintf(fleet, "", "  zero_stage: [0, 3]\n  dp_shard: [8]\n"), ""},
 		{"node study", "version: 1\nstudy: node\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  efficiency: [0.3, 0.6]\n", ""},
 		{"no draft", fmt.Sprintf(serve, "", "  spec_acceptance: [0.5, 0.9]\n"), "test.yaml:6: spec_acceptance changes nothing"},
