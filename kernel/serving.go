@@ -566,21 +566,36 @@ func (m *llm) stage(d *step, seqs, n, s float64) {
 		d.computeBound = d.flops/m.rate > d.bytes/m.bw
 	} else {
 		flops := ForwardFLOPs(m.pa, m.coef, n, causalContext(n, s), seqs)
-		w := m.weights
-		if !m.dense {
-			w = m.expertWeights(seqs * n)
-		}
 		if m.shards != 1 {
 			flops /= m.shards
-			w /= m.shards
 		}
-		compute, memory := flops/m.rate, (w+kv)/m.bw
-		d.itl = max(compute, memory) + m.kernelT
-		d.flops, d.bytes, d.computeBound = flops, w+kv, compute > memory
+		m.roofline(d, flops, kv, seqs*n)
 	}
+	m.exchanges(d, seqs*n)
+}
+
+// roofline times a stage without the layer's shape: the longer of its flops (on one
+// accelerator) at the rate and the weights it reads — the experts its rows reach, on one
+// shard — with its KV cache kv at the bandwidth, then the kernels' fixed cost.
+func (m *llm) roofline(d *step, flops, kv, rows float64) {
+	w := m.weights
+	if !m.dense {
+		w = m.expertWeights(rows)
+	}
+	if m.shards != 1 {
+		w /= m.shards
+	}
+	compute, memory := flops/m.rate, (w+kv)/m.bw
+	d.itl = max(compute, memory) + m.kernelT
+	d.flops, d.bytes, d.computeBound = flops, w+kv, compute > memory
+}
+
+// exchanges adds a stage's tensor-parallel all-reduces (or its experts' all-to-all) over
+// rows tokens to its time.
+func (m *llm) exchanges(d *step, rows float64) {
 	d.tpComm, d.ppComm = 0, 0
 	if m.tp != 1 || m.a2a {
-		d.tpComm = m.stageComm(seqs * n)
+		d.tpComm = m.stageComm(rows)
 		d.itl += d.tpComm
 	}
 }

@@ -321,23 +321,9 @@ func (m *llm) mixedStage(d *step, b, s, k, n float64) {
 		d.flops, d.bytes = flops+attnDecode+attnPrompt, bytes+kv+act
 		d.computeBound = d.flops/m.rate > d.bytes/m.bw
 	} else {
-		flops := 2*m.pa*rows/m.shards + attnDecode + attnPrompt
-		w := m.weights
-		if !m.dense {
-			w = m.expertWeights(rows)
-		}
-		if m.shards != 1 {
-			w /= m.shards
-		}
-		compute, memory := flops/m.rate, (w+kv)/m.bw
-		d.itl = max(compute, memory) + m.kernelT
-		d.flops, d.bytes, d.computeBound = flops, w+kv, compute > memory
+		m.roofline(d, 2*m.pa*rows/m.shards+attnDecode+attnPrompt, kv, rows)
 	}
-	d.tpComm, d.ppComm = 0, 0
-	if m.tp != 1 || m.a2a {
-		d.tpComm = m.stageComm(rows)
-		d.itl += d.tpComm
-	}
+	m.exchanges(d, rows)
 }
 
 // mixedCapacity is the highest rate a stall-free replica keeps up with. With x sequences
