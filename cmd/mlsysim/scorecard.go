@@ -217,7 +217,7 @@ func (s *scorecard) metrics() [][2]string {
 		if s.row["training"] == true {
 			what = "stored for the backward pass"
 		}
-		m = append(m, [2]string{"activations", fmt.Sprintf("%.3g GB of the %.3g GB footprint, %s", act, s.f("memory_footprint_gb"), what)})
+		m = append(m, [2]string{"activations", fmt.Sprintf("%s of the %s footprint, %s", fmtGB(act), fmtGB(s.f("memory_footprint_gb")), what)})
 	}
 	if s.row["cnn_layered"] == true {
 		// The calibrated CNN step (docs/PHYSICS.md §36) is not one roofline over the model.
