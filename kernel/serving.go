@@ -625,7 +625,13 @@ func (m *llm) passage(d *step, seqs, n, s float64) {
 	if m.pp == 1 {
 		return
 	}
-	send := m.p2p(seqs * n)
+	m.acrossStages(d, seqs*n)
+}
+
+// acrossStages turns one stage's pass d of rows tokens into their crossing of the pp
+// stages: pp stage times (and exchanges) plus pp − 1 sends of their activations.
+func (m *llm) acrossStages(d *step, rows float64) {
+	send := m.p2p(rows)
 	d.itl = m.pp*d.itl + (m.pp-1)*send
 	d.tpComm *= m.pp
 	d.ppComm = (m.pp - 1) * send

@@ -199,9 +199,7 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 		nd, steady = leastFixedPoint(next, p.maxBatch)
 	}
 	if !steady {
-		p.reason, p.ttft, p.tpot, p.n, p.nd = LoadOverloaded, math.Inf(1), math.Inf(1), math.Inf(1), nd
-		p.mem, _ = m.memoryAt(full, p.maxBatch)
-		return p
+		return m.overloaded(p, full, nd)
 	}
 	d := step(nd)
 	p.nd, p.step, p.computeBound = nd, d.t, d.computeBound
@@ -210,6 +208,15 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 	p.n = qps * (p.ttft + (osl-1)*p.tpot)
 	p.mem, _ = m.memoryAt(full, min(nd+1, p.maxBatch))
 	p.power = p.rho*pre.power + (1-p.rho)*d.power
+	return p
+}
+
+// overloaded marks p as having no steady state: TTFT, TPOT and concurrency unbounded, nd
+// the decode batch where the search stopped, the memory of the largest batch at full
+// context.
+func (m *llm) overloaded(p loadPoint, full, nd float64) loadPoint {
+	p.reason, p.ttft, p.tpot, p.n, p.nd = LoadOverloaded, math.Inf(1), math.Inf(1), math.Inf(1), nd
+	p.mem, _ = m.memoryAt(full, p.maxBatch)
 	return p
 }
 
@@ -260,9 +267,7 @@ func (m *llm) underLoadMixed(p loadPoint, n, ctx, chunk, osl, qps, full float64)
 	p.capacity = m.mixedCapacity(p.maxBatch, n, ctx, chunk, osl)
 	t, steady := leastFixedPoint(func(t float64) float64 { return pass(t).t }, limit)
 	if !steady {
-		p.reason, p.ttft, p.tpot, p.n, p.nd = LoadOverloaded, math.Inf(1), math.Inf(1), math.Inf(1), qps*(osl-1)*t
-		p.mem, _ = m.memoryAt(full, p.maxBatch)
-		return p
+		return m.overloaded(p, full, qps*(osl-1)*t)
 	}
 	d := pass(t)
 	p.nd, p.step, p.tpot, p.computeBound, p.power = qps*(osl-1)*t, d.t, d.t, d.computeBound, d.power
@@ -271,9 +276,7 @@ func (m *llm) underLoadMixed(p loadPoint, n, ctx, chunk, osl, qps, full float64)
 	service := n / chunk * m.mixedPhase(b, ctx, chunk, n).t
 	p.rho = qps * service
 	if p.rho >= 1 {
-		p.reason, p.ttft, p.tpot, p.n = LoadOverloaded, math.Inf(1), math.Inf(1), math.Inf(1)
-		p.mem, _ = m.memoryAt(full, p.maxBatch)
-		return p
+		return m.overloaded(p, full, p.nd)
 	}
 	p.ttft = t/2 + queueWait(p.rho, service) + chunks*m.mixedPhase(b, ctx, n/chunks, n).t
 	p.n = qps * (p.ttft + (osl-1)*p.tpot)
@@ -292,8 +295,7 @@ func (m *llm) mixedPhase(b, s, k, n float64) phase {
 	}
 	m.mixedStage(&d, b/micro, s, k/micro, n)
 	if m.pp > 1 {
-		send := m.p2p((b + k) / micro)
-		d.itl = m.pp*d.itl + (m.pp-1)*send
+		m.acrossStages(&d, (b+k)/micro)
 		d.flops *= micro
 		d.bytes *= micro
 	}
