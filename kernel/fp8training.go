@@ -118,23 +118,16 @@ func fp8InputGather(k *layerKey, elems float64) (fwd, bwd float64) {
 }
 
 // fp8WeightCopies are the bytes of the FP8 weight copies (FP8WeightCopyBytes per linear
-// weight of the transformer layers) on one rank of a calibrated TrainingMemory point:
-// the layers of a pipeline stage, experts sharded over ep as well. They count as
-// weights, so ZeRO-3 shards them with the rest (an assumption, docs/PHYSICS.md §35).
-func fp8WeightCopies(in *TrainMemIn, i int) float64 {
+// weight of the transformer layers) on one rank of a calibrated TrainingMemory point,
+// whose layers have kv KV heads and an MLP ffn wide (layerWidths): the layers of a
+// pipeline stage, experts sharded over ep as well. They count as weights, so ZeRO-3
+// shards them with the rest (an assumption, docs/PHYSICS.md §35).
+func fp8WeightCopies(in *TrainMemIn, i int, kv, ffn float64) float64 {
 	// A dense MLP is one expert; an MoE layer's experts are counted from the parameters
 	// they hold, sharded over tp·ep.
 	local := 1.0
 	if in.ExpertParams[i] > 0 {
 		local = 0
-	}
-	ffn := in.FFN[i]
-	if ffn == 0 {
-		ffn = 4 * in.Hidden[i]
-	}
-	kv := in.KVHeads[i]
-	if kv == 0 {
-		kv = in.Heads[i]
 	}
 	perLayer := FP8LayerWeights(in.Hidden[i], in.Heads[i], kv, ffn, in.TP[i], local, in.Gated[i])
 	if in.ExpertParams[i] > 0 {
@@ -147,14 +140,11 @@ func fp8WeightCopies(in *TrainMemIn, i int) float64 {
 // FP8: TE saves each GEMM's input for wgrad as its FP8 cast (1 byte an element, not b):
 // the norms' outputs feeding QKV and the MLP (h each, 1/tp of the tokens under sequence
 // parallelism, whose shard TE gathers again), the attention output feeding the output
-// projection (h/tp) and the activation feeding MLP-down (ffn/tp). Under full
-// recomputation only the layer's input is kept, which no GEMM reads.
+// projection (h/tp) and the activation feeding MLP-down (ffn/tp, ffn as layerWidths
+// gives it). Under full recomputation only the layer's input is kept, which no GEMM reads.
 func fp8SavedInputs(tokens, h, ffn, tp, b float64, sp bool, r Recompute) float64 {
 	if r == RecomputeFull {
 		return 0
-	}
-	if ffn == 0 {
-		ffn = 4 * h
 	}
 	norms := 2 * h
 	if sp {

@@ -84,9 +84,11 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 		gradBytes = 4
 	}
 	weights, grads, opt := pRank*b, pTrain*gradBytes, pTrain*in.OptimizerBytes[i]
+	h := in.Hidden[i]
+	kv, ffn := layerWidths(h, in.Heads[i], in.KVHeads[i], in.FFN[i])
 	fp8 := in.FP8[i] != FP8None
 	if fp8 {
-		weights += fp8WeightCopies(in, i)
+		weights += fp8WeightCopies(in, i, kv, ffn)
 	}
 	shard := dp // hybrid sharding shards over a group of the dp ranks only
 	if in.DPShard[i] > 0 {
@@ -102,13 +104,12 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 		weights, grads, opt = ZeROShard(in.ZeROStage[i], shard, weights, grads, opt)
 	}
 	mb := math.Max(1, math.Ceil(in.Batch[i]/(dp*in.GradAccum[i])))
-	h := in.Hidden[i]
 	seq := in.SeqLen[i] / in.CP[i]
 	sp := in.SeqParallel[i] && tp > 1
-	perLayer := calibratedActivations(seq, mb, h, in.Heads[i], in.KVHeads[i], in.FFN[i], tp, b,
+	perLayer := calibratedActivations(seq, mb, h, in.Heads[i], kv, ffn, tp, b,
 		in.Gated[i], sp, in.Flash[i], in.Recompute[i])
 	if fp8 {
-		perLayer -= fp8SavedInputs(seq*mb, h, in.FFN[i], tp, b, sp, in.Recompute[i])
+		perLayer -= fp8SavedInputs(seq*mb, h, ffn, tp, b, sp, in.Recompute[i])
 	}
 	inFlight := math.Min(pp, in.InFlight[i])
 	stage := math.Ceil(in.Layers[i]/pp) * inFlight // the first stage, the deepest when stages are uneven
@@ -160,12 +161,7 @@ func calibratedActivations(seq, mb, h, heads, kvHeads, ffn, tp, b float64, gated
 		}
 		return tokens * h * b
 	}
-	if kvHeads == 0 {
-		kvHeads = heads
-	}
-	if ffn == 0 {
-		ffn = 4 * h
-	}
+	kvHeads, ffn = layerWidths(h, heads, kvHeads, ffn)
 	up := 1.0
 	if gated {
 		up = 2

@@ -199,6 +199,18 @@ type layerKey struct {
 	fp8                                                           FP8Recipe
 }
 
+// layerWidths fills the widths a model may leave unstated (0): as many KV heads as
+// query heads (multi-head attention) and an MLP 4·h wide (GPT's).
+func layerWidths(h, heads, kvHeads, ffn float64) (kv, width float64) {
+	if kvHeads == 0 {
+		kvHeads = heads
+	}
+	if ffn == 0 {
+		ffn = 4 * h
+	}
+	return kvHeads, ffn
+}
+
 // layerTimes are one layer's times for one microbatch on one accelerator.
 type layerTimes struct {
 	fwd, bwd     float64 // including exposed communication and recomputation
@@ -309,14 +321,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 		return
 	}
 	e := in.Bytes[i]
-	kv := in.KVHeads[i]
-	if kv == 0 {
-		kv = a
-	}
-	ffn := in.FFN[i]
-	if ffn == 0 {
-		ffn = 4 * h
-	}
+	kv, ffn := layerWidths(h, a, in.KVHeads[i], in.FFN[i])
 	experts, topk := in.Experts[i], in.TopK[i]
 	if experts == 0 || topk == 0 {
 		topk = 1
