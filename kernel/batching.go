@@ -53,11 +53,50 @@ func ContinuousBatching(out *BatchOut, in *BatchIn) {
 		out.Speedup[i] = r.speedup
 		out.Feasible[i] = r.feasible
 		c := a.charge(a.seq, a.ctx, r.throughput, r.staticThroughput, r.active, r.itl)
+		if a.m.calibrated && a.requests > 0 {
+			// A benchmark of a fixed number of requests of one length, all queued at once,
+			// runs them in waves (docs/PHYSICS.md §33, finite benchmark).
+			gen := a.seq - a.input
+			c.tps = a.finiteRequests(r.active, c.tps, gen)
+			c.staticTPS = a.finiteRequests(r.staticActive, c.staticTPS, gen)
+		}
 		out.PromptPrefill[i], out.OutputTPS[i], out.StaticOutputTPS[i], out.EnergyPerToken[i] = c.prefill, c.tps, c.staticTPS, c.joules
-		if c.tps > 0 && c.staticTPS > 0 && r.active > 0 && a.input > 0 {
+		if c.tps > 0 && c.staticTPS > 0 && r.active > 0 && (a.input > 0 || (a.m.calibrated && a.requests > 0)) {
 			out.Speedup[i] = c.tps / c.staticTPS
 		}
 	}
+}
+
+// finiteRequests is the generated tokens per second of a benchmark that queues N =
+// a.requests requests of one length at once (ours, calibrated; docs/PHYSICS.md §33) on a
+// batcher that holds `active` of them and, in steady state, generates tps tokens/s of
+// `out` tokens per request with their prompts charged. Requests of equal length admitted
+// together finish together, so the batcher runs ⌊N/active⌋ full waves, each taking
+// active·out/tps (its prompts' prefill and out decode steps), and a last wave of the
+// rem = N mod active requests left: their prefill together and out steps at a batch of
+// rem, timed at the same mean context. The benchmark's wall time is the sum, and
+//
+//	tokens/s = N·out / (⌊N/active⌋·active·out/tps + rem·out·ITL(rem) + prefill(rem prompts))
+//
+// With N ≤ active there is one wave of N; N a multiple of active gives tps itself. A
+// smaller last wave streams the same weights for fewer sequences, so it lowers the
+// rate a benchmark of few waves measures.
+func (a *batchArgs) finiteRequests(active, tps, out float64) float64 {
+	n := a.requests
+	if active <= 0 || tps <= 0 || out <= 0 {
+		return tps
+	}
+	full := math.Floor(n / active)
+	rem := n - full*active
+	wall := full * active * out / tps
+	if rem > 0 {
+		wall += out * a.step(rem, a.ctx, 0)
+		if a.input > 0 {
+			p, _, _ := a.m.prefill(rem, a.input, a.input, 0)
+			wall += p
+		}
+	}
+	return n * out / wall
 }
 
 // ContinuousBatchingC is Profile C's static-versus-paged allocator comparison for
@@ -144,12 +183,14 @@ type batchArgs struct {
 	seq, mean, maxBatch, page float64
 	input, dispatch, peakSeed float64
 	ctx                       float64 // the context profileB times its decode steps at: seq, or MeanDecodeContext (calibrated)
+	requests                  float64 // requests of a finite benchmark, all queued at once (Profile B, calibrated); 0 = steady state
 }
 
 func (in *BatchIn) args(i int, memo *passMemo) batchArgs {
 	a := batchArgs{
 		m: in.point(i), seq: in.SeqLen[i], mean: in.MeanTokens[i], maxBatch: in.MaxBatch[i], page: in.PageTokens[i],
 		input: opt(in.InputTokens, i, 0), dispatch: in.DispatchTax[i], peakSeed: in.PeakFLOPS[i],
+		requests: opt(in.Requests, i, 0),
 	}
 	a.ctx = a.seq
 	a.m.memo = memo
@@ -371,6 +412,7 @@ type BatchIn struct {
 	MaxBatch    []float64 // B_max requests
 	PageTokens  []float64 // tokens per KV page (DefaultPageTokens)
 	InputTokens []float64 // optional: prompt tokens of each request (part of its length); 0 = decode only
+	Requests    []float64 // optional: requests of a finite benchmark, all queued at once (Profile B, calibrated: finiteRequests); 0 = steady state
 }
 
 // BatchOut holds the output columns of ContinuousBatching; times in s, sizes in bytes.

@@ -490,3 +490,62 @@ func TestBatcherCountsSixteenBitOutputLayer(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchingFiniteRequests (calibrated): a benchmark of N requests of one length, all
+// queued at once, runs ⌊N/active⌋ full waves at the steady rate and a last wave of the
+// rest, whose prompts are prefilled together and whose 1024 generated tokens are decode
+// steps at a batch of the rest (Serving's step at the mean context 1536.5); tokens/s is
+// N·1024 over the sum. By hand with the 8B batcher of 64 requests: N = 3·64 + 20 = 212 is
+// three waves of 64 and one of 20, wall = 3·64·1024/T + 1024·ITL(20) + prefill(20).
+func TestBatchingFiniteRequests(t *testing.T) {
+	var steady BatchOut
+	ContinuousBatching(&steady, calPrompted8B())
+	active, tps := steady.Active[0], steady.OutputTPS[0]
+	if active != 64 {
+		t.Fatalf("admitted %v, the test wants the cap of 64", active)
+	}
+	finite := func(n float64) *BatchOut {
+		in := calPrompted8B()
+		in.Requests = one(n)
+		var out BatchOut
+		ContinuousBatching(&out, in)
+		return &out
+	}
+	lastWave := func(rem float64) float64 {
+		var d, p ServeOut
+		Serving(&d, calIn(llama3_8B, BF16, h100BF16Eff, 1536.5, rem))
+		Serving(&p, calIn(llama3_8B, BF16, h100BF16Eff, 1024, rem))
+		return 1024*d.ITL[0] + p.TTFT[0]
+	}
+
+	near(t, "a whole number of waves is the steady rate", finite(4 * 64).OutputTPS[0], tps)
+	wall := 3*64*1024/tps + lastWave(20)
+	out := finite(212)
+	near(t, "three waves of 64 and one of 20", out.OutputTPS[0], 212*1024/wall)
+	if !(out.OutputTPS[0] < tps) {
+		t.Errorf("a last wave of 20 gives %v tokens/s, not below the steady %v", out.OutputTPS[0], tps)
+	}
+	near(t, "fewer requests than the batch: one wave of them", finite(20).OutputTPS[0], 20*1024/lastWave(20))
+	if out.ITL[0] != steady.ITL[0] || out.Active[0] != active || out.PromptPrefill[0] != steady.PromptPrefill[0] {
+		t.Errorf("the steady columns moved: ITL %v/%v, active %v/%v, prefill %v/%v",
+			out.ITL[0], steady.ITL[0], out.Active[0], active, out.PromptPrefill[0], steady.PromptPrefill[0])
+	}
+	// The static batcher (0.6 of the batch, 38 requests) runs its own waves: 212 = 5·38 + 22.
+	sAct := steady.StaticActive[0]
+	if sAct != 38 {
+		t.Fatalf("static batch %v, want ⌊0.6·64⌋ = 38", sAct)
+	}
+	near(t, "static waves", out.StaticOutputTPS[0], 212*1024/(5*38*1024/steady.StaticOutputTPS[0]+lastWave(22)))
+	near(t, "speedup", out.Speedup[0], out.OutputTPS[0]/out.StaticOutputTPS[0])
+
+	// The seed has no finite benchmark: its columns do not move.
+	seed := batchColumns(cbPt(llama3_8B, h100, 2048, 64))
+	seed.InputTokens = one(1024)
+	var a, b BatchOut
+	ContinuousBatching(&a, seed)
+	seed.Requests = one(212)
+	ContinuousBatching(&b, seed)
+	if a.OutputTPS[0] != b.OutputTPS[0] || a.StaticOutputTPS[0] != b.StaticOutputTPS[0] || a.Speedup[0] != b.Speedup[0] {
+		t.Errorf("seed moved with requests: %v → %v", a.OutputTPS[0], b.OutputTPS[0])
+	}
+}

@@ -28,6 +28,8 @@ func init() {
 				Doc: "prompt tokens of each request (part of its length, seq_len or the mean); > 0 charges their prefill and makes tokens_per_s count generated tokens only; 0 is the seed's decode-only figure"},
 			Param{Name: "max_num_tokens", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens",
 				Doc: "calibrated: tokens of the forward pass the engine profiles memory with before it sizes the KV cache (TensorRT-LLM's max_num_tokens); their live activations come out of memory before the engine's share (docs/PHYSICS.md §33); 0: none"},
+			Param{Name: "requests", Kind: KindInt, Default: "0", Min: 0, Max: maxRequests, Unit: "requests",
+				Doc: "calibrated, Profile B: requests of a finite benchmark, all queued at once; they run in waves of the admitted batch, the last wave with the rest, and tokens_per_s is the benchmark's generated tokens over its wall time (docs/PHYSICS.md §33); 0: steady state"},
 		),
 		Columns: append([]Column{
 			{Name: "ttft_ms", Unit: "ms", Doc: "prefill of max_batch_size prompts of seq_len tokens at once + dispatch (Profile B's formula, reported for both profiles)"},
@@ -106,6 +108,9 @@ func clampMean(dst, mean, seq []float64) []float64 {
 // what any accelerator's memory holds.
 const maxBatch = 1 << 20
 
+// maxRequests bounds a finite benchmark's request count (a billion requests).
+const maxRequests = 1 << 30
+
 type batchingEval struct {
 	st      *Study
 	t       *servingTables
@@ -131,6 +136,7 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 	in.MeanTokens = clampMean(in.MeanTokens, mean, in.SeqLen)
 	in.InputTokens = c.get("input_tokens")
 	in.ProfileTokens = c.get("max_num_tokens")
+	in.Requests = c.get("requests")
 
 	kernel.ContinuousBatching(&e.outB, in)
 	profileC := false
