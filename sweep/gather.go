@@ -48,6 +48,15 @@ var (
 		Doc: "calibrated training: FP8 mixed precision as Transformer Engine runs it — the transformer layers' linear GEMMs on FP8 inputs with per-tensor scales from the amax history (delayed) or from each tensor's own amax (current), everything else in precision (bf16, fp16 or fp32); needs an accelerator with a measured FP8 matmul rate, catalog gemm_efficiency fp8 (else unsupported_by_hardware); none: every GEMM in precision"}
 )
 
+// transformerExecutionParam is how a calibrated transformer training step runs its layers'
+// elementwise work (kernel.StepIn.Eager), one parameter of the fleet and node studies so
+// that eval --training and a fleet grid take the same values.
+var transformerExecutionParam = Param{Name: "transformer_execution", Kind: KindEnum, Default: "fused", Enum: []string{"fused", "eager"},
+	Doc: "calibrated transformer training: how the layer's norms, activation and residual adds run — fused (one pass each: Megatron-LM's fused kernels, torch.compile) or eager (op by op as a PyTorch eager Llama block: FP32 norms, FP32 rotary on Q and K, autograd's gradient accumulations, a fixed cost per kernel)"}
+
+// execEager is transformer_execution's code for eager (its Enum order: fused, eager).
+const execEager = 1
+
 // checkFP8Recipe refuses FP8 mixed precision where it has no meaning: under the seed
 // profile, whose step has no FP8 GEMMs, and beside a precision of 8 bits or fewer,
 // where there is nothing wider left to keep.

@@ -28,8 +28,10 @@ import (
 //     --output-tokens without --qps);
 //   - dp_shard in the fleet and train-memory studies under the seed profile (no hybrid
 //     sharding there) or when zero_stage is 0 at every point (nothing is sharded);
-//   - transformer_execution in the fleet study under the seed profile, whose step has no
-//     per-layer elementwise work to run fused or eager (a plan refuses it there);
+//   - transformer_execution in the fleet and node studies under the seed profile, whose
+//     step has no per-layer elementwise work to run fused or eager (a plan and eval
+//     refuse it there), and in a calibrated node grid with no transformer that has a
+//     layer shape;
 //   - overlap_efficiency in the calibrated fleet study when every model is a
 //     transformer: the calibrated step hides the DP collectives behind as much of the
 //     backward as they overlap (docs/PHYSICS.md §35), not a fixed share;
@@ -55,8 +57,8 @@ func (p *Plan) EffectNotes() []string {
 	if p.Study.Name == "fleet" && p.Calibrated() && p.allTransformers() {
 		note("overlap_efficiency", "under the calibrated profile the fleet's transformer training step hides the data-parallel collectives behind the backward they overlap (docs/PHYSICS.md §35), not a fixed share; set overlap true/false instead, or use --profile seed")
 	}
-	if p.Study.Name == "fleet" && !p.Calibrated() {
-		note("transformer_execution", "the seed profile's fleet step has no per-layer elementwise work to run fused or eager (docs/PHYSICS.md §35); use --profile calibrated or drop it")
+	if (p.Study.Name == "fleet" || p.Study.Name == "node") && !p.Calibrated() {
+		note("transformer_execution", "the seed profile's training step has no per-layer elementwise work to run fused or eager (docs/PHYSICS.md §35); use --profile calibrated or drop it")
 	}
 	if p.Study.Name == "fleet" || p.Study.Name == "train-memory" {
 		switch z := p.labels("zero_stage"); {
@@ -74,6 +76,9 @@ func (p *Plan) EffectNotes() []string {
 		} else {
 			if z := p.labels("zero_stage"); len(z) == 1 && z[0] == "0" {
 				note("dp_size", "zero_stage is 0 at every point, and on one accelerator dp_size only divides ZeRO's shards (no all-reduce is priced); add a zero_stage 1–3, or sweep the fleet study for data parallelism")
+			}
+			if p.Calibrated() && !slices.ContainsFunc(p.Models, func(m *catalog.Model) bool { return m.Family.IsTransformer() && m.HiddenDim > 0 }) {
+				note("transformer_execution", "no model here is a transformer with a layer shape (hidden size), and only such a model's layered training step runs its elementwise work fused or eager (eval refuses --transformer-execution for the others); drop it")
 			}
 			if !slices.ContainsFunc(p.Models, func(m *catalog.Model) bool { return m.Family.IsTransformer() }) {
 				note("seq_len", "no model here is a transformer, and only a transformer's training step has a sequence length (eval refuses --seq-len for the others); drop it")

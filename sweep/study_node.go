@@ -22,6 +22,7 @@ func init() {
 			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3 for training memory (calibrated transformer training: also the optimizer pass, over this rank's shard)"},
 			{Name: "dp_size", Kind: KindInt, Default: "1", Min: 1, Doc: "data-parallel ranks ZeRO shards over"},
 			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O; calibrated: frozen base weights have no weight gradients, optimizer and gradient traffic cover the adapters only)"},
+			transformerExecutionParam,
 			{Name: "cnn_execution", Kind: KindEnum, Default: "eager", Enum: []string{"eager", "fused_bn_act", "graph"},
 				Doc: "calibrated, CNNs that list their convolutions: eager (each batch norm, ReLU and residual add its own pass, layer after layer: PyTorch), fused_bn_act (batch-norm statistics in the convolution, one scale-bias-add-ReLU pass: NVIDIA's MXNet MLPerf ResNet-50) or graph (an inference engine such as TensorRT: batch norm folded, ReLU and add in the convolution epilogue, the graph's roofline)"},
 		},
@@ -219,7 +220,8 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 // (kernel.NodeTrainingStep), so that eval --training and a one-accelerator fleet point
 // agree. The layout is the fleet's defaults on one accelerator: one microbatch of the
 // whole batch, selective recomputation (full with activation_recomputation),
-// FlashAttention, FP32 gradients. dp_size and zero_stage shard the memory, as under the
+// FlashAttention, FP32 gradients, and the layer's elementwise work fused or eager as
+// transformer_execution says (the fleet study's parameter). dp_size and zero_stage shard the memory, as under the
 // seed, and under ZeRO ≥ 1 the optimizer's pass covers this rank's shard; the step prices
 // no data-parallel collectives: they need a fabric (the fleet study).
 func (e *nodeEval) trainingStep(c cols) {
@@ -259,7 +261,7 @@ func (e *nodeEval) trainingStep(c cols) {
 	}
 	st.Recompute = grow(st.Recompute, n)
 	st.FP8 = grow(st.FP8, n)
-	fp8 := c.get("fp8_recipe")
+	fp8, exec := c.get("fp8_recipe"), c.get("transformer_execution")
 	for j, k := range e.rows {
 		m, h := int(mc[k]), int(hc[k])
 		st.FP8[j] = kernel.FP8Recipe(fp8[k])
@@ -273,7 +275,8 @@ func (e *nodeEval) trainingStep(c cols) {
 		// One accelerator has no collectives; the links are never read.
 		st.IntraBus[j], st.InterBus[j], st.IntraHop[j], st.InterHop[j] = 0, 0, 0, 0
 		st.Congestion[j], st.Straggler[j], st.Imbalance[j] = 1, 1, 1
-		st.SeqParallel[j], st.FlashAttention[j], st.OverlapDP[j], st.FP32Grads[j], st.CPAllGather[j], st.Eager[j] = true, true, false, true, false, false
+		st.SeqParallel[j], st.FlashAttention[j], st.OverlapDP[j], st.FP32Grads[j], st.CPAllGather[j] = true, true, false, true, false
+		st.Eager[j] = exec[k] == execEager
 		st.Recompute[j] = kernel.RecomputeSelective
 		if in.Recompute[k] {
 			st.Recompute[j] = kernel.RecomputeFull
@@ -325,7 +328,7 @@ func sameInputs(in [][]float64, skip, kp, k int) bool {
 }
 
 // nodeTrainingParams are the node study's parameters only a training step reads.
-var nodeTrainingParams = []string{"seq_len", "activation_recomputation", "zero_stage", "dp_size", "lora", "fp8_recipe"}
+var nodeTrainingParams = []string{"seq_len", "activation_recomputation", "zero_stage", "dp_size", "lora", "fp8_recipe", "transformer_execution"}
 
 // trainingOnlyAxes refuses several values of a parameter only a training step reads when
 // no point of the grid trains: every value would give the same row (eval refuses the

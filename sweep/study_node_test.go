@@ -155,6 +155,10 @@ func TestNodeTrainingIsOneAcceleratorFleet(t *testing.T) {
 		{"GPT2", "A100", "  seq_len: 1024\n  batch_size: 8\n"},
 		{"Mixtral_8x7B", "H200", "  seq_len: 4096\n  precision: bf16\n"},
 		{"GPT2_Small", "T4", "  seq_len: 1024\n  batch_size: 2\n  zero_stage: 1\n"},
+		// Both values of transformer_execution, which eval --training takes as a flag.
+		{"Llama3_8B", "H100", "  seq_len: 2048\n  batch_size: 2\n  precision: bf16\n  transformer_execution: fused\n"},
+		{"Llama3_8B", "H100", "  seq_len: 2048\n  batch_size: 2\n  precision: bf16\n  transformer_execution: eager\n"},
+		{"Mixtral_8x7B", "H200", "  seq_len: 1024\n  precision: bf16\n  transformer_execution: eager\n"},
 	}
 	for i, c := range cases {
 		key, err := cat.AddFleet(catalog.FleetSpec{Key: fmt.Sprintf("one_%d", i), Accelerator: c.hw, AcceleratorsPerNode: 1, Nodes: 1, FabricBytesPerS: 50e9, Source: "test"})
@@ -175,6 +179,20 @@ func TestNodeTrainingIsOneAcceleratorFleet(t *testing.T) {
 				t.Errorf("%s: node %s = %v, fleet %s = %v", name, pair[0], node[pair[0]], pair[1], fleet[pair[1]])
 			}
 		}
+	}
+}
+
+// TestNodeTransformerExecutionMatters: the node study reads transformer_execution: an
+// eager step (PyTorch's op-by-op elementwise kernels, docs/PHYSICS.md §35) is slower than
+// the fused one and stores more, so the equality above for both values tests two steps.
+func TestNodeTransformerExecutionMatters(t *testing.T) {
+	src := "version: 1\nstudy: node\nprofile: calibrated\naxes:\n  model: Llama3_8B\n  hardware: H100\n  training: true\n  precision: bf16\n  seq_len: 2048\n  batch_size: 2\n  transformer_execution: %s\n"
+	fused, eager := evalOne(t, fmt.Sprintf(src, "fused")), evalOne(t, fmt.Sprintf(src, "eager"))
+	if f, e := fused["latency_compute_ms"].(float64), eager["latency_compute_ms"].(float64); !(e > f) {
+		t.Errorf("layers' time eager %v ms, fused %v ms: the eager step runs more elementwise passes and kernels", e, f)
+	}
+	if fused["latency_memory_ms"] != eager["latency_memory_ms"] {
+		t.Errorf("optimizer pass fused %v, eager %v: the execution changes the layers only", fused["latency_memory_ms"], eager["latency_memory_ms"])
 	}
 }
 

@@ -63,7 +63,10 @@ group, the ranks the state is split over (the fleet study's dp_shard). --fp8-rec
 delayed|current runs the layers' linear GEMMs in FP8 as Transformer Engine does (the
 measured FP8 matmul rate, the casts and amax passes as memory traffic, FP8 weight copies
 and FP8-saved GEMM inputs in memory; everything else in --precision, e.g. bf16;
-docs/PHYSICS.md §35, "FP8 mixed precision"). The seed profile counts one
+docs/PHYSICS.md §35, "FP8 mixed precision"). --transformer-execution eager runs each layer's
+norms, activation, rotary embedding and residual adds op by op as a PyTorch eager Llama
+block (FP32 norms and rotary, autograd's gradient accumulations, a fixed cost per kernel)
+instead of fused (the default), as the fleet study's transformer_execution does. The seed profile counts one
 token per sequence at efficiency × peak. MFU counts model FLOPs (3 × forward), HFU adds
 the recomputed forward.
 
@@ -85,7 +88,8 @@ step, on an accelerator with a measured matmul rate (calibrated: the rate, not a
 fraction, prices it), --dp-size without a ZeRO stage and a ZeRO stage without --dp-size
 (eval prices one accelerator: the ranks only divide ZeRO's shards), --fp8-recipe for a model
 without a transformer's layered step, on an accelerator without a measured FP8 matmul rate,
-beside an 8-bit --precision or under the seed profile.
+beside an 8-bit --precision or under the seed profile, --transformer-execution for a model
+without a transformer's layered step or under the seed profile.
 
 A precision the accelerator states no rate for (fp8 on an A100) is priced at its default
 peak with a warning for inference, as the seed does (weight-only formats are dequantised);
@@ -98,6 +102,7 @@ Examples:
    mlsysim eval ResNet50 H100 --precision int8 --batch-size 2048 --cnn-execution graph
    mlsysim eval Llama3_70B H100 --training --seq-len 4096 --zero-stage 3 --dp-size 64
    mlsysim eval Llama3_8B H100 --training --precision bf16 --fp8-recipe current
+   mlsysim eval Llama3_8B H100 --training --precision bf16 --transformer-execution eager
    mlsysim eval Llama3_8B H100 --batch-size 32 --plot roofline.svg`,
 		Flags: append(commonFlags(),
 			&cli.BoolFlag{Name: "training", Usage: "a training step (forward + backward) instead of inference"},
@@ -106,6 +111,7 @@ Examples:
 			&cli.IntFlag{Name: "dp-size", Value: 1, Usage: "training: data-parallel ranks ZeRO shards over (with --zero-stage 1–3; under hybrid sharding, the shard group)"},
 			&cli.BoolFlag{Name: "lora", Usage: "training: LoRA fine-tuning (rank 16 on Q, K, V, O)"},
 			&cli.StringFlag{Name: "fp8-recipe", Value: "none", Usage: "training (calibrated, transformers): FP8 mixed precision as Transformer Engine runs it, the linear GEMMs in FP8 with per-tensor scales: delayed (amax history) or current (each tensor's own amax); --precision stays what is stored and moved (bf16); none: no FP8 GEMMs"},
+			&cli.StringFlag{Name: "transformer-execution", Value: "fused", Usage: "training (calibrated, transformers): how each layer's norms, activation and residual adds run — fused (one pass each: Megatron-LM's fused kernels, torch.compile) or eager (op by op as a PyTorch eager Llama block, a fixed cost per kernel); the fleet study's transformer_execution"},
 			&cli.StringFlag{Name: "cnn-execution", Value: "eager", Usage: "calibrated CNNs: eager, fused_bn_act or graph (how the framework runs batch norm, ReLU and residual adds)"},
 			&cli.StringFlag{Name: "plot", Usage: "also draw the point on its accelerator's roofline: FILE.svg, FILE.pdf or FILE.png"},
 		),
@@ -149,6 +155,7 @@ Examples:
 				axis("dp_size", strconv.Itoa(c.Int("dp-size")), "--dp-size"),
 				axis("lora", strconv.FormatBool(c.Bool("lora")), "--lora"),
 				axis("fp8_recipe", c.String("fp8-recipe"), "--fp8-recipe"),
+				axis("transformer_execution", c.String("transformer-execution"), "--transformer-execution"),
 				axis("cnn_execution", c.String("cnn-execution"), "--cnn-execution"),
 			)
 			row, err := a.evalOne("node", axes)
@@ -241,6 +248,14 @@ func (a *app) unshapedEvalFlag(c *cli.Command, model, hwKey string) error {
 			return badInputf("--fp8-recipe", "%s has no measured FP8 matmul rate (catalog gemm_efficiency fp8) to run the GEMMs at; choose an accelerator that has one (H100, H200, B200: mlsysim zoo hardware), or drop --fp8-recipe", hwKey)
 		}
 	}
+	if c.IsSet("transformer-execution") {
+		switch {
+		case !calibrated:
+			return badInputf("--transformer-execution", "the seed profile's training step is one roofline with no per-layer elementwise work to run fused or eager (docs/PHYSICS.md §35); use --profile calibrated (or drop --transformer-execution)")
+		case !m.Family.IsTransformer() || m.HiddenDim == 0:
+			return badInputf("--transformer-execution", "only a transformer's layered training step runs its norms, activation and residual adds fused or eager (docs/PHYSICS.md §35), which %s has not; drop --transformer-execution", model)
+		}
+	}
 	if c.IsSet("cnn-execution") {
 		switch {
 		case len(m.ConvLayers) == 0:
@@ -267,7 +282,7 @@ func zeroFlags(c *cli.Command) error {
 }
 
 // trainingFlags are eval's flags that only a training step uses.
-var trainingFlags = []string{"activation-recomputation", "zero-stage", "dp-size", "lora", "fp8-recipe"}
+var trainingFlags = []string{"activation-recomputation", "zero-stage", "dp-size", "lora", "fp8-recipe", "transformer-execution"}
 
 func axis(name, value, where string) sweep.Axis {
 	return sweep.Axis{Name: name, Where: where, Values: []sweep.AxisValue{{Text: value, Where: where}}}
