@@ -20,7 +20,7 @@ func init() {
 		Doc:       "training memory per accelerator: weights, gradients, optimizer, activations, buffers (physics.md §7.1)",
 		Objective: Objective{Column: "total_memory_gb", Minimize: true},
 		Params: []Param{
-			modelParam, hardwareParam, precisionParam, batchParam, seqParam,
+			modelParam, hardwareParam, precisionParam, fp8RecipeParam, batchParam, seqParam,
 			{Name: "optimizer", Kind: KindEnum, Default: "adam", Enum: optimizers, Doc: "optimizer (adam/adamw 12 B, sgd 4 B per trainable parameter)"},
 			{Name: "activation_checkpointing", Kind: KindEnum, Default: "selective", Enum: strategies,
 				Doc: "activation recomputation: selective, full or none (Korthikanti et al. 2023)"},
@@ -60,7 +60,12 @@ func init() {
 			}
 			return nil
 		},
-		checkProfile: func(p *Plan) error { return calibratedTrainingShape(p, true) },
+		checkProfile: func(p *Plan) error {
+			if err := checkFP8Recipe(p); err != nil {
+				return err
+			}
+			return calibratedTrainingShape(p, true)
+		},
 		newEval: func(p *Plan) evaluator {
 			return &trainMemEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()}
 		},
@@ -117,9 +122,13 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		in.Flash = grow(in.Flash, n)
 		in.FP32Grads = grow(in.FP32Grads, n)
 		in.CP = grow(in.CP, n)
-		in.FP8 = grow(in.FP8, n) // no FP8 GEMMs here: FP8None
+		// FP8 GEMMs keep FP8 weight copies and save their inputs in FP8 (fp8training.go).
+		in.FP8 = fp8Recipes(in.FP8, c.get("fp8_recipe"))
 		for k := 0; k < n; k++ {
 			in.Gated[k], in.Flash[k], in.FP32Grads[k], in.CP[k] = e.m.gated[int(mc[k])], false, false, 1
+			if e.h.fp8Unsupported(float64(in.FP8[k]), int(hc[k])) {
+				in.FP8[k] = kernel.FP8None // unsupported_by_hardware below, counted without FP8 as the fleet study does
+			}
 		}
 		in.SeqParallel = boolsOf(in.SeqParallel, c.get("sequence_parallel"))
 		in.VirtualStages, in.InFlight = c.get("virtual_stages"), c.get("microbatches")
@@ -144,6 +153,7 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 	oneMinusRatio(w.f("wall_2_memory_slack"), out.Total, in.MemCapacity)
 	reason, binding := w.c("infeasible_reason"), w.c("binding_wall")
 	feas, pass := w.b("feasible"), w.b("wall_2_memory_pass")
+	fp8 := c.get("fp8_recipe")
 	for k := 0; k < n; k++ {
 		reason[k], binding[k] = reasonNone, wallNone
 		split := reasonNone
@@ -151,9 +161,10 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 			split = layoutFits(in.TP[k], in.PP[k], in.VirtualStages[k], in.Layers[k], in.Heads[k])
 		}
 		switch {
-		case e.h.trainUnsupported(prec[k], int(hc[k])):
+		case e.h.trainUnsupported(prec[k], int(hc[k])) || e.calibrated && e.h.fp8Unsupported(fp8[k], int(hc[k])):
 			// A format the accelerator states no rate for trains nowhere on it
-			// (TrainingPrecisionPath), as in the node and fleet studies; both profiles.
+			// (TrainingPrecisionPath), as in the node and fleet studies; both profiles. FP8
+			// GEMMs need a measured FP8 matmul rate (calibrated; the seed refuses fp8_recipe).
 			feas[k], pass[k] = false, false
 			reason[k], binding[k] = reasonUnsupported, wallNone
 		case split != reasonNone:

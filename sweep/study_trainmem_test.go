@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -73,5 +74,62 @@ func TestTrainMemoryHybridShard(t *testing.T) {
 		if r["feasible"] != false || r["infeasible_reason"] != "dp_shard_does_not_divide_dp" {
 			t.Errorf("%s ep %d dp_shard %d: feasible %v, reason %v", tc.model, tc.ep, tc.shard, r["feasible"], r["infeasible_reason"])
 		}
+	}
+}
+
+// TestTrainMemoryFP8IsTheFleets: train-memory takes fp8_recipe as the fleet study does,
+// and its breakdown is the fleet's memory for the same run (Llama-3 8B in BF16 on one
+// DGX H100 node, tp 2 with sequence parallelism, dp 4, ZeRO-1, 8 sequences of 4,096;
+// the fleet set to train-memory's accounting: unfused attention, gradients in BF16),
+// tensor for tensor and bit for bit, for each recipe. FP8 adds the FP8 weight copies
+// and saves the GEMM inputs in FP8 (kernel/fp8training.go): more weights, fewer
+// activations than without.
+func TestTrainMemoryFP8IsTheFleets(t *testing.T) {
+	const mem = "version: 1\nstudy: train-memory\nprofile: calibrated\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  precision: [bf16]\n" +
+		"  batch_size: [8]\n  seq_len: [4096]\n  tp: [2]\n  dp: [4]\n  zero_stage: [1]\n  sequence_parallel: [true]\n  fp8_recipe: [%s]\n"
+	const fleet = "version: 1\nstudy: fleet\nprofile: calibrated\nfixed:\n  cluster: Research_256\n  nodes: 1\n  precision: bf16\n  batch_size: 8\n" +
+		"  seq_len: 4096\n  tp: 2\n  zero_stage: 1\n  sequence_parallel: true\n  flash_attention: false\n  fp32_gradients: false\naxes:\n  model: [Llama3_8B]\n  fp8_recipe: [%s]\n"
+	rows := map[string]map[string]any{}
+	for _, r := range []string{"none", "delayed", "current"} {
+		m, f := evalOne(t, fmt.Sprintf(mem, r)), evalOne(t, fmt.Sprintf(fleet, r))
+		if m["feasible"] != true || f["feasible"] != true {
+			t.Fatalf("%s: feasible train-memory %v (%v), fleet %v (%v)", r, m["feasible"], m["infeasible_reason"], f["feasible"], f["infeasible_reason"])
+		}
+		for _, pair := range [][2]string{{"weights_gb", "weights_gb"}, {"gradients_gb", "gradients_gb"}, {"optimizer_state_gb", "optimizer_state_gb"},
+			{"activations_gb", "activations_gb"}, {"communication_buffers_gb", "buffers_gb"}, {"total_memory_gb", "memory_per_accelerator_gb"}} {
+			if m[pair[0]] != f[pair[1]] {
+				t.Errorf("%s: train-memory %s = %v, fleet %s = %v", r, pair[0], m[pair[0]], pair[1], f[pair[1]])
+			}
+		}
+		rows[r] = m
+	}
+	none := rows["none"]
+	for _, r := range []string{"delayed", "current"} {
+		if w, w0 := rows[r]["weights_gb"].(float64), none["weights_gb"].(float64); !(w > w0) {
+			t.Errorf("%s: weights %v GB, without FP8 %v GB: want the FP8 copies on top", r, w, w0)
+		}
+		if a, a0 := rows[r]["activations_gb"].(float64), none["activations_gb"].(float64); !(a < a0) {
+			t.Errorf("%s: activations %v GB, without FP8 %v GB: want the GEMM inputs saved in FP8", r, a, a0)
+		}
+	}
+}
+
+// TestTrainMemoryFP8Refused: fp8_recipe is refused where the fleet study refuses it —
+// under the seed profile and beside an 8-bit precision (errors) — and a row on an
+// accelerator without a measured FP8 matmul rate is unsupported_by_hardware.
+func TestTrainMemoryFP8Refused(t *testing.T) {
+	const src = "version: 1\nstudy: train-memory\nprofile: %s\naxes:\n  model: [Llama3_8B]\n  hardware: [%s]\n  precision: [%s]\n  fp8_recipe: [current]\n"
+	for _, tc := range []struct{ profile, hw, prec, want string }{
+		{"seed", "H100", "bf16", "the seed profile has none"},
+		{"calibrated", "H100", "fp8", "beside fp8_recipe"},
+	} {
+		p := mustPlan(t, fmt.Sprintf(src, tc.profile, tc.hw, tc.prec))
+		if err := p.SetProfile(p.Profile); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %s %s: err %v, want one saying %q", tc.profile, tc.hw, tc.prec, err, tc.want)
+		}
+	}
+	row := evalOne(t, fmt.Sprintf(src, "calibrated", "A100", "bf16"))
+	if row["feasible"] != false || row["infeasible_reason"] != "unsupported_by_hardware" {
+		t.Errorf("A100 with FP8 GEMMs: feasible %v, reason %v; want unsupported_by_hardware", row["feasible"], row["infeasible_reason"])
 	}
 }
