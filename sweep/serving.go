@@ -14,6 +14,29 @@ import (
 // kernel.ServeIn once per batch, the layout checks, and the per-token economics
 // columns. serve, serve-sla, batching, serve-capacity and serve-deploy all use it.
 
+// KVSame is the kv_precision that stores the KV cache in the weights' own precision (the
+// parameter's default, serve's --kv-precision same). KVFormat and kvPrecision are the
+// one place that resolves it: a name for what is printed, a precision for the bytes.
+const KVSame = "same"
+
+// KVFormat names the format a point's KV cache is stored in: kv itself, or the weights'
+// precision when kv is KVSame ("same" under int4 weights is an int4 cache).
+func KVFormat(kv, weights string) string {
+	if kv == KVSame {
+		return weights
+	}
+	return kv
+}
+
+// kvPrecision is KVFormat over the codes of a batch: kv_precision's code (0 = KVSame, else
+// 1 + the kernel.Precision, the parameter's Enum order) beside the precision column's.
+func kvPrecision(kv, weights float64) kernel.Precision {
+	if kv == 0 {
+		return kernel.Precision(weights)
+	}
+	return kernel.Precision(kv - 1)
+}
+
 // DefaultEngine is the serving engine a study assumes unless told: vLLM, the engine that
 // runs on every accelerator of the catalog (NVIDIA and AMD).
 const DefaultEngine = "vllm"
@@ -25,7 +48,7 @@ const MaxParallel = 1024
 var (
 	servingEffParam = Param{Name: "efficiency", Kind: KindFloat, Default: "0", Min: 0, Max: 1,
 		Doc: "fraction of peak FLOP/s the matmuls reach; 0 = the profile's: the accelerator's measured large-matmul efficiency at the precision (calibrated; docs/CATALOG.md) or 0.5 (seed)"}
-	kvPrecisionParam = Param{Name: "kv_precision", Kind: KindEnum, Default: "same", Enum: append([]string{"same"}, precisionNames()...),
+	kvPrecisionParam = Param{Name: "kv_precision", Kind: KindEnum, Default: KVSame, Enum: append([]string{KVSame}, precisionNames()...),
 		Doc: "numeric format of the KV cache; same = the weights' precision"}
 	tpParam = Param{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Max: MaxParallel,
 		Doc: "tensor-parallel accelerators per pipeline stage, over the scale-up link (must divide the heads, and divide the KV heads or be a multiple of them: a rank holds whole KV heads)"}
@@ -318,10 +341,7 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 				t.effUsed[k] = t.h.gemmFor(hc[k], prec[k])
 			}
 		}
-		t.kvBytes[k] = in.Bytes[k]
-		if kvp[k] > 0 {
-			t.kvBytes[k] = kernel.Precision(kvp[k] - 1).Bytes()
-		}
+		t.kvBytes[k] = kvPrecision(kvp[k], prec[k]).Bytes()
 		f := int(fc[k])
 		t.fabBW[k], t.fabLat[k] = t.fabricBW[f], t.fabricLat[f]
 		t.specK[k] = 0

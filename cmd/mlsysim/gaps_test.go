@@ -58,4 +58,3 @@ func TestEvalTransformerExecutionAgreesWithSweep(t *testing.T) {
 		t.Errorf("eager step %v ms, fused %v ms: eager runs each elementwise op as its own kernel", lat["eager"], lat["fused"])
 	}
 }
-

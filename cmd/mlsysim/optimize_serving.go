@@ -20,14 +20,22 @@ import (
 // defaultServingHardware are per-chip accelerators with measured bandwidth and a price.
 const defaultServingHardware = "A100,H100,H200,MI300X"
 
+// defaultServingKV are the KV-cache formats searched under every weight precision: the
+// model's 16-bit dtype (vLLM's and SGLang's kv_cache_dtype "auto") and FP8, the quantised
+// cache all three catalogued engine families store (vLLM docs, "Quantized KV Cache": FP8
+// E4M3/E5M2; SGLang docs, "Quantized KV Cache": FP8, FP4 on Blackwell; TensorRT-LLM docs,
+// "Multi-Head, Multi-Query, and Group-Query Attention", INT8/FP8 KV caches). An int8 or int4 cache is searched when --kv-precision lists it.
+const defaultServingKV = "fp16,fp8"
+
 func (a *app) optimizeServingCommand(keep cli.Flag) *cli.Command {
 	return &cli.Command{
 		Name:      "serving",
 		Usage:     "the cheapest deployment of MODEL that serves a request rate within TTFT and ITL targets, aggregated vs disaggregated",
 		ArgsUsage: "MODEL",
 		Description: `Sweeps the serve-deploy study (docs/PHYSICS.md §34) over every layout of MODEL
-on the given accelerators — precision, KV precision, tp, pp, ep (MoE), decode batch
-1–--max-batch, aggregated or disaggregated with prefill instances of tp 1–8 — sizes the
+on the given accelerators — precision, KV-cache format (each of --kv-precision under
+every weight precision: a 16-bit cache under int4 weights is searched, as AWQ and GPTQ
+models are served), tp, pp, ep (MoE), decode batch 1–--max-batch, aggregated or disaggregated with prefill instances of tp 1–8 — sizes the
 fleet that serves --qps requests of --isl prompt and --osl generated tokens within
 --ttft-ms and --itl-ms (mean latencies), and prices it per million generated tokens
 (catalog unit cost amortised over 3 years with 5 % maintenance and energy at the
@@ -57,6 +65,7 @@ Example:
 			&cli.IntFlag{Name: "max-accelerators", Usage: "largest fleet allowed (0 = no limit)"},
 			&cli.StringFlag{Name: "disaggregated", Value: "auto", Usage: "auto (compare both), on (only disaggregated), off (only aggregated)"},
 			&cli.StringFlag{Name: "precision", Value: "fp16,fp8,int8,int4", Usage: "comma-separated weight precisions searched (fp8 and fp4 only where the device has that rate)"},
+			&cli.StringFlag{Name: "kv-precision", Value: defaultServingKV, Usage: "comma-separated KV-cache formats searched, each under every weight precision: fp16 (the model's 16-bit dtype) and fp8 are what vLLM, SGLang and TensorRT-LLM store; int8 or int4 on request"},
 			&cli.StringFlag{Name: "engine", Value: sweep.DefaultEngine, Usage: "serving engine (mlsysim zoo engines): kernels per layer, all-reduce latency, step overhead, memory budget, attention precision"},
 			&cli.FloatFlag{Name: "accelerator-hour-usd", Usage: "rental price per accelerator-hour (0: owned, amortised + energy)"},
 			&cli.IntFlag{Name: "max-batch", Value: 1024, Usage: "largest decode batch searched (every batch from 1)"},
@@ -72,6 +81,7 @@ type servingSearch struct {
 	model                       *catalog.Model
 	engine                      string
 	hardware, precisions, modes []string
+	kvPrecisions                []string
 	qps, ttft, itl, rental      float64
 	isl, osl, maxAccel, top     int
 	maxBatch                    int
@@ -136,7 +146,7 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 	for _, list := range []struct {
 		flag string
 		dst  *[]string
-	}{{"hardware", &s.hardware}, {"precision", &s.precisions}} {
+	}{{"hardware", &s.hardware}, {"precision", &s.precisions}, {"kv-precision", &s.kvPrecisions}} {
 		for _, v := range strings.Split(c.String(list.flag), ",") {
 			if v = strings.TrimSpace(v); v != "" {
 				*list.dst = append(*list.dst, v)
@@ -144,6 +154,11 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 		}
 		if len(*list.dst) == 0 {
 			return nil, badInputf("--"+list.flag, "empty list")
+		}
+	}
+	for _, kv := range s.kvPrecisions {
+		if strings.EqualFold(kv, sweep.KVSame) {
+			return nil, badInputf("--kv-precision", "%q is not a format: the search stores the KV cache in each listed format under every weight precision, so the weights' own format is searched when it is listed; give formats (%s)", kv, defaultServingKV)
 		}
 	}
 	if err := a.precisionsSearched(s, c.IsSet("precision")); err != nil {
@@ -220,7 +235,7 @@ axes:
   model: [%s]
   hardware: %s
   precision: %s
-  kv_precision: [same, fp8]
+  kv_precision: %s
   tp: [1, 2, 4, 8]
   pp: [1, 2, 4]
   ep: %s
@@ -231,9 +246,8 @@ where:
   - "precision != 'fp8' || hw.fp8_tflops > 0"
   - "precision != 'fp4' || hw.fp4_tflops > 0"
   - "mode == 'disaggregated' || prefill_tp == 1"
-  - "kv_precision == 'same' || kv_precision != precision"
 `, g(s.qps), g(s.ttft), g(s.itl), s.isl, s.osl, s.maxAccel, g(s.rental), s.engine, s.model.Key,
-		yamlList(s.hardware), yamlList(s.precisions), ep, yamlList(s.modes), s.maxBatch)
+		yamlList(s.hardware), yamlList(s.precisions), yamlList(s.kvPrecisions), ep, yamlList(s.modes), s.maxBatch)
 }
 
 // specName names the generated grid in its errors, which flagOfSpecLine rewrites.
@@ -242,7 +256,7 @@ const specName = "optimize serving"
 // specFlags are the flags behind the generated grid's keys.
 var specFlags = map[string]string{"qps": "--qps", "target_ttft_ms": "--ttft-ms", "target_itl_ms": "--itl-ms", "input_tokens": "--isl",
 	"output_tokens": "--osl", "max_accelerators": "--max-accelerators", "accelerator_hour_usd": "--accelerator-hour-usd",
-	"engine": "--engine", "hardware": "--hardware", "precision": "--precision", "mode": "--disaggregated", "batch_size": "--max-batch"}
+	"engine": "--engine", "hardware": "--hardware", "precision": "--precision", "kv_precision": "--kv-precision", "mode": "--disaggregated", "batch_size": "--max-batch"}
 
 // flagOfSpecLine turns an error at a line of the generated grid ("optimize serving:5: qps
 // = 1e+09 is out of range") into one naming the flag the user typed ("--qps: …").
@@ -470,13 +484,9 @@ func accelPhrase(r orderedObject) string {
 	return fmt.Sprintf("%.0f × %v", numOf(r, "accelerators"), field(r, "hardware"))
 }
 
-// kvOf names the KV cache's format: "same" (as the weights) printed as what it is, so an
-// int4 row's int4 cache reads as one (JSON keeps the searched value, "same").
+// kvOf names the KV cache's format (sweep.KVFormat: "same" as the weights' precision).
 func kvOf(r orderedObject) string {
-	if kv := fmt.Sprint(field(r, "kv_precision")); kv != "same" {
-		return kv
-	}
-	return fmt.Sprint(field(r, "precision"))
+	return sweep.KVFormat(fmt.Sprint(field(r, "kv_precision")), fmt.Sprint(field(r, "precision")))
 }
 
 func layoutPhrase(r orderedObject) string {

@@ -134,9 +134,9 @@ func TestOptimizeServing(t *testing.T) {
 	obj := oneObject(t, r.stdout)
 	hasKeys(t, obj, "model", "qps", "target_ttft_ms", "target_itl_ms", "input_tokens", "output_tokens", "hardware",
 		"total_searched", "feasible", "best", "best_aggregated", "best_disaggregated", "top_candidates", "frontier")
-	// 2 hardware × 1 precision × 1 KV × 4 tp × 3 pp × (1 aggregated + 4 prefill tp) × 48 batches:
-	// KV fp8 under fp8 weights is KV "same", searched once.
-	equal(t, obj, "total_searched", float64(2*1*4*3*5*48))
+	// 2 hardware × 1 precision × 2 KV formats (fp16, fp8, each under the fp8 weights) ×
+	// 4 tp × 3 pp × (1 aggregated + 4 prefill tp) × 48 batches.
+	equal(t, obj, "total_searched", float64(2*1*2*4*3*5*48))
 	best := obj["best"].(map[string]any)
 	cost := best["usd_per_million_tokens"].(float64)
 	for _, c := range obj["top_candidates"].([]any) {
@@ -156,6 +156,38 @@ func TestOptimizeServing(t *testing.T) {
 	}
 	if obj["best_disaggregated"].(map[string]any)["mode"] != "disaggregated" || len(obj["frontier"].([]any)) == 0 {
 		t.Errorf("best_disaggregated %v, frontier %v", obj["best_disaggregated"], obj["frontier"])
+	}
+}
+
+// TestOptimizeServingKVIndependent: the KV cache's format is searched independently of
+// the weights' (issue #10): every --kv-precision under every --precision, so a 16-bit
+// cache under int4 or int8 weights (how AWQ/GPTQ and W8A8 checkpoints are served with
+// vLLM's kv_cache_dtype auto) is a candidate. Before, the search listed KV "same" and
+// fp8 only: with --kv-precision fp16 the int4 and int8 rows' cache was their own format,
+// and a deployment that will not quantise its cache could not be asked for.
+func TestOptimizeServingKVIndependent(t *testing.T) {
+	run := func(prec, kv string) map[string]any {
+		r := mlsysim(t, "optimize", "serving", "Llama3_8B", "--qps", "4", "--ttft-ms", "500", "--itl-ms", "50", "--hardware", "H100",
+			"--precision", prec, "--kv-precision", kv, "--max-batch", "32", "--disaggregated", "off", "-o", "json")
+		if r.code != exitOK {
+			t.Fatalf("--precision %s --kv-precision %s: %v", prec, kv, r)
+		}
+		return oneObject(t, r.stdout)
+	}
+	// 4 weight precisions × 3 KV formats × 4 tp × 3 pp × 1 mode × 32 batches: no pair left out.
+	all := run("fp16,fp8,int8,int4", "fp16,fp8,int4")
+	equal(t, all, "total_searched", float64(4*3*4*3*32))
+	for _, prec := range []string{"int4", "int8"} {
+		best := run(prec, "fp16")["best"].(map[string]any)
+		if best["precision"] != prec || best["kv_precision"] != "fp16" {
+			t.Errorf("--precision %s --kv-precision fp16: best is %v weights with a %v cache, want a 16-bit cache under %s weights", prec, best["precision"], best["kv_precision"], prec)
+		}
+	}
+	// A smaller cache never costs more (the cache's bytes are all its format changes): the
+	// cheapest over fp16 and fp8 caches under int4 weights is no dearer than fp16's alone.
+	both, f16 := run("int4", "fp16,fp8")["best"].(map[string]any), run("int4", "fp16")["best"].(map[string]any)
+	if both["usd_per_million_tokens"].(float64) > f16["usd_per_million_tokens"].(float64) {
+		t.Errorf("int4: best over fp16 and fp8 caches $%v, over fp16 alone $%v", both["usd_per_million_tokens"], f16["usd_per_million_tokens"])
 	}
 }
 
@@ -185,6 +217,9 @@ func TestOptimizeServingMisses(t *testing.T) {
 		{[]string{"ResNet50", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50"}, "needs a transformer"},
 		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--hardware", "H1000"}, "did you mean H100"},
 		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--disaggregated", "maybe"}, "auto, on or off"},
+		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--kv-precision", "same,fp8"}, `--kv-precision: "same" is not a format`},
+		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--kv-precision", "fp16,fp9"}, "--kv-precision"},
+		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--kv-precision", ","}, "--kv-precision: empty list"},
 	} {
 		r := mlsysim(t, append([]string{"optimize", "serving"}, c.args...)...)
 		if r.code != exitBadInput || !strings.Contains(r.stderr, c.want) {
