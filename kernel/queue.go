@@ -22,10 +22,44 @@ import "math"
 //
 // An idle queue (a = 0) never waits: (0, 0, 0). Preconditions: lambda ≥ 0, mu ≥ 0.
 func MMcWait(lambda, mu float64, c int) (rho, p50, p99 float64) {
+	rho, pWait, rate := erlangC(lambda, mu, c)
+	switch {
+	case rho >= 1:
+		return 1, math.Inf(1), math.Inf(1)
+	case pWait == 0:
+		return rho, 0, 0
+	}
+	if pWait >= 0.5 {
+		p50 = math.Max(0, -math.Log(0.5/pWait)/rate)
+	}
+	if pWait >= 0.01 {
+		p99 = math.Max(0, -math.Log(0.01/pWait)/rate)
+	}
+	return rho, p50, p99
+}
+
+// MMcMeanWait is the mean queueing wait (seconds) of the M/M/c queue MMcWait describes:
+// the wait is 0 with probability 1 − P_wait and exponential at rate c·μ·(1 − ρ) beyond,
+// so E[W] = P_wait / (c·μ·(1 − ρ)) (Erlang's C formula; Kleinrock, Queueing Systems
+// Vol. 1, 1975, §3.5); +Inf when λ ≥ c·μ or μ = 0, 0 for an idle queue.
+func MMcMeanWait(lambda, mu float64, c int) float64 {
+	rho, pWait, rate := erlangC(lambda, mu, c)
+	switch {
+	case rho >= 1:
+		return math.Inf(1)
+	case pWait == 0:
+		return 0
+	}
+	return pWait / rate
+}
+
+// erlangC is MMcWait's P_wait and the rate c·μ·(1 − ρ) its wait decays at; ρ = 1 for an
+// unstable queue, P_wait = 0 for an idle one.
+func erlangC(lambda, mu float64, c int) (rho, pWait, rate float64) {
 	c = max(1, c)
 	fc := float64(c)
 	if lambda >= fc*mu || mu == 0 {
-		return 1, math.Inf(1), math.Inf(1)
+		return 1, 1, 0
 	}
 	rho = lambda / (fc * mu)
 	a := fc * rho
@@ -47,18 +81,10 @@ func MMcWait(lambda, mu float64, c int) (rho, p50, p99 float64) {
 		sum += math.Exp(float64(i)*lnA - lg - m)
 	}
 	last := math.Exp(logLast - m)
-	pWait := last / (sum + last)
+	pWait = last / (sum + last)
 	if math.IsNaN(pWait) || math.IsInf(pWait, 0) {
 		pWait = rho
 	}
 	pWait = math.Min(1, math.Max(0, pWait))
-
-	rate := fc * mu * (1 - rho)
-	if pWait >= 0.5 {
-		p50 = math.Max(0, -math.Log(0.5/pWait)/rate)
-	}
-	if pWait >= 0.01 {
-		p99 = math.Max(0, -math.Log(0.01/pWait)/rate)
-	}
-	return rho, p50, p99
+	return rho, pWait, fc * mu * (1 - rho)
 }

@@ -136,3 +136,21 @@ func TestKernelDoesNotAllocate(t *testing.T) {
 	}
 	_ = sink
 }
+
+// TestMMcMeanWait: the M/M/c mean wait by hand. M/M/1 at λ 50, μ 100: ρ/(μ − λ) = 0.5/50 =
+// 10 ms. M/M/2 at λ 1, μ 1 (a = 1, ρ = 0.5): Erlang C = (a²/2!)/(1 − ρ) / (1 + a +
+// (a²/2!)/(1 − ρ)) = 1/3, decaying at c·μ·(1 − ρ) = 1, so 1/3 s. Unstable: +Inf; idle: 0.
+func TestMMcMeanWait(t *testing.T) {
+	for _, c := range []struct {
+		lambda, mu float64
+		c          int
+		want       float64
+	}{{50, 100, 1, 0.01}, {1, 1, 2, 1.0 / 3}, {0, 1, 4, 0}} {
+		if got := MMcMeanWait(c.lambda, c.mu, c.c); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("MMcMeanWait(%v, %v, %d) = %v, want %v", c.lambda, c.mu, c.c, got, c.want)
+		}
+	}
+	if got := MMcMeanWait(100, 100, 1); !math.IsInf(got, 1) {
+		t.Errorf("λ = μ: %v, want +Inf", got)
+	}
+}

@@ -399,7 +399,7 @@ var studyPareto = map[string]string{
 	"fleet":          "step_latency_ms:min,objective_usd:min",
 	"serve-capacity": "replicas:min,estimated_p99_ms:min",
 	"batching":       "itl_ms:min,tokens_per_s:max",
-	"serve-sla":      "p99_latency_ms:min,tokens_per_s:max",
+	"serve-sla":      "p99_wait_service_ms:min,tokens_per_s:max",
 }
 
 type objective struct {

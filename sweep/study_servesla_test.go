@@ -38,8 +38,18 @@ func TestServeSLA(t *testing.T) {
 	if got := sla["queue_utilization"].(float64); math.Abs(got-rho) > 1e-12 {
 		t.Errorf("queue_utilization = %v, want %v", got, rho)
 	}
-	if got, want := sla["p99_latency_ms"].(float64), w99*1e3+service; math.Abs(got-want) > 1e-9*want {
-		t.Errorf("p99_latency_ms = %v, want %v", got, want)
+	if got, want := sla["p99_wait_service_ms"].(float64), w99*1e3+service; math.Abs(got-want) > 1e-9*want {
+		t.Errorf("p99_wait_service_ms = %v, want %v", got, want)
+	}
+	// A request's mean latency adds the wait for its batch of 64 to fill at 20 qps, 63/(2·20)
+	// s = 1575 ms, to the M/M/1 mean wait λ/(μ(μ − λ)) (exponential service, cv 1) and the
+	// service.
+	lb, mu := 20.0/64, 1000/service
+	if got := sla["batch_fill_wait_ms"].(float64); math.Abs(got-1575) > 1e-9 {
+		t.Errorf("batch_fill_wait_ms = %v, want 1575", got)
+	}
+	if got, want := sla["mean_latency_ms"].(float64), 1575+lb/(mu*(mu-lb))*1e3+service; math.Abs(got-want) > 1e-9*want {
+		t.Errorf("mean_latency_ms = %v, want %v", got, want)
 	}
 	if sla["feasible"] != true || sla["binding_wall"] != "7 Tail Latency" {
 		t.Errorf("feasible %v binding %v, want true, 7 Tail Latency", sla["feasible"], sla["binding_wall"])
@@ -49,8 +59,11 @@ func TestServeSLA(t *testing.T) {
 	p, _ := NewPlan(cat, st, []Axis{axis1("model", "Llama3_8B", "t"), axis1("hardware", "H100", "t"),
 		axis1("seq_len", "256", "t"), axis1("qps", "20", "t")}, nil)
 	row, _ := EvalPoint(p)
-	if row["feasible"] != false || row["infeasible_reason"] != "queue_unstable" || !math.IsInf(row["p99_latency_ms"].(float64), 1) {
-		t.Errorf("batch 1: feasible %v reason %v p99 %v, want false, queue_unstable, +Inf", row["feasible"], row["infeasible_reason"], row["p99_latency_ms"])
+	if row["feasible"] != false || row["infeasible_reason"] != "queue_unstable" || !math.IsInf(row["p99_wait_service_ms"].(float64), 1) || !math.IsInf(row["mean_latency_ms"].(float64), 1) {
+		t.Errorf("batch 1: feasible %v reason %v p99 %v mean %v, want false, queue_unstable, +Inf, +Inf", row["feasible"], row["infeasible_reason"], row["p99_wait_service_ms"], row["mean_latency_ms"])
+	}
+	if got := row["batch_fill_wait_ms"].(float64); got != 0 {
+		t.Errorf("batch 1: batch_fill_wait_ms = %v, want 0 (the request is its batch)", got)
 	}
 }
 

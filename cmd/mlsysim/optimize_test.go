@@ -100,6 +100,12 @@ func TestOptimizeBatching(t *testing.T) {
 		t.Fatalf("best %d with p99 %v ms, want a batch meeting 22000 ms", best, p99)
 	}
 	equal(t, obj, "max_throughput", 20.0*256) // qps × tokens per request (physics.md §6.7)
+	// A request of the chosen batch first waits (best − 1)/(2 · 20 qps) on average for it to
+	// fill, which the seed's p99 (from a full batch) leaves out; the mean latency counts it.
+	near(t, obj, "batch_fill_wait_ms", float64(best-1)/40*1e3, 1e-12)
+	if m := obj["mean_latency_ms"].(float64); !(m > obj["batch_fill_wait_ms"].(float64)) || math.IsInf(m, 0) {
+		t.Errorf("mean_latency_ms %v: want the fill wait %v plus a queue wait and the service", m, obj["batch_fill_wait_ms"])
+	}
 	if best < 256 {
 		next := mlsysim(t, "--profile", "seed", "optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "22000", "--qps", "20",
 			"--max-batch", strconv.Itoa(best+1), "-o", "json")
