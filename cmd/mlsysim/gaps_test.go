@@ -54,6 +54,13 @@ func TestEvalTransformerExecutionAgreesWithSweep(t *testing.T) {
 		near(t, obj, "f_memory_used_gb", mem, 1e-12)
 		lat[exec] = got
 	}
+	// The scorecard says how the elementwise work ran.
+	for exec, want := range map[string]string{"eager": "elementwise ops one kernel each", "fused": "elementwise passes"} {
+		r := mlsysim(t, "eval", "Llama3_8B", "H100", "--training", "-p", "bf16", "-s", "2048", "-b", "2", "--transformer-execution", exec)
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("%s: scorecard should say %q:\n%s", exec, want, r.stdout)
+		}
+	}
 	if !(lat["eager"] > lat["fused"]) {
 		t.Errorf("eager step %v ms, fused %v ms: eager runs each elementwise op as its own kernel", lat["eager"], lat["fused"])
 	}
