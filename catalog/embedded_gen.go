@@ -2234,6 +2234,8 @@ func embedded() *Catalog {
 				HiddenDim:         8192,
 				Heads:             64,
 				KVHeads:           8,
+				IntermediateDim:   28672,
+				VocabSize:         32000,
 				InferenceFLOPs:    1.4e+11,
 				InferenceFLOPsPer: "token",
 				ContextTokens:     4096,
@@ -2250,6 +2252,16 @@ func embedded() *Catalog {
 						"context_tokens": Source{
 							Kind: "datasheet",
 							Ref:  "meta-llama/Llama-2-70b-hf config.json: max_position_embeddings = 4096",
+							URL:  "https://huggingface.co/meta-llama/Llama-2-70b-hf/blob/main/config.json",
+						},
+						"intermediate_dim": Source{
+							Kind: "datasheet",
+							Ref:  "meta-llama/Llama-2-70b-hf config.json: intermediate_size = 28672 (SwiGLU: gate, up and down projections); the same width in NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md, whose Llama build commands pass --inter_size 28672",
+							URL:  "https://huggingface.co/meta-llama/Llama-2-70b-hf/blob/main/config.json",
+						},
+						"vocab_size": Source{
+							Kind: "datasheet",
+							Ref:  "meta-llama/Llama-2-70b-hf config.json: vocab_size = 32000 (tie_word_embeddings false); TensorRT-LLM@138f96d4 performance.md builds pass --vocab_size 32000",
 							URL:  "https://huggingface.co/meta-llama/Llama-2-70b-hf/blob/main/config.json",
 						},
 					},
@@ -2270,6 +2282,8 @@ func embedded() *Catalog {
 				Layers:            32,
 				HiddenDim:         4096,
 				Heads:             32,
+				IntermediateDim:   11008,
+				VocabSize:         32000,
 				InferenceFLOPs:    1.4e+10,
 				InferenceFLOPsPer: "token",
 				ContextTokens:     4096,
@@ -2288,12 +2302,22 @@ func embedded() *Catalog {
 							Ref:  "meta-llama/Llama-2-7b-hf config.json: max_position_embeddings = 4096",
 							URL:  "https://huggingface.co/meta-llama/Llama-2-7b-hf/blob/main/config.json",
 						},
+						"intermediate_dim": Source{
+							Kind: "datasheet",
+							Ref:  "meta-llama/Llama-2-7b-hf config.json: intermediate_size = 11008 (SwiGLU: gate, up and down projections); the same width in NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md, whose Llama build commands pass --inter_size 11008",
+							URL:  "https://huggingface.co/meta-llama/Llama-2-7b-hf/blob/main/config.json",
+						},
+						"vocab_size": Source{
+							Kind: "datasheet",
+							Ref:  "meta-llama/Llama-2-7b-hf config.json: vocab_size = 32000 (tie_word_embeddings false); TensorRT-LLM@138f96d4 performance.md builds pass --vocab_size 32000",
+							URL:  "https://huggingface.co/meta-llama/Llama-2-7b-hf/blob/main/config.json",
+						},
 					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:239",
+					File: "catalog/data/models/language.yaml:243",
 				},
 			},
 			&Model{
@@ -2341,7 +2365,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:261",
+					File: "catalog/data/models/language.yaml:269",
 				},
 			},
 			&Model{
@@ -2389,7 +2413,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:287",
+					File: "catalog/data/models/language.yaml:295",
 				},
 			},
 			&Model{
@@ -2437,7 +2461,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:313",
+					File: "catalog/data/models/language.yaml:321",
 				},
 			},
 			&Model{
@@ -6281,7 +6305,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "54e9eaff454a5a91368ae16f24eebe88a76696103af2eda11b2ed2cf3d6d7511",
+		Hash: "68214638a01af419e08e89f9e3cadcdee43b2ef6855af7cab248d42206b1e5b9",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:9044ebefe7f9fa766ff64b30749fdbc10822b230c96beac4de9674579e88686e",
@@ -6295,7 +6319,7 @@ func embedded() *Catalog {
 				"catalog/data/infra/prices.yaml:cd23c29368123370fd9cb527b56d67f9df6432d34c18f43c2636d096b79b67d4",
 				"catalog/data/models/embodied.yaml:3e68c93d768306cb0e154a7ae9920ddfa40d39e4e36b9c2901de636575cec419",
 				"catalog/data/models/generativevision.yaml:91d49195dcb4fb46ea75a74b42c31f5089f44b46110fd308bfd512d836af198d",
-				"catalog/data/models/language.yaml:428f81d4d9ecf439fd39f30710456bc308cf3e68b1a8f1ead9f03e2183dd5635",
+				"catalog/data/models/language.yaml:5dd2c5e662ece3d2f23b05c7f52759815ea308384af26bb2aa17506c53282e9f",
 				"catalog/data/models/recommendation.yaml:569b0e324b373a92119e62fb72bea82a2e2c40b57e0db614f569c0fd46b9a8b7",
 				"catalog/data/models/statespace.yaml:7ea50c7ac6af5254e3b414640846dfefcdf39b13ebb5e874781577be8c61a8d4",
 				"catalog/data/models/tiny.yaml:806d41baf7102d5e6325932fd14ef971a72870196683c4e5464e3a366f93a8ed",
