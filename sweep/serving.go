@@ -171,30 +171,30 @@ type servingTables struct {
 	h          *hwTable
 	calibrated bool
 	// per draft code: draftNone, draftMTP or draftModel
-	draftKind                                                []float64
-	draftParams, draftLayers, draftCoef, draftKV, draftHid   []float64
-	draftKVHeads                                             []float64
-	fabricBW, fabricLat                                      []float64 // per fabric code
-	pue                                                      []float64 // per region code
-	modelExperts, modelKVHeads                               []float64 // per model code (active and top-k: m)
-	modelUpMats                                              []float64 // per model code: 2 for a gated MLP, else 1
-	engineKernels, engineMoE, engineAR, engineARRank         []float64 // per engine code
-	engineStep                                               []float64 // per engine code, s
-	engineMem, engineMemFree                                 []float64 // per engine code: memory fraction, 1 = of free memory
-	engineFP8Attn                                            []float64 // per engine code: 1 = attention at 8 bits for 8-bit weights
-	engineNCCL                                               []float64 // per engine code: 1 = all-reduce through NCCL
-	engineARMax, engineARMaxTwo                              []float64 // per engine code: the own kernel's largest message (> 2 ranks, 2 ranks), bytes
-	models                                                   []*catalog.Model
-	drafts                                                   []*catalog.Model
-	effUsed, kvBytes, tdp, achievable, active, experts, topk []float64
-	kvHeads, fabBW, fabLat, specK, stepOH                    []float64
-	heads, ffn, upMats, sms, vocab                           []float64
-	kernels, moeKernels, arLat, arRank, arNCCL, nvlink       []float64
-	arMax, arMaxTwo                                          []float64
-	memFrac, memFree, fp8Attn, rate16, attn16                []float64
-	draftP, draftL, draftC, draftKVE, draftH, draftKH        []float64
-	reasons                                                  []uint8   // layoutReasons of the batch
-	tokens                                                   []float64 // a study's longest sequence per point, when summed
+	draftKind                                              []float64
+	draftParams, draftLayers, draftCoef, draftKV, draftHid []float64
+	draftKVHeads                                           []float64
+	fabricBW, fabricLat                                    []float64 // per fabric code
+	pue                                                    []float64 // per region code
+	modelExperts, modelKVHeads                             []float64 // per model code (active and top-k: m)
+	modelUpMats                                            []float64 // per model code: 2 for a gated MLP, else 1
+	engineKernels, engineMoE, engineAR, engineARRank       []float64 // per engine code
+	engineStep                                             []float64 // per engine code, s
+	engineMem, engineMemFree                               []float64 // per engine code: memory fraction, 1 = of free memory
+	engineFP8Attn                                          []float64 // per engine code: 1 = attention at 8 bits for 8-bit weights
+	engineNCCL                                             []float64 // per engine code: 1 = all-reduce through NCCL
+	engineARMax, engineARMaxTwo                            []float64 // per engine code: the own kernel's largest message (> 2 ranks, 2 ranks), bytes
+	models                                                 []*catalog.Model
+	drafts                                                 []*catalog.Model
+	effUsed, kvBytes, active, experts, topk                []float64
+	kvHeads, fabBW, fabLat, specK, stepOH                  []float64
+	heads, ffn, upMats, sms, vocab                         []float64
+	kernels, moeKernels, arLat, arRank, arNCCL, nvlink     []float64
+	arMax, arMaxTwo                                        []float64
+	memFrac, memFree, fp8Attn, rate16, attn16              []float64
+	draftP, draftL, draftC, draftKVE, draftH, draftKH      []float64
+	reasons                                                []uint8   // layoutReasons of the batch
+	tokens                                                 []float64 // a study's longest sequence per point, when summed
 }
 
 func newServingTables(p *Plan) *servingTables {
