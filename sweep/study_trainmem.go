@@ -2,7 +2,6 @@ package sweep
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/mlsysim/mlsysim/kernel"
 )
@@ -34,7 +33,7 @@ func init() {
 			{Name: "trainable_fraction", Kind: KindFloat, Default: "1", Min: 0, Max: 1, Doc: "share of parameters trained"},
 			{Name: "communication_buffer_fraction", Kind: KindFloat, Default: "0.05", Min: 0, Max: 1, Doc: "gradient bucket as a share of gradients"},
 			{Name: "sequence_parallel", Kind: KindBool, Default: "false", Doc: "calibrated: split norm, dropout and residual activations over tp too (Korthikanti et al. 2022)"},
-			{Name: "microbatches", Kind: KindInt, Default: "1", Min: 1, Max: 1 << 20, Doc: "calibrated: microbatches in flight per pipeline flush; the first stage holds min(pp, this) (Korthikanti et al. 2022 §4.2.3); at most 2^20, each at least one sequence, beyond any published batch"},
+			{Name: "microbatches", Kind: KindInt, Default: "1", Min: 1, Max: 1 << 20, Doc: "calibrated: microbatches in flight per pipeline flush; each rank's batch splits into this many (times gradient_accumulation_steps), and the first stage holds min(pp, that) (Korthikanti et al. 2022 §4.2.3); at most 2^20, each at least one sequence, beyond any published batch"},
 			{Name: "virtual_stages", Kind: KindInt, Default: "1", Min: 1, Max: 1024, Doc: "calibrated: interleaved stages per device, scaling the first stage's activations by 1 + (pp − 1)/(pp · v); at most 1024, each stage at least one layer"},
 		},
 		Columns: []Column{
@@ -46,7 +45,7 @@ func init() {
 			{Name: "total_memory_gb", Unit: "GB", Doc: "sum of the above"},
 			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory (decimal GB)"},
 			{Name: "memory_utilization", Doc: "total / capacity"},
-			{Name: "microbatch", Doc: "local microbatch: ceil(batch / (dp · accumulation))"},
+			{Name: "microbatch", Doc: "local microbatch: batch / (dp · microbatches · accumulation) (calibrated, which refuses a batch that does not divide, batch_does_not_divide_into_microbatches); seed: ceil(batch / (dp · accumulation)), at least 1"},
 			wallPass(2, "memory", "the training state fits in accelerator memory"),
 			wallSlack(2, "memory", "1 − total / capacity"),
 			colBindingWall,
@@ -79,6 +78,7 @@ type trainMemEval struct {
 	calibrated bool
 	in         kernel.TrainMemIn
 	out        kernel.TrainMemOut
+	split      []float64 // calibrated: microbatches · accumulation per point
 }
 
 func (e *trainMemEval) eval(b *Batch, o *Outputs) {
@@ -131,8 +131,17 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 			}
 		}
 		in.SeqParallel = boolsOf(in.SeqParallel, c.get("sequence_parallel"))
-		in.VirtualStages, in.InFlight = c.get("virtual_stages"), c.get("microbatches")
+		in.VirtualStages = c.get("virtual_stages")
 		in.DPShard = c.get("dp_shard")
+		// As in the fleet study: the pipeline's microbatches split each rank's batch
+		// (batch / (dp · microbatches · accumulation) sequences each), and the first
+		// stage holds min(pp, microbatches · accumulation) of them.
+		ga, micro := c.get("gradient_accumulation_steps"), c.get("microbatches")
+		e.split = grow(e.split, n)
+		for k := 0; k < n; k++ {
+			e.split[k] = ga[k] * micro[k]
+		}
+		in.GradAccum, in.InFlight = e.split, e.split
 	}
 
 	kernel.TrainingMemory(&e.out, in)
@@ -158,7 +167,8 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		reason[k], binding[k] = reasonNone, wallNone
 		split := reasonNone
 		if e.calibrated {
-			split = layoutFits(in.TP[k], in.PP[k], in.VirtualStages[k], in.Layers[k], in.Heads[k])
+			split = layoutFits(in.TP[k], in.PP[k], in.DP[k], in.EP[k], in.VirtualStages[k], in.Layers[k], in.Heads[k],
+				e.m.experts[int(mc[k])], in.Batch[k], e.split[k])
 		}
 		switch {
 		case e.h.trainUnsupported(prec[k], int(hc[k])) || e.calibrated && e.h.fp8Unsupported(fp8[k], int(hc[k])):
@@ -170,15 +180,14 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		case split != reasonNone:
 			// A tp that splits a head, or stages without a layer, hold no state the memory
 			// model could count (8 heads of 32 on tp 3; pp 64 over 32 layers halved each
-			// stage's weights below one layer), as the fleet study refuses them.
+			// stage's weights below one layer); calibrated EP is carved out of the
+			// data-parallel ranks, so expert state shards over dp/ep, which a dp that ep
+			// does not divide would turn into a multiplier; and a batch that does not
+			// divide into dp · microbatches · accumulation leaves some rank a fraction of
+			// a sequence (batch 4 over dp 8 was counted as one sequence on each of 8
+			// ranks). The fleet study refuses each with the same reason.
 			feas[k], pass[k] = false, false
 			reason[k], binding[k] = split, wallCommunication
-		case e.calibrated && !epWithinDP(in.EP[k], in.DP[k], e.m.experts[int(mc[k])]):
-			// Calibrated EP is carved out of the data-parallel ranks (as in the fleet
-			// study): expert state shards over dp/ep, which a dp that ep does not divide
-			// would turn into a multiplier.
-			feas[k], pass[k] = false, false
-			reason[k], binding[k] = reasonStepEP, wallCommunication
 		case e.calibrated && !shardWithinDP(in.DPShard[k], in.DP[k], in.EP[k], in.ZeROStage[k]):
 			feas[k], pass[k] = false, false
 			reason[k], binding[k] = reasonShard, wallCommunication
@@ -188,12 +197,12 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 	}
 }
 
-// layoutFits is kernel.StepSplit's verdict on the layers and heads alone (the fleet
-// study's rules: tp divides the attention heads, pp · virtual_stages stages each get a
-// layer, interleaved chunks equal), as an infeasible_reason code; dp, ep and the batch
-// are this study's own inputs and checked by it.
-func layoutFits(tp, pp, v, layers, heads float64) uint8 {
-	_, _, why := kernel.StepSplit(tp*pp, tp, pp, 1, 1, v, layers, heads, 0, 1, 1, 1, 1)
+// layoutFits is kernel.StepSplit's verdict on a split of tp · pp · dp accelerators (the
+// fleet study's rules: tp divides the attention heads, pp · virtual_stages stages each get
+// a layer, interleaved chunks equal, ep divides dp and the experts, dp · microbatches
+// (split, times the accumulation steps) divides the batch), as an infeasible_reason code.
+func layoutFits(tp, pp, dp, ep, v, layers, heads, experts, batch, split float64) uint8 {
+	_, _, why := kernel.StepSplit(tp*pp*dp, tp, pp, 1, ep, v, layers, heads, experts, batch, split, 1, 1)
 	return stepReasons[why]
 }
 
@@ -202,11 +211,4 @@ func layoutFits(tp, pp, v, layers, heads float64) uint8 {
 func shardWithinDP(shard, dp, ep, zero float64) bool {
 	_, why := kernel.ShardGroup(dp, ep, shard, zero)
 	return why == kernel.StepValid
-}
-
-// epWithinDP reports a valid calibrated expert-parallel degree: 1, or one that divides
-// both the data-parallel ranks it is carved from and the model's experts (kernel.StepSplit's
-// rule for the fleet study).
-func epWithinDP(ep, dp, experts float64) bool {
-	return ep == 1 || (experts > 0 && math.Mod(dp, ep) == 0 && math.Mod(experts, ep) == 0)
 }

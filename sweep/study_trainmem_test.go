@@ -29,8 +29,8 @@ func TestTrainMemoryEPWithinDP(t *testing.T) {
 		t.Run(fmt.Sprintf("%s %s ep%d dp%d", c.profile, c.model, c.ep, c.dp), func(t *testing.T) {
 			var prev float64
 			for stage := range 4 {
-				row := evalOne(t, fmt.Sprintf("version: 1\nname: m\nstudy: train-memory\nprofile: %s\naxes:\n  model: %s\n  hardware: H100\n  tp: 1\n  ep: %d\n  dp: %d\n  zero_stage: %d\n",
-					c.profile, c.model, c.ep, c.dp, stage))
+				row := evalOne(t, fmt.Sprintf("version: 1\nname: m\nstudy: train-memory\nprofile: %s\naxes:\n  model: %s\n  hardware: H100\n  batch_size: %d\n  tp: 1\n  ep: %d\n  dp: %d\n  zero_stage: %d\n",
+					c.profile, c.model, c.dp, c.ep, c.dp, stage))
 				got := row["infeasible_reason"]
 				if c.reason != "" {
 					if got != c.reason || row["feasible"] != false || row["wall_2_memory_pass"] != false {
@@ -58,7 +58,7 @@ func TestTrainMemoryEPWithinDP(t *testing.T) {
 // divide, is infeasible with its reason.
 func TestTrainMemoryHybridShard(t *testing.T) {
 	row := func(model string, ep, shard int) map[string]any {
-		return evalOne(t, fmt.Sprintf("version: 1\nname: m\nstudy: train-memory\naxes:\n  model: %s\n  hardware: H100\n  dp: 64\n  ep: %d\n  zero_stage: 3\n  dp_shard: %d\n", model, ep, shard))
+		return evalOne(t, fmt.Sprintf("version: 1\nname: m\nstudy: train-memory\naxes:\n  model: %s\n  hardware: H100\n  batch_size: 64\n  dp: 64\n  ep: %d\n  zero_stage: 3\n  dp_shard: %d\n", model, ep, shard))
 	}
 	all, group := row("Llama3_8B", 1, 0), row("Llama3_8B", 1, 8)
 	for _, k := range []string{"weights_gb", "gradients_gb", "optimizer_state_gb"} {
@@ -131,5 +131,41 @@ func TestTrainMemoryFP8Refused(t *testing.T) {
 	row := evalOne(t, fmt.Sprintf(src, "calibrated", "A100", "bf16"))
 	if row["feasible"] != false || row["infeasible_reason"] != "unsupported_by_hardware" {
 		t.Errorf("A100 with FP8 GEMMs: feasible %v, reason %v; want unsupported_by_hardware", row["feasible"], row["infeasible_reason"])
+	}
+}
+
+// TestTrainMemoryBatchSplitsOverDP: under calibrated, each data-parallel rank's batch
+// splits into microbatches · accumulation microbatches of whole sequences, as in the
+// fleet study (kernel.StepSplit). Batch 4 over dp 8 used to be counted as one sequence on
+// each of 8 ranks, and microbatches only multiplied the sequences in flight: batch 64
+// over dp 8 in 8 microbatches held 8 microbatches of 8 sequences on the first stage, 64
+// sequences of a rank whose batch is 8. The seed keeps its rule (at least one sequence).
+func TestTrainMemoryBatchSplitsOverDP(t *testing.T) {
+	row := func(profile string, batch, dp, micro, ga int) map[string]any {
+		return evalOne(t, fmt.Sprintf("version: 1\nname: m\nstudy: train-memory\nprofile: %s\naxes:\n  model: Llama3_8B\n  hardware: H100\n  precision: bf16\n"+
+			"  batch_size: %d\n  dp: %d\n  pp: 8\n  microbatches: %d\n  gradient_accumulation_steps: %d\n", profile, batch, dp, micro, ga))
+	}
+	for _, tc := range []struct{ batch, dp, micro, ga int }{{4, 8, 1, 1}, {12, 8, 1, 1}, {64, 8, 16, 1}, {64, 8, 4, 4}} {
+		r := row("calibrated", tc.batch, tc.dp, tc.micro, tc.ga)
+		if r["feasible"] != false || r["wall_2_memory_pass"] != false || r["infeasible_reason"] != "batch_does_not_divide_into_microbatches" {
+			t.Errorf("batch %d dp %d microbatches %d accumulation %d: feasible %v, reason %v; want batch_does_not_divide_into_microbatches",
+				tc.batch, tc.dp, tc.micro, tc.ga, r["feasible"], r["infeasible_reason"])
+		}
+	}
+	// 64 / (8 · 8) = 1 sequence per microbatch and min(pp 8, 8) = 8 in flight: the
+	// activations of 8 sequences, as batch 8 over dp 8 in one microbatch holds 1 (pp > 1,
+	// so no output-layer term; the dropout mask scales with the microbatches in flight too).
+	split, one := row("calibrated", 64, 8, 8, 1), row("calibrated", 8, 8, 1, 1)
+	if split["feasible"] != true || split["microbatch"] != 1.0 || one["microbatch"] != 1.0 {
+		t.Fatalf("batch 64 dp 8 microbatches 8: feasible %v, microbatch %v (batch 8: %v); want feasible, 1 and 1", split["feasible"], split["microbatch"], one["microbatch"])
+	}
+	if a, b := split["activations_gb"].(float64), one["activations_gb"].(float64); a < 8*b*(1-1e-12) || a > 8*b*(1+1e-12) {
+		t.Errorf("activations %.6g GB with 8 microbatches of 1 in flight, want 8 × %.6g GB", a, b)
+	}
+	if r := row("calibrated", 128, 8, 4, 2); r["feasible"] != true || r["microbatch"] != 2.0 {
+		t.Errorf("batch 128 dp 8 microbatches 4 accumulation 2: feasible %v, microbatch %v; want feasible, 128/(8·4·2) = 2", r["feasible"], r["microbatch"])
+	}
+	if r := row("seed", 4, 8, 1, 1); r["feasible"] != true || r["microbatch"] != 1.0 {
+		t.Errorf("seed batch 4 dp 8: feasible %v, reason %v, microbatch %v; the seed keeps at least one sequence", r["feasible"], r["infeasible_reason"], r["microbatch"])
 	}
 }
