@@ -441,6 +441,50 @@ func (pf *PlanFile) checkSplit(cat *catalog.Catalog, par *planParallel, dp, pp i
 // microbatches, seq_len by cp). Both refuse a stage without a layer and a microbatch
 // without a sample (checkSplit).
 func (pf *PlanFile) CheckSplit(cat *catalog.Catalog, profile string) error {
+	if err := pf.CheckPrecision(cat, profile); err != nil {
+		return err
+	}
+	return pf.checkDegrees(cat, profile)
+}
+
+// CheckSearchedSplit is CheckSplit for an optimizer that replaces the plan's tp and pp,
+// and so dp, with candidates of its own (optimize parallelism): the plan's other degrees,
+// microbatches and batch are refused only when neither the plan's own split nor any
+// candidate tp × pp accepts them. Microbatches 16 of a batch of 1024 on 256
+// accelerators exceed the 4 samples of dp 256 at tp 1 · pp 1, but not the 32 of tp 8 ·
+// pp 4, which the search tries.
+func (pf *PlanFile) CheckSearchedSplit(cat *catalog.Catalog, profile string, tps, pps []int) error {
+	if err := pf.CheckPrecision(cat, profile); err != nil {
+		return err
+	}
+	own := pf.checkDegrees(cat, profile)
+	if own == nil || pf.Parallelism == nil {
+		return own
+	}
+	saved := *pf.Parallelism
+	defer func() { *pf.Parallelism = saved }()
+	for _, tp := range tps {
+		for _, pp := range pps {
+			pf.Parallelism.TP, pf.Parallelism.PP, pf.Parallelism.DP = &tp, &pp, ""
+			if pf.checkDegrees(cat, profile) == nil {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("%w; nor does any split searched (tp %s × pp %s)", own, intsText(tps), intsText(pps))
+}
+
+func intsText(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ", ")
+}
+
+// CheckPrecision is CheckSplit's first half: it refuses a precision the plan's
+// accelerator has no path for (a fleet's, one it does not train in), before the degrees.
+func (pf *PlanFile) CheckPrecision(cat *catalog.Catalog, profile string) error {
 	if err := PrecisionPath(cat, pf.accel, pf.Hardware.Precision); err != nil {
 		return pf.errf("hardware.precision", "hardware.precision: %v", err)
 	}
@@ -452,6 +496,11 @@ func (pf *PlanFile) CheckSplit(cat *catalog.Catalog, profile string) error {
 			return pf.errf("hardware.precision", "hardware.precision: %v", err)
 		}
 	}
+	return nil
+}
+
+// checkDegrees checks a fleet plan's parallel degrees (CheckSplit's rules).
+func (pf *PlanFile) checkDegrees(cat *catalog.Catalog, profile string) error {
 	par := pf.Parallelism
 	if par == nil || pf.total <= 1 {
 		return nil

@@ -97,7 +97,7 @@ func (a *app) fleetPlan(c *cli.Command, name string) (*sweep.PlanFile, []sweep.A
 		return nil, nil, badInputf("optimize "+name, "want one PLAN.yaml, got %d arguments", c.Args().Len())
 	}
 	path := c.Args().First()
-	pf, study, axes, err := a.loadPlan(path)
+	pf, study, axes, err := a.loadPlanSplit(path, name == "parallelism")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -328,12 +328,16 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 	// Candidates as the seed's optimizer: TP over powers of two up to a node, PP over powers
 	// of two up to the fleet; splits that do not divide the fleet are dropped by the query.
 	var tps, pps []string
+	var tpn, ppn []int
 	apn := nodeSize(a, row)
 	for v := 1; v <= apn && v <= 512; v *= 2 {
-		tps = append(tps, strconv.Itoa(v))
+		tps, tpn = append(tps, strconv.Itoa(v)), append(tpn, v)
 	}
 	for v := 1; v <= total && v <= 512; v *= 2 {
-		pps = append(pps, strconv.Itoa(v))
+		pps, ppn = append(pps, strconv.Itoa(v)), append(ppn, v)
+	}
+	if err := pf.CheckSearchedSplit(a.cat, a.String("profile"), tpn, ppn); err != nil {
+		return badInput("", err)
 	}
 	axes = replaceAxis(axes, "tp", "optimize parallelism", tps)
 	axes = replaceAxis(axes, "pp", "optimize parallelism", pps)

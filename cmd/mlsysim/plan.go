@@ -93,6 +93,13 @@ func (a *app) evalPlan(path, format string) error {
 
 // loadPlan reads and resolves a plan file; the catalog gains any ad-hoc fleet.
 func (a *app) loadPlan(path string) (pf *sweep.PlanFile, study string, axes []sweep.Axis, err error) {
+	return a.loadPlanSplit(path, false)
+}
+
+// loadPlanSplit is loadPlan for an optimizer that searches tp and pp (searched): the
+// plan's degrees are then checked against the candidates (sweep.PlanFile.CheckSearchedSplit),
+// not the plan's own split alone.
+func (a *app) loadPlanSplit(path string, searched bool) (pf *sweep.PlanFile, study string, axes []sweep.Axis, err error) {
 	b, err := catalog.ReadInput(path)
 	if err != nil {
 		return nil, "", nil, badInput("PLAN", err)
@@ -101,7 +108,10 @@ func (a *app) loadPlan(path string) (pf *sweep.PlanFile, study string, axes []sw
 		return nil, "", nil, badInput("", err)
 	}
 	study, axes, cat, err := pf.Resolve(a.cat, func(msg string) { a.warn("%s", msg) })
-	if err == nil {
+	switch {
+	case err == nil && searched:
+		err = pf.CheckPrecision(cat, a.String("profile"))
+	case err == nil:
 		err = pf.CheckSplit(cat, a.String("profile"))
 	}
 	if err != nil {
