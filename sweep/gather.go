@@ -474,7 +474,7 @@ var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "para
 	"layers_do_not_fill_the_stages", "ep_does_not_divide_dp_or_experts",
 	"batch_does_not_divide_into_microbatches", "seq_len_does_not_divide_by_cp", "exceeds_context",
 	"draft_exceeds_context", "model_has_no_mtp_module", "virtual_stages_without_pipeline",
-	"dp_shard_does_not_divide_dp", "draft_not_smaller_than_target", "overloaded"}
+	"dp_shard_does_not_divide_dp", "draft_not_smaller_than_target", "overloaded", "not_a_training_format"}
 
 const (
 	reasonNone uint8 = iota
@@ -510,7 +510,7 @@ const (
 	reasonOverLimit      // serve-deploy: more accelerators than max_accelerators
 	reasonLayers         // fleet (calibrated): fewer layers than pp · virtual_stages, or interleaved chunks unequal
 	reasonStepEP         // fleet and train-memory (calibrated): ep does not divide dp or the experts
-	reasonBatchDivide    // fleet (calibrated): batch not divisible by dp · microbatches · accumulation
+	reasonBatchDivide    // fleet and train-memory (calibrated): batch not divisible by dp · microbatches · accumulation
 	reasonSeqDivide      // fleet (calibrated): seq_len not divisible by cp
 	reasonContext        // serving and training: a sequence longer than the model's context_tokens
 	reasonDraftContext   // serving (calibrated): the sequence and the drafted tokens exceed the draft model's context_tokens
@@ -519,6 +519,7 @@ const (
 	reasonShard          // fleet and train-memory (calibrated): dp_shard does not divide dp, or ep does not divide dp_shard
 	reasonDraftNotSmall  // serving: a draft model with at least the target's parameters
 	reasonOverloaded     // serve under qps: no steady state (prefills fill the replica, or the batch passes its largest)
+	reasonNotTrained     // training (calibrated): an integer precision, which no training stack trains in (IntegerTraining)
 )
 
 // stepReasons maps kernel.StepSplit's verdicts to infeasible_reason codes.

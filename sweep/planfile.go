@@ -492,7 +492,7 @@ func (pf *PlanFile) CheckPrecision(cat *catalog.Catalog, profile string) error {
 		return err
 	}
 	if pf.study == "fleet" {
-		if err := TrainingPrecisionPath(cat, pf.accel, pf.Hardware.Precision); err != nil {
+		if err := TrainingPrecisionPath(cat, pf.accel, pf.Hardware.Precision, profile); err != nil {
 			return pf.errf("hardware.precision", "hardware.precision: %v", err)
 		}
 	}

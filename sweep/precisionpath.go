@@ -49,9 +49,17 @@ func WithRate(cat *catalog.Catalog, precision string) []string {
 // and activations, or fp32 at the bf16 rate). Every training surface applies it:
 // eval --training, plans, and the node study's training rows, the fleet and the
 // train-memory studies (unsupported_by_hardware), in both profiles.
-func TrainingPrecisionPath(cat *catalog.Catalog, hwKey, precision string) error {
-	h, err := cat.HardwareByKey(hwKey)
+//
+// Under the calibrated profile integer formats are refused on every accelerator
+// (IntegerTraining), where the seed prices them at the integer rate.
+func TrainingPrecisionPath(cat *catalog.Catalog, hwKey, precision, profile string) error {
 	p := strings.ToLower(precision)
+	if profile != Profiles[1] {
+		if err := IntegerTraining(p); err != nil {
+			return err
+		}
+	}
+	h, err := cat.HardwareByKey(hwKey)
 	if err != nil || p == "" {
 		return nil // an unknown key is reported where it is resolved; no precision is fp16
 	}
@@ -66,4 +74,27 @@ func TrainingPrecisionPath(cat *catalog.Catalog, hwKey, precision string) error 
 	}
 	return fmt.Errorf("%s states no %s rate in the catalog, so a training step in %s would be priced at its default peak (%.4g TFLOP/s), a rate it has for another format; train in a format it states a rate for (%s), or on an accelerator that states one for %s: %s",
 		h.Key, p, p, h.PeakFLOPS/1e12, strings.Join(stated, ", "), p, strings.Join(WithRate(cat, p), ", "))
+}
+
+// IntegerTraining refuses a training step in an integer format (int8, int4). Training
+// needs floating-point gradients and optimizer updates: mixed-precision training keeps
+// fp32 master weights and runs its matmuls in fp16 or bf16 (Micikevicius et al. 2018,
+// "Mixed Precision Training", §3), and the lowest format the training stacks offer is
+// fp8 (Micikevicius et al. 2022, "FP8 Formats for Deep Learning"; NVIDIA Transformer
+// Engine, `--fp8-recipe` here). An H100 states an int8 tensor rate, twice its bf16 one,
+// for inference; a training step priced at it ran 2× faster than any framework trains,
+// with 1-byte gradients and optimizer state no optimizer keeps. The calibrated profile
+// refuses it (eval --training, plans: bad input; the node study's training rows, the
+// fleet and train-memory studies: not_a_training_format); the seed's rule prices it.
+func IntegerTraining(precision string) error {
+	p := strings.ToLower(precision)
+	if p != kernel.INT8.String() && p != kernel.INT4.String() {
+		return nil
+	}
+	return fmt.Errorf("%s is an inference format: no training stack runs its forward and backward matmuls, gradients and optimizer state in integers (mixed precision trains in fp16 or bf16 over fp32 master weights, at lowest fp8 GEMMs); train in bf16 (with --fp8-recipe, or a plan's hardware.fp8_recipe, for FP8 GEMMs where the accelerator has an fp8 rate), or use --profile seed, whose rule prices %s at its rate", p, p)
+}
+
+// integerFormat reports whether precision code prec is an integer format (IntegerTraining).
+func integerFormat(prec float64) bool {
+	return prec == float64(kernel.INT8) || prec == float64(kernel.INT4)
 }

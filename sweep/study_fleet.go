@@ -422,9 +422,14 @@ func (e *fleetEval) trainingStep(c cols) {
 	// fp4 is ours, not the seed's, and a step in a format the accelerator has no rate for
 	// is priced at a rate it lacks (TrainingPrecisionPath): both profiles refuse them
 	// where eval and plans do; FP8 GEMMs need an FP8 rate.
+	// Under calibrated no step trains in an integer format (IntegerTraining).
 	fp8 := c.get("fp8_recipe")
 	for k, p := range c.get("precision") {
-		if e.r.reason[k] == reasonNone && (e.h.fp4Unsupported(p, int(codes[k])) || e.h.trainUnsupported(p, int(codes[k])) || e.h.fp8Unsupported(fp8[k], int(codes[k]))) {
+		switch {
+		case e.r.reason[k] != reasonNone:
+		case e.calibrated && integerFormat(p):
+			e.r.reason[k] = reasonNotTrained
+		case e.h.fp4Unsupported(p, int(codes[k])) || e.h.trainUnsupported(p, int(codes[k])) || e.h.fp8Unsupported(fp8[k], int(codes[k])):
 			e.r.reason[k] = reasonUnsupported
 		}
 	}

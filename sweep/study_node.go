@@ -211,6 +211,10 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 		if e.h.fp4Unsupported(prec[k], int(hc[k])) || in.Training[k] && e.h.trainUnsupported(prec[k], int(hc[k])) || fp8Refused {
 			feas[k], reason[k] = false, reasonUnsupported
 		}
+		// Under calibrated no step trains in an integer format (IntegerTraining).
+		if e.calibrated && in.Training[k] && integerFormat(prec[k]) {
+			feas[k], reason[k] = false, reasonNotTrained
+		}
 	}
 }
 

@@ -171,6 +171,10 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 				e.m.experts[int(mc[k])], in.Batch[k], e.split[k])
 		}
 		switch {
+		case e.calibrated && integerFormat(prec[k]):
+			// No training stack keeps its state in an integer format (IntegerTraining).
+			feas[k], pass[k] = false, false
+			reason[k], binding[k] = reasonNotTrained, wallNone
 		case e.h.trainUnsupported(prec[k], int(hc[k])) || e.calibrated && e.h.fp8Unsupported(fp8[k], int(hc[k])):
 			// A format the accelerator states no rate for trains nowhere on it
 			// (TrainingPrecisionPath), as in the node and fleet studies; both profiles. FP8

@@ -17,7 +17,7 @@ import (
 func commonFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "batch-size", Aliases: []string{"b"}, Value: 1, Usage: "samples (or sequences) per step, ≥ 1"},
-		&cli.StringFlag{Name: "precision", Aliases: []string{"p"}, Value: "fp16", Usage: "fp32, tf32, fp16, bf16, fp8, int8, int4, fp4"},
+		&cli.StringFlag{Name: "precision", Aliases: []string{"p"}, Value: "fp16", Usage: "fp32, tf32, fp16, bf16, fp8, int8, int4, fp4 (--training: not int8 or int4 under calibrated, no training stack trains in integers)"},
 		&cli.FloatFlag{Name: "efficiency", Aliases: []string{"e"}, Value: 0.5, Usage: "achieved fraction of peak FLOP/s, in (0, 1]"},
 		&cli.IntFlag{Name: "seq-len", Aliases: []string{"s"}, Value: 2048, Usage: "sequence length in tokens"},
 		&cli.BoolFlag{Name: "strict", Usage: "exit 2 when the scenario cannot run (e.g. out of memory)"},
@@ -169,7 +169,7 @@ Examples:
 				return err
 			}
 			if c.Bool("training") {
-				if err := sweep.TrainingPrecisionPath(a.cat, hw, c.String("precision")); err != nil {
+				if err := sweep.TrainingPrecisionPath(a.cat, hw, c.String("precision"), a.String("profile")); err != nil {
 					return badInput("--precision", err)
 				}
 			}

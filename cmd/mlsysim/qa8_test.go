@@ -44,3 +44,42 @@ func TestOptimizeParallelismSearchesMicrobatches(t *testing.T) {
 		})
 	}
 }
+
+// TestIntegerTrainingIsBadInput: under calibrated, eval --training and a fleet plan in
+// int8 or int4 are bad input naming the flag or plan line and what to train in instead
+// (sweep.IntegerTraining); an H100 used to train in int8 at its int8 tensor rate, twice
+// its bf16 peak, with exit 0. The seed's rule keeps pricing it, and inference in int8 is
+// unchanged.
+func TestIntegerTrainingIsBadInput(t *testing.T) {
+	fleet := func(precision string) string {
+		return writePlan(t, "int.yaml", "version: \"1.0\"\nname: int\nworkload: {name: Llama3_8B, batch_size: 32, seq_len: 2048}\n"+
+			"hardware: {cluster: Lab_64_H100, precision: "+precision+"}\nparallelism: {tp: 8, microbatches: 2, zero_stage: 3}\n")
+	}
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr []string
+	}{
+		{"eval int8", []string{"eval", "Llama3_8B", "H100", "--training", "-p", "int8"}, exitBadInput, []string{"--precision", "int8 is an inference format", "bf16"}},
+		{"eval int4", []string{"eval", "GPT2", "H100", "--training", "-p", "int4", "-s", "1024"}, exitBadInput, []string{"--precision", "int4 is an inference format"}},
+		{"eval int8 json", []string{"eval", "GPT2", "H100", "--training", "-p", "int8", "-o", "json"}, exitBadInput, []string{"int8 is an inference format"}},
+		{"plan int8", []string{"eval", fleet("int8")}, exitBadInput, []string{"int.yaml:4: hardware.precision", "int8 is an inference format"}},
+		{"optimize parallelism int8", []string{"optimize", "parallelism", fleet("int8")}, exitBadInput, []string{"int.yaml:4", "int8 is an inference format"}},
+		{"eval int8 inference", []string{"eval", "GPT2", "H100", "-p", "int8"}, exitOK, nil},
+		{"eval int8 seed", []string{"--profile", "seed", "eval", "GPT2", "H100", "--training", "-p", "int8"}, exitOK, nil},
+		{"plan bf16", []string{"eval", fleet("bf16")}, exitOK, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := mlsysim(t, tc.args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%v", r.code, tc.code, r)
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(r.stderr+r.stdout, want) {
+					t.Errorf("output lacks %q\n%v", want, r)
+				}
+			}
+		})
+	}
+}
