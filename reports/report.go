@@ -350,7 +350,7 @@ func (fc *figCtx) recipes(ctx context.Context) []Options {
 			heat("hardware", "precision", "feasible", "Share of feasible configurations")}
 	case "fleet":
 		return []Options{pareto,
-			heat("tp", "pp", "step_latency_ms", "Fastest step per TP × PP split"),
+			heat("tp", "pp", "tokens_per_s", "Highest tokens/s per TP × PP split"),
 			heat("region", "nodes", "objective_usd", "Cheapest objective per region and size")}
 	case "serve-capacity":
 		return []Options{pareto,

@@ -3,6 +3,9 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -81,5 +84,50 @@ func TestIntegerTrainingIsBadInput(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFleetRanksByTokensNotStep: a fleet grid that sweeps the batch compares steps of
+// different work, so its best point, its report's best-point table and its Pareto
+// frontier rank tokens per second, not the step. Llama-3 8B on 64 H100s: batch 64 at tp 1
+// · pp 4 steps in 546 ms (240k tokens/s), batch 1024 at tp 8 · pp 1 in 4.3 s (489k
+// tokens/s); the summary named batch 64 best, "lowest step_latency_ms".
+func TestFleetRanksByTokensNotStep(t *testing.T) {
+	grid := writeGrid(t, "version: 1\nname: fb\nstudy: fleet\nfixed:\n  cluster: Research_256\n  seq_len: 2048\n  microbatches: 4\n"+
+		"axes:\n  model: [Llama3_8B]\n  nodes: [8]\n  batch_size: [64, 1024]\n  tp: [1, 8]\n  pp: [1, 4]\n")
+	out := filepath.Join(t.TempDir(), "fb")
+	r := mlsysim(t, "sweep", grid, "--out", out)
+	if r.code != exitOK {
+		t.Fatal(r)
+	}
+	best := regexp.MustCompile(`best feasible point per model \(highest tokens_per_s\):\n\s+Llama3_8B\s+(\S+)\s+point \d+: batch_size=(\d+) tp=(\d+) pp=(\d+)`).FindStringSubmatch(r.stderr + r.stdout)
+	if best == nil {
+		t.Fatalf("no best point by tokens_per_s in the summary\n%v", r)
+	}
+	// The best by tokens/s, computed over the rows themselves.
+	q := mlsysim(t, "query", "--sql", "SELECT batch_size, tp, pp, tokens_per_s FROM results WHERE feasible ORDER BY tokens_per_s DESC LIMIT 1", out, "-o", "csv")
+	if q.code != exitOK {
+		t.Fatal(q)
+	}
+	rows := strings.Split(strings.TrimSpace(q.stdout), "\n")
+	want := strings.Split(rows[len(rows)-1], ",")
+	if best[2] != want[0] || best[3] != want[1] || best[4] != want[2] || want[0] != "1024" {
+		t.Errorf("best point batch %s tp %s pp %s, want the highest tokens/s: %v", best[2], best[3], best[4], want)
+	}
+	html := filepath.Join(t.TempDir(), "fb.html")
+	if r := mlsysim(t, "report", out, "--out", html); r.code != exitOK {
+		t.Fatal(r)
+	}
+	page, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"highest tokens_per_s", "tokens_per_s:max"} {
+		if !strings.Contains(string(page), s) {
+			t.Errorf("report lacks %q", s)
+		}
+	}
+	if strings.Contains(string(page), "lowest step_latency_ms") {
+		t.Error("report ranks by the step time")
 	}
 }
