@@ -80,6 +80,7 @@ catalog:
 .PHONY: docs
 docs: build
 	./$(BIN) sweep --columns all -o markdown > docs/COLUMNS.md
+	MLSYSIM_UPDATE_DOCS=1 $(GO) test ./cmd/mlsysim -run '^TestQueriesDocExamples$$' -count=1
 
 # Regenerate the figures shown in docs/FIGURES.md from the bundled example grids (small
 # point budgets keep the committed SVGs light).
