@@ -17,7 +17,7 @@ import (
 func commonFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "batch-size", Aliases: []string{"b"}, Value: 1, Usage: "samples (or sequences) per step, ≥ 1"},
-		&cli.StringFlag{Name: "precision", Aliases: []string{"p"}, Value: "fp16", Usage: "fp32, tf32, fp16, bf16, fp8, int8, int4, fp4 (--training: not int8 or int4 under calibrated, no training stack trains in integers)"},
+		&cli.StringFlag{Name: "precision", Aliases: []string{"p"}, Value: "fp16", Usage: "fp32, tf32, fp16, bf16, fp8, int8, int4, fp4"},
 		&cli.FloatFlag{Name: "efficiency", Aliases: []string{"e"}, Value: 0.5, Usage: "achieved fraction of peak FLOP/s, in (0, 1]"},
 		&cli.IntFlag{Name: "seq-len", Aliases: []string{"s"}, Value: 2048, Usage: "sequence length in tokens"},
 		&cli.BoolFlag{Name: "strict", Usage: "exit 2 when the scenario cannot run (e.g. out of memory)"},
@@ -94,7 +94,9 @@ without a transformer's layered step or under the seed profile.
 A precision the accelerator states no rate for (fp8 on an A100) is priced at its default
 peak with a warning for inference, as the seed does (weight-only formats are dequantised);
 with --training it is refused (exit 1): the backward's matmuls run in the format, at a rate
-the device does not have (docs/PHYSICS.md, "Training needs the format's rate").
+the device does not have (docs/PHYSICS.md, "Training needs the format's rate"). Under
+calibrated --training refuses int8 and int4 on every accelerator, an H100's int8 rate
+included: no training stack trains in integers (docs/PHYSICS.md, "No training in integers").
 
 Examples:
    mlsysim eval Llama3_8B H100 --batch-size 32
@@ -105,7 +107,7 @@ Examples:
    mlsysim eval Llama3_8B H100 --training --precision bf16 --transformer-execution eager
    mlsysim eval Llama3_8B H100 --batch-size 32 --plot roofline.svg`,
 		Flags: append(commonFlags(),
-			&cli.BoolFlag{Name: "training", Usage: "a training step (forward + backward) instead of inference"},
+			&cli.BoolFlag{Name: "training", Usage: "a training step (forward + backward) instead of inference; not in int8 or int4 under calibrated (no training stack trains in integers)"},
 			&cli.BoolFlag{Name: "activation-recomputation", Usage: "training: recompute activations (+1 forward pass, less memory)"},
 			&cli.IntFlag{Name: "zero-stage", Value: 0, Usage: "training: ZeRO stage 0–3 (1–3 with --dp-size > 1)"},
 			&cli.IntFlag{Name: "dp-size", Value: 1, Usage: "training: data-parallel ranks ZeRO shards over (with --zero-stage 1–3; under hybrid sharding, the shard group)"},
