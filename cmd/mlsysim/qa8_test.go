@@ -3,6 +3,9 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -129,5 +132,34 @@ func TestFleetRanksByTokensNotStep(t *testing.T) {
 	}
 	if strings.Contains(string(page), "lowest step_latency_ms") {
 		t.Error("report ranks by the step time")
+	}
+}
+
+// TestServeLoadedPerAccelerator: under --qps the per-accelerator rate, the per-user rate
+// and the cost are the steady state's (qps · output_tokens over the accelerators; 1000 /
+// load_tpot_ms), not the full batch's Tokens/s line divided out; the text says so beside
+// the full batch's rate (Llama-3 70B fp8 on 4 H100s at 2 requests/s: 2 · 256 / 4 = 128
+// tokens/s per accelerator, where the batch of 64 makes 1207), and JSON carries the same.
+func TestServeLoadedPerAccelerator(t *testing.T) {
+	args := []string{"serve", "Llama3_70B", "H100", "-p", "fp8", "--tp", "4", "-b", "64", "--qps", "2"}
+	r := mlsysim(t, append(args, "-o", "json")...)
+	if r.code != exitOK {
+		t.Fatal(r)
+	}
+	var j map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &j); err != nil {
+		t.Fatal(err)
+	}
+	f := func(k string) float64 { v, _ := j[k].(float64); return v }
+	if got := f("tokens_per_s_per_accelerator"); got != 2*256/4.0 {
+		t.Errorf("tokens_per_s_per_accelerator %g, want 2 · 256 / 4 = 128", got)
+	}
+	if got, want := f("tokens_per_s_per_user"), 1000/f("load_tpot_ms"); math.Abs(got-want) > 1e-9*want {
+		t.Errorf("tokens_per_s_per_user %g, want 1000 / load_tpot_ms = %g", got, want)
+	}
+	text := mlsysim(t, args...)
+	want := fmt.Sprintf("128.0 tokens/s at %.0f W under 2 requests/s (the full batch: %.1f tokens/s)", f("power_w"), f("tokens_per_sec")/4)
+	if text.code != exitOK || !strings.Contains(text.stdout, want) {
+		t.Errorf("text lacks %q\n%v", want, text)
 	}
 }

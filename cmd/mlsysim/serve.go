@@ -224,6 +224,10 @@ func renderServe(w io.Writer, format string, row map[string]any, why string, chu
 		feasible = fmt.Sprintf("no (%s)", why)
 	}
 	perAccel := fmt.Sprintf("%.1f tokens/s at %.0f W", f("tokens_per_s_per_accelerator"), f("power_w"))
+	if loaded && row["feasible"] == true && f("accelerators") > 0 {
+		// The steady state's rate, not the full batch's Tokens/s line divided out.
+		perAccel += fmt.Sprintf(" under %g requests/s (the full batch: %.1f tokens/s)", f("qps"), f("tokens_per_s")/f("accelerators"))
+	}
 	if noTDP {
 		perAccel += fmt.Sprintf(" (assumed: %v states no TDP; the seed's fallback is an H100's)", row["hardware"])
 	}
