@@ -396,8 +396,8 @@ func index(vs []string) map[string]int {
 var studyPareto = map[string]string{
 	"serve":          "itl_ms:min,tokens_per_s:max",
 	"node":           "latency_ms:min,throughput_per_s:max",
-	"fleet":          "tokens_per_s:max,objective_usd:min", // not the step: batches differ in work
-	"serve-capacity": "replicas:min,estimated_p99_ms:min",
+	"fleet":          "tokens_per_s:max,objective_usd:min",              // not the step: batches differ in work
+	"serve-capacity": "usd_per_million_tokens:min,estimated_p99_ms:min", // not replicas: loads differ
 	"batching":       "itl_ms:min,tokens_per_s:max",
 	"serve-sla":      "p99_wait_service_ms:min,tokens_per_s:max",
 }

@@ -17,7 +17,7 @@ func init() {
 	register(&Study{
 		Name:      "serve-capacity",
 		Doc:       "replicas for a query rate within a p99 latency target: batcher, serving latency and M/M/c queue (physics.md §6.3)",
-		Objective: Objective{Column: "replicas", Minimize: true},
+		Objective: Objective{Column: "usd_per_million_tokens", Minimize: true}, // per token at the load: fewest replicas is always the lowest qps
 		Params: withServing(
 			modelParam, hardwareParam, precisionParam, servingEffParam,
 			Param{Name: "qps", Kind: KindFloat, Min: 0, MinOpen: true, Unit: "1/s", Doc: "offered load, requests per second"},

@@ -163,3 +163,29 @@ func TestServeLoadedPerAccelerator(t *testing.T) {
 		t.Errorf("text lacks %q\n%v", want, text)
 	}
 }
+
+// TestServeCapacityRanksByCost: a serve-capacity grid over loads names the point that
+// serves a generated token cheapest best, not the one with the fewest replicas, which is
+// always the lowest load (1 request/s on one H100 at $2.91 per million tokens "beat" 100
+// requests/s on three at $0.088).
+func TestServeCapacityRanksByCost(t *testing.T) {
+	grid := writeGrid(t, "version: 1\nname: sc\nstudy: serve-capacity\nfixed:\n  efficiency: 0.5\n  max_batch_size: 32\n  target_p99_ms: 30000\n"+
+		"axes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  precision: [fp8]\n  qps: [1, 100]\n")
+	out := filepath.Join(t.TempDir(), "sc")
+	r := mlsysim(t, "sweep", grid, "--out", out)
+	if r.code != exitOK {
+		t.Fatal(r)
+	}
+	best := regexp.MustCompile(`best feasible point per model \(lowest usd_per_million_tokens\):\n\s+Llama3_8B\s+\S+\s+point \d+: qps=(\S+)`).FindStringSubmatch(r.stderr + r.stdout)
+	if best == nil {
+		t.Fatalf("no best point by usd_per_million_tokens in the summary\n%v", r)
+	}
+	q := mlsysim(t, "query", "--sql", "SELECT qps, replicas FROM results WHERE feasible ORDER BY usd_per_million_tokens LIMIT 1", out, "-o", "csv")
+	rows := strings.Split(strings.TrimSpace(q.stdout), "\n")
+	if q.code != exitOK || len(rows) != 2 {
+		t.Fatal(q)
+	}
+	if cheapest := strings.Split(rows[1], ",")[0]; best[1] != cheapest || cheapest != "100" {
+		t.Errorf("best point at qps %s; the cheapest per token is at qps %s (want 100)", best[1], cheapest)
+	}
+}
