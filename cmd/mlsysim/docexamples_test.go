@@ -70,6 +70,7 @@ func TestQueriesDocExamples(t *testing.T) {
 	if ran < 8 {
 		t.Errorf("checked %d examples; docs/QUERIES.md shows more", ran)
 	}
+	lines = docPointsClaim(t, lines, res, update)
 	// The page's count of the result it queries.
 	m, err := os.ReadFile(res + "/_manifest.json")
 	if err != nil {
@@ -277,4 +278,45 @@ func fieldsFor(full, header string) (string, error) {
 		i = j + 1
 	}
 	return strings.Join(parts, ","), nil
+}
+
+// docPointsClaim holds the page's reading of the three-objective frontier — "(Points A and
+// B differ only in `pp`, 2 and 1: the two-stage pipeline decodes a little faster per token
+// and prefills a little slower" — to the example above it: A and B are its second and
+// third rows, they agree on every other layout input, and the pp 2 row has the lower ITL
+// and the higher TTFT. With update the ids are rewritten from the example.
+func docPointsClaim(t *testing.T, lines []string, res string, update bool) []string {
+	t.Helper()
+	claim := regexp.MustCompile("^\\(Points (\\d+) and (\\d+) differ only in `pp`, 2 and 1")
+	for i, l := range lines {
+		m := claim.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		// The example's output ends at the closing fence before the claim.
+		end := i - 1
+		for end > 0 && !strings.HasPrefix(lines[end], "```") {
+			end--
+		}
+		if end < 3 {
+			t.Fatalf("docs/QUERIES.md:%d: no example above the points claim", i+1)
+		}
+		a, b := strings.Split(lines[end-2], ",")[0], strings.Split(lines[end-1], ",")[0]
+		if update {
+			lines[i] = strings.Replace(strings.Replace(l, m[1], "\x00", 1), m[2], b, 1)
+			lines[i] = strings.Replace(lines[i], "\x00", a, 1)
+		} else if m[1] != a || m[2] != b {
+			t.Errorf("docs/QUERIES.md:%d: names points %s and %s; the example above shows %s and %s", i+1, m[1], m[2], a, b)
+		}
+		q := mlsysim(t, "query", "--sql", "SELECT count(DISTINCT (model, hardware, precision, kv_precision, batch_size, seq_len, tp, ep, engine)) AS layouts, "+
+			"max(pp) FILTER (WHERE point_id = "+a+") AS pp_a, max(pp) FILTER (WHERE point_id = "+b+") AS pp_b, "+
+			"(max(itl_ms) FILTER (WHERE pp = 2) < max(itl_ms) FILTER (WHERE pp = 1)) AND (max(ttft_ms) FILTER (WHERE pp = 2) > max(ttft_ms) FILTER (WHERE pp = 1)) AS reads "+
+			"FROM results WHERE point_id IN ("+a+", "+b+")", res, "-o", "csv")
+		if got := strings.TrimSpace(q.stdout); q.code != exitOK || !strings.HasSuffix(got, "\n1,2,1,true") {
+			t.Errorf("docs/QUERIES.md:%d: points %s and %s: want one layout but pp 2 and 1, pp 2 decoding faster and prefilling slower; got\n%s\n%s", i+1, a, b, got, q.stderr)
+		}
+		return lines
+	}
+	t.Error("docs/QUERIES.md no longer reads the three-objective frontier's points; drop docPointsClaim with it")
+	return lines
 }
