@@ -76,13 +76,14 @@ func TestDefaultCounts(t *testing.T) {
 	// Source: the MLSys·im registry extraction (reference/registry/README.md: 45 devices,
 	// 33 workloads, 12 grids, 6 cooling tiers, 7 datacenters), physics.md §2.5 (10 fabrics),
 	// and the entry counts in the header comment of each catalog/data file; issue #15 added
-	// the TPU v4/v5p ICI fabrics, hosts and pods and the GB200 NVL72 rack and cluster.
+	// the TPU v4/v5p ICI fabrics, hosts and pods and the GB200 NVL72 rack and cluster; OPT_13B
+	// (DistServe's model, for its validation case) is the 34th model.
 	for _, tc := range []struct {
 		kind      string
 		got, want int
 	}{
 		{"hardware", len(c.Hardware), 45},
-		{"models", len(c.Models), 33},
+		{"models", len(c.Models), 34},
 		{"grids", len(c.Grids), 12},
 		{"datacenters", len(c.Datacenters), 7},
 		{"cooling", len(c.Cooling), 6},
@@ -110,7 +111,7 @@ func TestDefaultCounts(t *testing.T) {
 	for _, m := range c.Models {
 		cats[m.Category]++
 	}
-	wantCats := map[string]int{"Language": 13, "Vision": 9, "Tiny": 3, "Recommendation": 1, "StateSpace": 2, "GenerativeVision": 1, "Embodied": 4}
+	wantCats := map[string]int{"Language": 14, "Vision": 9, "Tiny": 3, "Recommendation": 1, "StateSpace": 2, "GenerativeVision": 1, "Embodied": 4}
 	if fmt.Sprint(cats) != fmt.Sprint(wantCats) {
 		t.Errorf("models per category %v, want %v", cats, wantCats)
 	}

@@ -2321,6 +2321,53 @@ func embedded() *Catalog {
 				},
 			},
 			&Model{
+				Key:               "OPT_13B",
+				Name:              "OPT-13B",
+				Category:          "Language",
+				Family:            "transformer",
+				Architecture:      "Transformer",
+				Parameters:        1.285e+10,
+				Layers:            40,
+				HiddenDim:         5120,
+				Heads:             40,
+				IntermediateDim:   20480,
+				VocabSize:         50272,
+				InferenceFLOPs:    2.57e+10,
+				InferenceFLOPsPer: "token",
+				ContextTokens:     2048,
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "literature",
+						Ref:      "Zhang et al. (2022), OPT: Open Pre-trained Transformer Language Models, Table 1 (13B: 40 layers, 40 heads, d_model 5120)",
+						URL:      "https://arxiv.org/abs/2205.01068",
+						Verified: "2026-12-07",
+					},
+					FieldSources: map[string]Source{
+						"context_tokens": Source{
+							Kind: "datasheet",
+							Ref:  "facebook/opt-13b config.json: max_position_embeddings = 2048",
+							URL:  "https://huggingface.co/facebook/opt-13b/blob/main/config.json",
+						},
+						"intermediate_dim": Source{
+							Kind: "datasheet",
+							Ref:  "facebook/opt-13b config.json: ffn_dim = 20480 (4 · hidden_size, a plain ReLU MLP)",
+							URL:  "https://huggingface.co/facebook/opt-13b/blob/main/config.json",
+						},
+						"parameters": Source{
+							Kind: "derived",
+							Ref:  "from the shape: 40 · (4 · 5120² + 2 · 5120 · 20480) = 12.583e9 in the layers, + 50272 · 5120 = 0.257e9 tied token embeddings, + 2050 · 5120 = 0.010e9 learned positions = 12.85e9 (biases and norms, 0.01 %, left out)",
+						},
+						"vocab_size": Source{
+							Kind: "datasheet",
+							Ref:  "facebook/opt-13b config.json: vocab_size = 50272",
+							URL:  "https://huggingface.co/facebook/opt-13b/blob/main/config.json",
+						},
+					},
+					Notes: "The model DistServe (Zhong et al., OSDI 2024) serves in its OPT-13B experiments; config.json values as read from public copies of the file (the code corpus), the paper's Table 1 for the shape.",
+					File:  "catalog/data/models/language.yaml:269",
+				},
+			},
+			&Model{
 				Key:               "Llama3_405B",
 				Name:              "Llama-3.1-405B",
 				Category:          "Language",
@@ -2365,7 +2412,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:269",
+					File: "catalog/data/models/language.yaml:294",
 				},
 			},
 			&Model{
@@ -2413,7 +2460,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:295",
+					File: "catalog/data/models/language.yaml:320",
 				},
 			},
 			&Model{
@@ -2461,7 +2508,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:321",
+					File: "catalog/data/models/language.yaml:346",
 				},
 			},
 			&Model{
@@ -6305,7 +6352,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "68214638a01af419e08e89f9e3cadcdee43b2ef6855af7cab248d42206b1e5b9",
+		Hash: "327dd52e16d8f574d86bb7975b55f43b16d2538765e68fe85f688db3c3fd9508",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:9044ebefe7f9fa766ff64b30749fdbc10822b230c96beac4de9674579e88686e",
@@ -6319,7 +6366,7 @@ func embedded() *Catalog {
 				"catalog/data/infra/prices.yaml:cd23c29368123370fd9cb527b56d67f9df6432d34c18f43c2636d096b79b67d4",
 				"catalog/data/models/embodied.yaml:3e68c93d768306cb0e154a7ae9920ddfa40d39e4e36b9c2901de636575cec419",
 				"catalog/data/models/generativevision.yaml:91d49195dcb4fb46ea75a74b42c31f5089f44b46110fd308bfd512d836af198d",
-				"catalog/data/models/language.yaml:5dd2c5e662ece3d2f23b05c7f52759815ea308384af26bb2aa17506c53282e9f",
+				"catalog/data/models/language.yaml:bac7272d32b260589602d5d2288bcae801df3b3c6294bd91a5452638aa55c076",
 				"catalog/data/models/recommendation.yaml:569b0e324b373a92119e62fb72bea82a2e2c40b57e0db614f569c0fd46b9a8b7",
 				"catalog/data/models/statespace.yaml:7ea50c7ac6af5254e3b414640846dfefcdf39b13ebb5e874781577be8c61a8d4",
 				"catalog/data/models/tiny.yaml:806d41baf7102d5e6325932fd14ef971a72870196683c4e5464e3a366f93a8ed",

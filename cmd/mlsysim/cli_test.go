@@ -313,16 +313,16 @@ func TestZoo(t *testing.T) {
 			t.Fatalf("want exit 0\n%v", r)
 		}
 		obj := oneObject(t, r.stdout)
-		// README: 45 accelerators, 33 workloads, 12 grid regions.
+		// README: 45 accelerators, 34 workloads, 12 grid regions.
 		// systems/engines.yaml: vllm, sglang, trtllm.
-		for cat, n := range map[string]int{"hardware": 45, "models": 33, "regions": 12, "fabrics": -1, "clusters": -1, "engines": 4} {
+		for cat, n := range map[string]int{"hardware": 45, "models": 34, "regions": 12, "fabrics": -1, "clusters": -1, "engines": 4} {
 			list, ok := obj[cat].([]any)
 			if !ok || len(list) == 0 || (n > 0 && len(list) != n) {
 				t.Errorf("%s: %d entries, want %d (non-empty)", cat, len(list), n)
 			}
 		}
 		text := mlsysim(t, "zoo")
-		for _, title := range []string{"Hardware (45)", "Models (33)", "Grid regions (12)", "Network fabrics (", "Clusters (", "LLM serving engines (docs/PHYSICS.md §33) (4)"} {
+		for _, title := range []string{"Hardware (45)", "Models (34)", "Grid regions (12)", "Network fabrics (", "Clusters (", "LLM serving engines (docs/PHYSICS.md §33) (4)"} {
 			if !strings.Contains(text.stdout, title) {
 				t.Errorf("zoo text lacks %q", title)
 			}

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// TestSweepTooManyParts: 33 models × 45 accelerators × 500,000 batch sizes ×
+// TestSweepTooManyParts: 34 models × 45 accelerators × 500,000 batch sizes ×
 // 500,000 sequence lengths is 3.7e14 points, 3.5e8 parts of 2^20; with --yes the
 // sweep allocated a 21 GB table of parts before its first point. It is refused
 // (exit 1, nothing written) by the run, the dry run and a sharded stream alike.
