@@ -27,7 +27,7 @@ func init() {
 			Param{Name: "qps", Kind: KindFloat, Default: "0", Min: 0, Max: MaxQPS, Unit: "1/s",
 				Doc: "Poisson request rate the percentiles are sampled at (0 = at the goodput, when a target is set)"},
 			Param{Name: "requests", Kind: KindInt, Default: "2000", Min: 1, Max: MaxSimRequests, Doc: "requests per simulated run (the server starts empty; every request is measured)"},
-			Param{Name: "seed", Kind: KindInt, Default: "1", Min: 0, Max: 1 << 53, Doc: "seed of the arrival stream (PCG): the same seed gives the same arrivals and results"},
+			Param{Name: "seed", Kind: KindInt, Default: "1", Min: 0, Max: 1 << 32, Doc: "seed of the arrival stream (PCG): the same seed gives the same arrivals and results"},
 			Param{Name: "target_ttft_ms", Kind: KindFloat, Default: "0", Min: 0, Max: 1e7, Unit: "ms", Doc: "TTFT target a request must meet (0 = none)"},
 			Param{Name: "target_tpot_ms", Kind: KindFloat, Default: "0", Min: 0, Max: 1e7, Unit: "ms", Doc: "TPOT target a request must meet, (last − first token)/(output_tokens − 1) (0 = none)"},
 			Param{Name: "attainment", Kind: KindFloat, Default: "0.9", Min: 0, MinOpen: true, Max: 1, Doc: "share of requests that must meet both targets for a rate to count as goodput"},
