@@ -44,6 +44,22 @@ state's (docs/PHYSICS.md §34.1). A rate the replica cannot keep up with is infe
 calibrated engine batches prompt chunks with the decode step (stall-free batching);
 without it, whole prompts run between steps.
 
+The same flags also run a discrete-event simulation of the replica (docs/PHYSICS.md
+§34.2, the serve-sim study): --requests requests (default 2000) arrive at --qps from a
+seeded Poisson stream (--seed, default 1: same seed, same output), each iteration priced
+by the same step physics, and the requests' P50/P90/P99 TTFT, TPOT and end-to-end
+latency follow. --ttft-ms and --tpot-ms (alias --itl-ms) set per-request targets: the
+share meeting both is the attainment, and the goodput — the highest rate at which
+--attainment (default 0.9) of the requests meet them — is searched; without --qps the
+percentiles are sampled at the goodput. --prefill-instances P (with --decode-instances
+D, --prefill-tp T) simulates disaggregated pools instead: P prefill instances of T
+accelerators hand each prompt's KV cache to D decode instances of tp × pp; goodput per
+accelerator counts all of them. The load_* lines stay the colocated replica's mean model.
+A rate at or above the simulated capacity is overloaded (no percentile); targets met at
+no rate give no goodput (ttft_target_missed / itl_target_missed; exit 2 with --strict).
+With a simulation, --batch-size is required (the engine's largest batch); --attainment
+outside (0, 1], a target ≤ 0 and pools < 1 are bad input.
+
 JSON keys follow the seed (model, hardware, seq_len, batch_size, precision,
 efficiency, feasible, ttft_ms, itl_ms, tokens_per_sec, kv_cache_gb,
 memory_utilization, and prefill_chunks, prefill_chunk_time_ms,
@@ -52,7 +68,12 @@ accelerators, tokens_per_s_per_accelerator, tokens_per_s_per_user, power_w,
 joules_per_token and usd_per_million_tokens, all unrounded (with --qps also qps,
 output_tokens and the load_* columns: load_concurrency, load_decode_batch, load_ttft_ms,
 load_tpot_ms, load_prefill_utilization, load_max_batch, load_capacity_qps,
-load_utilization; null where overloaded), cost_basis (owned: the
+load_utilization; null where overloaded; with a simulation sim_qps, sim_ttft_p50_ms …
+sim_e2e_p99_ms, sim_ttft_mean_ms, sim_tpot_mean_ms, sim_attainment, sim_capacity_qps,
+sim_accelerators, prefill_instances, decode_instances, prefill_tp, kv_transfer_ms,
+sim_requests, sim_seed, with targets target_ttft_ms, target_tpot_ms, attainment,
+goodput_qps and goodput_qps_per_accelerator, then sim_feasible and
+sim_infeasible_reason), cost_basis (owned: the
 amortised price and energy; rental: --accelerator-hour-usd; energy_only: the accelerator
 states no price, which the text says too), and infeasible_reason when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
 seed's fallback power (an H100's 700 W); the text output says so. --spec-tokens and
@@ -67,12 +88,14 @@ Examples:
    mlsysim serve Llama3_70B H100 --tp 2                # tensor parallel over NVLink
    mlsysim serve Llama3_70B H100 -p fp8 --tp 4 --pp 2 --kv-precision fp8 -b 64
    mlsysim serve Llama3_70B H100 -p fp8 --tp 4 --draft-model Llama3_8B --spec-acceptance 0.7
-   mlsysim serve Llama3_70B H100 -p fp8 --tp 2 -b 256 -s 1024 --qps 4 --output-tokens 256`,
-		Flags: append(servingFlags(),
+   mlsysim serve Llama3_70B H100 -p fp8 --tp 2 -b 256 -s 1024 --qps 4 --output-tokens 256
+   mlsysim serve OPT_13B A100 -b 256 -s 512 --output-tokens 64 --ttft-ms 400 --tpot-ms 40
+   mlsysim serve OPT_13B A100 -b 256 -s 512 --output-tokens 64 --ttft-ms 400 --tpot-ms 40 --prefill-instances 2`,
+		Flags: append(append(servingFlags(),
 			&cli.IntFlag{Name: "prefill-chunk-tokens", Usage: "chunked prefill: tokens per chunk (default: one chunk)"},
-			&cli.FloatFlag{Name: "qps", Usage: "Poisson request rate at the replica, requests/s: TTFT, TPOT and concurrency in steady state, with prompts of --seq-len tokens and --batch-size the engine's largest batch (docs/PHYSICS.md §34.1)"},
-			&cli.IntFlag{Name: "output-tokens", Value: 256, Usage: "generated tokens per request (with --qps)"},
-		),
+			&cli.FloatFlag{Name: "qps", Usage: "Poisson request rate at the replica, requests/s: TTFT, TPOT and concurrency in steady state, with prompts of --seq-len tokens and --batch-size the engine's largest batch (docs/PHYSICS.md §34.1), and their simulated percentiles (§34.2)"},
+			&cli.IntFlag{Name: "output-tokens", Value: 256, Usage: "generated tokens per request (with --qps, targets or pools)"},
+		), serveSimFlags()...),
 		Action: func(ctx context.Context, c *cli.Command) error {
 			format, err := a.outputFormat("text", "json", "markdown")
 			if err != nil {
@@ -96,8 +119,11 @@ Examples:
 				// overloaded, an answer about a setting nobody asked for.
 				return badInputf("--batch-size", "is the engine's largest decode batch under --qps (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size); give it, e.g. -b 256 — the default 1 would serve one request at a time")
 			}
-			if c.IsSet("output-tokens") && !c.IsSet("qps") {
-				return badInputf("--output-tokens", "applies under a request rate only; add --qps (or drop --output-tokens)")
+			if c.IsSet("output-tokens") && !simulating(c) {
+				return badInputf("--output-tokens", "applies under a request rate or a simulation only; add --qps, --ttft-ms/--tpot-ms or --prefill-instances (or drop --output-tokens)")
+			}
+			if err := a.simFlagsCheck(c, model); err != nil {
+				return err
 			}
 			if d := c.String("draft-model"); d == "none" {
 				// Without a draft nothing is drafted: the flags would change nothing.
@@ -119,6 +145,13 @@ Examples:
 			if err != nil {
 				return err
 			}
+			var sim map[string]any
+			if simulating(c) {
+				simAx := append(append(a.scenarioAxes(c, model, hw), layout...), simAxes(c)...)
+				if sim, err = a.evalOne("serve-sim", simAx); err != nil {
+					return err
+				}
+			}
 			if err := a.mtpCheck(c, model); err != nil {
 				return err
 			}
@@ -136,10 +169,18 @@ Examples:
 				noTDP = h.TDPW == 0
 				noPrice = h.UnitCostUSD == 0 && c.Float("accelerator-hour-usd") == 0
 			}
-			if err := renderServe(a.stdout, format, row, a.infeasibleWhy(row), chunk > 0, qps > 0, noTDP, noPrice); err != nil {
+			if err := renderServe(a.stdout, format, row, sim, a.infeasibleWhy(row), chunk > 0, qps > 0, noTDP, noPrice); err != nil {
 				return err
 			}
-			return a.strictCheck(c, row)
+			if sim != nil && qps == 0 {
+				// Without a rate the fixed-batch lines are --batch-size's; the simulation,
+				// which admits what memory holds up to it, decides.
+				return a.strictCheck(c, sim)
+			}
+			if err := a.strictCheck(c, row); err != nil || sim == nil {
+				return err
+			}
+			return a.strictCheck(c, sim)
 		},
 	}
 }
@@ -180,7 +221,7 @@ func decodeBound(wall, reason any) string {
 //
 // Under a request rate (loaded) the load columns follow, and the per-token cost is the
 // steady state's (the sweep writes it so).
-func renderServe(w io.Writer, format string, row map[string]any, why string, chunked, loaded, noTDP, noPrice bool) error {
+func renderServe(w io.Writer, format string, row, sim map[string]any, why string, chunked, loaded, noTDP, noPrice bool) error {
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
 	obj := orderedObject{
 		{"model", row["model"]}, {"hardware", row["hardware"]}, {"seq_len", row["seq_len"]},
@@ -211,6 +252,9 @@ func renderServe(w io.Writer, format string, row map[string]any, why string, chu
 			"load_prefill_utilization", "load_max_batch", "load_capacity_qps", "load_utilization"} {
 			obj = append(obj, kv{k, f(k)})
 		}
+	}
+	if sim != nil {
+		obj = append(obj, simObject(sim)...)
 	}
 	if format == "json" {
 		return writeJSON(w, obj)
@@ -263,6 +307,9 @@ func renderServe(w io.Writer, format string, row map[string]any, why string, chu
 	}
 	if loaded {
 		lines = append(lines, loadLines(row)...)
+	}
+	if sim != nil {
+		lines = append(lines, simLines(sim)...)
 	}
 	title := fmt.Sprintf("Serving analysis: %v on %v", row["model"], row["hardware"])
 	if format == "markdown" {
