@@ -278,3 +278,62 @@ func TestNearestRank(t *testing.T) {
 		}
 	}
 }
+
+// TestServingSimReplicas: D colocated replicas behind a random dispatcher are one
+// replica at QPS/D (Poisson thinning): D times the goodput and capacity, the same per
+// accelerator, and at D·λ the same percentiles as one replica at λ.
+func TestServingSimReplicas(t *testing.T) {
+	one1 := simIn(4, 64, 32, 1000, 0, 1)
+	one1.TTFTTarget, one1.TPOTTarget = one(0.2), one(0.012)
+	three := simIn(12, 64, 32, 1000, 0, 3)
+	three.TTFTTarget, three.TPOTTarget = one(0.2), one(0.012)
+	a, b := runSim(one1), runSim(three)
+	near(t, "capacity", b.Capacity[0], 3*a.Capacity[0])
+	near(t, "goodput", b.Goodput[0], 3*a.Goodput[0])
+	near(t, "goodput per accelerator", b.GoodputPerAccel[0], a.GoodputPerAccel[0])
+	near(t, "accelerators", b.Accelerators[0], 3)
+	near(t, "P90 TTFT", b.TTFT[1][0], a.TTFT[1][0])
+	near(t, "P99 TPOT", b.TPOT[2][0], a.TPOT[2][0])
+}
+
+// simBenchIn is a calibrated Llama3_8B FP8 replica on H100 (1024-token prompts, 256
+// generated, at most 128 decoding) under qps, 2000 requests: prefills ahead of decode
+// (chunk 0) or stall-free chunks, or prefills disaggregated (prefills > 0).
+func simBenchIn(qps, chunk, prefills float64) *SimIn {
+	s := *calIn(llama3_8B, FP8, h100FP8Eff, 1024, 128)
+	s.ChunkTokens = one(chunk)
+	return &SimIn{ServeIn: s, OutputTokens: one(256), QPS: one(qps), Requests: one(2000), Seed: one(1),
+		TTFTTarget: one(0), TPOTTarget: one(0), Attainment: one(0.9),
+		PrefillInstances: one(prefills), DecodeInstances: one(1), PrefillTP: one(1)}
+}
+
+// BenchmarkServingSim: one point, one simulated run of 2000 requests at about half the
+// capacity; ".../goodput" adds the search (targets P90-like TTFT 300 ms, TPOT 20 ms).
+// Run: go test -run=^$ -bench=ServingSim -benchtime=20x ./kernel/
+func BenchmarkServingSim(b *testing.B) {
+	for _, c := range []struct {
+		name            string
+		chunk, prefills float64
+		qps             float64
+		goodput         bool
+	}{
+		{"whole", 0, 0, 8, false}, {"stallfree", 512, 0, 8, false}, {"disaggregated", 0, 1, 8, false},
+		{"whole/goodput", 0, 0, 0, true}, {"stallfree/goodput", 512, 0, 0, true}, {"disaggregated/goodput", 0, 1, 0, true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			in := simBenchIn(c.qps, c.chunk, c.prefills)
+			if c.goodput {
+				in.TTFTTarget, in.TPOTTarget = one(0.3), one(0.02)
+			}
+			var out SimOut
+			ServingSim(&out, in)
+			if out.Reason[0] != SimOK {
+				b.Fatalf("reason %v", out.Reason[0])
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				ServingSim(&out, in)
+			}
+		})
+	}
+}
