@@ -25,7 +25,7 @@ func init() {
 				Doc: "chunked prefill: the calibrated colocated engine batches up to this many prompt tokens with each decode step (0 = whole prompts in iterations of their own)"},
 			Param{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens", Doc: "prompt tokens already in a prefix cache (must be < seq_len; the same for every request)"},
 			Param{Name: "qps", Kind: KindFloat, Default: "0", Min: 0, Max: MaxQPS, Unit: "1/s",
-				Doc: "Poisson request rate the percentiles are sampled at (0 = at the goodput, when a target is set)"},
+				Doc: "Poisson request rate the percentiles are sampled at (0 = at the goodput, when a target is set; with neither the point is infeasible, no_rate)"},
 			Param{Name: "requests", Kind: KindInt, Default: "2000", Min: 1, Max: MaxSimRequests, Doc: "requests per simulated run (the server starts empty; every request is measured)"},
 			Param{Name: "seed", Kind: KindInt, Default: "1", Min: 0, Max: 1 << 32, Doc: "seed of the arrival stream (PCG): the same seed gives the same arrivals and results"},
 			Param{Name: "target_ttft_ms", Kind: KindFloat, Default: "0", Min: 0, Max: 1e7, Unit: "ms", Doc: "TTFT target a request must meet (0 = none)"},
@@ -125,6 +125,10 @@ func (e *simEval) eval(b *Batch, o *Outputs) {
 			feas[k], reason[k], binding[k] = false, reasonTTFTMissed, wallTailLatency
 		case kernel.SimTPOTMissed:
 			feas[k], reason[k], binding[k] = false, reasonITLMissed, wallTailLatency
+		}
+		if reason[k] == reasonNone && out.SampledQPS[k] == 0 {
+			// Neither qps nor a target: no rate to simulate at, and no per-token economics.
+			feas[k], reason[k], binding[k] = false, reasonNoRate, wallServing
 		}
 		r := reasons[k]
 		if r == reasonNone && in.CachedPrefix[k] >= in.SeqLen[k] {

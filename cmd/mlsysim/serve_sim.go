@@ -68,6 +68,9 @@ func (a *app) simFlagsCheck(c *cli.Command, model string) error {
 			return badInputf("--"+f, "applies to the simulated run only; add --qps, --ttft-ms/--tpot-ms or --prefill-instances (or drop --%s)", f)
 		}
 	}
+	if c.IsSet("prefill-instances") && !c.IsSet("qps") && !c.IsSet("ttft-ms") && !c.IsSet("tpot-ms") {
+		return badInputf("--prefill-instances", "needs a rate to simulate the pools at: add --qps, or --ttft-ms/--tpot-ms for the goodput")
+	}
 	if sim && !c.IsSet("batch-size") {
 		return badInputf("--batch-size", "is the engine's largest decode batch of a simulated replica or decode instance (vLLM's max_num_seqs, TensorRT-LLM's max_batch_size); give it, e.g. -b 256 — the default 1 would serve one request at a time")
 	}

@@ -95,10 +95,11 @@ func TestServeSimBadInput(t *testing.T) {
 		{[]string{"--prefill-instances", "1", "--decode-instances", "0"}, []string{"--decode-instances", "[1, 1024]"}},
 		{[]string{"--decode-instances", "2"}, []string{"--decode-instances", "--prefill-instances"}},
 		{[]string{"--prefill-tp", "2"}, []string{"--prefill-tp", "--prefill-instances"}},
-		{[]string{"--prefill-instances", "1", "--prefill-tp", "3"}, []string{"--prefill-tp", "does not divide", "try 1, 2, 4"}},
+		{[]string{"--prefill-instances", "1", "--prefill-tp", "3", "--qps", "1"}, []string{"--prefill-tp", "does not divide", "try 1, 2, 4"}},
 		{[]string{"--requests", "100"}, []string{"--requests", "add --qps"}},
 		{[]string{"--qps", "1", "--requests", "0"}, []string{"--requests", "[1, "}},
 		{[]string{"--seed", "3"}, []string{"--seed", "simulated run only"}},
+		{[]string{"--prefill-instances", "2"}, []string{"--prefill-instances", "add --qps"}},
 	} {
 		r := mlsysim(t, append(append([]string{}, base...), tc.args...)...)
 		if r.code != exitBadInput {

@@ -1,0 +1,53 @@
+package sweep
+
+import (
+	"testing"
+)
+
+// TestServeSimStudy: the serve-sim study through the engine. Without a rate or a target a
+// point has nothing to simulate (no_rate); a rate past capacity is overloaded; a TTFT
+// target below the prefill is met at no rate (targets are TTFT and TPOT 20 ms, or none); a batch memory cannot hold at full context
+// is only the engine's cap; a feasible row is finite, its economics at the sampled rate
+// (qps · output_tokens tokens/s over the accelerators), its goodput per accelerator the
+// goodput over them, and the disaggregated pair occupies P·prefill_tp + D·tp accelerators.
+func TestServeSimStudy(t *testing.T) {
+	const head = "version: 1\nstudy: serve-sim\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  precision: [fp16]\n  seq_len: [1024]\n  output_tokens: [128]\n  requests: [400]\n"
+	rows := checkStudyGrid(t, head+"  batch_size: [64, 4096]\n  qps: [0, 2, 500]\n  target_ttft_ms: [0, 1, 300]\n  target_tpot_ms: [0, 20]\n  prefill_instances: [0, 2]\n  prefill_tp: [2]\n",
+		"no_rate", "overloaded", "ttft_target_missed")
+	at := func(batch, qps, ttft, pre float64) map[string]any {
+		tpot := 20.0
+		if ttft == 0 {
+			tpot = 0
+		}
+		for _, r := range rows {
+			if r["batch_size"] == batch && r["qps"] == qps && r["target_ttft_ms"] == ttft && r["target_tpot_ms"] == tpot && r["prefill_instances"] == pre {
+				return r
+			}
+		}
+		t.Fatalf("no row at batch %v qps %v ttft %v prefills %v", batch, qps, ttft, pre)
+		return nil
+	}
+	checkInfeasible(t, at(64, 500, 0, 0), "overloaded", "4 Serving")
+	checkInfeasible(t, at(64, 0, 0, 0), "no_rate", "4 Serving")
+	checkInfeasible(t, at(64, 0, 1, 0), "ttft_target_missed", "7 Tail Latency")
+	low := at(64, 2, 300, 0)
+	checkInfeasible(t, low, "", "2 Memory")
+	checkGolden(t, low, []golden{{"tokens_per_s_per_accelerator", 2 * 128, 1e-15},
+		{"goodput_qps_per_accelerator", low["goodput_qps"].(float64), 1e-15}, {"sim_qps", 2, 0}})
+	dis := at(64, 2, 300, 2)
+	checkGolden(t, dis, []golden{{"accelerators", 2*2 + 1, 0}, {"tokens_per_s_per_accelerator", 2 * 128 / 5.0, 1e-15},
+		{"goodput_qps_per_accelerator", dis["goodput_qps"].(float64) / 5, 1e-15}})
+	if dis["kv_transfer_ms"].(float64) <= 0 {
+		t.Errorf("disaggregated KV transfer %v ms, want > 0", dis["kv_transfer_ms"])
+	}
+	big := at(4096, 2, 300, 0)
+	if m := big["max_batch"].(float64); !(m > 64 && m < 4096) {
+		t.Errorf("largest batch %v: want what 80 GB holds at 1152 tokens, between 64 and 4096", m)
+	}
+	// At the goodput (qps 0, a target) the sampled rate is the goodput.
+	g := at(64, 0, 300, 0)
+	checkGolden(t, g, []golden{{"sim_qps", g["goodput_qps"].(float64), 0}})
+	if a := g["sim_attainment"].(float64); a < 0.9 {
+		t.Errorf("attainment at the goodput %v, want ≥ 0.9", a)
+	}
+}
