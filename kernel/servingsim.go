@@ -80,8 +80,8 @@ const (
 // every request is measured, as a benchmark run of Requests requests would be.
 //
 // Capacity: the rate the simulated server sustains — colocated whole prompts
-// B'/(t_p·B' + (O − 1)·t_d(B')) (ServingLoad's), stall-free ServingLoad's
-// mixedCapacity, disaggregated min(P/t_p, D·B'/((O − 1)·t_d(B'))). At QPS at or above it
+// B'/(t_p·B' + (O − 1)·t_d(B')) (ServingLoad's), stall-free the simulated throughput
+// under a queue that never empties (saturated), disaggregated min(P/t_p, D·B'/((O − 1)·t_d(B'))). At QPS at or above it
 // the point is overloaded (no percentile: +Inf). With a TTFT or TPOT target the goodput
 // is the highest rate below the capacity at which at least Attainment of the requests
 // meet both, found by bisection between a thousandth of the capacity and the capacity
@@ -271,9 +271,10 @@ func simulatePoint(in *SimIn, i int, memo *passMemo, sc *simScratch) simPoint {
 	top := s.step(s.maxBatch)
 	p.step, p.computeBound = top.t, top.computeBound
 	if s.chunk > 0 {
-		memoMixed := map[[2]float64]phase{}
+		// b and k are whole numbers (sequences; prompt tokens ≤ the chunk): one key.
+		memoMixed := map[int64]phase{}
 		s.mixed = func(b, k float64) phase {
-			key := [2]float64{b, k}
+			key := int64(b)*(int64(s.chunk)+1) + int64(k)
 			if ph, ok := memoMixed[key]; ok {
 				return ph
 			}
@@ -289,7 +290,7 @@ func simulatePoint(in *SimIn, i int, memo *passMemo, sc *simScratch) simPoint {
 			p.capacity = math.Min(p.capacity, float64(s.decodes)*p.maxBatch/((osl-1)*top.t))
 		}
 	case s.chunk > 0:
-		p.capacity = m.mixedCapacity(p.maxBatch, newTok, ctx, s.chunk, osl)
+		p.capacity = s.saturated(sc)
 	default:
 		p.capacity = p.maxBatch / ((osl-1)*top.t + p.maxBatch*s.prefill.t)
 	}
@@ -327,6 +328,30 @@ func simulatePoint(in *SimIn, i int, memo *passMemo, sc *simScratch) simPoint {
 		p.e2e, _ = sc.quantiles(sc.e2es())
 	}
 	return p
+}
+
+// saturated is the rate a stall-free replica sustains with a queue that never empties:
+// every request arrives at once, and the throughput is the completions between the first
+// and the third quarter of them over the time between, in a run of max(2000, 16·B')
+// requests. ServingLoad's mixedCapacity (§34.1) takes the mean prompt tokens a step
+// carries; the simulated steps carry them in lumps (a whole chunk, or none while the
+// batch is full), and a step is a roofline, convex in its tokens, so lumps cost more and
+// the scheduler's own capacity is lower (for chunks of 2048 at batch 128, a rate of 0.9 of
+// mixedCapacity grows its queue without bound).
+func (s *simServer) saturated(sc *simScratch) float64 {
+	n := max(2000, 16*s.maxBatch)
+	sc.arr, sc.first, sc.last = grow(sc.arr, n), grow(sc.first, n), grow(sc.last, n)
+	sc.rem = grow(sc.rem, n)
+	clear(sc.arr)
+	s.runStallFree(sc)
+	done := append(sc.ready[:0], sc.last[:n]...)
+	slices.Sort(done)
+	sc.ready = done
+	lo, hi := n/4, 3*n/4
+	if done[hi] > done[lo] {
+		return float64(hi-lo) / (done[hi] - done[lo])
+	}
+	return float64(n) / done[n-1]
 }
 
 // simInf marks a point's sampled columns as unbounded.

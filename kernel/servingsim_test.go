@@ -337,3 +337,46 @@ func BenchmarkServingSim(b *testing.B) {
 		})
 	}
 }
+
+// TestServingSimStallFreeCapacity: a stall-free replica's capacity is its own saturated
+// throughput. With chunks of 2048 (a 1024-token prompt enters in one step) at batch 128,
+// ServingLoad's mixedCapacity, which spreads the prompt tokens evenly over the steps, is
+// about 63 requests/s, and at 0.9 of it the simulated queue grows without bound (the mean
+// latency of the last quarter of 20,000 requests more than twice the second quarter's);
+// at 0.95 of the saturated capacity the latency of the two quarters agrees within 5 %.
+func TestServingSimStallFreeCapacity(t *testing.T) {
+	in := simBenchIn(1, 2048, 0)
+	in.Requests = one(20000)
+	m := in.point(0)
+	ctx := MeanDecodeContext(1280, 256)
+	analytic := m.mixedCapacity(128, 1024, ctx, 2048, 256)
+	growth := func(qps float64) (float64, SimReason) {
+		in.QPS = one(qps)
+		var sc simScratch
+		var memo passMemo
+		p := simulatePoint(in, 0, &memo, &sc)
+		if p.reason != SimOK {
+			return 0, p.reason
+		}
+		n := len(sc.arr)
+		mean := func(a, b int) float64 {
+			s := 0.0
+			for j := a; j < b; j++ {
+				s += sc.last[j] - sc.arr[j]
+			}
+			return s / float64(b-a)
+		}
+		return mean(3*n/4, n) / mean(n/4, n/2), SimOK
+	}
+	out := runSim(in)
+	capacity := out.Capacity[0]
+	if !(capacity < 0.85*analytic) {
+		t.Fatalf("saturated capacity %.4g, mixedCapacity %.4g: want the lumps to cost more than 15 %%", capacity, analytic)
+	}
+	if g, r := growth(0.95 * capacity); r != SimOK || g > 1.05 {
+		t.Errorf("at 0.95 of the capacity: growth %.3f (%v), want ≤ 1.05 and steady", g, r)
+	}
+	if _, r := growth(0.9 * analytic); r != SimOverloaded {
+		t.Errorf("at 0.9 of mixedCapacity (%.4g requests/s): %v, want overloaded", 0.9*analytic, r)
+	}
+}
