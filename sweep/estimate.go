@@ -22,7 +22,11 @@ func (c *countingWriter) Write(b []byte) (int, error) { c.n += int64(len(b)); re
 // Estimate evaluates a few batches spread over the grid and encodes them to
 // nowhere, to extrapolate output size and run time.
 func Estimate(ctx context.Context, p *Plan, format, compression string) (*Estimation, error) {
-	const batches, bs = 4, 1 << 14
+	const batches = 4
+	bs := uint64(1 << 14)
+	if p.Study.sampleBatch > 0 {
+		bs = uint64(p.Study.sampleBatch)
+	}
 	ev := p.Study.newEval(p)
 	rb := newRecordBuilder(p)
 	cw := &countingWriter{}

@@ -95,6 +95,9 @@ type Study struct {
 	// newEval returns a per-worker evaluator; it may precompute per-model and
 	// per-hardware tables from the plan.
 	newEval func(p *Plan) evaluator
+	// sampleBatch is the points per batch a dry run's Estimate evaluates (0: 2^14); a
+	// study whose point is a simulation (serve-sim: milliseconds each) samples fewer.
+	sampleBatch int
 }
 
 // evaluator fills output columns for one batch; each worker owns one.

@@ -61,6 +61,9 @@ func init() {
 		newEval: func(p *Plan) evaluator {
 			return inChunks(&simEval{st: p.Study, t: newServingTables(p)})
 		},
+		// A point is one to ~15 simulated runs (milliseconds to tens of milliseconds,
+		// BENCHMARKS.md): a dry run samples 4 × 64 points, not 4 × 16,384.
+		sampleBatch: 64,
 	})
 }
 
