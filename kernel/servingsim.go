@@ -297,7 +297,7 @@ func simulatePoint(in *SimIn, i int, memo *passMemo, sc *simScratch) simPoint {
 	perRep := p.capacity // the rates below are at one replica (or one pair of pools)
 	p.capacity *= replicas
 
-	reqs := max(1, int(opt(in.Requests, i, 1000)))
+	reqs := max(1, int(opt(in.Requests, i, 2000)))
 	sc.arrivals(reqs, uint64(opt(in.Seed, i, SimDefaultSeed)))
 	ttftT, tpotT := opt(in.TTFTTarget, i, 0), opt(in.TPOTTarget, i, 0)
 	need := opt(in.Attainment, i, 1)

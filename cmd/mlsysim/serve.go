@@ -52,9 +52,11 @@ latency follow. --ttft-ms and --tpot-ms (alias --itl-ms) set per-request targets
 share meeting both is the attainment, and the goodput — the highest rate at which
 --attainment (default 0.9) of the requests meet them — is searched; without --qps the
 percentiles are sampled at the goodput. --prefill-instances P (with --decode-instances
-D, --prefill-tp T) simulates disaggregated pools instead: P prefill instances of T
-accelerators hand each prompt's KV cache to D decode instances of tp × pp; goodput per
-accelerator counts all of them. The load_* lines stay the colocated replica's mean model.
+D, --prefill-tp T, and --qps or a target) simulates disaggregated pools instead: P prefill
+instances of T accelerators hand each prompt's KV cache to D decode instances of tp × pp;
+goodput per accelerator counts all of them. The load_* lines stay the colocated replica's
+mean model, and the fixed-batch lines (feasible among them) stay --batch-size's; without
+--qps, --strict judges the simulation alone, which admits what memory holds up to it.
 A rate at or above the simulated capacity is overloaded (no percentile); targets met at
 no rate give no goodput (ttft_target_missed / itl_target_missed; exit 2 with --strict).
 With a simulation, --batch-size is required (the engine's largest batch); --attainment
