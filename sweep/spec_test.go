@@ -357,6 +357,7 @@ func TestExampleGrids(t *testing.T) {
 		{"roofline.yaml", uint64(len(testCatalog().Models)) * uint64(len(testCatalog().Hardware)) * 6 * 13 * 3},
 		{"serving-frontier.yaml", 3 * 4 * 3 * 2 * 4 * 2 * 11},
 		{"serving-deploy.yaml", 3 * 4 * 2 * 4 * 3 * 2 * 4 * 1024},
+		{"serving-sim.yaml", 2 * 2 * 4},
 		{"training-memory.yaml", llmCount() * cloudCount() * 2 * 2 * 2 * 3 * 4 * 5 * 2 * 4},
 	}
 	for _, c := range cases {
