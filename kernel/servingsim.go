@@ -54,8 +54,8 @@ const (
 //
 // Colocated (PrefillInstances = 0): DecodeInstances continuous-batching replicas of the
 // shared serving input's layout behind a random dispatcher, so each sees a Poisson stream
-// of QPS/D (Poisson thinning) and one is simulated; each admits at most B' sequences (Batch, or fewer where memory
-// holds fewer at full context I + O). Whole prompts (seed; calibrated without chunking or
+// of QPS/D (Poisson thinning) and one is simulated; each admits at most B' sequences
+// (Batch, or fewer where memory holds fewer at full context I + O). Whole prompts (seed; calibrated without chunking or
 // with drafting): at each iteration boundary a waiting prompt, if the batch has room, is
 // prefilled in an iteration of its own ahead of decode (vLLM's default scheduler without
 // chunked prefill: prefill first), one prompt per iteration, FCFS; otherwise the decode
