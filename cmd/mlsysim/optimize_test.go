@@ -113,11 +113,15 @@ func TestOptimizeBatching(t *testing.T) {
 			t.Errorf("searching up to %d finds %v, want %d still (batch %d misses the SLA)", best+1, got, best, best+1)
 		}
 	}
+	equal(t, obj, "sla_latency", "p99_wait_service_ms") // the seed bounds its own p99 (goldens)
 	none := mlsysim(t, "optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "50", "--qps", "20", "-o", "json")
 	if none.code != exitPhysics {
 		t.Errorf("impossible SLA: exit %d, want 2", none.code)
 	}
 	equal(t, oneObject(t, none.stdout), "is_feasible", false)
+	if _, ok := oneObject(t, none.stdout)["closest_miss"]; !ok {
+		t.Errorf("impossible SLA: no closest_miss in %s", none.stdout)
+	}
 	for _, args := range [][]string{
 		{"optimize", "batching", planFixture("batching-h100.yaml"), "--qps", "20"},
 		{"optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "100"},
@@ -268,5 +272,51 @@ parallelism: {ep: 1, microbatches: 1, virtual_stages: 1, zero_stage: 0}
 				}
 			}
 		})
+	}
+}
+
+// TestOptimizeBatchingCalibratedBoundsMeanLatency: under the calibrated profile --sla-ms
+// bounds a request's mean latency, arrival to last token (batch-fill wait + queue wait +
+// service), not the seed's p99 from a full batch. At 20 qps on one H100 every stable batch's
+// p99 wait + service is above 22 s (28.6 s at its lowest, batch ~120), so bounding it found
+// nothing (exit 2), while batch 256's mean latency — (256 − 1)/(2 · 20) = 6.375 s filling,
+// then the queue and the service — meets 22 s. An SLA of 5 s is below every batch's mean
+// (the fill wait and service alone exceed it near the best batch): exit 2 with the closest miss.
+func TestOptimizeBatchingCalibratedBoundsMeanLatency(t *testing.T) {
+	r := mlsysim(t, "--profile", "calibrated", "optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "22000", "--qps", "20", "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("calibrated, mean latency ≤ 22 s: %v", r)
+	}
+	obj := oneObject(t, r.stdout)
+	equal(t, obj, "sla_latency", "mean_latency_ms")
+	equal(t, obj, "best_batch_size", 256.0)
+	near(t, obj, "batch_fill_wait_ms", 6375, 1e-12)
+	mean := obj["mean_latency_ms"].(float64)
+	if !(mean <= 22000 && mean > 6375) {
+		t.Errorf("mean_latency_ms %v: want the 6375 ms fill wait plus queue and service, at most 22000", mean)
+	}
+	near(t, obj, "slo_headroom_ratio", 1-mean/22000, 1e-12)
+	text := mlsysim(t, "--profile", "calibrated", "optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "22000", "--qps", "20")
+	if !strings.Contains(text.stdout, "mean latency, arrival to last token ≤ 22000 ms") {
+		t.Errorf("text does not say which latency the SLA bounds:\n%s", text.stdout)
+	}
+
+	none := mlsysim(t, "--profile", "calibrated", "optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "5000", "--qps", "20", "-o", "json")
+	if none.code != exitPhysics {
+		t.Fatalf("mean latency ≤ 5 s: exit %d, want 2", none.code)
+	}
+	miss, ok := oneObject(t, none.stdout)["closest_miss"].(map[string]any)
+	if !ok {
+		t.Fatalf("no closest_miss in %s", none.stdout)
+	}
+	if m := miss["mean_latency_ms"].(float64); !(m > 5000) || math.IsInf(m, 0) {
+		t.Errorf("closest miss %v ms: want a finite latency above the 5000 ms SLA", m)
+	}
+	// The closest miss is the lowest: a search that stops a batch short of it misses by more.
+	b := int(miss["batch_size"].(float64))
+	short := mlsysim(t, "--profile", "calibrated", "optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "5000", "--qps", "20",
+		"--max-batch", strconv.Itoa(b-1), "-o", "json")
+	if m2 := oneObject(t, short.stdout)["closest_miss"].(map[string]any)["mean_latency_ms"].(float64); !(m2 >= miss["mean_latency_ms"].(float64)) {
+		t.Errorf("searching to batch %d misses by %v ms, less than the closest miss %v at batch %d", b-1, m2, miss["mean_latency_ms"], b)
 	}
 }
