@@ -429,9 +429,9 @@ type Engine struct {
 	// KV cache alone (TensorRT-LLM's free_gpu_memory_fraction).
 	MemoryFraction float64 `json:"memory_fraction"`
 	MemoryOfFree   bool    `json:"memory_fraction_of_free"`
-	// FP8Attention: with 8-bit weights the engine runs the attention core's matmuls at 8
-	// bits too (TensorRT-LLM's FP8 context FMHA); otherwise they run on the 16-bit
-	// activations at the 16-bit rate.
+	// FP8Attention: with FP8 weights and an FP8 KV cache the engine runs the attention
+	// core's matmuls at 8 bits too (TensorRT-LLM's FP8 context FMHA); otherwise (a 16-bit
+	// cache, or no FP8 attention) they run on the 16-bit activations at the 16-bit rate.
 	FP8Attention bool `json:"fp8_attention"`
 	Provenance
 }

@@ -3,6 +3,7 @@ package sweep
 import (
 	"testing"
 
+	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/kernel"
 )
 
@@ -29,5 +30,39 @@ func TestKVFormat(t *testing.T) {
 	}
 	if b := kvPrecision(0, float64(kernel.INT4)).Bytes(); b != 0.5 {
 		t.Errorf("a cache the same as int4 weights: %v bytes an element, want 0.5", b)
+	}
+}
+
+// TestFP8AttentionFollowsKVCache: TensorRT-LLM runs the attention core at 8 bits (FP8
+// context FMHA) with FP8 weights only over an FP8 KV cache (TrtllmAttention.forward asks
+// for FP8 attention output only with has_fp8_kv_cache; docs/PHYSICS.md §33). Llama 3 70B in
+// FP8 at tp 2 on an H100, a 5000-token prompt: over a 16-bit cache the trtllm point must
+// time exactly as the same engine without fp8_attention (a clone of the catalog with it
+// off), and over an FP8 cache faster than that. The gap is the causal attention's
+// 16.4 TFLOP per accelerator at the 16-bit attention rate instead of the FP8 matmul rate,
+// 47 − 12 ≈ 35 ms (the worked numbers of PHYSICS §33), so it must exceed 25 ms.
+func TestFP8AttentionFollowsKVCache(t *testing.T) {
+	cat := testCatalog().Clone()
+	off := cat.Clone()
+	for i, e := range off.Engines {
+		if e.Key == "trtllm" {
+			c := *e
+			c.FP8Attention = false
+			off.Engines[i] = &c
+		}
+	}
+	src := func(kv string) string {
+		return "version: 1\nstudy: serve\nprofile: calibrated\naxes:\n  model: [Llama3_70B]\n  hardware: [H100]\n" +
+			"  precision: [fp8]\n  kv_precision: [" + kv + "]\n  tp: 2\n  batch_size: 1\n  seq_len: 5000\n  engine: trtllm\n"
+	}
+	ttft := func(c *catalog.Catalog, kv string) float64 { return evalOneIn(t, c, src(kv))["ttft_ms"].(float64) }
+	if on, without := ttft(cat, "fp16"), ttft(off, "fp16"); on != without {
+		t.Errorf("FP8 weights over a 16-bit cache: TTFT %v ms with trtllm's fp8_attention, %v without: the attention core must stay 16-bit", on, without)
+	}
+	for _, kv := range []string{"fp8", "same"} {
+		on, without := ttft(cat, kv), ttft(off, kv)
+		if gap := without - on; !(gap > 25) {
+			t.Errorf("kv_precision %s (an FP8 cache): FP8 attention saves %v ms of prefill, want ≈ 35 ms", kv, gap)
+		}
 	}
 }

@@ -398,11 +398,14 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	t.memFrac, t.memFree = gatherOne(t.memFrac, ec, t.engineMem, e1), gatherOne(t.memFree, ec, t.engineMemFree, e1)
 	in.MemoryFraction, in.MemoryOfFree = t.memFrac, t.memFree
 	// An engine's FP8 attention (TensorRT-LLM's FP8 context FMHA) comes with FP8 weights
-	// only; int8 and 4-bit weights leave the attention at 16 bits.
+	// and an FP8 KV cache only: its attention reads the cache in the cache's format, and
+	// TensorRT-LLM asks for FP8 output of the attention only when the cache is FP8 too
+	// (docs/PHYSICS.md §33). int8 and 4-bit weights, or a 16-bit cache under FP8 weights,
+	// leave the attention at 16 bits.
 	t.fp8Attn = grow(t.fp8Attn, n)
 	for k := 0; k < n; k++ {
 		t.fp8Attn[k] = 0
-		if kernel.Precision(prec[k]) == kernel.FP8 {
+		if kernel.Precision(prec[k]) == kernel.FP8 && kvPrecision(kvp[k], prec[k]) == kernel.FP8 {
 			t.fp8Attn[k] = t.engineFP8Attn[int(ec[k])]
 		}
 	}

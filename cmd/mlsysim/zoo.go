@@ -110,7 +110,7 @@ func (a *app) zooTable(category string) *table {
 		return t
 	case "engines":
 		t := &table{name: "engines", title: "LLM serving engines (docs/PHYSICS.md §33)",
-			cols:     []string{"key", "name", "kernels/layer", "MoE kernels", "all-reduce", "step overhead", "memory", "attention (8-bit weights)"},
+			cols:     []string{"key", "name", "kernels/layer", "MoE kernels", "all-reduce", "step overhead", "memory", "attention (fp8 weights, fp8 KV)"},
 			jsonCols: []string{"key", "name", "non_matmul_kernels", "moe_kernels", "allreduce", "allreduce_latency_us", "allreduce_max_message_mb", "allreduce_max_message_two_ranks_mb", "step_overhead_ms", "memory_fraction", "memory_fraction_of", "fp8_attention"}}
 		for _, e := range a.cat.Engines {
 			ar := fmtSI(e.AllReduceS, "s") + " + " + fmtSI(e.AllReducePerRankS, "s") + "/rank"
