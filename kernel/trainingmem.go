@@ -67,8 +67,8 @@ func TrainingMemory(out *TrainMemOut, in *TrainMemIn) {
 // trainingMemoryCalibrated is TrainingMemory's calibrated point (docs/PHYSICS.md §35):
 //
 //	p_rank = dense/(tp·pp) + experts/(tp·pp·ep);  weights = p_rank·b;  gradients = p_rank·(4 if FP32 else b)
-//	optimizer = p_rank · optimizer bytes;  ZeRO shards over dp, or the hybrid shard group
-//	            DPShard where one is set (experts over dp/ep, or DPShard/ep)
+//	optimizer = p_rank · optimizer bytes;  ZeRO shards over dp·cp, or the hybrid shard group
+//	            DPShard·cp where one is set (experts over dp·cp/ep, or DPShard·cp/ep)
 //	activations = calibratedActivations(layer) · ⌈L/pp⌉ · in-flight microbatches
 //	              · (1 + (pp−1)/(pp·v)) with interleaving   (Korthikanti §4.2.3)
 //	            + the embedding dropout mask of each in-flight microbatch (§4.3)
@@ -93,6 +93,11 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	shard := dp // hybrid sharding shards over a group of the dp ranks only
 	if in.DPShard[i] > 0 {
 		shard = in.DPShard[i]
+	}
+	// The cp ranks of a context-parallel group hold the same weights: ZeRO shards over
+	// dp·cp of them (Megatron-Core's intra_dp_cp_group; docs/PHYSICS.md §35, TrainingStep).
+	if cp := in.CP[i]; cp > 1 {
+		shard *= cp
 	}
 	if in.ExpertParams[i] > 0 && ep > 1 {
 		// Dense state shards over the group, expert state over its shard/ep expert ranks.

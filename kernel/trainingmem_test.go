@@ -263,27 +263,33 @@ func TestTrainingMemoryDoesNotAllocate(t *testing.T) {
 // twice ZeRO-3 over all 16; with ep 2 the expert half shards over 8/2 = 4 ranks.
 func TestTrainingMemoryHybridShard(t *testing.T) {
 	one := func(v float64) []float64 { return []float64{v} }
-	in := func(shard, ep, expertParams float64) *TrainMemIn {
+	in := func(shard, ep, expertParams, cp float64) *TrainMemIn {
 		return &TrainMemIn{Params: one(70e9), Layers: one(80), Hidden: one(8192), Heads: one(64), Bytes: one(2),
 			OptimizerBytes: one(OptimizerBytesAdam), Recompute: []Recompute{RecomputeFull}, Batch: one(16), SeqLen: one(4096),
 			TP: one(1), PP: one(1), DP: one(16), EP: one(ep), ZeROStage: one(3), GradAccum: one(1), TrainableFraction: one(1),
 			CommBufferFraction: one(0), MemCapacity: one(80e9), Calibrated: true, KVHeads: one(8), FFN: one(28672), Vocab: one(0),
-			ExpertParams: one(expertParams), CP: one(1), VirtualStages: one(1), InFlight: one(1), DPShard: one(shard), Gated: []bool{true},
+			ExpertParams: one(expertParams), CP: one(cp), VirtualStages: one(1), InFlight: one(1), DPShard: one(shard), Gated: []bool{true},
 			SeqParallel: []bool{false}, Flash: []bool{true}, FP32Grads: []bool{true}, FP8: []FP8Recipe{FP8None}}
 	}
 	for _, tc := range []struct {
 		name                     string
-		shard, ep, expert        float64
+		shard, ep, expert, cp    float64
 		weights, grads, optState float64
 	}{
-		{"groups of 8", 8, 1, 0, 17.5e9, 35e9, 105e9},
-		{"all 16", 0, 1, 0, 8.75e9, 17.5e9, 52.5e9},
-		{"dp_shard = dp", 16, 1, 0, 8.75e9, 17.5e9, 52.5e9},
+		{"groups of 8", 8, 1, 0, 1, 17.5e9, 35e9, 105e9},
+		{"all 16", 0, 1, 0, 1, 8.75e9, 17.5e9, 52.5e9},
+		{"dp_shard = dp", 16, 1, 0, 1, 8.75e9, 17.5e9, 52.5e9},
 		// 35e9 dense over 8 ranks, 35e9/ep 2 experts over 4: 2·(35/8 + 17.5/4) GB of weights.
-		{"experts over dp_shard / ep", 8, 2, 35e9, 2 * (35e9/8 + 17.5e9/4), 4 * (35e9/8 + 17.5e9/4), 12 * (35e9/8 + 17.5e9/4)},
+		{"experts over dp_shard / ep", 8, 2, 35e9, 1, 2 * (35e9/8 + 17.5e9/4), 4 * (35e9/8 + 17.5e9/4), 12 * (35e9/8 + 17.5e9/4)},
+		// Context parallelism: the 2 CP ranks of each dp rank hold the same weights, so
+		// ZeRO shards over dp·cp = 32 ranks (Megatron-Core's intra_dp_cp_group): 70e9·2/32.
+		{"all 16 × cp 2", 0, 1, 0, 2, 4.375e9, 8.75e9, 26.25e9},
+		{"groups of 8 × cp 2", 8, 1, 0, 2, 8.75e9, 17.5e9, 52.5e9},
+		// Experts over 8·2/ep 2 = 8 ranks, dense over 16: 2·(35/16 + 17.5/8) GB.
+		{"experts over dp_shard·cp / ep", 8, 2, 35e9, 2, 2 * (35e9/16 + 17.5e9/8), 4 * (35e9/16 + 17.5e9/8), 12 * (35e9/16 + 17.5e9/8)},
 	} {
 		out := &TrainMemOut{}
-		TrainingMemory(out, in(tc.shard, tc.ep, tc.expert))
+		TrainingMemory(out, in(tc.shard, tc.ep, tc.expert, tc.cp))
 		relClose(t, tc.name+" weights", out.Weights[0], tc.weights, 1e-12)
 		relClose(t, tc.name+" gradients", out.Gradients[0], tc.grads, 1e-12)
 		relClose(t, tc.name+" optimizer", out.Optimizer[0], tc.optState, 1e-12)

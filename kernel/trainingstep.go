@@ -415,11 +415,21 @@ func (o *StepOut) step(i int, in *StepIn) {
 	// reduce-scatter inside one (PyTorch FSDP's HYBRID_SHARD: _reduce_grad in
 	// torch/distributed/fsdp/_runtime_utils.py). Without hybrid sharding the replicas
 	// are one and the all-reduces cost nothing.
+	//
+	// The cp ranks of a context-parallel group hold the same weights and each computes
+	// gradients from its own chunk of the sequences, so gradients reduce, and ZeRO
+	// shards, over the group's dp·cp ranks (gs·cp with hybrid sharding): Megatron-Core
+	// builds its gradient buffers and distributed optimizer over the data-parallel group
+	// "with_context_parallel" (distributed_data_parallel.py, intra_dp_cp_group, at
+	// NVIDIA/Megatron-LM 0d8e071), torchtitan's FSDP over its dp_shard_cp mesh. TP is
+	// innermost and CP next, so that group is gs·cp ranks at stride tp; an expert's
+	// shard group, gs·cp/ep of them, spans the same ranks at stride tp·ep.
 	replicas := dp / gs
 	gsExp := gs / ep
-	dpBus, dpHop := group(tp*cp, gs)
-	expBus, expHop := group(tp*cp*ep, gsExp)
-	repBus, repHop := group(tp*cp*gs, replicas)
+	gs, gsExp = gs*cp, gsExp*cp
+	dpBus, dpHop := group(tp, gs)
+	expBus, expHop := group(tp*ep, gsExp)
+	repBus, repHop := group(tp*gs, replicas)
 	var dpComm float64
 	overlap := in.OverlapDP[i]
 	switch {
@@ -453,8 +463,8 @@ func (o *StepOut) step(i int, in *StepIn) {
 			// prefetch, Llama 3 paper §3.3.2), on the SMs NCCL leaves.
 			dpComm = overlapped(rs, tb, sms) - tb + overlapped(ag, tf, sms) - tf
 		}
-	default: // nothing sharded: gs is dp
-		dpComm = CollectiveTime(CollAllReduce, gDense*gradB, dp, dpBus, dpHop) + CollectiveTime(CollAllReduce, gExpert*gradB, gsExp, expBus, expHop)
+	default: // nothing sharded: gs is dp·cp
+		dpComm = CollectiveTime(CollAllReduce, gDense*gradB, gs, dpBus, dpHop) + CollectiveTime(CollAllReduce, gExpert*gradB, gsExp, expBus, expHop)
 		if overlap {
 			dpComm = overlapped(dpComm, tb, sms) - tb // behind the last microbatch's backward
 		}

@@ -659,3 +659,28 @@ func TestStepWhatIfMultipliers(t *testing.T) {
 		t.Errorf("imbalance without expert parallelism changed the layer: %+v vs %+v", layerStep(&local), layerStep(&localBusy))
 	}
 }
+
+// TestStepDataParallelSpansContextParallel: the cp ranks of a context-parallel group
+// hold the same weights, so the gradients reduce, and ZeRO shards, over dp·cp ranks
+// (Megatron-Core's intra_dp_cp_group), TP innermost: with tp 2, cp 2 and dp 8 on 32
+// accelerators in nodes of 8, the group is 16 ranks at stride 2, four on each of four
+// nodes, at min(4 × 24, 4/3 × 230) = 96 GB/s (GroupLink) with 3 of its 15 ring steps
+// crossing the network.
+func TestStepDataParallelSpansContextParallel(t *testing.T) {
+	p := gpt(4096, 32, 32)
+	p.N, p.B, p.tp, p.cp, p.zero = 32, 8, 2, 2, 1
+	z0 := p
+	z0.zero = 0
+	out := runStep(p, z0)
+	if out.DP[0] != 8 {
+		t.Fatalf("dp = %g, want 32/(tp 2 · cp 2) = 8", out.DP[0])
+	}
+	P := p.params / 2 // per TP rank
+	hop := (12*NCCLHopNVLinkS + 3*NCCLHopNetS) / 15
+	rs := CollectiveTime(CollReduceScatter, P*4, 16, 96e9, hop)
+	ag := CollectiveTime(CollAllGather, P*2, 16, 96e9, hop)
+	relClose(t, "ZeRO-1 over dp·cp", out.DPComm[0], rs+ag, 1e-12)
+	relClose(t, "optimizer over dp·cp", out.Optimizer[0], P/16*(OptimizerPassBytes+2)/1.8e12, 1e-12)
+	relClose(t, "ZeRO-0 all-reduce over dp·cp", out.DPComm[1], CollectiveTime(CollAllReduce, P*4, 16, 96e9, hop), 1e-12)
+	relClose(t, "ZeRO-0 optimizer unsharded", out.Optimizer[1], P*(OptimizerPassBytes+2)/1.8e12, 1e-12)
+}
