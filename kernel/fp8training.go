@@ -45,6 +45,17 @@ const (
 // cached across the microbatches of a step).
 const FP8WeightCopyBytes = 2
 
+// FP8 primary weights (StepIn.FP8Params, TrainMemIn.FP8Params; the fleet study's
+// fp8_params): Megatron-Core's fp8_param_gather, which Megatron-Bridge's FP8 recipes set
+// (bf16_with_fp8_current_scaling_mixed in src/megatron/bridge/training/mixed_precision.py
+// at v0.2.1), builds the linear layers under TE's fp8_model_init
+// (megatron/core/fp8_utils.py, get_fp8_context with is_init), so their parameters are FP8
+// tensors: 1 byte of data and the transpose cache beside it (FP8WeightCopyBytes in all),
+// with no 16-bit copy — the FP32 master copy lives in the (sharded) optimizer state. The
+// distributed optimizer's parameter buffer holds them as uint8
+// (megatron/core/distributed/distributed_data_parallel.py: param_dtype = torch.uint8 for
+// a Float8Tensor), so ZeRO's weight all-gather moves 1 byte per linear weight.
+
 // fp8CastBytes is the memory traffic of casting elems elements of e bytes to FP8 with
 // both layouts, beyond what the producer of the tensor already wrote (see FP8Recipe).
 func fp8CastBytes(r FP8Recipe, elems, e float64, fused bool) float64 {
@@ -95,6 +106,17 @@ func fp8Casts(r FP8Recipe, E, n, h, tp, qkv, act, up, routed, e float64) (fwd, b
 // precision, written as FP8 with its transpose), in bytes.
 func fp8WeightCasts(r FP8Recipe, weights, e float64) float64 {
 	return fp8CastBytes(r, weights, e, false)
+}
+
+// fp8ParamTranspose is the once-per-step traffic of a layer's weights kept as FP8
+// primary weights (FP8PrimaryWeights): no cast from the training precision — the
+// distributed optimizer writes its shard of each FP8 weight from the FP32 master copy
+// (Megatron-Core's quantize_param_shard, megatron/core/fp8_utils.py at Megatron-LM
+// 0d8e071, a few bytes per parameter of the shard, left in the optimizer's pass) — and
+// after the all-gather the transpose Hopper's dgrad needs is rebuilt from the 1-byte
+// row-wise data (read 1, write 1), in bytes.
+func fp8ParamTranspose(weights float64) float64 {
+	return 2 * weights
 }
 
 // FP8AmaxBytes is one per-tensor amax, an FP32 scalar.

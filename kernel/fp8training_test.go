@@ -158,3 +158,53 @@ func TestFP8CastsMoE(t *testing.T) {
 	relClose(t, "dense forward casts", fwd, 2*E*1+n*h*4+act*1, 1e-15)
 	relClose(t, "dense backward casts", bwd, n*qkv*4+2*n*h*4+2*act*1, 1e-15)
 }
+
+// TestFP8PrimaryWeights: with FP8 primary weights (Megatron-Core's fp8_param_gather) a
+// GPT layer's linear weights (all of its 12h² parameters) are FP8 tensors with their
+// transpose, 2 bytes each, and no BF16 copy: the rank holds what a BF16 step holds, 2·12h²
+// bytes a layer fewer than FP8 with BF16 primary weights. The step rebuilds the transpose
+// once (read 1, write 1 per weight) instead of casting from BF16 (current scaling: 6
+// bytes), and ZeRO-1's weight all-gather moves 1 byte per parameter instead of 2 (dp 16
+// on nodes of 8: GroupLink), the reduce-scatter unchanged.
+func TestFP8PrimaryWeights(t *testing.T) {
+	const h, a, L, s = 4096.0, 32.0, 4.0, 2048.0
+	const bw = 1.8e12
+	weights := 12 * h * h // per layer, tp 1
+	one := func(v float64) []float64 { return []float64{v} }
+	mem := func(r FP8Recipe, primary bool) float64 {
+		in := &TrainMemIn{Params: one(weights * L), Layers: one(L), Hidden: one(h), Heads: one(a), Bytes: one(2),
+			OptimizerBytes: one(OptimizerBytesAdam), Recompute: []Recompute{RecomputeSelective}, Batch: one(1), SeqLen: one(s),
+			TP: one(1), PP: one(1), DP: one(1), EP: one(1), ZeROStage: one(0), GradAccum: one(1), TrainableFraction: one(1),
+			CommBufferFraction: one(0), MemCapacity: one(80e9), Calibrated: true, KVHeads: one(0), FFN: one(0), Vocab: one(0),
+			ExpertParams: one(0), CP: one(1), VirtualStages: one(1), InFlight: one(1), DPShard: one(0), Gated: []bool{false},
+			SeqParallel: []bool{false}, Flash: []bool{true}, FP32Grads: []bool{true}, FP8: []FP8Recipe{r}, FP8Params: []bool{primary}}
+		out := &TrainMemOut{}
+		TrainingMemory(out, in)
+		return out.Weights[0]
+	}
+	relClose(t, "BF16 weights", mem(FP8None, false), 2*weights*L, 1e-15)
+	relClose(t, "FP8 with BF16 primary weights", mem(FP8Current, false), 4*weights*L, 1e-15)
+	relClose(t, "FP8 primary weights", mem(FP8Current, true), 2*weights*L, 1e-15)
+	if mem(FP8None, true) != mem(FP8None, false) {
+		t.Errorf("fp8 primary weights without FP8 GEMMs changed the weights")
+	}
+
+	p := gpt(h, a, L)
+	p.flat, p.fp8 = true, FP8Current
+	primary := p
+	primary.fp8p = true
+	out := runStep(p, primary)
+	casts := func(k int) float64 { return out.Compute[k] - L*(out.LayerFwd[k]+out.LayerBwd[k]) }
+	relClose(t, "weight casts from BF16", casts(0), L*weights*6/bw, 1e-6)
+	relClose(t, "transpose of FP8 primary weights", casts(1), L*weights*2/bw, 1e-6)
+
+	z1 := p
+	z1.N, z1.B, z1.zero = 16, 16, 1
+	z1p := z1
+	z1p.fp8p = true
+	out = runStep(z1, z1p)
+	bus, hop := GroupLink(1, 16, 8, 230e9, NCCLHopNVLinkS, 24e9, NCCLHopNetS)
+	P := weights * L
+	want := CollectiveTime(CollAllGather, P*1, 16, bus, hop) - CollectiveTime(CollAllGather, P*2, 16, bus, hop)
+	relClose(t, "ZeRO-1 all-gather in 1 byte", out.DPComm[1]-out.DPComm[0], want, 1e-9)
+}

@@ -88,7 +88,12 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	kv, ffn := layerWidths(h, in.Heads[i], in.KVHeads[i], in.FFN[i])
 	fp8 := in.FP8[i] != FP8None
 	if fp8 {
-		weights += fp8WeightCopies(in, i, kv, ffn)
+		copies := fp8WeightCopies(in, i, kv, ffn)
+		weights += copies
+		if i < len(in.FP8Params) && in.FP8Params[i] {
+			// FP8 primary weights: the copies are the linear weights, with no b-byte one.
+			weights -= copies / FP8WeightCopyBytes * b
+		}
 	}
 	shard := dp // hybrid sharding shards over a group of the dp ranks only
 	if in.DPShard[i] > 0 {
@@ -214,6 +219,7 @@ type TrainMemIn struct {
 	DPShard                              []float64 // ZeRO shard group (hybrid sharding); 0 = DP
 	Gated, SeqParallel, Flash, FP32Grads []bool
 	FP8                                  []FP8Recipe // FP8 GEMMs: FP8 weight copies, GEMM inputs saved in FP8 (fp8training.go)
+	FP8Params                            []bool      // with FP8: the linear weights are FP8 tensors, no b-byte copy; nil = false
 }
 
 // TrainMemOut holds the output columns of TrainingMemory (bytes per accelerator).

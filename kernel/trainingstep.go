@@ -133,6 +133,11 @@ type StepIn struct {
 	// all in Bytes) at FP8Rate, the measured FP8 matmul rate (fp8training.go).
 	FP8     []FP8Recipe
 	FP8Rate []float64
+	// FP8Params keeps the linear layers' primary weights as FP8 tensors where FP8 is on
+	// (Megatron-Core's fp8_param_gather, TE's fp8_model_init; FP8PrimaryWeights):
+	// gathered in 1 byte, their transpose rebuilt once per step instead of a cast from
+	// the training precision. Shorter than the other columns (nil): false.
+	FP8Params []bool
 
 	PeakFLOPS  []float64 // datasheet peak at the precision (MFU/HFU denominator)
 	MatmulRate []float64 // achieved dense GEMM rate (measured, or the caller's fallback)
@@ -365,12 +370,17 @@ func (o *StepOut) step(i int, in *StepIn) {
 	micro := M * GA
 	// FP8 weights are cast once per step, on the first microbatch (fp8training.go).
 	var weightCasts float64
+	fp8Params := false // FP8 primary weights: the linear weights are gathered in 1 byte
 	if r := in.FP8[i]; r != FP8None {
 		local := 1.0
 		if experts > 0 {
 			local = experts / ep
 		}
-		weightCasts = stageLayers * fp8WeightCasts(r, FP8LayerWeights(h, a, kv, ffn, tp, local, in.Gated[i]), e) / bw
+		w := FP8LayerWeights(h, a, kv, ffn, tp, local, in.Gated[i])
+		weightCasts = stageLayers * fp8WeightCasts(r, w, e) / bw
+		if fp8Params = i < len(in.FP8Params) && in.FP8Params[i]; fp8Params {
+			weightCasts = stageLayers * fp8ParamTranspose(w) / bw
+		}
 	}
 	pipe := micro*tMB + weightCasts
 	bubble := 0.0
@@ -409,6 +419,18 @@ func (o *StepOut) step(i int, in *StepIn) {
 	if in.FP32Grads[i] {
 		gradB = 4
 	}
+	// Bytes of the weights ZeRO gathers: e each, or 1 for the linear weights kept in FP8
+	// (the attention and dense MLP projections of the stage's layers; an expert's
+	// parameters are all MLP weights).
+	agDense, agExpert := pDense*e, pExpert*e
+	if fp8Params {
+		local := 1.0
+		if experts > 0 {
+			local = 0
+		}
+		lin := math.Min(pDense, FP8LayerWeights(h, a, kv, ffn, tp, local, in.Gated[i])*L/pp)
+		agDense, agExpert = agDense-lin*(e-1), pExpert
+	}
 	// ZeRO shards over the shard group, gs consecutive data-parallel ranks (all dp without
 	// hybrid sharding), expert state over its gs/ep expert-data-parallel ranks; the
 	// dp/gs replicas of each shard all-reduce their gradients across groups after the
@@ -441,7 +463,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 		// reduce-scatter have nothing to hide behind, and a layer's collectives hide only
 		// behind that layer's compute, every microbatch, which runs on the SMs NCCL leaves.
 		n := stageLayers
-		ag := CollectiveTime(CollAllGather, pDense*e/n, gs, dpBus, dpHop) + CollectiveTime(CollAllGather, pExpert*e/n, gsExp, expBus, expHop)
+		ag := CollectiveTime(CollAllGather, agDense/n, gs, dpBus, dpHop) + CollectiveTime(CollAllGather, agExpert/n, gsExp, expBus, expHop)
 		rs := CollectiveTime(CollReduceScatter, gDense*gradB/n, gs, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB/n, gsExp, expBus, expHop)
 		// Hybrid sharding: FSDP all-reduces a layer's gradient shard on a stream of its
 		// own once its reduce-scatter is done, so it runs beside the next layer's gather
@@ -454,7 +476,11 @@ func (o *StepOut) step(i int, in *StepIn) {
 		// updated shards all-gathered as weights.
 		rs := CollectiveTime(CollReduceScatter, gDense*gradB, gs, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB, gsExp, expBus, expHop) +
 			CollectiveTime(CollAllReduce, gDense*gradB/gs, replicas, repBus, repHop) + CollectiveTime(CollAllReduce, gExpert*gradB/gsExp, replicas, repBus, repHop)
-		ag := CollectiveTime(CollAllGather, gDense*e, gs, dpBus, dpHop) + CollectiveTime(CollAllGather, gExpert*e, gsExp, expBus, expHop)
+		agD, agE := gDense*e, gExpert*e // the trainable weights (LoRA: the adapters, never FP8)
+		if fp8Params && !in.LoRA[i] {
+			agD, agE = agDense, agExpert
+		}
+		ag := CollectiveTime(CollAllGather, agD, gs, dpBus, dpHop) + CollectiveTime(CollAllGather, agE, gsExp, expBus, expHop)
 		dpComm = rs + ag
 		if overlap {
 			// The reduce-scatter runs behind the last microbatch's backward, the weights'

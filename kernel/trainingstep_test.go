@@ -17,6 +17,7 @@ type gptStep struct {
 	sp, flash, overlap, fp  bool
 	lora, cpAG, eager       bool
 	fp8                     FP8Recipe
+	fp8p                    bool // FP8 primary weights
 	flat                    bool // no SMs: no wave quantization, each GEMM its roofline
 	rec                     Recompute
 	params                  float64
@@ -69,6 +70,7 @@ func runStep(pts ...gptStep) *StepOut {
 		in.Eager = append(in.Eager, p.eager)
 		in.Recompute = append(in.Recompute, p.rec)
 		in.FP8 = append(in.FP8, p.fp8)
+		in.FP8Params = append(in.FP8Params, p.fp8p)
 		app(&in.FP8Rate, gptFP8Rate)
 		app(&in.Bytes, 2)
 		app(&in.PeakFLOPS, 312e12)

@@ -89,3 +89,32 @@ func TestNodeFP8(t *testing.T) {
 		}
 	}
 }
+
+// TestFleetFP8Params: FP8 primary weights (fp8_params) drop the BF16 copy of the linear
+// weights — the rank holds 2 bytes per linear weight in all, the FP8 data and its
+// transpose, where FP8 with BF16 primary weights holds 4 — and leave gradients,
+// optimizer state and activations as they are; without FP8 GEMMs the axis is refused,
+// naming it.
+func TestFleetFP8Params(t *testing.T) {
+	fp8 := evalOne(t, fp8Fleet("", "Training_10K", "bf16", "current"))
+	primary := evalOne(t, fp8Fleet("", "Training_10K", "bf16", "current")+"  fp8_params: true\n")
+	bf16 := evalOne(t, fp8Fleet("", "Training_10K", "bf16", "none"))
+	if primary["weights_gb"] != bf16["weights_gb"] {
+		t.Errorf("FP8 primary weights: %v GB, want the BF16 step's %v GB (2 bytes a linear weight either way)", primary["weights_gb"], bf16["weights_gb"])
+	}
+	if !(primary["weights_gb"].(float64) < fp8["weights_gb"].(float64)) {
+		t.Errorf("FP8 primary weights %v GB, not below FP8 with BF16 weights %v GB", primary["weights_gb"], fp8["weights_gb"])
+	}
+	for _, k := range []string{"gradients_gb", "optimizer_state_gb", "activations_gb"} {
+		if primary[k] != fp8[k] {
+			t.Errorf("%s: %v with FP8 primary weights, %v without", k, primary[k], fp8[k])
+		}
+	}
+	if !(primary["step_latency_ms"].(float64) < fp8["step_latency_ms"].(float64)) {
+		t.Errorf("FP8 primary weights: step %v ms, not below %v ms (no cast from BF16, a 1-byte gather)", primary["step_latency_ms"], fp8["step_latency_ms"])
+	}
+	p := mustPlan(t, fp8Fleet("", "Training_10K", "bf16", "none")+"  fp8_params: [false, true]\n")
+	if err := p.SetProfile(p.Profile); err == nil || !strings.Contains(err.Error(), "axis fp8_params") {
+		t.Errorf("fp8_params true with fp8_recipe none: error %v, want one naming axis fp8_params", err)
+	}
+}

@@ -77,6 +77,20 @@ func checkFP8Recipe(p *Plan) error {
 	return nil
 }
 
+// checkFP8Params refuses FP8 primary weights where nothing is FP8: fp8_params true on a
+// grid whose fp8_recipe is none everywhere (the seed profile refuses every other
+// recipe), which would otherwise price BF16 weights and say nothing (docs/PHYSICS.md §35).
+func checkFP8Params(p *Plan) error {
+	f := p.valuesOf("fp8_params")
+	if f == nil || !slices.Contains(f.Nums, 1) {
+		return nil
+	}
+	if r := p.valuesOf("fp8_recipe"); r != nil && slices.ContainsFunc(r.Nums, func(v float64) bool { return v != float64(kernel.FP8None) }) {
+		return nil
+	}
+	return fmt.Errorf("axis fp8_params: FP8 primary weights need FP8 GEMMs, but fp8_recipe is none; add fp8_recipe delayed or current (calibrated profile), or drop fp8_params")
+}
+
 // modelTable holds per-model attributes indexed by model code.
 type modelTable struct {
 	family                                []kernel.Family

@@ -29,6 +29,8 @@ func init() {
 			{Name: "fabric", Kind: KindFabric, Default: DefaultFabric, Doc: "catalog fabric key; default keeps the cluster's"},
 			precisionParam,
 			fp8RecipeParam,
+			{Name: "fp8_params", Kind: KindBool, Default: "false",
+				Doc: "calibrated, with fp8_recipe delayed or current: the linear layers' primary weights are FP8 tensors (Megatron-Core's fp8_param_gather, TE's fp8_model_init; Megatron-Bridge's FP8 recipes set it) — no 16-bit copy of them in memory, ZeRO gathers them in 1 byte, and their transpose is rebuilt once per step instead of a cast from the training precision; needs fp8_recipe delayed or current"},
 			stepEffParam,
 			in("batch_size", "1", 1, "global batch in samples (sequences)"),
 			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length in tokens"},
@@ -150,6 +152,9 @@ func init() {
 		},
 		checkProfile: func(p *Plan) error {
 			if err := checkFP8Recipe(p); err != nil {
+				return err
+			}
+			if err := checkFP8Params(p); err != nil {
 				return err
 			}
 			return calibratedTrainingShape(p, true)
@@ -568,6 +573,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 		*s = grow(*s, n)
 	}
 	st.FP8 = fp8Recipes(st.FP8, c.get("fp8_recipe"))
+	st.FP8Params = boolsOf(st.FP8Params, c.get("fp8_params"))
 	st.Gated = grow(st.Gated, n)
 	st.Recompute = grow(st.Recompute, n)
 	ckpt := c.get("activation_checkpointing")
@@ -616,7 +622,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 		mm.InFlight[k] = st.Microbatches[k] * st.GradAccum[k]
 	}
 	mm.Gated, mm.SeqParallel, mm.Flash, mm.FP32Grads = st.Gated, st.SeqParallel, st.FlashAttention, st.FP32Grads
-	mm.Recompute, mm.FP8 = st.Recompute, st.FP8
+	mm.Recompute, mm.FP8, mm.FP8Params = st.Recompute, st.FP8, st.FP8Params
 	kernel.TrainingMemory(&e.memO, mm)
 
 	// The step's columns are the kernel's; only the reason codes and the (absent)
