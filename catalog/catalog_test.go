@@ -919,6 +919,22 @@ func TestMeasuredHardwareAttributes(t *testing.T) {
 	if rate, _, ok := a100.MeasuredMatmul("bf16"); !ok || math.Abs(rate-271.128e12) > 1e6 {
 		t.Errorf("A100 bf16 measured matmul %g (%v), want 0.869 × 312e12 = 271.128e12", rate, ok)
 	}
+	// Sustained (MSMF) rates: the H200's measured 708.5 of 989 and 1288.7 of 1979 TFLOP/s
+	// (Bekman, fast-mamf 082816f), carried to the H100 (the same GH100 die at the same
+	// 700 W); none for the A100, whose training step keeps the burst rate; fp16 reads bf16.
+	for _, tc := range []struct {
+		key, prec string
+		want      float64
+		ok        bool
+	}{
+		{"H200", "bf16", 0.716 * 989e12, true}, {"H100", "bf16", 0.716 * 989e12, true}, {"H100", "fp16", 0.716 * 989e12, true},
+		{"H100", "fp8", 0.651 * 1979e12, true}, {"A100", "bf16", 0, false},
+	} {
+		h, _ := c.HardwareByKey(tc.key)
+		if rate, ok := h.SustainedMatmul(tc.prec); ok != tc.ok || math.Abs(rate-tc.want) > 1e-9*tc.want {
+			t.Errorf("%s %s SustainedMatmul = %g, %v; want %g, %v", tc.key, tc.prec, rate, ok, tc.want, tc.ok)
+		}
+	}
 	// A measured efficiency without a peak for the precision is no measured rate.
 	noPeak := &Hardware{Key: "X", PeakFLOPS: 0, GEMMEfficiency: map[string]float64{"bf16": 0.8}}
 	if rate, eff, ok := noPeak.MeasuredMatmul("bf16"); ok || rate != 0 || eff != 0 {

@@ -174,6 +174,12 @@ func (cv *converter) hardware(r *rawHardware, tier string) *Hardware {
 	}
 	h.GEMMEfficiency = cv.efficiencies(r.GEMMEfficiency, "gemm_efficiency")
 	h.AttentionEfficiency = cv.efficiencies(r.AttnEfficiency, "attention_efficiency")
+	h.GEMMSustainedEfficiency = cv.efficiencies(r.GEMMSustained, "gemm_sustained_efficiency")
+	for k, v := range h.GEMMSustainedEfficiency {
+		if e, ok := h.GEMMEfficiency[k]; !ok || v > e {
+			cv.fail("gemm_sustained_efficiency."+k, fmt.Sprintf("%g: a sustained matmul rate needs the burst one beside it (gemm_efficiency.%s) and cannot exceed it", v, k))
+		}
+	}
 	if r.Storage != nil {
 		h.StorageCapacityBytes = cv.q(r.Storage.Capacity, Bytes, "storage.capacity")
 		h.StorageBandwidthBytesPerS = cv.q(r.Storage.Bandwidth, BytesPerSecond, "storage.bandwidth")

@@ -59,6 +59,7 @@ type hardwareYAML struct {
 	MIGProfiles      []migYAML          `yaml:"mig_profiles,omitempty"`
 	GEMMEfficiency   map[string]float64 `yaml:"gemm_efficiency,omitempty"`
 	AttnEfficiency   map[string]float64 `yaml:"attention_efficiency,omitempty"`
+	GEMMSustained    map[string]float64 `yaml:"gemm_sustained_efficiency,omitempty"`
 	Source           Source             `yaml:"source"`
 	FieldSources     map[string]Source  `yaml:"field_sources,omitempty"`
 	Corrections      []Correction       `yaml:"corrections,omitempty"`
@@ -124,7 +125,7 @@ func encodeHardware(h *Hardware) hardwareYAML {
 		DispatchTax:    FormatQuantity(h.DispatchTaxS, Seconds),
 		Source:         h.Source, FieldSources: h.FieldSources, Corrections: h.Corrections,
 		Notes: h.Notes, Upstream: h.Upstream, GEMMEfficiency: h.GEMMEfficiency,
-		AttnEfficiency: h.AttentionEfficiency,
+		AttnEfficiency: h.AttentionEfficiency, GEMMSustained: h.GEMMSustainedEfficiency,
 	}
 	if len(h.Rates) > 0 {
 		y.Rates = make(map[string]string, len(h.Rates))

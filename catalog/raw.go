@@ -98,6 +98,7 @@ type rawHardware struct {
 	MIGProfiles      []rawMIG       `yaml:"mig_profiles"`
 	GEMMEfficiency   map[string]num `yaml:"gemm_efficiency"`
 	AttnEfficiency   map[string]num `yaml:"attention_efficiency"`
+	GEMMSustained    map[string]num `yaml:"gemm_sustained_efficiency"`
 	rawProvenance    `yaml:",inline"`
 }
 

@@ -119,6 +119,11 @@ type Hardware struct {
 	// (FlashAttention) reaches, per precision key; without it the training step runs the
 	// attention at the large-matmul rate.
 	AttentionEfficiency map[string]float64 `json:"attention_efficiency,omitempty"`
+	// GEMMSustainedEfficiency is the measured fraction of the peak a large dense matmul
+	// holds once the board sits at its power limit and the clock has settled (MSMF, as
+	// against GEMMEfficiency's short burst at the boost clock, MAMF), per precision key;
+	// the calibrated training step runs its GEMMs at it where the entry states one.
+	GEMMSustainedEfficiency map[string]float64 `json:"gemm_sustained_efficiency,omitempty"`
 
 	HostLink *Link `json:"host_link,omitempty"`
 	ScaleUp  *Link `json:"scale_up,omitempty"`
@@ -173,6 +178,19 @@ func (h *Hardware) MeasuredMatmul(precision string) (rate, eff float64, ok bool)
 		return 0, 0, false
 	}
 	return e * peak, e, true
+}
+
+// SustainedMatmul is the large-matmul rate the catalog has measured at a precision once
+// the accelerator is power-saturated (GEMMSustainedEfficiency × PeakFor, FLOP/s); ok is
+// false, and rate 0, where it has no such measurement: a training step then runs at the
+// burst rate (MeasuredMatmul). Aliases as GEMMEfficiencyFor.
+func (h *Hardware) SustainedMatmul(precision string) (rate float64, ok bool) {
+	e, measured := efficiencyFor(h.GEMMSustainedEfficiency, precision)
+	peak, _ := h.PeakFor(precision)
+	if !measured || !(peak > 0) {
+		return 0, false
+	}
+	return e * peak, true
 }
 
 // AttentionEfficiencyFor is the measured fused-attention efficiency for a precision,

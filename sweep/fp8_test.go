@@ -1,8 +1,12 @@
 package sweep
 
 import (
+	"math"
 	"strings"
 	"testing"
+
+	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/kernel"
 )
 
 // fp8Fleet is Llama 3 70B on 64 H100 (DGX H100 nodes) as Megatron-Bridge lays it out
@@ -116,5 +120,37 @@ func TestFleetFP8Params(t *testing.T) {
 	p := mustPlan(t, fp8Fleet("", "Training_10K", "bf16", "none")+"  fp8_params: [false, true]\n")
 	if err := p.SetProfile(p.Profile); err == nil || !strings.Contains(err.Error(), "axis fp8_params") {
 		t.Errorf("fp8_params true with fp8_recipe none: error %v, want one naming axis fp8_params", err)
+	}
+}
+
+// TestTrainingMatmulIsSustained: a training step runs its GEMMs at the catalog's
+// sustained (power-limited, MSMF) rate where one is measured — the H100's 0.716 × 989
+// and 0.651 × 1979 TFLOP/s (docs/PHYSICS.md §35) — and at the burst rate (MAMF) where
+// none is, the A100's 0.869 × 312; the burst rate, which serving and the CNN step read,
+// is unchanged.
+func TestTrainingMatmulIsSustained(t *testing.T) {
+	cat := testCatalog()
+	var hs []*catalog.Hardware
+	for _, k := range []string{"H100", "A100"} {
+		h, err := cat.HardwareByKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs = append(hs, h)
+	}
+	tab := newHWTable(hs)
+	bf16, fp8 := float64(kernel.BF16), float64(kernel.FP8)
+	for _, tc := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"H100 bf16 training", tab.trainMatmulFor(0, bf16), 0.716 * 989e12},
+		{"H100 fp8 training", tab.trainMatmulFor(0, fp8), 0.651 * 1979e12},
+		{"H100 bf16 burst", tab.matmulFor(0, bf16), 0.803 * 989e12},
+		{"A100 bf16 training", tab.trainMatmulFor(1, bf16), 0.869 * 312e12},
+	} {
+		if math.Abs(tc.got-tc.want) > 1e-9*tc.want {
+			t.Errorf("%s: %g FLOP/s, want %g", tc.name, tc.got, tc.want)
+		}
 	}
 }

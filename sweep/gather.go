@@ -273,6 +273,10 @@ type hwTable struct {
 	// attention is the measured fused-attention rate (attention_efficiency × peak,
 	// indexed as peak, 0 = none: the step then uses the matmul rate).
 	attention []float64
+	// sustained is the measured matmul rate at the power limit (MSMF:
+	// gemm_sustained_efficiency × peak, indexed as peak, 0 = none: the training step
+	// then runs at matmul, the burst rate).
+	sustained []float64
 	// fp4 says whether the accelerator states an fp4 rate: without one an fp4 point
 	// would be its int4 answer under another name (sweep.PrecisionPath), so it is
 	// unsupported_by_hardware (fp4Unsupported).
@@ -317,6 +321,8 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 			t.matmul = append(t.matmul, rate)
 			a, _ := h.AttentionEfficiencyFor(p.String())
 			t.attention = append(t.attention, a*f)
+			sus, _ := h.SustainedMatmul(p.String())
+			t.sustained = append(t.sustained, sus)
 		}
 		t.fp4 = append(t.fp4, h.StatesRate(kernel.FP4.String()))
 		t.achievable = append(t.achievable, h.AchievableBandwidth())
@@ -364,6 +370,17 @@ func (t *hwTable) gemmFor(hw, prec float64) float64 {
 // code, 0 when the catalog has none.
 func (t *hwTable) matmulFor(hw, prec float64) float64 {
 	return t.matmul[int(hw)*len(kernel.Precisions)+int(prec)]
+}
+
+// trainMatmulFor is the matmul rate a training step runs its GEMMs at: the sustained
+// rate at the power limit (MSMF) where the catalog has one, else the measured burst
+// (matmulFor), else 0 (docs/PHYSICS.md §35, "Sustained matmul rate").
+func (t *hwTable) trainMatmulFor(hw, prec float64) float64 {
+	i := int(hw)*len(kernel.Precisions) + int(prec)
+	if t.sustained[i] > 0 {
+		return t.sustained[i]
+	}
+	return t.matmul[i]
 }
 
 func (t *hwTable) attentionFor(hw, prec float64) float64 {

@@ -654,7 +654,9 @@ func stepShape(st *kernel.StepIn, k int, mt *modelTable, m int, ht *hwTable, h i
 	st.KVHeads[k], st.FFN[k], st.Vocab[k] = mt.kvHeads[m], mt.ffn[m], mt.vocab[m]
 	st.Experts[k], st.TopK[k], st.ExpertParams[k] = mt.experts[m], mt.expertsPerToken[m], mt.expertParams[m]
 	st.Gated[k] = mt.gated[m]
-	st.MatmulRate[k] = ht.matmulFor(float64(h), prec)
+	// A training step keeps the accelerator at its power limit: its GEMMs run at the
+	// sustained rate where the catalog measures one (trainMatmulFor).
+	st.MatmulRate[k] = ht.trainMatmulFor(float64(h), prec)
 	if st.MatmulRate[k] == 0 {
 		st.MatmulRate[k] = fallback
 	}
@@ -663,7 +665,7 @@ func stepShape(st *kernel.StepIn, k int, mt *modelTable, m int, ht *hwTable, h i
 		st.AttentionRate[k] = st.MatmulRate[k]
 	}
 	st.SMs[k], st.MemBW[k] = ht.sms[h], ht.achievable[h]
-	st.FP8Rate[k] = ht.matmulFor(float64(h), float64(kernel.FP8))
+	st.FP8Rate[k] = ht.trainMatmulFor(float64(h), float64(kernel.FP8))
 	if st.FP8Rate[k] == 0 {
 		// No FP8 rate: the row is unsupported_by_hardware (fp8Unsupported) and priced
 		// without FP8, never at a rate of 0.

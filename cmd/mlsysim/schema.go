@@ -545,6 +545,8 @@ func hardwareSchema() *jsonSchema {
 		{"gemm_efficiency", gemm},
 		{"attention_efficiency", &jsonSchema{Type: "object", Description: "measured fraction of peak a fused attention kernel (FlashAttention) reaches, by precision",
 			PropertyNames: gemm.PropertyNames, AdditionalProperties: gemm.AdditionalProperties}},
+		{"gemm_sustained_efficiency", &jsonSchema{Type: "object", Description: "measured fraction of peak a large matmul holds at the power limit (MSMF), by precision; at most gemm_efficiency; calibrated training steps run their GEMMs at it",
+			PropertyNames: gemm.PropertyNames, AdditionalProperties: gemm.AdditionalProperties}},
 		{"sm_count", integer("streaming multiprocessors (wave quantization of GEMMs in the calibrated training step)", 0)},
 		{"clock_rate", q(catalog.Hertz, "clock", "1.98 GHz")},
 		{"memory", object("", []string{"capacity", "bandwidth"},
