@@ -187,6 +187,8 @@ Examples:
 				if h, err := a.cat.HardwareByKey(hw); err == nil && a.String("profile") != "seed" {
 					_, sc.measuredEff, _ = h.MeasuredMatmul(c.String("precision"))
 					_, sc.fp8Eff, _ = h.MeasuredMatmul("fp8")
+					sc.sustainedEff = sustainedEff(h, c.String("precision"))
+					sc.sustainedFP8Eff = sustainedEff(h, "fp8")
 				}
 				if m, err := a.cat.ModelByKey(model); err == nil {
 					sc.transformer = m.Family.IsTransformer()
@@ -488,4 +490,15 @@ func (a *app) applyProfile(p *sweep.Plan) error {
 		return badInput("", err)
 	}
 	return nil
+}
+
+// sustainedEff is the catalog's matmul efficiency at the power limit for a precision
+// (gemm_sustained_efficiency, aliases as the burst's), 0 where it has none.
+func sustainedEff(h *catalog.Hardware, precision string) float64 {
+	rate, ok := h.SustainedMatmul(precision)
+	peak, _ := h.PeakFor(precision)
+	if !ok || !(peak > 0) {
+		return 0
+	}
+	return rate / peak
 }

@@ -23,6 +23,11 @@ type scorecard struct {
 	// fp8Eff is the measured FP8 matmul efficiency, the rate of the linear GEMMs of a
 	// training step with an fp8_recipe (docs/PHYSICS.md §35, "FP8 mixed precision").
 	fp8Eff float64
+	// sustainedEff and sustainedFP8Eff are the matmul efficiencies at the power limit
+	// (catalog gemm_sustained_efficiency, 0: none), which a transformer's training step
+	// runs its GEMMs at where the catalog has them (docs/PHYSICS.md §35, "Sustained
+	// matmul rate"); a CNN's step keeps the measured burst.
+	sustainedEff, sustainedFP8Eff float64
 	// transformer and layeredCNN decide which memory flags are advised: recomputation
 	// shrinks only a transformer's stored activations (a calibrated CNN's step
 	// recomputes none, and other models count none), and LoRA has no attention to
@@ -281,8 +286,21 @@ func (s *scorecard) smallerFormat(used, capGB, act float64) string {
 // catalog has one; everything else at the efficiency column × peak.
 func (s *scorecard) rate() string {
 	layered := s.transformerLayered() || s.row["cnn_layered"] == true
+	eff, fp8 := s.measuredEff, s.fp8Eff
+	held := ""
+	if s.transformerLayered() {
+		if s.sustainedEff > 0 {
+			eff, held = s.sustainedEff, " held at the power limit"
+		}
+		if s.sustainedFP8Eff > 0 {
+			fp8 = s.sustainedFP8Eff
+		}
+	}
 	if r, _ := s.row["fp8_recipe"].(string); s.transformerLayered() && r != "" && r != "none" {
-		return fmt.Sprintf("linear matmuls in FP8 (%s scaling) at the measured %.2f of the fp8 peak, the rest at %.2f of the %s peak", r, s.fp8Eff, s.measuredEff, s.str("precision"))
+		return fmt.Sprintf("linear matmuls in FP8 (%s scaling) at the measured %.2f of the fp8 peak, the rest at %.2f of the %s peak%s", r, fp8, eff, s.str("precision"), held)
+	}
+	if s.transformerLayered() && held != "" {
+		return fmt.Sprintf("matmuls at the measured %.2f of peak%s", eff, held)
 	}
 	if layered && s.measuredEff > 0 {
 		return fmt.Sprintf("matmuls at the measured %.2f of peak", s.measuredEff)
