@@ -53,6 +53,7 @@ type planHardware struct {
 	FabricBandwidth     string   `yaml:"fabric_bandwidth"`
 	Precision           string   `yaml:"precision"`
 	FP8Recipe           string   `yaml:"fp8_recipe"`
+	FP8Params           *bool    `yaml:"fp8_params"`
 	Efficiency          *float64 `yaml:"efficiency"`
 }
 
@@ -259,6 +260,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 			if pf.Parallelism != nil {
 				return "", nil, nil, pf.errf("parallelism", "parallelism needs more than one accelerator (hardware.accelerators)")
 			}
+			if hw.FP8Params != nil {
+				return "", nil, nil, pf.errf("hardware.fp8_params", "hardware.fp8_params applies to a training step's FP8 weights, and a plan of one accelerator is evaluated as inference (the node study); give the plan more accelerators, or drop fp8_params")
+			}
 			if hw.FP8Recipe != "" {
 				return "", nil, nil, pf.errf("hardware.fp8_recipe", "hardware.fp8_recipe applies to a training step, and a plan of one accelerator is evaluated as inference (the node study); for one accelerator's training step use mlsysim eval MODEL HARDWARE --training --fp8-recipe %s, or give the plan more accelerators", hw.FP8Recipe)
 			}
@@ -316,6 +320,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	val("cluster", clusterKey, "hardware")
 	if hw.FP8Recipe != "" {
 		val("fp8_recipe", hw.FP8Recipe, "hardware.fp8_recipe")
+	}
+	if hw.FP8Params != nil {
+		val("fp8_params", strconv.FormatBool(*hw.FP8Params), "hardware.fp8_params")
 	}
 	par := pf.Parallelism
 	if par == nil {
@@ -732,6 +739,9 @@ func fmtNum(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
 func (pf *PlanFile) checkFP8(cat *catalog.Catalog, profile string) error {
 	r := pf.Hardware.FP8Recipe
 	if r == "" || r == "none" {
+		if p := pf.Hardware.FP8Params; p != nil && *p {
+			return pf.errf("hardware.fp8_params", "hardware.fp8_params true changes nothing without FP8 GEMMs: FP8 primary weights are the linear layers' weights kept as FP8 tensors for them; set hardware.fp8_recipe delayed or current (calibrated profile), or drop fp8_params")
+		}
 		return nil
 	}
 	if profile != Profiles[0] {

@@ -198,6 +198,9 @@ func (pf *PlanFile) CheckOptimizerEffect(cat *catalog.Catalog, profile, optimize
 		if ops != nil {
 			note("ops", "ops is not used: optimize batching sizes a batch for latency, and ops prices and places a run (optimize placement and eval read it)")
 		}
+		if hw.FP8Params != nil {
+			return pf.errf("hardware.fp8_params", "hardware.fp8_params changes nothing for optimize batching: it serves the model, and FP8 primary weights are a term of a training step; drop fp8_params")
+		}
 		if r := hw.FP8Recipe; r != "" && r != "none" {
 			return pf.errf("hardware.fp8_recipe", "hardware.fp8_recipe changes nothing for optimize batching: it serves the model, and FP8 mixed precision is a term of a training step; for FP8 serving set hardware.precision fp8, or drop fp8_recipe")
 		}

@@ -76,6 +76,8 @@ func TestPlanKeysChangeTheAnswer(t *testing.T) {
 		{"sequence_parallel seed", "seed", "parallelism.sequence_parallel", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", sequence_parallel: false"), refused},
 		{"cp", "calibrated", "parallelism.cp", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", cp: 2"), changes},
 		{"fp8_recipe", "calibrated", "hardware.fp8_recipe", fmt.Sprintf(fleet8, "", "H100", ", precision: bf16, fp8_recipe: none", ""), fmt.Sprintf(fleet8, "", "H100", ", precision: bf16, fp8_recipe: current", ""), changes},
+		{"fp8_params", "calibrated", "hardware.fp8_params", fmt.Sprintf(fleet8, "", "H100", ", precision: bf16, fp8_recipe: current, fp8_params: false", ""), fmt.Sprintf(fleet8, "", "H100", ", precision: bf16, fp8_recipe: current, fp8_params: true", ""), changes},
+		{"fp8_params without fp8_recipe", "calibrated", "hardware.fp8_params", fmt.Sprintf(fleet8, "", "H100", ", precision: bf16", ""), fmt.Sprintf(fleet8, "", "H100", ", precision: bf16, fp8_params: true", ""), refused},
 		{"fp8_recipe seed", "seed", "hardware.fp8_recipe", fmt.Sprintf(fleet8, "", "H100", ", precision: bf16", ""), fmt.Sprintf(fleet8, "", "H100", ", precision: bf16, fp8_recipe: current", ""), refused},
 		{"cp seed", "seed", "parallelism.cp", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", cp: 2"), refused},
 		{"cp_attention", "calibrated", "parallelism.cp_attention", fmt.Sprintf(fleet8, "", "H100", "", ", cp: 2, cp_attention: ring"), fmt.Sprintf(fleet8, "", "H100", "", ", cp: 2, cp_attention: allgather"), changes},

@@ -343,6 +343,7 @@ func planSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 		prop{"fabric_bandwidth", quantity(catalog.BytesPerSecond, "inter-node fabric bandwidth per accelerator; default 50 GB/s", "400 Gbps")},
 		prop{"precision", param("precision", "", nil)},
 		prop{"fp8_recipe", param("fp8_recipe", "calibrated fleets: FP8 mixed precision (Transformer Engine), the linear GEMMs in FP8 with delayed or current scaling; precision stays what is stored and moved; needs a measured FP8 matmul rate; not with one accelerator", nil)},
+		prop{"fp8_params", param("fp8_params", "calibrated fleets with fp8_recipe: the linear layers' primary weights kept as FP8 tensors (Megatron-Core's fp8_param_gather): no 16-bit copy, gathered in 1 byte; needs fp8_recipe delayed or current", nil)},
 		prop{"efficiency", param("efficiency", "", nil)},
 	)
 	counts := []string{"accelerators", "nodes", "node_count", "accelerators_per_node", "intra_node_bw", "fabric_bandwidth"}
