@@ -474,6 +474,10 @@ func embedded() *Catalog {
 				AttentionEfficiency: map[string]float64{
 					"bf16": 0.35,
 				},
+				GEMMSustainedEfficiency: map[string]float64{
+					"bf16": 0.716,
+					"fp8":  0.651,
+				},
 				HostLink: &Link{
 					Name:      "PCIe Gen5 x16",
 					BytesPerS: 6.4e+10,
@@ -508,6 +512,12 @@ func embedded() *Catalog {
 						"gemm_efficiency": Source{
 							Kind: "microbenchmark",
 							Ref:  "Bekman, Machine Learning Engineering Open Book, compute/accelerator/README.md, Maximum Achievable Matmul FLOPS comparison table (github.com/stas00/ml-engineering@744d01e): H100 SXM BF16 794.5 of 989 (80.3 %), FP8 1402.6 of 1979 (70.9 %)",
+						},
+						"gemm_sustained_efficiency": Source{
+							Kind:     "microbenchmark",
+							Ref:      "Transferred from the H200 SXM: Bekman, Machine Learning Engineering Open Book, compute/accelerator/README.md, MSMF column (github.com/stas00/ml-engineering@082816f, branch fast-mamf, August 2026), H200 SXM BF16 708.5 of 989 (71.6 %, ~693 W at 1465 MHz) and FP8 1288.7 of 1979 (65.1 %, ~693 W at 1374 MHz); the table has no H100 SXM MSMF. The H200 carries the same GH100 GPU (132 SMs, the same BF16 and FP8 peaks) under the same 700 W board limit, and a power-saturated matmul's rate is set by the die's clock at that power; the HBM3e stacks (the H200's one difference) move little in a compute-bound matmul. An estimate by the same die, not a measurement of this board",
+							URL:      "https://github.com/stas00/ml-engineering/blob/fast-mamf/compute/accelerator/README.md",
+							Verified: "2026-12-07",
 						},
 						"memory.achievable_bandwidth": Source{
 							Kind: "microbenchmark",
@@ -569,6 +579,10 @@ func embedded() *Catalog {
 					"bf16": 0.803,
 					"fp8":  0.734,
 				},
+				GEMMSustainedEfficiency: map[string]float64{
+					"bf16": 0.716,
+					"fp8":  0.651,
+				},
 				HostLink: &Link{
 					Name:      "PCIe Gen5 x16",
 					BytesPerS: 6.4e+10,
@@ -596,6 +610,12 @@ func embedded() *Catalog {
 						"gemm_efficiency": Source{
 							Kind: "microbenchmark",
 							Ref:  "Bekman, Machine Learning Engineering Open Book, compute/accelerator/README.md, Maximum Achievable Matmul FLOPS comparison table (github.com/stas00/ml-engineering@744d01e): H200 SXM FP8 1453.4 of 1979 (73.4 %); BF16 listed as the same as H100 SXM (80.3 %)",
+						},
+						"gemm_sustained_efficiency": Source{
+							Kind:     "microbenchmark",
+							Ref:      "Bekman, Machine Learning Engineering Open Book, compute/accelerator/README.md, Maximum Achievable Matmul FLOPS table with MSMF (github.com/stas00/ml-engineering@082816f, branch fast-mamf, 'faster mamf, plus msmf', August 2026; mamf-finder.py --search auto, one GPU, siblings idle, torch 2.13.0+cu130): H200 SXM MSMF BF16 708.5 of 989 (71.6 %, 8192x8448x20480, ~693 W at 1465 MHz) and FP8 1288.7 of 1979 (65.1 %, ~693 W at 1374 MHz), the rate a matmul holds once the board is at its power limit and the clock has settled, against MAMF bursts of 841.9 and 1491.9 at 1980 MHz and ~175 W",
+							URL:      "https://github.com/stas00/ml-engineering/blob/fast-mamf/compute/accelerator/README.md",
+							Verified: "2026-12-07",
 						},
 						"memory.achievable_bandwidth": Source{
 							Kind: "microbenchmark",
@@ -647,7 +667,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:312",
+					File: "catalog/data/hardware/cloud.yaml:314",
 				},
 			},
 			&Hardware{
@@ -675,7 +695,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:367",
+					File: "catalog/data/hardware/cloud.yaml:371",
 				},
 			},
 			&Hardware{
@@ -704,7 +724,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:386",
+					File: "catalog/data/hardware/cloud.yaml:390",
 				},
 			},
 			&Hardware{
@@ -772,7 +792,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:406",
+					File: "catalog/data/hardware/cloud.yaml:410",
 				},
 			},
 			&Hardware{
@@ -799,7 +819,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:442",
+					File: "catalog/data/hardware/cloud.yaml:446",
 				},
 			},
 			&Hardware{
@@ -828,7 +848,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:460",
+					File: "catalog/data/hardware/cloud.yaml:464",
 				},
 			},
 			&Hardware{
@@ -857,7 +877,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:480",
+					File: "catalog/data/hardware/cloud.yaml:484",
 				},
 			},
 			&Hardware{
@@ -885,7 +905,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:500",
+					File: "catalog/data/hardware/cloud.yaml:504",
 				},
 			},
 			&Hardware{
@@ -913,7 +933,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:519",
+					File: "catalog/data/hardware/cloud.yaml:523",
 				},
 			},
 			&Hardware{
@@ -954,7 +974,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:538",
+					File: "catalog/data/hardware/cloud.yaml:542",
 				},
 			},
 			&Hardware{
@@ -989,7 +1009,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:563",
+					File: "catalog/data/hardware/cloud.yaml:567",
 				},
 			},
 			&Hardware{
@@ -1014,7 +1034,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:588",
+					File: "catalog/data/hardware/cloud.yaml:592",
 				},
 			},
 			&Hardware{
@@ -1042,7 +1062,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:605",
+					File: "catalog/data/hardware/cloud.yaml:609",
 				},
 			},
 			&Hardware{
@@ -1069,7 +1089,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:624",
+					File: "catalog/data/hardware/cloud.yaml:628",
 				},
 			},
 			&Hardware{
@@ -1130,7 +1150,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:642",
+					File: "catalog/data/hardware/cloud.yaml:646",
 				},
 			},
 			&Hardware{
@@ -1165,7 +1185,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:679",
+					File: "catalog/data/hardware/cloud.yaml:683",
 				},
 			},
 			&Hardware{
@@ -6352,10 +6372,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "327dd52e16d8f574d86bb7975b55f43b16d2538765e68fe85f688db3c3fd9508",
+		Hash: "fe12fac7eb0716a4af77de33722d6ab644c5b3fdf7c15ce31f9c8b8bd189e42c",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:9044ebefe7f9fa766ff64b30749fdbc10822b230c96beac4de9674579e88686e",
+				"catalog/data/hardware/cloud.yaml:926c441ee5bc57c3381a8e2fcaeebdc29cd021b23819e05d0ebce7b7af0cc167",
 				"catalog/data/hardware/edge.yaml:54c6e568f090e11c28708f007880a3e9325871544e154d80e85fb87ad0d5dc25",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",
