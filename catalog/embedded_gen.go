@@ -1894,6 +1894,8 @@ func embedded() *Catalog {
 				Layers:            12,
 				HiddenDim:         768,
 				Heads:             12,
+				IntermediateDim:   3072,
+				VocabSize:         30522,
 				InferenceFLOPs:    2.2e+10,
 				InferenceFLOPsPer: "sequence",
 				ReferenceSeqLen:   128,
@@ -1910,6 +1912,16 @@ func embedded() *Catalog {
 						"context_tokens": Source{
 							Kind: "datasheet",
 							Ref:  "google-bert/bert-base-uncased config.json: max_position_embeddings = 512",
+							URL:  "https://huggingface.co/google-bert/bert-base-uncased/blob/main/config.json",
+						},
+						"intermediate_dim": Source{
+							Kind: "datasheet",
+							Ref:  "google-bert/bert-base-uncased config.json: intermediate_size = 3072 (hidden_act gelu: one up and one down projection; Devlin et al. 2019 §3: feed-forward size 4H)",
+							URL:  "https://huggingface.co/google-bert/bert-base-uncased/blob/main/config.json",
+						},
+						"vocab_size": Source{
+							Kind: "datasheet",
+							Ref:  "google-bert/bert-base-uncased config.json: vocab_size = 30522 (WordPiece; the masked-LM output layer is tied to the input embedding)",
 							URL:  "https://huggingface.co/google-bert/bert-base-uncased/blob/main/config.json",
 						},
 					},
@@ -1931,6 +1943,8 @@ func embedded() *Catalog {
 				Layers:            24,
 				HiddenDim:         1024,
 				Heads:             16,
+				IntermediateDim:   4096,
+				VocabSize:         30522,
 				InferenceFLOPs:    7.2e+10,
 				InferenceFLOPsPer: "sequence",
 				ReferenceSeqLen:   128,
@@ -1949,13 +1963,23 @@ func embedded() *Catalog {
 							Ref:  "google-bert/bert-large-uncased config.json: max_position_embeddings = 512",
 							URL:  "https://huggingface.co/google-bert/bert-large-uncased/blob/main/config.json",
 						},
+						"intermediate_dim": Source{
+							Kind: "datasheet",
+							Ref:  "google-bert/bert-large-uncased config.json: intermediate_size = 4096 (hidden_act gelu: one up and one down projection; Devlin et al. 2019 §3: feed-forward size 4H)",
+							URL:  "https://huggingface.co/google-bert/bert-large-uncased/blob/main/config.json",
+						},
+						"vocab_size": Source{
+							Kind: "datasheet",
+							Ref:  "google-bert/bert-large-uncased config.json: vocab_size = 30522 (WordPiece; the masked-LM output layer is tied to the input embedding)",
+							URL:  "https://huggingface.co/google-bert/bert-large-uncased/blob/main/config.json",
+						},
 					},
 					Notes: "inference_flops is per sequence at the 128-token reference length that the registry's unit-of-work label takes from the BERT-Base provenance.",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:29",
+					File: "catalog/data/models/language.yaml:33",
 				},
 			},
 			&Model{
@@ -1969,6 +1993,7 @@ func embedded() *Catalog {
 				Layers:                61,
 				HiddenDim:             7168,
 				Heads:                 128,
+				VocabSize:             129280,
 				KVLoraRank:            512,
 				QKRopeHeadDim:         64,
 				Experts:               256,
@@ -2001,6 +2026,11 @@ func embedded() *Catalog {
 							Ref:  "deepseek-ai/DeepSeek-V3 config.json: num_nextn_predict_layers = 1 (technical report arXiv:2412.19437 §2.2: one sequential multi-token-prediction module, depth D = 1, shipped with the weights)",
 							URL:  "https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json",
 						},
+						"vocab_size": Source{
+							Kind: "datasheet",
+							Ref:  "deepseek-ai/DeepSeek-V3 config.json: vocab_size = 129280 (tie_word_embeddings false)",
+							URL:  "https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json",
+						},
 					},
 					Corrections: []Correction{
 						Correction{
@@ -2015,12 +2045,12 @@ func embedded() *Catalog {
 							},
 						},
 					},
-					Notes: "With 128 heads, hidden_dim / heads = 56 is not DeepSeek-V3's per-head width (its attention is MLA: kv_lora_rank 512, qk_rope_head_dim 64, 128-wide nope/value heads); KV-cache sizing should use the MLA fields.",
+					Notes: "With 128 heads, hidden_dim / heads = 56 is not DeepSeek-V3's per-head width (its attention is MLA: kv_lora_rank 512, qk_rope_head_dim 64, 128-wide nope/value heads); KV-cache sizing should use the MLA fields. intermediate_dim is left out on purpose: config.json has three dense layers 18432 wide (first_k_dense_replace 3, intermediate_size 18432) and 58 MoE layers of 256 routed experts 2048 wide plus one shared expert (moe_intermediate_size 2048, n_shared_experts 1), which one width per model cannot state; the calibrated training step infers a plain per-expert width from active_parameters instead.",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:52",
+					File: "catalog/data/models/language.yaml:60",
 				},
 			},
 			&Model{
@@ -2089,7 +2119,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:88",
+					File: "catalog/data/models/language.yaml:98",
 				},
 			},
 			&Model{
@@ -2102,6 +2132,8 @@ func embedded() *Catalog {
 				Layers:               48,
 				HiddenDim:            1600,
 				Heads:                25,
+				IntermediateDim:      6400,
+				VocabSize:            50257,
 				InferenceFLOPs:       3e+09,
 				InferenceFLOPsPer:    "token",
 				ContextTokens:        1024,
@@ -2121,12 +2153,22 @@ func embedded() *Catalog {
 							Ref:  "openai-community/gpt2-xl config.json: n_positions = 1024 (Radford et al. 2019 §2.3: context size 1024 tokens)",
 							URL:  "https://huggingface.co/openai-community/gpt2-xl/blob/main/config.json",
 						},
+						"intermediate_dim": Source{
+							Kind: "datasheet",
+							Ref:  "openai-community/gpt2-xl config.json: n_inner null, so 4 × n_embd = 6400 (activation gelu_new: one up and one down projection; Radford et al. 2018/2019 use a 4× feed-forward)",
+							URL:  "https://huggingface.co/openai-community/gpt2-xl/blob/main/config.json",
+						},
+						"vocab_size": Source{
+							Kind: "datasheet",
+							Ref:  "openai-community/gpt2-xl config.json: vocab_size = 50257 (Radford et al. 2019 §2.3: vocabulary expanded to 50,257; output layer tied to the token embedding)",
+							URL:  "https://huggingface.co/openai-community/gpt2-xl/blob/main/config.json",
+						},
 					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:125",
+					File: "catalog/data/models/language.yaml:135",
 				},
 			},
 			&Model{
@@ -2139,6 +2181,8 @@ func embedded() *Catalog {
 				Layers:            12,
 				HiddenDim:         768,
 				Heads:             12,
+				IntermediateDim:   3072,
+				VocabSize:         50257,
 				InferenceFLOPs:    2.48e+08,
 				InferenceFLOPsPer: "token",
 				ContextTokens:     1024,
@@ -2156,12 +2200,22 @@ func embedded() *Catalog {
 							Ref:  "openai-community/gpt2 config.json: n_positions = 1024 (Radford et al. 2019 §2.3: context size 1024 tokens)",
 							URL:  "https://huggingface.co/openai-community/gpt2/blob/main/config.json",
 						},
+						"intermediate_dim": Source{
+							Kind: "datasheet",
+							Ref:  "openai-community/gpt2 config.json: n_inner null, so 4 × n_embd = 3072 (activation gelu_new: one up and one down projection)",
+							URL:  "https://huggingface.co/openai-community/gpt2/blob/main/config.json",
+						},
+						"vocab_size": Source{
+							Kind: "datasheet",
+							Ref:  "openai-community/gpt2 config.json: vocab_size = 50257 (Radford et al. 2019 §2.3; output layer tied to the token embedding)",
+							URL:  "https://huggingface.co/openai-community/gpt2/blob/main/config.json",
+						},
 					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:148",
+					File: "catalog/data/models/language.yaml:162",
 				},
 			},
 			&Model{
@@ -2174,6 +2228,8 @@ func embedded() *Catalog {
 				Layers:            96,
 				HiddenDim:         12288,
 				Heads:             96,
+				IntermediateDim:   49152,
+				VocabSize:         50257,
 				InferenceFLOPs:    3.5e+11,
 				InferenceFLOPsPer: "token",
 				ContextTokens:     2048,
@@ -2198,12 +2254,22 @@ func embedded() *Catalog {
 							Ref:  "Brown et al. (2020), Language Models are Few-Shot Learners, §2.1: context window of n_ctx = 2048 tokens",
 							URL:  "https://arxiv.org/abs/2005.14165",
 						},
+						"intermediate_dim": Source{
+							Kind: "literature",
+							Ref:  "Brown et al. (2020), Language Models are Few-Shot Learners, §2.1: the feed-forward layer is always four times the bottleneck, d_ff = 4 · d_model = 4 · 12288 (Table 2.1: d_model 12288 for GPT-3 175B); the same model and architecture as GPT-2, so a plain GeLU MLP",
+							URL:  "https://arxiv.org/abs/2005.14165",
+						},
+						"vocab_size": Source{
+							Kind: "literature",
+							Ref:  "Brown et al. (2020) §2.1: the same model and architecture as GPT-2 including its reversible tokenization, i.e. GPT-2's byte-level BPE of 50,257 tokens (Radford et al. 2019 §2.3), output layer tied to the token embedding",
+							URL:  "https://arxiv.org/abs/2005.14165",
+						},
 					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:169",
+					File: "catalog/data/models/language.yaml:187",
 				},
 			},
 			&Model{
@@ -2235,12 +2301,12 @@ func embedded() *Catalog {
 						Verified: "2026-03-06",
 						ID:       "prov:gpt4-semianalysis-estimate",
 					},
-					Notes: "1.76T total / ~280B active parameters and 2.5M GPU-days are third-party estimates, not OpenAI disclosures.",
+					Notes: "1.76T total / ~280B active parameters and 2.5M GPU-days are third-party estimates, not OpenAI disclosures. OpenAI has not published the architecture, so intermediate_dim and vocab_size are left out rather than invented: the calibrated training step infers a plain MLP width per expert from the parameter estimates (and says so).",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:193",
+					File: "catalog/data/models/language.yaml:215",
 				},
 			},
 			&Model{
@@ -2289,7 +2355,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:216",
+					File: "catalog/data/models/language.yaml:238",
 				},
 			},
 			&Model{
@@ -2337,7 +2403,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:243",
+					File: "catalog/data/models/language.yaml:265",
 				},
 			},
 			&Model{
@@ -2384,7 +2450,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "The model DistServe (Zhong et al., OSDI 2024) serves in its OPT-13B experiments; config.json values as read from public copies of the file (the code corpus), the paper's Table 1 for the shape.",
-					File:  "catalog/data/models/language.yaml:269",
+					File:  "catalog/data/models/language.yaml:291",
 				},
 			},
 			&Model{
@@ -2432,7 +2498,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:294",
+					File: "catalog/data/models/language.yaml:316",
 				},
 			},
 			&Model{
@@ -2480,7 +2546,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:320",
+					File: "catalog/data/models/language.yaml:342",
 				},
 			},
 			&Model{
@@ -2528,7 +2594,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:346",
+					File: "catalog/data/models/language.yaml:368",
 				},
 			},
 			&Model{
@@ -6372,7 +6438,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "fe12fac7eb0716a4af77de33722d6ab644c5b3fdf7c15ce31f9c8b8bd189e42c",
+		Hash: "4746bae5f08c0230722cb3048a5213dbd77a4915710aa7685b4fd7df09a0f33b",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:926c441ee5bc57c3381a8e2fcaeebdc29cd021b23819e05d0ebce7b7af0cc167",
@@ -6386,7 +6452,7 @@ func embedded() *Catalog {
 				"catalog/data/infra/prices.yaml:cd23c29368123370fd9cb527b56d67f9df6432d34c18f43c2636d096b79b67d4",
 				"catalog/data/models/embodied.yaml:3e68c93d768306cb0e154a7ae9920ddfa40d39e4e36b9c2901de636575cec419",
 				"catalog/data/models/generativevision.yaml:91d49195dcb4fb46ea75a74b42c31f5089f44b46110fd308bfd512d836af198d",
-				"catalog/data/models/language.yaml:bac7272d32b260589602d5d2288bcae801df3b3c6294bd91a5452638aa55c076",
+				"catalog/data/models/language.yaml:a9fd83daa00142d6d95ae5530b86b38831ffccba7b518dba0695853a93992378",
 				"catalog/data/models/recommendation.yaml:569b0e324b373a92119e62fb72bea82a2e2c40b57e0db614f569c0fd46b9a8b7",
 				"catalog/data/models/statespace.yaml:7ea50c7ac6af5254e3b414640846dfefcdf39b13ebb5e874781577be8c61a8d4",
 				"catalog/data/models/tiny.yaml:806d41baf7102d5e6325932fd14ef971a72870196683c4e5464e3a366f93a8ed",
