@@ -198,6 +198,19 @@ func convShapes(ls []catalog.ConvLayer) []kernel.ConvShape {
 	return out
 }
 
+// InferredMLPWidth reports whether the calibrated training step infers m's MLP width
+// from its parameter count, because the entry states no intermediate_dim (GPT4, whose
+// architecture is not public; DeepSeek_V3, whose dense and expert layers differ in
+// width), and the width mlpShape then uses: per expert for a MoE, plain (two matmuls).
+// The scorecard says so, so an inferred shape does not read as a published one.
+func InferredMLPWidth(m *catalog.Model) (ffn float64, inferred bool) {
+	if !m.Family.IsTransformer() || m.IntermediateDim > 0 || m.HiddenDim == 0 || m.Layers == 0 {
+		return 0, false
+	}
+	ffn, _, _ = mlpShape(m)
+	return ffn, true
+}
+
 // mlpShape resolves a transformer's MLP for the calibrated training step, so that
 // its GEMMs add up to the catalog's parameter count (and 6·P FLOPs per token):
 //

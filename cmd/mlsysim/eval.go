@@ -193,6 +193,10 @@ Examples:
 				if m, err := a.cat.ModelByKey(model); err == nil {
 					sc.transformer = m.Family.IsTransformer()
 					sc.layeredCNN = len(m.ConvLayers) > 0 && a.String("profile") != "seed"
+					if a.String("profile") != "seed" {
+						sc.inferredFFN, _ = sweep.InferredMLPWidth(m)
+						sc.inferredPerExpert = m.Experts > 0
+					}
 				}
 				err = sc.render(a.stdout, format)
 			}

@@ -33,6 +33,11 @@ type scorecard struct {
 	// recomputes none, and other models count none), and LoRA has no attention to
 	// adapt in a calibrated CNN; eval refuses those flags there.
 	transformer, layeredCNN bool
+	// inferredFFN is the MLP width the calibrated training step inferred from the
+	// parameter count where the catalog entry states no intermediate_dim (0: stated).
+	// inferredPerExpert: that width is each expert's (a MoE).
+	inferredFFN       float64
+	inferredPerExpert bool
 }
 
 // newScorecard renders row; why is its infeasible_reason in words (app.infeasibleWhy).
@@ -111,6 +116,9 @@ func (s *scorecard) render(w io.Writer, format string) error {
 		if note := s.memoryNote(); note != "" {
 			fmt.Fprintf(w, "\n%s\n", note)
 		}
+		if note := s.shapeNote(); note != "" {
+			fmt.Fprintf(w, "\n%s\n", note)
+		}
 		fmt.Fprintf(w, "\n| metric | value |\n|---|---|\n")
 		for _, m := range s.metrics() {
 			fmt.Fprintf(w, "| %s | %s |\n", m[0], m[1])
@@ -131,6 +139,9 @@ func (s *scorecard) render(w io.Writer, format string) error {
 		fmt.Fprintf(w, "  %-12s %-8s %s\n", l[0], l[1], l[2])
 	}
 	if note := s.memoryNote(); note != "" {
+		fmt.Fprintf(w, "  %-12s %-8s %s\n", "", "", note)
+	}
+	if note := s.shapeNote(); note != "" {
 		fmt.Fprintf(w, "  %-12s %-8s %s\n", "", "", note)
 	}
 	fmt.Fprintln(w)
@@ -165,6 +176,15 @@ func (s *scorecard) lenses() [][3]string {
 		{"Performance", status(s.feasible()), perf},
 		{"Macro", "SKIPPED", "no ops config (cost, carbon and water need a fleet plan)"},
 	}
+}
+
+// shapeNote says when a calibrated transformer step runs on an MLP width inferred from
+// the parameter count rather than one the catalog states (sweep.InferredMLPWidth).
+func (s *scorecard) shapeNote() string {
+	if s.inferredFFN <= 0 || !s.transformerLayered() {
+		return ""
+	}
+	return fmt.Sprintf("note: %s's entry states no intermediate_dim, so the layers' MLP is inferred from its parameter count (plain, %.0f wide%s), not a published shape", s.str("model"), s.inferredFFN, map[bool]string{true: " per expert", false: ""}[s.inferredPerExpert])
 }
 
 // memoryNote says when the footprint leaves the activations out, so that a memory PASS
