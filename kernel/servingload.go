@@ -103,7 +103,7 @@ type LoadOut struct {
 	DecodeStep         []float64 // t_d(b̄)
 	PrefillUtilization []float64 // ρ_p
 	MaxBatch           []float64 // min(B, sequences memory holds at full context)
-	CapacityQPS        []float64 // λ_cap = B'/((O − 1)·t_d(B') + B'·t_p), B' = MaxBatch: the rate that fills the largest batch
+	CapacityQPS        []float64 // the highest rate sustained: B'/((O − 1)·t_d(B') + B'·t_p), B' = MaxBatch, or stall-free mixedCapacity; ≥ qps when steady
 	MemUtilization     []float64 // one accelerator's weights + KV cache of b̄ sequences at full context / capacity
 	PowerW             []float64 // one accelerator's mean draw: prefill draw for ρ_p, decode draw the rest
 	Reason             []LoadReason
@@ -270,6 +270,8 @@ func (m *llm) underLoadMixed(p loadPoint, n, ctx, chunk, osl, qps, full float64)
 		return m.overloaded(p, full, qps*(osl-1)*t)
 	}
 	d := pass(t)
+	// A steady state at qps shows the replica sustains it, whatever the sampled capacity.
+	p.capacity = max(p.capacity, qps)
 	p.nd, p.step, p.tpot, p.computeBound, p.power = qps*(osl-1)*t, d.t, d.t, d.computeBound, d.power
 	b := min(p.nd+1, p.maxBatch)
 	chunks := math.Ceil(n / chunk)
@@ -345,16 +347,30 @@ func (m *llm) mixedCapacity(maxBatch, n, ctx, chunk, osl float64) float64 {
 		return rate(x) * n / chunk * m.mixedPhase(min(x+1, maxBatch), ctx, chunk, n).t
 	}
 	lo, hi := 0.0, min(maxBatch, chunk*(osl-1)/n)
-	if rho(hi) < 1 {
-		return rate(hi)
+	top := hi
+	if rho(hi) >= 1 {
+		for k := 0; k < loadBisections && hi-lo > loadTolerance*hi; k++ {
+			mid := (lo + hi) / 2
+			if rho(mid) < 1 {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		top = lo
 	}
-	for k := 0; k < loadBisections && hi-lo > loadTolerance*hi; k++ {
-		mid := (lo + hi) / 2
-		if rho(mid) < 1 {
-			lo = mid
-		} else {
-			hi = mid
+	// λ(x) rises with x where the step grows smoothly, but the matmuls' tile and wave
+	// quantisation (gemmTiming) make T(x) step up, so a smaller batch can sustain a higher
+	// rate than the largest: the capacity is the most any allowed x sustains, sampled.
+	best := rate(top)
+	for k := 1; k < capacitySamples; k++ {
+		if x := top * float64(k) / capacitySamples; rho(x) < 1 {
+			best = max(best, rate(x))
 		}
 	}
-	return rate(lo)
+	return best
 }
+
+// capacitySamples is how many evenly spaced decode batches mixedCapacity tries below the
+// largest allowed one.
+const capacitySamples = 64

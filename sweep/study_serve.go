@@ -42,7 +42,7 @@ func init() {
 			{Name: "load_tpot_ms", Unit: "ms", Doc: "under qps: mean time per output token after the first, the decode step of the batch a sequence is in, stretched by the prefills' share of time (chunked: one step of that batch and the prompt tokens arriving during it) (0 without qps, +Inf overloaded)"},
 			{Name: "load_prefill_utilization", Doc: "under qps: share of time the replica prefills, qps · one prompt's prefill (chunked: qps · the prompt's share of steps that fill the chunk budget) (0 without qps)"},
 			{Name: "load_max_batch", Doc: "under qps: the largest decode batch, batch_size or the sequences memory holds at seq_len + output_tokens if fewer (0 without qps)"},
-			{Name: "load_capacity_qps", Unit: "1/s", Doc: "under qps: the rate that fills load_max_batch, load_max_batch over its prefills and output_tokens − 1 decode steps at that batch (0 without qps)"},
+			{Name: "load_capacity_qps", Unit: "1/s", Doc: "under qps: the highest rate one replica sustains: load_max_batch over its prefills and output_tokens − 1 decode steps at that batch, or stall-free the most any decode batch sustains (docs/PHYSICS.md §34.1); at least qps where the point is steady (0 without qps)"},
 			{Name: "load_utilization", Doc: "under qps: qps / load_capacity_qps (overloaded at or before 1: earlier when the step turns compute-bound; 0 without qps)"},
 		}, append(servingColumns,
 			wallPass(4, "serving", "weights + KV cache fit in accelerator memory"),

@@ -212,6 +212,27 @@ func TestServeQPS(t *testing.T) {
 	}
 }
 
+// TestServeCapacityCoversSteadyStates: a steady state under --qps is a rate the replica
+// sustains, so load_utilization never passes 1 on a feasible row. Stall-free, the decode
+// step rises in steps with the matmuls' tiles (kernel gemmTiming), so a batch below the
+// largest can sustain more than it: Llama3_8B FP8 on an H100, 1024-token prompts in chunks
+// of 2048, batch 128, reported a steady state at 32 requests/s at utilization 1.06 against a
+// capacity of 30.2 taken at the largest batch (serve-sim's simulated capacity: 32.8).
+func TestServeCapacityCoversSteadyStates(t *testing.T) {
+	t.Parallel()
+	for _, qps := range []string{"8", "20", "30", "31", "32", "33"} {
+		obj := oneObject(t, mlsysim(t, "-o", "json", "serve", "Llama3_8B", "H100", "-p", "fp8", "-b", "128", "-s", "1024",
+			"--output-tokens", "256", "--prefill-chunk-tokens", "2048", "--qps", qps).stdout)
+		util, _ := obj["load_utilization"].(float64)
+		if obj["feasible"] == true && !(util <= 1) {
+			t.Errorf("--qps %s: steady (feasible) at load_utilization %v, capacity %v", qps, util, obj["load_capacity_qps"])
+		}
+		if qps == "32" && obj["feasible"] != true {
+			t.Errorf("--qps 32: %v, want the steady state the fixed point finds", obj["infeasible_reason"])
+		}
+	}
+}
+
 // TestServeDecodeBound: the text output says what bounds decode. Llama3_8B fp8 on H100 at
 // batch 2048 and 256 tokens: the step's FLOPs (≈ 33 ms at 1979 TFLOP/s · 0.5) outlast its
 // bytes (≈ 12.7 ms at 3.35 TB/s) under the default profile; the seed profile has no floor.

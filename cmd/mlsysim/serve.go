@@ -332,7 +332,7 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 // them stay at --batch-size; the cost line is the steady state's.
 func loadLines(row map[string]any) [][2]string {
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
-	capacity := fmt.Sprintf("%.3g requests/s fill the largest batch of %.0f", f("load_capacity_qps"), f("load_max_batch"))
+	capacity := fmt.Sprintf("%.3g requests/s at most (largest batch %.0f)", f("load_capacity_qps"), f("load_max_batch"))
 	lines := [][2]string{
 		{"Request rate", fmt.Sprintf("%.4g requests/s (Poisson), %v-token prompts, %v generated tokens", f("qps"), row["seq_len"], row["output_tokens"])},
 		{"Capacity", fmt.Sprintf("%s (%s used)", capacity, fmtPct(f("load_utilization")))},
