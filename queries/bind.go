@@ -262,7 +262,10 @@ func (p Param) value(raw string, given bool, byName map[string]Column, cols []Co
 		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
 		if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-			return nil, fmt.Errorf("want a finite number, got %q", raw)
+			return nil, fmt.Errorf("want a finite number %s, got %q", p.RangeText(), raw)
+		}
+		if !p.InRange(v) {
+			return nil, fmt.Errorf("want a number %s, got %s", p.RangeText(), strings.TrimSpace(raw))
 		}
 		return v, nil
 	case KindInteger:
@@ -271,13 +274,10 @@ func (p Param) value(raw string, given bool, byName map[string]Column, cols []Co
 		}
 		v, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("want a whole number, got %q", raw)
+			return nil, fmt.Errorf("want a whole number %s, got %q", p.RangeText(), raw)
 		}
-		if v < p.Min || (p.HasMax && v > p.Max) {
-			if p.HasMax {
-				return nil, fmt.Errorf("want a whole number from %d to %d, got %d", p.Min, p.Max, v)
-			}
-			return nil, fmt.Errorf("want a whole number ≥ %d, got %d", p.Min, v)
+		if !p.InRange(float64(v)) {
+			return nil, fmt.Errorf("want a whole number %s, got %d", p.RangeText(), v)
 		}
 		return v, nil
 	case KindString:

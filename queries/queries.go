@@ -17,7 +17,9 @@ import (
 	"bufio"
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
+	"math"
 	"path"
 	"slices"
 	"strconv"
@@ -59,10 +61,15 @@ type Param struct {
 	// manifest's or the files' column units), where it declares any: a sum of cost
 	// columns must not take a fraction or a time.
 	Unit string `json:"unit,omitempty"`
-	// Min and Max bound an integer (inclusive); HasMax says Max applies.
-	Min    int64 `json:"min,omitempty"`
-	Max    int64 `json:"max,omitempty"`
-	HasMax bool  `json:"-"`
+	// Min and Max bound a number or an integer (range=LO..HI, either side may be
+	// empty); nil is no bound on that side. MinOpen and MaxOpen make a side
+	// exclusive (range=(0.. is > 0). Every number and integer parameter
+	// declares a range, so a value that can only answer nothing (a latency
+	// bound ≤ 0) is refused rather than answered with no rows.
+	Min     *float64 `json:"min,omitempty"`
+	Max     *float64 `json:"max,omitempty"`
+	MinOpen bool     `json:"min_exclusive,omitempty"`
+	MaxOpen bool     `json:"max_exclusive,omitempty"`
 	// Needs names the column a bool parameter filters on: set explicitly to true
 	// without that column it is an error; defaulting to true it is ignored.
 	Needs string `json:"needs,omitempty"`
@@ -171,6 +178,10 @@ func Lookup(name string) (*Query, error) {
 // the template body. A param line is
 //
 //	-- param: NAME KIND [required | default=VALUE] [numeric] [unit=UNIT] [range=LO..HI] [needs=COLUMN] [of=PARAM] HELP…
+//
+// A number or integer parameter must declare its range: LO..HI, inclusive,
+// either side empty for no bound, "(" before LO or ")" after HI for an
+// exclusive side (range=(0.. is > 0, range=0..1 a fraction).
 func Parse(file string, src []byte) (*Query, error) {
 	q := &Query{}
 	sc := bufio.NewScanner(bytes.NewReader(src))
@@ -244,7 +255,7 @@ func parseParam(s string) (Param, error) {
 		return p, fmt.Errorf("param %s: unknown kind %q (kinds: %v)", p.Name, p.Kind, kinds)
 	}
 	rest := f[2:]
-	hasDefault := false
+	hasDefault, hasRange := false, false
 flags:
 	for len(rest) > 0 {
 		tok := rest[0]
@@ -262,17 +273,10 @@ flags:
 		case strings.HasPrefix(tok, "of="):
 			p.Of = strings.TrimPrefix(tok, "of=")
 		case strings.HasPrefix(tok, "range="):
-			lo, hi, _ := strings.Cut(strings.TrimPrefix(tok, "range="), "..")
-			var err error
-			if p.Min, err = strconv.ParseInt(lo, 10, 64); err != nil {
+			if err := p.parseRange(strings.TrimPrefix(tok, "range=")); err != nil {
 				return p, fmt.Errorf("param %s: range %q: %w", p.Name, tok, err)
 			}
-			if hi != "" {
-				if p.Max, err = strconv.ParseInt(hi, 10, 64); err != nil {
-					return p, fmt.Errorf("param %s: range %q: %w", p.Name, tok, err)
-				}
-				p.HasMax = true
-			}
+			hasRange = true
 		default:
 			break flags
 		}
@@ -290,6 +294,88 @@ flags:
 		return p, fmt.Errorf("param %s: unit= applies to column parameters", p.Name)
 	case p.Of != "" && p.Kind != KindString:
 		return p, fmt.Errorf("param %s: of= applies to string parameters", p.Name)
+	case hasRange && p.Kind != KindNumber && p.Kind != KindInteger:
+		return p, fmt.Errorf("param %s: range= applies to number and integer parameters", p.Name)
+	case !hasRange && (p.Kind == KindNumber || p.Kind == KindInteger):
+		return p, fmt.Errorf("param %s: a %s parameter declares its range=LO..HI (e.g. range=(0.. for > 0, range=0..1 for a fraction)", p.Name, p.Kind)
+	}
+	if hasDefault && p.Default != "" && (p.Kind == KindNumber || p.Kind == KindInteger) {
+		if _, err := p.value(p.Default, false, nil, nil); err != nil {
+			return p, fmt.Errorf("param %s: default %s: %w", p.Name, p.Default, err)
+		}
 	}
 	return p, nil
+}
+
+// parseRange reads LO..HI: each side a number or empty (unbounded), inclusive
+// unless LO starts with "(" or HI ends with ")"; "[" and "]" may mark
+// inclusive sides. An integer parameter's bounds are whole numbers.
+func (p *Param) parseRange(s string) error {
+	lo, hi, ok := strings.Cut(s, "..")
+	if !ok {
+		return errors.New("want LO..HI")
+	}
+	if p.MinOpen = strings.HasPrefix(lo, "("); p.MinOpen || strings.HasPrefix(lo, "[") {
+		lo = lo[1:]
+	}
+	if p.MaxOpen = strings.HasSuffix(hi, ")"); p.MaxOpen || strings.HasSuffix(hi, "]") {
+		hi = hi[:len(hi)-1]
+	}
+	bound := func(side string) (*float64, error) {
+		if side == "" {
+			return nil, nil
+		}
+		v, err := strconv.ParseFloat(side, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("bound %q is not a finite number", side)
+		}
+		if p.Kind == KindInteger && v != math.Trunc(v) {
+			return nil, fmt.Errorf("bound %q of an integer is not whole", side)
+		}
+		return &v, nil
+	}
+	var err error
+	if p.Min, err = bound(lo); err != nil {
+		return err
+	}
+	if p.Max, err = bound(hi); err != nil {
+		return err
+	}
+	switch {
+	case p.Min == nil && p.MinOpen, p.Max == nil && p.MaxOpen:
+		return errors.New("an open side needs a bound")
+	case p.Min == nil && p.Max == nil:
+		return errors.New("no bound on either side")
+	case p.Min != nil && p.Max != nil && !(*p.Min < *p.Max || *p.Min == *p.Max && !p.MinOpen && !p.MaxOpen):
+		return errors.New("empty range")
+	}
+	return nil
+}
+
+// InRange says v lies within the declared range.
+func (p Param) InRange(v float64) bool {
+	if p.Min != nil && (v < *p.Min || p.MinOpen && v == *p.Min) {
+		return false
+	}
+	if p.Max != nil && (v > *p.Max || p.MaxOpen && v == *p.Max) {
+		return false
+	}
+	return true
+}
+
+// RangeText is the declared range as a reader writes it: "> 0", "≥ 0",
+// "from 1 to 999999", "in (0, 1]"; empty without a range.
+func (p Param) RangeText() string {
+	g := func(v *float64) string { return strconv.FormatFloat(*v, 'g', -1, 64) }
+	switch {
+	case p.Min != nil && p.Max != nil && !p.MinOpen && !p.MaxOpen:
+		return "from " + g(p.Min) + " to " + g(p.Max)
+	case p.Min != nil && p.Max != nil:
+		return "in " + map[bool]string{false: "[", true: "("}[p.MinOpen] + g(p.Min) + ", " + g(p.Max) + map[bool]string{false: "]", true: ")"}[p.MaxOpen]
+	case p.Min != nil:
+		return map[bool]string{false: "≥ ", true: "> "}[p.MinOpen] + g(p.Min)
+	case p.Max != nil:
+		return map[bool]string{false: "≤ ", true: "< "}[p.MaxOpen] + g(p.Max)
+	}
+	return ""
 }

@@ -2,9 +2,11 @@ package queries
 
 import (
 	"database/sql"
+	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -87,12 +89,170 @@ SELECT 1`))
 		t.Fatal(err)
 	}
 	want := []Param{
-		{Name: "k", Kind: KindInteger, Default: "10", Min: 1, Max: 99, HasMax: true, Help: "rows to keep"},
+		{Name: "k", Kind: KindInteger, Default: "10", Min: ptr(1.0), Max: ptr(99.0), Help: "rows to keep"},
 		{Name: "f", Kind: KindBool, Default: "true", Needs: "feasible", Help: "only feasible rows"},
 		{Name: "c", Kind: KindColumn, Required: true, Numeric: true, Help: "a number column"},
 	}
-	if !slices.Equal(q.Params, want) {
+	if !reflect.DeepEqual(q.Params, want) {
 		t.Errorf("params\n got %+v\nwant %+v", q.Params, want)
+	}
+}
+
+func ptr(v float64) *float64 { return &v }
+
+// TestParseRange: range= reads inclusive and exclusive sides, and a number or
+// integer parameter without one, a default outside it or a range that holds
+// nothing is refused when the query is parsed.
+func TestParseRange(t *testing.T) {
+	for _, tc := range []struct {
+		decl, text string
+		in, out    []float64
+	}{
+		{"number required range=(0..", "> 0", []float64{1e-300, 50}, []float64{0, -5}},
+		{"number required range=0..", "≥ 0", []float64{0, 1e9}, []float64{-1e-9}},
+		{"number required range=0..1", "from 0 to 1", []float64{0, 0.5, 1}, []float64{-0.1, 1.01}},
+		{"number required range=[0..1)", "in [0, 1)", []float64{0, 0.999}, []float64{1, -1}},
+		{"number required range=..100)", "< 100", []float64{-1e9, 99}, []float64{100, 101}},
+		{"integer default=10 range=1..999999", "from 1 to 999999", []float64{1, 999999}, []float64{0, 1000000}},
+	} {
+		q, err := Parse("x.sql", []byte("-- name: x\n-- description: d\n-- param: a "+tc.decl+" help\nSELECT 1"))
+		if err != nil {
+			t.Errorf("%s: %v", tc.decl, err)
+			continue
+		}
+		p := q.Params[0]
+		if got := p.RangeText(); got != tc.text {
+			t.Errorf("%s: RangeText %q, want %q", tc.decl, got, tc.text)
+		}
+		for _, v := range tc.in {
+			if !p.InRange(v) {
+				t.Errorf("%s: %g refused", tc.decl, v)
+			}
+		}
+		for _, v := range tc.out {
+			if p.InRange(v) {
+				t.Errorf("%s: %g accepted", tc.decl, v)
+			}
+		}
+	}
+	for _, tc := range []struct{ decl, want string }{
+		{"number required help", "declares its range"},
+		{"integer default=3 help", "declares its range"},
+		{"column required range=0.. help", "range= applies to number and integer"},
+		{"number required range=0 help", "want LO..HI"},
+		{"number required range=.. help", "no bound on either side"},
+		{"number required range=(.. help", "an open side needs a bound"},
+		{"number required range=x..1 help", "not a finite number"},
+		{"number required range=nan.. help", "not a finite number"},
+		{"number required range=1..0 help", "empty range"},
+		{"number required range=(1..1 help", "empty range"},
+		{"integer default=1 range=0.5.. help", "not whole"},
+		{"integer default=0 range=1..9 help", "default 0: want a whole number from 1 to 9"},
+		{"number default=-1 range=0.. help", "default -1: want a number ≥ 0"},
+	} {
+		_, err := Parse("x.sql", []byte("-- name: x\n-- description: d\n-- param: a "+tc.decl+"\nSELECT 1"))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want it to contain %q", tc.decl, err, tc.want)
+		}
+	}
+}
+
+// wideCols hold every column the bundled queries' defaults name, so each binds
+// with only its required parameters given.
+var wideCols = append(slices.Clone(serveCols), []Column{
+	{"tco_usd", "DOUBLE"}, {"carbon_kg", "DOUBLE"}, {"step_latency_ms", "DOUBLE"}, {"cluster", "VARCHAR"},
+	{"nodes", "BIGINT"}, {"usd_per_million_tokens", "DOUBLE"}, {"sla_ratio", "DOUBLE"}, {"kv_precision", "VARCHAR"},
+	{"tp", "BIGINT"}, {"pp", "BIGINT"}, {"ep", "BIGINT"}, {"mode", "VARCHAR"}, {"prefill_tp", "BIGINT"},
+}...)
+
+// TestNumberParamBounds: every number and integer parameter of every bundled
+// query has the range written here, and a value outside it (just past each
+// bound, an open bound itself, NaN, ±Inf, 1e400) is refused naming the query,
+// the parameter, the value and the range, while the bounds that belong to the
+// range are accepted. batching's max ≤ 0 used to answer no rows with exit 0:
+// no latency is ≤ 0, so it can only mean a mistake.
+func TestNumberParamBounds(t *testing.T) {
+	ranges := map[string]string{
+		"batching.max":  "> 0",
+		"deployments.k": "from 1 to 999999",
+		"find.k":        "≥ 1",
+		"parallelism.k": "from 1 to 999999",
+		"placement.tax": "≥ 0",
+		"placement.k":   "from 1 to 999999",
+		"top.k":         "from 1 to 999999",
+	}
+	needed := map[string]map[string]string{
+		"batching": {"max": "50"},
+		"find":     {"column": "model", "value": "Llama3_8B"},
+		"pareto":   {"objectives": "itl_ms,ttft_ms"},
+		"top":      {"by": "itl_ms"},
+	}
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	seen := 0
+	for _, q := range List() {
+		for _, p := range q.Params {
+			if p.Kind != KindNumber && p.Kind != KindInteger {
+				continue
+			}
+			key := q.Name + "." + p.Name
+			seen++
+			if got := p.RangeText(); got != ranges[key] {
+				t.Errorf("%s: range %q, want %q", key, got, ranges[key])
+			}
+			step := 0.5
+			if p.Kind == KindInteger {
+				step = 1
+			}
+			var bad, good []string
+			if p.Min != nil {
+				bad = append(bad, g(*p.Min-step))
+				if p.MinOpen {
+					bad, good = append(bad, g(*p.Min)), append(good, g(*p.Min+step))
+				} else {
+					good = append(good, g(*p.Min))
+				}
+			}
+			if p.Max != nil {
+				bad = append(bad, g(*p.Max+step))
+				if !p.MaxOpen {
+					good = append(good, g(*p.Max))
+				}
+			}
+			if p.Kind == KindNumber {
+				bad = append(bad, "NaN", "inf", "-Inf", "1e400")
+			} else {
+				bad = append(bad, "1.5", "1e400")
+			}
+			bind := func(raw string) error {
+				params := maps.Clone(needed[q.Name])
+				if params == nil {
+					params = map[string]string{}
+				}
+				params[p.Name] = raw
+				_, err := q.bind(wideCols, nil, params)
+				return err
+			}
+			for _, raw := range bad {
+				err := bind(raw)
+				if err == nil {
+					t.Errorf("%s=%s: accepted, want it refused (range %s)", key, raw, p.RangeText())
+					continue
+				}
+				for _, w := range []string{"query " + q.Name + ": parameter " + p.Name + ":", raw, p.RangeText()} {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("%s=%s: error %q lacks %q", key, raw, err, w)
+					}
+				}
+			}
+			for _, raw := range good {
+				if err := bind(raw); err != nil {
+					t.Errorf("%s=%s: %v", key, raw, err)
+				}
+			}
+		}
+	}
+	if seen != len(ranges) {
+		t.Errorf("%d number and integer parameters in the bundled queries, %d ranges written here", seen, len(ranges))
 	}
 }
 

@@ -66,6 +66,48 @@ func TestHugeIntegerFlags(t *testing.T) {
 	}
 }
 
+// Float flags given "nan", "inf", "1e400" or a value outside their meaning (a
+// rate or a latency target ≤ 0, a share outside (0, 1], a negative tax) are
+// refused naming the flag before any work. optimize batching took --sla-ms nan
+// through its "≤ 0" check (NaN compares false), swept the plan and failed in
+// the query's parameter max, naming neither the flag nor its range.
+func TestMeaninglessFloatFlags(t *testing.T) {
+	batching := planFixture("batching-h100.yaml")
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"optimize", "batching", batching, "--sla-ms", "nan", "--qps", "10"}, []string{"--sla-ms", "finite number > 0, got NaN"}},
+		{[]string{"optimize", "batching", batching, "--sla-ms", "inf", "--qps", "10"}, []string{"--sla-ms", "finite number > 0, got +Inf"}},
+		{[]string{"optimize", "batching", batching, "--sla-ms", "-5", "--qps", "10"}, []string{"--sla-ms", "got -5"}},
+		{[]string{"optimize", "batching", batching, "--sla-ms", "50", "--qps", "nan"}, []string{"--qps", "finite number > 0, got NaN"}},
+		{[]string{"optimize", "batching", batching, "--sla-ms", "50", "--qps", "inf"}, []string{"--qps", "got +Inf"}},
+		{[]string{"optimize", "batching", batching, "--sla-ms", "50", "--qps", "1e400"}, []string{"-qps", "1e400"}},
+		{[]string{"optimize", "placement", planFixture("placement-research256.yaml"), "--carbon-tax", "nan"}, []string{"--carbon-tax", "not a number"}},
+		{[]string{"optimize", "placement", planFixture("placement-research256.yaml"), "--carbon-tax", "-5"}, []string{"--carbon-tax", "≥ 0"}},
+		{[]string{"eval", "Llama3_8B", "H100", "--efficiency", "nan"}, []string{"--efficiency", "not a number"}},
+		{[]string{"eval", "Llama3_8B", "H100", "--efficiency", "inf"}, []string{"--efficiency", "not a number"}},
+		{[]string{"eval", "Llama3_8B", "H100", "--efficiency", "0"}, []string{"--efficiency", "(0, 1]"}},
+		{[]string{"serve", "Llama3_8B", "H100", "-b", "64", "--qps", "inf"}, []string{"--qps", "not a number"}},
+		{[]string{"serve", "Llama3_8B", "H100", "-b", "64", "--qps", "0"}, []string{"--qps", "> 0"}},
+		{[]string{"serve", "Llama3_8B", "H100", "-b", "64", "--ttft-ms", "nan"}, []string{"--ttft-ms", "> 0"}},
+		{[]string{"serve", "Llama3_8B", "H100", "-b", "64", "--ttft-ms", "500", "--attainment", "nan"}, []string{"--attainment", "(0, 1]"}},
+		{[]string{"serve", "Llama3_8B", "H100", "--draft-model", "mtp", "--spec-acceptance", "1.5"}, []string{"--spec-acceptance", "[0, 1]"}},
+		{[]string{"serve", "Llama3_8B", "H100", "--step-overhead-ms", "-1"}, []string{"--step-overhead-ms", "≥ 0"}},
+		{[]string{"optimize", "serving", "Llama3_8B", "--qps", "nan", "--ttft-ms", "500", "--itl-ms", "50"}, []string{"--qps", "finite number > 0"}},
+		{[]string{"optimize", "serving", "Llama3_8B", "--qps", "10", "--ttft-ms", "500", "--itl-ms", "-inf"}, []string{"--itl-ms", "finite number > 0"}},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
+			r := badRun(t, exitBadInput, c.want, c.args...)
+			if r.stdout != "" {
+				t.Errorf("stdout not empty: %s", r.stdout)
+			}
+		})
+	}
+}
+
 // Inputs must be regular files of at most 64 MiB: /dev/zero, a FIFO nobody
 // writes to, a folder or a huge file are refused at once, not read forever.
 func TestInputFilesBounded(t *testing.T) {

@@ -409,10 +409,10 @@ func (a *app) optimizeBatching(ctx context.Context, c *cli.Command) error {
 	}
 	sla, qps, maxBatch := c.Float("sla-ms"), c.Float("qps"), c.Int("max-batch")
 	switch {
-	case !c.IsSet("sla-ms") || sla <= 0:
-		return badInputf("--sla-ms", "required: the target in ms for a request's mean latency (calibrated) or a full batch's p99 wait + service (the seed's p99 latency), > 0")
-	case !c.IsSet("qps") || qps <= 0:
-		return badInputf("--qps", "required: the request rate, > 0")
+	case !c.IsSet("sla-ms") || !(sla > 0) || math.IsInf(sla, 0): // !(> 0) refuses NaN too
+		return badInputf("--sla-ms", "required: the target in ms for a request's mean latency (calibrated) or a full batch's p99 wait + service (the seed's p99 latency), a finite number > 0, got %v", sla)
+	case !c.IsSet("qps") || !(qps > 0) || math.IsInf(qps, 0):
+		return badInputf("--qps", "required: the request rate, a finite number > 0, got %v", qps)
 	}
 	if c.Args().Len() != 1 {
 		return badInputf("optimize batching", "want one PLAN.yaml, got %d arguments", c.Args().Len())

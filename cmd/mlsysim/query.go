@@ -529,7 +529,7 @@ func (a *app) listQueries(format string) error {
 			fmt.Fprintf(a.stdout, "%s — %s\n", q.Name, q.Description)
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			for _, p := range q.Params {
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Name, p.Kind, paramDefault(p), p.Help)
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Name, paramKind(p), paramDefault(p), p.Help)
 			}
 			tw.Flush()
 		}
@@ -539,11 +539,19 @@ func (a *app) listQueries(format string) error {
 	for _, q := range qs {
 		t := &table{name: q.Name, title: q.Name + " — " + q.Description, cols: []string{"parameter", "kind", "default", "help"}}
 		for _, p := range q.Params {
-			t.add([]string{p.Name, string(p.Kind), paramDefault(p), p.Help}, nil)
+			t.add([]string{p.Name, paramKind(p), paramDefault(p), p.Help}, nil)
 		}
 		ts = append(ts, t)
 	}
 	return renderTables(a.stdout, format, ts)
+}
+
+// paramKind is the parameter's kind with its range, if it declares one ("number > 0").
+func paramKind(p queries.Param) string {
+	if r := p.RangeText(); r != "" {
+		return string(p.Kind) + " " + r
+	}
+	return string(p.Kind)
 }
 
 func paramDefault(p queries.Param) string {

@@ -82,7 +82,7 @@ func TestQueryList(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatal(r)
 	}
-	for _, want := range []string{"top — ", "pareto — ", "summary — ", "batching — ", "objectives  objectives  required", "default itl_ms"} {
+	for _, want := range []string{"top — ", "pareto — ", "summary — ", "batching — ", "objectives  objectives  required", "default itl_ms", "max       number > 0", "k         integer from 1 to 999999"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("--list lacks %q:\n%s", want, r.stdout)
 		}
@@ -341,6 +341,12 @@ func TestQueryErrors(t *testing.T) {
 		{[]string{"query", "top", out, "--param", "by=itl_ms", "--param", "k=1; DROP VIEW results"}, "want a whole number"},
 		{[]string{"query", "top", out, "--param", "by=itl_ms", "--param", "order=min/*"}, "want min or max"},
 		{[]string{"query", "batching", out, "--param", "max=1 OR 1=1"}, "want a finite number"},
+		// A bound outside its range answers nothing: refused, naming it, the value and the range.
+		{[]string{"query", "batching", out, "--param", "max=-5"}, "query batching: parameter max: want a number > 0, got -5"},
+		{[]string{"query", "batching", out, "--param", "max=0"}, "query batching: parameter max: want a number > 0, got 0"},
+		{[]string{"query", "batching", out, "--param", "max=nan"}, `query batching: parameter max: want a finite number > 0, got "nan"`},
+		{[]string{"query", "placement", out, "--param", "tax=-100"}, "query placement: parameter tax: want a number ≥ 0, got -100"},
+		{[]string{"query", "top", out, "--param", "by=itl_ms", "--param", "k=-3"}, "query top: parameter k: want a whole number from 1 to 999999, got -3"},
 		{[]string{"query", "pareto", out, "--param", "objectives=itl_ms:min' --,ttft_ms"}, "want min or max"},
 	} {
 		r := mlsysim(t, tc.args...)
