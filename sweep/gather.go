@@ -46,6 +46,12 @@ var (
 	// collectives and runs only the linear GEMMs in FP8 (docs/PHYSICS.md §35).
 	fp8RecipeParam = Param{Name: "fp8_recipe", Kind: KindEnum, Default: "none", Enum: []string{"none", "delayed", "current"},
 		Doc: "calibrated training: FP8 mixed precision as Transformer Engine runs it — the transformer layers' linear GEMMs on FP8 inputs with per-tensor scales from the amax history (delayed) or from each tensor's own amax (current), everything else in precision (bf16, fp16 or fp32); needs an accelerator with a measured FP8 matmul rate, catalog gemm_efficiency fp8 (else unsupported_by_hardware); none: every GEMM in precision"}
+	// fp8ParamsParam is FP8 primary weights (kernel.StepIn.FP8Params,
+	// kernel.TrainMemIn.FP8Params), one parameter of the fleet, node and train-memory
+	// studies so that eval --training --fp8-params, train-memory and a fleet grid price
+	// the same run alike (docs/PHYSICS.md §35, "FP8 primary weights").
+	fp8ParamsParam = Param{Name: "fp8_params", Kind: KindBool, Default: "false",
+		Doc: "calibrated, with fp8_recipe delayed or current: the linear layers' primary weights are FP8 tensors (Megatron-Core's fp8_param_gather, TE's fp8_model_init; Megatron-Bridge's FP8 recipes set it) — no 16-bit copy of them in memory, ZeRO gathers them in 1 byte (fleet), and a step rebuilds their transpose once instead of casting them from the training precision (fleet, node); refused where fp8_recipe is none everywhere (so under seed too)"}
 )
 
 // transformerExecutionParam is how a calibrated transformer training step runs its layers'

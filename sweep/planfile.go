@@ -261,7 +261,7 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 				return "", nil, nil, pf.errf("parallelism", "parallelism needs more than one accelerator (hardware.accelerators)")
 			}
 			if hw.FP8Params != nil {
-				return "", nil, nil, pf.errf("hardware.fp8_params", "hardware.fp8_params applies to a training step's FP8 weights, and a plan of one accelerator is evaluated as inference (the node study); give the plan more accelerators, or drop fp8_params")
+				return "", nil, nil, pf.errf("hardware.fp8_params", "hardware.fp8_params applies to a training step's FP8 weights, and a plan of one accelerator is evaluated as inference (the node study); for one accelerator's training step use mlsysim eval MODEL HARDWARE --training --fp8-recipe current --fp8-params, or give the plan more accelerators, or drop fp8_params")
 			}
 			if hw.FP8Recipe != "" {
 				return "", nil, nil, pf.errf("hardware.fp8_recipe", "hardware.fp8_recipe applies to a training step, and a plan of one accelerator is evaluated as inference (the node study); for one accelerator's training step use mlsysim eval MODEL HARDWARE --training --fp8-recipe %s, or give the plan more accelerators", hw.FP8Recipe)

@@ -15,7 +15,7 @@ func init() {
 		Doc:       "roofline of one model on one accelerator, inference or training (physics.md §5.1)",
 		Objective: Objective{Column: "throughput_per_s"},
 		Params: []Param{
-			modelParam, hardwareParam, precisionParam, fp8RecipeParam, stepEffParam, batchParam,
+			modelParam, hardwareParam, precisionParam, fp8RecipeParam, fp8ParamsParam, stepEffParam, batchParam,
 			{Name: "training", Kind: KindBool, Default: "false", Doc: "training step (3× forward FLOPs) instead of inference"},
 			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length: transformer training memory, and under calibrated the tokens of each training sequence"},
 			{Name: "activation_recomputation", Kind: KindBool, Default: "false", Doc: "recompute activations in the backward pass (+1 forward)"},
@@ -61,6 +61,9 @@ func init() {
 		check: trainingOnlyAxes,
 		checkProfile: func(p *Plan) error {
 			if err := checkFP8Recipe(p); err != nil {
+				return err
+			}
+			if err := checkFP8Params(p); err != nil {
 				return err
 			}
 			return calibratedTrainingShape(p, slices.Contains(p.valuesOf("training").Nums, 1))
@@ -260,15 +263,15 @@ func (e *nodeEval) trainingStep(c cols) {
 		&st.Congestion, &st.Straggler, &st.Imbalance, &mm.Batch, &mm.DP, &mm.OptimizerBytes, &mm.TrainableFraction, &mm.CommBufferFraction, &mm.InFlight, &mm.MemCapacity} {
 		*s = grow(*s, n)
 	}
-	for _, s := range []*[]bool{&st.Gated, &st.SeqParallel, &st.FlashAttention, &st.OverlapDP, &st.FP32Grads, &st.LoRA, &st.CPAllGather, &st.Eager} {
+	for _, s := range []*[]bool{&st.Gated, &st.SeqParallel, &st.FlashAttention, &st.OverlapDP, &st.FP32Grads, &st.LoRA, &st.CPAllGather, &st.Eager, &st.FP8Params} {
 		*s = grow(*s, n)
 	}
 	st.Recompute = grow(st.Recompute, n)
 	st.FP8 = grow(st.FP8, n)
-	fp8, exec := c.get("fp8_recipe"), c.get("transformer_execution")
+	fp8, fp8Params, exec := c.get("fp8_recipe"), c.get("fp8_params"), c.get("transformer_execution")
 	for j, k := range e.rows {
 		m, h := int(mc[k]), int(hc[k])
-		st.FP8[j] = kernel.FP8Recipe(fp8[k])
+		st.FP8[j], st.FP8Params[j] = kernel.FP8Recipe(fp8[k]), fp8Params[k] == 1
 		stepShape(st, j, e.m, m, e.h, h, prec[k], in.PeakFLOPS[k]*in.Efficiency[k])
 		st.Layers[j], st.Hidden[j], st.Heads[j], st.Params[j] = in.Layers[k], in.Hidden[k], in.Heads[k], in.Params[k]
 		st.SeqLen[j], st.Batch[j], st.Bytes[j], st.PeakFLOPS[j] = in.SeqLen[k], in.Batch[k], in.Bytes[k], in.PeakFLOPS[k]
@@ -307,7 +310,7 @@ func (e *nodeEval) trainingStep(c cols) {
 	mm.Recompute, mm.SeqLen, mm.ZeROStage = st.Recompute, st.SeqLen, st.ZeROStage
 	mm.TP, mm.PP, mm.EP, mm.CP, mm.VirtualStages, mm.GradAccum = st.TP, st.PP, st.EP, st.CP, st.VirtualStages, st.GradAccum
 	mm.KVHeads, mm.FFN, mm.Vocab, mm.ExpertParams = st.KVHeads, st.FFN, st.Vocab, st.ExpertParams
-	mm.Gated, mm.SeqParallel, mm.Flash, mm.FP32Grads, mm.FP8 = st.Gated, st.SeqParallel, st.FlashAttention, st.FP32Grads, st.FP8
+	mm.Gated, mm.SeqParallel, mm.Flash, mm.FP32Grads, mm.FP8, mm.FP8Params = st.Gated, st.SeqParallel, st.FlashAttention, st.FP32Grads, st.FP8, st.FP8Params
 	kernel.TrainingMemory(&e.memO, mm)
 
 	for _, kj := range e.steps {
@@ -332,7 +335,7 @@ func sameInputs(in [][]float64, skip, kp, k int) bool {
 }
 
 // nodeTrainingParams are the node study's parameters only a training step reads.
-var nodeTrainingParams = []string{"seq_len", "activation_recomputation", "zero_stage", "dp_size", "lora", "fp8_recipe", "transformer_execution"}
+var nodeTrainingParams = []string{"seq_len", "activation_recomputation", "zero_stage", "dp_size", "lora", "fp8_recipe", "fp8_params", "transformer_execution"}
 
 // trainingOnlyAxes refuses several values of a parameter only a training step reads when
 // no point of the grid trains: every value would give the same row (eval refuses the

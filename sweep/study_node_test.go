@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mlsysim/mlsysim/catalog"
@@ -159,6 +160,11 @@ func TestNodeTrainingIsOneAcceleratorFleet(t *testing.T) {
 		{"Llama3_8B", "H100", "  seq_len: 2048\n  batch_size: 2\n  precision: bf16\n  transformer_execution: fused\n"},
 		{"Llama3_8B", "H100", "  seq_len: 2048\n  batch_size: 2\n  precision: bf16\n  transformer_execution: eager\n"},
 		{"Mixtral_8x7B", "H200", "  seq_len: 1024\n  precision: bf16\n  transformer_execution: eager\n"},
+		// FP8 GEMMs with and without FP8 primary weights (eval --fp8-recipe, --fp8-params).
+		{"Llama3_8B", "H100", "  seq_len: 2048\n  batch_size: 2\n  precision: bf16\n  fp8_recipe: delayed\n"},
+		{"Llama3_8B", "H100", "  seq_len: 2048\n  batch_size: 2\n  precision: bf16\n  fp8_recipe: delayed\n  fp8_params: true\n"},
+		{"Llama3_8B", "H100", "  seq_len: 2048\n  batch_size: 2\n  precision: bf16\n  fp8_recipe: current\n  fp8_params: true\n"},
+		{"Mixtral_8x7B", "H200", "  seq_len: 1024\n  precision: bf16\n  fp8_recipe: current\n  fp8_params: true\n"},
 	}
 	for i, c := range cases {
 		key, err := cat.AddFleet(catalog.FleetSpec{Key: fmt.Sprintf("one_%d", i), Accelerator: c.hw, AcceleratorsPerNode: 1, Nodes: 1, FabricBytesPerS: 50e9, Source: "test"})
@@ -179,6 +185,29 @@ func TestNodeTrainingIsOneAcceleratorFleet(t *testing.T) {
 				t.Errorf("%s: node %s = %v, fleet %s = %v", name, pair[0], node[pair[0]], pair[1], fleet[pair[1]])
 			}
 		}
+	}
+}
+
+// TestNodeFP8Params: the node study reads fp8_params, so the FP8 cases of the equality
+// above test two steps each. Llama-3 8B's linear weights per layer, by hand: QKV
+// h·(h + 2·kv·d) = 4096·6144, the output projection 4096², the gated MLP 3·4096·14336,
+// 218,103,808 in all; × 32 layers = 6,979,321,856. FP8 primary weights drop their BF16
+// copy, 2 bytes each: 13.958643712 GB less in the footprint (docs/PHYSICS.md §35, "FP8
+// primary weights"); activations are unchanged, and the step is shorter (the weights'
+// transpose rebuilt from 1 byte instead of a cast from 2). Without a recipe the axis is
+// refused, naming it.
+func TestNodeFP8Params(t *testing.T) {
+	src := "version: 1\nstudy: node\nprofile: calibrated\naxes:\n  model: Llama3_8B\n  hardware: H100\n  training: true\n  precision: bf16\n  seq_len: 2048\n  batch_size: 2\n  fp8_recipe: current\n  fp8_params: %v\n"
+	bf16, fp8 := evalOne(t, fmt.Sprintf(src, false)), evalOne(t, fmt.Sprintf(src, true))
+	const linear = 32 * (4096*6144 + 4096*4096 + 3*4096*14336)
+	checkGolden(t, fp8, []golden{{"memory_footprint_gb", bf16["memory_footprint_gb"].(float64) - linear*2*1e-9, 1e-12},
+		{"activation_memory_gb", bf16["activation_memory_gb"].(float64), 0}})
+	if f, b := fp8["latency_compute_ms"].(float64), bf16["latency_compute_ms"].(float64); !(f < b) {
+		t.Errorf("layers' time with FP8 primary weights %v ms, with BF16 ones %v ms: want shorter (no cast from BF16)", f, b)
+	}
+	p := mustPlan(t, "version: 1\nstudy: node\nprofile: calibrated\naxes:\n  model: Llama3_8B\n  hardware: H100\n  training: true\n  precision: bf16\n  fp8_params: true\n")
+	if err := p.SetProfile(p.Profile); err == nil || !strings.Contains(err.Error(), "axis fp8_params") {
+		t.Errorf("fp8_params true with fp8_recipe none: error %v, want one naming axis fp8_params", err)
 	}
 }
 

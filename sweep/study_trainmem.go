@@ -19,7 +19,7 @@ func init() {
 		Doc:       "training memory per accelerator: weights, gradients, optimizer, activations, buffers (physics.md §7.1)",
 		Objective: Objective{Column: "total_memory_gb", Minimize: true},
 		Params: []Param{
-			modelParam, hardwareParam, precisionParam, fp8RecipeParam, batchParam, seqParam,
+			modelParam, hardwareParam, precisionParam, fp8RecipeParam, fp8ParamsParam, batchParam, seqParam,
 			{Name: "optimizer", Kind: KindEnum, Default: "adam", Enum: optimizers, Doc: "optimizer (adam/adamw 12 B, sgd 4 B per trainable parameter)"},
 			{Name: "activation_checkpointing", Kind: KindEnum, Default: "selective", Enum: strategies,
 				Doc: "activation recomputation: selective, full or none (Korthikanti et al. 2023)"},
@@ -61,6 +61,9 @@ func init() {
 		},
 		checkProfile: func(p *Plan) error {
 			if err := checkFP8Recipe(p); err != nil {
+				return err
+			}
+			if err := checkFP8Params(p); err != nil {
 				return err
 			}
 			return calibratedTrainingShape(p, true)
@@ -124,6 +127,9 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		in.CP = grow(in.CP, n)
 		// FP8 GEMMs keep FP8 weight copies and save their inputs in FP8 (fp8training.go).
 		in.FP8 = fp8Recipes(in.FP8, c.get("fp8_recipe"))
+		// FP8 primary weights: the linear weights' FP8 copies with no b-byte one, as the
+		// fleet study counts them (kernel.TrainMemIn.FP8Params).
+		in.FP8Params = boolsOf(in.FP8Params, c.get("fp8_params"))
 		for k := 0; k < n; k++ {
 			in.Gated[k], in.Flash[k], in.FP32Grads[k], in.CP[k] = e.m.gated[int(mc[k])], false, false, 1
 			if e.h.fp8Unsupported(float64(in.FP8[k]), int(hc[k])) {

@@ -86,12 +86,20 @@ func TestTrainMemoryHybridShard(t *testing.T) {
 // activations than without.
 func TestTrainMemoryFP8IsTheFleets(t *testing.T) {
 	const mem = "version: 1\nstudy: train-memory\nprofile: calibrated\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  precision: [bf16]\n" +
-		"  batch_size: [8]\n  seq_len: [4096]\n  tp: [2]\n  dp: [4]\n  zero_stage: [1]\n  sequence_parallel: [true]\n  fp8_recipe: [%s]\n"
+		"  batch_size: [8]\n  seq_len: [4096]\n  tp: [2]\n  dp: [4]\n  zero_stage: [1]\n  sequence_parallel: [true]\n  fp8_recipe: [%s]\n  fp8_params: [%v]\n"
 	const fleet = "version: 1\nstudy: fleet\nprofile: calibrated\nfixed:\n  cluster: Research_256\n  nodes: 1\n  precision: bf16\n  batch_size: 8\n" +
-		"  seq_len: 4096\n  tp: 2\n  zero_stage: 1\n  sequence_parallel: true\n  flash_attention: false\n  fp32_gradients: false\naxes:\n  model: [Llama3_8B]\n  fp8_recipe: [%s]\n"
+		"  seq_len: 4096\n  tp: 2\n  zero_stage: 1\n  sequence_parallel: true\n  flash_attention: false\n  fp32_gradients: false\naxes:\n  model: [Llama3_8B]\n  fp8_recipe: [%s]\n  fp8_params: [%v]\n"
 	rows := map[string]map[string]any{}
-	for _, r := range []string{"none", "delayed", "current"} {
-		m, f := evalOne(t, fmt.Sprintf(mem, r)), evalOne(t, fmt.Sprintf(fleet, r))
+	// FP8 primary weights (fp8_params) with each recipe: keyed "delayed+params".
+	for _, rp := range []struct {
+		r      string
+		params bool
+	}{{"none", false}, {"delayed", false}, {"current", false}, {"delayed", true}, {"current", true}} {
+		r := rp.r
+		if rp.params {
+			r += "+params"
+		}
+		m, f := evalOne(t, fmt.Sprintf(mem, rp.r, rp.params)), evalOne(t, fmt.Sprintf(fleet, rp.r, rp.params))
 		if m["feasible"] != true || f["feasible"] != true {
 			t.Fatalf("%s: feasible train-memory %v (%v), fleet %v (%v)", r, m["feasible"], m["infeasible_reason"], f["feasible"], f["infeasible_reason"])
 		}
@@ -111,6 +119,14 @@ func TestTrainMemoryFP8IsTheFleets(t *testing.T) {
 		if a, a0 := rows[r]["activations_gb"].(float64), none["activations_gb"].(float64); !(a < a0) {
 			t.Errorf("%s: activations %v GB, without FP8 %v GB: want the GEMM inputs saved in FP8", r, a, a0)
 		}
+		// FP8 primary weights drop the BF16 copy of the linear weights of this rank, by
+		// hand: Llama-3 8B's 32 · (4096·6144 + 4096² + 3·4096·14336) = 6,979,321,856 linear
+		// weights over tp 2 (ZeRO-1 does not shard weights), 2 bytes each = 6.979321856 GB;
+		// gradients, optimizer state and activations are unchanged.
+		p := rows[r+"+params"]
+		checkGolden(t, p, []golden{{"weights_gb", rows[r]["weights_gb"].(float64) - 6.979321856, 1e-12},
+			{"gradients_gb", rows[r]["gradients_gb"].(float64), 0}, {"optimizer_state_gb", rows[r]["optimizer_state_gb"].(float64), 0},
+			{"activations_gb", rows[r]["activations_gb"].(float64), 0}})
 	}
 }
 
@@ -126,6 +142,14 @@ func TestTrainMemoryFP8Refused(t *testing.T) {
 		p := mustPlan(t, fmt.Sprintf(src, tc.profile, tc.hw, tc.prec))
 		if err := p.SetProfile(p.Profile); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %s %s: err %v, want one saying %q", tc.profile, tc.hw, tc.prec, err, tc.want)
+		}
+	}
+	// FP8 primary weights without FP8 GEMMs, as the fleet study refuses them: under either
+	// profile (the seed's recipe can only be none), naming the axis.
+	for _, profile := range []string{"seed", "calibrated"} {
+		p := mustPlan(t, "version: 1\nstudy: train-memory\nprofile: "+profile+"\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  precision: [bf16]\n  fp8_params: [true]\n")
+		if err := p.SetProfile(p.Profile); err == nil || !strings.Contains(err.Error(), "axis fp8_params") {
+			t.Errorf("%s: fp8_params true with fp8_recipe none: err %v, want one naming axis fp8_params", profile, err)
 		}
 	}
 	row := evalOne(t, fmt.Sprintf(src, "calibrated", "A100", "bf16"))

@@ -63,7 +63,10 @@ group, the ranks the state is split over (the fleet study's dp_shard). --fp8-rec
 delayed|current runs the layers' linear GEMMs in FP8 as Transformer Engine does (the
 measured FP8 matmul rate, the casts and amax passes as memory traffic, FP8 weight copies
 and FP8-saved GEMM inputs in memory; everything else in --precision, e.g. bf16;
-docs/PHYSICS.md §35, "FP8 mixed precision"). --transformer-execution eager runs each layer's
+docs/PHYSICS.md §35, "FP8 mixed precision"); with it --fp8-params keeps the linear layers'
+primary weights as FP8 tensors (Megatron-Core's fp8_param_gather, the fleet study's
+fp8_params): no 16-bit copy in memory, and their transpose rebuilt once a step instead of
+a cast from --precision ("FP8 primary weights"). --transformer-execution eager runs each layer's
 norms, activation, rotary embedding and residual adds op by op as a PyTorch eager Llama
 block (FP32 norms and rotary, autograd's gradient accumulations, a fixed cost per kernel)
 instead of fused (the default), as the fleet study's transformer_execution does. The seed profile counts one
@@ -88,7 +91,8 @@ step, on an accelerator with a measured matmul rate (calibrated: the rate, not a
 fraction, prices it), --dp-size without a ZeRO stage and a ZeRO stage without --dp-size
 (eval prices one accelerator: the ranks only divide ZeRO's shards), --fp8-recipe for a model
 without a transformer's layered step, on an accelerator without a measured FP8 matmul rate,
-beside an 8-bit --precision or under the seed profile, --transformer-execution for a model
+beside an 8-bit --precision or under the seed profile, --fp8-params without --fp8-recipe
+delayed or current (so under the seed profile too), --transformer-execution for a model
 without a transformer's layered step or under the seed profile.
 
 A precision the accelerator states no rate for (fp8 on an A100) is priced at its default
@@ -104,6 +108,7 @@ Examples:
    mlsysim eval ResNet50 H100 --precision int8 --batch-size 2048 --cnn-execution graph
    mlsysim eval Llama3_70B H100 --training --seq-len 4096 --zero-stage 3 --dp-size 64
    mlsysim eval Llama3_8B H100 --training --precision bf16 --fp8-recipe current
+   mlsysim eval Llama3_8B H100 --training --precision bf16 --fp8-recipe current --fp8-params
    mlsysim eval Llama3_8B H100 --training --precision bf16 --transformer-execution eager
    mlsysim eval Llama3_8B H100 --batch-size 32 --plot roofline.svg`,
 		Flags: append(commonFlags(),
@@ -113,6 +118,7 @@ Examples:
 			&cli.IntFlag{Name: "dp-size", Value: 1, Usage: "training: data-parallel ranks ZeRO shards over (with --zero-stage 1–3; under hybrid sharding, the shard group)"},
 			&cli.BoolFlag{Name: "lora", Usage: "training: LoRA fine-tuning (rank 16 on Q, K, V, O)"},
 			&cli.StringFlag{Name: "fp8-recipe", Value: "none", Usage: "training (calibrated, transformers): FP8 mixed precision as Transformer Engine runs it, the linear GEMMs in FP8 with per-tensor scales: delayed (amax history) or current (each tensor's own amax); --precision stays what is stored and moved (bf16); none: no FP8 GEMMs"},
+			&cli.BoolFlag{Name: "fp8-params", Usage: "training (calibrated, with --fp8-recipe delayed or current): FP8 primary weights, the linear layers' weights kept as FP8 tensors (Megatron-Core's fp8_param_gather): no 16-bit copy in memory, their transpose rebuilt once a step instead of a cast; the fleet study's fp8_params"},
 			&cli.StringFlag{Name: "transformer-execution", Value: "fused", Usage: "training (calibrated, transformers): how each layer's norms, activation and residual adds run — fused (one pass each: Megatron-LM's fused kernels, torch.compile) or eager (op by op as a PyTorch eager Llama block, a fixed cost per kernel); the fleet study's transformer_execution"},
 			&cli.StringFlag{Name: "cnn-execution", Value: "eager", Usage: "calibrated CNNs: eager, fused_bn_act or graph (how the framework runs batch norm, ReLU and residual adds)"},
 			&cli.StringFlag{Name: "plot", Usage: "also draw the point on its accelerator's roofline: FILE.svg, FILE.pdf or FILE.png"},
@@ -142,6 +148,9 @@ Examples:
 					}
 				}
 			}
+			if err := a.fp8ParamsFlag(c); err != nil {
+				return err
+			}
 			plot, err := a.pointPlot(c)
 			if err != nil {
 				return err
@@ -157,6 +166,7 @@ Examples:
 				axis("dp_size", strconv.Itoa(c.Int("dp-size")), "--dp-size"),
 				axis("lora", strconv.FormatBool(c.Bool("lora")), "--lora"),
 				axis("fp8_recipe", c.String("fp8-recipe"), "--fp8-recipe"),
+				axis("fp8_params", strconv.FormatBool(c.Bool("fp8-params")), "--fp8-params"),
 				axis("transformer_execution", c.String("transformer-execution"), "--transformer-execution"),
 				axis("cnn_execution", c.String("cnn-execution"), "--cnn-execution"),
 			)
@@ -275,6 +285,23 @@ func (a *app) unshapedEvalFlag(c *cli.Command, model, hwKey string) error {
 	return nil
 }
 
+// fp8ParamsFlag refuses --fp8-params where nothing is FP8, as the fleet study refuses
+// fp8_params (checkFP8Params) and a plan hardware.fp8_params: FP8 primary weights are the
+// FP8 GEMMs' weights, so without --fp8-recipe (and under the seed profile, which has no
+// FP8 GEMMs) the flag would change nothing (docs/PHYSICS.md §35, "FP8 primary weights").
+func (a *app) fp8ParamsFlag(c *cli.Command) error {
+	if !c.Bool("fp8-params") {
+		return nil
+	}
+	if a.String("profile") == "seed" {
+		return badInputf("--fp8-params", "FP8 primary weights are the weights of the calibrated training step's FP8 GEMMs, and the seed profile has none (its precision sets the bytes of everything); drop --fp8-params, or use --profile calibrated with --fp8-recipe delayed or current")
+	}
+	if c.String("fp8-recipe") == "none" {
+		return badInputf("--fp8-params", "FP8 primary weights are the linear layers' weights kept as FP8 tensors for the FP8 GEMMs, and --fp8-recipe is none, so it would change nothing; add --fp8-recipe delayed or current, or drop --fp8-params")
+	}
+	return nil
+}
+
 // zeroFlags refuses a ZeRO stage without ranks to shard over and data-parallel ranks
 // without a ZeRO stage: eval prices one accelerator, so --dp-size only divides ZeRO's
 // shards (no all-reduce is priced) and either flag alone leaves the answer unchanged.
@@ -290,7 +317,7 @@ func zeroFlags(c *cli.Command) error {
 }
 
 // trainingFlags are eval's flags that only a training step uses.
-var trainingFlags = []string{"activation-recomputation", "zero-stage", "dp-size", "lora", "fp8-recipe", "transformer-execution"}
+var trainingFlags = []string{"activation-recomputation", "zero-stage", "dp-size", "lora", "fp8-recipe", "fp8-params", "transformer-execution"}
 
 func axis(name, value, where string) sweep.Axis {
 	return sweep.Axis{Name: name, Where: where, Values: []sweep.AxisValue{{Text: value, Where: where}}}

@@ -317,7 +317,12 @@ func (s *scorecard) rate() string {
 		}
 	}
 	if r, _ := s.row["fp8_recipe"].(string); s.transformerLayered() && r != "" && r != "none" {
-		return fmt.Sprintf("linear matmuls in FP8 (%s scaling) at the measured %.2f of the fp8 peak, the rest at %.2f of the %s peak%s", r, fp8, eff, s.str("precision"), held)
+		if s.row["fp8_params"] == true {
+			r += " scaling, FP8 primary weights" // --fp8-params: no 16-bit copy of the linear weights
+		} else {
+			r += " scaling"
+		}
+		return fmt.Sprintf("linear matmuls in FP8 (%s) at the measured %.2f of the fp8 peak, the rest at %.2f of the %s peak%s", r, fp8, eff, s.str("precision"), held)
 	}
 	if s.transformerLayered() && held != "" {
 		return fmt.Sprintf("matmuls at the measured %.2f of peak%s", eff, held)
