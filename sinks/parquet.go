@@ -589,10 +589,23 @@ func (e *parquetEncoder) dictionary(i int, a *array.Dictionary) error {
 // indices returns the valid dictionary indices of a as int32s (the levels
 // scratch is free again once the levels are encoded).
 func indices(a *array.Dictionary, scratch *[]int32) []int32 {
-	if ix, ok := a.Indices().(*array.Int32); ok && a.NullN() == 0 {
+	ix, ok := a.Indices().(*array.Int32)
+	if ok && a.NullN() == 0 {
 		return ix.Int32Values()
 	}
 	out := (*scratch)[:0]
+	if ok {
+		// A label only some rows have (a training-only parameter on a node study's
+		// inference rows): the valid indices read straight from the typed values, not
+		// through GetValueIndex's type switch per row.
+		for k, x := range ix.Int32Values() {
+			if a.IsValid(k) {
+				out = append(out, x)
+			}
+		}
+		*scratch = out
+		return out
+	}
 	for k := 0; k < a.Len(); k++ {
 		if a.IsValid(k) {
 			out = append(out, int32(a.GetValueIndex(k)))
