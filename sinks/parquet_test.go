@@ -519,3 +519,27 @@ func TestUniformPages(t *testing.T) {
 		})
 	}
 }
+
+// TestParquetSlicedNullableLabels writes a record sliced from a wider one (its arrays start
+// at an offset), so a nullable dictionary column's indices and validity bits are read from
+// the slice's rows, not the parent's first ones (sinks.indices), and reads it back.
+func TestParquetSlicedNullableLabels(t *testing.T) {
+	tb, labels := genTable(rand.New(rand.NewPCG(7, 11)), 300, 5)
+	rec := tableRecord(tb, labels)
+	defer rec.Release()
+	const lo, hi = 37, 251
+	part := rec.NewSlice(lo, hi)
+	defer part.Release()
+	var buf bytes.Buffer
+	w, err := New("parquet", &buf, wideSchema, Options{Compression: "none", Metadata: map[string]string{"k": "v"}, Version: "t1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(part); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkParquetFile(t, buf.Bytes(), []table{tb[lo:hi]}, labels)
+}
