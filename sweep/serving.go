@@ -462,6 +462,23 @@ func (t *servingTables) layoutReasons(c cols, tokens []float64) []uint8 {
 	return t.reasons
 }
 
+// pooledReason is layoutReasons' verdict r for one point of a study with pools (serve-deploy,
+// serve-sim), with their two checks on top: a cached prefix cannot hold more of the prompt
+// than the prompt (such a point would be priced as a one-token prefill; serve refuses it as
+// cached_prefix_too_long too), and a prefill pool (pool) is a tensor-parallel group of
+// prefillTP of its own, without a draft.
+func (t *servingTables) pooledReason(r uint8, cached, prompt float64, pool bool, model, prefillTP, ep, nodes float64, across bool) uint8 {
+	switch {
+	case r != reasonNone:
+		return r
+	case cached >= prompt:
+		return reasonPrefix
+	case pool:
+		return t.layoutReason(t.models[int(model)], int(prefillTP), 1, int(ep), int(nodes), across, 0)
+	}
+	return reasonNone
+}
+
 // sumInto returns dst holding a + b, point by point.
 func sumInto(dst, a, b []float64) []float64 {
 	dst = grow(dst, len(a))

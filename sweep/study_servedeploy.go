@@ -109,17 +109,7 @@ func (e *deployEval) eval(b *Batch, o *Outputs) {
 		case kernel.DeployAccelerators:
 			reason[k], binding[k] = reasonOverLimit, wallCapital
 		}
-		r := reasons[k]
-		if r == reasonNone && in.CachedPrefix[k] >= in.InputTokens[k] {
-			// A cache cannot hold more of the prompt than the prompt: such a point was
-			// priced as a one-token prefill (serve refuses it as cached_prefix_too_long too).
-			r = reasonPrefix
-		}
-		if r == reasonNone && disagg[k] > 0 {
-			// The prefill instance is a tensor-parallel group of its own (no draft).
-			r = e.t.layoutReason(e.t.models[int(mc[k])], int(prefillTP[k]), 1, int(ep[k]), int(nodes[k]), across[k] != 0, 0)
-		}
-		if r != reasonNone {
+		if r := e.t.pooledReason(reasons[k], in.CachedPrefix[k], in.InputTokens[k], disagg[k] > 0, mc[k], prefillTP[k], ep[k], nodes[k], across[k] != 0); r != reasonNone {
 			feas[k], reason[k], binding[k] = false, r, wallServing
 			sla[k] = math.Inf(1) // no fleet of this layout exists
 		}

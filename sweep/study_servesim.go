@@ -133,15 +133,7 @@ func (e *simEval) eval(b *Batch, o *Outputs) {
 			// Neither qps nor a target: no rate to simulate at, and no per-token economics.
 			feas[k], reason[k], binding[k] = false, reasonNoRate, wallServing
 		}
-		r := reasons[k]
-		if r == reasonNone && in.CachedPrefix[k] >= in.SeqLen[k] {
-			r = reasonPrefix
-		}
-		if r == reasonNone && in.PrefillInstances[k] > 0 {
-			// The prefill instance is a tensor-parallel group of its own (no draft).
-			r = e.t.layoutReason(e.t.models[int(mc[k])], int(in.PrefillTP[k]), 1, int(ep[k]), int(nodes[k]), across[k] != 0, 0)
-		}
-		if r != reasonNone {
+		if r := e.t.pooledReason(reasons[k], in.CachedPrefix[k], in.SeqLen[k], in.PrefillInstances[k] > 0, mc[k], in.PrefillTP[k], ep[k], nodes[k], across[k] != 0); r != reasonNone {
 			feas[k], reason[k], binding[k] = false, r, wallServing
 		}
 	}
