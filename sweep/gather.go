@@ -123,6 +123,19 @@ func (t *modelTable) exceedsContext(m int, tokens float64) bool {
 	return t.context[m] > 0 && tokens > t.context[m]
 }
 
+// checkTrainingProfile is the profile check of a study that prices training steps (node,
+// fleet, train-memory): its FP8 recipe and FP8 primary weights, then, where the plan has a
+// training point (training), the calibrated step's model shapes.
+func checkTrainingProfile(p *Plan, training bool) error {
+	if err := checkFP8Recipe(p); err != nil {
+		return err
+	}
+	if err := checkFP8Params(p); err != nil {
+		return err
+	}
+	return calibratedTrainingShape(p, training)
+}
+
 // calibratedTrainingShape refuses, under the calibrated profile, a transformer whose
 // entry lacks the width or heads the calibrated training step and its activation memory
 // (Korthikanti et al. 2022) are computed from: without them those come out NaN and the

@@ -149,16 +149,8 @@ func init() {
 			}
 			return nil
 		},
-		checkProfile: func(p *Plan) error {
-			if err := checkFP8Recipe(p); err != nil {
-				return err
-			}
-			if err := checkFP8Params(p); err != nil {
-				return err
-			}
-			return calibratedTrainingShape(p, true)
-		},
-		newEval: newFleetEval,
+		checkProfile: func(p *Plan) error { return checkTrainingProfile(p, true) },
+		newEval:      newFleetEval,
 	})
 }
 

@@ -60,13 +60,7 @@ func init() {
 		},
 		check: trainingOnlyAxes,
 		checkProfile: func(p *Plan) error {
-			if err := checkFP8Recipe(p); err != nil {
-				return err
-			}
-			if err := checkFP8Params(p); err != nil {
-				return err
-			}
-			return calibratedTrainingShape(p, slices.Contains(p.valuesOf("training").Nums, 1))
+			return checkTrainingProfile(p, slices.Contains(p.valuesOf("training").Nums, 1))
 		},
 		newEval: func(p *Plan) evaluator {
 			return inChunks(&nodeEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()})

@@ -59,15 +59,7 @@ func init() {
 			}
 			return nil
 		},
-		checkProfile: func(p *Plan) error {
-			if err := checkFP8Recipe(p); err != nil {
-				return err
-			}
-			if err := checkFP8Params(p); err != nil {
-				return err
-			}
-			return calibratedTrainingShape(p, true)
-		},
+		checkProfile: func(p *Plan) error { return checkTrainingProfile(p, true) },
 		newEval: func(p *Plan) evaluator {
 			return &trainMemEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()}
 		},
