@@ -39,8 +39,13 @@ func Serving(out *ServeOut, in *ServeIn) {
 	n := len(in.Params)
 	out.resize(n)
 	m := llm{memo: &out.memo}
+	out.runStart = in.runStarts(out.runStart, n)
 	for i := 0; i < n; i++ {
-		in.load(&m, i)
+		if out.runStart[i] {
+			in.load(&m, i)
+		} else {
+			in.reload(&m, i)
+		}
 		if m.calibrated {
 			servingCalibrated(out, in, &m, i)
 		} else {
@@ -340,6 +345,38 @@ func (in *ServeIn) load(m *llm, i int) {
 // derive sets the per-point terms from the fields; call it again after changing the
 // layout (tp, pp, ep) or the model.
 func (m *llm) derive() {
+	m.rates()
+	m.shards = m.tp * m.pp
+	m.kvDiv = m.kvShards() * m.pp
+	stageLayers := m.layers
+	if m.pp != 1 {
+		stageLayers /= m.pp
+	}
+	perLayer := m.kernels
+	if m.experts > 0 {
+		perLayer += m.moeKernels
+	}
+	m.kernelT = stageLayers * perLayer * KernelS
+	m.dense = m.experts <= m.topk || m.topk <= 0 || m.pa >= m.p
+	m.a2a = m.ep > 1 && m.experts > 0
+	m.tpBW, m.tpLat = m.link(m.tp)
+	inNode := !(m.nodeSize > 0 && m.tp > m.nodeSize)
+	m.ncclAR = m.nccl && inNode
+	m.measuredAR = !m.ncclAR && m.arLat > 0 && inNode
+	m.arLimit = m.arMax
+	if m.tp <= 2 {
+		m.arLimit = m.arMaxTwo
+	}
+	m.epBW, m.epLat = m.link(m.ep)
+	m.ppBW, m.ppLat = m.link(m.tp * m.pp)
+	m.layerShape()
+	m.shapeID = 0
+}
+
+// rates sets derive's terms that read the point's rates (eff, rate16, attn16): reload
+// calls it alone for a point that differs from the one before only in them, so every
+// term that reads one of them belongs here.
+func (m *llm) rates() {
 	m.rate = m.peak * m.eff
 	// Weights below 16 bits quantise the layers' linear operators only: the output layer
 	// stays 16-bit, and the attention core runs on 16-bit queries unless the engine runs
@@ -357,35 +394,10 @@ func (m *llm) derive() {
 	if attn16 && m.attn16 > 0 {
 		m.attnRate = m.attn16
 	}
-	m.shards = m.tp * m.pp
-	m.kvDiv = m.kvShards() * m.pp
-	stageLayers := m.layers
-	if m.pp != 1 {
-		stageLayers /= m.pp
-	}
-	perLayer := m.kernels
-	if m.experts > 0 {
-		perLayer += m.moeKernels
-	}
-	m.kernelT = stageLayers * perLayer * KernelS
 	m.weights = m.p * m.b
 	if m.calibrated && m.vocab > 0 && m.headB != m.b {
 		m.weights += m.vocab * m.hidden * (m.headB - m.b)
 	}
-	m.dense = m.experts <= m.topk || m.topk <= 0 || m.pa >= m.p
-	m.a2a = m.ep > 1 && m.experts > 0
-	m.tpBW, m.tpLat = m.link(m.tp)
-	inNode := !(m.nodeSize > 0 && m.tp > m.nodeSize)
-	m.ncclAR = m.nccl && inNode
-	m.measuredAR = !m.ncclAR && m.arLat > 0 && inNode
-	m.arLimit = m.arMax
-	if m.tp <= 2 {
-		m.arLimit = m.arMaxTwo
-	}
-	m.epBW, m.epLat = m.link(m.ep)
-	m.ppBW, m.ppLat = m.link(m.tp * m.pp)
-	m.layerShape()
-	m.shapeID = 0
 }
 
 // layerShape sets one accelerator's share of a layer's four weight matrices (QKV and
@@ -862,7 +874,8 @@ type ServeOut struct {
 	Feasible                         []bool
 	ComputeBound                     []bool // the decode step's FLOPs outlast its bytes (calibrated)
 
-	memo passMemo
+	memo     passMemo
+	runStart []bool // Serving's scratch: the points whose shared columns differ from the point before (runStarts)
 }
 
 func (o *ServeOut) resize(n int) {

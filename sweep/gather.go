@@ -443,9 +443,7 @@ func (c cols) getOr(name string, def float64) []float64 {
 		c.b.scratch = map[string][]float64{}
 	}
 	col := grow(c.b.scratch[name], c.b.N)
-	for k := range col {
-		col[k] = def
-	}
+	setAll(col, def)
 	c.b.scratch[name] = col
 	return col
 }
@@ -464,10 +462,7 @@ func gatherOne(dst []float64, codes []float64, table []float64, one bool) []floa
 		// Catalog keys vary slower than the batch and sequence axes, so a chunk's
 		// codes are mostly one code: a fill, without a conversion, bounds check and
 		// dependent load per point.
-		v := table[int(codes[0])]
-		for k := range dst {
-			dst[k] = v
-		}
+		setAll(dst, table[int(codes[0])])
 		return dst
 	}
 	for k, c := range codes {
