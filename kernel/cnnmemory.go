@@ -67,3 +67,25 @@ func CNNFeatureMaps(layers []ConvShape, exec CNNExecution) (stored, live, indice
 	}
 	return stored, layer + residual, indices
 }
+
+// cnnMaps is CNNFeatureMaps of the last layer list and execution it was asked for (one
+// SingleNode call's): a batch's CNN rows repeat one model's list for many points, and the
+// counts depend on the list and the execution alone. Lists are told apart by their first
+// element's address and their length; SingleNode reads its input and writes nothing back.
+type cnnMaps struct {
+	first                 *ConvShape
+	n                     int
+	exec                  CNNExecution
+	stored, live, indices float64
+}
+
+func (c *cnnMaps) of(layers []ConvShape, exec CNNExecution) (stored, live, indices float64) {
+	if len(layers) == 0 {
+		return CNNFeatureMaps(layers, exec)
+	}
+	if c.first != &layers[0] || c.n != len(layers) || c.exec != exec {
+		c.stored, c.live, c.indices = CNNFeatureMaps(layers, exec)
+		c.first, c.n, c.exec = &layers[0], len(layers), exec
+	}
+	return c.stored, c.live, c.indices
+}

@@ -100,3 +100,28 @@ func TestSingleNodeCNNMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestCNNMapsMemo: the memo answers as CNNFeatureMaps does when the list, its length or
+// the execution changes between calls (other contents at the same length, a sub-slice
+// from the second layer, the same first layer with fewer layers, another execution, back
+// to the first), not only when they repeat.
+func TestCNNMapsMemo(t *testing.T) {
+	a := []ConvShape{
+		{Pixels: 4, In: 2, Out: 3, Taps: 1, InElems: 8, Count: 1, BN: true, ReLU: true},
+		{Pixels: 4, In: 3, Out: 6, Taps: 9, InElems: 12, Count: 2, BN: true, ReLU: true, Add: true},
+		{Pixels: 4, In: 1, Out: 3, Taps: 1, InElems: 4, Count: 1, ReLU: true, PoolPixels: 2},
+	}
+	b := []ConvShape{a[1], a[2], a[0]}
+	var c cnnMaps
+	for k, call := range []struct {
+		layers []ConvShape
+		exec   CNNExecution
+	}{{a, CNNEager}, {a, CNNEager}, {b, CNNEager}, {a[1:], CNNEager}, {a, CNNEager}, {a[:2], CNNEager},
+		{a, CNNGraph}, {a, CNNEager}, {nil, CNNEager}, {a, CNNFusedBNAct}} {
+		s, l, i := c.of(call.layers, call.exec)
+		ws, wl, wi := CNNFeatureMaps(call.layers, call.exec)
+		if s != ws || l != wl || i != wi {
+			t.Errorf("call %d: memo %v %v %v, CNNFeatureMaps %v %v %v", k, s, l, i, ws, wl, wi)
+		}
+	}
+}

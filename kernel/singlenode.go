@@ -28,6 +28,7 @@ import "math"
 func SingleNode(out *NodeOut, in *NodeIn) {
 	n := len(in.Ops)
 	out.resize(n)
+	var maps cnnMaps
 	for i := 0; i < n; i++ {
 		b := in.Bytes[i]
 		w := in.WeightBytes[i]
@@ -51,12 +52,12 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 			states, act = trainingFootprint(in, i, b, w)
 			actKnown = in.IsTransformer[i]
 			if cnn {
-				stored, _, indices := CNNFeatureMaps(in.Conv[i], CNNExecution(in.CNNExec[i]))
+				stored, _, indices := maps.of(in.Conv[i], CNNExecution(in.CNNExec[i]))
 				act, actKnown = batch*(stored*b+indices*PoolIndexBytes), true
 			}
 			footprint = states + act
 		} else if cnn {
-			_, live, _ := CNNFeatureMaps(in.Conv[i], CNNExecution(in.CNNExec[i]))
+			_, live, _ := maps.of(in.Conv[i], CNNExecution(in.CNNExec[i]))
 			act, actKnown = batch*live*b, true
 			footprint = w + act
 		}
