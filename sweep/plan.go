@@ -464,11 +464,18 @@ func (p *Plan) fill(b *Batch, lo uint64, n int) {
 	}
 	// A dimension's digit is constant over runs of stride points: each run is one fill
 	// of each of its parameters' columns (a store per point, not a lookup per point).
+	// Its columns repeat every stride · Len points (the digit's whole cycle), so only
+	// the first cycle is filled run by run and the rest copied from it, doubling: the
+	// fastest axes' runs are a point or a few long, one fill each.
 	for _, d := range p.Dims {
 		digit := int((lo / d.stride) % uint64(d.Len))
 		left := d.stride - lo%d.stride // points until the digit next changes
-		for k := 0; k < n; {
-			run := int(min(left, uint64(n-k)))
+		cycle := n
+		if c := d.stride * uint64(d.Len); c < uint64(n) {
+			cycle = int(c)
+		}
+		for k := 0; k < cycle; {
+			run := int(min(left, uint64(cycle-k)))
 			for _, pi := range d.Params {
 				x, col := p.Values[pi].Nums[digit], b.In[pi][k:k+run]
 				if run >= fillLoopMax {
@@ -484,6 +491,14 @@ func (p *Plan) fill(b *Batch, lo uint64, n int) {
 			digit++
 			if digit == d.Len {
 				digit = 0
+			}
+		}
+		if cycle < n {
+			for _, pi := range d.Params {
+				col := b.In[pi][:n]
+				for k := cycle; k < n; k *= 2 {
+					copy(col[k:], col[:k])
+				}
 			}
 		}
 	}
