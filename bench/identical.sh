@@ -3,7 +3,9 @@
 # SPEC into Parquet under each profile (and batch size), and every part and the manifest are
 # compared with cmp (both built by plain go build, so neither records a revision). For
 # changes that must not move an output bit.
-# Usage: [PROFILES="calibrated seed"] [BATCHES="32768 7"] bench/identical.sh REV SPEC…
+# Usage: [PROFILES="calibrated seed"] [BATCHES="32768 7"] [NEW=REV2] bench/identical.sh REV SPEC…
+# NEW builds the second binary from a revision instead of the work tree (so that editing the
+# tree while the script runs cannot change what it compares).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rev=${1:?usage: bench/identical.sh REV SPEC…}
@@ -14,7 +16,14 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/src"
 git archive "$rev" | tar -x -C "$tmp/src"
 (cd "$tmp/src" && go build -o "$tmp/old" ./cmd/mlsysim)
-go build -o "$tmp/new" ./cmd/mlsysim
+if [ -n "${NEW:-}" ]; then
+  rm -rf "$tmp/src" && mkdir "$tmp/src"
+  git archive "$NEW" | tar -x -C "$tmp/src"
+  (cd "$tmp/src" && go build -o "$tmp/new" ./cmd/mlsysim)
+  rm -rf "$tmp/src"
+else
+  go build -o "$tmp/new" ./cmd/mlsysim
+fi
 for spec in "$@"; do
   for profile in ${PROFILES:-calibrated seed}; do
     for batch in ${BATCHES:-32768}; do
