@@ -13,6 +13,11 @@
 # caches and memory bandwidth, page clearing in the kernel, a virtual machine's
 # cores), not by the engine. Prints min and median walls, the ratio one/two and
 # the ceiling (min over min, and median over median), and min CPU (user + sys).
+# Each round also runs a compute-only reference, alone and two at once: a Python loop
+# whose working set fits in a core's L1 (no heap growth, no page faults, no memory
+# traffic), so 2 × alone / pair is what the two virtual cores give work that shares
+# nothing but the cores themselves. Near 2× there, a sweep's lower ceiling comes from
+# memory (caches, bandwidth, page clearing); near the sweep's, from the cores.
 # Wall times mean something only while no other process wants the cores (load
 # average well under 1).
 set -euo pipefail
@@ -35,8 +40,16 @@ def wait(p, argv):
     if status != 0:
         sys.exit(f"{' '.join(argv)}: exit {status}: {p.stderr.read().decode()}")
     return ru.ru_utime + ru.ru_stime
+def spin():
+    argv = [sys.executable, '-c', 'x = 0\nfor i in range(20_000_000): x ^= i']
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), argv
 res = {}
 for _ in range(reps):
+    for kind in ('one', 'pair'):
+        t = time.perf_counter()
+        runs = [spin()] if kind == 'one' else [spin(), spin()]
+        cpu = sum(wait(p, argv) for p, argv in runs)
+        res.setdefault(('compute', kind), []).append((time.perf_counter() - t, cpu))
     for g in grids:
         for kind in ('one', 'two', 'pair'):
             t = time.perf_counter()
@@ -46,6 +59,9 @@ for _ in range(reps):
                 runs = [sweep(g, '1' if kind == 'one' else '2', 'a')]
             cpu = sum(wait(p, argv) for p, argv in runs)
             res.setdefault((g, kind), []).append((time.perf_counter() - t, cpu))
+w = {k: [x[0] for x in res[('compute', k)]] for k in ('one', 'pair')}
+print(f"compute only (a Python loop in L1): alone wall min {min(w['one']):6.3f} s, two at once {min(w['pair']):6.3f} s; "
+      f"ceiling 2·one/pair {2 * min(w['one']) / min(w['pair']):.2f}× (min), {2 * statistics.median(w['one']) / statistics.median(w['pair']):.2f}× (median)")
 for g in grids:
     w = {k: [x[0] for x in res[(g, k)]] for k in ('one', 'two', 'pair')}
     for k, label in (('one', '--workers 1'), ('two', '--workers 2'), ('pair', 'two --workers 1 at once')):
