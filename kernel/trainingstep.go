@@ -481,13 +481,32 @@ func (o *StepOut) step(i int, in *StepIn) {
 			agD, agE = agDense, agExpert
 		}
 		ag := CollectiveTime(CollAllGather, agD, gs, dpBus, dpHop) + CollectiveTime(CollAllGather, agE, gsExp, expBus, expHop)
-		dpComm = rs + ag
+		// ZeRO-2 keeps the gradients as shards, so a rank cannot accumulate a
+		// microbatch's full gradient and reduce once: every microbatch's backward
+		// reduce-scatters the stage's gradients and the shards accumulate (Rajbhandari
+		// et al. 2020 §5.2 reduce each layer's gradients as they become available in the
+		// backward; PyTorch FSDP's no_sync docstring: accumulating without the reduction
+		// holds "the full model gradients (instead of gradient shards)";
+		// DeepSpeed refuses no_sync under ZeRO-2, "incompatible with gradient
+		// partitioning", runtime/engine.py). ZeRO-1 keeps full gradients and reduces once.
+		reduces := 1.0
+		if zero >= 2 {
+			reduces = micro
+		}
+		dpComm = reduces*rs + ag
 		if overlap {
 			// The reduce-scatter runs behind the last microbatch's backward, the weights'
 			// all-gather behind the next step's first forward, layer by layer
 			// (Megatron-LM's overlap-grad-reduce and overlap-param-gather; FSDP's
-			// prefetch, Llama 3 paper §3.3.2), on the SMs NCCL leaves.
+			// prefetch, Llama 3 paper §3.3.2), on the SMs NCCL leaves. Under ZeRO-2 the
+			// other microbatches' reduce-scatters run asynchronously beside the compute
+			// of the microbatch after theirs (the Llama 3 paper §3.3.2: FSDP "can tolerate
+			// longer network latency by asynchronously ... reducing gradients").
 			dpComm = overlapped(rs, tb, sms) - tb + overlapped(ag, tf, sms) - tf
+			if reduces > 1 {
+				tmb := tf + tb
+				dpComm += (reduces - 1) * (overlapped(rs, tmb, sms) - tmb)
+			}
 		}
 	default: // nothing sharded: gs is dp·cp
 		dpComm = CollectiveTime(CollAllReduce, gDense*gradB, gs, dpBus, dpHop) + CollectiveTime(CollAllReduce, gExpert*gradB, gsExp, expBus, expHop)

@@ -383,6 +383,49 @@ func TestStepDataParallelHidesOnFewerSMs(t *testing.T) {
 	relClose(t, "ZeRO-1 overlapped on the SMs NCCL leaves", out.DPComm[1], (rs+ag)*24/108, 1e-12)
 }
 
+// TestStepZeRO2ReducesEveryMicrobatch: ZeRO-2 keeps gradients as shards, so each of
+// the M microbatches reduce-scatters the whole model's FP32 gradients (PyTorch FSDP's
+// no_sync docstring: accumulating unreduced gradients holds the full gradients, not
+// shards), where ZeRO-1 reduces once. By hand, 32 layers of 12h² (h 4096, 6.442e9
+// parameters) over 8 ranks, one per node on a 24 GB/s NIC: one reduce-scatter of
+// 25.77 GB is 8.4 µs + 7·14 µs + 7/8 · 25.77e9 / 24e9 = 0.9396 s. With four
+// microbatches and no overlap ZeRO-2 sends three more of them. Overlapped, the last
+// one hides behind the last backward as ZeRO-1's does, and each of the other three
+// beside the next microbatch's forward and backward: with one sequence a microbatch
+// (0.3 s of compute) it outlasts them, so 3·(rs − forward − backward) is added; with
+// eight (2.3 s, longer than rs on the 84 SMs NCCL leaves) only 3·rs·24/108. With one
+// microbatch ZeRO-2 is ZeRO-1 bit for bit.
+func TestStepZeRO2ReducesEveryMicrobatch(t *testing.T) {
+	base := gpt(4096, 32, 32)
+	base.N, base.g, base.M, base.B = 8, 1, 4, 32
+	z1, z2 := base, base
+	z1.zero, z2.zero = 1, 2
+	o1, o2 := z1, z2
+	o1.overlap, o2.overlap = true, true
+	b1, b2 := o1, o2 // eight sequences a microbatch
+	b1.B, b2.B = 256, 256
+	m1, m2 := z1, z2 // one microbatch
+	m1.M, m2.M, m1.B, m2.B = 1, 1, 8, 8
+	out := runStep(z1, z2, o1, o2, b1, b2, m1, m2)
+	grads := base.params * 4
+	rs := CollectiveTime(CollReduceScatter, grads, 8, 24e9, NCCLHopNetS)
+	relClose(t, "one reduce-scatter", rs, 8.4e-6+7*14e-6+7.0/8*grads/24e9, 1e-12)
+	relClose(t, "ZeRO-2 reduces every microbatch", out.DPComm[1]-out.DPComm[0], 3*rs, 1e-12)
+	tmb := 32 * (out.LayerFwd[3] + out.LayerBwd[3])
+	if !(rs > tmb*108/84) {
+		t.Fatalf("the by-hand case needs the reduce-scatter (%g s) to outlast a microbatch's compute on 84 SMs (%g s)", rs, tmb*108/84)
+	}
+	relClose(t, "overlapped, network-bound", out.DPComm[3]-out.DPComm[2], 3*(rs-tmb), 1e-12)
+	tmb = 32 * (out.LayerFwd[5] + out.LayerBwd[5])
+	if !(tmb*108/84 > rs) {
+		t.Fatalf("the by-hand case needs a microbatch's compute on 84 SMs (%g s) to outlast the reduce-scatter (%g s)", tmb*108/84, rs)
+	}
+	relClose(t, "overlapped, on the SMs NCCL leaves", out.DPComm[5]-out.DPComm[4], 3*rs*24/108, 1e-12)
+	if out.DPComm[7] != out.DPComm[6] || out.Step[7] != out.Step[6] {
+		t.Errorf("with one microbatch ZeRO-2 (%g s) is not ZeRO-1 (%g s)", out.DPComm[7], out.DPComm[6])
+	}
+}
+
 // TestStepHybridSharding: HSDP on four nodes of eight (dp 32, dp_shard 8, so four
 // replicas). Each layer's 12h² BF16 weights are gathered and its FP32 gradients
 // reduce-scattered inside the node (NVLink, 230 GB/s), then each rank's 1/8 shard of

@@ -52,7 +52,7 @@ func init() {
 			{Name: "flash_attention", Kind: KindBool, Default: "true", Doc: "calibrated: fused attention (no s² tensor in memory, causal blocks skipped, no dropout); false is the unfused attention with dropout of Megatron-LM 2021–22"},
 			{Name: "fp32_gradients", Kind: KindBool, Default: "true", Doc: "calibrated: accumulate and reduce gradients in FP32 (Megatron-LM main_grad); false keeps them in the training precision"},
 			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O; calibrated: frozen base weights have no weight gradients, optimizer and gradient traffic cover the adapters only)"},
-			{Name: "overlap", Kind: KindBool, Default: "false", Doc: "overlap the DP collectives with compute (calibrated: the gradients' reduction behind the last backward, a ZeRO-1/2 weight all-gather behind the first forward)"},
+			{Name: "overlap", Kind: KindBool, Default: "false", Doc: "overlap the DP collectives with compute (calibrated: the gradients' reduction behind the last backward, under ZeRO-2 each other microbatch's beside the next microbatch's compute; a ZeRO-1/2 weight all-gather behind the first forward)"},
 			{Name: "overlap_efficiency", Kind: KindFloat, Default: "0.85", Min: 0, Max: 1, Doc: "share of the DP all-reduce hidden when overlapped (seed; the calibrated step hides what the backward's length covers)"},
 			fl("congestion", "1", 1, "multiplier on collective times (≥ 1; calibrated: link bandwidth ÷ c and per-step latency × c, NCCL launch latency unchanged)"),
 			fl("straggler", "1", 1, "multiplier on the step for the slowest rank (≥ 1)"),
