@@ -45,7 +45,10 @@ json (one flat object with the seed's keys: scenario, f_status, p_status, m_stat
 f_memory_used_gb, …, p_latency in ms, p_throughput in 1/s, p_mfu, plus p_bottleneck,
 p_latency_compute, p_latency_memory, p_latency_overhead, p_arithmetic_intensity,
 p_energy_j (null when the accelerator states no TDP), p_hfu, p_tokens_per_step, p_tokens_per_s, f_activation_memory_gb and
-f_activation_memory: counted, or why not), markdown, html (a standalone page).
+f_activation_memory: counted, or why not; efficiency is the fraction of peak the matmuls
+ran at — the header's rate, the measured one for a calibrated layered step, which reads no
+--efficiency — and efficiency_fp8 the FP8 GEMMs' under --fp8-recipe), markdown, html (a
+standalone page).
 
 Memory: under calibrated a CNN that lists its convolutions counts its feature maps
 (stored for training, the live peak for inference; docs/PHYSICS.md §37). Where no

@@ -67,7 +67,13 @@ func (a *app) evalPlan(path, format string) error {
 		}
 	}
 	obj = append(obj, kv{"binding_wall", row["binding_wall"]}, kv{"study", study}, kv{"model", row["model"]}, kv{"precision", row["precision"]},
-		kv{"batch_size", row["batch_size"]}, kv{"seq_len", row["seq_len"]}, kv{"efficiency", row["efficiency"]}, kv{"profile", row["profile"]})
+		kv{"batch_size", row["batch_size"]}, kv{"seq_len", row["seq_len"]})
+	eff, fp8 := a.planEfficiency(pf, study, row)
+	obj = append(obj, kv{"efficiency", eff})
+	if fp8 > 0 {
+		obj = append(obj, kv{"efficiency_fp8", fp8})
+	}
+	obj = append(obj, kv{"profile", row["profile"]})
 	if len(violations) > 0 {
 		obj = append(obj, kv{"status", "sla_failed"}, kv{"violations", violations})
 	}
@@ -273,6 +279,31 @@ func contextShare(metrics []kv, row map[string]any) []kv {
 }
 
 // withContext adds the model's context window to a result row when the catalog knows it.
+// planEfficiency is the fraction of peak a plan's matmuls ran at, as eval's JSON reports it
+// (scorecard.usedEfficiency): under calibrated a fleet's transformer step and a listed CNN's
+// convolutions run at the accelerator's measured matmul rate (the training step at the rate
+// held at the power limit where the catalog has one), not at hardware.efficiency, which
+// the plan's JSON printed (0.5 by default) although the step never read it.
+func (a *app) planEfficiency(pf *sweep.PlanFile, study string, row map[string]any) (eff, fp8 float64) {
+	r := row
+	if study == "fleet" && row["profile"] != "seed" {
+		r = make(map[string]any, len(row)+1)
+		for k, v := range row {
+			r[k] = v
+		}
+		r["transformer_layered"] = true // the calibrated fleet step is layered for every transformer it takes
+	}
+	sc := newScorecard("", r, "")
+	if h, err := a.cat.HardwareByKey(pf.Accelerator()); err == nil && row["profile"] != "seed" {
+		prec := fmt.Sprint(row["precision"])
+		_, sc.measuredEff, _ = h.MeasuredMatmul(prec)
+		_, sc.fp8Eff, _ = h.MeasuredMatmul("fp8")
+		sc.sustainedEff = sustainedEff(h, prec)
+		sc.sustainedFP8Eff = sustainedEff(h, "fp8")
+	}
+	return sc.usedEfficiency()
+}
+
 func (a *app) withContext(row map[string]any) {
 	if m, err := a.cat.ModelByKey(fmt.Sprint(row["model"])); err == nil && m.ContextTokens > 0 {
 		row["context_tokens"] = float64(m.ContextTokens)

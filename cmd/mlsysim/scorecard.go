@@ -75,7 +75,8 @@ func status(ok bool) string {
 // json is the seed's flat key layout (interface.md §1.5.1) plus our extras.
 func (s *scorecard) json() orderedObject {
 	ok := s.feasible()
-	return orderedObject{
+	eff, fp8 := s.usedEfficiency()
+	obj := orderedObject{
 		{"scenario", s.scenario},
 		{"f_status", status(ok)}, {"p_status", status(ok)}, {"m_status", "SKIPPED"},
 		{"f_memory_used_gb", s.f("memory_footprint_gb")},
@@ -98,9 +99,13 @@ func (s *scorecard) json() orderedObject {
 		{"p_overhead_dominated", s.row["overhead_dominated"]},
 		{"binding_wall", s.str("binding_wall")},
 		{"model", s.str("model")}, {"hardware", s.str("hardware")}, {"precision", s.str("precision")},
-		{"batch_size", s.row["batch_size"]}, {"efficiency", s.f("efficiency")}, {"training", s.row["training"]},
+		{"batch_size", s.row["batch_size"]}, {"efficiency", eff}, {"training", s.row["training"]},
 		{"profile", s.row["profile"]}, {"infeasible_reason", s.row["infeasible_reason"]},
 	}
+	if fp8 > 0 {
+		obj = append(obj, kv{"efficiency_fp8", fp8})
+	}
+	return obj
 }
 
 func (s *scorecard) render(w io.Writer, format string) error {
@@ -306,17 +311,13 @@ func (s *scorecard) smallerFormat(used, capGB, act float64) string {
 // catalog has one; everything else at the efficiency column × peak.
 func (s *scorecard) rate() string {
 	layered := s.transformerLayered() || s.row["cnn_layered"] == true
-	eff, fp8 := s.measuredEff, s.fp8Eff
+	eff, fp8 := s.usedEfficiency()
 	held := ""
-	if s.transformerLayered() {
-		if s.sustainedEff > 0 {
-			eff, held = s.sustainedEff, " held at the power limit"
-		}
-		if s.sustainedFP8Eff > 0 {
-			fp8 = s.sustainedFP8Eff
-		}
+	if s.transformerLayered() && s.sustainedEff > 0 {
+		held = " held at the power limit"
 	}
-	if r, _ := s.row["fp8_recipe"].(string); s.transformerLayered() && r != "" && r != "none" {
+	if s.fp8Recipe() {
+		r, _ := s.row["fp8_recipe"].(string)
 		if s.row["fp8_params"] == true {
 			r += " scaling, FP8 primary weights" // --fp8-params: no 16-bit copy of the linear weights
 		} else {
@@ -328,9 +329,39 @@ func (s *scorecard) rate() string {
 		return fmt.Sprintf("matmuls at the measured %.2f of peak%s", eff, held)
 	}
 	if layered && s.measuredEff > 0 {
-		return fmt.Sprintf("matmuls at the measured %.2f of peak", s.measuredEff)
+		return fmt.Sprintf("matmuls at the measured %.2f of peak", eff)
 	}
-	return fmt.Sprintf("efficiency %.2f", s.f("efficiency"))
+	return fmt.Sprintf("efficiency %.2f", eff)
+}
+
+// fp8Recipe reports whether a layered training step ran its linear GEMMs in FP8.
+func (s *scorecard) fp8Recipe() bool {
+	r, _ := s.row["fp8_recipe"].(string)
+	return s.transformerLayered() && r != "" && r != "none"
+}
+
+// usedEfficiency is the fraction of peak the step's matmuls ran at, as the header (rate)
+// names it: a layered calibrated step's measured rate (a transformer's training step at
+// the rate held at the power limit where the catalog has one), else the efficiency column.
+// fp8 is the linear GEMMs' rate under an FP8 recipe (0 without one). The JSON reports these,
+// not the --efficiency a layered step never read (it printed 0.5 beside "matmuls at the
+// measured 0.72 of peak").
+func (s *scorecard) usedEfficiency() (eff, fp8 float64) {
+	eff = s.f("efficiency")
+	layered := s.transformerLayered() || s.row["cnn_layered"] == true
+	if layered && s.measuredEff > 0 {
+		eff = s.measuredEff
+	}
+	if s.transformerLayered() && s.sustainedEff > 0 {
+		eff = s.sustainedEff
+	}
+	if s.fp8Recipe() {
+		fp8 = s.fp8Eff
+		if s.sustainedFP8Eff > 0 {
+			fp8 = s.sustainedFP8Eff
+		}
+	}
+	return eff, fp8
 }
 
 func (s *scorecard) why() string {
