@@ -220,6 +220,21 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 	if kv > cfg.Heads || cfg.Heads%kv != 0 {
 		return nil, fmt.Errorf("%s: num_key_value_heads %d must divide num_attention_heads %d", path, kv, cfg.Heads)
 	}
+	// The physics takes a head's width as hidden_size / num_attention_heads (physics.md
+	// §2.1): the KV cache per token, the attention FLOPs and the QKV and output projections
+	// are sized from it. A config whose heads are wider or narrower than that (head_dim ×
+	// heads ≠ hidden_size: Gemma 2 and 3, Mistral NeMo, Qwen3-32B and Qwen3's MoE models)
+	// would be priced with the wrong KV cache (Qwen3-32B: 80 instead of 128 per head,
+	// 37.5 % short) and exit 0, so it is refused. Latent attention (kv_lora_rank and
+	// qk_rope_head_dim) sizes its cache from those instead.
+	mla := cfg.KVLoraRank > 0 && cfg.QKRopeHeadDim > 0
+	switch {
+	case cfg.HeadDim == 0 && cfg.Hidden%cfg.Heads != 0:
+		return nil, fmt.Errorf("%s: num_attention_heads %d do not divide hidden_size %d: a head's width is hidden_size / num_attention_heads", path, cfg.Heads, cfg.Hidden)
+	case cfg.HeadDim > 0 && cfg.HeadDim*cfg.Heads != cfg.Hidden && !mla:
+		return nil, fmt.Errorf("%s: head_dim %d × num_attention_heads %d = %d, not hidden_size %d: mlsysim sizes the KV cache, the attention and its projections from a head width of hidden_size / num_attention_heads (%d), so this model would be priced with the wrong KV cache; models whose heads are not hidden_size wide in all (Gemma 2 and 3, Mistral NeMo, Qwen3-32B) are not supported yet",
+			path, cfg.HeadDim, cfg.Heads, cfg.HeadDim*cfg.Heads, cfg.Hidden, cfg.Hidden/cfg.Heads)
+	}
 	hd := cfg.HeadDim
 	if hd == 0 {
 		hd = cfg.Hidden / cfg.Heads
@@ -276,9 +291,6 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 		m.Family, m.Architecture = MoE, "MoE Transformer"
 		m.Experts, m.ActiveExpertsPerToken = experts, cfg.ExpertsPerTok
 		m.ActiveParameters = math.Round(active)
-	}
-	if hd*cfg.Heads != cfg.Hidden {
-		m.Notes = fmt.Sprintf("head_dim %d × heads %d ≠ hidden %d; the seed's physics derives head_dim as hidden/heads", hd, cfg.Heads, cfg.Hidden)
 	}
 	if err := m.Validate(); err != nil {
 		return nil, err

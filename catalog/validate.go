@@ -185,6 +185,11 @@ func (m *Model) Validate() error {
 	case m.KVHeads > 0 && m.Heads%m.KVHeads != 0:
 		c.fail("kv_heads", "%d does not divide heads %d (each key/value head serves a whole group of query heads)", m.KVHeads, m.Heads)
 	}
+	// A head is hidden_dim / heads wide (physics.md §2.1); the kernels truncated a
+	// fraction, sizing the KV cache and attention of a width the model does not have.
+	if m.Heads > 0 && m.HiddenDim > 0 && m.HiddenDim%m.Heads != 0 {
+		c.fail("heads", "%d does not divide hidden_dim %d (a head is hidden_dim / heads wide)", m.Heads, m.HiddenDim)
+	}
 	switch {
 	case m.Experts == 0 && m.ActiveExpertsPerToken > 0:
 		c.fail("active_experts_per_token", "%d without experts", m.ActiveExpertsPerToken)

@@ -29,6 +29,11 @@ func TestHFConfigDomains(t *testing.T) {
 	if m, err := ModelFromHFJSON("ok/config.json", mustJSON(t, mixtralConfig())); err != nil || m.ActiveExpertsPerToken != 2 {
 		t.Fatalf("the Mixtral config: %v, %v", m, err)
 	}
+	stated := llamaConfig()
+	stated["head_dim"] = 128 // Llama 3's config.json states it: 32 × 128 = 4096
+	if _, err := ModelFromHFJSON("ok/config.json", mustJSON(t, stated)); err != nil {
+		t.Fatalf("a head_dim of hidden_size / heads is refused: %v", err)
+	}
 	cases := []struct {
 		name  string
 		base  func() map[string]any
@@ -44,6 +49,10 @@ func TestHFConfigDomains(t *testing.T) {
 		{"absurd vocabulary", llamaConfig, "vocab_size", 1 << 50, "vocab_size must be at most"},
 		{"negative intermediate", llamaConfig, "intermediate_size", -5, "intermediate_size must be in [0"},
 		{"negative head_dim", llamaConfig, "head_dim", -128, "head_dim must be in [0"},
+		// Gemma-2-9B's shape in the Llama fixture: 32 heads of 256 = 8192 ≠ 4096. The KV
+		// cache was sized at 4096/32 = 128 per head, half of it, with exit 0.
+		{"head_dim not hidden/heads", llamaConfig, "head_dim", 256, "head_dim 256 × num_attention_heads 32 = 8192, not hidden_size 4096"},
+		{"heads not dividing hidden", llamaConfig, "hidden_size", 4001, "num_attention_heads 32 do not divide hidden_size 4001"},
 		{"negative experts", mixtralConfig, "num_local_experts", -8, "num_local_experts must be in [0"},
 		{"negative routed experts", mixtralConfig, "n_routed_experts", -1, "n_routed_experts must be in [0"},
 		{"zero active experts", mixtralConfig, "num_experts_per_tok", 0, "num_experts_per_tok missing or 0"},
@@ -106,6 +115,7 @@ func TestUserEntryDomains(t *testing.T) {
 	}{
 		{"negative kv heads", with(goodModel, "kv_heads", "-1"), "kv_heads: must be in [0"},
 		{"kv heads not dividing", with(goodModel, "kv_heads", "5"), "kv_heads: 5 does not divide heads 32"},
+		{"heads not dividing hidden", with(goodModel, "hidden_dim", "4100"), "heads: 32 does not divide hidden_dim 4100"},
 		{"kv heads above heads", with(goodModel, "kv_heads", "64"), "kv_heads"},
 		{"negative experts", with(goodModel, "experts", "-2"), "experts: must be in [0"},
 		{"more active experts than experts", with(goodModel, "active_experts_per_token", "9"), "9 exceeds the 8 experts"},
