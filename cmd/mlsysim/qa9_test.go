@@ -72,3 +72,38 @@ func TestEvalJSONEfficiencyIsTheRateUsed(t *testing.T) {
 		})
 	}
 }
+
+// TestDryRunShardEstimates: sweep --dry-run --shard K/N sizes one array task, so its
+// estimates are of the shard's points, not the grid's, and a shard with no part says so.
+// The 28-point grid (2 models × 2 accelerators × 7 batches) in parts of 4 points is 7
+// parts; shard k of 3 takes parts ⌊7(k − 1)/3⌋ … ⌊7k/3⌋ − 1 (results.PartRange), so shard
+// 2/3 writes parts 2–3, points 8–15: 8 points. On one 16,384-point part shard 1/3 takes
+// ⌊0⌋ … ⌊1/3⌋ − 1: none. The dry run printed "writes parts 0–-1 (0)" there, and the whole
+// grid's output and time for every shard.
+func TestDryRunShardEstimates(t *testing.T) {
+	spec := writePlan(t, "g.yaml", "version: 1\nname: g\nstudy: serve\naxes:\n  model: [Llama3_8B, Llama3_70B]\n  hardware: [H100, A100]\n  batch_size: {pow2: [1, 64]}\n")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"two parts", []string{"--shard", "2/3", "--part-points", "4"}, []string{"shard 2/3 writes parts 2–3 (2)", "estimated output for shard 2/3's 8 points: ", "estimated time for shard 2/3's 8 points: "}},
+		{"no part", []string{"--shard", "1/3"}, []string{"shard 1/3 writes no part (1 parts for 3 shards)", "estimated output for shard 1/3's 0 points: 0 B"}},
+		{"whole grid", nil, []string{"parts: 1 of 16384 points\n", "estimated output: "}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := mlsysim(t, append([]string{"sweep", spec, "--out", t.TempDir(), "--dry-run"}, tc.args...)...)
+			if r.code != exitOK {
+				t.Fatalf("%v", r)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("missing %q\n%v", w, r)
+				}
+			}
+			if strings.Contains(r.stdout, "–-") {
+				t.Errorf("a negative part range\n%v", r)
+			}
+		})
+	}
+}

@@ -457,8 +457,16 @@ func (a *app) dryRun(ctx context.Context, plan *sweep.Plan, c *cli.Command) erro
 		return err
 	}
 	fmt.Fprintf(w, "parts: %d of %d points", parts, pp)
+	// A shard's estimates are of its own points (what one array task writes), not the grid's.
+	points, whose := plan.N, ""
 	if shards > 0 {
-		fmt.Fprintf(w, "; shard %d/%d writes parts %d–%d (%d)", shard, shards, first, int64(end)-1, end-first)
+		lo, hi := min(first*pp, plan.N), min(end*pp, plan.N)
+		points, whose = hi-lo, fmt.Sprintf(" for shard %d/%d's %d points", shard, shards, hi-lo)
+		if end > first {
+			fmt.Fprintf(w, "; shard %d/%d writes parts %d–%d (%d)", shard, shards, first, end-1, end-first)
+		} else {
+			fmt.Fprintf(w, "; shard %d/%d writes no part (%d parts for %d shards)", shard, shards, parts, shards)
+		}
 	}
 	fmt.Fprintln(w)
 	cols := plan.Columns()
@@ -467,10 +475,10 @@ func (a *app) dryRun(ctx context.Context, plan *sweep.Plan, c *cli.Command) erro
 		names = append(names, col.Name)
 	}
 	fmt.Fprintf(w, "columns (%d): %s\n", len(cols), strings.Join(names, ", "))
-	rows := est.KeptShare * float64(plan.N)
-	fmt.Fprintf(w, "estimated output: %s as %s (%.1f bytes/row)\n", fmtSI(rows*est.BytesPerRow, "B"), format, est.BytesPerRow)
-	secs := float64(plan.N) / (est.PointsPerSec * float64(workers))
-	fmt.Fprintf(w, "estimated time: %s on %d workers (%.3g points/s per worker)\n", fmtSeconds(secs, time.Millisecond), workers, est.PointsPerSec)
+	rows := est.KeptShare * float64(points)
+	fmt.Fprintf(w, "estimated output%s: %s as %s (%.1f bytes/row)\n", whose, fmtSI(rows*est.BytesPerRow, "B"), format, est.BytesPerRow)
+	secs := float64(points) / (est.PointsPerSec * float64(workers))
+	fmt.Fprintf(w, "estimated time%s: %s on %d workers (%.3g points/s per worker)\n", whose, fmtSeconds(secs, time.Millisecond), workers, est.PointsPerSec)
 	if float64(plan.N) > confirmPoints {
 		fmt.Fprintf(w, "note: more than 1e9 points; running it needs --yes\n")
 	}
