@@ -113,7 +113,14 @@ func (e *simEval) eval(b *Batch, o *Outputs) {
 	mc, ep, nodes, across := c.get("model"), c.get("ep"), c.get("node_size"), c.get("tp_across_nodes")
 	for k := 0; k < n; k++ {
 		// Per-token economics at the sampled rate: its tokens, the run's mean draw and TPOT.
-		e.t.economics(&ec, k, out.Accelerators[k], out.SampledQPS[k]*in.OutputTokens[k], out.PowerW[k], out.TPOTMean[k])
+		// A request of one generated token has no time between tokens (the kernel's TPOT
+		// is 0, and 1/0 aborted the whole sweep as "+Inf on a feasible row"): its user sees
+		// that one token after its TTFT.
+		gap := out.TPOTMean[k]
+		if in.OutputTokens[k] <= 1 {
+			gap = out.TTFTMean[k]
+		}
+		e.t.economics(&ec, k, out.Accelerators[k], out.SampledQPS[k]*in.OutputTokens[k], out.PowerW[k], gap)
 		feas[k], reason[k] = true, reasonNone
 		binding[k] = wallMemory
 		if out.ComputeBound[k] {

@@ -107,3 +107,39 @@ func TestDryRunShardEstimates(t *testing.T) {
 		})
 	}
 }
+
+// TestSimOneOutputToken: a request that generates one token (a prompt-only workload) has
+// no time between tokens; the kernel reports TPOT 0, and the serve-sim study divided by it,
+// so every grid with output_tokens 1 and serve --qps --output-tokens 1 failed whole (exit 1,
+// "tokens_per_s_per_user is +Inf on a feasible row"). The user of a one-token request sees
+// that token after its TTFT: tokens_per_s_per_user = 1000 / sim_ttft_mean_ms; with two
+// tokens it stays 1000 / sim_tpot_mean_ms. serve's text says there is no TPOT instead of
+// printing 0 ms.
+func TestSimOneOutputToken(t *testing.T) {
+	spec := writePlan(t, "sim.yaml", "version: 1\nname: sim\nstudy: serve-sim\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  batch_size: [8]\n  qps: [5]\n  output_tokens: [1, 2]\n")
+	r := mlsysim(t, "sweep", spec, "--out", "-", "--format", "jsonl")
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 rows\n%v", r)
+	}
+	for i, line := range lines {
+		row := oneObject(t, line)
+		if row["feasible"] != true {
+			t.Fatalf("row %d infeasible: %v", i, row)
+		}
+		gap := row["sim_tpot_mean_ms"].(float64)
+		if i == 0 {
+			gap = row["sim_ttft_mean_ms"].(float64)
+		}
+		if got := row["tokens_per_s_per_user"].(float64); !(gap > 0) || math.Abs(got-1000/gap) > 1e-9*got {
+			t.Errorf("output_tokens %v: tokens_per_s_per_user %v, want 1000 / %v", row["output_tokens"], got, gap)
+		}
+	}
+	s := mlsysim(t, "serve", "Llama3_8B", "H100", "-b", "8", "--qps", "5", "--output-tokens", "1")
+	if s.code != exitOK || !strings.Contains(s.stdout, "TPOT P50/P90/P99  none: one generated token per request") {
+		t.Errorf("serve --output-tokens 1 --qps\n%v", s)
+	}
+}

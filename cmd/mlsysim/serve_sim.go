@@ -197,10 +197,14 @@ func simLines(sim map[string]any) [][2]string {
 		at += " (the goodput)"
 	}
 	ms := func(k string) string { return fmt.Sprintf("%.4g", f(k)) }
+	tpot := ms("sim_tpot_p50_ms") + " / " + ms("sim_tpot_p90_ms") + " / " + ms("sim_tpot_p99_ms") + " ms (mean " + ms("sim_tpot_mean_ms") + ")"
+	if f("output_tokens") <= 1 {
+		tpot = "none: one generated token per request, no time between tokens"
+	}
 	lines = append(lines,
 		[2]string{"Sampled at", at},
 		[2]string{"TTFT P50/P90/P99", ms("sim_ttft_p50_ms") + " / " + ms("sim_ttft_p90_ms") + " / " + ms("sim_ttft_p99_ms") + " ms (mean " + ms("sim_ttft_mean_ms") + ")"},
-		[2]string{"TPOT P50/P90/P99", ms("sim_tpot_p50_ms") + " / " + ms("sim_tpot_p90_ms") + " / " + ms("sim_tpot_p99_ms") + " ms (mean " + ms("sim_tpot_mean_ms") + ")"},
+		[2]string{"TPOT P50/P90/P99", tpot},
 		[2]string{"E2E P50/P90/P99", ms("sim_e2e_p50_ms") + " / " + ms("sim_e2e_p90_ms") + " / " + ms("sim_e2e_p99_ms") + " ms"},
 	)
 	if targets {
