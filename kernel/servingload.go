@@ -180,7 +180,9 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 	ctx := MeanDecodeContext(full, osl)
 	pre := m.prefillPhase(max(1, isl-cached), isl, chunk)
 	p := loadPoint{tp: pre.t, rho: qps * pre.t}
-	p.maxBatch = min(maxBatch, math.Floor(m.sequencesHeld(full)))
+	// Weights that do not fit hold no sequence, not a negative count (it printed
+	// "largest batch -54").
+	p.maxBatch = max(0, min(maxBatch, math.Floor(m.sequencesHeld(full))))
 	if p.maxBatch < 1 {
 		p.reason, p.ttft, p.tpot, p.n = LoadMemory, math.Inf(1), math.Inf(1), math.Inf(1)
 		p.mem, _ = m.memoryAt(full, 1)

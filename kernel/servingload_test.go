@@ -101,9 +101,13 @@ func TestServingLoadMemory(t *testing.T) {
 	near(t, "engine's batch", runLoad(loadIn(1, 256, 64)).MaxBatch[0], 64)
 	in := loadIn(1, 256, 64)
 	in.Params = one(70e9) // 140 GB of FP16 weights on 80 GiB
-	if r := runLoad(in).Reason[0]; r != LoadMemory {
+	out := runLoad(in)
+	if r := out.Reason[0]; r != LoadMemory {
 		t.Errorf("70B FP16 on one H100: %v, want out of memory", r)
 	}
+	// The weights leave no room: memory holds no sequence, 0, not the negative
+	// (80 GiB − 140 GB)/KV per sequence (it was −323).
+	near(t, "sequences held without room", out.MaxBatch[0], 0)
 }
 
 // TestServingLoadMonotone: more load never shortens TTFT or TPOT, nor shrinks the batch,

@@ -143,3 +143,18 @@ func TestSimOneOutputToken(t *testing.T) {
 		t.Errorf("serve --output-tokens 1 --qps\n%v", s)
 	}
 }
+
+// TestServeLoadNothingFits: serve --qps on a model whose FP16 weights (Mixtral 8x7B,
+// 93.4 GB) exceed one H100's 85.9 GB printed "Capacity 0 requests/s at most (largest
+// batch -54) (+Inf % used)" and load_max_batch -54 in JSON: memory holds no sequence.
+func TestServeLoadNothingFits(t *testing.T) {
+	r := mlsysim(t, "serve", "Mixtral_8x7B", "H100", "-b", "8", "--qps", "1")
+	if r.code != exitOK || !strings.Contains(r.stdout, "Capacity          none: memory holds no sequence of 2304 tokens") ||
+		strings.Contains(r.stdout, "Inf") || strings.Contains(r.stdout, "batch -") {
+		t.Errorf("%v", r)
+	}
+	j := mlsysim(t, "serve", "Mixtral_8x7B", "H100", "-b", "8", "--qps", "1", "-o", "json")
+	if obj := oneObject(t, j.stdout); obj["load_max_batch"] != 0.0 || obj["feasible"] != false {
+		t.Errorf("load_max_batch %v feasible %v, want 0 and false", obj["load_max_batch"], obj["feasible"])
+	}
+}

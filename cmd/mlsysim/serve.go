@@ -337,6 +337,10 @@ func loadLines(row map[string]any) [][2]string {
 		{"Request rate", fmt.Sprintf("%.4g requests/s (Poisson), %v-token prompts, %v generated tokens", f("qps"), row["seq_len"], row["output_tokens"])},
 		{"Capacity", fmt.Sprintf("%s (%s used)", capacity, fmtPct(f("load_utilization")))},
 	}
+	if f("load_max_batch") < 1 {
+		// Nothing fits: no capacity to use a share of (it printed "+Inf % used").
+		lines[1][1] = fmt.Sprintf("none: memory holds no sequence of %.0f tokens beside the weights (largest batch 0)", f64(row, "seq_len")+f64(row, "output_tokens"))
+	}
 	if row["infeasible_reason"] == "overloaded" {
 		return append(lines, [2]string{"Steady state", "none: overloaded (the queue grows without bound)"})
 	}
