@@ -158,3 +158,37 @@ func TestServeLoadNothingFits(t *testing.T) {
 		t.Errorf("load_max_batch %v feasible %v, want 0 and false", obj["load_max_batch"], obj["feasible"])
 	}
 }
+
+// TestZooEnginesJSONPerRank: zoo engines prints an engine's all-reduce as a fixed latency
+// plus a per-rank term ("8.7 µs + 520 ns/rank" for vLLM); the JSON had only the fixed one,
+// so a script reading it priced every all-reduce as if one rank took part.
+func TestZooEnginesJSONPerRank(t *testing.T) {
+	text := mlsysim(t, "zoo", "engines")
+	j := mlsysim(t, "zoo", "engines", "-o", "json")
+	if text.code != exitOK || j.code != exitOK {
+		t.Fatalf("%v\n%v", text, j)
+	}
+	var measured int
+	for _, e := range oneObject(t, j.stdout)["engines"].([]any) {
+		obj := e.(map[string]any)
+		per, has := obj["allreduce_latency_per_rank_us"]
+		if obj["allreduce"] == "nccl" {
+			if !has || per != nil {
+				t.Errorf("%v: allreduce_latency_per_rank_us %v, want null (NCCL's model)", obj["key"], per)
+			}
+			continue
+		}
+		measured++
+		us, ok := per.(float64)
+		if !ok || !(us > 0) {
+			t.Errorf("%v: allreduce_latency_per_rank_us %v, want the text's per-rank term", obj["key"], per)
+			continue
+		}
+		if want := " + " + fmtSI(us*1e-6, "s") + "/rank"; !strings.Contains(text.stdout, want) {
+			t.Errorf("%v: text lacks %q (JSON %v µs)\n%s", obj["key"], want, us, text.stdout)
+		}
+	}
+	if measured == 0 {
+		t.Fatal("no engine with a measured all-reduce")
+	}
+}

@@ -111,13 +111,14 @@ func (a *app) zooTable(category string) *table {
 	case "engines":
 		t := &table{name: "engines", title: "LLM serving engines (docs/PHYSICS.md §33)",
 			cols:     []string{"key", "name", "kernels/layer", "MoE kernels", "all-reduce", "step overhead", "memory", "attention (fp8 weights, fp8 KV)"},
-			jsonCols: []string{"key", "name", "non_matmul_kernels", "moe_kernels", "allreduce", "allreduce_latency_us", "allreduce_max_message_mb", "allreduce_max_message_two_ranks_mb", "step_overhead_ms", "memory_fraction", "memory_fraction_of", "fp8_attention"}}
+			jsonCols: []string{"key", "name", "non_matmul_kernels", "moe_kernels", "allreduce", "allreduce_latency_us", "allreduce_latency_per_rank_us", "allreduce_max_message_mb", "allreduce_max_message_two_ranks_mb", "step_overhead_ms", "memory_fraction", "memory_fraction_of", "fp8_attention"}}
 		for _, e := range a.cat.Engines {
 			ar := fmtSI(e.AllReduceS, "s") + " + " + fmtSI(e.AllReducePerRankS, "s") + "/rank"
-			kind, arUS := "measured", any(e.AllReduceS*1e6)
+			// The per-rank term is in the text; the JSON carried only the fixed one.
+			kind, arUS, perRankUS := "measured", any(e.AllReduceS*1e6), any(e.AllReducePerRankS*1e6)
 			if e.NCCLAllReduce {
 				// NCCL's ring-protocol model prices it per message size and ranks: no one latency.
-				ar, kind, arUS = "NCCL (ring LL/LL128/Simple)", "nccl", nil
+				ar, kind, arUS, perRankUS = "NCCL (ring LL/LL128/Simple)", "nccl", nil, nil
 			}
 			// Above its own kernel's workspace the engine calls NCCL's all-reduce.
 			maxMB, maxTwoMB := any(nil), any(nil)
@@ -138,7 +139,7 @@ func (a *app) zooTable(category string) *table {
 				attn = "8-bit"
 			}
 			t.add([]string{e.Key, e.Name, fmt.Sprintf("4 + %d", e.NonMatmulKernels), fmt.Sprint(e.MoEKernels), ar, fmt.Sprintf("%g ms", e.StepOverheadS*1e3), mem, attn},
-				[]any{e.Key, e.Name, e.NonMatmulKernels, e.MoEKernels, kind, arUS, maxMB, maxTwoMB, e.StepOverheadS * 1e3, e.MemoryFraction, of, e.FP8Attention})
+				[]any{e.Key, e.Name, e.NonMatmulKernels, e.MoEKernels, kind, arUS, perRankUS, maxMB, maxTwoMB, e.StepOverheadS * 1e3, e.MemoryFraction, of, e.FP8Attention})
 		}
 		return t
 	default: // clusters
