@@ -37,7 +37,7 @@ func (pf *PlanFile) checkEffect(cat *catalog.Catalog, profile string, warn func(
 		return nil
 	}
 	if reads.efficiency {
-		if err := pf.efficiencyEffect(cat, calibrated, "the fleet's GEMMs"); err != nil {
+		if err := pf.efficiencyEffect(cat, calibrated, true, "the fleet's GEMMs"); err != nil {
 			return err
 		}
 	}
@@ -110,13 +110,15 @@ func (pf *PlanFile) nodeEffect(cat *catalog.Catalog, calibrated bool, warn func(
 	if err != nil || len(m.ConvLayers) == 0 {
 		return nil // the model axis reports an unknown key; efficiency × peak times other models
 	}
-	return pf.efficiencyEffect(cat, calibrated, m.Key+"'s convolutions")
+	return pf.efficiencyEffect(cat, calibrated, false, m.Key+"'s convolutions")
 }
 
 // efficiencyEffect refuses hardware.efficiency where the calibrated profile times the
 // work at the accelerator's measured matmul rate (docs/PHYSICS.md §35, §36) instead of
 // efficiency × peak; what names the work so timed.
-func (pf *PlanFile) efficiencyEffect(cat *catalog.Catalog, calibrated bool, what string) error {
+// A training step (training) runs at the rate held at the power limit where the catalog
+// has one (trainMatmulFor), so the message names that rate, not the burst's.
+func (pf *PlanFile) efficiencyEffect(cat *catalog.Catalog, calibrated, training bool, what string) error {
 	if !calibrated || pf.Hardware.Efficiency == nil {
 		return nil
 	}
@@ -129,8 +131,13 @@ func (pf *PlanFile) efficiencyEffect(cat *catalog.Catalog, calibrated bool, what
 		prec = kernel.FP16.String()
 	}
 	if _, e, measured := h.MeasuredMatmul(prec); measured {
-		return pf.errf("hardware.efficiency", "hardware.efficiency changes nothing under the calibrated profile: %s run at %s's measured %s matmul rate (%.3g × peak, docs/PHYSICS.md §35–36), not efficiency × peak; drop it, or use --profile seed for the seed's efficiency × peak",
-			what, h.Key, prec, e)
+		held := ""
+		if rate, ok := h.SustainedMatmul(prec); training && ok {
+			peak, _ := h.PeakFor(prec)
+			e, held = rate/peak, " held at the power limit"
+		}
+		return pf.errf("hardware.efficiency", "hardware.efficiency changes nothing under the calibrated profile: %s run at %s's measured %s matmul rate%s (%.3g × peak, docs/PHYSICS.md §35–36), not efficiency × peak; drop it, or use --profile seed for the seed's efficiency × peak",
+			what, h.Key, prec, held, e)
 	}
 	return nil
 }

@@ -192,3 +192,22 @@ func TestZooEnginesJSONPerRank(t *testing.T) {
 		t.Fatal("no engine with a measured all-reduce")
 	}
 }
+
+// TestPlanEfficiencyRefusalNamesTheRateUsed: a calibrated plan's hardware.efficiency is
+// refused because the step runs at the measured matmul rate; the message named H100's
+// burst rate (794.5 / 989 = 0.803) for a fleet, whose training step runs at the rate held
+// at the power limit (708.5 / 989 = 0.716, Bekman's MSMF; the fleet JSON's efficiency).
+// A CNN's convolutions keep the burst.
+func TestPlanEfficiencyRefusalNamesTheRateUsed(t *testing.T) {
+	fleet := writePlan(t, "f.yaml", "version: \"1.0\"\nname: f\nworkload: {name: Llama3_8B, batch_size: 1024, seq_len: 2048}\n"+
+		"hardware: {cluster: Research_256, precision: fp16, efficiency: 0.45}\nparallelism: {tp: 8, pp: 4, microbatches: 16, zero_stage: 1}\n")
+	cnn := writePlan(t, "c.yaml", "version: \"1.0\"\nname: c\nworkload: {name: ResNet50, batch_size: 32}\nhardware: {name: H100, precision: fp16, efficiency: 0.45}\n")
+	for _, tc := range []struct{ plan, want string }{
+		{fleet, "f.yaml:4: hardware.efficiency changes nothing under the calibrated profile: the fleet's GEMMs run at H100's measured fp16 matmul rate held at the power limit (0.716 × peak"},
+		{cnn, "c.yaml:4: hardware.efficiency changes nothing under the calibrated profile: ResNet50's convolutions run at H100's measured fp16 matmul rate (0.803 × peak"},
+	} {
+		if r := mlsysim(t, "eval", tc.plan); r.code != exitBadInput || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("want exit 1 and %q\n%v", tc.want, r)
+		}
+	}
+}
