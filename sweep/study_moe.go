@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/mlsysim/mlsysim/catalog"
@@ -18,7 +19,7 @@ func init() {
 		Objective: Objective{Column: "all_to_all_ms", Minimize: true},
 		Params: []Param{
 			modelParam, precisionParam, batchParam, seqParam,
-			{Name: "ep", Kind: KindInt, Default: "1", Min: 1, Doc: "expert-parallel degree: devices the experts are spread over"},
+			{Name: "ep", Kind: KindInt, Default: "1", Min: 1, Doc: "expert-parallel degree: devices the experts are spread over; calibrated: it divides the experts (else infeasible, ep_does_not_divide_experts)"},
 			{Name: "moe_imbalance", Kind: KindFloat, Default: "1", Min: 1, Doc: "routing imbalance γ ≥ 1: the busiest expert gets γ times its share"},
 			{Name: "cluster", Kind: KindCluster, Default: "Research_256",
 				Doc: "catalog cluster whose fabric carries the all-to-all (bandwidth / oversubscription, latency) and whose accelerators bound ep"},
@@ -32,7 +33,7 @@ func init() {
 			{Name: "token_dispatch_mb", Unit: "MB", Doc: "the share that leaves its device: payload · (ep − 1)/ep"},
 			{Name: "all_to_all_ms", Unit: "ms", Doc: "all-to-all of the payload over ep ranks on the cluster's fabric (0 when ep = 1)"},
 			{Name: "cluster_accelerators", Doc: "accelerators in the cluster"},
-			wallPass(14, "communication", "ep ≤ experts and ep ≤ the cluster's accelerators"),
+			wallPass(14, "communication", "ep ≤ experts and ep ≤ the cluster's accelerators; calibrated: ep also divides the experts"),
 			colBindingWall,
 			colFeasible, colReason,
 		},
@@ -68,18 +69,19 @@ type moeCluster struct {
 }
 
 type moeEval struct {
-	st       *Study
-	experts  []float64 // per model code
-	perToken []float64
-	active   []float64
-	hidden   []float64
-	clusters []moeCluster
-	in       kernel.MoEIn
-	out      kernel.MoEOut
+	st         *Study
+	calibrated bool      // ep must divide the experts (docs/PHYSICS.md §31)
+	experts    []float64 // per model code
+	perToken   []float64
+	active     []float64
+	hidden     []float64
+	clusters   []moeCluster
+	in         kernel.MoEIn
+	out        kernel.MoEOut
 }
 
 func newMoEEval(p *Plan) evaluator {
-	e := &moeEval{st: p.Study}
+	e := &moeEval{st: p.Study, calibrated: p.Calibrated()}
 	for _, m := range p.Models {
 		e.experts = append(e.experts, float64(m.Experts))
 		e.perToken = append(e.perToken, float64(m.ActiveExpertsPerToken))
@@ -140,6 +142,13 @@ func (e *moeEval) eval(b *Batch, o *Outputs) {
 			feas[k], reason[k] = false, reasonEPExperts
 		case in.EPSize[k] > accel[k]:
 			feas[k], reason[k] = false, reasonEPCluster
+		case e.calibrated && math.Mod(in.Experts[k], in.EPSize[k]) != 0:
+			// Expert parallelism gives every rank the same number of whole experts:
+			// Megatron-Core's BaseMoELayer asserts num_moe_experts %
+			// expert_parallel_size == 0 (megatron/core/transformer/moe/moe_layer.py), so
+			// 8 experts over 3 ranks is not a layout it runs and is not priced. The
+			// serving studies refuse the same layout (ep_does_not_divide_experts).
+			feas[k], reason[k] = false, reasonEPDivide
 		}
 		pass[k] = feas[k]
 		binding[k] = wallNone

@@ -70,3 +70,17 @@ axes:
   cluster: [Research_256, Lab_64_H100, Frontier_8K]
 `, "ep_exceeds_experts", "ep_exceeds_cluster")
 }
+
+// TestMoEEPDividesExperts: Mixtral's 8 experts over 3 ranks is no layout Megatron-Core
+// runs (BaseMoELayer asserts num_moe_experts % expert_parallel_size == 0), so the
+// calibrated profile marks it infeasible; 2, 4 and 8 ranks divide and stay feasible.
+// The seed profile keeps the seed's rule (ep ≤ experts only).
+func TestMoEEPDividesExperts(t *testing.T) {
+	checkInfeasible(t, evalOne(t, moePoint("Mixtral_8x7B", 3, 1, "Research_256")), "ep_does_not_divide_experts", "14 Communication")
+	checkInfeasible(t, evalOne(t, moePoint("DeepSeek_V3", 96, 1, "Research_256")), "ep_does_not_divide_experts", "14 Communication")
+	for _, ep := range []int{2, 4, 8} {
+		checkInfeasible(t, evalOne(t, moePoint("Mixtral_8x7B", ep, 1, "Research_256")), "", "14 Communication")
+	}
+	seed := "version: 1\nstudy: moe\nprofile: seed\n" + moePoint("Mixtral_8x7B", 3, 1, "Research_256")[len("version: 1\nstudy: moe\n"):]
+	checkInfeasible(t, evalOne(t, seed), "", "14 Communication")
+}
