@@ -485,6 +485,11 @@ func (a *app) infeasibleWhy(row map[string]any) string {
 			return fmt.Sprintf("%s: the draft %s has %.3g parameters, the target %s %.3g; a draft step must cost less than a target step (name a smaller model of the family, or mtp where the model ships the module)",
 				reason, d.Key, d.Parameters, m.Key, m.Parameters)
 		}
+	case "draft_not_a_transformer":
+		if d, err := a.cat.ModelByKey(fmt.Sprint(row["draft_model"])); err == nil {
+			return fmt.Sprintf("%s: the draft %s is a %s model, not a language model that can draft tokens (name a smaller transformer, or mtp where the model ships the module)",
+				reason, d.Key, d.Family)
+		}
 	case "draft_exceeds_context":
 		if d, err := a.cat.ModelByKey(fmt.Sprint(row["draft_model"])); err == nil {
 			return fmt.Sprintf("%s: the sequence and the %v drafted tokens are longer than the draft %s's context window of %d tokens (catalog context_tokens)",

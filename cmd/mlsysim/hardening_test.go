@@ -320,6 +320,8 @@ func TestClearRefusals(t *testing.T) {
 		{[]string{"serve", "Llama3_70B", "H100", "--draft-model", "mtp", "--spec-acceptance", "1.5"}, []string{"--spec-acceptance: spec_acceptance = 1.5 is out of range", "[0, 1]"}},
 		{[]string{"serve", "Llama3_70B", "H100", "--draft-model", "mtp", "--spec-acceptance", "-0.1"}, []string{"--spec-acceptance: spec_acceptance = -0.1 is out of range", "[0, 1]"}},
 		{[]string{"optimize", "placement", plan, "--regions", "Quebec,US_Avg,Quebec"}, []string{"region lists Quebec twice"}},
+		// A CNN cannot draft tokens: exit 0 with a bare "draft_not_a_transformer" before.
+		{[]string{"serve", "Llama3_70B", "H100", "--tp", "4", "--draft-model", "ResNet50"}, []string{"--draft-model: ResNet50 is a cnn model, not a language model", "Llama3_8B", "or mtp"}},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

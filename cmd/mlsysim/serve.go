@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -126,6 +127,14 @@ Examples:
 			}
 			if err := a.simFlagsCheck(c, model); err != nil {
 				return err
+			}
+			if d := c.String("draft-model"); d != "none" && d != "mtp" {
+				// A draft must be a language model; a catalog key of another family
+				// is the user's slip, not a scenario to mark infeasible.
+				if dm, err := a.cat.ModelByKey(d); err == nil && !dm.Family.IsTransformer() {
+					return badInputf("--draft-model", "%s is a %s model, not a language model that can draft tokens; name a language model smaller than %s (%s) or mtp",
+						dm.Key, dm.Family, model, a.smallerLLMs(model))
+				}
 			}
 			if d := c.String("draft-model"); d == "none" {
 				// Without a draft nothing is drafted: the flags would change nothing.
@@ -462,4 +471,33 @@ func (a *app) seedEngine(c *cli.Command) error {
 		return badInputf("--engine", "changes nothing under the seed profile, whose serving step has no engine terms (kernels, all-reduce latency, step overhead, memory budget: calibrated only); use --profile calibrated (or drop it)")
 	}
 	return nil
+}
+
+// smallerLLMs names up to four catalog language models smaller than target, the largest
+// first: the drafts an error message can suggest.
+func (a *app) smallerLLMs(target string) string {
+	t, err := a.cat.ModelByKey(target)
+	if err != nil {
+		return "none found"
+	}
+	var keys []string
+	var params []float64
+	for _, m := range a.cat.Models {
+		if m.Family.IsTransformer() && m.Parameters < t.Parameters {
+			keys, params = append(keys, m.Key), append(params, m.Parameters)
+		}
+	}
+	idx := make([]int, len(keys))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return params[idx[i]] > params[idx[j]] })
+	var out []string
+	for _, i := range idx[:min(4, len(idx))] {
+		out = append(out, keys[i])
+	}
+	if len(out) == 0 {
+		return "none in the catalog"
+	}
+	return strings.Join(out, ", ")
 }
