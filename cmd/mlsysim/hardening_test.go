@@ -320,6 +320,9 @@ func TestClearRefusals(t *testing.T) {
 		{[]string{"serve", "Llama3_70B", "H100", "--draft-model", "mtp", "--spec-acceptance", "1.5"}, []string{"--spec-acceptance: spec_acceptance = 1.5 is out of range", "[0, 1]"}},
 		{[]string{"serve", "Llama3_70B", "H100", "--draft-model", "mtp", "--spec-acceptance", "-0.1"}, []string{"--spec-acceptance: spec_acceptance = -0.1 is out of range", "[0, 1]"}},
 		{[]string{"optimize", "placement", plan, "--regions", "Quebec,US_Avg,Quebec"}, []string{"region lists Quebec twice"}},
+		// One generated token has no inter-token latency: exit 0 with an ITL and a
+		// disaggregated decode pool before.
+		{[]string{"optimize", "serving", "Llama3_8B", "--qps", "4", "--ttft-ms", "300", "--itl-ms", "30", "--osl", "1"}, []string{"--osl: 1 generates only the first token", "--output-tokens 1"}},
 		// A CNN cannot draft tokens: exit 0 with a bare "draft_not_a_transformer" before.
 		{[]string{"serve", "Llama3_70B", "H100", "--tp", "4", "--draft-model", "ResNet50"}, []string{"--draft-model: ResNet50 is a cnn model, not a language model", "Llama3_8B", "or mtp"}},
 	}

@@ -61,7 +61,7 @@ Example:
 			&cli.FloatFlag{Name: "itl-ms", Usage: "mean inter-token latency target in ms (required, > 0)"},
 			&cli.StringFlag{Name: "hardware", Value: defaultServingHardware, Usage: "comma-separated accelerators (mlsysim zoo hardware)"},
 			&cli.IntFlag{Name: "isl", Value: 1024, Usage: "prompt tokens per request"},
-			&cli.IntFlag{Name: "osl", Value: 256, Usage: "generated tokens per request"},
+			&cli.IntFlag{Name: "osl", Value: 256, Usage: "generated tokens per request (≥ 2: the first comes from the prefill, the rest are the decode steps --itl-ms bounds)"},
 			&cli.IntFlag{Name: "max-accelerators", Usage: "largest fleet allowed (0 = no limit)"},
 			&cli.StringFlag{Name: "disaggregated", Value: "auto", Usage: "auto (compare both), on (only disaggregated), off (only aggregated)"},
 			&cli.StringFlag{Name: "precision", Value: "fp16,fp8,int8,int4", Usage: "comma-separated weight precisions searched (fp8 and fp4 only where the device has that rate)"},
@@ -109,8 +109,12 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 	switch {
 	case s.isl < 1 || s.isl > 10_000_000:
 		return nil, badInputf("--isl", "must be in [1, 10000000], got %d", s.isl)
+	case s.osl == 1:
+		// One generated token is the prefill's: no decode step follows, so --itl-ms
+		// bounds nothing and the layouts would be sized for a decode that never runs.
+		return nil, badInputf("--osl", "1 generates only the first token: there is no inter-token latency for --itl-ms to bound; give --osl ≥ 2, or size a prefill-only load with `mlsysim serve MODEL HW --qps Q --output-tokens 1 -b B`")
 	case s.osl < 1 || s.osl > 10_000_000:
-		return nil, badInputf("--osl", "must be in [1, 10000000], got %d", s.osl)
+		return nil, badInputf("--osl", "must be in [2, 10000000], got %d", s.osl)
 	case s.maxAccel < 0 || s.maxAccel > 1<<20:
 		return nil, badInputf("--max-accelerators", "must be in [0, %d], got %d", 1<<20, s.maxAccel)
 	case s.maxBatch < 1 || s.maxBatch > 1<<20:
