@@ -20,7 +20,10 @@ type countingWriter struct{ n int64 }
 func (c *countingWriter) Write(b []byte) (int, error) { c.n += int64(len(b)); return len(b), nil }
 
 // Estimate evaluates a few batches spread over the grid and encodes them to
-// nowhere, to extrapolate output size and run time.
+// nowhere, to extrapolate output size and run time. The batches are disjoint
+// slices of the grid (batch i starts at N·i/4 and stops before batch i+1 or
+// after the sample batch size), so no point is counted twice and a grid of at
+// most four sample batches is evaluated whole: its kept share is exact.
 func Estimate(ctx context.Context, p *Plan, format, compression string) (*Estimation, error) {
 	const batches = 4
 	bs := uint64(1 << 14)
@@ -44,7 +47,7 @@ func Estimate(ctx context.Context, p *Plan, format, compression string) (*Estima
 			return nil, err
 		}
 		lo := p.N * uint64(i) / batches
-		n := int(min(bs, p.N-lo))
+		n := int(min(bs, p.N*uint64(i+1)/batches-lo))
 		if n <= 0 {
 			continue
 		}

@@ -162,6 +162,21 @@ func TestEstimate(t *testing.T) {
 			if c.kept == 1 && est.KeptShare != 1 || c.kept == 0 && !(est.KeptShare > 0 && est.KeptShare < 1) {
 				t.Errorf("kept share %v", est.KeptShare)
 			}
+			// The sample batches are disjoint: no more points than the grid has
+			// (--dry-run prints "estimated from N sampled points"), and a grid of
+			// at most four sample batches is sampled whole, so its kept share is
+			// the exact one, counted here point by point.
+			if uint64(est.Sampled) > c.plan.N {
+				t.Errorf("sampled %d points of a %d-point grid", est.Sampled, c.plan.N)
+			}
+			if c.plan.N <= 4<<14 {
+				var b Batch
+				c.plan.Fill(&b, 0, int(c.plan.N))
+				if uint64(est.Sampled) != c.plan.N || est.KeptShare != float64(b.N)/float64(c.plan.N) {
+					t.Errorf("sampled %d of %d points, kept share %v; want the whole grid and %d/%d kept",
+						est.Sampled, c.plan.N, est.KeptShare, b.N, c.plan.N)
+				}
+			}
 		})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
