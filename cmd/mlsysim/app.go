@@ -31,8 +31,8 @@ Exit codes:
 SIGINT (Ctrl-C) and SIGTERM stop a command cleanly: a sweep keeps its complete parts and
 removes its temporary files (finish it with --resume).
 
-Output: -o/--output picks the rendering (text, json, markdown, csv where a command
-supports it); stdout carries only that payload, warnings and errors go to stderr.
+Output: -o/--output picks the rendering (text, json, markdown, csv or html where a
+command supports it); stdout carries only that payload, warnings and errors go to stderr.
 In json mode an error is {"status":"error","title":…,"reason":…} on stdout.`
 
 // app holds what every command shares: the writers, the chosen output format and
@@ -64,7 +64,7 @@ func newApp(stdout, stderr io.Writer) *app {
 		ExitErrHandler:                  func(context.Context, *cli.Command, error) {},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text",
-				Usage: "rendering: text, json, markdown, csv (each command lists what it supports)"},
+				Usage: "rendering: text, json, markdown, csv or html; a command refuses one it does not take, naming those it does (csv: zoo, walls, query, sweep --columns; html: eval)"},
 			&cli.StringSliceFlag{Name: "catalog", Usage: "YAML file of extra hardware/models (docs/CATALOG.md); repeatable"},
 			&cli.StringFlag{Name: "profile", Value: sweep.Profiles[0],
 				Usage: "physics profile: " + strings.Join(sweep.Profiles, " or ") + " (docs/PHYSICS.md \"Profiles\", docs/VALIDATION.md)"},

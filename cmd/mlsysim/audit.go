@@ -73,15 +73,18 @@ Examples:
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "workload", Aliases: []string{"w"}, Value: "Llama3_8B", Usage: "model: catalog key, model YAML or config.json"},
 			&cli.IntFlag{Name: "batch-size", Aliases: []string{"b"}, Value: 1, Usage: "samples (or sequences) per step, ≥ 1"},
-			&cli.StringFlag{Name: "precision", Aliases: []string{"p"}, Value: "int4", Usage: "precision on the local devices"},
+			&cli.StringFlag{Name: "precision", Aliases: []string{"p"}, Value: "int4", Usage: "precision on the local devices: fp32, tf32, fp16, bf16, fp8, int8, int4, fp4"},
 			&cli.FloatFlag{Name: "efficiency", Aliases: []string{"e"}, Value: 0.45, Usage: "achieved fraction of peak FLOP/s, in (0, 1]"},
-			&cli.IntFlag{Name: "seq-len", Aliases: []string{"s"}, Value: 2048, Usage: "sequence length in tokens"},
+			// --seq-len shapes only a training step or a KV cache, neither of which audit's
+			// node-study inference has: refused (as eval refuses it without --training), and
+			// hidden from the help rather than offered.
+			&cli.IntFlag{Name: "seq-len", Aliases: []string{"s"}, Value: 2048, Hidden: true, Usage: "sequence length in tokens; refused: audit's inference counts no KV cache"},
 			&cli.StringFlag{Name: "baseline", Value: "H100", Usage: "catalog hardware to compare with"},
-			&cli.StringFlag{Name: "baseline-precision", Value: "fp16", Usage: "precision on the baseline"},
+			&cli.StringFlag{Name: "baseline-precision", Value: "fp16", Usage: "precision on the baseline (as --precision)"},
 			&cli.BoolFlag{Name: "measure", Usage: "benchmark the CPU's memory bandwidth and matmul FLOP/s and write the local entries as a catalog file"},
 			&cli.DurationFlag{Name: "measure-time", Value: audit.DefaultBudget, Usage: fmt.Sprintf("wall-clock budget of --measure, in (0, %v]", audit.MaxBudget)},
-			&cli.IntFlag{Name: "triad-mib", Usage: fmt.Sprintf("MiB per triad array, 1–%d (default: 4 × the last-level cache, at least 64, at most 512, within free memory)", audit.MaxArrayBytes>>20)},
-			&cli.IntFlag{Name: "matrix-n", Value: audit.DefaultMatrixN, Usage: fmt.Sprintf("side of the matmul's square matrices, a multiple of 4 in 4–%d", audit.MaxMatrixN)},
+			&cli.IntFlag{Name: "triad-mib", Usage: fmt.Sprintf("MiB per triad array, 1–%d (with --measure)", audit.MaxArrayBytes>>20), DefaultText: "4 × the last-level cache, at least 64, at most 512, within free memory"},
+			&cli.IntFlag{Name: "matrix-n", Value: audit.DefaultMatrixN, Usage: fmt.Sprintf("side of the matmul's square matrices, a multiple of 4 in 4–%d (with --measure)", audit.MaxMatrixN)},
 			&cli.StringFlag{Name: "peak-from", Value: "derived", Usage: "the CPU peak in the local entry: derived (cores × clock × SIMD) or matmul (--measure's rate)"},
 			&cli.StringFlag{Name: "catalog-out", Usage: "write the local entries as a catalog file here (default with --measure: " + defaultCatalogOut + ")"},
 			&cli.StringFlag{Name: "from", Usage: "audit the machine whose captured files are in DIR instead of this one"},
@@ -197,6 +200,8 @@ func (a *app) auditChecks(c *cli.Command, r *auditRun) error {
 	}
 	measure := c.Bool("measure")
 	switch {
+	case c.IsSet("seq-len"):
+		return badInputf("--seq-len", "changes nothing here: audit evaluates inference on the node study, which streams the weights once per step and counts no KV cache; for a sequence length use mlsysim serve %s HARDWARE --seq-len %d", r.workload, c.Int("seq-len"))
 	case c.String("from") != "" && measure:
 		return badInputf("--measure", "cannot measure a machine audited --from captured files; run audit --measure on it")
 	case c.String("peak-from") != "derived" && c.String("peak-from") != "matmul":

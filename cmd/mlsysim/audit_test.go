@@ -180,6 +180,9 @@ func TestAuditBadInput(t *testing.T) {
 		{[]string{"--catalog-out", filepath.Join(dir, "no", "such", "x.yaml")}, "its folder does not exist"},
 		{[]string{"--catalog-out", dir}, "not a regular file"},
 		{[]string{"H100"}, "takes no arguments"},
+		// The node study's inference counts no KV cache: --seq-len changed nothing but
+		// the echoed setting (docs-QA), so it is refused as eval refuses it.
+		{[]string{"-s", "8192", "--from", auditFixture("riscv")}, "--seq-len: changes nothing here"},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			t.Parallel()

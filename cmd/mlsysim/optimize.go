@@ -76,8 +76,8 @@ The answer gives both, and the fill wait (batch_fill_wait_ms, mean_latency_ms an
 seed's p99_latency in json). No batch meeting the SLA exits 2 with the closest miss (the
 batch with the lowest bounded latency, json closest_miss).`,
 				Flags: []cli.Flag{
-					&cli.FloatFlag{Name: "sla-ms", Usage: "target in ms for a request's mean latency, arrival to last token (calibrated), or the seed's p99 of a full batch's wait + service (--profile seed) (required)"},
-					&cli.FloatFlag{Name: "qps", Usage: "request arrival rate (required)"},
+					&cli.FloatFlag{Name: "sla-ms", Usage: "target in ms for a request's mean latency, arrival to last token (calibrated), or the seed's p99 of a full batch's wait + service (--profile seed) (required)", HideDefault: true},
+					&cli.FloatFlag{Name: "qps", Usage: "request arrival rate, requests/s (required)", HideDefault: true},
 					&cli.IntFlag{Name: "max-batch", Value: 256, Usage: "largest batch searched (the seed's max_search_batch), at most 65536", Validator: within(1, maxSearchBatch)},
 					keep,
 				},

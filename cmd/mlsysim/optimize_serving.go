@@ -56,9 +56,9 @@ top_candidates, frontier (closest_miss instead when nothing is feasible).
 Example:
    mlsysim optimize serving Llama3_70B --qps 20 --ttft-ms 500 --itl-ms 50 --hardware H100,H200,MI300X`,
 		Flags: []cli.Flag{
-			&cli.FloatFlag{Name: "qps", Usage: "requests per second to serve (required, > 0)"},
-			&cli.FloatFlag{Name: "ttft-ms", Usage: "mean time-to-first-token target in ms (required, > 0)"},
-			&cli.FloatFlag{Name: "itl-ms", Usage: "mean inter-token latency target in ms (required, > 0)"},
+			&cli.FloatFlag{Name: "qps", Usage: "requests per second to serve (required, > 0)", HideDefault: true},
+			&cli.FloatFlag{Name: "ttft-ms", Usage: "mean time-to-first-token target in ms (required, > 0)", HideDefault: true},
+			&cli.FloatFlag{Name: "itl-ms", Usage: "mean inter-token latency target in ms (required, > 0)", HideDefault: true},
 			&cli.StringFlag{Name: "hardware", Value: defaultServingHardware, Usage: "comma-separated accelerators (mlsysim zoo hardware)"},
 			&cli.IntFlag{Name: "isl", Value: 1024, Usage: "prompt tokens per request"},
 			&cli.IntFlag{Name: "osl", Value: 256, Usage: "generated tokens per request (≥ 2: the first comes from the prefill, the rest are the decode steps --itl-ms bounds)"},

@@ -95,8 +95,8 @@ Examples:
    mlsysim serve OPT_13B A100 -b 256 -s 512 --output-tokens 64 --ttft-ms 400 --tpot-ms 40
    mlsysim serve OPT_13B A100 -b 256 -s 512 --output-tokens 64 --ttft-ms 400 --tpot-ms 40 --prefill-instances 2`,
 		Flags: append(append(servingFlags(),
-			&cli.IntFlag{Name: "prefill-chunk-tokens", Usage: "chunked prefill: tokens per chunk (default: one chunk)"},
-			&cli.FloatFlag{Name: "qps", Usage: "Poisson request rate at the replica, requests/s: TTFT, TPOT and concurrency in steady state, with prompts of --seq-len tokens and --batch-size the engine's largest batch (docs/PHYSICS.md §34.1), and their simulated percentiles (§34.2)"},
+			&cli.IntFlag{Name: "prefill-chunk-tokens", Usage: "chunked prefill: tokens per chunk", DefaultText: "0, the whole prompt in one chunk"},
+			&cli.FloatFlag{Name: "qps", Usage: "Poisson request rate at the replica, requests/s: TTFT, TPOT and concurrency in steady state, with prompts of --seq-len tokens and --batch-size the engine's largest batch (docs/PHYSICS.md §34.1), and their simulated percentiles (§34.2)", DefaultText: "0, no request rate: a fixed batch"},
 			&cli.IntFlag{Name: "output-tokens", Value: 256, Usage: "generated tokens per request (with --qps, targets or pools)"},
 		), serveSimFlags()...),
 		Action: func(ctx context.Context, c *cli.Command) error {

@@ -15,8 +15,8 @@ import (
 // disaggregated pools.
 func serveSimFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.FloatFlag{Name: "ttft-ms", Usage: "TTFT target, ms: with --tpot-ms (or alone) the goodput search — the highest Poisson rate at which --attainment of the requests meet the targets"},
-		&cli.FloatFlag{Name: "tpot-ms", Aliases: []string{"itl-ms"}, Usage: "time-per-output-token target, ms ((last − first token)/(output tokens − 1) per request)"},
+		&cli.FloatFlag{Name: "ttft-ms", Usage: "TTFT target, ms: with --tpot-ms (or alone) the goodput search — the highest Poisson rate at which --attainment of the requests meet the targets", DefaultText: "0, no target"},
+		&cli.FloatFlag{Name: "tpot-ms", Aliases: []string{"itl-ms"}, Usage: "time-per-output-token target, ms ((last − first token)/(output tokens − 1) per request)", DefaultText: "0, no target"},
 		&cli.FloatFlag{Name: "attainment", Value: 0.9, Usage: "share of requests in (0, 1] that must meet the targets (with --ttft-ms or --tpot-ms)"},
 		&cli.IntFlag{Name: "prefill-instances", Usage: "disaggregated serving: prefill instances of --prefill-tp accelerators each (≥ 1), handing the KV cache to --decode-instances decode instances of tp × pp"},
 		&cli.IntFlag{Name: "decode-instances", Value: 1, Usage: "decode instances (with --prefill-instances)"},
