@@ -40,7 +40,7 @@ lean:
 	CGO_ENABLED=0 $(GO) build -tags lean -ldflags "$(LDFLAGS) $(LEAN_LDFLAGS)" -o $(BIN) ./cmd/mlsysim
 
 # A static binary without cgo: no C compiler, copies anywhere (cluster nodes). It sweeps,
-# merges and evaluates plans; query and optimize need DuckDB and say so.
+# merges and evaluates plans; query, optimize, plot and report need DuckDB and say so.
 static:
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(STATIC_BIN) ./cmd/mlsysim
 

@@ -10,7 +10,7 @@ import (
 )
 
 // ErrNoCgo: DuckDB is a C++ library, so a build without cgo cannot query.
-var ErrNoCgo = errors.New("this mlsysim was built without cgo (CGO_ENABLED=0, as `make static` builds it), so it cannot run DuckDB queries (query, optimize); " +
+var ErrNoCgo = errors.New("this mlsysim was built without cgo (CGO_ENABLED=0, as `make static` builds it), so it cannot run DuckDB queries (query, optimize, plot, report); " +
 	"sweeps, merge, eval, serve and plans work. For queries use a cgo build — `make build`, which needs a C compiler (README, Set-up) — " +
 	"or read the Parquet parts with any reader (the DuckDB CLI, polars, pyarrow)")
 

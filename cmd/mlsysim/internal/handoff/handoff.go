@@ -9,7 +9,8 @@
 // initialised (early.go), so a delegated command pays nothing of the lean
 // binary but the Go runtime's start (BENCHMARKS.md, "query cold start", second
 // and third rounds). It imports nothing of ours and of the
-// standard library only os and errors: Go initialises packages in the order
+// standard library only os, errors and (early.go, built lean) syscall, which
+// os imports anyway: Go initialises packages in the order
 // of their import paths once their imports are, so each further import
 // (strings, path/filepath) would let dozens of packages go first.
 package handoff
