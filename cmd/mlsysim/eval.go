@@ -109,10 +109,10 @@ Examples:
    mlsysim eval Llama3_8B H100 --batch-size 32
    mlsysim eval ResNet50 A100 --output json
    mlsysim eval ResNet50 H100 --precision int8 --batch-size 2048 --cnn-execution graph
-   mlsysim eval Llama3_70B H100 --training --seq-len 4096 --zero-stage 3 --dp-size 64
-   mlsysim eval Llama3_8B H100 --training --precision bf16 --fp8-recipe current
-   mlsysim eval Llama3_8B H100 --training --precision bf16 --fp8-recipe current --fp8-params
-   mlsysim eval Llama3_8B H100 --training --precision bf16 --transformer-execution eager
+   mlsysim eval Llama3_70B H100 --training --seq-len 4096 --zero-stage 3 --dp-size 64 --activation-recomputation
+   mlsysim eval Llama3_8B H100 --training --precision bf16 --fp8-recipe current --zero-stage 3 --dp-size 8
+   mlsysim eval Llama3_8B H100 --training --precision bf16 --fp8-recipe current --fp8-params --zero-stage 3 --dp-size 8
+   mlsysim eval Llama3_8B H100 --training --precision bf16 --transformer-execution eager --zero-stage 3 --dp-size 8
    mlsysim eval Llama3_8B H100 --batch-size 32 --plot roofline.svg`,
 		Flags: append(commonFlags(),
 			&cli.BoolFlag{Name: "training", Usage: "a training step (forward + backward) instead of inference; not in int8 or int4 under calibrated (no training stack trains in integers)"},

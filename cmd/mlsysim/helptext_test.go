@@ -36,3 +36,39 @@ func TestHelpFlagDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpExamplesRun runs the examples of eval's and serve's --help as a reader
+// would copy them: each exits 0, and one that prices a fixed scenario shows it fitting
+// (the 70B training and 70B fp8 serving examples were out of memory with exit 0). The
+// serve examples that simulate (--ttft-ms, --qps) are held to exit 0 only: their
+// fixed-batch lines may not fit while the simulation admits what memory holds.
+func TestHelpExamplesRun(t *testing.T) {
+	var ran int
+	for _, cmd := range []string{"eval", "serve"} {
+		r := mlsysim(t, cmd, "--help")
+		_, ex, ok := strings.Cut(r.stdout, "Examples:\n")
+		if !ok {
+			t.Fatalf("mlsysim %s --help shows no examples", cmd)
+		}
+		ex, _, _ = strings.Cut(ex, "\n\n")
+		for _, line := range strings.Split(ex, "\n") {
+			line, _, _ = strings.Cut(line, "#")
+			args := strings.Fields(line)
+			if len(args) < 2 || args[0] != "mlsysim" || strings.Contains(line, "--plot") {
+				continue // --plot writes a file: TestEvalPlot* run it
+			}
+			ran++
+			r := mlsysim(t, args[1:]...)
+			switch {
+			case r.code != exitOK:
+				t.Errorf("mlsysim %s --help example %q: %v", cmd, strings.TrimSpace(line), r)
+			case strings.Contains(line, "--ttft-ms") || strings.Contains(line, "--qps"):
+			case strings.Contains(r.stdout, "Feasibility  FAIL") || strings.Contains(r.stdout, "Feasible          no"):
+				t.Errorf("mlsysim %s --help example %q does not fit:\n%s", cmd, strings.TrimSpace(line), r.stdout)
+			}
+		}
+	}
+	if ran < 12 {
+		t.Errorf("ran %d help examples; eval and serve show more", ran)
+	}
+}

@@ -87,7 +87,7 @@ the replica's tp × pp; seed: tp alone) stays on the same side of it as of the d
 
 Examples:
    mlsysim serve Llama3_8B H100
-   mlsysim serve Llama3_70B H100 -b 8 -p fp8 --seq-len 8192 --prefill-chunk-tokens 512
+   mlsysim serve Llama3_70B H100 -b 8 -p fp8 --tp 2 --seq-len 8192 --prefill-chunk-tokens 512
    mlsysim serve Llama3_70B H100 --tp 2                # tensor parallel over NVLink
    mlsysim serve Llama3_70B H100 -p fp8 --tp 4 --pp 2 --kv-precision fp8 -b 64
    mlsysim serve Llama3_70B H100 -p fp8 --tp 4 --draft-model Llama3_8B --spec-acceptance 0.7
