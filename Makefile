@@ -92,7 +92,7 @@ figures: build
 	./$(BIN) sweep training-memory --out $(FIGSRC)/training-memory --overwrite -q
 	./$(BIN) plot pareto $(FIGSRC)/serving-frontier --max-points 1500 --out docs/figures/pareto.svg
 	./$(BIN) plot roofline $(FIGSRC)/roofline --where hardware=H100,A100,B200,T4 --where model=Llama3_8B,ResNet50 --max-points 1500 --out docs/figures/roofline.svg
-	./$(BIN) plot heatmap $(FIGSRC)/serving-frontier --x batch_size --y seq_len --color itl_ms --out docs/figures/heatmap.svg
+	./$(BIN) plot heatmap $(FIGSRC)/serving-frontier --x batch_size --y hardware --color itl_ms --out docs/figures/heatmap.svg
 	./$(BIN) plot heatmap $(FIGSRC)/training-memory --x tp --y pp --color feasible --where model=Llama3_70B --out docs/figures/heatmap-feasible.svg
 	./$(BIN) plot scatter $(FIGSRC)/serving-frontier --x kv_cache_gb --y itl_ms --color precision --facet model --max-points 1500 --out docs/figures/scatter.svg
 	./$(BIN) plot line $(FIGSRC)/serving-frontier --x batch_size --y tokens_per_s --color hardware --where model=Llama3_8B --where precision=fp8 --out docs/figures/line.svg

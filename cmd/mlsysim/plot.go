@@ -52,7 +52,7 @@ Examples:
    mlsysim plot pareto out/frontier --out frontier.svg
    mlsysim plot pareto out/frontier --objectives ttft_ms:min,tokens_per_s:max --group hardware
    mlsysim plot roofline out/roofline --where hardware=H100,B200 --where model=Llama3_8B
-   mlsysim plot heatmap out/frontier --x batch_size --y seq_len --color itl_ms --agg min
+   mlsysim plot heatmap out/frontier --x batch_size --y hardware --color itl_ms --agg min
    mlsysim plot heatmap out/frontier --x hardware --y batch_size --color feasible
    mlsysim plot scatter out/frontier --x kv_cache_gb --y itl_ms --color precision --facet model
    mlsysim plot line out/frontier --x batch_size --y tokens_per_s --color hardware --where model=Llama3_8B --out tps.png --dpi 200`,
