@@ -71,7 +71,7 @@ Examples:
 			&cli.StringFlag{Name: "log", Value: "auto", Usage: "log axes: auto (a positive axis spanning ≥ 100×), x, y, xy or none"},
 			&cli.BoolFlag{Name: "all", Usage: "include infeasible rows"},
 			&cli.IntFlag{Name: "max-points", Value: reports.DefaultMaxPoints, Usage: fmt.Sprintf("points drawn before sampling, 1 to %d", reports.MaxMaxPoints)},
-			&cli.IntFlag{Name: "dpi", Value: defaultDPI, Usage: fmt.Sprintf("PNG resolution, %d to %d", figures.MinDPI, figures.MaxDPI)},
+			&cli.IntFlag{Name: "dpi", Value: defaultDPI, Usage: fmt.Sprintf("PNG resolution in dots per inch, %d to %d (--out FILE.png only)", figures.MinDPI, figures.MaxDPI)},
 			&cli.StringFlag{Name: "title", Usage: "figure title (default: what is drawn)"},
 		},
 		Action: a.plotAction,
@@ -127,6 +127,10 @@ func (a *app) plotAction(ctx context.Context, c *cli.Command) error {
 	format, err := figures.FormatOf(out)
 	if err != nil {
 		return badInput("--out", err)
+	}
+	if c.IsSet("dpi") && format != figures.PNG {
+		// A vector figure has no resolution: the flag would change nothing.
+		return badInputf("--dpi", "applies to PNG output only; --out %s is %s", out, strings.ToUpper(string(format)))
 	}
 	if err := checkFigureOut(out, results); err != nil {
 		return badInput("--out", err)

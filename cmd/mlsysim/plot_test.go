@@ -272,6 +272,7 @@ func TestPlotBadInput(t *testing.T) {
 		{[]string{"plot", "pareto", res, "--out", filepath.Join(res, "x.svg")}, "inside the result"},
 		{[]string{"plot", "pareto", res, "--max-points", "0", "--out", out}, "--max-points"},
 		{[]string{"plot", "pareto", res, "--dpi", "5000", "--out", out}, "--dpi"},
+		{[]string{"plot", "pareto", res, "--dpi", "100", "--out", out}, "--dpi: applies to PNG output only; --out " + out + " is SVG"},
 		{[]string{"plot", "pareto", filepath.Join(dir, "nothing"), "--out", out}, "no such folder"},
 	} {
 		r := mlsysim(t, c.args...)
