@@ -72,3 +72,19 @@ func TestHelpExamplesRun(t *testing.T) {
 		t.Errorf("ran %d help examples; eval and serve show more", ran)
 	}
 }
+
+// TestFileCommandsRefuseTableFormats: sweep, plot and report write files and report on
+// stderr, so -o markdown, csv or html changed nothing and was accepted; README says a
+// command refuses a format it does not take (-o json stays: it renders their errors).
+func TestFileCommandsRefuseTableFormats(t *testing.T) {
+	for _, args := range [][]string{
+		{"-o", "csv", "sweep", "roofline", "--dry-run"},
+		{"-o", "markdown", "plot", "pareto", "no-such-result"},
+		{"-o", "html", "report", "no-such-result"},
+	} {
+		r := mlsysim(t, args...)
+		if r.code != exitBadInput || !strings.Contains(r.stderr, "--output: format \""+args[1]+"\" is not supported by this command; use one of text, json") {
+			t.Errorf("mlsysim %s: want exit 1 refusing -o %s\n%v", strings.Join(args, " "), args[1], r)
+		}
+	}
+}

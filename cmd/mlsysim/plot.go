@@ -79,6 +79,11 @@ Examples:
 }
 
 func (a *app) plotAction(ctx context.Context, c *cli.Command) error {
+	// The figure goes to a file and the summary to stderr: -o json renders errors,
+	// the table formats would change nothing.
+	if _, err := a.outputFormat("text", "json"); err != nil {
+		return err
+	}
 	args := c.Args().Slice()
 	if len(args) == 0 {
 		return badInputf("plot", "want KIND RESULT (kinds: %s)", strings.Join(reports.Kinds, ", "))

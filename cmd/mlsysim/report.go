@@ -37,6 +37,11 @@ Examples:
 }
 
 func (a *app) reportAction(ctx context.Context, c *cli.Command) error {
+	// The page goes to a file and the summary to stderr: -o json renders errors,
+	// the table formats would change nothing.
+	if _, err := a.outputFormat("text", "json"); err != nil {
+		return err
+	}
 	args := c.Args().Slice()
 	if len(args) == 0 {
 		return badInputf("report", "want RESULT: a sweep output folder (mlsysim report out/frontier)")

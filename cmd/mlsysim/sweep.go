@@ -94,6 +94,11 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 	if st := c.String("columns"); st != "" {
 		return a.printColumns(st)
 	}
+	// A run writes files and reports on stderr: -o json renders its errors, and the
+	// table formats would change nothing, so they are refused, not ignored.
+	if _, err := a.outputFormat("text", "json"); err != nil {
+		return err
+	}
 	if c.Args().Len() != 1 {
 		return badInputf("sweep", "want one GRID (a spec file or one of %s), got %d arguments", strings.Join(grids.Names(), ", "), c.Args().Len())
 	}
