@@ -75,7 +75,7 @@ load_utilization; null where overloaded; with a simulation sim_qps, sim_ttft_p50
 sim_e2e_p99_ms, sim_ttft_mean_ms, sim_tpot_mean_ms, sim_attainment, sim_capacity_qps,
 sim_accelerators, prefill_instances, decode_instances, prefill_tp, kv_transfer_ms,
 sim_requests, sim_seed, with targets target_ttft_ms, target_tpot_ms, attainment,
-goodput_qps and goodput_qps_per_accelerator, then sim_feasible and
+goodput_qps and goodput_qps_per_accelerator, then sim_feasible and, when it is false,
 sim_infeasible_reason), cost_basis (owned: the
 amortised price and energy; rental: --accelerator-hour-usd; energy_only: the accelerator
 states no price, which the text says too), and infeasible_reason when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
