@@ -30,7 +30,7 @@ Examples:
    mlsysim merge 'out/shard-*' --out out/all
    mlsysim merge out/shard-0 out/shard-1 out/shard-2 out/shard-3 --out out/shard-0   # in place`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "out", Usage: "the merged folder (may be one of the inputs)"},
+			&cli.StringFlag{Name: "out", Usage: "the merged folder, required (it may be one of the inputs)"},
 			&cli.BoolFlag{Name: "overwrite", Usage: "replace a result already in --out"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no summary"},
 		},

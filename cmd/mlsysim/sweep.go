@@ -69,7 +69,7 @@ Examples:
    mlsysim sweep my.yaml --out - --format arrow | next-tool
    mlsysim sweep --columns serve                     # the columns a study writes`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "out", Usage: "output folder, or - to stream to stdout (arrow stream, csv, jsonl)"},
+			&cli.StringFlag{Name: "out", Usage: "output folder, or - to stream to stdout (with --format arrow, csv or jsonl); required except with --dry-run or --columns"},
 			&cli.StringFlag{Name: "format", Value: "parquet", Usage: "parquet, arrow, csv or jsonl"},
 			&cli.StringFlag{Name: "compression", Value: "zstd", Usage: "parquet codec: zstd, snappy or none"},
 			&cli.IntFlag{Name: "workers", Usage: "parallel workers, at most 1024", DefaultText: "GOMAXPROCS, the CPUs this process may run on", Validator: within(0, maxWorkers)},
