@@ -156,3 +156,37 @@ func TestCNNGraphOverhead(t *testing.T) {
 		}
 	}
 }
+
+// TestCNNTrainingPaysOptimizerPass: a calibrated CNN's training step adds, after its
+// layers, the optimizer's pass over the model states its footprint counts — §35's
+// mixed-precision Adam traffic, OptimizerPassBytes = 48 bytes per parameter plus the
+// b-byte weights written back — at the streaming bandwidth; inference pays none. By
+// hand: 500 parameters · (48 + 2) bytes = 25,000 bytes at 1e11 B/s = 250 ns, added to
+// both the memory time and the step.
+func TestCNNTrainingPaysOptimizerPass(t *testing.T) {
+	layers := []ConvShape{tinyBNReLU, tinyPooled}
+	const streamBW, params, e = 1e11, 500.0, 2.0
+	for _, training := range []bool{false, true} {
+		in := NodeIn{Ops: []float64{1e9}, WeightBytes: []float64{params * e}, Params: []float64{params}, Layers: []float64{2},
+			Hidden: []float64{0}, Heads: []float64{0}, Bytes: []float64{e}, IsTransformer: []bool{false},
+			Training: []bool{training}, Recompute: []bool{false}, LoRA: []bool{false}, ZeROStage: []float64{0},
+			DPSize: []float64{1}, SeqLen: []float64{1}, Batch: []float64{4}, Efficiency: []float64{0.5},
+			PeakFLOPS: []float64{1e12}, MemCapacity: []float64{1e9}, MemBandwidth: []float64{2e11}, SRAMCapacity: []float64{0},
+			SRAMBandwidth: []float64{0}, FlashBandwidth: []float64{0}, HostBandwidth: []float64{0}, DispatchTax: []float64{0},
+			TDP: []float64{0}, Calibrated: true, Conv: [][]ConvShape{layers}, CNNExec: []float64{float64(CNNFusedBNAct)},
+			MatmulRate: []float64{0}, SMs: []float64{0}, StreamBandwidth: []float64{streamBW}}
+		var out NodeOut
+		SingleNode(&out, &in)
+		_, mem, busy := CNNStep(layers, CNNFusedBNAct, 4, training, e, 0.5e12, 0, streamBW)
+		opt := 0.0
+		if training {
+			opt = 250e-9
+		}
+		if got := out.Latency[0] - out.OverheadTime[0]; math.Abs(got-(busy+opt)) > 1e-15 {
+			t.Errorf("training %v: busy %g s, want the layers' %g + optimizer %g", training, got, busy, opt)
+		}
+		if math.Abs(out.MemoryTime[0]-(mem+opt)) > 1e-15 {
+			t.Errorf("training %v: memory time %g s, want %g + %g", training, out.MemoryTime[0], mem, opt)
+		}
+	}
+}

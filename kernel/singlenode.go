@@ -15,7 +15,8 @@ import "math"
 //	            SRAM BW if W fits SRAM, flash BW if the device has flash, else HBM BW
 //	t_comp    = ops / (F·η)              t_mem = W·(1 + 0.1·B) / BW_eff
 //	busy      = max(t_comp, t_mem), or under calibrated for a CNN that lists its
-//	            convolutions (and fits in HBM) CNNStep's per-layer time (§36)
+//	            convolutions (and fits in HBM) CNNStep's per-layer time, and in training
+//	            the optimizer's pass P·(OptimizerPassBytes + b) / stream BW after it (§36)
 //	latency   = busy + dispatch tax + L · 0.01 ms · (3 if training), or under calibrated
 //	            for a CNN's graph-engine inference KernelS per fused kernel (§36)
 //	MFU       = model FLOPs / latency / F;  HFU = executed FLOPs / latency / F
@@ -102,6 +103,14 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 			}
 			bw = in.StreamBandwidth[i]
 			tComp, tMem, busy = CNNStep(in.Conv[i], CNNExecution(in.CNNExec[i]), batch, training, b, rate, in.SMs[i], bw)
+			if training {
+				// The optimizer's pass over the model states the footprint counts
+				// (mixed-precision Adam, §35's OptimizerPassBytes, weights written
+				// back at b bytes), after the backward (docs/PHYSICS.md §36).
+				opt := in.Params[i] * (OptimizerPassBytes + b) / bw
+				tMem += opt
+				busy += opt
+			}
 			layered = true
 			bn, intensity = Compute, 0
 			if tMem > tComp {

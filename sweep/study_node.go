@@ -29,7 +29,7 @@ func init() {
 		Columns: []Column{
 			{Name: "latency_ms", Unit: "ms", Doc: "time per step: max(compute, memory) + overhead (calibrated CNN: the layers' times in sequence, or the graph's roofline, docs/PHYSICS.md §36; calibrated transformer training: compute + memory, the fleet study's step on one accelerator, §35)"},
 			{Name: "latency_compute_ms", Unit: "ms", Doc: "FLOPs / (peak · efficiency); calibrated CNN with listed convolutions: the convolutions' FLOP times (docs/PHYSICS.md §36); calibrated transformer training: the layers' busy time (GEMMs at the measured matmul rate, attention, elementwise passes; §35)"},
-			{Name: "latency_memory_ms", Unit: "ms", Doc: "weights · (1 + 0.1 · batch) / effective bandwidth; calibrated CNN with listed convolutions: the convolutions' and elementwise layers' feature-map traffic (docs/PHYSICS.md §36); calibrated transformer training: the optimizer's pass over its state (§35)"},
+			{Name: "latency_memory_ms", Unit: "ms", Doc: "weights · (1 + 0.1 · batch) / effective bandwidth; calibrated CNN with listed convolutions: the convolutions' and elementwise layers' feature-map traffic, and in training the optimizer's pass over the model states (docs/PHYSICS.md §36); calibrated transformer training: the optimizer's pass over its state (§35)"},
 			{Name: "latency_overhead_ms", Unit: "ms", Doc: "dispatch tax + per-layer framework tax (calibrated CNN inference under cnn_execution graph: a fixed cost per fused kernel instead)"},
 			{Name: "throughput_per_s", Unit: "1/s", Doc: "samples (sequences, images, or tokens of a decode step) per second"},
 			{Name: "tokens_per_step", Unit: "tokens", Doc: "tokens a step processes: batch × seq_len for transformer training under calibrated, else one per sample"},

@@ -261,6 +261,10 @@ func (s *scorecard) metrics() [][2]string {
 		}
 		m[1][1] = fmt.Sprintf("%s of convolution FLOPs at the measured matmul rate (else efficiency × peak), per layer with wave quantisation", fmtMs(s.f("latency_compute_ms")))
 		m[2][1] = fmt.Sprintf("%s of feature-map traffic (convolutions and elementwise layers) at %s", fmtMs(s.f("latency_memory_ms")), fmtBandwidth(bw*1e9))
+		if s.row["training"] == true {
+			m[0][1] = strings.Replace(m[0][1], " + overhead", " + the optimizer's pass + overhead", 1)
+			m[2][1] = fmt.Sprintf("%s of feature-map traffic (convolutions and elementwise layers) and the optimizer's pass over the model states, at %s", fmtMs(s.f("latency_memory_ms")), fmtBandwidth(bw*1e9))
+		}
 		m = slices.Delete(m, 6, 7) // a ridge point of η × peak does not describe per-layer rates
 	}
 	if s.transformerLayered() {
