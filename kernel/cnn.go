@@ -57,9 +57,14 @@ const (
 	reluBwdAccesses   = 3 // read dy and the output (mask), write dx
 	addAccesses       = 3 // read two operands, write the sum (forward; the backward sums the two branches' gradients)
 	fusedFwdAccesses  = 2 // ScaleBiasAddRelu: read the convolution output, write the activation
-	fusedSkipAccesses = 1 // the fused pass reads the residual operand (forward) or writes its gradient (backward)
-	poolFwdAccesses   = 1 // a max pool reads its input once and writes the pooled output (counted apart)
-	poolBwdAccesses   = 1 // its backward writes the full-size input gradient (reading the pooled dy, counted apart)
+	fusedSkipAccesses = 1 // the fused pass reads the residual operand (forward)
+	// fusedSkipBwdAccesses: the fused backward writes the residual branch's gradient, and the
+	// other branch's convolution dgrad reads it back to add its own into it (cuDNN's β = 1
+	// accumulate; NVIDIA's MXNet NormConvolution::Backward passes β = 1 for an add-to
+	// gradient), where the unfused add's backward sums the two branches (addAccesses).
+	fusedSkipBwdAccesses = 2
+	poolFwdAccesses      = 1 // a max pool reads its input once and writes the pooled output (counted apart)
+	poolBwdAccesses      = 1 // its backward writes the full-size input gradient (reading the pooled dy, counted apart)
 )
 
 // CNNStep is the calibrated time of a batch of b samples through a CNN's convolutions
@@ -114,7 +119,7 @@ func CNNStep(layers []ConvShape, exec CNNExecution, b float64, training bool, e,
 		seq += l.Count * layer
 		tComp += l.Count * comp
 		tMem += l.Count * mem
-		ewElems += l.Count * out * elementwiseAccesses(l, exec, training)
+		ewElems += l.Count * out * elementwiseAccesses(l, exec, training, appliedByNext(layers, i, exec))
 		if l.PoolPixels > 0 {
 			pooled := b * l.PoolPixels * n
 			bytes := (poolFwdAccesses*out + pooled) * e
@@ -147,9 +152,30 @@ func CNNGraphKernels(layers []ConvShape) float64 {
 	return k
 }
 
+// appliedByNext reports whether layer i's batch norm (and its ReLU) costs no forward
+// pass of its own under CNNFusedBNAct (and graph training, which keeps its passes): NVIDIA's
+// MXNet ResNet-50 for MLPerf Training (resnet-v1b-mainloop-fl.py) runs each bottleneck's
+// convolutions as NormConvolution, which applies the previous batch norm's scale, bias and
+// ReLU to its input as it loads it ("Stats-Apply Relu Convolution Stats-Gen", cuDNN's
+// CUDNN_FUSED_SCALE_BIAS_ACTIVATION_CONV_BNSTATS), and a projection shortcut's batch norm
+// inside the dual ScaleBiasAddRelu that adds it, reading its raw output once (the skip
+// read). A batch norm followed by a max pool (the stem's, a BatchNorm kernel of its own),
+// by a residual add, without a ReLU (a linear bottleneck) or on the last listed layer keeps
+// its pass. The backward is unchanged: batch norm's backward reads the raw convolution
+// output and recomputes the normalised input and the ReLU mask from it.
+func appliedByNext(layers []ConvShape, i int, exec CNNExecution) bool {
+	l := &layers[i]
+	if exec == CNNEager || !l.BN || l.Add || l.PoolPixels > 0 {
+		return false
+	}
+	return l.Shortcut || l.ReLU && i < len(layers)-1
+}
+
 // elementwiseAccesses is the element reads and writes per output element of the batch
-// norm, residual add and ReLU after one convolution.
-func elementwiseAccesses(l *ConvShape, exec CNNExecution, training bool) float64 {
+// norm, residual add and ReLU after one convolution; applied: the next convolution
+// applies this batch norm as it loads its input (appliedByNext), so the fused forward
+// has no pass of its own.
+func elementwiseAccesses(l *ConvShape, exec CNNExecution, training, applied bool) float64 {
 	if !l.BN {
 		// A ReLU straight after a convolution (no batch norm, no add: AlexNet) is its
 		// own pass in every framework here but graph inference, whose epilogue runs it.
@@ -161,9 +187,12 @@ func elementwiseAccesses(l *ConvShape, exec CNNExecution, training bool) float64
 		}
 		return reluFwdAccesses
 	}
-	skip := 0.0
+	skip, skipBwd, fwd := 0.0, 0.0, float64(fusedFwdAccesses)
 	if l.Add {
-		skip = fusedSkipAccesses
+		skip, skipBwd = fusedSkipAccesses, fusedSkipBwdAccesses
+	}
+	if applied {
+		fwd = 0
 	}
 	switch {
 	case exec == CNNEager && !training:
@@ -187,11 +216,12 @@ func elementwiseAccesses(l *ConvShape, exec CNNExecution, training bool) float64
 	case exec == CNNGraph && !training:
 		return 0 // folded into the convolution and its epilogue
 	case !training:
-		return fusedFwdAccesses + skip
+		return fwd + skip
 	}
 	// Training cannot fold batch norm (its statistics change every batch): one fused
-	// pass forward and the two-pass backward, as CNNFusedBNAct.
-	return fusedFwdAccesses + bnBwdAccesses + 2*skip
+	// pass forward (none where the next convolution applies it) and the two-pass
+	// backward, as CNNFusedBNAct.
+	return fwd + bnBwdAccesses + skip + skipBwd
 }
 
 // convGEMM is the time of a convolution's forward or dgrad implicit GEMM (groups GEMMs

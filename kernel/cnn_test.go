@@ -23,6 +23,10 @@ func TestCNNStep(t *testing.T) {
 	relu, plain, linear, pooled := tinyBNReLU, tinyReLU, tinyLinear, tinyPooled
 	add := relu
 	add.ReLU, add.Add = false, true
+	shortcut := relu
+	shortcut.ReLU, shortcut.Shortcut = false, true
+	pooledBN := relu
+	pooledBN.PoolPixels = 1
 	// Grouped: 2 to 4 channels in 2 groups on 4 pixels: k = 1, n = 4, 32 FLOPs, 4 weights.
 	grouped := ConvShape{Pixels: 4, In: 2, Out: 4, Taps: 1, InElems: 8, Count: 1, Groups: 2}
 	// Depthwise 3×3 on 2 channels: k = 9, n = 2, 144 FLOPs, 18 weights.
@@ -44,8 +48,20 @@ func TestCNNStep(t *testing.T) {
 		// Layer 2: + dgrad max(48, 12 + 6) + 8 = 56. Elementwise: batch norm 3 + 5 and
 		// ReLU 2 + 3 = 13 accesses of 12 elements per layer.
 		{"eager training", []ConvShape{relu, relu}, CNNEager, true, 48*2 + 48*3, (26 + 26) + (26 + 26 + 18 + 8) + 2*13*12, 114 + 170 + 2*13*12},
-		// One fused pass forward (2) and the two-pass backward (5): 7 accesses of 12.
-		{"fused training", []ConvShape{relu, relu}, CNNFusedBNAct, true, 48 * 5, 130 + 2*7*12, 284 + 2*7*12},
+		// The first layer's batch norm and ReLU are applied by the second convolution as
+		// it loads its input: no forward pass, the two-pass backward (5); the last layer
+		// keeps one fused pass forward (2) and the backward (5): 5 + 7 accesses of 12.
+		{"fused training", []ConvShape{relu, relu}, CNNFusedBNAct, true, 48 * 5, 130 + (5+7)*12, 284 + (5+7)*12},
+		// Inference: the first layer's pass is the next convolution's load (0), the last
+		// layer's is one fused pass (2).
+		{"fused inference", []ConvShape{relu, relu}, CNNFusedBNAct, false, 48 * 2, 26 + 26 + 2*12, 120 + 2*12},
+		// A residual add (last layer): fused pass 2, residual read 1, backward 5, its
+		// gradient written (1) and read back by the other branch's dgrad (1): 10 of 12;
+		// the projection shortcut before it is applied inside the add's pass (0 + 5).
+		{"fused training, add", []ConvShape{shortcut, add}, CNNFusedBNAct, true, 48 * 5, 130 + (5+10)*12, 284 + (5+10)*12},
+		// A batch norm before a max pool keeps its forward pass: 7 accesses of 12 and the
+		// pool's 30 + 48 bytes (as "pool training" below), though layers follow it.
+		{"fused training, pool", []ConvShape{pooledBN, relu}, CNNFusedBNAct, true, 48 * 5, 130 + (7+7)*12 + 30 + 48, 284 + (7+7)*12 + 30 + 48},
 		// No batch norm (AlexNet): the ReLU alone is 2 accesses of 12; graph runs it in
 		// the epilogue; a linear layer (the logits) has no pass at all.
 		{"relu only", []ConvShape{plain}, CNNEager, false, 48, 26 + 24, 60 + 24},

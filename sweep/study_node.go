@@ -24,7 +24,7 @@ func init() {
 			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O; calibrated: frozen base weights have no weight gradients, optimizer and gradient traffic cover the adapters only)"},
 			transformerExecutionParam,
 			{Name: "cnn_execution", Kind: KindEnum, Default: "eager", Enum: []string{"eager", "fused_bn_act", "graph"},
-				Doc: "calibrated, CNNs that list their convolutions: eager (each batch norm, ReLU and residual add its own pass, layer after layer: PyTorch), fused_bn_act (batch-norm statistics in the convolution, one scale-bias-add-ReLU pass: NVIDIA's MXNet MLPerf ResNet-50) or graph (an inference engine such as TensorRT: batch norm folded, ReLU and add in the convolution epilogue, the graph's roofline)"},
+				Doc: "calibrated, CNNs that list their convolutions: eager (each batch norm, ReLU and residual add its own pass, layer after layer: PyTorch), fused_bn_act (batch-norm statistics in the convolution, the next convolution applying batch norm and ReLU as it loads its input, one scale-bias-add-ReLU pass at a residual add: NVIDIA's MXNet MLPerf ResNet-50) or graph (an inference engine such as TensorRT: batch norm folded, ReLU and add in the convolution epilogue, the graph's roofline)"},
 		},
 		Columns: []Column{
 			{Name: "latency_ms", Unit: "ms", Doc: "time per step: max(compute, memory) + overhead (calibrated CNN: the layers' times in sequence, or the graph's roofline, docs/PHYSICS.md §36; calibrated transformer training: compute + memory, the fleet study's step on one accelerator, §35)"},

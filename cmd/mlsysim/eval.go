@@ -81,7 +81,8 @@ under calibrated layer by layer: each convolution (and fully connected layer) at
 measured matmul rate and streaming bandwidth, plus the feature-map passes of the
 batch-norm, ReLU, residual and max-pool layers that --cnn-execution leaves unfused:
 eager (PyTorch, the default), fused_bn_act (batch-norm statistics in the convolution,
-one scale-bias-add-ReLU pass) or graph (an inference engine such as TensorRT;
+batch norm and ReLU applied by the next convolution as it loads its input, one
+scale-bias-add-ReLU pass at a residual add) or graph (an inference engine such as TensorRT;
 docs/PHYSICS.md §36).
 
 A flag that would not change the answer is refused (exit 1), not ignored: the training
