@@ -217,6 +217,19 @@ func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 	}
 	if disagg {
 		d.replicas = math.Max(1, math.Ceil(qps*osl*decode.t/batch))
+		// A decode instance's B slots are each held O − 1 steps; a request that finds them
+		// taken waits after its first token, which stretches its mean ITL (§34.3).
+		decodeWait := func(r float64) float64 {
+			if !m.calibrated {
+				return 0
+			}
+			return SlotWait(qps/r, (osl-1)*decode.t, int(batch)) / math.Max(1, osl-1)
+		}
+		itl := decode.t + decodeWait(d.replicas)
+		if d.reason == DeployFeasible && itl > itlT {
+			d.replicas = leastReplicas(d.replicas, limit/replicaAccels, func(r float64) bool { return decode.t+decodeWait(r) <= itlT })
+			itl = decode.t + decodeWait(d.replicas)
+		}
 		d.prefills = 1
 		if rhoMax > 0 {
 			d.prefills = math.Max(1, math.Ceil(qps*pre.t/rhoMax))
@@ -224,7 +237,7 @@ func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 		d.rho = qps * pre.t / d.prefills
 		d.prefillAccels *= d.prefills
 		d.accels = d.prefillAccels + d.replicas*replicaAccels
-		d.itl = decode.t
+		d.itl = itl
 		d.ttft = fixed + pre.t + queueWait(d.rho, pre.t)
 		// Decode instances run their batch; prefill instances prefill a fraction ρ_p of the time.
 		energy := d.replicas*replicaAccels*decode.power + d.prefillAccels*(d.rho*pre.power+(1-d.rho)*idle)
@@ -238,11 +251,25 @@ func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 		if rhoMax > 0 {
 			r = math.Max(r, qps*pre.t/rhoMax)
 		}
+		// TTFT at r replicas: the running step, the prompts ahead, the prefill and (calibrated)
+		// the wait for one of the B slots, each held for (O − 1)·t_step/(1 − ρ) (§34.3).
+		ttftAt := func(r float64) float64 {
+			rho := qps * pre.t / r
+			t := fixed + pre.t + queueWait(rho, pre.t)
+			if m.calibrated {
+				t += SlotWait(qps/r, (osl-1)*decode.t/(1-rho), int(batch))
+			}
+			return t
+		}
 		d.replicas = math.Max(1, math.Ceil(r))
+		d.ttft = ttftAt(d.replicas)
+		if d.reason == DeployFeasible && d.ttft > ttftT {
+			d.replicas = leastReplicas(d.replicas, limit/replicaAccels, func(r float64) bool { return ttftAt(r) <= ttftT })
+			d.ttft = ttftAt(d.replicas)
+		}
 		d.rho = qps * pre.t / d.replicas
 		d.accels = d.replicas * replicaAccels
 		d.itl = decode.t / (1 - d.rho)
-		d.ttft = fixed + pre.t + queueWait(d.rho, pre.t)
 		d.power = d.rho*pre.power + (1-d.rho)*decode.power
 	}
 	if limit > 0 {
@@ -275,4 +302,28 @@ func queueWait(rho, t float64) float64 {
 		return math.Inf(1)
 	}
 	return rho * t / (2 * (1 - rho))
+}
+
+// leastReplicas is the least whole r > r0 with ok(r), for an ok that fails at r0 and holds
+// from some r on (every latency falls as replicas are added and tends to its unqueued
+// floor, which the caller has checked meets the target): doubling steps above r0 bracket
+// it and bisection finds it within the bracket. With a limit (> 0) on replicas the search
+// stops at the first r above it, a fleet too large either way (DeployAccelerators).
+func leastReplicas(r0, limit float64, ok func(float64) bool) float64 {
+	lo, hi := r0, r0+1 // ok(lo) false
+	for step := 1.0; !ok(hi); step *= 2 {
+		if hi > 1<<40 || (limit > 0 && hi > limit) {
+			return hi
+		}
+		lo, hi = hi, hi+step
+	}
+	for hi-lo > 1 {
+		mid := math.Floor((lo + hi) / 2)
+		if ok(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
 }

@@ -88,3 +88,60 @@ func erlangC(lambda, mu float64, c int) (rho, pWait, rate float64) {
 	pWait = math.Min(1, math.Max(0, pWait))
 	return rho, pWait, fc * mu * (1 - rho)
 }
+
+// SlotWait is the mean wait (seconds) for one of c slots of a server that holds each
+// request for hold seconds, under Poisson arrivals at lambda requests/s (ours;
+// docs/PHYSICS.md §34.3). The slots are the c servers of an M/D/c queue — every request of
+// a point has the same prompt and output lengths, so the hold is deterministic — whose
+// mean wait is taken from Erlang's C formula scaled for the service's variability by the
+// Allen–Cunneen approximation for GI/G/c (A. O. Allen, Probability, Statistics, and
+// Queueing Theory with Computer Science Applications, 2nd ed., Academic Press 1990, §6.4;
+// W. Whitt, "Approximations for the GI/G/m queue", Production and Operations Management
+// 2(2), 1993, eq. 2.1):
+//
+//	W ≈ (c_a² + c_s²)/2 · W_{M/M/c},   c_a² = 1 (Poisson), c_s² = 0 (deterministic) → W_{M/M/c}/2
+//	W_{M/M/c} = C(c, a)·hold / (c·(1 − ρ)),   a = λ·hold,  ρ = a/c
+//
+// C(c, a) comes from the Erlang B recursion in inverse form, x_0 = 1, x_k = 1 + (k/a)·x_{k−1},
+// B = 1/x_c, C = B/(1 − ρ(1 − B)) = 1/(x_c(1 − ρ) + ρ) (Kleinrock, Queueing Systems Vol. 1,
+// 1975, §3.5 and §3.6): c multiply-adds and no factorials, and an x_c that overflows to +Inf
+// is a C of 0, as it should be (the queue is far from full). +Inf when a ≥ c (no steady
+// state) or hold is +Inf, 0 when nothing arrives. c < 1 counts as one slot.
+func SlotWait(lambda, hold float64, c int) float64 {
+	c = max(1, c)
+	a := lambda * hold
+	fc := float64(c)
+	switch {
+	case a >= fc || math.IsInf(hold, 1) || math.IsNaN(a):
+		return math.Inf(1)
+	case a <= 0:
+		return 0
+	}
+	rho := a / fc
+	x := erlangBInverse(c, 1/a)
+	erlangC := 1 / (x*(1-rho) + rho)
+	return allenCunneenDeterministic * erlangC * hold / (fc * (1 - rho))
+}
+
+// allenCunneenDeterministic is the Allen–Cunneen factor (c_a² + c_s²)/2 for Poisson
+// arrivals (c_a² = 1) and a deterministic hold (c_s² = 0).
+const allenCunneenDeterministic = 0.5
+
+// erlangBInverse is 1/B(c, a) for inv = 1/a by the recursion x_k = 1 + k·inv·x_{k−1},
+// x_0 = 1, four steps at a time: x_{k+3} = (1 + b₄ + b₄b₃ + b₄b₃b₂) + b₄b₃b₂b₁·x_{k−1}
+// with b_j = (k + j − 1)·inv, so the chain that waits on x is a quarter as long (SlotWait
+// runs once or more per serve-deploy point, with c up to the batch).
+func erlangBInverse(c int, inv float64) float64 {
+	x, k := 1.0, 1
+	for ; k+3 <= c; k += 4 {
+		fk := float64(k)
+		b1, b2, b3, b4 := fk*inv, (fk+1)*inv, (fk+2)*inv, (fk+3)*inv
+		p43 := b4 * b3
+		p432 := p43 * b2
+		x = (1 + b4 + p43 + p432) + p432*b1*x
+	}
+	for ; k <= c; k++ {
+		x = 1 + float64(k)*inv*x
+	}
+	return x
+}

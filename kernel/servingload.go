@@ -106,6 +106,7 @@ type LoadOut struct {
 	CapacityQPS        []float64 // the highest rate sustained: B'/((O − 1)·t_d(B') + B'·t_p), B' = MaxBatch, or stall-free mixedCapacity; ≥ qps when steady
 	MemUtilization     []float64 // one accelerator's weights + KV cache of b̄ sequences at full context / capacity
 	PowerW             []float64 // one accelerator's mean draw: prefill draw for ρ_p, decode draw the rest
+	SlotWait           []float64 // calibrated: mean wait for one of the MaxBatch slots, part of TTFT (§34.3); 0 seed or not steady
 	Reason             []LoadReason
 	ComputeBound       []bool // the decode step's FLOPs outlast its bytes (calibrated)
 
@@ -114,7 +115,7 @@ type LoadOut struct {
 
 func (o *LoadOut) resize(n int) {
 	for _, p := range []*[]float64{&o.Concurrency, &o.DecodeBatch, &o.TTFT, &o.TPOT, &o.PrefillTime,
-		&o.DecodeStep, &o.PrefillUtilization, &o.MaxBatch, &o.CapacityQPS, &o.MemUtilization, &o.PowerW} {
+		&o.DecodeStep, &o.PrefillUtilization, &o.MaxBatch, &o.CapacityQPS, &o.MemUtilization, &o.PowerW, &o.SlotWait} {
 		*p = grow(*p, n)
 	}
 	o.Reason = grow(o.Reason, n)
@@ -123,6 +124,7 @@ func (o *LoadOut) resize(n int) {
 
 type loadPoint struct {
 	n, nd, ttft, tpot, tp, step, rho, maxBatch, capacity, mem, power float64
+	slotWait                                                         float64
 	reason                                                           LoadReason
 	computeBound                                                     bool
 }
@@ -131,7 +133,7 @@ func (o *LoadOut) set(i int, p loadPoint) {
 	o.Concurrency[i], o.DecodeBatch[i], o.TTFT[i], o.TPOT[i] = p.n, p.nd, p.ttft, p.tpot
 	o.PrefillTime[i], o.DecodeStep[i], o.PrefillUtilization[i] = p.tp, p.step, p.rho
 	o.MaxBatch[i], o.CapacityQPS[i], o.MemUtilization[i], o.PowerW[i] = p.maxBatch, p.capacity, p.mem, p.power
-	o.Reason[i], o.ComputeBound[i] = p.reason, p.computeBound
+	o.Reason[i], o.ComputeBound[i], o.SlotWait[i] = p.reason, p.computeBound, p.slotWait
 }
 
 const (
@@ -207,6 +209,17 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 	p.nd, p.step, p.computeBound = nd, d.t, d.computeBound
 	p.tpot = d.t / (1 - p.rho)
 	p.ttft = d.t/2 + pre.t + queueWait(p.rho, pre.t)
+	if m.calibrated {
+		// A request waits for a slot only while all B' are taken, when the decode batch is
+		// B': its slot is held for (O − 1)·t_d(B')/(1 − ρ_p), its own prefill among the
+		// prefills that stretch the steps (§34.3).
+		w := SlotWait(qps, (osl-1)*step(p.maxBatch).t/(1-p.rho), int(p.maxBatch))
+		if math.IsInf(w, 1) {
+			return m.overloaded(p, full, nd)
+		}
+		p.slotWait = w
+		p.ttft += w
+	}
 	p.n = qps * (p.ttft + (osl-1)*p.tpot)
 	p.mem, _ = m.memoryAt(full, min(nd+1, p.maxBatch))
 	p.power = p.rho*pre.power + (1-p.rho)*d.power
@@ -282,7 +295,14 @@ func (m *llm) underLoadMixed(p loadPoint, n, ctx, chunk, osl, qps, full float64)
 	if p.rho >= 1 {
 		return m.overloaded(p, full, p.nd)
 	}
-	p.ttft = t/2 + queueWait(p.rho, service) + chunks*m.mixedPhase(b, ctx, n/chunks, n).t
+	// A slot is held for the O − 1 steps after the prompt's last chunk (§34.3): the
+	// decode batch's own occupancy, N_d = λ·(O − 1)·T.
+	w := SlotWait(qps, (osl-1)*p.tpot, int(p.maxBatch))
+	if math.IsInf(w, 1) {
+		return m.overloaded(p, full, p.nd)
+	}
+	p.slotWait = w
+	p.ttft = t/2 + queueWait(p.rho, service) + chunks*m.mixedPhase(b, ctx, n/chunks, n).t + w
 	p.n = qps * (p.ttft + (osl-1)*p.tpot)
 	p.mem, _ = m.memoryAt(full, min(p.nd+1, p.maxBatch))
 	return p
