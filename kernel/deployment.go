@@ -252,12 +252,13 @@ func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 			r = math.Max(r, qps*pre.t/rhoMax)
 		}
 		// TTFT at r replicas: the running step, the prompts ahead, the prefill and (calibrated)
-		// the wait for one of the B slots, each held for (O − 1)·t_step/(1 − ρ) (§34.3).
+		// the wait for one of the B slots. Slots are waited for only while all are taken,
+		// when each that frees is refilled at once and the replica runs at its capacity:
+		// a slot is held B/λ_cap = B·t_p + (O − 1)·t_step (§34.3).
 		ttftAt := func(r float64) float64 {
-			rho := qps * pre.t / r
-			t := fixed + pre.t + queueWait(rho, pre.t)
+			t := fixed + pre.t + queueWait(qps*pre.t/r, pre.t)
 			if m.calibrated {
-				t += SlotWait(qps/r, (osl-1)*decode.t/(1-rho), int(batch))
+				t += SlotWait(qps/r, batch*pre.t+(osl-1)*decode.t, int(batch))
 			}
 			return t
 		}

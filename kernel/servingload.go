@@ -210,10 +210,10 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 	p.tpot = d.t / (1 - p.rho)
 	p.ttft = d.t/2 + pre.t + queueWait(p.rho, pre.t)
 	if m.calibrated {
-		// A request waits for a slot only while all B' are taken, when the decode batch is
-		// B': its slot is held for (O − 1)·t_d(B')/(1 − ρ_p), its own prefill among the
-		// prefills that stretch the steps (§34.3).
-		w := SlotWait(qps, (osl-1)*step(p.maxBatch).t/(1-p.rho), int(p.maxBatch))
+		// A request waits for a slot only while all B' are taken, and then every slot that
+		// frees is refilled at once — its prompt prefilled, the batch at B' — so the
+		// replica runs at its capacity and a slot is held B'/λ_cap (§34.3).
+		w := SlotWait(qps, p.maxBatch/p.capacity, int(p.maxBatch))
 		if math.IsInf(w, 1) {
 			return m.overloaded(p, full, nd)
 		}

@@ -59,9 +59,9 @@ func calLoadIn(qps, batch float64) *LoadIn {
 }
 
 // TestServingLoadSlotWait: calibrated, TTFT includes the wait for one of the B' slots, each
-// held for (O − 1)·t_d(B')/(1 − ρ_p) (§34.3); that hold makes the slots' load reach B' at
-// exactly the capacity B'/((O − 1)·t_d(B') + B'·t_p), so the replica stays steady just below
-// it and is overloaded just above. The seed profile has no slot wait.
+// held B'/λ_cap (§34.3), so the slots' load is λ/λ_cap: the replica stays steady just
+// below the capacity B'/((O − 1)·t_d(B') + B'·t_p) and is overloaded just above it. The
+// seed profile has no slot wait.
 func TestServingLoadSlotWait(t *testing.T) {
 	for _, batch := range []float64{16, 64} {
 		capacity := runLoad(calLoadIn(1, batch)).CapacityQPS[0]
@@ -72,10 +72,11 @@ func TestServingLoadSlotWait(t *testing.T) {
 			if out.Reason[0] != LoadSteady {
 				t.Fatalf("B %v at %v of capacity: %v, want steady", batch, u, out.Reason[0])
 			}
+			// Held B'/λ_cap = B'·t_p + (O − 1)·t_d(B').
 			m := in.point(0)
 			full := m.decodePhase(batch, MeanDecodeContext(1280, 256)).t
 			rho := out.PrefillUtilization[0]
-			w := SlotWait(qps, 255*full/(1-rho), int(batch))
+			w := SlotWait(qps, batch*out.PrefillTime[0]+255*full, int(batch))
 			near(t, "slot wait", out.SlotWait[0], w)
 			near(t, "TTFT", out.TTFT[0], out.DecodeStep[0]/2+out.PrefillTime[0]+queueWait(rho, out.PrefillTime[0])+w)
 			near(t, "concurrency", out.Concurrency[0], qps*(out.TTFT[0]+255*out.TPOT[0]))
@@ -92,24 +93,26 @@ func TestServingLoadSlotWait(t *testing.T) {
 
 // TestSlotWaitAgainstSimulation: the closed form's mean TTFT against the discrete-event
 // simulation of the same whole-prompt replica (ServingSim, independent code: it admits a
-// prompt only when one of the B' slots is free), 20,000 requests, at 0.8, 0.9 and 0.95 of
-// capacity with 16 and 64 slots.
+// prompt only when one of the B' slots is free), 20,000 requests, at 0.5, 0.8, 0.9 and 0.95
+// of capacity with 16 and 64 slots.
 //
-// Tolerance: the closed form's mean TTFT within a factor 2.5 of the simulated mean (ratio
-// in [0.4, 2.5]). M/D/c with the hold of a full batch is an approximation: the slots of a
-// continuous-batching replica are not independent servers (every slot's step stretches
-// when a prefill runs, and holds lengthen when the batch is full), and at these loads the
-// simulated mean is 1.0–2.3× the closed form (runs of this change: B 64: 20.7/66.6/221 ms
-// simulated, 17.5/30.4/95.4 closed form; B 16: 69.9/231/613 against 48.1/164/431). Without
-// the slot wait the closed form was 12× below at B 64 and 0.95 (17.7 ms against 221 ms), so
-// the test also requires the slot wait to cut the error at every load.
+// Tolerance 15 %: M/D/c with Allen–Cunneen's factor is an approximation (the slots of a
+// continuous-batching replica are not independent servers: every step is shared and a
+// prefill stretches all of them), and a 20,000-request run from an empty replica carries
+// sampling error that grows with the load. The runs of this change were within 10 %
+// (simulated/closed form, ms — B 16: 15.3/15.2, 69.9/67.4, 231/218, 613/551; B 64:
+// 15.7/15.7, 20.7/21.6, 66.6/66.5, 221/202). Above 0.95 20,000 requests do not reach the
+// steady state: at 0.98 the closed form (1574 ms at B 16, 658 ms at B 64) is 20–25 % above
+// a run of 20,000 (1315, 527) but within 4 % of one of 200,000 (1569, 635), too slow for a
+// unit test. Without the slot wait the closed form was 12× below at B 64 and 0.95 (17.7 ms
+// against 221 ms).
 func TestSlotWaitAgainstSimulation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulates 120,000 requests")
 	}
 	for _, batch := range []float64{16, 64} {
 		capacity := runLoad(calLoadIn(1, batch)).CapacityQPS[0]
-		for _, u := range []float64{0.8, 0.9, 0.95} {
+		for _, u := range []float64{0.5, 0.8, 0.9, 0.95} {
 			qps := u * capacity
 			in := calLoadIn(qps, batch)
 			load := runLoad(in)
@@ -120,13 +123,8 @@ func TestSlotWaitAgainstSimulation(t *testing.T) {
 				t.Fatalf("B %v at %v of capacity: load %v, sim %v", batch, u, load.Reason[0], sim.Reason[0])
 			}
 			got, want := load.TTFT[0], sim.TTFTMean[0]
-			if r := got / want; r < 0.4 || r > 2.5 {
-				t.Errorf("B %v at %v of capacity: mean TTFT %.4g ms closed form, %.4g ms simulated (ratio %.2f)", batch, u, 1e3*got, 1e3*want, r)
-			}
-			without := got - load.SlotWait[0]
-			if math.Abs(math.Log(got/want)) >= math.Abs(math.Log(without/want)) {
-				t.Errorf("B %v at %v of capacity: the slot wait does not cut the error (%.4g ms with, %.4g without, %.4g simulated)",
-					batch, u, 1e3*got, 1e3*without, 1e3*want)
+			if r := got / want; math.Abs(r-1) > 0.15 {
+				t.Errorf("B %v at %v of capacity: mean TTFT %.4g ms closed form, %.4g ms simulated (ratio %.3f)", batch, u, 1e3*got, 1e3*want, r)
 			}
 		}
 	}
@@ -182,7 +180,7 @@ func TestServingDeploymentSlotWait(t *testing.T) {
 	qps := 3.9 / (tp + 256*step/batch)
 	ttftOf := func(r float64) float64 {
 		rho := qps * tp / r
-		return step + tp + queueWait(rho, tp) + SlotWait(qps/r, 255*step/(1-rho), int(batch))
+		return step + tp + queueWait(rho, tp) + SlotWait(qps/r, batch*tp+255*step, int(batch))
 	}
 	if ttftOf(4)-ttftOf(5) < 1e-3 {
 		t.Fatalf("fixture: TTFT at 4 replicas %v s, at 5 %v s: want the slot wait to matter", ttftOf(4), ttftOf(5))
