@@ -37,7 +37,10 @@ on the given accelerators — precision, KV-cache format (each of --kv-precision
 every weight precision: a 16-bit cache under int4 weights is searched, as AWQ and GPTQ
 models are served), tp, pp, ep (MoE), decode batch 1–--max-batch, aggregated or disaggregated with prefill instances of tp 1–8 — sizes the
 fleet that serves --qps requests of --isl prompt and --osl generated tokens within
---ttft-ms and --itl-ms (mean latencies), and prices it per million generated tokens
+--ttft-ms and --itl-ms (mean latencies: TTFT counts the running decode step, the
+prompts queued ahead, the prefill, the KV transfer when disaggregated and, calibrated, the
+wait for a free batch slot — docs/PHYSICS.md §34.3 — so a replica is not packed to
+capacity), and prices it per million generated tokens
 (catalog unit cost amortised over 3 years with 5 % maintenance and energy at the
 region's PUE, or --accelerator-hour-usd; an accelerator the catalog gives no price is
 refused without it, as its energy alone would undercut every priced one), timing every step with --engine's kernels,
