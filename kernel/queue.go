@@ -95,16 +95,16 @@ func erlangC(lambda, mu float64, c int) (rho, pWait, rate float64) {
 // a point has the same prompt and output lengths, so the hold is deterministic — whose
 // mean wait is taken from Erlang's C formula scaled for the service's variability by the
 // Allen–Cunneen approximation for GI/G/c (A. O. Allen, Probability, Statistics, and
-// Queueing Theory with Computer Science Applications, 2nd ed., Academic Press 1990, §6.4;
+// Queueing Theory with Computer Science Applications, 2nd ed., Academic Press 1990;
 // W. Whitt, "Approximations for the GI/G/m queue", Production and Operations Management
-// 2(2), 1993, eq. 2.1):
+// 2(2), 1993):
 //
 //	W ≈ (c_a² + c_s²)/2 · W_{M/M/c},   c_a² = 1 (Poisson), c_s² = 0 (deterministic) → W_{M/M/c}/2
 //	W_{M/M/c} = C(c, a)·hold / (c·(1 − ρ)),   a = λ·hold,  ρ = a/c
 //
 // C(c, a) comes from the Erlang B recursion in inverse form, x_0 = 1, x_k = 1 + (k/a)·x_{k−1},
 // B = 1/x_c, C = B/(1 − ρ(1 − B)) = 1/(x_c(1 − ρ) + ρ) (Kleinrock, Queueing Systems Vol. 1,
-// 1975, §3.5 and §3.6): c multiply-adds and no factorials, and an x_c that overflows to +Inf
+// 1975, on M/M/m and M/M/m/m): c multiply-adds and no factorials, and an x_c that overflows to +Inf
 // is a C of 0, as it should be (the queue is far from full). +Inf when a ≥ c (no steady
 // state) or hold is +Inf, 0 when nothing arrives. c < 1 counts as one slot.
 func SlotWait(lambda, hold float64, c int) float64 {
