@@ -78,7 +78,7 @@ Examples:
 			&cli.IntFlag{Name: "shard-count", Usage: "number of shards, at most " + strconv.Itoa(results.MaxShards) + " (with --shard-index, or with --shard auto on Kubernetes, where MLSYSIM_SHARD_COUNT also gives it)", DefaultText: "none"},
 			&cli.BoolFlag{Name: "resume", Usage: "finish an interrupted run in --out: its parts are verified (footer, rows, spec, part number) and kept, damaged ones rewritten"},
 			&cli.BoolFlag{Name: "overwrite", Usage: "replace an existing result in --out (only mlsysim's own files are deleted; not with --resume)"},
-			&cli.BoolFlag{Name: "dry-run", Usage: "print points, columns and estimated size and time; write nothing"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print points, columns and estimated size and time (-o json: one JSON object); write nothing"},
 			&cli.BoolFlag{Name: "yes", Usage: "run grids above 1e9 points"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar and no summary"},
 			&cli.StringFlag{Name: "columns", Usage: "print the columns of a study (" + strings.Join(sweep.StudyNames(), ", ") + ", or all) and exit"},
@@ -429,7 +429,8 @@ func (a *app) streamSweep(ctx context.Context, plan *sweep.Plan, c *cli.Command,
 }
 
 // dryRun reports the size of the grid without writing: points, columns, and an
-// estimate of bytes and time from one sample batch written to nowhere.
+// estimate of bytes and time from one sample batch written to nowhere. With -o json
+// the same facts are one JSON object on stdout (the text would not parse).
 func (a *app) dryRun(ctx context.Context, plan *sweep.Plan, c *cli.Command) error {
 	format := c.String("format")
 	est, err := sweep.Estimate(ctx, plan, format, c.String("compression"))
@@ -437,22 +438,6 @@ func (a *app) dryRun(ctx context.Context, plan *sweep.Plan, c *cli.Command) erro
 		return badInput("", err)
 	}
 	workers := workersUsed(c.Int("workers"))
-	w := a.stdout
-	fmt.Fprintf(w, "grid %q, study %s\n", plan.Spec.Name, plan.Study.Name)
-	fmt.Fprintf(w, "points: %d", plan.N)
-	if plan.Filtered() {
-		fmt.Fprintf(w, " (≈ %.0f after where filters, estimated from %d sampled points)", est.KeptShare*float64(plan.N), est.Sampled)
-	}
-	fmt.Fprintln(w)
-	var axes []string
-	for _, d := range plan.Dims {
-		var names []string
-		for _, pi := range d.Params {
-			names = append(names, plan.Values[pi].Param.Name)
-		}
-		axes = append(axes, fmt.Sprintf("%s × %d", strings.Join(names, "+"), d.Len))
-	}
-	fmt.Fprintf(w, "axes: %s\n", strings.Join(axes, ", "))
 	shard, shards, err := shardFlags(c)
 	if err != nil {
 		return err
@@ -461,12 +446,64 @@ func (a *app) dryRun(ctx context.Context, plan *sweep.Plan, c *cli.Command) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "parts: %d of %d points", parts, pp)
+	type axis struct {
+		Params []string `json:"params"`
+		Len    uint64   `json:"len"`
+	}
+	var axes []axis
+	for _, d := range plan.Dims {
+		var names []string
+		for _, pi := range d.Params {
+			names = append(names, plan.Values[pi].Param.Name)
+		}
+		axes = append(axes, axis{names, uint64(d.Len)})
+	}
+	var names []string
+	for _, col := range plan.Columns() {
+		names = append(names, col.Name)
+	}
 	// A shard's estimates are of its own points (what one array task writes), not the grid's.
 	points, whose := plan.N, ""
+	var lo, hi uint64
 	if shards > 0 {
-		lo, hi := min(first*pp, plan.N), min(end*pp, plan.N)
+		lo, hi = min(first*pp, plan.N), min(end*pp, plan.N)
 		points, whose = hi-lo, fmt.Sprintf(" for shard %d/%d's %d points", shard, shards, hi-lo)
+	}
+	rows := est.KeptShare * float64(points)
+	bytes := rows * est.BytesPerRow
+	secs := float64(points) / (est.PointsPerSec * float64(workers))
+	needsYes := float64(plan.N) > confirmPoints
+	if a.format() == "json" {
+		obj := map[string]any{
+			"grid": plan.Spec.Name, "study": plan.Study.Name, "points": plan.N,
+			"axes": axes, "parts": parts, "part_points": pp, "columns": names,
+			"format": format, "estimated_rows": rows, "estimated_bytes": bytes, "bytes_per_row": est.BytesPerRow,
+			"workers": workers, "estimated_seconds": secs, "points_per_s_per_worker": est.PointsPerSec,
+			"needs_yes": needsYes,
+		}
+		if plan.Filtered() {
+			obj["kept_points_estimate"] = est.KeptShare * float64(plan.N)
+			obj["filter_sampled_points"] = est.Sampled
+		}
+		if shards > 0 {
+			obj["shard"] = map[string]any{"k": shard, "n": shards, "first_part": first, "parts": end - first, "points": hi - lo}
+		}
+		return writeJSON(a.stdout, obj)
+	}
+	w := a.stdout
+	fmt.Fprintf(w, "grid %q, study %s\n", plan.Spec.Name, plan.Study.Name)
+	fmt.Fprintf(w, "points: %d", plan.N)
+	if plan.Filtered() {
+		fmt.Fprintf(w, " (≈ %.0f after where filters, estimated from %d sampled points)", est.KeptShare*float64(plan.N), est.Sampled)
+	}
+	fmt.Fprintln(w)
+	var ax []string
+	for _, d := range axes {
+		ax = append(ax, fmt.Sprintf("%s × %d", strings.Join(d.Params, "+"), d.Len))
+	}
+	fmt.Fprintf(w, "axes: %s\n", strings.Join(ax, ", "))
+	fmt.Fprintf(w, "parts: %d of %d points", parts, pp)
+	if shards > 0 {
 		if end > first {
 			fmt.Fprintf(w, "; shard %d/%d writes parts %d–%d (%d)", shard, shards, first, end-1, end-first)
 		} else {
@@ -474,17 +511,10 @@ func (a *app) dryRun(ctx context.Context, plan *sweep.Plan, c *cli.Command) erro
 		}
 	}
 	fmt.Fprintln(w)
-	cols := plan.Columns()
-	var names []string
-	for _, col := range cols {
-		names = append(names, col.Name)
-	}
-	fmt.Fprintf(w, "columns (%d): %s\n", len(cols), strings.Join(names, ", "))
-	rows := est.KeptShare * float64(points)
-	fmt.Fprintf(w, "estimated output%s: %s as %s (%.1f bytes/row)\n", whose, fmtSI(rows*est.BytesPerRow, "B"), format, est.BytesPerRow)
-	secs := float64(points) / (est.PointsPerSec * float64(workers))
+	fmt.Fprintf(w, "columns (%d): %s\n", len(names), strings.Join(names, ", "))
+	fmt.Fprintf(w, "estimated output%s: %s as %s (%.1f bytes/row)\n", whose, fmtSI(bytes, "B"), format, est.BytesPerRow)
 	fmt.Fprintf(w, "estimated time%s: %s on %d workers (%.3g points/s per worker)\n", whose, fmtSeconds(secs, time.Millisecond), workers, est.PointsPerSec)
-	if float64(plan.N) > confirmPoints {
+	if needsYes {
 		fmt.Fprintf(w, "note: more than 1e9 points; running it needs --yes\n")
 	}
 	return nil

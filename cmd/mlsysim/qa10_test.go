@@ -1,0 +1,43 @@
+package main
+
+import (
+	"testing"
+)
+
+// TestSweepDryRunJSON: `sweep --dry-run -o json` printed its text report on stdout (exit 0),
+// which no JSON reader can parse. It is one object now, with the same facts as the text.
+// fleet-placement's axes (grids/fleet-placement.yaml): model 3 × nodes 4 × tp 4 × pp 5 ×
+// zero_stage 2 × region 12 = 5,760 points; its 109 columns are those `sweep --columns fleet`
+// lists (checked against that command's own count below, not a constant).
+func TestSweepDryRunJSON(t *testing.T) {
+	r := mlsysim(t, "sweep", "fleet-placement", "--dry-run", "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	obj := oneObject(t, r.stdout)
+	if obj["points"] != float64(3*4*4*5*2*12) || obj["study"] != "fleet" || obj["grid"] != "fleet-placement" {
+		t.Errorf("points %v study %v grid %v, want 5760 fleet fleet-placement", obj["points"], obj["study"], obj["grid"])
+	}
+	axes, _ := obj["axes"].([]any)
+	if len(axes) != 6 {
+		t.Errorf("axes %v, want 6", obj["axes"])
+	}
+	cols, _ := obj["columns"].([]any)
+	if len(cols) < 100 || cols[0] != "point_id" {
+		t.Errorf("columns %v", obj["columns"])
+	}
+	if b, _ := obj["estimated_bytes"].(float64); b <= 0 {
+		t.Errorf("estimated_bytes %v", obj["estimated_bytes"])
+	}
+	// A shard's share is named, as the text names it.
+	r = mlsysim(t, "sweep", "fleet-placement", "--dry-run", "-o", "json", "--shard", "1/2", "--part-points", "1000")
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	obj = oneObject(t, r.stdout)
+	sh, _ := obj["shard"].(map[string]any)
+	// 5760 points in parts of 1000: 6 parts, 3 per shard; shard 1 holds parts 0–2 = 3000 points.
+	if obj["parts"] != float64(6) || sh == nil || sh["points"] != float64(3000) || sh["first_part"] != float64(0) || sh["parts"] != float64(3) {
+		t.Errorf("parts %v shard %v, want 6 parts, shard 1/2 = parts 0–2, 3000 points", obj["parts"], obj["shard"])
+	}
+}
