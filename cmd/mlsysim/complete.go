@@ -32,6 +32,14 @@ func showCompletionCommand(c *cli.Command) {
 	for _, sub := range c.Commands {
 		shells = append(shells, sub.Name)
 	}
+	// The script is shell code whatever -o says: a JSON, markdown, csv or html
+	// rendering is refused, not ignored (stdout held a fish script under -o json).
+	c.Before = func(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+		if f := strings.ToLower(cmd.Root().String("output")); f != "text" {
+			return ctx, badInputf("--output", "format %q is not supported by completion, which prints a shell script; use text (the default)", f)
+		}
+		return ctx, nil
+	}
 	c.Action = func(ctx context.Context, cmd *cli.Command) error {
 		if cmd.Args().Len() == 0 {
 			return cli.ShowSubcommandHelp(cmd)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -39,5 +40,21 @@ func TestSweepDryRunJSON(t *testing.T) {
 	// 5760 points in parts of 1000: 6 parts, 3 per shard; shard 1 holds parts 0–2 = 3000 points.
 	if obj["parts"] != float64(6) || sh == nil || sh["points"] != float64(3000) || sh["first_part"] != float64(0) || sh["parts"] != float64(3) {
 		t.Errorf("parts %v shard %v, want 6 parts, shard 1/2 = parts 0–2, 3000 points", obj["parts"], obj["shard"])
+	}
+}
+
+// TestCompletionRefusesJSON: `completion fish -o json` printed the fish script on stdout with
+// exit 0; a rendering the command cannot give is bad input (exit 1), naming --output.
+func TestCompletionRefusesJSON(t *testing.T) {
+	for _, sh := range []string{"bash", "zsh", "fish", "pwsh"} {
+		r := mlsysim(t, "-o", "json", "completion", sh)
+		if r.code != exitBadInput || !strings.Contains(r.stdout, "--output") {
+			t.Errorf("completion %s -o json: %v", sh, r)
+		} else if obj := oneObject(t, r.stdout); obj["status"] != "error" {
+			t.Errorf("completion %s -o json: stdout %s, want the JSON error alone", sh, r.stdout)
+		}
+		if r := mlsysim(t, "completion", sh); r.code != exitOK || r.stdout == "" {
+			t.Errorf("completion %s: %v", sh, r)
+		}
 	}
 }
