@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/mlsysim/mlsysim/suggest"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -129,7 +132,7 @@ type hfConfig struct {
 	HeadDim         int      `json:"head_dim"`
 	Intermediate    int      `json:"intermediate_size"`
 	Vocab           int      `json:"vocab_size"`
-	TieEmbeddings   bool     `json:"tie_word_embeddings"`
+	TieEmbeddings   *bool    `json:"tie_word_embeddings"` // absent: the model_type's default (hfTypes)
 	LocalExperts    int      `json:"num_local_experts"`
 	RoutedExperts   int      `json:"n_routed_experts"`
 	SharedExperts   int      `json:"n_shared_experts"`
@@ -141,6 +144,15 @@ type hfConfig struct {
 	MaxPositions    int      `json:"max_position_embeddings"`
 	NextNLayers     int      `json:"num_nextn_predict_layers"`
 }
+
+// hfTypes are the config.json model_type values whose shapes the count reads (a
+// gated MLP of three matrices or Mixtral/DeepSeek experts, Q/K/V/O projections, RMSNorm),
+// each with its transformers config class's default for tie_word_embeddings, which a
+// config.json may leave out: GemmaConfig ties the head to the embedding by default,
+// LlamaConfig, MistralConfig, MixtralConfig, Qwen2Config, Qwen3Config and the DeepSeek
+// configs do not. "" (no model_type) reads as Llama.
+var hfTypes = map[string]bool{"": false, "llama": false, "mistral": false, "mixtral": false, "qwen2": false, "qwen3": false,
+	"deepseek_v2": false, "deepseek_v3": false, "gemma": true}
 
 // ModelFromHFConfig builds a model from a Hugging Face config.json on disk. The
 // parameter count is derived from the shapes: embeddings (plus an untied LM head),
@@ -201,6 +213,19 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 			return nil, fmt.Errorf("%s: %s must be at most %d, got %d", path, f.name, maxDim, f.v)
 		}
 	}
+	// The count below is of one family's shapes; a config of another architecture (a plain
+	// two-matrix GELU MLP as GPT-NeoX, Phi-2 or Falcon have, experts under keys the parser
+	// does not read as Qwen2-MoE's num_experts) would be priced with it and exit 0.
+	tieDefault, known := hfTypes[cfg.ModelType]
+	if !known {
+		types := slices.Sorted(maps.Keys(hfTypes))[1:] // without ""
+		return nil, fmt.Errorf("%s: model_type %q is not supported%s: its parameter count would be taken for a Llama-style model's (gated MLP, Mixtral/DeepSeek experts); supported: %s",
+			path, cfg.ModelType, suggest.Hint(cfg.ModelType, types), strings.Join(types, ", "))
+	}
+	tied := tieDefault
+	if cfg.TieEmbeddings != nil {
+		tied = *cfg.TieEmbeddings
+	}
 	experts := max(cfg.LocalExperts, cfg.RoutedExperts)
 	switch {
 	case experts > 0 && cfg.ExpertsPerTok < 1:
@@ -241,7 +266,7 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 	}
 	h, L, V := float64(cfg.Hidden), float64(cfg.Layers), float64(cfg.Vocab)
 	embed := V * h
-	if !cfg.TieEmbeddings {
+	if !tied {
 		embed *= 2
 	}
 	attn := h*float64(cfg.Heads*hd)*2 + h*float64(kv*hd)*2
