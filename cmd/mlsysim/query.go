@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/big"
 	"os"
@@ -117,6 +118,17 @@ func (a *app) runQuery(ctx context.Context, c *cli.Command) error {
 			return badInput("--param", err)
 		}
 		args = args[1:]
+	}
+	// "query batching out/x max=50" said "max=50: no such folder": a NAME=VALUE word that
+	// names no file is a parameter written without its flag.
+	for _, in := range args {
+		name, _, ok := strings.Cut(in, "=")
+		if _, err := os.Lstat(in); ok && errors.Is(err, fs.ErrNotExist) && isParamName(name) {
+			if q != nil {
+				return badInputf("query", "%q is not a folder or file: parameters are given with --param (-p), e.g. --param %s", in, in)
+			}
+			return badInputf("query --sql", "%q is not a folder or file: --sql takes no parameters (write the value into your SQL)", in)
+		}
 	}
 	outFile := c.String("out")
 	if outFile != "" {
@@ -587,4 +599,17 @@ func beforeCommands(args []string) {
 		}
 	}
 	queries.Prestart()
+}
+
+// isParamName: a word as a query's parameters are named (letters, digits, _), not a path.
+func isParamName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
