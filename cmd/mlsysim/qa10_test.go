@@ -58,3 +58,18 @@ func TestCompletionRefusesJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestServeSeqLenHelp: serve's --help described --seq-len in eval's words, "inference here
+// counts no KV cache (mlsysim serve does)", for the flag that sizes serve's prompt and KV cache.
+func TestServeSeqLenHelp(t *testing.T) {
+	r := mlsysim(t, "serve", "--help")
+	var line string
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if strings.Contains(l, "--seq-len int") {
+			line = l
+		}
+	}
+	if r.code != exitOK || line == "" || strings.Contains(line, "no KV cache") || !strings.Contains(line, "KV cache holds") {
+		t.Errorf("serve --help's --seq-len: %q (%v)", line, r.code)
+	}
+}

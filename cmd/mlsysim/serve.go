@@ -369,9 +369,15 @@ func loadLines(row map[string]any) [][2]string {
 func servingFlags() []cli.Flag {
 	var flags []cli.Flag
 	for _, f := range commonFlags() {
-		if f.Names()[0] == "efficiency" {
+		switch f.Names()[0] {
+		case "efficiency":
 			f = &cli.FloatFlag{Name: "efficiency", Aliases: []string{"e"}, Value: 0,
 				Usage: "achieved fraction of peak FLOP/s in [0, 1]; 0 = the profile's (calibrated: the accelerator's measured matmul efficiency; seed: 0.5)"}
+		case "seq-len":
+			// eval's words ("inference here counts no KV cache (mlsysim serve does)") were
+			// serve's help for the flag that sizes its prompt and KV cache.
+			f = &cli.IntFlag{Name: "seq-len", Aliases: []string{"s"}, Value: 2048,
+				Usage: "sequence length in tokens: the prompt the prefill (TTFT) processes and the context each sequence's KV cache holds (with --qps, each request's prompt)"}
 		}
 		flags = append(flags, f)
 	}
