@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -71,5 +73,43 @@ func TestServeSeqLenHelp(t *testing.T) {
 	}
 	if r.code != exitOK || line == "" || strings.Contains(line, "no KV cache") || !strings.Contains(line, "KV cache holds") {
 		t.Errorf("serve --help's --seq-len: %q (%v)", line, r.code)
+	}
+}
+
+// TestValidateBrokenCaseExits1: a case file whose inputs are refused (microbatches 64.5) or
+// whose predict expression divides by zero was listed with outcome "error" and exit 0. The
+// table (or JSON) still holds it; the exit code is 1, and stdout stays one JSON document.
+func TestValidateBrokenCaseExits1(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "testdata", "validation", "training_step_time-korthikanti-175b-fullrecompute.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ old, new, reason string }{
+		{"microbatches: 64,", "microbatches: 64.5,", "must be a whole number"},
+		{`predict: "step_latency_ms / 1000"`, `predict: "step_latency_ms / 0"`, "not a finite number"},
+	} {
+		dir := t.TempDir()
+		text := strings.Replace(string(src), tc.old, tc.new, 1)
+		if text == string(src) {
+			t.Fatalf("%q not in the case", tc.old)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := mlsysim(t, "validate", "--cases", dir, "-o", "json")
+		if r.code != exitBadInput || !strings.Contains(r.stderr, tc.reason) {
+			t.Errorf("%s: %v", tc.new, r)
+		}
+		if obj := oneObject(t, r.stdout); obj["profile"] != "calibrated" {
+			t.Errorf("%s: stdout %s", tc.new, r.stdout)
+		}
+	}
+	// The case as it is evaluates (pass or miss): exit 0.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.yaml"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := mlsysim(t, "validate", "--cases", dir); r.code != exitOK {
+		t.Errorf("the suite's own case: %v", r)
 	}
 }

@@ -28,7 +28,8 @@ point that predicts it, and a tolerance fixed before the first run) and prints p
 measured, signed error and pass/miss per case, then per kind the count, median |error|,
 worst case and share within tolerance. The global --profile picks the physics profile;
 --all-profiles compares them side by side. docs/VALIDATION.md is the markdown output of
---all-profiles (make validation).`,
+--all-profiles (make validation). A case that cannot be evaluated (outcome error: its
+inputs refused, its prediction not a finite number) is shown in the table and exits 1.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "cases", Usage: "folder of case files (default: the suite built into mlsysim, " + embedded.ValidationDir + ")"},
 			&cli.StringFlag{Name: "kind", Usage: "only cases of this kind (e.g. training_mfu)"},
@@ -81,7 +82,25 @@ worst case and share within tolerance. The global --profile picks the physics pr
 					return badInput("--baseline-out", err)
 				}
 			}
-			return renderValidation(a, format, profiles, runs)
+			if err := renderValidation(a, format, profiles, runs); err != nil {
+				return err
+			}
+			// A case that could not be evaluated (its inputs refused, its predict expression
+			// not finite) is a broken case file, not a prediction: the table shows it, and the
+			// exit code says so (it was 0, so a CI gate on a folder of cases passed).
+			var broken []string
+			for i, run := range runs {
+				for _, r := range run {
+					if r.Outcome == "error" {
+						broken = append(broken, fmt.Sprintf("%s (%s): %s", r.ID, profiles[i], r.Reason))
+					}
+				}
+			}
+			if len(broken) > 0 {
+				return &cliError{code: exitBadInput, title: "Bad input", payloadShown: true,
+					err: fmt.Errorf("--cases: %d case evaluation(s) failed (outcome error); first: %s", len(broken), broken[0])}
+			}
+			return nil
 		},
 	}
 }
