@@ -42,6 +42,19 @@ func (c *Catalog) AddUserYAML(path string, b []byte) (added []string, err error)
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		keys[top.Content[i].Value] = top.Content[i+1]
 	}
+	// A Hugging Face config.json (it has num_hidden_layers, and no catalog key) is a model,
+	// as it is as eval's or serve's MODEL: so plans and grids can name it through --catalog
+	// (it was refused, "unknown key architectures").
+	if _, hf := keys["num_hidden_layers"]; hf && keys["key"] == nil && keys["models"] == nil && keys["hardware"] == nil {
+		m, err := ModelFromHFJSON(path, b)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.AddModel(m); err != nil {
+			return nil, err
+		}
+		return []string{m.Key}, nil
+	}
 	// On any error the catalog is left as it was.
 	nHW, nModels := len(c.Hardware), len(c.Models)
 	defer func() {

@@ -65,7 +65,7 @@ func newApp(stdout, stderr io.Writer) *app {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text",
 				Usage: "rendering: text, json, markdown, csv or html; a command refuses one it does not take, naming those it does (csv: zoo, walls, query, sweep --columns; html: eval)"},
-			&cli.StringSliceFlag{Name: "catalog", Usage: "YAML file of extra hardware/models (docs/CATALOG.md); repeatable"},
+			&cli.StringSliceFlag{Name: "catalog", Usage: "YAML file of extra hardware/models, or a Hugging Face config.json (docs/CATALOG.md); repeatable"},
 			&cli.StringFlag{Name: "profile", Value: sweep.Profiles[0],
 				Usage: "physics profile: " + strings.Join(sweep.Profiles, " or ") + " (docs/PHYSICS.md \"Profiles\", docs/VALIDATION.md)"},
 		},

@@ -113,3 +113,41 @@ func TestValidateBrokenCaseExits1(t *testing.T) {
 		t.Errorf("the suite's own case: %v", r)
 	}
 }
+
+// TestCatalogTakesHFConfig: `--catalog config.json` was refused ("unknown key
+// architectures; valid keys: hardware, models") although docs/CATALOG.md says a config.json
+// can stand for a model, so a plan or a grid could not use one. It adds the model under its
+// folder's name, and the model is the one eval reads from the same file as MODEL.
+func TestCatalogTakesHFConfig(t *testing.T) {
+	cfg := fixture(filepath.Join("Llama-3.1-8B", "config.json"))
+	direct := mlsysim(t, "eval", cfg, "H100", "-b", "4", "-o", "json")
+	viaCatalog := mlsysim(t, "--catalog", cfg, "eval", "Llama-3.1-8B", "H100", "-b", "4", "-o", "json")
+	if direct.code != exitOK || viaCatalog.code != exitOK {
+		t.Fatalf("direct: %v\nvia --catalog: %v", direct, viaCatalog)
+	}
+	a, b := oneObject(t, direct.stdout), oneObject(t, viaCatalog.stdout)
+	if a["p_latency"] == nil || a["p_latency"] != b["p_latency"] || a["f_memory_used_gb"] != b["f_memory_used_gb"] {
+		t.Errorf("eval config.json: latency %v memory %v; via --catalog: %v %v", a["p_latency"], a["f_memory_used_gb"], b["p_latency"], b["f_memory_used_gb"])
+	}
+	plan := writePlanText(t, "version: \"1.0\"\nname: hf\nworkload: {name: Llama-3.1-8B, batch_size: 4}\nhardware: {name: H100}\n")
+	if r := mlsysim(t, "--catalog", cfg, "eval", plan, "-o", "json"); r.code != exitOK {
+		t.Errorf("a plan naming the config.json's model: %v", r)
+	}
+	// A config.json the parser cannot price is still refused, naming the file.
+	bad := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(bad, []byte(`{"model_type": "gpt_neox", "num_hidden_layers": 2, "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 256, "vocab_size": 100}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := mlsysim(t, "--catalog", bad, "zoo", "models"); r.code != exitBadInput || !strings.Contains(r.stderr, `model_type "gpt_neox" is not supported`) {
+		t.Errorf("gpt_neox via --catalog: %v", r)
+	}
+}
+
+func writePlanText(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
