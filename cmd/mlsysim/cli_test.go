@@ -207,6 +207,17 @@ func TestServeQPS(t *testing.T) {
 	if over.code != exitOK || !strings.Contains(over.stdout, "Feasible          no (overloaded)") || !strings.Contains(over.stdout, "none: overloaded") {
 		t.Errorf("50 requests/s on a batch of 64: want an overloaded row, exit 0\n%v", over)
 	}
+	// The text names what the loaded TTFT adds up: the calibrated profile's includes the
+	// wait for a batch slot (§34.3), the seed's does not.
+	for _, c := range []struct {
+		profile string
+		slot    bool
+	}{{"calibrated", true}, {"seed", false}} {
+		out := mlsysim(t, "--profile", c.profile, "serve", "Llama3_8B", "H100", "-s", "1024", "-b", "64", "--qps", "14", "--output-tokens", "256").stdout
+		if !strings.Contains(out, "running step + prompt queue + prefill") || strings.Contains(out, "wait for a free batch slot") != c.slot {
+			t.Errorf("%s: TTFT (loaded) line should name the slot wait: %v\n%s", c.profile, c.slot, out)
+		}
+	}
 	if strict := mlsysim(t, "serve", "Llama3_8B", "H100", "-s", "1024", "-b", "64", "--qps", "50", "--strict"); strict.code != exitPhysics {
 		t.Errorf("--strict on an overloaded replica: exit %d, want %d", strict.code, exitPhysics)
 	}
