@@ -8,7 +8,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -276,10 +275,11 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 	jobs := firstJob[len(todo)]
 	workers := opt.Workers
 	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+		workers = defaultWorkers()
 	}
 	schema := p.Schema()
 	workers = int(min(uint64(workers), max(jobs, 1)))
+	defer spareProc(workers)()
 	g, ctx := errgroup.WithContext(ctx)
 	q := &appendQueue{p: p, opt: opt, pp: pp, bs: bs, todo: todo, firstJob: firstJob, meta: meta, schema: schema,
 		g: g, ctx: ctx, ready: make(chan struct{}), finished: finished, done: done, pending: map[uint64]*encodedBatch{}}
