@@ -16,9 +16,12 @@ import (
 // stop 25"): one P more than the workers' gives the finishing its own, and
 // the operating system shares the cores among the threads that run.
 //
-// spareProc raises GOMAXPROCS by one for as long as a run of workers that
-// would take every P lasts, and returns what undoes it. Concurrent runs share
-// the raise: the last one to end restores the value the first one found.
+// spareProc raises GOMAXPROCS by one for as long as a run of as many workers
+// as Ps lasts, and returns what undoes it. With fewer workers a P is free
+// already; with more, the extra P would only run a third worker, not the
+// finisher. Concurrent runs share the raise: the last one to end restores the
+// value the first one found (as an explicit setting: the runtime stops
+// following the CPU limit of a container for the rest of the process).
 func spareProc(workers int) (release func()) {
 	procMu.Lock()
 	defer procMu.Unlock()
@@ -26,7 +29,7 @@ func spareProc(workers int) (release func()) {
 		procBase = runtime.GOMAXPROCS(0)
 	}
 	procRuns++
-	if workers >= procBase && runtime.GOMAXPROCS(0) < procBase+1 {
+	if workers == procBase && runtime.GOMAXPROCS(0) < procBase+1 {
 		runtime.GOMAXPROCS(procBase + 1)
 	}
 	return func() {

@@ -6,15 +6,20 @@ import (
 	"testing"
 )
 
-// A run whose workers take every P has one P more while it lasts (the part
+// A run of as many workers as Ps has one P more while it lasts (the part
 // finisher's, whose fsync would hold a worker's P: procs.go); a run of fewer
-// workers leaves GOMAXPROCS alone; concurrent runs restore the value the first
+// or more workers leaves GOMAXPROCS alone; concurrent runs restore the value the first
 // found when the last ends, and a run that names no workers still gets that
 // many, not the raised value.
 func TestSpareProc(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	if r := spareProc(1); runtime.GOMAXPROCS(0) != 2 {
 		t.Fatalf("one worker of 2 Ps: GOMAXPROCS %d, want 2 (unchanged)", runtime.GOMAXPROCS(0))
+	} else {
+		r()
+	}
+	if r := spareProc(3); runtime.GOMAXPROCS(0) != 2 {
+		t.Fatalf("three workers of 2 Ps: GOMAXPROCS %d, want 2 (unchanged: a third P would run a worker)", runtime.GOMAXPROCS(0))
 	} else {
 		r()
 	}
