@@ -107,8 +107,6 @@ func (e *reasoningEval) eval(b *Batch, o *Outputs) {
 // fill returns dst sized n with every element v.
 func fill(dst []float64, n int, v float64) []float64 {
 	dst = grow(dst, n)
-	for k := range dst {
-		dst[k] = v
-	}
+	setAll(dst, v)
 	return dst
 }
