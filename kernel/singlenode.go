@@ -107,7 +107,7 @@ func SingleNode(out *NodeOut, in *NodeIn) {
 				// The optimizer's pass over the model states the footprint counts
 				// (mixed-precision Adam, §35's OptimizerPassBytes, weights written
 				// back at b bytes), after the backward (docs/PHYSICS.md §36).
-				opt := in.Params[i] * (OptimizerPassBytes + b) / bw
+				opt := optimizerPass(in.Params[i], b, bw)
 				tMem += opt
 				busy += opt
 			}

@@ -518,7 +518,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	if zero >= 1 {
 		denseShard, expertShard = gs, gsExp
 	}
-	opt := (gDense/denseShard + gExpert/expertShard) * (OptimizerPassBytes + e) / bw
+	opt := optimizerPass(gDense/denseShard+gExpert/expertShard, e, bw)
 	stepT := (pipe + dpComm + opt) * in.Straggler[i]
 
 	// FLOPs per step (Korthikanti et al. 2022 Eq. 7 convention, generalised): 3 × the
@@ -863,6 +863,13 @@ func (g *gemm) tiled(area, tiles float64) gemmCost {
 		}
 	}
 	return c
+}
+
+// optimizerPass is the time of one mixed-precision Adam step over params parameters at
+// the streaming bandwidth bw: OptimizerPassBytes of model state per parameter and its
+// weightBytes-byte weights written back (the transformer step's and, §36, a CNN's).
+func optimizerPass(params, weightBytes, bw float64) float64 {
+	return params * (OptimizerPassBytes + weightBytes) / bw
 }
 
 // overlapped is the time of compute that runs beside a collective: while the
