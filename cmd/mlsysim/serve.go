@@ -1,15 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/kernel"
 	"github.com/mlsysim/mlsysim/sweep"
 )
@@ -492,21 +494,16 @@ func (a *app) smallerLLMs(target string) string {
 	if err != nil {
 		return "none found"
 	}
-	var keys []string
-	var params []float64
+	var smaller []*catalog.Model
 	for _, m := range a.cat.Models {
 		if m.Family.IsTransformer() && m.Parameters < t.Parameters {
-			keys, params = append(keys, m.Key), append(params, m.Parameters)
+			smaller = append(smaller, m)
 		}
 	}
-	idx := make([]int, len(keys))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(i, j int) bool { return params[idx[i]] > params[idx[j]] })
+	slices.SortStableFunc(smaller, func(x, y *catalog.Model) int { return cmp.Compare(y.Parameters, x.Parameters) })
 	var out []string
-	for _, i := range idx[:min(4, len(idx))] {
-		out = append(out, keys[i])
+	for _, m := range smaller[:min(4, len(smaller))] {
+		out = append(out, m.Key)
 	}
 	if len(out) == 0 {
 		return "none in the catalog"
