@@ -935,6 +935,18 @@ func TestMeasuredHardwareAttributes(t *testing.T) {
 			t.Errorf("%s %s SustainedMatmul = %g, %v; want %g, %v", tc.key, tc.prec, rate, ok, tc.want, tc.ok)
 		}
 	}
+	// FlashAttention-1's fused attention (Dao 2023, Figure 4(d): 76 of 312 TFLOP/s, causal,
+	// head dimension 128, 4K tokens): measured on the A100 only; fp16 reads bf16.
+	for _, tc := range []struct {
+		key, prec string
+		want      float64
+		ok        bool
+	}{{"A100", "bf16", 0.244, true}, {"A100", "fp16", 0.244, true}, {"H100", "bf16", 0, false}} {
+		h, _ := c.HardwareByKey(tc.key)
+		if eff, ok := h.AttentionEfficiencyFlash1For(tc.prec); ok != tc.ok || eff != tc.want {
+			t.Errorf("%s %s AttentionEfficiencyFlash1For = %g, %v; want %g, %v", tc.key, tc.prec, eff, ok, tc.want, tc.ok)
+		}
+	}
 	// A measured efficiency without a peak for the precision is no measured rate.
 	noPeak := &Hardware{Key: "X", PeakFLOPS: 0, GEMMEfficiency: map[string]float64{"bf16": 0.8}}
 	if rate, eff, ok := noPeak.MeasuredMatmul("bf16"); ok || rate != 0 || eff != 0 {

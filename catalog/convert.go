@@ -175,6 +175,7 @@ func (cv *converter) hardware(r *rawHardware, tier string) *Hardware {
 	h.GEMMEfficiency = cv.efficiencies(r.GEMMEfficiency, "gemm_efficiency")
 	h.AttentionEfficiency = cv.efficiencies(r.AttnEfficiency, "attention_efficiency")
 	h.GEMMSustainedEfficiency = cv.efficiencies(r.GEMMSustained, "gemm_sustained_efficiency")
+	h.AttentionEfficiencyFlash1 = cv.efficiencies(r.AttnFlash1, "attention_efficiency_flash1")
 	for k, v := range h.GEMMSustainedEfficiency {
 		if e, ok := h.GEMMEfficiency[k]; !ok || v > e {
 			cv.fail("gemm_sustained_efficiency."+k, fmt.Sprintf("%g: a sustained matmul rate needs the burst one beside it (gemm_efficiency.%s) and cannot exceed it", v, k))
@@ -192,7 +193,8 @@ func (cv *converter) hardware(r *rawHardware, tier string) *Hardware {
 }
 
 // efficiencies checks a map of measured fractions of peak per precision key
-// (gemm_efficiency, attention_efficiency); nil when the entry states none.
+// (gemm_efficiency, attention_efficiency, attention_efficiency_flash1); nil when the
+// entry states none.
 func (cv *converter) efficiencies(r map[string]num, field string) map[string]float64 {
 	if len(r) == 0 {
 		return nil

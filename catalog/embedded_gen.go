@@ -29,6 +29,9 @@ func embedded() *Catalog {
 				AttentionEfficiency: map[string]float64{
 					"bf16": 0.606,
 				},
+				AttentionEfficiencyFlash1: map[string]float64{
+					"bf16": 0.244,
+				},
 				HostLink: &Link{
 					Name:      "PCIe Gen4 x16",
 					BytesPerS: 3.2e+10,
@@ -85,6 +88,12 @@ func embedded() *Catalog {
 							Ref:      "Dao, FlashAttention-2 (arXiv:2307.08691, 2023), Figures 5 and 6, A100 80GB SXM4, causal mask, head dimension 128, sequence 16K: forward 197 and backward 186 TFLOP/s (as read from the figures' bar labels); the backward does 2.5 times the forward's FLOPs (§4.1), so the pair runs at 3.5/(1/197 + 2.5/186) = 189 TFLOP/s, 0.606 of 312. Shorter sequences run slower; this is the paper's best causal case",
 							URL:      "https://arxiv.org/abs/2307.08691",
 							Verified: "2026-12-06",
+						},
+						"attention_efficiency_flash1": Source{
+							Kind:     "microbenchmark",
+							Ref:      "Dao, FlashAttention-2 (arXiv:2307.08691, 2023), Figure 4(d), the FlashAttention bars (FlashAttention-1): A100 80GB SXM4, forward + backward, causal mask, head dimension 128, sequence 4K (batch 4, 16 heads: 16K tokens; FLOPs as §4.1 counts them, halved by the causal mask, the backward 2.5 times the forward): 76 TFLOP/s, 0.244 of 312, as read from the bar label (the figure is also assets/flash2_a100_fwd_bwd_benchmark.png at Dao-AILab/flash-attention@4f285b3, the FlashAttention-2 release). From 512 to 16K tokens the same bars read 55, 62, 69, 76, 80, 83; FlashAttention-2 173 at 4K. Taken at 4K, the sequence of the Llama 2 runs whose stack used it",
+							URL:      "https://arxiv.org/abs/2307.08691",
+							Verified: "2026-12-07",
 						},
 						"gemm_efficiency": Source{
 							Kind: "microbenchmark",
@@ -174,7 +183,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/B200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:56",
+					File: "catalog/data/hardware/cloud.yaml:58",
 				},
 			},
 			&Hardware{
@@ -206,7 +215,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Cerebras_CS3.yaml",
 						Commit: "370f0efdbe03c0d8afe7f7c12e7640566651436e",
 					},
-					File: "catalog/data/hardware/cloud.yaml:91",
+					File: "catalog/data/hardware/cloud.yaml:93",
 				},
 			},
 			&Hardware{
@@ -234,7 +243,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/DMatrix_Corsair.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:114",
+					File: "catalog/data/hardware/cloud.yaml:116",
 				},
 			},
 			&Hardware{
@@ -304,7 +313,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/GB200_NVL72.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:133",
+					File: "catalog/data/hardware/cloud.yaml:135",
 				},
 			},
 			&Hardware{
@@ -350,7 +359,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi2.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:172",
+					File: "catalog/data/hardware/cloud.yaml:174",
 				},
 			},
 			&Hardware{
@@ -390,7 +399,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi3.yaml",
 						Commit: "2f8ab93067e49f5fb68b3ef36d2a7313d4c03956",
 					},
-					File: "catalog/data/hardware/cloud.yaml:199",
+					File: "catalog/data/hardware/cloud.yaml:201",
 				},
 			},
 			&Hardware{
@@ -415,7 +424,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Graphcore_GC200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:221",
+					File: "catalog/data/hardware/cloud.yaml:223",
 				},
 			},
 			&Hardware{
@@ -443,7 +452,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Groq_LPU.yaml",
 						Commit: "6d86fce58e624c45acf4df6fafab25b2eeb2a8f8",
 					},
-					File: "catalog/data/hardware/cloud.yaml:238",
+					File: "catalog/data/hardware/cloud.yaml:240",
 				},
 			},
 			&Hardware{
@@ -554,7 +563,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H100.yaml",
 						Commit: "034a583b9b80f2d7a66ffbd307c8901346ef5594",
 					},
-					File: "catalog/data/hardware/cloud.yaml:257",
+					File: "catalog/data/hardware/cloud.yaml:259",
 				},
 			},
 			&Hardware{
@@ -667,7 +676,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:314",
+					File: "catalog/data/hardware/cloud.yaml:316",
 				},
 			},
 			&Hardware{
@@ -695,7 +704,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:371",
+					File: "catalog/data/hardware/cloud.yaml:373",
 				},
 			},
 			&Hardware{
@@ -724,7 +733,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:390",
+					File: "catalog/data/hardware/cloud.yaml:392",
 				},
 			},
 			&Hardware{
@@ -792,7 +801,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:410",
+					File: "catalog/data/hardware/cloud.yaml:412",
 				},
 			},
 			&Hardware{
@@ -819,7 +828,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:446",
+					File: "catalog/data/hardware/cloud.yaml:448",
 				},
 			},
 			&Hardware{
@@ -848,7 +857,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:464",
+					File: "catalog/data/hardware/cloud.yaml:466",
 				},
 			},
 			&Hardware{
@@ -877,7 +886,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:484",
+					File: "catalog/data/hardware/cloud.yaml:486",
 				},
 			},
 			&Hardware{
@@ -905,7 +914,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:504",
+					File: "catalog/data/hardware/cloud.yaml:506",
 				},
 			},
 			&Hardware{
@@ -933,7 +942,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:523",
+					File: "catalog/data/hardware/cloud.yaml:525",
 				},
 			},
 			&Hardware{
@@ -974,7 +983,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:542",
+					File: "catalog/data/hardware/cloud.yaml:544",
 				},
 			},
 			&Hardware{
@@ -1009,7 +1018,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:567",
+					File: "catalog/data/hardware/cloud.yaml:569",
 				},
 			},
 			&Hardware{
@@ -1034,7 +1043,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:592",
+					File: "catalog/data/hardware/cloud.yaml:594",
 				},
 			},
 			&Hardware{
@@ -1062,7 +1071,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:609",
+					File: "catalog/data/hardware/cloud.yaml:611",
 				},
 			},
 			&Hardware{
@@ -1089,7 +1098,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:628",
+					File: "catalog/data/hardware/cloud.yaml:630",
 				},
 			},
 			&Hardware{
@@ -1150,7 +1159,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:646",
+					File: "catalog/data/hardware/cloud.yaml:648",
 				},
 			},
 			&Hardware{
@@ -1185,7 +1194,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:683",
+					File: "catalog/data/hardware/cloud.yaml:685",
 				},
 			},
 			&Hardware{
@@ -6438,10 +6447,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "4746bae5f08c0230722cb3048a5213dbd77a4915710aa7685b4fd7df09a0f33b",
+		Hash: "cb6bb9c4006f372a7bf01df2a6de6a16ee6cfa7aaedb97b0fe7f016356df8558",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:926c441ee5bc57c3381a8e2fcaeebdc29cd021b23819e05d0ebce7b7af0cc167",
+				"catalog/data/hardware/cloud.yaml:6c180bf78dd60c99811c61008dbe580c3988dca742fde34338fb86bff07caa30",
 				"catalog/data/hardware/edge.yaml:54c6e568f090e11c28708f007880a3e9325871544e154d80e85fb87ad0d5dc25",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",

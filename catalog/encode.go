@@ -60,6 +60,7 @@ type hardwareYAML struct {
 	GEMMEfficiency   map[string]float64 `yaml:"gemm_efficiency,omitempty"`
 	AttnEfficiency   map[string]float64 `yaml:"attention_efficiency,omitempty"`
 	GEMMSustained    map[string]float64 `yaml:"gemm_sustained_efficiency,omitempty"`
+	AttnFlash1       map[string]float64 `yaml:"attention_efficiency_flash1,omitempty"`
 	Source           Source             `yaml:"source"`
 	FieldSources     map[string]Source  `yaml:"field_sources,omitempty"`
 	Corrections      []Correction       `yaml:"corrections,omitempty"`
@@ -126,6 +127,7 @@ func encodeHardware(h *Hardware) hardwareYAML {
 		Source:         h.Source, FieldSources: h.FieldSources, Corrections: h.Corrections,
 		Notes: h.Notes, Upstream: h.Upstream, GEMMEfficiency: h.GEMMEfficiency,
 		AttnEfficiency: h.AttentionEfficiency, GEMMSustained: h.GEMMSustainedEfficiency,
+		AttnFlash1: h.AttentionEfficiencyFlash1,
 	}
 	if len(h.Rates) > 0 {
 		y.Rates = make(map[string]string, len(h.Rates))

@@ -103,6 +103,8 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"cloud.yaml:1:", "gemm_efficiency.bf17", "unknown precision key"}},
 		{"attention efficiency of zero", map[string]string{hw: "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  memory: {capacity: 1 GiB, bandwidth: 1 TB/s}\n  attention_efficiency: {bf16: 0}\n  " + testSource + "\n"},
 			[]string{"cloud.yaml:1:", "attention_efficiency.bf16", "not a fraction of peak in (0, 1]"}},
+		{"flash1 attention efficiency above one", map[string]string{hw: "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  memory: {capacity: 1 GiB, bandwidth: 1 TB/s}\n  attention_efficiency_flash1: {bf16: 1.2}\n  " + testSource + "\n"},
+			[]string{"cloud.yaml:1:", "attention_efficiency_flash1.bf16", "not a fraction of peak in (0, 1]"}},
 		{"sustained matmul above the burst", map[string]string{hw: "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  memory: {capacity: 1 GiB, bandwidth: 1 TB/s}\n  gemm_efficiency: {bf16: 0.8}\n  gemm_sustained_efficiency: {bf16: 0.9}\n  " + testSource + "\n"},
 			[]string{"cloud.yaml:1:", "gemm_sustained_efficiency.bf16", "cannot exceed it"}},
 		{"sustained matmul without a burst", map[string]string{hw: "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  memory: {capacity: 1 GiB, bandwidth: 1 TB/s}\n  gemm_sustained_efficiency: {bf16: 0.7}\n  " + testSource + "\n"},

@@ -99,6 +99,7 @@ type rawHardware struct {
 	GEMMEfficiency   map[string]num `yaml:"gemm_efficiency"`
 	AttnEfficiency   map[string]num `yaml:"attention_efficiency"`
 	GEMMSustained    map[string]num `yaml:"gemm_sustained_efficiency"`
+	AttnFlash1       map[string]num `yaml:"attention_efficiency_flash1"`
 	rawProvenance    `yaml:",inline"`
 }
 

@@ -124,6 +124,13 @@ type Hardware struct {
 	// against GEMMEfficiency's short burst at the boost clock, MAMF), per precision key;
 	// the calibrated training step runs its GEMMs at it where the entry states one.
 	GEMMSustainedEfficiency map[string]float64 `json:"gemm_sustained_efficiency,omitempty"`
+	// AttentionEfficiencyFlash1 is the measured fraction of the peak FlashAttention-1's
+	// fused attention, forward and backward, reaches per precision key: the kernel of
+	// training stacks before FlashAttention-2 (July 2023), among them xformers'
+	// memory_efficient_attention, whose causal head-dimension-128 backward was
+	// FlashAttention-1's (docs/PHYSICS.md §35, "Attention kernel"). A calibrated training
+	// step with attention_kernel flash1 runs its attention at it.
+	AttentionEfficiencyFlash1 map[string]float64 `json:"attention_efficiency_flash1,omitempty"`
 
 	HostLink *Link `json:"host_link,omitempty"`
 	ScaleUp  *Link `json:"scale_up,omitempty"`
@@ -197,6 +204,12 @@ func (h *Hardware) SustainedMatmul(precision string) (rate float64, ok bool) {
 // looked up as GEMMEfficiencyFor looks up the matmul's.
 func (h *Hardware) AttentionEfficiencyFor(precision string) (eff float64, ok bool) {
 	return efficiencyFor(h.AttentionEfficiency, precision)
+}
+
+// AttentionEfficiencyFlash1For is FlashAttention-1's measured efficiency for a
+// precision, looked up as AttentionEfficiencyFor looks up FlashAttention-2's.
+func (h *Hardware) AttentionEfficiencyFlash1For(precision string) (eff float64, ok bool) {
+	return efficiencyFor(h.AttentionEfficiencyFlash1, precision)
 }
 
 func efficiencyFor(m map[string]float64, precision string) (eff float64, ok bool) {

@@ -63,6 +63,15 @@ var transformerExecutionParam = Param{Name: "transformer_execution", Kind: KindE
 // execEager is transformer_execution's code for eager (its Enum order: fused, eager).
 const execEager = 1
 
+// attentionKernelParam is the fused attention kernel a calibrated training step runs,
+// one parameter of the fleet study: its measured rate is the accelerator's for that
+// kernel (docs/PHYSICS.md §35, "Attention kernel").
+var attentionKernelParam = Param{Name: "attention_kernel", Kind: KindEnum, Default: "flash2", Enum: []string{"flash2", "flash1"},
+	Doc: "calibrated, with flash_attention: the fused attention kernel and so its measured rate — flash2 (FlashAttention-2, catalog attention_efficiency) or flash1 (FlashAttention-1, the kernel of stacks before July 2023, xformers' among them: catalog attention_efficiency_flash1; an accelerator without that measurement is unsupported_by_hardware)"}
+
+// attnFlash1 is attention_kernel's code for flash1 (its Enum order: flash2, flash1).
+const attnFlash1 = 1
+
 // checkFP8Recipe refuses FP8 mixed precision where it has no meaning: under the seed
 // profile, whose step has no FP8 GEMMs, and beside a precision of 8 bits or fewer,
 // where there is nothing wider left to keep.
@@ -305,6 +314,9 @@ type hwTable struct {
 	// attention is the measured fused-attention rate (attention_efficiency × peak,
 	// indexed as peak, 0 = none: the step then uses the matmul rate).
 	attention []float64
+	// attentionFlash1 is FlashAttention-1's measured rate (attention_efficiency_flash1 ×
+	// peak, indexed as peak, 0 = none: a step asking for it is unsupported_by_hardware).
+	attentionFlash1 []float64
 	// sustained is the measured matmul rate at the power limit (MSMF:
 	// gemm_sustained_efficiency × peak, indexed as peak, 0 = none: the training step
 	// then runs at matmul, the burst rate).
@@ -353,6 +365,8 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 			t.matmul = append(t.matmul, rate)
 			a, _ := h.AttentionEfficiencyFor(p.String())
 			t.attention = append(t.attention, a*f)
+			a1, _ := h.AttentionEfficiencyFlash1For(p.String())
+			t.attentionFlash1 = append(t.attentionFlash1, a1*f)
 			sus, _ := h.SustainedMatmul(p.String())
 			t.sustained = append(t.sustained, sus)
 		}
@@ -417,6 +431,19 @@ func (t *hwTable) trainMatmulFor(hw, prec float64) float64 {
 
 func (t *hwTable) attentionFor(hw, prec float64) float64 {
 	return t.attention[int(hw)*len(kernel.Precisions)+int(prec)]
+}
+
+// attentionFlash1For is FlashAttention-1's measured rate at a precision on hardware code
+// hw, 0 where the catalog has none.
+func (t *hwTable) attentionFlash1For(hw, prec float64) float64 {
+	return t.attentionFlash1[int(hw)*len(kernel.Precisions)+int(prec)]
+}
+
+// flash1Unsupported reports whether a calibrated training point asks for FlashAttention-1
+// (attention_kernel code kern, with flash_attention flash) on hardware code h at
+// precision code prec, where the catalog has no measured rate for it.
+func (t *hwTable) flash1Unsupported(kern, flash, prec float64, h int) bool {
+	return kern == attnFlash1 && flash != 0 && t.attentionFlash1For(float64(h), prec) == 0
 }
 
 // cols gives an evaluator named access to a batch's input columns.

@@ -32,6 +32,8 @@ import (
 //     step has no per-layer elementwise work to run fused or eager (a plan and eval
 //     refuse it there), and in a calibrated node grid with no transformer that has a
 //     layer shape;
+//   - attention_kernel in the fleet study under the seed profile (no attention core in
+//     its step) or when flash_attention is false at every point (no fused kernel runs);
 //   - overlap_efficiency in the calibrated fleet study when every model is a
 //     transformer: the calibrated step hides the DP collectives behind as much of the
 //     backward as they overlap (docs/PHYSICS.md §35), not a fixed share;
@@ -56,6 +58,14 @@ func (p *Plan) EffectNotes() []string {
 	}
 	if p.Study.Name == "fleet" && p.Calibrated() && p.allTransformers() {
 		note("overlap_efficiency", "under the calibrated profile the fleet's transformer training step hides the data-parallel collectives behind the backward they overlap (docs/PHYSICS.md §35), not a fixed share; set overlap true/false instead, or use --profile seed")
+	}
+	if p.Study.Name == "fleet" {
+		switch f := p.labels("flash_attention"); {
+		case !p.Calibrated():
+			note("attention_kernel", "the seed profile's training step has no attention core to run at a kernel's rate (docs/PHYSICS.md §35); use --profile calibrated or drop it")
+		case len(f) == 1 && f[0] == "false":
+			note("attention_kernel", "flash_attention is false at every point, and only a fused attention kernel has a kernel's rate; add flash_attention true or drop it")
+		}
 	}
 	if (p.Study.Name == "fleet" || p.Study.Name == "node") && !p.Calibrated() {
 		note("transformer_execution", "the seed profile's training step has no per-layer elementwise work to run fused or eager (docs/PHYSICS.md §35); use --profile calibrated or drop it")

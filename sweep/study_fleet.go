@@ -50,6 +50,7 @@ func init() {
 				Doc: "calibrated: how context parallelism brings K and V to each rank — ring (passed around beside the attention, Liu et al. 2023) or allgather (gathered before it and the gradients reduce-scattered after it, exposed: the Llama 3 paper §3.3.2); no effect at cp 1"},
 			transformerExecutionParam,
 			{Name: "flash_attention", Kind: KindBool, Default: "true", Doc: "calibrated: fused attention (no s² tensor in memory, causal blocks skipped, no dropout); false is the unfused attention with dropout of Megatron-LM 2021–22"},
+			attentionKernelParam,
 			{Name: "fp32_gradients", Kind: KindBool, Default: "true", Doc: "calibrated: accumulate and reduce gradients in FP32 (Megatron-LM main_grad); false keeps them in the training precision"},
 			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O; calibrated: frozen base weights have no weight gradients, optimizer and gradient traffic cover the adapters only)"},
 			{Name: "overlap", Kind: KindBool, Default: "false", Doc: "overlap the DP collectives with compute (calibrated: the gradients' reduction behind the last backward, under ZeRO-2 each other microbatch's beside the next microbatch's compute; a ZeRO-1/2 weight all-gather behind the first forward)"},
@@ -423,13 +424,16 @@ func (e *fleetEval) trainingStep(c cols) {
 	// is priced at a rate it lacks (TrainingPrecisionPath): both profiles refuse them
 	// where eval and plans do; FP8 GEMMs need an FP8 rate.
 	// Under calibrated no step trains in an integer format (IntegerTraining).
-	fp8 := c.get("fp8_recipe")
+	fp8, kern, flash := c.get("fp8_recipe"), c.get("attention_kernel"), c.get("flash_attention")
 	for k, p := range c.get("precision") {
 		switch {
 		case e.r.reason[k] != reasonNone:
 		case e.calibrated && integerFormat(p):
 			e.r.reason[k] = reasonNotTrained
 		case e.h.fp4Unsupported(p, int(codes[k])) || e.h.trainUnsupported(p, int(codes[k])) || e.h.fp8Unsupported(fp8[k], int(codes[k])):
+			e.r.reason[k] = reasonUnsupported
+		case e.calibrated && e.h.flash1Unsupported(kern[k], flash[k], p, int(codes[k])):
+			// FlashAttention-1 where the catalog measures no rate for it: a rate it lacks.
 			e.r.reason[k] = reasonUnsupported
 		}
 	}
@@ -567,11 +571,17 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	st.FP8Params = boolsOf(st.FP8Params, c.get("fp8_params"))
 	st.Gated = grow(st.Gated, n)
 	st.Recompute = grow(st.Recompute, n)
-	ckpt := c.get("activation_checkpointing")
+	ckpt, kern := c.get("activation_checkpointing"), c.get("attention_kernel")
 	for k := 0; k < n; k++ {
 		m, h := int(mc[k]), int(codes[k])
 		cl := &e.clusters[int(cc[k])]
 		stepShape(st, k, e.m, m, e.h, h, prec[k], nd.PeakFLOPS[k]*nd.Efficiency[k])
+		if a := e.h.attentionFlash1For(float64(h), prec[k]); kern[k] == attnFlash1 && a > 0 {
+			// FlashAttention-1's measured rate (docs/PHYSICS.md §35, "Attention kernel");
+			// without one the row is unsupported_by_hardware (flash1Unsupported) and
+			// priced at FlashAttention-2's, never at a rate of 0.
+			st.AttentionRate[k] = a
+		}
 		st.IntraBus[k], st.IntraHop[k] = cl.intraBus, cl.intraHop
 		st.InterBus[k], st.InterHop[k] = cl.interBus(&e.fabrics[int(fc[k])]), kernel.NCCLHopNetS
 		// Enum order selective, full, none matches kernel.Recompute's.

@@ -546,6 +546,8 @@ func hardwareSchema() *jsonSchema {
 		{"gemm_efficiency", gemm},
 		{"attention_efficiency", &jsonSchema{Type: "object", Description: "measured fraction of peak a fused attention kernel (FlashAttention) reaches, by precision",
 			PropertyNames: gemm.PropertyNames, AdditionalProperties: gemm.AdditionalProperties}},
+		{"attention_efficiency_flash1", &jsonSchema{Type: "object", Description: "measured fraction of peak FlashAttention-1's fused attention (forward and backward; the kernel of xformers-era training stacks) reaches, by precision; a calibrated training step with attention_kernel flash1 runs its attention at it",
+			PropertyNames: gemm.PropertyNames, AdditionalProperties: gemm.AdditionalProperties}},
 		{"gemm_sustained_efficiency", &jsonSchema{Type: "object", Description: "measured fraction of peak a large matmul holds at the power limit (MSMF), by precision; at most gemm_efficiency; calibrated training steps run their GEMMs at it",
 			PropertyNames: gemm.PropertyNames, AdditionalProperties: gemm.AdditionalProperties}},
 		{"sm_count", integer("streaming multiprocessors (wave quantization of GEMMs in the calibrated training step)", 0)},

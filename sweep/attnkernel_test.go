@@ -1,0 +1,98 @@
+package sweep
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+)
+
+// attention_kernel flash1 runs the calibrated step's fused attention at the catalog's
+// FlashAttention-1 rate (A100 attention_efficiency_flash1 0.244: Dao 2023, Figure 4(d),
+// 76 TFLOP/s at 4K tokens, causal, head dimension 128) instead of FlashAttention-2's
+// (attention_efficiency 0.606), and changes nothing else. By hand, for the Llama 2 7B
+// (32 heads of 128) at 4,096 tokens, one sequence per microbatch (1,024 over dp 1,024),
+// tp 1: the causal forward is 0.5 · 4 · b · a · s² · d = 2 · 32 · 4096² · 128 =
+// 137,438,953,472 FLOP, so
+//
+//	flash1: 1.37439e11 / (0.244 · 312e12 = 76.128e12)  = 1.80537 ms
+//	flash2: 1.37439e11 / (0.606 · 312e12 = 189.072e12) = 0.72691 ms
+//
+// a layer's forward 1.07845 ms longer and its backward, 2.5 times the forward's FLOPs
+// at the same rate (Dao 2023 §4.1; FlashAttention recomputes and selective
+// checkpointing re-runs nothing more), 2.69613 ms longer.
+func TestAttentionKernelFlash1(t *testing.T) {
+	point := func(kernel string) map[string]any {
+		return evalOne(t, fmt.Sprintf("version: 1\nstudy: fleet\nprofile: calibrated\naxes:\n  model: [Llama2_7B]\n  cluster: [Training_1K_A100]\n  precision: [bf16]\n  seq_len: 4096\n  batch_size: 1024\n  zero_stage: 2\n  attention_kernel: [%s]\n", kernel))
+	}
+	f1, f2 := point("flash1"), point("flash2")
+	for _, c := range []struct {
+		col  string
+		want float64
+	}{
+		{"layer_forward_ms", 1.0784533543311456},
+		{"layer_backward_ms", 2.6961333858278644},
+	} {
+		got := f1[c.col].(float64) - f2[c.col].(float64)
+		if math.Abs(got-c.want) > 1e-9*c.want {
+			t.Errorf("%s: flash1 − flash2 = %.9g ms, want %.9g", c.col, got, c.want)
+		}
+	}
+	if f1["step_latency_ms"].(float64) <= f2["step_latency_ms"].(float64) {
+		t.Errorf("step: flash1 %v ms, flash2 %v ms; FlashAttention-1's slower kernel must lengthen it", f1["step_latency_ms"], f2["step_latency_ms"])
+	}
+	if f1["model_flops_per_step"] != f2["model_flops_per_step"] || f1["memory_per_accelerator_gb"] != f2["memory_per_accelerator_gb"] {
+		t.Errorf("the kernel's rate changed the step's FLOPs or memory: %v/%v FLOP, %v/%v GB",
+			f1["model_flops_per_step"], f2["model_flops_per_step"], f1["memory_per_accelerator_gb"], f2["memory_per_accelerator_gb"])
+	}
+}
+
+// FlashAttention-1 on an accelerator the catalog measures no FlashAttention-1 rate for
+// (the H100) is unsupported_by_hardware, never priced at another kernel's rate with a
+// feasible row; with flash_attention false no fused kernel runs and the row is
+// the unfused attention's, whatever attention_kernel says.
+func TestAttentionKernelFlash1Unmeasured(t *testing.T) {
+	spec := func(cluster, flash, kernel string) string {
+		return fmt.Sprintf("version: 1\nstudy: fleet\nprofile: calibrated\naxes:\n  model: [Llama2_7B]\n  cluster: [%s]\n  seq_len: 4096\n  batch_size: 1024\n  zero_stage: 2\n  flash_attention: %s\n  attention_kernel: [%s]\n", cluster, flash, kernel)
+	}
+	row := evalOne(t, spec("Training_1K", "true", "flash1"))
+	if row["feasible"] != false || row["infeasible_reason"] != "unsupported_by_hardware" {
+		t.Errorf("H100 flash1: feasible %v, reason %v; want false, unsupported_by_hardware", row["feasible"], row["infeasible_reason"])
+	}
+	if r := evalOne(t, spec("Training_1K", "true", "flash2")); r["feasible"] != true {
+		t.Errorf("H100 flash2: feasible %v (%v)", r["feasible"], r["infeasible_reason"])
+	}
+	u1, u2 := evalOne(t, spec("Training_1K", "false", "flash1")), evalOne(t, spec("Training_1K", "false", "flash2"))
+	if u1["feasible"] != true || u1["step_latency_ms"] != u2["step_latency_ms"] {
+		t.Errorf("unfused attention: flash1 feasible %v, step %v ms; flash2 step %v ms; want the same feasible row", u1["feasible"], u1["step_latency_ms"], u2["step_latency_ms"])
+	}
+}
+
+// attention_kernel is noted where no point reads it: under the seed profile and where
+// flash_attention is false everywhere.
+func TestAttentionKernelEffectNotes(t *testing.T) {
+	for _, c := range []struct {
+		name, profile, flash string
+		want                 string
+	}{
+		{"seed", "seed", "true", "seed profile's training step has no attention core"},
+		{"unfused", "calibrated", "false", "flash_attention is false at every point"},
+		{"read", "calibrated", "true", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := mustPlan(t, fmt.Sprintf("version: 1\nstudy: fleet\nprofile: %s\naxes:\n  model: [Llama2_7B]\n  cluster: [Training_1K_A100]\n  flash_attention: %s\n  attention_kernel: [flash1]\n", c.profile, c.flash))
+			var got string
+			for _, n := range p.EffectNotes() {
+				if strings.Contains(n, "attention_kernel") {
+					got = n
+				}
+			}
+			switch {
+			case c.want == "" && got != "":
+				t.Errorf("note where the kernel is read: %s", got)
+			case c.want != "" && !strings.Contains(got, c.want):
+				t.Errorf("note %q, want one saying %q", got, c.want)
+			}
+		})
+	}
+}
