@@ -96,3 +96,45 @@ func TestAttentionKernelEffectNotes(t *testing.T) {
 		})
 	}
 }
+
+// A fleet plan names the kernel as parallelism.attention_kernel: flash1 on the A100
+// reaches the grid's axis; where nothing could read it, the plan is refused at its line.
+func TestPlanAttentionKernel(t *testing.T) {
+	plan := func(hw, extra string) string {
+		return "version: \"1.0\"\nname: x\nworkload: {name: Llama2_7B, batch_size: 1024, seq_len: 4096}\nhardware: {name: " + hw + ", accelerators: 1024, accelerators_per_node: 8, precision: bf16}\nparallelism:\n  zero_stage: 2\n" + extra
+	}
+	_, ax, _, _ := resolvePlan(t, plan("A100", "  attention_kernel: flash1\n"))
+	if ax["attention_kernel"] != "flash1" {
+		t.Errorf("attention_kernel axis %q, want flash1", ax["attention_kernel"])
+	}
+	for _, c := range []struct {
+		name, hw, extra, profile string
+		want                     []string // substrings of the error; nil: accepted
+	}{
+		{"A100 flash1", "A100", "  attention_kernel: flash1\n", "calibrated", nil},
+		{"H100 flash2", "H100", "  attention_kernel: flash2\n", "calibrated", nil},
+		{"H100 flash1", "H100", "  attention_kernel: flash1\n", "calibrated", []string{"plan.yaml:7:", "H100 has no measured FlashAttention-1 rate", "(A100)"}},
+		{"unfused", "A100", "  flash_attention: false\n  attention_kernel: flash1\n", "calibrated", []string{"plan.yaml:8:", "changes nothing with flash_attention false"}},
+		{"seed", "A100", "  attention_kernel: flash1\n", "seed", []string{"plan.yaml:7:", "parallelism.attention_kernel changes nothing under the seed profile"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pf := parsePlan(t, plan(c.hw, c.extra))
+			if _, _, _, err := pf.Resolve(planCatalog(), func(string) {}); err != nil {
+				t.Fatal(err)
+			}
+			err := pf.CheckEffect(planCatalog(), c.profile, func(string) {})
+			switch {
+			case c.want == nil && err != nil:
+				t.Errorf("refused: %v", err)
+			case c.want != nil && err == nil:
+				t.Errorf("accepted; want an error saying %q", c.want)
+			case c.want != nil:
+				for _, w := range c.want {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error lacks %q: %v", w, err)
+					}
+				}
+			}
+		})
+	}
+}

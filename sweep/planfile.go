@@ -65,6 +65,7 @@ type planParallel struct {
 	CP                      *int   `yaml:"cp"`
 	CPAttention             string `yaml:"cp_attention"`
 	TransformerExecution    string `yaml:"transformer_execution"`
+	AttentionKernel         string `yaml:"attention_kernel"`
 	Microbatches            *int   `yaml:"microbatches"`
 	VirtualStages           *int   `yaml:"virtual_stages"`
 	ZeroStage               *int   `yaml:"zero_stage"`
@@ -354,6 +355,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	}
 	if par.TransformerExecution != "" {
 		val("transformer_execution", par.TransformerExecution, "parallelism.transformer_execution")
+	}
+	if par.AttentionKernel != "" {
+		val("attention_kernel", par.AttentionKernel, "parallelism.attention_kernel")
 	}
 	for _, b := range []struct {
 		v    *bool

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -65,11 +66,16 @@ func (pf *PlanFile) checkEffect(cat *catalog.Catalog, profile string, warn func(
 		for _, k := range []struct {
 			set bool
 			key string
-		}{{par.CP != nil, "cp"}, {par.CPAttention != "", "cp_attention"}, {par.TransformerExecution != "", "transformer_execution"}, {par.ActivationCheckpointing != "", "activation_checkpointing"}, {par.SequenceParallel != nil, "sequence_parallel"},
+		}{{par.CP != nil, "cp"}, {par.CPAttention != "", "cp_attention"}, {par.TransformerExecution != "", "transformer_execution"}, {par.AttentionKernel != "", "attention_kernel"}, {par.ActivationCheckpointing != "", "activation_checkpointing"}, {par.SequenceParallel != nil, "sequence_parallel"},
 			{par.FlashAttention != nil, "flash_attention"}, {par.FP32Gradients != nil, "fp32_gradients"}, {par.DPShard != nil, "dp_shard"}} {
 			if k.set {
 				return pf.errf("parallelism."+k.key, "parallelism.%s changes nothing under the seed profile: it is a term of the calibrated training step, which the seed's has not; drop it, or use --profile calibrated", k.key)
 			}
+		}
+	}
+	if calibrated && par.AttentionKernel != "" {
+		if err := pf.attentionKernelEffect(cat, par); err != nil {
+			return err
 		}
 	}
 	if calibrated && par.Recompute != nil && *par.Recompute && par.ActivationCheckpointing != "" && par.ActivationCheckpointing != "full" {
@@ -93,6 +99,34 @@ func (pf *PlanFile) checkEffect(cat *catalog.Catalog, profile string, warn func(
 		return pf.errf("parallelism.cp_attention", "cp_attention %s changes nothing at cp 1: it says how the context-parallel ranks exchange K and V, and there is one; set cp > 1 or drop it", par.CPAttention)
 	}
 	return nil
+}
+
+// attentionKernelEffect refuses parallelism.attention_kernel where no fused kernel runs
+// (flash_attention false) and FlashAttention-1 on an accelerator the catalog measures no
+// rate for it on (a grid marks such a point unsupported_by_hardware; docs/PHYSICS.md §35,
+// "Attention kernel").
+func (pf *PlanFile) attentionKernelEffect(cat *catalog.Catalog, par *planParallel) error {
+	if par.FlashAttention != nil && !*par.FlashAttention {
+		return pf.errf("parallelism.attention_kernel", "attention_kernel %s changes nothing with flash_attention false: it names the fused attention kernel, and the unfused attention runs none; drop one of the two", par.AttentionKernel)
+	}
+	if par.AttentionKernel != "flash1" {
+		return nil
+	}
+	h, err := cat.HardwareByKey(pf.accel)
+	if err != nil {
+		return nil // an unknown key is reported where it is resolved
+	}
+	prec := cmp.Or(pf.Hardware.Precision, "fp16")
+	if _, ok := h.AttentionEfficiencyFlash1For(prec); ok {
+		return nil
+	}
+	var with []string
+	for _, c := range cat.Hardware {
+		if _, ok := c.AttentionEfficiencyFlash1For(prec); ok {
+			with = append(with, c.Key)
+		}
+	}
+	return pf.errf("parallelism.attention_kernel", "attention_kernel flash1: %s has no measured FlashAttention-1 rate at %s (catalog attention_efficiency_flash1) to run the attention at; use an accelerator that has one (%s), or attention_kernel flash2", h.Key, prec, strings.Join(with, ", "))
 }
 
 // nodeEffect checks a one-accelerator plan: an inference step (kernel.SingleNode).

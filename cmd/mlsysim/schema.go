@@ -395,6 +395,7 @@ func planSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 			prop{"cp", param("cp", "", nil)},
 			prop{"cp_attention", param("cp_attention", "", nil)},
 			prop{"transformer_execution", param("transformer_execution", "", nil)},
+			prop{"attention_kernel", param("attention_kernel", "", nil)},
 			prop{"dp_shard", param("dp_shard", "", nil)},
 			prop{"activation_checkpointing", param("activation_checkpointing", "", nil)},
 			prop{"sequence_parallel", param("sequence_parallel", "", nil)},
