@@ -168,6 +168,9 @@ func fp8SavedInputs(tokens, h, ffn, tp, b float64, sp bool, r Recompute) float64
 	if r == RecomputeFull {
 		return 0
 	}
+	if r == RecomputeLinearOutputs {
+		return tokens * (b - 1) * h / tp // only the projection's input: no norm or activation output is kept
+	}
 	norms := 2 * h
 	if sp {
 		norms /= tp

@@ -17,9 +17,14 @@ const (
 	RecomputeFull
 	// RecomputeNone keeps every activation, including the S² attention scores.
 	RecomputeNone
+	// RecomputeLinearOutputs keeps what is expensive to compute — the linear layers'
+	// outputs and the attention's — and recomputes the cheap rest, the norms and the
+	// MLP activation, in the backward (Touvron et al. 2023, Llama 1 §2.4); a term of
+	// the calibrated training step and its memory only (ActivationBytes has none).
+	RecomputeLinearOutputs
 )
 
-// String returns "selective", "full" or "none".
+// String returns "selective", "full", "none" or "linear_outputs".
 func (r Recompute) String() string {
 	switch r {
 	case RecomputeSelective:
@@ -28,18 +33,21 @@ func (r Recompute) String() string {
 		return "full"
 	case RecomputeNone:
 		return "none"
+	case RecomputeLinearOutputs:
+		return "linear_outputs"
 	}
 	return fmt.Sprintf("Recompute(%d)", uint8(r))
 }
 
-// ParseRecompute parses a strategy name (case-insensitive): selective, full or none.
+// ParseRecompute parses a strategy name (case-insensitive): selective, full, none or
+// linear_outputs.
 func ParseRecompute(s string) (Recompute, error) {
-	for _, r := range [...]Recompute{RecomputeSelective, RecomputeFull, RecomputeNone} {
+	for _, r := range [...]Recompute{RecomputeSelective, RecomputeFull, RecomputeNone, RecomputeLinearOutputs} {
 		if strings.EqualFold(s, r.String()) {
 			return r, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown recompute strategy %q (valid: selective, full, none)", s)
+	return 0, fmt.Errorf("unknown recompute strategy %q (valid: selective, full, none, linear_outputs)", s)
 }
 
 // ActivationBytes is the activation memory in bytes kept for the backward pass

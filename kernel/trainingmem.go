@@ -162,7 +162,10 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 //
 // Sequence parallelism splits the replicated part by tp too; selective recomputation
 // drops the scores, FlashAttention never stores them (nor dropout masks); full
-// recomputation keeps only the layer input, s·b·h·b (split by tp under SP).
+// recomputation keeps only the layer input, s·b·h·b (split by tp under SP); keeping
+// the linear outputs (RecomputeLinearOutputs, Llama 1 §2.4) drops, beside what
+// selective drops, the two norms' outputs (the QKV and MLP inputs, 2h·b replicated)
+// and the MLP activation's (ffn·b split), which its backward recomputes.
 func calibratedActivations(seq, mb, h, heads, kvHeads, ffn, tp, b float64, gated, sp, flash bool, r Recompute) float64 {
 	tokens := seq * mb
 	if r == RecomputeFull {
@@ -181,6 +184,10 @@ func calibratedActivations(seq, mb, h, heads, kvHeads, ffn, tp, b float64, gated
 		replicated += 2 * h
 	}
 	split := b * (2*h + 2*h*kvHeads/heads + (up+1)*ffn)
+	if r == RecomputeLinearOutputs {
+		replicated -= 2 * h * b
+		split -= b * ffn
+	}
 	if sp {
 		replicated /= tp
 	}

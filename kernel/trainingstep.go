@@ -538,7 +538,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	switch in.Recompute[i] {
 	case RecomputeFull:
 		hw += allTokens * L * layerFwd
-	case RecomputeSelective:
+	case RecomputeSelective, RecomputeLinearOutputs:
 		if !in.FlashAttention[i] {
 			hw += allTokens * L * attnScores
 		}
@@ -778,6 +778,21 @@ func layerStep(k *layerKey) layerTimes {
 	case RecomputeSelective:
 		if !k.flash {
 			t.bwd += attnF // Korthikanti §5: only the attention core is recomputed
+		}
+	case RecomputeLinearOutputs:
+		// Llama 1 §2.4: the linear layers' (and the attention's) outputs are kept; the
+		// backward recomputes the two norms (read the kept input, write the output) and
+		// the MLP activation (read gate and up, write their product; GeLU: read, write),
+		// one fused pass each, and the attention core as selective does.
+		rec := 2 * 2 * E * e
+		if k.gated {
+			rec += 3 * act * e
+		} else {
+			rec += 2 * act * e
+		}
+		t.bwd += rec / bw
+		if !k.flash {
+			t.bwd += attnF
 		}
 	}
 	return t

@@ -311,6 +311,31 @@ func TestStepAttentionRate(t *testing.T) {
 	relClose(t, "backward", out.LayerBwd[1]-out.LayerBwd[0], FlashAttentionBackwardFLOPs*extra, 1e-9)
 }
 
+// TestStepRecomputeLinearOutputs: keeping the linear outputs (Llama 1 §2.4) recomputes
+// the two norms and the MLP activation in the backward, one fused pass each, and
+// nothing else. By hand for gpt(4096, 32, 32), one sequence of 2,048 tokens, tp 1: the
+// norms read and write n·h = 2048·4096 elements each, 4·n·h·2 bytes = 67,108,864; the
+// GeLU reads and writes n·4h, 2·2048·16384·2 bytes = 134,217,728; together
+// 201,326,592 bytes at 1.8 TB/s = 111.848 µs more per layer's backward; the forward,
+// the FLOP counts and (with FlashAttention) everything else stay selective's.
+func TestStepRecomputeLinearOutputs(t *testing.T) {
+	sel := gpt(4096, 32, 32)
+	lin := sel
+	lin.rec = RecomputeLinearOutputs
+	out := runStep(sel, lin)
+	relClose(t, "backward", out.LayerBwd[1]-out.LayerBwd[0], 201326592/1.8e12, 1e-9)
+	if out.LayerFwd[1] != out.LayerFwd[0] || out.HWFLOPs[1] != out.HWFLOPs[0] || out.ModelFLOPs[1] != out.ModelFLOPs[0] {
+		t.Errorf("forward %g/%g s, hardware FLOPs %g/%g, model FLOPs %g/%g: want them selective's", out.LayerFwd[1], out.LayerFwd[0],
+			out.HWFLOPs[1], out.HWFLOPs[0], out.ModelFLOPs[1], out.ModelFLOPs[0])
+	}
+	if got, want := RecomputeLinearOutputs.String(), "linear_outputs"; got != want {
+		t.Errorf("String %q, want %q", got, want)
+	}
+	if r, err := ParseRecompute("linear_outputs"); err != nil || r != RecomputeLinearOutputs {
+		t.Errorf("ParseRecompute(linear_outputs) = %v, %v", r, err)
+	}
+}
+
 // TestStepDataParallel: a gradient all-reduce per step (ZeRO 0), hidden behind the
 // backward when overlapped; ZeRO-3 gathers the weights around every microbatch.
 func TestStepDataParallel(t *testing.T) {
@@ -592,6 +617,11 @@ func TestCalibratedActivations(t *testing.T) {
 		got := calibratedActivations(s, b, h, a, 0, 0, tp, 2, false, tc.sp, tc.flash, tc.r)
 		relClose(t, tc.name, got, tc.want, 1e-12)
 	}
+	// Keeping the linear outputs (Llama 1 §2.4) drops the two norm outputs (2·sbh of
+	// the replicated 4·sbh at 2 bytes, split by tp under SP) and the GeLU output
+	// (4h·sb at 2 bytes, split by tp) from selective's 32/tp: (4 + 16)/tp = 20/tp.
+	relClose(t, "linear outputs, TP + SP, FlashAttention",
+		calibratedActivations(s, b, h, a, 0, 0, tp, 2, false, true, true, RecomputeLinearOutputs), sbh*20/tp, 1e-12)
 	// GQA: K and V shrink with kv/a; a gated MLP stores gate, up and down inputs.
 	gqa := calibratedActivations(s, b, 8192, 64, 8, 28672, 1, 2, true, false, true, RecomputeNone)
 	relClose(t, "Llama-3 70B layer", gqa, s*b*(4*8192*2+2*(2*8192+2*8192*8/64+3*28672)), 1e-12)

@@ -138,3 +138,23 @@ func TestPlanAttentionKernel(t *testing.T) {
 		})
 	}
 }
+
+// activation_checkpointing linear_outputs reaches the fleet step and its memory: the
+// Llama 2 7B at 4,096 tokens, one sequence per microbatch, tp 1, keeps less than
+// selective — the two norm outputs (2 · 4096 · 2 bytes a token) and the SwiGLU product
+// (11008 · 2 bytes) in each of 32 layers: 4096 · (16384 + 22016) · 32 = 5,033,164,800
+// bytes, 5.033 GB — and its backward is longer (the re-run, by hand in the kernel's
+// TestStepRecomputeLinearOutputs).
+func TestFleetRecomputeLinearOutputs(t *testing.T) {
+	point := func(ckpt string) map[string]any {
+		return evalOne(t, fmt.Sprintf("version: 1\nstudy: fleet\nprofile: calibrated\naxes:\n  model: [Llama2_7B]\n  cluster: [Training_1K_A100]\n  precision: [bf16]\n  seq_len: 4096\n  batch_size: 1024\n  zero_stage: 2\n  activation_checkpointing: [%s]\n", ckpt))
+	}
+	lin, sel := point("linear_outputs"), point("selective")
+	if d := sel["activations_gb"].(float64) - lin["activations_gb"].(float64); math.Abs(d-5.0331648) > 1e-6 {
+		t.Errorf("activations: selective − linear_outputs = %.9g GB, want 5.0331648", d)
+	}
+	if lin["layer_backward_ms"].(float64) <= sel["layer_backward_ms"].(float64) || lin["layer_forward_ms"] != sel["layer_forward_ms"] {
+		t.Errorf("layer: linear_outputs %v/%v ms, selective %v/%v ms (forward/backward); want the same forward and a longer backward",
+			lin["layer_forward_ms"], lin["layer_backward_ms"], sel["layer_forward_ms"], sel["layer_backward_ms"])
+	}
+}
