@@ -50,14 +50,68 @@ const (
 // In both modes the least fleet meeting the targets is taken (every bound is monotone in
 // the instance count): a TTFT target with slack x = (target − fixed latency)/t_p allows a
 // prefill utilisation ρ ≤ 2x/(1 + 2x). The pool ratio is r_p·PrefillTP : r_d·tp·pp.
+//
+// Calibrated, B is the engine's cap, not the batch it runs: a decode replica or instance
+// steps at the batch its load gives it (§34.4). With λ = QPS/r and ρ as above (0
+// disaggregated), the sequences decoding are the least fixed point of
+//
+//	N_d = λ·(O − 1)·t_step(b̄)/(1 − ρ),   b̄ = min(N_d + 1, B)
+//
+// (Little's law; b̄ the size-biased batch of an M/G/∞ stage's Poisson occupancy, as
+// ServingLoad has it), and t_step(b̄) replaces t_step(B) in the ITL, in the aggregated
+// TTFT's running step and in the draw; the slot waits keep t_step(B) (a request waits only
+// while all B slots are taken). The least r above the slots' capacity meeting both targets
+// is searched, and an ITL target is missed outright only when a lone sequence's step
+// exceeds it. The disaggregated prefill pool is one queue served by r_p instances (M/D/r_p,
+// SlotWait's form), the least r_p whose TTFT meets the target.
+//
 // Power averages what each accelerator does: prefill draw while prefilling, decode draw
 // while decoding, the idle floor otherwise (AcceleratorPowerW; the seed's SeedPowerW).
 func ServingDeployment(out *DeployOut, in *DeployIn) {
 	n := len(in.Params)
 	out.resize(n)
+	out.steps.start = in.runStarts(out.steps.start, n)
 	for i := 0; i < n; i++ {
-		out.set(i, deploy(in, i, &out.memo))
+		if out.steps.start[i] {
+			out.steps.run++
+		}
+		out.set(i, deploy(in, i, &out.memo, &out.steps))
 	}
+}
+
+// stepCache remembers the calibrated decode steps at whole batches of a run of points
+// whose shared serving inputs are equal bit for bit (runStarts): the fleet search prices
+// the steps of many decode batches per point, and a sweep's batch caps, the fastest axis,
+// leave the layout and so those steps alone. An entry is keyed by its run and by every
+// input of the step that may change inside a run (the batch, the context, the efficiency
+// and 16-bit rates), so a hit returns the bits decodePhase computed.
+type stepCache struct {
+	start []bool
+	run   uint64 // the current run's id, from 1; 0 marks an empty entry
+	keys  [stepCacheSize]stepKey
+	vals  [stepCacheSize]phase
+}
+
+type stepKey struct{ run, b, s, eff, rate16, attn16 uint64 }
+
+// stepCacheSize holds every batch of a 1–1024 cap and a lone sequence's, direct-mapped by
+// the batch.
+const stepCacheSize = 2048
+
+// decode is m.decodePhase(b, s) for a whole batch b ≥ 1, remembered within the run (a
+// nil cache remembers nothing).
+func (c *stepCache) decode(m *llm, b, s float64) phase {
+	if c == nil {
+		return m.decodePhase(b, s)
+	}
+	k := stepKey{c.run, math.Float64bits(b), math.Float64bits(s), math.Float64bits(m.eff), math.Float64bits(m.rate16), math.Float64bits(m.attn16)}
+	j := int(uint64(b) & (stepCacheSize - 1))
+	if c.keys[j] == k {
+		return c.vals[j]
+	}
+	p := m.decodePhase(b, s)
+	c.keys[j], c.vals[j] = k, p
+	return p
 }
 
 // DeployIn holds the input columns of ServingDeployment: the shared serving input (SeqLen
@@ -75,7 +129,8 @@ type DeployIn struct {
 // DeployOut holds the output columns of ServingDeployment; times in s.
 type DeployOut struct {
 	TTFT, ITL                         []float64 // at the chosen fleet
-	PrefillTime, DecodeStep           []float64 // t_p, t_step
+	PrefillTime, DecodeStep           []float64 // t_p, t_step (calibrated: at the decode batch b̄)
+	DecodeBatch                       []float64 // b̄: the batch a decoding sequence is in (seed: B)
 	KVTransfer                        []float64 // t_kv (0 aggregated)
 	Replicas                          []float64 // aggregated replicas, or decode instances
 	PrefillInstances                  []float64 // 0 aggregated
@@ -91,11 +146,12 @@ type DeployOut struct {
 	ComputeBound                      []bool    // the decode step's FLOPs outlast its bytes (calibrated)
 	MemUtilization                    []float64 // one decode accelerator's memory at full context / capacity
 
-	memo passMemo
+	memo  passMemo
+	steps stepCache
 }
 
 func (o *DeployOut) resize(n int) {
-	for _, p := range []*[]float64{&o.TTFT, &o.ITL, &o.PrefillTime, &o.DecodeStep, &o.KVTransfer, &o.Replicas,
+	for _, p := range []*[]float64{&o.TTFT, &o.ITL, &o.PrefillTime, &o.DecodeStep, &o.DecodeBatch, &o.KVTransfer, &o.Replicas,
 		&o.PrefillInstances, &o.Accelerators, &o.PrefillAccelerators, &o.PrefillUtilization, &o.TokensPerSPerAccel,
 		&o.TokensPerUser, &o.PowerW, &o.EnergyPerToken, &o.Slowest} {
 		*p = grow(*p, n)
@@ -107,14 +163,14 @@ func (o *DeployOut) resize(n int) {
 }
 
 type deployPoint struct {
-	ttft, itl, tp, step, kv, replicas, prefills, accels, prefillAccels, rho float64
-	perAccel, perUser, power, joules, slowest, mem                          float64
-	reason                                                                  DeployReason
-	computeBound                                                            bool
+	ttft, itl, tp, step, batch, kv, replicas, prefills, accels, prefillAccels, rho float64
+	perAccel, perUser, power, joules, slowest, mem                                 float64
+	reason                                                                         DeployReason
+	computeBound                                                                   bool
 }
 
 func (o *DeployOut) set(i int, d deployPoint) {
-	o.TTFT[i], o.ITL[i], o.PrefillTime[i], o.DecodeStep[i], o.KVTransfer[i] = d.ttft, d.itl, d.tp, d.step, d.kv
+	o.TTFT[i], o.ITL[i], o.PrefillTime[i], o.DecodeStep[i], o.DecodeBatch[i], o.KVTransfer[i] = d.ttft, d.itl, d.tp, d.step, d.batch, d.kv
 	o.Replicas[i], o.PrefillInstances[i], o.Accelerators[i], o.PrefillAccelerators[i] = d.replicas, d.prefills, d.accels, d.prefillAccels
 	o.PrefillUtilization[i], o.TokensPerSPerAccel[i], o.TokensPerUser[i] = d.rho, d.perAccel, d.perUser
 	o.PowerW[i], o.EnergyPerToken[i], o.Slowest[i], o.Reason[i] = d.power, d.joules, d.slowest, d.reason
@@ -164,7 +220,7 @@ func rhoFor(target, fixed, t float64) (rho float64, ok bool) {
 	return 2 * x / (1 + 2*x), true
 }
 
-func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
+func deploy(in *DeployIn, i int, memo *passMemo, steps *stepCache) deployPoint {
 	m := in.point(i)
 	m.memo = memo
 	isl, osl, qps := in.InputTokens[i], in.OutputTokens[i], in.QPS[i]
@@ -173,9 +229,15 @@ func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 	chunk := in.ChunkTokens[i]
 	newTok := math.Max(1, isl-in.CachedPrefix[i])
 	full, mean := isl+osl, MeanDecodeContext(isl+osl, osl)
-	decode := m.decodePhase(batch, mean)
+	decode := steps.decode(&m, batch, mean)
+	// floor is the fastest decode step the layout can give: at its full batch in the seed,
+	// which times every replica there; calibrated, a lone sequence's (§34.4).
+	floor := decode
+	if m.calibrated {
+		floor = steps.decode(&m, 1, mean)
+	}
 	idle := m.tdp * IdlePowerFraction
-	d := deployPoint{step: decode.t, perUser: 1 / decode.t, computeBound: decode.computeBound}
+	d := deployPoint{step: decode.t, batch: batch, perUser: 1 / decode.t, computeBound: decode.computeBound}
 
 	var fits bool
 	d.mem, fits = m.memoryAt(full, batch)
@@ -201,47 +263,32 @@ func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 		d.prefillAccels = p.tp
 	} else {
 		pre = m.prefillPhase(newTok, isl, chunk)
-		fixed = decode.t
+		fixed = floor.t
 	}
 	d.tp = pre.t
 	rhoMax, ttftOK := rhoFor(ttftT, fixed, pre.t)
-	d.slowest = math.Max((fixed+pre.t)/ttftT, decode.t/itlT)
+	d.slowest = math.Max((fixed+pre.t)/ttftT, floor.t/itlT)
 
 	switch {
 	case !fits:
 		d.reason, d.slowest = DeployMemory, math.Inf(1)
-	case decode.t > itlT:
+	case floor.t > itlT:
 		d.reason = DeployITL
 	case !ttftOK:
 		d.reason = DeployTTFT
 	}
-	if disagg {
+	dec := decode // the step the decode batch runs at the chosen fleet
+	if m.calibrated {
+		dec = m.deployLoaded(&d, in, i, steps, decode, floor, pre, fixed, rhoMax, disagg)
+	} else if disagg {
 		d.replicas = math.Max(1, math.Ceil(qps*osl*decode.t/batch))
-		// A decode instance's B slots are each held O − 1 steps; a request that finds them
-		// taken waits after its first token, which stretches its mean ITL (§34.3).
-		decodeWait := func(r float64) float64 {
-			if !m.calibrated {
-				return 0
-			}
-			return SlotWait(qps/r, (osl-1)*decode.t, int(batch)) / math.Max(1, osl-1)
-		}
-		itl := decode.t + decodeWait(d.replicas)
-		if d.reason == DeployFeasible && itl > itlT {
-			d.replicas = leastReplicas(d.replicas, limit/replicaAccels, func(r float64) bool { return decode.t+decodeWait(r) <= itlT })
-			itl = decode.t + decodeWait(d.replicas)
-		}
 		d.prefills = 1
 		if rhoMax > 0 {
 			d.prefills = math.Max(1, math.Ceil(qps*pre.t/rhoMax))
 		}
 		d.rho = qps * pre.t / d.prefills
-		d.prefillAccels *= d.prefills
-		d.accels = d.prefillAccels + d.replicas*replicaAccels
-		d.itl = itl
+		d.itl = decode.t
 		d.ttft = fixed + pre.t + queueWait(d.rho, pre.t)
-		// Decode instances run their batch; prefill instances prefill a fraction ρ_p of the time.
-		energy := d.replicas*replicaAccels*decode.power + d.prefillAccels*(d.rho*pre.power+(1-d.rho)*idle)
-		d.power = energy / d.accels
 	} else {
 		r := qps * (pre.t + osl*decode.t/batch)
 		if d.reason == DeployFeasible || d.reason == DeployTTFT {
@@ -251,17 +298,7 @@ func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 		if rhoMax > 0 {
 			r = math.Max(r, qps*pre.t/rhoMax)
 		}
-		// TTFT at r replicas: the running step, the prompts ahead, the prefill and (calibrated)
-		// the wait for one of the B slots. Slots are waited for only while all are taken,
-		// when each that frees is refilled at once and the replica runs at its capacity:
-		// a slot is held B/λ_cap = B·t_p + (O − 1)·t_step (§34.3).
-		ttftAt := func(r float64) float64 {
-			t := fixed + pre.t + queueWait(qps*pre.t/r, pre.t)
-			if m.calibrated {
-				t += SlotWait(qps/r, batch*pre.t+(osl-1)*decode.t, int(batch))
-			}
-			return t
-		}
+		ttftAt := func(r float64) float64 { return fixed + pre.t + queueWait(qps*pre.t/r, pre.t) }
 		d.replicas = math.Max(1, math.Ceil(r))
 		d.ttft = ttftAt(d.replicas)
 		if d.reason == DeployFeasible && d.ttft > ttftT {
@@ -269,14 +306,31 @@ func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 			d.ttft = ttftAt(d.replicas)
 		}
 		d.rho = qps * pre.t / d.replicas
-		d.accels = d.replicas * replicaAccels
 		d.itl = decode.t / (1 - d.rho)
-		d.power = d.rho*pre.power + (1-d.rho)*decode.power
+	}
+	if disagg {
+		d.prefillAccels *= d.prefills
+		d.accels = d.prefillAccels + d.replicas*replicaAccels
+		// Decode instances run their batch; prefill instances prefill a fraction ρ_p of the time.
+		energy := d.replicas*replicaAccels*dec.power + d.prefillAccels*(d.rho*pre.power+(1-d.rho)*idle)
+		d.power = energy / d.accels
+	} else {
+		d.accels = d.replicas * replicaAccels
+		d.power = d.rho*pre.power + (1-d.rho)*dec.power
 	}
 	if limit > 0 {
 		d.slowest = math.Max(d.slowest, d.accels/limit)
 		if d.reason == DeployFeasible && d.accels > limit {
 			d.reason = DeployAccelerators
+		}
+	}
+	if m.calibrated && d.reason == DeployFeasible {
+		// The floors no longer depend on the batch cap (a lone sequence's step), so a fleet
+		// that meets the targets is ranked by its own latencies: of two at one price, the
+		// one further inside them first (§34.4).
+		d.slowest = math.Max(d.ttft/ttftT, d.itl/itlT)
+		if limit > 0 {
+			d.slowest = math.Max(d.slowest, d.accels/limit)
 		}
 	}
 	if tokens := qps * osl; tokens > 0 {
@@ -286,6 +340,190 @@ func deploy(in *DeployIn, i int, memo *passMemo) deployPoint {
 	d.perUser = 1 / d.itl
 	return d
 }
+
+// deployLoaded sizes a calibrated fleet (§34.4): the decode batch is the least fixed point
+// of its load at r replicas (or decode instances), occupied, and r the least above the B
+// slots' capacity whose ITL and TTFT, slot waits included, meet the targets (every latency
+// falls as replicas are added, to a floor the caller has checked). full is the decode step
+// at the cap B, which the slot waits' holds keep: a request waits for a slot only while
+// all B are taken; floor is a lone sequence's. It fills d's fleet, latencies and step, and returns the step run.
+func (m *llm) deployLoaded(d *deployPoint, in *DeployIn, i int, steps *stepCache, full, floor, pre phase, fixed, rhoMax float64, disagg bool) phase {
+	isl, osl, qps, batch := in.InputTokens[i], in.OutputTokens[i], in.QPS[i], in.Batch[i]
+	mean := MeanDecodeContext(isl+osl, osl)
+	itlT, ttftT := in.ITLTarget[i], in.TTFTTarget[i]
+	replicaAccels := m.tp * m.pp
+	limit := opt(in.MaxAccelerators, i, 0)
+	slots := int(batch)
+	searching := d.reason == DeployFeasible // while searching, a fleet's ITL miss skips its TTFT
+	var r0 float64                          // the least r whose slots are stable: λ·S < B
+	var at func(r float64) (ph phase, b, itl, ttft float64)
+	if disagg {
+		// A decode instance's slot is held its O − 1 steps; a request that finds them
+		// taken waits after its first token, which stretches its mean ITL (§34.3).
+		hold := (osl - 1) * full.t
+		r0 = math.Floor(qps*hold/batch) + 1
+		at = func(r float64) (phase, float64, float64, float64) {
+			lam := qps / r
+			ph, b, ok := m.occupied(steps, lam, osl, batch, 0, mean, full)
+			if !ok {
+				return ph, b, math.Inf(1), math.Inf(1)
+			}
+			if ph.t > itlT && searching {
+				return ph, b, ph.t, 0 // refused on its step alone: no slot wait needed
+			}
+			return ph, b, ph.t + SlotWait(lam, hold, slots)/math.Max(1, osl-1), 0
+		}
+		// The prefill pool is one queue served by P instances, an M/D/P queue (its wait
+		// SlotWait's M/D/c form, exactly M/D/1 at P = 1), the least P whose TTFT meets the
+		// target; P instances each an M/D/1 queue of their own (the closed form above)
+		// would wait longer, so theirs bounds the search.
+		ttftAt := func(p float64) float64 { return fixed + pre.t + SlotWait(qps, pre.t, int(p)) }
+		d.prefills = math.Max(1, math.Floor(qps*pre.t)+1)
+		d.ttft = ttftAt(d.prefills)
+		if d.reason == DeployFeasible && d.ttft > ttftT {
+			d.prefills = leastReplicas(d.prefills, limit/d.prefillAccels, func(p float64) bool { return ttftAt(p) <= ttftT })
+			d.ttft = ttftAt(d.prefills)
+		}
+		d.rho = qps * pre.t / d.prefills
+	} else {
+		// Slots are waited for only while all are taken, when each that frees is refilled at
+		// once and the replica runs at its capacity: a slot is held B/λ_cap = B·t_p + (O −
+		// 1)·t_step(B) (§34.3). Prefills take ρ of the time and stall decode.
+		hold := batch*pre.t + (osl-1)*full.t
+		r0 = math.Floor(qps*hold/batch) + 1
+		if rhoMax > 0 {
+			r0 = math.Max(r0, math.Ceil(qps*pre.t/rhoMax))
+		}
+		if floor.t < itlT {
+			r0 = math.Max(r0, math.Ceil(qps*pre.t/(1-floor.t/itlT))) // ITL ≥ t_step(1)/(1 − ρ)
+		}
+		at = func(r float64) (phase, float64, float64, float64) {
+			lam := qps / r
+			rho := lam * pre.t
+			if rho >= 1 {
+				return full, batch, math.Inf(1), math.Inf(1)
+			}
+			ph, b, ok := m.occupied(steps, lam, osl, batch, rho, mean, full)
+			if !ok {
+				return ph, b, math.Inf(1), math.Inf(1)
+			}
+			itl := ph.t / (1 - rho)
+			if itl > itlT && searching {
+				return ph, b, itl, math.Inf(1) // the fleet is refused on its ITL: no TTFT needed
+			}
+			return ph, b, itl, ph.t + pre.t + queueWait(rho, pre.t) + SlotWait(lam, hold, slots)
+		}
+	}
+	r0 = math.Max(1, r0)
+	// The search's last fleet that met the targets is the least one (leastReplicas only
+	// lowers its bound on a success), so its evaluation is kept rather than repeated.
+	var kept struct {
+		r, b, itl, ttft float64
+		ph              phase
+	}
+	meets := func(r float64) bool {
+		ph, b, itl, ttft := at(r)
+		if itl <= itlT && ttft <= ttftT {
+			kept.r, kept.b, kept.itl, kept.ttft, kept.ph = r, b, itl, ttft, ph
+			return true
+		}
+		return false
+	}
+	if searching && !meets(r0) {
+		r0 = leastReplicas(r0, limit/replicaAccels, meets)
+	}
+	searching = false
+	d.replicas = r0
+	ph, b, itl, ttft := kept.ph, kept.b, kept.itl, kept.ttft
+	if kept.r != r0 {
+		ph, b, itl, ttft = at(r0)
+	}
+	d.itl, d.step, d.batch, d.computeBound = itl, ph.t, b, ph.computeBound
+	if !disagg {
+		d.ttft, d.rho = ttft, qps*pre.t/r0
+	}
+	return ph
+}
+
+// occupied is the decode step of an instance that admits lam requests/s, each decoding
+// O − 1 steps, at most batch at a time, in the 1 − rho of the time prefills leave (§34.4):
+// the fixed point of N_d = lam·(O − 1)·t(b̄)/(1 − rho), b̄ = min(N_d + 1, batch), at the
+// mean context s; full is the step at batch. b̄ is the batch a decoding sequence is in; ok
+// is false when no fixed point lies below the batch (the slots are overloaded).
+//
+// g(x) = f(x) − x, f the map, is positive at 0 and, when ok, not positive at the batch;
+// the step is nearly affine in the batch (the weights once, the KV cache per sequence),
+// so regula falsi with the Illinois modification (Dowell & Jarratt, BIT 11, 1971) finds
+// the crossing in a few steps where iterating f from 0 (ServingLoad's leastFixedPoint, the
+// least fixed point) takes tens, slowly near saturation; the search sizes fleets with it
+// at every probe. Between 0 and the batch the crossing is the least fixed point when the
+// step is convex in the batch (a roofline's maximum of linear terms), which
+// TestOccupiedLeastFixedPoint checks against leastFixedPoint.
+func (m *llm) occupied(steps *stepCache, lam, osl, batch, rho, s float64, full phase) (ph phase, b float64, ok bool) {
+	a := lam * (osl - 1) / (1 - rho)
+	if a <= 0 {
+		return steps.decode(m, 1, s), 1, true
+	}
+	if a*full.t >= batch {
+		return full, batch, false
+	}
+	f := func(x float64) float64 { return a * steps.between(m, math.Min(x+1, batch), s).t }
+	lo, hi := 0.0, batch
+	glo, ghi := f(0), a*full.t-batch
+	side := 0
+	for k := 0; k < occupiedIterations && hi-lo > occupiedTolerance*hi; k++ {
+		x := hi - ghi*(hi-lo)/(ghi-glo)
+		if !(x > lo && x < hi) {
+			x = (lo + hi) / 2
+		}
+		g := f(x) - x
+		if math.Abs(g) <= occupiedTolerance*x {
+			lo, hi = x, x
+			break
+		}
+		if g > 0 {
+			lo, glo = x, g
+			if side > 0 {
+				ghi /= 2
+			}
+			side = 1
+		} else {
+			hi, ghi = x, g
+			if side < 0 {
+				glo /= 2
+			}
+			side = -1
+		}
+	}
+	b = math.Min(hi+1, batch)
+	return steps.between(m, b, s), b, true
+}
+
+// between is the decode step at a mean batch b ≥ 1 that need not be whole: an engine's
+// batch is whole, so b̄ is taken as ⌊b⌋ and ⌈b⌉ sequences in the shares that give it its
+// mean, and the step and draw are theirs in those shares (linear between the two whole
+// batches).
+func (c *stepCache) between(m *llm, b, s float64) phase {
+	lo := math.Floor(b)
+	p := c.decode(m, lo, s)
+	if w := b - lo; w > 0 {
+		q := c.decode(m, lo+1, s)
+		p.t += w * (q.t - p.t)
+		p.power += w * (q.power - p.power)
+		if w >= 0.5 {
+			p.computeBound = q.computeBound
+		}
+	}
+	return p
+}
+
+const (
+	// occupiedTolerance ends occupied's search: the decoding sequences known to a
+	// billionth of themselves, far below what moves a fleet by one instance.
+	occupiedTolerance = 1e-9
+	// occupiedIterations bounds it; an affine step needs one or two.
+	occupiedIterations = 100
+)
 
 // holdsPrompt reports whether one instance of layout m holds its weights and one prompt's
 // KV cache of isl tokens within its memory budget; no draft, which runs where tokens are

@@ -92,7 +92,7 @@ func TestPassMemoBitIdentical(t *testing.T) {
 	var wantD DeployOut
 	wantD.resize(n)
 	for i := 0; i < n; i++ {
-		wantD.set(i, deploy(in, i, nil))
+		wantD.set(i, deploy(in, i, nil, nil)) // nor a cache of decode steps
 	}
 	var got ServeOut
 	var gotD DeployOut

@@ -163,12 +163,30 @@ func calDeployIn(qps, ttft, itl, batch, disagg float64) *DeployIn {
 		ITLTarget: one(itl), Disaggregated: one(disagg), PrefillTP: one(1)}
 }
 
+// occupiedStep is the decode step at the batch a load of lam requests/s gives a decode
+// instance of batch slots (§34.4), found by iterating Little's law from 0 (leastFixedPoint)
+// over the whole batches' steps, linear between them.
+func occupiedStep(m *llm, lam, rho, batch float64) float64 {
+	ctx := MeanDecodeContext(1280, 256)
+	step := func(b float64) float64 {
+		lo := math.Floor(b)
+		t := m.decodePhase(lo, ctx).t
+		if b > lo {
+			t += (b - lo) * (m.decodePhase(lo+1, ctx).t - t)
+		}
+		return t
+	}
+	nd, _ := leastFixedPoint(func(nd float64) float64 { return lam * 255 * step(math.Min(nd+1, batch)) / (1 - rho) }, batch)
+	return step(math.Min(nd+1, batch))
+}
+
 // TestServingDeploymentSlotWait: calibrated, an aggregated fleet's TTFT includes the wait
-// for one of a replica's B slots, each held (O − 1)·t_step/(1 − ρ) (§34.3), and the fleet
-// is the least whose TTFT meets the target: with a tight target it takes more replicas
-// than the throughput, ITL and prefill-queue bounds alone, and one replica fewer misses.
-// Disaggregated, a request that finds the decode instance's slots taken waits after its
-// first token, which the mean ITL spreads over the O − 1 later tokens.
+// for one of a replica's B slots, each held B·t_p + (O − 1)·t_step(B) (§34.3), beside the
+// running step at the batch the load gives (§34.4), and the fleet is the least whose TTFT
+// meets the target: with a tight target it takes more replicas than the throughput, ITL
+// and prefill-queue bounds alone, and one replica fewer misses. Disaggregated, a request
+// that finds the decode instance's slots taken waits after its first token, which the mean
+// ITL spreads over the O − 1 later tokens.
 func TestServingDeploymentSlotWait(t *testing.T) {
 	const batch = 64.0
 	probe := calDeployIn(1, 10, 0.05, batch, 0)
@@ -180,7 +198,7 @@ func TestServingDeploymentSlotWait(t *testing.T) {
 	qps := 3.9 / (tp + 256*step/batch)
 	ttftOf := func(r float64) float64 {
 		rho := qps * tp / r
-		return step + tp + queueWait(rho, tp) + SlotWait(qps/r, batch*tp+255*step, int(batch))
+		return occupiedStep(&m, qps/r, rho, batch) + tp + queueWait(rho, tp) + SlotWait(qps/r, batch*tp+255*step, int(batch))
 	}
 	if ttftOf(4)-ttftOf(5) < 1e-3 {
 		t.Fatalf("fixture: TTFT at 4 replicas %v s, at 5 %v s: want the slot wait to matter", ttftOf(4), ttftOf(5))
@@ -195,19 +213,22 @@ func TestServingDeploymentSlotWait(t *testing.T) {
 	near(t, "loose TTFT", loose.TTFT[0], ttftOf(4))
 	near(t, "replicas for the TTFT target", out.Replicas[0], 5)
 	near(t, "TTFT", out.TTFT[0], ttftOf(5))
-	// Disaggregated: ITL = t_step + W/(O − 1) at the chosen decode instances.
+	// Disaggregated: ITL = t_step(b̄) + W/(O − 1) at the chosen decode instances.
 	d := runDeploy(calDeployIn(qps, 10, 0.05, batch, 1))
 	if !d.Feasible[0] {
 		t.Fatalf("disaggregated infeasible: %v", d.Reason[0])
 	}
-	near(t, "disaggregated ITL", d.ITL[0], step+SlotWait(qps/d.Replicas[0], 255*step, int(batch))/255)
+	at := occupiedStep(&m, qps/d.Replicas[0], 0, batch)
+	near(t, "disaggregated ITL", d.ITL[0], at+SlotWait(qps/d.Replicas[0], 255*step, int(batch))/255)
 	// A tight ITL target takes more decode instances than the throughput bound.
 	dw := SlotWait(qps/d.Replicas[0], 255*step, int(batch)) / 255
 	if dw > 1e-6 {
-		tightITL := runDeploy(calDeployIn(qps, 10, step+dw/2, batch, 1))
-		if !tightITL.Feasible[0] || !(tightITL.Replicas[0] > d.Replicas[0]) || tightITL.ITL[0] > step+dw/2 {
-			t.Errorf("ITL target %v s: %v decode instances, ITL %v s; want more than %v", step+dw/2, tightITL.Replicas[0], tightITL.ITL[0], d.Replicas[0])
+		tightITL := runDeploy(calDeployIn(qps, 10, at+dw/2, batch, 1))
+		if !tightITL.Feasible[0] || !(tightITL.Replicas[0] > d.Replicas[0]) || tightITL.ITL[0] > at+dw/2 {
+			t.Errorf("ITL target %v s: %v decode instances, ITL %v s; want more than %v", at+dw/2, tightITL.Replicas[0], tightITL.ITL[0], d.Replicas[0])
 		}
+	} else {
+		t.Errorf("fixture: a slot wait of %v s per token at %v decode instances; want it to matter", dw, d.Replicas[0])
 	}
 	// Seed: no slot wait (its goldens hold).
 	seed := runDeploy(deployIn(20, 0.5, 0.05, 0, 1))

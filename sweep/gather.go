@@ -590,7 +590,7 @@ const (
 	reasonEPDivide       // serving: ep does not divide the experts, or ep > 1 on a dense model
 	reasonTPNodes        // serving: a tensor-parallel group larger than a node without tp_across_nodes
 	reasonDraftNotLLM    // serving: the draft model is not a transformer
-	reasonITLMissed      // serve-deploy: the decode step alone exceeds the ITL target
+	reasonITLMissed      // serve-deploy: the decode step alone (calibrated: of one sequence) exceeds the ITL target
 	reasonTTFTMissed     // serve-deploy: the prefill alone exceeds the TTFT target
 	reasonOverLimit      // serve-deploy: more accelerators than max_accelerators
 	reasonLayers         // fleet (calibrated): fewer layers than pp · virtual_stages, or interleaved chunks unequal

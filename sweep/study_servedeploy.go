@@ -34,16 +34,17 @@ func init() {
 		),
 		Columns: append([]Column{
 			{Name: "ttft_ms", Unit: "ms", Doc: "mean time to first token at the chosen fleet: prefill + queue wait (+ the running decode step and, calibrated, the wait for a free batch slot, aggregated; + KV transfer, disaggregated) (docs/PHYSICS.md §34.3)"},
-			{Name: "itl_ms", Unit: "ms", Doc: "mean inter-token latency: the decode step, stretched by prefill interference when aggregated; disaggregated and calibrated, plus the wait for a decode slot spread over the output tokens after the first"},
+			{Name: "itl_ms", Unit: "ms", Doc: "mean inter-token latency: the decode step (calibrated: at decode_batch), stretched by prefill interference when aggregated; disaggregated and calibrated, plus the wait for a decode slot spread over the output tokens after the first"},
 			{Name: "prefill_ms", Unit: "ms", Doc: "one prompt's prefill on a replica (aggregated) or a prefill instance"},
-			{Name: "decode_step_ms", Unit: "ms", Doc: "one decode step of batch_size sequences at the mean context input + output/2"},
+			{Name: "decode_step_ms", Unit: "ms", Doc: "one decode step at the mean context input + output/2: of batch_size sequences (seed), or of decode_batch, the batch the load gives a replica or decode instance (calibrated; docs/PHYSICS.md §34.4)"},
+			{Name: "decode_batch", Doc: "sequences a decoding sequence steps with: batch_size (seed), or the mean under the load, at most batch_size (calibrated: Little's law's fixed point, docs/PHYSICS.md §34.4)"},
 			{Name: "kv_transfer_ms", Unit: "ms", Doc: "moving a prompt's KV cache from the prefill to the decode instance (0 aggregated)"},
 			{Name: "replicas", Doc: "aggregated replicas, or decode instances (tp · pp accelerators each)"},
 			{Name: "prefill_instances", Doc: "prefill instances of prefill_tp accelerators (0 aggregated)"},
 			{Name: "prefill_accelerators", Doc: "accelerators in the prefill pool (0 aggregated)"},
 			{Name: "prefill_utilization", Doc: "share of time a replica (aggregated) or prefill instance spends prefilling"},
 			{Name: "memory_utilization", Doc: "one decode accelerator's weights, draft and KV cache at full context / capacity (a disaggregated prefill instance that cannot hold the model and one prompt is out_of_memory too)"},
-			{Name: "sla_ratio", Doc: "closest miss: the largest of unqueued TTFT / target, decode ITL / target and accelerators / max_accelerators (≤ 1 when feasible: a fleet of exactly max_accelerators meets it; +Inf when it does not fit or the layout is invalid)"},
+			{Name: "sla_ratio", Doc: "closest miss: the largest of unqueued TTFT / target, decode ITL / target (calibrated: a lone sequence's step) and accelerators / max_accelerators (≤ 1 when feasible: a fleet of exactly max_accelerators meets it; +Inf when it does not fit or the layout is invalid); calibrated and feasible, the largest of the chosen fleet's TTFT, ITL and size over their targets, so of two fleets at one price the one further inside them ranks first (docs/PHYSICS.md §34.4)"},
 		}, append(servingColumns, colBindingWall, colFeasible, colReason)...),
 		check: transformersOnly("serving"),
 		newEval: func(p *Plan) evaluator {
@@ -80,6 +81,7 @@ func (e *deployEval) eval(b *Batch, o *Outputs) {
 	scaleInto(w.f("itl_ms"), out.ITL, 1e3)
 	scaleInto(w.f("prefill_ms"), out.PrefillTime, 1e3)
 	scaleInto(w.f("decode_step_ms"), out.DecodeStep, 1e3)
+	copy(w.f("decode_batch"), out.DecodeBatch)
 	scaleInto(w.f("kv_transfer_ms"), out.KVTransfer, 1e3)
 	copy(w.f("replicas"), out.Replicas)
 	copy(w.f("prefill_instances"), out.PrefillInstances)

@@ -40,7 +40,8 @@ fleet that serves --qps requests of --isl prompt and --osl generated tokens with
 --ttft-ms and --itl-ms (mean latencies: TTFT counts the running decode step, the
 prompts queued ahead, the prefill, the KV transfer when disaggregated and, calibrated, the
 wait for a free batch slot — docs/PHYSICS.md §34.3 — so a replica is not packed to
-capacity), and prices it per million generated tokens
+capacity; calibrated, the batch is the engine's cap and a replica or decode instance
+steps at the batch its load gives it, §34.4), and prices it per million generated tokens
 (catalog unit cost amortised over 3 years with 5 % maintenance and energy at the
 region's PUE, or --accelerator-hour-usd; an accelerator the catalog gives no price is
 refused without it, as its energy alone would undercut every priced one), timing every step with --engine's kernels,
@@ -516,7 +517,7 @@ func missWhy(r orderedObject) string {
 	// exceeds_context cannot be the closest miss: servingSearch refuses such a request first.
 	switch field(r, "infeasible_reason") {
 	case "itl_target_missed":
-		return "the decode step alone is slower than the ITL target"
+		return "the decode step alone (calibrated: of one sequence) is slower than the ITL target"
 	case "ttft_target_missed":
 		return "the prefill alone is slower than the TTFT target"
 	case "over_accelerator_limit":
