@@ -324,6 +324,15 @@ func deploy(in *DeployIn, i int, memo *passMemo, steps *stepCache) deployPoint {
 			d.reason = DeployAccelerators
 		}
 	}
+	if m.calibrated && d.reason == DeployFeasible && (d.itl > itlT || d.ttft > ttftT) {
+		// A target a hair above its floor can outlast the search (leastReplicas stops past
+		// 2⁴⁰ instances): that fleet misses, never a feasible row above its target.
+		d.reason = DeployITL
+		if d.itl <= itlT {
+			d.reason = DeployTTFT
+		}
+		d.slowest = math.Max(d.slowest, math.Max(d.itl/itlT, d.ttft/ttftT))
+	}
 	if m.calibrated && d.reason == DeployFeasible {
 		// The floors no longer depend on the batch cap (a lone sequence's step), so a fleet
 		// that meets the targets is ranked by its own latencies: of two at one price, the

@@ -264,3 +264,23 @@ func stackDeploy(parts []*DeployIn) *DeployIn {
 	walk(ov, func(k int) reflect.Value { return reflect.ValueOf(parts[k]).Elem() })
 	return out
 }
+
+// TestDeployTargetAtItsFloor: an ITL target a hair above a lone sequence's step (and a TTFT
+// target a hair above the unqueued prefill, disaggregated) is met by no fleet the search
+// reaches, and the point must say so rather than report a feasible fleet above its target.
+func TestDeployTargetAtItsFloor(t *testing.T) {
+	ctx := MeanDecodeContext(1280, 256)
+	probe := calDeployIn(20, 10, 0.05, 64, 1)
+	m := probe.point(0)
+	t1 := m.decodePhase(1, ctx).t
+	for _, disagg := range []float64{0, 1} {
+		out := runDeploy(calDeployIn(20, 10, t1*(1+1e-15), 64, disagg))
+		if out.Feasible[0] || out.ITL[0] <= t1*(1+1e-15) && out.TTFT[0] <= 10 {
+			t.Errorf("disagg %v, ITL target at a lone sequence's step: feasible %v (%v), ITL %v s, %v replicas",
+				disagg, out.Feasible[0], out.Reason[0], out.ITL[0], out.Replicas[0])
+		}
+		if !out.Feasible[0] && !(out.Slowest[0] > 1) {
+			t.Errorf("disagg %v: a miss with sla ratio %v", disagg, out.Slowest[0])
+		}
+	}
+}
