@@ -459,12 +459,13 @@ func (pf *PlanFile) CheckSplit(cat *catalog.Catalog, profile string) error {
 }
 
 // CheckSearchedSplit is CheckSplit for an optimizer that replaces the plan's tp and pp,
-// and so dp, with candidates of its own (optimize parallelism): the plan's other degrees,
-// microbatches and batch are refused only when neither the plan's own split nor any
-// candidate tp × pp accepts them. Microbatches 16 of a batch of 1024 on 256
+// and so dp, with candidates of its own (optimize parallelism), and perhaps its
+// microbatches and virtual stages too (ms, vs; nil keeps the plan's): the plan's other
+// degrees, microbatches and batch are refused only when neither the plan's own split
+// nor any candidate combination accepts them. Microbatches 16 of a batch of 1024 on 256
 // accelerators exceed the 4 samples of dp 256 at tp 1 · pp 1, but not the 32 of tp 8 ·
 // pp 4, which the search tries.
-func (pf *PlanFile) CheckSearchedSplit(cat *catalog.Catalog, profile string, tps, pps []int) error {
+func (pf *PlanFile) CheckSearchedSplit(cat *catalog.Catalog, profile string, tps, pps, ms, vs []int) error {
 	if err := pf.CheckPrecision(cat, profile); err != nil {
 		return err
 	}
@@ -474,15 +475,30 @@ func (pf *PlanFile) CheckSearchedSplit(cat *catalog.Catalog, profile string, tps
 	}
 	saved := *pf.Parallelism
 	defer func() { *pf.Parallelism = saved }()
+	if ms == nil {
+		ms = []int{or(saved.Microbatches, 1)}
+	}
+	if vs == nil {
+		vs = []int{or(saved.VirtualStages, 1)}
+	}
 	for _, tp := range tps {
 		for _, pp := range pps {
-			pf.Parallelism.TP, pf.Parallelism.PP, pf.Parallelism.DP = &tp, &pp, ""
-			if pf.checkDegrees(cat, profile) == nil {
-				return nil
+			for _, m := range ms {
+				for _, v := range vs {
+					pf.Parallelism.TP, pf.Parallelism.PP, pf.Parallelism.DP = &tp, &pp, ""
+					pf.Parallelism.Microbatches, pf.Parallelism.VirtualStages = &m, &v
+					if pf.checkDegrees(cat, profile) == nil {
+						return nil
+					}
+				}
 			}
 		}
 	}
-	return fmt.Errorf("%w; nor does any split searched (tp %s × pp %s)", own, intsText(tps), intsText(pps))
+	searched := fmt.Sprintf("tp %s × pp %s", intsText(tps), intsText(pps))
+	if len(ms) > 1 || len(vs) > 1 {
+		searched += fmt.Sprintf(" × microbatches %s × virtual_stages %s", intsText(ms), intsText(vs))
+	}
+	return fmt.Errorf("%w; nor does any split searched (%s)", own, searched)
 }
 
 func intsText(v []int) string {

@@ -83,16 +83,7 @@ batch with the lowest bounded latency, json closest_miss).`,
 				},
 				Action: func(ctx context.Context, c *cli.Command) error { return a.optimizeBatching(ctx, c) },
 			},
-			{
-				Name:      "parallelism",
-				Usage:     "the TP×PP split with the shortest feasible training step (physics.md §7.5)",
-				ArgsUsage: "PLAN.yaml",
-				Flags: []cli.Flag{
-					&cli.IntFlag{Name: "top", Value: 5, Usage: "candidates to show, 1 to 1000", Validator: within(1, 1000)},
-					keep,
-				},
-				Action: func(ctx context.Context, c *cli.Command) error { return a.optimizeParallelism(ctx, c) },
-			},
+			a.optimizeParallelismCommand(keep),
 		},
 	}
 }
@@ -151,6 +142,12 @@ func axisValue(axes []sweep.Axis, name string) string {
 
 // sweepAndQuery writes the plan's sweep and runs one bundled query over it.
 func (a *app) sweepAndQuery(ctx context.Context, study string, axes []sweep.Axis, keepDir, query string, params map[string]string) (*sweep.Plan, [][]any, []string, error) {
+	return a.sweepAndQueryWith(ctx, study, axes, keepDir, query, params, nil)
+}
+
+// sweepAndQueryWith is sweepAndQuery with prepare run on the plan before the sweep
+// (optimize parallelism's rules); nil for none.
+func (a *app) sweepAndQueryWith(ctx context.Context, study string, axes []sweep.Axis, keepDir, query string, params map[string]string, prepare func(*sweep.Plan) error) (*sweep.Plan, [][]any, []string, error) {
 	st, _ := sweep.StudyByName(study)
 	plan, err := sweep.NewPlan(a.cat, st, axes, nil)
 	if err != nil {
@@ -158,6 +155,11 @@ func (a *app) sweepAndQuery(ctx context.Context, study string, axes []sweep.Axis
 	}
 	if err := a.applyProfile(plan); err != nil {
 		return nil, nil, nil, err
+	}
+	if prepare != nil {
+		if err := prepare(plan); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	dir, cleanup, err := sweepDir(keepDir)
 	if err != nil {
@@ -304,87 +306,6 @@ func (a *app) optimizePlacement(ctx context.Context, c *cli.Command) error {
 	for _, cd := range cands {
 		t.add([]string{fmt.Sprint(cd[0].v), fmt.Sprintf("%.2f", asNum(cd[1].v)), fmt.Sprintf("%.3f", asNum(cd[2].v)),
 			fmt.Sprintf("%g", asNum(cd[3].v)), fmt.Sprintf("%.2f", asNum(cd[4].v))}, nil)
-	}
-	return renderTables(a.stdout, "text", []*table{t})
-}
-
-func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
-	format, err := a.outputFormat("text", "json")
-	if err != nil {
-		return err
-	}
-	pf, axes, err := a.fleetPlan(c, "parallelism")
-	if err != nil {
-		return err
-	}
-	top := c.Int("top")
-	st, _ := sweep.StudyByName("fleet")
-	one, err := sweep.NewPlan(a.cat, st, axes, nil)
-	if err != nil {
-		return badInput("", err)
-	}
-	if err := a.applyProfile(one); err != nil {
-		return err
-	}
-	row, err := sweep.EvalPoint(one)
-	if err != nil {
-		return err
-	}
-	total := int(asNum(row["total_accelerators"]))
-	// Candidates as the seed's optimizer: TP over powers of two up to a node, PP over powers
-	// of two up to the fleet; splits that do not divide the fleet are dropped by the query.
-	var tps, pps []string
-	var tpn, ppn []int
-	apn := nodeSize(a, row)
-	for v := 1; v <= apn && v <= 512; v *= 2 {
-		tps, tpn = append(tps, strconv.Itoa(v)), append(tpn, v)
-	}
-	for v := 1; v <= total && v <= 512; v *= 2 {
-		pps, ppn = append(pps, strconv.Itoa(v)), append(ppn, v)
-	}
-	if err := pf.CheckSearchedSplit(a.cat, a.String("profile"), tpn, ppn); err != nil {
-		return badInput("", err)
-	}
-	axes = replaceAxis(axes, "tp", "optimize parallelism", tps)
-	axes = replaceAxis(axes, "pp", "optimize parallelism", pps)
-	plan, rows, names, err := a.sweepAndQuery(ctx, "fleet", axes, c.String("keep"), "parallelism",
-		map[string]string{"k": strconv.Itoa(top), "group": ""})
-	if err != nil {
-		return err
-	}
-	if len(rows) == 0 {
-		why, err := a.splitMiss(ctx, plan, "splits")
-		if err != nil {
-			return err
-		}
-		return &cliError{code: exitPhysics, title: "No feasible split",
-			err: fmt.Errorf("no TP×PP split of %d accelerators is feasible for %s: %s", total, pf.Name, why)}
-	}
-	var cands []orderedObject
-	for _, r := range rows {
-		cands = append(cands, orderedObject{
-			{"config", orderedObject{{"tp", pick(names, r, "tp")}, {"pp", pick(names, r, "pp")}, {"dp", asNum(pick(names, r, "dp"))}, {"ep", pick(names, r, "ep")}}},
-			{"step_time", asNum(pick(names, r, "step_latency_ms"))}, {"mfu", asNum(pick(names, r, "mfu"))},
-			{"throughput", asNum(pick(names, r, "fleet_throughput_per_s"))}, {"memory_per_accelerator_gb", asNum(pick(names, r, "memory_per_accelerator_gb"))},
-			{"binding_wall", pick(names, r, "binding_wall")}})
-	}
-	best := cands[0]
-	obj := orderedObject{{"scenario", pf.Name}, {"objective_value", best[1].v}, {"best_config", best[0].v},
-		{"best_step_time", best[1].v}, {"best_mfu", best[2].v}, {"best_throughput", best[3].v},
-		{"total_searched", plan.N}, {"search_space_size", plan.N}, {"top_candidates", cands}}
-	if format == "json" {
-		return writeJSON(a.stdout, obj)
-	}
-	cfg := best[0].v.(orderedObject)
-	fmt.Fprintf(a.stdout, "Parallelism — %s (%d accelerators, %d splits searched)\n\n", pf.Name, total, plan.N)
-	fmt.Fprintf(a.stdout, "Best split: %s — step %s, MFU %s, %.4g samples/s\n\n",
-		splitText(cfg[0].v, asNum(pick(names, rows[0], "cp")), cfg[1].v, cfg[2].v, asNum(cfg[3].v), a.String("profile") != "seed"),
-		fmtMs(asNum(best[1].v)), fmtPct(asNum(best[2].v)), asNum(best[3].v))
-	t := &table{title: "Best feasible splits", cols: []string{"tp", "pp", "dp", "ep", "step", "MFU", "samples/s", "memory/GPU", "binding wall"}}
-	for _, cd := range cands {
-		cf := cd[0].v.(orderedObject)
-		t.add([]string{fmt.Sprint(cf[0].v), fmt.Sprint(cf[1].v), fmt.Sprint(cf[2].v), fmt.Sprint(cf[3].v), fmtMs(asNum(cd[1].v)),
-			fmtPct(asNum(cd[2].v)), fmt.Sprintf("%.4g", asNum(cd[3].v)), fmt.Sprintf("%.1f GB", asNum(cd[4].v)), fmt.Sprint(cd[5].v)}, nil)
 	}
 	return renderTables(a.stdout, "text", []*table{t})
 }

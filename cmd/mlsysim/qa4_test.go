@@ -146,7 +146,10 @@ func TestOptimizerPlanKeysChangeTheAnswer(t *testing.T) {
 		// The seed counts one token per sequence: its step is memory-bound above a tiny η.
 		{"parallelism efficiency seed", "seed", "hardware.efficiency", parallelism, fmt.Sprintf(par, ", efficiency: 0.0001", "", ""), fmt.Sprintf(par, ", efficiency: 0.9", "", ""), changes},
 		{"parallelism efficiency measured", "calibrated", "hardware.efficiency", parallelism, fmt.Sprintf(par, ", efficiency: 0.3", "", ""), fmt.Sprintf(par, ", efficiency: 0.9", "", ""), refused},
-		{"parallelism zero_stage", "calibrated", "parallelism.zero_stage", parallelism, fmt.Sprintf(par, "", "", ""), strings.Replace(fmt.Sprintf(par, "", "", ""), "zero_stage: 1", "zero_stage: 3", 1), changes},
+		// The calibrated search covers ZeRO stages 0–3 (issue #15): the plan's is noted
+		// as replaced, and read again with --zero-stages plan.
+		{"parallelism zero_stage", "calibrated", "parallelism.zero_stage", parallelism, fmt.Sprintf(par, "", "", ""), strings.Replace(fmt.Sprintf(par, "", "", ""), "zero_stage: 1", "zero_stage: 3", 1), noted},
+		{"parallelism zero_stage plan", "calibrated", "parallelism.zero_stage", append(parallelism, "--zero-stages", "plan"), fmt.Sprintf(par, "", "", ""), strings.Replace(fmt.Sprintf(par, "", "", ""), "zero_stage: 1", "zero_stage: 3", 1), changes},
 		{"parallelism tp", "calibrated", "parallelism.tp", parallelism, fmt.Sprintf(par, "", ", tp: 1", ""), fmt.Sprintf(par, "", ", tp: 8", ""), noted},
 		{"parallelism ops", "calibrated", "ops", parallelism, fmt.Sprintf(par, "", "", "ops: {region: Quebec}\n"), fmt.Sprintf(par, "", "", "ops: {region: Iowa}\n"), noted},
 		{"batching seq_len", "calibrated", "workload.seq_len", batching, fmt.Sprintf(batch, "256", "", ""), fmt.Sprintf(batch, "1024", "", ""), changes},

@@ -18,7 +18,9 @@ import (
 // plan's own. Microbatches 16 of a batch of 1024 on Research_256 exceed the 4 samples of
 // dp 256 at tp 1 · pp 1 (the default split), but fit tp 2 · pp 2 (dp 64: 1024 / (64 · 16)
 // = 1 sequence each); the plan used to be refused as bad input. 2048 microbatches fit no
-// split (at most 1024 sequences on a rank) and stay refused, naming the line.
+// split (at most 1024 sequences on a rank) and stay refused, naming the line, where the
+// plan's microbatches are kept (--microbatches plan); the calibrated search over
+// microbatch counts (issue #15) replaces them and notes so.
 func TestOptimizeParallelismSearchesMicrobatches(t *testing.T) {
 	plan := func(par string) string {
 		return writePlan(t, "op.yaml", "version: \"1.0\"\nname: op\nworkload: {name: Llama3_8B, batch_size: 1024, seq_len: 2048}\n"+
@@ -34,9 +36,13 @@ func TestOptimizeParallelismSearchesMicrobatches(t *testing.T) {
 		{"tp 1 pp 1", "tp: 1, pp: 1, microbatches: 16, ", false, exitOK, "Best split: "},
 		{"seed", "microbatches: 16, ", true, exitOK, "Best split: "},
 		{"none fits", "microbatches: 2048, ", false, exitBadInput, "op.yaml:5: microbatches = 2048 exceed"},
+		{"none fits, searched", "microbatches: 2048, ", false, exitOK, "op.yaml:5: parallelism.microbatches is not used: optimize parallelism searches it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := []string{"optimize", "parallelism", plan(tc.par)}
+			if tc.name == "none fits" {
+				args = append(args, "--microbatches", "plan")
+			}
 			if tc.seed {
 				args = append([]string{"--profile", "seed"}, args...)
 			}

@@ -1,0 +1,522 @@
+//go:build !lean
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mlsysim/mlsysim/kernel"
+	"github.com/mlsysim/mlsysim/suggest"
+	"github.com/mlsysim/mlsysim/sweep"
+)
+
+// maxParallelismSearch bounds the layouts one optimize parallelism search evaluates: a
+// 10,000-GPU fleet's auto search is ~10^5 (BENCHMARKS.md, "optimize parallelism"), so
+// a search past 2M points is a list of flags to narrow, not a question to wait on.
+const maxParallelismSearch = 2_000_000
+
+// checkpointingOrder is the search order of activation checkpointing: the least
+// recomputation first, so an exact tie (selective and none with FlashAttention, which
+// stores no scores) goes to the layout that recomputes nothing.
+var checkpointingOrder = []string{"none", "selective", "full"}
+
+func (a *app) optimizeParallelismCommand(keep cli.Flag) *cli.Command {
+	list := func(name, auto string) cli.Flag {
+		return &cli.StringFlag{Name: name, Value: "auto", Usage: "auto (" + auto + "), plan (the plan's value only), or a comma-separated list"}
+	}
+	return &cli.Command{
+		Name:      "parallelism",
+		Usage:     "the training layout with the shortest feasible step: TP × PP split, microbatches, pipeline schedule, ZeRO stage and recomputation (physics.md §7.5)",
+		ArgsUsage: "PLAN.yaml",
+		Description: `Searches the plan's model, batch and fleet over tensor- and pipeline-parallel degrees
+(dp = accelerators / (tp · cp · pp)) and, under the calibrated profile, over the number of
+microbatches (so the microbatch size: global batch = microbatch size × microbatches × dp),
+the pipeline schedule's virtual stages (1 = 1F1B, v > 1 = interleaved 1F1B: the bubble is
+(pp − 1)/(microbatches · v) of the busy time, the first stage holds the activations of
+min(pp, microbatches) microbatches, × (1 + (pp − 1)/(pp · v)) interleaved), the ZeRO stage and
+activation checkpointing (none, selective, full). The seed profile searches tp and pp only
+(its optimizer), with the plan's other choices.
+
+Objective: the shortest training step (step_latency_ms) for the plan's global batch, so also
+the most tokens/s. A layout is feasible when its degrees divide (tp · cp · pp divides the
+accelerators; the batch divides into dp × microbatches; the layers into pp · v equal chunks,
+or pp · v chunks with the embedding and the output layer counted as a layer each; tp divides
+the heads; an interleaved schedule needs microbatches a multiple of pp, as Megatron-LM's
+does) and its training memory fits the accelerator. Layouts that do not divide are counted as
+infeasible; a flag value that no searched layout can use is refused. Exact ties go to the
+first in the search order: smaller values, then checkpointing none, selective, full.
+
+JSON: objective_value, best_config (tp, pp, dp, ep, cp, microbatches, microbatch_size,
+virtual_stages, schedule, zero_stage, activation_checkpointing), best_step_time, best_mfu,
+best_throughput, total_searched, search_space_size, objective, constraints, searched,
+top_candidates (config, step_time, mfu, throughput, memory_per_accelerator_gb,
+binding_wall, bubble_ms, bubble_fraction, activations_gb, tokens_per_s).`,
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "top", Value: 5, Usage: "candidates to show, 1 to 1000", Validator: within(1, 1000)},
+			list("tp", "powers of two up to a node"),
+			list("pp", "powers of two up to the fleet, at most 512"),
+			list("microbatches", "calibrated: every count that divides the global batch with a searched dp; seed: the plan's"),
+			list("virtual-stages", "calibrated: 1 and each v that cuts the layers into pp · v equal chunks for a searched pp; seed: the plan's"),
+			list("zero-stages", "calibrated: 0, 1, 2, 3; seed: the plan's"),
+			list("activation-checkpointing", "calibrated: none, selective, full; seed: the plan's"),
+			keep,
+		},
+		Action: func(ctx context.Context, c *cli.Command) error { return a.optimizeParallelism(ctx, c) },
+	}
+}
+
+// searchList is a flag's candidates: auto's, the plan's value alone, or the list given.
+// Values are whole numbers ≥ lo; a value listed twice is refused (it would repeat every
+// layout it is part of).
+func searchList(c *cli.Command, flag string, lo int, auto func() []int, planValue int) ([]int, bool, error) {
+	text := strings.TrimSpace(c.String(flag))
+	switch text {
+	case "auto":
+		return auto(), true, nil
+	case "plan":
+		return []int{planValue}, false, nil
+	}
+	var out []int
+	for f := range strings.SplitSeq(text, ",") {
+		f = strings.TrimSpace(f)
+		v, err := strconv.Atoi(f)
+		if err != nil || v < lo {
+			return nil, false, badInputf("--"+flag, "%q: want auto, plan, or a comma-separated list of whole numbers ≥ %d", f, lo)
+		}
+		if slices.Contains(out, v) {
+			return nil, false, badInputf("--"+flag, "%d is listed twice", v)
+		}
+		out = append(out, v)
+	}
+	return out, true, nil
+}
+
+func intStrings(v []int) []string {
+	out := make([]string, len(v))
+	for i, x := range v {
+		out[i] = strconv.Itoa(x)
+	}
+	return out
+}
+
+func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
+	format, err := a.outputFormat("text", "json")
+	if err != nil {
+		return err
+	}
+	pf, axes, err := a.fleetPlan(c, "parallelism")
+	if err != nil {
+		return err
+	}
+	top := c.Int("top")
+	calibrated := a.String("profile") != "seed"
+	st, _ := sweep.StudyByName("fleet")
+	one, err := sweep.NewPlan(a.cat, st, axes, nil)
+	if err != nil {
+		return badInput("", err)
+	}
+	if err := a.applyProfile(one); err != nil {
+		return err
+	}
+	row, err := sweep.EvalPoint(one)
+	if err != nil {
+		return err
+	}
+	total := int(asNum(row["total_accelerators"]))
+	batch, cp := int(asNum(row["batch_size"])), int(max(1, asNum(row["cp"])))
+	model := one.Models[0]
+	layers := model.Layers
+	planInt := func(name string) int { return int(asNum(row[name])) }
+
+	// tp over powers of two up to a node and pp up to the fleet, as the seed's
+	// optimizer; splits that do not divide the fleet are infeasible rows.
+	apn := nodeSize(a, row)
+	tps, _, err := searchList(c, "tp", 1, func() []int {
+		var v []int
+		for x := 1; x <= apn && x <= 512; x *= 2 {
+			v = append(v, x)
+		}
+		return v
+	}, planInt("tp"))
+	if err != nil {
+		return err
+	}
+	pps, _, err := searchList(c, "pp", 1, func() []int {
+		var v []int
+		for x := 1; x <= total && x <= 512; x *= 2 {
+			v = append(v, x)
+		}
+		return v
+	}, planInt("pp"))
+	if err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		flag string
+		v    []int
+	}{{"tp", tps}, {"pp", pps}} {
+		for _, x := range d.v {
+			if total%(x*cp) != 0 {
+				return badInputf("--"+d.flag, "%s %d does not divide the %d accelerators (tp · cp · pp · dp = %d, cp %d); divisors of %d (to 64): %s",
+					d.flag, x, total, total, cp, total, divisorsText(total/cp))
+			}
+		}
+	}
+	// dps are the data-parallel degrees of the searched splits.
+	var dps []int
+	for _, tp := range tps {
+		for _, pp := range pps {
+			if g := tp * pp * cp; total%g == 0 && !slices.Contains(dps, total/g) {
+				dps = append(dps, total/g)
+			}
+		}
+	}
+
+	ms, vs := []int{planInt("microbatches")}, []int{planInt("virtual_stages")}
+	zs, ckpts := []int{planInt("zero_stage")}, []string{fmt.Sprint(row["activation_checkpointing"])}
+	searchedM, searchedV, searchedZ, searchedC := false, false, false, false
+	if !calibrated {
+		for _, f := range []string{"microbatches", "virtual-stages", "zero-stages", "activation-checkpointing"} {
+			if v := c.String(f); v != "auto" && v != "plan" {
+				return badInputf("--"+f, "the seed profile's optimizer searches tp and pp only, with the plan's %s (physics.md §7.5); search %s under the calibrated profile", strings.ReplaceAll(f, "-", "_"), f)
+			}
+		}
+	} else {
+		if ms, searchedM, err = searchList(c, "microbatches", 1, func() []int { return microbatchCounts(batch, dps) }, ms[0]); err != nil {
+			return err
+		}
+		if vs, searchedV, err = searchList(c, "virtual-stages", 1, func() []int { return virtualStageCounts(layers, pps) }, vs[0]); err != nil {
+			return err
+		}
+		if zs, searchedZ, err = searchList(c, "zero-stages", 0, func() []int { return []int{0, 1, 2, 3} }, zs[0]); err != nil {
+			return err
+		}
+		for _, z := range zs {
+			if z > 3 {
+				return badInputf("--zero-stages", "%d: ZeRO stages are 0, 1, 2 and 3", z)
+			}
+		}
+		if ckpts, searchedC, err = checkpointingList(c.String("activation-checkpointing"), row); err != nil {
+			return err
+		}
+		if err := checkSearchedCounts(model.Key, layers, batch, ms, vs, pps, dps, searchedM, searchedV); err != nil {
+			return err
+		}
+	}
+	var mCheck, vCheck []int
+	if searchedM {
+		mCheck = ms
+	}
+	if searchedV {
+		vCheck = vs
+	}
+	if err := pf.CheckSearchedSplit(a.cat, a.String("profile"), tps, pps, mCheck, vCheck); err != nil {
+		return badInput("", err)
+	}
+	a.noteSearched(pf, searchedM, searchedV, searchedZ, searchedC)
+
+	axes = replaceAxis(axes, "tp", "--tp", intStrings(tps))
+	axes = replaceAxis(axes, "pp", "--pp", intStrings(pps))
+	if calibrated {
+		axes = replaceAxis(axes, "microbatches", "--microbatches", intStrings(ms))
+		axes = replaceAxis(axes, "virtual_stages", "--virtual-stages", intStrings(vs))
+		axes = replaceAxis(axes, "zero_stage", "--zero-stages", intStrings(zs))
+		if searchedC {
+			// activation_recomputation true would make every candidate full.
+			axes = replaceAxis(axes, "activation_recomputation", "--activation-checkpointing", []string{"false"})
+			axes = replaceAxis(axes, "activation_checkpointing", "--activation-checkpointing", ckpts)
+		}
+	}
+	space := len(tps) * len(pps) * len(ms) * len(vs) * len(zs) * len(ckpts)
+	if space > maxParallelismSearch {
+		return badInputf("--tp, --pp, --microbatches, --virtual-stages, --zero-stages, --activation-checkpointing",
+			"%d layouts (%d tp × %d pp × %d microbatches × %d virtual stages × %d ZeRO stages × %d checkpointing) is more than the %d one search evaluates; narrow a list",
+			space, len(tps), len(pps), len(ms), len(vs), len(zs), len(ckpts), maxParallelismSearch)
+	}
+	var rules []string
+	if calibrated && slices.ContainsFunc(vs, func(v int) bool { return v > 1 }) {
+		// A pipeline of one stage has nothing to interleave (the layout would repeat
+		// v = 1's); Megatron-LM's interleaved schedule refuses microbatches that are not
+		// a multiple of pp (forward_backward_pipelining_with_interleaving,
+		// megatron/core/pipeline_parallel/schedules.py: "number of microbatches is not
+		// divisible by pipeline-model-parallel-size when using interleaved schedule").
+		rules = []string{"virtual_stages == 1 || (pp > 1 && int(microbatches) % int(pp) == 0)"}
+	}
+	plan, rows, names, kept, err := a.searchLayouts(ctx, axes, rules, c.String("keep"), top)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		why, err := a.splitMiss(ctx, plan, "layouts")
+		if err != nil {
+			return err
+		}
+		return &cliError{code: exitPhysics, title: "No feasible split",
+			err: fmt.Errorf("no TP×PP split of %d accelerators is feasible for %s: %s", total, pf.Name, why)}
+	}
+	var cands []orderedObject
+	for _, r := range rows {
+		cands = append(cands, layoutCandidate(names, r, calibrated))
+	}
+	best := cands[0]
+	searched := orderedObject{{"tp", tps}, {"pp", pps}, {"microbatches", ms}, {"virtual_stages", vs}, {"zero_stage", zs}, {"activation_checkpointing", ckpts}}
+	capacity := asNum(pick(names, rows[0], "memory_capacity_gb"))
+	objective := fmt.Sprintf("minimise step_latency_ms: one optimizer step over the global batch of %d sequences × %v tokens (so the most tokens/s)", batch, row["seq_len"])
+	constraints := layoutConstraints(total, batch, capacity, calibrated)
+	obj := orderedObject{{"scenario", pf.Name}, {"objective_value", best[1].v}, {"best_config", best[0].v},
+		{"best_step_time", best[1].v}, {"best_mfu", best[2].v}, {"best_throughput", best[3].v},
+		{"total_searched", kept}, {"search_space_size", kept}, {"objective", objective}, {"constraints", constraints},
+		{"searched", searched}, {"top_candidates", cands}}
+	if format == "json" {
+		return writeJSON(a.stdout, obj)
+	}
+	cfg := best[0].v.(orderedObject)
+	fmt.Fprintf(a.stdout, "Parallelism — %s (%d accelerators, %s layouts searched)\n\n", pf.Name, total, groupDigits(float64(kept)))
+	fmt.Fprintf(a.stdout, "Objective: %s\n", objective)
+	fmt.Fprintf(a.stdout, "Searched: tp %s × pp %s", intsList(tps), intsList(pps))
+	if calibrated {
+		fmt.Fprintf(a.stdout, " × microbatches %s × virtual stages %s × ZeRO %s × checkpointing %s",
+			intsList(ms), intsList(vs), intsList(zs), strings.Join(ckpts, ", "))
+	}
+	fmt.Fprintf(a.stdout, "\nConstraints: %s\n\n", strings.Join(constraints, "; "))
+	fmt.Fprintf(a.stdout, "Best split: %s — step %s, MFU %s, %.4g samples/s\n",
+		splitText(cfg[0].v, asNum(cfg[4].v), cfg[1].v, cfg[2].v, asNum(cfg[3].v), calibrated),
+		fmtMs(asNum(best[1].v)), fmtPct(asNum(best[2].v)), asNum(best[3].v))
+	if !calibrated {
+		fmt.Fprintln(a.stdout)
+	}
+	bubble := "no pipeline bubble"
+	if asNum(cfg[1].v) > 1 {
+		bubble = fmt.Sprintf("pipeline bubble %s (%s of the step)", fmtMs(asNum(best[6].v)), fmtPct(asNum(best[7].v)))
+	}
+	if calibrated { // the seed's microbatch is its local batch, and its bubble a fraction of the node step
+		fmt.Fprintf(a.stdout, "  %s; %s; %.1f GB per accelerator (activations %.1f GB)\n\n",
+			layoutText(cfg), bubble, asNum(best[4].v), asNum(best[8].v))
+	}
+	cols := []string{"tp", "pp", "dp", "ep", "step", "MFU", "samples/s", "memory/GPU", "binding wall"}
+	if calibrated {
+		cols = []string{"tp", "pp", "dp", "ep", "micro", "mb size", "v", "ZeRO", "ckpt", "step", "bubble", "MFU", "samples/s", "memory/GPU", "binding wall"}
+	}
+	t := &table{title: "Best feasible layouts", cols: cols}
+	for _, cd := range cands {
+		cf := cd[0].v.(orderedObject)
+		cells := []string{fmt.Sprint(cf[0].v), fmt.Sprint(cf[1].v), fmt.Sprint(cf[2].v), fmt.Sprint(cf[3].v)}
+		if calibrated {
+			cells = append(cells, fmt.Sprint(cf[5].v), fmt.Sprint(cf[6].v), fmt.Sprint(cf[7].v), fmt.Sprint(cf[9].v), fmt.Sprint(cf[10].v))
+		}
+		cells = append(cells, fmtMs(asNum(cd[1].v)))
+		if calibrated {
+			cells = append(cells, fmtMs(asNum(cd[6].v)))
+		}
+		cells = append(cells, fmtPct(asNum(cd[2].v)), fmt.Sprintf("%.4g", asNum(cd[3].v)), fmt.Sprintf("%.1f GB", asNum(cd[4].v)), fmt.Sprint(cd[5].v))
+		t.add(cells, nil)
+	}
+	return renderTables(a.stdout, "text", []*table{t})
+}
+
+// layoutCandidate is one result row as optimize parallelism reports it. The first six
+// keys are the seed optimizer's; config's first four too.
+func layoutCandidate(names []string, r []any, calibrated bool) orderedObject {
+	get := func(col string) any { return pick(names, r, col) }
+	v, pp := asNum(get("virtual_stages")), asNum(get("pp"))
+	schedule := "none"
+	switch {
+	case pp > 1 && v > 1:
+		schedule = "interleaved_1f1b"
+	case pp > 1:
+		schedule = "1f1b"
+	}
+	ckpt := fmt.Sprint(get("activation_checkpointing"))
+	if get("activation_recomputation") == true {
+		ckpt = "full"
+	}
+	if !calibrated {
+		ckpt = map[bool]string{true: "full", false: "none"}[get("activation_recomputation") == true]
+	}
+	cfg := orderedObject{{"tp", get("tp")}, {"pp", get("pp")}, {"dp", asNum(get("dp"))}, {"ep", get("ep")}, {"cp", get("cp")},
+		{"microbatches", get("microbatches")}, {"microbatch_size", asNum(get("microbatch_size"))}, {"virtual_stages", get("virtual_stages")},
+		{"schedule", schedule}, {"zero_stage", get("zero_stage")}, {"activation_checkpointing", ckpt}}
+	return orderedObject{
+		{"config", cfg},
+		{"step_time", asNum(get("step_latency_ms"))}, {"mfu", asNum(get("mfu"))},
+		{"throughput", asNum(get("fleet_throughput_per_s"))}, {"memory_per_accelerator_gb", asNum(get("memory_per_accelerator_gb"))},
+		{"binding_wall", get("binding_wall")},
+		{"bubble_ms", asNum(get("bubble_ms"))}, {"bubble_fraction", asNum(get("bubble_fraction"))},
+		{"activations_gb", asNum(get("activations_gb"))}, {"tokens_per_s", asNum(get("tokens_per_s"))}}
+}
+
+// layoutText says a layout's microbatches, schedule, ZeRO stage and recomputation.
+func layoutText(cfg orderedObject) string {
+	m, size := asNum(cfg[5].v), asNum(cfg[6].v)
+	seqs := "sequences"
+	if size == 1 {
+		seqs = "sequence"
+	}
+	s := fmt.Sprintf("%g microbatches of %g %s", m, size, seqs)
+	if m == 1 {
+		s = fmt.Sprintf("1 microbatch of %g %s", size, seqs)
+	}
+	switch cfg[8].v {
+	case "interleaved_1f1b":
+		s += fmt.Sprintf(", interleaved 1F1B with %v virtual stages", cfg[7].v)
+	case "1f1b":
+		s += ", 1F1B"
+	default:
+		s += ", no pipeline"
+	}
+	rec := map[string]string{"none": "no recomputation", "selective": "selective recomputation", "full": "full recomputation"}[fmt.Sprint(cfg[10].v)]
+	return s + fmt.Sprintf(", ZeRO-%v, %s", cfg[9].v, rec)
+}
+
+func layoutConstraints(total, batch int, capacity float64, calibrated bool) []string {
+	if !calibrated {
+		return []string{fmt.Sprintf("tp · pp · dp · ep = %d accelerators", total),
+			fmt.Sprintf("fits in %.1f GB per accelerator", capacity)}
+	}
+	return []string{
+		fmt.Sprintf("tp · cp · pp · dp = %d accelerators (ep within dp)", total),
+		fmt.Sprintf("global batch %d = microbatch size × microbatches × dp", batch),
+		"the layers cut into pp · virtual_stages equal chunks (or with the embedding and the output layer a layer each)",
+		"tp divides the attention heads",
+		"interleaved (virtual_stages > 1): pp > 1 and microbatches a multiple of pp",
+		fmt.Sprintf("fits in %.1f GB per accelerator", capacity),
+	}
+}
+
+// microbatchCounts are the microbatch counts m with m · dp dividing the batch for
+// some searched dp, ascending.
+func microbatchCounts(batch int, dps []int) []int {
+	var out []int
+	for m := 1; m <= batch; m++ {
+		if batch%m != 0 {
+			continue
+		}
+		if slices.ContainsFunc(dps, func(dp int) bool { return (batch/m)%dp == 0 }) {
+			out = append(out, m)
+		}
+	}
+	if len(out) == 0 {
+		out = []int{1} // no split divides the batch: every layout is infeasible, and says so
+	}
+	return out
+}
+
+// virtualStageCounts are 1 and each v > 1 that cuts the layers into pp · v equal chunks
+// (kernel.StepSplit's rule, with kernel.BalancedChunks) for some searched pp > 1.
+func virtualStageCounts(layers int, pps []int) []int {
+	out := []int{1}
+	for v := 2; v <= layers; v++ {
+		if slices.ContainsFunc(pps, func(pp int) bool { return pp > 1 && interleaves(layers, pp, v) }) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func interleaves(layers, pp, v int) bool {
+	return layers%(pp*v) == 0 || kernel.BalancedChunks(float64(layers), float64(pp), float64(v))
+}
+
+// checkSearchedCounts refuses a listed microbatch count or virtual-stage count that no
+// searched layout can use: the answer would never contain it.
+func checkSearchedCounts(model string, layers, batch int, ms, vs, pps, dps []int, listedM, listedV bool) error {
+	if listedM {
+		for _, m := range ms {
+			if !slices.ContainsFunc(dps, func(dp int) bool { return batch%(m*dp) == 0 }) {
+				return badInputf("--microbatches", "%d microbatches: the global batch of %d does not divide into dp × %d for any searched dp (%s); global batch = microbatch size × microbatches × dp; counts that do: %s",
+					m, batch, m, intsList(dps), intsList(microbatchCounts(batch, dps)))
+			}
+		}
+	}
+	if listedV {
+		for _, v := range vs {
+			if v > 1 && !slices.ContainsFunc(pps, func(pp int) bool { return pp > 1 && interleaves(layers, pp, v) }) {
+				return badInputf("--virtual-stages", "%d virtual stages: %s's %d layers do not cut into pp × %d equal chunks for any searched pp > 1 (%s), nor with the embedding and the output layer counted as a layer each; counts that do: %s",
+					v, model, layers, v, intsList(pps), intsList(virtualStageCounts(layers, pps)))
+			}
+		}
+	}
+	return nil
+}
+
+// checkpointingList is --activation-checkpointing's candidates.
+func checkpointingList(text string, row map[string]any) ([]string, bool, error) {
+	switch text = strings.TrimSpace(text); text {
+	case "auto":
+		return slices.Clone(checkpointingOrder), true, nil
+	case "plan":
+		return []string{fmt.Sprint(row["activation_checkpointing"])}, false, nil
+	}
+	var out []string
+	for f := range strings.SplitSeq(text, ",") {
+		f = strings.TrimSpace(f)
+		if !slices.Contains(checkpointingOrder, f) {
+			return nil, false, badInputf("--activation-checkpointing", "%q: want auto, plan, or a comma-separated list of none, selective, full%s", f, suggest.Hint(f, checkpointingOrder))
+		}
+		if slices.Contains(out, f) {
+			return nil, false, badInputf("--activation-checkpointing", "%s is listed twice", f)
+		}
+		out = append(out, f)
+	}
+	return out, true, nil
+}
+
+// noteSearched warns of the plan keys a calibrated search replaces.
+func (a *app) noteSearched(pf *sweep.PlanFile, m, v, z, c bool) {
+	par := pf.Parallelism
+	if par == nil {
+		return
+	}
+	for _, k := range []struct {
+		searched, set bool
+		key, flag     string
+	}{{m, par.Microbatches != nil, "microbatches", "--microbatches"}, {v, par.VirtualStages != nil, "virtual_stages", "--virtual-stages"},
+		{z, par.ZeroStage != nil, "zero_stage", "--zero-stages"}, {c, par.ActivationCheckpointing != "", "activation_checkpointing", "--activation-checkpointing"},
+		{c, par.Recompute != nil, "activation_recomputation", "--activation-checkpointing"}} {
+		if k.searched && k.set {
+			a.warn("%s: parallelism.%s is not used: optimize parallelism searches it (%s; %s plan keeps the plan's)", pf.Where("parallelism."+k.key), k.key, k.flag, k.flag)
+		}
+	}
+}
+
+// intsList is "1, 2, 4" for a short list and "1, 2, …, 512 (10 values)" for a long one.
+func intsList(v []int) string {
+	s := intStrings(v)
+	if len(s) > 8 {
+		return fmt.Sprintf("%s, %s, %s, …, %s (%d values)", s[0], s[1], s[2], s[len(s)-1], len(s))
+	}
+	return strings.Join(s, ", ")
+}
+
+func divisorsText(n int) string {
+	var d []int
+	for x := 1; x <= n && x <= 64; x++ {
+		if n%x == 0 {
+			d = append(d, x)
+		}
+	}
+	return intsList(d)
+}
+
+// searchLayouts sweeps the layouts (less those rules drop) and returns the plan, the
+// best top rows by step time and how many layouts were evaluated.
+func (a *app) searchLayouts(ctx context.Context, axes []sweep.Axis, rules []string, keep string, top int) (*sweep.Plan, [][]any, []string, uint64, error) {
+	var kept uint64
+	plan, rows, names, err := a.sweepAndQueryWith(ctx, "fleet", axes, keep, "parallelism",
+		map[string]string{"k": strconv.Itoa(top), "group": ""}, func(p *sweep.Plan) error {
+			if len(rules) > 0 {
+				if err := p.SetRules("optimize parallelism", rules...); err != nil {
+					return badInputf("--virtual-stages", "no searched layout can interleave: %v (an interleaved schedule needs pp > 1 and microbatches a multiple of pp)", err)
+				}
+			}
+			kept = p.Kept()
+			return nil
+		})
+	return plan, rows, names, kept, err
+}
