@@ -3,6 +3,7 @@ package sweep
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mlsysim/mlsysim/catalog"
@@ -200,6 +201,13 @@ func (pf *PlanFile) seedLinks(tp, dp, ep int) error {
 // seed format's ops and constraints blocks where it ignores them, are noted through
 // warn, as the plan's value is not what the answer used. Run after Resolve and CheckSplit.
 func (pf *PlanFile) CheckOptimizerEffect(cat *catalog.Catalog, profile, optimizer string, warn func(string)) error {
+	return pf.CheckOptimizerEffectKeeping(cat, profile, optimizer, nil, warn)
+}
+
+// CheckOptimizerEffectKeeping is CheckOptimizerEffect for a search told to keep some of
+// the plan's parallelism keys (optimize parallelism --tp plan, --pp plan): those are
+// read, so not noted as replaced.
+func (pf *PlanFile) CheckOptimizerEffectKeeping(cat *catalog.Catalog, profile, optimizer string, kept []string, warn func(string)) error {
 	note := func(key, format string, args ...any) {
 		warn(fmt.Sprintf("%s: %s", pf.where(key), fmt.Sprintf(format, args...)))
 	}
@@ -229,7 +237,10 @@ func (pf *PlanFile) CheckOptimizerEffect(cat *catalog.Catalog, profile, optimize
 				key  string
 				what string
 			}{{par.TP != nil, "tp", "tp"}, {par.PP != nil, "pp", "pp"}, {par.DP != "" && par.DP != "auto", "dp", "dp (it follows each split)"}} {
-				if k.set {
+				if k.key == "dp" && slices.Contains(kept, "tp") && slices.Contains(kept, "pp") {
+					continue
+				}
+				if k.set && !slices.Contains(kept, k.key) {
 					note("parallelism."+k.key, "parallelism.%s is not used: optimize parallelism searches %s", k.key, k.what)
 				}
 			}

@@ -101,8 +101,16 @@ func (a *app) fleetPlan(c *cli.Command, name string) (*sweep.PlanFile, []sweep.A
 	if study != "fleet" {
 		return nil, nil, badInputf("optimize "+name, "%s describes one accelerator; %s optimization needs a fleet (hardware.accelerators > 1 or hardware.cluster)", path, name)
 	}
-	if err := a.optimizerEffect(pf, name); err != nil {
-		return nil, nil, err
+	var kept []string // the plan's split, where optimize parallelism is told to keep it
+	if name == "parallelism" {
+		for _, k := range []string{"tp", "pp"} {
+			if strings.TrimSpace(c.String(k)) == "plan" {
+				kept = append(kept, k)
+			}
+		}
+	}
+	if err := pf.CheckOptimizerEffectKeeping(a.cat, a.String("profile"), name, kept, func(msg string) { a.warn("%s", msg) }); err != nil {
+		return nil, nil, badInput("", err)
 	}
 	return pf, axes, nil
 }

@@ -56,7 +56,8 @@ JSON: objective_value, best_config (tp, pp, dp, ep, cp, microbatches, microbatch
 virtual_stages, schedule, zero_stage, activation_checkpointing), best_step_time, best_mfu,
 best_throughput, total_searched, search_space_size, objective, constraints, searched,
 top_candidates (config, step_time, mfu, throughput, memory_per_accelerator_gb,
-binding_wall, bubble_ms, bubble_fraction, activations_gb, tokens_per_s).`,
+binding_wall, bubble_ms, bubble_fraction, activations_gb, tokens_per_s, node_latency_ms:
+the slowest stage's busy time without exposed communication or bubble).`,
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "top", Value: 5, Usage: "candidates to show, 1 to 1000", Validator: within(1, 1000)},
 			list("tp", "powers of two up to a node"),
@@ -239,14 +240,24 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 			"%d layouts (%d tp × %d pp × %d microbatches × %d virtual stages × %d ZeRO stages × %d checkpointing) is more than the %d one search evaluates; narrow a list",
 			space, len(tps), len(pps), len(ms), len(vs), len(zs), len(ckpts), maxParallelismSearch)
 	}
-	var rules []string
+	var rules []string // the search's own rules on combinations, as a grid's where filters
 	if calibrated && slices.ContainsFunc(vs, func(v int) bool { return v > 1 }) {
 		// A pipeline of one stage has nothing to interleave (the layout would repeat
 		// v = 1's); Megatron-LM's interleaved schedule refuses microbatches that are not
 		// a multiple of pp (forward_backward_pipelining_with_interleaving,
 		// megatron/core/pipeline_parallel/schedules.py: "number of microbatches is not
 		// divisible by pipeline-model-parallel-size when using interleaved schedule").
-		rules = []string{"virtual_stages == 1 || (pp > 1 && int(microbatches) % int(pp) == 0)"}
+		rules = append(rules, "virtual_stages == 1 || (pp > 1 && int(microbatches) % int(pp) == 0)")
+	}
+	// Layouts the search would list twice: ZeRO shards over the dp · cp ranks, so where
+	// they are one (tp · cp · pp = the accelerators) every stage is ZeRO-0's layout; and
+	// FlashAttention never stores the attention scores that selective recomputation
+	// drops (kernel.calibratedActivations), so with it selective is none's layout.
+	if calibrated && slices.Contains(zs, 0) && len(zs) > 1 {
+		rules = append(rules, fmt.Sprintf("zero_stage == 0 || tp * cp * pp < %d", total))
+	}
+	if calibrated && slices.Contains(ckpts, "none") && slices.Contains(ckpts, "selective") {
+		rules = append(rules, `activation_checkpointing != "selective" || !flash_attention`)
 	}
 	plan, rows, names, kept, err := a.searchLayouts(ctx, axes, rules, c.String("keep"), top)
 	if err != nil {
@@ -348,7 +359,8 @@ func layoutCandidate(names []string, r []any, calibrated bool) orderedObject {
 		{"throughput", asNum(get("fleet_throughput_per_s"))}, {"memory_per_accelerator_gb", asNum(get("memory_per_accelerator_gb"))},
 		{"binding_wall", get("binding_wall")},
 		{"bubble_ms", asNum(get("bubble_ms"))}, {"bubble_fraction", asNum(get("bubble_fraction"))},
-		{"activations_gb", asNum(get("activations_gb"))}, {"tokens_per_s", asNum(get("tokens_per_s"))}}
+		{"activations_gb", asNum(get("activations_gb"))}, {"tokens_per_s", asNum(get("tokens_per_s"))},
+		{"node_latency_ms", asNum(get("node_latency_ms"))}}
 }
 
 // layoutText says a layout's microbatches, schedule, ZeRO stage and recomputation.
@@ -384,7 +396,8 @@ func layoutConstraints(total, batch int, capacity float64, calibrated bool) []st
 		fmt.Sprintf("global batch %d = microbatch size × microbatches × dp", batch),
 		"the layers cut into pp · virtual_stages equal chunks (or with the embedding and the output layer a layer each)",
 		"tp divides the attention heads",
-		"interleaved (virtual_stages > 1): pp > 1 and microbatches a multiple of pp",
+		"interleaved (virtual_stages > 1): pp > 1 and microbatches a multiple of pp (Megatron-LM's interleaved schedule)",
+		"ZeRO stages above 0 only where dp · cp > 1, and selective recomputation only without FlashAttention (elsewhere each is the same layout as ZeRO-0 or none)",
 		fmt.Sprintf("fits in %.1f GB per accelerator", capacity),
 	}
 }
