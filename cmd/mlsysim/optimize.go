@@ -479,6 +479,15 @@ func batchingMiss(ctx context.Context, plan *sweep.Plan, column string) (map[str
 // (a sequence past the context window or a layout that does not divide needs another
 // fix). The search is at most a few hundred points, so they are evaluated again here.
 func (a *app) splitMiss(ctx context.Context, plan *sweep.Plan, points string) (string, error) {
+	return a.splitMissWith(ctx, plan, points, func(row map[string]any) string {
+		return fmt.Sprintf("tp %v × pp %v", row["tp"], row["pp"])
+	}, "try ZeRO-3, activation recomputation or more accelerators")
+}
+
+// splitMissWith is splitMiss naming the closest miss by layout and giving advice where
+// memory is what fails (optimize parallelism's calibrated search has tried ZeRO-3 and
+// recomputation already).
+func (a *app) splitMissWith(ctx context.Context, plan *sweep.Plan, points string, layout func(map[string]any) string, advice string) (string, error) {
 	count := map[string]int{}
 	var reasons []string
 	var closest, tooLong map[string]any
@@ -507,8 +516,8 @@ func (a *app) splitMiss(ctx context.Context, plan *sweep.Plan, points string) (s
 	}
 	why := points + " by reason: " + strings.Join(parts, ", ")
 	if closest != nil {
-		why += fmt.Sprintf("; closest miss: tp %v × pp %v needs %.1f GB per accelerator of %.1f GB; try ZeRO-3, activation recomputation or more accelerators",
-			closest["tp"], closest["pp"], f64(closest, "memory_per_accelerator_gb"), f64(closest, "memory_capacity_gb"))
+		why += fmt.Sprintf("; closest miss: %s needs %.1f GB per accelerator of %.1f GB; %s",
+			layout(closest), f64(closest, "memory_per_accelerator_gb"), f64(closest, "memory_capacity_gb"), advice)
 	}
 	if tooLong != nil {
 		if m, err := a.cat.ModelByKey(fmt.Sprint(tooLong["model"])); err == nil {

@@ -264,7 +264,22 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 		return err
 	}
 	if len(rows) == 0 {
-		why, err := a.splitMiss(ctx, plan, "layouts")
+		layout := func(row map[string]any) string { return fmt.Sprintf("tp %v × pp %v", row["tp"], row["pp"]) }
+		advice := "try ZeRO-3, activation recomputation or more accelerators"
+		if calibrated {
+			layout = func(row map[string]any) string {
+				ckpt := row["activation_checkpointing"]
+				if row["activation_recomputation"] == true {
+					ckpt = "full"
+				}
+				return fmt.Sprintf("tp %v × pp %v with %v microbatches, %v virtual stages, ZeRO-%v and %v recomputation",
+					row["tp"], row["pp"], row["microbatches"], row["virtual_stages"], row["zero_stage"], ckpt)
+			}
+			if slices.Contains(zs, 3) && slices.Contains(ckpts, "full") {
+				advice = "ZeRO-3 and full recomputation were searched too: more accelerators, a smaller batch or a shorter sequence"
+			}
+		}
+		why, err := a.splitMissWith(ctx, plan, "layouts", layout, advice)
 		if err != nil {
 			return err
 		}

@@ -255,7 +255,9 @@ parallelism: {ep: 1, microbatches: 1, virtual_stages: 1, zero_stage: 0}
 	}{
 		// 405B parameters × 18 B (fp16 weights, fp32 gradients and Adam state) / 64 GPUs is
 		// over 100 GB per accelerator before any activation: no split fits 80 GiB.
-		{"Llama3_405B", []string{"out_of_memory", "closest miss: tp", "GB per accelerator of 85.9 GB", "ZeRO-3"}, []string{"context window"}},
+		// The calibrated search tried ZeRO-3 and full recomputation itself, so the advice
+		// is not to try them.
+		{"Llama3_405B", []string{"out_of_memory", "closest miss: tp", "GB per accelerator of 85.9 GB", "ZeRO-3 and full recomputation were searched too"}, []string{"context window", "try ZeRO-3"}},
 		// Llama 2's context window is 4096 tokens (catalog context_tokens).
 		{"Llama2_7B", []string{"exceeds_context", "seq_len 8192 is longer than Llama2_7B's context window of 4096 tokens"}, []string{"ZeRO-3", "closest miss"}},
 	}
