@@ -49,8 +49,10 @@ accelerators; the batch divides into dp × microbatches; the layers into pp · v
 or pp · v chunks with the embedding and the output layer counted as a layer each; tp divides
 the heads; an interleaved schedule needs microbatches a multiple of pp, as Megatron-LM's
 does) and its training memory fits the accelerator. Layouts that do not divide are counted as
-infeasible; a flag value that no searched layout can use is refused. Exact ties go to the
-first in the search order: smaller values, then checkpointing none, selective, full.
+infeasible; a flag value that no searched layout can use is refused. Left out as repeats of
+another layout: ZeRO stages above 0 where dp · cp is 1, and selective recomputation beside
+FlashAttention (which stores no scores to drop). Exact ties go to the first in the search
+order: smaller values, then checkpointing none, selective, full.
 
 JSON: objective_value, best_config (tp, pp, dp, ep, cp, microbatches, microbatch_size,
 virtual_stages, schedule, zero_stage, activation_checkpointing), best_step_time, best_mfu,
@@ -87,8 +89,8 @@ func searchList(c *cli.Command, flag string, lo int, auto func() []int, planValu
 	for f := range strings.SplitSeq(text, ",") {
 		f = strings.TrimSpace(f)
 		v, err := strconv.Atoi(f)
-		if err != nil || v < lo {
-			return nil, false, badInputf("--"+flag, "%q: want auto, plan, or a comma-separated list of whole numbers ≥ %d", f, lo)
+		if err != nil || v < lo || v > sweep.MaxCount {
+			return nil, false, badInputf("--"+flag, "%q: want auto, plan, or a comma-separated list of whole numbers from %d to %d", f, lo, sweep.MaxCount)
 		}
 		if slices.Contains(out, v) {
 			return nil, false, badInputf("--"+flag, "%d is listed twice", v)
@@ -272,7 +274,7 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 				if row["activation_recomputation"] == true {
 					ckpt = "full"
 				}
-				return fmt.Sprintf("tp %v × pp %v with %v microbatches, %v virtual stages, ZeRO-%v and %v recomputation",
+				return fmt.Sprintf("tp %v × pp %v with microbatches %v, virtual stages %v, ZeRO-%v and %v recomputation",
 					row["tp"], row["pp"], row["microbatches"], row["virtual_stages"], row["zero_stage"], ckpt)
 			}
 			if slices.Contains(zs, 3) && slices.Contains(ckpts, "full") {

@@ -117,6 +117,8 @@ func TestOptimizeParallelismRefusesWhatCannotDivide(t *testing.T) {
 	}{
 		{[]string{"--microbatches", "3"}, []string{"--microbatches", "3 microbatches", "global batch of 64", "counts that do: 1, 2, 4"}},
 		{[]string{"--microbatches", "4,4"}, []string{"--microbatches", "4 is listed twice"}},
+		{[]string{"--microbatches", "4611686018427387904"}, []string{"--microbatches", "whole numbers from 1 to 16777216"}},
+		{[]string{"--tp", "2,x"}, []string{"--tp", `"x"`}},
 		{[]string{"--pp", "2,4", "--virtual-stages", "1,5"}, []string{"--virtual-stages", "Llama3_8B's 32 layers", "pp × 5", "counts that do: 1, 2, 4, 8, 16"}},
 		{[]string{"--tp", "3"}, []string{"--tp", "tp 3 does not divide the 16 accelerators"}},
 		{[]string{"--zero-stages", "4"}, []string{"--zero-stages", "ZeRO stages are 0, 1, 2 and 3"}},
