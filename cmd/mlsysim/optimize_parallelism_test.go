@@ -178,3 +178,55 @@ func TestOptimizeParallelismBeatsTheSplitSearch(t *testing.T) {
 		t.Errorf("searched %v layouts, want more than the split search's 36", n)
 	}
 }
+
+// TestOptimizeParallelismRules: the search's own rules on combinations drop layouts before
+// they are evaluated, and no answer breaks them. tp {1, 2} × pp {1, 2, 4} × microbatches
+// {1, 2, 4, 8, 16} × v {1, 2} × ZeRO {0, 1} × checkpointing {none, selective} on 16 H100:
+//   - interleaving (v 2) needs pp > 1 and microbatches a multiple of pp: per tp, pp 1 keeps
+//     v 1's 5 counts, pp 2 5 + 4 (m 2, 4, 8, 16), pp 4 5 + 3 (m 4, 8, 16): 22;
+//   - ZeRO 1 is kept wherever dp · cp > 1, which tp · pp ≤ 8 < 16 always leaves: × 2;
+//   - selective beside FlashAttention (the default) repeats none: × 1;
+//
+// so 2 · 22 · 2 = 88 layouts are evaluated of the 240 combinations.
+func TestOptimizeParallelismRules(t *testing.T) {
+	plan := searchPlan(t, 64, "zero_stage: 1")
+	r := mlsysim(t, "optimize", "parallelism", plan, "--tp", "1,2", "--pp", "1,2,4", "--microbatches", "1,2,4,8,16", "--virtual-stages", "1,2",
+		"--zero-stages", "0,1", "--activation-checkpointing", "none,selective", "--top", "1000", "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	obj := oneObject(t, r.stdout)
+	equal(t, obj, "total_searched", 88.0)
+	cands := candidates(t, obj)
+	if len(cands) < 10 {
+		t.Fatalf("only %d feasible layouts", len(cands))
+	}
+	for _, c := range cands {
+		cfg := c["config"].(map[string]any)
+		m, v, pp := cfg["microbatches"].(float64), cfg["virtual_stages"].(float64), cfg["pp"].(float64)
+		if v > 1 && (pp == 1 || math.Mod(m, pp) != 0) {
+			t.Errorf("layout %v interleaves without pp > 1 and microbatches a multiple of pp", cfg)
+		}
+		if cfg["activation_checkpointing"] == "selective" {
+			t.Errorf("layout %v: selective recomputation beside FlashAttention repeats none", cfg)
+		}
+	}
+	// Kept to one ZeRO stage and selective alone, nothing is dropped for repeating.
+	r = mlsysim(t, "optimize", "parallelism", plan, "--tp", "1,2", "--pp", "1,2,4", "--microbatches", "1,2,4,8,16", "--virtual-stages", "1",
+		"--zero-stages", "3", "--activation-checkpointing", "selective", "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	equal(t, oneObject(t, r.stdout), "total_searched", 30.0) // 2 · 3 · 5
+	// tp 2 × pp 8 leaves dp 1: ZeRO 1–3 shard over one rank, ZeRO-0's layout.
+	r = mlsysim(t, "optimize", "parallelism", plan, "--tp", "2", "--pp", "8", "--microbatches", "8", "--virtual-stages", "1",
+		"--zero-stages", "0,1,2,3", "--activation-checkpointing", "none", "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	obj = oneObject(t, r.stdout)
+	equal(t, obj, "total_searched", 1.0)
+	if z := obj["best_config"].(map[string]any)["zero_stage"]; z != 0.0 {
+		t.Errorf("zero_stage %v at dp 1, want 0", z)
+	}
+}
