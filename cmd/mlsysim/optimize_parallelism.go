@@ -245,10 +245,15 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 	var rules []string // the search's own rules on combinations, as a grid's where filters
 	if calibrated && slices.ContainsFunc(vs, func(v int) bool { return v > 1 }) {
 		// A pipeline of one stage has nothing to interleave (the layout would repeat
-		// v = 1's); Megatron-LM's interleaved schedule refuses microbatches that are not
-		// a multiple of pp (forward_backward_pipelining_with_interleaving,
-		// megatron/core/pipeline_parallel/schedules.py: "number of microbatches is not
-		// divisible by pipeline-model-parallel-size when using interleaved schedule").
+		// v = 1's). Megatron-LM's interleaved schedule runs microbatches in groups of
+		// microbatch_group_size_per_vp_stage, by default pp, and refuses a count whose
+		// remainder is a partial group below pp (forward_backward_pipelining_with_interleaving,
+		// megatron/core/pipeline_parallel/schedules.py; earlier versions: "number of
+		// microbatches is not divisible by pipeline-model-parallel-size when using
+		// interleaved schedule"): with the default, microbatches a multiple of pp. Larger
+		// groups run other counts but keep more microbatches in flight on the first stage
+		// than the memory model's (1 + (pp − 1)/(pp · v)) counts (Korthikanti et al. 2022
+		// §4.2.3, for the default), so the search keeps to the default.
 		rules = append(rules, "virtual_stages == 1 || (pp > 1 && int(microbatches) % int(pp) == 0)")
 	}
 	// Layouts the search would list twice: ZeRO shards over the dp · cp ranks, so where

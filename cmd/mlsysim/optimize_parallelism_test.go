@@ -177,6 +177,10 @@ func TestOptimizeParallelismBeatsTheSplitSearch(t *testing.T) {
 	if n := f["total_searched"].(float64); n <= 36 {
 		t.Errorf("searched %v layouts, want more than the split search's 36", n)
 	}
+	// Same plan and catalog, same answer, byte for byte.
+	if again := mlsysim(t, "optimize", "parallelism", plan, "-o", "json"); again.stdout != full.stdout {
+		t.Errorf("a second run answered differently:\n%s\n%s", full.stdout, again.stdout)
+	}
 }
 
 // TestOptimizeParallelismRules: the search's own rules on combinations drop layouts before
