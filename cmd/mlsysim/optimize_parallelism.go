@@ -142,7 +142,7 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 	apn := nodeSize(a, row)
 	tps, _, err := searchList(c, "tp", 1, func() []int {
 		var v []int
-		for x := 1; x <= apn && x <= 512; x *= 2 {
+		for x := 1; x <= apn && x <= 512 && x*cp <= total; x *= 2 {
 			v = append(v, x)
 		}
 		return v
@@ -152,7 +152,7 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 	}
 	pps, _, err := searchList(c, "pp", 1, func() []int {
 		var v []int
-		for x := 1; x <= total && x <= 512; x *= 2 {
+		for x := 1; x*cp <= total && x <= 512; x *= 2 {
 			v = append(v, x)
 		}
 		return v
@@ -164,10 +164,13 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 		flag string
 		v    []int
 	}{{"tp", tps}, {"pp", pps}} {
+		if f := strings.TrimSpace(c.String(d.flag)); f == "auto" || f == "plan" {
+			continue // auto's divide or are infeasible rows; the plan's split was checked
+		}
 		for _, x := range d.v {
 			if total%(x*cp) != 0 {
 				return badInputf("--"+d.flag, "%s %d does not divide the %d accelerators (tp · cp · pp · dp = %d, cp %d); divisors of %d (to 64): %s",
-					d.flag, x, total, total, cp, total, divisorsText(total/cp))
+					d.flag, x, total, total, cp, total/cp, divisorsText(total/cp))
 			}
 		}
 	}

@@ -127,13 +127,25 @@ func TestOptimizeParallelismRefusesWhatCannotDivide(t *testing.T) {
 	} {
 		badRun(t, exitBadInput, c.want, append([]string{"optimize", "parallelism", plan}, c.args...)...)
 	}
+	// With context parallelism, auto searches only the tp and pp that leave room for cp
+	// (it used to list pp 8 for cp 4 on 16 accelerators and refuse its own list).
+	cp := searchPlan(t, 64, "cp: 4, zero_stage: 1")
+	r := mlsysim(t, "optimize", "parallelism", cp, "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("cp 4, auto: %v", r)
+	}
+	searched := oneObject(t, r.stdout)["searched"].(map[string]any)
+	if fmt.Sprint(searched["tp"]) != "[1 2 4]" || fmt.Sprint(searched["pp"]) != "[1 2 4]" {
+		t.Errorf("cp 4 on 16: searched tp %v, pp %v; want [1 2 4] each (tp · cp · pp ≤ 16)", searched["tp"], searched["pp"])
+	}
+	badRun(t, exitBadInput, []string{"--pp", "pp 8 does not divide the 16 accelerators", "cp 4", "divisors of 4"}, "optimize", "parallelism", cp, "--pp", "8")
 	bad := searchPlan(t, 64, "pp: 4, virtual_stages: 5, zero_stage: 1")
 	badRun(t, exitBadInput, []string{"search.yaml:5", "virtual_stages"}, "optimize", "parallelism", bad, "--pp", "plan", "--virtual-stages", "plan")
 	// The seed's optimizer searches tp and pp only.
 	badRun(t, exitBadInput, []string{"--microbatches", "seed profile"}, "--profile", "seed", "optimize", "parallelism", planFixture("g5-research256.yaml"), "--microbatches", "1,2")
 	// m 32 at dp 4 leaves half a sequence: infeasible for tp 1 · pp 1 (dp 16) and pp 4
 	// alike unless dp · 32 divides 64, so only dp ≤ 2 layouts may use it.
-	r := mlsysim(t, "optimize", "parallelism", plan, "--microbatches", "32", "--top", "1000", "-o", "json")
+	r = mlsysim(t, "optimize", "parallelism", plan, "--microbatches", "32", "--top", "1000", "-o", "json")
 	if r.code != exitOK {
 		t.Fatalf("%v", r)
 	}
