@@ -303,7 +303,11 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 	best := cands[0]
 	searched := orderedObject{{"tp", tps}, {"pp", pps}, {"microbatches", ms}, {"virtual_stages", vs}, {"zero_stage", zs}, {"activation_checkpointing", ckpts}}
 	capacity := asNum(pick(names, rows[0], "memory_capacity_gb"))
-	objective := fmt.Sprintf("minimise step_latency_ms: one optimizer step over the global batch of %d sequences × %v tokens (so the most tokens/s)", batch, row["seq_len"])
+	seqs := "sequences"
+	if batch == 1 {
+		seqs = "sequence"
+	}
+	objective := fmt.Sprintf("minimise step_latency_ms: one optimizer step over the global batch of %d %s × %v tokens (so the most tokens/s)", batch, seqs, row["seq_len"])
 	constraints := layoutConstraints(total, batch, capacity, calibrated)
 	obj := orderedObject{{"scenario", pf.Name}, {"objective_value", best[1].v}, {"best_config", best[0].v},
 		{"best_step_time", best[1].v}, {"best_mfu", best[2].v}, {"best_throughput", best[3].v},
