@@ -21,10 +21,11 @@ import (
 // a search past 2M points is a list of flags to narrow, not a question to wait on.
 const maxParallelismSearch = 2_000_000
 
-// checkpointingOrder is the search order of activation checkpointing: the least
-// recomputation first, so an exact tie (selective and none with FlashAttention, which
-// stores no scores) goes to the layout that recomputes nothing.
-var checkpointingOrder = []string{"none", "selective", "full"}
+// checkpointingOrder is the search order of activation checkpointing (the fleet study's
+// activation_checkpointing values): the least recomputation first — none, selective
+// (the attention core), linear_outputs (norms and the MLP activation, Llama 1 §2.4),
+// full (each layer) — so an exact tie goes to the layout that recomputes less.
+var checkpointingOrder = []string{"none", "selective", "linear_outputs", "full"}
 
 func (a *app) optimizeParallelismCommand(keep cli.Flag) *cli.Command {
 	list := func(name, auto string) cli.Flag {
@@ -40,7 +41,7 @@ microbatches (so the microbatch size: global batch = microbatch size × microbat
 the pipeline schedule's virtual stages (1 = 1F1B, v > 1 = interleaved 1F1B: the bubble is
 (pp − 1)/(microbatches · v) of the busy time, the first stage holds the activations of
 min(pp, microbatches) microbatches, × (1 + (pp − 1)/(pp · v)) interleaved), the ZeRO stage and
-activation checkpointing (none, selective, full). The seed profile searches tp and pp only
+activation checkpointing (none, selective, linear_outputs, full). The seed profile searches tp and pp only
 (its optimizer), with the plan's other choices.
 
 Objective: the shortest training step (step_latency_ms) for the plan's global batch, so also
@@ -52,7 +53,7 @@ does) and its training memory fits the accelerator. Layouts that do not divide a
 infeasible; a flag value that no searched layout can use is refused. Left out as repeats of
 another layout: ZeRO stages above 0 where dp · cp is 1, and selective recomputation beside
 FlashAttention (which stores no scores to drop). Exact ties go to the first in the search
-order: smaller values, then checkpointing none, selective, full.
+order: smaller values, then checkpointing none, selective, linear_outputs, full.
 
 JSON: objective_value, best_config (tp, pp, dp, ep, cp, microbatches, microbatch_size,
 virtual_stages, schedule, zero_stage, activation_checkpointing), best_step_time, best_mfu,
@@ -67,7 +68,7 @@ the slowest stage's busy time without exposed communication or bubble).`,
 			list("microbatches", "calibrated: every count that divides the global batch with a searched dp; seed: the plan's"),
 			list("virtual-stages", "calibrated: 1 and each v that cuts the layers into pp · v equal chunks for a searched pp; seed: the plan's"),
 			list("zero-stages", "calibrated: 0, 1, 2, 3; seed: the plan's"),
-			list("activation-checkpointing", "calibrated: none, selective, full; seed: the plan's"),
+			list("activation-checkpointing", "calibrated: none, selective, linear_outputs, full; seed: the plan's"),
 			keep,
 		},
 		Action: func(ctx context.Context, c *cli.Command) error { return a.optimizeParallelism(ctx, c) },
@@ -411,7 +412,8 @@ func layoutText(cfg orderedObject) string {
 	default:
 		s += ", no pipeline"
 	}
-	rec := map[string]string{"none": "no recomputation", "selective": "selective recomputation", "full": "full recomputation"}[fmt.Sprint(cfg[10].v)]
+	rec := map[string]string{"none": "no recomputation", "selective": "selective recomputation",
+		"linear_outputs": "recomputation of all but the linear outputs", "full": "full recomputation"}[fmt.Sprint(cfg[10].v)]
 	return s + fmt.Sprintf(", ZeRO-%v, %s", cfg[9].v, rec)
 }
 
@@ -499,7 +501,7 @@ func checkpointingList(text string, row map[string]any) ([]string, bool, error) 
 	for f := range strings.SplitSeq(text, ",") {
 		f = strings.TrimSpace(f)
 		if !slices.Contains(checkpointingOrder, f) {
-			return nil, false, badInputf("--activation-checkpointing", "%q: want auto, plan, or a comma-separated list of none, selective, full%s", f, suggest.Hint(f, checkpointingOrder))
+			return nil, false, badInputf("--activation-checkpointing", "%q: want auto, plan, or a comma-separated list of none, selective, linear_outputs, full%s", f, suggest.Hint(f, checkpointingOrder))
 		}
 		if slices.Contains(out, f) {
 			return nil, false, badInputf("--activation-checkpointing", "%s is listed twice", f)
