@@ -154,6 +154,10 @@ type hfConfig struct {
 	FirstDense      int      `json:"first_k_dense_replace"`
 	KVLoraRank      int      `json:"kv_lora_rank"`
 	QKRopeHeadDim   int      `json:"qk_rope_head_dim"`
+	QKNopeHeadDim   int      `json:"qk_nope_head_dim"`
+	VHeadDim        int      `json:"v_head_dim"`
+	QLoraRank       *int     `json:"q_lora_rank"` // null: queries projected at full rank (DeepSeek-V2-Lite)
+	MoELayerFreq    int      `json:"moe_layer_freq"`
 	MaxPositions    int      `json:"max_position_embeddings"`
 	NextNLayers     int      `json:"num_nextn_predict_layers"`
 }
@@ -213,7 +217,8 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 		{"num_local_experts", cfg.LocalExperts}, {"n_routed_experts", cfg.RoutedExperts}, {"n_shared_experts", cfg.SharedExperts},
 		{"num_experts_per_tok", cfg.ExpertsPerTok}, {"moe_intermediate_size", cfg.MoEIntermediate}, {"first_k_dense_replace", cfg.FirstDense},
 		{"kv_lora_rank", cfg.KVLoraRank}, {"qk_rope_head_dim", cfg.QKRopeHeadDim}, {"max_position_embeddings", cfg.MaxPositions},
-		{"num_nextn_predict_layers", cfg.NextNLayers}} {
+		{"num_nextn_predict_layers", cfg.NextNLayers}, {"qk_nope_head_dim", cfg.QKNopeHeadDim}, {"v_head_dim", cfg.VHeadDim},
+		{"q_lora_rank", derefInt(cfg.QLoraRank)}, {"moe_layer_freq", cfg.MoELayerFreq}} {
 		if f.v < 0 || f.v > maxDim {
 			return nil, fmt.Errorf("%s: %s must be in [0, %d], got %d", path, f.name, maxDim, f.v)
 		}
@@ -265,7 +270,10 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 	// would be priced with the wrong KV cache (Qwen3-32B: 80 instead of 128 per head,
 	// 37.5 % short) and exit 0, so it is refused. Latent attention (kv_lora_rank and
 	// qk_rope_head_dim) sizes its cache from those instead.
-	mla := cfg.KVLoraRank > 0 && cfg.QKRopeHeadDim > 0
+	mla, err := checkMLA(path, b, &cfg)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case cfg.HeadDim == 0 && cfg.Hidden%cfg.Heads != 0:
 		return nil, fmt.Errorf("%s: num_attention_heads %d do not divide hidden_size %d: a head's width is hidden_size / num_attention_heads", path, cfg.Heads, cfg.Hidden)
@@ -283,6 +291,9 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 		embed *= 2
 	}
 	attn := h*float64(cfg.Heads*hd)*2 + h*float64(kv*hd)*2
+	if mla {
+		attn = mlaAttentionParams(&cfg)
+	}
 	norms := 2 * h
 	denseMLP := 3 * h * float64(cfg.Intermediate)
 	total, active := embed+h, embed+h // final norm
@@ -322,7 +333,7 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 		IntermediateDim: cfg.Intermediate, VocabSize: cfg.Vocab, KVLoraRank: cfg.KVLoraRank, QKRopeHeadDim: cfg.QKRopeHeadDim,
 		ContextTokens: cfg.MaxPositions, MTPLayers: cfg.NextNLayers, InferenceFLOPs: 2 * math.Round(active), InferenceFLOPsPer: "token",
 		Provenance: Provenance{Source: Source{Kind: "derived", Ref: "Hugging Face config.json " + path}, File: path}}
-	if cfg.KVLoraRank == 0 || cfg.QKRopeHeadDim == 0 {
+	if !mla {
 		m.KVLoraRank, m.QKRopeHeadDim = 0, 0
 	}
 	if experts > 0 {
@@ -334,6 +345,87 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// deepseekTypes are the model_types whose attention is multi-head latent attention
+// (transformers' DeepseekV2Attention and DeepseekV3Attention).
+var deepseekTypes = map[string]bool{"deepseek_v2": true, "deepseek_v3": true}
+
+// checkMLA reports whether a config's attention is latent (MLA) and refuses one whose MLA
+// fields the count cannot read. transformers builds MLA for the DeepSeek types only, from
+// kv_lora_rank, qk_rope_head_dim, qk_nope_head_dim, v_head_dim and q_lora_rank (null: no
+// query compression), and the other types ignore those keys. The count priced a DeepSeek
+// config's attention as Q/K/V/O projections of hidden_size / heads wide heads (DeepSeek-V2:
+// 104.9M instead of 149.2M weights a layer, its 21B active parameters counted as 18.7B)
+// with exit 0, and a Llama config carrying kv_lora_rank got a latent KV cache.
+func checkMLA(path string, b []byte, cfg *hfConfig) (bool, error) {
+	if !deepseekTypes[cfg.ModelType] {
+		for _, f := range []struct {
+			name string
+			v    int
+		}{{"kv_lora_rank", cfg.KVLoraRank}, {"q_lora_rank", derefInt(cfg.QLoraRank)}, {"qk_nope_head_dim", cfg.QKNopeHeadDim},
+			{"v_head_dim", cfg.VHeadDim}} {
+			if f.v > 0 {
+				return false, fmt.Errorf("%s: %s %d: latent attention (MLA) is built by transformers for model_type deepseek_v2 and deepseek_v3 only, and model_type %q ignores the key; give the model_type the checkpoint was written for",
+					path, f.name, f.v, cfg.ModelType)
+			}
+		}
+		return false, nil
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return false, fmt.Errorf("%s: %v", path, err)
+	}
+	var missing []string
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"kv_lora_rank", cfg.KVLoraRank}, {"qk_rope_head_dim", cfg.QKRopeHeadDim}, {"qk_nope_head_dim", cfg.QKNopeHeadDim}, {"v_head_dim", cfg.VHeadDim}} {
+		if f.v <= 0 {
+			missing = append(missing, f.name)
+		}
+	}
+	if _, ok := keys["q_lora_rank"]; !ok {
+		missing = append(missing, "q_lora_rank (null for queries at full rank)")
+	}
+	if len(missing) > 0 {
+		return false, fmt.Errorf("%s: model_type %s is multi-head latent attention (MLA), counted from kv_lora_rank, q_lora_rank, qk_nope_head_dim, qk_rope_head_dim and v_head_dim; missing or not positive: %s",
+			path, cfg.ModelType, strings.Join(missing, ", "))
+	}
+	if cfg.QLoraRank != nil && *cfg.QLoraRank == 0 {
+		return false, fmt.Errorf("%s: q_lora_rank 0: a query compression rank is positive, or null for queries projected at full rank", path)
+	}
+	if cfg.MoELayerFreq > 1 {
+		return false, fmt.Errorf("%s: moe_layer_freq %d: only a mixture of experts in every layer after first_k_dense_replace (moe_layer_freq 1, as every DeepSeek-V2/V3 checkpoint has) is counted", path, cfg.MoELayerFreq)
+	}
+	return true, nil
+}
+
+// mlaAttentionParams is one layer's multi-head latent attention weights as transformers'
+// DeepseekV3Attention (and DeepseekV2Attention) holds them (DeepSeek-V2 report,
+// arXiv:2405.04434, §2.1.2–2.1.3): queries through q_a_proj (hidden × q_lora_rank),
+// q_a_layernorm and q_b_proj (q_lora_rank × heads·(qk_nope + qk_rope)), or one q_proj at
+// full rank when q_lora_rank is null; kv_a_proj_with_mqa (hidden × (kv_lora_rank +
+// qk_rope)), kv_a_layernorm (kv_lora_rank), kv_b_proj (kv_lora_rank × heads·(qk_nope +
+// v_head_dim)); o_proj (heads·v_head_dim × hidden). No biases (attention_bias false).
+func mlaAttentionParams(cfg *hfConfig) float64 {
+	h, heads := float64(cfg.Hidden), float64(cfg.Heads)
+	qk := float64(cfg.QKNopeHeadDim + cfg.QKRopeHeadDim)
+	kvr, v := float64(cfg.KVLoraRank), float64(cfg.VHeadDim)
+	q := h * heads * qk
+	if cfg.QLoraRank != nil {
+		qr := float64(*cfg.QLoraRank)
+		q = h*qr + qr + qr*heads*qk
+	}
+	kv := h*(kvr+float64(cfg.QKRopeHeadDim)) + kvr + kvr*heads*(float64(cfg.QKNopeHeadDim)+v)
+	return q + kv + heads*v*h
+}
+
+func derefInt(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // AddModel adds a model built elsewhere (e.g. from config.json) to the catalog.
