@@ -559,7 +559,8 @@ var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "para
 	"layers_do_not_fill_the_stages", "ep_does_not_divide_dp_or_experts",
 	"batch_does_not_divide_into_microbatches", "seq_len_does_not_divide_by_cp", "exceeds_context",
 	"draft_exceeds_context", "model_has_no_mtp_module", "virtual_stages_without_pipeline",
-	"dp_shard_does_not_divide_dp", "draft_not_smaller_than_target", "overloaded", "not_a_training_format", "no_rate"}
+	"dp_shard_does_not_divide_dp", "draft_not_smaller_than_target", "overloaded", "not_a_training_format", "no_rate",
+	"draft_vocabulary_differs"}
 
 const (
 	reasonNone uint8 = iota
@@ -606,6 +607,7 @@ const (
 	reasonOverloaded     // serve under qps: no steady state (prefills fill the replica, or the batch passes its largest)
 	reasonNotTrained     // training (calibrated): an integer precision, which no training stack trains in (IntegerTraining)
 	reasonNoRate         // serve-sim: neither qps nor a target, so no rate to simulate at
+	reasonDraftVocab     // serving: a draft model whose vocabulary is not the target's
 )
 
 // stepReasons maps kernel.StepSplit's verdicts to infeasible_reason codes.

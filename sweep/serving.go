@@ -510,6 +510,13 @@ func (t *servingTables) layoutReason(m *catalog.Model, tp, pp, ep, nodeSize int,
 	if d := t.drafts[draft]; d != nil && !d.Family.IsTransformer() {
 		return reasonDraftNotLLM
 	}
+	if d := t.drafts[draft]; d != nil && d.VocabSize > 0 && m.VocabSize > 0 && d.VocabSize != m.VocabSize {
+		// The target verifies the draft's tokens by their ids: both must index one vocabulary
+		// (Leviathan et al. 2023 §2.3 compare the two models' distributions token by token;
+		// vLLM's SpecDecodeWorker._vocab_size asserts the sizes equal). Llama-2-7B (32,000)
+		// drafting for Llama-3.1-70B (128,256) was priced 1.4× faster with exit 0.
+		return reasonDraftVocab
+	}
 	if d := t.drafts[draft]; d != nil && d.Parameters >= m.Parameters {
 		// Drafting pays off only when a draft step costs less than a target step; a draft as
 		// large as the target is not speculative decoding (and, on one tensor-parallel group

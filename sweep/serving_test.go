@@ -30,6 +30,8 @@ func TestServingLayoutReasons(t *testing.T) {
 		{"draft that is not a transformer", "  draft_model: ResNet50\n", "draft_not_a_transformer"},
 		{"draft as large as the target", "  draft_model: Llama3_70B\n", "draft_not_smaller_than_target"},
 		{"draft larger than the target", "  model: [Llama3_8B]\n  draft_model: Llama3_70B\n", "draft_not_smaller_than_target"},
+		// Llama-2's 32,000-token vocabulary cannot draft for Llama 3's 128,256 (vLLM asserts equal sizes).
+		{"draft of another vocabulary", "  draft_model: Llama2_7B\n", "draft_vocabulary_differs"},
 		{"smaller draft", "  draft_model: Llama3_8B\n", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -179,19 +181,21 @@ func TestServingEfficiencyAuto(t *testing.T) {
 }
 
 // TestServingDraftChecks: a draft reads the whole sequence and runs spec_tokens past it
-// (calibrated: its context_tokens must hold seq_len + spec_tokens; GPT-2's window is 1024,
-// its config.json n_positions), and mtp drafts with the model's own multi-token-prediction
+// (calibrated: its context_tokens must hold seq_len + spec_tokens; Llama-2-7B's window is
+// 4096, its config.json max_position_embeddings, as is its Llama-2-70B target's, whose
+// 32,000-token vocabulary it shares), and mtp drafts with the model's own multi-token-prediction
 // module, which only a model that ships one has (DeepSeek-V3: num_nextn_predict_layers 1).
 func TestServingDraftChecks(t *testing.T) {
 	const big = "version: 1\nstudy: serve\nprofile: %s\naxes:\n  model: [Llama3_70B]\n  hardware: [H100]\n  precision: [fp8]\n  tp: 4\n  batch_size: 8\n  seq_len: %d\n  draft_model: %s\n  spec_tokens: %d\n"
+	const llama2 = "version: 1\nstudy: serve\nprofile: %s\naxes:\n  model: [Llama2_70B]\n  hardware: [H100]\n  precision: [fp8]\n  tp: 4\n  batch_size: 8\n  seq_len: %d\n  draft_model: %s\n  spec_tokens: %d\n"
 	const deepseek = "version: 1\nstudy: serve\nprofile: %s\naxes:\n  model: [DeepSeek_V3]\n  hardware: [H100]\n  precision: [fp8]\n  tp: 8\n  pp: 2\n  batch_size: 8\n  seq_len: 4096\n  draft_model: %s\n  spec_tokens: 1\n"
 	for _, tc := range []struct {
 		name, src, reason string // reason "" = feasible
 	}{
-		{"draft window holds seq + drafted", fmt.Sprintf(big, "calibrated", 1020, "GPT2", 4), ""},
-		{"one token past the draft window", fmt.Sprintf(big, "calibrated", 1021, "GPT2", 4), "draft_exceeds_context"},
-		{"drafted tokens past the draft window", fmt.Sprintf(big, "calibrated", 1020, "GPT2", 5), "draft_exceeds_context"},
-		{"seed has no window check", fmt.Sprintf(big, "seed", 4096, "GPT2", 4), ""},
+		{"draft window holds seq + drafted", fmt.Sprintf(llama2, "calibrated", 4092, "Llama2_7B", 4), ""},
+		{"one token past the draft window", fmt.Sprintf(llama2, "calibrated", 4093, "Llama2_7B", 4), "draft_exceeds_context"},
+		{"drafted tokens past the draft window", fmt.Sprintf(llama2, "calibrated", 4092, "Llama2_7B", 5), "draft_exceeds_context"},
+		{"seed has no window check", fmt.Sprintf(llama2, "seed", 4096, "Llama2_7B", 4), ""},
 		{"a draft with a long window", fmt.Sprintf(big, "calibrated", 4096, "Llama3_8B", 4), ""},
 		{"mtp without a module", fmt.Sprintf(big, "calibrated", 1024, "mtp", 1), "model_has_no_mtp_module"},
 		{"mtp without a module, seed", fmt.Sprintf(big, "seed", 1024, "mtp", 1), "model_has_no_mtp_module"},

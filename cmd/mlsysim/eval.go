@@ -486,6 +486,13 @@ func (a *app) infeasibleWhy(row map[string]any) string {
 			return fmt.Sprintf("%s: the draft %s has %.3g parameters, the target %s %.3g; a draft step must cost less than a target step (name a smaller model of the family, or mtp where the model ships the module)",
 				reason, d.Key, d.Parameters, m.Key, m.Parameters)
 		}
+	case "draft_vocabulary_differs":
+		m, errM := a.cat.ModelByKey(fmt.Sprint(row["model"]))
+		d, errD := a.cat.ModelByKey(fmt.Sprint(row["draft_model"]))
+		if errM == nil && errD == nil {
+			return fmt.Sprintf("%s: the draft %s has a vocabulary of %d tokens, the target %s %d; the target verifies the draft's token ids, so both must share one tokenizer (name a smaller model of the family, or mtp where the model ships the module)",
+				reason, d.Key, d.VocabSize, m.Key, m.VocabSize)
+		}
 	case "draft_not_a_transformer":
 		if d, err := a.cat.ModelByKey(fmt.Sprint(row["draft_model"])); err == nil {
 			return fmt.Sprintf("%s: the draft %s is a %s model, not a language model that can draft tokens (name a smaller transformer, or mtp where the model ships the module)",
