@@ -94,7 +94,7 @@ type LoadIn struct {
 }
 
 // LoadOut holds the output columns of ServingLoad; times in s. A point that is not
-// steady has its TTFT and TPOT at +Inf and its concurrency at the bound it passed.
+// steady has its TTFT, TPOT, concurrency and decode batch at +Inf.
 type LoadOut struct {
 	Concurrency        []float64 // N, requests in the replica
 	DecodeBatch        []float64 // N_d, sequences decoding (mean)
@@ -226,11 +226,13 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 	return p
 }
 
-// overloaded marks p as having no steady state: TTFT, TPOT and concurrency unbounded, nd
-// the decode batch where the search stopped, the memory of the largest batch at full
-// context.
-func (m *llm) overloaded(p loadPoint, full, nd float64) loadPoint {
-	p.reason, p.ttft, p.tpot, p.n, p.nd = LoadOverloaded, math.Inf(1), math.Inf(1), math.Inf(1), nd
+// overloaded marks p as having no steady state: TTFT, TPOT, concurrency and the mean decode
+// batch have no value (+Inf, as the columns mark it), the memory is the largest batch's at
+// full context. The decode batch was where the fixed-point search stopped (0 when the
+// prefills alone fill the replica), which serve -o json printed as a mean batch of 0 beside
+// a null concurrency.
+func (m *llm) overloaded(p loadPoint, full, _ float64) loadPoint {
+	p.reason, p.ttft, p.tpot, p.n, p.nd = LoadOverloaded, math.Inf(1), math.Inf(1), math.Inf(1), math.Inf(1)
 	p.mem, _ = m.memoryAt(full, p.maxBatch)
 	return p
 }

@@ -37,7 +37,7 @@ func init() {
 			{Name: "tp_comm_ms", Unit: "ms", Doc: "tensor- and expert-parallel exchanges per decode step (0 at tp 1)"},
 			{Name: "pp_comm_ms", Unit: "ms", Doc: "pipeline stage-boundary sends per decode step (0 at pp 1)"},
 			{Name: "load_concurrency", Doc: "under qps: mean requests in the replica, queued, prefilling or decoding, qps · (TTFT + (output_tokens − 1) · TPOT) (Little's law; 0 without qps, +Inf overloaded)"},
-			{Name: "load_decode_batch", Doc: "under qps: mean sequences decoding, the least fixed point of qps · (output_tokens − 1) · TPOT (0 without qps)"},
+			{Name: "load_decode_batch", Doc: "under qps: mean sequences decoding, the least fixed point of qps · (output_tokens − 1) · TPOT (0 without qps, +Inf overloaded)"},
 			{Name: "load_ttft_ms", Unit: "ms", Doc: "under qps: mean time to first token, half the running decode step + the prompt's M/D/1 queue + its prefill (chunked: the steps carrying its chunks beside the decode batch), and calibrated the wait for one of load_max_batch slots (M/D/c, docs/PHYSICS.md §34.3) (0 without qps, +Inf overloaded)"},
 			{Name: "load_tpot_ms", Unit: "ms", Doc: "under qps: mean time per output token after the first, the decode step of the batch a sequence is in, stretched by the prefills' share of time (chunked: one step of that batch and the prompt tokens arriving during it) (0 without qps, +Inf overloaded)"},
 			{Name: "load_prefill_utilization", Doc: "under qps: share of time the replica prefills, qps · one prompt's prefill (chunked: qps · the prompt's share of steps that fill the chunk budget) (0 without qps)"},

@@ -29,3 +29,24 @@ func TestServeDraftVocabulary(t *testing.T) {
 		}
 	}
 }
+
+// TestServeOverloadedLoadColumns: under a rate the replica cannot keep up with, serve -o json
+// writes null for every load_* value that has no steady state, as --help says. It wrote
+// "load_decode_batch": 0 (where the fixed-point search stopped) beside a null concurrency,
+// TTFT and TPOT. Llama3_70B fp8 tp 2 on H100, batch 16, 1024-token prompts: capacity
+// 2.92 requests/s, so 40/s is overloaded (the prefills alone take 3.1× the replica's time).
+func TestServeOverloadedLoadColumns(t *testing.T) {
+	r := mlsysim(t, "serve", "Llama3_70B", "H100", "-p", "fp8", "--tp", "2", "-b", "16", "-s", "1024", "--qps", "40", "-o", "json")
+	obj := oneObject(t, r.stdout)
+	if r.code != exitOK || obj["infeasible_reason"] != "overloaded" {
+		t.Fatalf("exit %d, reason %v, want 0 and overloaded\n%v", r.code, obj["infeasible_reason"], r)
+	}
+	for _, k := range []string{"load_concurrency", "load_decode_batch", "load_ttft_ms", "load_tpot_ms"} {
+		if v, ok := obj[k]; !ok || v != nil {
+			t.Errorf("%s = %v (present %v), want null: an overloaded replica has no steady state", k, v, ok)
+		}
+	}
+	if obj["load_max_batch"] != 16.0 {
+		t.Errorf("load_max_batch %v, want 16", obj["load_max_batch"])
+	}
+}
