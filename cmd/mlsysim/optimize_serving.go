@@ -264,7 +264,7 @@ const specName = "optimize serving"
 // specFlags are the flags behind the generated grid's keys.
 var specFlags = map[string]string{"qps": "--qps", "target_ttft_ms": "--ttft-ms", "target_itl_ms": "--itl-ms", "input_tokens": "--isl",
 	"output_tokens": "--osl", "max_accelerators": "--max-accelerators", "accelerator_hour_usd": "--accelerator-hour-usd",
-	"engine": "--engine", "hardware": "--hardware", "precision": "--precision", "kv_precision": "--kv-precision", "mode": "--disaggregated", "batch_size": "--max-batch"}
+	"engine": "--engine", "model": "MODEL", "hardware": "--hardware", "precision": "--precision", "kv_precision": "--kv-precision", "mode": "--disaggregated", "batch_size": "--max-batch"}
 
 // flagOfSpecLine turns an error at a line of the generated grid ("optimize serving:5: qps
 // = 1e+09 is out of range") into one naming the flag the user typed ("--qps: …").

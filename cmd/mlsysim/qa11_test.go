@@ -50,3 +50,14 @@ func TestServeOverloadedLoadColumns(t *testing.T) {
 		t.Errorf("load_max_batch %v, want 16", obj["load_max_batch"])
 	}
 }
+
+// TestOptimizeServingNamesModel: a MODEL that cannot be served is refused naming the
+// argument, not a line of the grid optimize serving writes for itself ("optimize
+// serving:14: serving needs a transformer").
+func TestOptimizeServingNamesModel(t *testing.T) {
+	r := mlsysim(t, "optimize", "serving", "ResNet50", "--qps", "2", "--ttft-ms", "500", "--itl-ms", "50", "--hardware", "H100")
+	if r.code != exitBadInput || !strings.Contains(r.stderr, "MODEL: serving needs a transformer, but ResNet50 is not one (family cnn)") ||
+		strings.Contains(r.stderr, "optimize serving:") {
+		t.Errorf("want exit 1 naming MODEL\n%v", r)
+	}
+}
