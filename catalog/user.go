@@ -244,6 +244,9 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 	if cfg.TieEmbeddings != nil {
 		tied = *cfg.TieEmbeddings
 	}
+	if err := checkExpertKeys(path, &cfg); err != nil {
+		return nil, err
+	}
 	experts := max(cfg.LocalExperts, cfg.RoutedExperts)
 	switch {
 	case experts > 0 && cfg.ExpertsPerTok < 1:
@@ -419,6 +422,38 @@ func mlaAttentionParams(cfg *hfConfig) float64 {
 	}
 	kv := h*(kvr+float64(cfg.QKRopeHeadDim)) + kvr + kvr*heads*(float64(cfg.QKNopeHeadDim)+v)
 	return q + kv + heads*v*h
+}
+
+// checkExpertKeys refuses mixture-of-experts keys the model_type's transformers class does
+// not read: MixtralConfig builds num_local_experts experts of intermediate_size, the DeepSeek
+// configs n_routed_experts (+ n_shared_experts) of moe_intermediate_size after
+// first_k_dense_replace dense layers, and the dense types build no experts. The count read
+// every key for every type, so a Llama config carrying num_local_experts was priced as a
+// mixture that transformers would build dense (and a Mixtral one with moe_intermediate_size
+// at the wrong expert width), exit 0.
+func checkExpertKeys(path string, cfg *hfConfig) error {
+	type key struct {
+		name string
+		v    int
+	}
+	var ignored []key
+	switch {
+	case cfg.ModelType == "mixtral":
+		ignored = []key{{"n_routed_experts", cfg.RoutedExperts}, {"n_shared_experts", cfg.SharedExperts},
+			{"moe_intermediate_size", cfg.MoEIntermediate}, {"first_k_dense_replace", cfg.FirstDense}}
+	case deepseekTypes[cfg.ModelType]:
+		ignored = []key{{"num_local_experts", cfg.LocalExperts}}
+	default:
+		ignored = []key{{"num_local_experts", cfg.LocalExperts}, {"n_routed_experts", cfg.RoutedExperts}, {"n_shared_experts", cfg.SharedExperts},
+			{"moe_intermediate_size", cfg.MoEIntermediate}, {"first_k_dense_replace", cfg.FirstDense}}
+	}
+	for _, k := range ignored {
+		if k.v > 0 {
+			return fmt.Errorf("%s: %s %d: model_type %q ignores the key (transformers builds experts from num_local_experts for mixtral, from n_routed_experts, n_shared_experts, moe_intermediate_size and first_k_dense_replace for deepseek_v2 and deepseek_v3, and none for the dense types); give the model_type the checkpoint was written for",
+				path, k.name, k.v, cfg.ModelType)
+		}
+	}
+	return nil
 }
 
 func derefInt(p *int) int {

@@ -18,7 +18,16 @@ func llamaConfig() map[string]any {
 
 func mixtralConfig() map[string]any {
 	c := llamaConfig()
-	c["num_local_experts"], c["num_experts_per_tok"] = 8, 2
+	c["model_type"], c["num_local_experts"], c["num_experts_per_tok"] = "mixtral", 8, 2
+	return c
+}
+
+// deepseekConfig is a DeepSeek-V3-style shape on the Llama fixture: latent attention and
+// 8 routed experts after one dense layer.
+func deepseekConfig() map[string]any {
+	c := llamaConfig()
+	c["model_type"], c["n_routed_experts"], c["num_experts_per_tok"], c["moe_intermediate_size"] = "deepseek_v3", 8, 2, 2048
+	c["first_k_dense_replace"], c["kv_lora_rank"], c["q_lora_rank"], c["qk_nope_head_dim"], c["qk_rope_head_dim"], c["v_head_dim"] = 1, 512, 1536, 128, 64, 128
 	return c
 }
 
@@ -28,6 +37,9 @@ func TestHFConfigDomains(t *testing.T) {
 	}
 	if m, err := ModelFromHFJSON("ok/config.json", mustJSON(t, mixtralConfig())); err != nil || m.ActiveExpertsPerToken != 2 {
 		t.Fatalf("the Mixtral config: %v, %v", m, err)
+	}
+	if m, err := ModelFromHFJSON("ok/config.json", mustJSON(t, deepseekConfig())); err != nil || m.Experts != 8 || m.KVLoraRank != 512 {
+		t.Fatalf("the DeepSeek config: %v, %v", m, err)
 	}
 	stated := llamaConfig()
 	stated["head_dim"] = 128 // Llama 3's config.json states it: 32 × 128 = 4096
@@ -58,7 +70,12 @@ func TestHFConfigDomains(t *testing.T) {
 		{"zero active experts", mixtralConfig, "num_experts_per_tok", 0, "num_experts_per_tok missing or 0"},
 		{"more active than experts", mixtralConfig, "num_experts_per_tok", 9, "exceeds the 8 experts"},
 		{"active without experts", llamaConfig, "num_experts_per_tok", 2, "exceeds the 0 experts"},
-		{"dense layers beyond the model", mixtralConfig, "first_k_dense_replace", 40, "first_k_dense_replace 40 exceeds the 32 layers"},
+		{"dense layers beyond the model", deepseekConfig, "first_k_dense_replace", 40, "first_k_dense_replace 40 exceeds the 32 layers"},
+		// transformers' LlamaConfig builds no experts and MixtralConfig reads no
+		// moe_intermediate_size: the count must not read them either.
+		{"experts on a dense type", llamaConfig, "num_local_experts", 8, `num_local_experts 8: model_type "llama" ignores the key`},
+		{"DeepSeek keys on Mixtral", mixtralConfig, "moe_intermediate_size", 2048, `moe_intermediate_size 2048: model_type "mixtral" ignores the key`},
+		{"Mixtral keys on DeepSeek", deepseekConfig, "num_local_experts", 8, `num_local_experts 8: model_type "deepseek_v3" ignores the key`},
 		{"escape in the name", llamaConfig, "_name_or_path", "x\x1b[2Jy", "a control character (U+001B)"},
 		{"layers as a fraction", llamaConfig, "num_hidden_layers", 32.5, "field num_hidden_layers: want int"},
 		{"layers as text", llamaConfig, "num_hidden_layers", "32", "want int, got a JSON string"},
