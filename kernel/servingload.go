@@ -81,7 +81,14 @@ func ServingLoad(out *LoadOut, in *LoadIn) {
 	m := llm{memo: &out.memo}
 	for i := 0; i < n; i++ {
 		in.load(&m, i)
-		out.set(i, m.underLoad(in.SeqLen[i], in.CachedPrefix[i], in.ChunkTokens[i], in.OutputTokens[i], in.QPS[i], in.Batch[i]))
+		p := m.underLoad(in.SeqLen[i], in.CachedPrefix[i], in.ChunkTokens[i], in.OutputTokens[i], in.QPS[i], in.Batch[i])
+		if in.OutputTokens[i] <= 1 && p.reason == LoadSteady {
+			// One generated token, the prefill's: no time between tokens (serve-sim's TPOT is
+			// 0 too). The decode step it was priced at (7.0 ms for Llama3_8B on H100) was
+			// printed as a TPOT and gave the user 1000/TPOT tokens/s.
+			p.tpot = 0
+		}
+		out.set(i, p)
 	}
 }
 
@@ -94,7 +101,8 @@ type LoadIn struct {
 }
 
 // LoadOut holds the output columns of ServingLoad; times in s. A point that is not
-// steady has its TTFT, TPOT, concurrency and decode batch at +Inf.
+// steady has its TTFT, TPOT, concurrency and decode batch at +Inf; with one output token
+// a steady point's TPOT is 0 (no time between tokens).
 type LoadOut struct {
 	Concurrency        []float64 // N, requests in the replica
 	DecodeBatch        []float64 // N_d, sequences decoding (mean)

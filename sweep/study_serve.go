@@ -39,7 +39,7 @@ func init() {
 			{Name: "load_concurrency", Doc: "under qps: mean requests in the replica, queued, prefilling or decoding, qps · (TTFT + (output_tokens − 1) · TPOT) (Little's law; 0 without qps, +Inf overloaded)"},
 			{Name: "load_decode_batch", Doc: "under qps: mean sequences decoding, the least fixed point of qps · (output_tokens − 1) · TPOT (0 without qps, +Inf overloaded)"},
 			{Name: "load_ttft_ms", Unit: "ms", Doc: "under qps: mean time to first token, half the running decode step + the prompt's M/D/1 queue + its prefill (chunked: the steps carrying its chunks beside the decode batch), and calibrated the wait for one of load_max_batch slots (M/D/c, docs/PHYSICS.md §34.3) (0 without qps, +Inf overloaded)"},
-			{Name: "load_tpot_ms", Unit: "ms", Doc: "under qps: mean time per output token after the first, the decode step of the batch a sequence is in, stretched by the prefills' share of time (chunked: one step of that batch and the prompt tokens arriving during it) (0 without qps, +Inf overloaded)"},
+			{Name: "load_tpot_ms", Unit: "ms", Doc: "under qps: mean time per output token after the first, the decode step of the batch a sequence is in, stretched by the prefills' share of time (chunked: one step of that batch and the prompt tokens arriving during it) (0 without qps or with one output token, +Inf overloaded)"},
 			{Name: "load_prefill_utilization", Doc: "under qps: share of time the replica prefills, qps · one prompt's prefill (chunked: qps · the prompt's share of steps that fill the chunk budget) (0 without qps)"},
 			{Name: "load_max_batch", Doc: "under qps: the largest decode batch, batch_size or the sequences memory holds at seq_len + output_tokens if fewer (0 without qps)"},
 			{Name: "load_capacity_qps", Unit: "1/s", Doc: "under qps: the highest rate one replica sustains: load_max_batch over its prefills and output_tokens − 1 decode steps at that batch, or stall-free the most any decode batch sustains (docs/PHYSICS.md §34.1); at least qps where the point is steady (0 without qps)"},
@@ -173,7 +173,12 @@ func (e *serveEval) loadPoint(ec *econCols, k int, accels float64, pass []bool, 
 	if lo.ComputeBound[k] {
 		binding[k] = wallCompute
 	}
-	e.t.economics(ec, k, accels, e.load.QPS[k]*e.load.OutputTokens[k], lo.PowerW[k], lo.TPOT[k])
+	gap := lo.TPOT[k]
+	if e.load.OutputTokens[k] <= 1 {
+		// One generated token (TPOT 0): its user sees it after the TTFT, as serve-sim says.
+		gap = lo.TTFT[k]
+	}
+	e.t.economics(ec, k, accels, e.load.QPS[k]*e.load.OutputTokens[k], lo.PowerW[k], gap)
 	return true
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -59,5 +60,28 @@ func TestOptimizeServingNamesModel(t *testing.T) {
 	if r.code != exitBadInput || !strings.Contains(r.stderr, "MODEL: serving needs a transformer, but ResNet50 is not one (family cnn)") ||
 		strings.Contains(r.stderr, "optimize serving:") {
 		t.Errorf("want exit 1 naming MODEL\n%v", r)
+	}
+}
+
+// TestServeOneOutputToken: a request of one generated token (the prefill's) has no time
+// between tokens. serve --qps priced the decode step it never runs as its TPOT (7.01 ms for
+// Llama3_8B on H100, batch 64, 1024-token prompts at 5 requests/s) and gave its user
+// 1000/7.01 = 142.7 tokens/s, while the simulation beside it said "none" and serve-sim's
+// columns count the user's one token after its TTFT. Now load_tpot_ms is 0, tokens/s per
+// user is 1000 / load_ttft_ms, and the text says none.
+func TestServeOneOutputToken(t *testing.T) {
+	args := []string{"serve", "Llama3_8B", "H100", "-b", "64", "-s", "1024", "--qps", "5", "--output-tokens", "1"}
+	r := mlsysim(t, append(args, "-o", "json")...)
+	obj := oneObject(t, r.stdout)
+	ttft, _ := obj["load_ttft_ms"].(float64)
+	if r.code != exitOK || obj["feasible"] != true || obj["load_tpot_ms"] != 0.0 || ttft <= 0 {
+		t.Fatalf("load_tpot_ms %v, load_ttft_ms %v, want 0 and > 0\n%v", obj["load_tpot_ms"], obj["load_ttft_ms"], r)
+	}
+	if u := obj["tokens_per_s_per_user"].(float64); math.Abs(u-1000/ttft) > 1e-9*u {
+		t.Errorf("tokens_per_s_per_user %v, want 1000 / load_ttft_ms = %v", u, 1000/ttft)
+	}
+	text := mlsysim(t, args...)
+	if !strings.Contains(text.stdout, "TPOT (loaded)     none: one generated token per request") {
+		t.Errorf("text TPOT line:\n%v", text)
 	}
 }

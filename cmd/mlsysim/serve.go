@@ -364,10 +364,14 @@ func loadLines(row map[string]any) [][2]string {
 	if row["profile"] == "seed" {
 		ttftParts = "running step + prompt queue + prefill"
 	}
+	tpot := fmt.Sprintf("%.4f ms per token mean", f("load_tpot_ms"))
+	if f64(row, "output_tokens") <= 1 {
+		tpot = "none: one generated token per request, no time between tokens"
+	}
 	return append(lines,
 		[2]string{"Concurrency", fmt.Sprintf("%.1f requests in the replica, %.1f decoding", f("load_concurrency"), f("load_decode_batch"))},
 		[2]string{"TTFT (loaded)", fmt.Sprintf("%.2f ms mean (%s)", f("load_ttft_ms"), ttftParts)},
-		[2]string{"TPOT (loaded)", fmt.Sprintf("%.4f ms per token mean", f("load_tpot_ms"))},
+		[2]string{"TPOT (loaded)", tpot},
 		[2]string{"Prefill share", fmtPct(f("load_prefill_utilization")) + " of the replica's time"},
 	)
 }
