@@ -154,7 +154,11 @@ func servingCalibrated(out *ServeOut, in *ServeIn, m *llm, i int) {
 	m.decodeStep(&d, batch, s)
 
 	w := m.weights
-	kv := m.kvTok * s * batch * m.bkv
+	// The replica's KV cache is what its tp · pp accelerators hold, kv / kvDiv each: a cache
+	// that tp cannot split (a latent one, or fewer KV heads than tp ranks) is held in
+	// tp / kvShards copies. It was counted once, so DeepSeek-V3 at tp 8 reported 2.30 GB of
+	// cache and 674 GB in all beside a memory utilisation that holds 690 GB.
+	kv := m.kvTok * s * batch * m.bkv * m.tp * m.pp / m.kvDiv
 	total := w + kv
 	perAcc, wAcc := m.memPerAccel(s, batch)
 	if m.specK > 0 {
@@ -864,7 +868,7 @@ type ServeIn struct {
 // ServeOut holds the output columns of Serving; times in s, sizes in bytes.
 type ServeOut struct {
 	TTFT, ITL                        []float64 // ITL per emitted token (speculative steps divided by the accepted tokens)
-	KVBytes, WeightBytes, TotalBytes []float64 // whole replica
+	KVBytes, WeightBytes, TotalBytes []float64 // whole replica (calibrated: a replicated KV cache in every copy)
 	MemUtilization, TokensPerS       []float64 // per accelerator; tokens/s of the replica
 	Chunks, ChunkTime                []float64 // ChunkTime = 0 when not chunked
 	TPComm, PPComm                   []float64 // TP all-reduces and pipeline sends per decode step

@@ -27,7 +27,7 @@ func init() {
 			{Name: "ttft_ms", Unit: "ms", Doc: "time to first token: prefill of the batch's prompts (seed: FLOPs at peak · efficiency + dispatch per chunk; calibrated: the pipeline's roofline per chunk)"},
 			{Name: "itl_ms", Unit: "ms", Doc: "inter-token latency per generated token: one decode step (seed: (weights + KV)/tp/HBM bandwidth + layer tax; calibrated: roofline at the measured bandwidth + kernel and engine overhead), divided by the accepted tokens when drafting"},
 			{Name: "tokens_per_s", Unit: "1/s", Doc: "decode tokens per second across the batch: batch / ITL"},
-			{Name: "kv_cache_gb", Unit: "GB", Doc: "KV cache for the full context, whole replica (decimal GB)"},
+			{Name: "kv_cache_gb", Unit: "GB", Doc: "KV cache for the full context, whole replica (decimal GB); calibrated, a cache tensor parallelism cannot split (latent, or fewer KV heads than tp) counts each accelerator's copy"},
 			{Name: "weights_gb", Unit: "GB", Doc: "weights at the precision, whole replica (decimal GB)"},
 			{Name: "total_memory_gb", Unit: "GB", Doc: "weights + KV cache (+ draft), whole replica"},
 			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory (decimal GB)"},

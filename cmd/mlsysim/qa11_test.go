@@ -85,3 +85,29 @@ func TestServeOneOutputToken(t *testing.T) {
 		t.Errorf("text TPOT line:\n%v", text)
 	}
 }
+
+// TestServeReplicaMemoryAddsUp: total_memory_gb is the whole replica's weights + KV cache, so
+// it equals memory_utilization × an accelerator's capacity × the replica's accelerators. A
+// cache tensor parallelism cannot split — DeepSeek-V3's latent cache, replicated on every
+// rank as vLLM and SGLang hold it — was counted once: at tp 8 × pp 2, batch 32, 2048 tokens,
+// kv_cache_gb said 2.30 GB (61 layers · 576 · 1 byte · 65,536 tokens) and total_memory_gb
+// 674, while the accelerators held 16 · (671.9/16 + 2.30/2) = 690.3 GB. A grouped-query
+// cache split over its 8 heads (Llama-3.1-70B at tp 4 × pp 2) adds up either way.
+func TestServeReplicaMemoryAddsUp(t *testing.T) {
+	const h100GB = 80 * (1 << 30) / 1e9 // 85.899 GB
+	for _, args := range [][]string{
+		{"DeepSeek_V3", "H100", "-p", "fp8", "--tp", "8", "--pp", "2", "-b", "32"},
+		{"Llama3_70B", "H100", "-p", "fp8", "--tp", "4", "--pp", "2", "-b", "32"},
+		{"Llama3_8B", "H100", "--tp", "8", "-b", "64", "--kv-precision", "fp8"},
+	} {
+		r := mlsysim(t, append(append([]string{"serve"}, args...), "-o", "json")...)
+		o := oneObject(t, r.stdout)
+		total, util, acc := o["total_memory_gb"].(float64), o["memory_utilization"].(float64), o["accelerators"].(float64)
+		if held := util * h100GB * acc; math.Abs(total-held) > 1e-6*held {
+			t.Errorf("%v: total_memory_gb %.3f, but %.0f accelerators at %.4f of %.3f GB hold %.3f", args, total, acc, util, h100GB, held)
+		}
+		if w := o["weights_gb"].(float64); math.Abs(total-w-o["kv_cache_gb"].(float64)) > 1e-9*total {
+			t.Errorf("%v: total_memory_gb %.3f is not weights %.3f + KV %.3f", args, total, w, o["kv_cache_gb"])
+		}
+	}
+}
