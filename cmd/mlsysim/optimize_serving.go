@@ -32,7 +32,9 @@ func (a *app) optimizeServingCommand(keep cli.Flag) *cli.Command {
 		Name:      "serving",
 		Usage:     "the cheapest deployment of MODEL that serves a request rate within TTFT and ITL targets, aggregated vs disaggregated",
 		ArgsUsage: "MODEL",
-		Description: `Sweeps the serve-deploy study (docs/PHYSICS.md §34) over every layout of MODEL
+		Description: `Sweeps the serve-deploy study (docs/PHYSICS.md §34) over every layout of MODEL (a
+catalog key, or a model file — a YAML entry or a Hugging Face config.json — as eval
+and serve take it)
 on the given accelerators — precision, KV-cache format (each of --kv-precision under
 every weight precision: a 16-bit cache under int4 weights is searched, as AWQ and GPTQ
 models are served), tp, pp, ep (MoE), decode batch 1–--max-batch, aggregated or disaggregated with prefill instances of tp 1–8 — sizes the
@@ -95,7 +97,16 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 	if c.Args().Len() != 1 {
 		return nil, badInputf("optimize serving", "want one MODEL, got %d arguments; example: mlsysim optimize serving Llama3_70B --qps 20 --ttft-ms 500 --itl-ms 50", c.Args().Len())
 	}
-	m, err := a.cat.ModelByKey(c.Args().First())
+	key := c.Args().First()
+	if isFile(key) {
+		// A model file (YAML entry or Hugging Face config.json), as eval and serve take it:
+		// it was looked up as a catalog key ("unknown model …/config.json").
+		var err error
+		if key, err = a.addModelFile(key); err != nil {
+			return nil, err
+		}
+	}
+	m, err := a.cat.ModelByKey(key)
 	if err != nil {
 		return nil, badInput("MODEL", err)
 	}

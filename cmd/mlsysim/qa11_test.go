@@ -111,3 +111,19 @@ func TestServeReplicaMemoryAddsUp(t *testing.T) {
 		}
 	}
 }
+
+// TestOptimizeServingModelFile: optimize serving takes a model file as MODEL, as eval and
+// serve do (it looked the path up as a catalog key: "unknown model …/config.json"), with the
+// same answer as adding the file with --catalog and naming its key.
+func TestOptimizeServingModelFile(t *testing.T) {
+	cfg := fixture("Llama-3.1-8B/config.json")
+	flags := []string{"--qps", "2", "--ttft-ms", "500", "--itl-ms", "50", "--hardware", "H100", "--precision", "fp8", "--max-batch", "64", "-o", "json"}
+	direct := mlsysim(t, append([]string{"optimize", "serving", cfg}, flags...)...)
+	viaCatalog := mlsysim(t, append([]string{"--catalog", cfg, "optimize", "serving", "Llama-3.1-8B"}, flags...)...)
+	if direct.code != exitOK || direct.stdout != viaCatalog.stdout {
+		t.Errorf("MODEL as a file:\n%v\nwith --catalog:\n%v", direct, viaCatalog)
+	}
+	if o := oneObject(t, direct.stdout); o["model"] != "Llama-3.1-8B" || o["feasible"] != true {
+		t.Errorf("model %v, feasible %v", o["model"], o["feasible"])
+	}
+}
