@@ -47,7 +47,7 @@ func ContinuousBatching(out *BatchOut, in *BatchIn) {
 		out.Throughput[i] = r.throughput
 		out.Active[i] = r.active
 		out.Fragmentation[i] = r.fragmentation
-		out.KVBytes[i] = r.kv
+		out.KVBytes[i] = a.replicaKV(r.kv)
 		out.StaticActive[i] = r.staticActive
 		out.StaticThroughput[i] = r.staticThroughput
 		out.Speedup[i] = r.speedup
@@ -130,8 +130,8 @@ func ContinuousBatchingC(out *BatchCOut, in *BatchIn) {
 		out.StaticActive[i] = r.staticActive
 		out.Fragmentation[i] = r.fragmentation
 		out.StaticFragmentation[i] = r.staticFragmentation
-		out.KVBytes[i] = r.kv
-		out.StaticKVBytes[i] = r.staticKV
+		out.KVBytes[i] = a.replicaKV(r.kv)
+		out.StaticKVBytes[i] = a.replicaKV(r.staticKV)
 		out.Speedup[i] = r.speedup
 		out.Feasible[i] = r.feasible
 		c := a.charge(a.meanLen(), a.meanLen(), r.throughput, r.staticThroughput, r.active, r.itl)
@@ -241,6 +241,17 @@ func (a *batchArgs) free(w float64) float64 {
 		wAcc += dw / m.tp
 	}
 	return m.budget(wAcc) - wAcc
+}
+
+// replicaKV is the memory a replica's KV cache of kvBytes (counted once) takes on its tp · pp
+// accelerators: calibrated, each holds kvBytes / (min(tp, KV heads) · pp) (perAcc), so a
+// cache tp cannot split — latent, or fewer KV heads than tp — takes tp / min(tp, KV heads)
+// times its size, as Serving's KV bytes count it; the seed counts it once.
+func (a *batchArgs) replicaKV(kvBytes float64) float64 {
+	if !a.m.calibrated {
+		return kvBytes
+	}
+	return kvBytes * a.m.tp / a.m.kvShards()
 }
 
 func (a *batchArgs) perAcc(kvBytes float64) float64 {

@@ -37,7 +37,7 @@ func init() {
 			{Name: "tokens_per_s", Unit: "1/s", Doc: "decode tokens per second: active requests / ITL (0 when none is admitted); with input_tokens > 0 generated tokens per second with every prompt's prefill charged: active·out / (out·ITL + active·prompt_prefill_ms), out = length − input_tokens"},
 			{Name: "prompt_prefill_ms", Unit: "ms", Doc: "compute time of one request's prefill of input_tokens: (2·P·n + attention)/(peak · efficiency); 0 when input_tokens is 0"},
 			{Name: "active_requests", Doc: "requests decoded together: min(⌊free memory / KV per request⌋, max_batch_size)"},
-			{Name: "kv_cache_gb", Unit: "GB", Doc: "paged KV cache reserved for the active requests (2·L·H_kv·d per token, the seed's count even for latent attention)"},
+			{Name: "kv_cache_gb", Unit: "GB", Doc: "paged KV cache reserved for the active requests (seed: 2·L·H_kv·d per token, its count even for latent attention; calibrated: the serve study's per-token cache, latent attention included, in each copy an accelerator holds of a cache tp cannot split)"},
 			{Name: "weights_gb", Unit: "GB", Doc: "weights at the precision"},
 			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory"},
 			{Name: "fragmentation", Doc: "share of the paged reservation that is padding: (S_pad − S)/S_pad (Profile B), expected 1 − mean/allocated (Profile C)"},
