@@ -136,6 +136,11 @@ func TestHFConfigMLA(t *testing.T) {
 		if m.KVLoraRank != 512 || m.QKRopeHeadDim != 64 {
 			t.Errorf("%s: kv_lora_rank %d, qk_rope_head_dim %d, want 512 and 64", tc.name, m.KVLoraRank, m.QKRopeHeadDim)
 		}
+		// Dense layers of intermediate_size beside experts of moe_intermediate_size (and a
+		// shared expert) are no one MLP width: left out, as the catalog's DeepSeek_V3 leaves it.
+		if m.IntermediateDim != 0 {
+			t.Errorf("%s: intermediate_dim %d, want 0 (mixed dense and expert widths)", tc.name, m.IntermediateDim)
+		}
 	}
 	// Refused, naming the file and what is missing or wrong.
 	for _, tc := range []struct{ cfg, want string }{

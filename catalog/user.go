@@ -343,6 +343,18 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 		m.Family, m.Architecture = MoE, "MoE Transformer"
 		m.Experts, m.ActiveExpertsPerToken = experts, cfg.ExpertsPerTok
 		m.ActiveParameters = math.Round(active)
+		// intermediate_dim is one MLP width for every layer and expert (the serving step
+		// times each expert's matmuls at it). DeepSeek's dense layers are intermediate_size
+		// wide and its experts moe_intermediate_size: the dense width for every expert priced
+		// DeepSeek-V3 at tp 8 × pp 2 4.1× slower a token than the catalog's entry. Mixed
+		// widths are left out, as that entry leaves them (the physics infers a plain expert
+		// width from the parameter counts); uniform experts keep theirs.
+		switch {
+		case cfg.FirstDense > 0 || cfg.SharedExperts > 0:
+			m.IntermediateDim = 0
+		case cfg.MoEIntermediate > 0:
+			m.IntermediateDim = cfg.MoEIntermediate
+		}
 	}
 	if err := m.Validate(); err != nil {
 		return nil, err
