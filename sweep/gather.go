@@ -302,6 +302,7 @@ type hwTable struct {
 	dispatch, tdp                                         []float64
 	tpBW                                                  []float64 // per-direction link between accelerators
 	achievable, unitCost                                  []float64 // measured streaming bandwidth (peak if none), USD
+	devices                                               []float64 // accelerators an entry is: 1, or a packaged system's accelerator_count
 	gemm                                                  []float64 // measured matmul efficiency by code·len(Precisions) + precision (0.5 if none)
 
 	// The calibrated training step's view: the measured matmul rate (gemm_efficiency ×
@@ -373,6 +374,7 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 		t.fp4 = append(t.fp4, h.StatesRate(kernel.FP4.String()))
 		t.achievable = append(t.achievable, h.AchievableBandwidth())
 		t.unitCost = append(t.unitCost, h.UnitCostUSD)
+		t.devices = append(t.devices, float64(max(1, h.AcceleratorCount)))
 		t.sms = append(t.sms, float64(h.SMCount))
 		t.capacity = append(t.capacity, h.MemCapacityBytes)
 		t.bandwidth = append(t.bandwidth, h.MemBandwidthBytesPerS)

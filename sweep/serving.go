@@ -79,7 +79,7 @@ var (
 	}
 	servingColumns = []Column{
 		{Name: "efficiency_used", Doc: "efficiency the matmuls ran at: the efficiency parameter, or the profile's when it is 0"},
-		{Name: "accelerators", Doc: "accelerators the point occupies (tp · pp per replica, times replicas or instances)"},
+		{Name: "accelerators", Doc: "accelerators the point occupies (tp · pp per replica, times replicas or instances; a packaged system's entry counts its accelerator_count each, sharing its price and draw)"},
 		{Name: "tokens_per_s_per_accelerator", Unit: "1/s", Doc: "generated tokens per second per accelerator (serve under qps > 0: the offered load, qps · output_tokens / accelerators, and power, energy and cost at it)"},
 		{Name: "tokens_per_s_per_user", Unit: "1/s", Doc: "generated tokens per second one sequence sees: 1000 / itl_ms (serve under qps > 0: 1000 / load_tpot_ms, or 1000 / load_ttft_ms when each request generates one token; serve-sim: 1000 / sim_tpot_mean_ms, or 1000 / sim_ttft_mean_ms when each request generates one token)"},
 		{Name: "power_w", Unit: "W", Doc: "mean draw per accelerator: calibrated, activity-based (compute and memory, docs/PHYSICS.md §33); seed, TDP · (0.3 + 0.7 · HFU)"},
@@ -552,9 +552,15 @@ func (t *servingTables) econ(c cols, w outs) econCols {
 // of those accelerators together, their mean draw per accelerator, and the time per
 // generated token one sequence sees.
 func (t *servingTables) economics(e *econCols, k int, accels, tokensPerS, powerW, itl float64) {
+	// A catalog entry may be a packaged system of n accelerators (accelerator_count, a user
+	// file's server or rack): the physics runs it as one device, but the per-accelerator
+	// columns count its accelerators, with its price and draw shared among them (an 8-GPU
+	// box reported all of its tokens/s and watts for "one accelerator").
+	n := t.h.devices[int(e.hardware[k])]
+	accels, powerW = accels*n, powerW/n
 	unit := e.unitCost[k]
 	if unit == 0 {
-		unit = t.h.unitCost[int(e.hardware[k])]
+		unit = t.h.unitCost[int(e.hardware[k])] / n
 	}
 	hour := kernel.AcceleratorHourUSD(e.hourUSD[k], unit, e.years[k], powerW, t.pue[int(e.region[k])], e.electricity[k])
 	e.effUsed[k] = t.effUsed[k]

@@ -101,7 +101,11 @@ func (e *simEval) eval(b *Batch, o *Outputs) {
 	scaleInto(w.f("sim_tpot_mean_ms"), out.TPOTMean, 1e3)
 	copy(w.f("sim_attainment"), out.Attainment)
 	copy(w.f("goodput_qps"), out.Goodput)
-	copy(w.f("goodput_qps_per_accelerator"), out.GoodputPerAccel)
+	perAccel := w.f("goodput_qps_per_accelerator")
+	copy(perAccel, out.GoodputPerAccel)
+	for k, h := range c.get("hardware") {
+		perAccel[k] /= e.t.h.devices[int(h)] // a packaged system's accelerators, as economics counts them
+	}
 	copy(w.f("capacity_qps"), out.Capacity)
 	scaleInto(w.f("prefill_ms"), out.PrefillTime, 1e3)
 	scaleInto(w.f("decode_step_ms"), out.DecodeStep, 1e3)

@@ -160,3 +160,39 @@ func TestServeHFDeepSeekAsCatalog(t *testing.T) {
 		}
 	}
 }
+
+// TestServePackagedSystem: a user hardware entry may be a packaged system of
+// accelerator_count accelerators (docs/CATALOG.md); serve runs it as one device but its
+// per-accelerator columns count its accelerators. An 8-GPU box (640 GiB, 26.8 TB/s, 5.6 kW,
+// $240,000) serving Llama3_70B at batch 64 reported "accelerators": 1 and all of its 6,704
+// tokens/s and 2,680 W for one accelerator. Now 8 accelerators of 838 tokens/s and 335 W,
+// and the same cost per million tokens (price and draw shared among them).
+func TestServePackagedSystem(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rack.yaml")
+	rack := `key: MyRack
+name: My 8-GPU box
+release_year: 2024
+peak: 7912 TFLOP/s
+accelerator_count: 8
+memory: {capacity: 640 GiB, bandwidth: 26.8 TB/s}
+tdp: 5600 W
+unit_cost: 240000 USD
+source: {kind: estimate, ref: "a test's system"}
+`
+	if err := os.WriteFile(path, []byte(rack), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := mlsysim(t, "--catalog", path, "serve", "Llama3_70B", "MyRack", "-b", "64", "-o", "json")
+	o := oneObject(t, r.stdout)
+	acc, tps, per := o["accelerators"].(float64), o["tokens_per_sec"].(float64), o["tokens_per_s_per_accelerator"].(float64)
+	if r.code != exitOK || acc != 8 || math.Abs(per*8-tps) > 1e-9*tps {
+		t.Errorf("accelerators %v, %v tokens/s per accelerator of %v; want 8 sharing them\n%v", acc, per, tps, r)
+	}
+	if j, p := o["joules_per_token"].(float64), o["power_w"].(float64); math.Abs(j-p*acc/tps) > 1e-9*j || p > 5600.0/8 {
+		t.Errorf("power_w %v (want at most 700 W an accelerator), joules_per_token %v", p, j)
+	}
+	text := mlsysim(t, "--catalog", path, "serve", "Llama3_70B", "MyRack", "-b", "64")
+	if !strings.Contains(text.stdout, "per MyRack, a packaged system of 8 accelerators") {
+		t.Errorf("memory line:\n%v", text)
+	}
+}

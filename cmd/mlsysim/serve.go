@@ -178,11 +178,13 @@ Examples:
 				return err
 			}
 			var noTDP, noPrice bool
+			devices := 1
 			if h, err := a.cat.HardwareByKey(hw); err == nil {
 				noTDP = h.TDPW == 0
 				noPrice = h.UnitCostUSD == 0 && c.Float("accelerator-hour-usd") == 0
+				devices = max(1, h.AcceleratorCount)
 			}
-			if err := renderServe(a.stdout, format, row, sim, a.infeasibleWhy(row), chunk > 0, qps > 0, noTDP, noPrice); err != nil {
+			if err := renderServe(a.stdout, format, row, sim, a.infeasibleWhy(row), chunk > 0, qps > 0, noTDP, noPrice, devices); err != nil {
 				return err
 			}
 			if sim != nil && qps == 0 {
@@ -234,7 +236,10 @@ func decodeBound(wall, reason any) string {
 //
 // Under a request rate (loaded) the load columns follow, and the per-token cost is the
 // steady state's (the sweep writes it so).
-func renderServe(w io.Writer, format string, row, sim map[string]any, why string, chunked, loaded, noTDP, noPrice bool) error {
+//
+// devices > 1: the hardware entry is a packaged system of that many accelerators, run as
+// one device; its memory is the system's and the per-accelerator lines share it out.
+func renderServe(w io.Writer, format string, row, sim map[string]any, why string, chunked, loaded, noTDP, noPrice bool, devices int) error {
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
 	obj := orderedObject{
 		{"model", row["model"]}, {"hardware", row["hardware"]}, {"seq_len", row["seq_len"]},
@@ -309,7 +314,12 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 		{"Per accelerator", perAccel},
 		{"Cost", cost},
 	}
-	if acc := f("accelerators"); acc > 1 {
+	switch acc := f("accelerators"); {
+	case devices > 1:
+		lines[12] = [2]string{"Memory", fmt.Sprintf("%s of %.2f GB per %v, a packaged system of %d accelerators: %.0f accelerators (tp %v × pp %v systems)",
+			fmtPct(f("memory_utilization")), f("memory_capacity_gb"), row["hardware"], devices, acc, row["tp"], row["pp"])}
+		lines = append(lines, [2]string{"Exchanges", fmt.Sprintf("%.4f ms TP, %.4f ms PP per decode step", f("tp_comm_ms"), f("pp_comm_ms"))})
+	case acc > 1:
 		lines[12] = [2]string{"Memory", fmt.Sprintf("%s of %.2f GB per accelerator, %.0f accelerators (tp %v × pp %v)",
 			fmtPct(f("memory_utilization")), f("memory_capacity_gb"), acc, row["tp"], row["pp"])}
 		lines = append(lines, [2]string{"Exchanges", fmt.Sprintf("%.4f ms TP, %.4f ms PP per decode step", f("tp_comm_ms"), f("pp_comm_ms"))})
