@@ -22,7 +22,8 @@ import (
 //   - spec_tokens and spec_acceptance in a serving study whose draft_model is none at
 //     every point (serve refuses --spec-* without --draft-model);
 //   - engine and step_overhead_ms in a serving study under the seed profile, whose
-//     step has no engine terms (serve refuses --engine and --step-overhead-ms there);
+//     step has no engine terms (serve refuses --engine and --step-overhead-ms there), and
+//     ep above 1 there, whose step has no expert parallelism (serve refuses --ep);
 //   - prefill_tp in a serve-deploy grid that is aggregated at every point;
 //   - output_tokens in a serve grid whose qps is 0 at every point (serve refuses
 //     --output-tokens without --qps);
@@ -116,6 +117,9 @@ func (p *Plan) EffectNotes() []string {
 		if !p.Calibrated() {
 			for _, name := range []string{"engine", "step_overhead_ms"} {
 				note(name, "the seed profile's serving step has no engine terms (kernels, all-reduce latency, step overhead, memory budget are the calibrated step's); use --profile calibrated or drop it")
+			}
+			if eps := p.valuesOf("ep"); eps != nil && slices.ContainsFunc(eps.Nums, func(v float64) bool { return v > 1 }) {
+				note("ep", "the seed profile's serving step has no expert parallelism (no all-to-all, every expert priced as at ep 1; only the split rules read it); use --profile calibrated or drop it")
 			}
 		}
 	}

@@ -1,7 +1,9 @@
 package sweep
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -22,6 +24,32 @@ func TestBatchingKVAsServe(t *testing.T) {
 	for name, row := range map[string]map[string]any{"batching": b, "serve": s} {
 		if got := row["kv_cache_gb"].(float64); math.Abs(got-want) > 1e-9*want {
 			t.Errorf("%s: kv_cache_gb %.6f, want %.6f", name, got, want)
+		}
+	}
+}
+
+// TestSeedEPNoted: under the seed profile the serving step has no expert parallelism — a
+// Mixtral point at tp 8 gives the same TTFT, ITL and memory at ep 1, 2 and 8 — so a serving
+// grid with ep above 1 there is noted (serve refuses --ep), and not under calibrated.
+func TestSeedEPNoted(t *testing.T) {
+	const spec = "version: 1\nstudy: serve\n%saxes:\n  model: [Mixtral_8x7B]\n  hardware: [H100]\n  tp: 8\n  ep: [1, 8]\n"
+	for _, tc := range []struct{ profile, want string }{{"profile: seed\n", "test.yaml:8: ep changes nothing"}, {"", ""}} {
+		p := mustPlan(t, fmt.Sprintf(spec, tc.profile))
+		if p.Profile == "" {
+			if err := p.SetProfile("calibrated"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		notes := p.EffectNotes()
+		if (tc.want == "" && len(notes) > 0) || (tc.want != "" && (len(notes) != 1 || !strings.Contains(notes[0], tc.want))) {
+			t.Errorf("%q: notes %q, want %q", tc.profile, notes, tc.want)
+		}
+	}
+	seed := "version: 1\nstudy: serve\nprofile: seed\naxes:\n  model: [Mixtral_8x7B]\n  hardware: [H100]\n  tp: 8\n  batch_size: 16\n  ep: "
+	one, eight := evalOne(t, seed+"1\n"), evalOne(t, seed+"8\n")
+	for _, k := range []string{"ttft_ms", "itl_ms", "memory_utilization"} {
+		if one[k] != eight[k] {
+			t.Errorf("seed %s: ep 1 %v, ep 8 %v — the note would be wrong", k, one[k], eight[k])
 		}
 	}
 }

@@ -196,3 +196,16 @@ source: {kind: estimate, ref: "a test's system"}
 		t.Errorf("memory line:\n%v", text)
 	}
 }
+
+// TestServeSeedEP: --ep changes nothing under the seed profile (no expert parallelism in its
+// serving step: Mixtral_8x7B at tp 8 printed the same answer at ep 1, 2 and 8, exit 0), so it
+// is refused there naming the flag, as --engine is; calibrated it is taken.
+func TestServeSeedEP(t *testing.T) {
+	r := mlsysim(t, "--profile", "seed", "serve", "Mixtral_8x7B", "H100", "--tp", "8", "--ep", "2")
+	if r.code != exitBadInput || !strings.Contains(r.stderr, "--ep: changes nothing under the seed profile") {
+		t.Errorf("seed --ep 2: want exit 1 naming --ep\n%v", r)
+	}
+	if r := mlsysim(t, "serve", "Mixtral_8x7B", "H100", "--tp", "8", "--ep", "2"); r.code != exitOK {
+		t.Errorf("calibrated --ep 2: %v", r)
+	}
+}

@@ -83,7 +83,8 @@ amortised price and energy; rental: --accelerator-hour-usd; energy_only: the acc
 states no price, which the text says too), and infeasible_reason when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
 seed's fallback power (an H100's 700 W); the text output says so. --spec-tokens and
 --spec-acceptance need --draft-model (refused without it: they would change nothing);
---step-overhead-ms and --engine are refused under --profile seed, which has no engine terms;
+--step-overhead-ms and --engine are refused under --profile seed, which has no engine terms,
+and --ep above 1 there, whose serving step has no expert parallelism;
 --tp-across-nodes where tp fits in a node, and --node-size where every group (tp, ep,
 the replica's tp × pp; seed: tp alone) stays on the same side of it as of the default 8.
 
@@ -173,6 +174,10 @@ Examples:
 			}
 			if err := a.seedEngine(c); err != nil {
 				return err
+			}
+			if c.Int("ep") > 1 && a.String("profile") == "seed" {
+				// Mixtral_8x7B at tp 8 gave the same TTFT, ITL and memory at ep 1, 2 and 8.
+				return badInputf("--ep", "changes nothing under the seed profile, whose serving step has no expert parallelism (no all-to-all; the experts are priced as at ep 1); use --profile calibrated (or drop it)")
 			}
 			if err := a.precisionFlag(hw, c.String("precision"), format); err != nil {
 				return err
