@@ -436,7 +436,11 @@ func limitNote(maxAccel int) string {
 func (a *app) renderServingHead(s *servingSearch, searched uint64) {
 	fmt.Fprintf(a.stdout, "Serving %s at %g QPS (%d prompt + %d generated tokens) within TTFT %g ms and ITL %g ms%s\n",
 		s.model.Key, s.qps, s.isl, s.osl, s.ttft, s.itl, limitNote(s.maxAccel))
-	fmt.Fprintf(a.stdout, "%s configurations searched on %s, engine %s\n\n", groupDigits(float64(searched)), strings.Join(s.hardware, ", "), s.engine)
+	engine := "engine " + s.engine
+	if a.String("profile") == "seed" {
+		engine += " (the seed profile does not model engines)" // as serve says; --engine is refused there
+	}
+	fmt.Fprintf(a.stdout, "%s configurations searched on %s, %s\n\n", groupDigits(float64(searched)), strings.Join(s.hardware, ", "), engine)
 }
 
 // servingRows reads a statement's rows as ordered objects of the shown columns.

@@ -209,3 +209,13 @@ func TestServeSeedEP(t *testing.T) {
 		t.Errorf("calibrated --ep 2: %v", r)
 	}
 }
+
+// TestOptimizeServingSeedEngine: under the seed profile optimize serving's header does not
+// claim an engine's terms were charged (it printed "engine vllm"; --engine is refused there
+// and serve says "the seed profile does not model engines").
+func TestOptimizeServingSeedEngine(t *testing.T) {
+	r := mlsysim(t, "--profile", "seed", "optimize", "serving", "Llama3_8B", "--qps", "4", "--ttft-ms", "1000", "--itl-ms", "50", "--hardware", "H100", "--max-batch", "64")
+	if r.code != exitOK || !strings.Contains(r.stdout, "engine vllm (the seed profile does not model engines)") {
+		t.Errorf("header:\n%v", r)
+	}
+}
