@@ -80,7 +80,9 @@ sim_requests, sim_seed, with targets target_ttft_ms, target_tpot_ms, attainment,
 goodput_qps and goodput_qps_per_accelerator, then sim_feasible and, when it is false,
 sim_infeasible_reason), cost_basis (owned: the
 amortised price and energy; rental: --accelerator-hour-usd; energy_only: the accelerator
-states no price, which the text says too), and infeasible_reason when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
+states no price, which the text says too), kv_precision (the KV cache's format: --kv-precision,
+or the weights' under its default same, so an int4 model's cache is int4), and
+infeasible_reason when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
 seed's fallback power (an H100's 700 W); the text output says so. --spec-tokens and
 --spec-acceptance need --draft-model (refused without it: they would change nothing);
 --step-overhead-ms and --engine are refused under --profile seed, which has no engine terms,
@@ -246,6 +248,10 @@ func decodeBound(wall, reason any) string {
 // one device; its memory is the system's and the per-accelerator lines share it out.
 func renderServe(w io.Writer, format string, row, sim map[string]any, why string, chunked, loaded, noTDP, noPrice bool, devices int) error {
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
+	// The cache's format: --kv-precision, or the weights' under its default "same" (an int4
+	// model's cache is then int4). Neither output said which, so a default int4 answer's
+	// quarter-size cache could not be told from a 16-bit one.
+	kvFormat := sweep.KVFormat(fmt.Sprint(row["kv_precision"]), fmt.Sprint(row["precision"]))
 	obj := orderedObject{
 		{"model", row["model"]}, {"hardware", row["hardware"]}, {"seq_len", row["seq_len"]},
 		{"batch_size", row["batch_size"]}, {"precision", row["precision"]}, {"efficiency", row["efficiency_used"]},
@@ -257,6 +263,7 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 		{"tokens_per_s_per_user", f("tokens_per_s_per_user")}, {"power_w", f("power_w")},
 		{"joules_per_token", f("joules_per_token")}, {"usd_per_million_tokens", f("usd_per_million_tokens")},
 		{"cost_basis", costBasis(row, noPrice)},
+		{"kv_precision", kvFormat},
 	}
 	if row["feasible"] != true {
 		// The text says why; JSON must too, or a caller sees "feasible": false and guesses.
@@ -314,7 +321,7 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 		{"Tokens/s", fmt.Sprintf("%.1f (batch / ITL)", f("tokens_per_s"))},
 		{"Decode bound", decodeBound(row["binding_wall"], row["infeasible_reason"])},
 		{"Weights", fmt.Sprintf("%.2f GB", f("weights_gb"))},
-		{"KV cache", fmt.Sprintf("%.2f GB", f("kv_cache_gb"))},
+		{"KV cache", fmt.Sprintf("%.2f GB in %s%s", f("kv_cache_gb"), kvFormat, map[bool]string{true: " (the weights' format: --kv-precision same)"}[row["kv_precision"] == sweep.KVSame])},
 		{"Memory", fmt.Sprintf("%.2f GB of %.2f GB (%s)", f("total_memory_gb"), f("memory_capacity_gb"), fmtPct(f("memory_utilization")))},
 		{"Per accelerator", perAccel},
 		{"Cost", cost},
