@@ -240,3 +240,17 @@ func TestServeStatesKVFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestSmallFixed: serve's per-accelerator line keeps small values readable instead of
+// rounding them to zero beside a nonzero energy per token.
+func TestSmallFixed(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		d    int
+		want string
+	}{{0.3, 0, "0.3"}, {283.7, 0, "284"}, {0.0155, 1, "0.0155"}, {1587.94, 1, "1587.9"}, {0, 0, "0"}, {0.5, 0, "0.5"}, {0.04, 1, "0.04"}} {
+		if got := smallFixed(c.v, c.d); got != c.want {
+			t.Errorf("smallFixed(%v, %d) = %q, want %q", c.v, c.d, got, c.want)
+		}
+	}
+}

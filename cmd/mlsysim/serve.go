@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -297,7 +298,7 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 	if row["feasible"] != true {
 		feasible = fmt.Sprintf("no (%s)", why)
 	}
-	perAccel := fmt.Sprintf("%.1f tokens/s at %.0f W", f("tokens_per_s_per_accelerator"), f("power_w"))
+	perAccel := fmt.Sprintf("%s tokens/s at %s W", smallFixed(f("tokens_per_s_per_accelerator"), 1), smallFixed(f("power_w"), 0))
 	if loaded && row["feasible"] == true && f("accelerators") > 0 {
 		// The steady state's rate, not the full batch's Tokens/s line divided out.
 		perAccel += fmt.Sprintf(" under %g requests/s (the full batch: %.1f tokens/s)", f("qps"), f("tokens_per_s")/f("accelerators"))
@@ -359,6 +360,16 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 		fmt.Fprintf(w, "  %-17s %s\n", l[0], l[1])
 	}
 	return nil
+}
+
+// smallFixed formats v with the given decimals, or with three significant digits where
+// those would round it to zero: a microcontroller's 0.3 W and 0.0155 tokens/s printed as
+// "0.0 tokens/s at 0 W" beside 19.3 J per token.
+func smallFixed(v float64, decimals int) string {
+	if v != 0 && math.Abs(v) < math.Pow(10, -float64(decimals)) {
+		return fmt.Sprintf("%.3g", v)
+	}
+	return fmt.Sprintf("%.*f", decimals, v)
 }
 
 // loadLines are serve's text lines under a request rate. The fixed-batch lines above
