@@ -254,3 +254,31 @@ func TestSmallFixed(t *testing.T) {
 		}
 	}
 }
+
+// TestServePoolsJudgedBySimulation: with disaggregated pools under --qps the pools are the
+// deployment asked about. 4 prefill instances (tp 1) and 1 decode instance (tp 2) of MI300X
+// keep up with 20 requests/s of Llama3_70B (simulated capacity 21.7/s) that one colocated
+// tp 2 replica cannot (2 accelerators, overloaded): serve said "Feasible no (overloaded)" and
+// exited 2 with --strict. Now the Feasible line gives the pools' verdict beside the replica's
+// overload, and --strict follows the simulation (at 30/s the pools are overloaded too: exit 2).
+func TestServePoolsJudgedBySimulation(t *testing.T) {
+	base := []string{"serve", "Llama3_70B", "MI300X", "-p", "fp8", "--kv-precision", "fp8", "--tp", "2", "-b", "257", "-s", "1024",
+		"--output-tokens", "256", "--prefill-instances", "4", "--prefill-tp", "1", "--decode-instances", "1", "--strict"}
+	for _, c := range []struct {
+		qps  string
+		code int
+		want string
+	}{
+		{"20", exitOK, "Feasible          yes, as the disaggregated pools simulated below (one colocated replica of 2 accelerators alone is overloaded)"},
+		{"30", exitPhysics, "Feasible          no (one colocated replica of 2 accelerators is overloaded; the disaggregated pools: overloaded)"},
+	} {
+		r := mlsysim(t, append(base, "--qps", c.qps)...)
+		if r.code != c.code || !strings.Contains(r.stdout, c.want) {
+			t.Errorf("qps %s: exit %d, want %d and %q\n%v", c.qps, r.code, c.code, c.want, r)
+		}
+	}
+	// Colocated (no pools) the replica's own overload still decides.
+	if r := mlsysim(t, "serve", "Llama3_70B", "MI300X", "-p", "fp8", "--tp", "2", "-b", "257", "-s", "1024", "--qps", "20", "--strict"); r.code != exitPhysics {
+		t.Errorf("colocated at 20/s: exit %d, want 2\n%v", r.code, r)
+	}
+}

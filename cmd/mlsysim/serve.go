@@ -60,7 +60,9 @@ D, --prefill-tp T, and --qps or a target) simulates disaggregated pools instead:
 instances of T accelerators hand each prompt's KV cache to D decode instances of tp × pp;
 goodput per accelerator counts all of them. The load_* lines stay the colocated replica's
 mean model, and the fixed-batch lines (feasible among them) stay --batch-size's; without
---qps, --strict judges the simulation alone, which admits what memory holds up to it.
+--qps, --strict judges the simulation alone, which admits what memory holds up to it, and so
+it does with pools whose rate one colocated replica alone could not keep up with (the
+Feasible line then says which: the pools' verdict, beside that replica's overload).
 A rate at or above the simulated capacity is overloaded (no percentile); targets met at
 no rate give no goodput (ttft_target_missed / itl_target_missed; exit 2 with --strict).
 With a simulation, --batch-size is required (the engine's largest batch); --attainment
@@ -195,9 +197,13 @@ Examples:
 			if err := renderServe(a.stdout, format, row, sim, a.infeasibleWhy(row), chunk > 0, qps > 0, noTDP, noPrice, devices); err != nil {
 				return err
 			}
-			if sim != nil && qps == 0 {
+			if sim != nil && (qps == 0 || pooledOverload(row, sim)) {
 				// Without a rate the fixed-batch lines are --batch-size's; the simulation,
-				// which admits what memory holds up to it, decides.
+				// which admits what memory holds up to it, decides. With disaggregated pools
+				// the rate is theirs: one colocated replica that cannot keep up with it is not
+				// the deployment asked about (4 prefill + 1 decode MI300X keep up with 20
+				// requests/s of Llama3_70B that its 2-accelerator replica alone cannot: it
+				// exited 2 with --strict, "overloaded").
 				return a.strictCheck(c, sim)
 			}
 			if err := a.strictCheck(c, row); err != nil || sim == nil {
@@ -295,7 +301,12 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 		engine += " (the seed profile does not model engines)"
 	}
 	feasible := "yes"
-	if row["feasible"] != true {
+	switch {
+	case pooledOverload(row, sim) && sim["feasible"] == true:
+		feasible = fmt.Sprintf("yes, as the disaggregated pools simulated below (one colocated replica of %.0f accelerators alone is overloaded)", f("accelerators"))
+	case pooledOverload(row, sim):
+		feasible = fmt.Sprintf("no (one colocated replica of %.0f accelerators is overloaded; the disaggregated pools: %v)", f("accelerators"), sim["infeasible_reason"])
+	case row["feasible"] != true:
 		feasible = fmt.Sprintf("no (%s)", why)
 	}
 	perAccel := fmt.Sprintf("%s tokens/s at %s W", smallFixed(f("tokens_per_s_per_accelerator"), 1), smallFixed(f("power_w"), 0))
@@ -360,6 +371,22 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 		fmt.Fprintf(w, "  %-17s %s\n", l[0], l[1])
 	}
 	return nil
+}
+
+// pooledOverload reports whether the only verdict against a serve row is its colocated
+// replica's overload while disaggregated pools (--prefill-instances) are simulated at the
+// rate: the pools, not that replica, are the deployment asked about.
+func pooledOverload(row, sim map[string]any) bool {
+	if sim == nil || row["infeasible_reason"] != "overloaded" {
+		return false
+	}
+	p, _ := sim["prefill_instances"].(float64)
+	if p == 0 {
+		if n, ok := sim["prefill_instances"].(int64); ok {
+			p = float64(n)
+		}
+	}
+	return p > 0
 }
 
 // smallFixed formats v with the given decimals, or with three significant digits where
