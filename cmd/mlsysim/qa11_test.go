@@ -277,6 +277,18 @@ func TestServePoolsJudgedBySimulation(t *testing.T) {
 			t.Errorf("qps %s: exit %d, want %d and %q\n%v", c.qps, r.code, c.code, c.want, r)
 		}
 	}
+	// The cost is the pools' at the rate (serve-sim's and optimize serving's $0.23 for this
+	// deployment), not the colocated replica's fixed batch ($0.069).
+	r := mlsysim(t, append(base[:len(base)-1], "--qps", "20")...)
+	for _, w := range []string{"(the pools' 6 accelerators at 20 requests/s)", "Cost              $0.23 per million tokens", "(the pools)"} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("pools' economics: output lacks %q\n%v", w, r)
+		}
+	}
+	j := oneObject(t, mlsysim(t, append(base[:len(base)-1], "--qps", "20", "-o", "json")...).stdout)
+	if u, ok := j["sim_usd_per_million_tokens"].(float64); !ok || math.Abs(u-0.2298) > 0.001 {
+		t.Errorf("sim_usd_per_million_tokens %v, want the pools' 0.2298", j["sim_usd_per_million_tokens"])
+	}
 	// Colocated (no pools) the replica's own overload still decides.
 	if r := mlsysim(t, "serve", "Llama3_70B", "MI300X", "-p", "fp8", "--tp", "2", "-b", "257", "-s", "1024", "--qps", "20", "--strict"); r.code != exitPhysics {
 		t.Errorf("colocated at 20/s: exit %d, want 2\n%v", r.code, r)

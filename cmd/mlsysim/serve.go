@@ -80,7 +80,9 @@ load_utilization; null where overloaded; with a simulation sim_qps, sim_ttft_p50
 sim_e2e_p99_ms, sim_ttft_mean_ms, sim_tpot_mean_ms, sim_attainment, sim_capacity_qps,
 sim_accelerators, prefill_instances, decode_instances, prefill_tp, kv_transfer_ms,
 sim_requests, sim_seed, with targets target_ttft_ms, target_tpot_ms, attainment,
-goodput_qps and goodput_qps_per_accelerator, then sim_feasible and, when it is false,
+goodput_qps and goodput_qps_per_accelerator, with pools sim_tokens_per_s_per_accelerator,
+sim_power_w, sim_joules_per_token and sim_usd_per_million_tokens (the pools' economics at the
+simulated rate, which the text's Per accelerator and Cost lines show), then sim_feasible and, when it is false,
 sim_infeasible_reason), cost_basis (owned: the
 amortised price and energy; rental: --accelerator-hour-usd; energy_only: the accelerator
 states no price, which the text says too), kv_precision (the KV cache's format: --kv-precision,
@@ -318,6 +320,15 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 		perAccel += fmt.Sprintf(" (assumed: %v states no TDP; the seed's fallback is an H100's)", row["hardware"])
 	}
 	cost := fmt.Sprintf("%s per million tokens, %.3g J per token", fmtUSD(f("usd_per_million_tokens")), f("joules_per_token"))
+	if pooled(sim) {
+		// The deployment asked about is the pools, at the simulated rate: the replica's own
+		// figures (its fixed batch when overloaded) priced 4 prefill + 1 decode MI300X serving
+		// Llama3_70B at $0.069 per million tokens where the pools' cost is $0.23.
+		s := func(k string) float64 { return simNum(sim[k]) }
+		perAccel = fmt.Sprintf("%s tokens/s at %s W (the pools' %.0f accelerators at %.4g requests/s)",
+			smallFixed(s("tokens_per_s_per_accelerator"), 1), smallFixed(s("power_w"), 0), s("accelerators"), s("sim_qps"))
+		cost = fmt.Sprintf("%s per million tokens, %.3g J per token (the pools)", fmtUSD(s("usd_per_million_tokens")), s("joules_per_token"))
+	}
 	if noPrice {
 		cost += fmt.Sprintf(" (energy only: %v states no price; add --accelerator-hour-usd)", row["hardware"])
 	}
@@ -380,13 +391,12 @@ func pooledOverload(row, sim map[string]any) bool {
 	if sim == nil || row["infeasible_reason"] != "overloaded" {
 		return false
 	}
-	p, _ := sim["prefill_instances"].(float64)
-	if p == 0 {
-		if n, ok := sim["prefill_instances"].(int64); ok {
-			p = float64(n)
-		}
-	}
-	return p > 0
+	return pooled(sim)
+}
+
+// pooled reports whether a simulation is of disaggregated pools (--prefill-instances).
+func pooled(sim map[string]any) bool {
+	return sim != nil && simNum(sim["prefill_instances"]) > 0
 }
 
 // smallFixed formats v with the given decimals, or with three significant digits where

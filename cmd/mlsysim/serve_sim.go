@@ -128,6 +128,12 @@ func simObject(sim map[string]any) orderedObject {
 			kv{"attainment", f("attainment")}, kv{"goodput_qps", f("goodput_qps")},
 			kv{"goodput_qps_per_accelerator", f("goodput_qps_per_accelerator")})
 	}
+	if simNum(sim["prefill_instances"]) > 0 {
+		// The pools' per-token economics at the simulated rate (the top-level ones are the
+		// colocated replica's).
+		obj = append(obj, kv{"sim_tokens_per_s_per_accelerator", f("tokens_per_s_per_accelerator")}, kv{"sim_power_w", f("power_w")},
+			kv{"sim_joules_per_token", f("joules_per_token")}, kv{"sim_usd_per_million_tokens", f("usd_per_million_tokens")})
+	}
 	obj = append(obj, kv{"sim_feasible", sim["feasible"]})
 	if sim["feasible"] != true {
 		obj = append(obj, kv{"sim_infeasible_reason", sim["infeasible_reason"]})
