@@ -29,7 +29,7 @@ func init() {
 			{Name: "itl_ms", Unit: "ms", Doc: "one decode step of the batch"},
 			{Name: "service_ms", Unit: "ms", Doc: "batch service time: TTFT + ITL · seq_len"},
 			{Name: "batch_arrival_rate_per_s", Unit: "1/s", Doc: "batches per second: qps / batch_size"},
-			{Name: "queue_utilization", Doc: "ρ = arrival rate · service time / replicas"},
+			{Name: "queue_utilization", Doc: "ρ = arrival rate · service time / replicas, capped at 1 (an unstable queue, stable false, reads 1 whatever its overload)"},
 			{Name: "p50_wait_service_ms", Unit: "ms", Doc: "a full batch's median wait for a replica + its mean service (+Inf when the queue is unstable): the seed's p50 latency (physics.md §6.7), which starts the clock when the batch is full, so it is not a request's latency: that adds the wait for the batch to fill (batch_fill_wait_ms; mean_latency_ms)"},
 			{Name: "p99_wait_service_ms", Unit: "ms", Doc: "a full batch's 99th-percentile wait for a replica + its mean service (+Inf when unstable): the seed's p99 latency, without the wait for the batch to fill (p50_wait_service_ms)"},
 			{Name: "batch_fill_wait_ms", Unit: "ms", Doc: "a request's mean wait for its batch to fill: the k-th of batch_size Poisson arrivals waits for batch_size − k more, (batch_size − 1)/(2·qps) on average (docs/PHYSICS.md, serve-sla)"},
