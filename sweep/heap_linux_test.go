@@ -16,8 +16,17 @@ import (
 func TestHugeHeapAdvises(t *testing.T) {
 	gcPercent := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(gcPercent)
+	// A collection the earlier tests' garbage started may still be marking:
+	// hugeHeap's SetGCPercent(-1) waits for it to finish, and it was counted
+	// as hugeHeap's (2 collections, under load: the mark ran longer). Finish it
+	// first; after a full cycle the heap is at its smallest and its goal twice
+	// that (NextGC), which the 16 MiB block must pass.
+	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	if before.NextGC >= 16<<20 {
+		t.Fatalf("heap goal %d bytes after a collection: a 16 MiB block would not pass it, so a collection it started would go unseen", before.NextGC)
+	}
 	lo, hi := hugeHeap(16 << 20) // past the heap goal of a test binary's small heap
 	runtime.ReadMemStats(&after)
 	if n := after.NumGC - before.NumGC; n != 1 {

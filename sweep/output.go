@@ -288,11 +288,12 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 		close(q.ready)
 	} else {
 		g.Go(func() error {
-			if err := prepare(); err != nil {
-				return err
+			if prepareHook != nil {
+				prepareHook()
 			}
+			q.prepareErr = prepare()
 			close(q.ready)
-			return nil
+			return q.prepareErr
 		})
 	}
 	adviseWorkerHeap(p, workers, min(bs, p.N))
@@ -401,9 +402,12 @@ type appendQueue struct {
 	schema   *arrow.Schema
 	g        *errgroup.Group // finishes parts beside the workers
 	ctx      context.Context // g's
-	ready    chan struct{}   // closed once the folder is prepared: parts may be renamed into place
-	finished func(part uint64, info PartInfo)
-	done     *atomic.Uint64
+	ready    chan struct{}   // closed once the folder's preparation has returned
+	// prepareErr is what the preparation returned, read after ready is closed:
+	// parts are renamed into place only when it is nil.
+	prepareErr error
+	finished   func(part uint64, info PartInfo)
+	done       *atomic.Uint64
 
 	mu      sync.Mutex
 	next    uint64 // the job to append next
@@ -413,6 +417,9 @@ type appendQueue struct {
 	open    *partFile // the part being appended to; touched only by the appending worker
 	early   int       // parts created, up to maxEarlyParts; touched only by the appending worker
 }
+
+// prepareHook, if set (by tests), runs before the folder is prepared.
+var prepareHook func()
 
 // maxEarlyParts bounds the parts written before the folder is ready: each
 // waits for it with its file open (a descriptor) before being renamed, so a
@@ -462,9 +469,11 @@ func (q *appendQueue) put(e *encodedBatch) error {
 	q.writing = false
 	err := q.err
 	q.mu.Unlock()
-	if err != nil {
-		// Parts completed in this call are not finished after a failure or a
-		// cancel: their temporary files go, as the open part's does (abort).
+	if err != nil && q.ctx.Err() == nil {
+		// Parts completed in this call are not finished after a failure of
+		// this worker's: their temporary files go, as the open part's does
+		// (abort). After a cancel (or another goroutine's failure) they are
+		// finished: every batch of theirs was appended before it was seen.
 		for _, fin := range fins {
 			fin.f.Abort()
 		}
@@ -472,7 +481,7 @@ func (q *appendQueue) put(e *encodedBatch) error {
 	}
 	for _, fin := range fins {
 		q.g.Go(func() error {
-			info, err := fin.finish(q.ctx, q.ready)
+			info, err := fin.finish(q.ready, &q.prepareErr)
 			if err != nil {
 				return fmt.Errorf("part %d: %w", fin.part, err)
 			}
@@ -480,7 +489,7 @@ func (q *appendQueue) put(e *encodedBatch) error {
 			return nil
 		})
 	}
-	return nil
+	return err
 }
 
 // append writes e to its part, creating the part at its first batch, and hands
@@ -562,21 +571,20 @@ func createPart(path string, opt WriteOptions, schema *arrow.Schema, meta map[st
 	return &partFile{f: f, w: w}, nil
 }
 
-// finish closes the part's writer and, once the folder is ready, renames the
-// file into place.
-func (pf *partFile) finish(ctx context.Context, ready <-chan struct{}) (PartInfo, error) {
+// finish closes the part's writer and, once the folder's preparation has
+// returned without an error, renames the file into place. It waits for the
+// preparation even after a cancel (which always returns: it touches only the
+// folder): a part completed before a cancel is kept however long the
+// preparation took, so --resume does not redo it. Before, a cancel while the
+// manifest's fsync waited on a busy disk threw every completed part away.
+func (pf *partFile) finish(ready <-chan struct{}, prepareErr *error) (PartInfo, error) {
 	defer pf.f.Abort()
 	if err := pf.w.Close(); err != nil {
 		return PartInfo{}, err
 	}
-	select {
-	case <-ready: // a part completed before a cancel is kept, as it always was
-	default:
-		select {
-		case <-ready:
-		case <-ctx.Done():
-			return PartInfo{}, ctx.Err()
-		}
+	<-ready
+	if *prepareErr != nil {
+		return PartInfo{}, fmt.Errorf("not kept: the folder was not prepared")
 	}
 	if err := pf.f.Commit(); err != nil {
 		return PartInfo{}, err

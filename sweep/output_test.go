@@ -204,7 +204,13 @@ func TestWriteParts(t *testing.T) {
 				cancel()
 			}
 		}
+		// The folder is prepared only after the cancel, as on a busy disk where
+		// the manifest's fsync outlasts the run: the parts completed before the
+		// cancel are kept all the same (they were thrown away, so the test
+		// failed under load).
+		prepareHook = func() { <-ctx.Done() }
 		_, err := WriteParts(ctx, p, opt)
+		prepareHook = nil
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("cancelled run: err = %v, want context.Canceled", err)
 		}
@@ -214,9 +220,11 @@ func TestWriteParts(t *testing.T) {
 		if st := readManifest(t, dir).Status; st != "running" {
 			t.Errorf("manifest status %q after cancel, want running", st)
 		}
+		// Every part whose last batch was appended before the cancel is kept:
+		// those wholly below the point that crossed half, at least.
 		kept := partFiles(t, dir)
-		if len(kept) == 0 || uint64(len(kept)) >= nParts {
-			t.Fatalf("%d of %d parts complete after cancelling at half; want some, not all", len(kept), nParts)
+		if wholeBelow := half / e2ePart; uint64(len(kept)) < wholeBelow || uint64(len(kept)) >= nParts {
+			t.Fatalf("%d of %d parts complete after cancelling at half; want at least the %d below it, not all", len(kept), nParts, wholeBelow)
 		}
 		mtimes := map[string]time.Time{}
 		for _, f := range kept {
