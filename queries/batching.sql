@@ -1,7 +1,7 @@
 -- name: batching
 -- description: the largest batch that meets a latency SLA, per model and hardware (serve sweeps)
 -- param: max      number  required range=(0..       the SLA: the highest acceptable value of the sla column, e.g. 50 (ms)
--- param: sla      column  default=itl_ms numeric     the latency column the SLA bounds, e.g. itl_ms or ttft_ms
+-- param: sla      column  default=itl_ms numeric unit=ms the latency column the SLA bounds, in ms, e.g. itl_ms or ttft_ms
 -- param: batch    column  default=batch_size numeric the batch column to maximise
 -- param: group    columns default=model,hardware     one answer per combination of these columns (add seq_len or precision to fix them)
 -- param: feasible bool    default=true needs=feasible only rows with feasible = true (ignored when the result has no feasible column)

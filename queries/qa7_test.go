@@ -44,3 +44,40 @@ func TestPlacementUnits(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchingSLAUnit: batching bounds a latency column by max, in ms. A column
+// in another unit (tokens_per_s ≤ 5000, a throughput bound the wrong way; a
+// memory in GB) answered "the largest batch" with exit 0; now refused naming
+// the columns in ms, where the result declares units.
+func TestBatchingSLAUnit(t *testing.T) {
+	cols := []Column{{"point_id", "BIGINT"}, {"model", "VARCHAR"}, {"hardware", "VARCHAR"}, {"batch_size", "BIGINT"}, {"itl_ms", "DOUBLE"},
+		{"ttft_ms", "DOUBLE"}, {"tokens_per_s", "DOUBLE"}, {"kv_cache_gb", "DOUBLE"}, {"feasible", "BOOLEAN"}}
+	units := map[string]string{"itl_ms": "ms", "ttft_ms": "ms", "kv_cache_gb": "GB"}
+	for _, tc := range []struct {
+		name   string
+		units  map[string]string
+		params map[string]string
+		want   []string // error parts; none: accepted
+	}{
+		{"default itl_ms", units, map[string]string{"max": "50"}, nil},
+		{"ttft_ms", units, map[string]string{"max": "500", "sla": "ttft_ms"}, nil},
+		{"throughput", units, map[string]string{"max": "5000", "sla": "tokens_per_s"}, []string{"parameter sla", "column tokens_per_s has no unit", "want a column in ms", "columns in ms: itl_ms, ttft_ms"}},
+		{"memory", units, map[string]string{"max": "5", "sla": "kv_cache_gb"}, []string{"column kv_cache_gb is in GB", "want a column in ms"}},
+		{"no units declared", nil, map[string]string{"max": "5000", "sla": "tokens_per_s"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := mustLookup(t, "batching").bind(cols, tc.units, tc.params)
+			switch {
+			case tc.want == nil && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != nil && err == nil:
+				t.Fatalf("accepted; want an error with %q", tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+		})
+	}
+}
