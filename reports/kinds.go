@@ -249,7 +249,7 @@ func (fc *figCtx) line(ctx context.Context, o Options) (*figures.Figure, string,
 	if d.Len() == 0 {
 		return nil, "", inputErrf("plot line", "no row has a value of %s", o.Y)
 	}
-	x, y := fc.axis(o.X), fc.axis(o.Y)
+	x, y := fc.axis(o.X), fc.aggAxis(o.Y, o.Agg)
 	x.Log, y.Log = logAxes(o.Log, d.X, d.Y)
 	if err := forcedLogPositive(x, y, d.X, d.Y); err != nil {
 		return nil, "", err
@@ -331,12 +331,15 @@ func (fc *figCtx) heatmap(ctx context.Context, o Options) (*figures.Figure, stri
 	}
 	name, title := o.Color, fmt.Sprintf("%s of %s over %s × %s", o.Agg, o.Color, o.X, o.Y)
 	share := o.Color == "feasible" && o.Agg == "mean"
+	scale := fc.aggAxis(o.Color, o.Agg)
 	if share {
-		name, title = "share feasible", fmt.Sprintf("share of feasible rows over %s × %s", o.X, o.Y)
+		name, title, scale = "share feasible", fmt.Sprintf("share of feasible rows over %s × %s", o.X, o.Y), figures.Axis{}
+	} else {
+		name = scale.Name
 	}
 	cs := colorSpec{col: name}
 	opt := fc.options(o, title, fc.axis(o.X), fc.axis(o.Y), cs)
-	opt.ColorUnit = fc.units[o.Color]
+	opt.ColorUnit = scale.Unit
 	if share {
 		opt.ColorRange = &[2]float64{0, 1}
 	}

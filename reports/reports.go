@@ -272,6 +272,16 @@ func (fc *figCtx) axis(col string) figures.Axis {
 	return figures.Axis{Name: col, Unit: fc.units[col]}
 }
 
+// aggAxis is the axis of an aggregate of col: in col's unit, except a count,
+// which is a number of rows whatever col measures (a heatmap of --agg count over
+// itl_ms was labelled "itl_ms (ms)" with cells of 1.44k rows).
+func (fc *figCtx) aggAxis(col, agg string) figures.Axis {
+	if agg == "count" {
+		return figures.Axis{Name: "count of " + col, Unit: "rows"}
+	}
+	return fc.axis(col)
+}
+
 // numeric checks that flag names a numeric column.
 func (fc *figCtx) numeric(flag, col string) error {
 	if col == "" {

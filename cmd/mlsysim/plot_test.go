@@ -206,6 +206,23 @@ func TestPlotHeatmap(t *testing.T) {
 	if svg.containing("each cell: min of itl_ms over its rows — the other swept axes (model, hardware, precision, kv_precision, pp) folded in") != 1 {
 		t.Errorf("the caption does not state the aggregate: %q", svg.texts)
 	}
+	// A count is a number of rows whatever the column measures: its scale is
+	// not labelled in the column's unit (it read "itl_ms (ms)" over cells of
+	// 1.44k rows), nor is a line's y axis.
+	cnt := filepath.Join(t.TempDir(), "c.svg")
+	if r := mlsysim(t, "plot", "heatmap", res, "--x", "batch_size", "--y", "tp", "--agg", "count", "--out", cnt); r.code != 0 {
+		t.Fatal(r)
+	}
+	if c := readSVG(t, cnt); c.count("count of itl_ms (rows)") != 1 || c.count("itl_ms (ms)") != 0 {
+		t.Errorf("heatmap --agg count: want its scale labelled count of itl_ms (rows), not itl_ms (ms): %q", c.texts)
+	}
+	lc := filepath.Join(t.TempDir(), "lc.svg")
+	if r := mlsysim(t, "plot", "line", res, "--x", "batch_size", "--y", "itl_ms", "--agg", "count", "--out", lc); r.code != 0 {
+		t.Fatal(r)
+	}
+	if c := readSVG(t, lc); c.count("count of itl_ms (rows)") != 1 || c.count("itl_ms (ms)") != 0 {
+		t.Errorf("line --agg count: want the y axis labelled count of itl_ms (rows), not itl_ms (ms): %q", c.texts)
+	}
 	// Feasibility: the share of feasible rows, so infeasible rows count.
 	out2 := filepath.Join(t.TempDir(), "f.png")
 	if r := mlsysim(t, "plot", "heatmap", res, "--x", "hardware", "--y", "precision", "--color", "feasible", "--out", out2, "--dpi", "72"); r.code != 0 {
