@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -602,16 +603,44 @@ func (d *DB) CopyTo(ctx context.Context, st *Statement, file, version string) (i
 	for _, k := range slices.Sorted(maps.Keys(meta)) {
 		kv = append(kv, quoteLiteral(k)+": "+quoteLiteral(meta[k]))
 	}
-	res, err := d.conn.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd, KV_METADATA {%s})",
+	// USE_TMP_FILE false: DuckDB writes into our temporary file itself. By
+	// default it wrote beside it to a tmp_ file of its own (the target exists),
+	// which a failed write (a full disk) left behind, half-written.
+	res, err := d.conn.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false, KV_METADATA {%s})",
 		st.SQL, quoteLiteral(tmp.Name()), strings.Join(kv, ", ")), st.Args...)
 	if err != nil {
-		return 0, cleanError(err)
+		return 0, writeError(cleanError(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, err
 	}
 	return n, os.Rename(tmp.Name(), abs)
+}
+
+// writeErrnos are the failures of a write that DuckDB reports as text (its
+// message ends with the system's strerror).
+var writeErrnos = []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS, syscall.EIO, syscall.EFBIG}
+
+// osError is DuckDB's message for a failed write, carrying the errno it names so
+// the command exits as an I/O error (4), not as bad input.
+type osError struct {
+	msg   string
+	errno syscall.Errno
+}
+
+func (e *osError) Error() string { return e.msg }
+func (e *osError) Unwrap() error { return e.errno }
+
+// writeError gives err the errno its text names, if it names one of writeErrnos.
+func writeError(err error) error {
+	msg := strings.ToLower(err.Error())
+	for _, e := range writeErrnos {
+		if strings.Contains(msg, e.Error()) {
+			return &osError{msg: err.Error(), errno: e}
+		}
+	}
+	return err
 }
 
 // cleanError drops the driver's wrapping so messages read as DuckDB's. A
