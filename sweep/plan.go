@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -202,6 +203,29 @@ func (p *Plan) buildDims(axes []Axis, zip [][]string) error {
 		}
 		v.Dim = len(p.Dims)
 		p.Dims = append(p.Dims, Dim{Len: v.Len(), Params: []int{idx}})
+	}
+	// A zipped row twice would repeat every point it is part of, as a value
+	// twice on an axis would: the rows of a zip group are told apart by their
+	// combination, which must then be new.
+	for _, d := range p.Dims {
+		if len(d.Params) < 2 {
+			continue
+		}
+		seen := make(map[string]int, d.Len)
+		for i := range d.Len {
+			var key []byte
+			var words []string
+			for _, idx := range d.Params {
+				v := p.Values[idx]
+				key = binary.LittleEndian.AppendUint64(key, math.Float64bits(v.Nums[i]))
+				words = append(words, p.Study.Params[idx].Name+" "+v.text(i))
+			}
+			if j, dup := seen[string(key)]; dup {
+				return fmt.Errorf("zip: row %d (%s) repeats row %d; zipped axes advance together, and the same combination twice would repeat every point: give each once",
+					i+1, strings.Join(words, ", "), j+1)
+			}
+			seen[string(key)] = i
+		}
 	}
 	p.N = 1
 	for i := len(p.Dims) - 1; i >= 0; i-- {

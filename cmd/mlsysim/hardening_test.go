@@ -369,6 +369,10 @@ func TestHostileGrids(t *testing.T) {
 		{"repeated model", head[:len(head)-len("  hardware: [H100, A100]\n")] + "  hardware: [H100, A100, H100]\n", ":5: hardware lists H100 twice"},
 		{"repeated number", head + "  batch_size: [1, 8, 8.0]\n", ":6: batch_size lists 8 twice"},
 		{"repeated by a generator", head + "  efficiency: {linspace: [0.5, 0.5, 3]}\n", ":6: efficiency lists 0.5 twice"},
+		// A zipped row twice repeats every point as a value twice does (it was
+		// accepted: two points with the same inputs, every row doubled).
+		{"repeated zipped row", head + "  batch_size: [1, 8, 1]\n  seq_len: [512, 1024, 512]\n  training: [true, true, true]\nzip: [[batch_size, seq_len, training]]\n",
+			":9: zip: row 3 (batch_size 1, seq_len 512, training true) repeats row 1"},
 		{"two documents", head + "---\nversion: 1\n", ":7: a second YAML document"},
 		{"escape in the name", "name: \"\\e[2J\"\n" + head, ":1: a control character (U+001B)"},
 	}
