@@ -81,7 +81,7 @@ Examples:
 			&cli.BoolFlag{Name: "dry-run", Usage: "print points, columns and estimated size and time (-o json: one JSON object); write nothing"},
 			&cli.BoolFlag{Name: "yes", Usage: "run grids above 1e9 points"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar and no summary"},
-			&cli.StringFlag{Name: "columns", Usage: "print the columns of a study (" + strings.Join(sweep.StudyNames(), ", ") + ", or all) and exit"},
+			&cli.StringFlag{Name: "columns", Usage: "print the columns of a study (" + strings.Join(sweep.StudyNames(), ", ") + ", or all) and exit; takes no GRID and no other sweep flag"},
 			&cli.IntFlag{Name: "part-points", Usage: fmt.Sprintf("grid points per output part, at most %d", sweep.MaxPartPoints), DefaultText: fmt.Sprintf("chosen from the grid size and shard count: about %d parts per shard, %d to %d points each; docs/GRID.md", sweep.PartsPerShard, sweep.MinPartPoints, sweep.DefaultPartPoints)},
 			&cli.IntFlag{Name: "batch-size", Value: sweep.DefaultBatchSize, Usage: "points per batch, the unit a worker takes (one Parquet row group), 1 to 2^20", Validator: within(1, maxBatchPoints)},
 			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a pprof CPU profile of the run to this file"},
@@ -92,6 +92,18 @@ Examples:
 
 func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 	if st := c.String("columns"); st != "" {
+		// --columns prints a study's columns and nothing else: a GRID or another
+		// sweep flag beside it changed nothing (sweep --columns serve fleet.yaml
+		// printed serve's columns, exit 0).
+		if c.Args().Len() > 0 {
+			return badInputf("--columns", "prints the columns of the study it names and reads no GRID (got %s): drop one of the two (mlsysim sweep GRID --dry-run lists a grid's columns)",
+				strings.Join(c.Args().Slice(), " "))
+		}
+		for _, f := range c.Flags {
+			if name := f.Names()[0]; name != "columns" && c.IsSet(name) {
+				return badInputf("--"+name, "changes nothing with --columns, which only prints a study's columns")
+			}
+		}
 		return a.printColumns(st)
 	}
 	// A run writes files and reports on stderr: -o json renders its errors, and the
