@@ -75,7 +75,9 @@ func Build(ctx context.Context, db *queries.DB, cat *catalog.Catalog, path strin
 		return nil, err
 	}
 	for _, o := range fc.recipes(ctx) {
-		o.MaxPoints = reportMaxPoints
+		if slices.Contains(SampledKinds, o.Kind) {
+			o.MaxPoints = reportMaxPoints
+		}
 		fig, _, err := fc.figure(ctx, o)
 		if err != nil {
 			page.Notes = append(page.Notes, fmt.Sprintf("%s figure not drawn: %v", cmp(o.Title, o.Kind), err))

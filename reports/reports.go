@@ -178,7 +178,11 @@ var uses = []struct {
 	{"--label", []string{"pareto"}, func(o Options) bool { return o.Label != nil }, ""},
 	{"--agg", []string{"heatmap", "line"}, func(o Options) bool { return o.Agg != "" }, ""},
 	{"--log", []string{"pareto", "scatter", "line"}, func(o Options) bool { return o.Log != "" && o.Log != "auto" }, ""},
+	{"--max-points", SampledKinds, func(o Options) bool { return o.MaxPoints != 0 }, " (a heatmap or a line aggregates every row in SQL and samples none)"},
 }
+
+// SampledKinds are the kinds that draw a sample of the rows past MaxPoints.
+var SampledKinds = []string{"roofline", "pareto", "scatter"}
 
 // check refuses options the kind would ignore and values no kind takes,
 // before any work is done.

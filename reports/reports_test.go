@@ -184,6 +184,9 @@ func TestOptionsThatDoNotApply(t *testing.T) {
 		{Options{Kind: "line", X: "batch_size", Y: "itl_ms", Group: []string{"model"}}, "--group: applies to pareto, not line"},
 		{Options{Kind: "scatter", X: "itl_ms", Y: "ttft_ms", Label: []string{}}, "--label: applies to pareto, not scatter"},
 		{Options{Kind: "roofline", Facet: "model"}, "--facet: applies to scatter and line, not roofline"},
+		// A heatmap or a line aggregates every row: --max-points changed nothing.
+		{Options{Kind: "heatmap", X: "batch_size", Y: "precision", MaxPoints: 5}, "--max-points: applies to roofline, pareto and scatter, not heatmap"},
+		{Options{Kind: "line", X: "batch_size", Y: "itl_ms", MaxPoints: 5}, "--max-points: applies to roofline, pareto and scatter, not line"},
 		// A bad aggregate is the --agg's fault, whatever the axes.
 		{Options{Kind: "heatmap", X: "batch_size", Y: "precision", Agg: "avg"}, `--agg: unknown aggregate "avg"; aggregates: mean, min, max, median, p90, p99, sum, count`},
 		{Options{Kind: "line", X: "batch_size", Y: "itl_ms", Agg: "maximum"}, `--agg: unknown aggregate "maximum" (did you mean max?)`},

@@ -70,7 +70,7 @@ Examples:
 			&cli.StringFlag{Name: "agg", Usage: "heatmap, line: " + strings.Join(queries.AggNames, ", ") + " (default: the best value for the study's objective, else mean)"},
 			&cli.StringFlag{Name: "log", Value: "auto", Usage: "log axes: auto (a positive axis spanning ≥ 100×), x, y, xy or none"},
 			&cli.BoolFlag{Name: "all", Usage: "include infeasible rows"},
-			&cli.IntFlag{Name: "max-points", Value: reports.DefaultMaxPoints, Usage: fmt.Sprintf("points drawn before sampling, 1 to %d", reports.MaxMaxPoints)},
+			&cli.IntFlag{Name: "max-points", Value: reports.DefaultMaxPoints, Usage: fmt.Sprintf("points drawn before sampling, 1 to %d (roofline, pareto and scatter: a heatmap or a line aggregates every row)", reports.MaxMaxPoints)},
 			&cli.IntFlag{Name: "dpi", Value: defaultDPI, Usage: fmt.Sprintf("PNG resolution in dots per inch, %d to %d (--out FILE.png only)", figures.MinDPI, figures.MaxDPI)},
 			&cli.StringFlag{Name: "title", Usage: "figure title (default: what is drawn)"},
 		},
@@ -96,7 +96,11 @@ func (a *app) plotAction(ctx context.Context, c *cli.Command) error {
 	}
 	o := reports.Options{Kind: args[0], X: c.String("x"), Y: c.String("y"), Color: c.String("color"), Facet: c.String("facet"),
 		Objectives: c.String("objectives"), Agg: c.String("agg"), Log: c.String("log"), Title: c.String("title"),
-		All: c.Bool("all"), MaxPoints: c.Int("max-points")}
+		All: c.Bool("all")}
+	if c.IsSet("max-points") {
+		// Set only when given: a heatmap or a line samples nothing and refuses it.
+		o.MaxPoints = c.Int("max-points")
+	}
 	if o.Kind == "roofline" && !c.IsSet("color") {
 		o.Color = "precision"
 	}
@@ -106,7 +110,7 @@ func (a *app) plotAction(ctx context.Context, c *cli.Command) error {
 	if c.IsSet("label") {
 		o.Label = splitCols(c.String("label"))
 	}
-	if o.MaxPoints < 1 || o.MaxPoints > reports.MaxMaxPoints {
+	if c.IsSet("max-points") && (o.MaxPoints < 1 || o.MaxPoints > reports.MaxMaxPoints) {
 		return badInputf("--max-points", "%d: want 1 to %d", o.MaxPoints, reports.MaxMaxPoints)
 	}
 	dpi := c.Int("dpi")
