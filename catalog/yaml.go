@@ -155,6 +155,9 @@ func checkNumbers(file, key string, n *yaml.Node, t reflect.Type) error {
 		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 			return nil
 		}
+		if err := LeadingZero(n.Value); err != nil && n.Style == 0 {
+			return fmt.Errorf("%s:%d: %s: %w", file, n.Line, key, err)
+		}
 		f, err := scalarNumber(n)
 		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
 			return fmt.Errorf("%s:%d: %s: want a whole number, got %s", file, n.Line, key, quoteShort(n.Value))
@@ -162,6 +165,9 @@ func checkNumbers(file, key string, n *yaml.Node, t reflect.Type) error {
 	case reflect.Float32, reflect.Float64:
 		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 			return nil
+		}
+		if err := LeadingZero(n.Value); err != nil && n.Style == 0 {
+			return fmt.Errorf("%s:%d: %s: %w", file, n.Line, key, err)
 		}
 		if _, err := scalarNumber(n); err != nil {
 			return fmt.Errorf("%s:%d: %s: want a finite number, got %s%s", file, n.Line, key, quoteShort(n.Value), unitHint(n.Value))
@@ -188,6 +194,31 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
+}
+
+// LeadingZero refuses an integer written with a leading zero (010, -007):
+// YAML 1.1 and the decoder read it as octal (010 is 8), YAML 1.2 and a grid's
+// values as decimal (10), so either reading may be a wrong answer. 0, 0.5,
+// 010.5 and explicit prefixes (0o10, 0x10) are not ambiguous.
+func LeadingZero(text string) error {
+	t := strings.TrimSpace(text)
+	d := strings.TrimLeft(t, "+-")
+	if len(d) < 2 || d[0] != '0' || strings.Trim(d, "0123456789_") != "" {
+		return nil
+	}
+	sign := ""
+	if strings.HasPrefix(t, "-") {
+		sign = "-"
+	}
+	digits := strings.TrimLeft(strings.ReplaceAll(d, "_", ""), "0")
+	if digits == "" {
+		digits = "0"
+	}
+	if oct, err := strconv.ParseInt(digits, 8, 64); err == nil {
+		return fmt.Errorf("%s has a leading zero, which YAML 1.1 reads as octal (%s%d) and YAML 1.2 as decimal (%s%s): write %s%s, or %s0o%s for octal",
+			t, sign, oct, sign, digits, sign, digits, sign, digits)
+	}
+	return fmt.Errorf("%s has a leading zero (YAML 1.1 would read it as octal, which it is not): write %s%s", t, sign, digits)
 }
 
 // scalarNumber reads a YAML scalar as a finite number (YAML spellings

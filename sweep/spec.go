@@ -343,10 +343,33 @@ func (s *Spec) tooMany(n *yaml.Node, name string, count float64, left int) error
 	return s.errf(n, "%s: the %s gives %s values and the axes before it %d: more than %d in all is a typo", name, what, fmtBound(count), maxAxisValues-left, maxAxisValues)
 }
 
+// leadingZero refuses a generator number written with a leading zero: the
+// decoder reads 010 as octal 8, where a list value 010 reads as 10
+// (catalog.LeadingZero).
+func (s *Spec) leadingZero(what string, n *yaml.Node) error {
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.ScalarNode && n.Style == 0 {
+		if err := catalog.LeadingZero(n.Value); err != nil {
+			return s.errf(n, "%s: %v", what, err)
+		}
+	}
+	for _, c := range n.Content {
+		if err := s.leadingZero(what, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *Spec) generate(name string, n *yaml.Node, m map[string]*yaml.Node, keys []string, left int) ([]float64, error) {
 	nums := func(key string, want int) ([]float64, error) {
 		v := m[key]
 		var xs []float64
+		if err := s.leadingZero(name+"."+key, v); err != nil {
+			return nil, err
+		}
 		if v.Kind != yaml.SequenceNode || v.Decode(&xs) != nil || len(xs) != want {
 			return nil, s.errf(v, "%s.%s: want a list of %d numbers", name, key, want)
 		}
@@ -392,6 +415,9 @@ func (s *Spec) generate(name string, n *yaml.Node, m map[string]*yaml.Node, keys
 		}
 		step := 1.0
 		if st := m["step"]; st != nil {
+			if err := s.leadingZero(name+".step", st); err != nil {
+				return nil, err
+			}
 			if err := st.Decode(&step); err != nil || !(step > 0) || math.IsInf(step, 0) {
 				return nil, s.errf(st, "%s.step: want a number > 0", name)
 			}
