@@ -616,16 +616,23 @@ func TestDeployments(t *testing.T) {
 }
 
 // TestFrontierTable: points 0 and 3 tie exactly in ITL (5 ms) and tokens/s (100); the
-// cheaper, 0 (0.30 USD), stands for both, so four rows remain, ordered by ITL. A KV cache
-// "same" as the weights is named by their format (fp8), one given on its own keeps it.
+// cheaper, 0 (0.30 USD), stands for both. Point 2 (8 ms) is infeasible: left out by
+// default (a whole serve result listed its out_of_memory points with a price), so three
+// rows remain, ordered by ITL (5, 5.5, 6 ms); with feasible=false it is the fourth. A KV
+// cache "same" as the weights is named by their format (fp8), one given on its own keeps it.
 func TestFrontierTable(t *testing.T) {
-	r := runQuery(t, mustOpen(t, fixture(t, deployFixture)), "frontier-table", map[string]string{})
-	if len(r.rows) != 4 || strings.TrimSpace(r.col("usd_per_m_tokens")[0].(string)) != "0.300" ||
-		strings.TrimSpace(r.col("itl_ms")[3].(string)) != "8.00" {
-		t.Errorf("frontier-table = %v", r.rows)
+	db := mustOpen(t, fixture(t, deployFixture))
+	r := runQuery(t, db, "frontier-table", map[string]string{})
+	if len(r.rows) != 3 || strings.TrimSpace(r.col("usd_per_m_tokens")[0].(string)) != "0.300" ||
+		strings.TrimSpace(r.col("itl_ms")[2].(string)) != "6.00" {
+		t.Errorf("frontier-table = %v, want 3 feasible rows up to 6.00 ms", r.rows)
 	}
-	if kv := r.col("kv"); !slices.Equal(kv, []any{"fp8", "fp8", "fp8", "fp8"}) {
+	if kv := r.col("kv"); !slices.Equal(kv, []any{"fp8", "fp8", "fp8"}) {
 		t.Errorf("frontier-table kv = %v, want the weights' format fp8 for 'same'", kv)
+	}
+	all := runQuery(t, db, "frontier-table", map[string]string{"feasible": "false"})
+	if len(all.rows) != 4 || strings.TrimSpace(all.col("itl_ms")[3].(string)) != "8.00" {
+		t.Errorf("frontier-table feasible=false = %v, want the infeasible 8.00 ms row fourth", all.rows)
 	}
 	own := runQuery(t, mustOpen(t, fixture(t, strings.Replace(deployFixture, "'fp8', 'same', 1, 1, 1, 'aggregated', 1, 1, 5.0", "'int4', 'fp16', 1, 1, 1, 'aggregated', 1, 1, 5.0", 1))), "frontier-table", map[string]string{})
 	if got := own.col("kv")[0]; got != "fp16" {

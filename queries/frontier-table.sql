@@ -1,6 +1,7 @@
 -- name: frontier-table
 -- description: a serving frontier (pareto output of a serve sweep) as a narrow table: one row per distinct point, cheapest of exact ties
--- param: group columns default=model  one table section per combination of these columns
+-- param: group    columns default=model  one table section per combination of these columns
+-- param: feasible bool    default=true needs=feasible only rows with feasible = true (ignored when the result has no feasible column)
 --
 -- Rows of a frontier that tie exactly in ITL and tokens/s per accelerator (the same chip and
 -- layout at another KV precision, say) are one point: the cheapest stands for them. Reads a
@@ -8,6 +9,8 @@
 -- usd_per_million_tokens, hardware, precision, kv_precision, tp, pp, batch_size.
 -- Numbers are text with fixed decimals so the columns line up; a KV cache "same" as the
 -- weights is named by their format (an int4 row's cache is int4), as optimize serving does.
+-- Infeasible rows are left out (a whole serve result listed its out_of_memory points with a
+-- latency and a price); the pareto output holds feasible rows only.
 SELECT {{if .group}}{{.group}}, {{end}}hardware, precision,
     CASE kv_precision WHEN 'same' THEN precision ELSE kv_precision END AS kv,
     printf('tp %d × pp %d', tp, pp) AS layout, batch_size AS batch,
@@ -18,7 +21,8 @@ FROM (
     SELECT *, row_number() OVER (
         PARTITION BY {{if .group}}{{.group}}, {{end}}itl_ms, tokens_per_s_per_accelerator
         ORDER BY usd_per_million_tokens, point_id) AS mlsysim_tie
-    FROM results
+    FROM results{{if .feasible}}
+    WHERE feasible{{end}}
 )
 WHERE mlsysim_tie = 1
 ORDER BY {{if .group}}{{.group}}, {{end}}itl_ms, usd_per_million_tokens
