@@ -57,6 +57,18 @@ func (p *Plan) EffectNotes() []string {
 	if why := p.unreadEfficiency(); why != "" {
 		note("efficiency", why)
 	}
+	// A rental price (power and facility included) replaces capex and energy
+	// (kernel.Economics, kernel.AcceleratorHourUSD): where every point rents,
+	// the price of electricity and of buying the hardware is never read.
+	rental := map[string]string{"fleet": "rental_usd_per_accelerator_hour"}[p.Study.Name]
+	if p.valuesOf("accelerator_hour_usd") != nil {
+		rental = "accelerator_hour_usd"
+	}
+	if v := p.valuesOf(rental); rental != "" && v != nil && !slices.Contains(v.Nums, 0) {
+		for _, name := range []string{"electricity_usd_per_kwh", "unit_cost_usd", "amortization_years"} {
+			note(name, rental+" is above 0 at every point, and a rental price covers the hardware, its power and the facility (no capex or energy cost is added); drop it, or add "+rental+": 0 to price owned accelerators")
+		}
+	}
 	if p.Study.Name == "fleet" && p.Calibrated() && p.allTransformers() {
 		note("overlap_efficiency", "under the calibrated profile the fleet's transformer training step hides the data-parallel collectives behind the backward they overlap (docs/PHYSICS.md §35), not a fixed share; set overlap true/false instead, or use --profile seed")
 	}

@@ -38,6 +38,11 @@ func (pf *PlanFile) checkEffect(cat *catalog.Catalog, profile string, warn func(
 	if pf.study != "fleet" {
 		return nil
 	}
+	if o := pf.Ops; o != nil && o.Rental != nil && *o.Rental > 0 && o.Electricity != nil {
+		// kernel.Economics: a rental price covers the hardware, its power and the
+		// facility, so no energy cost is added (the TCO came out the same at any price).
+		return pf.errf("ops.electricity_usd_per_kwh", "ops.electricity_usd_per_kwh changes nothing beside ops.rental_usd_per_accelerator_hour: the rental price includes power (TCO = price · accelerators · 24 h · days, energy cost 0); drop one of the two")
+	}
 	if reads.efficiency {
 		if err := pf.efficiencyEffect(cat, calibrated, true, "the fleet's GEMMs"); err != nil {
 			return err

@@ -189,6 +189,12 @@ func TestGridEffectNotes(t *testing.T) {
 		{"engine calibrated", fmt.Sprintf(serve, "", "  engine: [vllm, trtllm]\n"), ""},
 		{"output_tokens without qps", fmt.Sprintf(serve, "", "  output_tokens: [128, 512]\n"), "test.yaml:6: output_tokens changes nothing"},
 		{"output_tokens under qps", fmt.Sprintf(serve, "", "  qps: [0, 4]\n  output_tokens: [128, 512]\n"), ""},
+		// A rental price covers power and hardware: electricity and unit cost are never read.
+		{"fleet electricity under rental", fmt.Sprintf(fleet, "", "  rental_usd_per_accelerator_hour: [2, 3]\n  electricity_usd_per_kwh: [0.05, 0.3]\n"), "test.yaml:7: electricity_usd_per_kwh changes nothing"},
+		{"fleet unit cost under rental", fmt.Sprintf(fleet, "fixed: {rental_usd_per_accelerator_hour: 2}\n", "  unit_cost_usd: [20000, 30000]\n"), "test.yaml:7: unit_cost_usd changes nothing"},
+		{"fleet electricity owned somewhere", fmt.Sprintf(fleet, "", "  rental_usd_per_accelerator_hour: [0, 3]\n  electricity_usd_per_kwh: [0.05, 0.3]\n"), ""},
+		{"serve electricity rented", fmt.Sprintf(serve, "", "  accelerator_hour_usd: [2, 3]\n  electricity_usd_per_kwh: [0.05, 0.3]\n"), "test.yaml:7: electricity_usd_per_kwh changes nothing"},
+		{"serve electricity owned", fmt.Sprintf(serve, "", "  electricity_usd_per_kwh: [0.05, 0.3]\n"), ""},
 		{"prefill_tp aggregated", strings.Replace(fmt.Sprintf(serve, "fixed: {qps: 5, target_ttft_ms: 500, target_itl_ms: 50}\n", "  prefill_tp: [1, 4]\n"), "study: serve", "study: serve-deploy", 1), "test.yaml:7: prefill_tp changes nothing"},
 		{"prefill_tp disaggregated", strings.Replace(fmt.Sprintf(serve, "fixed: {qps: 5, target_ttft_ms: 500, target_itl_ms: 50}\n", "  mode: [aggregated, disaggregated]\n  prefill_tp: [1, 4]\n"), "study: serve", "study: serve-deploy", 1), ""},
 	} {

@@ -98,6 +98,14 @@ func TestPlanKeysChangeTheAnswer(t *testing.T) {
 			fmt.Sprintf(fleet8, "", "H100", "", ", activation_recomputation: true"), fmt.Sprintf(fleet8, "", "H100", "", ", activation_recomputation: true, activation_checkpointing: none"), refused},
 		{"activation_recomputation", "seed", "parallelism.activation_recomputation", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", activation_recomputation: true"), changes},
 		{"mtbf_hours", "calibrated", "ops.mtbf_hours", fmt.Sprintf(fleet8, "", "H100", "", "") + "ops: {duration_days: 7}\n", fmt.Sprintf(fleet8, "", "H100", "", "") + "ops: {duration_days: 7, mtbf_hours: 100}\n", refused},
+		// A rental price includes power: the electricity price beside it gave the same
+		// scorecard (TCO, energy cost 0) with exit 0, in both profiles.
+		{"electricity beside rental", "calibrated", "ops.electricity_usd_per_kwh",
+			fmt.Sprintf(fleet8, "", "H100", "", "") + "ops: {rental_usd_per_accelerator_hour: 2, electricity_usd_per_kwh: 0.05}\n",
+			fmt.Sprintf(fleet8, "", "H100", "", "") + "ops: {rental_usd_per_accelerator_hour: 2, electricity_usd_per_kwh: 0.3}\n", refused},
+		{"electricity beside rental seed", "seed", "ops.electricity_usd_per_kwh",
+			fmt.Sprintf(fleet8, "", "H100", "", "") + "ops: {rental_usd_per_accelerator_hour: 2, electricity_usd_per_kwh: 0.05}\n",
+			fmt.Sprintf(fleet8, "", "H100", "", "") + "ops: {rental_usd_per_accelerator_hour: 2, electricity_usd_per_kwh: 0.3}\n", refused},
 	}
 	for _, op := range []struct{ key, a, b string }{
 		{"ops.region", "region: US_Avg", "region: Quebec"}, {"ops.duration_days", "duration_days: 7", "duration_days: 30"},
