@@ -28,20 +28,7 @@ func TestPlacementUnits(t *testing.T) {
 		{"carbon in USD", units, map[string]string{"carbon": "capex_usd", "cost": "tco_usd"}, []string{"column capex_usd is in USD", "want a column in kg"}},
 		{"no units declared", nil, map[string]string{"cost": "mfu"}, nil},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := mustLookup(t, "placement").bind(cols, tc.units, tc.params)
-			switch {
-			case tc.want == nil && err != nil:
-				t.Fatalf("refused: %v", err)
-			case tc.want != nil && err == nil:
-				t.Fatalf("accepted; want an error with %q", tc.want)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q: %v", w, err)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkBind(t, "placement", cols, tc.units, tc.params, tc.want) })
 	}
 }
 
@@ -65,19 +52,24 @@ func TestBatchingSLAUnit(t *testing.T) {
 		{"memory", units, map[string]string{"max": "5", "sla": "kv_cache_gb"}, []string{"column kv_cache_gb is in GB", "want a column in ms"}},
 		{"no units declared", nil, map[string]string{"max": "5000", "sla": "tokens_per_s"}, nil},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := mustLookup(t, "batching").bind(cols, tc.units, tc.params)
-			switch {
-			case tc.want == nil && err != nil:
-				t.Fatalf("refused: %v", err)
-			case tc.want != nil && err == nil:
-				t.Fatalf("accepted; want an error with %q", tc.want)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q: %v", w, err)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkBind(t, "batching", cols, tc.units, tc.params, tc.want) })
+	}
+}
+
+// checkBind binds the bundled query name to cols and params: accepted when want is
+// empty, else refused with an error holding every part of want.
+func checkBind(t *testing.T, name string, cols []Column, units, params map[string]string, want []string) {
+	t.Helper()
+	_, err := mustLookup(t, name).bind(cols, units, params)
+	switch {
+	case want == nil && err != nil:
+		t.Fatalf("refused: %v", err)
+	case want != nil && err == nil:
+		t.Fatalf("accepted; want an error with %q", want)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q: %v", w, err)
+		}
 	}
 }
