@@ -263,7 +263,12 @@ func deploy(in *DeployIn, i int, memo *passMemo, steps *stepCache) deployPoint {
 		d.prefillAccels = p.tp
 	} else {
 		pre = m.prefillPhase(newTok, isl, chunk)
-		fixed = floor.t
+		fixed = decode.t
+		if m.calibrated {
+			// An arrival waits for the step in progress only when one is (§34.5): with few
+			// replicas' worth of load it finds the replica idle, and its TTFT tends to t_p.
+			fixed = 0
+		}
 	}
 	d.tp = pre.t
 	rhoMax, ttftOK := rhoFor(ttftT, fixed, pre.t)
@@ -420,7 +425,7 @@ func (m *llm) deployLoaded(d *deployPoint, in *DeployIn, i int, steps *stepCache
 			if itl > itlT && searching {
 				return ph, b, itl, math.Inf(1) // the fleet is refused on its ITL: no TTFT needed
 			}
-			return ph, b, itl, ph.t + pre.t + queueWait(rho, pre.t) + SlotWait(lam, hold, slots)
+			return ph, b, itl, m.stepResidual(steps, b, batch, mean) + pre.t + queueWait(rho, pre.t) + SlotWait(lam, hold, slots)
 		}
 	}
 	r0 = math.Max(1, r0)
@@ -452,6 +457,33 @@ func (m *llm) deployLoaded(d *deployPoint, in *DeployIn, i int, steps *stepCache
 		d.ttft, d.rho = ttft, qps*pre.t/r0
 	}
 	return ph
+}
+
+// stepResidual is the mean wait, before its prefill starts, that the decode step in
+// progress gives a prompt arriving at an aggregated replica whose decoding sequences see
+// the batch b (b = N_d + 1, occupied's; §34.5). The engine starts a waiting prompt's
+// prefill at the next step boundary, ahead of decode (vLLM's scheduler without chunked
+// prefill; ServingSim's runWhole), so the prompts form the high-priority class of a
+// non-preemptive priority queue and the decode steps the low one: the first class's mean
+// wait is W₀/(1 − ρ), W₀ the mean residual work in service at an arrival (Cobham 1954;
+// Kleinrock, Queueing Systems II, 1976, §3.6). Its prefill part, ρ·t_p/2, over 1 − ρ is
+// the M/D/1 wait the caller adds; the decode part is the time share of decode steps times
+// a step's mean residual. The N decoding sequences are Poisson with mean N_d (an M/G/∞
+// stage, Kleinrock, Queueing Systems I, §4.8; occupied's premise), independent of the
+// prefill, so a step runs (1 − ρ)·(1 − e^{−N_d}) of the time; an arrival finds it at a
+// uniform phase (PASTA, Wolff 1982), half a deterministic step t(N) to go; and, the step
+// nearly affine in the batch, the mean over N ≥ 1 of t(N) is t at E[N | N ≥ 1] = N_d/(1 −
+// e^{−N_d}). The 1 − ρ cancels:
+//
+//	wait = ½·(1 − e^{−N_d})·t(min(B, N_d/(1 − e^{−N_d})))
+func (m *llm) stepResidual(steps *stepCache, b, batch, s float64) float64 {
+	nd := b - 1
+	busy := -math.Expm1(-nd) // 1 − e^{−N_d}
+	if !(busy > 0) {
+		return 0
+	}
+	n := math.Min(batch, math.Max(1, nd/busy))
+	return busy * steps.between(m, n, s).t / 2
 }
 
 // occupied is the decode step of an instance that admits lam requests/s, each decoding

@@ -167,6 +167,15 @@ func calDeployIn(qps, ttft, itl, batch, disagg float64) *DeployIn {
 // instance of batch slots (§34.4), found by iterating Little's law from 0 (leastFixedPoint)
 // over the whole batches' steps, linear between them.
 func occupiedStep(m *llm, lam, rho, batch float64) float64 {
+	st, _ := occupiedStepWait(m, lam, rho, batch)
+	return st
+}
+
+// occupiedStepWait is occupiedStep and the wait an arriving prompt has for the decode step
+// in progress (§34.5): the decoding sequences Poisson with mean N_d, a step running when
+// one decodes, half of it to go, at the mean batch over N ≥ 1, N_d/(1 − e^{−N_d}):
+// ½·(1 − e^{−N_d})·t(min(B, N_d/(1 − e^{−N_d}))).
+func occupiedStepWait(m *llm, lam, rho, batch float64) (st, wait float64) {
 	ctx := MeanDecodeContext(1280, 256)
 	step := func(b float64) float64 {
 		lo := math.Floor(b)
@@ -177,12 +186,14 @@ func occupiedStep(m *llm, lam, rho, batch float64) float64 {
 		return t
 	}
 	nd, _ := leastFixedPoint(func(nd float64) float64 { return lam * 255 * step(math.Min(nd+1, batch)) / (1 - rho) }, batch)
-	return step(math.Min(nd+1, batch))
+	nd = math.Min(nd, batch-1)
+	busy := 1 - math.Exp(-nd)
+	return step(nd + 1), busy * step(math.Min(batch, math.Max(1, nd/busy))) / 2
 }
 
 // TestServingDeploymentSlotWait: calibrated, an aggregated fleet's TTFT includes the wait
 // for one of a replica's B slots, each held B·t_p + (O − 1)·t_step(B) (§34.3), beside the
-// running step at the batch the load gives (§34.4), and the fleet is the least whose TTFT
+// wait for the step in progress at the batch the load gives (§34.4, §34.5), and the fleet is the least whose TTFT
 // meets the target: with a tight target it takes more replicas than the throughput, ITL
 // and prefill-queue bounds alone, and one replica fewer misses. Disaggregated, a request
 // that finds the decode instance's slots taken waits after its first token, which the mean
@@ -198,7 +209,8 @@ func TestServingDeploymentSlotWait(t *testing.T) {
 	qps := 3.9 / (tp + 256*step/batch)
 	ttftOf := func(r float64) float64 {
 		rho := qps * tp / r
-		return occupiedStep(&m, qps/r, rho, batch) + tp + queueWait(rho, tp) + SlotWait(qps/r, batch*tp+255*step, int(batch))
+		_, wait := occupiedStepWait(&m, qps/r, rho, batch)
+		return wait + tp + queueWait(rho, tp) + SlotWait(qps/r, batch*tp+255*step, int(batch))
 	}
 	if ttftOf(4)-ttftOf(5) < 1e-3 {
 		t.Fatalf("fixture: TTFT at 4 replicas %v s, at 5 %v s: want the slot wait to matter", ttftOf(4), ttftOf(5))
