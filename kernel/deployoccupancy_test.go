@@ -302,3 +302,34 @@ func TestDeployTargetAtItsFloor(t *testing.T) {
 		}
 	}
 }
+
+// TestSeedDeployTargetAtItsFloor: the seed sizes its fleet by closed forms, ρ ≤ ρ* for the
+// TTFT and ρ ≤ 1 − t_step/target for the ITL, which meet their targets exactly, so a
+// target a hair above its floor (the running step and the prefill, or the transfer and the
+// prefill; a full batch's step) gives a huge fleet that meets it, never a feasible row
+// above it: leastReplicas and its 2⁴⁰ cutoff are reached only if rounding made the
+// ceiling's TTFT exceed its target. A probe of 640,000 such targets (relative slack 10⁻¹⁶ …
+// 10⁻⁸, 0.01 to 10⁴ requests/s, both modes) found none; these are a few of them.
+func TestSeedDeployTargetAtItsFloor(t *testing.T) {
+	for _, eps := range []float64{1e-6, 1e-12, 1e-15, 2e-16} {
+		for _, disagg := range []float64{0, 1} {
+			floor := deployStep + deployTP
+			if disagg > 0 {
+				p := runDeploy(deployIn(20, 10, 0.05, 1, 1))
+				floor = p.KVTransfer[0] + p.PrefillTime[0]
+			}
+			ttftT, itlT := floor*(1+eps), deployStep*(1+eps)
+			tight := runDeploy(deployIn(20, ttftT, 0.05, disagg, 1))
+			if !tight.Feasible[0] {
+				t.Errorf("disagg %v, slack %g: %v, want a (huge) fleet that meets the TTFT target", disagg, eps, tight.Reason[0])
+			}
+			if tight.TTFT[0] > ttftT || tight.Slowest[0] > 1 {
+				t.Errorf("disagg %v, slack %g: TTFT %.17g s above its target %.17g s (sla ratio %v, %v instances)", disagg, eps, tight.TTFT[0], ttftT, tight.Slowest[0], tight.Replicas[0]+tight.PrefillInstances[0])
+			}
+			slow := runDeploy(deployIn(20, 10, itlT, disagg, 1))
+			if !slow.Feasible[0] || slow.ITL[0] > itlT || slow.Slowest[0] > 1 {
+				t.Errorf("disagg %v, slack %g: ITL %.17g s above its target %.17g s", disagg, eps, slow.ITL[0], itlT)
+			}
+		}
+	}
+}
