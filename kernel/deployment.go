@@ -60,7 +60,9 @@ const (
 // (Little's law; b̄ the size-biased batch of an M/G/∞ stage's Poisson occupancy, as
 // ServingLoad has it), and t_step(b̄) replaces t_step(B) in the ITL, in the aggregated
 // TTFT's running step and in the draw; the slot waits keep t_step(B) (a request waits only
-// while all B slots are taken). The least r above the slots' capacity meeting both targets
+// while all B slots are taken). The aggregated TTFT charges not the whole running step but
+// its mean residual where one runs (stepResidual, §34.5), so its floor is the unqueued
+// prefill. The least r above the slots' capacity meeting both targets
 // is searched, and an ITL target is missed outright only when a lone sequence's step
 // exceeds it. The disaggregated prefill pool is one queue served by r_p instances (M/D/r_p,
 // SlotWait's form), the least r_p whose TTFT meets the target.

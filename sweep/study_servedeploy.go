@@ -33,7 +33,7 @@ func init() {
 			Param{Name: "max_accelerators", Kind: KindInt, Default: "0", Min: 0, Max: maxBatch, Doc: "largest fleet allowed (0 = no limit)"},
 		),
 		Columns: append([]Column{
-			{Name: "ttft_ms", Unit: "ms", Doc: "mean time to first token at the chosen fleet: prefill + queue wait (+ the running decode step and, calibrated, the wait for a free batch slot, aggregated; + KV transfer, disaggregated) (docs/PHYSICS.md §34.3)"},
+			{Name: "ttft_ms", Unit: "ms", Doc: "mean time to first token at the chosen fleet: prefill + queue wait (+ the running decode step — calibrated, the mean residual of the step in progress, §34.5 — and, calibrated, the wait for a free batch slot, aggregated; + KV transfer, disaggregated) (docs/PHYSICS.md §34.3)"},
 			{Name: "itl_ms", Unit: "ms", Doc: "mean inter-token latency: the decode step (calibrated: at decode_batch), stretched by prefill interference when aggregated; disaggregated and calibrated, plus the wait for a decode slot spread over the output tokens after the first"},
 			{Name: "prefill_ms", Unit: "ms", Doc: "one prompt's prefill on a replica (aggregated) or a prefill instance"},
 			{Name: "decode_step_ms", Unit: "ms", Doc: "one decode step at the mean context input + output/2: of batch_size sequences (seed), or of decode_batch, the batch the load gives a replica or decode instance (calibrated; docs/PHYSICS.md §34.4)"},

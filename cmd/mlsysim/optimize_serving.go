@@ -39,8 +39,8 @@ on the given accelerators — precision, KV-cache format (each of --kv-precision
 every weight precision: a 16-bit cache under int4 weights is searched, as AWQ and GPTQ
 models are served), tp, pp, ep (MoE), decode batch 1–--max-batch, aggregated or disaggregated with prefill instances of tp 1–8 — sizes the
 fleet that serves --qps requests of --isl prompt and --osl generated tokens within
---ttft-ms and --itl-ms (mean latencies: TTFT counts the running decode step, the
-prompts queued ahead, the prefill, the KV transfer when disaggregated and, calibrated, the
+--ttft-ms and --itl-ms (mean latencies: TTFT counts the running decode step — calibrated,
+aggregated, what is left of the step in progress, §34.5 — the prompts queued ahead, the prefill, the KV transfer when disaggregated and, calibrated, the
 wait for a free batch slot — docs/PHYSICS.md §34.3 — so a replica is not packed to
 capacity; calibrated, the batch is the engine's cap and a replica or decode instance
 steps at the batch its load gives it, §34.4), and prices it per million generated tokens
