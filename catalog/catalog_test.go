@@ -505,6 +505,15 @@ func TestRecordedCorrections(t *testing.T) {
 		// The NVL72 rack became one GPU entry and a node of 72 (issue #15).
 		{"GB200", "key", gb200.Corrections, "GB200_NVL72 (the whole 72-GPU rack as one accelerator)", "GB200 (one GPU) with node GB200_NVL72 of 72 of them",
 			"GB200 (one GPU) with node GB200_NVL72 of 72 of them"},
+		// Links the registry lacked, so tensor parallelism crossed a 64 GB/s fallback (issue #15;
+		// the rates' arithmetic is in TestAddedLinks).
+		linkRow(c, "MI250X", "scale_up", "AMD Infinity Fabric (8 links), 800 GB/s bidirectional total"),
+		linkRow(c, "Gaudi3", "scale_up", "RoCE (21x200GbE scale-up ports), 525 GB/s per direction"),
+		linkRow(c, "TPUv3", "scale_up", "ICI (2D torus), 332 GB/s per direction"),
+		linkRow(c, "TPUv6", "scale_up", "ICI (2D torus, 4 ports), 800 GB/s bidirectional total"),
+		linkRow(c, "Trainium2", "scale_up", "NeuronLink-v3, 1280 GB/s bidirectional total"),
+		linkRow(c, "T4", "host_link", "PCIe Gen3 x16, 15.75 GB/s per direction"),
+		linkRow(c, "TPUv1", "host_link", "PCIe Gen3 x16, 15.75 GB/s per direction"),
 	} {
 		cr := find(tc.corrections, tc.field)
 		if cr == nil {
@@ -522,9 +531,34 @@ func TestRecordedCorrections(t *testing.T) {
 	for _, e := range allEntries(c) {
 		n += len(e.prov.Corrections)
 	}
-	if n != 7 {
-		t.Errorf("%d corrections in the catalog, want the 7 above; a new one needs a row here", n)
+	if n != 14 {
+		t.Errorf("%d corrections in the catalog, want the 14 above; a new one needs a row here", n)
 	}
+}
+
+// linkRow is TestRecordedCorrections' row for a link added where the registry had none:
+// upstream "none", and the loaded link printed as the correction's value prints it.
+func linkRow(c *Catalog, key, field, value string) struct {
+	entry, field    string
+	corrections     []Correction
+	upstream, value string
+	current         string
+} {
+	h, _ := c.HardwareByKey(key)
+	l := h.ScaleUp
+	if field == "host_link" {
+		l = h.HostLink
+	}
+	current := "<no link>"
+	if l != nil {
+		current = fmt.Sprintf("%s, %g GB/s %s", l.Name, l.BytesPerS/1e9, strings.ReplaceAll(string(l.Direction), "_", " "))
+	}
+	return struct {
+		entry, field    string
+		corrections     []Correction
+		upstream, value string
+		current         string
+	}{key, field, h.Corrections, AddedUpstreamNone, value, current}
 }
 
 func TestModelInvariants(t *testing.T) {

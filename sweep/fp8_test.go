@@ -138,7 +138,7 @@ func TestTrainingMatmulIsSustained(t *testing.T) {
 		}
 		hs = append(hs, h)
 	}
-	tab := newHWTable(hs)
+	tab := newHWTable(hs, false)
 	bf16, fp8 := float64(kernel.BF16), float64(kernel.FP8)
 	for _, tc := range []struct {
 		name      string

@@ -351,9 +351,16 @@ func (t *hwTable) trainUnsupported(prec float64, h int) bool {
 	return t.noRate[h*len(kernel.Precisions)+int(prec)]
 }
 
-func newHWTable(hs []*catalog.Hardware) *hwTable {
+// newHWTable gathers the accelerators' attributes by hardware code. Under the seed
+// profile (seed true) the host and scale-up links are the registry's
+// (catalog.Hardware.SeedLinks): a link added since with its source is not seen there.
+func newHWTable(hs []*catalog.Hardware, seed bool) *hwTable {
 	t := &hwTable{}
 	for _, h := range hs {
+		hostLink, scaleUp := h.HostLink, h.ScaleUp
+		if seed {
+			hostLink, scaleUp = h.SeedLinks()
+		}
 		for _, p := range kernel.Precisions {
 			f, ok := h.PeakFor(p.String())
 			t.peak = append(t.peak, f)
@@ -382,8 +389,8 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 		t.sramBW = append(t.sramBW, h.SRAMBandwidthBytesPerS)
 		t.flashBW = append(t.flashBW, h.FlashBandwidthBytesPerS)
 		host := 0.0
-		if h.HostLink != nil {
-			host = h.HostLink.BytesPerS
+		if hostLink != nil {
+			host = hostLink.BytesPerS
 		}
 		t.hostBW = append(t.hostBW, host)
 		t.dispatch = append(t.dispatch, h.DispatchTaxS)
@@ -391,10 +398,10 @@ func newHWTable(hs []*catalog.Hardware) *hwTable {
 		// Tensor-parallel peers talk over the scale-up link, else the host link, else PCIe's 64 GB/s.
 		link, bus, hop, up := kernel.OffloadFallbackBytesPerS, kernel.OffloadFallbackBytesPerS, kernel.NCCLHopPCIeS, 0.0
 		switch {
-		case h.ScaleUp != nil:
-			link, bus, hop, up = h.ScaleUp.PerDirectionBytesPerS(), h.ScaleUp.AchievedBusBytesPerS(), kernel.NCCLHopNVLinkS, 1
-		case h.HostLink != nil:
-			link = h.HostLink.PerDirectionBytesPerS()
+		case scaleUp != nil:
+			link, bus, hop, up = scaleUp.PerDirectionBytesPerS(), scaleUp.AchievedBusBytesPerS(), kernel.NCCLHopNVLinkS, 1
+		case hostLink != nil:
+			link = hostLink.PerDirectionBytesPerS()
 			bus = link
 		}
 		t.tpBW = append(t.tpBW, link)

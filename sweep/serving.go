@@ -198,7 +198,7 @@ type servingTables struct {
 }
 
 func newServingTables(p *Plan) *servingTables {
-	t := &servingTables{m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated(), models: p.Models, drafts: p.Drafts}
+	t := &servingTables{m: newModelTable(p.Models), h: newHWTable(p.Hardware, !p.Calibrated()), calibrated: p.Calibrated(), models: p.Models, drafts: p.Drafts}
 	if v := p.valuesOf("draft_model"); v != nil {
 		for ci, label := range v.Labels {
 			m := p.Drafts[ci]

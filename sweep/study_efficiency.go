@@ -27,7 +27,9 @@ func init() {
 			colBindingWall,
 			colFeasible, colReason,
 		},
-		newEval: func(p *Plan) evaluator { return &efficiencyEval{st: p.Study, h: newHWTable(p.Hardware)} },
+		newEval: func(p *Plan) evaluator {
+			return &efficiencyEval{st: p.Study, h: newHWTable(p.Hardware, !p.Calibrated())}
+		},
 	})
 }
 

@@ -273,7 +273,7 @@ func newFleetEval(p *Plan) evaluator {
 		e.unitCost = append(e.unitCost, h.UnitCostUSD)
 		e.embodied = append(e.embodied, h.EmbodiedCarbonKg)
 	}
-	e.h = newHWTable(hws)
+	e.h = newHWTable(hws, !p.Calibrated())
 	for _, g := range p.Grids {
 		e.grids = append(e.grids, [3]float64{g.CarbonGPerKWh, g.PUE, g.WUELPerKWh})
 	}
@@ -295,17 +295,21 @@ func clusterTables(p *Plan) (hws []*catalog.Hardware, clusters, fabrics []fleetC
 		h := hws[indexOf(keys, n.Accelerator)]
 		intra := n.IntraNodeBytesPerS
 		intraBus, intraHop := intra, kernel.NCCLHopPCIeS
-		if h.ScaleUp != nil {
+		hostLink, scaleUp := h.HostLink, h.ScaleUp
+		if !p.Calibrated() {
+			hostLink, scaleUp = h.SeedLinks() // the registry's links (newHWTable)
+		}
+		if scaleUp != nil {
 			intraHop = kernel.NCCLHopNVLinkS
-			if intra == h.ScaleUp.PerDirectionBytesPerS() {
-				intraBus = h.ScaleUp.AchievedBusBytesPerS() // the node runs on the accelerator's own link
+			if intra == scaleUp.PerDirectionBytesPerS() {
+				intraBus = scaleUp.AchievedBusBytesPerS() // the node runs on the accelerator's own link
 			}
 		}
 		if intra == 0 {
 			// No scale-up link: accelerators in a node talk over the host link, else the fabric.
 			intra = f.BytesPerS
-			if h.HostLink != nil {
-				intra = h.HostLink.PerDirectionBytesPerS()
+			if hostLink != nil {
+				intra = hostLink.PerDirectionBytesPerS()
 			}
 			intraBus = intra
 		}

@@ -35,7 +35,7 @@ func init() {
 		},
 		check: transformersOnly("chain-of-thought inference"),
 		newEval: func(p *Plan) evaluator {
-			return &reasoningEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware)}
+			return &reasoningEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware, !p.Calibrated())}
 		},
 	})
 }

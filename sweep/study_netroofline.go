@@ -49,7 +49,7 @@ func init() {
 		newEval: func(p *Plan) evaluator {
 			e := &netRoofEval{st: p.Study, m: newModelTable(p.Models)}
 			hw, clusters, fabrics := clusterTables(p)
-			e.h, e.clusters, e.fabrics = newHWTable(hw), clusters, fabrics
+			e.h, e.clusters, e.fabrics = newHWTable(hw, !p.Calibrated()), clusters, fabrics
 			return e
 		},
 	})

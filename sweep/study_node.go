@@ -63,7 +63,7 @@ func init() {
 			return checkTrainingProfile(p, slices.Contains(p.valuesOf("training").Nums, 1))
 		},
 		newEval: func(p *Plan) evaluator {
-			return inChunks(&nodeEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()})
+			return inChunks(&nodeEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware, !p.Calibrated()), calibrated: p.Calibrated()})
 		},
 	})
 }

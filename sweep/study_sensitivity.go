@@ -33,7 +33,7 @@ func init() {
 			colFeasible, colReason,
 		},
 		newEval: func(p *Plan) evaluator {
-			return &sensitivityEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()}
+			return &sensitivityEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware, !p.Calibrated()), calibrated: p.Calibrated()}
 		},
 	})
 }

@@ -49,7 +49,7 @@ func init() {
 			return nil
 		},
 		newEval: func(p *Plan) evaluator {
-			return &synthesisEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware)}
+			return &synthesisEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware, !p.Calibrated())}
 		},
 	})
 }

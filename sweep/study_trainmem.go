@@ -61,7 +61,7 @@ func init() {
 		},
 		checkProfile: func(p *Plan) error { return checkTrainingProfile(p, true) },
 		newEval: func(p *Plan) evaluator {
-			return &trainMemEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), calibrated: p.Calibrated()}
+			return &trainMemEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware, !p.Calibrated()), calibrated: p.Calibrated()}
 		},
 	})
 }

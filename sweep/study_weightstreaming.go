@@ -35,7 +35,7 @@ func init() {
 		},
 		check: transformersOnly("weight streaming"),
 		newEval: func(p *Plan) evaluator {
-			return &streamEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware), pagedKV: pagedKVPerToken(p.Models)}
+			return &streamEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware, !p.Calibrated()), pagedKV: pagedKVPerToken(p.Models)}
 		},
 	})
 }

@@ -524,7 +524,8 @@ func (a *app) planOf(spec *sweep.Spec) (*sweep.Plan, error) {
 }
 
 // applyProfile sets the plan's physics profile from --profile; a grid spec's own
-// `profile:` holds unless the flag is given explicitly.
+// `profile:` holds unless the flag is given explicitly. It warns of the accelerators
+// whose tensor-parallel exchanges cross a host link or the PCIe fallback (TPLinkNotes).
 func (a *app) applyProfile(p *sweep.Plan) error {
 	name := a.String("profile")
 	if p.Spec != nil && p.Spec.Profile != "" && !a.IsSet("profile") {
@@ -535,6 +536,10 @@ func (a *app) applyProfile(p *sweep.Plan) error {
 	}
 	if err := p.SetProfile(name); err != nil {
 		return badInput("", err)
+	}
+	// Say which link tensor parallelism crosses where it is not a scale-up link (issue #15).
+	for _, note := range p.TPLinkNotes() {
+		a.warn("%s", note)
 	}
 	return nil
 }
