@@ -238,6 +238,7 @@ func (cv *converter) model(r *rawModel, category string) *Model {
 		ModelSizeBytes:       cv.q(r.ModelSize, Bytes, "model_size"), EmbeddingEntries: r.EmbeddingEntries.v,
 		ParameterRange: r.ParameterRange, StateSize: r.StateSize, DenoisingSteps: r.DenoisingSteps,
 		ResolutionPx: r.ResolutionPx, ActionChunkHorizon: r.ActionChunkHorizon, ActionDim: r.ActionDim, MTPLayers: r.MTPLayers,
+		SlidingWindow: r.SlidingWindow, SlidingWindowLayers: r.SlidingWindowLayers,
 	}
 	if r.ContextTokens != nil {
 		// Absent means unknown (no check); a written 0 would silently mean the same.

@@ -125,6 +125,8 @@ type rawModel struct {
 	ReferenceSeqLen       int    `yaml:"reference_seq_len"`
 	ContextTokens         *int   `yaml:"context_tokens"`
 	MTPLayers             int    `yaml:"mtp_layers"`
+	SlidingWindow         int    `yaml:"sliding_window"`
+	SlidingWindowLayers   int    `yaml:"sliding_window_layers"`
 	InferenceEnergy       *qty   `yaml:"inference_energy"`
 	TrainingFLOPs         *qty   `yaml:"training_flops"`
 	TrainingTokens        num    `yaml:"training_tokens"`

@@ -327,7 +327,12 @@ type Model struct {
 	ContextTokens int `json:"context_tokens,omitempty"`
 	// MTPLayers is the multi-token-prediction modules the model ships
 	// (num_nextn_predict_layers of its config.json); 0 = none, so it has no mtp draft.
-	MTPLayers            int          `json:"mtp_layers,omitempty"`
+	MTPLayers int `json:"mtp_layers,omitempty"`
+	// SlidingWindow is the attention window, in tokens, of the SlidingWindowLayers layers
+	// that attend only the latest SlidingWindow tokens (sliding_window of the config.json;
+	// Mistral 7B v0.1: 4096 on all 32 layers); 0 = every layer attends the whole context.
+	SlidingWindow        int          `json:"sliding_window,omitempty"`
+	SlidingWindowLayers  int          `json:"sliding_window_layers,omitempty"`
 	InferenceEnergyJ     float64      `json:"inference_energy_j,omitempty"`
 	TrainingFLOPs        float64      `json:"training_flops,omitempty"`
 	TrainingTokens       float64      `json:"training_tokens,omitempty"`

@@ -177,6 +177,20 @@ func (m *Model) Validate() error {
 		c.count(f.field, f.v, maxDim)
 	}
 	c.count("context_tokens", m.ContextTokens, maxContext)
+	c.count("sliding_window", m.SlidingWindow, maxContext)
+	c.count("sliding_window_layers", m.SlidingWindowLayers, maxDim)
+	// A window without the layers it applies to (or layers without a window) cannot be
+	// priced: Mistral 7B windows every layer, Gemma 2 every other one (docs/CATALOG.md).
+	switch {
+	case m.SlidingWindow > 0 && m.SlidingWindowLayers == 0:
+		c.fail("sliding_window_layers", "missing: sliding_window %d needs the number of layers that attend within it (all %d for Mistral-style models)", m.SlidingWindow, m.Layers)
+	case m.SlidingWindow == 0 && m.SlidingWindowLayers > 0:
+		c.fail("sliding_window", "missing: sliding_window_layers %d needs the window's length in tokens", m.SlidingWindowLayers)
+	case m.SlidingWindowLayers > 0 && m.Layers == 0:
+		c.fail("sliding_window_layers", "needs layers")
+	case m.SlidingWindowLayers > m.Layers:
+		c.fail("sliding_window_layers", "%d exceeds the %d layers", m.SlidingWindowLayers, m.Layers)
+	}
 	switch {
 	case m.KVHeads > 0 && m.Heads == 0:
 		c.fail("kv_heads", "needs heads")

@@ -309,7 +309,7 @@ func (a *batchArgs) profileB() batchPoint {
 	if sPad > 0 {
 		r.fragmentation = (sPad - s) / sPad
 	}
-	perRequest := m.kvTok * sPad * m.bkv
+	perRequest := m.kvTok * m.kvContext(sPad) * m.bkv // a windowed layer holds its window (calibrated)
 	r.active = math.Min(math.Floor(free/a.perAcc(perRequest)), bMax)
 	r.kv = perRequest * r.active
 	ctx := a.ctx
@@ -343,15 +343,15 @@ func (a *batchArgs) profileC() batchCPoint {
 	free := math.Max(0, a.free(w))
 	allocated, frag := ExpectedPagedKVTokens(mean, sMax, a.page)
 	r := batchCPoint{
-		staticActive:        math.Min(bMax, math.Floor(free/a.perAcc(k*sMax))),
-		active:              math.Min(bMax, math.Floor(free/a.perAcc(k*allocated))),
+		staticActive:        math.Min(bMax, math.Floor(free/a.perAcc(k*m.kvContext(sMax)))),
+		active:              math.Min(bMax, math.Floor(free/a.perAcc(k*m.kvContext(allocated)))),
 		fragmentation:       frag,
 		staticFragmentation: 1 - mean/sMax,
 	}
 	step := func(reqs float64) float64 { return a.step(reqs, mean, w+reqs*k*mean) }
 	r.itl = step(r.active)
-	r.kv = r.active * k * allocated
-	r.staticKV = r.staticActive * k * sMax
+	r.kv = r.active * k * m.kvContext(allocated)
+	r.staticKV = r.staticActive * k * m.kvContext(sMax)
 	if r.active > 0 {
 		r.throughput = r.active / r.itl
 	}

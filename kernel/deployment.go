@@ -257,7 +257,7 @@ func deploy(in *DeployIn, i int, memo *passMemo, steps *stepCache) deployPoint {
 		// The prefill instance holds the whole model on its own accelerators: a 141 GB
 		// model at prefill_tp 1 on an 80 GB accelerator was a feasible fleet.
 		fits = fits && p.holdsPrompt(isl)
-		kvBytes := m.kvTok * isl * m.bkv
+		kvBytes := m.kvTok * m.kvContext(isl) * m.bkv
 		pairs := math.Min(p.tp, replicaAccels)
 		bw, lat := m.link(p.tp + replicaAccels)
 		d.kv = PointToPoint(kvBytes/pairs, bw, lat)

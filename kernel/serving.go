@@ -158,7 +158,7 @@ func servingCalibrated(out *ServeOut, in *ServeIn, m *llm, i int) {
 	// that tp cannot split (a latent one, or fewer KV heads than tp ranks) is held in
 	// tp / kvShards copies. It was counted once, so DeepSeek-V3 at tp 8 reported 2.30 GB of
 	// cache and 674 GB in all beside a memory utilisation that holds 690 GB.
-	kv := m.kvTok * s * batch * m.bkv * m.tp * m.pp / m.kvDiv
+	kv := m.kvTok * m.kvContext(s) * batch * m.bkv * m.tp * m.pp / m.kvDiv
 	total := w + kv
 	perAcc, wAcc := m.memPerAccel(s, batch)
 	if m.specK > 0 {
@@ -251,6 +251,7 @@ type llm struct {
 	heads, ffn, upMats, sms, vocab              float64
 	memFrac, rate16, attn16                     float64
 	profileTokens                               float64
+	window, localFrac                           float64 // sliding window (tokens; 0 = none) and the share of the layers that use it
 	memFree, fp8Attn, nccl, nvlink              bool
 	calibrated                                  bool
 
@@ -318,6 +319,15 @@ func (in *ServeIn) load(m *llm, i int) {
 		m.specA, m.draftP, m.draftL, m.draftCoef, m.draftKV, m.draftHidden, m.draftKVHeads = 0, 0, 0, 0, 0, 0, 0
 	}
 	m.calibrated = in.Calibrated
+	// Sliding-window attention bounds the cache and the attention of the layers that use
+	// it (calibrated; docs/PHYSICS.md §33). The seed counts every layer at full context.
+	m.window, m.localFrac = 0, 0
+	if w := opt(in.SlidingWindow, i, 0); w > 0 && in.Calibrated {
+		m.window, m.localFrac = w, min(1, opt(in.SlidingLayers, i, 0)/m.layers)
+		if m.localFrac <= 0 {
+			m.window, m.localFrac = 0, 0
+		}
+	}
 	if m.hidden == 0 {
 		m.hidden = DefaultHidden
 	}
@@ -567,7 +577,7 @@ type step struct {
 // Then the kernels' fixed cost and the exchanges. (Divisions by a degree of 1 are
 // skipped: they are exact, and the hot path.)
 func (m *llm) stage(d *step, seqs, n, s float64) {
-	kv := m.kvTok * s * seqs * m.bkv
+	kv := m.kvTok * m.kvContext(s) * seqs * m.bkv
 	if m.kvDiv != 1 {
 		kv /= m.kvDiv
 	}
@@ -575,13 +585,13 @@ func (m *llm) stage(d *step, seqs, n, s float64) {
 		// Each matmul on its own, then the attention over the context: its FLOPs at the
 		// rate or its KV cache at the bandwidth.
 		t, flops, bytes := m.matmuls(seqs, n)
-		attn := m.coef * n * causalContext(n, s) * seqs / m.shards
+		attn := m.coef * n * m.attnContext(n, s) * seqs / m.shards
 		act := seqs * n * m.actElems * ActivationBytesPerElem
 		d.itl = t + max(attn/m.attnRate, kv/m.bw) + act/m.bw + m.kernelT
 		d.flops, d.bytes = flops+attn, bytes+kv+act
 		d.computeBound = d.flops/m.rate > d.bytes/m.bw
 	} else {
-		flops := ForwardFLOPs(m.pa, m.coef, n, causalContext(n, s), seqs)
+		flops := ForwardFLOPs(m.pa, m.coef, n, m.attnContext(n, s), seqs)
 		if m.shards != 1 {
 			flops /= m.shards
 		}
@@ -624,6 +634,44 @@ func (m *llm) exchanges(d *step, rows float64) {
 // counts them alone.
 func causalContext(n, s float64) float64 {
 	return max(s, n) - (n-1)/2
+}
+
+// windowContext is causalContext when each token attends at most the w latest keys, itself
+// included (a sliding window of w tokens: Mistral 7B §2, Jiang et al. 2023; FlashAttention's
+// window_size (w − 1, 0) as vLLM calls it): the new tokens sit at positions a..b,
+// b = max(s, n), a = b − n + 1, and the one at position p attends min(p, w) keys.
+func windowContext(n, s, w float64) float64 {
+	b := max(s, n)
+	a := b - n + 1
+	switch {
+	case b <= w:
+		return b - (n-1)/2
+	case a >= w:
+		return w
+	}
+	// positions a..w attend p keys each, w+1..b attend w each
+	return ((a+w)*(w-a+1)/2 + (b-w)*w) / n
+}
+
+// kvContext is the tokens of a sequence's KV cache at context s, averaged over the layers:
+// s on a layer of full attention, min(s, w) on one of a sliding window of w tokens, which
+// keeps (and reads) only the window (vLLM's SlidingWindowSpec, docs/PHYSICS.md §33).
+func (m *llm) kvContext(s float64) float64 {
+	if m.window <= 0 || s <= m.window {
+		return s
+	}
+	return s - m.localFrac*(s-m.window)
+}
+
+// attnContext is the mean number of keys each of n new tokens attends at context s,
+// averaged over the layers: causalContext on full-attention layers, windowContext on the
+// sliding-window ones.
+func (m *llm) attnContext(n, s float64) float64 {
+	c := causalContext(n, s)
+	if m.window <= 0 || max(s, n) <= m.window {
+		return c
+	}
+	return c - m.localFrac*(c-windowContext(n, s, m.window))
 }
 
 // p2p is one pipeline-stage boundary crossing of `tokens` tokens' activations.
@@ -695,7 +743,8 @@ func (m *llm) draft() *llm {
 	if m.draftP > 0 {
 		d.p, d.pa, d.layers, d.coef, d.kvTok = m.draftP, m.draftP, m.draftL, m.draftCoef, m.draftKV
 		d.hidden, d.kvHeads = m.draftHidden, m.draftKVHeads
-		d.ffn = 0 // the draft's layer shape is not gathered: its pass is one roofline
+		d.ffn = 0                    // the draft's layer shape is not gathered: its pass is one roofline
+		d.window, d.localFrac = 0, 0 // nor its attention window: every layer at full context
 		if d.hidden == 0 {
 			d.hidden = DefaultHidden
 		}
@@ -709,13 +758,13 @@ func (m *llm) draft() *llm {
 // draftBytes is the draft's weights and KV cache (whole replica).
 func (m *llm) draftBytes(s, batch float64) (w, kv float64) {
 	d := m.draft()
-	return d.p * d.b, d.kvTok * s * batch * d.bkv
+	return d.p * d.b, d.kvTok * d.kvContext(s) * batch * d.bkv
 }
 
 // memPerAccel is one accelerator's share of weights, KV cache and draft (calibrated),
 // and of the weights alone (the target's and the draft's).
 func (m *llm) memPerAccel(s, batch float64) (mem, weights float64) {
-	w, kv := m.weights, m.kvTok*s*batch*m.bkv
+	w, kv := m.weights, m.kvTok*m.kvContext(s)*batch*m.bkv
 	if m.shards != 1 {
 		w /= m.shards
 	}
@@ -764,12 +813,38 @@ func (m *llm) prefill(batch, n, s, c float64) (ttft, chunks, longest float64) {
 	}
 	chunks = max(1, math.Ceil(n/c))
 	each := n / chunks
-	one := m.chunk(batch, each, s-n+(chunks+1)*each/2)
+	start := s - n
+	if m.window > 0 && s > m.window && chunks > 1 {
+		ttft = m.windowedChunks(batch, each, start, chunks)
+		return ttft, chunks, m.chunk(batch, c, s)
+	}
+	one := m.chunk(batch, each, start+(chunks+1)*each/2)
 	ttft, longest = chunks*one, one
 	if chunks > 1 {
 		longest = m.chunk(batch, c, s)
 	}
 	return ttft, chunks, longest
+}
+
+// windowedChunks is the time of C equal chunks of e tokens after a context of start tokens
+// when a sliding window of w tokens is passed. The windowed layers' attention and cache
+// stop growing with the context at w, so the chunks are counted in three groups, each
+// exact as the mean-context chunk is without a window: the k chunks ending at or before w
+// (everything linear in the context, at their mean end), the one that crosses w (on its
+// own), and the rest (the windowed layers at w keys throughout, the full ones linear).
+func (m *llm) windowedChunks(batch, e, start, chunks float64) float64 {
+	k := min(chunks, max(0, math.Floor((m.window-start)/e)))
+	var t float64
+	if k > 0 {
+		t += k * m.chunk(batch, e, start+(k+1)*e/2)
+	}
+	if k < chunks {
+		t += m.chunk(batch, e, start+(k+1)*e)
+	}
+	if r := chunks - k - 1; r > 0 {
+		t += r * m.chunk(batch, e, start+(k+2+chunks)*e/2)
+	}
+	return t
 }
 
 // chunk is one prefill chunk of batch prompts adding n tokens each at context s: a passage
@@ -860,6 +935,11 @@ type ServeIn struct {
 	// measured (calibrated: attention_efficiency × peak); the attention core runs at it
 	// whenever it runs at 16 bits. nil or 0 = at the matmul rate.
 	AttentionRate16 []float64
+
+	// Optional sliding-window attention (calibrated; nil or 0 = every layer attends the
+	// whole context): the window in tokens and how many of Layers use it.
+	SlidingWindow []float64
+	SlidingLayers []float64
 
 	// Calibrated selects the calibrated physics (docs/PHYSICS.md §33); false is the seed's.
 	Calibrated bool

@@ -342,14 +342,14 @@ func (m *llm) mixedPhase(b, s, k, n float64) phase {
 // b + k rows (logits for the decode tokens and the prompts that finish, k/n), the decode
 // attention's FLOPs or cache reads, the prompt tokens' attention FLOPs.
 func (m *llm) mixedStage(d *step, b, s, k, n float64) {
-	kv := m.kvTok * s * b * m.bkv
+	kv := m.kvTok * m.kvContext(s) * b * m.bkv
 	if m.kvDiv != 1 {
 		kv /= m.kvDiv
 	}
 	rows := b + k
 	seqs := b + k/n
-	attnDecode := m.coef * s * b / m.shards
-	attnPrompt := m.coef * k * (n + 1) / 2 / m.shards
+	attnDecode := m.coef * m.attnContext(1, s) * b / m.shards
+	attnPrompt := m.coef * k * m.attnContext(n, n) / m.shards // (n + 1)/2 keys without a window
 	if m.gemms {
 		t, flops, bytes := m.matmuls(seqs, rows/seqs)
 		act := rows * m.actElems * ActivationBytesPerElem

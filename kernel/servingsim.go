@@ -246,7 +246,7 @@ func simulatePoint(in *SimIn, i int, memo *passMemo, sc *simScratch) simPoint {
 		fits = fits && pm.holdsPrompt(isl)
 		pairs := math.Min(pm.tp, s.repAcc)
 		bw, lat := m.link(pm.tp + s.repAcc)
-		s.kv = PointToPoint(m.kvTok*isl*m.bkv/pairs, bw, lat)
+		s.kv = PointToPoint(m.kvTok*m.kvContext(isl)*m.bkv/pairs, bw, lat)
 		s.preAcc = pm.tp
 		p.accels = float64(s.prefills)*s.preAcc + float64(s.decodes)*s.repAcc
 	} else {

@@ -115,6 +115,8 @@ type modelTable struct {
 	attnCoef, kvPerToken                  []float64
 	expertsPerToken                       []float64
 	context                               []float64 // context_tokens, 0 when the catalog does not know it
+	window, windowLayers                  []float64 // sliding_window (tokens) and sliding_window_layers; 0 = none
+	windowed                              bool      // some model of the plan has a sliding window
 
 	// The calibrated training step's shape of each model (mlpShape), and its FLOP
 	// conventions: forward FLOPs per token of a layer without the attention scores, of
@@ -190,6 +192,8 @@ func newModelTable(ms []*catalog.Model) *modelTable {
 		t.steps = append(t.steps, float64(m.DenoisingSteps))
 		t.expertsPerToken = append(t.expertsPerToken, float64(m.ActiveExpertsPerToken))
 		t.context = append(t.context, float64(m.ContextTokens))
+		t.window, t.windowLayers = append(t.window, float64(m.SlidingWindow)), append(t.windowLayers, float64(m.SlidingWindowLayers))
+		t.windowed = t.windowed || m.SlidingWindow > 0
 		t.attnCoef = append(t.attnCoef, kernel.AttentionFLOPsCoef(l, hd, h))
 		t.kvPerToken = append(t.kvPerToken, kernel.KVElemsPerToken(l, hd, float64(m.KVHeads), h,
 			float64(m.KVLoraRank), float64(m.QKRopeHeadDim)))

@@ -303,6 +303,14 @@ func gatherServeBase(in *kernel.ServeIn, c cols, m *modelTable, h *hwTable) {
 	in.MemBandwidth = gatherOne(in.MemBandwidth, hc, h.bandwidth, h1)
 	in.MemCapacity = gatherOne(in.MemCapacity, hc, h.capacity, h1)
 	in.DispatchTax = gatherOne(in.DispatchTax, hc, h.dispatch, h1)
+	// Sliding-window attention (calibrated; docs/PHYSICS.md §33): left out, as the kernel's
+	// "none", when no model of the plan has a window.
+	if m.windowed {
+		in.SlidingWindow = gatherOne(in.SlidingWindow, mc, m.window, m1)
+		in.SlidingLayers = gatherOne(in.SlidingLayers, mc, m.windowLayers, m1)
+	} else {
+		in.SlidingWindow, in.SlidingLayers = nil, nil
+	}
 }
 
 // gather fills the shared serving input for a batch: the model, precision and hardware
