@@ -160,6 +160,12 @@ type hfConfig struct {
 	MoELayerFreq    int      `json:"moe_layer_freq"`
 	MaxPositions    int      `json:"max_position_embeddings"`
 	NextNLayers     int      `json:"num_nextn_predict_layers"`
+	// Sliding-window attention (hfWindow).
+	SlidingWindow    json.RawMessage `json:"sliding_window"` // absent: the model_type's default; null: none
+	UseSlidingWindow *bool           `json:"use_sliding_window"`
+	MaxWindowLayers  *int            `json:"max_window_layers"`
+	LayerTypes       []string        `json:"layer_types"`
+	WindowPattern    *int            `json:"sliding_window_pattern"`
 }
 
 // hfTypes are the config.json model_type values whose shapes the count reads (a
@@ -256,6 +262,10 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 	case cfg.FirstDense > cfg.Layers:
 		return nil, fmt.Errorf("%s: first_k_dense_replace %d exceeds the %d layers", path, cfg.FirstDense, cfg.Layers)
 	}
+	window, windowLayers, err := hfWindow(path, &cfg)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Intermediate <= 0 && !(experts > 0 && cfg.MoEIntermediate > 0) {
 		return nil, fmt.Errorf("%s: intermediate_size missing or not positive", path)
 	}
@@ -334,7 +344,7 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 	m := &Model{Key: key, Name: name, Category: "User", Family: Transformer, Architecture: "Transformer",
 		Parameters: math.Round(total), Layers: cfg.Layers, HiddenDim: cfg.Hidden, Heads: cfg.Heads, KVHeads: kv,
 		IntermediateDim: cfg.Intermediate, VocabSize: cfg.Vocab, KVLoraRank: cfg.KVLoraRank, QKRopeHeadDim: cfg.QKRopeHeadDim,
-		ContextTokens: cfg.MaxPositions, MTPLayers: cfg.NextNLayers, InferenceFLOPs: 2 * math.Round(active), InferenceFLOPsPer: "token",
+		ContextTokens: cfg.MaxPositions, MTPLayers: cfg.NextNLayers, SlidingWindow: window, SlidingWindowLayers: windowLayers, InferenceFLOPs: 2 * math.Round(active), InferenceFLOPsPer: "token",
 		Provenance: Provenance{Source: Source{Kind: "derived", Ref: "Hugging Face config.json " + path}, File: path}}
 	if !mla {
 		m.KVLoraRank, m.QKRopeHeadDim = 0, 0
@@ -360,6 +370,89 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// hfWindowDefaults are the model_types whose transformers attention can take a sliding
+// window, with the window their config class assumes when config.json leaves
+// sliding_window out (MistralConfig: 4096, huggingface/transformers@0b07a74
+// src/transformers/models/mistral/configuration_mistral.py; Qwen2Config and Qwen3Config:
+// 4096 but only under use_sliding_window, which defaults to false; MixtralConfig: none).
+var hfWindowDefaults = map[string]int{"mistral": 4096, "mixtral": 0, "qwen2": 4096, "qwen3": 4096}
+
+// hfQwenWindowLayers is Qwen2Config's and Qwen3Config's default max_window_layers: layers
+// from that index on use the window (huggingface/transformers@008e574
+// src/transformers/models/qwen2/configuration_qwen2.py, __post_init__).
+const hfQwenWindowLayers = 28
+
+// hfWindow reads a config's sliding-window attention: the window in tokens and how many
+// layers attend within it (0, 0 without one), as transformers builds the layers:
+// layer_types, when given, names each layer "sliding_attention" or "full_attention";
+// else Mistral and Mixtral window every layer when sliding_window is set (Mistral's
+// default 4096 when the key is absent), and Qwen2/Qwen3 window the layers from
+// max_window_layers on, only under use_sliding_window. A pattern it cannot read — another
+// layer type, a layer_types list of the wrong length, Gemma's sliding_window_pattern, a
+// window on a model_type whose attention takes none — is refused, since the KV cache of
+// a windowed model priced at full context (or the reverse) is a wrong answer.
+func hfWindow(path string, cfg *hfConfig) (window, layers int, err error) {
+	def, takes := hfWindowDefaults[cfg.ModelType]
+	window = def
+	if raw := bytes.TrimSpace(cfg.SlidingWindow); len(raw) > 0 {
+		window = 0
+		if string(raw) != "null" {
+			if err := json.Unmarshal(raw, &window); err != nil {
+				return 0, 0, fmt.Errorf("%s: sliding_window must be a whole number of tokens or null, got %s", path, raw)
+			}
+		}
+	}
+	// Qwen2Config: sliding_window = None unless use_sliding_window, whatever layer_types say.
+	off := strings.HasPrefix(cfg.ModelType, "qwen") && (cfg.UseSlidingWindow == nil || !*cfg.UseSlidingWindow)
+	if off {
+		window = 0
+	}
+	if window < 0 || window > maxContext {
+		return 0, 0, fmt.Errorf("%s: sliding_window must be in [0, %d] tokens, got %d", path, maxContext, window)
+	}
+	if cfg.WindowPattern != nil {
+		return 0, 0, fmt.Errorf("%s: sliding_window_pattern %d (Gemma-style interleaved windows) is not read for model_type %q; state the layers as layer_types (\"sliding_attention\" or \"full_attention\" for each of the %d layers)", path, *cfg.WindowPattern, cfg.ModelType, cfg.Layers)
+	}
+	if cfg.LayerTypes != nil {
+		if len(cfg.LayerTypes) != cfg.Layers {
+			return 0, 0, fmt.Errorf("%s: layer_types lists %d layers, num_hidden_layers is %d", path, len(cfg.LayerTypes), cfg.Layers)
+		}
+		for i, t := range cfg.LayerTypes {
+			switch t {
+			case "sliding_attention":
+				layers++
+			case "full_attention":
+			default:
+				return 0, 0, fmt.Errorf("%s: layer_types[%d] is %q: only \"full_attention\" and \"sliding_attention\" layers are priced%s", path, i, t, suggest.Hint(t, []string{"full_attention", "sliding_attention"}))
+			}
+		}
+	} else if window > 0 {
+		switch {
+		case strings.HasPrefix(cfg.ModelType, "qwen"):
+			first := hfQwenWindowLayers
+			if cfg.MaxWindowLayers != nil {
+				first = *cfg.MaxWindowLayers
+			}
+			if first < 0 {
+				return 0, 0, fmt.Errorf("%s: max_window_layers must be at least 0, got %d", path, first)
+			}
+			layers = max(0, cfg.Layers-first)
+		default:
+			layers = cfg.Layers
+		}
+	}
+	if layers == 0 || off {
+		return 0, 0, nil
+	}
+	switch {
+	case !takes:
+		return 0, 0, fmt.Errorf("%s: model_type %q has sliding-window layers (sliding_window %d, %d of %d layers), which its transformers attention does not take; windows are read for %s", path, cfg.ModelType, window, layers, cfg.Layers, strings.Join(slices.Sorted(maps.Keys(hfWindowDefaults)), ", "))
+	case window == 0:
+		return 0, 0, fmt.Errorf("%s: layer_types names %d sliding_attention layers but sliding_window is missing or null", path, layers)
+	}
+	return window, layers, nil
 }
 
 // deepseekTypes are the model_types whose attention is multi-head latent attention

@@ -321,3 +321,95 @@ func TestHFConfigMTPLayers(t *testing.T) {
 		}
 	}
 }
+
+// TestHFConfigSlidingWindow: the window and the layers that use it, as transformers builds
+// them (docs/CATALOG.md): Mistral-7B-v0.1's config.json (huggingface.co/mistralai/
+// Mistral-7B-v0.1, sliding_window 4096) windows all 32 layers; Mixtral-8x7B-v0.1 states
+// null and Qwen2-0.5B use_sliding_window false, so neither has one. Patterns the import
+// cannot read are refused.
+func TestHFConfigSlidingWindow(t *testing.T) {
+	for _, tc := range []struct {
+		dir           string
+		window, local int
+		params        float64
+	}{
+		// 2·32000·4096 + 32·(2·4096² + 2·4096·1024 + 3·4096·14336 + 2·4096) + 4096
+		// = 7,241,732,096, the model card's 7.24B.
+		{"Mistral-7B-v0.1", 4096, 32, 7_241_732_096},
+		{"Mixtral-8x7B-v0.1", 0, 0, mixtralTotal},
+		{"Qwen2-0.5B", 0, 0, qwen2_05B},
+	} {
+		m, err := ModelFromHFConfig(fixture("hf", tc.dir, "config.json"))
+		if err != nil {
+			t.Errorf("%s: %v", tc.dir, err)
+			continue
+		}
+		if m.SlidingWindow != tc.window || m.SlidingWindowLayers != tc.local || m.Parameters != tc.params {
+			t.Errorf("%s: window %d on %d layers, %.0f parameters; want %d on %d, %.0f", tc.dir, m.SlidingWindow, m.SlidingWindowLayers, m.Parameters, tc.window, tc.local, tc.params)
+		}
+	}
+	const base = `{"model_type": %q, "num_hidden_layers": 2, "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 128, "vocab_size": 320%s}`
+	for _, tc := range []struct {
+		typ, extra    string
+		window, local int
+		wantErr       string
+	}{
+		{"mistral", "", 4096, 2, ""}, // MistralConfig's default window, on every layer
+		{"mistral", `, "sliding_window": null`, 0, 0, ""},
+		{"mistral", `, "sliding_window": 1024`, 1024, 2, ""},
+		{"mixtral", "", 0, 0, ""},
+		{"mixtral", `, "sliding_window": 4096`, 4096, 2, ""},
+		{"llama", "", 0, 0, ""},
+		// Qwen2: only under use_sliding_window, on the layers from max_window_layers on.
+		{"qwen2", `, "sliding_window": 4096, "max_window_layers": 1`, 0, 0, ""},
+		{"qwen2", `, "use_sliding_window": true, "sliding_window": 4096, "max_window_layers": 1`, 4096, 1, ""},
+		{"qwen3", `, "use_sliding_window": true, "sliding_window": 4096`, 0, 0, ""}, // default max_window_layers 28 ≥ 2 layers
+		{"qwen2", `, "use_sliding_window": false, "sliding_window": 4096, "layer_types": ["sliding_attention", "sliding_attention"]`, 0, 0, ""},
+		// layer_types name each layer (Gemma 2 style: alternating).
+		{"mistral", `, "sliding_window": 4096, "layer_types": ["sliding_attention", "full_attention"]`, 4096, 1, ""},
+		{"mistral", `, "sliding_window": 4096, "layer_types": ["full_attention", "full_attention"]`, 0, 0, ""},
+		{"mistral", `, "layer_types": ["sliding_attention"]`, 0, 0, "layer_types lists 1 layers, num_hidden_layers is 2"},
+		{"mistral", `, "layer_types": ["sliding_attention", "chunked_attention"]`, 0, 0, `layer_types[1] is "chunked_attention"`},
+		{"mistral", `, "sliding_window": null, "layer_types": ["sliding_attention", "full_attention"]`, 0, 0, "sliding_window is missing or null"},
+		{"mistral", `, "sliding_window_pattern": 6`, 0, 0, "sliding_window_pattern 6"},
+		{"llama", `, "sliding_window": 4096, "layer_types": ["sliding_attention", "full_attention"]`, 0, 0, `model_type "llama" has sliding-window layers`},
+		{"mistral", `, "sliding_window": "4096"`, 0, 0, `sliding_window must be a whole number of tokens or null, got "4096"`},
+		{"mistral", `, "sliding_window": -1`, 0, 0, "sliding_window must be in [0,"},
+	} {
+		m, err := ModelFromHFJSON("config.json", []byte(fmt.Sprintf(base, tc.typ, tc.extra)))
+		switch {
+		case tc.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "config.json") {
+				t.Errorf("%s%s: error %v, want %q", tc.typ, tc.extra, err, tc.wantErr)
+			}
+		case err != nil:
+			t.Errorf("%s%s: %v", tc.typ, tc.extra, err)
+		case m.SlidingWindow != tc.window || m.SlidingWindowLayers != tc.local:
+			t.Errorf("%s%s: window %d on %d layers, want %d on %d", tc.typ, tc.extra, m.SlidingWindow, m.SlidingWindowLayers, tc.window, tc.local)
+		}
+	}
+}
+
+// TestModelSlidingWindowValidate: a window and its layers go together, within the model.
+func TestModelSlidingWindowValidate(t *testing.T) {
+	for _, tc := range []struct {
+		window, local int
+		want          string
+	}{
+		{4096, 16, ""},
+		{4096, 0, "sliding_window_layers: missing"},
+		{0, 16, "sliding_window: missing"},
+		{4096, 33, "sliding_window_layers: 33 exceeds the 32 layers"},
+		{-1, 0, "sliding_window: must be in [0,"},
+	} {
+		m := &Model{Key: "M", Name: "M", Architecture: "Transformer", Parameters: 7e9, Layers: 32, HiddenDim: 4096, Heads: 32,
+			SlidingWindow: tc.window, SlidingWindowLayers: tc.local}
+		err := m.Validate()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%d/%d: %v", tc.window, tc.local, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%d/%d: error %v, want %q", tc.window, tc.local, err, tc.want)
+		}
+	}
+}

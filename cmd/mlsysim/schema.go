@@ -621,6 +621,8 @@ func modelSchema() *jsonSchema {
 			return s
 		}()},
 		{"mtp_layers", count("multi-token-prediction modules the model ships (num_nextn_predict_layers); needed for draft_model mtp")},
+		{"sliding_window", count("attention window in tokens of the sliding_window_layers layers that attend only the latest tokens (config.json sliding_window); with sliding_window_layers; absent = every layer attends the whole context")},
+		{"sliding_window_layers", count("how many of the layers attend within sliding_window (Mistral 7B v0.1: all 32; Gemma 2: every other one); with sliding_window")},
 		{"inference_energy", q(catalog.Joules, "energy per inference", "0.1 mJ")},
 		{"training_flops", q(catalog.FLOPs, "training compute", "3.14e23 FLOP")},
 		{"training_tokens", &jsonSchema{Type: "number", Minimum: ptr(0.0)}},
