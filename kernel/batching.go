@@ -254,7 +254,9 @@ func (a *batchArgs) replicaKV(kvBytes float64) float64 {
 	return kvBytes * a.m.tp / a.m.kvShards()
 }
 
-func (a *batchArgs) perAcc(kvBytes float64) float64 {
+// perAcc is one accelerator's share of a request's cache: kvBytes of the target's (its
+// tokens tokens, windowed layers already at their window) and, when drafting, the draft's.
+func (a *batchArgs) perAcc(kvBytes, tokens float64) float64 {
 	m := &a.m
 	if !m.calibrated {
 		if a.accels() == 1 {
@@ -265,7 +267,11 @@ func (a *batchArgs) perAcc(kvBytes float64) float64 {
 	kv := kvBytes / (m.kvShards() * m.pp)
 	if m.specK > 0 {
 		// The draft keeps its own cache per request.
-		kv += kvBytes * m.draft().kvTok / m.kvTok / m.tp
+		dkv := kvBytes * m.draft().kvTok / m.kvTok / m.tp
+		if c := m.kvContext(tokens); c != tokens {
+			dkv *= tokens / c // the target's layers hold their window, the draft's the whole request
+		}
+		kv += dkv
 	}
 	return kv
 }
@@ -310,7 +316,7 @@ func (a *batchArgs) profileB() batchPoint {
 		r.fragmentation = (sPad - s) / sPad
 	}
 	perRequest := m.kvTok * m.kvContext(sPad) * m.bkv // a windowed layer holds its window (calibrated)
-	r.active = math.Min(math.Floor(free/a.perAcc(perRequest)), bMax)
+	r.active = math.Min(math.Floor(free/a.perAcc(perRequest, sPad)), bMax)
 	r.kv = perRequest * r.active
 	ctx := a.ctx
 	r.itl = a.step(r.active, ctx, w+r.kv)
@@ -343,8 +349,8 @@ func (a *batchArgs) profileC() batchCPoint {
 	free := math.Max(0, a.free(w))
 	allocated, frag := ExpectedPagedKVTokens(mean, sMax, a.page)
 	r := batchCPoint{
-		staticActive:        math.Min(bMax, math.Floor(free/a.perAcc(k*m.kvContext(sMax)))),
-		active:              math.Min(bMax, math.Floor(free/a.perAcc(k*m.kvContext(allocated)))),
+		staticActive:        math.Min(bMax, math.Floor(free/a.perAcc(k*m.kvContext(sMax), sMax))),
+		active:              math.Min(bMax, math.Floor(free/a.perAcc(k*m.kvContext(allocated), allocated))),
 		fragmentation:       frag,
 		staticFragmentation: 1 - mean/sMax,
 	}

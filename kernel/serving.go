@@ -637,8 +637,9 @@ func causalContext(n, s float64) float64 {
 }
 
 // windowContext is causalContext when each token attends at most the w latest keys, itself
-// included (a sliding window of w tokens: Mistral 7B §2, Jiang et al. 2023; FlashAttention's
-// window_size (w − 1, 0) as vLLM calls it): the new tokens sit at positions a..b,
+// included (a sliding window of w tokens: Jiang et al. 2023, Mistral 7B §2; vLLM's
+// SlidingWindowManager keeps the token computed and the w − 1 before it,
+// vllm-project/vllm@129ab7c vllm/v1/core/single_type_kv_cache_manager.py): the new tokens sit at positions a..b,
 // b = max(s, n), a = b − n + 1, and the one at position p attends min(p, w) keys.
 func windowContext(n, s, w float64) float64 {
 	b := max(s, n)
@@ -655,7 +656,8 @@ func windowContext(n, s, w float64) float64 {
 
 // kvContext is the tokens of a sequence's KV cache at context s, averaged over the layers:
 // s on a layer of full attention, min(s, w) on one of a sliding window of w tokens, which
-// keeps (and reads) only the window (vLLM's SlidingWindowSpec, docs/PHYSICS.md §33).
+// keeps (and reads) only the window (vLLM's SlidingWindowSpec, vllm-project/vllm@001cabc
+// vllm/v1/kv_cache_interface.py; docs/PHYSICS.md §33).
 func (m *llm) kvContext(s float64) float64 {
 	if m.window <= 0 || s <= m.window {
 		return s
