@@ -231,6 +231,8 @@ func (cv *converter) model(r *rawModel, category string) *Model {
 		Layers: r.Layers, HiddenDim: r.HiddenDim, Heads: r.Heads, KVHeads: r.KVHeads,
 		IntermediateDim: r.IntermediateDim, VocabSize: r.VocabSize, KVLoraRank: r.KVLoraRank, QKRopeHeadDim: r.QKRopeHeadDim,
 		Experts: r.Experts, ActiveExpertsPerToken: r.ActiveExpertsPerToken,
+		QLoraRank: r.QLoraRank, QKNopeHeadDim: r.QKNopeHeadDim, VHeadDim: r.VHeadDim, DenseLayers: r.DenseLayers,
+		DenseIntermediateDim: r.DenseIntermediateDim, ExpertIntermediateDim: r.ExpertIntermediateDim, SharedExperts: r.SharedExperts,
 		InferenceFLOPs: cv.q(r.InferenceFLOPs, FLOPs, "inference_flops"), InferenceFLOPsPer: r.InferenceFLOPsPer,
 		ReferenceSeqLen: r.ReferenceSeqLen, InferenceEnergyJ: cv.q(r.InferenceEnergy, Joules, "inference_energy"),
 		TrainingFLOPs: cv.q(r.TrainingFLOPs, FLOPs, "training_flops"), TrainingTokens: r.TrainingTokens.v,

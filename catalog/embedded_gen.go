@@ -2187,6 +2187,13 @@ func embedded() *Catalog {
 				QKRopeHeadDim:         64,
 				Experts:               256,
 				ActiveExpertsPerToken: 8,
+				QLoraRank:             1536,
+				QKNopeHeadDim:         128,
+				VHeadDim:              128,
+				DenseLayers:           3,
+				DenseIntermediateDim:  18432,
+				ExpertIntermediateDim: 2048,
+				SharedExperts:         1,
 				InferenceFLOPs:        7.4e+10,
 				InferenceFLOPsPer:     "token",
 				ContextTokens:         163840,
@@ -2205,6 +2212,21 @@ func embedded() *Catalog {
 							Ref:  "deepseek-ai/DeepSeek-V3 config.json: max_position_embeddings = 163840 (YaRN-extended from 4096)",
 							URL:  "https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json",
 						},
+						"dense_intermediate_dim": Source{
+							Kind: "datasheet",
+							Ref:  "deepseek-ai/DeepSeek-V3 config.json: intermediate_size = 18432 (the three dense layers' SwiGLU width)",
+							URL:  "https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json",
+						},
+						"dense_layers": Source{
+							Kind: "literature",
+							Ref:  "DeepSeek-V3 Technical Report, arXiv:2412.19437, §4.2: all FFNs except for the first three layers are MoE layers (config.json first_k_dense_replace = 3)",
+							URL:  "https://arxiv.org/abs/2412.19437",
+						},
+						"expert_intermediate_dim": Source{
+							Kind: "literature",
+							Ref:  "DeepSeek-V3 Technical Report, arXiv:2412.19437, §4.2: the intermediate hidden dimension of each expert is 2048 (config.json moe_intermediate_size = 2048)",
+							URL:  "https://arxiv.org/abs/2412.19437",
+						},
 						"heads": Source{
 							Kind: "datasheet",
 							Ref:  "deepseek-ai/DeepSeek-V3 config.json: num_attention_heads = 128",
@@ -2213,6 +2235,26 @@ func embedded() *Catalog {
 						"mtp_layers": Source{
 							Kind: "datasheet",
 							Ref:  "deepseek-ai/DeepSeek-V3 config.json: num_nextn_predict_layers = 1 (technical report arXiv:2412.19437 §2.2: one sequential multi-token-prediction module, depth D = 1, shipped with the weights)",
+							URL:  "https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json",
+						},
+						"q_lora_rank": Source{
+							Kind: "literature",
+							Ref:  "DeepSeek-V3 Technical Report, arXiv:2412.19437, §4.2 Hyper-Parameters: query compression dimension d'c = 1536 (config.json q_lora_rank = 1536)",
+							URL:  "https://arxiv.org/abs/2412.19437",
+						},
+						"qk_nope_head_dim": Source{
+							Kind: "literature",
+							Ref:  "DeepSeek-V3 Technical Report, arXiv:2412.19437, §4.2: per-head dimension dh = 128 (config.json qk_nope_head_dim = 128)",
+							URL:  "https://arxiv.org/abs/2412.19437",
+						},
+						"shared_experts": Source{
+							Kind: "literature",
+							Ref:  "DeepSeek-V3 Technical Report, arXiv:2412.19437, §4.2: each MoE layer consists of 1 shared expert and 256 routed experts (config.json n_shared_experts = 1)",
+							URL:  "https://arxiv.org/abs/2412.19437",
+						},
+						"v_head_dim": Source{
+							Kind: "datasheet",
+							Ref:  "deepseek-ai/DeepSeek-V3 config.json: v_head_dim = 128 (report §4.2: per-head dimension 128)",
 							URL:  "https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json",
 						},
 						"vocab_size": Source{
@@ -2234,7 +2276,7 @@ func embedded() *Catalog {
 							},
 						},
 					},
-					Notes: "With 128 heads, hidden_dim / heads = 56 is not DeepSeek-V3's per-head width (its attention is MLA: kv_lora_rank 512, qk_rope_head_dim 64, 128-wide nope/value heads); KV-cache sizing should use the MLA fields. intermediate_dim is left out on purpose: config.json has three dense layers 18432 wide (first_k_dense_replace 3, intermediate_size 18432) and 58 MoE layers of 256 routed experts 2048 wide plus one shared expert (moe_intermediate_size 2048, n_shared_experts 1), which one width per model cannot state; the calibrated training step infers a plain per-expert width from active_parameters instead.",
+					Notes: "With 128 heads, hidden_dim / heads = 56 is not DeepSeek-V3's per-head width (its attention is MLA: kv_lora_rank 512, qk_rope_head_dim 64, 128-wide nope/value heads); KV-cache sizing should use the MLA fields. intermediate_dim is left out on purpose: config.json has three dense layers 18432 wide (first_k_dense_replace 3, intermediate_size 18432) and 58 MoE layers of 256 routed experts 2048 wide plus one shared expert (moe_intermediate_size 2048, n_shared_experts 1), which one width per model cannot state: dense_layers, dense_intermediate_dim, expert_intermediate_dim and shared_experts state them, and the calibrated training step prices each layer as it is (docs/PHYSICS.md §35, \"DeepSeek-V3's layers\"); serving still uses the plain per-expert width inferred from active_parameters.",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
@@ -2308,7 +2350,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:98",
+					File: "catalog/data/models/language.yaml:112",
 				},
 			},
 			&Model{
@@ -2357,7 +2399,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:135",
+					File: "catalog/data/models/language.yaml:149",
 				},
 			},
 			&Model{
@@ -2404,7 +2446,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:162",
+					File: "catalog/data/models/language.yaml:176",
 				},
 			},
 			&Model{
@@ -2458,7 +2500,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:187",
+					File: "catalog/data/models/language.yaml:201",
 				},
 			},
 			&Model{
@@ -2495,7 +2537,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:215",
+					File: "catalog/data/models/language.yaml:229",
 				},
 			},
 			&Model{
@@ -2544,7 +2586,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:238",
+					File: "catalog/data/models/language.yaml:252",
 				},
 			},
 			&Model{
@@ -2592,7 +2634,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:265",
+					File: "catalog/data/models/language.yaml:279",
 				},
 			},
 			&Model{
@@ -2639,7 +2681,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "The model DistServe (Zhong et al., OSDI 2024) serves in its OPT-13B experiments; config.json values as read from public copies of the file (the code corpus), the paper's Table 1 for the shape.",
-					File:  "catalog/data/models/language.yaml:291",
+					File:  "catalog/data/models/language.yaml:305",
 				},
 			},
 			&Model{
@@ -2687,7 +2729,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:316",
+					File: "catalog/data/models/language.yaml:330",
 				},
 			},
 			&Model{
@@ -2735,7 +2777,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:342",
+					File: "catalog/data/models/language.yaml:356",
 				},
 			},
 			&Model{
@@ -2783,7 +2825,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:368",
+					File: "catalog/data/models/language.yaml:382",
 				},
 			},
 			&Model{
@@ -6627,7 +6669,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "f5c9c8ab2aabfe1142db1fdcb6601633ae5172a52ccf818cf648c98fe61d174b",
+		Hash: "6814d504662e3ed33e590875c3c1b108ad83d07869c98c8b170db6e797423a24",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:d08c94e6feb9c4719cecd3d05f3a22655fea43ed7686a6354b2c36c614bb44a3",
@@ -6641,7 +6683,7 @@ func embedded() *Catalog {
 				"catalog/data/infra/prices.yaml:cd23c29368123370fd9cb527b56d67f9df6432d34c18f43c2636d096b79b67d4",
 				"catalog/data/models/embodied.yaml:3e68c93d768306cb0e154a7ae9920ddfa40d39e4e36b9c2901de636575cec419",
 				"catalog/data/models/generativevision.yaml:91d49195dcb4fb46ea75a74b42c31f5089f44b46110fd308bfd512d836af198d",
-				"catalog/data/models/language.yaml:a9fd83daa00142d6d95ae5530b86b38831ffccba7b518dba0695853a93992378",
+				"catalog/data/models/language.yaml:e8a24986d0e6e2d35946dcadabd75d7ed3bb5968585e0543168657369a5d89ab",
 				"catalog/data/models/recommendation.yaml:569b0e324b373a92119e62fb72bea82a2e2c40b57e0db614f569c0fd46b9a8b7",
 				"catalog/data/models/statespace.yaml:7ea50c7ac6af5254e3b414640846dfefcdf39b13ebb5e874781577be8c61a8d4",
 				"catalog/data/models/tiny.yaml:806d41baf7102d5e6325932fd14ef971a72870196683c4e5464e3a366f93a8ed",

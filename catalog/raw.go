@@ -120,6 +120,13 @@ type rawModel struct {
 	QKRopeHeadDim         int    `yaml:"qk_rope_head_dim"`
 	Experts               int    `yaml:"experts"`
 	ActiveExpertsPerToken int    `yaml:"active_experts_per_token"`
+	QLoraRank             int    `yaml:"q_lora_rank"`
+	QKNopeHeadDim         int    `yaml:"qk_nope_head_dim"`
+	VHeadDim              int    `yaml:"v_head_dim"`
+	DenseLayers           int    `yaml:"dense_layers"`
+	DenseIntermediateDim  int    `yaml:"dense_intermediate_dim"`
+	ExpertIntermediateDim int    `yaml:"expert_intermediate_dim"`
+	SharedExperts         int    `yaml:"shared_experts"`
 	InferenceFLOPs        *qty   `yaml:"inference_flops"`
 	InferenceFLOPsPer     string `yaml:"inference_flops_per"`
 	ReferenceSeqLen       int    `yaml:"reference_seq_len"`

@@ -318,6 +318,17 @@ type Model struct {
 	QKRopeHeadDim         int     `json:"qk_rope_head_dim,omitempty"`
 	Experts               int     `json:"experts,omitempty"`
 	ActiveExpertsPerToken int     `json:"active_experts_per_token,omitempty"`
+	// DeepSeek-style layer structure (0 = absent; docs/PHYSICS.md §35, "DeepSeek-V3's
+	// layers"): latent attention's query rank and head widths, the first DenseLayers
+	// layers dense with an MLP DenseIntermediateDim wide, and each MoE layer's
+	// SharedExperts beside the routed experts, ExpertIntermediateDim wide each.
+	QLoraRank             int `json:"q_lora_rank,omitempty"`
+	QKNopeHeadDim         int `json:"qk_nope_head_dim,omitempty"`
+	VHeadDim              int `json:"v_head_dim,omitempty"`
+	DenseLayers           int `json:"dense_layers,omitempty"`
+	DenseIntermediateDim  int `json:"dense_intermediate_dim,omitempty"`
+	ExpertIntermediateDim int `json:"expert_intermediate_dim,omitempty"`
+	SharedExperts         int `json:"shared_experts,omitempty"`
 
 	InferenceFLOPs    float64 `json:"inference_flops,omitempty"`
 	InferenceFLOPsPer string  `json:"inference_flops_per,omitempty"`

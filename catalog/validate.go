@@ -173,7 +173,9 @@ func (m *Model) Validate() error {
 		{"intermediate_dim", m.IntermediateDim}, {"vocab_size", m.VocabSize}, {"kv_lora_rank", m.KVLoraRank},
 		{"qk_rope_head_dim", m.QKRopeHeadDim}, {"experts", m.Experts}, {"active_experts_per_token", m.ActiveExpertsPerToken},
 		{"reference_seq_len", m.ReferenceSeqLen}, {"state_size", m.StateSize}, {"denoising_steps", m.DenoisingSteps},
-		{"resolution_px", m.ResolutionPx}, {"action_chunk_horizon", m.ActionChunkHorizon}, {"action_dim", m.ActionDim}, {"mtp_layers", m.MTPLayers}} {
+		{"resolution_px", m.ResolutionPx}, {"action_chunk_horizon", m.ActionChunkHorizon}, {"action_dim", m.ActionDim}, {"mtp_layers", m.MTPLayers},
+		{"q_lora_rank", m.QLoraRank}, {"qk_nope_head_dim", m.QKNopeHeadDim}, {"v_head_dim", m.VHeadDim}, {"dense_layers", m.DenseLayers},
+		{"dense_intermediate_dim", m.DenseIntermediateDim}, {"expert_intermediate_dim", m.ExpertIntermediateDim}, {"shared_experts", m.SharedExperts}} {
 		c.count(f.field, f.v, maxDim)
 	}
 	c.count("context_tokens", m.ContextTokens, maxContext)
@@ -203,6 +205,19 @@ func (m *Model) Validate() error {
 	// fraction, sizing the KV cache and attention of a width the model does not have.
 	if m.Heads > 0 && m.HiddenDim > 0 && m.HiddenDim%m.Heads != 0 {
 		c.fail("heads", "%d does not divide hidden_dim %d (a head is hidden_dim / heads wide)", m.Heads, m.HiddenDim)
+	}
+	// DeepSeek-style structure: each field needs what it refines.
+	switch {
+	case m.DenseLayers > 0 && m.DenseLayers >= m.Layers:
+		c.fail("dense_layers", "%d must be fewer than layers %d (the rest are MoE layers)", m.DenseLayers, m.Layers)
+	case m.DenseLayers > 0 && m.DenseIntermediateDim == 0:
+		c.fail("dense_layers", "needs dense_intermediate_dim (the dense layers' MLP width)")
+	case (m.DenseLayers > 0 || m.SharedExperts > 0 || m.ExpertIntermediateDim > 0) && m.Experts == 0:
+		c.fail("dense_layers", "dense_layers, shared_experts and expert_intermediate_dim describe a mixture of experts; the entry has no experts")
+	case (m.DenseLayers > 0 || m.SharedExperts > 0) && m.ExpertIntermediateDim == 0:
+		c.fail("expert_intermediate_dim", "needed with dense_layers or shared_experts (each expert's MLP width)")
+	case (m.QLoraRank > 0 || m.QKNopeHeadDim > 0 || m.VHeadDim > 0) && (m.KVLoraRank == 0 || m.QKRopeHeadDim == 0 || m.QKNopeHeadDim == 0 || m.VHeadDim == 0):
+		c.fail("qk_nope_head_dim", "latent attention's widths go together: kv_lora_rank, qk_rope_head_dim, qk_nope_head_dim and v_head_dim (q_lora_rank optional)")
 	}
 	switch {
 	case m.Experts == 0 && m.ActiveExpertsPerToken > 0:

@@ -25,6 +25,13 @@ import "math"
 //	  producer with the amax fused        the producer still writes e, the cast reads it
 //	  (FUSED_NORM_AMAX_FP8, _DACT_AMAX)    and writes 1 + 1               = e + 2
 //
+//	block scaling (DeepSeek-V3 §3.3.1: one scale per 1×128 tile of activations and
+//	gradients and per 128×128 block of weights, each from its own amax; TE's
+//	Float8BlockScaling, Megatron-Bridge's "blockwise" recipe):
+//	  a block's amax and its cast are one	read e, write 1 + 1 (scales: 4 bytes per 128)
+//	  pass over the tile, by a quantizer	= e + 2, whether the producer is a norm or not
+//	  of its own                            (no fused norm-and-block-cast)
+//
 // Fused producers: the two norms (inputs of QKV and MLP-up, TE's LayerNormLinear and
 // LayerNormMLP), the MLP activation (input of MLP-down) and its backward (the gradient of
 // MLP-up). Cast from memory: the attention output (input of the output projection) and
@@ -35,9 +42,10 @@ type FP8Recipe uint8
 
 // FP8 recipes, in the order of the fp8_recipe parameter's values.
 const (
-	FP8None    FP8Recipe = iota // no FP8: every GEMM in the training precision
-	FP8Delayed                  // TE DelayedScaling
-	FP8Current                  // TE Float8CurrentScaling
+	FP8None      FP8Recipe = iota // no FP8: every GEMM in the training precision
+	FP8Delayed                    // TE DelayedScaling
+	FP8Current                    // TE Float8CurrentScaling
+	FP8Blockwise                  // TE Float8BlockScaling: 1×128 activation and 128×128 weight blocks
 )
 
 // FP8WeightCopyBytes are the bytes per linear weight TE keeps beside the BF16 weight
@@ -62,7 +70,7 @@ func fp8CastBytes(r FP8Recipe, elems, e float64, fused bool) float64 {
 	switch {
 	case r == FP8Delayed && fused:
 		return elems * (3 - e)
-	case r == FP8Delayed, r == FP8Current && fused:
+	case r == FP8Delayed, r == FP8Current && fused, r == FP8Blockwise:
 		return elems * (e + 2)
 	case r == FP8Current:
 		return elems * (2*e + 2)

@@ -7,7 +7,8 @@ import "testing"
 // amax inside the cast (read 2, write 1 + 1 = 4; fused into a norm the norm writes 1
 // byte instead of 2 and a transpose reads 1 and writes 1: −1 + 2 = 1); current scaling
 // needs the amax first (an extra read of 2: 6; fused, the producer still writes 2 and
-// the cast reads 2 and writes 2: 4). No recipe, no cast.
+// the cast reads 2 and writes 2: 4); block scaling's quantizer reads 2 and writes 2
+// (4) with or without a norm before it. No recipe, no cast.
 func TestFP8CastBytes(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -20,6 +21,10 @@ func TestFP8CastBytes(t *testing.T) {
 		{"delayed, fused into the norm", FP8Delayed, true, 1},
 		{"current, from memory", FP8Current, false, 6},
 		{"current, amax fused into the norm", FP8Current, true, 4},
+		// Block scaling: each 1×128 tile's amax and cast in one pass (read 2, write 1 + 1),
+		// after the norm or not.
+		{"blockwise, from memory", FP8Blockwise, false, 4},
+		{"blockwise, after the norm", FP8Blockwise, true, 4},
 	} {
 		if got := fp8CastBytes(tc.r, 1000, 2, tc.fused); got != 1000*tc.want {
 			t.Errorf("%s: %v bytes for 1000 elements, want %v", tc.name, got, 1000*tc.want)

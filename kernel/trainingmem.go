@@ -121,6 +121,9 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	if fp8 {
 		perLayer -= fp8SavedInputs(seq*mb, h, ffn, tp, b, sp, in.Recompute[i])
 	}
+	if i < len(in.Arch) && !in.Arch[i].Plain() {
+		perLayer += archActivations(seq*mb, h, in.Heads[i], kv, ffn, in.TopK[i], in.Layers[i], tp, b, in.Gated[i], in.Recompute[i], &in.Arch[i])
+	}
 	inFlight := math.Min(pp, in.InFlight[i])
 	stage := math.Ceil(in.Layers[i]/pp) * inFlight // the first stage, the deepest when stages are uneven
 	if v := in.VirtualStages[i]; v > 1 && pp > 1 {
@@ -227,6 +230,10 @@ type TrainMemIn struct {
 	Gated, SeqParallel, Flash, FP32Grads []bool
 	FP8                                  []FP8Recipe // FP8 GEMMs: FP8 weight copies, GEMM inputs saved in FP8 (fp8training.go)
 	FP8Params                            []bool      // with FP8: the linear weights are FP8 tensors, no b-byte copy; nil = false
+	// Arch is a structured model's layers (TrainingStep's, trainingarch.go), TopK its
+	// routed experts per token; nil or shorter: the plain model.
+	Arch []Arch
+	TopK []float64
 }
 
 // TrainMemOut holds the output columns of TrainingMemory (bytes per accelerator).

@@ -138,6 +138,11 @@ type StepIn struct {
 	// gathered in 1 byte, their transpose rebuilt once per step instead of a cast from
 	// the training precision. Shorter than the other columns (nil): false.
 	FP8Params []bool
+	// Arch is the model's layer structure where its layers differ (DeepSeek-V3's dense
+	// first layers, shared experts, latent attention, MTP; trainingarch.go). Shorter
+	// than the other columns (nil): the plain model, every layer alike. With a
+	// structure, FFN is a routed expert's width and ExpertParams the routed experts'.
+	Arch []Arch
 
 	PeakFLOPS  []float64 // datasheet peak at the precision (MFU/HFU denominator)
 	MatmulRate []float64 // achieved dense GEMM rate (measured, or the caller's fallback)
@@ -202,6 +207,7 @@ type layerKey struct {
 	gated, sp, flash, fp32, lora, cpAG, eager                     bool
 	rec                                                           Recompute
 	fp8                                                           FP8Recipe
+	arch                                                          Arch
 }
 
 // layerWidths fills the widths a model may leave unstated (0): as many KV heads as
@@ -228,6 +234,8 @@ type layerMemo struct {
 	ok  bool
 	key layerKey
 	t   layerTimes
+	// A structured model's dense and MTP layers (the zero value for a plain one).
+	dense, mtp layerTimes
 }
 
 func (o *StepOut) invalid(i int, reason uint8) {
@@ -315,7 +323,16 @@ func (o *StepOut) step(i int, in *StepIn) {
 	s, B := in.SeqLen[i], in.Batch[i]
 	M, GA := in.Microbatches[i], in.GradAccum[i]
 	N, g := in.Accelerators[i], in.PerNode[i]
-	dp, b, reason := StepSplit(N, tp, pp, cp, ep, v, L, a, in.Experts[i], B, M, GA, s)
+	var arch Arch
+	if i < len(in.Arch) {
+		arch = in.Arch[i]
+	}
+	splitLayers := L
+	if arch.MTP > 0 && v > 1 && !divides(L, pp*v) {
+		// The MTP modules take slots of the interleaved layout (ArchStages).
+		splitLayers = L + arch.MTP
+	}
+	dp, b, reason := StepSplit(N, tp, pp, cp, ep, v, splitLayers, a, in.Experts[i], B, M, GA, s)
 	zero := in.ZeROStage[i]
 	var gs float64
 	if reason == StepValid {
@@ -347,9 +364,12 @@ func (o *StepOut) step(i int, in *StepIn) {
 	key := layerKey{h: h, a: a, kv: kv, ffn: ffn, vocab: in.Vocab[i], experts: experts, topk: topk, s: s, b: b, cp: cp, tp: tp, ep: ep, bytes: e,
 		rate: rate, attn: in.AttentionRate[i], sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,
 		gated: in.Gated[i], sp: in.SeqParallel[i], flash: in.FlashAttention[i], fp32: in.FP32Grads[i], lora: in.LoRA[i], rec: in.Recompute[i],
-		cpAG: in.CPAllGather[i], imbalance: in.Imbalance[i], fp8: in.FP8[i], rate8: in.FP8Rate[i], eager: in.Eager[i]}
+		cpAG: in.CPAllGather[i], imbalance: in.Imbalance[i], fp8: in.FP8[i], rate8: in.FP8Rate[i], eager: in.Eager[i], arch: arch}
 	if !o.memo.ok || o.memo.key != key {
 		o.memo = layerMemo{ok: true, key: key, t: layerStep(&key)}
+		if !arch.Plain() {
+			o.memo.dense, o.memo.mtp = archLayers(&key)
+		}
 	}
 	lt := &o.memo.t
 
@@ -367,6 +387,25 @@ func (o *StepOut) step(i int, in *StepIn) {
 		}
 	}
 	tf, tb := stageLayers*lt.fwd, stageLayers*lt.bwd
+	// A structured model's ranks differ in their layers (ArchStages): the slowest sets
+	// the pace; archTP, archCP and archEP are its exposed collectives per microbatch.
+	var archTP, archCP, archEP float64
+	if !arch.Plain() {
+		ranks, _ := ArchStages(L, pp, v, &arch)
+		dn, mt := &o.memo.dense, &o.memo.mtp
+		tMB = -1
+		for _, r := range ranks {
+			t := r.dense*(dn.fwd+dn.bwd) + r.moe*layer + r.mtp*(mt.fwd+mt.bwd) + r.logits*lt.logits
+			if t <= tMB {
+				continue
+			}
+			tMB, stageLayers = t, r.dense+r.moe+r.mtp
+			tf, tb = r.dense*dn.fwd+r.moe*lt.fwd+r.mtp*mt.fwd, r.dense*dn.bwd+r.moe*lt.bwd+r.mtp*mt.bwd
+			archTP = r.dense*(dn.tpFwd+dn.tpBwd) + r.moe*(lt.tpFwd+lt.tpBwd) + r.mtp*(mt.tpFwd+mt.tpBwd)
+			archCP = r.dense*dn.cp + r.moe*lt.cp + r.mtp*mt.cp
+			archEP = r.dense*dn.ep + r.moe*lt.ep + r.mtp*mt.ep
+		}
+	}
 	micro := M * GA
 	// FP8 weights are cast once per step, on the first microbatch (fp8training.go).
 	var weightCasts float64
@@ -411,6 +450,17 @@ func (o *StepOut) step(i int, in *StepIn) {
 	shard := tp * pp
 	pDense := (in.Params[i] - in.ExpertParams[i]) / shard
 	pExpert := in.ExpertParams[i] / (shard * ep)
+	if arch.MTP > 0 {
+		// The MTP modules train beside the model (their routed experts sharded over ep).
+		mats := 2.0
+		if in.Gated[i] {
+			mats = 3
+		}
+		_, _, _, mtp := ArchParams(L, h, a, kv, in.Vocab[i], experts, topk, ffn, mats, &arch)
+		mtpRouted := arch.MTP * experts * mats * h * ffn
+		pDense += (mtp - mtpRouted) / shard
+		pExpert += mtpRouted / (shard * ep)
+	}
 	gDense, gExpert := pDense, pExpert
 	if in.LoRA[i] {
 		gDense, gExpert = math.Min(LoRAParams(L, h), in.Params[i]-in.ExpertParams[i])/shard, 0
@@ -543,16 +593,23 @@ func (o *StepOut) step(i int, in *StepIn) {
 			hw += allTokens * L * attnScores
 		}
 	}
+	if !arch.Plain() {
+		model, hw = archFLOPs(allTokens, s, h, a, kv, ffn, topk, experts, in.Vocab[i], L, in.Gated[i], in.FlashAttention[i], in.Recompute[i], &arch)
+	}
 	active := in.Params[i] - in.ExpertParams[i] + in.ExpertParams[i]*topk/math.Max(experts, 1)
 	peakAll := stepT * N * in.PeakFLOPS[i]
 
 	compute := micro*(tMB-stageLayers*(lt.tpFwd+lt.tpBwd+lt.cp+lt.ep)) + weightCasts
 	o.Valid[i], o.Reason[i] = true, StepValid
 	o.DP[i], o.LocalBatch[i], o.MicroBatch[i] = dp, B/dp, b
-	o.Compute[i] = compute
 	o.TPComm[i] = micro * stageLayers * (lt.tpFwd + lt.tpBwd)
 	o.CPComm[i] = micro * stageLayers * lt.cp
 	o.EPComm[i] = micro * stageLayers * lt.ep
+	if !arch.Plain() {
+		compute = micro*(tMB-archTP-archCP-archEP) + weightCasts
+		o.TPComm[i], o.CPComm[i], o.EPComm[i] = micro*archTP, micro*archCP, micro*archEP
+	}
+	o.Compute[i] = compute
 	o.PPComm[i] = ppComm
 	o.DPComm[i] = dpComm
 	o.Comm[i] = o.TPComm[i] + o.CPComm[i] + o.EPComm[i] + ppComm + dpComm
@@ -628,6 +685,31 @@ func layerStep(k *layerKey) layerTimes {
 	if k.fp8 != FP8None {
 		linRate, linIn = k.rate8, 1
 	}
+	// A structured layer's other linears (trainingarch.go): latent attention's down
+	// projections, replicated on every TP rank (Megatron-Core's MLASelfAttention builds
+	// linear_q_down_proj and linear_kv_down_proj with parallel_mode "duplicated",
+	// megatron/core/transformer/multi_latent_attention.py), and its key/value up
+	// projection; a shared expert's up and down projections, TP-split like a dense MLP
+	// (Megatron-Core's SharedExpertMLP) on every token.
+	ar := &k.arch
+	var extra [5]gemm
+	nExtra := 0
+	add := func(g gemm) { extra[nExtra] = g; nExtra++ }
+	if ar.mla() {
+		hq := k.a * (ar.QKNope + ar.QKRope) / tp
+		linears[0] = gemm{n, hq, h, 1} // queries (column-parallel)
+		if ar.QLoraRank > 0 {
+			linears[0] = gemm{n, hq, ar.QLoraRank, 1} // query up projection
+			add(gemm{n, ar.QLoraRank, h, 1})          // query down projection
+		}
+		add(gemm{n, ar.KVLoraRank + ar.QKRope, h, 1})                     // key/value down projection and rotary key
+		add(gemm{n, k.a * (ar.QKNope + ar.VHead) / tp, ar.KVLoraRank, 1}) // key/value up projection
+		linears[1] = gemm{n, h, k.a * ar.VHead / tp, 1}                   // output projection (row-parallel)
+	}
+	if ar.SharedExperts > 0 && k.experts > 0 {
+		add(gemm{n, up * ar.SharedExperts * k.ffn / tp, h, 1})
+		add(gemm{n, h, ar.SharedExperts * k.ffn / tp, 1})
+	}
 	var fwd, dgrad, wgrad [4]float64
 	for j, l := range linears {
 		fwd[j] = gemmTime(l.m, l.n, l.k, l.batch, linRate, sms, bw, linIn, e)
@@ -635,6 +717,11 @@ func layerStep(k *layerKey) layerTimes {
 		if !k.lora {
 			wgrad[j] = gemmTime(l.k, l.n, l.m, l.batch, linRate, sms, bw, linIn, gradBytes)
 		}
+	}
+	var extraF, extraB float64
+	for _, l := range extra[:nExtra] {
+		extraF += gemmTime(l.m, l.n, l.k, l.batch, linRate, sms, bw, linIn, e)
+		extraB += gemmTime(l.m, l.k, l.n, l.batch, linRate, sms, bw, linIn, e) + gemmTime(l.k, l.n, l.m, l.batch, linRate, sms, bw, linIn, gradBytes)
 	}
 	var loraF, loraB float64
 	if k.lora {
@@ -657,7 +744,10 @@ func layerStep(k *layerKey) layerTimes {
 		E /= tp
 	}
 	act := routed * localExperts * k.ffn / tp // MLP intermediate elements
-	dropout := !k.flash                       // the unfused (Megatron GPT) configuration trains with dropout
+	if ar.SharedExperts > 0 && k.experts > 0 {
+		act += n * ar.SharedExperts * k.ffn / tp
+	}
+	dropout := !k.flash // the unfused (Megatron GPT) configuration trains with dropout
 	var ewF, ewB, kernelsF, kernelsB float64
 	switch {
 	case k.eager:
@@ -674,6 +764,12 @@ func layerStep(k *layerKey) layerTimes {
 			ewF += 2 * act * e // GeLU
 			ewB += 3 * act * e
 		}
+	}
+	if ar.mla() {
+		// The RMSNorms of the query and key/value latents, on every token of each TP rank.
+		lat := n * (ar.QLoraRank + ar.KVLoraRank)
+		ewF += 2 * lat * e
+		ewB += 5 * lat * e
 	}
 	if dropout {
 		ewF += 2 * E * (e + 1) // hidden dropout: write the output again and a 1-byte mask
@@ -701,9 +797,17 @@ func layerStep(k *layerKey) layerTimes {
 		// Fused kernel: no s² tensor in memory; causal blocks above the diagonal are
 		// skipped; it runs at its own measured rate.
 		flops := 0.5 * 4 * bh * sq * s * d
+		if ar.mla() {
+			// Scores over query/key heads QKNope + QKRope wide, values VHead wide.
+			flops = 0.5 * 2 * bh * sq * s * (ar.QKNope + ar.QKRope + ar.VHead)
+		}
 		attnF = flops / k.attn
 		attnB = FlashAttentionBackwardFLOPs * attnF
 	} else {
+		d := d
+		if ar.mla() {
+			d = (ar.QKNope + ar.QKRope + ar.VHead) / 2 // the mean of the score and value widths
+		}
 		s2 := bh * sq * s
 		attnF = gemmTime(sq, s, d, bh, rate, sms, bw, e, e) + gemmTime(sq, d, s, bh, rate, sms, bw, e, e) +
 			(2*s2*e+s2*(2*e+1))/bw + 2*n*h/tp*e/bw // softmax, dropout and its mask, context transpose
@@ -765,8 +869,8 @@ func layerStep(k *layerKey) layerTimes {
 		t.ep = 4 * CollectiveTime(CollAllToAll, n*k.topk*h*e*imbalance, k.ep, k.epBus, k.epHop)
 	}
 
-	gemmF := fwd[0] + fwd[1] + fwd[2] + fwd[3] + loraF
-	gemmB := dgrad[0] + dgrad[1] + dgrad[2] + dgrad[3] + wgrad[0] + wgrad[1] + wgrad[2] + wgrad[3] + loraB
+	gemmF := fwd[0] + fwd[1] + fwd[2] + fwd[3] + loraF + extraF
+	gemmB := dgrad[0] + dgrad[1] + dgrad[2] + dgrad[3] + wgrad[0] + wgrad[1] + wgrad[2] + wgrad[3] + loraB + extraB
 	t.fwd = gemmF + attnF + ewF/bw + kernelsF + t.tpFwd + cpF + t.ep/2
 	t.bwd = gemmB + attnB + ewB/bw + kernelsB + t.tpBwd + cpB + t.ep/2
 	switch k.rec {

@@ -44,14 +44,14 @@ var (
 	// fp8RecipeParam is a knob of its own beside precision, which stays the format of
 	// what is stored and moved: FP8 training keeps BF16 weights, activations and
 	// collectives and runs only the linear GEMMs in FP8 (docs/PHYSICS.md §35).
-	fp8RecipeParam = Param{Name: "fp8_recipe", Kind: KindEnum, Default: "none", Enum: []string{"none", "delayed", "current"},
-		Doc: "calibrated training: FP8 mixed precision as Transformer Engine runs it — the transformer layers' linear GEMMs on FP8 inputs with per-tensor scales from the amax history (delayed) or from each tensor's own amax (current), everything else in precision (bf16, fp16 or fp32); needs an accelerator with a measured FP8 matmul rate, catalog gemm_efficiency fp8 (else unsupported_by_hardware); none: every GEMM in precision"}
+	fp8RecipeParam = Param{Name: "fp8_recipe", Kind: KindEnum, Default: "none", Enum: []string{"none", "delayed", "current", "blockwise"},
+		Doc: "calibrated training: FP8 mixed precision as Transformer Engine runs it — the transformer layers' linear GEMMs on FP8 inputs with per-tensor scales from the amax history (delayed) or from each tensor's own amax (current), or one scale per 1×128 activation tile and 128×128 weight block (blockwise, DeepSeek-V3's), everything else in precision (bf16, fp16 or fp32); needs an accelerator with a measured FP8 matmul rate, catalog gemm_efficiency fp8 (else unsupported_by_hardware); none: every GEMM in precision"}
 	// fp8ParamsParam is FP8 primary weights (kernel.StepIn.FP8Params,
 	// kernel.TrainMemIn.FP8Params), one parameter of the fleet, node and train-memory
 	// studies so that eval --training --fp8-params, train-memory and a fleet grid price
 	// the same run alike (docs/PHYSICS.md §35, "FP8 primary weights").
 	fp8ParamsParam = Param{Name: "fp8_params", Kind: KindBool, Default: "false",
-		Doc: "calibrated, with fp8_recipe delayed or current: the linear layers' primary weights are FP8 tensors (Megatron-Core's fp8_param_gather, TE's fp8_model_init; Megatron-Bridge's FP8 recipes set it) — no 16-bit copy of them in memory, ZeRO gathers them in 1 byte (fleet), and a step rebuilds their transpose once instead of casting them from the training precision (fleet, node); refused where fp8_recipe is none everywhere (so under seed too)"}
+		Doc: "calibrated, with fp8_recipe delayed, current or blockwise: the linear layers' primary weights are FP8 tensors (Megatron-Core's fp8_param_gather, TE's fp8_model_init; Megatron-Bridge's FP8 recipes set it) — no 16-bit copy of them in memory, ZeRO gathers them in 1 byte (fleet), and a step rebuilds their transpose once instead of casting them from the training precision (fleet, node); refused where fp8_recipe is none everywhere (so under seed too)"}
 )
 
 // transformerExecutionParam is how a calibrated transformer training step runs its layers'
@@ -103,7 +103,7 @@ func checkFP8Params(p *Plan) error {
 	if r := p.valuesOf("fp8_recipe"); r != nil && slices.ContainsFunc(r.Nums, func(v float64) bool { return v != float64(kernel.FP8None) }) {
 		return nil
 	}
-	return fmt.Errorf("axis fp8_params: FP8 primary weights need FP8 GEMMs, but fp8_recipe is none; add fp8_recipe delayed or current (calibrated profile), or drop fp8_params")
+	return fmt.Errorf("axis fp8_params: FP8 primary weights need FP8 GEMMs, but fp8_recipe is none; add fp8_recipe delayed, current or blockwise (calibrated profile), or drop fp8_params")
 }
 
 // modelTable holds per-model attributes indexed by model code.
@@ -124,6 +124,11 @@ type modelTable struct {
 	kvHeads, vocab, ffn, experts, expertParams    []float64
 	gated                                         []bool
 	trainLayerFLOPs, trainLogitFLOPs, trainActive []float64
+	// arch is a structured model's layers (archShape; the zero value for a plain one),
+	// with its expert width, gating and routed experts' parameters for the training step.
+	arch                      []kernel.Arch
+	archFFN, archExpertParams []float64
+	archGated                 []bool
 
 	conv [][]kernel.ConvShape // a CNN's convolutions for the calibrated node study (nil: none listed)
 }
@@ -208,8 +213,44 @@ func newModelTable(ms []*catalog.Model) *modelTable {
 		t.trainLogitFLOPs = append(t.trainLogitFLOPs, 2*h*float64(m.VocabSize))
 		t.trainActive = append(t.trainActive, cmp.Or(m.ActiveParameters, m.Parameters))
 		t.conv = append(t.conv, convShapes(m.ConvLayers))
+		a, affn, agated, arouted := archShape(m)
+		t.arch = append(t.arch, a)
+		t.archFFN, t.archGated, t.archExpertParams = append(t.archFFN, affn), append(t.archGated, agated), append(t.archExpertParams, arouted)
 	}
 	return t
+}
+
+// archShape is a model's layer structure for the calibrated training step where its
+// entry states one (DeepSeek-V3's dense first layers, shared experts, latent attention
+// widths; docs/PHYSICS.md §35, "DeepSeek-V3's layers"): the structure, a routed expert's
+// width, whether its MLPs are gated (SwiGLU: the count of kernel.ArchParams nearer the
+// entry's parameters, as mlpShape decides) and the routed experts' parameters. A plain
+// model gives the zero Arch.
+func archShape(m *catalog.Model) (a kernel.Arch, ffn float64, gated bool, routed float64) {
+	structured := m.DenseLayers > 0 || m.SharedExperts > 0 || m.ExpertIntermediateDim > 0 || m.QKNopeHeadDim > 0
+	if !structured || !m.Family.IsTransformer() || m.HiddenDim == 0 || m.Layers == 0 || m.Heads == 0 {
+		return kernel.Arch{}, 0, false, 0
+	}
+	a = kernel.Arch{DenseLayers: float64(m.DenseLayers), DenseFFN: float64(m.DenseIntermediateDim), SharedExperts: float64(m.SharedExperts),
+		MTP: float64(m.MTPLayers)}
+	if m.QKNopeHeadDim > 0 {
+		a.QLoraRank, a.KVLoraRank = float64(m.QLoraRank), float64(m.KVLoraRank)
+		a.QKNope, a.QKRope, a.VHead = float64(m.QKNopeHeadDim), float64(m.QKRopeHeadDim), float64(m.VHeadDim)
+	}
+	ffn = float64(cmp.Or(m.ExpertIntermediateDim, m.IntermediateDim))
+	if ffn == 0 {
+		ffn, _, _ = mlpShape(m)
+	}
+	L, h, heads := float64(m.Layers), float64(m.HiddenDim), float64(m.Heads)
+	experts, topk := float64(m.Experts), float64(m.ActiveExpertsPerToken)
+	best := math.Inf(1)
+	for _, mats := range []float64{2, 3} {
+		total, r, _, _ := kernel.ArchParams(L, h, heads, float64(m.KVHeads), float64(m.VocabSize), experts, topk, ffn, mats, &a)
+		if d := math.Abs(total/m.Parameters - 1); d < best {
+			best, gated, routed = d, mats == 3, r
+		}
+	}
+	return a, ffn, gated, routed
 }
 
 // convShapes turns a CNN's catalog convolutions into the per-sample shapes

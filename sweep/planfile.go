@@ -760,7 +760,7 @@ func (pf *PlanFile) checkFP8(cat *catalog.Catalog, profile string) error {
 	r := pf.Hardware.FP8Recipe
 	if r == "" || r == "none" {
 		if p := pf.Hardware.FP8Params; p != nil && *p {
-			return pf.errf("hardware.fp8_params", "hardware.fp8_params true changes nothing without FP8 GEMMs: FP8 primary weights are the linear layers' weights kept as FP8 tensors for them; set hardware.fp8_recipe delayed or current (calibrated profile), or drop fp8_params")
+			return pf.errf("hardware.fp8_params", "hardware.fp8_params true changes nothing without FP8 GEMMs: FP8 primary weights are the linear layers' weights kept as FP8 tensors for them; set hardware.fp8_recipe delayed, current or blockwise (calibrated profile), or drop fp8_params")
 		}
 		return nil
 	}

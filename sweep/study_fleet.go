@@ -628,6 +628,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	}
 	mm.Gated, mm.SeqParallel, mm.Flash, mm.FP32Grads = st.Gated, st.SeqParallel, st.FlashAttention, st.FP32Grads
 	mm.Recompute, mm.FP8, mm.FP8Params = st.Recompute, st.FP8, st.FP8Params
+	mm.Arch, mm.TopK = st.Arch, st.TopK
 	kernel.TrainingMemory(&e.memO, mm)
 
 	// The step's columns are the kernel's; only the reason codes and the (absent)
@@ -659,6 +660,11 @@ func stepShape(st *kernel.StepIn, k int, mt *modelTable, m int, ht *hwTable, h i
 	st.KVHeads[k], st.FFN[k], st.Vocab[k] = mt.kvHeads[m], mt.ffn[m], mt.vocab[m]
 	st.Experts[k], st.TopK[k], st.ExpertParams[k] = mt.experts[m], mt.expertsPerToken[m], mt.expertParams[m]
 	st.Gated[k] = mt.gated[m]
+	st.Arch = grow(st.Arch, len(st.FFN))
+	st.Arch[k] = mt.arch[m]
+	if !st.Arch[k].Plain() {
+		st.FFN[k], st.Gated[k], st.ExpertParams[k] = mt.archFFN[m], mt.archGated[m], mt.archExpertParams[m]
+	}
 	// A training step keeps the accelerator at its power limit: its GEMMs run at the
 	// sustained rate where the catalog measures one (trainMatmulFor).
 	st.MatmulRate[k] = ht.trainMatmulFor(float64(h), prec)

@@ -305,6 +305,7 @@ func (e *nodeEval) trainingStep(c cols) {
 	mm.TP, mm.PP, mm.EP, mm.CP, mm.VirtualStages, mm.GradAccum = st.TP, st.PP, st.EP, st.CP, st.VirtualStages, st.GradAccum
 	mm.KVHeads, mm.FFN, mm.Vocab, mm.ExpertParams = st.KVHeads, st.FFN, st.Vocab, st.ExpertParams
 	mm.Gated, mm.SeqParallel, mm.Flash, mm.FP32Grads, mm.FP8, mm.FP8Params = st.Gated, st.SeqParallel, st.FlashAttention, st.FP32Grads, st.FP8, st.FP8Params
+	mm.Arch, mm.TopK = st.Arch, st.TopK
 	kernel.TrainingMemory(&e.memO, mm)
 
 	for _, kj := range e.steps {

@@ -96,7 +96,7 @@ fraction, prices it), --dp-size without a ZeRO stage and a ZeRO stage without --
 (eval prices one accelerator: the ranks only divide ZeRO's shards), --fp8-recipe for a model
 without a transformer's layered step, on an accelerator without a measured FP8 matmul rate,
 beside an 8-bit --precision or under the seed profile, --fp8-params without --fp8-recipe
-delayed or current (so under the seed profile too), --transformer-execution for a model
+delayed, current or blockwise (so under the seed profile too), --transformer-execution for a model
 without a transformer's layered step or under the seed profile.
 
 A precision the accelerator states no rate for (fp8 on an A100) is priced at its default
@@ -121,8 +121,8 @@ Examples:
 			&cli.IntFlag{Name: "zero-stage", Value: 0, Usage: "training: ZeRO stage 0–3 (1–3 with --dp-size > 1)"},
 			&cli.IntFlag{Name: "dp-size", Value: 1, Usage: "training: data-parallel ranks ZeRO shards over (with --zero-stage 1–3; under hybrid sharding, the shard group)"},
 			&cli.BoolFlag{Name: "lora", Usage: "training: LoRA fine-tuning (rank 16 on Q, K, V, O)"},
-			&cli.StringFlag{Name: "fp8-recipe", Value: "none", Usage: "training (calibrated, transformers): FP8 mixed precision as Transformer Engine runs it, the linear GEMMs in FP8 with per-tensor scales: delayed (amax history) or current (each tensor's own amax); --precision stays what is stored and moved (bf16); none: no FP8 GEMMs"},
-			&cli.BoolFlag{Name: "fp8-params", Usage: "training (calibrated, with --fp8-recipe delayed or current): FP8 primary weights, the linear layers' weights kept as FP8 tensors (Megatron-Core's fp8_param_gather): no 16-bit copy in memory, their transpose rebuilt once a step instead of a cast; the fleet study's fp8_params"},
+			&cli.StringFlag{Name: "fp8-recipe", Value: "none", Usage: "training (calibrated, transformers): FP8 mixed precision as Transformer Engine runs it, the linear GEMMs in FP8 with per-tensor scales, delayed (amax history) or current (each tensor's own amax), or per-block ones, blockwise (one scale per 1×128 activation tile and 128×128 weight block, DeepSeek-V3's); --precision stays what is stored and moved (bf16); none: no FP8 GEMMs"},
+			&cli.BoolFlag{Name: "fp8-params", Usage: "training (calibrated, with --fp8-recipe delayed, current or blockwise): FP8 primary weights, the linear layers' weights kept as FP8 tensors (Megatron-Core's fp8_param_gather): no 16-bit copy in memory, their transpose rebuilt once a step instead of a cast; the fleet study's fp8_params"},
 			&cli.StringFlag{Name: "transformer-execution", Value: "fused", Usage: "training (calibrated, transformers): how each layer's norms, activation and residual adds run — fused (one pass each: Megatron-LM's fused kernels, torch.compile) or eager (op by op as a PyTorch eager Llama block, a fixed cost per kernel); the fleet study's transformer_execution"},
 			&cli.StringFlag{Name: "cnn-execution", Value: "eager", Usage: "calibrated CNNs: eager, fused_bn_act or graph (how the framework runs batch norm, ReLU and residual adds)"},
 			&cli.StringFlag{Name: "plot", Usage: "also draw the point on its accelerator's roofline: FILE.svg, FILE.pdf or FILE.png"},
@@ -298,10 +298,10 @@ func (a *app) fp8ParamsFlag(c *cli.Command) error {
 		return nil
 	}
 	if a.String("profile") == "seed" {
-		return badInputf("--fp8-params", "FP8 primary weights are the weights of the calibrated training step's FP8 GEMMs, and the seed profile has none (its precision sets the bytes of everything); drop --fp8-params, or use --profile calibrated with --fp8-recipe delayed or current")
+		return badInputf("--fp8-params", "FP8 primary weights are the weights of the calibrated training step's FP8 GEMMs, and the seed profile has none (its precision sets the bytes of everything); drop --fp8-params, or use --profile calibrated with --fp8-recipe delayed, current or blockwise")
 	}
 	if c.String("fp8-recipe") == "none" {
-		return badInputf("--fp8-params", "FP8 primary weights are the linear layers' weights kept as FP8 tensors for the FP8 GEMMs, and --fp8-recipe is none, so it would change nothing; add --fp8-recipe delayed or current, or drop --fp8-params")
+		return badInputf("--fp8-params", "FP8 primary weights are the linear layers' weights kept as FP8 tensors for the FP8 GEMMs, and --fp8-recipe is none, so it would change nothing; add --fp8-recipe delayed, current or blockwise, or drop --fp8-params")
 	}
 	return nil
 }
