@@ -77,20 +77,21 @@ func TestDefaultCounts(t *testing.T) {
 	// 33 workloads, 12 grids, 6 cooling tiers, 7 datacenters), physics.md §2.5 (10 fabrics),
 	// and the entry counts in the header comment of each catalog/data file; issue #15 added
 	// the TPU v4/v5p ICI fabrics, hosts and pods and the GB200 NVL72 rack and cluster; OPT_13B
-	// (DistServe's model, for its validation case) is the 34th model.
+	// (DistServe's model, for its validation case) is the 34th model; the DeepSeek-V3 round
+	// added the H800, its node and DeepSeek-V3's 2048-GPU cluster.
 	for _, tc := range []struct {
 		kind      string
 		got, want int
 	}{
-		{"hardware", len(c.Hardware), 45},
+		{"hardware", len(c.Hardware), 46},
 		{"models", len(c.Models), 34},
 		{"grids", len(c.Grids), 12},
 		{"datacenters", len(c.Datacenters), 7},
 		{"cooling", len(c.Cooling), 6},
 		{"prices", len(c.Prices), 32},
 		{"fabrics", len(c.Fabrics), 12},
-		{"nodes", len(c.Nodes), 11},
-		{"clusters", len(c.Clusters), 16},
+		{"nodes", len(c.Nodes), 12},
+		{"clusters", len(c.Clusters), 17},
 		{"engines", len(c.Engines), 4}, // systems/engines.yaml: vllm, sglang, trtllm, trtllm-0.5
 	} {
 		if tc.got != tc.want {
@@ -98,12 +99,12 @@ func TestDefaultCounts(t *testing.T) {
 		}
 	}
 
-	// Per tier and category, from the same header comments (hardware/cloud.yaml "26 entries", …).
+	// Per tier and category, from the same header comments (hardware/cloud.yaml "27 entries", …).
 	tiers := map[string]int{}
 	for _, h := range c.Hardware {
 		tiers[h.Tier]++
 	}
-	wantTiers := map[string]int{"Cloud": 26, "Workstation": 2, "Mobile": 4, "Edge": 8, "Tiny": 5}
+	wantTiers := map[string]int{"Cloud": 27, "Workstation": 2, "Mobile": 4, "Edge": 8, "Tiny": 5}
 	if fmt.Sprint(tiers) != fmt.Sprint(wantTiers) {
 		t.Errorf("hardware per tier %v, want %v", tiers, wantTiers)
 	}

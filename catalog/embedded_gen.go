@@ -591,6 +591,94 @@ func embedded() *Catalog {
 				},
 			},
 			&Hardware{
+				Key:         "H800",
+				Name:        "NVIDIA H800 SXM5",
+				Tier:        "Cloud",
+				ReleaseYear: 2023,
+				PeakFLOPS:   9.89e+14,
+				Rates: map[string]float64{
+					"fp32": 6.7e+13,
+					"fp8":  1.979e+15,
+					"int8": 1.979e+15,
+					"tf32": 4.94e+14,
+				},
+				SMCount:                      132,
+				MemCapacityBytes:             8.589934592e+10,
+				MemBandwidthBytesPerS:        3.35e+12,
+				L2CacheBytes:                 5e+07,
+				RegisterFilePerSMBytes:       262144,
+				SharedMemoryPerSMBytes:       233472,
+				AchievableBandwidthBytesPerS: 2.97e+12,
+				GEMMEfficiency: map[string]float64{
+					"bf16": 0.803,
+					"fp8":  0.709,
+				},
+				AttentionEfficiency: map[string]float64{
+					"bf16": 0.35,
+				},
+				GEMMSustainedEfficiency: map[string]float64{
+					"bf16": 0.716,
+					"fp8":  0.651,
+				},
+				HostLink: &Link{
+					Name:      "PCIe Gen5 x16",
+					BytesPerS: 6.4e+10,
+					Direction: "per_direction",
+				},
+				ScaleUp: &Link{
+					Name:         "NVLink 4.0 (export-limited)",
+					BytesPerS:    4e+11,
+					Direction:    "bidirectional_total",
+					LatencyS:     5e-07,
+					BusBytesPerS: 1.6e+11,
+				},
+				TDPW:         700,
+				DispatchTaxS: 1e-05,
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "literature",
+						Ref:      "DeepSeek-AI, DeepSeek-V3 Technical Report, arXiv:2412.19437 (2024), §3.1 Compute Clusters: \"trained on a cluster equipped with 2048 NVIDIA H800 GPUs. Each node in the H800 cluster contains 8 GPUs connected by NVLink and NVSwitch within nodes\"; §3.2.2: \"NVLink offers a bandwidth of 160 GB/s, roughly 3.2 times that of IB (50 GB/s)\". The H800 SXM5 is the H100 SXM5's GH100 die (132 SMs, HBM3 80 GB) with its NVLink cut; every rate, memory and efficiency field is the H100 entry's (docs/CATALOG.md), the NVLink fields are the H800's own",
+						URL:      "https://arxiv.org/abs/2412.19437",
+						Verified: "2026-12-07",
+					},
+					FieldSources: map[string]Source{
+						"attention_efficiency": Source{
+							Kind: "microbenchmark",
+							Ref:  "The H100 entry's (FlashAttention-3 paper: FlashAttention-2 at 35 % of the H100's peak), same die",
+						},
+						"gemm_efficiency": Source{
+							Kind: "microbenchmark",
+							Ref:  "The H100 SXM's (Bekman, Machine Learning Engineering Open Book, MAMF table, github.com/stas00/ml-engineering@744d01e: BF16 794.5, FP8 1402.6 of 1979 TFLOP/s) on the same die; DeepGEMM's README (deepseek-ai/DeepGEMM@55ab91f, Performance, H800 SXM5) measures 1426 TFLOP/s block-scaled FP8 at 4096 × 7168 × 16384, 72.1 % against the 70.9 % kept here",
+							URL:  "https://github.com/deepseek-ai/DeepGEMM",
+						},
+						"gemm_sustained_efficiency": Source{
+							Kind: "microbenchmark",
+							Ref:  "The H100 entry's (transferred from the H200 SXM's MSMF column, same GH100 die at the same 700 W limit)",
+						},
+						"scale_up.bandwidth": Source{
+							Kind:     "datasheet",
+							Ref:      "NVLink 400 GB/s bidirectional on the H800 SXM5 against the H100's 900 GB/s (NVIDIA publishes no H800 datasheet page; secondary: getdeploying.com/gpus/nvidia-h800, \"the H800 supports NVLink at 400 GB/s of bidirectional bandwidth\"); 160 GB/s per direction usable (below) is consistent with it",
+							URL:      "https://getdeploying.com/gpus/nvidia-h800",
+							Verified: "2026-12-07",
+						},
+						"scale_up.bus_bandwidth": Source{
+							Kind:     "measurement",
+							Ref:      "DeepSeek-V3 Technical Report (arXiv:2412.19437) §3.2.2: \"NVLink offers a bandwidth of 160 GB/s, roughly 3.2 times that of IB (50 GB/s)\" on their H800 cluster: the usable per-direction rate their all-to-all kernels are designed around",
+							URL:      "https://arxiv.org/abs/2412.19437",
+							Verified: "2026-12-07",
+						},
+						"scale_up.latency": Source{
+							Kind:     "convention",
+							Ref:      "MLSysIM memory/interconnect access-latency hierarchy (order-of-magnitude class figures)",
+							Verified: "2026-03-06",
+							ID:       "MEMORY_LATENCY_HIERARCHY",
+						},
+					},
+					Notes: "FP64 (cut to about 1 TFLOP/s on the H800) is not catalogued for either part. No unit_cost: no public list price.",
+					File:  "catalog/data/hardware/cloud.yaml:327",
+				},
+			},
+			&Hardware{
 				Key:         "H200",
 				Name:        "NVIDIA H200",
 				Tier:        "Cloud",
@@ -700,7 +788,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:327",
+					File: "catalog/data/hardware/cloud.yaml:373",
 				},
 			},
 			&Hardware{
@@ -728,7 +816,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:384",
+					File: "catalog/data/hardware/cloud.yaml:430",
 				},
 			},
 			&Hardware{
@@ -783,7 +871,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:403",
+					File: "catalog/data/hardware/cloud.yaml:449",
 				},
 			},
 			&Hardware{
@@ -851,7 +939,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:435",
+					File: "catalog/data/hardware/cloud.yaml:481",
 				},
 			},
 			&Hardware{
@@ -878,7 +966,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:471",
+					File: "catalog/data/hardware/cloud.yaml:517",
 				},
 			},
 			&Hardware{
@@ -933,7 +1021,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:489",
+					File: "catalog/data/hardware/cloud.yaml:535",
 				},
 			},
 			&Hardware{
@@ -988,7 +1076,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:521",
+					File: "catalog/data/hardware/cloud.yaml:567",
 				},
 			},
 			&Hardware{
@@ -1016,7 +1104,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:553",
+					File: "catalog/data/hardware/cloud.yaml:599",
 				},
 			},
 			&Hardware{
@@ -1070,7 +1158,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:572",
+					File: "catalog/data/hardware/cloud.yaml:618",
 				},
 			},
 			&Hardware{
@@ -1111,7 +1199,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:603",
+					File: "catalog/data/hardware/cloud.yaml:649",
 				},
 			},
 			&Hardware{
@@ -1146,7 +1234,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:628",
+					File: "catalog/data/hardware/cloud.yaml:674",
 				},
 			},
 			&Hardware{
@@ -1197,7 +1285,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:653",
+					File: "catalog/data/hardware/cloud.yaml:699",
 				},
 			},
 			&Hardware{
@@ -1251,7 +1339,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:682",
+					File: "catalog/data/hardware/cloud.yaml:728",
 				},
 			},
 			&Hardware{
@@ -1278,7 +1366,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:713",
+					File: "catalog/data/hardware/cloud.yaml:759",
 				},
 			},
 			&Hardware{
@@ -1339,7 +1427,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:731",
+					File: "catalog/data/hardware/cloud.yaml:777",
 				},
 			},
 			&Hardware{
@@ -1374,7 +1462,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:768",
+					File: "catalog/data/hardware/cloud.yaml:814",
 				},
 			},
 			&Hardware{
@@ -5865,6 +5953,25 @@ func embedded() *Catalog {
 				},
 			},
 			&Node{
+				Key:                 "H800_Node",
+				Name:                "8 × H800 SXM5 node (DeepSeek-V3's)",
+				Accelerator:         "H800",
+				AcceleratorsPerNode: 8,
+				IntraNodeBytesPerS:  2e+11,
+				NICsPerNode:         8,
+				PSUsPerNode:         2,
+				HostMemoryBytes:     2.199023255552e+12,
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "literature",
+						Ref:      "DeepSeek-V3 Technical Report, arXiv:2412.19437, §3.1: each node of the H800 cluster contains 8 GPUs connected by NVLink and NVSwitch; §3.2.2: cross-node GPUs fully interconnected with IB at 50 GB/s (one 400 Gb/s port per GPU). host_memory and psus_per_node are the DGX H100 envelope's (the report states neither)",
+						URL:      "https://arxiv.org/abs/2412.19437",
+						Verified: "2026-12-07",
+					},
+					File: "catalog/data/systems/nodes.yaml:23",
+				},
+			},
+			&Node{
 				Key:                 "DGX_A100",
 				Name:                "DGX A100",
 				Accelerator:         "A100",
@@ -5883,7 +5990,7 @@ func embedded() *Catalog {
 					Upstream: &Upstream{
 						File: "mlsysim/mlsysim/systems/registry.py",
 					},
-					File: "catalog/data/systems/nodes.yaml:23",
+					File: "catalog/data/systems/nodes.yaml:36",
 				},
 			},
 			&Node{
@@ -5905,7 +6012,7 @@ func embedded() *Catalog {
 					Upstream: &Upstream{
 						File: "mlsysim/mlsysim/systems/registry.py",
 					},
-					File: "catalog/data/systems/nodes.yaml:37",
+					File: "catalog/data/systems/nodes.yaml:50",
 				},
 			},
 			&Node{
@@ -5928,7 +6035,7 @@ func embedded() *Catalog {
 					Upstream: &Upstream{
 						File: "mlsysim/mlsysim/systems/registry.py",
 					},
-					File: "catalog/data/systems/nodes.yaml:51",
+					File: "catalog/data/systems/nodes.yaml:64",
 				},
 			},
 			&Node{
@@ -5949,7 +6056,7 @@ func embedded() *Catalog {
 						ID:       "HGX_H100_EPYC_SYSTEM_SPEC",
 					},
 					Notes: "Attributes from upstream tests/docs: host_cpu=Dual AMD EPYC 9654; host_cpu_cores=192; threads=384; host RAM 1.5 TiB DDR5-4800 24ch; 460 GB/s host mem bw; 4x Gen5 NVMe 56 GB/s. The provenance record words the host memory as \"1.5 TB DDR5-4800 (24 ch)\"; host_memory keeps the 1.5 TiB of the tests/docs attribute. Known only from tests/docs/provenance catalog; the registry source defining it was not available.",
-					File:  "catalog/data/systems/nodes.yaml:66",
+					File:  "catalog/data/systems/nodes.yaml:79",
 				},
 			},
 			&Node{
@@ -5968,7 +6075,7 @@ func embedded() *Catalog {
 						ID:       "APPLE_M3_MAX_WORKSTATION_SPEC",
 					},
 					Notes: "Attributes from upstream tests/docs: host_cpu=Apple M3 Max 16-Core; host_cpu_cores=16 (12P+4E); 400 GB/s unified memory; 128 GiB. Known only from tests/docs; registry source not available. accelerators_per_node is not stated in the registry data available.",
-					File:  "catalog/data/systems/nodes.yaml:79",
+					File:  "catalog/data/systems/nodes.yaml:92",
 				},
 			},
 			&Node{
@@ -5987,7 +6094,7 @@ func embedded() *Catalog {
 						Verified: "2026-12-06",
 					},
 					Notes: "The whole rack is one NVLink domain, so a node here is the rack: intra-node collectives up to 72 GPUs run on NVLink 5 (the GB200 entry's scale_up link). psus_per_node counts the rack's power shelves.",
-					File:  "catalog/data/systems/nodes.yaml:90",
+					File:  "catalog/data/systems/nodes.yaml:103",
 				},
 			},
 			&Node{
@@ -6006,7 +6113,7 @@ func embedded() *Catalog {
 						Verified: "2026-12-06",
 					},
 					Notes: "Inside a pod slice every chip reaches its neighbours over ICI; the cluster's fabric TPUv4_ICI carries the traffic between hosts.",
-					File:  "catalog/data/systems/nodes.yaml:103",
+					File:  "catalog/data/systems/nodes.yaml:116",
 				},
 			},
 			&Node{
@@ -6025,7 +6132,7 @@ func embedded() *Catalog {
 						Verified: "2026-12-06",
 					},
 					Notes: "Inside a pod slice every chip reaches its neighbours over ICI; the cluster's fabric TPUv5p_ICI carries the traffic between hosts.",
-					File:  "catalog/data/systems/nodes.yaml:114",
+					File:  "catalog/data/systems/nodes.yaml:127",
 				},
 			},
 			&Node{
@@ -6044,7 +6151,7 @@ func embedded() *Catalog {
 						Verified: "2026-12-06",
 					},
 					Notes: "The node of the fms-fsdp A100 runs (IBM's Vela cluster): eight A100 80GB with NVLink. The source states the node's scale-out rate, 400 Gb/s, not how many ports carry it, so the node is catalogued as one NIC of the fabric Ethernet_400G: the ranks of a node share its 50 GB/s, which is what a ring over all eight ranks of every node sees whatever the port count.",
-					File:  "catalog/data/systems/nodes.yaml:125",
+					File:  "catalog/data/systems/nodes.yaml:138",
 				},
 			},
 			&Node{
@@ -6063,7 +6170,7 @@ func embedded() *Catalog {
 						Verified: "2026-12-06",
 					},
 					Notes: "Eight H100 80GB per node with NVLink (the catalog's H100 SXM). The source states the node's scale-out rate, 800 Gb/s, not the port count, so the node is catalogued as one NIC of the fabric Ethernet_800G (the ranks of a node share its 100 GB/s).",
-					File:  "catalog/data/systems/nodes.yaml:138",
+					File:  "catalog/data/systems/nodes.yaml:151",
 				},
 			},
 		},
@@ -6229,6 +6336,23 @@ func embedded() *Catalog {
 				},
 			},
 			&Cluster{
+				Key:    "DeepSeek_V3_H800",
+				Name:   "DeepSeek-V3's H800 cluster (2048 GPUs)",
+				Node:   "H800_Node",
+				Nodes:  256,
+				Fabric: "InfiniBand_NDR",
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "literature",
+						Ref:      "DeepSeek-V3 Technical Report, arXiv:2412.19437, §3.1 Compute Clusters: 2048 NVIDIA H800 GPUs, 8 per node, InfiniBand across nodes; §3.2.2: IB at 50 GB/s per GPU (InfiniBand NDR 400 Gb/s)",
+						URL:      "https://arxiv.org/abs/2412.19437",
+						Verified: "2026-12-07",
+					},
+					Notes: "No region, datacenter or mtbf_hours: the report states none.",
+					File:  "catalog/data/systems/clusters.yaml:110",
+				},
+			},
+			&Cluster{
 				Key:    "Reference_25K_H100",
 				Name:   "Reference H100 Cluster (25000 GPUs)",
 				Node:   "DGX_H100",
@@ -6245,7 +6369,7 @@ func embedded() *Catalog {
 					Upstream: &Upstream{
 						File: "mlsysim/mlsysim/systems/registry.py",
 					},
-					File: "catalog/data/systems/clusters.yaml:110",
+					File: "catalog/data/systems/clusters.yaml:122",
 				},
 			},
 			&Cluster{
@@ -6266,7 +6390,7 @@ func embedded() *Catalog {
 					Upstream: &Upstream{
 						File: "mlsysim/mlsysim/systems/registry.py",
 					},
-					File: "catalog/data/systems/clusters.yaml:123",
+					File: "catalog/data/systems/clusters.yaml:135",
 				},
 			},
 			&Cluster{
@@ -6286,7 +6410,7 @@ func embedded() *Catalog {
 					Upstream: &Upstream{
 						File: "mlsysim/mlsysim/systems/registry.py",
 					},
-					File: "catalog/data/systems/clusters.yaml:137",
+					File: "catalog/data/systems/clusters.yaml:149",
 				},
 			},
 			&Cluster{
@@ -6302,7 +6426,7 @@ func embedded() *Catalog {
 						URL:      "https://www.nvidia.com/en-us/data-center/gb200-nvl72/",
 						Verified: "2026-12-06",
 					},
-					File: "catalog/data/systems/clusters.yaml:150",
+					File: "catalog/data/systems/clusters.yaml:162",
 				},
 			},
 			&Cluster{
@@ -6318,7 +6442,7 @@ func embedded() *Catalog {
 						URL:      "https://cloud.google.com/tpu/docs/v4",
 						Verified: "2026-12-06",
 					},
-					File: "catalog/data/systems/clusters.yaml:161",
+					File: "catalog/data/systems/clusters.yaml:173",
 				},
 			},
 			&Cluster{
@@ -6334,7 +6458,7 @@ func embedded() *Catalog {
 						URL:      "https://cloud.google.com/tpu/docs/v5p",
 						Verified: "2026-12-06",
 					},
-					File: "catalog/data/systems/clusters.yaml:172",
+					File: "catalog/data/systems/clusters.yaml:184",
 				},
 			},
 			&Cluster{
@@ -6351,7 +6475,7 @@ func embedded() *Catalog {
 						Verified: "2026-12-06",
 					},
 					Notes: "128 accelerators in total: 16 nodes of eight A100 80GB, 400 Gb/s per node with GPUDirect RDMA (RoCE). No measured bus bandwidth for this network, so collectives run at the nominal 50 GB/s per node.",
-					File:  "catalog/data/systems/clusters.yaml:183",
+					File:  "catalog/data/systems/clusters.yaml:195",
 				},
 			},
 			&Cluster{
@@ -6368,7 +6492,7 @@ func embedded() *Catalog {
 						Verified: "2026-12-06",
 					},
 					Notes: "96 accelerators in total: 12 nodes of eight H100 80GB, 800 Gb/s per node. No measured bus bandwidth for this network, so collectives run at the nominal 100 GB/s per node.",
-					File:  "catalog/data/systems/clusters.yaml:195",
+					File:  "catalog/data/systems/clusters.yaml:207",
 				},
 			},
 		},
@@ -6669,10 +6793,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "6814d504662e3ed33e590875c3c1b108ad83d07869c98c8b170db6e797423a24",
+		Hash: "5111478fee3521e673dd25f6932720e75ff4c8656a7d4739cb716b9d83fc6155",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:d08c94e6feb9c4719cecd3d05f3a22655fea43ed7686a6354b2c36c614bb44a3",
+				"catalog/data/hardware/cloud.yaml:7b056bc33f2bedcde77eb61ef1276b8338bb78f6c038ab19bd73a00ec2dc212e",
 				"catalog/data/hardware/edge.yaml:54c6e568f090e11c28708f007880a3e9325871544e154d80e85fb87ad0d5dc25",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",
@@ -6689,10 +6813,10 @@ func embedded() *Catalog {
 				"catalog/data/models/tiny.yaml:806d41baf7102d5e6325932fd14ef971a72870196683c4e5464e3a366f93a8ed",
 				"catalog/data/models/vision.yaml:aa062286c7b7993e8ce49322cca2dbc588669366245a2bf34a058b6ec5e3238e",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
-				"catalog/data/systems/clusters.yaml:4e04fef3babed405dcce89e1f298913fdf639a1231a265764af78e5e629687af",
+				"catalog/data/systems/clusters.yaml:508b6a4863b993f94aefe5a25c576081d30181edde4b5f83e013a083307b0d87",
 				"catalog/data/systems/engines.yaml:5ec870da3fe633ea1625f4437eb1df164de5f44909b73d039ee20cddc3827f2e",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
-				"catalog/data/systems/nodes.yaml:013c8e0b96d9a4627d58851905d94b001074c7164f3b8d5b55145a4fb60271bc",
+				"catalog/data/systems/nodes.yaml:8002a18231d7601c6ef9272150c73ae4d340d782907d9caef8042c164b39774a",
 				"catalog/data/walls/walls.yaml:e0670ac4614333955b5b1d1e3225f0635903b9f8f2041a68c2ab7879bd56e40c",
 			},
 		},

@@ -53,7 +53,11 @@ func ArchParams(L, h, heads, kvHeads, vocab, experts, topk, ffn, mats float64, a
 	attn := a.AttentionLinearParams(h, heads, kvHeads)
 	moe := L - a.DenseLayers
 	expert := mats * h * ffn
-	moeLayer := attn + (experts+a.SharedExperts)*expert + h*experts
+	mlps := experts + a.SharedExperts
+	if experts == 0 {
+		mlps = 1 // a dense model with latent attention: one MLP ffn wide
+	}
+	moeLayer := attn + mlps*expert + h*experts
 	routedLayer := experts * expert
 	total = L*attn + a.DenseLayers*mats*h*a.DenseFFN + moe*(moeLayer-attn) + 2*vocab*h
 	routed = moe * routedLayer
@@ -146,7 +150,11 @@ func ArchStages(L, pp, v float64, a *Arch) (ranks []stageMix, ok bool) {
 // generalised: 3 × the forward GEMMs with the full s² attention, and each output head,
 // the model's and every MTP module's, 2·h·V per token); hardware FLOPs add the
 // recomputed forward.
-func archFLOPs(tokens, s, h, heads, kv, ffn, topk, experts, vocab, L float64, gated, flash bool, rec Recompute, a *Arch) (model, hw float64) {
+//
+// Under LoRA (frozen base, adapters on the attention; TrainingStep's convention) the
+// layers' GEMMs run forward and dgrad (2×), the scores 3×, the adapters 3× and the frozen
+// output heads 2×.
+func archFLOPs(tokens, s, h, heads, kv, ffn, topk, experts, vocab, L float64, gated, flash, lora bool, rec Recompute, a *Arch) (model, hw float64) {
 	mats := 2.0
 	if gated {
 		mats = 3
@@ -155,6 +163,13 @@ func archFLOPs(tokens, s, h, heads, kv, ffn, topk, experts, vocab, L float64, ga
 	sc := archAttentionScores(s, h, heads, a)
 	fwd := a.DenseLayers*(dense+sc) + (L-a.DenseLayers)*(moe+sc) + a.MTP*(mtp+sc)
 	model = 3 * tokens * (fwd + (1+a.MTP)*2*h*vocab)
+	if lora {
+		layers := L + a.MTP
+		adapters := 2 * LoRAParams(1, h)
+		linear := fwd - layers*sc
+		model = tokens * (2*linear + 3*layers*sc + 3*layers*adapters + 2*(1+a.MTP)*2*h*vocab)
+		fwd += layers * adapters
+	}
 	hw = model
 	switch rec {
 	case RecomputeFull:

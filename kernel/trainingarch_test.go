@@ -68,7 +68,7 @@ func TestArchFLOPsDeepSeekV3(t *testing.T) {
 	// 87,356,604,416; MTP: 1,711,669,248; two heads: 3,706,716,160; sum
 	// 97,282,424,832; × 3 = 291,847,274,496 per token.
 	const tokens = 4096.0
-	model, hw := archFLOPs(tokens, 4096, dsv3H, dsv3Heads, 0, dsv3FFN, dsv3TopK, dsv3Experts, dsv3Vocab, dsv3L, true, true, RecomputeSelective, &dsv3)
+	model, hw := archFLOPs(tokens, 4096, dsv3H, dsv3Heads, 0, dsv3FFN, dsv3TopK, dsv3Experts, dsv3Vocab, dsv3L, true, true, false, RecomputeSelective, &dsv3)
 	perToken := model / tokens
 	if math.Abs(perToken/291847274496-1) > 1e-12 {
 		t.Fatalf("model FLOPs per token %.0f, want 291,847,274,496", perToken)
@@ -82,11 +82,19 @@ func TestArchFLOPsDeepSeekV3(t *testing.T) {
 	if d := math.Abs(causal/(338e12/1297) - 1); d > 0.002 {
 		t.Errorf("causal FLOPs per token %.4g, %.2f %% from Megatron-Bridge's 260.6 GFLOP", causal, 100*d)
 	}
-	_, full := archFLOPs(tokens, 4096, dsv3H, dsv3Heads, 0, dsv3FFN, dsv3TopK, dsv3Experts, dsv3Vocab, dsv3L, true, true, RecomputeFull, &dsv3)
+	_, full := archFLOPs(tokens, 4096, dsv3H, dsv3Heads, 0, dsv3FFN, dsv3TopK, dsv3Experts, dsv3Vocab, dsv3L, true, true, false, RecomputeFull, &dsv3)
 	// Full recompute adds one forward of the layers (not the heads): 97,282,424,832 −
 	// 3,706,716,160 = 93,575,708,672 per token.
 	if got := (full - model) / tokens; math.Abs(got/93575708672-1) > 1e-12 {
 		t.Errorf("full recompute adds %.0f per token, want 93,575,708,672", got)
+	}
+	// LoRA: the layers' GEMMs 2× (the layers' forward 93,575,708,672 less the scores
+	// 62·335,544,320 = 20,803,747,840: 72,771,960,832 → 145,543,921,664), the scores 3×
+	// (62,411,243,520), adapters of rank 16 on Q, K, V, O 3× (3·62·2·(2·16·7168·4) =
+	// 341,311,488), the frozen heads 2× (7,413,432,320): 215,709,908,992 per token.
+	lora, _ := archFLOPs(tokens, 4096, dsv3H, dsv3Heads, 0, dsv3FFN, dsv3TopK, dsv3Experts, dsv3Vocab, dsv3L, true, true, true, RecomputeSelective, &dsv3)
+	if got := lora / tokens; math.Abs(got/215709908992-1) > 1e-12 {
+		t.Errorf("LoRA FLOPs per token %.0f, want 215,709,908,992", got)
 	}
 }
 
@@ -212,5 +220,16 @@ func TestArchActivations(t *testing.T) {
 	}
 	if got := archActivations(4096, dsv3H, dsv3Heads, dsv3Heads, dsv3FFN, dsv3TopK, dsv3L, 2, 2, true, RecomputeFull, &dsv3); got != 0 {
 		t.Errorf("full recompute keeps %v extra bytes, want 0", got)
+	}
+}
+
+// TestArchParamsDenseMLA: a dense model with latent attention (no experts) counts one
+// MLP per layer: 2 layers of 187,105,280 + 3·7168·18432 = 396,361,728, and the
+// embeddings 2·129280·7168 = 1,853,358,080: 3,020,292,096, all active.
+func TestArchParamsDenseMLA(t *testing.T) {
+	a := Arch{QLoraRank: 1536, KVLoraRank: 512, QKNope: 128, QKRope: 64, VHead: 128}
+	total, routed, active, mtp := ArchParams(2, dsv3H, dsv3Heads, 0, dsv3Vocab, 0, 0, 18432, 3, &a)
+	if total != 3020292096 || routed != 0 || active != total || mtp != 0 {
+		t.Errorf("total %v routed %v active %v mtp %v, want 3,020,292,096, 0, all, 0", total, routed, active, mtp)
 	}
 }

@@ -594,7 +594,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 		}
 	}
 	if !arch.Plain() {
-		model, hw = archFLOPs(allTokens, s, h, a, kv, ffn, topk, experts, in.Vocab[i], L, in.Gated[i], in.FlashAttention[i], in.Recompute[i], &arch)
+		model, hw = archFLOPs(allTokens, s, h, a, kv, ffn, topk, experts, in.Vocab[i], L, in.Gated[i], in.FlashAttention[i], in.LoRA[i], in.Recompute[i], &arch)
 	}
 	active := in.Params[i] - in.ExpertParams[i] + in.ExpertParams[i]*topk/math.Max(experts, 1)
 	peakAll := stepT * N * in.PeakFLOPS[i]

@@ -303,8 +303,8 @@ func TestZoo(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 			t.Fatalf("zoo hardware json: %v\n%s", err, r.stdout)
 		}
-		if len(got.Hardware) != 45 { // README: 45 accelerators
-			t.Errorf("%d devices, want 45", len(got.Hardware))
+		if len(got.Hardware) != 46 { // README: 46 accelerators
+			t.Errorf("%d devices, want 46", len(got.Hardware))
 		}
 		tiers := []string{"Cloud", "Workstation", "Mobile", "Edge", "Tiny"}
 		seen := map[string]bool{}
@@ -345,16 +345,16 @@ func TestZoo(t *testing.T) {
 			t.Fatalf("want exit 0\n%v", r)
 		}
 		obj := oneObject(t, r.stdout)
-		// README: 45 accelerators, 34 workloads, 12 grid regions.
+		// README: 46 accelerators, 34 workloads, 12 grid regions.
 		// systems/engines.yaml: vllm, sglang, trtllm.
-		for cat, n := range map[string]int{"hardware": 45, "models": 34, "regions": 12, "fabrics": -1, "clusters": -1, "engines": 4} {
+		for cat, n := range map[string]int{"hardware": 46, "models": 34, "regions": 12, "fabrics": -1, "clusters": -1, "engines": 4} {
 			list, ok := obj[cat].([]any)
 			if !ok || len(list) == 0 || (n > 0 && len(list) != n) {
 				t.Errorf("%s: %d entries, want %d (non-empty)", cat, len(list), n)
 			}
 		}
 		text := mlsysim(t, "zoo")
-		for _, title := range []string{"Hardware (45)", "Models (34)", "Grid regions (12)", "Network fabrics (", "Clusters (", "LLM serving engines (docs/PHYSICS.md §33) (4)"} {
+		for _, title := range []string{"Hardware (46)", "Models (34)", "Grid regions (12)", "Network fabrics (", "Clusters (", "LLM serving engines (docs/PHYSICS.md §33) (4)"} {
 			if !strings.Contains(text.stdout, title) {
 				t.Errorf("zoo text lacks %q", title)
 			}
@@ -374,8 +374,8 @@ func TestZoo(t *testing.T) {
 		if want := []string{"key", "name", "tier", "peak", "memory", "bandwidth", "tdp"}; !slices.Equal(recs[0], want) {
 			t.Errorf("header %q, want %q", recs[0], want)
 		}
-		if len(recs) != 1+45 {
-			t.Errorf("%d records, want header + 45", len(recs))
+		if len(recs) != 1+46 {
+			t.Errorf("%d records, want header + 46", len(recs))
 		}
 
 		all := mlsysim(t, "zoo", "-o", "csv")
