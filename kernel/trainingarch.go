@@ -90,6 +90,16 @@ func archAttentionScores(s, h, heads float64, a *Arch) float64 {
 // layers and the output layers (with their loss) on it.
 type stageMix struct{ dense, moe, mtp, logits float64 }
 
+// SplitLayers is the layer count StepSplit checks a structured model's split with: its
+// MTP modules take slots of an interleaved layout that does not divide L (ArchStages),
+// so L + MTP; L otherwise (a plain model's MTP modules, if any, are not priced).
+func SplitLayers(L, pp, v float64, a *Arch) float64 {
+	if a.MTP > 0 && v > 1 && !divides(L, pp*v) {
+		return L + a.MTP
+	}
+	return L
+}
+
 // ArchStages lays a structured model's L decoder layers, its MTP modules and the loss
 // on pp pipeline ranks of v virtual stages each, as Megatron-Core does (docs/PHYSICS.md
 // §35, "Unequal pipeline stages"), and returns each rank's share.

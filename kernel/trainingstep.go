@@ -327,12 +327,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	if i < len(in.Arch) {
 		arch = in.Arch[i]
 	}
-	splitLayers := L
-	if arch.MTP > 0 && v > 1 && !divides(L, pp*v) {
-		// The MTP modules take slots of the interleaved layout (ArchStages).
-		splitLayers = L + arch.MTP
-	}
-	dp, b, reason := StepSplit(N, tp, pp, cp, ep, v, splitLayers, a, in.Experts[i], B, M, GA, s)
+	dp, b, reason := StepSplit(N, tp, pp, cp, ep, v, SplitLayers(L, pp, v, &arch), a, in.Experts[i], B, M, GA, s)
 	zero := in.ZeROStage[i]
 	var gs float64
 	if reason == StepValid {

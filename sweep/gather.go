@@ -273,11 +273,15 @@ func convShapes(ls []catalog.ConvLayer) []kernel.ConvShape {
 
 // InferredMLPWidth reports whether the calibrated training step infers m's MLP width
 // from its parameter count, because the entry states no intermediate_dim (GPT4, whose
-// architecture is not public; DeepSeek_V3, whose dense and expert layers differ in
-// width), and the width mlpShape then uses: per expert for a MoE, plain (two matmuls).
-// The scorecard says so, so an inferred shape does not read as a published one.
+// architecture is not public), and the width mlpShape then uses: per expert for a MoE,
+// plain (two matmuls). The scorecard says so, so an inferred shape does not read as a
+// published one. A model whose entry states its layer structure (DeepSeek_V3: dense and
+// expert widths, archShape) is priced with those widths, not an inferred one.
 func InferredMLPWidth(m *catalog.Model) (ffn float64, inferred bool) {
 	if !m.Family.IsTransformer() || m.IntermediateDim > 0 || m.HiddenDim == 0 || m.Layers == 0 {
+		return 0, false
+	}
+	if a, _, _, _ := archShape(m); !a.Plain() {
 		return 0, false
 	}
 	ffn, _, _ = mlpShape(m)

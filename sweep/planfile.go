@@ -575,11 +575,13 @@ func (pf *PlanFile) checkDegrees(cat *catalog.Catalog, profile string) error {
 	if heads == 0 {
 		heads = kernel.DefaultHeads
 	}
-	_, _, why := kernel.StepSplit(float64(n), float64(tp), float64(pp), float64(cp), float64(ep), float64(v), float64(model.Layers),
+	arch, _, _, _ := archShape(model) // a structured model's MTP modules take layout slots (kernel.SplitLayers)
+	layers := kernel.SplitLayers(float64(model.Layers), float64(pp), float64(v), &arch)
+	_, _, why := kernel.StepSplit(float64(n), float64(tp), float64(pp), float64(cp), float64(ep), float64(v), layers,
 		float64(heads), float64(model.Experts), float64(batch), float64(m), 1, float64(seq))
 	switch why {
 	case kernel.StepInvalidLayers:
-		return pf.errf("parallelism.virtual_stages", "%s's %d layers do not cut into pp %d × virtual_stages %d equal chunks, nor do they with the embedding and the output layer counted as a layer each: an interleaved schedule needs them equal",
+		return pf.errf("parallelism.virtual_stages", "%s's %d layers do not cut into pp %d × virtual_stages %d equal chunks, nor do they with the embedding and the output layer (and any multi-token-prediction module) counted as a layer each: an interleaved schedule needs them equal",
 			model.Key, model.Layers, pp, v)
 	case kernel.StepInvalidHeads:
 		return pf.errf("parallelism.tp", "tp %d does not divide %s's %d attention heads; use a divisor of %d", tp, model.Key, heads, heads)

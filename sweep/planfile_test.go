@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -381,4 +382,32 @@ func FuzzParsePlanFile(f *testing.F) {
 			t.Fatalf("study %q with %d axes", study, len(axes))
 		}
 	})
+}
+
+// TestPlanSplitDeepSeekV3: DeepSeek-V3's 61 layers and its MTP module fill PP 8 × VP 4 as
+// Megatron-Bridge lays them out ("Et|(tt|)*30mL": 61 + 1 + 2 = 64 slots in 32 chunks), so
+// the plan's split is accepted; without the layout (VP 3: 64 slots in 24 chunks do not
+// divide) it is refused, naming virtual_stages.
+func TestPlanSplitDeepSeekV3(t *testing.T) {
+	plan := func(v int) string {
+		return fmt.Sprintf("version: \"1.0\"\nname: x\nworkload: {name: DeepSeek_V3, batch_size: 8192, seq_len: 4096}\nhardware: {name: H100, accelerators: 1024, accelerators_per_node: 8}\nparallelism: {tp: 2, pp: 8, ep: 64, microbatches: 128, virtual_stages: %d}\n", v)
+	}
+	for _, tc := range []struct {
+		v  int
+		ok bool
+	}{{4, true}, {3, false}} {
+		pf, err := ParsePlanFile("plan.yaml", []byte(plan(tc.v)))
+		if err == nil {
+			_, _, _, err = pf.Resolve(planCatalog(), func(string) {})
+		}
+		if err == nil {
+			err = pf.CheckSplit(planCatalog(), Profiles[0])
+		}
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("VP %d refused: %v", tc.v, err)
+		case !tc.ok && (err == nil || !strings.Contains(err.Error(), "virtual_stages")):
+			t.Errorf("VP %d: %v, want a refusal naming virtual_stages", tc.v, err)
+		}
+	}
 }
