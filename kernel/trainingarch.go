@@ -21,6 +21,9 @@ type Arch struct {
 	QLoraRank, KVLoraRank, QKNope, QKRope, VHead, MTP float64
 }
 
+// plainArch is the plain model's Arch, read only.
+var plainArch Arch
+
 // Plain reports whether a has no structure beyond one repeated layer.
 func (a *Arch) Plain() bool { return *a == Arch{} }
 
@@ -196,9 +199,9 @@ func archFLOPs(tokens, s, h, heads, kv, ffn, topk, experts, vocab, L float64, ga
 // DenseFFN wide and no experts) and MTP module (the MoE layer's times and its 2h → h
 // projection, column-parallel, with the two RMSNorms before it) for one microbatch.
 func archLayers(k *layerKey) (dense, mtp layerTimes) {
-	d := *k
-	d.experts, d.topk, d.ffn = 0, 1, k.arch.DenseFFN
-	d.arch.SharedExperts = 0
+	d, da := *k, *k.arch
+	da.SharedExperts = 0
+	d.experts, d.topk, d.ffn, d.arch = 0, 1, k.arch.DenseFFN, &da
 	dense = layerStep(&d)
 	mtp = layerStep(k)
 	mtp.logits = 0

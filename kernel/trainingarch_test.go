@@ -130,7 +130,7 @@ func TestArchStages(t *testing.T) {
 // dsv3Step is one calibrated step of DeepSeek-V3 on H100-like parts (the runStep
 // rates at FP8-free BF16), laid out as the Megatron-Bridge run: TP 2, PP 8, VP 4,
 // EP 64, 1024 accelerators, 8192 sequences of 4096 in microbatches of 1.
-func dsv3Step(arch []Arch, L, v float64) (*StepIn, *StepOut) {
+func dsv3Step(arch []*Arch, L, v float64) (*StepIn, *StepOut) {
 	one := func(x float64) []float64 { return []float64{x} }
 	in := &StepIn{Layers: one(L), Hidden: one(dsv3H), Heads: one(dsv3Heads), KVHeads: one(0), FFN: one(dsv3FFN), Vocab: one(dsv3Vocab),
 		Experts: one(dsv3Experts), TopK: one(dsv3TopK), Params: one(671025397760), ExpertParams: one(653908770816), Gated: []bool{true},
@@ -150,7 +150,7 @@ func dsv3Step(arch []Arch, L, v float64) (*StepIn, *StepOut) {
 // parameters, and lays the 61 layers and the MTP module out on PP 8 × VP 4, which a
 // plain model of 61 layers cannot take.
 func TestTrainingStepDeepSeekV3(t *testing.T) {
-	_, out := dsv3Step([]Arch{dsv3}, 61, 4)
+	_, out := dsv3Step([]*Arch{&dsv3}, 61, 4)
 	if !out.Valid[0] {
 		t.Fatalf("invalid: reason %d", out.Reason[0])
 	}
@@ -164,7 +164,7 @@ func TestTrainingStepDeepSeekV3(t *testing.T) {
 	// Without the MTP slot the layout does not fill 32 chunks (63 slots): refused.
 	noMTP := dsv3
 	noMTP.MTP = 0
-	if _, o := dsv3Step([]Arch{noMTP}, 61, 4); o.Valid[0] || o.Reason[0] != StepInvalidLayers {
+	if _, o := dsv3Step([]*Arch{&noMTP}, 61, 4); o.Valid[0] || o.Reason[0] != StepInvalidLayers {
 		t.Errorf("61 layers without MTP on PP 8 × VP 4: valid %v reason %d", o.Valid[0], o.Reason[0])
 	}
 	// A rank's busy time is its layers': the pace is the slowest rank's, whose
@@ -180,7 +180,7 @@ func TestArchLayerTimes(t *testing.T) {
 	k := layerKey{h: dsv3H, a: dsv3Heads, kv: dsv3Heads, ffn: dsv3FFN, vocab: dsv3Vocab, experts: dsv3Experts, topk: dsv3TopK, s: 4096, b: 1, cp: 1, tp: 1, ep: 1,
 		bytes: 2, rate: 700e12, attn: 350e12, sms: 132, bw: 3e12, tpBus: 1, tpHop: 0, cpBus: 1, epBus: 1, imbalance: 1, gated: true, flash: true, rec: RecomputeSelective}
 	plain := layerStep(&k)
-	k.arch = Arch{SharedExperts: 1}
+	k.arch = &Arch{SharedExperts: 1}
 	shared := layerStep(&k)
 	// One more expert on every token: 3 GEMMs of 4096 × 2048 × 7168 forward (about
 	// 2·3·4096·2048·7168 / 700e12 = 0.52 ms), twice that backward.
@@ -188,7 +188,7 @@ func TestArchLayerTimes(t *testing.T) {
 	if want := 2 * 3 * 4096 * 2048 * 7168 / 700e12; extraF < want || extraF > 1.5*want {
 		t.Errorf("shared expert adds %v s forward, want about %v", extraF, want)
 	}
-	k.arch = dsv3
+	k.arch = &dsv3
 	mla := layerStep(&k)
 	dense, mtp := archLayers(&k)
 	// MLA's projections (187.1M weights) do fewer FLOPs than multi-head attention's

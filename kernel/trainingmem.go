@@ -121,8 +121,8 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	if fp8 {
 		perLayer -= fp8SavedInputs(seq*mb, h, ffn, tp, b, sp, in.Recompute[i])
 	}
-	if i < len(in.Arch) && !in.Arch[i].Plain() {
-		perLayer += archActivations(seq*mb, h, in.Heads[i], kv, ffn, in.TopK[i], in.Layers[i], tp, b, in.Gated[i], in.Recompute[i], &in.Arch[i])
+	if i < len(in.Arch) && in.Arch[i] != nil && !in.Arch[i].Plain() {
+		perLayer += archActivations(seq*mb, h, in.Heads[i], kv, ffn, in.TopK[i], in.Layers[i], tp, b, in.Gated[i], in.Recompute[i], in.Arch[i])
 	}
 	inFlight := math.Min(pp, in.InFlight[i])
 	stage := math.Ceil(in.Layers[i]/pp) * inFlight // the first stage, the deepest when stages are uneven
@@ -232,7 +232,7 @@ type TrainMemIn struct {
 	FP8Params                            []bool      // with FP8: the linear weights are FP8 tensors, no b-byte copy; nil = false
 	// Arch is a structured model's layers (TrainingStep's, trainingarch.go), TopK its
 	// routed experts per token; nil or shorter: the plain model.
-	Arch []Arch
+	Arch []*Arch
 	TopK []float64
 }
 

@@ -142,7 +142,8 @@ type StepIn struct {
 	// first layers, shared experts, latent attention, MTP; trainingarch.go). Shorter
 	// than the other columns (nil): the plain model, every layer alike. With a
 	// structure, FFN is a routed expert's width and ExpertParams the routed experts'.
-	Arch []Arch
+	// A nil entry is the plain model too; the pointer is compared, never written.
+	Arch []*Arch
 
 	PeakFLOPS  []float64 // datasheet peak at the precision (MFU/HFU denominator)
 	MatmulRate []float64 // achieved dense GEMM rate (measured, or the caller's fallback)
@@ -207,7 +208,7 @@ type layerKey struct {
 	gated, sp, flash, fp32, lora, cpAG, eager                     bool
 	rec                                                           Recompute
 	fp8                                                           FP8Recipe
-	arch                                                          Arch
+	arch                                                          *Arch // nil: plain
 }
 
 // layerWidths fills the widths a model may leave unstated (0): as many KV heads as
@@ -323,11 +324,12 @@ func (o *StepOut) step(i int, in *StepIn) {
 	s, B := in.SeqLen[i], in.Batch[i]
 	M, GA := in.Microbatches[i], in.GradAccum[i]
 	N, g := in.Accelerators[i], in.PerNode[i]
-	var arch Arch
-	if i < len(in.Arch) {
+	arch := &plainArch
+	if i < len(in.Arch) && in.Arch[i] != nil {
 		arch = in.Arch[i]
 	}
-	dp, b, reason := StepSplit(N, tp, pp, cp, ep, v, SplitLayers(L, pp, v, &arch), a, in.Experts[i], B, M, GA, s)
+	structured := arch != &plainArch
+	dp, b, reason := StepSplit(N, tp, pp, cp, ep, v, SplitLayers(L, pp, v, arch), a, in.Experts[i], B, M, GA, s)
 	zero := in.ZeROStage[i]
 	var gs float64
 	if reason == StepValid {
@@ -359,10 +361,13 @@ func (o *StepOut) step(i int, in *StepIn) {
 	key := layerKey{h: h, a: a, kv: kv, ffn: ffn, vocab: in.Vocab[i], experts: experts, topk: topk, s: s, b: b, cp: cp, tp: tp, ep: ep, bytes: e,
 		rate: rate, attn: in.AttentionRate[i], sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,
 		gated: in.Gated[i], sp: in.SeqParallel[i], flash: in.FlashAttention[i], fp32: in.FP32Grads[i], lora: in.LoRA[i], rec: in.Recompute[i],
-		cpAG: in.CPAllGather[i], imbalance: in.Imbalance[i], fp8: in.FP8[i], rate8: in.FP8Rate[i], eager: in.Eager[i], arch: arch}
+		cpAG: in.CPAllGather[i], imbalance: in.Imbalance[i], fp8: in.FP8[i], rate8: in.FP8Rate[i], eager: in.Eager[i]}
+	if structured {
+		key.arch = arch
+	}
 	if !o.memo.ok || o.memo.key != key {
 		o.memo = layerMemo{ok: true, key: key, t: layerStep(&key)}
-		if !arch.Plain() {
+		if structured {
 			o.memo.dense, o.memo.mtp = archLayers(&key)
 		}
 	}
@@ -385,8 +390,8 @@ func (o *StepOut) step(i int, in *StepIn) {
 	// A structured model's ranks differ in their layers (ArchStages): the slowest sets
 	// the pace; archTP, archCP and archEP are its exposed collectives per microbatch.
 	var archTP, archCP, archEP float64
-	if !arch.Plain() {
-		ranks, _ := ArchStages(L, pp, v, &arch)
+	if structured {
+		ranks, _ := ArchStages(L, pp, v, arch)
 		dn, mt := &o.memo.dense, &o.memo.mtp
 		tMB = -1
 		for _, r := range ranks {
@@ -451,7 +456,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 		if in.Gated[i] {
 			mats = 3
 		}
-		_, _, _, mtp := ArchParams(L, h, a, kv, in.Vocab[i], experts, topk, ffn, mats, &arch)
+		_, _, _, mtp := ArchParams(L, h, a, kv, in.Vocab[i], experts, topk, ffn, mats, arch)
 		mtpRouted := arch.MTP * experts * mats * h * ffn
 		pDense += (mtp - mtpRouted) / shard
 		pExpert += mtpRouted / (shard * ep)
@@ -588,8 +593,8 @@ func (o *StepOut) step(i int, in *StepIn) {
 			hw += allTokens * L * attnScores
 		}
 	}
-	if !arch.Plain() {
-		model, hw = archFLOPs(allTokens, s, h, a, kv, ffn, topk, experts, in.Vocab[i], L, in.Gated[i], in.FlashAttention[i], in.LoRA[i], in.Recompute[i], &arch)
+	if structured {
+		model, hw = archFLOPs(allTokens, s, h, a, kv, ffn, topk, experts, in.Vocab[i], L, in.Gated[i], in.FlashAttention[i], in.LoRA[i], in.Recompute[i], arch)
 	}
 	active := in.Params[i] - in.ExpertParams[i] + in.ExpertParams[i]*topk/math.Max(experts, 1)
 	peakAll := stepT * N * in.PeakFLOPS[i]
@@ -600,7 +605,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	o.TPComm[i] = micro * stageLayers * (lt.tpFwd + lt.tpBwd)
 	o.CPComm[i] = micro * stageLayers * lt.cp
 	o.EPComm[i] = micro * stageLayers * lt.ep
-	if !arch.Plain() {
+	if structured {
 		compute = micro*(tMB-archTP-archCP-archEP) + weightCasts
 		o.TPComm[i], o.CPComm[i], o.EPComm[i] = micro*archTP, micro*archCP, micro*archEP
 	}
@@ -686,7 +691,10 @@ func layerStep(k *layerKey) layerTimes {
 	// megatron/core/transformer/multi_latent_attention.py), and its key/value up
 	// projection; a shared expert's up and down projections, TP-split like a dense MLP
 	// (Megatron-Core's SharedExpertMLP) on every token.
-	ar := &k.arch
+	ar := k.arch
+	if ar == nil {
+		ar = &plainArch
+	}
 	var extra [5]gemm
 	nExtra := 0
 	add := func(g gemm) { extra[nExtra] = g; nExtra++ }

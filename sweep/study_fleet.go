@@ -660,9 +660,12 @@ func stepShape(st *kernel.StepIn, k int, mt *modelTable, m int, ht *hwTable, h i
 	st.KVHeads[k], st.FFN[k], st.Vocab[k] = mt.kvHeads[m], mt.ffn[m], mt.vocab[m]
 	st.Experts[k], st.TopK[k], st.ExpertParams[k] = mt.experts[m], mt.expertsPerToken[m], mt.expertParams[m]
 	st.Gated[k] = mt.gated[m]
-	st.Arch = grow(st.Arch, len(st.FFN))
-	st.Arch[k] = mt.arch[m]
-	if !st.Arch[k].Plain() {
+	if len(st.Arch) != len(st.FFN) {
+		st.Arch = grow(st.Arch, len(st.FFN))
+	}
+	st.Arch[k] = nil
+	if a := &mt.arch[m]; !a.Plain() {
+		st.Arch[k] = a
 		st.FFN[k], st.Gated[k], st.ExpertParams[k] = mt.archFFN[m], mt.archGated[m], mt.archExpertParams[m]
 	}
 	// A training step keeps the accelerator at its power limit: its GEMMs run at the
