@@ -18,8 +18,8 @@ import (
 	"github.com/mlsysim/mlsysim/results"
 )
 
-// grid is the bundled roofline example: 347,490 points, a third of the
-// largest part (2^20), so 22 parts of the smallest (2^14) and 5–6 per shard
+// grid is the bundled roofline example: 365,976 points, a third of the
+// largest part (2^20), so 23 parts of the smallest (2^14) and 5–6 per shard
 // of 4.
 const grid = "roofline"
 
