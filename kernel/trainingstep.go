@@ -31,14 +31,15 @@ func TrainingStep(out *StepOut, in *StepIn) {
 
 // Reasons TrainingStep marks a split invalid.
 const (
-	StepValid         uint8 = iota
-	StepInvalidSplit        // tp·cp·pp does not divide the accelerators
-	StepInvalidLayers       // fewer layers than stages, or an interleaved split that does not divide
-	StepInvalidHeads        // attention heads do not divide by tp
-	StepInvalidEP           // ep does not divide dp or the experts (or the model has none)
-	StepInvalidBatch        // the global batch does not divide into dp·microbatches·accumulation
-	StepInvalidSeq          // the sequence does not divide by cp
-	StepInvalidShard        // the ZeRO shard group does not divide dp, or ep does not divide it
+	StepValid             uint8 = iota
+	StepInvalidSplit            // tp·cp·pp does not divide the accelerators
+	StepInvalidLayers           // fewer layers than stages, or an interleaved split that does not divide
+	StepInvalidHeads            // attention heads do not divide by tp
+	StepInvalidEP               // ep does not divide dp or the experts (or the model has none)
+	StepInvalidBatch            // the global batch does not divide into dp·microbatches·accumulation
+	StepInvalidSeq              // the sequence does not divide by cp
+	StepInvalidShard            // the ZeRO shard group does not divide dp, or ep does not divide it
+	StepInvalidInterleave       // interleaved (v > 1) with microbatches not a multiple of pp
 )
 
 // Constants of the calibrated training step (docs/PHYSICS.md §35).
@@ -276,6 +277,13 @@ func StepSplit(accelerators, tp, pp, cp, ep, v, layers, heads, experts, batch, m
 		return 0, 0, StepInvalidEP
 	case !divides(batch, dp*microbatches*gradAccum):
 		return 0, 0, StepInvalidBatch
+	case v > 1 && !divides(microbatches, pp):
+		// Megatron-LM's interleaved schedule runs its microbatches in groups of pp per
+		// virtual stage and refuses a count that is not a multiple of the group
+		// (megatron/core/pipeline_parallel/schedules.py,
+		// forward_backward_pipelining_with_interleaving); the bubble (p − 1)/(m·v) and the
+		// first stage's 1 + (p − 1)/(p·v) in-flight factor are that schedule's.
+		return 0, 0, StepInvalidInterleave
 	case !divides(seq, cp):
 		return 0, 0, StepInvalidSeq
 	}

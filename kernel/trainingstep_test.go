@@ -169,6 +169,10 @@ func TestStepSplit(t *testing.T) {
 		{"ep without experts", 64, 8, 1, 1, 2, 1, 32, 32, 0, 64, 1, 1, 2048, StepInvalidEP, 0, 0},
 		{"batch by dp·microbatches", 64, 8, 1, 1, 1, 1, 32, 32, 0, 60, 1, 1, 2048, StepInvalidBatch, 0, 0},
 		{"seq by cp", 64, 8, 1, 4, 1, 1, 32, 32, 0, 2, 1, 1, 2050, StepInvalidSeq, 0, 0},
+		{"interleaved: 6 microbatches on pp 4", 64, 8, 4, 1, 1, 2, 32, 32, 0, 12, 6, 1, 2048, StepInvalidInterleave, 0, 0},
+		{"interleaved: 2 microbatches on pp 4", 64, 8, 4, 1, 1, 2, 32, 32, 0, 4, 2, 1, 2048, StepInvalidInterleave, 0, 0},
+		{"interleaved: 8 microbatches on pp 4", 64, 8, 4, 1, 1, 2, 32, 32, 0, 16, 8, 1, 2048, StepValid, 2, 1},
+		{"not interleaved: 6 microbatches on pp 4", 64, 8, 4, 1, 1, 1, 32, 32, 0, 12, 6, 1, 2048, StepValid, 2, 1},
 	} {
 		dp, micro, reason := StepSplit(tc.n, tc.tp, tc.pp, tc.cp, tc.ep, tc.v, tc.layers, tc.heads, tc.experts, tc.b, tc.m, tc.ga, tc.s)
 		if reason != tc.reason || dp != tc.dp || micro != tc.micro {

@@ -618,7 +618,7 @@ var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "para
 	"batch_does_not_divide_into_microbatches", "seq_len_does_not_divide_by_cp", "exceeds_context",
 	"draft_exceeds_context", "model_has_no_mtp_module", "virtual_stages_without_pipeline",
 	"dp_shard_does_not_divide_dp", "draft_not_smaller_than_target", "overloaded", "not_a_training_format", "no_rate",
-	"draft_vocabulary_differs"}
+	"draft_vocabulary_differs", "microbatches_not_a_multiple_of_pp"}
 
 const (
 	reasonNone uint8 = iota
@@ -666,13 +666,14 @@ const (
 	reasonNotTrained     // training (calibrated): an integer precision, which no training stack trains in (IntegerTraining)
 	reasonNoRate         // serve-sim: neither qps nor a target, so no rate to simulate at
 	reasonDraftVocab     // serving: a draft model whose vocabulary is not the target's
+	reasonInterleave     // fleet and train-memory (calibrated): virtual_stages > 1 with microbatches not a multiple of pp
 )
 
 // stepReasons maps kernel.StepSplit's verdicts to infeasible_reason codes.
 var stepReasons = [...]uint8{kernel.StepValid: reasonNone, kernel.StepInvalidSplit: reasonSplit,
 	kernel.StepInvalidLayers: reasonLayers, kernel.StepInvalidHeads: reasonTPHeads, kernel.StepInvalidEP: reasonStepEP,
 	kernel.StepInvalidBatch: reasonBatchDivide, kernel.StepInvalidSeq: reasonSeqDivide,
-	kernel.StepInvalidShard: reasonShard}
+	kernel.StepInvalidShard: reasonShard, kernel.StepInvalidInterleave: reasonInterleave}
 
 var colReason = Column{Name: "infeasible_reason", Type: Enum, Labels: reasonLabels, Nullable: true,
 	Doc: "why the point is infeasible (NULL when feasible)"}

@@ -593,6 +593,9 @@ func (pf *PlanFile) checkDegrees(cat *catalog.Catalog, profile string) error {
 			batch, dp, m, dp*m, dp*m)
 	case kernel.StepInvalidSeq:
 		return pf.errf("workload.seq_len", "seq_len %d does not divide by cp %d", seq, cp)
+	case kernel.StepInvalidInterleave:
+		return pf.errf("parallelism.microbatches", "microbatches %d is not a multiple of pp %d: the interleaved schedule (virtual_stages %d) runs its microbatches in groups of pp, as Megatron-LM requires; use a multiple of %d or virtual_stages 1",
+			m, pp, v, pp)
 	}
 	if par.DPShard == nil {
 		return nil

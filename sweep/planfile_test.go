@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/kernel"
 )
 
 // Library-level tests of plan files (docs/PLAN.md). The CLI side, with every
@@ -408,6 +409,53 @@ func TestPlanSplitDeepSeekV3(t *testing.T) {
 			t.Errorf("VP %d refused: %v", tc.v, err)
 		case !tc.ok && (err == nil || !strings.Contains(err.Error(), "virtual_stages")):
 			t.Errorf("VP %d: %v, want a refusal naming virtual_stages", tc.v, err)
+		}
+	}
+}
+
+// TestPlanInterleavedMicrobatches: the interleaved schedule runs microbatches in groups
+// of pp (Megatron-LM refuses other counts), and the step prices that schedule's bubble,
+// so a plan with 6 microbatches on pp 4 × virtual_stages 2 is refused naming
+// parallelism.microbatches (it was priced with the bubble (p − 1)/(m·v) of a schedule
+// that cannot run); 8 is accepted, and so is 6 without interleaving.
+func TestPlanInterleavedMicrobatches(t *testing.T) {
+	plan := func(m, v int) string {
+		return fmt.Sprintf("version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B, batch_size: %d, seq_len: 4096}\nhardware: {name: H100, accelerators: 64, accelerators_per_node: 8}\nparallelism: {tp: 8, pp: 4, microbatches: %d, virtual_stages: %d}\n", 2*m, m, v)
+	}
+	for _, tc := range []struct {
+		m, v int
+		ok   bool
+	}{{8, 2, true}, {6, 2, false}, {2, 2, false}, {6, 1, true}} {
+		pf, err := ParsePlanFile("plan.yaml", []byte(plan(tc.m, tc.v)))
+		if err == nil {
+			_, _, _, err = pf.Resolve(planCatalog(), func(string) {})
+		}
+		if err == nil {
+			err = pf.CheckSplit(planCatalog(), Profiles[0])
+		}
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("m %d v %d refused: %v", tc.m, tc.v, err)
+		case !tc.ok && (err == nil || !strings.Contains(err.Error(), "plan.yaml:5: microbatches") || !strings.Contains(err.Error(), "not a multiple of pp 4")):
+			t.Errorf("m %d v %d: %v, want a refusal at plan.yaml:5 naming microbatches", tc.m, tc.v, err)
+		}
+	}
+}
+
+// TestStepReasonsLabelled: every verdict of kernel.StepSplit maps to an infeasible_reason
+// label of its own in sweeps (a verdict missing from stepReasons reads as reasonNone: a
+// split the step refuses would be a feasible row).
+func TestStepReasonsLabelled(t *testing.T) {
+	want := map[uint8]string{kernel.StepInvalidSplit: "parallelism_does_not_divide", kernel.StepInvalidLayers: "layers_do_not_fill_the_stages",
+		kernel.StepInvalidHeads: "tp_does_not_divide_heads", kernel.StepInvalidEP: "ep_does_not_divide_dp_or_experts",
+		kernel.StepInvalidBatch: "batch_does_not_divide_into_microbatches", kernel.StepInvalidSeq: "seq_len_does_not_divide_by_cp",
+		kernel.StepInvalidShard: "dp_shard_does_not_divide_dp", kernel.StepInvalidInterleave: "microbatches_not_a_multiple_of_pp"}
+	if len(stepReasons) != len(want)+1 {
+		t.Fatalf("stepReasons maps %d verdicts, want %d", len(stepReasons), len(want)+1)
+	}
+	for v, label := range want {
+		if got := reasonLabels[stepReasons[v]]; got != label {
+			t.Errorf("verdict %d: label %q, want %q", v, got, label)
 		}
 	}
 }
