@@ -21,22 +21,27 @@ const ManifestName = "_manifest.json"
 
 // Manifest is _manifest.json: enough to know exactly what produced the folder.
 type Manifest struct {
-	Tool        string     `json:"tool"`
-	Version     string     `json:"version"`
-	Status      string     `json:"status"` // running | complete
-	Study       string     `json:"study"`
-	Profile     string     `json:"profile"`
-	SpecName    string     `json:"spec_name,omitempty"`
-	SpecFile    string     `json:"spec_file,omitempty"`
-	SpecHash    string     `json:"spec_hash"`
-	Spec        string     `json:"spec"`
-	CatalogHash string     `json:"catalog_hash"`
-	Format      string     `json:"format"`
-	Compression string     `json:"compression,omitempty"`
-	PointsTotal uint64     `json:"points_total"`
-	PartPoints  uint64     `json:"part_points"`
-	PartsTotal  uint64     `json:"parts_total"`
-	Shard       *ShardInfo `json:"shard,omitempty"`
+	Tool        string `json:"tool"`
+	Version     string `json:"version"`
+	Status      string `json:"status"` // running | complete
+	Study       string `json:"study"`
+	Profile     string `json:"profile"`
+	SpecName    string `json:"spec_name,omitempty"`
+	SpecFile    string `json:"spec_file,omitempty"`
+	SpecHash    string `json:"spec_hash"`
+	Spec        string `json:"spec"`
+	CatalogHash string `json:"catalog_hash"`
+	Format      string `json:"format"`
+	Compression string `json:"compression,omitempty"`
+	PointsTotal uint64 `json:"points_total"`
+	PartPoints  uint64 `json:"part_points"`
+	PartsTotal  uint64 `json:"parts_total"`
+	// BatchSize is the points per batch (one Parquet row group, one Arrow
+	// record batch): with the part size it fixes a part's bytes, so a resumed
+	// run and the shards of a merge must share it. 0: a folder written before
+	// it was recorded.
+	BatchSize uint64     `json:"batch_size,omitempty"`
+	Shard     *ShardInfo `json:"shard,omitempty"`
 	// MergedFrom lists the folders a merge combined, in the order given.
 	MergedFrom []string   `json:"merged_from,omitempty"`
 	Rows       uint64     `json:"rows"`

@@ -296,6 +296,7 @@ func runDiff(a, b *Manifest) string {
 		{"tool", a.Tool, b.Tool}, {"version", a.Version, b.Version}, {"study", a.Study, b.Study},
 		{"profile", a.Profile, b.Profile}, {"format", a.Format, b.Format}, {"compression", a.Compression, b.Compression},
 		{"points", a.PointsTotal, b.PointsTotal}, {"part size", a.PartPoints, b.PartPoints}, {"part count", a.PartsTotal, b.PartsTotal},
+		{"batch size (--batch-size)", a.BatchSize, b.BatchSize},
 	} {
 		if c.x != c.y {
 			return fmt.Sprintf("%s (%v vs %v)", c.what, c.x, c.y)

@@ -75,7 +75,8 @@ func ZeroBased(index, count int) (k, n int, err error) {
 // a Slurm job array (SLURM_ARRAY_TASK_ID, with SLURM_ARRAY_TASK_COUNT or
 // SLURM_ARRAY_TASK_MIN/MAX; the array must be a contiguous range), or a
 // Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with the count given as
-// count or MLSYSIM_SHARD_COUNT, since Kubernetes does not export it).
+// count or MLSYSIM_SHARD_COUNT, since Kubernetes does not export it). Both
+// engines' indices set at once is an error, not a precedence.
 func ShardFromEnv(getenv func(string) string, count int) (k, n int, err error) {
 	num := func(name string) (int, bool, error) {
 		v := getenv(name)
@@ -87,6 +88,13 @@ func ShardFromEnv(getenv func(string) string, count int) (k, n int, err error) {
 			return 0, true, fmt.Errorf("%s=%q is not an integer", name, v)
 		}
 		return x, true, nil
+	}
+	// A task sees both engines' variables only when something leaked one
+	// into the other (a Slurm job that starts pods, a pod spec copying its
+	// submitter's environment); either index could be the stale one, and
+	// taking Slurm's silently wrote another task's parts.
+	if slurm, k8s := getenv("SLURM_ARRAY_TASK_ID"), getenv("JOB_COMPLETION_INDEX"); slurm != "" && k8s != "" {
+		return 0, 0, fmt.Errorf("--shard auto: both SLURM_ARRAY_TASK_ID=%s (a Slurm job array) and JOB_COMPLETION_INDEX=%s (a Kubernetes Indexed Job) are set, so which task this is is ambiguous; unset the one that does not belong, or give --shard K/N or --shard-index I --shard-count N", slurm, k8s)
 	}
 	if id, ok, err := num("SLURM_ARRAY_TASK_ID"); ok || err != nil {
 		if err != nil {

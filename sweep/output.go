@@ -165,7 +165,7 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	first, end := results.PartRange(nParts, opt.Shard, opt.Shards)
 	m := &Manifest{Manifest: results.Manifest{Tool: "mlsysim", Version: opt.Version, Status: results.StatusRunning, Study: p.Study.Name, Profile: p.Profile,
 		CatalogHash: p.Catalog.Hash, Format: opt.Format, Compression: opt.Compression,
-		PointsTotal: p.N, PartPoints: pp, PartsTotal: nParts, Columns: p.Columns()}}
+		PointsTotal: p.N, PartPoints: pp, PartsTotal: nParts, BatchSize: batchPoints(opt), Columns: p.Columns()}}
 	if p.Spec != nil {
 		m.SpecName, m.SpecFile, m.SpecHash, m.Spec = p.Spec.Name, p.Spec.File, p.Spec.Hash, string(p.Spec.Raw)
 	}
@@ -254,6 +254,14 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	return m, results.WriteManifest(opt.Dir, m)
 }
 
+// batchPoints is the run's points per batch (one row group).
+func batchPoints(opt WriteOptions) uint64 {
+	if opt.BatchSize <= 0 {
+		return DefaultBatchSize
+	}
+	return uint64(opt.BatchSize)
+}
+
 // writeTodo writes the listed parts. Their batches are the jobs of one worker
 // pool: workers evaluate and encode batches in parallel, whichever part they
 // belong to, and append them to their part's file in point order, so a grid of
@@ -262,10 +270,7 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 // no part file is created before it has returned.
 func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo []uint64, meta map[string]string,
 	prepare func() error, finished func(part uint64, info PartInfo), done *atomic.Uint64) (*findingsAcc, error) {
-	bs := uint64(opt.BatchSize)
-	if bs == 0 {
-		bs = DefaultBatchSize
-	}
+	bs := batchPoints(opt)
 	// firstJob[t] is the number of the first batch of part todo[t].
 	firstJob := make([]uint64, len(todo)+1)
 	for t, i := range todo {
@@ -649,6 +654,14 @@ func prepareDir(opt WriteOptions, m *Manifest) error {
 	check("compression", old.Compression, m.Compression)
 	check("part size", old.PartPoints, m.PartPoints)
 	check("shard", shardString(old.Shard), shardString(m.Shard))
+	// The batch size is a flag, not the spec: a kept part's row groups are
+	// its size, and a resumed part written with another would make the
+	// folder's bytes depend on where the run stopped. Refused rather than
+	// adopted, as the part size is: the flag given is never silently ignored.
+	if old.BatchSize != 0 && old.BatchSize != m.BatchSize && len(diffs) == 0 {
+		return fmt.Errorf("--resume: %s was written with --batch-size %d, this run gives %d (the default is %d): a part's row groups are its batches, so a resumed folder would mix sizes and its bytes would depend on where the run stopped; resume with --batch-size %d, or use --overwrite or another --out",
+			opt.Dir, old.BatchSize, m.BatchSize, DefaultBatchSize, old.BatchSize)
+	}
 	if len(diffs) > 0 {
 		return errors.New("--resume: the folder was written by a different run (" + strings.Join(diffs, "; ") + "); use --overwrite or another --out")
 	}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlsysim/mlsysim/results"
+)
+
+// TestResumeRefusesAnotherBatchSize: a part's row groups are its batches, so a
+// folder resumed with another --batch-size held parts of two row-group sizes
+// and its bytes depended on where the run had stopped (exit 0 before). The
+// manifest records the batch size; a resume with another is exit 1 naming the
+// flag and both values, and the same size resumes as before.
+func TestResumeRefusesAnotherBatchSize(t *testing.T) {
+	grid := writeGrid(t, shardGrid) // 360 points
+	out := filepath.Join(t.TempDir(), "out")
+	args := []string{"sweep", grid, "--out", out, "-q", "--part-points", "120"}
+	if r := mlsysim(t, append(args, "--batch-size", "40")...); r.code != exitOK {
+		t.Fatalf("sweep: %v", r)
+	}
+	m, err := results.ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.BatchSize != 40 {
+		t.Errorf("manifest batch_size %d, want 40", m.BatchSize)
+	}
+	if err := os.Remove(filepath.Join(out, m.Parts[1].File)); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"given", []string{"--batch-size", "64"}, "this run gives 64"},
+		{"default", nil, "this run gives 32768"},
+	} {
+		r := mlsysim(t, append(append(args, "--resume"), c.args...)...)
+		if r.code != exitBadInput {
+			t.Errorf("%s: resume with another batch size: want exit 1\n%v", c.name, r)
+		}
+		for _, w := range []string{"--batch-size 40", c.want, "resume with --batch-size 40"} {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("%s: message lacks %q:\n%s", c.name, w, r.stderr)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(out, m.Parts[1].File)); err == nil {
+			t.Errorf("%s: the refused resume wrote the missing part", c.name)
+		}
+	}
+	if r := mlsysim(t, append(args, "--resume", "--batch-size", "40")...); r.code != exitOK {
+		t.Fatalf("resume with the folder's batch size: %v", r)
+	}
+	ref := filepath.Join(t.TempDir(), "ref")
+	if r := mlsysim(t, "sweep", grid, "--out", ref, "-q", "--part-points", "120", "--batch-size", "40"); r.code != exitOK {
+		t.Fatal(r)
+	}
+	a, _ := os.ReadFile(filepath.Join(out, m.Parts[1].File))
+	b, _ := os.ReadFile(filepath.Join(ref, m.Parts[1].File))
+	if len(a) == 0 || string(a) != string(b) {
+		t.Errorf("the resumed part (%d bytes) differs from an uninterrupted run's (%d bytes)", len(a), len(b))
+	}
+}
+
+// TestMergeRefusesMixedBatchSizes: shards written with different --batch-size
+// are not one run's parts (the merged folder's bytes would depend on each
+// task's flag).
+func TestMergeRefusesMixedBatchSizes(t *testing.T) {
+	grid := writeGrid(t, shardGrid)
+	dir := t.TempDir()
+	for k, bs := range []string{"40", "64"} {
+		o := filepath.Join(dir, "s"+string(rune('0'+k)))
+		if r := mlsysim(t, "sweep", grid, "--out", o, "-q", "--part-points", "120", "--shard", string(rune('1'+k))+"/2", "--batch-size", bs); r.code != exitOK {
+			t.Fatal(r)
+		}
+	}
+	r := mlsysim(t, "merge", filepath.Join(dir, "s0"), filepath.Join(dir, "s1"), "--out", filepath.Join(dir, "all"))
+	if r.code != exitBadInput || !strings.Contains(r.stderr, "batch size (--batch-size) (40 vs 64)") {
+		t.Errorf("merge of shards with batch sizes 40 and 64: want exit 1 naming --batch-size\n%v", r)
+	}
+}
+
+// TestShardAutoBothEngines: with both a Slurm array index and a Kubernetes
+// completion index in the environment, --shard auto took Slurm's silently;
+// it is exit 1 naming both variables.
+func TestShardAutoBothEngines(t *testing.T) {
+	grid := writeGrid(t, shardGrid)
+	t.Setenv("SLURM_ARRAY_TASK_ID", "2")
+	t.Setenv("SLURM_ARRAY_TASK_MIN", "0")
+	t.Setenv("SLURM_ARRAY_TASK_MAX", "3")
+	t.Setenv("JOB_COMPLETION_INDEX", "1")
+	t.Setenv("MLSYSIM_SHARD_COUNT", "4")
+	out := filepath.Join(t.TempDir(), "out")
+	r := mlsysim(t, "sweep", grid, "--out", out, "-q", "--part-points", "30", "--shard", "auto")
+	if r.code != exitBadInput {
+		t.Errorf("want exit 1\n%v", r)
+	}
+	for _, w := range []string{"SLURM_ARRAY_TASK_ID=2", "JOB_COMPLETION_INDEX=1", "--shard K/N"} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("message lacks %q:\n%s", w, r.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, results.ManifestName)); err == nil {
+		t.Errorf("a refused --shard auto wrote a result")
+	}
+}
