@@ -88,7 +88,10 @@ type MergeOptions struct {
 // one manifest lists them all. out may be one of the inputs (merging in place:
 // its own parts stay). Each file lands complete or not at all, and the manifest
 // is written last, so an interrupted merge never looks finished.
-func Merge(dirs []string, out string, opt MergeOptions) (*Manifest, error) {
+//
+// A merge that fails leaves what the user had: the parts it placed are
+// removed, and so are the folders it created for out (with their lock file).
+func Merge(dirs []string, out string, opt MergeOptions) (_ *Manifest, err error) {
 	if err := CheckLocal(out); err != nil {
 		return nil, err
 	}
@@ -96,11 +99,27 @@ func Merge(dirs []string, out string, opt MergeOptions) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	made, err := missingDirs(out)
+	if err != nil {
+		return nil, err
+	}
+	var placed []string
+	defer func() {
+		if err == nil {
+			return
+		}
+		for _, f := range placed {
+			os.Remove(f)
+		}
+		if len(made) > 0 {
+			removeMade(made)
+		}
+	}()
 	lock, err := Acquire(out, "merge")
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Release()
+	defer lock.Release() // before removeMade: the lock file goes with the folder
 	outAbs, err := filepath.Abs(out)
 	if err != nil {
 		return nil, err
@@ -131,11 +150,52 @@ func Merge(dirs []string, out string, opt MergeOptions) (*Manifest, error) {
 		if src == dst {
 			continue
 		}
-		if err := place(src, dst); err != nil {
+		if err := placeFile(src, dst); err != nil {
 			return nil, fmt.Errorf("%s → %s: %w", src, out, err)
 		}
+		placed = append(placed, dst)
 	}
-	return m, WriteManifest(out, m)
+	if err := WriteManifest(out, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// placeFile is place; a test makes it fail.
+var placeFile = place
+
+// missingDirs lists dir and those of its parents that do not exist yet,
+// deepest first: what creating dir makes.
+func missingDirs(dir string) ([]string, error) {
+	var made []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		_, err := os.Lstat(d)
+		if err == nil {
+			return made, nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		made = append(made, d)
+		if filepath.Dir(d) == d {
+			return made, nil
+		}
+	}
+}
+
+// removeMade undoes a failed merge into folders it created (the parts it
+// placed are gone already): temporary files, the lock file, then each folder
+// if empty (a file someone else put there meanwhile keeps it).
+func removeMade(made []string) {
+	dir := made[0]
+	RemoveTemps(dir)
+	os.Remove(filepath.Join(dir, ManifestName))
+	os.Remove(filepath.Join(dir, LockName))
+	for _, d := range made {
+		if os.Remove(d) != nil {
+			return
+		}
+	}
 }
 
 // place puts a copy of src at dst atomically: a hard link when the file
