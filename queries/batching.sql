@@ -1,5 +1,6 @@
 -- name: batching
 -- description: the largest batch that meets a latency SLA, per model and hardware (serve sweeps)
+-- studies: serve, serve-sla, serve-deploy
 -- param: max      number  required range=(0..       the SLA: the highest acceptable value of the sla column, e.g. 50 (ms)
 -- param: sla      column  default=itl_ms numeric unit=ms the latency column the SLA bounds, in ms, e.g. itl_ms or ttft_ms
 -- param: batch    column  default=batch_size numeric the batch column to maximise

@@ -124,6 +124,15 @@ func (q *Query) bind(cols []Column, units map[string]string, params map[string]s
 		byName[c.Name] = c
 		all = append(all, Col(c))
 	}
+	var lacks []string
+	for _, c := range q.Reads {
+		if _, ok := byName[c]; !ok {
+			lacks = append(lacks, c)
+		}
+	}
+	if len(lacks) > 0 {
+		return nil, fmt.Errorf("query %s reads %s (or a query's output from one); this result has no %s", q.Name, q.StudiesText(), strings.Join(lacks, ", "))
+	}
 	b := &bound{data: map[string]any{"all": all, "skyline": false}}
 	if c, ok := byName["point_id"]; ok && typeClass(c.Type) == "integer" {
 		b.data["pid"] = Col(c)
@@ -145,6 +154,12 @@ func (q *Query) bind(cols []Column, units map[string]string, params map[string]s
 		}
 		if err == nil && p.Of != "" && given {
 			v, err = valueOf(b.data[p.Of].(Col), raw)
+		}
+		if err != nil && !given && p.Default != "" && q.Studies != nil {
+			// The default is a column of the study the query is for: say so
+			// rather than only that this result lacks it.
+			return nil, fmt.Errorf("query %s is for %s: parameter %s defaults to %s, which this result lacks; give --param %s=COLUMN (%w)",
+				q.Name, q.StudiesText(), p.Name, p.Default, p.Name, err)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("query %s: parameter %s: %w", q.Name, p.Name, err)

@@ -1,5 +1,6 @@
 -- name: deployments
 -- description: the best row of each distinct deployment, best first: one per layout, precision and mode of a serve-deploy sweep
+-- studies: serve-deploy
 -- param: by       column  default=usd_per_million_tokens numeric  the column to minimise, e.g. sla_ratio for the closest misses
 -- param: then     column  default=sla_ratio numeric  the tie-break: between deployments (and batches) equal in by, the smaller wins
 -- param: k        integer default=10 range=1..999999  deployments to keep

@@ -1,5 +1,7 @@
 -- name: frontier-table
 -- description: a serving frontier (pareto output of a serve sweep) as a narrow table: one row per distinct point, cheapest of exact ties
+-- reads:   hardware, precision, kv_precision, tp, pp, batch_size, itl_ms, tokens_per_s_per_accelerator, usd_per_million_tokens, point_id
+-- studies: serve, serve-sla, serve-deploy
 -- param: group    columns default=model  one table section per combination of these columns
 -- param: feasible bool    default=true needs=feasible only rows with feasible = true (ignored when the result has no feasible column)
 --

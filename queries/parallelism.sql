@@ -1,5 +1,6 @@
 -- name: parallelism
 -- description: the best feasible TP×PP×DP×EP split per model and cluster: shortest training step (fleet sweeps)
+-- studies: fleet
 -- param: by       column  default=step_latency_ms numeric  the column to minimise
 -- param: k        integer default=1 range=1..999999        splits to keep per group, best first
 -- param: group    columns default=model,cluster,nodes,batch_size,seq_len  one ranking per combination of these columns (a larger batch or sequence is a longer step, not a worse split)

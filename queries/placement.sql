@@ -1,5 +1,6 @@
 -- name: placement
 -- description: the cheapest place to run: lowest TCO + carbon tax × tCO2e, overall or per group (fleet sweeps)
+-- studies: fleet
 -- param: tax      number  default=100 range=0..      carbon tax in USD per tonne CO2e (the seed's default is 100)
 -- param: cost     column  default=tco_usd numeric unit=USD  the cost column, USD
 -- param: carbon   column  default=carbon_kg numeric unit=kg  the carbon column, kg CO2e

@@ -85,6 +85,13 @@ type Query struct {
 	Name        string  `json:"name"`
 	Description string  `json:"description"`
 	Params      []Param `json:"params"`
+	// Reads lists the columns the SQL names itself (not through a
+	// parameter): a result without one is refused before DuckDB sees the
+	// query, naming them and Studies.
+	Reads []string `json:"reads,omitempty"`
+	// Studies names the studies whose results carry the columns the query
+	// reads and its parameters' defaults (empty: any result).
+	Studies []string `json:"studies,omitempty"`
 	// Skyline names the objectives parameter whose 3–4 objectives are finished
 	// by a sort-filter skyline in Go (see pareto.sql); empty for plain SQL.
 	Skyline string `json:"-"`
@@ -209,6 +216,10 @@ func Parse(file string, src []byte) (*Query, error) {
 			q.Description = val
 		case "skyline":
 			q.Skyline = val
+		case "reads":
+			q.Reads = splitList(val)
+		case "studies":
+			q.Studies = splitList(val)
 		case "param":
 			var p Param
 			if p, err = parseParam(val); err == nil {
@@ -378,4 +389,17 @@ func (p Param) RangeText() string {
 		return map[bool]string{false: "≤ ", true: "< "}[p.MaxOpen] + g(p.Max)
 	}
 	return ""
+}
+
+// StudiesText names the studies a query reads ("a serve, serve-sla or
+// serve-deploy result"); empty when it reads any result.
+func (q *Query) StudiesText() string {
+	switch n := len(q.Studies); n {
+	case 0:
+		return ""
+	case 1:
+		return "a " + q.Studies[0] + " result"
+	default:
+		return "a " + strings.Join(q.Studies[:n-1], ", ") + " or " + q.Studies[n-1] + " result"
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -106,5 +107,54 @@ func TestShardAutoBothEngines(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, results.ManifestName)); err == nil {
 		t.Errorf("a refused --shard auto wrote a result")
+	}
+}
+
+// TestQueriesOnEveryStudy: each bundled query given a result of a study it is
+// not for exits 1 naming the study it needs and the columns this result lacks
+// (frontier-table on a node result was a raw DuckDB "Binder Error"); on the
+// study it is for it runs.
+func TestQueriesOnEveryStudy(t *testing.T) {
+	grids := map[string]string{
+		"node":         "version: 1\nstudy: node\naxes:\n  model: [ResNet50]\n  hardware: [H100, A100]\n",
+		"serve":        "version: 1\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100, A100]\n",
+		"fleet":        "version: 1\nstudy: fleet\nfixed:\n  cluster: Research_256\n  batch_size: 1024\n  microbatches: 16\naxes:\n  model: [Llama3_8B]\n  nodes: [8, 32]\n",
+		"serve-deploy": "version: 1\nstudy: serve-deploy\nfixed:\n  qps: 20\n  target_ttft_ms: 500\n  target_itl_ms: 50\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n",
+	}
+	dir := t.TempDir()
+	for study, src := range grids {
+		if r := mlsysim(t, "sweep", writeGrid(t, src), "--out", filepath.Join(dir, study), "-q"); r.code != exitOK {
+			t.Fatalf("sweep %s: %v", study, r)
+		}
+	}
+	for _, c := range []struct {
+		query string
+		args  []string
+		for_  []string // the studies it is for
+		want  string   // in the message elsewhere
+	}{
+		{"frontier-table", nil, []string{"serve", "serve-deploy"}, "reads a serve, serve-sla or serve-deploy result"},
+		{"batching", []string{"--param", "max=50"}, []string{"serve", "serve-deploy"}, "is for a serve, serve-sla or serve-deploy result: parameter sla defaults to itl_ms"},
+		{"deployments", nil, []string{"serve-deploy"}, "is for a serve-deploy result"},
+		{"parallelism", nil, []string{"fleet"}, "is for a fleet result: parameter by defaults to step_latency_ms"},
+		{"placement", nil, []string{"fleet"}, "is for a fleet result: parameter cost defaults to tco_usd"},
+	} {
+		for study := range grids {
+			r := mlsysim(t, append([]string{"query", c.query, filepath.Join(dir, study)}, c.args...)...)
+			if slices.Contains(c.for_, study) {
+				if r.code != exitOK {
+					t.Errorf("query %s on a %s result: %v", c.query, study, r)
+				}
+				continue
+			}
+			if r.code != exitBadInput || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "Binder Error") {
+				t.Errorf("query %s on a %s result: want exit 1 and %q\n%v", c.query, study, c.want, r)
+			}
+		}
+	}
+	// The columns frontier-table lacks are named.
+	r := mlsysim(t, "query", "frontier-table", filepath.Join(dir, "node"))
+	if !strings.Contains(r.stderr, "has no kv_precision, tp, pp, itl_ms, tokens_per_s_per_accelerator, usd_per_million_tokens") {
+		t.Errorf("frontier-table on a node result does not name the missing columns:\n%s", r.stderr)
 	}
 }
