@@ -162,6 +162,18 @@ func checkNumbers(file, key string, n *yaml.Node, t reflect.Type) error {
 		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
 			return fmt.Errorf("%s:%d: %s: want a whole number, got %s", file, n.Line, key, quoteShort(n.Value))
 		}
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+			return nil
+		}
+		// The decoder reads YAML 1.1's yes/no/on/off/y/n into a bool field, a
+		// grid only true/false: one rule for both, the stricter.
+		if _, err := ParseBool(n.Value); err != nil || n.Style != 0 {
+			if err == nil {
+				err = fmt.Errorf("want true or false unquoted, got %s (quoted, it is text)", quoteShort(n.Value))
+			}
+			return fmt.Errorf("%s:%d: %s: %w", file, n.Line, key, err)
+		}
 	case reflect.Float32, reflect.Float64:
 		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 			return nil
@@ -194,6 +206,22 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
+}
+
+// ParseBool reads a boolean written as YAML 1.2 writes one: true, True,
+// TRUE, false, False or FALSE. YAML 1.1's yes/no/on/off/y/n and the 1/0/t/f
+// of Go's strconv.ParseBool are refused: plans (read by the YAML decoder,
+// which took yes and n) and grids (strconv, which took 1 and t) accepted
+// different spellings, and another tool reading the same file may take
+// "n" for the text it also is.
+func ParseBool(text string) (bool, error) {
+	switch strings.TrimSpace(text) {
+	case "true", "True", "TRUE":
+		return true, nil
+	case "false", "False", "FALSE":
+		return false, nil
+	}
+	return false, fmt.Errorf("want true or false, got %s (yes/no, on/off, y/n and 1/0 are not booleans here)", quoteShort(text))
 }
 
 // LeadingZero refuses an integer written with a leading zero (010, -007):

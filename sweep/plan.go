@@ -270,9 +270,9 @@ func (p *Plan) resolve(prm *Param, raw []AxisValue) (*Values, error) {
 			v.Labels = prm.Enum
 			v.Nums = append(v.Nums, float64(slices.Index(prm.Enum, l)))
 		case KindBool:
-			b, err := strconv.ParseBool(text)
+			b, err := catalog.ParseBool(text)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %s %q is not true or false", r.Where, prm.Name, text)
+				return nil, fmt.Errorf("%s: %s: %w", r.Where, prm.Name, err)
 			}
 			v.Labels = boolLabels
 			v.Nums = append(v.Nums, b2f(b))

@@ -158,3 +158,40 @@ func TestQueriesOnEveryStudy(t *testing.T) {
 		t.Errorf("frontier-table on a node result does not name the missing columns:\n%s", r.stderr)
 	}
 }
+
+// TestBooleanSpellings: plans took YAML 1.1's yes/on/n for a boolean (the
+// decoder's rule) while grids refused yes but took 1 and t (strconv's), and a
+// plan's overlap: 1 was refused without naming the key. One rule for both,
+// the stricter: true or false (True, TRUE, False, FALSE), else exit 1 with
+// file:line and the key.
+func TestBooleanSpellings(t *testing.T) {
+	plan := func(v string) string {
+		return "version: \"1.0\"\nname: t\nworkload:\n  name: Llama3_8B\n  batch_size: 256\n  seq_len: 2048\nhardware:\n  cluster: Research_256\nparallelism:\n  tp: 8\n  overlap: " + v + "\n"
+	}
+	grid := func(v string) string {
+		return "version: 1\nstudy: fleet\nfixed:\n  cluster: Research_256\n  batch_size: 1024\n  microbatches: 16\naxes:\n  model: [Llama3_8B]\n  overlap: [" + v + "]\n"
+	}
+	for _, v := range []string{"yes", "on", "n", "No", "1", "0", "t", "F"} {
+		p := writeGrid(t, plan(v))
+		r := mlsysim(t, "eval", p)
+		if r.code != exitBadInput || !strings.Contains(r.stderr, p+":11: parallelism.overlap: want true or false") {
+			t.Errorf("plan overlap: %s: want exit 1 naming %s:11 and parallelism.overlap\n%v", v, p, r)
+		}
+		g := writeGrid(t, grid(v))
+		r = mlsysim(t, "sweep", g, "--out", "-", "--format", "csv")
+		if r.code != exitBadInput || !strings.Contains(r.stderr, g+":9: overlap: want true or false") {
+			t.Errorf("grid overlap: %s: want exit 1 naming %s:9\n%v", v, g, r)
+		}
+	}
+	if p := writeGrid(t, plan(`"true"`)); !strings.Contains(mlsysim(t, "eval", p).stderr, "parallelism.overlap: want true or false unquoted") {
+		t.Errorf("plan overlap: \"true\" is not refused naming the key")
+	}
+	for _, v := range []string{"true", "True", "FALSE"} {
+		if r := mlsysim(t, "eval", writeGrid(t, plan(v))); r.code != exitOK {
+			t.Errorf("plan overlap: %s: %v", v, r)
+		}
+		if r := mlsysim(t, "sweep", writeGrid(t, grid(v)), "--out", "-", "--format", "csv"); r.code != exitOK {
+			t.Errorf("grid overlap: %s: %v", v, r)
+		}
+	}
+}
