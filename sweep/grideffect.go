@@ -65,7 +65,13 @@ func (p *Plan) EffectNotes() []string {
 		rental = "accelerator_hour_usd"
 	}
 	if v := p.valuesOf(rental); rental != "" && v != nil && !slices.Contains(v.Nums, 0) {
-		for _, name := range []string{"electricity_usd_per_kwh", "unit_cost_usd", "amortization_years"} {
+		unread := []string{"electricity_usd_per_kwh", "unit_cost_usd", "amortization_years"}
+		if rental == "accelerator_hour_usd" {
+			// A serving study reads the region for its electricity price alone
+			// (no carbon or water columns); a fleet's region sets carbon too.
+			unread = append(unread, "region")
+		}
+		for _, name := range unread {
 			note(name, rental+" is above 0 at every point, and a rental price covers the hardware, its power and the facility (no capex or energy cost is added); drop it, or add "+rental+": 0 to price owned accelerators")
 		}
 	}

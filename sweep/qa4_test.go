@@ -195,6 +195,10 @@ func TestGridEffectNotes(t *testing.T) {
 		{"fleet electricity owned somewhere", fmt.Sprintf(fleet, "", "  rental_usd_per_accelerator_hour: [0, 3]\n  electricity_usd_per_kwh: [0.05, 0.3]\n"), ""},
 		{"serve electricity rented", fmt.Sprintf(serve, "", "  accelerator_hour_usd: [2, 3]\n  electricity_usd_per_kwh: [0.05, 0.3]\n"), "test.yaml:7: electricity_usd_per_kwh changes nothing"},
 		{"serve electricity owned", fmt.Sprintf(serve, "", "  electricity_usd_per_kwh: [0.05, 0.3]\n"), ""},
+		// A serving study reads the region for its electricity price only (qa13).
+		{"serve region rented", fmt.Sprintf(serve, "fixed: {accelerator_hour_usd: 2}\n", "  region: [US_Avg, Quebec]\n"), "test.yaml:7: region changes nothing"},
+		{"serve region owned", fmt.Sprintf(serve, "", "  region: [US_Avg, Quebec]\n"), ""},
+		{"fleet region rented", fmt.Sprintf(fleet, "fixed: {rental_usd_per_accelerator_hour: 2}\n", "  region: [US_Avg, Quebec]\n"), ""},
 		{"prefill_tp aggregated", strings.Replace(fmt.Sprintf(serve, "fixed: {qps: 5, target_ttft_ms: 500, target_itl_ms: 50}\n", "  prefill_tp: [1, 4]\n"), "study: serve", "study: serve-deploy", 1), "test.yaml:7: prefill_tp changes nothing"},
 		{"prefill_tp disaggregated", strings.Replace(fmt.Sprintf(serve, "fixed: {qps: 5, target_ttft_ms: 500, target_itl_ms: 50}\n", "  mode: [aggregated, disaggregated]\n  prefill_tp: [1, 4]\n"), "study: serve", "study: serve-deploy", 1), ""},
 	} {
