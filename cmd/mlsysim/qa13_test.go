@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -193,5 +196,58 @@ func TestBooleanSpellings(t *testing.T) {
 		if r := mlsysim(t, "sweep", writeGrid(t, grid(v)), "--out", "-", "--format", "csv"); r.code != exitOK {
 			t.Errorf("grid overlap: %s: %v", v, r)
 		}
+	}
+}
+
+// TestZooCSVIsRaw: zoo -o csv printed the text cells ("1.76T", "80 GiB", "3.35
+// TB/s") under unitless headers. It now has JSON's unit-named columns and
+// raw numbers: every cell equals the JSON value (nulls empty); text is kept.
+func TestZooCSVIsRaw(t *testing.T) {
+	for _, cat := range zooCategories {
+		r := mlsysim(t, "zoo", cat, "-o", "csv")
+		if r.code != exitOK {
+			t.Fatalf("zoo %s -o csv: %v", cat, r)
+		}
+		recs, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+		if err != nil {
+			t.Fatalf("zoo %s -o csv: %v", cat, err)
+		}
+		var js map[string][]map[string]any
+		if err := json.Unmarshal([]byte(mlsysim(t, "zoo", cat, "-o", "json").stdout), &js); err != nil {
+			t.Fatal(err)
+		}
+		rows := js[cat]
+		if len(recs) != len(rows)+1 {
+			t.Fatalf("zoo %s: %d CSV records, want %d rows + header", cat, len(recs), len(rows))
+		}
+		for i, row := range rows {
+			for j, col := range recs[0] {
+				cell, want := recs[i+1][j], row[col]
+				switch w := want.(type) {
+				case nil:
+					if cell != "" {
+						t.Errorf("zoo %s row %d %s: %q, want empty (JSON null)", cat, i, col, cell)
+					}
+				case float64:
+					if got, err := strconv.ParseFloat(cell, 64); err != nil || got != w {
+						t.Errorf("zoo %s row %d %s: %q, want the raw number %v", cat, i, col, cell, w)
+					}
+				case string:
+					if cell != w {
+						t.Errorf("zoo %s row %d %s: %q, want %q", cat, i, col, cell, w)
+					}
+				case bool:
+					if cell != strconv.FormatBool(w) {
+						t.Errorf("zoo %s row %d %s: %q, want %v", cat, i, col, cell, w)
+					}
+				}
+			}
+		}
+	}
+	if r := mlsysim(t, "zoo", "models"); !strings.Contains(r.stdout, "1.76T") {
+		t.Errorf("zoo models text lost its formatted parameters:\n%s", r.stdout)
+	}
+	if r := mlsysim(t, "zoo", "hardware", "-o", "csv"); !strings.HasPrefix(r.stdout, "key,name,tier,peak_tflops,memory_gb,bandwidth_gb_per_s,tdp_w\n") {
+		t.Errorf("zoo hardware CSV header: %q", strings.SplitN(r.stdout, "\n", 2)[0])
 	}
 }

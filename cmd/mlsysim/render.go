@@ -18,6 +18,9 @@ type table struct {
 	jsonCols    []string // JSON keys (units in the names)
 	rows        [][]string
 	values      [][]any
+	// rawCSV: -o csv writes jsonCols and values (raw numbers, units in the
+	// column names) rather than the formatted text cells ("1.76T", "80 GiB").
+	rawCSV bool
 }
 
 func (t *table) add(cells []string, values []any) {
@@ -49,6 +52,13 @@ func renderTables(w io.Writer, format string, ts []*table) error {
 					cw.Write(nil)
 				}
 				cw.Write([]string{"# " + t.name})
+			}
+			if t.rawCSV {
+				cw.Write(t.jsonCols)
+				for _, v := range t.values {
+					cw.Write(csvCells(v))
+				}
+				continue
 			}
 			cw.Write(t.cols)
 			cw.WriteAll(t.rows)
@@ -264,4 +274,28 @@ func fmtTokenRate(x float64) string {
 		return groupDigits(x)
 	}
 	return fmt.Sprintf("%.4g", x)
+}
+
+// csvCells writes JSON values as CSV cells: numbers in full precision (the
+// shortest text that reads back as the same float64, as JSON writes it), nil
+// as an empty cell.
+func csvCells(vs []any) []string {
+	cells := make([]string, len(vs))
+	for i, v := range vs {
+		switch x := v.(type) {
+		case nil:
+		case float64:
+			// As encoding/json writes a number: plain digits unless tiny or huge.
+			f := byte('f')
+			if a := math.Abs(x); a != 0 && (a < 1e-6 || a >= 1e21) {
+				f = 'e'
+			}
+			cells[i] = strconv.FormatFloat(x, f, -1, 64)
+		case string:
+			cells[i] = x
+		default:
+			cells[i] = fmt.Sprint(x)
+		}
+	}
+	return cells
 }

@@ -22,7 +22,8 @@ func (a *app) zooCommand() *cli.Command {
 		ArgsUsage: "[hardware|models|regions|fabrics|clusters|engines]",
 		Description: `Lists catalog entries with the key you type in other commands (eval, serve,
 grid specs). Without a category it lists them all. Formats: text, json, markdown, csv.
-JSON numbers are unrounded with units in the key names.`,
+JSON and CSV numbers are unrounded with units in the key and column names
+(CSV's columns are JSON's keys); text and markdown are rounded for reading.`,
 		Action: func(ctx context.Context, c *cli.Command) error {
 			format, err := a.outputFormat("text", "json", "markdown", "csv")
 			if err != nil {
@@ -42,7 +43,9 @@ JSON numbers are unrounded with units in the key names.`,
 			}
 			var tables []*table
 			for _, cat := range cats {
-				tables = append(tables, a.zooTable(cat))
+				t := a.zooTable(cat)
+				t.rawCSV = true // CSV is for machines: JSON's raw numbers and unit-named columns
+				tables = append(tables, t)
 			}
 			return renderTables(a.stdout, format, tables)
 		},
