@@ -397,13 +397,7 @@ func TestPlanSplitDeepSeekV3(t *testing.T) {
 		v  int
 		ok bool
 	}{{4, true}, {3, false}} {
-		pf, err := ParsePlanFile("plan.yaml", []byte(plan(tc.v)))
-		if err == nil {
-			_, _, _, err = pf.Resolve(planCatalog(), func(string) {})
-		}
-		if err == nil {
-			err = pf.CheckSplit(planCatalog(), Profiles[0])
-		}
+		err := checkPlanSplit(plan(tc.v))
 		switch {
 		case tc.ok && err != nil:
 			t.Errorf("VP %d refused: %v", tc.v, err)
@@ -426,13 +420,7 @@ func TestPlanInterleavedMicrobatches(t *testing.T) {
 		m, v int
 		ok   bool
 	}{{8, 2, true}, {6, 2, false}, {2, 2, false}, {6, 1, true}} {
-		pf, err := ParsePlanFile("plan.yaml", []byte(plan(tc.m, tc.v)))
-		if err == nil {
-			_, _, _, err = pf.Resolve(planCatalog(), func(string) {})
-		}
-		if err == nil {
-			err = pf.CheckSplit(planCatalog(), Profiles[0])
-		}
+		err := checkPlanSplit(plan(tc.m, tc.v))
 		switch {
 		case tc.ok && err != nil:
 			t.Errorf("m %d v %d refused: %v", tc.m, tc.v, err)
@@ -458,4 +446,17 @@ func TestStepReasonsLabelled(t *testing.T) {
 			t.Errorf("verdict %d: label %q, want %q", v, got, label)
 		}
 	}
+}
+
+// checkPlanSplit parses, resolves and split-checks a plan file's text (as plan.yaml)
+// under the first profile, calibrated, and returns the first error.
+func checkPlanSplit(src string) error {
+	pf, err := ParsePlanFile("plan.yaml", []byte(src))
+	if err == nil {
+		_, _, _, err = pf.Resolve(planCatalog(), func(string) {})
+	}
+	if err == nil {
+		err = pf.CheckSplit(planCatalog(), Profiles[0])
+	}
+	return err
 }
