@@ -257,7 +257,9 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 		// interleaved schedule"): with the default, microbatches a multiple of pp. Larger
 		// groups run other counts but keep more microbatches in flight on the first stage
 		// than the memory model's (1 + (pp − 1)/(pp · v)) counts (Korthikanti et al. 2022
-		// §4.2.3, for the default), so the search keeps to the default.
+		// §4.2.3, for the default), so the search keeps to the default. The step refuses
+		// the same counts (kernel.StepSplit, StepInvalidInterleave, an infeasible row);
+		// this filter keeps them out of the layouts searched instead of listing them.
 		rules = append(rules, "virtual_stages == 1 || (pp > 1 && int(microbatches) % int(pp) == 0)")
 	}
 	// Layouts the search would list twice: ZeRO shards over the dp · cp ranks, so where
