@@ -34,7 +34,7 @@ const (
 
 // passShape is everything llm.matmuls reads besides its arguments, as bit patterns: equal
 // bits give the same pass (float equality would take −0 for +0).
-type passShape [18]uint64
+type passShape [21]uint64
 
 type passEntry struct {
 	id           uint64
@@ -54,6 +54,7 @@ func (m *llm) passShape() passShape {
 		math.Float64bits(m.qkvN), math.Float64bits(m.oK), math.Float64bits(m.upN), math.Float64bits(m.downK),
 		math.Float64bits(m.restN), math.Float64bits(m.experts), math.Float64bits(m.topk), math.Float64bits(m.ep), moe,
 		math.Float64bits(m.headRate), math.Float64bits(m.headB),
+		math.Float64bits(m.downN), math.Float64bits(m.qUpN), math.Float64bits(m.qUpK),
 	}
 }
 

@@ -10,7 +10,8 @@ import (
 // memoServeIn is n calibrated serving points drawn from a few values per column, so that
 // shapes and passes repeat as in a sweep, with more shapes than the memo has slots and more
 // passes than its table has entries: dense and MoE models (Llama3_70B, Mixtral_8x7B), tp,
-// pp, ep, SMs, efficiency, drafts, chunking and prefix caching varied.
+// pp, ep, SMs, efficiency, drafts, chunking and prefix caching varied, and a latent
+// (MLA) MoE shaped as DeepSeek-V3's attention.
 func memoServeIn(n int) *DeployIn {
 	r := rand.New(rand.NewPCG(13, 10))
 	pick := func(v ...float64) float64 { return v[r.IntN(len(v))] }
@@ -20,7 +21,8 @@ func memoServeIn(n int) *DeployIn {
 		&in.Hidden, &in.ActiveParams, &in.Experts, &in.ExpertsPerToken, &in.KVHeads, &in.Heads, &in.FFN, &in.UpMatrices,
 		&in.Vocab, &in.SMs, &in.TP, &in.PP, &in.EP, &in.TPBandwidth, &in.SpecTokens, &in.SpecAcceptance,
 		&in.KernelsPerLayer, &in.MoEKernels, &in.AllReduceLatency, &in.AllReducePerRank,
-		&in.InputTokens, &in.OutputTokens, &in.QPS, &in.TTFTTarget, &in.ITLTarget, &in.Disaggregated, &in.PrefillTP}
+		&in.InputTokens, &in.OutputTokens, &in.QPS, &in.TTFTTarget, &in.ITLTarget, &in.Disaggregated, &in.PrefillTP,
+		&in.QLoraRank, &in.KVLoraRank, &in.QKNope, &in.QKRope, &in.VHead}
 	for _, c := range cols {
 		*c = make([]float64, n)
 	}
@@ -33,9 +35,12 @@ func memoServeIn(n int) *DeployIn {
 			in.Params[i], in.Layers[i], in.Hidden[i], in.Heads[i], in.KVHeads[i] = 46.7e9, 32, 4096, 32, 8
 			in.FFN[i], in.Vocab[i], in.ActiveParams[i], in.Experts[i], in.ExpertsPerToken[i] = 14336, 32000, 12.9e9, 8, 2
 			in.EP[i] = pick(1, 2)
+			if r.IntN(2) == 1 { // latent attention, its cache replicated over tp
+				in.KVHeads[i], in.QLoraRank[i], in.KVLoraRank[i], in.QKNope[i], in.QKRope[i], in.VHead[i] = 0, pick(0, 1536), 512, 128, 64, 128
+			}
 		}
 		in.AttnCoef[i] = AttentionFLOPsCoef(in.Layers[i], in.Heads[i], in.Hidden[i])
-		in.KVElemsPerToken[i] = KVElemsPerToken(in.Layers[i], in.Heads[i], in.KVHeads[i], in.Hidden[i], 0, 0)
+		in.KVElemsPerToken[i] = KVElemsPerToken(in.Layers[i], in.Heads[i], in.KVHeads[i], in.Hidden[i], in.KVLoraRank[i], in.QKRope[i])
 		in.Bytes[i] = pick(2, 1, 0.5)
 		in.SeqLen[i], in.Batch[i] = pick(1024, 4096), pick(1, 3, 16, 64, 200, 1024)
 		in.CachedPrefix[i], in.ChunkTokens[i] = pick(0, 0, 300), pick(0, 0, 512)

@@ -34,7 +34,9 @@ import "math"
 // min(tp, KV heads). Decode splits the batch into min(pp, B) microbatches, so each stage
 // re-reads its weights once per microbatch. Speculative decoding verifies K + 1 tokens per
 // sequence in one step after K draft steps (a draft model's own roofline, or one layer of
-// the target for a multi-token-prediction module).
+// the target for a multi-token-prediction module). A model with multi-head latent attention
+// is priced with its latent widths (servingmla.go): MLA's projections, the non-absorbed core
+// in prefill and the absorbed one in decode, its down projections and cache on every rank.
 func Serving(out *ServeOut, in *ServeIn) {
 	n := len(in.Params)
 	out.resize(n)
@@ -252,6 +254,7 @@ type llm struct {
 	memFrac, rate16, attn16                     float64
 	profileTokens                               float64
 	window, localFrac                           float64 // sliding window (tokens; 0 = none) and the share of the layers that use it
+	mla                                         Arch    // multi-head latent attention's widths (calibrated; the zero Arch: not latent)
 	memFree, fp8Attn, nccl, nvlink              bool
 	calibrated                                  bool
 
@@ -259,7 +262,7 @@ type llm struct {
 	// derive and not one per pass (the sweep's hot path, BENCHMARKS.md).
 	rate, shards, kvDiv, kernelT float64 // peak·η, tp·pp, KV shards·pp, kernels' fixed cost per stage
 	attnRate, headRate, headB    float64 // the attention core's rate; the output layer's rate and bytes per element
-	weights                      float64 // p·b: what a dense model reads per pass
+	weights                      float64 // p·b (and the 16-bit output layer, and in each copy what every rank replicates): the replica's weight bytes, what a dense model reads per pass
 	dense, a2a, measuredAR       bool    // weights do not depend on tokens; MoE all-to-all over ep > 1; the engine's all-reduce
 	ncclAR                       bool    // the engine all-reduces with NCCL inside a node (NCCLAllReduce)
 	arLimit                      float64 // bytes: the largest message the engine's own kernel takes at this tp; 0 = no limit
@@ -269,6 +272,11 @@ type llm struct {
 	qkvN, oK, upN, downK, restN  float64 // one accelerator's matmul widths (see layerShape)
 	actElems                     float64 // activation elements per token the stage's non-matmul kernels read and write (see layerShape)
 	profileAct                   float64 // bytes of the engine's profiling forward's live activations on one accelerator (see layerShape)
+	latent                       bool    // the attention is latent and its widths known: its matmuls and core priced as MLA's (latentShape)
+	downN, qUpK, qUpN, kvUpN     float64 // MLA: one accelerator's matmul widths (see latentShape)
+	attnPrefill, attnDecode      float64 // MLA: the attention core's FLOPs per token per context position, non-absorbed and absorbed (see latentShape)
+	replicated                   float64 // weight elements one accelerator holds beyond its 1/(tp·pp) share (MLA's replicated down projections, see latentShape)
+	copies16                     float64 // bytes one accelerator holds of 16-bit copies of quantised weights (MLA's absorbed W^UK, W^UV, see latentShape)
 
 	memo    *passMemo // the caller's output struct's memo of passes; nil = compute every pass
 	shapeID uint64    // the memo's id of this matmul shape; 0 = not interned since derive
@@ -319,6 +327,10 @@ func (in *ServeIn) load(m *llm, i int) {
 		m.specA, m.draftP, m.draftL, m.draftCoef, m.draftKV, m.draftHidden, m.draftKVHeads = 0, 0, 0, 0, 0, 0, 0
 	}
 	m.calibrated = in.Calibrated
+	m.mla = Arch{}
+	if r, nope, v := opt(in.KVLoraRank, i, 0), opt(in.QKNope, i, 0), opt(in.VHead, i, 0); r > 0 && nope > 0 && v > 0 && in.Calibrated {
+		m.mla = Arch{QLoraRank: opt(in.QLoraRank, i, 0), KVLoraRank: r, QKNope: opt(in.QKNope, i, 0), QKRope: opt(in.QKRope, i, 0), VHead: opt(in.VHead, i, 0)}
+	}
 	// Sliding-window attention bounds the cache and the attention of the layers that use
 	// it (calibrated; docs/PHYSICS.md §33). The seed counts every layer at full context.
 	m.window, m.localFrac = 0, 0
@@ -359,7 +371,6 @@ func (in *ServeIn) load(m *llm, i int) {
 // derive sets the per-point terms from the fields; call it again after changing the
 // layout (tp, pp, ep) or the model.
 func (m *llm) derive() {
-	m.rates()
 	m.shards = m.tp * m.pp
 	m.kvDiv = m.kvShards() * m.pp
 	stageLayers := m.layers
@@ -384,6 +395,7 @@ func (m *llm) derive() {
 	m.epBW, m.epLat = m.link(m.ep)
 	m.ppBW, m.ppLat = m.link(m.tp * m.pp)
 	m.layerShape()
+	m.rates() // after layerShape: the weights count its replicated parts
 	m.shapeID = 0
 }
 
@@ -412,6 +424,11 @@ func (m *llm) rates() {
 	if m.calibrated && m.vocab > 0 && m.headB != m.b {
 		m.weights += m.vocab * m.hidden * (m.headB - m.b)
 	}
+	// What every accelerator holds beyond its 1/(tp·pp) share (latent attention's
+	// replicated down projections and 16-bit copies, latentShape), in each copy.
+	if m.replicated > 0 || m.copies16 > 0 {
+		m.weights += (m.replicated*m.b + m.copies16) * m.shards
+	}
 }
 
 // layerShape sets one accelerator's share of a layer's four weight matrices (QKV and
@@ -422,11 +439,13 @@ func (m *llm) rates() {
 func (m *llm) layerShape() {
 	m.gemms = m.calibrated && m.ffn > 0 && m.heads > 0
 	m.profileAct = 0 // without the layer's shape the profiling peak is not known
+	m.latent, m.replicated, m.copies16 = false, 0, 0
+	m.downN, m.qUpK, m.qUpN, m.kvUpN = 0, 0, 0, 0 // the memo's key tells a latent shape by downN > 0
 	if !m.gemms {
 		return
 	}
 	h := m.hidden
-	kvWidth := h // a latent-attention cache: its projections counted as full attention
+	kvWidth := h // a latent cache without its widths: its projections counted as full attention
 	if m.kvHeads > 0 {
 		kvWidth = m.kvHeads * h / m.heads
 	}
@@ -436,15 +455,19 @@ func (m *llm) layerShape() {
 		active = 1
 	}
 	m.qkvN, m.oK = (h+2*kvWidth)/m.tp, h/m.tp
+	attnIO := 2 * h / m.tp
+	if m.mla.mla() {
+		attnIO = m.latentShape()
+	}
 	m.upN, m.downK = m.upMats*m.ffn/m.tp, m.ffn/m.tp
 	// What the layer's kernels besides the matmuls must read and write per token at the
 	// least, whatever an engine fuses (docs/PHYSICS.md §33): the two residual-add RMSNorms
 	// read the hidden state and the residual and write both (4h each, on every tp rank:
 	// the all-reduce leaves the whole hidden state on each); the attention kernel reads
-	// its rank's queries and writes its output (2h/tp; the KV cache is counted apart);
-	// the MLP's activation reads the up (and gate) outputs and writes the product,
-	// (g + 1)·ffn/tp for each of a token's active experts.
-	m.actElems = m.layers / m.pp * (ResidualNormElems*h + 2*h/m.tp + active*(m.upMats+1)*m.ffn/m.tp)
+	// its rank's queries and writes its output (2h/tp; the KV cache is counted apart;
+	// latent attention's in latentShape); the MLP's activation reads the up (and gate)
+	// outputs and writes the product, (g + 1)·ffn/tp for each of a token's active experts.
+	m.actElems = m.layers / m.pp * (ResidualNormElems*h + attnIO + active*(m.upMats+1)*m.ffn/m.tp)
 	// The engine sizes its KV pool after a profiling forward pass of profileTokens tokens
 	// (TensorRT-LLM's max_num_tokens, docs/PHYSICS.md §33): at its peak, inside one
 	// layer's MLP, the hidden state and the residual (h each, whole on every rank) and the
@@ -459,7 +482,7 @@ func (m *llm) layerShape() {
 	// vocabulary, the parameters outside the layers stand for it.
 	m.restN = m.vocab / m.shards
 	if m.vocab <= 0 {
-		layer := h*(h+2*kvWidth) + h*h + active*perExpert
+		layer := m.mla.AttentionLinearParams(h, m.heads, m.kvHeads) + active*perExpert
 		m.restN = max(0, m.pa-m.layers*layer) / h / m.shards
 	}
 }
@@ -492,7 +515,15 @@ func (m *llm) gemmPass(seqs, tokens float64) (t, flops, bytes float64) {
 		flops += count * 2 * rows * cols * depth * batch
 		bytes += count * (rows*depth + depth*cols + rows*cols) * batch * e
 	}
-	gemm(tokens, m.qkvN, h, 1, layers)
+	if m.latent {
+		// MLA's projections that run once per token whatever the pass (latentShape):
+		// the down projections (replicated), the query's up projection and the output.
+		// Its key/value up projection depends on the pass (latentPass).
+		gemm(tokens, m.downN, h, 1, layers)
+		gemm(tokens, m.qUpN, m.qUpK, 1, layers)
+	} else {
+		gemm(tokens, m.qkvN, h, 1, layers)
+	}
 	gemm(tokens, h, m.oK, 1, layers)
 	if m.moe() {
 		touched := ExpertsTouched(m.experts, m.topk, tokens)
@@ -585,7 +616,13 @@ func (m *llm) stage(d *step, seqs, n, s float64) {
 		// Each matmul on its own, then the attention over the context: its FLOPs at the
 		// rate or its KV cache at the bandwidth.
 		t, flops, bytes := m.matmuls(seqs, n)
-		attn := m.coef * n * m.attnContext(n, s) * seqs / m.shards
+		var attn float64
+		if m.latent {
+			lt, lf, lb, core := m.latentPass(seqs, n, s)
+			t, flops, bytes, attn = t+lt, flops+lf, bytes+lb, core
+		} else {
+			attn = m.coef * n * m.attnContext(n, s) * seqs / m.shards
+		}
 		act := seqs * n * m.actElems * ActivationBytesPerElem
 		d.itl = t + max(attn/m.attnRate, kv/m.bw) + act/m.bw + m.kernelT
 		d.flops, d.bytes = flops+attn, bytes+kv+act
@@ -747,6 +784,7 @@ func (m *llm) draft() *llm {
 		d.hidden, d.kvHeads = m.draftHidden, m.draftKVHeads
 		d.ffn = 0                    // the draft's layer shape is not gathered: its pass is one roofline
 		d.window, d.localFrac = 0, 0 // nor its attention window: every layer at full context
+		d.mla = Arch{}               // nor its latent attention
 		if d.hidden == 0 {
 			d.hidden = DefaultHidden
 		}
@@ -937,6 +975,12 @@ type ServeIn struct {
 	// measured (calibrated: attention_efficiency × peak); the attention core runs at it
 	// whenever it runs at 16 bits. nil or 0 = at the matmul rate.
 	AttentionRate16 []float64
+
+	// Optional multi-head latent attention (calibrated; nil or KVLoraRank 0 = not latent):
+	// Arch's widths — the query latent (0 = queries projected directly), the key/value
+	// latent, a head's non-rotary and rotary query/key and its value. The attention's
+	// matmuls and core are then MLA's (docs/PHYSICS.md §33, "Multi-head latent attention").
+	QLoraRank, KVLoraRank, QKNope, QKRope, VHead []float64
 
 	// Optional sliding-window attention (calibrated; nil or 0 = every layer attends the
 	// whole context): the window in tokens and how many of Layers use it.
