@@ -136,6 +136,16 @@ func TestHFConfigMLA(t *testing.T) {
 		if m.KVLoraRank != 512 || m.QKRopeHeadDim != 64 {
 			t.Errorf("%s: kv_lora_rank %d, qk_rope_head_dim %d, want 512 and 64", tc.name, m.KVLoraRank, m.QKRopeHeadDim)
 		}
+		// And the rest of its widths, which the serving pass prices MLA's matmuls with:
+		// 128-wide non-rotary query/key and value heads, a 1536 query latent (none in
+		// V2-Lite, q_lora_rank null).
+		qLora := 1536
+		if tc.name == "DeepSeek-V2-Lite" {
+			qLora = 0
+		}
+		if m.QLoraRank != qLora || m.QKNopeHeadDim != 128 || m.VHeadDim != 128 {
+			t.Errorf("%s: q_lora_rank %d, qk_nope_head_dim %d, v_head_dim %d, want %d, 128, 128", tc.name, m.QLoraRank, m.QKNopeHeadDim, m.VHeadDim, qLora)
+		}
 		// Dense layers of intermediate_size beside experts of moe_intermediate_size (and a
 		// shared expert) are no one MLP width: left out, as the catalog's DeepSeek_V3 leaves it.
 		if m.IntermediateDim != 0 {

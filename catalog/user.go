@@ -346,7 +346,11 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 		IntermediateDim: cfg.Intermediate, VocabSize: cfg.Vocab, KVLoraRank: cfg.KVLoraRank, QKRopeHeadDim: cfg.QKRopeHeadDim,
 		ContextTokens: cfg.MaxPositions, MTPLayers: cfg.NextNLayers, SlidingWindow: window, SlidingWindowLayers: windowLayers, InferenceFLOPs: 2 * math.Round(active), InferenceFLOPsPer: "token",
 		Provenance: Provenance{Source: Source{Kind: "derived", Ref: "Hugging Face config.json " + path}, File: path}}
-	if !mla {
+	if mla {
+		// The latent attention's other widths, as the catalog's DeepSeek_V3 states them:
+		// the serving pass prices MLA's matmuls and attention core with them.
+		m.QLoraRank, m.QKNopeHeadDim, m.VHeadDim = derefInt(cfg.QLoraRank), cfg.QKNopeHeadDim, cfg.VHeadDim
+	} else {
 		m.KVLoraRank, m.QKRopeHeadDim = 0, 0
 	}
 	if experts > 0 {

@@ -300,10 +300,7 @@ func InferredMLPWidth(m *catalog.Model) (ffn float64, inferred bool) {
 //
 // expertParams is the experts' share of the parameters (0 for a dense model).
 func mlpShape(m *catalog.Model) (ffn float64, gated bool, expertParams float64) {
-	h, L := float64(m.HiddenDim), float64(m.Layers)
-	if h == 0 || L == 0 {
-		return 0, false, 0
-	}
+	h := float64(m.HiddenDim)
 	heads := float64(m.Heads)
 	if heads == 0 {
 		heads = kernel.DefaultHeads
@@ -312,7 +309,15 @@ func mlpShape(m *catalog.Model) (ffn float64, gated bool, expertParams float64) 
 	if kv == 0 {
 		kv = heads
 	}
-	attn := h*(h+2*kv*h/heads) + h*h
+	return mlpShapeWith(m, h*(h+2*kv*h/heads)+h*h)
+}
+
+// mlpShapeWith is mlpShape with a layer's attention weights counted as attn.
+func mlpShapeWith(m *catalog.Model, attn float64) (ffn float64, gated bool, expertParams float64) {
+	h, L := float64(m.HiddenDim), float64(m.Layers)
+	if h == 0 || L == 0 {
+		return 0, false, 0
+	}
 	emb := float64(m.VocabSize) * h
 	experts := math.Max(1, float64(m.Experts))
 	if f := float64(m.IntermediateDim); f > 0 {

@@ -174,16 +174,20 @@ type servingTables struct {
 	draftKind                                              []float64
 	draftParams, draftLayers, draftCoef, draftKV, draftHid []float64
 	draftKVHeads                                           []float64
-	fabricBW, fabricLat                                    []float64 // per fabric code
-	pue                                                    []float64 // per region code
-	modelExperts, modelKVHeads                             []float64 // per model code (active and top-k: m)
-	modelUpMats                                            []float64 // per model code: 2 for a gated MLP, else 1
-	engineKernels, engineMoE, engineAR, engineARRank       []float64 // per engine code
-	engineStep                                             []float64 // per engine code, s
-	engineMem, engineMemFree                               []float64 // per engine code: memory fraction, 1 = of free memory
-	engineFP8Attn                                          []float64 // per engine code: 1 = attention at 8 bits for 8-bit weights
-	engineNCCL                                             []float64 // per engine code: 1 = all-reduce through NCCL
-	engineARMax, engineARMaxTwo                            []float64 // per engine code: the own kernel's largest message (> 2 ranks, 2 ranks), bytes
+	fabricBW, fabricLat                                    []float64    // per fabric code
+	pue                                                    []float64    // per region code
+	modelExperts, modelKVHeads                             []float64    // per model code (active and top-k: m)
+	modelUpMats                                            []float64    // per model code: 2 for a gated MLP, else 1
+	modelFFN                                               []float64    // per model code: the MLP width the serving pass times (servingFFN)
+	modelMLA                                               [5][]float64 // per model code: latent attention's widths (kernel.ServeIn's QLoraRank … VHead; 0 = not latent)
+	mla                                                    [5][]float64 // the batch's latent attention widths, when the plan has a latent model
+	latent                                                 bool         // some model of the plan has latent attention
+	engineKernels, engineMoE, engineAR, engineARRank       []float64    // per engine code
+	engineStep                                             []float64    // per engine code, s
+	engineMem, engineMemFree                               []float64    // per engine code: memory fraction, 1 = of free memory
+	engineFP8Attn                                          []float64    // per engine code: 1 = attention at 8 bits for 8-bit weights
+	engineNCCL                                             []float64    // per engine code: 1 = all-reduce through NCCL
+	engineARMax, engineARMaxTwo                            []float64    // per engine code: the own kernel's largest message (> 2 ranks, 2 ranks), bytes
 	models                                                 []*catalog.Model
 	drafts                                                 []*catalog.Model
 	effUsed, kvBytes, active, experts, topk                []float64
@@ -242,6 +246,14 @@ func newServingTables(p *Plan) *servingTables {
 		}
 		t.modelUpMats = append(t.modelUpMats, up)
 	}
+	for i, m := range p.Models {
+		ffn, w := servingFFN(m, t.m.ffn[i], &t.m.arch[i])
+		t.modelFFN = append(t.modelFFN, ffn)
+		for j := range t.modelMLA {
+			t.modelMLA[j] = append(t.modelMLA[j], w[j])
+		}
+		t.latent = t.latent || w[1] > 0
+	}
 	for _, e := range p.Engines {
 		t.engineKernels = append(t.engineKernels, kernel.GEMMsPerLayer+float64(e.NonMatmulKernels))
 		t.engineMoE = append(t.engineMoE, float64(e.MoEKernels))
@@ -273,6 +285,22 @@ func (p *Plan) valuesOf(name string) *Values {
 		return p.Values[i]
 	}
 	return nil
+}
+
+// servingFFN is the MLP width the calibrated serving pass times for model m (ffn, its
+// mlpShape width, otherwise) and its latent attention's widths (QLoraRank, KVLoraRank,
+// QKNope, QKRope, VHead; zeros when its attention is not latent), from its layer
+// structure a (archShape). A latent model whose MLP width is inferred from its parameters
+// counts its attention as MLA's projections (Arch.AttentionLinearParams), so the layers'
+// matmuls add up to its active parameters as the serving pass times them.
+func servingFFN(m *catalog.Model, ffn float64, a *kernel.Arch) (float64, [5]float64) {
+	if a.KVLoraRank <= 0 || a.QKNope <= 0 || a.VHead <= 0 {
+		return ffn, [5]float64{}
+	}
+	if m.IntermediateDim == 0 {
+		ffn, _, _ = mlpShapeWith(m, a.AttentionLinearParams(float64(m.HiddenDim), float64(m.Heads), float64(m.KVHeads)))
+	}
+	return ffn, [5]float64{a.QLoraRank, a.KVLoraRank, a.QKNope, a.QKRope, a.VHead}
 }
 
 // kvHeadsOf is the KV heads tensor parallelism can shard a model's cache over: its
@@ -389,10 +417,19 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	in.Efficiency, in.KVBytes = t.effUsed, t.kvBytes
 	in.ActiveParams, in.Experts, in.ExpertsPerToken, in.KVHeads = t.active, t.experts, t.topk, t.kvHeads
 	// The layer's shape, for timing each matmul on its own (calibrated).
-	t.heads, t.ffn = gatherOne(t.heads, mc, t.m.heads, m1), gatherOne(t.ffn, mc, t.m.ffn, m1)
+	t.heads, t.ffn = gatherOne(t.heads, mc, t.m.heads, m1), gatherOne(t.ffn, mc, t.modelFFN, m1)
 	t.upMats, t.sms = gatherOne(t.upMats, mc, t.modelUpMats, m1), gatherOne(t.sms, hc, t.h.sms, h1)
 	t.vocab = gatherOne(t.vocab, mc, t.m.vocab, m1)
 	in.Heads, in.FFN, in.UpMatrices, in.SMs, in.Vocab = t.heads, t.ffn, t.upMats, t.sms, t.vocab
+	// Latent attention's widths (calibrated; docs/PHYSICS.md §33): left out, as the
+	// kernel's "not latent", when no model of the plan has them.
+	in.QLoraRank, in.KVLoraRank, in.QKNope, in.QKRope, in.VHead = nil, nil, nil, nil, nil
+	if t.latent && t.calibrated {
+		for j := range t.mla {
+			t.mla[j] = gatherOne(t.mla[j], mc, t.modelMLA[j], m1)
+		}
+		in.QLoraRank, in.KVLoraRank, in.QKNope, in.QKRope, in.VHead = t.mla[0], t.mla[1], t.mla[2], t.mla[3], t.mla[4]
+	}
 	in.FabricBandwidth, in.FabricLatency = t.fabBW, t.fabLat
 	in.SpecTokens, in.SpecAcceptance = t.specK, c.get("spec_acceptance")
 	in.StepOverhead = t.stepOH

@@ -283,3 +283,32 @@ func TestServeDeployCachedPrefix(t *testing.T) {
 		t.Errorf("prefill with 1023 of 1024 tokens cached %v ms, without %v ms", most["prefill_ms"], none["prefill_ms"])
 	}
 }
+
+// TestServingFFNLatent: DeepSeek-V3's serving pass counts its attention as MLA's
+// projections (187,105,280 weights a layer: 7168·1536 + 1536·128·192 + 7168·576 +
+// 512·128·256 + 128·128·7168), so the plain expert width inferred from its 37B active
+// parameters makes the layers' matmuls and the output layer add up to them:
+// ffn = (37e9 − 129280·7168 − 61·187,105,280) / (61·8·2·7168) = 24,659,898,880 / 6,995,968
+// = 3524.87 (the full-attention count, 4·7168² a layer, gave 3364.3). A grouped-query
+// model keeps its mlpShape width and no latent widths.
+func TestServingFFNLatent(t *testing.T) {
+	cat := testCatalog()
+	m, _ := cat.ModelByKey("DeepSeek_V3")
+	a, _, _, _ := archShape(m)
+	ffn, w := servingFFN(m, 0, &a)
+	if math.Abs(ffn-24659898880.0/6995968) > 1e-9*ffn {
+		t.Errorf("ffn %.6f, want %.6f", ffn, 24659898880.0/6995968)
+	}
+	if w != [5]float64{1536, 512, 128, 64, 128} {
+		t.Errorf("latent widths %v", w)
+	}
+	if active := 61*(187105280+8*2*7168*ffn) + 129280*7168; math.Abs(active-37e9) > 1 {
+		t.Errorf("the pass's active weights %.0f, want 37e9", active)
+	}
+	llama, _ := cat.ModelByKey("Llama3_70B")
+	la, _, _, _ := archShape(llama)
+	plain, _, _ := mlpShape(llama)
+	if f, lw := servingFFN(llama, plain, &la); f != plain || lw != ([5]float64{}) {
+		t.Errorf("Llama3_70B: ffn %v (mlpShape %v), latent widths %v", f, plain, lw)
+	}
+}
