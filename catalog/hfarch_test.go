@@ -151,6 +151,12 @@ func TestHFConfigMLA(t *testing.T) {
 		if m.IntermediateDim != 0 {
 			t.Errorf("%s: intermediate_dim %d, want 0 (mixed dense and expert widths)", tc.name, m.IntermediateDim)
 		}
+		// They are stated as the catalog's DeepSeek_V3 states them: first_k_dense_replace
+		// dense layers of intermediate_size, experts of moe_intermediate_size, n_shared_experts.
+		want := map[string][4]int{"DeepSeek-V3": {3, 18432, 2048, 1}, "DeepSeek-V2": {1, 12288, 1536, 2}, "DeepSeek-V2-Lite": {1, 10944, 1408, 2}}[tc.name]
+		if got := [4]int{m.DenseLayers, m.DenseIntermediateDim, m.ExpertIntermediateDim, m.SharedExperts}; got != want {
+			t.Errorf("%s: dense_layers, dense_intermediate_dim, expert_intermediate_dim, shared_experts %v, want %v", tc.name, got, want)
+		}
 	}
 	// Refused, naming the file and what is missing or wrong.
 	for _, tc := range []struct{ cfg, want string }{

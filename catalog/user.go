@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -362,10 +363,17 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 		// wide and its experts moe_intermediate_size: the dense width for every expert priced
 		// DeepSeek-V3 at tp 8 × pp 2 4.1× slower a token than the catalog's entry. Mixed
 		// widths are left out, as that entry leaves them (the physics infers a plain expert
-		// width from the parameter counts); uniform experts keep theirs.
+		// width from the parameter counts), and stated as that entry states them
+		// (dense_layers, dense_intermediate_dim, expert_intermediate_dim, shared_experts),
+		// so the calibrated training step prices each layer as it is; uniform experts keep
+		// their width.
 		switch {
 		case cfg.FirstDense > 0 || cfg.SharedExperts > 0:
 			m.IntermediateDim = 0
+			m.ExpertIntermediateDim, m.SharedExperts = cmp.Or(cfg.MoEIntermediate, cfg.Intermediate), cfg.SharedExperts
+			if cfg.FirstDense > 0 && cfg.FirstDense < cfg.Layers {
+				m.DenseLayers, m.DenseIntermediateDim = cfg.FirstDense, cfg.Intermediate
+			}
 		case cfg.MoEIntermediate > 0:
 			m.IntermediateDim = cfg.MoEIntermediate
 		}
