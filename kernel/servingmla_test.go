@@ -96,6 +96,17 @@ func TestLatentPassModes(t *testing.T) {
 	_, flops, _, core = m.latentPass(1, 512, 2048)
 	near(t, "key/value up projection FLOPs", flops, 61*2*2048*4096*512)
 	near(t, "non-absorbed core FLOPs", core, 4997120*512*1792.5/8)
+	// FP8 weights: the batched matmuls read vLLM's 16-bit copies, 2 bytes an element of
+	// the 4 tokens' inputs and outputs and of the 16 heads' 128 × 512 matrices, at the
+	// 16-bit rate.
+	f8 := mlaIn(deepSeekV3, deepSeekV3MLA, FP8, h100FP8Eff, 2048, 129280, 8, 1000, 4)
+	f8.Rate16 = one(989e12 * h100BF16Eff)
+	m8 := f8.point(0)
+	t8, _, bytes8, _ := m8.latentPass(4, 1, 1000)
+	near(t, "absorbed matmul bytes at FP8", bytes8, 61*16*2*((4*128+128*512+4*512)+(4*512+512*128+4*128)))
+	wantT := 61 * (gemmTime(4, 512, 128, 16, 989e12*h100BF16Eff, 0, h100TriadBW, 2, 2) + gemmTime(4, 128, 512, 16, 989e12*h100BF16Eff, 0, h100TriadBW, 2, 2) +
+		(MLADecodeMatmuls+2)*KernelS)
+	near(t, "absorbed time at FP8", t8, wantT)
 	m.specK = 1
 	_, flops, _, core = m.latentPass(4, 2, 1000)
 	near(t, "verify step's absorbed FLOPs", flops, 61*2*8*16*(128*512+512*128))
