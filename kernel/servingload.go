@@ -352,6 +352,15 @@ func (m *llm) mixedStage(d *step, b, s, k, n float64) {
 	attnPrompt := m.coef * k * m.attnContext(n, n) / m.shards // (n + 1)/2 keys without a window
 	if m.gemms {
 		t, flops, bytes := m.matmuls(seqs, rows/seqs)
+		if m.latent {
+			// MLA: the decode tokens absorbed, the prompt tokens not, in one step (both of
+			// the engine's paths run; servingmla.go).
+			dt, df, db := m.latentAbsorbed(b)
+			pt, pf, pb, core := m.latentPrompt(k, n)
+			t += dt + pt + m.latentKernels(k > 0, b > 0)
+			flops, bytes = flops+df+pf, bytes+db+pb
+			attnDecode, attnPrompt = m.attnDecode*m.attnContext(1, s)*b/m.shards, core
+		}
 		act := rows * m.actElems * ActivationBytesPerElem
 		d.itl = t + max(attnDecode/m.attnRate, kv/m.bw) + attnPrompt/m.attnRate + act/m.bw + m.kernelT
 		d.flops, d.bytes = flops+attnDecode+attnPrompt, bytes+kv+act

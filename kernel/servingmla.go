@@ -84,41 +84,85 @@ func (m *llm) latentShape() (attnIO float64) {
 // the kernels this adds beyond a grouped-query layer's, and the attention core's FLOPs
 // on one accelerator.
 func (m *llm) latentPass(seqs, n, s float64) (t, flops, bytes, core float64) {
-	a := &m.mla
-	layers := m.layers / m.pp
-	kernels := MLAPrefillMatmuls + 1.0 // kv_a_layernorm
-	if a.QLoraRank > 0 {
-		kernels++ // q_a_layernorm
-	}
-	gemm := func(rows, cols, depth, batch, rate, e float64) {
-		t += layers * gemmTime(rows, cols, depth, batch, rate, m.sms, m.bw, e, e)
-		flops += layers * 2 * rows * cols * depth * batch
-		bytes += layers * (rows*depth + depth*cols + rows*cols) * batch * e
-	}
 	ctx := m.attnContext(n, s)
 	if n <= 1+m.specK {
-		// Absorbed: per head, the new tokens' QKNope query through W^UK to the latent and
-		// the latent output through W^UV, in 16 bits (vLLM's copies) at the 16-bit rate.
-		rate, e := m.rate, m.b
-		if m.b < 2 {
-			e = 2
-			if m.rate16 > 0 {
-				rate = m.rate16
-			}
-		}
-		local := m.heads / m.tp
-		tokens := seqs * n
-		gemm(tokens, a.KVLoraRank, a.QKNope, local, rate, e)
-		gemm(tokens, a.VHead, a.KVLoraRank, local, rate, e)
-		kernels += MLADecodeMatmuls - MLAPrefillMatmuls
-		core = m.attnDecode * n * ctx * seqs / m.shards
-	} else {
-		// Non-absorbed: the latent of the whole context, the cached tokens' too, is
-		// up-projected each pass (vLLM's chunked-context prefill recomputes it from the
-		// cache, common.py "Chunked Prefill").
-		gemm(seqs*max(s, n), m.kvUpN, a.KVLoraRank, 1, m.rate, m.b)
-		core = m.attnPrefill * n * ctx * seqs / m.shards
+		t, flops, bytes = m.latentAbsorbed(seqs * n)
+		t += m.latentKernels(false, true)
+		return t, flops, bytes, m.attnDecode * n * ctx * seqs / m.shards
 	}
-	t += layers * kernels * KernelS
-	return t, flops, bytes, core
+	// Non-absorbed: the latent of the whole context, the cached tokens' too, is
+	// up-projected each pass (vLLM's chunked-context prefill recomputes it from the
+	// cache, common.py "Chunked Prefill").
+	t, flops, bytes = m.latentUp(seqs * max(s, n))
+	t += m.latentKernels(true, false)
+	return t, flops, bytes, m.attnPrefill * n * ctx * seqs / m.shards
+}
+
+// latentAbsorbed is the absorbed batched matmuls of `tokens` decode tokens on one stage:
+// per head, the QKNope query through W^UK to the latent and the latent output through
+// W^UV, in 16 bits (vLLM's copies) at the 16-bit rate.
+func (m *llm) latentAbsorbed(tokens float64) (t, flops, bytes float64) {
+	if tokens <= 0 {
+		return 0, 0, 0
+	}
+	a := &m.mla
+	rate, e := m.rate, m.b
+	if m.b < 2 {
+		e = 2
+		if m.rate16 > 0 {
+			rate = m.rate16
+		}
+	}
+	local := m.heads / m.tp
+	t1, f1, b1 := m.latentGemm(tokens, a.KVLoraRank, a.QKNope, local, rate, e)
+	t2, f2, b2 := m.latentGemm(tokens, a.VHead, a.KVLoraRank, local, rate, e)
+	return t1 + t2, f1 + f2, b1 + b2
+}
+
+// latentUp is the key/value up projection of `rows` latents on one stage (KVLoraRank →
+// heads·(QKNope + VHead)/tp), at the weights' rate and bytes.
+func (m *llm) latentUp(rows float64) (t, flops, bytes float64) {
+	return m.latentGemm(rows, m.kvUpN, m.mla.KVLoraRank, 1, m.rate, m.b)
+}
+
+// latentGemm is one matmul of each of the stage's layers, timed by gemmTime.
+func (m *llm) latentGemm(rows, cols, depth, batch, rate, e float64) (t, flops, bytes float64) {
+	layers := m.layers / m.pp
+	t = layers * gemmTime(rows, cols, depth, batch, rate, m.sms, m.bw, e, e)
+	flops = layers * 2 * rows * cols * depth * batch
+	bytes = layers * (rows*depth + depth*cols + rows*cols) * batch * e
+	return t, flops, bytes
+}
+
+// latentKernels is the fixed cost of the kernels MLA adds to a stage's layers beyond a
+// grouped-query layer's: its latent RMSNorms, and the matmuls of the non-absorbed pass
+// (prefill), of the absorbed one (decode), or of both in a step that mixes them (the key/value
+// up projection beside the two batched matmuls).
+func (m *llm) latentKernels(prefill, decode bool) float64 {
+	k := 1.0 // kv_a_layernorm
+	if m.mla.QLoraRank > 0 {
+		k++ // q_a_layernorm
+	}
+	switch {
+	case prefill && decode:
+		k += MLADecodeMatmuls + 1
+	case decode:
+		k += MLADecodeMatmuls
+	default:
+		k += MLAPrefillMatmuls
+	}
+	return m.layers / m.pp * k * KernelS
+}
+
+// latentPrompt is a mixed step's prompt part (mixedStage): k prompt tokens of n-token
+// prompts, each chunk up-projecting the latent of its context — (n + c)/2 rows a chunk
+// of c = min(k, n) tokens on average over a prompt's chunks, k rows for whole prompts — and
+// their core over (n + 1)/2 keys a token.
+func (m *llm) latentPrompt(k, n float64) (t, flops, bytes, core float64) {
+	if k <= 0 {
+		return 0, 0, 0, 0
+	}
+	c := min(k, n)
+	t, flops, bytes = m.latentUp(k * (n + c) / (2 * c))
+	return t, flops, bytes, m.attnPrefill * k * m.attnContext(n, n) / m.shards
 }

@@ -145,3 +145,21 @@ func TestLatentDecodeStep(t *testing.T) {
 	want := (27*perLayer+head+kv+act)/h100TriadBW + 27*(4+4)*KernelS
 	near(t, "ITL", out.ITL[0], want)
 }
+
+// TestLatentMixedStep: a stall-free step of DeepSeek-V3 (BF16, tp 8) mixes both of MLA's
+// paths. Its prompt part up-projects the latent of each chunk's context: 512-token chunks
+// of 2048-token prompts at contexts 512, 1024, 1536 and 2048 up-project (512 + 2048)/2 =
+// 1280 rows a chunk on average, 61·2·1280·4096·512 FLOPs, and attend 1024.5 keys a token
+// (4,997,120·512·1024.5/8 core FLOPs); whole prompts (4096 tokens of 2048-token prompts)
+// up-project their own 4096 rows. Without prompt tokens the mixed step is the decode step.
+func TestLatentMixedStep(t *testing.T) {
+	m := mlaIn(deepSeekV3, deepSeekV3MLA, BF16, h100BF16Eff, 2048, 129280, 8, 1000, 4).point(0)
+	_, flops, _, core := m.latentPrompt(512, 2048)
+	near(t, "chunked prompt's up projection FLOPs", flops, 61*2*1280*4096*512)
+	near(t, "chunked prompt's core FLOPs", core, 4997120*512*1024.5/8)
+	_, flops, _, _ = m.latentPrompt(4096, 2048)
+	near(t, "whole prompts' up projection FLOPs", flops, 61*2*4096*4096*512)
+	var d step
+	m.decodeStep(&d, 32, 3000)
+	near(t, "mixed step without prompt tokens", m.mixedPhase(32, 3000, 0, 2048).t, d.itl)
+}
