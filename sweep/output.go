@@ -298,6 +298,9 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 			}
 			q.prepareErr = prepare()
 			close(q.ready)
+			if preparedHook != nil {
+				preparedHook()
+			}
 			return q.prepareErr
 		})
 	}
@@ -377,7 +380,14 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 			}
 		})
 	}
-	return total, g.Wait()
+	err := g.Wait()
+	// A failed preparation is the run's error, whichever goroutine saw it first: a
+	// finished part waiting on the folder can report "not kept" before the
+	// preparation's own goroutine returns (errgroup keeps the first error).
+	if q.prepareErr != nil {
+		err = q.prepareErr
+	}
+	return total, err
 }
 
 // queuedPerWorker is how many of a worker's batches may be encoded and not yet
@@ -423,8 +433,9 @@ type appendQueue struct {
 	early   int       // parts created, up to maxEarlyParts; touched only by the appending worker
 }
 
-// prepareHook, if set (by tests), runs before the folder is prepared.
-var prepareHook func()
+// prepareHook, if set (by tests), runs before the folder is prepared;
+// preparedHook after its result is published, before its goroutine returns.
+var prepareHook, preparedHook func()
 
 // maxEarlyParts bounds the parts written before the folder is ready: each
 // waits for it with its file open (a descriptor) before being renamed, so a

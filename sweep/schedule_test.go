@@ -209,6 +209,19 @@ func TestWorkersStartBeforeFolderReady(t *testing.T) {
 	if names := dirFiles(t, failed); len(names) > 0 {
 		t.Errorf("a failed preparation left %v", sortedNames(names))
 	}
+
+	// The preparation's error is the run's even when the parts waiting on it
+	// return first: before, errgroup kept whichever came first, and a finished
+	// part's "not kept: the folder was not prepared" could hide the cause.
+	preparedHook = func() { time.Sleep(200 * time.Millisecond) }
+	defer func() { preparedHook = nil }()
+	late := t.TempDir()
+	if _, err := write(late, func(done *atomic.Uint64) error {
+		held(late, done)
+		return refused
+	}); err != refused {
+		t.Errorf("a failed preparation, parts first: err = %v, want %v itself", err, refused)
+	}
 }
 
 // No more than maxEarlyParts parts are written before the folder is ready:
