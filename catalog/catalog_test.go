@@ -359,8 +359,10 @@ func TestScaleUpLinks(t *testing.T) {
 		}
 	}
 	gaudi, _ := c.HardwareByKey("Gaudi2")
-	if gaudi.ScaleUp.Direction != PerDirection || gaudi.ScaleUp.PerDirectionBytesPerS() != 300e9 {
-		t.Errorf("Gaudi2 RoCE scale-up %+v, want 300 GB/s per_direction (RoCE is quoted per direction)", *gaudi.ScaleUp)
+	// Intel's Network Configuration page: 21 of the Gaudi 2's 24 100 GbE ports are
+	// scale-up, 21 × 100 Gb/s ÷ 8 = 262.5 GB/s per direction (the other 3 are scale-out).
+	if gaudi.ScaleUp.Direction != PerDirection || gaudi.ScaleUp.PerDirectionBytesPerS() != 262.5e9 {
+		t.Errorf("Gaudi2 RoCE scale-up %+v, want 262.5 GB/s per_direction (21 × 100 GbE; RoCE is quoted per direction)", *gaudi.ScaleUp)
 	}
 }
 
@@ -487,6 +489,7 @@ func TestRecordedCorrections(t *testing.T) {
 	h200, _ := c.HardwareByKey("H200")
 	v100, _ := c.HardwareByKey("V100")
 	gb200, _ := c.HardwareByKey("GB200")
+	gaudi2, _ := c.HardwareByKey("Gaudi2")
 	for _, tc := range []struct {
 		entry, field    string
 		corrections     []Correction
@@ -515,6 +518,9 @@ func TestRecordedCorrections(t *testing.T) {
 		linkRow(c, "Trainium2", "scale_up", "NeuronLink-v3, 1280 GB/s bidirectional total"),
 		linkRow(c, "T4", "host_link", "PCIe Gen3 x16, 15.75 GB/s per direction"),
 		linkRow(c, "TPUv1", "host_link", "PCIe Gen3 x16, 15.75 GB/s per direction"),
+		// Intel Gaudi Network Configuration: 21 of the 24 100 GbE ports are scale-up, 21 × 12.5 = 262.5 GB/s.
+		{"Gaudi2", "scale_up.bandwidth", gaudi2.Corrections, "300 GB/s (RoCE (24x100GbE))", "262.5 GB/s per direction (RoCE (21x100GbE scale-up ports))",
+			fmt.Sprintf("%g GB/s %s (%s)", gaudi2.ScaleUp.BytesPerS/1e9, strings.ReplaceAll(string(gaudi2.ScaleUp.Direction), "_", " "), gaudi2.ScaleUp.Name)},
 	} {
 		cr := find(tc.corrections, tc.field)
 		if cr == nil {
@@ -532,8 +538,8 @@ func TestRecordedCorrections(t *testing.T) {
 	for _, e := range allEntries(c) {
 		n += len(e.prov.Corrections)
 	}
-	if n != 14 {
-		t.Errorf("%d corrections in the catalog, want the 14 above; a new one needs a row here", n)
+	if n != 15 {
+		t.Errorf("%d corrections in the catalog, want the 15 above; a new one needs a row here", n)
 	}
 }
 

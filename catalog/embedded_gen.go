@@ -332,8 +332,8 @@ func embedded() *Catalog {
 					"fp8":  0.9555,
 				},
 				ScaleUp: &Link{
-					Name:      "RoCE (24x100GbE)",
-					BytesPerS: 3e+11,
+					Name:      "RoCE (21x100GbE scale-up ports)",
+					BytesPerS: 2.625e+11,
 					Direction: "per_direction",
 				},
 				TDPW:         600,
@@ -353,8 +353,27 @@ func embedded() *Catalog {
 							URL:      "https://github.com/stas00/ml-engineering/blob/master/compute/accelerator/README.md",
 							Verified: "2026-12-06",
 						},
+						"scale_up.bandwidth": Source{
+							Kind:     "datasheet",
+							Ref:      "Intel Gaudi documentation, Management and Monitoring, Network Configuration, the note under the HLS-3 description: Gaudi 2's network architecture is Gaudi 3's with links at 100 Gbps; the theoretical peak of scale-up bandwidth from each Gaudi 2 is 21 × 100 Gbps = 21 × 12.5 GB/s = 262.5 GB/s unidirectional (525 GB/s bidirectional); its other three ports are scale-out, 3 × 100 Gbps = 37.5 GB/s per direction",
+							URL:      "https://docs.habana.ai/en/latest/Management_and_Monitoring/Network_Configuration/index.html",
+							Verified: "2026-12-07",
+						},
 					},
-					Notes: "scale_up RoCE (24x100GbE) 300 GB/s is per direction (Ethernet convention, README §9.1)",
+					Corrections: []Correction{
+						Correction{
+							Field:    "scale_up.bandwidth",
+							Upstream: string("300 GB/s (RoCE (24x100GbE))"),
+							Value:    string("262.5 GB/s per direction (RoCE (21x100GbE scale-up ports))"),
+							Reason:   "The registry counted all 24 of the Gaudi 2's 100 GbE ports as its scale-up link (24 × 12.5 GB/s = 300 GB/s), but in an HLS-Gaudi2 box 21 of them join the eight accelerators all-to-all (three per peer) and three go to the scale-out network; the scale-up link a tensor-parallel exchange crosses is the 21, 262.5 GB/s per direction (14 % less).",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "Intel Gaudi documentation, Network Configuration: theoretical peak scale-up bandwidth per Gaudi 2 = 21 × 100 Gbps = 262.5 GB/s unidirectional",
+								URL:  "https://docs.habana.ai/en/latest/Management_and_Monitoring/Network_Configuration/index.html",
+							},
+						},
+					},
+					Notes: "scale_up is per direction (Ethernet convention, README §9.1): 21 ports × 100 Gb/s ÷ 8 = 262.5 GB/s each way.",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi2.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
@@ -423,7 +442,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi3.yaml",
 						Commit: "2f8ab93067e49f5fb68b3ef36d2a7313d4c03956",
 					},
-					File: "catalog/data/hardware/cloud.yaml:201",
+					File: "catalog/data/hardware/cloud.yaml:208",
 				},
 			},
 			&Hardware{
@@ -448,7 +467,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Graphcore_GC200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:234",
+					File: "catalog/data/hardware/cloud.yaml:241",
 				},
 			},
 			&Hardware{
@@ -476,7 +495,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Groq_LPU.yaml",
 						Commit: "6d86fce58e624c45acf4df6fafab25b2eeb2a8f8",
 					},
-					File: "catalog/data/hardware/cloud.yaml:251",
+					File: "catalog/data/hardware/cloud.yaml:258",
 				},
 			},
 			&Hardware{
@@ -587,7 +606,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H100.yaml",
 						Commit: "034a583b9b80f2d7a66ffbd307c8901346ef5594",
 					},
-					File: "catalog/data/hardware/cloud.yaml:270",
+					File: "catalog/data/hardware/cloud.yaml:277",
 				},
 			},
 			&Hardware{
@@ -675,7 +694,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "FP64 (cut to about 1 TFLOP/s on the H800) is not catalogued for either part. No unit_cost: no public list price.",
-					File:  "catalog/data/hardware/cloud.yaml:327",
+					File:  "catalog/data/hardware/cloud.yaml:334",
 				},
 			},
 			&Hardware{
@@ -788,7 +807,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:373",
+					File: "catalog/data/hardware/cloud.yaml:380",
 				},
 			},
 			&Hardware{
@@ -816,7 +835,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:430",
+					File: "catalog/data/hardware/cloud.yaml:437",
 				},
 			},
 			&Hardware{
@@ -871,7 +890,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:449",
+					File: "catalog/data/hardware/cloud.yaml:456",
 				},
 			},
 			&Hardware{
@@ -939,7 +958,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:481",
+					File: "catalog/data/hardware/cloud.yaml:488",
 				},
 			},
 			&Hardware{
@@ -966,7 +985,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:517",
+					File: "catalog/data/hardware/cloud.yaml:524",
 				},
 			},
 			&Hardware{
@@ -1021,7 +1040,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:535",
+					File: "catalog/data/hardware/cloud.yaml:542",
 				},
 			},
 			&Hardware{
@@ -1076,7 +1095,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:567",
+					File: "catalog/data/hardware/cloud.yaml:574",
 				},
 			},
 			&Hardware{
@@ -1104,7 +1123,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:599",
+					File: "catalog/data/hardware/cloud.yaml:606",
 				},
 			},
 			&Hardware{
@@ -1158,7 +1177,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:618",
+					File: "catalog/data/hardware/cloud.yaml:625",
 				},
 			},
 			&Hardware{
@@ -1199,7 +1218,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:649",
+					File: "catalog/data/hardware/cloud.yaml:656",
 				},
 			},
 			&Hardware{
@@ -1234,7 +1253,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:674",
+					File: "catalog/data/hardware/cloud.yaml:681",
 				},
 			},
 			&Hardware{
@@ -1285,7 +1304,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:699",
+					File: "catalog/data/hardware/cloud.yaml:706",
 				},
 			},
 			&Hardware{
@@ -1339,7 +1358,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:728",
+					File: "catalog/data/hardware/cloud.yaml:735",
 				},
 			},
 			&Hardware{
@@ -1366,7 +1385,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:759",
+					File: "catalog/data/hardware/cloud.yaml:766",
 				},
 			},
 			&Hardware{
@@ -1427,7 +1446,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:777",
+					File: "catalog/data/hardware/cloud.yaml:784",
 				},
 			},
 			&Hardware{
@@ -1462,7 +1481,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:814",
+					File: "catalog/data/hardware/cloud.yaml:821",
 				},
 			},
 			&Hardware{
@@ -6793,10 +6812,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "5111478fee3521e673dd25f6932720e75ff4c8656a7d4739cb716b9d83fc6155",
+		Hash: "ced32db6eb0095455ad3b223124593b73c2ee7e80dcec580cd1976b443c9702a",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:7b056bc33f2bedcde77eb61ef1276b8338bb78f6c038ab19bd73a00ec2dc212e",
+				"catalog/data/hardware/cloud.yaml:0bc42ca9e3916f800125d21d67934cbe566c0c7c16fb3b696431f6538493b793",
 				"catalog/data/hardware/edge.yaml:54c6e568f090e11c28708f007880a3e9325871544e154d80e85fb87ad0d5dc25",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",
