@@ -490,6 +490,8 @@ func TestRecordedCorrections(t *testing.T) {
 	v100, _ := c.HardwareByKey("V100")
 	gb200, _ := c.HardwareByKey("GB200")
 	gaudi2, _ := c.HardwareByKey("Gaudi2")
+	trn2, _ := c.HardwareByKey("Trainium2")
+	tflops := func(f float64) float64 { return f / 1e12 }
 	for _, tc := range []struct {
 		entry, field    string
 		corrections     []Correction
@@ -521,6 +523,10 @@ func TestRecordedCorrections(t *testing.T) {
 		// Intel Gaudi Network Configuration: 21 of the 24 100 GbE ports are scale-up, 21 × 12.5 = 262.5 GB/s.
 		{"Gaudi2", "scale_up.bandwidth", gaudi2.Corrections, "300 GB/s (RoCE (24x100GbE))", "262.5 GB/s per direction (RoCE (21x100GbE scale-up ports))",
 			fmt.Sprintf("%g GB/s %s (%s)", gaudi2.ScaleUp.BytesPerS/1e9, strings.ReplaceAll(string(gaudi2.ScaleUp.Direction), "_", " "), gaudi2.ScaleUp.Name)},
+		// AWS Neuron Trainium2 architecture: 667 BF16/FP16/TF32, 1,299 FP8, 181 FP32 TFLOPS; 2.9 TB/s HBM.
+		{"Trainium2", "peak", trn2.Corrections, "380 TFLOP/s (rates: fp8 760 TFLOP/s)", "667 TFLOP/s (rates: fp32 181, tf32/bf16/fp16 667, fp8 1299 TFLOP/s)",
+			fmt.Sprintf("%g TFLOP/s (rates: fp32 %g, tf32/bf16/fp16 %g, fp8 %g TFLOP/s)", tflops(trn2.PeakFLOPS), tflops(trn2.Rates["fp32"]), tflops(trn2.Rates["tf32"]), tflops(trn2.Rates["fp8"]))},
+		{"Trainium2", "memory.bandwidth", trn2.Corrections, "2.4 TB/s", "2.9 TB/s", fmt.Sprintf("%g TB/s", trn2.MemBandwidthBytesPerS/1e12)},
 	} {
 		cr := find(tc.corrections, tc.field)
 		if cr == nil {
@@ -538,8 +544,8 @@ func TestRecordedCorrections(t *testing.T) {
 	for _, e := range allEntries(c) {
 		n += len(e.prov.Corrections)
 	}
-	if n != 15 {
-		t.Errorf("%d corrections in the catalog, want the 15 above; a new one needs a row here", n)
+	if n != 17 {
+		t.Errorf("%d corrections in the catalog, want the 17 above; a new one needs a row here", n)
 	}
 }
 

@@ -1312,12 +1312,16 @@ func embedded() *Catalog {
 				Name:        "AWS Trainium 2",
 				Tier:        "Cloud",
 				ReleaseYear: 2024,
-				PeakFLOPS:   3.8e+14,
+				PeakFLOPS:   6.67e+14,
 				Rates: map[string]float64{
-					"fp8": 7.6e+14,
+					"bf16": 6.67e+14,
+					"fp16": 6.67e+14,
+					"fp32": 1.81e+14,
+					"fp8":  1.299e+15,
+					"tf32": 6.67e+14,
 				},
 				MemCapacityBytes:      1.03079215104e+11,
-				MemBandwidthBytesPerS: 2.4e+12,
+				MemBandwidthBytesPerS: 2.9e+12,
 				ScaleUp: &Link{
 					Name:      "NeuronLink-v3",
 					BytesPerS: 1.28e+12,
@@ -1334,6 +1338,24 @@ func embedded() *Catalog {
 						ID:       "prov:aws-trainium2-datasheet",
 					},
 					FieldSources: map[string]Source{
+						"memory.bandwidth": Source{
+							Kind:     "datasheet",
+							Ref:      "AWS Neuron documentation, Trainium2 Architecture, Device Memory: 96 GiB of device memory with 2.9 TB/sec of bandwidth (the NKI Trainium2 architecture guide: 4 HBM stacks, 96 GiB, 2.9 TB/s)",
+							URL:      "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
+							Verified: "2026-12-07",
+						},
+						"peak": Source{
+							Kind:     "datasheet",
+							Ref:      "AWS Neuron documentation, Trainium2 Architecture (aws-neuron/aws-neuron-sdk about-neuron/arch/neuron-hardware/trainium2.rst), Trainium2 chip components, Compute: eight NeuronCore-v3 that collectively deliver 1,299 FP8 TFLOPS, 667 BF16/FP16/TF32 TFLOPS, 2,563 FP8/FP16/BF16/TF32 sparse TFLOPS and 181 FP32 TFLOPS (the dense figures are the ones kept; NeuronCore-v3 page: 158 cFP8 and 79 BF16/FP16/TF32 TFLOPS per core's Tensor Engine)",
+							URL:      "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
+							Verified: "2026-12-07",
+						},
+						"rates": Source{
+							Kind:     "datasheet",
+							Ref:      "AWS Neuron documentation, Trainium2 Architecture, Compute: 1,299 FP8, 667 BF16/FP16/TF32 and 181 FP32 TFLOPS per chip, dense",
+							URL:      "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
+							Verified: "2026-12-07",
+						},
 						"scale_up.bandwidth": Source{
 							Kind:     "datasheet",
 							Ref:      "AWS Neuron documentation, Trainium2 Architecture (aws-neuron/aws-neuron-sdk about-neuron/arch/neuron-hardware/trainium2.rst): NeuronLink-v3 for chip-to-chip interconnect provides 1.28 TB/sec bandwidth per chip (inter-chip interconnect 1280 GB/sec/chip). The page does not say per direction or both; taken as send + receive, the convention of the other vendors' per-chip totals (NVLink, Infinity Fabric, ICI), which is the lower per-direction reading (640 GB/s)",
@@ -1350,6 +1372,28 @@ func embedded() *Catalog {
 							Source: Source{
 								Kind: "datasheet",
 								Ref:  "AWS Neuron Trainium2 architecture: NeuronLink-v3 1.28 TB/sec per chip",
+								URL:  "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
+							},
+						},
+						Correction{
+							Field:    "peak",
+							Upstream: string("380 TFLOP/s (rates: fp8 760 TFLOP/s)"),
+							Value:    string("667 TFLOP/s (rates: fp32 181, tf32/bf16/fp16 667, fp8 1299 TFLOP/s)"),
+							Reason:   "The registry's 380 / 760 TFLOP/s are not the Trainium2 chip's figures (380 is the first Trainium's INT8 TOPS in the same documentation, whose BF16 is 190); AWS's Neuron documentation gives the Trainium2 chip 667 dense BF16/FP16/TF32 and 1,299 dense FP8 TFLOPS (eight NeuronCore-v3), 1.75 and 1.71 times the registry's. FP32 and TF32 are now stated, so those precisions no longer fall back to the 16-bit peak.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "AWS Neuron documentation, Trainium2 Architecture, Compute: 1,299 FP8, 667 BF16/FP16/TF32, 181 FP32 TFLOPS",
+								URL:  "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
+							},
+						},
+						Correction{
+							Field:    "memory.bandwidth",
+							Upstream: string("2.4 TB/s"),
+							Value:    string("2.9 TB/s"),
+							Reason:   "AWS's Neuron documentation gives the Trainium2 chip 96 GiB of HBM at 2.9 TB/s; the registry's 2.4 TB/s has no source in its entry.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "AWS Neuron documentation, Trainium2 Architecture, Device Memory: 96 GiB with 2.9 TB/sec of bandwidth",
 								URL:  "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
 							},
 						},
@@ -1385,7 +1429,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:766",
+					File: "catalog/data/hardware/cloud.yaml:783",
 				},
 			},
 			&Hardware{
@@ -1446,7 +1490,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:784",
+					File: "catalog/data/hardware/cloud.yaml:801",
 				},
 			},
 			&Hardware{
@@ -1481,7 +1525,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:821",
+					File: "catalog/data/hardware/cloud.yaml:838",
 				},
 			},
 			&Hardware{
@@ -6812,10 +6856,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "ced32db6eb0095455ad3b223124593b73c2ee7e80dcec580cd1976b443c9702a",
+		Hash: "034490fb3f21d1464357cddbedd3bec248815953fca595e0cb622a9b5dbc3412",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:0bc42ca9e3916f800125d21d67934cbe566c0c7c16fb3b696431f6538493b793",
+				"catalog/data/hardware/cloud.yaml:3aa9c119cbb64a7bf33d584515765a91b2b76fab8a739fd100694775a20c92ef",
 				"catalog/data/hardware/edge.yaml:54c6e568f090e11c28708f007880a3e9325871544e154d80e85fb87ad0d5dc25",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",
