@@ -302,7 +302,9 @@ func TestPeakFor(t *testing.T) {
 		{"H100", "bf16", 989e12, true},
 		{"H100", "int4", 989e12, false}, // falls back to peak although other rates exist
 		{"A100", "fp16_sparse", 624e12, true},
-		{"TPUv6", "int8", 918e12, true}, // no rates at all: peak is all there is
+		{"Graphcore_GC200", "int8", 250e12, true}, // no rates at all: peak is all there is
+		{"TPUv6", "int8", 1836e12, true},          // Google's v6e documentation: 1836 TOPs Int8
+		{"TPUv6", "fp32", 918e12, false},          // stated rates, none for fp32: the fallback, flagged
 	} {
 		h, err := c.HardwareByKey(tc.key)
 		if err != nil {
@@ -491,6 +493,9 @@ func TestRecordedCorrections(t *testing.T) {
 	gb200, _ := c.HardwareByKey("GB200")
 	gaudi2, _ := c.HardwareByKey("Gaudi2")
 	trn2, _ := c.HardwareByKey("Trainium2")
+	tpu3, _ := c.HardwareByKey("TPUv3")
+	tpu5, _ := c.HardwareByKey("TPUv5p")
+	tpu6, _ := c.HardwareByKey("TPUv6")
 	tflops := func(f float64) float64 { return f / 1e12 }
 	for _, tc := range []struct {
 		entry, field    string
@@ -527,6 +532,15 @@ func TestRecordedCorrections(t *testing.T) {
 		{"Trainium2", "peak", trn2.Corrections, "380 TFLOP/s (rates: fp8 760 TFLOP/s)", "667 TFLOP/s (rates: fp32 181, tf32/bf16/fp16 667, fp8 1299 TFLOP/s)",
 			fmt.Sprintf("%g TFLOP/s (rates: fp32 %g, tf32/bf16/fp16 %g, fp8 %g TFLOP/s)", tflops(trn2.PeakFLOPS), tflops(trn2.Rates["fp32"]), tflops(trn2.Rates["tf32"]), tflops(trn2.Rates["fp8"]))},
 		{"Trainium2", "memory.bandwidth", trn2.Corrections, "2.4 TB/s", "2.9 TB/s", fmt.Sprintf("%g TB/s", trn2.MemBandwidthBytesPerS/1e12)},
+		// Google Cloud TPU documentation, key specifications of v3, v5p and v6e.
+		{"TPUv3", "peak", tpu3.Corrections, "105 TFLOP/s (rates: bf16 105 TFLOP/s)", "123 TFLOP/s (rates: bf16 123 TFLOP/s)",
+			fmt.Sprintf("%g TFLOP/s (rates: bf16 %g TFLOP/s)", tflops(tpu3.PeakFLOPS), tflops(tpu3.Rates["bf16"]))},
+		{"TPUv5p", "memory.bandwidth", tpu5.Corrections, "2.76 TB/s", "2765 GB/s", fmt.Sprintf("%g GB/s", tpu5.MemBandwidthBytesPerS/1e9)},
+		{"TPUv5p", "rates.fp8", tpu5.Corrections, "(not stated: fp8 ran at the 459 TFLOP/s peak, unsupported in a training step)", "bf16 459 TFLOP/s, fp8 459 TFLOP/s",
+			fmt.Sprintf("bf16 %g TFLOP/s, fp8 %g TFLOP/s", tflops(tpu5.Rates["bf16"]), tflops(tpu5.Rates["fp8"]))},
+		{"TPUv6", "rates", tpu6.Corrections, "(no rates: every precision at the 918 TFLOP/s peak)", "bf16 918 TFLOP/s, int8 1836 TOPS",
+			fmt.Sprintf("bf16 %g TFLOP/s, int8 %g TOPS", tflops(tpu6.Rates["bf16"]), tflops(tpu6.Rates["int8"]))},
+		{"TPUv6", "memory.bandwidth", tpu6.Corrections, "1600 GB/s", "1638 GB/s", fmt.Sprintf("%g GB/s", tpu6.MemBandwidthBytesPerS/1e9)},
 	} {
 		cr := find(tc.corrections, tc.field)
 		if cr == nil {
@@ -544,8 +558,8 @@ func TestRecordedCorrections(t *testing.T) {
 	for _, e := range allEntries(c) {
 		n += len(e.prov.Corrections)
 	}
-	if n != 17 {
-		t.Errorf("%d corrections in the catalog, want the 17 above; a new one needs a row here", n)
+	if n != 22 {
+		t.Errorf("%d corrections in the catalog, want the 22 above; a new one needs a row here", n)
 	}
 }
 

@@ -1131,9 +1131,9 @@ func embedded() *Catalog {
 				Name:        "Google TPU v3",
 				Tier:        "Cloud",
 				ReleaseYear: 2019,
-				PeakFLOPS:   1.05e+14,
+				PeakFLOPS:   1.23e+14,
 				Rates: map[string]float64{
-					"bf16": 1.05e+14,
+					"bf16": 1.23e+14,
 				},
 				MemCapacityBytes:      3.4359738368e+10,
 				MemBandwidthBytesPerS: 9e+11,
@@ -1153,6 +1153,12 @@ func embedded() *Catalog {
 						ID:       "prov:google-tpu-v2-v3",
 					},
 					FieldSources: map[string]Source{
+						"peak": Source{
+							Kind:     "datasheet",
+							Ref:      "Google Cloud TPU v3 documentation, System architecture, key specifications: peak compute per chip 123 teraflops (bf16); HBM2 32 GiB, 900 GBps; peak compute per Pod 126 petaflops over 1024 chips (= 123 per chip); measured min/mean/max power 123/220/262 W",
+							URL:      "https://cloud.google.com/tpu/docs/v3",
+							Verified: "2026-12-07",
+						},
 						"scale_up.bandwidth": Source{
 							Kind:     "derived",
 							Ref:      "Google Cloud TPU v3 documentation, key specifications: all-reduce bandwidth per Pod 340 TB/s over 1024 chips → 332 GB/s of all-reduce bandwidth per chip over the ICI 2D torus (the TPUv4 entry's derivation)",
@@ -1169,6 +1175,17 @@ func embedded() *Catalog {
 							Source: Source{
 								Kind: "datasheet",
 								Ref:  "Google Cloud TPU v3 documentation: 1024-chip Pod, 2D torus, all-reduce bandwidth per Pod 340 TB/s",
+								URL:  "https://cloud.google.com/tpu/docs/v3",
+							},
+						},
+						Correction{
+							Field:    "peak",
+							Upstream: string("105 TFLOP/s (rates: bf16 105 TFLOP/s)"),
+							Value:    string("123 TFLOP/s (rates: bf16 123 TFLOP/s)"),
+							Reason:   "Google's TPU v3 documentation gives 123 bf16 teraflops per chip (and 126 petaflops over a 1024-chip Pod, the same per chip); the registry's 105 matches the 420 teraflops Google announced for a four-chip v3 device divided by four, 15 % under the chip's stated peak.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "Google Cloud TPU v3 documentation, key specifications: peak compute per chip 123 teraflops (bf16)",
 								URL:  "https://cloud.google.com/tpu/docs/v3",
 							},
 						},
@@ -1218,7 +1235,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:656",
+					File: "catalog/data/hardware/cloud.yaml:662",
 				},
 			},
 			&Hardware{
@@ -1228,10 +1245,12 @@ func embedded() *Catalog {
 				ReleaseYear: 2023,
 				PeakFLOPS:   4.59e+14,
 				Rates: map[string]float64{
+					"bf16": 4.59e+14,
+					"fp8":  4.59e+14,
 					"int8": 9.18e+14,
 				},
 				MemCapacityBytes:      1.0200547328e+11,
-				MemBandwidthBytesPerS: 2.76e+12,
+				MemBandwidthBytesPerS: 2.765e+12,
 				SRAMCapacityBytes:     1.34217728e+08,
 				ScaleUp: &Link{
 					Name:      "ICI",
@@ -1248,22 +1267,58 @@ func embedded() *Catalog {
 						Verified: "2026-08-11",
 						ID:       "prov:google-tpu-v5p-with-vmem",
 					},
+					FieldSources: map[string]Source{
+						"rates": Source{
+							Kind:     "datasheet",
+							Ref:      "Google Cloud TPU v5p documentation, System architecture, key specifications table: peak compute per chip (BF16) 459 TFLOPs, (FP8) 459 TFLOPs; HBM capacity per chip 95 GiB; HBM bandwidth per chip 2765 GBps; bidirectional ICI bandwidth per chip 1200 GBps. Int8 918 TOPS is the registry's (Google's v5p announcement)",
+							URL:      "https://cloud.google.com/tpu/docs/v5p",
+							Verified: "2026-12-07",
+						},
+					},
+					Corrections: []Correction{
+						Correction{
+							Field:    "memory.bandwidth",
+							Upstream: string("2.76 TB/s"),
+							Value:    string("2765 GB/s"),
+							Reason:   "Google's TPU v5p documentation gives HBM bandwidth per chip 2765 GBps; the registry truncated it to 2.76 TB/s.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "Google Cloud TPU v5p documentation: HBM bandwidth per chip 2765 GBps",
+								URL:  "https://cloud.google.com/tpu/docs/v5p",
+							},
+						},
+						Correction{
+							Field:    "rates.fp8",
+							Upstream: string("(not stated: fp8 ran at the 459 TFLOP/s peak, unsupported in a training step)"),
+							Value:    string("bf16 459 TFLOP/s, fp8 459 TFLOP/s"),
+							Reason:   "Google's v5p key specifications state FP8 at the bf16 rate, 459 TFLOPs per chip (not twice it, as on GPUs); stated here so an fp8 point runs at the documented rate rather than the fallback.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "Google Cloud TPU v5p documentation: peak compute per chip (FP8) 459 TFLOPs",
+								URL:  "https://cloud.google.com/tpu/docs/v5p",
+							},
+						},
+					},
 					Notes: "The 128 MiB VMEM capacity is derived from two TensorCores per chip and 64 MiB of VMEM per TensorCore; other fields follow the Google Cloud v5p specification.",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:681",
+					File: "catalog/data/hardware/cloud.yaml:687",
 				},
 			},
 			&Hardware{
-				Key:                   "TPUv6",
-				Name:                  "Google TPU v6 (Trillium)",
-				Tier:                  "Cloud",
-				ReleaseYear:           2024,
-				PeakFLOPS:             9.18e+14,
+				Key:         "TPUv6",
+				Name:        "Google TPU v6 (Trillium)",
+				Tier:        "Cloud",
+				ReleaseYear: 2024,
+				PeakFLOPS:   9.18e+14,
+				Rates: map[string]float64{
+					"bf16": 9.18e+14,
+					"int8": 1.836e+15,
+				},
 				MemCapacityBytes:      3.4359738368e+10,
-				MemBandwidthBytesPerS: 1.6e+12,
+				MemBandwidthBytesPerS: 1.638e+12,
 				ScaleUp: &Link{
 					Name:      "ICI (2D torus, 4 ports)",
 					BytesPerS: 8e+11,
@@ -1280,6 +1335,18 @@ func embedded() *Catalog {
 						ID:       "prov:google-tpu-v6-trillium",
 					},
 					FieldSources: map[string]Source{
+						"memory.bandwidth": Source{
+							Kind:     "datasheet",
+							Ref:      "Google Cloud TPU v6e documentation, key specifications: HBM capacity per chip 32 GB, HBM bandwidth per chip 1638 GBps",
+							URL:      "https://cloud.google.com/tpu/docs/v6e",
+							Verified: "2026-12-07",
+						},
+						"rates": Source{
+							Kind:     "datasheet",
+							Ref:      "Google Cloud TPU v6e documentation, System architecture, key specifications: peak compute per chip 918 TFLOPs (bf16) and 1836 TOPs (Int8)",
+							URL:      "https://cloud.google.com/tpu/docs/v6e",
+							Verified: "2026-12-07",
+						},
 						"scale_up.bandwidth": Source{
 							Kind:     "datasheet",
 							Ref:      "Google Cloud TPU v6e documentation, system architecture table: bidirectional inter-chip interconnect (ICI) bandwidth per chip 800 GBps, 4 ICI ports per chip, 2D torus; the same table's all-reduce bandwidth per Pod, 102.4 TB/s over 256 chips, is 400 GB/s per chip, the same per-direction rate",
@@ -1299,12 +1366,34 @@ func embedded() *Catalog {
 								URL:  "https://cloud.google.com/tpu/docs/v6e",
 							},
 						},
+						Correction{
+							Field:    "rates",
+							Upstream: string("(no rates: every precision at the 918 TFLOP/s peak)"),
+							Value:    string("bf16 918 TFLOP/s, int8 1836 TOPS"),
+							Reason:   "The registry entry states no rates, so every precision ran at the 918 TFLOP/s bf16 peak: int8 at half its stated 1836 TOPS, and fp32 (which the v6e's MXUs do not run at the bf16 rate) at 918. With the stated rates int8 runs at Google's figure and a precision the documentation does not state is no longer priced at the bf16 peak in a training step (catalog.Hardware.PeakFor).",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "Google Cloud TPU v6e documentation: peak compute per chip 918 TFLOPs (bf16), 1836 TOPs (Int8)",
+								URL:  "https://cloud.google.com/tpu/docs/v6e",
+							},
+						},
+						Correction{
+							Field:    "memory.bandwidth",
+							Upstream: string("1600 GB/s"),
+							Value:    string("1638 GB/s"),
+							Reason:   "Google's TPU v6e documentation gives HBM bandwidth per chip 1638 GBps; the registry rounded it to 1600 (2.3 % low).",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "Google Cloud TPU v6e documentation: HBM bandwidth per chip 1638 GBps",
+								URL:  "https://cloud.google.com/tpu/docs/v6e",
+							},
+						},
 					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:706",
+					File: "catalog/data/hardware/cloud.yaml:727",
 				},
 			},
 			&Hardware{
@@ -1402,7 +1491,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:735",
+					File: "catalog/data/hardware/cloud.yaml:771",
 				},
 			},
 			&Hardware{
@@ -1429,7 +1518,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:783",
+					File: "catalog/data/hardware/cloud.yaml:819",
 				},
 			},
 			&Hardware{
@@ -1490,7 +1579,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:801",
+					File: "catalog/data/hardware/cloud.yaml:837",
 				},
 			},
 			&Hardware{
@@ -1525,7 +1614,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:838",
+					File: "catalog/data/hardware/cloud.yaml:874",
 				},
 			},
 			&Hardware{
@@ -6856,10 +6945,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "034490fb3f21d1464357cddbedd3bec248815953fca595e0cb622a9b5dbc3412",
+		Hash: "5ae9b80b7a518316509eb062438ead2655b9b034c5105ae0b39d1933965c2d10",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:3aa9c119cbb64a7bf33d584515765a91b2b76fab8a739fd100694775a20c92ef",
+				"catalog/data/hardware/cloud.yaml:ad9befea1b3662735e1701a3389d6bfed65517f9317d9f7e1574dee5ba64ff65",
 				"catalog/data/hardware/edge.yaml:54c6e568f090e11c28708f007880a3e9325871544e154d80e85fb87ad0d5dc25",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",
