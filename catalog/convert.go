@@ -189,6 +189,9 @@ func (cv *converter) hardware(r *rawHardware, tier string) *Hardware {
 		h.MIG = append(h.MIG, MIGProfile{Name: m.Name, MemoryBytes: cv.q(m.Memory, Bytes, "mig_profiles.memory"), SMs: m.SMs, Use: m.Use})
 	}
 	h.Provenance = cv.provenance(&r.rawProvenance)
+	if err := seedCorrection(h); err != nil {
+		cv.fail("corrections", err.Error())
+	}
 	return h
 }
 

@@ -363,8 +363,8 @@ func embedded() *Catalog {
 					Corrections: []Correction{
 						Correction{
 							Field:    "scale_up.bandwidth",
-							Upstream: string("300 GB/s (RoCE (24x100GbE))"),
-							Value:    string("262.5 GB/s per direction (RoCE (21x100GbE scale-up ports))"),
+							Upstream: string("300 GB/s"),
+							Value:    string("262.5 GB/s"),
 							Reason:   "The registry counted all 24 of the Gaudi 2's 100 GbE ports as its scale-up link (24 × 12.5 GB/s = 300 GB/s), but in an HLS-Gaudi2 box 21 of them join the eight accelerators all-to-all (three per peer) and three go to the scale-out network; the scale-up link a tensor-parallel exchange crosses is the 21, 262.5 GB/s per direction (14 % less).",
 							Source: Source{
 								Kind: "datasheet",
@@ -1180,9 +1180,20 @@ func embedded() *Catalog {
 						},
 						Correction{
 							Field:    "peak",
-							Upstream: string("105 TFLOP/s (rates: bf16 105 TFLOP/s)"),
-							Value:    string("123 TFLOP/s (rates: bf16 123 TFLOP/s)"),
+							Upstream: string("105 TFLOP/s"),
+							Value:    string("123 TFLOP/s"),
 							Reason:   "Google's TPU v3 documentation gives 123 bf16 teraflops per chip (and 126 petaflops over a 1024-chip Pod, the same per chip); the registry's 105 matches the 420 teraflops Google announced for a four-chip v3 device divided by four, 15 % under the chip's stated peak.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "Google Cloud TPU v3 documentation, key specifications: peak compute per chip 123 teraflops (bf16)",
+								URL:  "https://cloud.google.com/tpu/docs/v3",
+							},
+						},
+						Correction{
+							Field:    "rates",
+							Upstream: string("bf16: 105 TFLOP/s"),
+							Value:    string("bf16: 123 TFLOP/s"),
+							Reason:   "The bf16 rate is the corrected peak (Google's 123 teraflops per chip).",
 							Source: Source{
 								Kind: "datasheet",
 								Ref:  "Google Cloud TPU v3 documentation, key specifications: peak compute per chip 123 teraflops (bf16)",
@@ -1235,7 +1246,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:662",
+					File: "catalog/data/hardware/cloud.yaml:667",
 				},
 			},
 			&Hardware{
@@ -1288,9 +1299,9 @@ func embedded() *Catalog {
 							},
 						},
 						Correction{
-							Field:    "rates.fp8",
-							Upstream: string("(not stated: fp8 ran at the 459 TFLOP/s peak, unsupported in a training step)"),
-							Value:    string("bf16 459 TFLOP/s, fp8 459 TFLOP/s"),
+							Field:    "rates",
+							Upstream: string("int8: 918 TOPS"),
+							Value:    string("bf16: 459 TFLOP/s, fp8: 459 TFLOP/s, int8: 918 TOPS"),
 							Reason:   "Google's v5p key specifications state FP8 at the bf16 rate, 459 TFLOPs per chip (not twice it, as on GPUs); stated here so an fp8 point runs at the documented rate rather than the fallback.",
 							Source: Source{
 								Kind: "datasheet",
@@ -1304,7 +1315,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:687",
+					File: "catalog/data/hardware/cloud.yaml:692",
 				},
 			},
 			&Hardware{
@@ -1368,8 +1379,8 @@ func embedded() *Catalog {
 						},
 						Correction{
 							Field:    "rates",
-							Upstream: string("(no rates: every precision at the 918 TFLOP/s peak)"),
-							Value:    string("bf16 918 TFLOP/s, int8 1836 TOPS"),
+							Upstream: string("none"),
+							Value:    string("bf16: 918 TFLOP/s, int8: 1836 TOPS"),
 							Reason:   "The registry entry states no rates, so every precision ran at the 918 TFLOP/s bf16 peak: int8 at half its stated 1836 TOPS, and fp32 (which the v6e's MXUs do not run at the bf16 rate) at 918. With the stated rates int8 runs at Google's figure and a precision the documentation does not state is no longer priced at the bf16 peak in a training step (catalog.Hardware.PeakFor).",
 							Source: Source{
 								Kind: "datasheet",
@@ -1393,7 +1404,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:727",
+					File: "catalog/data/hardware/cloud.yaml:732",
 				},
 			},
 			&Hardware{
@@ -1466,9 +1477,20 @@ func embedded() *Catalog {
 						},
 						Correction{
 							Field:    "peak",
-							Upstream: string("380 TFLOP/s (rates: fp8 760 TFLOP/s)"),
-							Value:    string("667 TFLOP/s (rates: fp32 181, tf32/bf16/fp16 667, fp8 1299 TFLOP/s)"),
+							Upstream: string("380 TFLOP/s"),
+							Value:    string("667 TFLOP/s"),
 							Reason:   "The registry's 380 / 760 TFLOP/s are not the Trainium2 chip's figures (380 is the first Trainium's INT8 TOPS in the same documentation, whose BF16 is 190); AWS's Neuron documentation gives the Trainium2 chip 667 dense BF16/FP16/TF32 and 1,299 dense FP8 TFLOPS (eight NeuronCore-v3), 1.75 and 1.71 times the registry's. FP32 and TF32 are now stated, so those precisions no longer fall back to the 16-bit peak.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "AWS Neuron documentation, Trainium2 Architecture, Compute: 1,299 FP8, 667 BF16/FP16/TF32, 181 FP32 TFLOPS",
+								URL:  "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/arch/neuron-hardware/trainium2.html",
+							},
+						},
+						Correction{
+							Field:    "rates",
+							Upstream: string("fp8: 760 TFLOP/s"),
+							Value:    string("fp32: 181 TFLOP/s, tf32: 667 TFLOP/s, bf16: 667 TFLOP/s, fp16: 667 TFLOP/s, fp8: 1299 TFLOP/s"),
+							Reason:   "The rates beside the corrected peak: AWS's dense FP8 figure, and the FP32, TF32 and 16-bit figures the registry did not state (fp32 fell back to the 16-bit peak).",
 							Source: Source{
 								Kind: "datasheet",
 								Ref:  "AWS Neuron documentation, Trainium2 Architecture, Compute: 1,299 FP8, 667 BF16/FP16/TF32, 181 FP32 TFLOPS",
@@ -1491,7 +1513,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:771",
+					File: "catalog/data/hardware/cloud.yaml:776",
 				},
 			},
 			&Hardware{
@@ -1518,7 +1540,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:819",
+					File: "catalog/data/hardware/cloud.yaml:829",
 				},
 			},
 			&Hardware{
@@ -1579,7 +1601,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:837",
+					File: "catalog/data/hardware/cloud.yaml:847",
 				},
 			},
 			&Hardware{
@@ -1614,7 +1636,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:874",
+					File: "catalog/data/hardware/cloud.yaml:884",
 				},
 			},
 			&Hardware{
@@ -6945,10 +6967,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "5ae9b80b7a518316509eb062438ead2655b9b034c5105ae0b39d1933965c2d10",
+		Hash: "2a14ad8c160b1d2a9e9e9936b83e5f6dc56deaf2e833c6b47e46693e681a07d1",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:ad9befea1b3662735e1701a3389d6bfed65517f9317d9f7e1574dee5ba64ff65",
+				"catalog/data/hardware/cloud.yaml:22636c3f1ce061b1af0ebead23fdce810fab5265db272a6581b689f5a0f56bc8",
 				"catalog/data/hardware/edge.yaml:54c6e568f090e11c28708f007880a3e9325871544e154d80e85fb87ad0d5dc25",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",

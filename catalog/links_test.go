@@ -68,8 +68,8 @@ func TestAddedLinks(t *testing.T) {
 func TestAddedLinksSourced(t *testing.T) {
 	for _, h := range MustDefault().Hardware {
 		for _, c := range h.Corrections {
-			if s, ok := c.Upstream.(string); !ok || s != AddedUpstreamNone {
-				continue
+			if s, ok := c.Upstream.(string); !ok || s != AddedUpstreamNone || (c.Field != "host_link" && c.Field != "scale_up") {
+				continue // a rates map the registry lacked is "none" too (catalog/seed.go)
 			}
 			var l *Link
 			switch c.Field {

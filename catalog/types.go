@@ -82,24 +82,14 @@ func (l *Link) PerDirectionBytesPerS() float64 {
 // entry did not have at all (a link we added with its source).
 const AddedUpstreamNone = "none"
 
-// SeedLinks are the host and scale-up links as the MLSys·im registry had them: a link
-// whose correction records upstream "none" was added here with its source (issue #15:
-// accelerators whose tensor-parallel traffic silently crossed a 64 GB/s fallback), and
-// the seed profile, which reproduces the registry's answers, does not see it.
+// SeedLinks are the host and scale-up links as the MLSys·im registry had them (the
+// links of SeedView): a link whose correction records upstream "none" was added here
+// with its source (issue #15: accelerators whose tensor-parallel traffic silently
+// crossed a 64 GB/s fallback), and a corrected scale_up.bandwidth is the registry's;
+// the seed profile, which reproduces the registry's answers, does not see either.
 func (h *Hardware) SeedLinks() (host, scaleUp *Link) {
-	host, scaleUp = h.HostLink, h.ScaleUp
-	for _, c := range h.Corrections {
-		if s, ok := c.Upstream.(string); !ok || s != AddedUpstreamNone {
-			continue
-		}
-		switch c.Field {
-		case "host_link":
-			host = nil
-		case "scale_up":
-			scaleUp = nil
-		}
-	}
-	return host, scaleUp
+	v := h.SeedView()
+	return v.HostLink, v.ScaleUp
 }
 
 // MIGProfile is one Multi-Instance GPU partition.

@@ -406,15 +406,16 @@ func (t *hwTable) trainUnsupported(prec float64, h int) bool {
 }
 
 // newHWTable gathers the accelerators' attributes by hardware code. Under the seed
-// profile (seed true) the host and scale-up links are the registry's
-// (catalog.Hardware.SeedLinks): a link added since with its source is not seen there.
+// profile (seed true) every entry is read as the registry had it
+// (catalog.Hardware.SeedView): a link added since with its source is not seen there,
+// and a corrected peak, rate, memory or link bandwidth is the registry's number.
 func newHWTable(hs []*catalog.Hardware, seed bool) *hwTable {
 	t := &hwTable{}
 	for _, h := range hs {
-		hostLink, scaleUp := h.HostLink, h.ScaleUp
 		if seed {
-			hostLink, scaleUp = h.SeedLinks()
+			h = h.SeedView()
 		}
+		hostLink, scaleUp := h.HostLink, h.ScaleUp
 		for _, p := range kernel.Precisions {
 			f, ok := h.PeakFor(p.String())
 			t.peak = append(t.peak, f)

@@ -91,6 +91,9 @@ func newCompressionEval(p *Plan) evaluator {
 		e.ops = append(e.ops, kernel.WorkloadOps(e.m.family[i], e.m.inferenceFLOPs[i], e.m.params[i], e.m.active[i], e.m.steps[i]))
 	}
 	for _, h := range p.Hardware {
+		if !p.Calibrated() {
+			h = h.SeedView() // the registry's numbers (newHWTable)
+		}
 		e.peak = append(e.peak, h.PeakFLOPS)
 		e.bw = append(e.bw, h.MemBandwidthBytesPerS)
 		e.nm = append(e.nm, h.StatesRate("int8") || h.StatesRate("fp8") || h.StatesRate("tf32"))

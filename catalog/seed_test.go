@@ -1,0 +1,167 @@
+package catalog
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// unitScale is the SI value of one unit, for printing a loaded value in the units a
+// correction's value string uses.
+func unitScale(t testing.TB, unit string, d Dimension) float64 {
+	t.Helper()
+	v, err := ParseQuantity("1 "+unit, d)
+	if err != nil {
+		t.Fatalf("unit %q: %v", unit, err)
+	}
+	return v
+}
+
+// loadedLike prints the loaded value of a seed-restorable field the way like (a
+// correction's value) writes it: the same units, and for rates the same keys in the
+// same order, so a row compares the catalog's number with the one its correction states.
+func loadedLike(t testing.TB, h *Hardware, field, like string) string {
+	t.Helper()
+	if field == "rates" {
+		if like == AddedUpstreamNone {
+			if len(h.Rates) == 0 {
+				return AddedUpstreamNone
+			}
+			return fmt.Sprint(h.Rates)
+		}
+		var parts []string
+		for _, p := range strings.Split(like, ", ") {
+			k, q, _ := strings.Cut(p, ": ")
+			unit := strings.Fields(q)[1]
+			r, ok := h.Rates[k]
+			if !ok {
+				parts = append(parts, k+": <absent>")
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s: %g %s", k, r/unitScale(t, unit, FLOPsPerSecond), unit))
+		}
+		return strings.Join(parts, ", ")
+	}
+	unit := strings.Fields(like)[1]
+	var v float64
+	switch field {
+	case "peak":
+		v = h.PeakFLOPS
+	case "memory.capacity":
+		v = h.MemCapacityBytes
+	case "memory.bandwidth":
+		v = h.MemBandwidthBytesPerS
+	case "scale_up.bandwidth":
+		v = h.ScaleUp.BytesPerS
+	default:
+		t.Fatalf("%s: %s is not a field the seed view restores", h.Key, field)
+	}
+	return fmt.Sprintf("%g %s", v/unitScale(t, unit, seedQuantityFields[field]), unit)
+}
+
+// seedRow is TestRecordedCorrections' row for a correction the seed view undoes: the
+// loaded entry carries the value, its SeedView the upstream (checked here too).
+func seedRow(c *Catalog, key, field, upstream, value string) struct {
+	entry, field    string
+	corrections     []Correction
+	upstream, value string
+	current         string
+} {
+	h, _ := c.HardwareByKey(key)
+	t := &testing.T{}
+	current := loadedLike(t, h, field, value)
+	if seed := loadedLike(t, h.SeedView(), field, upstream); seed != upstream {
+		current = fmt.Sprintf("%s (but the seed view reads %s, not the upstream %s)", current, seed, upstream)
+	}
+	return struct {
+		entry, field    string
+		corrections     []Correction
+		upstream, value string
+		current         string
+	}{key, field, h.Corrections, upstream, value, current}
+}
+
+// TestSeedView: the seed profile reads every entry as the MLSys·im registry had it. For
+// each correction of a restorable field, the loaded entry holds the correction's value
+// and the seed view its upstream; every other field is the same in both; an entry
+// without such corrections is its own seed view; SeedLinks are the seed view's links.
+func TestSeedView(t *testing.T) {
+	c := MustDefault()
+	restored := 0
+	for _, h := range c.Hardware {
+		v := h.SeedView()
+		has := false
+		for _, cr := range h.Corrections {
+			if !seedRestores(cr.Field) {
+				continue
+			}
+			has = true
+			up, val := fmt.Sprint(cr.Upstream), fmt.Sprint(cr.Value)
+			if (cr.Field == "host_link" || cr.Field == "scale_up") && up == AddedUpstreamNone {
+				restored++
+				continue // TestAddedLinks covers the links themselves
+			}
+			restored++
+			if got := loadedLike(t, h, cr.Field, val); got != val {
+				t.Errorf("%s.%s loaded as %s, its correction says %s", h.Key, cr.Field, got, val)
+			}
+			if got := loadedLike(t, v, cr.Field, up); got != up {
+				t.Errorf("%s.%s seed view %s, the registry's (upstream) %s", h.Key, cr.Field, got, up)
+			}
+		}
+		if !has && v != h {
+			t.Errorf("%s: no restorable correction, yet SeedView made a copy", h.Key)
+		}
+		if has && (v.Key != h.Key || v.TDPW != h.TDPW || v.DispatchTaxS != h.DispatchTaxS || v.UnitCostUSD != h.UnitCostUSD) {
+			t.Errorf("%s: the seed view changed a field no correction names", h.Key)
+		}
+		host, up := h.SeedLinks()
+		if host != v.HostLink && (host == nil || v.HostLink == nil || *host != *v.HostLink) {
+			t.Errorf("%s: SeedLinks host %+v, seed view %+v", h.Key, host, v.HostLink)
+		}
+		if up != v.ScaleUp && (up == nil || v.ScaleUp == nil || *up != *v.ScaleUp) {
+			t.Errorf("%s: SeedLinks scale-up %+v, seed view %+v", h.Key, up, v.ScaleUp)
+		}
+	}
+	// 7 added links + 10 restorable values (TestRecordedCorrections lists them).
+	if restored != 17 {
+		t.Errorf("%d restorable corrections, want 17", restored)
+	}
+	// The seed view never writes through to the loaded entry.
+	trn, _ := c.HardwareByKey("Trainium2")
+	s := trn.SeedView()
+	s.Rates["fp8"] = 1
+	if trn.Rates["fp8"] != 1299e12 || trn.MemBandwidthBytesPerS != 2.9e12 || s.MemBandwidthBytesPerS != 2.4e12 || s.PeakFLOPS != 380e12 {
+		t.Errorf("Trainium2 seed view %g B/s, %g FLOP/s; entry fp8 %g, %g B/s: want the registry's 2.4 TB/s and 380 in the view, the entry untouched",
+			s.MemBandwidthBytesPerS, s.PeakFLOPS, trn.Rates["fp8"], trn.MemBandwidthBytesPerS)
+	}
+	g, _ := c.HardwareByKey("Gaudi2")
+	if _, up := g.SeedLinks(); up.BytesPerS != 300e9 || g.ScaleUp.BytesPerS != 262.5e9 {
+		t.Errorf("Gaudi2 scale-up: seed %g, calibrated %g; want the registry's 300 GB/s and Intel's 262.5", up.BytesPerS, g.ScaleUp.BytesPerS)
+	}
+}
+
+// TestSeedCorrectionRefused: a correction of a restorable field whose upstream the seed
+// view cannot read back is a load error naming the file and field.
+func TestSeedCorrectionRefused(t *testing.T) {
+	for _, tc := range []struct{ field, upstream, want string }{
+		{"memory.capacity", "lots", "memory.capacity upstream"},
+		{"peak", "380 GB/s", "not a compute rate unit"},
+		{"rates", "fp8 760 TFLOP/s", "key: <number> <unit>"},
+		{"rates", "fp9: 760 TFLOP/s", "not a rate key"},
+	} {
+		yaml := fmt.Sprintf(`key: X
+name: X
+peak: 1 TFLOP/s
+memory: {capacity: 1 GiB, bandwidth: 1 GB/s}
+source: {kind: datasheet, ref: r}
+corrections:
+  - {field: %s, upstream: %q, value: v, reason: r, source: {ref: r}}
+`, tc.field, tc.upstream)
+		c := MustDefault()
+		_, err := c.AddUserYAML("x.yaml", []byte(yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "x.yaml") {
+			t.Errorf("%s upstream %q: %v, want an error naming x.yaml and %q", tc.field, tc.upstream, err, tc.want)
+		}
+	}
+}
