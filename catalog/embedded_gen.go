@@ -135,12 +135,17 @@ func embedded() *Catalog {
 				ReleaseYear: 2024,
 				PeakFLOPS:   2.25e+15,
 				Rates: map[string]float64{
+					"bf16": 2.25e+15,
+					"fp16": 2.25e+15,
+					"fp32": 7.5e+13,
 					"fp4":  9e+15,
 					"fp8":  4.5e+15,
 					"int4": 9e+15,
+					"int8": 4.5e+15,
+					"tf32": 1.1e+15,
 				},
-				MemCapacityBytes:      2.06158430208e+11,
-				MemBandwidthBytesPerS: 8e+12,
+				MemCapacityBytes:      1.9327352832e+11,
+				MemBandwidthBytesPerS: 7.7e+12,
 				GEMMEfficiency: map[string]float64{
 					"bf16": 0.776,
 					"fp8":  0.763,
@@ -172,11 +177,64 @@ func embedded() *Catalog {
 							Kind: "microbenchmark",
 							Ref:  "Bekman, Machine Learning Engineering Open Book, compute/accelerator/README.md, Maximum Achievable Matmul FLOPS comparison table (github.com/stas00/ml-engineering@744d01e): B200 SXM BF16 1745.0 of 2250 (77.6 %), FP8 3432.5 of 4500 (76.3 %)",
 						},
+						"memory.bandwidth": Source{
+							Kind:     "datasheet",
+							Ref:      "NVIDIA HGX B200 technical specifications: 7.7 TB/s per GPU (62 TB/s for eight); the driver reports a 7,680-bit bus at 3,996 MHz DDR, 7680/8 × 3.996e9 × 2 = 7.67 TB/s (pytorch/ao pull request #4002, 2026-03-05)",
+							URL:      "https://github.com/pytorch/ao/pull/4002",
+							Verified: "2026-12-07",
+						},
+						"memory.capacity": Source{
+							Kind:     "datasheet",
+							Ref:      "NVIDIA HGX B200 technical specifications: 180 GB HBM3E per GPU (1.4 TB for eight); a B200's nvidia-smi memory.total is 183,359 MiB = 179.06 GiB (the audit tests' capture, audit/match_test.go), so NVIDIA's GB here is a binary gigabyte as on every HBM part (docs/CATALOG.md, Memory capacity units)",
+							URL:      "https://www.nvidia.com/en-us/data-center/hgx/",
+							Verified: "2026-12-07",
+						},
+						"rates": Source{
+							Kind:     "datasheet",
+							Ref:      "NVIDIA Blackwell architecture / HGX B200 technical specifications, individual Blackwell GPU (HGX B200 column, sparse figures as NVIDIA prints them, halved for dense): FP4 18 PFLOPS, FP8/FP6 9 PFLOPS, INT8 9 POPS, FP16/BF16 4.5 PFLOPS, TF32 2.2 PFLOPS, FP32 75 TFLOPS (dense, no sparsity), max TDP configurable up to 1,000 W. int4 9000 TOPS is the registry's: NVIDIA states no INT4 rate for Blackwell",
+							URL:      "https://www.nvidia.com/en-us/data-center/hgx/",
+							Verified: "2026-12-07",
+						},
 						"scale_up.latency": Source{
 							Kind:     "convention",
 							Ref:      "MLSysIM memory/interconnect access-latency hierarchy (order-of-magnitude class figures)",
 							Verified: "2026-03-06",
 							ID:       "MEMORY_LATENCY_HIERARCHY",
+						},
+					},
+					Corrections: []Correction{
+						Correction{
+							Field:    "memory.capacity",
+							Upstream: string("192 GiB"),
+							Value:    string("180 GiB"),
+							Reason:   "192 GB and 8 TB/s are the Blackwell die's launch figures; the B200 as shipped (HGX B200 and DGX B200) has 180 GB of HBM3E at 7.7 TB/s per GPU, and the driver reports 179.06 GiB and a 7.67 TB/s bus. The registry overstated capacity by 6.7 % and bandwidth by 3.9 %.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "NVIDIA HGX B200 technical specifications: 180 GB HBM3E, 7.7 TB/s per GPU",
+								URL:  "https://www.nvidia.com/en-us/data-center/hgx/",
+							},
+						},
+						Correction{
+							Field:    "memory.bandwidth",
+							Upstream: string("8 TB/s"),
+							Value:    string("7.7 TB/s"),
+							Reason:   "As the capacity: 8 TB/s was the launch figure; NVIDIA's HGX B200 specifications give 7.7 TB/s per GPU, and the driver's bus width and memory clock give 7.67 TB/s.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "NVIDIA HGX B200 technical specifications: 7.7 TB/s per GPU; pytorch/ao pull request #4002: 7680-bit bus at 3996 MHz DDR",
+								URL:  "https://www.nvidia.com/en-us/data-center/hgx/",
+							},
+						},
+						Correction{
+							Field:    "rates",
+							Upstream: string("fp8: 4500 TFLOP/s, fp4: 9000 TFLOP/s, int4: 9000 TOPS"),
+							Value:    string("fp32: 75 TFLOP/s, tf32: 1100 TFLOP/s, fp16: 2250 TFLOP/s, bf16: 2250 TFLOP/s, fp8: 4500 TFLOP/s, fp4: 9000 TFLOP/s, int8: 4500 TOPS, int4: 9000 TOPS"),
+							Reason:   "Without fp32, tf32 and int8 rates those precisions fell back to the 2,250 TFLOP/s 16-bit peak: fp32 30 times NVIDIA's 75 TFLOPS. NVIDIA's dense figures are now stated.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "NVIDIA HGX B200 technical specifications: TF32 2.2, INT8 9 (sparse), FP32 75 TFLOPS",
+								URL:  "https://www.nvidia.com/en-us/data-center/hgx/",
+							},
 						},
 					},
 					Upstream: &Upstream{
@@ -215,7 +273,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Cerebras_CS3.yaml",
 						Commit: "370f0efdbe03c0d8afe7f7c12e7640566651436e",
 					},
-					File: "catalog/data/hardware/cloud.yaml:93",
+					File: "catalog/data/hardware/cloud.yaml:117",
 				},
 			},
 			&Hardware{
@@ -243,7 +301,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/DMatrix_Corsair.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:116",
+					File: "catalog/data/hardware/cloud.yaml:140",
 				},
 			},
 			&Hardware{
@@ -251,18 +309,21 @@ func embedded() *Catalog {
 				Name:        "NVIDIA GB200 (one Blackwell GPU of a GB200 NVL72)",
 				Tier:        "Cloud",
 				ReleaseYear: 2024,
-				PeakFLOPS:   2.25e+15,
+				PeakFLOPS:   2.5e+15,
 				Rates: map[string]float64{
-					"bf16": 2.25e+15,
-					"fp16": 2.25e+15,
-					"fp4":  9e+15,
-					"fp8":  4.5e+15,
+					"bf16": 2.5e+15,
+					"fp16": 2.5e+15,
+					"fp32": 8e+13,
+					"fp4":  1e+16,
+					"fp8":  5e+15,
+					"int8": 5e+15,
+					"tf32": 1.25e+15,
 				},
-				MemCapacityBytes:      2.06158430208e+11,
+				MemCapacityBytes:      1.99715979264e+11,
 				MemBandwidthBytesPerS: 8e+12,
 				GEMMEfficiency: map[string]float64{
-					"bf16": 0.8098,
-					"fp8":  0.8035,
+					"bf16": 0.7288,
+					"fp8":  0.7231,
 				},
 				ScaleUp: &Link{
 					Name:      "NVLink 5.0 (NVL72 switch)",
@@ -276,7 +337,7 @@ func embedded() *Catalog {
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "derived",
-						Ref:      "NVIDIA GB200 NVL72 rack-scale system documentation divided by its 72 GPUs: 162 PFLOP/s FP16 → 2250 TFLOP/s, 13.5 TiB → 192 GiB, 576 TB/s → 8 TB/s, 130 TB/s NVLink Switch → 1.8 TB/s per GPU, 120 kW rack → 1666.7 W per GPU (with its share of Grace CPUs and switches), 3 M USD → 41,666.7 USD",
+						Ref:      "NVIDIA GB200 NVL72 rack-scale system documentation divided by its 72 GPUs: 576 TB/s → 8 TB/s, 130 TB/s NVLink Switch → 1.8 TB/s per GPU, 120 kW rack → 1666.7 W per GPU (with its share of Grace CPUs and switches), 3 M USD → 41,666.7 USD; peak, rates and capacity from the same page's per-GPU figures (field_sources)",
 						URL:      "https://www.nvidia.com/en-us/data-center/gb200-nvl72/",
 						Verified: "2026-12-06",
 						ID:       "prov:nvidia-gb200-nvl72-datasheet",
@@ -284,9 +345,21 @@ func embedded() *Catalog {
 					FieldSources: map[string]Source{
 						"gemm_efficiency": Source{
 							Kind:     "microbenchmark",
-							Ref:      "Bekman, Machine Learning Engineering Open Book, compute/accelerator/README.md, MAMF table: NVIDIA GB200 SXM 1822.0 TFLOPS BF16 and 3615.6 FP8; the table takes 2500 and 5000 as the GB200 peaks, this entry keeps the rack-derived 2250 and 4500, so the efficiencies are the measured rates over this entry's peaks (1822.0/2250, 3615.6/4500)",
+							Ref:      "Bekman, Machine Learning Engineering Open Book, compute/accelerator/README.md, MAMF table: NVIDIA GB200 SXM 1822.0 TFLOPS BF16 and 3615.6 FP8, against the 2500 and 5000 peaks this entry now carries (1822.0/2500 = 0.7288, 3615.6/5000 = 0.7231; the same measured rates as before the peaks were corrected)",
 							URL:      "https://github.com/stas00/ml-engineering/blob/master/compute/accelerator/README.md",
 							Verified: "2026-12-06",
+						},
+						"memory.capacity": Source{
+							Kind:     "datasheet",
+							Ref:      "NVIDIA GB200 NVL72 technical specifications: up to 13.4 TB HBM3E per rack, 372 GB per superchip of two GPUs, 186 GB per GPU; a GB200 GPU's nvidia-smi memory.total is 189,471 MiB = 185.03 GiB (the audit tests' capture, audit/match_test.go): a binary gigabyte, as on every HBM part (docs/CATALOG.md, Memory capacity units)",
+							URL:      "https://www.nvidia.com/en-us/data-center/gb200-nvl72/",
+							Verified: "2026-12-07",
+						},
+						"rates": Source{
+							Kind:     "datasheet",
+							Ref:      "NVIDIA GB200 NVL72 technical specifications, GB200 NVL72 and GB200 Grace Blackwell Superchip columns (sparse figures as NVIDIA prints them; a superchip holds two GPUs, the rack 72): FP16/BF16 360 PFLOPS per rack, 10 per superchip, so 5 per GPU sparse and 2.5 dense; FP8/FP6 720 (10 per GPU sparse, 5 dense); FP4 1,440 (20, 10); INT8 720 POPS (5 dense per GPU); TF32 180 (2.5, 1.25); FP32 5,760 TFLOPS per rack = 80 per GPU (dense). The GB200's GPUs run at up to 1,200 W against the HGX B200's 1,000 W, hence the higher peaks",
+							URL:      "https://www.nvidia.com/en-us/data-center/gb200-nvl72/",
+							Verified: "2026-12-07",
 						},
 						"scale_up.latency": Source{
 							Kind:     "convention",
@@ -307,13 +380,46 @@ func embedded() *Catalog {
 								URL:  "https://www.nvidia.com/en-us/data-center/gb200-nvl72/",
 							},
 						},
+						Correction{
+							Field:    "peak",
+							Upstream: string("2250 TFLOP/s"),
+							Value:    string("2500 TFLOP/s"),
+							Reason:   "NVIDIA's GB200 NVL72 specifications give the rack 360 PFLOPS FP16/BF16 with sparsity, 180 dense: 2.5 PFLOPS per GPU, not the 2.25 of an HGX B200 (the GB200's GPUs run at up to 1,200 W). The entry's 2250 came from a rack figure the current specifications do not carry; every dense rate scales the same way, and fp32, tf32 and int8 are stated so they no longer fall back to the 16-bit peak. The measured matmul rates are unchanged (the efficiencies are restated against the new peaks).",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "NVIDIA GB200 NVL72 technical specifications: FP16/BF16 360 PFLOPS, FP8 720, FP4 1,440 (sparse), FP32 5,760 TFLOPS per 72-GPU rack",
+								URL:  "https://www.nvidia.com/en-us/data-center/gb200-nvl72/",
+							},
+						},
+						Correction{
+							Field:    "rates",
+							Upstream: string("fp16: 2250 TFLOP/s, bf16: 2250 TFLOP/s, fp8: 4500 TFLOP/s, fp4: 9000 TFLOP/s"),
+							Value:    string("fp32: 80 TFLOP/s, tf32: 1250 TFLOP/s, fp16: 2500 TFLOP/s, bf16: 2500 TFLOP/s, fp8: 5000 TFLOP/s, fp4: 10000 TFLOP/s, int8: 5000 TOPS"),
+							Reason:   "The rates beside the corrected peak: NVIDIA's per-GPU dense figures (half the sparse ones printed), fp32, tf32 and int8 stated so they no longer fall back to the 16-bit peak.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "NVIDIA GB200 NVL72 technical specifications, per rack and per superchip",
+								URL:  "https://www.nvidia.com/en-us/data-center/gb200-nvl72/",
+							},
+						},
+						Correction{
+							Field:    "memory.capacity",
+							Upstream: string("192 GiB"),
+							Value:    string("186 GiB"),
+							Reason:   "NVIDIA's specifications give 186 GB of HBM3E per GB200 GPU (13.4 TB per rack, 372 GB per two-GPU superchip), and the device reports 185.03 GiB; 192 GiB overstated it by 3.2 %.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "NVIDIA GB200 NVL72 technical specifications: up to 13.4 TB HBM3E per rack, 372 GB per superchip",
+								URL:  "https://www.nvidia.com/en-us/data-center/gb200-nvl72/",
+							},
+						},
 					},
-					Notes: "Per-GPU figures are the upstream rack entry's divided by 72 (tdp and unit_cost include each GPU's share of the rack's CPUs, switches and power delivery).",
+					Notes: "Per-GPU figures are NVIDIA's per-GPU specifications; tdp and unit_cost are the upstream rack entry's divided by 72 (they include each GPU's share of the rack's CPUs, switches and power delivery: the GPU alone is configurable up to 1,200 W).",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/cloud/GB200_NVL72.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:135",
+					File: "catalog/data/hardware/cloud.yaml:159",
 				},
 			},
 			&Hardware{
@@ -378,7 +484,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi2.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:174",
+					File: "catalog/data/hardware/cloud.yaml:218",
 				},
 			},
 			&Hardware{
@@ -442,7 +548,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi3.yaml",
 						Commit: "2f8ab93067e49f5fb68b3ef36d2a7313d4c03956",
 					},
-					File: "catalog/data/hardware/cloud.yaml:208",
+					File: "catalog/data/hardware/cloud.yaml:252",
 				},
 			},
 			&Hardware{
@@ -467,7 +573,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Graphcore_GC200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:241",
+					File: "catalog/data/hardware/cloud.yaml:285",
 				},
 			},
 			&Hardware{
@@ -495,7 +601,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Groq_LPU.yaml",
 						Commit: "6d86fce58e624c45acf4df6fafab25b2eeb2a8f8",
 					},
-					File: "catalog/data/hardware/cloud.yaml:258",
+					File: "catalog/data/hardware/cloud.yaml:302",
 				},
 			},
 			&Hardware{
@@ -606,7 +712,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H100.yaml",
 						Commit: "034a583b9b80f2d7a66ffbd307c8901346ef5594",
 					},
-					File: "catalog/data/hardware/cloud.yaml:277",
+					File: "catalog/data/hardware/cloud.yaml:321",
 				},
 			},
 			&Hardware{
@@ -694,7 +800,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "FP64 (cut to about 1 TFLOP/s on the H800) is not catalogued for either part. No unit_cost: no public list price.",
-					File:  "catalog/data/hardware/cloud.yaml:334",
+					File:  "catalog/data/hardware/cloud.yaml:378",
 				},
 			},
 			&Hardware{
@@ -710,7 +816,7 @@ func embedded() *Catalog {
 					"tf32": 4.94e+14,
 				},
 				SMCount:                      132,
-				MemCapacityBytes:             1.40660178944e+11,
+				MemCapacityBytes:             1.51397597184e+11,
 				MemBandwidthBytesPerS:        4.8e+12,
 				StorageCapacityBytes:         4e+12,
 				StorageBandwidthBytesPerS:    7e+09,
@@ -761,6 +867,12 @@ func embedded() *Catalog {
 							Kind: "microbenchmark",
 							Ref:  "Microsoft Azure, AI-benchmarking-guide (github.com/Azure/AI-benchmarking-guide@8fd0c6e) Azure_Results/ND_H200_v5_results.md: BabelStream Triad 4.15 TB/s on H200 141GB",
 						},
+						"memory.capacity": Source{
+							Kind:     "datasheet",
+							Ref:      "NVIDIA H200 Tensor Core GPU datasheet: GPU memory 141GB HBM3e. NVIDIA's GB on HBM parts is a binary gigabyte: nvidia-smi's memory.total is 81,920 MiB = 80 GiB exactly on the A100 80GB and 81,559 MiB on the H100 80GB (modal-labs/modal-client pull request #2797, 2025-01-23), and an H200's half-GPU MIG profile 3g.71gb holds 69.50 GiB (nvidia-smi mig -lgip, NVIDIA/mig-parted issue #120): 141 GiB less the driver's reserve, as 80 GiB is for the H100",
+							URL:      "https://github.com/NVIDIA/mig-parted/issues/120",
+							Verified: "2026-12-07",
+						},
 						"scale_up.bus_bandwidth": Source{
 							Kind:     "measurement",
 							Ref:      "NCCL maintainer (S. Jeaugey), NVIDIA/nccl-tests issue #212: effective NVLink4 busBw 370 GB/s (the H200 uses the same NVLink 4.0 as the H100)",
@@ -801,13 +913,23 @@ func embedded() *Catalog {
 								URL:  "https://www.nvidia.com/en-us/data-center/h200/",
 							},
 						},
+						Correction{
+							Field:    "memory.capacity",
+							Upstream: string("131 GiB"),
+							Value:    string("141 GiB"),
+							Reason:   "The registry read NVIDIA's 141 GB as decimal (141e9 B ≈ 131 GiB) while storing the H100's and A100's 80 GB as 80 GiB: two conventions, silently mixed. NVIDIA's HBM gigabytes are binary (the A100 80GB shows exactly 80 GiB; the H200's 3g.71gb MIG half holds 69.50 GiB), so the H200 is stored as 141 GiB like its siblings; 131 GiB understated it by 7.1 %.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "NVIDIA H200 datasheet: 141GB HBM3e; nvidia-smi mig -lgip on an H200 (NVIDIA/mig-parted issue #120): 3g.71gb = 69.50 GiB",
+								URL:  "https://www.nvidia.com/en-us/data-center/h200/",
+							},
+						},
 					},
-					Notes: "131 GiB (= 140.66 GB) is how the registry stores NVIDIA's 141 GB HBM3e (README §9.5). Kept verbatim.",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:380",
+					File: "catalog/data/hardware/cloud.yaml:424",
 				},
 			},
 			&Hardware{
@@ -835,7 +957,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:437",
+					File: "catalog/data/hardware/cloud.yaml:486",
 				},
 			},
 			&Hardware{
@@ -890,7 +1012,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:456",
+					File: "catalog/data/hardware/cloud.yaml:505",
 				},
 			},
 			&Hardware{
@@ -958,7 +1080,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:488",
+					File: "catalog/data/hardware/cloud.yaml:537",
 				},
 			},
 			&Hardware{
@@ -985,7 +1107,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:524",
+					File: "catalog/data/hardware/cloud.yaml:573",
 				},
 			},
 			&Hardware{
@@ -995,6 +1117,8 @@ func embedded() *Catalog {
 				ReleaseYear: 2018,
 				PeakFLOPS:   6.5e+13,
 				Rates: map[string]float64{
+					"fp32": 8.1e+12,
+					"int4": 2.6e+14,
 					"int8": 1.3e+14,
 				},
 				MemCapacityBytes:      1.7179869184e+10,
@@ -1022,6 +1146,12 @@ func embedded() *Catalog {
 							URL:      "https://www.nvidia.com/en-us/data-center/tesla-t4/",
 							Verified: "2026-12-07",
 						},
+						"rates": Source{
+							Kind:     "datasheet",
+							Ref:      "NVIDIA T4 Tensor Core GPU datasheet / product page, specifications: single-precision 8.1 TFLOPS, mixed-precision (FP16/FP32) 65 TFLOPS, INT8 130 TOPS, INT4 260 TOPS; GPU memory 16 GB GDDR6 at 320+ GB/s, 70 W (nvidia-smi shows 15,360 MiB with ECC on: modal-labs/modal-client pull request #2797)",
+							URL:      "https://www.nvidia.com/en-us/data-center/tesla-t4/",
+							Verified: "2026-12-07",
+						},
 					},
 					Corrections: []Correction{
 						Correction{
@@ -1035,12 +1165,23 @@ func embedded() *Catalog {
 								URL:  "https://www.nvidia.com/en-us/data-center/tesla-t4/",
 							},
 						},
+						Correction{
+							Field:    "rates",
+							Upstream: string("int8: 130 TOPS"),
+							Value:    string("fp32: 8.1 TFLOP/s, int8: 130 TOPS, int4: 260 TOPS"),
+							Reason:   "Without an fp32 rate, fp32 on the T4 fell back to the 65 TFLOP/s FP16 tensor peak, eight times NVIDIA's 8.1 TFLOPS single-precision figure; int4 would have borrowed it too. Both are NVIDIA's stated figures.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "NVIDIA T4 datasheet: single-precision 8.1 TFLOPS, INT4 260 TOPS",
+								URL:  "https://www.nvidia.com/en-us/data-center/tesla-t4/",
+							},
+						},
 					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:542",
+					File: "catalog/data/hardware/cloud.yaml:591",
 				},
 			},
 			&Hardware{
@@ -1095,7 +1236,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:574",
+					File: "catalog/data/hardware/cloud.yaml:631",
 				},
 			},
 			&Hardware{
@@ -1123,7 +1264,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:606",
+					File: "catalog/data/hardware/cloud.yaml:663",
 				},
 			},
 			&Hardware{
@@ -1205,7 +1346,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:625",
+					File: "catalog/data/hardware/cloud.yaml:682",
 				},
 			},
 			&Hardware{
@@ -1246,7 +1387,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:667",
+					File: "catalog/data/hardware/cloud.yaml:724",
 				},
 			},
 			&Hardware{
@@ -1315,7 +1456,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:692",
+					File: "catalog/data/hardware/cloud.yaml:749",
 				},
 			},
 			&Hardware{
@@ -1404,7 +1545,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:732",
+					File: "catalog/data/hardware/cloud.yaml:789",
 				},
 			},
 			&Hardware{
@@ -1513,7 +1654,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:776",
+					File: "catalog/data/hardware/cloud.yaml:833",
 				},
 			},
 			&Hardware{
@@ -1540,7 +1681,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:829",
+					File: "catalog/data/hardware/cloud.yaml:886",
 				},
 			},
 			&Hardware{
@@ -1601,7 +1742,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:847",
+					File: "catalog/data/hardware/cloud.yaml:904",
 				},
 			},
 			&Hardware{
@@ -1636,7 +1777,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:884",
+					File: "catalog/data/hardware/cloud.yaml:941",
 				},
 			},
 			&Hardware{
@@ -6967,10 +7108,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "2a14ad8c160b1d2a9e9e9936b83e5f6dc56deaf2e833c6b47e46693e681a07d1",
+		Hash: "85e5b01479e04cf6414cbbb21d0b021dcba9cebc25bbac44d22f34f2b2e5de0f",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:22636c3f1ce061b1af0ebead23fdce810fab5265db272a6581b689f5a0f56bc8",
+				"catalog/data/hardware/cloud.yaml:94bc3e2bf74cc32da41ec03a168794d17b39db228107eb898afa5817bbcfcace",
 				"catalog/data/hardware/edge.yaml:54c6e568f090e11c28708f007880a3e9325871544e154d80e85fb87ad0d5dc25",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -123,9 +124,9 @@ func TestSeedView(t *testing.T) {
 			t.Errorf("%s: SeedLinks scale-up %+v, seed view %+v", h.Key, up, v.ScaleUp)
 		}
 	}
-	// 7 added links + 10 restorable values (TestRecordedCorrections lists them).
-	if restored != 17 {
-		t.Errorf("%d restorable corrections, want 17", restored)
+	// 7 added links + 18 restorable values (TestRecordedCorrections lists them).
+	if restored != 25 {
+		t.Errorf("%d restorable corrections, want 25", restored)
 	}
 	// The seed view never writes through to the loaded entry.
 	trn, _ := c.HardwareByKey("Trainium2")
@@ -162,6 +163,31 @@ corrections:
 		_, err := c.AddUserYAML("x.yaml", []byte(yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "x.yaml") {
 			t.Errorf("%s upstream %q: %v, want an error naming x.yaml and %q", tc.field, tc.upstream, err, tc.want)
+		}
+	}
+}
+
+// TestHBMCapacityAgainstDevice: vendors quote HBM in binary gigabytes (NVIDIA's "80GB"
+// A100 shows exactly 80 GiB), so the catalog stores the vendor figure in GiB and a
+// device's visible total (nvidia-smi memory.total, MiB) sits just under it: the driver
+// keeps back under 1 %. Captured totals (audit/match_test.go's detections and the
+// sources in cloud.yaml): A100 80GB 81,920 MiB and H100 81,559 MiB (modal-labs/
+// modal-client #2797), H200 143,771 MiB, B200 183,359 MiB, GB200 189,471 MiB. A decimal
+// reading (the registry's 131 GiB H200) or a pre-launch figure (192 GiB B200) fails.
+func TestHBMCapacityAgainstDevice(t *testing.T) {
+	c := MustDefault()
+	for key, mib := range map[string]float64{"A100": 81920, "H100": 81559, "H800": 81559, "H200": 143771, "B200": 183359, "GB200": 189471} {
+		h, err := c.HardwareByKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		visible := mib * (1 << 20)
+		if r := h.MemCapacityBytes / visible; r < 1 || r > 1.01 {
+			t.Errorf("%s: catalog %.4g GiB is %.4f × the device's visible %.2f GiB; want at most 1 %% above it",
+				key, h.MemCapacityBytes/(1<<30), r, visible/(1<<30))
+		}
+		if g := h.MemCapacityBytes / (1 << 30); g != math.Trunc(g) {
+			t.Errorf("%s: %g GiB is not a whole number of GiB (HBM capacities are binary)", key, g)
 		}
 	}
 }
