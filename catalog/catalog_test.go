@@ -542,6 +542,9 @@ func TestRecordedCorrections(t *testing.T) {
 		seedRow(c, "GB200", "memory.capacity", "192 GiB", "186 GiB"),
 		seedRow(c, "H200", "memory.capacity", "131 GiB", "141 GiB"),
 		seedRow(c, "T4", "rates", "int8: 130 TOPS", "fp32: 8.1 TFLOP/s, int8: 130 TOPS, int4: 260 TOPS"),
+		// Untether AI at Hot Chips 34: 2 PFLOPS FP8, 1 PFLOPS BF16 (the peak is the 16-bit rate).
+		seedRow(c, "Untether_speedAI240", "peak", "2 PFLOP/s", "1000 TFLOP/s"),
+		seedRow(c, "Untether_speedAI240", "rates", "bf16: 1000 TFLOP/s", "bf16: 1000 TFLOP/s, fp8: 2000 TFLOP/s"),
 	} {
 		cr := find(tc.corrections, tc.field)
 		if cr == nil {
@@ -559,8 +562,8 @@ func TestRecordedCorrections(t *testing.T) {
 	for _, e := range allEntries(c) {
 		n += len(e.prov.Corrections)
 	}
-	if n != 32 {
-		t.Errorf("%d corrections in the catalog, want the 32 above; a new one needs a row here", n)
+	if n != 34 {
+		t.Errorf("%d corrections in the catalog, want the 34 above; a new one needs a row here", n)
 	}
 }
 

@@ -3,6 +3,8 @@ package catalog
 import (
 	"fmt"
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -124,9 +126,9 @@ func TestSeedView(t *testing.T) {
 			t.Errorf("%s: SeedLinks scale-up %+v, seed view %+v", h.Key, up, v.ScaleUp)
 		}
 	}
-	// 7 added links + 18 restorable values (TestRecordedCorrections lists them).
-	if restored != 25 {
-		t.Errorf("%d restorable corrections, want 25", restored)
+	// 7 added links + 20 restorable values (TestRecordedCorrections lists them).
+	if restored != 27 {
+		t.Errorf("%d restorable corrections, want 27", restored)
 	}
 	// The seed view never writes through to the loaded entry.
 	trn, _ := c.HardwareByKey("Trainium2")
@@ -163,6 +165,59 @@ corrections:
 		_, err := c.AddUserYAML("x.yaml", []byte(yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "x.yaml") {
 			t.Errorf("%s upstream %q: %v, want an error naming x.yaml and %q", tc.field, tc.upstream, err, tc.want)
+		}
+	}
+}
+
+// TestCatalogAuditRules: conventions a datasheet audit checks by hand, checked on every
+// hardware entry (docs/CATALOG.md, "Hardware entry" and "Memory capacity units").
+func TestCatalogAuditRules(t *testing.T) {
+	c := MustDefault()
+	checked := map[string]int{}
+	for _, h := range c.Hardware {
+		// The default peak is the dense 16-bit rate: where the entry states fp16 or bf16
+		// it is that rate, and a 2:4-sparse figure is exactly twice its dense one (NVIDIA
+		// prints sparse figures; taking one as dense doubles every answer).
+		for _, k := range []string{"fp16", "bf16"} {
+			if r, ok := h.Rates[k]; ok {
+				checked["peak=16-bit"]++
+				if r != h.PeakFLOPS {
+					t.Errorf("%s: %s rate %g differs from the default peak %g (the dense 16-bit rate)", h.Key, k, r, h.PeakFLOPS)
+				}
+			}
+		}
+		for sparse, dense := range map[string]string{"fp16_sparse": "fp16", "fp4_sparse": "fp4"} {
+			s, ok := h.Rates[sparse]
+			if !ok {
+				continue
+			}
+			d, ok := h.Rates[dense]
+			if !ok && dense == "fp16" {
+				d, ok = h.PeakFLOPS, true
+			}
+			if ok {
+				checked["sparse=2×dense"]++
+				if s != 2*d {
+					t.Errorf("%s: %s %g is not twice %s %g (2:4 structured sparsity doubles the dense rate)", h.Key, sparse, s, dense, d)
+				}
+			}
+		}
+		// A scale-up link named "NxR GbE" carries N × R Gb/s ÷ 8 per direction: the
+		// ports that form it, no more (Gaudi 2's three scale-out ports are not in it).
+		if l := h.ScaleUp; l != nil {
+			if m := regexp.MustCompile(`(\d+)x(\d+)GbE`).FindStringSubmatch(l.Name); m != nil {
+				checked["ports"]++
+				n, _ := strconv.Atoi(m[1])
+				r, _ := strconv.Atoi(m[2])
+				if want := float64(n*r) * 1e9 / 8; l.Direction != PerDirection || l.BytesPerS != want {
+					t.Errorf("%s: scale_up %q is %g B/s %s, want %d × %d Gb/s ÷ 8 = %g per_direction", h.Key, l.Name, l.BytesPerS, l.Direction, n, r, want)
+				}
+			}
+		}
+	}
+	for rule, n := range map[string]int{"peak=16-bit": 8, "sparse=2×dense": 1, "ports": 2} {
+		if checked[rule] < n {
+			t.Errorf("rule %s checked %d entries, want at least %d (the catalog's rates did not load?)", rule, checked[rule], n)
 		}
 	}
 }
