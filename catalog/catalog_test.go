@@ -545,6 +545,12 @@ func TestRecordedCorrections(t *testing.T) {
 		// Untether AI at Hot Chips 34: 2 PFLOPS FP8, 1 PFLOPS BF16 (the peak is the 16-bit rate).
 		seedRow(c, "Untether_speedAI240", "peak", "2 PFLOP/s", "1000 TFLOP/s"),
 		seedRow(c, "Untether_speedAI240", "rates", "bf16: 1000 TFLOP/s", "bf16: 1000 TFLOP/s, fp8: 2000 TFLOP/s"),
+		// Jetson Orin: 275 / 100 / 40 TOPS are sparse INT8 (NVIDIA Deep-Learning-Accelerator-SW README:
+		// GPU 171 + DLA 105 sparse); dense int8 is half, and the AGX peak is 275 / 4 like its siblings'.
+		seedRow(c, "JetsonAGXOrin", "peak", "275 TOPS", "68.75 TFLOP/s"),
+		seedRow(c, "JetsonAGXOrin", "rates", "int8: 275 TOPS", "int8: 137.5 TOPS"),
+		seedRow(c, "JetsonOrinNX", "rates", "int8: 100 TOPS", "int8: 50 TOPS"),
+		seedRow(c, "JetsonOrinNano", "rates", "int8: 40 TOPS", "int8: 20 TOPS"),
 	} {
 		cr := find(tc.corrections, tc.field)
 		if cr == nil {
@@ -562,8 +568,8 @@ func TestRecordedCorrections(t *testing.T) {
 	for _, e := range allEntries(c) {
 		n += len(e.prov.Corrections)
 	}
-	if n != 34 {
-		t.Errorf("%d corrections in the catalog, want the 34 above; a new one needs a row here", n)
+	if n != 38 {
+		t.Errorf("%d corrections in the catalog, want the 38 above; a new one needs a row here", n)
 	}
 }
 

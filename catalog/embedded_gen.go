@@ -1908,9 +1908,9 @@ func embedded() *Catalog {
 				Name:        "NVIDIA Jetson AGX Orin",
 				Tier:        "Edge",
 				ReleaseYear: 2022,
-				PeakFLOPS:   2.75e+14,
+				PeakFLOPS:   6.875e+13,
 				Rates: map[string]float64{
-					"int8": 2.75e+14,
+					"int8": 1.375e+14,
 				},
 				MemCapacityBytes:      6.8719476736e+10,
 				MemBandwidthBytesPerS: 2.04e+11,
@@ -1926,7 +1926,43 @@ func embedded() *Catalog {
 						Verified: "2026-03-06",
 						ID:       "prov:nvidia-jetson-agx-orin",
 					},
-					Notes: "peak 275 TOPS is the marketing sparse-INT8 figure stored as peak_flops (README §9.5); the JetsonOrinNano provenance says peak is the FP16-dense equivalent (sparse INT8 / 4) \"matching NX/AGX\", which this entry does not follow. Kept verbatim.",
+					FieldSources: map[string]Source{
+						"peak": Source{
+							Kind: "derived",
+							Ref:  "The Jetson Orin entries' convention (JetsonOrinNX 25 = 100 / 4, JetsonOrinNano 10 = 40 / 4, the Nano's provenance): peak is the FP16-dense equivalent, sparse INT8 TOPS / 4 = 275 / 4 = 68.75 TFLOP/s",
+						},
+						"rates": Source{
+							Kind:     "datasheet",
+							Ref:      "NVIDIA, Deep-Learning-Accelerator-SW README (github.com/NVIDIA/Deep-Learning-Accelerator-SW), distribution of DL TOPs on a Jetson AGX Orin 64GB at MAXN: GPU sparse INT8 peak 171 TOPs, 2x DLA sparse INT8 peak 105 TOPs, the 275 TOPS total both sparse; the dense INT8 rate is half, 137.5 TOPS (2:4 structured sparsity doubles it)",
+							URL:      "https://github.com/NVIDIA/Deep-Learning-Accelerator-SW",
+							Verified: "2026-12-07",
+						},
+					},
+					Corrections: []Correction{
+						Correction{
+							Field:    "peak",
+							Upstream: string("275 TOPS"),
+							Value:    string("68.75 TFLOP/s"),
+							Reason:   "The registry stored the sparse INT8 marketing figure as the default peak, which every 16-bit point runs at: four times the FP16-dense equivalent its sibling entries (Orin NX, Orin Nano) use, and against that convention as the Nano's provenance states it.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "NVIDIA Deep-Learning-Accelerator-SW README: Orin's 275 TOPS is GPU 171 + DLA 105 sparse INT8",
+								URL:  "https://github.com/NVIDIA/Deep-Learning-Accelerator-SW",
+							},
+						},
+						Correction{
+							Field:    "rates",
+							Upstream: string("int8: 275 TOPS"),
+							Value:    string("int8: 137.5 TOPS"),
+							Reason:   "275 TOPS is the sparse INT8 peak (GPU 171 + 2 DLAs 105, each sparse); the rates map holds dense rates (sparse ones under *_sparse keys), so int8 is half of it. MLPerf's INT8 ResNet-50 engines do not use 2:4 sparsity.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "NVIDIA Deep-Learning-Accelerator-SW README: GPU sparse INT8 171 TOPs, 2x DLA sparse INT8 105 TOPs (MAXN)",
+								URL:  "https://github.com/NVIDIA/Deep-Learning-Accelerator-SW",
+							},
+						},
+					},
+					Notes: "peak is the FP16-dense equivalent (sparse INT8 / 4), as for the Orin NX and Nano; the registry's 275 TOPS (sparse INT8) is a recorded correction, which the seed profile still reads.",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/edge/JetsonAGXOrin.yaml",
 						Commit: "2dcd2ff3b44d5436dc7e91521bf933ef3cbec26a",
@@ -1941,7 +1977,7 @@ func embedded() *Catalog {
 				ReleaseYear: 2023,
 				PeakFLOPS:   2.5e+13,
 				Rates: map[string]float64{
-					"int8": 1e+14,
+					"int8": 5e+13,
 				},
 				MemCapacityBytes:      1.6e+10,
 				MemBandwidthBytesPerS: 1.02e+11,
@@ -1955,11 +1991,24 @@ func embedded() *Catalog {
 						Verified: "2026-03-06",
 						ID:       "prov:nvidia-jetson-orin-nx",
 					},
+					Corrections: []Correction{
+						Correction{
+							Field:    "rates",
+							Upstream: string("int8: 100 TOPS"),
+							Value:    string("int8: 50 TOPS"),
+							Reason:   "The Orin NX's 100 TOPS is its sparse INT8 figure (the family's, as the AGX Orin's 275 and the Nano's 40; this entry's own peak is 100 / 4); a dense int8 rate is half of it.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "NVIDIA Jetson Orin NX series data sheet: up to 100 TOPS (INT8, sparse); NVIDIA Deep-Learning-Accelerator-SW README for the family's sparse TOPS",
+								URL:  "https://www.nvidia.com/en-us/autonomous-machines/embedded-systems/jetson-orin/",
+							},
+						},
+					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/edge/JetsonOrinNX.yaml",
 						Commit: "4dd1909fc8d7a442c072ac464142875c14f83154",
 					},
-					File: "catalog/data/hardware/edge.yaml:91",
+					File: "catalog/data/hardware/edge.yaml:105",
 				},
 			},
 			&Hardware{
@@ -1969,7 +2018,7 @@ func embedded() *Catalog {
 				ReleaseYear: 2023,
 				PeakFLOPS:   1e+13,
 				Rates: map[string]float64{
-					"int8": 4e+13,
+					"int8": 2e+13,
 				},
 				MemCapacityBytes:      8e+09,
 				MemBandwidthBytesPerS: 6.8e+10,
@@ -1985,12 +2034,25 @@ func embedded() *Catalog {
 						Verified: "2026-06-10",
 						ID:       "prov:nvidia-jetson-orin-nano",
 					},
+					Corrections: []Correction{
+						Correction{
+							Field:    "rates",
+							Upstream: string("int8: 40 TOPS"),
+							Value:    string("int8: 20 TOPS"),
+							Reason:   "The entry's own source gives 40 TOPS as sparse INT8; a dense int8 rate is half of it.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "NVIDIA Jetson Orin Nano series data sheet (8 GB module, original 2023 spec): 40 TOPS sparse INT8",
+								URL:  "https://www.nvidia.com/en-us/autonomous-machines/embedded-systems/jetson-orin/",
+							},
+						},
+					},
 					Notes: "Original (pre-Super) Orin Nano 8GB; 40 TOPS sparse INT8, 1024-core Ampere GPU + 32 tensor cores, 8 GB 128-bit LPDDR5 at 68 GB/s, 7-15 W configurable. peak_flops is the FP16-dense equivalent (sparse INT8 TOPS / 4), matching the Jetson Orin NX/AGX entries' convention. The 2024 Super update raises the 8GB module to 67 TOPS / 7-25 W; this entry tracks the 7-15 W era cited in prose.",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/edge/JetsonOrinNano.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/edge.yaml:110",
+					File: "catalog/data/hardware/edge.yaml:130",
 				},
 			},
 			&Hardware{
@@ -2016,7 +2078,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/edge/NUC_Movidius.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/edge.yaml:132",
+					File: "catalog/data/hardware/edge.yaml:158",
 				},
 			},
 			&Hardware{
@@ -2054,7 +2116,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/edge/RoboTaxi.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/edge.yaml:150",
+					File: "catalog/data/hardware/edge.yaml:176",
 				},
 			},
 			&Hardware{
@@ -7141,11 +7203,11 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "aa85a9b7ffa92ee4bc51bff196386240681698f895e9481bf913de7f0e85b231",
+		Hash: "7c7c941597a57d6b5a4430d9dbf5d87d0107d202e8069267b37268dc20f68354",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:4daf3044d30f36a9312f283108ee2eef70f819b1566e5861e0fd571291ac03b0",
-				"catalog/data/hardware/edge.yaml:54c6e568f090e11c28708f007880a3e9325871544e154d80e85fb87ad0d5dc25",
+				"catalog/data/hardware/edge.yaml:85ce35471b7cd4b897976c8516d60de36e92a7981a51a50296ff456c70c35500",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",
 				"catalog/data/hardware/workstation.yaml:f8debf25a86aa8a69f56f331775d0f832892d6428c4b1302d69fff6a664f8526",
