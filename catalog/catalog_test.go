@@ -551,6 +551,8 @@ func TestRecordedCorrections(t *testing.T) {
 		seedRow(c, "JetsonAGXOrin", "rates", "int8: 275 TOPS", "int8: 137.5 TOPS"),
 		seedRow(c, "JetsonOrinNX", "rates", "int8: 100 TOPS", "int8: 50 TOPS"),
 		seedRow(c, "JetsonOrinNano", "rates", "int8: 40 TOPS", "int8: 20 TOPS"),
+		// AMD Instinct MI300X data sheet: TF32 653.7 TFLOPS dense.
+		seedRow(c, "MI300X", "rates", "fp32: 163.4 TFLOP/s, fp8: 2614 TFLOP/s, int8: 2614 TOPS", "fp32: 163.4 TFLOP/s, tf32: 653.7 TFLOP/s, fp8: 2614 TFLOP/s, int8: 2614 TOPS"),
 	} {
 		cr := find(tc.corrections, tc.field)
 		if cr == nil {
@@ -568,8 +570,8 @@ func TestRecordedCorrections(t *testing.T) {
 	for _, e := range allEntries(c) {
 		n += len(e.prov.Corrections)
 	}
-	if n != 38 {
-		t.Errorf("%d corrections in the catalog, want the 38 above; a new one needs a row here", n)
+	if n != 39 {
+		t.Errorf("%d corrections in the catalog, want the 39 above; a new one needs a row here", n)
 	}
 }
 

@@ -1025,6 +1025,7 @@ func embedded() *Catalog {
 					"fp32": 1.634e+14,
 					"fp8":  2.614e+15,
 					"int8": 2.614e+15,
+					"tf32": 6.537e+14,
 				},
 				SMCount:                      304,
 				MemCapacityBytes:             2.06158430208e+11,
@@ -1059,6 +1060,12 @@ func embedded() *Catalog {
 							Kind: "microbenchmark",
 							Ref:  "AMD, Instinct MI300X system acceptance guide, performance benchmarking (github.com/ROCm/system-acceptance-docs docs/performance-bench/mi300x.rst): BabelStream v5.0 expected Triad 3,948,061 MB/s per GPU (minimum passing 3,885,301)",
 						},
+						"rates": Source{
+							Kind:     "datasheet",
+							Ref:      "AMD Instinct MI300X data sheet, AI performance: peak TF32 653.7 TFLOPS (1307.4 with sparsity), FP16/BF16 1307.4 (2614.9), FP8 2614.9 (5229.8), INT8 2614.9 TOPS, FP32 matrix and vector 163.4 TFLOPS; dense figures kept",
+							URL:      "https://www.amd.com/content/dam/amd/en/documents/instinct-tech-docs/data-sheets/amd-instinct-mi300x-data-sheet.pdf",
+							Verified: "2026-12-07",
+						},
 						"scale_up.bandwidth": Source{
 							Kind: "datasheet",
 							Ref:  "AMD Instinct MI300X data sheet: 7 AMD Infinity Fabric links of 128 GB/s peak each (896 GB/s peer-to-peer, send + receive)",
@@ -1074,6 +1081,19 @@ func embedded() *Catalog {
 							Kind: "datasheet",
 							Ref:  "AMD Instinct MI300X data sheet: 304 GPU compute units (the CU is the SM's counterpart: one thread-block tile at a time per unit)",
 							URL:  "https://www.amd.com/content/dam/amd/en/documents/instinct-tech-docs/data-sheets/amd-instinct-mi300x-data-sheet.pdf",
+						},
+					},
+					Corrections: []Correction{
+						Correction{
+							Field:    "rates",
+							Upstream: string("fp32: 163.4 TFLOP/s, fp8: 2614 TFLOP/s, int8: 2614 TOPS"),
+							Value:    string("fp32: 163.4 TFLOP/s, tf32: 653.7 TFLOP/s, fp8: 2614 TFLOP/s, int8: 2614 TOPS"),
+							Reason:   "Without a tf32 rate, tf32 points fell back to the 1307 TFLOP/s 16-bit peak, twice AMD's dense TF32 figure.",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "AMD Instinct MI300X data sheet: peak TF32 653.7 TFLOPS",
+								URL:  "https://www.amd.com/content/dam/amd/en/documents/instinct-tech-docs/data-sheets/amd-instinct-mi300x-data-sheet.pdf",
+							},
 						},
 					},
 					Upstream: &Upstream{
@@ -1107,7 +1127,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:573",
+					File: "catalog/data/hardware/cloud.yaml:581",
 				},
 			},
 			&Hardware{
@@ -1181,7 +1201,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:591",
+					File: "catalog/data/hardware/cloud.yaml:599",
 				},
 			},
 			&Hardware{
@@ -1236,7 +1256,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:631",
+					File: "catalog/data/hardware/cloud.yaml:639",
 				},
 			},
 			&Hardware{
@@ -1264,7 +1284,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:663",
+					File: "catalog/data/hardware/cloud.yaml:671",
 				},
 			},
 			&Hardware{
@@ -1346,7 +1366,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:682",
+					File: "catalog/data/hardware/cloud.yaml:690",
 				},
 			},
 			&Hardware{
@@ -1387,7 +1407,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:724",
+					File: "catalog/data/hardware/cloud.yaml:732",
 				},
 			},
 			&Hardware{
@@ -1456,7 +1476,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:749",
+					File: "catalog/data/hardware/cloud.yaml:757",
 				},
 			},
 			&Hardware{
@@ -1545,7 +1565,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:789",
+					File: "catalog/data/hardware/cloud.yaml:797",
 				},
 			},
 			&Hardware{
@@ -1654,7 +1674,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:833",
+					File: "catalog/data/hardware/cloud.yaml:841",
 				},
 			},
 			&Hardware{
@@ -1714,7 +1734,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:886",
+					File: "catalog/data/hardware/cloud.yaml:894",
 				},
 			},
 			&Hardware{
@@ -1775,7 +1795,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:918",
+					File: "catalog/data/hardware/cloud.yaml:926",
 				},
 			},
 			&Hardware{
@@ -1810,7 +1830,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:955",
+					File: "catalog/data/hardware/cloud.yaml:963",
 				},
 			},
 			&Hardware{
@@ -7203,10 +7223,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "7c7c941597a57d6b5a4430d9dbf5d87d0107d202e8069267b37268dc20f68354",
+		Hash: "016973eb7f47462722c7056e50f56649a0fbc95ad4ed17f9febc41dadc0d0fab",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:4daf3044d30f36a9312f283108ee2eef70f819b1566e5861e0fd571291ac03b0",
+				"catalog/data/hardware/cloud.yaml:e5195b81cc2fb3d3cc8c04e16cfed0918cc6476e872911e84933cba1ec09992a",
 				"catalog/data/hardware/edge.yaml:85ce35471b7cd4b897976c8516d60de36e92a7981a51a50296ff456c70c35500",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",
