@@ -518,41 +518,41 @@ func TestRecordedCorrections(t *testing.T) {
 		linkRow(c, "TPUv1", "host_link", "PCIe Gen3 x16, 15.75 GB/s per direction"),
 		// Values the seed view restores (seedRow: the loaded value printed in the value's own units).
 		// Intel Gaudi Network Configuration: 21 of the 24 100 GbE ports are scale-up, 21 × 12.5 = 262.5 GB/s.
-		seedRow(c, "Gaudi2", "scale_up.bandwidth", "300 GB/s", "262.5 GB/s"),
+		seedRow(t, c, "Gaudi2", "scale_up.bandwidth", "300 GB/s", "262.5 GB/s"),
 		// AWS Neuron Trainium2 architecture: 667 BF16/FP16/TF32, 1,299 FP8, 181 FP32 TFLOPS; 2.9 TB/s HBM.
-		seedRow(c, "Trainium2", "peak", "380 TFLOP/s", "667 TFLOP/s"),
-		seedRow(c, "Trainium2", "rates", "fp8: 760 TFLOP/s", "fp32: 181 TFLOP/s, tf32: 667 TFLOP/s, bf16: 667 TFLOP/s, fp16: 667 TFLOP/s, fp8: 1299 TFLOP/s"),
-		seedRow(c, "Trainium2", "memory.bandwidth", "2.4 TB/s", "2.9 TB/s"),
+		seedRow(t, c, "Trainium2", "peak", "380 TFLOP/s", "667 TFLOP/s"),
+		seedRow(t, c, "Trainium2", "rates", "fp8: 760 TFLOP/s", "fp32: 181 TFLOP/s, tf32: 667 TFLOP/s, bf16: 667 TFLOP/s, fp16: 667 TFLOP/s, fp8: 1299 TFLOP/s"),
+		seedRow(t, c, "Trainium2", "memory.bandwidth", "2.4 TB/s", "2.9 TB/s"),
 		// Google Cloud TPU documentation, key specifications of v3, v5p and v6e.
-		seedRow(c, "TPUv3", "peak", "105 TFLOP/s", "123 TFLOP/s"),
-		seedRow(c, "TPUv3", "rates", "bf16: 105 TFLOP/s", "bf16: 123 TFLOP/s"),
-		seedRow(c, "TPUv5p", "memory.bandwidth", "2.76 TB/s", "2765 GB/s"),
-		seedRow(c, "TPUv5p", "rates", "int8: 918 TOPS", "bf16: 459 TFLOP/s, fp8: 459 TFLOP/s, int8: 918 TOPS"),
-		seedRow(c, "TPUv6", "rates", "none", "bf16: 918 TFLOP/s, int8: 1836 TOPS"),
-		seedRow(c, "TPUv6", "memory.bandwidth", "1600 GB/s", "1638 GB/s"),
+		seedRow(t, c, "TPUv3", "peak", "105 TFLOP/s", "123 TFLOP/s"),
+		seedRow(t, c, "TPUv3", "rates", "bf16: 105 TFLOP/s", "bf16: 123 TFLOP/s"),
+		seedRow(t, c, "TPUv5p", "memory.bandwidth", "2.76 TB/s", "2765 GB/s"),
+		seedRow(t, c, "TPUv5p", "rates", "int8: 918 TOPS", "bf16: 459 TFLOP/s, fp8: 459 TFLOP/s, int8: 918 TOPS"),
+		seedRow(t, c, "TPUv6", "rates", "none", "bf16: 918 TFLOP/s, int8: 1836 TOPS"),
+		seedRow(t, c, "TPUv6", "memory.bandwidth", "1600 GB/s", "1638 GB/s"),
 		// NVIDIA: HGX B200 180 GB at 7.7 TB/s and its dense rates; GB200 2.5 PFLOPS dense FP16 and
 		// 186 GB per GPU; H200 141 GB read as binary like the H100's 80; T4 FP32 8.1, INT4 260.
-		seedRow(c, "B200", "memory.capacity", "192 GiB", "180 GiB"),
-		seedRow(c, "B200", "memory.bandwidth", "8 TB/s", "7.7 TB/s"),
-		seedRow(c, "B200", "rates", "fp8: 4500 TFLOP/s, fp4: 9000 TFLOP/s, int4: 9000 TOPS",
+		seedRow(t, c, "B200", "memory.capacity", "192 GiB", "180 GiB"),
+		seedRow(t, c, "B200", "memory.bandwidth", "8 TB/s", "7.7 TB/s"),
+		seedRow(t, c, "B200", "rates", "fp8: 4500 TFLOP/s, fp4: 9000 TFLOP/s, int4: 9000 TOPS",
 			"fp32: 75 TFLOP/s, tf32: 1100 TFLOP/s, fp16: 2250 TFLOP/s, bf16: 2250 TFLOP/s, fp8: 4500 TFLOP/s, fp4: 9000 TFLOP/s, int8: 4500 TOPS, int4: 9000 TOPS"),
-		seedRow(c, "GB200", "peak", "2250 TFLOP/s", "2500 TFLOP/s"),
-		seedRow(c, "GB200", "rates", "fp16: 2250 TFLOP/s, bf16: 2250 TFLOP/s, fp8: 4500 TFLOP/s, fp4: 9000 TFLOP/s",
+		seedRow(t, c, "GB200", "peak", "2250 TFLOP/s", "2500 TFLOP/s"),
+		seedRow(t, c, "GB200", "rates", "fp16: 2250 TFLOP/s, bf16: 2250 TFLOP/s, fp8: 4500 TFLOP/s, fp4: 9000 TFLOP/s",
 			"fp32: 80 TFLOP/s, tf32: 1250 TFLOP/s, fp16: 2500 TFLOP/s, bf16: 2500 TFLOP/s, fp8: 5000 TFLOP/s, fp4: 10000 TFLOP/s, int8: 5000 TOPS"),
-		seedRow(c, "GB200", "memory.capacity", "192 GiB", "186 GiB"),
-		seedRow(c, "H200", "memory.capacity", "131 GiB", "141 GiB"),
-		seedRow(c, "T4", "rates", "int8: 130 TOPS", "fp32: 8.1 TFLOP/s, int8: 130 TOPS, int4: 260 TOPS"),
+		seedRow(t, c, "GB200", "memory.capacity", "192 GiB", "186 GiB"),
+		seedRow(t, c, "H200", "memory.capacity", "131 GiB", "141 GiB"),
+		seedRow(t, c, "T4", "rates", "int8: 130 TOPS", "fp32: 8.1 TFLOP/s, int8: 130 TOPS, int4: 260 TOPS"),
 		// Untether AI at Hot Chips 34: 2 PFLOPS FP8, 1 PFLOPS BF16 (the peak is the 16-bit rate).
-		seedRow(c, "Untether_speedAI240", "peak", "2 PFLOP/s", "1000 TFLOP/s"),
-		seedRow(c, "Untether_speedAI240", "rates", "bf16: 1000 TFLOP/s", "bf16: 1000 TFLOP/s, fp8: 2000 TFLOP/s"),
+		seedRow(t, c, "Untether_speedAI240", "peak", "2 PFLOP/s", "1000 TFLOP/s"),
+		seedRow(t, c, "Untether_speedAI240", "rates", "bf16: 1000 TFLOP/s", "bf16: 1000 TFLOP/s, fp8: 2000 TFLOP/s"),
 		// Jetson Orin: 275 / 100 / 40 TOPS are sparse INT8 (NVIDIA Deep-Learning-Accelerator-SW README:
 		// GPU 171 + DLA 105 sparse); dense int8 is half, and the AGX peak is 275 / 4 like its siblings'.
-		seedRow(c, "JetsonAGXOrin", "peak", "275 TOPS", "68.75 TFLOP/s"),
-		seedRow(c, "JetsonAGXOrin", "rates", "int8: 275 TOPS", "int8: 137.5 TOPS"),
-		seedRow(c, "JetsonOrinNX", "rates", "int8: 100 TOPS", "int8: 50 TOPS"),
-		seedRow(c, "JetsonOrinNano", "rates", "int8: 40 TOPS", "int8: 20 TOPS"),
+		seedRow(t, c, "JetsonAGXOrin", "peak", "275 TOPS", "68.75 TFLOP/s"),
+		seedRow(t, c, "JetsonAGXOrin", "rates", "int8: 275 TOPS", "int8: 137.5 TOPS"),
+		seedRow(t, c, "JetsonOrinNX", "rates", "int8: 100 TOPS", "int8: 50 TOPS"),
+		seedRow(t, c, "JetsonOrinNano", "rates", "int8: 40 TOPS", "int8: 20 TOPS"),
 		// AMD Instinct MI300X data sheet: TF32 653.7 TFLOPS dense.
-		seedRow(c, "MI300X", "rates", "fp32: 163.4 TFLOP/s, fp8: 2614 TFLOP/s, int8: 2614 TOPS", "fp32: 163.4 TFLOP/s, tf32: 653.7 TFLOP/s, fp8: 2614 TFLOP/s, int8: 2614 TOPS"),
+		seedRow(t, c, "MI300X", "rates", "fp32: 163.4 TFLOP/s, fp8: 2614 TFLOP/s, int8: 2614 TOPS", "fp32: 163.4 TFLOP/s, tf32: 653.7 TFLOP/s, fp8: 2614 TFLOP/s, int8: 2614 TOPS"),
 	} {
 		cr := find(tc.corrections, tc.field)
 		if cr == nil {

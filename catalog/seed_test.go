@@ -64,14 +64,17 @@ func loadedLike(t testing.TB, h *Hardware, field, like string) string {
 
 // seedRow is TestRecordedCorrections' row for a correction the seed view undoes: the
 // loaded entry carries the value, its SeedView the upstream (checked here too).
-func seedRow(c *Catalog, key, field, upstream, value string) struct {
+func seedRow(t testing.TB, c *Catalog, key, field, upstream, value string) struct {
 	entry, field    string
 	corrections     []Correction
 	upstream, value string
 	current         string
 } {
-	h, _ := c.HardwareByKey(key)
-	t := &testing.T{}
+	t.Helper()
+	h, err := c.HardwareByKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	current := loadedLike(t, h, field, value)
 	if seed := loadedLike(t, h.SeedView(), field, upstream); seed != upstream {
 		current = fmt.Sprintf("%s (but the seed view reads %s, not the upstream %s)", current, seed, upstream)
