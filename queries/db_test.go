@@ -608,8 +608,8 @@ func TestDeployments(t *testing.T) {
 	// Points 1 and 5 cost the same (0.20 USD) in different layouts; 5 is further inside its
 	// targets (sla_ratio 0.3 against 0.6), so it ranks first. With the tie-break on point_id
 	// alone, 1 would.
-	tie := mustOpen(t, fixture(t, strings.Replace(deployFixture, "0.40, 0.8, true))",
-		"0.40, 0.8, true),\n\t(5, 'm', 'H100', 'fp8', 'same', 4, 1, 1, 'aggregated', 1, 1, 7.0, 150.0, 0.20, 0.3, true))", 1)))
+	tie := mustOpen(t, fixture(t, strings.Replace(deployFixture, "0.40, 0.8, true, 'fp8'))",
+		"0.40, 0.8, true, 'fp8'),\n\t(5, 'm', 'H100', 'fp8', 'same', 4, 1, 1, 'aggregated', 1, 1, 7.0, 150.0, 0.20, 0.3, true, 'fp8'))", 1)))
 	if got := runQuery(t, tie, "deployments", map[string]string{"k": "5"}).ids(); !slices.Equal(got, []int64{5, 1, 4}) {
 		t.Errorf("deployments with a price tie = %v, want [5 1 4]", got)
 	}
@@ -619,7 +619,8 @@ func TestDeployments(t *testing.T) {
 // cheaper, 0 (0.30 USD), stands for both. Point 2 (8 ms) is infeasible: left out by
 // default (a whole serve result listed its out_of_memory points with a price), so three
 // rows remain, ordered by ITL (5, 5.5, 6 ms); with feasible=false it is the fourth. A KV
-// cache "same" as the weights is named by their format (fp8), one given on its own keeps it.
+// cache "same" as the weights (or "auto") is named by the format the point stored it in
+// (kv_format: fp8), one given on its own keeps it.
 func TestFrontierTable(t *testing.T) {
 	db := mustOpen(t, fixture(t, deployFixture))
 	r := runQuery(t, db, "frontier-table", map[string]string{})
@@ -634,20 +635,26 @@ func TestFrontierTable(t *testing.T) {
 	if len(all.rows) != 4 || strings.TrimSpace(all.col("itl_ms")[3].(string)) != "8.00" {
 		t.Errorf("frontier-table feasible=false = %v, want the infeasible 8.00 ms row fourth", all.rows)
 	}
-	own := runQuery(t, mustOpen(t, fixture(t, strings.Replace(deployFixture, "'fp8', 'same', 1, 1, 1, 'aggregated', 1, 1, 5.0", "'int4', 'fp16', 1, 1, 1, 'aggregated', 1, 1, 5.0", 1))), "frontier-table", map[string]string{})
+	own := runQuery(t, mustOpen(t, fixture(t, strings.Replace(deployFixture, "'fp8', 'same', 1, 1, 1, 'aggregated', 1, 1, 5.0, 100.0, 0.30, 0.5, true, 'fp8'", "'int4', 'fp16', 1, 1, 1, 'aggregated', 1, 1, 5.0, 100.0, 0.30, 0.5, true, 'fp16'", 1))), "frontier-table", map[string]string{})
 	if got := own.col("kv")[0]; got != "fp16" {
 		t.Errorf("frontier-table kv of a KV cache given as fp16 = %v, want fp16", got)
+	}
+	// int4 weights under kv_precision auto: the calibrated point stored a 16-bit cache
+	// (kv_format fp16); the table names that, not "auto" nor the weights' int4.
+	auto := runQuery(t, mustOpen(t, fixture(t, strings.Replace(deployFixture, "'fp8', 'same', 1, 1, 1, 'aggregated', 1, 1, 5.0, 100.0, 0.30, 0.5, true, 'fp8'", "'int4', 'auto', 1, 1, 1, 'aggregated', 1, 1, 5.0, 100.0, 0.30, 0.5, true, 'fp16'", 1))), "frontier-table", map[string]string{})
+	if got := auto.col("kv")[0]; got != "fp16" {
+		t.Errorf("frontier-table kv of int4 weights under auto = %v, want the stored fp16", got)
 	}
 }
 
 const deployFixture = `SELECT * FROM (VALUES
-	(0, 'm', 'H100', 'fp8', 'same', 1, 1, 1, 'aggregated', 1, 1, 5.0, 100.0, 0.30, 0.5, true),
-	(1, 'm', 'H100', 'fp8', 'same', 1, 1, 1, 'aggregated', 1, 2, 6.0, 180.0, 0.20, 0.6, true),
-	(2, 'm', 'H100', 'fp8', 'same', 1, 1, 1, 'aggregated', 1, 4, 8.0, 300.0, 0.25, 0.1, false),
-	(3, 'm', 'H100', 'fp8', 'same', 2, 1, 1, 'aggregated', 1, 1, 5.0, 100.0, 0.50, 0.7, true),
-	(4, 'm', 'H100', 'fp8', 'same', 2, 1, 1, 'aggregated', 1, 2, 5.5, 170.0, 0.40, 0.8, true))
+	(0, 'm', 'H100', 'fp8', 'same', 1, 1, 1, 'aggregated', 1, 1, 5.0, 100.0, 0.30, 0.5, true, 'fp8'),
+	(1, 'm', 'H100', 'fp8', 'same', 1, 1, 1, 'aggregated', 1, 2, 6.0, 180.0, 0.20, 0.6, true, 'fp8'),
+	(2, 'm', 'H100', 'fp8', 'same', 1, 1, 1, 'aggregated', 1, 4, 8.0, 300.0, 0.25, 0.1, false, 'fp8'),
+	(3, 'm', 'H100', 'fp8', 'same', 2, 1, 1, 'aggregated', 1, 1, 5.0, 100.0, 0.50, 0.7, true, 'fp8'),
+	(4, 'm', 'H100', 'fp8', 'same', 2, 1, 1, 'aggregated', 1, 2, 5.5, 170.0, 0.40, 0.8, true, 'fp8'))
 	AS t(point_id, model, hardware, precision, kv_precision, tp, pp, ep, mode, prefill_tp, batch_size,
-	     itl_ms, tokens_per_s_per_accelerator, usd_per_million_tokens, sla_ratio, feasible)`
+	     itl_ms, tokens_per_s_per_accelerator, usd_per_million_tokens, sla_ratio, feasible, kv_format)`
 
 // TestOpenSettings: DuckDB opens with the lockdown settings and its
 // configuration locked, and with one thread for a result of one row group

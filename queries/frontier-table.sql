@@ -1,6 +1,6 @@
 -- name: frontier-table
 -- description: a serving frontier (pareto output of a serve sweep) as a narrow table: one row per distinct point, cheapest of exact ties
--- reads:   hardware, precision, kv_precision, tp, pp, batch_size, itl_ms, tokens_per_s_per_accelerator, usd_per_million_tokens, point_id
+-- reads:   hardware, precision, kv_format, tp, pp, batch_size, itl_ms, tokens_per_s_per_accelerator, usd_per_million_tokens, point_id
 -- studies: serve, serve-sla, serve-deploy
 -- param: group    columns default=model  one table section per combination of these columns
 -- param: feasible bool    default=true needs=feasible only rows with feasible = true (ignored when the result has no feasible column)
@@ -8,13 +8,14 @@
 -- Rows of a frontier that tie exactly in ITL and tokens/s per accelerator (the same chip and
 -- layout at another KV precision, say) are one point: the cheapest stands for them. Reads a
 -- serve-study result (or its pareto output): itl_ms, tokens_per_s_per_accelerator,
--- usd_per_million_tokens, hardware, precision, kv_precision, tp, pp, batch_size.
--- Numbers are text with fixed decimals so the columns line up; a KV cache "same" as the
--- weights is named by their format (an int4 row's cache is int4), as optimize serving does.
+-- usd_per_million_tokens, hardware, precision, kv_format, tp, pp, batch_size.
+-- Numbers are text with fixed decimals so the columns line up; the KV cache is named by the
+-- format the point stored it in (kv_format: kv_precision with auto and same resolved, so an
+-- int4 row's cache under auto is fp16, under same int4), as optimize serving does.
 -- Infeasible rows are left out (a whole serve result listed its out_of_memory points with a
 -- latency and a price); the pareto output holds feasible rows only.
 SELECT {{if .group}}{{.group}}, {{end}}hardware, precision,
-    CASE kv_precision WHEN 'same' THEN precision ELSE kv_precision END AS kv,
+    kv_format AS kv,
     printf('tp %d × pp %d', tp, pp) AS layout, batch_size AS batch,
     printf('%9.2f', itl_ms) AS itl_ms,
     printf('%9.0f', tokens_per_s_per_accelerator) AS tokens_per_s_per_accel,

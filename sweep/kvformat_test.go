@@ -7,29 +7,69 @@ import (
 	"github.com/mlsysim/mlsysim/kernel"
 )
 
-// TestKVFormat: "same" resolves to the weights' precision by name (KVFormat) and by code
-// (kvPrecision, which the serving gather prices the cache's bytes with), and every other
-// kv_precision value is its own format, in the parameter's Enum order.
+// TestKVFormat: "same" resolves to the weights' precision and "auto" to the engines'
+// default (calibrated: a 16-bit cache under int8, int4 and fp4 weights, the weights' own
+// otherwise; seed: the weights' own), by name (KVFormat) and by code (kvPrecision, which
+// the serving gather prices the cache's bytes with), and every other kv_precision value
+// is its own format, in the parameter's Enum order.
 func TestKVFormat(t *testing.T) {
-	if got := KVFormat(KVSame, "int4"); got != "int4" {
-		t.Errorf("KVFormat(same, int4) = %q, want int4", got)
+	for _, c := range []struct {
+		kv, weights string
+		calibrated  bool
+		want        string
+	}{
+		{KVSame, "int4", true, "int4"}, {KVSame, "int4", false, "int4"},
+		{KVAuto, "int4", true, "fp16"}, {KVAuto, "int8", true, "fp16"}, {KVAuto, "fp4", true, "fp16"},
+		{KVAuto, "fp8", true, "fp8"}, {KVAuto, "bf16", true, "bf16"}, {KVAuto, "fp32", true, "fp32"},
+		{KVAuto, "int4", false, "int4"}, {KVAuto, "int8", false, "int8"},
+		{"fp16", "int4", true, "fp16"}, {"fp8", "int4", false, "fp8"},
+	} {
+		if got := KVFormat(c.kv, c.weights, c.calibrated); got != c.want {
+			t.Errorf("KVFormat(%s, %s, calibrated %v) = %q, want %q", c.kv, c.weights, c.calibrated, got, c.want)
+		}
 	}
-	if got := KVFormat("fp16", "int4"); got != "fp16" {
-		t.Errorf("KVFormat(fp16, int4) = %q, want fp16", got)
+	if kvPrecisionParam.Enum[0] != KVAuto || kvPrecisionParam.Enum[1] != KVSame || kvPrecisionParam.Default != KVAuto {
+		t.Fatalf("kv_precision's codes 0 and 1 are %q and %q (default %q), want auto and same (default auto)", kvPrecisionParam.Enum[0], kvPrecisionParam.Enum[1], kvPrecisionParam.Default)
 	}
-	if kvPrecisionParam.Enum[0] != KVSame {
-		t.Fatalf("kv_precision's code 0 is %q, want %q", kvPrecisionParam.Enum[0], KVSame)
-	}
-	for w, weights := range kernel.Precisions {
-		for code, kv := range kvPrecisionParam.Enum {
-			got := kvPrecision(float64(code), float64(w))
-			if want := KVFormat(kv, weights.String()); got.String() != want {
-				t.Errorf("kvPrecision(%s, %s) = %s, KVFormat says %s", kv, weights, got, want)
+	for _, calibrated := range []bool{false, true} {
+		for w, weights := range kernel.Precisions {
+			for code, kv := range kvPrecisionParam.Enum {
+				got := kvPrecision(float64(code), float64(w), calibrated)
+				if want := KVFormat(kv, weights.String(), calibrated); got.String() != want {
+					t.Errorf("kvPrecision(%s, %s, %v) = %s, KVFormat says %s", kv, weights, calibrated, got, want)
+				}
 			}
 		}
 	}
-	if b := kvPrecision(0, float64(kernel.INT4)).Bytes(); b != 0.5 {
+	if b := kvPrecision(1, float64(kernel.INT4), true).Bytes(); b != 0.5 {
 		t.Errorf("a cache the same as int4 weights: %v bytes an element, want 0.5", b)
+	}
+}
+
+// TestKVAutoUnderInt4: Llama 3 8B (32 layers, 8 KV heads of 128) at batch 8 and 4096
+// tokens holds 2 × 32 × 8 × 128 = 65,536 K and V elements a token, 2,147,483,648 for the
+// batch: under int4 weights and the default kv_precision auto the calibrated cache is
+// 16-bit, 2 bytes an element = 4.294967296 GB (what vLLM's kv_cache_dtype auto keeps for
+// an AWQ/GPTQ checkpoint), and kv_format says fp16; the seed keeps the weights' int4,
+// 0.5 bytes = 1.073741824 GB, as before. Before, the calibrated point stored an int4
+// cache, a quarter of what the engines hold, and the output called it "same".
+func TestKVAutoUnderInt4(t *testing.T) {
+	src := func(profile, kv string) string {
+		return "version: 1\nstudy: serve\nprofile: " + profile + "\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n" +
+			"  precision: [int4]\n  batch_size: 8\n  seq_len: 4096\n" + kv
+	}
+	for _, c := range []struct {
+		profile, kv, format string
+		gb                  float64
+	}{
+		{"calibrated", "", "fp16", 4.294967296},
+		{"calibrated", "  kv_precision: [same]\n", "int4", 1.073741824},
+		{"seed", "", "int4", 1.073741824},
+	} {
+		row := evalOne(t, src(c.profile, c.kv))
+		if row["kv_format"] != c.format || row["kv_cache_gb"] != c.gb {
+			t.Errorf("%s %q: kv_format %v, kv_cache_gb %v; want %s, %v", c.profile, c.kv, row["kv_format"], row["kv_cache_gb"], c.format, c.gb)
+		}
 	}
 }
 

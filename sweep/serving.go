@@ -14,27 +14,63 @@ import (
 // kernel.ServeIn once per batch, the layout checks, and the per-token economics
 // columns. serve, serve-sla, batching, serve-capacity and serve-deploy all use it.
 
-// KVSame is the kv_precision that stores the KV cache in the weights' own precision (the
-// parameter's default, serve's --kv-precision same). KVFormat and kvPrecision are the
-// one place that resolves it: a name for what is printed, a precision for the bytes.
-const KVSame = "same"
+// KVAuto and KVSame are the kv_precision values that name no format of their own. KVAuto
+// (the parameter's default, serve's --kv-precision auto) is the cache the serving engines
+// keep unless told otherwise; KVSame stores it in the weights' own precision. KVFormat and
+// kvPrecision are the one place that resolves them: a name for what is printed, a
+// precision for the bytes; the serving studies write the result as the kv_format column.
+const (
+	KVAuto = "auto"
+	KVSame = "same"
+)
 
-// KVFormat names the format a point's KV cache is stored in: kv itself, or the weights'
-// precision when kv is KVSame ("same" under int4 weights is an int4 cache).
-func KVFormat(kv, weights string) string {
-	if kv == KVSame {
+// kvAutoFormat is the KV cache a calibrated point keeps under weights of precision w when
+// kv_precision is auto: the engines' default. vLLM's cache_dtype "auto" is the model's data
+// type (vllm-project/vllm@002f10e0, vllm/config/cache.py, CacheConfig.cache_dtype: "If
+// "auto", will use model data type"), as SGLang's kv_cache_dtype "auto" does
+// (sgl-project/sglang@469c63e5, python/sglang/srt/server_args.py); TensorRT-LLM's
+// KvCacheConfig.dtype "auto" follows the checkpoint's kv_cache_quant_algo (llmapi/llm_args.py),
+// which an int8 or int4 checkpoint leaves unset unless its cache was quantised too. So under
+// int8, int4 or fp4 weights the cache is 16-bit (fp16: 2 bytes an element, as bf16; the
+// model's 16-bit dtype, as optimize serving's fp16 KV). FP8 weights keep an FP8 cache, the
+// NVIDIA FP8 checkpoints' TensorRT-LLM cases rest on it (docs/PHYSICS.md §33, "KV cache of
+// the perf-overview checkpoints"); 16- and 32-bit weights keep their own format. The seed
+// profile keeps the weights' format throughout (its goldens' kv_precision_bytes).
+func kvAutoFormat(w kernel.Precision, calibrated bool) kernel.Precision {
+	if calibrated && (w == kernel.INT8 || w == kernel.INT4 || w == kernel.FP4) {
+		return kernel.FP16
+	}
+	return w
+}
+
+// KVFormat names the format a point's KV cache is stored in: kv itself, the weights'
+// precision when kv is KVSame ("same" under int4 weights is an int4 cache), or the
+// engines' default when kv is KVAuto (calibrated: a 16-bit cache under int8, int4 and
+// fp4 weights). An unknown weights name is returned as it is.
+func KVFormat(kv, weights string, calibrated bool) string {
+	switch kv {
+	case KVSame:
+		return weights
+	case KVAuto:
+		if w, err := kernel.ParsePrecision(weights); err == nil {
+			return kvAutoFormat(w, calibrated).String()
+		}
 		return weights
 	}
 	return kv
 }
 
-// kvPrecision is KVFormat over the codes of a batch: kv_precision's code (0 = KVSame, else
-// 1 + the kernel.Precision, the parameter's Enum order) beside the precision column's.
-func kvPrecision(kv, weights float64) kernel.Precision {
-	if kv == 0 {
+// kvPrecision is KVFormat over the codes of a batch: kv_precision's code (0 = KVAuto,
+// 1 = KVSame, else 2 + the kernel.Precision, the parameter's Enum order) beside the
+// precision column's.
+func kvPrecision(kv, weights float64, calibrated bool) kernel.Precision {
+	switch kv {
+	case 0:
+		return kvAutoFormat(kernel.Precision(weights), calibrated)
+	case 1:
 		return kernel.Precision(weights)
 	}
-	return kernel.Precision(kv - 1)
+	return kernel.Precision(kv - 2)
 }
 
 // DefaultEngine is the serving engine a study assumes unless told: vLLM, the engine that
@@ -48,8 +84,8 @@ const MaxParallel = 1024
 var (
 	servingEffParam = Param{Name: "efficiency", Kind: KindFloat, Default: "0", Min: 0, Max: 1,
 		Doc: "fraction of peak FLOP/s the matmuls reach; 0 = the profile's: the accelerator's measured large-matmul efficiency at the precision (calibrated; docs/CATALOG.md) or 0.5 (seed)"}
-	kvPrecisionParam = Param{Name: "kv_precision", Kind: KindEnum, Default: KVSame, Enum: append([]string{KVSame}, precisionNames()...),
-		Doc: "numeric format of the KV cache; same = the weights' precision"}
+	kvPrecisionParam = Param{Name: "kv_precision", Kind: KindEnum, Default: KVAuto, Enum: append([]string{KVAuto, KVSame}, precisionNames()...),
+		Doc: "numeric format of the KV cache; auto = the engines' default (calibrated: 16-bit under int8, int4 and fp4 weights, else the weights' precision; seed: the weights'), same = the weights' precision; kv_format says which"}
 	tpParam = Param{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Max: MaxParallel,
 		Doc: "tensor-parallel accelerators per pipeline stage, over the scale-up link (must divide the heads, and divide the KV heads or be a multiple of them: a rank holds whole KV heads)"}
 	servingParams = []Param{
@@ -78,6 +114,7 @@ var (
 			Doc: "rental price per accelerator-hour (power included); 0 = owned: amortised unit cost + 5 %/y maintenance + energy"},
 	}
 	servingColumns = []Column{
+		{Name: "kv_format", Type: Enum, Labels: precisionNames(), Doc: "the format the KV cache is stored in: kv_precision, with auto and same resolved"},
 		{Name: "efficiency_used", Doc: "efficiency the matmuls ran at: the efficiency parameter, or the profile's when it is 0"},
 		{Name: "accelerators", Doc: "accelerators the point occupies (tp · pp per replica, times replicas or instances; a packaged system's entry counts its accelerator_count each, sharing its price and draw)"},
 		{Name: "tokens_per_s_per_accelerator", Unit: "1/s", Doc: "generated tokens per second per accelerator (serve under qps > 0: the offered load, qps · output_tokens / accelerators, and power, energy and cost at it)"},
@@ -191,6 +228,7 @@ type servingTables struct {
 	models                                                 []*catalog.Model
 	drafts                                                 []*catalog.Model
 	effUsed, kvBytes, active, experts, topk                []float64
+	kvFormat                                               []uint8 // per point: the kernel.Precision its KV cache is stored in
 	kvHeads, fabBW, fabLat, specK, stepOH                  []float64
 	heads, ffn, upMats, sms, vocab                         []float64
 	kernels, moeKernels, arLat, arRank, arNCCL, nvlink     []float64
@@ -365,6 +403,7 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 
 	t.effUsed = grow(t.effUsed, n)
 	t.kvBytes = grow(t.kvBytes, n)
+	t.kvFormat = grow(t.kvFormat, n)
 	t.fabBW, t.fabLat, t.specK, t.stepOH = grow(t.fabBW, n), grow(t.fabLat, n), grow(t.specK, n), grow(t.stepOH, n)
 	eff, kvp, fc := c.get("efficiency"), c.get("kv_precision"), c.get("fabric")
 	spec, oh := c.get("spec_tokens"), c.get("step_overhead_ms")
@@ -377,7 +416,8 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 				t.effUsed[k] = t.h.gemmFor(hc[k], prec[k])
 			}
 		}
-		t.kvBytes[k] = kvPrecision(kvp[k], prec[k]).Bytes()
+		kf := kvPrecision(kvp[k], prec[k], t.calibrated)
+		t.kvFormat[k], t.kvBytes[k] = uint8(kf), kf.Bytes()
 		f := int(fc[k])
 		t.fabBW[k], t.fabLat[k] = t.fabricBW[f], t.fabricLat[f]
 		t.specK[k] = 0
@@ -450,7 +490,7 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	t.fp8Attn = grow(t.fp8Attn, n)
 	for k := 0; k < n; k++ {
 		t.fp8Attn[k] = 0
-		if kernel.Precision(prec[k]) == kernel.FP8 && kvPrecision(kvp[k], prec[k]) == kernel.FP8 {
+		if kernel.Precision(prec[k]) == kernel.FP8 && kernel.Precision(t.kvFormat[k]) == kernel.FP8 {
 			t.fp8Attn[k] = t.engineFP8Attn[int(ec[k])]
 		}
 	}
@@ -580,6 +620,7 @@ func (t *servingTables) layoutReason(m *catalog.Model, tp, pp, ep, nodeSize int,
 type econCols struct {
 	hardware, region, unitCost, hourUSD, years, electricity []float64
 	effUsed, accels, perAccel, perUser, power, joules, usd  []float64
+	kvFormat                                                []uint8
 }
 
 func (t *servingTables) econ(c cols, w outs) econCols {
@@ -587,7 +628,7 @@ func (t *servingTables) econ(c cols, w outs) econCols {
 		hardware: c.get("hardware"), region: c.get("region"), unitCost: c.get("unit_cost_usd"),
 		hourUSD: c.get("accelerator_hour_usd"), years: c.get("amortization_years"),
 		electricity: c.get("electricity_usd_per_kwh"),
-		effUsed:     w.f("efficiency_used"), accels: w.f("accelerators"),
+		effUsed:     w.f("efficiency_used"), kvFormat: w.c("kv_format"), accels: w.f("accelerators"),
 		perAccel: w.f("tokens_per_s_per_accelerator"), perUser: w.f("tokens_per_s_per_user"),
 		power: w.f("power_w"), joules: w.f("joules_per_token"), usd: w.f("usd_per_million_tokens"),
 	}
@@ -608,7 +649,7 @@ func (t *servingTables) economics(e *econCols, k int, accels, tokensPerS, powerW
 		unit = t.h.unitCost[int(e.hardware[k])] / n
 	}
 	hour := kernel.AcceleratorHourUSD(e.hourUSD[k], unit, e.years[k], powerW, t.pue[int(e.region[k])], e.electricity[k])
-	e.effUsed[k] = t.effUsed[k]
+	e.effUsed[k], e.kvFormat[k] = t.effUsed[k], t.kvFormat[k]
 	e.accels[k] = accels
 	e.perAccel[k] = tokensPerS / accels
 	e.perUser[k] = 1 / itl

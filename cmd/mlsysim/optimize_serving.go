@@ -176,7 +176,7 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 		}
 	}
 	for _, kv := range s.kvPrecisions {
-		if strings.EqualFold(kv, sweep.KVSame) {
+		if strings.EqualFold(kv, sweep.KVSame) || strings.EqualFold(kv, sweep.KVAuto) {
 			return nil, badInputf("--kv-precision", "%q is not a format: the search stores the KV cache in each listed format under every weight precision, so the weights' own format is searched when it is listed; give formats (%s)", kv, defaultServingKV)
 		}
 	}
@@ -507,9 +507,13 @@ func accelPhrase(r orderedObject) string {
 	return fmt.Sprintf("%.0f × %v", numOf(r, "accelerators"), field(r, "hardware"))
 }
 
-// kvOf names the KV cache's format (sweep.KVFormat: "same" as the weights' precision).
+// kvOf names the KV cache's format: the point's kv_format, or for a row without it
+// sweep.KVFormat (the search lists formats only: --kv-precision refuses auto and same).
 func kvOf(r orderedObject) string {
-	return sweep.KVFormat(fmt.Sprint(field(r, "kv_precision")), fmt.Sprint(field(r, "precision")))
+	if f := field(r, "kv_format"); f != nil {
+		return fmt.Sprint(f)
+	}
+	return sweep.KVFormat(fmt.Sprint(field(r, "kv_precision")), fmt.Sprint(field(r, "precision")), true)
 }
 
 func layoutPhrase(r orderedObject) string {

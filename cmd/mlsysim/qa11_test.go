@@ -220,17 +220,21 @@ func TestOptimizeServingSeedEngine(t *testing.T) {
 	}
 }
 
-// TestServeStatesKVFormat: serve says which format its KV cache is in. Under the default
-// --kv-precision same an int4 model's cache is int4 (a quarter of a 16-bit one: 0.07 GB
-// against 0.27 for Llama3_8B at 2048 tokens), and neither the text nor the JSON said so.
+// TestServeStatesKVFormat: serve says which format its KV cache is in and why. Under the
+// default --kv-precision auto an int4 model's calibrated cache is 16-bit, as the engines
+// keep it (0.27 GB for Llama3_8B at 2048 tokens; it was int4, 0.07 GB, under the old
+// default same), and the seed's stays the weights' int4; --kv-precision same asks for it.
 func TestServeStatesKVFormat(t *testing.T) {
 	for _, c := range []struct {
 		args       []string
 		json, text string
 	}{
-		{[]string{"-p", "int4"}, "int4", "GB in int4 (the weights' format: --kv-precision same)"},
+		{[]string{"-p", "int4"}, "fp16", "0.27 GB in fp16 (the engines' default for these weights: --kv-precision auto)"},
+		{[]string{"-p", "int8"}, "fp16", "0.27 GB in fp16 (the engines' default for these weights: --kv-precision auto)"},
+		{[]string{"-p", "int4", "--kv-precision", "same"}, "int4", "0.07 GB in int4 (the weights' format: --kv-precision same)"},
+		{[]string{"-p", "int4", "--profile", "seed"}, "int4", "0.07 GB in int4 (the weights' format: --kv-precision auto under the seed profile)"},
 		{[]string{"-p", "int4", "--kv-precision", "fp16"}, "fp16", "GB in fp16\n"},
-		{nil, "fp16", "GB in fp16 (the weights' format"},
+		{nil, "fp16", "GB in fp16 (the engines' default"},
 	} {
 		args := append([]string{"serve", "Llama3_8B", "H100"}, c.args...)
 		o := oneObject(t, mlsysim(t, append(args, "-o", "json")...).stdout)

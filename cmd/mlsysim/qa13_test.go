@@ -157,7 +157,7 @@ func TestQueriesOnEveryStudy(t *testing.T) {
 	}
 	// The columns frontier-table lacks are named.
 	r := mlsysim(t, "query", "frontier-table", filepath.Join(dir, "node"))
-	if !strings.Contains(r.stderr, "has no kv_precision, tp, pp, itl_ms, tokens_per_s_per_accelerator, usd_per_million_tokens") {
+	if !strings.Contains(r.stderr, "has no kv_format, tp, pp, itl_ms, tokens_per_s_per_accelerator, usd_per_million_tokens") {
 		t.Errorf("frontier-table on a node result does not name the missing columns:\n%s", r.stderr)
 	}
 }

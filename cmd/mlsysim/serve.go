@@ -85,8 +85,11 @@ sim_power_w, sim_joules_per_token and sim_usd_per_million_tokens (the pools' eco
 simulated rate, which the text's Per accelerator and Cost lines show), then sim_feasible and, when it is false,
 sim_infeasible_reason), cost_basis (owned: the
 amortised price and energy; rental: --accelerator-hour-usd; energy_only: the accelerator
-states no price, which the text says too), kv_precision (the KV cache's format: --kv-precision,
-or the weights' under its default same, so an int4 model's cache is int4), and
+states no price, which the text says too), kv_precision (the format the KV cache is stored in:
+--kv-precision's, resolved — under its default auto the engines' default, calibrated a 16-bit
+cache under int8, int4 and fp4 weights (vLLM's and SGLang's kv_cache_dtype auto is the model's
+dtype) and the weights' own format otherwise, seed the weights' own; under same the weights'
+own), and
 infeasible_reason when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
 seed's fallback power (an H100's 700 W); the text output says so. --spec-tokens and
 --spec-acceptance need --draft-model (refused without it: they would change nothing);
@@ -255,12 +258,25 @@ func decodeBound(wall, reason any) string {
 //
 // devices > 1: the hardware entry is a packaged system of that many accelerators, run as
 // one device; its memory is the system's and the per-accelerator lines share it out.
+// kvWhy says where a KV cache's format came from when --kv-precision named none.
+func kvWhy(asked, profile any) string {
+	switch {
+	case asked == sweep.KVSame:
+		return " (the weights' format: --kv-precision same)"
+	case asked == sweep.KVAuto && profile == "seed":
+		return " (the weights' format: --kv-precision auto under the seed profile)"
+	case asked == sweep.KVAuto:
+		return " (the engines' default for these weights: --kv-precision auto)"
+	}
+	return ""
+}
+
 func renderServe(w io.Writer, format string, row, sim map[string]any, why string, chunked, loaded, noTDP, noPrice bool, devices int) error {
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
-	// The cache's format: --kv-precision, or the weights' under its default "same" (an int4
-	// model's cache is then int4). Neither output said which, so a default int4 answer's
-	// quarter-size cache could not be told from a 16-bit one.
-	kvFormat := sweep.KVFormat(fmt.Sprint(row["kv_precision"]), fmt.Sprint(row["precision"]))
+	// The cache's format, as the point stored it (kv_format): --kv-precision, or under its
+	// default auto the engines' (calibrated: 16-bit under int8, int4 and fp4 weights), or
+	// the weights' own under same. Say which, so an int4 answer's cache size can be read.
+	kvFormat := fmt.Sprint(row["kv_format"])
 	obj := orderedObject{
 		{"model", row["model"]}, {"hardware", row["hardware"]}, {"seq_len", row["seq_len"]},
 		{"batch_size", row["batch_size"]}, {"precision", row["precision"]}, {"efficiency", row["efficiency_used"]},
@@ -344,7 +360,7 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 		{"Tokens/s", fmt.Sprintf("%.1f (batch / ITL)", f("tokens_per_s"))},
 		{"Decode bound", decodeBound(row["binding_wall"], row["infeasible_reason"])},
 		{"Weights", fmt.Sprintf("%.2f GB", f("weights_gb"))},
-		{"KV cache", fmt.Sprintf("%.2f GB in %s%s", f("kv_cache_gb"), kvFormat, map[bool]string{true: " (the weights' format: --kv-precision same)"}[row["kv_precision"] == sweep.KVSame])},
+		{"KV cache", fmt.Sprintf("%.2f GB in %s%s", f("kv_cache_gb"), kvFormat, kvWhy(row["kv_precision"], row["profile"]))},
 		{"Memory", fmt.Sprintf("%.2f GB of %.2f GB (%s)", f("total_memory_gb"), f("memory_capacity_gb"), fmtPct(f("memory_utilization")))},
 		{"Per accelerator", perAccel},
 		{"Cost", cost},
@@ -469,7 +485,7 @@ func servingFlags() []cli.Flag {
 		&cli.IntFlag{Name: "ep", Value: 1, Usage: "expert-parallel ranks of a MoE model (must divide the experts and tp: its ranks are a stage's tp accelerators)"},
 		&cli.IntFlag{Name: "node-size", Value: 8, Usage: "accelerators on one scale-up link"},
 		&cli.BoolFlag{Name: "tp-across-nodes", Usage: "allow tensor parallelism beyond one node (over the fabric)"},
-		&cli.StringFlag{Name: "kv-precision", Value: "same", Usage: "KV cache format: same (the weights') or a precision"},
+		&cli.StringFlag{Name: "kv-precision", Value: sweep.KVAuto, Usage: "KV cache format: auto (the engines' default: calibrated, 16-bit under int8, int4 and fp4 weights, else the weights'), same (the weights') or a precision"},
 		&cli.StringFlag{Name: "draft-model", Value: "none", Usage: "speculative decoding: none, mtp, or a catalog model key"},
 		&cli.IntFlag{Name: "spec-tokens", Value: 4, Usage: "tokens drafted per step (with --draft-model)"},
 		&cli.FloatFlag{Name: "spec-acceptance", Value: 0.7, Usage: "probability a drafted token is accepted, in [0, 1] (with --draft-model)"},
