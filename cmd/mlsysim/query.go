@@ -539,6 +539,7 @@ func (a *app) listQueries(format string) error {
 				fmt.Fprintln(a.stdout)
 			}
 			fmt.Fprintf(a.stdout, "%s — %s\n", q.Name, q.Description)
+			fmt.Fprintf(a.stdout, "  %s\n", queryReads(q))
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			for _, p := range q.Params {
 				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Name, paramKind(p), paramDefault(p), p.Help)
@@ -549,7 +550,7 @@ func (a *app) listQueries(format string) error {
 	}
 	var ts []*table
 	for _, q := range qs {
-		t := &table{name: q.Name, title: q.Name + " — " + q.Description, cols: []string{"parameter", "kind", "default", "help"}}
+		t := &table{name: q.Name, title: q.Name + " — " + q.Description + "; " + queryReads(q), cols: []string{"parameter", "kind", "default", "help"}}
 		for _, p := range q.Params {
 			t.add([]string{p.Name, paramKind(p), paramDefault(p), p.Help}, nil)
 		}
@@ -558,12 +559,42 @@ func (a *app) listQueries(format string) error {
 	return renderTables(a.stdout, format, ts)
 }
 
-// paramKind is the parameter's kind with its range, if it declares one ("number > 0").
-func paramKind(p queries.Param) string {
-	if r := p.RangeText(); r != "" {
-		return string(p.Kind) + " " + r
+// queryReads says what result a query reads, as --list -o json does with studies and
+// reads: the studies whose results carry its columns (any result when it names none) and
+// the columns its SQL reads itself, which a result must have.
+func queryReads(q *queries.Query) string {
+	s := "reads any result"
+	if t := q.StudiesText(); t != "" {
+		s = "reads " + t + " (or a query's output from one)"
 	}
-	return string(p.Kind)
+	if len(q.Reads) > 0 {
+		s += "; needs columns " + strings.Join(q.Reads, ", ")
+	}
+	return s
+}
+
+// paramKind is the parameter's kind with its range, if it declares one ("number > 0"),
+// and what a column must be or a flag filters on: "column (numeric, in ms)", "bool (on
+// column feasible)".
+func paramKind(p queries.Param) string {
+	k := string(p.Kind)
+	if r := p.RangeText(); r != "" {
+		k += " " + r
+	}
+	var also []string
+	if p.Numeric {
+		also = append(also, "numeric")
+	}
+	if p.Unit != "" {
+		also = append(also, "in "+p.Unit)
+	}
+	if p.Needs != "" {
+		also = append(also, "on column "+p.Needs)
+	}
+	if len(also) > 0 {
+		k += " (" + strings.Join(also, ", ") + ")"
+	}
+	return k
 }
 
 func paramDefault(p queries.Param) string {

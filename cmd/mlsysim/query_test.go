@@ -82,7 +82,7 @@ func TestQueryList(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatal(r)
 	}
-	for _, want := range []string{"top — ", "pareto — ", "summary — ", "batching — ", "objectives  objectives  required", "default itl_ms", "max       number > 0", "k         integer from 1 to 999999"} {
+	for _, want := range []string{"top — ", "pareto — ", "summary — ", "batching — ", "objectives  objectives ", "default itl_ms", "max       number > 0", "k         integer from 1 to 999999"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("--list lacks %q:\n%s", want, r.stdout)
 		}
@@ -100,6 +100,65 @@ func TestQueryList(t *testing.T) {
 	}
 	if r := mlsysim(t, "query", "--list", "-o", "markdown"); !strings.Contains(r.stdout, "## pareto — ") || !strings.Contains(r.stdout, "| parameter | kind | default | help |") {
 		t.Errorf("--list -o markdown:\n%s", r.stdout)
+	}
+}
+
+// TestQueryListSaysWhatItReads: the text and table listings say what -o json does about
+// each query — the studies whose results it reads, the columns its SQL needs, and of each
+// parameter whether its column must be numeric, its unit and the column a flag filters
+// on. Before, only JSON said frontier-table needs kv_format and tp or that deployments is
+// for a serve-deploy result; the text listed the parameters alone.
+func TestQueryListSaysWhatItReads(t *testing.T) {
+	var list []struct {
+		Name, Description string
+		Reads, Studies    []string
+		Params            []struct {
+			Name, Unit, Needs string
+			Numeric           bool
+		}
+	}
+	if err := json.Unmarshal([]byte(mlsysim(t, "query", "--list", "-o", "json").stdout), &list); err != nil || len(list) < 9 {
+		t.Fatalf("--list -o json: %v, %d queries", err, len(list))
+	}
+	text, md := mlsysim(t, "query", "--list").stdout, mlsysim(t, "query", "--list", "-o", "markdown").stdout
+	for i, q := range list {
+		block := text[strings.Index(text, q.Name+" — "+q.Description):]
+		if i+1 < len(list) {
+			block = block[:strings.Index(block, "\n"+list[i+1].Name+" — ")]
+		}
+		want := []string{"reads any result"}
+		if len(q.Studies) > 0 {
+			want = []string{"reads a " + strings.Join(q.Studies[:len(q.Studies)-1], ", ")}
+			if len(q.Studies) > 1 {
+				want[0] += " or "
+			}
+			want[0] += q.Studies[len(q.Studies)-1] + " result"
+		}
+		if len(q.Reads) > 0 {
+			want = append(want, "needs columns "+strings.Join(q.Reads, ", ")+"\n")
+		}
+		for _, p := range q.Params {
+			if p.Numeric {
+				want = append(want, "  "+p.Name+" ", "(numeric")
+			}
+			if p.Unit != "" {
+				want = append(want, "in "+p.Unit+")")
+			}
+			if p.Needs != "" {
+				want = append(want, "(on column "+p.Needs+")")
+			}
+		}
+		for _, w := range want {
+			if !strings.Contains(block, w) {
+				t.Errorf("--list text for %s lacks %q (JSON: studies %v, reads %v):\n%s", q.Name, w, q.Studies, q.Reads, block)
+			}
+		}
+		if !strings.Contains(md, "## "+q.Name+" — "+q.Description+"; "+want[0]) {
+			t.Errorf("--list -o markdown's %s heading does not say %q", q.Name, want[0])
+		}
+	}
+	if !strings.Contains(text, "frontier-table") || !strings.Contains(text, "kv_format, tp, pp") {
+		t.Errorf("frontier-table's columns missing:\n%s", text)
 	}
 }
 
