@@ -143,10 +143,15 @@ type DeployOut struct {
 	PowerW                            []float64 // mean draw per accelerator
 	EnergyPerToken                    []float64 // J per generated token, whole fleet
 	Slowest                           []float64 // max(floor TTFT/target, ITL/target, accelerators/limit), +Inf when it does not fit: ≤ 1 when feasible (a fleet at the limit is 1)
-	Reason                            []DeployReason
-	Feasible                          []bool
-	ComputeBound                      []bool    // the decode step's FLOPs outlast its bytes (calibrated)
-	MemUtilization                    []float64 // one decode accelerator's memory at full context / capacity
+	// TTFTFloor and ITLFloor are the latencies Slowest compares with the targets where the
+	// fleet misses them: the unqueued TTFT (the running step or KV transfer, then the
+	// prefill) and the fastest decode step the layout gives (seed: at its full batch;
+	// calibrated: a lone sequence's).
+	TTFTFloor, ITLFloor []float64
+	Reason              []DeployReason
+	Feasible            []bool
+	ComputeBound        []bool    // the decode step's FLOPs outlast its bytes (calibrated)
+	MemUtilization      []float64 // one decode accelerator's memory at full context / capacity
 
 	memo  passMemo
 	steps stepCache
@@ -155,7 +160,7 @@ type DeployOut struct {
 func (o *DeployOut) resize(n int) {
 	for _, p := range []*[]float64{&o.TTFT, &o.ITL, &o.PrefillTime, &o.DecodeStep, &o.DecodeBatch, &o.KVTransfer, &o.Replicas,
 		&o.PrefillInstances, &o.Accelerators, &o.PrefillAccelerators, &o.PrefillUtilization, &o.TokensPerSPerAccel,
-		&o.TokensPerUser, &o.PowerW, &o.EnergyPerToken, &o.Slowest} {
+		&o.TokensPerUser, &o.PowerW, &o.EnergyPerToken, &o.Slowest, &o.TTFTFloor, &o.ITLFloor} {
 		*p = grow(*p, n)
 	}
 	o.Reason = grow(o.Reason, n)
@@ -167,6 +172,7 @@ func (o *DeployOut) resize(n int) {
 type deployPoint struct {
 	ttft, itl, tp, step, batch, kv, replicas, prefills, accels, prefillAccels, rho float64
 	perAccel, perUser, power, joules, slowest, mem                                 float64
+	ttftFloor, itlFloor                                                            float64
 	reason                                                                         DeployReason
 	computeBound                                                                   bool
 }
@@ -178,6 +184,7 @@ func (o *DeployOut) set(i int, d deployPoint) {
 	o.PowerW[i], o.EnergyPerToken[i], o.Slowest[i], o.Reason[i] = d.power, d.joules, d.slowest, d.reason
 	o.Feasible[i] = d.reason == DeployFeasible
 	o.ComputeBound[i], o.MemUtilization[i] = d.computeBound, d.mem
+	o.TTFTFloor[i], o.ITLFloor[i] = d.ttftFloor, d.itlFloor
 }
 
 // phase is one pass's time, an accelerator's draw during it, and whether its FLOPs
@@ -274,7 +281,8 @@ func deploy(in *DeployIn, i int, memo *passMemo, steps *stepCache) deployPoint {
 	}
 	d.tp = pre.t
 	rhoMax, ttftOK := rhoFor(ttftT, fixed, pre.t)
-	d.slowest = math.Max((fixed+pre.t)/ttftT, floor.t/itlT)
+	d.ttftFloor, d.itlFloor = fixed+pre.t, floor.t
+	d.slowest = math.Max(d.ttftFloor/ttftT, d.itlFloor/itlT)
 
 	switch {
 	case !fits:

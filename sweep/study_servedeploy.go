@@ -44,6 +44,8 @@ func init() {
 			{Name: "prefill_accelerators", Doc: "accelerators in the prefill pool (0 aggregated)"},
 			{Name: "prefill_utilization", Doc: "share of time a replica (aggregated) or prefill instance spends prefilling"},
 			{Name: "memory_utilization", Doc: "one decode accelerator's weights, draft and KV cache at full context / capacity (a disaggregated prefill instance that cannot hold the model and one prompt is out_of_memory too)"},
+			{Name: "ttft_floor_ms", Unit: "ms", Doc: "the least TTFT the layout can give, unqueued: the prefill after the running decode step (seed, aggregated) or the KV transfer (disaggregated); what sla_ratio compares with target_ttft_ms where the fleet misses"},
+			{Name: "itl_floor_ms", Unit: "ms", Doc: "the least ITL the layout can give: its decode step at batch_size (seed) or of one sequence (calibrated); what sla_ratio compares with target_itl_ms where the fleet misses"},
 			{Name: "sla_ratio", Doc: "closest miss: the largest of unqueued TTFT / target, decode ITL / target (calibrated: a lone sequence's step) and accelerators / max_accelerators (≤ 1 when feasible: a fleet of exactly max_accelerators meets it; +Inf when it does not fit or the layout is invalid); calibrated and feasible, the largest of the chosen fleet's TTFT, ITL and size over their targets, so of two fleets at one price the one further inside them ranks first (docs/PHYSICS.md §34.4)"},
 		}, append(servingColumns, colBindingWall, colFeasible, colReason)...),
 		check: transformersOnly("serving"),
@@ -89,6 +91,8 @@ func (e *deployEval) eval(b *Batch, o *Outputs) {
 	copy(w.f("prefill_utilization"), out.PrefillUtilization)
 	copy(w.f("memory_utilization"), out.MemUtilization)
 	copy(w.f("sla_ratio"), out.Slowest)
+	scaleInto(w.f("ttft_floor_ms"), out.TTFTFloor, 1e3)
+	scaleInto(w.f("itl_floor_ms"), out.ITLFloor, 1e3)
 	binding, feas, reason := w.c("binding_wall"), w.b("feasible"), w.c("infeasible_reason")
 	disagg, prefillTP := in.Disaggregated, in.PrefillTP
 	e.t.tokens = sumInto(e.t.tokens, in.InputTokens, in.OutputTokens)

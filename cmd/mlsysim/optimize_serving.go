@@ -54,8 +54,12 @@ per accelerator against tokens/s per user. The same space is the bundled grid
 serving-deploy (mlsysim sweep serving-deploy) for your own queries.
 
 Exit 2 when no configuration meets the targets within --max-accelerators; the
-closest miss (smallest largest ratio of latency to target, or of fleet to limit) is
-shown. JSON keys: model, qps, target_ttft_ms, target_itl_ms, input_tokens,
+closest miss (smallest largest ratio of latency to target, or of fleet to limit:
+sla_ratio) is shown with the numbers it was ranked on — the layout's unqueued TTFT and
+fastest decode step (calibrated: one sequence's) against the targets and its fleet against
+the limit, each with its ratio — then that fleet's own latencies under the load; JSON's
+closest_miss adds ttft_floor_ms, itl_floor_ms and missed_by (ttft, itl or fleet: the
+largest ratio). JSON keys: model, qps, target_ttft_ms, target_itl_ms, input_tokens,
 output_tokens, hardware, engine, total_searched, feasible, best, best_aggregated, best_disaggregated,
 top_candidates, frontier (closest_miss instead when nothing is feasible).
 
@@ -341,7 +345,7 @@ func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
 		return err
 	}
 	defer db.Close()
-	run := func(name string, params map[string]string) ([]orderedObject, error) {
+	run := func(name string, params map[string]string, extra ...string) ([]orderedObject, error) {
 		q, err := queries.Lookup(name)
 		if err != nil {
 			return nil, err
@@ -350,7 +354,7 @@ func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
 		if err != nil {
 			return nil, err
 		}
-		return servingRows(ctx, db, st)
+		return servingRows(ctx, db, st, append(servingColumnsShown[:len(servingColumnsShown):len(servingColumnsShown)], extra...))
 	}
 	// A deployment shows once, at its cheapest batch; the search has 1024 batches of each.
 	top, err := run("deployments", map[string]string{"k": strconv.Itoa(s.top)})
@@ -360,12 +364,17 @@ func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
 	head := orderedObject{{"model", s.model.Key}, {"qps", s.qps}, {"target_ttft_ms", s.ttft}, {"target_itl_ms", s.itl},
 		{"input_tokens", s.isl}, {"output_tokens", s.osl}, {"hardware", s.hardware}, {"engine", s.engine}, {"total_searched", man.Rows}}
 	if len(top) == 0 {
-		miss, err := run("deployments", map[string]string{"by": "sla_ratio", "then": "usd_per_million_tokens", "k": "1", "feasible": "false"})
+		// The closest miss is ranked on sla_ratio, which compares the layout's floors (the
+		// unqueued TTFT, the fastest decode step) and its fleet with the targets: those are
+		// the numbers it is shown with, beside the fleet's own (queued) latencies.
+		miss, err := run("deployments", map[string]string{"by": "sla_ratio", "then": "usd_per_million_tokens", "k": "1", "feasible": "false"},
+			"ttft_floor_ms", "itl_floor_ms")
 		if err != nil {
 			return err
 		}
 		obj := append(head, kv{"feasible", false})
 		if len(miss) > 0 {
+			miss[0] = append(miss[0], kv{"missed_by", missedBy(s, miss[0])})
 			obj = append(obj, kv{"closest_miss", miss[0]})
 		}
 		if format == "json" {
@@ -375,7 +384,7 @@ func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
 		} else {
 			a.renderServingHead(s, man.Rows)
 			if len(miss) > 0 {
-				renderServingTable(a, "No configuration meets the targets; the closest miss: "+missWhy(miss[0]), miss)
+				renderMiss(a, s, miss[0])
 			}
 		}
 		return &cliError{code: exitPhysics, title: "No configuration meets the targets", payloadShown: true,
@@ -444,7 +453,7 @@ func (a *app) renderServingHead(s *servingSearch, searched uint64) {
 }
 
 // servingRows reads a statement's rows as ordered objects of the shown columns.
-func servingRows(ctx context.Context, db *queries.DB, st *queries.Statement) ([]orderedObject, error) {
+func servingRows(ctx context.Context, db *queries.DB, st *queries.Statement, shown []string) ([]orderedObject, error) {
 	rows, err := db.Query(ctx, st)
 	if err != nil {
 		return nil, err
@@ -458,7 +467,7 @@ func servingRows(ctx context.Context, db *queries.DB, st *queries.Statement) ([]
 	for rows.Next() {
 		vals := rows.Values()
 		var o orderedObject
-		for _, want := range servingColumnsShown {
+		for _, want := range shown {
 			v := pick(names, vals, want)
 			if f, ok := v.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
 				v = nil // JSON has no Inf; null means "none exists"
@@ -532,17 +541,71 @@ func fleetPhrase(r orderedObject) string {
 	return "aggregated: " + nounCount(numOf(r, "replicas"), "replica")
 }
 
-func missWhy(r orderedObject) string {
+// missTerms are the ratios sla_ratio is the largest of, for a miss: the unqueued TTFT and
+// the fastest decode step over their targets, and the fleet over --max-accelerators.
+func missTerms(s *servingSearch, r orderedObject) (ttft, itl, fleet float64) {
+	ttft, itl = numOf(r, "ttft_floor_ms")/s.ttft, numOf(r, "itl_floor_ms")/s.itl
+	if s.maxAccel > 0 {
+		fleet = numOf(r, "accelerators") / float64(s.maxAccel)
+	}
+	return ttft, itl, fleet
+}
+
+// missedBy names the term of sla_ratio that is largest for the closest miss: what keeps
+// it furthest from the targets ("itl", "ttft" or "fleet"), or "" when none is above 1.
+func missedBy(s *servingSearch, r orderedObject) string {
+	ttft, itl, fleet := missTerms(s, r)
+	m := math.Max(ttft, math.Max(itl, fleet))
+	if ratio := numOf(r, "sla_ratio"); ratio > m*(1+1e-9) {
+		// A calibrated fleet whose search ran out (a target a hair above its floor) is
+		// ranked on its own latencies, above the floors: name the one that misses more.
+		ttft, itl = numOf(r, "ttft_ms")/s.ttft, numOf(r, "itl_ms")/s.itl
+		m = math.Max(ttft, itl)
+	}
+	switch {
+	case m <= 1:
+		return ""
+	case m == fleet:
+		return "fleet"
+	case m == itl:
+		return "itl"
+	}
+	return "ttft"
+}
+
+func missWhy(s *servingSearch, r orderedObject) string {
 	// exceeds_context cannot be the closest miss: servingSearch refuses such a request first.
-	switch field(r, "infeasible_reason") {
-	case "itl_target_missed":
+	switch missedBy(s, r) {
+	case "itl":
 		return "the decode step alone (calibrated: of one sequence) is slower than the ITL target"
-	case "ttft_target_missed":
-		return "the prefill alone is slower than the TTFT target"
-	case "over_accelerator_limit":
-		return "the fleet exceeds --max-accelerators"
+	case "ttft":
+		return "the prefill alone (unqueued) is slower than the TTFT target"
+	case "fleet":
+		return "the fleet that serves the rate exceeds --max-accelerators"
 	}
 	return fmt.Sprint(field(r, "infeasible_reason"))
+}
+
+// renderMiss prints the closest miss with the numbers it was ranked on (sla_ratio, the
+// largest of its terms): the layout's unqueued TTFT and fastest decode step against the
+// targets and its fleet against --max-accelerators, each with its ratio; then the fleet's
+// own latencies and price at the rate. It printed the fleet's queued TTFT (7,537 s for
+// Llama3_70B at 2000 QPS on 968 H100) as if it were what missed, and named the ITL where
+// the fleet's 60× over the limit was the largest ratio.
+func renderMiss(a *app, s *servingSearch, r orderedObject) {
+	ttft, itl, fleet := missTerms(s, r)
+	fmt.Fprintf(a.stdout, "No configuration meets the targets. The closest miss (its largest ratio to a target or limit, %.3g×, is the smallest of all): %s.\n",
+		numOf(r, "sla_ratio"), missWhy(s, r))
+	fmt.Fprintf(a.stdout, "  %s — %v, KV %s, %s, batch %v\n", fmt.Sprint(field(r, "hardware")), field(r, "precision"), kvOf(r), layoutPhrase(r), field(r, "batch_size"))
+	fmt.Fprintf(a.stdout, "  TTFT at least %s (unqueued) against %s: %.3g×\n", fmtMs(numOf(r, "ttft_floor_ms")), fmtMs(s.ttft), ttft)
+	fmt.Fprintf(a.stdout, "  ITL at least %s (%s) against %s: %.3g×\n", fmtMs(numOf(r, "itl_floor_ms")), map[bool]string{true: "one sequence's decode step", false: "the decode step at its batch"}[a.String("profile") != "seed"], fmtMs(s.itl), itl)
+	if s.maxAccel > 0 {
+		fmt.Fprintf(a.stdout, "  Fleet %s at the rate (%s) against at most %d: %.3g×\n", nounCount(numOf(r, "accelerators"), "accelerator"), fleetPhrase(r), s.maxAccel, fleet)
+	} else {
+		fmt.Fprintf(a.stdout, "  Fleet %s at the rate (%s)\n", nounCount(numOf(r, "accelerators"), "accelerator"), fleetPhrase(r))
+	}
+	fmt.Fprintf(a.stdout, "  That fleet's own mean TTFT %s and ITL %s under the load; %s per million tokens\n\n",
+		fmtMs(numOf(r, "ttft_ms")), fmtMs(numOf(r, "itl_ms")), fmtUSD(numOf(r, "usd_per_million_tokens")))
 }
 
 func renderServingTable(a *app, title string, rows []orderedObject) {
