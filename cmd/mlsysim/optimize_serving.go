@@ -421,7 +421,7 @@ func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
 	fmt.Fprintf(a.stdout, "Recommendation: %s — %v, KV %s, %s, batch %v, %s\n", accelPhrase(b), field(b, "precision"), kvOf(b),
 		layoutPhrase(b), field(b, "batch_size"), fleetPhrase(b))
 	fmt.Fprintf(a.stdout, "  TTFT %s, ITL %s; %s tokens/s per accelerator, %.0f tokens/s per user; %s per million tokens, %.3g J per token\n\n",
-		fmtMs(numOf(b, "ttft_ms")), fmtMs(numOf(b, "itl_ms")), groupDigits(numOf(b, "tokens_per_s_per_accelerator")),
+		fmtMs(numOf(b, "ttft_ms")), fmtMs(numOf(b, "itl_ms")), perAccelText(numOf(b, "tokens_per_s_per_accelerator")),
 		numOf(b, "tokens_per_s_per_user"), fmtUSD(numOf(b, "usd_per_million_tokens")), numOf(b, "joules_per_token"))
 	var modes []orderedObject
 	for _, m := range []string{"aggregated", "disaggregated"} {
@@ -513,7 +513,17 @@ func numOf(o orderedObject, key string) float64 {
 }
 
 func accelPhrase(r orderedObject) string {
-	return fmt.Sprintf("%.0f × %v", numOf(r, "accelerators"), field(r, "hardware"))
+	return fmt.Sprintf("%s × %v", groupDigits(numOf(r, "accelerators")), field(r, "hardware"))
+}
+
+// perAccelText writes tokens/s per accelerator in whole tokens with digit groups, or with
+// three significant digits below one: a tiny --qps read "0 tokens/s per accelerator"
+// beside a price of $1,463,331 per million tokens.
+func perAccelText(v float64) string {
+	if v < 1 {
+		return smallFixed(v, 0)
+	}
+	return groupDigits(v)
 }
 
 // kvOf names the KV cache's format: the point's kv_format, or for a row without it
@@ -621,7 +631,7 @@ func renderServingTable(a *app, title string, rows []orderedObject) {
 		}
 		t.add([]string{fmt.Sprint(field(r, "hardware")), fmt.Sprint(field(r, "precision")), kvOf(r),
 			layoutPhrase(r), mode, fmt.Sprint(field(r, "batch_size")), fmt.Sprintf("%.0f", numOf(r, "accelerators")),
-			fmtMs(numOf(r, "ttft_ms")), fmtMs(numOf(r, "itl_ms")), fmt.Sprintf("%.0f", numOf(r, "tokens_per_s_per_accelerator")),
+			fmtMs(numOf(r, "ttft_ms")), fmtMs(numOf(r, "itl_ms")), perAccelText(numOf(r, "tokens_per_s_per_accelerator")),
 			fmt.Sprintf("%.1f", numOf(r, "tokens_per_s_per_user")), fmtUSD(numOf(r, "usd_per_million_tokens"))}, nil)
 	}
 	renderTables(a.stdout, "text", []*table{t})

@@ -294,6 +294,15 @@ func TestOptimizeServingMissShowsItsRanking(t *testing.T) {
 	}
 }
 
+// TestOptimizeServingTinyRate: at 1e-6 requests/s one replica serves 0.000256 generated
+// tokens/s (1e-6 × 256); the text said "0 tokens/s per accelerator" beside its price.
+func TestOptimizeServingTinyRate(t *testing.T) {
+	r := mlsysim(t, "optimize", "serving", "Llama3_8B", "--qps", "1e-6", "--ttft-ms", "500", "--itl-ms", "50", "--hardware", "H100", "--max-batch", "2", "--disaggregated", "off")
+	if r.code != exitOK || !strings.Contains(r.stdout, "; 0.000256 tokens/s per accelerator") {
+		t.Errorf("want 0.000256 tokens/s per accelerator:\n%v", r)
+	}
+}
+
 // TestOptimizeParallelismMisses: with no feasible split, optimize parallelism exits 2
 // and says why each split fails; memory advice (ZeRO-3, recomputation) and the closest
 // miss only where memory is what fails. Before, every such search was reported as "no
