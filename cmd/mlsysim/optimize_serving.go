@@ -424,12 +424,21 @@ func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
 		fmtMs(numOf(b, "ttft_ms")), fmtMs(numOf(b, "itl_ms")), perAccelText(numOf(b, "tokens_per_s_per_accelerator")),
 		numOf(b, "tokens_per_s_per_user"), fmtUSD(numOf(b, "usd_per_million_tokens")), numOf(b, "joules_per_token"))
 	var modes []orderedObject
+	var none []string
 	for _, m := range []string{"aggregated", "disaggregated"} {
 		if r, ok := byMode[m]; ok {
 			modes = append(modes, r)
+		} else if slices.Contains(s.modes, m) {
+			none = append(none, m)
 		}
 	}
-	renderServingTable(a, "Aggregated vs disaggregated (cheapest of each)", modes)
+	title := "Aggregated vs disaggregated (cheapest of each)"
+	if len(none) > 0 {
+		// A searched mode with no configuration meeting the targets was left out of the
+		// table without a word (JSON's best_<mode> is null): say so.
+		title += "; no " + strings.Join(none, " or ") + " configuration meets the targets"
+	}
+	renderServingTable(a, title, modes)
 	renderServingTable(a, "Cheapest configurations", top)
 	renderServingTable(a, "Frontier: tokens/s per accelerator vs tokens/s per user", frontier)
 	return nil

@@ -303,6 +303,26 @@ func TestOptimizeServingTinyRate(t *testing.T) {
 	}
 }
 
+// TestOptimizeServingModeWithoutAnswer: DeepSeek V3 at 16 bits (≈ 1.34 TB of weights)
+// fits no disaggregated prefill instance (at most 8 A100 of 80 GB hold the whole model),
+// so only aggregated layouts meet the targets; the comparison table said nothing of the
+// missing mode (JSON's best_disaggregated is null), as if disaggregation were not searched.
+func TestOptimizeServingModeWithoutAnswer(t *testing.T) {
+	args := []string{"optimize", "serving", "DeepSeek_V3", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--hardware", "A100",
+		"--precision", "fp16", "--kv-precision", "fp16", "--max-batch", "1"}
+	r := mlsysim(t, append(args, "-o", "json")...)
+	if r.code != exitOK {
+		t.Fatal(r)
+	}
+	obj := oneObject(t, r.stdout)
+	if obj["best_disaggregated"] != nil || obj["best_aggregated"] == nil {
+		t.Fatalf("want an aggregated answer only: %v / %v", obj["best_aggregated"], obj["best_disaggregated"])
+	}
+	if text := mlsysim(t, args...).stdout; !strings.Contains(text, "Aggregated vs disaggregated (cheapest of each); no disaggregated configuration meets the targets") {
+		t.Errorf("the comparison does not say disaggregated has no answer:\n%s", text)
+	}
+}
+
 // TestOptimizeParallelismMisses: with no feasible split, optimize parallelism exits 2
 // and says why each split fails; memory advice (ZeRO-3, recomputation) and the closest
 // miss only where memory is what fails. Before, every such search was reported as "no
