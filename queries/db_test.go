@@ -608,6 +608,14 @@ func TestDeployments(t *testing.T) {
 	// Points 1 and 5 cost the same (0.20 USD) in different layouts; 5 is further inside its
 	// targets (sla_ratio 0.3 against 0.6), so it ranks first. With the tie-break on point_id
 	// alone, 1 would.
+	// Point 6 is point 0's deployment (tp 1, an FP8 cache under FP8 weights) with its
+	// cache named fp8 instead of same: one deployment by what it stores (kv_format), so
+	// it does not list a second time. Grouped on kv_precision it came third: [1 6 4].
+	twin := mustOpen(t, fixture(t, strings.Replace(deployFixture, "0.40, 0.8, true, 'fp8'))",
+		"0.40, 0.8, true, 'fp8'),\n\t(6, 'm', 'H100', 'fp8', 'fp8', 1, 1, 1, 'aggregated', 1, 1, 5.0, 100.0, 0.30, 0.5, true, 'fp8'))", 1)))
+	if got := runQuery(t, twin, "deployments", map[string]string{"k": "5"}).ids(); !slices.Equal(got, []int64{1, 4}) {
+		t.Errorf("deployments with one deployment named two ways = %v, want [1 4]", got)
+	}
 	tie := mustOpen(t, fixture(t, strings.Replace(deployFixture, "0.40, 0.8, true, 'fp8'))",
 		"0.40, 0.8, true, 'fp8'),\n\t(5, 'm', 'H100', 'fp8', 'same', 4, 1, 1, 'aggregated', 1, 1, 7.0, 150.0, 0.20, 0.3, true, 'fp8'))", 1)))
 	if got := runQuery(t, tie, "deployments", map[string]string{"k": "5"}).ids(); !slices.Equal(got, []int64{5, 1, 4}) {

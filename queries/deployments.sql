@@ -4,7 +4,7 @@
 -- param: by       column  default=usd_per_million_tokens numeric  the column to minimise, e.g. sla_ratio for the closest misses
 -- param: then     column  default=sla_ratio numeric  the tie-break: between deployments (and batches) equal in by, the smaller wins
 -- param: k        integer default=10 range=1..999999  deployments to keep
--- param: group    columns default=hardware,precision,kv_precision,tp,pp,ep,mode,prefill_tp  what makes two rows the same deployment
+-- param: group    columns default=hardware,precision,kv_format,tp,pp,ep,mode,prefill_tp  what makes two rows the same deployment (kv_format: the KV cache as stored, so kv_precision auto and the format it resolves to are one)
 -- param: feasible bool    default=true needs=feasible  only rows with feasible = true; false ranks every row (closest misses)
 --
 -- A serve-deploy sweep holds every decode batch of each deployment; its best batch stands
