@@ -297,9 +297,14 @@ func deploy(in *DeployIn, i int, memo *passMemo, steps *stepCache) deployPoint {
 		dec = m.deployLoaded(&d, in, i, steps, decode, floor, pre, fixed, rhoMax, disagg)
 	} else if disagg {
 		d.replicas = math.Max(1, math.Ceil(qps*osl*decode.t/batch))
-		d.prefills = 1
+		// At least the prefill instances that keep up with the prompts (ρ_p < 1), as the
+		// calibrated fleet has: where no utilisation meets the TTFT target (rhoMax 0, a
+		// miss) one instance took every prompt, so the closest miss was ranked on a fleet
+		// that cannot serve the rate (TTFT +Inf) and undercounted its accelerators. Where
+		// rhoMax > 0, ⌈qps·t_p/ρ*⌉ is already at least ⌊qps·t_p⌋ + 1 (ρ* < 1).
+		d.prefills = math.Max(1, math.Floor(qps*pre.t)+1)
 		if rhoMax > 0 {
-			d.prefills = math.Max(1, math.Ceil(qps*pre.t/rhoMax))
+			d.prefills = math.Max(d.prefills, math.Ceil(qps*pre.t/rhoMax))
 		}
 		d.rho = qps * pre.t / d.prefills
 		d.itl = decode.t

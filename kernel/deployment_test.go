@@ -98,6 +98,30 @@ func TestServingDeploymentMisses(t *testing.T) {
 	}
 }
 
+// TestServingDeploymentDisaggregatedTTFTMiss: a TTFT target below the unqueued prefill
+// (the KV transfer and the tp-2 prefill, ≈ 22 ms here) is a miss, but the fleet it is
+// ranked on (sla_ratio's accelerators / limit) must still serve the rate: at 200 QPS the
+// prompts need ⌊200·t_p⌋ + 1 prefill instances to keep up (ρ_p < 1), the calibrated
+// fleet's rule. The seed gave it one instance whatever the rate, so its TTFT was +Inf and
+// its accelerators undercounted (Llama 3 70B at 2000 QPS: 393 accelerators, 24.6× the
+// limit, where the 988 that keep up are 61.8×).
+func TestServingDeploymentDisaggregatedTTFTMiss(t *testing.T) {
+	in := deployIn(200, 0.005, 0.05, 1, 2)
+	in.MaxAccelerators = one(8)
+	out := runDeploy(in)
+	tp := out.PrefillTime[0]
+	if out.Feasible[0] || out.Reason[0] != DeployTTFT {
+		t.Fatalf("want a TTFT miss: feasible %v, reason %v", out.Feasible[0], out.Reason[0])
+	}
+	want := math.Floor(200*tp) + 1
+	near(t, "prefill instances", out.PrefillInstances[0], want)
+	if math.IsInf(out.TTFT[0], 0) || out.PrefillUtilization[0] >= 1 {
+		t.Errorf("the fleet does not keep up: TTFT %v, prefill utilisation %v", out.TTFT[0], out.PrefillUtilization[0])
+	}
+	near(t, "accelerators", out.Accelerators[0], 2*want+out.Replicas[0])
+	near(t, "sla_ratio", out.Slowest[0], math.Max(math.Max(out.TTFTFloor[0]/0.005, out.ITLFloor[0]/0.05), out.Accelerators[0]/8))
+}
+
 // TestServingDeploymentPrefillMemory: a disaggregated prefill instance holds the whole
 // model on its prefill_tp accelerators. With 12 GiB accelerators, Llama3_8B's 16.06 GB of
 // FP16 weights fit a decode replica of tp 2 but no prefill instance of tp 1 (it was a
