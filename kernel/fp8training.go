@@ -179,6 +179,9 @@ func fp8SavedInputs(tokens, h, ffn, tp, b float64, sp bool, r Recompute) float64
 	if r == RecomputeLinearOutputs {
 		return tokens * (b - 1) * h / tp // only the projection's input: no norm or activation output is kept
 	}
+	if r == RecomputeDeepSeekV3 {
+		return tokens * (b - 1) * (h + ffn) / tp // no norm output is kept (DeepSeek-V3 §3.2.3)
+	}
 	norms := 2 * h
 	if sp {
 		norms /= tp

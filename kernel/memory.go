@@ -22,9 +22,17 @@ const (
 	// MLP activation, in the backward (Touvron et al. 2023, Llama 1 §2.4); a term of
 	// the calibrated training step and its memory only (ActivationBytes has none).
 	RecomputeLinearOutputs
+	// RecomputeDeepSeekV3 is the recomputation DeepSeek-V3's report describes
+	// (arXiv:2412.19437): every RMSNorm and the MLA up-projections re-run in the
+	// backward, their outputs not kept (§3.2.3, "Recomputation of RMSNorm and MLA
+	// Up-Projection"), and an MoE layer's SwiGLU output recomputed from its cached
+	// inputs (§3.3.3, "Low-Precision Activation" (2)), which are FP8 under an FP8
+	// recipe; everything else is kept as without recomputation (FlashAttention
+	// recomputes its own scores). A term of the calibrated step and its memory only.
+	RecomputeDeepSeekV3
 )
 
-// String returns "selective", "full", "none" or "linear_outputs".
+// String returns "selective", "full", "none", "linear_outputs" or "deepseek_v3".
 func (r Recompute) String() string {
 	switch r {
 	case RecomputeSelective:
@@ -35,19 +43,21 @@ func (r Recompute) String() string {
 		return "none"
 	case RecomputeLinearOutputs:
 		return "linear_outputs"
+	case RecomputeDeepSeekV3:
+		return "deepseek_v3"
 	}
 	return fmt.Sprintf("Recompute(%d)", uint8(r))
 }
 
 // ParseRecompute parses a strategy name (case-insensitive): selective, full, none or
-// linear_outputs.
+// linear_outputs or deepseek_v3.
 func ParseRecompute(s string) (Recompute, error) {
-	for _, r := range [...]Recompute{RecomputeSelective, RecomputeFull, RecomputeNone, RecomputeLinearOutputs} {
+	for _, r := range [...]Recompute{RecomputeSelective, RecomputeFull, RecomputeNone, RecomputeLinearOutputs, RecomputeDeepSeekV3} {
 		if strings.EqualFold(s, r.String()) {
 			return r, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown recompute strategy %q (valid: selective, full, none, linear_outputs)", s)
+	return 0, fmt.Errorf("unknown recompute strategy %q (valid: selective, full, none, linear_outputs, deepseek_v3)", s)
 }
 
 // ActivationBytes is the activation memory in bytes kept for the backward pass

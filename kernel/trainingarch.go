@@ -187,9 +187,17 @@ func archFLOPs(tokens, s, h, heads, kv, ffn, topk, experts, vocab, L float64, ga
 	switch rec {
 	case RecomputeFull:
 		hw += tokens * fwd
-	case RecomputeSelective, RecomputeLinearOutputs:
+	case RecomputeSelective, RecomputeLinearOutputs, RecomputeDeepSeekV3:
 		if !flash {
 			hw += tokens * (L + a.MTP) * sc
+		}
+		if rec == RecomputeDeepSeekV3 && a.mla() {
+			// The MLA up-projections' forward again (DeepSeek-V3 §3.2.3).
+			q := a.QLoraRank
+			if q == 0 {
+				q = h
+			}
+			hw += tokens * (L + a.MTP) * 2 * (q*heads*(a.QKNope+a.QKRope) + a.KVLoraRank*heads*(a.QKNope+a.VHead))
 		}
 	}
 	return model, hw
@@ -239,7 +247,18 @@ func archLayers(k *layerKey) (dense, mtp layerTimes) {
 //     layer's, (g+1)·DenseFFN.
 //
 // Full recomputation keeps only the layer input: nothing more.
-func archActivations(tokens, h, heads, kv, ffn, topk, L, tp, b float64, gated bool, r Recompute, a *Arch) float64 {
+//
+// DeepSeek-V3's recomputation (RecomputeDeepSeekV3; report §3.2.3 and §3.3.3) keeps
+// less: the MLA up-projections re-run in the backward, so of the attention's tensors
+// only the output projection's input (a·VHead, split) is kept, beside the two latents
+// before their RMSNorms (which re-run too) and the rotary key (QLoraRank + KVLoraRank +
+// QKRope, replicated); an MoE layer keeps only the inputs of its experts' SwiGLU, g·ffn
+// per routed and shared expert, in FP8 (1 byte) under an FP8 recipe ("also stored in
+// FP8 with our fine-grained quantization method") and its output is recomputed, in
+// place of the plain count's (g+1)·ffn at b bytes (ffn at 1 byte with FP8:
+// fp8SavedInputs). Dense layers keep their MLP as the plain count does. fp8 says
+// whether the linear GEMMs run in FP8.
+func archActivations(tokens, h, heads, kv, ffn, topk, L, tp, b float64, gated, fp8 bool, r Recompute, a *Arch) float64 {
 	if r == RecomputeFull {
 		return 0
 	}
@@ -248,6 +267,25 @@ func archActivations(tokens, h, heads, kv, ffn, topk, L, tp, b float64, gated bo
 		up = 2
 	}
 	var split, replicated float64
+	if r == RecomputeDeepSeekV3 {
+		if a.mla() {
+			split += heads*a.VHead - (2*h + 2*h*kv/heads)
+			replicated += a.QLoraRank + a.KVLoraRank + a.QKRope
+		}
+		plain := (up + 1) * ffn // the plain count's MLP, in b-byte elements
+		cached := b             // the SwiGLU input's bytes per element
+		if fp8 {
+			plain -= (b - 1) / b * ffn // fp8SavedInputs: the activation output at 1 byte
+			cached = 1
+		}
+		moe := up*ffn*(math.Max(1, topk)+a.SharedExperts)*cached/b - plain
+		dense := (up+1)*a.DenseFFN - (up+1)*ffn
+		if topk == 0 {
+			moe = 0 // no experts: a dense model keeps its MLP as the plain count has it
+		}
+		split += ((L-a.DenseLayers)*moe + a.DenseLayers*dense) / L
+		return tokens * b * (split/tp + replicated)
+	}
 	if a.mla() {
 		split += 2*heads*(a.QKNope+a.QKRope) + 2*heads*a.VHead - (2*h + 2*h*kv/heads)
 		replicated += 2*(a.QLoraRank+a.KVLoraRank) + a.QKRope

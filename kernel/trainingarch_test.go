@@ -214,11 +214,11 @@ func TestArchLayerTimes(t *testing.T) {
 // 9·2048 = 18432). At TP 2: (53,248 + 49,152)/2 + 4,160 = 55,360 elements, × 4096
 // tokens × 2 bytes = 453,509,120 bytes; nothing under full recomputation.
 func TestArchActivations(t *testing.T) {
-	got := archActivations(4096, dsv3H, dsv3Heads, dsv3Heads, dsv3FFN, dsv3TopK, dsv3L, 2, 2, true, RecomputeSelective, &dsv3)
+	got := archActivations(4096, dsv3H, dsv3Heads, dsv3Heads, dsv3FFN, dsv3TopK, dsv3L, 2, 2, true, false, RecomputeSelective, &dsv3)
 	if got != 453509120 {
 		t.Errorf("extra activations %v bytes, want 453,509,120", got)
 	}
-	if got := archActivations(4096, dsv3H, dsv3Heads, dsv3Heads, dsv3FFN, dsv3TopK, dsv3L, 2, 2, true, RecomputeFull, &dsv3); got != 0 {
+	if got := archActivations(4096, dsv3H, dsv3Heads, dsv3Heads, dsv3FFN, dsv3TopK, dsv3L, 2, 2, true, false, RecomputeFull, &dsv3); got != 0 {
 		t.Errorf("full recompute keeps %v extra bytes, want 0", got)
 	}
 }

@@ -122,7 +122,7 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 		perLayer -= fp8SavedInputs(seq*mb, h, ffn, tp, b, sp, in.Recompute[i])
 	}
 	if i < len(in.Arch) && in.Arch[i] != nil && !in.Arch[i].Plain() {
-		perLayer += archActivations(seq*mb, h, in.Heads[i], kv, ffn, in.TopK[i], in.Layers[i], tp, b, in.Gated[i], in.Recompute[i], in.Arch[i])
+		perLayer += archActivations(seq*mb, h, in.Heads[i], kv, ffn, in.TopK[i], in.Layers[i], tp, b, in.Gated[i], fp8, in.Recompute[i], in.Arch[i])
 	}
 	inFlight := math.Min(pp, in.InFlight[i])
 	stage := math.Ceil(in.Layers[i]/pp) * inFlight // the first stage, the deepest when stages are uneven
@@ -168,7 +168,9 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 // recomputation keeps only the layer input, s·b·h·b (split by tp under SP); keeping
 // the linear outputs (RecomputeLinearOutputs, Llama 1 §2.4) drops, beside what
 // selective drops, the two norms' outputs (the QKV and MLP inputs, 2h·b replicated)
-// and the MLP activation's (ffn·b split), which its backward recomputes.
+// and the MLP activation's (ffn·b split), which its backward recomputes; DeepSeek-V3's
+// recomputation (RecomputeDeepSeekV3) drops the two norms' outputs alone here (its MLA
+// and MoE terms are archActivations').
 func calibratedActivations(seq, mb, h, heads, kvHeads, ffn, tp, b float64, gated, sp, flash bool, r Recompute) float64 {
 	tokens := seq * mb
 	if r == RecomputeFull {
@@ -187,9 +189,14 @@ func calibratedActivations(seq, mb, h, heads, kvHeads, ffn, tp, b float64, gated
 		replicated += 2 * h
 	}
 	split := b * (2*h + 2*h*kvHeads/heads + (up+1)*ffn)
-	if r == RecomputeLinearOutputs {
+	switch r {
+	case RecomputeLinearOutputs:
 		replicated -= 2 * h * b
 		split -= b * ffn
+	case RecomputeDeepSeekV3:
+		// Every RMSNorm re-runs in the backward (DeepSeek-V3 §3.2.3): its output, the
+		// QKV and MLP input, is not kept; its input, the residual stream, is.
+		replicated -= 2 * h * b
 	}
 	if sp {
 		replicated /= tp

@@ -596,7 +596,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	switch in.Recompute[i] {
 	case RecomputeFull:
 		hw += allTokens * L * layerFwd
-	case RecomputeSelective, RecomputeLinearOutputs:
+	case RecomputeSelective, RecomputeLinearOutputs, RecomputeDeepSeekV3:
 		if !in.FlashAttention[i] {
 			hw += allTokens * L * attnScores
 		}
@@ -704,7 +704,7 @@ func layerStep(k *layerKey) layerTimes {
 		ar = &plainArch
 	}
 	var extra [5]gemm
-	nExtra := 0
+	nExtra, kvUp := 0, -1 // kvUp: the key/value up projection's index in extra
 	add := func(g gemm) { extra[nExtra] = g; nExtra++ }
 	if ar.mla() {
 		hq := k.a * (ar.QKNope + ar.QKRope) / tp
@@ -713,7 +713,8 @@ func layerStep(k *layerKey) layerTimes {
 			linears[0] = gemm{n, hq, ar.QLoraRank, 1} // query up projection
 			add(gemm{n, ar.QLoraRank, h, 1})          // query down projection
 		}
-		add(gemm{n, ar.KVLoraRank + ar.QKRope, h, 1})                     // key/value down projection and rotary key
+		add(gemm{n, ar.KVLoraRank + ar.QKRope, h, 1}) // key/value down projection and rotary key
+		kvUp = nExtra
 		add(gemm{n, k.a * (ar.QKNope + ar.VHead) / tp, ar.KVLoraRank, 1}) // key/value up projection
 		linears[1] = gemm{n, h, k.a * ar.VHead / tp, 1}                   // output projection (row-parallel)
 	}
@@ -729,10 +730,14 @@ func layerStep(k *layerKey) layerTimes {
 			wgrad[j] = gemmTime(l.k, l.n, l.m, l.batch, linRate, sms, bw, linIn, gradBytes)
 		}
 	}
-	var extraF, extraB float64
-	for _, l := range extra[:nExtra] {
-		extraF += gemmTime(l.m, l.n, l.k, l.batch, linRate, sms, bw, linIn, e)
+	var extraF, extraB, extraUp float64
+	for j, l := range extra[:nExtra] {
+		f := gemmTime(l.m, l.n, l.k, l.batch, linRate, sms, bw, linIn, e)
+		extraF += f
 		extraB += gemmTime(l.m, l.k, l.n, l.batch, linRate, sms, bw, linIn, e) + gemmTime(l.k, l.n, l.m, l.batch, linRate, sms, bw, linIn, gradBytes)
+		if j == kvUp {
+			extraUp = f
+		}
 	}
 	var loraF, loraB float64
 	if k.lora {
@@ -904,6 +909,24 @@ func layerStep(k *layerKey) layerTimes {
 			rec += 3 * act * e
 		} else {
 			rec += 2 * act * e
+		}
+		t.bwd += rec / bw
+		if !k.flash {
+			t.bwd += attnF
+		}
+	case RecomputeDeepSeekV3:
+		// DeepSeek-V3 §3.2.3: every RMSNorm re-runs in the backward (read the kept
+		// input, write the output: the two layer norms and the MLA latents' norms) and so
+		// do the MLA up-projections' forward GEMMs; §3.3.3: an MoE layer's SwiGLU output
+		// is recomputed from its cached inputs (read gate and up, write the product). The
+		// attention core is recomputed as selective does where it is unfused.
+		rec := 2 * 2 * E * e
+		if ar.mla() {
+			rec += 2 * n * (ar.QLoraRank + ar.KVLoraRank) * e
+			t.bwd += fwd[0] + extraUp // the query and key/value up projections
+		}
+		if k.experts > 0 {
+			rec += (up + 1) * act * e
 		}
 		t.bwd += rec / bw
 		if !k.flash {

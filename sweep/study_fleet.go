@@ -42,8 +42,8 @@ func init() {
 			dpShardParam,
 			in("gradient_accumulation_steps", "1", 1, "microbatches accumulated per optimizer step"),
 			{Name: "activation_recomputation", Kind: KindBool, Default: "false", Doc: "recompute activations (+1 forward; full checkpointing in the memory model); under calibrated the same as activation_checkpointing full"},
-			{Name: "activation_checkpointing", Kind: KindEnum, Default: "selective", Enum: []string{"selective", "full", "none", "linear_outputs"},
-				Doc: "calibrated: what the backward recomputes — selective (the attention core, Korthikanti et al. 2022), full (each layer from its input), none, or linear_outputs (keeps the linear layers' and the attention's outputs and recomputes the norms and the MLP activation: Llama 1 §2.4)"},
+			{Name: "activation_checkpointing", Kind: KindEnum, Default: "selective", Enum: []string{"selective", "full", "none", "linear_outputs", "deepseek_v3"},
+				Doc: "calibrated: what the backward recomputes — selective (the attention core, Korthikanti et al. 2022), full (each layer from its input), none, linear_outputs (keeps the linear layers' and the attention's outputs and recomputes the norms and the MLP activation: Llama 1 §2.4), or deepseek_v3 (every RMSNorm and the MLA up-projections, DeepSeek-V3 report §3.2.3, and an MoE layer's SwiGLU output from its inputs, cached in FP8 under an FP8 recipe, §3.3.3)"},
 			{Name: "sequence_parallel", Kind: KindBool, Default: "true", Doc: "calibrated: split norms, dropout and residuals over the tp ranks along the sequence (Korthikanti et al. 2022); no effect at tp 1"},
 			{Name: "cp", Kind: KindInt, Default: "1", Min: 1, Max: 4096, Doc: "calibrated: context-parallel degree (ring attention over the sequence); at most 4096, beyond any published run"},
 			{Name: "cp_attention", Kind: KindEnum, Default: "ring", Enum: []string{"ring", "allgather"},
@@ -588,7 +588,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 		}
 		st.IntraBus[k], st.IntraHop[k] = cl.intraBus, cl.intraHop
 		st.InterBus[k], st.InterHop[k] = cl.interBus(&e.fabrics[int(fc[k])]), kernel.NCCLHopNetS
-		// Enum order selective, full, none, linear_outputs matches kernel.Recompute's.
+		// Enum order selective, full, none, linear_outputs, deepseek_v3 matches kernel.Recompute's.
 		st.Recompute[k] = kernel.Recompute(ckpt[k])
 		if nd.Recompute[k] {
 			st.Recompute[k] = kernel.RecomputeFull

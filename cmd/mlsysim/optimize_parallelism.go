@@ -415,7 +415,8 @@ func layoutText(cfg orderedObject) string {
 		s += ", no pipeline"
 	}
 	rec := map[string]string{"none": "no recomputation", "selective": "selective recomputation",
-		"linear_outputs": "recomputation of all but the linear outputs", "full": "full recomputation"}[fmt.Sprint(cfg[10].v)]
+		"linear_outputs": "recomputation of all but the linear outputs", "full": "full recomputation",
+		"deepseek_v3": "DeepSeek-V3's recomputation (norms, MLA up-projections, MoE SwiGLU)"}[fmt.Sprint(cfg[10].v)]
 	return s + fmt.Sprintf(", ZeRO-%v, %s", cfg[9].v, rec)
 }
 
