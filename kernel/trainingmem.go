@@ -212,6 +212,12 @@ func calibratedActivations(seq, mb, h, heads, kvHeads, ffn, tp, b float64, gated
 const (
 	OptimizerBytesAdam = 12.0 // FP32 master copy + two moments (adam, adamw)
 	OptimizerBytesSGD  = 4.0  // FP32 master copy (momentum-free SGD)
+	// OptimizerBytesAdamBF16Moments: AdamW's first and second moments kept in BF16
+	// (2 + 2 bytes) beside the FP32 master copy (4), as DeepSeek-V3 trained (report
+	// §3.3.3, "Low-Precision Optimizer States": "We adopt the BF16 data format instead
+	// of FP32 to track the first and second moments in the AdamW ... optimizer ...
+	// the master weights ... and gradients ... are still retained in FP32").
+	OptimizerBytesAdamBF16Moments = 8.0
 	// DefaultCommBufferFraction: gradient bucket = 5 % of the gradients.
 	DefaultCommBufferFraction = 0.05
 )

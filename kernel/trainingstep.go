@@ -69,6 +69,10 @@ const (
 	// gradients (read 4, read 4 + write 4), Adam (read master, grad, m, v = 16;
 	// write master, m, v = 12), read the master to cast (4), zero the gradient (4).
 	OptimizerPassBytes = 48
+	// OptimizerPassBytesBF16Moments is that pass with Adam's moments in BF16
+	// (OptimizerBytesAdamBF16Moments): m and v are read and written at 2 bytes, not 4,
+	// 8 bytes fewer.
+	OptimizerPassBytesBF16Moments = 40
 	// NCCLChannelSMs are the SMs NCCL's ring kernels occupy while a collective runs
 	// beside compute (24 channels on an NVSwitch A100 node, nccl-tests issue #100 log).
 	NCCLChannelSMs = 24
@@ -129,7 +133,12 @@ type StepIn struct {
 	// and gradient collectives over the adapters only.
 	LoRA      []bool
 	Recompute []Recompute
-	Bytes     []float64 // bytes per weight and activation element
+	// BF16Moments keeps Adam's first and second moments in BF16 (the FP32 master copy
+	// and gradients unchanged: DeepSeek-V3 §3.3.3), so the optimizer's pass moves
+	// OptimizerPassBytesBF16Moments per parameter. Shorter than the other columns (nil):
+	// false.
+	BF16Moments []bool
+	Bytes       []float64 // bytes per weight and activation element
 	// FP8 runs the layers' linear GEMMs in FP8 with Transformer Engine's recipe (FP8None:
 	// all in Bytes) at FP8Rate, the measured FP8 matmul rate (fp8training.go).
 	FP8     []FP8Recipe
@@ -576,7 +585,11 @@ func (o *StepOut) step(i int, in *StepIn) {
 	if zero >= 1 {
 		denseShard, expertShard = gs, gsExp
 	}
-	opt := optimizerPass(gDense/denseShard+gExpert/expertShard, e, bw)
+	passBytes := float64(OptimizerPassBytes)
+	if i < len(in.BF16Moments) && in.BF16Moments[i] {
+		passBytes = OptimizerPassBytesBF16Moments
+	}
+	opt := optimizerPassOf(gDense/denseShard+gExpert/expertShard, passBytes, e, bw)
 	stepT := (pipe + dpComm + opt) * in.Straggler[i]
 
 	// FLOPs per step (Korthikanti et al. 2022 Eq. 7 convention, generalised): 3 × the
@@ -1022,7 +1035,13 @@ func (g *gemm) tiled(area, tiles float64) gemmCost {
 // the streaming bandwidth bw: OptimizerPassBytes of model state per parameter and its
 // weightBytes-byte weights written back (the transformer step's and, §36, a CNN's).
 func optimizerPass(params, weightBytes, bw float64) float64 {
-	return params * (OptimizerPassBytes + weightBytes) / bw
+	return optimizerPassOf(params, OptimizerPassBytes, weightBytes, bw)
+}
+
+// optimizerPassOf is optimizerPass with passBytes of model state per parameter
+// (OptimizerPassBytes, or OptimizerPassBytesBF16Moments).
+func optimizerPassOf(params, passBytes, weightBytes, bw float64) float64 {
+	return params * (passBytes + weightBytes) / bw
 }
 
 // overlapped is the time of compute that runs beside a collective: while the

@@ -27,6 +27,8 @@ import (
 //   - prefill_tp in a serve-deploy grid that is aggregated at every point;
 //   - output_tokens in a serve grid whose qps is 0 at every point (serve refuses
 //     --output-tokens without --qps);
+//   - optimizer_state_precision in the fleet study under the seed profile (FP32 Adam
+//     state, no optimizer pass);
 //   - dp_shard in the fleet and train-memory studies under the seed profile (no hybrid
 //     sharding there) or when zero_stage is 0 at every point (nothing is sharded);
 //   - transformer_execution in the fleet and node studies under the seed profile, whose
@@ -85,6 +87,9 @@ func (p *Plan) EffectNotes() []string {
 		case len(f) == 1 && f[0] == "false":
 			note("attention_kernel", "flash_attention is false at every point, and only a fused attention kernel has a kernel's rate; add flash_attention true or drop it")
 		}
+	}
+	if p.Study.Name == "fleet" && !p.Calibrated() {
+		note("optimizer_state_precision", "the seed profile's training memory keeps FP32 Adam state and its step has no optimizer pass (docs/PHYSICS.md §35); use --profile calibrated or drop it")
 	}
 	if (p.Study.Name == "fleet" || p.Study.Name == "node") && !p.Calibrated() {
 		note("transformer_execution", "the seed profile's training step has no per-layer elementwise work to run fused or eager (docs/PHYSICS.md §35); use --profile calibrated or drop it")

@@ -76,6 +76,7 @@ type planParallel struct {
 	SequenceParallel        *bool  `yaml:"sequence_parallel"`
 	FlashAttention          *bool  `yaml:"flash_attention"`
 	FP32Gradients           *bool  `yaml:"fp32_gradients"`
+	OptimizerStatePrecision string `yaml:"optimizer_state_precision"`
 }
 
 type planOps struct {
@@ -355,6 +356,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	}
 	if par.TransformerExecution != "" {
 		val("transformer_execution", par.TransformerExecution, "parallelism.transformer_execution")
+	}
+	if par.OptimizerStatePrecision != "" {
+		val("optimizer_state_precision", par.OptimizerStatePrecision, "parallelism.optimizer_state_precision")
 	}
 	if par.AttentionKernel != "" {
 		val("attention_kernel", par.AttentionKernel, "parallelism.attention_kernel")

@@ -52,6 +52,8 @@ func init() {
 			{Name: "flash_attention", Kind: KindBool, Default: "true", Doc: "calibrated: fused attention (no s² tensor in memory, causal blocks skipped, no dropout); false is the unfused attention with dropout of Megatron-LM 2021–22"},
 			attentionKernelParam,
 			{Name: "fp32_gradients", Kind: KindBool, Default: "true", Doc: "calibrated: accumulate and reduce gradients in FP32 (Megatron-LM main_grad); false keeps them in the training precision"},
+			{Name: "optimizer_state_precision", Kind: KindEnum, Default: "fp32", Enum: []string{"fp32", "bf16"},
+				Doc: "calibrated: the precision of Adam's first and second moments — fp32 (12 bytes of optimizer state per parameter with the FP32 master copy) or bf16 (8 bytes, and 8 fewer bytes per parameter in the optimizer's pass: DeepSeek-V3 report §3.3.3; master weights and gradients stay FP32)"},
 			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O; calibrated: frozen base weights have no weight gradients, optimizer and gradient traffic cover the adapters only)"},
 			{Name: "overlap", Kind: KindBool, Default: "false", Doc: "overlap the DP collectives with compute (calibrated: the gradients' reduction behind the last backward, under ZeRO-2 each other microbatch's beside the next microbatch's compute; a ZeRO-1/2 weight all-gather behind the first forward)"},
 			{Name: "overlap_efficiency", Kind: KindFloat, Default: "0.85", Min: 0, Max: 1, Doc: "share of the DP all-reduce hidden when overlapped (seed; the calibrated step hides what the backward's length covers)"},
@@ -605,6 +607,8 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	st.FlashAttention = boolsOf(st.FlashAttention, c.get("flash_attention"))
 	st.OverlapDP = boolsOf(st.OverlapDP, c.get("overlap"))
 	st.FP32Grads = boolsOf(st.FP32Grads, c.get("fp32_gradients"))
+	// Enum order fp32, bf16: code 1 keeps Adam's moments in BF16.
+	st.BF16Moments = boolsOf(st.BF16Moments, c.get("optimizer_state_precision"))
 	// Enum order ring, allgather: code 1 gathers.
 	st.CPAllGather = boolsOf(st.CPAllGather, c.get("cp_attention"))
 	// Enum order fused, eager: code 1 runs op by op.
@@ -620,6 +624,11 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 		mm.DP[k] = math.Max(1, so.DP[k])
 	}
 	mm.Calibrated = true
+	for k := 0; k < n; k++ {
+		if st.BF16Moments[k] {
+			mm.OptimizerBytes[k] = kernel.OptimizerBytesAdamBF16Moments
+		}
+	}
 	mm.KVHeads, mm.FFN, mm.Vocab, mm.ExpertParams = st.KVHeads, st.FFN, st.Vocab, st.ExpertParams
 	mm.CP, mm.VirtualStages, mm.DPShard = st.CP, st.VirtualStages, st.DPShard
 	mm.InFlight = grow(mm.InFlight, n)

@@ -91,6 +91,8 @@ func TestPlanKeysChangeTheAnswer(t *testing.T) {
 		{"flash_attention", "calibrated", "parallelism.flash_attention", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", flash_attention: false"), changes},
 		{"flash_attention seed", "seed", "parallelism.flash_attention", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", flash_attention: false"), refused},
 		{"fp32_gradients", "calibrated", "parallelism.fp32_gradients", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", fp32_gradients: false"), changes},
+		{"optimizer_state_precision", "calibrated", "parallelism.optimizer_state_precision", fmt.Sprintf(fleet8, "", "H100", "", ", zero_stage: 1"), fmt.Sprintf(fleet8, "", "H100", "", ", zero_stage: 1, optimizer_state_precision: bf16"), changes},
+		{"optimizer_state_precision seed", "seed", "parallelism.optimizer_state_precision", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", optimizer_state_precision: bf16"), refused},
 		{"fp32_gradients seed", "seed", "parallelism.fp32_gradients", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", fp32_gradients: false"), refused},
 		{"activation_checkpointing", "calibrated", "parallelism.activation_checkpointing", fmt.Sprintf(fleet8, "", "H100", "", ", activation_checkpointing: none"), fmt.Sprintf(fleet8, "", "H100", "", ", activation_checkpointing: full"), changes},
 		{"activation_checkpointing seed", "seed", "parallelism.activation_checkpointing", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", activation_checkpointing: full"), refused},
