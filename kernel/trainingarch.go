@@ -228,7 +228,9 @@ func archLayers(k *layerKey) (dense, mtp layerTimes) {
 		E /= tp
 	}
 	mtp.fwd += gemmTime(n, h/tp, 2*h, 1, rate, k.sms, k.bw, in, e) + 2*2*E*e/k.bw
-	mtp.bwd += gemmTime(n, 2*h, h/tp, 1, rate, k.sms, k.bw, in, e) + gemmTime(2*h, h/tp, n, 1, rate, k.sms, k.bw, in, gradBytes) + 2*5*E*e/k.bw
+	w := gemmTime(2*h, h/tp, n, 1, rate, k.sms, k.bw, in, gradBytes)
+	mtp.bwd += gemmTime(n, 2*h, h/tp, 1, rate, k.sms, k.bw, in, e) + w + 2*5*E*e/k.bw
+	mtp.w += w
 	return dense, mtp
 }
 

@@ -78,3 +78,104 @@ func TestStepDeepSeekV3Recompute(t *testing.T) {
 		t.Errorf("hardware FLOPs per token add %.0f, want 6,761,218,048", got)
 	}
 }
+
+// TestDualPipeSplit: DualPipe runs an even pp without interleaving and an even number
+// of microbatches of at least 2·pp (deepseek-ai/DualPipe dualpipe.py at 3da1bbe:
+// num_ranks % 2 == 0, num_chunks % 2 == 0, num_chunks >= num_ranks * 2).
+func TestDualPipeSplit(t *testing.T) {
+	for _, tc := range []struct {
+		pp, v, m float64
+		ok       bool
+	}{
+		{16, 1, 120, true}, {16, 1, 32, true}, {8, 1, 20, true},
+		{15, 1, 120, false}, {16, 2, 120, false}, {16, 1, 30, false}, {16, 1, 33, false}, {1, 1, 2, false},
+	} {
+		if got := DualPipeSplit(tc.pp, tc.v, tc.m); got != tc.ok {
+			t.Errorf("pp %v v %v m %v: %v, want %v", tc.pp, tc.v, tc.m, got, tc.ok)
+		}
+	}
+	in, _ := dsv3Step([]*Arch{&dsv3}, 61, 1)
+	in.PP[0], in.Microbatches[0], in.DualPipe = 8, 8, []bool{true} // 8 < 2·8
+	out := &StepOut{}
+	TrainingStep(out, in)
+	if out.Valid[0] || out.Reason[0] != StepInvalidDualPipe {
+		t.Errorf("DualPipe with 8 microbatches on pp 8: valid %v reason %d, want StepInvalidDualPipe", out.Valid[0], out.Reason[0])
+	}
+}
+
+// TestStepDualPipe prices a plain dense model (GPT-3-like 8 layers of 4096, no
+// experts, TP 1) on PP 4 with 8 microbatches and no data parallelism, whose pipeline is
+// then, by hand from one layer's times (fwd, bwd, its wgrad W, the output layer) and a
+// send of one microbatch's activations s = n·h·e/bus + hop:
+//
+//	rank 0 holds stage 0 (2 layers) and stage 3 (2 layers and the output layer):
+//	compute per overlapped pair  C = (4·(fwd + bwd) + logits)/2
+//	communication per pair       S = (4·s)/2 (a send each way for each chunk)
+//	F&B = C + S·20/132 (the sends hold 20 of the 132 SMs while they run, S < C)
+//	bubble = (4/2 − 1)·(F&B + (4·bwd + logits)/2 − 3·4·W/2)
+//	step = 8·F&B + bubble + the optimizer's pass over twice a stage's parameters
+//
+// and each rank holds two stages: the optimizer pass is twice 1F1B's.
+func TestStepDualPipe(t *testing.T) {
+	one := func(x float64) []float64 { return []float64{x} }
+	mk := func(dual bool) (*StepIn, *StepOut) {
+		in := &StepIn{Layers: one(8), Hidden: one(4096), Heads: one(32), KVHeads: one(0), FFN: one(0), Vocab: one(51200),
+			Experts: one(0), TopK: one(0), Params: one(8*12*4096*4096 + 2*51200*4096), ExpertParams: one(0), Gated: []bool{false},
+			SeqLen: one(2048), Batch: one(8), Microbatches: one(8), GradAccum: one(1), Accelerators: one(4), PerNode: one(8),
+			TP: one(1), PP: one(4), CP: one(1), EP: one(1), VirtualStages: one(1), ZeROStage: one(0), DPShard: one(0),
+			SeqParallel: []bool{false}, FlashAttention: []bool{true}, OverlapDP: []bool{false}, FP32Grads: []bool{true}, CPAllGather: []bool{false},
+			Eager: []bool{false}, LoRA: []bool{false}, Recompute: []Recompute{RecomputeSelective}, Bytes: one(2), FP8: []FP8Recipe{FP8None}, FP8Rate: one(0),
+			PeakFLOPS: one(989e12), MatmulRate: one(700e12), AttentionRate: one(350e12), SMs: one(132), MemBW: one(3e12),
+			IntraBus: one(360e9), InterBus: one(45e9), IntraHop: one(NCCLHopNVLinkS), InterHop: one(NCCLHopNetS),
+			Congestion: one(1), Straggler: one(1), Imbalance: one(1), DualPipe: []bool{dual}}
+		out := &StepOut{}
+		TrainingStep(out, in)
+		return in, out
+	}
+	_, dual := mk(true)
+	_, base := mk(false)
+	if !dual.Valid[0] {
+		t.Fatalf("invalid: reason %d", dual.Reason[0])
+	}
+	lt := dual.memo.t
+	s := 2048*4096*2/360e9 + NCCLHopNVLinkS // one microbatch of 2048 tokens inside the node
+	C := (4*(lt.fwd+lt.bwd) + lt.logits) / 2
+	S := 4 * s / 2
+	fb := C + S*20/132
+	bubble := (4.0/2 - 1) * (fb + (4*lt.bwd+lt.logits)/2 - 3*4*lt.w/2)
+	opt := 2 * base.Optimizer[0]
+	want := 8*fb + bubble + opt + dual.DPComm[0]
+	relClose(t, "DualPipe step", dual.Step[0], want, 1e-12)
+	relClose(t, "DualPipe bubble", dual.Bubble[0], bubble, 1e-12)
+	relClose(t, "optimizer over two stages", dual.Optimizer[0], opt, 1e-12)
+	if dual.PPComm[0] != 0 || dual.EPComm[0] <= 0 {
+		t.Errorf("sends: pp_comm %v (hidden: want 0), their cost %v (want > 0, on the SMs they hold)", dual.PPComm[0], dual.EPComm[0])
+	}
+	if !(dual.Bubble[0] < base.Bubble[0]) {
+		t.Errorf("DualPipe bubble %v not below 1F1B's %v", dual.Bubble[0], base.Bubble[0])
+	}
+}
+
+// TestTrainingMemoryDualPipe: DualPipe's rank holds two stages — twice the weights,
+// gradients and optimizer state — and PP + 1 microbatches of activations where 1F1B's
+// first stage holds PP (DualPipe README at 3da1bbe, "Pipeline Bubbles and Memory Usage
+// Comparison"): at PP 8 with 16 microbatches in flight the activations are 9/8 of 1F1B's
+// (the per-layer tensors and the embedding's dropout mask alike).
+func TestTrainingMemoryDualPipe(t *testing.T) {
+	one := func(v float64) []float64 { return []float64{v} }
+	in := func(dual bool) *TrainMemIn {
+		return &TrainMemIn{Params: one(70e9), Layers: one(80), Hidden: one(8192), Heads: one(64), Bytes: one(2),
+			OptimizerBytes: one(OptimizerBytesAdam), Recompute: []Recompute{RecomputeSelective}, Batch: one(16), SeqLen: one(4096),
+			TP: one(8), PP: one(8), DP: one(1), EP: one(1), ZeROStage: one(1), GradAccum: one(16), TrainableFraction: one(1),
+			CommBufferFraction: one(0.05), MemCapacity: one(80e9), Calibrated: true, KVHeads: one(8), FFN: one(28672), Vocab: one(128256),
+			ExpertParams: one(0), CP: one(1), VirtualStages: one(1), InFlight: one(16), DPShard: one(0), Gated: []bool{true},
+			SeqParallel: []bool{true}, Flash: []bool{true}, FP32Grads: []bool{true}, FP8: []FP8Recipe{FP8None}, DualPipe: []bool{dual}}
+	}
+	a, b := &TrainMemOut{}, &TrainMemOut{}
+	TrainingMemory(a, in(false))
+	TrainingMemory(b, in(true))
+	relClose(t, "weights", b.Weights[0], 2*a.Weights[0], 1e-12)
+	relClose(t, "gradients", b.Gradients[0], 2*a.Gradients[0], 1e-12)
+	relClose(t, "optimizer", b.Optimizer[0], 2*a.Optimizer[0], 1e-12)
+	relClose(t, "activations", b.Activations[0], 9.0/8*a.Activations[0], 1e-12)
+}

@@ -95,6 +95,12 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 			weights -= copies / FP8WeightCopyBytes * b
 		}
 	}
+	dual := i < len(in.DualPipe) && in.DualPipe[i]
+	if dual {
+		// DualPipe: each rank holds two chunks, one stage from each end of the pipeline
+		// (deepseek-ai/DualPipe README at 3da1bbe: "Parameter Per Device 2×").
+		weights, grads, opt = 2*weights, 2*grads, 2*opt
+	}
 	shard := dp // hybrid sharding shards over a group of the dp ranks only
 	if in.DPShard[i] > 0 {
 		shard = in.DPShard[i]
@@ -125,6 +131,11 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 		perLayer += archActivations(seq*mb, h, in.Heads[i], kv, ffn, in.TopK[i], in.Layers[i], tp, b, in.Gated[i], fp8, in.Recompute[i], in.Arch[i])
 	}
 	inFlight := math.Min(pp, in.InFlight[i])
+	if dual {
+		// DualPipe holds PP + 1 chunks' microbatches of activations (the README's table,
+		// "Activation Per Device PP+1"), whatever the microbatch count.
+		inFlight = pp + 1
+	}
 	stage := math.Ceil(in.Layers[i]/pp) * inFlight // the first stage, the deepest when stages are uneven
 	if v := in.VirtualStages[i]; v > 1 && pp > 1 {
 		stage *= 1 + (pp-1)/(pp*v)
@@ -243,6 +254,10 @@ type TrainMemIn struct {
 	Gated, SeqParallel, Flash, FP32Grads []bool
 	FP8                                  []FP8Recipe // FP8 GEMMs: FP8 weight copies, GEMM inputs saved in FP8 (fp8training.go)
 	FP8Params                            []bool      // with FP8: the linear weights are FP8 tensors, no b-byte copy; nil = false
+	// DualPipe: each rank holds two pipeline chunks (twice a stage's weights, gradients
+	// and optimizer state) and PP + 1 chunks' microbatches of activations (TrainingStep's
+	// DualPipe). Shorter than the other columns (nil): false.
+	DualPipe []bool
 	// Arch is a structured model's layers (TrainingStep's, trainingarch.go), TopK its
 	// routed experts per token; nil or shorter: the plain model.
 	Arch []*Arch

@@ -40,6 +40,7 @@ const (
 	StepInvalidSeq              // the sequence does not divide by cp
 	StepInvalidShard            // the ZeRO shard group does not divide dp, or ep does not divide it
 	StepInvalidInterleave       // interleaved (v > 1) with microbatches not a multiple of pp
+	StepInvalidDualPipe         // DualPipe with an odd pp, interleaving, or microbatches odd or fewer than 2·pp
 )
 
 // Constants of the calibrated training step (docs/PHYSICS.md §35).
@@ -93,6 +94,10 @@ const (
 	MoEPermuteForward  = 8
 	MoEPermuteBackward = 8
 	MoESortPerCopy     = 2
+	// DualPipeCommSMs are the SMs DeepSeek-V3's all-to-all kernels hold while DualPipe
+	// overlaps them with computation: "only 20 SMs are sufficient to fully utilize the
+	// bandwidths of IB and NVLink" (DeepSeek-V3 report, arXiv:2412.19437, §3.2.2).
+	DualPipeCommSMs = 20
 	// CrossEntropyBytesPerLogit: casting the logits to FP32 and the fused softmax
 	// cross-entropy read and write each logit element about 20 bytes in all (forward
 	// cast 2+4, softmax 4+4, backward 4+2).
@@ -133,6 +138,9 @@ type StepIn struct {
 	// and gradient collectives over the adapters only.
 	LoRA      []bool
 	Recompute []Recompute
+	// DualPipe runs the pipeline as DeepSeek-V3's bidirectional DualPipe schedule
+	// (DualPipe, below) instead of 1F1B. Shorter than the other columns (nil): false.
+	DualPipe []bool
 	// BF16Moments keeps Adam's first and second moments in BF16 (the FP32 master copy
 	// and gradients unchanged: DeepSeek-V3 §3.3.3), so the optimizer's pass moves
 	// OptimizerPassBytesBF16Moments per parameter. Shorter than the other columns (nil):
@@ -239,6 +247,8 @@ type layerTimes struct {
 	tpFwd, tpBwd float64 // exposed TP collectives (bwd includes a fully recomputed forward's)
 	cp, ep       float64 // exposed CP ring and EP all-to-all (forward + backward)
 	logits       float64 // the output layer and loss, forward and backward, on the last stage
+	epF          float64 // the forward's share of ep
+	w            float64 // the weight-gradient GEMMs of bwd (DualPipe's W)
 }
 
 type layerMemo struct {
@@ -352,6 +362,10 @@ func (o *StepOut) step(i int, in *StepIn) {
 	if reason == StepValid {
 		gs, reason = ShardGroup(dp, ep, in.DPShard[i], zero)
 	}
+	dual := i < len(in.DualPipe) && in.DualPipe[i]
+	if reason == StepValid && dual && !DualPipeSplit(pp, v, M) {
+		reason = StepInvalidDualPipe
+	}
 	if reason != StepValid {
 		o.invalid(i, reason)
 		return
@@ -424,26 +438,10 @@ func (o *StepOut) step(i int, in *StepIn) {
 		}
 	}
 	micro := M * GA
-	// FP8 weights are cast once per step, on the first microbatch (fp8training.go).
-	var weightCasts float64
-	fp8Params := false // FP8 primary weights: the linear weights are gathered in 1 byte
-	if r := in.FP8[i]; r != FP8None {
-		local := 1.0
-		if experts > 0 {
-			local = experts / ep
-		}
-		w := FP8LayerWeights(h, a, kv, ffn, tp, local, in.Gated[i])
-		weightCasts = stageLayers * fp8WeightCasts(r, w, e) / bw
-		if fp8Params = i < len(in.FP8Params) && in.FP8Params[i]; fp8Params {
-			weightCasts = stageLayers * fp8ParamTranspose(w) / bw
-		}
-	}
-	pipe := micro*tMB + weightCasts
-	bubble := 0.0
-	var ppComm float64
+	// A pipeline send: one microbatch's activations (or their gradients) across a stage
+	// boundary.
+	var send float64
 	if pp > 1 {
-		bubble = (pp - 1) / v * tMB
-		pipe += bubble
 		// Activations cross each of the v stage boundaries forward and back per microbatch,
 		// sequence-sharded (SP) or scattered over the tp ranks and gathered again (Narayanan
 		// et al. 2021 §4.1); stages are tp·cp·dp ranks apart, on one node only while
@@ -453,10 +451,44 @@ func (o *StepOut) step(i int, in *StepIn) {
 			bus, hop = intraBus, intraHop
 		}
 		msg := tokens * h * e
-		send := msg/tp/bus + hop
+		send = msg/tp/bus + hop
 		if !in.SeqParallel[i] && tp > 1 {
 			send += CollectiveTime(CollAllGather, msg, tp, tpBus, tpHop)
 		}
+	}
+	// DualPipe (DualPipe): the slowest rank's pair of chunks; its layers are the rank's.
+	var dpr dualPipeRank
+	castLayers, copies := stageLayers, 1.0
+	if dual {
+		dpr = o.memo.dualPipe(L, pp, micro, send, sms, stageLayers, structured, arch)
+		tf, tb = dpr.c.f/2, dpr.c.b/2
+		castLayers, stageLayers, copies = dpr.c.layers, dpr.c.layers, 2
+	}
+	// FP8 weights are cast once per step, on the first microbatch (fp8training.go).
+	var weightCasts float64
+	fp8Params := false // FP8 primary weights: the linear weights are gathered in 1 byte
+	if r := in.FP8[i]; r != FP8None {
+		local := 1.0
+		if experts > 0 {
+			local = experts / ep
+		}
+		w := FP8LayerWeights(h, a, kv, ffn, tp, local, in.Gated[i])
+		weightCasts = castLayers * fp8WeightCasts(r, w, e) / bw
+		if fp8Params = i < len(in.FP8Params) && in.FP8Params[i]; fp8Params {
+			weightCasts = castLayers * fp8ParamTranspose(w) / bw
+		}
+	}
+	pipe := micro*tMB + weightCasts
+	bubble := 0.0
+	var ppComm float64
+	switch {
+	case dual:
+		// The sends run beside the paired chunks with the all-to-alls (dpr.t).
+		bubble = dpr.bubble
+		pipe = dpr.t + weightCasts
+	case pp > 1:
+		bubble = (pp - 1) / v * tMB
+		pipe += bubble
 		ppComm = micro * 2 * v * send
 		pipe += ppComm
 	}
@@ -478,9 +510,12 @@ func (o *StepOut) step(i int, in *StepIn) {
 		pDense += (mtp - mtpRouted) / shard
 		pExpert += mtpRouted / (shard * ep)
 	}
+	// DualPipe keeps two chunks per rank: twice the parameters, gradients and optimizer
+	// state of a stage (the DualPipe README's table: "Parameter Per Device 2×").
+	pDense, pExpert = copies*pDense, copies*pExpert
 	gDense, gExpert := pDense, pExpert
 	if in.LoRA[i] {
-		gDense, gExpert = math.Min(LoRAParams(L, h), in.Params[i]-in.ExpertParams[i])/shard, 0
+		gDense, gExpert = copies*math.Min(LoRAParams(L, h), in.Params[i]-in.ExpertParams[i])/shard, 0
 	}
 	gradB := e
 	if in.FP32Grads[i] {
@@ -495,7 +530,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 		if experts > 0 {
 			local = 0
 		}
-		lin := math.Min(pDense, FP8LayerWeights(h, a, kv, ffn, tp, local, in.Gated[i])*L/pp)
+		lin := math.Min(pDense, copies*FP8LayerWeights(h, a, kv, ffn, tp, local, in.Gated[i])*L/pp)
 		agDense, agExpert = agDense-lin*(e-1), pExpert
 	}
 	// ZeRO shards over the shard group, gs consecutive data-parallel ranks (all dp without
@@ -630,6 +665,13 @@ func (o *StepOut) step(i int, in *StepIn) {
 		compute = micro*(tMB-archTP-archCP-archEP) + weightCasts
 		o.TPComm[i], o.CPComm[i], o.EPComm[i] = micro*archTP, micro*archCP, micro*archEP
 	}
+	if dual {
+		// Busy time: the paired chunks' compute on all the SMs; what overlapping the
+		// all-to-alls and sends costs beyond it (the SMs they hold, any excess) is EP's.
+		comp := (dpr.c.f + dpr.c.b) / 2
+		compute = micro*(comp-(dpr.c.tp+dpr.c.cp)/2) + weightCasts
+		o.TPComm[i], o.CPComm[i], o.EPComm[i] = micro*dpr.c.tp/2, micro*dpr.c.cp/2, micro*(dpr.tFB-comp)
+	}
 	o.Compute[i] = compute
 	o.PPComm[i] = ppComm
 	o.DPComm[i] = dpComm
@@ -743,11 +785,13 @@ func layerStep(k *layerKey) layerTimes {
 			wgrad[j] = gemmTime(l.k, l.n, l.m, l.batch, linRate, sms, bw, linIn, gradBytes)
 		}
 	}
-	var extraF, extraB, extraUp float64
+	var extraF, extraB, extraW, extraUp float64
 	for j, l := range extra[:nExtra] {
 		f := gemmTime(l.m, l.n, l.k, l.batch, linRate, sms, bw, linIn, e)
+		w := gemmTime(l.k, l.n, l.m, l.batch, linRate, sms, bw, linIn, gradBytes)
 		extraF += f
-		extraB += gemmTime(l.m, l.k, l.n, l.batch, linRate, sms, bw, linIn, e) + gemmTime(l.k, l.n, l.m, l.batch, linRate, sms, bw, linIn, gradBytes)
+		extraB += gemmTime(l.m, l.k, l.n, l.batch, linRate, sms, bw, linIn, e) + w
+		extraW += w
 		if j == kvUp {
 			extraUp = f
 		}
@@ -898,6 +942,8 @@ func layerStep(k *layerKey) layerTimes {
 		t.ep = 4 * CollectiveTime(CollAllToAll, n*k.topk*h*e*imbalance, k.ep, k.epBus, k.epHop)
 	}
 
+	t.w = wgrad[0] + wgrad[1] + wgrad[2] + wgrad[3] + extraW
+	t.epF = t.ep / 2
 	gemmF := fwd[0] + fwd[1] + fwd[2] + fwd[3] + loraF + extraF
 	gemmB := dgrad[0] + dgrad[1] + dgrad[2] + dgrad[3] + wgrad[0] + wgrad[1] + wgrad[2] + wgrad[3] + loraB + extraB
 	t.fwd = gemmF + attnF + ewF/bw + kernelsF + t.tpFwd + cpF + t.ep/2
@@ -947,6 +993,91 @@ func layerStep(k *layerKey) layerTimes {
 		}
 	}
 	return t
+}
+
+// DualPipeSplit reports whether DeepSeek-V3's DualPipe schedule can run a pipeline of pp
+// ranks with m microbatches per flush and v virtual stages: pp even, m even and at least
+// 2·pp, and no interleaving (its two chunks per rank are its own; deepseek-ai/DualPipe
+// dualpipe.py at 3da1bbe asserts num_ranks % 2 == 0 and num_chunks % 2 == 0 and
+// num_chunks >= num_ranks * 2). The arguments are whole numbers below 2^53.
+func DualPipeSplit(pp, v, m float64) bool {
+	return pp >= 2 && v <= 1 && divides(pp, 2) && divides(m, 2) && m >= 2*pp
+}
+
+// dualChunks is what one rank's two DualPipe chunks (one stage from each end of the
+// pipeline) do for one microbatch each: forward and backward compute without the
+// all-to-alls (exposed TP and CP included), the weight-gradient GEMMs of the backward,
+// the all-to-alls, the exposed TP and CP collectives, and the layers.
+type dualChunks struct{ f, b, w, a2a, tp, cp, layers float64 }
+
+// dualPipeRank is the slowest rank under DualPipe: its chunks, the time of one pair of
+// overlapped forward and backward chunks (tFB), its bubble and its pipeline time.
+type dualPipeRank struct {
+	c              dualChunks
+	tFB, bubble, t float64
+}
+
+// chunks sums stages x and y of a rank (their dense, plain or MoE, and MTP layers and
+// output heads) from the memo's layer times.
+func (m *layerMemo) chunks(x, y stageMix) dualChunks {
+	var c dualChunks
+	for _, s := range [2]stageMix{x, y} {
+		for _, p := range [3]struct {
+			n float64
+			t *layerTimes
+		}{{s.dense, &m.dense}, {s.moe, &m.t}, {s.mtp, &m.mtp}} {
+			t := p.t
+			c.f += p.n * (t.fwd - t.epF)
+			c.b += p.n * (t.bwd - (t.ep - t.epF))
+			c.w += p.n * t.w
+			c.a2a += p.n * t.ep
+			c.tp += p.n * (t.tpFwd + t.tpBwd)
+			c.cp += p.n * t.cp
+			c.layers += p.n
+		}
+		c.b += s.logits * m.t.logits
+	}
+	return c
+}
+
+// dualPipe prices DeepSeek-V3's DualPipe schedule (report §3.2.1, Figure 5 and Table 2;
+// deepseek-ai/DualPipe README at 3da1bbe, "Pipeline Bubbles and Memory Usage
+// Comparison") for micro microbatches on pp ranks, each holding stage r of the forward
+// direction and stage pp−1−r of the reverse, and returns its slowest rank. In the steady
+// state each rank runs a forward chunk of one microbatch beside the backward chunk of
+// another ("F&B"), with the all-to-alls and pipeline sends of both running beside their
+// computation ("both all-to-all and PP communication can be fully hidden") on
+// DualPipeCommSMs of the SMs (§3.2.2); a rank runs micro such pairs, and the warm-up and
+// drain leave the README's bubble (PP/2 − 1)(F&B + B − 3W), B a chunk's full backward
+// and W its weight-gradient part:
+//
+//	F&B = overlapped(comm, compute) on DualPipeCommSMs, per pair the mean of the rank's
+//	      two chunks: compute (F + B), comm (the all-to-alls + a send each way)
+//	t   = micro·F&B + (pp/2 − 1)·(F&B + B − 3W)
+//
+// A plain model's stages are ⌈L/pp⌉ layers each (the deepest, as 1F1B prices them) with
+// the output layer on the last, so the first rank, which holds the first and the last
+// stage, is the slowest; a structured model's stages are ArchStages' without
+// interleaving.
+func (m *layerMemo) dualPipe(L, pp, micro, send, sms, stageLayers float64, structured bool, arch *Arch) dualPipeRank {
+	pair := func(c dualChunks) dualPipeRank {
+		comp := (c.f + c.b) / 2
+		comm := (c.a2a + 4*send) / 2
+		tFB := overlappedOn(comm, comp, sms, DualPipeCommSMs)
+		bubble := (pp/2 - 1) * math.Max(0, tFB+c.b/2-3*c.w/2)
+		return dualPipeRank{c: c, tFB: tFB, bubble: bubble, t: micro*tFB + bubble}
+	}
+	if !structured {
+		return pair(m.chunks(stageMix{moe: stageLayers}, stageMix{moe: stageLayers, logits: 1}))
+	}
+	ranks, _ := ArchStages(L, pp, 1, arch)
+	best := dualPipeRank{t: -1}
+	for r := 0; r < len(ranks)/2; r++ {
+		if d := pair(m.chunks(ranks[r], ranks[len(ranks)-1-r])); d.t > best.t {
+			best = d
+		}
+	}
+	return best
 }
 
 // MoEPermuteBytes is the memory traffic of the token permutation around an MoE layer's
@@ -1048,10 +1179,15 @@ func optimizerPassOf(params, passBytes, weightBytes, bw float64) float64 {
 // collective is in flight NCCL's kernels hold NCCLChannelSMs of the sms, slowing the
 // compute in proportion; the longer of the two sets the time.
 func overlapped(comm, compute, sms float64) float64 {
-	if sms <= NCCLChannelSMs {
+	return overlappedOn(comm, compute, sms, NCCLChannelSMs)
+}
+
+// overlappedOn is overlapped with the collective holding commSMs of the sms.
+func overlappedOn(comm, compute, sms, commSMs float64) float64 {
+	if sms <= commSMs {
 		return math.Max(comm, compute)
 	}
-	slow := compute * sms / (sms - NCCLChannelSMs)
+	slow := compute * sms / (sms - commSMs)
 	if comm >= slow {
 		return comm
 	}

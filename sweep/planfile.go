@@ -77,6 +77,7 @@ type planParallel struct {
 	FlashAttention          *bool  `yaml:"flash_attention"`
 	FP32Gradients           *bool  `yaml:"fp32_gradients"`
 	OptimizerStatePrecision string `yaml:"optimizer_state_precision"`
+	PipelineSchedule        string `yaml:"pipeline_schedule"`
 }
 
 type planOps struct {
@@ -357,6 +358,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	if par.TransformerExecution != "" {
 		val("transformer_execution", par.TransformerExecution, "parallelism.transformer_execution")
 	}
+	if par.PipelineSchedule != "" {
+		val("pipeline_schedule", par.PipelineSchedule, "parallelism.pipeline_schedule")
+	}
 	if par.OptimizerStatePrecision != "" {
 		val("optimizer_state_precision", par.OptimizerStatePrecision, "parallelism.optimizer_state_precision")
 	}
@@ -600,6 +604,16 @@ func (pf *PlanFile) checkDegrees(cat *catalog.Catalog, profile string) error {
 	case kernel.StepInvalidInterleave:
 		return pf.errf("parallelism.microbatches", "microbatches %d is not a multiple of pp %d: the interleaved schedule (virtual_stages %d) runs its microbatches in groups of pp, as Megatron-LM requires; use a multiple of %d or virtual_stages 1",
 			m, pp, v, pp)
+	}
+	if par.PipelineSchedule == "dualpipe" && !kernel.DualPipeSplit(float64(pp), float64(v), float64(m)) {
+		switch {
+		case v > 1:
+			return pf.errf("parallelism.pipeline_schedule", "dualpipe with virtual_stages %d: DualPipe's two chunks per rank are its own interleaving; use virtual_stages 1 or pipeline_schedule 1f1b", v)
+		case pp < 2 || pp%2 != 0:
+			return pf.errf("parallelism.pipeline_schedule", "dualpipe needs an even pp (its two directions meet in the middle), got pp %d; use an even pp or pipeline_schedule 1f1b", pp)
+		default:
+			return pf.errf("parallelism.microbatches", "microbatches %d: dualpipe needs an even number of microbatches, at least 2 · pp = %d (deepseek-ai/DualPipe asserts it); use an even count ≥ %d or pipeline_schedule 1f1b", m, 2*pp, 2*pp)
+		}
 	}
 	if par.DPShard == nil {
 		return nil

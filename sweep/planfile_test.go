@@ -437,7 +437,8 @@ func TestStepReasonsLabelled(t *testing.T) {
 	want := map[uint8]string{kernel.StepInvalidSplit: "parallelism_does_not_divide", kernel.StepInvalidLayers: "layers_do_not_fill_the_stages",
 		kernel.StepInvalidHeads: "tp_does_not_divide_heads", kernel.StepInvalidEP: "ep_does_not_divide_dp_or_experts",
 		kernel.StepInvalidBatch: "batch_does_not_divide_into_microbatches", kernel.StepInvalidSeq: "seq_len_does_not_divide_by_cp",
-		kernel.StepInvalidShard: "dp_shard_does_not_divide_dp", kernel.StepInvalidInterleave: "microbatches_not_a_multiple_of_pp"}
+		kernel.StepInvalidShard: "dp_shard_does_not_divide_dp", kernel.StepInvalidInterleave: "microbatches_not_a_multiple_of_pp",
+		kernel.StepInvalidDualPipe: "dualpipe_needs_even_pp_and_microbatches"}
 	if len(stepReasons) != len(want)+1 {
 		t.Fatalf("stepReasons maps %d verdicts, want %d", len(stepReasons), len(want)+1)
 	}

@@ -38,6 +38,8 @@ func init() {
 			in("ep", "1", 1, "expert-parallel degree"),
 			in("microbatches", "1", 1, "pipeline microbatches per step"),
 			in("virtual_stages", "1", 1, "interleaved pipeline stages per device"),
+			{Name: "pipeline_schedule", Kind: KindEnum, Default: "1f1b", Enum: []string{"1f1b", "dualpipe"},
+				Doc: "calibrated: 1f1b (interleaved with virtual_stages > 1; Narayanan et al. 2021) or dualpipe (DeepSeek-V3's bidirectional schedule, report §3.2.1: two chunks and twice a stage's parameters per rank, pp + 1 microbatches of activations, the all-to-alls and pipeline sends beside the computation on 20 SMs, bubble (pp/2 − 1)(F&B + B − 3W); needs an even pp, no virtual stages and an even number of microbatches of at least 2·pp, else infeasible, dualpipe_needs_even_pp_and_microbatches)"},
 			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3"},
 			dpShardParam,
 			in("gradient_accumulation_steps", "1", 1, "microbatches accumulated per optimizer step"),
@@ -607,6 +609,8 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	st.FlashAttention = boolsOf(st.FlashAttention, c.get("flash_attention"))
 	st.OverlapDP = boolsOf(st.OverlapDP, c.get("overlap"))
 	st.FP32Grads = boolsOf(st.FP32Grads, c.get("fp32_gradients"))
+	// Enum order 1f1b, dualpipe: code 1 runs DualPipe.
+	st.DualPipe = boolsOf(st.DualPipe, c.get("pipeline_schedule"))
 	// Enum order fp32, bf16: code 1 keeps Adam's moments in BF16.
 	st.BF16Moments = boolsOf(st.BF16Moments, c.get("optimizer_state_precision"))
 	// Enum order ring, allgather: code 1 gathers.
@@ -637,7 +641,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	}
 	mm.Gated, mm.SeqParallel, mm.Flash, mm.FP32Grads = st.Gated, st.SeqParallel, st.FlashAttention, st.FP32Grads
 	mm.Recompute, mm.FP8, mm.FP8Params = st.Recompute, st.FP8, st.FP8Params
-	mm.Arch, mm.TopK = st.Arch, st.TopK
+	mm.Arch, mm.TopK, mm.DualPipe = st.Arch, st.TopK, st.DualPipe
 	kernel.TrainingMemory(&e.memO, mm)
 
 	// The step's columns are the kernel's; only the reason codes and the (absent)

@@ -370,6 +370,8 @@ func layoutCandidate(names []string, r []any, calibrated bool) orderedObject {
 	v, pp := asNum(get("virtual_stages")), asNum(get("pp"))
 	schedule := "none"
 	switch {
+	case pp > 1 && get("pipeline_schedule") == "dualpipe":
+		schedule = "dualpipe"
 	case pp > 1 && v > 1:
 		schedule = "interleaved_1f1b"
 	case pp > 1:
@@ -407,6 +409,8 @@ func layoutText(cfg orderedObject) string {
 		s = fmt.Sprintf("1 microbatch of %g %s", size, seqs)
 	}
 	switch cfg[8].v {
+	case "dualpipe":
+		s += ", DualPipe"
 	case "interleaved_1f1b":
 		s += fmt.Sprintf(", interleaved 1F1B with %v virtual stages", cfg[7].v)
 	case "1f1b":
