@@ -240,6 +240,32 @@ func GroupLink(stride, size, perNode, intraBus, intraHop, interBus, interHop flo
 	return bus, ((size-nodes)*intraHop + (nodes-1)*interHop) / (size - 1)
 }
 
+// AllToAllLink is the bus bandwidth and mean per-step latency of an all-to-all over a
+// group of size ranks placed stride ranks apart on nodes of perNode accelerators, in
+// CollectiveTime's terms ((n−1)/n · m / bus). Inside a node it is GroupLink's. Across
+// nodes, unlike a ring, every rank sends (size − k)/size of its m bytes off its node
+// (k of the group's ranks per node) and all k ranks of a node do so at once, so the
+// node's NICs carry k times one rank's share: a rank's off-node bytes go at its own
+// NIC's rate, interBus, however they are routed inside the node, while the (k − 1)/size
+// that stay in the node cross the scale-up link beside them:
+//
+//	time = max((size − k)/size · m / interBus, (k − 1)/size · m / intraBus)
+//	bus  = (size − 1) / max((size − k)/interBus, (k − 1)/intraBus)
+//
+// GroupLink's ring rate, min(k·interBus, k/(k−1)·intraBus), holds for rings, where a
+// rank's NIC carries 1/k of the traffic; for an all-to-all it was k times too fast
+// (DeepSeek-V3's EP 64 over 8 nodes: 384 GB/s a rank on 400 Gb/s NICs, against the
+// report's own "computation-to-communication ratio of approximately 1:1" for its
+// cross-node expert parallelism, §3.2.1, and IB's 50 GB/s per GPU, §3.2.2).
+func AllToAllLink(stride, size, perNode, intraBus, intraHop, interBus, interHop float64) (bus, hop float64) {
+	bus, hop = GroupLink(stride, size, perNode, intraBus, intraHop, interBus, interHop)
+	if size <= 1 || stride*size <= perNode {
+		return bus, hop
+	}
+	k := math.Max(1, math.Min(size, math.Floor(perNode/stride)))
+	return (size - 1) / math.Max((size-k)/interBus, (k-1)/intraBus), hop
+}
+
 // BusBandwidthFactor converts a collective's algorithm bandwidth (buffer / time) into
 // the bus bandwidth nccl-tests reports (NVIDIA/nccl-tests doc/PERFORMANCE.md): 2(n−1)/n
 // for an all-reduce, (n−1)/n for all-gather, reduce-scatter and all-to-all.

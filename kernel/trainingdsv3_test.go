@@ -179,3 +179,28 @@ func TestTrainingMemoryDualPipe(t *testing.T) {
 	relClose(t, "optimizer", b.Optimizer[0], 2*a.Optimizer[0], 1e-12)
 	relClose(t, "activations", b.Activations[0], 9.0/8*a.Activations[0], 1e-12)
 }
+
+// TestAllToAllLink: an all-to-all across nodes leaves each node at its ranks' own NIC
+// rate. DeepSeek-V3's EP 64 over 8 nodes of 8 (stride 1), NVLink 400 GB/s, IB 50 GB/s a
+// GPU: a rank sends 56/64 of its bytes off the node at 50 GB/s and 7/64 over NVLink
+// beside them, so bus = 63 / max(56/50e9, 7/400e9) = 56.25 GB/s, and CollectiveTime's
+// (63/64)·m/bus is m·(56/64)/50e9 — where the ring's rate, min(8·50, 8/7·400) = 400
+// GB/s, was 7.1 times faster. Where NVLink is the slower side (size 16, 10 and 100
+// GB/s): 15 / max(8/100e9, 7/10e9) = 21.43 GB/s. Inside a node it is GroupLink's.
+func TestAllToAllLink(t *testing.T) {
+	bus, hop := AllToAllLink(1, 64, 8, 400e9, NCCLHopNVLinkS, 50e9, NCCLHopNetS)
+	relClose(t, "EP 64 over 8 nodes", bus, 63/(56/50e9), 1e-12)
+	_, ringHop := GroupLink(1, 64, 8, 400e9, NCCLHopNVLinkS, 50e9, NCCLHopNetS)
+	if hop != ringHop {
+		t.Errorf("hop %v, want the ring's mean %v", hop, ringHop)
+	}
+	m := 470e6
+	relClose(t, "all-to-all time", CollectiveTime(CollAllToAll, m, 64, bus, 0)-NCCLBaseLatencyS, m*56/64/50e9, 1e-12)
+	bus, _ = AllToAllLink(1, 16, 8, 10e9, NCCLHopNVLinkS, 100e9, NCCLHopNetS)
+	relClose(t, "NVLink-bound", bus, 15/(7/10e9), 1e-12)
+	in, _ := AllToAllLink(2, 4, 8, 400e9, NCCLHopNVLinkS, 50e9, NCCLHopNetS)
+	ring, _ := GroupLink(2, 4, 8, 400e9, NCCLHopNVLinkS, 50e9, NCCLHopNetS)
+	if in != ring || in != 400e9 {
+		t.Errorf("inside a node: %v, want the scale-up link's %v", in, ring)
+	}
+}

@@ -387,7 +387,8 @@ func (o *StepOut) step(i int, in *StepIn) {
 	}
 	tpBus, tpHop := group(1, tp)
 	cpBus, cpHop := group(tp, cp)
-	epBus, epHop := group(tp*cp, ep)
+	// The expert-parallel all-to-alls leave a node at each rank's own NIC rate (AllToAllLink).
+	epBus, epHop := AllToAllLink(tp*cp, ep, g, intraBus, intraHop, interBus, interHop)
 
 	key := layerKey{h: h, a: a, kv: kv, ffn: ffn, vocab: in.Vocab[i], experts: experts, topk: topk, s: s, b: b, cp: cp, tp: tp, ep: ep, bytes: e,
 		rate: rate, attn: in.AttentionRate[i], sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,
