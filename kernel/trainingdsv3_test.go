@@ -204,3 +204,36 @@ func TestAllToAllLink(t *testing.T) {
 		t.Errorf("inside a node: %v, want the scale-up link's %v", in, ring)
 	}
 }
+
+// TestStepA2AOverlap: Megatron-Core's combined 1F1B on DeepSeek-V3's layers (EP 64 at TP 2
+// over 16 nodes, PP 8, 1F1B, 128 microbatches): each microbatch of the steady state takes
+// F&B = overlapped(A, t − A) on 20 of the 132 SMs instead of t, where t is the slowest
+// rank's microbatch and A its all-to-alls (EPComm/128 without the overlap); the bubble
+// (7·t) keeps them. Here A (325 ms) outlasts even the slowed compute ((t − A)·132/112), so
+// F&B = A: the step is shorter by 128·(t − A), and ep_comm is what the all-to-alls add
+// beyond the compute, 128·(A − (t − A)).
+func TestStepA2AOverlap(t *testing.T) {
+	in, base := dsv3Step([]*Arch{&dsv3}, 61, 1)
+	in.A2AOverlap = []bool{true}
+	out := &StepOut{}
+	TrainingStep(out, in)
+	micro := 128.0
+	A := base.EPComm[0] / micro
+	tMB := base.Bubble[0] / 7
+	C := tMB - A
+	if A < C*132/112 {
+		t.Fatalf("all-to-alls %v shorter than the slowed compute %v: not the regime this test checks", A, C*132/112)
+	}
+	relClose(t, "step shorter by", base.Step[0]-out.Step[0], micro*(tMB-A), 1e-9)
+	relClose(t, "bubble unchanged", out.Bubble[0], base.Bubble[0], 1e-12)
+	relClose(t, "ep_comm beyond the compute", out.EPComm[0], micro*(A-C), 1e-9)
+	// Without expert parallelism there is nothing to overlap.
+	in.EP[0], in.A2AOverlap = 1, []bool{true}
+	a, b := &StepOut{}, &StepOut{}
+	TrainingStep(a, in)
+	in.A2AOverlap = nil
+	TrainingStep(b, in)
+	if a.Step[0] != b.Step[0] {
+		t.Errorf("ep 1: step %v with the overlap, %v without", a.Step[0], b.Step[0])
+	}
+}

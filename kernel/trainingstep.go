@@ -98,6 +98,10 @@ const (
 	// overlaps them with computation: "only 20 SMs are sufficient to fully utilize the
 	// bandwidths of IB and NVLink" (DeepSeek-V3 report, arXiv:2412.19437, §3.2.2).
 	DualPipeCommSMs = 20
+	// DeepEPCommSMs are the SMs DeepEP's dispatch and combine kernels hold under
+	// Megatron-Core (TransformerConfig moe_deepep_num_sms, 20 by default; DeepEP v1's
+	// default where the field is unset in later releases).
+	DeepEPCommSMs = 20
 	// CrossEntropyBytesPerLogit: casting the logits to FP32 and the fused softmax
 	// cross-entropy read and write each logit element about 20 bytes in all (forward
 	// cast 2+4, softmax 4+4, backward 4+2).
@@ -138,6 +142,12 @@ type StepIn struct {
 	// and gradient collectives over the adapters only.
 	LoRA      []bool
 	Recompute []Recompute
+	// A2AOverlap runs an (interleaved) 1F1B pipeline as Megatron-Core's combined 1F1B
+	// ("EP A2A overlap", --overlap-moe-expert-parallel-comm): in the steady state a
+	// microbatch's dispatch and combine all-to-alls run beside the forward or backward
+	// computation of an adjacent microbatch, on DeepEPCommSMs of the SMs. Only with
+	// expert parallelism; DualPipe overlaps them already. Shorter (nil): false.
+	A2AOverlap []bool
 	// DualPipe runs the pipeline as DeepSeek-V3's bidirectional DualPipe schedule
 	// (DualPipe, below) instead of 1F1B. Shorter than the other columns (nil): false.
 	DualPipe []bool
@@ -480,6 +490,19 @@ func (o *StepOut) step(i int, in *StepIn) {
 		}
 	}
 	pipe := micro*tMB + weightCasts
+	// Combined 1F1B (A2AOverlap): each microbatch's all-to-alls run beside another's
+	// computation in the steady state; the warm-up and drain (the bubble) keep them.
+	a2aOverlap := i < len(in.A2AOverlap) && in.A2AOverlap[i] && !dual && experts > 0 && ep > 1
+	var a2aPair, a2aComp float64
+	if a2aOverlap {
+		a2a := stageLayers * lt.ep
+		if structured {
+			a2a = archEP
+		}
+		a2aComp = tMB - a2a
+		a2aPair = overlappedOn(a2a, a2aComp, sms, DeepEPCommSMs)
+		pipe = micro*a2aPair + weightCasts
+	}
 	bubble := 0.0
 	var ppComm float64
 	switch {
@@ -665,6 +688,9 @@ func (o *StepOut) step(i int, in *StepIn) {
 	if structured {
 		compute = micro*(tMB-archTP-archCP-archEP) + weightCasts
 		o.TPComm[i], o.CPComm[i], o.EPComm[i] = micro*archTP, micro*archCP, micro*archEP
+	}
+	if a2aOverlap {
+		o.EPComm[i] = micro * (a2aPair - a2aComp) // what the overlapped all-to-alls cost
 	}
 	if dual {
 		// Busy time: the paired chunks' compute on all the SMs; what overlapping the

@@ -27,8 +27,9 @@ import (
 //   - prefill_tp in a serve-deploy grid that is aggregated at every point;
 //   - output_tokens in a serve grid whose qps is 0 at every point (serve refuses
 //     --output-tokens without --qps);
-//   - optimizer_state_precision and pipeline_schedule in the fleet study under the seed
-//     profile (FP32 Adam state, no optimizer pass, the 1F1B bubble only);
+//   - optimizer_state_precision, pipeline_schedule and moe_a2a_overlap in the fleet study
+//     under the seed profile (FP32 Adam state, no optimizer pass, the 1F1B bubble only,
+//     every all-to-all exposed);
 //   - dp_shard in the fleet and train-memory studies under the seed profile (no hybrid
 //     sharding there) or when zero_stage is 0 at every point (nothing is sharded);
 //   - transformer_execution in the fleet and node studies under the seed profile, whose
@@ -91,6 +92,7 @@ func (p *Plan) EffectNotes() []string {
 	if p.Study.Name == "fleet" && !p.Calibrated() {
 		note("optimizer_state_precision", "the seed profile's training memory keeps FP32 Adam state and its step has no optimizer pass (docs/PHYSICS.md §35); use --profile calibrated or drop it")
 		note("pipeline_schedule", "the seed profile's step prices the 1F1B bubble only (docs/PHYSICS.md §35 prices DualPipe); use --profile calibrated or drop it")
+		note("moe_a2a_overlap", "the seed profile's step exposes every all-to-all (docs/PHYSICS.md §35 prices combined 1F1B); use --profile calibrated or drop it")
 	}
 	if (p.Study.Name == "fleet" || p.Study.Name == "node") && !p.Calibrated() {
 		note("transformer_execution", "the seed profile's training step has no per-layer elementwise work to run fused or eager (docs/PHYSICS.md §35); use --profile calibrated or drop it")

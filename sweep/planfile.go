@@ -78,6 +78,7 @@ type planParallel struct {
 	FP32Gradients           *bool  `yaml:"fp32_gradients"`
 	OptimizerStatePrecision string `yaml:"optimizer_state_precision"`
 	PipelineSchedule        string `yaml:"pipeline_schedule"`
+	MoEA2AOverlap           *bool  `yaml:"moe_a2a_overlap"`
 }
 
 type planOps struct {
@@ -357,6 +358,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	}
 	if par.TransformerExecution != "" {
 		val("transformer_execution", par.TransformerExecution, "parallelism.transformer_execution")
+	}
+	if par.MoEA2AOverlap != nil {
+		val("moe_a2a_overlap", strconv.FormatBool(*par.MoEA2AOverlap), "parallelism.moe_a2a_overlap")
 	}
 	if par.PipelineSchedule != "" {
 		val("pipeline_schedule", par.PipelineSchedule, "parallelism.pipeline_schedule")

@@ -403,6 +403,7 @@ func planSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 			prop{"fp32_gradients", param("fp32_gradients", "", nil)},
 			prop{"optimizer_state_precision", param("optimizer_state_precision", "", nil)},
 			prop{"pipeline_schedule", param("pipeline_schedule", "", nil)},
+			prop{"moe_a2a_overlap", param("moe_a2a_overlap", "", nil)},
 		)},
 		{"ops", object("operations: the macro lens (cost, carbon, water) of a fleet", nil,
 			prop{"region", param("region", "", nil)},
