@@ -78,8 +78,14 @@ func (e *collectiveEval) eval(b *Batch, o *Outputs) {
 			continue
 		}
 		feas[k], reason[k] = true, reasonNone
-		lb, hop := kernel.GroupLink(1, n, cl.perNode, cl.intraBus, cl.intraHop, interBus, kernel.NCCLHopNetS)
 		op := kernel.Collective(coll[k])
+		linkOf := kernel.GroupLink
+		if op == kernel.CollAllToAll {
+			// Every rank's off-node share leaves at its own NIC's rate (docs/PHYSICS.md §35,
+			// "Expert parallelism"), not a ring's k NICs.
+			linkOf = kernel.AllToAllLink
+		}
+		lb, hop := linkOf(1, n, cl.perNode, cl.intraBus, cl.intraHop, interBus, kernel.NCCLHopNetS)
 		t := kernel.CollectiveTime(op, size[k], n, lb, hop)
 		link[k] = lb * 1e-9
 		tus[k], alg[k], bus[k], slack[k] = 0, 0, 0, 1

@@ -29,6 +29,13 @@ func TestCollectiveStudy(t *testing.T) {
 		checkGolden(t, row, []golden{{"time_us", tc.t * 1e6, 1e-12}, {"busbw_gb_per_s", tc.bus * 1e-9, 1e-12}, {"link_bus_gb_per_s", tc.link, 1e-12}})
 		checkInfeasible(t, row, "", "14 Communication")
 	}
-	row := evalOne(t, "version: 1\nstudy: collective\naxes:\n  cluster: Training_1K_A100\n  nodes: 1\n  ranks: 16\n")
+	// An all-to-all over the two nodes: each rank sends 8/16 of its buffer off its node at
+	// its own NIC's 24 GB/s and 7/16 over NVLink beside it, so bus = 15 / max(8/24e9,
+	// 7/230e9) = 45 GB/s (the ring's 192 GB/s was 4.3 times too fast), and the time is
+	// 15/16 · m / 45 GB/s, (n − 1)/n · algbw as its busbw.
+	a2a := 8.4e-6 + 15*(14*3.4e-6+14e-6)/15 + 15.0/16*m/(15/(8/24e9))
+	row := evalOne(t, "version: 1\nstudy: collective\naxes:\n  cluster: Training_1K_A100\n  nodes: 2\n  collective: all_to_all\n  message_bytes: 8589934592\n")
+	checkGolden(t, row, []golden{{"time_us", a2a * 1e6, 1e-12}, {"busbw_gb_per_s", m / a2a * 15 / 16 * 1e-9, 1e-12}, {"link_bus_gb_per_s", 45, 1e-12}})
+	row = evalOne(t, "version: 1\nstudy: collective\naxes:\n  cluster: Training_1K_A100\n  nodes: 1\n  ranks: 16\n")
 	checkInfeasible(t, row, "over_accelerator_limit", "14 Communication")
 }
