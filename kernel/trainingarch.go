@@ -206,11 +206,29 @@ func archFLOPs(tokens, s, h, heads, kv, ffn, topk, experts, vocab, L float64, ga
 // archLayers prices a structured model's dense layer (the MoE key with a dense MLP
 // DenseFFN wide and no experts) and MTP module (the MoE layer's times and its 2h → h
 // projection, column-parallel, with the two RMSNorms before it) for one microbatch.
+// A model without dense layers (or without an MTP module) gets zero times for them:
+// its dense layer has no width to be timed at (DenseFFN 0 gave NaN, and 0 · NaN
+// poisoned the step).
 func archLayers(k *layerKey) (dense, mtp layerTimes) {
+	if k.arch.DenseLayers > 0 {
+		dense = archDenseLayer(k)
+	}
+	if k.arch.MTP > 0 {
+		mtp = archMTPLayer(k)
+	}
+	return dense, mtp
+}
+
+// archDenseLayer is the MoE key's layer with a dense MLP DenseFFN wide and no experts.
+func archDenseLayer(k *layerKey) layerTimes {
 	d, da := *k, *k.arch
 	da.SharedExperts = 0
 	d.experts, d.topk, d.ffn, d.arch = 0, 1, k.arch.DenseFFN, &da
-	dense = layerStep(&d)
+	return layerStep(&d)
+}
+
+// archMTPLayer is the MTP module: the MoE layer's times and its 2h → h projection.
+func archMTPLayer(k *layerKey) (mtp layerTimes) {
 	mtp = layerStep(k)
 	mtp.logits = 0
 	n := k.b * k.s / k.cp
@@ -231,7 +249,7 @@ func archLayers(k *layerKey) (dense, mtp layerTimes) {
 	w := gemmTime(2*h, h/tp, n, 1, rate, k.sms, k.bw, in, gradBytes)
 	mtp.bwd += gemmTime(n, 2*h, h/tp, 1, rate, k.sms, k.bw, in, e) + w + 2*5*E*e/k.bw
 	mtp.w += w
-	return dense, mtp
+	return mtp
 }
 
 // archActivations is what a structured model's layer keeps for its backward beyond

@@ -233,3 +233,18 @@ func TestArchParamsDenseMLA(t *testing.T) {
 		t.Errorf("total %v routed %v active %v mtp %v, want 3,020,292,096, 0, all, 0", total, routed, active, mtp)
 	}
 }
+
+// TestArchLayersWithoutDenseOrMTP: a latent-attention MoE model that states no dense
+// layers and no MTP module (a YAML entry or config.json with MLA widths and experts
+// only) gets no dense or MTP layer times, and its step stays finite. Before, the
+// dense layer was timed at DenseFFN 0 (NaN) and multiplied by 0 dense layers.
+func TestArchLayersWithoutDenseOrMTP(t *testing.T) {
+	a := dsv3
+	a.DenseLayers, a.DenseFFN, a.MTP = 0, 0, 0
+	k := layerKey{h: dsv3H, a: dsv3Heads, kv: dsv3Heads, ffn: dsv3FFN, vocab: dsv3Vocab, experts: dsv3Experts, topk: dsv3TopK, s: 4096, b: 1, cp: 1, tp: 1, ep: 1,
+		bytes: 2, rate: 700e12, attn: 350e12, sms: 132, bw: 3e12, tpBus: 1, tpHop: 0, cpBus: 1, epBus: 1, imbalance: 1, gated: true, flash: true, rec: RecomputeSelective, arch: &a}
+	dense, mtp := archLayers(&k)
+	if dense != (layerTimes{}) || mtp != (layerTimes{}) {
+		t.Errorf("no dense layers and no MTP: dense %+v, mtp %+v, want zero times", dense, mtp)
+	}
+}
