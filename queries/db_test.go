@@ -653,6 +653,19 @@ func TestFrontierTable(t *testing.T) {
 	if got := auto.col("kv")[0]; got != "fp16" {
 		t.Errorf("frontier-table kv of int4 weights under auto = %v, want the stored fp16", got)
 	}
+	// A serve-deploy result holds a layout aggregated and disaggregated: point 5 is
+	// point 0's layout disaggregated with the same ITL and tokens/s per accelerator but a
+	// lower price. Without the mode column the two read as one layout with two prices and
+	// the exact tie kept only 5; with it both rows stay, each naming its mode.
+	modes := mustOpen(t, fixture(t, strings.Replace(deployFixture, "0.40, 0.8, true, 'fp8'))",
+		"0.40, 0.8, true, 'fp8'),\n\t(5, 'm', 'H100', 'fp8', 'same', 1, 1, 1, 'disaggregated', 1, 1, 5.0, 100.0, 0.25, 0.5, true, 'fp8'))", 1)))
+	m := runQuery(t, modes, "frontier-table", map[string]string{})
+	if got := m.col("mode"); !slices.Equal(got, []any{"disaggregated", "aggregated", "aggregated", "aggregated"}) {
+		t.Errorf("frontier-table modes = %v, want the cheaper disaggregated 5 ms row, its aggregated twin, then 5.5 and 6 ms", got)
+	}
+	if one := runQuery(t, modes, "frontier-table", map[string]string{"mode": "false"}); len(one.rows) != 3 {
+		t.Errorf("frontier-table mode=false = %v, want the exact tie merged (3 rows)", one.rows)
+	}
 }
 
 const deployFixture = `SELECT * FROM (VALUES
