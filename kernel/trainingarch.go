@@ -252,10 +252,11 @@ func archMTPLayer(k *layerKey) (mtp layerTimes) {
 	return mtp
 }
 
-// archActivations is what a structured model's layer keeps for its backward beyond
-// calibratedActivations' count of a plain layer (ffn wide, kv key/value heads), in
-// bytes for tokens tokens at b bytes per element, averaged over its L layers
-// (docs/PHYSICS.md §35, "DeepSeek-V3's layers"):
+// archActivations is what an MoE or structured model's layer keeps for its backward
+// beyond calibratedActivations' count of a plain layer with one MLP (ffn wide, kv
+// key/value heads), in bytes for tokens tokens at b bytes per element, averaged over
+// its L layers (docs/PHYSICS.md §35, "DeepSeek-V3's layers" and "MoE activations";
+// a plain MoE model is a = the zero Arch):
 //
 //   - latent attention keeps, split over tp, its queries and keys (a·(QKNope + QKRope)
 //     each), values and the output projection's input (a·VHead each) in place of
@@ -263,8 +264,10 @@ func archMTPLayer(k *layerKey) (mtp layerTimes) {
 //     projections are replicated), the query and key/value latents before and after
 //     their RMSNorms and the rotary key: 2·(QLoraRank + KVLoraRank) + QKRope;
 //   - an MoE layer's MLP keeps the intermediates of its topk routed and its shared
-//     experts, (g+1)·ffn each (g = 2 gated), where the plain count has one; a dense
-//     layer's, (g+1)·DenseFFN.
+//     experts, (g+1)·ffn each (g = 2 gated; g·ffn keeping linear outputs), where the
+//     plain count has one: every routed copy of a token runs its expert's own up/gate
+//     GEMMs and keeps their outputs (Megatron-Core MoE; Korthikanti et al. 2022 §4.1
+//     per MLP); a dense layer's, (g+1)·DenseFFN.
 //
 // Full recomputation keeps only the layer input: nothing more.
 //
@@ -285,6 +288,12 @@ func archActivations(tokens, h, heads, kv, ffn, topk, L, tp, b float64, gated, f
 	up := 1.0
 	if gated {
 		up = 2
+	}
+	// Each MLP keeps its up (and gate) outputs and its activation's output, (g+1)·ffn;
+	// keeping the linear outputs recomputes the activation's (calibratedActivations).
+	mlp := up + 1
+	if r == RecomputeLinearOutputs {
+		mlp = up
 	}
 	var split, replicated float64
 	if r == RecomputeDeepSeekV3 {
@@ -310,8 +319,8 @@ func archActivations(tokens, h, heads, kv, ffn, topk, L, tp, b float64, gated, f
 		split += 2*heads*(a.QKNope+a.QKRope) + 2*heads*a.VHead - (2*h + 2*h*kv/heads)
 		replicated += 2*(a.QLoraRank+a.KVLoraRank) + a.QKRope
 	}
-	moe := (up + 1) * ffn * (math.Max(1, topk) + a.SharedExperts - 1)
-	dense := (up+1)*a.DenseFFN - (up+1)*ffn
+	moe := mlp * ffn * (math.Max(1, topk) + a.SharedExperts - 1)
+	dense := mlp*a.DenseFFN - mlp*ffn
 	split += ((L-a.DenseLayers)*moe + a.DenseLayers*dense) / L
 	return tokens * b * (split/tp + replicated)
 }

@@ -127,8 +127,18 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	if fp8 {
 		perLayer -= fp8SavedInputs(seq*mb, h, ffn, tp, b, sp, in.Recompute[i])
 	}
-	if i < len(in.Arch) && in.Arch[i] != nil && !in.Arch[i].Plain() {
-		perLayer += archActivations(seq*mb, h, in.Heads[i], kv, ffn, in.TopK[i], in.Layers[i], tp, b, in.Gated[i], fp8, in.Recompute[i], in.Arch[i])
+	// An MoE layer keeps each routed expert's intermediates (archActivations), a plain
+	// model's as a structured one's: calibratedActivations counts one MLP.
+	arch := &plainArch
+	if i < len(in.Arch) && in.Arch[i] != nil {
+		arch = in.Arch[i]
+	}
+	topk := 0.0 // a dense model, or no column: one MLP
+	if i < len(in.TopK) {
+		topk = in.TopK[i]
+	}
+	if topk > 1 || !arch.Plain() || in.Recompute[i] == RecomputeDeepSeekV3 {
+		perLayer += archActivations(seq*mb, h, in.Heads[i], kv, ffn, topk, in.Layers[i], tp, b, in.Gated[i], fp8, in.Recompute[i], arch)
 	}
 	inFlight := math.Min(pp, in.InFlight[i])
 	if dual {
@@ -258,8 +268,9 @@ type TrainMemIn struct {
 	// and optimizer state) and PP + 1 chunks' microbatches of activations (TrainingStep's
 	// DualPipe). Shorter than the other columns (nil): false.
 	DualPipe []bool
-	// Arch is a structured model's layers (TrainingStep's, trainingarch.go), TopK its
-	// routed experts per token; nil or shorter: the plain model.
+	// Arch is a structured model's layers (TrainingStep's, trainingarch.go); nil or
+	// shorter: the plain model. TopK is the routed experts per token of any MoE model,
+	// plain or structured (each keeps its MLP intermediates); 0, nil or shorter: dense.
 	Arch []*Arch
 	TopK []float64
 }

@@ -295,3 +295,49 @@ func TestTrainingMemoryHybridShard(t *testing.T) {
 		relClose(t, tc.name+" optimizer", out.Optimizer[0], tc.optState, 1e-12)
 	}
 }
+
+// TestTrainingMemoryPlainMoETopK: a plain MoE model (no Arch, or the zero Arch) keeps
+// the MLP intermediates of each of its top-k routed experts for the backward, as the
+// structured path does (archActivations; Megatron-Core MoE runs each routed copy of a
+// token through its expert's own up/gate GEMMs). Mixtral 8x7B's shape (h 4096, 32
+// heads, 8 K/V heads, gated ffn 14336, 32 layers, top-2) at s = 4096, mb 1, tp 2 with
+// SP, FlashAttention and selective recomputation: the second expert adds, per layer,
+// 4096 tokens · 2 B · (2 + 1)·14336 / tp 2 = 176,160,768 B, × 32 layers =
+// 5,637,144,576 B over the top-1 count. Full recomputation keeps only the layer input
+// whatever k is; keeping linear outputs drops each expert's activation output, so the
+// second expert adds 4096 · 2 · 2·14336 / 2 · 32 = 3,758,096,384 B.
+func TestTrainingMemoryPlainMoETopK(t *testing.T) {
+	one := func(v float64) []float64 { return []float64{v} }
+	act := func(topk float64, arch *Arch, r Recompute) float64 {
+		in := &TrainMemIn{Params: one(46.7e9), Layers: one(32), Hidden: one(4096), Heads: one(32), Bytes: one(2),
+			OptimizerBytes: one(OptimizerBytesAdam), Recompute: []Recompute{r}, Batch: one(1), SeqLen: one(4096),
+			TP: one(2), PP: one(1), DP: one(1), EP: one(1), ZeROStage: one(0), GradAccum: one(1), TrainableFraction: one(1),
+			CommBufferFraction: one(0), MemCapacity: one(80e9), Calibrated: true, KVHeads: one(8), FFN: one(14336), Vocab: one(32000),
+			ExpertParams: one(45.1e9), CP: one(1), VirtualStages: one(1), InFlight: one(1), DPShard: one(0), Gated: []bool{true},
+			SeqParallel: []bool{true}, Flash: []bool{true}, FP32Grads: []bool{true}, FP8: []FP8Recipe{FP8None},
+			Arch: []*Arch{arch}, TopK: one(topk)}
+		out := &TrainMemOut{}
+		TrainingMemory(out, in)
+		return out.Activations[0]
+	}
+	for _, tc := range []struct {
+		name  string
+		arch  *Arch
+		r     Recompute
+		extra float64
+	}{
+		{"nil arch, selective", nil, RecomputeSelective, 5637144576},
+		{"zero arch, selective", &Arch{}, RecomputeSelective, 5637144576},
+		{"nil arch, linear outputs", nil, RecomputeLinearOutputs, 3758096384},
+		{"nil arch, full", nil, RecomputeFull, 0},
+	} {
+		top1, top2 := act(1, tc.arch, tc.r), act(2, tc.arch, tc.r)
+		if got := top2 - top1; got != tc.extra {
+			t.Errorf("%s: top-2 keeps %v B more than top-1, want %v", tc.name, got, tc.extra)
+		}
+		// A dense model (no routing: top-k 0) counts one MLP, as top-1 does.
+		if dense := act(0, tc.arch, tc.r); dense != top1 {
+			t.Errorf("%s: top-k 0 keeps %v B, want top-1's %v", tc.name, dense, top1)
+		}
+	}
+}

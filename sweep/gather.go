@@ -220,6 +220,17 @@ func newModelTable(ms []*catalog.Model) *modelTable {
 	return t
 }
 
+// trainShape is model code m's MLP width, gating and routed experts' parameters as the
+// calibrated training step and its memory price them, and its layer structure: a
+// structured model's (archShape; its expert width) or nil for a plain one. The fleet,
+// node and train-memory studies share it, so one model keeps one shape in all three.
+func (t *modelTable) trainShape(m int) (ffn float64, gated bool, expertParams float64, arch *kernel.Arch) {
+	if a := &t.arch[m]; !a.Plain() {
+		return t.archFFN[m], t.archGated[m], t.archExpertParams[m], a
+	}
+	return t.ffn[m], t.gated[m], t.expertParams[m], nil
+}
+
 // archShape is a model's layer structure for the calibrated training step where its
 // entry states one (DeepSeek-V3's dense first layers, shared experts, latent attention
 // widths; docs/PHYSICS.md §35, "DeepSeek-V3's layers"): the structure, a routed expert's

@@ -672,17 +672,12 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 // rate), SMs and the measured HBM rate. The fleet and node studies share it, so that
 // one accelerator is priced alike in both.
 func stepShape(st *kernel.StepIn, k int, mt *modelTable, m int, ht *hwTable, h int, prec, fallback float64) {
-	st.KVHeads[k], st.FFN[k], st.Vocab[k] = mt.kvHeads[m], mt.ffn[m], mt.vocab[m]
-	st.Experts[k], st.TopK[k], st.ExpertParams[k] = mt.experts[m], mt.expertsPerToken[m], mt.expertParams[m]
-	st.Gated[k] = mt.gated[m]
+	st.KVHeads[k], st.Vocab[k] = mt.kvHeads[m], mt.vocab[m]
+	st.Experts[k], st.TopK[k] = mt.experts[m], mt.expertsPerToken[m]
 	if len(st.Arch) != len(st.FFN) {
 		st.Arch = grow(st.Arch, len(st.FFN))
 	}
-	st.Arch[k] = nil
-	if a := &mt.arch[m]; !a.Plain() {
-		st.Arch[k] = a
-		st.FFN[k], st.Gated[k], st.ExpertParams[k] = mt.archFFN[m], mt.archGated[m], mt.archExpertParams[m]
-	}
+	st.FFN[k], st.Gated[k], st.ExpertParams[k], st.Arch[k] = mt.trainShape(m)
 	// A training step keeps the accelerator at its power limit: its GEMMs run at the
 	// sustained rate where the catalog measures one (trainMatmulFor).
 	st.MatmulRate[k] = ht.trainMatmulFor(float64(h), prec)

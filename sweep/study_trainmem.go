@@ -110,9 +110,13 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		// Gradients in the training precision and unfused attention: the accounting of
 		// the sources this study reproduces (ZeRO's 2 + 2 + 12 bytes per parameter).
 		in.KVHeads = gatherF(in.KVHeads, mc, e.m.kvHeads)
-		in.FFN = gatherF(in.FFN, mc, e.m.ffn)
 		in.Vocab = gatherF(in.Vocab, mc, e.m.vocab)
-		in.ExpertParams = gatherF(in.ExpertParams, mc, e.m.expertParams)
+		// The fleet and node studies' shape (trainShape): a structured model's layers
+		// and expert width, and every MoE model's routed experts per token, each of
+		// which keeps its MLP intermediates (kernel.archActivations).
+		in.TopK = gatherF(in.TopK, mc, e.m.expertsPerToken)
+		in.FFN, in.ExpertParams = grow(in.FFN, n), grow(in.ExpertParams, n)
+		in.Arch = grow(in.Arch, n)
 		in.Gated = grow(in.Gated, n)
 		in.Flash = grow(in.Flash, n)
 		in.FP32Grads = grow(in.FP32Grads, n)
@@ -123,7 +127,8 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		// fleet study counts them (kernel.TrainMemIn.FP8Params).
 		in.FP8Params = boolsOf(in.FP8Params, c.get("fp8_params"))
 		for k := 0; k < n; k++ {
-			in.Gated[k], in.Flash[k], in.FP32Grads[k], in.CP[k] = e.m.gated[int(mc[k])], false, false, 1
+			in.FFN[k], in.Gated[k], in.ExpertParams[k], in.Arch[k] = e.m.trainShape(int(mc[k]))
+			in.Flash[k], in.FP32Grads[k], in.CP[k] = false, false, 1
 			if e.h.fp8Unsupported(float64(in.FP8[k]), int(hc[k])) {
 				in.FP8[k] = kernel.FP8None // unsupported_by_hardware below, counted without FP8 as the fleet study does
 			}

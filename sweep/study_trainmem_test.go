@@ -193,3 +193,38 @@ func TestTrainMemoryBatchSplitsOverDP(t *testing.T) {
 		t.Errorf("seed batch 4 dp 8: feasible %v, reason %v, microbatch %v; the seed keeps at least one sequence", r["feasible"], r["infeasible_reason"], r["microbatch"])
 	}
 }
+
+// TestTrainMemoryMoEIsTheFleets: train-memory prices an MoE model's memory as the fleet
+// study does — each routed expert's MLP intermediates (top-k of them per token) and a
+// structured model's layers (DeepSeek-V3: dense first layers, shared experts, latent
+// attention; kernel.archActivations) — tensor for tensor, on one DGX H100 node's worth of
+// ranks at ep 8 (the fleet set to train-memory's accounting: unfused attention,
+// gradients in BF16). Mixtral 8x7B's activations by hand (h 4096, 32 heads, 8 K/V
+// heads, gated ffn 14336, 32 layers, top-2, vocabulary 32000; s 4096, one sequence per
+// rank, tp 1, selective, 2 bytes): per layer and token 4h·2 + 2h = 40,960 replicated,
+// 2·(2h + 2h·8/32 + 3·14336) = 106,496 split, and the second expert's 2·3·14336 =
+// 86,016: 233,472 B × 4096 tokens × 32 layers = 30,601,641,984 B; plus the embedding
+// dropout mask 4096·4096 = 16,777,216 B and, without pipelining, the output layer's
+// 4·4096·4096·(1 + 32000/4096) = 591,396,864 B: 31.209816064 GB (30.06 GB with one
+// expert's count, when 84.6 GB in all fit the H100's 85.9 GB and 95.9 GB do not).
+func TestTrainMemoryMoEIsTheFleets(t *testing.T) {
+	const mem = "version: 1\nstudy: train-memory\nprofile: calibrated\naxes:\n  model: [%s]\n  hardware: [H100]\n  precision: [bf16]\n" +
+		"  batch_size: [16]\n  seq_len: [4096]\n  tp: [1]\n  dp: [16]\n  ep: [8]\n  zero_stage: [1]\n"
+	const fleet = "version: 1\nstudy: fleet\nprofile: calibrated\nfixed:\n  cluster: Research_256\n  nodes: 2\n  precision: bf16\n  batch_size: 16\n" +
+		"  seq_len: 4096\n  tp: 1\n  ep: 8\n  zero_stage: 1\n  activation_checkpointing: selective\n  sequence_parallel: false\n  flash_attention: false\n  fp32_gradients: false\naxes:\n  model: [%s]\n"
+	for _, model := range []string{"Mixtral_8x7B", "DeepSeek_V3"} {
+		m, f := evalOne(t, fmt.Sprintf(mem, model)), evalOne(t, fmt.Sprintf(fleet, model))
+		for _, pair := range [][2]string{{"weights_gb", "weights_gb"}, {"gradients_gb", "gradients_gb"}, {"optimizer_state_gb", "optimizer_state_gb"},
+			{"activations_gb", "activations_gb"}, {"communication_buffers_gb", "buffers_gb"}, {"total_memory_gb", "memory_per_accelerator_gb"}} {
+			if m[pair[0]] != f[pair[1]] {
+				t.Errorf("%s: train-memory %s = %v, fleet %s = %v", model, pair[0], m[pair[0]], pair[1], f[pair[1]])
+			}
+		}
+		if model == "Mixtral_8x7B" {
+			checkGolden(t, m, []golden{{"activations_gb", 31.209816064, 1e-12}})
+			if m["feasible"] != false || m["infeasible_reason"] != "out_of_memory" {
+				t.Errorf("Mixtral: feasible %v (%v) at %v GB, want out_of_memory", m["feasible"], m["infeasible_reason"], m["total_memory_gb"])
+			}
+		}
+	}
+}
