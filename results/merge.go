@@ -99,11 +99,12 @@ func Merge(dirs []string, out string, opt MergeOptions) (_ *Manifest, err error)
 	if err != nil {
 		return nil, err
 	}
-	made, err := missingDirs(out)
+	made, err := MissingDirs(out)
 	if err != nil {
 		return nil, err
 	}
 	var placed []string
+	held := false
 	defer func() {
 		if err == nil {
 			return
@@ -111,15 +112,14 @@ func Merge(dirs []string, out string, opt MergeOptions) (_ *Manifest, err error)
 		for _, f := range placed {
 			os.Remove(f)
 		}
-		if len(made) > 0 {
-			removeMade(made)
-		}
+		RemoveMade(made, held)
 	}()
 	lock, err := Acquire(out, "merge")
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Release() // before removeMade: the lock file goes with the folder
+	held = true
+	defer lock.Release() // before RemoveMade: the lock file goes with the folder
 	outAbs, err := filepath.Abs(out)
 	if err != nil {
 		return nil, err
@@ -164,9 +164,11 @@ func Merge(dirs []string, out string, opt MergeOptions) (_ *Manifest, err error)
 // placeFile is place; a test makes it fail.
 var placeFile = place
 
-// missingDirs lists dir and those of its parents that do not exist yet,
-// deepest first: what creating dir makes.
-func missingDirs(dir string) ([]string, error) {
+// MissingDirs lists dir and those of its parents that do not exist yet,
+// deepest first: what creating dir makes. A command that writes a folder
+// takes it before Acquire creates the folder, and gives it to RemoveMade if it
+// fails, so that it leaves nothing the user did not have.
+func MissingDirs(dir string) ([]string, error) {
 	var made []string
 	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
 		_, err := os.Lstat(d)
@@ -183,16 +185,26 @@ func missingDirs(dir string) ([]string, error) {
 	}
 }
 
-// removeMade undoes a failed merge into folders it created (the parts it
-// placed are gone already): temporary files, the lock file, then each folder
-// if empty (a file someone else put there meanwhile keeps it).
-func removeMade(made []string) {
-	dir := made[0]
-	RemoveTemps(dir)
-	os.Remove(filepath.Join(dir, ManifestName))
-	os.Remove(filepath.Join(dir, LockName))
+// RemoveMade undoes a failed write into the folders MissingDirs listed
+// (nothing when it listed none: a folder the user had keeps what it holds):
+// where the writer held the folder's lock (held; it has released it since), the
+// result written there (Clear: parts and manifest), temporary files and the lock
+// file; then each folder if empty (a file someone else put there meanwhile keeps
+// it). Without the lock nothing in the folder is the writer's — another run
+// may have created it since MissingDirs looked — so only empty folders go.
+func RemoveMade(made []string, held bool) {
+	if len(made) == 0 {
+		return
+	}
+	if dir := made[0]; held {
+		Clear(dir)
+		RemoveTemps(dir)
+		os.Remove(filepath.Join(dir, LockName))
+	}
 	for _, d := range made {
-		if os.Remove(d) != nil {
+		// A folder the failure came before creating is not there: its parents,
+		// made or not, are looked at all the same.
+		if err := os.Remove(d); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return
 		}
 	}

@@ -139,10 +139,13 @@ type Manifest struct {
 }
 
 // WriteParts evaluates the plan into part files in opt.Dir; all workers share
-// every part's batches (writeTodo). Each part is complete or absent; on error or
-// cancellation finished parts stay and the manifest says "running", so
-// --resume can finish the job with the same result as an uninterrupted run.
-func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, error) {
+// every part's batches (writeTodo). Each part is complete or absent; on
+// cancellation, or on an error in a folder the user had, finished parts stay and
+// the manifest says "running", so --resume can finish the job with the same
+// result as an uninterrupted run. A run that fails (an I/O error, a full disk)
+// in a folder it created removes it, parents it created included: it leaves
+// nothing the user did not have (results.RemoveMade, as merge does).
+func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (_ *Manifest, err error) {
 	if opt.Format == "" {
 		opt.Format = "parquet"
 	}
@@ -172,13 +175,24 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (*Manifest, erro
 	if opt.Shards > 0 {
 		m.Shard = &ShardInfo{Index: opt.Shard, Count: opt.Shards, FirstPart: first, EndPart: end}
 	}
+	made, err := results.MissingDirs(opt.Dir)
+	if err != nil {
+		return nil, err
+	}
+	held := false
+	defer func() {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			results.RemoveMade(made, held)
+		}
+	}()
 	// Nothing in the folder is touched before the lock is ours: another run's
 	// temporary files are its work in progress.
 	lock, err := results.Acquire(opt.Dir, "sweep")
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Release()
+	held = true
+	defer lock.Release() // before RemoveMade: the lock file goes with the folder
 	// An interrupted run's temporary files go before this run's own appear.
 	if err := results.RemoveTemps(opt.Dir); err != nil {
 		return nil, err
@@ -602,6 +616,11 @@ func (pf *partFile) finish(ready <-chan struct{}, prepareErr *error) (PartInfo, 
 	if *prepareErr != nil {
 		return PartInfo{}, fmt.Errorf("not kept: the folder was not prepared")
 	}
+	if commitHook != nil {
+		if err := commitHook(pf.part); err != nil {
+			return PartInfo{}, err
+		}
+	}
 	if err := pf.f.Commit(); err != nil {
 		return PartInfo{}, err
 	}
@@ -611,6 +630,10 @@ func (pf *partFile) finish(ready <-chan struct{}, prepareErr *error) (PartInfo, 
 	}
 	return PartInfo{File: filepath.Base(pf.f.Path()), FirstPoint: pf.lo, Points: pf.hi - pf.lo, Rows: pf.rows, Bytes: st.Size()}, nil
 }
+
+// commitHook, if set, runs before a finished part is renamed into place; a test
+// makes it fail as a full disk would.
+var commitHook func(part uint64) error
 
 // countKept counts the points in [lo, hi) that pass the filters.
 func (p *Plan) countKept(lo, hi uint64) uint64 {
