@@ -582,12 +582,15 @@ func (o *StepOut) step(i int, in *StepIn) {
 	overlap := in.OverlapDP[i]
 	switch {
 	case zero >= 3:
-		// Each layer's weights are gathered just before it runs, one layer ahead, in the
-		// forward and again in the backward, and its gradients reduce-scattered after its
-		// backward (PyTorch FSDP's forward_prefetch and backward_prefetch, Zhao et al. 2023, VLDB;
-		// DeepSpeed ZeRO-3's prefetch likewise): the first gather and the last
+		// Each layer's weights are gathered just before it runs in the forward and again
+		// in the backward, and its gradients reduce-scattered after its backward. With
+		// overlap the gathers run one layer ahead (PyTorch FSDP's prefetch, Zhao et al.
+		// 2023, VLDB; DeepSpeed ZeRO-3's likewise): the first gather and the last
 		// reduce-scatter have nothing to hide behind, and a layer's collectives hide only
 		// behind that layer's compute, every microbatch, which runs on the SMs NCCL leaves.
+		// Without overlap every layer's collectives are exposed, as ZeRO 0–2's are: one
+		// flag says whether the stack overlaps its data-parallel collectives, whatever
+		// the stage (docs/PHYSICS.md §35, "One overlap rule").
 		n := stageLayers
 		ag := CollectiveTime(CollAllGather, agDense/n, gs, dpBus, dpHop) + CollectiveTime(CollAllGather, agExpert/n, gsExp, expBus, expHop)
 		rs := CollectiveTime(CollReduceScatter, gDense*gradB/n, gs, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB/n, gsExp, expBus, expHop)
@@ -595,6 +598,10 @@ func (o *StepOut) step(i int, in *StepIn) {
 		// own once its reduce-scatter is done, so it runs beside the next layer's gather
 		// and reduce-scatter; only the last layer's waits for its reduce-scatter.
 		ar := CollectiveTime(CollAllReduce, gDense*gradB/(n*gs), replicas, repBus, repHop) + CollectiveTime(CollAllReduce, gExpert*gradB/(n*gsExp), replicas, repBus, repHop)
+		if !overlap {
+			dpComm = micro * n * (2*ag + rs + ar)
+			break
+		}
 		hidden := overlapped(ag, lt.fwd, sms) - lt.fwd + overlapped(max(ag+rs, ar), lt.bwd, sms) - lt.bwd
 		dpComm = micro * (2*ag + rs + ar + (n-1)*hidden)
 	case zero >= 1:

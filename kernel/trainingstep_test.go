@@ -341,17 +341,20 @@ func TestStepRecomputeLinearOutputs(t *testing.T) {
 }
 
 // TestStepDataParallel: a gradient all-reduce per step (ZeRO 0), hidden behind the
-// backward when overlapped; ZeRO-3 gathers the weights around every microbatch.
+// backward when overlapped; ZeRO-3 gathers the weights around every microbatch, one
+// layer ahead when overlapped, and exposes every layer's collectives when not.
 func TestStepDataParallel(t *testing.T) {
 	p := gpt(4096, 32, 32)
 	p.N, p.B, p.g = 8, 8, 1 // dp 8 across the fabric
 	ov := p
 	ov.overlap = true
-	z3 := p
+	z3 := ov
 	z3.zero = 3
 	z1 := ov
 	z1.zero = 1
-	out := runStep(p, ov, z3, z1)
+	z3n := p
+	z3n.zero = 3
+	out := runStep(p, ov, z3, z1, z3n)
 	grads := p.params * 4 // FP32 gradients
 	relClose(t, "ZeRO-0 all-reduce", out.DPComm[0], CollectiveTime(CollAllReduce, grads, 8, 24e9, NCCLHopNetS), 1e-12)
 	if !(out.DPComm[1] < out.DPComm[0]) {
@@ -372,6 +375,10 @@ func TestStepDataParallel(t *testing.T) {
 	relClose(t, "one layer's gather", agL, 8.4e-6+7*14e-6+7.0/8*12*4096*4096*2/24e9, 1e-12)
 	relClose(t, "ZeRO-3 per layer", out.DPComm[2],
 		2*agL+rsL+31*(math.Max(0, agL-out.LayerFwd[2])+math.Max(0, agL+rsL-out.LayerBwd[2])), 1e-12)
+	// Not overlapped, as ZeRO 0–2 without overlap: all 32 layers' gathers (forward and
+	// backward) and reduce-scatters exposed, 32 · (2 · 14.79 + 29.46) ms = 1.889 s.
+	relClose(t, "ZeRO-3 not overlapped", out.DPComm[4], 32*(2*agL+rsL), 1e-12)
+	relClose(t, "by hand", out.DPComm[4], 1.889, 1e-3)
 	if !(out.DPComm[2] > 2*agL+rsL) {
 		t.Errorf("this layer's collectives (%g s) outlast its compute (%g s), so more than the first gather and last reduce-scatter are exposed: %g s",
 			agL+rsL, out.LayerFwd[2]+out.LayerBwd[2], out.DPComm[2])
@@ -394,7 +401,7 @@ func TestStepDataParallel(t *testing.T) {
 // per rank.
 func TestStepDataParallelHidesOnFewerSMs(t *testing.T) {
 	z3 := gpt(4096, 32, 32)
-	z3.N, z3.B, z3.g, z3.zero = 8, 64, 1, 3
+	z3.N, z3.B, z3.g, z3.zero, z3.overlap = 8, 64, 1, 3, true
 	z1 := gpt(4096, 32, 32)
 	z1.N, z1.B, z1.g, z1.zero, z1.overlap = 8, 512, 1, 1, true
 	out := runStep(z3, z1)
@@ -468,14 +475,14 @@ func TestStepZeRO2ReducesEveryMicrobatch(t *testing.T) {
 // whole model's reduce-scatter and gather in the node and the 1/8 shard across it. The
 // state and the optimizer's pass shard over 8 ranks, not 16; dp_shard = dp is the
 // ZeRO-3 of every rank bit for bit; a group that does not divide dp, or that ep does not
-// divide, is invalid.
+// divide, is invalid. ZeRO-3 here is overlapped (FSDP's prefetch).
 func TestStepHybridSharding(t *testing.T) {
 	z3 := gpt(4096, 32, 32)
-	z3.N, z3.B, z3.g, z3.zero, z3.shard = 32, 256, 8, 3, 8
+	z3.N, z3.B, z3.g, z3.zero, z3.shard, z3.overlap = 32, 256, 8, 3, 8, true
 	full, same := z3, z3
 	full.shard, same.shard = 0, 32
 	z1 := z3
-	z1.zero = 1
+	z1.zero, z1.overlap = 1, false
 	odd := z3
 	odd.shard = 3
 	out := runStep(z3, full, same, z1, odd)
