@@ -99,10 +99,7 @@ func Merge(dirs []string, out string, opt MergeOptions) (_ *Manifest, err error)
 	if err != nil {
 		return nil, err
 	}
-	made, err := MissingDirs(out)
-	if err != nil {
-		return nil, err
-	}
+	made := MissingDirs(out)
 	var placed []string
 	held := false
 	defer func() {
@@ -167,20 +164,19 @@ var placeFile = place
 // MissingDirs lists dir and those of its parents that do not exist yet,
 // deepest first: what creating dir makes. A command that writes a folder
 // takes it before Acquire creates the folder, and gives it to RemoveMade if it
-// fails, so that it leaves nothing the user did not have.
-func MissingDirs(dir string) ([]string, error) {
+// fails, so that it leaves nothing the user did not have. A path it cannot look
+// at (a parent that is a file, a folder it may not search) ends the list:
+// creating dir fails there, and Acquire says why.
+func MissingDirs(dir string) []string {
 	var made []string
 	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
 		_, err := os.Lstat(d)
-		if err == nil {
-			return made, nil
-		}
-		if !errors.Is(err, os.ErrNotExist) {
-			return nil, err
+		if err == nil || !errors.Is(err, os.ErrNotExist) {
+			return made
 		}
 		made = append(made, d)
 		if filepath.Dir(d) == d {
-			return made, nil
+			return made
 		}
 	}
 }

@@ -14,10 +14,16 @@ import (
 // result it wrote, its lock file and the folders it made go.
 func TestRemoveMadeWithoutTheLock(t *testing.T) {
 	base := t.TempDir()
+	if err := os.WriteFile(filepath.Join(base, "notes.txt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(base, "a", "b")
-	made, err := results.MissingDirs(out)
-	if err != nil || len(made) != 2 {
-		t.Fatalf("MissingDirs(%s) = %v, %v; want the 2 folders", out, made, err)
+	made := results.MissingDirs(out)
+	if len(made) != 2 {
+		t.Fatalf("MissingDirs(%s) = %v; want the 2 folders", out, made)
+	}
+	if under := results.MissingDirs(filepath.Join(base, "notes.txt", "x")); len(under) != 0 {
+		t.Errorf("MissingDirs under a file = %v, want none (creating it fails there)", under)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)

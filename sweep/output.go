@@ -175,10 +175,7 @@ func WriteParts(ctx context.Context, p *Plan, opt WriteOptions) (_ *Manifest, er
 	if opt.Shards > 0 {
 		m.Shard = &ShardInfo{Index: opt.Shard, Count: opt.Shards, FirstPart: first, EndPart: end}
 	}
-	made, err := results.MissingDirs(opt.Dir)
-	if err != nil {
-		return nil, err
-	}
+	made := results.MissingDirs(opt.Dir)
 	held := false
 	defer func() {
 		if err != nil && !errors.Is(err, context.Canceled) {
