@@ -41,7 +41,10 @@ microbatches (so the microbatch size: global batch = microbatch size × microbat
 the pipeline schedule's virtual stages (1 = 1F1B, v > 1 = interleaved 1F1B: the bubble is
 (pp − 1)/(microbatches · v) of the busy time, the first stage holds the activations of
 min(pp, microbatches) microbatches, × (1 + (pp − 1)/(pp · v)) interleaved), the ZeRO stage and
-activation checkpointing (none, selective, linear_outputs, full). The seed profile searches tp and pp only
+activation checkpointing (none, selective, linear_outputs, full). The plan's
+parallelism.overlap holds for every ZeRO stage searched — without it ZeRO-3's per-layer
+gathers are exposed as ZeRO-1/2's reductions are (docs/PHYSICS.md §35, "One overlap rule";
+the constraints say which). The seed profile searches tp and pp only
 (its optimizer), with the plan's other choices.
 
 Objective: the shortest training step (step_latency_ms) for the plan's global batch, so also
@@ -311,7 +314,7 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 		seqs = "sequence"
 	}
 	objective := fmt.Sprintf("minimise step_latency_ms: one optimizer step over the global batch of %d %s × %v tokens (so the most tokens/s)", batch, seqs, row["seq_len"])
-	constraints := layoutConstraints(total, batch, capacity, calibrated)
+	constraints := layoutConstraints(total, batch, capacity, calibrated, row["overlap"] == true)
 	obj := orderedObject{{"scenario", pf.Name}, {"objective_value", best[1].v}, {"best_config", best[0].v},
 		{"best_step_time", best[1].v}, {"best_mfu", best[2].v}, {"best_throughput", best[3].v},
 		{"total_searched", kept}, {"search_space_size", kept}, {"objective", objective}, {"constraints", constraints},
@@ -424,10 +427,16 @@ func layoutText(cfg orderedObject) string {
 	return s + fmt.Sprintf(", ZeRO-%v, %s", cfg[9].v, rec)
 }
 
-func layoutConstraints(total, batch int, capacity float64, calibrated bool) []string {
+func layoutConstraints(total, batch int, capacity float64, calibrated, overlap bool) []string {
 	if !calibrated {
 		return []string{fmt.Sprintf("tp · pp · dp · ep = %d accelerators", total),
 			fmt.Sprintf("fits in %.1f GB per accelerator", capacity)}
+	}
+	// The plan's overlap holds for every ZeRO stage searched (docs/PHYSICS.md §35, "One
+	// overlap rule"), so the stages are compared on one stack; say which.
+	dpComm := "data-parallel collectives exposed at every ZeRO stage (parallelism.overlap is false, while a PyTorch FSDP or DDP stack overlaps them: overlap: true)"
+	if overlap {
+		dpComm = "data-parallel collectives overlapped with compute at every ZeRO stage (parallelism.overlap)"
 	}
 	return []string{
 		fmt.Sprintf("tp · cp · pp · dp = %d accelerators (ep within dp)", total),
@@ -437,6 +446,7 @@ func layoutConstraints(total, batch int, capacity float64, calibrated bool) []st
 		"interleaved (virtual_stages > 1): pp > 1 and microbatches a multiple of pp (Megatron-LM's interleaved schedule)",
 		"ZeRO stages above 0 only where dp · cp > 1, and selective recomputation only without FlashAttention (elsewhere each is the same layout as ZeRO-0 or none)",
 		fmt.Sprintf("fits in %.1f GB per accelerator", capacity),
+		dpComm,
 	}
 }
 

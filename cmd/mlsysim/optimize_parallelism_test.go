@@ -246,3 +246,34 @@ func TestOptimizeParallelismRules(t *testing.T) {
 		t.Errorf("zero_stage %v at dp 1, want 0", z)
 	}
 }
+
+// TestOptimizeParallelismOneOverlapRule: the plan's overlap holds for every ZeRO stage
+// the search compares (docs/PHYSICS.md §35, "One overlap rule"). ZeRO-3's per-layer
+// gathers were overlapped whatever the plan said while ZeRO-1/2's reductions were
+// exposed without overlap, so the search compared two stacks: its best ZeRO-3 step was
+// the same with overlap false and true. Now ZeRO-3 without overlap exposes its
+// collectives (a longer step than with it), and the constraints say which stack the
+// search assumed.
+func TestOptimizeParallelismOneOverlapRule(t *testing.T) {
+	step := map[bool]float64{}
+	for _, ov := range []bool{false, true} {
+		plan := searchPlan(t, 64, fmt.Sprintf("zero_stage: 3, overlap: %v", ov))
+		r := mlsysim(t, "optimize", "parallelism", plan, "--tp", "1", "--pp", "1", "--microbatches", "1",
+			"--zero-stages", "3", "--activation-checkpointing", "full", "-o", "json")
+		if r.code != exitOK {
+			t.Fatalf("overlap %v: %v", ov, r)
+		}
+		obj := oneObject(t, r.stdout)
+		step[ov] = obj["best_step_time"].(float64)
+		want := "exposed at every ZeRO stage"
+		if ov {
+			want = "overlapped with compute at every ZeRO stage"
+		}
+		if !strings.Contains(fmt.Sprint(obj["constraints"]), want) {
+			t.Errorf("overlap %v: constraints do not say %q: %v", ov, want, obj["constraints"])
+		}
+	}
+	if !(step[false] > step[true]) {
+		t.Errorf("ZeRO-3 steps %v ms without overlap and %v ms with it: want the exposed collectives to cost time", step[false], step[true])
+	}
+}
