@@ -34,7 +34,7 @@ const (
 	StepValid             uint8 = iota
 	StepInvalidSplit            // tp·cp·pp does not divide the accelerators
 	StepInvalidLayers           // fewer layers than stages, or an interleaved split that does not divide
-	StepInvalidHeads            // attention heads do not divide by tp
+	StepInvalidHeads            // attention heads (or a grouped-query model's K/V heads) do not divide by tp
 	StepInvalidEP               // ep does not divide dp or the experts (or the model has none)
 	StepInvalidBatch            // the global batch does not divide into dp·microbatches·accumulation
 	StepInvalidSeq              // the sequence does not divide by cp
@@ -285,9 +285,13 @@ func (o *StepOut) columns() []*[]float64 {
 }
 
 // StepSplit checks a split and returns dp, the microbatch size and StepValid, or
-// the first reason it does not divide.
+// the first reason it does not divide. kvHeads is a grouped-query model's key/value
+// heads (0: one per attention head); tp must divide them too — each rank holds whole
+// query groups, as Megatron-Core requires ("num_query_groups must be a multiple of
+// tensor_model_parallel_size", TransformerConfig) and as the step prices them
+// (2h·kv/a/tp of K/V width a rank, which below one head would be a fraction of one).
 // The arguments are whole numbers below 2^53 (the sweep bounds and refuses others).
-func StepSplit(accelerators, tp, pp, cp, ep, v, layers, heads, experts, batch, microbatches, gradAccum, seq float64) (dp, micro float64, reason uint8) {
+func StepSplit(accelerators, tp, pp, cp, ep, v, layers, heads, kvHeads, experts, batch, microbatches, gradAccum, seq float64) (dp, micro float64, reason uint8) {
 	g := tp * pp * cp
 	switch {
 	case g > accelerators || !divides(accelerators, g):
@@ -297,7 +301,7 @@ func StepSplit(accelerators, tp, pp, cp, ep, v, layers, heads, experts, batch, m
 		// the interleaved schedule needs equal chunks, the embedding and the output layer
 		// counted as a layer each where that is what makes them equal (Llama 3).
 		return 0, 0, StepInvalidLayers
-	case !divides(heads, tp):
+	case !divides(heads, tp) || (kvHeads > 0 && !divides(kvHeads, tp)):
 		return 0, 0, StepInvalidHeads
 	}
 	dp = accelerators / g
@@ -366,7 +370,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 		arch = in.Arch[i]
 	}
 	structured := arch != &plainArch
-	dp, b, reason := StepSplit(N, tp, pp, cp, ep, v, SplitLayers(L, pp, v, arch), a, in.Experts[i], B, M, GA, s)
+	dp, b, reason := StepSplit(N, tp, pp, cp, ep, v, SplitLayers(L, pp, v, arch), a, in.KVHeads[i], in.Experts[i], B, M, GA, s)
 	zero := in.ZeROStage[i]
 	var gs float64
 	if reason == StepValid {

@@ -150,31 +150,38 @@ func TestCollectiveTime(t *testing.T) {
 
 func TestStepSplit(t *testing.T) {
 	for _, tc := range []struct {
-		name                                                      string
-		n, tp, pp, cp, ep, v, layers, heads, experts, b, m, ga, s float64
-		reason                                                    uint8
-		dp, micro                                                 float64
+		name                                                          string
+		n, tp, pp, cp, ep, v, layers, heads, kv, experts, b, m, ga, s float64
+		reason                                                        uint8
+		dp, micro                                                     float64
 	}{
-		{"valid", 64, 8, 2, 1, 1, 1, 32, 32, 0, 64, 4, 1, 2048, StepValid, 4, 4},
-		{"tp·cp·pp does not divide", 64, 8, 3, 1, 1, 1, 32, 32, 0, 64, 1, 1, 2048, StepInvalidSplit, 0, 0},
-		{"uneven stages are allowed", 64, 8, 3, 1, 1, 1, 32, 32, 0, 64, 1, 1, 2048, StepInvalidSplit, 0, 0},
-		{"70 layers on 12 stages (BLOOM)", 384, 4, 12, 1, 1, 1, 70, 112, 0, 2048, 128, 1, 2048, StepValid, 8, 2},
-		{"fewer layers than stages", 64, 1, 64, 1, 1, 1, 32, 32, 0, 64, 1, 1, 2048, StepInvalidLayers, 0, 0},
-		{"interleaved chunks must be equal", 64, 8, 2, 1, 1, 3, 32, 32, 0, 64, 4, 1, 2048, StepInvalidLayers, 0, 0},
-		{"126 layers + embedding + output in 16 × 8 chunks (Llama 3)", 8192, 8, 16, 1, 1, 8, 126, 128, 0, 2048, 32, 1, 8192, StepValid, 64, 1},
-		{"125 layers + 2 do not fill 16 × 8 chunks", 8192, 8, 16, 1, 1, 8, 125, 128, 0, 2048, 32, 1, 8192, StepInvalidLayers, 0, 0},
-		{"heads by tp", 64, 8, 1, 1, 1, 1, 32, 36, 0, 64, 1, 1, 2048, StepInvalidHeads, 0, 0},
-		{"ep within dp", 64, 8, 1, 1, 3, 1, 32, 32, 6, 64, 1, 1, 2048, StepInvalidEP, 0, 0},
-		{"ep by experts", 64, 8, 1, 1, 4, 1, 32, 32, 6, 64, 1, 1, 2048, StepInvalidEP, 0, 0},
-		{"ep without experts", 64, 8, 1, 1, 2, 1, 32, 32, 0, 64, 1, 1, 2048, StepInvalidEP, 0, 0},
-		{"batch by dp·microbatches", 64, 8, 1, 1, 1, 1, 32, 32, 0, 60, 1, 1, 2048, StepInvalidBatch, 0, 0},
-		{"seq by cp", 64, 8, 1, 4, 1, 1, 32, 32, 0, 2, 1, 1, 2050, StepInvalidSeq, 0, 0},
-		{"interleaved: 6 microbatches on pp 4", 64, 8, 4, 1, 1, 2, 32, 32, 0, 12, 6, 1, 2048, StepInvalidInterleave, 0, 0},
-		{"interleaved: 2 microbatches on pp 4", 64, 8, 4, 1, 1, 2, 32, 32, 0, 4, 2, 1, 2048, StepInvalidInterleave, 0, 0},
-		{"interleaved: 8 microbatches on pp 4", 64, 8, 4, 1, 1, 2, 32, 32, 0, 16, 8, 1, 2048, StepValid, 2, 1},
-		{"not interleaved: 6 microbatches on pp 4", 64, 8, 4, 1, 1, 1, 32, 32, 0, 12, 6, 1, 2048, StepValid, 2, 1},
+		{"valid", 64, 8, 2, 1, 1, 1, 32, 32, 0, 0, 64, 4, 1, 2048, StepValid, 4, 4},
+		{"tp·cp·pp does not divide", 64, 8, 3, 1, 1, 1, 32, 32, 0, 0, 64, 1, 1, 2048, StepInvalidSplit, 0, 0},
+		{"uneven stages are allowed", 64, 8, 3, 1, 1, 1, 32, 32, 0, 0, 64, 1, 1, 2048, StepInvalidSplit, 0, 0},
+		{"70 layers on 12 stages (BLOOM)", 384, 4, 12, 1, 1, 1, 70, 112, 0, 0, 2048, 128, 1, 2048, StepValid, 8, 2},
+		{"fewer layers than stages", 64, 1, 64, 1, 1, 1, 32, 32, 0, 0, 64, 1, 1, 2048, StepInvalidLayers, 0, 0},
+		{"interleaved chunks must be equal", 64, 8, 2, 1, 1, 3, 32, 32, 0, 0, 64, 4, 1, 2048, StepInvalidLayers, 0, 0},
+		{"126 layers + embedding + output in 16 × 8 chunks (Llama 3)", 8192, 8, 16, 1, 1, 8, 126, 128, 0, 0, 2048, 32, 1, 8192, StepValid, 64, 1},
+		{"125 layers + 2 do not fill 16 × 8 chunks", 8192, 8, 16, 1, 1, 8, 125, 128, 0, 0, 2048, 32, 1, 8192, StepInvalidLayers, 0, 0},
+		{"heads by tp", 64, 8, 1, 1, 1, 1, 32, 36, 0, 0, 64, 1, 1, 2048, StepInvalidHeads, 0, 0},
+		{"ep within dp", 64, 8, 1, 1, 3, 1, 32, 32, 0, 6, 64, 1, 1, 2048, StepInvalidEP, 0, 0},
+		{"ep by experts", 64, 8, 1, 1, 4, 1, 32, 32, 0, 6, 64, 1, 1, 2048, StepInvalidEP, 0, 0},
+		{"ep without experts", 64, 8, 1, 1, 2, 1, 32, 32, 0, 0, 64, 1, 1, 2048, StepInvalidEP, 0, 0},
+		{"batch by dp·microbatches", 64, 8, 1, 1, 1, 1, 32, 32, 0, 0, 60, 1, 1, 2048, StepInvalidBatch, 0, 0},
+		{"seq by cp", 64, 8, 1, 4, 1, 1, 32, 32, 0, 0, 2, 1, 1, 2050, StepInvalidSeq, 0, 0},
+		{"interleaved: 6 microbatches on pp 4", 64, 8, 4, 1, 1, 2, 32, 32, 0, 0, 12, 6, 1, 2048, StepInvalidInterleave, 0, 0},
+		{"interleaved: 2 microbatches on pp 4", 64, 8, 4, 1, 1, 2, 32, 32, 0, 0, 4, 2, 1, 2048, StepInvalidInterleave, 0, 0},
+		{"interleaved: 8 microbatches on pp 4", 64, 8, 4, 1, 1, 2, 32, 32, 0, 0, 16, 8, 1, 2048, StepValid, 2, 1},
+		{"not interleaved: 6 microbatches on pp 4", 64, 8, 4, 1, 1, 1, 32, 32, 0, 0, 12, 6, 1, 2048, StepValid, 2, 1},
+		// Grouped-query attention: each rank holds whole query groups (Megatron-Core:
+		// num_query_groups a multiple of tp). Llama 3 8B's 32 heads in 8 groups: tp 8 and
+		// tp 4 split them, tp 16 and tp 32 (divisors of the 32 heads) would not.
+		{"tp 8 over 8 K/V heads", 64, 8, 1, 1, 1, 1, 32, 32, 8, 0, 64, 1, 1, 2048, StepValid, 8, 8},
+		{"tp 4 over 8 K/V heads", 64, 4, 1, 1, 1, 1, 32, 32, 8, 0, 64, 1, 1, 2048, StepValid, 16, 4},
+		{"tp 16 over 8 K/V heads", 64, 16, 1, 1, 1, 1, 32, 32, 8, 0, 64, 1, 1, 2048, StepInvalidHeads, 0, 0},
+		{"tp 32 = heads over 8 K/V heads", 64, 32, 1, 1, 1, 1, 32, 32, 8, 0, 64, 1, 1, 2048, StepInvalidHeads, 0, 0},
 	} {
-		dp, micro, reason := StepSplit(tc.n, tc.tp, tc.pp, tc.cp, tc.ep, tc.v, tc.layers, tc.heads, tc.experts, tc.b, tc.m, tc.ga, tc.s)
+		dp, micro, reason := StepSplit(tc.n, tc.tp, tc.pp, tc.cp, tc.ep, tc.v, tc.layers, tc.heads, tc.kv, tc.experts, tc.b, tc.m, tc.ga, tc.s)
 		if reason != tc.reason || dp != tc.dp || micro != tc.micro {
 			t.Errorf("%s: dp %g micro %g reason %d, want %g %g %d", tc.name, dp, micro, reason, tc.dp, tc.micro, tc.reason)
 		}

@@ -590,12 +590,16 @@ func (pf *PlanFile) checkDegrees(cat *catalog.Catalog, profile string) error {
 	arch, _, _, _ := archShape(model) // a structured model's MTP modules take layout slots (kernel.SplitLayers)
 	layers := kernel.SplitLayers(float64(model.Layers), float64(pp), float64(v), &arch)
 	_, _, why := kernel.StepSplit(float64(n), float64(tp), float64(pp), float64(cp), float64(ep), float64(v), layers,
-		float64(heads), float64(model.Experts), float64(batch), float64(m), 1, float64(seq))
+		float64(heads), float64(model.KVHeads), float64(model.Experts), float64(batch), float64(m), 1, float64(seq))
 	switch why {
 	case kernel.StepInvalidLayers:
 		return pf.errf("parallelism.virtual_stages", "%s's %d layers do not cut into pp %d × virtual_stages %d equal chunks, nor do they with the embedding and the output layer (and any multi-token-prediction module) counted as a layer each: an interleaved schedule needs them equal",
 			model.Key, model.Layers, pp, v)
 	case kernel.StepInvalidHeads:
+		if kv := model.KVHeads; kv > 0 && kv < heads && heads%tp == 0 {
+			return pf.errf("parallelism.tp", "tp %d does not divide %s's %d key/value heads: each tensor-parallel rank holds whole query groups (Megatron-Core requires num_query_groups to be a multiple of tp); use a divisor of %d",
+				tp, model.Key, kv, kv)
+		}
 		return pf.errf("parallelism.tp", "tp %d does not divide %s's %d attention heads; use a divisor of %d", tp, model.Key, heads, heads)
 	case kernel.StepInvalidEP:
 		return pf.errf("parallelism.ep", "ep %d must divide dp = %d and %s's %d experts (expert parallelism is carved out of the data-parallel ranks)",

@@ -241,7 +241,11 @@ func TestTrainMemoryLayoutFits(t *testing.T) {
 		{1, 16, 4, "layers_do_not_fill_the_stages"}, // 64 interleaved stages
 		{1, 3, 1, ""}, // uneven stages are allowed without interleaving (BLOOM)
 		{8, 4, 2, ""},
-		{32, 32, 1, ""},
+		{8, 32, 1, ""},
+		// 32 heads in 8 query groups: tp 32 divides the heads but splits each K/V head
+		// over 4 ranks, which Megatron-Core refuses (num_query_groups a multiple of tp).
+		{32, 32, 1, "tp_does_not_divide_heads"},
+		{16, 1, 1, "tp_does_not_divide_heads"},
 	} {
 		for _, profile := range Profiles {
 			mem := evalOne(t, fmt.Sprintf("version: 1\nstudy: train-memory\nprofile: %s\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  tp: [%d]\n  pp: [%d]\n", profile, tc.tp, tc.pp)+

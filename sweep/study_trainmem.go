@@ -23,7 +23,7 @@ func init() {
 			{Name: "optimizer", Kind: KindEnum, Default: "adam", Enum: optimizers, Doc: "optimizer (adam/adamw 12 B, sgd 4 B per trainable parameter)"},
 			{Name: "activation_checkpointing", Kind: KindEnum, Default: "selective", Enum: strategies,
 				Doc: "activation recomputation: selective, full or none (Korthikanti et al. 2023)"},
-			{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Doc: "tensor-parallel degree; calibrated: it divides the attention heads (else infeasible, tp_does_not_divide_heads)"},
+			{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Doc: "tensor-parallel degree; calibrated: it divides the attention heads and a grouped-query model's K/V heads (else infeasible, tp_does_not_divide_heads)"},
 			{Name: "pp", Kind: KindInt, Default: "1", Min: 1, Doc: "pipeline-parallel degree; calibrated: pp · virtual_stages stages each hold a layer (else infeasible, layers_do_not_fill_the_stages)"},
 			{Name: "dp", Kind: KindInt, Default: "1", Min: 1, Doc: "data-parallel degree"},
 			{Name: "ep", Kind: KindInt, Default: "1", Min: 1, Doc: "expert-parallel degree; calibrated: carved out of dp, so it divides dp and the experts (else infeasible, ep_does_not_divide_dp_or_experts)"},
@@ -170,7 +170,7 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		reason[k], binding[k] = reasonNone, wallNone
 		split := reasonNone
 		if e.calibrated {
-			split = layoutFits(in.TP[k], in.PP[k], in.DP[k], in.EP[k], in.VirtualStages[k], in.Layers[k], in.Heads[k],
+			split = layoutFits(in.TP[k], in.PP[k], in.DP[k], in.EP[k], in.VirtualStages[k], in.Layers[k], in.Heads[k], in.KVHeads[k],
 				e.m.experts[int(mc[k])], in.Batch[k], e.split[k])
 		}
 		switch {
@@ -185,7 +185,7 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 			feas[k], pass[k] = false, false
 			reason[k], binding[k] = reasonUnsupported, wallNone
 		case split != reasonNone:
-			// A tp that splits a head, or stages without a layer, hold no state the memory
+			// A tp that splits a head (or a K/V head), or stages without a layer, hold no state the memory
 			// model could count (8 heads of 32 on tp 3; pp 64 over 32 layers halved each
 			// stage's weights below one layer); calibrated EP is carved out of the
 			// data-parallel ranks, so expert state shards over dp/ep, which a dp that ep
@@ -205,11 +205,12 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 }
 
 // layoutFits is kernel.StepSplit's verdict on a split of tp · pp · dp accelerators (the
-// fleet study's rules: tp divides the attention heads, pp · virtual_stages stages each get
+// fleet study's rules: tp divides the attention heads and a grouped-query model's K/V
+// heads, pp · virtual_stages stages each get
 // a layer, interleaved chunks equal, ep divides dp and the experts, dp · microbatches
 // (split, times the accumulation steps) divides the batch), as an infeasible_reason code.
-func layoutFits(tp, pp, dp, ep, v, layers, heads, experts, batch, split float64) uint8 {
-	_, _, why := kernel.StepSplit(tp*pp*dp, tp, pp, 1, ep, v, layers, heads, experts, batch, split, 1, 1)
+func layoutFits(tp, pp, dp, ep, v, layers, heads, kvHeads, experts, batch, split float64) uint8 {
+	_, _, why := kernel.StepSplit(tp*pp*dp, tp, pp, 1, ep, v, layers, heads, kvHeads, experts, batch, split, 1, 1)
 	return stepReasons[why]
 }
 
