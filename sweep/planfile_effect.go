@@ -90,13 +90,21 @@ func (pf *PlanFile) checkEffect(cat *catalog.Catalog, profile string, warn func(
 	if !reads.split {
 		return nil // searched splits: each is checked as a point of the sweep
 	}
+	// The ranks that hold the same weights: under calibrated the cp ranks of a
+	// context-parallel group do too, so gradients reduce and ZeRO shards over dp·cp
+	// (Megatron-Core's intra_dp_cp_group; docs/PHYSICS.md §35): at dp 1 with cp > 1
+	// zero_stage and overlap change the step and the memory.
+	replicas, at := dp, "dp 1"
+	if calibrated && cp > 1 {
+		replicas, at = dp*cp, "dp · cp 1"
+	}
 	switch {
 	case or(par.VirtualStages, 1) > 1 && pp == 1:
 		return pf.errf("parallelism.virtual_stages", "virtual_stages %d changes nothing without a pipeline (pp 1): interleaving splits each pipeline stage; set pp > 1 or drop it", *par.VirtualStages)
-	case or(par.ZeroStage, 0) > 0 && dp == 1:
-		return pf.errf("parallelism.zero_stage", "zero_stage %d changes nothing at dp 1: ZeRO shards over the data-parallel ranks and there is one; drop it, or leave accelerators for data parallelism", *par.ZeroStage)
-	case par.Overlap != nil && *par.Overlap && dp == 1:
-		return pf.errf("parallelism.overlap", "overlap changes nothing at dp 1: there is no data-parallel collective to hide; drop it")
+	case or(par.ZeroStage, 0) > 0 && replicas == 1:
+		return pf.errf("parallelism.zero_stage", "zero_stage %d changes nothing at %s: ZeRO shards over the data-parallel ranks and there is one; drop it, or leave accelerators for data parallelism", *par.ZeroStage, at)
+	case par.Overlap != nil && *par.Overlap && replicas == 1:
+		return pf.errf("parallelism.overlap", "overlap changes nothing at %s: there is no data-parallel collective to hide; drop it", at)
 	case calibrated && par.SequenceParallel != nil && *par.SequenceParallel && tp == 1:
 		return pf.errf("parallelism.sequence_parallel", "sequence_parallel changes nothing at tp 1: it splits the norms and residuals over the tensor-parallel ranks; set tp > 1 or drop it")
 	case calibrated && par.DPShard != nil && or(par.ZeroStage, 0) == 0:

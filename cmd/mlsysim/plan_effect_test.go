@@ -70,6 +70,11 @@ func TestPlanKeysChangeTheAnswer(t *testing.T) {
 		{"zero_stage at dp 1", "calibrated", "parallelism.zero_stage", fmt.Sprintf(fleet8, "", "H100", "", ", pp: 2"), fmt.Sprintf(fleet8, "", "H100", "", ", pp: 2, zero_stage: 3"), refused},
 		{"overlap", "calibrated", "parallelism.overlap", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", overlap: true"), changes},
 		{"overlap at dp 1", "seed", "parallelism.overlap", fmt.Sprintf(fleet8, "", "H100", "", ", pp: 2"), fmt.Sprintf(fleet8, "", "H100", "", ", pp: 2, overlap: true"), refused},
+		// Under calibrated the cp ranks hold the same weights: gradients reduce and ZeRO
+		// shards over dp·cp, so at dp 1 with cp 2 both change the step (they were refused
+		// as changing nothing).
+		{"zero_stage at dp 1, cp 2", "calibrated", "parallelism.zero_stage", fmt.Sprintf(fleet8, "", "H100", "", ", cp: 2"), fmt.Sprintf(fleet8, "", "H100", "", ", cp: 2, zero_stage: 1"), changes},
+		{"overlap at dp 1, cp 2", "calibrated", "parallelism.overlap", fmt.Sprintf(fleet8, "", "H100", "", ", cp: 2"), fmt.Sprintf(fleet8, "", "H100", "", ", cp: 2, overlap: true"), changes},
 		{"sequence_parallel", "calibrated", "parallelism.sequence_parallel", fmt.Sprintf(fleet8, "", "H100", "", ", sequence_parallel: false"), fmt.Sprintf(fleet8, "", "H100", "", ", sequence_parallel: true"), changes},
 		{"sequence_parallel at tp 1", "calibrated", "parallelism.sequence_parallel",
 			strings.Replace(fmt.Sprintf(fleet8, "", "H100", "", ""), "tp: 8", "tp: 1", 1), strings.Replace(fmt.Sprintf(fleet8, "", "H100", "", ", sequence_parallel: true"), "tp: 8", "tp: 1", 1), refused},
