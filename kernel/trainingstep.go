@@ -37,7 +37,7 @@ const (
 	StepInvalidHeads            // attention heads (or a grouped-query model's K/V heads) do not divide by tp
 	StepInvalidEP               // ep does not divide dp or the experts (or the model has none)
 	StepInvalidBatch            // the global batch does not divide into dp·microbatches·accumulation
-	StepInvalidSeq              // the sequence does not divide by cp
+	StepInvalidSeq              // the sequence does not divide into 2·cp chunks (cp > 1)
 	StepInvalidShard            // the ZeRO shard group does not divide dp, or ep does not divide it
 	StepInvalidInterleave       // interleaved (v > 1) with microbatches not a multiple of pp
 	StepInvalidDualPipe         // DualPipe with an odd pp, interleaving, or microbatches odd or fewer than 2·pp
@@ -317,7 +317,13 @@ func StepSplit(accelerators, tp, pp, cp, ep, v, layers, heads, kvHeads, experts,
 		// forward_backward_pipelining_with_interleaving); the bubble (p − 1)/(m·v) and the
 		// first stage's 1 + (p − 1)/(p·v) in-flight factor are that schedule's.
 		return 0, 0, StepInvalidInterleave
-	case !divides(seq, cp):
+	case cp > 1 && !divides(seq, 2*cp):
+		// Context parallelism cuts each sequence into 2·cp chunks and gives rank r
+		// chunks r and 2·cp − 1 − r, so causal attention's work is even across ranks;
+		// Transformer Engine's ring and all-gather attention assert "Sequence length per
+		// GPU needs to be divisible by 2!" (attention/dot_product_attention/
+		// context_parallel.py), and Megatron-Core's get_batch_on_this_cp_rank views the
+		// sequence as 2·cp chunks.
 		return 0, 0, StepInvalidSeq
 	}
 	return dp, batch / (dp * microbatches * gradAccum), StepValid

@@ -169,6 +169,11 @@ func TestStepSplit(t *testing.T) {
 		{"ep without experts", 64, 8, 1, 1, 2, 1, 32, 32, 0, 0, 64, 1, 1, 2048, StepInvalidEP, 0, 0},
 		{"batch by dp·microbatches", 64, 8, 1, 1, 1, 1, 32, 32, 0, 0, 60, 1, 1, 2048, StepInvalidBatch, 0, 0},
 		{"seq by cp", 64, 8, 1, 4, 1, 1, 32, 32, 0, 0, 2, 1, 1, 2050, StepInvalidSeq, 0, 0},
+		// Each cp rank holds two of 2·cp chunks (causal load balancing; Transformer
+		// Engine asserts an even sequence a GPU): 12 tokens on cp 4 are 3 a rank.
+		{"seq 12 on cp 4: 3 tokens a rank", 64, 8, 1, 4, 1, 1, 32, 32, 0, 0, 2, 1, 1, 12, StepInvalidSeq, 0, 0},
+		{"seq 16 on cp 4: two chunks of 2 a rank", 64, 8, 1, 4, 1, 1, 32, 32, 0, 0, 2, 1, 1, 16, StepValid, 2, 1},
+		{"seq 2049 without cp", 64, 8, 1, 1, 1, 1, 32, 32, 0, 0, 8, 1, 1, 2049, StepValid, 8, 1},
 		{"interleaved: 6 microbatches on pp 4", 64, 8, 4, 1, 1, 2, 32, 32, 0, 0, 12, 6, 1, 2048, StepInvalidInterleave, 0, 0},
 		{"interleaved: 2 microbatches on pp 4", 64, 8, 4, 1, 1, 2, 32, 32, 0, 0, 4, 2, 1, 2048, StepInvalidInterleave, 0, 0},
 		{"interleaved: 8 microbatches on pp 4", 64, 8, 4, 1, 1, 2, 32, 32, 0, 0, 16, 8, 1, 2048, StepValid, 2, 1},

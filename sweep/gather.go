@@ -672,7 +672,7 @@ const (
 	reasonLayers         // fleet (calibrated): fewer layers than pp · virtual_stages, or interleaved chunks unequal
 	reasonStepEP         // fleet and train-memory (calibrated): ep does not divide dp or the experts
 	reasonBatchDivide    // fleet and train-memory (calibrated): batch not divisible by dp · microbatches · accumulation
-	reasonSeqDivide      // fleet (calibrated): seq_len not divisible by cp
+	reasonSeqDivide      // fleet (calibrated): seq_len not a multiple of 2·cp (cp > 1)
 	reasonContext        // serving and training: a sequence longer than the model's context_tokens
 	reasonDraftContext   // serving (calibrated): the sequence and the drafted tokens exceed the draft model's context_tokens
 	reasonNoMTP          // serving: draft_model mtp for a model that ships no multi-token-prediction module (mtp_layers)

@@ -461,7 +461,7 @@ func (pf *PlanFile) checkSplit(cat *catalog.Catalog, par *planParallel, dp, pp i
 // Seed: dp = N/(tp·pp·ep). Calibrated: dp = N/(tp·cp·pp) with ep carved out of it,
 // then kernel.StepSplit's rules (interleaved stages cut the layers evenly, heads
 // divide by tp, ep divides dp and the experts, the batch divides into dp ×
-// microbatches, seq_len by cp). Both refuse a stage without a layer and a microbatch
+// microbatches, seq_len by 2·cp). Both refuse a stage without a layer and a microbatch
 // without a sample (checkSplit).
 func (pf *PlanFile) CheckSplit(cat *catalog.Catalog, profile string) error {
 	if err := pf.CheckPrecision(cat, profile); err != nil {
@@ -608,7 +608,8 @@ func (pf *PlanFile) checkDegrees(cat *catalog.Catalog, profile string) error {
 		return pf.errf("workload.batch_size", "batch_size %d does not divide into dp %d × microbatches %d = %d sequences per round; use a multiple of %d",
 			batch, dp, m, dp*m, dp*m)
 	case kernel.StepInvalidSeq:
-		return pf.errf("workload.seq_len", "seq_len %d does not divide by cp %d", seq, cp)
+		return pf.errf("workload.seq_len", "seq_len %d does not divide into 2 · cp %d = %d chunks: context parallelism gives each rank two of 2·cp equal chunks (causal load balancing; Transformer Engine asserts an even sequence a GPU); use a multiple of %d",
+			seq, cp, 2*cp, 2*cp)
 	case kernel.StepInvalidInterleave:
 		return pf.errf("parallelism.microbatches", "microbatches %d is not a multiple of pp %d: the interleaved schedule (virtual_stages %d) runs its microbatches in groups of pp, as Megatron-LM requires; use a multiple of %d or virtual_stages 1",
 			m, pp, v, pp)

@@ -48,7 +48,7 @@ func init() {
 			{Name: "activation_checkpointing", Kind: KindEnum, Default: "selective", Enum: []string{"selective", "full", "none", "linear_outputs", "deepseek_v3"},
 				Doc: "calibrated: what the backward recomputes — selective (the attention core, Korthikanti et al. 2022), full (each layer from its input), none, linear_outputs (keeps the linear layers' and the attention's outputs and recomputes the norms and the MLP activation: Llama 1 §2.4), or deepseek_v3 (every RMSNorm and the MLA up-projections, DeepSeek-V3 report §3.2.3, and an MoE layer's SwiGLU output from its inputs, cached in FP8 under an FP8 recipe, §3.3.3)"},
 			{Name: "sequence_parallel", Kind: KindBool, Default: "true", Doc: "calibrated: split norms, dropout and residuals over the tp ranks along the sequence (Korthikanti et al. 2022); no effect at tp 1"},
-			{Name: "cp", Kind: KindInt, Default: "1", Min: 1, Max: 4096, Doc: "calibrated: context-parallel degree (ring attention over the sequence); at most 4096, beyond any published run"},
+			{Name: "cp", Kind: KindInt, Default: "1", Min: 1, Max: 4096, Doc: "calibrated: context-parallel degree (ring attention over the sequence); seq_len must be a multiple of 2·cp (two of 2·cp chunks a rank, else infeasible, seq_len_does_not_divide_by_cp); at most 4096, beyond any published run"},
 			{Name: "cp_attention", Kind: KindEnum, Default: "ring", Enum: []string{"ring", "allgather"},
 				Doc: "calibrated: how context parallelism brings K and V to each rank — ring (passed around beside the attention, Liu et al. 2023) or allgather (gathered before it and the gradients reduce-scattered after it, exposed: the Llama 3 paper §3.3.2); no effect at cp 1"},
 			transformerExecutionParam,
