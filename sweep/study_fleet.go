@@ -113,7 +113,7 @@ func init() {
 			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator (sharded over tp·pp, experts also over ep, and over dp by ZeRO-3, or over dp_shard with hybrid sharding)"},
 			{Name: "gradients_gb", Unit: "GB", Doc: "gradients per accelerator (FP32 under calibrated with fp32_gradients)"},
 			{Name: "optimizer_state_gb", Unit: "GB", Doc: "optimizer state per accelerator (Adam: FP32 master and two moments)"},
-			{Name: "activations_gb", Unit: "GB", Doc: "activations held by the first pipeline stage (calibrated: Korthikanti et al. 2022 per tensor, with TP/SP, recomputation, in-flight microbatches and interleaving)"},
+			{Name: "activations_gb", Unit: "GB", Doc: "activations held by the first pipeline stage (calibrated: Korthikanti et al. 2022 per tensor, with TP/SP, recomputation, each routed expert's MLP (top-k), in-flight microbatches and interleaving)"},
 			{Name: "buffers_gb", Unit: "GB", Doc: "gradient bucket and pipeline boundary buffers"},
 			{Name: "memory_per_accelerator_gb", Unit: "GB", Doc: "training memory of this split per accelerator: weights + gradients + optimizer state + activations + buffers"},
 			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory"},

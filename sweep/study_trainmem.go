@@ -40,7 +40,7 @@ func init() {
 			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator"},
 			{Name: "gradients_gb", Unit: "GB", Doc: "gradients per accelerator"},
 			{Name: "optimizer_state_gb", Unit: "GB", Doc: "optimizer state per accelerator"},
-			{Name: "activations_gb", Unit: "GB", Doc: "stored activations of one pipeline stage (calibrated: of the first stage, per tensor with TP/SP and its in-flight microbatches)"},
+			{Name: "activations_gb", Unit: "GB", Doc: "stored activations of one pipeline stage (calibrated: of the first stage, per tensor with TP/SP, each routed expert's MLP (top-k) and its in-flight microbatches)"},
 			{Name: "communication_buffers_gb", Unit: "GB", Doc: "gradient bucket + pipeline boundary buffers"},
 			{Name: "total_memory_gb", Unit: "GB", Doc: "sum of the above"},
 			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory (decimal GB)"},
