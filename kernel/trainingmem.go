@@ -137,6 +137,12 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	if i < len(in.TopK) {
 		topk = in.TopK[i]
 	}
+	if ep > 1 && topk > 0 && i < len(in.Imbalance) && in.Imbalance[i] > 1 {
+		// The busiest expert-parallel rank, whose step the pace is (moe_imbalance γ,
+		// TrainingStep), receives γ times the mean routed tokens and keeps their
+		// intermediates: γ·k routed expert passes a token's worth.
+		topk *= in.Imbalance[i]
+	}
 	if topk > 1 || !arch.Plain() || in.Recompute[i] == RecomputeDeepSeekV3 {
 		perLayer += archActivations(seq*mb, h, in.Heads[i], kv, ffn, topk, in.Layers[i], tp, b, in.Gated[i], fp8, in.Recompute[i], arch)
 	}
@@ -273,6 +279,9 @@ type TrainMemIn struct {
 	// plain or structured (each keeps its MLP intermediates); 0, nil or shorter: dense.
 	Arch []*Arch
 	TopK []float64
+	// Imbalance is StepIn.Imbalance (moe_imbalance γ): with ep > 1 the busiest rank's
+	// routed tokens over the mean, whose intermediates it keeps; nil or shorter: 1.
+	Imbalance []float64
 }
 
 // TrainMemOut holds the output columns of TrainingMemory (bytes per accelerator).

@@ -341,3 +341,31 @@ func TestTrainingMemoryPlainMoETopK(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainingMemoryMoEImbalance: with expert parallelism the busiest rank (the step's
+// moe_imbalance γ) receives γ times the mean routed tokens and keeps their MLP
+// intermediates. Mixtral's shape at s 4096, tp 2 with SP, selective, ep 8 and γ 1.5:
+// the routed experts keep 1.5 · 2 = 3 passes a token where balanced routing keeps 2,
+// so one more expert's 4096 · 2 · 3·14336 / 2 · 32 = 5,637,144,576 B; without expert
+// parallelism every expert is local and γ changes nothing.
+func TestTrainingMemoryMoEImbalance(t *testing.T) {
+	one := func(v float64) []float64 { return []float64{v} }
+	act := func(ep, gamma float64) float64 {
+		in := &TrainMemIn{Params: one(46.7e9), Layers: one(32), Hidden: one(4096), Heads: one(32), Bytes: one(2),
+			OptimizerBytes: one(OptimizerBytesAdam), Recompute: []Recompute{RecomputeSelective}, Batch: one(8), SeqLen: one(4096),
+			TP: one(2), PP: one(1), DP: one(8), EP: one(ep), ZeROStage: one(1), GradAccum: one(1), TrainableFraction: one(1),
+			CommBufferFraction: one(0), MemCapacity: one(80e9), Calibrated: true, KVHeads: one(8), FFN: one(14336), Vocab: one(32000),
+			ExpertParams: one(45.1e9), CP: one(1), VirtualStages: one(1), InFlight: one(1), DPShard: one(0), Gated: []bool{true},
+			SeqParallel: []bool{true}, Flash: []bool{true}, FP32Grads: []bool{true}, FP8: []FP8Recipe{FP8None},
+			TopK: one(2), Imbalance: one(gamma)}
+		out := &TrainMemOut{}
+		TrainingMemory(out, in)
+		return out.Activations[0]
+	}
+	if got := act(8, 1.5) - act(8, 1); got != 5637144576 {
+		t.Errorf("γ 1.5 at ep 8 keeps %v B more than balanced routing, want 5,637,144,576", got)
+	}
+	if a, b := act(1, 1.5), act(1, 1); a != b {
+		t.Errorf("without expert parallelism γ 1.5 keeps %v B, balanced %v B: want the same", a, b)
+	}
+}

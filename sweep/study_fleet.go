@@ -62,7 +62,7 @@ func init() {
 			{Name: "overlap_efficiency", Kind: KindFloat, Default: "0.85", Min: 0, Max: 1, Doc: "share of the DP all-reduce hidden when overlapped (seed; the calibrated step hides what the backward's length covers)"},
 			fl("congestion", "1", 1, "multiplier on collective times (≥ 1; calibrated: link bandwidth ÷ c and per-step latency × c, NCCL launch latency unchanged)"),
 			fl("straggler", "1", 1, "multiplier on the step for the slowest rank (≥ 1)"),
-			fl("moe_imbalance", "1", 1, "MoE routing imbalance γ on expert-parallel traffic (≥ 1)"),
+			fl("moe_imbalance", "1", 1, "MoE routing imbalance γ on expert-parallel traffic (≥ 1; calibrated, with ep > 1: the busiest rank's expert GEMMs, all-to-all and, in activations_gb, its routed tokens' MLP intermediates)"),
 			{Name: "region", Kind: KindRegion, Default: "US_Avg", Doc: "grid region (mlsysim zoo regions): carbon intensity, PUE, water"},
 			fl("pue_override", "0", 0, "power usage effectiveness; 0 uses the region's"),
 			{Name: "carbon_intensity_g_per_kwh", Kind: KindFloat, Default: "-1", Min: -1, Unit: "gCO2e/kWh", Doc: "grid carbon intensity; -1 uses the region's"},
@@ -643,7 +643,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	}
 	mm.Gated, mm.SeqParallel, mm.Flash, mm.FP32Grads = st.Gated, st.SeqParallel, st.FlashAttention, st.FP32Grads
 	mm.Recompute, mm.FP8, mm.FP8Params = st.Recompute, st.FP8, st.FP8Params
-	mm.Arch, mm.TopK, mm.DualPipe = st.Arch, st.TopK, st.DualPipe
+	mm.Arch, mm.TopK, mm.DualPipe, mm.Imbalance = st.Arch, st.TopK, st.DualPipe, st.Imbalance
 	kernel.TrainingMemory(&e.memO, mm)
 
 	// The step's columns are the kernel's; only the reason codes and the (absent)
