@@ -236,6 +236,7 @@ func (cv *converter) model(r *rawModel, category string) *Model {
 		Experts: r.Experts, ActiveExpertsPerToken: r.ActiveExpertsPerToken,
 		QLoraRank: r.QLoraRank, QKNopeHeadDim: r.QKNopeHeadDim, VHeadDim: r.VHeadDim, DenseLayers: r.DenseLayers,
 		DenseIntermediateDim: r.DenseIntermediateDim, ExpertIntermediateDim: r.ExpertIntermediateDim, SharedExperts: r.SharedExperts,
+		RoutingGroups: r.RoutingGroups, RoutingGroupTopK: r.RoutingGroupTopK,
 		InferenceFLOPs: cv.q(r.InferenceFLOPs, FLOPs, "inference_flops"), InferenceFLOPsPer: r.InferenceFLOPsPer,
 		ReferenceSeqLen: r.ReferenceSeqLen, InferenceEnergyJ: cv.q(r.InferenceEnergy, Joules, "inference_energy"),
 		TrainingFLOPs: cv.q(r.TrainingFLOPs, FLOPs, "training_flops"), TrainingTokens: r.TrainingTokens.v,

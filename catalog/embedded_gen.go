@@ -2712,6 +2712,8 @@ func embedded() *Catalog {
 				DenseIntermediateDim:  18432,
 				ExpertIntermediateDim: 2048,
 				SharedExperts:         1,
+				RoutingGroups:         8,
+				RoutingGroupTopK:      4,
 				InferenceFLOPs:        7.4e+10,
 				InferenceFLOPsPer:     "token",
 				ContextTokens:         163840,
@@ -2764,6 +2766,16 @@ func embedded() *Catalog {
 							Kind: "literature",
 							Ref:  "DeepSeek-V3 Technical Report, arXiv:2412.19437, §4.2: per-head dimension dh = 128 (config.json qk_nope_head_dim = 128)",
 							URL:  "https://arxiv.org/abs/2412.19437",
+						},
+						"routing_group_topk": Source{
+							Kind: "datasheet",
+							Ref:  "deepseek-ai/DeepSeek-V3 config.json: topk_group = 4 (technical report arXiv:2412.19437 §3.2.2: each token dispatched to at most 4 nodes)",
+							URL:  "https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json",
+						},
+						"routing_groups": Source{
+							Kind: "datasheet",
+							Ref:  "deepseek-ai/DeepSeek-V3 config.json: n_group = 8 (technical report arXiv:2412.19437 §2.1.2, Node-Limited Routing: each token sent to at most M nodes; §3.2.2: M = 4, the 256 routed experts over 8 nodes)",
+							URL:  "https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json",
 						},
 						"shared_experts": Source{
 							Kind: "literature",
@@ -2868,7 +2880,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:112",
+					File: "catalog/data/models/language.yaml:116",
 				},
 			},
 			&Model{
@@ -2917,7 +2929,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:149",
+					File: "catalog/data/models/language.yaml:153",
 				},
 			},
 			&Model{
@@ -2964,7 +2976,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:176",
+					File: "catalog/data/models/language.yaml:180",
 				},
 			},
 			&Model{
@@ -3018,7 +3030,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:201",
+					File: "catalog/data/models/language.yaml:205",
 				},
 			},
 			&Model{
@@ -3055,7 +3067,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:229",
+					File: "catalog/data/models/language.yaml:233",
 				},
 			},
 			&Model{
@@ -3104,7 +3116,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:252",
+					File: "catalog/data/models/language.yaml:256",
 				},
 			},
 			&Model{
@@ -3152,7 +3164,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:279",
+					File: "catalog/data/models/language.yaml:283",
 				},
 			},
 			&Model{
@@ -3199,7 +3211,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "The model DistServe (Zhong et al., OSDI 2024) serves in its OPT-13B experiments; config.json values as read from public copies of the file (the code corpus), the paper's Table 1 for the shape.",
-					File:  "catalog/data/models/language.yaml:305",
+					File:  "catalog/data/models/language.yaml:309",
 				},
 			},
 			&Model{
@@ -3247,7 +3259,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:330",
+					File: "catalog/data/models/language.yaml:334",
 				},
 			},
 			&Model{
@@ -3295,7 +3307,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:356",
+					File: "catalog/data/models/language.yaml:360",
 				},
 			},
 			&Model{
@@ -3343,7 +3355,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/models/data/language.yaml",
 						Commit: "087dd538a6197ab89279a443490357b237c4d63e",
 					},
-					File: "catalog/data/models/language.yaml:382",
+					File: "catalog/data/models/language.yaml:386",
 				},
 			},
 			&Model{
@@ -7223,7 +7235,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "016973eb7f47462722c7056e50f56649a0fbc95ad4ed17f9febc41dadc0d0fab",
+		Hash: "4534b499d89be7a968271d73c7d5c911392fa23dd69bb798d2ffdef310460b10",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:e5195b81cc2fb3d3cc8c04e16cfed0918cc6476e872911e84933cba1ec09992a",
@@ -7237,7 +7249,7 @@ func embedded() *Catalog {
 				"catalog/data/infra/prices.yaml:cd23c29368123370fd9cb527b56d67f9df6432d34c18f43c2636d096b79b67d4",
 				"catalog/data/models/embodied.yaml:3e68c93d768306cb0e154a7ae9920ddfa40d39e4e36b9c2901de636575cec419",
 				"catalog/data/models/generativevision.yaml:91d49195dcb4fb46ea75a74b42c31f5089f44b46110fd308bfd512d836af198d",
-				"catalog/data/models/language.yaml:e8a24986d0e6e2d35946dcadabd75d7ed3bb5968585e0543168657369a5d89ab",
+				"catalog/data/models/language.yaml:a8e476d8a8be9572855b1e66f612b2ec923ef40a54c5f40989e91f953c6d291f",
 				"catalog/data/models/recommendation.yaml:569b0e324b373a92119e62fb72bea82a2e2c40b57e0db614f569c0fd46b9a8b7",
 				"catalog/data/models/statespace.yaml:7ea50c7ac6af5254e3b414640846dfefcdf39b13ebb5e874781577be8c61a8d4",
 				"catalog/data/models/tiny.yaml:806d41baf7102d5e6325932fd14ef971a72870196683c4e5464e3a366f93a8ed",

@@ -100,16 +100,17 @@ func TestHFConfigMLA(t *testing.T) {
 		"kv_lora_rank": 512, "moe_intermediate_size": 2048, "moe_layer_freq": 1, "n_routed_experts": 256, "n_shared_experts": 1,
 		"num_attention_heads": 128, "num_experts_per_tok": 8, "num_hidden_layers": 61, "num_key_value_heads": 128,
 		"q_lora_rank": 1536, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "tie_word_embeddings": false,
-		"v_head_dim": 128, "vocab_size": 129280}`
+		"v_head_dim": 128, "vocab_size": 129280, "n_group": 8, "topk_group": 4}`
 	const v2 = `{"model_type": "deepseek_v2", "first_k_dense_replace": 1, "hidden_size": 5120, "intermediate_size": 12288,
 		"kv_lora_rank": 512, "moe_intermediate_size": 1536, "moe_layer_freq": 1, "n_routed_experts": 160, "n_shared_experts": 2,
 		"num_attention_heads": 128, "num_experts_per_tok": 6, "num_hidden_layers": 60, "num_key_value_heads": 128,
 		"q_lora_rank": 1536, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "tie_word_embeddings": false,
-		"v_head_dim": 128, "vocab_size": 102400}`
+		"v_head_dim": 128, "vocab_size": 102400, "n_group": 8, "topk_group": 3}`
 	const lite = `{"model_type": "deepseek_v2", "first_k_dense_replace": 1, "hidden_size": 2048, "intermediate_size": 10944,
 		"kv_lora_rank": 512, "moe_intermediate_size": 1408, "n_routed_experts": 64, "n_shared_experts": 2,
 		"num_attention_heads": 16, "num_experts_per_tok": 6, "num_hidden_layers": 27, "num_key_value_heads": 16,
-		"q_lora_rank": null, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128, "vocab_size": 102400}`
+		"q_lora_rank": null, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128, "vocab_size": 102400,
+		"n_group": 1, "topk_group": 1}`
 	for _, tc := range []struct {
 		name, cfg      string
 		total, active  float64
@@ -130,6 +131,13 @@ func TestHFConfigMLA(t *testing.T) {
 		}
 		if math.Abs(m.Parameters/tc.published-1) > 0.02 || tc.pub > 0 && math.Abs(m.ActiveParameters/tc.pub-1) > 0.05 {
 			t.Errorf("%s: %.4g total, %.4g active, published %.4g and %.4g", tc.name, m.Parameters, m.ActiveParameters, tc.published, tc.pub)
+		}
+		// Group-limited routing as the configs state it (n_group, topk_group); V2-Lite's
+		// single group is none.
+		route := map[string][2]int{"DeepSeek-V3": {8, 4}, "DeepSeek-V2": {8, 3}}[tc.name]
+		groups, top := route[0], route[1]
+		if m.RoutingGroups != groups || m.RoutingGroupTopK != top {
+			t.Errorf("%s: routing groups %d, top %d; want %d, %d", tc.name, m.RoutingGroups, m.RoutingGroupTopK, groups, top)
 		}
 		// The cache is the latent: kv_lora_rank + qk_rope_head_dim = 576 values a layer
 		// (DeepSeek-V2 report §2.1.4, Table 1: (d_c + d_h^R)·l = 4.5 d_h·l).

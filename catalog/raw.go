@@ -127,6 +127,8 @@ type rawModel struct {
 	DenseIntermediateDim  int    `yaml:"dense_intermediate_dim"`
 	ExpertIntermediateDim int    `yaml:"expert_intermediate_dim"`
 	SharedExperts         int    `yaml:"shared_experts"`
+	RoutingGroups         int    `yaml:"routing_groups"`
+	RoutingGroupTopK      int    `yaml:"routing_group_topk"`
 	InferenceFLOPs        *qty   `yaml:"inference_flops"`
 	InferenceFLOPsPer     string `yaml:"inference_flops_per"`
 	ReferenceSeqLen       int    `yaml:"reference_seq_len"`

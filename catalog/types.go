@@ -319,6 +319,13 @@ type Model struct {
 	DenseIntermediateDim  int `json:"dense_intermediate_dim,omitempty"`
 	ExpertIntermediateDim int `json:"expert_intermediate_dim,omitempty"`
 	SharedExperts         int `json:"shared_experts,omitempty"`
+	// Group-limited (node-limited) routing: the routed experts split into RoutingGroups
+	// groups of consecutive experts, a token's experts chosen within its RoutingGroupTopK
+	// best groups (config.json n_group, topk_group; DeepSeek-V3 report §2.1.2). 0 = none.
+	// The calibrated training step prices DeepEP's per-node dispatch with them
+	// (docs/PHYSICS.md §35, "DeepEP dispatch and node-limited routing").
+	RoutingGroups    int `json:"routing_groups,omitempty"`
+	RoutingGroupTopK int `json:"routing_group_topk,omitempty"`
 
 	InferenceFLOPs    float64 `json:"inference_flops,omitempty"`
 	InferenceFLOPsPer string  `json:"inference_flops_per,omitempty"`

@@ -150,6 +150,8 @@ type hfConfig struct {
 	LocalExperts    int      `json:"num_local_experts"`
 	RoutedExperts   int      `json:"n_routed_experts"`
 	SharedExperts   int      `json:"n_shared_experts"`
+	Groups          int      `json:"n_group"`    // DeepSeek's group-limited routing
+	GroupTopK       int      `json:"topk_group"` // groups a token's experts are chosen within
 	ExpertsPerTok   int      `json:"num_experts_per_tok"`
 	MoEIntermediate int      `json:"moe_intermediate_size"`
 	FirstDense      int      `json:"first_k_dense_replace"`
@@ -225,7 +227,8 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 		{"num_experts_per_tok", cfg.ExpertsPerTok}, {"moe_intermediate_size", cfg.MoEIntermediate}, {"first_k_dense_replace", cfg.FirstDense},
 		{"kv_lora_rank", cfg.KVLoraRank}, {"qk_rope_head_dim", cfg.QKRopeHeadDim}, {"max_position_embeddings", cfg.MaxPositions},
 		{"num_nextn_predict_layers", cfg.NextNLayers}, {"qk_nope_head_dim", cfg.QKNopeHeadDim}, {"v_head_dim", cfg.VHeadDim},
-		{"q_lora_rank", derefInt(cfg.QLoraRank)}, {"moe_layer_freq", cfg.MoELayerFreq}} {
+		{"q_lora_rank", derefInt(cfg.QLoraRank)}, {"moe_layer_freq", cfg.MoELayerFreq},
+		{"n_group", cfg.Groups}, {"topk_group", cfg.GroupTopK}} {
 		if f.v < 0 || f.v > maxDim {
 			return nil, fmt.Errorf("%s: %s must be in [0, %d], got %d", path, f.name, maxDim, f.v)
 		}
@@ -357,6 +360,10 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 	if experts > 0 {
 		m.Family, m.Architecture = MoE, "MoE Transformer"
 		m.Experts, m.ActiveExpertsPerToken = experts, cfg.ExpertsPerTok
+		if deepseekTypes[cfg.ModelType] && cfg.Groups > 1 {
+			// Group-limited routing (DeepseekV3Config n_group, topk_group): n_group 1 is none.
+			m.RoutingGroups, m.RoutingGroupTopK = cfg.Groups, cfg.GroupTopK
+		}
 		m.ActiveParameters = math.Round(active)
 		// intermediate_dim is one MLP width for every layer and expert (the serving step
 		// times each expert's matmuls at it). DeepSeek's dense layers are intermediate_size

@@ -175,7 +175,8 @@ func (m *Model) Validate() error {
 		{"reference_seq_len", m.ReferenceSeqLen}, {"state_size", m.StateSize}, {"denoising_steps", m.DenoisingSteps},
 		{"resolution_px", m.ResolutionPx}, {"action_chunk_horizon", m.ActionChunkHorizon}, {"action_dim", m.ActionDim}, {"mtp_layers", m.MTPLayers},
 		{"q_lora_rank", m.QLoraRank}, {"qk_nope_head_dim", m.QKNopeHeadDim}, {"v_head_dim", m.VHeadDim}, {"dense_layers", m.DenseLayers},
-		{"dense_intermediate_dim", m.DenseIntermediateDim}, {"expert_intermediate_dim", m.ExpertIntermediateDim}, {"shared_experts", m.SharedExperts}} {
+		{"dense_intermediate_dim", m.DenseIntermediateDim}, {"expert_intermediate_dim", m.ExpertIntermediateDim}, {"shared_experts", m.SharedExperts},
+		{"routing_groups", m.RoutingGroups}, {"routing_group_topk", m.RoutingGroupTopK}} {
 		c.count(f.field, f.v, maxDim)
 	}
 	c.count("context_tokens", m.ContextTokens, maxContext)
@@ -226,6 +227,20 @@ func (m *Model) Validate() error {
 		c.fail("active_experts_per_token", "a mixture of %d experts routes each token to at least 1, got %d", m.Experts, m.ActiveExpertsPerToken)
 	case m.ActiveExpertsPerToken > m.Experts:
 		c.fail("active_experts_per_token", "%d exceeds the %d experts", m.ActiveExpertsPerToken, m.Experts)
+	}
+	// Group-limited routing: a token's topk experts come from routing_group_topk of the
+	// routing_groups groups, each group a whole number of experts.
+	switch g, t := m.RoutingGroups, m.RoutingGroupTopK; {
+	case (g > 0) != (t > 0):
+		c.fail("routing_groups", "routing_groups and routing_group_topk go together (config.json n_group, topk_group), got %d and %d", g, t)
+	case g > 0 && m.Experts == 0:
+		c.fail("routing_groups", "%d groups of experts; the entry has no experts", g)
+	case g > 0 && m.Experts%g != 0:
+		c.fail("routing_groups", "%d does not divide the %d experts (each group holds a whole number)", g, m.Experts)
+	case t > g:
+		c.fail("routing_group_topk", "%d exceeds the %d groups", t, g)
+	case g > 0 && m.ActiveExpertsPerToken > t*(m.Experts/g):
+		c.fail("routing_group_topk", "%d groups of %d experts cannot hold a token's %d experts", t, m.Experts/g, m.ActiveExpertsPerToken)
 	}
 	c.num("inference_flops", m.InferenceFLOPs, maxFLOP, false)
 	c.num("inference_energy", m.InferenceEnergyJ, maxJoules, false)

@@ -148,6 +148,14 @@ type StepIn struct {
 	// computation of an adjacent microbatch, on DeepEPCommSMs of the SMs. Only with
 	// expert parallelism; DualPipe overlaps them already. Shorter (nil): false.
 	A2AOverlap []bool
+	// DeepEP dispatches and combines the expert-parallel tokens with DeepEP's kernels
+	// (Megatron-Core's flex dispatcher, moe_enable_deepep): a token crosses the network
+	// once per destination node and NVLink once per destination GPU (DeepEPLink), instead
+	// of once per routed copy. RoutingGroups and RoutingGroupTopK are the model's expert
+	// groups and the groups a token's experts are chosen within (n_group, topk_group; 0:
+	// no grouping), which bound those nodes (RoutedUnitHit). Shorter (nil): false, 0.
+	DeepEP                          []bool
+	RoutingGroups, RoutingGroupTopK []float64
 	// DualPipe runs the pipeline as DeepSeek-V3's bidirectional DualPipe schedule
 	// (DualPipe, below) instead of 1F1B. Shorter than the other columns (nil): false.
 	DualPipe []bool
@@ -409,6 +417,14 @@ func (o *StepOut) step(i int, in *StepIn) {
 	cpBus, cpHop := group(tp, cp)
 	// The expert-parallel all-to-alls leave a node at each rank's own NIC rate (AllToAllLink).
 	epBus, epHop := AllToAllLink(tp*cp, ep, g, intraBus, intraHop, interBus, interHop)
+	if i < len(in.DeepEP) && in.DeepEP[i] && experts > 0 {
+		// DeepEP: one copy per distinct node over the NIC, per distinct GPU over NVLink.
+		var groups, groupTopK float64
+		if i < len(in.RoutingGroups) && i < len(in.RoutingGroupTopK) {
+			groups, groupTopK = in.RoutingGroups[i], in.RoutingGroupTopK[i]
+		}
+		epBus, epHop = DeepEPLink(tp*cp, ep, g, intraBus, intraHop, interBus, interHop, experts, topk, groups, groupTopK)
+	}
 
 	key := layerKey{h: h, a: a, kv: kv, ffn: ffn, vocab: in.Vocab[i], experts: experts, topk: topk, s: s, b: b, cp: cp, tp: tp, ep: ep, bytes: e,
 		rate: rate, attn: in.AttentionRate[i], sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,

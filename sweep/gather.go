@@ -114,6 +114,7 @@ type modelTable struct {
 	inferenceFLOPs, modelSize, steps      []float64
 	attnCoef, kvPerToken                  []float64
 	expertsPerToken                       []float64
+	routingGroups, routingGroupTopK       []float64 // group-limited routing (n_group, topk_group); 0 = none
 	context                               []float64 // context_tokens, 0 when the catalog does not know it
 	window, windowLayers                  []float64 // sliding_window (tokens) and sliding_window_layers; 0 = none
 	windowed                              bool      // some model of the plan has a sliding window
@@ -196,6 +197,8 @@ func newModelTable(ms []*catalog.Model) *modelTable {
 		t.modelSize = append(t.modelSize, m.ModelSizeBytes)
 		t.steps = append(t.steps, float64(m.DenoisingSteps))
 		t.expertsPerToken = append(t.expertsPerToken, float64(m.ActiveExpertsPerToken))
+		t.routingGroups = append(t.routingGroups, float64(m.RoutingGroups))
+		t.routingGroupTopK = append(t.routingGroupTopK, float64(m.RoutingGroupTopK))
 		t.context = append(t.context, float64(m.ContextTokens))
 		t.window, t.windowLayers = append(t.window, float64(m.SlidingWindow)), append(t.windowLayers, float64(m.SlidingWindowLayers))
 		t.windowed = t.windowed || m.SlidingWindow > 0

@@ -27,9 +27,9 @@ import (
 //   - prefill_tp in a serve-deploy grid that is aggregated at every point;
 //   - output_tokens in a serve grid whose qps is 0 at every point (serve refuses
 //     --output-tokens without --qps);
-//   - optimizer_state_precision, pipeline_schedule and moe_a2a_overlap in the fleet study
-//     under the seed profile (FP32 Adam state, no optimizer pass, the 1F1B bubble only,
-//     every all-to-all exposed);
+//   - optimizer_state_precision, pipeline_schedule, moe_a2a_overlap and moe_dispatcher in
+//     the fleet study under the seed profile (FP32 Adam state, no optimizer pass, the 1F1B
+//     bubble only, every all-to-all exposed, every routed copy sent on its own);
 //   - dp_shard in the fleet and train-memory studies under the seed profile (no hybrid
 //     sharding there) or when zero_stage is 0 at every point (nothing is sharded);
 //   - transformer_execution in the fleet and node studies under the seed profile, whose
@@ -93,6 +93,7 @@ func (p *Plan) EffectNotes() []string {
 		note("optimizer_state_precision", "the seed profile's training memory keeps FP32 Adam state and its step has no optimizer pass (docs/PHYSICS.md §35); use --profile calibrated or drop it")
 		note("pipeline_schedule", "the seed profile's step prices the 1F1B bubble only (docs/PHYSICS.md §35 prices DualPipe); use --profile calibrated or drop it")
 		note("moe_a2a_overlap", "the seed profile's step exposes every all-to-all (docs/PHYSICS.md §35 prices combined 1F1B); use --profile calibrated or drop it")
+		note("moe_dispatcher", "the seed profile's step sends every routed copy of a token on its own (docs/PHYSICS.md §35 prices DeepEP's per-node dispatch); use --profile calibrated or drop it")
 	}
 	if (p.Study.Name == "fleet" || p.Study.Name == "node") && !p.Calibrated() {
 		note("transformer_execution", "the seed profile's training step has no per-layer elementwise work to run fused or eager (docs/PHYSICS.md §35); use --profile calibrated or drop it")

@@ -79,6 +79,7 @@ type planParallel struct {
 	OptimizerStatePrecision string `yaml:"optimizer_state_precision"`
 	PipelineSchedule        string `yaml:"pipeline_schedule"`
 	MoEA2AOverlap           *bool  `yaml:"moe_a2a_overlap"`
+	MoEDispatcher           string `yaml:"moe_dispatcher"`
 }
 
 type planOps struct {
@@ -358,6 +359,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	}
 	if par.TransformerExecution != "" {
 		val("transformer_execution", par.TransformerExecution, "parallelism.transformer_execution")
+	}
+	if par.MoEDispatcher != "" {
+		val("moe_dispatcher", par.MoEDispatcher, "parallelism.moe_dispatcher")
 	}
 	if par.MoEA2AOverlap != nil {
 		val("moe_a2a_overlap", strconv.FormatBool(*par.MoEA2AOverlap), "parallelism.moe_a2a_overlap")

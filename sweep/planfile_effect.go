@@ -73,7 +73,7 @@ func (pf *PlanFile) checkEffect(cat *catalog.Catalog, profile string, warn func(
 			set bool
 			key string
 		}{{par.CP != nil, "cp"}, {par.CPAttention != "", "cp_attention"}, {par.TransformerExecution != "", "transformer_execution"}, {par.AttentionKernel != "", "attention_kernel"}, {par.ActivationCheckpointing != "", "activation_checkpointing"}, {par.SequenceParallel != nil, "sequence_parallel"},
-			{par.FlashAttention != nil, "flash_attention"}, {par.FP32Gradients != nil, "fp32_gradients"}, {par.DPShard != nil, "dp_shard"}, {par.OptimizerStatePrecision != "", "optimizer_state_precision"}, {par.PipelineSchedule != "", "pipeline_schedule"}, {par.MoEA2AOverlap != nil, "moe_a2a_overlap"}} {
+			{par.FlashAttention != nil, "flash_attention"}, {par.FP32Gradients != nil, "fp32_gradients"}, {par.DPShard != nil, "dp_shard"}, {par.OptimizerStatePrecision != "", "optimizer_state_precision"}, {par.PipelineSchedule != "", "pipeline_schedule"}, {par.MoEA2AOverlap != nil, "moe_a2a_overlap"}, {par.MoEDispatcher != "", "moe_dispatcher"}} {
 			if k.set {
 				return pf.errf("parallelism."+k.key, "parallelism.%s changes nothing under the seed profile: it is a term of the calibrated training step, which the seed's has not; drop it, or use --profile calibrated", k.key)
 			}

@@ -40,6 +40,8 @@ func init() {
 			in("virtual_stages", "1", 1, "interleaved pipeline stages per device"),
 			{Name: "pipeline_schedule", Kind: KindEnum, Default: "1f1b", Enum: []string{"1f1b", "dualpipe"},
 				Doc: "calibrated: 1f1b (interleaved with virtual_stages > 1; Narayanan et al. 2021) or dualpipe (DeepSeek-V3's bidirectional schedule, report §3.2.1: two chunks and twice a stage's parameters per rank, pp + 1 microbatches of activations, the all-to-alls and pipeline sends beside the computation on 20 SMs, bubble (pp/2 − 1)(F&B + B − 3W); needs an even pp, no virtual stages and an even number of microbatches of at least 2·pp, else infeasible, dualpipe_needs_even_pp_and_microbatches)"},
+			{Name: "moe_dispatcher", Kind: KindEnum, Default: "alltoall", Enum: []string{"alltoall", "deepep"},
+				Doc: "calibrated, with ep > 1: alltoall (Megatron-Core's all-to-all token dispatcher: every routed copy of a token crosses the network on its own) or deepep (DeepEP's kernels, Megatron-Core's flex dispatcher with moe_enable_deepep, DeepSeek-V3's own: a token crosses to each node holding one of its experts once, over the NIC, and is forwarded over NVLink to the GPUs there; the model's routing_groups bound the nodes; docs/PHYSICS.md §35)"},
 			{Name: "moe_a2a_overlap", Kind: KindBool, Default: "false", Doc: "calibrated, with ep > 1 and pipeline_schedule 1f1b: Megatron-Core's combined 1F1B (EP A2A overlap, --overlap-moe-expert-parallel-comm; Megatron-Bridge's moe_a2a_overlap): a microbatch's dispatch and combine all-to-alls run beside an adjacent microbatch's computation in the steady state, on DeepEP's 20 SMs; the bubble keeps them exposed"},
 			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3"},
 			dpShardParam,
@@ -581,10 +583,12 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	st.Gated = grow(st.Gated, n)
 	st.Recompute = grow(st.Recompute, n)
 	ckpt, kern := c.get("activation_checkpointing"), c.get("attention_kernel")
+	st.RoutingGroups, st.RoutingGroupTopK = grow(st.RoutingGroups, n), grow(st.RoutingGroupTopK, n)
 	for k := 0; k < n; k++ {
 		m, h := int(mc[k]), int(codes[k])
 		cl := &e.clusters[int(cc[k])]
 		stepShape(st, k, e.m, m, e.h, h, prec[k], nd.PeakFLOPS[k]*nd.Efficiency[k])
+		st.RoutingGroups[k], st.RoutingGroupTopK[k] = e.m.routingGroups[m], e.m.routingGroupTopK[m]
 		if a := e.h.attentionFlash1For(float64(h), prec[k]); kern[k] == attnFlash1 && a > 0 {
 			// FlashAttention-1's measured rate (docs/PHYSICS.md §35, "Attention kernel");
 			// without one the row is unsupported_by_hardware (flash1Unsupported) and
@@ -611,6 +615,8 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	st.OverlapDP = boolsOf(st.OverlapDP, c.get("overlap"))
 	st.FP32Grads = boolsOf(st.FP32Grads, c.get("fp32_gradients"))
 	st.A2AOverlap = boolsOf(st.A2AOverlap, c.get("moe_a2a_overlap"))
+	// Enum order alltoall, deepep: code 1 dispatches with DeepEP.
+	st.DeepEP = boolsOf(st.DeepEP, c.get("moe_dispatcher"))
 	// Enum order 1f1b, dualpipe: code 1 runs DualPipe.
 	st.DualPipe = boolsOf(st.DualPipe, c.get("pipeline_schedule"))
 	// Enum order fp32, bf16: code 1 keeps Adam's moments in BF16.

@@ -101,6 +101,7 @@ func TestPlanKeysChangeTheAnswer(t *testing.T) {
 			strings.Replace(fmt.Sprintf(fleet8, "", "H100", "", ", microbatches: 4"), "tp: 8", "tp: 1, pp: 2", 1),
 			strings.Replace(fmt.Sprintf(fleet8, "", "H100", "", ", microbatches: 4, pipeline_schedule: dualpipe"), "tp: 8", "tp: 1, pp: 2", 1), changes},
 		{"moe_a2a_overlap seed", "seed", "parallelism.moe_a2a_overlap", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", moe_a2a_overlap: true"), refused},
+		{"moe_dispatcher seed", "seed", "parallelism.moe_dispatcher", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", moe_dispatcher: deepep"), refused},
 		{"pipeline_schedule seed", "seed", "parallelism.pipeline_schedule", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", pipeline_schedule: dualpipe"), refused},
 		{"optimizer_state_precision seed", "seed", "parallelism.optimizer_state_precision", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", optimizer_state_precision: bf16"), refused},
 		{"fp32_gradients seed", "seed", "parallelism.fp32_gradients", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", fp32_gradients: false"), refused},
