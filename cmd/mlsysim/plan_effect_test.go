@@ -21,6 +21,7 @@ func TestPlanKeysChangeTheAnswer(t *testing.T) {
 		node   = head + "workload: {name: %s, batch_size: 8%s}\nhardware: {name: %s%s}\n"
 		fleet8 = head + "workload: {name: Llama3_8B, batch_size: 512%s}\nhardware: {name: %s, accelerators: 16, accelerators_per_node: 8%s}\nparallelism: {tp: 8%s}\n"
 	)
+	dsv3EP := head + "workload: {name: DeepSeek_V3, batch_size: 2048, seq_len: 4096}\nhardware: {name: H800, accelerators: 1024, accelerators_per_node: 8, precision: bf16}\nparallelism: {tp: 1, pp: 16, ep: 64, microbatches: 32, zero_stage: 1, activation_checkpointing: full}\n"
 	type outcome int
 	const (
 		changes outcome = iota
@@ -101,6 +102,9 @@ func TestPlanKeysChangeTheAnswer(t *testing.T) {
 			strings.Replace(fmt.Sprintf(fleet8, "", "H100", "", ", microbatches: 4"), "tp: 8", "tp: 1, pp: 2", 1),
 			strings.Replace(fmt.Sprintf(fleet8, "", "H100", "", ", microbatches: 4, pipeline_schedule: dualpipe"), "tp: 8", "tp: 1, pp: 2", 1), changes},
 		{"moe_a2a_overlap seed", "seed", "parallelism.moe_a2a_overlap", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", moe_a2a_overlap: true"), refused},
+		// DeepSeek-V3 on 1024 H800, EP 64 over 8 nodes: DeepEP sends a token to 3.5 other
+		// nodes, not 7 copies.
+		{"moe_dispatcher", "calibrated", "parallelism.moe_dispatcher", dsv3EP, strings.Replace(dsv3EP, "ep: 64", "ep: 64, moe_dispatcher: deepep", 1), changes},
 		{"moe_dispatcher seed", "seed", "parallelism.moe_dispatcher", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", moe_dispatcher: deepep"), refused},
 		{"pipeline_schedule seed", "seed", "parallelism.pipeline_schedule", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", pipeline_schedule: dualpipe"), refused},
 		{"optimizer_state_precision seed", "seed", "parallelism.optimizer_state_precision", fmt.Sprintf(fleet8, "", "H100", "", ""), fmt.Sprintf(fleet8, "", "H100", "", ", optimizer_state_precision: bf16"), refused},
