@@ -2,6 +2,8 @@ package kernel
 
 import (
 	"math"
+	"math/rand/v2"
+	"sort"
 	"testing"
 )
 
@@ -192,4 +194,53 @@ func TestStepDeepEP(t *testing.T) {
 	if !(ungrouped.EPComm[0] > out.EPComm[0] && ungrouped.EPComm[0] < plain.EPComm[0]) {
 		t.Errorf("ungrouped DeepEP %v, want between grouped %v and plain %v", ungrouped.EPComm[0], out.EPComm[0], plain.EPComm[0])
 	}
+}
+
+// TestRoutedUnitHitAgainstRouter runs DeepSeek-V3's group-limited router itself on random
+// scores (Megatron-Core's moe_router_force_load_balancing: sigmoid of normal logits; each
+// of the 8 groups scored by its top 2, the best 4 groups kept, the top 8 experts of those)
+// and counts the nodes (32 experts) and GPUs (4) a token reaches, against the formula's
+// 8 · RoutedUnitHit: 4 nodes and 7.61 GPUs. The formula assumes r = 2 experts in each chosen
+// group; the router's top 8 of the chosen 128 leaves a chosen group empty about 1 % of the
+// time, so it reaches slightly fewer (3.97 nodes, 7.49 GPUs over these 20,000 tokens; a
+// Python run of the same router gave 3.96 and 7.49, docs/PHYSICS.md §35). Held within 3 %.
+func TestRoutedUnitHitAgainstRouter(t *testing.T) {
+	const E, G, T, K, tokens = 256, 8, 4, 8, 20000
+	rng := rand.New(rand.NewPCG(1, 2))
+	s := make([]float64, E)
+	idx := make([]int, 0, E)
+	var nodes, gpus float64
+	for range tokens {
+		for e := range s {
+			s[e] = 1 / (1 + math.Exp(-rng.NormFloat64()))
+		}
+		type gs struct {
+			g int
+			v float64
+		}
+		groups := make([]gs, G)
+		for g := range G {
+			top := make([]float64, E/G)
+			copy(top, s[g*E/G:(g+1)*E/G])
+			sort.Float64s(top)
+			groups[g] = gs{g, top[len(top)-1] + top[len(top)-2]}
+		}
+		sort.Slice(groups, func(i, j int) bool { return groups[i].v > groups[j].v })
+		idx = idx[:0]
+		for _, c := range groups[:T] {
+			for e := c.g * E / G; e < (c.g+1)*E/G; e++ {
+				idx = append(idx, e)
+			}
+		}
+		sort.Slice(idx, func(i, j int) bool { return s[idx[i]] > s[idx[j]] })
+		nodes += distinctUnits(idx[:K], 32)
+		gpus += distinctUnits(idx[:K], 4)
+	}
+	nodes /= tokens
+	gpus /= tokens
+	wantNodes, wantGPUs := 8*RoutedUnitHit(E, K, G, T, 32), 64*RoutedUnitHit(E, K, G, T, 4)
+	if math.Abs(nodes/wantNodes-1) > 0.03 || math.Abs(gpus/wantGPUs-1) > 0.03 {
+		t.Errorf("router reaches %.3f nodes and %.3f GPUs a token; the formula %.3f and %.3f", nodes, gpus, wantNodes, wantGPUs)
+	}
+	t.Logf("router: %.3f nodes, %.3f GPUs; formula: %.3f, %.3f", nodes, gpus, wantNodes, wantGPUs)
 }
