@@ -20,7 +20,8 @@ import "math"
 // Node-limited (group-limited) routing bounds the nodes: DeepSeek-V3 splits its 256
 // experts into n_group = 8 groups, picks a token's topk_group = 4 best groups by the sum of
 // each group's top topk/topk_group expert scores and its top-8 experts within them
-// (report §2.1.2, "Node-Limited Routing", M = 4; config.json n_group 8, topk_group 4;
+// (report §2.1.2, "Node-Limited Routing"; M = 4 nodes in §3.2.2; config.json n_group 8,
+// topk_group 4; every group chosen, T = G, is plain top-k;
 // Megatron-Core's group_limited_topk scores a group by its top topk/group_topk experts).
 //
 // RoutedUnitHit is the probability that a token's topk experts include at least one of a
@@ -37,7 +38,7 @@ import "math"
 // Under random router scores (Megatron-Core's moe_router_force_load_balancing, the
 // Megatron-Bridge benchmarks' routing) a chosen group gets r experts on average and at
 // least one 99 % of the time, so the per-group count is the router's, not an assumption
-// that favours the result (docs/PHYSICS.md §35 gives the check).
+// that favours the result (TestRoutedUnitHitAgainstRouter; docs/PHYSICS.md §35).
 func RoutedUnitHit(experts, topk, groups, groupTopK, u float64) float64 {
 	if experts <= 0 || topk <= 0 || u <= 0 {
 		return 0
