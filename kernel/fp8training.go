@@ -154,14 +154,14 @@ func fp8InputGather(k *layerKey, elems float64) (fwd, bwd float64) {
 // shards them with the rest (an assumption, docs/PHYSICS.md §35).
 func fp8WeightCopies(in *TrainMemIn, i int, kv, ffn float64) float64 {
 	// A dense MLP is one expert; an MoE layer's experts are counted from the parameters
-	// they hold, sharded over tp·ep.
+	// they hold, sharded over etp·ep.
 	local := 1.0
 	if in.ExpertParams[i] > 0 {
 		local = 0
 	}
 	perLayer := FP8LayerWeights(in.Hidden[i], in.Heads[i], kv, ffn, in.TP[i], local, in.Gated[i])
 	if in.ExpertParams[i] > 0 {
-		perLayer += in.ExpertParams[i] / in.Layers[i] / (in.TP[i] * in.EP[i])
+		perLayer += in.ExpertParams[i] / in.Layers[i] / (memETP(in, i) * in.EP[i])
 	}
 	return FP8WeightCopyBytes * perLayer * math.Ceil(in.Layers[i]/in.PP[i])
 }

@@ -73,11 +73,20 @@ func TrainingMemory(out *TrainMemOut, in *TrainMemIn) {
 //	              · (1 + (pp−1)/(pp·v)) with interleaving   (Korthikanti §4.2.3)
 //	            + the embedding dropout mask of each in-flight microbatch (§4.3)
 //	            + 4·s·b·h/t·(1 + V/h)·b/2 without pipelining: last norm, output input, FP32 logits (§4.3)
+// memETP is point i's expert tensor-parallel degree: ETP, or TP where unset.
+func memETP(in *TrainMemIn, i int) float64 {
+	if i < len(in.ETP) && in.ETP[i] > 0 {
+		return in.ETP[i]
+	}
+	return in.TP[i]
+}
+
 func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	b := in.Bytes[i]
 	tp, pp, dp, ep := in.TP[i], in.PP[i], in.DP[i], in.EP[i]
 	dense := in.Params[i] - in.ExpertParams[i]
-	pRank := dense/(tp*pp) + in.ExpertParams[i]/(tp*pp*ep)
+	etp := memETP(in, i)
+	pRank := dense/(tp*pp) + in.ExpertParams[i]/(etp*pp*ep)
 	pTrain := pRank * in.TrainableFraction[i]
 	gradBytes := b
 	if in.FP32Grads[i] {
@@ -110,11 +119,12 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	if cp := in.CP[i]; cp > 1 {
 		shard *= cp
 	}
-	if in.ExpertParams[i] > 0 && ep > 1 {
-		// Dense state shards over the group, expert state over its shard/ep expert ranks.
-		fe := in.ExpertParams[i] / (tp * pp * ep) / pRank
+	if in.ExpertParams[i] > 0 && (ep > 1 || etp != tp) {
+		// Dense state shards over the group, expert state over its shard·(tp/etp)/ep
+		// expert-data-parallel ranks (an expert is replicated over tp/etp more ranks).
+		fe := in.ExpertParams[i] / (etp * pp * ep) / pRank
 		wd, gd, od := ZeROShard(in.ZeROStage[i], shard, weights*(1-fe), grads*(1-fe), opt*(1-fe))
-		we, ge, oe := ZeROShard(in.ZeROStage[i], shard/ep, weights*fe, grads*fe, opt*fe)
+		we, ge, oe := ZeROShard(in.ZeROStage[i], shard*tp/(etp*ep), weights*fe, grads*fe, opt*fe)
 		weights, grads, opt = wd+we, gd+ge, od+oe
 	} else {
 		weights, grads, opt = ZeROShard(in.ZeROStage[i], shard, weights, grads, opt)
@@ -267,6 +277,7 @@ type TrainMemIn struct {
 	KVHeads, FFN, Vocab, ExpertParams    []float64 // 0 = MHA, 4·h, no output layer, dense
 	CP, VirtualStages, InFlight          []float64 // InFlight: microbatches per pipeline flush
 	DPShard                              []float64 // ZeRO shard group (hybrid sharding); 0 = DP
+	ETP                                  []float64 // expert tensor parallelism (StepIn.ETP); nil or 0 = TP
 	Gated, SeqParallel, Flash, FP32Grads []bool
 	FP8                                  []FP8Recipe // FP8 GEMMs: FP8 weight copies, GEMM inputs saved in FP8 (fp8training.go)
 	FP8Params                            []bool      // with FP8: the linear weights are FP8 tensors, no b-byte copy; nil = false

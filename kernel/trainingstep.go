@@ -41,6 +41,7 @@ const (
 	StepInvalidShard            // the ZeRO shard group does not divide dp, or ep does not divide it
 	StepInvalidInterleave       // interleaved (v > 1) with microbatches not a multiple of pp
 	StepInvalidDualPipe         // DualPipe with an odd pp, interleaving, or microbatches odd or fewer than 2·pp
+	StepInvalidETP              // etp does not divide tp, or an MoE model with tp > 1 lacks sequence parallelism
 )
 
 // Constants of the calibrated training step (docs/PHYSICS.md §35).
@@ -120,6 +121,11 @@ type StepIn struct {
 	SeqLen, Batch, Microbatches, GradAccum []float64 // tokens; global sequences; per pipeline flush
 	Accelerators, PerNode                  []float64 // N; accelerators per node (scale-up domain)
 	TP, PP, CP, EP, VirtualStages          []float64
+	// ETP is the expert tensor-parallel degree (Megatron-Core's
+	// expert_tensor_parallel_size): a routed expert's weights split over etp ranks; 0 =
+	// tp, Megatron's default. It divides tp (StepInvalidETP otherwise); etp < tp is MoE
+	// parallel folding (docs/PHYSICS.md §35, "Expert tensor parallelism").
+	ETP []float64
 	ZeROStage                              []float64
 	// DPShard is the ZeRO shard group (ZeRO ≥ 1): state is sharded over DPShard
 	// consecutive data-parallel ranks and replicated over the dp/DPShard groups, whose
@@ -238,9 +244,10 @@ func (o *StepOut) resize(n int) {
 // often share it (they differ in region, price or pipeline depth), so the last
 // result is kept.
 type layerKey struct {
-	h, a, kv, ffn, vocab, experts, topk, s, b, cp, tp, ep, bytes  float64
+	h, a, kv, ffn, vocab, experts, topk, s, b, cp, tp, ep, etp    float64
+	bytes                                                         float64
 	rate, attn, sms, bw, tpBus, tpHop, cpBus, cpHop, epBus, epHop float64
-	imbalance, rate8                                              float64
+	imbalance, rate8, etpBus, etpHop                              float64
 	gated, sp, flash, fp32, lora, cpAG, eager                     bool
 	rec                                                           Recompute
 	fp8                                                           FP8Recipe
@@ -364,6 +371,24 @@ func ShardGroup(dp, ep, shard, zero float64) (float64, uint8) {
 	return shard, StepValid
 }
 
+// ExpertTPSplit checks the expert tensor-parallel degree of a split: StepValid, or
+// StepInvalidETP where etp does not divide tp, or where an MoE model runs tp > 1
+// without sequence parallelism — Megatron-Core's MoE layer refuses to train so
+// (megatron/core/transformer/moe/moe_layer.py@d98e8a6, MoELayer.forward: "During
+// training, performance may degrade if MoE and tensor parallelism are enabled without
+// also enabling sequence parallelism", a ValueError), and the all-to-all pricing below
+// takes each TP rank's 1/tp of the tokens. Megatron itself only requires etp·ep·pp to
+// divide the world (parallel_state.py@d98e8a6, "world_size ... is not divisible by
+// expert_tensor_model_pipeline_parallel size"); with ep dividing dp (StepSplit) an etp
+// dividing tp meets that, and an etp above tp (expert-TP groups wider than the
+// attention's) is not modelled.
+func ExpertTPSplit(tp, etp, experts float64, sp bool) uint8 {
+	if !divides(tp, etp) || (experts > 0 && tp > 1 && !sp) {
+		return StepInvalidETP
+	}
+	return StepValid
+}
+
 // divides reports whether b divides a, for whole a < 2^53 and b > 0: a remainder of
 // at least 1 keeps a/b at least 1/b from any integer, more than the division's
 // rounding error (a/b)·2^−53, so the quotient is whole exactly when b divides a; and a
@@ -386,6 +411,13 @@ func (o *StepOut) step(i int, in *StepIn) {
 	structured := arch != &plainArch
 	dp, b, reason := StepSplit(N, tp, pp, cp, ep, v, SplitLayers(L, pp, v, arch), a, in.KVHeads[i], in.Experts[i], B, M, GA, s)
 	zero := in.ZeROStage[i]
+	etp := tp
+	if i < len(in.ETP) && in.ETP[i] > 0 {
+		etp = in.ETP[i]
+	}
+	if reason == StepValid {
+		reason = ExpertTPSplit(tp, etp, in.Experts[i], in.SeqParallel[i])
+	}
 	var gs float64
 	if reason == StepValid {
 		gs, reason = ShardGroup(dp, ep, in.DPShard[i], zero)
@@ -415,19 +447,26 @@ func (o *StepOut) step(i int, in *StepIn) {
 	}
 	tpBus, tpHop := group(1, tp)
 	cpBus, cpHop := group(tp, cp)
+	// Megatron-Core lays the experts out on a grid of their own, expert-TP innermost,
+	// then EP, with no CP (parallel_state.py, initialize_model_parallel:
+	// expert_decoder_rank_generator, tp=expert_tensor_parallel_size, cp=1, order
+	// "tp-cp-ep-dp-pp"): the EP group is ep ranks at stride etp, and the expert-TP group
+	// etp consecutive ranks.
+	etpBus, etpHop := group(1, etp)
 	// The expert-parallel all-to-alls leave a node at each rank's own NIC rate (AllToAllLink).
-	epBus, epHop := AllToAllLink(tp*cp, ep, g, intraBus, intraHop, interBus, interHop)
+	epBus, epHop := AllToAllLink(etp, ep, g, intraBus, intraHop, interBus, interHop)
 	if i < len(in.DeepEP) && in.DeepEP[i] && experts > 0 {
 		// DeepEP: one copy per distinct node over the NIC, per distinct GPU over NVLink.
 		var groups, groupTopK float64
 		if i < len(in.RoutingGroups) && i < len(in.RoutingGroupTopK) {
 			groups, groupTopK = in.RoutingGroups[i], in.RoutingGroupTopK[i]
 		}
-		epBus, epHop = DeepEPLink(tp*cp, ep, g, intraBus, intraHop, interBus, interHop, experts, topk, groups, groupTopK)
+		epBus, epHop = DeepEPLink(etp, ep, g, intraBus, intraHop, interBus, interHop, experts, topk, groups, groupTopK)
 	}
 
-	key := layerKey{h: h, a: a, kv: kv, ffn: ffn, vocab: in.Vocab[i], experts: experts, topk: topk, s: s, b: b, cp: cp, tp: tp, ep: ep, bytes: e,
+	key := layerKey{h: h, a: a, kv: kv, ffn: ffn, vocab: in.Vocab[i], experts: experts, topk: topk, s: s, b: b, cp: cp, tp: tp, ep: ep, etp: etp, bytes: e,
 		rate: rate, attn: in.AttentionRate[i], sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,
+		etpBus: etpBus, etpHop: etpHop,
 		gated: in.Gated[i], sp: in.SeqParallel[i], flash: in.FlashAttention[i], fp32: in.FP32Grads[i], lora: in.LoRA[i], rec: in.Recompute[i],
 		cpAG: in.CPAllGather[i], imbalance: in.Imbalance[i], fp8: in.FP8[i], rate8: in.FP8Rate[i], eager: in.Eager[i]}
 	if structured {
@@ -548,7 +587,10 @@ func (o *StepOut) step(i int, in *StepIn) {
 	// LoRA those are the adapters, dense, while ZeRO-3 still gathers the frozen base.
 	shard := tp * pp
 	pDense := (in.Params[i] - in.ExpertParams[i]) / shard
-	pExpert := in.ExpertParams[i] / (shard * ep)
+	// A routed expert's weights split over etp, not tp (Megatron-Core's experts.py builds
+	// the grouped MLP over expt_tp; docs/PHYSICS.md §35, "Expert tensor parallelism").
+	expShard := etp * pp * ep
+	pExpert := in.ExpertParams[i] / expShard
 	if arch.MTP > 0 {
 		// The MTP modules train beside the model (their routed experts sharded over ep).
 		mats := 2.0
@@ -558,7 +600,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 		_, _, _, mtp := ArchParams(L, h, a, kv, in.Vocab[i], experts, topk, ffn, mats, arch)
 		mtpRouted := arch.MTP * experts * mats * h * ffn
 		pDense += (mtp - mtpRouted) / shard
-		pExpert += mtpRouted / (shard * ep)
+		pExpert += mtpRouted / expShard
 	}
 	// DualPipe keeps two chunks per rank: twice the parameters, gradients and optimizer
 	// state of a stage (the DualPipe README's table: "Parameter Per Device 2×").
@@ -598,11 +640,14 @@ func (o *StepOut) step(i int, in *StepIn) {
 	// NVIDIA/Megatron-LM 0d8e071), torchtitan's FSDP over its dp_shard_cp mesh. TP is
 	// innermost and CP next, so that group is gs·cp ranks at stride tp; an expert's
 	// shard group, gs·cp/ep of them, spans the same ranks at stride tp·ep.
+	// With etp < tp an expert is replicated over tp/etp more ranks of each group (its
+	// expert-data-parallel group is tp·cp·dp/(etp·ep) ranks, parallel_state.py@d98e8a6,
+	// expert_data_parallel_size), at stride etp·ep on the expert grid.
 	replicas := dp / gs
 	gsExp := gs / ep
-	gs, gsExp = gs*cp, gsExp*cp
+	gs, gsExp = gs*cp, gsExp*cp*tp/etp
 	dpBus, dpHop := group(tp, gs)
-	expBus, expHop := group(tp*ep, gsExp)
+	expBus, expHop := group(etp*ep, gsExp)
 	repBus, repHop := group(tp*gs, replicas)
 	var dpComm float64
 	overlap := in.OverlapDP[i]
@@ -786,21 +831,32 @@ func layerStep(k *layerKey) layerTimes {
 		up = 2
 	}
 	// MLP GEMMs run per local expert on the tokens routed to it (balanced routing).
-	localExperts, routed := 1.0, n
+	// Under sequence parallelism (which MoE with tp > 1 requires, ExpertTPSplit) a rank
+	// routes its own n/tp tokens; the alltoall dispatcher gathers what it receives over
+	// the expert-TP group before the expert GEMMs and reduce-scatters after them
+	// (megatron/core/transformer/moe/token_dispatcher.py@d98e8a6,
+	// MoEAlltoAllTokenDispatcher.dispatch_postprocess / combine_preprocess:
+	// gather_from_sequence_parallel_region and reduce_scatter_to_sequence_parallel_region
+	// over expt_tp), so an expert GEMM takes etp·n/tp·topk/local rows, ffn/etp wide.
+	etp := k.etp
+	if etp == 0 {
+		etp = tp // a key built without one (tests): Megatron's default
+	}
+	localExperts, routed, mlpTP := 1.0, n, tp
 	imbalance := 1.0 // the busiest EP rank's received tokens over the mean
 	if k.experts > 0 {
-		localExperts = k.experts / k.ep
+		localExperts, mlpTP = k.experts/k.ep, etp
 		if k.ep > 1 {
 			imbalance = k.imbalance
 		}
-		routed = n * k.topk / localExperts * imbalance
+		routed = n / tp * etp * k.topk / localExperts * imbalance
 	}
 	type gemm struct{ m, n, k, batch float64 }
 	linears := [4]gemm{
 		{n, (h + 2*k.kv*d) / tp, h, 1},             // QKV (column-parallel)
 		{n, h, h / tp, 1},                          // attention output projection (row-parallel)
-		{routed, up * k.ffn / tp, h, localExperts}, // MLP up (and gate)
-		{routed, h, k.ffn / tp, localExperts},      // MLP down
+		{routed, up * k.ffn / mlpTP, h, localExperts}, // MLP up (and gate)
+		{routed, h, k.ffn / mlpTP, localExperts},      // MLP down
 	}
 	// The linears' operands: the training precision, or FP8 at the FP8 rate (their
 	// outputs stay in the training precision, wgrad's in the gradient buffer).
@@ -876,7 +932,7 @@ func layerStep(k *layerKey) layerTimes {
 	if k.sp {
 		E /= tp
 	}
-	act := routed * localExperts * k.ffn / tp // MLP intermediate elements
+	act := routed * localExperts * k.ffn / mlpTP // MLP intermediate elements
 	if ar.SharedExperts > 0 && k.experts > 0 {
 		act += n * ar.SharedExperts * k.ffn / tp
 	}
@@ -909,7 +965,7 @@ func layerStep(k *layerKey) layerTimes {
 		ewB += 2 * E * (2*e + 1)
 	}
 	if k.experts > 0 {
-		permF, permB := MoEPermuteBytes(n*h, k.topk, localExperts, e)
+		permF, permB := MoEPermuteBytes(n/tp*etp*h, k.topk, localExperts, e) // the expert-TP group's tokens
 		ewF += permF
 		ewB += permB
 	}
@@ -998,8 +1054,22 @@ func layerStep(k *layerKey) layerTimes {
 		t.cp = cpF + cpB
 	}
 	if k.experts > 0 && k.ep > 1 {
-		// Dispatch and combine all-to-alls, forward and backward.
-		t.ep = 4 * CollectiveTime(CollAllToAll, n*k.topk*h*e*imbalance, k.ep, k.epBus, k.epHop)
+		// Dispatch and combine all-to-alls, forward and backward: each rank sends its own
+		// n/tp tokens' topk copies (token_dispatcher.py@d98e8a6, MoEAlltoAllTokenDispatcher
+		// .token_dispatch: all_to_all over the EP group of the permuted local tokens).
+		t.ep = 4 * CollectiveTime(CollAllToAll, n/tp*k.topk*h*e*imbalance, k.ep, k.epBus, k.epHop)
+	}
+	if k.experts > 0 && etp > 1 {
+		// The received tokens gathered over the expert-TP group and the expert outputs
+		// reduce-scattered back (dispatch_postprocess / combine_preprocess), forward; the
+		// backward runs their transposes, a reduce-scatter and an all-gather.
+		buf := etp * n / tp * k.topk * h * e * imbalance
+		bus, hop := k.etpBus, k.etpHop
+		if bus == 0 {
+			bus, hop = k.tpBus, k.tpHop // a key built without one (tests): the TP group's link
+		}
+		t.ep += 2 * (CollectiveTime(CollAllGather, buf, etp, bus, hop) +
+			CollectiveTime(CollReduceScatter, buf, etp, bus, hop))
 	}
 
 	t.w = wgrad[0] + wgrad[1] + wgrad[2] + wgrad[3] + extraW

@@ -638,7 +638,8 @@ var reasonLabels = []string{"", "out_of_memory", "cached_prefix_too_long", "para
 	"batch_does_not_divide_into_microbatches", "seq_len_does_not_divide_by_cp", "exceeds_context",
 	"draft_exceeds_context", "model_has_no_mtp_module", "virtual_stages_without_pipeline",
 	"dp_shard_does_not_divide_dp", "draft_not_smaller_than_target", "overloaded", "not_a_training_format", "no_rate",
-	"draft_vocabulary_differs", "microbatches_not_a_multiple_of_pp", "dualpipe_needs_even_pp_and_microbatches"}
+	"draft_vocabulary_differs", "microbatches_not_a_multiple_of_pp", "dualpipe_needs_even_pp_and_microbatches",
+	"etp_does_not_divide_tp_or_moe_without_sp"}
 
 const (
 	reasonNone uint8 = iota
@@ -688,13 +689,15 @@ const (
 	reasonDraftVocab     // serving: a draft model whose vocabulary is not the target's
 	reasonInterleave     // fleet and train-memory (calibrated): virtual_stages > 1 with microbatches not a multiple of pp
 	reasonDualPipe       // fleet (calibrated): pipeline_schedule dualpipe with an odd pp, virtual stages, or microbatches odd or below 2·pp
+	reasonETP            // fleet (calibrated): etp does not divide tp, or an MoE model at tp > 1 without sequence_parallel
 )
 
 // stepReasons maps kernel.StepSplit's verdicts to infeasible_reason codes.
 var stepReasons = [...]uint8{kernel.StepValid: reasonNone, kernel.StepInvalidSplit: reasonSplit,
 	kernel.StepInvalidLayers: reasonLayers, kernel.StepInvalidHeads: reasonTPHeads, kernel.StepInvalidEP: reasonStepEP,
 	kernel.StepInvalidBatch: reasonBatchDivide, kernel.StepInvalidSeq: reasonSeqDivide,
-	kernel.StepInvalidShard: reasonShard, kernel.StepInvalidInterleave: reasonInterleave, kernel.StepInvalidDualPipe: reasonDualPipe}
+	kernel.StepInvalidShard: reasonShard, kernel.StepInvalidInterleave: reasonInterleave, kernel.StepInvalidDualPipe: reasonDualPipe,
+	kernel.StepInvalidETP: reasonETP}
 
 var colReason = Column{Name: "infeasible_reason", Type: Enum, Labels: reasonLabels, Nullable: true,
 	Doc: "why the point is infeasible (NULL when feasible)"}

@@ -62,6 +62,7 @@ type planParallel struct {
 	PP                      *int   `yaml:"pp"`
 	DP                      string `yaml:"dp"` // "auto" or a number that must match
 	EP                      *int   `yaml:"ep"`
+	ETP                     *int   `yaml:"etp"` // expert tensor parallelism; unset: tp
 	CP                      *int   `yaml:"cp"`
 	CPAttention             string `yaml:"cp_attention"`
 	TransformerExecution    string `yaml:"transformer_execution"`
@@ -336,6 +337,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	val("tp", intOr(par.TP, 1), "parallelism.tp")
 	val("pp", intOr(par.PP, 1), "parallelism.pp")
 	val("ep", intOr(par.EP, 1), "parallelism.ep")
+	if par.ETP != nil {
+		val("etp", intOr(par.ETP, 1), "parallelism.etp")
+	}
 	val("microbatches", intOr(par.Microbatches, 1), "parallelism.microbatches")
 	val("virtual_stages", intOr(par.VirtualStages, 1), "parallelism.virtual_stages")
 	val("zero_stage", intOr(par.ZeroStage, 0), "parallelism.zero_stage")
@@ -388,7 +392,7 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	for _, d := range []struct {
 		p   *int
 		key string
-	}{{par.TP, "tp"}, {par.PP, "pp"}, {par.EP, "ep"}, {par.CP, "cp"}, {par.Microbatches, "microbatches"}, {par.VirtualStages, "virtual_stages"}} {
+	}{{par.TP, "tp"}, {par.PP, "pp"}, {par.EP, "ep"}, {par.ETP, "etp"}, {par.CP, "cp"}, {par.Microbatches, "microbatches"}, {par.VirtualStages, "virtual_stages"}} {
 		if d.p != nil && (*d.p < 1 || *d.p > MaxCount) {
 			return "", nil, nil, pf.errf("parallelism."+d.key, "parallelism.%s must be in [1, %d], got %d", d.key, MaxCount, *d.p)
 		}
@@ -617,6 +621,14 @@ func (pf *PlanFile) checkDegrees(cat *catalog.Catalog, profile string) error {
 	case kernel.StepInvalidInterleave:
 		return pf.errf("parallelism.microbatches", "microbatches %d is not a multiple of pp %d: the interleaved schedule (virtual_stages %d) runs its microbatches in groups of pp, as Megatron-LM requires; use a multiple of %d or virtual_stages 1",
 			m, pp, v, pp)
+	}
+	if etp := or(par.ETP, tp); kernel.ExpertTPSplit(float64(tp), float64(etp), float64(model.Experts), par.SequenceParallel == nil || *par.SequenceParallel) != kernel.StepValid {
+		if tp%etp != 0 {
+			return pf.errf("parallelism.etp", "etp %d must divide tp %d (an expert's tensor-parallel group sits inside the attention's; Megatron-Core's expert_tensor_parallel_size); divisors of %d (to 64): %s",
+				etp, tp, tp, divisors(tp))
+		}
+		return pf.errf("parallelism.sequence_parallel", "%s is a mixture of experts at tp %d: Megatron-Core refuses to train MoE with tensor parallelism without sequence parallelism (MoELayer.forward); set sequence_parallel true or tp 1",
+			model.Key, tp)
 	}
 	if par.PipelineSchedule == "dualpipe" && !kernel.DualPipeSplit(float64(pp), float64(v), float64(m)) {
 		switch {

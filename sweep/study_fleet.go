@@ -36,6 +36,7 @@ func init() {
 			in("tp", "1", 1, "tensor-parallel degree"),
 			in("pp", "1", 1, "pipeline-parallel degree"),
 			in("ep", "1", 1, "expert-parallel degree"),
+			{Name: "etp", Kind: KindInt, Default: "0", Min: 0, Doc: "calibrated, MoE models: expert tensor-parallel degree (Megatron-Core's expert_tensor_parallel_size): a routed expert's weights split over etp ranks, the tokens a rank receives gathered over them; 0 = tp (Megatron's default); 1 keeps experts whole (MoE parallel folding), the EP group then etp·ep consecutive ranks; it divides tp, and MoE at tp > 1 needs sequence_parallel (else infeasible, etp_does_not_divide_tp_or_moe_without_sp; docs/PHYSICS.md §35)"},
 			in("microbatches", "1", 1, "pipeline microbatches per step"),
 			in("virtual_stages", "1", 1, "interleaved pipeline stages per device"),
 			{Name: "pipeline_schedule", Kind: KindEnum, Default: "1f1b", Enum: []string{"1f1b", "dualpipe"},
@@ -609,6 +610,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	st.Microbatches, st.GradAccum = c.get("microbatches"), c.get("gradient_accumulation_steps")
 	st.Accelerators, st.PerNode = e.dist.Accelerators, e.dist.PerNode
 	st.TP, st.PP, st.CP, st.EP, st.VirtualStages = c.get("tp"), c.get("pp"), c.get("cp"), c.get("ep"), c.get("virtual_stages")
+	st.ETP = c.get("etp")
 	st.ZeROStage, st.DPShard = nd.ZeROStage, c.get("dp_shard")
 	st.SeqParallel = boolsOf(st.SeqParallel, c.get("sequence_parallel"))
 	st.FlashAttention = boolsOf(st.FlashAttention, c.get("flash_attention"))
@@ -643,6 +645,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	}
 	mm.KVHeads, mm.FFN, mm.Vocab, mm.ExpertParams = st.KVHeads, st.FFN, st.Vocab, st.ExpertParams
 	mm.CP, mm.VirtualStages, mm.DPShard = st.CP, st.VirtualStages, st.DPShard
+	mm.ETP = st.ETP
 	mm.InFlight = grow(mm.InFlight, n)
 	for k := 0; k < n; k++ {
 		mm.InFlight[k] = st.Microbatches[k] * st.GradAccum[k]
