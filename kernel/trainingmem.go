@@ -73,6 +73,7 @@ func TrainingMemory(out *TrainMemOut, in *TrainMemIn) {
 //	              · (1 + (pp−1)/(pp·v)) with interleaving   (Korthikanti §4.2.3)
 //	            + the embedding dropout mask of each in-flight microbatch (§4.3)
 //	            + 4·s·b·h/t·(1 + V/h)·b/2 without pipelining: last norm, output input, FP32 logits (§4.3)
+//
 // memETP is point i's expert tensor-parallel degree: ETP, or TP where unset.
 func memETP(in *TrainMemIn, i int) float64 {
 	if i < len(in.ETP) && in.ETP[i] > 0 {

@@ -125,8 +125,8 @@ type StepIn struct {
 	// expert_tensor_parallel_size): a routed expert's weights split over etp ranks; 0 =
 	// tp, Megatron's default. It divides tp (StepInvalidETP otherwise); etp < tp is MoE
 	// parallel folding (docs/PHYSICS.md §35, "Expert tensor parallelism").
-	ETP []float64
-	ZeROStage                              []float64
+	ETP       []float64
+	ZeROStage []float64
 	// DPShard is the ZeRO shard group (ZeRO ≥ 1): state is sharded over DPShard
 	// consecutive data-parallel ranks and replicated over the dp/DPShard groups, whose
 	// shards of the gradients are all-reduced (hybrid sharding: PyTorch FSDP's
@@ -853,8 +853,8 @@ func layerStep(k *layerKey) layerTimes {
 	}
 	type gemm struct{ m, n, k, batch float64 }
 	linears := [4]gemm{
-		{n, (h + 2*k.kv*d) / tp, h, 1},             // QKV (column-parallel)
-		{n, h, h / tp, 1},                          // attention output projection (row-parallel)
+		{n, (h + 2*k.kv*d) / tp, h, 1},                // QKV (column-parallel)
+		{n, h, h / tp, 1},                             // attention output projection (row-parallel)
 		{routed, up * k.ffn / mlpTP, h, localExperts}, // MLP up (and gate)
 		{routed, h, k.ffn / mlpTP, localExperts},      // MLP down
 	}
