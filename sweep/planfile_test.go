@@ -438,7 +438,7 @@ func TestStepReasonsLabelled(t *testing.T) {
 		kernel.StepInvalidHeads: "tp_does_not_divide_heads", kernel.StepInvalidEP: "ep_does_not_divide_dp_or_experts",
 		kernel.StepInvalidBatch: "batch_does_not_divide_into_microbatches", kernel.StepInvalidSeq: "seq_len_does_not_divide_by_cp",
 		kernel.StepInvalidShard: "dp_shard_does_not_divide_dp", kernel.StepInvalidInterleave: "microbatches_not_a_multiple_of_pp",
-		kernel.StepInvalidDualPipe: "dualpipe_needs_even_pp_and_microbatches"}
+		kernel.StepInvalidDualPipe: "dualpipe_needs_even_pp_and_microbatches", kernel.StepInvalidETP: "etp_does_not_divide_tp_or_moe_without_sp"}
 	if len(stepReasons) != len(want)+1 {
 		t.Fatalf("stepReasons maps %d verdicts, want %d", len(stepReasons), len(want)+1)
 	}
@@ -460,4 +460,27 @@ func checkPlanSplit(src string) error {
 		err = pf.CheckSplit(planCatalog(), Profiles[0])
 	}
 	return err
+}
+
+// TestPlanSplitETP: a fleet plan's etp must divide tp, and MoE at tp > 1 needs sequence
+// parallelism (Megatron-Core refuses it); each error names its key and line.
+func TestPlanSplitETP(t *testing.T) {
+	plan := func(par string) string {
+		return "version: \"1.0\"\nname: x\nworkload: {name: DeepSeek_V3, batch_size: 8192, seq_len: 4096}\nhardware: {name: H100, accelerators: 1024, accelerators_per_node: 8}\nparallelism: {tp: 2, pp: 8, ep: 64, microbatches: 128, " + par + "}\n"
+	}
+	for _, tc := range []struct{ par, want string }{
+		{"etp: 1", ""},
+		{"etp: 2", ""},
+		{"etp: 4", "etp 4 must divide tp 2"},
+		{"etp: 1, sequence_parallel: false", "sequence_parallel"},
+		{"etp: 0", "parallelism.etp must be in [1,"},
+	} {
+		err := checkPlanSplit(plan(tc.par))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v, want accepted", tc.par, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "plan.yaml:")):
+			t.Errorf("%s: %v, want an error at plan.yaml:line containing %q", tc.par, err, tc.want)
+		}
+	}
 }
