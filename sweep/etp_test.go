@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -48,7 +49,7 @@ axes:
 	// Mixtral's routed experts: 32 layers · 8 experts · 3 · 4096 · 14336 = 45,097,156,608
 	// parameters; a rank holds 1/(etp·ep) of them in BF16, so etp 1 against 2 adds
 	// 45,097,156,608/8 · (1 − 1/2) · 2 B = 5.637144576 GB.
-	if got, want := f(folded, "weights_gb")-f(strided, "weights_gb"), 32*8*3*4096*14336.0/8*0.5*2/1e9; got/want-1 > 1e-9 || want/got-1 > 1e-9 {
+	if got, want := f(folded, "weights_gb")-f(strided, "weights_gb"), 32*8*3*4096*14336.0/8*0.5*2/1e9; math.Abs(got/want-1) > 1e-9 {
 		t.Errorf("weights_gb etp 1 − etp 2 = %v, want %v", got, want)
 	}
 	for _, extra := range []string{"  etp: 4\n", "  etp: 1\n  sequence_parallel: false\n"} {
