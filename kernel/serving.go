@@ -282,9 +282,10 @@ type llm struct {
 	shapeID uint64    // the memo's id of this matmul shape; 0 = not interned since derive
 }
 
-// opt is column i, or def when the optional column is absent.
-func opt(col []float64, i int, def float64) float64 {
-	if col == nil {
+// opt is column i, or def when the optional column is absent (nil, or shorter than
+// the others: the kernels' inputs document optional columns so).
+func opt[T any](col []T, i int, def T) T {
+	if i >= len(col) {
 		return def
 	}
 	return col[i]

@@ -24,6 +24,24 @@ type Arch struct {
 // plainArch is the plain model's Arch, read only.
 var plainArch Arch
 
+// archAt is point i's layer structure: the column's, or &plainArch where the column is
+// absent or the entry nil (the training step and memory compare the pointer).
+func archAt(col []*Arch, i int) *Arch {
+	if a := opt(col, i, nil); a != nil {
+		return a
+	}
+	return &plainArch
+}
+
+// expertTP is point i's expert tensor-parallel degree: the ETP column's, or tp where it
+// is absent or 0 (Megatron's default, expert_tensor_parallel_size = tp).
+func expertTP(col []float64, i int, tp float64) float64 {
+	if e := opt(col, i, 0); e > 0 {
+		return e
+	}
+	return tp
+}
+
 // Plain reports whether a has no structure beyond one repeated layer.
 func (a *Arch) Plain() bool { return *a == Arch{} }
 

@@ -76,10 +76,7 @@ func TrainingMemory(out *TrainMemOut, in *TrainMemIn) {
 //
 // memETP is point i's expert tensor-parallel degree: ETP, or TP where unset.
 func memETP(in *TrainMemIn, i int) float64 {
-	if i < len(in.ETP) && in.ETP[i] > 0 {
-		return in.ETP[i]
-	}
-	return in.TP[i]
+	return expertTP(in.ETP, i, in.TP[i])
 }
 
 func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
@@ -93,23 +90,23 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	if in.FP32Grads[i] {
 		gradBytes = 4
 	}
-	weights, grads, opt := pRank*b, pTrain*gradBytes, pTrain*in.OptimizerBytes[i]
+	weights, grads, optState := pRank*b, pTrain*gradBytes, pTrain*in.OptimizerBytes[i]
 	h := in.Hidden[i]
 	kv, ffn := layerWidths(h, in.Heads[i], in.KVHeads[i], in.FFN[i])
 	fp8 := in.FP8[i] != FP8None
 	if fp8 {
 		copies := fp8WeightCopies(in, i, kv, ffn)
 		weights += copies
-		if i < len(in.FP8Params) && in.FP8Params[i] {
+		if opt(in.FP8Params, i, false) {
 			// FP8 primary weights: the copies are the linear weights, with no b-byte one.
 			weights -= copies / FP8WeightCopyBytes * b
 		}
 	}
-	dual := i < len(in.DualPipe) && in.DualPipe[i]
+	dual := opt(in.DualPipe, i, false)
 	if dual {
 		// DualPipe: each rank holds two chunks, one stage from each end of the pipeline
 		// (deepseek-ai/DualPipe README at 3da1bbe: "Parameter Per Device 2×").
-		weights, grads, opt = 2*weights, 2*grads, 2*opt
+		weights, grads, optState = 2*weights, 2*grads, 2*optState
 	}
 	shard := dp // hybrid sharding shards over a group of the dp ranks only
 	if in.DPShard[i] > 0 {
@@ -124,11 +121,11 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 		// Dense state shards over the group, expert state over its shard·(tp/etp)/ep
 		// expert-data-parallel ranks (an expert is replicated over tp/etp more ranks).
 		fe := in.ExpertParams[i] / (etp * pp * ep) / pRank
-		wd, gd, od := ZeROShard(in.ZeROStage[i], shard, weights*(1-fe), grads*(1-fe), opt*(1-fe))
-		we, ge, oe := ZeROShard(in.ZeROStage[i], shard*tp/(etp*ep), weights*fe, grads*fe, opt*fe)
-		weights, grads, opt = wd+we, gd+ge, od+oe
+		wd, gd, od := ZeROShard(in.ZeROStage[i], shard, weights*(1-fe), grads*(1-fe), optState*(1-fe))
+		we, ge, oe := ZeROShard(in.ZeROStage[i], shard*tp/(etp*ep), weights*fe, grads*fe, optState*fe)
+		weights, grads, optState = wd+we, gd+ge, od+oe
 	} else {
-		weights, grads, opt = ZeROShard(in.ZeROStage[i], shard, weights, grads, opt)
+		weights, grads, optState = ZeROShard(in.ZeROStage[i], shard, weights, grads, optState)
 	}
 	mb := math.Max(1, math.Ceil(in.Batch[i]/(dp*in.GradAccum[i])))
 	seq := in.SeqLen[i] / in.CP[i]
@@ -140,15 +137,9 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	}
 	// An MoE layer keeps each routed expert's intermediates (archActivations), a plain
 	// model's as a structured one's: calibratedActivations counts one MLP.
-	arch := &plainArch
-	if i < len(in.Arch) && in.Arch[i] != nil {
-		arch = in.Arch[i]
-	}
-	topk := 0.0 // a dense model, or no column: one MLP
-	if i < len(in.TopK) {
-		topk = in.TopK[i]
-	}
-	if ep > 1 && topk > 0 && i < len(in.Imbalance) && in.Imbalance[i] > 1 {
+	arch := archAt(in.Arch, i)
+	topk := opt(in.TopK, i, 0) // a dense model, or no column: one MLP
+	if ep > 1 && topk > 0 && opt(in.Imbalance, i, 0) > 1 {
 		// The busiest expert-parallel rank, whose step the pace is (moe_imbalance γ,
 		// TrainingStep), receives γ times the mean routed tokens and keeps their
 		// intermediates: γ·k routed expert passes a token's worth.
@@ -180,9 +171,9 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	if pp > 1 {
 		buffers += 2 * tokens * h * b
 	}
-	total := weights + grads + opt + act + buffers
+	total := weights + grads + optState + act + buffers
 	capacity := in.MemCapacity[i]
-	out.Weights[i], out.Gradients[i], out.Optimizer[i], out.Activations[i], out.Buffers[i] = weights, grads, opt, act, buffers
+	out.Weights[i], out.Gradients[i], out.Optimizer[i], out.Activations[i], out.Buffers[i] = weights, grads, optState, act, buffers
 	out.Total[i], out.Microbatch[i] = total, mb
 	out.Utilization[i] = math.Inf(1)
 	if capacity > 0 {

@@ -404,17 +404,11 @@ func (o *StepOut) step(i int, in *StepIn) {
 	s, B := in.SeqLen[i], in.Batch[i]
 	M, GA := in.Microbatches[i], in.GradAccum[i]
 	N, g := in.Accelerators[i], in.PerNode[i]
-	arch := &plainArch
-	if i < len(in.Arch) && in.Arch[i] != nil {
-		arch = in.Arch[i]
-	}
+	arch := archAt(in.Arch, i)
 	structured := arch != &plainArch
 	dp, b, reason := StepSplit(N, tp, pp, cp, ep, v, SplitLayers(L, pp, v, arch), a, in.KVHeads[i], in.Experts[i], B, M, GA, s)
 	zero := in.ZeROStage[i]
-	etp := tp
-	if i < len(in.ETP) && in.ETP[i] > 0 {
-		etp = in.ETP[i]
-	}
+	etp := expertTP(in.ETP, i, tp)
 	if reason == StepValid {
 		reason = ExpertTPSplit(tp, etp, in.Experts[i], in.SeqParallel[i])
 	}
@@ -422,7 +416,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	if reason == StepValid {
 		gs, reason = ShardGroup(dp, ep, in.DPShard[i], zero)
 	}
-	dual := i < len(in.DualPipe) && in.DualPipe[i]
+	dual := opt(in.DualPipe, i, false)
 	if reason == StepValid && dual && !DualPipeSplit(pp, v, M) {
 		reason = StepInvalidDualPipe
 	}
@@ -455,7 +449,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	etpBus, etpHop := group(1, etp)
 	// The expert-parallel all-to-alls leave a node at each rank's own NIC rate (AllToAllLink).
 	epBus, epHop := AllToAllLink(etp, ep, g, intraBus, intraHop, interBus, interHop)
-	if i < len(in.DeepEP) && in.DeepEP[i] && experts > 0 {
+	if opt(in.DeepEP, i, false) && experts > 0 {
 		// DeepEP: one copy per distinct node over the NIC, per distinct GPU over NVLink.
 		var groups, groupTopK float64
 		if i < len(in.RoutingGroups) && i < len(in.RoutingGroupTopK) {
@@ -550,14 +544,14 @@ func (o *StepOut) step(i int, in *StepIn) {
 		}
 		w := FP8LayerWeights(h, a, kv, ffn, tp, local, in.Gated[i])
 		weightCasts = castLayers * fp8WeightCasts(r, w, e) / bw
-		if fp8Params = i < len(in.FP8Params) && in.FP8Params[i]; fp8Params {
+		if fp8Params = opt(in.FP8Params, i, false); fp8Params {
 			weightCasts = castLayers * fp8ParamTranspose(w) / bw
 		}
 	}
 	pipe := micro*tMB + weightCasts
 	// Combined 1F1B (A2AOverlap): each microbatch's all-to-alls run beside another's
 	// computation in the steady state; the warm-up and drain (the bubble) keep them.
-	a2aOverlap := i < len(in.A2AOverlap) && in.A2AOverlap[i] && !dual && experts > 0 && ep > 1
+	a2aOverlap := opt(in.A2AOverlap, i, false) && !dual && experts > 0 && ep > 1
 	var a2aPair, a2aComp float64
 	if a2aOverlap {
 		a2a := stageLayers * lt.ep
@@ -723,7 +717,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 		denseShard, expertShard = gs, gsExp
 	}
 	passBytes := float64(OptimizerPassBytes)
-	if i < len(in.BF16Moments) && in.BF16Moments[i] {
+	if opt(in.BF16Moments, i, false) {
 		passBytes = OptimizerPassBytesBF16Moments
 	}
 	opt := optimizerPassOf(gDense/denseShard+gExpert/expertShard, passBytes, e, bw)
