@@ -488,12 +488,7 @@ func TestRecordedCorrections(t *testing.T) {
 	h200, _ := c.HardwareByKey("H200")
 	v100, _ := c.HardwareByKey("V100")
 	gb200, _ := c.HardwareByKey("GB200")
-	for _, tc := range []struct {
-		entry, field    string
-		corrections     []Correction
-		upstream, value string // as fmt.Sprint prints them
-		current         string // the loaded value
-	}{
+	for _, tc := range []correctionRow{
 		// DeepSeek-V3 technical report §4.2: 128 attention heads (registry had 56).
 		{"DeepSeek_V3", "heads", ds.Corrections, "56", "128", fmt.Sprint(ds.Heads)},
 		// Jiang et al. 2024, Table 1: n_kv_heads 8 (registry left it out).
@@ -577,12 +572,7 @@ func TestRecordedCorrections(t *testing.T) {
 
 // linkRow is TestRecordedCorrections' row for a link added where the registry had none:
 // upstream "none", and the loaded link printed as the correction's value prints it.
-func linkRow(c *Catalog, key, field, value string) struct {
-	entry, field    string
-	corrections     []Correction
-	upstream, value string
-	current         string
-} {
+func linkRow(c *Catalog, key, field, value string) correctionRow {
 	h, _ := c.HardwareByKey(key)
 	l := h.ScaleUp
 	if field == "host_link" {
@@ -592,12 +582,17 @@ func linkRow(c *Catalog, key, field, value string) struct {
 	if l != nil {
 		current = fmt.Sprintf("%s, %g GB/s %s", l.Name, l.BytesPerS/1e9, strings.ReplaceAll(string(l.Direction), "_", " "))
 	}
-	return struct {
-		entry, field    string
-		corrections     []Correction
-		upstream, value string
-		current         string
-	}{key, field, h.Corrections, AddedUpstreamNone, value, current}
+	return correctionRow{key, field, h.Corrections, AddedUpstreamNone, value, current}
+}
+
+// correctionRow is a row of TestRecordedCorrections: an entry's field, the entry's
+// corrections, the upstream and corrected values as fmt.Sprint prints them, and the
+// loaded value.
+type correctionRow struct {
+	entry, field    string
+	corrections     []Correction
+	upstream, value string
+	current         string
 }
 
 func TestModelInvariants(t *testing.T) {

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -107,12 +108,7 @@ func applySeed(v *Hardware, c Correction) error {
 // seedCopy is a copy of h whose Rates map and links may be changed without touching h.
 func seedCopy(h *Hardware) *Hardware {
 	v := *h
-	if h.Rates != nil {
-		v.Rates = make(map[string]float64, len(h.Rates))
-		for k, r := range h.Rates {
-			v.Rates[k] = r
-		}
-	}
+	v.Rates = maps.Clone(h.Rates) // nil stays nil
 	if h.HostLink != nil {
 		l := *h.HostLink
 		v.HostLink = &l

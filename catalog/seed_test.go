@@ -64,12 +64,7 @@ func loadedLike(t testing.TB, h *Hardware, field, like string) string {
 
 // seedRow is TestRecordedCorrections' row for a correction the seed view undoes: the
 // loaded entry carries the value, its SeedView the upstream (checked here too).
-func seedRow(t testing.TB, c *Catalog, key, field, upstream, value string) struct {
-	entry, field    string
-	corrections     []Correction
-	upstream, value string
-	current         string
-} {
+func seedRow(t testing.TB, c *Catalog, key, field, upstream, value string) correctionRow {
 	t.Helper()
 	h, err := c.HardwareByKey(key)
 	if err != nil {
@@ -79,12 +74,7 @@ func seedRow(t testing.TB, c *Catalog, key, field, upstream, value string) struc
 	if seed := loadedLike(t, h.SeedView(), field, upstream); seed != upstream {
 		current = fmt.Sprintf("%s (but the seed view reads %s, not the upstream %s)", current, seed, upstream)
 	}
-	return struct {
-		entry, field    string
-		corrections     []Correction
-		upstream, value string
-		current         string
-	}{key, field, h.Corrections, upstream, value, current}
+	return correctionRow{key, field, h.Corrections, upstream, value, current}
 }
 
 // TestSeedView: the seed profile reads every entry as the MLSys·im registry had it. For
