@@ -217,6 +217,12 @@ func NCCLAllReduce(m, n, bus float64, nvlink bool) float64 {
 	return t
 }
 
+// groupPerNode is how many of a group's size ranks, placed stride ranks apart, share a
+// node of perNode accelerators (all of them when the group fits in one node).
+func groupPerNode(stride, size, perNode float64) float64 {
+	return math.Max(1, math.Min(size, math.Floor(perNode/stride)))
+}
+
 // GroupLink is the bus bandwidth and mean per-step latency of a ring over a group of
 // size ranks placed stride ranks apart on nodes of perNode accelerators (docs/PHYSICS.md
 // §35). A group that fits in a node runs on the scale-up link (intraBus, intraHop).
@@ -231,7 +237,7 @@ func GroupLink(stride, size, perNode, intraBus, intraHop, interBus, interHop flo
 	if size <= 1 || stride*size <= perNode {
 		return intraBus, intraHop
 	}
-	k := math.Max(1, math.Min(size, math.Floor(perNode/stride)))
+	k := groupPerNode(stride, size, perNode)
 	nodes := math.Ceil(size / k)
 	bus = interBus
 	if k > 1 {
@@ -262,7 +268,7 @@ func AllToAllLink(stride, size, perNode, intraBus, intraHop, interBus, interHop 
 	if size <= 1 || stride*size <= perNode {
 		return bus, hop
 	}
-	k := math.Max(1, math.Min(size, math.Floor(perNode/stride)))
+	k := groupPerNode(stride, size, perNode)
 	return (size - 1) / math.Max((size-k)/interBus, (k-1)/intraBus), hop
 }
 

@@ -93,10 +93,7 @@ func DeepEPLink(stride, size, perNode, intraBus, intraHop, interBus, interHop, e
 	if size <= 1 || experts <= 0 || topk <= 0 {
 		return bus, hop
 	}
-	k := size
-	if stride*size > perNode {
-		k = math.Max(1, math.Min(size, math.Floor(perNode/stride)))
-	}
+	k := groupPerNode(stride, size, perNode)
 	nodes := math.Ceil(size / k)
 	dn := (nodes - 1) * RoutedUnitHit(experts, topk, groups, groupTopK, experts/nodes)
 	dg := size * RoutedUnitHit(experts, topk, groups, groupTopK, experts/size)
