@@ -103,7 +103,8 @@ func ShardFromEnv(getenv func(string) string, count int) (k, n int, err error) {
 		lo, okLo, err1 := num("SLURM_ARRAY_TASK_MIN")
 		hi, okHi, err2 := num("SLURM_ARRAY_TASK_MAX")
 		cnt, okCnt, err3 := num("SLURM_ARRAY_TASK_COUNT")
-		if err := errors.Join(err1, err2, err3); err != nil {
+		step, okStep, err4 := num("SLURM_ARRAY_TASK_STEP")
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
 			return 0, 0, err
 		}
 		if !okLo || !okHi {
@@ -111,6 +112,12 @@ func ShardFromEnv(getenv func(string) string, count int) (k, n int, err error) {
 		}
 		if !okCnt {
 			cnt = hi - lo + 1
+		}
+		// SLURM_ARRAY_TASK_COUNT is what tells a listed array from a range;
+		// where it is absent, the step still tells a stepped one (--array=0-14:2
+		// has MIN 0 and MAX 14 but 8 tasks, which would otherwise be taken for 15).
+		if okStep && step != 1 {
+			cnt = (hi-lo)/max(step, 1) + 1
 		}
 		if hi-lo+1 != cnt {
 			return 0, 0, fmt.Errorf("--shard auto: the Slurm array %d–%d has %d tasks, not %d: a stepped or listed array (--array=0-15:2, --array=1,3,7) cannot cover the grid; use a contiguous range such as --array=0-%d", lo, hi, cnt, hi-lo+1, cnt-1)

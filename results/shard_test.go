@@ -77,6 +77,8 @@ func TestParseShard(t *testing.T) {
 		{"slurm last", "auto", 0, env("SLURM_ARRAY_TASK_ID", "3", "SLURM_ARRAY_TASK_MIN", "0", "SLURM_ARRAY_TASK_MAX", "3", "SLURM_ARRAY_TASK_COUNT", "4"), 4, 4, ""},
 		{"slurm from 1", "auto", 0, env("SLURM_ARRAY_TASK_ID", "1", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_MAX", "8"), 1, 8, ""},
 		{"slurm no count", "auto", 0, env("SLURM_ARRAY_TASK_ID", "5", "SLURM_ARRAY_TASK_MIN", "0", "SLURM_ARRAY_TASK_MAX", "9"), 6, 10, ""},
+		{"slurm stepped, no count", "auto", 0, env("SLURM_ARRAY_TASK_ID", "2", "SLURM_ARRAY_TASK_MIN", "0", "SLURM_ARRAY_TASK_MAX", "14", "SLURM_ARRAY_TASK_STEP", "2"), 0, 0, "contiguous range"},
+		{"slurm step 1, no count", "auto", 0, env("SLURM_ARRAY_TASK_ID", "2", "SLURM_ARRAY_TASK_MIN", "0", "SLURM_ARRAY_TASK_MAX", "3", "SLURM_ARRAY_TASK_STEP", "1"), 3, 4, ""},
 		{"slurm stepped", "auto", 0, env("SLURM_ARRAY_TASK_ID", "2", "SLURM_ARRAY_TASK_MIN", "0", "SLURM_ARRAY_TASK_MAX", "6", "SLURM_ARRAY_TASK_COUNT", "4"), 0, 0, "contiguous range"},
 		{"slurm without min/max", "auto", 0, env("SLURM_ARRAY_TASK_ID", "2"), 0, 0, "MIN/MAX are not"},
 		{"slurm bad id", "auto", 0, env("SLURM_ARRAY_TASK_ID", "x"), 0, 0, "not an integer"},
