@@ -1102,21 +1102,26 @@ func TestRenamedKey(t *testing.T) {
 // all-reduce table: 8.7 µs for vLLM, 4.5 µs for TensorRT-LLM's kernels at tp 2;
 // TensorRT-LLM v0.5's unfused MLP: one more, and NCCL's all-reduce, no measured
 // latency), and only TensorRT-LLM as
-// trtllm-bench builds it runs FP8 attention (use_fp8_context_fmha for FP8 checkpoints).
+// trtllm-bench builds it runs FP8 attention (use_fp8_context_fmha for FP8 checkpoints);
+// every engine's default KV cache ("auto") follows the checkpoint's KV scheme (vLLM's
+// resolve_kv_cache_dtype_string and compressed-tensors kv_cache_scheme, SGLang's
+// configure_kv_cache_dtype, TensorRT-LLM's validate_and_set_kv_cache_quant; v0.5's FP8
+// builds pass --fp8_kv_cache).
 func TestEngines(t *testing.T) {
 	c := mustDefault(t)
 	want := map[string]struct {
 		kernels, moe int
 		ar           float64
 		fp8Attn      bool
-	}{"vllm": {6, 4, 8.7e-6, false}, "sglang": {6, 4, 4.5e-6, false}, "trtllm": {4, 4, 4.5e-6, true}, "trtllm-0.5": {5, 4, 0, false}}
+		kvCkpt       bool
+	}{"vllm": {6, 4, 8.7e-6, false, true}, "sglang": {6, 4, 4.5e-6, false, true}, "trtllm": {4, 4, 4.5e-6, true, true}, "trtllm-0.5": {5, 4, 0, false, true}}
 	for _, e := range c.Engines {
 		w, ok := want[e.Key]
 		if !ok {
 			t.Errorf("engine %s not in the test's table", e.Key)
 			continue
 		}
-		if e.NonMatmulKernels != w.kernels || e.MoEKernels != w.moe || math.Abs(e.AllReduceS-w.ar) > 1e-12 || e.StepOverheadS != 0 || e.FP8Attention != w.fp8Attn ||
+		if e.NonMatmulKernels != w.kernels || e.MoEKernels != w.moe || math.Abs(e.AllReduceS-w.ar) > 1e-12 || e.StepOverheadS != 0 || e.FP8Attention != w.fp8Attn || e.KVAutoCheckpoint != w.kvCkpt ||
 			e.NCCLAllReduce != (w.ar == 0) {
 			t.Errorf("engine %s: %+v", e.Key, e)
 		}

@@ -393,6 +393,15 @@ func (cv *converter) engine(r *rawEngine) *Engine {
 	} else {
 		e.FP8Attention = *r.FP8Attention
 	}
+	switch r.KVCacheAuto {
+	case "checkpoint":
+		e.KVAutoCheckpoint = true
+	case "model_dtype":
+	case "":
+		cv.fail("kv_cache_auto", "missing (checkpoint when the engine's default KV cache dtype follows the checkpoint's KV scheme, model_dtype when it is the model's 16-bit dtype; with its source)")
+	default:
+		cv.fail("kv_cache_auto", fmt.Sprintf("%q: want checkpoint (the default cache follows the checkpoint's KV scheme) or model_dtype (the model's 16-bit dtype)", r.KVCacheAuto))
+	}
 	e.Provenance = cv.provenance(&r.rawProvenance)
 	for _, f := range EngineFields {
 		if _, ok := r.FieldSources[f]; !ok {

@@ -6162,6 +6162,7 @@ func embedded() *Catalog {
 				AllReduceMaxBytes:         8.388608e+06,
 				AllReduceMaxBytesTwoRanks: 8.388608e+06,
 				MemoryFraction:            0.9,
+				KVAutoCheckpoint:          true,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "code",
@@ -6186,6 +6187,10 @@ func embedded() *Catalog {
 							Kind: "documentation",
 							Ref:  "vLLM docs, Quantization, FP8 W8A8 (docs.vllm.ai/en/v0.6.3.post1/quantization/fp8.html): 'all Linear modules (except for the final lm_head) have their weights quantized down to FP8_E4M3 precision with a per-tensor scale'; the attention backends (FlashAttention, FlashInfer) compute on the model-dtype (bf16/fp16) queries",
 						},
+						"kv_cache_auto": Source{
+							Kind: "code",
+							Ref:  "vllm-project/vllm: --kv-cache-dtype auto follows the checkpoint's KV scheme. vllm/utils/torch_utils.py (at 0024350b) resolve_kv_cache_dtype_string: 'Resolve auto kv_cache_dtype to the actual string value from model config' — for a ModelOpt checkpoint (quant_method modelopt) get_kv_cache_quant_algo_string maps kv_cache_quant_algo FP8 to fp8_e4m3, else auto stays auto, the model's dtype (vllm/config/cache.py at c1d86421, CacheConfig.cache_dtype: 'If auto, will use model data type'); EngineArgs.create_engine_config builds CacheConfig with the resolved dtype (pull request #30785, merged December 2025: 'doing this conversion early when creating CacheConfig in arg_utils.py'). vllm/model_executor/layers/attention/attention.py (at 0014ca6b) Attention.__init__: 'llm-compressor models declare an FP8 KV-cache scheme in their checkpoint config. Honor it only when the user did not explicitly pick a kv_cache_dtype' — kv_cache_scheme set and kv_cache_dtype auto gives an fp8 cache. A checkpoint that names no KV scheme (DeepSeek-V3's own quant_method fp8, Fp8Config, has none) keeps the model's 16-bit dtype. Before #30785 a ModelOpt checkpoint's kv_cache_quant_algo was not taken (vllm/attention/layer.py at 004a5da0, _init_kv_cache_quant: 'TODO (mgoin): kv cache dtype should be specified in the FP8 checkpoint config and become the auto behavior')",
+						},
 						"memory_fraction": Source{
 							Kind: "code",
 							Ref:  "vllm-project/vllm vllm/config/cache.py, CacheConfig.gpu_memory_utilization = 0.9: 'The fraction of GPU memory to be used for the model executor, which can range from 0 to 1 … If unspecified, will use the default value of 0.9' (engine argument --gpu-memory-utilization); weights, activations and the KV cache share it",
@@ -6203,7 +6208,7 @@ func embedded() *Catalog {
 							Ref:  "vllm-project/vllm pull requests #19970 (async scheduling: the scheduler runs one step ahead of the forward pass) and #27614 (async scheduling on by default; SchedulerConfig.async_scheduling: 'If set to False, disable async scheduling. Async scheduling helps to avoid gaps in GPU utilization')",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:14",
+					File: "catalog/data/systems/engines.yaml:15",
 				},
 			},
 			&Engine{
@@ -6216,6 +6221,7 @@ func embedded() *Catalog {
 				AllReduceMaxBytes:         8.388608e+06,
 				AllReduceMaxBytesTwoRanks: 8.388608e+06,
 				MemoryFraction:            0.88,
+				KVAutoCheckpoint:          true,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "code",
@@ -6240,6 +6246,10 @@ func embedded() *Catalog {
 							Kind: "code",
 							Ref:  "sgl-project/sglang python/sglang/srt/layers/quantization/fp8.py: Fp8Config quantises the linear layers (Fp8LinearMethod) and the MoE experts; the attention backends (FlashInfer, FlashAttention 3) compute on the model-dtype (bf16/fp16) queries",
 						},
+						"kv_cache_auto": Source{
+							Kind: "code",
+							Ref:  "sgl-project/sglang@0005834c python/sglang/srt/model_executor/model_runner.py, ModelRunner.configure_kv_cache_dtype: with --kv-cache-dtype auto (server_args.py's default) the cache is torch.float8_e4m3fn when the model's quant_config has kv_cache_quant_algo FP8 (a ModelOpt FP8 checkpoint's hf_quant_config), else self.dtype, the model's dtype",
+						},
 						"memory_fraction": Source{
 							Kind: "code",
 							Ref:  "sgl-project/sglang python/sglang/srt/server_args.py, ServerArgs.__post_init__: mem_fraction_static ('the fraction of the memory used for static allocation (model weights and KV cache memory pool)') defaults to 0.88 at tp 1 (0.87 at tp 2, 0.85 at tp 4, 0.81 at tp 8 in the releases of 2024–25; later releases derive it from the GPU's memory); the catalog keeps the tp 1 value",
@@ -6257,7 +6267,7 @@ func embedded() *Catalog {
 							Ref:  "LMSYS blog, 'SGLang v0.4: Zero-Overhead Batch Scheduler, Cache-Aware Load Balancer, Faster Structured Outputs' (2024-12-04): the CPU scheduling of the next batch overlaps the GPU's current one",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:41",
+					File: "catalog/data/systems/engines.yaml:44",
 				},
 			},
 			&Engine{
@@ -6272,6 +6282,7 @@ func embedded() *Catalog {
 				MemoryFraction:            0.9,
 				MemoryOfFree:              true,
 				FP8Attention:              true,
+				KVAutoCheckpoint:          true,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "documentation",
@@ -6296,6 +6307,10 @@ func embedded() *Catalog {
 							Kind: "code",
 							Ref:  "NVIDIA/TensorRT-LLM tensorrt_llm/bench/build/build.py (trtllm-bench's engine build): 'Enable FHMA, and FP8 FMHA if FP8 quantization is enabled' — use_fp8_context_fmha = True if quant_algo == QuantAlgo.FP8; TensorRT-LLM docs, performance best practices: '--use_fp8_context_fmha enables FP8 Context fused multi-head attention. We recommend enabling this when fp8 quantization is used'",
 						},
+						"kv_cache_auto": Source{
+							Kind: "code",
+							Ref:  "NVIDIA/TensorRT-LLM@b51992a3 tensorrt_llm/_torch/pyexecutor/model_loader.py, validate_and_set_kv_cache_quant (called by ModelLoader._load_and_validate_config with the PyTorch backend's kv_cache_dtype, KvCacheConfig.dtype's default auto): 'If we're letting the checkpoint dictate the quant with auto, simply return and do not modify the checkpoint' — the checkpoint's kv_cache_quant_algo (from hf_quant_config.json) stays in force (TensorRT-LLM issue #6294, trtllm-bench 0.20.0 on nvidia/Llama-3.1-8B-Instruct-FP8: 'KV cache quantization set to \"auto\". Using checkpoint KV quantization.', 65,536 bytes a token of Llama 3.1 8B = 1 byte an element)",
+						},
 						"memory_fraction": Source{
 							Kind: "documentation",
 							Ref:  "TensorRT-LLM docs, 'How to Change KV Cache Behavior' (examples/kvcacheconfig): 'The default for free_gpu_memory_fraction is 0.9, which means TensorRT LLM will try to allocate 90% of free GPU memory for KV cache' (KvCacheConfig.free_gpu_memory_fraction = 0.9; trtllm-bench's kv_cache_free_gpu_mem_fraction likewise 0.90)",
@@ -6314,7 +6329,7 @@ func embedded() *Catalog {
 							Ref:  "TensorRT-LLM docs, overlap scheduler (PyTorch backend, on by default): the CPU work of step n + 1 runs while the GPU executes step n; the C++ runtime (gptSessionBenchmark) has no Python scheduling at all",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:68",
+					File: "catalog/data/systems/engines.yaml:73",
 				},
 			},
 			&Engine{
@@ -6324,6 +6339,7 @@ func embedded() *Catalog {
 				MoEKernels:       4,
 				NCCLAllReduce:    true,
 				MemoryFraction:   1,
+				KVAutoCheckpoint: true,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "documentation",
@@ -6339,6 +6355,10 @@ func embedded() *Catalog {
 						"fp8_attention": Source{
 							Kind: "documentation",
 							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md: the FP8 Llama builds pass --enable_fp8 --fp8_kv_cache with --use_gpt_attention_plugin float16 --enable_context_fmha: the context attention runs as the FP16 fused multi-head attention kernel",
+						},
+						"kv_cache_auto": Source{
+							Kind: "documentation",
+							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md: the FP8 Llama builds pass --enable_fp8 --fp8_kv_cache, so the engine built for the FP8 checkpoint keeps an FP8 cache; a 16-bit build keeps the model's dtype",
 						},
 						"memory_fraction": Source{
 							Kind: "documentation",
@@ -6357,7 +6377,7 @@ func embedded() *Catalog {
 							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md, Methodology: measured with the C++ gptSessionBenchmark (no Python scheduling between steps), --warm_up 1 --num_runs 5",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:95",
+					File: "catalog/data/systems/engines.yaml:102",
 				},
 			},
 		},
@@ -7235,7 +7255,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "4534b499d89be7a968271d73c7d5c911392fa23dd69bb798d2ffdef310460b10",
+		Hash: "2fc0cf42a23c0d55866a91d2edee2aeaa1caf6f71837d33f95ee952e4d76d6e9",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:e5195b81cc2fb3d3cc8c04e16cfed0918cc6476e872911e84933cba1ec09992a",
@@ -7256,7 +7276,7 @@ func embedded() *Catalog {
 				"catalog/data/models/vision.yaml:aa062286c7b7993e8ce49322cca2dbc588669366245a2bf34a058b6ec5e3238e",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
 				"catalog/data/systems/clusters.yaml:508b6a4863b993f94aefe5a25c576081d30181edde4b5f83e013a083307b0d87",
-				"catalog/data/systems/engines.yaml:5ec870da3fe633ea1625f4437eb1df164de5f44909b73d039ee20cddc3827f2e",
+				"catalog/data/systems/engines.yaml:6f3a71ffb1b04dcd51e81cd53ef7effc4058915654ab446ac684c19aed66298d",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
 				"catalog/data/systems/nodes.yaml:8002a18231d7601c6ef9272150c73ae4d340d782907d9caef8042c164b39774a",
 				"catalog/data/walls/walls.yaml:e0670ac4614333955b5b1d1e3225f0635903b9f8f2041a68c2ab7879bd56e40c",

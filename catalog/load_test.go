@@ -139,7 +139,7 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"prices.yaml:1:", "unit: missing"}},
 		{"count that is not a number", map[string]string{"data/infra/cooling.yaml": "- {key: K, name: K, pue: high, " + testSource + "}\n"},
 			[]string{"cooling.yaml:1:", `want a finite number, got "high"`}},
-		{"engine attribute without its source", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, step_overhead: 0 ms, memory_fraction: 0.9, memory_fraction_of: total, fp8_attention: false, " + testSource +
+		{"engine attribute without its source", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, step_overhead: 0 ms, memory_fraction: 0.9, memory_fraction_of: total, fp8_attention: false, kv_cache_auto: checkpoint, " + testSource +
 			", field_sources: {non_matmul_kernels: {kind: code, ref: a}, moe_kernels: {kind: code, ref: b}, allreduce_latency: {kind: microbenchmark, ref: c}}}\n"},
 			[]string{"engines.yaml:1:", "entry E", "field_sources: step_overhead needs its own source"}},
 		{"engine without step overhead", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, " + testSource + "}\n"},
@@ -154,6 +154,10 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"engines.yaml:1:", `memory_fraction_of: "weights": want total`}},
 		{"engine without attention precision", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, step_overhead: 0 ms, memory_fraction: 0.9, memory_fraction_of: total, " + testSource + "}\n"},
 			[]string{"engines.yaml:1:", "fp8_attention: missing"}},
+		{"engine without its auto KV cache", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, step_overhead: 0 ms, memory_fraction: 0.9, memory_fraction_of: total, fp8_attention: false, " + testSource + "}\n"},
+			[]string{"engines.yaml:1:", "kv_cache_auto: missing"}},
+		{"engine auto KV cache unknown", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, step_overhead: 0 ms, memory_fraction: 0.9, memory_fraction_of: total, fp8_attention: false, kv_cache_auto: fp8, " + testSource + "}\n"},
+			[]string{"engines.yaml:1:", `kv_cache_auto: "fp8": want checkpoint`}},
 		{"engine without all-reduce latency", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, step_overhead: 0 ms, " + testSource + "}\n"},
 			[]string{"engines.yaml:1:", "allreduce_latency: missing"}},
 		{"engine with NCCL and a latency", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce: nccl, allreduce_latency: 5 us, step_overhead: 0 ms, " + testSource + "}\n"},

@@ -234,6 +234,7 @@ type rawEngine struct {
 	MemoryFraction   *float64 `yaml:"memory_fraction"`
 	MemoryFractionOf string   `yaml:"memory_fraction_of"`
 	FP8Attention     *bool    `yaml:"fp8_attention"`
+	KVCacheAuto      string   `yaml:"kv_cache_auto"`
 	rawProvenance    `yaml:",inline"`
 }
 

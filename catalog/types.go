@@ -501,11 +501,16 @@ type Engine struct {
 	// core's matmuls at 8 bits too (TensorRT-LLM's FP8 context FMHA); otherwise (a 16-bit
 	// cache, or no FP8 attention) they run on the 16-bit activations at the 16-bit rate.
 	FP8Attention bool `json:"fp8_attention"`
+	// KVAutoCheckpoint: under its default KV cache dtype ("auto") the engine stores the
+	// cache in the checkpoint's own KV scheme when the checkpoint's quantisation config
+	// names one (kv_cache_auto: checkpoint — an FP8 checkpoint's FP8 cache), rather than
+	// in the model's 16-bit dtype whatever the checkpoint says (kv_cache_auto: model_dtype).
+	KVAutoCheckpoint bool `json:"kv_cache_auto_checkpoint"`
 	Provenance
 }
 
 // EngineFields are the engine attributes each entry sources in field_sources.
-var EngineFields = []string{"non_matmul_kernels", "moe_kernels", "allreduce_latency", "step_overhead", "memory_fraction", "fp8_attention"}
+var EngineFields = []string{"non_matmul_kernels", "moe_kernels", "allreduce_latency", "step_overhead", "memory_fraction", "fp8_attention", "kv_cache_auto"}
 
 // Node is a server of identical accelerators.
 type Node struct {

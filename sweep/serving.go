@@ -25,19 +25,28 @@ const (
 )
 
 // kvAutoFormat is the KV cache a calibrated point keeps under weights of precision w when
-// kv_precision is auto: the engines' default. vLLM's cache_dtype "auto" is the model's data
-// type (vllm-project/vllm@002f10e0, vllm/config/cache.py, CacheConfig.cache_dtype: "If
-// "auto", will use model data type"), as SGLang's kv_cache_dtype "auto" does
-// (sgl-project/sglang@469c63e5, python/sglang/srt/server_args.py); TensorRT-LLM's
-// KvCacheConfig.dtype "auto" follows the checkpoint's kv_cache_quant_algo (llmapi/llm_args.py),
-// which an int8 or int4 checkpoint leaves unset unless its cache was quantised too. So under
-// int8, int4 or fp4 weights the cache is 16-bit (fp16: 2 bytes an element, as bf16; the
-// model's 16-bit dtype, as optimize serving's fp16 KV). FP8 weights keep an FP8 cache, the
-// NVIDIA FP8 checkpoints' TensorRT-LLM cases rest on it (docs/PHYSICS.md §33, "KV cache of
-// the perf-overview checkpoints"); 16- and 32-bit weights keep their own format. The seed
-// profile keeps the weights' format throughout (its goldens' kv_precision_bytes).
-func kvAutoFormat(w kernel.Precision, calibrated bool) kernel.Precision {
-	if calibrated && (w == kernel.INT8 || w == kernel.INT4 || w == kernel.FP4) {
+// kv_precision is auto: the engine's default, checkpoint saying whether that default
+// follows the checkpoint's own KV scheme (the engine's kv_cache_auto, catalog/data/systems/
+// engines.yaml, each sourced there at a pinned commit; docs/PHYSICS.md §33, "The KV cache
+// under auto"). Every engine of the catalog follows it: vLLM resolves "auto" from a ModelOpt
+// checkpoint's kv_cache_quant_algo (vllm-project/vllm@0024350b vllm/utils/torch_utils.py,
+// resolve_kv_cache_dtype_string) and from a compressed-tensors kv_cache_scheme (@0014ca6b
+// vllm/model_executor/layers/attention/attention.py, Attention.__init__), SGLang from
+// kv_cache_quant_algo FP8 (sgl-project/sglang@0005834c model_runner.py,
+// configure_kv_cache_dtype), TensorRT-LLM leaves the checkpoint's kv_cache_quant_algo in
+// force (NVIDIA/TensorRT-LLM@b51992a3 _torch/pyexecutor/model_loader.py,
+// validate_and_set_kv_cache_quant); with no KV scheme named the cache is the model's
+// dtype. The point names the weights' precision, not the checkpoint, so auto takes an int8,
+// int4 or fp4 checkpoint to name no KV scheme (a 16-bit cache: fp16, 2 bytes an element,
+// as bf16) and an FP8 checkpoint to name an FP8 one, as NVIDIA's ModelOpt FP8 checkpoints
+// do (docs/PHYSICS.md §33, "KV cache of the perf-overview checkpoints"); an FP8 checkpoint
+// without one (DeepSeek-V3's own) is stated with kv_precision bf16. Under
+// an engine whose auto is the model's dtype whatever the checkpoint says (checkpoint
+// false; none in the catalog) an FP8 checkpoint's cache is 16-bit too. 16- and 32-bit
+// weights keep their own format. The seed profile keeps the weights' format throughout
+// (its goldens' kv_precision_bytes).
+func kvAutoFormat(w kernel.Precision, calibrated, checkpoint bool) kernel.Precision {
+	if calibrated && (w == kernel.INT8 || w == kernel.INT4 || w == kernel.FP4 || (w == kernel.FP8 && !checkpoint)) {
 		return kernel.FP16
 	}
 	return w
@@ -45,15 +54,17 @@ func kvAutoFormat(w kernel.Precision, calibrated bool) kernel.Precision {
 
 // KVFormat names the format a point's KV cache is stored in: kv itself, the weights'
 // precision when kv is KVSame ("same" under int4 weights is an int4 cache), or the
-// engines' default when kv is KVAuto (calibrated: a 16-bit cache under int8, int4 and
-// fp4 weights). An unknown weights name is returned as it is.
-func KVFormat(kv, weights string, calibrated bool) string {
+// engine's default when kv is KVAuto (calibrated: a 16-bit cache under int8, int4 and
+// fp4 weights, and under fp8 weights unless checkpoint, the engine's auto following the
+// checkpoint's KV scheme, as every catalog engine's does). An unknown weights name is
+// returned as it is.
+func KVFormat(kv, weights string, calibrated, checkpoint bool) string {
 	switch kv {
 	case KVSame:
 		return weights
 	case KVAuto:
 		if w, err := kernel.ParsePrecision(weights); err == nil {
-			return kvAutoFormat(w, calibrated).String()
+			return kvAutoFormat(w, calibrated, checkpoint).String()
 		}
 		return weights
 	}
@@ -62,11 +73,11 @@ func KVFormat(kv, weights string, calibrated bool) string {
 
 // kvPrecision is KVFormat over the codes of a batch: kv_precision's code (0 = KVAuto,
 // 1 = KVSame, else 2 + the kernel.Precision, the parameter's Enum order) beside the
-// precision column's.
-func kvPrecision(kv, weights float64, calibrated bool) kernel.Precision {
+// precision column's, and whether the point's engine's auto follows the checkpoint.
+func kvPrecision(kv, weights float64, calibrated, checkpoint bool) kernel.Precision {
 	switch kv {
 	case 0:
-		return kvAutoFormat(kernel.Precision(weights), calibrated)
+		return kvAutoFormat(kernel.Precision(weights), calibrated, checkpoint)
 	case 1:
 		return kernel.Precision(weights)
 	}
@@ -85,7 +96,7 @@ var (
 	servingEffParam = Param{Name: "efficiency", Kind: KindFloat, Default: "0", Min: 0, Max: 1,
 		Doc: "fraction of peak FLOP/s the matmuls reach; 0 = the profile's: the accelerator's measured large-matmul efficiency at the precision (calibrated; docs/CATALOG.md) or 0.5 (seed)"}
 	kvPrecisionParam = Param{Name: "kv_precision", Kind: KindEnum, Default: KVAuto, Enum: append([]string{KVAuto, KVSame}, precisionNames()...),
-		Doc: "numeric format of the KV cache; auto = the engines' default (calibrated: 16-bit under int8, int4 and fp4 weights, else the weights' precision; seed: the weights'), same = the weights' precision; kv_format says which"}
+		Doc: "numeric format of the KV cache; auto = the engine's default, the checkpoint's KV scheme (calibrated: taken as FP8 under fp8 weights and none, the model's 16-bit dtype, under int8, int4 and fp4 weights; else the weights' precision; seed: the weights'), same = the weights' precision; kv_format says which (state bf16 for an FP8 checkpoint that names no KV scheme)"}
 	tpParam = Param{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Max: MaxParallel,
 		Doc: "tensor-parallel accelerators per pipeline stage, over the scale-up link (must divide the heads, and divide the KV heads or be a multiple of them: a rank holds whole KV heads)"}
 	servingParams = []Param{
@@ -223,6 +234,7 @@ type servingTables struct {
 	engineStep                                             []float64    // per engine code, s
 	engineMem, engineMemFree                               []float64    // per engine code: memory fraction, 1 = of free memory
 	engineFP8Attn                                          []float64    // per engine code: 1 = attention at 8 bits for 8-bit weights
+	engineKVCkpt                                           []bool       // per engine code: its auto KV cache follows the checkpoint's KV scheme
 	engineNCCL                                             []float64    // per engine code: 1 = all-reduce through NCCL
 	engineARMax, engineARMaxTwo                            []float64    // per engine code: the own kernel's largest message (> 2 ranks, 2 ranks), bytes
 	models                                                 []*catalog.Model
@@ -307,6 +319,7 @@ func newServingTables(p *Plan) *servingTables {
 			fp8 = 1
 		}
 		t.engineFP8Attn = append(t.engineFP8Attn, fp8)
+		t.engineKVCkpt = append(t.engineKVCkpt, e.KVAutoCheckpoint)
 		nccl := 0.0
 		if e.NCCLAllReduce {
 			nccl = 1
@@ -416,7 +429,7 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 				t.effUsed[k] = t.h.gemmFor(hc[k], prec[k])
 			}
 		}
-		kf := kvPrecision(kvp[k], prec[k], t.calibrated)
+		kf := kvPrecision(kvp[k], prec[k], t.calibrated, t.engineKVCkpt[int(ec[k])])
 		t.kvFormat[k], t.kvBytes[k] = uint8(kf), kf.Bytes()
 		f := int(fc[k])
 		t.fabBW[k], t.fabLat[k] = t.fabricBW[f], t.fabricLat[f]

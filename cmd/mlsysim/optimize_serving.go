@@ -541,7 +541,7 @@ func kvOf(r orderedObject) string {
 	if f := field(r, "kv_format"); f != nil {
 		return fmt.Sprint(f)
 	}
-	return sweep.KVFormat(fmt.Sprint(field(r, "kv_precision")), fmt.Sprint(field(r, "precision")), true)
+	return sweep.KVFormat(fmt.Sprint(field(r, "kv_precision")), fmt.Sprint(field(r, "precision")), true, true)
 }
 
 func layoutPhrase(r orderedObject) string {

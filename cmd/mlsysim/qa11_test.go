@@ -224,17 +224,26 @@ func TestOptimizeServingSeedEngine(t *testing.T) {
 // default --kv-precision auto an int4 model's calibrated cache is 16-bit, as the engines
 // keep it (0.27 GB for Llama3_8B at 2048 tokens; it was int4, 0.07 GB, under the old
 // default same), and the seed's stays the weights' int4; --kv-precision same asks for it.
+// Under FP8 weights the cache is the checkpoint's KV scheme, taken as FP8, and the line
+// says so and names the engine.
 func TestServeStatesKVFormat(t *testing.T) {
 	for _, c := range []struct {
 		args       []string
 		json, text string
 	}{
-		{[]string{"-p", "int4"}, "fp16", "0.27 GB in fp16 (the engines' default for these weights: --kv-precision auto)"},
-		{[]string{"-p", "int8"}, "fp16", "0.27 GB in fp16 (the engines' default for these weights: --kv-precision auto)"},
+		{[]string{"-p", "int4"}, "fp16", "0.27 GB in fp16 (vllm's default for these weights, the model's 16-bit dtype: their checkpoints name no KV scheme: --kv-precision auto)"},
+		{[]string{"-p", "int8"}, "fp16", "0.27 GB in fp16 (vllm's default for these weights, the model's 16-bit dtype"},
+		// FP8 weights: every engine's auto keeps the checkpoint's KV scheme, taken as FP8:
+		// 2 × 32 × 8 × 128 × 2048 = 134,217,728 elements of 1 byte = 0.13 GB.
+		{[]string{"-p", "fp8"}, "fp8", "0.13 GB in fp8 (vllm's default, the checkpoint's KV scheme, taken as FP8 for FP8 weights; --kv-precision bf16 for a checkpoint that names none: --kv-precision auto)"},
+		{[]string{"-p", "fp8", "--engine", "trtllm"}, "fp8", "0.13 GB in fp8 (trtllm's default, the checkpoint's KV scheme"},
+		{[]string{"-p", "fp8", "--engine", "sglang"}, "fp8", "0.13 GB in fp8 (sglang's default, the checkpoint's KV scheme"},
+		{[]string{"-p", "fp8", "--profile", "seed"}, "fp8", "in fp8 (the weights' format: --kv-precision auto under the seed profile)"},
+		{[]string{"-p", "fp8", "--kv-precision", "bf16"}, "bf16", "0.27 GB in bf16\n"},
 		{[]string{"-p", "int4", "--kv-precision", "same"}, "int4", "0.07 GB in int4 (the weights' format: --kv-precision same)"},
 		{[]string{"-p", "int4", "--profile", "seed"}, "int4", "0.07 GB in int4 (the weights' format: --kv-precision auto under the seed profile)"},
 		{[]string{"-p", "int4", "--kv-precision", "fp16"}, "fp16", "GB in fp16\n"},
-		{nil, "fp16", "GB in fp16 (the engines' default"},
+		{nil, "fp16", "GB in fp16 (vllm's default, the model's dtype: --kv-precision auto)"},
 	} {
 		args := append([]string{"serve", "Llama3_8B", "H100"}, c.args...)
 		o := oneObject(t, mlsysim(t, append(args, "-o", "json")...).stdout)

@@ -86,10 +86,12 @@ simulated rate, which the text's Per accelerator and Cost lines show), then sim_
 sim_infeasible_reason), cost_basis (owned: the
 amortised price and energy; rental: --accelerator-hour-usd; energy_only: the accelerator
 states no price, which the text says too), kv_precision (the format the KV cache is stored in:
---kv-precision's, resolved — under its default auto the engines' default, calibrated a 16-bit
-cache under int8, int4 and fp4 weights (vLLM's and SGLang's kv_cache_dtype auto is the model's
-dtype) and the weights' own format otherwise, seed the weights' own; under same the weights'
-own), and
+--kv-precision's, resolved — under its default auto the engine's default, the checkpoint's KV
+scheme (vllm, sglang and trtllm each keep the scheme a checkpoint names, else the model's
+dtype): calibrated, FP8 under fp8 weights (an FP8 checkpoint's FP8 scheme: state
+--kv-precision bf16 for one that names none) and 16-bit under int8, int4 and fp4 weights
+(their checkpoints name none), the weights' own format otherwise, seed the weights' own;
+under same the weights' own; the text's KV cache line says which), and
 infeasible_reason when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
 seed's fallback power (an H100's 700 W); the text output says so. --spec-tokens and
 --spec-acceptance need --draft-model (refused without it: they would change nothing);
@@ -258,15 +260,23 @@ func decodeBound(wall, reason any) string {
 //
 // devices > 1: the hardware entry is a packaged system of that many accelerators, run as
 // one device; its memory is the system's and the per-accelerator lines share it out.
-// kvWhy says where a KV cache's format came from when --kv-precision named none.
-func kvWhy(asked, profile any) string {
+// kvWhy says where a KV cache's format came from when --kv-precision named none. Under
+// auto the engine's default is the checkpoint's KV scheme (engines.yaml, kv_cache_auto):
+// the weights' own format when it is FP8 (an FP8 checkpoint's FP8 scheme, which the point
+// assumes), the model's 16-bit dtype when the weights' checkpoints name none (int8, int4,
+// fp4) and the model's dtype under 16- or 32-bit weights.
+func kvWhy(asked, profile, engine, weights, format any) string {
 	switch {
 	case asked == sweep.KVSame:
 		return " (the weights' format: --kv-precision same)"
 	case asked == sweep.KVAuto && profile == "seed":
 		return " (the weights' format: --kv-precision auto under the seed profile)"
+	case asked == sweep.KVAuto && format == "fp8" && weights == "fp8":
+		return fmt.Sprintf(" (%v's default, the checkpoint's KV scheme, taken as FP8 for FP8 weights; --kv-precision bf16 for a checkpoint that names none: --kv-precision auto)", engine)
+	case asked == sweep.KVAuto && format != weights:
+		return fmt.Sprintf(" (%v's default for these weights, the model's 16-bit dtype: their checkpoints name no KV scheme: --kv-precision auto)", engine)
 	case asked == sweep.KVAuto:
-		return " (the engines' default for these weights: --kv-precision auto)"
+		return fmt.Sprintf(" (%v's default, the model's dtype: --kv-precision auto)", engine)
 	}
 	return ""
 }
@@ -274,7 +284,8 @@ func kvWhy(asked, profile any) string {
 func renderServe(w io.Writer, format string, row, sim map[string]any, why string, chunked, loaded, noTDP, noPrice bool, devices int) error {
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
 	// The cache's format, as the point stored it (kv_format): --kv-precision, or under its
-	// default auto the engines' (calibrated: 16-bit under int8, int4 and fp4 weights), or
+	// default auto the engine's (calibrated: the checkpoint's KV scheme, FP8 under fp8
+	// weights and none, 16-bit, under int8, int4 and fp4 weights), or
 	// the weights' own under same. Say which, so an int4 answer's cache size can be read.
 	kvFormat := fmt.Sprint(row["kv_format"])
 	obj := orderedObject{
@@ -360,7 +371,7 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 		{"Tokens/s", fmt.Sprintf("%.1f (batch / ITL)", f("tokens_per_s"))},
 		{"Decode bound", decodeBound(row["binding_wall"], row["infeasible_reason"])},
 		{"Weights", fmt.Sprintf("%.2f GB", f("weights_gb"))},
-		{"KV cache", fmt.Sprintf("%.2f GB in %s%s", f("kv_cache_gb"), kvFormat, kvWhy(row["kv_precision"], row["profile"]))},
+		{"KV cache", fmt.Sprintf("%.2f GB in %s%s", f("kv_cache_gb"), kvFormat, kvWhy(row["kv_precision"], row["profile"], row["engine"], row["precision"], row["kv_format"]))},
 		{"Memory", fmt.Sprintf("%.2f GB of %.2f GB (%s)", f("total_memory_gb"), f("memory_capacity_gb"), fmtPct(f("memory_utilization")))},
 		{"Per accelerator", perAccel},
 		{"Cost", cost},
@@ -485,7 +496,7 @@ func servingFlags() []cli.Flag {
 		&cli.IntFlag{Name: "ep", Value: 1, Usage: "expert-parallel ranks of a MoE model (must divide the experts and tp: its ranks are a stage's tp accelerators)"},
 		&cli.IntFlag{Name: "node-size", Value: 8, Usage: "accelerators on one scale-up link"},
 		&cli.BoolFlag{Name: "tp-across-nodes", Usage: "allow tensor parallelism beyond one node (over the fabric)"},
-		&cli.StringFlag{Name: "kv-precision", Value: sweep.KVAuto, Usage: "KV cache format: auto (the engines' default: calibrated, 16-bit under int8, int4 and fp4 weights, else the weights'), same (the weights') or a precision"},
+		&cli.StringFlag{Name: "kv-precision", Value: sweep.KVAuto, Usage: "KV cache format: auto (the engine's default, the checkpoint's KV scheme: calibrated, FP8 under fp8 weights, 16-bit under int8, int4 and fp4 weights, else the weights'), same (the weights') or a precision"},
 		&cli.StringFlag{Name: "draft-model", Value: "none", Usage: "speculative decoding: none, mtp, or a catalog model key"},
 		&cli.IntFlag{Name: "spec-tokens", Value: 4, Usage: "tokens drafted per step (with --draft-model)"},
 		&cli.FloatFlag{Name: "spec-acceptance", Value: 0.7, Usage: "probability a drafted token is accepted, in [0, 1] (with --draft-model)"},
