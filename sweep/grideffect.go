@@ -41,6 +41,9 @@ import (
 //   - overlap_efficiency in the calibrated fleet study when every model is a
 //     transformer: the calibrated step hides the DP collectives behind as much of the
 //     backward as they overlap (docs/PHYSICS.md §35), not a fixed share;
+//   - etp in the fleet and train-memory studies under the seed profile (no expert
+//     tensor parallelism), and moe_imbalance in the train-memory study under it (no
+//     routed experts' intermediates);
 //   - in the node study, the training-only parameters when training is false at every
 //     point, dp_size when zero_stage is 0 at every point (it only divides ZeRO's
 //     shards), and activation_recomputation under calibrated when every model is a
@@ -94,6 +97,12 @@ func (p *Plan) EffectNotes() []string {
 		note("pipeline_schedule", "the seed profile's step prices the 1F1B bubble only (docs/PHYSICS.md §35 prices DualPipe); use --profile calibrated or drop it")
 		note("moe_a2a_overlap", "the seed profile's step exposes every all-to-all (docs/PHYSICS.md §35 prices combined 1F1B); use --profile calibrated or drop it")
 		note("moe_dispatcher", "the seed profile's step sends every routed copy of a token on its own (docs/PHYSICS.md §35 prices DeepEP's per-node dispatch); use --profile calibrated or drop it")
+	}
+	if (p.Study.Name == "fleet" || p.Study.Name == "train-memory") && !p.Calibrated() {
+		note("etp", "the seed profile has no expert tensor parallelism (experts shard as the rest of the model does; docs/PHYSICS.md §35 prices etp); use --profile calibrated or drop it")
+	}
+	if p.Study.Name == "train-memory" && !p.Calibrated() {
+		note("moe_imbalance", "the seed profile's training memory counts no routed experts' intermediates, which the busiest rank's share would scale (docs/PHYSICS.md §35); use --profile calibrated or drop it")
 	}
 	if (p.Study.Name == "fleet" || p.Study.Name == "node") && !p.Calibrated() {
 		note("transformer_execution", "the seed profile's training step has no per-layer elementwise work to run fused or eager (docs/PHYSICS.md §35); use --profile calibrated or drop it")

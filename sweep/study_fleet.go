@@ -35,8 +35,8 @@ func init() {
 			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length in tokens"},
 			in("tp", "1", 1, "tensor-parallel degree"),
 			in("pp", "1", 1, "pipeline-parallel degree"),
-			in("ep", "1", 1, "expert-parallel degree"),
-			{Name: "etp", Kind: KindInt, Default: "0", Min: 0, Doc: "calibrated, MoE models: expert tensor-parallel degree (Megatron-Core's expert_tensor_parallel_size): a routed expert's weights split over etp ranks, the tokens a rank receives gathered over them; 0 = tp (Megatron's default); 1 keeps experts whole (MoE parallel folding), the EP group then etp·ep consecutive ranks; it divides tp, and MoE at tp > 1 needs sequence_parallel (else infeasible, etp_does_not_divide_tp_or_moe_without_sp; docs/PHYSICS.md §35)"},
+			epParam,
+			etpParam,
 			in("microbatches", "1", 1, "pipeline microbatches per step"),
 			in("virtual_stages", "1", 1, "interleaved pipeline stages per device"),
 			{Name: "pipeline_schedule", Kind: KindEnum, Default: "1f1b", Enum: []string{"1f1b", "dualpipe"},
@@ -65,7 +65,7 @@ func init() {
 			{Name: "overlap_efficiency", Kind: KindFloat, Default: "0.85", Min: 0, Max: 1, Doc: "share of the DP all-reduce hidden when overlapped (seed; the calibrated step hides what the backward's length covers)"},
 			fl("congestion", "1", 1, "multiplier on collective times (≥ 1; calibrated: link bandwidth ÷ c and per-step latency × c, NCCL launch latency unchanged)"),
 			fl("straggler", "1", 1, "multiplier on the step for the slowest rank (≥ 1)"),
-			fl("moe_imbalance", "1", 1, "MoE routing imbalance γ on expert-parallel traffic (≥ 1; calibrated, with ep > 1: the busiest rank's expert GEMMs, all-to-all and, in activations_gb, its routed tokens' MLP intermediates)"),
+			moeImbalanceParam,
 			{Name: "region", Kind: KindRegion, Default: "US_Avg", Doc: "grid region (mlsysim zoo regions): carbon intensity, PUE, water"},
 			fl("pue_override", "0", 0, "power usage effectiveness; 0 uses the region's"),
 			{Name: "carbon_intensity_g_per_kwh", Kind: KindFloat, Default: "-1", Min: -1, Unit: "gCO2e/kWh", Doc: "grid carbon intensity; -1 uses the region's"},
@@ -457,7 +457,8 @@ func (e *fleetEval) trainingStep(c cols) {
 func (e *fleetEval) stepSeed(c cols) {
 	n := c.b.N
 	nd, d, r := &e.node, &e.dist, &e.r
-	tp, pp, ep := c.get("tp"), c.get("pp"), c.get("ep")
+	tp, pp := c.get("tp"), c.get("pp")
+	ep, _, imbalance := moeLayout(c)
 	batch := c.get("batch_size")
 	for k := 0; k < n; k++ {
 		dp, ok := kernel.DataParallel(d.Accelerators[k], tp[k], pp[k], ep[k])
@@ -475,7 +476,7 @@ func (e *fleetEval) stepSeed(c cols) {
 	d.TP, d.PP, d.EP = tp, pp, ep
 	d.Microbatches, d.VirtualStages = c.get("microbatches"), c.get("virtual_stages")
 	d.GradAccum = c.get("gradient_accumulation_steps")
-	d.Congestion, d.Straggler, d.Imbalance = c.get("congestion"), c.get("straggler"), c.get("moe_imbalance")
+	d.Congestion, d.Straggler, d.Imbalance = c.get("congestion"), c.get("straggler"), imbalance
 	d.OverlapEfficiency = c.get("overlap_efficiency")
 	d.Overlap = boolsOf(d.Overlap, c.get("overlap"))
 	d.LoRA = nd.LoRA
@@ -609,8 +610,8 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	st.SeqLen, st.Batch = nd.SeqLen, c.get("batch_size")
 	st.Microbatches, st.GradAccum = c.get("microbatches"), c.get("gradient_accumulation_steps")
 	st.Accelerators, st.PerNode = e.dist.Accelerators, e.dist.PerNode
-	st.TP, st.PP, st.CP, st.EP, st.VirtualStages = c.get("tp"), c.get("pp"), c.get("cp"), c.get("ep"), c.get("virtual_stages")
-	st.ETP = c.get("etp")
+	st.TP, st.PP, st.CP, st.VirtualStages = c.get("tp"), c.get("pp"), c.get("cp"), c.get("virtual_stages")
+	st.EP, st.ETP, st.Imbalance = moeLayout(c)
 	st.ZeROStage, st.DPShard = nd.ZeROStage, c.get("dp_shard")
 	st.SeqParallel = boolsOf(st.SeqParallel, c.get("sequence_parallel"))
 	st.FlashAttention = boolsOf(st.FlashAttention, c.get("flash_attention"))
@@ -629,7 +630,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	st.Eager = boolsOf(st.Eager, c.get("transformer_execution"))
 	st.LoRA = nd.LoRA
 	st.Bytes, st.PeakFLOPS = nd.Bytes, nd.PeakFLOPS
-	st.Congestion, st.Straggler, st.Imbalance = c.get("congestion"), c.get("straggler"), c.get("moe_imbalance")
+	st.Congestion, st.Straggler = c.get("congestion"), c.get("straggler")
 	kernel.TrainingStep(&e.stepO, st)
 
 	mm := e.memInputs(c)

@@ -26,7 +26,9 @@ func init() {
 			{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Doc: "tensor-parallel degree; calibrated: it divides the attention heads and a grouped-query model's K/V heads (else infeasible, tp_does_not_divide_heads)"},
 			{Name: "pp", Kind: KindInt, Default: "1", Min: 1, Doc: "pipeline-parallel degree; calibrated: pp · virtual_stages stages each hold a layer (else infeasible, layers_do_not_fill_the_stages)"},
 			{Name: "dp", Kind: KindInt, Default: "1", Min: 1, Doc: "data-parallel degree"},
-			{Name: "ep", Kind: KindInt, Default: "1", Min: 1, Doc: "expert-parallel degree; calibrated: carved out of dp, so it divides dp and the experts (else infeasible, ep_does_not_divide_dp_or_experts)"},
+			epParam,
+			etpParam,
+			moeImbalanceParam,
 			{Name: "zero_stage", Kind: KindInt, Default: "0", Min: 0, Max: 3, Doc: "ZeRO stage 0–3"},
 			dpShardParam,
 			{Name: "gradient_accumulation_steps", Kind: KindInt, Default: "1", Min: 1, Doc: "microbatches accumulated per step"},
@@ -101,7 +103,8 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		}
 	}
 	in.Batch, in.SeqLen = c.get("batch_size"), c.get("seq_len")
-	in.TP, in.PP, in.DP, in.EP = c.get("tp"), c.get("pp"), c.get("dp"), c.get("ep")
+	in.TP, in.PP, in.DP = c.get("tp"), c.get("pp"), c.get("dp")
+	in.EP, in.ETP, in.Imbalance = moeLayout(c)
 	in.ZeROStage, in.GradAccum = c.get("zero_stage"), c.get("gradient_accumulation_steps")
 	in.TrainableFraction = c.get("trainable_fraction")
 	in.CommBufferFraction = c.get("communication_buffer_fraction")
@@ -170,8 +173,17 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		reason[k], binding[k] = reasonNone, wallNone
 		split := reasonNone
 		if e.calibrated {
-			split = layoutFits(in.TP[k], in.PP[k], in.DP[k], in.EP[k], in.VirtualStages[k], in.Layers[k], in.Heads[k], in.KVHeads[k],
-				e.m.experts[int(mc[k])], in.Batch[k], e.split[k])
+			// The layers the fleet's step checks the split with: a structured model's MTP
+			// modules take interleaved slots (kernel.SplitLayers).
+			layers, experts := in.Layers[k], e.m.experts[int(mc[k])]
+			if a := in.Arch[k]; a != nil {
+				layers = kernel.SplitLayers(layers, in.PP[k], in.VirtualStages[k], a)
+			}
+			split = layoutFits(in.TP[k], in.PP[k], in.DP[k], in.EP[k], in.VirtualStages[k], layers, in.Heads[k], in.KVHeads[k],
+				experts, in.Batch[k], e.split[k])
+			if split == reasonNone {
+				split = expertSplit(in.TP[k], in.ETP[k], experts, in.SeqParallel[k])
+			}
 		}
 		switch {
 		case e.calibrated && integerFormat(prec[k]):

@@ -1,0 +1,73 @@
+package sweep
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestMoELayoutSameMemoryEverySurface: the train-memory study takes the MoE layout the
+// fleet study (and so a fleet plan and optimize parallelism) takes — ep, etp and
+// moe_imbalance — and the same layout gives the same per-accelerator memory on both.
+// Before, train-memory had no etp: Mixtral at tp 2 with its experts whole (etp 1, MoE
+// parallel folding) could only be counted at etp = tp there, 5.6 GB of expert weights
+// (TestFleetETP's hand count) away from the fleet's answer; and no moe_imbalance, so the
+// busiest rank's routed intermediates were the mean rank's. The fleet runs on two
+// 8-GPU H100 nodes (tp 2 · dp 8), train-memory at tp 2, dp 8 on an H100; both with
+// train-memory's accounting (unfused attention, gradients in the training precision).
+func TestMoELayoutSameMemoryEverySurface(t *testing.T) {
+	const mem = "version: 1\nstudy: train-memory\nprofile: calibrated\naxes:\n  model: [%s]\n  hardware: [H100]\n  precision: [bf16]\n" +
+		"  batch_size: [16]\n  seq_len: [4096]\n  tp: [2]\n  dp: [8]\n  ep: [8]\n  zero_stage: [1]\n%s"
+	const fleet = "version: 1\nstudy: fleet\nprofile: calibrated\nfixed:\n  cluster: Research_256\n  nodes: 2\n  precision: bf16\n  batch_size: 16\n" +
+		"  seq_len: 4096\n  tp: 2\n  ep: 8\n  zero_stage: 1\n  activation_checkpointing: selective\n  sequence_parallel: true\n  flash_attention: false\n  fp32_gradients: false\naxes:\n  model: [%s]\n%s"
+	pairs := [][2]string{{"weights_gb", "weights_gb"}, {"gradients_gb", "gradients_gb"}, {"optimizer_state_gb", "optimizer_state_gb"},
+		{"activations_gb", "activations_gb"}, {"communication_buffers_gb", "buffers_gb"}, {"total_memory_gb", "memory_per_accelerator_gb"}}
+	for _, model := range []string{"Mixtral_8x7B", "DeepSeek_V3"} {
+		var first map[string]any
+		for _, layout := range []string{"", "  etp: [1]\n", "  etp: [2]\n", "  etp: [1]\n  moe_imbalance: [1.5]\n"} {
+			m, f := evalOne(t, fmt.Sprintf(mem, model, layout+"  sequence_parallel: [true]\n")), evalOne(t, fmt.Sprintf(fleet, model, layout))
+			for _, p := range pairs {
+				if m[p[0]] != f[p[1]] {
+					t.Errorf("%s %q: train-memory %s = %v, fleet %s = %v", model, layout, p[0], m[p[0]], p[1], f[p[1]])
+				}
+			}
+			if m["infeasible_reason"] != f["infeasible_reason"] {
+				t.Errorf("%s %q: train-memory %v, fleet %v", model, layout, m["infeasible_reason"], f["infeasible_reason"])
+			}
+			if first == nil {
+				first = m
+			} else if layout == "  etp: [1]\n" && m["weights_gb"] == first["weights_gb"] {
+				t.Errorf("%s: etp 1 holds the weights of etp 2 (%v GB): etp not read", model, m["weights_gb"])
+			}
+		}
+	}
+	// A layout the fleet refuses, train-memory refuses with the same reason: etp 4 does
+	// not divide tp 2, and MoE at tp 2 without sequence parallelism (Megatron-Core's
+	// MoELayer raises; kernel.ExpertTPSplit).
+	for _, bad := range []string{"  etp: [4]\n  sequence_parallel: [true]\n", "  etp: [1]\n  sequence_parallel: [false]\n"} {
+		m := evalOne(t, fmt.Sprintf(mem, "Mixtral_8x7B", bad))
+		if m["feasible"] != false || m["infeasible_reason"] != "etp_does_not_divide_tp_or_moe_without_sp" {
+			t.Errorf("train-memory %q: feasible %v, reason %v", bad, m["feasible"], m["infeasible_reason"])
+		}
+	}
+}
+
+// TestTrainMemorySplitLayersIsTheFleets: DeepSeek-V3's 61 layers and its MTP module on
+// pp 4 × 2 virtual stages: the fleet's step lays 61 + 1 MTP + the embedding and loss
+// as 64 = 4·2·8 equal slots (kernel.SplitLayers, BalancedChunks), and train-memory
+// refused the same split as layers_do_not_fill_the_stages (61 + 2 = 63 slots do not
+// cut into 8) because it checked 61 layers. Both now count the same memory.
+func TestTrainMemorySplitLayersIsTheFleets(t *testing.T) {
+	const mem = "version: 1\nstudy: train-memory\nprofile: calibrated\naxes:\n  model: [DeepSeek_V3]\n  hardware: [H100]\n  precision: [bf16]\n" +
+		"  batch_size: [32]\n  seq_len: [4096]\n  tp: [2]\n  pp: [4]\n  virtual_stages: [2]\n  microbatches: [4]\n  dp: [8]\n  ep: [8]\n  etp: [1]\n  zero_stage: [1]\n  sequence_parallel: [true]\n"
+	const fleet = "version: 1\nstudy: fleet\nprofile: calibrated\nfixed:\n  cluster: Research_256\n  nodes: 8\n  precision: bf16\n  batch_size: 32\n" +
+		"  seq_len: 4096\n  tp: 2\n  pp: 4\n  virtual_stages: 2\n  microbatches: 4\n  ep: 8\n  etp: 1\n  zero_stage: 1\n  activation_checkpointing: selective\n  sequence_parallel: true\n  flash_attention: false\n  fp32_gradients: false\naxes:\n  model: [DeepSeek_V3]\n"
+	m, f := evalOne(t, mem), evalOne(t, fleet)
+	if m["infeasible_reason"] == "layers_do_not_fill_the_stages" || m["infeasible_reason"] != f["infeasible_reason"] {
+		t.Fatalf("train-memory %v, fleet %v", m["infeasible_reason"], f["infeasible_reason"])
+	}
+	for _, p := range [][2]string{{"weights_gb", "weights_gb"}, {"activations_gb", "activations_gb"}, {"total_memory_gb", "memory_per_accelerator_gb"}} {
+		if m[p[0]] != f[p[1]] {
+			t.Errorf("train-memory %s = %v, fleet %s = %v", p[0], m[p[0]], p[1], f[p[1]])
+		}
+	}
+}
