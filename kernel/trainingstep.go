@@ -187,7 +187,11 @@ type StepIn struct {
 	// A nil entry is the plain model too; the pointer is compared, never written.
 	Arch []*Arch
 
-	PeakFLOPS  []float64 // datasheet peak at the precision (MFU/HFU denominator)
+	PeakFLOPS []float64 // datasheet peak at the precision (MFU/HFU denominator)
+	// FP8Peak is the datasheet FP8 peak: with an FP8 recipe, the rate at which the
+	// MFU/HFU denominator counts the linear GEMMs' FLOPs (mixedPeakFLOPs). Shorter than
+	// the other columns (nil) or 0: every FLOP at PeakFLOPS.
+	FP8Peak    []float64
 	MatmulRate []float64 // achieved dense GEMM rate (measured, or the caller's fallback)
 	// AttentionRate is the fused attention kernel's achieved rate (measured, or the
 	// matmul rate where none is): FlashAttention-2 reaches 35 % of an H100's peak
@@ -749,7 +753,18 @@ func (o *StepOut) step(i int, in *StepIn) {
 		model, hw = archFLOPs(allTokens, s, h, a, kv, ffn, topk, experts, in.Vocab[i], L, in.Gated[i], in.FlashAttention[i], in.LoRA[i], in.Recompute[i], arch)
 	}
 	active := in.Params[i] - in.ExpertParams[i] + in.ExpertParams[i]*topk/math.Max(experts, 1)
-	peakAll := stepT * N * in.PeakFLOPS[i]
+	// The FLOPs the step's peak time is counted at: every FLOP at the precision's peak,
+	// or under an FP8 recipe the linear GEMMs' at the FP8 peak (mixedPeakFLOPs).
+	peak, modelAt, hwAt := in.PeakFLOPS[i], model, hw
+	if p8 := fp8PeakAt(in, i); in.FP8[i] != FP8None && p8 > 0 {
+		sc, logits, layers := attnScores, 2*h*in.Vocab[i], L
+		if structured {
+			sc, logits, layers = archAttentionScores(s, h, a, arch), (1+arch.MTP)*2*h*in.Vocab[i], L+arch.MTP
+		}
+		rest, recomputed := fp8RestFLOPs(allTokens, layers, sc, logits, h, in.LoRA[i], in.Recompute[i], in.FlashAttention[i])
+		modelAt, hwAt = mixedPeakFLOPs(model, rest, peak, p8), mixedPeakFLOPs(hw, rest+recomputed, peak, p8)
+	}
+	peakAll := stepT * N * peak
 
 	compute := micro*(tMB-stageLayers*(lt.tpFwd+lt.tpBwd+lt.cp+lt.ep)) + weightCasts
 	o.Valid[i], o.Reason[i] = true, StepValid
@@ -776,7 +791,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	o.DPComm[i] = dpComm
 	o.Comm[i] = o.TPComm[i] + o.CPComm[i] + o.EPComm[i] + ppComm + dpComm
 	o.Efficiency[i] = compute / stepT
-	o.ComputeMFU[i] = model / (compute * N * in.PeakFLOPS[i])
+	o.ComputeMFU[i] = modelAt / (compute * N * peak)
 	o.Bubble[i] = bubble
 	o.BubbleFraction[i] = bubble / stepT
 	o.Optimizer[i] = opt
@@ -785,8 +800,8 @@ func (o *StepOut) step(i int, in *StepIn) {
 	o.ModelFLOPs[i] = model
 	o.HWFLOPs[i] = hw
 	o.SixPFLOPs[i] = 6 * active * allTokens
-	o.MFU[i] = model / peakAll
-	o.HFU[i] = hw / peakAll
+	o.MFU[i] = modelAt / peakAll
+	o.HFU[i] = hwAt / peakAll
 	o.TokensPerS[i] = allTokens / stepT
 	o.SamplesPS[i] = B / stepT
 	o.LayerFwd[i], o.LayerBwd[i] = lt.fwd, lt.bwd

@@ -71,3 +71,40 @@ func TestTrainMemorySplitLayersIsTheFleets(t *testing.T) {
 		}
 	}
 }
+
+// TestFP8MFUBelowOne: under an FP8 recipe MFU and HFU count the linear GEMMs' FLOPs at
+// the FP8 peak and the rest (attention scores, output layer) at the precision's — the
+// PaLM definition, throughput over the system's at peak — so neither can pass 1. Before,
+// both were against the precision's peak alone: Llama 3 70B at bf16 with current
+// scaling on one H100 (ZeRO-3 over 512 ranks, no collectives on one accelerator) showed
+// MFU 1.074, and Llama 3 8B at fp32 (the H100's 67 TFLOP/s CUDA-core peak) 2.03.
+func TestFP8MFUBelowOne(t *testing.T) {
+	const node = "version: 1\nstudy: node\nprofile: calibrated\naxes:\n  model: [%s]\n  hardware: [H100]\n  training: [true]\n" +
+		"  precision: [%s]\n  fp8_recipe: [current]\n  batch_size: [%d]\n  seq_len: [%d]\n  zero_stage: [3]\n  dp_size: [512]\n"
+	for _, c := range []struct {
+		model, prec string
+		b, s        int
+	}{{"Llama3_70B", "bf16", 64, 2048}, {"Llama3_8B", "fp32", 8, 128}, {"Llama3_8B", "bf16", 8, 4096}} {
+		r := evalOne(t, fmt.Sprintf(node, c.model, c.prec, c.b, c.s))
+		if m, h := r["mfu"].(float64), r["hfu"].(float64); !(m > 0 && m <= 1 && h >= m && h <= 1) {
+			t.Errorf("%s %s + fp8 current: mfu %v, hfu %v; want 0 < mfu ≤ hfu ≤ 1", c.model, c.prec, m, h)
+		}
+	}
+	// By hand on the fleet's row: Llama 3 8B (32 layers, h 4096, vocab 128,256) at fp32
+	// with FP8 GEMMs, batch 64 × 2048 tokens on 16 H100. What stays in fp32 is 3 × the
+	// forward of the attention scores (4·s·h per token and layer) and the output layer
+	// (2·h·V per token): 3 · 131,072 · (32 · 4 · 2048 · 4096 + 2 · 4096 · 128,256)
+	// = 7.0434e14 FLOPs; the rest of model_flops_per_step runs at the FP8 peak,
+	// 1979 TFLOP/s against fp32's 67, so MFU = (rest + (F − rest) · 67/1979) / (step · 16 · 67e12).
+	const fleet = "version: 1\nstudy: fleet\nprofile: calibrated\nfixed:\n  cluster: Lab_64_H100\n  nodes: 2\n  precision: fp32\n  fp8_recipe: current\n" +
+		"  batch_size: 64\n  seq_len: 2048\n  tp: 1\n  pp: 1\naxes:\n  model: [Llama3_8B]\n"
+	r := evalOne(t, fleet)
+	tokens := 64 * 2048.0
+	rest := 3 * tokens * (32*4*2048*4096 + 2*4096*128256.0)
+	F, step := r["model_flops_per_step"].(float64), r["step_latency_ms"].(float64)/1e3
+	want := (rest + (F-rest)*67/1979) / (step * 16 * 67e12)
+	checkGolden(t, r, []golden{{"mfu", want, 1e-12}})
+	if m := r["mfu"].(float64); m > 1 {
+		t.Errorf("fleet fp32 + fp8: mfu %v > 1", m)
+	}
+}

@@ -108,8 +108,8 @@ func init() {
 			{Name: "scaling_efficiency", Doc: "node step / fleet step"},
 			{Name: "fleet_throughput_per_s", Unit: "1/s", Doc: "samples per second across the fleet: calibrated batch_size / step; seed N · node throughput · scaling efficiency = N · local_batch / step (physics.md §7.2), which counts every rank's local batch: tp · pp · ep × batch_size / step where dp divides the batch (tokens_per_s is batch_size · seq_len / step in both)"},
 			{Name: "node_mfu", Doc: "MFU of the node step"},
-			{Name: "mfu", Doc: "model FLOPs utilisation: seed node MFU × scaling efficiency; calibrated model_flops / (step · accelerators · peak)"},
-			{Name: "hfu", Doc: "hardware FLOPs utilisation: hardware_flops / (step · accelerators · peak) (seed: node HFU × scaling efficiency)"},
+			{Name: "mfu", Doc: "model FLOPs utilisation: seed node MFU × scaling efficiency; calibrated model_flops / (step · accelerators · peak), under an FP8 recipe the linear GEMMs' FLOPs counted at the FP8 peak (docs/PHYSICS.md §35, \"FP8 mixed precision\")"},
+			{Name: "hfu", Doc: "hardware FLOPs utilisation: hardware_flops / (step · accelerators · peak), the FP8 GEMMs' at the FP8 peak as in mfu (seed: node HFU × scaling efficiency)"},
 			{Name: "model_flops_per_step", Unit: "FLOP", Doc: "model FLOPs of a step, the MFU numerator (Korthikanti et al. 2022 Eq. 7 convention, after Chowdhery et al.): 3 × forward GEMM FLOPs with full s² attention and the output layer, no recomputation; with LoRA the work the step does: 2 × the frozen weights' forward (no weight gradients), 3 × attention and the adapters (docs/PHYSICS.md §35)"},
 			{Name: "model_flops_6p_per_step", Unit: "FLOP", Doc: "the 6·P·tokens convention (P: active parameters, embeddings included; no attention term)"},
 			{Name: "hardware_flops_per_step", Unit: "FLOP", Doc: "model FLOPs plus recomputation (selective: attention scores; full: a forward pass), the HFU numerator"},
@@ -700,6 +700,11 @@ func stepShape(st *kernel.StepIn, k int, mt *modelTable, m int, ht *hwTable, h i
 	}
 	st.SMs[k], st.MemBW[k] = ht.sms[h], ht.achievable[h]
 	st.FP8Rate[k] = ht.trainMatmulFor(float64(h), float64(kernel.FP8))
+	// The FP8 peak: what MFU and HFU count the FP8 GEMMs' FLOPs at (kernel.StepIn.FP8Peak).
+	if len(st.FP8Peak) != len(st.FFN) {
+		st.FP8Peak = grow(st.FP8Peak, len(st.FFN))
+	}
+	st.FP8Peak[k] = ht.peakFor(float64(h), float64(kernel.FP8))
 	if st.FP8Rate[k] == 0 {
 		// No FP8 rate: the row is unsupported_by_hardware (fp8Unsupported) and priced
 		// without FP8, never at a rate of 0.

@@ -36,7 +36,7 @@ func init() {
 			{Name: "tokens_per_s", Unit: "1/s", Doc: "tokens per step / step time"},
 			{Name: "bottleneck", Type: Enum, Labels: []string{"Compute", "Memory"}, Doc: "roofline ceiling that bounds the step"},
 			{Name: "arithmetic_intensity_flop_per_byte", Unit: "FLOP/byte", Doc: "FLOPs per byte moved"},
-			{Name: "mfu", Doc: "model FLOPs utilisation of the precision's peak (calibrated training: with LoRA the model FLOPs are those the step does, docs/PHYSICS.md §35)"},
+			{Name: "mfu", Doc: "model FLOPs utilisation of the precision's peak (calibrated training: with LoRA the model FLOPs are those the step does, and under an FP8 recipe the linear GEMMs' FLOPs are counted at the FP8 peak, docs/PHYSICS.md §35)"},
 			{Name: "hfu", Doc: "hardware FLOPs utilisation (counts recomputation)"},
 			{Name: "energy_j", Unit: "J", Doc: "energy per step: TDP · (0.3 + 0.7 · HFU) · latency; 0 when the catalog states no TDP for the accelerator (the seed's rule): unknown, not free"},
 			{Name: "memory_footprint_gb", Unit: "GB", Doc: "memory the run needs resident (decimal GB): weights, and for training gradients and optimizer state, plus activation_memory_gb"},

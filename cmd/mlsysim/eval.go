@@ -74,7 +74,8 @@ norms, activation, rotary embedding and residual adds op by op as a PyTorch eage
 block (FP32 norms and rotary, autograd's gradient accumulations, a fixed cost per kernel)
 instead of fused (the default), as the fleet study's transformer_execution does. The seed profile counts one
 token per sequence at efficiency × peak. MFU counts model FLOPs (3 × forward), HFU adds
-the recomputed forward.
+the recomputed forward; both over the peak at --precision, or with --fp8-recipe the linear
+GEMMs' FLOPs over the FP8 peak and the rest over the precision's (PaLM's "at peak FLOPs").
 
 A CNN that lists its convolutions (ResNet50, ResNet18, AlexNet, MobileNetV2) is priced
 under calibrated layer by layer: each convolution (and fully connected layer) at the
