@@ -58,29 +58,30 @@ type planHardware struct {
 }
 
 type planParallel struct {
-	TP                      *int   `yaml:"tp"`
-	PP                      *int   `yaml:"pp"`
-	DP                      string `yaml:"dp"` // "auto" or a number that must match
-	EP                      *int   `yaml:"ep"`
-	ETP                     *int   `yaml:"etp"` // expert tensor parallelism; unset: tp
-	CP                      *int   `yaml:"cp"`
-	CPAttention             string `yaml:"cp_attention"`
-	TransformerExecution    string `yaml:"transformer_execution"`
-	AttentionKernel         string `yaml:"attention_kernel"`
-	Microbatches            *int   `yaml:"microbatches"`
-	VirtualStages           *int   `yaml:"virtual_stages"`
-	ZeroStage               *int   `yaml:"zero_stage"`
-	DPShard                 *int   `yaml:"dp_shard"`
-	Overlap                 *bool  `yaml:"overlap"`
-	Recompute               *bool  `yaml:"activation_recomputation"`
-	ActivationCheckpointing string `yaml:"activation_checkpointing"`
-	SequenceParallel        *bool  `yaml:"sequence_parallel"`
-	FlashAttention          *bool  `yaml:"flash_attention"`
-	FP32Gradients           *bool  `yaml:"fp32_gradients"`
-	OptimizerStatePrecision string `yaml:"optimizer_state_precision"`
-	PipelineSchedule        string `yaml:"pipeline_schedule"`
-	MoEA2AOverlap           *bool  `yaml:"moe_a2a_overlap"`
-	MoEDispatcher           string `yaml:"moe_dispatcher"`
+	TP                      *int     `yaml:"tp"`
+	PP                      *int     `yaml:"pp"`
+	DP                      string   `yaml:"dp"` // "auto" or a number that must match
+	EP                      *int     `yaml:"ep"`
+	ETP                     *int     `yaml:"etp"`           // expert tensor parallelism; unset: tp
+	MoEImbalance            *float64 `yaml:"moe_imbalance"` // the study's moe_imbalance; unset: 1
+	CP                      *int     `yaml:"cp"`
+	CPAttention             string   `yaml:"cp_attention"`
+	TransformerExecution    string   `yaml:"transformer_execution"`
+	AttentionKernel         string   `yaml:"attention_kernel"`
+	Microbatches            *int     `yaml:"microbatches"`
+	VirtualStages           *int     `yaml:"virtual_stages"`
+	ZeroStage               *int     `yaml:"zero_stage"`
+	DPShard                 *int     `yaml:"dp_shard"`
+	Overlap                 *bool    `yaml:"overlap"`
+	Recompute               *bool    `yaml:"activation_recomputation"`
+	ActivationCheckpointing string   `yaml:"activation_checkpointing"`
+	SequenceParallel        *bool    `yaml:"sequence_parallel"`
+	FlashAttention          *bool    `yaml:"flash_attention"`
+	FP32Gradients           *bool    `yaml:"fp32_gradients"`
+	OptimizerStatePrecision string   `yaml:"optimizer_state_precision"`
+	PipelineSchedule        string   `yaml:"pipeline_schedule"`
+	MoEA2AOverlap           *bool    `yaml:"moe_a2a_overlap"`
+	MoEDispatcher           string   `yaml:"moe_dispatcher"`
 }
 
 type planOps struct {
@@ -339,6 +340,9 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	val("ep", intOr(par.EP, 1), "parallelism.ep")
 	if par.ETP != nil {
 		val("etp", intOr(par.ETP, 1), "parallelism.etp")
+	}
+	if par.MoEImbalance != nil {
+		val("moe_imbalance", strconv.FormatFloat(*par.MoEImbalance, 'g', -1, 64), "parallelism.moe_imbalance")
 	}
 	val("microbatches", intOr(par.Microbatches, 1), "parallelism.microbatches")
 	val("virtual_stages", intOr(par.VirtualStages, 1), "parallelism.virtual_stages")

@@ -87,6 +87,11 @@ func (pf *PlanFile) checkEffect(cat *catalog.Catalog, profile string, warn func(
 	if calibrated && par.Recompute != nil && *par.Recompute && par.ActivationCheckpointing != "" && par.ActivationCheckpointing != "full" {
 		return pf.errf("parallelism.activation_checkpointing", "activation_checkpointing %s is overridden by activation_recomputation: true (full recomputation under calibrated); keep one of the two", par.ActivationCheckpointing)
 	}
+	if par.MoEImbalance != nil && ep == 1 {
+		// Both profiles scale only expert-parallel traffic and the busiest EP rank's
+		// routed tokens by it (kernel.Distributed, TrainingStep, TrainingMemory).
+		return pf.errf("parallelism.moe_imbalance", "moe_imbalance changes nothing at ep 1: it is the busiest expert-parallel rank's routed tokens over the mean; set ep > 1 or drop it")
+	}
 	if !reads.split {
 		return nil // searched splits: each is checked as a point of the sweep
 	}

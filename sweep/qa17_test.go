@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -106,5 +107,45 @@ func TestFP8MFUBelowOne(t *testing.T) {
 	checkGolden(t, r, []golden{{"mfu", want, 1e-12}})
 	if m := r["mfu"].(float64); m > 1 {
 		t.Errorf("fleet fp32 + fp8: mfu %v > 1", m)
+	}
+}
+
+// TestPlanMoEImbalance: a fleet plan takes the MoE layout the fleet study does, so
+// parallelism.moe_imbalance (before: an unknown key) reaches the step and memory as the
+// grid's moe_imbalance does — the same step and memory at the same layout — and is
+// refused at ep 1, where neither profile reads it.
+func TestPlanMoEImbalance(t *testing.T) {
+	const plan = "version: \"1.0\"\nname: x\nworkload: {name: Mixtral_8x7B, batch_size: 256, seq_len: 4096}\nhardware: {cluster: Lab_64_H100, precision: bf16}\n" +
+		"parallelism: {tp: 2, pp: 4, ep: %d, etp: 1, microbatches: 8, zero_stage: 1, moe_imbalance: 1.3}\n"
+	study, axes, cat, err := parsePlan(t, fmt.Sprintf(plan, 8)).Resolve(planCatalog(), func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := StudyByName(study)
+	p, err := NewPlan(cat, st, axes, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromPlan, err := EvalPoint(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const grid = "version: 1\nstudy: fleet\nfixed:\n  cluster: Lab_64_H100\n  precision: bf16\n  batch_size: 256\n  seq_len: 4096\n  tp: 2\n  pp: 4\n  ep: 8\n  etp: 1\n" +
+		"  microbatches: 8\n  zero_stage: 1\n  moe_imbalance: %s\naxes:\n  model: [Mixtral_8x7B]\n"
+	g, even := evalOne(t, fmt.Sprintf(grid, "1.3")), evalOne(t, fmt.Sprintf(grid, "1"))
+	for _, k := range []string{"step_latency_ms", "memory_per_accelerator_gb", "mfu", "ep_comm_ms"} {
+		if fromPlan[k] != g[k] {
+			t.Errorf("%s: plan %v, grid %v", k, fromPlan[k], g[k])
+		}
+	}
+	if !(g["ep_comm_ms"].(float64) > even["ep_comm_ms"].(float64)) {
+		t.Errorf("ep_comm_ms at γ 1.3 %v, at 1 %v: imbalance not read", g["ep_comm_ms"], even["ep_comm_ms"])
+	}
+	pf := parsePlan(t, fmt.Sprintf(plan, 1))
+	if _, _, _, err := pf.Resolve(planCatalog(), func(string) {}); err != nil {
+		t.Fatal(err)
+	}
+	if err := pf.CheckEffect(planCatalog(), "calibrated", func(string) {}); err == nil || !strings.Contains(err.Error(), "plan.yaml:") || !strings.Contains(err.Error(), "moe_imbalance changes nothing at ep 1") {
+		t.Errorf("ep 1: %v, want moe_imbalance refused with its line", err)
 	}
 }

@@ -321,6 +321,11 @@ func planSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 		}
 		return s
 	}
+	// A plan's etp is a degree (1 to MaxCount, PlanFile.Resolve); unset is tp, where the
+	// fleet study's parameter says so with 0.
+	etp := param("etp", "calibrated, MoE models: expert tensor-parallel degree (Megatron-Core's expert_tensor_parallel_size), a divisor of tp; unset: tp; 1 keeps experts whole (MoE parallel folding; docs/PHYSICS.md §35)", nil)
+	etp.Minimum, etp.Default = ptr(1.0), nil
+	etp.Maximum = ptr(float64(sweep.MaxCount))
 	count := func(desc string) *jsonSchema {
 		s := integer(desc, 1)
 		s.Maximum = ptr(float64(sweep.MaxCount))
@@ -387,6 +392,8 @@ func planSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 			prop{"pp", param("pp", "", nil)},
 			prop{"dp", dp},
 			prop{"ep", param("ep", "", nil)},
+			prop{"etp", etp},
+			prop{"moe_imbalance", param("moe_imbalance", "", nil)},
 			prop{"microbatches", param("microbatches", "", nil)},
 			prop{"virtual_stages", param("virtual_stages", "", nil)},
 			prop{"zero_stage", param("zero_stage", "", nil)},
