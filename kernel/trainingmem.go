@@ -84,7 +84,7 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	tp, pp, dp, ep := in.TP[i], in.PP[i], in.DP[i], in.EP[i]
 	dense := in.Params[i] - in.ExpertParams[i]
 	etp := memETP(in, i)
-	pRank := dense/(tp*pp) + in.ExpertParams[i]/(etp*pp*ep)
+	pRank := firstStageDense(in, i, dense)/tp + in.ExpertParams[i]/(etp*pp*ep)
 	pTrain := pRank * in.TrainableFraction[i]
 	gradBytes := b
 	if in.FP32Grads[i] {
@@ -300,4 +300,31 @@ func (o *TrainMemOut) resize(n int) {
 		*p = grow(*p, n)
 	}
 	o.Feasible = grow(o.Feasible, n)
+}
+
+// firstStageDense is the dense (non-expert) parameters of point i's most loaded pipeline
+// stage before tensor parallelism: the first, which holds its share of the transformer
+// layers and the input embedding — Megatron-LM's theoretical memory
+// (megatron/training/theoretical_memory_usage.py, compute_weight_and_optimizer_memory:
+// "Most loaded model shard has (1/pp_size transformer layers + 1 embedding layer) /
+// tp_size"). A layer's dense parameters are its linear weights (attention's Q, K, V and output
+// projections, and the MLP unless the model routes to experts, whose weights
+// ExpertParams holds; norms are left out). Without a pipeline, or for a structured model (its stages are ArchStages'), or
+// without the widths to count a layer: dense / pp, the even split the memory counted
+// before; never below it (a catalog count above the layers' and embeddings' keeps it).
+func firstStageDense(in *TrainMemIn, i int, dense float64) float64 {
+	pp, L, h := in.PP[i], in.Layers[i], in.Hidden[i]
+	if pp <= 1 || !archAt(in.Arch, i).Plain() || in.Vocab[i] == 0 || h == 0 || in.Heads[i] == 0 {
+		return dense / pp
+	}
+	kv, ffn := layerWidths(h, in.Heads[i], in.KVHeads[i], in.FFN[i])
+	layer := h*(h+2*kv*h/in.Heads[i]) + h*h // Q, K, V and the output projection
+	if in.ExpertParams[i] == 0 {
+		mats := 2.0
+		if in.Gated[i] {
+			mats = 3
+		}
+		layer += mats * ffn * h // an MoE layer's MLP weights are the experts'
+	}
+	return math.Max(L*layer/pp+in.Vocab[i]*h, dense/pp)
 }

@@ -149,3 +149,21 @@ func TestPlanMoEImbalance(t *testing.T) {
 		t.Errorf("ep 1: %v, want moe_imbalance refused with its line", err)
 	}
 }
+
+// TestFirstStageWeights: with a pipeline, the memory is the first stage's, which holds
+// its share of the layers and the input embedding (Megatron-LM's theoretical memory,
+// the most loaded shard), not 1/pp of every parameter. By hand, Llama 3 8B (32 layers of
+// 4096·(4096 + 2·8·4096/32) + 4096² + 3·4096·14,336 = 218,103,808 weights, embedding
+// 128,256 × 4096 = 525,336,576) at pp 32: one layer and the embedding, 743,440,384 ×
+// 2 B = 1.486880768 GB in BF16, where the even split said 8.03e9/32 · 2 B = 0.501875 GB;
+// at pp 2 both give 8.03 GB (16 layers and one of the two 525M tables). The fleet study
+// counts the same.
+func TestFirstStageWeights(t *testing.T) {
+	const mem = "version: 1\nstudy: train-memory\nprofile: calibrated\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  precision: [bf16]\n" +
+		"  batch_size: [32]\n  seq_len: [4096]\n  pp: [%d]\n  dp: [1]\n  microbatches: [32]\n"
+	checkGolden(t, evalOne(t, fmt.Sprintf(mem, 32)), []golden{{"weights_gb", 743440384 * 2e-9, 1e-12}})
+	checkGolden(t, evalOne(t, fmt.Sprintf(mem, 2)), []golden{{"weights_gb", 8.03, 1e-9}})
+	const fleet = "version: 1\nstudy: fleet\nprofile: calibrated\nfixed:\n  cluster: Lab_64_H100\n  nodes: 4\n  precision: bf16\n  batch_size: 32\n" +
+		"  seq_len: 4096\n  tp: 1\n  pp: 32\n  microbatches: 32\naxes:\n  model: [Llama3_8B]\n"
+	checkGolden(t, evalOne(t, fleet), []golden{{"weights_gb", 743440384 * 2e-9, 1e-12}})
+}

@@ -113,7 +113,7 @@ func init() {
 			{Name: "model_flops_per_step", Unit: "FLOP", Doc: "model FLOPs of a step, the MFU numerator (Korthikanti et al. 2022 Eq. 7 convention, after Chowdhery et al.): 3 × forward GEMM FLOPs with full s² attention and the output layer, no recomputation; with LoRA the work the step does: 2 × the frozen weights' forward (no weight gradients), 3 × attention and the adapters (docs/PHYSICS.md §35)"},
 			{Name: "model_flops_6p_per_step", Unit: "FLOP", Doc: "the 6·P·tokens convention (P: active parameters, embeddings included; no attention term)"},
 			{Name: "hardware_flops_per_step", Unit: "FLOP", Doc: "model FLOPs plus recomputation (selective: attention scores; full: a forward pass), the HFU numerator"},
-			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator (sharded over tp·pp, experts also over ep, and over dp by ZeRO-3, or over dp_shard with hybrid sharding)"},
+			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator (sharded over tp·pp, experts also over ep, and over dp by ZeRO-3, or over dp_shard with hybrid sharding; calibrated with pp > 1: the first stage's, its layers and the input embedding)"},
 			{Name: "gradients_gb", Unit: "GB", Doc: "gradients per accelerator (FP32 under calibrated with fp32_gradients)"},
 			{Name: "optimizer_state_gb", Unit: "GB", Doc: "optimizer state per accelerator (Adam: FP32 master and two moments)"},
 			{Name: "activations_gb", Unit: "GB", Doc: "activations held by the first pipeline stage (calibrated: Korthikanti et al. 2022 per tensor, with TP/SP, recomputation, each routed expert's MLP (top-k), in-flight microbatches and interleaving)"},

@@ -39,7 +39,7 @@ func init() {
 			{Name: "virtual_stages", Kind: KindInt, Default: "1", Min: 1, Max: 1024, Doc: "calibrated: interleaved stages per device, scaling the first stage's activations by 1 + (pp − 1)/(pp · v); at most 1024, each stage at least one layer"},
 		},
 		Columns: []Column{
-			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator"},
+			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator (calibrated with pp > 1: the first stage's, its layers and the input embedding)"},
 			{Name: "gradients_gb", Unit: "GB", Doc: "gradients per accelerator"},
 			{Name: "optimizer_state_gb", Unit: "GB", Doc: "optimizer state per accelerator"},
 			{Name: "activations_gb", Unit: "GB", Doc: "stored activations of one pipeline stage (calibrated: of the first stage, per tensor with TP/SP, each routed expert's MLP (top-k) and its in-flight microbatches)"},
