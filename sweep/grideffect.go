@@ -42,8 +42,8 @@ import (
 //     transformer: the calibrated step hides the DP collectives behind as much of the
 //     backward as they overlap (docs/PHYSICS.md §35), not a fixed share;
 //   - etp in the fleet and train-memory studies under the seed profile (no expert
-//     tensor parallelism), and moe_imbalance in the train-memory study under it (no
-//     routed experts' intermediates);
+//     tensor parallelism), and moe_imbalance, cp, flash_attention and fp32_gradients in
+//     the train-memory study under it (its own formula counts none of them);
 //   - in the node study, the training-only parameters when training is false at every
 //     point, dp_size when zero_stage is 0 at every point (it only divides ZeRO's
 //     shards), and activation_recomputation under calibrated when every model is a
@@ -103,6 +103,9 @@ func (p *Plan) EffectNotes() []string {
 	}
 	if p.Study.Name == "train-memory" && !p.Calibrated() {
 		note("moe_imbalance", "the seed profile's training memory counts no routed experts' intermediates, which the busiest rank's share would scale (docs/PHYSICS.md §35); use --profile calibrated or drop it")
+		for _, name := range []string{"cp", "flash_attention", "fp32_gradients"} {
+			note(name, "the seed profile's training memory counts its activations and gradients by its own formula (physics.md §7.1), with no context parallelism, attention kernel or gradient precision of its own (docs/PHYSICS.md §35 counts them); use --profile calibrated or drop it")
+		}
 	}
 	if (p.Study.Name == "fleet" || p.Study.Name == "node") && !p.Calibrated() {
 		note("transformer_execution", "the seed profile's training step has no per-layer elementwise work to run fused or eager (docs/PHYSICS.md §35); use --profile calibrated or drop it")

@@ -167,3 +167,34 @@ func TestFirstStageWeights(t *testing.T) {
 		"  seq_len: 4096\n  tp: 1\n  pp: 32\n  microbatches: 32\naxes:\n  model: [Llama3_8B]\n"
 	checkGolden(t, evalOne(t, fleet), []golden{{"weights_gb", 743440384 * 2e-9, 1e-12}})
 }
+
+// TestTrainMemoryTakesTheFleetsDefaults: train-memory takes the fleet study's
+// flash_attention, fp32_gradients and cp (with its own defaults: unfused, gradients in
+// the training precision, cp 1, the accounting of the sources it reproduces), so the
+// fleet's default run — FlashAttention, FP32 gradients, here Llama 3 70B at 32K tokens
+// with cp 2 — counts the same memory on both surfaces (130.7 GB). Before, train-memory
+// fixed the three: the run could not be expressed there, and its nearest layout (dp 4
+// for the cp ranks, one 32K sequence a microbatch) counted 126.8 GB (unfused attention's
+// dropout masks, BF16 gradients).
+func TestTrainMemoryTakesTheFleetsDefaults(t *testing.T) {
+	const mem = "version: 1\nstudy: train-memory\nprofile: calibrated\naxes:\n  model: [Llama3_70B]\n  hardware: [H100]\n  precision: [bf16]\n" +
+		"  batch_size: [16]\n  seq_len: [32768]\n  tp: [8]\n  pp: [2]\n  dp: [2]\n  microbatches: [4]\n  zero_stage: [1]\n  sequence_parallel: [true]\n" +
+		"  cp: [2]\n  flash_attention: [true]\n  fp32_gradients: [true]\n"
+	const fleet = "version: 1\nstudy: fleet\nprofile: calibrated\nfixed:\n  cluster: Lab_64_H100\n  nodes: 8\n  precision: bf16\n  batch_size: 16\n" +
+		"  seq_len: 32768\n  tp: 8\n  pp: 2\n  cp: 2\n  microbatches: 4\n  zero_stage: 1\naxes:\n  model: [Llama3_70B]\n"
+	m, f := evalOne(t, mem), evalOne(t, fleet)
+	for _, p := range [][2]string{{"weights_gb", "weights_gb"}, {"gradients_gb", "gradients_gb"}, {"optimizer_state_gb", "optimizer_state_gb"},
+		{"activations_gb", "activations_gb"}, {"communication_buffers_gb", "buffers_gb"}, {"total_memory_gb", "memory_per_accelerator_gb"}} {
+		if m[p[0]] != f[p[1]] {
+			t.Errorf("train-memory %s = %v, fleet %s = %v", p[0], m[p[0]], p[1], f[p[1]])
+		}
+	}
+	if m["infeasible_reason"] != f["infeasible_reason"] {
+		t.Errorf("train-memory %v, fleet %v", m["infeasible_reason"], f["infeasible_reason"])
+	}
+	// A seq_len that does not cut into 2·cp chunks is refused on both.
+	r := evalOne(t, strings.Replace(mem, "seq_len: [32768]", "seq_len: [32770]", 1))
+	if r["infeasible_reason"] != "seq_len_does_not_divide_by_cp" {
+		t.Errorf("seq_len 32770 at cp 2: %v", r["infeasible_reason"])
+	}
+}

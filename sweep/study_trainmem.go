@@ -37,6 +37,9 @@ func init() {
 			{Name: "sequence_parallel", Kind: KindBool, Default: "false", Doc: "calibrated: split norm, dropout and residual activations over tp too (Korthikanti et al. 2022)"},
 			{Name: "microbatches", Kind: KindInt, Default: "1", Min: 1, Max: 1 << 20, Doc: "calibrated: microbatches in flight per pipeline flush; each rank's batch splits into this many (times gradient_accumulation_steps), and the first stage holds min(pp, that) (Korthikanti et al. 2022 §4.2.3); at most 2^20, each at least one sequence, beyond any published batch"},
 			{Name: "virtual_stages", Kind: KindInt, Default: "1", Min: 1, Max: 1024, Doc: "calibrated: interleaved stages per device, scaling the first stage's activations by 1 + (pp − 1)/(pp · v); at most 1024, each stage at least one layer"},
+			{Name: "cp", Kind: KindInt, Default: "1", Min: 1, Max: 4096, Doc: "calibrated: context-parallel degree beside tp · pp · dp (the fleet study's cp): each rank holds seq_len/cp of a sequence's activations, and ZeRO shards over dp · cp; seq_len a multiple of 2·cp (else infeasible, seq_len_does_not_divide_by_cp)"},
+			{Name: "flash_attention", Kind: KindBool, Default: "false", Doc: "calibrated: fused attention, which stores no s² scores nor dropout masks (the fleet study's flash_attention, whose default is true); false, this study's default, is the unfused attention of the ZeRO and Korthikanti et al. accountings it reproduces"},
+			{Name: "fp32_gradients", Kind: KindBool, Default: "false", Doc: "calibrated: gradients in FP32 (Megatron-LM main_grad; the fleet study's fp32_gradients, whose default is true); false, this study's default, keeps them in the training precision as ZeRO's 2 + 2 + 12 bytes per parameter do"},
 		},
 		Columns: []Column{
 			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator (calibrated with pp > 1: the first stage's, its layers and the input embedding)"},
@@ -121,9 +124,11 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		in.FFN, in.ExpertParams = grow(in.FFN, n), grow(in.ExpertParams, n)
 		in.Arch = grow(in.Arch, n)
 		in.Gated = grow(in.Gated, n)
-		in.Flash = grow(in.Flash, n)
-		in.FP32Grads = grow(in.FP32Grads, n)
-		in.CP = grow(in.CP, n)
+		// The fleet study's attention, gradient precision and context parallelism, with
+		// this study's defaults (unfused, gradients in the training precision, cp 1).
+		in.Flash = boolsOf(in.Flash, c.get("flash_attention"))
+		in.FP32Grads = boolsOf(in.FP32Grads, c.get("fp32_gradients"))
+		in.CP = c.get("cp")
 		// FP8 GEMMs keep FP8 weight copies and save their inputs in FP8 (fp8training.go).
 		in.FP8 = fp8Recipes(in.FP8, c.get("fp8_recipe"))
 		// FP8 primary weights: the linear weights' FP8 copies with no b-byte one, as the
@@ -131,7 +136,6 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		in.FP8Params = boolsOf(in.FP8Params, c.get("fp8_params"))
 		for k := 0; k < n; k++ {
 			in.FFN[k], in.Gated[k], in.ExpertParams[k], in.Arch[k] = e.m.trainShape(int(mc[k]))
-			in.Flash[k], in.FP32Grads[k], in.CP[k] = false, false, 1
 			if e.h.fp8Unsupported(float64(in.FP8[k]), int(hc[k])) {
 				in.FP8[k] = kernel.FP8None // unsupported_by_hardware below, counted without FP8 as the fleet study does
 			}
@@ -179,8 +183,8 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 			if a := in.Arch[k]; a != nil {
 				layers = kernel.SplitLayers(layers, in.PP[k], in.VirtualStages[k], a)
 			}
-			split = layoutFits(in.TP[k], in.PP[k], in.DP[k], in.EP[k], in.VirtualStages[k], layers, in.Heads[k], in.KVHeads[k],
-				experts, in.Batch[k], e.split[k])
+			split = layoutFits(in.TP[k], in.PP[k], in.DP[k], in.CP[k], in.EP[k], in.VirtualStages[k], layers, in.Heads[k], in.KVHeads[k],
+				experts, in.Batch[k], e.split[k], in.SeqLen[k])
 			if split == reasonNone {
 				split = expertSplit(in.TP[k], in.ETP[k], experts, in.SeqParallel[k])
 			}
@@ -216,13 +220,13 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 	}
 }
 
-// layoutFits is kernel.StepSplit's verdict on a split of tp · pp · dp accelerators (the
+// layoutFits is kernel.StepSplit's verdict on a split of tp · cp · pp · dp accelerators (the
 // fleet study's rules: tp divides the attention heads and a grouped-query model's K/V
 // heads, pp · virtual_stages stages each get
 // a layer, interleaved chunks equal, ep divides dp and the experts, dp · microbatches
 // (split, times the accumulation steps) divides the batch), as an infeasible_reason code.
-func layoutFits(tp, pp, dp, ep, v, layers, heads, kvHeads, experts, batch, split float64) uint8 {
-	_, _, why := kernel.StepSplit(tp*pp*dp, tp, pp, 1, ep, v, layers, heads, kvHeads, experts, batch, split, 1, 1)
+func layoutFits(tp, pp, dp, cp, ep, v, layers, heads, kvHeads, experts, batch, split, seq float64) uint8 {
+	_, _, why := kernel.StepSplit(tp*pp*cp*dp, tp, pp, cp, ep, v, layers, heads, kvHeads, experts, batch, split, 1, seq)
 	return stepReasons[why]
 }
 
