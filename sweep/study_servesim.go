@@ -124,7 +124,15 @@ func (e *simEval) eval(b *Batch, o *Outputs) {
 		if in.OutputTokens[k] <= 1 {
 			gap = out.TTFTMean[k]
 		}
-		e.t.economics(&ec, k, out.Accelerators[k], out.SampledQPS[k]*in.OutputTokens[k], out.PowerW[k], gap)
+		tokens := out.SampledQPS[k] * in.OutputTokens[k]
+		if out.Reason[k] == kernel.SimOverloaded {
+			// At or above the capacity the queue grows without bound: no rate is sampled
+			// and none is delivered at the offered one. Priced at it, one prefill and one decode H100 offered
+			// 1000 requests/s of Llama3_8B wrote 128,000 tokens/s per accelerator at 0 W
+			// and 0 J per token; like a run that samples nothing, no economics.
+			tokens = 0
+		}
+		e.t.economics(&ec, k, out.Accelerators[k], tokens, out.PowerW[k], gap)
 		feas[k], reason[k] = true, reasonNone
 		binding[k] = wallMemory
 		if out.ComputeBound[k] {

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"math"
 	"testing"
 )
 
@@ -28,6 +29,21 @@ func TestServeSimStudy(t *testing.T) {
 		return nil
 	}
 	checkInfeasible(t, at(64, 500, 0, 0), "overloaded", "4 Serving")
+	// Overloaded (colocated or pooled), nothing is delivered at the offered rate: no
+	// tokens, no draw, no finite price (priced at the offered 500 requests/s the pools'
+	// row said 500 · 128 / 5 = 12,800 tokens/s per accelerator at 0 W and 0 J per token).
+	for _, pre := range []float64{0, 2} {
+		r := at(64, 500, 0, pre)
+		checkInfeasible(t, r, "overloaded", "4 Serving")
+		if v := r["tokens_per_s_per_accelerator"].(float64); v != 0 {
+			t.Errorf("overloaded (prefill instances %v): %v tokens/s per accelerator, want 0", pre, v)
+		}
+		for _, k := range []string{"joules_per_token", "usd_per_million_tokens"} {
+			if v := r[k].(float64); !math.IsInf(v, 1) {
+				t.Errorf("overloaded (prefill instances %v): %s %v, want +Inf (no tokens)", pre, k, v)
+			}
+		}
+	}
 	checkInfeasible(t, at(64, 0, 0, 0), "no_rate", "4 Serving")
 	checkInfeasible(t, at(64, 0, 1, 0), "ttft_target_missed", "7 Tail Latency")
 	low := at(64, 2, 300, 0)

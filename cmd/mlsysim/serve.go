@@ -55,7 +55,9 @@ by the same step physics, and the requests' P50/P90/P99 TTFT, TPOT and end-to-en
 latency follow. --ttft-ms and --tpot-ms (alias --itl-ms) set per-request targets: the
 share meeting both is the attainment, and the goodput — the highest rate at which
 --attainment (default 0.9) of the requests meet them — is searched; without --qps the
-percentiles are sampled at the goodput. --prefill-instances P (with --decode-instances
+percentiles are sampled at the goodput, and the Per accelerator and Cost lines are the
+replica's at that rate (the fixed batch's tokens/s in brackets: a full --batch-size at
+every step, which the goodput need not fill). --prefill-instances P (with --decode-instances
 D, --prefill-tp T, and --qps or a target) simulates disaggregated pools instead: P prefill
 instances of T accelerators hand each prompt's KV cache to D decode instances of tp × pp;
 goodput per accelerator counts all of them. The load_* lines stay the colocated replica's
@@ -80,9 +82,10 @@ load_utilization; null where overloaded; with a simulation sim_qps, sim_ttft_p50
 sim_e2e_p99_ms, sim_ttft_mean_ms, sim_tpot_mean_ms, sim_attainment, sim_capacity_qps,
 sim_accelerators, prefill_instances, decode_instances, prefill_tp, kv_transfer_ms,
 sim_requests, sim_seed, with targets target_ttft_ms, target_tpot_ms, attainment,
-goodput_qps and goodput_qps_per_accelerator, with pools sim_tokens_per_s_per_accelerator,
-sim_power_w, sim_joules_per_token and sim_usd_per_million_tokens (the pools' economics at the
-simulated rate, which the text's Per accelerator and Cost lines show), then sim_feasible and, when it is false,
+goodput_qps and goodput_qps_per_accelerator, then sim_tokens_per_s_per_accelerator,
+sim_power_w, sim_joules_per_token and sim_usd_per_million_tokens (the economics at the
+simulated rate, null where none is sampled or it overloads the server; the text's Per
+accelerator and Cost lines show them with pools, or without --qps), then sim_feasible and, when it is false,
 sim_infeasible_reason), cost_basis (owned: the
 amortised price and energy; rental: --accelerator-hour-usd; energy_only: the accelerator
 states no price, which the text says too), kv_precision (the format the KV cache is stored in:
@@ -343,18 +346,12 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 		// The steady state's rate, not the full batch's Tokens/s line divided out.
 		perAccel += fmt.Sprintf(" under %g requests/s (the full batch: %.1f tokens/s)", f("qps"), f("tokens_per_s")/f("accelerators"))
 	}
+	cost := fmt.Sprintf("%s per million tokens, %.3g J per token", fmtUSD(f("usd_per_million_tokens")), f("joules_per_token"))
+	if simPriced(sim, loaded) {
+		perAccel, cost = simEconomics(row, sim)
+	}
 	if noTDP {
 		perAccel += fmt.Sprintf(" (assumed: %v states no TDP; the seed's fallback is an H100's)", row["hardware"])
-	}
-	cost := fmt.Sprintf("%s per million tokens, %.3g J per token", fmtUSD(f("usd_per_million_tokens")), f("joules_per_token"))
-	if pooled(sim) {
-		// The deployment asked about is the pools, at the simulated rate: the replica's own
-		// figures (its fixed batch when overloaded) priced 4 prefill + 1 decode MI300X serving
-		// Llama3_70B at $0.069 per million tokens where the pools' cost is $0.23.
-		s := func(k string) float64 { return simNum(sim[k]) }
-		perAccel = fmt.Sprintf("%s tokens/s at %s W (the pools' %.0f accelerators at %.4g requests/s)",
-			smallFixed(s("tokens_per_s_per_accelerator"), 1), smallFixed(s("power_w"), 0), s("accelerators"), s("sim_qps"))
-		cost = fmt.Sprintf("%s per million tokens, %.3g J per token (the pools)", fmtUSD(s("usd_per_million_tokens")), s("joules_per_token"))
 	}
 	if noPrice {
 		cost += fmt.Sprintf(" (energy only: %v states no price; add --accelerator-hour-usd)", row["hardware"])
@@ -409,6 +406,40 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 		fmt.Fprintf(w, "  %-17s %s\n", l[0], l[1])
 	}
 	return nil
+}
+
+// simPriced reports whether serve's Per accelerator and Cost lines are the simulation's:
+// with disaggregated pools, the deployment asked about is the pools at the simulated rate
+// (the replica's own figures, its fixed batch when overloaded, priced 4 prefill + 1 decode
+// MI300X serving Llama3_70B at $0.069 per million tokens where the pools' cost is $0.23);
+// with targets and no --qps, the replica at its goodput (the fixed batch's figures are a
+// full --batch-size at every step, which the goodput's rate does not fill: OPT_13B on an
+// A100 at -b 256 printed 2499 tokens/s and $0.076 per million tokens, a batch that does not
+// fit, where the replica at its goodput of 5.43 requests/s of 64 tokens delivers 348).
+func simPriced(sim map[string]any, loaded bool) bool {
+	return sim != nil && (pooled(sim) || !loaded)
+}
+
+// simEconomics are the Per accelerator and Cost lines at the simulated rate, or none where
+// no rate is sampled (targets met at no rate, or overloaded).
+func simEconomics(row, sim map[string]any) (perAccel, cost string) {
+	s := func(k string) float64 { return simNum(sim[k]) }
+	who := fmt.Sprintf("one replica of %.0f accelerator(s) at %.4g requests/s, the goodput; the fixed batch of %v: %.1f tokens/s",
+		s("accelerators"), s("sim_qps"), row["batch_size"], simNum(row["tokens_per_s_per_accelerator"]))
+	costWho := "the replica at its goodput"
+	if pooled(sim) {
+		who = fmt.Sprintf("the pools' %.0f accelerators at %.4g requests/s", s("accelerators"), s("sim_qps"))
+		costWho = "the pools"
+	}
+	if s("sim_qps") <= 0 || sim["infeasible_reason"] == "overloaded" || !(s("tokens_per_s_per_accelerator") > 0) {
+		none := fmt.Sprintf("none: the targets are met at no rate (%v)", sim["infeasible_reason"])
+		if sim["infeasible_reason"] == "overloaded" {
+			none = "none: the rate overloads the server, which delivers no steady rate to price"
+		}
+		return none, none
+	}
+	return fmt.Sprintf("%s tokens/s at %s W (%s)", smallFixed(s("tokens_per_s_per_accelerator"), 1), smallFixed(s("power_w"), 0), who),
+		fmt.Sprintf("%s per million tokens, %.3g J per token (%s)", fmtUSD(s("usd_per_million_tokens")), s("joules_per_token"), costWho)
 }
 
 // pooledOverload reports whether the only verdict against a serve row is its colocated

@@ -128,9 +128,10 @@ func simObject(sim map[string]any) orderedObject {
 			kv{"attainment", f("attainment")}, kv{"goodput_qps", f("goodput_qps")},
 			kv{"goodput_qps_per_accelerator", f("goodput_qps_per_accelerator")})
 	}
-	if simNum(sim["prefill_instances"]) > 0 {
-		// The pools' per-token economics at the simulated rate (the top-level ones are the
-		// colocated replica's).
+	{
+		// The per-token economics at the simulated rate, pools or replica (the top-level
+		// ones are the colocated replica's fixed batch or steady state); null where no
+		// rate is sampled.
 		obj = append(obj, kv{"sim_tokens_per_s_per_accelerator", f("tokens_per_s_per_accelerator")}, kv{"sim_power_w", f("power_w")},
 			kv{"sim_joules_per_token", f("joules_per_token")}, kv{"sim_usd_per_million_tokens", f("usd_per_million_tokens")})
 	}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+)
+
+// TestServeTargetsPricedAtGoodput: serve with targets and no --qps prices the replica at
+// its goodput, the rate it was asked about, not --batch-size's full fixed batch (OPT_13B
+// on an A100 at -b 256 printed 2499 tokens/s and $0.076 per million tokens for a batch that
+// does not fit; at its goodput of ~5.4 requests/s of 64 tokens one A100 delivers ~348
+// tokens/s at ~$0.55). The tokens are goodput · output tokens / accelerators.
+func TestServeTargetsPricedAtGoodput(t *testing.T) {
+	args := []string{"serve", "OPT_13B", "A100", "-b", "256", "-s", "512", "--output-tokens", "64", "--ttft-ms", "400", "--tpot-ms", "40"}
+	j := oneObject(t, mlsysim(t, append(args, "-o", "json")...).stdout)
+	good, _ := j["goodput_qps"].(float64)
+	tok, _ := j["sim_tokens_per_s_per_accelerator"].(float64)
+	if !(good > 0) || math.Abs(tok-good*64/1) > 1e-9*tok {
+		t.Fatalf("sim_tokens_per_s_per_accelerator %v, want goodput %v × 64 tokens / 1 accelerator", j["sim_tokens_per_s_per_accelerator"], good)
+	}
+	fixed, _ := j["tokens_per_s_per_accelerator"].(float64)
+	if !(tok < fixed/2) {
+		t.Fatalf("at the goodput %v tokens/s, the fixed batch %v: the test's premise (the batch is not filled) is gone", tok, fixed)
+	}
+	r := mlsysim(t, args...)
+	for _, w := range []string{
+		fmt.Sprintf("Per accelerator   %.1f tokens/s", tok),
+		fmt.Sprintf("at %.4g requests/s, the goodput; the fixed batch of 256: %.1f tokens/s", good, fixed),
+		"Cost              " + fmtUSD(j["sim_usd_per_million_tokens"].(float64)) + " per million tokens",
+		"(the replica at its goodput)",
+	} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("output lacks %q\n%v", w, r)
+		}
+	}
+	// Targets met at no rate, or pools offered more than they serve: no price at all (the
+	// pools' line said 128,000 tokens/s per accelerator at 0 W and 0 J per token at 1000/s).
+	for _, c := range [][]string{
+		{"--ttft-ms", "1"},
+		{"--qps", "1000", "--prefill-instances", "1"},
+	} {
+		base := []string{"serve", "Llama3_8B", "H100", "-b", "64", "-s", "1024"}
+		r := mlsysim(t, append(base, c...)...)
+		if !strings.Contains(r.stdout, "Per accelerator   none: ") || !strings.Contains(r.stdout, "Cost              none: ") {
+			t.Errorf("%v: want no economics\n%v", c, r)
+		}
+		j := oneObject(t, mlsysim(t, append(append(base, c...), "-o", "json")...).stdout)
+		for _, k := range []string{"sim_joules_per_token", "sim_usd_per_million_tokens"} {
+			if j[k] != nil {
+				t.Errorf("%v: %s %v, want null", c, k, j[k])
+			}
+		}
+		if v, _ := j["sim_tokens_per_s_per_accelerator"].(float64); v != 0 {
+			t.Errorf("%v: sim_tokens_per_s_per_accelerator %v, want 0", c, v)
+		}
+	}
+}
