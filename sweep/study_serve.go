@@ -31,7 +31,7 @@ func init() {
 			{Name: "weights_gb", Unit: "GB", Doc: "weights at the precision, whole replica (decimal GB)"},
 			{Name: "total_memory_gb", Unit: "GB", Doc: "weights + KV cache (+ draft), whole replica"},
 			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory (decimal GB)"},
-			{Name: "memory_utilization", Doc: "one accelerator's share of weights, KV cache and draft / its capacity"},
+			{Name: "memory_utilization", Doc: "one accelerator's share of weights, KV cache and draft / its capacity (under qps the steady state's: the mean decode batch + 1, at most load_max_batch, at full context seq_len + output_tokens; overloaded, load_max_batch's)"},
 			{Name: "prefill_chunks", Doc: "prefill chunks (1 when not chunked)"},
 			{Name: "prefill_chunk_time_ms", Unit: "ms", Doc: "longest prefill chunk: the bound on how long it stalls decode (0 when not chunked)"},
 			{Name: "tp_comm_ms", Unit: "ms", Doc: "tensor- and expert-parallel exchanges per decode step (0 at tp 1)"},
@@ -106,7 +106,7 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 		}
 		fits := out.Feasible[k]
 		if loaded && qps[k] > 0 {
-			fits = e.loadPoint(&ec, k, out.Accelerators[k], w.b("wall_4_serving_pass"), slack, binding)
+			fits = e.loadPoint(&ec, k, out.Accelerators[k], w.b("wall_4_serving_pass"), w.f("memory_utilization"), slack, binding)
 		}
 		if !fits {
 			binding[k] = wallServing
@@ -160,12 +160,17 @@ func (e *serveEval) underLoad(c cols, w outs, qps []float64) bool {
 	return true
 }
 
-// loadPoint writes the wall-4 pass and slack and the per-token cost of point k at its request rate
-// (the steady state's tokens, draw and TPOT) and reports whether the replica is steady;
-// an overloaded or out-of-memory point keeps the fixed batch's cost.
-func (e *serveEval) loadPoint(ec *econCols, k int, accels float64, pass []bool, slack []float64, binding []uint8) bool {
+// loadPoint writes the wall-4 pass, slack and memory utilisation and the per-token cost of
+// point k at its request rate (the steady state's tokens, draw and TPOT) and reports whether
+// the replica is steady; an overloaded or out-of-memory point keeps the fixed batch's cost.
+//
+// The memory is the load's, as the wall's pass and slack always were: batch_size is only
+// the engine's cap under a rate, and the replica holds the sequences the load gives it (at
+// most what memory holds). The fixed batch's figure put a feasible row at 659 % of memory
+// (Llama3_8B on an H100, cap 512 at 8192 tokens, 1 request/s: 55 sequences fit, 3.4 run).
+func (e *serveEval) loadPoint(ec *econCols, k int, accels float64, pass []bool, util, slack []float64, binding []uint8) bool {
 	lo := &e.lout
-	pass[k], slack[k] = lo.Reason[k] != kernel.LoadMemory, 1-lo.MemUtilization[k]
+	pass[k], util[k], slack[k] = lo.Reason[k] != kernel.LoadMemory, lo.MemUtilization[k], 1-lo.MemUtilization[k]
 	if lo.Reason[k] != kernel.LoadSteady {
 		return false
 	}

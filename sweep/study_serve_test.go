@@ -246,6 +246,18 @@ func TestServeUnderLoad(t *testing.T) {
 	if m := steady["load_max_batch"].(float64); !(m > 64 && m < 4096) {
 		t.Errorf("largest batch %v: want what 80 GB holds at 1281 tokens, between 64 and 4096", m)
 	}
+	// Its memory is the load's, b̄ + 1 sequences at the full context 1024 + 257 = 1281 (the
+	// wall's slack already was), from serve's own rows: memory is linear in the batch, so
+	// u(b) = u(1) + (b − 1)·(u(2) − u(1)). The cap's 4096 sequences put this feasible row at
+	// several times the memory.
+	u1 := evalOne(t, head+"  seq_len: 1281\n  batch_size: 1\n")["memory_utilization"].(float64)
+	u2 := evalOne(t, head+"  seq_len: 1281\n  batch_size: 2\n")["memory_utilization"].(float64)
+	seqs := steady["load_decode_batch"].(float64) + 1
+	checkGolden(t, steady, []golden{{"memory_utilization", u1 + (seqs-1)*(u2-u1), 1e-12},
+		{"wall_4_serving_slack", 1 - (u1 + (seqs-1)*(u2-u1)), 1e-12}})
+	if u := at(4096, 0)["memory_utilization"].(float64); !(u > 1) {
+		t.Errorf("the fixed batch of 4096 at 1024 tokens uses %v of memory, want > 1 (out of memory)", u)
+	}
 	low := at(64, 2)
 	checkGolden(t, low, []golden{{"tokens_per_s_per_accelerator", 2 * 257, 1e-15}, {"tokens_per_s_per_user", 1e3 / low["load_tpot_ms"].(float64), 1e-15}})
 

@@ -57,3 +57,20 @@ func TestServeTargetsPricedAtGoodput(t *testing.T) {
 		}
 	}
 }
+
+// TestServeLoadedMemory: under --qps, --batch-size is the engine's cap and the memory is
+// the load's (the sequences it keeps decoding, as the verdict reads it): a cap of 512 at
+// 8192 tokens printed "Memory 565.82 GB of 85.90 GB (658.7 %)" beside "Feasible yes".
+func TestServeLoadedMemory(t *testing.T) {
+	args := []string{"serve", "Llama3_8B", "H100", "-b", "512", "-s", "8192", "--qps", "1"}
+	j := oneObject(t, mlsysim(t, append(args, "-o", "json")...).stdout)
+	u, _ := j["memory_utilization"].(float64)
+	if j["feasible"] != true || !(u > 0 && u <= 1) {
+		t.Fatalf("feasible %v at memory_utilization %v, want a steady replica within its memory", j["feasible"], u)
+	}
+	r := mlsysim(t, args...)
+	want := fmt.Sprintf("Memory            %s of 85.90 GB per accelerator under the load (", fmtPct(u))
+	if !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, "the full batch of 512 at 8192 tokens: 565.82 GB") {
+		t.Errorf("output lacks %q and the full batch's 565.82 GB\n%v", want, r)
+	}
+}

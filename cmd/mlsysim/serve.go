@@ -42,8 +42,9 @@ node) is bad input. MODEL must be a transformer.
 --qps Q puts the replica under Poisson arrivals of Q requests/s, each a prompt of
 --seq-len tokens and --output-tokens generated ones (default 256), with --batch-size
 (required with --qps) the engine's largest batch: the steady state's mean concurrency, TTFT, time per output
-token and share of capacity follow the fixed-batch lines, and the cost is the steady
-state's (docs/PHYSICS.md §34.1). A rate the replica cannot keep up with is infeasible
+token and share of capacity follow the fixed-batch lines, and the cost and the memory
+(memory_utilization: the sequences the load keeps decoding, at the full context of prompt and
+output) are the steady state's (docs/PHYSICS.md §34.1); the KV cache line stays the full batch's. A rate the replica cannot keep up with is infeasible
 (overloaded; exit 2 with --strict), never a number. With --prefill-chunk-tokens the
 calibrated engine batches prompt chunks with the decode step (stall-free batching);
 without it, whole prompts run between steps.
@@ -382,6 +383,16 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 		lines[12] = [2]string{"Memory", fmt.Sprintf("%s of %.2f GB per accelerator, %.0f accelerators (tp %v × pp %v)",
 			fmtPct(f("memory_utilization")), f("memory_capacity_gb"), acc, row["tp"], row["pp"])}
 		lines = append(lines, [2]string{"Exchanges", fmt.Sprintf("%.4f ms TP, %.4f ms PP per decode step", f("tp_comm_ms"), f("pp_comm_ms"))})
+	}
+	if loaded {
+		// Under a rate the memory is the load's (memory_utilization, as the wall and the
+		// verdict read it): --batch-size is the engine's cap, and the full batch's bytes
+		// beside "Feasible yes" read as 659 % of memory for a replica that holds 3.4
+		// sequences.
+		seqs := min(f("load_decode_batch")+1, f("load_max_batch"))
+		lines[12][1] = fmt.Sprintf("%s of %.2f GB per accelerator under the load (%.3g sequences of %.0f tokens); the full batch of %v at %v tokens: %.2f GB",
+			fmtPct(f("memory_utilization")), f("memory_capacity_gb"), seqs, simNum(row["seq_len"])+simNum(row["output_tokens"]), row["batch_size"], row["seq_len"], f("total_memory_gb"))
+		lines[11][1] += fmt.Sprintf(" for the full batch of %v", row["batch_size"])
 	}
 	if chunked {
 		lines = append(lines, [2]string{"Prefill chunks", fmt.Sprintf("%.0f", f("prefill_chunks"))},
