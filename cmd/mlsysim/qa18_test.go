@@ -74,3 +74,25 @@ func TestServeLoadedMemory(t *testing.T) {
 		t.Errorf("output lacks %q and the full batch's 565.82 GB\n%v", want, r)
 	}
 }
+
+// TestServeFeasibleSaysSimOverload: where the steady-state mean keeps up with --qps and the
+// simulation of the same replica does not (chunked prefill near capacity: the mean spreads
+// the prompt tokens over the steps, the scheduler carries them in lumps), the Feasible line
+// says both rather than "yes" above "Percentiles none: … overloaded".
+func TestServeFeasibleSaysSimOverload(t *testing.T) {
+	args := []string{"serve", "Llama3_8B", "H100", "-b", "16", "-s", "1024", "--output-tokens", "128", "--prefill-chunk-tokens", "512", "--qps", "14"}
+	j := oneObject(t, mlsysim(t, append(args, "-o", "json")...).stdout)
+	cap, _ := j["sim_capacity_qps"].(float64)
+	if j["feasible"] != true || j["sim_feasible"] != false || !(cap < 14) {
+		t.Fatalf("feasible %v, sim_feasible %v, simulated capacity %v: the test's premise (the mean keeps up with 14/s, the simulation does not) is gone",
+			j["feasible"], j["sim_feasible"], j["sim_capacity_qps"])
+	}
+	r := mlsysim(t, args...)
+	want := fmt.Sprintf("Feasible          no as simulated (overloaded: simulated capacity %.4g requests/s), yes by the steady-state mean", cap)
+	if !strings.Contains(r.stdout, want) {
+		t.Errorf("output lacks %q\n%v", want, r)
+	}
+	if r := mlsysim(t, append(args, "--strict")...); r.code != exitPhysics {
+		t.Errorf("--strict: exit %d, want %d", r.code, exitPhysics)
+	}
+}
