@@ -19,7 +19,7 @@ func init() {
 			Param{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens",
 				Doc: "prompt tokens already in a prefix cache (must be < seq_len)"},
 			Param{Name: "qps", Kind: KindFloat, Default: "0", Min: 0, Max: MaxQPS, Unit: "1/s",
-				Doc: "Poisson request rate at the replica (0 = none: the fixed batch alone); above 0 the load_* columns, feasibility and per-token cost are the replica's steady state under it, with prompts of seq_len tokens and batch_size the engine's largest batch; with prefill_chunk_tokens the calibrated engine batches prompt chunks with the decode step (docs/PHYSICS.md §34.1)"},
+				Doc: "Poisson request rate at the replica (0 = none: the fixed batch alone); above 0 the load_* columns, feasibility, memory_utilization and per-token cost are the replica's steady state under it, with prompts of seq_len tokens (the context window must hold seq_len + output_tokens) and batch_size the engine's largest batch; with prefill_chunk_tokens the calibrated engine batches prompt chunks with the decode step (docs/PHYSICS.md §34.1)"},
 			Param{Name: "output_tokens", Kind: KindInt, Default: "256", Min: 1, Max: MaxTokens, Unit: "tokens",
 				Doc: "generated tokens per request under qps (the first from the prefill; read only when qps > 0)"},
 		),
@@ -93,8 +93,8 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 	}
 	binding := w.c("binding_wall")
 	feas, reason := w.b("feasible"), w.c("infeasible_reason")
-	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c, c.get("seq_len"))
 	qps := c.get("qps")
+	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c, e.context(c, qps))
 	loaded := e.underLoad(c, w, qps)
 	for k := 0; k < n; k++ {
 		e.t.economics(&ec, k, out.Accelerators[k], out.TokensPerS[k], out.PowerW[k], out.ITL[k])
@@ -124,6 +124,27 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 			feas[k], reason[k] = true, reasonNone
 		}
 	}
+}
+
+// context is each point's longest sequence, which the model's (and a draft's) context
+// window must hold: seq_len, and under a request rate each request's prompt and generated
+// tokens, seq_len + output_tokens, as serve-sim and serve-deploy count them (a 130,000-token
+// prompt and 2,000 generated tokens on Llama3_8B's 131,072 was a feasible row, exit 0, beside
+// serve-sim's exceeds_context for the same request).
+func (e *serveEval) context(c cols, qps []float64) []float64 {
+	seq := c.get("seq_len")
+	if !slices.ContainsFunc(qps, func(q float64) bool { return q > 0 }) {
+		return seq
+	}
+	out := c.get("output_tokens")
+	e.t.tokens = grow(e.t.tokens, len(seq))
+	for k := range seq {
+		e.t.tokens[k] = seq[k]
+		if qps[k] > 0 {
+			e.t.tokens[k] += out[k]
+		}
+	}
+	return e.t.tokens
 }
 
 // underLoad runs kernel.ServingLoad on a batch with any point under a request rate and

@@ -272,3 +272,24 @@ func TestServeUnderLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestServeUnderLoadContext: under a request rate each request holds its prompt and its
+// generated tokens, so the context window must hold seq_len + output_tokens, as serve-sim
+// and serve-deploy require: 130,000 + 2,000 = 132,000 tokens exceed Llama3_8B's 131,072
+// (a feasible row before, beside serve-sim's exceeds_context), while the fixed batch of
+// 130,000 tokens fits, and 129,000 + 2,000 = 131,000 fits under the rate.
+func TestServeUnderLoadContext(t *testing.T) {
+	const head = "version: 1\nstudy: serve\nfixed:\n  hardware: H100\n  batch_size: 1\n  output_tokens: 2000\naxes:\n  model: [Llama3_8B]\n"
+	rows := checkStudyGrid(t, head+"  seq_len: [129000, 130000]\n  qps: [0, 0.01]\n", "exceeds_context")
+	for _, r := range rows {
+		want := ""
+		if r["seq_len"] == 130000.0 && r["qps"] == 0.01 {
+			want = "exceeds_context"
+		}
+		if got, _ := r["infeasible_reason"].(string); got != want {
+			t.Errorf("seq_len %v, qps %v: infeasible_reason %q, want %q", r["seq_len"], r["qps"], got, want)
+		}
+	}
+	sim := evalOne(t, "version: 1\nstudy: serve-sim\nfixed:\n  hardware: H100\n  batch_size: 1\n  output_tokens: 2000\n  seq_len: 130000\n  qps: 0.01\naxes:\n  model: [Llama3_8B]\n")
+	checkInfeasible(t, sim, "exceeds_context", "4 Serving")
+}

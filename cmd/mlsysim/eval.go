@@ -478,7 +478,14 @@ func (a *app) infeasibleWhy(row map[string]any) string {
 	switch reason {
 	case "exceeds_context":
 		if m, err := a.cat.ModelByKey(fmt.Sprint(row["model"])); err == nil {
-			return fmt.Sprintf("%s: the sequence is longer than %s's context window of %d tokens (catalog context_tokens)", reason, m.Key, m.ContextTokens)
+			seq := "the sequence"
+			_, simulated := row["sim_qps"]
+			if q, _ := row["qps"].(float64); (q > 0 || simulated) && row["output_tokens"] != nil {
+				// Under a request rate (serve's study) or simulated, each request holds its
+				// prompt and its generated tokens.
+				seq = fmt.Sprintf("a request's %v prompt + %v generated tokens", row["seq_len"], row["output_tokens"])
+			}
+			return fmt.Sprintf("%s: %s is longer than %s's context window of %d tokens (catalog context_tokens)", reason, seq, m.Key, m.ContextTokens)
 		}
 	case "draft_not_smaller_than_target":
 		m, errM := a.cat.ModelByKey(fmt.Sprint(row["model"]))

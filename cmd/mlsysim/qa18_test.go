@@ -96,3 +96,30 @@ func TestServeFeasibleSaysSimOverload(t *testing.T) {
 		t.Errorf("--strict: exit %d, want %d", r.code, exitPhysics)
 	}
 }
+
+// TestServeSimCannotRun: a simulation whose requests cannot run (here a 130,000-token
+// prompt and 2,000 generated tokens on Llama3_8B's 131,072-token window) prints no goodput,
+// percentile or cost, but why; under --qps the replica's row says exceeds_context too (it
+// said "Feasible yes", and the targets' run a goodput and percentiles, exit 0).
+func TestServeSimCannotRun(t *testing.T) {
+	base := []string{"serve", "Llama3_8B", "H100", "-b", "1", "-s", "130000", "--output-tokens", "2000"}
+	why := "exceeds_context: a request's 130000 prompt + 2000 generated tokens is longer than Llama3_8B's context window of 131072 tokens"
+	r := mlsysim(t, append(base, "--ttft-ms", "100000")...)
+	for _, w := range []string{"Sim feasible      no (" + why, "Per accelerator   none: the simulated requests cannot run (" + why} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("targets: output lacks %q\n%v", w, r)
+		}
+	}
+	for _, w := range []string{"Goodput", "TTFT P50", "Sampled at"} {
+		if strings.Contains(r.stdout, w) {
+			t.Errorf("targets: output has a %s line for requests that cannot run\n%v", w, r)
+		}
+	}
+	r = mlsysim(t, append(base, "--qps", "0.01")...)
+	if !strings.Contains(r.stdout, "Feasible          no ("+why) {
+		t.Errorf("--qps: want the replica infeasible, %s\n%v", why, r)
+	}
+	if r := mlsysim(t, append(base, "--qps", "0.01", "--strict")...); r.code != exitPhysics {
+		t.Errorf("--qps --strict: exit %d, want %d", r.code, exitPhysics)
+	}
+}

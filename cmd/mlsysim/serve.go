@@ -40,7 +40,8 @@ dividing the heads or not splitting the KV heads, pp above the layers, ep not di
 node) is bad input. MODEL must be a transformer.
 
 --qps Q puts the replica under Poisson arrivals of Q requests/s, each a prompt of
---seq-len tokens and --output-tokens generated ones (default 256), with --batch-size
+--seq-len tokens and --output-tokens generated ones (default 256; the model's context
+window must hold both, exceeds_context otherwise), with --batch-size
 (required with --qps) the engine's largest batch: the steady state's mean concurrency, TTFT, time per output
 token and share of capacity follow the fixed-batch lines, and the cost and the memory
 (memory_utilization: the sequences the load keeps decoding, at the full context of prompt and
@@ -69,7 +70,9 @@ Feasible line then says which: the pools' verdict, beside that replica's overloa
 A rate at or above the simulated capacity is overloaded (no percentile; where the
 steady-state mean still keeps up, the Feasible line says both); targets met at
 no rate give no goodput (ttft_target_missed / itl_target_missed; exit 2 with --strict).
-With a simulation, --batch-size is required (the engine's largest batch); --attainment
+Simulated requests that cannot run at all (exceeds_context, out_of_memory, a refused
+layout or draft) give no capacity, goodput, percentile or cost: the Sim feasible line says
+why. With a simulation, --batch-size is required (the engine's largest batch); --attainment
 outside (0, 1], a target ≤ 0 and pools < 1 are bad input.
 
 JSON keys follow the seed (model, hardware, seq_len, batch_size, precision,
@@ -206,7 +209,11 @@ Examples:
 				noPrice = h.UnitCostUSD == 0 && c.Float("accelerator-hour-usd") == 0
 				devices = max(1, h.AcceleratorCount)
 			}
-			if err := renderServe(a.stdout, format, row, sim, a.infeasibleWhy(row), chunk > 0, qps > 0, noTDP, noPrice, devices); err != nil {
+			simWhy := ""
+			if sim != nil && sim["feasible"] != true {
+				simWhy = a.infeasibleWhy(sim)
+			}
+			if err := renderServe(a.stdout, format, row, sim, a.infeasibleWhy(row), simWhy, chunk > 0, qps > 0, noTDP, noPrice, devices); err != nil {
 				return err
 			}
 			if sim != nil && (qps == 0 || pooledOverload(row, sim)) {
@@ -286,7 +293,7 @@ func kvWhy(asked, profile, engine, weights, format any) string {
 	return ""
 }
 
-func renderServe(w io.Writer, format string, row, sim map[string]any, why string, chunked, loaded, noTDP, noPrice bool, devices int) error {
+func renderServe(w io.Writer, format string, row, sim map[string]any, why, simWhy string, chunked, loaded, noTDP, noPrice bool, devices int) error {
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
 	// The cache's format, as the point stored it (kv_format): --kv-precision, or under its
 	// default auto the engine's (calibrated: the checkpoint's KV scheme, FP8 under fp8
@@ -358,7 +365,7 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 	}
 	cost := fmt.Sprintf("%s per million tokens, %.3g J per token", fmtUSD(f("usd_per_million_tokens")), f("joules_per_token"))
 	if simPriced(sim, loaded) {
-		perAccel, cost = simEconomics(row, sim)
+		perAccel, cost = simEconomics(row, sim, simWhy)
 	}
 	if noTDP {
 		perAccel += fmt.Sprintf(" (assumed: %v states no TDP; the seed's fallback is an H100's)", row["hardware"])
@@ -411,7 +418,7 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why string
 		lines = append(lines, loadLines(row)...)
 	}
 	if sim != nil {
-		lines = append(lines, simLines(sim)...)
+		lines = append(lines, simLines(sim, simWhy)...)
 	}
 	title := fmt.Sprintf("Serving analysis: %v on %v", row["model"], row["hardware"])
 	if format == "markdown" {
@@ -442,8 +449,12 @@ func simPriced(sim map[string]any, loaded bool) bool {
 
 // simEconomics are the Per accelerator and Cost lines at the simulated rate, or none where
 // no rate is sampled (targets met at no rate, or overloaded).
-func simEconomics(row, sim map[string]any) (perAccel, cost string) {
+func simEconomics(row, sim map[string]any, simWhy string) (perAccel, cost string) {
 	s := func(k string) float64 { return simNum(sim[k]) }
+	if simUnfit(sim) {
+		none := fmt.Sprintf("none: the simulated requests cannot run (%s)", simWhy)
+		return none, none
+	}
 	who := fmt.Sprintf("one replica of %.0f accelerator(s) at %.4g requests/s, the goodput; the fixed batch of %v: %.1f tokens/s",
 		s("accelerators"), s("sim_qps"), row["batch_size"], simNum(row["tokens_per_s_per_accelerator"]))
 	costWho := "the replica at its goodput"

@@ -163,8 +163,22 @@ func nullIfZero(v float64) any {
 	return v
 }
 
-// simLines are serve's text lines of the simulated run.
-func simLines(sim map[string]any) [][2]string {
+// simUnfit reports whether the simulated requests cannot run at all — a reason other than a
+// rate past capacity or targets met at no rate (exceeds_context, out_of_memory, a layout or
+// draft the point refuses) — so its capacity, goodput and percentiles are no answer. A
+// 130,000-token prompt with 2,000 generated tokens on Llama3_8B (131,072) printed a
+// goodput, percentiles and a cost with exit 0 beside a fixed batch that fits.
+func simUnfit(sim map[string]any) bool {
+	switch sim["infeasible_reason"] {
+	case nil, "overloaded", "ttft_target_missed", "itl_target_missed":
+		return false
+	}
+	return sim["feasible"] != true
+}
+
+// simLines are serve's text lines of the simulated run; simWhy says why it cannot run,
+// where it cannot.
+func simLines(sim map[string]any, simWhy string) [][2]string {
 	f := func(k string) float64 { return simNum(sim[k]) }
 	pools := fmt.Sprintf("colocated: one replica of %.0f accelerator(s) prefills and decodes", f("accelerators"))
 	if f("prefill_instances") > 0 {
@@ -174,6 +188,9 @@ func simLines(sim map[string]any) [][2]string {
 	lines := [][2]string{
 		{"Simulated", fmt.Sprintf("%s; %.0f requests, seed %.0f (docs/PHYSICS.md §34.2)", pools, f("requests"), f("seed"))},
 		{"Sim capacity", fmt.Sprintf("%.4g requests/s (largest batch %.0f)", f("capacity_qps"), f("max_batch"))},
+	}
+	if simUnfit(sim) {
+		return append(lines[:1], [2]string{"Sim feasible", fmt.Sprintf("no (%s): no capacity, goodput or percentile", simWhy)})
 	}
 	targets := f("target_ttft_ms") > 0 || f("target_tpot_ms") > 0
 	if targets {
