@@ -263,6 +263,26 @@ func TestServeDecodeBound(t *testing.T) {
 	}
 }
 
+// An out-of-memory batch's rate and price are not a reachable answer: the lines say so
+// (OPT_13B in fp16 at 256 × 2048 tokens needs 429.5 GB of KV cache on an 80 GB A100).
+func TestServeInfeasibleNotPriced(t *testing.T) {
+	t.Parallel()
+	r := mlsysim(t, "serve", "OPT_13B", "A100", "-b", "256", "-s", "2048")
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if (strings.HasPrefix(line, "  Per accelerator") || strings.HasPrefix(line, "  Cost")) &&
+			!strings.Contains(line, "not reachable: out_of_memory") {
+			t.Errorf("an infeasible point's %q does not say it is unreachable", line)
+		}
+	}
+	fits := mlsysim(t, "serve", "OPT_13B", "A100", "-b", "8", "-s", "2048")
+	if fits.code != exitOK || strings.Contains(fits.stdout, "not reachable") {
+		t.Errorf("a point that fits is marked unreachable\n%v", fits)
+	}
+}
+
 func TestServeChunkedPrefill(t *testing.T) {
 	t.Parallel()
 	plain := mlsysim(t, "-o", "json", "serve", "Llama3_8B", "H100", "--seq-len", "4096")

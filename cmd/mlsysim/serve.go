@@ -367,6 +367,14 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why, simWh
 	if simPriced(sim, loaded) {
 		perAccel, cost = simEconomics(row, sim, simWhy)
 	}
+	if row["feasible"] != true && !simPriced(sim, loaded) {
+		// A batch that does not fit never runs: its rate and price are what it would
+		// be, were it to fit (OPT_13B on an A100 at -b 256 -s 2048 printed $0.22 per
+		// million tokens for 529.9 % of memory), as the Decode bound line says.
+		note := fmt.Sprintf(" (not reachable: %s; the batch as if it fitted)", why)
+		perAccel += note
+		cost += note
+	}
 	if noTDP {
 		perAccel += fmt.Sprintf(" (assumed: %v states no TDP; the seed's fallback is an H100's)", row["hardware"])
 	}
