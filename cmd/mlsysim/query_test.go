@@ -22,61 +22,6 @@ import (
 // End-to-end tests of mlsysim query over a small serve sweep written by
 // mlsysim sweep; the queries' hand-checked answers are in queries/*_test.go.
 
-const queryGrid = `version: 1
-name: query-test
-study: serve
-axes:
-  model: [Llama3_8B, Llama3_70B]
-  hardware: [H100, A100]
-  precision: [fp16, int8]
-  batch_size: {pow2: [1, 64]}
-  seq_len: [2048, 8192]
-`
-
-// smallSweep writes the 112-point serve sweep above and returns its folder.
-func smallSweep(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	grid := filepath.Join(dir, "grid.yaml")
-	if err := os.WriteFile(grid, []byte(queryGrid), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "out")
-	if r := mlsysim(t, "sweep", grid, "--out", out, "-q"); r.code != exitOK {
-		t.Fatalf("sweep: %v", r)
-	}
-	return out
-}
-
-// jsonRows runs a query with -o json and decodes the list of objects.
-func jsonRows(t *testing.T, args ...string) []map[string]any {
-	t.Helper()
-	r := mlsysim(t, append([]string{"query", "-o", "json"}, args...)...)
-	if r.code != exitOK || r.stderr != "" {
-		t.Fatalf("query %v: %v", args, r)
-	}
-	var rows []map[string]any
-	dec := json.NewDecoder(strings.NewReader(r.stdout))
-	dec.UseNumber()
-	if err := dec.Decode(&rows); err != nil {
-		t.Fatalf("stdout is not a JSON list: %v\n%s", err, r.stdout)
-	}
-	return rows
-}
-
-func num(t *testing.T, v any) float64 {
-	t.Helper()
-	n, ok := v.(json.Number)
-	if !ok {
-		t.Fatalf("%#v is not a number", v)
-	}
-	f, err := n.Float64()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
 func TestQueryList(t *testing.T) {
 	r := mlsysim(t, "query", "--list")
 	if r.code != exitOK {
