@@ -81,3 +81,35 @@ func TestExpertTPWeights(t *testing.T) {
 		relClose(t, "expert weights", out.Weights[0], c.want, 1e-12)
 	}
 }
+
+// TestMoETPBlockCollectives: under sequence parallelism a dense layer all-gathers its
+// sequence shard before, and reduce-scatters after, each of its two blocks (Korthikanti
+// et al. 2022 §4.2.2); an MoE layer without a shared expert routes each rank's own shard
+// to the experts (Megatron-Core moe_layer.py@d98e8a6, MoELayer.forward), so only its
+// attention block has the pair. Mixtral-like layer, s 4096, b 1, h 4096, BF16, tp 2 on
+// a 400 GB/s link: one all-gather or reduce-scatter of the microbatch's n·h·e =
+// 4096·4096·2 B is base + 1 hop + ½ · 33,554,432 B / 400e9, so the MoE layer's forward
+// exposes 2 of them where the dense layer exposes 4, and its backward's exposed
+// row-parallel all-gathers are 1, not 2 (the column-parallel layers' overlap only QKV's
+// GEMMs). With a shared expert (gathered over TP) the MoE layer has the dense pair again.
+func TestMoETPBlockCollectives(t *testing.T) {
+	k := layerKey{h: 4096, a: 32, kv: 8, ffn: 14336, experts: 8, topk: 2, s: 4096, b: 1, cp: 1, tp: 2, ep: 1, etp: 2, bytes: 2,
+		rate: 794e12, attn: 346e12, sms: 132, bw: 3e12, tpBus: 400e9, tpHop: NCCLHopNVLinkS, etpBus: 400e9, etpHop: NCCLHopNVLinkS,
+		epBus: 50e9, epHop: NCCLHopNetS, gated: true, flash: true, sp: true, rec: RecomputeSelective, imbalance: 1}
+	one := NCCLBaseLatencyS + NCCLHopNVLinkS + 0.5*4096*4096*2/400e9
+	moe := layerStep(&k)
+	relClose(t, "MoE forward: the attention block's all-gather and reduce-scatter", moe.tpFwd, 2*one, 1e-12)
+	dense := k
+	dense.experts, dense.topk = 0, 1
+	d := layerStep(&dense)
+	relClose(t, "dense forward: both blocks' pairs", d.tpFwd, 4*one, 1e-12)
+	// The backward: the dense layer's exposed part less the MoE layer's is one exposed
+	// all-gather (MLP-down's) and what the MLP-up GEMMs leave of their overlapped pair.
+	if diff := d.tpBwd - moe.tpBwd; diff < one*(1-1e-12) {
+		t.Errorf("backward: dense exposes %v s, MoE %v s: want at least one all-gather (%v s) more", d.tpBwd, moe.tpBwd, one)
+	}
+	withShared := k
+	shared := Arch{SharedExperts: 1}
+	withShared.arch = &shared
+	relClose(t, "MoE with a shared expert: both pairs", layerStep(&withShared).tpFwd, 4*one, 1e-12)
+}

@@ -339,6 +339,44 @@ func archActivations(tokens, h, heads, kv, ffn, topk, L, tp, b float64, gated, f
 	}
 	moe := mlp * ffn * (math.Max(1, topk) + a.SharedExperts - 1)
 	dense := mlp*a.DenseFFN - mlp*ffn
+	if fp8 && r != RecomputeLinearOutputs {
+		// TE saves each MLP-down GEMM's input, the activation's output, as its 1-byte FP8
+		// cast: fp8SavedInputs takes (b − 1)/b off the first ffn of it, so every further
+		// expert's, and a dense layer's wider one, are 1 byte too (fp8MLPOutputs).
+		moe -= fp8MLPOutputs(ffn*(math.Max(1, topk)+a.SharedExperts-1), b)
+		dense -= fp8MLPOutputs(a.DenseFFN-ffn, b)
+	}
 	split += ((L-a.DenseLayers)*moe + a.DenseLayers*dense) / L
 	return tokens * b * (split/tp + replicated)
+}
+
+// fp8MLPOutputs is what counting elems MLP-activation outputs at 1 byte (their FP8 cast,
+// which TE's Linear and GroupedLinear save for the MLP-down GEMM's weight gradient) in
+// place of b bytes takes off a count kept in b-byte elements: (b − 1)/b of them.
+func fp8MLPOutputs(elems, b float64) float64 {
+	return elems * (b - 1) / b
+}
+
+// MoEExpertInputs is the activation memory, in bytes, that an MoE layer's routed experts
+// keep for their weight gradients beyond what archActivations counts: each routed copy of
+// a token is the input of its expert's first GEMM (up and gate), which saves it for the
+// weight gradient — Megatron-Core's grouped MLP runs linear_fc1 on the permuted tokens
+// (megatron/core/transformer/moe/experts.py, TEGroupedMLP: a TE GroupedLinear, whose
+// forward saves its inputs for the wgrad GEMM, transformer_engine/pytorch/module/
+// grouped_linear.py, ctx.save_for_backward(*inputmats)), a tensor of its own beside the
+// norm's output that the router and the shared expert read. A rank keeps the rows its
+// experts receive: etp·tokens/tp·topk of h (the dispatcher routes each TP rank's own
+// tokens and gathers them over the expert-TP group, TrainingStep), at b bytes, or 1 when
+// the GEMMs run in FP8 (TE saves the FP8 cast; DeepSeek-V3 dispatches and caches its
+// expert inputs in FP8, report §3.3.3). moeFraction is the share of the layers that are
+// MoE layers (a structured model's first layers are dense). Full recomputation keeps only
+// the layer's input.
+func MoEExpertInputs(tokens, h, topk, tp, etp, b, moeFraction float64, fp8 bool, r Recompute) float64 {
+	if r == RecomputeFull || topk <= 0 {
+		return 0
+	}
+	if fp8 {
+		b = 1
+	}
+	return moeFraction * tokens * etp / tp * topk * h * b
 }

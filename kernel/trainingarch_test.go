@@ -248,3 +248,52 @@ func TestArchLayersWithoutDenseOrMTP(t *testing.T) {
 		t.Errorf("no dense layers and no MTP: dense %+v, mtp %+v, want zero times", dense, mtp)
 	}
 }
+
+// TestMoEExpertInputs: the routed copies of the tokens that an MoE layer's experts save
+// for their first GEMM's weight gradient, by hand:
+//
+//	Mixtral-like, BF16, TP 1: 4096 tokens · top-2 · 4096 · 2 B = 67,108,864 B a layer;
+//	DeepSeek-V3 at TP 2 with etp 1 (Megatron-Bridge's layout), FP8: a rank routes its
+//	  2048 tokens, 2048 · 8 · 7168 · 1 B = 117,440,512 B an MoE layer, × 58/61 of the
+//	  layers; at etp 2 it keeps the TP group's 4096 tokens' copies, twice that;
+//	full recomputation keeps none, nor does a layer without routing.
+func TestMoEExpertInputs(t *testing.T) {
+	if got := MoEExpertInputs(4096, 4096, 2, 1, 1, 2, 1, false, RecomputeNone); got != 67108864 {
+		t.Errorf("Mixtral-like: %v B, want 67,108,864", got)
+	}
+	want := 58.0 / 61 * 117440512
+	if got := MoEExpertInputs(4096, 7168, 8, 2, 1, 2, 58.0/61, true, RecomputeSelective); math.Abs(got/want-1) > 1e-15 {
+		t.Errorf("DeepSeek-V3 etp 1: %v B, want %v", got, want)
+	}
+	if got := MoEExpertInputs(4096, 7168, 8, 2, 2, 2, 58.0/61, true, RecomputeSelective); math.Abs(got/(2*want)-1) > 1e-15 {
+		t.Errorf("DeepSeek-V3 etp 2: %v B, want %v", got, 2*want)
+	}
+	if got := MoEExpertInputs(4096, 7168, 8, 2, 1, 2, 1, false, RecomputeFull); got != 0 {
+		t.Errorf("full recomputation: %v B, want 0", got)
+	}
+	if got := MoEExpertInputs(4096, 7168, 0, 2, 1, 2, 1, false, RecomputeNone); got != 0 {
+		t.Errorf("no routing: %v B, want 0", got)
+	}
+}
+
+// TestArchActivationsFP8MLPOutputs: under FP8 every MLP-down GEMM saves its input, the
+// activation's output, as a 1-byte cast. Mixtral's shape (ffn 14336, top-2, gated, TP 1,
+// selective, 4096 tokens, b 2): archActivations counts the second expert's MLP, (2 + 1)·
+// 14336 elements a token at 2 B = 4096 · 2 · 43,008 = 352,321,536 B in BF16, and with FP8
+// its activation output (14336) at 1 byte, 4096 · 14336 = 58,720,256 B less. DeepSeek-V3's
+// dense layers (DenseFFN 18432, 3 of 61) likewise keep the 18432 − 2048 = 16,384 elements
+// of activation output beyond the base count's at 1 byte, and its MoE layers the 8 further
+// experts' (7 routed + 1 shared) 8 · 2048: at TP 1, 4096 · (3 · 16384 + 58 · 16384)/61 B less.
+func TestArchActivationsFP8MLPOutputs(t *testing.T) {
+	bf16 := archActivations(4096, 4096, 32, 8, 14336, 2, 32, 1, 2, true, false, RecomputeSelective, &Arch{})
+	fp8 := archActivations(4096, 4096, 32, 8, 14336, 2, 32, 1, 2, true, true, RecomputeSelective, &Arch{})
+	if bf16 != 352321536 || bf16-fp8 != 58720256 {
+		t.Errorf("Mixtral-like: BF16 %v B (want 352,321,536), FP8 %v B less (want 58,720,256)", bf16, bf16-fp8)
+	}
+	d16 := archActivations(4096, dsv3H, dsv3Heads, dsv3Heads, dsv3FFN, dsv3TopK, dsv3L, 1, 2, true, false, RecomputeSelective, &dsv3)
+	d8 := archActivations(4096, dsv3H, dsv3Heads, dsv3Heads, dsv3FFN, dsv3TopK, dsv3L, 1, 2, true, true, RecomputeSelective, &dsv3)
+	want := 4096 * (3*16384 + 58*16384) / 61.0
+	if got := d16 - d8; math.Abs(got/want-1) > 1e-12 {
+		t.Errorf("DeepSeek-V3: FP8 keeps %v B less, want %v", got, want)
+	}
+}

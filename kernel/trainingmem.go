@@ -148,6 +148,10 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	if topk > 1 || !arch.Plain() || in.Recompute[i] == RecomputeDeepSeekV3 {
 		perLayer += archActivations(seq*mb, h, in.Heads[i], kv, ffn, topk, in.Layers[i], tp, b, in.Gated[i], fp8, in.Recompute[i], arch)
 	}
+	if in.ExpertParams[i] > 0 {
+		L := in.Layers[i]
+		perLayer += MoEExpertInputs(seq*mb, h, topk, tp, etp, b, (L-math.Min(arch.DenseLayers, L))/L, fp8, in.Recompute[i])
+	}
 	inFlight := math.Min(pp, in.InFlight[i])
 	if dual {
 		// DualPipe holds PP + 1 chunks' microbatches of activations (the README's table,

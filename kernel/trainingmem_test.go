@@ -303,9 +303,14 @@ func TestTrainingMemoryHybridShard(t *testing.T) {
 // heads, 8 K/V heads, gated ffn 14336, 32 layers, top-2) at s = 4096, mb 1, tp 2 with
 // SP, FlashAttention and selective recomputation: the second expert adds, per layer,
 // 4096 tokens · 2 B · (2 + 1)·14336 / tp 2 = 176,160,768 B, × 32 layers =
-// 5,637,144,576 B over the top-1 count. Full recomputation keeps only the layer input
-// whatever k is; keeping linear outputs drops each expert's activation output, so the
-// second expert adds 4096 · 2 · 2·14336 / 2 · 32 = 3,758,096,384 B.
+// 5,637,144,576 B over the top-1 count, and its routed copy of each token, the input its
+// first GEMM saves (MoEExpertInputs: at etp = tp a rank keeps the rows its expert-TP
+// group routes, 4096 · 2/2 · 4096 · 2 B = 33,554,432 B a layer, 1,073,741,824 B over 32),
+// 6,710,886,400 B in all. Full recomputation keeps only the layer input whatever k is;
+// keeping linear outputs drops each expert's activation output, so the second expert adds
+// 4096 · 2 · 2·14336 / 2 · 32 = 3,758,096,384 B and its input copy, 4,831,838,208 B.
+// A model with no routing (top-k 0) keeps one MLP and no routed copy: 1,073,741,824 B
+// below top-1.
 func TestTrainingMemoryPlainMoETopK(t *testing.T) {
 	one := func(v float64) []float64 { return []float64{v} }
 	act := func(topk float64, arch *Arch, r Recompute) float64 {
@@ -326,18 +331,22 @@ func TestTrainingMemoryPlainMoETopK(t *testing.T) {
 		r     Recompute
 		extra float64
 	}{
-		{"nil arch, selective", nil, RecomputeSelective, 5637144576},
-		{"zero arch, selective", &Arch{}, RecomputeSelective, 5637144576},
-		{"nil arch, linear outputs", nil, RecomputeLinearOutputs, 3758096384},
+		{"nil arch, selective", nil, RecomputeSelective, 6710886400},
+		{"zero arch, selective", &Arch{}, RecomputeSelective, 6710886400},
+		{"nil arch, linear outputs", nil, RecomputeLinearOutputs, 4831838208},
 		{"nil arch, full", nil, RecomputeFull, 0},
 	} {
 		top1, top2 := act(1, tc.arch, tc.r), act(2, tc.arch, tc.r)
 		if got := top2 - top1; got != tc.extra {
 			t.Errorf("%s: top-2 keeps %v B more than top-1, want %v", tc.name, got, tc.extra)
 		}
-		// A dense model (no routing: top-k 0) counts one MLP, as top-1 does.
-		if dense := act(0, tc.arch, tc.r); dense != top1 {
-			t.Errorf("%s: top-k 0 keeps %v B, want top-1's %v", tc.name, dense, top1)
+		// No routing (top-k 0) counts one MLP, as top-1 does, and no routed copy.
+		copies := 1073741824.0
+		if tc.r == RecomputeFull {
+			copies = 0
+		}
+		if dense := act(0, tc.arch, tc.r); top1-dense != copies {
+			t.Errorf("%s: top-k 0 keeps %v B, want top-1's %v less %v", tc.name, dense, top1, copies)
 		}
 	}
 }
@@ -346,8 +355,9 @@ func TestTrainingMemoryPlainMoETopK(t *testing.T) {
 // moe_imbalance γ) receives γ times the mean routed tokens and keeps their MLP
 // intermediates. Mixtral's shape at s 4096, tp 2 with SP, selective, ep 8 and γ 1.5:
 // the routed experts keep 1.5 · 2 = 3 passes a token where balanced routing keeps 2,
-// so one more expert's 4096 · 2 · 3·14336 / 2 · 32 = 5,637,144,576 B; without expert
-// parallelism every expert is local and γ changes nothing.
+// so one more expert's 4096 · 2 · 3·14336 / 2 · 32 = 5,637,144,576 B and one more routed
+// copy of each token, 4096 · 4096 · 2 · 32 = 1,073,741,824 B (MoEExpertInputs at etp = tp):
+// 6,710,886,400 B; without expert parallelism every expert is local and γ changes nothing.
 func TestTrainingMemoryMoEImbalance(t *testing.T) {
 	one := func(v float64) []float64 { return []float64{v} }
 	act := func(ep, gamma float64) float64 {
@@ -362,8 +372,8 @@ func TestTrainingMemoryMoEImbalance(t *testing.T) {
 		TrainingMemory(out, in)
 		return out.Activations[0]
 	}
-	if got := act(8, 1.5) - act(8, 1); got != 5637144576 {
-		t.Errorf("γ 1.5 at ep 8 keeps %v B more than balanced routing, want 5,637,144,576", got)
+	if got := act(8, 1.5) - act(8, 1); got != 6710886400 {
+		t.Errorf("γ 1.5 at ep 8 keeps %v B more than balanced routing, want 6,710,886,400", got)
 	}
 	if a, b := act(1, 1.5), act(1, 1); a != b {
 		t.Errorf("without expert parallelism γ 1.5 keeps %v B, balanced %v B: want the same", a, b)

@@ -883,6 +883,14 @@ func layerStep(k *layerKey) layerTimes {
 	if ar == nil {
 		ar = &plainArch
 	}
+	// The MLP block's TP collectives (its g/ḡ pair, and their backward) exist where a
+	// TP-split MLP reads the whole sequence: a dense MLP, or an MoE layer's shared expert
+	// (Megatron-Core's SharedExpertMLP gathers its input over TP). An MoE layer without one
+	// routes each rank's own sequence shard to the experts
+	// (megatron/core/transformer/moe/moe_layer.py@d98e8a6, MoELayer.forward: router and
+	// token dispatcher on the sequence-parallel hidden states; the expert-TP gather and
+	// scatter are EP's, below), so its layer runs only the attention block's pair.
+	mlpBlock := k.experts == 0 || ar.SharedExperts > 0
 	var extra [5]gemm
 	nExtra, kvUp := 0, -1 // kvUp: the key/value up projection's index in extra
 	add := func(g gemm) { extra[nExtra] = g; nExtra++ }
@@ -1032,9 +1040,17 @@ func layerStep(k *layerKey) layerTimes {
 			// layers' reduce-scatter overlaps their wgrad and the re-gathered input their dgrad.
 			t.tpBwd = 2*ag + overlapped(reIn, dgrad[0], sms) - dgrad[0] + overlapped(ag, wgrad[0], sms) - wgrad[0] +
 				overlapped(reIn, dgrad[2], sms) - dgrad[2] + overlapped(ag, wgrad[2], sms) - wgrad[2]
+			if !mlpBlock {
+				t.tpFwd = agIn + ag
+				t.tpBwd = ag + overlapped(reIn, dgrad[0], sms) - dgrad[0] + overlapped(ag, wgrad[0], sms) - wgrad[0]
+			}
 		} else {
 			t.tpFwd = 2 * ar
 			t.tpBwd = overlapped(ar, wgrad[0], sms) - wgrad[0] + overlapped(ar, wgrad[2], sms) - wgrad[2]
+			if !mlpBlock {
+				t.tpFwd = ar
+				t.tpBwd = overlapped(ar, wgrad[0], sms) - wgrad[0]
+			}
 		}
 	}
 	// The output layer (vocabulary-parallel over tp) and the loss, on the last stage.
