@@ -103,6 +103,10 @@ const (
 	// Megatron-Core (TransformerConfig moe_deepep_num_sms, 20 by default; DeepEP v1's
 	// default where the field is unset in later releases).
 	DeepEPCommSMs = 20
+	// RouterLogitBytes: an MoE router's logits, and their gradient, are FP32
+	// (Megatron-Core's moe_router_dtype fp32, as Megatron-Bridge's DeepSeek-V3 provider
+	// sets it; router_gating_linear returns the router dtype).
+	RouterLogitBytes = 4
 	// CrossEntropyBytesPerLogit: casting the logits to FP32 and the fused softmax
 	// cross-entropy read and write each logit element about 20 bytes in all (forward
 	// cast 2+4, softmax 4+4, backward 4+2).
@@ -929,6 +933,18 @@ func layerStep(k *layerKey) layerTimes {
 			extraUp = f
 		}
 	}
+	// The router's gating GEMM, h → experts logits on each of the rank's own n/tp tokens
+	// (Megatron-Core's TopKRouter.gating, router_gating_linear in moe/moe_utils.py@d98e8a6:
+	// Transformer Engine's general GEMM on the 16-bit input and weight, written in the
+	// router dtype, FP32 where moe_router_dtype is fp32; its backward's two GEMMs read the
+	// FP32 logit gradient and the weight cast to FP32), at the training precision's rate
+	// whatever the FP8 recipe (the router stays in high precision: DeepSeek-V3 §3.3, "MoE
+	// gating modules"). The rate is a lower bound for the backward, whose FP32 operands
+	// may not run on 16-bit tensor cores.
+	var routerF, routerB, routerW float64
+	if k.experts > 0 {
+		routerF, routerB, routerW = moeRouterGEMMs(n/tp, k.experts, h, rate, sms, bw, e, gradBytes)
+	}
 	var loraF, loraB float64
 	if k.lora {
 		// Frozen weights have no wgrad. The adapters beside Q, K, V (three, one block
@@ -1097,10 +1113,10 @@ func layerStep(k *layerKey) layerTimes {
 			CollectiveTime(CollReduceScatter, buf, etp, bus, hop))
 	}
 
-	t.w = wgrad[0] + wgrad[1] + wgrad[2] + wgrad[3] + extraW
+	t.w = wgrad[0] + wgrad[1] + wgrad[2] + wgrad[3] + extraW + routerW
 	t.epF = t.ep / 2
-	gemmF := fwd[0] + fwd[1] + fwd[2] + fwd[3] + loraF + extraF
-	gemmB := dgrad[0] + dgrad[1] + dgrad[2] + dgrad[3] + wgrad[0] + wgrad[1] + wgrad[2] + wgrad[3] + loraB + extraB
+	gemmF := fwd[0] + fwd[1] + fwd[2] + fwd[3] + loraF + extraF + routerF
+	gemmB := dgrad[0] + dgrad[1] + dgrad[2] + dgrad[3] + wgrad[0] + wgrad[1] + wgrad[2] + wgrad[3] + loraB + extraB + routerB
 	t.fwd = gemmF + attnF + ewF/bw + kernelsF + t.tpFwd + cpF + t.ep/2
 	t.bwd = gemmB + attnB + ewB/bw + kernelsB + t.tpBwd + cpB + t.ep/2
 	switch k.rec {
@@ -1233,6 +1249,16 @@ func (m *layerMemo) dualPipe(L, pp, micro, send, sms, stageLayers float64, struc
 		}
 	}
 	return best
+}
+
+// moeRouterGEMMs are an MoE router's gating GEMM on nr tokens of h elements (e bytes)
+// to experts FP32 logits (RouterLogitBytes), and its backward's data- and
+// weight-gradient GEMMs on the FP32 logit gradient, at rate (layerStep): forward,
+// backward (both) and the backward's weight-gradient part.
+func moeRouterGEMMs(nr, experts, h, rate, sms, bw, e, gradBytes float64) (fwd, bwd, w float64) {
+	fwd = gemmTime(nr, experts, h, 1, rate, sms, bw, e, RouterLogitBytes)
+	w = gemmTime(h, experts, nr, 1, rate, sms, bw, RouterLogitBytes, gradBytes)
+	return fwd, gemmTime(nr, h, experts, 1, rate, sms, bw, RouterLogitBytes, e) + w, w
 }
 
 // MoEPermuteBytes is the memory traffic of the token permutation around an MoE layer's

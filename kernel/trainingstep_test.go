@@ -718,8 +718,32 @@ func TestMoEPermutation(t *testing.T) {
 	moe.experts = 1
 	d, m := layerStep(&dense), layerStep(&moe)
 	f, b := MoEPermuteBytes(4096*4096, 1, 1, 2)
-	relClose(t, "forward", m.fwd-d.fwd, f/3e12, 1e-9)
-	relClose(t, "backward", m.bwd-d.bwd, b/3e12, 1e-9)
+	// Beside the permutation, the MoE layer runs its router's GEMMs (TestMoERouterGEMMs).
+	rf, rb, _ := moeRouterGEMMs(4096, 1, 4096, 794e12, 132, 3e12, 2, GradAccumFP32Bytes)
+	relClose(t, "forward", m.fwd-d.fwd, f/3e12+rf, 1e-9)
+	relClose(t, "backward", m.bwd-d.bwd, b/3e12+rb, 1e-9)
+}
+
+// TestMoERouterGEMMs: the router's gating GEMM of DeepSeek-V3's MoE layer (h 7168 → 256
+// experts) on a rank's 4096 tokens, BF16 in and FP32 logits out, at 700 TFLOP/s and 3 TB/s
+// without wave quantization (sms 0), by hand:
+//
+//	forward  max(2·4096·256·7168 = 15,032,385,536 FLOPs / 700e12 = 21.475 µs,
+//	             (4096·7168 + 7168·256)·2 B = 62,390,272 B / 3e12 = 20.797 µs)
+//	         + the logits 4096·256·4 B / 3e12 = 1.398 µs                       = 22.873 µs;
+//	dgrad    max(21.475 µs, (4096·256 + 256·7168)·4 B / 3e12 = 3.8 µs) + 4096·7168·2 B / 3e12
+//	         = 21.475 + 19.573                                                = 41.048 µs;
+//	wgrad    max(21.475 µs, (7168·4096 + 4096·256)·4 B = 121,634,816 B / 3e12 = 40.545 µs)
+//	         + the FP32 gradient's read-modify-write 7168·256·8 B / 3e12 = 4.893 µs = 45.438 µs.
+func TestMoERouterGEMMs(t *testing.T) {
+	f, b, w := moeRouterGEMMs(4096, 256, 7168, 700e12, 0, 3e12, 2, GradAccumFP32Bytes)
+	flops := 2 * 4096 * 256 * 7168 / 700e12
+	relClose(t, "forward", f, flops+4096*256*4/3e12, 1e-12)
+	relClose(t, "weight gradient", w, (7168*4096+4096*256)*4/3e12+7168*256*8/3e12, 1e-12)
+	relClose(t, "backward", b, flops+4096*7168*2/3e12+w, 1e-12)
+	if math.Abs(f-22.873e-6) > 0.001e-6 || math.Abs(b-w-41.048e-6) > 0.001e-6 || math.Abs(w-45.438e-6) > 0.001e-6 {
+		t.Errorf("router GEMMs %v, %v, %v s; want 22.873, 41.048, 45.438 µs", f, b-w, w)
+	}
 }
 
 // TestStepWhatIfMultipliers: the fleet study's congestion, straggler and moe_imbalance
