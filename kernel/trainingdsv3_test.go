@@ -156,6 +156,51 @@ func TestStepDualPipe(t *testing.T) {
 	}
 }
 
+// TestStepDualPipeSMPartition: with all-to-alls in DualPipe's chunk pair, the pair's SMs
+// are split for the whole pair (DeepSeek-V3 §3.2.1, "manually adjust the ratio of GPU SMs
+// dedicated to communication versus computation"; §3.5.1, 20 of the 132 SMs), so the
+// computation runs on 112 of 132 SMs while it runs, not only while a transfer is in
+// flight. A plain MoE model (8 layers of 4096, 8 experts, top-2, gated 14336) on PP 4 ×
+// EP 2 in one node, 8 microbatches of one 2048-token sequence; from one layer's times, by
+// hand, rank 0 holds stages 0 and 3 (2 layers each, the output layer on stage 3):
+//
+//	compute per pair C = (4·(fwd + bwd − ep) + logits)/2     (the all-to-alls apart)
+//	communication    S = (4·ep + 4·send)/2,   send = 2048·4096·2 B / 360e9 + hop
+//	F&B = max(S, C·132/112) = C·132/112 here (S is shorter)
+//	bubble = (4/2 − 1)·(F&B + (4·(bwd − ep/2) + logits)/2 − 3·4·W/2)
+//	step = 8·F&B + bubble + the optimizer's pass and the gradients' reduction
+//
+// and ep_comm is what the split costs, 8·C·20/112.
+func TestStepDualPipeSMPartition(t *testing.T) {
+	one := func(x float64) []float64 { return []float64{x} }
+	in := &StepIn{Layers: one(8), Hidden: one(4096), Heads: one(32), KVHeads: one(8), FFN: one(14336), Vocab: one(32000),
+		Experts: one(8), TopK: one(2), Params: one(12e9), ExpertParams: one(11e9), Gated: []bool{true},
+		SeqLen: one(2048), Batch: one(16), Microbatches: one(8), GradAccum: one(1), Accelerators: one(8), PerNode: one(8),
+		TP: one(1), PP: one(4), CP: one(1), EP: one(2), VirtualStages: one(1), ZeROStage: one(1), DPShard: one(0),
+		SeqParallel: []bool{false}, FlashAttention: []bool{true}, OverlapDP: []bool{false}, FP32Grads: []bool{true}, CPAllGather: []bool{false},
+		Eager: []bool{false}, LoRA: []bool{false}, Recompute: []Recompute{RecomputeSelective}, Bytes: one(2), FP8: []FP8Recipe{FP8None}, FP8Rate: one(0),
+		PeakFLOPS: one(989e12), MatmulRate: one(700e12), AttentionRate: one(350e12), SMs: one(132), MemBW: one(3e12),
+		IntraBus: one(360e9), InterBus: one(45e9), IntraHop: one(NCCLHopNVLinkS), InterHop: one(NCCLHopNetS),
+		Congestion: one(1), Straggler: one(1), Imbalance: one(1), DualPipe: []bool{true}}
+	out := &StepOut{}
+	TrainingStep(out, in)
+	if !out.Valid[0] {
+		t.Fatalf("invalid: reason %d", out.Reason[0])
+	}
+	lt := out.memo.t
+	send := 2048*4096*2/360e9 + NCCLHopNVLinkS
+	C := (4*(lt.fwd+lt.bwd-lt.ep) + lt.logits) / 2
+	S := (4*lt.ep + 4*send) / 2
+	if lt.ep <= 0 || S >= C*132/112 {
+		t.Fatalf("all-to-alls %v s a pair against the split compute %v s: not the regime this test checks", S, C*132/112)
+	}
+	fb := C * 132 / 112
+	bubble := (4.0/2 - 1) * (fb + (4*(lt.bwd-(lt.ep-lt.epF))+lt.logits)/2 - 3*4*lt.w/2)
+	relClose(t, "DualPipe step", out.Step[0], 8*fb+bubble+out.Optimizer[0]+out.DPComm[0], 1e-12)
+	relClose(t, "bubble", out.Bubble[0], bubble, 1e-12)
+	relClose(t, "ep_comm: the SMs the split takes", out.EPComm[0], 8*C*20/112, 1e-9)
+}
+
 // TestTrainingMemoryDualPipe: DualPipe's rank holds two stages — twice the weights,
 // gradients and optimizer state — and PP + 1 microbatches of activations where 1F1B's
 // first stage holds PP (DualPipe README at 3da1bbe, "Pipeline Bubbles and Memory Usage

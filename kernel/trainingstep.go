@@ -1235,6 +1235,15 @@ func (m *layerMemo) dualPipe(L, pp, micro, send, sms, stageLayers float64, struc
 		comp := (c.f + c.b) / 2
 		comm := (c.a2a + 4*send) / 2
 		tFB := overlappedOn(comm, comp, sms, DualPipeCommSMs)
+		if c.a2a > 0 {
+			// With all-to-alls in the pair, its SMs are split for the whole pair: DeepSeek
+			// "manually adjust[s] the ratio of GPU SMs dedicated to communication versus
+			// computation" for a pair of chunks (§3.2.1) and "allocate[s] 20 out of the 132
+			// SMs ... for this purpose, which will limit the computational throughput"
+			// (§3.5.1); its GEMM library caps the SMs a kernel takes for that
+			// (deepseek-ai/DeepGEMM README at a6d97a1, deep_gemm.set_num_sms).
+			tFB = partitioned(comm, comp, sms, DualPipeCommSMs)
+		}
 		bubble := (pp/2 - 1) * math.Max(0, tFB+c.b/2-3*c.w/2)
 		return dualPipeRank{c: c, tFB: tFB, bubble: bubble, t: micro*tFB + bubble}
 	}
@@ -1361,6 +1370,17 @@ func optimizerPassOf(params, passBytes, weightBytes, bw float64) float64 {
 // compute in proportion; the longer of the two sets the time.
 func overlapped(comm, compute, sms float64) float64 {
 	return overlappedOn(comm, compute, sms, NCCLChannelSMs)
+}
+
+// partitioned is the time of compute that runs beside communication on a static split
+// of the SMs: the compute has sms − commSMs of them for as long as it runs, whether or
+// not the communication is in flight (DualPipe's chunk pairs), and the longer of the
+// two sets the time.
+func partitioned(comm, compute, sms, commSMs float64) float64 {
+	if sms <= commSMs {
+		return math.Max(comm, compute)
+	}
+	return math.Max(comm, compute*sms/(sms-commSMs))
 }
 
 // overlappedOn is overlapped with the collective holding commSMs of the sms.
