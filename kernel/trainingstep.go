@@ -104,8 +104,9 @@ const (
 	// default where the field is unset in later releases).
 	DeepEPCommSMs = 20
 	// RouterLogitBytes: an MoE router's logits, and their gradient, are FP32
-	// (Megatron-Core's moe_router_dtype fp32, as Megatron-Bridge's DeepSeek-V3 provider
-	// sets it; router_gating_linear returns the router dtype).
+	// (Megatron-Core's moe_router_dtype fp32, as Megatron-Bridge's DeepSeek provider sets
+	// it, src/megatron/bridge/models/deepseek/deepseek_provider.py at 066adea;
+	// router_gating_linear returns the router dtype).
 	RouterLogitBytes = 4
 	// CrossEntropyBytesPerLogit: casting the logits to FP32 and the fused softmax
 	// cross-entropy read and write each logit element about 20 bytes in all (forward
@@ -934,7 +935,7 @@ func layerStep(k *layerKey) layerTimes {
 		}
 	}
 	// The router's gating GEMM, h → experts logits on each of the rank's own n/tp tokens
-	// (Megatron-Core's TopKRouter.gating, router_gating_linear in moe/moe_utils.py@d98e8a6:
+	// (Megatron-Core's TopKRouter.gating, router_gating_linear in moe/moe_utils.py at 00611e6:
 	// Transformer Engine's general GEMM on the 16-bit input and weight, written in the
 	// router dtype, FP32 where moe_router_dtype is fp32; its backward's two GEMMs read the
 	// FP32 logit gradient and the weight cast to FP32), at the training precision's rate
