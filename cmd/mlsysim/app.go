@@ -87,6 +87,7 @@ func newApp(stdout, stderr io.Writer) *app {
 	a.Command.Commands = append(a.Command.Commands, a.auditCommand())
 	a.Command.Commands = append(a.Command.Commands, a.versionCommand())
 	setUsageErrors(a.Command)
+	decimalIntegers(a.Command)
 	localPathsOnly(a.Command)
 	a.onCommandNotFound(a.Command)
 	return a
@@ -193,6 +194,22 @@ func report(err error, format string, stdout, stderr io.Writer) int {
 
 func (a *app) warn(format string, args ...any) {
 	fmt.Fprintf(a.stderr, "warning: "+format+"\n", args...)
+}
+
+// decimalIntegers reads every integer flag in base 10. urfave/cli's default,
+// base 0, takes Go's prefixes: "-b 010" was batch 8 (octal) and "-s 0x100"
+// 256, a number the user did not write, with exit 0. In base 10 a leading zero
+// is decimal ("010" is 10, as query parameters read it) and 0x, 0b, 0o and
+// digit separators are refused naming the flag.
+func decimalIntegers(c *cli.Command) {
+	for _, f := range c.Flags {
+		if f, ok := f.(*cli.IntFlag); ok && f.Config.Base == 0 {
+			f.Config.Base = 10
+		}
+	}
+	for _, sub := range c.Commands {
+		decimalIntegers(sub)
+	}
 }
 
 // setUsageErrors makes flag errors a one-line bad-input error instead of a help dump.

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"io"
+	"testing"
+
+	"github.com/urfave/cli/v3"
+)
+
+// Input handling across commands (issue qa19): input that was silently read as
+// something the user did not write, class by class.
+
+// Integer flags are decimal. urfave/cli parsed them in base 0, so "-b 010" was
+// batch 8 (octal), "-s 0100" a 64-token sequence and "0x10" 16, each a result
+// with exit 0 for a number nobody typed.
+func TestIntegerFlagsAreDecimal(t *testing.T) {
+	// A leading zero is decimal, as query parameters (k=010) read it.
+	r := mlsysim(t, "serve", "Llama3_8B", "H100", "-b", "010", "-s", "0100", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("serve -b 010 -s 0100: %v", r)
+	}
+	obj := oneObject(t, r.stdout)
+	equal(t, obj, "batch_size", 10.0) // not 8, octal 010
+	equal(t, obj, "seq_len", 100.0)   // not 64, octal 0100
+
+	// Go's other integer forms are refused, naming the flag and the value.
+	for _, tc := range []struct {
+		flag  string
+		value string
+		args  []string
+	}{
+		{"-b", "0x10", []string{"eval", "Llama3_8B", "H100"}},
+		{"-b", "0b11", []string{"eval", "Llama3_8B", "H100"}},
+		{"-b", "0o17", []string{"eval", "Llama3_8B", "H100"}},
+		{"-b", "1_000", []string{"eval", "Llama3_8B", "H100"}},
+		{"-s", "0x800", []string{"serve", "Llama3_8B", "H100"}},
+		{"-tp", "0b10", []string{"serve", "Llama3_70B", "H100"}},
+		{"-part-points", "0x100", []string{"sweep", "roofline", "--dry-run"}},
+		{"-top", "0x2", []string{"optimize", "parallelism", planFixture("g5-research256.yaml")}},
+	} {
+		args := append(append([]string{}, tc.args...), tc.flag, tc.value)
+		badRun(t, exitBadInput, []string{"invalid value \"" + tc.value + "\"", "flag " + tc.flag}, args...)
+	}
+}
+
+// Every integer flag of every command is read in base 10, including those a
+// command added later brings (the walk reaches subcommands: optimize serving).
+func TestEveryIntegerFlagDecimal(t *testing.T) {
+	a := newApp(io.Discard, io.Discard)
+	var n int
+	var walk func(c *cli.Command)
+	walk = func(c *cli.Command) {
+		for _, f := range c.Flags {
+			if f, ok := f.(*cli.IntFlag); ok {
+				n++
+				if f.Config.Base != 10 {
+					t.Errorf("%s --%s: base %d, want 10", c.FullName(), f.Name, f.Config.Base)
+				}
+			}
+		}
+		for _, sub := range c.Commands {
+			walk(sub)
+		}
+	}
+	walk(a.Command)
+	if n < 30 {
+		t.Errorf("found %d integer flags; the walk missed commands", n)
+	}
+}
