@@ -71,30 +71,9 @@ func (c Column) Numeric() bool { return Col(c).Numeric() }
 // Literals, not bound arguments, because the condition becomes part of a view
 // that every later statement (bundled queries included) reads.
 func sqlCondition(f Filter, c Column) (string, error) {
-	var lits []string
-	switch k := typeClass(c.Type); {
-	case Col(c).Numeric():
-		for _, v := range f.Values {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-				return "", fmt.Errorf("%s: %s is numeric; %q is not a finite number", f, c.Name, v)
-			}
-			lits = append(lits, strconv.FormatFloat(x, 'g', -1, 64))
-		}
-	case k == "bool":
-		for _, v := range f.Values {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return "", fmt.Errorf("%s: %s is true or false, not %q", f, c.Name, v)
-			}
-			lits = append(lits, strconv.FormatBool(b))
-		}
-	case k == "string":
-		for _, v := range f.Values {
-			lits = append(lits, quoteLiteral(v))
-		}
-	default:
-		return "", fmt.Errorf("%s: column %s is %s, which --where cannot compare", f, c.Name, c.Type)
+	lits, _, err := filterLiterals(f, c)
+	if err != nil {
+		return "", err
 	}
 	col := quoteIdent(c.Name)
 	switch f.Op {
@@ -107,6 +86,43 @@ func sqlCondition(f Filter, c Column) (string, error) {
 		return "", fmt.Errorf("%s: %s is %s; compare it with = or !=", f, c.Name, c.Type)
 	}
 	return fmt.Sprintf("%s %s %s", col, f.Op, lits[0]), nil
+}
+
+// filterLiterals checks a filter's values against the column's type and
+// returns them as SQL literals, and as the text a value of the column reads as
+// (a number as Go formats its float64, a string as itself). A boolean is true
+// or false in any case: strconv's 1, t and F are refused, as in a grid spec.
+func filterLiterals(f Filter, c Column) (lits, texts []string, err error) {
+	switch k := typeClass(c.Type); {
+	case Col(c).Numeric():
+		for _, v := range f.Values {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, nil, fmt.Errorf("%s: %s is numeric; %q is not a finite number", f, c.Name, v)
+			}
+			lit := strconv.FormatFloat(x, 'g', -1, 64)
+			lits, texts = append(lits, lit), append(texts, lit)
+		}
+	case k == "bool":
+		for _, v := range f.Values {
+			var b bool
+			switch strings.ToLower(v) {
+			case "true":
+				b = true
+			case "false":
+			default:
+				return nil, nil, fmt.Errorf("%s: %s is true or false, not %q", f, c.Name, v)
+			}
+			lits, texts = append(lits, strconv.FormatBool(b)), append(texts, strconv.FormatBool(b))
+		}
+	case k == "string":
+		for _, v := range f.Values {
+			lits, texts = append(lits, quoteLiteral(v)), append(texts, v)
+		}
+	default:
+		return nil, nil, fmt.Errorf("%s: column %s is %s, which --where cannot compare", f, c.Name, c.Type)
+	}
+	return lits, texts, nil
 }
 
 // FrameSpec says which rows and columns Frame reads.

@@ -6,8 +6,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mlsysim/mlsysim/suggest"
@@ -35,6 +38,15 @@ func (d *DB) Restrict(ctx context.Context, filters []Filter) error {
 	if err := d.makeView(ctx); err != nil {
 		return err
 	}
+	base := "results"
+	if d.restricted {
+		base = "results_unfiltered"
+	}
+	for _, f := range filters {
+		if err := d.checkValues(ctx, base, f); err != nil {
+			return err
+		}
+	}
 	var sts []string
 	if !d.restricted {
 		// Renaming keeps whatever Open made the view read; the filter goes on top.
@@ -52,6 +64,89 @@ func (d *DB) Restrict(ctx context.Context, filters []Filter) error {
 	d.restricted = true
 	return nil
 }
+
+// checkValues refuses an = or != filter that names a value its column does
+// not hold in the whole result: such a value selects nothing, so a misspelt one
+// in a list (hardware=H100,H10) or after != (hardware!=a100) was ignored
+// without a word and the figure drew rows the user meant to leave out. The
+// error names the closest values the column holds, and all of them when they
+// are few. Numbers compare as the float64 each one parses to, as the filter
+// does; booleans are left alone (true and false are the only values).
+func (d *DB) checkValues(ctx context.Context, base string, f Filter) error {
+	if f.Op != "=" && f.Op != "!=" {
+		return nil
+	}
+	c, err := d.Column(f.Column)
+	if err != nil || typeClass(c.Type) == "bool" {
+		return nil // sqlCondition has said what is wrong
+	}
+	lits, texts, err := filterLiterals(f, c)
+	if err != nil {
+		return err
+	}
+	numeric := Col(c).Numeric()
+	col := quoteIdent(c.Name)
+	val := "CAST(" + col + " AS VARCHAR)"
+	if numeric {
+		val = "CAST(" + col + " AS DOUBLE)"
+	}
+	distinct := func(where, limit string) ([]string, error) {
+		rows, err := d.conn.QueryContext(ctx, "SELECT DISTINCT "+val+" AS v FROM "+base+" WHERE "+where+" ORDER BY v"+limit)
+		if err != nil {
+			return nil, cleanError(err)
+		}
+		defer rows.Close()
+		var vs []string
+		for rows.Next() {
+			var s string
+			if numeric {
+				var x float64
+				if err := rows.Scan(&x); err != nil {
+					return nil, err
+				}
+				s = strconv.FormatFloat(x, 'g', -1, 64)
+			} else if err := rows.Scan(&s); err != nil {
+				return nil, err
+			}
+			vs = append(vs, s)
+		}
+		return vs, cleanError(rows.Err())
+	}
+	found, err := distinct(col+" IN ("+strings.Join(lits, ", ")+")", "")
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, t := range texts {
+		if !slices.Contains(found, t) {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	const listed = 30
+	have, err := distinct(col+" IS NOT NULL", fmt.Sprintf(" LIMIT %d", maxSuggestValues))
+	if err != nil {
+		return err
+	}
+	var msg []string
+	for _, v := range missing {
+		m := fmt.Sprintf("%s has no value %q", c.Name, v)
+		if !numeric {
+			m += suggest.Hint(v, have)
+		}
+		msg = append(msg, m)
+	}
+	s := fmt.Sprintf("%s: %s", f, strings.Join(msg, "; "))
+	if len(have) <= listed {
+		s += " (values: " + strings.Join(have, ", ") + ")"
+	}
+	return errors.New(s)
+}
+
+// maxSuggestValues bounds the distinct values checkValues reads for its hint.
+const maxSuggestValues = 100000
 
 // Count is the number of rows in the (restricted) result, only feasible ones
 // with feasible set (when there is a feasible column).

@@ -71,7 +71,8 @@ func TestRestrict(t *testing.T) {
 		{[]string{"k=0,2"}, 667}, // ids ≡ 0 or 2 mod 3: 334 + 333
 		{[]string{"feasible=false"}, 250},
 		{[]string{"y=3"}, 100},
-		{[]string{"g=it's"}, 0}, // a quote in a value stays a value
+		{[]string{"feasible=TRUE"}, 750},
+		{[]string{"g=a", "g=b"}, 0}, // each value is held, the two together match nothing
 	} {
 		var fs []Filter
 		for _, s := range c.filters {
@@ -93,6 +94,19 @@ func TestRestrict(t *testing.T) {
 		{"x=abc", "is numeric"},
 		{"g<a", "compare it with = or !="},
 		{"feasible=maybe", "true or false"},
+		// strconv.ParseBool's other spellings are refused, as in a grid spec.
+		{"feasible=1", "true or false"},
+		{"feasible=t", "true or false"},
+		// A value the column does not hold selects nothing: refused with the
+		// closest it does, alone, in a list or after != (where it would
+		// exclude nothing) — not ignored.
+		{"g=c", `g=c: g has no value "c" (did you mean a or b?) (values: a, b)`},
+		{"g=a,A", `g has no value "A" (did you mean a?) (values: a, b)`},
+		{"g!=B", `g!=B: g has no value "B" (did you mean b?)`},
+		{"g=it's", `g has no value "it's"`}, // a quote in a value stays a value
+		{"k=0,5", `k=0,5: k has no value "5" (values: 0, 1, 2)`},
+		{"k!=2.5", `k has no value "2.5"`},
+		{"y=3,0.1", `y has no value "0.1"`}, // y is 0..9 (and one NaN)
 	} {
 		f, _ := ParseFilter(c.filter)
 		if err := db.Restrict(ctx, []Filter{f}); err == nil || !strings.Contains(err.Error(), c.err) {

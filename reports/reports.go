@@ -209,8 +209,9 @@ func andList(xs []string) string {
 	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
-// emptyReason says why a selection is empty: a --where value the result
-// does not hold (with the closest it does), the filters, or infeasibility.
+// emptyReason says why a selection is empty: infeasibility, or the filters
+// together (a --where value the result does not hold at all is refused before,
+// with the closest it does: queries.DB.Restrict).
 func (fc *figCtx) emptyReason(ctx context.Context, o Options) string {
 	all, err := fc.db.Count(ctx, false)
 	if err == nil && all > 0 && !o.All {
@@ -219,30 +220,7 @@ func (fc *figCtx) emptyReason(ctx context.Context, o Options) string {
 	if len(o.Where) == 0 {
 		return "the result is empty"
 	}
-	msg := fmt.Sprintf("no row of %s matches %s", thousands(fc.total), whereText(o.Where))
-	if fc.db.Restrict(ctx, nil) != nil {
-		return msg
-	}
-	for _, w := range o.Where {
-		if c, err := fc.db.Column(w.Column); err != nil || c.Numeric() || w.Op != "=" {
-			continue
-		}
-		ag, err := fc.db.Aggregate(ctx, queries.AggSpec{Keys: []string{w.Column}, Agg: "count", Limit: 10000})
-		if err != nil {
-			continue
-		}
-		have := ag.Keys[w.Column]
-		for _, v := range w.Values {
-			if slices.Contains(have, v) {
-				continue
-			}
-			msg += fmt.Sprintf("; %s has no value %q%s", w.Column, v, suggest.Hint(v, have))
-			if len(have) <= 30 {
-				msg += " (values: " + strings.Join(have, ", ") + ")"
-			}
-		}
-	}
-	return msg
+	return fmt.Sprintf("no row of %s matches %s", thousands(fc.total), whereText(o.Where))
 }
 
 func whereText(ws []queries.Filter) string {

@@ -246,9 +246,37 @@ func TestEmptySelection(t *testing.T) {
 		{Kind: "scatter", X: "batch_size", Y: "itl_ms", Where: none},
 	} {
 		_, _, err := Figure(ctx, db, cat, o)
-		want := `no rows to draw: no row of 32 matches model=Llama3_9B; model has no value "Llama3_9B" (did you mean Llama3_8B`
+		want := `--where: model=Llama3_9B: model has no value "Llama3_9B" (did you mean Llama3_8B?) (values: Llama3_70B, Llama3_8B)`
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%+v: %v; want %q", o, err, want)
+		}
+		// Values the result holds, which no row holds together.
+		o.Where = []queries.Filter{{Column: "model", Op: "=", Values: []string{"Llama3_8B"}}, {Column: "model", Op: "=", Values: []string{"Llama3_70B"}}}
+		_, _, err = Figure(ctx, db, cat, o)
+		want = `no rows to draw: no row of 32 matches model=Llama3_8B and model=Llama3_70B`
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%+v: %v; want %q", o, err, want)
+		}
+	}
+}
+
+// A --where value the result does not hold is refused, not ignored: in a list
+// it selected nothing and the figure drew the rest, after != it excluded
+// nothing (hardware!=a100 drew the A100 rows).
+func TestWhereValueNotHeld(t *testing.T) {
+	ctx := context.Background()
+	db, cat := sweepGrid(t, serveGrid)
+	for _, c := range []struct {
+		where queries.Filter
+		want  string
+	}{
+		{queries.Filter{Column: "hardware", Op: "=", Values: []string{"H100", "H10"}}, `hardware has no value "H10" (did you mean H100?) (values: A100, H100)`},
+		{queries.Filter{Column: "hardware", Op: "!=", Values: []string{"a100"}}, `hardware has no value "a100" (did you mean A100?)`},
+		{queries.Filter{Column: "batch_size", Op: "=", Values: []string{"8", "16"}}, `batch_size has no value "16" (values: 1, 8, 64, 512)`},
+	} {
+		_, _, err := Figure(ctx, db, cat, Options{Kind: "pareto", Where: []queries.Filter{c.where}})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--where %s: %v; want %q", c.where, err, c.want)
 		}
 	}
 }
