@@ -40,6 +40,18 @@ func showCompletionCommand(c *cli.Command) {
 		}
 		return ctx, nil
 	}
+	// "completion bash extra" printed the bash script and dropped the word.
+	for _, sub := range c.Commands {
+		if sub.Before != nil {
+			continue
+		}
+		sub.Before = func(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+			if cmd.Args().Len() > 0 {
+				return ctx, badInputf("completion "+cmd.Name, "takes no arguments, got %q", cmd.Args().First())
+			}
+			return ctx, nil
+		}
+	}
 	c.Action = func(ctx context.Context, cmd *cli.Command) error {
 		if cmd.Args().Len() == 0 {
 			return cli.ShowSubcommandHelp(cmd)

@@ -67,3 +67,26 @@ func TestEveryIntegerFlagDecimal(t *testing.T) {
 		t.Errorf("found %d integer flags; the walk missed commands", n)
 	}
 }
+
+// A command that takes no argument (or one) refuses another instead of
+// dropping it: "validate training_mfu" ran every case and "walls 1 2" printed
+// wall 1 alone, each with exit 0.
+func TestExtraArgumentsRefused(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"walls", "1", "2"}, []string{"walls: takes at most one wall number, got 2 arguments (1 2)"}},
+		{[]string{"version", "extra"}, []string{"version: takes no arguments", `"extra"`}},
+		{[]string{"validate", "training_mfu"}, []string{"validate: takes no arguments", `"training_mfu"`, "--kind"}},
+		{[]string{"completion", "bash", "extra"}, []string{"completion bash: takes no arguments", `"extra"`}},
+	} {
+		badRun(t, exitBadInput, c.want, c.args...)
+	}
+	// One argument where one is taken still works.
+	for _, args := range [][]string{{"walls", "2"}, {"version"}, {"completion", "bash"}} {
+		if r := mlsysim(t, args...); r.code != 0 || r.stdout == "" {
+			t.Errorf("mlsysim %v: %v", args, r)
+		}
+	}
+}

@@ -41,6 +41,10 @@ inputs refused, its prediction not a finite number) is shown in the table and ex
 			if err != nil {
 				return err
 			}
+			if c.Args().Len() > 0 {
+				// "validate training_mfu" ran every case: the argument was ignored.
+				return badInputf("validate", "takes no arguments, got %q; choose cases with --kind KIND (or --cases DIR)", c.Args().First())
+			}
 			profiles := []string{a.String("profile")}
 			if c.Bool("all-profiles") {
 				profiles = sweep.Profiles

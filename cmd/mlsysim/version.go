@@ -77,6 +77,9 @@ func (a *app) versionCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if c.Args().Len() > 0 {
+				return badInputf("version", "takes no arguments, got %q", c.Args().First())
+			}
 			b := readBuildInfo()
 			if format == "json" {
 				return writeJSON(a.stdout, b)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v3"
 )
@@ -23,6 +24,10 @@ binding_wall). Formats: text, json, markdown, csv.`,
 				return err
 			}
 			walls := a.cat.Walls
+			if c.Args().Len() > 1 {
+				// "walls 1 2" printed wall 1 alone: the 2 was dropped without a word.
+				return badInputf("walls", "takes at most one wall number, got %d arguments (%s); mlsysim walls lists all 22", c.Args().Len(), strings.Join(c.Args().Slice(), " "))
+			}
 			if c.Args().Len() > 0 {
 				n, err := strconv.Atoi(c.Args().First())
 				if err != nil {
