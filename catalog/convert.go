@@ -121,7 +121,10 @@ func (cv *converter) link(r *rawLink, field string) *Link {
 		BusBytesPerS: cv.q(r.BusBandwidth, BytesPerSecond, field+".bus_bandwidth")}
 	switch l.Direction {
 	case "":
-		l.Direction = PerDirection
+		// Read as per direction, a datasheet's bidirectional NVLink total
+		// (900 GB/s on an H100) doubled every collective's bandwidth term
+		// without a word; every link the catalog ships states it.
+		cv.fail(field+".direction", "missing: say whether bandwidth is per_direction (Ethernet, PCIe, InfiniBand figures) or bidirectional_total (NVLink and ICI datasheet figures); collectives use the rate per direction")
 	case PerDirection, BidirectionalTotal:
 	default:
 		cv.fail(field+".direction", fmt.Sprintf("%q is not per_direction or bidirectional_total", r.Direction))

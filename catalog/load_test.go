@@ -12,7 +12,7 @@ const testSource = "source: {kind: estimate, ref: test}"
 func miniFS(over map[string]string) fstest.MapFS {
 	files := map[string]string{
 		"data/hardware/cloud.yaml": "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  memory: {capacity: 1 GiB, bandwidth: 1 GB/s}\n" +
-			"  host_link: {name: PCIe, bandwidth: 32 GB/s}\n  scale_up: {name: NVLink, bandwidth: 100 GB/s, direction: bidirectional_total}\n  " + testSource + "\n",
+			"  host_link: {name: PCIe, bandwidth: 32 GB/s, direction: per_direction}\n  scale_up: {name: NVLink, bandwidth: 100 GB/s, direction: bidirectional_total}\n  " + testSource + "\n",
 		"data/infra/grids.yaml":      "- {key: R, name: R, carbon_intensity: 100 gCO2e/kWh, pue: 1.1, " + testSource + "}\n",
 		"data/systems/nodes.yaml":    "- {key: N, name: N, accelerator: G, accelerators_per_node: 4, " + testSource + "}\n",
 		"data/systems/fabrics.yaml":  "- {key: F, name: F, bandwidth: 100 Gbps, " + testSource + "}\n",

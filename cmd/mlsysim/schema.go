@@ -536,11 +536,11 @@ func entryKey(desc string) *jsonSchema {
 func hardwareSchema() *jsonSchema {
 	q := quantity
 	link := func(desc string) *jsonSchema {
-		return object(desc, []string{"bandwidth"},
+		return object(desc, []string{"bandwidth", "direction"},
 			prop{"name", str("")},
 			prop{"bandwidth", q(catalog.BytesPerSecond, "link bandwidth", "900 GB/s")},
 			prop{"direction", &jsonSchema{Type: "string", Enum: []string{string(catalog.PerDirection), string(catalog.BidirectionalTotal)},
-				Default: string(catalog.PerDirection), Description: "how the bandwidth is quoted (physics.md §1.4)"}},
+				Description: "how the bandwidth is quoted (physics.md §1.4): per_direction (Ethernet, PCIe, InfiniBand) or bidirectional_total (NVLink, ICI datasheet figures); required"}},
 			prop{"latency", q(catalog.Seconds, "one-way latency", "500 ns")},
 			prop{"bus_bandwidth", q(catalog.BytesPerSecond, "measured collective bus bandwidth per direction (NCCL busBw), at most the line rate", "230 GB/s")},
 		)
