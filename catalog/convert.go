@@ -2,8 +2,11 @@ package catalog
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+
+	"github.com/mlsysim/mlsysim/suggest"
 )
 
 // converter turns raw YAML entries into typed ones, keeping the first error with
@@ -91,7 +94,9 @@ func example(d Dimension) string {
 	return `"<number> <unit>"`
 }
 
-func (cv *converter) provenance(r *rawProvenance) Provenance {
+// provenance checks an entry's sources; entry is the raw entry they belong
+// to, whose fields field_sources must name.
+func (cv *converter) provenance(r *rawProvenance, entry any) Provenance {
 	p := Provenance{FieldSources: r.FieldSources, Corrections: r.Corrections, Notes: r.Notes,
 		Upstream: r.Upstream, File: fmt.Sprintf("%s:%d", cv.file, cv.line)}
 	if r.Source == nil || r.Source.Kind == "" || r.Source.Ref == "" {
@@ -99,9 +104,15 @@ func (cv *converter) provenance(r *rawProvenance) Provenance {
 	} else {
 		p.Source = *r.Source
 	}
-	for f, s := range r.FieldSources {
-		if s.Ref == "" {
+	for _, f := range slices.Sorted(maps.Keys(r.FieldSources)) {
+		if r.FieldSources[f].Ref == "" {
 			cv.fail("field_sources."+f, "needs a ref")
+		}
+		// A misspelt path (memory.capacty) sourced nothing, and the number
+		// it was meant for went without its source, silently.
+		if !isFieldPath(entry, f) {
+			paths, _ := fieldPaths(entry)
+			cv.fail("field_sources."+f, "names no field of the entry"+suggest.Hint(f, paths)+"; give the field's path as written in the entry, e.g. memory.bandwidth")
 		}
 	}
 	for _, c := range r.Corrections {
@@ -191,7 +202,7 @@ func (cv *converter) hardware(r *rawHardware, tier string) *Hardware {
 	for _, m := range r.MIGProfiles {
 		h.MIG = append(h.MIG, MIGProfile{Name: m.Name, MemoryBytes: cv.q(m.Memory, Bytes, "mig_profiles.memory"), SMs: m.SMs, Use: m.Use})
 	}
-	h.Provenance = cv.provenance(&r.rawProvenance)
+	h.Provenance = cv.provenance(&r.rawProvenance, r)
 	if err := seedCorrection(h); err != nil {
 		cv.fail("corrections", err.Error())
 	}
@@ -306,7 +317,7 @@ func (cv *converter) model(r *rawModel, category string) *Model {
 	if m.Family == MoE && m.ActiveParameters == 0 {
 		cv.fail("active_parameters", "required for moe models")
 	}
-	m.Provenance = cv.provenance(&r.rawProvenance)
+	m.Provenance = cv.provenance(&r.rawProvenance, r)
 	return m
 }
 
@@ -328,7 +339,7 @@ func (cv *converter) grid(r *rawGrid) *Grid {
 	if g.PUE < 1 {
 		cv.fail("pue", "must be ≥ 1")
 	}
-	g.Provenance = cv.provenance(&r.rawProvenance)
+	g.Provenance = cv.provenance(&r.rawProvenance, r)
 	return g
 }
 
@@ -405,7 +416,7 @@ func (cv *converter) engine(r *rawEngine) *Engine {
 	default:
 		cv.fail("kv_cache_auto", fmt.Sprintf("%q: want checkpoint (the default cache follows the checkpoint's KV scheme) or model_dtype (the model's 16-bit dtype)", r.KVCacheAuto))
 	}
-	e.Provenance = cv.provenance(&r.rawProvenance)
+	e.Provenance = cv.provenance(&r.rawProvenance, r)
 	for _, f := range EngineFields {
 		if _, ok := r.FieldSources[f]; !ok {
 			cv.fail("field_sources", fmt.Sprintf("%s needs its own source (every engine attribute is measured or read from the engine's code)", f))
@@ -433,18 +444,18 @@ func (cv *converter) fabric(r *rawFabric) *Fabric {
 	} else if f.Oversubscription < 1 {
 		cv.fail("oversubscription", "must be ≥ 1")
 	}
-	f.Provenance = cv.provenance(&r.rawProvenance)
+	f.Provenance = cv.provenance(&r.rawProvenance, r)
 	return f
 }
 
 func (cv *converter) datacenter(r *rawDatacenter) *Datacenter {
 	return &Datacenter{Key: cv.key(r.Key), Name: r.Name, Grid: r.Grid, PUEOverride: r.PUEOverride.v,
-		Provenance: cv.provenance(&r.rawProvenance)}
+		Provenance: cv.provenance(&r.rawProvenance, r)}
 }
 
 func (cv *converter) cooling(r *rawCooling) *Cooling {
 	return &Cooling{Key: cv.key(r.Key), Name: r.Name, PUE: cv.need(r.PUE, "pue"),
-		WUELPerKWh: cv.q(r.WUE, LitresPerKWh, "wue"), Provenance: cv.provenance(&r.rawProvenance)}
+		WUELPerKWh: cv.q(r.WUE, LitresPerKWh, "wue"), Provenance: cv.provenance(&r.rawProvenance, r)}
 }
 
 func (cv *converter) price(r *rawPrice) *Price {
@@ -453,7 +464,7 @@ func (cv *converter) price(r *rawPrice) *Price {
 		cv.fail("unit", "missing")
 	}
 	return &Price{Key: key, Name: r.Name, Value: cv.need(r.Value, "value"), Unit: r.Unit,
-		Provenance: cv.provenance(&r.rawProvenance)}
+		Provenance: cv.provenance(&r.rawProvenance, r)}
 }
 
 func (cv *converter) node(r *rawNode) *Node {
@@ -461,7 +472,7 @@ func (cv *converter) node(r *rawNode) *Node {
 		AcceleratorsPerNode: max(r.AcceleratorsPerNode, 1),
 		IntraNodeBytesPerS:  cv.q(r.IntraNodeBandwidth, BytesPerSecond, "intra_node_bandwidth"),
 		NICsPerNode:         max(r.NICsPerNode, 1), PSUsPerNode: cmpOr(r.PSUsPerNode, 2),
-		HostMemoryBytes: cv.q(r.HostMemory, Bytes, "host_memory"), Provenance: cv.provenance(&r.rawProvenance)}
+		HostMemoryBytes: cv.q(r.HostMemory, Bytes, "host_memory"), Provenance: cv.provenance(&r.rawProvenance, r)}
 }
 
 func (cv *converter) cluster(r *rawCluster) *Cluster {
@@ -470,7 +481,7 @@ func (cv *converter) cluster(r *rawCluster) *Cluster {
 		cv.fail("nodes", "must be ≥ 1")
 	}
 	return &Cluster{Key: key, Name: r.Name, Node: r.Node, Nodes: r.Nodes, Fabric: r.Fabric, Region: r.Region,
-		Datacenter: r.Datacenter, Provenance: cv.provenance(&r.rawProvenance)}
+		Datacenter: r.Datacenter, Provenance: cv.provenance(&r.rawProvenance, r)}
 }
 
 func (cv *converter) rename(r *rawRename) *Rename {

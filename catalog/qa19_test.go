@@ -46,3 +46,48 @@ func TestLinkDirectionRequired(t *testing.T) {
 		}
 	}
 }
+
+// A field_sources path that names no field of its entry sourced nothing: the
+// number it was meant for went without a source, with exit 0. It is refused
+// with the closest paths; valid paths (nested, and a map's keys) are kept.
+func TestFieldSourcesNameFields(t *testing.T) {
+	entry := func(fs string) []byte {
+		return []byte("hardware:\n  - key: MyNPU\n    name: My NPU\n    peak: 100 TFLOP/s\n" +
+			"    rates: {fp8: 200 TFLOP/s}\n" +
+			"    memory: {capacity: 16 GiB, bandwidth: 400 GB/s}\n" +
+			"    scale_up: {name: L, bandwidth: 100 GB/s, direction: per_direction}\n" +
+			"    source: {kind: estimate, ref: test}\n" +
+			"    field_sources: {" + fs + ": {kind: measurement, ref: a benchmark}}\n")
+	}
+	for _, c := range []struct{ path, want string }{
+		{"memory.capacty", `field_sources.memory.capacty: names no field of the entry (did you mean memory.capacity?)`},
+		{"peek", `field_sources.peek: names no field of the entry (did you mean peak?)`},
+		{"scale_up.bandwith", `(did you mean scale_up.bandwidth?)`},
+		{"memory.capacity.value", `field_sources.memory.capacity.value: names no field`},
+		{"rates.fp8.x", `field_sources.rates.fp8.x: names no field`},
+	} {
+		_, err := MustDefault().Clone().AddUserYAML("npu.yaml", entry(c.path))
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "npu.yaml:2") {
+			t.Errorf("field_sources %s: %v; want npu.yaml:2 … %q", c.path, err, c.want)
+		}
+	}
+	for _, path := range []string{"peak", "memory.capacity", "scale_up.latency", "rates", "rates.fp8", "gemm_efficiency"} {
+		if _, err := MustDefault().Clone().AddUserYAML("npu.yaml", entry(path)); err != nil {
+			t.Errorf("field_sources %s: %v", path, err)
+		}
+	}
+	// A model's paths are its own: hidden_dim is one, memory.capacity is not.
+	model := func(fs string) []byte {
+		return []byte("models:\n  - key: MyLM\n    name: My LM\n    family: transformer\n    parameters: 1.2e9\n" +
+			"    layers: 24\n    hidden_dim: 2048\n    heads: 16\n    kv_heads: 4\n" +
+			"    inference_flops: 2.4 GFLOP\n    inference_flops_per: token\n" +
+			"    source: {kind: estimate, ref: test}\n" +
+			"    field_sources: {" + fs + ": {kind: literature, ref: a paper}}\n")
+	}
+	if _, err := MustDefault().Clone().AddUserYAML("lm.yaml", model("hidden_dim")); err != nil {
+		t.Errorf("model field_sources hidden_dim: %v", err)
+	}
+	if _, err := MustDefault().Clone().AddUserYAML("lm.yaml", model("memory.capacity")); err == nil || !strings.Contains(err.Error(), "names no field") {
+		t.Errorf("model field_sources memory.capacity: %v; want names no field", err)
+	}
+}
