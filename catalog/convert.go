@@ -94,6 +94,17 @@ func example(d Dimension) string {
 	return `"<number> <unit>"`
 }
 
+// SourceKinds are the kinds of source a catalog value may cite (docs/CATALOG.md,
+// "Sources"). A misspelt kind (datashet) passed for a citation of no kind.
+var SourceKinds = []string{"datasheet", "literature", "microbenchmark", "estimate", "derived", "convention",
+	"illustrative", "industry_report", "measurement", "code", "documentation"}
+
+func (cv *converter) sourceKind(field, kind string) {
+	if !slices.Contains(SourceKinds, kind) {
+		cv.fail(field, fmt.Sprintf("%q is not a kind of source%s; kinds: %s", kind, suggest.Hint(kind, SourceKinds), strings.Join(SourceKinds, ", ")))
+	}
+}
+
 // provenance checks an entry's sources; entry is the raw entry they belong
 // to, whose fields field_sources must name.
 func (cv *converter) provenance(r *rawProvenance, entry any) Provenance {
@@ -103,11 +114,13 @@ func (cv *converter) provenance(r *rawProvenance, entry any) Provenance {
 		cv.fail("source", "every entry needs a source with kind and ref (see docs/CATALOG.md)")
 	} else {
 		p.Source = *r.Source
+		cv.sourceKind("source.kind", r.Source.Kind)
 	}
 	for _, f := range slices.Sorted(maps.Keys(r.FieldSources)) {
 		if r.FieldSources[f].Ref == "" {
 			cv.fail("field_sources."+f, "needs a ref")
 		}
+		cv.sourceKind("field_sources."+f+".kind", r.FieldSources[f].Kind)
 		// A misspelt path (memory.capacty) sourced nothing, and the number
 		// it was meant for went without its source, silently.
 		if !isFieldPath(entry, f) {

@@ -91,3 +91,28 @@ func TestFieldSourcesNameFields(t *testing.T) {
 		t.Errorf("model field_sources memory.capacity: %v; want names no field", err)
 	}
 }
+
+// A source's kind is one of the documented kinds: "datashet" passed for a
+// citation of no kind.
+func TestSourceKindKnown(t *testing.T) {
+	entry := func(src, fs string) []byte {
+		return []byte("hardware:\n  - key: MyNPU\n    name: My NPU\n    peak: 100 TFLOP/s\n" +
+			"    memory: {capacity: 16 GiB, bandwidth: 400 GB/s}\n" +
+			"    source: {kind: " + src + ", ref: test}\n" +
+			"    field_sources: {peak: {kind: " + fs + ", ref: a benchmark}}\n")
+	}
+	for _, c := range []struct{ src, fs, want string }{
+		{"datashet", "measurement", `source.kind: "datashet" is not a kind of source (did you mean datasheet?)`},
+		{"datasheet", "mesurement", `field_sources.peak.kind: "mesurement" is not a kind of source (did you mean measurement?)`},
+	} {
+		_, err := MustDefault().Clone().AddUserYAML("npu.yaml", entry(c.src, c.fs))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("kinds %s, %s: %v; want %q", c.src, c.fs, err, c.want)
+		}
+	}
+	for _, k := range SourceKinds {
+		if _, err := MustDefault().Clone().AddUserYAML("npu.yaml", entry(k, k)); err != nil {
+			t.Errorf("kind %s: %v", k, err)
+		}
+	}
+}
