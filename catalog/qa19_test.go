@@ -116,3 +116,37 @@ func TestSourceKindKnown(t *testing.T) {
 		}
 	}
 }
+
+// A key written with no value (null: "zero_stage: ~", or "precision:" left
+// empty) decoded as absent, so a plan ran with the default (ZeRO 0, fp16) for
+// a value it never gave, with exit 0. A scalar field refuses null, naming the
+// file:line and key; a field that may hold anything (a correction's upstream:
+// null, "the registry had none") keeps it.
+func TestNullScalarRefused(t *testing.T) {
+	type inner struct {
+		Stage     *int     `yaml:"zero_stage"`
+		Precision *string  `yaml:"precision"`
+		Eff       *float64 `yaml:"efficiency"`
+		LoRA      *bool    `yaml:"lora"`
+		Upstream  any      `yaml:"upstream"`
+	}
+	type doc struct {
+		Block inner `yaml:"block"`
+	}
+	for _, c := range []struct{ src, want string }{
+		{"block: {zero_stage: ~}\n", "p.yaml:1: block.zero_stage: no value (null)"},
+		{"block:\n  precision:\n", "p.yaml:2: block.precision: no value (null)"},
+		{"block: {efficiency: null}\n", "p.yaml:1: block.efficiency: no value (null)"},
+		{"block:\n  lora: ~\n", "p.yaml:2: block.lora: no value (null)"},
+	} {
+		var d doc
+		err := DecodeStrict("p.yaml", []byte(c.src), &d, nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v; want %q", c.src, err, c.want)
+		}
+	}
+	var d doc
+	if err := DecodeStrict("p.yaml", []byte("block: {upstream: null, zero_stage: 1}\n"), &d, nil); err != nil || d.Block.Upstream != nil || *d.Block.Stage != 1 {
+		t.Errorf("upstream: null: %v, %+v", err, d.Block)
+	}
+}
