@@ -131,13 +131,19 @@ func TestNullScalarRefused(t *testing.T) {
 		Upstream  any      `yaml:"upstream"`
 	}
 	type doc struct {
-		Block inner `yaml:"block"`
+		Block  inner    `yaml:"block"`
+		Ops    *inner   `yaml:"ops"`
+		Assert []string `yaml:"assert"`
 	}
 	for _, c := range []struct{ src, want string }{
 		{"block: {zero_stage: ~}\n", "p.yaml:1: block.zero_stage: no value (null)"},
 		{"block:\n  precision:\n", "p.yaml:2: block.precision: no value (null)"},
 		{"block: {efficiency: null}\n", "p.yaml:1: block.efficiency: no value (null)"},
 		{"block:\n  lora: ~\n", "p.yaml:2: block.lora: no value (null)"},
+		// A block or a list left empty: "assert:" with nothing under it
+		// asserted nothing, and a CI gate passed.
+		{"ops:\nassert: [a]\n", "p.yaml:1: ops: no value (null)"},
+		{"assert:\n", "p.yaml:1: assert: no value (null)"},
 	} {
 		var d doc
 		err := DecodeStrict("p.yaml", []byte(c.src), &d, nil)

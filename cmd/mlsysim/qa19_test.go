@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/urfave/cli/v3"
@@ -88,5 +90,24 @@ func TestExtraArgumentsRefused(t *testing.T) {
 		if r := mlsysim(t, args...); r.code != 0 || r.stdout == "" {
 			t.Errorf("mlsysim %v: %v", args, r)
 		}
+	}
+}
+
+// A plan whose constraints.assert is left empty asserted nothing and exited 0,
+// a CI gate that passed without a check; a block left empty (parallelism:)
+// ran the defaults. Both are refused, naming the file:line.
+func TestPlanEmptyKeyRefused(t *testing.T) {
+	dir := t.TempDir()
+	head := "version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B, batch_size: 1024, seq_len: 2048}\nhardware: {cluster: Research_256, precision: fp16}\n"
+	for _, c := range []struct{ body, want string }{
+		{"constraints:\n  assert:\n", "p.yaml:6: constraints.assert: no value (null)"},
+		{"parallelism:\n", "p.yaml:5: parallelism: no value (null)"},
+		{"parallelism: {tp: 8, pp: 4, dp: auto, microbatches: 16, zero_stage: ~}\n", "p.yaml:5: parallelism.zero_stage: no value (null)"},
+	} {
+		path := filepath.Join(dir, "p.yaml")
+		if err := os.WriteFile(path, []byte(head+c.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		badRun(t, exitBadInput, []string{c.want}, "eval", path)
 	}
 }
