@@ -58,6 +58,15 @@ func (a *app) mergeAction(ctx context.Context, c *cli.Command) error {
 	if err != nil {
 		return badInput("merge", err)
 	}
+	if a.IsSet("profile") {
+		for _, in := range inputs {
+			if m, err := results.ReadManifest(in); err == nil && m.Profile != "" {
+				if err := profileMismatch(in, m.Profile, a.String("profile")); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	m, err := results.Merge(inputs, out, results.MergeOptions{Overwrite: c.Bool("overwrite")})
 	if err != nil {
 		return badInput("merge", err)
@@ -70,4 +79,13 @@ func (a *app) mergeAction(ctx context.Context, c *cli.Command) error {
 			len(inputs), len(m.Parts), m.Rows, fmtSI(float64(m.Bytes), "B"), out, time.Since(start).Seconds())
 	}
 	return nil
+}
+
+// profileMismatch refuses --profile asked for a result swept under another
+// profile (query, plot, report and merge read stored rows; resultProfile).
+func profileMismatch(path, swept, asked string) error {
+	if swept == asked {
+		return nil
+	}
+	return badInputf("--profile", "%s holds %s numbers (it was swept under that profile) and is read as stored, not re-evaluated under %s; sweep the grid again with --profile %s, or drop --profile", path, swept, asked, asked)
 }

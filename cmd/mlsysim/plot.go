@@ -248,8 +248,27 @@ func (a *app) openResults(ctx context.Context, paths []string) (*queries.DB, err
 	if err != nil {
 		return nil, badInput("", err)
 	}
+	if err := a.resultProfile(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.warnPartial(db.Info, "drawing")
 	return db, nil
+}
+
+// resultProfile refuses a --profile that differs from the one a stored result
+// was swept under: query, plot, report and merge read the rows as they were
+// computed, so "--profile seed plot out/" drew calibrated numbers, captioned
+// calibrated, for a user who asked for the seed's.
+func (a *app) resultProfile(ctx context.Context, db *queries.DB) error {
+	if !a.IsSet("profile") {
+		return nil
+	}
+	prov, err := db.Provenance(ctx)
+	if err != nil || prov.Profile == "" {
+		return nil // no profile recorded (a plain Parquet file): nothing to contradict
+	}
+	return profileMismatch(db.Info.Path, prov.Profile, a.String("profile"))
 }
 
 // warnPartial warns that a result is less than a whole run — an unfinished

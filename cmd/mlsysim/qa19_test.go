@@ -111,3 +111,43 @@ func TestPlanEmptyKeyRefused(t *testing.T) {
 		badRun(t, exitBadInput, []string{c.want}, "eval", path)
 	}
 }
+
+// --profile on a command that reads a stored result (query, plot, report,
+// merge) was ignored: "--profile seed plot out/" drew the calibrated rows the
+// sweep wrote, with exit 0. A profile other than the result's is refused, the
+// result's own is accepted, and without --profile nothing changes.
+func TestStoredResultProfile(t *testing.T) {
+	dir := t.TempDir()
+	grid := filepath.Join(dir, "g.yaml")
+	if err := os.WriteFile(grid, []byte("version: 1\nname: t\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100, A100]\n  batch_size: [1, 8]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := filepath.Join(dir, "r")
+	if r := mlsysim(t, "sweep", grid, "--out", res, "-q"); r.code != 0 {
+		t.Fatalf("sweep: %v", r)
+	}
+	want := []string{"--profile", "holds calibrated numbers", "not re-evaluated under seed"}
+	for _, args := range [][]string{
+		{"--profile", "seed", "query", "top", res, "-p", "by=itl_ms"},
+		{"query", "top", res, "-p", "by=itl_ms", "--profile", "seed"},
+		{"--profile", "seed", "plot", "pareto", res, "--out", filepath.Join(dir, "p.svg")},
+		{"--profile", "seed", "report", res, "--out", filepath.Join(dir, "p.html")},
+		{"--profile", "seed", "merge", res, "--out", filepath.Join(dir, "m")},
+	} {
+		badRun(t, exitBadInput, want, args...)
+	}
+	for _, name := range []string{"p.svg", "p.html", "m"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s written after a refusal", name)
+		}
+	}
+	for _, args := range [][]string{
+		{"--profile", "calibrated", "query", "top", res, "-p", "by=itl_ms"},
+		{"query", "top", res, "-p", "by=itl_ms"},
+		{"--profile", "calibrated", "merge", res, "--out", filepath.Join(dir, "m")},
+	} {
+		if r := mlsysim(t, args...); r.code != 0 {
+			t.Errorf("mlsysim %v: %v", args, r)
+		}
+	}
+}

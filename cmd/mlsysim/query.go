@@ -143,6 +143,10 @@ func (a *app) runQuery(ctx context.Context, c *cli.Command) error {
 	if err != nil {
 		return badInput("", err)
 	}
+	if err := a.resultProfile(ctx, db); err != nil {
+		db.Close()
+		return err
+	}
 	defer func() {
 		if exitsAfterRun {
 			db.CloseBeforeExit(ctx)
