@@ -55,3 +55,20 @@ func TestCopyToFailedWrite(t *testing.T) {
 		t.Fatalf("CopyTo = %d, %v; want 300000 rows", n, err)
 	}
 }
+
+// TestCopyToMode: a query's output file is 0644 like every file mlsysim
+// writes (sinks.Create); the temporary file's 0600 was kept by the rename.
+func TestCopyToMode(t *testing.T) {
+	db := mustOpen(t, fixture(t, paretoRows))
+	file := filepath.Join(t.TempDir(), "q.parquet")
+	if _, err := db.CopyTo(context.Background(), SQL("SELECT 1 AS x"), file, "v7"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := st.Mode().Perm(); m != 0o644 {
+		t.Errorf("mode %v, want -rw-r--r--", m)
+	}
+}

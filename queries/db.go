@@ -585,8 +585,17 @@ func (d *DB) CopyTo(ctx context.Context, st *Statement, file, version string) (i
 	if err != nil {
 		return 0, err
 	}
-	tmp.Close()
 	defer os.Remove(tmp.Name()) // no-op after the rename
+	// CreateTemp makes the file 0600, which the rename kept: a query's output
+	// was unreadable to the group and others, unlike every other file mlsysim
+	// writes (sinks.Create: 0644).
+	err = tmp.Chmod(0o644)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
 	if err := checkPath(tmp.Name()); err != nil {
 		return 0, err
 	}
