@@ -226,8 +226,10 @@ func (a *app) auditChecks(c *cli.Command, r *auditRun) error {
 		r.catalogOut = defaultCatalogOut
 	}
 	if r.catalogOut != "" {
-		if st, err := os.Stat(filepath.Dir(r.catalogOut)); err != nil || !st.IsDir() {
+		if st, err := os.Stat(filepath.Dir(r.catalogOut)); err != nil {
 			return badInputf("--catalog-out", "%s: its folder does not exist", r.catalogOut)
+		} else if !st.IsDir() {
+			return badInputf("--catalog-out", "%s: %s is a file, not a folder", r.catalogOut, filepath.Dir(r.catalogOut))
 		}
 		if st, err := os.Stat(r.catalogOut); err == nil && !st.Mode().IsRegular() {
 			return badInputf("--catalog-out", "%s exists and is not a regular file", r.catalogOut)

@@ -233,7 +233,7 @@ func TestMergeCLI(t *testing.T) {
 	}{
 		{[]string{"merge", dirs[0], dirs[2], "--out", filepath.Join(root, "x")}, "parts 4–7 of the run's 12 are missing (the parts of shard 2/3"},
 		{[]string{"merge", dirs[0], "--out", filepath.Join(root, "x")}, "parts 4–11 of the run's 12 are missing (the parts of shard 2/3, 3/3"},
-		{[]string{"merge", dirs[0], dirs[1], dirs[2], "--out", filepath.Join(dirs[0], "part-00000.parquet")}, "--out: " + filepath.Join(dirs[0], "part-00000.parquet") + " is a file; want the folder to merge into"},
+		{[]string{"merge", dirs[0], dirs[1], dirs[2], "--out", filepath.Join(dirs[0], "part-00000.parquet")}, "--out: " + filepath.Join(dirs[0], "part-00000.parquet") + " is a file; want a folder for the result"},
 		{[]string{"merge", dirs[0], dirs[1], dirs[2]}, "--out: missing"},
 		{[]string{"merge", "--out", filepath.Join(root, "x")}, "want the shard folders"},
 		{[]string{"merge", dirs[0], dirs[1], dirs[2], "--out", out}, "already holds a result"},

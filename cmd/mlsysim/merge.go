@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -50,8 +49,8 @@ func (a *app) mergeAction(ctx context.Context, c *cli.Command) error {
 	if out == "" {
 		return badInputf("--out", "missing: give the folder to merge into (it may be one of the inputs)")
 	}
-	if st, err := os.Stat(out); err == nil && !st.IsDir() {
-		return badInputf("--out", "%s is a file; want the folder to merge into", out)
+	if err := checkOutFolder(out); err != nil {
+		return err
 	}
 	start := time.Now()
 	inputs, err := results.Expand(c.Args().Slice())

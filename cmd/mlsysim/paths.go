@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v3"
 
@@ -46,5 +48,28 @@ func localPathsOnly(c *cli.Command) {
 	}
 	for _, sub := range c.Commands {
 		localPathsOnly(sub)
+	}
+}
+
+// checkOutFolder refuses an --out folder that is a file, or whose path runs
+// through one ("mkdir afile: not a directory" named neither the flag nor the
+// file); a folder that does not exist yet is fine (it is made).
+func checkOutFolder(out string) error {
+	if out == "-" {
+		return nil
+	}
+	if st, err := os.Stat(out); err == nil && !st.IsDir() {
+		return badInputf("--out", "%s is a file; want a folder for the result", out)
+	}
+	for dir := filepath.Dir(out); ; dir = filepath.Dir(dir) {
+		if st, err := os.Stat(dir); err == nil {
+			if !st.IsDir() {
+				return badInputf("--out", "%s: %s is a file, not a folder", out, dir)
+			}
+			return nil
+		}
+		if next := filepath.Dir(dir); next == dir {
+			return nil
+		}
 	}
 }

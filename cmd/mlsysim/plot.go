@@ -199,8 +199,10 @@ func checkFigureOut(out string, results []string) error {
 		return fmt.Errorf("%s is a folder; want a file name ending in .svg, .pdf or .png", out)
 	}
 	dir, _ := filepath.Abs(filepath.Dir(out))
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+	if st, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("%s: the folder %s does not exist", out, filepath.Dir(out))
+	} else if !st.IsDir() {
+		return fmt.Errorf("%s: %s is a file, not a folder", out, filepath.Dir(out))
 	}
 	for _, r := range results {
 		if abs, _ := filepath.Abs(r); abs == dir {

@@ -151,3 +151,34 @@ func TestStoredResultProfile(t *testing.T) {
 		}
 	}
 }
+
+// An output path through a file was refused with the system's words alone
+// ("mkdir afile: not a directory", or "the folder afile does not exist" for a
+// file that exists): the error names the flag and says the path holds a file.
+func TestOutPathThroughAFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "afile")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := filepath.Join(dir, "r")
+	grid := filepath.Join(dir, "g.yaml")
+	if err := os.WriteFile(grid, []byte("version: 1\nname: t\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := mlsysim(t, "sweep", grid, "--out", res, "-q"); r.code != 0 {
+		t.Fatalf("sweep: %v", r)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sweep", grid, "--out", file, "-q"}, "--out: " + file + " is a file; want a folder for the result"},
+		{[]string{"sweep", grid, "--out", filepath.Join(file, "x", "y"), "-q"}, "--out: " + filepath.Join(file, "x", "y") + ": " + file + " is a file, not a folder"},
+		{[]string{"merge", res, "--out", filepath.Join(file, "m")}, "--out: " + filepath.Join(file, "m") + ": " + file + " is a file, not a folder"},
+		{[]string{"plot", "pareto", res, "--out", filepath.Join(file, "p.svg")}, file + " is a file, not a folder"},
+		{[]string{"audit", "--from", filepath.Join("..", "..", "testdata", "audit", "dgx-h100"), "--catalog-out", filepath.Join(file, "x.yaml")}, "--catalog-out: " + filepath.Join(file, "x.yaml") + ": " + file + " is a file, not a folder"},
+	} {
+		badRun(t, exitBadInput, []string{c.want}, c.args...)
+	}
+}

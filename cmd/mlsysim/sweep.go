@@ -156,6 +156,9 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 	if out == "" {
 		return badInputf("--out", "missing: give a folder (or - for stdout)")
 	}
+	if err := checkOutFolder(out); err != nil {
+		return err
+	}
 	if out == "-" {
 		for _, f := range []string{"resume", "overwrite"} {
 			if c.Bool(f) {
