@@ -258,7 +258,7 @@ func (p Param) value(raw string, given bool, byName map[string]Column, cols []Co
 	case KindDirection:
 		return direction(raw)
 	case KindBool:
-		v, err := strconv.ParseBool(strings.TrimSpace(raw))
+		v, err := parseTrueFalse(raw)
 		if err != nil {
 			return nil, fmt.Errorf("want true or false, got %q", raw)
 		}
@@ -304,6 +304,19 @@ func (p Param) value(raw string, given bool, byName map[string]Column, cols []Co
 	return nil, fmt.Errorf("unknown kind %q", p.Kind)
 }
 
+// parseTrueFalse reads true or false in any case. strconv.ParseBool's 1, 0,
+// t and F were taken as well, which a grid spec and a plan refuse
+// (catalog.ParseBool): one rule for every input.
+func parseTrueFalse(raw string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(raw)) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("want true or false, got %q", raw)
+}
+
 // valueOf is raw as a value of column c: a number for a numeric column (an
 // integer column's as an int64, exact past 2^53; a fraction there matches no
 // row and is refused), "true" or "false" for a boolean one, else the text.
@@ -326,7 +339,7 @@ func valueOf(c Col, raw string) (any, error) {
 		}
 		return v, nil
 	case "bool":
-		v, err := strconv.ParseBool(s)
+		v, err := parseTrueFalse(s)
 		if err != nil {
 			return nil, fmt.Errorf("column %s holds true or false; got %q", c.Name, raw)
 		}

@@ -105,12 +105,8 @@ func filterLiterals(f Filter, c Column) (lits, texts []string, err error) {
 		}
 	case k == "bool":
 		for _, v := range f.Values {
-			var b bool
-			switch strings.ToLower(v) {
-			case "true":
-				b = true
-			case "false":
-			default:
+			b, err := parseTrueFalse(v)
+			if err != nil {
 				return nil, nil, fmt.Errorf("%s: %s is true or false, not %q", f, c.Name, v)
 			}
 			lits, texts = append(lits, strconv.FormatBool(b)), append(texts, strconv.FormatBool(b))

@@ -182,3 +182,27 @@ func TestOutPathThroughAFile(t *testing.T) {
 		badRun(t, exitBadInput, []string{c.want}, c.args...)
 	}
 }
+
+// A query's boolean parameter, and a value matched against a boolean column,
+// is true or false (any case): strconv's 1, 0, t and F were taken too, where a
+// grid, a plan and plot --where refuse them.
+func TestQueryBooleansTrueFalse(t *testing.T) {
+	dir := t.TempDir()
+	grid := filepath.Join(dir, "g.yaml")
+	if err := os.WriteFile(grid, []byte("version: 1\nname: t\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  batch_size: [1, 8]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := filepath.Join(dir, "r")
+	if r := mlsysim(t, "sweep", grid, "--out", res, "-q"); r.code != 0 {
+		t.Fatalf("sweep: %v", r)
+	}
+	for _, v := range []string{"1", "0", "t", "F", "yes"} {
+		badRun(t, exitBadInput, []string{"parameter feasible: want true or false", `"` + v + `"`}, "query", "top", res, "-p", "by=itl_ms", "-p", "feasible="+v)
+		badRun(t, exitBadInput, []string{"column feasible holds true or false", `"` + v + `"`}, "query", "find", res, "-p", "column=feasible", "-p", "value="+v)
+	}
+	for _, v := range []string{"true", "TRUE", "False"} {
+		if r := mlsysim(t, "query", "top", res, "-p", "by=itl_ms", "-p", "feasible="+v); r.code != 0 {
+			t.Errorf("feasible=%s: %v", v, r)
+		}
+	}
+}
