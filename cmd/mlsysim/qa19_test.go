@@ -206,3 +206,28 @@ func TestQueryBooleansTrueFalse(t *testing.T) {
 		}
 	}
 }
+
+// validate --baseline-out NAME.yaml in the --cases folder wrote JSON where the
+// next run read it as a case (and failed); it is refused before any work.
+func TestBaselineOutNotACase(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join("..", "..", "testdata", "validation", "training_throughput-megatron-1p7b.yaml")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "case.yaml"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "base.yaml")
+	badRun(t, exitBadInput, []string{"--baseline-out", "is a .yaml file in the --cases folder"}, "validate", "--cases", dir, "--baseline-out", out)
+	if _, err := os.Stat(out); err == nil {
+		t.Error("base.yaml written")
+	}
+	if r := mlsysim(t, "validate", "--cases", dir, "--baseline-out", filepath.Join(dir, "base.json")); r.code != 0 {
+		t.Errorf("--baseline-out base.json: %v", r)
+	}
+	if r := mlsysim(t, "validate", "--cases", dir); r.code != 0 {
+		t.Errorf("validate after the baseline: %v", r)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -50,6 +51,12 @@ inputs refused, its prediction not a finite number) is shown in the table and ex
 				profiles = sweep.Profiles
 			} else if !slices.Contains(sweep.Profiles, profiles[0]) {
 				return badInputf("--profile", "%q is not a physics profile; valid: %s", profiles[0], strings.Join(sweep.Profiles, ", "))
+			}
+			if out, dir := c.String("baseline-out"), c.String("cases"); out != "" && dir != "" && strings.HasSuffix(out, ".yaml") {
+				// The JSON written there was read as a case by the next run, which failed.
+				if a, b := absPath(filepath.Dir(out)), absPath(dir); a == b {
+					return badInputf("--baseline-out", "%s is a .yaml file in the --cases folder %s, where the next validate would read it as a case; write it elsewhere (a .json file)", out, dir)
+				}
 			}
 			cases, err := loadCases(c.String("cases"))
 			if err != nil {
@@ -107,6 +114,14 @@ inputs refused, its prediction not a finite number) is shown in the table and ex
 			return nil
 		},
 	}
+}
+
+// absPath is p made absolute and clean (p itself if that fails).
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
 }
 
 // loadCases reads the cases of a folder, or the embedded suite when dir is "".
