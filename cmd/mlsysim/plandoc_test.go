@@ -53,3 +53,49 @@ func TestPlanDocExamples(t *testing.T) {
 		t.Errorf("found %d plans on docs/PLAN.md; it shows two", plans)
 	}
 }
+
+// TestPlanDocTranscripts runs each transcript docs/PLAN.md shows (a ``` block whose first
+// line is `$ mlsysim …`) and requires the lines it shows, in order, in what the command
+// prints (a `…` line stands for lines left out). The page's violation example printed the
+// seed profile's latency (21889 ms) without saying so, while the default profile prints
+// its calibrated step's.
+func TestPlanDocTranscripts(t *testing.T) {
+	b, err := os.ReadFile("../../docs/PLAN.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	var ran int
+	for i := 0; i+1 < len(lines); i++ {
+		if lines[i] != "```" || !strings.HasPrefix(lines[i+1], "$ mlsysim ") {
+			continue
+		}
+		where := "docs/PLAN.md:" + strconv.Itoa(i+2)
+		args := strings.Fields(strings.TrimPrefix(lines[i+1], "$ mlsysim "))
+		for k, a := range args {
+			if strings.HasPrefix(a, "testdata/") {
+				args[k] = filepath.Join("..", "..", a)
+			}
+		}
+		r := mlsysim(t, args...)
+		if r.code != exitOK && r.code != exitAssert {
+			t.Errorf("%s: %s: %v", where, lines[i+1], r)
+		}
+		out := r.stdout
+		for j := i + 2; j < len(lines) && !strings.HasPrefix(lines[j], "```"); j++ {
+			if lines[j] == "…" {
+				continue
+			}
+			k := strings.Index(out, lines[j])
+			if k < 0 {
+				t.Errorf("%s: %s does not print %q (in this order)\n%s", where, lines[i+1], lines[j], r.stdout)
+				break
+			}
+			out = out[k+len(lines[j]):]
+		}
+		ran++
+	}
+	if ran < 1 {
+		t.Errorf("docs/PLAN.md shows no $ mlsysim transcript; it shows the violation example")
+	}
+}
