@@ -78,12 +78,13 @@ func inputErrf(where, format string, args ...any) error {
 
 // figCtx is what every kind needs besides its options.
 type figCtx struct {
-	db    *queries.DB
-	cat   *catalog.Catalog
-	prov  queries.Provenance
-	units map[string]string
-	study *sweep.Study // nil when the result does not name a known study
-	total int64        // rows before --where
+	db      *queries.DB
+	cat     *catalog.Catalog
+	prov    queries.Provenance
+	units   map[string]string
+	study   *sweep.Study // nil when the result does not name a known study
+	total   int64        // rows before --where
+	matched int64        // rows --where keeps (feasible or not); total without one
 }
 
 func newFigCtx(ctx context.Context, db *queries.DB, cat *catalog.Catalog) (*figCtx, error) {
@@ -140,6 +141,12 @@ func (fc *figCtx) figure(ctx context.Context, o Options) (*figures.Figure, strin
 	}
 	if err := fc.db.Restrict(ctx, o.Where); err != nil {
 		return nil, "", inputErr("--where", err)
+	}
+	fc.matched = fc.total
+	if len(o.Where) > 0 {
+		if fc.matched, err = fc.db.Count(ctx, false); err != nil {
+			return nil, "", err
+		}
 	}
 	// The share of feasible rows counts the infeasible ones too.
 	n, err := fc.db.Count(ctx, !o.All && !(o.Kind == "heatmap" && o.Color == "feasible"))
@@ -310,7 +317,9 @@ func (fc *figCtx) caption(o Options, lines ...string) []string {
 	head := strings.Join(parts, " · ")
 	sel := fmt.Sprintf("%s rows", thousands(fc.total))
 	if len(o.Where) > 0 {
-		sel += " where " + whereText(o.Where)
+		// The rows the filters keep, of the result's: the total alone read as the
+		// rows drawn (365,976 "where hardware=H100,…" for 1,872 matching rows).
+		sel = fmt.Sprintf("%s of %s rows where %s", thousands(fc.matched), thousands(fc.total), whereText(o.Where))
 	}
 	if !o.All && fc.has("feasible") {
 		sel += "; feasible rows only"

@@ -387,6 +387,27 @@ func TestLineCaption(t *testing.T) {
 	}
 }
 
+// The caption's row count under --where is the rows the filter keeps, of the
+// result's: the total alone read as the rows drawn.
+func TestWhereCaptionCountsMatchedRows(t *testing.T) {
+	ctx := context.Background()
+	db, cat := sweepGrid(t, serveGrid)
+	total := count(t, db, "SELECT count(*) FROM results")
+	kept := count(t, db, "SELECT count(*) FROM results WHERE hardware = 'H100'")
+	if kept == 0 || kept == total {
+		t.Fatalf("the grid should split by hardware: %d of %d", kept, total)
+	}
+	where := []queries.Filter{{Column: "hardware", Op: "=", Values: []string{"H100"}}}
+	fig, _, err := Figure(ctx, db, cat, Options{Kind: "scatter", X: "batch_size", Y: "itl_ms", Where: where})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%s of %s rows where hardware=H100", thousands(kept), thousands(total))
+	if !slices.ContainsFunc(fig.Caption, func(l string) bool { return strings.HasPrefix(l, want) }) {
+		t.Errorf("caption %q, want a line starting %q", fig.Caption, want)
+	}
+}
+
 // The default labels of a frontier tell its points apart: with more inputs
 // varying along it than three, those that distinguish the most points are
 // chosen (batch size, here), not the first three in the study's order
