@@ -397,7 +397,7 @@ func index(vs []string) map[string]int {
 
 // studyPareto are the default objectives of the studies with an obvious pair.
 var studyPareto = map[string]string{
-	"serve":          "itl_ms:min,tokens_per_s:max",
+	"serve":          "itl_ms:min,tokens_per_s_per_accelerator:max", // per chip: replicas differ in size
 	"node":           "latency_ms:min,throughput_per_s:max",
 	"fleet":          "tokens_per_s:max,objective_usd:min",              // not the step: batches differ in work
 	"serve-capacity": "usd_per_million_tokens:min,estimated_p99_ms:min", // not replicas: loads differ

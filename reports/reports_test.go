@@ -109,7 +109,7 @@ func TestFigureParetoIsTheQuerysFrontier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := db.Prepare(ctx, q, map[string]string{"objectives": "itl_ms:min,tokens_per_s:max", "group": "model"})
+	st, err := db.Prepare(ctx, q, map[string]string{"objectives": "itl_ms:min,tokens_per_s_per_accelerator:max", "group": "model"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestBuildReport(t *testing.T) {
 	if !slices.Equal(best.Cols, want) {
 		t.Errorf("best-point columns %q, want %q", best.Cols, want)
 	}
-	if f := page.Frontier; f == nil || !slices.Equal(f.Cols, []string{"model", "hardware", "precision", "batch_size", "itl_ms", "tokens_per_s"}) {
+	if f := page.Frontier; f == nil || !slices.Equal(f.Cols, []string{"model", "hardware", "precision", "batch_size", "itl_ms", "tokens_per_s_per_accelerator"}) {
 		t.Errorf("frontier table %+v", f)
 	}
 	var buf bytes.Buffer

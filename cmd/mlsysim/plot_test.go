@@ -136,7 +136,7 @@ func TestPlotPareto(t *testing.T) {
 	if r.code != 0 {
 		t.Fatal(r)
 	}
-	q := mlsysim(t, "query", "pareto", res, "--param", "objectives=itl_ms:min,tokens_per_s:max", "--param", "group=model", "-o", "json")
+	q := mlsysim(t, "query", "pareto", res, "--param", "objectives=itl_ms:min,tokens_per_s_per_accelerator:max", "--param", "group=model", "-o", "json")
 	var rows []map[string]any
 	if err := json.Unmarshal([]byte(q.stdout), &rows); err != nil || len(rows) == 0 {
 		t.Fatalf("query pareto: %v\n%s", err, q)
@@ -145,7 +145,7 @@ func TestPlotPareto(t *testing.T) {
 	if got := len(opaqueMark.FindAllString(svg.raw, -1)); got != len(rows) {
 		t.Errorf("%d frontier marks, the pareto query has %d rows", got, len(rows))
 	}
-	for _, s := range []string{"itl_ms (ms)", "tokens_per_s (1/s)", "model", "Llama3_8B", "Llama3_70B", "Mixtral_8x7B"} {
+	for _, s := range []string{"itl_ms (ms)", "tokens_per_s_per_accelerator (1/s)", "model", "Llama3_8B", "Llama3_70B", "Mixtral_8x7B"} {
 		if svg.count(s) == 0 {
 			t.Errorf("no text %q", s)
 		}
@@ -384,7 +384,7 @@ func TestReport(t *testing.T) {
 	}
 	page := string(b)
 	for _, s := range []string{"<title>mlsysim report — llm-serving-frontier</title>", "physics profile", "calibrated",
-		"5,808", "out_of_memory", "Best feasible point per model", "Pareto frontier: itl_ms:min,tokens_per_s:max per model",
+		"5,808", "out_of_memory", "Best feasible point per model", "Pareto frontier: itl_ms:min,tokens_per_s_per_accelerator:max per model",
 		"Lowest ITL over batch × context", "Share of feasible configurations"} {
 		if !strings.Contains(page, s) {
 			t.Errorf("the report has no %q", s)
