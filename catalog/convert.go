@@ -216,10 +216,38 @@ func (cv *converter) hardware(r *rawHardware, tier string) *Hardware {
 		h.MIG = append(h.MIG, MIGProfile{Name: m.Name, MemoryBytes: cv.q(m.Memory, Bytes, "mig_profiles.memory"), SMs: m.SMs, Use: m.Use})
 	}
 	h.Provenance = cv.provenance(&r.rawProvenance, r)
+	h.UnsupportedPrecisions = cv.unsupported(r, h)
 	if err := seedCorrection(h); err != nil {
 		cv.fail("corrections", err.Error())
 	}
 	return h
+}
+
+// unsupported checks unsupported_precisions: run precisions, each once, none the entry
+// states a rate or a measured efficiency for, and the list sourced in
+// field_sources.unsupported_precisions (a claim that a device cannot run a format is
+// the vendor's to make, as its rates are).
+func (cv *converter) unsupported(r *rawHardware, h *Hardware) []string {
+	if len(r.Unsupported) == 0 {
+		return nil
+	}
+	var out []string
+	for _, p := range r.Unsupported {
+		k := strings.ToLower(strings.TrimSpace(p))
+		switch {
+		case !slices.Contains(RunPrecisions, k):
+			cv.fail("unsupported_precisions", fmt.Sprintf("%q is not a precision; use one of %s", p, strings.Join(RunPrecisions, ", ")))
+		case slices.Contains(out, k):
+			cv.fail("unsupported_precisions", fmt.Sprintf("%s is listed twice", k))
+		case h.Rates[k] > 0 || h.GEMMEfficiency[k] > 0:
+			cv.fail("unsupported_precisions", fmt.Sprintf("%s is listed unsupported, but the entry states a rate or a measured efficiency for it", k))
+		}
+		out = append(out, k)
+	}
+	if r.FieldSources["unsupported_precisions"].Ref == "" {
+		cv.fail("field_sources", "unsupported_precisions needs its own source (the vendor's documentation of the formats the device computes in)")
+	}
+	return out
 }
 
 // efficiencies checks a map of measured fractions of peak per precision key

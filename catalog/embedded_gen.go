@@ -1141,6 +1141,10 @@ func embedded() *Catalog {
 					"int4": 2.6e+14,
 					"int8": 1.3e+14,
 				},
+				UnsupportedPrecisions: []string{
+					"tf32",
+					"bf16",
+				},
 				MemCapacityBytes:      1.7179869184e+10,
 				MemBandwidthBytesPerS: 3.2e+11,
 				HostLink: &Link{
@@ -1170,6 +1174,12 @@ func embedded() *Catalog {
 							Kind:     "datasheet",
 							Ref:      "NVIDIA T4 Tensor Core GPU datasheet / product page, specifications: single-precision 8.1 TFLOPS, mixed-precision (FP16/FP32) 65 TFLOPS, INT8 130 TOPS, INT4 260 TOPS; GPU memory 16 GB GDDR6 at 320+ GB/s, 70 W (nvidia-smi shows 15,360 MiB with ECC on: modal-labs/modal-client pull request #2797)",
 							URL:      "https://www.nvidia.com/en-us/data-center/tesla-t4/",
+							Verified: "2026-12-07",
+						},
+						"unsupported_precisions": Source{
+							Kind:     "datasheet",
+							Ref:      "NVIDIA Turing GPU Architecture whitepaper (WP-09183-001), 'Turing Tensor Cores': Turing Tensor Cores add INT8 and INT4 precision modes to Volta's FP16 (FP16 with FP16 or FP32 accumulation); the T4 datasheet lists FP32, mixed-precision FP16/FP32, INT8 and INT4 only. The NVIDIA A100 Tensor Core GPU Architecture whitepaper (2020), 'A100 Tensor Cores', introduces TF32 and BF16 Tensor Core operations with the A100. A bf16 or tf32 run on a T4 would be priced at the FP16 tensor peak (65 TFLOP/s): another format's rate",
+							URL:      "https://images.nvidia.com/aem-dam/en-zz/Solutions/design-visualization/technologies/turing-architecture/NVIDIA-Turing-Architecture-Whitepaper.pdf",
 							Verified: "2026-12-07",
 						},
 					},
@@ -1256,7 +1266,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:639",
+					File: "catalog/data/hardware/cloud.yaml:641",
 				},
 			},
 			&Hardware{
@@ -1284,7 +1294,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:671",
+					File: "catalog/data/hardware/cloud.yaml:673",
 				},
 			},
 			&Hardware{
@@ -1366,7 +1376,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:690",
+					File: "catalog/data/hardware/cloud.yaml:692",
 				},
 			},
 			&Hardware{
@@ -1407,7 +1417,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:732",
+					File: "catalog/data/hardware/cloud.yaml:734",
 				},
 			},
 			&Hardware{
@@ -1476,7 +1486,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:757",
+					File: "catalog/data/hardware/cloud.yaml:759",
 				},
 			},
 			&Hardware{
@@ -1565,7 +1575,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:797",
+					File: "catalog/data/hardware/cloud.yaml:799",
 				},
 			},
 			&Hardware{
@@ -1674,7 +1684,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:841",
+					File: "catalog/data/hardware/cloud.yaml:843",
 				},
 			},
 			&Hardware{
@@ -1734,7 +1744,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:894",
+					File: "catalog/data/hardware/cloud.yaml:896",
 				},
 			},
 			&Hardware{
@@ -1745,6 +1755,10 @@ func embedded() *Catalog {
 				PeakFLOPS:   1.25e+14,
 				Rates: map[string]float64{
 					"fp32": 1.57e+13,
+				},
+				UnsupportedPrecisions: []string{
+					"tf32",
+					"bf16",
 				},
 				MemCapacityBytes:      3.4359738368e+10,
 				MemBandwidthBytesPerS: 9e+11,
@@ -1777,6 +1791,12 @@ func embedded() *Catalog {
 							Verified: "2026-03-06",
 							ID:       "MEMORY_LATENCY_HIERARCHY",
 						},
+						"unsupported_precisions": Source{
+							Kind:     "datasheet",
+							Ref:      "NVIDIA Tesla V100 GPU Architecture whitepaper (WP-08608-001), 'Volta Tensor Cores': each Tensor Core performs a 4×4×4 matrix multiply-accumulate on FP16 inputs with FP16 or FP32 accumulation; no other input format. The NVIDIA A100 Tensor Core GPU Architecture whitepaper (2020), 'A100 Tensor Cores' and Table 1, lists TF32 and BF16 Tensor Core operations as new in the A100 (the V100 column has FP16 only). A bf16 or tf32 run on a V100 would be priced at the FP16 tensor peak (125 TFLOP/s): another format's rate",
+							URL:      "https://images.nvidia.com/content/volta-architecture/pdf/volta-architecture-whitepaper.pdf",
+							Verified: "2026-12-07",
+						},
 					},
 					Corrections: []Correction{
 						Correction{
@@ -1795,7 +1815,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:926",
+					File: "catalog/data/hardware/cloud.yaml:928",
 				},
 			},
 			&Hardware{
@@ -1806,6 +1826,10 @@ func embedded() *Catalog {
 				PeakFLOPS:   1.12e+14,
 				Rates: map[string]float64{
 					"fp32": 1.4e+13,
+				},
+				UnsupportedPrecisions: []string{
+					"tf32",
+					"bf16",
 				},
 				MemCapacityBytes:      3.4359738368e+10,
 				MemBandwidthBytesPerS: 9e+11,
@@ -1825,12 +1849,20 @@ func embedded() *Catalog {
 						Verified: "2026-06-10",
 						ID:       "prov:nvidia-v100-pcie-datasheet",
 					},
+					FieldSources: map[string]Source{
+						"unsupported_precisions": Source{
+							Kind:     "datasheet",
+							Ref:      "NVIDIA Tesla V100 GPU Architecture whitepaper (WP-08608-001), 'Volta Tensor Cores': each Tensor Core performs a 4×4×4 matrix multiply-accumulate on FP16 inputs with FP16 or FP32 accumulation; no other input format. The NVIDIA A100 Tensor Core GPU Architecture whitepaper (2020), 'A100 Tensor Cores' and Table 1, lists TF32 and BF16 Tensor Core operations as new in the A100 (the V100 column has FP16 only). A bf16 or tf32 run on a V100 would be priced at the FP16 tensor peak (112 TFLOP/s on the PCIe card): another format's rate",
+							URL:      "https://images.nvidia.com/content/volta-architecture/pdf/volta-architecture-whitepaper.pdf",
+							Verified: "2026-12-07",
+						},
+					},
 					Notes: "PCIe form factor per NVIDIA datasheet; 14 TFLOP/s FP32 and 112 TFLOP/s tensor peak at 250 W TDP, versus the SXM2 V100 (15.7 / 125 TFLOP/s, 300 W, NVLink). Same HBM2 at 900 GB/s. Used for the resolution-bottleneck roofline example.",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:963",
+					File: "catalog/data/hardware/cloud.yaml:967",
 				},
 			},
 			&Hardware{
@@ -7255,10 +7287,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "2fc0cf42a23c0d55866a91d2edee2aeaa1caf6f71837d33f95ee952e4d76d6e9",
+		Hash: "2f2880ba172fc172522f95a420b9ca2d8aa19d135a250b7de55dd80ee69b748e",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:e5195b81cc2fb3d3cc8c04e16cfed0918cc6476e872911e84933cba1ec09992a",
+				"catalog/data/hardware/cloud.yaml:f1be56271417ecaf902e92831c04c26ca5f89783bee7e99f76d63aee20afea49",
 				"catalog/data/hardware/edge.yaml:85ce35471b7cd4b897976c8516d60de36e92a7981a51a50296ff456c70c35500",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",

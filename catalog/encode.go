@@ -41,6 +41,7 @@ type hardwareYAML struct {
 	ReleaseYear      int                `yaml:"release_year,omitempty"`
 	Peak             string             `yaml:"peak"`
 	Rates            map[string]string  `yaml:"rates,omitempty"`
+	Unsupported      []string           `yaml:"unsupported_precisions,omitempty"`
 	SMCount          int                `yaml:"sm_count,omitempty"`
 	ClockRate        string             `yaml:"clock_rate,omitempty"`
 	Memory           memoryYAML         `yaml:"memory"`
@@ -127,7 +128,7 @@ func encodeHardware(h *Hardware) hardwareYAML {
 		Source:         h.Source, FieldSources: h.FieldSources, Corrections: h.Corrections,
 		Notes: h.Notes, Upstream: h.Upstream, GEMMEfficiency: h.GEMMEfficiency,
 		AttnEfficiency: h.AttentionEfficiency, GEMMSustained: h.GEMMSustainedEfficiency,
-		AttnFlash1: h.AttentionEfficiencyFlash1,
+		AttnFlash1: h.AttentionEfficiencyFlash1, Unsupported: h.UnsupportedPrecisions,
 	}
 	if len(h.Rates) > 0 {
 		y.Rates = make(map[string]string, len(h.Rates))

@@ -100,6 +100,7 @@ type rawHardware struct {
 	AttnEfficiency   map[string]num `yaml:"attention_efficiency"`
 	GEMMSustained    map[string]num `yaml:"gemm_sustained_efficiency"`
 	AttnFlash1       map[string]num `yaml:"attention_efficiency_flash1"`
+	Unsupported      []string       `yaml:"unsupported_precisions"`
 	rawProvenance    `yaml:",inline"`
 }
 

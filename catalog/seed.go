@@ -123,14 +123,22 @@ func seedCopy(h *Hardware) *Hardware {
 // SeedView is the entry as the MLSys·im registry had it, which the seed profile reads:
 // every correction of a field seedRestores names put back to its upstream value (a
 // link added here removed, a corrected peak, memory or rate map restored). An entry
-// without such corrections is returned as is. The loader has checked every such
+// without such corrections is returned as is. The registry stated no precisions a
+// device lacks: the view has no UnsupportedPrecisions, so the seed prices bf16 on a V100
+// at its default peak, as the registry did. The loader has checked every such
 // upstream (seedCorrection), so this cannot fail on a loaded catalog; a correction it
 // cannot read is left applied.
 func (h *Hardware) SeedView() *Hardware {
 	if !slices.ContainsFunc(h.Corrections, func(c Correction) bool { return seedRestores(c.Field) }) {
-		return h
+		if len(h.UnsupportedPrecisions) == 0 {
+			return h
+		}
+		v := *h
+		v.UnsupportedPrecisions = nil
+		return &v
 	}
 	v := seedCopy(h)
+	v.UnsupportedPrecisions = nil
 	for _, c := range h.Corrections {
 		_ = applySeed(v, c)
 	}

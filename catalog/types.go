@@ -6,6 +6,11 @@
 // unit is spelled in the field name where it is not obvious (Bytes, BytesPerS, W, S, USD).
 package catalog
 
+import (
+	"slices"
+	"strings"
+)
+
 // Source is where a value comes from.
 type Source struct {
 	Kind     string `yaml:"kind" json:"kind"`
@@ -109,8 +114,13 @@ type Hardware struct {
 
 	PeakFLOPS float64            `json:"peak_flops"` // FLOP/s, dense FP16/BF16 tensor (TOPS for NPUs)
 	Rates     map[string]float64 `json:"rates,omitempty"`
-	SMCount   int                `json:"sm_count,omitempty"`
-	ClockHz   float64            `json:"clock_hz,omitempty"`
+	// UnsupportedPrecisions are the run precisions the vendor's documentation shows the
+	// device has no arithmetic for (the V100's and T4's tensor cores run fp16, not bf16
+	// or tf32), each sourced in field_sources.unsupported_precisions; a run in one is
+	// refused (sweep.PrecisionPath) where PeakFor would price it at another format's rate.
+	UnsupportedPrecisions []string `json:"unsupported_precisions,omitempty"`
+	SMCount               int      `json:"sm_count,omitempty"`
+	ClockHz               float64  `json:"clock_hz,omitempty"`
 
 	MemCapacityBytes          float64 `json:"mem_capacity_bytes"`
 	MemBandwidthBytesPerS     float64 `json:"mem_bandwidth_bytes_per_s"`
@@ -245,10 +255,20 @@ const DefaultDispatchTaxS = 0.01e-3
 // RateKeys are the precision keys a hardware `rates` map may hold.
 var RateKeys = []string{"fp32", "tf32", "fp16", "bf16", "fp16_sparse", "fp8", "fp4", "fp4_sparse", "int8", "int4", "mxint4"}
 
+// RunPrecisions are the precisions a run may name (kernel.Precisions, in its order):
+// the keys unsupported_precisions may hold.
+var RunPrecisions = []string{"fp32", "tf32", "fp16", "bf16", "fp8", "int8", "int4", "fp4"}
+
 // StatesRate reports whether the device's entry states a rate for precision (its
 // `rates` map), as opposed to PeakFor's fallback to the default peak: fp4 and fp8
 // have no path on a device without one (sweep.PrecisionPath).
 func (h *Hardware) StatesRate(precision string) bool { return h.Rates[precision] > 0 }
+
+// Unsupported reports whether the device's entry states that it has no arithmetic for
+// precision (UnsupportedPrecisions).
+func (h *Hardware) Unsupported(precision string) bool {
+	return slices.Contains(h.UnsupportedPrecisions, strings.ToLower(precision))
+}
 
 // PeakFor is the peak rate the seed uses for a precision: the matching rate if the
 // device states one, else the default peak (physics.md §1.2). ok is false when it

@@ -390,20 +390,21 @@ type hwTable struct {
 	// gemm_sustained_efficiency × peak, indexed as peak, 0 = none: the training step
 	// then runs at matmul, the burst rate).
 	sustained []float64
-	// fp4 says whether the accelerator states an fp4 rate: without one an fp4 point
-	// would be its int4 answer under another name (sweep.PrecisionPath), so it is
-	// unsupported_by_hardware (fp4Unsupported).
-	fp4 []bool
+	// refused is true, indexed as peak, where PrecisionPath refuses the precision on
+	// the accelerator (precisionRefused: fp4 without an fp4 rate, or a format its entry
+	// lists in unsupported_precisions — not in the seed view): every point there is
+	// unsupported_by_hardware (precisionUnsupported).
+	refused []bool
 	// noRate is true, indexed as peak, where the accelerator states rates but none
-	// for the precision (catalog.Hardware.PeakFor fell back to the default peak):
-	// a training step there is unsupported_by_hardware (trainUnsupported).
+	// for the precision (catalog.Hardware.PeakFor fell back to the default peak), or
+	// refused is: a training step there is unsupported_by_hardware (trainUnsupported).
 	noRate []bool
 }
 
-// fp4Unsupported reports whether a point at precision code prec on hardware code h
-// asks for fp4 on an accelerator without an fp4 rate (PrecisionPath's rule in a grid).
-func (t *hwTable) fp4Unsupported(prec float64, h int) bool {
-	return prec == float64(kernel.FP4) && !t.fp4[h]
+// precisionUnsupported reports whether a point at precision code prec on hardware code
+// h asks for a format PrecisionPath refuses there (its rule in a grid).
+func (t *hwTable) precisionUnsupported(prec float64, h int) bool {
+	return t.refused[h*len(kernel.Precisions)+int(prec)]
 }
 
 // fp8Unsupported reports whether a point asks for FP8 mixed precision (fp8_recipe code
@@ -432,8 +433,10 @@ func newHWTable(hs []*catalog.Hardware, seed bool) *hwTable {
 		hostLink, scaleUp := h.HostLink, h.ScaleUp
 		for _, p := range kernel.Precisions {
 			f, ok := h.PeakFor(p.String())
+			refused := precisionRefused(h, p.String())
 			t.peak = append(t.peak, f)
-			t.noRate = append(t.noRate, !ok)
+			t.refused = append(t.refused, refused)
+			t.noRate = append(t.noRate, !ok || refused)
 			rate, e, ok := h.MeasuredMatmul(p.String())
 			if !ok {
 				e = kernel.SeedEfficiency
@@ -447,7 +450,6 @@ func newHWTable(hs []*catalog.Hardware, seed bool) *hwTable {
 			sus, _ := h.SustainedMatmul(p.String())
 			t.sustained = append(t.sustained, sus)
 		}
-		t.fp4 = append(t.fp4, h.StatesRate(kernel.FP4.String()))
 		t.achievable = append(t.achievable, h.AchievableBandwidth())
 		t.unitCost = append(t.unitCost, h.UnitCostUSD)
 		t.devices = append(t.devices, float64(max(1, h.AcceleratorCount)))

@@ -536,7 +536,7 @@ func intsText(v []int) string {
 // CheckPrecision is CheckSplit's first half: it refuses a precision the plan's
 // accelerator has no path for (a fleet's, one it does not train in), before the degrees.
 func (pf *PlanFile) CheckPrecision(cat *catalog.Catalog, profile string) error {
-	if err := PrecisionPath(cat, pf.accel, pf.Hardware.Precision); err != nil {
+	if err := PrecisionPath(cat, pf.accel, pf.Hardware.Precision, profile); err != nil {
 		return pf.errf("hardware.precision", "hardware.precision: %v", err)
 	}
 	if err := pf.checkFP8(cat, profile); err != nil {

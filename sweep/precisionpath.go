@@ -8,24 +8,68 @@ import (
 	"github.com/mlsysim/mlsysim/kernel"
 )
 
-// PrecisionPath refuses fp4 on an accelerator whose catalog entry states no fp4 rate.
-// fp4 is ours (docs/PHYSICS.md, "fp4 precision"): it exists to compare accelerators at
-// the 4-bit floating-point tensor-core rate they advertise. Without that rate an fp4
-// point would take the default peak and the 4-bit path's efficiency — the device's int4
-// answer under another name, for a format it cannot run (H100 and A100 have no fp4
-// tensor cores). 4-bit weights on such a device are int4 (weight-only, as AWQ and GPTQ
-// serve them). Every command that names one accelerator and a precision applies it:
-// eval, serve, plans and optimize serving's search.
-func PrecisionPath(cat *catalog.Catalog, hwKey, precision string) error {
-	if !strings.EqualFold(precision, "fp4") {
-		return nil
-	}
+// PrecisionPath refuses a precision the accelerator has no path for, in every command
+// that names one accelerator and a precision (eval, serve, plans and optimize serving's
+// search) and, as precisionRefused, in every grid study (unsupported_by_hardware):
+//
+//   - fp4 where the catalog entry states no fp4 rate. fp4 is ours (docs/PHYSICS.md,
+//     "fp4 precision"): it exists to compare accelerators at the 4-bit floating-point
+//     tensor-core rate they advertise. Without that rate an fp4 point would take the
+//     default peak and the 4-bit path's efficiency — the device's int4 answer under
+//     another name, for a format it cannot run (H100 and A100 have no fp4 tensor
+//     cores). 4-bit weights on such a device are int4 (weight-only, as AWQ and GPTQ
+//     serve them). Both profiles.
+//   - a format the entry lists in unsupported_precisions: the vendor's documentation
+//     shows no arithmetic for it (bf16 and tf32 on the V100 and the T4, whose tensor
+//     cores take fp16). PeakFor would price it at the default peak, another format's
+//     rate: bf16 on a V100 was its fp16 answer under another name. Calibrated only: the
+//     seed view has no such list (catalog.Hardware.SeedView), so the seed keeps the
+//     registry's answer.
+func PrecisionPath(cat *catalog.Catalog, hwKey, precision, profile string) error {
 	h, err := cat.HardwareByKey(hwKey)
-	if err != nil || h.StatesRate("fp4") {
-		return nil // an unknown key is reported where it is resolved
+	if err != nil || precision == "" {
+		return nil // an unknown key is reported where it is resolved; no precision is fp16
 	}
-	return fmt.Errorf("%s states no fp4 rate in the catalog (no fp4 tensor cores), so fp4 there would be its int4 result under another name; use int4 for 4-bit weights on it, or an accelerator with an fp4 rate: %s",
-		h.Key, strings.Join(WithRate(cat, "fp4"), ", "))
+	if profile == Profiles[1] {
+		h = h.SeedView()
+	}
+	p := strings.ToLower(strings.TrimSpace(precision))
+	switch {
+	case h.Unsupported(p):
+		return fmt.Errorf("%s has no %s arithmetic (catalog unsupported_precisions, from the vendor's documentation: %s), so a %s run there would be priced at another format's rate; precisions it supports: %s",
+			h.Key, p, shortRef(h.FieldSources["unsupported_precisions"].Ref), p, strings.Join(Supported(h), ", "))
+	case p == kernel.FP4.String() && !h.StatesRate(p):
+		return fmt.Errorf("%s states no fp4 rate in the catalog (no fp4 tensor cores), so fp4 there would be its int4 result under another name; use int4 for 4-bit weights on it, or an accelerator with an fp4 rate: %s",
+			h.Key, strings.Join(WithRate(cat, "fp4"), ", "))
+	}
+	return nil
+}
+
+// precisionRefused is PrecisionPath's rule on one catalog entry (already the seed view
+// under the seed profile).
+func precisionRefused(h *catalog.Hardware, precision string) bool {
+	return h.Unsupported(precision) || precision == kernel.FP4.String() && !h.StatesRate(precision)
+}
+
+// Supported lists, in kernel.Precisions order, the formats the entry states a rate for,
+// with fp16 and bf16 (the default peak's formats) unless it lists them unsupported.
+func Supported(h *catalog.Hardware) []string {
+	var out []string
+	for _, q := range kernel.Precisions {
+		p := q.String()
+		if h.StatesRate(p) || (q == kernel.FP16 || q == kernel.BF16) && !h.Unsupported(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// shortRef is a source's reference up to its first comma (the document's title).
+func shortRef(ref string) string {
+	if i := strings.Index(ref, ","); i > 0 {
+		ref = ref[:i]
+	}
+	return ref
 }
 
 // WithRate lists the catalog accelerators that state a rate for precision, in catalog order.
@@ -66,12 +110,7 @@ func TrainingPrecisionPath(cat *catalog.Catalog, hwKey, precision, profile strin
 	if _, ok := h.PeakFor(p); ok {
 		return nil
 	}
-	var stated []string
-	for _, q := range kernel.Precisions {
-		if h.StatesRate(q.String()) || q == kernel.FP16 || q == kernel.BF16 {
-			stated = append(stated, q.String())
-		}
-	}
+	stated := Supported(h)
 	return fmt.Errorf("%s states no %s rate in the catalog, so a training step in %s would be priced at its default peak (%.4g TFLOP/s), a rate it has for another format; train in a format it states a rate for (%s), or on an accelerator that states one for %s: %s",
 		h.Key, p, p, h.PeakFLOPS/1e12, strings.Join(stated, ", "), p, strings.Join(WithRate(cat, p), ", "))
 }

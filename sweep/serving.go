@@ -542,7 +542,7 @@ func (t *servingTables) layoutReasons(c cols, tokens []float64) []uint8 {
 			}
 		}
 		t.reasons[k] = reason
-		if reason == reasonNone && t.h.fp4Unsupported(prec[k], int(hc[k])) {
+		if reason == reasonNone && t.h.precisionUnsupported(prec[k], int(hc[k])) {
 			// fp4 is ours, not the seed's: both profiles refuse it where serve does.
 			t.reasons[k] = reasonUnsupported
 		}

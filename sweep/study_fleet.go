@@ -442,7 +442,7 @@ func (e *fleetEval) trainingStep(c cols) {
 		case e.r.reason[k] != reasonNone:
 		case e.calibrated && integerFormat(p):
 			e.r.reason[k] = reasonNotTrained
-		case e.h.fp4Unsupported(p, int(codes[k])) || e.h.trainUnsupported(p, int(codes[k])) || e.h.fp8Unsupported(fp8[k], int(codes[k])):
+		case e.h.precisionUnsupported(p, int(codes[k])) || e.h.trainUnsupported(p, int(codes[k])) || e.h.fp8Unsupported(fp8[k], int(codes[k])):
 			e.r.reason[k] = reasonUnsupported
 		case e.calibrated && e.h.flash1Unsupported(kern[k], flash[k], p, int(codes[k])):
 			// FlashAttention-1 where the catalog measures no rate for it: a rate it lacks.

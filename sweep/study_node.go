@@ -205,7 +205,7 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 		// transformer training step only (checkFP8Recipe refuses it under seed), on an
 		// accelerator with an FP8 rate.
 		fp8Refused := fp8[k] != float64(kernel.FP8None) && in.Training[k] && (!in.IsTransformer[k] || e.h.fp8Unsupported(fp8[k], int(hc[k])))
-		if e.h.fp4Unsupported(prec[k], int(hc[k])) || in.Training[k] && e.h.trainUnsupported(prec[k], int(hc[k])) || fp8Refused {
+		if e.h.precisionUnsupported(prec[k], int(hc[k])) || in.Training[k] && e.h.trainUnsupported(prec[k], int(hc[k])) || fp8Refused {
 			feas[k], reason[k] = false, reasonUnsupported
 		}
 		// Under calibrated no step trains in an integer format (IntegerTraining).

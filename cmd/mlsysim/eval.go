@@ -438,7 +438,7 @@ func isPlan(path string) bool {
 // precisionFlag refuses --precision where the accelerator has no path for it
 // (sweep.PrecisionPath), and otherwise warns when it falls back to the default peak.
 func (a *app) precisionFlag(hwKey, precision, format string) error {
-	if err := sweep.PrecisionPath(a.cat, hwKey, precision); err != nil {
+	if err := sweep.PrecisionPath(a.cat, hwKey, precision, a.String("profile")); err != nil {
 		return badInput("--precision", err)
 	}
 	a.precisionWarning(hwKey, precision, format)
