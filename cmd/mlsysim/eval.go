@@ -436,7 +436,8 @@ func isPlan(path string) bool {
 }
 
 // precisionFlag refuses --precision where the accelerator has no path for it
-// (sweep.PrecisionPath), and otherwise warns when it falls back to the default peak.
+// (sweep.PrecisionPath), and otherwise warns when it falls back to the default peak
+// (or, under seed, runs a format the entry lists in unsupported_precisions).
 func (a *app) precisionFlag(hwKey, precision, format string) error {
 	if err := sweep.PrecisionPath(a.cat, hwKey, precision, a.String("profile")); err != nil {
 		return badInput("--precision", err)
@@ -451,6 +452,14 @@ func (a *app) precisionWarning(hwKey, precision, format string) {
 		return
 	}
 	p := strings.ToLower(precision)
+	if h.Unsupported(p) { // eval and serve: only under seed (PrecisionPath refused it under calibrated)
+		how := "the seed prices it at its default peak %s, as the registry did"
+		if a.String("profile") != sweep.Profiles[1] {
+			how = "priced at its default peak %s, another format's rate"
+		}
+		a.warn("%s has no %s arithmetic (catalog unsupported_precisions); "+how, hwKey, p, fmtFLOPS(h.PeakFLOPS))
+		return
+	}
 	if _, ok := h.PeakFor(p); !ok {
 		a.warn("%s states no %s rate; using its default peak %s (the seed does the same)", hwKey, p, fmtFLOPS(h.PeakFLOPS))
 	}

@@ -391,6 +391,7 @@ func TestBadPlans(t *testing.T) {
 		"bad_fp8_no_rate.yaml":             {9, []string{"hardware.fp8_recipe current", "A100 has no measured FP8 matmul rate", "H100"}},
 		"bad_fp8_precision.yaml":           {9, []string{"hardware.fp8_recipe delayed beside hardware.precision fp8", "bf16"}},
 		"bad_fp8_single.yaml":              {7, []string{"hardware.fp8_recipe applies to a training step", "--fp8-recipe current"}},
+		"bad_bf16_v100.yaml":               {8, []string{"hardware.precision", "V100 has no bf16 arithmetic", "precisions it supports: fp32, fp16"}},
 	}
 	files, _ := filepath.Glob(planFixture("bad_*.yaml"))
 	if len(files) < 20 {
