@@ -74,7 +74,7 @@ Example:
 			&cli.IntFlag{Name: "osl", Value: 256, Usage: "generated tokens per request (≥ 2: the first comes from the prefill, the rest are the decode steps --itl-ms bounds)"},
 			&cli.IntFlag{Name: "max-accelerators", Usage: "largest fleet allowed (0 = no limit)"},
 			&cli.StringFlag{Name: "disaggregated", Value: "auto", Usage: "auto (compare both), on (only disaggregated), off (only aggregated)"},
-			&cli.StringFlag{Name: "precision", Value: "fp16,fp8,int8,int4", Usage: "comma-separated weight precisions searched (fp8 and fp4 only where the device has that rate)"},
+			&cli.StringFlag{Name: "precision", Value: "fp16,fp8,int8,int4", Usage: "comma-separated weight precisions searched (fp8 and fp4 only where the device has that rate; none where its catalog entry lists it unsupported_precisions)"},
 			&cli.StringFlag{Name: "kv-precision", Value: defaultServingKV, Usage: "comma-separated KV-cache formats searched, each under every weight precision: fp16 (the model's 16-bit dtype) and fp8 are what vLLM, SGLang and TensorRT-LLM store; int8 or int4 on request"},
 			&cli.StringFlag{Name: "engine", Value: sweep.DefaultEngine, Usage: "serving engine (mlsysim zoo engines): kernels per layer, all-reduce latency, step overhead, memory budget, attention precision"},
 			&cli.FloatFlag{Name: "accelerator-hour-usd", Usage: "rental price per accelerator-hour (0: owned, amortised + energy)"},
@@ -206,29 +206,42 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 var rateOnly = []string{"fp8", "fp4"}
 
 // precisionsSearched notes, for a --precision the user gave, the accelerators an fp8 or
-// fp4 is not searched on, and refuses a list no listed accelerator can run at all.
+// fp4 is not searched on, or (calibrated) a format their catalog entry lists in
+// unsupported_precisions (its points are unsupported_by_hardware), and refuses a list no
+// listed accelerator can run at all.
 func (a *app) precisionsSearched(s *servingSearch, explicit bool) error {
 	runnable := 0
 	var missing []string
+	calibrated := a.String("profile") != sweep.Profiles[1]
 	for _, p := range s.precisions {
 		p = strings.ToLower(p)
-		var without []string
+		var without, lacking []string
 		for _, k := range s.hardware {
-			if h, err := a.cat.HardwareByKey(k); err == nil && slices.Contains(rateOnly, p) && !h.StatesRate(p) {
+			h, err := a.cat.HardwareByKey(k)
+			switch {
+			case err != nil:
+			case calibrated && h.Unsupported(p):
+				lacking = append(lacking, h.Key)
+			case slices.Contains(rateOnly, p) && !h.StatesRate(p):
 				without = append(without, h.Key)
 			}
 		}
-		runnable += len(s.hardware) - len(without)
-		if len(without) == 0 {
-			continue
+		runnable += len(s.hardware) - len(without) - len(lacking)
+		if len(without) > 0 {
+			missing = append(missing, fmt.Sprintf("%s (%s)", p, strings.Join(sweep.WithRate(a.cat, p), ", ")))
+			if explicit {
+				a.warn("%s is not searched on %s: no %s rate in the catalog", p, strings.Join(without, ", "), p)
+			}
 		}
-		missing = append(missing, fmt.Sprintf("%s (%s)", p, strings.Join(sweep.WithRate(a.cat, p), ", ")))
-		if explicit {
-			a.warn("%s is not searched on %s: no %s rate in the catalog", p, strings.Join(without, ", "), p)
+		if len(lacking) > 0 {
+			missing = append(missing, fmt.Sprintf("%s (not on %s: no %s arithmetic, catalog unsupported_precisions)", p, strings.Join(lacking, ", "), p))
+			if explicit {
+				a.warn("%s is not searched on %s: no %s arithmetic (catalog unsupported_precisions)", p, strings.Join(lacking, ", "), p)
+			}
 		}
 	}
 	if runnable == 0 {
-		return badInputf("--precision", "none of %s runs on --hardware %s: fp8 and fp4 are searched only on accelerators that state their rate; add one — %s — or another precision",
+		return badInputf("--precision", "none of %s runs on --hardware %s: fp8 and fp4 are searched only on accelerators that state their rate, and no format on an accelerator whose catalog entry lists it unsupported; add one — %s — or another precision",
 			strings.Join(s.precisions, ","), strings.Join(s.hardware, ","), strings.Join(missing, "; "))
 	}
 	return nil

@@ -31,6 +31,11 @@ func TestNoBF16OnV100(t *testing.T) {
 			}
 		}
 	}
+	// optimize serving searches no listed format: none left is bad input.
+	r := mlsysim(t, "optimize", "serving", "Llama3_8B", "--hardware", "V100", "--precision", "bf16", "--qps", "1", "--ttft-ms", "2000", "--itl-ms", "200")
+	if r.code != exitBadInput || r.stdout != "" || !strings.Contains(r.stderr, "--precision: none of bf16 runs on --hardware V100") || !strings.Contains(r.stderr, "not on V100: no bf16 arithmetic") {
+		t.Errorf("optimize serving bf16 on V100: exit %d, want %d naming --precision and V100\n%v", r.code, exitBadInput, r)
+	}
 	// The seed: bf16 on a V100 is its fp16 step under another label, as the registry priced it.
 	bf := mlsysim(t, "--profile", "seed", "-o", "json", "eval", "Llama3_8B", "V100", "--training", "-p", "bf16")
 	fp := mlsysim(t, "--profile", "seed", "-o", "json", "eval", "Llama3_8B", "V100", "--training", "-p", "fp16")
