@@ -122,9 +122,11 @@ func (a *app) loadCatalog(files []string) error {
 	}
 	a.cat = base.Clone()
 	for _, f := range files {
-		if _, err := a.cat.AddUserFile(f); err != nil {
+		added, err := a.cat.AddUserFile(f)
+		if err != nil {
 			return badInput("--catalog", err)
 		}
+		a.warnWidths(f, added)
 	}
 	return nil
 }

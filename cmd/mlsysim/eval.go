@@ -398,6 +398,7 @@ func (a *app) addFile(path string) ([]string, error) {
 	if err != nil {
 		return nil, badInput("", err)
 	}
+	a.warnWidths(path, keys)
 	return keys, nil
 }
 
