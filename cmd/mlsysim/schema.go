@@ -555,6 +555,8 @@ func hardwareSchema() *jsonSchema {
 		{"release_year", integer("", 0)},
 		{"peak", q(catalog.FLOPsPerSecond, "default peak: dense FP16/BF16 tensor rate (or TOPS)", "989 TFLOP/s")},
 		{"rates", rates},
+		{"unsupported_precisions", &jsonSchema{Type: "array", Description: "run precisions the vendor's documentation shows the device has no arithmetic for (refused under calibrated); needs field_sources.unsupported_precisions",
+			Items: &jsonSchema{Type: "string", Enum: catalog.RunPrecisions}}},
 		{"gemm_efficiency", gemm},
 		{"attention_efficiency", &jsonSchema{Type: "object", Description: "measured fraction of peak a fused attention kernel (FlashAttention) reaches, by precision",
 			PropertyNames: gemm.PropertyNames, AdditionalProperties: gemm.AdditionalProperties}},
