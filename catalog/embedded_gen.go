@@ -1223,6 +1223,13 @@ func embedded() *Catalog {
 				Rates: map[string]float64{
 					"int8": 9.2e+13,
 				},
+				UnsupportedPrecisions: []string{
+					"fp32",
+					"tf32",
+					"fp16",
+					"bf16",
+					"fp8",
+				},
 				MemCapacityBytes:      8.589934592e+09,
 				MemBandwidthBytesPerS: 3.4e+10,
 				HostLink: &Link{
@@ -1244,6 +1251,12 @@ func embedded() *Catalog {
 						"host_link": Source{
 							Kind:     "literature",
 							Ref:      "Jouppi et al. (2017), In-Datacenter Performance Analysis of a Tensor Processing Unit, §2: the TPU is a coprocessor on the PCIe I/O bus, connected through a PCIe Gen3 x16 bus; 8 GT/s × 16 lanes × 128/130 ÷ 8 = 15.75 GB/s per direction. TPU v1 has no chip-to-chip link",
+							URL:      "https://arxiv.org/abs/1704.04760",
+							Verified: "2026-12-07",
+						},
+						"unsupported_precisions": Source{
+							Kind:     "literature",
+							Ref:      "Jouppi et al. (2017), In-Datacenter Performance Analysis of a Tensor Processing Unit, §2: the Matrix Multiply Unit's 65,536 MACs perform 8-bit multiply-and-adds on signed or unsigned integers, at half speed with one 16-bit operand and quarter speed with two; the chip has no floating-point matrix arithmetic (inference on quantised 8-bit models). A floating-point run on it would be priced at the int8 peak (92 TOPS): another format's rate",
 							URL:      "https://arxiv.org/abs/1704.04760",
 							Verified: "2026-12-07",
 						},
@@ -1294,7 +1307,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:673",
+					File: "catalog/data/hardware/cloud.yaml:675",
 				},
 			},
 			&Hardware{
@@ -1376,7 +1389,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:692",
+					File: "catalog/data/hardware/cloud.yaml:694",
 				},
 			},
 			&Hardware{
@@ -1417,7 +1430,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:734",
+					File: "catalog/data/hardware/cloud.yaml:736",
 				},
 			},
 			&Hardware{
@@ -1486,7 +1499,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:759",
+					File: "catalog/data/hardware/cloud.yaml:761",
 				},
 			},
 			&Hardware{
@@ -1575,7 +1588,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:799",
+					File: "catalog/data/hardware/cloud.yaml:801",
 				},
 			},
 			&Hardware{
@@ -1684,7 +1697,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:843",
+					File: "catalog/data/hardware/cloud.yaml:845",
 				},
 			},
 			&Hardware{
@@ -1744,7 +1757,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:896",
+					File: "catalog/data/hardware/cloud.yaml:898",
 				},
 			},
 			&Hardware{
@@ -1815,7 +1828,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:928",
+					File: "catalog/data/hardware/cloud.yaml:930",
 				},
 			},
 			&Hardware{
@@ -1862,7 +1875,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:967",
+					File: "catalog/data/hardware/cloud.yaml:969",
 				},
 			},
 			&Hardware{
@@ -7287,10 +7300,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "2f2880ba172fc172522f95a420b9ca2d8aa19d135a250b7de55dd80ee69b748e",
+		Hash: "e2874c8b461cd9d352b2d7431e1ea69b1030e21091dbeb1665ed93c2c323e250",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:f1be56271417ecaf902e92831c04c26ca5f89783bee7e99f76d63aee20afea49",
+				"catalog/data/hardware/cloud.yaml:a0796c8523d764cac296c71c733de0426258bcc90bb0ad57b15f72eb69734e0a",
 				"catalog/data/hardware/edge.yaml:85ce35471b7cd4b897976c8516d60de36e92a7981a51a50296ff456c70c35500",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",

@@ -15,11 +15,13 @@ import (
 // Tesla V100 GPU Architecture whitepaper, "Volta Tensor Cores"); Turing's add INT8 and
 // INT4 (NVIDIA Turing GPU Architecture whitepaper, "Turing Tensor Cores"); TF32 and BF16
 // arrive with the A100 (NVIDIA A100 Tensor Core GPU Architecture whitepaper, "A100
-// Tensor Cores").
+// Tensor Cores"); the TPU v1's matrix unit multiplies 8- and 16-bit integers only (Jouppi et
+// al. 2017, §2).
 var vendorNoArithmetic = map[string][]string{
 	"V100":      {"tf32", "bf16"},
 	"V100_PCIe": {"tf32", "bf16"},
 	"T4":        {"tf32", "bf16"},
+	"TPUv1":     {"fp32", "tf32", "fp16", "bf16", "fp8"},
 }
 
 // TestPrecisionSupportTable: every catalog accelerator × every precision, both
@@ -70,8 +72,8 @@ func TestPrecisionSupportTable(t *testing.T) {
 							t.Errorf("%s %s: message lacks %q: %s", h.Key, p, w, msg)
 						}
 					}
-					if slices.Contains(Supported(h), p) || !slices.Contains(Supported(h), "fp16") {
-						t.Errorf("%s supports %v: want fp16 listed and %s not", h.Key, Supported(h), p)
+					if slices.Contains(Supported(h), p) || len(Supported(h)) == 0 {
+						t.Errorf("%s supports %v: want some format listed and %s not", h.Key, Supported(h), p)
 					}
 				}
 			}
@@ -79,6 +81,9 @@ func TestPrecisionSupportTable(t *testing.T) {
 	}
 	if got := Supported(mustHW(t, cat, "V100")); !slices.Equal(got, []string{"fp32", "fp16"}) {
 		t.Errorf("V100 supports %v, want [fp32 fp16] (its stated fp32 rate and the FP16 tensor peak)", got)
+	}
+	if got := Supported(mustHW(t, cat, "TPUv1")); !slices.Equal(got, []string{"int8"}) {
+		t.Errorf("TPUv1 supports %v, want [int8] (its stated int8 rate alone)", got)
 	}
 	if got := Supported(mustHW(t, cat, "T4")); !slices.Equal(got, []string{"fp32", "fp16", "int8", "int4"}) {
 		t.Errorf("T4 supports %v, want [fp32 fp16 int8 int4]", got)
