@@ -314,6 +314,14 @@ func InferredMLPWidth(m *catalog.Model) (ffn float64, inferred bool) {
 //
 // expertParams is the experts' share of the parameters (0 for a dense model).
 func mlpShape(m *catalog.Model) (ffn float64, gated bool, expertParams float64) {
+	return mlpShapeWith(m, attentionParams(m))
+}
+
+// attentionParams is a layer's attention weights from the model's widths: the query and
+// output projections (h² each) and the key and value projections (h · h·kv/heads each,
+// grouped-query attention's narrower K and V; heads unset is kernel.DefaultHeads, kv
+// unset is heads).
+func attentionParams(m *catalog.Model) float64 {
 	h := float64(m.HiddenDim)
 	heads := float64(m.Heads)
 	if heads == 0 {
@@ -323,7 +331,7 @@ func mlpShape(m *catalog.Model) (ffn float64, gated bool, expertParams float64) 
 	if kv == 0 {
 		kv = heads
 	}
-	return mlpShapeWith(m, h*(h+2*kv*h/heads)+h*h)
+	return h*(h+2*kv*h/heads) + h*h
 }
 
 // mlpShapeWith is mlpShape with a layer's attention weights counted as attn.

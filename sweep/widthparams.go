@@ -44,15 +44,7 @@ func WidthParameters(m *catalog.Model) (implied float64, disagrees, ok bool) {
 		if f == 0 {
 			return 0, false, false
 		}
-		heads := float64(m.Heads)
-		if heads == 0 {
-			heads = kernel.DefaultHeads
-		}
-		kv := float64(m.KVHeads)
-		if kv == 0 {
-			kv = heads
-		}
-		attn := h*(h+2*kv*h/heads) + h*h
+		attn := attentionParams(m)
 		experts := math.Max(1, float64(m.Experts))
 		for _, mats := range []float64{2, 3} {
 			for _, tied := range []float64{1, 2} {
