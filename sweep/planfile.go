@@ -347,48 +347,20 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 	val("microbatches", intOr(par.Microbatches, 1), "parallelism.microbatches")
 	val("virtual_stages", intOr(par.VirtualStages, 1), "parallelism.virtual_stages")
 	val("zero_stage", intOr(par.ZeroStage, 0), "parallelism.zero_stage")
-	if par.Overlap != nil {
-		val("overlap", strconv.FormatBool(*par.Overlap), "parallelism.overlap")
-	}
-	if par.Recompute != nil {
-		val("activation_recomputation", strconv.FormatBool(*par.Recompute), "parallelism.activation_recomputation")
-	}
-	if par.CP != nil {
-		val("cp", strconv.Itoa(*par.CP), "parallelism.cp")
-	}
-	if par.DPShard != nil {
-		val("dp_shard", strconv.Itoa(*par.DPShard), "parallelism.dp_shard")
-	}
-	if par.ActivationCheckpointing != "" {
-		val("activation_checkpointing", par.ActivationCheckpointing, "parallelism.activation_checkpointing")
-	}
-	if par.CPAttention != "" {
-		val("cp_attention", par.CPAttention, "parallelism.cp_attention")
-	}
-	if par.TransformerExecution != "" {
-		val("transformer_execution", par.TransformerExecution, "parallelism.transformer_execution")
-	}
-	if par.MoEDispatcher != "" {
-		val("moe_dispatcher", par.MoEDispatcher, "parallelism.moe_dispatcher")
-	}
-	if par.MoEA2AOverlap != nil {
-		val("moe_a2a_overlap", strconv.FormatBool(*par.MoEA2AOverlap), "parallelism.moe_a2a_overlap")
-	}
-	if par.PipelineSchedule != "" {
-		val("pipeline_schedule", par.PipelineSchedule, "parallelism.pipeline_schedule")
-	}
-	if par.OptimizerStatePrecision != "" {
-		val("optimizer_state_precision", par.OptimizerStatePrecision, "parallelism.optimizer_state_precision")
-	}
-	if par.AttentionKernel != "" {
-		val("attention_kernel", par.AttentionKernel, "parallelism.attention_kernel")
-	}
-	for _, b := range []struct {
-		v    *bool
-		name string
-	}{{par.SequenceParallel, "sequence_parallel"}, {par.FlashAttention, "flash_attention"}, {par.FP32Gradients, "fp32_gradients"}} {
-		if b.v != nil {
-			val(b.name, strconv.FormatBool(*b.v), "parallelism."+b.name)
+	// The optional keys, in the order the axes have always been listed (a key left out
+	// takes the study's default): text "" is a key the plan does not set.
+	for _, o := range []struct{ key, text string }{
+		{"overlap", boolText(par.Overlap)}, {"activation_recomputation", boolText(par.Recompute)},
+		{"cp", intText(par.CP)}, {"dp_shard", intText(par.DPShard)},
+		{"activation_checkpointing", par.ActivationCheckpointing}, {"cp_attention", par.CPAttention},
+		{"transformer_execution", par.TransformerExecution}, {"moe_dispatcher", par.MoEDispatcher},
+		{"moe_a2a_overlap", boolText(par.MoEA2AOverlap)}, {"pipeline_schedule", par.PipelineSchedule},
+		{"optimizer_state_precision", par.OptimizerStatePrecision}, {"attention_kernel", par.AttentionKernel},
+		{"sequence_parallel", boolText(par.SequenceParallel)}, {"flash_attention", boolText(par.FlashAttention)},
+		{"fp32_gradients", boolText(par.FP32Gradients)},
+	} {
+		if o.text != "" {
+			val(o.key, o.text, "parallelism."+o.key)
 		}
 	}
 	// Degrees are bounded before they are multiplied (counts are, in counts); how they
@@ -419,16 +391,11 @@ func (pf *PlanFile) Resolve(cat *catalog.Catalog, warn func(string)) (study stri
 		} else {
 			val("duration_days", "30", "ops") // the seed's plan default
 		}
-		if ops.Electricity != nil {
-			val("electricity_usd_per_kwh", strconv.FormatFloat(*ops.Electricity, 'g', -1, 64), "ops.electricity_usd_per_kwh")
-		}
-		if ops.CarbonTax != nil {
-			val("carbon_tax_usd_per_t", strconv.FormatFloat(*ops.CarbonTax, 'g', -1, 64), "ops.carbon_tax_usd_per_t")
-		}
 		for _, f := range []struct {
 			v          *float64
 			key, param string
-		}{{ops.CarbonIntensity, "carbon_intensity_g_per_kwh", "carbon_intensity_g_per_kwh"}, {ops.PUE, "pue", "pue_override"},
+		}{{ops.Electricity, "electricity_usd_per_kwh", "electricity_usd_per_kwh"}, {ops.CarbonTax, "carbon_tax_usd_per_t", "carbon_tax_usd_per_t"},
+			{ops.CarbonIntensity, "carbon_intensity_g_per_kwh", "carbon_intensity_g_per_kwh"}, {ops.PUE, "pue", "pue_override"},
 			{ops.WUE, "wue_l_per_kwh", "wue_l_per_kwh"}, {ops.Power, "power_per_accelerator_w", "power_per_accelerator_w"},
 			{ops.Rental, "rental_usd_per_accelerator_hour", "rental_usd_per_accelerator_hour"}} {
 			if f.v != nil {
@@ -695,6 +662,22 @@ func (pf *PlanFile) checkOps(cat *catalog.Catalog) error {
 }
 
 // or is *p, or def when the plan leaves the key out.
+// boolText is *p as a plan axis value, "" where the plan leaves it out.
+func boolText(p *bool) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatBool(*p)
+}
+
+// intText is *p as a plan axis value, "" where the plan leaves it out.
+func intText(p *int) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(*p)
+}
+
 func or(p *int, def int) int {
 	if p == nil {
 		return def
