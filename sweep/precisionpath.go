@@ -21,7 +21,7 @@ import (
 //     serve them). Both profiles.
 //   - a format the entry lists in unsupported_precisions: the vendor's documentation
 //     shows no arithmetic for it (bf16 and tf32 on the V100 and the T4, whose tensor
-//     cores take fp16). PeakFor would price it at the default peak, another format's
+//     cores take fp16; every floating-point format on the integer-only TPU v1). PeakFor would price it at the default peak, another format's
 //     rate: bf16 on a V100 was its fp16 answer under another name. Calibrated only: the
 //     seed view has no such list (catalog.Hardware.SeedView), so the seed keeps the
 //     registry's answer.
@@ -34,15 +34,15 @@ func PrecisionPath(cat *catalog.Catalog, hwKey, precision, profile string) error
 		h = h.SeedView()
 	}
 	p := strings.ToLower(strings.TrimSpace(precision))
-	switch {
-	case h.Unsupported(p):
+	if !precisionRefused(h, p) {
+		return nil
+	}
+	if h.Unsupported(p) {
 		return fmt.Errorf("%s has no %s arithmetic (catalog unsupported_precisions, from the vendor's documentation: %s), so a %s run there would be priced at another format's rate; precisions it supports: %s",
 			h.Key, p, shortRef(h.FieldSources["unsupported_precisions"].Ref), p, strings.Join(Supported(h), ", "))
-	case p == kernel.FP4.String() && !h.StatesRate(p):
-		return fmt.Errorf("%s states no fp4 rate in the catalog (no fp4 tensor cores), so fp4 there would be its int4 result under another name; use int4 for 4-bit weights on it, or an accelerator with an fp4 rate: %s",
-			h.Key, strings.Join(WithRate(cat, "fp4"), ", "))
 	}
-	return nil
+	return fmt.Errorf("%s states no fp4 rate in the catalog (no fp4 tensor cores), so fp4 there would be its int4 result under another name; use int4 for 4-bit weights on it, or an accelerator with an fp4 rate: %s",
+		h.Key, strings.Join(WithRate(cat, "fp4"), ", "))
 }
 
 // precisionRefused is PrecisionPath's rule on one catalog entry (already the seed view
