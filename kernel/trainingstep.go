@@ -757,6 +757,17 @@ func (o *StepOut) step(i int, in *StepIn) {
 	if structured {
 		model, hw = archFLOPs(allTokens, s, h, a, kv, ffn, topk, experts, in.Vocab[i], L, in.Gated[i], in.FlashAttention[i], in.LoRA[i], in.Recompute[i], arch)
 	}
+	// Hardware FLOPs are what the step executes: a fused causal kernel computes half of
+	// the s² scores the model-FLOP convention counts (causalFlashUncounted).
+	var unexecuted float64
+	if in.FlashAttention[i] {
+		sc, layers := attnScores, L
+		if structured {
+			sc, layers = archAttentionScores(s, h, a, arch), L+arch.MTP
+		}
+		unexecuted = allTokens * layers * causalFlashUncounted(sc, in.Recompute[i])
+		hw -= unexecuted
+	}
 	active := in.Params[i] - in.ExpertParams[i] + in.ExpertParams[i]*topk/math.Max(experts, 1)
 	// The FLOPs the step's peak time is counted at: every FLOP at the precision's peak,
 	// or under an FP8 recipe the linear GEMMs' at the FP8 peak (mixedPeakFLOPs).
@@ -767,7 +778,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 			sc, logits, layers = archAttentionScores(s, h, a, arch), (1+arch.MTP)*2*h*in.Vocab[i], L+arch.MTP
 		}
 		rest, recomputed := fp8RestFLOPs(allTokens, layers, sc, logits, h, in.LoRA[i], in.Recompute[i], in.FlashAttention[i])
-		modelAt, hwAt = mixedPeakFLOPs(model, rest, peak, p8), mixedPeakFLOPs(hw, rest+recomputed, peak, p8)
+		modelAt, hwAt = mixedPeakFLOPs(model, rest, peak, p8), mixedPeakFLOPs(hw, rest+recomputed-unexecuted, peak, p8)
 	}
 	peakAll := stepT * N * peak
 
@@ -810,6 +821,27 @@ func (o *StepOut) step(i int, in *StepIn) {
 	o.TokensPerS[i] = allTokens / stepT
 	o.SamplesPS[i] = B / stepT
 	o.LayerFwd[i], o.LayerBwd[i] = lt.fwd, lt.bwd
+}
+
+// causalFlashUncounted is, per token and layer, the attention FLOPs the full-s² count
+// (sc a forward's scores and values, 4·s·h; three forwards' worth for the forward and
+// backward, one more under full recomputation) holds but a fused causal kernel does not
+// execute. Model FLOPs keep the full count, the convention MFU is published in (Chowdhery
+// et al. 2022, PaLM, Appendix B: 6N + 12·L·H·Q·T per token, the full sequence T;
+// Narayanan et al. 2021, Megatron-LM, Eq. 3: the s/(6h) term over all s² scores), so MFU
+// can exceed 1 where attention dominates (Llama 3 8B at 128K tokens). Hardware FLOPs are
+// what the hardware executes: FlashAttention computes the blocks on and below the
+// diagonal, "approximately only half of the entries", and its backward does 2.5× the
+// forward's FLOPs, the scores' recomputation included (Dao 2023, FlashAttention-2 §4.1;
+// layerStep prices the same FLOPs), so 0.5·sc + 2.5·0.5·sc, and a full recomputation's
+// forward 0.5·sc more. Unfused attention computes the whole s² matrix before masking it:
+// nothing is uncounted there (flash false: the caller skips this).
+func causalFlashUncounted(sc float64, rec Recompute) float64 {
+	counted, executed := 3*sc, 0.5*sc*(1+FlashAttentionBackwardFLOPs)
+	if rec == RecomputeFull {
+		counted, executed = counted+sc, executed+0.5*sc
+	}
+	return counted - executed
 }
 
 // LayerForwardFLOPs is the forward GEMM FLOPs per token of one transformer layer

@@ -57,7 +57,7 @@ func TestTrainingNeedsTheFormatsRate(t *testing.T) {
 // experts, cp not dividing seq_len, batches that do not split into dp × microbatches,
 // interleaving, hybrid sharding, accumulation, recomputation, clusters smaller than the
 // layout) and holds every feasible row to what its columns promise (docs/COLUMNS.md):
-// finite; MFU ≤ HFU ≤ 1; the step no shorter than its hardware FLOPs at the peak of
+// finite; MFU ≤ HFU ≤ 1 (7/12 · MFU ≤ HFU with fused causal attention); the step no shorter than its hardware FLOPs at the peak of
 // every accelerator; tokens = batch × seq_len and tokens/s = tokens / step; the memory
 // columns sum to the total and the total fits; the layout multiplies out to the
 // accelerators; energy = accelerators × TDP × (0.3 + 0.7 · HFU) × hours, facility energy
@@ -168,8 +168,15 @@ func trainingRowInvariants(t *testing.T, profile string, row map[string]any, pea
 	if got, want := num("memory_utilization"), num("memory_per_accelerator_gb")/num("memory_capacity_gb"); !near(got, want) {
 		fail("memory_utilization %v, want %v", got, want)
 	}
-	if num("hardware_flops_per_step") < num("model_flops_per_step") {
-		fail("hardware FLOPs %v below model FLOPs %v", num("hardware_flops_per_step"), num("model_flops_per_step"))
+	// Hardware FLOPs are executed FLOPs: a fused causal kernel runs 7/12 of the full-s²
+	// attention the model FLOPs count (half the scores; a backward of 2.5× the forward,
+	// FlashAttention-2 §4.1), so only unfused attention keeps hardware ≥ model.
+	executedShare := 1.0
+	if row["flash_attention"] == true {
+		executedShare = 7.0 / 12
+	}
+	if num("hardware_flops_per_step") < executedShare*num("model_flops_per_step")*(1-1e-12) {
+		fail("hardware FLOPs %v below %v × model FLOPs %v", num("hardware_flops_per_step"), executedShare, num("model_flops_per_step"))
 	}
 	hfu := num("hfu")
 	hours := num("duration_days") * 24
@@ -199,8 +206,8 @@ func trainingRowInvariants(t *testing.T, profile string, row map[string]any, pea
 		return // the seed's MFU, throughput and local batch follow physics.md §7.2 (docs/COLUMNS.md)
 	}
 	mfu := num("mfu")
-	if !(mfu > 0 && mfu <= hfu*(1+1e-12) && hfu <= 1) {
-		fail("MFU %v, HFU %v: want 0 < MFU ≤ HFU ≤ 1", mfu, hfu)
+	if !(mfu > 0 && executedShare*mfu <= hfu*(1+1e-12) && hfu <= 1) {
+		fail("MFU %v, HFU %v: want 0 < %v × MFU ≤ HFU ≤ 1", mfu, hfu, executedShare)
 	}
 	if floor := num("hardware_flops_per_step") / (n * peak[hw]); step < floor {
 		fail("step %v s below its hardware FLOPs at peak, %v s", step, floor)

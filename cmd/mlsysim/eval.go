@@ -73,8 +73,10 @@ a cast from --precision ("FP8 primary weights"). --transformer-execution eager r
 norms, activation, rotary embedding and residual adds op by op as a PyTorch eager Llama
 block (FP32 norms and rotary, autograd's gradient accumulations, a fixed cost per kernel)
 instead of fused (the default), as the fleet study's transformer_execution does. The seed profile counts one
-token per sequence at efficiency × peak. MFU counts model FLOPs (3 × forward), HFU adds
-the recomputed forward; both over the peak at --precision, or with --fp8-recipe the linear
+token per sequence at efficiency × peak. MFU counts model FLOPs (3 × forward, attention
+over all s² scores as PaLM and Megatron-LM count it, so at long context it can pass 100 %),
+HFU the FLOPs executed (the recomputed forward added; fused causal attention computes half
+the scores); both over the peak at --precision, or with --fp8-recipe the linear
 GEMMs' FLOPs over the FP8 peak and the rest over the precision's (PaLM's "at peak FLOPs").
 
 A CNN that lists its convolutions (ResNet50, ResNet18, AlexNet, MobileNetV2) is priced

@@ -189,6 +189,7 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 		if ops {
 			macro.summary = "cost and carbon are computed for fleets (more than one accelerator), as in the seed"
 		}
+		p.summary += mfuConventionNote(row)
 		return []lens{f, p, macro}
 	}
 	valid := row["wall_14_communication_pass"] != false
@@ -216,6 +217,7 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 			{"bubble", f64(row, "bubble_ms")}, {"dp_comm", f64(row, "dp_comm_ms")}, {"tp_comm", f64(row, "tp_comm_ms")},
 			{"ep_comm", f64(row, "ep_comm_ms")}, {"cp_comm", f64(row, "cp_comm_ms")}, {"pp_comm", f64(row, "pp_comm_ms")},
 			{"optimizer", f64(row, "optimizer_ms")}}}
+	p.summary += mfuConventionNote(row)
 	if ops {
 		macro = lens{name: "Macro", prefix: "macro", status: "PASS",
 			summary: fmt.Sprintf("TCO: $%s over %v days in %v", groupDigits(f64(row, "tco_usd")), row["duration_days"], row["region"]),
@@ -226,6 +228,16 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 				{"grid_carbon", f64(row, "grid_carbon_g_per_kwh")}}}
 	}
 	return []lens{f, p, macro}
+}
+
+// mfuConventionNote is what a performance summary adds where MFU passes 100 %: model
+// FLOPs count all s² attention scores, the published convention, while the causal step
+// executes about half of them (scorecard.utilisation; docs/PHYSICS.md §35).
+func mfuConventionNote(row map[string]any) string {
+	if f64(row, "mfu") <= 1 {
+		return ""
+	}
+	return "; MFU above 100 %: model FLOPs count all s² attention scores (the published convention), the causal step executes about half — hfu counts the FLOPs executed"
 }
 
 // splitText names a fleet split so that its degrees multiply out to the accelerators:

@@ -239,7 +239,7 @@ func (s *scorecard) metrics() [][2]string {
 		{"throughput", fmt.Sprintf("%.4g per second", s.f("throughput_per_s"))},
 		{"tokens", fmt.Sprintf("%s per step, %s per second", groupDigits(s.f("tokens_per_step")), fmtTokenRate(s.f("tokens_per_s")))},
 		{"arithmetic intensity", fmt.Sprintf("%.4g FLOP/byte (ridge point %.4g)", s.f("arithmetic_intensity_flop_per_byte"), ridge)},
-		{"MFU / HFU", fmt.Sprintf("%s / %s", fmtPct(s.f("mfu")), fmtPct(s.f("hfu")))},
+		{"MFU / HFU", s.utilisation()},
 		{"energy", s.energy()},
 	}
 	if act := s.f("activation_memory_gb"); act > 0 {
@@ -287,6 +287,19 @@ func (s *scorecard) metrics() [][2]string {
 		m = append(m, [2]string{"offloaded", fmt.Sprintf("%.1f GB streamed over the host link", spill)})
 	}
 	return m
+}
+
+// utilisation renders MFU and HFU. MFU's numerator counts all s² attention scores (the
+// published convention: PaLM App. B, Megatron-LM Eq. 3), which a causal step does not
+// execute, so at long context it can pass 100 %; the line says so rather than print an
+// impossible-looking share bare. HFU counts what the step executes (docs/PHYSICS.md §35,
+// "FLOP conventions").
+func (s *scorecard) utilisation() string {
+	line := fmt.Sprintf("%s / %s", fmtPct(s.f("mfu")), fmtPct(s.f("hfu")))
+	if s.f("mfu") > 1 {
+		line += " (MFU counts all s² attention scores, the published convention; the causal step executes about half of them, so MFU passes 100 %; HFU counts the FLOPs executed)"
+	}
+	return line
 }
 
 // transformerLayered reports a calibrated transformer training step (the node study's
@@ -414,28 +427,39 @@ func (s *scorecard) help() []string {
 			if fit := math.Floor((capGB - (used - act)) / (act / batch)); fit >= 1 {
 				h = append(h, fmt.Sprintf("a smaller batch: the activations take %.3g GB (%.3g MB per sample), so -b %d fits", act, act/batch*1e3, int(fit)))
 			}
-			if s.row["training"] == true && s.transformer {
+			// Advice names only what the point does not already do (--activation-recomputation
+			// was offered to a run that recomputed, and data parallelism to one sequence).
+			if s.row["training"] == true && s.transformer && s.row["activation_recomputation"] != true {
 				h = append(h, "recompute activations in the backward pass (--activation-recomputation)")
 			}
-			h = append(h, "an accelerator with more memory (mlsysim zoo hardware), or data parallelism over several, each with part of the batch")
+			if batch > 1 {
+				h = append(h, "an accelerator with more memory (mlsysim zoo hardware), or data parallelism over several, each with part of the batch")
+			} else {
+				h = append(h, "an accelerator with more memory (mlsysim zoo hardware), or the sequence split over several (context parallelism: the fleet study's cp)")
+			}
 			break
 		}
 		if hint := s.smallerFormat(used, capGB, act); hint != "" {
 			h = append(h, hint)
 		}
 		if s.row["training"] == true {
-			flags := []string{"--zero-stage 3 --dp-size N"}
-			if s.transformer {
+			var flags []string
+			if !(s.f("zero_stage") >= 3) {
+				flags = append(flags, "--zero-stage 3 --dp-size N")
+			} else {
+				flags = append(flags, fmt.Sprintf("a --dp-size above %g (ZeRO-3's shards shrink with the ranks)", s.f("dp_size")))
+			}
+			if s.transformer && s.row["activation_recomputation"] != true {
 				flags = append(flags, "--activation-recomputation")
 			}
-			if !s.layeredCNN {
+			if !s.layeredCNN && s.row["lora"] != true {
 				flags = append(flags, "--lora")
 			}
 			last := len(flags) - 1
 			if last > 0 {
 				flags[last] = "or " + flags[last]
 			}
-			h = append(h, "shard the training state: "+strings.Join(flags, ", "))
+			h = append(h, "shrink the training state: "+strings.Join(flags, ", "))
 		}
 		h = append(h, "an accelerator with more memory (mlsysim zoo hardware), or split the model over several (tensor/pipeline parallelism)")
 	case s.transformerLayered():
@@ -443,7 +467,9 @@ func (s *scorecard) help() []string {
 			// The optimizer's pass is per step; the layers' time grows with the batch.
 			h = append(h, fmt.Sprintf("a larger batch (or gradient accumulation) amortises the optimizer's pass, %s of the step", fmtPct(tm/s.f("latency_ms"))))
 		}
-		h = append(h, "a format with a higher peak rate where the device has one (fp8 is 2× fp16 on H100)")
+		if !s.fp8Recipe() && prec != "fp8" { // FP8 GEMMs already run at the highest rate a training step uses
+			h = append(h, "a format with a higher peak rate where the device has one (fp8 is 2× fp16 on H100)")
+		}
 		h = append(h, "more accelerators: the fleet study splits the step over tp, pp, cp and dp")
 	case s.row["overhead_dominated"] == true:
 		h = append(h, fmt.Sprintf("a larger batch amortises the fixed overhead (try -b %d)", int(batch)*8))
