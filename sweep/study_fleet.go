@@ -243,6 +243,12 @@ type fleetEval struct {
 	econ  kernel.EconIn
 	econO kernel.EconOut
 	r     fleetStep
+
+	// memRecompute is memInputs' own recomputation column: the calibrated path then
+	// points mem.Recompute at the step's (activation_checkpointing), and writing the
+	// next batch's seed rule through that alias replaced the step's choice, so from a
+	// worker's second batch on memory counted selective for none and full alike.
+	memRecompute []kernel.Recompute
 }
 
 // fleetStep is one batch's training step under either profile, in the terms the
@@ -537,7 +543,8 @@ func (e *fleetEval) memInputs(c cols) *kernel.TrainMemIn {
 	mm.Params, mm.Layers, mm.Hidden, mm.Bytes = nd.Params, nd.Layers, nd.Hidden, nd.Bytes
 	mm.Heads = grow(mm.Heads, n)
 	mm.OptimizerBytes = grow(mm.OptimizerBytes, n)
-	mm.Recompute = grow(mm.Recompute, n)
+	e.memRecompute = grow(e.memRecompute, n)
+	mm.Recompute = e.memRecompute
 	mm.DP = grow(mm.DP, n)
 	mm.TrainableFraction = grow(mm.TrainableFraction, n)
 	mm.CommBufferFraction = grow(mm.CommBufferFraction, n)
