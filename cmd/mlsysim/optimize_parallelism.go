@@ -266,11 +266,13 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 		rules = append(rules, "virtual_stages == 1 || (pp > 1 && int(microbatches) % int(pp) == 0)")
 	}
 	// Layouts the search would list twice: ZeRO shards over the dp · cp ranks, so where
-	// they are one (tp · cp · pp = the accelerators) every stage is ZeRO-0's layout; and
+	// they are one (tp · pp = the accelerators) every stage is ZeRO-0's layout (dp 1
+	// beside cp > 1 still shards: the filter once read tp · cp · pp and dropped ZeRO
+	// 1–3 from every context-parallel layout that fills the fleet); and
 	// FlashAttention never stores the attention scores that selective recomputation
 	// drops (kernel.calibratedActivations), so with it selective is none's layout.
 	if calibrated && slices.Contains(zs, 0) && len(zs) > 1 {
-		rules = append(rules, fmt.Sprintf("zero_stage == 0 || tp * cp * pp < %d", total))
+		rules = append(rules, fmt.Sprintf("zero_stage == 0 || tp * pp < %d", total))
 	}
 	if calibrated && slices.Contains(ckpts, "none") && slices.Contains(ckpts, "selective") {
 		rules = append(rules, `activation_checkpointing != "selective" || !flash_attention`)
@@ -334,6 +336,9 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 	fmt.Fprintf(a.stdout, "Best split: %s — step %s, MFU %s, %.4g samples/s\n",
 		splitText(cfg[0].v, asNum(cfg[4].v), cfg[1].v, cfg[2].v, asNum(cfg[3].v), calibrated),
 		fmtMs(asNum(best[1].v)), fmtPct(asNum(best[2].v)), asNum(best[3].v))
+	if asNum(best[2].v) > 1 {
+		fmt.Fprintln(a.stdout, "  (MFU above 100 %: model FLOPs count all s² attention scores, the published convention; the causal step executes about half of them)")
+	}
 	if !calibrated {
 		fmt.Fprintln(a.stdout)
 	}

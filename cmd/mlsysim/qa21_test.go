@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -99,5 +100,42 @@ func TestTrainingAdviceNamesWhatIsNotDone(t *testing.T) {
 				t.Errorf("%v: advice offers %q, which the point already does or cannot use\n%s", tc.args, n, got)
 			}
 		}
+	}
+}
+
+// TestOptimizeShardsOverContextParallelRanks: ZeRO shards over the dp · cp ranks, so a
+// context-parallel layout that fills the fleet (dp 1, cp 8) still has ZeRO 1–3 to choose
+// from; optimize parallelism's filter of repeated layouts read tp · cp · pp = accelerators
+// as "dp · cp is 1" and searched ZeRO-0 alone there. For Llama 3 8B, one 131,072-token
+// sequence over cp 8 on a B200 node, it then answered ZeRO-0 with full recomputation
+// (2.19 s: without recomputation ZeRO-0 needs 228 GB) while ZeRO-1 without recomputation
+// fits (143.6 GB) and takes 1.66 s — exit 0 with a layout 32 % slower than one it was
+// asked to search. The best split must be no slower than eval prices that layout.
+func TestOptimizeShardsOverContextParallelRanks(t *testing.T) {
+	plan := func(zero int, ckpt string) string {
+		return writePlan(t, fmt.Sprintf("cp-z%d-%s.yaml", zero, ckpt), "version: \"1.0\"\nname: long\nworkload: {name: Llama3_8B, batch_size: 1, seq_len: 131072}\n"+
+			"hardware: {name: B200, node_count: 1, accelerators_per_node: 8, precision: bf16}\n"+
+			fmt.Sprintf("parallelism: {tp: 1, pp: 1, cp: 8, zero_stage: %d, activation_checkpointing: %s}\n", zero, ckpt))
+	}
+	r := mlsysim(t, "eval", plan(1, "none"), "-o", "json")
+	var row map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &row); err != nil || r.code != exitOK || row["f_status"] != "PASS" {
+		t.Fatalf("eval of ZeRO-1 without recomputation: exit %d, %v\n%v", r.code, err, r)
+	}
+	zero1 := row["p_step_latency"].(float64)
+	r = mlsysim(t, "optimize", "parallelism", plan(0, "full"), "-o", "json")
+	var opt struct {
+		BestStep float64        `json:"best_step_time"`
+		Best     map[string]any `json:"best_config"`
+		Searched map[string]any `json:"searched"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &opt); err != nil || r.code != exitOK {
+		t.Fatalf("optimize: exit %d, %v\n%v", r.code, err, r)
+	}
+	if opt.BestStep > zero1*(1+1e-12) {
+		t.Errorf("optimize's best %v (%.1f ms) is slower than ZeRO-1 without recomputation, %.1f ms, a layout of its search space", opt.Best, opt.BestStep, zero1)
+	}
+	if z := opt.Best["zero_stage"].(float64); z == 0 {
+		t.Errorf("best ZeRO stage 0: dp 1 × cp 8 shards over 8 ranks")
 	}
 }
