@@ -51,22 +51,30 @@ const (
 // Chunked prefill (calibrated, PrefillChunk c > 0, no drafting) is stall-free batching
 // (Sarathi-Serve, Agrawal et al. OSDI 2024; vLLM's and TensorRT-LLM's chunked context):
 // every step carries the decoding sequences and up to c prompt tokens in one forward pass,
-// so the prompts share its weight reads. A step of T seconds takes in the k = λ·n·T prompt
-// tokens that arrive during it, and
+// so the prompts share its weight reads. The scheduler takes a waiting prompt's tokens up to
+// the budget, so a prompt rides in C = ⌈n/c⌉ steps of its own — c tokens each, the last the
+// rest (chunkSteps: S_p seconds in all) — and every other step decodes alone, t_d(b̄) =
+// t_mix(b̄, 0). With λ·T prompts arriving per step:
 //
-//	T    = t_mix(b̄, k)                      b̄ decode tokens at their context, k prompt tokens
+//	T    = (1 − λ·C·T)·t_d(b̄) + λ·T·S_p(b̄)   the mean step, decode-only and chunk-carrying
 //	TPOT = T,   N_d = λ·(O − 1)·T
-//	s    = (n/c)·t_mix(b̄, c),   ρ_p = λ·s     a prompt's share of full-budget steps
-//	TTFT = T/2 + ρ_p·s/(2(1 − ρ_p)) + C·t_mix(b̄, n/C),   C = ⌈n/c⌉
+//	ρ_p  = λ·S_p                              the share of time in a prompt's chunk steps
+//	TTFT = E[t²]/(2·E[t]) + ρ_p·S_p/(2(1 − ρ_p)) + S_p + W_slot
 //
-// — the running step's residual, the prompts ahead (an M/D/1 queue whose server is the
-// chunk budget, c tokens per full step), and the C steps that carry the prompt's own
-// chunks, each with the decode batch. t_mix prices
+// — the step in progress's mean residual over the two kinds of step (PASTA), the prompts
+// ahead (an M/D/1 queue whose service is a prompt's chunk steps), the prompt's own chunk
+// steps, and the wait for a free slot (§34.3). A step's time is not linear in its prompt
+// tokens (the weights are read once, then the FLOPs grow; a MoE step wakes more experts),
+// so the steps must be priced as the scheduler forms them, not at the mean prompt tokens a
+// step carries (Jensen: that gave Llama3_8B fp16 on an H100 at batch 16 15.7 requests/s
+// where the simulation sustains 12.6, and DeepSeek-V3 fp8 on 16 H200s 4.35 where it
+// sustains 7.2). t_mix prices
 // the pass as Serving does (mixedStage): the matmuls over b̄ + k rows, the decode
 // attention over the cache, the prompt tokens' causal attention within their prompt
 // (n + 1)/2 keys on average, plus the kernels, exchanges and the engine's step overhead.
-// The steady state is the least fixed point in T (T ↦ t_mix is nondecreasing); there is
-// none (overloaded) past the largest batch, when k would exceed c, or at ρ_p ≥ 1.
+// The steady state is the least fixed point in T (the map is nondecreasing while
+// λ·C·T ≤ 1); there is none (overloaded) past the largest batch, when every step would
+// carry a chunk, or at ρ_p ≥ 1.
 //
 // TPOT depends on N_d through t_d, so the steady state is a fixed point of the
 // nondecreasing map N ↦ λ·(O − 1)·t_d(min(N + 1, B))/(1 − ρ_p); iterated from 0 it rises
@@ -279,43 +287,85 @@ func leastFixedPoint(f func(float64) float64, limit float64) (float64, bool) {
 
 // underLoadMixed is underLoad for an engine that batches prompt chunks of up to chunk
 // tokens with the decode step (n new tokens per prompt, decode at context ctx); p holds
-// the prefill alone and the largest batch.
+// the prefill alone and the largest batch. A prompt rides in its C = ⌈n/c⌉ chunk steps
+// (chunkSteps) and every other step decodes alone, so the mean step is
+//
+//	T = (1 − λ·C·T)·t_mix(b̄, 0) + λ·T·S_p(b̄)
+//
+// — λ·T prompts arrive per step, each taking C steps of S_p seconds in all — a
+// nondecreasing map of T while λ·C·T ≤ 1 (each chunk step is at least a decode step), whose
+// least fixed point is found as underLoad's.
 func (m *llm) underLoadMixed(p loadPoint, n, ctx, chunk, osl, qps, full float64) loadPoint {
-	pass := func(t float64) phase {
-		return m.mixedPhase(min(qps*(osl-1)*t+1, p.maxBatch), ctx, min(qps*n*t, chunk), n)
+	batch := func(t float64) float64 { return min(qps*(osl-1)*t+1, p.maxBatch) }
+	mean := func(t float64) float64 {
+		b := batch(t)
+		c := m.chunkSteps(b, ctx, n, chunk)
+		return (1-qps*c.count*t)*m.mixedPhase(b, ctx, 0, n).t + qps*t*c.t
 	}
-	// The step may last until the decode batch or the prompt tokens it takes in fill up.
-	limit := chunk / (qps * n)
+	// The step may last until every step carries a chunk or the decode batch fills up.
+	c1 := m.chunkSteps(1, ctx, n, chunk)
+	limit := 1 / (qps * c1.count)
 	if osl > 1 {
 		limit = min(limit, p.maxBatch/(qps*(osl-1)))
 	}
 	p.capacity = m.mixedCapacity(p.maxBatch, n, ctx, chunk, osl)
-	t, steady := leastFixedPoint(func(t float64) float64 { return pass(t).t }, limit)
+	t, steady := leastFixedPoint(mean, limit)
 	if !steady {
 		return m.overloaded(p, full, qps*(osl-1)*t)
 	}
-	d := pass(t)
 	// A steady state at qps shows the replica sustains it, whatever the sampled capacity.
 	p.capacity = max(p.capacity, qps)
-	p.nd, p.step, p.tpot, p.computeBound, p.power = qps*(osl-1)*t, d.t, d.t, d.computeBound, d.power
-	b := min(p.nd+1, p.maxBatch)
-	chunks := math.Ceil(n / chunk)
-	service := n / chunk * m.mixedPhase(b, ctx, chunk, n).t
-	p.rho = qps * service
+	b := batch(t)
+	d := m.mixedPhase(b, ctx, 0, n)
+	c := m.chunkSteps(b, ctx, n, chunk)
+	q := qps * c.count * t // the share of steps that carry a chunk
+	p.nd, p.step, p.tpot, p.computeBound = qps*(osl-1)*t, t, t, d.computeBound
+	p.power = ((1-q)*d.t*d.power + qps*t*c.energy) / t
+	p.rho = qps * c.t
 	if p.rho >= 1 {
 		return m.overloaded(p, full, p.nd)
 	}
-	// A slot is held for the O − 1 steps after the prompt's last chunk (§34.3): the
-	// decode batch's own occupancy, N_d = λ·(O − 1)·T.
-	w := SlotWait(qps, (osl-1)*p.tpot, int(p.maxBatch))
+	// A request waits for a slot only while all B' are taken, and then every slot that
+	// frees is refilled at once, so the replica runs at its capacity and a slot is held
+	// B'/λ_cap, as with whole prompts (§34.3).
+	w := SlotWait(qps, p.maxBatch/p.capacity, int(p.maxBatch))
 	if math.IsInf(w, 1) {
 		return m.overloaded(p, full, p.nd)
 	}
 	p.slotWait = w
-	p.ttft = t/2 + queueWait(p.rho, service) + chunks*m.mixedPhase(b, ctx, n/chunks, n).t + w
+	// The step in progress: an arrival finds a step at a uniform phase (PASTA), so its mean
+	// residual is E[t²]/(2·E[t]) over the steps, decode-only and chunk-carrying.
+	residual := ((1-q)*d.t*d.t + qps*t*c.t2) / (2 * t)
+	p.ttft = residual + queueWait(p.rho, c.t) + c.t + w
 	p.n = qps * (p.ttft + (osl-1)*p.tpot)
 	p.mem, _ = m.memoryAt(full, min(p.nd+1, p.maxBatch))
 	return p
+}
+
+// chunkSteps is what one prompt of n new tokens costs in the steps that carry it beside a
+// decode batch of b sequences at context ctx: C = ⌈n/c⌉ steps of c tokens, the last of the
+// n − (C − 1)·c left, as the scheduler takes a waiting prompt's tokens up to the chunk
+// budget (§34.2's simulation; vLLM's chunked prefill). t is their total time, t2 the sum of
+// their squares, energy their time × draw per accelerator.
+type chunkSteps struct{ count, t, t2, energy float64 }
+
+func (m *llm) chunkSteps(b, ctx, n, chunk float64) chunkSteps {
+	var s chunkSteps
+	add := func(k, times float64) {
+		ph := m.mixedPhase(b, ctx, k, n)
+		s.count += times
+		s.t += times * ph.t
+		s.t2 += times * ph.t * ph.t
+		s.energy += times * ph.t * ph.power
+	}
+	whole := math.Floor(n / chunk)
+	if whole > 0 {
+		add(chunk, whole)
+	}
+	if last := n - whole*chunk; last > 0 {
+		add(last, 1)
+	}
+	return s
 }
 
 // mixedPhase is one calibrated step of b sequences decoding at context s and k prompt
@@ -372,42 +422,29 @@ func (m *llm) mixedStage(d *step, b, s, k, n float64) {
 }
 
 // mixedCapacity is the highest rate a stall-free replica keeps up with. With x sequences
-// decoding the steady state is explicit — its step T(x) = t_mix(b̄, x·n/(O − 1)),
-// b̄ = min(x + 1, B'), its rate λ(x) = x/((O − 1)·T(x)), its prompts' share of full-budget steps ρ(x) = λ(x)·(n/c)·
-// t_mix(b̄, c) — so the capacity is λ at the largest x allowed: the largest batch, the
-// chunk budget (x·n/(O − 1) ≤ c), and ρ(x) < 1, found by bisection on x (ρ rises with x).
-// With one generated token nothing decodes: c prompt tokens per step of t_mix(1, c).
+// decoding the steady state is explicit: a share u = x/(O − 1) of prompts arrive per step
+// (Little's law, λ·T = u), so its mean step is T(x) = (1 − u·C)·t_mix(b̄, 0) + u·S_p(b̄),
+// b̄ = min(x + 1, B'), with C and S_p a prompt's chunk steps and their time (chunkSteps),
+// and its rate λ(x) = x/((O − 1)·T(x)). x is bounded by the largest batch and by u·C ≤ 1
+// (every step carries a chunk). With one generated token nothing decodes: c prompt
+// tokens per step of t_mix(1, c).
 func (m *llm) mixedCapacity(maxBatch, n, ctx, chunk, osl float64) float64 {
 	if osl <= 1 {
 		return chunk / (n * m.mixedPhase(1, ctx, chunk, n).t)
 	}
 	rate := func(x float64) float64 {
-		return x / ((osl - 1) * m.mixedPhase(min(x+1, maxBatch), ctx, x*n/(osl-1), n).t)
+		b := min(x+1, maxBatch)
+		u := x / (osl - 1)
+		c := m.chunkSteps(b, ctx, n, chunk)
+		return u / ((1-u*c.count)*m.mixedPhase(b, ctx, 0, n).t + u*c.t)
 	}
-	rho := func(x float64) float64 {
-		return rate(x) * n / chunk * m.mixedPhase(min(x+1, maxBatch), ctx, chunk, n).t
-	}
-	lo, hi := 0.0, min(maxBatch, chunk*(osl-1)/n)
-	top := hi
-	if rho(hi) >= 1 {
-		for k := 0; k < loadBisections && hi-lo > loadTolerance*hi; k++ {
-			mid := (lo + hi) / 2
-			if rho(mid) < 1 {
-				lo = mid
-			} else {
-				hi = mid
-			}
-		}
-		top = lo
-	}
+	top := min(maxBatch, (osl-1)/m.chunkSteps(1, ctx, n, chunk).count)
 	// λ(x) rises with x where the step grows smoothly, but the matmuls' tile and wave
 	// quantisation (gemmTiming) make T(x) step up, so a smaller batch can sustain a higher
 	// rate than the largest: the capacity is the most any allowed x sustains, sampled.
 	best := rate(top)
 	for k := 1; k < capacitySamples; k++ {
-		if x := top * float64(k) / capacitySamples; rho(x) < 1 {
-			best = max(best, rate(x))
-		}
+		best = max(best, rate(top*float64(k)/capacitySamples))
 	}
 	return best
 }

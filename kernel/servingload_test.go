@@ -192,8 +192,8 @@ func mixedLoadIn(qps, chunk float64) *LoadIn {
 }
 
 // TestServingLoadChunked: stall-free batching. The steady state's outputs keep their own
-// identities (TPOT the step, N_d = λ·255·T, TTFT = T/2 + M/D/1 wait + the two steps that
-// carry the prompt's chunks of 512); the rate
+// identities (TPOT the mean step, N_d = λ·255·T, TTFT = the residual of the step in
+// progress + M/D/1 wait + the two steps that carry the prompt's chunks of 512); the rate
 // that fills the batch of 64 is the capacity when the chunk budget (8192 ≥ 64·1024/255
 // prompt tokens per step) does not bind, and just above it the replica is overloaded; a
 // budget of 64 tokens per step overloads it sooner; and piggybacked prompts cost less
@@ -245,8 +245,15 @@ func TestServingLoadChunked(t *testing.T) {
 	near(t, "step", out.DecodeStep[0], T)
 	near(t, "decode batch", out.DecodeBatch[0], qps*255*T)
 	near(t, "chunk budget used", out.PrefillUtilization[0], rho)
-	// Plus the wait for one of the 64 slots, each held for the 255 steps (§34.3).
-	near(t, "TTFT", out.TTFT[0], T/2+rho*service/(2*(1-rho))+2*full+SlotWait(qps, 255*T, 64))
+	// The mean step: a share q = λ·2·T of the steps carries one of a prompt's two chunks,
+	// the rest decode alone (T = (1 − q)·t_d + λ·T·2·t_mix(b̄, 512)).
+	td := m.mixedPhase(b, MeanDecodeContext(1280, 256), 0, 1024).t
+	q := qps * 2 * T
+	near(t, "mean step", (1-q)*td+qps*T*service, T)
+	// The step in progress' mean residual E[t²]/(2·E[t]), the prompts ahead, the prompt's
+	// own two steps, and the wait for one of the 64 slots, each held B'/λ_cap (§34.3).
+	residual := ((1-q)*td*td + qps*T*2*full*full) / (2 * T)
+	near(t, "TTFT", out.TTFT[0], residual+rho*service/(2*(1-rho))+service+SlotWait(qps, 64/out.CapacityQPS[0], 64))
 	if !(full > T) {
 		t.Errorf("a step carrying a full chunk of 512 (%v s) should outlast the mean step (%v s)", full, T)
 	}

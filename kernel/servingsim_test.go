@@ -339,11 +339,15 @@ func BenchmarkServingSim(b *testing.B) {
 }
 
 // TestServingSimStallFreeCapacity: a stall-free replica's capacity is its own saturated
-// throughput. With chunks of 2048 (a 1024-token prompt enters in one step) at batch 128,
-// ServingLoad's mixedCapacity, which spreads the prompt tokens evenly over the steps, is
-// about 63 requests/s, and at 0.9 of it the simulated queue grows without bound (the mean
-// latency of the last quarter of 20,000 requests more than twice the second quarter's);
-// at 0.95 of the saturated capacity the latency of the two quarters agrees within 5 %.
+// throughput: at 0.95 of it the latency of the second and the last quarter of 20,000
+// requests agrees within 5 %. With chunks of 2048 a 1024-token prompt enters in one step,
+// and the scheduler puts two waiting prompts in one step when it can. ServingLoad's
+// mixedCapacity once spread the prompt tokens evenly over the steps (63 requests/s here,
+// and the simulated queue grew without bound at 0.9 of that); it now carries each prompt
+// in steps of its own (49.5), an upper bound on what the simulation sustains (44.6 with
+// every request queued at once; Poisson arrivals keep up at 46 and not at 47), since a
+// step that takes two prompts leaves a step to decode alone: the steps a sequence needs
+// are set by its output tokens, not by the prompts (TestServingLoadStallFreeAgreesWithSim).
 func TestServingSimStallFreeCapacity(t *testing.T) {
 	in := simBenchIn(1, 2048, 0)
 	in.Requests = one(20000)
@@ -370,14 +374,62 @@ func TestServingSimStallFreeCapacity(t *testing.T) {
 	}
 	out := runSim(in)
 	capacity := out.Capacity[0]
-	if !(capacity < 0.85*analytic) {
-		t.Fatalf("saturated capacity %.4g, mixedCapacity %.4g: want the lumps to cost more than 15 %%", capacity, analytic)
+	if !(capacity <= analytic && analytic < 1.15*capacity) {
+		t.Fatalf("saturated capacity %.4g, mixedCapacity %.4g: want the prompts' own steps an upper bound within 15 %%", capacity, analytic)
 	}
 	if g, r := growth(0.95 * capacity); r != SimOK || g > 1.05 {
 		t.Errorf("at 0.95 of the capacity: growth %.3f (%v), want ≤ 1.05 and steady", g, r)
 	}
-	if _, r := growth(0.9 * analytic); r != SimOverloaded {
-		t.Errorf("at 0.9 of mixedCapacity (%.4g requests/s): %v, want overloaded", 0.9*analytic, r)
+}
+
+// TestServingLoadStallFreeAgreesWithSim: ServingLoad's stall-free closed form (§34.1) and
+// the simulation of the same replica (§34.2) answer one question — what rate, TPOT and TTFT
+// a calibrated Llama3_8B replica on H100 (1024-token prompts) gives under chunked prefill —
+// and must agree. Before, the closed form spread the prompt tokens evenly over the steps,
+// so every step paid for a sliver of prompt, where the scheduler carries a prompt in whole
+// chunks beside the decode batch and leaves the other steps to decode alone: a step's cost
+// is not linear in its tokens (the weights are read once, then the FLOPs grow), so the mean
+// of the lumps is not the step at the mean (Jensen). At batch 16 in chunks of 512 (BF16,
+// 128 generated) it gave 15.7 requests/s where the simulation sustains 12.6 (as the
+// catalog's H100 gives it: `serve Llama3_8B H100 -p fp16 -b 16 -s 1024 --output-tokens 128
+// --prefill-chunk-tokens 512 --qps 8`), TPOT 17 % below. Tolerances, fixed before the
+// first run: capacity within 10 % of the simulated capacity; mean TPOT within 10 % and
+// mean TTFT within 15 % of the simulated means (20,000 requests) at 0.3 and 0.6 of it, and
+// TPOT at 0.9. Cases where a chunk holds whole prompts two at a time are in
+// TestServingSimStallFreeCapacity.
+func TestServingLoadStallFreeAgreesWithSim(t *testing.T) {
+	for _, c := range []struct {
+		batch, chunk, osl float64
+		prec              Precision
+		eff               float64
+	}{
+		{128, 512, 256, FP8, h100FP8Eff}, {128, 1024, 256, FP8, h100FP8Eff}, {16, 512, 128, BF16, h100BF16Eff}, {64, 256, 256, FP8, h100FP8Eff},
+	} {
+		at := func(qps float64) *SimIn {
+			s := *calIn(llama3_8B, c.prec, c.eff, 1024, c.batch)
+			s.ChunkTokens = one(c.chunk)
+			return &SimIn{ServeIn: s, OutputTokens: one(c.osl), QPS: one(qps), Requests: one(20000), Seed: one(1),
+				TTFTTarget: one(0), TPOTTarget: one(0), Attainment: one(0.9), PrefillInstances: one(0), DecodeInstances: one(1), PrefillTP: one(1)}
+		}
+		load := func(qps float64) LoadOut {
+			return runLoad(&LoadIn{ServeIn: at(qps).ServeIn, OutputTokens: one(c.osl), QPS: one(qps)})
+		}
+		sim := runSim(at(1)).Capacity[0]
+		if d := load(1).CapacityQPS[0]/sim - 1; math.Abs(d) > 0.10 {
+			t.Errorf("B %v, chunk %v: capacity closed form %.4g, simulated %.4g (%+.1f %%)", c.batch, c.chunk, load(1).CapacityQPS[0], sim, 100*d)
+		}
+		for _, f := range []float64{0.3, 0.6, 0.9} {
+			l, s := load(f*sim), runSim(at(f*sim))
+			if l.Reason[0] != LoadSteady || s.Reason[0] != SimOK {
+				t.Fatalf("B %v, chunk %v at %.1f of capacity: load %v, sim %v", c.batch, c.chunk, f, l.Reason[0], s.Reason[0])
+			}
+			if d := l.TPOT[0]/s.TPOTMean[0] - 1; math.Abs(d) > 0.10 {
+				t.Errorf("B %v, chunk %v at %.1f: TPOT closed form %.4g ms, simulated %.4g ms (%+.1f %%)", c.batch, c.chunk, f, 1e3*l.TPOT[0], 1e3*s.TPOTMean[0], 100*d)
+			}
+			if d := l.TTFT[0]/s.TTFTMean[0] - 1; f < 0.9 && math.Abs(d) > 0.15 {
+				t.Errorf("B %v, chunk %v at %.1f: TTFT closed form %.4g ms, simulated %.4g ms (%+.1f %%)", c.batch, c.chunk, f, 1e3*l.TTFT[0], 1e3*s.TTFTMean[0], 100*d)
+			}
+		}
 	}
 }
 

@@ -76,15 +76,17 @@ func TestServeLoadedMemory(t *testing.T) {
 }
 
 // TestServeFeasibleSaysSimOverload: where the steady-state mean keeps up with --qps and the
-// simulation of the same replica does not (chunked prefill near capacity: the mean spreads
-// the prompt tokens over the steps, the scheduler carries them in lumps), the Feasible line
-// says both rather than "yes" above "Percentiles none: … overloaded".
+// simulation of the same replica does not, the Feasible line says both rather than "yes"
+// above "Percentiles none: … overloaded". Chunked prefill near capacity: the two agree
+// within 0.6 % since the mean carries each prompt in whole chunks as the scheduler does
+// (12.63 against 12.56 requests/s here; it was 15.7, spreading the prompt tokens evenly over
+// the steps, and this test ran at 14), so the window between them is narrow.
 func TestServeFeasibleSaysSimOverload(t *testing.T) {
-	args := []string{"serve", "Llama3_8B", "H100", "-b", "16", "-s", "1024", "--output-tokens", "128", "--prefill-chunk-tokens", "512", "--qps", "14"}
+	args := []string{"serve", "Llama3_8B", "H100", "-b", "16", "-s", "1024", "--output-tokens", "128", "--prefill-chunk-tokens", "512", "--qps", "12.6"}
 	j := oneObject(t, mlsysim(t, append(args, "-o", "json")...).stdout)
 	cap, _ := j["sim_capacity_qps"].(float64)
-	if j["feasible"] != true || j["sim_feasible"] != false || !(cap < 14) {
-		t.Fatalf("feasible %v, sim_feasible %v, simulated capacity %v: the test's premise (the mean keeps up with 14/s, the simulation does not) is gone",
+	if j["feasible"] != true || j["sim_feasible"] != false || !(cap < 12.6) {
+		t.Fatalf("feasible %v, sim_feasible %v, simulated capacity %v: the test's premise (the mean keeps up with 12.6/s, the simulation does not) is gone",
 			j["feasible"], j["sim_feasible"], j["sim_capacity_qps"])
 	}
 	r := mlsysim(t, args...)
