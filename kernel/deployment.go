@@ -130,15 +130,20 @@ type DeployIn struct {
 
 // DeployOut holds the output columns of ServingDeployment; times in s.
 type DeployOut struct {
-	TTFT, ITL                         []float64 // at the chosen fleet
-	PrefillTime, DecodeStep           []float64 // t_p, t_step (calibrated: at the decode batch b̄)
-	DecodeBatch                       []float64 // b̄: the batch a decoding sequence is in (seed: B)
-	KVTransfer                        []float64 // t_kv (0 aggregated)
-	Replicas                          []float64 // aggregated replicas, or decode instances
-	PrefillInstances                  []float64 // 0 aggregated
-	Accelerators                      []float64 // whole fleet
-	PrefillAccelerators               []float64
-	PrefillUtilization                []float64 // ρ (aggregated) or ρ_p
+	TTFT, ITL               []float64 // at the chosen fleet
+	PrefillTime, DecodeStep []float64 // t_p, t_step (calibrated: at the decode batch b̄)
+	DecodeBatch             []float64 // b̄: the batch a decoding sequence is in (seed: B)
+	KVTransfer              []float64 // t_kv (0 aggregated)
+	Replicas                []float64 // aggregated replicas, or decode instances
+	PrefillInstances        []float64 // 0 aggregated
+	Accelerators            []float64 // whole fleet
+	PrefillAccelerators     []float64
+	PrefillUtilization      []float64 // ρ (aggregated) or ρ_p
+	// DecodeUtilization is the share of a replica's (or decode instance's) batch slots the
+	// load takes, λ·S/B with S a slot's hold: the rate over the rate that keeps all B
+	// taken. Near 1 the slot wait is most of the latency (§34.3) and a finite run of
+	// requests is far from the steady state its means describe.
+	DecodeUtilization                 []float64
 	TokensPerSPerAccel, TokensPerUser []float64 // output tokens/s per accelerator; 1/ITL
 	PowerW                            []float64 // mean draw per accelerator
 	EnergyPerToken                    []float64 // J per generated token, whole fleet
@@ -159,7 +164,7 @@ type DeployOut struct {
 
 func (o *DeployOut) resize(n int) {
 	for _, p := range []*[]float64{&o.TTFT, &o.ITL, &o.PrefillTime, &o.DecodeStep, &o.DecodeBatch, &o.KVTransfer, &o.Replicas,
-		&o.PrefillInstances, &o.Accelerators, &o.PrefillAccelerators, &o.PrefillUtilization, &o.TokensPerSPerAccel,
+		&o.PrefillInstances, &o.Accelerators, &o.PrefillAccelerators, &o.PrefillUtilization, &o.DecodeUtilization, &o.TokensPerSPerAccel,
 		&o.TokensPerUser, &o.PowerW, &o.EnergyPerToken, &o.Slowest, &o.TTFTFloor, &o.ITLFloor} {
 		*p = grow(*p, n)
 	}
@@ -171,6 +176,7 @@ func (o *DeployOut) resize(n int) {
 
 type deployPoint struct {
 	ttft, itl, tp, step, batch, kv, replicas, prefills, accels, prefillAccels, rho float64
+	decodeUtil                                                                     float64
 	perAccel, perUser, power, joules, slowest, mem                                 float64
 	ttftFloor, itlFloor                                                            float64
 	reason                                                                         DeployReason
@@ -181,6 +187,7 @@ func (o *DeployOut) set(i int, d deployPoint) {
 	o.TTFT[i], o.ITL[i], o.PrefillTime[i], o.DecodeStep[i], o.DecodeBatch[i], o.KVTransfer[i] = d.ttft, d.itl, d.tp, d.step, d.batch, d.kv
 	o.Replicas[i], o.PrefillInstances[i], o.Accelerators[i], o.PrefillAccelerators[i] = d.replicas, d.prefills, d.accels, d.prefillAccels
 	o.PrefillUtilization[i], o.TokensPerSPerAccel[i], o.TokensPerUser[i] = d.rho, d.perAccel, d.perUser
+	o.DecodeUtilization[i] = d.decodeUtil
 	o.PowerW[i], o.EnergyPerToken[i], o.Slowest[i], o.Reason[i] = d.power, d.joules, d.slowest, d.reason
 	o.Feasible[i] = d.reason == DeployFeasible
 	o.ComputeBound[i], o.MemUtilization[i] = d.computeBound, d.mem
@@ -309,6 +316,7 @@ func deploy(in *DeployIn, i int, memo *passMemo, steps *stepCache) deployPoint {
 		d.rho = qps * pre.t / d.prefills
 		d.itl = decode.t
 		d.ttft = fixed + pre.t + queueWait(d.rho, pre.t)
+		d.decodeUtil = qps * osl * decode.t / (batch * d.replicas) // as the instances were sized
 	} else {
 		r := qps * (pre.t + osl*decode.t/batch)
 		if d.reason == DeployFeasible || d.reason == DeployTTFT {
@@ -327,6 +335,7 @@ func deploy(in *DeployIn, i int, memo *passMemo, steps *stepCache) deployPoint {
 		}
 		d.rho = qps * pre.t / d.replicas
 		d.itl = decode.t / (1 - d.rho)
+		d.decodeUtil = qps * (pre.t + osl*decode.t/batch) / d.replicas // as the replicas were sized
 	}
 	if disagg {
 		d.prefillAccels *= d.prefills
@@ -385,11 +394,12 @@ func (m *llm) deployLoaded(d *deployPoint, in *DeployIn, i int, steps *stepCache
 	slots := int(batch)
 	searching := d.reason == DeployFeasible // while searching, a fleet's ITL miss skips its TTFT
 	var r0 float64                          // the least r whose slots are stable: λ·S < B
+	var hold float64                        // a slot's hold S while all are taken (§34.3)
 	var at func(r float64) (ph phase, b, itl, ttft float64)
 	if disagg {
 		// A decode instance's slot is held its O − 1 steps; a request that finds them
 		// taken waits after its first token, which stretches its mean ITL (§34.3).
-		hold := (osl - 1) * full.t
+		hold = (osl - 1) * full.t
 		r0 = math.Floor(qps*hold/batch) + 1
 		at = func(r float64) (phase, float64, float64, float64) {
 			lam := qps / r
@@ -418,7 +428,7 @@ func (m *llm) deployLoaded(d *deployPoint, in *DeployIn, i int, steps *stepCache
 		// Slots are waited for only while all are taken, when each that frees is refilled at
 		// once and the replica runs at its capacity: a slot is held B/λ_cap = B·t_p + (O −
 		// 1)·t_step(B) (§34.3). Prefills take ρ of the time and stall decode.
-		hold := batch*pre.t + (osl-1)*full.t
+		hold = batch*pre.t + (osl-1)*full.t
 		r0 = math.Floor(qps*hold/batch) + 1
 		if rhoMax > 0 {
 			r0 = math.Max(r0, math.Ceil(qps*pre.t/rhoMax))
@@ -468,6 +478,7 @@ func (m *llm) deployLoaded(d *deployPoint, in *DeployIn, i int, steps *stepCache
 		ph, b, itl, ttft = at(r0)
 	}
 	d.itl, d.step, d.batch, d.computeBound = itl, ph.t, b, ph.computeBound
+	d.decodeUtil = qps / r0 * hold / batch // the slots' load a/c (§34.3)
 	if !disagg {
 		d.ttft, d.rho = ttft, qps*pre.t/r0
 	}

@@ -48,6 +48,7 @@ func TestServingDeploymentAggregated(t *testing.T) {
 	near(t, "ITL", out.ITL[0], deployStep/(1-rho))
 	near(t, "TTFT", out.TTFT[0], deployStep+deployTP+rho*deployTP/(2*(1-rho)))
 	near(t, "tokens/s per accelerator", out.TokensPerSPerAccel[0], 20*256/r)
+	near(t, "decode utilisation", out.DecodeUtilization[0], 20*(deployTP+256*deployStep/32)/r)
 	if out.ITL[0] > 0.05 || out.TTFT[0] > 0.5 || out.Slowest[0] >= 1 {
 		t.Errorf("targets missed: ITL %v, TTFT %v, slowest %v", out.ITL[0], out.TTFT[0], out.Slowest[0])
 	}
@@ -75,6 +76,7 @@ func TestServingDeploymentDisaggregated(t *testing.T) {
 	near(t, "prefill instances", out.PrefillInstances[0], prefills)
 	near(t, "accelerators", out.Accelerators[0], 2*prefills+out.Replicas[0])
 	near(t, "ITL (no interference)", out.ITL[0], deployStep)
+	near(t, "decode utilisation", out.DecodeUtilization[0], 20*256*deployStep/(32*out.Replicas[0]))
 	rho := 20 * tp / prefills
 	near(t, "TTFT", out.TTFT[0], kv+tp+rho*tp/(2*(1-rho)))
 }

@@ -34,6 +34,8 @@ func TestDeployOccupancyByHand(t *testing.T) {
 	near(t, "decode batch", out.DecodeBatch[0], nd+1)
 	near(t, "decode step", out.DecodeStep[0], step)
 	near(t, "ITL", out.ITL[0], step+SlotWait(qps, 255*tB, int(batch))/255)
+	// The slots' load a/c (§34.3): a slot held its 255 steps at the full batch.
+	near(t, "decode utilisation", out.DecodeUtilization[0], qps*255*tB/batch)
 	if !(out.ITL[0] < 0.8*tB) {
 		t.Errorf("ITL %v s at N_d %.2f is not below the full batch's step %v s", out.ITL[0], nd, tB)
 	}
@@ -59,6 +61,8 @@ func TestDeployOccupancyByHand(t *testing.T) {
 		t.Fatalf("fixture: mean batch of a running step %v, want it in (1, 2)", nd/busy)
 	}
 	near(t, "aggregated TTFT", agg.TTFT[0], residual+tp+queueWait(rho, tp)+SlotWait(qps, batch*tp+255*tB, int(batch)))
+	// Aggregated, a slot is held B/λ_cap = B·t_p + 255·t(B) while all are taken: λ/λ_cap.
+	near(t, "aggregated decode utilisation", agg.DecodeUtilization[0], qps*(batch*tp+255*tB)/batch)
 	// The seed times every replica at its full batch (its goldens stand).
 	seed := runDeploy(deployIn(2, 10, 0.05, 1, 1))
 	near(t, "seed decode batch", seed.DecodeBatch[0], 32)

@@ -625,6 +625,26 @@ func TestDeployments(t *testing.T) {
 	}
 }
 
+// TestDeploymentsHeadroom: prices are compared to three significant figures, and of rows
+// that tie there and in sla_ratio the one whose decode slots are less loaded wins. The
+// issue-#10 headline's decode instance at batch 91 (99.5 % of its slots, $0.192790) beat the
+// same fleet at batch 110 (87 %, $0.192796) on the price's fifth digit; a layout at $0.1936
+// (0.194 to three figures) stays behind both however empty its slots.
+func TestDeploymentsHeadroom(t *testing.T) {
+	db := mustOpen(t, fixture(t, `SELECT * FROM (VALUES
+	(0, 'm', 'MI300X', 'fp8', 'fp8', 2, 1, 1, 'disaggregated', 1, 91, 0.192790, 0.8126, 0.995, true, 'fp8'),
+	(1, 'm', 'MI300X', 'fp8', 'fp8', 2, 1, 1, 'disaggregated', 1, 110, 0.192796, 0.8126, 0.870, true, 'fp8'),
+	(2, 'm', 'MI300X', 'fp8', 'fp8', 1, 1, 1, 'disaggregated', 1, 512, 0.1936, 0.5, 0.1, true, 'fp8'))
+	AS t(point_id, model, hardware, precision, kv_precision, tp, pp, ep, mode, prefill_tp, batch_size,
+	     usd_per_million_tokens, sla_ratio, decode_utilization, feasible, kv_format)`))
+	if got := runQuery(t, db, "deployments", map[string]string{"k": "5"}).ids(); !slices.Equal(got, []int64{1, 2}) {
+		t.Errorf("deployments = %v, want [1 2]: batch 110 for the tp 2 fleet, then the dearer tp 1", got)
+	}
+	if got := runQuery(t, db, "deployments", map[string]string{"k": "5", "next": "batch_size"}).ids(); !slices.Equal(got, []int64{0, 2}) {
+		t.Errorf("deployments next=batch_size = %v, want [0 2]", got)
+	}
+}
+
 // TestFrontierTable: points 0 and 3 tie exactly in ITL (5 ms) and tokens/s (100); the
 // cheaper, 0 (0.30 USD), stands for both. Point 2 (8 ms) is infeasible: left out by
 // default (a whole serve result listed its out_of_memory points with a price), so three
@@ -670,7 +690,7 @@ func TestFrontierTable(t *testing.T) {
 	}
 }
 
-const deployFixture = `SELECT * FROM (VALUES
+const deployFixture = `SELECT *, 0.5 AS decode_utilization FROM (VALUES
 	(0, 'm', 'H100', 'fp8', 'same', 1, 1, 1, 'aggregated', 1, 1, 5.0, 100.0, 0.30, 0.5, true, 'fp8'),
 	(1, 'm', 'H100', 'fp8', 'same', 1, 1, 1, 'aggregated', 1, 2, 6.0, 180.0, 0.20, 0.6, true, 'fp8'),
 	(2, 'm', 'H100', 'fp8', 'same', 1, 1, 1, 'aggregated', 1, 4, 8.0, 300.0, 0.25, 0.1, false, 'fp8'),

@@ -161,7 +161,7 @@ func TestParseRange(t *testing.T) {
 // with only its required parameters given.
 var wideCols = append(slices.Clone(serveCols), []Column{
 	{"tco_usd", "DOUBLE"}, {"carbon_kg", "DOUBLE"}, {"step_latency_ms", "DOUBLE"}, {"cluster", "VARCHAR"},
-	{"nodes", "BIGINT"}, {"usd_per_million_tokens", "DOUBLE"}, {"sla_ratio", "DOUBLE"}, {"kv_precision", "VARCHAR"}, {"kv_format", "VARCHAR"},
+	{"nodes", "BIGINT"}, {"usd_per_million_tokens", "DOUBLE"}, {"sla_ratio", "DOUBLE"}, {"decode_utilization", "DOUBLE"}, {"kv_precision", "VARCHAR"}, {"kv_format", "VARCHAR"},
 	{"tp", "BIGINT"}, {"pp", "BIGINT"}, {"ep", "BIGINT"}, {"mode", "VARCHAR"}, {"prefill_tp", "BIGINT"},
 }...)
 

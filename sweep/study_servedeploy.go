@@ -43,6 +43,7 @@ func init() {
 			{Name: "prefill_instances", Doc: "prefill instances of prefill_tp accelerators (0 aggregated)"},
 			{Name: "prefill_accelerators", Doc: "accelerators in the prefill pool (0 aggregated)"},
 			{Name: "prefill_utilization", Doc: "share of time a replica (aggregated) or prefill instance spends prefilling"},
+			{Name: "decode_utilization", Doc: "share of a replica's (aggregated) or decode instance's batch_size slots the load takes: the rate per replica over the rate that keeps every slot taken (calibrated: λ·S/batch_size, S a slot's hold while all are taken, docs/PHYSICS.md §34.3; seed: as its replicas were sized); near 1 the wait for a free slot is most of the latency, and a finite run of requests stays far below the steady-state means"},
 			{Name: "memory_utilization", Doc: "one decode accelerator's weights, draft and KV cache at full context / capacity (a disaggregated prefill instance that cannot hold the model and one prompt is out_of_memory too)"},
 			{Name: "ttft_floor_ms", Unit: "ms", Doc: "the least TTFT the layout can give, unqueued: the prefill after the running decode step (seed, aggregated) or the KV transfer (disaggregated); what sla_ratio compares with target_ttft_ms where the fleet misses"},
 			{Name: "itl_floor_ms", Unit: "ms", Doc: "the least ITL the layout can give: its decode step at batch_size (seed) or of one sequence (calibrated); what sla_ratio compares with target_itl_ms where the fleet misses"},
@@ -89,6 +90,7 @@ func (e *deployEval) eval(b *Batch, o *Outputs) {
 	copy(w.f("prefill_instances"), out.PrefillInstances)
 	copy(w.f("prefill_accelerators"), out.PrefillAccelerators)
 	copy(w.f("prefill_utilization"), out.PrefillUtilization)
+	copy(w.f("decode_utilization"), out.DecodeUtilization)
 	copy(w.f("memory_utilization"), out.MemUtilization)
 	copy(w.f("sla_ratio"), out.Slowest)
 	scaleInto(w.f("ttft_floor_ms"), out.TTFTFloor, 1e3)

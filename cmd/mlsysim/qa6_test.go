@@ -79,12 +79,21 @@ func TestOptimizeServingBruteForce(t *testing.T) {
 	cat := catalog.MustDefault()
 	var feasible []map[string]any
 	cheaper := func(a, b map[string]any) bool {
-		ua, ub := a["usd_per_million_tokens"].(float64), b["usd_per_million_tokens"].(float64)
+		// Prices to three significant figures (queries/deployments.sql), then the smaller
+		// sla_ratio, then the less loaded decode slots, then the lower point id.
+		sig3 := func(x float64) float64 {
+			p := math.Pow(10, 2-math.Floor(math.Log10(x)))
+			return math.Round(x*p) / p
+		}
+		ua, ub := sig3(a["usd_per_million_tokens"].(float64)), sig3(b["usd_per_million_tokens"].(float64))
 		if ua != ub {
 			return ua < ub
 		}
 		if sa, sb := a["sla_ratio"].(float64), b["sla_ratio"].(float64); sa != sb {
 			return sa < sb
+		}
+		if da, db := a["decode_utilization"].(float64), b["decode_utilization"].(float64); da != db {
+			return da < db
 		}
 		return a["point_id"].(float64) < b["point_id"].(float64)
 	}
