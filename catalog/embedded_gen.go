@@ -585,6 +585,10 @@ func embedded() *Catalog {
 				Rates: map[string]float64{
 					"int8": 7.5e+14,
 				},
+				UnsupportedPrecisions: []string{
+					"tf32",
+					"bf16",
+				},
 				MemCapacityBytes:      2.3e+08,
 				MemBandwidthBytesPerS: 8e+13,
 				TDPW:                  215,
@@ -596,6 +600,14 @@ func embedded() *Catalog {
 						URL:      "https://groq.humain.ai/wp-content/uploads/2024/08/GroqChip%E2%84%A2-Processor-Product-Brief-v1.7.pdf",
 						Verified: "2026-06-23",
 						ID:       "prov:groq-lpu-datasheet",
+					},
+					FieldSources: map[string]Source{
+						"unsupported_precisions": Source{
+							Kind:     "literature",
+							Ref:      "Abts et al. (Groq) ISCA 2022 'A Software-defined Tensor Streaming Multiprocessor for Large-scale Machine Learning', single-chip matrix multiplication: the compiler splits a matmul into [1×K]×[K×320] sub-operations with K = 160 or 320, the matrix unit's vector lengths for FP16 and int8, two FP16 or four int8 sub-operations per cycle; the matrix unit has these two modes and no BF16 or TF32 one (the entry's 188 TFLOP/s and 750 TOPS are those two rates). A bf16 or tf32 run would be priced at the FP16 peak: another format's rate",
+							URL:      "https://groq.com/wp-content/uploads/2023/05/GroqISCAPaper2022_ASoftwareDefinedTensorStreamingMultiprocessorForLargeScaleMachineLearning-1.pdf",
+							Verified: "2026-12-07",
+						},
 					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Groq_LPU.yaml",
@@ -712,7 +724,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H100.yaml",
 						Commit: "034a583b9b80f2d7a66ffbd307c8901346ef5594",
 					},
-					File: "catalog/data/hardware/cloud.yaml:321",
+					File: "catalog/data/hardware/cloud.yaml:324",
 				},
 			},
 			&Hardware{
@@ -800,7 +812,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "FP64 (cut to about 1 TFLOP/s on the H800) is not catalogued for either part. No unit_cost: no public list price.",
-					File:  "catalog/data/hardware/cloud.yaml:378",
+					File:  "catalog/data/hardware/cloud.yaml:381",
 				},
 			},
 			&Hardware{
@@ -929,7 +941,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:424",
+					File: "catalog/data/hardware/cloud.yaml:427",
 				},
 			},
 			&Hardware{
@@ -957,7 +969,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:486",
+					File: "catalog/data/hardware/cloud.yaml:489",
 				},
 			},
 			&Hardware{
@@ -969,6 +981,9 @@ func embedded() *Catalog {
 				Rates: map[string]float64{
 					"fp32": 4.79e+13,
 					"int8": 3.83e+14,
+				},
+				UnsupportedPrecisions: []string{
+					"tf32",
 				},
 				MemCapacityBytes:      1.37438953472e+11,
 				MemBandwidthBytesPerS: 3.2e+12,
@@ -994,6 +1009,12 @@ func embedded() *Catalog {
 							URL:      "https://rocm.docs.amd.com/en/latest/conceptual/gpu-arch/mi250.html",
 							Verified: "2026-12-07",
 						},
+						"unsupported_precisions": Source{
+							Kind:     "datasheet",
+							Ref:      "ROCm documentation 'AMD Instinct MI300 series microarchitecture', Matrix Cores: CDNA 2 Matrix Cores (the MI250X's) support FP16 and BF16 and offer INT8 for inference, and CDNA 3 adds new data types; AMD's CDNA page lists TF32 and FP8 among the CDNA 3 (MI300) Matrix Core precisions, and the MI250X data sheet states FP64, FP32, FP16, BF16, INT8 and INT4 rates and no TF32 one. A tf32 run on an MI250X would be priced at the 16-bit peak (383 TFLOP/s): another format's rate (FP32 matrix math there runs at 95.7 TFLOP/s, FP32 vector at 47.9)",
+							URL:      "https://rocm.docs.amd.com/en/docs-6.2.2/conceptual/gpu-arch/mi300.html",
+							Verified: "2026-12-07",
+						},
 					},
 					Corrections: []Correction{
 						Correction{
@@ -1012,7 +1033,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:505",
+					File: "catalog/data/hardware/cloud.yaml:508",
 				},
 			},
 			&Hardware{
@@ -1100,7 +1121,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:537",
+					File: "catalog/data/hardware/cloud.yaml:542",
 				},
 			},
 			&Hardware{
@@ -1127,7 +1148,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:581",
+					File: "catalog/data/hardware/cloud.yaml:586",
 				},
 			},
 			&Hardware{
@@ -1211,7 +1232,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:599",
+					File: "catalog/data/hardware/cloud.yaml:604",
 				},
 			},
 			&Hardware{
@@ -1279,7 +1300,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:641",
+					File: "catalog/data/hardware/cloud.yaml:646",
 				},
 			},
 			&Hardware{
@@ -1307,7 +1328,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:675",
+					File: "catalog/data/hardware/cloud.yaml:680",
 				},
 			},
 			&Hardware{
@@ -1389,7 +1410,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:694",
+					File: "catalog/data/hardware/cloud.yaml:699",
 				},
 			},
 			&Hardware{
@@ -1430,7 +1451,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:736",
+					File: "catalog/data/hardware/cloud.yaml:741",
 				},
 			},
 			&Hardware{
@@ -1499,7 +1520,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:761",
+					File: "catalog/data/hardware/cloud.yaml:766",
 				},
 			},
 			&Hardware{
@@ -1588,7 +1609,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:801",
+					File: "catalog/data/hardware/cloud.yaml:806",
 				},
 			},
 			&Hardware{
@@ -1697,7 +1718,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:845",
+					File: "catalog/data/hardware/cloud.yaml:850",
 				},
 			},
 			&Hardware{
@@ -1757,7 +1778,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:898",
+					File: "catalog/data/hardware/cloud.yaml:903",
 				},
 			},
 			&Hardware{
@@ -1828,7 +1849,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:930",
+					File: "catalog/data/hardware/cloud.yaml:935",
 				},
 			},
 			&Hardware{
@@ -1875,15 +1896,25 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:969",
+					File: "catalog/data/hardware/cloud.yaml:974",
 				},
 			},
 			&Hardware{
-				Key:                   "Coral",
-				Name:                  "Google Coral Edge TPU",
-				Tier:                  "Edge",
-				ReleaseYear:           2019,
-				PeakFLOPS:             4e+12,
+				Key:         "Coral",
+				Name:        "Google Coral Edge TPU",
+				Tier:        "Edge",
+				ReleaseYear: 2019,
+				PeakFLOPS:   4e+12,
+				Rates: map[string]float64{
+					"int8": 4e+12,
+				},
+				UnsupportedPrecisions: []string{
+					"fp32",
+					"tf32",
+					"fp16",
+					"bf16",
+					"fp8",
+				},
 				MemCapacityBytes:      1e+09,
 				MemBandwidthBytesPerS: 8e+09,
 				TDPW:                  2,
@@ -1896,7 +1927,34 @@ func embedded() *Catalog {
 						Verified: "2026-03-06",
 						ID:       "prov:google-coral-edge-tpu",
 					},
-					Notes: "peak is the vendor's TOPS figure, stored as the default peak (registry convention for NPUs/edge parts, README §1.1)",
+					FieldSources: map[string]Source{
+						"rates": Source{
+							Kind:     "derived",
+							Ref:      "The entry's own peak (Coral product documentation: the Edge TPU performs 4 trillion operations per second) is an 8-bit integer rate: the Edge TPU runs only fully 8-bit quantised models (Coral, TensorFlow models on the Edge TPU, 'Compatibility overview'), so int8 is the one format it states a rate for",
+							URL:      "https://coral.ai/docs/edgetpu/models-intro/",
+							Verified: "2026-12-07",
+						},
+						"unsupported_precisions": Source{
+							Kind:     "datasheet",
+							Ref:      "Coral documentation 'TensorFlow models on the Edge TPU', Compatibility overview: the Edge TPU supports only TensorFlow Lite models that are fully 8-bit quantized and compiled for it; quantisation, which the Edge TPU requires, converts the 32-bit floating-point weights and activations to 8-bit fixed-point numbers, and operations it cannot run fall back to the host CPU. It has no floating-point arithmetic: a floating-point run on it would be priced at the int8 peak (4 TOPS), another format's rate",
+							URL:      "https://coral.ai/docs/edgetpu/models-intro/",
+							Verified: "2026-12-07",
+						},
+					},
+					Corrections: []Correction{
+						Correction{
+							Field:    "rates",
+							Upstream: string("none"),
+							Value:    string("int8: 4 TOPS"),
+							Reason:   "The registry states no rates, so its 4 TOPS peak read as the default (16-bit floating-point) peak; the Edge TPU computes in 8-bit integers only, so the figure is its int8 rate, stated so that int8 is a format it supports and every floating-point format can be refused (unsupported_precisions). The number is unchanged: an int8 point ran at 4 TOPS before and after. The seed profile keeps the registry's view (no rates).",
+							Source: Source{
+								Kind: "datasheet",
+								Ref:  "Coral, TensorFlow models on the Edge TPU, 'Compatibility overview': fully 8-bit quantized models only",
+								URL:  "https://coral.ai/docs/edgetpu/models-intro/",
+							},
+						},
+					},
+					Notes: "peak is the vendor's TOPS figure, stored as the default peak (registry convention for NPUs/edge parts, README §1.1); it is the int8 rate, the only format the Edge TPU computes in (run it at -p int8)",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/edge/Coral.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
@@ -1941,7 +1999,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/edge/DriveThor.yaml",
 						Commit: "8e762ba2c953f37e0d16862f81436ceb29ce2ef3",
 					},
-					File: "catalog/data/hardware/edge.yaml:24",
+					File: "catalog/data/hardware/edge.yaml:36",
 				},
 			},
 			&Hardware{
@@ -1965,7 +2023,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/edge/GenericServer.yaml",
 						Commit: "49518363d24ef0962823ed8628e470648e9ace1e",
 					},
-					File: "catalog/data/hardware/edge.yaml:53",
+					File: "catalog/data/hardware/edge.yaml:65",
 				},
 			},
 			&Hardware{
@@ -2032,7 +2090,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/edge/JetsonAGXOrin.yaml",
 						Commit: "2dcd2ff3b44d5436dc7e91521bf933ef3cbec26a",
 					},
-					File: "catalog/data/hardware/edge.yaml:69",
+					File: "catalog/data/hardware/edge.yaml:81",
 				},
 			},
 			&Hardware{
@@ -2073,7 +2131,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/edge/JetsonOrinNX.yaml",
 						Commit: "4dd1909fc8d7a442c072ac464142875c14f83154",
 					},
-					File: "catalog/data/hardware/edge.yaml:105",
+					File: "catalog/data/hardware/edge.yaml:117",
 				},
 			},
 			&Hardware{
@@ -2117,7 +2175,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/edge/JetsonOrinNano.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/edge.yaml:130",
+					File: "catalog/data/hardware/edge.yaml:142",
 				},
 			},
 			&Hardware{
@@ -2143,7 +2201,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/edge/NUC_Movidius.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/edge.yaml:158",
+					File: "catalog/data/hardware/edge.yaml:170",
 				},
 			},
 			&Hardware{
@@ -2181,7 +2239,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/edge/RoboTaxi.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/edge.yaml:176",
+					File: "catalog/data/hardware/edge.yaml:188",
 				},
 			},
 			&Hardware{
@@ -7300,11 +7358,11 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "e2874c8b461cd9d352b2d7431e1ea69b1030e21091dbeb1665ed93c2c323e250",
+		Hash: "e365091ea7b4909ff2b118fb00e547630b7f43c62f46368d243ffa008f263a49",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:a0796c8523d764cac296c71c733de0426258bcc90bb0ad57b15f72eb69734e0a",
-				"catalog/data/hardware/edge.yaml:85ce35471b7cd4b897976c8516d60de36e92a7981a51a50296ff456c70c35500",
+				"catalog/data/hardware/cloud.yaml:9c3b3ce3aaece2bf529952472b98e09f91a5b96b87eeae32d1db608c02b3cdc0",
+				"catalog/data/hardware/edge.yaml:fa256c663ffea378996b0ef02d8209a9072b73059258ddfe418aafddea0d96a8",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",
 				"catalog/data/hardware/workstation.yaml:f8debf25a86aa8a69f56f331775d0f832892d6428c4b1302d69fff6a664f8526",

@@ -16,12 +16,19 @@ import (
 // INT4 (NVIDIA Turing GPU Architecture whitepaper, "Turing Tensor Cores"); TF32 and BF16
 // arrive with the A100 (NVIDIA A100 Tensor Core GPU Architecture whitepaper, "A100
 // Tensor Cores"); the TPU v1's matrix unit multiplies 8- and 16-bit integers only (Jouppi et
-// al. 2017, §2).
+// al. 2017, §2); the Coral Edge TPU runs fully 8-bit quantised models only (Coral,
+// "TensorFlow models on the Edge TPU", Compatibility overview); the Groq chip's matrix
+// unit has FP16 and int8 modes (Abts et al., ISCA 2022); CDNA 2 Matrix Cores (MI250X)
+// have FP16, BF16 and INT8 and no TF32, which arrives with CDNA 3 (ROCm, "AMD Instinct
+// MI300 series microarchitecture").
 var vendorNoArithmetic = map[string][]string{
 	"V100":      {"tf32", "bf16"},
 	"V100_PCIe": {"tf32", "bf16"},
 	"T4":        {"tf32", "bf16"},
 	"TPUv1":     {"fp32", "tf32", "fp16", "bf16", "fp8"},
+	"Coral":     {"fp32", "tf32", "fp16", "bf16", "fp8"},
+	"Groq_LPU":  {"tf32", "bf16"},
+	"MI250X":    {"tf32"},
 }
 
 // TestPrecisionSupportTable: every catalog accelerator × every precision, both
@@ -87,6 +94,12 @@ func TestPrecisionSupportTable(t *testing.T) {
 	}
 	if got := Supported(mustHW(t, cat, "T4")); !slices.Equal(got, []string{"fp32", "fp16", "int8", "int4"}) {
 		t.Errorf("T4 supports %v, want [fp32 fp16 int8 int4]", got)
+	}
+	if got := Supported(mustHW(t, cat, "Coral")); !slices.Equal(got, []string{"int8"}) {
+		t.Errorf("Coral supports %v, want [int8] (its stated int8 rate alone)", got)
+	}
+	if got := Supported(mustHW(t, cat, "Groq_LPU")); !slices.Equal(got, []string{"fp16", "int8"}) {
+		t.Errorf("Groq_LPU supports %v, want [fp16 int8] (its matrix unit's two modes)", got)
 	}
 }
 
