@@ -548,6 +548,11 @@ func TestRecordedCorrections(t *testing.T) {
 		seedRow(t, c, "JetsonOrinNano", "rates", "int8: 40 TOPS", "int8: 20 TOPS"),
 		// AMD Instinct MI300X data sheet: TF32 653.7 TFLOPS dense.
 		seedRow(t, c, "MI300X", "rates", "fp32: 163.4 TFLOP/s, fp8: 2614 TFLOP/s, int8: 2614 TOPS", "fp32: 163.4 TFLOP/s, tf32: 653.7 TFLOP/s, fp8: 2614 TFLOP/s, int8: 2614 TOPS"),
+		// Integer-only matrix units: the TOPS figure is the int8 rate (Coral, "TensorFlow models on
+		// the Edge TPU": fully 8-bit quantised models only; Corsair: MXINT8 2.4 PFLOPS per card,
+		// Chips and Cheese). The numbers are the registry's peaks, unchanged.
+		seedRow(t, c, "Coral", "rates", "none", "int8: 4 TOPS"),
+		seedRow(t, c, "DMatrix_Corsair", "rates", "mxint4: 9600 TFLOP/s", "int8: 2400 TOPS, mxint4: 9600 TFLOP/s"),
 	} {
 		cr := find(tc.corrections, tc.field)
 		if cr == nil {
@@ -565,8 +570,8 @@ func TestRecordedCorrections(t *testing.T) {
 	for _, e := range allEntries(c) {
 		n += len(e.prov.Corrections)
 	}
-	if n != 39 {
-		t.Errorf("%d corrections in the catalog, want the 39 above; a new one needs a row here", n)
+	if n != 41 {
+		t.Errorf("%d corrections in the catalog, want the 41 above; a new one needs a row here", n)
 	}
 }
 

@@ -283,7 +283,15 @@ func embedded() *Catalog {
 				ReleaseYear: 2024,
 				PeakFLOPS:   2.4e+15,
 				Rates: map[string]float64{
+					"int8":   2.4e+15,
 					"mxint4": 9.6e+15,
+				},
+				UnsupportedPrecisions: []string{
+					"fp32",
+					"tf32",
+					"fp16",
+					"bf16",
+					"fp8",
 				},
 				MemCapacityBytes:      2.147483648e+09,
 				MemBandwidthBytesPerS: 1.5e+14,
@@ -296,6 +304,33 @@ func embedded() *Catalog {
 						URL:      "https://d-matrix.ai/pdf/d-Matrix-Corsair-Product-Brief-FINAL.pdf",
 						Verified: "2026-06-23",
 						ID:       "prov:dmatrix-corsair-datasheet",
+					},
+					FieldSources: map[string]Source{
+						"rates": Source{
+							Kind:     "industry_report",
+							Ref:      "Chips and Cheese, d-Matrix Corsair (SC24 coverage), per card: 9.6 PFLOPS MXINT4, 2.4 PFLOPS MXINT8, 600 TFLOPS MXINT16 (two packages of 4.8, 1.2 and 0.3); The Register, d-Matrix JetStream I/O cards (2025): each Corsair card 2.4 petaFLOPS MXINT8 or 9.6 MXINT4. The entry's 2400 peak is the MXINT8 rate, stated as int8 (OCP MX block format: 8-bit integer elements sharing a per-block scale); the vendor's product brief (the entry's source) could not be read for this audit",
+							URL:      "https://chipsandcheese.com/p/d-matrix-corsair-256gb-of-lpddr-for",
+							Verified: "2026-12-07",
+						},
+						"unsupported_precisions": Source{
+							Kind:     "industry_report",
+							Ref:      "Chips and Cheese SC24 coverage of the d-Matrix Corsair (an industry report; the vendor's product brief could not be read for this audit), formats: Corsair computes in the OCP Microscaling block formats MXINT16, MXINT8 and MXINT4 and supports no IEEE 754 floating-point format (FP64, FP32, FP16); d-Matrix's Hot Chips 2025 Corsair presentation likewise names block floating-point formats. A floating-point run would be priced at the MXINT8 peak (2400): another format's rate. Its 16-bit format, MXINT16 (600 TFLOPS per card), has no run precision here",
+							URL:      "https://chipsandcheese.com/p/d-matrix-corsair-256gb-of-lpddr-for",
+							Verified: "2026-12-07",
+						},
+					},
+					Corrections: []Correction{
+						Correction{
+							Field:    "rates",
+							Upstream: string("mxint4: 9600 TFLOP/s"),
+							Value:    string("int8: 2400 TOPS, mxint4: 9600 TFLOP/s"),
+							Reason:   "The registry's 2400 TFLOP/s peak, read as the default (16-bit floating-point) peak, is Corsair's MXINT8 rate; the chip has no IEEE floating-point arithmetic (unsupported_precisions), and its 16-bit block format runs at a quarter of that (600 TFLOPS). The figure is now its int8 rate, so that int8 is a format it supports and fp16 is refused rather than priced 4× too fast. The seed profile keeps the registry's view.",
+							Source: Source{
+								Kind: "industry_report",
+								Ref:  "Chips and Cheese, d-Matrix Corsair: 2.4 PFLOPS MXINT8, 600 TFLOPS MXINT16 per card",
+								URL:  "https://chipsandcheese.com/p/d-matrix-corsair-256gb-of-lpddr-for",
+							},
+						},
 					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/cloud/DMatrix_Corsair.yaml",
@@ -419,7 +454,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/GB200_NVL72.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:159",
+					File: "catalog/data/hardware/cloud.yaml:170",
 				},
 			},
 			&Hardware{
@@ -484,7 +519,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi2.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:218",
+					File: "catalog/data/hardware/cloud.yaml:229",
 				},
 			},
 			&Hardware{
@@ -548,7 +583,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi3.yaml",
 						Commit: "2f8ab93067e49f5fb68b3ef36d2a7313d4c03956",
 					},
-					File: "catalog/data/hardware/cloud.yaml:252",
+					File: "catalog/data/hardware/cloud.yaml:263",
 				},
 			},
 			&Hardware{
@@ -573,7 +608,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Graphcore_GC200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:285",
+					File: "catalog/data/hardware/cloud.yaml:296",
 				},
 			},
 			&Hardware{
@@ -613,7 +648,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Groq_LPU.yaml",
 						Commit: "6d86fce58e624c45acf4df6fafab25b2eeb2a8f8",
 					},
-					File: "catalog/data/hardware/cloud.yaml:302",
+					File: "catalog/data/hardware/cloud.yaml:313",
 				},
 			},
 			&Hardware{
@@ -724,7 +759,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H100.yaml",
 						Commit: "034a583b9b80f2d7a66ffbd307c8901346ef5594",
 					},
-					File: "catalog/data/hardware/cloud.yaml:324",
+					File: "catalog/data/hardware/cloud.yaml:335",
 				},
 			},
 			&Hardware{
@@ -812,7 +847,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "FP64 (cut to about 1 TFLOP/s on the H800) is not catalogued for either part. No unit_cost: no public list price.",
-					File:  "catalog/data/hardware/cloud.yaml:381",
+					File:  "catalog/data/hardware/cloud.yaml:392",
 				},
 			},
 			&Hardware{
@@ -941,7 +976,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:427",
+					File: "catalog/data/hardware/cloud.yaml:438",
 				},
 			},
 			&Hardware{
@@ -969,7 +1004,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:489",
+					File: "catalog/data/hardware/cloud.yaml:500",
 				},
 			},
 			&Hardware{
@@ -1033,7 +1068,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:508",
+					File: "catalog/data/hardware/cloud.yaml:519",
 				},
 			},
 			&Hardware{
@@ -1121,7 +1156,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:542",
+					File: "catalog/data/hardware/cloud.yaml:553",
 				},
 			},
 			&Hardware{
@@ -1148,7 +1183,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:586",
+					File: "catalog/data/hardware/cloud.yaml:597",
 				},
 			},
 			&Hardware{
@@ -1232,7 +1267,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:604",
+					File: "catalog/data/hardware/cloud.yaml:615",
 				},
 			},
 			&Hardware{
@@ -1300,7 +1335,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:646",
+					File: "catalog/data/hardware/cloud.yaml:657",
 				},
 			},
 			&Hardware{
@@ -1328,7 +1363,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:680",
+					File: "catalog/data/hardware/cloud.yaml:691",
 				},
 			},
 			&Hardware{
@@ -1410,7 +1445,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:699",
+					File: "catalog/data/hardware/cloud.yaml:710",
 				},
 			},
 			&Hardware{
@@ -1451,7 +1486,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:741",
+					File: "catalog/data/hardware/cloud.yaml:752",
 				},
 			},
 			&Hardware{
@@ -1520,7 +1555,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:766",
+					File: "catalog/data/hardware/cloud.yaml:777",
 				},
 			},
 			&Hardware{
@@ -1609,7 +1644,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:806",
+					File: "catalog/data/hardware/cloud.yaml:817",
 				},
 			},
 			&Hardware{
@@ -1718,7 +1753,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:850",
+					File: "catalog/data/hardware/cloud.yaml:861",
 				},
 			},
 			&Hardware{
@@ -1778,7 +1813,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:903",
+					File: "catalog/data/hardware/cloud.yaml:914",
 				},
 			},
 			&Hardware{
@@ -1849,7 +1884,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:935",
+					File: "catalog/data/hardware/cloud.yaml:946",
 				},
 			},
 			&Hardware{
@@ -1896,7 +1931,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:974",
+					File: "catalog/data/hardware/cloud.yaml:985",
 				},
 			},
 			&Hardware{
@@ -7358,10 +7393,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "e365091ea7b4909ff2b118fb00e547630b7f43c62f46368d243ffa008f263a49",
+		Hash: "05005acdde58806a9d7e37f441019265df949ca748924edf3164728f633efcee",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:9c3b3ce3aaece2bf529952472b98e09f91a5b96b87eeae32d1db608c02b3cdc0",
+				"catalog/data/hardware/cloud.yaml:7c25c87ac8d75f6dc101ad294496e0e93a6c2a259e17c1b7de6637822b12654e",
 				"catalog/data/hardware/edge.yaml:fa256c663ffea378996b0ef02d8209a9072b73059258ddfe418aafddea0d96a8",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",

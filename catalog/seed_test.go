@@ -123,9 +123,9 @@ func TestSeedView(t *testing.T) {
 			t.Errorf("%s: SeedLinks scale-up %+v, seed view %+v", h.Key, up, v.ScaleUp)
 		}
 	}
-	// 7 added links + 25 restorable values (TestRecordedCorrections lists them).
-	if restored != 32 {
-		t.Errorf("%d restorable corrections, want 32", restored)
+	// 7 added links + 27 restorable values (TestRecordedCorrections lists them).
+	if restored != 34 {
+		t.Errorf("%d restorable corrections, want 34", restored)
 	}
 	// The seed view never writes through to the loaded entry.
 	trn, _ := c.HardwareByKey("Trainium2")

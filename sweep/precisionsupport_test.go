@@ -20,7 +20,7 @@ import (
 // "TensorFlow models on the Edge TPU", Compatibility overview); the Groq chip's matrix
 // unit has FP16 and int8 modes (Abts et al., ISCA 2022); CDNA 2 Matrix Cores (MI250X)
 // have FP16, BF16 and INT8 and no TF32, which arrives with CDNA 3 (ROCm, "AMD Instinct
-// MI300 series microarchitecture").
+// MI300 series microarchitecture"); d-Matrix's Corsair computes in MX block formats only.
 var vendorNoArithmetic = map[string][]string{
 	"V100":      {"tf32", "bf16"},
 	"V100_PCIe": {"tf32", "bf16"},
@@ -29,6 +29,9 @@ var vendorNoArithmetic = map[string][]string{
 	"Coral":     {"fp32", "tf32", "fp16", "bf16", "fp8"},
 	"Groq_LPU":  {"tf32", "bf16"},
 	"MI250X":    {"tf32"},
+	// Corsair computes in OCP MX block formats (MXINT16/8/4), no IEEE floating point
+	// (Chips and Cheese, SC24 coverage: an industry report, not the vendor's brief).
+	"DMatrix_Corsair": {"fp32", "tf32", "fp16", "bf16", "fp8"},
 }
 
 // TestPrecisionSupportTable: every catalog accelerator × every precision, both
