@@ -120,6 +120,10 @@ func embedded() *Catalog {
 							Ref:  "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 108 SMs in the A100 (SXM4) configuration",
 							URL:  "https://images.nvidia.com/aem-dam/en-zz/Solutions/data-center/nvidia-ampere-architecture-whitepaper.pdf",
 						},
+						"unit_cost": Source{
+							Kind: "estimate",
+							Ref:  "The MLSys·im registry's purchase price for the part, carried over without a source or a date (undated): an order-of-magnitude figure, not a quote; fleet and TCO answers that use it inherit that uncertainty. Replace it with a dated quote (vendor list price or a published purchase) where one exists",
+						},
 					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/cloud/A100.yaml",
@@ -201,6 +205,10 @@ func embedded() *Catalog {
 							Verified: "2026-03-06",
 							ID:       "MEMORY_LATENCY_HIERARCHY",
 						},
+						"unit_cost": Source{
+							Kind: "estimate",
+							Ref:  "The MLSys·im registry's purchase price for the part, carried over without a source or a date (undated): an order-of-magnitude figure, not a quote; fleet and TCO answers that use it inherit that uncertainty. Replace it with a dated quote (vendor list price or a published purchase) where one exists",
+						},
 					},
 					Corrections: []Correction{
 						Correction{
@@ -241,7 +249,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/B200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:58",
+					File: "catalog/data/hardware/cloud.yaml:59",
 				},
 			},
 			&Hardware{
@@ -268,12 +276,18 @@ func embedded() *Catalog {
 						Verified: "2026-03-06",
 						ID:       "prov:cerebras-cs3-datasheet",
 					},
+					FieldSources: map[string]Source{
+						"unit_cost": Source{
+							Kind: "estimate",
+							Ref:  "The MLSys·im registry's purchase price for the part, carried over without a source or a date (undated): an order-of-magnitude figure, not a quote; fleet and TCO answers that use it inherit that uncertainty. Replace it with a dated quote (vendor list price or a published purchase) where one exists",
+						},
+					},
 					Notes: "44 GiB is the WSE-3 on-wafer SRAM stored as main memory; older constants used 44 GB (README §9.5). Kept verbatim.",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Cerebras_CS3.yaml",
 						Commit: "370f0efdbe03c0d8afe7f7c12e7640566651436e",
 					},
-					File: "catalog/data/hardware/cloud.yaml:117",
+					File: "catalog/data/hardware/cloud.yaml:119",
 				},
 			},
 			&Hardware{
@@ -336,7 +350,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/DMatrix_Corsair.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:140",
+					File: "catalog/data/hardware/cloud.yaml:144",
 				},
 			},
 			&Hardware{
@@ -402,6 +416,10 @@ func embedded() *Catalog {
 							Verified: "2026-03-06",
 							ID:       "MEMORY_LATENCY_HIERARCHY",
 						},
+						"unit_cost": Source{
+							Kind: "derived",
+							Ref:  "The MLSys·im registry's GB200 NVL72 rack price, 3,000,000 USD, divided by its 72 GPUs = 41,666.7 USD (each GPU's share of the rack's CPUs, switches and power delivery included); the registry gives the rack price without a source or a date (undated): an order-of-magnitude figure, not a quote",
+						},
 					},
 					Corrections: []Correction{
 						Correction{
@@ -454,7 +472,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/GB200_NVL72.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:170",
+					File: "catalog/data/hardware/cloud.yaml:174",
 				},
 			},
 			&Hardware{
@@ -519,7 +537,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi2.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:229",
+					File: "catalog/data/hardware/cloud.yaml:234",
 				},
 			},
 			&Hardware{
@@ -583,7 +601,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi3.yaml",
 						Commit: "2f8ab93067e49f5fb68b3ef36d2a7313d4c03956",
 					},
-					File: "catalog/data/hardware/cloud.yaml:263",
+					File: "catalog/data/hardware/cloud.yaml:268",
 				},
 			},
 			&Hardware{
@@ -608,7 +626,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Graphcore_GC200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:296",
+					File: "catalog/data/hardware/cloud.yaml:301",
 				},
 			},
 			&Hardware{
@@ -648,7 +666,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Groq_LPU.yaml",
 						Commit: "6d86fce58e624c45acf4df6fafab25b2eeb2a8f8",
 					},
-					File: "catalog/data/hardware/cloud.yaml:313",
+					File: "catalog/data/hardware/cloud.yaml:318",
 				},
 			},
 			&Hardware{
@@ -740,6 +758,10 @@ func embedded() *Catalog {
 							Verified: "2026-03-06",
 							ID:       "MEMORY_LATENCY_HIERARCHY",
 						},
+						"unit_cost": Source{
+							Kind: "estimate",
+							Ref:  "The MLSys·im registry's purchase price, also its Infrastructure.Pricing.Capital.H100GpuPurchaseUsd, which the registry attributes to Barroso et al. (2018), The Datacenter as a Computer (3rd ed.): a book four years older than the H100 (announced March 2022), so not its source; no dated source is known (undated): an order-of-magnitude figure, not a quote",
+						},
 					},
 					Corrections: []Correction{
 						Correction{
@@ -759,7 +781,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H100.yaml",
 						Commit: "034a583b9b80f2d7a66ffbd307c8901346ef5594",
 					},
-					File: "catalog/data/hardware/cloud.yaml:335",
+					File: "catalog/data/hardware/cloud.yaml:340",
 				},
 			},
 			&Hardware{
@@ -847,7 +869,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "FP64 (cut to about 1 TFLOP/s on the H800) is not catalogued for either part. No unit_cost: no public list price.",
-					File:  "catalog/data/hardware/cloud.yaml:392",
+					File:  "catalog/data/hardware/cloud.yaml:398",
 				},
 			},
 			&Hardware{
@@ -936,6 +958,10 @@ func embedded() *Catalog {
 							Kind: "datasheet",
 							Ref:  "NVIDIA H200 datasheet: the same FP8, BF16 and TF32 peaks as the H100 SXM5, whose GH100 GPU it carries with HBM3e; 132 SMs in that configuration (Choquette 2023, IEEE Micro, NVIDIA Hopper H100 GPU: Scaling Performance)",
 						},
+						"unit_cost": Source{
+							Kind: "estimate",
+							Ref:  "The MLSys·im registry's purchase price for the part, carried over without a source or a date (undated): an order-of-magnitude figure, not a quote; fleet and TCO answers that use it inherit that uncertainty. Replace it with a dated quote (vendor list price or a published purchase) where one exists",
+						},
 					},
 					Corrections: []Correction{
 						Correction{
@@ -976,7 +1002,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:438",
+					File: "catalog/data/hardware/cloud.yaml:444",
 				},
 			},
 			&Hardware{
@@ -1004,7 +1030,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:500",
+					File: "catalog/data/hardware/cloud.yaml:507",
 				},
 			},
 			&Hardware{
@@ -1068,7 +1094,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:519",
+					File: "catalog/data/hardware/cloud.yaml:526",
 				},
 			},
 			&Hardware{
@@ -1138,6 +1164,10 @@ func embedded() *Catalog {
 							Ref:  "AMD Instinct MI300X data sheet: 304 GPU compute units (the CU is the SM's counterpart: one thread-block tile at a time per unit)",
 							URL:  "https://www.amd.com/content/dam/amd/en/documents/instinct-tech-docs/data-sheets/amd-instinct-mi300x-data-sheet.pdf",
 						},
+						"unit_cost": Source{
+							Kind: "estimate",
+							Ref:  "The MLSys·im registry's purchase price for the part, carried over without a source or a date (undated): an order-of-magnitude figure, not a quote; fleet and TCO answers that use it inherit that uncertainty. Replace it with a dated quote (vendor list price or a published purchase) where one exists",
+						},
 					},
 					Corrections: []Correction{
 						Correction{
@@ -1156,7 +1186,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:553",
+					File: "catalog/data/hardware/cloud.yaml:560",
 				},
 			},
 			&Hardware{
@@ -1183,7 +1213,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:597",
+					File: "catalog/data/hardware/cloud.yaml:605",
 				},
 			},
 			&Hardware{
@@ -1232,6 +1262,10 @@ func embedded() *Catalog {
 							URL:      "https://www.nvidia.com/en-us/data-center/tesla-t4/",
 							Verified: "2026-12-07",
 						},
+						"unit_cost": Source{
+							Kind: "estimate",
+							Ref:  "The MLSys·im registry's purchase price for the part, carried over without a source or a date (undated): an order-of-magnitude figure, not a quote; fleet and TCO answers that use it inherit that uncertainty. Replace it with a dated quote (vendor list price or a published purchase) where one exists",
+						},
 						"unsupported_precisions": Source{
 							Kind:     "datasheet",
 							Ref:      "NVIDIA Turing GPU Architecture whitepaper (WP-09183-001), 'Turing Tensor Cores': Turing Tensor Cores add INT8 and INT4 precision modes to Volta's FP16 (FP16 with FP16 or FP32 accumulation); the T4 datasheet lists FP32, mixed-precision FP16/FP32, INT8 and INT4 only. The NVIDIA A100 Tensor Core GPU Architecture whitepaper (2020), 'A100 Tensor Cores', introduces TF32 and BF16 Tensor Core operations with the A100. A bf16 or tf32 run on a T4 would be priced at the FP16 tensor peak (65 TFLOP/s): another format's rate",
@@ -1267,7 +1301,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:615",
+					File: "catalog/data/hardware/cloud.yaml:623",
 				},
 			},
 			&Hardware{
@@ -1335,7 +1369,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:657",
+					File: "catalog/data/hardware/cloud.yaml:666",
 				},
 			},
 			&Hardware{
@@ -1363,7 +1397,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:691",
+					File: "catalog/data/hardware/cloud.yaml:700",
 				},
 			},
 			&Hardware{
@@ -1445,7 +1479,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:710",
+					File: "catalog/data/hardware/cloud.yaml:719",
 				},
 			},
 			&Hardware{
@@ -1486,7 +1520,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:752",
+					File: "catalog/data/hardware/cloud.yaml:761",
 				},
 			},
 			&Hardware{
@@ -1555,7 +1589,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:777",
+					File: "catalog/data/hardware/cloud.yaml:786",
 				},
 			},
 			&Hardware{
@@ -1644,7 +1678,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:817",
+					File: "catalog/data/hardware/cloud.yaml:826",
 				},
 			},
 			&Hardware{
@@ -1753,7 +1787,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:861",
+					File: "catalog/data/hardware/cloud.yaml:870",
 				},
 			},
 			&Hardware{
@@ -1813,7 +1847,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:914",
+					File: "catalog/data/hardware/cloud.yaml:923",
 				},
 			},
 			&Hardware{
@@ -1860,6 +1894,10 @@ func embedded() *Catalog {
 							Verified: "2026-03-06",
 							ID:       "MEMORY_LATENCY_HIERARCHY",
 						},
+						"unit_cost": Source{
+							Kind: "estimate",
+							Ref:  "The MLSys·im registry's purchase price for the part, carried over without a source or a date (undated): an order-of-magnitude figure, not a quote; fleet and TCO answers that use it inherit that uncertainty. Replace it with a dated quote (vendor list price or a published purchase) where one exists",
+						},
 						"unsupported_precisions": Source{
 							Kind:     "datasheet",
 							Ref:      "NVIDIA Tesla V100 GPU Architecture whitepaper (WP-08608-001), 'Volta Tensor Cores': each Tensor Core performs a 4×4×4 matrix multiply-accumulate on FP16 inputs with FP16 or FP32 accumulation; no other input format. The NVIDIA A100 Tensor Core GPU Architecture whitepaper (2020), 'A100 Tensor Cores' and Table 1, lists TF32 and BF16 Tensor Core operations as new in the A100 (the V100 column has FP16 only). A bf16 or tf32 run on a V100 would be priced at the FP16 tensor peak (125 TFLOP/s): another format's rate",
@@ -1884,7 +1922,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:946",
+					File: "catalog/data/hardware/cloud.yaml:955",
 				},
 			},
 			&Hardware{
@@ -1919,6 +1957,10 @@ func embedded() *Catalog {
 						ID:       "prov:nvidia-v100-pcie-datasheet",
 					},
 					FieldSources: map[string]Source{
+						"unit_cost": Source{
+							Kind: "estimate",
+							Ref:  "The MLSys·im registry's purchase price for the part, carried over without a source or a date (undated): an order-of-magnitude figure, not a quote; fleet and TCO answers that use it inherit that uncertainty. Replace it with a dated quote (vendor list price or a published purchase) where one exists",
+						},
 						"unsupported_precisions": Source{
 							Kind:     "datasheet",
 							Ref:      "NVIDIA Tesla V100 GPU Architecture whitepaper (WP-08608-001), 'Volta Tensor Cores': each Tensor Core performs a 4×4×4 matrix multiply-accumulate on FP16 inputs with FP16 or FP32 accumulation; no other input format. The NVIDIA A100 Tensor Core GPU Architecture whitepaper (2020), 'A100 Tensor Cores' and Table 1, lists TF32 and BF16 Tensor Core operations as new in the A100 (the V100 column has FP16 only). A bf16 or tf32 run on a V100 would be priced at the FP16 tensor peak (112 TFLOP/s on the PCIe card): another format's rate",
@@ -1931,7 +1973,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:985",
+					File: "catalog/data/hardware/cloud.yaml:995",
 				},
 			},
 			&Hardware{
@@ -2566,6 +2608,12 @@ func embedded() *Catalog {
 						Verified: "2025-03-06",
 						ID:       "prov:nvidia-dgx-spark-gb10",
 					},
+					FieldSources: map[string]Source{
+						"unit_cost": Source{
+							Kind: "estimate",
+							Ref:  "The MLSys·im registry's price range for the system (3,000 to 5,000 USD), carried over without a source or a date (undated): an order-of-magnitude range, not a quote",
+						},
+					},
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/hardware/data/workstation/DGX_Spark.yaml",
 						Commit: "2f8ab93067e49f5fb68b3ef36d2a7313d4c03956",
@@ -2596,7 +2644,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/workstation/MacBookM3Max.yaml",
 						Commit: "2dcd2ff3b44d5436dc7e91521bf933ef3cbec26a",
 					},
-					File: "catalog/data/hardware/workstation.yaml:30",
+					File: "catalog/data/hardware/workstation.yaml:32",
 				},
 			},
 		},
@@ -5750,12 +5798,12 @@ func embedded() *Catalog {
 				Unit:  "USD",
 				Provenance: Provenance{
 					Source: Source{
-						Kind:     "literature",
-						Ref:      "Barroso et al. (2018), The Datacenter as a Computer (3rd ed.)",
-						URL:      "https://doi.org/10.1007/978-3-031-01761-2",
+						Kind:     "estimate",
+						Ref:      "Undated order-of-magnitude DGX H100 system purchase price from the MLSys·im registry, which attributes it to Barroso et al. (2018), The Datacenter as a Computer (3rd ed.): that book predates the H100 (announced March 2022) and cannot be the price's source; no dated source is known",
 						Verified: "2026-03-06",
 						ID:       "BARROSO_DATACENTER_ECONOMICS",
 					},
+					Notes: "Source corrected in the audit of catalog prices (2026-12-07): the registry cited Barroso et al. (2018) for it, which cannot hold an H100 price; the value is unchanged.",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/infrastructure/pricing.py",
 						Commit: "49518363d24ef0962823ed8628e470648e9ace1e",
@@ -5770,12 +5818,12 @@ func embedded() *Catalog {
 				Unit:  "USD",
 				Provenance: Provenance{
 					Source: Source{
-						Kind:     "literature",
-						Ref:      "Barroso et al. (2018), The Datacenter as a Computer (3rd ed.)",
-						URL:      "https://doi.org/10.1007/978-3-031-01761-2",
+						Kind:     "estimate",
+						Ref:      "Undated order-of-magnitude H100 GPU purchase price from the MLSys·im registry, which attributes it to Barroso et al. (2018), The Datacenter as a Computer (3rd ed.): that book predates the H100 (announced March 2022) and cannot be the price's source; no dated source is known",
 						Verified: "2026-03-06",
 						ID:       "BARROSO_DATACENTER_ECONOMICS",
 					},
+					Notes: "Source corrected in the audit of catalog prices (2026-12-07): the registry cited Barroso et al. (2018) for it, which cannot hold an H100 price; the value is unchanged.",
 					Upstream: &Upstream{
 						File:   "mlsysim/mlsysim/infrastructure/pricing.py",
 						Commit: "49518363d24ef0962823ed8628e470648e9ace1e",
@@ -7393,18 +7441,18 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "05005acdde58806a9d7e37f441019265df949ca748924edf3164728f633efcee",
+		Hash: "d23e42781eb9b79f52476bd78ed994358bfcf82ff23463f2002a5b946ad99c08",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:7c25c87ac8d75f6dc101ad294496e0e93a6c2a259e17c1b7de6637822b12654e",
+				"catalog/data/hardware/cloud.yaml:7dc57aa03f8823ac1074c14c716f02fdfcd078528dddfd3263dd00cb73e48f4d",
 				"catalog/data/hardware/edge.yaml:fa256c663ffea378996b0ef02d8209a9072b73059258ddfe418aafddea0d96a8",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",
-				"catalog/data/hardware/workstation.yaml:f8debf25a86aa8a69f56f331775d0f832892d6428c4b1302d69fff6a664f8526",
+				"catalog/data/hardware/workstation.yaml:135d2180363f76028f7184d0d3a35ed683130c5299827d4541a707763a3133b9",
 				"catalog/data/infra/cooling.yaml:5404baacff6ee902cfbb1fec56ae1f8b98ec6802e480fb7fe381729cae18cd99",
 				"catalog/data/infra/datacenters.yaml:5af3dceb2c0d95b30ad9c62ed08df8d70c5fdd42cbdff6136e83c5e0779fac40",
 				"catalog/data/infra/grids.yaml:f55bd81a14319dac5830cc8a85e3088aa6dfd330c99980daba62d325462adfa9",
-				"catalog/data/infra/prices.yaml:cd23c29368123370fd9cb527b56d67f9df6432d34c18f43c2636d096b79b67d4",
+				"catalog/data/infra/prices.yaml:048c3f32819d0b5635dd2d4d5a0945c08c5122b771a238a53ed712f412ca4dbb",
 				"catalog/data/models/embodied.yaml:3e68c93d768306cb0e154a7ae9920ddfa40d39e4e36b9c2901de636575cec419",
 				"catalog/data/models/generativevision.yaml:91d49195dcb4fb46ea75a74b42c31f5089f44b46110fd308bfd512d836af198d",
 				"catalog/data/models/language.yaml:a8e476d8a8be9572855b1e66f612b2ec923ef40a54c5f40989e91f953c6d291f",

@@ -3,6 +3,7 @@ package catalog
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -117,4 +118,55 @@ func topsPeaks(t *testing.T) map[string]bool {
 		t.Fatalf("%d TOPS peaks read, want the NPUs' (TPU v1, Coral, the phones)", n)
 	}
 	return out
+}
+
+// yearOrUndated matches a source reference that names the year its price holds for, or says
+// plainly that no source gives one.
+var yearOrUndated = regexp.MustCompile(`(?i)\b(19|20)\d\d\b|\bundated\b`)
+
+// TestPricesDated: every price in the catalog (a hardware entry's unit_cost and
+// unit_cost_max, and every prices.yaml entry in US dollars) has a source that names the
+// year it holds for, or says it is undated: a price without a date is ambiguous (prices
+// move by multiples within a product's life), and an unknown date is stated, never left
+// implicit. A hardware entry's datasheet is not a price's source, so a unit_cost needs
+// its own field source.
+func TestPricesDated(t *testing.T) {
+	c := MustDefault()
+	priced := 0
+	for _, h := range c.Hardware {
+		if h.UnitCostUSD == 0 && h.UnitCostMaxUSD == 0 {
+			continue
+		}
+		priced++
+		s, ok := h.FieldSources["unit_cost"]
+		switch {
+		case !ok || s.Ref == "":
+			t.Errorf("%s: unit_cost %g USD has no field_sources.unit_cost (the entry's datasheet prices nothing)", h.Key, h.UnitCostUSD)
+		case !yearOrUndated.MatchString(s.Ref):
+			t.Errorf("%s: unit_cost source %q names no year and does not say it is undated", h.Key, s.Ref)
+		}
+	}
+	dollars := 0
+	for _, p := range c.Prices {
+		if !strings.Contains(p.Unit, "USD") {
+			continue
+		}
+		dollars++
+		if !yearOrUndated.MatchString(p.Source.Ref) {
+			t.Errorf("price %s (%g %s): source %q names no year and does not say it is undated", p.Key, p.Value, p.Unit, p.Source.Ref)
+		}
+	}
+	if priced < 10 || dollars < 20 {
+		t.Errorf("%d priced accelerators and %d dollar prices checked; want the catalog's (11 and 25 at the audit)", priced, dollars)
+	}
+	// A price that cannot come from its cited work: the H100 (2022) from a 2018 book.
+	for _, k := range []string{"Capital.H100GpuPurchaseUsd", "Capital.DgxH100NodeUsd"} {
+		p, err := c.PriceByKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Source.Kind == "literature" {
+			t.Errorf("%s: cited as literature (%q), but its cited book predates the H100", k, p.Source.Ref)
+		}
+	}
 }
