@@ -850,7 +850,7 @@ func embedded() *Catalog {
 							Ref:  "The H100 entry's (transferred from the H200 SXM's MSMF column, same GH100 die at the same 700 W limit)",
 						},
 						"scale_up.bandwidth": Source{
-							Kind:     "datasheet",
+							Kind:     "industry_report",
 							Ref:      "NVLink 400 GB/s bidirectional on the H800 SXM5 against the H100's 900 GB/s (NVIDIA publishes no H800 datasheet page; secondary: getdeploying.com/gpus/nvidia-h800, \"the H800 supports NVLink at 400 GB/s of bidirectional bandwidth\"); 160 GB/s per direction usable (below) is consistent with it",
 							URL:      "https://getdeploying.com/gpus/nvidia-h800",
 							Verified: "2026-12-07",
@@ -7441,10 +7441,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "d23e42781eb9b79f52476bd78ed994358bfcf82ff23463f2002a5b946ad99c08",
+		Hash: "c0c042dd80021df7e933971121e3eb1e1c4a4d64cf0016f795670e08e0175261",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:7dc57aa03f8823ac1074c14c716f02fdfcd078528dddfd3263dd00cb73e48f4d",
+				"catalog/data/hardware/cloud.yaml:70fc6b18aa0932390b083c5cd7ee42dd8b7cd7edce6d5a7924334de9c407438a",
 				"catalog/data/hardware/edge.yaml:fa256c663ffea378996b0ef02d8209a9072b73059258ddfe418aafddea0d96a8",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",
