@@ -605,11 +605,15 @@ func embedded() *Catalog {
 				},
 			},
 			&Hardware{
-				Key:                   "Graphcore_GC200",
-				Name:                  "Graphcore Colossus Mk2 GC200 IPU",
-				Tier:                  "Cloud",
-				ReleaseYear:           2020,
-				PeakFLOPS:             2.5e+14,
+				Key:         "Graphcore_GC200",
+				Name:        "Graphcore Colossus Mk2 GC200 IPU",
+				Tier:        "Cloud",
+				ReleaseYear: 2020,
+				PeakFLOPS:   2.5e+14,
+				UnsupportedPrecisions: []string{
+					"tf32",
+					"bf16",
+				},
 				MemCapacityBytes:      9e+08,
 				MemBandwidthBytesPerS: 4.5e+13,
 				DispatchTaxS:          1e-06,
@@ -620,6 +624,14 @@ func embedded() *Catalog {
 						URL:      "https://www.graphcore.ai/posts/introducing-second-generation-ipu-systems-for-ai-at-scale",
 						Verified: "2026-06-23",
 						ID:       "prov:graphcore-gc200-derived",
+					},
+					FieldSources: map[string]Source{
+						"unsupported_precisions": Source{
+							Kind:     "documentation",
+							Ref:      "Graphcore IPU Programmer's Guide, §2 IPU hardware overview: the IPU's floating-point calculations are performed in IEEE 754 single-precision or half-precision floating point (the IPU floating-point white paper has the details); no bfloat16 or TF32 arithmetic. A bf16 or tf32 run would be priced at the FP16 peak (250 TFLOP/s): another format's rate",
+							URL:      "https://docs.graphcore.ai/projects/ipu-programmers-guide/en/latest/about_ipu.html",
+							Verified: "2026-12-07",
+						},
 					},
 					Notes: "Per-IPU compute and memory bandwidth are derived by dividing the four-IPU M2000 blade figures by four; the source gives 1 PFLOP and 180 TB/s per blade, with 900 MB in-processor SRAM per GC200 IPU.",
 					Upstream: &Upstream{
@@ -666,7 +678,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Groq_LPU.yaml",
 						Commit: "6d86fce58e624c45acf4df6fafab25b2eeb2a8f8",
 					},
-					File: "catalog/data/hardware/cloud.yaml:318",
+					File: "catalog/data/hardware/cloud.yaml:321",
 				},
 			},
 			&Hardware{
@@ -781,7 +793,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H100.yaml",
 						Commit: "034a583b9b80f2d7a66ffbd307c8901346ef5594",
 					},
-					File: "catalog/data/hardware/cloud.yaml:340",
+					File: "catalog/data/hardware/cloud.yaml:343",
 				},
 			},
 			&Hardware{
@@ -869,7 +881,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "FP64 (cut to about 1 TFLOP/s on the H800) is not catalogued for either part. No unit_cost: no public list price.",
-					File:  "catalog/data/hardware/cloud.yaml:398",
+					File:  "catalog/data/hardware/cloud.yaml:401",
 				},
 			},
 			&Hardware{
@@ -1002,7 +1014,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:444",
+					File: "catalog/data/hardware/cloud.yaml:447",
 				},
 			},
 			&Hardware{
@@ -1030,7 +1042,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:507",
+					File: "catalog/data/hardware/cloud.yaml:510",
 				},
 			},
 			&Hardware{
@@ -1094,7 +1106,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:526",
+					File: "catalog/data/hardware/cloud.yaml:529",
 				},
 			},
 			&Hardware{
@@ -1186,7 +1198,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:560",
+					File: "catalog/data/hardware/cloud.yaml:563",
 				},
 			},
 			&Hardware{
@@ -1213,7 +1225,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:605",
+					File: "catalog/data/hardware/cloud.yaml:608",
 				},
 			},
 			&Hardware{
@@ -1301,7 +1313,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:623",
+					File: "catalog/data/hardware/cloud.yaml:626",
 				},
 			},
 			&Hardware{
@@ -1369,7 +1381,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:666",
+					File: "catalog/data/hardware/cloud.yaml:669",
 				},
 			},
 			&Hardware{
@@ -1397,7 +1409,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:700",
+					File: "catalog/data/hardware/cloud.yaml:703",
 				},
 			},
 			&Hardware{
@@ -1479,7 +1491,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:719",
+					File: "catalog/data/hardware/cloud.yaml:722",
 				},
 			},
 			&Hardware{
@@ -1520,7 +1532,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:761",
+					File: "catalog/data/hardware/cloud.yaml:764",
 				},
 			},
 			&Hardware{
@@ -1589,7 +1601,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:786",
+					File: "catalog/data/hardware/cloud.yaml:789",
 				},
 			},
 			&Hardware{
@@ -1678,7 +1690,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:826",
+					File: "catalog/data/hardware/cloud.yaml:829",
 				},
 			},
 			&Hardware{
@@ -1787,7 +1799,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:870",
+					File: "catalog/data/hardware/cloud.yaml:873",
 				},
 			},
 			&Hardware{
@@ -1847,7 +1859,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:923",
+					File: "catalog/data/hardware/cloud.yaml:926",
 				},
 			},
 			&Hardware{
@@ -1922,7 +1934,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:955",
+					File: "catalog/data/hardware/cloud.yaml:958",
 				},
 			},
 			&Hardware{
@@ -1973,7 +1985,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:995",
+					File: "catalog/data/hardware/cloud.yaml:998",
 				},
 			},
 			&Hardware{
@@ -7441,10 +7453,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "c0c042dd80021df7e933971121e3eb1e1c4a4d64cf0016f795670e08e0175261",
+		Hash: "c22aa3615ffcd82e01adea7aa5e057a0043a9cc31b19cd2e026876481c2118b2",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:70fc6b18aa0932390b083c5cd7ee42dd8b7cd7edce6d5a7924334de9c407438a",
+				"catalog/data/hardware/cloud.yaml:d4935db89fe8cf6a94d0cf29e6540643199ad121a9de0e5a7bc9552533685965",
 				"catalog/data/hardware/edge.yaml:fa256c663ffea378996b0ef02d8209a9072b73059258ddfe418aafddea0d96a8",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",

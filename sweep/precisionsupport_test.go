@@ -29,6 +29,8 @@ var vendorNoArithmetic = map[string][]string{
 	"Coral":     {"fp32", "tf32", "fp16", "bf16", "fp8"},
 	"Groq_LPU":  {"tf32", "bf16"},
 	"MI250X":    {"tf32"},
+	// Graphcore IPU Programmer's Guide §2: IEEE single or half precision only.
+	"Graphcore_GC200": {"tf32", "bf16"},
 	// Corsair computes in OCP MX block formats (MXINT16/8/4), no IEEE floating point
 	// (Chips and Cheese, SC24 coverage: an industry report, not the vendor's brief).
 	"DMatrix_Corsair": {"fp32", "tf32", "fp16", "bf16", "fp8"},
