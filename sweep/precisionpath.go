@@ -38,7 +38,7 @@ func PrecisionPath(cat *catalog.Catalog, hwKey, precision, profile string) error
 		return nil
 	}
 	if h.Unsupported(p) {
-		return fmt.Errorf("%s has no %s arithmetic (catalog unsupported_precisions, source: %s), so a %s run there would be priced at another format's rate; precisions it supports: %s",
+		return fmt.Errorf("%s has no %s arithmetic (catalog unsupported_precisions, source: %s), so %s runs there would be priced at another format's rate; precisions it supports: %s",
 			h.Key, p, shortRef(h.FieldSources["unsupported_precisions"].Ref), p, strings.Join(Supported(h), ", "))
 	}
 	return fmt.Errorf("%s states no fp4 rate in the catalog (no fp4 tensor cores), so fp4 there would be its int4 result under another name; use int4 for 4-bit weights on it, or an accelerator with an fp4 rate: %s",
