@@ -59,6 +59,9 @@ func ParseSpec(file string, b []byte) (*Spec, error) {
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s:1: empty file: a grid spec needs version, study and axes (see docs/GRID.md)", file)
 	}
+	if err := s.resolveAliases(doc, map[*yaml.Node]bool{}); err != nil {
+		return nil, err
+	}
 	top := doc.Content[0]
 	if top.Kind != yaml.MappingNode {
 		return nil, s.errf(top, "want a mapping with version, study and axes")
@@ -121,6 +124,33 @@ func ParseSpec(file string, b []byte) (*Spec, error) {
 		}
 	}
 	return s, nil
+}
+
+// resolveAliases puts each alias's anchored node in its place, so that
+// "seq_len: *lens" reads as the list anchored at "&lens [1024, 2048]", as a plan or
+// a catalog file reads it (the grid reader walks the node tree, where an alias
+// was neither a value, a list nor a generator). A merge key (<<) is refused by
+// name: it would otherwise be taken for a parameter or a spec key called "<<".
+// done holds the nodes walked, so a node anchored once and aliased many times is
+// walked once.
+func (s *Spec) resolveAliases(n *yaml.Node, done map[*yaml.Node]bool) error {
+	if done[n] {
+		return nil
+	}
+	done[n] = true
+	for i, c := range n.Content {
+		for c.Kind == yaml.AliasNode && c.Alias != nil {
+			c = c.Alias
+		}
+		n.Content[i] = c
+		if n.Kind == yaml.MappingNode && i%2 == 0 && c.Tag == "!!merge" {
+			return s.errf(c, "merge keys (<<) are not supported in a grid spec; write the keys out (an alias *name for a whole value is)")
+		}
+		if err := s.resolveAliases(c, done); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Spec) errf(n *yaml.Node, format string, args ...any) error {

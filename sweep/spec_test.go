@@ -439,3 +439,34 @@ func TestProfileNames(t *testing.T) {
 		t.Errorf("spec with profile Seed: %v, want %q", err, want)
 	}
 }
+
+// A YAML alias stands for the node its anchor marks, as it does in a plan or a
+// catalog file: "seq_len: *c" was refused as neither a value, a list nor a
+// generator. A merge key is refused by name instead of being read as a parameter
+// called "<<".
+func TestSpecAliases(t *testing.T) {
+	p := mustPlan(t, `version: 1
+study: serve
+axes:
+  model: [Llama3_8B]
+  hardware: &h H100
+  batch_size: &b [1, 2]
+  prefill_chunk_tokens: &c {pow2: [1024, 4096]}
+  seq_len: *c
+zip: [[seq_len, prefill_chunk_tokens]]
+where: &w "batch_size >= 2"
+`)
+	var b Batch
+	p.Fill(&b, 0, int(p.N))
+	// batch 1, 2 × zip(1024, 2048, 4096), batch 1 filtered out: three points, seq_len
+	// and the chunk both the anchored generator's values.
+	seq, chunk := inputColumn(t, p, &b, "seq_len"), inputColumn(t, p, &b, "prefill_chunk_tokens")
+	batch := inputColumn(t, p, &b, "batch_size")
+	if !slices.Equal(seq, []float64{1024, 2048, 4096}) || !slices.Equal(chunk, seq) || !slices.Equal(batch, []float64{2, 2, 2}) {
+		t.Errorf("seq_len %v, prefill_chunk_tokens %v, batch_size %v; want 1024, 2048, 4096 for both at batch 2", seq, chunk, batch)
+	}
+	_, err := ParseSpec("m.yaml", []byte("version: 1\nstudy: serve\nfixed: &f {batch_size: 4}\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  <<: *f\n"))
+	if err == nil || !strings.Contains(err.Error(), "m.yaml:7: merge keys (<<) are not supported") {
+		t.Errorf("merge key: %v", err)
+	}
+}
