@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -89,6 +90,7 @@ func newApp(stdout, stderr io.Writer) *app {
 	setUsageErrors(a.Command)
 	decimalIntegers(a.Command)
 	localPathsOnly(a.Command)
+	onceAndNotEmpty(a.Command)
 	a.onCommandNotFound(a.Command)
 	return a
 }
@@ -214,12 +216,97 @@ func decimalIntegers(c *cli.Command) {
 	}
 }
 
-// setUsageErrors makes flag errors a one-line bad-input error instead of a help dump.
+// setUsageErrors makes flag errors a one-line bad-input error instead of a help dump;
+// an unknown flag is offered the closest flags the command takes (--batch: did you
+// mean --batch-size?), as an unknown command or catalog key is.
 func setUsageErrors(c *cli.Command) {
 	c.OnUsageError = func(_ context.Context, cmd *cli.Command, err error, _ bool) error {
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+			name = strings.TrimLeft(name, "-")
+			return badInputf(cmd.FullName(), "flag %s is not defined%s (see %s --help)", dashed(name), flagHint(cmd, name), cmd.FullName())
+		}
+		if m := duplicated.FindStringSubmatch(err.Error()); m != nil {
+			return badInputf(cmd.FullName(), "%s is given twice (the second time %s); give it once (see %s --help)", dashed(m[2]), m[1], cmd.FullName())
+		}
 		return badInputf(cmd.FullName(), "%v (see %s --help)", err, cmd.FullName())
 	}
 	for _, sub := range c.Commands {
 		setUsageErrors(sub)
+	}
+}
+
+// duplicated is urfave/cli's error for a second value of a flag that takes one
+// (OnlyOnce, set by onceAndNotEmpty): the value, then the flag.
+var duplicated = regexp.MustCompile(`^invalid value ("(?:[^"\\]|\\.)*") for flag -(\S+): can't duplicate this flag$`)
+
+// dashed is a flag name as it is typed: -b, --batch-size.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// flagHint is " (did you mean --batch-size?)" naming the flags of cmd and of the
+// commands above it (-o, --catalog, --profile) closest to name, or "".
+func flagHint(cmd *cli.Command, name string) string {
+	var names []string
+	for _, c := range cmd.Lineage() {
+		for _, f := range c.Flags {
+			names = append(names, f.Names()...)
+		}
+	}
+	if len([]rune(name)) == 1 {
+		return "" // every short flag is one edit from -x: no hint says more than --help
+	}
+	names = slices.DeleteFunc(names, func(n string) bool { return len([]rune(n)) == 1 })
+	near := suggest.Closest(name, names, suggest.Max)
+	for i := range near {
+		near[i] = dashed(near[i])
+	}
+	return suggest.Phrase(near)
+}
+
+// emptyMeans are the string flags whose empty value means something: plot's
+// --group "" draws one frontier over every row and --label "" labels no point.
+var emptyMeans = map[string]bool{"group": true, "label": true}
+
+// onceAndNotEmpty makes every flag that takes one value refuse a second one, and
+// every string flag an empty value. "-b 1 -b 2" ran batch 2, the first value dropped
+// without a word; and an empty value read as the default: --profile "" ran the
+// calibrated profile, sweep --shard "" the whole grid in every shard task, audit
+// --from "" this machine instead of the captured one, query --out "" printed instead
+// of writing the file — what an unset shell variable ("$SHARD") gives, at exit 0.
+// Repeatable flags (--catalog, --param, --where) take each value they are given.
+func onceAndNotEmpty(c *cli.Command) {
+	for _, f := range c.Flags {
+		switch f := f.(type) {
+		case *cli.StringFlag:
+			f.OnlyOnce = true
+			if emptyMeans[f.Name] {
+				continue
+			}
+			next := f.Validator
+			f.Validator = func(v string) error {
+				if v == "" {
+					return errors.New("empty; give a value, or leave the flag out for its default")
+				}
+				if next != nil {
+					return next(v)
+				}
+				return nil
+			}
+		case *cli.IntFlag:
+			f.OnlyOnce = true
+		case *cli.FloatFlag:
+			f.OnlyOnce = true
+		case *cli.BoolFlag:
+			f.OnlyOnce = true
+		case *cli.DurationFlag:
+			f.OnlyOnce = true
+		}
+	}
+	for _, sub := range c.Commands {
+		onceAndNotEmpty(sub)
 	}
 }

@@ -80,7 +80,7 @@ func TestScorecardAdviceIsTrue(t *testing.T) {
 		}
 		for _, a := range advice {
 			if m := format.FindStringSubmatch(a); m != nil && strings.Contains(a, "fit") {
-				with := append(append([]string{}, args...), "-p", m[1], "--strict")
+				with := append(withFlag(args, m[1], "-p", "--precision"), "--strict")
 				if rr := mlsysim(t, with...); rr.code != 0 {
 					t.Errorf("%v advises %q, but %v does not fit: %v", args, a, with, rr)
 				}

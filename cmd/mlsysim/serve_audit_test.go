@@ -125,7 +125,10 @@ func TestOptimizeServingErrorsNameFlags(t *testing.T) {
 		{[]string{"--hardware", "H1000"}, `--hardware: unknown hardware "H1000" (did you mean H100`},
 		{[]string{"--precision", "fp16,fp6"}, `--precision: precision "fp6" is not valid`},
 	} {
-		args := append([]string{"optimize", "serving", "Llama3_8B", "--qps", "5", "--ttft-ms", "500", "--itl-ms", "50"}, tc.extra...)
+		args := []string{"optimize", "serving", "Llama3_8B", "--qps", "5", "--ttft-ms", "500", "--itl-ms", "50"}
+		for i := 0; i+1 < len(tc.extra); i += 2 {
+			args = withFlag(args, tc.extra[i+1], tc.extra[i])
+		}
 		r := mlsysim(t, args...)
 		if r.code != exitBadInput || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stderr, "optimize serving:") {
 			t.Errorf("%v: want exit 1 with %q\n%v", tc.extra, tc.want, r)
