@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -287,8 +288,14 @@ type File struct {
 	done bool
 }
 
-// Create opens a temporary file that becomes path on Commit.
+// Create opens a temporary file that becomes path on Commit. A path that is not a
+// regular file (a folder, a device such as /dev/full or /dev/null, a pipe, or a
+// link to one) is refused: the rename would put the output in its place, and
+// 'validate --baseline-out /dev/full' run as root replaced the device with a file.
 func Create(path string) (*File, error) {
+	if err := replaceable(path); err != nil {
+		return nil, err
+	}
 	dir, base := filepath.Split(path)
 	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
 	if err != nil {
@@ -316,12 +323,36 @@ func (f *File) Commit() error {
 		err = cerr
 	}
 	if err == nil {
+		err = replaceable(f.path) // made since Create?
+	}
+	if err == nil {
 		err = os.Rename(f.File.Name(), f.path)
 	}
 	if err != nil {
 		os.Remove(f.File.Name())
 	}
 	return err
+}
+
+// replaceable refuses a path that exists (through links) as anything but a regular
+// file.
+func replaceable(path string) error {
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().IsRegular() {
+		return nil
+	}
+	what := "not a regular file"
+	switch m := st.Mode(); {
+	case m.IsDir():
+		what = "a folder"
+	case m&fs.ModeDevice != 0:
+		what = "a device"
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	}
+	return fmt.Errorf("%s is %s; an output is written to a new file renamed into its place, so give the name of a regular file", path, what)
 }
 
 // Abort closes and removes the temporary file; safe after Commit.

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/mlsysim/mlsysim/results"
+	"github.com/mlsysim/mlsysim/sinks"
 )
 
 // pathFlags are the flags that name files or folders.
@@ -72,4 +74,23 @@ func checkOutFolder(out string) error {
 			return nil
 		}
 	}
+}
+
+// checkOutFile refuses an output file before any work is done: its folder must
+// exist, and the name must not be a folder, a device or a pipe (sinks.Create says
+// which). 'validate --baseline-out /nonexist/b.json' ran every case first and then
+// named the temporary file it could not open.
+func checkOutFile(out string) error {
+	dir := filepath.Dir(out)
+	if st, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("%s: the folder %s does not exist", out, dir)
+	} else if !st.IsDir() {
+		return fmt.Errorf("%s: %s is a file, not a folder", out, dir)
+	}
+	f, err := sinks.Create(out)
+	if err != nil {
+		return err
+	}
+	f.Abort()
+	return nil
 }

@@ -2,8 +2,11 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/urfave/cli/v3"
@@ -150,3 +153,26 @@ func withFlag(args []string, value string, names ...string) []string {
 	return append(out, names[0], value)
 }
 
+// validate --baseline-out is checked before any case runs: a missing folder is named
+// (the error named the temporary file it could not open, after every case had run),
+// and a name that is not a regular file is left as it was (the rename replaced a
+// named pipe, or run as root /dev/full, with a file).
+func TestValidateBaselineOutChecked(t *testing.T) {
+	dir := t.TempDir()
+	badRun(t, exitBadInput, []string{"--baseline-out: " + dir + "/no/b.json: the folder " + dir + "/no does not exist"},
+		"validate", "--kind", "kv_cache", "--baseline-out", filepath.Join(dir, "no", "b.json"))
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	r := badRun(t, exitBadInput, []string{"--baseline-out: " + fifo + " is a named pipe"}, "validate", "--kind", "kv_cache", "--baseline-out", fifo)
+	if r.stdout != "" {
+		t.Errorf("cases ran before the output was checked:\n%s", r.stdout)
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe is now %v (%v)", st.Mode(), err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, ".*.tmp")); len(m) > 0 {
+		t.Errorf("temporary files left: %v", m)
+	}
+}

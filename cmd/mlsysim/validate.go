@@ -58,6 +58,11 @@ inputs refused, its prediction not a finite number) is shown in the table and ex
 					return badInputf("--baseline-out", "%s is a .yaml file in the --cases folder %s, where the next validate would read it as a case; write it elsewhere (a .json file)", out, dir)
 				}
 			}
+			if out := c.String("baseline-out"); out != "" {
+				if err := checkOutFile(out); err != nil {
+					return badInput("--baseline-out", err)
+				}
+			}
 			cases, err := loadCases(c.String("cases"))
 			if err != nil {
 				return badInput("--cases", err)
