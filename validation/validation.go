@@ -22,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/suggest"
 	"github.com/mlsysim/mlsysim/sweep"
 )
 
@@ -121,6 +122,9 @@ func LoadCasesFS(fsys fs.FS, dir string) ([]*Case, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkCaseKeys(f, doc); err != nil {
+			return nil, err
+		}
 		if err := doc.Decode(c); err != nil {
 			return nil, catalog.YAMLError(f, err)
 		}
@@ -143,6 +147,58 @@ func LoadCasesFS(fsys fs.FS, dir string) ([]*Case, error) {
 	}
 	sort.Slice(cases, func(i, j int) bool { return cases[i].ID < cases[j].ID })
 	return cases, nil
+}
+
+// Kinds are the quantities a case may compare (testdata/validation/README.md, Schema).
+var Kinds = []string{"training_throughput", "training_mfu", "training_step_time", "training_layer_time",
+	"training_time", "training_memory", "kv_cache", "prefill_latency", "decode_latency", "decode_throughput",
+	"spec_decode_speedup", "disagg_goodput_ratio", "training_energy", "training_carbon", "cnn_throughput",
+	"edge_latency", "collective_busbw"}
+
+// caseKeys are the keys of a case file and of its source, expected and study blocks
+// (testdata/validation/README.md, Schema); inputs and study.params/points are checked
+// elsewhere (inputs is the scenario as the source states it; a study refuses a
+// parameter it lacks).
+var caseKeys = map[string][]string{
+	"":         {"id", "kind", "status", "unsupported", "title", "source", "inputs", "expected", "tolerance", "tolerance_reason", "notes", "not_a_run", "profiles", "miss_analysis", "study"},
+	"source":   {"title", "authors", "year", "where", "url", "quote", "retrieved_from"},
+	"expected": {"value", "unit", "convention"},
+	"study":    {"name", "catalog", "params", "points", "output", "predict", "compare"},
+}
+
+// checkCaseKeys refuses a key the schema does not have, and a kind it does not list:
+// the decoder dropped them, so "profile: [calibrated]" (for profiles) ran the case
+// under every profile and "not_a_ru:" made a table value a measured run, without a
+// word; "kind: kv_cach" made a kind of its own in the table.
+func checkCaseKeys(file string, doc *yaml.Node) error {
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil // the decoder says what it wanted
+	}
+	var check func(block string, n *yaml.Node) error
+	check = func(block string, n *yaml.Node) error {
+		valid := caseKeys[block]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			where := k.Value
+			if block != "" {
+				where = block + "." + k.Value
+			}
+			if !slices.Contains(valid, k.Value) {
+				return fmt.Errorf("%s:%d: unknown key %q%s; valid keys%s: %s (testdata/validation/README.md)", file, k.Line, where,
+					suggest.Hint(k.Value, valid), map[bool]string{true: "", false: " in " + block}[block == ""], strings.Join(valid, ", "))
+			}
+			if block == "" && k.Value == "kind" && v.Kind == yaml.ScalarNode && !slices.Contains(Kinds, v.Value) {
+				return fmt.Errorf("%s:%d: kind %q is not a kind%s; kinds: %s", file, v.Line, v.Value, suggest.Hint(v.Value, Kinds), strings.Join(Kinds, ", "))
+			}
+			if _, sub := caseKeys[k.Value]; block == "" && sub && v.Kind == yaml.MappingNode {
+				if err := check(k.Value, v); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return check("", doc.Content[0])
 }
 
 // RunCases evaluates the cases against a copy of cat extended with their inline

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -153,5 +154,62 @@ study:
 	}
 	if _, err := LoadCases(dir); err == nil || !strings.Contains(err.Error(), `"calibratd" is not a profile`) {
 		t.Errorf("an unknown profile loads: %v", err)
+	}
+}
+
+// TestCaseKeysChecked: a key the case schema does not have, at the top or in source,
+// expected or study, is refused with its line and the closest key, and so is a kind
+// the schema does not list. The decoder dropped them: "profile:" (for profiles) ran a
+// calibrated-only case under every profile, and "kind: kv_cach" was a kind of its own.
+// Kinds is the README's enum.
+func TestCaseKeysChecked(t *testing.T) {
+	const body = `id: kv_cache-k
+kind: kv_cache
+status: supported
+title: t
+source: {title: s, url: u}
+expected: {value: 1, unit: bytes per token}
+tolerance: 0.01
+study:
+  name: serve
+  params: {model: Llama3_8B, hardware: H100}
+  predict: "kv_cache_gb"
+`
+	dir := t.TempDir()
+	load := func(src string) error {
+		if err := os.WriteFile(dir+"/kv_cache-k.yaml", []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadCases(dir)
+		return err
+	}
+	if err := load(body); err != nil {
+		t.Fatalf("a valid case: %v", err)
+	}
+	for _, tc := range []struct{ from, to, want string }{
+		{"tolerance: 0.01\n", "tolerance: 0.01\nprofile: [calibrated]\n", `kv_cache-k.yaml:8: unknown key "profile" (did you mean profiles?)`},
+		{"tolerance: 0.01\n", "tolerance: 0.01\nnot_a_ru: a table value\n", `kv_cache-k.yaml:8: unknown key "not_a_ru" (did you mean not_a_run?)`},
+		{"url: u}", "ur: u}", `kv_cache-k.yaml:5: unknown key "source.ur" (did you mean url?)`},
+		{"unit: bytes", "units: bytes", `kv_cache-k.yaml:6: unknown key "expected.units" (did you mean unit?)`},
+		{"  predict:", "  predicts:", `kv_cache-k.yaml:11: unknown key "study.predicts" (did you mean predict?)`},
+		{"kind: kv_cache", "kind: kv_cach", `kv_cache-k.yaml:2: kind "kv_cach" is not a kind (did you mean kv_cache?)`},
+	} {
+		if err := load(strings.Replace(body, tc.from, tc.to, 1)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.to, err, tc.want)
+		}
+	}
+
+	readme, err := os.ReadFile("../testdata/validation/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, row, _ := strings.Cut(string(readme), "| `kind` | enum | one of ")
+	row, _, _ = strings.Cut(row, "|")
+	var listed []string
+	for _, k := range strings.Split(row, ",") {
+		listed = append(listed, strings.Trim(strings.TrimSpace(k), "`"))
+	}
+	if !slices.Equal(listed, Kinds) {
+		t.Errorf("README's kinds %v, Kinds %v", listed, Kinds)
 	}
 }
