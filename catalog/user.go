@@ -211,6 +211,9 @@ func ModelFromHFJSON(path string, b []byte) (*Model, error) {
 		}
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
+	if err := oneJSONObject(path, b); err != nil {
+		return nil, err
+	}
 	for _, f := range []struct {
 		name string
 		v    int
@@ -602,6 +605,76 @@ func (c *Catalog) AddModel(m *Model) error {
 		return err
 	}
 	c.noteFile(m.File, b) // results made with this model name it in their catalog hash
+	return nil
+}
+
+// oneJSONObject refuses what a decoder into a struct reads past: a key given twice in
+// one object (encoding/json keeps the last: "num_hidden_layers": 32, then 64, priced a
+// 64-layer model without a word) and anything after the object (a second object, or
+// text, was ignored; Python's json.load, which transformers reads a config with, refuses
+// it as extra data). b has already decoded without a syntax error.
+func oneJSONObject(path string, b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	type object struct {
+		keys  map[string]bool
+		inKey bool // the next string token is a key
+	}
+	var stack []*object
+	for depth := 0; ; {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // the decoder has reported what it could not read
+		}
+		top := func() *object {
+			if len(stack) == 0 {
+				return nil
+			}
+			return stack[len(stack)-1]
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				if o := top(); o != nil && o.keys != nil {
+					o.inKey = true // the object is this key's value
+				}
+				stack = append(stack, &object{keys: map[string]bool{}, inKey: true})
+				depth++
+			case '[':
+				if o := top(); o != nil && o.keys != nil {
+					o.inKey = true
+				}
+				stack = append(stack, &object{})
+				depth++
+			default:
+				stack = stack[:len(stack)-1]
+				depth--
+			}
+		case string:
+			if o := top(); o != nil && o.keys != nil {
+				if o.inKey {
+					if o.keys[t] {
+						return fmt.Errorf("%s:%d: %q is given twice in one object; give each key once", path, lineAt(b, dec.InputOffset()), t)
+					}
+					o.keys[t] = true
+					o.inKey = false
+					continue
+				}
+				o.inKey = true
+			}
+		default:
+			if o := top(); o != nil && o.keys != nil {
+				o.inKey = true
+			}
+		}
+		if depth == 0 {
+			break
+		}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s:%d: text after the JSON object; a config.json holds one object", path, lineAt(b, dec.InputOffset()))
+	}
 	return nil
 }
 
