@@ -437,7 +437,13 @@ func (d *DB) Query(ctx context.Context, st *Statement) (*Rows, error) {
 		return nil, err
 	}
 	r := &Rows{rows: rows}
-	for _, t := range types {
+	for i, t := range types {
+		// "SELECT 1 AS a, 2 AS a" printed {"a":1,"a":2} with -o json, an object a
+		// reader keeps one of; COPY (--out) renames the second a_1.
+		if j := slices.IndexFunc(r.cols, func(c Column) bool { return c.Name == t.Name() }); j >= 0 {
+			rows.Close()
+			return nil, fmt.Errorf("the result has two columns named %q (the %s and the %s); name one otherwise with AS", t.Name(), ordinal(j+1), ordinal(i+1))
+		}
 		r.cols = append(r.cols, Column{Name: t.Name(), Type: t.DatabaseTypeName()})
 	}
 	r.vals = make([]any, len(types))
@@ -665,4 +671,19 @@ func cleanError(err error) error {
 		return errors.New(msg)
 	}
 	return err
+}
+
+// ordinal is 1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, 21st.
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(n) + suffix
 }

@@ -394,6 +394,27 @@ func TestAdHocSQL(t *testing.T) {
 	}
 }
 
+// TestDuplicateColumnNames: a result that names two columns alike is refused: -o json
+// printed {"a":1,"a":2}, an object a reader keeps one value of, at exit 0. Names
+// that differ in case are two columns.
+func TestDuplicateColumnNames(t *testing.T) {
+	db := mustOpen(t, fixture(t, topRows))
+	for sql, want := range map[string]string{
+		"SELECT 1 AS a, 2 AS a":                      `two columns named "a" (the 1st and the 2nd)`,
+		"SELECT model, point_id, model FROM results": `two columns named "model" (the 1st and the 3rd)`,
+	} {
+		rows, err := db.Query(context.Background(), SQL(sql))
+		if err == nil {
+			rows.Close() // the connection is the next query's
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", sql, err, want)
+		}
+	}
+	r := collect(t, db, SQL("SELECT 1 AS a, 2 AS A"))
+	checkRows(t, "a, A", r.rows, [][]any{{int32(1), int32(2)}})
+}
+
 // TestValueTypes: DECIMAL becomes an exact json.Number; HUGEINT a *big.Int.
 func TestValueTypes(t *testing.T) {
 	db := mustOpen(t, fixture(t, topRows))
