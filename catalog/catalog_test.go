@@ -92,7 +92,7 @@ func TestDefaultCounts(t *testing.T) {
 		{"fabrics", len(c.Fabrics), 12},
 		{"nodes", len(c.Nodes), 12},
 		{"clusters", len(c.Clusters), 17},
-		{"engines", len(c.Engines), 4}, // systems/engines.yaml: vllm, sglang, trtllm, trtllm-0.5
+		{"engines", len(c.Engines), 5}, // systems/engines.yaml: vllm, vllm-0.3, sglang, trtllm, trtllm-0.5
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %d entries, want %d", tc.kind, tc.got, tc.want)
@@ -1119,7 +1119,10 @@ func TestEngines(t *testing.T) {
 		ar           float64
 		fp8Attn      bool
 		kvCkpt       bool
-	}{"vllm": {6, 4, 8.7e-6, false, true}, "sglang": {6, 4, 4.5e-6, false, true}, "trtllm": {4, 4, 4.5e-6, true, true}, "trtllm-0.5": {5, 4, 0, false, true}}
+	}{"vllm": {6, 4, 8.7e-6, false, true}, "sglang": {6, 4, 4.5e-6, false, true}, "trtllm": {4, 4, 4.5e-6, true, true}, "trtllm-0.5": {5, 4, 0, false, true},
+		// vLLM's V0 engine of December 2023 to April 2024 all-reduced with NCCL (pull
+		// requests #2192, #2808, #4040) and its "auto" KV cache was the model's dtype.
+		"vllm-0.3": {6, 4, 0, false, false}}
 	for _, e := range c.Engines {
 		w, ok := want[e.Key]
 		if !ok {

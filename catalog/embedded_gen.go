@@ -6410,6 +6410,53 @@ func embedded() *Catalog {
 				},
 			},
 			&Engine{
+				Key:              "vllm-0.3",
+				Name:             "vLLM V0, Dec 2023–Apr 2024 (NCCL all-reduce; host time per step NOT priced)",
+				NonMatmulKernels: 6,
+				MoEKernels:       4,
+				NCCLAllReduce:    true,
+				MemoryFraction:   0.9,
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "code",
+						Ref:      "vLLM project, github.com/vllm-project/vllm: the V0 engine as its main branch ran from December 2023 to April 2024, when its tensor-parallel all-reduce was NCCL's (before the custom all-reduce kernels were merged, and again while they were off by default)",
+						URL:      "https://github.com/vllm-project/vllm",
+						Verified: "2026-12-07",
+					},
+					FieldSources: map[string]Source{
+						"allreduce_latency": Source{
+							Kind: "code",
+							Ref:  "vllm-project/vllm pull request #2192 ('Custom all reduce kernels', description 2023-12-19: its own kernels replace the NCCL all-reduce of tensor_model_parallel_all_reduce; still under review on 2024-01-19, WoosukKwon: 'I will review the PR today'), pull request #2808 (2024-02-07, 'This PR temporarily disables the custom all-reduce kernels') and pull request #4040 (2024-04-12, 'After #2760, custom allreduce should be enabled by default'): main all-reduced with NCCL before #2192 was merged and from #2808 until #4040; priced by NCCL's own tuner model of its ring protocols (NVIDIA/nccl v2.20.3 src/graph/tuning.cc), as for trtllm-0.5",
+						},
+						"fp8_attention": Source{
+							Kind: "code",
+							Ref:  "the V0 engine's paged-attention and FlashAttention kernels compute on the model-dtype (fp16/bf16) queries; FP8 weights came later (vLLM docs, FP8 W8A8, v0.4.x onwards)",
+						},
+						"kv_cache_auto": Source{
+							Kind: "code",
+							Ref:  "vllm-project/vllm vllm/engine/arg_utils.py of the period: --kv-cache-dtype 'Data type for kv cache storage. If \"auto\", will use model data type.'; a checkpoint's KV scheme was not taken (vllm/attention/layer.py at 004a5da0, _init_kv_cache_quant: 'TODO (mgoin): kv cache dtype should be specified in the FP8 checkpoint config and become the auto behavior')",
+						},
+						"memory_fraction": Source{
+							Kind: "code",
+							Ref:  "vllm-project/vllm vllm/engine/arg_utils.py of the period, EngineArgs.gpu_memory_utilization = 0.90, the fraction of GPU memory for weights, activations and the KV cache (the same default as today's CacheConfig)",
+						},
+						"moe_kernels": Source{
+							Kind: "code",
+							Ref:  "vllm-project/vllm vllm/model_executor/layers/fused_moe (pull request #2542, 'Fused MOE for Mixtral', 2024-01): the router's gate matmul, top-k softmax, moe_align_block_size and the weighted sum beside the two expert matmuls; not re-read at each commit of the period",
+						},
+						"non_matmul_kernels": Source{
+							Kind: "code",
+							Ref:  "not re-read at this version: the count of the vllm entry (vllm/model_executor/models/llama.py: two fused residual-add RMSNorms, rotary embedding, KV-cache write, paged attention, SiLU-and-multiply)",
+						},
+						"step_overhead": Source{
+							Kind: "documentation",
+							Ref:  "NOT PRICED, a lower bound: the V0 engine schedules, prepares the inputs and samples on the host between steps, synchronously (the V1 alpha blog, blog.vllm.ai 2025-01-27, names these as what V1 overlaps), but no source independent of the validation cases gives a time per step for this version (docs/PHYSICS.md §33, the vllmstep and v0step rounds); predictions with this engine leave that time out",
+						},
+					},
+					File: "catalog/data/systems/engines.yaml:44",
+				},
+			},
+			&Engine{
 				Key:                       "sglang",
 				Name:                      "SGLang (overlap scheduler)",
 				NonMatmulKernels:          6,
@@ -6465,7 +6512,7 @@ func embedded() *Catalog {
 							Ref:  "LMSYS blog, 'SGLang v0.4: Zero-Overhead Batch Scheduler, Cache-Aware Load Balancer, Faster Structured Outputs' (2024-12-04): the CPU scheduling of the next batch overlaps the GPU's current one",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:44",
+					File: "catalog/data/systems/engines.yaml:68",
 				},
 			},
 			&Engine{
@@ -6527,7 +6574,7 @@ func embedded() *Catalog {
 							Ref:  "TensorRT-LLM docs, overlap scheduler (PyTorch backend, on by default): the CPU work of step n + 1 runs while the GPU executes step n; the C++ runtime (gptSessionBenchmark) has no Python scheduling at all",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:73",
+					File: "catalog/data/systems/engines.yaml:97",
 				},
 			},
 			&Engine{
@@ -6575,7 +6622,7 @@ func embedded() *Catalog {
 							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md, Methodology: measured with the C++ gptSessionBenchmark (no Python scheduling between steps), --warm_up 1 --num_runs 5",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:102",
+					File: "catalog/data/systems/engines.yaml:126",
 				},
 			},
 		},
@@ -7453,7 +7500,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "c22aa3615ffcd82e01adea7aa5e057a0043a9cc31b19cd2e026876481c2118b2",
+		Hash: "48224d5fba18740308a48d10aed3402a53c5fd11d5c53bb4781169976bfaa624",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:d4935db89fe8cf6a94d0cf29e6540643199ad121a9de0e5a7bc9552533685965",
@@ -7474,7 +7521,7 @@ func embedded() *Catalog {
 				"catalog/data/models/vision.yaml:aa062286c7b7993e8ce49322cca2dbc588669366245a2bf34a058b6ec5e3238e",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
 				"catalog/data/systems/clusters.yaml:508b6a4863b993f94aefe5a25c576081d30181edde4b5f83e013a083307b0d87",
-				"catalog/data/systems/engines.yaml:6f3a71ffb1b04dcd51e81cd53ef7effc4058915654ab446ac684c19aed66298d",
+				"catalog/data/systems/engines.yaml:780a377931db150b04802c17b4f5954a80fc4a491eee97cf1198d9adced99727",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
 				"catalog/data/systems/nodes.yaml:8002a18231d7601c6ef9272150c73ae4d340d782907d9caef8042c164b39774a",
 				"catalog/data/walls/walls.yaml:e0670ac4614333955b5b1d1e3225f0635903b9f8f2041a68c2ab7879bd56e40c",

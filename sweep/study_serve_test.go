@@ -129,6 +129,26 @@ func TestServeExchangeBandwidth(t *testing.T) {
 	if got := row["tp_comm_ms"].(float64); math.Abs(got-want) > 1e-9*want {
 		t.Errorf("trtllm-0.5 tp_comm_ms %v, want %v (NCCL's LL ring)", got, want)
 	}
+	// vLLM's V0 engine of December 2023 to April 2024 (vllm-0.3) all-reduced with NCCL
+	// too. Llama2_70B FP16 on A100 at tp 4, batch 64: a decode step all-reduces
+	// 64 × 8192 × 2 B = 1 MiB twice in each of 80 layers; NCCL's cheapest ring protocol
+	// for it over NVLink 3 (bus 230 GB/s) is LL128, 14 µs + 6 × 1.9 µs + 2·3/4 · 1 MiB at
+	// 0.92 × 230 GB/s = 32.83 µs (LL: 6.6 + 3.6 + 27.4 = 37.6 µs; Simple: 8.4 + 20.4 + 6.8
+	// = 35.6 µs), so 160 × 32.83 µs = 5.253 ms a step, where vLLM's later one-shot kernel
+	// (the vllm entry) gives 160 × (8.7 + 2 × 0.52 + 6.84) µs = 2.653 ms.
+	row = evalOne(t, "version: 1\nstudy: serve\nprofile: calibrated\naxes:\n  model: [Llama2_70B]\n  hardware: [A100]\n"+
+		"  precision: [fp16]\n  tp: 4\n  batch_size: 64\n  seq_len: 384\n  engine: vllm-0.3\n")
+	msg = 64 * 8192 * 2
+	want = 2 * 80 * (14e-6 + 6*1.9e-6 + 2*3.0/4*msg/(0.92*230e9)) * 1e3
+	if got := row["tp_comm_ms"].(float64); math.Abs(got-want) > 1e-9*want || math.Abs(got-5.253) > 1e-3 {
+		t.Errorf("vllm-0.3 tp_comm_ms %v, want %v (NCCL's LL128 ring)", got, want)
+	}
+	row = evalOne(t, "version: 1\nstudy: serve\nprofile: calibrated\naxes:\n  model: [Llama2_70B]\n  hardware: [A100]\n"+
+		"  precision: [fp16]\n  tp: 4\n  batch_size: 64\n  seq_len: 384\n  engine: vllm\n")
+	want = 2 * 80 * (2*3.0/4*msg/230e9 + 8.7e-6 + 2*0.52e-6) * 1e3
+	if got := row["tp_comm_ms"].(float64); math.Abs(got-want) > 1e-9*want {
+		t.Errorf("vllm tp_comm_ms %v, want %v (its one-shot kernel)", got, want)
+	}
 }
 
 // TestServeAllReduceWorkspace: TensorRT-LLM's own all-reduce kernels take a message up to
