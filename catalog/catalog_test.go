@@ -92,7 +92,7 @@ func TestDefaultCounts(t *testing.T) {
 		{"fabrics", len(c.Fabrics), 12},
 		{"nodes", len(c.Nodes), 12},
 		{"clusters", len(c.Clusters), 17},
-		{"engines", len(c.Engines), 5}, // systems/engines.yaml: vllm, vllm-0.3, sglang, trtllm, trtllm-0.5
+		{"engines", len(c.Engines), 6}, // systems/engines.yaml: vllm, vllm-0.2, vllm-0.3, sglang, trtllm, trtllm-0.5
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %d entries, want %d", tc.kind, tc.got, tc.want)
@@ -1122,7 +1122,10 @@ func TestEngines(t *testing.T) {
 	}{"vllm": {6, 4, 8.7e-6, false, true}, "sglang": {6, 4, 4.5e-6, false, true}, "trtllm": {4, 4, 4.5e-6, true, true}, "trtllm-0.5": {5, 4, 0, false, true},
 		// vLLM's V0 engine of December 2023 to April 2024 all-reduced with NCCL (pull
 		// requests #2192, #2808, #4040) and its "auto" KV cache was the model's dtype.
-		"vllm-0.3": {6, 4, 0, false, false}}
+		"vllm-0.3": {6, 4, 0, false, false},
+		// and before February 2024 ran Mixtral's experts whole on each rank, every token
+		// through each (pull request #2090; router, softmax, top-k, sum, divide: 5 kernels).
+		"vllm-0.2": {6, 5, 0, false, false}}
 	for _, e := range c.Engines {
 		w, ok := want[e.Key]
 		if !ok {
@@ -1139,6 +1142,9 @@ func TestEngines(t *testing.T) {
 		mib8 := 8192.0 * 1024
 		if maxB, maxTwo := map[string]float64{"trtllm": 8e6, "vllm": mib8, "sglang": mib8}[e.Key], map[string]float64{"trtllm": 16e6, "vllm": mib8, "sglang": mib8}[e.Key]; e.AllReduceMaxBytes != maxB || e.AllReduceMaxBytesTwoRanks != maxTwo {
 			t.Errorf("engine %s: all-reduce workspace %g / %g bytes, want %g / %g", e.Key, e.AllReduceMaxBytes, e.AllReduceMaxBytesTwoRanks, maxB, maxTwo)
+		}
+		if e.MoEDenseExperts != (e.Key == "vllm-0.2") || (e.MoEDenseExperts && e.FieldSources["moe_dense_experts"].Ref == "") {
+			t.Errorf("engine %s: moe_dense_experts %v (only vllm-0.2's MoE runs every token through each local expert, with a source)", e.Key, e.MoEDenseExperts)
 		}
 		for _, f := range EngineFields {
 			if e.FieldSources[f].Ref == "" {

@@ -411,6 +411,10 @@ func (cv *converter) engine(r *rawEngine) *Engine {
 	default:
 		cv.fail("allreduce", fmt.Sprintf("%q: want nccl (the engine calls NCCL's all-reduce), or leave it out and give allreduce_latency (the engine's own measured kernel)", r.AllReduceKind))
 	}
+	e.MoEDenseExperts = r.MoEDenseExperts
+	if r.MoEDenseExperts && r.FieldSources["moe_dense_experts"].Ref == "" {
+		cv.fail("field_sources", "moe_dense_experts needs its own source (the engine's MoE layer code that runs every token through each local expert)")
+	}
 	if r.StepOverhead == nil {
 		cv.fail("step_overhead", "missing (0 ms when the engine overlaps it, with the source that says so)")
 	}

@@ -6410,8 +6410,60 @@ func embedded() *Catalog {
 				},
 			},
 			&Engine{
+				Key:              "vllm-0.2",
+				Name:             "vLLM V0, Dec 2023–Jan 2024 (expert-split dense Mixtral, NCCL all-reduce; host time per step NOT priced)",
+				NonMatmulKernels: 6,
+				MoEKernels:       5,
+				NCCLAllReduce:    true,
+				MemoryFraction:   0.9,
+				MoEDenseExperts:  true,
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "code",
+						Ref:      "vLLM project, github.com/vllm-project/vllm: the V0 engine as its main branch ran from mid-December 2023 (Mixtral's expert parallelism, pull request #2090) until the fused MoE kernel (pull request #2542, still in review on 2024-01-30) and the custom all-reduce kernels (pull request #2192, still in review on 2024-01-19) were merged",
+						URL:      "https://github.com/vllm-project/vllm",
+						Verified: "2026-12-07",
+					},
+					FieldSources: map[string]Source{
+						"allreduce_latency": Source{
+							Kind: "code",
+							Ref:  "vllm-project/vllm pull request #2192 ('Custom all reduce kernels', description 2023-12-19: its kernels replace NCCL's all-reduce in tensor_model_parallel_all_reduce) was still under review on 2024-01-19 (WoosukKwon: 'I will review the PR today'), so main all-reduced with NCCL; priced by NCCL's own tuner model of its ring protocols (NVIDIA/nccl v2.20.3 src/graph/tuning.cc), as for trtllm-0.5. Its merge date was not read: at tp 8 and a decode step's 8–512 KB the one-shot kernel's price is ~0.2 ms a step lower",
+						},
+						"fp8_attention": Source{
+							Kind: "code",
+							Ref:  "the V0 engine's paged-attention and FlashAttention kernels compute on the model-dtype (fp16/bf16) queries; FP8 weights came later (vLLM docs, FP8 W8A8, v0.4.x onwards)",
+						},
+						"kv_cache_auto": Source{
+							Kind: "code",
+							Ref:  "the KV cache is kept in the model's dtype: vllm-project/vllm vllm/engine/arg_utils.py of early 2024, --kv-cache-dtype 'Data type for kv cache storage. If \"auto\", will use model data type.'; a checkpoint's KV scheme was not taken (vllm/attention/layer.py at 004a5da0, _init_kv_cache_quant: 'TODO (mgoin): kv cache dtype should be specified in the FP8 checkpoint config and become the auto behavior')",
+						},
+						"memory_fraction": Source{
+							Kind: "code",
+							Ref:  "vllm-project/vllm vllm/engine/arg_utils.py of the period, EngineArgs.gpu_memory_utilization = 0.90, the fraction of GPU memory for weights, activations and the KV cache (the same default as today's CacheConfig)",
+						},
+						"moe_dense_experts": Source{
+							Kind: "code",
+							Ref:  "vllm-project/vllm pull request #2090 ('Mixtral expert parallelism', reviewed 2023-12-14), whose MixtralMoE survives unchanged in vllm/model_executor/models/mixtral_quant.py (at 01bfb22b): the experts are split whole over the tensor-parallel ranks (self.expert_indicies = np.array_split(range(num_total_experts), tp_size)[rank]; 'Tensor parallel size ... is greater than the number of experts' is refused, as vLLM issue #2452 of 2024-01-16 asks about), each a MixtralMLP of ReplicatedLinear w1, w3 and w2 at full width, and forward runs every token through each local expert, expert_layer(hidden_states).mul_(expert_weights) with expert_weights the routing weight masked by (selected_experts == expert_idx), then tensor_model_parallel_all_reduce of the sum",
+						},
+						"moe_kernels": Source{
+							Kind: "code",
+							Ref:  "the same MixtralMoE.forward: the router's gate matmul (ReplicatedLinear), F.softmax, torch.topk, routing_weights.sum and the in-place division; each local expert's own kernels are kernel.DenseExpertKernels (docs/PHYSICS.md §33)",
+						},
+						"non_matmul_kernels": Source{
+							Kind: "code",
+							Ref:  "not re-read at this version: the count of the vllm entry (vllm/model_executor/models/llama.py: two fused residual-add RMSNorms, rotary embedding, KV-cache write, paged attention, SiLU-and-multiply)",
+						},
+						"step_overhead": Source{
+							Kind: "documentation",
+							Ref:  "NOT PRICED, a lower bound: the V0 engine schedules, prepares the inputs and samples on the host between steps, synchronously (the V1 alpha blog, blog.vllm.ai 2025-01-27, names these as what V1 overlaps), but no source independent of the validation cases gives a time per step for this version (docs/PHYSICS.md §33, the vllmstep and v0step rounds); predictions with this engine leave that time out",
+						},
+					},
+					File: "catalog/data/systems/engines.yaml:44",
+				},
+			},
+			&Engine{
 				Key:              "vllm-0.3",
-				Name:             "vLLM V0, Dec 2023–Apr 2024 (NCCL all-reduce; host time per step NOT priced)",
+				Name:             "vLLM V0, Feb–Apr 2024 (fused MoE, NCCL all-reduce; host time per step NOT priced)",
 				NonMatmulKernels: 6,
 				MoEKernels:       4,
 				NCCLAllReduce:    true,
@@ -6419,7 +6471,7 @@ func embedded() *Catalog {
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "code",
-						Ref:      "vLLM project, github.com/vllm-project/vllm: the V0 engine as its main branch ran from December 2023 to April 2024, when its tensor-parallel all-reduce was NCCL's (before the custom all-reduce kernels were merged, and again while they were off by default)",
+						Ref:      "vLLM project, github.com/vllm-project/vllm: the V0 engine as its main branch ran from February to April 2024 (v0.3.1 to v0.4.0), Mixtral's MoE layer fused (pull request #2542) and the tensor-parallel all-reduce NCCL's while the custom all-reduce kernels were off by default",
 						URL:      "https://github.com/vllm-project/vllm",
 						Verified: "2026-12-07",
 					},
@@ -6453,7 +6505,7 @@ func embedded() *Catalog {
 							Ref:  "NOT PRICED, a lower bound: the V0 engine schedules, prepares the inputs and samples on the host between steps, synchronously (the V1 alpha blog, blog.vllm.ai 2025-01-27, names these as what V1 overlaps), but no source independent of the validation cases gives a time per step for this version (docs/PHYSICS.md §33, the vllmstep and v0step rounds); predictions with this engine leave that time out",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:44",
+					File: "catalog/data/systems/engines.yaml:70",
 				},
 			},
 			&Engine{
@@ -6512,7 +6564,7 @@ func embedded() *Catalog {
 							Ref:  "LMSYS blog, 'SGLang v0.4: Zero-Overhead Batch Scheduler, Cache-Aware Load Balancer, Faster Structured Outputs' (2024-12-04): the CPU scheduling of the next batch overlaps the GPU's current one",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:68",
+					File: "catalog/data/systems/engines.yaml:94",
 				},
 			},
 			&Engine{
@@ -6574,7 +6626,7 @@ func embedded() *Catalog {
 							Ref:  "TensorRT-LLM docs, overlap scheduler (PyTorch backend, on by default): the CPU work of step n + 1 runs while the GPU executes step n; the C++ runtime (gptSessionBenchmark) has no Python scheduling at all",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:97",
+					File: "catalog/data/systems/engines.yaml:123",
 				},
 			},
 			&Engine{
@@ -6622,7 +6674,7 @@ func embedded() *Catalog {
 							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md, Methodology: measured with the C++ gptSessionBenchmark (no Python scheduling between steps), --warm_up 1 --num_runs 5",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:126",
+					File: "catalog/data/systems/engines.yaml:152",
 				},
 			},
 		},
@@ -7500,7 +7552,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "48224d5fba18740308a48d10aed3402a53c5fd11d5c53bb4781169976bfaa624",
+		Hash: "5cee840671a6cfaef0f7a74ad25b8e2e843f7dabadf63997c272e8724c321a3b",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:d4935db89fe8cf6a94d0cf29e6540643199ad121a9de0e5a7bc9552533685965",
@@ -7521,7 +7573,7 @@ func embedded() *Catalog {
 				"catalog/data/models/vision.yaml:aa062286c7b7993e8ce49322cca2dbc588669366245a2bf34a058b6ec5e3238e",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
 				"catalog/data/systems/clusters.yaml:508b6a4863b993f94aefe5a25c576081d30181edde4b5f83e013a083307b0d87",
-				"catalog/data/systems/engines.yaml:780a377931db150b04802c17b4f5954a80fc4a491eee97cf1198d9adced99727",
+				"catalog/data/systems/engines.yaml:309d9f14f9341eb083530576c4229ecd15eab20f1a3ec62748ad74334b85d6ec",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
 				"catalog/data/systems/nodes.yaml:8002a18231d7601c6ef9272150c73ae4d340d782907d9caef8042c164b39774a",
 				"catalog/data/walls/walls.yaml:e0670ac4614333955b5b1d1e3225f0635903b9f8f2041a68c2ab7879bd56e40c",

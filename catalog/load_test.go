@@ -166,6 +166,8 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"engines.yaml:1:", "allreduce_max_message: not used with allreduce: nccl"}},
 		{"engine workspace without its source", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, allreduce_max_message_two_ranks: 16 MB, step_overhead: 0 ms, " + testSource + "}\n"},
 			[]string{"engines.yaml:1:", "allreduce_max_message needs its own source"}},
+		{"engine dense experts without their source", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 5, moe_dense_experts: true, allreduce: nccl, step_overhead: 0 ms, " + testSource + "}\n"},
+			[]string{"engines.yaml:1:", "moe_dense_experts needs its own source"}},
 		{"engine workspace of zero", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, allreduce_max_message: 0 MB, step_overhead: 0 ms, " + testSource + "}\n"},
 			[]string{"engines.yaml:1:", "allreduce_max_message: must be > 0"}},
 		{"engine all-reduce kind", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce: mpi, step_overhead: 0 ms, " + testSource + "}\n"},

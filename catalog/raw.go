@@ -236,6 +236,7 @@ type rawEngine struct {
 	MemoryFractionOf string   `yaml:"memory_fraction_of"`
 	FP8Attention     *bool    `yaml:"fp8_attention"`
 	KVCacheAuto      string   `yaml:"kv_cache_auto"`
+	MoEDenseExperts  bool     `yaml:"moe_dense_experts"`
 	rawProvenance    `yaml:",inline"`
 }
 

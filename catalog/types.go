@@ -526,6 +526,12 @@ type Engine struct {
 	// names one (kv_cache_auto: checkpoint — an FP8 checkpoint's FP8 cache), rather than
 	// in the model's 16-bit dtype whatever the checkpoint says (kv_cache_auto: model_dtype).
 	KVAutoCheckpoint bool `json:"kv_cache_auto_checkpoint"`
+	// MoEDenseExperts: the engine splits a mixture-of-experts layer's experts whole over
+	// the tensor-parallel ranks and runs every token through each of a rank's experts,
+	// masking the result by its routing weight (vLLM's Mixtral of December 2023, pull
+	// request #2090), instead of routing each token to its top-k experts sharded over the
+	// ranks. Optional (false); when true, field_sources.moe_dense_experts says where.
+	MoEDenseExperts bool `json:"moe_dense_experts,omitempty"`
 	Provenance
 }
 

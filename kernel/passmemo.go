@@ -45,7 +45,10 @@ type passEntry struct {
 
 func (m *llm) passShape() passShape {
 	var moe uint64
-	if m.moe() {
+	switch {
+	case m.denseLocal():
+		moe = 2 // whole local experts over every token (gemmPass)
+	case m.moe():
 		moe = 1
 	}
 	return passShape{

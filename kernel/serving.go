@@ -256,6 +256,7 @@ type llm struct {
 	window, localFrac                           float64 // sliding window (tokens; 0 = none) and the share of the layers that use it
 	mla                                         Arch    // multi-head latent attention's widths (calibrated; the zero Arch: not latent)
 	memFree, fp8Attn, nccl, nvlink              bool
+	denseExperts                                bool // the engine runs every token through each of a rank's whole experts (MoEDenseExperts)
 	calibrated                                  bool
 
 	// Set by derive from the fields above; a pass only reads them, so a point costs one
@@ -318,6 +319,7 @@ func (in *ServeIn) load(m *llm, i int) {
 	m.memFrac, m.memFree = opt(in.MemoryFraction, i, 0), opt(in.MemoryOfFree, i, 0) > 0
 	m.profileTokens = opt(in.ProfileTokens, i, 0)
 	m.rate16, m.fp8Attn = opt(in.Rate16, i, 0), opt(in.FP8Attention, i, 0) > 0
+	m.denseExperts = opt(in.MoEDenseExperts, i, 0) > 0 && in.Calibrated
 	m.attn16 = opt(in.AttentionRate16, i, 0)
 	if m.specK > 0 {
 		m.specA = opt(in.SpecAcceptance, i, 0)
@@ -378,13 +380,21 @@ func (m *llm) derive() {
 	if m.pp != 1 {
 		stageLayers /= m.pp
 	}
+	m.dense = m.experts <= m.topk || m.topk <= 0 || m.pa >= m.p
 	perLayer := m.kernels
 	if m.experts > 0 {
 		perLayer += m.moeKernels
 	}
+	if m.denseLocal() {
+		// Each local expert is its own small MLP (vLLM's MixtralMLP of pull request #2090:
+		// w1 and w3 apart, SiLU, the product, w2) weighted by a mask it computes (==, ×,
+		// sum), scaled in place and added to the sum (docs/PHYSICS.md §33): 10 kernels an
+		// expert; the layer count already holds one gate-and-up and one down matmul and a
+		// SiLU-and-multiply, and the first expert adds nothing.
+		perLayer += DenseExpertKernels*m.localExperts() - 4
+	}
 	m.kernelT = stageLayers * perLayer * KernelS
-	m.dense = m.experts <= m.topk || m.topk <= 0 || m.pa >= m.p
-	m.a2a = m.ep > 1 && m.experts > 0
+	m.a2a = m.ep > 1 && m.experts > 0 && !m.denseLocal()
 	m.tpBW, m.tpLat = m.link(m.tp)
 	inNode := !(m.nodeSize > 0 && m.tp > m.nodeSize)
 	m.ncclAR = m.nccl && inNode
@@ -468,14 +478,22 @@ func (m *llm) layerShape() {
 	// its rank's queries and writes its output (2h/tp; the KV cache is counted apart;
 	// latent attention's in latentShape); the MLP's activation reads the up (and gate)
 	// outputs and writes the product, (g + 1)·ffn/tp for each of a token's active experts.
-	m.actElems = m.layers / m.pp * (ResidualNormElems*h + attnIO + active*(m.upMats+1)*m.ffn/m.tp)
+	through := active // the experts each token's MLP activations pass through
+	if m.denseLocal() {
+		// every token through each of the rank's whole experts
+		through = m.localExperts() * m.tp
+	}
+	m.actElems = m.layers / m.pp * (ResidualNormElems*h + attnIO + through*(m.upMats+1)*m.ffn/m.tp)
 	// The engine sizes its KV pool after a profiling forward pass of profileTokens tokens
 	// (TensorRT-LLM's max_num_tokens, docs/PHYSICS.md §33): at its peak, inside one
 	// layer's MLP, the hidden state and the residual (h each, whole on every rank) and the
 	// up (and gate) outputs with their product, (g + 1)·ffn/tp per active expert, are live
 	// at 16 bits; those bytes are not free for the KV cache.
-	m.profileAct = m.profileTokens * (2*h + active*(m.upMats+1)*m.ffn/m.tp) * ActivationBytesPerElem
-	if m.moe() {
+	m.profileAct = m.profileTokens * (2*h + through*(m.upMats+1)*m.ffn/m.tp) * ActivationBytesPerElem
+	switch {
+	case m.denseLocal():
+		m.upN, m.downK = m.upMats*m.ffn, m.ffn
+	case m.moe():
 		m.upN, m.downK = m.upN*m.ep, m.downK*m.ep
 	}
 	// The output layer (vocabulary-parallel over tp); the input embedding is a lookup of
@@ -491,6 +509,29 @@ func (m *llm) layerShape() {
 // moe: the MLP's experts are routed (each token's MLP runs on topk of them).
 func (m *llm) moe() bool {
 	return m.experts > 0 && m.topk > 0 && !m.dense
+}
+
+// DenseExpertKernels is the kernels one local expert of vLLM's expert-parallel Mixtral
+// layer launches per forward pass (vllm-project/vllm pull request #2090; the same
+// MixtralMoE survives in vllm/model_executor/models/mixtral_quant.py at 01bfb22b):
+// MixtralMLP's w1, w3 and w2 matmuls, nn.SiLU and the product w1_out * w3_out; the
+// expert's weight per token, (selected_experts == expert_idx), routing_weights * mask and
+// .sum; the in-place .mul_ by it and the .add_ into the layer's sum.
+const DenseExpertKernels = 10
+
+// denseLocal: a MoE layer whose experts are split whole over the tensor-parallel ranks,
+// each rank running every token through each of its experts and masking the result by
+// the routing weight (vLLM's Mixtral of pull request #2090, December 2023), not routed
+// tokens over tensor-sharded experts.
+func (m *llm) denseLocal() bool {
+	return m.denseExperts && m.moe()
+}
+
+// localExperts is the whole experts one rank of the densely split MoE layer holds: the
+// experts split as evenly as they go over the tp ranks (numpy's array_split), the
+// slowest rank holding ⌈E/tp⌉.
+func (m *llm) localExperts() float64 {
+	return max(1, math.Ceil(m.experts/m.tp))
 }
 
 // matmuls is one stage's weight matmuls for seqs sequences adding n tokens each, each
@@ -526,7 +567,12 @@ func (m *llm) gemmPass(seqs, tokens float64) (t, flops, bytes float64) {
 		gemm(tokens, m.qkvN, h, 1, layers)
 	}
 	gemm(tokens, h, m.oK, 1, layers)
-	if m.moe() {
+	if m.denseLocal() {
+		// each of the rank's whole experts multiplies every token (docs/PHYSICS.md §33)
+		local := m.localExperts()
+		gemm(tokens, m.upN, h, local, layers)
+		gemm(tokens, h, m.downK, local, layers)
+	} else if m.moe() {
 		touched := ExpertsTouched(m.experts, m.topk, tokens)
 		rows := tokens * m.topk / touched
 		gemm(rows, m.upN, h, touched/m.ep, layers)
@@ -643,7 +689,7 @@ func (m *llm) stage(d *step, seqs, n, s float64) {
 // shard — with its KV cache kv at the bandwidth, then the kernels' fixed cost.
 func (m *llm) roofline(d *step, flops, kv, rows float64) {
 	w := m.weights
-	if !m.dense {
+	if !m.dense && !m.denseLocal() {
 		w = m.expertWeights(rows)
 	}
 	if m.shards != 1 {
@@ -966,6 +1012,7 @@ type ServeIn struct {
 	MemoryFraction   []float64 // the engine's default share of memory for weights and KV cache (0 = all of it)
 	MemoryOfFree     []float64 // 1: MemoryFraction is of the memory the weights leave, for the KV cache alone
 	FP8Attention     []float64 // 1: the engine runs the attention core at 8 bits with these FP8 weights (TensorRT-LLM's FP8 context FMHA)
+	MoEDenseExperts  []float64 // 1: the engine splits a MoE layer's experts whole over the tp ranks and runs every token through each (vLLM's Mixtral of pull request #2090, calibrated); nil = routed tokens over tensor-sharded experts
 	ProfileTokens    []float64 // tokens of the forward pass the engine profiles memory with before sizing its KV pool (TensorRT-LLM's max_num_tokens); nil or 0 = none
 
 	// Rate16 is FLOP/s of 16-bit matmuls at their efficiency (calibrated): the output

@@ -477,3 +477,60 @@ func TestAttentionRate16(t *testing.T) {
 	Serving(&fp8FA, withRate)
 	near(t, "FP8 attention ignores the 16-bit kernel's rate", fp8FA.TTFT[0], fp8.TTFT[0])
 }
+
+// TestDenseLocalExperts: vLLM's Mixtral of December 2023 (pull request #2090; the same
+// MixtralMoE in vllm/model_executor/models/mixtral_quant.py) splits the 8 experts whole
+// over the tensor-parallel ranks and runs every token through each of a rank's experts.
+// At tp 8 and one decode token a rank streams its one expert at full width — [1 × 28672]
+// over 4096 and [1 × 4096] over 14336 — where the routed layer streams the token's 2
+// experts at an eighth of their width, [1 × 3584] over 4096 and [1 × 4096] over 1792,
+// twice. Without SMs a matmul is max(FLOPs at the rate, operands at the bandwidth) plus
+// its output (gemmTime), so the step's difference is those matmuls' over 32 layers, plus
+// 10 kernels per local expert less the 4 the layer already counts (3.3 µs each), plus
+// the activations each rank's MLP reads and writes: (g + 1)·ffn per token for its whole
+// expert against 2 experts' (g + 1)·ffn/8.
+func TestDenseLocalExperts(t *testing.T) {
+	step := func(dense bool) float64 {
+		in := calIn(mixtral, BF16, h100BF16Eff, 1025, 1)
+		in.ActiveParams, in.Experts, in.ExpertsPerToken = one(12.9e9), one(8), one(2)
+		in.Heads, in.FFN, in.UpMatrices, in.SMs = one(32), one(14336), one(2), one(0)
+		in.TP, in.KernelsPerLayer, in.MoEKernels = one(8), one(10), one(4)
+		if dense {
+			in.MoEDenseExperts = one(1)
+		}
+		var out ServeOut
+		Serving(&out, in)
+		return out.ITL[0]
+	}
+	rate := 989e12 * h100BF16Eff
+	mm := func(m, n, k, batch float64) float64 { // gemmTime without SMs, 2-byte elements
+		return max(2*m*n*k*batch/rate, (m*k+k*n)*batch*2/h100TriadBW) + m*n*batch*2/h100TriadBW
+	}
+	dense := 32 * (mm(1, 28672, 4096, 1) + mm(1, 4096, 14336, 1))
+	routed := 32 * (mm(1, 3584, 4096, 2) + mm(1, 4096, 1792, 2))
+	kernels := 32 * (10*1 - 4) * KernelS
+	act := 32 * (8 - 2) * 3 * 14336.0 / 8 * 2 / h100TriadBW
+	want := dense - routed + kernels + act
+	if got := step(true) - step(false); math.Abs(got-want) > 1e-9*want {
+		t.Errorf("dense local experts add %.6g s to the step, want %.6g", got, want)
+	}
+	// about 2.85 ms of weights (11.3 GB against 2.8 GB at 2.97 TB/s) and 0.63 ms of kernels
+	if want < 3.4e-3 || want > 3.6e-3 {
+		t.Errorf("the test's own arithmetic gives %.4g s, not about 3.5 ms", want)
+	}
+	// The seed profile has no engine: the flag changes nothing there.
+	seed := func(dense bool) float64 {
+		in := calIn(mixtral, BF16, h100BF16Eff, 1025, 1)
+		in.Calibrated = false
+		in.ActiveParams, in.Experts, in.ExpertsPerToken, in.TP = one(12.9e9), one(8), one(2), one(8)
+		if dense {
+			in.MoEDenseExperts = one(1)
+		}
+		var out ServeOut
+		Serving(&out, in)
+		return out.ITL[0]
+	}
+	if seed(true) != seed(false) {
+		t.Error("the seed profile's step moved with MoEDenseExperts")
+	}
+}

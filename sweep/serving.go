@@ -236,7 +236,9 @@ type servingTables struct {
 	engineFP8Attn                                          []float64    // per engine code: 1 = attention at 8 bits for 8-bit weights
 	engineKVCkpt                                           []bool       // per engine code: its auto KV cache follows the checkpoint's KV scheme
 	engineNCCL                                             []float64    // per engine code: 1 = all-reduce through NCCL
-	engineARMax, engineARMaxTwo                            []float64    // per engine code: the own kernel's largest message (> 2 ranks, 2 ranks), bytes
+	engineDenseMoE                                         []float64    // per engine code: 1 = whole experts per rank, every token through each
+	denseMoE                                               []float64
+	engineARMax, engineARMaxTwo                            []float64 // per engine code: the own kernel's largest message (> 2 ranks, 2 ranks), bytes
 	models                                                 []*catalog.Model
 	drafts                                                 []*catalog.Model
 	effUsed, kvBytes, active, experts, topk                []float64
@@ -325,6 +327,11 @@ func newServingTables(p *Plan) *servingTables {
 			nccl = 1
 		}
 		t.engineNCCL = append(t.engineNCCL, nccl)
+		dense := 0.0
+		if e.MoEDenseExperts {
+			dense = 1
+		}
+		t.engineDenseMoE = append(t.engineDenseMoE, dense)
 		t.engineARMax, t.engineARMaxTwo = append(t.engineARMax, e.AllReduceMaxBytes), append(t.engineARMaxTwo, e.AllReduceMaxBytesTwoRanks)
 	}
 	return t
@@ -491,6 +498,8 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	in.KernelsPerLayer, in.MoEKernels, in.AllReduceLatency, in.AllReducePerRank = t.kernels, t.moeKernels, t.arLat, t.arRank
 	t.arNCCL, t.nvlink = gatherOne(t.arNCCL, ec, t.engineNCCL, e1), gatherOne(t.nvlink, hc, t.h.scaleUp, h1)
 	in.AllReduceNCCL, in.ScaleUpNVLink = t.arNCCL, t.nvlink
+	t.denseMoE = gatherOne(t.denseMoE, ec, t.engineDenseMoE, e1)
+	in.MoEDenseExperts = t.denseMoE
 	t.arMax, t.arMaxTwo = gatherOne(t.arMax, ec, t.engineARMax, e1), gatherOne(t.arMaxTwo, ec, t.engineARMaxTwo, e1)
 	in.AllReduceMax, in.AllReduceMaxTwo = t.arMax, t.arMaxTwo
 	t.memFrac, t.memFree = gatherOne(t.memFrac, ec, t.engineMem, e1), gatherOne(t.memFree, ec, t.engineMemFree, e1)
