@@ -96,7 +96,7 @@ amortised price and energy; rental: --accelerator-hour-usd; energy_only: the acc
 states no price, which the text says too), kv_precision (the format the KV cache is stored in:
 --kv-precision's, resolved — under its default auto the engine's default, the checkpoint's KV
 scheme (vllm, sglang and trtllm each keep the scheme a checkpoint names, else the model's
-dtype): calibrated, FP8 under fp8 weights (an FP8 checkpoint's FP8 scheme: state
+dtype; vLLM's early-2024 V0 entries vllm-0.2 and vllm-0.3 keep the model's dtype): calibrated, FP8 under fp8 weights (an FP8 checkpoint's FP8 scheme: state
 --kv-precision bf16 for one that names none) and 16-bit under int8, int4 and fp4 weights
 (their checkpoints name none), the weights' own format otherwise, seed the weights' own;
 under same the weights' own; the text's KV cache line says which), and
