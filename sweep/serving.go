@@ -535,7 +535,7 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 func (t *servingTables) layoutReasons(c cols, tokens []float64) []uint8 {
 	mc, tpc, ppc, epc := c.get("model"), c.get("tp"), c.get("pp"), c.get("ep")
 	nodes, across, dc, spec := c.get("node_size"), c.get("tp_across_nodes"), c.get("draft_model"), c.get("spec_tokens")
-	prec, hc := c.get("precision"), c.get("hardware")
+	prec, hc, ec := c.get("precision"), c.get("hardware"), c.get("engine")
 	t.reasons = grow(t.reasons, c.b.N)
 	// A grid varies the layout slower than batch and sequence, so most points repeat
 	// the previous point's layout: its reason is reused rather than recomputed, and in
@@ -564,6 +564,11 @@ func (t *servingTables) layoutReasons(c cols, tokens []float64) []uint8 {
 			// The draft reads the whole sequence too, and runs spec_tokens past it before
 			// the target verifies them.
 			t.reasons[k] = reasonDraftContext
+		case t.engineDenseMoE[int(ec[k])] != 0 && t.models[m].Experts > 0 && int(tpc[k]) > t.models[m].Experts:
+			// An engine that splits the experts whole over the tp ranks (vllm-0.2: vLLM's
+			// MixtralMoE of pull request #2090) refuses more ranks than experts ("Tensor
+			// parallel size ... is greater than the number of experts").
+			t.reasons[k] = reasonEPExperts
 		}
 	}
 	return t.reasons

@@ -149,6 +149,16 @@ func TestServeExchangeBandwidth(t *testing.T) {
 	if got := row["tp_comm_ms"].(float64); math.Abs(got-want) > 1e-9*want {
 		t.Errorf("vllm tp_comm_ms %v, want %v (its one-shot kernel)", got, want)
 	}
+	// vllm-0.2 splits Mixtral's 8 experts whole over the tp ranks and refuses more ranks
+	// than experts (vLLM's MixtralMoE of pull request #2090); vllm-0.3's routed layer
+	// shards the experts over 16 ranks.
+	for engine, want := range map[string]string{"vllm-0.2": "ep_exceeds_experts", "vllm-0.3": ""} {
+		row = evalOne(t, "version: 1\nstudy: serve\nprofile: calibrated\naxes:\n  model: [Mixtral_8x7B]\n  hardware: [H100]\n"+
+			"  precision: [bf16]\n  tp: 16\n  tp_across_nodes: true\n  batch_size: 1\n  seq_len: 1024\n  engine: "+engine+"\n")
+		if got, _ := row["infeasible_reason"].(string); got != want {
+			t.Errorf("%s at tp 16: infeasible_reason %q, want %q", engine, got, want)
+		}
+	}
 }
 
 // TestServeAllReduceWorkspace: TensorRT-LLM's own all-reduce kernels take a message up to
