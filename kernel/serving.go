@@ -469,6 +469,12 @@ func (m *llm) layerShape() {
 	attnIO := 2 * h / m.tp
 	if m.mla.mla() {
 		attnIO = m.latentShape()
+	} else if rep := ReplicatedKVWeights(h, m.heads, m.kvHeads, m.tp); rep > 0 {
+		// K/V heads replicated over tp > kv (kvreplicate.go; vLLM's QKVParallelLinear):
+		// each rank projects every token onto its whole K/V head(s) and holds their
+		// weights, beyond its 1/tp share, in each layer of its stage.
+		m.qkvN = h/m.tp + 2*KVHeadsPerRank(m.kvHeads, m.tp)*h/m.heads
+		m.replicated += m.layers / m.pp * rep
 	}
 	m.upN, m.downK = m.upMats*m.ffn/m.tp, m.ffn/m.tp
 	// What the layer's kernels besides the matmuls must read and write per token at the
@@ -593,7 +599,10 @@ func (m *llm) gemmPass(seqs, tokens float64) (t, flops, bytes float64) {
 }
 
 // kvShards is how many ways tensor parallelism splits one sequence's KV cache: over
-// min(tp, KV heads) ranks; a latent-attention cache (no KV heads) is replicated.
+// min(tp, KV heads) ranks, kv / KVHeadsPerRank(kv, tp) — past kv ranks each head's cache
+// is replicated with it on tp/kv ranks, one head a rank (kvreplicate.go; vLLM sizes the
+// cache per rank by the rank's num_kv_heads); a latent-attention cache (no KV heads) is
+// replicated.
 func (m *llm) kvShards() float64 {
 	if m.kvHeads <= 0 {
 		return 1

@@ -85,14 +85,19 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	dense := in.Params[i] - in.ExpertParams[i]
 	etp := memETP(in, i)
 	pRank := firstStageDense(in, i, dense)/tp + in.ExpertParams[i]/(etp*pp*ep)
+	h := in.Hidden[i]
+	kv, ffn := layerWidths(h, in.Heads[i], in.KVHeads[i], in.FFN[i])
+	if !archAt(in.Arch, i).mla() && in.Heads[i] > 0 {
+		// K/V heads replicated over tp > kv: the rank's heads' projections whole, beyond
+		// its 1/tp share, in each of the stage's layers (kvreplicate.go).
+		pRank += ReplicatedKVWeights(h, in.Heads[i], kv, tp) * in.Layers[i] / pp
+	}
 	pTrain := pRank * in.TrainableFraction[i]
 	gradBytes := b
 	if in.FP32Grads[i] {
 		gradBytes = 4
 	}
 	weights, grads, optState := pRank*b, pTrain*gradBytes, pTrain*in.OptimizerBytes[i]
-	h := in.Hidden[i]
-	kv, ffn := layerWidths(h, in.Heads[i], in.KVHeads[i], in.FFN[i])
 	fp8 := in.FP8[i] != FP8None
 	if fp8 {
 		copies := fp8WeightCopies(in, i, kv, ffn)
@@ -222,6 +227,9 @@ func calibratedActivations(seq, mb, h, heads, kvHeads, ffn, tp, b float64, gated
 		replicated += 2 * h
 	}
 	split := b * (2*h + 2*h*kvHeads/heads + (up+1)*ffn)
+	// K/V heads replicated over tp > kv (kvreplicate.go): a rank keeps its whole heads'
+	// K and V for the whole sequence, d = h/heads wide each, not kv/tp of them.
+	kvExtra := 2 * b * (h / heads) * (KVHeadsPerRank(kvHeads, tp) - kvHeads/tp)
 	switch r {
 	case RecomputeLinearOutputs:
 		replicated -= 2 * h * b
@@ -234,7 +242,7 @@ func calibratedActivations(seq, mb, h, heads, kvHeads, ffn, tp, b float64, gated
 	if sp {
 		replicated /= tp
 	}
-	act := tokens * (replicated + split/tp)
+	act := tokens * (replicated + split/tp + kvExtra)
 	if r == RecomputeNone && !flash {
 		act += heads * seq * tokens * (2*b + 1) / tp
 	}

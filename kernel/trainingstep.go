@@ -34,7 +34,7 @@ const (
 	StepValid             uint8 = iota
 	StepInvalidSplit            // tp·cp·pp does not divide the accelerators
 	StepInvalidLayers           // fewer layers than stages, or an interleaved split that does not divide
-	StepInvalidHeads            // attention heads (or a grouped-query model's K/V heads) do not divide by tp
+	StepInvalidHeads            // attention heads do not divide by tp, or a grouped-query model's K/V heads and tp neither divide the other
 	StepInvalidEP               // ep does not divide dp or the experts (or the model has none)
 	StepInvalidBatch            // the global batch does not divide into dp·microbatches·accumulation
 	StepInvalidSeq              // the sequence does not divide into 2·cp chunks (cp > 1)
@@ -310,10 +310,12 @@ func (o *StepOut) columns() []*[]float64 {
 
 // StepSplit checks a split and returns dp, the microbatch size and StepValid, or
 // the first reason it does not divide. kvHeads is a grouped-query model's key/value
-// heads (0: one per attention head); tp must divide them too — each rank holds whole
-// query groups, as Megatron-Core requires ("num_query_groups must be a multiple of
-// tensor_model_parallel_size", TransformerConfig) and as the step prices them
-// (2h·kv/a/tp of K/V width a rank, which below one head would be a fraction of one).
+// heads (0: one per attention head); tp must split them as whole heads (KVSplits): tp
+// divides them, each rank holding whole query groups as Megatron-Core requires
+// ("num_query_groups must be a multiple of tensor_model_parallel_size",
+// TransformerConfig), or they divide tp, each head replicated on tp/kv ranks as the
+// BigCode fork of Megatron-LM trained StarCoder's one K/V head at tp 4 (kvreplicate.go;
+// the step prices the copies). A ratio neither way whole would cut a head.
 // The arguments are whole numbers below 2^53 (the sweep bounds and refuses others).
 func StepSplit(accelerators, tp, pp, cp, ep, v, layers, heads, kvHeads, experts, batch, microbatches, gradAccum, seq float64) (dp, micro float64, reason uint8) {
 	g := tp * pp * cp
@@ -325,7 +327,7 @@ func StepSplit(accelerators, tp, pp, cp, ep, v, layers, heads, kvHeads, experts,
 		// the interleaved schedule needs equal chunks, the embedding and the output layer
 		// counted as a layer each where that is what makes them equal (Llama 3).
 		return 0, 0, StepInvalidLayers
-	case !divides(heads, tp) || (kvHeads > 0 && !divides(kvHeads, tp)):
+	case !divides(heads, tp) || !KVSplits(kvHeads, tp):
 		return 0, 0, StepInvalidHeads
 	}
 	dp = accelerators / g
@@ -590,6 +592,23 @@ func (o *StepOut) step(i int, in *StepIn) {
 	// LoRA those are the adapters, dense, while ZeRO-3 still gathers the frozen base.
 	shard := tp * pp
 	pDense := (in.Params[i] - in.ExpertParams[i]) / shard
+	// K/V heads replicated over tp > kv (kvreplicate.go): each rank holds its heads'
+	// projections whole, beyond its 1/tp share — weights, gradients, optimizer state and
+	// their data-parallel reduction. Multi-query attention under sequence parallelism
+	// all-reduces their gradients over the TP group too, layer by layer after the
+	// backward (bigcode-project/Megatron-LM@7c325cd, megatron/optimizer/optimizer.py,
+	// allreduce_key_value_grads, in FP32 main_grad where gradients are kept so), exposed.
+	var kvGradSync float64
+	if kvRep := ReplicatedKVWeights(h, a, kv, tp); kvRep > 0 && !arch.mla() {
+		pDense += kvRep * L / pp
+		if in.SeqParallel[i] && kv == 1 {
+			gb := e
+			if in.FP32Grads[i] {
+				gb = GradAccumFP32Bytes
+			}
+			kvGradSync = stageLayers * CollectiveTime(CollAllReduce, 2*h*(h/a)*gb, tp, tpBus, tpHop)
+		}
+	}
 	// A routed expert's weights split over etp, not tp (Megatron-Core's experts.py builds
 	// the grouped MLP over expt_tp; docs/PHYSICS.md §35, "Expert tensor parallelism").
 	expShard := etp * pp * ep
@@ -730,7 +749,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 		passBytes = OptimizerPassBytesBF16Moments
 	}
 	opt := optimizerPassOf(gDense/denseShard+gExpert/expertShard, passBytes, e, bw)
-	stepT := (pipe + dpComm + opt) * in.Straggler[i]
+	stepT := (pipe + dpComm + opt + kvGradSync) * in.Straggler[i]
 
 	// FLOPs per step (Korthikanti et al. 2022 Eq. 7 convention, generalised): 3 × the
 	// forward. A LoRA step does the frozen weights' forward and dgrad (2 ×), attention's
@@ -756,6 +775,20 @@ func (o *StepOut) step(i int, in *StepIn) {
 	}
 	if structured {
 		model, hw = archFLOPs(allTokens, s, h, a, kv, ffn, topk, experts, in.Vocab[i], L, in.Gated[i], in.FlashAttention[i], in.LoRA[i], in.Recompute[i], arch)
+	}
+	if kv < tp && !arch.mla() && !(in.SeqParallel[i] && kv == 1) {
+		// Every rank projects all its group's tokens onto its replicated K/V heads
+		// (layerStep): the tp ranks run KVHeadsPerRank·tp heads' projections where the
+		// model has kv, forward, dgrad and wgrad (and the recomputed forward).
+		dup := allTokens * L * 2 * 2 * h * (h / a) * (KVHeadsPerRank(kv, tp)*tp - kv)
+		passes := 3.0
+		if in.LoRA[i] {
+			passes = 2
+		}
+		if in.Recompute[i] == RecomputeFull {
+			passes++
+		}
+		hw += passes * dup
 	}
 	// Hardware FLOPs are what the step executes: a fused causal kernel computes half of
 	// the s² scores the model-FLOP convention counts (causalFlashUncounted).
@@ -802,6 +835,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 		compute = micro*(comp-(dpr.c.tp+dpr.c.cp)/2) + weightCasts
 		o.TPComm[i], o.CPComm[i], o.EPComm[i] = micro*dpr.c.tp/2, micro*dpr.c.cp/2, micro*(dpr.tFB-comp)
 	}
+	o.TPComm[i] += kvGradSync
 	o.Compute[i] = compute
 	o.PPComm[i] = ppComm
 	o.DPComm[i] = dpComm
@@ -867,7 +901,7 @@ func layerStep(k *layerKey) layerTimes {
 	n := k.b * s / k.cp // tokens of this CP rank
 	sq := s / k.cp      // queries held; keys and values span the whole sequence
 	heads := k.a / tp
-	kvHeads := math.Max(1, k.kv/tp)
+	kvHeads := KVHeadsPerRank(k.kv, tp) // at least one: replicated when tp > kv (kvreplicate.go)
 	gradBytes := 2 * e // read-modify-write of a gradient in the training precision
 	if k.fp32 {
 		gradBytes = GradAccumFP32Bytes
@@ -899,7 +933,7 @@ func layerStep(k *layerKey) layerTimes {
 	}
 	type gemm struct{ m, n, k, batch float64 }
 	linears := [4]gemm{
-		{n, (h + 2*k.kv*d) / tp, h, 1},                // QKV (column-parallel)
+		{n, (h + 2*k.kv*d) / tp, h, 1},                // QKV (column-parallel; kvGEMM below when tp > kv)
 		{n, h, h / tp, 1},                             // attention output projection (row-parallel)
 		{routed, up * k.ffn / mlpTP, h, localExperts}, // MLP up (and gate)
 		{routed, h, k.ffn / mlpTP, localExperts},      // MLP down
@@ -928,9 +962,29 @@ func layerStep(k *layerKey) layerTimes {
 	// token dispatcher on the sequence-parallel hidden states; the expert-TP gather and
 	// scatter are EP's, below), so its layer runs only the attention block's pair.
 	mlpBlock := k.experts == 0 || ar.SharedExperts > 0
-	var extra [5]gemm
+	var extra [6]gemm
 	nExtra, kvUp := 0, -1 // kvUp: the key/value up projection's index in extra
 	add := func(g gemm) { extra[nExtra] = g; nExtra++ }
+	// K/V heads replicated over tp > kv (kvreplicate.go): each rank holds kvHeads of them
+	// whole. Multi-query attention under sequence parallelism runs the BigCode fork's
+	// scheme (bigcode-project/Megatron-LM@7c325cd, megatron/model/transformer.py,
+	// ParallelAttention.forward): the replicated K/V projection on the rank's own n/tp
+	// tokens, its output gathered over the sequence-parallel region (reduce-scattered in
+	// the backward), and the weight gradient, partial over the tokens, all-reduced over
+	// the TP group after the backward (megatron/optimizer/optimizer.py,
+	// allreduce_key_value_grads; kvGradSync). Otherwise every rank projects all n tokens
+	// onto its heads (vLLM's QKVParallelLinear; the BigCode fork without sequence
+	// parallelism), and the K/V output's gradient is all-reduced over the ranks that
+	// share a head in the backward (the fork's copy_to_tensor_model_parallel_region).
+	kvRep := !ar.mla() && k.kv < tp
+	kvSeq := kvRep && k.sp && k.kv == 1
+	if kvRep {
+		linears[0] = gemm{n, h/tp + 2*kvHeads*d, h, 1}
+		if kvSeq {
+			linears[0] = gemm{n, h / tp, h, 1} // the query (column-parallel)
+			add(gemm{n / tp, 2 * kvHeads * d, h, 1})
+		}
+	}
 	if ar.mla() {
 		hq := k.a * (ar.QKNope + ar.QKRope) / tp
 		linears[0] = gemm{n, hq, h, 1} // queries (column-parallel)
@@ -1040,7 +1094,11 @@ func layerStep(k *layerKey) layerTimes {
 		if k.experts > 0 {
 			moeRows = routed * localExperts
 		}
-		castF, castB := fp8Casts(k.fp8, E, n, h, tp, (h+2*k.kv*d)/tp, act, up, moeRows, e)
+		qkvN := (h + 2*k.kv*d) / tp
+		if kvRep {
+			qkvN = h/tp + 2*kvHeads*d
+		}
+		castF, castB := fp8Casts(k.fp8, E, n, h, tp, qkvN, act, up, moeRows, e)
 		ewF += castF
 		ewB += castB
 	}
@@ -1100,6 +1158,16 @@ func layerStep(k *layerKey) layerTimes {
 				t.tpFwd = ar
 				t.tpBwd = overlapped(ar, wgrad[0], sms) - wgrad[0]
 			}
+		}
+	}
+	if kvRep {
+		// The replicated K/V projection's exchanges (above), exposed.
+		kvOut := n * 2 * kvHeads * d * e
+		if kvSeq {
+			t.tpFwd += CollectiveTime(CollAllGather, kvOut, tp, k.tpBus, k.tpHop)
+			t.tpBwd += CollectiveTime(CollReduceScatter, kvOut, tp, k.tpBus, k.tpHop)
+		} else {
+			t.tpBwd += CollectiveTime(CollAllReduce, kvOut, KVReplicas(k.kv, tp), k.tpBus, k.tpHop)
 		}
 	}
 	// The output layer (vocabulary-parallel over tp) and the loss, on the last stage.

@@ -178,13 +178,17 @@ func TestStepSplit(t *testing.T) {
 		{"interleaved: 2 microbatches on pp 4", 64, 8, 4, 1, 1, 2, 32, 32, 0, 0, 4, 2, 1, 2048, StepInvalidInterleave, 0, 0},
 		{"interleaved: 8 microbatches on pp 4", 64, 8, 4, 1, 1, 2, 32, 32, 0, 0, 16, 8, 1, 2048, StepValid, 2, 1},
 		{"not interleaved: 6 microbatches on pp 4", 64, 8, 4, 1, 1, 1, 32, 32, 0, 0, 12, 6, 1, 2048, StepValid, 2, 1},
-		// Grouped-query attention: each rank holds whole query groups (Megatron-Core:
-		// num_query_groups a multiple of tp). Llama 3 8B's 32 heads in 8 groups: tp 8 and
-		// tp 4 split them, tp 16 and tp 32 (divisors of the 32 heads) would not.
+		// Grouped-query attention: each rank holds whole K/V heads. Llama 3 8B's 32 heads
+		// in 8 groups: tp 8 and tp 4 split them (Megatron-Core: num_query_groups a multiple
+		// of tp); tp 16 and tp 32 (divisors of the 32 heads) replicate each K/V head on
+		// 2 and 4 ranks (kvreplicate.go): dp = 64/16 = 4, microbatch 64/4 = 16; dp 2, 32.
+		// 24 heads in 6 groups on tp 4 would cut a head (6/4 and 4/6 not whole).
 		{"tp 8 over 8 K/V heads", 64, 8, 1, 1, 1, 1, 32, 32, 8, 0, 64, 1, 1, 2048, StepValid, 8, 8},
 		{"tp 4 over 8 K/V heads", 64, 4, 1, 1, 1, 1, 32, 32, 8, 0, 64, 1, 1, 2048, StepValid, 16, 4},
-		{"tp 16 over 8 K/V heads", 64, 16, 1, 1, 1, 1, 32, 32, 8, 0, 64, 1, 1, 2048, StepInvalidHeads, 0, 0},
-		{"tp 32 = heads over 8 K/V heads", 64, 32, 1, 1, 1, 1, 32, 32, 8, 0, 64, 1, 1, 2048, StepInvalidHeads, 0, 0},
+		{"tp 16 over 8 K/V heads: replicated", 64, 16, 1, 1, 1, 1, 32, 32, 8, 0, 64, 1, 1, 2048, StepValid, 4, 16},
+		{"tp 32 = heads over 8 K/V heads: replicated", 64, 32, 1, 1, 1, 1, 32, 32, 8, 0, 64, 1, 1, 2048, StepValid, 2, 32},
+		{"tp 4 over 6 K/V heads", 64, 4, 1, 1, 1, 1, 32, 24, 6, 0, 64, 1, 1, 2048, StepInvalidHeads, 0, 0},
+		{"tp 4 over 1 K/V head (MQA, StarCoder)", 64, 4, 1, 1, 1, 1, 40, 48, 1, 0, 64, 1, 1, 2048, StepValid, 16, 4},
 	} {
 		dp, micro, reason := StepSplit(tc.n, tc.tp, tc.pp, tc.cp, tc.ep, tc.v, tc.layers, tc.heads, tc.kv, tc.experts, tc.b, tc.m, tc.ga, tc.s)
 		if reason != tc.reason || dp != tc.dp || micro != tc.micro {

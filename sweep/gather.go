@@ -675,7 +675,7 @@ const (
 	reasonOverBudget     // fleet: TCO above budget_usd
 	reasonOverCarbon     // fleet: carbon above carbon_budget_kg
 	reasonPromptTooLong  // batching: input_tokens leaves no output tokens in the request
-	reasonTPHeads        // serving, and fleet and train-memory (calibrated): tp does not divide the attention heads (training: or the K/V heads)
+	reasonTPHeads        // serving, and fleet and train-memory (calibrated): tp does not divide the attention heads or tp and the K/V heads neither divide the other
 	reasonPPLayers       // serving: more pipeline stages than layers
 	reasonEPDivide       // serving: ep does not divide the experts, or ep > 1 on a dense model
 	reasonTPNodes        // serving: a tensor-parallel group larger than a node without tp_across_nodes

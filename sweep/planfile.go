@@ -576,8 +576,8 @@ func (pf *PlanFile) checkDegrees(cat *catalog.Catalog, profile string) error {
 			model.Key, model.Layers, pp, v)
 	case kernel.StepInvalidHeads:
 		if kv := model.KVHeads; kv > 0 && kv < heads && heads%tp == 0 {
-			return pf.errf("parallelism.tp", "tp %d does not divide %s's %d key/value heads: each tensor-parallel rank holds whole query groups (Megatron-Core requires num_query_groups to be a multiple of tp); use a divisor of %d",
-				tp, model.Key, kv, kv)
+			return pf.errf("parallelism.tp", "tp %d and %s's %d key/value heads do not divide one another: each tensor-parallel rank holds whole K/V heads, kv/tp of them or one replicated on tp/kv ranks, and %d on %d ranks would cut a head; use a divisor or a multiple of %d that divides the %d attention heads",
+				tp, model.Key, kv, kv, tp, kv, heads)
 		}
 		return pf.errf("parallelism.tp", "tp %d does not divide %s's %d attention heads; use a divisor of %d", tp, model.Key, heads, heads)
 	case kernel.StepInvalidEP:

@@ -462,6 +462,35 @@ func checkPlanSplit(src string) error {
 	return err
 }
 
+// TestPlanKVHeadReplication: tp may exceed a grouped-query model's K/V heads when they
+// divide it (each head replicated on tp/kv ranks, kernel/kvreplicate.go): Llama 3 8B's 8
+// at tp 16 (the bad_kv_heads_tp.yaml fixture refused it before). A ratio neither way
+// whole — 6 K/V heads at tp 4, though 4 divides the 24 heads — is refused naming
+// its line, both counts and why.
+func TestPlanKVHeadReplication(t *testing.T) {
+	if err := checkPlanSplit("version: \"1.0\"\nname: x\nworkload: {name: Llama3_8B, batch_size: 64}\nhardware: {name: H100, accelerators: 32, accelerators_per_node: 8}\nparallelism:\n  tp: 16\n"); err != nil {
+		t.Errorf("Llama3_8B at tp 16: %v, want accepted (8 K/V heads, 2 replicas each)", err)
+	}
+	cat := planCatalog().Clone()
+	if _, err := cat.AddUserYAML("user.yaml", []byte(`models:
+  - {key: GQA24, name: g, family: transformer, parameters: 3.2e9, layers: 28, hidden_dim: 3072, heads: 24, kv_heads: 6, source: {kind: estimate, ref: test}}
+`)); err != nil {
+		t.Fatal(err)
+	}
+	pf, err := ParsePlanFile("plan.yaml", []byte("version: \"1.0\"\nname: x\nworkload: {name: GQA24, batch_size: 64}\nhardware: {name: H100, accelerators: 32, accelerators_per_node: 8}\nparallelism:\n  tp: 4\n"))
+	if err == nil {
+		_, _, _, err = pf.Resolve(cat, func(string) {})
+	}
+	if err == nil {
+		err = pf.CheckSplit(cat, Profiles[0])
+	}
+	for _, want := range []string{"plan.yaml:6: tp 4 and GQA24's 6 key/value heads do not divide one another", "would cut a head"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("GQA24 (6 K/V heads) at tp 4: %v, want it to say %q", err, want)
+		}
+	}
+}
+
 // TestPlanSplitETP: a fleet plan's etp must divide tp, and MoE at tp > 1 needs sequence
 // parallelism (Megatron-Core refuses it); each error names its key and line.
 func TestPlanSplitETP(t *testing.T) {

@@ -249,10 +249,11 @@ func TestTrainMemoryLayoutFits(t *testing.T) {
 		{1, 3, 1, ""}, // uneven stages are allowed without interleaving (BLOOM)
 		{8, 4, 2, ""},
 		{8, 32, 1, ""},
-		// 32 heads in 8 query groups: tp 32 divides the heads but splits each K/V head
-		// over 4 ranks, which Megatron-Core refuses (num_query_groups a multiple of tp).
-		{32, 32, 1, "tp_does_not_divide_heads"},
-		{16, 1, 1, "tp_does_not_divide_heads"},
+		// 32 heads in 8 query groups: tp 32 and tp 16 divide the heads and replicate each
+		// K/V head on 4 and 2 ranks (kernel/kvreplicate.go; vLLM's QKVParallelLinear, the
+		// BigCode fork of Megatron-LM), priced, not refused.
+		{32, 32, 1, ""},
+		{16, 1, 1, ""},
 	} {
 		for _, profile := range Profiles {
 			mem := evalOne(t, fmt.Sprintf("version: 1\nstudy: train-memory\nprofile: %s\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  tp: [%d]\n  pp: [%d]\n", profile, tc.tp, tc.pp)+

@@ -154,8 +154,8 @@ func ServingLayoutError(m *catalog.Model, tp, pp, ep, nodeSize int, acrossNodes 
 	case heads%tp != 0:
 		return fmt.Errorf("tp %d does not divide the %d attention heads of %s (try %s)", tp, heads, m.Key, divisors(heads))
 	case !splitsKVHeads(m, tp):
-		return fmt.Errorf("tp %d does not split the %d KV heads of %s: each rank holds a whole KV head, so tp must divide them or be a multiple of them (try %s)",
-			tp, m.KVHeads, m.Key, kvSplits(m, heads))
+		return fmt.Errorf("tp %d does not split the %d KV heads of %s: each rank holds whole KV heads, so tp must divide them or be a multiple of them (each head then replicated on tp/KV ranks); %d on %d ranks would cut a head (try %s)",
+			tp, m.KVHeads, m.Key, m.KVHeads, tp, kvSplits(m, heads))
 	case pp > m.Layers:
 		return fmt.Errorf("pp %d exceeds the %d layers of %s", pp, m.Layers, m.Key)
 	case ep > 1 && m.Experts == 0:
@@ -175,14 +175,13 @@ func ServingLayoutError(m *catalog.Model, tp, pp, ep, nodeSize int, acrossNodes 
 
 // splitsKVHeads reports whether tp ranks can share a grouped-query model's KV heads: a
 // rank holds whole heads, so tp divides them, or each head is copied onto tp/KV ranks
-// (vLLM's QKVParallelLinear, vllm/model_executor/layers/linear.py, asserts exactly this).
-// A latent-attention cache (kv_lora_rank) is replicated and takes any tp.
+// (kernel.KVSplits; vLLM's QKVParallelLinear asserts exactly this). A latent-attention
+// cache (kv_lora_rank) is replicated and takes any tp.
 func splitsKVHeads(m *catalog.Model, tp int) bool {
-	kv := m.KVHeads
-	if kv <= 0 || m.KVLoraRank > 0 {
+	if m.KVLoraRank > 0 {
 		return true
 	}
-	return kv%tp == 0 || tp%kv == 0
+	return kernel.KVSplits(float64(m.KVHeads), float64(tp))
 }
 
 // kvSplits lists the tp up to 64 that divide the heads and split the KV heads.

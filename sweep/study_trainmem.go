@@ -23,7 +23,7 @@ func init() {
 			{Name: "optimizer", Kind: KindEnum, Default: "adam", Enum: optimizers, Doc: "optimizer (adam/adamw 12 B, sgd 4 B per trainable parameter)"},
 			{Name: "activation_checkpointing", Kind: KindEnum, Default: "selective", Enum: strategies,
 				Doc: "activation recomputation: selective, full or none (Korthikanti et al. 2023)"},
-			{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Doc: "tensor-parallel degree; calibrated: it divides the attention heads and a grouped-query model's K/V heads (else infeasible, tp_does_not_divide_heads)"},
+			{Name: "tp", Kind: KindInt, Default: "1", Min: 1, Doc: "tensor-parallel degree; calibrated: it divides the attention heads, and it divides a grouped-query model's K/V heads or is a multiple of them (each K/V head then replicated on tp/kv ranks, its weights and activations in each copy; else infeasible, tp_does_not_divide_heads)"},
 			{Name: "pp", Kind: KindInt, Default: "1", Min: 1, Doc: "pipeline-parallel degree; calibrated: pp · virtual_stages stages each hold a layer (else infeasible, layers_do_not_fill_the_stages)"},
 			{Name: "dp", Kind: KindInt, Default: "1", Min: 1, Doc: "data-parallel degree"},
 			epParam,

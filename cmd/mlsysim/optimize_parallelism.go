@@ -51,7 +51,8 @@ Objective: the shortest training step (step_latency_ms) for the plan's global ba
 the most tokens/s. A layout is feasible when its degrees divide (tp · cp · pp divides the
 accelerators; the batch divides into dp × microbatches; the layers into pp · v equal chunks,
 or pp · v chunks with the embedding and the output layer counted as a layer each; tp divides
-the heads and the key/value heads; an interleaved schedule needs microbatches a multiple of pp, as Megatron-LM's
+the heads, and divides the key/value heads or is a multiple of them (each then replicated on
+tp/kv ranks); an interleaved schedule needs microbatches a multiple of pp, as Megatron-LM's
 does) and its training memory fits the accelerator. Layouts that do not divide are counted as
 infeasible; a flag value that no searched layout can use is refused. Left out as repeats of
 another layout: ZeRO stages above 0 where dp · cp is 1, and selective recomputation beside
@@ -447,7 +448,7 @@ func layoutConstraints(total, batch int, capacity float64, calibrated, overlap b
 		fmt.Sprintf("tp · cp · pp · dp = %d accelerators (ep within dp)", total),
 		fmt.Sprintf("global batch %d = microbatch size × microbatches × dp", batch),
 		"the layers cut into pp · virtual_stages equal chunks (or with the embedding and the output layer a layer each)",
-		"tp divides the attention heads and the key/value heads",
+		"tp divides the attention heads, and divides the key/value heads or is a multiple of them (each K/V head then replicated on tp/kv ranks)",
 		"interleaved (virtual_stages > 1): pp > 1 and microbatches a multiple of pp (Megatron-LM's interleaved schedule)",
 		"ZeRO stages above 0 only where dp · cp > 1, and selective recomputation only without FlashAttention (elsewhere each is the same layout as ZeRO-0 or none)",
 		fmt.Sprintf("fits in %.1f GB per accelerator", capacity),

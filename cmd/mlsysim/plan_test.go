@@ -374,7 +374,6 @@ func TestBadPlans(t *testing.T) {
 		"bad_dp_word.yaml":                 {8, []string{`dp "automatic"`, "auto"}},
 		"bad_layers_pp.yaml":               {8, []string{"32 layers", "pp 8 × virtual_stages 3", "equal chunks"}},
 		"bad_heads_tp.yaml":                {7, []string{"tp 3", "32 attention heads"}},
-		"bad_kv_heads_tp.yaml":             {9, []string{"tp 16", "8 key/value heads", "use a divisor of 8"}},
 		"bad_ep_dp.yaml":                   {8, []string{"ep 16", "dp = 8", "8 experts"}},
 		"bad_batch_microbatches.yaml":      {4, []string{"batch_size 100", "dp 8 × microbatches 4 = 32"}},
 		"bad_seq_cp.yaml":                  {4, []string{"seq_len 1000", "cp 3"}},

@@ -313,7 +313,7 @@ func TestSchemaRejects(t *testing.T) {
 		blind := []string{"bad_unknown_model.yaml", "bad_unknown_hardware.yaml", "bad_node_count_mismatch.yaml",
 			"bad_not_divisible.yaml", "bad_dp_mismatch.yaml", "bad_parallelism_single.yaml", "bad_yaml_syntax.yaml",
 			"bad_split_not_dividing.yaml", "bad_intra_node_negative.yaml",
-			"bad_layers_pp.yaml", "bad_heads_tp.yaml", "bad_kv_heads_tp.yaml", "bad_ep_dp.yaml", "bad_batch_microbatches.yaml", "bad_seq_cp.yaml", "bad_dp_shard.yaml",
+			"bad_layers_pp.yaml", "bad_heads_tp.yaml", "bad_ep_dp.yaml", "bad_batch_microbatches.yaml", "bad_seq_cp.yaml", "bad_dp_shard.yaml",
 			"bad_fp8_no_rate.yaml", "bad_fp8_precision.yaml", "bad_fp8_single.yaml", "bad_bf16_v100.yaml"}
 		for _, f := range glob(t, "testdata/plans/bad_*.yaml") {
 			name := filepath.Base(f)
