@@ -902,7 +902,7 @@ func layerStep(k *layerKey) layerTimes {
 	sq := s / k.cp      // queries held; keys and values span the whole sequence
 	heads := k.a / tp
 	kvHeads := KVHeadsPerRank(k.kv, tp) // at least one: replicated when tp > kv (kvreplicate.go)
-	gradBytes := 2 * e // read-modify-write of a gradient in the training precision
+	gradBytes := 2 * e                  // read-modify-write of a gradient in the training precision
 	if k.fp32 {
 		gradBytes = GradAccumFP32Bytes
 	}
