@@ -933,7 +933,7 @@ func layerStep(k *layerKey) layerTimes {
 	}
 	type gemm struct{ m, n, k, batch float64 }
 	linears := [4]gemm{
-		{n, (h + 2*k.kv*d) / tp, h, 1},                // QKV (column-parallel; kvGEMM below when tp > kv)
+		{n, (h + 2*k.kv*d) / tp, h, 1},                // QKV (column-parallel; replicated K/V heads below when tp > kv)
 		{n, h, h / tp, 1},                             // attention output projection (row-parallel)
 		{routed, up * k.ffn / mlpTP, h, localExperts}, // MLP up (and gate)
 		{routed, h, k.ffn / mlpTP, localExperts},      // MLP down
