@@ -36,6 +36,12 @@ const (
 	// simRateTolerance ends the goodput bisection: the bracket is within this share of
 	// the capacity.
 	simRateTolerance = 1e-4
+	// simFrameSpan is how far, in seconds, a run's clock may run from its origin before
+	// the origin moves to the next arrival that finds the server idle (2^20 s, 12 days):
+	// float64 resolves such a time to 2^-32 s (0.23 ns), where an absolute clock at
+	// 1e-12 requests/s (arrivals 1e12 s apart, resolved to 0.12 ms) rounded a 6 ms decode
+	// step to 0 or 7.8 ms. A run that stays within it keeps one origin, 0.
+	simFrameSpan = 1 << 20
 )
 
 // ServingSim is a deterministic discrete-event simulation of LLM serving under Poisson
@@ -77,7 +83,11 @@ const (
 // Arrivals: a seeded stream (PCG, Seed) of unit-rate exponential gaps, cumulated and
 // divided by the rate, so every rate sees the same sequence stretched (common random
 // numbers): the goodput search compares rates on one trace. The server starts empty and
-// every request is measured, as a benchmark run of Requests requests would be.
+// every request is measured, as a benchmark run of Requests requests would be. Times run
+// from an origin that moves, once the clock is simFrameSpan past it, to the next arrival
+// that finds the server idle (nothing in it depends on the time before), so a request's
+// times are resolved to a fraction of a nanosecond at any rate; a run shorter than that
+// keeps the origin 0.
 //
 // Capacity: the rate the simulated server sustains — colocated whole prompts
 // B'/(t_p·B' + (O − 1)·t_d(B')) (ServingLoad's), stall-free the simulated throughput
@@ -211,7 +221,8 @@ func (s *simServer) step(b int) phase {
 // simScratch holds a point's per-request slices, reused across points and runs.
 type simScratch struct {
 	unit                         []float64 // unit-rate arrival times
-	arr, first, last, ready, buf []float64
+	abs                          []float64 // arrival times of the run, s from its start
+	arr, first, last, ready, buf []float64 // arr, first, last: s from the request's origin
 	rem                          []int32
 	running, queue               []int32
 	inst                         []simInstance
@@ -339,9 +350,9 @@ func simulatePoint(in *SimIn, i int, memo *passMemo, sc *simScratch) simPoint {
 // 1024-token prompts, batch 128: 44.6 against 49.5 requests/s).
 func (s *simServer) saturated(sc *simScratch) float64 {
 	n := max(2000, 16*s.maxBatch)
-	sc.arr, sc.first, sc.last = grow(sc.arr, n), grow(sc.first, n), grow(sc.last, n)
+	sc.abs, sc.arr, sc.first, sc.last = grow(sc.abs, n), grow(sc.arr, n), grow(sc.first, n), grow(sc.last, n)
 	sc.rem = grow(sc.rem, n)
-	clear(sc.arr)
+	clear(sc.abs)
 	s.runStallFree(sc)
 	done := append(sc.ready[:0], sc.last[:n]...)
 	slices.Sort(done)
@@ -403,14 +414,15 @@ func (sc *simScratch) arrivals(n int, seed uint64) {
 }
 
 // run simulates the scratch's arrivals at qps requests/s; per-request times land in
-// sc.arr, sc.first (the first token: the prefill's end, plus t_kv disaggregated) and
-// sc.last (the last token).
+// sc.arr (the arrival), sc.first (the first token: the prefill's end, plus t_kv
+// disaggregated) and sc.last (the last token), each from the request's origin (0 unless
+// the run outlasts simFrameSpan).
 func (s *simServer) run(sc *simScratch, qps float64) simRun {
 	n := len(sc.unit)
-	sc.arr, sc.first, sc.last = grow(sc.arr, n), grow(sc.first, n), grow(sc.last, n)
+	sc.abs, sc.arr, sc.first, sc.last = grow(sc.abs, n), grow(sc.arr, n), grow(sc.first, n), grow(sc.last, n)
 	sc.rem = grow(sc.rem, n)
 	for j, u := range sc.unit {
-		sc.arr[j] = u / qps
+		sc.abs[j] = u / qps
 	}
 	switch {
 	case s.prefills > 0:
@@ -456,14 +468,15 @@ func (s *simServer) runWhole(sc *simScratch) simRun {
 	n := len(sc.arr)
 	running := sc.running[:0]
 	var r simRun
-	t, next, head, done := 0.0, 0, 0, 0
+	t, o, next, head, done := 0.0, 0.0, 0, 0, 0 // t: s from the origin o
 	for done < n {
-		for next < n && sc.arr[next] <= t {
+		for next < n && sc.abs[next]-o <= t {
+			sc.arr[next] = sc.abs[next] - o
 			next++
 		}
 		if head == next && len(running) == 0 {
-			r.energyJ += (sc.arr[next] - t) * s.idle * s.repAcc
-			t = sc.arr[next]
+			r.energyJ += (sc.abs[next] - o - t) * s.idle * s.repAcc
+			t, o = idleUntil(sc.abs[next], o)
 			continue
 		}
 		if head < next && len(running) < s.maxBatch {
@@ -483,8 +496,19 @@ func (s *simServer) runWhole(sc *simScratch) simRun {
 		done += d
 	}
 	sc.running = running
-	r.span = t
+	r.span = o + t
 	return r
+}
+
+// idleUntil is the clock (t from the origin, and the origin) when an idle server's next
+// request arrives at a s from the run's start, origin o: the origin moves to the arrival
+// once the clock would pass simFrameSpan, else it stays (so a short run's times are those
+// of one clock from 0).
+func idleUntil(a, o float64) (t, origin float64) {
+	if a-o >= simFrameSpan {
+		return 0, a
+	}
+	return a - o, o
 }
 
 // runStallFree is a colocated replica that batches up to chunk prompt tokens with every
@@ -496,14 +520,15 @@ func (s *simServer) runStallFree(sc *simScratch) simRun {
 	pre := sc.queue[:0] // prompts being prefilled, FCFS; their tokens left in left[]
 	left := grow(sc.buf, n)
 	var r simRun
-	t, next, head, done := 0.0, 0, 0, 0
+	t, o, next, head, done := 0.0, 0.0, 0, 0, 0 // t: s from the origin o
 	for done < n {
-		for next < n && sc.arr[next] <= t {
+		for next < n && sc.abs[next]-o <= t {
+			sc.arr[next] = sc.abs[next] - o
 			next++
 		}
 		if head == next && len(running) == 0 && len(pre) == 0 {
-			r.energyJ += (sc.arr[next] - t) * s.idle * s.repAcc
-			t = sc.arr[next]
+			r.energyJ += (sc.abs[next] - o - t) * s.idle * s.repAcc
+			t, o = idleUntil(sc.abs[next], o)
 			continue
 		}
 		budget := s.chunk
@@ -544,7 +569,7 @@ func (s *simServer) runStallFree(sc *simScratch) simRun {
 		pre = pre[:w]
 	}
 	sc.running, sc.queue, sc.buf = running, pre, left
-	r.span = t
+	r.span = o + t
 	return r
 }
 
@@ -559,22 +584,31 @@ type simInstance struct {
 func (s *simServer) runDisaggregated(sc *simScratch) simRun {
 	n := len(sc.arr)
 	var r simRun
-	// Prefill pool: one FCFS queue, the earliest free instance takes the next prompt.
+	// Prefill pool: one FCFS queue, the earliest free instance takes the next prompt. A
+	// prompt's prefill is taken when the decode pool's events reach its arrival (it does
+	// not depend on them), so the clock's origin moves only when both pools are idle.
 	free := grow(sc.buf, s.prefills)
 	clear(free)
-	end := 0.0
-	for j := 0; j < n; j++ {
+	end, o, pre := 0.0, 0.0, 0 // the prefill pool's last end, s from the run's start; the origin; prompts taken
+	prefillNext := func(idle bool) {
+		j := pre
+		pre++
+		a := sc.abs[j] - o
+		if idle && a >= simFrameSpan && !slices.ContainsFunc(free, func(f float64) bool { return f > a }) {
+			o, a = sc.abs[j], 0
+			clear(free)
+		}
+		sc.arr[j] = a
 		k := 0
 		for q := 1; q < s.prefills; q++ {
 			if free[q] < free[k] {
 				k = q
 			}
 		}
-		free[k] = math.Max(sc.arr[j], free[k]) + s.prefill.t
+		free[k] = math.Max(a, free[k]) + s.prefill.t
 		sc.first[j] = free[k] + s.kv
-		end = math.Max(end, free[k])
+		end = math.Max(end, o+free[k])
 	}
-	sc.buf = free
 	busyPre := float64(n) * s.prefill.t
 	r.energyJ += busyPre * s.prefill.power * s.preAcc
 	// Decode pool: requests arrive, in first-token order, when their KV cache has moved.
@@ -607,7 +641,10 @@ func (s *simServer) runDisaggregated(sc *simScratch) simRun {
 				e = q
 			}
 		}
-		if next < n && (e < 0 || sc.first[next] <= inst[e].until) {
+		if next == pre && next < n && (e < 0 || sc.abs[next]-o <= inst[e].until) {
+			prefillNext(e < 0) // its first token is after its arrival: no decode event is due first
+		}
+		if next < pre && (e < 0 || sc.first[next] <= inst[e].until) {
 			t = sc.first[next]
 			j := int32(next)
 			next++
@@ -636,7 +673,8 @@ func (s *simServer) runDisaggregated(sc *simScratch) simRun {
 		done += d
 		start(in, t)
 	}
-	r.span = math.Max(t, end)
+	sc.buf = free
+	r.span = math.Max(o+t, end)
 	idlePre := r.span*float64(s.prefills) - busyPre
 	idleDec := r.span*float64(s.decodes) - busyDec
 	r.energyJ += idlePre*s.idle*s.preAcc + idleDec*s.idle*s.repAcc

@@ -458,3 +458,44 @@ func TestServingSimMeansAgreeWithLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestServingSimExactAtAnyRate: at 1e-12 and 1e-15 requests/s the arrivals are 1e13 s and
+// more apart, where float64 resolves an absolute time only to a few ms (2^-9 s at 1e13 s):
+// an absolute clock gave TTFTs and TPOTs of 0 or a whole ms step (P50 TPOT 0 and P90 TTFT
+// 62.5 ms for Llama3_8B on H100 at 1e-12). Each request still meets an empty server, so
+// TTFT is the prefill (plus t_kv), TPOT one decode step of batch 1 (a mixed step of no prompt tokens when stall-free) — to 1e-9, as at 1
+// request/s (TestServingSimIsolated) — whole prompts, stall-free chunks (a 1024-token
+// prompt in two 512-token steps, each decoding no sequence: k = 512, b = 0) and
+// disaggregated pools alike; and the run's span still covers the arrivals (the power is an
+// idle accelerator's draw: every busy second is a millionth of a millionth of it).
+func TestServingSimExactAtAnyRate(t *testing.T) {
+	arr := []float64{0, 10, 20, 30, 40}
+	for _, qps := range []float64{1e-12, 1e-15} {
+		for _, mode := range []string{"whole", "stall-free", "1 prefill", "3 prefills"} {
+			prefills := map[string]float64{"1 prefill": 1, "3 prefills": 3}[mode]
+			in := simIn(qps, 16, 8, 5, prefills, 2)
+			s, sc := simServerFor(t, in, arr)
+			wantTTFT := s.prefill.t + s.kv
+			if mode == "stall-free" {
+				m := in.point(0)
+				ctx := MeanDecodeContext(1024+16, 16)
+				s.chunk = 512
+				s.mixed = func(b, k float64) phase { return m.mixedPhase(b, ctx, k, 1024) }
+				wantTTFT = 2 * s.mixed(0, 512).t
+			}
+			s.idle = 100
+			r := s.run(sc, qps)
+			td := s.step(1).t
+			if mode == "stall-free" {
+				td = s.mixed(1, 0).t // a stall-free step with no prompt tokens
+			}
+			for j := range arr {
+				near(t, mode+" TTFT", sc.first[j]-sc.arr[j], wantTTFT)
+				near(t, mode+" TPOT", (sc.last[j]-sc.first[j])/15, td)
+			}
+			if span := 40 / qps; r.span < span || r.span > span*(1+1e-9) {
+				t.Errorf("%s at %g/s: span %g s, want the last arrival's %g s plus one request", mode, qps, r.span, span)
+			}
+		}
+	}
+}
