@@ -91,6 +91,7 @@ func newApp(stdout, stderr io.Writer) *app {
 	decimalIntegers(a.Command)
 	localPathsOnly(a.Command)
 	onceAndNotEmpty(a.Command)
+	decimalFloats(a.Command)
 	a.onCommandNotFound(a.Command)
 	return a
 }
@@ -214,6 +215,43 @@ func decimalIntegers(c *cli.Command) {
 	for _, sub := range c.Commands {
 		decimalIntegers(sub)
 	}
+}
+
+// decimalFloats makes every decimal flag refuse what strconv.ParseFloat reads beyond
+// decimal notation: Go's hexadecimal floats ("-e 0x1p-1" was 0.5) and digit separators
+// ("--qps 1_0" was 10), numbers nobody writes for a rate or a share, at exit 0 — as
+// integer flags refuse 0x10 and 1_000 (decimalIntegers). inf and nan still parse, for
+// each flag's own range check to name (TestMeaninglessFloatFlags). It runs after
+// onceAndNotEmpty: it wraps each *cli.FloatFlag, which a type switch no longer matches.
+func decimalFloats(c *cli.Command) {
+	for i, f := range c.Flags {
+		if f, ok := f.(*cli.FloatFlag); ok {
+			c.Flags[i] = &decimalFloatFlag{f}
+		}
+	}
+	for _, sub := range c.Commands {
+		decimalFloats(sub)
+	}
+}
+
+// decimalFloatFlag is a FloatFlag whose value is checked as written before it is parsed.
+type decimalFloatFlag struct{ *cli.FloatFlag }
+
+func (f *decimalFloatFlag) Set(name, val string) error {
+	if err := decimalNotation(val); err != nil {
+		return err
+	}
+	return f.FloatFlag.Set(name, val)
+}
+
+// decimalNotation refuses a hexadecimal float (0x…, after an optional sign) and a
+// digit separator (_), which strconv.ParseFloat accepts.
+func decimalNotation(v string) error {
+	body := strings.TrimLeft(v, "+-")
+	if strings.HasPrefix(body, "0x") || strings.HasPrefix(body, "0X") || strings.Contains(v, "_") {
+		return errors.New("not a decimal number: write digits with an optional point and exponent (0.5, 1e-3); hexadecimal floats and _ separators are not read")
+	}
+	return nil
 }
 
 // setUsageErrors makes flag errors a one-line bad-input error instead of a help dump;

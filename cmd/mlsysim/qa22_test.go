@@ -112,7 +112,7 @@ func TestEveryFlagOnceAndNotEmpty(t *testing.T) {
 				if !f.OnlyOnce {
 					t.Errorf("%s takes a second value", name)
 				}
-			case *cli.FloatFlag:
+			case *decimalFloatFlag:
 				once++
 				if !f.OnlyOnce {
 					t.Errorf("%s takes a second value", name)
