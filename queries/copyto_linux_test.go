@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -45,6 +46,10 @@ func TestCopyToFailedWrite(t *testing.T) {
 	}
 	if !errors.Is(err, syscall.EFBIG) {
 		t.Errorf("CopyTo past the file size limit: %v; want it to carry EFBIG (an I/O error, exit 4)", err)
+	}
+	// The message names the file the user asked for, never the temporary one.
+	if msg := err.Error(); !strings.HasPrefix(msg, "writing "+file+": ") || strings.Contains(msg, ".tmp-") {
+		t.Errorf("CopyTo past the file size limit: %q; want it to name %s alone", msg, file)
 	}
 	entries, _ := os.ReadDir(out)
 	for _, e := range entries {

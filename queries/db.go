@@ -620,17 +620,58 @@ func (d *DB) CopyTo(ctx context.Context, st *Statement, file, version string) (i
 	}
 	// USE_TMP_FILE false: DuckDB writes into our temporary file itself. By
 	// default it wrote beside it to a tmp_ file of its own (the target exists),
-	// which a failed write (a full disk) left behind, half-written.
-	res, err := d.conn.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false, KV_METADATA {%s})",
+	// which a failed write (a full disk) left behind, half-written. The query
+	// has lines of its own, so an error's context is a line of it (copyError).
+	res, err := d.conn.ExecContext(ctx, fmt.Sprintf("COPY (\n%s\n) TO %s (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false, KV_METADATA {%s})",
 		st.SQL, quoteLiteral(tmp.Name()), strings.Join(kv, ", ")), st.Args...)
 	if err != nil {
-		return 0, writeError(cleanError(err))
+		err = writeError(copyError(cleanError(err), st.SQL, tmp.Name(), file))
+		if oe := (*osError)(nil); errors.As(err, &oe) {
+			return 0, fmt.Errorf("writing %s: %w", file, err) // the system refused the write
+		}
+		return 0, fmt.Errorf("the query failed, so %s was not written: %w", file, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, err
 	}
 	return n, os.Rename(tmp.Name(), abs)
+}
+
+// copyError is DuckDB's error for CopyTo's COPY statement in terms of the query and
+// the file the user named: its context line ("LINE 2: SELECT …" with a caret under
+// the place) is numbered as a line of the query, the COPY around it (a first line of
+// its own, and the TO clause with the temporary file's name after the query's last
+// line) is left out, and the temporary file is called by the target's name. It read
+// "LINE 1: COPY (SELECT CAST('x' AS INTEGER) …) TO '/out/.F.parquet.tmp-1234…".
+func copyError(err error, query, tmp, file string) error {
+	lines := strings.Split(strings.ReplaceAll(err.Error(), tmp, file), "\n")
+	last := strings.Count(query, "\n") + 2 // the query's lines are the statement's 2 … last
+	var out []string
+	for i := 0; i < len(lines); i++ {
+		var n int
+		var rest string
+		if k, err := fmt.Sscanf(lines[i], "LINE %d:", &n); err != nil || k != 1 {
+			out = append(out, lines[i])
+			continue
+		}
+		_, rest, _ = strings.Cut(lines[i], ":")
+		caret := i+1 < len(lines) && strings.TrimSpace(lines[i+1]) == "^"
+		if n < 2 || n > last {
+			if caret {
+				i++
+			}
+			continue
+		}
+		prefix := fmt.Sprintf("LINE %d:", n-1)
+		out = append(out, prefix+rest)
+		if caret {
+			i++
+			pad := len(lines[i]) - len(strings.TrimLeft(lines[i], " ")) - (len(fmt.Sprintf("LINE %d:", n)) - len(prefix))
+			out = append(out, strings.Repeat(" ", max(0, pad))+"^")
+		}
+	}
+	return errors.New(strings.TrimRight(strings.Join(out, "\n"), "\n "))
 }
 
 // writeErrnos are the failures of a write that DuckDB reports as text (its

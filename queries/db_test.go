@@ -5,6 +5,7 @@ package queries
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -830,5 +831,54 @@ func TestCloseBeforeExit(t *testing.T) {
 			t.Errorf("%s: closed = %v (%v), want %v", tc.name, closed, err, tc.closing)
 		}
 		db.Close()
+	}
+}
+
+// TestCopyToErrorInQueryTerms: a query that fails while CopyTo writes it is reported as
+// the user's query and file: DuckDB's context quoted the COPY statement around it, with
+// the temporary file's name ("LINE 1: COPY (SELECT CAST('x' AS INTEGER) …) TO
+// '/out/.F.parquet.tmp-1234…"). Now the context is the query's own line, numbered as in
+// the query, with the caret under the failing expression (column 10 of line 2: the two
+// spaces of indent, then CAST at the 3rd character, DuckDB marking the cast's operand
+// start as it does for a plain SELECT).
+func TestCopyToErrorInQueryTerms(t *testing.T) {
+	db := mustOpen(t, fixture(t, paretoRows))
+	dir := t.TempDir()
+	file := filepath.Join(dir, "F.parquet")
+	for _, tc := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SELECT CAST('x' AS INTEGER) AS a FROM results",
+			[]string{"Conversion Error: Could not convert string 'x' to INT32", "\nLINE 1: SELECT CAST('x' AS INTEGER) AS a FROM results\n               ^"}},
+		{"SELECT 1 AS a,\n  CAST('y' AS INTEGER) AS b FROM results",
+			[]string{"Could not convert string 'y'", "\nLINE 2:   CAST('y' AS INTEGER) AS b FROM results\n          ^"}},
+		{"SELECT nope FROM results", []string{"Binder Error", "\nLINE 1: SELECT nope FROM results\n               ^"}},
+	} {
+		_, err := db.CopyTo(context.Background(), SQL(tc.sql), file, "v7")
+		if err == nil {
+			t.Fatalf("CopyTo(%q): no error", tc.sql)
+		}
+		msg := err.Error()
+		want := append([]string{"the query failed, so " + file + " was not written: "}, tc.want...)
+		for _, w := range want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("CopyTo(%q):\n%s\nwant it to contain %q", tc.sql, msg, w)
+			}
+		}
+		for _, bad := range []string{"COPY", ".tmp-", "LINE 3"} {
+			if strings.Contains(msg, bad) {
+				t.Errorf("CopyTo(%q):\n%s\nquotes the COPY statement (%q)", tc.sql, msg, bad)
+			}
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("%d files left after failed copies", len(entries))
+	}
+	// Context outside the query (the COPY's own lines) is left out, the temporary file
+	// called by the target's name.
+	in := errors.New("Invalid Input Error: cannot write \"/o/.F.parquet.tmp-9\"\n\nLINE 3: ) TO '/o/.F.parquet.tmp-9' (FORMAT parquet...\n     ^")
+	if got, want := copyError(in, "SELECT 1", "/o/.F.parquet.tmp-9", "/o/F.parquet").Error(), `Invalid Input Error: cannot write "/o/F.parquet"`; got != want {
+		t.Errorf("copyError = %q, want %q", got, want)
 	}
 }
