@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"math"
 	"strings"
 	"testing"
 
@@ -89,5 +90,37 @@ func TestValidateSelectionHeader(t *testing.T) {
 	r := mlsysim(t, "validate", "--all-profiles", "-o", "markdown")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "# Validation against published measurements\n\n"+generated) {
 		t.Errorf("the full run: exit %d, want the generated file's header; got:\n%.300s", r.code, r.stdout)
+	}
+}
+
+// At 1e-12 requests/s every simulated request meets an empty server, its origin moved to
+// its arrival, so every request's TTFT is the prefill and its TPOT a batch-1 decode step,
+// exactly: P50, P90 and P99 are one number, and it is P50 at 1e-2 requests/s (2000
+// requests over ~2e5 s, within one origin: a request of 47 ms prefill and 255 steps of
+// 6.2 ms meets another ~3 % of the time, so P50 is a request alone; 1e-6 allows the
+// rounding of a clock at 2e5 s). An absolute clock printed P50 TTFT and TPOT 0 and P90
+// TTFT 62.5 ms at exit 0, and at 1e-15 exited 1 on tokens_per_s_per_user +Inf.
+func TestServeSimTinyRate(t *testing.T) {
+	get := func(qps string) map[string]any {
+		r := mlsysim(t, "serve", "Llama3_8B", "H100", "-b", "256", "--qps", qps, "-o", "json")
+		if r.code != 0 {
+			t.Fatalf("serve --qps %s: %v", qps, r)
+		}
+		return oneObject(t, r.stdout)
+	}
+	ref := get("1e-2")
+	for _, qps := range []string{"1e-12", "1e-15"} {
+		obj := get(qps)
+		for _, col := range []string{"sim_ttft", "sim_tpot"} {
+			p50 := obj[col+"_p50_ms"].(float64)
+			if want := ref[col+"_p50_ms"].(float64); math.Abs(p50-want) > 1e-6*want {
+				t.Errorf("--qps %s: %s_p50_ms = %v, want %v (a request alone)", qps, col, p50, want)
+			}
+			for _, q := range []string{"_p90_ms", "_p99_ms"} {
+				if got := obj[col+q].(float64); got != p50 {
+					t.Errorf("--qps %s: %s%s = %v, want P50's %v (every request alone)", qps, col, q, got, p50)
+				}
+			}
+		}
 	}
 }
