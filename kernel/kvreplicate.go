@@ -55,3 +55,25 @@ func ReplicatedKVWeights(h, heads, kv, tp float64) float64 {
 	}
 	return 2 * h * (h / heads) * (KVHeadsPerRank(kv, tp) - kv/tp)
 }
+
+// QKVColumns is one rank's output width of the column-parallel QKV projection, d the
+// head width: its 1/tp share of the h query columns and the 2·kv·d key/value columns,
+// or, with tp wider than the K/V heads, its query share beside its whole replicated K/V
+// head(s) (KVHeadsPerRank). Serving's layer shape and the training layer's matmuls and
+// FP8 casts all take it from here.
+func QKVColumns(h, d, kv, tp float64) float64 {
+	if kv > 0 && tp > kv {
+		return h/tp + 2*KVHeadsPerRank(kv, tp)*d
+	}
+	return (h + 2*kv*d) / tp
+}
+
+// kvSeqSharded reports whether a replicated K/V head runs the BigCode fork's
+// sequence-parallel scheme: multi-query attention (one K/V head) under sequence
+// parallelism at tp > 1 projects each rank's own n/tp tokens, gathers the K/V output
+// over the sequence-parallel region and all-reduces the K/V weight gradients over the
+// TP group (bigcode-project/Megatron-LM@7c325cd; layerStep, and the step's kvGradSync).
+// Every other replicated layout projects all the group's tokens on every rank.
+func kvSeqSharded(kv, tp float64, sp bool) bool {
+	return sp && kv == 1 && tp > kv
+}

@@ -473,7 +473,7 @@ func (m *llm) layerShape() {
 		// K/V heads replicated over tp > kv (kvreplicate.go; vLLM's QKVParallelLinear):
 		// each rank projects every token onto its whole K/V head(s) and holds their
 		// weights, beyond its 1/tp share, in each layer of its stage.
-		m.qkvN = h/m.tp + 2*KVHeadsPerRank(m.kvHeads, m.tp)*h/m.heads
+		m.qkvN = QKVColumns(h, h/m.heads, m.kvHeads, m.tp)
 		m.replicated += m.layers / m.pp * rep
 	}
 	m.upN, m.downK = m.upMats*m.ffn/m.tp, m.ffn/m.tp

@@ -601,7 +601,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	var kvGradSync float64
 	if kvRep := ReplicatedKVWeights(h, a, kv, tp); kvRep > 0 && !arch.mla() {
 		pDense += kvRep * L / pp
-		if in.SeqParallel[i] && kv == 1 {
+		if kvSeqSharded(kv, tp, in.SeqParallel[i]) {
 			gb := e
 			if in.FP32Grads[i] {
 				gb = GradAccumFP32Bytes
@@ -776,7 +776,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	if structured {
 		model, hw = archFLOPs(allTokens, s, h, a, kv, ffn, topk, experts, in.Vocab[i], L, in.Gated[i], in.FlashAttention[i], in.LoRA[i], in.Recompute[i], arch)
 	}
-	if kv < tp && !arch.mla() && !(in.SeqParallel[i] && kv == 1) {
+	if kv < tp && !arch.mla() && !kvSeqSharded(kv, tp, in.SeqParallel[i]) {
 		// Every rank projects all its group's tokens onto its replicated K/V heads
 		// (layerStep): the tp ranks run KVHeadsPerRank·tp heads' projections where the
 		// model has kv, forward, dgrad and wgrad (and the recomputed forward).
@@ -977,9 +977,9 @@ func layerStep(k *layerKey) layerTimes {
 	// parallelism), and the K/V output's gradient is all-reduced over the ranks that
 	// share a head in the backward (the fork's copy_to_tensor_model_parallel_region).
 	kvRep := !ar.mla() && k.kv < tp
-	kvSeq := kvRep && k.sp && k.kv == 1
+	kvSeq := kvRep && kvSeqSharded(k.kv, tp, k.sp)
 	if kvRep {
-		linears[0] = gemm{n, h/tp + 2*kvHeads*d, h, 1}
+		linears[0] = gemm{n, QKVColumns(h, d, k.kv, tp), h, 1}
 		if kvSeq {
 			linears[0] = gemm{n, h / tp, h, 1} // the query (column-parallel)
 			add(gemm{n / tp, 2 * kvHeads * d, h, 1})
@@ -1094,11 +1094,7 @@ func layerStep(k *layerKey) layerTimes {
 		if k.experts > 0 {
 			moeRows = routed * localExperts
 		}
-		qkvN := (h + 2*k.kv*d) / tp
-		if kvRep {
-			qkvN = h/tp + 2*kvHeads*d
-		}
-		castF, castB := fp8Casts(k.fp8, E, n, h, tp, qkvN, act, up, moeRows, e)
+		castF, castB := fp8Casts(k.fp8, E, n, h, tp, QKVColumns(h, d, k.kv, tp), act, up, moeRows, e)
 		ewF += castF
 		ewB += castB
 	}
