@@ -87,13 +87,20 @@ func newApp(stdout, stderr io.Writer) *app {
 	a.Command.Commands = append(a.Command.Commands, a.validateCommand())
 	a.Command.Commands = append(a.Command.Commands, a.auditCommand())
 	a.Command.Commands = append(a.Command.Commands, a.versionCommand())
-	setUsageErrors(a.Command)
-	decimalIntegers(a.Command)
-	localPathsOnly(a.Command)
-	onceAndNotEmpty(a.Command)
-	decimalFloats(a.Command)
-	a.onCommandNotFound(a.Command)
+	// In this order on each command: onceAndNotEmpty wraps the validators localPathsOnly
+	// sets, and decimalFloats wraps the FloatFlags onceAndNotEmpty marks.
+	eachCommand(a.Command, setUsageErrors, decimalIntegers, localPathsOnly, onceAndNotEmpty, decimalFloats, a.onCommandNotFound)
 	return a
+}
+
+// eachCommand applies each of fns, in order, to c and to every command below it.
+func eachCommand(c *cli.Command, fns ...func(*cli.Command)) {
+	for _, fn := range fns {
+		fn(c)
+	}
+	for _, sub := range c.Commands {
+		eachCommand(sub, fns...)
+	}
 }
 
 // onCommandNotFound makes "mlsysim swep" an error that suggests sweep, on the
@@ -108,9 +115,6 @@ func (a *app) onCommandNotFound(c *cli.Command) {
 			names = append(names, sub.Name)
 		}
 		a.notFound = badInputf(cmd.FullName(), "unknown command %q%s; commands: %s (see %s --help)", name, suggest.Hint(name, names), strings.Join(names, ", "), cmd.FullName())
-	}
-	for _, sub := range c.Commands {
-		a.onCommandNotFound(sub)
 	}
 }
 
@@ -212,9 +216,6 @@ func decimalIntegers(c *cli.Command) {
 			f.Config.Base = 10
 		}
 	}
-	for _, sub := range c.Commands {
-		decimalIntegers(sub)
-	}
 }
 
 // decimalFloats makes every decimal flag refuse what strconv.ParseFloat reads beyond
@@ -228,9 +229,6 @@ func decimalFloats(c *cli.Command) {
 		if f, ok := f.(*cli.FloatFlag); ok {
 			c.Flags[i] = &decimalFloatFlag{f}
 		}
-	}
-	for _, sub := range c.Commands {
-		decimalFloats(sub)
 	}
 }
 
@@ -267,9 +265,6 @@ func setUsageErrors(c *cli.Command) {
 			return badInputf(cmd.FullName(), "%s is given twice (the second time %s); give it once (see %s --help)", dashed(m[2]), m[1], cmd.FullName())
 		}
 		return badInputf(cmd.FullName(), "%v (see %s --help)", err, cmd.FullName())
-	}
-	for _, sub := range c.Commands {
-		setUsageErrors(sub)
 	}
 }
 
@@ -343,8 +338,5 @@ func onceAndNotEmpty(c *cli.Command) {
 		case *cli.DurationFlag:
 			f.OnlyOnce = true
 		}
-	}
-	for _, sub := range c.Commands {
-		onceAndNotEmpty(sub)
 	}
 }

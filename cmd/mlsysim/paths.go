@@ -48,9 +48,6 @@ func localPathsOnly(c *cli.Command) {
 			return action(ctx, cmd)
 		}
 	}
-	for _, sub := range c.Commands {
-		localPathsOnly(sub)
-	}
 }
 
 // checkOutFolder refuses an --out folder that is a file, or whose path runs
