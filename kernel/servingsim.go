@@ -470,13 +470,9 @@ func (s *simServer) runWhole(sc *simScratch) simRun {
 	var r simRun
 	t, o, next, head, done := 0.0, 0.0, 0, 0, 0 // t: s from the origin o
 	for done < n {
-		for next < n && sc.abs[next]-o <= t {
-			sc.arr[next] = sc.abs[next] - o
-			next++
-		}
+		next = sc.admit(next, t, o)
 		if head == next && len(running) == 0 {
-			r.energyJ += (sc.abs[next] - o - t) * s.idle * s.repAcc
-			t, o = idleUntil(sc.abs[next], o)
+			t, o = s.waitIdle(&r, sc.abs[next], t, o)
 			continue
 		}
 		if head < next && len(running) < s.maxBatch {
@@ -498,6 +494,25 @@ func (s *simServer) runWhole(sc *simScratch) simRun {
 	sc.running = running
 	r.span = o + t
 	return r
+}
+
+// admit is next moved past the arrivals due by the clock t (s from the origin o), each
+// admitted arrival's time stored from the origin in sc.arr.
+func (sc *simScratch) admit(next int, t, o float64) int {
+	abs, arr := sc.abs, sc.arr
+	for next < len(abs) && abs[next]-o <= t {
+		arr[next] = abs[next] - o
+		next++
+	}
+	return next
+}
+
+// waitIdle charges r the idle power of a server with nothing to do from the clock t
+// (from the origin o) until the arrival at a (from the run's start), and returns the
+// clock and origin then (idleUntil).
+func (s *simServer) waitIdle(r *simRun, a, t, o float64) (float64, float64) {
+	r.energyJ += (a - o - t) * s.idle * s.repAcc
+	return idleUntil(a, o)
 }
 
 // idleUntil is the clock (t from the origin, and the origin) when an idle server's next
@@ -522,13 +537,9 @@ func (s *simServer) runStallFree(sc *simScratch) simRun {
 	var r simRun
 	t, o, next, head, done := 0.0, 0.0, 0, 0, 0 // t: s from the origin o
 	for done < n {
-		for next < n && sc.abs[next]-o <= t {
-			sc.arr[next] = sc.abs[next] - o
-			next++
-		}
+		next = sc.admit(next, t, o)
 		if head == next && len(running) == 0 && len(pre) == 0 {
-			r.energyJ += (sc.abs[next] - o - t) * s.idle * s.repAcc
-			t, o = idleUntil(sc.abs[next], o)
+			t, o = s.waitIdle(&r, sc.abs[next], t, o)
 			continue
 		}
 		budget := s.chunk
