@@ -82,6 +82,14 @@ func init() {
 			{Name: "carbon_tax_usd_per_t", Kind: KindFloat, Default: "0", Min: 0, Unit: "USD/tCO2e", Doc: "carbon price added to the objective"},
 			{Name: "budget_usd", Kind: KindFloat, Default: "0", Min: 0, Unit: "USD", Doc: "largest TCO for duration_days (wall 17); 0 sets none"},
 			{Name: "carbon_budget_kg", Kind: KindFloat, Default: "0", Min: 0, Unit: "kg", Doc: "largest operational carbon for duration_days (wall 18); 0 sets none"},
+			{Name: "node_failures_per_1000_node_days", Kind: KindFloat, Default: "6.5", Min: 0, Unit: "1/(1000 node-days)",
+				Doc: "calibrated: failures a node causes the job per 1,000 node-days (Kokolis et al. 2024, Meta's RSC-1 of 8-GPU A100 nodes: 6.5); 0: the job never fails (docs/PHYSICS.md §18.1)"},
+			{Name: "restart_min", Kind: KindFloat, Default: "5", Min: 0, Unit: "min",
+				Doc: "calibrated: time a failure costs before training resumes, besides the work redone (Kokolis et al. 2024: 5–20 min, 5 where their expected ETTR meets measured jobs)"},
+			{Name: "checkpoint_write_gb_per_s_per_node", Kind: KindFloat, Default: "0.234375", Min: 0, MinOpen: true, Unit: "GB/s",
+				Doc: "calibrated: a node's share of the write bandwidth to shared storage, for the blocking checkpoint write (NVIDIA DGX SuperPOD RA, DGX H100, Table 6, \"Good\": 30 GB/s per 128 nodes)"},
+			{Name: "checkpoint_interval_min", Kind: KindFloat, Default: "0", Min: 0, Unit: "min",
+				Doc: "calibrated: time between checkpoints; 0 uses Young's optimum √(2·write time·job MTBF)"},
 		},
 		Columns: []Column{
 			{Name: "total_accelerators", Doc: "nodes × accelerators per node"},
@@ -133,6 +141,11 @@ func init() {
 			{Name: "tco_usd", Unit: "USD", Doc: "capex + energy + maintenance, or the rental price × accelerator-hours"},
 			{Name: "carbon_tax_usd", Unit: "USD", Doc: "carbon tax × tCO2e"},
 			{Name: "objective_usd", Unit: "USD", Doc: "TCO + carbon tax (placement objective)"},
+			{Name: "job_failures_per_day", Unit: "1/d", Doc: "calibrated: failures the job expects a day, nodes × node_failures_per_1000_node_days / 1000 (0 under seed)"},
+			{Name: "checkpoint_gb", Unit: "GB", Doc: "calibrated: one checkpoint, parameters × 14 bytes (16-bit weights, FP32 master, two FP32 Adam moments; 10 with BF16 moments) (0 under seed)"},
+			{Name: "checkpoint_write_s", Unit: "s", Doc: "calibrated: the blocking write of one checkpoint, checkpoint_gb / (nodes × checkpoint_write_gb_per_s_per_node) (0 under seed)"},
+			{Name: "checkpoint_interval_used_min", Unit: "min", Doc: "calibrated: the interval used, checkpoint_interval_min or Young's √(2·write·MTBF) (0 under seed, and when the job never fails and none is given)"},
+			{Name: "goodput", Doc: "calibrated: share of the job's elapsed time that trains, 1 − write/interval − (interval/2 + restart) × failures per unit time (Young 1974, Daly 2006; docs/PHYSICS.md §18.1); elapsed time = steady-state time / goodput; 1 under seed, whose fleet study has no reliability term"},
 			wallSlack(1, "compute", "1 − node compute time / step"),
 			wallPass(2, "memory", "the split's training memory fits per accelerator"),
 			wallSlack(2, "memory", "1 − memory per accelerator / capacity"),
@@ -350,7 +363,8 @@ func clusterTables(p *Plan) (hws []*catalog.Hardware, clusters, fabrics []fleetC
 var fleetOperationsParams = []string{"region", "pue_override", "carbon_intensity_g_per_kwh", "wue_l_per_kwh",
 	"power_per_accelerator_w", "rental_usd_per_accelerator_hour", "energy_utilization", "duration_days",
 	"electricity_usd_per_kwh", "unit_cost_usd", "amortization_years", "infrastructure_multiplier",
-	"carbon_tax_usd_per_t", "budget_usd", "carbon_budget_kg"}
+	"carbon_tax_usd_per_t", "budget_usd", "carbon_budget_kg",
+	"node_failures_per_1000_node_days", "restart_min", "checkpoint_write_gb_per_s_per_node", "checkpoint_interval_min"}
 
 func (e *fleetEval) eval(b *Batch, o *Outputs) {
 	e.groups.assign(b)
@@ -894,6 +908,36 @@ func (e *fleetEval) operations(c cols, o *Outputs, of []int32) {
 		}
 	}
 	e.budgetWalls(c, w)
+	e.reliability(c, w)
+}
+
+// reliability writes the calibrated whole-run goodput of each point's job
+// (kernel.TrainingGoodput: node failures, restarts, work redone and blocking checkpoint
+// writes); under seed, whose fleet study has no reliability term, goodput is 1.
+func (e *fleetEval) reliability(c cols, w outs) {
+	fails, ckGB, ckS, ckMin, good := w.f("job_failures_per_day"), w.f("checkpoint_gb"), w.f("checkpoint_write_s"),
+		w.f("checkpoint_interval_used_min"), w.f("goodput")
+	if !e.calibrated {
+		for k := range good {
+			fails[k], ckGB[k], ckS[k], ckMin[k], good[k] = 0, 0, 0, 0, 1
+		}
+		return
+	}
+	mc, cc, osp := c.get("model"), c.get("cluster"), c.get("optimizer_state_precision")
+	rf, restart := c.get("node_failures_per_1000_node_days"), c.get("restart_min")
+	bw, interval := c.get("checkpoint_write_gb_per_s_per_node"), c.get("checkpoint_interval_min")
+	for k := range good {
+		nodes := e.acc[k] / e.clusters[int(cc[k])].perNode
+		perParam := kernel.CheckpointBytesPerParamMixedAdam
+		if osp[k] == 1 { // bf16 moments
+			perParam = kernel.CheckpointBytesPerParamMixedAdamBF16Moments
+		}
+		bytes := e.m.params[int(mc[k])] * perParam
+		g := kernel.TrainingGoodput(kernel.GoodputIn{Nodes: nodes, FailuresPerNodeS: rf[k] / 1000 / 86400,
+			CheckpointBytes: bytes, WriteBytesPerSNode: bw[k] * 1e9, RestartS: restart[k] * 60, IntervalS: interval[k] * 60})
+		fails[k] = nodes * rf[k] / 1000
+		ckGB[k], ckS[k], ckMin[k], good[k] = bytes*1e-9, g.WriteS, g.IntervalS/60, g.Goodput
+	}
 }
 
 // budgetWalls writes walls 17 (TCO against budget_usd) and 18 (carbon against
