@@ -172,3 +172,33 @@ func TestFleetHybridSharding(t *testing.T) {
 		t.Errorf("dp_shard 3 of dp 128: feasible %v, reason %v", odd["feasible"], odd["infeasible_reason"])
 	}
 }
+
+// TestFleetGoodput: the calibrated whole-run goodput of a fleet point (docs/PHYSICS.md
+// §18.1), by hand for Llama-3 8B (8.03e9 parameters) on Research_256's 32 nodes:
+//
+//	failures a day = 32 · 6.5/1000 = 0.208;  M = 86400/0.208 = 415,384.6 s
+//	checkpoint = 8.03e9 · 14 = 112.42 GB;  δ = 112.42e9 / (32 · 30e9/128) = 14.9893 s
+//	τ = √(2 · 14.9893 · 415,384.6) = 3,528.84 s = 58.814 min
+//	goodput = 1 − 14.9893/3,528.84 − (1,764.42 + 300)/415,384.6 = 0.990782
+//
+// with BF16 moments 10 bytes a parameter (δ = 10.7067 s): 0.992098; at a given 60-min
+// interval and a 30-min restart: 1 − 14.9893/3600 − (1800 + 1800)/415,384.6 = 0.987170.
+// The seed's fleet study has no reliability term: goodput 1.
+func TestFleetGoodput(t *testing.T) {
+	cal := evalOne(t, fleetBudgetPoint(""))
+	checkGolden(t, cal, []golden{{"job_failures_per_day", 0.208, 1e-12}, {"checkpoint_gb", 112.42, 1e-12},
+		{"checkpoint_write_s", 14.989333333333333, 1e-12}, {"checkpoint_interval_used_min", 58.81391776677458, 1e-9},
+		{"goodput", 0.9907824341003548, 1e-12}})
+	bf16 := evalOne(t, fleetBudgetPoint("  optimizer_state_precision: bf16\n"))
+	checkGolden(t, bf16, []golden{{"checkpoint_gb", 80.3, 1e-12}, {"goodput", 0.9920979019234227, 1e-12}})
+	given := evalOne(t, fleetBudgetPoint("  checkpoint_interval_min: 60\n  restart_min: 30\n"))
+	checkGolden(t, given, []golden{{"checkpoint_interval_used_min", 60, 0}, {"goodput", 0.9871696296296296, 1e-12}})
+	never := evalOne(t, fleetBudgetPoint("  node_failures_per_1000_node_days: 0\n"))
+	checkGolden(t, never, []golden{{"job_failures_per_day", 0, 0}, {"checkpoint_interval_used_min", 0, 0}, {"goodput", 1, 0}})
+	// The step does not see the reliability inputs.
+	if cal["step_latency_ms"] != given["step_latency_ms"] {
+		t.Errorf("step %v with the default reliability inputs, %v with others", cal["step_latency_ms"], given["step_latency_ms"])
+	}
+	seed := evalOne(t, "profile: seed\n"+fleetBudgetPoint(""))
+	checkGolden(t, seed, []golden{{"goodput", 1, 0}, {"job_failures_per_day", 0, 0}, {"checkpoint_gb", 0, 0}})
+}
