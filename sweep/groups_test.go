@@ -110,8 +110,6 @@ func TestFleetGroupedEqualsPointwise(t *testing.T) {
 		"energy_utilization": {"-1", "0.6"}, "duration_days": {"1", "30"}, "electricity_usd_per_kwh": {"0.12", "0.08"},
 		"unit_cost_usd": {"0", "30000"}, "amortization_years": {"3", "4"}, "infrastructure_multiplier": {"1", "1.5"},
 		"carbon_tax_usd_per_t": {"0", "150"}, "budget_usd": {"0", "2e6"}, "carbon_budget_kg": {"0", "4e4"},
-		"node_failures_per_1000_node_days": {"6.5", "20"}, "restart_min": {"5", "30"},
-		"checkpoint_write_gb_per_s_per_node": {"0.234375", "2"}, "checkpoint_interval_min": {"0", "60"},
 	}
 	names := slices.Sorted(func(yield func(string) bool) {
 		for n := range free {

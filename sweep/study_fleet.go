@@ -278,6 +278,8 @@ type fleetStep struct {
 	modelFLOPs, sixP, hwFLOPs               []float64
 	layerFwd, layerBwd                      []float64
 	offload                                 []bool
+	// The whole-run reliability term (calibrated; goodput 1 under seed), per group.
+	failsPerDay, ckGB, ckWrite, ckMin, goodput []float64
 }
 
 // resizeSeed gives the seed path the columns it computes itself; the rest alias the
@@ -363,8 +365,7 @@ func clusterTables(p *Plan) (hws []*catalog.Hardware, clusters, fabrics []fleetC
 var fleetOperationsParams = []string{"region", "pue_override", "carbon_intensity_g_per_kwh", "wue_l_per_kwh",
 	"power_per_accelerator_w", "rental_usd_per_accelerator_hour", "energy_utilization", "duration_days",
 	"electricity_usd_per_kwh", "unit_cost_usd", "amortization_years", "infrastructure_multiplier",
-	"carbon_tax_usd_per_t", "budget_usd", "carbon_budget_kg",
-	"node_failures_per_1000_node_days", "restart_min", "checkpoint_write_gb_per_s_per_node", "checkpoint_interval_min"}
+	"carbon_tax_usd_per_t", "budget_usd", "carbon_budget_kg"}
 
 func (e *fleetEval) eval(b *Batch, o *Outputs) {
 	e.groups.assign(b)
@@ -469,6 +470,7 @@ func (e *fleetEval) trainingStep(c cols) {
 			e.r.reason[k] = reasonUnsupported
 		}
 	}
+	e.reliability(c)
 }
 
 // stepSeed is the seed's Profile B step: the whole model on one accelerator at the
@@ -907,27 +909,44 @@ func (e *fleetEval) operations(c cols, o *Outputs, of []int32) {
 			feas[k], reason[k] = true, reasonNone
 		}
 	}
+	if e.calibrated {
+		spread(w.f("job_failures_per_day"), r.failsPerDay, of)
+		spread(w.f("checkpoint_gb"), r.ckGB, of)
+		spread(w.f("checkpoint_write_s"), r.ckWrite, of)
+		spread(w.f("checkpoint_interval_used_min"), r.ckMin, of)
+		spread(w.f("goodput"), r.goodput, of)
+	} else { // the seed has no reliability term in its fleet study
+		clear(w.f("job_failures_per_day"))
+		clear(w.f("checkpoint_gb"))
+		clear(w.f("checkpoint_write_s"))
+		clear(w.f("checkpoint_interval_used_min"))
+		for k, g := 0, w.f("goodput"); k < n; k++ {
+			g[k] = 1
+		}
+	}
 	e.budgetWalls(c, w)
-	e.reliability(c, w)
 }
 
-// reliability writes the calibrated whole-run goodput of each point's job
-// (kernel.TrainingGoodput: node failures, restarts, work redone and blocking checkpoint
-// writes); under seed, whose fleet study has no reliability term, goodput is 1.
-func (e *fleetEval) reliability(c cols, w outs) {
-	fails, ckGB, ckS, ckMin, good := w.f("job_failures_per_day"), w.f("checkpoint_gb"), w.f("checkpoint_write_s"),
-		w.f("checkpoint_interval_used_min"), w.f("goodput")
+// reliability prices, once per group, the calibrated whole-run goodput of each point's
+// job (kernel.TrainingGoodput: node failures, restarts, work redone and blocking
+// checkpoint writes); under seed, whose fleet study has no reliability term, goodput is 1.
+// Its inputs are the group's (nodes, model) and its own parameters, which the step does
+// not read but which are grouped on, so a grid varying only region or prices prices it
+// once per step.
+func (e *fleetEval) reliability(c cols) {
 	if !e.calibrated {
-		for k := range good {
-			fails[k], ckGB[k], ckS[k], ckMin[k], good[k] = 0, 0, 0, 0, 1
-		}
-		return
+		return // operations writes the seed's goodput of 1
 	}
-	mc, cc, osp := c.get("model"), c.get("cluster"), c.get("optimizer_state_precision")
+	n, r := c.b.N, &e.r
+	for _, p := range []*[]float64{&r.failsPerDay, &r.ckGB, &r.ckWrite, &r.ckMin, &r.goodput} {
+		*p = grow(*p, n)
+	}
+	d := &e.dist
+	mc, osp := c.get("model"), c.get("optimizer_state_precision")
 	rf, restart := c.get("node_failures_per_1000_node_days"), c.get("restart_min")
 	bw, interval := c.get("checkpoint_write_gb_per_s_per_node"), c.get("checkpoint_interval_min")
-	for k := range good {
-		nodes := e.acc[k] / e.clusters[int(cc[k])].perNode
+	for k := 0; k < n; k++ {
+		nodes := d.Accelerators[k] / d.PerNode[k]
 		perParam := kernel.CheckpointBytesPerParamMixedAdam
 		if osp[k] == 1 { // bf16 moments
 			perParam = kernel.CheckpointBytesPerParamMixedAdamBF16Moments
@@ -935,8 +954,8 @@ func (e *fleetEval) reliability(c cols, w outs) {
 		bytes := e.m.params[int(mc[k])] * perParam
 		g := kernel.TrainingGoodput(kernel.GoodputIn{Nodes: nodes, FailuresPerNodeS: rf[k] / 1000 / 86400,
 			CheckpointBytes: bytes, WriteBytesPerSNode: bw[k] * 1e9, RestartS: restart[k] * 60, IntervalS: interval[k] * 60})
-		fails[k] = nodes * rf[k] / 1000
-		ckGB[k], ckS[k], ckMin[k], good[k] = bytes*1e-9, g.WriteS, g.IntervalS/60, g.Goodput
+		r.failsPerDay[k] = nodes * rf[k] / 1000
+		r.ckGB[k], r.ckWrite[k], r.ckMin[k], r.goodput[k] = bytes*1e-9, g.WriteS, g.IntervalS/60, g.Goodput
 	}
 }
 
