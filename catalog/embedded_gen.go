@@ -133,6 +133,119 @@ func embedded() *Catalog {
 				},
 			},
 			&Hardware{
+				Key:         "A100_40GB",
+				Name:        "NVIDIA A100 40GB",
+				Tier:        "Cloud",
+				ReleaseYear: 2020,
+				PeakFLOPS:   3.12e+14,
+				Rates: map[string]float64{
+					"fp16_sparse": 6.24e+14,
+					"fp32":        1.95e+13,
+					"int8":        6.24e+14,
+					"tf32":        1.56e+14,
+				},
+				UnsupportedPrecisions: []string{
+					"fp8",
+					"fp4",
+				},
+				SMCount:                      108,
+				MemCapacityBytes:             4.294967296e+10,
+				MemBandwidthBytesPerS:        1.555e+12,
+				AchievableBandwidthBytesPerS: 1.36e+12,
+				GEMMEfficiency: map[string]float64{
+					"bf16": 0.869,
+				},
+				AttentionEfficiency: map[string]float64{
+					"bf16": 0.606,
+				},
+				AttentionEfficiencyFlash1: map[string]float64{
+					"bf16": 0.244,
+				},
+				HostLink: &Link{
+					Name:      "PCIe Gen4 x16",
+					BytesPerS: 3.2e+10,
+					Direction: "per_direction",
+				},
+				ScaleUp: &Link{
+					Name:         "NVLink 3.0",
+					BytesPerS:    6e+11,
+					Direction:    "bidirectional_total",
+					LatencyS:     5e-07,
+					BusBytesPerS: 2.3e+11,
+				},
+				TDPW:         400,
+				DispatchTaxS: 1.4999999999999999e-05,
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "datasheet",
+						Ref:      "NVIDIA A100 Tensor Core GPU datasheet, the A100 40GB SXM column beside the 80GB one: the same GA100 GPU (108 SMs) and the same peaks (FP32 19.5, TF32 156, BF16/FP16 312 TFLOPS dense, INT8 624 TOPS), NVLink 600 GB/s and 400 W maximum TDP; 40 GB of HBM2 at 1,555 GB/s where the 80GB part has HBM2e at 2,039 GB/s. Every field but memory is the A100 entry's for that reason",
+						URL:      "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf",
+						Verified: "2026-12-07",
+					},
+					FieldSources: map[string]Source{
+						"attention_efficiency": Source{
+							Kind:     "microbenchmark",
+							Ref:      "Transferred from the A100 80GB SXM4 (same die, clock and power): Dao, FlashAttention-2 (arXiv:2307.08691, 2023), Figures 5 and 6, causal, head dimension 128, sequence 16K: 189 TFLOP/s forward + backward, 0.606 of 312 (the A100 entry's field source)",
+							URL:      "https://arxiv.org/abs/2307.08691",
+							Verified: "2026-12-07",
+						},
+						"attention_efficiency_flash1": Source{
+							Kind:     "microbenchmark",
+							Ref:      "Transferred from the A100 80GB SXM4 (same die, clock and power): Dao, FlashAttention-2 (arXiv:2307.08691), Figure 4(d), FlashAttention-1 at sequence 4K, 76 TFLOP/s, 0.244 of 312 (the A100 entry's field source)",
+							URL:      "https://arxiv.org/abs/2307.08691",
+							Verified: "2026-12-07",
+						},
+						"dispatch_tax": Source{
+							Kind: "convention",
+							Ref:  "The A100 entry's registry figure (0.015 ms), the same die and driver stack",
+						},
+						"gemm_efficiency": Source{
+							Kind: "microbenchmark",
+							Ref:  "Transferred from the A100 SXM 80GB, an argued estimate: Bekman, Machine Learning Engineering Open Book, compute/accelerator/README.md, MAMF table (github.com/stas00/ml-engineering@744d01e): A100 SXM BF16 271.2 of 312 TFLOP/s (86.9 %). The 40GB SXM part is the same GA100 die with the same 108 SMs, boost clock (1,410 MHz: 312 TFLOPS = 108 × 4 tensor cores × 512 FLOP × 1.41 GHz, the same peak in NVIDIA's datasheet for both) and 400 W limit, and a large matmul's rate is set by the SMs' clock at that power; its HBM2 (the one difference) moves little in a compute-bound matmul. Not a measurement of this board. A cross-check, not used: zzc0721/torch-performance-test-data's 'NVIDIA A100 40GB' row (form factor not stated, PyTorch 2.2.0) reads BF16 246.33, 0.790, where the same database's A100 SXM4 80GB row on PyTorch 2.8 reads 0.848",
+						},
+						"memory.achievable_bandwidth": Source{
+							Kind:     "microbenchmark",
+							Ref:      "RRZE-HPC/gpu-benches@1038c5d gpu-stream/a100_40.txt (the README's gpu-stream benchmark; triad A[i] = B[i] + D[i]·C[i], 3 load streams and 1 store stream), triad column at full occupancy (221,184 threads = 108 SMs × 2,048, 100 %): 1,358 GB/s, 0.873 of 1,555 (1,375 at its best occupancy). The file does not say SXM or PCIe; both A100 40GB forms have the same HBM2 at 1,555 GB/s. The same benchmark's a100_80.txt gives 1,794 GB/s on the A100-SXM4-80GB, within 5.5 % of the Azure BabelStream Triad 1.70 TB/s the A100 entry keeps",
+							URL:      "https://github.com/RRZE-HPC/gpu-benches",
+							Verified: "2026-12-07",
+						},
+						"memory.bandwidth": Source{
+							Kind: "datasheet",
+							Ref:  "NVIDIA A100 datasheet, A100 40GB SXM: GPU memory bandwidth 1,555 GB/s",
+						},
+						"memory.capacity": Source{
+							Kind: "datasheet",
+							Ref:  "NVIDIA A100 datasheet: 40GB HBM2. Stored as 40 GiB, NVIDIA's HBM gigabytes being binary as on the 80GB part (81,920 MiB = 80 GiB visible; docs/CATALOG.md, Memory capacity units)",
+						},
+						"scale_up.bus_bandwidth": Source{
+							Kind:     "measurement",
+							Ref:      "The A100 entry's (the same NVLink 3 of 12 links): NCCL maintainer (S. Jeaugey), NVIDIA/nccl-tests issue #149, 2023-07-05: ~230 GB/s busBw on A100",
+							URL:      "https://github.com/NVIDIA/nccl-tests/issues/149",
+							Verified: "2026-12-07",
+						},
+						"scale_up.latency": Source{
+							Kind:     "convention",
+							Ref:      "MLSysIM memory/interconnect access-latency hierarchy (order-of-magnitude class figures)",
+							Verified: "2026-03-06",
+							ID:       "MEMORY_LATENCY_HIERARCHY",
+						},
+						"sm_count": Source{
+							Kind: "datasheet",
+							Ref:  "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 108 SMs in the A100 configuration (both memory sizes)",
+							URL:  "https://images.nvidia.com/aem-dam/en-zz/Solutions/data-center/nvidia-ampere-architecture-whitepaper.pdf",
+						},
+						"unsupported_precisions": Source{
+							Kind:     "datasheet",
+							Ref:      "NVIDIA A100 Tensor Core GPU Architecture whitepaper (2020), 'A100 Tensor Cores': the formats are FP64, TF32, BF16, FP16, INT8, INT4 and binary; FP8 Tensor Cores arrived with Hopper (NVIDIA H100 Tensor Core GPU Architecture whitepaper, 'FP8'). Bekman's theoretical TFLOPS table (github.com/stas00/ml-engineering@744d01e) marks the A100 SXM's fp8, fp6 and fp4 columns X. An fp8 or fp4 run would be priced at another format's rate",
+							URL:      "https://images.nvidia.com/aem-dam/en-zz/Solutions/data-center/nvidia-ampere-architecture-whitepaper.pdf",
+							Verified: "2026-12-07",
+						},
+					},
+					Notes: "Added for issue #15's Falcon-7B/40B whole-run cases (TII trained both on A100 40GB). No unit_cost: no dated price read. No MIG profiles catalogued.",
+					File:  "catalog/data/hardware/cloud.yaml:59",
+				},
+			},
+			&Hardware{
 				Key:         "B200",
 				Name:        "NVIDIA B200",
 				Tier:        "Cloud",
@@ -249,7 +362,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/B200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:59",
+					File: "catalog/data/hardware/cloud.yaml:108",
 				},
 			},
 			&Hardware{
@@ -287,7 +400,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Cerebras_CS3.yaml",
 						Commit: "370f0efdbe03c0d8afe7f7c12e7640566651436e",
 					},
-					File: "catalog/data/hardware/cloud.yaml:119",
+					File: "catalog/data/hardware/cloud.yaml:168",
 				},
 			},
 			&Hardware{
@@ -350,7 +463,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/DMatrix_Corsair.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:144",
+					File: "catalog/data/hardware/cloud.yaml:193",
 				},
 			},
 			&Hardware{
@@ -472,7 +585,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/GB200_NVL72.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:174",
+					File: "catalog/data/hardware/cloud.yaml:223",
 				},
 			},
 			&Hardware{
@@ -537,7 +650,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi2.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:234",
+					File: "catalog/data/hardware/cloud.yaml:283",
 				},
 			},
 			&Hardware{
@@ -601,7 +714,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi3.yaml",
 						Commit: "2f8ab93067e49f5fb68b3ef36d2a7313d4c03956",
 					},
-					File: "catalog/data/hardware/cloud.yaml:268",
+					File: "catalog/data/hardware/cloud.yaml:317",
 				},
 			},
 			&Hardware{
@@ -638,7 +751,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Graphcore_GC200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:301",
+					File: "catalog/data/hardware/cloud.yaml:350",
 				},
 			},
 			&Hardware{
@@ -678,7 +791,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Groq_LPU.yaml",
 						Commit: "6d86fce58e624c45acf4df6fafab25b2eeb2a8f8",
 					},
-					File: "catalog/data/hardware/cloud.yaml:321",
+					File: "catalog/data/hardware/cloud.yaml:370",
 				},
 			},
 			&Hardware{
@@ -793,7 +906,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H100.yaml",
 						Commit: "034a583b9b80f2d7a66ffbd307c8901346ef5594",
 					},
-					File: "catalog/data/hardware/cloud.yaml:343",
+					File: "catalog/data/hardware/cloud.yaml:392",
 				},
 			},
 			&Hardware{
@@ -881,7 +994,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "FP64 (cut to about 1 TFLOP/s on the H800) is not catalogued for either part. No unit_cost: no public list price.",
-					File:  "catalog/data/hardware/cloud.yaml:401",
+					File:  "catalog/data/hardware/cloud.yaml:450",
 				},
 			},
 			&Hardware{
@@ -1014,7 +1127,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:447",
+					File: "catalog/data/hardware/cloud.yaml:496",
 				},
 			},
 			&Hardware{
@@ -1042,7 +1155,83 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:510",
+					File: "catalog/data/hardware/cloud.yaml:559",
+				},
+			},
+			&Hardware{
+				Key:         "L40S",
+				Name:        "NVIDIA L40S",
+				Tier:        "Cloud",
+				ReleaseYear: 2023,
+				PeakFLOPS:   3.6205e+14,
+				Rates: map[string]float64{
+					"fp32": 9.16e+13,
+					"fp8":  7.33e+14,
+					"int8": 7.33e+14,
+					"tf32": 1.83e+14,
+				},
+				UnsupportedPrecisions: []string{
+					"fp4",
+				},
+				SMCount:                      142,
+				MemCapacityBytes:             5.1539607552e+10,
+				MemBandwidthBytesPerS:        8.64e+11,
+				AchievableBandwidthBytesPerS: 8.3e+11,
+				GEMMEfficiency: map[string]float64{
+					"bf16": 0.743,
+				},
+				HostLink: &Link{
+					Name:      "PCIe Gen4 x16",
+					BytesPerS: 3.15e+10,
+					Direction: "per_direction",
+				},
+				TDPW:         350,
+				DispatchTaxS: 1e-05,
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "datasheet",
+						Ref:      "NVIDIA L40S specifications (Ada Lovelace AD102, PCIe card, no NVLink, no MIG): FP32 91.6 TFLOPS, TF32 183, BF16 and FP16 362.05, FP8 733, INT8 733 TOPS dense (NVIDIA prints each with sparsity at twice these), 48 GB GDDR6 with ECC at 864 GB/s, PCIe Gen4 x16 (64 GB/s bidirectional), 350 W maximum power; as tabulated from NVIDIA's page in Bekman, Machine Learning Engineering Open Book, compute/accelerator/README.md (github.com/stas00/ml-engineering@744d01e): theoretical TFLOPS table row 'NVIDIA L40S 91.6 | 183.0 | 362 | 362 | 733 | 733', memory table '48 GDDR6 0.86' TB/s, power table '350 maximum power consumption', each citing note 6/16, nvidia.com/en-us/data-center/l40s",
+						URL:      "https://www.nvidia.com/en-us/data-center/l40s/",
+						Verified: "2026-12-07",
+					},
+					FieldSources: map[string]Source{
+						"gemm_efficiency": Source{
+							Kind:     "microbenchmark",
+							Ref:      "zzc0721/torch-performance-test-data database.md (row 'NVIDIA L40S | 46.88 | 264.02 | 269.15 | N/A | docker', contributor Mightlaus; issue #43, 2025-10-05, PyTorch 2.8.0+cu128): test.py times torch.mm of square matrices 1024 to 10240 (6 warm-up, 30 timed iterations) and reports the fastest; BF16 269.15 of 362.05 TFLOP/s = 0.743 (FP16 264.02). A cross-check of the benchmark against Bekman's MAMF table on the parts both measured: the same database's A100 SXM4 80GB 264.53 (0.848 against MAMF 0.869), H100 80GB HBM3 789.24 and 783.66 (0.798 and 0.792 against 0.803), H200 790.29 (0.799 against the H100's 0.803): within 2.5 %, slightly below the MAMF search over shapes. No FP8 row: torch.mm takes no float8 operands, so the L40S has no measured FP8 matmul rate here",
+							URL:      "https://github.com/zzc0721/torch-performance-test-data/blob/main/database.md",
+							Verified: "2026-12-07",
+						},
+						"host_link": Source{
+							Kind:     "datasheet",
+							Ref:      "NVIDIA L40S specifications: PCIe Gen4 x16, 64 GB/s bidirectional; no NVLink, so peers in an L40S server exchange over PCIe. Gen4 x16 carries 16 GT/s × 16 lanes × 128/130 encoding ÷ 8 = 31.5 GB/s per direction. NCCL's all-reduce over it is priced at that rate by its PCIe ring-protocol model (docs/PHYSICS.md §33); no nccl-tests measurement of an L40S server was read",
+							URL:      "https://www.nvidia.com/en-us/data-center/l40s/",
+							Verified: "2026-12-07",
+						},
+						"memory.achievable_bandwidth": Source{
+							Kind:     "microbenchmark",
+							Ref:      "Transferred from the L40: RRZE-HPC/gpu-benches@1038c5d gpu-stream/l40.txt (the README's gpu-stream benchmark; triad A[i] = B[i] + D[i]·C[i], 3 load streams and 1 store stream), triad column at full occupancy (218,112 threads, 100 %): 830 GB/s, 0.961 of 864. The L40 carries the same memory system as the L40S (AD102, 48 GB GDDR6 with ECC on a 384-bit bus at 864 GB/s, both NVIDIA's datasheets); the two cards differ in the tensor-core accumulate rate and board power, not in DRAM. The same file set's a100_80.txt gives 1,794 GB/s triad on the A100-SXM4-80GB, within 5.5 % of the Azure BabelStream Triad 1.70 TB/s the A100 entry keeps, so the two benchmarks agree where both ran",
+							URL:      "https://github.com/RRZE-HPC/gpu-benches",
+							Verified: "2026-12-07",
+						},
+						"memory.capacity": Source{
+							Kind: "datasheet",
+							Ref:  "NVIDIA L40S specifications: 48 GB GDDR6 with ECC. Stored as 48 GiB, the physical size, as the T4's 16 GB of GDDR6 is (docs/CATALOG.md, Memory capacity units); the driver keeps back the ECC reserve, which no source read here states for this card",
+						},
+						"sm_count": Source{
+							Kind:     "datasheet",
+							Ref:      "142 SMs: NVIDIA's L40S specifications give 18,176 CUDA cores, and an Ada SM holds 128 (NVIDIA Ada GPU Architecture whitepaper, the AD102 SM): 18,176 / 128 = 142. The same count is visible in RRZE-HPC/gpu-benches@1038c5d gpu-stream/l40.txt (the L40, the same AD102 configuration): its first row launches 2,272 threads at 16 a block, one block per SM, 2,272 / 16 = 142",
+							URL:      "https://www.nvidia.com/en-us/data-center/l40s/",
+							Verified: "2026-12-07",
+						},
+						"unsupported_precisions": Source{
+							Kind:     "datasheet",
+							Ref:      "Bekman's theoretical TFLOPS table (github.com/stas00/ml-engineering@744d01e, compute/accelerator/README.md) marks the L40S's fp6, fp4 and nvfp4 columns X (not supported), from NVIDIA's L40S specifications, which list FP8 as Ada's narrowest floating format; FP4 Tensor Cores arrived with Blackwell. An fp4 run on an L40S would be priced at the 16-bit peak: another format's rate",
+							URL:      "https://www.nvidia.com/en-us/data-center/l40s/",
+							Verified: "2026-12-07",
+						},
+					},
+					Notes: "Added for issue #10's pre-registered L40S cases (vLLM pull request #9245, TensorRT-LLM v0.5's L40S FP8 tables). No attention_efficiency: no fused-attention measurement of the part was read, so the attention core runs at the matmul rate (docs/PHYSICS.md §33). No FP8 gemm_efficiency: FP8 matmuls run at the seed's η = 0.5 in the calibrated profile, a constant no source fixes for this part, so the FP8 validation cases on it stay unsupported. No unit_cost: no dated price read. No dispatch_tax of its own (the 0.01 ms default).",
+					File:  "catalog/data/hardware/cloud.yaml:578",
 				},
 			},
 			&Hardware{
@@ -1106,7 +1295,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:529",
+					File: "catalog/data/hardware/cloud.yaml:613",
 				},
 			},
 			&Hardware{
@@ -1198,7 +1387,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:563",
+					File: "catalog/data/hardware/cloud.yaml:647",
 				},
 			},
 			&Hardware{
@@ -1225,7 +1414,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:608",
+					File: "catalog/data/hardware/cloud.yaml:692",
 				},
 			},
 			&Hardware{
@@ -1313,7 +1502,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:626",
+					File: "catalog/data/hardware/cloud.yaml:710",
 				},
 			},
 			&Hardware{
@@ -1381,7 +1570,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:669",
+					File: "catalog/data/hardware/cloud.yaml:753",
 				},
 			},
 			&Hardware{
@@ -1409,7 +1598,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:703",
+					File: "catalog/data/hardware/cloud.yaml:787",
 				},
 			},
 			&Hardware{
@@ -1491,7 +1680,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:722",
+					File: "catalog/data/hardware/cloud.yaml:806",
 				},
 			},
 			&Hardware{
@@ -1532,7 +1721,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:764",
+					File: "catalog/data/hardware/cloud.yaml:848",
 				},
 			},
 			&Hardware{
@@ -1601,7 +1790,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:789",
+					File: "catalog/data/hardware/cloud.yaml:873",
 				},
 			},
 			&Hardware{
@@ -1690,7 +1879,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:829",
+					File: "catalog/data/hardware/cloud.yaml:913",
 				},
 			},
 			&Hardware{
@@ -1799,7 +1988,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:873",
+					File: "catalog/data/hardware/cloud.yaml:957",
 				},
 			},
 			&Hardware{
@@ -1859,7 +2048,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:926",
+					File: "catalog/data/hardware/cloud.yaml:1010",
 				},
 			},
 			&Hardware{
@@ -1934,7 +2123,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:958",
+					File: "catalog/data/hardware/cloud.yaml:1042",
 				},
 			},
 			&Hardware{
@@ -1985,7 +2174,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:998",
+					File: "catalog/data/hardware/cloud.yaml:1082",
 				},
 			},
 			&Hardware{
@@ -7552,10 +7741,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "5cee840671a6cfaef0f7a74ad25b8e2e843f7dabadf63997c272e8724c321a3b",
+		Hash: "9831b7901d571886202dcc9933e0c650e175d6c5cf45600453ac905fcd234d91",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:d4935db89fe8cf6a94d0cf29e6540643199ad121a9de0e5a7bc9552533685965",
+				"catalog/data/hardware/cloud.yaml:24d95f75ceedc9992c63f2fc5b8abaea810cb007a062c14672b382c41b2c7c83",
 				"catalog/data/hardware/edge.yaml:fa256c663ffea378996b0ef02d8209a9072b73059258ddfe418aafddea0d96a8",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",

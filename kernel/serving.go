@@ -397,7 +397,11 @@ func (m *llm) derive() {
 	m.a2a = m.ep > 1 && m.experts > 0 && !m.denseLocal()
 	m.tpBW, m.tpLat = m.link(m.tp)
 	inNode := !(m.nodeSize > 0 && m.tp > m.nodeSize)
-	m.ncclAR = m.nccl && inNode
+	// An engine's one-shot kernel reads every peer's buffer at once over the scale-up
+	// link; between PCIe-only peers the engines hand more than two ranks to NCCL: vLLM's
+	// and SGLang's CustomAllreduce refuse 'more than two PCIe-only GPUs', TensorRT-LLM's
+	// AUTO strategy takes NCCL without NVLink (docs/PHYSICS.md §33, pcieNCCL).
+	m.ncclAR = (m.nccl || m.pcieNCCL()) && inNode
 	m.measuredAR = !m.ncclAR && m.arLat > 0 && inNode
 	m.arLimit = m.arMax
 	if m.tp <= 2 {
@@ -616,6 +620,17 @@ func (m *llm) expertWeights(tokens float64) float64 {
 	perExpert := (m.p - m.pa) / (m.experts - m.topk)
 	dense := max(0, m.p-m.experts*perExpert)
 	return (dense + ExpertsTouched(m.experts, m.topk, tokens)*perExpert) * m.b
+}
+
+// pcieNCCL reports whether an engine with its own all-reduce kernel (arLat > 0) calls
+// NCCL's instead because its tensor-parallel peers share no scale-up link and are more
+// than two (calibrated; docs/PHYSICS.md §33): vLLM's CustomAllreduce (vllm/distributed/
+// device_communicators/custom_all_reduce.py: world_size > 2 and not fully_connected →
+// disabled, 'not supported on more than two PCIe-only GPUs') and SGLang's copy of it;
+// TensorRT-LLM's AllreduceOp selects NCCL under AUTO whenever NVLink is not supported,
+// at two ranks too, which this rule does not price.
+func (m *llm) pcieNCCL() bool {
+	return m.calibrated && m.arLat > 0 && !m.nvlink && m.tp > 2
 }
 
 // links: the scale-up link within a node, the scale-out fabric once a group spans nodes.

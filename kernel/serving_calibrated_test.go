@@ -283,7 +283,7 @@ func TestCalibratedEngine(t *testing.T) {
 		in := calIn(llama3_70B, FP8, h100FP8Eff, 1024, 8)
 		in.TP = one(tp)
 		in.FabricBandwidth, in.FabricLatency = one(50e9), one(InfiniBandNDRLatencyS)
-		in.AllReduceLatency, in.AllReducePerRank = one(8.7e-6), one(0.52e-6)
+		in.AllReduceLatency, in.AllReducePerRank, in.ScaleUpNVLink = one(8.7e-6), one(0.52e-6), one(1)
 		var out ServeOut
 		Serving(&out, in)
 		return in, &out
@@ -325,6 +325,21 @@ func TestCalibratedEngine(t *testing.T) {
 	near(t, "within the engine's workspace", limited(4, 1e6, 1).TPComm[0], in4.TPComm[0])
 	near(t, "two ranks: the two-rank workspace", limited(2, 1, 200e3).TPComm[0], 80*2*(act/450e9+8.7e-6))
 	near(t, "two ranks above it: NCCL", limited(2, 1e9, 100e3).TPComm[0], 80*2*(6.6e-6+2*0.6e-6+act/87.7e9))
+
+	// PCIe-only peers (no scale-up link): vLLM's CustomAllreduce refuses more than two
+	// PCIe-only GPUs, so the measured-kernel engine pays NCCL over PCIe at tp 4 — LL,
+	// 6.6 + 6 · 1.0 µs plus 1.5 · 128 KiB at 87.7 GB/s, as the NCCL engine above — and
+	// keeps its own kernel at two ranks: act/450 GB/s + 8.7 µs (the link's bandwidth is
+	// the test's 450 GB/s column either way).
+	pcie := func(tp float64) *ServeOut {
+		in, _ := ar(tp)
+		in.ScaleUpNVLink = one(0)
+		var out ServeOut
+		Serving(&out, in)
+		return &out
+	}
+	near(t, "PCIe, four ranks: NCCL", pcie(4).TPComm[0], 80*2*(6.6e-6+6*1.0e-6+1.5*act/87.7e9))
+	near(t, "PCIe, two ranks: the engine's kernel", pcie(2).TPComm[0], 80*2*(act/450e9+8.7e-6))
 }
 
 // TestCalibratedMatmuls: with the layer's shape known, a decode step of one Llama 3 8B
