@@ -113,7 +113,7 @@ func TestPlanAttentionKernel(t *testing.T) {
 	}{
 		{"A100 flash1", "A100", "  attention_kernel: flash1\n", "calibrated", nil},
 		{"H100 flash2", "H100", "  attention_kernel: flash2\n", "calibrated", nil},
-		{"H100 flash1", "H100", "  attention_kernel: flash1\n", "calibrated", []string{"plan.yaml:7:", "H100 has no measured FlashAttention-1 rate", "(A100)"}},
+		{"H100 flash1", "H100", "  attention_kernel: flash1\n", "calibrated", []string{"plan.yaml:7:", "H100 has no measured FlashAttention-1 rate", "(A100, A100_40GB)"}},
 		{"unfused", "A100", "  flash_attention: false\n  attention_kernel: flash1\n", "calibrated", []string{"plan.yaml:8:", "changes nothing with flash_attention false"}},
 		{"seed", "A100", "  attention_kernel: flash1\n", "seed", []string{"plan.yaml:7:", "parallelism.attention_kernel changes nothing under the seed profile"}},
 	} {

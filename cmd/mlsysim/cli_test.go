@@ -324,8 +324,8 @@ func TestZoo(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 			t.Fatalf("zoo hardware json: %v\n%s", err, r.stdout)
 		}
-		if len(got.Hardware) != 46 { // README: 46 accelerators
-			t.Errorf("%d devices, want 46", len(got.Hardware))
+		if len(got.Hardware) != 48 { // README: 48 accelerators
+			t.Errorf("%d devices, want 48", len(got.Hardware))
 		}
 		tiers := []string{"Cloud", "Workstation", "Mobile", "Edge", "Tiny"}
 		seen := map[string]bool{}
@@ -366,16 +366,16 @@ func TestZoo(t *testing.T) {
 			t.Fatalf("want exit 0\n%v", r)
 		}
 		obj := oneObject(t, r.stdout)
-		// README: 46 accelerators, 34 workloads, 12 grid regions.
+		// README: 48 accelerators, 34 workloads, 12 grid regions.
 		// systems/engines.yaml: vllm, vllm-0.2, vllm-0.3, sglang, trtllm, trtllm-0.5.
-		for cat, n := range map[string]int{"hardware": 46, "models": 34, "regions": 12, "fabrics": -1, "clusters": -1, "engines": 6} {
+		for cat, n := range map[string]int{"hardware": 48, "models": 34, "regions": 12, "fabrics": -1, "clusters": -1, "engines": 6} {
 			list, ok := obj[cat].([]any)
 			if !ok || len(list) == 0 || (n > 0 && len(list) != n) {
 				t.Errorf("%s: %d entries, want %d (non-empty)", cat, len(list), n)
 			}
 		}
 		text := mlsysim(t, "zoo")
-		for _, title := range []string{"Hardware (46)", "Models (34)", "Grid regions (12)", "Network fabrics (", "Clusters (", "LLM serving engines (docs/PHYSICS.md §33) (6)"} {
+		for _, title := range []string{"Hardware (48)", "Models (34)", "Grid regions (12)", "Network fabrics (", "Clusters (", "LLM serving engines (docs/PHYSICS.md §33) (6)"} {
 			if !strings.Contains(text.stdout, title) {
 				t.Errorf("zoo text lacks %q", title)
 			}
@@ -395,8 +395,8 @@ func TestZoo(t *testing.T) {
 		if want := []string{"key", "name", "tier", "peak_tflops", "memory_gb", "bandwidth_gb_per_s", "tdp_w"}; !slices.Equal(recs[0], want) { // raw numbers, units in the names (qa13)
 			t.Errorf("header %q, want %q", recs[0], want)
 		}
-		if len(recs) != 1+46 {
-			t.Errorf("%d records, want header + 46", len(recs))
+		if len(recs) != 1+48 {
+			t.Errorf("%d records, want header + 48", len(recs))
 		}
 
 		all := mlsysim(t, "zoo", "-o", "csv")
