@@ -1197,7 +1197,7 @@ func embedded() *Catalog {
 					FieldSources: map[string]Source{
 						"gemm_efficiency": Source{
 							Kind:     "microbenchmark",
-							Ref:      "zzc0721/torch-performance-test-data database.md (row 'NVIDIA L40S | 46.88 | 264.02 | 269.15 | N/A | docker', contributor Mightlaus; issue #43, 2025-10-05, PyTorch 2.8.0+cu128): test.py times torch.mm of square matrices 1024 to 10240 (6 warm-up, 30 timed iterations) and reports the fastest; BF16 269.15 of 362.05 TFLOP/s = 0.743 (FP16 264.02). A cross-check of the benchmark against Bekman's MAMF table on the parts both measured: the same database's A100 SXM4 80GB 264.53 (0.848 against MAMF 0.869), H100 80GB HBM3 789.24 and 783.66 (0.798 and 0.792 against 0.803), H200 790.29 (0.799 against the H100's 0.803): within 2.5 %, slightly below the MAMF search over shapes. No FP8 row: torch.mm takes no float8 operands, so the L40S has no measured FP8 matmul rate here",
+							Ref:      "zzc0721/torch-performance-test-data@0785868 database.md (row 'NVIDIA L40S | 46.88 | 264.02 | 269.15 | N/A | docker', contributor Mightlaus; issue #43, 2025-10-05, PyTorch 2.8.0+cu128): test.py times torch.mm of square matrices 1024 to 10240 (6 warm-up, 30 timed iterations) and reports the fastest; BF16 269.15 of 362.05 TFLOP/s = 0.743 (FP16 264.02). A cross-check of the benchmark against Bekman's MAMF table on the parts both measured: the same database's A100 SXM4 80GB 264.53 (0.848 against MAMF 0.869), H100 80GB HBM3 789.24 and 783.66 (0.798 and 0.792 against 0.803), H200 790.29 (0.799 against the H100's 0.803): within 2.5 %, slightly below the MAMF search over shapes. No FP8 row: torch.mm takes no float8 operands, so the L40S has no measured FP8 matmul rate here",
 							URL:      "https://github.com/zzc0721/torch-performance-test-data/blob/main/database.md",
 							Verified: "2026-12-07",
 						},
@@ -7741,10 +7741,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "9831b7901d571886202dcc9933e0c650e175d6c5cf45600453ac905fcd234d91",
+		Hash: "999e0f4bb159b76f9af840f4b23b8b6ba7e9e692ea94534690b88af833112790",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:24d95f75ceedc9992c63f2fc5b8abaea810cb007a062c14672b382c41b2c7c83",
+				"catalog/data/hardware/cloud.yaml:ed6fe07258d2080efd3e83828d377fb3c8263fb2953d3584b46e890fdd64aa9a",
 				"catalog/data/hardware/edge.yaml:fa256c663ffea378996b0ef02d8209a9072b73059258ddfe418aafddea0d96a8",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",

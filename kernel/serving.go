@@ -625,7 +625,7 @@ func (m *llm) expertWeights(tokens float64) float64 {
 // pcieNCCL reports whether an engine with its own all-reduce kernel (arLat > 0) calls
 // NCCL's instead because its tensor-parallel peers share no scale-up link and are more
 // than two (calibrated; docs/PHYSICS.md §33): vLLM's CustomAllreduce (vllm/distributed/
-// device_communicators/custom_all_reduce.py: world_size > 2 and not fully_connected →
+// device_communicators/custom_all_reduce.py at 00d618a: world_size > 2 and not fully_connected →
 // disabled, 'not supported on more than two PCIe-only GPUs') and SGLang's copy of it;
 // TensorRT-LLM's AllreduceOp selects NCCL under AUTO whenever NVLink is not supported,
 // at two ranks too, which this rule does not price.
