@@ -72,34 +72,69 @@ func MatchDevice(cat *catalog.Catalog, d Device) (Match, error) {
 }
 
 // matchKey finds the catalog key spelled by a run of consecutive name tokens
-// (case and separators ignored); the longest such key wins.
+// (case and separators ignored), or whose parts are each a name token, in order
+// ("NVIDIA A100-SXM4-40GB" spells A100_40GB around "sxm4"); the longest such key wins.
 func matchKey(cat *catalog.Catalog, toks []string) (Match, bool) {
 	var best *catalog.Hardware
-	bestLen, bestFrom, bestTo := 0, 0, 0
+	var bestUsed []bool
+	bestLen := 0
 	for _, h := range cat.Hardware {
 		if h.AcceleratorCount > 1 { // a packaged system (a user file's rack or server) is not one device
 			continue
 		}
 		k := squash(h.Key)
-		for i := range toks {
-			run := ""
-			for j := i; j < len(toks) && len(run) < len(k); j++ {
-				run += toks[j]
-				if run == k && len(k) > bestLen {
-					best, bestLen, bestFrom, bestTo = h, len(k), i, j+1
-				}
-			}
+		if len(k) <= bestLen {
+			continue
+		}
+		if used, ok := spells(toks, k, nameTokens(h.Key)); ok {
+			best, bestLen, bestUsed = h, len(k), used
 		}
 	}
 	if best == nil {
 		return Match{}, false
 	}
-	rest := significant(slices.Concat(toks[:bestFrom], toks[bestTo:]))
+	var left []string
+	for i, t := range toks {
+		if !bestUsed[i] {
+			left = append(left, t)
+		}
+	}
+	rest := significant(left)
 	reason := fmt.Sprintf("the name spells the catalog key %s", best.Key)
 	if len(rest) > 0 {
 		reason += fmt.Sprintf("; the words %s are not in the key — a variant of %s may differ from the entry", strings.Join(rest, ", "), best.Key)
 	}
 	return Match{Key: best.Key, Name: best.Name, Confidence: ExactKey, Reason: reason}, true
+}
+
+// spells reports which name tokens spell the squashed key k: a run of consecutive
+// tokens, else the key's parts each equal to a token, in order (a key of one part
+// needs the run).
+func spells(toks []string, k string, parts []string) ([]bool, bool) {
+	used := make([]bool, len(toks))
+	for i := range toks {
+		run := ""
+		for j := i; j < len(toks) && len(run) < len(k); j++ {
+			run += toks[j]
+			if run == k {
+				for u := i; u <= j; u++ {
+					used[u] = true
+				}
+				return used, true
+			}
+		}
+	}
+	if len(parts) < 2 {
+		return nil, false
+	}
+	next := 0
+	for i, t := range toks {
+		if next < len(parts) && t == parts[next] {
+			used[i] = true
+			next++
+		}
+	}
+	return used, next == len(parts)
 }
 
 // matchName compares the device's model words with each entry's name and key words.

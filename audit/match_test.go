@@ -24,7 +24,12 @@ func TestMatchDevice(t *testing.T) {
 		{NvidiaGPU, "NVIDIA H100 PCIe", 81559, "H100", ExactKey, "pcie are not in the key"}, // a variant: say so
 		{NvidiaGPU, "Tesla V100-PCIE-16GB", 16384, "V100_PCIe", ExactKey, "V100_PCIe"},      // the longer key wins
 		{NvidiaGPU, "Tesla V100-SXM2-32GB", 32768, "V100", ExactKey, "sxm2"},
-		{NvidiaGPU, "NVIDIA A100-SXM4-40GB", 40960, "A100", ExactKey, "A100"},
+		// The 40GB part spells A100_40GB around "sxm4" (the key's parts are name tokens, in
+		// order); before that entry it matched the 80 GB A100.
+		{NvidiaGPU, "NVIDIA A100-SXM4-40GB", 40960, "A100_40GB", ExactKey, "the words sxm4 are not in the key"},
+		{NvidiaGPU, "NVIDIA A100-PCIE-40GB", 40960, "A100_40GB", ExactKey, "pcie"},
+		{NvidiaGPU, "NVIDIA A100-SXM4-80GB", 81920, "A100", ExactKey, "the words sxm4 are not in the key"},
+		{NvidiaGPU, "NVIDIA L40S", 49152, "L40S", ExactKey, "spells the catalog key L40S"},
 		{NvidiaGPU, "Tesla T4", 15360, "T4", ExactKey, "T4"},
 		{NvidiaGPU, "NVIDIA B200", 183359, "B200", ExactKey, "B200"},
 		// Not an A100: "a10g" shares no model word with any entry. 22.49 GiB is nearer
