@@ -18,8 +18,8 @@ import (
 	"github.com/mlsysim/mlsysim/results"
 )
 
-// grid is the bundled roofline example: 365,976 points, a third of the
-// largest part (2^20), so 23 parts of the smallest (2^14) and 5–6 per shard
+// grid is the bundled roofline example: 381,888 points, about a third of the
+// largest part (2^20), so 24 parts of the smallest (2^14) and 6 per shard
 // of 4.
 const grid = "roofline"
 

@@ -192,8 +192,8 @@ func TestKubernetesManifests(t *testing.T) {
 		t.Fatal(err)
 	}
 	grids := run(t, nil, bin, "sweep", grid, "--dry-run")
-	if !strings.Contains(grids, "parts: 23 ") {
-		t.Fatalf("the test expects %s to have 23 parts: %s", grid, grids)
+	if !strings.Contains(grids, "parts: 24 ") {
+		t.Fatalf("the test expects %s to have 24 parts: %s", grid, grids)
 	}
 	// The ConfigMap's grid.yaml: the bundled example, as a file.
 	src, err := os.ReadFile(filepath.Join("..", "grids", grid+".yaml"))
