@@ -67,7 +67,14 @@ func TestCatgpuEntries(t *testing.T) {
 	if !ok40 || e40 != e80 || a40.PeakFLOPS != a80.PeakFLOPS || a40.SMCount != a80.SMCount {
 		t.Errorf("A100_40GB: matmul %v/%v, peak %g, %d SMs; want the A100's (same GA100 die, clock and 400 W)", e40, ok40, a40.PeakFLOPS, a40.SMCount)
 	}
-	if !a40.Unsupported("fp8") || !a40.Unsupported("fp4") {
-		t.Error("A100_40GB: Ampere has no FP8 or FP4 tensor cores")
+	// The two A100s have the same tensor cores, so they refuse and accept the same formats:
+	// no FP8 arithmetic, yet an fp8 inference point is a weight-only format dequantised to the
+	// 16-bit peak (TestTrainingNeedsTheFormatsRate refuses fp8 training), and fp4 is refused
+	// for want of a stated rate (sweep.precisionRefused).
+	for _, p := range []string{"fp32", "tf32", "fp16", "bf16", "fp8", "int8", "int4", "fp4"} {
+		if a40.Unsupported(p) != a80.Unsupported(p) || a40.StatesRate(p) != a80.StatesRate(p) {
+			t.Errorf("A100_40GB and A100 disagree on %s: unsupported %v/%v, states a rate %v/%v (same GA100 tensor cores)",
+				p, a40.Unsupported(p), a80.Unsupported(p), a40.StatesRate(p), a80.StatesRate(p))
+		}
 	}
 }

@@ -144,10 +144,6 @@ func embedded() *Catalog {
 					"int8":        6.24e+14,
 					"tf32":        1.56e+14,
 				},
-				UnsupportedPrecisions: []string{
-					"fp8",
-					"fp4",
-				},
 				SMCount:                      108,
 				MemCapacityBytes:             4.294967296e+10,
 				MemBandwidthBytesPerS:        1.555e+12,
@@ -233,12 +229,6 @@ func embedded() *Catalog {
 							Kind: "datasheet",
 							Ref:  "NVIDIA A100 Tensor Core GPU Architecture whitepaper: 108 SMs in the A100 configuration (both memory sizes)",
 							URL:  "https://images.nvidia.com/aem-dam/en-zz/Solutions/data-center/nvidia-ampere-architecture-whitepaper.pdf",
-						},
-						"unsupported_precisions": Source{
-							Kind:     "datasheet",
-							Ref:      "NVIDIA A100 Tensor Core GPU Architecture whitepaper (2020), 'A100 Tensor Cores': the formats are FP64, TF32, BF16, FP16, INT8, INT4 and binary; FP8 Tensor Cores arrived with Hopper (NVIDIA H100 Tensor Core GPU Architecture whitepaper, 'FP8'). Bekman's theoretical TFLOPS table (github.com/stas00/ml-engineering@744d01e) marks the A100 SXM's fp8, fp6 and fp4 columns X. An fp8 or fp4 run would be priced at another format's rate",
-							URL:      "https://images.nvidia.com/aem-dam/en-zz/Solutions/data-center/nvidia-ampere-architecture-whitepaper.pdf",
-							Verified: "2026-12-07",
 						},
 					},
 					Notes: "Added for issue #15's Falcon-7B/40B whole-run cases (TII trained both on A100 40GB). No unit_cost: no dated price read. No MIG profiles catalogued.",
@@ -362,7 +352,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/B200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:108",
+					File: "catalog/data/hardware/cloud.yaml:106",
 				},
 			},
 			&Hardware{
@@ -400,7 +390,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Cerebras_CS3.yaml",
 						Commit: "370f0efdbe03c0d8afe7f7c12e7640566651436e",
 					},
-					File: "catalog/data/hardware/cloud.yaml:168",
+					File: "catalog/data/hardware/cloud.yaml:166",
 				},
 			},
 			&Hardware{
@@ -463,7 +453,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/DMatrix_Corsair.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:193",
+					File: "catalog/data/hardware/cloud.yaml:191",
 				},
 			},
 			&Hardware{
@@ -585,7 +575,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/GB200_NVL72.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:223",
+					File: "catalog/data/hardware/cloud.yaml:221",
 				},
 			},
 			&Hardware{
@@ -650,7 +640,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi2.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:283",
+					File: "catalog/data/hardware/cloud.yaml:281",
 				},
 			},
 			&Hardware{
@@ -714,7 +704,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi3.yaml",
 						Commit: "2f8ab93067e49f5fb68b3ef36d2a7313d4c03956",
 					},
-					File: "catalog/data/hardware/cloud.yaml:317",
+					File: "catalog/data/hardware/cloud.yaml:315",
 				},
 			},
 			&Hardware{
@@ -751,7 +741,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Graphcore_GC200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:350",
+					File: "catalog/data/hardware/cloud.yaml:348",
 				},
 			},
 			&Hardware{
@@ -791,7 +781,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Groq_LPU.yaml",
 						Commit: "6d86fce58e624c45acf4df6fafab25b2eeb2a8f8",
 					},
-					File: "catalog/data/hardware/cloud.yaml:370",
+					File: "catalog/data/hardware/cloud.yaml:368",
 				},
 			},
 			&Hardware{
@@ -906,7 +896,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H100.yaml",
 						Commit: "034a583b9b80f2d7a66ffbd307c8901346ef5594",
 					},
-					File: "catalog/data/hardware/cloud.yaml:392",
+					File: "catalog/data/hardware/cloud.yaml:390",
 				},
 			},
 			&Hardware{
@@ -994,7 +984,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "FP64 (cut to about 1 TFLOP/s on the H800) is not catalogued for either part. No unit_cost: no public list price.",
-					File:  "catalog/data/hardware/cloud.yaml:450",
+					File:  "catalog/data/hardware/cloud.yaml:448",
 				},
 			},
 			&Hardware{
@@ -1127,7 +1117,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:496",
+					File: "catalog/data/hardware/cloud.yaml:494",
 				},
 			},
 			&Hardware{
@@ -1155,7 +1145,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:559",
+					File: "catalog/data/hardware/cloud.yaml:557",
 				},
 			},
 			&Hardware{
@@ -1231,7 +1221,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "Added for issue #10's pre-registered L40S cases (vLLM pull request #9245, TensorRT-LLM v0.5's L40S FP8 tables). No attention_efficiency: no fused-attention measurement of the part was read, so the attention core runs at the matmul rate (docs/PHYSICS.md §33). No FP8 gemm_efficiency: FP8 matmuls run at the seed's η = 0.5 in the calibrated profile, a constant no source fixes for this part, so the FP8 validation cases on it stay unsupported. No unit_cost: no dated price read. No dispatch_tax of its own (the 0.01 ms default).",
-					File:  "catalog/data/hardware/cloud.yaml:578",
+					File:  "catalog/data/hardware/cloud.yaml:576",
 				},
 			},
 			&Hardware{
@@ -1295,7 +1285,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:613",
+					File: "catalog/data/hardware/cloud.yaml:611",
 				},
 			},
 			&Hardware{
@@ -1387,7 +1377,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:647",
+					File: "catalog/data/hardware/cloud.yaml:645",
 				},
 			},
 			&Hardware{
@@ -1414,7 +1404,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:692",
+					File: "catalog/data/hardware/cloud.yaml:690",
 				},
 			},
 			&Hardware{
@@ -1502,7 +1492,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:710",
+					File: "catalog/data/hardware/cloud.yaml:708",
 				},
 			},
 			&Hardware{
@@ -1570,7 +1560,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:753",
+					File: "catalog/data/hardware/cloud.yaml:751",
 				},
 			},
 			&Hardware{
@@ -1598,7 +1588,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:787",
+					File: "catalog/data/hardware/cloud.yaml:785",
 				},
 			},
 			&Hardware{
@@ -1680,7 +1670,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:806",
+					File: "catalog/data/hardware/cloud.yaml:804",
 				},
 			},
 			&Hardware{
@@ -1721,7 +1711,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:848",
+					File: "catalog/data/hardware/cloud.yaml:846",
 				},
 			},
 			&Hardware{
@@ -1790,7 +1780,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:873",
+					File: "catalog/data/hardware/cloud.yaml:871",
 				},
 			},
 			&Hardware{
@@ -1879,7 +1869,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:913",
+					File: "catalog/data/hardware/cloud.yaml:911",
 				},
 			},
 			&Hardware{
@@ -1988,7 +1978,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:957",
+					File: "catalog/data/hardware/cloud.yaml:955",
 				},
 			},
 			&Hardware{
@@ -2048,7 +2038,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:1010",
+					File: "catalog/data/hardware/cloud.yaml:1008",
 				},
 			},
 			&Hardware{
@@ -2123,7 +2113,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:1042",
+					File: "catalog/data/hardware/cloud.yaml:1040",
 				},
 			},
 			&Hardware{
@@ -2174,7 +2164,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:1082",
+					File: "catalog/data/hardware/cloud.yaml:1080",
 				},
 			},
 			&Hardware{
@@ -7741,10 +7731,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "999e0f4bb159b76f9af840f4b23b8b6ba7e9e692ea94534690b88af833112790",
+		Hash: "784b8dd57e34b14fb599aa31355cb3583ad72fbfefa3a1ff8ce119d9d2c98353",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:ed6fe07258d2080efd3e83828d377fb3c8263fb2953d3584b46e890fdd64aa9a",
+				"catalog/data/hardware/cloud.yaml:fc19c87c8e272c463ddea17e236fa79780925a5e8a908e56bac7aee26ce0f8fa",
 				"catalog/data/hardware/edge.yaml:fa256c663ffea378996b0ef02d8209a9072b73059258ddfe418aafddea0d96a8",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",
