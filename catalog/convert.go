@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mlsysim/mlsysim/suggest"
@@ -461,6 +462,7 @@ func (cv *converter) engine(r *rawEngine) *Engine {
 	default:
 		cv.fail("kv_cache_auto", fmt.Sprintf("%q: want checkpoint (the default cache follows the checkpoint's KV scheme) or model_dtype (the model's 16-bit dtype)", r.KVCacheAuto))
 	}
+	cv.prefillBudget(e, r)
 	e.Provenance = cv.provenance(&r.rawProvenance, r)
 	for _, f := range EngineFields {
 		if _, ok := r.FieldSources[f]; !ok {
@@ -469,6 +471,43 @@ func (cv *converter) engine(r *rawEngine) *Engine {
 	}
 	return e
 }
+
+// prefillBudget reads an engine's prefill_token_budget: context (the model's context
+// window, at least prefill_token_budget_min), batch (every prompt of the batch in one
+// pass) or a whole number of tokens.
+func (cv *converter) prefillBudget(e *Engine, r *rawEngine) {
+	const want = "want context (the model's context window, vLLM's max_model_len), batch (static batching: the whole batch's prompts in one pass) or a whole number of tokens from 1 to %d"
+	b := strings.TrimSpace(r.PrefillBudget)
+	switch b {
+	case "":
+		cv.fail("prefill_token_budget", "missing (the most prompt tokens the engine's scheduler prefills in one pass when prompts run whole, with its source)")
+	case "context":
+		e.PrefillTokensContext = true
+	case "batch":
+		e.PrefillWholeBatch = true
+	default:
+		v, err := strconv.Atoi(b)
+		if err != nil || v < 1 || v > MaxPrefillTokens {
+			cv.fail("prefill_token_budget", fmt.Sprintf("%q: "+want, b, MaxPrefillTokens))
+			return
+		}
+		e.PrefillTokens = v
+	}
+	if r.PrefillBudgetMin != nil {
+		switch v := *r.PrefillBudgetMin; {
+		case !e.PrefillTokensContext:
+			cv.fail("prefill_token_budget_min", "only with prefill_token_budget: context (a floor under the model's context window); remove it")
+		case v < 1 || v > MaxPrefillTokens:
+			cv.fail("prefill_token_budget_min", fmt.Sprintf("%d is outside 1..%d", v, MaxPrefillTokens))
+		default:
+			e.PrefillTokens = v
+		}
+	}
+}
+
+// MaxPrefillTokens bounds an engine's prefill token budget (2^27 tokens, the longest
+// sequence a grid takes).
+const MaxPrefillTokens = 1 << 27
 
 // MaxEngineKernels bounds an engine's kernels per layer: a layer of more than 64
 // separate kernels is not a serving engine's.

@@ -6540,6 +6540,7 @@ func embedded() *Catalog {
 				AllReduceMaxBytesTwoRanks: 8.388608e+06,
 				MemoryFraction:            0.9,
 				KVAutoCheckpoint:          true,
+				PrefillTokensContext:      true,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "code",
@@ -6580,6 +6581,10 @@ func embedded() *Catalog {
 							Kind: "code",
 							Ref:  "vllm-project/vllm@0035bdf2 vllm/model_executor/models/llama.py, LlamaDecoderLayer.forward: input_layernorm and post_attention_layernorm (fused residual-add RMSNorm, 2 kernels), rotary_emb (1), Attention (KV-cache write reshape_and_cache + the attention kernel, 2), SiluAndMul (1); the matmuls are qkv_proj, o_proj, gate_up_proj, down_proj",
 						},
+						"prefill_token_budget": Source{
+							Kind: "code",
+							Ref:  "vllm-project/vllm@99d7eb5d vllm/engine/arg_utils.py, EngineArgs (the default max_num_batched_tokens): 'if not self.enable_chunked_prefill: self.max_num_batched_tokens = model_config.max_model_len' — with chunked prefill off a step takes whole prompts up to the model's context window (with it on, 8192 tokens on GPUs of 70 GiB or more other than A100 and 2048 otherwise for the OpenAI server, which --prefill-chunk-tokens states); the V1 scheduler (vllm/v1/core/sched/scheduler.py, Scheduler.schedule) admits waiting requests while their tokens fit the step's token budget and max_num_seqs",
+						},
 						"step_overhead": Source{
 							Kind: "code",
 							Ref:  "vllm-project/vllm pull requests #19970 (async scheduling: the scheduler runs one step ahead of the forward pass) and #27614 (async scheduling on by default; SchedulerConfig.async_scheduling: 'If set to False, disable async scheduling. Async scheduling helps to avoid gaps in GPU utilization')",
@@ -6589,13 +6594,15 @@ func embedded() *Catalog {
 				},
 			},
 			&Engine{
-				Key:              "vllm-0.2",
-				Name:             "vLLM V0, Dec 2023–Jan 2024 (expert-split dense Mixtral, NCCL all-reduce; host time per step NOT priced)",
-				NonMatmulKernels: 6,
-				MoEKernels:       5,
-				NCCLAllReduce:    true,
-				MemoryFraction:   0.9,
-				MoEDenseExperts:  true,
+				Key:                  "vllm-0.2",
+				Name:                 "vLLM V0, Dec 2023–Jan 2024 (expert-split dense Mixtral, NCCL all-reduce; host time per step NOT priced)",
+				NonMatmulKernels:     6,
+				MoEKernels:           5,
+				NCCLAllReduce:        true,
+				MemoryFraction:       0.9,
+				MoEDenseExperts:      true,
+				PrefillTokens:        2048,
+				PrefillTokensContext: true,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "code",
@@ -6632,21 +6639,27 @@ func embedded() *Catalog {
 							Kind: "code",
 							Ref:  "not re-read at this version: the count of the vllm entry (vllm/model_executor/models/llama.py: two fused residual-add RMSNorms, rotary embedding, KV-cache write, paged attention, SiLU-and-multiply)",
 						},
+						"prefill_token_budget": Source{
+							Kind: "code",
+							Ref:  "vllm-project/vllm vllm/config.py of the period, SchedulerConfig.__init__: 'if max_num_batched_tokens is not None: ... else: self.max_num_batched_tokens = max(max_model_len, 2048)' (max_num_batched_tokens: 'Maximum number of tokens to be processed in a single iteration'); its scheduler (vllm/core/scheduler.py, Scheduler._schedule) takes waiting prompts in arrival order into one prompt-only iteration while their tokens stay within max_num_batched_tokens and the sequences within max_num_seqs, and decodes only when it schedules no prompt; not re-read at each commit of the period",
+						},
 						"step_overhead": Source{
 							Kind: "documentation",
 							Ref:  "NOT PRICED, a lower bound: the V0 engine schedules, prepares the inputs and samples on the host between steps, synchronously (the V1 alpha blog, blog.vllm.ai 2025-01-27, names these as what V1 overlaps), but no source independent of the validation cases gives a time per step for this version (docs/PHYSICS.md §33, the vllmstep and v0step rounds); predictions with this engine leave that time out",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:44",
+					File: "catalog/data/systems/engines.yaml:46",
 				},
 			},
 			&Engine{
-				Key:              "vllm-0.3",
-				Name:             "vLLM V0, Feb–Apr 2024 (fused MoE, NCCL all-reduce; host time per step NOT priced)",
-				NonMatmulKernels: 6,
-				MoEKernels:       4,
-				NCCLAllReduce:    true,
-				MemoryFraction:   0.9,
+				Key:                  "vllm-0.3",
+				Name:                 "vLLM V0, Feb–Apr 2024 (fused MoE, NCCL all-reduce; host time per step NOT priced)",
+				NonMatmulKernels:     6,
+				MoEKernels:           4,
+				NCCLAllReduce:        true,
+				MemoryFraction:       0.9,
+				PrefillTokens:        2048,
+				PrefillTokensContext: true,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "code",
@@ -6679,12 +6692,16 @@ func embedded() *Catalog {
 							Kind: "code",
 							Ref:  "not re-read at this version: the count of the vllm entry (vllm/model_executor/models/llama.py: two fused residual-add RMSNorms, rotary embedding, KV-cache write, paged attention, SiLU-and-multiply)",
 						},
+						"prefill_token_budget": Source{
+							Kind: "code",
+							Ref:  "vllm-project/vllm vllm/config.py of the period, SchedulerConfig.__init__ with chunked prefill off (its default): max_num_batched_tokens = max(max_model_len, 2048), the tokens of one iteration; the scheduler (vllm/core/scheduler.py) batches waiting prompts into one prompt-only iteration up to it; not re-read at each commit of the period",
+						},
 						"step_overhead": Source{
 							Kind: "documentation",
 							Ref:  "NOT PRICED, a lower bound: the V0 engine schedules, prepares the inputs and samples on the host between steps, synchronously (the V1 alpha blog, blog.vllm.ai 2025-01-27, names these as what V1 overlaps), but no source independent of the validation cases gives a time per step for this version (docs/PHYSICS.md §33, the vllmstep and v0step rounds); predictions with this engine leave that time out",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:70",
+					File: "catalog/data/systems/engines.yaml:75",
 				},
 			},
 			&Engine{
@@ -6698,6 +6715,7 @@ func embedded() *Catalog {
 				AllReduceMaxBytesTwoRanks: 8.388608e+06,
 				MemoryFraction:            0.88,
 				KVAutoCheckpoint:          true,
+				PrefillTokens:             8192,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "code",
@@ -6738,12 +6756,16 @@ func embedded() *Catalog {
 							Kind: "code",
 							Ref:  "sgl-project/sglang@00239548 python/sglang/srt/models/llama.py, LlamaDecoderLayer.forward: the same layer as vLLM's: two fused residual-add RMSNorms, rotary_emb, RadixAttention (KV-cache write and attention, 2), SiluAndMul",
 						},
+						"prefill_token_budget": Source{
+							Kind: "code",
+							Ref:  "sgl-project/sglang python/sglang/srt/server_args.py, ServerArgs.__post_init__ (2025 releases): chunked_prefill_size defaults by GPU memory — 2048 below 35 GB, 8192 from 35 to 160 GB ('H100, H200, A100, H20'), 16384 above ('B200, MI300'); the scheduler's PrefillAdder (python/sglang/srt/managers/schedule_policy.py) adds waiting requests to one prefill batch while their tokens fit the chunk budget (rem_chunk_tokens) and max_prefill_tokens (16384). The catalog keeps the 35–160 GB class's 8192, as memory_fraction keeps the tp 1 value; state max_num_tokens for another",
+						},
 						"step_overhead": Source{
 							Kind: "documentation",
 							Ref:  "LMSYS blog, 'SGLang v0.4: Zero-Overhead Batch Scheduler, Cache-Aware Load Balancer, Faster Structured Outputs' (2024-12-04): the CPU scheduling of the next batch overlaps the GPU's current one",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:94",
+					File: "catalog/data/systems/engines.yaml:102",
 				},
 			},
 			&Engine{
@@ -6759,6 +6781,7 @@ func embedded() *Catalog {
 				MemoryOfFree:              true,
 				FP8Attention:              true,
 				KVAutoCheckpoint:          true,
+				PrefillTokens:             8192,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "documentation",
@@ -6800,22 +6823,27 @@ func embedded() *Catalog {
 							Kind: "documentation",
 							Ref:  "TensorRT-LLM docs, 'Multi-Head, Multi-Query, and Group-Query Attention' (advanced/gpt-attention): the TRT-LLM attention backend takes fused QKV input and fuses RoPE and the KV-cache update into the attention kernel; a Llama layer is RMSNorm, attention, residual-add RMSNorm and SwiGLU activation beside its four matmuls",
 						},
+						"prefill_token_budget": Source{
+							Kind: "documentation",
+							Ref:  "TensorRT-LLM docs, 'Tuning Max Batch Size and Max Num Tokens' (performance/performance-tuning-guide/tuning-max-batch-size-and-max-num-tokens): the in-flight batching scheduler schedules context and generation requests in one iteration within max_num_tokens, 'the maximum number of batched input tokens after padding is removed in each batch', default 8192 (BuildConfig.max_num_tokens and the LLM API's default); trtllm-bench sets its own, which a case states as max_num_tokens",
+						},
 						"step_overhead": Source{
 							Kind: "documentation",
 							Ref:  "TensorRT-LLM docs, overlap scheduler (PyTorch backend, on by default): the CPU work of step n + 1 runs while the GPU executes step n; the C++ runtime (gptSessionBenchmark) has no Python scheduling at all",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:123",
+					File: "catalog/data/systems/engines.yaml:133",
 				},
 			},
 			&Engine{
-				Key:              "trtllm-0.5",
-				Name:             "TensorRT-LLM v0.5 (C++ GptSession, static batch, 2023)",
-				NonMatmulKernels: 5,
-				MoEKernels:       4,
-				NCCLAllReduce:    true,
-				MemoryFraction:   1,
-				KVAutoCheckpoint: true,
+				Key:               "trtllm-0.5",
+				Name:              "TensorRT-LLM v0.5 (C++ GptSession, static batch, 2023)",
+				NonMatmulKernels:  5,
+				MoEKernels:        4,
+				NCCLAllReduce:     true,
+				MemoryFraction:    1,
+				KVAutoCheckpoint:  true,
+				PrefillWholeBatch: true,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "documentation",
@@ -6848,12 +6876,16 @@ func embedded() *Catalog {
 							Kind: "documentation",
 							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md: the Llama2-7b and Llama2-70b build commands do not pass --use_fused_mlp, and Known Issues says the MLP's two input matmuls become one only 'when --use_fused_mlp is enabled', so the gate and up projections run as two matmuls followed by a separate SwiGLU kernel: the 4 non-matmul kernels of the current engine (RMSNorm, the GPT attention plugin on the fused QKV input with rotary embedding and KV-cache update inside, residual-add RMSNorm, SwiGLU) plus the fifth matmul's kernel boundary",
 						},
+						"prefill_token_budget": Source{
+							Kind: "documentation",
+							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md: measured with the C++ gptSessionBenchmark, a static batch: GptSession runs the context phase of the whole batch in one pass (--batch_size prompts of --input_output_len), then its generation steps",
+						},
 						"step_overhead": Source{
 							Kind: "documentation",
 							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md, Methodology: measured with the C++ gptSessionBenchmark (no Python scheduling between steps), --warm_up 1 --num_runs 5",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:152",
+					File: "catalog/data/systems/engines.yaml:164",
 				},
 			},
 		},
@@ -7731,7 +7763,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "784b8dd57e34b14fb599aa31355cb3583ad72fbfefa3a1ff8ce119d9d2c98353",
+		Hash: "39fe70618543c4257f1f3db4c2b279b1a896ff4262012da9e9c3a9ca83a2b112",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:fc19c87c8e272c463ddea17e236fa79780925a5e8a908e56bac7aee26ce0f8fa",
@@ -7752,7 +7784,7 @@ func embedded() *Catalog {
 				"catalog/data/models/vision.yaml:aa062286c7b7993e8ce49322cca2dbc588669366245a2bf34a058b6ec5e3238e",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
 				"catalog/data/systems/clusters.yaml:508b6a4863b993f94aefe5a25c576081d30181edde4b5f83e013a083307b0d87",
-				"catalog/data/systems/engines.yaml:309d9f14f9341eb083530576c4229ecd15eab20f1a3ec62748ad74334b85d6ec",
+				"catalog/data/systems/engines.yaml:dd72d9c3796705acab3f2c17d00d196167469e8c23807b195f7457b8dcf5f8c5",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
 				"catalog/data/systems/nodes.yaml:8002a18231d7601c6ef9272150c73ae4d340d782907d9caef8042c164b39774a",
 				"catalog/data/walls/walls.yaml:e0670ac4614333955b5b1d1e3225f0635903b9f8f2041a68c2ab7879bd56e40c",

@@ -139,9 +139,17 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"prices.yaml:1:", "unit: missing"}},
 		{"count that is not a number", map[string]string{"data/infra/cooling.yaml": "- {key: K, name: K, pue: high, " + testSource + "}\n"},
 			[]string{"cooling.yaml:1:", `want a finite number, got "high"`}},
-		{"engine attribute without its source", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, step_overhead: 0 ms, memory_fraction: 0.9, memory_fraction_of: total, fp8_attention: false, kv_cache_auto: checkpoint, " + testSource +
+		{"engine attribute without its source", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, step_overhead: 0 ms, memory_fraction: 0.9, memory_fraction_of: total, fp8_attention: false, kv_cache_auto: checkpoint, prefill_token_budget: 8192, " + testSource +
 			", field_sources: {non_matmul_kernels: {kind: code, ref: a}, moe_kernels: {kind: code, ref: b}, allreduce_latency: {kind: microbenchmark, ref: c}}}\n"},
 			[]string{"engines.yaml:1:", "entry E", "field_sources: step_overhead needs its own source"}},
+		{"engine prefill budget not a count", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, step_overhead: 0 ms, memory_fraction: 0.9, memory_fraction_of: total, fp8_attention: false, kv_cache_auto: checkpoint, prefill_token_budget: 8k, " + testSource + "}\n"},
+			[]string{"engines.yaml:1:", `prefill_token_budget: "8k": want context (the model's context window, vLLM's max_model_len), batch`}},
+		{"engine prefill budget zero", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, step_overhead: 0 ms, memory_fraction: 0.9, memory_fraction_of: total, fp8_attention: false, kv_cache_auto: checkpoint, prefill_token_budget: 0, " + testSource + "}\n"},
+			[]string{"engines.yaml:1:", `prefill_token_budget: "0": want`, "a whole number of tokens from 1 to 134217728"}},
+		{"engine prefill floor without context", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, step_overhead: 0 ms, memory_fraction: 0.9, memory_fraction_of: total, fp8_attention: false, kv_cache_auto: checkpoint, prefill_token_budget: 8192, prefill_token_budget_min: 2048, " + testSource + "}\n"},
+			[]string{"engines.yaml:1:", "prefill_token_budget_min: only with prefill_token_budget: context"}},
+		{"engine without prefill budget", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, step_overhead: 0 ms, memory_fraction: 0.9, memory_fraction_of: total, fp8_attention: false, kv_cache_auto: checkpoint, " + testSource + "}\n"},
+			[]string{"engines.yaml:1:", "prefill_token_budget: missing"}},
 		{"engine without step overhead", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, " + testSource + "}\n"},
 			[]string{"engines.yaml:1:", "step_overhead: missing (0 ms when the engine overlaps it"}},
 		{"engine kernels out of range", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 65, moe_kernels: 4, allreduce_latency: 5 us, step_overhead: 0 ms, " + testSource + "}\n"},

@@ -237,6 +237,8 @@ type rawEngine struct {
 	FP8Attention     *bool    `yaml:"fp8_attention"`
 	KVCacheAuto      string   `yaml:"kv_cache_auto"`
 	MoEDenseExperts  bool     `yaml:"moe_dense_experts"`
+	PrefillBudget    string   `yaml:"prefill_token_budget"`
+	PrefillBudgetMin *int     `yaml:"prefill_token_budget_min"`
 	rawProvenance    `yaml:",inline"`
 }
 

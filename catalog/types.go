@@ -532,11 +532,20 @@ type Engine struct {
 	// request #2090), instead of routing each token to its top-k experts sharded over the
 	// ranks. Optional (false); when true, field_sources.moe_dense_experts says where.
 	MoEDenseExperts bool `json:"moe_dense_experts,omitempty"`
+	// PrefillTokens is the most prompt tokens the engine's scheduler puts in one prefill
+	// pass when prompts run whole (not chunked): its default per-iteration token budget
+	// (vLLM's max_num_batched_tokens, SGLang's chunked_prefill_size, TensorRT-LLM's
+	// max_num_tokens). With PrefillTokensContext the budget is the model's context window
+	// (vLLM's max_model_len), at least PrefillTokens; with PrefillWholeBatch the engine
+	// prefills every prompt of its batch together (static batching), and PrefillTokens is 0.
+	PrefillTokens        int  `json:"prefill_tokens,omitempty"`
+	PrefillTokensContext bool `json:"prefill_tokens_context,omitempty"`
+	PrefillWholeBatch    bool `json:"prefill_whole_batch,omitempty"`
 	Provenance
 }
 
 // EngineFields are the engine attributes each entry sources in field_sources.
-var EngineFields = []string{"non_matmul_kernels", "moe_kernels", "allreduce_latency", "step_overhead", "memory_fraction", "fp8_attention", "kv_cache_auto"}
+var EngineFields = []string{"non_matmul_kernels", "moe_kernels", "allreduce_latency", "step_overhead", "memory_fraction", "fp8_attention", "kv_cache_auto", "prefill_token_budget"}
 
 // Node is a server of identical accelerators.
 type Node struct {

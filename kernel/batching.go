@@ -30,9 +30,10 @@ import "math"
 // the batcher admits no batch that Serving finds out of memory.
 //
 // Prompts (InputTokens > 0, ours): each request's prefill (PromptPrefillS in the seed's
-// terms, the calibrated prefill of one prompt otherwise) is charged and OutputTPS counts
-// generated tokens only (OutputTokensPerS); with no input tokens it equals the decode
-// throughput, the seed's figure.
+// terms; calibrated, its share of a pass of the prompts the engine's token budget takes at
+// once, saturatedPrompt, docs/PHYSICS.md §34.7, the first token its) is charged and
+// OutputTPS counts generated tokens only (OutputTokensPerS; calibratedOutputTPS); with no
+// input tokens it equals the decode throughput, the seed's figure.
 func ContinuousBatching(out *BatchOut, in *BatchIn) {
 	n := len(in.Params)
 	out.resize(n)
@@ -90,11 +91,20 @@ func (a *batchArgs) finiteRequests(active, tps, out float64) float64 {
 	rem := n - full*active
 	wall := full * active * out / tps
 	if rem > 0 {
-		wall += out * a.step(rem, a.ctx, 0)
+		steps := out
 		if a.input > 0 {
-			p, _, _ := a.m.prefill(rem, a.input, a.input, 0)
+			// The last wave's prompts in the engine's passes (promptsPerPass), their
+			// prefill giving each request's first token.
+			steps = out - 1
+			k := max(1, a.m.promptsPerPass(rem, rem, a.input, 0))
+			whole := math.Floor(rem / k)
+			p := a.m.promptPass(k, a.input, a.input, 0).t * whole
+			if left := rem - whole*k; left > 0 {
+				p += a.m.promptPass(left, a.input, a.input, 0).t
+			}
 			wall += p
 		}
+		wall += steps * a.step(rem, a.ctx, 0)
 	}
 	return n * out / wall
 }
@@ -157,6 +167,17 @@ func OutputTokensPerS(decodeTPS, out, prefillS float64) float64 {
 		return 0
 	}
 	return decodeTPS * out / (out + decodeTPS*prefillS)
+}
+
+// calibratedOutputTPS is a batcher's generated tokens per second when each request's
+// prompt costs prefillS seconds of the replica and its prefill gives the first of its out
+// tokens, so it decodes out − 1 steps (calibrated; the seed's OutputTokensPerS decodes all
+// out): out / ((out − 1)/decodeTPS + prefillS). 0 when nothing is decoded or generated.
+func calibratedOutputTPS(decodeTPS, out, prefillS float64) float64 {
+	if decodeTPS <= 0 || out <= 0 {
+		return 0
+	}
+	return out / ((out-1)/decodeTPS + prefillS)
 }
 
 // PromptPrefillS is the compute time of one request's prefill of n prompt tokens at
@@ -388,21 +409,23 @@ func (a *batchArgs) charge(length, ctx, decodeTPS, staticTPS, active, itl float6
 	if a.input > 0 {
 		out = length - a.input
 		if m.calibrated && active > 0 {
-			// The admitted requests' prompts run together (a static batcher prefills its
-			// batch at once; an in-flight batcher packs queued prompts into its steps), so
-			// a request's share of the prefill reads the weights once per batch, not once
-			// per request.
-			c.prefill, _, _ = m.prefill(active, a.input, a.input, 0)
-			c.prefill /= active
-			var p step
-			m.passage(&p, active, a.input, a.input)
-			prefillPower = m.power(&p)
+			// The engine's prefill scheduling, shared with serve and serve-sim
+			// (saturatedPrompt, docs/PHYSICS.md §34.7): with every slot refilled as it frees,
+			// a pass takes the waiting prompts the engine's token budget allows, so a
+			// request's share of the prefill reads the weights once per pass of k prompts.
+			var pass phase
+			c.prefill, _, pass = m.saturatedPrompt(active, a.input, a.input, 0)
+			prefillPower = pass.power
+			// The prefill gives the first generated token, so a request decodes out − 1
+			// steps (as serve and serve-sim count them).
+			c.tps = calibratedOutputTPS(decodeTPS, out, c.prefill)
+			c.staticTPS = calibratedOutputTPS(staticTPS, out, c.prefill)
 		} else {
 			c.prefill = PromptPrefillS(m.p, m.coef, a.input, a.peakSeed, m.eff)
 			prefillPower = SeedPowerW(m.tdp, m.eff)
+			c.tps = OutputTokensPerS(decodeTPS, out, c.prefill)
+			c.staticTPS = OutputTokensPerS(staticTPS, out, c.prefill)
 		}
-		c.tps = OutputTokensPerS(decodeTPS, out, c.prefill)
-		c.staticTPS = OutputTokensPerS(staticTPS, out, c.prefill)
 	}
 	if active <= 0 || decodeTPS <= 0 || out <= 0 {
 		return c
@@ -415,8 +438,12 @@ func (a *batchArgs) charge(length, ctx, decodeTPS, staticTPS, active, itl float6
 	} else {
 		decodePower = SeedPowerW(m.tdp, ForwardFLOPs(m.p, m.coef, 1, length, active)/m.tp/itl/a.peakSeed)
 	}
-	// Per request: out/decodeTPS of the replica's decode time and its prefill.
-	c.joules = (decodePower*out/decodeTPS + prefillPower*c.prefill) * a.accels() / out
+	// Per request: its decode steps' share of the replica's time and its prefill.
+	steps := out
+	if m.calibrated && a.input > 0 {
+		steps = out - 1
+	}
+	c.joules = (decodePower*steps/decodeTPS + prefillPower*c.prefill) * a.accels() / out
 	return c
 }
 

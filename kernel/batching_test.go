@@ -493,10 +493,11 @@ func TestBatcherCountsSixteenBitOutputLayer(t *testing.T) {
 
 // TestBatchingFiniteRequests (calibrated): a benchmark of N requests of one length, all
 // queued at once, runs ⌊N/active⌋ full waves at the steady rate and a last wave of the
-// rest, whose prompts are prefilled together and whose 1024 generated tokens are decode
-// steps at a batch of the rest (Serving's step at the mean context 1536.5); tokens/s is
-// N·1024 over the sum. By hand with the 8B batcher of 64 requests: N = 3·64 + 20 = 212 is
-// three waves of 64 and one of 20, wall = 3·64·1024/T + 1024·ITL(20) + prefill(20).
+// rest, whose prompts are prefilled together (no token budget: one pass) and give the
+// first of their 1024 generated tokens, the other 1023 decode steps at a batch of the rest
+// (Serving's step at the mean context 1536.5); tokens/s is N·1024 over the sum. By hand
+// with the 8B batcher of 64 requests: N = 3·64 + 20 = 212 is three waves of 64 and one of
+// 20, wall = 3·64·1024/T + 1023·ITL(20) + prefill(20).
 func TestBatchingFiniteRequests(t *testing.T) {
 	var steady BatchOut
 	ContinuousBatching(&steady, calPrompted8B())
@@ -515,7 +516,7 @@ func TestBatchingFiniteRequests(t *testing.T) {
 		var d, p ServeOut
 		Serving(&d, calIn(llama3_8B, BF16, h100BF16Eff, 1536.5, rem))
 		Serving(&p, calIn(llama3_8B, BF16, h100BF16Eff, 1024, rem))
-		return 1024*d.ITL[0] + p.TTFT[0]
+		return 1023*d.ITL[0] + p.TTFT[0]
 	}
 
 	near(t, "a whole number of waves is the steady rate", finite(4 * 64).OutputTPS[0], tps)
@@ -547,5 +548,41 @@ func TestBatchingFiniteRequests(t *testing.T) {
 	ContinuousBatching(&b, seed)
 	if a.OutputTPS[0] != b.OutputTPS[0] || a.StaticOutputTPS[0] != b.StaticOutputTPS[0] || a.Speedup[0] != b.Speedup[0] {
 		t.Errorf("seed moved with requests: %v → %v", a.OutputTPS[0], b.OutputTPS[0])
+	}
+}
+
+// TestPromptsPerPass by hand: the waiting prompts, the free slots and ⌊budget/n⌋ bound a
+// pass; a prompt longer than the budget runs alone; nothing waiting or no room is 0; the
+// seed prefills one prompt a pass whatever the budget.
+func TestPromptsPerPass(t *testing.T) {
+	for _, c := range []struct{ waiting, room, n, budget, want float64 }{
+		{10, 64, 2048, 8192, 4},     // ⌊8192/2048⌋
+		{3, 64, 2048, 8192, 3},      // what waits
+		{10, 2, 2048, 8192, 2},      // what the batch has room for
+		{10, 64, 2048, 0, 10},       // no budget: every waiting prompt
+		{10, 64, 20000, 8192, 1},    // longer than the budget: alone
+		{10, 64, 4000, 8192, 2},     // ⌊2.048⌋
+		{0, 64, 2048, 8192, 0},      // nothing waits
+		{5, 0, 2048, 8192, 0},       // no room
+		{0.5, 1, 1, 1, 0},           // less than a prompt waits
+		{2.5, 64, 100, 131072, 2},   // whole prompts
+		{7, 5.5, 1, 0, 5},           // whole slots
+		{64, 64, 2048, 131072, 64},  // vLLM's max_model_len of Llama 3.1: the whole batch
+		{1000, 224, 2000, 2224, 1},  // trtllm-bench's ISL + max batch
+		{1000, 2048, 128, 3840, 30}, // ⌊3840/128⌋
+		{2, 2, 3, 5.9, 1},           // ⌊1.97⌋
+		{2, 2, 3, 6, 2},             // ⌊6/3⌋
+	} {
+		if got := PromptsPerPass(c.waiting, c.room, c.n, c.budget); got != c.want {
+			t.Errorf("PromptsPerPass(waiting %v, room %v, n %v, budget %v) = %v, want %v", c.waiting, c.room, c.n, c.budget, got, c.want)
+		}
+	}
+	seed := llm{passTokens: 1 << 20}
+	if k := seed.promptsPerPass(10, 10, 16, 0); k != 1 {
+		t.Errorf("seed: %v prompts a pass, want 1", k)
+	}
+	cal := llm{calibrated: true, passTokens: 8192}
+	if k := cal.promptsPerPass(10, 10, 1024, 2048); k != 2 {
+		t.Errorf("calibrated, chunks of 2048 over the budget of 8192: %v prompts a pass, want 2 (the chunk is the budget)", k)
 	}
 }

@@ -245,6 +245,7 @@ type llm struct {
 	tp, pp, ep                                  float64
 	upBW, upLat, fabBW, fabLat, nodeSize        float64
 	stepOH, dispatch                            float64
+	passTokens                                  float64 // the engine's prompt tokens per prefill pass (PrefillTokens; 0 = no limit)
 	specK, specA                                float64
 	kernels, moeKernels, arLat, arPerRank       float64
 	arMax, arMaxTwo                             float64
@@ -318,6 +319,7 @@ func (in *ServeIn) load(m *llm, i int) {
 	m.vocab = opt(in.Vocab, i, 0)
 	m.memFrac, m.memFree = opt(in.MemoryFraction, i, 0), opt(in.MemoryOfFree, i, 0) > 0
 	m.profileTokens = opt(in.ProfileTokens, i, 0)
+	m.passTokens = opt(in.PrefillTokens, i, 0)
 	m.rate16, m.fp8Attn = opt(in.Rate16, i, 0), opt(in.FP8Attention, i, 0) > 0
 	m.denseExperts = opt(in.MoEDenseExperts, i, 0) > 0 && in.Calibrated
 	m.attn16 = opt(in.AttentionRate16, i, 0)
@@ -1038,6 +1040,7 @@ type ServeIn struct {
 	FP8Attention     []float64 // 1: the engine runs the attention core at 8 bits with these FP8 weights (TensorRT-LLM's FP8 context FMHA)
 	MoEDenseExperts  []float64 // 1: the engine splits a MoE layer's experts whole over the tp ranks and runs every token through each (vLLM's Mixtral of pull request #2090, calibrated); nil = routed tokens over tensor-sharded experts
 	ProfileTokens    []float64 // tokens of the forward pass the engine profiles memory with before sizing its KV pool (TensorRT-LLM's max_num_tokens); nil or 0 = none
+	PrefillTokens    []float64 // calibrated: the most prompt tokens the engine's scheduler prefills in one pass when prompts run whole (PromptsPerPass); nil or 0 = no limit, every prompt the batch has room for
 
 	// Rate16 is FLOP/s of 16-bit matmuls at their efficiency (calibrated): the output
 	// layer of weights quantised below 16 bits, and their attention core unless

@@ -32,8 +32,11 @@ const (
 //	N    = λ·(TTFT + (O − 1)·TPOT)          requests in the replica (Little's law)
 //
 // The rate at which the largest batch B' (B, or fewer where memory holds fewer sequences
-// at full context) is full, λ_cap = B'/((O − 1)·t_d(B') + B'·t_p), is the replica's
-// capacity: B' requests per their prefills and decode steps. Chunked, it is the rate at
+// at full context) is full, λ_cap = B'/((O − 1)·t_d(B') + B'·t_pass(k)/k), is the replica's
+// capacity: B' requests per their prefills and decode steps, each pass of a queue that never
+// empties taking the k prompts the engine's token budget allows (saturatedPrompt, §34.7; the
+// batching study's and serve-capacity's rate too). The mean state below prefills one prompt
+// a pass, as Poisson arrivals mostly leave it, so it can be overloaded below λ_cap. Chunked, it is the rate at
 // the largest decode batch the batch cap, the chunk budget and ρ_p < 1 allow
 // (mixedCapacity).
 //
@@ -210,7 +213,12 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 		return m.underLoadMixed(p, max(1, isl-cached), ctx, chunk, osl, qps, full)
 	}
 	step := func(nd float64) phase { return m.decodePhase(min(nd+1, p.maxBatch), ctx) }
-	p.capacity = p.maxBatch / ((osl-1)*step(p.maxBatch).t + p.maxBatch*pre.t)
+	// The engine's prefill scheduling (§34.7): at capacity every pass takes the k_sat
+	// prompts its token budget allows; under a lighter load a pass takes the prompt that
+	// opens it and those that arrive while one prompt alone would run, λ·t_p, up to k_sat.
+	n := max(1, isl-cached)
+	perPrompt, _, _ := m.saturatedPrompt(p.maxBatch, n, isl, chunk)
+	p.capacity = p.maxBatch / ((osl-1)*step(p.maxBatch).t + p.maxBatch*perPrompt)
 	steady := p.rho < 1
 	// next is the map whose least fixed point is the decode batch.
 	next := func(nd float64) float64 { return qps * (osl - 1) * step(nd).t / (1 - p.rho) }
@@ -227,9 +235,13 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 	p.ttft = d.t/2 + pre.t + queueWait(p.rho, pre.t)
 	if m.calibrated {
 		// A request waits for a slot only while all B' are taken, and then every slot that
-		// frees is refilled at once — its prompt prefilled, the batch at B' — so the
-		// replica runs at its capacity and a slot is held B'/λ_cap (§34.3).
-		w := SlotWait(qps, p.maxBatch/p.capacity, int(p.maxBatch))
+		// frees is refilled at once — its prompt prefilled, the batch at B' (§34.3). Under
+		// Poisson arrivals the slots that free together are the requests prefilled together,
+		// about one a pass (§34.7: passes of k_sat prompts need a queue that never empties,
+		// which a Poisson stream does not build), so a slot is held B'·t_p + (O − 1)·t_d(B'),
+		// B'/λ_cap where k_sat is 1. Past B'/hold the slots are not stable: overloaded.
+		hold := p.maxBatch*pre.t + (osl-1)*step(p.maxBatch).t
+		w := SlotWait(qps, hold, int(p.maxBatch))
 		if math.IsInf(w, 1) {
 			return m.overloaded(p, full, nd)
 		}

@@ -204,6 +204,7 @@ type simServer struct {
 	decode   []phase // decode steps by batch, filled as batches occur (t = 0: not yet)
 	decodeAt func(b float64) phase
 	mixed    func(b, k float64) phase
+	passes   func(waiting, room float64) (float64, phase) // colocated whole prompts: the prompts a prefill pass takes, and the pass
 }
 
 // step is the decode step of b sequences, priced once per point.
@@ -266,6 +267,18 @@ func simulatePoint(in *SimIn, i int, memo *passMemo, sc *simScratch) simPoint {
 		replicas, s.decodes = float64(s.decodes), 1
 		s.prefill = m.prefillPhase(newTok, isl, chunk)
 		p.accels = replicas * s.repAcc
+		// Whole prompts: a pass takes the waiting prompts the engine's scheduler allows
+		// (promptsPerPass), priced once per prompt count.
+		passes := map[float64]phase{1: s.prefill}
+		s.passes = func(waiting, room float64) (float64, phase) {
+			k := m.promptsPerPass(waiting, room, newTok, chunk)
+			ph, ok := passes[k]
+			if !ok {
+				ph = m.promptPass(k, newTok, isl, chunk)
+				passes[k] = ph
+			}
+			return k, ph
+		}
 		if chunk > 0 && m.calibrated && m.specK <= 0 {
 			s.chunk = chunk
 		}
@@ -303,7 +316,10 @@ func simulatePoint(in *SimIn, i int, memo *passMemo, sc *simScratch) simPoint {
 	case s.chunk > 0:
 		p.capacity = s.saturated(sc)
 	default:
-		p.capacity = p.maxBatch / ((osl-1)*top.t + p.maxBatch*s.prefill.t)
+		// Exact for this scheduler (§34.7): with a queue that never empties every pass
+		// takes the k prompts the engine's budget allows, and the batch stays full.
+		perPrompt, _, _ := m.saturatedPrompt(p.maxBatch, newTok, isl, chunk)
+		p.capacity = p.maxBatch / ((osl-1)*top.t + p.maxBatch*perPrompt)
 	}
 	perRep := p.capacity // the rates below are at one replica (or one pair of pools)
 	p.capacity *= replicas
@@ -462,8 +478,9 @@ func (s *simServer) started(sc *simScratch, j int32, t float64, running []int32)
 	return append(running, j), 0
 }
 
-// runWhole is a colocated replica that prefills whole prompts, one per iteration, ahead
-// of decode.
+// runWhole is a colocated replica that prefills whole prompts ahead of decode, as many
+// waiting prompts per iteration as the engine's scheduler takes (promptsPerPass; one in
+// the seed).
 func (s *simServer) runWhole(sc *simScratch) simRun {
 	n := len(sc.arr)
 	running := sc.running[:0]
@@ -476,12 +493,18 @@ func (s *simServer) runWhole(sc *simScratch) simRun {
 			continue
 		}
 		if head < next && len(running) < s.maxBatch {
-			t += s.prefill.t
-			r.energyJ += s.prefill.t * s.prefill.power * s.repAcc
-			var d int
-			running, d = s.started(sc, int32(head), t, running)
-			head++
-			done += d
+			k, ph := 1.0, s.prefill
+			if s.passes != nil {
+				k, ph = s.passes(float64(next-head), float64(s.maxBatch-len(running)))
+			}
+			t += ph.t
+			r.energyJ += ph.t * ph.power * s.repAcc
+			for range int(k) {
+				var d int
+				running, d = s.started(sc, int32(head), t, running)
+				head++
+				done += d
+			}
 			continue
 		}
 		ph := s.step(len(running))

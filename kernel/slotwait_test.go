@@ -59,12 +59,18 @@ func calLoadIn(qps, batch float64) *LoadIn {
 }
 
 // TestServingLoadSlotWait: calibrated, TTFT includes the wait for one of the B' slots, each
-// held B'/λ_cap (§34.3), so the slots' load is λ/λ_cap: the replica stays steady just
-// below the capacity B'/((O − 1)·t_d(B') + B'·t_p) and is overloaded just above it. The
-// seed profile has no slot wait.
+// held B'·t_p + (O − 1)·t_d(B') under Poisson arrivals (§34.3, §34.7: one prompt a pass),
+// so the replica stays steady just below B'/((O − 1)·t_d(B') + B'·t_p) and is overloaded
+// just above it. The capacity (a queue that never empties, k_sat prompts a pass; here no
+// token budget, so all B') is at least that. The seed profile has no slot wait.
 func TestServingLoadSlotWait(t *testing.T) {
 	for _, batch := range []float64{16, 64} {
-		capacity := runLoad(calLoadIn(1, batch)).CapacityQPS[0]
+		m := calLoadIn(1, batch).point(0)
+		tp := m.prefillPhase(1024, 1024, 0).t
+		capacity := batch / (batch*tp + 255*m.decodePhase(batch, MeanDecodeContext(1280, 256)).t)
+		if c := runLoad(calLoadIn(1, batch)).CapacityQPS[0]; !(c > capacity) {
+			t.Errorf("B %v: capacity %v, want above the one-prompt-a-pass bound %v (k_sat = %v prompts a pass)", batch, c, capacity, batch)
+		}
 		for _, u := range []float64{0.5, 0.9, 0.99, 1 - 1e-6} {
 			qps := u * capacity
 			in := calLoadIn(qps, batch)

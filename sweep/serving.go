@@ -238,6 +238,9 @@ type servingTables struct {
 	engineDenseMoE                                         []float64    // per engine code: 1 = whole experts per rank, every token through each
 	denseMoE                                               []float64
 	engineARMax, engineARMaxTwo                            []float64 // per engine code: the own kernel's largest message (> 2 ranks, 2 ranks), bytes
+	enginePass                                             []float64 // per engine code: prompt tokens per prefill pass (with enginePassCtx its floor; 0 = no limit)
+	enginePassCtx                                          []bool    // per engine code: the pass budget is the model's context window
+	passTokens                                             []float64 // per point: the engine's prompt tokens per prefill pass (kernel.ServeIn.PrefillTokens)
 	models                                                 []*catalog.Model
 	drafts                                                 []*catalog.Model
 	effUsed, kvBytes, active, experts, topk                []float64
@@ -332,6 +335,7 @@ func newServingTables(p *Plan) *servingTables {
 		}
 		t.engineDenseMoE = append(t.engineDenseMoE, dense)
 		t.engineARMax, t.engineARMaxTwo = append(t.engineARMax, e.AllReduceMaxBytes), append(t.engineARMaxTwo, e.AllReduceMaxBytesTwoRanks)
+		t.enginePass, t.enginePassCtx = append(t.enginePass, float64(e.PrefillTokens)), append(t.enginePassCtx, e.PrefillTokensContext)
 	}
 	return t
 }
@@ -503,6 +507,18 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	in.AllReduceMax, in.AllReduceMaxTwo = t.arMax, t.arMaxTwo
 	t.memFrac, t.memFree = gatherOne(t.memFrac, ec, t.engineMem, e1), gatherOne(t.memFree, ec, t.engineMemFree, e1)
 	in.MemoryFraction, in.MemoryOfFree = t.memFrac, t.memFree
+	// The engine's prompt tokens per prefill pass (docs/PHYSICS.md §34.7): its fixed budget,
+	// or the model's context window (vLLM's max_model_len, at least the engine's floor; a
+	// model of unknown window is taken at the floor, or without a limit).
+	t.passTokens = grow(t.passTokens, n)
+	for k := 0; k < n; k++ {
+		e := int(ec[k])
+		t.passTokens[k] = t.enginePass[e]
+		if t.enginePassCtx[e] {
+			t.passTokens[k] = max(t.passTokens[k], t.m.context[int(mc[k])])
+		}
+	}
+	in.PrefillTokens = t.passTokens
 	// An engine's FP8 attention (TensorRT-LLM's FP8 context FMHA) comes with FP8 weights
 	// and an FP8 KV cache only: its attention reads the cache in the cache's format, and
 	// TensorRT-LLM asks for FP8 output of the attention only when the cache is FP8 too

@@ -27,15 +27,15 @@ func init() {
 			Param{Name: "input_tokens", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens",
 				Doc: "prompt tokens of each request (part of its length, seq_len or the mean); > 0 charges their prefill and makes tokens_per_s count generated tokens only; 0 is the seed's decode-only figure"},
 			Param{Name: "max_num_tokens", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens",
-				Doc: "calibrated: tokens of the forward pass the engine profiles memory with before it sizes the KV cache (TensorRT-LLM's max_num_tokens); their live activations come out of memory before the engine's share (docs/PHYSICS.md §33); 0: none"},
+				Doc: "calibrated: the engine's token budget per iteration (TensorRT-LLM's max_num_tokens): the tokens of the forward pass it profiles memory with before it sizes the KV cache (their live activations come out of memory before the engine's share, docs/PHYSICS.md §33), and the most prompt tokens one prefill pass takes (§34.7); 0: no profiling pass, and the engine's own prefill_token_budget"},
 			Param{Name: "requests", Kind: KindInt, Default: "0", Min: 0, Max: maxRequests, Unit: "requests",
 				Doc: "calibrated, Profile B: requests of a finite benchmark, all queued at once; they run in waves of the admitted batch, the last wave with the rest, and tokens_per_s is the benchmark's generated tokens over its wall time (docs/PHYSICS.md §33); 0: steady state"},
 		),
 		Columns: append([]Column{
 			{Name: "ttft_ms", Unit: "ms", Doc: "prefill of max_batch_size prompts of seq_len tokens at once + dispatch (Profile B's formula, reported for both profiles)"},
 			{Name: "itl_ms", Unit: "ms", Doc: "decode step of the admitted batch: (weights + KV)/HBM bandwidth, no layer tax (Profile C reads mean_request_tokens per request), in the calibrated profile Serving's calibrated step, for Profile B at the mean context of a request's generated tokens, input_tokens + (seq_len − input_tokens + 1)/2 (memory still reserved for seq_len); 1e6 ms when the weights fill memory (the seed's value)"},
-			{Name: "tokens_per_s", Unit: "1/s", Doc: "decode tokens per second: active requests / ITL (0 when none is admitted); with input_tokens > 0 generated tokens per second with every prompt's prefill charged: active·out / (out·ITL + active·prompt_prefill_ms), out = length − input_tokens"},
-			{Name: "prompt_prefill_ms", Unit: "ms", Doc: "compute time of one request's prefill of input_tokens: (2·P·n + attention)/(peak · efficiency); 0 when input_tokens is 0"},
+			{Name: "tokens_per_s", Unit: "1/s", Doc: "decode tokens per second: active requests / ITL (0 when none is admitted); with input_tokens > 0 generated tokens per second with every prompt's prefill charged: active·out / (out·ITL + active·prompt_prefill_ms), out = length − input_tokens (calibrated: the prefill gives the first token, so active·out / ((out − 1)·ITL + active·prompt_prefill_ms), the serve study's load_capacity_qps · out, docs/PHYSICS.md §34.7)"},
+			{Name: "prompt_prefill_ms", Unit: "ms", Doc: "compute time of one request's prefill of input_tokens: (2·P·n + attention)/(peak · efficiency) (seed); calibrated, its share of a prefill pass of the k prompts the engine's token budget (max_num_tokens, else the engine's prefill_token_budget) lets the admitted batch refill at once, t_pass(k)/k (docs/PHYSICS.md §34.7); 0 when input_tokens is 0"},
 			{Name: "active_requests", Doc: "requests decoded together: min(⌊free memory / KV per request⌋, max_batch_size)"},
 			{Name: "kv_cache_gb", Unit: "GB", Doc: "paged KV cache reserved for the active requests (seed: 2·L·H_kv·d per token, its count even for latent attention; calibrated: the serve study's per-token cache, latent attention included, in each copy an accelerator holds of a cache tp cannot split)"},
 			{Name: "weights_gb", Unit: "GB", Doc: "weights at the precision"},
@@ -119,6 +119,7 @@ type batchingEval struct {
 	in      kernel.BatchIn
 	outB    kernel.BatchOut
 	outC    kernel.BatchCOut
+	pass    []float64 // the prefill pass budget: max_num_tokens where stated, else the engine's
 }
 
 func (e *batchingEval) eval(b *Batch, o *Outputs) {
@@ -136,6 +137,10 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 	in.MeanTokens = clampMean(in.MeanTokens, mean, in.SeqLen)
 	in.InputTokens = c.get("input_tokens")
 	in.ProfileTokens = c.get("max_num_tokens")
+	// A stated max_num_tokens is also the engine's token budget per prefill pass
+	// (TensorRT-LLM's in-flight batching schedules its context requests within it).
+	e.pass = overrideNonZero(e.pass, in.PrefillTokens, in.ProfileTokens)
+	in.PrefillTokens = e.pass
 	in.Requests = c.get("requests")
 
 	kernel.ContinuousBatching(&e.outB, in)
@@ -212,4 +217,16 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 			feas[k], reason[k] = true, reasonNone
 		}
 	}
+}
+
+// overrideNonZero is dst holding over[k] where it is > 0, else base[k].
+func overrideNonZero(dst, base, over []float64) []float64 {
+	dst = grow(dst, len(base))
+	for k := range base {
+		dst[k] = base[k]
+		if over[k] > 0 {
+			dst[k] = over[k]
+		}
+	}
+	return dst
 }
