@@ -60,8 +60,8 @@ func (b CapacityBottleneck) String() string {
 // batching study's: its decode steps, the reported ITL and the base latency's are timed
 // at the mean context of the generated tokens (MeanDecodeContext: output tokens ending at
 // input + output, or at S without a prompt), not at the full S, which is the last step;
-// with a prompt, the TTFT is the prefill of the active batch's prompts of input_tokens (the
-// batcher's charge), not of S tokens each.
+// with a prompt, the TTFT is the prefill pass of input_tokens prompts the batcher charges
+// (the k the engine's token budget takes at once, §34.7), not of S tokens each.
 func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 	n := len(in.Params)
 	out.resize(n)
@@ -87,7 +87,7 @@ func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 		seq := a.seq
 		var active, throughput, itl float64
 		ctx := length
-		s.itl[i] = -1
+		s.itl[i], s.ttft[i] = -1, -1
 		if in.MeanTokens[i] > 0 {
 			r := a.profileC()
 			active, throughput, itl, batchOK[i] = r.active, r.throughput, r.itl, r.feasible
@@ -103,9 +103,13 @@ func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 			if a.m.calibrated && active > 0 {
 				s.itl[i] = itl
 				if a.input > 0 {
-					// Serving gives the TTFT: the admitted requests' prompts, prefilled
-					// together as the batcher charges them (memory is the batcher's).
+					// The TTFT is the prefill pass a request's prompt is in: the k prompts
+					// the engine's token budget lets the admitted batch refill at once, as
+					// the batcher charges them (§34.7; memory is the batcher's). Serving
+					// prefilled all the admitted prompts in one pass.
 					seq = a.input
+					k := max(1, a.m.promptsPerPass(active, active, a.input, 0))
+					s.ttft[i] = a.m.promptPass(k, a.input, a.input, 0).t
 				}
 			}
 		}
@@ -129,6 +133,9 @@ func ServingCapacity(out *CapacityOut, in *CapacityIn, s *CapacityScratch) {
 			// Calibrated Profile B: the mean step of a request's decode, as the batcher
 			// times it (Serving's step at the full context is its last, slowest one).
 			itl = s.itl[i]
+		}
+		if s.ttft[i] >= 0 {
+			ttft = s.ttft[i]
 		}
 		base := ttft + itl*in.OutputTokens[i]
 		maxR := in.MaxReplicas[i]
@@ -233,6 +240,7 @@ type CapacityOut struct {
 type CapacityScratch struct {
 	perReplica []float64
 	itl        []float64 // the batcher's mean decode step (calibrated Profile B, a request admitted), −1 for Serving's
+	ttft       []float64 // the prefill pass of a request's prompt (calibrated Profile B with a prompt), −1 for Serving's
 	batchOK    []bool
 	serveIn    ServeIn
 	serve      ServeOut
@@ -241,6 +249,7 @@ type CapacityScratch struct {
 func (s *CapacityScratch) resize(n int) {
 	s.perReplica = grow(s.perReplica, n)
 	s.itl = grow(s.itl, n)
+	s.ttft = grow(s.ttft, n)
 	s.batchOK = grow(s.batchOK, n)
 	s.serveIn.Batch = grow(s.serveIn.Batch, n)
 	s.serveIn.SeqLen = grow(s.serveIn.SeqLen, n)

@@ -110,3 +110,30 @@ func TestPrefillBudgetReachesTheBatcher(t *testing.T) {
 		t.Errorf("a prompt's prefill share: 1 a pass %v ms, 2 a pass %v, 96 a pass %v; want strictly falling", one, two, all)
 	}
 }
+
+// TestServeCapacityTTFTIsThePass: serve-capacity's TTFT (and so its base latency) is the
+// prefill pass a request's prompt is in — 2 prompts of 4000 tokens under SGLang's 8192 —
+// which is the serve study's fixed-batch TTFT at batch 2, not the pass of all 96 admitted
+// prompts it was before issue #10's sched round (§34.7).
+func TestServeCapacityTTFTIsThePass(t *testing.T) {
+	common := "  model: [Mixtral_8x7B]\n  hardware: [H200]\n  precision: [fp8]\n  engine: [sglang]\n  tp: [2]\n"
+	c, err := EvalPoint(mustPlan(t, "version: 1\nstudy: serve-capacity\naxes:\n"+common+
+		"  max_batch_size: [96]\n  seq_len: [4000]\n  input_tokens: [4000]\n  output_tokens: [64]\n  qps: [0.5]\n  target_p99_ms: [1e9]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass := func(batch int) float64 {
+		row, err := EvalPoint(mustPlan(t, fmt.Sprintf("version: 1\nstudy: serve\naxes:\n"+common+"  seq_len: [4000]\n  batch_size: [%d]\n", batch)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return row["ttft_ms"].(float64)
+	}
+	if c["active_batch"].(float64) != 96 {
+		t.Fatalf("admitted %v, the test wants the cap of 96", c["active_batch"])
+	}
+	checkGolden(t, c, []golden{{"ttft_ms", pass(2), 1e-12}})
+	if all := pass(96); !(c["ttft_ms"].(float64) < all/10) {
+		t.Errorf("TTFT %v ms, want the pass of 2 prompts, far below the 96 prompts' %v", c["ttft_ms"], all)
+	}
+}
