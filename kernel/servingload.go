@@ -362,6 +362,20 @@ func (m *llm) underLoadMixed(p loadPoint, n, ctx, chunk, osl, qps, full float64)
 type chunkSteps struct{ count, t, t2, energy float64 }
 
 func (m *llm) chunkSteps(b, ctx, n, chunk float64) chunkSteps {
+	return m.chunkStepsOf(b, ctx, n, chunk, 1)
+}
+
+// chunkStepsOf is chunkSteps when a prompt that fits a chunk shares its step with the
+// per − 1 others the scheduler takes with it (per = promptsPerPass within the chunk, §34.7):
+// a prompt's share is 1/per of a step of per·n prompt tokens. per = 1 is chunkSteps; a
+// prompt longer than the chunk rides in steps of its own.
+func (m *llm) chunkStepsOf(b, ctx, n, chunk, per float64) chunkSteps {
+	if per > 1 && n <= chunk {
+		var s chunkSteps
+		ph := m.mixedPhase(b, ctx, per*n, n)
+		s.count, s.t, s.t2, s.energy = 1/per, ph.t/per, ph.t*ph.t/per, ph.t*ph.power/per
+		return s
+	}
 	var s chunkSteps
 	add := func(k, times float64) {
 		ph := m.mixedPhase(b, ctx, k, n)
@@ -444,13 +458,17 @@ func (m *llm) mixedCapacity(maxBatch, n, ctx, chunk, osl float64) float64 {
 	if osl <= 1 {
 		return chunk / (n * m.mixedPhase(1, ctx, chunk, n).t)
 	}
+	// At capacity the queue never empties, so a step takes the waiting prompts the chunk
+	// holds whole (promptsPerPass, §34.7): chunks of 2048 carry two 1024-token prompts and
+	// leave the next step to decode alone.
+	per := max(1, m.promptsPerPass(maxBatch, maxBatch, n, chunk))
 	rate := func(x float64) float64 {
 		b := min(x+1, maxBatch)
 		u := x / (osl - 1)
-		c := m.chunkSteps(b, ctx, n, chunk)
+		c := m.chunkStepsOf(b, ctx, n, chunk, per)
 		return u / ((1-u*c.count)*m.mixedPhase(b, ctx, 0, n).t + u*c.t)
 	}
-	top := min(maxBatch, (osl-1)/m.chunkSteps(1, ctx, n, chunk).count)
+	top := min(maxBatch, (osl-1)/m.chunkStepsOf(1, ctx, n, chunk, per).count)
 	// λ(x) rises with x where the step grows smoothly, but the matmuls' tile and wave
 	// quantisation (gemmTiming) make T(x) step up, so a smaller batch can sustain a higher
 	// rate than the largest: the capacity is the most any allowed x sustains, sampled.

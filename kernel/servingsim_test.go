@@ -343,11 +343,12 @@ func BenchmarkServingSim(b *testing.B) {
 // requests agrees within 5 %. With chunks of 2048 a 1024-token prompt enters in one step,
 // and the scheduler puts two waiting prompts in one step when it can. ServingLoad's
 // mixedCapacity once spread the prompt tokens evenly over the steps (63 requests/s here,
-// and the simulated queue grew without bound at 0.9 of that); it now carries each prompt
-// in steps of its own (49.5), an upper bound on what the simulation sustains (44.6 with
-// every request queued at once; Poisson arrivals keep up at 46 and not at 47), since a
-// step that takes two prompts leaves a step to decode alone: the steps a sequence needs
-// are set by its output tokens, not by the prompts (TestServingLoadStallFreeAgreesWithSim).
+// and the simulated queue grew without bound at 0.9 of that); then it carried each prompt
+// in steps of its own (49.5), 11 % above what the simulation sustains (44.6 with every
+// request queued at once), because a step that takes two prompts leaves the next to decode
+// alone, and that decode-only step reads the weights again where the two one-prompt steps
+// hid the read under their FLOPs. It now takes the prompts a chunk holds whole into one step
+// (promptsPerPass within the chunk, §34.7), as the simulation does.
 func TestServingSimStallFreeCapacity(t *testing.T) {
 	in := simBenchIn(1, 2048, 0)
 	in.Requests = one(20000)
@@ -374,8 +375,22 @@ func TestServingSimStallFreeCapacity(t *testing.T) {
 	}
 	out := runSim(in)
 	capacity := out.Capacity[0]
-	if !(capacity <= analytic && analytic < 1.15*capacity) {
-		t.Fatalf("saturated capacity %.4g, mixedCapacity %.4g: want the prompts' own steps an upper bound within 15 %%", capacity, analytic)
+	// mixedCapacity now takes the two prompts a 2048-token chunk holds into one step as the
+	// scheduler does (§34.7): 44.62 against the simulated 44.55 requests/s (it was 49.5, an
+	// upper bound 11 % high, when it carried each prompt in a step of its own). Held to the
+	// capacity tolerance of TestServingLoadStallFreeAgreesWithSim (10 %, fixed before that
+	// test's first run), here and at batches 16 and 64 (14.98 / 15.03, 34.40 / 33.86).
+	if r := analytic / capacity; math.Abs(r-1) > 0.10 {
+		t.Fatalf("saturated capacity %.4g, mixedCapacity %.4g (ratio %.3f): want within 10 %%", capacity, analytic, r)
+	}
+	for _, b := range []float64{16, 64} {
+		in := simBenchIn(1, 2048, 0)
+		in.Batch = one(b)
+		mb := in.point(0)
+		a, s := mb.mixedCapacity(b, 1024, ctx, 2048, 256), runSim(in).Capacity[0]
+		if r := a / s; math.Abs(r-1) > 0.10 {
+			t.Errorf("B %v: saturated capacity %.4g, mixedCapacity %.4g (ratio %.3f): want within 10 %%", b, s, a, r)
+		}
 	}
 	if g, r := growth(0.95 * capacity); r != SimOK || g > 1.05 {
 		t.Errorf("at 0.95 of the capacity: growth %.3f (%v), want ≤ 1.05 and steady", g, r)

@@ -511,11 +511,17 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	// or the model's context window (vLLM's max_model_len, at least the engine's floor; a
 	// model of unknown window is taken at the floor, or without a limit).
 	t.passTokens = grow(t.passTokens, n)
-	for k := 0; k < n; k++ {
-		e := int(ec[k])
-		t.passTokens[k] = t.enginePass[e]
+	budget := func(e, mdl int) float64 {
 		if t.enginePassCtx[e] {
-			t.passTokens[k] = max(t.passTokens[k], t.m.context[int(mc[k])])
+			return max(t.enginePass[e], t.m.context[mdl])
+		}
+		return t.enginePass[e]
+	}
+	if e1 && m1 {
+		setAll(t.passTokens, budget(int(ec[0]), int(mc[0])))
+	} else {
+		for k := 0; k < n; k++ {
+			t.passTokens[k] = budget(int(ec[k]), int(mc[k]))
 		}
 	}
 	in.PrefillTokens = t.passTokens
