@@ -29,12 +29,12 @@ func precisionNames() []string {
 var (
 	modelParam    = Param{Name: "model", Kind: KindModel, Doc: "catalog model key (mlsysim zoo models)"}
 	hardwareParam = Param{Name: "hardware", Kind: KindHardware, Doc: "catalog hardware key (mlsysim zoo hardware)"}
-	effParam      = Param{Name: "efficiency", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1,
-		Doc: "achieved fraction of peak FLOP/s (MFU-like), in (0, 1]"}
+	effParam      = Param{Name: "efficiency", Kind: KindFloat, Default: "0.5", Min: MinEfficiency, Max: 1,
+		Doc: "achieved fraction of peak FLOP/s (MFU-like), in [1e-06, 1]"}
 	// stepEffParam is effParam for the studies whose calibrated steps price GEMMs at an
 	// accelerator's measured matmul rate where it has one: there the value is not read.
-	stepEffParam = Param{Name: effParam.Name, Kind: effParam.Kind, Default: effParam.Default, Min: effParam.Min, MinOpen: true, Max: effParam.Max,
-		Doc: "achieved fraction of peak FLOP/s (MFU-like), in (0, 1]; calibrated: a layered step (a transformer's training step, a CNN that lists its convolutions) runs its GEMMs at the accelerator's measured matmul rate at the precision where the catalog has one and does not read this value (docs/PHYSICS.md §35–36)"}
+	stepEffParam = Param{Name: effParam.Name, Kind: effParam.Kind, Default: effParam.Default, Min: effParam.Min, Max: effParam.Max,
+		Doc: "achieved fraction of peak FLOP/s (MFU-like), in [1e-06, 1]; calibrated: a layered step (a transformer's training step, a CNN that lists its convolutions) runs its GEMMs at the accelerator's measured matmul rate at the precision where the catalog has one and does not read this value (docs/PHYSICS.md §35–36)"}
 	batchParam = Param{Name: "batch_size", Kind: KindInt, Default: "1", Min: 1, Doc: "samples or sequences per step"}
 	seqParam   = Param{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "sequence length in tokens"}
 	// dpShardParam is hybrid sharding's shard group (docs/PHYSICS.md §35), shared by the

@@ -396,18 +396,28 @@ func checkRange(prm *Param, f float64, text string) error {
 		bound = "> " + fmtBound(prm.Min)
 	case !prm.MinOpen && f < prm.Min:
 		bound = "≥ " + fmtBound(prm.Min)
+	case prm.Gap && f > prm.Min && f < prm.Least:
+		bound = fmtBound(prm.Min) + " or ≥ " + fmtBound(prm.Least)
 	case prm.Max != 0 && f > prm.Max:
 		bound = "≤ " + fmtBound(prm.Max)
 	}
 	if bound == "" {
 		return nil
 	}
-	return fmt.Errorf("%s = %s is out of range: want %s, i.e. in %s", prm.Name, text, bound, prm.Range())
+	in := "in "
+	if prm.Gap {
+		in = ""
+	}
+	return fmt.Errorf("%s = %s is out of range: want %s, i.e. %s%s", prm.Name, text, bound, in, prm.Range())
 }
 
-// Range is the interval a numeric parameter accepts, e.g. "[1, 16777216]".
+// Range is the interval a numeric parameter accepts, e.g. "[1, 16777216]", or
+// "0 or [1e-06, 1]" when Min is a sentinel below a gap.
 func (prm *Param) Range() string {
 	rng := map[bool]string{true: "(", false: "["}[prm.MinOpen] + fmtBound(prm.Min)
+	if prm.Gap {
+		rng = fmtBound(prm.Min) + " or [" + fmtBound(prm.Least)
+	}
 	if prm.Max != 0 {
 		return rng + ", " + fmtBound(prm.Max) + "]"
 	}

@@ -93,7 +93,7 @@ const DefaultEngine = "vllm"
 const MaxParallel = 1024
 
 var (
-	servingEffParam = Param{Name: "efficiency", Kind: KindFloat, Default: "0", Min: 0, Max: 1,
+	servingEffParam = Param{Name: "efficiency", Kind: KindFloat, Default: "0", Min: 0, Gap: true, Least: MinEfficiency, Max: 1,
 		Doc: "fraction of peak FLOP/s the matmuls reach; 0 = the profile's: the accelerator's measured large-matmul efficiency at the precision (calibrated; docs/CATALOG.md) or 0.5 (seed)"}
 	kvPrecisionParam = Param{Name: "kv_precision", Kind: KindEnum, Default: KVAuto, Enum: append([]string{KVAuto, KVSame}, precisionNames()...),
 		Doc: "numeric format of the KV cache; auto = the engine's default, the checkpoint's KV scheme (calibrated: taken as FP8 under fp8 weights and none, the model's 16-bit dtype, under int8, int4 and fp4 weights; else the weights' precision; seed: the weights'), same = the weights' precision; kv_format says which (state bf16 for an FP8 checkpoint that names no KV scheme)"}
@@ -118,10 +118,10 @@ var (
 		{Name: "step_overhead_ms", Kind: KindFloat, Default: "0", Min: 0, Max: 1000, Unit: "ms",
 			Doc: "engine time per step not overlapped with the accelerator, added to the engine's own (calibrated)"},
 		{Name: "region", Kind: KindRegion, Default: "US_Avg", Doc: "grid region (mlsysim zoo regions): the PUE that scales energy cost"},
-		{Name: "electricity_usd_per_kwh", Kind: KindFloat, Default: "0.12", Min: 0, Max: 10, Unit: "USD/kWh", Doc: "electricity price (seed: cloud baseline 0.12)"},
-		{Name: "amortization_years", Kind: KindFloat, Default: "3", Min: 0, MinOpen: true, Max: 100, Unit: "y", Doc: "CapEx amortisation period"},
-		{Name: "unit_cost_usd", Kind: KindFloat, Default: "0", Min: 0, Unit: "USD", Doc: "price per accelerator; 0 uses the catalog's (0 when it states none: energy only)"},
-		{Name: "accelerator_hour_usd", Kind: KindFloat, Default: "0", Min: 0, Max: 10000, Unit: "USD/h",
+		{Name: "electricity_usd_per_kwh", Kind: KindFloat, Default: "0.12", Min: 0, Max: MaxUSDPerKWh, Unit: "USD/kWh", Doc: "electricity price (seed: cloud baseline 0.12)"},
+		{Name: "amortization_years", Kind: KindFloat, Default: "3", Min: MinYears, Max: 100, Unit: "y", Doc: "CapEx amortisation period"},
+		{Name: "unit_cost_usd", Kind: KindFloat, Default: "0", Min: 0, Max: MaxUSD, Unit: "USD", Doc: "price per accelerator; 0 uses the catalog's (0 when it states none: energy only)"},
+		{Name: "accelerator_hour_usd", Kind: KindFloat, Default: "0", Min: 0, Max: MaxUSDPerHour, Unit: "USD/h",
 			Doc: "rental price per accelerator-hour (power included); 0 = owned: amortised unit cost + 5 %/y maintenance + energy"},
 	}
 	servingColumns = []Column{

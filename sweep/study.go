@@ -52,8 +52,14 @@ type Param struct {
 	Min     float64  // numeric lower bound
 	MinOpen bool     // Min itself is not allowed
 	Max     float64  // numeric upper bound (0 = none; integers get MaxCount or MaxTokens, limits.go)
-	Unit    string
-	Doc     string
+	// Gap: Min is a sentinel ("none", "the catalog's", "the region's") and the values
+	// strictly between Min and Least are refused, so a value that means nothing
+	// physically — a subnormal rate, an efficiency of 1e-300, a PUE below 1, a
+	// carbon intensity of -0.5 — is an error instead of an overflow or the sentinel.
+	Gap   bool
+	Least float64 // with Gap: the smallest value above the sentinel Min
+	Unit  string
+	Doc   string
 }
 
 // ColType is the storage type of an output column.

@@ -42,9 +42,9 @@ func init() {
 				Doc:  "pruning pattern: unstructured, structured (channels, heads) or n_m (2:4 on sparse tensor cores)"},
 			{Name: "baseline_precision", Kind: KindEnum, Default: "fp32", Enum: precisionNames(),
 				Doc: "precision of the uncompressed weights (fp32 in the seed's Profile B)"},
-			{Name: "size_limit_gb", Kind: KindFloat, Default: "0", Min: 0, Unit: "GB", Doc: "guardrail: largest compressed size; 0 sets none"},
+			{Name: "size_limit_gb", Kind: KindFloat, Default: "0", Min: 0, Max: MaxGB, Unit: "GB", Doc: "guardrail: largest compressed size; 0 sets none"},
 			{Name: "max_accuracy_drop", Kind: KindFloat, Default: "1", Min: 0, Max: 1, Doc: "guardrail: largest |accuracy delta| as a fraction (1 sets none in practice)"},
-			{Name: "min_speedup", Kind: KindFloat, Default: "0", Min: 0, Doc: "guardrail: smallest inference speedup; 0 sets none"},
+			{Name: "min_speedup", Kind: KindFloat, Default: "0", Min: 0, Max: MaxMultiplier, Doc: "guardrail: smallest inference speedup; 0 sets none"},
 			{Name: "require_hardware_support", Kind: KindBool, Default: "false", Doc: "guardrail: the device must run the compressed format natively"},
 		},
 		Columns: []Column{

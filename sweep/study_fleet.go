@@ -16,6 +16,11 @@ func init() {
 	fl := func(name, def string, min float64, doc string) Param {
 		return Param{Name: name, Kind: KindFloat, Default: def, Min: min, Doc: doc}
 	}
+	flMax := func(name, def string, min, max float64, doc string) Param {
+		p := fl(name, def, min, doc)
+		p.Max = max
+		return p
+	}
 	in := func(name, def string, min float64, doc string) Param {
 		return Param{Name: name, Kind: KindInt, Default: def, Min: min, Doc: doc}
 	}
@@ -63,25 +68,25 @@ func init() {
 			{Name: "lora", Kind: KindBool, Default: "false", Doc: "LoRA fine-tuning (rank 16 adapters on Q, K, V, O; calibrated: frozen base weights have no weight gradients, optimizer and gradient traffic cover the adapters only)"},
 			{Name: "overlap", Kind: KindBool, Default: "false", Doc: "overlap the DP collectives with compute (calibrated: the gradients' reduction behind the last backward, under ZeRO-2 each other microbatch's beside the next microbatch's compute; a ZeRO-1/2 weight all-gather behind the first forward; ZeRO-3's per-layer gathers one layer ahead and reduce-scatters behind the compute, exposed without it, as PyTorch FSDP always overlaps)"},
 			{Name: "overlap_efficiency", Kind: KindFloat, Default: "0.85", Min: 0, Max: 1, Doc: "share of the DP all-reduce hidden when overlapped (seed; the calibrated step hides what the backward's length covers)"},
-			fl("congestion", "1", 1, "multiplier on collective times (≥ 1; calibrated: link bandwidth ÷ c and per-step latency × c, NCCL launch latency unchanged)"),
-			fl("straggler", "1", 1, "multiplier on the step for the slowest rank (≥ 1)"),
+			flMax("congestion", "1", 1, MaxMultiplier, "multiplier on collective times (≥ 1; calibrated: link bandwidth ÷ c and per-step latency × c, NCCL launch latency unchanged)"),
+			flMax("straggler", "1", 1, MaxMultiplier, "multiplier on the step for the slowest rank (≥ 1)"),
 			moeImbalanceParam,
 			{Name: "region", Kind: KindRegion, Default: "US_Avg", Doc: "grid region (mlsysim zoo regions): carbon intensity, PUE, water"},
-			fl("pue_override", "0", 0, "power usage effectiveness; 0 uses the region's"),
-			{Name: "carbon_intensity_g_per_kwh", Kind: KindFloat, Default: "-1", Min: -1, Unit: "gCO2e/kWh", Doc: "grid carbon intensity; -1 uses the region's"},
-			{Name: "wue_l_per_kwh", Kind: KindFloat, Default: "-1", Min: -1, Unit: "L/kWh", Doc: "water usage effectiveness; -1 uses the region's"},
-			{Name: "power_per_accelerator_w", Kind: KindFloat, Default: "0", Min: 0, Unit: "W", Doc: "average IT power per accelerator; 0 uses TDP · (0.3 + 0.7 · utilisation)"},
-			{Name: "rental_usd_per_accelerator_hour", Kind: KindFloat, Default: "0", Min: 0, Unit: "USD/h", Doc: "rental price per accelerator-hour (covers hardware, power and facility); 0 prices the fleet by capex and opex"},
-			{Name: "energy_utilization", Kind: KindFloat, Default: "-1", Min: -1, Max: 1,
+			{Name: "pue_override", Kind: KindFloat, Default: "0", Min: 0, Gap: true, Least: 1, Max: MaxPUE, Doc: "power usage effectiveness, facility over IT energy (≥ 1); 0 uses the region's"},
+			{Name: "carbon_intensity_g_per_kwh", Kind: KindFloat, Default: "-1", Min: -1, Gap: true, Least: 0, Max: MaxCarbonGPerKWh, Unit: "gCO2e/kWh", Doc: "grid carbon intensity; -1 uses the region's"},
+			{Name: "wue_l_per_kwh", Kind: KindFloat, Default: "-1", Min: -1, Gap: true, Least: 0, Max: MaxLitresPerKWh, Unit: "L/kWh", Doc: "water usage effectiveness; -1 uses the region's"},
+			{Name: "power_per_accelerator_w", Kind: KindFloat, Default: "0", Min: 0, Max: MaxWatts, Unit: "W", Doc: "average IT power per accelerator; 0 uses TDP · (0.3 + 0.7 · utilisation)"},
+			{Name: "rental_usd_per_accelerator_hour", Kind: KindFloat, Default: "0", Min: 0, Max: MaxUSDPerHour, Unit: "USD/h", Doc: "rental price per accelerator-hour (covers hardware, power and facility); 0 prices the fleet by capex and opex"},
+			{Name: "energy_utilization", Kind: KindFloat, Default: "-1", Min: -1, Gap: true, Least: 0, Max: 1,
 				Doc: "utilisation that sets power between 30 % and 100 % of TDP; -1 uses the fleet's hfu (mfu without recomputation; the seed's placement optimizer passes the plan's efficiency)"},
 			{Name: "duration_days", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Max: MaxDays, Unit: "d", Doc: "days the fleet runs (energy, carbon, cost)"},
-			{Name: "electricity_usd_per_kwh", Kind: KindFloat, Default: "0.12", Min: 0, Unit: "USD/kWh", Doc: "electricity price (seed: cloud baseline 0.12)"},
-			{Name: "unit_cost_usd", Kind: KindFloat, Default: "0", Min: 0, Unit: "USD", Doc: "price per accelerator; 0 uses the catalog's (0 when it states none)"},
-			{Name: "amortization_years", Kind: KindFloat, Default: "3", Min: 0, MinOpen: true, Max: MaxDays / 365.25, Unit: "y", Doc: "CapEx amortisation period"},
-			fl("infrastructure_multiplier", "1", 0, "CapEx multiplier for servers, network and facility"),
-			{Name: "carbon_tax_usd_per_t", Kind: KindFloat, Default: "0", Min: 0, Unit: "USD/tCO2e", Doc: "carbon price added to the objective"},
-			{Name: "budget_usd", Kind: KindFloat, Default: "0", Min: 0, Unit: "USD", Doc: "largest TCO for duration_days (wall 17); 0 sets none"},
-			{Name: "carbon_budget_kg", Kind: KindFloat, Default: "0", Min: 0, Unit: "kg", Doc: "largest operational carbon for duration_days (wall 18); 0 sets none"},
+			{Name: "electricity_usd_per_kwh", Kind: KindFloat, Default: "0.12", Min: 0, Max: MaxUSDPerKWh, Unit: "USD/kWh", Doc: "electricity price (seed: cloud baseline 0.12)"},
+			{Name: "unit_cost_usd", Kind: KindFloat, Default: "0", Min: 0, Max: MaxUSD, Unit: "USD", Doc: "price per accelerator; 0 uses the catalog's (0 when it states none)"},
+			{Name: "amortization_years", Kind: KindFloat, Default: "3", Min: MinYears, Max: MaxDays / 365.25, Unit: "y", Doc: "CapEx amortisation period"},
+			flMax("infrastructure_multiplier", "1", 0, MaxMultiplier, "CapEx multiplier for servers, network and facility"),
+			{Name: "carbon_tax_usd_per_t", Kind: KindFloat, Default: "0", Min: 0, Max: MaxCarbonUSDPerT, Unit: "USD/tCO2e", Doc: "carbon price added to the objective"},
+			{Name: "budget_usd", Kind: KindFloat, Default: "0", Min: 0, Max: MaxUSD, Unit: "USD", Doc: "largest TCO for duration_days (wall 17); 0 sets none"},
+			{Name: "carbon_budget_kg", Kind: KindFloat, Default: "0", Min: 0, Max: MaxKG, Unit: "kg", Doc: "largest operational carbon for duration_days (wall 18); 0 sets none"},
 			{Name: "node_failures_per_1000_node_days", Kind: KindFloat, Default: "6.5", Min: 0, Max: 1e6, Unit: "1/(1000 node-days)",
 				Doc: "calibrated: failures a node causes the job per 1,000 node-days (Kokolis et al. 2024, Meta's RSC-1 of 8-GPU A100 nodes: 6.5); 0: the job never fails (docs/PHYSICS.md §18.1)"},
 			{Name: "restart_min", Kind: KindFloat, Default: "5", Min: 0, Max: 1440 * MaxDays, Unit: "min",

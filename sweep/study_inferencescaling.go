@@ -16,7 +16,7 @@ func init() {
 			modelParam, hardwareParam, precisionParam, effParam,
 			{Name: "reasoning_steps", Kind: KindInt, Default: "8", Min: 0, Doc: "reasoning steps K, 50 decoded tokens each"},
 			{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Unit: "tokens", Doc: "context length of the query (the seed's context_length)"},
-			{Name: "latency_budget_ms", Kind: KindFloat, Default: "0", Min: 0, Unit: "ms", Doc: "time a query may take; 0 sets no budget"},
+			{Name: "latency_budget_ms", Kind: KindFloat, Default: "0", Min: 0, Max: MaxMS, Unit: "ms", Doc: "time a query may take; 0 sets no budget"},
 		},
 		Columns: []Column{
 			{Name: "total_time_ms", Unit: "ms", Doc: "TTFT + reasoning_steps × time per step"},

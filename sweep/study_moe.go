@@ -20,7 +20,7 @@ func init() {
 		Params: []Param{
 			modelParam, precisionParam, batchParam, seqParam,
 			{Name: "ep", Kind: KindInt, Default: "1", Min: 1, Doc: "expert-parallel degree: devices the experts are spread over; calibrated: it divides the experts (else infeasible, ep_does_not_divide_experts)"},
-			{Name: "moe_imbalance", Kind: KindFloat, Default: "1", Min: 1, Doc: "routing imbalance γ ≥ 1: the busiest expert gets γ times its share"},
+			{Name: "moe_imbalance", Kind: KindFloat, Default: "1", Min: 1, Max: MaxMultiplier, Doc: "routing imbalance γ ≥ 1: the busiest expert gets γ times its share"},
 			{Name: "cluster", Kind: KindCluster, Default: "Research_256",
 				Doc: "catalog cluster whose fabric carries the all-to-all (bandwidth / oversubscription, latency) and whose accelerators bound ep"},
 		},

@@ -12,7 +12,7 @@ func init() {
 		Objective: Objective{Column: "avg_wait_days", Minimize: true},
 		Params: []Param{
 			{Name: "cluster", Kind: KindCluster, Doc: "catalog cluster key (mlsysim zoo clusters) the jobs share"},
-			{Name: "arrival_rate_jobs_per_day", Kind: KindFloat, Min: 0, Unit: "1/d", Doc: "jobs submitted per day λ (Poisson)"},
+			{Name: "arrival_rate_jobs_per_day", Kind: KindFloat, Min: 0, Max: MaxJobsPerDay, Unit: "1/d", Doc: "jobs submitted per day λ (Poisson)"},
 			{Name: "avg_job_duration_days", Kind: KindFloat, Min: 0, MinOpen: true, Max: MaxDays, Unit: "d", Doc: "days each job holds the cluster D (deterministic)"},
 		},
 		Columns: []Column{

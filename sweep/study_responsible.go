@@ -11,7 +11,7 @@ func init() {
 		Objective: Objective{Column: "effective_training_days", Minimize: true},
 		Params: []Param{
 			{Name: "base_training_days", Kind: KindFloat, Default: "1", Min: 0, Max: MaxDays, Unit: "d", Doc: "training time without privacy"},
-			{Name: "epsilon", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Doc: "differential-privacy budget ε (smaller is more private; floored at 0.01)"},
+			{Name: "epsilon", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Max: MaxDPEpsilon, Doc: "differential-privacy budget ε (smaller is more private; floored at 0.01)"},
 			{Name: "delta", Kind: KindFloat, Default: "1e-5", Min: 0, Max: 1,
 				Doc: "differential-privacy δ, recorded beside ε; the seed's model reports it back and no equation uses it"},
 			{Name: "min_subgroup_prevalence", Kind: KindFloat, Default: "0.01", Min: 0, MinOpen: true, Max: 1,

@@ -15,10 +15,10 @@ func init() {
 		Doc:       "Chinchilla compute-optimal training: parameters and tokens for a FLOP budget, or tokens for a given size (physics.md §7.8)",
 		Objective: Objective{Column: "tokens"},
 		Params: []Param{
-			{Name: "compute_budget_flop", Kind: KindFloat, Default: "0", Min: 0, Unit: "FLOP", Doc: "training budget C in FLOP (added to compute_budget_gpu_days)"},
-			{Name: "compute_budget_gpu_days", Kind: KindFloat, Default: "0", Min: 0, Unit: "d",
+			{Name: "compute_budget_flop", Kind: KindFloat, Default: "0", Min: 0, Max: MaxFLOP, Unit: "FLOP", Doc: "training budget C in FLOP (added to compute_budget_gpu_days)"},
+			{Name: "compute_budget_gpu_days", Kind: KindFloat, Default: "0", Min: 0, Max: MaxAcceleratorDays, Unit: "d",
 				Doc: "training budget in GPU-days of the reference GPU (989 TFLOP/s at 40 % MFU), added to compute_budget_flop"},
-			{Name: "target_params", Kind: KindFloat, Default: "0", Min: 0,
+			{Name: "target_params", Kind: KindFloat, Default: "0", Min: 0, Max: MaxParams,
 				Doc: "parameters of a given model: tokens = C / (6·P); 0 chooses the compute-optimal size"},
 		},
 		Columns: []Column{

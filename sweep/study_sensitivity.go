@@ -19,7 +19,7 @@ func init() {
 		Params: []Param{
 			modelParam, hardwareParam, precisionParam, effParam,
 			{Name: "batch_size", Kind: KindInt, Default: "1", Min: 1, Doc: "samples per inference step (the seed evaluates batch 1)"},
-			{Name: "perturbation_pct", Kind: KindFloat, Default: "10", Min: 0, MinOpen: true, Unit: "%", Doc: "growth of each parameter, in percent"},
+			{Name: "perturbation_pct", Kind: KindFloat, Default: "10", Min: MinPercent, Max: MaxPercent, Unit: "%", Doc: "growth of each parameter, in percent"},
 		},
 		Columns: []Column{
 			{Name: "baseline_latency_ms", Unit: "ms", Doc: "single-node inference latency (the node study's latency_ms)"},

@@ -18,7 +18,7 @@ func init() {
 				Doc: "chunked prefill: tokens per chunk (0 = one chunk)"},
 			Param{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens",
 				Doc: "prompt tokens already in a prefix cache (must be < seq_len)"},
-			Param{Name: "qps", Kind: KindFloat, Default: "0", Min: 0, Max: MaxQPS, Unit: "1/s",
+			Param{Name: "qps", Kind: KindFloat, Default: "0", Min: 0, Gap: true, Least: MinQPS, Max: MaxQPS, Unit: "1/s",
 				Doc: "Poisson request rate at the replica (0 = none: the fixed batch alone); above 0 the load_* columns, feasibility, memory_utilization and per-token cost are the replica's steady state under it, with prompts of seq_len tokens (the context window must hold seq_len + output_tokens) and batch_size the engine's largest batch; with prefill_chunk_tokens the calibrated engine batches prompt chunks with the decode step (docs/PHYSICS.md §34.1)"},
 			Param{Name: "output_tokens", Kind: KindInt, Default: "256", Min: 1, Max: MaxTokens, Unit: "tokens",
 				Doc: "generated tokens per request under qps (the first from the prefill; read only when qps > 0)"},

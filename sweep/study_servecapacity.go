@@ -20,8 +20,8 @@ func init() {
 		Objective: Objective{Column: "usd_per_million_tokens", Minimize: true}, // per token at the load: fewest replicas is always the lowest qps
 		Params: withServing(
 			modelParam, hardwareParam, precisionParam, servingEffParam,
-			Param{Name: "qps", Kind: KindFloat, Min: 0, MinOpen: true, Unit: "1/s", Doc: "offered load, requests per second"},
-			Param{Name: "target_p99_ms", Kind: KindFloat, Min: 0, MinOpen: true, Unit: "ms", Doc: "p99 request latency to meet"},
+			Param{Name: "qps", Kind: KindFloat, Min: MinQPS, Max: MaxQPS, Unit: "1/s", Doc: "offered load, requests per second"},
+			Param{Name: "target_p99_ms", Kind: KindFloat, Min: MinMS, Max: MaxMS, Unit: "ms", Doc: "p99 request latency to meet"},
 			Param{Name: "seq_len", Kind: KindInt, Default: "2048", Min: 1, Max: MaxTokens, Unit: "tokens",
 				Doc: "tokens of context per request (memory holds input_tokens + output_tokens when that is longer); with mean_request_tokens > 0 the cap on request length"},
 			Param{Name: "output_tokens", Kind: KindInt, Default: "128", Min: 1, Max: MaxTokens, Unit: "tokens", Doc: "tokens generated per request"},
@@ -29,7 +29,7 @@ func init() {
 				Doc: "prompt tokens per request; > 0 charges each prompt's prefill in a replica's QPS (the batcher then serves requests of input_tokens + output_tokens); 0 is the seed's decode-only replica"},
 			Param{Name: "max_batch_size", Kind: KindInt, Default: "32", Min: 1, Max: maxBatch, Doc: "batcher cap on requests in flight per replica"},
 			Param{Name: "max_replicas", Kind: KindInt, Default: "1024", Min: 1, Max: maxBatch, Doc: "largest replica count tried"},
-			Param{Name: "service_time_cv", Kind: KindFloat, Default: "1", Min: 0, Doc: "coefficient of variation of the service time (1 = exponential; Kingman scales the wait by (cv² + 1)/2)"},
+			Param{Name: "service_time_cv", Kind: KindFloat, Default: "1", Min: 0, Max: MaxMultiplier, Doc: "coefficient of variation of the service time (1 = exponential; Kingman scales the wait by (cv² + 1)/2)"},
 			Param{Name: "mean_request_tokens", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens",
 				Doc: "0: requests are seq_len long (Profile B); > 0: exponential lengths of this mean capped at seq_len size the batch, and latency is taken at the mean (Profile C; must be ≤ seq_len)"},
 		),

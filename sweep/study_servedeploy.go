@@ -24,7 +24,7 @@ func init() {
 			Param{Name: "output_tokens", Kind: KindInt, Default: "256", Min: 1, Max: MaxTokens, Unit: "tokens", Doc: "generated tokens per request (OSL)"},
 			Param{Name: "prefill_chunk_tokens", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens", Doc: "chunked prefill: tokens per chunk (0 = one chunk)"},
 			Param{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens", Doc: "prompt tokens served from a prefix cache (must be < input_tokens)"},
-			Param{Name: "qps", Kind: KindFloat, Default: "10", Min: 0, MinOpen: true, Max: 1e7, Unit: "1/s", Doc: "requests per second to serve"},
+			Param{Name: "qps", Kind: KindFloat, Default: "10", Min: MinQPS, Max: MaxQPS, Unit: "1/s", Doc: "requests per second to serve"},
 			Param{Name: "target_ttft_ms", Kind: KindFloat, Default: "1000", Min: 0, MinOpen: true, Max: 1e7, Unit: "ms", Doc: "time-to-first-token target (mean)"},
 			Param{Name: "target_itl_ms", Kind: KindFloat, Default: "50", Min: 0, MinOpen: true, Max: 1e7, Unit: "ms", Doc: "inter-token latency target (mean)"},
 			Param{Name: "mode", Kind: KindEnum, Default: "aggregated", Enum: deployModes,

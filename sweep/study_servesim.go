@@ -24,7 +24,7 @@ func init() {
 			Param{Name: "prefill_chunk_tokens", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens",
 				Doc: "chunked prefill: the calibrated colocated engine batches up to this many prompt tokens with each decode step (0 = whole prompts in iterations of their own)"},
 			Param{Name: "cached_prefix_len", Kind: KindInt, Default: "0", Min: 0, Max: MaxTokens, Unit: "tokens", Doc: "prompt tokens already in a prefix cache (must be < seq_len; the same for every request)"},
-			Param{Name: "qps", Kind: KindFloat, Default: "0", Min: 0, Max: MaxQPS, Unit: "1/s",
+			Param{Name: "qps", Kind: KindFloat, Default: "0", Min: 0, Gap: true, Least: MinQPS, Max: MaxQPS, Unit: "1/s",
 				Doc: "Poisson request rate the percentiles are sampled at (0 = at the goodput, when a target is set; with neither the point is infeasible, no_rate)"},
 			Param{Name: "requests", Kind: KindInt, Default: "2000", Min: 1, Max: MaxSimRequests, Doc: "requests per simulated run (the server starts empty; every request is measured)"},
 			Param{Name: "seed", Kind: KindInt, Default: "1", Min: 0, Max: 1 << 32, Doc: "seed of the arrival stream (PCG): the same seed gives the same arrivals and results"},

@@ -20,9 +20,9 @@ func init() {
 		Doc:  "serving with a request queue: batch service time, p50/p99 latency at a QPS (physics.md §6.7, §6.5)",
 		Params: withServing(
 			modelParam, hardwareParam, precisionParam, servingEffParam, batchParam, seqParam,
-			Param{Name: "qps", Kind: KindFloat, Default: "10", Min: 0, MinOpen: true, Unit: "1/s", Doc: "request arrival rate"},
+			Param{Name: "qps", Kind: KindFloat, Default: "10", Min: MinQPS, Max: MaxQPS, Unit: "1/s", Doc: "request arrival rate"},
 			Param{Name: "replicas", Kind: KindInt, Default: "1", Min: 1, Max: kernel.DefaultMaxReplicas * 1024, Doc: "servers (each a tp · pp replica) taking batches from the queue"},
-			Param{Name: "service_time_cv", Kind: KindFloat, Default: "1", Min: 0, Doc: "coefficient of variation of the service time (1 = exponential)"},
+			Param{Name: "service_time_cv", Kind: KindFloat, Default: "1", Min: 0, Max: MaxMultiplier, Doc: "coefficient of variation of the service time (1 = exponential)"},
 		),
 		Columns: append([]Column{
 			{Name: "ttft_ms", Unit: "ms", Doc: "prefill of the batch"},

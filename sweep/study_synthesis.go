@@ -18,7 +18,7 @@ func init() {
 		Objective: Objective{Column: "wall_22_synthesis_slack"},
 		Params: []Param{
 			modelParam, hardwareParam,
-			{Name: "target_latency_ms", Kind: KindFloat, Min: 0, MinOpen: true, Unit: "ms", Doc: "latency of one batch-1 inference to reach"},
+			{Name: "target_latency_ms", Kind: KindFloat, Min: MinMS, Max: MaxMS, Unit: "ms", Doc: "latency of one batch-1 inference to reach"},
 			precisionParam, effParam,
 		},
 		Columns: []Column{

@@ -74,7 +74,7 @@ Examples:
 			&cli.StringFlag{Name: "workload", Aliases: []string{"w"}, Value: "Llama3_8B", Usage: "model: catalog key, model YAML or config.json"},
 			&cli.IntFlag{Name: "batch-size", Aliases: []string{"b"}, Value: 1, Usage: "samples (or sequences) per step, ≥ 1"},
 			&cli.StringFlag{Name: "precision", Aliases: []string{"p"}, Value: "int4", Usage: "precision on the local devices: fp32, tf32, fp16, bf16, fp8, int8, int4, fp4"},
-			&cli.FloatFlag{Name: "efficiency", Aliases: []string{"e"}, Value: 0.45, Usage: "achieved fraction of peak FLOP/s, in (0, 1]"},
+			&cli.FloatFlag{Name: "efficiency", Aliases: []string{"e"}, Value: 0.45, Usage: "achieved fraction of peak FLOP/s, in [1e-06, 1]"},
 			// --seq-len shapes only a training step or a KV cache, neither of which audit's
 			// node-study inference has: refused (as eval refuses it without --training), and
 			// hidden from the help rather than offered.

@@ -18,7 +18,7 @@ func commonFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "batch-size", Aliases: []string{"b"}, Value: 1, Usage: "samples (or sequences) per step, ≥ 1"},
 		&cli.StringFlag{Name: "precision", Aliases: []string{"p"}, Value: "fp16", Usage: "fp32, tf32, fp16, bf16, fp8, int8, int4, fp4"},
-		&cli.FloatFlag{Name: "efficiency", Aliases: []string{"e"}, Value: 0.5, Usage: "achieved fraction of peak FLOP/s, in (0, 1]"},
+		&cli.FloatFlag{Name: "efficiency", Aliases: []string{"e"}, Value: 0.5, Usage: "achieved fraction of peak FLOP/s, in [1e-06, 1]"},
 		&cli.IntFlag{Name: "seq-len", Aliases: []string{"s"}, Value: 2048, Usage: "training (a transformer's step): sequence length in tokens; inference here counts no KV cache (mlsysim serve does)"},
 		&cli.BoolFlag{Name: "strict", Usage: "exit 2 when the scenario cannot run (e.g. out of memory)"},
 	}

@@ -87,7 +87,7 @@ func TestMeaninglessFloatFlags(t *testing.T) {
 		{[]string{"optimize", "placement", planFixture("placement-research256.yaml"), "--carbon-tax", "-5"}, []string{"--carbon-tax", "≥ 0"}},
 		{[]string{"eval", "Llama3_8B", "H100", "--efficiency", "nan"}, []string{"--efficiency", "not a number"}},
 		{[]string{"eval", "Llama3_8B", "H100", "--efficiency", "inf"}, []string{"--efficiency", "not a number"}},
-		{[]string{"eval", "Llama3_8B", "H100", "--efficiency", "0"}, []string{"--efficiency", "(0, 1]"}},
+		{[]string{"eval", "Llama3_8B", "H100", "--efficiency", "0"}, []string{"--efficiency", "[1e-06, 1]"}},
 		{[]string{"serve", "Llama3_8B", "H100", "-b", "64", "--qps", "inf"}, []string{"--qps", "not a number"}},
 		{[]string{"serve", "Llama3_8B", "H100", "-b", "64", "--qps", "0"}, []string{"--qps", "> 0"}},
 		{[]string{"serve", "Llama3_8B", "H100", "-b", "64", "--ttft-ms", "nan"}, []string{"--ttft-ms", "> 0"}},

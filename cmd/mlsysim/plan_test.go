@@ -367,7 +367,7 @@ func TestBadPlans(t *testing.T) {
 		"bad_intra_node_bw.yaml":           {8, []string{"hardware.intra_node_bw", `"GB"`, "not a bandwidth unit"}},
 		"bad_intra_node_negative.yaml":     {9, []string{"intra_node_bw", "-450"}},
 		"bad_precision.yaml":               {7, []string{`"fp6"`, "fp32, tf32, fp16, bf16, fp8, int8, int4"}},
-		"bad_efficiency_zero.yaml":         {7, []string{"efficiency = 0", "(0, 1]"}},
+		"bad_efficiency_zero.yaml":         {7, []string{"efficiency = 0", "[1e-06, 1]"}},
 		"bad_efficiency_high.yaml":         {8, []string{"efficiency = 1.5", "≤ 1"}},
 		"bad_batch_zero.yaml":              {6, []string{"batch_size = 0", "≥ 1"}},
 		"bad_dp_mismatch.yaml":             {8, []string{`dp "4"`, "64 accelerators", "dp 8"}},

@@ -95,6 +95,7 @@ type jsonSchema struct {
 	Minimum              *float64      `json:"minimum,omitempty"`
 	ExclusiveMinimum     *float64      `json:"exclusiveMinimum,omitempty"`
 	Maximum              *float64      `json:"maximum,omitempty"`
+	ExclusiveMaximum     *float64      `json:"exclusiveMaximum,omitempty"`
 	Default              any           `json:"default,omitempty"`
 	Deprecated           bool          `json:"deprecated,omitempty"`
 	Required             []string      `json:"required,omitempty"`
@@ -248,6 +249,9 @@ func paramScalar(cat *catalog.Catalog, p *sweep.Param) *jsonSchema {
 		}
 		if p.Max != 0 {
 			s.Maximum = ptr(p.Max)
+		}
+		if p.Gap { // Min is a sentinel: nothing strictly between it and Least
+			s.Not = &jsonSchema{ExclusiveMinimum: ptr(p.Min), ExclusiveMaximum: ptr(p.Least)}
 		}
 		if f, err := strconv.ParseFloat(p.Default, 64); err == nil {
 			s.Default = f
