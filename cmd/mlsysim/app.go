@@ -34,7 +34,9 @@ removes its temporary files (finish it with --resume).
 
 Output: -o/--output picks the rendering (text, json, markdown, csv or html where a
 command supports it); stdout carries only that payload, warnings and errors go to stderr.
-In json mode an error is {"status":"error","title":…,"reason":…} on stdout.`
+In json mode every error — a usage or parse error too, wherever -o json stands — is one
+object {"status":"error","title":…,"reason":…,"exit_code":N} on stdout, or on stderr when
+stdout already holds the result (--strict's exit 2, an assertion's exit 3).`
 
 // app holds what every command shares: the writers, the chosen output format and
 // the catalog (embedded data plus --catalog files).
@@ -191,11 +193,19 @@ func report(err error, format string, stdout, stderr io.Writer) int {
 	if isIOError(err) && ce.code != exitIO {
 		ce = &cliError{code: exitIO, title: "I/O error", err: ce.err, payloadShown: ce.payloadShown}
 	}
-	if format == "json" && !ce.payloadShown {
-		b, _ := marshalNoEscape(orderedObject{{"status", "error"}, {"title", ce.title}, {"reason", ce.err.Error()}})
-		if _, werr := fmt.Fprintln(stdout, string(b)); werr == nil {
-			return ce.code
+	if format == "json" {
+		// One object with the same keys for every error. It goes to stdout unless the
+		// command already printed its result there (--strict's exit 2, an assertion's
+		// exit 3), so stdout stays one JSON document; then, or when stdout cannot be
+		// written, it goes to stderr.
+		b, _ := marshalNoEscape(orderedObject{{"status", "error"}, {"title", ce.title}, {"reason", ce.err.Error()}, {"exit_code", ce.code}})
+		if !ce.payloadShown {
+			if _, werr := fmt.Fprintln(stdout, string(b)); werr == nil {
+				return ce.code
+			}
 		}
+		fmt.Fprintln(stderr, string(b))
+		return ce.code
 	}
 	fmt.Fprintf(stderr, "mlsysim: %s: %v\n", strings.ToLower(ce.title), ce.err)
 	return ce.code

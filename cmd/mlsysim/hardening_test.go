@@ -251,7 +251,8 @@ func TestWriteErrorsExitNonZero(t *testing.T) {
 			t.Parallel()
 			var errb strings.Builder
 			code := run(t.Context(), append([]string{"mlsysim"}, args...), fullWriter{}, &errb)
-			if code != exitIO || !strings.Contains(errb.String(), "i/o error") || !strings.Contains(errb.String(), "no space left on device") {
+			// In json mode the error is the JSON object ("title":"I/O error") on stderr.
+			if code != exitIO || !strings.Contains(strings.ToLower(errb.String()), "i/o error") || !strings.Contains(errb.String(), "no space left on device") {
 				t.Errorf("exit %d, want %d with the cause on stderr; stderr:\n%s", code, exitIO, errb.String())
 			}
 		})

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -60,9 +61,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	code := report(err, app.format(), out, stderr)
+	code := report(err, errorFormat(app, args), out, stderr)
 	out.Flush()
 	return code
+}
+
+// errorFormat is the rendering of an error: the -o the command line gives, also when the
+// error stopped the parse before it reached -o — "serve M H --bogus -o json" and
+// "mlsysim --bogus -o json zoo" printed their usage errors as text.
+func errorFormat(a *app, args []string) string {
+	if f := a.format(); f != "text" || a.IsSet("output") {
+		return f
+	}
+	f := "text"
+	for i := 1; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			break
+		}
+		name, val, eq := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		if !strings.HasPrefix(arg, "-") || (name != "o" && name != "output") {
+			continue
+		}
+		if !eq {
+			if i+1 >= len(args) {
+				break
+			}
+			i++
+			val = args[i]
+		}
+		f = strings.ToLower(val) // the last -o, as a second one is refused anyway
+	}
+	return f
 }
 
 // checkedWriter remembers the first failed write (and refuses the rest), so no

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -60,5 +62,88 @@ func TestPlanOpsBetweenSentinelAndRange(t *testing.T) {
 		if r.code != exitBadInput || !strings.Contains(r.stderr, tc.want) || !strings.Contains(r.stderr, "p.yaml:") {
 			t.Errorf("%s: %v; want exit 1 with %q at its line", tc.to, r, tc.want)
 		}
+	}
+}
+
+// errorObject checks that s is exactly one JSON error object with the stable keys, and
+// returns it.
+func errorObject(t *testing.T, what, s string, code int) map[string]any {
+	t.Helper()
+	var obj map[string]any
+	dec := json.NewDecoder(strings.NewReader(s))
+	if err := dec.Decode(&obj); err != nil || dec.More() {
+		t.Errorf("%s: not one JSON object (%v): %q", what, err, s)
+		return nil
+	}
+	var keys []string
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if !slices.Equal(keys, []string{"exit_code", "reason", "status", "title"}) || obj["status"] != "error" || obj["exit_code"] != float64(code) {
+		t.Errorf("%s: %v; want status error, title, reason and exit_code %d", what, obj, code)
+	}
+	return obj
+}
+
+// With -o json every error is one JSON object, also a usage or parse error that stopped
+// the parse before it reached -o (it printed text), and text mode is unchanged.
+func TestJSONErrorsWhereverOutputStands(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bogus", "-o", "json", "zoo"}, "flag --bogus is not defined"},
+		{[]string{"serve", "Llama3_8B", "H100", "--bogus", "-o", "json"}, "flag --bogus is not defined"},
+		{[]string{"serve", "Llama3_8B", "H100", "--batch", "4", "--output=json"}, "did you mean --batch-size"},
+		{[]string{"serve", "Llama3_8B", "H100", "-b", "x", "-o=json"}, `invalid value "x" for flag -b`},
+		{[]string{"serve", "Llama3_8B", "H100", "-b", "2", "-b", "3", "--output", "JSON"}, "-b is given twice"},
+		{[]string{"serve", "Llama3_8B", "H100", "--qps", "1_0", "-o", "json"}, "not a decimal number"},
+		{[]string{"sweep", "roofline", "--part-points", "0x10", "-o", "json"}, `invalid value "0x10" for flag -part-points`},
+		{[]string{"serve", "Llama3_8B", "H100", "-b", "64", "--qps", "1e-310", "-o", "json"}, "--qps: qps = 1e-310 is out of range"},
+	} {
+		r := mlsysim(t, tc.args...)
+		what := strings.Join(tc.args, " ")
+		if r.code != exitBadInput || r.stderr != "" {
+			t.Errorf("%s: %v; want exit 1, the error on stdout", what, r)
+			continue
+		}
+		if obj := errorObject(t, what, r.stdout, exitBadInput); obj != nil && !strings.Contains(obj["reason"].(string), tc.want) {
+			t.Errorf("%s: reason %q lacks %q", what, obj["reason"], tc.want)
+		}
+		// The same line without -o: the text error, on stderr.
+		var text []string
+		for i := 0; i < len(tc.args); i++ {
+			switch a := tc.args[i]; {
+			case a == "-o" || a == "--output":
+				i++
+			case strings.HasPrefix(a, "-o=") || strings.HasPrefix(a, "--output="):
+			default:
+				text = append(text, a)
+			}
+		}
+		r = mlsysim(t, text...)
+		if r.code != exitBadInput || r.stdout != "" || !strings.HasPrefix(r.stderr, "mlsysim: bad input: ") || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: %v; want the text error on stderr", text, r)
+		}
+	}
+}
+
+// Where the command printed its result before failing (--strict's exit 2), stdout keeps
+// that one document and the error is the same JSON object on stderr; it was a text line.
+func TestJSONErrorAfterTheResult(t *testing.T) {
+	r := mlsysim(t, "serve", "Llama3_70B", "T4", "--strict", "-o", "json")
+	if r.code != exitPhysics {
+		t.Fatalf("%v; want exit 2", r)
+	}
+	if obj := oneObject(t, r.stdout); obj["infeasible_reason"] != "out_of_memory" {
+		t.Errorf("stdout: %v; want the result", obj)
+	}
+	if obj := errorObject(t, "stderr", r.stderr, exitPhysics); obj != nil && !strings.Contains(obj["reason"].(string), "out of memory") {
+		t.Errorf("stderr: %v", obj)
+	}
+	r = mlsysim(t, "serve", "Llama3_70B", "T4", "--strict")
+	if r.code != exitPhysics || !strings.HasPrefix(r.stderr, "mlsysim: physics violation: out of memory") {
+		t.Errorf("text mode: %v", r)
 	}
 }
