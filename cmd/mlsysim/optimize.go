@@ -76,7 +76,7 @@ The answer gives both, and the fill wait (batch_fill_wait_ms, mean_latency_ms an
 seed's p99_latency in json). No batch meeting the SLA exits 2 with the closest miss (the
 batch with the lowest bounded latency, json closest_miss).`,
 				Flags: []cli.Flag{
-					&cli.FloatFlag{Name: "sla-ms", Usage: "target in ms for a request's mean latency, arrival to last token (calibrated), or the seed's p99 of a full batch's wait + service (--profile seed) (required)", HideDefault: true},
+					&cli.FloatFlag{Name: "sla-ms", Usage: "target in ms for a request's mean latency, arrival to last token (calibrated), or the seed's p99 of a full batch's wait + service (--profile seed) (required, at most 10000000)", HideDefault: true},
 					&cli.FloatFlag{Name: "qps", Usage: "request arrival rate, requests/s (required)", HideDefault: true},
 					&cli.IntFlag{Name: "max-batch", Value: 256, Usage: "largest batch searched (the seed's max_search_batch), at most 65536", Validator: within(1, maxSearchBatch)},
 					keep,
@@ -340,6 +340,8 @@ func (a *app) optimizeBatching(ctx context.Context, c *cli.Command) error {
 	switch {
 	case !c.IsSet("sla-ms") || !(sla > 0) || math.IsInf(sla, 0): // !(> 0) refuses NaN too
 		return badInputf("--sla-ms", "required: the target in ms for a request's mean latency (calibrated) or a full batch's p99 wait + service (the seed's p99 latency), a finite number > 0, got %v", sla)
+	case sla > sweep.MaxMS: // as every latency target (sweep/limits.go); 1e308 was searched
+		return badInputf("--sla-ms", "%v ms is out of range: want ≤ %.0f ms (2.8 hours), the bound of every latency target", sla, sweep.MaxMS)
 	case !c.IsSet("qps") || !(qps > 0) || math.IsInf(qps, 0):
 		return badInputf("--qps", "required: the request rate, a finite number > 0, got %v", qps)
 	}

@@ -25,6 +25,8 @@ func TestTinyAndHugeDecimalFlags(t *testing.T) {
 		{[]string{"audit", "-e", "1e-310"}, []string{"--efficiency", "want ≥ 1e-06"}},
 		{[]string{"optimize", "serving", "Llama3_8B", "--qps", "1e-310", "--ttft-ms", "500", "--itl-ms", "50"}, []string{"--qps", "want ≥ 1e-15"}},
 		{[]string{"optimize", "serving", "Llama3_8B", "--qps", "1e308", "--ttft-ms", "500", "--itl-ms", "50"}, []string{"--qps", "want ≤ 10000000"}},
+		// optimize batching's --sla-ms had no ceiling: 1e308 ms was searched (exit 0).
+		{[]string{"optimize", "batching", planFixture("batching-h100.yaml"), "--qps", "10", "--sla-ms", "1e308"}, []string{"--sla-ms", "want ≤ 10000000 ms"}},
 	} {
 		r := mlsysim(t, tc.args...)
 		if r.code != exitBadInput || r.stdout != "" || strings.Contains(r.stderr, "point 0") {
