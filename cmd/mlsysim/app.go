@@ -29,8 +29,8 @@ Exit codes:
    4  I/O error: the result could not be written (disk full, closed pipe, read-only folder);
       the message says what failed
 
-SIGINT (Ctrl-C) and SIGTERM stop a command cleanly: a sweep keeps its complete parts and
-removes its temporary files (finish it with --resume).
+SIGINT (Ctrl-C) and SIGTERM stop a command cleanly, with exit 1 and the title "interrupted":
+a sweep keeps its complete parts and removes its temporary files (finish it with --resume).
 
 Output: -o/--output picks the rendering (text, json, markdown, csv or html where a
 command supports it); stdout carries only that payload, warnings and errors go to stderr.

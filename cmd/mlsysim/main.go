@@ -53,6 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = app.notFound
 	}
 	out.Flush() // a failure is cw.err
+	err = interrupted(ctx, err)
 	if cw.err != nil {
 		// Whatever else went wrong, the output is incomplete: say that first.
 		err = &cliError{code: exitIO, title: "I/O error", payloadShown: true,
@@ -64,6 +65,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	code := report(err, errorFormat(app, args), out, stderr)
 	out.Flush()
 	return code
+}
+
+// interrupted names a failure that SIGINT or SIGTERM caused as the interruption it is:
+// report and plot said "bad input: report: context canceled" and "bad input: plot
+// pareto: INTERRUPT Error: Interrupted!". A command that says so
+// itself (sweep, query: title "Interrupted") keeps its words; the exit code stays 1.
+func interrupted(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	var ce *cliError
+	if errors.As(err, &ce) && ce.title != "Bad input" {
+		return err
+	}
+	// DuckDB says "INTERRUPT Error: Interrupted!" for a query the cancel stopped.
+	if msg := err.Error(); !errors.Is(err, context.Canceled) && !strings.Contains(msg, context.Canceled.Error()) && !strings.Contains(msg, "INTERRUPT Error") {
+		return err
+	}
+	return &cliError{code: exitBadInput, title: "Interrupted", err: fmt.Errorf("stopped by a signal before finishing (%w)", err)}
 }
 
 // errorFormat is the rendering of an error: the -o the command line gives, also when the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -147,5 +148,28 @@ func TestJSONErrorAfterTheResult(t *testing.T) {
 	r = mlsysim(t, "serve", "Llama3_70B", "T4", "--strict")
 	if r.code != exitPhysics || !strings.HasPrefix(r.stderr, "mlsysim: physics violation: out of memory") {
 		t.Errorf("text mode: %v", r)
+	}
+}
+
+// A command that SIGINT or SIGTERM stopped says so: report and plot said "bad input:
+// report: context canceled" and "bad input: plot pareto: INTERRUPT Error: Interrupted!",
+// as if the input were wrong. The exit code stays 1, as an interrupted sweep's or query's.
+func TestInterruptedIsNotBadInput(t *testing.T) {
+	res := swept(t, "serving-frontier")
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"report", res, "--out", filepath.Join(dir, "r.html")},
+		{"plot", "pareto", res, "--out", filepath.Join(dir, "p.svg")},
+	} {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel() // the signal arrived before the command got far
+		var out, errb strings.Builder
+		code := run(ctx, append([]string{"mlsysim"}, args...), &out, &errb)
+		if code != exitBadInput || !strings.HasPrefix(errb.String(), "mlsysim: interrupted: stopped by a signal") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 1 saying it was interrupted", args, code, errb.String())
+		}
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("an interrupted command left %v", left)
 	}
 }
