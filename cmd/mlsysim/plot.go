@@ -141,7 +141,7 @@ func (a *app) plotAction(ctx context.Context, c *cli.Command) error {
 		// A vector figure has no resolution: the flag would change nothing.
 		return badInputf("--dpi", "applies to PNG output only; --out %s is %s", out, strings.ToUpper(string(format)))
 	}
-	if err := checkFigureOut(out, results); err != nil {
+	if err := checkFigureOut(out, results, figureEndings); err != nil {
 		return badInput("--out", err)
 	}
 
@@ -192,11 +192,15 @@ func defaultOutBase(results []string) (string, error) {
 	return strings.TrimSuffix(base, ".parquet"), nil
 }
 
+// figureEndings are the file names a figure may have.
+const figureEndings = ".svg, .pdf or .png"
+
 // checkFigureOut refuses an output that is a folder, sits among the result's
-// parts or cannot be written, before any work is done.
-func checkFigureOut(out string, results []string) error {
+// parts or cannot be written, before any work is done; endings is what the
+// command's file name may end in (report's ".html": it said ".svg, .pdf or .png").
+func checkFigureOut(out string, results []string, endings string) error {
 	if st, err := os.Stat(out); err == nil && st.IsDir() {
-		return fmt.Errorf("%s is a folder; want a file name ending in .svg, .pdf or .png", out)
+		return fmt.Errorf("%s is a folder; want a file name ending in %s", out, endings)
 	}
 	dir, _ := filepath.Abs(filepath.Dir(out))
 	if st, err := os.Stat(dir); err != nil {
@@ -297,7 +301,7 @@ func (a *app) pointPlot(c *cli.Command) (func(name, hwKey string, row map[string
 	if err != nil {
 		return nil, badInput("--plot", err)
 	}
-	if err := checkFigureOut(out, nil); err != nil {
+	if err := checkFigureOut(out, nil, figureEndings); err != nil {
 		return nil, badInput("--plot", err)
 	}
 	return func(name, hwKey string, row map[string]any) error {

@@ -173,3 +173,17 @@ func TestInterruptedIsNotBadInput(t *testing.T) {
 		t.Errorf("an interrupted command left %v", left)
 	}
 }
+
+// report --out naming a folder said "want a file name ending in .svg, .pdf or .png",
+// the figure's endings, for a page that must end in .html.
+func TestReportOutFolderNamesHTML(t *testing.T) {
+	res := swept(t, "serving-frontier")
+	dir := filepath.Join(t.TempDir(), "page.html")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := mlsysim(t, "report", res, "--out", dir)
+	if r.code != exitBadInput || !strings.Contains(r.stderr, "is a folder; want a file name ending in .html") {
+		t.Errorf("%v; want exit 1 asking for a .html file", r)
+	}
+}

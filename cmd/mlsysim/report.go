@@ -57,7 +57,7 @@ func (a *app) reportAction(ctx context.Context, c *cli.Command) error {
 	if !strings.HasSuffix(strings.ToLower(out), ".html") {
 		return badInputf("--out", "%s: want a file name ending in .html", out)
 	}
-	if err := checkFigureOut(out, args); err != nil {
+	if err := checkFigureOut(out, args, ".html"); err != nil {
 		return badInput("--out", err)
 	}
 	start := time.Now()
