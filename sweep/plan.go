@@ -264,7 +264,7 @@ func (p *Plan) resolve(prm *Param, raw []AxisValue) (*Values, error) {
 		case KindEnum:
 			l := strings.ToLower(text)
 			if !slices.Contains(prm.Enum, l) {
-				return nil, fmt.Errorf("%s: %s %q is not valid; choose one of %s", r.Where, prm.Name, text, strings.Join(prm.Enum, ", "))
+				return nil, fmt.Errorf("%s: %s %q is not valid%s; choose one of %s", r.Where, prm.Name, text, suggest.Hint(l, prm.Enum), strings.Join(prm.Enum, ", "))
 			}
 			// Enum codes are positions in Param.Enum, whatever the axis order.
 			v.Labels = prm.Enum

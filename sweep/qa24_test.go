@@ -148,3 +148,17 @@ func TestEveryDecimalParamBounded(t *testing.T) {
 		t.Errorf("found %d decimal parameters; the walk missed studies", n)
 	}
 }
+
+// A choice that is not valid is offered the closest valid ones, as an unknown model,
+// flag or command is: "precision "bf61" is not valid" listed all eight formats.
+func TestEnumOffersClosest(t *testing.T) {
+	for _, c := range []struct{ axis, want string }{
+		{"  precision: bf61\n", `precision "bf61" is not valid (did you mean bf16?); choose one of`},
+		{"  kv_precision: [int, fp8]\n", `kv_precision "int" is not valid (did you mean int4 or int8?)`},
+	} {
+		_, err := planErr("e.yaml", []byte(serveGrid(c.axis)))
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "e.yaml:6") {
+			t.Errorf("%s: %v; want %q at its line", strings.TrimSpace(c.axis), err, c.want)
+		}
+	}
+}
