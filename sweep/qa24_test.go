@@ -57,7 +57,8 @@ func TestDecimalLimitsRefuse(t *testing.T) {
 
 // Every decimal parameter of every study has a finite ceiling, and its extreme values —
 // the ceiling, the floor (or the smallest value above its sentinel), every parameter at
-// its ceiling at once and every one at its floor at once — evaluate to finite outputs on
+// its ceiling at once and every one at its floor at once, and 5e-324 where 0 is accepted
+// with no gap above it — evaluate to finite outputs on
 // feasible rows under both profiles (EvalPoint runs checkFinite, which refuses a NaN or
 // ±Inf with the point's inputs). The bounds are what keep the models' products and
 // quotients finite, so a bound too loose to do that fails here.
@@ -136,6 +137,9 @@ func TestEveryDecimalParamBounded(t *testing.T) {
 			t.Run(name+"/"+q.Name, func(t *testing.T) {
 				eval(t, set(head, q.Max))
 				eval(t, set(head, floor(q)))
+				if q.Min == 0 && !q.MinOpen && !q.Gap { // 0 accepted, so every positive value is: the smallest too
+					eval(t, set(head, math.SmallestNonzeroFloat64))
+				}
 			})
 			allMax, allMin = set(allMax, q.Max), set(allMin, floor(q))
 		}
