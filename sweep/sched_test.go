@@ -49,7 +49,7 @@ func TestOneReplicaOneCapacity(t *testing.T) {
 			}
 			o := float64(p.osl)
 			b := eval("batching", fmt.Sprintf("  max_batch_size: [%d]\n  seq_len: [%d]\n  input_tokens: [%d]\n", p.batch, p.isl+p.osl, p.isl))
-			c := eval("serve-capacity", fmt.Sprintf("  max_batch_size: [%d]\n  seq_len: [%d]\n  input_tokens: [%d]\n  output_tokens: [%d]\n  qps: [0.5]\n  target_p99_ms: [1e9]\n",
+			c := eval("serve-capacity", fmt.Sprintf("  max_batch_size: [%d]\n  seq_len: [%d]\n  input_tokens: [%d]\n  output_tokens: [%d]\n  qps: [0.5]\n  target_p99_ms: [1e7]\n",
 				p.batch, p.isl, p.isl, p.osl))
 			s := eval("serve", fmt.Sprintf("  batch_size: [%d]\n  seq_len: [%d]\n  output_tokens: [%d]\n  qps: [0.01]\n", p.batch, p.isl, p.osl))
 			sim := eval("serve-sim", fmt.Sprintf("  batch_size: [%d]\n  seq_len: [%d]\n  output_tokens: [%d]\n  qps: [0.01]\n  requests: [20]\n", p.batch, p.isl, p.osl))
@@ -118,7 +118,7 @@ func TestPrefillBudgetReachesTheBatcher(t *testing.T) {
 func TestServeCapacityTTFTIsThePass(t *testing.T) {
 	common := "  model: [Mixtral_8x7B]\n  hardware: [H200]\n  precision: [fp8]\n  engine: [sglang]\n  tp: [2]\n"
 	c, err := EvalPoint(mustPlan(t, "version: 1\nstudy: serve-capacity\naxes:\n"+common+
-		"  max_batch_size: [96]\n  seq_len: [4000]\n  input_tokens: [4000]\n  output_tokens: [64]\n  qps: [0.5]\n  target_p99_ms: [1e9]\n"))
+		"  max_batch_size: [96]\n  seq_len: [4000]\n  input_tokens: [4000]\n  output_tokens: [64]\n  qps: [0.5]\n  target_p99_ms: [1e7]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
