@@ -160,7 +160,17 @@ func variantKeys(keys []string, vs []hwVariant) []string {
 	return out
 }
 
-// rowKey is a point's identity without the hardware: its other input values.
+// axisNames are the parameters of a spec's axis lines ("  name: values").
+func axisNames(lines string) []string {
+	var names []string
+	for _, l := range strings.Split(strings.TrimSpace(lines), "\n") {
+		name, _, _ := strings.Cut(strings.TrimSpace(l), ":")
+		names = append(names, name)
+	}
+	return names
+}
+
+// byHardware indexes rows by hardware and the values of the other axes.
 func byHardware(rows []map[string]any, others []string) map[string]map[string]any {
 	m := map[string]map[string]any{}
 	for _, r := range rows {
@@ -363,6 +373,138 @@ func TestBetterHardwareCheckCanFail(t *testing.T) {
 			if n == 0 {
 				t.Errorf("%s: %s made worse, no violation found", mc.name, v.name)
 			}
+		}
+	}
+}
+
+// near reports whether a and b agree to a relative 1e-9 (both zero included).
+func near(a, b float64) bool {
+	return a == b || math.Abs(a-b) <= 1e-9*math.Max(math.Abs(a), math.Abs(b))
+}
+
+// servingConservation: the identities every serving study's economics columns obey.
+var servingConservation = []struct {
+	name   string
+	study  string
+	fixed  string
+	axes   string
+	output bool // the study writes tokens_per_s for the replica or fleet it prices
+}{
+	{"serve", "serve", "  seq_len: 2048\n", "  model: [Llama3_8B, Mixtral_8x7B]\n  batch_size: [1, 64]\n  tp: [1, 2]\n  precision: [fp16, fp8]\n", true},
+	{"serve under load", "serve", "  seq_len: 1024\n  batch_size: 64\n", "  model: [Llama3_8B]\n  qps: [1, 8]\n  prefill_chunk_tokens: [0, 256]\n", true},
+	{"serve-sla", "serve-sla", "  qps: 0.05\n", "  model: [Llama3_8B]\n  batch_size: [1, 16]\n  replicas: [1, 3]\n", false},
+	{"batching", "batching", "", "  model: [Llama3_8B, Mixtral_8x7B]\n  max_batch_size: [8, 128]\n", true},
+	{"serve-capacity", "serve-capacity", "  target_p99_ms: 20000\n", "  model: [Llama3_8B]\n  qps: [1, 50]\n", false},
+	{"serve-deploy", "serve-deploy", "  target_ttft_ms: 2000\n  target_itl_ms: 100\n", "  model: [Llama3_8B]\n  qps: [2, 40]\n  mode: [aggregated, disaggregated]\n", false},
+	{"serve-sim", "serve-sim", "  requests: 200\n  seq_len: 512\n  output_tokens: 64\n", "  model: [Llama3_8B]\n  qps: [1, 4]\n", false},
+}
+
+// TestServingEconomicsConserve: on every feasible row of every serving study, under both
+// profiles, for catalog accelerators and a packaged 8-accelerator system:
+//
+//	usd_per_million_tokens · tokens_per_s_per_accelerator · 3600 / 1e6 = USD per accelerator-hour
+//	joules_per_token · tokens_per_s_per_accelerator = power_w (per accelerator)
+//	tokens_per_s_per_user · itl_ms / 1000 = 1 (under a request rate the TPOT's)
+//	memory_capacity_gb · 1e9 = the catalog's bytes (decimal GB, never GiB)
+//
+// and the 8-accelerator box reports 8× the accelerators, ⅛ the tokens/s and watts per
+// accelerator, and the same $ and joules per token, as the same silicon counted as one.
+func TestServingEconomicsConserve(t *testing.T) {
+	const hourUSD = 2.5
+	cat := withVariants(t, []string{"H100", "A100", "MI300X"}, []hwVariant{
+		{"box8", func(h *catalog.Hardware) { h.AcceleratorCount = 8 }},
+	})
+	hw := []string{"H100", "A100", "Prop_H100_base", "Prop_H100_box8", "Prop_MI300X_base", "Prop_MI300X_box8"}
+	for _, profile := range []string{"calibrated", "seed"} {
+		for _, sc := range servingConservation {
+			t.Run(profile+"/"+sc.name, func(t *testing.T) {
+				src := fmt.Sprintf("version: 1\nstudy: %s\nprofile: %s\nfixed:\n  accelerator_hour_usd: %g\n%saxes:\n  hardware: %s\n%s",
+					sc.study, profile, hourUSD, sc.fixed, yamlList(hw), sc.axes)
+				rows := propRows(t, cat, src)
+				checked := 0
+				var bad []string
+				for _, r := range rows {
+					if !feasible(r) {
+						continue
+					}
+					checked++
+					key := fmt.Sprintf("%v %v %v", r["hardware"], r["model"], r["point_id"])
+					per := num(r, "tokens_per_s_per_accelerator")
+					if got := num(r, "usd_per_million_tokens") * per * 3600 / 1e6; !near(got, hourUSD) {
+						bad = append(bad, fmt.Sprintf("%s: $/M tokens × tokens/s/accelerator × 3600/1e6 = %.9g, want %g", key, got, hourUSD))
+					}
+					if got := num(r, "joules_per_token") * per; !near(got, num(r, "power_w")) {
+						bad = append(bad, fmt.Sprintf("%s: J/token × tokens/s/accelerator = %.9g W, power_w %.9g", key, got, num(r, "power_w")))
+					}
+					// What one sequence sees per token: the fixed batch's ITL, under a
+					// request rate the steady state's TPOT, simulated the mean TPOT.
+					tpot := "itl_ms"
+					if q, _ := r["qps"].(float64); sc.study == "serve" && q > 0 {
+						tpot = "load_tpot_ms"
+					} else if sc.study == "serve-sim" {
+						tpot = "sim_tpot_mean_ms"
+					}
+					if d, ok := r[tpot].(float64); ok && d > 0 {
+						if got := num(r, "tokens_per_s_per_user") * d / 1000; !near(got, 1) {
+							bad = append(bad, fmt.Sprintf("%s: tokens/s/user × %s = %.9g, want 1", key, tpot, got))
+						}
+					} else {
+						bad = append(bad, fmt.Sprintf("%s: no %s", key, tpot))
+					}
+					if sc.output {
+						tps := num(r, "tokens_per_s")
+						if q, _ := r["qps"].(float64); q > 0 {
+							tps = q * num(r, "output_tokens")
+						}
+						if got := per * num(r, "accelerators"); !near(got, tps) {
+							bad = append(bad, fmt.Sprintf("%s: tokens/s/accelerator × accelerators = %.9g, tokens_per_s %.9g", key, got, tps))
+						}
+					}
+					if c, ok := r["memory_capacity_gb"].(float64); ok {
+						h, err := cat.HardwareByKey(fmt.Sprint(r["hardware"]))
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !near(c*1e9, h.MemCapacityBytes) {
+							bad = append(bad, fmt.Sprintf("%s: memory_capacity_gb %.9g, catalog %.0f bytes", key, c, h.MemCapacityBytes))
+						}
+					}
+				}
+				if checked < 4 {
+					t.Fatalf("only %d feasible rows", checked)
+				}
+				// The box against the same silicon counted as one accelerator: the rental
+				// price is per accelerator, so the box's hour costs 8×.
+				others := axisNames(sc.axes)
+				idx := byHardware(rows, others)
+				for _, r := range rows {
+					hw := fmt.Sprint(r["hardware"])
+					if !strings.HasSuffix(hw, "_box8") {
+						continue
+					}
+					k := strings.TrimSuffix(hw, "box8") + "base"
+					for _, o := range others {
+						k += fmt.Sprintf("|%v", r[o])
+					}
+					b, ok := idx[k]
+					if !ok || feasible(b) != feasible(r) {
+						bad = append(bad, fmt.Sprintf("%s %v: no base row, or another feasibility", hw, r["point_id"]))
+						continue
+					}
+					if !feasible(r) {
+						continue
+					}
+					for _, c := range []struct {
+						col string
+						k   float64
+					}{{"accelerators", 8}, {"tokens_per_s_per_accelerator", 1.0 / 8}, {"power_w", 1.0 / 8}, {"joules_per_token", 1}, {"usd_per_million_tokens", 8}, {"tokens_per_s_per_user", 1}} {
+						if !near(num(r, c.col), c.k*num(b, c.col)) {
+							bad = append(bad, fmt.Sprintf("%s %v: %s %.9g, want %g × the single device's %.9g", hw, r["point_id"], c.col, num(r, c.col), c.k, num(b, c.col)))
+						}
+					}
+				}
+				reportViolations(t, bad)
+			})
 		}
 	}
 }
