@@ -1,0 +1,250 @@
+package main
+
+// Metamorphic tests across the commands: one point through every surface that can name
+// it — eval's flags, a plan, a one-point sweep streamed as JSON lines and CSV or written
+// as Parquet and read back by DuckDB, serve — gives the same numbers, bit for bit; a
+// sweep's output does not depend on its worker count, part size or batch size; and
+// what an optimizer recommends is what the study says of that point.
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// writeSpec writes a grid spec into the test's folder and returns its path.
+func writeSpec(t *testing.T, name, src string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// jsonLines decodes a sweep's JSON lines, numbers kept as float64.
+func jsonLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var rows []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		rows = append(rows, m)
+	}
+	return rows
+}
+
+// csvRows decodes a sweep's CSV into header → cell maps.
+func csvRows(t *testing.T, out string) []map[string]string {
+	t.Helper()
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]string
+	for _, r := range recs[1:] {
+		m := map[string]string{}
+		for i, h := range recs[0] {
+			m[h] = r[i]
+		}
+		rows = append(rows, m)
+	}
+	return rows
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	r := mlsysim(t, args...)
+	if r.code != 0 {
+		t.Fatalf("mlsysim %s: %v", strings.Join(args, " "), r)
+	}
+	return r.stdout
+}
+
+// sameNumber: a surface's value (JSON number, CSV text) against the reference float,
+// exactly: every surface writes the float64 in full.
+func sameNumber(t *testing.T, what string, got any, want float64) {
+	t.Helper()
+	var g float64
+	switch v := got.(type) {
+	case float64:
+		g = v
+	case string:
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			t.Errorf("%s: %q is not a number", what, v)
+			return
+		}
+		g = f
+	default:
+		t.Errorf("%s: %#v is not a number", what, got)
+		return
+	}
+	if g != want && !(math.IsNaN(g) && math.IsNaN(want)) {
+		t.Errorf("%s = %.17g, want %.17g", what, g, want)
+	}
+}
+
+// TestNodePointEverySurface: Llama-3 8B at batch 8 on an H100 through eval's flags,
+// eval of a plan, a one-point node sweep as JSON lines, as CSV and as Parquet queried
+// by DuckDB, under both profiles.
+func TestNodePointEverySurface(t *testing.T) {
+	for _, profile := range []string{"calibrated", "seed"} {
+		t.Run(profile, func(t *testing.T) {
+			flags := oneObject(t, mustRun(t, "--profile", profile, "eval", "Llama3_8B", "H100", "-b", "8", "-p", "fp16", "--efficiency", "0.5", "-o", "json"))
+			plan := oneObject(t, mustRun(t, "--profile", profile, "eval", fixture("../plans/single-h100.yaml"), "-o", "json"))
+			spec := writeSpec(t, "node.yaml", "version: 1\nstudy: node\nfixed:\n  hardware: H100\n  batch_size: 8\n  precision: fp16\n  efficiency: 0.5\naxes:\n  model: [Llama3_8B]\n")
+			jl := jsonLines(t, mustRun(t, "--profile", profile, "sweep", spec, "--out", "-", "--format", "jsonl", "-q"))
+			cs := csvRows(t, mustRun(t, "--profile", profile, "sweep", spec, "--out", "-", "--format", "csv", "-q"))
+			dir := filepath.Join(t.TempDir(), "out")
+			mustRun(t, "--profile", profile, "sweep", spec, "--out", dir, "-q")
+			pq := oneRow(t, mustRun(t, "query", "--sql", "SELECT * FROM results", dir, "-o", "json"))
+			if len(jl) != 1 || len(cs) != 1 {
+				t.Fatalf("%d JSON lines, %d CSV rows, want one each", len(jl), len(cs))
+			}
+			for _, c := range [][2]string{
+				{"p_latency", "latency_ms"}, {"p_throughput", "throughput_per_s"}, {"p_tokens_per_s", "tokens_per_s"},
+				{"p_mfu", "mfu"}, {"p_hfu", "hfu"}, {"p_energy_j", "energy_j"}, {"f_memory_used_gb", "memory_footprint_gb"},
+				{"f_memory_utilization", "memory_utilization"}, {"f_memory_capacity_gb", "memory_capacity_gb"},
+			} {
+				want, ok := jl[0][c[1]].(float64)
+				if !ok {
+					t.Fatalf("sweep column %s: %#v", c[1], jl[0][c[1]])
+				}
+				sameNumber(t, "eval flags "+c[0], flags[c[0]], want)
+				sameNumber(t, "eval plan "+c[0], plan[c[0]], want)
+				sameNumber(t, "csv "+c[1], cs[0][c[1]], want)
+				sameNumber(t, "parquet "+c[1], pq[c[1]], want)
+			}
+		})
+	}
+}
+
+// oneRow decodes a query's JSON answer and returns its only row.
+func oneRow(t *testing.T, out string) map[string]any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("query output: %v\n%s", err, out)
+	}
+	var rows []any
+	switch x := v.(type) {
+	case []any:
+		rows = x
+	case map[string]any:
+		rows, _ = x["rows"].([]any)
+	}
+	if len(rows) != 1 {
+		t.Fatalf("want one row, got %d:\n%s", len(rows), out)
+	}
+	return rows[0].(map[string]any)
+}
+
+// TestServePointEverySurface: serve's answer for a layout is the serve study's row for
+// the same point (a one-point sweep as JSON lines), its simulated percentiles the
+// serve-sim study's, and the serve-sla study prices the same TTFT and ITL — for a
+// single accelerator, a tp × pp layout with 8-bit weights and KV cache, and an MoE
+// model, each with and without a request rate, under both profiles.
+func TestServePointEverySurface(t *testing.T) {
+	layouts := []struct {
+		model, hw string
+		extra     map[string]string // serve flag (without --) → grid parameter value
+	}{
+		{"Llama3_8B", "H100", map[string]string{"batch-size": "16", "seq-len": "1024"}},
+		{"Llama3_70B", "H100", map[string]string{"precision": "fp8", "tp": "4", "pp": "2", "kv-precision": "fp8", "batch-size": "64"}},
+		{"Mixtral_8x7B", "MI300X", map[string]string{"tp": "2", "batch-size": "32", "seq-len": "4096"}},
+	}
+	same := [][2]string{ // serve's JSON key, the study's column
+		{"ttft_ms", "ttft_ms"}, {"itl_ms", "itl_ms"}, {"tokens_per_sec", "tokens_per_s"}, {"kv_cache_gb", "kv_cache_gb"},
+		{"weights_gb", "weights_gb"}, {"total_memory_gb", "total_memory_gb"}, {"memory_utilization", "memory_utilization"},
+		{"accelerators", "accelerators"}, {"tokens_per_s_per_accelerator", "tokens_per_s_per_accelerator"},
+		{"tokens_per_s_per_user", "tokens_per_s_per_user"}, {"power_w", "power_w"}, {"joules_per_token", "joules_per_token"},
+		{"usd_per_million_tokens", "usd_per_million_tokens"}, {"efficiency", "efficiency_used"},
+	}
+	load := [][2]string{
+		{"load_ttft_ms", "load_ttft_ms"}, {"load_tpot_ms", "load_tpot_ms"}, {"load_capacity_qps", "load_capacity_qps"},
+		{"load_utilization", "load_utilization"}, {"load_concurrency", "load_concurrency"}, {"load_max_batch", "load_max_batch"},
+	}
+	sim := [][2]string{
+		{"sim_ttft_p50_ms", "sim_ttft_p50_ms"}, {"sim_ttft_p99_ms", "sim_ttft_p99_ms"}, {"sim_tpot_p90_ms", "sim_tpot_p90_ms"},
+		{"sim_e2e_p99_ms", "sim_e2e_p99_ms"}, {"sim_capacity_qps", "capacity_qps"}, {"sim_usd_per_million_tokens", "usd_per_million_tokens"},
+		{"sim_joules_per_token", "joules_per_token"},
+	}
+	for _, profile := range []string{"calibrated", "seed"} {
+		for _, l := range layouts {
+			for _, qps := range []string{"0", "2"} {
+				t.Run(fmt.Sprintf("%s/%s/%s/qps%s", profile, l.model, l.hw, qps), func(t *testing.T) {
+					args := []string{"--profile", profile, "serve", l.model, l.hw, "-o", "json"}
+					fixed := "  engine: vllm\n"
+					for _, f := range slices.Sorted(maps.Keys(l.extra)) {
+						args = append(args, "--"+f, l.extra[f])
+						fixed += fmt.Sprintf("  %s: %s\n", strings.ReplaceAll(f, "-", "_"), l.extra[f])
+					}
+					if qps != "0" {
+						args = append(args, "--qps", qps)
+						fixed += "  qps: " + qps + "\n"
+					}
+					srv := oneObject(t, mustRun(t, args...))
+					if _, ok := l.extra["seq-len"]; !ok { // the studies' defaults differ (serve-sim: 1024)
+						fixed += fmt.Sprintf("  seq_len: %v\n", srv["seq_len"])
+					}
+					spec := writeSpec(t, "serve.yaml", fmt.Sprintf("version: 1\nstudy: serve\nfixed:\n%saxes:\n  hardware: [%s]\n  model: [%s]\n", fixed, l.hw, l.model))
+					row := jsonLines(t, mustRun(t, "--profile", profile, "sweep", spec, "--out", "-", "--format", "jsonl", "-q"))[0]
+					cols := same
+					if qps != "0" {
+						cols = append(slices.Clip(cols), load...)
+					}
+					for _, c := range cols {
+						if c[0] == "tokens_per_s_per_accelerator" || strings.HasPrefix(c[0], "load_") || c[0] == "memory_utilization" ||
+							c[0] == "power_w" || c[0] == "joules_per_token" || c[0] == "usd_per_million_tokens" || c[0] == "tokens_per_s_per_user" {
+							if _, ok := srv[c[0]]; !ok {
+								continue // not printed for this point
+							}
+						}
+						want, ok := row[c[1]].(float64)
+						if !ok {
+							t.Errorf("serve study column %s: %#v", c[1], row[c[1]])
+							continue
+						}
+						sameNumber(t, "serve "+c[0], srv[c[0]], want)
+					}
+					if feasible, _ := row["feasible"].(bool); srv["feasible"] != feasible {
+						t.Errorf("serve feasible %v, study %v", srv["feasible"], feasible)
+					}
+					if qps == "0" {
+						// serve-sla prices a batch with the same Serving step.
+						sla := writeSpec(t, "sla.yaml", fmt.Sprintf("version: 1\nstudy: serve-sla\nfixed:\n%s  qps: 0.01\naxes:\n  hardware: [%s]\n  model: [%s]\n", fixed, l.hw, l.model))
+						s := jsonLines(t, mustRun(t, "--profile", profile, "sweep", sla, "--out", "-", "--format", "jsonl", "-q"))[0]
+						for _, c := range []string{"ttft_ms", "itl_ms"} {
+							sameNumber(t, "serve-sla "+c, s[c], row[c].(float64))
+						}
+						return
+					}
+					if _, ok := srv["sim_ttft_p50_ms"]; !ok {
+						return
+					}
+					simSpec := writeSpec(t, "sim.yaml", fmt.Sprintf("version: 1\nstudy: serve-sim\nfixed:\n%saxes:\n  hardware: [%s]\n  model: [%s]\n", fixed, l.hw, l.model))
+					s := jsonLines(t, mustRun(t, "--profile", profile, "sweep", simSpec, "--out", "-", "--format", "jsonl", "-q"))[0]
+					for _, c := range sim {
+						want, ok := s[c[1]].(float64)
+						if !ok {
+							t.Errorf("serve-sim column %s: %#v", c[1], s[c[1]])
+							continue
+						}
+						sameNumber(t, "serve "+c[0], srv[c[0]], want)
+					}
+				})
+			}
+		}
+	}
+}
