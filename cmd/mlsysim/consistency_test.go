@@ -7,6 +7,7 @@ package main
 // what an optimizer recommends is what the study says of that point.
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -246,5 +247,64 @@ func TestServePointEverySurface(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// readParts concatenates a sweep folder's part files in name order.
+func readParts(t *testing.T, dir, ext string) ([]byte, map[string][]byte) {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "part-*."+ext))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no parts in %s (%v)", dir, err)
+	}
+	slices.Sort(names)
+	var all []byte
+	files := map[string][]byte{}
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+		files[filepath.Base(n)] = b
+	}
+	return all, files
+}
+
+// TestSweepBytesIndependentOfWorkers: a sweep's files are the same bytes whatever the
+// worker count and however often it runs, and its rows the same whatever the part and
+// batch sizes — for a serving grid that mixes feasible and infeasible points and a
+// fleet grid, whose evaluator groups points within a batch.
+func TestSweepBytesIndependentOfWorkers(t *testing.T) {
+	specs := map[string]string{
+		"serve": "version: 1\nstudy: serve\nfixed:\n  seq_len: 2048\naxes:\n  model: [Llama3_8B, Llama3_70B, Mixtral_8x7B]\n  hardware: [H100, A100, MI300X, T4]\n  precision: [fp16, fp8, int4]\n  tp: [1, 2, 8]\n  batch_size: [1, 16, 256]\n  qps: [0, 3]\n",
+		"fleet": "version: 1\nstudy: fleet\nfixed:\n  cluster: Research_256\n  batch_size: 1024\n  seq_len: 2048\n  microbatches: 16\naxes:\n  model: [Llama3_8B, Llama3_70B]\n  nodes: [8, 32, 64]\n  tp: [1, 2, 4, 8]\n  pp: [1, 2, 4]\n  region: [Quebec, France, Iceland]\n",
+	}
+	for name, src := range specs {
+		t.Run(name, func(t *testing.T) {
+			spec := writeSpec(t, name+".yaml", src)
+			run := func(format string, extra ...string) ([]byte, map[string][]byte) {
+				dir := filepath.Join(t.TempDir(), "out")
+				mustRun(t, append([]string{"sweep", spec, "--out", dir, "--format", format, "-q"}, extra...)...)
+				return readParts(t, dir, format)
+			}
+			_, one := run("parquet", "--workers", "1", "--part-points", "100", "--batch-size", "37")
+			_, three := run("parquet", "--workers", "3", "--part-points", "100", "--batch-size", "37")
+			_, again := run("parquet", "--workers", "3", "--part-points", "100", "--batch-size", "37")
+			for n, b := range one {
+				if !bytes.Equal(b, three[n]) || !bytes.Equal(b, again[n]) {
+					t.Errorf("%s: bytes differ between 1 worker, 3 workers and a second run", n)
+				}
+			}
+			if len(one) < 3 || len(one) != len(three) || len(one) != len(again) {
+				t.Errorf("parts: %d, %d, %d (want the same, at least 3)", len(one), len(three), len(again))
+			}
+			a, _ := run("jsonl", "--workers", "1", "--part-points", "100", "--batch-size", "37")
+			b, _ := run("jsonl", "--workers", "2", "--part-points", "1000000", "--batch-size", "1000")
+			c, _ := run("jsonl", "--workers", "3", "--part-points", "7", "--batch-size", "3")
+			if !bytes.Equal(a, b) || !bytes.Equal(a, c) {
+				t.Errorf("JSON lines differ with the part and batch sizes (%d, %d, %d bytes)", len(a), len(b), len(c))
+			}
+		})
 	}
 }
