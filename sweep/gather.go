@@ -685,7 +685,7 @@ const (
 	reasonOverLimit      // serve-deploy: more accelerators than max_accelerators
 	reasonLayers         // fleet (calibrated): fewer layers than pp · virtual_stages, or interleaved chunks unequal
 	reasonStepEP         // fleet and train-memory (calibrated): ep does not divide dp or the experts
-	reasonBatchDivide    // fleet and train-memory (calibrated): batch not divisible by dp · microbatches · accumulation
+	reasonBatchDivide    // fleet and train-memory (calibrated): batch not divisible by dp · microbatches · accumulation; fleet (seed): more microbatches than the local batch
 	reasonSeqDivide      // fleet (calibrated): seq_len not a multiple of 2·cp (cp > 1)
 	reasonContext        // serving and training: a sequence longer than the model's context_tokens
 	reasonDraftContext   // serving (calibrated): the sequence and the drafted tokens exceed the draft model's context_tokens

@@ -539,8 +539,16 @@ func (e *fleetEval) stepSeed(c cols) {
 	seq, mc := nd.SeqLen, c.get("model")
 	for k := 0; k < n; k++ {
 		r.reason[k] = reasonNone
-		if !dO.Valid[k] {
+		switch {
+		case !dO.Valid[k]:
 			r.reason[k] = reasonSplit
+		case d.Microbatches[k] > dO.LocalBatch[k]:
+			// More microbatches than the replica has samples: the seed's bubble would be
+			// priced over microbatches that cannot exist (optimize parallelism ranked
+			// tp 1 · pp 2 · dp 128 with 16 microbatches of a local batch of 8), and eval
+			// refuses such a plan (PlanFile.checkSplit); the calibrated step refuses any
+			// batch that does not divide into dp × microbatches.
+			r.reason[k] = reasonBatchDivide
 		}
 		r.mfu[k] = no.MFU[k] * dO.ScalingEfficiency[k]
 		r.hfu[k] = no.HFU[k] * dO.ScalingEfficiency[k]

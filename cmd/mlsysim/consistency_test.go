@@ -308,3 +308,56 @@ func TestSweepBytesIndependentOfWorkers(t *testing.T) {
 		})
 	}
 }
+
+// TestOptimizeParallelismReevaluates: each of optimize parallelism's three best layouts,
+// written back into the plan and evaluated by eval, has the step time, MFU and memory
+// per accelerator the optimizer reported — under both profiles.
+func TestOptimizeParallelismReevaluates(t *testing.T) {
+	const base = "version: \"1.0\"\nname: Llama-3 8B on Research_256\nworkload: {name: Llama3_8B, batch_size: 1024, seq_len: 2048}\n"
+	for _, profile := range []string{"calibrated", "seed"} {
+		t.Run(profile, func(t *testing.T) {
+			hw := "hardware: {cluster: Research_256, precision: fp16}\n"
+			if profile == "seed" {
+				hw = "hardware: {cluster: Research_256, precision: fp16, efficiency: 0.45}\n"
+			}
+			plan := writeSpec(t, "plan.yaml", base+hw+"parallelism: {tp: 8, pp: 4, dp: auto, microbatches: 16, zero_stage: 1}\n")
+			var opt struct {
+				Top []struct {
+					Config map[string]any `json:"config"`
+					Step   float64        `json:"step_time"`
+					MFU    float64        `json:"mfu"`
+					Mem    float64        `json:"memory_per_accelerator_gb"`
+				} `json:"top_candidates"`
+				Best float64 `json:"best_step_time"`
+			}
+			out := mustRun(t, "--profile", profile, "optimize", "parallelism", plan, "-o", "json")
+			if err := json.Unmarshal([]byte(out), &opt); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if len(opt.Top) < 3 || opt.Top[0].Step != opt.Best {
+				t.Fatalf("want ≥ 3 candidates, the first the best: %s", out)
+			}
+			for i, c := range opt.Top[:3] {
+				par := fmt.Sprintf("parallelism: {tp: %v, pp: %v, dp: auto, microbatches: %v, zero_stage: %v", c.Config["tp"], c.Config["pp"], c.Config["microbatches"], c.Config["zero_stage"])
+				if profile == "calibrated" {
+					par += fmt.Sprintf(", virtual_stages: %v, activation_checkpointing: %v", c.Config["virtual_stages"], c.Config["activation_checkpointing"])
+					// The answer names the interleaved schedule; a plan says 1f1b and
+					// interleaves through virtual_stages.
+					if s := fmt.Sprint(c.Config["schedule"]); s != "none" {
+						par += ", pipeline_schedule: " + strings.TrimPrefix(s, "interleaved_")
+					}
+				}
+				p := writeSpec(t, fmt.Sprintf("cand%d.yaml", i), base+hw+par+"}\n")
+				r := mlsysim(t, "--profile", profile, "eval", p, "-o", "json")
+				if r.code != 0 {
+					t.Errorf("candidate %d (%v) re-evaluated: %v", i, c.Config, r)
+					continue
+				}
+				ev := oneObject(t, r.stdout)
+				sameNumber(t, fmt.Sprintf("candidate %d step", i), ev["p_step_latency"], c.Step)
+				sameNumber(t, fmt.Sprintf("candidate %d mfu", i), ev["p_mfu"], c.MFU)
+				sameNumber(t, fmt.Sprintf("candidate %d memory", i), ev["f_memory_used_gb"], c.Mem)
+			}
+		})
+	}
+}
