@@ -361,3 +361,45 @@ func TestOptimizeParallelismReevaluates(t *testing.T) {
 		})
 	}
 }
+
+// TestOptimizeServingReevaluates: the deployment optimize serving recommends, one of its
+// replicas evaluated by serve at its share of the request rate, with the same layout,
+// batch and request lengths, is feasible within the TTFT and ITL targets and serves the
+// same tokens per second per accelerator — under both profiles.
+func TestOptimizeServingReevaluates(t *testing.T) {
+	const qps, ttft, itl = 20.0, 500.0, 30.0
+	for _, profile := range []string{"calibrated", "seed"} {
+		t.Run(profile, func(t *testing.T) {
+			out := mustRun(t, "--profile", profile, "optimize", "serving", "Llama3_8B", "--qps", fmt.Sprint(qps), "--ttft-ms", fmt.Sprint(ttft),
+				"--itl-ms", fmt.Sprint(itl), "--hardware", "H100,A100", "--precision", "fp16,fp8", "--kv-precision", "fp16",
+				"--max-batch", "256", "--disaggregated", "off", "-o", "json")
+			var opt struct {
+				In   float64        `json:"input_tokens"`
+				Out  float64        `json:"output_tokens"`
+				Best map[string]any `json:"best"`
+			}
+			if err := json.Unmarshal([]byte(out), &opt); err != nil || opt.Best == nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			b := opt.Best
+			replicas := b["replicas"].(float64)
+			srv := oneObject(t, mustRun(t, "--profile", profile, "serve", "Llama3_8B", fmt.Sprint(b["hardware"]), "-p", fmt.Sprint(b["precision"]),
+				"--kv-precision", fmt.Sprint(b["kv_precision"]), "--tp", fmt.Sprint(b["tp"]), "--pp", fmt.Sprint(b["pp"]),
+				"-b", fmt.Sprint(b["batch_size"]), "-s", fmt.Sprint(opt.In), "--output-tokens", fmt.Sprint(opt.Out),
+				"--qps", strconv.FormatFloat(qps/replicas, 'g', -1, 64), "-o", "json"))
+			if srv["feasible"] != true {
+				t.Fatalf("the recommendation %v is infeasible under serve: %v", b, srv["infeasible_reason"])
+			}
+			if v := srv["load_ttft_ms"].(float64); v > ttft {
+				t.Errorf("serve's TTFT %.6g ms misses the %g ms target the recommendation met (%.6g ms)", v, ttft, b["ttft_ms"])
+			}
+			if v := srv["load_tpot_ms"].(float64); v > itl {
+				t.Errorf("serve's TPOT %.6g ms misses the %g ms target the recommendation met (%.6g ms)", v, itl, b["itl_ms"])
+			}
+			if got, want := srv["tokens_per_s_per_accelerator"].(float64), b["tokens_per_s_per_accelerator"].(float64); math.Abs(got-want) > 1e-9*want {
+				t.Errorf("tokens/s per accelerator: serve %.17g, optimize %.17g", got, want)
+			}
+			t.Logf("optimize TTFT %.9g / ITL %.9g ms; serve %.9g / %.9g ms", b["ttft_ms"], b["itl_ms"], srv["load_ttft_ms"], srv["load_tpot_ms"])
+		})
+	}
+}
