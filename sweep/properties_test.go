@@ -729,3 +729,64 @@ func TestMonotoneAlongAxes(t *testing.T) {
 		}
 	}
 }
+
+// TestServingLayoutConservesWeights: a replica's weights are the model's whatever its
+// tp × pp split (the whole replica's bytes: each rank holds 1/(tp·pp) of them), the KV
+// cache too where tp divides the K/V heads, and halving the bytes of a weight halves
+// the weights: seed fp8 = fp16/2, int4 = fp16/4; calibrated, where 8-bit and 4-bit
+// checkpoints keep embeddings and norms in 16 bits, between that and fp16.
+func TestServingLayoutConservesWeights(t *testing.T) {
+	for _, profile := range []string{"calibrated", "seed"} {
+		t.Run(profile, func(t *testing.T) {
+			src := fmt.Sprintf("version: 1\nstudy: serve\nprofile: %s\nfixed:\n  seq_len: 2048\n  batch_size: 8\naxes:\n  hardware: [H100]\n  model: [Llama3_8B, Llama3_70B, Mixtral_8x7B, DeepSeek_V3]\n  precision: [fp16, fp8, int4]\n  tp: [1, 2, 4, 8]\n  pp: [1, 2, 4]\n", profile)
+			rows := propRows(t, testCatalog(), src)
+			type key struct{ model, prec string }
+			weights, kv := map[key]float64{}, map[key]float64{}
+			var bad []string
+			for _, r := range rows {
+				if r["infeasible_reason"] == "tp_does_not_divide_heads" || r["infeasible_reason"] == "pp_exceeds_layers" {
+					continue
+				}
+				k := key{fmt.Sprint(r["model"]), fmt.Sprint(r["precision"])}
+				w := num(r, "weights_gb")
+				// Calibrated, latent attention's down projections are replicated on every
+				// tensor-parallel rank (vLLM's ReplicatedLinear, kernel/servingmla.go), and
+				// a replica holds each copy; so is pp 1's split the model's own bytes.
+				mla := profile == "calibrated" && k.model == "DeepSeek_V3"
+				if mla && num(r, "tp") > 1 {
+					continue
+				}
+				if w0, ok := weights[k]; ok && !near(w, w0) {
+					bad = append(bad, fmt.Sprintf("%v tp %v pp %v: weights %.9g GB, %.9g GB at another split", k, r["tp"], r["pp"], w, w0))
+				}
+				weights[k] = w
+				if num(r, "tp") <= 8 && !strings.HasPrefix(k.model, "DeepSeek") { // GQA with 8 K/V heads: no replication up to tp 8 (a latent cache replicates)
+					if kv0, ok := kv[k]; ok && !near(num(r, "kv_cache_gb"), kv0) {
+						bad = append(bad, fmt.Sprintf("%v tp %v pp %v: KV %.9g GB, %.9g GB at another split", k, r["tp"], r["pp"], num(r, "kv_cache_gb"), kv0))
+					}
+					kv[k] = num(r, "kv_cache_gb")
+				}
+				if got := num(r, "weights_gb") + num(r, "kv_cache_gb"); !near(got, num(r, "total_memory_gb")) {
+					bad = append(bad, fmt.Sprintf("%v: weights + KV %.9g GB, total %.9g GB", k, got, num(r, "total_memory_gb")))
+				}
+			}
+			for k, w := range weights {
+				if k.prec == "fp16" {
+					continue
+				}
+				full := weights[key{k.model, "fp16"}]
+				ratio := map[string]float64{"fp8": 0.5, "int4": 0.25}[k.prec]
+				if profile == "seed" && !near(w, full*ratio) {
+					bad = append(bad, fmt.Sprintf("%v: weights %.9g GB, want %g × fp16's %.9g", k, w, ratio, full))
+				}
+				if profile == "calibrated" && (w < full*ratio*(1-1e-12) || w >= full) {
+					bad = append(bad, fmt.Sprintf("%v: weights %.9g GB outside [%g, 1) × fp16's %.9g", k, w, ratio, full))
+				}
+			}
+			if len(weights) < 9 {
+				t.Fatalf("only %d model × precision pairs", len(weights))
+			}
+			reportViolations(t, bad)
+		})
+	}
+}
