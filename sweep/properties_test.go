@@ -790,3 +790,68 @@ func TestServingLayoutConservesWeights(t *testing.T) {
 		})
 	}
 }
+
+// TestFleetConserves: on every feasible fleet row, under both profiles, over models,
+// cluster sizes, splits and regions:
+//
+//	tokens_per_s · step = tokens_per_step = batch · seq_len
+//	calibrated fleet_throughput_per_s · step = batch (seed: tp · pp · ep × batch where dp divides it)
+//	memory_per_accelerator_gb = weights + gradients + optimizer state + activations + buffers
+//	memory_utilization = memory_per_accelerator_gb / memory_capacity_gb
+//	energy_kwh = it_energy_kwh · pue;  carbon_kg = energy_kwh · grid_carbon_g_per_kwh / 1000
+//	energy_cost_usd = energy_kwh · electricity_usd_per_kwh
+//	it_energy_kwh / (accelerators · hours) between 30 % and 100 % of the H100's TDP
+//	tco_usd = capex + energy + maintenance;  carbon_tax_usd = tax · carbon_kg / 1000
+//	objective_usd = tco_usd + carbon_tax_usd
+//	dp · tp · pp (· cp) = total_accelerators
+func TestFleetConserves(t *testing.T) {
+	const tax, price = 150.0, 0.1
+	for _, profile := range []string{"calibrated", "seed"} {
+		t.Run(profile, func(t *testing.T) {
+			src := fmt.Sprintf("version: 1\nstudy: fleet\nprofile: %s\nfixed:\n  cluster: Research_256\n  batch_size: 1024\n  seq_len: 2048\n  microbatches: 8\n  duration_days: 10\n  carbon_tax_usd_per_t: %g\n  electricity_usd_per_kwh: %g\naxes:\n  model: [Llama3_8B, Llama3_70B, Mixtral_8x7B]\n  nodes: [4, 16, 32]\n  tp: [1, 2, 8]\n  pp: [1, 2, 4]\n  zero_stage: [1, 3]\n  region: [Quebec, France, India_Avg]\n", profile, tax, price)
+			rows := propRows(t, testCatalog(), src)
+			h, err := testCatalog().HardwareByKey("H100")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tdp := h.TDPW
+			checked := 0
+			var bad []string
+			eq := func(r map[string]any, what string, got, want float64) {
+				if !near(got, want) {
+					bad = append(bad, fmt.Sprintf("%v tp %v pp %v nodes %v %v: %s %.12g, want %.12g", r["model"], r["tp"], r["pp"], r["nodes"], r["region"], what, got, want))
+				}
+			}
+			for _, r := range rows {
+				if !feasible(r) {
+					continue
+				}
+				checked++
+				step := num(r, "step_latency_ms") / 1000
+				eq(r, "tokens_per_step", num(r, "tokens_per_step"), num(r, "batch_size")*num(r, "seq_len"))
+				eq(r, "tokens/s × step", num(r, "tokens_per_s")*step, num(r, "tokens_per_step"))
+				if profile == "calibrated" {
+					eq(r, "throughput × step", num(r, "fleet_throughput_per_s")*step, num(r, "batch_size"))
+				}
+				eq(r, "memory per accelerator", num(r, "memory_per_accelerator_gb"),
+					num(r, "weights_gb")+num(r, "gradients_gb")+num(r, "optimizer_state_gb")+num(r, "activations_gb")+num(r, "buffers_gb"))
+				eq(r, "memory utilisation", num(r, "memory_utilization"), num(r, "memory_per_accelerator_gb")/num(r, "memory_capacity_gb"))
+				eq(r, "energy", num(r, "energy_kwh"), num(r, "it_energy_kwh")*num(r, "pue"))
+				eq(r, "carbon", num(r, "carbon_kg"), num(r, "energy_kwh")*num(r, "grid_carbon_g_per_kwh")/1000)
+				eq(r, "energy cost", num(r, "energy_cost_usd"), num(r, "energy_kwh")*price)
+				eq(r, "tco", num(r, "tco_usd"), num(r, "capex_usd")+num(r, "energy_cost_usd")+num(r, "maintenance_usd"))
+				eq(r, "carbon tax", num(r, "carbon_tax_usd"), tax*num(r, "carbon_kg")/1000)
+				eq(r, "objective", num(r, "objective_usd"), num(r, "tco_usd")+num(r, "carbon_tax_usd"))
+				if w := num(r, "it_energy_kwh") * 1000 / (num(r, "total_accelerators") * 10 * 24); w < 0.3*tdp*(1-1e-12) || w > tdp*(1+1e-12) {
+					bad = append(bad, fmt.Sprintf("%v tp %v pp %v: %.6g W per accelerator outside 30–100 %% of %g W", r["model"], r["tp"], r["pp"], w, tdp))
+				}
+				eq(r, "dp · tp · pp", num(r, "dp")*num(r, "tp")*num(r, "pp")*math.Max(1, num(r, "cp")), num(r, "total_accelerators"))
+			}
+			if checked < 30 {
+				t.Fatalf("only %d feasible rows", checked)
+			}
+			t.Logf("%d rows", checked)
+			reportViolations(t, bad)
+		})
+	}
+}
