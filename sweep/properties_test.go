@@ -146,6 +146,17 @@ func allHardware() []string {
 	return keys
 }
 
+// cloudHardware is every cloud-tier accelerator key in the embedded catalog.
+func cloudHardware() []string {
+	var keys []string
+	for _, h := range testCatalog().Hardware {
+		if h.Tier == "Cloud" {
+			keys = append(keys, h.Key)
+		}
+	}
+	return keys
+}
+
 func yamlList(xs []string) string { return "[" + strings.Join(xs, ", ") + "]" }
 
 // variantKeys lists the base and variant keys of withVariants for the spec's axis.
@@ -201,6 +212,7 @@ type monotoneCase struct {
 	moves map[string][]string
 	// unfit names the variants that may turn a feasible point infeasible, with why.
 	unfit map[string]string
+	cloud bool // the catalog's cloud accelerators only (LLMs: the rest hold none of them)
 }
 
 var monotoneCases = []monotoneCase{
@@ -213,31 +225,31 @@ var monotoneCases = []monotoneCase{
 		axes:   "  model: [Llama3_8B, ResNet50]\n  batch_size: [1, 8]\n  precision: [bf16, fp16]\n",
 		others: []string{"model", "batch_size", "precision"},
 		lower:  []string{"latency_ms"}, higher: []string{"throughput_per_s"}},
-	{name: "serve", study: "serve",
+	{name: "serve", cloud: true, study: "serve",
 		fixed:  "  seq_len: 2048\n",
 		axes:   "  model: [Llama3_8B, Mixtral_8x7B]\n  batch_size: [1, 16, 128]\n  precision: [fp16, fp8]\n  tp: [1, 2]\n",
 		others: []string{"model", "batch_size", "precision", "tp"},
 		lower:  []string{"ttft_ms", "itl_ms"}, higher: []string{"tokens_per_s"}},
-	{name: "serve chunked", study: "serve",
+	{name: "serve chunked", cloud: true, study: "serve",
 		fixed:  "  seq_len: 4096\n  prefill_chunk_tokens: 512\n",
 		axes:   "  model: [Llama3_8B, Llama3_70B]\n  batch_size: [1, 64]\n  precision: [fp16, int4]\n  tp: [1, 4]\n",
 		others: []string{"model", "batch_size", "precision", "tp"},
 		lower:  []string{"ttft_ms", "itl_ms", "prefill_chunk_time_ms"}, higher: []string{"tokens_per_s"}},
-	{name: "serve under load", study: "serve",
+	{name: "serve under load", cloud: true, study: "serve",
 		fixed:  "  seq_len: 1024\n  output_tokens: 128\n",
-		axes:   "  model: [Llama3_8B, Mixtral_8x7B]\n  batch_size: [8, 128]\n  precision: [fp16, fp8]\n  qps: [0.5, 4, 32]\n  prefill_chunk_tokens: [0, 256]\n",
+		axes:   "  model: [Llama3_8B, Mixtral_8x7B]\n  batch_size: [8, 128]\n  precision: [fp16, fp8]\n  qps: [0.5, 8]\n  prefill_chunk_tokens: [0, 256]\n",
 		others: []string{"model", "batch_size", "precision", "qps", "prefill_chunk_tokens"},
 		lower:  []string{"load_ttft_ms", "load_tpot_ms", "load_utilization"}, higher: []string{"load_capacity_qps"}},
-	{name: "serve-sla", study: "serve-sla",
+	{name: "serve-sla", cloud: true, study: "serve-sla",
 		axes:   "  model: [Llama3_8B]\n  batch_size: [1, 16]\n  precision: [fp16, int8]\n  qps: [0.1, 2]\n",
 		others: []string{"model", "batch_size", "precision", "qps"},
 		lower:  []string{"ttft_ms", "itl_ms", "service_ms", "p99_wait_service_ms", "mean_latency_ms"}},
-	{name: "batching", study: "batching",
+	{name: "batching", cloud: true, study: "batching",
 		axes:   "  model: [Llama3_8B, Mixtral_8x7B]\n  max_batch_size: [1, 32, 256]\n  precision: [fp16, fp8]\n  mean_request_tokens: [0, 600]\n",
 		others: []string{"model", "max_batch_size", "precision", "mean_request_tokens"},
 		lower:  []string{"ttft_ms", "itl_ms"}, higher: []string{"tokens_per_s", "static_tokens_per_s"},
 		moves: map[string][]string{"mem2": {"ttft_ms", "itl_ms"}}},
-	{name: "serve-capacity", study: "serve-capacity",
+	{name: "serve-capacity", cloud: true, study: "serve-capacity",
 		fixed:  "  target_p99_ms: 20000\n",
 		axes:   "  model: [Llama3_8B, Llama3_70B]\n  precision: [fp16, fp8]\n  qps: [1, 50]\n  max_batch_size: [8, 64]\n",
 		others: []string{"model", "precision", "qps", "max_batch_size"},
@@ -248,20 +260,20 @@ var monotoneCases = []monotoneCase{
 		// that larger batch can pass the target that the smaller one met; the calibrated
 		// replica is the same batcher's, but none of this grid's points does it there.
 		unfit: map[string]string{"seed/mem2": "the seed fills the batch to memory"}},
-	{name: "serve-deploy", study: "serve-deploy",
+	{name: "serve-deploy", cloud: true, study: "serve-deploy",
 		fixed:  "  target_ttft_ms: 2000\n  target_itl_ms: 100\n  max_accelerators: 4096\n",
 		axes:   "  model: [Llama3_8B, Llama3_70B]\n  precision: [fp16, fp8]\n  qps: [1, 40]\n  mode: [aggregated, disaggregated]\n",
 		others: []string{"model", "precision", "qps", "mode"},
 		lower:  []string{"accelerators"}},
-	{name: "reasoning", study: "reasoning",
+	{name: "reasoning", cloud: true, study: "reasoning",
 		axes:   "  model: [Llama3_8B, Llama3_70B]\n  precision: [fp16, int4]\n  reasoning_steps: [1, 16]\n",
 		others: []string{"model", "precision", "reasoning_steps"},
 		lower:  []string{"total_time_ms", "ttft_ms", "itl_ms"}},
-	{name: "weight-streaming", study: "weight-streaming",
+	{name: "weight-streaming", cloud: true, study: "weight-streaming",
 		axes:   "  model: [Llama3_8B, Llama3_70B]\n  precision: [fp16, int8]\n  phase: [decode, prefill]\n  batch_size: [1, 64]\n",
 		others: []string{"model", "precision", "phase", "batch_size"},
 		higher: []string{"tokens_per_s"}},
-	{name: "train-memory", study: "train-memory",
+	{name: "train-memory", cloud: true, study: "train-memory",
 		axes:   "  model: [Llama3_8B, Llama3_70B, GPT2]\n  precision: [bf16, fp16]\n  batch_size: [1, 8]\n  zero_stage: [0, 3]\n  dp: [8]\n",
 		others: []string{"model", "precision", "batch_size", "zero_stage"}},
 }
@@ -344,7 +356,11 @@ func TestBetterHardwareNeverWorse(t *testing.T) {
 	for _, profile := range []string{"calibrated", "seed"} {
 		for _, mc := range monotoneCases {
 			t.Run(profile+"/"+mc.name, func(t *testing.T) {
-				checked, bad := monotoneViolations(t, cat, profile, mc, keys, betterHardware)
+				hw := keys
+				if mc.cloud {
+					hw = cloudHardware()
+				}
+				checked, bad := monotoneViolations(t, cat, profile, mc, hw, betterHardware)
 				if checked < 50 {
 					t.Fatalf("only %d feasible pairs compared", checked)
 				}
@@ -851,6 +867,49 @@ func TestFleetConserves(t *testing.T) {
 				t.Fatalf("only %d feasible rows", checked)
 			}
 			t.Logf("%d rows", checked)
+			reportViolations(t, bad)
+		})
+	}
+}
+
+// TestReplicasScale: replicas multiply a replica's throughput and accelerators and
+// leave its latency alone — serve-capacity's capacity_qps = replicas · per_replica_qps
+// and accelerators = replicas · tp · pp, and serve-deploy's aggregated fleet likewise
+// (accelerators = replicas · tp · pp) — on every row, both profiles.
+func TestReplicasScale(t *testing.T) {
+	for _, profile := range []string{"calibrated", "seed"} {
+		t.Run(profile, func(t *testing.T) {
+			var bad []string
+			capRows := propRows(t, testCatalog(), fmt.Sprintf("version: 1\nstudy: serve-capacity\nprofile: %s\nfixed:\n  target_p99_ms: 20000\naxes:\n  hardware: [H100, A100, MI300X]\n  model: [Llama3_8B, Llama3_70B]\n  tp: [1, 2, 4]\n  qps: [1, 10, 100]\n", profile))
+			n := 0
+			for _, r := range capRows {
+				if !feasible(r) {
+					continue
+				}
+				n++
+				if got := num(r, "replicas") * num(r, "per_replica_qps"); !near(got, num(r, "capacity_qps")) {
+					bad = append(bad, fmt.Sprintf("serve-capacity %v %v tp %v: replicas × per-replica QPS %.9g, capacity %.9g", r["hardware"], r["model"], r["tp"], got, num(r, "capacity_qps")))
+				}
+				if got := num(r, "replicas") * num(r, "tp") * num(r, "pp"); !near(got, num(r, "accelerators")) {
+					bad = append(bad, fmt.Sprintf("serve-capacity %v %v tp %v: replicas × tp × pp %v, accelerators %v", r["hardware"], r["model"], r["tp"], got, r["accelerators"]))
+				}
+				if num(r, "capacity_qps") < num(r, "qps")*(1-1e-12) {
+					bad = append(bad, fmt.Sprintf("serve-capacity %v %v tp %v: feasible with capacity %.6g below the %v QPS", r["hardware"], r["model"], r["tp"], num(r, "capacity_qps"), r["qps"]))
+				}
+			}
+			dep := propRows(t, testCatalog(), fmt.Sprintf("version: 1\nstudy: serve-deploy\nprofile: %s\nfixed:\n  target_ttft_ms: 2000\n  target_itl_ms: 100\n  mode: aggregated\naxes:\n  hardware: [H100, A100, MI300X]\n  model: [Llama3_8B, Llama3_70B]\n  tp: [1, 2, 4]\n  qps: [1, 10, 100]\n", profile))
+			for _, r := range dep {
+				if !feasible(r) {
+					continue
+				}
+				n++
+				if got := num(r, "replicas") * num(r, "tp") * num(r, "pp"); !near(got, num(r, "accelerators")) {
+					bad = append(bad, fmt.Sprintf("serve-deploy %v %v tp %v: replicas × tp × pp %v, accelerators %v", r["hardware"], r["model"], r["tp"], got, r["accelerators"]))
+				}
+			}
+			if n < 20 {
+				t.Fatalf("only %d feasible rows", n)
+			}
 			reportViolations(t, bad)
 		})
 	}
