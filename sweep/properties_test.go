@@ -665,6 +665,17 @@ var monotoneAxes = []monotoneAxis{
 	{name: "serve-capacity load", study: "serve-capacity", fixed: "  target_p99_ms: 15000\n",
 		axes: "  hardware: [H100, A100, MI300X]\n  model: [Llama3_8B, Llama3_70B]\n  precision: [fp16, fp8]\n  qps: [0.5, 2, 8, 32, 128]\n",
 		axis: "qps", up: []string{"replicas", "accelerators"}, fitsDown: true},
+	// ZeRO shards more of the model states the higher its stage and the more ranks it
+	// spans: never more memory per accelerator.
+	{name: "train-memory ZeRO stage", study: "train-memory", fixed: "  dp: 8\n  batch_size: 64\n",
+		axes: "  hardware: [H100, A100]\n  model: [Llama3_8B, Llama3_70B, GPT2]\n  precision: [bf16, fp16]\n  tp: [1, 4]\n  zero_stage: [0, 1, 2, 3]\n",
+		axis: "zero_stage", down: []string{"total_memory_gb", "optimizer_state_gb", "gradients_gb", "weights_gb"}},
+	{name: "train-memory dp", study: "train-memory", fixed: "  zero_stage: 3\n  batch_size: 64\n",
+		axes: "  hardware: [H100, A100, H200, MI300X, B200]\n  model: [Llama3_8B, GPT2, BERT_Base]\n  precision: [bf16, fp16]\n  tp: [1, 4]\n  dp: [1, 2, 8, 64]\n",
+		axis: "dp", down: []string{"total_memory_gb", "optimizer_state_gb", "gradients_gb", "weights_gb"}},
+	{name: "node training ZeRO stage", study: "node", fixed: "  training: true\n  dp_size: 8\n  seq_len: 1024\n",
+		axes: "  hardware: [H100, A100, MI300X]\n  model: [Llama3_8B, GPT2, ResNet50]\n  precision: [bf16, fp16]\n  batch_size: [1, 8]\n  zero_stage: [0, 1, 2, 3]\n",
+		axis: "zero_stage", down: []string{"memory_footprint_gb"}},
 	// More replicas behind one queue: the same batches, served sooner.
 	{name: "serve-sla replicas", study: "serve-sla", fixed: "  qps: 0.2\n",
 		axes: "  hardware: [H100, A100, H200, MI300X]\n  model: [Llama3_8B]\n  precision: [fp16, fp8]\n  batch_size: [1, 4, 8]\n  replicas: [1, 2, 4, 16]\n",
