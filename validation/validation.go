@@ -307,7 +307,11 @@ func (c *Case) predict(cat *catalog.Catalog, profile string) (pred float64, note
 			return 0, "", err
 		}
 	} else {
-		for name, over := range c.Study.Points {
+		// In name order: the infeasible reasons are listed in the order the points ran,
+		// and a map's order would change the case's reason (and docs/VALIDATION.md)
+		// from run to run.
+		for _, name := range slices.Sorted(maps.Keys(c.Study.Points)) {
+			over := c.Study.Points[name]
 			r, err := row(over)
 			if err != nil {
 				return 0, "", fmt.Errorf("point %s: %w", name, err)
