@@ -445,6 +445,9 @@ func checkEvalPoint(t *testing.T, p *Plan, rows []map[string]any) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := one.SetProfile(p.Profile); err != nil { // the file's profile, not the default
+			t.Fatal(err)
+		}
 		got, err := EvalPoint(one)
 		if err != nil {
 			t.Fatal(err)

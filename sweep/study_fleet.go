@@ -27,7 +27,7 @@ func init() {
 	register(&Study{
 		Name: "fleet",
 		Doc:  "distributed training step, memory, energy, carbon and TCO of a model on a cluster (physics.md §7.2, §7.1, §8.1, §8.2)",
-		Params: []Param{
+		Params: append([]Param{
 			modelParam,
 			{Name: "cluster", Kind: KindCluster, Doc: "catalog cluster key (mlsysim zoo clusters): node type, node count, fabric"},
 			in("nodes", "0", 0, "node count; 0 keeps the cluster's"),
@@ -87,15 +87,7 @@ func init() {
 			{Name: "carbon_tax_usd_per_t", Kind: KindFloat, Default: "0", Min: 0, Max: MaxCarbonUSDPerT, Unit: "USD/tCO2e", Doc: "carbon price added to the objective"},
 			{Name: "budget_usd", Kind: KindFloat, Default: "0", Min: 0, Max: MaxUSD, Unit: "USD", Doc: "largest TCO for duration_days (wall 17); 0 sets none"},
 			{Name: "carbon_budget_kg", Kind: KindFloat, Default: "0", Min: 0, Max: MaxKG, Unit: "kg", Doc: "largest operational carbon for duration_days (wall 18); 0 sets none"},
-			{Name: "node_failures_per_1000_node_days", Kind: KindFloat, Default: "6.5", Min: 0, Max: 1e6, Unit: "1/(1000 node-days)",
-				Doc: "calibrated: failures a node causes the job per 1,000 node-days (Kokolis et al. 2024, Meta's RSC-1 of 8-GPU A100 nodes: 6.5); 0: the job never fails (docs/PHYSICS.md §18.1)"},
-			{Name: "restart_min", Kind: KindFloat, Default: "5", Min: 0, Max: 1440 * MaxDays, Unit: "min",
-				Doc: "calibrated: time a failure costs before training resumes, besides the work redone (Kokolis et al. 2024: 5–20 min, 5 where their expected ETTR meets measured jobs)"},
-			{Name: "checkpoint_write_gb_per_s_per_node", Kind: KindFloat, Default: "0.234375", Min: 1e-3, Max: 1e6, Unit: "GB/s",
-				Doc: "calibrated: a node's share of the write bandwidth to shared storage, for the blocking checkpoint write (NVIDIA DGX SuperPOD RA, DGX H100, Table 6, \"Good\": 30 GB/s per 128 nodes)"},
-			{Name: "checkpoint_interval_min", Kind: KindFloat, Default: "0", Min: 0, Max: 1440 * MaxDays, Unit: "min",
-				Doc: "calibrated: time between checkpoints; 0 uses Young's optimum √(2·write time·job MTBF)"},
-		},
+		}, goodputParams...),
 		Columns: []Column{
 			{Name: "total_accelerators", Doc: "nodes × accelerators per node"},
 			{Name: "hardware", Type: Enum, LabelsFrom: fleetAccelerators, Doc: "the cluster's accelerator"},
@@ -960,13 +952,7 @@ func (e *fleetEval) reliability(c cols) {
 	bw, interval := c.get("checkpoint_write_gb_per_s_per_node"), c.get("checkpoint_interval_min")
 	for k := 0; k < n; k++ {
 		nodes := d.Accelerators[k] / d.PerNode[k]
-		perParam := kernel.CheckpointBytesPerParamMixedAdam
-		if osp[k] == 1 { // bf16 moments
-			perParam = kernel.CheckpointBytesPerParamMixedAdamBF16Moments
-		}
-		bytes := e.m.params[int(mc[k])] * perParam
-		g := kernel.TrainingGoodput(kernel.GoodputIn{Nodes: nodes, FailuresPerNodeS: rf[k] / 1000 / 86400,
-			CheckpointBytes: bytes, WriteBytesPerSNode: bw[k] * 1e9, RestartS: restart[k] * 60, IntervalS: interval[k] * 60})
+		bytes, g := goodputOf(nodes, e.m.params[int(mc[k])], osp[k] == 1 /* bf16 moments */, rf[k], restart[k], bw[k], interval[k])
 		r.failsPerDay[k] = nodes * rf[k] / 1000
 		r.ckGB[k], r.ckWrite[k], r.ckMin[k], r.goodput[k] = bytes*1e-9, g.WriteS, g.IntervalS/60, g.Goodput
 	}

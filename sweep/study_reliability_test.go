@@ -2,10 +2,18 @@ package sweep
 
 import (
 	"fmt"
+	"math"
+	"strings"
 	"testing"
 )
 
+// reliabilityPoint is a point of the seed's reliability model (profile seed), whose
+// goldens are the seed's; calibratedReliabilityPoint the same point under calibrated.
 func reliabilityPoint(model, cluster string, hours float64, extra string) string {
+	return "profile: seed\n" + calibratedReliabilityPoint(model, cluster, hours, extra)
+}
+
+func calibratedReliabilityPoint(model, cluster string, hours float64, extra string) string {
 	return fmt.Sprintf("version: 1\nstudy: reliability\naxes:\n  model: [%s]\n  cluster: [%s]\n  job_duration_hours: %g\n%s",
 		model, cluster, hours, extra)
 }
@@ -61,6 +69,7 @@ func TestReliabilityInfeasible(t *testing.T) {
 
 func TestReliabilityGrid(t *testing.T) {
 	checkStudyGrid(t, `version: 1
+profile: seed
 study: reliability
 axes:
   model: [Llama3_8B, Llama3_70B, GPT3]
@@ -70,4 +79,107 @@ axes:
   recovery_time_s: [300, 28800]
   checkpoint_interval_hours: [0, 0.01, 4]
 `, "no_goodput", "checkpoint_exceeds_interval")
+}
+
+// Under calibrated the reliability study prices the fleet study's whole-run term
+// (docs/PHYSICS.md §18.1). By hand, Llama3_8B (8.03e9 parameters) on Research_256
+// (32 nodes of 8 H100) for 336 h at the defaults (r_f 6.5 per 1,000 node-days, restart
+// 5 min, 30 GB/s per 128 nodes, Young's interval):
+//
+//	node MTBF = 24,000 / 6.5 = 3,692.308 h;  job MTBF M = 3,692.308 / 32 = 115.3846 h = 415,384.6 s
+//	expected failures = 336 / 115.3846 = 2.912;  P(fail) = 1 − e^−2.912 = 0.945633
+//	checkpoint = 8.03e9 · 14 = 112.42 GB;  write bandwidth 32 · 0.234375 = 7.5 GB/s;  δ = 14.98933 s
+//	τ = √(2 · 14.98933 · 415,384.6) = 3,528.835 s;  penalty δ/τ = 0.00424767
+//	goodput = 1 − 14.98933/3,528.835 − (1,764.418 + 300)/415,384.6 = 0.990782
+//
+// the same numbers as TestFleetGoodput's, which the fleet study gives this job.
+func TestReliabilityCalibrated(t *testing.T) {
+	row := evalOne(t, calibratedReliabilityPoint("Llama3_8B", "Research_256", 336, ""))
+	checkGolden(t, row, []golden{
+		{"node_mtbf_h", 3692.3076923076924, 1e-12}, {"fleet_mtbf_h", 115.38461538461539, 1e-12},
+		{"expected_failures", 2.912, 1e-12}, {"failure_probability", 0.9456331127116868, 1e-12},
+		{"checkpoint_gb", 112.42, 1e-12}, {"storage_gb_per_s", 7.5, 1e-12},
+		{"checkpoint_write_s", 14.989333333333333, 1e-12}, {"checkpoint_time_used_s", 14.989333333333333, 1e-12},
+		{"optimal_checkpoint_interval_s", 3528.835066006475, 1e-9}, {"checkpoint_interval_s", 3528.835066006475, 1e-9},
+		{"checkpoint_penalty", 0.0042476718387114976, 1e-9}, {"goodput", 0.9907824341003548, 1e-12},
+		{"wall_15_fragility_slack", 0.9907824341003548, 1e-12}, {"total_accelerators", 256, 0},
+	})
+	if row["storage_bound"] != false || row["wall_15_fragility_pass"] != true || row["wall_19_checkpoint_pass"] != true {
+		t.Errorf("storage bound %v, walls 15 %v, 19 %v", row["storage_bound"], row["wall_15_fragility_pass"], row["wall_19_checkpoint_pass"])
+	}
+	checkInfeasible(t, row, "", "15 Fragility")
+	// The seed's inputs are not read under calibrated: the same row with all of them changed.
+	seedIn := evalOne(t, calibratedReliabilityPoint("Llama3_8B", "Research_256", 336,
+		"  checkpoint_time_s: 0\n  recovery_time_s: 28800\n  checkpoint_interval_hours: 0.001\n  writers: 64\n  filesystem_limit_gb_per_s: 1\n  optimizer: adamw\n"))
+	for _, col := range []string{"goodput", "checkpoint_write_s", "checkpoint_interval_s", "fleet_mtbf_h", "checkpoint_gb"} {
+		if seedIn[col] != row[col] {
+			t.Errorf("%s: %v with the seed's inputs changed, %v without", col, seedIn[col], row[col])
+		}
+	}
+	// ... and the calibrated inputs not under seed: the seed's goldens whatever they are.
+	seed := evalOne(t, reliabilityPoint("Llama3_8B", "Research_256", 336,
+		"  node_failures_per_1000_node_days: 100\n  restart_min: 60\n  checkpoint_write_gb_per_s_per_node: 0.01\n  checkpoint_interval_min: 1\n  optimizer_state_precision: bf16\n"))
+	checkGolden(t, seed, []golden{{"goodput", 0.991490, 1e-6}, {"fleet_mtbf_h", 133.929, 1e-5}, {"checkpoint_write_s", 16.06, 1e-12}})
+	// A 60-min interval leaves Young's optimum reported beside it; 2 h of restart per
+	// failure on Training_10K's 1,250 nodes (M = 24,000/6.5/1,250 = 2.954 h) leaves none.
+	given := evalOne(t, calibratedReliabilityPoint("Llama3_8B", "Research_256", 336, "  checkpoint_interval_min: 60\n"))
+	checkGolden(t, given, []golden{{"checkpoint_interval_s", 3600, 0}, {"optimal_checkpoint_interval_s", 3528.835066006475, 1e-9},
+		{"checkpoint_penalty", 14.989333333333333 / 3600, 1e-12}})
+	checkInfeasible(t, evalOne(t, calibratedReliabilityPoint("Llama3_8B", "Training_10K", 336, "  restart_min: 180\n")),
+		"no_goodput", "15 Fragility")
+	checkInfeasible(t, evalOne(t, calibratedReliabilityPoint("Llama3_8B", "Research_256", 336, "  checkpoint_interval_min: 0.1\n")),
+		"checkpoint_exceeds_interval", "19 Checkpoint")
+	// What the calibrated model cannot price is refused, not answered with the seed's.
+	// (SetProfile runs the check, as the commands do; the seed takes both.)
+	for extra, want := range map[string]string{
+		"  optimizer: [adam, sgd]\n":                     "optimizer sgd",
+		"  node_failures_per_1000_node_days: [0, 6.5]\n": "node_failures_per_1000_node_days 0",
+	} {
+		p := mustPlan(t, calibratedReliabilityPoint("Llama3_8B", "Research_256", 336, extra))
+		if err := p.SetProfile("calibrated"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q under calibrated: %v, want an error naming %q", extra, err, want)
+		}
+		if err := p.SetProfile("seed"); err != nil {
+			t.Errorf("%q under seed: %v", extra, err)
+		}
+	}
+}
+
+// The fleet study and the reliability study give one job on one cluster the same goodput,
+// failure rate, interval and checkpoint under calibrated (one term, goodputOf →
+// kernel.TrainingGoodput): "what share of this run do failures and checkpoints take?"
+// has one answer. Fails if either study prices the job with inputs of its own.
+func TestReliabilityMatchesFleet(t *testing.T) {
+	for _, tc := range []struct{ model, cluster, extra string }{
+		{"Llama3_8B", "Research_256", ""},
+		{"Llama3_8B", "Research_256", "  optimizer_state_precision: bf16\n  checkpoint_interval_min: 60\n  restart_min: 30\n"},
+		{"Llama3_70B", "Training_1K_A100", "  node_failures_per_1000_node_days: 2.34\n  checkpoint_write_gb_per_s_per_node: 1.5\n"},
+		{"GPT3", "Frontier_8K", "  node_failures_per_1000_node_days: 40\n  restart_min: 20\n"},
+	} {
+		fleet := evalOne(t, "version: 1\nstudy: fleet\naxes:\n  model: ["+tc.model+"]\n  cluster: ["+tc.cluster+"]\n  batch_size: 1024\n"+tc.extra)
+		rel := evalOne(t, calibratedReliabilityPoint(tc.model, tc.cluster, 720, tc.extra))
+		f, r := func(c string) float64 { return fleet[c].(float64) }, func(c string) float64 { return rel[c].(float64) }
+		if fleet["feasible"] != true && f("goodput") == 0 {
+			t.Fatalf("%s on %s: the fleet point priced no goodput (%v)", tc.model, tc.cluster, fleet["infeasible_reason"])
+		}
+		for _, p := range []struct {
+			what         string
+			fleet, relia float64
+		}{
+			{"goodput", f("goodput"), r("goodput")},
+			{"failures a day", f("job_failures_per_day"), 24 / r("fleet_mtbf_h")},
+			{"failures a day × job days", f("job_failures_per_day") * 30, r("expected_failures")},
+			{"interval (s)", f("checkpoint_interval_used_min") * 60, r("checkpoint_interval_s")},
+			{"checkpoint (GB)", f("checkpoint_gb"), r("checkpoint_gb")},
+			{"write (s)", f("checkpoint_write_s"), r("checkpoint_write_s")},
+			{"accelerators", f("total_accelerators"), r("total_accelerators")},
+		} {
+			if math.Abs(p.fleet-p.relia) > 1e-12*math.Abs(p.fleet) || p.fleet == 0 && p.what != "goodput" && p.relia != 0 {
+				t.Errorf("%s on %s %q: %s %v in the fleet study, %v in the reliability study", tc.model, tc.cluster, tc.extra, p.what, p.fleet, p.relia)
+			}
+		}
+		if g := f("goodput"); !(g > 0 && g < 1) {
+			t.Errorf("%s on %s: goodput %v, want a loss strictly between 0 and 1 to compare", tc.model, tc.cluster, g)
+		}
+	}
 }
