@@ -98,6 +98,19 @@ func (p *Plan) EffectNotes() []string {
 		note("moe_a2a_overlap", "the seed profile's step exposes every all-to-all (docs/PHYSICS.md §35 prices combined 1F1B); use --profile calibrated or drop it")
 		note("moe_dispatcher", "the seed profile's step sends every routed copy of a token on its own (docs/PHYSICS.md §35 prices DeepEP's per-node dispatch); use --profile calibrated or drop it")
 	}
+	if (p.Study.Name == "fleet" || p.Study.Name == "reliability") && !p.Calibrated() {
+		for _, name := range goodputParamNames {
+			note(name, "the seed profile has no whole-run goodput term (docs/PHYSICS.md §18.1 is the calibrated profile's; the seed's reliability study prices its own §18 model); use --profile calibrated or drop it")
+		}
+	}
+	if p.Study.Name == "reliability" && !p.Calibrated() {
+		note("optimizer_state_precision", "the seed profile's checkpoint counts bytes by optimizer (docs/PHYSICS.md §19); use --profile calibrated or drop it")
+	}
+	if p.Study.Name == "reliability" && p.Calibrated() {
+		for _, name := range []string{"checkpoint_time_s", "recovery_time_s", "checkpoint_interval_hours", "writers", "filesystem_limit_gb_per_s"} {
+			note(name, "under the calibrated profile the reliability study prices the fleet study's whole-run goodput (docs/PHYSICS.md §18.1: a failure costs restart_min and half an interval, a checkpoint writes at checkpoint_write_gb_per_s_per_node a node every checkpoint_interval_min); use those, or --profile seed")
+		}
+	}
 	if (p.Study.Name == "fleet" || p.Study.Name == "train-memory") && !p.Calibrated() {
 		note("etp", "the seed profile has no expert tensor parallelism (experts shard as the rest of the model does; docs/PHYSICS.md §35 prices etp); use --profile calibrated or drop it")
 	}

@@ -73,10 +73,10 @@ func init() {
 				return nil
 			}
 			if slices.Contains(p.labels("optimizer"), "sgd") {
-				return fmt.Errorf("optimizer sgd: under the calibrated profile the reliability study checkpoints mixed-precision Adam's state, as the fleet study does (docs/PHYSICS.md §18.1), and has no sourced size for SGD's; use optimizer adam or adamw, or --profile seed")
+				return fmt.Errorf("axis optimizer: sgd under the calibrated profile: the reliability study checkpoints mixed-precision Adam's state, as the fleet study does (docs/PHYSICS.md §18.1), and has no sourced size for SGD's; use optimizer adam or adamw, or --profile seed")
 			}
 			if slices.Contains(p.valuesOf("node_failures_per_1000_node_days").Nums, 0) {
-				return fmt.Errorf("node_failures_per_1000_node_days 0: a job that never fails has no MTBF, failure probability or interval for the reliability study to report; give a rate above 0 (the fleet study takes 0 as goodput 1)")
+				return fmt.Errorf("axis node_failures_per_1000_node_days: 0 under the calibrated profile: a job that never fails has no MTBF, failure probability or interval for the reliability study to report; give a rate above 0 (the fleet study takes 0 as goodput 1)")
 			}
 			return nil
 		},

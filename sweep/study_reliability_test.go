@@ -132,8 +132,8 @@ func TestReliabilityCalibrated(t *testing.T) {
 	// What the calibrated model cannot price is refused, not answered with the seed's.
 	// (SetProfile runs the check, as the commands do; the seed takes both.)
 	for extra, want := range map[string]string{
-		"  optimizer: [adam, sgd]\n":                     "optimizer sgd",
-		"  node_failures_per_1000_node_days: [0, 6.5]\n": "node_failures_per_1000_node_days 0",
+		"  optimizer: [adam, sgd]\n":                     "axis optimizer: sgd",
+		"  node_failures_per_1000_node_days: [0, 6.5]\n": "axis node_failures_per_1000_node_days: 0",
 	} {
 		p := mustPlan(t, calibratedReliabilityPoint("Llama3_8B", "Research_256", 336, extra))
 		if err := p.SetProfile("calibrated"); err == nil || !strings.Contains(err.Error(), want) {
@@ -181,5 +181,19 @@ func TestReliabilityMatchesFleet(t *testing.T) {
 		if g := f("goodput"); !(g > 0 && g < 1) {
 			t.Errorf("%s on %s: goodput %v, want a loss strictly between 0 and 1 to compare", tc.model, tc.cluster, g)
 		}
+	}
+}
+
+// A grid that sets one profile's reliability inputs under the other is told they change
+// nothing, by line.
+func TestReliabilityEffectNotes(t *testing.T) {
+	notes := func(src string) string { return strings.Join(mustPlan(t, src).EffectNotes(), "\n") }
+	cal := notes(calibratedReliabilityPoint("Llama3_8B", "Research_256", 336, "  recovery_time_s: 600\n  restart_min: 20\n"))
+	if !strings.Contains(cal, "test.yaml:7: recovery_time_s changes nothing") || strings.Contains(cal, "restart_min changes") {
+		t.Errorf("calibrated notes:\n%s", cal)
+	}
+	seed := notes(reliabilityPoint("Llama3_8B", "Research_256", 336, "  recovery_time_s: 600\n  restart_min: 20\n"))
+	if !strings.Contains(seed, "test.yaml:9: restart_min changes nothing") || strings.Contains(seed, "recovery_time_s changes") {
+		t.Errorf("seed notes:\n%s", seed)
 	}
 }
