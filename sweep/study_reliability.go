@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/mlsysim/mlsysim/kernel"
@@ -40,7 +41,7 @@ func init() {
 		Columns: []Column{
 			{Name: "hardware", Type: Enum, LabelsFrom: fleetAccelerators, Doc: "the cluster's accelerator"},
 			{Name: "total_accelerators", Doc: "nodes × accelerators per node"},
-			{Name: "node_mtbf_h", Unit: "h", Doc: "seed: node MTBF from its GPUs (50 000 h), NICs (150 000 h) and PSUs (100 000 h) in series; calibrated: 24,000 / node_failures_per_1000_node_days"},
+			{Name: "node_mtbf_h", Unit: "h", Doc: "seed: node MTBF from its GPUs (50 000 h), NICs (150 000 h) and PSUs (100 000 h) in series; calibrated: 24,000 / node_failures_per_1000_node_days (0, none, when the job never fails: this, fleet_mtbf_h and optimal_checkpoint_interval_s)"},
 			{Name: "fleet_mtbf_h", Unit: "h", Doc: "the job's MTBF: node MTBF / nodes (independent failures; calibrated: 24 / the fleet study's job_failures_per_day)"},
 			{Name: "failure_probability", Doc: "P(at least one failure during the job) = 1 − e^(−T/MTBF_fleet)"},
 			{Name: "expected_failures", Doc: "job duration / fleet MTBF"},
@@ -74,9 +75,6 @@ func init() {
 			}
 			if slices.Contains(p.labels("optimizer"), "sgd") {
 				return fmt.Errorf("axis optimizer: sgd under the calibrated profile: the reliability study checkpoints mixed-precision Adam's state, as the fleet study does (docs/PHYSICS.md §18.1), and has no sourced size for SGD's; use optimizer adam or adamw, or --profile seed")
-			}
-			if slices.Contains(p.valuesOf("node_failures_per_1000_node_days").Nums, 0) {
-				return fmt.Errorf("axis node_failures_per_1000_node_days: 0 under the calibrated profile: a job that never fails has no MTBF, failure probability or interval for the reliability study to report; give a rate above 0 (the fleet study takes 0 as goodput 1)")
 			}
 			return nil
 		},
@@ -252,14 +250,21 @@ func (e *reliabilityEval) evalCalibrated(b *Batch, o *Outputs) {
 		r.Nodes[k] = nodes
 		bytes, g := goodputOf(nodes, e.params[int(mc[k])], osp[k] == 1 /* bf16 moments */, rf[k], restart[k], bw[k], interval[k])
 		job := hours[k] * 3600
-		nodeH[k] = 1000 * 24 / rf[k] // checkProfile refuses r_f = 0
-		fleetH[k] = g.MTBF / 3600
+		nodeH[k], fleetH[k] = 1000*24/rf[k], g.MTBF/3600
 		pFail[k] = kernel.FailureProbability(job, g.MTBF)
 		expected[k] = job / g.MTBF
 		young[k] = kernel.YoungInterval(g.WriteS, g.MTBF)
+		if math.IsInf(nodeH[k], 1) || math.IsInf(g.MTBF, 1) {
+			// A job that never fails (r_f 0, or too small to count): no MTBF or Young
+			// interval to report, written 0 ("none") as the fleet study's interval is.
+			nodeH[k], fleetH[k], pFail[k], expected[k], young[k] = 0, 0, 0, 0, 0
+		}
 		gb[k], write[k], storage[k] = bytes*1e-9, g.WriteS, nodes*bw[k]
 		used[k], tau[k] = g.WriteS, g.IntervalS
-		penalty[k] = g.WriteS / g.IntervalS // τ > 0: r_f > 0, so Young's τ when none is given
+		penalty[k] = 0 // no interval: a job that never fails writes no checkpoint
+		if g.IntervalS > 0 {
+			penalty[k] = g.WriteS / g.IntervalS
+		}
 		pen[k] = penalty[k]
 		bound[k] = g.WriteS > kernel.StorageBottleneckS
 		goodput[k] = g.Goodput

@@ -129,11 +129,15 @@ func TestReliabilityCalibrated(t *testing.T) {
 		"no_goodput", "15 Fragility")
 	checkInfeasible(t, evalOne(t, calibratedReliabilityPoint("Llama3_8B", "Research_256", 336, "  checkpoint_interval_min: 0.1\n")),
 		"checkpoint_exceeds_interval", "19 Checkpoint")
+	// A job that never fails: no MTBF or Young interval (0, none), no failure; at a given
+	// 60-min interval it still writes: goodput 1 − 14.98933/3600 = 0.9958363.
+	never := evalOne(t, calibratedReliabilityPoint("Llama3_8B", "Research_256", 336, "  node_failures_per_1000_node_days: 0\n  checkpoint_interval_min: 60\n"))
+	checkGolden(t, never, []golden{{"fleet_mtbf_h", 0, 0}, {"node_mtbf_h", 0, 0}, {"expected_failures", 0, 0}, {"failure_probability", 0, 0},
+		{"optimal_checkpoint_interval_s", 0, 0}, {"checkpoint_interval_s", 3600, 0}, {"goodput", 1 - 14.989333333333333/3600, 1e-12}})
 	// What the calibrated model cannot price is refused, not answered with the seed's.
 	// (SetProfile runs the check, as the commands do; the seed takes both.)
 	for extra, want := range map[string]string{
-		"  optimizer: [adam, sgd]\n":                     "axis optimizer: sgd",
-		"  node_failures_per_1000_node_days: [0, 6.5]\n": "axis node_failures_per_1000_node_days: 0",
+		"  optimizer: [adam, sgd]\n": "axis optimizer: sgd",
 	} {
 		p := mustPlan(t, calibratedReliabilityPoint("Llama3_8B", "Research_256", 336, extra))
 		if err := p.SetProfile("calibrated"); err == nil || !strings.Contains(err.Error(), want) {
