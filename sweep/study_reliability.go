@@ -235,8 +235,6 @@ func (e *reliabilityEval) evalCalibrated(b *Batch, o *Outputs) {
 	hours := c.get("job_duration_hours")
 	r := &e.rel
 	r.Nodes = grow(r.Nodes, n)
-	penalty := grow(e.ckO.MFUPenalty, n)
-	e.ckO.MFUPenalty = penalty
 	w := outs{e.st, o}
 	nodeH, fleetH, pFail, expected := w.f("node_mtbf_h"), w.f("fleet_mtbf_h"), w.f("failure_probability"), w.f("expected_failures")
 	young, gb, write, storage := w.f("optimal_checkpoint_interval_s"), w.f("checkpoint_gb"), w.f("checkpoint_write_s"), w.f("storage_gb_per_s")
@@ -261,13 +259,12 @@ func (e *reliabilityEval) evalCalibrated(b *Batch, o *Outputs) {
 		}
 		gb[k], write[k], storage[k] = bytes*1e-9, g.WriteS, nodes*bw[k]
 		used[k], tau[k] = g.WriteS, g.IntervalS
-		penalty[k] = 0 // no interval: a job that never fails writes no checkpoint
+		pen[k] = 0 // no interval: a job that never fails writes no checkpoint
 		if g.IntervalS > 0 {
-			penalty[k] = g.WriteS / g.IntervalS
+			pen[k] = g.WriteS / g.IntervalS
 		}
-		pen[k] = penalty[k]
 		bound[k] = g.WriteS > kernel.StorageBottleneckS
 		goodput[k] = g.Goodput
 	}
-	e.walls(w, cc, r.Nodes, goodput, penalty)
+	e.walls(w, cc, r.Nodes, goodput, pen)
 }
