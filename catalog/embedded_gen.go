@@ -7143,6 +7143,26 @@ func embedded() *Catalog {
 					File:  "catalog/data/systems/nodes.yaml:151",
 				},
 			},
+			&Node{
+				Key:                 "AWS_P4d",
+				Name:                "AWS EC2 p4d.24xlarge (8 × A100 40GB, 400 Gb/s EFA)",
+				Accelerator:         "A100_40GB",
+				AcceleratorsPerNode: 8,
+				IntraNodeBytesPerS:  3e+11,
+				NICsPerNode:         1,
+				PSUsPerNode:         2,
+				HostMemoryBytes:     1.1e+12,
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "datasheet",
+						Ref:      "AWS Compute Blog, \"Amazon EC2 P4d instances deep dive\" (A. Ragab, Amazon EC2, 2020-11-03), Overview: \"the p4d comes with dual socket Intel Cascade Lake 8275CL processors totaling 96 vCPUs at 3.0 GHz with 1.1 TB of RAM and 8 TB of NVMe local storage. P4d also comes with 8 x 40 GB NVIDIA Tesla A100 GPUs with NVSwitch and 400 Gbps Elastic Fabric Adapter (EFA) enabled networking\"; \"This new instance type has 400 Gbps with support for EFA and GPUDirect RDMA\". Read in the post's syndicated copies (noise.getoto.net 2020-11-03, \"Post Syndicated from … original https://aws.amazon.com/blogs/compute/amazon-ec2-p4d-instances-deep-dive/\"; dustinward.cloud)",
+						URL:      "https://aws.amazon.com/blogs/compute/amazon-ec2-p4d-instances-deep-dive/",
+						Verified: "2026-12-07",
+					},
+					Notes: "The instance the Falcon-7B and Falcon-40B runs used (their model cards: \"384 A100 40GB GPUs in P4d instances\"). Eight A100 40GB joined by NVSwitch (the A100_40GB entry's NVLink 3). AWS states the instance's scale-out rate, 400 Gb/s of EFA, so the node is catalogued as one NIC of the fabric Ethernet_400G, as Vela_A100_400G is: the ranks of a node share its 50 GB/s, what a ring over all eight ranks of every node sees whatever the port count. No measured EFA bus bandwidth is catalogued, so collectives across nodes run at the nominal rate. psus_per_node not stated by AWS, so not set.",
+					File:  "catalog/data/systems/nodes.yaml:164",
+				},
+			},
 		},
 		Clusters: []*Cluster{
 			&Cluster{
@@ -7465,6 +7485,23 @@ func embedded() *Catalog {
 					File:  "catalog/data/systems/clusters.yaml:207",
 				},
 			},
+			&Cluster{
+				Key:    "Falcon_P4d_384",
+				Name:   "TII's P4d allocation of the Falcon-7B/40B runs (384 A100 40GB)",
+				Node:   "AWS_P4d",
+				Nodes:  48,
+				Fabric: "Ethernet_400G",
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "literature",
+						Ref:      "tiiuae/falcon-7b and tiiuae/falcon-40b model cards (TII, 2023), Compute Infrastructure / Hardware: \"Falcon-7B was trained on AWS SageMaker, on 384 A100 40GB GPUs in P4d instances.\" (the 40B card the same for Falcon-40B); 384 / 8 GPUs per p4d.24xlarge = 48 instances. The network is the instance's 400 Gb/s EFA (AWS_P4d)",
+						URL:      "https://huggingface.co/tiiuae/falcon-40b",
+						Verified: "2026-12-07",
+					},
+					Notes: "384 accelerators in total: 48 p4d.24xlarge instances. No region, datacenter or mtbf_hours: the cards state none (AWS region not given).",
+					File:  "catalog/data/systems/clusters.yaml:219",
+				},
+			},
 		},
 		Walls: []*Wall{
 			&Wall{
@@ -7763,7 +7800,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "39fe70618543c4257f1f3db4c2b279b1a896ff4262012da9e9c3a9ca83a2b112",
+		Hash: "05851d01052f34624077dd6a6d0011a8336bb3c68142e80715b73fb25cc6a368",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:fc19c87c8e272c463ddea17e236fa79780925a5e8a908e56bac7aee26ce0f8fa",
@@ -7783,10 +7820,10 @@ func embedded() *Catalog {
 				"catalog/data/models/tiny.yaml:806d41baf7102d5e6325932fd14ef971a72870196683c4e5464e3a366f93a8ed",
 				"catalog/data/models/vision.yaml:aa062286c7b7993e8ce49322cca2dbc588669366245a2bf34a058b6ec5e3238e",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
-				"catalog/data/systems/clusters.yaml:508b6a4863b993f94aefe5a25c576081d30181edde4b5f83e013a083307b0d87",
+				"catalog/data/systems/clusters.yaml:b1044c4d08089489cb334f01b8d0dbb71bf5090e0e8bf90f1dfb84b0c881af7c",
 				"catalog/data/systems/engines.yaml:dd72d9c3796705acab3f2c17d00d196167469e8c23807b195f7457b8dcf5f8c5",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
-				"catalog/data/systems/nodes.yaml:8002a18231d7601c6ef9272150c73ae4d340d782907d9caef8042c164b39774a",
+				"catalog/data/systems/nodes.yaml:02831cfd79516e1d017456d11371f6ed8b93f06c7e043551e9e8d3023ca35238",
 				"catalog/data/walls/walls.yaml:e0670ac4614333955b5b1d1e3225f0635903b9f8f2041a68c2ab7879bd56e40c",
 			},
 		},
