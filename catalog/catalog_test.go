@@ -78,7 +78,8 @@ func TestDefaultCounts(t *testing.T) {
 	// and the entry counts in the header comment of each catalog/data file; issue #15 added
 	// the TPU v4/v5p ICI fabrics, hosts and pods and the GB200 NVL72 rack and cluster; OPT_13B
 	// (DistServe's model, for its validation case) is the 34th model; the DeepSeek-V3 round
-	// added the H800, its node and DeepSeek-V3's 2048-GPU cluster.
+	// added the H800, its node and DeepSeek-V3's 2048-GPU cluster; the falcon round added
+	// AWS's p4d.24xlarge node and the Falcon runs' 48-instance cluster.
 	for _, tc := range []struct {
 		kind      string
 		got, want int
@@ -90,8 +91,8 @@ func TestDefaultCounts(t *testing.T) {
 		{"cooling", len(c.Cooling), 6},
 		{"prices", len(c.Prices), 32},
 		{"fabrics", len(c.Fabrics), 12},
-		{"nodes", len(c.Nodes), 12},
-		{"clusters", len(c.Clusters), 17},
+		{"nodes", len(c.Nodes), 13},
+		{"clusters", len(c.Clusters), 18},
 		{"engines", len(c.Engines), 6}, // systems/engines.yaml: vllm, vllm-0.2, vllm-0.3, sglang, trtllm, trtllm-0.5
 	} {
 		if tc.got != tc.want {
