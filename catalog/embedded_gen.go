@@ -7159,7 +7159,7 @@ func embedded() *Catalog {
 						URL:      "https://aws.amazon.com/blogs/compute/amazon-ec2-p4d-instances-deep-dive/",
 						Verified: "2026-12-07",
 					},
-					Notes: "The instance the Falcon-7B and Falcon-40B runs used (their model cards: \"384 A100 40GB GPUs in P4d instances\"). Eight A100 40GB joined by NVSwitch (the A100_40GB entry's NVLink 3). AWS states the instance's scale-out rate, 400 Gb/s of EFA, so the node is catalogued as one NIC of the fabric Ethernet_400G, as Vela_A100_400G is: the ranks of a node share its 50 GB/s, what a ring over all eight ranks of every node sees whatever the port count. No measured EFA bus bandwidth is catalogued, so collectives across nodes run at the nominal rate. psus_per_node not stated by AWS, so not set.",
+					Notes: "The instance the Falcon-7B and Falcon-40B runs used (their model cards: \"384 A100 40GB GPUs in P4d instances\"). Eight A100 40GB joined by NVSwitch (the A100_40GB entry's NVLink 3). AWS states the instance's scale-out rate, 400 Gb/s of EFA, so the node is catalogued as one NIC of the fabric Ethernet_400G, as Vela_A100_400G is: the ranks of a node share its 50 GB/s, what a ring over all eight ranks of every node sees whatever the port count. No measured EFA bus bandwidth is catalogued, so collectives across nodes run at the nominal rate. psus_per_node not stated by AWS, so not set. AWS's texts disagree once: the aws-samples/aws-hpc-tutorials page \"EFA NCCL Tests\" (content/04-Verify-Cluster/_index.md) tabulates p4d.24xlarge at 200 Gbps EFAv1 (and p4de.24xlarge at 400), against the launch post's 400 Gbps and aws-samples/aws-efa-eks's \"4x100 Gbps EFA\" for p4d; the 400 Gb/s of the launch post is kept.",
 					File:  "catalog/data/systems/nodes.yaml:164",
 				},
 			},
@@ -7800,7 +7800,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "05851d01052f34624077dd6a6d0011a8336bb3c68142e80715b73fb25cc6a368",
+		Hash: "9ea3840cfa8e65e336d7fda4403d8d145457a31b0f07513c70ecf1878ac1002d",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:fc19c87c8e272c463ddea17e236fa79780925a5e8a908e56bac7aee26ce0f8fa",
@@ -7823,7 +7823,7 @@ func embedded() *Catalog {
 				"catalog/data/systems/clusters.yaml:b1044c4d08089489cb334f01b8d0dbb71bf5090e0e8bf90f1dfb84b0c881af7c",
 				"catalog/data/systems/engines.yaml:dd72d9c3796705acab3f2c17d00d196167469e8c23807b195f7457b8dcf5f8c5",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
-				"catalog/data/systems/nodes.yaml:02831cfd79516e1d017456d11371f6ed8b93f06c7e043551e9e8d3023ca35238",
+				"catalog/data/systems/nodes.yaml:e96e768b47faa5e53f8f6cec463243f4c93d68e918fedc9094f3d342516eb893",
 				"catalog/data/walls/walls.yaml:e0670ac4614333955b5b1d1e3225f0635903b9f8f2041a68c2ab7879bd56e40c",
 			},
 		},
