@@ -91,8 +91,8 @@ func TestDefaultCounts(t *testing.T) {
 		{"cooling", len(c.Cooling), 6},
 		{"prices", len(c.Prices), 32},
 		{"fabrics", len(c.Fabrics), 12},
-		{"nodes", len(c.Nodes), 13},
-		{"clusters", len(c.Clusters), 18},
+		{"nodes", len(c.Nodes), 14},
+		{"clusters", len(c.Clusters), 19},
 		{"engines", len(c.Engines), 6}, // systems/engines.yaml: vllm, vllm-0.2, vllm-0.3, sglang, trtllm, trtllm-0.5
 	} {
 		if tc.got != tc.want {

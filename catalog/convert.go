@@ -143,7 +143,10 @@ func (cv *converter) link(r *rawLink, field string) *Link {
 	}
 	l := &Link{Name: r.Name, BytesPerS: cv.req(r.Bandwidth, BytesPerSecond, field+".bandwidth"),
 		Direction: r.Direction, LatencyS: cv.q(r.Latency, Seconds, field+".latency"),
-		BusBytesPerS: cv.q(r.BusBandwidth, BytesPerSecond, field+".bus_bandwidth")}
+		BusBytesPerS: cv.q(r.BusBandwidth, BytesPerSecond, field+".bus_bandwidth"), NVLS: r.NVLS}
+	if r.NVLS && field != "scale_up" {
+		cv.fail(field+".nvls", "only a scale_up link can reduce in its switch (NVLink SHARP); set it there")
+	}
 	switch l.Direction {
 	case "":
 		// Read as per direction, a datasheet's bidirectional NVLink total
@@ -552,7 +555,13 @@ func (cv *converter) price(r *rawPrice) *Price {
 }
 
 func (cv *converter) node(r *rawNode) *Node {
-	return &Node{Key: cv.key(r.Key), Name: r.Name, Accelerator: r.Accelerator,
+	key := cv.key(r.Key)
+	if r.NVLS != nil && *r.NVLS {
+		// Only the accelerator's link can say a switch reduces; a node can only say its
+		// board has no such switch.
+		cv.fail("nvls", "true is the accelerator's scale_up.nvls; a node can only set nvls: false (its accelerators are not on an NVSwitch)")
+	}
+	return &Node{NoNVLS: r.NVLS != nil, Key: key, Name: r.Name, Accelerator: r.Accelerator,
 		AcceleratorsPerNode: max(r.AcceleratorsPerNode, 1),
 		IntraNodeBytesPerS:  cv.q(r.IntraNodeBandwidth, BytesPerSecond, "intra_node_bandwidth"),
 		NICsPerNode:         max(r.NICsPerNode, 1), PSUsPerNode: cmpOr(r.PSUsPerNode, 2),

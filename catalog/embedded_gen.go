@@ -827,6 +827,7 @@ func embedded() *Catalog {
 					Direction:    "bidirectional_total",
 					LatencyS:     5e-07,
 					BusBytesPerS: 3.7e+11,
+					NVLS:         true,
 				},
 				TDPW:             700,
 				UnitCostUSD:      30000,
@@ -872,6 +873,12 @@ func embedded() *Catalog {
 							Ref:      "MLSysIM memory/interconnect access-latency hierarchy (order-of-magnitude class figures)",
 							Verified: "2026-03-06",
 							ID:       "MEMORY_LATENCY_HIERARCHY",
+						},
+						"scale_up.nvls": Source{
+							Kind:     "literature",
+							Ref:      "NVIDIA Technical Blog, 'Upgrading Multi-GPU Interconnectivity with the Third-Generation NVIDIA NVSwitch' (2022): the third-generation NVSwitch, which the H100 SXM's fourth-generation NVLink attaches to on HGX H100 8-GPU boards, 'incorporates hardware acceleration for collective operations with multicast and NVIDIA SHARP in-network reductions'; NCCL runs it as its NVLS algorithm on compute capability 9.0 with NVSwitches (NVIDIA/nccl v2.20.5 src/graph/search.cc ncclTopoCompute, src/transport/nvls.cc ncclNvlsInit). A node without the switch (the 4-GPU HGX board) says nvls: false",
+							URL:      "https://developer.nvidia.com/blog/upgrading-multi-gpu-interconnectivity-with-the-third-generation-nvidia-nvswitch/",
+							Verified: "2026-12-07",
 						},
 						"unit_cost": Source{
 							Kind: "estimate",
@@ -984,7 +991,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "FP64 (cut to about 1 TFLOP/s on the H800) is not catalogued for either part. No unit_cost: no public list price.",
-					File:  "catalog/data/hardware/cloud.yaml:448",
+					File:  "catalog/data/hardware/cloud.yaml:450",
 				},
 			},
 			&Hardware{
@@ -1024,6 +1031,7 @@ func embedded() *Catalog {
 					Direction:    "bidirectional_total",
 					LatencyS:     5e-07,
 					BusBytesPerS: 3.7e+11,
+					NVLS:         true,
 				},
 				TDPW:         700,
 				UnitCostUSD:  35000,
@@ -1068,6 +1076,12 @@ func embedded() *Catalog {
 							Ref:      "MLSysIM memory/interconnect access-latency hierarchy (order-of-magnitude class figures)",
 							Verified: "2026-03-06",
 							ID:       "MEMORY_LATENCY_HIERARCHY",
+						},
+						"scale_up.nvls": Source{
+							Kind:     "literature",
+							Ref:      "NVIDIA Technical Blog, 'Upgrading Multi-GPU Interconnectivity with the Third-Generation NVIDIA NVSwitch' (2022): the third-generation NVSwitch, which the H200 SXM's fourth-generation NVLink (the H100's, 900 GB/s) attaches to on HGX H200 8-GPU boards, 'incorporates hardware acceleration for collective operations with multicast and NVIDIA SHARP in-network reductions'; NCCL runs it as its NVLS algorithm on compute capability 9.0 with NVSwitches (NVIDIA/nccl v2.20.5 src/graph/search.cc ncclTopoCompute, src/transport/nvls.cc ncclNvlsInit). A node without the switch (a 4-GPU HGX board) says nvls: false",
+							URL:      "https://developer.nvidia.com/blog/upgrading-multi-gpu-interconnectivity-with-the-third-generation-nvidia-nvswitch/",
+							Verified: "2026-12-07",
 						},
 						"sm_count": Source{
 							Kind: "datasheet",
@@ -1117,7 +1131,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:494",
+					File: "catalog/data/hardware/cloud.yaml:496",
 				},
 			},
 			&Hardware{
@@ -1145,7 +1159,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:557",
+					File: "catalog/data/hardware/cloud.yaml:561",
 				},
 			},
 			&Hardware{
@@ -1221,7 +1235,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "Added for issue #10's pre-registered L40S cases (vLLM pull request #9245, TensorRT-LLM v0.5's L40S FP8 tables). No attention_efficiency: no fused-attention measurement of the part was read, so the attention core runs at the matmul rate (docs/PHYSICS.md §33). No FP8 gemm_efficiency: FP8 matmuls run at the seed's η = 0.5 in the calibrated profile, a constant no source fixes for this part, so the FP8 validation cases on it stay unsupported. No unit_cost: no dated price read. No dispatch_tax of its own (the 0.01 ms default).",
-					File:  "catalog/data/hardware/cloud.yaml:576",
+					File:  "catalog/data/hardware/cloud.yaml:580",
 				},
 			},
 			&Hardware{
@@ -1285,7 +1299,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:611",
+					File: "catalog/data/hardware/cloud.yaml:615",
 				},
 			},
 			&Hardware{
@@ -1377,7 +1391,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:645",
+					File: "catalog/data/hardware/cloud.yaml:649",
 				},
 			},
 			&Hardware{
@@ -1404,7 +1418,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:690",
+					File: "catalog/data/hardware/cloud.yaml:694",
 				},
 			},
 			&Hardware{
@@ -1492,7 +1506,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:708",
+					File: "catalog/data/hardware/cloud.yaml:712",
 				},
 			},
 			&Hardware{
@@ -1560,7 +1574,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:751",
+					File: "catalog/data/hardware/cloud.yaml:755",
 				},
 			},
 			&Hardware{
@@ -1588,7 +1602,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:785",
+					File: "catalog/data/hardware/cloud.yaml:789",
 				},
 			},
 			&Hardware{
@@ -1670,7 +1684,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:804",
+					File: "catalog/data/hardware/cloud.yaml:808",
 				},
 			},
 			&Hardware{
@@ -1711,7 +1725,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:846",
+					File: "catalog/data/hardware/cloud.yaml:850",
 				},
 			},
 			&Hardware{
@@ -1780,7 +1794,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:871",
+					File: "catalog/data/hardware/cloud.yaml:875",
 				},
 			},
 			&Hardware{
@@ -1869,7 +1883,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:911",
+					File: "catalog/data/hardware/cloud.yaml:915",
 				},
 			},
 			&Hardware{
@@ -1978,7 +1992,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:955",
+					File: "catalog/data/hardware/cloud.yaml:959",
 				},
 			},
 			&Hardware{
@@ -2038,7 +2052,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:1008",
+					File: "catalog/data/hardware/cloud.yaml:1012",
 				},
 			},
 			&Hardware{
@@ -2113,7 +2127,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:1040",
+					File: "catalog/data/hardware/cloud.yaml:1044",
 				},
 			},
 			&Hardware{
@@ -2164,7 +2178,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:1080",
+					File: "catalog/data/hardware/cloud.yaml:1084",
 				},
 			},
 			&Hardware{
@@ -6923,6 +6937,25 @@ func embedded() *Catalog {
 				},
 			},
 			&Node{
+				Key:                 "ND_H200_v5",
+				Name:                "Azure ND H200 v5 VM (8 × H200)",
+				Accelerator:         "H200",
+				AcceleratorsPerNode: 8,
+				IntraNodeBytesPerS:  4.5e+11,
+				NICsPerNode:         8,
+				PSUsPerNode:         2,
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "datasheet",
+						Ref:      "Microsoft Learn, ND H200 v5 size series (Azure Virtual Machines): eight NVIDIA H200 Tensor Core GPUs (141 GB HBM3e each) per VM connected by NVLink 4.0 through NVSwitch, and one dedicated 400 Gb/s NVIDIA Quantum-2 CX7 InfiniBand connection per GPU, 3.2 Tb/s per VM; Azure AI-benchmarking-guide Azure_Results/ND_H200_v5_results.md (at 7f20e5fa): 'GPU | NVIDIA H200 141GB'",
+						URL:      "https://learn.microsoft.com/azure/virtual-machines/sizes/gpu-accelerated/nd-h200-v5-series",
+						Verified: "2026-12-07",
+					},
+					Notes: "The VM is Azure's HGX H200 8-GPU server: its scale-up link is the H200 entry's (NVLink 4.0 through NVSwitch, so NCCL's NVLS runs inside it); nics_per_node 8 is the one 400 Gb/s port per GPU (the cluster's fabric InfiniBand_NDR). psus_per_node is the DGX envelope's (the size page states none). The size page was not retrieved into this repository; its figures are the ones the AI-benchmarking-guide's result files and the ND H100 v5 page state for the same VM family.",
+					File:  "catalog/data/systems/nodes.yaml:23",
+				},
+			},
+			&Node{
 				Key:                 "H800_Node",
 				Name:                "8 × H800 SXM5 node (DeepSeek-V3's)",
 				Accelerator:         "H800",
@@ -6938,7 +6971,7 @@ func embedded() *Catalog {
 						URL:      "https://arxiv.org/abs/2412.19437",
 						Verified: "2026-12-07",
 					},
-					File: "catalog/data/systems/nodes.yaml:23",
+					File: "catalog/data/systems/nodes.yaml:36",
 				},
 			},
 			&Node{
@@ -6960,7 +6993,7 @@ func embedded() *Catalog {
 					Upstream: &Upstream{
 						File: "mlsysim/mlsysim/systems/registry.py",
 					},
-					File: "catalog/data/systems/nodes.yaml:36",
+					File: "catalog/data/systems/nodes.yaml:49",
 				},
 			},
 			&Node{
@@ -6982,7 +7015,7 @@ func embedded() *Catalog {
 					Upstream: &Upstream{
 						File: "mlsysim/mlsysim/systems/registry.py",
 					},
-					File: "catalog/data/systems/nodes.yaml:50",
+					File: "catalog/data/systems/nodes.yaml:63",
 				},
 			},
 			&Node{
@@ -6993,6 +7026,7 @@ func embedded() *Catalog {
 				IntraNodeBytesPerS:  4.5e+11,
 				NICsPerNode:         4,
 				PSUsPerNode:         2,
+				NoNVLS:              true,
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "datasheet",
@@ -7001,11 +7035,19 @@ func embedded() *Catalog {
 						Verified: "2026-06-01",
 						ID:       "KEMPNER_AI_CLUSTER_H100",
 					},
+					FieldSources: map[string]Source{
+						"nvls": Source{
+							Kind:     "datasheet",
+							Ref:      "NVIDIA HGX platform page, HGX H100 specifications: the 4-GPU board connects its GPUs with NVLink directly (no NVSwitch listed), the 8-GPU board through NVSwitches; NCCL's NVLS needs NVSwitches (NVIDIA/nccl v2.20.5 src/graph/search.cc, ncclTopoCompute returns no NVLS graph without them). That the Kempner servers carry the 4-GPU board is read from their four GPUs per server, not stated by the handbook",
+							URL:      "https://www.nvidia.com/en-us/data-center/hgx/",
+							Verified: "2026-12-07",
+						},
+					},
 					Notes: "Kempner H100 partition server envelope: four H100 80GB GPUs per server. intra_node_bw = accelerator nvlink.bandwidth_per_direction (900 GB/s bidirectional_total / 2). Older versions (02150d88 and earlier, old tree) used the full 900 GB/s.",
 					Upstream: &Upstream{
 						File: "mlsysim/mlsysim/systems/registry.py",
 					},
-					File: "catalog/data/systems/nodes.yaml:64",
+					File: "catalog/data/systems/nodes.yaml:77",
 				},
 			},
 			&Node{
@@ -7026,7 +7068,7 @@ func embedded() *Catalog {
 						ID:       "HGX_H100_EPYC_SYSTEM_SPEC",
 					},
 					Notes: "Attributes from upstream tests/docs: host_cpu=Dual AMD EPYC 9654; host_cpu_cores=192; threads=384; host RAM 1.5 TiB DDR5-4800 24ch; 460 GB/s host mem bw; 4x Gen5 NVMe 56 GB/s. The provenance record words the host memory as \"1.5 TB DDR5-4800 (24 ch)\"; host_memory keeps the 1.5 TiB of the tests/docs attribute. Known only from tests/docs/provenance catalog; the registry source defining it was not available.",
-					File:  "catalog/data/systems/nodes.yaml:79",
+					File:  "catalog/data/systems/nodes.yaml:95",
 				},
 			},
 			&Node{
@@ -7045,7 +7087,7 @@ func embedded() *Catalog {
 						ID:       "APPLE_M3_MAX_WORKSTATION_SPEC",
 					},
 					Notes: "Attributes from upstream tests/docs: host_cpu=Apple M3 Max 16-Core; host_cpu_cores=16 (12P+4E); 400 GB/s unified memory; 128 GiB. Known only from tests/docs; registry source not available. accelerators_per_node is not stated in the registry data available.",
-					File:  "catalog/data/systems/nodes.yaml:92",
+					File:  "catalog/data/systems/nodes.yaml:108",
 				},
 			},
 			&Node{
@@ -7064,7 +7106,7 @@ func embedded() *Catalog {
 						Verified: "2026-12-06",
 					},
 					Notes: "The whole rack is one NVLink domain, so a node here is the rack: intra-node collectives up to 72 GPUs run on NVLink 5 (the GB200 entry's scale_up link). psus_per_node counts the rack's power shelves.",
-					File:  "catalog/data/systems/nodes.yaml:103",
+					File:  "catalog/data/systems/nodes.yaml:119",
 				},
 			},
 			&Node{
@@ -7083,7 +7125,7 @@ func embedded() *Catalog {
 						Verified: "2026-12-06",
 					},
 					Notes: "Inside a pod slice every chip reaches its neighbours over ICI; the cluster's fabric TPUv4_ICI carries the traffic between hosts.",
-					File:  "catalog/data/systems/nodes.yaml:116",
+					File:  "catalog/data/systems/nodes.yaml:132",
 				},
 			},
 			&Node{
@@ -7102,7 +7144,7 @@ func embedded() *Catalog {
 						Verified: "2026-12-06",
 					},
 					Notes: "Inside a pod slice every chip reaches its neighbours over ICI; the cluster's fabric TPUv5p_ICI carries the traffic between hosts.",
-					File:  "catalog/data/systems/nodes.yaml:127",
+					File:  "catalog/data/systems/nodes.yaml:143",
 				},
 			},
 			&Node{
@@ -7121,7 +7163,7 @@ func embedded() *Catalog {
 						Verified: "2026-12-06",
 					},
 					Notes: "The node of the fms-fsdp A100 runs (IBM's Vela cluster): eight A100 80GB with NVLink. The source states the node's scale-out rate, 400 Gb/s, not how many ports carry it, so the node is catalogued as one NIC of the fabric Ethernet_400G: the ranks of a node share its 50 GB/s, which is what a ring over all eight ranks of every node sees whatever the port count.",
-					File:  "catalog/data/systems/nodes.yaml:138",
+					File:  "catalog/data/systems/nodes.yaml:154",
 				},
 			},
 			&Node{
@@ -7140,7 +7182,7 @@ func embedded() *Catalog {
 						Verified: "2026-12-06",
 					},
 					Notes: "Eight H100 80GB per node with NVLink (the catalog's H100 SXM). The source states the node's scale-out rate, 800 Gb/s, not the port count, so the node is catalogued as one NIC of the fabric Ethernet_800G (the ranks of a node share its 100 GB/s).",
-					File:  "catalog/data/systems/nodes.yaml:151",
+					File:  "catalog/data/systems/nodes.yaml:167",
 				},
 			},
 			&Node{
@@ -7160,7 +7202,7 @@ func embedded() *Catalog {
 						Verified: "2026-12-07",
 					},
 					Notes: "The instance the Falcon-7B and Falcon-40B runs used (their model cards: \"384 A100 40GB GPUs in P4d instances\"). Eight A100 40GB joined by NVSwitch (the A100_40GB entry's NVLink 3). AWS states the instance's scale-out rate, 400 Gb/s of EFA, so the node is catalogued as one NIC of the fabric Ethernet_400G, as Vela_A100_400G is: the ranks of a node share its 50 GB/s, what a ring over all eight ranks of every node sees whatever the port count. No measured EFA bus bandwidth is catalogued, so collectives across nodes run at the nominal rate. psus_per_node not stated by AWS, so not set. AWS's texts disagree once: the aws-samples/aws-hpc-tutorials page \"EFA NCCL Tests\" (content/04-Verify-Cluster/_index.md) tabulates p4d.24xlarge at 200 Gbps EFAv1 (and p4de.24xlarge at 400), against the launch post's 400 Gbps and aws-samples/aws-efa-eks's \"4x100 Gbps EFA\" for p4d; the 400 Gb/s of the launch post is kept.",
-					File:  "catalog/data/systems/nodes.yaml:164",
+					File:  "catalog/data/systems/nodes.yaml:180",
 				},
 			},
 		},
@@ -7502,6 +7544,23 @@ func embedded() *Catalog {
 					File:  "catalog/data/systems/clusters.yaml:219",
 				},
 			},
+			&Cluster{
+				Key:    "Azure_ND_H200_v5",
+				Name:   "Azure ND H200 v5 (one VM; nodes scales out)",
+				Node:   "ND_H200_v5",
+				Nodes:  1,
+				Fabric: "InfiniBand_NDR",
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "datasheet",
+						Ref:      "Microsoft Learn, ND H200 v5 size series: 8 H200 per VM, one 400 Gb/s Quantum-2 CX7 InfiniBand connection per GPU (3.2 Tb/s per VM) between VMs of a scale set",
+						URL:      "https://learn.microsoft.com/azure/virtual-machines/sizes/gpu-accelerated/nd-h200-v5-series",
+						Verified: "2026-12-07",
+					},
+					Notes: "One VM, the unit Azure's published nccl-tests results run on; a study's nodes parameter sets how many VMs the InfiniBand fabric joins (the size page states no cluster size). No region, datacenter or mtbf_hours: the page states none.",
+					File:  "catalog/data/systems/clusters.yaml:231",
+				},
+			},
 		},
 		Walls: []*Wall{
 			&Wall{
@@ -7800,10 +7859,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "9ea3840cfa8e65e336d7fda4403d8d145457a31b0f07513c70ecf1878ac1002d",
+		Hash: "a648f6375a69c7e12ac201ee396e4d1452d04492049c7ed7397fb5b1e5d4cbbf",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:fc19c87c8e272c463ddea17e236fa79780925a5e8a908e56bac7aee26ce0f8fa",
+				"catalog/data/hardware/cloud.yaml:c08d8050b33f73442eece2fb5f0969c547704be11a6d1a8caa100f394c2b1c19",
 				"catalog/data/hardware/edge.yaml:fa256c663ffea378996b0ef02d8209a9072b73059258ddfe418aafddea0d96a8",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",
@@ -7820,10 +7879,10 @@ func embedded() *Catalog {
 				"catalog/data/models/tiny.yaml:806d41baf7102d5e6325932fd14ef971a72870196683c4e5464e3a366f93a8ed",
 				"catalog/data/models/vision.yaml:aa062286c7b7993e8ce49322cca2dbc588669366245a2bf34a058b6ec5e3238e",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
-				"catalog/data/systems/clusters.yaml:b1044c4d08089489cb334f01b8d0dbb71bf5090e0e8bf90f1dfb84b0c881af7c",
+				"catalog/data/systems/clusters.yaml:039a48b1ee88dcca878793bb457cd9fb5e40f3f57995f4d56c8999f16362ddc4",
 				"catalog/data/systems/engines.yaml:dd72d9c3796705acab3f2c17d00d196167469e8c23807b195f7457b8dcf5f8c5",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
-				"catalog/data/systems/nodes.yaml:e96e768b47faa5e53f8f6cec463243f4c93d68e918fedc9094f3d342516eb893",
+				"catalog/data/systems/nodes.yaml:8f98eaa8d0251e84e8e58f18ba0fb91ed8f59ccc595864ad1b3f84927afe8ed8",
 				"catalog/data/walls/walls.yaml:e0670ac4614333955b5b1d1e3225f0635903b9f8f2041a68c2ab7879bd56e40c",
 			},
 		},

@@ -93,6 +93,7 @@ type linkYAML struct {
 	Direction    Direction `yaml:"direction"`
 	Latency      string    `yaml:"latency,omitempty"`
 	BusBandwidth string    `yaml:"bus_bandwidth,omitempty"`
+	NVLS         bool      `yaml:"nvls,omitempty"`
 }
 
 type migYAML struct {
@@ -151,7 +152,8 @@ func encodeLink(l *Link) *linkYAML {
 		return nil
 	}
 	return &linkYAML{Name: l.Name, Bandwidth: FormatQuantity(l.BytesPerS, BytesPerSecond), Direction: l.Direction,
-		Latency: FormatQuantity(l.LatencyS, Seconds), BusBandwidth: FormatQuantity(l.BusBytesPerS, BytesPerSecond)}
+		Latency: FormatQuantity(l.LatencyS, Seconds), BusBandwidth: FormatQuantity(l.BusBytesPerS, BytesPerSecond),
+		NVLS: l.NVLS}
 }
 
 // FormatQuantity writes an SI value as "<number> <unit>" in the unit of dimension d

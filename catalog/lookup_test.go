@@ -135,3 +135,32 @@ func TestNotFoundErrorListsAtMostThree(t *testing.T) {
 		t.Errorf("message %q should hold %q", err, want)
 	}
 }
+
+// TestNodeNVLS: NCCL's NVLS runs where the node's accelerators sit on an NVSwitch that
+// reduces (their scale_up says nvls) and the node does not say otherwise: the DGX H100 and
+// the ND H200 v5 VM (8-GPU HGX boards), not the Kempner 4-GPU H100 board (nvls: false),
+// not the DGX A100 (its NVSwitch does not reduce), not the H800 node (no source says so).
+func TestNodeNVLS(t *testing.T) {
+	c := MustDefault()
+	for key, want := range map[string]bool{"DGX_H100": true, "ND_H200_v5": true, "Kempner_H100_4GPU": false, "DGX_A100": false, "H800_Node": false} {
+		n, err := c.NodeByKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := c.HardwareByKey(n.Accelerator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.NVLS(h); got != want {
+			t.Errorf("%s: NVLS %v, want %v", key, got, want)
+		}
+	}
+	// A node given another link rate than its accelerator's does not run on that link.
+	n, _ := c.NodeByKey("DGX_H100")
+	h, _ := c.HardwareByKey("H100")
+	other := *n
+	other.IntraNodeBytesPerS = 100e9
+	if other.NVLS(h) {
+		t.Error("a node on another link than the accelerator's: NVLS true, want false")
+	}
+}

@@ -51,6 +51,7 @@ type rawLink struct {
 	Direction    Direction `yaml:"direction"`
 	Latency      *qty      `yaml:"latency"`
 	BusBandwidth *qty      `yaml:"bus_bandwidth"`
+	NVLS         bool      `yaml:"nvls"`
 }
 
 type rawMIG struct {
@@ -251,6 +252,7 @@ type rawNode struct {
 	NICsPerNode         int    `yaml:"nics_per_node"`
 	PSUsPerNode         int    `yaml:"psus_per_node"`
 	HostMemory          *qty   `yaml:"host_memory"`
+	NVLS                *bool  `yaml:"nvls"`
 	rawProvenance       `yaml:",inline"`
 }
 

@@ -63,6 +63,10 @@ type Link struct {
 	// BusBytesPerS is the bus bandwidth a collective library measurably reaches per
 	// direction over the link (NCCL's busBw for a ring collective); 0 = not measured.
 	BusBytesPerS float64 `json:"bus_bytes_per_s,omitempty"`
+	// NVLS: the link is a port into an NVSwitch that reduces in the switch (NVLink
+	// SHARP) for an accelerator with multicast, so NCCL can run its NVLS all-reduce
+	// inside a node (docs/PHYSICS.md §35, "NVLink SHARP"); false = rings only.
+	NVLS bool `json:"nvls,omitempty"`
 }
 
 // AchievedBusBytesPerS is what a collective moves per direction over the link:
@@ -557,7 +561,19 @@ type Node struct {
 	NICsPerNode         int     `json:"nics_per_node"`
 	PSUsPerNode         int     `json:"psus_per_node"`
 	HostMemoryBytes     float64 `json:"host_memory_bytes,omitempty"`
+	// NoNVLS: the node's accelerators are not on an NVSwitch that reduces in the switch
+	// (a 4-GPU HGX board wires its GPUs to each other directly), although their
+	// scale-up link says nvls; its collectives run NCCL's rings (`nvls: false`).
+	NoNVLS bool `json:"no_nvls,omitempty"`
 	Provenance
+}
+
+// NVLS reports whether NCCL can run its NVLS all-reduce among the node's accelerators
+// (h is the node's accelerator): their scale-up link reduces in the switch, the node
+// runs on that link, and the node does not say otherwise.
+func (n *Node) NVLS(h *Hardware) bool {
+	return h != nil && h.ScaleUp != nil && h.ScaleUp.NVLS && !n.NoNVLS &&
+		n.IntraNodeBytesPerS == h.ScaleUp.PerDirectionBytesPerS()
 }
 
 // Cluster is a fleet of nodes on one fabric.

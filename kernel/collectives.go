@@ -190,16 +190,81 @@ const (
 	NCCLLL128BusFraction  = 0.92
 )
 
+// NCCL's NVLS all-reduce (NVLink SHARP: the NVSwitch reduces what the GPUs send and
+// multicasts the result back), as NCCL v2.20.5 prices and enables it (NVIDIA/nccl
+// src/graph/tuning.cc, ncclTopoTuneModel; src/graph/search.cc, ncclTopoSearchTryNvls
+// and ncclTopoCompute; src/transport/nvls.cc, ncclNvlsInit):
+//
+//   - latency: baseLat 0 and hwLat[NVLink][NVLS][Simple] 23 µs, once per call (NVLS has
+//     Simple only; 25 µs from v2.21);
+//   - bandwidth: one NVLS channel per GPU of the node, each GPU the head of one. The
+//     search charges a channel's bandwidth once on every GPU's link to the switch in each
+//     direction and twice on its head's (a GPU sends its contribution to every channel's
+//     reduction and, as head, multicasts the reduced result; it receives every channel's
+//     result and, as head, the reduced value), so n channels fit a link of rate B when
+//     each carries B/(n+1): the node moves n·B/(n+1) of the buffer per second. The tuner
+//     counts NVLS's algorithm bandwidth as 5/6 of that (its ratio for NVLS and NVLS
+//     Tree, v2.17 to v2.27; v2.28 replaced it with an efficiency per architecture, 0.85
+//     on Hopper and 0.74 on Blackwell, on top of a pipelining factor);
+//   - enabled: compute capability 9.0 or later with NVSwitches (search.cc returns no
+//     NVLS graph otherwise), multicast support from the CUDA driver (≥ 12.1), more than
+//     two GPUs in the communicator (ncclNvlsInit: gpuCount <= 2 disables it, v2.18 to
+//     v2.27), and one node (v2.20.5 disables NVLS for nNodes > 1; across nodes NCCL runs
+//     NVLS Tree, not priced here). All-reduce only: NCCL's model prices NVLS all-gather
+//     and reduce-scatter inside one node below its ring (algorithm bandwidth n·B/(n+1)
+//     against the ring's n/(n−1)·B), so the tuner keeps the ring for them.
+const (
+	NCCLNVLSLatencyS   = 23e-6
+	NCCLNVLSBWFraction = 5.0 / 6
+	NCCLNVLSMinRanks   = 3
+)
+
+// NVLSAllReduce is NCCL's NVLS all-reduce of m bytes over n GPUs of one NVSwitch node
+// whose link to the switch carries link bytes/s per direction (the bus bandwidth a
+// ring reaches on it, which moves busBw per direction over each GPU's link):
+//
+//	T = 23 µs + m / (5/6 · n/(n+1) · link)
+//
+// n ≤ 1 or m = 0 costs 0. The caller checks NVLSEnabled.
+func NVLSAllReduce(m, n, link float64) float64 {
+	if n <= 1 || m == 0 {
+		return 0
+	}
+	return NCCLNVLSLatencyS + m*(n+1)/(n*NCCLNVLSBWFraction*link)
+}
+
+// NVLSEnabled reports whether NCCL runs NVLS for a communicator of n GPUs inside one
+// node whose scale-up link reduces in the switch (nvls): more than two GPUs.
+func NVLSEnabled(n float64, nvls bool) bool {
+	return nvls && n >= NCCLNVLSMinRanks
+}
+
+// RingOrNVLSAllReduce is the all-reduce of the calibrated training step: the ring with
+// the Simple protocol (CollectiveTime), or NVLS where NCCL enables it for the group
+// (nvls: the group lies inside one node whose link reduces in the switch) and it is
+// faster, as NCCL's tuner takes the algorithm of least modelled time. With the ring's
+// per-step latency NVLS wins every size at n ≥ 5 (its bandwidth term m·(n+1)·6/(5·n)/B
+// is below the ring's 2(n−1)/n·m/B there) and by latency alone at n = 4, where the two
+// bandwidth terms are equal.
+func RingOrNVLSAllReduce(m, n, bus, hop float64, nvls bool) float64 {
+	t := CollectiveTime(CollAllReduce, m, n, bus, hop)
+	if t > 0 && NVLSEnabled(n, nvls) {
+		t = min(t, NVLSAllReduce(m, n, bus))
+	}
+	return t
+}
+
 // NCCLAllReduce is an NCCL all-reduce of m bytes over n ranks inside a node whose link
 // reaches bus bandwidth bus (nccl-tests busBw, Simple protocol): the fastest of NCCL's
-// ring protocols, as NCCL's tuner chooses (docs/PHYSICS.md §33),
+// ring protocols, and of NVLS where the node's switch reduces (nvls, NVLSEnabled), as
+// NCCL's tuner chooses (docs/PHYSICS.md §33, §35),
 //
-//	T = min over p of  base_p + 2(n−1)·hop_p + 2(n−1)/n · m / bus_p
+//	T = min( min over p of  base_p + 2(n−1)·hop_p + 2(n−1)/n · m / bus_p ,  NVLSAllReduce )
 //
-// LL's low latency wins for the few kilobytes of a decode step, LL128 and Simple for the
-// megabytes of a prefill; LL128 needs NVLink (nvlink false: the link is PCIe). Tree and
-// NVLink SHARP (NVLS) are not priced.
-func NCCLAllReduce(m, n, bus float64, nvlink bool) float64 {
+// LL's low latency wins for the few kilobytes of a decode step, LL128, Simple or NVLS
+// for the megabytes of a prefill; LL128 needs NVLink (nvlink false: the link is PCIe).
+// Tree is not priced.
+func NCCLAllReduce(m, n, bus float64, nvlink, nvls bool) float64 {
 	if n <= 1 || m == 0 {
 		return 0
 	}
@@ -213,6 +278,9 @@ func NCCLAllReduce(m, n, bus float64, nvlink bool) float64 {
 	t = min(t, NCCLBaseLatencyLLS+steps*hopLL+steps/n*m/ll)
 	if nvlink {
 		t = min(t, NCCLBaseLatencyLL128S+steps*NCCLHopNVLinkLL128S+steps/n*m/(bus*NCCLLL128BusFraction))
+	}
+	if NVLSEnabled(n, nvls && nvlink) {
+		t = min(t, NVLSAllReduce(m, n, bus))
 	}
 	return t
 }

@@ -151,14 +151,14 @@ func TestNCCLAllReduce(t *testing.T) {
 		{"2 MB over 4 PCIe GPUs: Simple, no LL128", mb2, 4, 20e9, false, 8.4e-6 + 6*5.7e-6 + 1.5*mb2/20e9},
 		{"1 KiB over 2 PCIe GPUs: LL", 1024, 2, 20e9, false, 6.6e-6 + 2*1.0e-6 + 1024/(20e9/4)},
 	} {
-		got := NCCLAllReduce(c.m, c.n, c.bus, c.nvlink)
+		got := NCCLAllReduce(c.m, c.n, c.bus, c.nvlink, false)
 		if math.Abs(got-c.want) > 1e-12*c.want || (c.want == 0) != (got == 0) {
 			t.Errorf("%s: NCCLAllReduce = %.4g µs, want %.4g", c.name, got*1e6, c.want*1e6)
 		}
 	}
 	// The LL128 choice above is 34.6 µs: 2.4× the 14.5 µs of the bus bandwidth plus the
 	// 6 µs NCCL was once charged for any message.
-	if got := NCCLAllReduce(mb2, 4, 370e9, true) * 1e6; math.Abs(got-34.64) > 0.01 {
+	if got := NCCLAllReduce(mb2, 4, 370e9, true, false) * 1e6; math.Abs(got-34.64) > 0.01 {
 		t.Errorf("2 MB over 4 H100 = %.3f µs, want 34.64", got)
 	}
 }
@@ -199,5 +199,114 @@ func TestBusBandwidthFactor(t *testing.T) {
 		if got := BusBandwidthFactor(tc.c, tc.n); got != tc.want {
 			t.Errorf("BusBandwidthFactor(%d, %g) = %g, want %g", tc.c, tc.n, got, tc.want)
 		}
+	}
+}
+
+// TestNVLSAllReduce: NCCL's NVLS all-reduce by hand from NCCL v2.20.5's constants (23 µs
+// once; n channels of link/(n+1) each; 5/6 of that as algorithm bandwidth). 8 GiB over
+// the 8 H200 of one NVSwitch node at the catalog's 370 GB/s NVLink 4 bus bandwidth:
+//
+//	algbw = 5/6 · 8/9 · 370 GB/s = 274.07 GB/s
+//	T     = 23 µs + 8 589 934 592 B / 274.07 GB/s = 23 µs + 31 341.65 µs = 31 364.65 µs
+//	busbw = 8 589 934 592 B / T · 2·7/8 = 479.28 GB/s
+//
+// against the ring's 8.4 + 14 · 3.4 µs + 14/8 · m / 370 GB/s = 40 684.1 µs (369.5 GB/s).
+func TestNVLSAllReduce(t *testing.T) {
+	const m = 8 << 30
+	got := NVLSAllReduce(m, 8, 370e9)
+	relClose(t, "NVLS 8 GiB over 8", got*1e6, 31364.65, 1e-6)
+	relClose(t, "NVLS busbw", m/got*1.75*1e-9, 479.28, 1e-5)
+	ring := CollectiveTime(CollAllReduce, m, 8, 370e9, NCCLHopNVLinkS)
+	relClose(t, "ring 8 GiB over 8", ring*1e6, 40684.1, 1e-6)
+	if NVLSAllReduce(m, 1, 370e9) != 0 || NVLSAllReduce(0, 8, 370e9) != 0 {
+		t.Error("one rank or nothing to send must cost 0")
+	}
+}
+
+// TestNVLSChoice: where NCCL's conditions enable NVLS and its tuner's times prefer it.
+// Off without a reducing switch and at two ranks (ncclNvlsInit: gpuCount <= 2); at three
+// the ring wins every size (22 µs of latency against 23, and 4/3 · m/B against
+// 4/3 · 6/5 · m/B); at four the bandwidth terms are equal (3/2 · m/B both) and NVLS wins
+// by its latency, 8.4 + 6 · 3.4 − 23 = 5.8 µs, at any size; from five ranks on it wins
+// on bandwidth too. Among NCCLAllReduce's protocols at eight ranks LL keeps the small
+// messages — 15 µs + 7/4 · m / 87.7 GB/s beats 23 µs + m / 274.07 GB/s below
+// 8 µs / (1.75/87.7e9 − 1/274.07e9) = 490.6 kB — and NVLS takes the larger; over PCIe
+// (no NVLink) there is no NVLS.
+func TestNVLSChoice(t *testing.T) {
+	const bus, hop = 370e9, NCCLHopNVLinkS
+	ring := func(m, n float64) float64 { return CollectiveTime(CollAllReduce, m, n, bus, hop) }
+	for _, m := range []float64{1024, 1 << 20, 1 << 30} {
+		if got := RingOrNVLSAllReduce(m, 8, bus, hop, false); got != ring(m, 8) {
+			t.Errorf("no NVLS switch, %g B: %g, want the ring's %g", m, got, ring(m, 8))
+		}
+		for _, n := range []float64{2, 3} {
+			if got := RingOrNVLSAllReduce(m, n, bus, hop, true); got != ring(m, n) {
+				t.Errorf("%g ranks, %g B: %g, want the ring's %g", n, m, got, ring(m, n))
+			}
+		}
+		relClose(t, "four ranks: NVLS by 5.8 µs of latency", (ring(m, 4)-RingOrNVLSAllReduce(m, 4, bus, hop, true))*1e6, 5.8, 1e-6)
+		if got, want := RingOrNVLSAllReduce(m, 8, bus, hop, true), NVLSAllReduce(m, 8, bus); got != want || !(want < ring(m, 8)) {
+			t.Errorf("eight ranks, %g B: %g, want NVLS's %g below the ring's %g", m, got, want, ring(m, 8))
+		}
+	}
+	crossover := 8e-6 / (1.75/87.7e9 - 1/(5.0/6*8/9*bus))
+	relClose(t, "LL/NVLS crossover", crossover/1e3, 490.6, 1e-3)
+	for _, c := range []struct {
+		m    float64
+		nvls bool // NVLS chosen
+	}{{16384, false}, {0.95 * crossover, false}, {1.05 * crossover, true}, {1 << 26, true}} {
+		got := NCCLAllReduce(c.m, 8, bus, true, true)
+		rings := NCCLAllReduce(c.m, 8, bus, true, false)
+		if nv := NVLSAllReduce(c.m, 8, bus); c.nvls && (got != nv || !(nv < rings)) || !c.nvls && got != rings {
+			t.Errorf("%g B over 8: %g µs (rings %g, NVLS %g), NVLS chosen want %v", c.m, got*1e6, rings*1e6, nv*1e6, c.nvls)
+		}
+	}
+	if got, want := NCCLAllReduce(1<<26, 8, 20e9, false, true), NCCLAllReduce(1<<26, 8, 20e9, false, false); got != want {
+		t.Errorf("PCIe: %g, want the rings' %g", got, want)
+	}
+}
+
+// TestNVLSInTrainingStep: a GPT layer's tensor-parallel all-reduces at tp 8 inside an
+// NVSwitch node run NVLS: 2048 tokens × h 8192 × 2 bytes = 32 MiB a message, over the
+// harness's 230 GB/s link, ring 8.4 + 14 · 3.4 µs + 7/4 · m / 230 GB/s against NVLS
+// 23 µs + m / (5/6 · 8/9 · 230 GB/s), two in the forward of a layer. Sequence parallelism
+// (all-gathers and reduce-scatters) and tp 2 keep the ring; a data-parallel all-reduce
+// inside the node takes NVLS, one across two nodes does not.
+func TestNVLSInTrainingStep(t *testing.T) {
+	base := gpt(8192, 64, 8)
+	base.N, base.tp = 8, 8
+	withNVLS := base
+	withNVLS.nvls = true
+	o := runStep(base, withNVLS)
+	const m = 2048 * 8192 * 2
+	ring := 8.4e-6 + 14*3.4e-6 + 1.75*m/230e9
+	nvls := 23e-6 + m*9/(8*5.0/6*230e9)
+	relClose(t, "forward TP all-reduces saved", (o.LayerFwd[0]-o.LayerFwd[1])*1e6, 2*(ring-nvls)*1e6, 1e-9)
+	same := func(name string, a, b gptStep) {
+		t.Helper()
+		o := runStep(a, b)
+		if o.Step[0] != o.Step[1] {
+			t.Errorf("%s: step %g with NVLS, want the ring's %g", name, o.Step[1], o.Step[0])
+		}
+	}
+	sp, spN := base, withNVLS
+	sp.sp, spN.sp = true, true
+	same("sequence parallel", sp, spN)
+	two, twoN := base, withNVLS
+	two.N, two.tp, twoN.N, twoN.tp = 2, 2, 2, 2
+	same("tp 2", two, twoN)
+	dp := gpt(4096, 32, 4)
+	dp.N, dp.B = 8, 8
+	dpN := dp
+	dpN.nvls = true
+	o = runStep(dp, dpN)
+	if !(o.DPComm[1] < o.DPComm[0]) {
+		t.Errorf("dp 8 in one node: DP comm %g with NVLS, want below the ring's %g", o.DPComm[1], o.DPComm[0])
+	}
+	across, acrossN := base, withNVLS
+	across.N, acrossN.N, across.B, acrossN.B = 16, 16, 2, 2
+	o = runStep(across, acrossN)
+	if o.DPComm[0] != o.DPComm[1] || !(o.DPComm[0] > 0) {
+		t.Errorf("dp 2 across nodes: DP comm %g with NVLS, want the ring's %g (> 0)", o.DPComm[1], o.DPComm[0])
 	}
 }

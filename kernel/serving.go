@@ -256,7 +256,7 @@ type llm struct {
 	profileTokens                               float64
 	window, localFrac                           float64 // sliding window (tokens; 0 = none) and the share of the layers that use it
 	mla                                         Arch    // multi-head latent attention's widths (calibrated; the zero Arch: not latent)
-	memFree, fp8Attn, nccl, nvlink              bool
+	memFree, fp8Attn, nccl, nvlink, nvls        bool
 	denseExperts                                bool // the engine runs every token through each of a rank's whole experts (MoEDenseExperts)
 	calibrated                                  bool
 
@@ -313,6 +313,7 @@ func (in *ServeIn) load(m *llm, i int) {
 	m.kernels, m.moeKernels = opt(in.KernelsPerLayer, i, GEMMsPerLayer), opt(in.MoEKernels, i, 0)
 	m.arLat, m.arPerRank = opt(in.AllReduceLatency, i, 0), opt(in.AllReducePerRank, i, 0)
 	m.nccl, m.nvlink = opt(in.AllReduceNCCL, i, 0) > 0, opt(in.ScaleUpNVLink, i, 0) > 0
+	m.nvls = in.Calibrated && opt(in.ScaleUpNVLS, i, 0) > 0
 	m.arMax, m.arMaxTwo = opt(in.AllReduceMax, i, 0), opt(in.AllReduceMaxTwo, i, 0)
 	m.specK = opt(in.SpecTokens, i, 0)
 	m.heads, m.ffn, m.upMats, m.sms = opt(in.Heads, i, 0), opt(in.FFN, i, 0), opt(in.UpMatrices, i, 1), opt(in.SMs, i, 0)
@@ -652,11 +653,11 @@ func (m *llm) stageComm(tokens float64) float64 {
 	ar := RingAllReduce(act, m.tp, m.tpBW, m.tpLat)
 	switch {
 	case m.ncclAR:
-		ar = NCCLAllReduce(act, m.tp, m.tpBW, m.nvlink)
+		ar = NCCLAllReduce(act, m.tp, m.tpBW, m.nvlink, m.nvls)
 	case m.measuredAR && m.arLimit > 0 && act > m.arLimit:
 		// Beyond its own kernel's workspace the engine calls NCCL's all-reduce
 		// (TensorRT-LLM's ifFallbackToNCCL, docs/PHYSICS.md §33).
-		ar = NCCLAllReduce(act, m.tp, m.tpBW, m.nvlink)
+		ar = NCCLAllReduce(act, m.tp, m.tpBW, m.nvlink, m.nvls)
 	case m.measuredAR:
 		ar = MeasuredAllReduce(act, m.tp, m.tpBW, m.arLat, m.arPerRank)
 	}
@@ -1035,12 +1036,16 @@ type ServeIn struct {
 	AllReduceMax     []float64 // bytes: the largest message the engine's own kernel takes in a group of more than 2 ranks; larger ones go to NCCL (NCCLAllReduce); nil or 0 = no limit
 	AllReduceMaxTwo  []float64 // bytes: the same in a group of 2 ranks
 	ScaleUpNVLink    []float64 // 1: the scale-up link is NVLink-class (NCCL's NVLink latencies and LL128); else PCIe
-	MemoryFraction   []float64 // the engine's default share of memory for weights and KV cache (0 = all of it)
-	MemoryOfFree     []float64 // 1: MemoryFraction is of the memory the weights leave, for the KV cache alone
-	FP8Attention     []float64 // 1: the engine runs the attention core at 8 bits with these FP8 weights (TensorRT-LLM's FP8 context FMHA)
-	MoEDenseExperts  []float64 // 1: the engine splits a MoE layer's experts whole over the tp ranks and runs every token through each (vLLM's Mixtral of pull request #2090, calibrated); nil = routed tokens over tensor-sharded experts
-	ProfileTokens    []float64 // tokens of the forward pass the engine profiles memory with before sizing its KV pool (TensorRT-LLM's max_num_tokens); nil or 0 = none
-	PrefillTokens    []float64 // calibrated: the most prompt tokens the engine's scheduler prefills in one pass when prompts run whole (PromptsPerPass); nil or 0 = no limit, every prompt the batch has room for
+	// ScaleUpNVLS is 1 where the scale-up link is a port into an NVSwitch that reduces
+	// in the switch (catalog scale_up.nvls): an NCCL all-reduce there may run NVLS
+	// (NCCLAllReduce; calibrated only). nil = none.
+	ScaleUpNVLS     []float64
+	MemoryFraction  []float64 // the engine's default share of memory for weights and KV cache (0 = all of it)
+	MemoryOfFree    []float64 // 1: MemoryFraction is of the memory the weights leave, for the KV cache alone
+	FP8Attention    []float64 // 1: the engine runs the attention core at 8 bits with these FP8 weights (TensorRT-LLM's FP8 context FMHA)
+	MoEDenseExperts []float64 // 1: the engine splits a MoE layer's experts whole over the tp ranks and runs every token through each (vLLM's Mixtral of pull request #2090, calibrated); nil = routed tokens over tensor-sharded experts
+	ProfileTokens   []float64 // tokens of the forward pass the engine profiles memory with before sizing its KV pool (TensorRT-LLM's max_num_tokens); nil or 0 = none
+	PrefillTokens   []float64 // calibrated: the most prompt tokens the engine's scheduler prefills in one pass when prompts run whole (PromptsPerPass); nil or 0 = no limit, every prompt the batch has room for
 
 	// Rate16 is FLOP/s of 16-bit matmuls at their efficiency (calibrated): the output
 	// layer of weights quantised below 16 bits, and their attention core unless

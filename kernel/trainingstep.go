@@ -208,6 +208,10 @@ type StepIn struct {
 	// Links per direction: the scale-up domain (inside a node) and the scale-out NIC.
 	IntraBus, InterBus []float64 // bytes/s
 	IntraHop, InterHop []float64 // s per ring step (NCCLHop*)
+	// NVLS is true where the node's accelerators share an NVSwitch that reduces in the
+	// switch (catalog.Node.NVLS): an all-reduce of a group inside one node may run NCCL's
+	// NVLS (RingOrNVLSAllReduce). nil = none.
+	NVLS []bool
 
 	// What-if multipliers (≥ 1; 1 = none), the fleet study's congestion, straggler and
 	// moe_imbalance. Congestion divides every link's bandwidth and multiplies its
@@ -257,7 +261,7 @@ type layerKey struct {
 	bytes                                                         float64
 	rate, attn, sms, bw, tpBus, tpHop, cpBus, cpHop, epBus, epHop float64
 	imbalance, rate8, etpBus, etpHop                              float64
-	gated, sp, flash, fp32, lora, cpAG, eager                     bool
+	gated, sp, flash, fp32, lora, cpAG, eager, tpNVLS             bool
 	rec                                                           Recompute
 	fp8                                                           FP8Recipe
 	arch                                                          *Arch // nil: plain
@@ -452,6 +456,10 @@ func (o *StepOut) step(i int, in *StepIn) {
 	}
 	tpBus, tpHop := group(1, tp)
 	cpBus, cpHop := group(tp, cp)
+	// An all-reduce of a group inside one node of an NVSwitch that reduces may run NCCL's
+	// NVLS (RingOrNVLSAllReduce; NVLSEnabled checks the group's size).
+	nvls := opt(in.NVLS, i, false)
+	inNode := func(stride, size float64) bool { return nvls && stride*size <= g }
 	// Megatron-Core lays the experts out on a grid of their own, expert-TP innermost,
 	// then EP, with no CP (parallel_state.py, initialize_model_parallel:
 	// expert_decoder_rank_generator, tp=expert_tensor_parallel_size, cp=1, order
@@ -473,7 +481,8 @@ func (o *StepOut) step(i int, in *StepIn) {
 		rate: rate, attn: in.AttentionRate[i], sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,
 		etpBus: etpBus, etpHop: etpHop,
 		gated: in.Gated[i], sp: in.SeqParallel[i], flash: in.FlashAttention[i], fp32: in.FP32Grads[i], lora: in.LoRA[i], rec: in.Recompute[i],
-		cpAG: in.CPAllGather[i], imbalance: in.Imbalance[i], fp8: in.FP8[i], rate8: in.FP8Rate[i], eager: in.Eager[i]}
+		cpAG: in.CPAllGather[i], imbalance: in.Imbalance[i], fp8: in.FP8[i], rate8: in.FP8Rate[i], eager: in.Eager[i],
+		tpNVLS: inNode(1, tp)}
 	if structured {
 		key.arch = arch
 	}
@@ -606,7 +615,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 			if in.FP32Grads[i] {
 				gb = GradAccumFP32Bytes
 			}
-			kvGradSync = stageLayers * CollectiveTime(CollAllReduce, 2*h*(h/a)*gb, tp, tpBus, tpHop)
+			kvGradSync = stageLayers * RingOrNVLSAllReduce(2*h*(h/a)*gb, tp, tpBus, tpHop, inNode(1, tp))
 		}
 	}
 	// A routed expert's weights split over etp, not tp (Megatron-Core's experts.py builds
@@ -671,6 +680,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	dpBus, dpHop := group(tp, gs)
 	expBus, expHop := group(etp*ep, gsExp)
 	repBus, repHop := group(tp*gs, replicas)
+	dpNVLS, expNVLS, repNVLS := inNode(tp, gs), inNode(etp*ep, gsExp), inNode(tp*gs, replicas)
 	var dpComm float64
 	overlap := in.OverlapDP[i]
 	switch {
@@ -690,7 +700,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 		// Hybrid sharding: FSDP all-reduces a layer's gradient shard on a stream of its
 		// own once its reduce-scatter is done, so it runs beside the next layer's gather
 		// and reduce-scatter; only the last layer's waits for its reduce-scatter.
-		ar := CollectiveTime(CollAllReduce, gDense*gradB/(n*gs), replicas, repBus, repHop) + CollectiveTime(CollAllReduce, gExpert*gradB/(n*gsExp), replicas, repBus, repHop)
+		ar := RingOrNVLSAllReduce(gDense*gradB/(n*gs), replicas, repBus, repHop, repNVLS) + RingOrNVLSAllReduce(gExpert*gradB/(n*gsExp), replicas, repBus, repHop, repNVLS)
 		if !overlap {
 			dpComm = micro * n * (2*ag + rs + ar)
 			break
@@ -701,7 +711,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 		// Gradients reduce-scattered (and their shards all-reduced across replicas),
 		// updated shards all-gathered as weights.
 		rs := CollectiveTime(CollReduceScatter, gDense*gradB, gs, dpBus, dpHop) + CollectiveTime(CollReduceScatter, gExpert*gradB, gsExp, expBus, expHop) +
-			CollectiveTime(CollAllReduce, gDense*gradB/gs, replicas, repBus, repHop) + CollectiveTime(CollAllReduce, gExpert*gradB/gsExp, replicas, repBus, repHop)
+			RingOrNVLSAllReduce(gDense*gradB/gs, replicas, repBus, repHop, repNVLS) + RingOrNVLSAllReduce(gExpert*gradB/gsExp, replicas, repBus, repHop, repNVLS)
 		agD, agE := gDense*e, gExpert*e // the trainable weights (LoRA: the adapters, never FP8)
 		if fp8Params && !in.LoRA[i] {
 			agD, agE = agDense, agExpert
@@ -735,7 +745,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 			}
 		}
 	default: // nothing sharded: gs is dp·cp
-		dpComm = CollectiveTime(CollAllReduce, gDense*gradB, gs, dpBus, dpHop) + CollectiveTime(CollAllReduce, gExpert*gradB, gsExp, expBus, expHop)
+		dpComm = RingOrNVLSAllReduce(gDense*gradB, gs, dpBus, dpHop, dpNVLS) + RingOrNVLSAllReduce(gExpert*gradB, gsExp, expBus, expHop, expNVLS)
 		if overlap {
 			dpComm = overlapped(dpComm, tb, sms) - tb // behind the last microbatch's backward
 		}
@@ -1129,7 +1139,7 @@ func layerStep(k *layerKey) layerTimes {
 	msg := n * h * e // one activation of the microbatch's tokens
 	if tp > 1 {
 		ag := CollectiveTime(CollAllGather, msg, tp, k.tpBus, k.tpHop)
-		ar := CollectiveTime(CollAllReduce, msg, tp, k.tpBus, k.tpHop)
+		ar := RingOrNVLSAllReduce(msg, tp, k.tpBus, k.tpHop, k.tpNVLS)
 		if k.sp {
 			// The column-parallel layers' inputs are gathered as their GEMM takes them: in
 			// FP8 when it runs in FP8 (fp8InputGather).
@@ -1163,7 +1173,7 @@ func layerStep(k *layerKey) layerTimes {
 			t.tpFwd += CollectiveTime(CollAllGather, kvOut, tp, k.tpBus, k.tpHop)
 			t.tpBwd += CollectiveTime(CollReduceScatter, kvOut, tp, k.tpBus, k.tpHop)
 		} else {
-			t.tpBwd += CollectiveTime(CollAllReduce, kvOut, KVReplicas(k.kv, tp), k.tpBus, k.tpHop)
+			t.tpBwd += RingOrNVLSAllReduce(kvOut, KVReplicas(k.kv, tp), k.tpBus, k.tpHop, k.tpNVLS)
 		}
 	}
 	// The output layer (vocabulary-parallel over tp) and the loss, on the last stage.

@@ -22,6 +22,7 @@ type gptStep struct {
 	rec                     Recompute
 	params                  float64
 	congestion, straggler   float64 // 0 = 1
+	nvls                    bool    // the node's NVSwitch reduces (NCCL's NVLS all-reduce)
 }
 
 // gptFP8Rate is the FP8 matmul rate runStep's points have: the H100's measured
@@ -68,6 +69,7 @@ func runStep(pts ...gptStep) *StepOut {
 		in.LoRA = append(in.LoRA, p.lora)
 		in.CPAllGather = append(in.CPAllGather, p.cpAG)
 		in.Eager = append(in.Eager, p.eager)
+		in.NVLS = append(in.NVLS, p.nvls)
 		in.Recompute = append(in.Recompute, p.rec)
 		in.FP8 = append(in.FP8, p.fp8)
 		in.FP8Params = append(in.FP8Params, p.fp8p)

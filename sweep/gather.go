@@ -388,6 +388,9 @@ type hwTable struct {
 	// scaleUp is 1 where the accelerator has a scale-up link (NCCL's NVLink latencies
 	// apply, as for scaleHop), 0 where peers talk over PCIe or the host link.
 	scaleUp []float64
+	// nvls is 1 where the scale-up link reduces in the switch (catalog scale_up.nvls,
+	// NCCL's NVLS all-reduce; kernel.NVLSEnabled), 0 elsewhere and in the seed view.
+	nvls []float64
 	// attention is the measured fused-attention rate (attention_efficiency × peak,
 	// indexed as peak, 0 = none: the step then uses the matmul rate).
 	attention []float64
@@ -487,6 +490,11 @@ func newHWTable(hs []*catalog.Hardware, seed bool) *hwTable {
 		t.scaleBus = append(t.scaleBus, bus)
 		t.scaleHop = append(t.scaleHop, hop)
 		t.scaleUp = append(t.scaleUp, up)
+		nvls := 0.0
+		if scaleUp != nil && scaleUp.NVLS && !seed {
+			nvls = 1
+		}
+		t.nvls = append(t.nvls, nvls)
 	}
 	return t
 }

@@ -248,6 +248,7 @@ type servingTables struct {
 	kvHeads, fabBW, fabLat, specK, stepOH                  []float64
 	heads, ffn, upMats, sms, vocab                         []float64
 	kernels, moeKernels, arLat, arRank, arNCCL, nvlink     []float64
+	nvls                                                   []float64
 	arMax, arMaxTwo                                        []float64
 	memFrac, memFree, fp8Attn, rate16, attn16              []float64
 	draftP, draftL, draftC, draftKVE, draftH, draftKH      []float64
@@ -501,6 +502,8 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	in.KernelsPerLayer, in.MoEKernels, in.AllReduceLatency, in.AllReducePerRank = t.kernels, t.moeKernels, t.arLat, t.arRank
 	t.arNCCL, t.nvlink = gatherOne(t.arNCCL, ec, t.engineNCCL, e1), gatherOne(t.nvlink, hc, t.h.scaleUp, h1)
 	in.AllReduceNCCL, in.ScaleUpNVLink = t.arNCCL, t.nvlink
+	t.nvls = gatherOne(t.nvls, hc, t.h.nvls, h1)
+	in.ScaleUpNVLS = t.nvls
 	t.denseMoE = gatherOne(t.denseMoE, ec, t.engineDenseMoE, e1)
 	in.MoEDenseExperts = t.denseMoE
 	t.arMax, t.arMaxTwo = gatherOne(t.arMax, ec, t.engineARMax, e1), gatherOne(t.arMaxTwo, ec, t.engineARMaxTwo, e1)

@@ -39,3 +39,43 @@ func TestCollectiveStudy(t *testing.T) {
 	row = evalOne(t, "version: 1\nstudy: collective\naxes:\n  cluster: Training_1K_A100\n  nodes: 1\n  ranks: 16\n")
 	checkInfeasible(t, row, "over_accelerator_limit", "14 Communication")
 }
+
+// TestCollectiveStudyNVLS: calibrated, an all-reduce inside one NVSwitch node of H200
+// runs NCCL's NVLS (kernel.NVLSAllReduce; by hand in kernel.TestNVLSAllReduce: 8 GiB over
+// 8 at the H200's 370 GB/s, 23 µs + m / (5/6 · 8/9 · 370 GB/s) = 31 364.65 µs, busbw
+// 479.28 GB/s). The ring stays where NCCL would keep it: two ranks, an all-gather, a ring
+// across two nodes (NVLS Tree is not priced), a DGX A100 (no reducing switch), the
+// Kempner 4-GPU H100 board (nvls: false) and the seed profile.
+func TestCollectiveStudyNVLS(t *testing.T) {
+	const m = 8 << 30
+	spec := func(extra string) string {
+		return "version: 1\nstudy: collective\n" + extra + "axes:\n  cluster: Azure_ND_H200_v5\n  nodes: 1\n  message_bytes: 8589934592\n"
+	}
+	row := evalOne(t, spec(""))
+	checkGolden(t, row, []golden{{"time_us", 31364.65, 1e-6}, {"busbw_gb_per_s", 479.28, 1e-5}, {"link_bus_gb_per_s", 370, 1e-12}})
+	if row["algorithm"] != "nvls" {
+		t.Errorf("H200 node, 8 GiB all-reduce: algorithm %v, want nvls", row["algorithm"])
+	}
+	ring8 := 8.4e-6 + 14*3.4e-6 + 14.0/8*m/370e9
+	for _, tc := range []struct {
+		name, src string
+		t         float64
+	}{
+		{"seed profile", spec("profile: seed\n"), ring8},
+		{"two ranks", spec("") + "  ranks: 2\n", 8.4e-6 + 2*3.4e-6 + m/370e9},
+		{"all-gather", spec("") + "  collective: all_gather\n", 8.4e-6 + 7*3.4e-6 + 7.0/8*m/370e9},
+		{"DGX A100", "version: 1\nstudy: collective\naxes:\n  cluster: Training_1K_A100\n  nodes: 1\n  message_bytes: 8589934592\n", 8.4e-6 + 14*3.4e-6 + 14.0/8*m/230e9},
+		{"Kempner 4-GPU board", "version: 1\nstudy: collective\naxes:\n  cluster: Kempner_H100_384\n  nodes: 1\n  message_bytes: 8589934592\n", 8.4e-6 + 6*3.4e-6 + 6.0/4*m/370e9},
+	} {
+		row := evalOne(t, tc.src)
+		checkGolden(t, row, []golden{{"time_us", tc.t * 1e6, 1e-12}})
+		if row["algorithm"] != "ring" {
+			t.Errorf("%s: algorithm %v, want ring", tc.name, row["algorithm"])
+		}
+	}
+	// Across two VMs NCCL runs NVLS Tree, which is not priced: the ring over both nodes.
+	row = evalOne(t, "version: 1\nstudy: collective\naxes:\n  cluster: Azure_ND_H200_v5\n  nodes: 2\n  message_bytes: 8589934592\n")
+	if row["algorithm"] != "ring" {
+		t.Errorf("two nodes: algorithm %v, want ring", row["algorithm"])
+	}
+}

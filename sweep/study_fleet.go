@@ -186,6 +186,9 @@ type fleetCluster struct {
 	// accelerators; 1 where the node does not say): with fewer NICs than accelerators
 	// the ranks of a node share them (docs/PHYSICS.md §35).
 	nicShare float64
+	// nvls: the node's accelerators share an NVSwitch that reduces in the switch
+	// (catalog.Node.NVLS), so NCCL may all-reduce inside a node with NVLS (calibrated).
+	nvls bool
 }
 
 // interBus is the scale-out rate per accelerator the calibrated collectives run at:
@@ -345,7 +348,8 @@ func clusterTables(p *Plan) (hws []*catalog.Hardware, clusters, fabrics []fleetC
 		}
 		clusters = append(clusters, fleetCluster{hwCode: indexOf(keys, n.Accelerator), nodes: float64(c.Nodes),
 			perNode: float64(n.AcceleratorsPerNode), intraBW: intra, fabricBW: f.BytesPerS, fabricLat: f.LatencyS, over: f.Oversubscription,
-			intraBus: intraBus, intraHop: intraHop, fabricBus: f.AchievedBusBytesPerS(), nicShare: nicShare})
+			intraBus: intraBus, intraHop: intraHop, fabricBus: f.AchievedBusBytesPerS(), nicShare: nicShare,
+			nvls: p.Calibrated() && n.NVLS(h)})
 	}
 	for _, f := range p.Fabrics {
 		fc := fleetCluster{}
@@ -608,6 +612,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 		&st.SMs, &st.MemBW, &st.IntraBus, &st.InterBus, &st.IntraHop, &st.InterHop, &st.FP8Rate} {
 		*s = grow(*s, n)
 	}
+	st.NVLS = grow(st.NVLS, n)
 	st.FP8 = fp8Recipes(st.FP8, c.get("fp8_recipe"))
 	st.FP8Params = boolsOf(st.FP8Params, c.get("fp8_params"))
 	st.Gated = grow(st.Gated, n)
@@ -626,6 +631,7 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 			st.AttentionRate[k] = a
 		}
 		st.IntraBus[k], st.IntraHop[k] = cl.intraBus, cl.intraHop
+		st.NVLS[k] = cl.nvls
 		st.InterBus[k], st.InterHop[k] = cl.interBus(&e.fabrics[int(fc[k])]), kernel.NCCLHopNetS
 		// Enum order selective, full, none, linear_outputs, deepseek_v3 matches kernel.Recompute's.
 		st.Recompute[k] = kernel.Recompute(ckpt[k])

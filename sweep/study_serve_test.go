@@ -168,7 +168,9 @@ func TestServeExchangeBandwidth(t *testing.T) {
 // sequences (7,995,392 bytes) stay on the kernel (4.5 µs + 6 × 0.55 µs plus 2·7/8 of the
 // message at 370 GB/s) and 245 (8,028,160 bytes) go to NCCL, the fastest of its ring
 // protocols (NVIDIA/nccl v2.20.3 tuning.cc: LL 6.6 + 14 × 0.6 µs at 87.7 GB/s, LL128
-// 14 + 14 × 1.9 µs at 0.92 of the bus, Simple 8.4 + 14 × 3.4 µs at the bus).
+// 14 + 14 × 1.9 µs at 0.92 of the bus, Simple 8.4 + 14 × 3.4 µs at the bus) and NVLS, which
+// the H100's NVSwitch runs at eight ranks (v2.20.5: 23 µs + m / (5/6 · 8/9 · 370 GB/s));
+// NVLS it is, 23 + 29.3 µs against Simple's 56 + 38.0.
 func TestServeAllReduceWorkspace(t *testing.T) {
 	comm := func(batch int) float64 {
 		row := evalOne(t, fmt.Sprintf("version: 1\nstudy: serve\nprofile: calibrated\naxes:\n  model: [Llama3_405B]\n  hardware: [H100]\n"+
@@ -182,7 +184,11 @@ func TestServeAllReduceWorkspace(t *testing.T) {
 		t.Errorf("244 sequences: tp_comm_ms %v, want %v (the engine's kernel)", got, want)
 	}
 	m = 245 * 16384 * 2.0
-	nccl := min(6.6e-6+14*0.6e-6+ring*m/87.7e9, 14e-6+14*1.9e-6+ring*m/(0.92*370e9), 8.4e-6+14*3.4e-6+ring*m/370e9)
+	nccl := min(6.6e-6+14*0.6e-6+ring*m/87.7e9, 14e-6+14*1.9e-6+ring*m/(0.92*370e9), 8.4e-6+14*3.4e-6+ring*m/370e9,
+		23e-6+m*9/(8*5.0/6*370e9))
+	if nvls := 23e-6 + m*9/(8*5.0/6*370e9); nccl != nvls {
+		t.Fatalf("245 sequences: NVLS %g is not NCCL's choice %g", nvls, nccl)
+	}
 	want = 2 * 126 * nccl * 1e3
 	if got := comm(245); math.Abs(got-want) > 1e-9*want {
 		t.Errorf("245 sequences: tp_comm_ms %v, want %v (NCCL above the workspace)", got, want)

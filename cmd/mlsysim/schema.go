@@ -547,6 +547,7 @@ func hardwareSchema() *jsonSchema {
 				Description: "how the bandwidth is quoted (physics.md §1.4): per_direction (Ethernet, PCIe, InfiniBand) or bidirectional_total (NVLink, ICI datasheet figures); required"}},
 			prop{"latency", q(catalog.Seconds, "one-way latency", "500 ns")},
 			prop{"bus_bandwidth", q(catalog.BytesPerSecond, "measured collective bus bandwidth per direction (NCCL busBw), at most the line rate", "230 GB/s")},
+			prop{"nvls", &jsonSchema{Type: "boolean", Description: "scale_up only: the link is a port into an NVSwitch that reduces in the switch (NVLink SHARP), so calibrated NCCL all-reduces may run NVLS (docs/PHYSICS.md §35)"}},
 		)
 	}
 	rates := &jsonSchema{Type: "object", Description: "dense rates by precision, used when the run's precision matches",
