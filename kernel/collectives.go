@@ -211,8 +211,8 @@ const (
 //     two GPUs in the communicator (ncclNvlsInit: gpuCount <= 2 disables it, v2.18 to
 //     v2.27), and one node (v2.20.5 disables NVLS for nNodes > 1; across nodes NCCL runs
 //     NVLS Tree, not priced here). All-reduce only: NCCL's model prices NVLS all-gather
-//     and reduce-scatter inside one node below its ring (algorithm bandwidth n·B/(n+1)
-//     against the ring's n/(n−1)·B), so the tuner keeps the ring for them.
+//     and reduce-scatter inside one node below its ring (algorithm bandwidth 5/6 of
+//     n·B/(n+1) against the ring's n/(n−1)·B), so the tuner keeps the ring for them.
 const (
 	NCCLNVLSLatencyS   = 23e-6
 	NCCLNVLSBWFraction = 5.0 / 6
