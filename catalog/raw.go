@@ -29,6 +29,9 @@ type num struct {
 }
 
 func (x *num) UnmarshalYAML(n *yaml.Node) error {
+	if err := NumberText(n.Value); err != nil && n.Style == 0 {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
 	var f float64
 	if err := n.Decode(&f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return fmt.Errorf("line %d: want a finite number, got %s", n.Line, quoteShort(n.Value))

@@ -96,6 +96,9 @@ func ParseQuantity(s string, want Dimension) (float64, error) {
 	if len(fields) != 2 {
 		return 0, fmt.Errorf("quantity %q: want \"<number> <unit>\" with a %s unit (%s)", s, want, unitsFor(want))
 	}
+	if err := DigitSeparator(fields[0]); err != nil {
+		return 0, fmt.Errorf("quantity %q: %w", s, err)
+	}
 	v, err := strconv.ParseFloat(fields[0], 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("quantity %q: %q is not a finite number", s, fields[0])

@@ -161,7 +161,7 @@ func checkNumbers(file, key string, n *yaml.Node, t reflect.Type) error {
 		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 			return nil
 		}
-		if err := LeadingZero(n.Value); err != nil && n.Style == 0 {
+		if err := NumberText(n.Value); err != nil && n.Style == 0 {
 			return fmt.Errorf("%s:%d: %s: %w", file, n.Line, key, err)
 		}
 		f, err := scalarNumber(n)
@@ -184,7 +184,7 @@ func checkNumbers(file, key string, n *yaml.Node, t reflect.Type) error {
 		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 			return nil
 		}
-		if err := LeadingZero(n.Value); err != nil && n.Style == 0 {
+		if err := NumberText(n.Value); err != nil && n.Style == 0 {
 			return fmt.Errorf("%s:%d: %s: %w", file, n.Line, key, err)
 		}
 		if _, err := scalarNumber(n); err != nil {
@@ -253,6 +253,32 @@ func LeadingZero(text string) error {
 			t, sign, oct, sign, digits, sign, digits, sign, digits)
 	}
 	return fmt.Errorf("%s has a leading zero (YAML 1.1 would read it as octal, which it is not): write %s%s", t, sign, digits)
+}
+
+// DigitSeparator refuses a number written with _ between its digits (1_000):
+// YAML 1.1 and the YAML decoder read it as 1000, YAML 1.2 as the text "1_000",
+// and every numeric flag refuses it (README, "Integer flags are decimal"), so
+// a plan, a grid or a catalog file and a flag would disagree about the same
+// value. Refused, as a leading zero is, naming how to write it.
+func DigitSeparator(text string) error {
+	t := strings.TrimSpace(text)
+	if !strings.Contains(t, "_") {
+		return nil
+	}
+	plain := strings.ReplaceAll(t, "_", "")
+	if _, err := strconv.ParseFloat(plain, 64); err != nil {
+		return nil // not a number with separators: the caller says what it wanted
+	}
+	return fmt.Errorf("%s has a digit separator (_), which YAML 1.1 reads as %s and YAML 1.2 as text: write %s", t, plain, plain)
+}
+
+// NumberText is the rule every reader applies to a number as written in YAML:
+// no leading zero (LeadingZero) and no digit separator (DigitSeparator).
+func NumberText(text string) error {
+	if err := LeadingZero(text); err != nil {
+		return err
+	}
+	return DigitSeparator(text)
 }
 
 // scalarNumber reads a YAML scalar as a finite number (YAML spellings

@@ -277,8 +277,10 @@ func (p *Plan) resolve(prm *Param, raw []AxisValue) (*Values, error) {
 			v.Labels = boolLabels
 			v.Nums = append(v.Nums, b2f(b))
 		default:
-			// 010 is 10 here and 8 in a plan read by the YAML decoder: refused in both.
-			if err := catalog.LeadingZero(text); err != nil {
+			// 010 is 10 here and 8 in a plan read by the YAML decoder: refused in both;
+			// 1_000 was 1000 here (strconv.ParseFloat reads separators) where a flag
+			// refuses it: refused here too.
+			if err := catalog.NumberText(text); err != nil {
 				return nil, fmt.Errorf("%s: %s: %w", r.Where, prm.Name, err)
 			}
 			f, err := strconv.ParseFloat(text, 64)

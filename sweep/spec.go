@@ -375,13 +375,14 @@ func (s *Spec) tooMany(n *yaml.Node, name string, count float64, left int) error
 
 // leadingZero refuses a generator number written with a leading zero: the
 // decoder reads 010 as octal 8, where a list value 010 reads as 10
-// (catalog.LeadingZero).
+// (catalog.LeadingZero); and one written with a digit separator, 1_000, which
+// a flag refuses (catalog.DigitSeparator).
 func (s *Spec) leadingZero(what string, n *yaml.Node) error {
 	if n == nil {
 		return nil
 	}
 	if n.Kind == yaml.ScalarNode && n.Style == 0 {
-		if err := catalog.LeadingZero(n.Value); err != nil {
+		if err := catalog.NumberText(n.Value); err != nil {
 			return s.errf(n, "%s: %v", what, err)
 		}
 	}

@@ -70,7 +70,8 @@ func newApp(stdout, stderr io.Writer) *app {
 				Usage: "rendering: text, json, markdown, csv or html; a command refuses one it does not take, naming those it does (csv: zoo, walls, query, sweep --columns; html: eval)"},
 			&cli.StringSliceFlag{Name: "catalog", Usage: "YAML file of extra hardware/models, or a Hugging Face config.json (docs/CATALOG.md); repeatable"},
 			&cli.StringFlag{Name: "profile", Value: sweep.Profiles[0],
-				Usage: "physics profile: " + strings.Join(sweep.Profiles, " or ") + " (docs/PHYSICS.md \"Profiles\", docs/VALIDATION.md)"},
+				Usage:     "physics profile: " + strings.Join(sweep.Profiles, " or ") + " (docs/PHYSICS.md \"Profiles\", docs/VALIDATION.md)",
+				Validator: checkProfileFlag},
 		},
 		Before: func(ctx context.Context, c *cli.Command) (context.Context, error) {
 			// query reads no catalog: unless --catalog names files to check,
@@ -138,6 +139,17 @@ func (a *app) loadCatalog(files []string) error {
 		a.warnWidths(f, added)
 	}
 	return nil
+}
+
+// checkProfileFlag refuses a --profile that names no physics profile, whatever the
+// command: zoo, walls, schema, query, version and validate --all-profiles read no
+// profile and printed their answer for "--profile bogus" with exit 0, as if the
+// name had been understood, where eval refused it.
+func checkProfileFlag(v string) error {
+	if slices.Contains(sweep.Profiles, v) {
+		return nil
+	}
+	return fmt.Errorf("%q is not a physics profile%s; valid: %s", v, suggest.Hint(v, sweep.Profiles), strings.Join(sweep.Profiles, ", "))
 }
 
 // format is the chosen output format, lower-cased.

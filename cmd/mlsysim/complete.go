@@ -24,6 +24,11 @@ MODEL and HARDWARE arguments (from the catalog, including --catalog files).
 
 func showCompletionCommand(c *cli.Command) {
 	c.Hidden = false
+	// urfave/cli adds this command and its shells when it runs, after newApp gave every
+	// command its usage errors: "completion bash --foo" (or a bad --profile after it)
+	// printed the help page on stdout before the error, a page and a JSON object under
+	// -o json.
+	eachCommand(c, setUsageErrors)
 	c.Usage = "print a shell completion script (bash, zsh, fish, pwsh) that completes commands, flags and catalog keys"
 	c.Description = completionHelp
 	// A word that is not one of the shells' subcommands reaches this action

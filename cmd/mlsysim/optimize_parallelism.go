@@ -60,11 +60,15 @@ FlashAttention (which stores no scores to drop). Exact ties go to the first in t
 order: smaller values, then checkpointing none, selective, linear_outputs, full.
 
 JSON: objective_value, best_config (tp, pp, dp, ep, cp, microbatches, microbatch_size,
-virtual_stages, schedule, zero_stage, activation_checkpointing), best_step_time, best_mfu,
+virtual_stages, schedule, zero_stage, activation_checkpointing), best_parallelism (the
+best layout as a plan's parallelism block: its keys and values, pipeline_schedule 1f1b or
+dualpipe with virtual_stages for interleaving — the text prints it as "in a plan:"; pasted
+into the plan, eval gives the same step), best_step_time, best_mfu,
 best_throughput, total_searched, search_space_size, objective, constraints, searched,
 top_candidates (config, step_time, mfu, throughput, memory_per_accelerator_gb,
 binding_wall, bubble_ms, bubble_fraction, activations_gb, tokens_per_s, node_latency_ms:
-the slowest stage's busy time without exposed communication or bubble).`,
+the slowest stage's busy time without exposed communication or bubble, parallelism: the
+candidate as a plan's parallelism block).`,
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "top", Value: 5, Usage: "candidates to show, 1 to 1000", Validator: within(1, 1000)},
 			list("tp", "powers of two up to a node"),
@@ -307,7 +311,7 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 	}
 	var cands []orderedObject
 	for _, r := range rows {
-		cands = append(cands, layoutCandidate(names, r, calibrated))
+		cands = append(cands, layoutCandidate(names, r, calibrated, pf.ParallelismKeys()))
 	}
 	best := cands[0]
 	searched := orderedObject{{"tp", tps}, {"pp", pps}, {"microbatches", ms}, {"virtual_stages", vs}, {"zero_stage", zs}, {"activation_checkpointing", ckpts}}
@@ -319,6 +323,7 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 	objective := fmt.Sprintf("minimise step_latency_ms: one optimizer step over the global batch of %d %s × %v tokens (so the most tokens/s)", batch, seqs, row["seq_len"])
 	constraints := layoutConstraints(total, batch, capacity, calibrated, row["overlap"] == true)
 	obj := orderedObject{{"scenario", pf.Name}, {"objective_value", best[1].v}, {"best_config", best[0].v},
+		{"best_parallelism", best[11].v},
 		{"best_step_time", best[1].v}, {"best_mfu", best[2].v}, {"best_throughput", best[3].v},
 		{"total_searched", kept}, {"search_space_size", kept}, {"objective", objective}, {"constraints", constraints},
 		{"searched", searched}, {"top_candidates", cands}}
@@ -340,16 +345,17 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 	if asNum(best[2].v) > 1 {
 		fmt.Fprintln(a.stdout, "  (MFU above 100 %: model FLOPs count all s² attention scores, the published convention; the causal step executes about half of them)")
 	}
+	inPlan := fmt.Sprintf("  in a plan: parallelism: %s\n", flowYAML(best[11].v.(orderedObject)))
 	if !calibrated {
-		fmt.Fprintln(a.stdout)
+		fmt.Fprintln(a.stdout, inPlan)
 	}
 	bubble := "no pipeline bubble"
 	if asNum(cfg[1].v) > 1 {
 		bubble = fmt.Sprintf("pipeline bubble %s (%s of the step)", fmtMs(asNum(best[6].v)), fmtPct(asNum(best[7].v)))
 	}
 	if calibrated { // the seed's microbatch is its local batch, and its bubble a fraction of the node step
-		fmt.Fprintf(a.stdout, "  %s; %s; %.1f GB per accelerator (activations %.1f GB)\n\n",
-			layoutText(cfg), bubble, asNum(best[4].v), asNum(best[8].v))
+		fmt.Fprintf(a.stdout, "  %s; %s; %.1f GB per accelerator (activations %.1f GB)\n%s\n",
+			layoutText(cfg), bubble, asNum(best[4].v), asNum(best[8].v), inPlan)
 	}
 	cols := []string{"tp", "pp", "dp", "ep", "step", "MFU", "samples/s", "memory/GPU", "binding wall"}
 	if calibrated {
@@ -374,7 +380,7 @@ func (a *app) optimizeParallelism(ctx context.Context, c *cli.Command) error {
 
 // layoutCandidate is one result row as optimize parallelism reports it. The first six
 // keys are the seed optimizer's; config's first four too.
-func layoutCandidate(names []string, r []any, calibrated bool) orderedObject {
+func layoutCandidate(names []string, r []any, calibrated bool, planKeys []string) orderedObject {
 	get := func(col string) any { return pick(names, r, col) }
 	v, pp := asNum(get("virtual_stages")), asNum(get("pp"))
 	schedule := "none"
@@ -403,7 +409,57 @@ func layoutCandidate(names []string, r []any, calibrated bool) orderedObject {
 		{"binding_wall", get("binding_wall")},
 		{"bubble_ms", asNum(get("bubble_ms"))}, {"bubble_fraction", asNum(get("bubble_fraction"))},
 		{"activations_gb", asNum(get("activations_gb"))}, {"tokens_per_s", asNum(get("tokens_per_s"))},
-		{"node_latency_ms", asNum(get("node_latency_ms"))}}
+		{"node_latency_ms", asNum(get("node_latency_ms"))},
+		{"parallelism", planParallelism(get, ckpt, calibrated, planKeys)}}
+}
+
+// planParallelism is a layout as a plan's parallelism block takes it: the plan's own
+// keys and values, so the answer pasted into the plan evaluates to the same step —
+// the keys searched, then the other keys the plan sets (planKeys: overlap,
+// sequence_parallel, …) at the values evaluated, so the block can replace the plan's.
+// config's schedule (none, 1f1b, interleaved_1f1b, dualpipe) describes the layout and
+// is no plan value: a plan names 1f1b or dualpipe in pipeline_schedule and
+// interleaves through virtual_stages; microbatch_size follows from the batch. The
+// seed's step reads no cp, pipeline_schedule or activation_checkpointing (a plan that
+// sets them under seed is refused), and recomputes all or nothing.
+func planParallelism(get func(string) any, ckpt string, calibrated bool, planKeys []string) orderedObject {
+	out := searchedParallelism(get, ckpt, calibrated)
+	for _, k := range planKeys {
+		if slices.ContainsFunc(out, func(e kv) bool { return e.k == k }) {
+			continue
+		}
+		if v := get(k); v != nil {
+			out = append(out, kv{k, v})
+		}
+	}
+	return out
+}
+
+func searchedParallelism(get func(string) any, ckpt string, calibrated bool) orderedObject {
+	out := orderedObject{{"tp", get("tp")}, {"pp", get("pp")}, {"dp", asNum(get("dp"))}, {"ep", get("ep")}}
+	if calibrated {
+		out = append(out, kv{"cp", get("cp")})
+	}
+	out = append(out, kv{"microbatches", get("microbatches")}, kv{"virtual_stages", get("virtual_stages")})
+	if calibrated {
+		out = append(out, kv{"pipeline_schedule", get("pipeline_schedule")})
+	}
+	out = append(out, kv{"zero_stage", get("zero_stage")})
+	if calibrated {
+		// activation_recomputation false beside the searched checkpointing: a plan's
+		// activation_recomputation: true would override it (and is refused beside it).
+		return append(out, kv{"activation_recomputation", false}, kv{"activation_checkpointing", ckpt})
+	}
+	return append(out, kv{"activation_recomputation", get("activation_recomputation") == true})
+}
+
+// flowYAML writes an object of plain values as a YAML flow mapping: {tp: 8, pp: 16}.
+func flowYAML(o orderedObject) string {
+	parts := make([]string, len(o))
+	for i, e := range o {
+		parts[i] = fmt.Sprintf("%s: %v", e.k, e.v)
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 // layoutText says a layout's microbatches, schedule, ZeRO stage and recomputation.
