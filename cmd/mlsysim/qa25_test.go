@@ -5,6 +5,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -194,4 +195,78 @@ func (o *orderedJSON) UnmarshalJSON(b []byte) error {
 	}
 	o.flow = "{" + strings.Join(parts, ", ") + "}"
 	return nil
+}
+
+// TestOptimizeServingAnswerIsAGrid: optimize serving is a sweep of the serve-deploy
+// study; each configuration it prints (best, best_aggregated, best_disaggregated) names
+// the study's inputs in the study's words — hardware, precision, kv_precision, tp, pp,
+// ep, mode, prefill_tp, batch_size — so written into a serve-deploy grid with the
+// command's model, rate, targets and lengths, the sweep accepts every value and gives
+// the same fleet, latencies and price bit for bit.
+func TestOptimizeServingAnswerIsAGrid(t *testing.T) {
+	out := mustRun(t, "optimize", "serving", "Llama3_8B", "--qps", "4", "--ttft-ms", "500", "--itl-ms", "50",
+		"--hardware", "H100,MI300X", "--precision", "fp8,int4", "--kv-precision", "fp16,fp8", "--max-batch", "32", "-o", "json")
+	obj := oneObject(t, out)
+	inputs := []string{"hardware", "precision", "kv_precision", "tp", "pp", "ep", "mode", "prefill_tp", "batch_size"}
+	for _, which := range []string{"best", "best_aggregated", "best_disaggregated"} {
+		cfg, ok := obj[which].(map[string]any)
+		if !ok {
+			t.Fatalf("%s missing: %s", which, out)
+		}
+		src := "version: 1\nname: rt\nstudy: serve-deploy\nfixed:\n  qps: 4\n  target_ttft_ms: 500\n  target_itl_ms: 50\n  input_tokens: 1024\n  output_tokens: 256\naxes:\n  model: [Llama3_8B]\n"
+		for _, k := range inputs {
+			src += fmt.Sprintf("  %s: [%v]\n", k, cfg[k])
+		}
+		r := mlsysim(t, "sweep", writeGrid(t, src), "--out", "-", "--format", "jsonl")
+		if r.code != exitOK {
+			t.Errorf("%s as a grid:\n%s\n%v", which, src, r)
+			continue
+		}
+		rows := jsonLines(t, r.stdout)
+		if len(rows) != 1 || rows[0]["feasible"] != true {
+			t.Fatalf("%s as a grid: %v", which, rows)
+		}
+		for _, k := range []string{"ttft_ms", "itl_ms", "replicas", "prefill_instances", "accelerators", "tokens_per_s_per_accelerator", "usd_per_million_tokens", "joules_per_token"} {
+			sameNumber(t, which+" "+k, rows[0][k], cfg[k].(float64))
+		}
+	}
+}
+
+// TestUnitCostPerAccelerator: unit_cost is the price of the catalog entry — one chip, or a
+// whole packaged system (accelerator_count n) — and the serving studies price each of the
+// n accelerators at unit_cost / n, drawing power_w each, so $/M tokens is the system's
+// hourly cost over its tokens. By hand, from serve's own draw and throughput:
+//
+//	USD/h per accelerator = unit · (1/3 y + 0.05) / 8760 h + power_w/1000 · PUE 1.12 (US_Avg) · 0.12 USD/kWh
+//	USD/M tokens          = accelerators · USD/h / (accelerators · tokens/s per accelerator · 3600) · 1e6
+//
+// H100 (unit_cost 30,000 USD, cloud.yaml) and an eight-H100 box entered as one system at
+// 8 × 30,000 = 240,000 USD: both price an accelerator-hour of capital at 30,000 USD's
+// (1/3 + 0.05)/8760 = 1.3128 USD. Pricing the box's accelerators at the system's price
+// would give 8× that: 0.83 instead of 0.107 USD per million tokens.
+func TestUnitCostPerAccelerator(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "box.yaml")
+	box := "key: Box8\nname: Eight H100 as one system\npeak: 7912 TFLOP/s\naccelerator_count: 8\n" +
+		"memory: {capacity: 640 GiB, bandwidth: 26.8 TB/s}\ntdp: 5600 W\nunit_cost: 240000 USD\n" +
+		"source: {kind: estimate, ref: \"a test's system\"}\nfield_sources:\n  unit_cost: {kind: estimate, ref: \"a test's price, undated\"}\n"
+	if err := os.WriteFile(path, []byte(box), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		hw         string
+		perAccUSD  float64 // the unit cost of one accelerator, by hand
+		wantAccels float64
+	}{{"H100", 30000, 1}, {"Box8", 240000.0 / 8, 8}} {
+		r := mlsysim(t, "--catalog", path, "serve", "Llama3_8B", c.hw, "-b", "64", "-o", "json")
+		if r.code != exitOK {
+			t.Fatalf("serve on %s: %v", c.hw, r)
+		}
+		o := oneObject(t, r.stdout)
+		acc, per, pw := o["accelerators"].(float64), o["tokens_per_s_per_accelerator"].(float64), o["power_w"].(float64)
+		hour := c.perAccUSD*(1.0/3+0.05)/8760 + pw/1000*1.12*0.12
+		want := acc * hour / (acc * per * 3600) * 1e6
+		if got := o["usd_per_million_tokens"].(float64); acc != c.wantAccels || math.Abs(got-want) > 1e-12*want {
+			t.Errorf("%s: %v accelerators, %v USD per million tokens; by hand %v (accelerators %v)", c.hw, acc, got, want, c.wantAccels)
+		}
+	}
 }
