@@ -550,7 +550,7 @@ var Profiles = []string{"calibrated", "seed"}
 // CheckProfile refuses a name that is not one of Profiles.
 func CheckProfile(name string) error {
 	if !slices.Contains(Profiles, name) {
-		return fmt.Errorf("profile %q is not a physics profile; valid: %s", name, strings.Join(Profiles, ", "))
+		return fmt.Errorf("profile %q is not a physics profile%s; valid: %s", name, suggest.Hint(name, Profiles), strings.Join(Profiles, ", "))
 	}
 	return nil
 }

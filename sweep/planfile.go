@@ -134,6 +134,7 @@ func ParsePlanFile(file string, b []byte) (*PlanFile, error) {
 	if err := catalog.DecodeStrict(file, b, pf, planBlock); err != nil {
 		return nil, err
 	}
+	pf.lowerChoices()
 	if pf.Constraints != nil {
 		for i := range pf.Constraints.Assert {
 			pf.Constraints.Assert[i].line = pf.lines[fmt.Sprintf("constraints.assert.%d", i)]
@@ -164,6 +165,25 @@ func ParsePlanFile(file string, b []byte) (*PlanFile, error) {
 		}
 	}
 	return pf, nil
+}
+
+// lowerChoices writes the plan's named choices (precision, fp8_recipe and the
+// parallelism block's schedule, kernel and format names) in lower case, as a grid's
+// values and the flags read them (FP8 is fp8). The plan's own checks compare them
+// with lower-case names: "pipeline_schedule: DualPipe" skipped the dualpipe checks
+// and "attention_kernel: Flash1" the check for a measured FlashAttention-1 rate, so
+// the plan ran to an infeasible scorecard at exit 0 where "dualpipe" and "flash1"
+// were refused naming the key and the fix.
+func (pf *PlanFile) lowerChoices() {
+	low := func(s *string) { *s = strings.ToLower(strings.TrimSpace(*s)) }
+	low(&pf.Hardware.Precision)
+	low(&pf.Hardware.FP8Recipe)
+	if par := pf.Parallelism; par != nil {
+		for _, s := range []*string{&par.CPAttention, &par.TransformerExecution, &par.AttentionKernel, &par.ActivationCheckpointing,
+			&par.OptimizerStatePrecision, &par.PipelineSchedule, &par.MoEDispatcher, &par.DP} {
+			low(s)
+		}
+	}
 }
 
 // planBlock names a plan block by its Go type, for errors.

@@ -164,7 +164,7 @@ ops: {region: Quebec, electricity_usd_per_kwh: 0.07, carbon_tax_usd_per_t: 80}
 		if study != "fleet" {
 			t.Fatalf("study %s, want fleet", study)
 		}
-		want := map[string]string{"model": "Llama3_8B", "batch_size": "512", "seq_len": "4096", "precision": "BF16",
+		want := map[string]string{"model": "Llama3_8B", "batch_size": "512", "seq_len": "4096", "precision": "bf16", // BF16 in the plan, lower-cased as the grid reads it
 			"efficiency": "0.4", "tp": "8", "pp": "1", "ep": "1", "zero_stage": "3", "overlap": "true", "region": "Quebec",
 			"duration_days": "30", "electricity_usd_per_kwh": "0.07", "carbon_tax_usd_per_t": "80"}
 		for k, v := range want {

@@ -418,7 +418,7 @@ func TestSpecHash(t *testing.T) {
 // A profile name is checked wherever one is given — CheckProfile, a plan's
 // SetProfile, a grid spec's `profile:` (with its line) — in the same words.
 func TestProfileNames(t *testing.T) {
-	const bad = `profile "Seed" is not a physics profile; valid: calibrated, seed`
+	const bad = `profile "Seed" is not a physics profile (did you mean seed?); valid: calibrated, seed`
 	for _, name := range []string{"calibrated", "seed"} {
 		if err := CheckProfile(name); err != nil {
 			t.Errorf("CheckProfile(%q) = %v", name, err)

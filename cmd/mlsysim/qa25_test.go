@@ -270,3 +270,30 @@ func TestUnitCostPerAccelerator(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanChoicesAnyCase: a plan's named choices are read in any case, as a grid's values
+// and the flags read them, and checked as such. "pipeline_schedule: DualPipe" skipped the
+// plan's dualpipe checks and "attention_kernel: Flash1" its check for a measured
+// FlashAttention-1 rate: both ran to an infeasible scorecard with exit 0 (the Flash1 one
+// with a step time and a memory line that fits under its FAIL), where the lower-case
+// spellings were refused naming the key and the fix. Now each spelling gets the same answer.
+func TestPlanChoicesAnyCase(t *testing.T) {
+	plan := func(par string) string {
+		return writePlanText(t, "version: \"1.0\"\nname: case\nworkload: {name: Llama3_8B, batch_size: 256, seq_len: 2048}\n"+
+			"hardware: {name: H100, accelerators: 16, accelerators_per_node: 8, precision: bf16}\nparallelism: {"+par+"}\n")
+	}
+	for _, c := range []struct{ upper, lower, want string }{
+		{"tp: 8, pp: 2, dp: auto, pipeline_schedule: DualPipe", "tp: 8, pp: 2, dp: auto, pipeline_schedule: dualpipe", "dualpipe needs an even number of microbatches"},
+		{"tp: 8, dp: auto, microbatches: 16, zero_stage: 1, activation_checkpointing: full, attention_kernel: Flash1",
+			"tp: 8, dp: auto, microbatches: 16, zero_stage: 1, activation_checkpointing: full, attention_kernel: flash1", "attention_kernel flash1: H100 has no measured FlashAttention-1 rate"},
+	} {
+		badRun(t, exitBadInput, []string{c.want}, "eval", plan(c.lower))
+		badRun(t, exitBadInput, []string{c.want}, "eval", plan(c.upper))
+	}
+	par := "tp: 8, dp: auto, microbatches: 16, zero_stage: 1, activation_checkpointing: %s, attention_kernel: %s"
+	a := mustRun(t, "eval", plan(fmt.Sprintf(par, "Full", "Flash2")), "-o", "json")
+	b := mustRun(t, "eval", plan(fmt.Sprintf(par, "full", "flash2")), "-o", "json")
+	if a != b {
+		t.Errorf("Full/Flash2 and full/flash2 differ:\n%s\n%s", a, b)
+	}
+}
