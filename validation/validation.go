@@ -7,6 +7,7 @@
 package validation
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -89,6 +90,15 @@ type CaseResult struct {
 
 // LoadCases reads every *.yaml case in dir, sorted by id.
 func LoadCases(dir string) ([]*Case, error) {
+	// A missing path or a file read as "no validation cases", as an empty folder is.
+	switch st, err := os.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%s: no such folder; give the folder that holds the cases (*.yaml)", dir)
+	case err != nil:
+		return nil, err
+	case !st.IsDir():
+		return nil, fmt.Errorf("%s is a file, not a folder; give the folder that holds the cases (*.yaml)", dir)
+	}
 	return LoadCasesFS(os.DirFS(dir), dir)
 }
 

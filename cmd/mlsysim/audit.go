@@ -186,6 +186,9 @@ func (a *app) audit(ctx context.Context, c *cli.Command) error {
 // auditChecks validates what can be checked before detecting and measuring.
 func (a *app) auditChecks(c *cli.Command, r *auditRun) error {
 	r.workload = c.String("workload")
+	if err := folderArgAt("MODEL", "--workload", r.workload); err != nil {
+		return err
+	}
 	if isFile(r.workload) {
 		key, err := a.addModelFile(r.workload)
 		if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -368,6 +369,11 @@ func (a *app) targets(c *cli.Command, cmd string) (model, hw string, err error) 
 		return "", "", badInputf(cmd, "want MODEL and HARDWARE, got %d argument(s); example: mlsysim %s Llama3_8B H100", c.Args().Len(), cmd)
 	}
 	model, hw = c.Args().Get(0), c.Args().Get(1)
+	for _, arg := range []struct{ what, path string }{{"MODEL", model}, {"HARDWARE", hw}} {
+		if err := folderArg(arg.what, arg.path); err != nil {
+			return "", "", err
+		}
+	}
 	if isFile(model) {
 		if model, err = a.addModelFile(model); err != nil {
 			return "", "", err
@@ -387,6 +393,27 @@ func (a *app) targets(c *cli.Command, cmd string) (model, hw string, err error) 
 		hw = keys[0]
 	}
 	return model, hw, nil
+}
+
+// folderArg refuses a MODEL or HARDWARE argument that names a folder, saying what to
+// give: a Hugging Face model folder, given for its config.json, was "unknown model
+// <path>" with a catalog key's hint.
+func folderArg(what, path string) error { return folderArgAt(what, what, path) }
+
+// folderArgAt is folderArg with the error naming where (a flag) instead of what.
+func folderArgAt(what, where, path string) error {
+	st, err := os.Stat(path)
+	if err != nil || !st.IsDir() || !strings.ContainsRune(path, filepath.Separator) {
+		return nil
+	}
+	hint := "give a catalog key (mlsysim zoo hardware) or a .yaml hardware file"
+	if what == "MODEL" {
+		hint = "give a catalog key (mlsysim zoo models), a .yaml model file or a Hugging Face config.json"
+		if st, err := os.Stat(filepath.Join(path, "config.json")); err == nil && st.Mode().IsRegular() {
+			hint = "for the Hugging Face model in it give its config.json: " + filepath.Join(path, "config.json")
+		}
+	}
+	return badInputf(where, "%s is a folder; %s", path, hint)
 }
 
 func isFile(arg string) bool {

@@ -105,6 +105,9 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 		return nil, badInputf("optimize serving", "want one MODEL, got %d arguments; example: mlsysim optimize serving Llama3_70B --qps 20 --ttft-ms 500 --itl-ms 50", c.Args().Len())
 	}
 	key := c.Args().First()
+	if err := folderArg("MODEL", key); err != nil {
+		return nil, err
+	}
 	if isFile(key) {
 		// A model file (YAML entry or Hugging Face config.json), as eval and serve take it:
 		// it was looked up as a catalog key ("unknown model …/config.json").

@@ -297,3 +297,31 @@ func TestPlanChoicesAnyCase(t *testing.T) {
 		t.Errorf("Full/Flash2 and full/flash2 differ:\n%s\n%s", a, b)
 	}
 }
+
+// TestFolderArguments: a folder where a file or a name is wanted says so. A Hugging Face
+// model folder given as MODEL (eval, serve, optimize serving, audit -w) was "unknown model
+// <path>" with the catalog's hint; now it names the config.json to give. validate --cases
+// with a missing path or a file said "no validation cases (*.yaml)", as an empty folder does.
+func TestFolderArguments(t *testing.T) {
+	dir := t.TempDir()
+	hf := filepath.Join(dir, "llama")
+	if err := os.Mkdir(hf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(hf, "config.json")
+	if err := os.WriteFile(cfg, []byte(`{"model_type":"llama","num_hidden_layers":32,"hidden_size":4096,"num_attention_heads":32,"num_key_value_heads":8,"intermediate_size":14336,"vocab_size":128256}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := hf + " is a folder; for the Hugging Face model in it give its config.json: " + cfg
+	badRun(t, exitBadInput, []string{"MODEL: " + want}, "eval", hf, "H100")
+	badRun(t, exitBadInput, []string{"MODEL: " + want}, "serve", hf, "H100")
+	badRun(t, exitBadInput, []string{"MODEL: " + want}, "optimize", "serving", hf, "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50")
+	badRun(t, exitBadInput, []string{"--workload: " + want}, "audit", "-w", hf)
+	badRun(t, exitBadInput, []string{"HARDWARE: " + dir + " is a folder; give a catalog key (mlsysim zoo hardware)"}, "eval", "Llama3_8B", dir)
+	if r := mlsysim(t, "eval", cfg, "H100"); r.code != exitOK {
+		t.Errorf("the config.json itself: %v", r)
+	}
+	badRun(t, exitBadInput, []string{"--cases: " + filepath.Join(dir, "none") + ": no such folder"}, "validate", "--cases", filepath.Join(dir, "none"))
+	badRun(t, exitBadInput, []string{"--cases: " + cfg + " is a file, not a folder"}, "validate", "--cases", cfg)
+	badRun(t, exitBadInput, []string{"--cases: " + hf + ": no validation cases (*.yaml)"}, "validate", "--cases", hf)
+}
