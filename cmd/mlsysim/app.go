@@ -92,7 +92,7 @@ func newApp(stdout, stderr io.Writer) *app {
 	a.Command.Commands = append(a.Command.Commands, a.versionCommand())
 	// In this order on each command: onceAndNotEmpty wraps the validators localPathsOnly
 	// sets, and decimalFloats wraps the FloatFlags onceAndNotEmpty marks.
-	eachCommand(a.Command, setUsageErrors, decimalIntegers, localPathsOnly, onceAndNotEmpty, decimalFloats, a.onCommandNotFound)
+	eachCommand(a.Command, setUsageErrors, decimalIntegers, localPathsOnly, onceAndNotEmpty, decimalFloats, strictBools, a.onCommandNotFound)
 	return a
 }
 
@@ -262,6 +262,29 @@ func (f *decimalFloatFlag) Set(name, val string) error {
 		return err
 	}
 	return f.FloatFlag.Set(name, val)
+}
+
+// strictBools makes every boolean flag take the spellings a grid and a plan take
+// (catalog.ParseBool: true or false, True/TRUE, False/FALSE). urfave/cli reads
+// "--training=1", "=t" or "=F" through strconv.ParseBool, which grids and plans refuse
+// ("training: [1]"), and answered "--training=yes" with "parse error". It runs after
+// onceAndNotEmpty, which marks each *cli.BoolFlag it can still match.
+func strictBools(c *cli.Command) {
+	for i, f := range c.Flags {
+		if f, ok := f.(*cli.BoolFlag); ok {
+			c.Flags[i] = &strictBoolFlag{f}
+		}
+	}
+}
+
+// strictBoolFlag is a BoolFlag whose written value is checked before it is parsed.
+type strictBoolFlag struct{ *cli.BoolFlag }
+
+func (f *strictBoolFlag) Set(name, val string) error {
+	if _, err := catalog.ParseBool(val); err != nil {
+		return err
+	}
+	return f.BoolFlag.Set(name, val)
 }
 
 // decimalNotation refuses a hexadecimal float (0x…, after an optional sign) and a

@@ -117,7 +117,7 @@ func TestEveryFlagOnceAndNotEmpty(t *testing.T) {
 				if !f.OnlyOnce {
 					t.Errorf("%s takes a second value", name)
 				}
-			case *cli.BoolFlag:
+			case *strictBoolFlag:
 				once++
 				if !f.OnlyOnce {
 					t.Errorf("%s takes a second value", name)

@@ -325,3 +325,28 @@ func TestFolderArguments(t *testing.T) {
 	badRun(t, exitBadInput, []string{"--cases: " + cfg + " is a file, not a folder"}, "validate", "--cases", cfg)
 	badRun(t, exitBadInput, []string{"--cases: " + hf + ": no validation cases (*.yaml)"}, "validate", "--cases", hf)
 }
+
+// TestBoolFlagSpellings: a boolean flag takes what a grid and a plan take — true or false
+// (True, TRUE, False, FALSE), or no value for true. "--training=1", "=t" and "=F" were read
+// through strconv.ParseBool, while "training: [1]" in a grid and "overlap: 1" in a plan
+// are refused; "--training=yes" was a bare "parse error". Now the flag is refused as the
+// grid value is, in the same words.
+func TestBoolFlagSpellings(t *testing.T) {
+	for _, v := range []string{"1", "0", "t", "F", "yes", "on"} {
+		badRun(t, exitBadInput, []string{"flag -training", `want true or false, got "` + v + `" (yes/no, on/off, y/n and 1/0 are not booleans here)`},
+			"eval", "Llama3_8B", "H100", "--training="+v)
+	}
+	head := "version: 1\nname: b\nstudy: node\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n"
+	badRun(t, exitBadInput, []string{`training: want true or false, got "1" (yes/no, on/off, y/n and 1/0 are not booleans here)`},
+		"sweep", writeGrid(t, head+"  training: [1]\n"), "--dry-run")
+	train := mustRun(t, "eval", "Llama3_8B", "H100", "--training", "-o", "json")
+	for _, v := range []string{"true", "True", "TRUE"} {
+		if got := mustRun(t, "eval", "Llama3_8B", "H100", "--training="+v, "-o", "json"); got != train {
+			t.Errorf("--training=%s differs from --training", v)
+		}
+	}
+	infer := mustRun(t, "eval", "Llama3_8B", "H100", "-o", "json")
+	if got := mustRun(t, "eval", "Llama3_8B", "H100", "--training=FALSE", "-o", "json"); got != infer || got == train {
+		t.Errorf("--training=FALSE is not inference")
+	}
+}
