@@ -275,7 +275,7 @@ func (p Param) value(raw string, given bool, byName map[string]Column, cols []Co
 		if raw == "" && !given {
 			return nil, nil
 		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+		v, err := parseDecimal(strings.TrimSpace(raw))
 		if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
 			return nil, fmt.Errorf("want a finite number %s, got %q", p.RangeText(), raw)
 		}
@@ -304,6 +304,18 @@ func (p Param) value(raw string, given bool, byName map[string]Column, cols []Co
 	return nil, fmt.Errorf("unknown kind %q", p.Kind)
 }
 
+// parseDecimal reads a number as written in decimal: strconv.ParseFloat also reads Go's
+// hexadecimal floats and digit separators, so "value=6_4" found batch 64 and
+// "--where efficiency=0x0p0" matched efficiency 0, numbers that every flag, grid and plan
+// refuses (README, "Integer flags are decimal").
+func parseDecimal(s string) (float64, error) {
+	body := strings.TrimLeft(s, "+-")
+	if strings.Contains(s, "_") || strings.HasPrefix(body, "0x") || strings.HasPrefix(body, "0X") {
+		return 0, fmt.Errorf("%q is not a decimal number", s)
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
 // parseTrueFalse reads true or false in any case. strconv.ParseBool's 1, 0,
 // t and F were taken as well, which a grid spec and a plan refuse
 // (catalog.ParseBool): one rule for every input.
@@ -327,13 +339,13 @@ func valueOf(c Col, raw string) (any, error) {
 		if v, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return v, nil
 		}
-		v, err := strconv.ParseFloat(s, 64)
+		v, err := parseDecimal(s)
 		if err != nil || v != math.Trunc(v) || math.Abs(v) > 1<<53 {
 			return nil, fmt.Errorf("column %s holds whole numbers (%s); got %q", c.Name, c.Type, raw)
 		}
 		return int64(v), nil
 	case "float", "decimal":
-		v, err := strconv.ParseFloat(s, 64)
+		v, err := parseDecimal(s)
 		if err != nil || math.IsNaN(v) {
 			return nil, fmt.Errorf("column %s holds numbers (%s); got %q", c.Name, c.Type, raw)
 		}

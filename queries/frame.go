@@ -96,7 +96,7 @@ func filterLiterals(f Filter, c Column) (lits, texts []string, err error) {
 	switch k := typeClass(c.Type); {
 	case Col(c).Numeric():
 		for _, v := range f.Values {
-			x, err := strconv.ParseFloat(v, 64)
+			x, err := parseDecimal(v)
 			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
 				return nil, nil, fmt.Errorf("%s: %s is numeric; %q is not a finite number", f, c.Name, v)
 			}

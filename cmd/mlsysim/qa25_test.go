@@ -1,4 +1,4 @@
-//go:build !lean
+//go:build cgo && !lean
 
 package main
 
@@ -348,5 +348,27 @@ func TestBoolFlagSpellings(t *testing.T) {
 	infer := mustRun(t, "eval", "Llama3_8B", "H100", "-o", "json")
 	if got := mustRun(t, "eval", "Llama3_8B", "H100", "--training=FALSE", "-o", "json"); got != infer || got == train {
 		t.Errorf("--training=FALSE is not inference")
+	}
+}
+
+// TestQueryNumbersDecimal: a query parameter, find's value and a figure's --where read a
+// number as written in decimal. strconv.ParseFloat also reads digit separators and Go's
+// hexadecimal floats: "find value=6_4" found batch 64, "value=0x0p0" matched efficiency 0
+// and "plot --where batch_size=6_4" drew batch 64's points, with exit 0, where every flag
+// and grid refuses those spellings. 64 and 0 still match.
+func TestQueryNumbersDecimal(t *testing.T) {
+	res := filepath.Join(t.TempDir(), "r")
+	grid := writeGrid(t, "version: 1\nname: q\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100, A100]\n  batch_size: [1, 8, 64]\n")
+	mustRun(t, "sweep", grid, "--out", res)
+	badRun(t, exitBadInput, []string{`column batch_size holds whole numbers (BIGINT); got "6_4"`}, "query", "find", res, "--param", "column=batch_size", "--param", "value=6_4")
+	badRun(t, exitBadInput, []string{`column efficiency holds numbers (DOUBLE); got "0x0p0"`}, "query", "find", res, "--param", "column=efficiency", "--param", "value=0x0p0")
+	badRun(t, exitBadInput, []string{`parameter max: want a finite number > 0, got "1_0"`}, "query", "batching", res, "--param", "max=1_0")
+	badRun(t, exitBadInput, []string{`--where: batch_size=6_4: batch_size is numeric; "6_4" is not a finite number`},
+		"plot", "scatter", res, "-x", "batch_size", "-y", "itl_ms", "--where", "batch_size=6_4", "--out", filepath.Join(t.TempDir(), "f.svg"))
+	if r := mlsysim(t, "query", "find", res, "--param", "column=batch_size", "--param", "value=64"); r.code != exitOK || !strings.HasPrefix(r.stdout, "find (2 rows)") {
+		t.Errorf("value=64: %v", r)
+	}
+	if r := mlsysim(t, "query", "find", res, "--param", "column=efficiency", "--param", "value=0"); r.code != exitOK || !strings.HasPrefix(r.stdout, "find (6 rows)") {
+		t.Errorf("value=0: %v", r)
 	}
 }
