@@ -270,7 +270,9 @@ func (a *app) optimizePlacement(ctx context.Context, c *cli.Command) error {
 		}
 	}
 	for i := range regions {
-		regions[i] = strings.TrimSpace(regions[i])
+		if regions[i] = strings.TrimSpace(regions[i]); regions[i] == "" {
+			return badInputf("--regions", "%q has an empty item (two commas, or one at an end); give comma-separated regions (mlsysim zoo regions) or all", c.String("regions"))
+		}
 	}
 	axes = replaceAxis(axes, "region", "--regions", regions)
 	// The seed's placement optimizer prices power at the plan's efficiency (mfu=hardware.efficiency).

@@ -177,12 +177,12 @@ func (a *app) servingSearchFlags(c *cli.Command) (*servingSearch, error) {
 		dst  *[]string
 	}{{"hardware", &s.hardware}, {"precision", &s.precisions}, {"kv-precision", &s.kvPrecisions}} {
 		for _, v := range strings.Split(c.String(list.flag), ",") {
-			if v = strings.TrimSpace(v); v != "" {
-				*list.dst = append(*list.dst, v)
+			if v = strings.TrimSpace(v); v == "" {
+				// "H100,,A100" (or "H100,$GPU" with GPU unset) searched H100 and A100
+				// without a word, as if the list were what the user meant.
+				return nil, badInputf("--"+list.flag, "%q has an empty item (two commas, or one at an end); give comma-separated values", c.String(list.flag))
 			}
-		}
-		if len(*list.dst) == 0 {
-			return nil, badInputf("--"+list.flag, "empty list")
+			*list.dst = append(*list.dst, v)
 		}
 	}
 	for _, kv := range s.kvPrecisions {

@@ -372,3 +372,15 @@ func TestQueryNumbersDecimal(t *testing.T) {
 		t.Errorf("value=0: %v", r)
 	}
 }
+
+// TestEmptyListItems: optimize serving dropped an empty item of --hardware, --precision or
+// --kv-precision ("H100,,A100", or "H100,$GPU" with GPU unset, searched H100 and A100 with
+// exit 0), where every other list flag refuses one; optimize placement's --regions said
+// 'unknown grid region ""'. Both now name the flag and the list.
+func TestEmptyListItems(t *testing.T) {
+	for _, c := range [][]string{{"--hardware", "H100,,A100"}, {"--hardware", "H100,"}, {"--precision", "fp8,"}, {"--kv-precision", ",fp8"}} {
+		badRun(t, exitBadInput, []string{c[0] + `: "` + c[1] + `" has an empty item`},
+			"optimize", "serving", "Llama3_8B", "--qps", "4", "--ttft-ms", "500", "--itl-ms", "50", c[0], c[1])
+	}
+	badRun(t, exitBadInput, []string{`--regions: "US_Avg," has an empty item`}, "optimize", "placement", planFixture("placement-research256.yaml"), "--regions", "US_Avg,")
+}
