@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -256,7 +257,7 @@ func (e *Environment) readCPUInfo(t Text) error {
 			c.SIMD = simdFromFlags(strings.Fields(v))
 			c.Virtualized = c.Virtualized || slices.Contains(strings.Fields(v), "hypervisor")
 		case "cpu MHz":
-			if mhz, err := strconv.ParseFloat(v, 64); err == nil && c.ClockSource == "" && mhz > 0 {
+			if mhz, err := plainNumber(v); err == nil && c.ClockSource == "" && mhz > 0 {
 				c.ClockHz, c.ClockSource = mhz*1e6, "current clock (cpu MHz in "+t.Name+")"
 			}
 		case "uarch": // RISC-V: "sifive,u74-mc"
@@ -289,7 +290,7 @@ func (e *Environment) readCPUInfo(t Text) error {
 
 // readMaxFreq reads cpufreq's cpuinfo_max_freq (kHz).
 func (e *Environment) readMaxFreq(t Text) error {
-	khz, err := strconv.ParseFloat(strings.TrimSpace(t.Body), 64)
+	khz, err := plainNumber(t.Body)
 	if err != nil || khz <= 0 {
 		return fmt.Errorf("%s: want the maximum clock in kHz (one positive number), got %q", t.Name, firstLine(t.Body))
 	}
@@ -325,7 +326,7 @@ func nameClockGHz(model string) (float64, bool) {
 	if !strings.HasSuffix(s, "GHz") {
 		return 0, false
 	}
-	ghz, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(s, "GHz")), 64)
+	ghz, err := plainNumber(strings.TrimSuffix(s, "GHz"))
 	return ghz, err == nil && ghz > 0
 }
 
@@ -354,7 +355,7 @@ func (e *Environment) readMemInfo(t Text) error {
 		var n float64
 		var err error
 		if len(f) == 2 {
-			n, err = strconv.ParseFloat(f[0], 64)
+			n, err = plainNumber(f[0])
 		}
 		if len(f) != 2 || f[1] != "kB" || err != nil || n < 0 {
 			return fmt.Errorf("%s:%d: %s: want \"<number> kB\", got %q", t.Name, i+1, k, strings.TrimSpace(v))
@@ -385,8 +386,16 @@ func (e *Environment) readSysctl(t Text) error {
 		}
 		kv[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
+	var bad error // a value that is there but no number: "hw.memsize: nan" was NaN bytes
 	num := func(k string) float64 {
-		f, _ := strconv.ParseFloat(kv[k], 64)
+		v, ok := kv[k]
+		if !ok {
+			return 0
+		}
+		f, err := plainNumber(v)
+		if err != nil && bad == nil {
+			bad = fmt.Errorf("%s: %s: want a number, got %q", t.Name, k, v)
+		}
 		return f
 	}
 	c := &e.CPU
@@ -421,7 +430,7 @@ func (e *Environment) readSysctl(t Text) error {
 	if c.Model == "" {
 		return fmt.Errorf("%s: no machdep.cpu.brand_string line", t.Name)
 	}
-	return nil
+	return bad
 }
 
 // readCaches sums the instances of the highest cache level: a STREAM buffer must
@@ -472,7 +481,7 @@ func sysfsSize(s string) (float64, bool) {
 	case strings.HasSuffix(s, "M"):
 		mult, s = 1<<20, strings.TrimSuffix(s, "M")
 	}
-	n, err := strconv.ParseFloat(s, 64)
+	n, err := plainNumber(s)
 	return n * mult, err == nil && n > 0
 }
 
@@ -522,13 +531,30 @@ func (e *Environment) readNvidiaSMI(t Text) error {
 	return nil
 }
 
+// plainNumber reads a number as the kernel, nvidia-smi and sysctl write one: finite and in
+// decimal. strconv.ParseFloat also reads nan, inf, digit separators and hexadecimal
+// floats: a captured nvidia-smi.csv with memory.total "nan" made a local entry of NaN
+// GiB at exit 0, and "81_559" was read as 81,559 MiB.
+func plainNumber(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	body := strings.TrimLeft(s, "+-")
+	if strings.Contains(s, "_") || strings.HasPrefix(body, "0x") || strings.HasPrefix(body, "0X") {
+		return 0, fmt.Errorf("%q is not a decimal number", s)
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q is not a finite number", s)
+	}
+	return v, nil
+}
+
 // smiNumber reads a nounits value; nvidia-smi writes "[N/A]" or "[Not Supported]"
 // for what a board does not report, which is 0 (unknown) here.
 func smiNumber(s string) (float64, error) {
 	if strings.HasPrefix(s, "[") || s == "N/A" {
 		return 0, nil
 	}
-	v, err := strconv.ParseFloat(s, 64)
+	v, err := plainNumber(s)
 	if err != nil || v < 0 {
 		return 0, fmt.Errorf("want a number without units (--format=csv,noheader,nounits), got %q", s)
 	}
