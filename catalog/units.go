@@ -99,6 +99,10 @@ func ParseQuantity(s string, want Dimension) (float64, error) {
 	if err := DigitSeparator(fields[0]); err != nil {
 		return 0, fmt.Errorf("quantity %q: %w", s, err)
 	}
+	if b := strings.TrimLeft(fields[0], "+-"); strings.HasPrefix(b, "0x") || strings.HasPrefix(b, "0X") {
+		// strconv reads Go's hexadecimal floats: "0x1p6 GB" was 64 GB.
+		return 0, fmt.Errorf("quantity %q: %q is not a decimal number; write the number in decimal", s, fields[0])
+	}
 	v, err := strconv.ParseFloat(fields[0], 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("quantity %q: %q is not a finite number", s, fields[0])

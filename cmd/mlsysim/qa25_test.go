@@ -78,6 +78,7 @@ func TestDigitSeparatorRefused(t *testing.T) {
 		{"64 GB", "3.2e9", "2_8", ":13: models.0.layers: 2_8 has a digit separator"},
 		{"6_4 GB", "3.2e9", "28", `:5: entry MyNPU: memory.capacity: quantity "6_4 GB": 6_4 has a digit separator`},
 		{"64 GB", "3_200_000_000", "28", ":12: 3_200_000_000 has a digit separator"},
+		{"0x1p6 GB", "3.2e9", "28", `:5: entry MyNPU: memory.capacity: quantity "0x1p6 GB": "0x1p6" is not a decimal number`},
 	} {
 		p := filepath.Join(dir, fmt.Sprintf("c%d.yaml", i))
 		if err := os.WriteFile(p, []byte(fmt.Sprintf(user, c.capacity, c.params, c.layers)), 0o644); err != nil {
