@@ -42,7 +42,44 @@ func ParseYAML(file string, b []byte) (*yaml.Node, error) {
 	if err := checkText(file, &doc); err != nil {
 		return nil, err
 	}
+	if len(doc.Content) > 0 {
+		if err := checkSeparators(file, "", doc.Content[0]); err != nil {
+			return nil, err
+		}
+	}
 	return &doc, nil
+}
+
+// checkSeparators refuses a plain scalar the decoder reads as a number although it has
+// a digit separator (DigitSeparator), wherever it stands: the typed fields check it
+// too (checkNumbers), but a value decoded into an untyped field — a validation case's
+// study.params, its tolerance before — was read as 1000 unchecked. path names the
+// value as checkNumbers does (workload.batch_size, models.0.layers).
+func checkSeparators(file, path string, n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Style == 0 && strings.Contains(n.Value, "_") && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float") {
+			if err := DigitSeparator(n.Value); err != nil {
+				if path != "" {
+					return fmt.Errorf("%s:%d: %s: %w", file, n.Line, path, err)
+				}
+				return fmt.Errorf("%s:%d: %w", file, n.Line, err)
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := checkSeparators(file, join(path, n.Content[i].Value), n.Content[i+1]); err != nil {
+				return err
+			}
+		}
+	case yaml.SequenceNode:
+		for j, it := range n.Content {
+			if err := checkSeparators(file, join(path, strconv.Itoa(j)), it); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func onlyDocument(file string, dec *yaml.Decoder) error {

@@ -52,12 +52,12 @@ func TestDigitSeparatorRefused(t *testing.T) {
 	badRun(t, exitBadInput, []string{"flag -qps", "not a decimal number"}, "serve", "Llama3_8B", "H100", "--qps", "1_0")
 	head := "version: 1\nname: sep\nstudy: serve\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n"
 	for _, c := range []struct{ src, want string }{
-		{head + "  batch_size: [1_000]\n", ":7: batch_size: 1_000 has a digit separator (_), which YAML 1.1 reads as 1000 and YAML 1.2 as text: write 1000"},
+		{head + "  batch_size: [1_000]\n", ":7: axes.batch_size.0: 1_000 has a digit separator (_), which YAML 1.1 reads as 1000 and YAML 1.2 as text: write 1000"},
 		{head + "  batch_size: [\"1_000\"]\n", ":7: batch_size: 1_000 has a digit separator"},
-		{head + "  efficiency: [0.5, 0.2_5]\n", ":7: efficiency: 0.2_5 has a digit separator (_), which YAML 1.1 reads as 0.25"},
-		{head + "  batch_size: {range: [1_000, 2000], step: 500}\n", ":7: batch_size.range: 1_000 has a digit separator"},
-		{head + "  batch_size: {linspace: [1000, 2000, 1_1]}\n", ":7: batch_size.linspace: 1_1 has a digit separator"},
-		{"version: 1\nname: sep\nstudy: serve\nfixed:\n  seq_len: 8_192\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n", ":5: seq_len: 8_192 has a digit separator"},
+		{head + "  efficiency: [0.5, 0.2_5]\n", ":7: axes.efficiency.1: 0.2_5 has a digit separator (_), which YAML 1.1 reads as 0.25"},
+		{head + "  batch_size: {range: [1_000, 2000], step: 500}\n", ":7: axes.batch_size.range.0: 1_000 has a digit separator"},
+		{head + "  batch_size: {linspace: [1000, 2000, 1_1]}\n", ":7: axes.batch_size.linspace.2: 1_1 has a digit separator"},
+		{"version: 1\nname: sep\nstudy: serve\nfixed:\n  seq_len: 8_192\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n", ":5: fixed.seq_len: 8_192 has a digit separator"},
 	} {
 		badRun(t, exitBadInput, []string{c.want}, "sweep", writeGrid(t, c.src), "--dry-run")
 	}
@@ -77,7 +77,7 @@ func TestDigitSeparatorRefused(t *testing.T) {
 	for i, c := range []struct{ capacity, params, layers, want string }{
 		{"64 GB", "3.2e9", "2_8", ":13: models.0.layers: 2_8 has a digit separator"},
 		{"6_4 GB", "3.2e9", "28", `:5: entry MyNPU: memory.capacity: quantity "6_4 GB": 6_4 has a digit separator`},
-		{"64 GB", "3_200_000_000", "28", ":12: 3_200_000_000 has a digit separator"},
+		{"64 GB", "3_200_000_000", "28", ":12: models.0.parameters: 3_200_000_000 has a digit separator"},
 		{"0x1p6 GB", "3.2e9", "28", `:5: entry MyNPU: memory.capacity: quantity "0x1p6 GB": "0x1p6" is not a decimal number`},
 	} {
 		p := filepath.Join(dir, fmt.Sprintf("c%d.yaml", i))
@@ -85,6 +85,28 @@ func TestDigitSeparatorRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		badRun(t, exitBadInput, []string{"--catalog", c.want}, "--catalog", p, "zoo")
+	}
+	// A validation case: its tolerance and its study's params (an untyped map) were read
+	// through the decoder alone, tolerance 1_0 as 10 (1000 %) and seq_len 1_000 as 1000.
+	src, err := os.ReadFile(filepath.Join("..", "..", "testdata", "validation", "kv_cache-deepseek-v3-mla.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []struct{ from, to, want string }{
+		{"\ntolerance: 0.01\n", "\ntolerance: 1_0\n", ": tolerance: 1_0 has a digit separator"},
+		{"seq_len: 1000}", "seq_len: 1_000}", ": study.params.seq_len: 1_000 has a digit separator"},
+	} {
+		cases := filepath.Join(dir, fmt.Sprintf("cases%d", i))
+		if err := os.Mkdir(cases, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(src), c.from) {
+			t.Fatalf("the case has no %q", c.from)
+		}
+		if err := os.WriteFile(filepath.Join(cases, "c.yaml"), []byte(strings.Replace(string(src), c.from, c.to, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		badRun(t, exitBadInput, []string{"--cases: ", c.want}, "validate", "--cases", cases)
 	}
 	p := filepath.Join(dir, "ok.yaml")
 	if err := os.WriteFile(p, []byte(fmt.Sprintf(user, "64 GB", "3.2e9", "28")), 0o644); err != nil {
