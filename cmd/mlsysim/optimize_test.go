@@ -230,7 +230,7 @@ func TestOptimizeServingMisses(t *testing.T) {
 		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--kv-precision", "same,fp8"}, `--kv-precision: "same" is not a format`},
 		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--kv-precision", "fp8,auto"}, `--kv-precision: "auto" is not a format`},
 		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--kv-precision", "fp16,fp9"}, "--kv-precision"},
-		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--kv-precision", ","}, "--kv-precision: empty list"},
+		{[]string{"Llama3_70B", "--qps", "1", "--ttft-ms", "500", "--itl-ms", "50", "--kv-precision", ","}, `--kv-precision: "," has an empty item`},
 	} {
 		r := mlsysim(t, append([]string{"optimize", "serving"}, c.args...)...)
 		if r.code != exitBadInput || !strings.Contains(r.stderr, c.want) {
