@@ -233,6 +233,66 @@ func NVLSAllReduce(m, n, link float64) float64 {
 	return NCCLNVLSLatencyS + m*(n+1)/(n*NCCLNVLSBWFraction*link)
 }
 
+// NCCL's NVLS all-reduce as its kernel runs it inside one node (NVIDIA/nccl v2.20.5),
+// beside the tuner's formula above, which NCCL uses only to choose the algorithm:
+//
+//   - channels: src/enqueue.cc, getChannnelThreadInfo, gives NVLS comm->nvlsChannels at
+//     every size (ring and tree channels and threads shrink below nc·nt·threshold bytes;
+//     NVLS's do not), and src/transport/nvls.cc sets nvlsChannels from
+//     NCCL_NVLS_NCHANNELS, 16 by default; one head per GPU (nHeads = n);
+//   - chunk: src/enqueue.cc, computeCollChunkInfo, caps an NVLS chunk at 128 KiB and
+//     halves it to 64, 32 and 16 KiB while the message is below 64, 8 and 2 times
+//     channels · heads · chunk bytes;
+//   - pipeline: src/device/all_reduce.h, RunWorkElement for NCCL_ALGO_NVLS (oneNode),
+//     splits each channel's warps into three groups that hand a step of heads · chunk
+//     bytes on through NCCL_STEPS buffer slots: scatter (the input into the heads'
+//     buffers), reduce-and-multicast (multimem, through the switch), gather (the
+//     result out to the output buffer); src/enqueue.cc, computeCollSteps: one step per
+//     heads · chunk of a channel's share.
+const (
+	NCCLNVLSChannels       = 16
+	NCCLNVLSMaxChunkBytes  = 128 << 10
+	NCCLNVLSPipelineStages = 3
+)
+
+// NVLSChunkBytes is the chunk NCCL v2.20.5 gives an NVLS all-reduce of m bytes over n
+// heads (computeCollChunkInfo): 128 KiB, halved to 64 KiB below 64 loops of
+// 16 · n · 128 KiB, to 32 KiB below 8 loops of 16 · n · 64 KiB, to 16 KiB below 2 loops
+// of 16 · n · 32 KiB.
+func NVLSChunkBytes(m, n float64) float64 {
+	chunk := float64(NCCLNVLSMaxChunkBytes)
+	ops := NCCLNVLSChannels * n
+	if m < 64*ops*chunk {
+		chunk = 64 << 10
+	}
+	if m < 8*ops*chunk {
+		chunk = 32 << 10
+	}
+	if m < 2*ops*chunk {
+		chunk = 16 << 10
+	}
+	return chunk
+}
+
+// NVLSAllReduceRun is the time NCCL's NVLS all-reduce of m bytes over n GPUs takes once
+// chosen (docs/PHYSICS.md §35, "NVLink SHARP", the pipeline): the tuner's latency and
+// bandwidth (NVLSAllReduce) with its three warp groups pipelined over steps of one loop,
+// L = 16 channels · n heads · NVLSChunkBytes(m). Each stage holds a step for as long as
+// the link takes to move it (a balanced pipeline: the assumption, not read in the code),
+// so the first step fills two stages ahead of the link and the last drains two after it:
+//
+//	T = 23 µs + (m + 2 · min(m, L)) / (5/6 · n/(n+1) · link)
+//
+// n ≤ 1 or m = 0 costs 0. The caller checks NVLSEnabled.
+func NVLSAllReduceRun(m, n, link float64) float64 {
+	if n <= 1 || m == 0 {
+		return 0
+	}
+	loop := NCCLNVLSChannels * n * NVLSChunkBytes(m, n)
+	fill := (NCCLNVLSPipelineStages - 1) * min(m, loop)
+	return NCCLNVLSLatencyS + (m+fill)*(n+1)/(n*NCCLNVLSBWFraction*link)
+}
+
 // NVLSEnabled reports whether NCCL runs NVLS for a communicator of n GPUs inside one
 // node whose scale-up link reduces in the switch (nvls): more than two GPUs.
 func NVLSEnabled(n float64, nvls bool) bool {
@@ -241,15 +301,16 @@ func NVLSEnabled(n float64, nvls bool) bool {
 
 // RingOrNVLSAllReduce is the all-reduce of the calibrated training step: the ring with
 // the Simple protocol (CollectiveTime), or NVLS where NCCL enables it for the group
-// (nvls: the group lies inside one node whose link reduces in the switch) and it is
-// faster, as NCCL's tuner takes the algorithm of least modelled time. With the ring's
-// per-step latency NVLS wins every size at n ≥ 5 (its bandwidth term m·(n+1)·6/(5·n)/B
-// is below the ring's 2(n−1)/n·m/B there) and by latency alone at n = 4, where the two
-// bandwidth terms are equal.
+// (nvls: the group lies inside one node whose link reduces in the switch) and its tuner
+// prefers it, as NCCL's tuner takes the algorithm of least modelled time. With the
+// ring's per-step latency NVLS wins every size at n ≥ 5 (its bandwidth term
+// m·(n+1)·6/(5·n)/B is below the ring's 2(n−1)/n·m/B there) and by latency alone at
+// n = 4, where the two bandwidth terms are equal. NVLS, once chosen, runs as its
+// pipeline does (NVLSAllReduceRun), which the tuner does not see.
 func RingOrNVLSAllReduce(m, n, bus, hop float64, nvls bool) float64 {
 	t := CollectiveTime(CollAllReduce, m, n, bus, hop)
-	if t > 0 && NVLSEnabled(n, nvls) {
-		t = min(t, NVLSAllReduce(m, n, bus))
+	if t > 0 && NVLSEnabled(n, nvls) && NVLSAllReduce(m, n, bus) < t {
+		t = NVLSAllReduceRun(m, n, bus)
 	}
 	return t
 }
@@ -259,11 +320,13 @@ func RingOrNVLSAllReduce(m, n, bus, hop float64, nvls bool) float64 {
 // ring protocols, and of NVLS where the node's switch reduces (nvls, NVLSEnabled), as
 // NCCL's tuner chooses (docs/PHYSICS.md §33, §35),
 //
-//	T = min( min over p of  base_p + 2(n−1)·hop_p + 2(n−1)/n · m / bus_p ,  NVLSAllReduce )
+//	R = min over p of  base_p + 2(n−1)·hop_p + 2(n−1)/n · m / bus_p
+//	T = NVLSAllReduceRun where NVLSAllReduce < R, else R
 //
 // LL's low latency wins for the few kilobytes of a decode step, LL128, Simple or NVLS
 // for the megabytes of a prefill; LL128 needs NVLink (nvlink false: the link is PCIe).
-// Tree is not priced.
+// Tree is not priced. The minimum chooses, as NCCL's tuner does; NVLS, once chosen,
+// costs its pipelined run (NVLSAllReduceRun).
 func NCCLAllReduce(m, n, bus float64, nvlink, nvls bool) float64 {
 	if n <= 1 || m == 0 {
 		return 0
@@ -279,8 +342,8 @@ func NCCLAllReduce(m, n, bus float64, nvlink, nvls bool) float64 {
 	if nvlink {
 		t = min(t, NCCLBaseLatencyLL128S+steps*NCCLHopNVLinkLL128S+steps/n*m/(bus*NCCLLL128BusFraction))
 	}
-	if NVLSEnabled(n, nvls && nvlink) {
-		t = min(t, NVLSAllReduce(m, n, bus))
+	if NVLSEnabled(n, nvls && nvlink) && NVLSAllReduce(m, n, bus) < t {
+		t = NVLSAllReduceRun(m, n, bus)
 	}
 	return t
 }

@@ -223,6 +223,60 @@ func TestNVLSAllReduce(t *testing.T) {
 	}
 }
 
+// TestNVLSAllReduceRun: NVLS as its pipeline runs it, by hand from NCCL v2.20.5's
+// constants (16 channels, 8 heads on 8 GPUs, chunks of 128/64/32/16 KiB, three pipelined
+// warp groups) at the H200's 370 GB/s, algbw 5/6 · 8/9 · 370 = 274.074 GB/s:
+//
+//	chunk thresholds, 16 · 8 = 128 concurrent chunks:
+//	  128 KiB from 64 · 128 · 128 KiB = 1 GiB; 64 KiB from 8 · 128 · 64 KiB = 64 MiB;
+//	  32 KiB from 2 · 128 · 32 KiB = 8 MiB; 16 KiB below
+//	8 GiB:  L = 128 · 128 KiB = 16 MiB; T = 23 + (8192 + 2·16) MiB / 274.074 GB/s
+//	        = 23 + 31 464.08 = 31 487.08 µs, busbw 8 GiB / T · 7/4 = 477.41 GB/s
+//	16 MiB: L = 128 · 32 KiB = 4 MiB;  T = 23 + 24 MiB / 274.074 GB/s = 114.82 µs
+//	8 MiB:  L = 4 MiB;                 T = 23 + 16 MiB / 274.074 GB/s = 84.21 µs
+//	1 MiB:  L = 128 · 16 KiB = 2 MiB > m; T = 23 + 3 · 1 MiB / 274.074 GB/s = 34.48 µs
+//
+// (the tuner's formula, NVLSAllReduce: 31 364.65, 84.21, 53.61 and 26.83 µs).
+func TestNVLSAllReduceRun(t *testing.T) {
+	for _, c := range []struct{ m, chunk float64 }{
+		{1 << 30, 128 << 10}, {1<<30 - 1, 64 << 10}, {64 << 20, 64 << 10}, {64<<20 - 1, 32 << 10},
+		{8 << 20, 32 << 10}, {8<<20 - 1, 16 << 10}, {1024, 16 << 10},
+	} {
+		if got := NVLSChunkBytes(c.m, 8); got != c.chunk {
+			t.Errorf("NVLSChunkBytes(%g, 8) = %g, want %g", c.m, got, c.chunk)
+		}
+	}
+	// Four heads: 64 concurrent chunks, so 128 KiB from 512 MiB.
+	if got := NVLSChunkBytes(512<<20, 4); got != 128<<10 {
+		t.Errorf("NVLSChunkBytes(512 MiB, 4) = %g, want 128 KiB", got)
+	}
+	for _, c := range []struct {
+		name    string
+		m, want float64 // µs
+	}{
+		{"8 GiB", 8 << 30, 31487.08}, {"16 MiB", 16 << 20, 114.82}, {"8 MiB", 8 << 20, 84.21}, {"1 MiB", 1 << 20, 34.48},
+	} {
+		relClose(t, "NVLS run "+c.name, NVLSAllReduceRun(c.m, 8, 370e9)*1e6, c.want, 1e-4)
+		if !(NVLSAllReduceRun(c.m, 8, 370e9) > NVLSAllReduce(c.m, 8, 370e9)) {
+			t.Errorf("%s: the pipeline's run must cost more than the tuner's formula", c.name)
+		}
+	}
+	relClose(t, "NVLS run busbw 8 GiB", float64(8<<30)/NVLSAllReduceRun(8<<30, 8, 370e9)*1.75*1e-9, 477.41, 1e-4)
+	if NVLSAllReduceRun(1<<20, 1, 370e9) != 0 || NVLSAllReduceRun(0, 8, 370e9) != 0 {
+		t.Error("one rank or nothing to send must cost 0")
+	}
+	// The ramp: algorithm bandwidth never falls as the message grows across the sizes of
+	// a sweep, and approaches the tuner's 274.07 GB/s.
+	prev := 0.0
+	for m := 1024.0; m <= 8<<30; m *= 2 {
+		bw := m / NVLSAllReduceRun(m, 8, 370e9)
+		if bw < prev {
+			t.Errorf("%g B: algbw %g below %g at half the size", m, bw, prev)
+		}
+		prev = bw
+	}
+}
+
 // TestNVLSChoice: where NCCL's conditions enable NVLS and its tuner's times prefer it.
 // Off without a reducing switch and at two ranks (ncclNvlsInit: gpuCount <= 2); at three
 // the ring wins every size (22 µs of latency against 23, and 4/3 · m/B against
@@ -244,9 +298,12 @@ func TestNVLSChoice(t *testing.T) {
 				t.Errorf("%g ranks, %g B: %g, want the ring's %g", n, m, got, ring(m, n))
 			}
 		}
-		relClose(t, "four ranks: NVLS by 5.8 µs of latency", (ring(m, 4)-RingOrNVLSAllReduce(m, 4, bus, hop, true))*1e6, 5.8, 1e-6)
-		if got, want := RingOrNVLSAllReduce(m, 8, bus, hop, true), NVLSAllReduce(m, 8, bus); got != want || !(want < ring(m, 8)) {
-			t.Errorf("eight ranks, %g B: %g, want NVLS's %g below the ring's %g", m, got, want, ring(m, 8))
+		// Four ranks: the tuner prefers NVLS by 5.8 µs of latency; it then runs with its
+		// pipeline's fill, 2 · min(m, L) · 5/4 · 6/5 / B (L = 16 · 4 · chunk).
+		fill := 3 * min(m, 16*4*NVLSChunkBytes(m, 4)) / bus
+		relClose(t, "four ranks: NVLS by 5.8 µs of latency less its fill", (ring(m, 4)-RingOrNVLSAllReduce(m, 4, bus, hop, true))*1e6, 5.8-fill*1e6, 1e-6)
+		if got, want := RingOrNVLSAllReduce(m, 8, bus, hop, true), NVLSAllReduceRun(m, 8, bus); got != want || !(NVLSAllReduce(m, 8, bus) < ring(m, 8)) {
+			t.Errorf("eight ranks, %g B: %g, want NVLS's run %g (the tuner's formula below the ring's %g)", m, got, want, ring(m, 8))
 		}
 	}
 	crossover := 8e-6 / (1.75/87.7e9 - 1/(5.0/6*8/9*bus))
@@ -257,7 +314,7 @@ func TestNVLSChoice(t *testing.T) {
 	}{{16384, false}, {0.95 * crossover, false}, {1.05 * crossover, true}, {1 << 26, true}} {
 		got := NCCLAllReduce(c.m, 8, bus, true, true)
 		rings := NCCLAllReduce(c.m, 8, bus, true, false)
-		if nv := NVLSAllReduce(c.m, 8, bus); c.nvls && (got != nv || !(nv < rings)) || !c.nvls && got != rings {
+		if nv := NVLSAllReduce(c.m, 8, bus); c.nvls && (got != NVLSAllReduceRun(c.m, 8, bus) || !(nv < rings)) || !c.nvls && got != rings {
 			t.Errorf("%g B over 8: %g µs (rings %g, NVLS %g), NVLS chosen want %v", c.m, got*1e6, rings*1e6, nv*1e6, c.nvls)
 		}
 	}
@@ -269,7 +326,9 @@ func TestNVLSChoice(t *testing.T) {
 // TestNVLSInTrainingStep: a GPT layer's tensor-parallel all-reduces at tp 8 inside an
 // NVSwitch node run NVLS: 2048 tokens × h 8192 × 2 bytes = 32 MiB a message, over the
 // harness's 230 GB/s link, ring 8.4 + 14 · 3.4 µs + 7/4 · m / 230 GB/s against NVLS
-// 23 µs + m / (5/6 · 8/9 · 230 GB/s), two in the forward of a layer. Sequence parallelism
+// 23 µs + m / (5/6 · 8/9 · 230 GB/s) in NCCL's tuner, which runs with its pipeline's
+// fill (NVLSAllReduceRun: 32 KiB chunks below 64 MiB, L = 16 · 8 · 32 KiB = 4 MiB,
+// 2 · 4 MiB more through the link), two in the forward of a layer. Sequence parallelism
 // (all-gathers and reduce-scatters) and tp 2 keep the ring; a data-parallel all-reduce
 // inside the node takes NVLS, one across two nodes does not.
 func TestNVLSInTrainingStep(t *testing.T) {
@@ -280,7 +339,7 @@ func TestNVLSInTrainingStep(t *testing.T) {
 	o := runStep(base, withNVLS)
 	const m = 2048 * 8192 * 2
 	ring := 8.4e-6 + 14*3.4e-6 + 1.75*m/230e9
-	nvls := 23e-6 + m*9/(8*5.0/6*230e9)
+	nvls := 23e-6 + (m+2*4<<20)*9/(8*5.0/6*230e9)
 	relClose(t, "forward TP all-reduces saved", (o.LayerFwd[0]-o.LayerFwd[1])*1e6, 2*(ring-nvls)*1e6, 1e-9)
 	same := func(name string, a, b gptStep) {
 		t.Helper()

@@ -97,9 +97,10 @@ func (e *collectiveEval) eval(b *Batch, o *Outputs) {
 		lb, hop := linkOf(1, n, cl.perNode, cl.intraBus, cl.intraHop, interBus, kernel.NCCLHopNetS)
 		t := kernel.CollectiveTime(op, size[k], n, lb, hop)
 		if op == kernel.CollAllReduce && n <= cl.perNode && kernel.NVLSEnabled(n, cl.nvls) {
-			// NCCL's tuner takes the algorithm of least modelled time (docs/PHYSICS.md §35).
-			if tn := kernel.NVLSAllReduce(size[k], n, lb); tn < t {
-				t, algo[k] = tn, 1
+			// NCCL's tuner takes the algorithm of least modelled time; NVLS, once chosen,
+			// runs as its pipeline does (docs/PHYSICS.md §35, "NVLink SHARP").
+			if kernel.NVLSAllReduce(size[k], n, lb) < t {
+				t, algo[k] = kernel.NVLSAllReduceRun(size[k], n, lb), 1
 			}
 		}
 		link[k] = lb * 1e-9

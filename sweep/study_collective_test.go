@@ -41,9 +41,9 @@ func TestCollectiveStudy(t *testing.T) {
 }
 
 // TestCollectiveStudyNVLS: calibrated, an all-reduce inside one NVSwitch node of H200
-// runs NCCL's NVLS (kernel.NVLSAllReduce; by hand in kernel.TestNVLSAllReduce: 8 GiB over
-// 8 at the H200's 370 GB/s, 23 µs + m / (5/6 · 8/9 · 370 GB/s) = 31 364.65 µs, busbw
-// 479.28 GB/s). The ring stays where NCCL would keep it: two ranks, an all-gather, a ring
+// runs NCCL's NVLS (chosen by kernel.NVLSAllReduce, timed by kernel.NVLSAllReduceRun; by
+// hand in kernel.TestNVLSAllReduceRun: 8 GiB over 8 at the H200's 370 GB/s, 23 µs +
+// (m + 2 · 16 MiB) / (5/6 · 8/9 · 370 GB/s) = 31 487.08 µs, busbw 477.41 GB/s). The ring stays where NCCL would keep it: two ranks, an all-gather, a ring
 // across two nodes (NVLS Tree is not priced), a DGX A100 (no reducing switch), the
 // Kempner 4-GPU H100 board (nvls: false) and the seed profile.
 func TestCollectiveStudyNVLS(t *testing.T) {
@@ -52,7 +52,7 @@ func TestCollectiveStudyNVLS(t *testing.T) {
 		return "version: 1\nstudy: collective\n" + extra + "axes:\n  cluster: Azure_ND_H200_v5\n  nodes: 1\n  message_bytes: 8589934592\n"
 	}
 	row := evalOne(t, spec(""))
-	checkGolden(t, row, []golden{{"time_us", 31364.65, 1e-6}, {"busbw_gb_per_s", 479.28, 1e-5}, {"link_bus_gb_per_s", 370, 1e-12}})
+	checkGolden(t, row, []golden{{"time_us", 31487.08, 1e-6}, {"busbw_gb_per_s", 477.41, 1e-5}, {"link_bus_gb_per_s", 370, 1e-12}})
 	if row["algorithm"] != "nvls" {
 		t.Errorf("H200 node, 8 GiB all-reduce: algorithm %v, want nvls", row["algorithm"])
 	}
