@@ -84,7 +84,19 @@ func TestServingLoadSlotWait(t *testing.T) {
 			rho := out.PrefillUtilization[0]
 			w := SlotWait(qps, batch*out.PrefillTime[0]+255*full, int(batch))
 			near(t, "slot wait", out.SlotWait[0], w)
-			near(t, "TTFT", out.TTFT[0], out.DecodeStep[0]/2+out.PrefillTime[0]+queueWait(rho, out.PrefillTime[0])+w)
+			// The step in progress (§34.5, serve-deploy's term): running 1 − e^{−N_d} of the
+			// decode time, at the mean batch N_d/(1 − e^{−N_d}) of a running step, half to go.
+			// (N_d counted up to B − 1, as serve-deploy's occupied gives it: b̄ = min(N_d + 1, B).)
+			nd := math.Min(out.DecodeBatch[0], batch-1)
+			busy := 1 - math.Exp(-nd)
+			// A batch is whole: the step is linear between the two whole batches around it.
+			b := math.Min(batch, math.Max(1, nd/busy))
+			lo, ctx := math.Floor(b), MeanDecodeContext(1280, 256)
+			running := m.decodePhase(lo, ctx).t
+			if b > lo {
+				running += (b - lo) * (m.decodePhase(lo+1, ctx).t - running)
+			}
+			near(t, "TTFT", out.TTFT[0], busy*running/2+out.PrefillTime[0]+queueWait(rho, out.PrefillTime[0])+w)
 			near(t, "concurrency", out.Concurrency[0], qps*(out.TTFT[0]+255*out.TPOT[0]))
 		}
 		if r := runLoad(calLoadIn(capacity*(1+1e-6), batch)).Reason[0]; r != LoadOverloaded {
