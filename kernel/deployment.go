@@ -396,6 +396,7 @@ func (m *llm) deployLoaded(d *deployPoint, in *DeployIn, i int, steps *stepCache
 	var r0 float64                          // the least r whose slots are stable: λ·S < B
 	var hold float64                        // a slot's hold S while all are taken (§34.3)
 	var at func(r float64) (ph phase, b, itl, ttft float64)
+	var lastHold, lastRho float64 // aggregated: the slots' hold and ρ at the last fleet at evaluated
 	if disagg {
 		// A decode instance's slot is held its O − 1 steps; a request that finds them
 		// taken waits after its first token, which stretches its mean ITL (§34.3).
@@ -425,45 +426,74 @@ func (m *llm) deployLoaded(d *deployPoint, in *DeployIn, i int, steps *stepCache
 		}
 		d.rho = qps * pre.t / d.prefills
 	} else {
-		// Slots are waited for only while all are taken, when each that frees is refilled at
-		// once and the replica runs at its capacity: a slot is held B/λ_cap = B·t_p + (O −
-		// 1)·t_step(B) (§34.3). Prefills take ρ of the time and stall decode.
-		hold = batch*pre.t + (osl-1)*full.t
+		// Slots are waited for only while all are taken, when the slots that free together
+		// are refilled by one pass; a prompt's prefill share and its own pass follow the
+		// engine's scheduling under Poisson arrivals, as serve --qps prices them
+		// (poissonPasses, §34.8), so one replica at one rate has one TTFT and ITL in both
+		// studies. The fleet search starts at the least r whose slots could be stable with
+		// every pass at k_sat prompts — the smallest hold, B·t_pass(k_sat)/k_sat + (O −
+		// 1)·t_step(B) — and bounds ρ below by λ·t_pass(k_sat)/k_sat.
+		minShare, _, _ := m.saturatedPrompt(batch, newTokens(in, i), isl, in.ChunkTokens[i])
+		hold = batch*minShare + (osl-1)*full.t
 		r0 = math.Floor(qps*hold/batch) + 1
+		// The least r whose slots are stable under the Poisson hold (λ·hold(λ) rises with λ,
+		// so stability is monotone in r): the fleet that serves the rate, which a miss is
+		// ranked on.
+		stable := func(r float64) bool {
+			lam := qps / r
+			return lam*m.poissonPasses(lam, newTokens(in, i), isl, in.ChunkTokens[i], batch, osl, full.t, pre).hold < batch
+		}
+		if !stable(r0) {
+			r0 = leastReplicas(r0, 0, stable)
+		}
 		if rhoMax > 0 {
-			r0 = math.Max(r0, math.Ceil(qps*pre.t/rhoMax))
+			r0 = math.Max(r0, math.Ceil(qps*minShare/rhoMax))
 		}
 		if floor.t < itlT {
-			r0 = math.Max(r0, math.Ceil(qps*pre.t/(1-floor.t/itlT))) // ITL ≥ t_step(1)/(1 − ρ)
+			r0 = math.Max(r0, math.Ceil(qps*minShare/(1-floor.t/itlT))) // ITL ≥ t_step(1)/(1 − ρ)
 		}
 		at = func(r float64) (phase, float64, float64, float64) {
 			lam := qps / r
-			rho := lam * pre.t
-			if rho >= 1 {
+			pp := m.poissonPasses(lam, newTokens(in, i), isl, in.ChunkTokens[i], batch, osl, full.t, pre)
+			lastHold, lastRho = pp.hold, lam*pp.perPrompt
+			if lam*pp.hold >= batch {
 				return full, batch, math.Inf(1), math.Inf(1)
 			}
-			ph, b, ok := m.occupied(steps, lam, osl, batch, rho, mean, full)
-			if !ok {
-				return ph, b, math.Inf(1), math.Inf(1)
+			rho := lastRho
+			ph, b, ok := full, batch, false
+			if rho < 1 {
+				ph, b, ok = m.occupied(steps, lam, osl, batch, rho, mean, full)
 			}
 			itl := ph.t / (1 - rho)
+			if !ok {
+				if osl <= 1 {
+					return full, batch, math.Inf(1), math.Inf(1)
+				}
+				// Every slot taken, the slots stable (§34.8, ServingLoad's saturated state):
+				// B decode, a token each B/(λ·(O − 1)), prefills the rest of the time.
+				ph, b = full, batch
+				rho = 1 - lam*(osl-1)*full.t/batch
+				lastRho = rho
+				itl = batch / (lam * (osl - 1))
+			}
 			if itl > itlT && searching {
 				return ph, b, itl, math.Inf(1) // the fleet is refused on its ITL: no TTFT needed
 			}
-			return ph, b, itl, m.stepResidual(steps, b, batch, mean) + pre.t + queueWait(rho, pre.t) + SlotWait(lam, hold, slots)
+			return ph, b, itl, m.stepResidual(steps, b, batch, mean) + pp.own + queueWait(rho, pre.t) + SlotWait(lam, pp.hold, slots)
 		}
 	}
 	r0 = math.Max(1, r0)
 	// The search's last fleet that met the targets is the least one (leastReplicas only
 	// lowers its bound on a success), so its evaluation is kept rather than repeated.
 	var kept struct {
-		r, b, itl, ttft float64
-		ph              phase
+		r, b, itl, ttft, hold, rho float64
+		ph                         phase
 	}
 	meets := func(r float64) bool {
 		ph, b, itl, ttft := at(r)
 		if itl <= itlT && ttft <= ttftT {
 			kept.r, kept.b, kept.itl, kept.ttft, kept.ph = r, b, itl, ttft, ph
+			kept.hold, kept.rho = lastHold, lastRho
 			return true
 		}
 		return false
@@ -474,15 +504,23 @@ func (m *llm) deployLoaded(d *deployPoint, in *DeployIn, i int, steps *stepCache
 	searching = false
 	d.replicas = r0
 	ph, b, itl, ttft := kept.ph, kept.b, kept.itl, kept.ttft
+	lastHold, lastRho = kept.hold, kept.rho
 	if kept.r != r0 {
 		ph, b, itl, ttft = at(r0)
 	}
 	d.itl, d.step, d.batch, d.computeBound = itl, ph.t, b, ph.computeBound
-	d.decodeUtil = qps / r0 * hold / batch // the slots' load a/c (§34.3)
 	if !disagg {
-		d.ttft, d.rho = ttft, qps*pre.t/r0
+		// The slots' hold and the prefill share at the chosen fleet (§34.8).
+		hold = lastHold
+		d.ttft, d.rho = ttft, lastRho
 	}
+	d.decodeUtil = qps / r0 * hold / batch // the slots' load a/c (§34.3)
 	return ph
+}
+
+// newTokens is a point's prompt tokens to prefill: those after its cached prefix, at least one.
+func newTokens(in *DeployIn, i int) float64 {
+	return math.Max(1, in.InputTokens[i]-in.CachedPrefix[i])
 }
 
 // stepResidual is the mean wait, before its prefill starts, that the decode step in

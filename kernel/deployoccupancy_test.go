@@ -60,9 +60,13 @@ func TestDeployOccupancyByHand(t *testing.T) {
 	if !(nd/busy > 1 && nd/busy < 2) {
 		t.Fatalf("fixture: mean batch of a running step %v, want it in (1, 2)", nd/busy)
 	}
-	near(t, "aggregated TTFT", agg.TTFT[0], residual+tp+queueWait(rho, tp)+SlotWait(qps, batch*tp+255*tB, int(batch)))
-	// Aggregated, a slot is held B/λ_cap = B·t_p + 255·t(B) while all are taken: λ/λ_cap.
-	near(t, "aggregated decode utilisation", agg.DecodeUtilization[0], qps*(batch*tp+255*tB)/batch)
+	hold, share, own := handPasses(t, &m, qps, batch, tp, tB)
+	if math.Abs(share/tp-1) > 1e-6 || math.Abs(own/tp-1) > 1e-6 {
+		t.Fatalf("fixture: prefill share %v, own pass %v, want t_p %v (the slots far from all taken)", share, own, tp)
+	}
+	near(t, "aggregated TTFT", agg.TTFT[0], residual+own+queueWait(qps*share, tp)+SlotWait(qps, hold, int(batch)))
+	// Aggregated, a slot is held B·t_pass(G)/G + 255·t(B) while all are taken (§34.8): λ·hold/B.
+	near(t, "aggregated decode utilisation", agg.DecodeUtilization[0], qps*hold/batch)
 	// The seed times every replica at its full batch (its goldens stand).
 	seed := runDeploy(deployIn(2, 10, 0.05, 1, 1))
 	near(t, "seed decode batch", seed.DecodeBatch[0], 32)

@@ -67,3 +67,89 @@ func (m *llm) saturatedPrompt(maxBatch, n, s, chunk float64) (perPrompt, k float
 	pass = m.promptPass(k, n, s, chunk)
 	return pass.t / k, k, pass
 }
+
+// poissonPasses is what the engine's prefill scheduling (promptsPerPass) costs a
+// whole-prompt replica of `slots` sequences under Poisson arrivals of lam prompts/s
+// (calibrated; docs/PHYSICS.md §34.8): pre is one prompt's prefill (a pass of one),
+// stepFull the decode step at the full batch, osl the tokens per request.
+//
+// A pass takes every prompt waiting at a step boundary, and a prompt that arrives during a
+// pass is taken by the next, so the prompts prefilled back to back between two decode
+// steps are one busy period of the prefill server, whose mean number served is
+// 1/(1 − ρ₀), ρ₀ = λ·t_p (M/G/1; Kleinrock, Queueing Systems Vol. I, 1975, §5.9). They
+// start decoding at one step and, every request of a point of one length, finish at one
+// step: their slots free together. While a slot is free a prompt is prefilled as it comes
+// (about one a pass: passes that take arrivals during a pass of one, λ·t_p < 1); while all
+// are taken, each group that frees is refilled in one pass of its size — the waiting
+// prompts up to the freed room and the token budget, G = min(k_sat, 1/(1 − ρ₀)) — so
+//
+//	p_G  = t_pass(G)/G                              a prompt's share of a group pass
+//	hold = B'·p_G + (O − 1)·t_d(B')                 a slot's hold while all are taken (§34.3)
+//	P    = C(B', λ·hold)                            Erlang C: the share of prompts that find them taken
+//	own  = (1 − P)·t_p + P·t_pass(G)                the pass a prompt rides in
+//
+// The mean state's prefill share stays one prompt a pass, ρ = λ·t_p (perPrompt = t_p): a
+// busy period's prompts are taken in a chain of passes, each of those that arrived during
+// the one before — about one a pass while λ·t_p < 1 — which the simulation's decode times
+// bear out (§34.8). t_pass at a G that is not whole is linear between the two whole passes
+// around it. One prompt a pass (G = 1) is the hold before issue #10's servcons round; G =
+// k_sat is a queue that never empties (saturatedPrompt). The slots are stable while
+// λ·hold < B'.
+type poissonPasses struct {
+	group, perGroupPrompt, hold, saturated, perPrompt, own float64
+}
+
+func (m *llm) poissonPasses(lam, n, s, chunk, slots, osl, stepFull float64, pre phase) poissonPasses {
+	kmax := max(1, m.promptsPerPass(slots, slots, n, chunk))
+	g := kmax
+	if rho0 := lam * pre.t; rho0 < 1 {
+		g = min(kmax, 1/(1-rho0))
+	}
+	tg := m.passBetween(g, n, s, chunk, pre)
+	var q poissonPasses
+	q.group, q.perGroupPrompt = g, tg/g
+	q.hold = slots*q.perGroupPrompt + (osl-1)*stepFull
+	q.saturated = ErlangC(int(slots), lam*q.hold)
+	q.perPrompt = pre.t
+	q.own = (1-q.saturated)*pre.t + q.saturated*tg
+	return q
+}
+
+// passBetween is the time of a prefill pass of g ≥ 1 prompts, g not necessarily whole:
+// linear between the passes of ⌊g⌋ and ⌈g⌉ prompts (pre is the pass of one).
+func (m *llm) passBetween(g, n, s, chunk float64, pre phase) float64 {
+	lo := math.Floor(g)
+	t := pre.t
+	if lo > 1 {
+		t = m.promptPass(lo, n, s, chunk).t
+	}
+	if w := g - lo; w > 0 {
+		t += w * (m.promptPass(lo+1, n, s, chunk).t - t)
+	}
+	return t
+}
+
+// poissonCapacity is the highest rate at which a whole-prompt replica's slots stay stable
+// under Poisson arrivals, λ·hold(λ) < B' with poissonPasses' hold (§34.8): found by
+// bisection between one prompt a pass's rate, B'/(B'·t_p + (O − 1)·t_d(B')), and a queue
+// that never empties', capacity (λ·hold(λ) rises with λ there). It is where ServingLoad's
+// whole-prompt replica turns overloaded.
+func (m *llm) poissonCapacity(n, s, chunk, slots, osl, stepFull, capacity float64, pre phase) float64 {
+	lo := slots / (slots*pre.t + (osl-1)*stepFull)
+	hi := capacity
+	stable := func(lam float64) bool {
+		return lam*m.poissonPasses(lam, n, s, chunk, slots, osl, stepFull, pre).hold < slots
+	}
+	if !(hi > lo) || stable(hi) {
+		return max(lo, hi)
+	}
+	for k := 0; k < 60 && hi-lo > 1e-12*hi; k++ {
+		mid := (lo + hi) / 2
+		if stable(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}

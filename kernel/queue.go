@@ -145,3 +145,19 @@ func erlangBInverse(c int, inv float64) float64 {
 	}
 	return x
 }
+
+// ErlangC is the probability that an arrival to an M/M/c queue of offered load a = λ·S
+// finds all c servers busy (Erlang's C formula, from the Erlang B recursion in inverse form
+// as SlotWait computes it); 1 when a ≥ c, 0 when a ≤ 0.
+func ErlangC(c int, a float64) float64 {
+	c = max(1, c)
+	fc := float64(c)
+	switch {
+	case a >= fc || math.IsNaN(a):
+		return 1
+	case a <= 0:
+		return 0
+	}
+	rho := a / fc
+	return 1 / (erlangBInverse(c, 1/a)*(1-rho) + rho)
+}

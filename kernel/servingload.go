@@ -122,7 +122,8 @@ type LoadOut struct {
 	DecodeStep         []float64 // t_d(b̄)
 	PrefillUtilization []float64 // ρ_p
 	MaxBatch           []float64 // min(B, sequences memory holds at full context)
-	CapacityQPS        []float64 // the highest rate sustained: B'/((O − 1)·t_d(B') + B'·t_p), B' = MaxBatch, or stall-free mixedCapacity; ≥ qps when steady
+	CapacityQPS        []float64 // the rate with every request queued: B'/((O − 1)·t_d(B') + B'·t_pass(k_sat)/k_sat), B' = MaxBatch (§34.7), or stall-free mixedCapacity, ≥ qps when steady
+	PoissonCapacityQPS []float64 // the highest rate Poisson arrivals keep steady, where the point turns overloaded (§34.8): calibrated whole prompts poissonCapacity; else CapacityQPS
 	MemUtilization     []float64 // one accelerator's weights + KV cache of b̄ sequences at full context / capacity
 	PowerW             []float64 // one accelerator's mean draw: prefill draw for ρ_p, decode draw the rest
 	SlotWait           []float64 // calibrated: mean wait for one of the MaxBatch slots, part of TTFT (§34.3); 0 seed or not steady
@@ -134,7 +135,7 @@ type LoadOut struct {
 
 func (o *LoadOut) resize(n int) {
 	for _, p := range []*[]float64{&o.Concurrency, &o.DecodeBatch, &o.TTFT, &o.TPOT, &o.PrefillTime,
-		&o.DecodeStep, &o.PrefillUtilization, &o.MaxBatch, &o.CapacityQPS, &o.MemUtilization, &o.PowerW, &o.SlotWait} {
+		&o.DecodeStep, &o.PrefillUtilization, &o.MaxBatch, &o.CapacityQPS, &o.PoissonCapacityQPS, &o.MemUtilization, &o.PowerW, &o.SlotWait} {
 		*p = grow(*p, n)
 	}
 	o.Reason = grow(o.Reason, n)
@@ -143,6 +144,7 @@ func (o *LoadOut) resize(n int) {
 
 type loadPoint struct {
 	n, nd, ttft, tpot, tp, step, rho, maxBatch, capacity, mem, power float64
+	poisson                                                          float64 // PoissonCapacityQPS
 	slotWait                                                         float64
 	reason                                                           LoadReason
 	computeBound                                                     bool
@@ -153,6 +155,7 @@ func (o *LoadOut) set(i int, p loadPoint) {
 	o.PrefillTime[i], o.DecodeStep[i], o.PrefillUtilization[i] = p.tp, p.step, p.rho
 	o.MaxBatch[i], o.CapacityQPS[i], o.MemUtilization[i], o.PowerW[i] = p.maxBatch, p.capacity, p.mem, p.power
 	o.Reason[i], o.ComputeBound[i], o.SlotWait[i] = p.reason, p.computeBound, p.slotWait
+	o.PoissonCapacityQPS[i] = p.poisson
 }
 
 const (
@@ -225,12 +228,28 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 		}
 		return whole.between(m, min(nd+1, p.maxBatch), ctx)
 	}
-	// The engine's prefill scheduling (§34.7): at capacity every pass takes the k_sat
-	// prompts its token budget allows; under a lighter load a pass takes the prompt that
-	// opens it and those that arrive while one prompt alone would run, λ·t_p, up to k_sat.
+	// The engine's prefill scheduling (§34.7): with a queue that never empties every pass
+	// takes the k_sat prompts its token budget allows — the capacity every serving study
+	// shares. Under Poisson arrivals (calibrated, §34.8) a prompt that finds a free slot is
+	// prefilled about as it comes, one that finds every slot taken in the pass that refills
+	// the group of slots freed together (poissonPasses): its prefill share p, ρ_p = λ·p,
+	// and the slots' hold while all are taken.
 	n := max(1, isl-cached)
 	perPrompt, _, _ := m.saturatedPrompt(p.maxBatch, n, isl, chunk)
-	p.capacity = p.maxBatch / ((osl-1)*step(p.maxBatch).t + p.maxBatch*perPrompt)
+	top := step(p.maxBatch)
+	p.capacity = p.maxBatch / ((osl-1)*top.t + p.maxBatch*perPrompt)
+	p.poisson = p.capacity
+	var pp poissonPasses
+	own := pre.t
+	if m.calibrated {
+		p.poisson = m.poissonCapacity(n, isl, chunk, p.maxBatch, osl, top.t, p.capacity, pre)
+		pp = m.poissonPasses(qps, n, isl, chunk, p.maxBatch, osl, top.t, pre)
+		if qps*pp.hold >= p.maxBatch {
+			// Past B'/hold the slots are not stable: overloaded.
+			return m.overloaded(p, full, 0)
+		}
+		p.rho, own = qps*pp.perPrompt, pp.own
+	}
 	steady := p.rho < 1
 	// next is the map whose least fixed point is the decode batch.
 	next := func(nd float64) float64 { return qps * (osl - 1) * step(nd).t / (1 - p.rho) }
@@ -238,12 +257,26 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 	if steady {
 		nd, steady = leastFixedPoint(next, p.maxBatch)
 	}
+	saturated := false
 	if !steady {
-		return m.overloaded(p, full, nd)
+		if !m.calibrated || osl <= 1 {
+			return m.overloaded(p, full, nd)
+		}
+		// Calibrated, with the slots stable (λ·hold < B') but no decode batch below B' for
+		// the mean prefill share: the replica runs with every slot taken and the prompts
+		// queued for them refill the groups that free (§34.8). B' sequences decode, so by
+		// Little's law each token takes B'/(λ·(O − 1)), and prefills take the rest of the
+		// time, ρ_p = 1 − λ·(O − 1)·t_d(B')/B' (the throughput balance; above λ·p_G as the
+		// slots are stable, and equal to the mean state's ρ_p where its batch reaches B').
+		saturated, nd = true, p.maxBatch-1
+		p.rho = 1 - qps*(osl-1)*top.t/p.maxBatch
 	}
 	d := step(nd)
 	p.nd, p.step, p.computeBound = nd, d.t, d.computeBound
 	p.tpot = d.t / (1 - p.rho)
+	if saturated {
+		p.nd, p.tpot = p.maxBatch, p.maxBatch/(qps*(osl-1))
+	}
 	p.ttft = d.t/2 + pre.t + queueWait(p.rho, pre.t)
 	if m.calibrated {
 		// The step in progress only when one runs (§34.5): the decoding sequences are
@@ -252,18 +285,11 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 		// replica at one rate has one TTFT in both studies. t_d(b̄)/2 charged the half step
 		// at the batch a decoding sequence sees even when the replica was idle: 27.53 ms
 		// against serve-deploy's 26.14 for Llama3_8B fp16 on an H100 at 0.5 requests/s.
-		p.ttft = m.stepResidual(nil, min(nd+1, p.maxBatch), p.maxBatch, ctx) + pre.t + queueWait(p.rho, pre.t)
-		// A request waits for a slot only while all B' are taken, and then every slot that
-		// frees is refilled at once — its prompt prefilled, the batch at B' (§34.3). Under
-		// Poisson arrivals the slots that free together are the requests prefilled together,
-		// about one a pass (§34.7: passes of k_sat prompts need a queue that never empties,
-		// which a Poisson stream does not build), so a slot is held B'·t_p + (O − 1)·t_d(B'),
-		// B'/λ_cap where k_sat is 1. Past B'/hold the slots are not stable: overloaded.
-		hold := p.maxBatch*pre.t + (osl-1)*step(p.maxBatch).t
-		w := SlotWait(qps, hold, int(p.maxBatch))
-		if math.IsInf(w, 1) {
-			return m.overloaded(p, full, nd)
-		}
+		// The prompt's own pass is poissonPasses' (a group pass when the slots are taken).
+		p.ttft = m.stepResidual(nil, min(nd+1, p.maxBatch), p.maxBatch, ctx) + own + queueWait(p.rho, pre.t)
+		// A request waits for a slot only while all B' are taken, and then the slots that
+		// free together are refilled by one pass (§34.3, §34.8): each held pp.hold.
+		w := SlotWait(qps, pp.hold, int(p.maxBatch))
 		p.slotWait = w
 		p.ttft += w
 	}
@@ -340,12 +366,14 @@ func (m *llm) underLoadMixed(p loadPoint, n, ctx, chunk, osl, qps, full float64)
 		limit = min(limit, p.maxBatch/(qps*(osl-1)))
 	}
 	p.capacity = m.mixedCapacity(p.maxBatch, n, ctx, chunk, osl)
+	p.poisson = p.capacity
 	t, steady := leastFixedPoint(mean, limit)
 	if !steady {
 		return m.overloaded(p, full, qps*(osl-1)*t)
 	}
 	// A steady state at qps shows the replica sustains it, whatever the sampled capacity.
 	p.capacity = max(p.capacity, qps)
+	p.poisson = p.capacity
 	b := batch(t)
 	d := m.mixedPhase(b, ctx, 0, n)
 	c := m.chunkSteps(b, ctx, n, chunk)

@@ -58,49 +58,103 @@ func calLoadIn(qps, batch float64) *LoadIn {
 	return in
 }
 
-// TestServingLoadSlotWait: calibrated, TTFT includes the wait for one of the B' slots, each
-// held B'·t_p + (O − 1)·t_d(B') under Poisson arrivals (§34.3, §34.7: one prompt a pass),
-// so the replica stays steady just below B'/((O − 1)·t_d(B') + B'·t_p) and is overloaded
-// just above it. The capacity (a queue that never empties, k_sat prompts a pass; here no
-// token budget, so all B') is at least that. The seed profile has no slot wait.
+// handPasses is poissonPasses (§34.8) for the Llama3_8B FP8 H100 fixtures (1024-token
+// prompts, 256 generated, no token budget: k_sat = B), by hand: a Poisson stream at lam
+// prefills the prompts of one busy period of the prefill server, 1/(1 − λ·t_p) on average,
+// back to back; they free their slots together, and while all B are taken each freed group
+// is refilled in one pass. It returns the slots' hold, the mean state's prefill share per
+// prompt and the mean pass a prompt rides in. The group pass is linear between the whole passes around it;
+// the share of prompts that find the slots taken is Erlang C by plain arithmetic
+// (queue_test.go's erlangCWait, not the kernel's recursion).
+func handPasses(t *testing.T, m *llm, lam, batch, tp, stepB float64) (hold, share, own float64) {
+	t.Helper()
+	if k := m.promptsPerPass(batch, batch, 1024, 0); k != batch {
+		t.Fatalf("fixture: %v prompts a saturated pass, want all %v (no token budget)", k, batch)
+	}
+	g := batch
+	if rho0 := lam * tp; rho0 < 1 {
+		g = math.Min(batch, 1/(1-rho0))
+	}
+	lo := math.Floor(g)
+	tlo := tp
+	if lo > 1 {
+		tlo = m.promptPass(lo, 1024, 1024, 0).t
+	}
+	tg := tlo
+	if g > lo {
+		tg += (g - lo) * (m.promptPass(lo+1, 1024, 1024, 0).t - tlo)
+	}
+	hold = batch*tg/g + 255*stepB
+	pWait := 1.0
+	if lam*hold < batch {
+		pWait = erlangCWait(lam, 1/hold, int(batch))
+	}
+	// The mean state's prefill share stays one prompt a pass (a prompt that finds a slot
+	// free is prefilled about as it comes); the pass a prompt rides in is the group's when
+	// it finds them all taken.
+	return hold, tp, (1-pWait)*tp + pWait*tg
+}
+
+// TestServingLoadSlotWait: calibrated, TTFT includes the wait for one of the B' slots,
+// each held B'·t_pass(G)/G + (O − 1)·t_d(B') while all are taken (§34.3, §34.8: the group of
+// G prompts prefilled back to back frees its slots together and is refilled by one pass),
+// and a prompt's prefill share and own pass are the mix of a pass as it comes and a group
+// pass, in the shares of prompts that find a slot free and find them all taken. The replica
+// stays steady just below the Poisson capacity (λ·hold(λ) = B') and is overloaded just
+// above it; that capacity lies between one prompt a pass's, B'/(B'·t_p + (O −
+// 1)·t_d(B')), and a queue that never empties' (CapacityQPS, k_sat = B' prompts a pass
+// here, no token budget). The seed profile has no slot wait.
 func TestServingLoadSlotWait(t *testing.T) {
+	ctx := MeanDecodeContext(1280, 256)
 	for _, batch := range []float64{16, 64} {
 		m := calLoadIn(1, batch).point(0)
 		tp := m.prefillPhase(1024, 1024, 0).t
-		capacity := batch / (batch*tp + 255*m.decodePhase(batch, MeanDecodeContext(1280, 256)).t)
-		if c := runLoad(calLoadIn(1, batch)).CapacityQPS[0]; !(c > capacity) {
-			t.Errorf("B %v: capacity %v, want above the one-prompt-a-pass bound %v (k_sat = %v prompts a pass)", batch, c, capacity, batch)
+		full := m.decodePhase(batch, ctx).t
+		onePass := batch / (batch*tp + 255*full)
+		probe := runLoad(calLoadIn(1, batch))
+		capacity, poisson := probe.CapacityQPS[0], probe.PoissonCapacityQPS[0]
+		if !(onePass < poisson && poisson < capacity) {
+			t.Errorf("B %v: Poisson capacity %v, want between one prompt a pass's %v and the queued capacity %v", batch, poisson, onePass, capacity)
+		}
+		if hold, _, _ := handPasses(t, &m, poisson, batch, tp, full); math.Abs(poisson*hold/batch-1) > 1e-9 {
+			t.Errorf("B %v: at the Poisson capacity %v the slots' load is %v, want 1", batch, poisson, poisson*hold/batch)
 		}
 		for _, u := range []float64{0.5, 0.9, 0.99, 1 - 1e-6} {
-			qps := u * capacity
+			qps := u * poisson
 			in := calLoadIn(qps, batch)
 			out := runLoad(in)
 			if out.Reason[0] != LoadSteady {
 				t.Fatalf("B %v at %v of capacity: %v, want steady", batch, u, out.Reason[0])
 			}
-			// Held B'/λ_cap = B'·t_p + (O − 1)·t_d(B').
-			m := in.point(0)
-			full := m.decodePhase(batch, MeanDecodeContext(1280, 256)).t
-			rho := out.PrefillUtilization[0]
-			w := SlotWait(qps, batch*out.PrefillTime[0]+255*full, int(batch))
+			hold, share, own := handPasses(t, &m, qps, batch, tp, full)
+			w := SlotWait(qps, hold, int(batch))
 			near(t, "slot wait", out.SlotWait[0], w)
+			rho := qps * share
+			nd := out.DecodeBatch[0]
+			if nd == batch {
+				// Every slot taken (§34.8): B' decode, a token each B'/(λ·(O − 1)), prefills
+				// the rest of the time.
+				rho = 1 - qps*255*full/batch
+				near(t, "saturated TPOT", out.TPOT[0], batch/(qps*255))
+			}
+			near(t, "prefill share", out.PrefillUtilization[0], rho)
 			// The step in progress (§34.5, serve-deploy's term): running 1 − e^{−N_d} of the
 			// decode time, at the mean batch N_d/(1 − e^{−N_d}) of a running step, half to go.
 			// (N_d counted up to B − 1, as serve-deploy's occupied gives it: b̄ = min(N_d + 1, B).)
-			nd := math.Min(out.DecodeBatch[0], batch-1)
+			nd = math.Min(nd, batch-1)
 			busy := 1 - math.Exp(-nd)
 			// A batch is whole: the step is linear between the two whole batches around it.
 			b := math.Min(batch, math.Max(1, nd/busy))
-			lo, ctx := math.Floor(b), MeanDecodeContext(1280, 256)
+			lo := math.Floor(b)
 			running := m.decodePhase(lo, ctx).t
 			if b > lo {
 				running += (b - lo) * (m.decodePhase(lo+1, ctx).t - running)
 			}
-			near(t, "TTFT", out.TTFT[0], busy*running/2+out.PrefillTime[0]+queueWait(rho, out.PrefillTime[0])+w)
+			near(t, "TTFT", out.TTFT[0], busy*running/2+own+queueWait(rho, tp)+w)
 			near(t, "concurrency", out.Concurrency[0], qps*(out.TTFT[0]+255*out.TPOT[0]))
 		}
-		if r := runLoad(calLoadIn(capacity*(1+1e-6), batch)).Reason[0]; r != LoadOverloaded {
-			t.Errorf("B %v just above capacity: %v, want overloaded", batch, r)
+		if r := runLoad(calLoadIn(poisson*(1+1e-6), batch)).Reason[0]; r != LoadOverloaded {
+			t.Errorf("B %v just above the Poisson capacity: %v, want overloaded", batch, r)
 		}
 	}
 	seed := runLoad(loadIn(5, 256, 256))
@@ -226,9 +280,10 @@ func TestServingDeploymentSlotWait(t *testing.T) {
 	// at 0.975 of it, where the slots are nearly always taken.
 	qps := 3.9 / (tp + 256*step/batch)
 	ttftOf := func(r float64) float64 {
-		rho := qps * tp / r
+		hold, share, own := handPasses(t, &m, qps/r, batch, tp, step)
+		rho := qps / r * share
 		_, wait := occupiedStepWait(&m, qps/r, rho, batch)
-		return wait + tp + queueWait(rho, tp) + SlotWait(qps/r, batch*tp+255*step, int(batch))
+		return wait + own + queueWait(rho, tp) + SlotWait(qps/r, hold, int(batch))
 	}
 	if ttftOf(4)-ttftOf(5) < 1e-3 {
 		t.Fatalf("fixture: TTFT at 4 replicas %v s, at 5 %v s: want the slot wait to matter", ttftOf(4), ttftOf(5))

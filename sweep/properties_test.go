@@ -239,7 +239,13 @@ var monotoneCases = []monotoneCase{
 		fixed:  "  seq_len: 1024\n  output_tokens: 128\n",
 		axes:   "  model: [Llama3_8B, Mixtral_8x7B]\n  batch_size: [8, 128]\n  precision: [fp16, fp8]\n  qps: [0.5, 8]\n  prefill_chunk_tokens: [0, 256]\n",
 		others: []string{"model", "batch_size", "precision", "qps", "prefill_chunk_tokens"},
-		lower:  []string{"load_ttft_ms", "load_tpot_ms", "load_utilization"}, higher: []string{"load_capacity_qps"}},
+		lower:  []string{"load_ttft_ms", "load_tpot_ms", "load_utilization"}, higher: []string{"load_capacity_qps"},
+		// More memory holds more slots where memory sets the batch, so fewer prompts find
+		// them all taken and fewer ride in the group passes that refill freed slots
+		// (docs/PHYSICS.md §34.8): a prompt's prefill share, and so the TPOT, can rise by a
+		// hair while the TTFT falls (TPUv6, Llama3_8B fp16, cap 128 at 8 requests/s:
+		// 17.2709692541 → 17.2709692542 ms).
+		moves: map[string][]string{"mem2": {"load_tpot_ms"}}},
 	{name: "serve-sla", cloud: true, study: "serve-sla",
 		axes:   "  model: [Llama3_8B]\n  batch_size: [1, 16]\n  precision: [fp16, int8]\n  qps: [0.1, 2]\n",
 		others: []string{"model", "batch_size", "precision", "qps"},

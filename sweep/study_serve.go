@@ -42,8 +42,9 @@ func init() {
 			{Name: "load_tpot_ms", Unit: "ms", Doc: "under qps: mean time per output token after the first, the decode step of the batch a sequence is in, stretched by the prefills' share of time (chunked: one step of that batch and the prompt tokens arriving during it) (0 without qps or with one output token, +Inf overloaded)"},
 			{Name: "load_prefill_utilization", Doc: "under qps: share of time the replica prefills, qps · one prompt's prefill (chunked: qps · the prompt's share of steps that fill the chunk budget) (0 without qps)"},
 			{Name: "load_max_batch", Doc: "under qps: the largest decode batch, batch_size or the sequences memory holds at seq_len + output_tokens if fewer (0 without qps)"},
-			{Name: "load_capacity_qps", Unit: "1/s", Doc: "under qps: the highest rate one replica sustains: load_max_batch over its prefills and output_tokens − 1 decode steps at that batch, or stall-free the most any decode batch sustains (docs/PHYSICS.md §34.1); at least qps where the point is steady (0 without qps)"},
-			{Name: "load_utilization", Doc: "under qps: qps / load_capacity_qps (overloaded at or before 1: earlier when the step turns compute-bound; 0 without qps)"},
+			{Name: "load_capacity_qps", Unit: "1/s", Doc: "under qps: the rate one replica sustains with every request queued: load_max_batch over its prefills — passes of as many waiting prompts as the engine's token budget allows — and output_tokens − 1 decode steps at that batch (the batching study's and serve-capacity's rate, docs/PHYSICS.md §34.7), or stall-free the most any decode batch sustains (§34.1; at least qps where the point is steady) (0 without qps)"},
+			{Name: "load_poisson_capacity_qps", Unit: "1/s", Doc: "under qps: the highest rate Poisson arrivals keep steady, where the point turns overloaded: calibrated whole prompts, the rate at which the slots' hold fills load_max_batch — the prompts a Poisson stream prefills back to back free their slots together and are refilled in one pass (docs/PHYSICS.md §34.8) — at most load_capacity_qps; seed and stall-free, load_capacity_qps (0 without qps)"},
+			{Name: "load_utilization", Doc: "under qps: qps / load_poisson_capacity_qps (overloaded from 1; stall-free at or before 1) (0 without qps)"},
 		}, append(servingColumns,
 			wallPass(4, "serving", "weights + KV cache fit in accelerator memory"),
 			wallSlack(4, "serving", "1 − one accelerator's weights + KV cache / capacity"),
@@ -151,7 +152,7 @@ func (e *serveEval) context(c cols, qps []float64) []float64 {
 // writes the load columns (zero where qps is 0); it reports whether it ran.
 func (e *serveEval) underLoad(c cols, w outs, qps []float64) bool {
 	names := []string{"load_concurrency", "load_decode_batch", "load_ttft_ms", "load_tpot_ms",
-		"load_prefill_utilization", "load_max_batch", "load_capacity_qps", "load_utilization"}
+		"load_prefill_utilization", "load_max_batch", "load_capacity_qps", "load_poisson_capacity_qps", "load_utilization"}
 	if !slices.ContainsFunc(qps, func(q float64) bool { return q > 0 }) {
 		for _, name := range names {
 			clear(w.f(name))
@@ -169,9 +170,10 @@ func (e *serveEval) underLoad(c cols, w outs, qps []float64) bool {
 	copy(w.f("load_prefill_utilization"), lo.PrefillUtilization)
 	copy(w.f("load_max_batch"), lo.MaxBatch)
 	copy(w.f("load_capacity_qps"), lo.CapacityQPS)
+	copy(w.f("load_poisson_capacity_qps"), lo.PoissonCapacityQPS)
 	util := w.f("load_utilization")
 	for k, q := range qps {
-		util[k] = q / lo.CapacityQPS[k]
+		util[k] = q / lo.PoissonCapacityQPS[k]
 		if q == 0 {
 			for _, name := range names {
 				w.f(name)[k] = 0

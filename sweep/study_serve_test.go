@@ -264,7 +264,7 @@ func TestServeUnderLoad(t *testing.T) {
 		return nil
 	}
 	loadCols := []string{"load_concurrency", "load_decode_batch", "load_ttft_ms", "load_tpot_ms",
-		"load_prefill_utilization", "load_max_batch", "load_capacity_qps", "load_utilization"}
+		"load_prefill_utilization", "load_max_batch", "load_capacity_qps", "load_poisson_capacity_qps", "load_utilization"}
 	for _, b := range []float64{64, 4096} {
 		for _, c := range loadCols {
 			if v := at(b, 0)[c]; v != 0.0 {
@@ -307,7 +307,14 @@ func TestServeUnderLoad(t *testing.T) {
 	// state a prompt is prefilled alone.
 	pass := evalOne(t, head+"  seq_len: 1024\n  batch_size: 64\n")["ttft_ms"].(float64) / 1e3
 	capacity := 64 / (256*step + pass)
-	checkGolden(t, low, []golden{{"load_capacity_qps", capacity, 1e-12}, {"load_utilization", 2 / capacity, 1e-12},
+	// Under Poisson arrivals (§34.8) the replica turns overloaded where the slots' hold fills
+	// them, between one prompt a pass's rate, 64/(256·step + 64·prefill), and the queued
+	// capacity; load_utilization is qps over it.
+	poisson := low["load_poisson_capacity_qps"].(float64)
+	if onePass := 64 / (256*step + 64*prefill); !(onePass < poisson && poisson < capacity) {
+		t.Errorf("Poisson capacity %v, want between one prompt a pass's %v and the queued %v", poisson, onePass, capacity)
+	}
+	checkGolden(t, low, []golden{{"load_capacity_qps", capacity, 1e-12}, {"load_utilization", 2 / poisson, 1e-12},
 		{"load_prefill_utilization", 2 * prefill, 1e-12}})
 	for _, r := range []map[string]any{low, steady} {
 		if ttft := r["load_ttft_ms"].(float64); !(ttft > prefill*1e3) {

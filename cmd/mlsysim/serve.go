@@ -82,8 +82,9 @@ decode_stall_bound_ms when chunking) plus weights_gb, total_memory_gb,
 accelerators, tokens_per_s_per_accelerator, tokens_per_s_per_user, power_w,
 joules_per_token and usd_per_million_tokens, all unrounded (with --qps also qps,
 output_tokens and the load_* columns: load_concurrency, load_decode_batch, load_ttft_ms,
-load_tpot_ms, load_prefill_utilization, load_max_batch, load_capacity_qps,
-load_utilization; null where overloaded; with a simulation sim_qps, sim_ttft_p50_ms …
+load_tpot_ms, load_prefill_utilization, load_max_batch, load_capacity_qps (every request
+queued: the batching study's rate), load_poisson_capacity_qps (the most Poisson arrivals keep
+steady, where the point turns overloaded), load_utilization (qps over the latter); null where overloaded; with a simulation sim_qps, sim_ttft_p50_ms …
 sim_e2e_p99_ms, sim_ttft_mean_ms, sim_tpot_mean_ms, sim_attainment, sim_capacity_qps,
 sim_accelerators, prefill_instances, decode_instances, prefill_tp, kv_transfer_ms,
 sim_requests, sim_seed, with targets target_ttft_ms, target_tpot_ms, attainment,
@@ -327,7 +328,7 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why, simWh
 	if loaded {
 		obj = append(obj, kv{"qps", f("qps")}, kv{"output_tokens", row["output_tokens"]})
 		for _, k := range []string{"load_concurrency", "load_decode_batch", "load_ttft_ms", "load_tpot_ms",
-			"load_prefill_utilization", "load_max_batch", "load_capacity_qps", "load_utilization"} {
+			"load_prefill_utilization", "load_max_batch", "load_capacity_qps", "load_poisson_capacity_qps", "load_utilization"} {
 			obj = append(obj, kv{k, f(k)})
 		}
 	}
@@ -357,7 +358,7 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why, simWh
 		// "Feasible yes" above "Percentiles none: … overloaded" (exit 2 with --strict,
 		// which judges both).
 		feasible = fmt.Sprintf("no as simulated (overloaded: simulated capacity %.4g requests/s), yes by the steady-state mean (capacity %.4g requests/s)",
-			simNum(sim["capacity_qps"]), f("load_capacity_qps"))
+			simNum(sim["capacity_qps"]), f("load_poisson_capacity_qps"))
 	}
 	perAccel := fmt.Sprintf("%s tokens/s at %s W", smallFixed(f("tokens_per_s_per_accelerator"), 1), smallFixed(f("power_w"), 0))
 	if loaded && row["feasible"] == true && f("accelerators") > 0 {
@@ -511,7 +512,12 @@ func smallFixed(v float64, decimals int) string {
 // them stay at --batch-size; the cost line is the steady state's.
 func loadLines(row map[string]any) [][2]string {
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
-	capacity := fmt.Sprintf("%.3g requests/s at most (largest batch %.0f)", f("load_capacity_qps"), f("load_max_batch"))
+	capacity := fmt.Sprintf("%.3g requests/s at most (largest batch %.0f)", f("load_poisson_capacity_qps"), f("load_max_batch"))
+	if q, p := f("load_capacity_qps"), f("load_poisson_capacity_qps"); q > p*(1+1e-9) {
+		// Under Poisson arrivals the slots free in the groups a stream prefills back to back,
+		// so passes hold fewer prompts than with every request queued (docs/PHYSICS.md §34.8).
+		capacity = fmt.Sprintf("%.4g requests/s at most under Poisson arrivals, %.4g with every request queued (largest batch %.0f)", p, q, f("load_max_batch"))
+	}
 	lines := [][2]string{
 		{"Request rate", fmt.Sprintf("%.4g requests/s (Poisson), %v-token prompts, %v generated tokens", f("qps"), row["seq_len"], row["output_tokens"])},
 		{"Capacity", fmt.Sprintf("%s (%s used)", capacity, fmtPct(f("load_utilization")))},
