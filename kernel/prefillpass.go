@@ -138,7 +138,9 @@ func (m *llm) poissonCapacity(n, s, chunk, slots, osl, stepFull, capacity float6
 	lo := slots / (slots*pre.t + (osl-1)*stepFull)
 	hi := capacity
 	stable := func(lam float64) bool {
-		return lam*m.poissonPasses(lam, n, s, chunk, slots, osl, stepFull, pre).hold < slots
+		// With one output token nothing decodes, so no saturated state takes up a prefill
+		// share past 1 (ServingLoad): the prompts alone must keep up, λ·t_p < 1.
+		return lam*m.poissonPasses(lam, n, s, chunk, slots, osl, stepFull, pre).hold < slots && (osl > 1 || lam*pre.t < 1)
 	}
 	if !(hi > lo) || stable(hi) {
 		return max(lo, hi)

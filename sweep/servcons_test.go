@@ -110,8 +110,9 @@ func (p servconsPoint) serve(t *testing.T, qps float64) map[string]any {
 // the queued capacity: Llama3_70B fp8 on two MI300X, batch 64, 2048 + 256 tokens,
 // overloaded from 4.376 requests/s beside a capacity of 4.855 (10 % apart); its Poisson
 // capacity is now 4.723. Points: dense and MoE, speculative decoding (whole prompts),
-// an engine with a token budget of two prompts, the seed, and a stall-free replica (whose
-// capacity is its queued one).
+// an engine with a token budget of two prompts, the seed, a stall-free replica (whose
+// capacity is its queued one) and requests of one output token (nothing decodes: the
+// prompts alone must keep up, λ·t_p < 1).
 func TestServeOverloadedAtItsCapacity(t *testing.T) {
 	points := []servconsPoint{
 		{"calibrated", "Llama3_70B", "MI300X", "fp8", "", "", 2, 64, 2048, 256, 0},
@@ -120,6 +121,7 @@ func TestServeOverloadedAtItsCapacity(t *testing.T) {
 		{"calibrated", "Mixtral_8x7B", "H200", "fp8", "sglang", "", 2, 96, 4000, 64, 0},
 		{"calibrated", "Llama3_8B", "H100", "fp8", "", "", 1, 64, 1024, 256, 512},
 		{"seed", "Llama3_8B", "H100", "fp16", "", "", 1, 64, 1024, 256, 0},
+		{"calibrated", "Llama3_8B", "H100", "fp8", "", "", 1, 64, 1024, 1, 0}, // the prefill's token only
 	}
 	for _, p := range points {
 		name := fmt.Sprintf("%s/%s/%s/%s/%s/draft%s/tp%d/b%d/%d+%d/c%d", p.profile, p.model, p.hw, p.prec, p.engine, p.draft, p.tp, p.batch, p.isl, p.osl, p.chunk)
