@@ -163,7 +163,9 @@ func TestServeOverloadedAtItsCapacity(t *testing.T) {
 // simulated engine refills the slots freed together in one pass: Llama3_70B fp8 with a
 // Llama3_8B draft on four H100s (batch 64, 1024 + 256 tokens) at 8 requests/s gave a mean
 // TTFT of 143.7 ms against 100.5 simulated (+43 %), 1211 against 351 ms at 9, and was
-// overloaded at 9.5 where the simulation keeps up (1011 ms); now 105.8, 331.6 and 1071 ms.
+// overloaded at 9.5 where the simulation keeps up (1011 ms); then 106.1, 333.7 and 1073 ms
+// (before the NVLS all-reduce reached main; with it 101.9 / 96.2, 310.3 / 316.0 and
+// 954.1 / 926.8 simulated).
 func TestServeAgreesWithSimulationNearCapacity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulates 120,000 requests")
