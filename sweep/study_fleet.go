@@ -142,7 +142,7 @@ func init() {
 			{Name: "checkpoint_gb", Unit: "GB", Doc: "calibrated: one checkpoint, parameters × 14 bytes (16-bit weights, FP32 master, two FP32 Adam moments; 10 with BF16 moments) (0 under seed)"},
 			{Name: "checkpoint_write_s", Unit: "s", Doc: "calibrated: the blocking write of one checkpoint, checkpoint_gb / (nodes × checkpoint_write_gb_per_s_per_node) (0 under seed)"},
 			{Name: "checkpoint_interval_used_min", Unit: "min", Doc: "calibrated: the interval used, checkpoint_interval_min or Young's √(2·write·MTBF) (0 under seed, and when the job never fails and none is given)"},
-			{Name: "goodput", Doc: "calibrated: share of the job's elapsed time that trains, 1 − write/interval − (interval/2 + restart) × failures per unit time (Young 1974, Daly 2006; docs/PHYSICS.md §18.1); elapsed time = steady-state time / goodput; 1 under seed, whose fleet study has no reliability term"},
+			{Name: "goodput", Doc: "calibrated: share of the job's elapsed time that trains, 1 − write/interval − (interval/2 + restart) × failures per unit time (Young 1974, Daly 2006; docs/PHYSICS.md §18.1); elapsed time = steady-state time / goodput; a point with goodput 0 never finishes and is infeasible (no_goodput); 1 under seed, whose fleet study has no reliability term"},
 			wallSlack(1, "compute", "1 − node compute time / step"),
 			wallPass(2, "memory", "the split's training memory fits per accelerator"),
 			wallSlack(2, "memory", "1 − memory per accelerator / capacity"),
@@ -926,6 +926,17 @@ func (e *fleetEval) operations(c cols, o *Outputs, of []int32) {
 		spread(w.f("checkpoint_write_s"), r.ckWrite, of)
 		spread(w.f("checkpoint_interval_used_min"), r.ckMin, of)
 		spread(w.f("goodput"), r.goodput, of)
+		// A job whose failures and checkpoints leave it no useful time never finishes:
+		// its whole run (tokens / throughput / goodput) has no length. The reliability
+		// study refuses the same job (wall 15, no_goodput); so does the fleet, which
+		// priced it as a feasible step with goodput 0 (1M H100s: Llama-3 8B, 131,072
+		// DGX nodes fail 852 times a day, every 101 s).
+		g := w.f("goodput")
+		for k := 0; k < n; k++ {
+			if feas[k] && !(g[k] > 0) {
+				feas[k], reason[k], binding[k] = false, reasonNoGoodput, wallFragility
+			}
+		}
 	} else { // the seed has no reliability term in its fleet study
 		clear(w.f("job_failures_per_day"))
 		clear(w.f("checkpoint_gb"))

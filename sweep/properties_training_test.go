@@ -1,0 +1,283 @@
+package sweep
+
+// Metamorphic and property tests of the training side — the fleet study (what plans and
+// validation's training cases evaluate) and the node study's training step (eval
+// --training) — and of the fleet's operations lens (energy, carbon, cost), under both
+// profiles. properties_test.go holds the node and serving ones; each test here was seen
+// to fail against a deliberately broken input (the comment at each says how).
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/mlsysim/mlsysim/catalog"
+)
+
+// fleetVariantCatalog returns a copy of the catalog with, for each node key, a cluster
+// of `nodes` of that node on fabric, built from a base copy of the node's accelerator
+// (withVariants: "Prop_<hw>_base") and one per hardware variant; and one more cluster
+// per node, "Prop_<hw>_fab2", of the base accelerator on a copy of the fabric with twice
+// its nominal and bus bandwidth. A variant that scales the accelerator's links scales the
+// node's intra-node bandwidth with them (the loader derives it from the scale-up link).
+// Clusters are named "PropC_<hw>_<variant>".
+func fleetVariantCatalog(t testing.TB, nodeKeys []string, nodes int, fabric string, vs []hwVariant, linkScale map[string]float64) (*catalog.Catalog, []string) {
+	t.Helper()
+	base := testCatalog()
+	var hw []string
+	for _, nk := range nodeKeys {
+		n, err := base.NodeByKey(nk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hw = append(hw, n.Accelerator)
+	}
+	cat := withVariants(t, hw, vs)
+	f, err := cat.FabricByKey(fabric)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f2 := *f
+	f2.Key, f2.BytesPerS, f2.BusBytesPerS = "Prop_"+fabric+"_fab2", f.BytesPerS*2, f.BusBytesPerS*2
+	cat.Fabrics = append(cat.Fabrics, &f2)
+	var clusters []string
+	for i, nk := range nodeKeys {
+		n, _ := cat.NodeByKey(nk)
+		for _, v := range append([]string{"base", "fab2"}, variantNames(vs)...) {
+			nv := *n
+			acc := "Prop_" + hw[i] + "_" + v
+			fab := fabric
+			if v == "fab2" {
+				acc, fab = "Prop_"+hw[i]+"_base", f2.Key
+			}
+			nv.Key, nv.Accelerator = "PropN_"+hw[i]+"_"+v, acc
+			if k, ok := linkScale[v]; ok {
+				nv.IntraNodeBytesPerS *= k
+			}
+			cat.Nodes = append(cat.Nodes, &nv)
+			c := &catalog.Cluster{Key: "PropC_" + hw[i] + "_" + v, Name: "property cluster", Node: nv.Key, Nodes: nodes, Fabric: fab}
+			cat.Clusters = append(cat.Clusters, c)
+			clusters = append(clusters, c.Key)
+		}
+	}
+	return cat, clusters
+}
+
+func variantNames(vs []hwVariant) []string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, v.name)
+	}
+	return out
+}
+
+// fleetBetterViolations evaluates a fleet grid on the variant clusters and returns the
+// feasible base points compared and each violation: a better variant (or fabric) with a
+// longer step, fewer tokens a second, or infeasible where the base fits.
+func fleetBetterViolations(t *testing.T, cat *catalog.Catalog, profile string, clusters []string, variants []string) (int, []string) {
+	const axes = "  model: [Llama3_8B, Llama3_70B, Mixtral_8x7B]\n  tp: [1, 8]\n  pp: [1, 4]\n  zero_stage: [1, 3]\n"
+	src := fmt.Sprintf("version: 1\nstudy: fleet\nprofile: %s\nfixed:\n  batch_size: 256\n  seq_len: 2048\n  microbatches: 8\n  precision: bf16\naxes:\n  cluster: %s\n%s",
+		profile, yamlList(clusters), axes)
+	rows := propRows(t, cat, src)
+	others := axisNames(axes)
+	idx := map[string]map[string]any{}
+	for _, r := range rows {
+		idx[fmt.Sprint(r["cluster"])+"|"+rowKey(r, others)] = r
+	}
+	checked := 0
+	var bad []string
+	for _, r := range rows {
+		c := fmt.Sprint(r["cluster"])
+		if !strings.HasSuffix(c, "_base") || !feasible(r) {
+			continue
+		}
+		for _, v := range variants {
+			k := strings.TrimSuffix(c, "base") + v
+			w, ok := idx[k+"|"+rowKey(r, others)]
+			if !ok {
+				t.Fatalf("no row for %s %s", k, rowKey(r, others))
+			}
+			checked++
+			what := fmt.Sprintf("%s %s", k, rowKey(r, others))
+			if !feasible(w) {
+				bad = append(bad, fmt.Sprintf("%s: feasible on the base, %v with %s", what, w["infeasible_reason"], v))
+				continue
+			}
+			for _, col := range []string{"step_latency_ms", "node_latency_ms"} {
+				if a, b := num(r, col), num(w, col); !(b <= a*(1+1e-12)) {
+					bad = append(bad, fmt.Sprintf("%s: %s %.6g → %.6g with %s", what, col, a, b, v))
+				}
+			}
+			if a, b := num(r, "tokens_per_s"), num(w, "tokens_per_s"); !(b >= a*(1-1e-12)) {
+				bad = append(bad, fmt.Sprintf("%s: tokens_per_s %.6g → %.6g with %s", what, a, b, v))
+			}
+		}
+	}
+	return checked, bad
+}
+
+// TestFleetBetterHardwareNeverWorse: a cluster of accelerators with twice the memory
+// bandwidth, twice the peak rates, twice the memory or twice the scale-up links (the
+// node's intra-node bandwidth with them), or the same cluster on a fabric of twice the
+// bandwidth, never trains a step slower, never processes fewer tokens a second and never
+// turns a fitting layout into one that does not fit — for H100, A100 and B200 nodes, dense
+// and MoE models, tp × pp × ZeRO splits, under both profiles.
+func TestFleetBetterHardwareNeverWorse(t *testing.T) {
+	cat, clusters := fleetVariantCatalog(t, []string{"DGX_H100", "DGX_A100", "DGX_B200"}, 16, "InfiniBand_NDR", betterHardware, map[string]float64{"link2": 2})
+	for _, profile := range []string{"calibrated", "seed"} {
+		t.Run(profile, func(t *testing.T) {
+			checked, bad := fleetBetterViolations(t, cat, profile, clusters, append(variantNames(betterHardware), "fab2"))
+			if checked < 100 {
+				t.Fatalf("only %d feasible pairs compared", checked)
+			}
+			t.Logf("%d pairs", checked)
+			reportViolations(t, bad)
+		})
+	}
+}
+
+// TestFleetBetterHardwareCheckCanFail: told that half the bandwidth, peak, memory and
+// fabric are "better", the same check finds the slower steps and the layouts that stop
+// fitting, so the test above can fail.
+func TestFleetBetterHardwareCheckCanFail(t *testing.T) {
+	worse := []hwVariant{{"bw2", scaleBandwidth(0.25)}, {"peak2", scalePeak(0.5)}, {"mem2", scaleMemory(0.25)}, {"link2", scaleLinks(0.1)}}
+	cat, clusters := fleetVariantCatalog(t, []string{"DGX_H100"}, 16, "InfiniBand_NDR", worse, map[string]float64{"link2": 0.1})
+	// The fabric "fab2" of fleetVariantCatalog is faster; make it slower here.
+	f, _ := cat.FabricByKey("Prop_InfiniBand_NDR_fab2")
+	f.BytesPerS, f.BusBytesPerS = f.BytesPerS/20, f.BusBytesPerS/20
+	_, bad := fleetBetterViolations(t, cat, "calibrated", clusters, append(variantNames(worse), "fab2"))
+	for _, v := range append(variantNames(worse), "fab2") {
+		n := 0
+		for _, b := range bad {
+			if strings.HasSuffix(b, "with "+v) {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s made worse, no violation found", v)
+		}
+	}
+}
+
+// TestFleetTrainingInvariants: on every feasible fleet row, over dense and MoE models,
+// cluster sizes, tp × pp splits and ZeRO stages, under both profiles:
+//
+//	0 < hfu ≤ 1, 0 < mfu (model FLOPs count all s² scores, so mfu may pass hfu: the column's doc)
+//	mfu / hfu = model_flops_per_step / hardware_flops_per_step (one denominator: step · N · peak)
+//	model_flops_6p_per_step = 6 · active parameters · batch · seq_len
+//	local_batch · dp = batch_size (calibrated)
+//	calibrated goodput, by hand (docs/PHYSICS.md §18.1, Young 1974):
+//	  job_failures_per_day = nodes · 6.5 / 1000;  checkpoint_gb = parameters · 14 / 1e9
+//	  checkpoint_write_s = checkpoint_gb / (nodes · 0.234375 GB/s);  M = 86400 / failures a day
+//	  τ = √(2 · write · M);  goodput = 1 − write/τ − (τ/2 + 300 s)/M,  in (0, 1]
+//	seed: goodput 1, no failures, no checkpoint.
+//
+// And along the cluster size at a fixed global batch (more data-parallel ranks): the
+// per-rank compute (node_latency_ms) never grows, failures a day grow and goodput falls.
+func TestFleetTrainingInvariants(t *testing.T) {
+	cat := testCatalog()
+	for _, profile := range []string{"calibrated", "seed"} {
+		t.Run(profile, func(t *testing.T) {
+			const axes = "  model: [Llama3_8B, Llama3_70B, Mixtral_8x7B]\n  tp: [1, 8]\n  pp: [1, 4]\n  zero_stage: [1, 3]\n  nodes: [4, 8, 16, 32, 64]\n"
+			src := fmt.Sprintf("version: 1\nstudy: fleet\nprofile: %s\nfixed:\n  cluster: Research_256\n  batch_size: 512\n  seq_len: 2048\n  microbatches: 1\n  activation_recomputation: true\naxes:\n%s", profile, axes)
+			rows := propRows(t, cat, src)
+			checked := 0
+			var bad []string
+			eq := func(r map[string]any, what string, got, want float64) {
+				if !near(got, want) {
+					bad = append(bad, fmt.Sprintf("%v tp %v pp %v zero %v nodes %v: %s %.12g, want %.12g", r["model"], r["tp"], r["pp"], r["zero_stage"], r["nodes"], what, got, want))
+				}
+			}
+			for _, r := range rows {
+				if !feasible(r) {
+					continue
+				}
+				checked++
+				m, err := cat.ModelByKey(fmt.Sprint(r["model"]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if h := num(r, "hfu"); !(h > 0 && h <= 1) {
+					eq(r, "hfu in (0, 1]", h, math.Max(0, math.Min(1, h)))
+				}
+				if !(num(r, "mfu") > 0) {
+					eq(r, "mfu > 0", num(r, "mfu"), 1)
+				}
+				if profile == "calibrated" {
+					eq(r, "mfu / hfu", num(r, "mfu")/num(r, "hfu"), num(r, "model_flops_per_step")/num(r, "hardware_flops_per_step"))
+				} else {
+					// The seed's hfu is its node HFU, 4/3 of the MFU with recomputation
+					// (one more forward of everything); its hardware_flops_per_step leaves the
+					// output layer out of the recomputed forward, so the two differ there.
+					eq(r, "hfu / mfu", num(r, "hfu")/num(r, "mfu"), 4.0/3)
+				}
+				tokens := num(r, "batch_size") * num(r, "seq_len")
+				if m.ActiveParameters == 0 {
+					eq(r, "6·P·tokens", num(r, "model_flops_6p_per_step"), 6*m.Parameters*tokens)
+				} else if p := num(r, "model_flops_6p_per_step") / (6 * tokens); math.Abs(p/m.ActiveParameters-1) > 0.005 {
+					// An MoE model's active parameters: the catalog's, rounded to three
+					// digits (seed), or counted from its widths (calibrated: shared
+					// parameters + the expert parameters × top-k / experts).
+					eq(r, "6·P·tokens / (6·tokens) within 0.5 % of the active parameters", p, m.ActiveParameters)
+				}
+				nodes := num(r, "nodes")
+				if profile == "seed" {
+					eq(r, "goodput", num(r, "goodput"), 1)
+					eq(r, "failures a day", num(r, "job_failures_per_day"), 0)
+					continue
+				}
+				eq(r, "local batch · dp", num(r, "local_batch")*num(r, "dp"), num(r, "batch_size"))
+				fails := nodes * 6.5 / 1000
+				eq(r, "failures a day", num(r, "job_failures_per_day"), fails)
+				ck := m.Parameters * 14 / 1e9
+				eq(r, "checkpoint GB", num(r, "checkpoint_gb"), ck)
+				write := ck / (nodes * 0.234375)
+				eq(r, "checkpoint write s", num(r, "checkpoint_write_s"), write)
+				mtbf := 86400 / fails
+				tau := math.Sqrt(2 * write * mtbf)
+				eq(r, "interval min", num(r, "checkpoint_interval_used_min"), tau/60)
+				eq(r, "goodput", num(r, "goodput"), 1-write/tau-(tau/2+300)/mtbf)
+				if g := num(r, "goodput"); !(g > 0 && g <= 1) {
+					eq(r, "goodput in (0, 1]", g, math.Max(0, math.Min(1, g)))
+				}
+			}
+			others := axisNames(axes)
+			n := orderedPairs(rows, others, "nodes", func(a, b map[string]any) {
+				key := rowKey(a, others) + fmt.Sprintf(" → nodes=%v", b["nodes"])
+				if !(num(b, "node_latency_ms") <= num(a, "node_latency_ms")*(1+1e-12)) {
+					bad = append(bad, fmt.Sprintf("%s: per-rank compute %.6g → %.6g ms", key, num(a, "node_latency_ms"), num(b, "node_latency_ms")))
+				}
+				if profile == "calibrated" {
+					if !(num(b, "job_failures_per_day") > num(a, "job_failures_per_day")) {
+						bad = append(bad, fmt.Sprintf("%s: failures a day %.6g → %.6g", key, num(a, "job_failures_per_day"), num(b, "job_failures_per_day")))
+					}
+					if !(num(b, "goodput") < num(a, "goodput")) {
+						bad = append(bad, fmt.Sprintf("%s: goodput %.6g → %.6g", key, num(a, "goodput"), num(b, "goodput")))
+					}
+				}
+			})
+			if checked < 50 || n < 50 {
+				t.Fatalf("only %d feasible rows, %d pairs along nodes", checked, n)
+			}
+			t.Logf("%d rows, %d pairs", checked, n)
+			reportViolations(t, bad)
+		})
+	}
+}
+
+// TestFleetNoGoodputIsInfeasible: a fleet so large that its failures leave no useful time
+// (Llama-3 8B on 131,072 DGX H100 nodes: 852 failures a day, one every 101 s, against a
+// Young interval of 1.1 s and a 5-minute restart) has goodput 0, and a run that never
+// finishes is infeasible (no_goodput, wall 15) — as the reliability study says of the same
+// job — where it was a feasible step of 4.5M tokens/s; 16,384 nodes (goodput 0.62) still
+// train. Before the fix the first row was feasible and this test failed.
+func TestFleetNoGoodputIsInfeasible(t *testing.T) {
+	rows := propRows(t, testCatalog(), "version: 1\nstudy: fleet\nfixed:\n  cluster: Research_256\n  model: Llama3_8B\n  batch_size: 1048576\n  seq_len: 2048\n  zero_stage: 3\naxes:\n  nodes: [131072, 16384]\n")
+	if g := num(rows[0], "goodput"); g != 0 || feasible(rows[0]) || rows[0]["infeasible_reason"] != "no_goodput" || rows[0]["binding_wall"] != "15 Fragility" {
+		t.Errorf("131,072 nodes: goodput %v, feasible %v (%v), binding %v; want 0, infeasible no_goodput, 15 Fragility", g, rows[0]["feasible"], rows[0]["infeasible_reason"], rows[0]["binding_wall"])
+	}
+	if g := num(rows[1], "goodput"); !(g > 0.5 && g < 0.7) || !feasible(rows[1]) {
+		t.Errorf("16,384 nodes: goodput %v, feasible %v (%v); want about 0.62, feasible", g, rows[1]["feasible"], rows[1]["infeasible_reason"])
+	}
+}
