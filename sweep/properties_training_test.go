@@ -281,3 +281,66 @@ func TestFleetNoGoodputIsInfeasible(t *testing.T) {
 		t.Errorf("16,384 nodes: goodput %v, feasible %v (%v); want about 0.62, feasible", g, rows[1]["feasible"], rows[1]["infeasible_reason"])
 	}
 }
+
+// trainingAxes extend TestMonotoneAlongAxes (properties_test.go) to training: a longer
+// sequence or a larger batch is more work — eval --training's step (the node study) never
+// shorter, its tokens per step and memory never fewer, and a point that fits at the
+// longer sequence or larger batch fits at the shorter or smaller one; the same for the
+// train-memory study's activations; and a fleet that holds more data-parallel ranks at a
+// fixed global batch gives each rank less compute and a smaller local batch. Each can
+// fail: with up and down swapped in "node training seq_len" (a longer sequence "never a
+// longer step") every pair fails.
+var trainingAxes = []monotoneAxis{
+	{name: "node training seq_len", study: "node", fixed: "  training: true\n  batch_size: 4\n",
+		axes: "  hardware: [H100, A100, MI300X, T4]\n  model: [Llama3_8B, GPT2, BERT_Base, Mixtral_8x7B]\n  precision: [bf16, fp16, fp32]\n  activation_recomputation: [false, true]\n  seq_len: [128, 512, 2048, 8192]\n",
+		axis: "seq_len", up: []string{"latency_ms", "tokens_per_step", "memory_footprint_gb", "activation_memory_gb"}, fitsDown: true},
+	{name: "node training batch", study: "node", fixed: "  training: true\n  seq_len: 2048\n",
+		axes: "  hardware: [H100, A100, MI300X, T4]\n  model: [Llama3_8B, GPT2, BERT_Base, ResNet50]\n  precision: [bf16, fp16]\n  zero_stage: [0, 3]\n  batch_size: [1, 2, 8, 32, 128]\n",
+		axis: "batch_size", up: []string{"latency_ms", "tokens_per_step", "memory_footprint_gb"}, fitsDown: true},
+	{name: "train-memory seq_len", study: "train-memory", fixed: "  batch_size: 8\n  dp: 8\n  zero_stage: 3\n",
+		axes: "  hardware: [H100, A100, MI300X]\n  model: [Llama3_8B, GPT2, Mixtral_8x7B]\n  tp: [1, 8]\n  activation_checkpointing: [selective, full, none]\n  seq_len: [512, 2048, 8192]\n",
+		axis: "seq_len", up: []string{"activations_gb", "total_memory_gb"}, fitsDown: true},
+	{name: "train-memory batch", study: "train-memory", fixed: "  seq_len: 2048\n  dp: 8\n",
+		axes: "  hardware: [H100, A100, MI300X]\n  model: [Llama3_8B, GPT2, Mixtral_8x7B]\n  tp: [1, 8]\n  zero_stage: [1, 3]\n  batch_size: [8, 16, 32, 64]\n",
+		axis: "batch_size", up: []string{"activations_gb", "total_memory_gb"}, fitsDown: true},
+	{name: "fleet data-parallel ranks", study: "fleet", fixed: "  cluster: Research_256\n  batch_size: 512\n  seq_len: 2048\n  activation_recomputation: true\n",
+		axes: "  model: [Llama3_8B, Mixtral_8x7B, Llama3_70B]\n  tp: [1, 8]\n  pp: [1, 2]\n  zero_stage: [1, 3]\n  nodes: [2, 4, 8, 16, 32, 64]\n",
+		axis: "nodes", down: []string{"node_latency_ms", "local_batch"}},
+}
+
+// TestNodeTrainingConserves: eval --training's step (the node study, training) under
+// both profiles: a transformer's tokens per step are batch × seq_len (calibrated; the
+// seed counts one token a sequence, physics.md §5.1), 0 < hfu ≤ 1, and the footprint
+// holds the activations it counts. The seed's count was seen to fail the calibrated
+// rule (its 4 tokens against 4 × 2048).
+func TestNodeTrainingConserves(t *testing.T) {
+	for _, profile := range []string{"calibrated", "seed"} {
+		t.Run(profile, func(t *testing.T) {
+			rows := propRows(t, testCatalog(), fmt.Sprintf("version: 1\nstudy: node\nprofile: %s\nfixed:\n  training: true\naxes:\n  hardware: [H100, A100, MI300X, B200]\n  model: [Llama3_8B, GPT2, Mixtral_8x7B, BERT_Base]\n  precision: [bf16, fp16]\n  batch_size: [1, 4, 16]\n  seq_len: [512, 2048]\n", profile))
+			var bad []string
+			checked := 0
+			for _, r := range rows {
+				if !feasible(r) {
+					continue
+				}
+				checked++
+				key := rowKey(r, []string{"hardware", "model", "precision", "batch_size", "seq_len"})
+				if profile == "calibrated" {
+					if got, want := num(r, "tokens_per_step"), num(r, "batch_size")*num(r, "seq_len"); got != want {
+						bad = append(bad, fmt.Sprintf("%s: tokens per step %v, want batch × seq_len = %v", key, got, want))
+					}
+				}
+				if h := num(r, "hfu"); !(h > 0 && h <= 1) {
+					bad = append(bad, fmt.Sprintf("%s: hfu %.9g outside (0, 1]", key, h))
+				}
+				if a, m := num(r, "activation_memory_gb"), num(r, "memory_footprint_gb"); !(a >= 0 && a < m) {
+					bad = append(bad, fmt.Sprintf("%s: activations %.9g GB not within the footprint %.9g GB", key, a, m))
+				}
+			}
+			if checked < 50 {
+				t.Fatalf("only %d feasible rows", checked)
+			}
+			reportViolations(t, bad)
+		})
+	}
+}
