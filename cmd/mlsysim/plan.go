@@ -199,6 +199,10 @@ func planLenses(study string, row map[string]any, ops bool) []lens {
 		fsum = fmt.Sprintf("the split does not divide (%v)", row["infeasible_reason"])
 	case row["infeasible_reason"] == "exceeds_context":
 		fsum = contextSummary(row)
+	case row["infeasible_reason"] == "no_goodput":
+		// It fits; the run never ends (docs/PHYSICS.md §18.1).
+		fsum = fmt.Sprintf("no goodput: %.4g node failures a day and %.3g s checkpoint writes leave no time that trains (%s)",
+			f64(row, "job_failures_per_day"), f64(row, "checkpoint_write_s"), fsum)
 	}
 	f := lens{name: "Feasibility", prefix: "feasibility", status: status[feasible], summary: fsum,
 		metrics: []kv{{"memory_used_gb", f64(row, "memory_per_accelerator_gb")}, {"memory_capacity_gb", f64(row, "memory_capacity_gb")},
