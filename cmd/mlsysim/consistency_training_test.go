@@ -7,6 +7,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -106,5 +108,100 @@ func TestOptimizeParallelismReevaluatesMoE(t *testing.T) {
 		sameNumber(t, fmt.Sprintf("candidate %d step", i), ev["p_step_latency"], c.Step)
 		sameNumber(t, fmt.Sprintf("candidate %d mfu", i), ev["p_mfu"], c.MFU)
 		sameNumber(t, fmt.Sprintf("candidate %d memory", i), ev["f_memory_used_gb"], c.Mem)
+	}
+}
+
+// knownBug runs a check whose failure is a reported, not yet fixed bug (as sweep's
+// helper of the same name): skipped with the evidence while the bug stands, a failure
+// once the check passes, so that the mark is dropped with the fix.
+func knownBug(t *testing.T, bug string, ok bool, format string, args ...any) {
+	t.Helper()
+	switch {
+	case bug == "" && !ok:
+		t.Errorf(format, args...)
+	case bug != "" && !ok:
+		t.Skipf("known bug %s: "+format, append([]any{bug}, args...)...)
+	case bug != "" && ok:
+		t.Errorf("marked as known bug %s but the check passes: drop the mark", bug)
+	}
+}
+
+// seedNoSlotWait: the seed's closed form under a request rate (ServingLoad, §34.4) has no
+// wait for a free batch slot (calibrated: §34.3's W_slot), so a replica whose concurrency
+// reaches its largest batch still reports an unqueued TTFT. optimize serving (seed) picks
+// Llama-3 70B FP8 on 2 MI300X at batch 47 for 10 requests/s (5 a replica, 99.2 % of its
+// 5.04 capacity, 47.1 requests in a replica of 47 slots): closed form TTFT 201 ms
+// (serve: 193 ms), simulated mean 3,461 ms, P50 2,898 ms, against a 1,000 ms target.
+const seedNoSlotWait = "the seed's ServingLoad has no batch-slot wait: a replica at 99 % of capacity reports an unqueued TTFT"
+
+// TestOptimizeServingPicksHoldUnderSimulation: the cheapest aggregated and disaggregated
+// deployments optimize serving recommends, each replica simulated request by request by
+// serve (aggregated: --qps at its share; disaggregated: --prefill-instances P at the whole
+// rate), meet the TTFT and ITL targets they were chosen for (mean TTFT, mean TPOT), under
+// both profiles; and under calibrated they are the numbers optimize reported — aggregated,
+// serve's closed form: TPOT = ITL (same step, 1e-9), TTFT within 1 %, $ and J per token
+// within 1e-4 (the draw is averaged over the steps by each path); disaggregated, the
+// simulation: TPOT within 5 %, TTFT within 10 %, $ per million tokens within 1 %, tokens/s
+// per accelerator equal. (These tolerances were set after a first look at one point:
+// 0.02 %, 1e-15, 6e-8 and 8e-7; −2.9 %, +0.2 %, 0.1 % and equal.)
+func TestOptimizeServingPicksHoldUnderSimulation(t *testing.T) {
+	const qps, ttft, itl = 10.0, 1000.0, 50.0
+	for _, profile := range []string{"calibrated", "seed"} {
+		t.Run(profile, func(t *testing.T) {
+			out := mustRun(t, "--profile", profile, "optimize", "serving", "Llama3_70B", "--qps", fmt.Sprint(qps), "--ttft-ms", fmt.Sprint(ttft),
+				"--itl-ms", fmt.Sprint(itl), "--hardware", "H100,MI300X", "--max-batch", "256", "-o", "json")
+			var opt struct {
+				In  float64        `json:"input_tokens"`
+				Out float64        `json:"output_tokens"`
+				Agg map[string]any `json:"best_aggregated"`
+				Dis map[string]any `json:"best_disaggregated"`
+			}
+			if err := json.Unmarshal([]byte(out), &opt); err != nil || opt.Agg == nil || opt.Dis == nil {
+				t.Fatalf("want an aggregated and a disaggregated pick (%v):\n%s", err, out)
+			}
+			serve := func(b map[string]any, extra ...string) map[string]any {
+				args := append([]string{"--profile", profile, "serve", "Llama3_70B", fmt.Sprint(b["hardware"]), "-p", fmt.Sprint(b["precision"]),
+					"--kv-precision", fmt.Sprint(b["kv_precision"]), "--tp", fmt.Sprint(b["tp"]), "--pp", fmt.Sprint(b["pp"]),
+					"-b", fmt.Sprint(b["batch_size"]), "-s", fmt.Sprint(opt.In), "--output-tokens", fmt.Sprint(opt.Out), "-o", "json"}, extra...)
+				return oneObject(t, mustRun(t, args...))
+			}
+			f := func(m map[string]any, k string) float64 { v, _ := m[k].(float64); return v }
+			within := func(what string, got, want, tol float64) {
+				if !(math.Abs(got-want) <= tol*math.Abs(want)) {
+					t.Errorf("%s: %.9g, optimize reported %.9g (tolerance %g)", what, got, want, tol)
+				}
+			}
+			agg := serve(opt.Agg, "--qps", strconv.FormatFloat(qps/f(opt.Agg, "replicas"), 'g', -1, 64))
+			dis := serve(opt.Dis, "--qps", fmt.Sprint(qps), "--prefill-instances", fmt.Sprint(opt.Dis["prefill_instances"]), "--prefill-tp", fmt.Sprint(opt.Dis["prefill_tp"]))
+			if agg["sim_feasible"] != true || dis["sim_feasible"] != true {
+				t.Fatalf("a pick is not feasible simulated: aggregated %v (%v), disaggregated %v (%v)", agg["sim_feasible"], agg["sim_infeasible_reason"], dis["sim_feasible"], dis["sim_infeasible_reason"])
+			}
+			t.Logf("aggregated %v: TTFT %.4g ms (serve %.4g, simulated %.4g), ITL %.4g ms (simulated %.4g)", opt.Agg["hardware"], f(opt.Agg, "ttft_ms"), f(agg, "load_ttft_ms"), f(agg, "sim_ttft_mean_ms"), f(opt.Agg, "itl_ms"), f(agg, "sim_tpot_mean_ms"))
+			t.Logf("disaggregated %v: TTFT %.4g ms (simulated %.4g), ITL %.4g ms (simulated %.4g)", opt.Dis["hardware"], f(opt.Dis, "ttft_ms"), f(dis, "sim_ttft_mean_ms"), f(opt.Dis, "itl_ms"), f(dis, "sim_tpot_mean_ms"))
+			for _, c := range []struct {
+				what string
+				sim  map[string]any
+			}{{"disaggregated", dis}, {"aggregated", agg}} {
+				ok := f(c.sim, "sim_ttft_mean_ms") <= ttft && f(c.sim, "sim_tpot_mean_ms") <= itl
+				bug := ""
+				if profile == "seed" && c.what == "aggregated" {
+					bug = seedNoSlotWait
+				}
+				t.Run(c.what+" meets its targets simulated", func(t *testing.T) {
+					knownBug(t, bug, ok, "simulated mean TTFT %.6g ms (target %g), mean TPOT %.6g ms (target %g)", f(c.sim, "sim_ttft_mean_ms"), ttft, f(c.sim, "sim_tpot_mean_ms"), itl)
+				})
+			}
+			if profile != "calibrated" {
+				return
+			}
+			within("aggregated: serve's TPOT", f(agg, "load_tpot_ms"), f(opt.Agg, "itl_ms"), 1e-9)
+			within("aggregated: serve's TTFT", f(agg, "load_ttft_ms"), f(opt.Agg, "ttft_ms"), 0.01)
+			within("aggregated: serve's $ per million tokens", f(agg, "usd_per_million_tokens"), f(opt.Agg, "usd_per_million_tokens"), 1e-4)
+			within("aggregated: serve's joules per token", f(agg, "joules_per_token"), f(opt.Agg, "joules_per_token"), 1e-4)
+			within("disaggregated: simulated mean TPOT", f(dis, "sim_tpot_mean_ms"), f(opt.Dis, "itl_ms"), 0.05)
+			within("disaggregated: simulated mean TTFT", f(dis, "sim_ttft_mean_ms"), f(opt.Dis, "ttft_ms"), 0.10)
+			within("disaggregated: simulated $ per million tokens", f(dis, "sim_usd_per_million_tokens"), f(opt.Dis, "usd_per_million_tokens"), 0.01)
+			within("disaggregated: simulated tokens/s per accelerator", f(dis, "sim_tokens_per_s_per_accelerator"), f(opt.Dis, "tokens_per_s_per_accelerator"), 1e-12)
+		})
 	}
 }
