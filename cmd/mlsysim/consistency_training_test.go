@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/mlsysim/mlsysim/catalog"
 )
 
 // TestEvalTrainingEverySurface: one training step on one accelerator through eval's flags
@@ -202,6 +204,98 @@ func TestOptimizeServingPicksHoldUnderSimulation(t *testing.T) {
 			within("disaggregated: simulated mean TTFT", f(dis, "sim_ttft_mean_ms"), f(opt.Dis, "ttft_ms"), 0.10)
 			within("disaggregated: simulated $ per million tokens", f(dis, "sim_usd_per_million_tokens"), f(opt.Dis, "usd_per_million_tokens"), 0.01)
 			within("disaggregated: simulated tokens/s per accelerator", f(dis, "sim_tokens_per_s_per_accelerator"), f(opt.Dis, "tokens_per_s_per_accelerator"), 1e-12)
+		})
+	}
+}
+
+// TestOptimizeParallelismBetterHardware: optimize parallelism over a cluster of H100
+// copies whose memory bandwidth, peak rates, memory or scale-up links are doubled never
+// finds a slower best step than over the unchanged copy (every layout's step is no slower
+// there — sweep's TestFleetBetterHardwareNeverWorse — and no layout stops fitting), under
+// both profiles; and over a copy with half the peak (seed: half the links) it does (the
+// check can fail).
+func TestOptimizeParallelismBetterHardware(t *testing.T) {
+	cat := catalog.MustDefault()
+	h, err := cat.HardwareByKey("H100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	variant := func(name string, f func(c *catalog.Hardware)) *catalog.Hardware {
+		c := *h
+		c.Key, c.Corrections, c.MIG = "Opt_H100_"+name, nil, nil
+		f(&c)
+		return &c
+	}
+	scaleLink := func(l *catalog.Link, k float64) *catalog.Link {
+		if l == nil {
+			return nil
+		}
+		c := *l
+		c.BytesPerS *= k
+		c.BusBytesPerS *= k
+		return &c
+	}
+	peak := func(k float64) func(c *catalog.Hardware) {
+		return func(c *catalog.Hardware) {
+			c.PeakFLOPS *= k
+			rates := map[string]float64{}
+			for p, r := range c.Rates {
+				rates[p] = r * k
+			}
+			c.Rates = rates
+		}
+	}
+	hws := []*catalog.Hardware{
+		variant("base", func(*catalog.Hardware) {}),
+		variant("bw2", func(c *catalog.Hardware) {
+			c.MemBandwidthBytesPerS *= 2
+			c.AchievableBandwidthBytesPerS *= 2
+		}),
+		variant("peak2", peak(2)),
+		variant("mem2", func(c *catalog.Hardware) { c.MemCapacityBytes *= 2 }),
+		variant("link2", func(c *catalog.Hardware) { c.ScaleUp, c.HostLink = scaleLink(c.ScaleUp, 2), scaleLink(c.HostLink, 2) }),
+		variant("halfpeak", peak(0.5)),
+		variant("halflink", func(c *catalog.Hardware) {
+			c.ScaleUp, c.HostLink = scaleLink(c.ScaleUp, 0.5), scaleLink(c.HostLink, 0.5)
+		}),
+	}
+	b, err := catalog.EncodeHardwareYAML(hws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	catFile := writeSpec(t, "hw.yaml", string(b))
+	for _, profile := range []string{"calibrated", "seed"} {
+		t.Run(profile, func(t *testing.T) {
+			best := map[string]float64{}
+			worse := map[string]string{"calibrated": "halfpeak", "seed": "halflink"}[profile]
+			for _, hw := range hws {
+				v := strings.TrimPrefix(hw.Key, "Opt_H100_")
+				if raceEnabled && v != "base" && v != "link2" && v != worse {
+					continue // each search is ~10× slower under the race detector
+				}
+				plan := writeSpec(t, hw.Key+".yaml", "version: \"1.0\"\nname: Llama-3 8B on 256\nworkload: {name: Llama3_8B, batch_size: 1024, seq_len: 2048}\n"+
+					"hardware: {name: "+hw.Key+", node_count: 32, accelerators_per_node: 8, precision: bf16}\n")
+				var opt struct {
+					Best float64 `json:"best_step_time"`
+				}
+				out := mustRun(t, "--profile", profile, "--catalog", catFile, "optimize", "parallelism", plan, "-o", "json")
+				if err := json.Unmarshal([]byte(out), &opt); err != nil || !(opt.Best > 0) {
+					t.Fatalf("%s: %v\n%s", hw.Key, err, out)
+				}
+				best[v] = opt.Best
+			}
+			t.Logf("best steps, ms: %v", best)
+			for _, v := range []string{"bw2", "peak2", "mem2", "link2"} {
+				if got, ok := best[v]; ok && !(got <= best["base"]*(1+1e-12)) {
+					t.Errorf("%s: best step %.9g ms, the unchanged H100's %.9g ms", v, best[v], best["base"])
+				}
+			}
+			// The seed prices this node step on the host-link offload path (docs/PHYSICS.md
+			// §25: the whole model's state does not fit one accelerator), so there the links
+			// bind and the peak does not move its best step.
+			if !(best[worse] > best["base"]) {
+				t.Errorf("%s: best step %.9g ms, not slower than %.9g ms: the check cannot fail", worse, best[worse], best["base"])
+			}
 		})
 	}
 }
