@@ -387,3 +387,59 @@ func TestTrainMemoryConserves(t *testing.T) {
 		})
 	}
 }
+
+// TestFleetFabricOverrideNeverWorse: the fleet's fabric override (the `fabric` parameter,
+// which replaces the cluster's) set to a copy of the cluster's own fabric with twice its
+// bandwidth never gives a slower step or fewer tokens a second than the override set to
+// the fabric itself, nor a different memory; and the override set to the cluster's own
+// fabric is the cluster as catalogued (the same step as "default"). Both profiles.
+func TestFleetFabricOverrideNeverWorse(t *testing.T) {
+	cat, _ := fleetVariantCatalog(t, []string{"DGX_H100", "DGX_A100"}, 16, "InfiniBand_NDR", nil, nil)
+	const axes = "  cluster: [PropC_H100_base, PropC_A100_base]\n  model: [Llama3_8B, Llama3_70B, Mixtral_8x7B]\n  tp: [1, 8]\n  pp: [1, 4]\n  zero_stage: [1, 3]\n"
+	for _, profile := range []string{"calibrated", "seed"} {
+		t.Run(profile, func(t *testing.T) {
+			rows := propRows(t, cat, fmt.Sprintf("version: 1\nstudy: fleet\nprofile: %s\nfixed:\n  batch_size: 256\n  seq_len: 2048\n  microbatches: 8\n  precision: bf16\naxes:\n%s  fabric: [default, InfiniBand_NDR, Prop_InfiniBand_NDR_fab2]\n", profile, axes))
+			by := map[string]map[string]any{}
+			others := axisNames(axes)
+			for _, r := range rows {
+				by[rowKey(r, others)+"|"+fmt.Sprint(r["fabric"])] = r
+			}
+			var bad []string
+			n, faster := 0, 0
+			for _, r := range rows {
+				if r["fabric"] != "InfiniBand_NDR" {
+					continue
+				}
+				k := rowKey(r, others)
+				d, f2 := by[k+"|default"], by[k+"|Prop_InfiniBand_NDR_fab2"]
+				for _, c := range []string{"step_latency_ms", "memory_per_accelerator_gb", "tokens_per_s"} {
+					if num(d, c) != num(r, c) {
+						bad = append(bad, fmt.Sprintf("%s: %s %.9g by default, %.9g with the cluster's own fabric named", k, c, num(d, c), num(r, c)))
+					}
+				}
+				if !feasible(r) {
+					continue
+				}
+				n++
+				if !feasible(f2) {
+					bad = append(bad, fmt.Sprintf("%s: %v on the faster fabric", k, f2["infeasible_reason"]))
+					continue
+				}
+				if num(f2, "step_latency_ms") > num(r, "step_latency_ms")*(1+1e-12) || num(f2, "tokens_per_s") < num(r, "tokens_per_s")*(1-1e-12) {
+					bad = append(bad, fmt.Sprintf("%s: step %.6g → %.6g ms on twice the fabric", k, num(r, "step_latency_ms"), num(f2, "step_latency_ms")))
+				}
+				if num(f2, "step_latency_ms") < num(r, "step_latency_ms") {
+					faster++
+				}
+				if num(f2, "memory_per_accelerator_gb") != num(r, "memory_per_accelerator_gb") {
+					bad = append(bad, fmt.Sprintf("%s: memory %.9g → %.9g GB on twice the fabric", k, num(r, "memory_per_accelerator_gb"), num(f2, "memory_per_accelerator_gb")))
+				}
+			}
+			if n < 20 || faster < n/4 {
+				t.Fatalf("only %d feasible points, %d faster on twice the fabric (the check would be empty)", n, faster)
+			}
+			t.Logf("%d points, %d faster", n, faster)
+			reportViolations(t, bad)
+		})
+	}
+}
