@@ -25,10 +25,14 @@ import (
 // 16, 1024 + 128 tokens, 0.13 requests/s: closed form 27.37 ms, simulated 24.29 ms
 // (+12.7 %; the 3.08 ms is half the 6.16 ms step). With prompts in chunks of 512 the
 // gap is larger than that half step (the same point: 39.71 ms closed form, 29.61 ms
-// simulated mean, 28.56 ms simulated median, a lone request's two chunk steps), so a
-// second term of the stall-free TTFT (§34.4: S_p or W_slot at a trickle) also parts
-// from the simulation there. Marked as a known bug below: 9 of 9 layouts miss, +5.7 %
-// to +41 %.
+// simulated mean, 28.56 ms simulated median, a lone request's two chunk steps): the
+// closed form prices a prompt's chunk steps beside b̄ = N_d + 1 ≥ 1 decoding sequences
+// (underLoadMixed's chunkSteps at batch(t)), and one decode row beside the prompt's costs
+// far more than its work — with the whole 1024-token prompt in one chunk, the step is
+// 32.18 ms at b = 1 against 24.28 ms at b = 0 (kernel.mixedPhase, instrumented while
+// writing this): 1,025 GEMM rows instead of 1,024 cross a tile boundary in gemmTime's
+// wave model (the gemm issue), +7.9 ms for one token. The simulated lone request has no
+// decode row. Marked as a known bug below: 9 of 9 layouts miss, +5.7 % to +41 %.
 func TestServeSimAgreesWithClosedFormAtLowLoad(t *testing.T) {
 	layouts := []string{
 		"  model: Llama3_8B\n  hardware: H100\n  batch_size: 16\n",
