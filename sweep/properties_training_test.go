@@ -170,6 +170,8 @@ func TestFleetBetterHardwareCheckCanFail(t *testing.T) {
 //	  grids/fleet-placement.yaml, 2,472 of them, as the columns document)
 //	model_flops_6p_per_step = 6 · active parameters · batch · seq_len
 //	local_batch · dp = batch_size (calibrated)
+//	comm_ms = dp + tp + ep (+ cp + pp calibrated) comm;  scaling_efficiency = node step / step ∈ (0, 1]
+//	bubble_fraction = bubble_ms / step_latency_ms (calibrated)
 //	calibrated goodput, by hand (docs/PHYSICS.md §18.1, Young 1974):
 //	  job_failures_per_day = nodes · 6.5 / 1000;  checkpoint_gb = parameters · 14 / 1e9
 //	  checkpoint_write_s = checkpoint_gb / (nodes · 0.234375 GB/s);  M = 86400 / failures a day
@@ -231,6 +233,19 @@ func TestFleetTrainingInvariants(t *testing.T) {
 					// digits (seed), or counted from its widths (calibrated: shared
 					// parameters + the expert parameters × top-k / experts).
 					eq(r, "6·P·tokens / (6·tokens) within 0.5 % of the active parameters", p, m.ActiveParameters)
+				}
+				// The step's parts (the columns' docs): comm_ms sums the exposed
+				// collectives (seed: dp + tp + ep); scaling_efficiency = node step / step
+				// in (0, 1]; bubble_fraction = bubble / step (calibrated).
+				comm := num(r, "dp_comm_ms") + num(r, "tp_comm_ms") + num(r, "ep_comm_ms")
+				if profile == "calibrated" {
+					comm += num(r, "cp_comm_ms") + num(r, "pp_comm_ms")
+					eq(r, "bubble fraction", num(r, "bubble_fraction"), num(r, "bubble_ms")/num(r, "step_latency_ms"))
+				}
+				eq(r, "comm = Σ collectives", num(r, "comm_ms"), comm)
+				eq(r, "scaling efficiency", num(r, "scaling_efficiency"), num(r, "node_latency_ms")/num(r, "step_latency_ms"))
+				if se := num(r, "scaling_efficiency"); !(se > 0 && se <= 1+1e-12) {
+					eq(r, "scaling efficiency in (0, 1]", se, math.Max(0, math.Min(1, se)))
 				}
 				nodes := num(r, "nodes")
 				if profile == "seed" {
