@@ -114,7 +114,7 @@ func TestFleetOperationsByHand(t *testing.T) {
 //	  = unit · (1/years + 0.05) / 8760 + power_w / 1000 · PUE · price
 //
 // and twice the electricity price never lowers $ per million tokens — serve, serve under
-// load, batching and serve-sim, both profiles.
+// load, batching, serve-sim, serve-deploy, serve-capacity and serve-sla, both profiles.
 func TestServingOwnedHourByHand(t *testing.T) {
 	cat := testCatalog()
 	studies := []struct{ study, fixed, axes string }{
@@ -122,6 +122,9 @@ func TestServingOwnedHourByHand(t *testing.T) {
 		{"serve", "  seq_len: 1024\n  batch_size: 64\n", "  qps: [1, 8]\n"},
 		{"batching", "  precision: fp16\n", "  max_batch_size: [8, 128]\n"},
 		{"serve-sim", "  requests: 100\n  seq_len: 512\n  output_tokens: 64\n", "  qps: [1, 4]\n"},
+		{"serve-deploy", "  target_ttft_ms: 2000\n  target_itl_ms: 100\n", "  qps: [2, 40]\n  mode: [aggregated, disaggregated]\n"},
+		{"serve-capacity", "  target_p99_ms: 20000\n", "  qps: [1, 50]\n"},
+		{"serve-sla", "  qps: 0.05\n", "  batch_size: [1, 16]\n"},
 	}
 	for _, profile := range []string{"calibrated", "seed"} {
 		for _, sc := range studies {
