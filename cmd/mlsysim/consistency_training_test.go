@@ -5,9 +5,13 @@ package main
 // row; and optimize parallelism's answer on an MoE plan re-evaluated as a plan.
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -297,5 +301,51 @@ func TestOptimizeParallelismBetterHardware(t *testing.T) {
 				t.Errorf("%s: best step %.9g ms, not slower than %.9g ms: the check cannot fail", worse, best[worse], best["base"])
 			}
 		})
+	}
+}
+
+// TestBundledSweepBytesIndependentOfWorkers: the bundled reliability, serving-sim and
+// serve-capacity grids (studies TestSweepBytesIndependentOfWorkers leaves out) write the
+// same Parquet bytes with 1 and 3 workers and on a second run, at a part size and batch
+// size that split the grid unevenly, and the same JSON lines at other part and batch sizes
+// — under both profiles.
+func TestBundledSweepBytesIndependentOfWorkers(t *testing.T) {
+	// Part and batch sizes that split each grid (3,840, 16 and 1,152 points) unevenly.
+	sizes := map[string][2]string{"reliability": {"700", "37"}, "serving-sim": {"5", "3"}, "serve-capacity": {"250", "37"}}
+	for _, grid := range []string{"reliability", "serving-sim", "serve-capacity"} {
+		part, batch := sizes[grid][0], sizes[grid][1]
+		for _, profile := range []string{"calibrated", "seed"} {
+			t.Run(grid+"/"+profile, func(t *testing.T) {
+				run := func(format string, extra ...string) map[string][]byte {
+					dir := filepath.Join(t.TempDir(), "out")
+					mustRun(t, append([]string{"--profile", profile, "sweep", grid, "--out", dir, "--format", format, "-q"}, extra...)...)
+					_, files := readParts(t, dir, format)
+					return files
+				}
+				one := run("parquet", "--workers", "1", "--part-points", part, "--batch-size", batch)
+				three := run("parquet", "--workers", "3", "--part-points", part, "--batch-size", batch)
+				again := run("parquet", "--workers", "3", "--part-points", part, "--batch-size", batch)
+				if len(one) < 3 || len(one) != len(three) || len(one) != len(again) {
+					t.Fatalf("parts: %d, %d, %d (want the same, at least 3)", len(one), len(three), len(again))
+				}
+				for n, b := range one {
+					if !bytes.Equal(b, three[n]) || !bytes.Equal(b, again[n]) {
+						t.Errorf("%s: bytes differ between 1 worker, 3 workers and a second run", n)
+					}
+				}
+				join := func(files map[string][]byte) []byte {
+					var all []byte
+					for _, n := range slices.Sorted(maps.Keys(files)) {
+						all = append(all, files[n]...)
+					}
+					return all
+				}
+				a := join(run("jsonl", "--workers", "1", "--part-points", part, "--batch-size", "2"))
+				b := join(run("jsonl", "--workers", "2", "--part-points", "1000000", "--batch-size", "1000"))
+				if !bytes.Equal(a, b) {
+					t.Errorf("JSON lines differ with the part and batch sizes (%d, %d bytes)", len(a), len(b))
+				}
+			})
+		}
 	}
 }
