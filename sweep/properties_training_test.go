@@ -458,3 +458,64 @@ func TestFleetFabricOverrideNeverWorse(t *testing.T) {
 		})
 	}
 }
+
+// zero3OverlapWindow: with ZeRO-3 and overlap, the step hides each layer's parameter
+// gathers behind that layer's forward and backward (kernel/trainingstep.go: hidden =
+// overlapped(ag, lt.fwd) − lt.fwd + …, per layer and microbatch), and lt counts the
+// layer's exposed TP and EP communication; faster links or memory shorten lt by more
+// than they shorten the step's own compute and TP/EP columns, so the exposed
+// data-parallel collectives grow by more than the step saves. DeepSeek-V3 on 16 DGX B200
+// (tp 8, pp 1, ZeRO-3 with overlap, selective recomputation, 8 microbatches of 2 × 4,096
+// tokens): 107,310 ms;
+// twice the scale-up links 107,335 ms (tp + ep −1,089 ms, dp +1,114 ms = 8 × 60 layers ×
+// the 2.28 ms the layer's forward and backward lost); twice the bandwidth 107,323 ms.
+const zero3OverlapWindow = "ZeRO-3 overlap: faster links or memory shorten the layer window hiding the DP gathers by more than the step saves"
+
+// TestFleetBetterHardwareZeRO3Overlap: the better-hardware check of
+// TestFleetBetterHardwareNeverWorse on wider layouts — MoE with ep, interleaving, ZeRO-3
+// with overlap, long sequences — where the calibrated step breaks it (zero3OverlapWindow:
+// 4 of this grid's 220 pairs, +0.02 % to +0.14 %; 6 of 3,680 on a wider grid tried while
+// writing it, all DeepSeek-V3 at tp 8 under ZeRO-3 with overlap). Everything else holds.
+func TestFleetBetterHardwareZeRO3Overlap(t *testing.T) {
+	cat, clusters := fleetVariantCatalog(t, []string{"DGX_B200", "DGX_H100"}, 16, "InfiniBand_NDR", betterHardware, map[string]float64{"link2": 2})
+	const axes = "  model: [DeepSeek_V3, Mixtral_8x7B]\n  tp: [2, 8]\n  ep: [1, 8]\n  zero_stage: [1, 3]\n  overlap: [false, true]\n  seq_len: [4096, 16384]\n"
+	rows := propRows(t, cat, fmt.Sprintf("version: 1\nstudy: fleet\nfixed:\n  batch_size: 256\n  microbatches: 8\n  precision: bf16\n  sequence_parallel: true\n  activation_checkpointing: full\naxes:\n  cluster: %s\n%s", yamlList(clusters), axes))
+	others := axisNames(axes)
+	idx := map[string]map[string]any{}
+	for _, r := range rows {
+		idx[fmt.Sprint(r["cluster"])+"|"+rowKey(r, others)] = r
+	}
+	var bad, known []string
+	n := 0
+	for _, r := range rows {
+		c := fmt.Sprint(r["cluster"])
+		if !strings.HasSuffix(c, "_base") || !feasible(r) {
+			continue
+		}
+		for _, v := range append(variantNames(betterHardware), "fab2") {
+			w := idx[strings.TrimSuffix(c, "base")+v+"|"+rowKey(r, others)]
+			n++
+			what := fmt.Sprintf("%s %s %s: step %.6g → %.6g ms (%v)", c, v, rowKey(r, others), num(r, "step_latency_ms"), num(w, "step_latency_ms"), w["infeasible_reason"])
+			switch {
+			case !feasible(w):
+				bad = append(bad, what)
+			case num(w, "step_latency_ms") > num(r, "step_latency_ms")*(1+1e-12):
+				if r["zero_stage"] == int64(3) && r["overlap"] == true {
+					known = append(known, what)
+				} else {
+					bad = append(bad, what)
+				}
+			}
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d pairs", n)
+	}
+	reportViolations(t, bad)
+	t.Run("zero3 overlap", func(t *testing.T) {
+		for _, k := range known {
+			t.Log(k)
+		}
+		knownBug(t, zero3OverlapWindow, len(known) == 0, "%d of %d pairs slower on better hardware", len(known), n)
+	})
+}
