@@ -43,7 +43,7 @@ func rangeRows(t *testing.T, p *Plan, opt Options) []map[string]string {
 }
 
 func TestBundledGridsReproducible(t *testing.T) {
-	const span = 600 // points per grid: a slice from the middle, so a range is not aligned to a batch
+	const span = 300 // points per grid: a slice from the middle, so a range is not aligned to a batch
 	for _, name := range grids.Names() {
 		for _, profile := range []string{"calibrated", "seed"} {
 			t.Run(name+"/"+profile, func(t *testing.T) {
