@@ -215,6 +215,14 @@ func (in *BatchIn) args(i int, memo *passMemo) batchArgs {
 	}
 	a.ctx = a.seq
 	a.m.memo = memo
+	if opt(in.GraphPadding, i, 0) > 0 && a.m.calibrated {
+		// The engine pads each decode-only batch to a captured CUDA graph up to its
+		// largest decode batch (CUDAGraphBatch; docs/PHYSICS.md §33).
+		a.m.graphCap = a.maxBatch
+		if t := a.m.profileTokens; t > 0 {
+			a.m.graphCap = min(a.maxBatch, math.Floor(t))
+		}
+	}
 	return a
 }
 
@@ -457,6 +465,10 @@ type BatchIn struct {
 	PageTokens  []float64 // tokens per KV page (DefaultPageTokens)
 	InputTokens []float64 // optional: prompt tokens of each request (part of its length); 0 = decode only
 	Requests    []float64 // optional: requests of a finite benchmark, all queued at once (Profile B, calibrated: finiteRequests); 0 = steady state
+	// GraphPadding (optional, calibrated): > 0 when the engine pads every decode-only batch
+	// to a captured CUDA graph of PerfOverviewGraphBatches (CUDAGraphBatch), up to
+	// min(MaxBatch, ProfileTokens); 0 = decode steps at the batch they have.
+	GraphPadding []float64
 }
 
 // BatchOut holds the output columns of ContinuousBatching; times in s, sizes in bytes.

@@ -586,3 +586,83 @@ func TestPromptsPerPass(t *testing.T) {
 		t.Errorf("calibrated, chunks of 2048 over the budget of 8192: %v prompts a pass, want 2 (the chunk is the budget)", k)
 	}
 }
+
+// TestCUDAGraphBatch by hand: the smallest of the performance overview's captured sizes
+// (1, 2, 4 … 128, 256, 384, 512, 1024 … 8192) at or above the batch, among those at or below
+// the engine's largest decode batch, that limit itself standing in for the first size above
+// it (TensorRT-LLM's _filter_cuda_graph_batch_sizes); above every kept size no graph runs and
+// the batch is its own.
+func TestCUDAGraphBatch(t *testing.T) {
+	for _, c := range []struct{ b, limit, want float64 }{
+		{1, 8192, 1},
+		{3, 8192, 4},
+		{8, 8192, 8},
+		{100, 8192, 128},
+		{129, 8192, 256},
+		{257, 8192, 384},
+		{385, 8192, 512},
+		{600, 8192, 1024},
+		{4097, 8192, 8192},
+		{129, 192, 192},    // 256 > 192: the engine pads to 192 (max_batch_size 192)
+		{176, 192, 192},    // the 70B on one H200 at 500/2000: 176 admitted of 192
+		{100, 192, 128},    // below the limit the listed sizes stay
+		{3000, 2048, 3000}, // above every kept size (max_num_tokens 2048): no graph, no padding
+		{9000, 20000, 9000},
+		{0, 8192, 0},
+	} {
+		if got := CUDAGraphBatch(c.b, c.limit); got != c.want {
+			t.Errorf("CUDAGraphBatch(%v, %v) = %v, want %v", c.b, c.limit, got, c.want)
+		}
+	}
+}
+
+// TestBatchingCUDAGraphPadding (calibrated): with cuda_graph_padding the batcher's decode
+// step runs its matmuls, activations and exchanges on the padded batch and reads the KV
+// cache of the real one. Llama 3 8B in FP8 on an H100 at 3000-token requests admits a batch
+// between two captured sizes; its padded step is the unpadded step at the captured size less
+// the KV cache of the padding rows, (p − a)·65,536 elements · 1 byte · 1500.5 tokens at the
+// Triad bandwidth (decode attention streams the cache: 8 FLOP a byte), and it is slower than
+// the unpadded step of the same batch.
+func TestBatchingCUDAGraphPadding(t *testing.T) {
+	mk := func(pad float64) *BatchIn {
+		in := batchColumns(cbPt(llama3_8B, h100, 3000, 8192))
+		in.Bytes = one(FP8.Bytes())
+		in.Layers, in.Hidden, in.KVHeads = one(32), one(4096), one(8)
+		in.Heads, in.FFN, in.UpMatrices, in.Vocab, in.SMs = one(32), one(14336), one(2), one(128256), one(132)
+		in.AchievableBW, in.Efficiency, in.PeakFLOPS = one(h100TriadBW), one(h100FP8Eff), one(h100.peakFor(FP8))
+		in.Rate16, in.MemoryFraction = one(989e12*h100BF16Eff), one(0.9)
+		in.GraphPadding = one(pad)
+		in.Calibrated = true
+		return in
+	}
+	var plain, padded BatchOut
+	ContinuousBatching(&plain, mk(0))
+	ContinuousBatching(&padded, mk(1))
+	a := padded.Active[0]
+	p := CUDAGraphBatch(a, 8192)
+	if a != plain.Active[0] || !(p > a) {
+		t.Fatalf("admitted %v (unpadded %v), padded to %v: the test needs a batch between captured sizes", a, plain.Active[0], p)
+	}
+	at := func(batch float64) float64 {
+		sv := mk(0).ServeIn
+		sv.SeqLen, sv.Batch, sv.CachedPrefix, sv.ChunkTokens = one(1500.5), one(batch), one(0), one(0)
+		var s ServeOut
+		Serving(&s, &sv)
+		return s.ITL[0]
+	}
+	near(t, "unpadded step", plain.ITL[0], at(a))
+	near(t, "padded step", padded.ITL[0], at(p)-(p-a)*65536*1500.5/h100TriadBW)
+	if !(padded.ITL[0] > plain.ITL[0]) {
+		t.Errorf("padded step %v not slower than the unpadded %v", padded.ITL[0], plain.ITL[0])
+	}
+	// The seed has no padding.
+	seed := mk(1)
+	seed.Calibrated = false
+	var s0, s1 BatchOut
+	ContinuousBatching(&s1, seed)
+	seed.GraphPadding = one(0)
+	ContinuousBatching(&s0, seed)
+	if s0.ITL[0] != s1.ITL[0] || s0.OutputTPS[0] != s1.OutputTPS[0] {
+		t.Errorf("seed moved with padding: %v → %v", s0.ITL[0], s1.ITL[0])
+	}
+}

@@ -259,6 +259,7 @@ type llm struct {
 	memFree, fp8Attn, nccl, nvlink, nvls        bool
 	denseExperts                                bool // the engine runs every token through each of a rank's whole experts (MoEDenseExperts)
 	calibrated                                  bool
+	graphCap                                    float64 // the largest captured CUDA-graph batch when the engine pads decode-only batches to one (CUDAGraphBatch); 0 = no padding
 
 	// Set by derive from the fields above; a pass only reads them, so a point costs one
 	// derive and not one per pass (the sweep's hot path, BENCHMARKS.md).
@@ -687,9 +688,16 @@ func (m *llm) stage(d *step, seqs, n, s float64) {
 		kv /= m.kvDiv
 	}
 	if m.gemms {
+		// A decode-only batch that the engine pads to a captured CUDA graph runs its
+		// matmuls, activations and exchanges on the padded rows; the padding requests'
+		// one-token caches add nothing to the attention (CUDAGraphBatch).
+		rows := seqs
+		if n == 1 && m.graphCap > 0 && m.pp == 1 {
+			rows = CUDAGraphBatch(seqs, m.graphCap)
+		}
 		// Each matmul on its own, then the attention over the context: its FLOPs at the
 		// rate or its KV cache at the bandwidth.
-		t, flops, bytes := m.matmuls(seqs, n)
+		t, flops, bytes := m.matmuls(rows, n)
 		var attn float64
 		if m.latent {
 			lt, lf, lb, core := m.latentPass(seqs, n, s)
@@ -697,17 +705,18 @@ func (m *llm) stage(d *step, seqs, n, s float64) {
 		} else {
 			attn = m.coef * n * m.attnContext(n, s) * seqs / m.shards
 		}
-		act := seqs * n * m.actElems * ActivationBytesPerElem
+		act := rows * n * m.actElems * ActivationBytesPerElem
 		d.itl = t + max(attn/m.attnRate, kv/m.bw) + act/m.bw + m.kernelT
 		d.flops, d.bytes = flops+attn, bytes+kv+act
 		d.computeBound = d.flops/m.rate > d.bytes/m.bw
-	} else {
-		flops := ForwardFLOPs(m.pa, m.coef, n, m.attnContext(n, s), seqs)
-		if m.shards != 1 {
-			flops /= m.shards
-		}
-		m.roofline(d, flops, kv, seqs*n)
+		m.exchanges(d, rows*n)
+		return
 	}
+	flops := ForwardFLOPs(m.pa, m.coef, n, m.attnContext(n, s), seqs)
+	if m.shards != 1 {
+		flops /= m.shards
+	}
+	m.roofline(d, flops, kv, seqs*n)
 	m.exchanges(d, seqs*n)
 }
 
@@ -1096,4 +1105,38 @@ func (o *ServeOut) resize(n int) {
 	}
 	o.Feasible = grow(o.Feasible, n)
 	o.ComputeBound = grow(o.ComputeBound, n)
+}
+
+// PerfOverviewGraphBatches are the CUDA-graph batch sizes of the `llm_options.yml` that
+// TensorRT-LLM's performance overview passes to every `trtllm-bench throughput` run
+// (NVIDIA/TensorRT-LLM@00f37686 docs/source/performance/perf-overview.md:
+// `cuda_graph_config: enable_padding: true, batch_sizes: [1, 2, 4, … 8192]`).
+var PerfOverviewGraphBatches = [...]float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 384, 512, 1024, 2048, 4096, 8192}
+
+// CUDAGraphBatch is the batch a decode-only step of b sequences runs at when the engine
+// pads it to a captured CUDA graph (calibrated; docs/PHYSICS.md §33, "CUDA-graph
+// padding"): the smallest of PerfOverviewGraphBatches at or above b among those the
+// engine keeps, the sizes up to its largest decode batch `limit` (min(max_batch_size,
+// max_num_tokens)) and `limit` itself when a listed size exceeds it — TensorRT-LLM's
+// `_filter_cuda_graph_batch_sizes` and `_round_up_batch_size`
+// (tensorrt_llm/_torch/pyexecutor/model_engine.py; the padding requests are one dummy
+// generation request repeated, `_get_padded_batch`). A batch above every kept size runs
+// without a graph, unpadded.
+func CUDAGraphBatch(b, limit float64) float64 {
+	if b <= 0 {
+		return b
+	}
+	for _, x := range PerfOverviewGraphBatches {
+		if x > limit {
+			// The first listed size beyond the limit: the engine pads to the limit instead.
+			if b <= limit {
+				return limit
+			}
+			return b
+		}
+		if x >= b {
+			return x
+		}
+	}
+	return b
 }

@@ -30,6 +30,8 @@ func init() {
 				Doc: "calibrated: the engine's token budget per iteration (TensorRT-LLM's max_num_tokens): the tokens of the forward pass it profiles memory with before it sizes the KV cache (their live activations come out of memory before the engine's share, docs/PHYSICS.md §33), and the most prompt tokens one prefill pass takes (§34.7); 0: no profiling pass, and the engine's own prefill_token_budget"},
 			Param{Name: "requests", Kind: KindInt, Default: "0", Min: 0, Max: maxRequests, Unit: "requests",
 				Doc: "calibrated, Profile B: requests of a finite benchmark, all queued at once; they run in waves of the admitted batch, the last wave with the rest, and tokens_per_s is the benchmark's generated tokens over its wall time (docs/PHYSICS.md §33); 0: steady state"},
+			Param{Name: "cuda_graph_padding", Kind: KindBool, Default: "false",
+				Doc: "calibrated: the engine pads every decode-only batch to the next captured CUDA-graph batch size — TensorRT-LLM's cuda_graph_config with enable_padding and the batch_sizes 1, 2, 4 … 128, 256, 384, 512, 1024 … 8192 of its performance overview's llm_options.yml, the sizes above min(max_batch_size, max_num_tokens) replaced by that limit — so the step's matmuls, activations and all-reduces run on the padded rows while the KV cache read is the real batch's (docs/PHYSICS.md §33, CUDA-graph padding); false: decode steps at the batch they have"},
 		),
 		Columns: append([]Column{
 			{Name: "ttft_ms", Unit: "ms", Doc: "prefill of max_batch_size prompts of seq_len tokens at once + dispatch (Profile B's formula, reported for both profiles)"},
@@ -142,6 +144,7 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 	e.pass = overrideNonZero(e.pass, in.PrefillTokens, in.ProfileTokens)
 	in.PrefillTokens = e.pass
 	in.Requests = c.get("requests")
+	in.GraphPadding = c.get("cuda_graph_padding")
 
 	kernel.ContinuousBatching(&e.outB, in)
 	profileC := false
