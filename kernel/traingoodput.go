@@ -48,24 +48,32 @@ type GoodputIn struct {
 	WriteBytesPerSNode float64 // write bandwidth to shared storage per node
 	RestartS           float64 // time from a failure's restart to training again (u0)
 	IntervalS          float64 // checkpoint interval; 0: Young's optimum √(2·δ·M)
+	WorkS              float64 // the job's useful work J; 0: unknown (a run that never ends)
 }
 
 // GoodputOut is the job's reliability outcome; times in seconds.
 type GoodputOut struct {
-	MTBF      float64 // M = 1/(nodes·r_f); +Inf when r_f is 0
-	WriteS    float64 // δ = checkpoint bytes / (nodes · per-node bandwidth)
-	IntervalS float64 // τ used; 0 when the job never fails and no interval is given
-	Goodput   float64 // max(0, 1 − δ/τ − (τ/2 + u0)/M)
+	MTBF       float64 // M = 1/(nodes·r_f); +Inf when r_f is 0
+	WriteS     float64 // δ = checkpoint bytes / (nodes · per-node bandwidth)
+	IntervalS  float64 // τ used; 0 when the job never fails and no interval is given
+	WriteShare float64 // share of the time spent writing: δ/τ, or ⌊J/τ⌋·δ/J (0 when τ > J)
+	ReworkS    float64 // expected work redone per failure: τ/2, or (⌊J/τ⌋·τ²/2 + r²/2)/J
+	Goodput    float64 // max(0, 1 − WriteShare − (ReworkS + u0)/M)
 }
 
 // TrainingGoodput is the share of a job's elapsed time that trains (docs/PHYSICS.md §18.1):
 //
 //	M = 1/(nodes · r_f),  δ = bytes/(nodes · b_w),  τ = interval or √(2·δ·M)
-//	goodput = max(0, 1 − δ/τ − (τ/2 + u0)/M)
+//	J unknown (0):  goodput = max(0, 1 − δ/τ − (τ/2 + u0)/M)
+//	J known:        n = ⌊J/τ⌋, r = J − n·τ,  L = (n·τ²/2 + r²/2)/J
+//	                goodput = max(0, 1 − n·δ/J − (L + u0)/M)
 //
-// Each failure costs the restart u0 and, on average, half an interval of work redone; each
-// interval costs one blocking write. A job that never fails (r_f = 0) writes no checkpoints
-// unless an interval is given. Preconditions: nodes > 0, bandwidth > 0, the rest ≥ 0.
+// Each failure costs the restart u0 and the work done since the last checkpoint: a failure
+// at a point t uniform over the job's J seconds of work redoes t − τ·⌊t/τ⌋, L on average
+// (τ/2 when J ≫ τ, J/2 when τ > J); the job writes one checkpoint after each full interval
+// of work, n in all (none when τ > J). When J is a multiple of τ the two forms agree. A job
+// that never fails (r_f = 0) writes no checkpoints unless an interval is given.
+// Preconditions: nodes > 0, bandwidth > 0, the rest ≥ 0.
 func TrainingGoodput(in GoodputIn) GoodputOut {
 	var o GoodputOut
 	o.WriteS = in.CheckpointBytes / (in.Nodes * in.WriteBytesPerSNode)
@@ -77,12 +85,25 @@ func TrainingGoodput(in GoodputIn) GoodputOut {
 	if o.IntervalS == 0 && in.FailuresPerNodeS > 0 {
 		o.IntervalS = YoungInterval(o.WriteS, o.MTBF)
 	}
-	waste := 0.0
-	if o.IntervalS > 0 {
-		waste += o.WriteS / o.IntervalS
+	tau, work := o.IntervalS, in.WorkS
+	switch {
+	case tau <= 0: // no interval (δ 0 at Young's, or a job that never fails): no writes, no rework
+	case work <= 0: // a run of unknown length: the steady-state rates
+		o.WriteShare, o.ReworkS = o.WriteS/tau, tau/2
+	default:
+		n := math.Floor(work / tau)
+		// Keep n·τ ≤ J < (n+1)·τ where J/τ rounds across an integer.
+		if n > 0 && n*tau > work {
+			n--
+		} else if (n+1)*tau <= work {
+			n++
+		}
+		r := work - n*tau
+		o.WriteShare, o.ReworkS = n*o.WriteS/work, (n*tau*tau/2+r*r/2)/work
 	}
+	waste := o.WriteShare
 	if in.FailuresPerNodeS > 0 {
-		waste += (o.IntervalS/2 + in.RestartS) / o.MTBF
+		waste += (o.ReworkS + in.RestartS) / o.MTBF
 	}
 	o.Goodput = math.Max(0, 1-waste)
 	return o

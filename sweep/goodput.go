@@ -29,14 +29,16 @@ var goodputParamNames = func() []string {
 }()
 
 // goodputOf prices one job: nodes and parameters, its Adam moments in BF16 or not
-// (optimizer_state_precision), and goodputParams' values in their units (failures per
-// 1,000 node-days, minutes, GB/s a node). It returns the checkpoint's bytes and the outcome.
-func goodputOf(nodes, params float64, bf16Moments bool, failuresPer1000NodeDays, restartMin, writeGBPerSPerNode, intervalMin float64) (bytes float64, g kernel.GoodputOut) {
+// (optimizer_state_precision), goodputParams' values in their units (failures per 1,000
+// node-days, minutes, GB/s a node) and the job's useful work in seconds (0: unknown, the
+// steady-state rates of a run that never ends). It returns the checkpoint's bytes and the
+// outcome.
+func goodputOf(nodes, params float64, bf16Moments bool, failuresPer1000NodeDays, restartMin, writeGBPerSPerNode, intervalMin, workS float64) (bytes float64, g kernel.GoodputOut) {
 	perParam := kernel.CheckpointBytesPerParamMixedAdam
 	if bf16Moments {
 		perParam = kernel.CheckpointBytesPerParamMixedAdamBF16Moments
 	}
 	bytes = params * perParam
 	return bytes, kernel.TrainingGoodput(kernel.GoodputIn{Nodes: nodes, FailuresPerNodeS: failuresPer1000NodeDays / 1000 / 86400,
-		CheckpointBytes: bytes, WriteBytesPerSNode: writeGBPerSPerNode * 1e9, RestartS: restartMin * 60, IntervalS: intervalMin * 60})
+		CheckpointBytes: bytes, WriteBytesPerSNode: writeGBPerSPerNode * 1e9, RestartS: restartMin * 60, IntervalS: intervalMin * 60, WorkS: workS})
 }

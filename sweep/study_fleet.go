@@ -142,7 +142,7 @@ func init() {
 			{Name: "checkpoint_gb", Unit: "GB", Doc: "calibrated: one checkpoint, parameters × 14 bytes (16-bit weights, FP32 master, two FP32 Adam moments; 10 with BF16 moments) (0 under seed)"},
 			{Name: "checkpoint_write_s", Unit: "s", Doc: "calibrated: the blocking write of one checkpoint, checkpoint_gb / (nodes × checkpoint_write_gb_per_s_per_node) (0 under seed)"},
 			{Name: "checkpoint_interval_used_min", Unit: "min", Doc: "calibrated: the interval used, checkpoint_interval_min or Young's √(2·write·MTBF) (0 under seed, and when the job never fails and none is given)"},
-			{Name: "goodput", Doc: "calibrated: share of the job's elapsed time that trains, 1 − write/interval − (interval/2 + restart) × failures per unit time (Young 1974, Daly 2006; docs/PHYSICS.md §18.1); elapsed time = steady-state time / goodput; a point with goodput 0 never finishes and is infeasible (no_goodput); 1 under seed, whose fleet study has no reliability term"},
+			{Name: "goodput", Doc: "calibrated: share of the job's elapsed time that trains, 1 − write/interval − (interval/2 + restart) × failures per unit time, the rates of a run many intervals long (the study has no run length; the reliability study prices a job of given length) (Young 1974, Daly 2006; docs/PHYSICS.md §18.1); elapsed time = steady-state time / goodput; a point with goodput 0 never finishes and is infeasible (no_goodput); 1 under seed, whose fleet study has no reliability term"},
 			wallSlack(1, "compute", "1 − node compute time / step"),
 			wallPass(2, "memory", "the split's training memory fits per accelerator"),
 			wallSlack(2, "memory", "1 − memory per accelerator / capacity"),
@@ -969,7 +969,9 @@ func (e *fleetEval) reliability(c cols) {
 	bw, interval := c.get("checkpoint_write_gb_per_s_per_node"), c.get("checkpoint_interval_min")
 	for k := 0; k < n; k++ {
 		nodes := d.Accelerators[k] / d.PerNode[k]
-		bytes, g := goodputOf(nodes, e.m.params[int(mc[k])], osp[k] == 1 /* bf16 moments */, rf[k], restart[k], bw[k], interval[k])
+		// The study has no run length (duration_days prices energy and cost, and a case's
+		// tokens stay in its predict expression): the steady-state rates, work 0.
+		bytes, g := goodputOf(nodes, e.m.params[int(mc[k])], osp[k] == 1 /* bf16 moments */, rf[k], restart[k], bw[k], interval[k], 0)
 		r.failsPerDay[k] = nodes * rf[k] / 1000
 		r.ckGB[k], r.ckWrite[k], r.ckMin[k], r.goodput[k] = bytes*1e-9, g.WriteS, g.IntervalS/60, g.Goodput
 	}

@@ -46,18 +46,18 @@ func init() {
 			{Name: "failure_probability", Doc: "P(at least one failure during the job) = 1 − e^(−T/MTBF_fleet)"},
 			{Name: "expected_failures", Doc: "job duration / fleet MTBF"},
 			{Name: "optimal_checkpoint_interval_s", Unit: "s", Doc: "Young's interval √(2·δ·MTBF_fleet)"},
-			{Name: "goodput", Doc: "useful share of wall-clock time — seed: max(0, 1 − δ/τ − recovery/MTBF_fleet); calibrated: the fleet study's goodput, max(0, 1 − δ/τ − (τ/2 + restart)/MTBF_fleet) (docs/PHYSICS.md §18.1)"},
+			{Name: "goodput", Doc: "useful share of wall-clock time — seed: max(0, 1 − δ/τ − recovery/MTBF_fleet); calibrated: the fleet study's goodput for a job of job_duration_hours, max(0, 1 − n·δ/T − (L + restart)/MTBF_fleet) with n = ⌊T/τ⌋ writes and L = (n·τ²/2 + r²/2)/T the work a failure redoes, r = T − n·τ (τ/2 when T ≫ τ, T/2 when τ > T; docs/PHYSICS.md §18.1)"},
 			{Name: "checkpoint_gb", Unit: "GB", Doc: "checkpoint size: parameters × bytes per parameter"},
 			{Name: "checkpoint_write_s", Unit: "s", Doc: "seed: size / min(storage bandwidth × writers, file-system limit); calibrated: the blocking write, size / (nodes × checkpoint_write_gb_per_s_per_node)"},
 			{Name: "storage_gb_per_s", Unit: "GB/s", Doc: "seed: storage bandwidth per writer (the accelerator's, 1 GB/s when it states none; the seed's max_bandwidth_required); calibrated: the job's write bandwidth, nodes × checkpoint_write_gb_per_s_per_node"},
 			{Name: "checkpoint_time_used_s", Unit: "s", Doc: "δ the reliability model used — seed: checkpoint_time_s, or the write time when that is 0; calibrated: the write time"},
 			{Name: "checkpoint_interval_s", Unit: "s", Doc: "interval used — seed: checkpoint_interval_hours, or Young's interval when that is 0; calibrated: checkpoint_interval_min, or Young's interval when that is 0"},
-			{Name: "checkpoint_penalty", Doc: "write time / interval: share of the time spent writing checkpoints"},
+			{Name: "checkpoint_penalty", Doc: "share of the time spent writing checkpoints — seed: write time / interval; calibrated: ⌊T/τ⌋ writes over the job, ⌊T/τ⌋·δ/T (δ/τ when the interval divides the job, 0 when it is longer)"},
 			{Name: "storage_bound", Type: Bool, Doc: "a checkpoint takes longer than 60 s to write"},
 			wallPass(15, "fragility", "failures and checkpoints leave useful time (goodput > 0)"),
 			wallSlack(15, "fragility", "goodput: 1 − the share lost to checkpoints and recovery"),
-			wallPass(19, "checkpoint", "a checkpoint is written within its interval"),
-			wallSlack(19, "checkpoint", "1 − write time / interval"),
+			wallPass(19, "checkpoint", "the writes leave time to train: checkpoint_penalty < 1 (a checkpoint is written within its interval)"),
+			wallSlack(19, "checkpoint", "1 − checkpoint_penalty"),
 			colBindingWall,
 			colFeasible, colReason,
 		},
@@ -223,8 +223,11 @@ func (e *reliabilityEval) walls(w outs, cc, nodes, goodput, penalty []float64) {
 // evalCalibrated prices each point's job with the fleet study's whole-run term
 // (goodputOf → kernel.TrainingGoodput, docs/PHYSICS.md §18.1): the job's MTBF is
 // 1/(nodes · r_f), δ the blocking write of mixed-precision Adam's state at the nodes'
-// write bandwidth, τ checkpoint_interval_min or Young's, and each failure redoes half an
-// interval besides the restart. The seed's component lifetimes, checkpoint_time_s,
+// write bandwidth, τ checkpoint_interval_min or Young's; the job does job_duration_hours of
+// work (first order: its wall-clock length), writes after each whole interval of it and a
+// failure redoes the work since the last write besides the restart (half an interval when
+// the job is many intervals long, half the job when the interval is longer than it).
+// checkpoint_penalty is the share of time writing. The seed's component lifetimes, checkpoint_time_s,
 // recovery_time_s, checkpoint_interval_hours, writers and file-system limit are not read.
 func (e *reliabilityEval) evalCalibrated(b *Batch, o *Outputs) {
 	c := cols{e.st, b}
@@ -246,8 +249,8 @@ func (e *reliabilityEval) evalCalibrated(b *Batch, o *Outputs) {
 			nodes = nodesIn[k]
 		}
 		r.Nodes[k] = nodes
-		bytes, g := goodputOf(nodes, e.params[int(mc[k])], osp[k] == 1 /* bf16 moments */, rf[k], restart[k], bw[k], interval[k])
 		job := hours[k] * 3600
+		bytes, g := goodputOf(nodes, e.params[int(mc[k])], osp[k] == 1 /* bf16 moments */, rf[k], restart[k], bw[k], interval[k], job)
 		nodeH[k], fleetH[k] = 1000*24/rf[k], g.MTBF/3600
 		pFail[k] = kernel.FailureProbability(job, g.MTBF)
 		expected[k] = job / g.MTBF
@@ -259,10 +262,7 @@ func (e *reliabilityEval) evalCalibrated(b *Batch, o *Outputs) {
 		}
 		gb[k], write[k], storage[k] = bytes*1e-9, g.WriteS, nodes*bw[k]
 		used[k], tau[k] = g.WriteS, g.IntervalS
-		pen[k] = 0 // no interval: a job that never fails writes no checkpoint
-		if g.IntervalS > 0 {
-			pen[k] = g.WriteS / g.IntervalS
-		}
+		pen[k] = g.WriteShare // 0 when no checkpoint is written (no interval, or one past the job)
 		bound[k] = g.WriteS > kernel.StorageBottleneckS
 		goodput[k] = g.Goodput
 	}

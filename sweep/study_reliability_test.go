@@ -89,10 +89,16 @@ axes:
 //	node MTBF = 24,000 / 6.5 = 3,692.308 h;  job MTBF M = 3,692.308 / 32 = 115.3846 h = 415,384.6 s
 //	expected failures = 336 / 115.3846 = 2.912;  P(fail) = 1 − e^−2.912 = 0.945633
 //	checkpoint = 8.03e9 · 14 = 112.42 GB;  write bandwidth 32 · 0.234375 = 7.5 GB/s;  δ = 14.98933 s
-//	τ = √(2 · 14.98933 · 415,384.6) = 3,528.835 s;  penalty δ/τ = 0.00424767
-//	goodput = 1 − 14.98933/3,528.835 − (1,764.418 + 300)/415,384.6 = 0.990782
+//	τ = √(2 · 14.98933 · 415,384.6) = 3,528.835 s
 //
-// the same numbers as TestFleetGoodput's, which the fleet study gives this job.
+// the same numbers as TestFleetGoodput's, which the fleet study gives this job. The fleet
+// study prices a run of unknown length (goodput 1 − δ/τ − (τ/2 + u0)/M = 0.990782); this
+// job does J = 1,209,600 s of work:
+//
+//	n = ⌊1,209,600 / 3,528.835⌋ = 342 writes;  r = 1,209,600 − 342 · 3,528.835 = 2,738.407 s
+//	penalty n·δ/J = 5,126.352 / 1,209,600 = 0.0042380555556
+//	L = (342 · 12,452,676.9 / 2 + 2,738.407² / 2) / 1,209,600 = 2,133,157,191 / 1,209,600 = 1,763.523 s
+//	goodput = 1 − 0.00423806 − (1,763.523 + 300)/415,384.6 = 1 − 0.00423806 − 0.00496774 = 0.990794
 func TestReliabilityCalibrated(t *testing.T) {
 	row := evalOne(t, calibratedReliabilityPoint("Llama3_8B", "Research_256", 336, ""))
 	checkGolden(t, row, []golden{
@@ -101,8 +107,8 @@ func TestReliabilityCalibrated(t *testing.T) {
 		{"checkpoint_gb", 112.42, 1e-12}, {"storage_gb_per_s", 7.5, 1e-12},
 		{"checkpoint_write_s", 14.989333333333333, 1e-12}, {"checkpoint_time_used_s", 14.989333333333333, 1e-12},
 		{"optimal_checkpoint_interval_s", 3528.835066006475, 1e-9}, {"checkpoint_interval_s", 3528.835066006475, 1e-9},
-		{"checkpoint_penalty", 0.0042476718387114976, 1e-9}, {"goodput", 0.9907824341003548, 1e-12},
-		{"wall_15_fragility_slack", 0.9907824341003548, 1e-12}, {"total_accelerators", 256, 0},
+		{"checkpoint_penalty", 0.0042380555556, 1e-9}, {"goodput", 0.990794, 5e-7},
+		{"wall_15_fragility_slack", 0.990794, 5e-7}, {"total_accelerators", 256, 0},
 	})
 	if row["storage_bound"] != false || row["wall_15_fragility_pass"] != true || row["wall_19_checkpoint_pass"] != true {
 		t.Errorf("storage bound %v, walls 15 %v, 19 %v", row["storage_bound"], row["wall_15_fragility_pass"], row["wall_19_checkpoint_pass"])
@@ -125,6 +131,21 @@ func TestReliabilityCalibrated(t *testing.T) {
 	given := evalOne(t, calibratedReliabilityPoint("Llama3_8B", "Research_256", 336, "  checkpoint_interval_min: 60\n"))
 	checkGolden(t, given, []golden{{"checkpoint_interval_s", 3600, 0}, {"optimal_checkpoint_interval_s", 3528.835066006475, 1e-9},
 		{"checkpoint_penalty", 14.989333333333333 / 3600, 1e-12}})
+	// The qa25 report: a 24 h job at a 7-day interval, or a century's, writes no checkpoint and
+	// a failure redoes half the job, J/2 = 43,200 s, with 24 · 0.208 = 0.208 expected failures:
+	//   goodput = 1 − (43,200 + 300)/415,384.6 = 1 − 0.1047222 = 0.8952778
+	// (the steady-state rates charged τ/2 a failure: 0.271 and, at a century, 0 and no_goodput).
+	// At a 4 h interval J is a multiple of τ: 6 writes, τ/2 a failure, the steady state's
+	//   1 − 14.98933/14,400 − (7,200 + 300)/415,384.6 = 1 − 0.00104093 − 0.01805556 = 0.9809035.
+	for _, c := range []struct {
+		interval string
+		goodput  float64
+		penalty  float64
+	}{{"10080", 0.8952778, 0}, {"52596000", 0.8952778, 0}, {"240", 0.9809035, 14.989333333333333 / 14400}} {
+		row := evalOne(t, calibratedReliabilityPoint("Llama3_8B", "Research_256", 24, "  checkpoint_interval_min: "+c.interval+"\n"))
+		checkGolden(t, row, []golden{{"goodput", c.goodput, 5e-8}, {"checkpoint_penalty", c.penalty, 1e-12}, {"expected_failures", 0.208, 1e-12}})
+		checkInfeasible(t, row, "", "15 Fragility")
+	}
 	checkInfeasible(t, evalOne(t, calibratedReliabilityPoint("Llama3_8B", "Training_10K", 336, "  restart_min: 180\n")),
 		"no_goodput", "15 Fragility")
 	checkInfeasible(t, evalOne(t, calibratedReliabilityPoint("Llama3_8B", "Research_256", 336, "  checkpoint_interval_min: 0.1\n")),
@@ -149,15 +170,21 @@ func TestReliabilityCalibrated(t *testing.T) {
 	}
 }
 
-// The fleet study and the reliability study give one job on one cluster the same goodput,
-// failure rate, interval and checkpoint under calibrated (one term, goodputOf →
-// kernel.TrainingGoodput): "what share of this run do failures and checkpoints take?"
-// has one answer. Fails if either study prices the job with inputs of its own.
+// The fleet study and the reliability study give one job on one cluster the same failure
+// rate, interval and checkpoint under calibrated (one term, goodputOf →
+// kernel.TrainingGoodput), and the same goodput up to what the job's length adds: the fleet
+// study prices a run of unknown length (the steady-state rates), the reliability study a
+// job of job_duration_hours (720 h here), whose last, partial interval writes nothing and
+// redoes less. The two are equal where the interval divides the job (60 min) and otherwise
+// the job's goodput is above the fleet's by at most δ/J + τ²/(8·J·M) (kernel's
+// TestTrainingGoodputFiniteJob). Fails if either study prices the job with inputs of its own.
 func TestReliabilityMatchesFleet(t *testing.T) {
+	const jobS = 720 * 3600.0
 	for _, tc := range []struct{ model, cluster, extra string }{
 		{"Llama3_8B", "Research_256", ""},
 		{"Llama3_8B", "Research_256", "  optimizer_state_precision: bf16\n  checkpoint_interval_min: 60\n  restart_min: 30\n"},
 		{"Llama3_70B", "Training_1K_A100", "  node_failures_per_1000_node_days: 2.34\n  checkpoint_write_gb_per_s_per_node: 1.5\n"},
+		{"Llama3_70B", "Training_1K_A100", "  node_failures_per_1000_node_days: 2.34\n  checkpoint_interval_min: 60\n"},
 		{"GPT3", "Frontier_8K", "  node_failures_per_1000_node_days: 40\n  restart_min: 20\n"},
 	} {
 		fleet := evalOne(t, "version: 1\nstudy: fleet\naxes:\n  model: ["+tc.model+"]\n  cluster: ["+tc.cluster+"]\n  batch_size: 1024\n"+tc.extra)
@@ -170,7 +197,6 @@ func TestReliabilityMatchesFleet(t *testing.T) {
 			what         string
 			fleet, relia float64
 		}{
-			{"goodput", f("goodput"), r("goodput")},
 			{"failures a day", f("job_failures_per_day"), 24 / r("fleet_mtbf_h")},
 			{"failures a day × job days", f("job_failures_per_day") * 30, r("expected_failures")},
 			{"interval (s)", f("checkpoint_interval_used_min") * 60, r("checkpoint_interval_s")},
@@ -178,9 +204,18 @@ func TestReliabilityMatchesFleet(t *testing.T) {
 			{"write (s)", f("checkpoint_write_s"), r("checkpoint_write_s")},
 			{"accelerators", f("total_accelerators"), r("total_accelerators")},
 		} {
-			if math.Abs(p.fleet-p.relia) > 1e-12*math.Abs(p.fleet) || p.fleet == 0 && p.what != "goodput" && p.relia != 0 {
+			if math.Abs(p.fleet-p.relia) > 1e-12*math.Abs(p.fleet) || p.fleet == 0 && p.relia != 0 {
 				t.Errorf("%s on %s %q: %s %v in the fleet study, %v in the reliability study", tc.model, tc.cluster, tc.extra, p.what, p.fleet, p.relia)
 			}
+		}
+		tau, mtbf := r("checkpoint_interval_s"), r("fleet_mtbf_h")*3600
+		bound := r("checkpoint_write_s")/jobS + tau*tau/(8*jobS*mtbf)
+		if math.Mod(jobS, tau) == 0 {
+			bound = 1e-12 // the interval divides the job: the steady state exactly
+		}
+		if d := r("goodput") - f("goodput"); d < -1e-12 || d > bound {
+			t.Errorf("%s on %s %q: goodput %v in the reliability study, %v in the fleet study: %g apart, want within [0, %g]",
+				tc.model, tc.cluster, tc.extra, r("goodput"), f("goodput"), d, bound)
 		}
 		if g := f("goodput"); !(g > 0 && g < 1) {
 			t.Errorf("%s on %s: goodput %v, want a loss strictly between 0 and 1 to compare", tc.model, tc.cluster, g)
