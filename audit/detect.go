@@ -20,6 +20,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mlsysim/mlsysim/catalog"
 )
 
 // Text is one detection input and where it came from ("/proc/cpuinfo", a captured
@@ -537,8 +539,7 @@ func (e *Environment) readNvidiaSMI(t Text) error {
 // GiB at exit 0, and "81_559" was read as 81,559 MiB.
 func plainNumber(s string) (float64, error) {
 	s = strings.TrimSpace(s)
-	body := strings.TrimLeft(s, "+-")
-	if strings.Contains(s, "_") || strings.HasPrefix(body, "0x") || strings.HasPrefix(body, "0X") {
+	if catalog.NotDecimal(s) {
 		return 0, fmt.Errorf("%q is not a decimal number", s)
 	}
 	v, err := strconv.ParseFloat(s, 64)

@@ -309,6 +309,16 @@ func DigitSeparator(text string) error {
 	return fmt.Errorf("%s has a digit separator (_), which YAML 1.1 reads as %s and YAML 1.2 as text: write %s", t, plain, plain)
 }
 
+// NotDecimal reports whether a number as written uses what strconv.ParseFloat reads
+// beyond decimal notation: a hexadecimal float (0x…, after an optional sign) or a
+// digit separator (_). Every reader of a number a user writes — flags, query
+// bindings, captured device files — refuses those, so 0x1p6 and 6_4 are never
+// read as 64 at exit 0; each caller words its own error.
+func NotDecimal(s string) bool {
+	body := strings.TrimLeft(s, "+-")
+	return strings.Contains(s, "_") || strings.HasPrefix(body, "0x") || strings.HasPrefix(body, "0X")
+}
+
 // NumberText is the rule every reader applies to a number as written in YAML:
 // no leading zero (LeadingZero) and no digit separator (DigitSeparator).
 func NumberText(text string) error {

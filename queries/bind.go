@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/suggest"
 )
 
@@ -309,8 +310,7 @@ func (p Param) value(raw string, given bool, byName map[string]Column, cols []Co
 // "--where efficiency=0x0p0" matched efficiency 0, numbers that every flag, grid and plan
 // refuses (README, "Integer flags are decimal").
 func parseDecimal(s string) (float64, error) {
-	body := strings.TrimLeft(s, "+-")
-	if strings.Contains(s, "_") || strings.HasPrefix(body, "0x") || strings.HasPrefix(body, "0X") {
+	if catalog.NotDecimal(s) {
 		return 0, fmt.Errorf("%q is not a decimal number", s)
 	}
 	return strconv.ParseFloat(s, 64)

@@ -290,8 +290,7 @@ func (f *strictBoolFlag) Set(name, val string) error {
 // decimalNotation refuses a hexadecimal float (0x…, after an optional sign) and a
 // digit separator (_), which strconv.ParseFloat accepts.
 func decimalNotation(v string) error {
-	body := strings.TrimLeft(v, "+-")
-	if strings.HasPrefix(body, "0x") || strings.HasPrefix(body, "0X") || strings.Contains(v, "_") {
+	if catalog.NotDecimal(v) {
 		return errors.New("not a decimal number: write digits with an optional point and exponent (0.5, 1e-3); hexadecimal floats and _ separators are not read")
 	}
 	return nil
