@@ -79,7 +79,9 @@ func TestDefaultCounts(t *testing.T) {
 	// the TPU v4/v5p ICI fabrics, hosts and pods and the GB200 NVL72 rack and cluster; OPT_13B
 	// (DistServe's model, for its validation case) is the 34th model; the DeepSeek-V3 round
 	// added the H800, its node and DeepSeek-V3's 2048-GPU cluster; the falcon round added
-	// AWS's p4d.24xlarge node and the Falcon runs' 48-instance cluster.
+	// AWS's p4d.24xlarge node and the Falcon runs' 48-instance cluster; the wholerun3 round
+	// the DGX A100 320GB and GPT-NeoX-20B's Supermicro nodes, GPT-NeoX-20B's cluster and the
+	// A100 40GB HDR convention.
 	for _, tc := range []struct {
 		kind      string
 		got, want int
@@ -91,8 +93,8 @@ func TestDefaultCounts(t *testing.T) {
 		{"cooling", len(c.Cooling), 6},
 		{"prices", len(c.Prices), 32},
 		{"fabrics", len(c.Fabrics), 12},
-		{"nodes", len(c.Nodes), 14},
-		{"clusters", len(c.Clusters), 19},
+		{"nodes", len(c.Nodes), 16},
+		{"clusters", len(c.Clusters), 21},
 		{"engines", len(c.Engines), 6}, // systems/engines.yaml: vllm, vllm-0.2, vllm-0.3, sglang, trtllm, trtllm-0.5
 	} {
 		if tc.got != tc.want {

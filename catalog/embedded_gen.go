@@ -7205,6 +7205,45 @@ func embedded() *Catalog {
 					File:  "catalog/data/systems/nodes.yaml:180",
 				},
 			},
+			&Node{
+				Key:                 "DGX_A100_320GB",
+				Name:                "NVIDIA DGX A100 320GB (8 × A100 40GB, 8 × 200 Gb/s HDR InfiniBand)",
+				Accelerator:         "A100_40GB",
+				AcceleratorsPerNode: 8,
+				IntraNodeBytesPerS:  3e+11,
+				NICsPerNode:         8,
+				PSUsPerNode:         2,
+				HostMemoryBytes:     1e+12,
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "datasheet",
+						Ref:      "NVIDIA DGX A100 system specifications, the 320 GB configuration: \"8x NVIDIA A100 Tensor Core GPUs | 320 GB total memory\", \"NVIDIA NVSwitches | 6\", \"System Memory | 1TB\", \"Networking | 8x Single-Port Mellanox ConnectX-6 VPI 200Gb/s HDR InfiniBand\". Read in verbatim copies of the specification table (search-index find_string ids 49051209149 and 48189259142, sites that host the system and reproduce NVIDIA's table)",
+						URL:      "https://www.nvidia.com/en-us/data-center/dgx-a100/",
+						Verified: "2026-12-08",
+					},
+					Notes: "Eight A100 40GB joined by NVSwitch (the A100_40GB entry's NVLink 3) and one 200 Gb/s HDR port per GPU (the fabric InfiniBand_HDR). Added for issue #15's third batch of whole-run cases, as the A100 40GB node of runs whose sources name the GPU but not the network (testdata/validation/README.md, wholerun3 round): each such case says so in inputs.assumed. psus_per_node is the DGX envelope's.",
+					File:  "catalog/data/systems/nodes.yaml:193",
+				},
+			},
+			&Node{
+				Key:                 "Supermicro_AS4124GO_A100_40GB",
+				Name:                "Supermicro AS-4124GO-NART (8 × A100-SXM4-40GB, 4 × ConnectX-6 HDR), GPT-NeoX-20B's servers",
+				Accelerator:         "A100_40GB",
+				AcceleratorsPerNode: 8,
+				IntraNodeBytesPerS:  3e+11,
+				NICsPerNode:         4,
+				PSUsPerNode:         2,
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "literature",
+						Ref:      "Black et al. 2022, \"GPT-NeoX-20B: An Open-Source Autoregressive Language Model\" (arXiv:2204.06745), §3.1 hardware: \"We trained GPT-NeoX-20B on twelve Supermicro AS-4124GO-NART servers, each with eight NVIDIA A100-SXM4-40GB GPUs and configured with two AMD EPYC 7532 CPUs. All GPUs can directly access the InfiniBand switched fabric through one of four ConnectX-6 HCAs for GPUDirect RDMA. Two NVIDIA MQM8700-HS2R switches—connected by 16 links—compose the spine of this InfiniBand network\". Read in a verbatim copy of the paragraph (search-index find_string id 19075300888)",
+						URL:      "https://arxiv.org/abs/2204.06745",
+						Verified: "2026-12-08",
+					},
+					Notes: "Four HCAs for eight GPUs: two GPUs share each port, so nics_per_node 4. The paragraph names the HCA and the switch, not the line rate; the MQM8700 is NVIDIA's Quantum HDR (200 Gb/s a port) switch and the ConnectX-6 runs HDR, so the ports are catalogued on InfiniBand_HDR (the cluster GPTNeoX_20B_96). psus_per_node not stated, so not set.",
+					File:  "catalog/data/systems/nodes.yaml:207",
+				},
+			},
 		},
 		Clusters: []*Cluster{
 			&Cluster{
@@ -7561,6 +7600,39 @@ func embedded() *Catalog {
 					File:  "catalog/data/systems/clusters.yaml:231",
 				},
 			},
+			&Cluster{
+				Key:    "GPTNeoX_20B_96",
+				Name:   "EleutherAI's GPT-NeoX-20B cluster (96 A100 40GB)",
+				Node:   "Supermicro_AS4124GO_A100_40GB",
+				Nodes:  12,
+				Fabric: "InfiniBand_HDR",
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "literature",
+						Ref:      "Black et al. 2022, \"GPT-NeoX-20B: An Open-Source Autoregressive Language Model\" (arXiv:2204.06745), §3.1: \"twelve Supermicro AS-4124GO-NART servers, each with eight NVIDIA A100-SXM4-40GB GPUs … one of four ConnectX-6 HCAs for GPUDirect RDMA. Two NVIDIA MQM8700-HS2R switches … compose the spine of this InfiniBand network\" (copy: find_string id 19075300888); EleutherAI/gpt-neox-20b model card: \"on 96 40GB A100 GPUs\"",
+						URL:      "https://arxiv.org/abs/2204.06745",
+						Verified: "2026-12-08",
+					},
+					Notes: "96 accelerators in total: 12 servers of eight A100 40GB, four HDR InfiniBand ports each (Supermicro_AS4124GO_A100_40GB). HDR's measured bus bandwidth per NIC (InfiniBand_HDR) applies. No region, datacenter or mtbf_hours: the paper states none.",
+					File:  "catalog/data/systems/clusters.yaml:243",
+				},
+			},
+			&Cluster{
+				Key:    "A100_40GB_HDR",
+				Name:   "A100 40GB cluster on HDR InfiniBand (DGX A100 320GB nodes; nodes set per study)",
+				Node:   "DGX_A100_320GB",
+				Nodes:  4,
+				Fabric: "InfiniBand_HDR",
+				Provenance: Provenance{
+					Source: Source{
+						Kind:     "convention",
+						Ref:      "The network assumed for A100 40GB runs whose developers name the GPU and its count but not the interconnect (issue #15, wholerun3 round: Phi-1.5, MPT-7B, MPT-1b-RedPajama-200b): NVIDIA's own A100 40GB server (DGX_A100_320GB) on its HDR InfiniBand, the choice the Phi-2 case made for A100 80GB (Training_1K_A100, InfiniBand_HDR)",
+						Verified: "2026-12-08",
+					},
+					Notes: "A convention, not a cluster that existed: every case that uses it states the network as an assumption in inputs.assumed, and its study sets nodes. No region, datacenter or mtbf_hours.",
+					File:  "catalog/data/systems/clusters.yaml:255",
+				},
+			},
 		},
 		Walls: []*Wall{
 			&Wall{
@@ -7859,7 +7931,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "a648f6375a69c7e12ac201ee396e4d1452d04492049c7ed7397fb5b1e5d4cbbf",
+		Hash: "15f10fe5fe8a9f8aca4aa61f6ce2369c36f01dfc802c894910b0cf053a640870",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:c08d8050b33f73442eece2fb5f0969c547704be11a6d1a8caa100f394c2b1c19",
@@ -7879,10 +7951,10 @@ func embedded() *Catalog {
 				"catalog/data/models/tiny.yaml:806d41baf7102d5e6325932fd14ef971a72870196683c4e5464e3a366f93a8ed",
 				"catalog/data/models/vision.yaml:aa062286c7b7993e8ce49322cca2dbc588669366245a2bf34a058b6ec5e3238e",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
-				"catalog/data/systems/clusters.yaml:039a48b1ee88dcca878793bb457cd9fb5e40f3f57995f4d56c8999f16362ddc4",
+				"catalog/data/systems/clusters.yaml:7c52f97089a7911ea398dcbc878d287a2018f5ed611764a4095e57f1c4d6cb67",
 				"catalog/data/systems/engines.yaml:dd72d9c3796705acab3f2c17d00d196167469e8c23807b195f7457b8dcf5f8c5",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
-				"catalog/data/systems/nodes.yaml:8f98eaa8d0251e84e8e58f18ba0fb91ed8f59ccc595864ad1b3f84927afe8ed8",
+				"catalog/data/systems/nodes.yaml:8386cb4d6937610cbb749d6b5951be09b7e22222867a6def95e51c484600a027",
 				"catalog/data/walls/walls.yaml:e0670ac4614333955b5b1d1e3225f0635903b9f8f2041a68c2ab7879bd56e40c",
 			},
 		},
