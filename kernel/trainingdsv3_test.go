@@ -105,15 +105,18 @@ func TestDualPipeSplit(t *testing.T) {
 
 // TestStepDualPipe prices a plain dense model (GPT-3-like 8 layers of 4096, no
 // experts, TP 1) on PP 4 with 8 microbatches and no data parallelism, whose pipeline is
-// then, by hand from one layer's times (fwd, bwd, its wgrad W, the output layer) and a
-// send of one microbatch's activations s = n·h·e/bus + hop:
+// then, from one layer's times (fwd, bwd, its wgrad W, the output layer) and a send of
+// one microbatch's activations s = n·h·e/bus + hop, DualPipe's schedule
+// (dualpipesim.go, checked by hand in dualpipesim_test.go) over four stages of 2 layers,
+// the last with the output layer:
 //
-//	rank 0 holds stage 0 (2 layers) and stage 3 (2 layers and the output layer):
+//	stage 0–2: F = 2·fwd, B = 2·bwd, W = 2·W;  stage 3: B + logits
+//	rank 0 holds stage 0 and stage 3; its mean pair (reported, and ep_comm's):
 //	compute per overlapped pair  C = (4·(fwd + bwd) + logits)/2
 //	communication per pair       S = (4·s)/2 (a send each way for each chunk)
 //	F&B = C + S·20/132 (the sends hold 20 of the 132 SMs while they run, S < C)
-//	bubble = (4/2 − 1)·(F&B + (4·bwd + logits)/2 − 3·4·W/2)
-//	step = 8·F&B + bubble + the optimizer's pass over twice a stage's parameters
+//	step = the schedule's time + the optimizer's pass over twice a stage's parameters
+//	bubble = the last rank's idle time in the schedule
 //
 // and each rank holds two stages: the optimizer pass is twice 1F1B's.
 func TestStepDualPipe(t *testing.T) {
@@ -142,12 +145,18 @@ func TestStepDualPipe(t *testing.T) {
 	C := (4*(lt.fwd+lt.bwd) + lt.logits) / 2
 	S := 4 * s / 2
 	fb := C + S*20/132
-	bubble := (4.0/2 - 1) * (fb + (4*lt.bwd+lt.logits)/2 - 3*4*lt.w/2)
+	stages := make([]dpStage, 4)
+	for k := range stages {
+		stages[k] = dpStage{f: 2 * lt.fwd, b: 2 * lt.bwd, w: 2 * lt.w}
+	}
+	stages[3].b += lt.logits
+	pipeline, bubble := (&dualPipeSim{}).run(stages, 8, s, 132)
 	opt := 2 * base.Optimizer[0]
-	want := 8*fb + bubble + opt + dual.DPComm[0]
+	want := pipeline + opt + dual.DPComm[0]
 	relClose(t, "DualPipe step", dual.Step[0], want, 1e-12)
 	relClose(t, "DualPipe bubble", dual.Bubble[0], bubble, 1e-12)
 	relClose(t, "optimizer over two stages", dual.Optimizer[0], opt, 1e-12)
+	relClose(t, "ep_comm: what the sends' SMs cost the pairs", dual.EPComm[0], 8*(fb-C), 1e-9)
 	if dual.PPComm[0] != 0 || dual.EPComm[0] <= 0 {
 		t.Errorf("sends: pp_comm %v (hidden: want 0), their cost %v (want > 0, on the SMs they hold)", dual.PPComm[0], dual.EPComm[0])
 	}
@@ -167,8 +176,10 @@ func TestStepDualPipe(t *testing.T) {
 //	compute per pair C = (4·(fwd + bwd − ep) + logits)/2     (the all-to-alls apart)
 //	communication    S = (4·ep + 4·send)/2,   send = 2048·4096·2 B / 360e9 + hop
 //	F&B = max(S, C·132/112) = C·132/112 here (S is shorter)
-//	bubble = (4/2 − 1)·(F&B + (4·(bwd − ep/2) + logits)/2 − 3·4·W/2)
-//	step = 8·F&B + bubble + the optimizer's pass and the gradients' reduction
+//	step = DualPipe's schedule (dualpipesim.go) over four stages of 2 layers — F =
+//	       2·(fwd − epF), B = 2·(bwd − epB), W = 2·W, all-to-alls 2·epF and 2·epB, the
+//	       output layer on stage 3 — + the optimizer's pass and the gradients' reduction
+//	bubble = the last rank's idle time in the schedule
 //
 // and ep_comm is what the split costs, 8·C·20/112.
 func TestStepDualPipeSMPartition(t *testing.T) {
@@ -195,10 +206,17 @@ func TestStepDualPipeSMPartition(t *testing.T) {
 		t.Fatalf("all-to-alls %v s a pair against the split compute %v s: not the regime this test checks", S, C*132/112)
 	}
 	fb := C * 132 / 112
-	bubble := (4.0/2 - 1) * (fb + (4*(lt.bwd-(lt.ep-lt.epF))+lt.logits)/2 - 3*4*lt.w/2)
-	relClose(t, "DualPipe step", out.Step[0], 8*fb+bubble+out.Optimizer[0]+out.DPComm[0], 1e-12)
+	epB := lt.ep - lt.epF
+	stages := make([]dpStage, 4)
+	for k := range stages {
+		stages[k] = dpStage{f: 2 * (lt.fwd - lt.epF), b: 2 * (lt.bwd - epB), w: 2 * lt.w, af: 2 * lt.epF, ab: 2 * epB}
+	}
+	stages[3].b += lt.logits
+	pipeline, bubble := (&dualPipeSim{}).run(stages, 8, send, 132)
+	relClose(t, "DualPipe step", out.Step[0], pipeline+out.Optimizer[0]+out.DPComm[0], 1e-12)
 	relClose(t, "bubble", out.Bubble[0], bubble, 1e-12)
-	relClose(t, "ep_comm: the SMs the split takes", out.EPComm[0], 8*C*20/112, 1e-9)
+	relClose(t, "ep_comm: the SMs the split takes", out.EPComm[0], 8*(fb-C), 1e-9)
+	relClose(t, "ep_comm by hand", out.EPComm[0], 8*C*20/112, 1e-9)
 }
 
 // TestTrainingMemoryDualPipe: DualPipe's rank holds two stages — twice the weights,

@@ -243,6 +243,7 @@ type StepOut struct {
 	LayerFwd, LayerBwd []float64
 
 	memo layerMemo
+	dual dualPipeSim
 }
 
 func (o *StepOut) resize(n int) {
@@ -550,7 +551,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 	var dpr dualPipeRank
 	castLayers, copies := stageLayers, 1.0
 	if dual {
-		dpr = o.memo.dualPipe(L, pp, micro, send, sms, stageLayers, structured, arch)
+		dpr = o.memo.dualPipe(&o.dual, L, pp, micro, send, sms, stageLayers, structured, arch)
 		tf, tb = dpr.c.f/2, dpr.c.b/2
 		castLayers, stageLayers, copies = dpr.c.layers, dpr.c.layers, 2
 	}
@@ -1286,7 +1287,7 @@ func DualPipeSplit(pp, v, m float64) bool {
 // pipeline) do for one microbatch each: forward and backward compute without the
 // all-to-alls (exposed TP and CP included), the weight-gradient GEMMs of the backward,
 // the all-to-alls, the exposed TP and CP collectives, and the layers.
-type dualChunks struct{ f, b, w, a2a, tp, cp, layers float64 }
+type dualChunks struct{ f, b, w, a2a, a2aF, tp, cp, layers float64 }
 
 // dualPipeRank is the slowest rank under DualPipe: its chunks, the time of one pair of
 // overlapped forward and backward chunks (tFB), its bubble and its pipeline time.
@@ -1309,6 +1310,7 @@ func (m *layerMemo) chunks(x, y stageMix) dualChunks {
 			c.b += p.n * (t.bwd - (t.ep - t.epF))
 			c.w += p.n * t.w
 			c.a2a += p.n * t.ep
+			c.a2aF += p.n * t.epF
 			c.tp += p.n * (t.tpFwd + t.tpBwd)
 			c.cp += p.n * t.cp
 			c.layers += p.n
@@ -1337,7 +1339,7 @@ func (m *layerMemo) chunks(x, y stageMix) dualChunks {
 // the output layer on the last, so the first rank, which holds the first and the last
 // stage, is the slowest; a structured model's stages are ArchStages' without
 // interleaving.
-func (m *layerMemo) dualPipe(L, pp, micro, send, sms, stageLayers float64, structured bool, arch *Arch) dualPipeRank {
+func (m *layerMemo) dualPipe(sim *dualPipeSim, L, pp, micro, send, sms, stageLayers float64, structured bool, arch *Arch) dualPipeRank {
 	pair := func(c dualChunks) dualPipeRank {
 		comp := (c.f + c.b) / 2
 		comm := (c.a2a + 4*send) / 2
@@ -1354,15 +1356,37 @@ func (m *layerMemo) dualPipe(L, pp, micro, send, sms, stageLayers float64, struc
 		bubble := (pp/2 - 1) * math.Max(0, tFB+c.b/2-3*c.w/2)
 		return dualPipeRank{c: c, tFB: tFB, bubble: bubble, t: micro*tFB + bubble}
 	}
-	if !structured {
-		return pair(m.chunks(stageMix{moe: stageLayers}, stageMix{moe: stageLayers, logits: 1}))
+	// The schedule itself (dualpipesim.go): the lone chunks of the warm-up and drain run
+	// their all-to-alls exposed, and each rank its own two stages.
+	stage := func(x stageMix) dpStage {
+		c := m.chunks(x, stageMix{})
+		return dpStage{f: c.f, b: c.b, w: c.w, af: c.a2aF, ab: c.a2a - c.a2aF}
 	}
-	ranks, _ := ArchStages(L, pp, 1, arch)
-	best := dualPipeRank{t: -1}
-	for r := 0; r < len(ranks)/2; r++ {
-		if d := pair(m.chunks(ranks[r], ranks[len(ranks)-1-r])); d.t > best.t {
-			best = d
+	sim.stages = sim.stages[:0]
+	var best dualPipeRank
+	if !structured {
+		best = pair(m.chunks(stageMix{moe: stageLayers}, stageMix{moe: stageLayers, logits: 1}))
+		for s := 0.0; s < pp; s++ {
+			x := stageMix{moe: stageLayers}
+			if s == pp-1 {
+				x.logits = 1
+			}
+			sim.stages = append(sim.stages, stage(x))
 		}
+	} else {
+		ranks, _ := ArchStages(L, pp, 1, arch)
+		best = dualPipeRank{t: -1}
+		for r := 0; r < len(ranks)/2; r++ {
+			if d := pair(m.chunks(ranks[r], ranks[len(ranks)-1-r])); d.t > best.t {
+				best = d
+			}
+		}
+		for _, x := range ranks {
+			sim.stages = append(sim.stages, stage(x))
+		}
+	}
+	if t, idle := sim.run(sim.stages, int(micro), send, sms); t >= 0 {
+		best.t, best.bubble = t, idle
 	}
 	return best
 }
