@@ -133,3 +133,20 @@ func BenchmarkCNNStep(b *testing.B) {
 		b.Fatal("no time")
 	}
 }
+
+// BenchmarkTrainingStepDualPipe is one calibrated step of DeepSeek-V3's own layout
+// (PP 16 × EP 64 over 2,048 GPUs, DualPipe, 120 microbatches, no TP): the cost of a
+// DualPipe point, which the fleet study pays once per group of points sharing a step.
+func BenchmarkTrainingStepDualPipe(b *testing.B) {
+	in, out := dsv3Step([]*Arch{&dsv3}, 61, 1)
+	in.TP[0], in.PP[0], in.Microbatches[0], in.Batch[0], in.Accelerators[0] = 1, 16, 120, 15360, 2048
+	in.DualPipe = []bool{true}
+	TrainingStep(out, in)
+	if !out.Valid[0] {
+		b.Fatalf("invalid: reason %d", out.Reason[0])
+	}
+	for b.Loop() {
+		TrainingStep(out, in)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "points/s")
+}

@@ -23,9 +23,11 @@ type dpStage struct{ f, b, w, af, ab float64 }
 
 // dpOp is one op of a rank's schedule: a lone forward (dpF), a lone backward (dpB, zb:
 // its weight gradients deferred to a later dpW), a deferred weight-gradient chunk (dpW),
-// or a forward beside a backward (dpFB). p0 and p1 are dualpipe.py's phases.
+// or a forward beside a backward (dpFB). fd and bd are the directions (0: the forward
+// direction, rank 0 to pp − 1; 1: the reverse) of its forward and backward chunk:
+// dualpipe.py's phase, flipped on the second half of the ranks.
 type dpOp struct {
-	kind, p0, p1 uint8
+	kind, fd, bd uint8
 	zb           bool
 }
 
@@ -35,6 +37,15 @@ const (
 	dpW
 	dpFB
 )
+
+// dpRank is what one rank's ops take, by direction: its neighbours (−1: none), a lone
+// forward, a lone backward whole and with its weight gradients deferred, and a pair
+// whose forward runs in that direction (its backward in the other).
+type dpRank struct {
+	up, down         [2]int
+	lf, lb, lbzb, fb [2]float64
+	w                [2]float64
+}
 
 // dualPipeSim holds the simulation's buffers, reused from point to point.
 type dualPipeSim struct {
@@ -46,6 +57,7 @@ type dualPipeSim struct {
 	fCount, bCount []int // [rank][direction]
 	idx            []int
 	free, busy     []float64
+	ranks          []dpRank
 	stages         []dpStage // the caller's buffer of stages
 }
 
@@ -56,9 +68,13 @@ func dualPipeOps(ops []dpOp, rank, pp, micro int) []dpOp {
 	r := min(rank, pp-1-rank)
 	half := micro / 2
 	middle := rank == H-1 || rank == H
-	f := func(p uint8) dpOp { return dpOp{kind: dpF, p0: p} }
-	b := func(p uint8, zb bool) dpOp { return dpOp{kind: dpB, p0: p, zb: zb} }
-	fb := func(p0, p1 uint8) dpOp { return dpOp{kind: dpFB, p0: p0, p1: p1} }
+	var flip uint8 // phase ^= is_in_second_half
+	if rank >= H {
+		flip = 1
+	}
+	f := func(p uint8) dpOp { return dpOp{kind: dpF, fd: p ^ flip} }
+	b := func(p uint8, zb bool) dpOp { return dpOp{kind: dpB, bd: p ^ flip, zb: zb} }
+	fb := func(p0, p1 uint8) dpOp { return dpOp{kind: dpFB, fd: p0 ^ flip, bd: p1 ^ flip} }
 	for i := 0; i < 2*(H-r-1); i++ { // step 1: nF0
 		ops = append(ops, f(0))
 	}
@@ -125,124 +141,102 @@ func (s *dualPipeSim) run(stages []dpStage, micro int, send, sms float64) (t, id
 	s.wHead, s.wTail, s.idx = growInts(s.wHead, pp), growInts(s.wTail, pp), growInts(s.idx, pp)
 	s.fCount, s.bCount = growInts(s.fCount, 2*pp), growInts(s.bCount, 2*pp)
 	s.free, s.busy = grow(s.free, pp), grow(s.busy, pp)
+	s.ranks = grow(s.ranks, pp)
 	for k := 0; k < pp; k++ {
 		s.wHead[k], s.wTail[k], s.idx[k], s.free[k], s.busy[k] = k*micro, k*micro, 0, 0, 0
 		s.fCount[2*k], s.fCount[2*k+1], s.bCount[2*k], s.bCount[2*k+1] = 0, 0, 0, 0
-	}
-	H := pp / 2
-	dir := func(k int, phase uint8) int { // phase ^= is_in_second_half
-		if k >= H {
-			return int(phase) ^ 1
-		}
-		return int(phase)
-	}
-	stage := func(k, d int) *dpStage {
-		if d == 0 {
-			return &stages[k]
-		}
-		return &stages[pp-1-k]
-	}
-	up := func(k, d int) int { // the rank before k in direction d (−1: k is the first stage)
-		if d == 0 {
-			return k - 1
-		}
+		R := &s.ranks[k]
+		R.up[0], R.down[0], R.up[1], R.down[1] = k-1, k+1, k+1, k-1
 		if k+1 == pp {
-			return -1
+			R.down[0], R.up[1] = -1, -1
 		}
-		return k + 1
-	}
-	down := func(k, d int) int { // the rank after k in direction d (−1: k is the last stage)
-		if d == 0 {
-			if k+1 == pp {
-				return -1
+		sendTo := func(n int) float64 {
+			if n < 0 {
+				return 0
 			}
-			return k + 1
+			return send
 		}
-		return k - 1
-	}
-	at := func(k, d, j int) int { return (k*2+d)*half + j }
-	sendAfter := func(next int) float64 {
-		if next < 0 {
-			return 0
+		for d := 0; d < 2; d++ {
+			x, y := &stages[k], &stages[pp-1-k] // direction d's stage, the other's
+			if d == 1 {
+				x, y = y, x
+			}
+			R.lf[d] = x.f + x.af + sendTo(R.down[d])
+			R.lb[d] = x.b + x.ab + sendTo(R.up[d])
+			R.lbzb[d], R.w[d] = R.lb[d]-x.w, x.w
+			a2a := x.af + y.ab
+			if comp, comm := x.f+y.b, a2a+2*send; a2a > 0 {
+				R.fb[d] = partitioned(comm, comp, sms, DualPipeCommSMs)
+			} else {
+				R.fb[d] = overlappedOn(comm, comp, sms, DualPipeCommSMs)
+			}
 		}
-		return send
 	}
+	fDone, bDone := s.fDone, s.bDone
 	for progress := true; progress; {
 		progress = false
 		for k := 0; k < pp; k++ {
-			for s.idx[k] < s.n[k] {
-				op := s.ops[s.start[k]+s.idx[k]]
-				ready := s.free[k]
-				fd, fj, bd, bj := -1, 0, -1, 0
-				blocked := false
+			R := &s.ranks[k]
+			ops := s.ops[s.start[k] : s.start[k]+s.n[k]]
+			i, free, busy := s.idx[k], s.free[k], s.busy[k]
+		ops:
+			for ; i < len(ops); i++ {
+				op := ops[i]
+				ready := free
+				fj, bj := -1, -1
 				if op.kind == dpF || op.kind == dpFB {
-					fd = dir(k, op.p0)
-					fj = s.fCount[2*k+fd]
-					if u := up(k, fd); u >= 0 {
-						t := s.fDone[at(u, fd, fj)]
-						blocked = blocked || t < 0
+					d := int(op.fd)
+					fj = s.fCount[2*k+d]
+					if u := R.up[d]; u >= 0 {
+						t := fDone[(u*2+d)*half+fj]
+						if t < 0 {
+							break ops
+						}
 						ready = max(ready, t)
 					}
 				}
 				if op.kind == dpB || op.kind == dpFB {
-					p := op.p0
-					if op.kind == dpFB {
-						p = op.p1
-					}
-					bd = dir(k, p)
-					bj = s.bCount[2*k+bd]
-					if n := down(k, bd); n >= 0 {
-						t := s.bDone[at(n, bd, bj)]
-						blocked = blocked || t < 0
+					d := int(op.bd)
+					bj = s.bCount[2*k+d]
+					if n := R.down[d]; n >= 0 {
+						t := bDone[(n*2+d)*half+bj]
+						if t < 0 {
+							break ops
+						}
 						ready = max(ready, t)
 					}
-					t := s.fDone[at(k, bd, bj)]
-					blocked = blocked || t < 0
-					ready = max(ready, t)
-				}
-				if blocked {
-					break
+					ready = max(ready, fDone[(k*2+d)*half+bj]) // done: this rank ran it earlier
 				}
 				var dur float64
 				switch op.kind {
 				case dpF:
-					st := stage(k, fd)
-					dur = st.f + st.af + sendAfter(down(k, fd))
+					dur = R.lf[op.fd]
 				case dpB:
-					st := stage(k, bd)
-					dur = st.b + st.ab + sendAfter(up(k, bd))
+					dur = R.lb[op.bd]
 					if op.zb {
-						dur -= st.w
-						s.wq[s.wTail[k]] = st.w
+						dur = R.lbzb[op.bd]
+						s.wq[s.wTail[k]] = R.w[op.bd]
 						s.wTail[k]++
 					}
 				case dpW:
 					dur = s.wq[s.wHead[k]]
 					s.wHead[k]++
 				default:
-					x, y := stage(k, fd), stage(k, bd)
-					a2a := x.af + y.ab
-					comp, comm := x.f+y.b, a2a+2*send
-					if a2a > 0 {
-						dur = partitioned(comm, comp, sms, DualPipeCommSMs)
-					} else {
-						dur = overlappedOn(comm, comp, sms, DualPipeCommSMs)
-					}
+					dur = R.fb[op.fd]
 				}
-				end := ready + dur
-				s.free[k] = end
-				s.busy[k] += dur
-				if fd >= 0 {
-					s.fDone[at(k, fd, fj)] = end
-					s.fCount[2*k+fd]++
+				free = ready + dur
+				busy += dur
+				if fj >= 0 {
+					fDone[(k*2+int(op.fd))*half+fj] = free
+					s.fCount[2*k+int(op.fd)]++
 				}
-				if bd >= 0 {
-					s.bDone[at(k, bd, bj)] = end
-					s.bCount[2*k+bd]++
+				if bj >= 0 {
+					bDone[(k*2+int(op.bd))*half+bj] = free
+					s.bCount[2*k+int(op.bd)]++
 				}
-				s.idx[k]++
 				progress = true
 			}
+			s.idx[k], s.free[k], s.busy[k] = i, free, busy
 		}
 	}
 	for k := 0; k < pp; k++ {
