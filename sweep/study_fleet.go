@@ -104,7 +104,7 @@ func init() {
 			{Name: "cp_comm_ms", Unit: "ms", Doc: "calibrated: exposed context-parallel ring traffic (0 under seed)"},
 			{Name: "pp_comm_ms", Unit: "ms", Doc: "calibrated: pipeline point-to-point sends (0 under seed)"},
 			{Name: "comm_ms", Unit: "ms", Doc: "seed: dp + tp + ep communication (no overlap discount); calibrated: the exposed dp, tp, ep, cp and pp communication"},
-			{Name: "bubble_ms", Unit: "ms", Doc: "pipeline bubble: seed node step × bubble fraction; calibrated (pp − 1)/V × the last stage's microbatch time"},
+			{Name: "bubble_ms", Unit: "ms", Doc: "pipeline bubble: seed node step × bubble fraction; calibrated (pp − 1)/V × the last stage's microbatch time; under DualPipe the idle time of the rank that finishes last in its simulated schedule"},
 			{Name: "bubble_fraction", Doc: "seed (pp − 1)/(V·M + pp − 1); calibrated bubble / step"},
 			{Name: "optimizer_ms", Unit: "ms", Doc: "calibrated: the optimizer step's pass over the (ZeRO-sharded) state in memory (0 under seed)"},
 			{Name: "layer_forward_ms", Unit: "ms", Doc: "calibrated: one transformer layer's forward for one microbatch on one accelerator, exposed TP/CP/EP communication included (0 under seed, which has no per-layer model)"},
