@@ -126,6 +126,9 @@ func dualPipeOps(ops []dpOp, rank, pp, micro int) []dpOp {
 func (s *dualPipeSim) run(stages []dpStage, micro int, send, sms float64) (t, idle float64) {
 	pp := len(stages)
 	half := micro / 2
+	if pp < 2 || pp%2 != 0 || micro%2 != 0 || micro < 2*pp {
+		return -1, 0 // not a split DualPipeSplit accepts
+	}
 	s.ops = s.ops[:0]
 	s.start, s.n = growInts(s.start, pp), growInts(s.n, pp)
 	for k := 0; k < pp; k++ {
@@ -241,7 +244,7 @@ func (s *dualPipeSim) run(stages []dpStage, micro int, send, sms float64) (t, id
 	}
 	for k := 0; k < pp; k++ {
 		if s.idx[k] < s.n[k] {
-			return -1, 0 // cannot happen for a split DualPipeSplit accepts
+			return -1, 0 // a deadlock: cannot happen for a split DualPipeSplit accepts
 		}
 		if s.free[k] > t {
 			t, idle = s.free[k], s.free[k]-s.busy[k]

@@ -125,3 +125,21 @@ func TestDualPipeSimIdle(t *testing.T) {
 	_, idle := s.run(st, 8, 0, 132)
 	relClose(t, "pp 4 idle", idle, 2, 1e-12)
 }
+
+// TestDualPipeSimRefuses: a split DualPipeSplit refuses (odd pp, odd or too few
+// microbatches, no stage) gives no schedule (−1), so the step keeps its closed form.
+func TestDualPipeSimRefuses(t *testing.T) {
+	var s dualPipeSim
+	st := make([]dpStage, 4)
+	for i := range st {
+		st[i] = dpStage{f: 1, b: 2, w: 1}
+	}
+	for _, tc := range []struct {
+		stages []dpStage
+		micro  int
+	}{{st, 6}, {st, 9}, {st[:3], 8}, {nil, 8}} {
+		if got, _ := s.run(tc.stages, tc.micro, 0, 132); got != -1 {
+			t.Errorf("%d stages, %d microbatches: %v, want -1", len(tc.stages), tc.micro, got)
+		}
+	}
+}

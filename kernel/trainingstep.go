@@ -1385,8 +1385,10 @@ func (m *layerMemo) dualPipe(sim *dualPipeSim, L, pp, micro, send, sms, stageLay
 			sim.stages = append(sim.stages, stage(x))
 		}
 	}
-	if t, idle := sim.run(sim.stages, int(micro), send, sms); t >= 0 {
-		best.t, best.bubble = t, idle
+	if len(sim.stages) == int(pp) {
+		if t, idle := sim.run(sim.stages, int(micro), send, sms); t >= 0 {
+			best.t, best.bubble = t, idle
+		}
 	}
 	return best
 }
