@@ -62,11 +62,14 @@ const (
 //	T    = (1 − λ·C·T)·t_d(b̄) + λ·T·S_p(b̄)   the mean step, decode-only and chunk-carrying
 //	TPOT = T,   N_d = λ·(O − 1)·T
 //	ρ_p  = λ·S_p                              the share of time in a prompt's chunk steps
-//	TTFT = E[t²]/(2·E[t]) + ρ_p·S_p/(2(1 − ρ_p)) + S_p + W_slot
+//	TTFT = ½(1 − e^{−N_d})·t_mix(N_d/(1 − e^{−N_d}), 0) + ρ'·S'/(2(1 − ρ')) + S' + W_slot
+//	S'   = S_p(N_d), ρ' = λ·S'              a prompt's chunk steps beside the N_d it finds
 //
-// — the step in progress's mean residual over the two kinds of step (PASTA), the prompts
+// — the decode-only step in progress only while a sequence decodes (§34.5), the prompts
 // ahead (an M/D/1 queue whose service is a prompt's chunk steps), the prompt's own chunk
-// steps, and the wait for a free slot (§34.3). A step's time is not linear in its prompt
+// steps, and the wait for a free slot (§34.3). A decoding sequence's steps carry b̄ = N_d
+// + 1 rows; a prompt's chunks run beside the N_d sequences a Poisson arrival finds
+// (PASTA), whole batches around the mean (chunkStepsBetween). A step's time is not linear in its prompt
 // tokens (the weights are read once, then the FLOPs grow; a MoE step wakes more experts),
 // so the steps must be priced as the scheduler forms them, not at the mean prompt tokens a
 // step carries (Jensen: that gave Llama3_8B fp16 on an H100 at batch 16 15.7 requests/s
@@ -380,7 +383,17 @@ func (m *llm) underLoadMixed(p loadPoint, n, ctx, chunk, osl, qps, full float64)
 	q := qps * c.count * t // the share of steps that carry a chunk
 	p.nd, p.step, p.tpot, p.computeBound = qps*(osl-1)*t, t, t, d.computeBound
 	p.power = ((1-q)*d.t*d.power + qps*t*c.energy) / t
-	p.rho = qps * c.t
+	// What a prompt sees is not what a decoding sequence sees (issue #10's simcons round):
+	// its chunk steps, and those of the prompts ahead of it, run beside the sequences it
+	// finds decoding — Poisson with mean N_d (the busy servers of an M/G/∞ stage, Kleinrock
+	// 1975 §4.8, seen by a Poisson arrival as they are, PASTA) — not beside the N_d + 1 a
+	// decoding sequence is in, and a mean that is not whole is ⌊N_d⌋ and ⌈N_d⌉ sequences in
+	// the shares that give it, as §34.4 steps a mean batch (chunkStepsBetween). At a trickle
+	// the prompt's chunks run alone, as the simulated lone request's do: priced beside one
+	// decode row, Llama3_8B's 1024-token chunk crossed gemmTime's 1,024-row tile (32.18 ms
+	// against 24.28 ms alone) and the mean TTFT came out 34 % above the simulation's.
+	own := m.chunkStepsBetween(p.nd, ctx, n, chunk)
+	p.rho = qps * own.t
 	if p.rho >= 1 {
 		return m.overloaded(p, full, p.nd)
 	}
@@ -392,13 +405,56 @@ func (m *llm) underLoadMixed(p loadPoint, n, ctx, chunk, osl, qps, full float64)
 		return m.overloaded(p, full, p.nd)
 	}
 	p.slotWait = w
-	// The step in progress: an arrival finds a step at a uniform phase (PASTA), so its mean
-	// residual is E[t²]/(2·E[t]) over the steps, decode-only and chunk-carrying.
-	residual := ((1-q)*d.t*d.t + qps*t*c.t2) / (2 * t)
-	p.ttft = residual + queueWait(p.rho, c.t) + c.t + w
+	// The prompts are the high class of a non-preemptive priority queue whose low class is
+	// the decode-only steps (Cobham 1954; §34.5): the wait is W₀/(1 − ρ_p), W₀ the mean work
+	// left in what an arrival finds running. The prompts' part, λ·S_p²/2 over 1 − ρ_p, is
+	// the M/D/1 wait (queueWait; the remaining chunk steps of the prompt ahead included);
+	// the decode-only step in progress runs (1 − ρ_p)(1 − e^{−N_d}) of the time (only while
+	// a sequence decodes), so its part is §34.5's ½(1 − e^{−N_d})·t_mix at the mean batch of
+	// a running step, N_d/(1 − e^{−N_d}) (mixedResidual). Before issue #10's simcons round
+	// the residual was E[t²]/(2·E[t]) over both kinds of step, always running: a step at b̄
+	// ≥ 1 charged at idle, and the chunk step in progress counted a second time beside the
+	// M/D/1 wait (Llama3_8B FP8 on an H100, batch 128, chunks of 1024, 0.6 of capacity:
+	// 20.60 ms against 19.03 simulated; now 18.92).
+	residual := m.mixedResidual(p.nd, p.maxBatch, ctx, n)
+	p.ttft = residual + queueWait(p.rho, own.t) + own.t + w
 	p.n = qps * (p.ttft + (osl-1)*p.tpot)
 	p.mem, _ = m.memoryAt(full, min(p.nd+1, p.maxBatch))
 	return p
+}
+
+// chunkStepsBetween is chunkSteps beside a mean decode batch b that need not be whole: ⌊b⌋
+// and ⌈b⌉ sequences in the shares that give b, each count's steps priced at its whole batch
+// (as stepCache.between steps a mean batch, §34.4), so a batch of 0.01 is a prompt alone 99 %
+// of the time, not a prompt beside 0.01 of a row that gemmTime rounds up to a whole one.
+func (m *llm) chunkStepsBetween(b, ctx, n, chunk float64) chunkSteps {
+	lo := math.Floor(b)
+	s := m.chunkSteps(lo, ctx, n, chunk)
+	if w := b - lo; w > 0 {
+		h := m.chunkSteps(lo+1, ctx, n, chunk)
+		s.t += w * (h.t - s.t)
+		s.t2 += w * (h.t2 - s.t2)
+		s.energy += w * (h.energy - s.energy)
+	}
+	return s
+}
+
+// mixedResidual is §34.5's mean wait for a decode-only step in progress (stepResidual) on a
+// stall-free replica: nd sequences decode, Poisson in number, so a step runs 1 − e^{−nd} of
+// the decode time, at the mean batch of a running step nd/(1 − e^{−nd}) (at most batch),
+// priced as ⌊·⌋ and ⌈·⌉ whole batches of mixedPhase with no prompt tokens.
+func (m *llm) mixedResidual(nd, batch, ctx, n float64) float64 {
+	busy := -math.Expm1(-nd) // 1 − e^{−N_d}
+	if !(busy > 0) {
+		return 0
+	}
+	b := math.Min(batch, math.Max(1, nd/busy))
+	lo := math.Floor(b)
+	t := m.mixedPhase(lo, ctx, 0, n).t
+	if w := b - lo; w > 0 {
+		t += w * (m.mixedPhase(lo+1, ctx, 0, n).t - t)
+	}
+	return busy * t / 2
 }
 
 // chunkSteps is what one prompt of n new tokens costs in the steps that carry it beside a

@@ -242,21 +242,36 @@ func TestServingLoadChunked(t *testing.T) {
 	m = mixedLoadIn(qps, 512).point(0)
 	b := qps*255*T + 1
 	// The prompt's two chunks of 512 fill the budget of their steps.
-	full := m.mixedPhase(b, MeanDecodeContext(1280, 256), 512, 1024).t
+	ctx := MeanDecodeContext(1280, 256)
+	full := m.mixedPhase(b, ctx, 512, 1024).t
 	service := 1024.0 / 512 * full
-	rho := qps * service
 	near(t, "step", out.DecodeStep[0], T)
-	near(t, "decode batch", out.DecodeBatch[0], qps*255*T)
-	near(t, "chunk budget used", out.PrefillUtilization[0], rho)
-	// The mean step: a share q = λ·2·T of the steps carries one of a prompt's two chunks,
-	// the rest decode alone (T = (1 − q)·t_d + λ·T·2·t_mix(b̄, 512)).
-	td := m.mixedPhase(b, MeanDecodeContext(1280, 256), 0, 1024).t
+	nd := qps * 255 * T
+	near(t, "decode batch", out.DecodeBatch[0], nd)
+	// The mean step a decoding sequence sees: a share q = λ·2·T of the steps carries one of
+	// a prompt's two chunks beside b̄ = N_d + 1 sequences, the rest decode alone
+	// (T = (1 − q)·t_d + λ·T·2·t_mix(b̄, 512)).
+	td := m.mixedPhase(b, ctx, 0, 1024).t
 	q := qps * 2 * T
 	near(t, "mean step", (1-q)*td+qps*T*service, T)
-	// The step in progress' mean residual E[t²]/(2·E[t]), the prompts ahead, the prompt's
-	// own two steps, and the wait for one of the 64 slots, each held B'/λ_cap (§34.3).
-	residual := ((1-q)*td*td + qps*T*2*full*full) / (2 * T)
-	near(t, "TTFT", out.TTFT[0], residual+rho*service/(2*(1-rho))+service+SlotWait(qps, 64/out.CapacityQPS[0], 64))
+	// A prompt's own two chunk steps run beside the N_d sequences it finds decoding (not
+	// N_d + 1), ⌊N_d⌋ and ⌈N_d⌉ in the shares that give N_d (issue #10's simcons round).
+	lo := math.Floor(nd)
+	at := func(k float64) float64 { return 2 * m.mixedPhase(k, ctx, 512, 1024).t }
+	own := at(lo) + (nd-lo)*(at(lo+1)-at(lo))
+	rho := qps * own
+	near(t, "chunk budget used", out.PrefillUtilization[0], rho)
+	// The decode-only step in progress only while a sequence decodes (§34.5): ½(1 − e^{−N_d})
+	// times the step at the mean running batch N_d/(1 − e^{−N_d}), between whole batches;
+	// then the prompts ahead (M/D/1 of the prompt's own chunk steps), its own steps, and
+	// the wait for one of the 64 slots, each held B'/λ_cap (§34.3).
+	busy := 1 - math.Exp(-nd)
+	run := nd / busy
+	rl := math.Floor(run)
+	tr := m.mixedPhase(rl, ctx, 0, 1024).t
+	tr += (run - rl) * (m.mixedPhase(rl+1, ctx, 0, 1024).t - tr)
+	residual := busy * tr / 2
+	near(t, "TTFT", out.TTFT[0], residual+rho*own/(2*(1-rho))+own+SlotWait(qps, 64/out.CapacityQPS[0], 64))
 	if !(full > T) {
 		t.Errorf("a step carrying a full chunk of 512 (%v s) should outlast the mean step (%v s)", full, T)
 	}

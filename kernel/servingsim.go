@@ -91,10 +91,13 @@ const (
 //
 // Capacity: the rate the simulated server sustains — colocated whole prompts
 // B'/(t_p·B' + (O − 1)·t_d(B')) (ServingLoad's), stall-free the simulated throughput
-// under a queue that never empties (saturated), disaggregated min(P/t_p, D·B'/((O − 1)·t_d(B'))). At QPS at or above it
-// the point is overloaded (no percentile: +Inf). With a TTFT or TPOT target the goodput
-// is the highest rate below the capacity at which at least Attainment of the requests
-// meet both, found by bisection between a thousandth of the capacity and the capacity
+// under a queue that never empties (saturated), disaggregated min(P/t_p, D·B'/((O − 1)·t_d(B'))).
+// The verdict is PoissonCapacity, the rate Poisson arrivals keep steady: for a calibrated
+// colocated replica of whole prompts ServingLoad's poissonCapacity (§34.8, §34.9: the groups
+// a stream prefills back to back), else Capacity. At QPS at or above it the point is
+// overloaded (no percentile: +Inf). With a TTFT or TPOT target the goodput
+// is the highest rate below PoissonCapacity at which at least Attainment of the requests
+// meet both, found by bisection between a thousandth of PoissonCapacity and PoissonCapacity
 // (attainment falls with the rate on a common trace; where it is not monotone the
 // bisection returns one crossing). Per accelerator it is divided by the accelerators the
 // point occupies (D·tp·pp colocated; P·PrefillTP + D·tp·pp disaggregated).
@@ -142,7 +145,8 @@ type SimOut struct {
 	Attainment         []float64 // share of requests meeting both targets (1 without targets)
 	Goodput            []float64 // requests/s: the highest rate meeting the targets at Attainment (0 without targets or when none does)
 	GoodputPerAccel    []float64
-	Capacity           []float64 // requests/s the simulated server sustains
+	Capacity           []float64 // requests/s the simulated server sustains with every request queued
+	PoissonCapacity    []float64 // requests/s Poisson arrivals keep steady, where the point turns overloaded (§34.8): calibrated colocated whole prompts ServingLoad's poissonCapacity; else Capacity
 	Accelerators       []float64
 	PrefillTime        []float64 // t_p on a replica (colocated) or a prefill instance
 	DecodeStep         []float64 // t_d(B') at the mean context
@@ -156,7 +160,7 @@ type SimOut struct {
 }
 
 func (o *SimOut) resize(n int) {
-	ps := []*[]float64{&o.SampledQPS, &o.TTFTMean, &o.TPOTMean, &o.Attainment, &o.Goodput, &o.GoodputPerAccel, &o.Capacity,
+	ps := []*[]float64{&o.SampledQPS, &o.TTFTMean, &o.TPOTMean, &o.Attainment, &o.Goodput, &o.GoodputPerAccel, &o.Capacity, &o.PoissonCapacity,
 		&o.Accelerators, &o.PrefillTime, &o.DecodeStep, &o.KVTransfer, &o.MaxBatch, &o.PowerW}
 	for q := range SimPercentiles {
 		ps = append(ps, &o.TTFT[q], &o.TPOT[q], &o.E2E[q])
@@ -173,6 +177,7 @@ type simPoint struct {
 	ttftMean, tpotMean, attain, goodput, perAccel  float64
 	qps                                            float64
 	capacity, accels, tp, step, kv, maxBatch, powr float64
+	poisson                                        float64 // PoissonCapacity
 	reason                                         SimReason
 	computeBound                                   bool
 }
@@ -185,6 +190,7 @@ func (o *SimOut) set(i int, p simPoint) {
 	o.Goodput[i], o.GoodputPerAccel[i], o.Capacity[i], o.Accelerators[i] = p.goodput, p.perAccel, p.capacity, p.accels
 	o.PrefillTime[i], o.DecodeStep[i], o.KVTransfer[i], o.MaxBatch[i] = p.tp, p.step, p.kv, p.maxBatch
 	o.PowerW[i], o.Reason[i], o.ComputeBound[i], o.SampledQPS[i] = p.powr, p.reason, p.computeBound, p.qps
+	o.PoissonCapacity[i] = p.poisson
 }
 
 // simServer is one point's server: its step times and pools.
@@ -321,8 +327,20 @@ func simulatePoint(in *SimIn, i int, memo *passMemo, sc *simScratch) simPoint {
 		perPrompt, _, _ := m.saturatedPrompt(p.maxBatch, newTok, isl, chunk)
 		p.capacity = p.maxBatch / ((osl-1)*top.t + p.maxBatch*perPrompt)
 	}
-	perRep := p.capacity // the rates below are at one replica (or one pair of pools)
+	p.poisson = p.capacity
+	if s.prefills == 0 && s.chunk == 0 && m.calibrated {
+		// Under Poisson arrivals the prompts a stream prefills back to back free their slots
+		// together and are refilled in one pass, so the slots stay stable only below
+		// ServingLoad's Poisson capacity (§34.8), the rate at which serve turns overloaded:
+		// one verdict for one replica. A finite run between it and the queued capacity
+		// ends with a finite mean that a long run does not reach (Llama 3 70B FP8 on two
+		// MI300X: mean TTFT 46.5 s over 50,000 requests at 4.65 requests/s, 231 s over
+		// 200,000, between 4.723 and 4.855).
+		p.poisson = m.poissonCapacity(newTok, isl, chunk, p.maxBatch, osl, top.t, p.capacity, s.prefill)
+	}
+	perRep := p.poisson // the rates below are at one replica (or one pair of pools)
 	p.capacity *= replicas
+	p.poisson *= replicas
 
 	reqs := max(1, int(opt(in.Requests, i, 2000)))
 	sc.arrivals(reqs, uint64(opt(in.Seed, i, SimDefaultSeed)))
@@ -343,7 +361,7 @@ func simulatePoint(in *SimIn, i int, memo *passMemo, sc *simScratch) simPoint {
 	p.qps = qps
 	switch {
 	case qps <= 0:
-	case qps >= p.capacity:
+	case qps >= p.poisson:
 		p.reason = SimOverloaded
 		simInf(&p)
 	default:

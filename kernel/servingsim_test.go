@@ -438,6 +438,7 @@ func TestServingLoadStallFreeAgreesWithSim(t *testing.T) {
 			if l.Reason[0] != LoadSteady || s.Reason[0] != SimOK {
 				t.Fatalf("B %v, chunk %v at %.1f of capacity: load %v, sim %v", c.batch, c.chunk, f, l.Reason[0], s.Reason[0])
 			}
+			t.Logf("B %v, chunk %v at %.1f: TTFT %.4g / %.4g ms simulated, TPOT %.4g / %.4g ms", c.batch, c.chunk, f, 1e3*l.TTFT[0], 1e3*s.TTFTMean[0], 1e3*l.TPOT[0], 1e3*s.TPOTMean[0])
 			if d := l.TPOT[0]/s.TPOTMean[0] - 1; math.Abs(d) > 0.10 {
 				t.Errorf("B %v, chunk %v at %.1f: TPOT closed form %.4g ms, simulated %.4g ms (%+.1f %%)", c.batch, c.chunk, f, 1e3*l.TPOT[0], 1e3*s.TPOTMean[0], 100*d)
 			}

@@ -51,7 +51,8 @@ func init() {
 			{Name: "sim_attainment", Doc: "share of the run's requests meeting both targets (1 without targets; 0 when nothing is sampled)"},
 			{Name: "goodput_qps", Unit: "1/s", Doc: "highest Poisson rate at which at least attainment of the requests meet both targets (bisection on one arrival trace; 0 without targets or when none is met)"},
 			{Name: "goodput_qps_per_accelerator", Unit: "1/s", Doc: "goodput_qps / accelerators"},
-			{Name: "capacity_qps", Unit: "1/s", Doc: "the rate the simulated server sustains (colocated: batch_size over its prefills and decode steps; disaggregated: the lesser of the pools'); qps at or above it is overloaded"},
+			{Name: "capacity_qps", Unit: "1/s", Doc: "the rate the simulated server sustains with every request queued (colocated: batch_size over its prefills and decode steps; disaggregated: the lesser of the pools'; the batching study's and serve's load_capacity_qps, docs/PHYSICS.md §34.7)"},
+			{Name: "poisson_capacity_qps", Unit: "1/s", Doc: "the highest rate Poisson arrivals keep steady; qps at or above it is overloaded: calibrated colocated whole prompts serve's load_poisson_capacity_qps (docs/PHYSICS.md §34.8), else capacity_qps; the goodput search stays below it"},
 			{Name: "prefill_ms", Unit: "ms", Doc: "one prompt's prefill on the replica or a prefill instance"},
 			{Name: "decode_step_ms", Unit: "ms", Doc: "one decode step of the largest batch at the mean context of the generated tokens"},
 			{Name: "kv_transfer_ms", Unit: "ms", Doc: "moving a prompt's KV cache to a decode instance (0 colocated)"},
@@ -107,6 +108,7 @@ func (e *simEval) eval(b *Batch, o *Outputs) {
 		perAccel[k] /= e.t.h.devices[int(h)] // a packaged system's accelerators, as economics counts them
 	}
 	copy(w.f("capacity_qps"), out.Capacity)
+	copy(w.f("poisson_capacity_qps"), out.PoissonCapacity)
 	scaleInto(w.f("prefill_ms"), out.PrefillTime, 1e3)
 	scaleInto(w.f("decode_step_ms"), out.DecodeStep, 1e3)
 	scaleInto(w.f("kv_transfer_ms"), out.KVTransfer, 1e3)

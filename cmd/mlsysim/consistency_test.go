@@ -178,7 +178,7 @@ func TestServePointEverySurface(t *testing.T) {
 	}
 	sim := [][2]string{
 		{"sim_ttft_p50_ms", "sim_ttft_p50_ms"}, {"sim_ttft_p99_ms", "sim_ttft_p99_ms"}, {"sim_tpot_p90_ms", "sim_tpot_p90_ms"},
-		{"sim_e2e_p99_ms", "sim_e2e_p99_ms"}, {"sim_capacity_qps", "capacity_qps"}, {"sim_usd_per_million_tokens", "usd_per_million_tokens"},
+		{"sim_e2e_p99_ms", "sim_e2e_p99_ms"}, {"sim_capacity_qps", "capacity_qps"}, {"sim_poisson_capacity_qps", "poisson_capacity_qps"}, {"sim_usd_per_million_tokens", "usd_per_million_tokens"},
 		{"sim_joules_per_token", "joules_per_token"},
 	}
 	for _, profile := range []string{"calibrated", "seed"} {

@@ -117,29 +117,6 @@ func TestOptimizeParallelismReevaluatesMoE(t *testing.T) {
 	}
 }
 
-// knownBug runs a check whose failure is a reported, not yet fixed bug (as sweep's
-// helper of the same name): skipped with the evidence while the bug stands, a failure
-// once the check passes, so that the mark is dropped with the fix.
-func knownBug(t *testing.T, bug string, ok bool, format string, args ...any) {
-	t.Helper()
-	switch {
-	case bug == "" && !ok:
-		t.Errorf(format, args...)
-	case bug != "" && !ok:
-		t.Skipf("known bug %s: "+format, append([]any{bug}, args...)...)
-	case bug != "" && ok:
-		t.Errorf("marked as known bug %s but the check passes: drop the mark", bug)
-	}
-}
-
-// seedNoSlotWait: the seed's closed form under a request rate (ServingLoad, §34.4) has no
-// wait for a free batch slot (calibrated: §34.3's W_slot), so a replica whose concurrency
-// reaches its largest batch still reports an unqueued TTFT. optimize serving (seed) picks
-// Llama-3 70B FP8 on 2 MI300X at batch 47 for 10 requests/s (5 a replica, 99.2 % of its
-// 5.04 capacity, 47.1 requests in a replica of 47 slots): closed form TTFT 201 ms
-// (serve: 193 ms), simulated mean 3,461 ms, P50 2,898 ms, against a 1,000 ms target.
-const seedNoSlotWait = "the seed's ServingLoad has no batch-slot wait: a replica at 99 % of capacity reports an unqueued TTFT"
-
 // TestOptimizeServingPicksHoldUnderSimulation: the cheapest aggregated and disaggregated
 // deployments optimize serving recommends (Llama-3 70B at 10 requests/s on MI300X, FP8), each replica simulated request by request by
 // serve (aggregated: --qps at its share; disaggregated: --prefill-instances P at the whole
@@ -150,6 +127,15 @@ const seedNoSlotWait = "the seed's ServingLoad has no batch-slot wait: a replica
 // simulation: TPOT within 5 %, TTFT within 10 %, $ per million tokens within 1 %, tokens/s
 // per accelerator equal. (These tolerances were set after a first look at one point:
 // 0.02 %, 1e-15, 6e-8 and 8e-7; −2.9 %, +0.2 %, 0.1 % and equal.)
+//
+// The seed's aggregated pick is the exception, by decision (issue #10's simcons round): the
+// seed's closed form has no wait for a free batch slot (docs/PHYSICS.md §34.3 is
+// calibrated only), and it picks 2 × MI300X at batch 47 for 10 requests/s, 99 % of a
+// replica's capacity — closed form TTFT 201 ms (serve: 193 ms), simulated mean 3,461 ms
+// against the 1,000 ms target. The seed keeps its closed form (its goldens) and says what
+// its latencies are instead: its latency_basis is pinned here, and its pick must meet the
+// targets by that closed form (serve --qps's load_ttft_ms and load_tpot_ms), which is what
+// it claims.
 func TestOptimizeServingPicksHoldUnderSimulation(t *testing.T) {
 	const qps, ttft, itl = 10.0, 1000.0, 50.0
 	for _, profile := range []string{"calibrated", "seed"} {
@@ -164,6 +150,8 @@ func TestOptimizeServingPicksHoldUnderSimulation(t *testing.T) {
 				Out float64        `json:"output_tokens"`
 				Agg map[string]any `json:"best_aggregated"`
 				Dis map[string]any `json:"best_disaggregated"`
+				// Basis is what the latencies are (the seed's closed form, or the calibrated one).
+				Basis string `json:"latency_basis"`
 			}
 			if err := json.Unmarshal([]byte(out), &opt); err != nil || opt.Agg == nil || opt.Dis == nil {
 				t.Fatalf("want an aggregated and a disaggregated pick (%v):\n%s", err, out)
@@ -191,14 +179,20 @@ func TestOptimizeServingPicksHoldUnderSimulation(t *testing.T) {
 				what string
 				sim  map[string]any
 			}{{"disaggregated", dis}, {"aggregated", agg}} {
-				ok := f(c.sim, "sim_ttft_mean_ms") <= ttft && f(c.sim, "sim_tpot_mean_ms") <= itl
-				bug := ""
 				if profile == "seed" && c.what == "aggregated" {
-					bug = seedNoSlotWait
+					if b := opt.Basis; b != seedLatencyBasis {
+						t.Errorf("seed latency_basis %q, want %q", b, seedLatencyBasis)
+					}
+					if f(c.sim, "load_ttft_ms") > ttft || f(c.sim, "load_tpot_ms") > itl {
+						t.Errorf("seed aggregated pick misses its targets by its own closed form: TTFT %.6g ms (target %g), TPOT %.6g ms (target %g)",
+							f(c.sim, "load_ttft_ms"), ttft, f(c.sim, "load_tpot_ms"), itl)
+					}
+					t.Logf("seed aggregated: closed form TTFT %.6g ms, simulated %.6g ms (not checked: latency_basis)", f(c.sim, "load_ttft_ms"), f(c.sim, "sim_ttft_mean_ms"))
+					continue
 				}
-				t.Run(c.what+" meets its targets simulated", func(t *testing.T) {
-					knownBug(t, bug, ok, "simulated mean TTFT %.6g ms (target %g), mean TPOT %.6g ms (target %g)", f(c.sim, "sim_ttft_mean_ms"), ttft, f(c.sim, "sim_tpot_mean_ms"), itl)
-				})
+				if f(c.sim, "sim_ttft_mean_ms") > ttft || f(c.sim, "sim_tpot_mean_ms") > itl {
+					t.Errorf("%s: simulated mean TTFT %.6g ms (target %g), mean TPOT %.6g ms (target %g)", c.what, f(c.sim, "sim_ttft_mean_ms"), ttft, f(c.sim, "sim_tpot_mean_ms"), itl)
+				}
 			}
 			if profile != "calibrated" {
 				return

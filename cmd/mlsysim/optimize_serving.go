@@ -63,8 +63,11 @@ fastest decode step (calibrated: one sequence's) against the targets and its fle
 the limit, each with its ratio — then that fleet's own latencies under the load; JSON's
 closest_miss adds ttft_floor_ms, itl_floor_ms and missed_by (ttft, itl or fleet: the
 largest ratio). JSON keys: model, qps, target_ttft_ms, target_itl_ms, input_tokens,
-output_tokens, hardware, engine, total_searched, feasible, best, best_aggregated, best_disaggregated,
-top_candidates, frontier (closest_miss instead when nothing is feasible).
+output_tokens, hardware, engine, latency_basis (what the latencies are: under --profile seed
+its closed form, without a wait for a free batch slot, so a pick near a replica's capacity
+can miss its TTFT target when serve --qps simulates it), total_searched, feasible, best,
+best_aggregated, best_disaggregated, top_candidates, frontier (closest_miss instead when
+nothing is feasible).
 
 Example:
    mlsysim optimize serving Llama3_70B --qps 20 --ttft-ms 500 --itl-ms 50 --hardware H100,H200,MI300X`,
@@ -381,7 +384,8 @@ func (a *app) optimizeServing(ctx context.Context, c *cli.Command) error {
 		return err
 	}
 	head := orderedObject{{"model", s.model.Key}, {"qps", s.qps}, {"target_ttft_ms", s.ttft}, {"target_itl_ms", s.itl},
-		{"input_tokens", s.isl}, {"output_tokens", s.osl}, {"hardware", s.hardware}, {"engine", s.engine}, {"total_searched", man.Rows}}
+		{"input_tokens", s.isl}, {"output_tokens", s.osl}, {"hardware", s.hardware}, {"engine", s.engine},
+		{"latency_basis", servingLatencyBasis(a.String("profile"))}, {"total_searched", man.Rows}}
 	if len(top) == 0 {
 		// The closest miss is ranked on sla_ratio, which compares the layout's floors (the
 		// unqueued TTFT, the fastest decode step) and its fleet with the targets: those are
@@ -498,7 +502,11 @@ func (a *app) renderServingHead(s *servingSearch, searched uint64) {
 	if a.String("profile") == "seed" {
 		engine += " (the seed profile does not model engines)" // as serve says; --engine is refused there
 	}
-	fmt.Fprintf(a.stdout, "%s configurations searched on %s, %s\n\n", groupDigits(float64(searched)), strings.Join(s.hardware, ", "), engine)
+	fmt.Fprintf(a.stdout, "%s configurations searched on %s, %s\n", groupDigits(float64(searched)), strings.Join(s.hardware, ", "), engine)
+	if a.String("profile") == "seed" {
+		fmt.Fprintf(a.stdout, "Latencies: %s\n", servingLatencyBasis("seed"))
+	}
+	fmt.Fprintln(a.stdout)
 }
 
 // servingRows reads a statement's rows as ordered objects of the shown columns.

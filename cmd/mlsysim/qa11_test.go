@@ -212,11 +212,17 @@ func TestServeSeedEP(t *testing.T) {
 
 // TestOptimizeServingSeedEngine: under the seed profile optimize serving's header does not
 // claim an engine's terms were charged (it printed "engine vllm"; --engine is refused there
-// and serve says "the seed profile does not model engines").
+// and serve says "the seed profile does not model engines"), and it says that its
+// latencies are the seed's closed form, without a wait for a free batch slot (issue #10's
+// simcons round: TestOptimizeServingPicksHoldUnderSimulation's seed pick misses its TTFT
+// target simulated).
 func TestOptimizeServingSeedEngine(t *testing.T) {
 	r := mlsysim(t, "--profile", "seed", "optimize", "serving", "Llama3_8B", "--qps", "4", "--ttft-ms", "1000", "--itl-ms", "50", "--hardware", "H100", "--max-batch", "64")
 	if r.code != exitOK || !strings.Contains(r.stdout, "engine vllm (the seed profile does not model engines)") {
 		t.Errorf("header:\n%v", r)
+	}
+	if !strings.Contains(r.stdout, "\nLatencies: "+seedLatencyBasis+"\n") {
+		t.Errorf("the seed's header does not say its latencies are its closed form without a slot wait:\n%s", r.stdout)
 	}
 }
 

@@ -85,8 +85,9 @@ output_tokens and the load_* columns: load_concurrency, load_decode_batch, load_
 load_tpot_ms, load_prefill_utilization, load_max_batch, load_capacity_qps (every request
 queued: the batching study's rate), load_poisson_capacity_qps (the most Poisson arrivals keep
 steady, where the point turns overloaded), load_utilization (qps over the latter); null where overloaded; with a simulation sim_qps, sim_ttft_p50_ms …
-sim_e2e_p99_ms, sim_ttft_mean_ms, sim_tpot_mean_ms, sim_attainment, sim_capacity_qps,
-sim_accelerators, prefill_instances, decode_instances, prefill_tp, kv_transfer_ms,
+sim_e2e_p99_ms, sim_ttft_mean_ms, sim_tpot_mean_ms, sim_attainment, sim_capacity_qps (every
+request queued), sim_poisson_capacity_qps (where the simulation calls the rate overloaded:
+load_poisson_capacity_qps for one calibrated replica of whole prompts), sim_accelerators, prefill_instances, decode_instances, prefill_tp, kv_transfer_ms,
 sim_requests, sim_seed, with targets target_ttft_ms, target_tpot_ms, attainment,
 goodput_qps and goodput_qps_per_accelerator, then sim_tokens_per_s_per_accelerator,
 sim_power_w, sim_joules_per_token and sim_usd_per_million_tokens (the economics at the
@@ -358,7 +359,7 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why, simWh
 		// "Feasible yes" above "Percentiles none: … overloaded" (exit 2 with --strict,
 		// which judges both).
 		feasible = fmt.Sprintf("no as simulated (overloaded: simulated capacity %.4g requests/s), yes by the steady-state mean (capacity %.4g requests/s)",
-			simNum(sim["capacity_qps"]), f("load_poisson_capacity_qps"))
+			simNum(sim["poisson_capacity_qps"]), f("load_poisson_capacity_qps"))
 	}
 	perAccel := fmt.Sprintf("%s tokens/s at %s W", smallFixed(f("tokens_per_s_per_accelerator"), 1), smallFixed(f("power_w"), 0))
 	if loaded && row["feasible"] == true && f("accelerators") > 0 {
