@@ -117,7 +117,7 @@ func init() {
 			{Name: "hfu", Doc: "hardware FLOPs utilisation: hardware_flops / (step · accelerators · peak), the FP8 GEMMs' at the FP8 peak as in mfu (seed: node HFU × scaling efficiency)"},
 			{Name: "model_flops_per_step", Unit: "FLOP", Doc: "model FLOPs of a step, the MFU numerator (Korthikanti et al. 2022 Eq. 7 convention, after Chowdhery et al.): 3 × forward GEMM FLOPs with full s² attention and the output layer, no recomputation; with LoRA the work the step does: 2 × the frozen weights' forward (no weight gradients), 3 × attention and the adapters (docs/PHYSICS.md §35)"},
 			{Name: "model_flops_6p_per_step", Unit: "FLOP", Doc: "the 6·P·tokens convention (P: active parameters, embeddings included; no attention term)"},
-			{Name: "hardware_flops_per_step", Unit: "FLOP", Doc: "the FLOPs the step executes, the HFU numerator: model FLOPs plus recomputation (selective: unfused attention scores; full: a forward pass), with fused (flash) attention its causal half of the s² scores and a backward of 2.5× its forward (FlashAttention-2 §4.1) instead of the full count, so it can fall below model_flops_per_step (docs/PHYSICS.md §35, \"FLOP conventions\")"},
+			{Name: "hardware_flops_per_step", Unit: "FLOP", Doc: "the FLOPs the step executes, the HFU numerator: model FLOPs plus recomputation (selective: unfused attention scores; full: a forward pass of the layers; seed: 4/3 of the model FLOPs with activation_recomputation, one more forward of everything, as its hfu = 4/3 · mfu), with fused (flash) attention its causal half of the s² scores and a backward of 2.5× its forward (FlashAttention-2 §4.1) instead of the full count, so it can fall below model_flops_per_step (docs/PHYSICS.md §35, \"FLOP conventions\")"},
 			{Name: "weights_gb", Unit: "GB", Doc: "weights per accelerator (sharded over tp·pp, experts also over ep, and over dp by ZeRO-3, or over dp_shard with hybrid sharding; calibrated with pp > 1: the first stage's, its layers and the input embedding)"},
 			{Name: "gradients_gb", Unit: "GB", Doc: "gradients per accelerator (FP32 under calibrated with fp32_gradients)"},
 			{Name: "optimizer_state_gb", Unit: "GB", Doc: "optimizer state per accelerator (Adam: FP32 master and two moments)"},
@@ -555,7 +555,14 @@ func (e *fleetEval) stepSeed(c cols) {
 		r.modelFLOPs[k] = 3 * tokens * (nd.Layers[k]*layer + e.m.trainLogitFLOPs[m])
 		r.hwFLOPs[k] = r.modelFLOPs[k]
 		if nd.Recompute[k] {
-			r.hwFLOPs[k] += tokens * nd.Layers[k] * layer
+			// The seed's recomputation reruns one forward of everything the step counts,
+			// 4 passes for 3 (physics.md §5.1 item 12, Profile C: hfu = 4/3 · mfu), so its
+			// hardware FLOPs are 4/3 of the model FLOPs, the output layer's included, as
+			// its hfu and mfu columns say. The calibrated step's full recomputation reruns
+			// the layers only (docs/PHYSICS.md §35, "FLOP conventions"); counting the
+			// seed's that way put hardware_flops / model_flops at 1.31 beside hfu / mfu
+			// at 4/3 in one row.
+			r.hwFLOPs[k] = r.modelFLOPs[k] * 4 / 3
 		}
 		r.sixP[k] = 6 * e.m.trainActive[m] * tokens
 	}
