@@ -7811,7 +7811,7 @@ func embedded() *Catalog {
 				Resolver:   "DistributedModel, MoERoutingModel",
 				Constraint: "synchronisation and pipeline bubbles add to every step",
 				Equation:   "T = 2(N−1)/N · M/β + 2(N−1)α",
-				DecidedBy:  "fleet: wall_14_communication_pass (the split divides the accelerators), wall_14_communication_slack (the scaling_efficiency); moe: wall_14_communication_pass (ep within the experts and the cluster); serve: infeasible_reason and binding_wall (tp does not divide the attention heads); collective: wall_14_communication_slack (busbw_gb_per_s / link_bus_gb_per_s: the share of a collective's time spent at the link's rate)",
+				DecidedBy:  "fleet: wall_14_communication_pass (the split divides the accelerators), wall_14_communication_slack (the scaling_efficiency); moe: wall_14_communication_pass (ep within the experts and the cluster); serve: infeasible_reason and binding_wall (tp does not divide the attention heads); train-memory: infeasible_reason and binding_wall (calibrated: a split that does not divide, whatever the memory wall says); collective: wall_14_communication_slack (busbw_gb_per_s / link_bus_gb_per_s: the share of a collective's time spent at the link's rate)",
 				Source: Source{
 					Kind: "literature",
 					Ref:  "Patarasuk & Yuan (2009), Bandwidth-optimal all-reduce; Shoeybi et al. (2019), Megatron-LM; MLSys·im engine/walls.py",
@@ -7931,7 +7931,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "15f10fe5fe8a9f8aca4aa61f6ce2369c36f01dfc802c894910b0cf053a640870",
+		Hash: "e204cf08d1d5870b73b9ea61370eaefa5d8dd8a17812e89b12f0033aa2a934c3",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:c08d8050b33f73442eece2fb5f0969c547704be11a6d1a8caa100f394c2b1c19",
@@ -7955,7 +7955,7 @@ func embedded() *Catalog {
 				"catalog/data/systems/engines.yaml:dd72d9c3796705acab3f2c17d00d196167469e8c23807b195f7457b8dcf5f8c5",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
 				"catalog/data/systems/nodes.yaml:8386cb4d6937610cbb749d6b5951be09b7e22222867a6def95e51c484600a027",
-				"catalog/data/walls/walls.yaml:e0670ac4614333955b5b1d1e3225f0635903b9f8f2041a68c2ab7879bd56e40c",
+				"catalog/data/walls/walls.yaml:86194995f701c876cea4a3807ea70d316845f189853029882f22d5336f28f3cd",
 			},
 		},
 	}

@@ -51,7 +51,7 @@ func init() {
 			{Name: "memory_capacity_gb", Unit: "GB", Doc: "accelerator memory (decimal GB)"},
 			{Name: "memory_utilization", Doc: "total / capacity"},
 			{Name: "microbatch", Doc: "local microbatch: batch / (dp · microbatches · accumulation) (calibrated, which refuses a batch that does not divide, batch_does_not_divide_into_microbatches); seed: ceil(batch / (dp · accumulation)), at least 1"},
-			wallPass(2, "memory", "the training state fits in accelerator memory"),
+			wallPass(2, "memory", "the memory verdict alone: total ≤ capacity (slack ≥ 0), whether or not the row is feasible, as in the node and fleet studies; a split, precision or shard group the study refuses is infeasible_reason (binding_wall 14 Communication for a split), not this column"),
 			wallSlack(2, "memory", "1 − total / capacity"),
 			colBindingWall,
 			colFeasible, colReason,
@@ -171,7 +171,7 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 	copy(w.b("wall_2_memory_pass"), out.Feasible)
 	oneMinusRatio(w.f("wall_2_memory_slack"), out.Total, in.MemCapacity)
 	reason, binding := w.c("infeasible_reason"), w.c("binding_wall")
-	feas, pass := w.b("feasible"), w.b("wall_2_memory_pass")
+	feas := w.b("feasible")
 	fp8 := c.get("fp8_recipe")
 	for k := 0; k < n; k++ {
 		reason[k], binding[k] = reasonNone, wallNone
@@ -192,13 +192,13 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		switch {
 		case e.calibrated && integerFormat(prec[k]):
 			// No training stack keeps its state in an integer format (IntegerTraining).
-			feas[k], pass[k] = false, false
+			feas[k] = false
 			reason[k], binding[k] = reasonNotTrained, wallNone
 		case e.h.trainUnsupported(prec[k], int(hc[k])) || e.calibrated && e.h.fp8Unsupported(fp8[k], int(hc[k])):
 			// A format the accelerator states no rate for trains nowhere on it
 			// (TrainingPrecisionPath), as in the node and fleet studies; both profiles. FP8
 			// GEMMs need a measured FP8 matmul rate (calibrated; the seed refuses fp8_recipe).
-			feas[k], pass[k] = false, false
+			feas[k] = false
 			reason[k], binding[k] = reasonUnsupported, wallNone
 		case split != reasonNone:
 			// A tp that splits a head (or a K/V head), or stages without a layer, hold no state the memory
@@ -208,11 +208,13 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 			// does not divide would turn into a multiplier; and a batch that does not
 			// divide into dp · microbatches · accumulation leaves some rank a fraction of
 			// a sequence (batch 4 over dp 8 was counted as one sequence on each of 8
-			// ranks). The fleet study refuses each with the same reason.
-			feas[k], pass[k] = false, false
+			// ranks). The fleet study refuses each with the same reason. The memory wall
+			// keeps its own verdict on what was counted (wall_2_memory_pass: false here
+			// for a split that fit read as "does not fit", beside a positive slack).
+			feas[k] = false
 			reason[k], binding[k] = split, wallCommunication
 		case e.calibrated && !shardWithinDP(in.DPShard[k], in.DP[k], in.EP[k], in.ZeROStage[k]):
-			feas[k], pass[k] = false, false
+			feas[k] = false
 			reason[k], binding[k] = reasonShard, wallCommunication
 		case !out.Feasible[k]:
 			reason[k], binding[k] = reasonOOM, wallMemory
