@@ -123,6 +123,9 @@ func (p *Plan) setFilter(exprs []string, file string, lines []int) error {
 		if err := p.checkLiterals(src); err != nil {
 			return fmt.Errorf("%s:%d: where %q: %w", file, lines[i], src, err)
 		}
+		if err := checkNumbers(src); err != nil {
+			return fmt.Errorf("%s:%d: where %q: %w", file, lines[i], src, err)
+		}
 		progs = append(progs, prog)
 	}
 	f := &filter{}

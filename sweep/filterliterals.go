@@ -3,13 +3,48 @@ package sweep
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/parser/lexer"
 
+	"github.com/mlsysim/mlsysim/catalog"
 	"github.com/mlsysim/mlsysim/suggest"
 )
+
+// checkNumbers refuses a number in a filter written other than in decimal notation:
+// expr reads 1_0 as 10 and 0x10, 0o10 and 0b10 as 16, 8 and 2, where every other reader
+// of a number a user writes refuses them (catalog.NotDecimal: flags and query bindings;
+// YAML values refuse digit separators, catalog.DigitSeparator), so "batch_size == 1_0"
+// kept batch 10 at exit 0 while --batch-size 1_0 was an error. A leading zero is no
+// exception to refuse here: expr reads 010 as decimal 10, as the flags do.
+func checkNumbers(src string) error {
+	toks, err := lexer.Lex(file.NewSource(src))
+	if err != nil {
+		return nil // expr.Compile has accepted src; nothing more to check
+	}
+	for _, t := range toks {
+		if t.Kind != lexer.Number {
+			continue
+		}
+		low := strings.ToLower(t.Value)
+		if !catalog.NotDecimal(t.Value) && !strings.HasPrefix(low, "0o") && !strings.HasPrefix(low, "0b") {
+			continue
+		}
+		plain := strings.ReplaceAll(t.Value, "_", "")
+		dec := plain
+		if n, err := strconv.ParseInt(plain, 0, 64); err == nil {
+			dec = strconv.FormatInt(n, 10)
+		} else if f, err := strconv.ParseFloat(plain, 64); err == nil {
+			dec = strconv.FormatFloat(f, 'g', -1, 64)
+		}
+		return fmt.Errorf("the number %s is not in decimal notation (expr reads it as %s): write %s; as in flags and YAML, _ separators and 0x, 0o, 0b prefixes are not read", t.Value, dec, dec)
+	}
+	return nil
+}
 
 // checkLiterals refuses a string that a where filter compares with a parameter
 // or a name-like hw.*/model.* attribute (==, !=, in, not in) when no value of
