@@ -90,7 +90,7 @@ Examples:
 	}
 }
 
-func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
+func (a *app) sweepAction(ctx context.Context, c *cli.Command) (err error) {
 	if st := c.String("columns"); st != "" {
 		// --columns prints a study's columns and nothing else: a GRID or another
 		// sweep flag beside it changed nothing (sweep --columns serve fleet.yaml
@@ -172,15 +172,23 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) error {
 	}
 
 	if path := c.String("cpuprofile"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return badInput("--cpuprofile", err)
+		// Written under a temporary name and renamed into place when the profile stops,
+		// as every other output (sinks.Create): os.Create truncated an existing profile
+		// at the start, so a run that failed or was interrupted left it empty or torn.
+		f, ferr := sinks.Create(path)
+		if ferr != nil {
+			return badInput("--cpuprofile", ferr)
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return badInput("--cpuprofile", err)
+		if perr := pprof.StartCPUProfile(f); perr != nil {
+			f.Abort()
+			return badInput("--cpuprofile", perr)
 		}
-		defer pprof.StopCPUProfile()
+		defer func() {
+			pprof.StopCPUProfile()
+			if cerr := f.Commit(); cerr != nil && err == nil {
+				err = badInput("--cpuprofile", cerr)
+			}
+		}()
 	}
 	quiet := c.Bool("quiet")
 	bar := newProgress(a.stderr, plan.N, quiet)
