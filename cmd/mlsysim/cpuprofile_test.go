@@ -13,7 +13,8 @@ import (
 // so a run killed part-way left an empty profile where the last one had been: a hard
 // link to the old file, which sees any write in place, keeps the old bytes; the new
 // FILE is a whole gzip-compressed pprof profile, and no temporary file stays beside it.
-// A folder, or a device, as FILE is refused (exit 1), and nothing is swept.
+// A sweep streamed to stdout is profiled as well. A folder, or a device, as FILE is
+// refused (exit 1), and nothing is swept.
 func TestSweepCPUProfileRenamed(t *testing.T) {
 	grid := writeGrid(t, shardGrid)
 	dir := t.TempDir()
@@ -38,6 +39,15 @@ func TestSweepCPUProfileRenamed(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, ".cpu.pprof.*")); len(left) > 0 {
 		t.Errorf("temporary files left: %v", left)
+	}
+
+	// Streamed to stdout, the run is profiled too (--cpuprofile was ignored there).
+	streamed := filepath.Join(dir, "stream.pprof")
+	if r := mlsysim(t, "sweep", grid, "--out", "-", "--format", "jsonl", "-q", "--cpuprofile", streamed); r.code != exitOK {
+		t.Fatalf("sweep --out -: %v", r)
+	}
+	if b, err := os.ReadFile(streamed); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("--out -: %s is not a gzip-compressed profile (%d bytes, %v)", streamed, len(b), err)
 	}
 
 	for _, bad := range []string{dir, "/dev/null"} {

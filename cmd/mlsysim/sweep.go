@@ -168,28 +168,19 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) (err error) {
 		if format == "parquet" {
 			return badInputf("--out -", "streams arrow, csv or jsonl; add --format arrow (Parquet needs a file)")
 		}
+		stop, perr := startCPUProfile(c.String("cpuprofile"))
+		if perr != nil {
+			return perr
+		}
+		defer stop(&err) // the named result, which the return below sets
 		return a.streamSweep(ctx, plan, c, format, shard, shards)
 	}
 
-	if path := c.String("cpuprofile"); path != "" {
-		// Written under a temporary name and renamed into place when the profile stops,
-		// as every other output (sinks.Create): os.Create truncated an existing profile
-		// at the start, so a run that failed or was interrupted left it empty or torn.
-		f, ferr := sinks.Create(path)
-		if ferr != nil {
-			return badInput("--cpuprofile", ferr)
-		}
-		if perr := pprof.StartCPUProfile(f); perr != nil {
-			f.Abort()
-			return badInput("--cpuprofile", perr)
-		}
-		defer func() {
-			pprof.StopCPUProfile()
-			if cerr := f.Commit(); cerr != nil && err == nil {
-				err = badInput("--cpuprofile", cerr)
-			}
-		}()
+	stop, err := startCPUProfile(c.String("cpuprofile"))
+	if err != nil {
+		return err
 	}
+	defer stop(&err)
 	quiet := c.Bool("quiet")
 	bar := newProgress(a.stderr, plan.N, quiet)
 	start := time.Now()
@@ -235,6 +226,31 @@ func (a *app) sweepAction(ctx context.Context, c *cli.Command) (err error) {
 		printFindings(a.stderr, plan, m.Findings, kept)
 	}
 	return nil
+}
+
+// startCPUProfile starts the pprof CPU profile of --cpuprofile (none for ""), written
+// under a temporary name and renamed into place when stop runs, as every other output
+// (sinks.Create): os.Create truncated an existing profile at the start, so a run killed
+// part-way left it empty, and a device took the writes. stop records a failed rename
+// in *err unless it holds an error already.
+func startCPUProfile(path string) (stop func(err *error), err error) {
+	if path == "" {
+		return func(*error) {}, nil
+	}
+	f, err := sinks.Create(path)
+	if err != nil {
+		return nil, badInput("--cpuprofile", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Abort()
+		return nil, badInput("--cpuprofile", err)
+	}
+	return func(err *error) {
+		pprof.StopCPUProfile()
+		if cerr := f.Commit(); cerr != nil && *err == nil {
+			*err = badInput("--cpuprofile", cerr)
+		}
+	}, nil
 }
 
 // printFindings says what the run found: feasibility and, per model, the best
