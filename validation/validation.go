@@ -14,12 +14,15 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mlsysim/mlsysim/catalog"
@@ -66,10 +69,15 @@ type Case struct {
 	// calibrated has per-layer times); under another the case is unsupported. Empty: all.
 	Profiles []string `yaml:"profiles"`
 	Study    *struct {
-		Name    string                    `yaml:"name"`
-		Params  map[string]any            `yaml:"params"`
-		Points  map[string]map[string]any `yaml:"points"`
-		Predict string                    `yaml:"predict"`
+		Name   string                    `yaml:"name"`
+		Params map[string]any            `yaml:"params"`
+		Points map[string]map[string]any `yaml:"points"`
+		// Output names the output column(s) predict reads, in prose around them
+		// ("ttft_ms (seq_len 1000), itl_ms (seq_len 1025)"); the loader checks that
+		// each column it names is one the study writes and that predict reads it
+		// (checkOutput).
+		Output  string `yaml:"output"`
+		Predict string `yaml:"predict"`
 	} `yaml:"study"`
 }
 
@@ -153,10 +161,113 @@ func LoadCasesFS(fsys fs.FS, dir string) ([]*Case, error) {
 				return nil, fmt.Errorf("%s: profiles: %q is not a profile (%s)", f, p, strings.Join(sweep.Profiles, ", "))
 			}
 		}
+		if c.Status == "supported" {
+			if err := c.checkOutput(doc); err != nil {
+				return nil, err
+			}
+		}
 		cases = append(cases, c)
 	}
 	sort.Slice(cases, func(i, j int) bool { return cases[i].ID < cases[j].ID })
 	return cases, nil
+}
+
+// snakeName is a column or parameter name in study.output's prose: two or more
+// words joined by underscores (tokens_per_s, seq_len).
+var snakeName = regexp.MustCompile(`[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[A-Za-z][A-Za-z0-9]*`)
+
+// checkOutput makes study.output true of study.predict. It was prose no code read, so
+// a case could name one column and predict from another: each name in it must be an
+// output column of the study or one of its parameters (tokens_per_sec is refused with
+// the closest columns), at least one must be an output column, and predict must read
+// every output column it names (as a name, or as point.column). Predict may read more
+// (tokens_per_s / total_accelerators names tokens_per_s, the measured quantity).
+func (c *Case) checkOutput(doc *yaml.Node) error {
+	at := func(key string) string {
+		if n := studyKey(doc, key); n != nil {
+			return fmt.Sprintf("%s:%d", c.File, n.Line)
+		}
+		return c.File
+	}
+	st, err := sweep.StudyByName(c.Study.Name)
+	if err != nil {
+		return fmt.Errorf("%s: study.name: %w", at("name"), err)
+	}
+	if strings.TrimSpace(c.Study.Output) == "" {
+		return fmt.Errorf("%s: a supported case needs study.output, the output column(s) study.predict reads", at("predict"))
+	}
+	var cols []string
+	for _, col := range st.Columns {
+		cols = append(cols, col.Name)
+	}
+	var named []string
+	for _, w := range snakeName.FindAllString(c.Study.Output, -1) {
+		_, _, param := st.Param(w)
+		switch {
+		case slices.Contains(cols, w):
+			if !slices.Contains(named, w) {
+				named = append(named, w)
+			}
+		case strings.Contains(w, "_") && !param:
+			return fmt.Errorf("%s: study.output names %s, which is no output column (nor parameter) of study %s%s", at("output"), w, st.Name, suggest.Hint(w, cols))
+		}
+	}
+	if len(named) == 0 {
+		return fmt.Errorf("%s: study.output %q names no output column of study %s; name the column(s) study.predict reads (mlsysim sweep --columns %s)", at("output"), c.Study.Output, st.Name, st.Name)
+	}
+	read, err := predictNames(c.Study.Predict)
+	if err != nil {
+		return fmt.Errorf("%s: study.predict %q: %w", at("predict"), c.Study.Predict, err)
+	}
+	for _, col := range named {
+		if !read[col] {
+			return fmt.Errorf("%s: study.output names %s, but study.predict %q does not read it: make the two agree", at("output"), col, c.Study.Predict)
+		}
+	}
+	return nil
+}
+
+// studyKey is the value node of study.<key> in a case's YAML, or nil.
+func studyKey(doc *yaml.Node, key string) *yaml.Node {
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	top := doc.Content[0].Content
+	for i := 0; i+1 < len(top); i += 2 {
+		if top[i].Value != "study" || top[i+1].Kind != yaml.MappingNode {
+			continue
+		}
+		st := top[i+1].Content
+		for j := 0; j+1 < len(st); j += 2 {
+			if st[j].Value == key {
+				return st[j+1]
+			}
+		}
+	}
+	return nil
+}
+
+// predictNames are the names a predict expression reads: identifiers and the fields
+// of a point (prefill.ttft_ms reads ttft_ms).
+func predictNames(src string) (map[string]bool, error) {
+	tree, err := parser.Parse(src)
+	if err != nil {
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		return nil, errors.New(msg)
+	}
+	names := map[string]bool{}
+	ast.Find(tree.Node, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.IdentifierNode:
+			names[x.Value] = true
+		case *ast.MemberNode:
+			if s, ok := x.Property.(*ast.StringNode); ok {
+				names[s.Value] = true
+			}
+		}
+		return false
+	})
+	return names, nil
 }
 
 // Kinds are the quantities a case may compare (testdata/validation/README.md, Schema).

@@ -88,6 +88,7 @@ study:
   name: serve
   params: {model: Llama3_70B, hardware: H100, precision: fp16, seq_len: 1000, batch_size: 1}
   predict: "kv_cache_gb * 1e9 / 1000"
+  output: kv_cache_gb
 `
 	kv := 2 * 80 * 8 * 128 * 2.0 // 2 · L · H_kv · d · bytes (K and V)
 	for name, extra := range map[string]string{"ran": "", "table": "not_a_run: 'a formula value'\n"} {
@@ -133,6 +134,7 @@ study:
   name: serve
   params: {model: Llama3_8B, hardware: H100}
   predict: "kv_cache_gb"
+  output: kv_cache_gb
 `
 	if err := os.WriteFile(dir+"/kv_cache-only.yaml", []byte(fmt.Sprintf(body, sweep.Profiles[0])), 0o644); err != nil {
 		t.Fatal(err)
@@ -174,6 +176,7 @@ study:
   name: serve
   params: {model: Llama3_8B, hardware: H100}
   predict: "kv_cache_gb"
+  output: kv_cache_gb
 `
 	dir := t.TempDir()
 	load := func(src string) error {
@@ -211,5 +214,58 @@ study:
 	}
 	if !slices.Equal(listed, Kinds) {
 		t.Errorf("README's kinds %v, Kinds %v", listed, Kinds)
+	}
+}
+
+// TestCaseOutputChecked: study.output was prose no code read, so a case could name one
+// column and predict from another. Each name in it must be an output column (or a
+// parameter) of the study, at least one an output column, and predict must read every
+// output column it names; each refusal names the file:line. The suite itself loads.
+func TestCaseOutputChecked(t *testing.T) {
+	const body = `id: kv_cache-o
+kind: kv_cache
+status: supported
+title: t
+expected: {value: 1, unit: bytes per token}
+tolerance: 0.01
+study:
+  name: serve
+  params: {model: Llama3_8B, hardware: H100}
+  predict: "kv_cache_gb"
+  output: kv_cache_gb
+`
+	dir := t.TempDir()
+	load := func(src string) error {
+		if err := os.WriteFile(dir+"/kv_cache-o.yaml", []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadCases(dir)
+		return err
+	}
+	for _, tc := range []struct{ from, to string }{
+		{"", ""},
+		{"output: kv_cache_gb", "output: 'kv_cache_gb (seq_len 2048, the default)'"}, // a parameter in the prose
+		{"output: kv_cache_gb", "output: 'KV cache: kv_cache_gb'"},
+		{"  predict: \"kv_cache_gb\"", "  predict: \"kv_cache_gb * 1e9 / seq_len + 0 * tokens_per_s\""}, // predict may read more
+		{"  predict: \"kv_cache_gb\"\n  output: kv_cache_gb", "  points: {a: {seq_len: 1000}, b: {seq_len: 2000}}\n  predict: \"b.kv_cache_gb - a.kv_cache_gb\"\n  output: 'kv_cache_gb at seq_len 1000 and 2000'"},
+	} {
+		if err := load(strings.Replace(body, tc.from, tc.to, 1)); err != nil {
+			t.Errorf("%q: %v", tc.to, err)
+		}
+	}
+	for _, tc := range []struct{ from, to, want string }{
+		{"output: kv_cache_gb", "output: tokens_per_s", `kv_cache-o.yaml:11: study.output names tokens_per_s, but study.predict "kv_cache_gb" does not read it`},
+		{"output: kv_cache_gb", "output: kv_cache_gbs", `kv_cache-o.yaml:11: study.output names kv_cache_gbs, which is no output column (nor parameter) of study serve (did you mean kv_cache_gb?)`},
+		{"output: kv_cache_gb", "output: 'the KV cache'", `kv_cache-o.yaml:11: study.output "the KV cache" names no output column of study serve`},
+		{"  output: kv_cache_gb\n", "", `kv_cache-o.yaml:10: a supported case needs study.output`},
+		{"output: kv_cache_gb", "output: 'kv_cache_gb and tokens_per_s'", `study.output names tokens_per_s, but study.predict "kv_cache_gb" does not read it`},
+		{"name: serve", "name: serv", `kv_cache-o.yaml:8: study.name: unknown study "serv" (did you mean serve`},
+	} {
+		if err := load(strings.Replace(body, tc.from, tc.to, 1)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.to, err, tc.want)
+		}
+	}
+	if _, err := LoadCases("../testdata/validation"); err != nil {
+		t.Errorf("the suite: %v", err)
 	}
 }
