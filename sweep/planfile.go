@@ -758,8 +758,14 @@ func (pf *PlanFile) counts(cat *catalog.Catalog, warn func(string)) (total, perN
 	switch {
 	case hw.AcceleratorsPerNode != nil:
 		perNode = *hw.AcceleratorsPerNode
-	case h.AcceleratorCount > 0:
-		perNode = h.AcceleratorCount
+	case h.AcceleratorCount > 1 && total > 1:
+		// The seed grouped a packaged entry's accelerator_count per node, but the physics
+		// runs such an entry as one device with the whole system's peak, memory, draw and
+		// price: accelerators 16 of an 8-GPU box was 16 boxes (128 GPUs' compute, capex of
+		// 16 × the box's price) on 2 nodes whose links joined 8 boxes, while serve counts
+		// the same entry as 8 accelerators. Neither reading is safe to guess.
+		return 0, 0, pf.errf("hardware.name", "%s is a packaged system of %d accelerators (its accelerator_count), which the physics runs as one device with the system's peak, memory, power and price: hardware.accelerators: %d would be %d such systems (%d accelerators) grouped %d to a node; give hardware.accelerators_per_node (1: each system a node of its own, and hardware.accelerators counts systems), or describe one accelerator of it and a node of %d (docs/PLAN.md)",
+			h.Key, h.AcceleratorCount, total, total, total*h.AcceleratorCount, h.AcceleratorCount, h.AcceleratorCount)
 	}
 	if total%perNode != 0 {
 		return 0, 0, pf.errf("hardware", "%d accelerators do not divide into nodes of %d", total, perNode)

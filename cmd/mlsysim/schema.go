@@ -347,7 +347,7 @@ func planSchema(cat *catalog.Catalog) (*jsonSchema, error) {
 		prop{"nodes", &jsonSchema{Type: "integer", Minimum: ptr(1.0), Maximum: ptr(float64(sweep.MaxCount)), Deprecated: true,
 			Description: "legacy (the seed README): read as total accelerators, with a warning; write accelerators"}},
 		prop{"node_count", count("nodes; needs accelerators_per_node")},
-		prop{"accelerators_per_node", count("accelerators per node; default the entry's accelerator_count, else 1")},
+		prop{"accelerators_per_node", count("accelerators per node; default 1; required for a packaged system (an entry with accelerator_count > 1) in a fleet")},
 		prop{"intra_node_bw", quantity(catalog.BytesPerSecond, "intra-node bandwidth per direction; default the accelerator's scale-up link per direction", "450 GB/s")},
 		prop{"fabric_bandwidth", quantity(catalog.BytesPerSecond, "inter-node fabric bandwidth per accelerator; default 50 GB/s", "400 Gbps")},
 		prop{"precision", param("precision", "", nil)},
