@@ -7681,7 +7681,7 @@ func embedded() *Catalog {
 				Resolver:   "ServingModel, ServingCapacityModel",
 				Constraint: "prefill is compute-bound, decode memory-bound; weights + KV cache must fit",
 				Equation:   "TTFT = OPs_prefill / Peak; ITL = ‖W‖ / BW_HBM; feasible iff W + KV ≤ capacity",
-				DecidedBy:  "serve: wall_4_serving_pass, wall_4_serving_slack (1 − (W + KV) / capacity); reasoning: wall_4_serving_pass, wall_4_serving_slack",
+				DecidedBy:  "serve: wall_4_serving_pass, wall_4_serving_slack ((budget − W − KV) / capacity, the budget a serving engine leaves, else the whole memory); reasoning: wall_4_serving_pass, wall_4_serving_slack",
 				Source: Source{
 					Kind: "literature",
 					Ref:  "Pope et al. (2023), Efficiently Scaling Transformer Inference; MLSys·im engine/walls.py",
@@ -7931,7 +7931,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "e204cf08d1d5870b73b9ea61370eaefa5d8dd8a17812e89b12f0033aa2a934c3",
+		Hash: "8069499b0300ea63a1ba0670c894f441c43b7831ee3bf94d1793d5a487a8eeee",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:c08d8050b33f73442eece2fb5f0969c547704be11a6d1a8caa100f394c2b1c19",
@@ -7955,7 +7955,7 @@ func embedded() *Catalog {
 				"catalog/data/systems/engines.yaml:dd72d9c3796705acab3f2c17d00d196167469e8c23807b195f7457b8dcf5f8c5",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
 				"catalog/data/systems/nodes.yaml:8386cb4d6937610cbb749d6b5951be09b7e22222867a6def95e51c484600a027",
-				"catalog/data/walls/walls.yaml:86194995f701c876cea4a3807ea70d316845f189853029882f22d5336f28f3cd",
+				"catalog/data/walls/walls.yaml:2649bdf0be6240df1bdd6d7b9a7a699e75542ab684f17375bec7f0fd9f653075",
 			},
 		},
 	}

@@ -77,6 +77,7 @@ func servingSeed(out *ServeOut, in *ServeIn, m *llm, i int) {
 	out.TPComm[i] = comm
 	out.PPComm[i] = sends
 	out.Feasible[i] = perAcc <= m.capacity
+	out.MemSlack[i] = m.memSlack(perAcc, 0)
 	out.ComputeBound[i] = false
 	out.Accelerators[i] = m.tp * m.pp
 	out.PowerW[i] = m.seedDecodePower(batch, s, itl)
@@ -179,6 +180,7 @@ func servingCalibrated(out *ServeOut, in *ServeIn, m *llm, i int) {
 	out.TPComm[i] = d.tpComm
 	out.PPComm[i] = d.ppComm
 	out.Feasible[i] = perAcc <= m.budget(wAcc)
+	out.MemSlack[i] = m.memSlack(perAcc, wAcc)
 	out.ComputeBound[i] = d.computeBound
 	out.Accelerators[i] = m.tp * m.pp
 	out.PowerW[i] = m.power(&d)
@@ -919,6 +921,21 @@ func (m *llm) budget(w float64) float64 {
 	return m.memFrac*m.capacity - m.profileAct
 }
 
+// memSlack is the memory one accelerator has left within what it may fill, as a share
+// of its capacity, for mem bytes of weights and KV cache of which w are weights: (budget −
+// mem) / capacity under a serving engine's budget (calibrated), 1 − mem / capacity where
+// the budget is all of it (no engine, and the seed). It is ≥ 0 exactly when mem ≤ budget,
+// the point's memory verdict: wall_4_serving_slack was 1 − mem / capacity beside a verdict
+// against the engine's budget, so a row said "does not fit" with slack +0.05 (Llama 3 8B
+// fp16 on a T4 at batch 1 under vLLM's 0.9 of the memory).
+func (m *llm) memSlack(mem, w float64) float64 {
+	b := m.budget(w)
+	if b == m.capacity {
+		return 1 - mem/m.capacity
+	}
+	return (b - mem) / m.capacity
+}
+
 // prefill is the calibrated time to first token of batch prompts of n new tokens at
 // context s, in chunks of c tokens (0 = one chunk): each chunk is one forward pass through
 // the pipeline plus the engine's step overhead, at the context the prompt has reached by
@@ -1090,6 +1107,7 @@ type ServeOut struct {
 	Accelerators                     []float64 // tp · pp
 	PowerW                           []float64 // one accelerator's draw while decoding
 	EnergyPerToken                   []float64 // J per generated token, whole replica
+	MemSlack                         []float64 // memory left within what one accelerator may fill, / capacity: ≥ 0 exactly when Feasible (llm.memSlack)
 	Feasible                         []bool
 	ComputeBound                     []bool // the decode step's FLOPs outlast its bytes (calibrated)
 
@@ -1100,7 +1118,7 @@ type ServeOut struct {
 func (o *ServeOut) resize(n int) {
 	for _, p := range []*[]float64{&o.TTFT, &o.ITL, &o.KVBytes, &o.WeightBytes, &o.TotalBytes,
 		&o.MemUtilization, &o.TokensPerS, &o.Chunks, &o.ChunkTime, &o.TPComm, &o.PPComm,
-		&o.Accelerators, &o.PowerW, &o.EnergyPerToken} {
+		&o.Accelerators, &o.PowerW, &o.EnergyPerToken, &o.MemSlack} {
 		*p = grow(*p, n)
 	}
 	o.Feasible = grow(o.Feasible, n)

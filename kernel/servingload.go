@@ -128,6 +128,7 @@ type LoadOut struct {
 	CapacityQPS        []float64 // the rate with every request queued: B'/((O − 1)·t_d(B') + B'·t_pass(k_sat)/k_sat), B' = MaxBatch (§34.7), or stall-free mixedCapacity, ≥ qps when steady
 	PoissonCapacityQPS []float64 // the highest rate Poisson arrivals keep steady, where the point turns overloaded (§34.8): calibrated whole prompts poissonCapacity; else CapacityQPS
 	MemUtilization     []float64 // one accelerator's weights + KV cache of b̄ sequences at full context / capacity
+	MemSlack           []float64 // the same memory's slack within what the accelerator may fill (llm.memSlack): < 0 exactly when Reason is LoadMemory
 	PowerW             []float64 // one accelerator's mean draw: prefill draw for ρ_p, decode draw the rest
 	SlotWait           []float64 // calibrated: mean wait for one of the MaxBatch slots, part of TTFT (§34.3); 0 seed or not steady
 	Reason             []LoadReason
@@ -138,7 +139,7 @@ type LoadOut struct {
 
 func (o *LoadOut) resize(n int) {
 	for _, p := range []*[]float64{&o.Concurrency, &o.DecodeBatch, &o.TTFT, &o.TPOT, &o.PrefillTime,
-		&o.DecodeStep, &o.PrefillUtilization, &o.MaxBatch, &o.CapacityQPS, &o.PoissonCapacityQPS, &o.MemUtilization, &o.PowerW, &o.SlotWait} {
+		&o.DecodeStep, &o.PrefillUtilization, &o.MaxBatch, &o.CapacityQPS, &o.PoissonCapacityQPS, &o.MemUtilization, &o.PowerW, &o.SlotWait, &o.MemSlack} {
 		*p = grow(*p, n)
 	}
 	o.Reason = grow(o.Reason, n)
@@ -147,6 +148,7 @@ func (o *LoadOut) resize(n int) {
 
 type loadPoint struct {
 	n, nd, ttft, tpot, tp, step, rho, maxBatch, capacity, mem, power float64
+	memSlack                                                         float64
 	poisson                                                          float64 // PoissonCapacityQPS
 	slotWait                                                         float64
 	reason                                                           LoadReason
@@ -159,6 +161,7 @@ func (o *LoadOut) set(i int, p loadPoint) {
 	o.MaxBatch[i], o.CapacityQPS[i], o.MemUtilization[i], o.PowerW[i] = p.maxBatch, p.capacity, p.mem, p.power
 	o.Reason[i], o.ComputeBound[i], o.SlotWait[i] = p.reason, p.computeBound, p.slotWait
 	o.PoissonCapacityQPS[i] = p.poisson
+	o.MemSlack[i] = p.memSlack
 }
 
 const (
@@ -183,6 +186,16 @@ func (m *llm) memoryAt(s, batch float64) (util float64, fits bool) {
 	}
 	mem, w := m.memPerAccel(s, batch)
 	return mem / m.capacity, mem <= m.budget(w)
+}
+
+// memSlackAt is memSlack of batch sequences at context s (seed: 1 − memoryAt's share).
+func (m *llm) memSlackAt(s, batch float64) float64 {
+	if !m.calibrated {
+		util, _ := m.memoryAt(s, batch)
+		return 1 - util
+	}
+	mem, w := m.memPerAccel(s, batch)
+	return m.memSlack(mem, w)
 }
 
 // sequencesHeld is how many sequences of context s fit beside the weights: memory is
@@ -213,6 +226,7 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 	if p.maxBatch < 1 {
 		p.reason, p.ttft, p.tpot, p.n = LoadMemory, math.Inf(1), math.Inf(1), math.Inf(1)
 		p.mem, _ = m.memoryAt(full, 1)
+		p.memSlack = m.memSlackAt(full, 1)
 		return p
 	}
 	if chunk > 0 && m.calibrated && m.specK <= 0 {
@@ -298,6 +312,7 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 	}
 	p.n = qps * (p.ttft + (osl-1)*p.tpot)
 	p.mem, _ = m.memoryAt(full, min(nd+1, p.maxBatch))
+	p.memSlack = m.memSlackAt(full, min(nd+1, p.maxBatch))
 	p.power = p.rho*pre.power + (1-p.rho)*d.power
 	return p
 }
@@ -310,6 +325,7 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 func (m *llm) overloaded(p loadPoint, full, _ float64) loadPoint {
 	p.reason, p.ttft, p.tpot, p.n, p.nd = LoadOverloaded, math.Inf(1), math.Inf(1), math.Inf(1), math.Inf(1)
 	p.mem, _ = m.memoryAt(full, p.maxBatch)
+	p.memSlack = m.memSlackAt(full, p.maxBatch)
 	return p
 }
 
@@ -420,6 +436,7 @@ func (m *llm) underLoadMixed(p loadPoint, n, ctx, chunk, osl, qps, full float64)
 	p.ttft = residual + queueWait(p.rho, own.t) + own.t + w
 	p.n = qps * (p.ttft + (osl-1)*p.tpot)
 	p.mem, _ = m.memoryAt(full, min(p.nd+1, p.maxBatch))
+	p.memSlack = m.memSlackAt(full, min(p.nd+1, p.maxBatch))
 	return p
 }
 

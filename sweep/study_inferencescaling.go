@@ -26,8 +26,8 @@ func init() {
 			{Name: "tokens_generated", Doc: "50 × reasoning_steps"},
 			{Name: "energy_per_query_j", Unit: "J", Doc: "TDP × total time (full TDP; 0 when the device states none)"},
 			{Name: "memory_utilization", Doc: "(weights + KV cache of the context) / capacity"},
-			wallPass(4, "serving", "weights + KV cache fit in accelerator memory"),
-			wallSlack(4, "serving", "1 − (weights + KV cache) / capacity"),
+			wallPass(4, "serving", "one accelerator's weights + KV cache fit in what it may fill: its memory, or calibrated with a serving engine the engine's budget (its memory fraction less its profiling pass's activations; docs/PHYSICS.md §33)"),
+			wallSlack(4, "serving", "(budget − one accelerator's weights + KV cache) / capacity, the budget wall_4_serving_pass holds it to (1 − weights + KV cache / capacity without an engine's): ≥ 0 exactly when it passes"),
 			wallPass(12, "reasoning", "the query fits its latency budget (always, without one)"),
 			wallSlack(12, "reasoning", "1 − total time / budget; without a budget, 1 − the reasoning steps' share of the total time"),
 			colBindingWall,
@@ -77,7 +77,7 @@ func (e *reasoningEval) eval(b *Batch, o *Outputs) {
 	s4, p12, s12 := w.f("wall_4_serving_slack"), w.b("wall_12_reasoning_pass"), w.f("wall_12_reasoning_slack")
 	feas, reason, binding := w.b("feasible"), w.c("infeasible_reason"), w.c("binding_wall")
 	for k := 0; k < n; k++ {
-		s4[k] = 1 - out.Serve.MemUtilization[k]
+		s4[k] = out.Serve.MemSlack[k]
 		total := out.TotalTime[k] * 1e3
 		share := 0.0
 		if out.TotalTime[k] > 0 {

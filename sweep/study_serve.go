@@ -46,8 +46,8 @@ func init() {
 			{Name: "load_poisson_capacity_qps", Unit: "1/s", Doc: "under qps: the highest rate Poisson arrivals keep steady, where the point turns overloaded: calibrated whole prompts, the rate at which the slots' hold fills load_max_batch — the prompts a Poisson stream prefills back to back free their slots together and are refilled in one pass (docs/PHYSICS.md §34.8) — at most load_capacity_qps; seed and stall-free, load_capacity_qps (0 without qps)"},
 			{Name: "load_utilization", Doc: "under qps: qps / load_poisson_capacity_qps (overloaded from 1; stall-free at or before 1) (0 without qps)"},
 		}, append(servingColumns,
-			wallPass(4, "serving", "weights + KV cache fit in accelerator memory"),
-			wallSlack(4, "serving", "1 − one accelerator's weights + KV cache / capacity"),
+			wallPass(4, "serving", "one accelerator's weights + KV cache fit in what it may fill: its memory, or calibrated with a serving engine the engine's budget (its memory fraction less its profiling pass's activations; docs/PHYSICS.md §33)"),
+			wallSlack(4, "serving", "(budget − one accelerator's weights + KV cache) / capacity, the budget wall_4_serving_pass holds it to (1 − weights + KV cache / capacity without an engine's): ≥ 0 exactly when it passes"),
 			colBindingWall,
 			colFeasible, colReason,
 		)...),
@@ -89,9 +89,7 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 	scaleInto(w.f("pp_comm_ms"), out.PPComm, 1e3)
 	copy(w.b("wall_4_serving_pass"), out.Feasible)
 	slack := w.f("wall_4_serving_slack")
-	for k := range slack {
-		slack[k] = 1 - out.MemUtilization[k]
-	}
+	copy(slack, out.MemSlack)
 	binding := w.c("binding_wall")
 	feas, reason := w.b("feasible"), w.c("infeasible_reason")
 	qps := c.get("qps")
@@ -193,7 +191,7 @@ func (e *serveEval) underLoad(c cols, w outs, qps []float64) bool {
 // (Llama3_8B on an H100, cap 512 at 8192 tokens, 1 request/s: 55 sequences fit, 3.4 run).
 func (e *serveEval) loadPoint(ec *econCols, k int, accels float64, pass []bool, util, slack []float64, binding []uint8) bool {
 	lo := &e.lout
-	pass[k], util[k], slack[k] = lo.Reason[k] != kernel.LoadMemory, lo.MemUtilization[k], 1-lo.MemUtilization[k]
+	pass[k], util[k], slack[k] = lo.Reason[k] != kernel.LoadMemory, lo.MemUtilization[k], lo.MemSlack[k]
 	if lo.Reason[k] != kernel.LoadSteady {
 		return false
 	}

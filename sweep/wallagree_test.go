@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -24,10 +25,12 @@ var splitReasons = []string{"parallelism_does_not_divide", "tp_does_not_divide_h
 // TestWallColumnsAgree: the wall columns of one row never contradict each other nor the
 // row's verdict, over grids that reach every kind of refusal (invalid splits, formats the
 // accelerator has no rate for, integer training, out of memory, budgets), in the studies
-// that write a memory wall (node, train-memory, fleet), under both profiles:
+// that write a memory wall (node, train-memory, fleet; serve and reasoning, wall 4), under
+// both profiles:
 //
 //	feasible ⇔ infeasible_reason is NULL
-//	wall_n_pass ⇔ wall_n_slack ≥ 0, for the walls whose slack is 1 − used / limit (2, 17, 18)
+//	wall_n_pass ⇔ wall_n_slack ≥ 0, for the walls whose slack is the share left below a limit
+//	  (2, 4, 17, 18)
 //	a failing wall_n_pass ⇒ the row is infeasible
 //	a reason a wall decides (out_of_memory, over budget, a split) ⇒ binding_wall names that
 //	  wall, and its pass column, where the study has one, fails
@@ -43,6 +46,10 @@ func TestWallColumnsAgree(t *testing.T) {
 		{"train-memory", "study: train-memory\nfixed:\n  batch_size: 8\n  seq_len: 2048\naxes:\n  model: [Llama3_8B, Mixtral_8x7B, GPT2]\n  hardware: [H100, V100]\n  precision: [bf16, fp16, int8]\n  tp: [1, 3, 6, 8]\n  pp: [1, 3]\n  dp: [1, 2]\n  ep: [1, 2]\n  zero_stage: [0, 3]\n"},
 		{"fleet", "study: fleet\nfixed:\n  cluster: Research_256\n  batch_size: 64\n  seq_len: 2048\n  microbatches: 2\naxes:\n  model: [Llama3_8B, Mixtral_8x7B]\n  nodes: [1, 4]\n  tp: [1, 3, 8]\n  pp: [1, 3]\n  precision: [bf16, int8]\n  budget_usd: [0, 1000]\n  carbon_budget_kg: [0, 1]\n"},
 		{"node", "study: node\nfixed:\n  batch_size: 8\naxes:\n  model: [Llama3_8B, Llama3_70B, ResNet50]\n  hardware: [H100, V100, A100]\n  precision: [fp16, bf16, int8, fp4]\n  training: [true, false]\n  seq_len: [2048, 1048576]\n"},
+		// T4 (16 GiB) at batch 1 holds Llama 3 8B's 16.06 GB of fp16 weights in 95 % of its
+		// memory: within the whole memory, beyond an engine's 0.9 of it.
+		{"serve", "study: serve\nfixed:\n  seq_len: 2048\naxes:\n  model: [Llama3_8B, Llama3_70B]\n  hardware: [H100, T4]\n  precision: [fp16, fp8]\n  batch_size: [1, 64, 1024]\n  qps: [0, 2]\n"},
+		{"reasoning", "study: reasoning\naxes:\n  model: [Llama3_8B, Llama3_70B]\n  hardware: [H100, T4]\n  precision: [fp16, fp8]\n  seq_len: [2048, 131072]\n  latency_budget_ms: [0, 1000]\n"},
 	}
 	for _, g := range grids {
 		for _, profile := range []string{"calibrated", "seed"} {
@@ -78,7 +85,7 @@ func TestWallColumnsAgree(t *testing.T) {
 					var failing []string
 					for _, n := range passCols {
 						pass := r[col(n, "pass")] == true
-						if slices.Contains([]int{2, 17, 18}, n) && slack[n] {
+						if slices.Contains([]int{2, 4, 17, 18}, n) && slack[n] {
 							if s := num(r, col(n, "slack")); pass != (s >= 0) {
 								bad = append(bad, fmt.Sprintf("point %s (%s): %s %v beside %s %.6g", key, reason, col(n, "pass"), pass, col(n, "slack"), s))
 							}
@@ -91,6 +98,9 @@ func TestWallColumnsAgree(t *testing.T) {
 						bad = append(bad, fmt.Sprintf("point %s: feasible, but walls %v fail", key, failing))
 					}
 					want, decided := wallReasons[reason]
+					if reason == "out_of_memory" && slices.Contains(passCols, 4) {
+						want = 4 // the serving studies' memory wall
+					}
 					if slices.Contains(splitReasons, reason) {
 						want, decided = 14, true // binding 14 in both studies; only the fleet has its pass column
 					}
@@ -106,6 +116,8 @@ func TestWallColumnsAgree(t *testing.T) {
 					"train-memory": {"", "out_of_memory", "unsupported_by_hardware"},
 					"fleet":        {"", "out_of_memory", "parallelism_does_not_divide", "over_budget"},
 					"node":         {"", "out_of_memory", "unsupported_by_hardware"},
+					"serve":        {"", "out_of_memory"},
+					"reasoning":    {"", "out_of_memory", "latency_budget_exceeded"},
 				}[g.name]
 				if profile == "calibrated" {
 					need = append(need, map[string][]string{"train-memory": {"not_a_training_format", "ep_does_not_divide_dp_or_experts", "tp_does_not_divide_heads"}, "node": {"exceeds_context"}, "fleet": {"tp_does_not_divide_heads"}}[g.name]...)
@@ -140,5 +152,36 @@ func TestTrainMemorySplitThatFits(t *testing.T) {
 	}
 	if !strings.Contains(studies["train-memory"].Columns[slices.IndexFunc(studies["train-memory"].Columns, func(c Column) bool { return c.Name == "wall_2_memory_pass" })].Doc, "infeasible_reason") {
 		t.Error("wall_2_memory_pass's description does not say a refused split is infeasible_reason, not the memory wall")
+	}
+}
+
+// TestServingWallSlackAgrees pins the serving memory wall on the row where its pass and
+// slack disagreed: Llama 3 8B in fp16 on a T4 at batch 1, seq_len 2048, under the default
+// engine (vLLM: weights, activations and KV cache within 0.9 of the memory,
+// gpu_memory_utilization; docs/PHYSICS.md §33). One accelerator holds 16.06 GB of weights
+// and 2·32·8·128·2 B · 2048 = 0.27 GB of KV cache, 16.33 GB of the T4's 17.18 GB: 1 −
+// 16.33/17.18 = +0.050 of the whole memory is left, but 0.9 · 17.18 = 15.46 GB is the
+// budget, so the point does not fit and the slack is (15.46 − 16.33)/17.18 = −0.0506. Under
+// the seed, which keeps the whole memory, the same point fits with slack +0.050.
+func TestServingWallSlackAgrees(t *testing.T) {
+	for _, c := range []struct {
+		profile string
+		pass    bool
+	}{{"calibrated", false}, {"seed", true}} {
+		r := evalOne(t, "version: 1\nname: m\nstudy: serve\nprofile: "+c.profile+"\naxes:\n  model: Llama3_8B\n  hardware: T4\n  precision: fp16\n  batch_size: 1\n  seq_len: 2048\n")
+		held := num(r, "memory_utilization") * num(r, "memory_capacity_gb")
+		if math.Abs(held-16.33) > 0.01 {
+			t.Fatalf("%s: one accelerator holds %.4g GB, by hand 16.33", c.profile, held)
+		}
+		slack := num(r, "wall_4_serving_slack")
+		if r["wall_4_serving_pass"] != c.pass || (slack >= 0) != c.pass || r["feasible"] != c.pass {
+			t.Errorf("%s: pass %v, slack %.4g, feasible %v; want pass %v with the slack's sign agreeing", c.profile, r["wall_4_serving_pass"], slack, r["feasible"], c.pass)
+		}
+		if want := 0.9 - held/num(r, "memory_capacity_gb"); c.profile == "calibrated" && math.Abs(slack-want) > 1e-9 {
+			t.Errorf("calibrated: slack %.6g, want 0.9 − held / capacity = %.6g (the engine's budget)", slack, want)
+		}
+		if c.profile == "seed" && math.Abs(slack-(1-held/num(r, "memory_capacity_gb"))) > 1e-12 {
+			t.Errorf("seed: slack %.6g, want 1 − held / capacity", slack)
+		}
 	}
 }
