@@ -7694,7 +7694,7 @@ func embedded() *Catalog {
 				Resolver:   "ContinuousBatchingModel, ServingCapacityModel",
 				Constraint: "KV-cache fragmentation limits how many requests run at once",
 				Equation:   "KV_paged = 2·L·H·D·⌈S/p⌉·p·B·b",
-				DecidedBy:  "batching: wall_5_batching_pass, wall_5_batching_slack (1 − (weights + KV of the active requests) / capacity); serve-capacity: wall_5_batching_pass (the batcher admits a request)",
+				DecidedBy:  "batching: wall_5_batching_pass, wall_5_batching_slack (1 − (weights + KV of the active requests) / capacity, or with none admitted (free memory − one request's KV) / capacity); serve-capacity: wall_5_batching_pass (the batcher admits a request)",
 				Source: Source{
 					Kind: "literature",
 					Ref:  "Kwon et al. (2023), PagedAttention (vLLM); MLSys·im engine/walls.py",
@@ -7931,7 +7931,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "8069499b0300ea63a1ba0670c894f441c43b7831ee3bf94d1793d5a487a8eeee",
+		Hash: "2ee93e916a1f43b381723bc275d553475755350490b04b15bbc6cf1fcee741eb",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:c08d8050b33f73442eece2fb5f0969c547704be11a6d1a8caa100f394c2b1c19",
@@ -7955,7 +7955,7 @@ func embedded() *Catalog {
 				"catalog/data/systems/engines.yaml:dd72d9c3796705acab3f2c17d00d196167469e8c23807b195f7457b8dcf5f8c5",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
 				"catalog/data/systems/nodes.yaml:8386cb4d6937610cbb749d6b5951be09b7e22222867a6def95e51c484600a027",
-				"catalog/data/walls/walls.yaml:2649bdf0be6240df1bdd6d7b9a7a699e75542ab684f17375bec7f0fd9f653075",
+				"catalog/data/walls/walls.yaml:1441453f9ea1ac620ffdf3bd486a3f0f470ea85806e191c618fba7d7c7058506",
 			},
 		},
 	}

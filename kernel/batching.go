@@ -53,6 +53,7 @@ func ContinuousBatching(out *BatchOut, in *BatchIn) {
 		out.StaticThroughput[i] = r.staticThroughput
 		out.Speedup[i] = r.speedup
 		out.Feasible[i] = r.feasible
+		out.AdmitSlack[i] = r.admitSlack
 		c := a.charge(a.seq, a.ctx, r.throughput, r.staticThroughput, r.active, r.itl)
 		if a.m.calibrated && a.requests > 0 {
 			// A benchmark of a fixed number of requests of one length, all queued at once,
@@ -144,6 +145,7 @@ func ContinuousBatchingC(out *BatchCOut, in *BatchIn) {
 		out.StaticKVBytes[i] = a.replicaKV(r.staticKV)
 		out.Speedup[i] = r.speedup
 		out.Feasible[i] = r.feasible
+		out.AdmitSlack[i] = r.admitSlack
 		c := a.charge(a.meanLen(), a.meanLen(), r.throughput, r.staticThroughput, r.active, r.itl)
 		out.PromptPrefill[i], out.OutputTPS[i], out.StaticOutputTPS[i], out.EnergyPerToken[i] = c.prefill, c.tps, c.staticTPS, c.joules
 		if c.tps > 0 && c.staticTPS > 0 && r.active > 0 && a.input > 0 {
@@ -322,7 +324,17 @@ func (a *batchArgs) step(reqs, ctx, memBytes float64) float64 {
 type batchPoint struct {
 	ttft, itl, throughput, active, fragmentation, kv float64
 	staticActive, staticThroughput, speedup          float64
+	admitSlack                                       float64 // admitSlack of one request
 	feasible                                         bool
+}
+
+// admitSlack is what one accelerator's free memory (free, after the weights: the
+// engine's budget under calibrated) has beyond one request's KV cache (one, its share on
+// this accelerator), as a share of its capacity: < 0 exactly where the batcher admits
+// nothing. wall_5_batching_slack reads it there; it read 1 − (weights + the KV of no
+// requests) / capacity, positive beside a failing wall (Llama 3 8B fp16 on a T4).
+func (a *batchArgs) admitSlack(free, one float64) float64 {
+	return (free - one) / a.m.capacity
 }
 
 func (a *batchArgs) profileB() batchPoint {
@@ -336,15 +348,16 @@ func (a *batchArgs) profileB() batchPoint {
 	}
 	w := m.weights
 	free := a.free(w)
+	sPad := math.Ceil(s/a.page) * a.page
+	perRequest := m.kvTok * m.kvContext(sPad) * m.bkv // a windowed layer holds its window (calibrated)
+	r.admitSlack = a.admitSlack(free, a.perAcc(perRequest, sPad))
 	if free <= 0 {
 		r.itl, r.speedup = InfeasibleBatchITLS, 1
 		return r
 	}
-	sPad := math.Ceil(s/a.page) * a.page
 	if sPad > 0 {
 		r.fragmentation = (sPad - s) / sPad
 	}
-	perRequest := m.kvTok * m.kvContext(sPad) * m.bkv // a windowed layer holds its window (calibrated)
 	r.active = math.Min(math.Floor(free/a.perAcc(perRequest, sPad)), bMax)
 	r.kv = perRequest * r.active
 	ctx := a.ctx
@@ -365,7 +378,7 @@ func (a *batchArgs) profileB() batchPoint {
 type batchCPoint struct {
 	itl, throughput, staticThroughput, active, staticActive float64
 	fragmentation, staticFragmentation, kv, staticKV        float64
-	speedup                                                 float64
+	speedup, admitSlack                                     float64
 	feasible                                                bool
 }
 
@@ -382,6 +395,7 @@ func (a *batchArgs) profileC() batchCPoint {
 		active:              math.Min(bMax, math.Floor(free/a.perAcc(k*m.kvContext(allocated), allocated))),
 		fragmentation:       frag,
 		staticFragmentation: 1 - mean/sMax,
+		admitSlack:          a.admitSlack(a.free(w), a.perAcc(k*m.kvContext(allocated), allocated)),
 	}
 	step := func(reqs float64) float64 { return a.step(reqs, mean, w+reqs*k*mean) }
 	r.itl = step(r.active)
@@ -483,6 +497,7 @@ type BatchOut struct {
 	PromptPrefill                  []float64 // s, one request's prefill (0 without input tokens)
 	OutputTPS, StaticOutputTPS     []float64 // generated tokens/s with prompts charged
 	EnergyPerToken                 []float64 // J per generated token, whole replica
+	AdmitSlack                     []float64 // (free memory − one request's KV) / capacity, one accelerator: < 0 exactly when nothing is admitted
 	Feasible                       []bool
 
 	memo passMemo
@@ -499,6 +514,7 @@ type BatchCOut struct {
 	PromptPrefill                      []float64
 	OutputTPS, StaticOutputTPS         []float64
 	EnergyPerToken                     []float64
+	AdmitSlack                         []float64 // as BatchOut's, for one request of the expected paged length
 	Feasible                           []bool
 
 	memo passMemo
@@ -506,7 +522,7 @@ type BatchCOut struct {
 
 func (o *BatchOut) resize(n int) {
 	for _, p := range []*[]float64{&o.TTFT, &o.ITL, &o.Throughput, &o.Active, &o.Fragmentation, &o.KVBytes,
-		&o.StaticActive, &o.StaticThroughput, &o.Speedup, &o.PromptPrefill, &o.OutputTPS, &o.StaticOutputTPS, &o.EnergyPerToken} {
+		&o.StaticActive, &o.StaticThroughput, &o.Speedup, &o.PromptPrefill, &o.OutputTPS, &o.StaticOutputTPS, &o.EnergyPerToken, &o.AdmitSlack} {
 		*p = grow(*p, n)
 	}
 	o.Feasible = grow(o.Feasible, n)
@@ -515,7 +531,7 @@ func (o *BatchOut) resize(n int) {
 func (o *BatchCOut) resize(n int) {
 	for _, p := range []*[]float64{&o.ITL, &o.Throughput, &o.StaticThroughput, &o.Active, &o.StaticActive,
 		&o.Fragmentation, &o.StaticFragmentation, &o.KVBytes, &o.StaticKVBytes, &o.Speedup,
-		&o.PromptPrefill, &o.OutputTPS, &o.StaticOutputTPS, &o.EnergyPerToken} {
+		&o.PromptPrefill, &o.OutputTPS, &o.StaticOutputTPS, &o.EnergyPerToken, &o.AdmitSlack} {
 		*p = grow(*p, n)
 	}
 	o.Feasible = grow(o.Feasible, n)

@@ -49,7 +49,7 @@ func init() {
 			{Name: "speedup_vs_static", Doc: "tokens_per_s / static_tokens_per_s (1 when nothing is admitted; +Inf in Profile C when only the paged batcher admits a request)"},
 		}, append(servingColumns,
 			wallPass(5, "batching", "at least one request's KV cache fits beside the weights"),
-			wallSlack(5, "batching", "1 − (weights + KV cache of the active requests) / replica capacity"),
+			wallSlack(5, "batching", "1 − (weights + KV cache of the active requests) / replica capacity; where none is admitted (wall_5_batching_pass false), (free memory after the weights − one request's KV cache) / capacity of one accelerator, the free memory within the engine's budget under calibrated: negative exactly then"),
 			colBindingWall,
 			colFeasible, colReason,
 		)...),
@@ -175,18 +175,20 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 	ec, reasons := e.t.econ(c, w), e.t.layoutReasons(c, c.get("seq_len"))
 	for k := 0; k < n; k++ {
 		ttft[k] = bo.TTFT[k] * 1e3
-		var kvBytes, joules float64
+		var kvBytes, joules, admit float64
 		var ok bool
 		if mean[k] > 0 {
 			itl[k], tps[k], active[k] = co.ITL[k]*1e3, co.OutputTPS[k], co.Active[k]
 			kvBytes, frag[k] = co.KVBytes[k], co.Fragmentation[k]
 			sActive[k], sTPS[k], sFrag[k], speedup[k] = co.StaticActive[k], co.StaticOutputTPS[k], co.StaticFragmentation[k], co.Speedup[k]
 			ok, joules, prefill[k] = co.Feasible[k], co.EnergyPerToken[k], co.PromptPrefill[k]*1e3
+			admit = co.AdmitSlack[k]
 		} else {
 			itl[k], tps[k], active[k] = bo.ITL[k]*1e3, bo.OutputTPS[k], bo.Active[k]
 			kvBytes, frag[k] = bo.KVBytes[k], bo.Fragmentation[k]
 			sActive[k], sTPS[k], sFrag[k], speedup[k] = bo.StaticActive[k], bo.StaticOutputTPS[k], bo.Fragmentation[k], bo.Speedup[k]
 			ok, joules, prefill[k] = bo.Feasible[k], bo.EnergyPerToken[k], bo.PromptPrefill[k]*1e3
+			admit = bo.AdmitSlack[k]
 		}
 		length := in.SeqLen[k]
 		if mean[k] > 0 {
@@ -196,6 +198,11 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 		pass[k] = ok
 		accels := tp[k] * pp[k]
 		slack[k] = 1 - (e.weights[k]+kvBytes)/(in.MemCapacity[k]*accels)
+		if !ok {
+			// Nothing admitted: what the free memory lacks for one request (negative),
+			// not 1 − weights / capacity, which read positive beside the failing wall.
+			slack[k] = admit
+		}
 		e.t.economics(&ec, k, accels, tps[k], joules*tps[k]/accels, itl[k]*1e-3)
 		switch {
 		case !ok:

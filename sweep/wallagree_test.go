@@ -25,12 +25,13 @@ var splitReasons = []string{"parallelism_does_not_divide", "tp_does_not_divide_h
 // TestWallColumnsAgree: the wall columns of one row never contradict each other nor the
 // row's verdict, over grids that reach every kind of refusal (invalid splits, formats the
 // accelerator has no rate for, integer training, out of memory, budgets), in the studies
-// that write a memory wall (node, train-memory, fleet; serve and reasoning, wall 4), under
+// that write a memory wall (node, train-memory, fleet; serve and reasoning, wall 4;
+// batching, wall 5), under
 // both profiles:
 //
 //	feasible ⇔ infeasible_reason is NULL
 //	wall_n_pass ⇔ wall_n_slack ≥ 0, for the walls whose slack is the share left below a limit
-//	  (2, 4, 17, 18)
+//	  (2, 4, 5, 17, 18)
 //	a failing wall_n_pass ⇒ the row is infeasible
 //	a reason a wall decides (out_of_memory, over budget, a split) ⇒ binding_wall names that
 //	  wall, and its pass column, where the study has one, fails
@@ -49,6 +50,7 @@ func TestWallColumnsAgree(t *testing.T) {
 		// T4 (16 GiB) at batch 1 holds Llama 3 8B's 16.06 GB of fp16 weights in 95 % of its
 		// memory: within the whole memory, beyond an engine's 0.9 of it.
 		{"serve", "study: serve\nfixed:\n  seq_len: 2048\naxes:\n  model: [Llama3_8B, Llama3_70B]\n  hardware: [H100, T4]\n  precision: [fp16, fp8]\n  batch_size: [1, 64, 1024]\n  qps: [0, 2]\n"},
+		{"batching", "study: batching\naxes:\n  model: [Llama3_8B, Llama3_70B]\n  hardware: [H100, T4]\n  precision: [fp16, fp8]\n  max_batch_size: [1, 256]\n  seq_len: [512, 32768]\n  mean_request_tokens: [0, 256]\n"},
 		{"reasoning", "study: reasoning\naxes:\n  model: [Llama3_8B, Llama3_70B]\n  hardware: [H100, T4]\n  precision: [fp16, fp8]\n  seq_len: [2048, 131072]\n  latency_budget_ms: [0, 1000]\n"},
 	}
 	for _, g := range grids {
@@ -85,7 +87,7 @@ func TestWallColumnsAgree(t *testing.T) {
 					var failing []string
 					for _, n := range passCols {
 						pass := r[col(n, "pass")] == true
-						if slices.Contains([]int{2, 4, 17, 18}, n) && slack[n] {
+						if slices.Contains([]int{2, 4, 5, 17, 18}, n) && slack[n] {
 							if s := num(r, col(n, "slack")); pass != (s >= 0) {
 								bad = append(bad, fmt.Sprintf("point %s (%s): %s %v beside %s %.6g", key, reason, col(n, "pass"), pass, col(n, "slack"), s))
 							}
@@ -100,6 +102,9 @@ func TestWallColumnsAgree(t *testing.T) {
 					want, decided := wallReasons[reason]
 					if reason == "out_of_memory" && slices.Contains(passCols, 4) {
 						want = 4 // the serving studies' memory wall
+					}
+					if reason == "out_of_memory" && g.name == "batching" {
+						want = 5 // nothing admitted
 					}
 					if slices.Contains(splitReasons, reason) {
 						want, decided = 14, true // binding 14 in both studies; only the fleet has its pass column
@@ -117,6 +122,7 @@ func TestWallColumnsAgree(t *testing.T) {
 					"fleet":        {"", "out_of_memory", "parallelism_does_not_divide", "over_budget"},
 					"node":         {"", "out_of_memory", "unsupported_by_hardware"},
 					"serve":        {"", "out_of_memory"},
+					"batching":     {"", "out_of_memory"},
 					"reasoning":    {"", "out_of_memory", "latency_budget_exceeded"},
 				}[g.name]
 				if profile == "calibrated" {
@@ -183,5 +189,19 @@ func TestServingWallSlackAgrees(t *testing.T) {
 		if c.profile == "seed" && math.Abs(slack-(1-held/num(r, "memory_capacity_gb"))) > 1e-12 {
 			t.Errorf("seed: slack %.6g, want 1 − held / capacity", slack)
 		}
+	}
+}
+
+// TestBatchingWallSlackAgrees pins the batching wall where nothing is admitted: Llama 3 8B
+// in fp16 on a T4 (17.18 GB) at seq_len 32,768 under the seed leaves 17.18 − 16.06 = 1.12
+// GB beside its weights, and one request's KV cache is 2·32·8·128·2 B · 32,768 = 4.29 GB:
+// no request fits, and the slack is (1.12 − 4.29)/17.18 = −0.1848 (by hand below). It read
+// 1 − 16.06/17.18 = +0.065, the weights' slack with no request, beside the failing wall.
+func TestBatchingWallSlackAgrees(t *testing.T) {
+	r := evalOne(t, "version: 1\nname: m\nstudy: batching\nprofile: seed\naxes:\n  model: Llama3_8B\n  hardware: T4\n  precision: fp16\n  seq_len: 32768\n")
+	capacity := 16 * float64(1<<30) // 16 GiB
+	want := (capacity - 16.06e9 - 2*32*8*128*2*32768.0) / capacity
+	if r["wall_5_batching_pass"] != false || r["feasible"] != false || math.Abs(num(r, "wall_5_batching_slack")-want) > 1e-12 {
+		t.Errorf("pass %v, feasible %v, slack %.6g; want false, false, %.6g", r["wall_5_batching_pass"], r["feasible"], num(r, "wall_5_batching_slack"), want)
 	}
 }
