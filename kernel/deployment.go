@@ -439,9 +439,15 @@ func (m *llm) deployLoaded(d *deployPoint, in *DeployIn, i int, steps *stepCache
 		// The least r whose slots are stable under the Poisson hold (λ·hold(λ) rises with λ,
 		// so stability is monotone in r): the fleet that serves the rate, which a miss is
 		// ranked on.
+		// With one output token nothing decodes, so no saturated state takes up a prefill
+		// share past 1: the prompts alone must keep up, λ·t_p < 1 (as poissonCapacity, so
+		// serve --qps, has it). Without it a fleet of one-token requests was sized by its
+		// slots, whose hold counts no prompt, and a miss was ranked on replicas prefilling
+		// 9.9× their time at −202 W (Llama3_8B on A100, 1000 requests/s of one token).
 		stable := func(r float64) bool {
 			lam := qps / r
-			return lam*m.poissonPasses(lam, newTokens(in, i), isl, in.ChunkTokens[i], batch, osl, full.t, pre).hold < batch
+			return lam*m.poissonPasses(lam, newTokens(in, i), isl, in.ChunkTokens[i], batch, osl, full.t, pre).hold < batch &&
+				(osl > 1 || lam*pre.t < 1)
 		}
 		if !stable(r0) {
 			r0 = leastReplicas(r0, 0, stable)
