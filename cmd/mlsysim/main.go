@@ -26,6 +26,16 @@ func main() {
 	// SIGTERM (kill, a scheduler's timeout) stops a run like Ctrl-C: workers
 	// finish or drop their part, temp files go, and --resume can finish it.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A second signal ends the process at once. The first cancels ctx, which a sweep's
+	// workers check between batches, but a point evaluates without it: a serve-sim
+	// point's goodput over 1024 + 1024 instances runs for minutes, and every further
+	// Ctrl-C or kill was caught by this context and ignored, so only SIGKILL stopped it.
+	// Once ctx is cancelled the signals get their default action again (no result file
+	// is ever half-written: each is renamed into place whole).
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
