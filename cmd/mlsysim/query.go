@@ -251,6 +251,14 @@ func checkQueryOut(file, result string) error {
 	if st, err := os.Stat(file); err == nil && st.IsDir() {
 		return fmt.Errorf("%s is a folder; want a file name ending in .parquet", file)
 	}
+	// As plot and report say it, before the query runs: "query top: open
+	// out/x/.q.parquet.tmp-2251378739: no such file or directory" named neither the flag
+	// nor the folder, only a temporary file the user never asked for.
+	if st, err := os.Stat(filepath.Dir(file)); err != nil {
+		return fmt.Errorf("%s: the folder %s does not exist", file, filepath.Dir(file))
+	} else if !st.IsDir() {
+		return fmt.Errorf("%s: %s is a file, not a folder", file, filepath.Dir(file))
+	}
 	dir, _ := filepath.Abs(filepath.Dir(file))
 	res, _ := filepath.Abs(result)
 	if st, err := os.Stat(result); err == nil && st.IsDir() && dir == res {
