@@ -2,6 +2,8 @@ package sweep
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -10,7 +12,7 @@ import (
 // row, feasible or not: a time, a power, an energy, a price, a size, a rate, a count or
 // a utilisation. Slack columns (a margin to a wall, negative when it is crossed) are not.
 func nonNegative(col string) bool {
-	if strings.HasSuffix(col, "_slack") {
+	if strings.HasSuffix(col, "_slack") || strings.HasSuffix(col, "_margin_gb_per_s") {
 		return false
 	}
 	for _, s := range []string{"_ms", "_w", "_j", "_gb", "_usd", "_qps", "_per_s", "utilization", "joules_per_token",
@@ -72,4 +74,112 @@ func TestServingExtremesNeverNegative(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestRangeWalkNeverNegative: every numeric parameter of every study at its ceiling and at
+// its floor, alone and all together, under both profiles, writes no negative time, power,
+// energy, price, size, rate, count or utilisation (nonNegative) on its row, whether the
+// point is feasible or not.
+func TestRangeWalkNeverNegative(t *testing.T) {
+	required := map[string]string{"model": "Llama3_8B", "hardware": "H100", "cluster": "Research_256", "fabric": "InfiniBand_NDR",
+		"arrival_rate_jobs_per_day": "10", "avg_job_duration_days": "1", "job_duration_hours": "100", "qps": "10",
+		"target_p99_ms": "1000", "target_latency_ms": "100"}
+	floor := func(q *Param) float64 {
+		switch {
+		case q.Gap:
+			return q.Least
+		case q.MinOpen && q.Kind == KindInt:
+			return q.Min + 1
+		case q.MinOpen:
+			return math.Nextafter(q.Min, math.Inf(1))
+		}
+		return q.Min
+	}
+	num := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	evaluated, refused := 0, 0
+	var bad []string
+	outputs := map[string]bool{}
+	for _, name := range StudyNames() {
+		st, _ := StudyByName(name)
+		for _, c := range st.Columns {
+			outputs[name+"."+c.Name] = true
+		}
+	}
+	eval := func(src string) {
+		for _, prof := range Profiles {
+			p, err := planErr("w.yaml", []byte(src))
+			if err != nil {
+				refused++
+				continue
+			}
+			if err := p.SetProfile(prof); err != nil {
+				t.Fatal(err)
+			}
+			row, err := EvalPoint(p)
+			if err != nil {
+				refused++
+				t.Logf("%s, %s: %v", strings.ReplaceAll(src, "\n", "; "), prof, err)
+				continue
+			}
+			evaluated++
+			for col, v := range row {
+				if f, ok := v.(float64); ok && outputs[p.Study.Name+"."+col] && nonNegative(col) && f < 0 {
+					bad = append(bad, fmt.Sprintf("%s = %.6g (%s; %s; feasible %v, %v)", col, f, prof,
+						strings.ReplaceAll(strings.TrimSpace(src[strings.Index(src, "axes:"):]), "\n", ";"), row["feasible"], row["infeasible_reason"]))
+				}
+			}
+		}
+	}
+	for _, name := range StudyNames() {
+		st, _ := StudyByName(name)
+		head := "version: 1\nstudy: " + name + "\naxes:\n"
+		for _, q := range st.Params {
+			if r, ok := required[q.Name]; ok && q.Default == "" {
+				if name == "moe" && q.Name == "model" {
+					r = "Mixtral_8x7B"
+				}
+				head += "  " + q.Name + ": [" + r + "]\n"
+			}
+		}
+		allMax, allMin := head, head
+		for i := range st.Params {
+			q := &st.Params[i]
+			if q.Kind != KindFloat && q.Kind != KindInt {
+				continue
+			}
+			set := func(src string, x float64) string {
+				if strings.Contains(src, "  "+q.Name+":") {
+					lines := strings.Split(src, "\n")
+					for k, l := range lines {
+						if strings.HasPrefix(l, "  "+q.Name+":") {
+							lines[k] = "  " + q.Name + ": [" + num(x) + "]"
+						}
+					}
+					return strings.Join(lines, "\n")
+				}
+				return src + "  " + q.Name + ": [" + num(x) + "]\n"
+			}
+			eval(set(head, q.Max))
+			eval(set(head, floor(q)))
+			// Not together: a million simulated requests, or 1024 prefill and 1024 decode
+			// instances (the simulation scans every instance per event), at every extreme at
+			// once is minutes of goodput bisection; each is walked alone above.
+			if q.Name != "requests" && q.Name != "prefill_instances" && q.Name != "decode_instances" {
+				allMax, allMin = set(allMax, q.Max), set(allMin, floor(q))
+			}
+		}
+		if name == "serve-sim" {
+			// Every extreme at once simulates for minutes (a stall-free replica's capacity
+			// runs 16 × its largest batch of requests, millions at tp × pp 1024²); each
+			// parameter is walked alone above.
+			continue
+		}
+		eval(allMax)
+		eval(allMin)
+	}
+	t.Logf("%d points evaluated, %d refused", evaluated, refused)
+	if evaluated < 500 {
+		t.Errorf("only %d points evaluated", evaluated)
+	}
+	reportViolations(t, bad)
 }
