@@ -17,9 +17,13 @@ func AcceleratorPowerW(tdp, uCompute, uMemory float64) float64 {
 }
 
 // SeedPowerW is the seed's draw at a hardware-FLOP utilisation (physics.md §5.1):
-// TDP · (0.30 + 0.70 · HFU).
+// TDP · (0.30 + 0.70 · HFU), at most the TDP. The seed's decode step is its memory
+// traffic alone, so at a large batch its FLOPs over the step pass the peak (HFU > 1)
+// and the draw passed the TDP: Llama3_8B's batching replica of 512 on an H100 drew
+// 1,056 W of its 700, serve-sla's batch of 1024 on a 70 W T4 153 W. A node step's HFU
+// never passes 1 (its roofline takes the compute time), so the seed's goldens stand.
 func SeedPowerW(tdp, hfu float64) float64 {
-	return tdp * (IdlePowerFraction + DynamicPowerFraction*hfu)
+	return tdp * min(1, IdlePowerFraction+DynamicPowerFraction*hfu)
 }
 
 // MemoryBoundPowerFraction is the share of TDP a decode step draws when it saturates

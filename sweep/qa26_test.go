@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/mlsysim/mlsysim/catalog"
+	"github.com/mlsysim/mlsysim/kernel"
 )
 
 // nonNegative reports whether a column holds a quantity that cannot be negative on any
@@ -27,7 +30,8 @@ func nonNegative(col string) bool {
 // TestServingExtremesNeverNegative: every serving study over extreme but valid inputs —
 // one-token prompts and outputs, rates from 1e-6 to 1000 requests/s, batch 1 and 1024,
 // targets of 1 ms and 10 s — under both profiles writes no negative time, power, energy,
-// price, size, rate, count or utilisation on any row, infeasible rows included (they rank
+// price, size, rate, count or utilisation, and no draw outside [idle, TDP]
+// (drawWithinTDP), on any row, infeasible rows included (they rank
 // the closest misses and are what a query over the result reads). The aggregated
 // calibrated fleet of serve-deploy at one output token was sized by its slots alone,
 // whose hold ignores a prompt that leaves at once, so a replica prefilling 9.9× its time
@@ -61,7 +65,7 @@ func TestServingExtremesNeverNegative(t *testing.T) {
 						// A deployment's fleet, a miss's included, serves its rate: a prefill
 						// server busy more than all the time does not (the disaggregated pool's
 						// ⌊λ·t_p⌋ + 1 instances, the aggregated replicas alike).
-						if f < 0 || (col == "prefill_utilization" && f >= 1) {
+						if f < 0 || (col == "prefill_utilization" && f >= 1) || !drawWithinTDP(t, cat, r, col, f) {
 							bad = append(bad, fmt.Sprintf("%s = %.6g at model=%v hardware=%v point %v (feasible %v, %v)",
 								col, f, r["model"], r["hardware"], r["point_id"], r["feasible"], r["infeasible_reason"]))
 						}
@@ -74,6 +78,21 @@ func TestServingExtremesNeverNegative(t *testing.T) {
 			})
 		}
 	}
+}
+
+// drawWithinTDP: an accelerator's mean draw (power_w, sim_power_w) lies between the idle
+// floor, kernel.IdlePowerFraction of its TDP, and the TDP. The seed's draw, TDP · (0.3 +
+// 0.7 · HFU), passed the TDP where its memory-only decode step made HFU > 1 (1,056 W on a
+// 700 W H100 in the batching study, 153 W on a 70 W T4 in serve-sla).
+func drawWithinTDP(t *testing.T, cat *catalog.Catalog, r map[string]any, col string, w float64) bool {
+	if (col != "power_w" && col != "sim_power_w") || w == 0 {
+		return true
+	}
+	h, err := cat.HardwareByKey(fmt.Sprint(r["hardware"]))
+	if err != nil || h.TDPW <= 0 {
+		t.Fatalf("%v: no TDP to check %s against (%v)", r["hardware"], col, err)
+	}
+	return w >= kernel.IdlePowerFraction*h.TDPW*(1-1e-9) && w <= h.TDPW*(1+1e-9)
 }
 
 // TestRangeWalkNeverNegative: every numeric parameter of every study at its ceiling and at

@@ -130,7 +130,7 @@ var (
 		{Name: "accelerators", Doc: "accelerators the point occupies (tp · pp per replica, times replicas or instances; a packaged system's entry counts its accelerator_count each, sharing its price and draw)"},
 		{Name: "tokens_per_s_per_accelerator", Unit: "1/s", Doc: "generated tokens per second per accelerator (serve under qps > 0: the offered load, qps · output_tokens / accelerators, and power, energy and cost at it)"},
 		{Name: "tokens_per_s_per_user", Unit: "1/s", Doc: "generated tokens per second one sequence sees: 1000 / itl_ms (serve under qps > 0: 1000 / load_tpot_ms, or 1000 / load_ttft_ms when each request generates one token; serve-sim: 1000 / sim_tpot_mean_ms, or 1000 / sim_ttft_mean_ms when each request generates one token)"},
-		{Name: "power_w", Unit: "W", Doc: "mean draw per accelerator: calibrated, activity-based (compute and memory, docs/PHYSICS.md §33); seed, TDP · (0.3 + 0.7 · HFU)"},
+		{Name: "power_w", Unit: "W", Doc: "mean draw per accelerator: calibrated, activity-based (compute and memory, docs/PHYSICS.md §33); seed, TDP · min(1, 0.3 + 0.7 · HFU)"},
 		{Name: "joules_per_token", Unit: "J", Doc: "accelerator energy per generated token (before PUE)"},
 		{Name: "usd_per_million_tokens", Unit: "USD", Doc: "accelerator-hours per million generated tokens at accelerator_hour_usd, or amortised unit cost + maintenance + energy at the region's PUE"},
 	}
