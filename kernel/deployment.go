@@ -94,7 +94,7 @@ type stepCache struct {
 	vals  [stepCacheSize]phase
 }
 
-type stepKey struct{ run, b, s, eff, rate16, attn16 uint64 }
+type stepKey struct{ run, b, s, eff, rate16, attn16, sus, sus16 uint64 }
 
 // stepCacheSize holds every batch of a 1–1024 cap and a lone sequence's, direct-mapped by
 // the batch.
@@ -106,7 +106,8 @@ func (c *stepCache) decode(m *llm, b, s float64) phase {
 	if c == nil {
 		return m.decodePhase(b, s)
 	}
-	k := stepKey{c.run, math.Float64bits(b), math.Float64bits(s), math.Float64bits(m.eff), math.Float64bits(m.rate16), math.Float64bits(m.attn16)}
+	k := stepKey{c.run, math.Float64bits(b), math.Float64bits(s), math.Float64bits(m.eff), math.Float64bits(m.rate16), math.Float64bits(m.attn16),
+		math.Float64bits(m.sus), math.Float64bits(m.sus16)}
 	j := int(uint64(b) & (stepCacheSize - 1))
 	if c.keys[j] == k {
 		return c.vals[j]

@@ -255,6 +255,7 @@ type llm struct {
 	draftHidden, draftKVHeads                   float64
 	heads, ffn, upMats, sms, vocab              float64
 	memFrac, rate16, attn16                     float64
+	sus, sus16                                  float64 // sustained (power-limited) matmul rates of the weights' precision and of 16 bits (SustainedRate; 0 = none: no power limit)
 	profileTokens                               float64
 	window, localFrac                           float64 // sliding window (tokens; 0 = none) and the share of the layers that use it
 	mla                                         Arch    // multi-head latent attention's widths (calibrated; the zero Arch: not latent)
@@ -267,6 +268,7 @@ type llm struct {
 	// derive and not one per pass (the sweep's hot path, BENCHMARKS.md).
 	rate, shards, kvDiv, kernelT float64 // peak·η, tp·pp, KV shards·pp, kernels' fixed cost per stage
 	attnRate, headRate, headB    float64 // the attention core's rate; the output layer's rate and bytes per element
+	susW, susHead, susAttn       float64 // sustained rates of the weight matmuls, the output layer and the attention core (PowerLimitedS; 0 = no power limit)
 	weights                      float64 // p·b (and the 16-bit output layer, and in each copy what every rank replicates): the replica's weight bytes, what a dense model reads per pass
 	dense, a2a, measuredAR       bool    // weights do not depend on tokens; MoE all-to-all over ep > 1; the engine's all-reduce
 	ncclAR                       bool    // the engine all-reduces with NCCL inside a node (NCCLAllReduce)
@@ -327,6 +329,10 @@ func (in *ServeIn) load(m *llm, i int) {
 	m.rate16, m.fp8Attn = opt(in.Rate16, i, 0), opt(in.FP8Attention, i, 0) > 0
 	m.denseExperts = opt(in.MoEDenseExperts, i, 0) > 0 && in.Calibrated
 	m.attn16 = opt(in.AttentionRate16, i, 0)
+	m.sus, m.sus16 = 0, 0
+	if in.Calibrated {
+		m.sus, m.sus16 = opt(in.SustainedRate, i, 0), opt(in.SustainedRate16, i, 0)
+	}
 	if m.specK > 0 {
 		m.specA = opt(in.SpecAcceptance, i, 0)
 		m.draftP, m.draftL = opt(in.DraftParams, i, 0), opt(in.DraftLayers, i, 0)
@@ -440,6 +446,18 @@ func (m *llm) rates() {
 	// the accelerator has one (docs/PHYSICS.md §33), as in the training step.
 	if attn16 && m.attn16 > 0 {
 		m.attnRate = m.attn16
+	}
+	// The power limit (docs/PHYSICS.md §33, "Power-limited matmul rate"): each FLOP at
+	// its precision's sustained rate, the 16-bit output layer and attention core at the
+	// 16-bit one.
+	m.susW, m.susHead, m.susAttn = m.sus, m.sus, m.sus
+	if m.sus16 > 0 && m.b < 2 {
+		if m.headB == 2 {
+			m.susHead = m.sus16
+		}
+		if attn16 {
+			m.susAttn = m.sus16
+		}
 	}
 	m.weights = m.p * m.b
 	if m.calibrated && m.vocab > 0 && m.headB != m.b {
@@ -675,6 +693,7 @@ func (m *llm) stageComm(tokens float64) float64 {
 // FLOPs outlast the bytes.
 type step struct {
 	itl, flops, bytes, tpComm, ppComm float64
+	work                              float64 // the FLOPs in seconds at the sustained rates (PowerLimitedS; 0 without them)
 	computeBound                      bool
 }
 
@@ -700,10 +719,13 @@ func (m *llm) stage(d *step, seqs, n, s float64) {
 		// Each matmul on its own, then the attention over the context: its FLOPs at the
 		// rate or its KV cache at the bandwidth.
 		t, flops, bytes := m.matmuls(rows, n)
-		var attn float64
+		var attn, f16 float64
 		if m.latent {
 			lt, lf, lb, core := m.latentPass(seqs, n, s)
 			t, flops, bytes, attn = t+lt, flops+lf, bytes+lb, core
+			if n <= 1+m.specK {
+				f16 = lf // absorbed: in 16 bits (latentAbsorbed)
+			}
 		} else {
 			attn = m.coef * n * m.attnContext(n, s) * seqs / m.shards
 		}
@@ -711,6 +733,10 @@ func (m *llm) stage(d *step, seqs, n, s float64) {
 		d.itl = t + max(attn/m.attnRate, kv/m.bw) + act/m.bw + m.kernelT
 		d.flops, d.bytes = flops+attn, bytes+kv+act
 		d.computeBound = d.flops/m.rate > d.bytes/m.bw
+		d.work = 0
+		if m.sus > 0 {
+			d.work = m.powerWork(flops, rows, f16, attn)
+		}
 		m.exchanges(d, rows*n)
 		return
 	}
@@ -736,6 +762,35 @@ func (m *llm) roofline(d *step, flops, kv, rows float64) {
 	compute, memory := flops/m.rate, (w+kv)/m.bw
 	d.itl = max(compute, memory) + m.kernelT
 	d.flops, d.bytes, d.computeBound = flops, w+kv, compute > memory
+	d.work = 0
+	if m.sus > 0 {
+		d.work = flops / m.susW
+	}
+}
+
+// powerWork is a pass's FLOPs in seconds at the sustained rates (PowerLimitedS): the
+// matmuls' mm FLOPs at the weights' rate, but for the output layer's on seqs sequences
+// and the f16 FLOPs of 16-bit matmuls among them (MLA's absorbed ones), which run at 16
+// bits for quantised weights, and the attention core's attn at its own.
+func (m *llm) powerWork(mm, seqs, f16, attn float64) float64 {
+	head := 0.0
+	if m.restN > 0 {
+		head = 2 * seqs * m.restN * m.hidden
+	}
+	return (mm-head-f16)/m.susW + (head+f16)/m.susHead + attn/m.susAttn
+}
+
+// powerLimit holds a pass d to the power limit (docs/PHYSICS.md §33, "Power-limited
+// matmul rate"): where its FLOPs and bytes would draw more than the TDP at the burst
+// rates, the clock drops until they fit, and the pass takes PowerLimitedS. Calibrated,
+// on an accelerator with a measured sustained rate; a no-op otherwise.
+func (m *llm) powerLimit(d *step) {
+	if m.sus <= 0 {
+		return
+	}
+	if t := PowerLimitedS(d.work, d.bytes/m.bw); t > d.itl {
+		d.itl = t
+	}
 }
 
 // exchanges adds a stage's tensor-parallel all-reduces (or its experts' all-to-all) over
@@ -837,6 +892,7 @@ func (m *llm) forward(d *step, batch, n, s float64) {
 	m.passage(d, batch/micro, n, s)
 	d.flops *= micro
 	d.bytes *= micro
+	d.work *= micro
 }
 
 // decodeStep is the calibrated decode step of batch sequences at context s, with the
@@ -845,6 +901,7 @@ func (m *llm) decodeStep(d *step, batch, s float64) {
 	if m.specK <= 0 {
 		m.forward(d, batch, 1, s)
 		d.itl += m.stepOH
+		m.powerLimit(d)
 		return
 	}
 	var verify, draft step
@@ -854,8 +911,10 @@ func (m *llm) decodeStep(d *step, batch, s float64) {
 	*d = step{
 		itl:   (m.specK*draft.itl + verify.itl + m.stepOH) / e,
 		flops: (m.specK*draft.flops + verify.flops) / e, bytes: (m.specK*draft.bytes + verify.bytes) / e,
+		work:   (m.specK*draft.work + verify.work) / e,
 		tpComm: verify.tpComm / e, ppComm: verify.ppComm / e, computeBound: verify.computeBound,
 	}
+	m.powerLimit(d)
 }
 
 // draft is the draft model as a replica of its own on the same tensor-parallel group: a
@@ -992,12 +1051,18 @@ func (m *llm) windowedChunks(batch, e, start, chunks float64) float64 {
 func (m *llm) chunk(batch, n, s float64) float64 {
 	var d step
 	m.passage(&d, batch, n, s)
-	return d.itl + m.stepOH
+	d.itl += m.stepOH
+	m.powerLimit(&d)
+	return d.itl
 }
 
 // power is one accelerator's draw during a calibrated step (AcceleratorPowerW).
 func (m *llm) power(d *step) float64 {
-	return AcceleratorPowerW(m.tdp, d.flops/(d.itl*m.peak), d.bytes/(d.itl*m.bw))
+	uc := d.flops / (d.itl * m.peak)
+	if m.sus > 0 {
+		uc = d.work / d.itl
+	}
+	return AcceleratorPowerW(m.tdp, uc, d.bytes/(d.itl*m.bw))
 }
 
 // ServeIn is the LLM serving input every serving model shares: Serving (serve, serve-sla),
@@ -1081,6 +1146,13 @@ type ServeIn struct {
 	// measured (calibrated: attention_efficiency × peak); the attention core runs at it
 	// whenever it runs at 16 bits. nil or 0 = at the matmul rate.
 	AttentionRate16 []float64
+	// SustainedRate is FLOP/s of large matmuls at the weights' precision once the
+	// accelerator is power-limited (calibrated: catalog gemm_sustained_efficiency × peak,
+	// Bekman's MSMF), SustainedRate16 the same at 16 bits; a pass whose FLOPs and bytes
+	// would draw more than the TDP takes PowerLimitedS. nil or 0 = no power limit (the
+	// burst rates throughout, and AcceleratorPowerW's compute term over the peak).
+	SustainedRate   []float64
+	SustainedRate16 []float64
 
 	// Optional multi-head latent attention (calibrated; nil or KVLoraRank 0 = not latent):
 	// Arch's widths — the query latent (0 = queries projected directly), the key/value

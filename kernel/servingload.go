@@ -528,8 +528,10 @@ func (m *llm) mixedPhase(b, s, k, n float64) phase {
 		m.acrossStages(&d, (b+k)/micro)
 		d.flops *= micro
 		d.bytes *= micro
+		d.work *= micro
 	}
 	d.itl += m.stepOH
+	m.powerLimit(&d)
 	return phase{d.itl, m.power(&d), d.computeBound}
 }
 
@@ -548,6 +550,7 @@ func (m *llm) mixedStage(d *step, b, s, k, n float64) {
 	attnPrompt := m.coef * k * m.attnContext(n, n) / m.shards // (n + 1)/2 keys without a window
 	if m.gemms {
 		t, flops, bytes := m.matmuls(seqs, rows/seqs)
+		var f16 float64
 		if m.latent {
 			// MLA: the decode tokens absorbed, the prompt tokens not, in one step (both of
 			// the engine's paths run; servingmla.go).
@@ -555,12 +558,17 @@ func (m *llm) mixedStage(d *step, b, s, k, n float64) {
 			pt, pf, pb, core := m.latentPrompt(k, n)
 			t += dt + pt + m.latentKernels(k > 0, b > 0)
 			flops, bytes = flops+df+pf, bytes+db+pb
+			f16 = df // the decode tokens' absorbed matmuls, in 16 bits
 			attnDecode, attnPrompt = m.attnDecode*m.attnContext(1, s)*b/m.shards, core
 		}
 		act := rows * m.actElems * ActivationBytesPerElem
 		d.itl = t + max(attnDecode/m.attnRate, kv/m.bw) + attnPrompt/m.attnRate + act/m.bw + m.kernelT
 		d.flops, d.bytes = flops+attnDecode+attnPrompt, bytes+kv+act
 		d.computeBound = d.flops/m.rate > d.bytes/m.bw
+		d.work = 0
+		if m.sus > 0 {
+			d.work = m.powerWork(flops, seqs, f16, attnDecode+attnPrompt)
+		}
 	} else {
 		m.roofline(d, 2*m.pa*rows/m.shards+attnDecode+attnPrompt, kv, rows)
 	}

@@ -20,6 +20,7 @@ import (
 var servePointCols = map[string]bool{
 	"SeqLen": true, "Batch": true, "CachedPrefix": true, "ChunkTokens": true,
 	"Efficiency": true, "Rate16": true, "AttentionRate16": true,
+	"SustainedRate": true, "SustainedRate16": true,
 }
 
 // serveSharedCols holds the indices of ServeIn's shared columns: every []float64 field
@@ -89,11 +90,16 @@ const changeBlock = 64
 // nothing does (the memo's shape id included).
 func (in *ServeIn) reload(m *llm, i int) {
 	eff, r16, a16 := in.Efficiency[i], opt(in.Rate16, i, 0), opt(in.AttentionRate16, i, 0)
+	sus, sus16 := 0.0, 0.0
+	if in.Calibrated {
+		sus, sus16 = opt(in.SustainedRate, i, 0), opt(in.SustainedRate16, i, 0)
+	}
 	if math.Float64bits(eff) == math.Float64bits(m.eff) && math.Float64bits(r16) == math.Float64bits(m.rate16) &&
-		math.Float64bits(a16) == math.Float64bits(m.attn16) {
+		math.Float64bits(a16) == math.Float64bits(m.attn16) && math.Float64bits(sus) == math.Float64bits(m.sus) &&
+		math.Float64bits(sus16) == math.Float64bits(m.sus16) {
 		return
 	}
-	m.eff, m.rate16, m.attn16 = eff, r16, a16
+	m.eff, m.rate16, m.attn16, m.sus, m.sus16 = eff, r16, a16, sus, sus16
 	m.rates()
 	m.shapeID = 0
 }

@@ -525,6 +525,12 @@ func (t *hwTable) trainMatmulFor(hw, prec float64) float64 {
 	return t.matmul[i]
 }
 
+// sustainedFor is the measured matmul rate at the power limit (MSMF) of a hardware code
+// at a precision code, 0 when the catalog has none.
+func (t *hwTable) sustainedFor(hw, prec float64) float64 {
+	return t.sustained[int(hw)*len(kernel.Precisions)+int(prec)]
+}
+
 func (t *hwTable) attentionFor(hw, prec float64) float64 {
 	return t.attention[int(hw)*len(kernel.Precisions)+int(prec)]
 }

@@ -250,7 +250,7 @@ type servingTables struct {
 	kernels, moeKernels, arLat, arRank, arNCCL, nvlink     []float64
 	nvls                                                   []float64
 	arMax, arMaxTwo                                        []float64
-	memFrac, memFree, fp8Attn, rate16, attn16              []float64
+	memFrac, memFree, fp8Attn, rate16, attn16, sus, sus16  []float64
 	draftP, draftL, draftC, draftKVE, draftH, draftKH      []float64
 	reasons                                                []uint8   // layoutReasons of the batch
 	tokens                                                 []float64 // a study's longest sequence per point, when summed
@@ -452,12 +452,17 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 		t.stepOH[k] = t.engineStep[int(ec[k])] + oh[k]*1e-3
 	}
 	in.Rate16, in.AttentionRate16 = nil, nil
+	in.SustainedRate, in.SustainedRate16 = nil, nil
 	if t.calibrated {
 		// 16-bit matmuls (docs/PHYSICS.md §33): the output layer of weights below 16 bits
 		// and, unless the engine runs it at 8 bits, their attention core; a 16-bit
 		// attention core at the fused attention kernel's measured rate, unless the point
 		// fixes the efficiency of everything it computes.
 		t.rate16, t.attn16 = grow(t.rate16, n), grow(t.attn16, n)
+		// The power limit (docs/PHYSICS.md §33, "Power-limited matmul rate"): the
+		// sustained matmul rates of the weights' precision and of 16 bits where the
+		// catalog measured them, unless the point fixes the efficiency.
+		t.sus, t.sus16 = grow(t.sus, n), grow(t.sus16, n)
 		bf16, fp16 := float64(kernel.BF16), float64(kernel.FP16)
 		for k := 0; k < n; k++ {
 			p16, c16 := t.h.peakFor(hc[k], bf16), bf16
@@ -465,14 +470,16 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 				p16, c16 = t.h.peakFor(hc[k], fp16), fp16
 			}
 			e16 := eff[k]
-			t.attn16[k] = 0
+			t.attn16[k], t.sus[k], t.sus16[k] = 0, 0, 0
 			if e16 == 0 {
 				e16 = t.h.gemmFor(hc[k], c16)
 				t.attn16[k] = t.h.attentionFor(hc[k], c16)
+				t.sus[k], t.sus16[k] = t.h.sustainedFor(hc[k], prec[k]), t.h.sustainedFor(hc[k], c16)
 			}
 			t.rate16[k] = p16 * e16
 		}
 		in.Rate16, in.AttentionRate16 = t.rate16, t.attn16
+		in.SustainedRate, in.SustainedRate16 = t.sus, t.sus16
 	}
 	t.active = gatherOne(t.active, mc, t.m.active, m1)
 	t.experts = gatherOne(t.experts, mc, t.modelExperts, m1)

@@ -312,3 +312,25 @@ func TestServingFFNLatent(t *testing.T) {
 		t.Errorf("Llama3_70B: ffn %v (mlpShape %v), latent widths %v", f, plain, lw)
 	}
 }
+
+// TestServingPowerLimitGathered: calibrated, an accelerator whose catalog entry has a
+// sustained matmul rate (H200: MSMF) prefills four 4096-token prompts of Llama 3 70B in
+// FP8 (TensorRT-LLM, whose attention then runs at 8 bits too) at the power limit
+// (kernel.PowerLimitedS; docs/PHYSICS.md §33): slower than the same point with its burst
+// efficiency (0.734) stated as a number, which fixes the rate and leaves the power limit
+// out. A memory-bound decode step of 8 sequences is the same under both.
+func TestServingPowerLimitGathered(t *testing.T) {
+	const point = "version: 1\nstudy: serve\naxes:\n  model: [Llama3_70B]\n  hardware: [H200]\n  precision: [fp8]\n  engine: [trtllm]\n  seq_len: 4096\n  batch_size: %d\n%s"
+	auto := evalOne(t, fmt.Sprintf(point, 4, ""))
+	fixed := evalOne(t, fmt.Sprintf(point, 4, "  efficiency: 0.734\n"))
+	if auto["efficiency_used"] != 0.734 {
+		t.Fatalf("efficiency_used %v: the fixed point no longer states the burst", auto["efficiency_used"])
+	}
+	fa, fx := auto["ttft_ms"].(float64), fixed["ttft_ms"].(float64)
+	if !(fa > fx) {
+		t.Errorf("TTFT %v ms at the power limit, %v ms at the stated burst: want the limit slower", fa, fx)
+	}
+	if auto["itl_ms"] != fixed["itl_ms"] {
+		t.Errorf("memory-bound ITL %v ms, %v ms with the efficiency stated: want the same", auto["itl_ms"], fixed["itl_ms"])
+	}
+}
