@@ -9,7 +9,7 @@ import (
 
 // runsServeIn is runs of calibrated serving points: each run one of memoServeIn's points
 // (model, layout, hardware, engine, drafting), repeated with its per-point columns
-// (efficiency, 16-bit and attention rates, sequence, batch, prefix, chunk) drawn per
+// (efficiency, 16-bit, attention and sustained rates, sequence, batch, prefix, chunk) drawn per
 // point, a value repeated now and then, as a sweep's fast axes do.
 func runsServeIn(runs int) *ServeIn {
 	base := memoServeIn(runs)
@@ -28,6 +28,8 @@ func runsServeIn(runs int) *ServeIn {
 			in.Efficiency = append(in.Efficiency, pick(0.3, 0.5, 0.5, 0.8))
 			in.Rate16 = append(in.Rate16, pick(0, 400e12, 700e12))
 			in.AttentionRate16 = append(in.AttentionRate16, pick(0, 0, 500e12))
+			in.SustainedRate = append(in.SustainedRate, pick(0, 0, 300e12, 600e12))
+			in.SustainedRate16 = append(in.SustainedRate16, pick(0, 350e12))
 			in.SeqLen = append(in.SeqLen, pick(512, 1024, 4096))
 			in.Batch = append(in.Batch, pick(1, 8, 64, 256))
 			in.CachedPrefix = append(in.CachedPrefix, pick(0, 0, 300))
@@ -116,7 +118,7 @@ func TestServingRunsSharedColumns(t *testing.T) {
 				col = []float64{1024, 1024, 1024}
 			case "Batch":
 				col = []float64{8, 8, 8}
-			case "CachedPrefix", "ChunkTokens", "Rate16", "AttentionRate16":
+			case "CachedPrefix", "ChunkTokens", "Rate16", "AttentionRate16", "SustainedRate", "SustainedRate16":
 				col = []float64{0, 0, 0}
 			}
 			iv.FieldByName(name).Set(reflect.ValueOf(col))
