@@ -95,7 +95,7 @@ func TestDefaultCounts(t *testing.T) {
 		{"fabrics", len(c.Fabrics), 12},
 		{"nodes", len(c.Nodes), 16},
 		{"clusters", len(c.Clusters), 21},
-		{"engines", len(c.Engines), 6}, // systems/engines.yaml: vllm, vllm-0.2, vllm-0.3, sglang, trtllm, trtllm-0.5
+		{"engines", len(c.Engines), 7}, // systems/engines.yaml: vllm, vllm-0.2, vllm-0.2.7, vllm-0.3, sglang, trtllm, trtllm-0.5
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %d entries, want %d", tc.kind, tc.got, tc.want)
@@ -1128,7 +1128,7 @@ func TestEngines(t *testing.T) {
 		"vllm-0.3": {6, 4, 0, false, false},
 		// and before February 2024 ran Mixtral's experts whole on each rank, every token
 		// through each (pull request #2090; router, softmax, top-k, sum, divide: 5 kernels).
-		"vllm-0.2": {6, 5, 0, false, false}}
+		"vllm-0.2": {6, 5, 0, false, false}, "vllm-0.2.7": {6, 5, 0, false, false}}
 	for _, e := range c.Engines {
 		w, ok := want[e.Key]
 		if !ok {
@@ -1146,8 +1146,25 @@ func TestEngines(t *testing.T) {
 		if maxB, maxTwo := map[string]float64{"trtllm": 8e6, "vllm": mib8, "sglang": mib8}[e.Key], map[string]float64{"trtllm": 16e6, "vllm": mib8, "sglang": mib8}[e.Key]; e.AllReduceMaxBytes != maxB || e.AllReduceMaxBytesTwoRanks != maxTwo {
 			t.Errorf("engine %s: all-reduce workspace %g / %g bytes, want %g / %g", e.Key, e.AllReduceMaxBytes, e.AllReduceMaxBytesTwoRanks, maxB, maxTwo)
 		}
-		if e.MoEDenseExperts != (e.Key == "vllm-0.2") || (e.MoEDenseExperts && e.FieldSources["moe_dense_experts"].Ref == "") {
-			t.Errorf("engine %s: moe_dense_experts %v (only vllm-0.2's MoE runs every token through each local expert, with a source)", e.Key, e.MoEDenseExperts)
+		if e.MoEDenseExperts != (e.Key == "vllm-0.2" || e.Key == "vllm-0.2.7") || (e.MoEDenseExperts && e.FieldSources["moe_dense_experts"].Ref == "") {
+			t.Errorf("engine %s: moe_dense_experts %v (only vllm-0.2's and vllm-0.2.7's MoE runs every token through each local expert, with a source)", e.Key, e.MoEDenseExperts)
+		}
+		// vLLM's V0 engines of December 2023 to April 2024 carry the host time per step
+		// measured for Sarathi-Serve's fork of that engine (Vidur's A100 CPU-overhead
+		// profile of 2024-01-02, docs/PHYSICS.md §33): vllm-0.2 drove its workers through
+		// Ray, so its table has the control-plane part too; the later two broadcast with
+		// NCCL and charge the in-process part alone. Spot values, read from the CSV's
+		// Llama-2-7b rows: tp 4, batch 64: 1.02 + 1.55 + 1.85 + 9.92 = 14.338 ms in
+		// process (schedule, prepare inputs, sampler, process outputs; rounded per column
+		// here), 2.61 + 8.34 = 10.948 ms control plane (barrier, Ray residual).
+		if h := e.HostStep; (h != nil) != (e.Key == "vllm-0.2" || e.Key == "vllm-0.2.7" || e.Key == "vllm-0.3") {
+			t.Errorf("engine %s: host_step %v", e.Key, h)
+		} else if h != nil {
+			if e.FieldSources["host_step"].Ref == "" || len(h.TPs) != 3 || h.TPs[2] != 4 || len(h.Batches) != 8 || h.Batches[7] != 64 ||
+				math.Abs(h.InProcessS[2][7]-14.338e-3) > 1e-9 || (h.ControlPlaneS != nil) != (e.Key == "vllm-0.2") ||
+				(h.ControlPlaneS != nil && math.Abs(h.ControlPlaneS[2][7]-10.948e-3) > 1e-9) {
+				t.Errorf("engine %s: host_step %+v", e.Key, h)
+			}
 		}
 		for _, f := range EngineFields {
 			if e.FieldSources[f].Ref == "" {

@@ -466,6 +466,12 @@ func (cv *converter) engine(r *rawEngine) *Engine {
 		cv.fail("kv_cache_auto", fmt.Sprintf("%q: want checkpoint (the default cache follows the checkpoint's KV scheme) or model_dtype (the model's 16-bit dtype)", r.KVCacheAuto))
 	}
 	cv.prefillBudget(e, r)
+	if r.HostStep != nil {
+		e.HostStep = cv.hostStep(r.HostStep)
+		if r.FieldSources["host_step"].Ref == "" {
+			cv.fail("field_sources", "host_step needs its own source (the measurement its table is read from, and which of its columns make each part)")
+		}
+	}
 	e.Provenance = cv.provenance(&r.rawProvenance, r)
 	for _, f := range EngineFields {
 		if _, ok := r.FieldSources[f]; !ok {
@@ -506,6 +512,64 @@ func (cv *converter) prefillBudget(e *Engine, r *rawEngine) {
 			e.PrefillTokens = v
 		}
 	}
+}
+
+// hostStep reads an engine's host_step table: batch and tp ascending grids of whole
+// numbers ≥ 1, and in_process_ms (and control_plane_ms, optional) one row per tp of one
+// value per batch, each a time in milliseconds from 0 to MaxHostStepS.
+func (cv *converter) hostStep(r *rawHostStep) *HostStep {
+	h := &HostStep{Batches: r.Batch, TPs: r.TP}
+	grid := func(field string, g []float64, max float64) bool {
+		if len(g) == 0 {
+			cv.fail("host_step."+field, "missing (the grid the table was measured on)")
+			return false
+		}
+		for i, v := range g {
+			switch {
+			case v < 1 || v > max || v != float64(int64(v)):
+				cv.fail("host_step."+field, fmt.Sprintf("%g: want a whole number from 1 to %g", v, max))
+				return false
+			case i > 0 && v <= g[i-1]:
+				cv.fail("host_step."+field, fmt.Sprintf("%g after %g: want the grid in ascending order", v, g[i-1]))
+				return false
+			}
+		}
+		return true
+	}
+	if !grid("batch", r.Batch, 1<<20) || !grid("tp", r.TP, 1<<16) {
+		return nil
+	}
+	table := func(field string, rows [][]float64) [][]float64 {
+		if len(rows) != len(r.TP) {
+			cv.fail("host_step."+field, fmt.Sprintf("%d rows: want one per tp (%d)", len(rows), len(r.TP)))
+			return nil
+		}
+		out := make([][]float64, len(rows))
+		for j, row := range rows {
+			if len(row) != len(r.Batch) {
+				cv.fail("host_step."+field, fmt.Sprintf("row %d (tp %g) has %d values: want one per batch (%d)", j+1, r.TP[j], len(row), len(r.Batch)))
+				return nil
+			}
+			out[j] = make([]float64, len(row))
+			for i, v := range row {
+				if !(v >= 0 && v*1e-3 <= MaxHostStepS) {
+					cv.fail("host_step."+field, fmt.Sprintf("%g ms at tp %g, batch %g: want a time from 0 to %g ms", v, r.TP[j], r.Batch[i], MaxHostStepS*1e3))
+					return nil
+				}
+				out[j][i] = v * 1e-3
+			}
+		}
+		return out
+	}
+	if r.InProcessMS == nil {
+		cv.fail("host_step.in_process_ms", "missing (the engine's own loop per step: one row per tp of one value per batch, ms)")
+		return nil
+	}
+	h.InProcessS = table("in_process_ms", r.InProcessMS)
+	if r.ControlPlaneMS != nil {
+		h.ControlPlaneS = table("control_plane_ms", r.ControlPlaneMS)
+	}
+	return h
 }
 
 // MaxPrefillTokens bounds an engine's prefill token budget (2^27 tokens, the longest

@@ -226,24 +226,35 @@ type rawFabric struct {
 }
 
 type rawEngine struct {
-	Key              string   `yaml:"key"`
-	Name             string   `yaml:"name"`
-	NonMatmulKernels *int     `yaml:"non_matmul_kernels"`
-	MoEKernels       *int     `yaml:"moe_kernels"`
-	AllReduceKind    string   `yaml:"allreduce"`
-	AllReduce        *qty     `yaml:"allreduce_latency"`
-	AllReducePerRank *qty     `yaml:"allreduce_latency_per_rank"`
-	AllReduceMax     *qty     `yaml:"allreduce_max_message"`
-	AllReduceMaxTwo  *qty     `yaml:"allreduce_max_message_two_ranks"`
-	StepOverhead     *qty     `yaml:"step_overhead"`
-	MemoryFraction   *float64 `yaml:"memory_fraction"`
-	MemoryFractionOf string   `yaml:"memory_fraction_of"`
-	FP8Attention     *bool    `yaml:"fp8_attention"`
-	KVCacheAuto      string   `yaml:"kv_cache_auto"`
-	MoEDenseExperts  bool     `yaml:"moe_dense_experts"`
-	PrefillBudget    string   `yaml:"prefill_token_budget"`
-	PrefillBudgetMin *int     `yaml:"prefill_token_budget_min"`
+	Key              string       `yaml:"key"`
+	Name             string       `yaml:"name"`
+	NonMatmulKernels *int         `yaml:"non_matmul_kernels"`
+	MoEKernels       *int         `yaml:"moe_kernels"`
+	AllReduceKind    string       `yaml:"allreduce"`
+	AllReduce        *qty         `yaml:"allreduce_latency"`
+	AllReducePerRank *qty         `yaml:"allreduce_latency_per_rank"`
+	AllReduceMax     *qty         `yaml:"allreduce_max_message"`
+	AllReduceMaxTwo  *qty         `yaml:"allreduce_max_message_two_ranks"`
+	StepOverhead     *qty         `yaml:"step_overhead"`
+	MemoryFraction   *float64     `yaml:"memory_fraction"`
+	MemoryFractionOf string       `yaml:"memory_fraction_of"`
+	FP8Attention     *bool        `yaml:"fp8_attention"`
+	KVCacheAuto      string       `yaml:"kv_cache_auto"`
+	MoEDenseExperts  bool         `yaml:"moe_dense_experts"`
+	PrefillBudget    string       `yaml:"prefill_token_budget"`
+	PrefillBudgetMin *int         `yaml:"prefill_token_budget_min"`
+	HostStep         *rawHostStep `yaml:"host_step"`
 	rawProvenance    `yaml:",inline"`
+}
+
+// rawHostStep is an engine's measured host time per step (host_step): a grid of
+// sequences per step × tensor-parallel degree, in milliseconds, the in-process part and,
+// where the engine drives its workers by remote calls, the calls' part.
+type rawHostStep struct {
+	Batch          []float64   `yaml:"batch"`
+	TP             []float64   `yaml:"tp"`
+	InProcessMS    [][]float64 `yaml:"in_process_ms"`
+	ControlPlaneMS [][]float64 `yaml:"control_plane_ms"`
 }
 
 type rawNode struct {

@@ -545,8 +545,44 @@ type Engine struct {
 	PrefillTokens        int  `json:"prefill_tokens,omitempty"`
 	PrefillTokensContext bool `json:"prefill_tokens_context,omitempty"`
 	PrefillWholeBatch    bool `json:"prefill_whole_batch,omitempty"`
+	// HostStep is the engine's measured host time per step (host_step; docs/PHYSICS.md
+	// §33, "The V0 engine's host time per step"), which the calibrated serving physics adds
+	// to StepOverheadS at each step's sequences and tensor-parallel degree. nil = none:
+	// the engine overlaps its host work with the accelerator, or no table is known.
+	HostStep *HostStep `json:"host_step,omitempty"`
 	Provenance
 }
+
+// HostStep is an engine's host time per forward step measured on a grid: Batches
+// (sequences per step, ascending) × TPs (tensor-parallel degrees, ascending), seconds,
+// InProcessS[j][i] at TPs[j] and Batches[i] — the engine's own loop: scheduling, input
+// preparation, sampling and output processing — and ControlPlaneS the same for the
+// remote calls that drive its workers (nil when the engine has none on its step's path).
+type HostStep struct {
+	Batches       []float64   `json:"batches"`
+	TPs           []float64   `json:"tps"`
+	InProcessS    [][]float64 `json:"in_process_s"`
+	ControlPlaneS [][]float64 `json:"control_plane_s,omitempty"`
+}
+
+// Total is the host time per step the table charges, s: in-process plus control plane,
+// per grid point (a fresh slice of rows).
+func (h *HostStep) Total() [][]float64 {
+	t := make([][]float64, len(h.InProcessS))
+	for j, row := range h.InProcessS {
+		t[j] = append([]float64(nil), row...)
+		if j < len(h.ControlPlaneS) {
+			for i := range t[j] {
+				t[j][i] += h.ControlPlaneS[j][i]
+			}
+		}
+	}
+	return t
+}
+
+// MaxHostStepS bounds one grid value of an engine's host time per step: a second is no
+// serving engine's loop between two passes.
+const MaxHostStepS = 1.0
 
 // EngineFields are the engine attributes each entry sources in field_sources.
 var EngineFields = []string{"non_matmul_kernels", "moe_kernels", "allreduce_latency", "step_overhead", "memory_fraction", "fp8_attention", "kv_cache_auto", "prefill_token_budget"}

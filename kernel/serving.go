@@ -247,7 +247,8 @@ type llm struct {
 	tp, pp, ep                                  float64
 	upBW, upLat, fabBW, fabLat, nodeSize        float64
 	stepOH, dispatch                            float64
-	passTokens                                  float64 // the engine's prompt tokens per prefill pass (PrefillTokens; 0 = no limit)
+	host                                        *HostStep // the engine's measured host time per step (HostStep column; calibrated); nil = none
+	passTokens                                  float64   // the engine's prompt tokens per prefill pass (PrefillTokens; 0 = no limit)
 	specK, specA                                float64
 	kernels, moeKernels, arLat, arPerRank       float64
 	arMax, arMaxTwo                             float64
@@ -315,6 +316,10 @@ func (in *ServeIn) load(m *llm, i int) {
 	m.fabBW, m.fabLat = opt(in.FabricBandwidth, i, 0), opt(in.FabricLatency, i, InfiniBandNDRLatencyS)
 	m.nodeSize, m.tdp = opt(in.NodeSize, i, DefaultNodeSize), opt(in.TDP, i, 0)
 	m.stepOH, m.dispatch = opt(in.StepOverhead, i, 0), in.DispatchTax[i]
+	m.host = nil
+	if k := int(opt(in.HostStep, i, 0)); k > 0 && k <= len(in.HostSteps) && in.Calibrated {
+		m.host = &in.HostSteps[k-1]
+	}
 	m.kernels, m.moeKernels = opt(in.KernelsPerLayer, i, GEMMsPerLayer), opt(in.MoEKernels, i, 0)
 	m.arLat, m.arPerRank = opt(in.AllReduceLatency, i, 0), opt(in.AllReducePerRank, i, 0)
 	m.nccl, m.nvlink = opt(in.AllReduceNCCL, i, 0) > 0, opt(in.ScaleUpNVLink, i, 0) > 0
@@ -900,7 +905,7 @@ func (m *llm) forward(d *step, batch, n, s float64) {
 func (m *llm) decodeStep(d *step, batch, s float64) {
 	if m.specK <= 0 {
 		m.forward(d, batch, 1, s)
-		d.itl += m.stepOH
+		d.itl += m.hostTime(batch)
 		m.powerLimit(d)
 		return
 	}
@@ -909,7 +914,7 @@ func (m *llm) decodeStep(d *step, batch, s float64) {
 	m.draft().forward(&draft, batch, 1, s)
 	e := SpecExpectedTokens(m.specK, m.specA)
 	*d = step{
-		itl:   (m.specK*draft.itl + verify.itl + m.stepOH) / e,
+		itl:   (m.specK*draft.itl + verify.itl + m.hostTime(batch)) / e,
 		flops: (m.specK*draft.flops + verify.flops) / e, bytes: (m.specK*draft.bytes + verify.bytes) / e,
 		work:   (m.specK*draft.work + verify.work) / e,
 		tpComm: verify.tpComm / e, ppComm: verify.ppComm / e, computeBound: verify.computeBound,
@@ -1051,7 +1056,7 @@ func (m *llm) windowedChunks(batch, e, start, chunks float64) float64 {
 func (m *llm) chunk(batch, n, s float64) float64 {
 	var d step
 	m.passage(&d, batch, n, s)
-	d.itl += m.stepOH
+	d.itl += m.hostTime(batch)
 	m.powerLimit(&d)
 	return d.itl
 }
@@ -1117,6 +1122,11 @@ type ServeIn struct {
 	DraftHidden    []float64 // hidden size of the draft (0 = 4096)
 	DraftKVHeads   []float64 // KV heads of the draft (0 = not shardable)
 	StepOverhead   []float64 // engine time per step not overlapped with the accelerator, s
+	// HostStep is 1 + the index in HostSteps of the engine's measured host time per step
+	// (calibrated: added to StepOverhead at each step's sequences and tp, HostStep.At);
+	// nil or 0 = none.
+	HostStep  []float64
+	HostSteps []HostStep
 
 	// Optional engine kernel structure and all-reduce (calibrated; nil = matmul kernels only, ring latency).
 	KernelsPerLayer  []float64 // kernels a dense layer launches, its GEMMsPerLayer matmuls included

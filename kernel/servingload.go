@@ -516,7 +516,7 @@ func (m *llm) chunkStepsOf(b, ctx, n, chunk, per float64) chunkSteps {
 
 // mixedPhase is one calibrated step of b sequences decoding at context s and k prompt
 // tokens of n-token prompts, through the pipeline (as forward: min(pp, b) microbatches),
-// with the engine's step overhead.
+// with the engine's step overhead and host time at the step's sequences.
 func (m *llm) mixedPhase(b, s, k, n float64) phase {
 	var d step
 	micro := 1.0
@@ -530,7 +530,11 @@ func (m *llm) mixedPhase(b, s, k, n float64) phase {
 		d.bytes *= micro
 		d.work *= micro
 	}
-	d.itl += m.stepOH
+	seqs := b
+	if n > 0 {
+		seqs += k / n // the prompts of the pass, each a sequence the engine's loop handles
+	}
+	d.itl += m.hostTime(seqs)
 	m.powerLimit(&d)
 	return phase{d.itl, m.power(&d), d.computeBound}
 }

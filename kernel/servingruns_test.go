@@ -79,15 +79,16 @@ func TestServingRunsEqualPointwise(t *testing.T) {
 
 // TestServingRunsSharedColumns: a change in any shared column starts a run (and the result
 // is the point's own); only the columns named in servePointCols may change inside one, and
-// every column of ServeIn is a []float64 (or the Calibrated switch), so a column added
-// later is shared unless it is named there.
+// every column of ServeIn is a []float64 (or the Calibrated switch, or HostSteps, the
+// tables the HostStep column indexes, fixed for a call), so a column added later is
+// shared unless it is named there.
 func TestServingRunsSharedColumns(t *testing.T) {
 	typ := reflect.TypeFor[ServeIn]()
 	names := map[string]bool{}
 	for j := range typ.NumField() {
 		f := typ.Field(j)
 		names[f.Name] = true
-		if f.Type != reflect.TypeFor[[]float64]() && f.Name != "Calibrated" {
+		if f.Type != reflect.TypeFor[[]float64]() && f.Name != "Calibrated" && f.Name != "HostSteps" {
 			t.Errorf("ServeIn.%s is a %s: runStarts compares []float64 columns only", f.Name, f.Type)
 		}
 	}
@@ -96,13 +97,16 @@ func TestServingRunsSharedColumns(t *testing.T) {
 			t.Errorf("servePointCols names %s, not a column of ServeIn", name)
 		}
 	}
-	if len(serveSharedCols)+len(servePointCols)+1 != typ.NumField() {
+	if len(serveSharedCols)+len(servePointCols)+2 != typ.NumField() {
 		t.Fatalf("%d shared and %d per-point columns of %d fields", len(serveSharedCols), len(servePointCols), typ.NumField())
 	}
 	base := memoServeIn(1)
 	for _, j := range serveSharedCols {
 		name := typ.Field(j).Name
-		in := &ServeIn{Calibrated: true}
+		in := &ServeIn{Calibrated: true, HostSteps: []HostStep{
+			{Batches: []float64{8, 64}, TPs: []float64{1}, S: [][]float64{{1e-3, 5e-3}}},
+			{Batches: []float64{8, 64}, TPs: []float64{1}, S: [][]float64{{2e-3, 9e-3}}},
+			{Batches: []float64{8, 64}, TPs: []float64{1}, S: [][]float64{{4e-3, 4e-3}}}}}
 		bv, iv := reflect.ValueOf(&base.ServeIn).Elem(), reflect.ValueOf(in).Elem()
 		for _, k := range serveSharedCols {
 			v := 1.0

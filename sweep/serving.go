@@ -237,6 +237,9 @@ type servingTables struct {
 	engineNCCL                                             []float64    // per engine code: 1 = all-reduce through NCCL
 	engineDenseMoE                                         []float64    // per engine code: 1 = whole experts per rank, every token through each
 	denseMoE                                               []float64
+	engineHost                                             []float64         // per engine code: 1 + its index in hostSteps (0 = no measured host time)
+	hostSteps                                              []kernel.HostStep // the plan's engines' measured host times per step (kernel.ServeIn.HostSteps)
+	hostStep                                               []float64
 	engineARMax, engineARMaxTwo                            []float64 // per engine code: the own kernel's largest message (> 2 ranks, 2 ranks), bytes
 	enginePass                                             []float64 // per engine code: prompt tokens per prefill pass (with enginePassCtx its floor; 0 = no limit)
 	enginePassCtx                                          []bool    // per engine code: the pass budget is the model's context window
@@ -337,6 +340,12 @@ func newServingTables(p *Plan) *servingTables {
 		t.engineDenseMoE = append(t.engineDenseMoE, dense)
 		t.engineARMax, t.engineARMaxTwo = append(t.engineARMax, e.AllReduceMaxBytes), append(t.engineARMaxTwo, e.AllReduceMaxBytesTwoRanks)
 		t.enginePass, t.enginePassCtx = append(t.enginePass, float64(e.PrefillTokens)), append(t.enginePassCtx, e.PrefillTokensContext)
+		host := 0.0
+		if h := e.HostStep; h != nil {
+			t.hostSteps = append(t.hostSteps, kernel.HostStep{Batches: h.Batches, TPs: h.TPs, S: h.Total()})
+			host = float64(len(t.hostSteps))
+		}
+		t.engineHost = append(t.engineHost, host)
 	}
 	return t
 }
@@ -513,6 +522,11 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	in.ScaleUpNVLS = t.nvls
 	t.denseMoE = gatherOne(t.denseMoE, ec, t.engineDenseMoE, e1)
 	in.MoEDenseExperts = t.denseMoE
+	in.HostStep, in.HostSteps = nil, nil
+	if len(t.hostSteps) > 0 {
+		t.hostStep = gatherOne(t.hostStep, ec, t.engineHost, e1)
+		in.HostStep, in.HostSteps = t.hostStep, t.hostSteps
+	}
 	t.arMax, t.arMaxTwo = gatherOne(t.arMax, ec, t.engineARMax, e1), gatherOne(t.arMaxTwo, ec, t.engineARMaxTwo, e1)
 	in.AllReduceMax, in.AllReduceMaxTwo = t.arMax, t.arMaxTwo
 	t.memFrac, t.memFree = gatherOne(t.memFrac, ec, t.engineMem, e1), gatherOne(t.memFree, ec, t.engineMemFree, e1)

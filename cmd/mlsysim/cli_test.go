@@ -367,15 +367,15 @@ func TestZoo(t *testing.T) {
 		}
 		obj := oneObject(t, r.stdout)
 		// README: 48 accelerators, 34 workloads, 12 grid regions.
-		// systems/engines.yaml: vllm, vllm-0.2, vllm-0.3, sglang, trtllm, trtllm-0.5.
-		for cat, n := range map[string]int{"hardware": 48, "models": 34, "regions": 12, "fabrics": -1, "clusters": -1, "engines": 6} {
+		// systems/engines.yaml: vllm, vllm-0.2, vllm-0.2.7, vllm-0.3, sglang, trtllm, trtllm-0.5.
+		for cat, n := range map[string]int{"hardware": 48, "models": 34, "regions": 12, "fabrics": -1, "clusters": -1, "engines": 7} {
 			list, ok := obj[cat].([]any)
 			if !ok || len(list) == 0 || (n > 0 && len(list) != n) {
 				t.Errorf("%s: %d entries, want %d (non-empty)", cat, len(list), n)
 			}
 		}
 		text := mlsysim(t, "zoo")
-		for _, title := range []string{"Hardware (48)", "Models (34)", "Grid regions (12)", "Network fabrics (", "Clusters (", "LLM serving engines (docs/PHYSICS.md §33) (6)"} {
+		for _, title := range []string{"Hardware (48)", "Models (34)", "Grid regions (12)", "Network fabrics (", "Clusters (", "LLM serving engines (docs/PHYSICS.md §33) (7)"} {
 			if !strings.Contains(text.stdout, title) {
 				t.Errorf("zoo text lacks %q", title)
 			}
