@@ -114,7 +114,7 @@ var (
 		{Name: "spec_tokens", Kind: KindInt, Default: "4", Min: 1, Max: 64, Doc: "tokens drafted per step when draft_model is set (the seed's γ = 4)"},
 		{Name: "spec_acceptance", Kind: KindFloat, Default: "0.7", Min: 0, Max: 1, Doc: "probability each drafted token is accepted (the seed's default 0.7)"},
 		{Name: "engine", Kind: KindEngine, Default: DefaultEngine,
-			Doc: "serving engine (mlsysim zoo engines): its kernels per layer, tensor-parallel all-reduce latency, step overhead and default memory share for weights and KV cache (calibrated; docs/PHYSICS.md §33)"},
+			Doc: "serving engine (mlsysim zoo engines): its kernels per layer, tensor-parallel all-reduce latency, step overhead and measured host time per step (vLLM V0: a function of the step's sequences and tp), and default memory share for weights and KV cache (calibrated; docs/PHYSICS.md §33)"},
 		{Name: "step_overhead_ms", Kind: KindFloat, Default: "0", Min: 0, Max: 1000, Unit: "ms",
 			Doc: "engine time per step not overlapped with the accelerator, added to the engine's own (calibrated)"},
 		{Name: "region", Kind: KindRegion, Default: "US_Avg", Doc: "grid region (mlsysim zoo regions): the PUE that scales energy cost"},

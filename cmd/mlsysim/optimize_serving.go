@@ -82,7 +82,7 @@ Example:
 			&cli.StringFlag{Name: "disaggregated", Value: "auto", Usage: "auto (compare both), on (only disaggregated), off (only aggregated)"},
 			&cli.StringFlag{Name: "precision", Value: "fp16,fp8,int8,int4", Usage: "comma-separated weight precisions searched (fp8 and fp4 only where the device has that rate; none where its catalog entry lists it unsupported_precisions)"},
 			&cli.StringFlag{Name: "kv-precision", Value: defaultServingKV, Usage: "comma-separated KV-cache formats searched, each under every weight precision: fp16 (the model's 16-bit dtype) and fp8 are what vLLM, SGLang and TensorRT-LLM store; int8 or int4 on request"},
-			&cli.StringFlag{Name: "engine", Value: sweep.DefaultEngine, Usage: "serving engine (mlsysim zoo engines): kernels per layer, all-reduce latency, step overhead, memory budget, attention precision"},
+			&cli.StringFlag{Name: "engine", Value: sweep.DefaultEngine, Usage: "serving engine (mlsysim zoo engines): kernels per layer, all-reduce latency, step overhead and measured host time per step, memory budget, attention precision"},
 			&cli.FloatFlag{Name: "accelerator-hour-usd", Usage: "rental price per accelerator-hour (0: owned, amortised + energy)"},
 			&cli.IntFlag{Name: "max-batch", Value: 1024, Usage: "largest decode batch searched (every batch from 1)"},
 			&cli.IntFlag{Name: "top", Value: 5, Usage: "cheapest configurations to show"},

@@ -98,7 +98,7 @@ amortised price and energy; rental: --accelerator-hour-usd; energy_only: the acc
 states no price, which the text says too), kv_precision (the format the KV cache is stored in:
 --kv-precision's, resolved — under its default auto the engine's default, the checkpoint's KV
 scheme (vllm, sglang and trtllm each keep the scheme a checkpoint names, else the model's
-dtype; vLLM's early-2024 V0 entries vllm-0.2 and vllm-0.3 keep the model's dtype): calibrated, FP8 under fp8 weights (an FP8 checkpoint's FP8 scheme: state
+dtype; vLLM's early-2024 V0 entries vllm-0.2, vllm-0.2.7 and vllm-0.3 keep the model's dtype): calibrated, FP8 under fp8 weights (an FP8 checkpoint's FP8 scheme: state
 --kv-precision bf16 for one that names none) and 16-bit under int8, int4 and fp4 weights
 (their checkpoints name none), the weights' own format otherwise, seed the weights' own;
 under same the weights' own; the text's KV cache line says which), and
@@ -578,7 +578,7 @@ func servingFlags() []cli.Flag {
 		&cli.StringFlag{Name: "draft-model", Value: "none", Usage: "speculative decoding: none, mtp, or a catalog model key"},
 		&cli.IntFlag{Name: "spec-tokens", Value: 4, Usage: "tokens drafted per step (with --draft-model)"},
 		&cli.FloatFlag{Name: "spec-acceptance", Value: 0.7, Usage: "probability a drafted token is accepted, in [0, 1] (with --draft-model)"},
-		&cli.StringFlag{Name: "engine", Value: sweep.DefaultEngine, Usage: "serving engine (mlsysim zoo engines): kernels per layer, all-reduce latency, step overhead, memory budget, attention precision"},
+		&cli.StringFlag{Name: "engine", Value: sweep.DefaultEngine, Usage: "serving engine (mlsysim zoo engines): kernels per layer, all-reduce latency, step overhead and measured host time per step, memory budget, attention precision"},
 		&cli.FloatFlag{Name: "step-overhead-ms", Usage: "engine time per step not overlapped with the accelerator, added to the engine's own"},
 		&cli.FloatFlag{Name: "accelerator-hour-usd", Usage: "rental price per accelerator-hour (0: owned, amortised + energy)"},
 	)

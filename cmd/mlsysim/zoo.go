@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -114,7 +115,7 @@ func (a *app) zooTable(category string) *table {
 	case "engines":
 		t := &table{name: "engines", title: "LLM serving engines (docs/PHYSICS.md §33)",
 			cols:     []string{"key", "name", "kernels/layer", "MoE kernels", "all-reduce", "step overhead", "memory", "attention (fp8 weights, fp8 KV)"},
-			jsonCols: []string{"key", "name", "non_matmul_kernels", "moe_kernels", "allreduce", "allreduce_latency_us", "allreduce_latency_per_rank_us", "allreduce_max_message_mb", "allreduce_max_message_two_ranks_mb", "step_overhead_ms", "memory_fraction", "memory_fraction_of", "fp8_attention"}}
+			jsonCols: []string{"key", "name", "non_matmul_kernels", "moe_kernels", "allreduce", "allreduce_latency_us", "allreduce_latency_per_rank_us", "allreduce_max_message_mb", "allreduce_max_message_two_ranks_mb", "step_overhead_ms", "host_step_min_ms", "host_step_max_ms", "memory_fraction", "memory_fraction_of", "fp8_attention"}}
 		for _, e := range a.cat.Engines {
 			ar := fmtSI(e.AllReduceS, "s") + " + " + fmtSI(e.AllReducePerRankS, "s") + "/rank"
 			// The per-rank term is in the text; the JSON carried only the fixed one.
@@ -141,8 +142,21 @@ func (a *app) zooTable(category string) *table {
 			if e.FP8Attention {
 				attn = "8-bit"
 			}
-			t.add([]string{e.Key, e.Name, fmt.Sprintf("4 + %d", e.NonMatmulKernels), fmt.Sprint(e.MoEKernels), ar, fmt.Sprintf("%g ms", e.StepOverheadS*1e3), mem, attn},
-				[]any{e.Key, e.Name, e.NonMatmulKernels, e.MoEKernels, kind, arUS, perRankUS, maxMB, maxTwoMB, e.StepOverheadS * 1e3, e.MemoryFraction, of, e.FP8Attention})
+			// A measured host time per step (vLLM V0) varies with the step's sequences and tp:
+			// its range over the measured grid.
+			step, hostMin, hostMax := fmt.Sprintf("%g ms", e.StepOverheadS*1e3), any(nil), any(nil)
+			if h := e.HostStep; h != nil {
+				lo, hi := math.Inf(1), math.Inf(-1)
+				for _, row := range h.Total() {
+					for _, v := range row {
+						lo, hi = min(lo, v), max(hi, v)
+					}
+				}
+				step += fmt.Sprintf(" + host %.1f–%.1f ms (batch %g–%g, tp %g–%g)", lo*1e3, hi*1e3, h.Batches[0], h.Batches[len(h.Batches)-1], h.TPs[0], h.TPs[len(h.TPs)-1])
+				hostMin, hostMax = math.Round(lo*1e6)/1e3, math.Round(hi*1e6)/1e3 // ms, to the µs the table gives
+			}
+			t.add([]string{e.Key, e.Name, fmt.Sprintf("4 + %d", e.NonMatmulKernels), fmt.Sprint(e.MoEKernels), ar, step, mem, attn},
+				[]any{e.Key, e.Name, e.NonMatmulKernels, e.MoEKernels, kind, arUS, perRankUS, maxMB, maxTwoMB, e.StepOverheadS * 1e3, hostMin, hostMax, e.MemoryFraction, of, e.FP8Attention})
 		}
 		return t
 	default: // clusters
