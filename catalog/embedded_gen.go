@@ -6716,7 +6716,7 @@ func embedded() *Catalog {
 						},
 						"host_step": Source{
 							Kind: "measurement",
-							Ref:  "microsoft/vidur@513ddc19 (2024-01-02) data/profiling/a100/cpu_overheads.csv, the rows of meta-llama/Llama-2-7b-hf at tensor_parallel_degree 1, 2, 4 and batch_size 8 to 64: the CPU-overhead profile of Sarathi-Serve's engine of late 2023 (microsoft/sarathi-serve@19b403a, 2023-11-04, a fork of vLLM whose vllm/__init__.py still says 0.1.7; its LLMEngine.step is vLLM's pre-#2221 step with timers: _schedule, _run_workers('execute_model', seq_group_metadata_list=…) to every Ray worker, _process_model_outputs), measured by its benchmarks/benchmark_cpu_overhead.py (1024-token prompts, 50 output tokens, 5 × batch requests, max_num_batched_tokens 4096, skip_hidden_layers: only layer 0 of the model runs) on an A100 server. in_process_ms = SCHEDULE_MEAN + PREPARE_INPUTS_E2E_MEAN + SAMPLER_E2E_MEAN + PROCESS_MODEL_OUTPUTS_MEAN (the engine's own loop per step: the scheduler, the worker's input tensors, the LM head and sampling to host, the outputs' detokenisation and stop checks); control_plane_ms = POST_PREPARE_INPUTS_BARRIER_MEAN + RAY_COMM_TIME_MEDIAN (the profiler's residual: total_time/num_steps less every timed stage and MODEL_EXECUTION_E2E, i.e. the Ray calls to the workers, their skew, and at tp 1, where the fork runs its one worker in the engine's process, the loop's untimed remainder). Host time is the CPU's, so the table is used on every accelerator; the same profile's Llama-2-70b rows at tp 4 are within 6 % of these, its A40 server's −3 % to +40 % off (docs/PHYSICS.md §33). vLLM's V0 engine of December 2023 drove every tensor-parallel worker as a Ray actor and sent it the step's sequence-group metadata (vllm-project/vllm pull request #2221, description 2023-12-20: 'Before this change, vLLM has one driver process (only on CPU), and N worker processes, each of which is a ray actor that manages one GPU'), the code path the fork kept, so both parts are charged",
+							Ref:  "microsoft/vidur@513ddc19 (2024-01-02) data/profiling/a100/cpu_overheads.csv, the rows of meta-llama/Llama-2-7b-hf at tensor_parallel_degree 1, 2, 4 and batch_size 8 to 64: the CPU-overhead profile of Sarathi-Serve's engine of late 2023 (microsoft/sarathi-serve@19b403a, 2023-11-04, a fork of vLLM whose vllm/__init__.py still says 0.1.7; its LLMEngine.step is vLLM's pre-#2221 step with timers: _schedule, _run_workers('execute_model', seq_group_metadata_list=…) to every Ray worker, _process_model_outputs), measured by its benchmarks/benchmark_cpu_overhead.py (1024-token prompts, 50 output tokens, 5 × batch requests, max_num_batched_tokens 4096, skip_hidden_layers: only layer 0 of the model runs) on an A100 server. in_process_ms = SCHEDULE_MEAN + PREPARE_INPUTS_E2E_MEAN + SAMPLER_E2E_MEAN + PROCESS_MODEL_OUTPUTS_MEAN (the engine's own loop per step: the scheduler, the worker's input tensors, the LM head and sampling to host, the outputs' detokenisation and stop checks); control_plane_ms = POST_PREPARE_INPUTS_BARRIER_MEAN + RAY_COMM_TIME_MEDIAN (the profiler's residual: total_time/num_steps less every timed stage and MODEL_EXECUTION_E2E, i.e. the Ray calls to the workers, their skew, and at tp 1, where the fork runs its one worker in the engine's process, the loop's untimed remainder). Host time is the CPU's, so the table is used on every accelerator; the same profile's Llama-2-70b rows at tp 4 are within 6 % of these, its A40 server's −3 % to +40 % off (docs/PHYSICS.md §33). vLLM's V0 engine of December 2023 drove every tensor-parallel worker as a Ray actor and sent it the step's sequence-group metadata (vllm-project/vllm pull request #2221, description 2023-12-20: 'Before this change, vLLM has one driver process […], and N worker processes, each of which is a ray actor that manages one GPU'), the code path the fork kept, so both parts are charged",
 						},
 						"kv_cache_auto": Source{
 							Kind: "code",
@@ -8180,7 +8180,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "b2c1b9231192203b5a994024e11a0a4168c7405b7b984986a765d662c17775da",
+		Hash: "6a92258b332b43f962bb15e9ad5a8ab37534c92c7263313f1d0fe0de5e1f12f0",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:c08d8050b33f73442eece2fb5f0969c547704be11a6d1a8caa100f394c2b1c19",
@@ -8201,7 +8201,7 @@ func embedded() *Catalog {
 				"catalog/data/models/vision.yaml:aa062286c7b7993e8ce49322cca2dbc588669366245a2bf34a058b6ec5e3238e",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
 				"catalog/data/systems/clusters.yaml:7c52f97089a7911ea398dcbc878d287a2018f5ed611764a4095e57f1c4d6cb67",
-				"catalog/data/systems/engines.yaml:6ed7021281ebcb3badffd7e351d8115077b8be5a7e5d338247e8b957b069f292",
+				"catalog/data/systems/engines.yaml:42bf70c57cd9d329172b7a3dd9e55c2e96035c251fde8561a31ad4b88ab6f5fb",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
 				"catalog/data/systems/nodes.yaml:8386cb4d6937610cbb749d6b5951be09b7e22222867a6def95e51c484600a027",
 				"catalog/data/walls/walls.yaml:1441453f9ea1ac620ffdf3bd486a3f0f470ea85806e191c618fba7d7c7058506",
