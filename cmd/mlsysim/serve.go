@@ -101,8 +101,10 @@ scheme (vllm, sglang and trtllm each keep the scheme a checkpoint names, else th
 dtype; vLLM's early-2024 V0 entries vllm-0.2, vllm-0.2.7 and vllm-0.3 keep the model's dtype): calibrated, FP8 under fp8 weights (an FP8 checkpoint's FP8 scheme: state
 --kv-precision bf16 for one that names none) and 16-bit under int8, int4 and fp4 weights
 (their checkpoints name none), the weights' own format otherwise, seed the weights' own;
-under same the weights' own; the text's KV cache line says which), and
-infeasible_reason when feasible is false; efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
+under same the weights' own; the text's KV cache line says which),
+infeasible_reason when feasible is false, and host_step_ms where the engine has a measured
+host time per step (vllm-0.2, vllm-0.2.7, vllm-0.3; calibrated): that time at the point's
+batch and tp, which the ITL includes (the text's Host time line); efficiency is the one the matmuls ran at. An accelerator whose catalog entry states no TDP draws the
 seed's fallback power (an H100's 700 W); the text output says so. --spec-tokens and
 --spec-acceptance need --draft-model (refused without it: they would change nothing);
 --step-overhead-ms and --engine are refused under --profile seed, which has no engine terms,
@@ -215,7 +217,7 @@ Examples:
 			if sim != nil && sim["feasible"] != true {
 				simWhy = a.infeasibleWhy(sim)
 			}
-			if err := renderServe(a.stdout, format, row, sim, a.infeasibleWhy(row), simWhy, chunk > 0, qps > 0, noTDP, noPrice, devices); err != nil {
+			if err := renderServe(a.stdout, format, row, sim, a.infeasibleWhy(row), simWhy, chunk > 0, qps > 0, noTDP, noPrice, devices, a.hostStepMS(row)); err != nil {
 				return err
 			}
 			if sim != nil && (qps == 0 || pooledOverload(row, sim)) {
@@ -295,7 +297,36 @@ func kvWhy(asked, profile, engine, weights, format any) string {
 	return ""
 }
 
-func renderServe(w io.Writer, format string, row, sim map[string]any, why, simWhy string, chunked, loaded, noTDP, noPrice bool, devices int) error {
+// tpOr1 is a row's tp, 1 when it has none.
+func tpOr1(v any) any {
+	if v == nil {
+		return 1
+	}
+	return v
+}
+
+// hostStepMS is the engine's measured host time per decode step at the point's batch and
+// tp (calibrated, an engine with a host_step table: vLLM V0, docs/PHYSICS.md §33), ms, which
+// the ITL includes; −1 when the point charges none.
+func (a *app) hostStepMS(row map[string]any) float64 {
+	e, err := a.cat.EngineByKey(fmt.Sprint(row["engine"]))
+	if err != nil || e.HostStep == nil || row["profile"] != "calibrated" {
+		return -1
+	}
+	num := func(k string, def float64) float64 {
+		if v, ok := row[k].(float64); ok {
+			return v
+		}
+		if v, ok := row[k].(int64); ok {
+			return float64(v)
+		}
+		return def
+	}
+	h := kernel.HostStep{Batches: e.HostStep.Batches, TPs: e.HostStep.TPs, S: e.HostStep.Total()}
+	return h.At(num("batch_size", 1), num("tp", 1)) * 1e3
+}
+
+func renderServe(w io.Writer, format string, row, sim map[string]any, why, simWhy string, chunked, loaded, noTDP, noPrice bool, devices int, hostMS float64) error {
 	f := func(k string) float64 { v, _ := row[k].(float64); return v }
 	// The cache's format, as the point stored it (kv_format): --kv-precision, or under its
 	// default auto the engine's (calibrated: the checkpoint's KV scheme, FP8 under fp8
@@ -318,6 +349,9 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why, simWh
 	if row["feasible"] != true {
 		// The text says why; JSON must too, or a caller sees "feasible": false and guesses.
 		obj = append(obj, kv{"infeasible_reason", row["infeasible_reason"]})
+	}
+	if hostMS >= 0 {
+		obj = append(obj, kv{"host_step_ms", hostMS})
 	}
 	if acc := f("accelerators"); acc > 1 {
 		obj = append(obj, kv{"tp", row["tp"]}, kv{"pp", row["pp"]}, kv{"ep", row["ep"]}, kv{"tp_comm_ms", f("tp_comm_ms")}, kv{"pp_comm_ms", f("pp_comm_ms")})
@@ -410,6 +444,10 @@ func renderServe(w io.Writer, format string, row, sim map[string]any, why, simWh
 		lines[12] = [2]string{"Memory", fmt.Sprintf("%s of %.2f GB per accelerator, %.0f accelerators (tp %v × pp %v)",
 			fmtPct(f("memory_utilization")), f("memory_capacity_gb"), acc, row["tp"], row["pp"])}
 		lines = append(lines, [2]string{"Exchanges", fmt.Sprintf("%.4f ms TP, %.4f ms PP per decode step", f("tp_comm_ms"), f("pp_comm_ms"))})
+	}
+	if hostMS >= 0 {
+		lines = append(lines, [2]string{"Host time", fmt.Sprintf("%.2f ms per decode step at batch %v, tp %v, in the ITL (%v's measured host time per step: docs/PHYSICS.md §33)",
+			hostMS, row["batch_size"], tpOr1(row["tp"]), row["engine"])})
 	}
 	if loaded {
 		// Under a rate the memory is the load's (memory_utilization, as the wall and the
