@@ -178,14 +178,7 @@ study:
   predict: "kv_cache_gb"
   output: kv_cache_gb
 `
-	dir := t.TempDir()
-	load := func(src string) error {
-		if err := os.WriteFile(dir+"/kv_cache-k.yaml", []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		_, err := LoadCases(dir)
-		return err
-	}
+	load := caseLoader(t, "kv_cache-k.yaml")
 	if err := load(body); err != nil {
 		t.Fatalf("a valid case: %v", err)
 	}
@@ -217,6 +210,20 @@ study:
 	}
 }
 
+// caseLoader writes one case file under a fresh folder and loads the folder, for the
+// tests that check what LoadCases refuses; a failed write stops the test.
+func caseLoader(t *testing.T, name string) func(src string) error {
+	t.Helper()
+	dir := t.TempDir()
+	return func(src string) error {
+		if err := os.WriteFile(dir+"/"+name, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadCases(dir)
+		return err
+	}
+}
+
 // TestCaseOutputChecked: study.output was prose no code read, so a case could name one
 // column and predict from another. Each name in it must be an output column (or a
 // parameter) of the study, at least one an output column, and predict must read every
@@ -234,14 +241,7 @@ study:
   predict: "kv_cache_gb"
   output: kv_cache_gb
 `
-	dir := t.TempDir()
-	load := func(src string) error {
-		if err := os.WriteFile(dir+"/kv_cache-o.yaml", []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		_, err := LoadCases(dir)
-		return err
-	}
+	load := caseLoader(t, "kv_cache-o.yaml")
 	for _, tc := range []struct{ from, to string }{
 		{"", ""},
 		{"output: kv_cache_gb", "output: 'kv_cache_gb (seq_len 2048, the default)'"}, // a parameter in the prose
