@@ -80,17 +80,56 @@ func memETP(in *TrainMemIn, i int) float64 {
 }
 
 func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
+	dual := opt(in.DualPipe, i, false)
+	out.ranks = rankContents(in, i, dual, out.ranks)
+	if out.ranks == nil {
+		calibratedRankMemory(out, in, i, nil)
+		return
+	}
+	// The most loaded pipeline rank (docs/PHYSICS.md §35, "The most loaded pipeline
+	// rank"): the one whose total is the largest; the first of equals.
+	var best [5]float64
+	bestTotal := math.Inf(-1)
+	for r := range out.ranks {
+		calibratedRankMemory(out, in, i, &out.ranks[r])
+		if out.Total[i] > bestTotal {
+			bestTotal = out.Total[i]
+			best = [5]float64{out.Weights[i], out.Gradients[i], out.Optimizer[i], out.Activations[i], out.Buffers[i]}
+		}
+	}
+	out.Weights[i], out.Gradients[i], out.Optimizer[i], out.Activations[i], out.Buffers[i] = best[0], best[1], best[2], best[3], best[4]
+	out.Total[i] = bestTotal
+	out.Utilization[i] = math.Inf(1)
+	if c := in.MemCapacity[i]; c > 0 {
+		out.Utilization[i] = bestTotal / c
+	}
+	out.Feasible[i] = bestTotal <= in.MemCapacity[i]
+}
+
+// calibratedRankMemory is trainingMemoryCalibrated for one pipeline rank: rc's contents,
+// or, with rc nil, the first stage's count (firstStageDense, ⌈L/pp⌉ layers, DualPipe's
+// two chunks as twice it).
+func calibratedRankMemory(out *TrainMemOut, in *TrainMemIn, i int, rc *rankContent) {
 	b := in.Bytes[i]
 	tp, pp, dp, ep := in.TP[i], in.PP[i], in.DP[i], in.EP[i]
 	dense := in.Params[i] - in.ExpertParams[i]
 	etp := memETP(in, i)
-	pRank := firstStageDense(in, i, dense)/tp + in.ExpertParams[i]/(etp*pp*ep)
+	pExpert := in.ExpertParams[i] / (etp * pp * ep)
+	pRank := firstStageDense(in, i, dense)/tp + pExpert
+	if rc != nil {
+		pExpert = rc.expert / (etp * ep)
+		pRank = rc.dense/tp + pExpert
+	}
 	h := in.Hidden[i]
 	kv, ffn := layerWidths(h, in.Heads[i], in.KVHeads[i], in.FFN[i])
 	if !archAt(in.Arch, i).mla() && in.Heads[i] > 0 {
 		// K/V heads replicated over tp > kv: the rank's heads' projections whole, beyond
 		// its 1/tp share, in each of the stage's layers (kvreplicate.go).
-		pRank += ReplicatedKVWeights(h, in.Heads[i], kv, tp) * in.Layers[i] / pp
+		if rc == nil {
+			pRank += ReplicatedKVWeights(h, in.Heads[i], kv, tp) * in.Layers[i] / pp
+		} else {
+			pRank += ReplicatedKVWeights(h, in.Heads[i], kv, tp) * rc.layers
+		}
 	}
 	pTrain := pRank * in.TrainableFraction[i]
 	gradBytes := b
@@ -101,6 +140,9 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	fp8 := in.FP8[i] != FP8None
 	if fp8 {
 		copies := fp8WeightCopies(in, i, kv, ffn)
+		if rc != nil { // the rank's layers, not ⌈L/pp⌉
+			copies *= rc.layers / math.Ceil(in.Layers[i]/pp)
+		}
 		weights += copies
 		if opt(in.FP8Params, i, false) {
 			// FP8 primary weights: the copies are the linear weights, with no b-byte one.
@@ -108,7 +150,7 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 		}
 	}
 	dual := opt(in.DualPipe, i, false)
-	if dual {
+	if dual && rc == nil {
 		// DualPipe: each rank holds two chunks, one stage from each end of the pipeline
 		// (deepseek-ai/DualPipe README at 3da1bbe: "Parameter Per Device 2×").
 		weights, grads, optState = 2*weights, 2*grads, 2*optState
@@ -125,7 +167,7 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	if in.ExpertParams[i] > 0 && (ep > 1 || etp != tp) {
 		// Dense state shards over the group, expert state over its shard·(tp/etp)/ep
 		// expert-data-parallel ranks (an expert is replicated over tp/etp more ranks).
-		fe := in.ExpertParams[i] / (etp * pp * ep) / pRank
+		fe := pExpert / pRank
 		wd, gd, od := ZeROShard(in.ZeROStage[i], shard, weights*(1-fe), grads*(1-fe), optState*(1-fe))
 		we, ge, oe := ZeROShard(in.ZeROStage[i], shard*tp/(etp*ep), weights*fe, grads*fe, optState*fe)
 		weights, grads, optState = wd+we, gd+ge, od+oe
@@ -167,14 +209,21 @@ func trainingMemoryCalibrated(out *TrainMemOut, in *TrainMemIn, i int) {
 	if v := in.VirtualStages[i]; v > 1 && pp > 1 {
 		stage *= 1 + (pp-1)/(pp*v)
 	}
+	embeds := inFlight
+	if rc != nil {
+		stage, embeds = rc.actLayers, rc.embeds
+	}
 	act := perLayer * stage
 	tokens := seq * mb
 	if sp {
 		tokens /= tp
 	}
-	act += tokens * h * inFlight // embedding dropout mask, 1 byte per element
+	act += tokens * h * embeds // embedding dropout mask, 1 byte per element
+	logits := 4 * seq * mb * h / tp * (1 + in.Vocab[i]/h) * b / 2
 	if pp == 1 {
-		act += 4 * seq * mb * h / tp * (1 + in.Vocab[i]/h) * b / 2
+		act += logits
+	} else if rc != nil {
+		act += logits * rc.logits // each output head's, per microbatch its stage holds
 	}
 	buffers := grads * in.CommBufferFraction[i]
 	if pp > 1 {
@@ -304,6 +353,8 @@ type TrainMemOut struct {
 	Weights, Gradients, Optimizer, Activations, Buffers, Total []float64
 	Microbatch, Utilization                                    []float64
 	Feasible                                                   []bool
+
+	ranks []rankContent // the pipeline ranks of the point in hand (rankContents)
 }
 
 func (o *TrainMemOut) resize(n int) {
