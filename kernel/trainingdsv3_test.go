@@ -300,3 +300,66 @@ func TestStepA2AOverlap(t *testing.T) {
 		t.Errorf("ep 1: step %v with the overlap, %v without", a.Step[0], b.Step[0])
 	}
 }
+
+// TestTrainingMemoryMostLoadedRank: DeepSeek-V3 on its own layout (pp 16, ep 64, dp 128,
+// tp 1, ZeRO-1, BF16 moments: 8 optimizer bytes, FP32 gradients, no FP8 here) counts the
+// most loaded pipeline rank, not an average stage. By hand (h 7168, V 129280, MLA with
+// q_lora 1536, kv_lora 512, nope 128, rope 64, v 128 over 128 heads; SwiGLU):
+//
+//	attention  = 7168·1536 + 1536·128·192 + 7168·576 + 512·128·256 + 128·128·7168 = 187,105,280
+//	dense layer = attention + 3·7168·18432                                    = 583,467,008
+//	MoE layer  = attention + shared 3·7168·2048 + router 7168·256              = 232,980,480 dense
+//	             + 256 routed experts · 3·7168·2048                           = 11,274,289,152 routed
+//	MTP module = an MoE layer + 2·7168² = 335,740,928 dense, 11,274,289,152 routed
+//	embedding = output head = 129280·7168                                      = 926,679,040
+//
+// 61 layers in stages of ⌈61/16⌉ = 4: stage 0 is the embedding, 3 dense layers and one
+// MoE layer; stage 15 one MoE layer, the MTP module and the head. Under DualPipe rank 0
+// holds both: dense 3·583,467,008 + 2·232,980,480 + 335,740,928 + 2·926,679,040 =
+// 4,405,460,992 and routed 3·11,274,289,152/64 = 528,482,304, 4,933,943,296 in all (the
+// issue's ~4.93 B; an average stage's two copies were 3.42 B): weights 2 bytes each,
+// gradients 4, and the optimizer's 8 bytes sharded over dp 128 (dense) and 128/64 = 2
+// (experts): 8·(4,405,460,992/128 + 528,482,304/2) = 2,389,270,528.
+//
+// Activations: 1F1B's rank 0 keeps its 4 layers for m = min(16, in flight) microbatches
+// and the embedding's 1-byte dropout mask (4096·7168 each); DualPipe's rank 0 keeps
+// stage 0 for pp = 16 microbatches and stage 15 (2 layers, 2 heads' logits) for 1
+// (dualpipe.py's schedule). So with a per-layer x from the two 1F1B points (m 16 and 8,
+// x = (A16 − A8 − 8·4096·7168)/32), DualPipe's is 66·x + 16·4096·7168 + 2 logits of
+// 4·4096·7168·(1 + 129280/7168)·2/2 = 2,235,564,032 bytes each.
+func TestTrainingMemoryMostLoadedRank(t *testing.T) {
+	one := func(v float64) []float64 { return []float64{v} }
+	const routed = 58 * 11274289152.0
+	const params = routed + 3*583467008 + 58*232980480 + 2*926679040 // 671,025,397,760: nothing beyond the widths
+	arch := &Arch{DenseLayers: 3, DenseFFN: 18432, SharedExperts: 1, QLoraRank: 1536, KVLoraRank: 512, QKNope: 128, QKRope: 64, VHead: 128, MTP: 1}
+	in := func(dual bool, inFlight float64) *TrainMemIn {
+		return &TrainMemIn{Params: one(params), Layers: one(61), Hidden: one(7168), Heads: one(128), Bytes: one(2),
+			OptimizerBytes: one(OptimizerBytesAdamBF16Moments), Recompute: []Recompute{RecomputeDeepSeekV3}, Batch: one(15360), SeqLen: one(4096),
+			TP: one(1), PP: one(16), DP: one(128), EP: one(64), ZeROStage: one(1), GradAccum: one(120), TrainableFraction: one(1),
+			CommBufferFraction: one(0), MemCapacity: one(80e9), Calibrated: true, KVHeads: one(128), FFN: one(2048), Vocab: one(129280),
+			ExpertParams: one(routed), CP: one(1), VirtualStages: one(1), InFlight: one(inFlight), DPShard: one(0), Gated: []bool{true},
+			SeqParallel: []bool{false}, Flash: []bool{true}, FP32Grads: []bool{true}, FP8: []FP8Recipe{FP8None}, DualPipe: []bool{dual},
+			Arch: []*Arch{arch}, TopK: one(8)}
+	}
+	d, a16, a8 := &TrainMemOut{}, &TrainMemOut{}, &TrainMemOut{}
+	TrainingMemory(d, in(true, 120))
+	TrainingMemory(a16, in(false, 120))
+	TrainingMemory(a8, in(false, 8))
+	relClose(t, "weights", d.Weights[0], 2*4933943296, 1e-12)
+	relClose(t, "gradients", d.Gradients[0], 4*4933943296, 1e-12)
+	relClose(t, "optimizer", d.Optimizer[0], 2389270528, 1e-12)
+	// 1F1B's rank 0 holds stage 0 alone: dense 2,910,060,544, routed 11,274,289,152/64.
+	relClose(t, "1F1B gradients", a16.Gradients[0], 4*(2910060544+176160768), 1e-12)
+	mask := 4096 * 7168.0
+	x := (a16.Activations[0] - a8.Activations[0] - 8*mask) / 32
+	relClose(t, "1F1B activations", a16.Activations[0], 64*x+16*mask, 1e-12)
+	relClose(t, "DualPipe activations", d.Activations[0], 66*x+16*mask+2*2235564032, 1e-12)
+	if x <= 0 {
+		t.Fatalf("per-layer activations %g: want > 0", x)
+	}
+	total := d.Weights[0] + d.Gradients[0] + d.Optimizer[0] + d.Activations[0] + d.Buffers[0]
+	relClose(t, "total", d.Total[0], total, 1e-12)
+	if d.Feasible[0] != (total <= 80e9) {
+		t.Errorf("feasible %v at %g bytes of 80e9", d.Feasible[0], total)
+	}
+}

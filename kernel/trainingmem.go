@@ -69,6 +69,11 @@ func TrainingMemory(out *TrainMemOut, in *TrainMemIn) {
 //	p_rank = dense/(tp·pp) + experts/(tp·pp·ep);  weights = p_rank·b;  gradients = p_rank·(4 if FP32 else b)
 //	optimizer = p_rank · optimizer bytes;  ZeRO shards over dp·cp, or the hybrid shard group
 //	            DPShard·cp where one is set (experts over dp·cp/ep, or DPShard·cp/ep)
+//
+// A structured model's pipeline is counted rank by rank, the largest total kept
+// (rankContents, trainingmemrank.go: each rank's own stages and in-flight microbatches);
+// otherwise the first stage:
+//
 //	activations = calibratedActivations(layer) · ⌈L/pp⌉ · in-flight microbatches
 //	              · (1 + (pp−1)/(pp·v)) with interleaving   (Korthikanti §4.2.3)
 //	            + the embedding dropout mask of each in-flight microbatch (§4.3)
