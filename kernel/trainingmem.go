@@ -229,6 +229,16 @@ func calibratedRankMemory(out *TrainMemOut, in *TrainMemIn, i int, rc *rankConte
 		act += logits
 	} else if rc != nil {
 		act += logits * rc.logits // each output head's, per microbatch its stage holds
+	} else if dual {
+		// A plain model's rank 0 holds the last stage too, its one microbatch's logits
+		// (dualpipe.py's schedule: k + 1 = 1 microbatch of stage pp − 1 at the peak).
+		act += logits
+	} else if in.Vocab[i] > 0 {
+		// 1F1B's last stage: its layers (at most ⌈L/pp⌉), one microbatch in flight and
+		// the output layer's logits (Korthikanti §4.3), heavier than the first stage
+		// where few microbatches are in flight; the weights are alike (the output head
+		// as large as the embedding).
+		act = math.Max(act, perLayer*math.Ceil(in.Layers[i]/pp)+logits)
 	}
 	buffers := grads * in.CommBufferFraction[i]
 	if pp > 1 {
