@@ -391,3 +391,40 @@ func TestTrainingMemoryLastStage(t *testing.T) {
 		t.Errorf("16 in flight: %g bytes, want the first stage's, above the last's", a16.Activations[0])
 	}
 }
+
+// TestRankContentsInterleaved: DeepSeek-V3 on Megatron-Bridge's PP 8 × VP 4 layout (61
+// layers, one MTP module: 64 slots, chunks of 2 — ArchStages) at 128 microbatches. Rank 0
+// holds the embedding and layer 0, then layers 15–16, 31–32, 47–48: 7 layers; rank 1
+// layers 1–2, 17–18, 33–34, 49–50: 8; rank 7 layers 13–14, 29–30, 45–46, the MTP module
+// and the loss: 7 and one head. Megatron-Core's warm-up (schedules.py) and one more,
+// over v = 4 chunks: rank 0 (2·7 + 3·8 + 1)/4 = 9.75, rank 1 (2·6 + 24 + 1)/4 = 9.25,
+// rank 7 (0 + 24 + 1)/4 = 6.25 stages in flight; so 7·9.75 = 68.25, 8·9.25 = 74 and
+// 7·6.25 = 43.75 layer-microbatches, the head's logits for one microbatch (rank 7) and
+// the embedding's masks for 9.75 (rank 0). Rank 0's 9.75 is Korthikanti's
+// 8·(1 + 7/32) = 9.75.
+func TestRankContentsInterleaved(t *testing.T) {
+	one := func(v float64) []float64 { return []float64{v} }
+	arch := &Arch{DenseLayers: 3, DenseFFN: 18432, SharedExperts: 1, QLoraRank: 1536, KVLoraRank: 512, QKNope: 128, QKRope: 64, VHead: 128, MTP: 1}
+	in := &TrainMemIn{Params: one(671e9), Layers: one(61), Hidden: one(7168), Heads: one(128), PP: one(8), VirtualStages: one(4),
+		InFlight: one(128), KVHeads: one(128), FFN: one(2048), Vocab: one(129280), ExpertParams: one(58 * 11274289152.0),
+		Gated: []bool{true}, Arch: []*Arch{arch}}
+	ranks := rankContents(in, 0, false, nil)
+	if len(ranks) != 8 {
+		t.Fatalf("%d ranks, want 8", len(ranks))
+	}
+	for _, c := range []struct {
+		r                           int
+		layers, act, logits, embeds float64
+	}{{0, 7, 68.25, 0, 9.75}, {1, 8, 74, 0, 0}, {7, 7, 43.75, 2, 0}} {
+		got := ranks[c.r]
+		if got.layers != c.layers || got.actLayers != c.act || got.logits != c.logits || got.embeds != c.embeds {
+			t.Errorf("rank %d: layers %g, layer-microbatches %g, logits %g, masks %g; want %g, %g, %g, %g",
+				c.r, got.layers, got.actLayers, got.logits, got.embeds, c.layers, c.act, c.logits, c.embeds)
+		}
+	}
+	// A plain model keeps the first-stage count.
+	in.Arch = nil
+	if rankContents(in, 0, false, nil) != nil {
+		t.Error("a plain model is counted rank by rank")
+	}
+}

@@ -35,10 +35,10 @@ func (p *stageParams) of(s stageMix) (dense, routed float64) {
 // its last, which holds the same layers, an output head as large as the embedding and one
 // microbatch; or no pipeline; or a split ArchStages cannot lay out). buf is reused.
 //
-// A rank of 1F1B or the interleaved schedule holds stage r (ArchStages: its v chunks)
-// with min(pp − r, m) microbatches in flight, times Korthikanti et al. 2022 §4.2.3's
-// interleaving factor 1 + (pp−1)/(pp·v) (their first stage's; taken for every rank, an
-// upper bound past the first). Under DualPipe rank r holds stages k and pp−1−k, k =
+// A rank of 1F1B holds stage r with min(pp − r, m) microbatches in flight (Korthikanti
+// et al. 2022 §4.2.3); of the interleaved schedule its v chunks (ArchStages) with
+// min(2·(pp − r − 1) + (v − 1)·pp + 1, m·v) chunk-microbatches, Megatron-Core's warm-up
+// and one more, which on rank 0 is Korthikanti's pp·(1 + (pp−1)/(pp·v)) stages. Under DualPipe rank r holds stages k and pp−1−k, k =
 // min(r, pp−1−r), and at its peak — the main loop's F0 before B0
 // (deepseek-ai/DualPipe dualpipe.py at 3da1bbe, DualPipe.step: step 1 runs
 // (pp/2 − k − 1)·2 forwards of its first chunk alone, step 2 k + 1 pairs of forwards of
@@ -81,7 +81,7 @@ func rankContents(in *TrainMemIn, i int, dual bool, buf []rankContent) []rankCon
 	n := len(stages)
 	for r := 0; r < n; r++ {
 		var c rankContent
-		add := func(s int, inFlight float64) {
+		add := func(s int, inFlight, heads float64) {
 			d, e := p.of(stages[s])
 			if s == 0 {
 				d += p.vocab // the input embedding
@@ -92,18 +92,25 @@ func rankContents(in *TrainMemIn, i int, dual bool, buf []rankContent) []rankCon
 			c.expert += e
 			c.layers += layers
 			c.actLayers += layers * inFlight
-			c.logits += stages[s].logits * inFlight
+			c.logits += stages[s].logits * heads
 		}
 		if dual {
 			k := min(r, n-1-r)
-			add(k, pp-float64(k))
-			add(n-1-k, float64(k)+1)
+			add(k, pp-float64(k), pp-float64(k))
+			add(n-1-k, float64(k)+1, float64(k)+1)
 		} else {
+			// Megatron-Core's warm-up forwards (schedules.py,
+			// forward_backward_pipelining_with_interleaving: (pp − r − 1)·2 + (v − 1)·pp
+			// model-chunk microbatches, at most all m·v of them) and the steady state's
+			// one more, in chunk-microbatches; a rank's v chunks taken alike. Without
+			// interleaving: min(pp − r, m).
 			f := math.Min(pp-float64(r), m)
 			if v > 1 {
-				f *= 1 + (pp-1)/(pp*v)
+				f = math.Min(2*(pp-float64(r)-1)+(v-1)*pp+1, m*v) / v
 			}
-			add(r, f)
+			// The loss chunk's logits: one microbatch (the last rank's warm-up runs its
+			// other chunks; in the steady state a forward of it is followed by its backward).
+			add(r, f, 1)
 		}
 		if dual {
 			c.dense += 2 * rest
