@@ -77,3 +77,18 @@ func containsAll(s string, subs ...string) (string, bool) {
 	}
 	return "", true
 }
+
+// keptPoints plans a grid given as YAML text and counts the points its where filter keeps.
+func keptPoints(src string) (uint64, error) {
+	p, err := planErr("test.yaml", []byte(src))
+	if err != nil {
+		return 0, err
+	}
+	var kept uint64
+	for id := uint64(0); id < p.N; id++ {
+		if p.keeps(id) {
+			kept++
+		}
+	}
+	return kept, nil
+}
