@@ -309,6 +309,31 @@ func TestSweepBytesIndependentOfWorkers(t *testing.T) {
 	}
 }
 
+// parallelismPick is one of optimize parallelism's top candidates as its JSON states it.
+type parallelismPick struct {
+	Config map[string]any `json:"config"`
+	Step   float64        `json:"step_time"`
+	MFU    float64        `json:"mfu"`
+	Mem    float64        `json:"memory_per_accelerator_gb"`
+}
+
+// reevaluatePick writes candidate i's plan (plan, the candidate's layout written back),
+// evaluates it with eval under the given global flags, and checks the step time, MFU and
+// memory per accelerator against what the optimizer reported for it.
+func reevaluatePick(t *testing.T, i int, c parallelismPick, plan string, globals ...string) {
+	t.Helper()
+	p := writeSpec(t, fmt.Sprintf("cand%d.yaml", i), plan)
+	r := mlsysim(t, append(globals, "eval", p, "-o", "json")...)
+	if r.code != 0 {
+		t.Errorf("candidate %d (%v) re-evaluated: %v", i, c.Config, r)
+		return
+	}
+	ev := oneObject(t, r.stdout)
+	sameNumber(t, fmt.Sprintf("candidate %d step", i), ev["p_step_latency"], c.Step)
+	sameNumber(t, fmt.Sprintf("candidate %d mfu", i), ev["p_mfu"], c.MFU)
+	sameNumber(t, fmt.Sprintf("candidate %d memory", i), ev["f_memory_used_gb"], c.Mem)
+}
+
 // TestOptimizeParallelismReevaluates: each of optimize parallelism's three best layouts,
 // written back into the plan and evaluated by eval, has the step time, MFU and memory
 // per accelerator the optimizer reported — under both profiles.
@@ -322,13 +347,8 @@ func TestOptimizeParallelismReevaluates(t *testing.T) {
 			}
 			plan := writeSpec(t, "plan.yaml", base+hw+"parallelism: {tp: 8, pp: 4, dp: auto, microbatches: 16, zero_stage: 1}\n")
 			var opt struct {
-				Top []struct {
-					Config map[string]any `json:"config"`
-					Step   float64        `json:"step_time"`
-					MFU    float64        `json:"mfu"`
-					Mem    float64        `json:"memory_per_accelerator_gb"`
-				} `json:"top_candidates"`
-				Best float64 `json:"best_step_time"`
+				Top  []parallelismPick `json:"top_candidates"`
+				Best float64           `json:"best_step_time"`
 			}
 			out := mustRun(t, "--profile", profile, "optimize", "parallelism", plan, "-o", "json")
 			if err := json.Unmarshal([]byte(out), &opt); err != nil {
@@ -347,16 +367,7 @@ func TestOptimizeParallelismReevaluates(t *testing.T) {
 						par += ", pipeline_schedule: " + strings.TrimPrefix(s, "interleaved_")
 					}
 				}
-				p := writeSpec(t, fmt.Sprintf("cand%d.yaml", i), base+hw+par+"}\n")
-				r := mlsysim(t, "--profile", profile, "eval", p, "-o", "json")
-				if r.code != 0 {
-					t.Errorf("candidate %d (%v) re-evaluated: %v", i, c.Config, r)
-					continue
-				}
-				ev := oneObject(t, r.stdout)
-				sameNumber(t, fmt.Sprintf("candidate %d step", i), ev["p_step_latency"], c.Step)
-				sameNumber(t, fmt.Sprintf("candidate %d mfu", i), ev["p_mfu"], c.MFU)
-				sameNumber(t, fmt.Sprintf("candidate %d memory", i), ev["f_memory_used_gb"], c.Mem)
+				reevaluatePick(t, i, c, base+hw+par+"}\n", "--profile", profile)
 			}
 		})
 	}

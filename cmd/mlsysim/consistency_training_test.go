@@ -87,12 +87,7 @@ func TestOptimizeParallelismReevaluatesMoE(t *testing.T) {
 	const base = "version: \"1.0\"\nname: Mixtral on Research_256\nworkload: {name: Mixtral_8x7B, batch_size: 512, seq_len: 4096}\nhardware: {cluster: Research_256, precision: bf16}\n"
 	plan := writeSpec(t, "plan.yaml", base+"parallelism: {tp: 2, pp: 4, ep: 8, dp: auto, microbatches: 16, zero_stage: 1}\n")
 	var opt struct {
-		Top []struct {
-			Config map[string]any `json:"config"`
-			Step   float64        `json:"step_time"`
-			MFU    float64        `json:"mfu"`
-			Mem    float64        `json:"memory_per_accelerator_gb"`
-		} `json:"top_candidates"`
+		Top []parallelismPick `json:"top_candidates"`
 	}
 	out := mustRun(t, "optimize", "parallelism", plan, "-o", "json")
 	if err := json.Unmarshal([]byte(out), &opt); err != nil || len(opt.Top) < 3 {
@@ -104,16 +99,7 @@ func TestOptimizeParallelismReevaluatesMoE(t *testing.T) {
 		if s := fmt.Sprint(c.Config["schedule"]); s != "none" {
 			par += ", pipeline_schedule: " + strings.TrimPrefix(s, "interleaved_")
 		}
-		p := writeSpec(t, fmt.Sprintf("cand%d.yaml", i), base+par+"}\n")
-		r := mlsysim(t, "eval", p, "-o", "json")
-		if r.code != 0 {
-			t.Errorf("candidate %d (%v) re-evaluated: %v", i, c.Config, r)
-			continue
-		}
-		ev := oneObject(t, r.stdout)
-		sameNumber(t, fmt.Sprintf("candidate %d step", i), ev["p_step_latency"], c.Step)
-		sameNumber(t, fmt.Sprintf("candidate %d mfu", i), ev["p_mfu"], c.MFU)
-		sameNumber(t, fmt.Sprintf("candidate %d memory", i), ev["f_memory_used_gb"], c.Mem)
+		reevaluatePick(t, i, c, base+par+"}\n")
 	}
 }
 
