@@ -99,6 +99,34 @@ func (p servconsPoint) serve(t *testing.T, qps float64) map[string]any {
 	return row
 }
 
+// serveSim evaluates the replica's serve-sim row at qps over the given number of requests.
+func (p servconsPoint) serveSim(t *testing.T, qps float64, requests int) map[string]any {
+	t.Helper()
+	row, err := EvalPoint(mustPlan(t, "study: serve-sim\n"+p.common(qps)+fmt.Sprintf("  seq_len: [%d]\n  requests: [%d]\n", p.isl, requests)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return row
+}
+
+// String names the replica for a subtest.
+func (p servconsPoint) String() string {
+	return fmt.Sprintf("%s/%s/%s/%s/%s/draft%s/tp%d/b%d/%d+%d/c%d", p.profile, p.model, p.hw, p.prec, p.engine, p.draft, p.tp, p.batch, p.isl, p.osl, p.chunk)
+}
+
+// capacityPoints are the replicas serve's and serve-sim's capacity tests share: dense and
+// MoE, speculative decoding (whole prompts), an engine with a token budget of two prompts,
+// the seed, a stall-free replica and requests of one output token.
+var capacityPoints = []servconsPoint{
+	{"calibrated", "Llama3_70B", "MI300X", "fp8", "", "", 2, 64, 2048, 256, 0},
+	{"calibrated", "Llama3_70B", "H100", "fp8", "", "Llama3_8B", 4, 64, 1024, 256, 0},
+	{"calibrated", "Llama3_8B", "H100", "fp16", "", "", 1, 256, 1024, 256, 0},
+	{"calibrated", "Mixtral_8x7B", "H200", "fp8", "sglang", "", 2, 96, 4000, 64, 0},
+	{"calibrated", "Llama3_8B", "H100", "fp8", "", "", 1, 64, 1024, 256, 512},
+	{"seed", "Llama3_8B", "H100", "fp16", "", "", 1, 64, 1024, 256, 0},
+	{"calibrated", "Llama3_8B", "H100", "fp8", "", "", 1, 64, 1024, 1, 0}, // the prefill's token only
+}
+
 // TestServeOverloadedAtItsCapacity: serve --qps turns overloaded at the capacity it
 // reports, load_poisson_capacity_qps, and nowhere below it: steady at (1 − 10⁻⁶) of it,
 // overloaded at (1 + 10⁻⁶), load_utilization 1 there (docs/PHYSICS.md §34.8). 10⁻⁶ is far
@@ -114,18 +142,8 @@ func (p servconsPoint) serve(t *testing.T, qps float64) map[string]any {
 // capacity is its queued one) and requests of one output token (nothing decodes: the
 // prompts alone must keep up, λ·t_p < 1).
 func TestServeOverloadedAtItsCapacity(t *testing.T) {
-	points := []servconsPoint{
-		{"calibrated", "Llama3_70B", "MI300X", "fp8", "", "", 2, 64, 2048, 256, 0},
-		{"calibrated", "Llama3_70B", "H100", "fp8", "", "Llama3_8B", 4, 64, 1024, 256, 0},
-		{"calibrated", "Llama3_8B", "H100", "fp16", "", "", 1, 256, 1024, 256, 0},
-		{"calibrated", "Mixtral_8x7B", "H200", "fp8", "sglang", "", 2, 96, 4000, 64, 0},
-		{"calibrated", "Llama3_8B", "H100", "fp8", "", "", 1, 64, 1024, 256, 512},
-		{"seed", "Llama3_8B", "H100", "fp16", "", "", 1, 64, 1024, 256, 0},
-		{"calibrated", "Llama3_8B", "H100", "fp8", "", "", 1, 64, 1024, 1, 0}, // the prefill's token only
-	}
-	for _, p := range points {
-		name := fmt.Sprintf("%s/%s/%s/%s/%s/draft%s/tp%d/b%d/%d+%d/c%d", p.profile, p.model, p.hw, p.prec, p.engine, p.draft, p.tp, p.batch, p.isl, p.osl, p.chunk)
-		t.Run(name, func(t *testing.T) {
+	for _, p := range capacityPoints {
+		t.Run(p.String(), func(t *testing.T) {
 			probe := p.serve(t, 0.01)
 			poisson, queued := probe["load_poisson_capacity_qps"].(float64), probe["load_capacity_qps"].(float64)
 			if !(poisson > 0 && poisson <= queued*(1+1e-12)) {
@@ -179,10 +197,7 @@ func TestServeAgreesWithSimulationNearCapacity(t *testing.T) {
 		for _, u := range []float64{0.5, 0.8, 0.9} {
 			qps := u * poisson
 			load := p.serve(t, qps)
-			sim, err := EvalPoint(mustPlan(t, "study: serve-sim\n"+p.common(qps)+fmt.Sprintf("  seq_len: [%d]\n  requests: [20000]\n", p.isl)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			sim := p.serveSim(t, qps, 20000)
 			if load["feasible"] != true || sim["feasible"] != true {
 				t.Fatalf("%s at %v of capacity: closed form %v, simulation %v", p.model, u, load["infeasible_reason"], sim["infeasible_reason"])
 			}

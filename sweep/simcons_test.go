@@ -4,7 +4,6 @@ package sweep
 // (docs/PHYSICS.md §34.8, §34.2).
 
 import (
-	"fmt"
 	"math"
 	"testing"
 )
@@ -19,29 +18,11 @@ import (
 // overloaded for serve from 4.723 requests/s and sampled by serve-sim up to 4.855, and the
 // long simulation diverges between 4.5 and 4.65 (§34.8).
 func TestServeSimOverloadedWhereServeIs(t *testing.T) {
-	points := []servconsPoint{
-		{"calibrated", "Llama3_70B", "MI300X", "fp8", "", "", 2, 64, 2048, 256, 0},
-		{"calibrated", "Llama3_70B", "H100", "fp8", "", "Llama3_8B", 4, 64, 1024, 256, 0},
-		{"calibrated", "Llama3_8B", "H100", "fp16", "", "", 1, 256, 1024, 256, 0},
-		{"calibrated", "Mixtral_8x7B", "H200", "fp8", "sglang", "", 2, 96, 4000, 64, 0},
-		{"calibrated", "Llama3_8B", "H100", "fp8", "", "", 1, 64, 1024, 256, 512},
-		{"seed", "Llama3_8B", "H100", "fp16", "", "", 1, 64, 1024, 256, 0},
-		{"calibrated", "Llama3_8B", "H100", "fp8", "", "", 1, 64, 1024, 1, 0},
-	}
-	sim := func(t *testing.T, p servconsPoint, qps float64) map[string]any {
-		t.Helper()
-		row, err := EvalPoint(mustPlan(t, "study: serve-sim\n"+p.common(qps)+fmt.Sprintf("  seq_len: [%d]\n  requests: [64]\n", p.isl)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return row
-	}
-	for _, p := range points {
-		name := fmt.Sprintf("%s/%s/%s/%s/%s/draft%s/tp%d/b%d/%d+%d/c%d", p.profile, p.model, p.hw, p.prec, p.engine, p.draft, p.tp, p.batch, p.isl, p.osl, p.chunk)
-		t.Run(name, func(t *testing.T) {
+	for _, p := range capacityPoints {
+		t.Run(p.String(), func(t *testing.T) {
 			probe := p.serve(t, 0.01)
 			poisson, queued := probe["load_poisson_capacity_qps"].(float64), probe["load_capacity_qps"].(float64)
-			s := sim(t, p, 0.01)
+			s := p.serveSim(t, 0.01, 64)
 			sp, sq := s["poisson_capacity_qps"].(float64), s["capacity_qps"].(float64)
 			t.Logf("serve: %.9g under Poisson arrivals, %.9g queued; serve-sim: %.9g, %.9g", poisson, queued, sp, sq)
 			if p.chunk == 0 && (math.Abs(sp/poisson-1) > 1e-12 || math.Abs(sq/queued-1) > 1e-12) {
@@ -50,10 +31,10 @@ func TestServeSimOverloadedWhereServeIs(t *testing.T) {
 			if p.chunk > 0 && sp != sq {
 				t.Errorf("stall-free: poisson_capacity_qps %v, want capacity_qps %v (the simulated saturated rate)", sp, sq)
 			}
-			if below := sim(t, p, sp*(1-1e-6)); below["infeasible_reason"] == "overloaded" {
+			if below := p.serveSim(t, sp*(1-1e-6), 64); below["infeasible_reason"] == "overloaded" {
 				t.Errorf("at (1 − 1e-6) of its Poisson capacity %v: overloaded, want sampled", sp)
 			}
-			if above := sim(t, p, sp*(1+1e-6)); above["infeasible_reason"] != "overloaded" {
+			if above := p.serveSim(t, sp*(1+1e-6), 64); above["infeasible_reason"] != "overloaded" {
 				t.Errorf("at (1 + 1e-6) of its Poisson capacity %v: %v (feasible %v), want overloaded", sp, above["infeasible_reason"], above["feasible"])
 			}
 		})
