@@ -55,6 +55,56 @@ func TestDecimalLimitsRefuse(t *testing.T) {
 	}
 }
 
+// walkRequired is the value a range walk gives each required parameter with no default.
+var walkRequired = map[string]string{"model": "Llama3_8B", "hardware": "H100", "cluster": "Research_256", "fabric": "InfiniBand_NDR",
+	"arrival_rate_jobs_per_day": "10", "avg_job_duration_days": "1", "job_duration_hours": "100", "qps": "10",
+	"target_p99_ms": "1000", "target_latency_ms": "100"}
+
+// walkHead is a one-point grid of study st with its required parameters set (walkRequired;
+// the moe study takes a mixture of experts), to which a walk adds the parameter it moves.
+func walkHead(st *Study) string {
+	head := "version: 1\nstudy: " + st.Name + "\naxes:\n"
+	for _, q := range st.Params {
+		if r, ok := walkRequired[q.Name]; ok && q.Default == "" {
+			if st.Name == "moe" && q.Name == "model" {
+				r = "Mixtral_8x7B"
+			}
+			head += "  " + q.Name + ": [" + r + "]\n"
+		}
+	}
+	return head
+}
+
+// paramFloor is the smallest value a parameter accepts: the least above its sentinel gap,
+// the next integer or float above an open minimum, else the minimum.
+func paramFloor(q *Param) float64 {
+	switch {
+	case q.Gap:
+		return q.Least
+	case q.MinOpen && q.Kind == KindInt:
+		return q.Min + 1
+	case q.MinOpen:
+		return math.Nextafter(q.Min, math.Inf(1))
+	}
+	return q.Min
+}
+
+// withAxis sets parameter name to the one value x in a walk's grid: replacing its line if
+// the grid has one (a required value), else adding it.
+func withAxis(src, name string, x float64) string {
+	v := "  " + name + ": [" + strconv.FormatFloat(x, 'g', -1, 64) + "]"
+	if strings.Contains(src, "  "+name+":") {
+		lines := strings.Split(src, "\n")
+		for k, l := range lines {
+			if strings.HasPrefix(l, "  "+name+":") {
+				lines[k] = v
+			}
+		}
+		return strings.Join(lines, "\n")
+	}
+	return src + v + "\n"
+}
+
 // Every decimal parameter of every study has a finite ceiling, and its extreme values —
 // the ceiling, the floor (or the smallest value above its sentinel), every parameter at
 // its ceiling at once and every one at its floor at once, and 5e-324 where 0 is accepted
@@ -63,18 +113,6 @@ func TestDecimalLimitsRefuse(t *testing.T) {
 // ±Inf with the point's inputs). The bounds are what keep the models' products and
 // quotients finite, so a bound too loose to do that fails here.
 func TestEveryDecimalParamBounded(t *testing.T) {
-	required := map[string]string{"model": "Llama3_8B", "hardware": "H100", "cluster": "Research_256", "fabric": "InfiniBand_NDR",
-		"arrival_rate_jobs_per_day": "10", "avg_job_duration_days": "1", "job_duration_hours": "100", "qps": "10",
-		"target_p99_ms": "1000", "target_latency_ms": "100"}
-	floor := func(q *Param) float64 {
-		switch {
-		case q.Gap:
-			return q.Least
-		case q.MinOpen:
-			return math.Nextafter(q.Min, math.Inf(1))
-		}
-		return q.Min
-	}
 	eval := func(t *testing.T, src string) {
 		t.Helper()
 		for _, prof := range Profiles {
@@ -90,19 +128,10 @@ func TestEveryDecimalParamBounded(t *testing.T) {
 			}
 		}
 	}
-	num := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 	n := 0
 	for _, name := range StudyNames() {
 		st, _ := StudyByName(name)
-		head := "version: 1\nstudy: " + name + "\naxes:\n"
-		for _, q := range st.Params {
-			if r, ok := required[q.Name]; ok && q.Default == "" {
-				if name == "moe" && q.Name == "model" {
-					r = "Mixtral_8x7B" // the moe study takes a mixture of experts
-				}
-				head += "  " + q.Name + ": [" + r + "]\n"
-			}
-		}
+		head := walkHead(st)
 		allMax, allMin := head, head
 		for i := range st.Params {
 			q := &st.Params[i]
@@ -122,26 +151,15 @@ func TestEveryDecimalParamBounded(t *testing.T) {
 					t.Errorf("%s.%s: a value just below %g, above its sentinel %g, is accepted", name, q.Name, q.Least, q.Min)
 				}
 			}
-			set := func(src string, x float64) string {
-				if strings.Contains(src, "  "+q.Name+":") { // a required value: replace it
-					lines := strings.Split(src, "\n")
-					for k, l := range lines {
-						if strings.HasPrefix(l, "  "+q.Name+":") {
-							lines[k] = "  " + q.Name + ": [" + num(x) + "]"
-						}
-					}
-					return strings.Join(lines, "\n")
-				}
-				return src + "  " + q.Name + ": [" + num(x) + "]\n"
-			}
+			set := func(src string, x float64) string { return withAxis(src, q.Name, x) }
 			t.Run(name+"/"+q.Name, func(t *testing.T) {
 				eval(t, set(head, q.Max))
-				eval(t, set(head, floor(q)))
+				eval(t, set(head, paramFloor(q)))
 				if q.Min == 0 && !q.MinOpen && !q.Gap { // 0 accepted, so every positive value is: the smallest too
 					eval(t, set(head, math.SmallestNonzeroFloat64))
 				}
 			})
-			allMax, allMin = set(allMax, q.Max), set(allMin, floor(q))
+			allMax, allMin = set(allMax, q.Max), set(allMin, paramFloor(q))
 		}
 		t.Run(name+"/all", func(t *testing.T) {
 			eval(t, allMax)

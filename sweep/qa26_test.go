@@ -2,8 +2,6 @@ package sweep
 
 import (
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -100,21 +98,6 @@ func drawWithinTDP(t *testing.T, cat *catalog.Catalog, r map[string]any, col str
 // energy, price, size, rate, count or utilisation (nonNegative) on its row, whether the
 // point is feasible or not.
 func TestRangeWalkNeverNegative(t *testing.T) {
-	required := map[string]string{"model": "Llama3_8B", "hardware": "H100", "cluster": "Research_256", "fabric": "InfiniBand_NDR",
-		"arrival_rate_jobs_per_day": "10", "avg_job_duration_days": "1", "job_duration_hours": "100", "qps": "10",
-		"target_p99_ms": "1000", "target_latency_ms": "100"}
-	floor := func(q *Param) float64 {
-		switch {
-		case q.Gap:
-			return q.Least
-		case q.MinOpen && q.Kind == KindInt:
-			return q.Min + 1
-		case q.MinOpen:
-			return math.Nextafter(q.Min, math.Inf(1))
-		}
-		return q.Min
-	}
-	num := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 	evaluated, refused := 0, 0
 	var bad []string
 	outputs := map[string]bool{}
@@ -151,40 +134,21 @@ func TestRangeWalkNeverNegative(t *testing.T) {
 	}
 	for _, name := range StudyNames() {
 		st, _ := StudyByName(name)
-		head := "version: 1\nstudy: " + name + "\naxes:\n"
-		for _, q := range st.Params {
-			if r, ok := required[q.Name]; ok && q.Default == "" {
-				if name == "moe" && q.Name == "model" {
-					r = "Mixtral_8x7B"
-				}
-				head += "  " + q.Name + ": [" + r + "]\n"
-			}
-		}
+		head := walkHead(st)
 		allMax, allMin := head, head
 		for i := range st.Params {
 			q := &st.Params[i]
 			if q.Kind != KindFloat && q.Kind != KindInt {
 				continue
 			}
-			set := func(src string, x float64) string {
-				if strings.Contains(src, "  "+q.Name+":") {
-					lines := strings.Split(src, "\n")
-					for k, l := range lines {
-						if strings.HasPrefix(l, "  "+q.Name+":") {
-							lines[k] = "  " + q.Name + ": [" + num(x) + "]"
-						}
-					}
-					return strings.Join(lines, "\n")
-				}
-				return src + "  " + q.Name + ": [" + num(x) + "]\n"
-			}
+			set := func(src string, x float64) string { return withAxis(src, q.Name, x) }
 			eval(set(head, q.Max))
-			eval(set(head, floor(q)))
+			eval(set(head, paramFloor(q)))
 			// Not together: a million simulated requests, or 1024 prefill and 1024 decode
 			// instances (the simulation scans every instance per event), at every extreme at
 			// once is minutes of goodput bisection; each is walked alone above.
 			if q.Name != "requests" && q.Name != "prefill_instances" && q.Name != "decode_instances" {
-				allMax, allMin = set(allMax, q.Max), set(allMin, floor(q))
+				allMax, allMin = set(allMax, q.Max), set(allMin, paramFloor(q))
 			}
 		}
 		if name == "serve-sim" {
