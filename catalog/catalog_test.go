@@ -1166,6 +1166,16 @@ func TestEngines(t *testing.T) {
 				t.Errorf("engine %s: host_step %+v", e.Key, h)
 			}
 		}
+		// vllm-0.3's fused MoE (vllm-project/vllm@4cb3b924) runs a shape without a tuned
+		// file on its default tiles, and ships files for Mixtral at tp 4 on the A100
+		// (E=8, N=3584) and at tp 2 on the H100 (E=8, N=7168) only: not tp 2 on the A100.
+		if e.FusedMoEDefaultTiles != (e.Key == "vllm-0.3") {
+			t.Errorf("engine %s: fused_moe_default_tiles %v (only vllm-0.3's)", e.Key, e.FusedMoEDefaultTiles)
+		}
+		if e.FusedMoEDefaultTiles && (!e.FusedMoETunedFor("A100", 8, 3584) || !e.FusedMoETunedFor("H100", 8, 7168) || e.FusedMoETunedFor("A100", 8, 7168) ||
+			e.FusedMoETunedFor("H100", 8, 3584) || len(e.FusedMoETuned) != 2 || e.FieldSources["fused_moe_tuned"].Ref == "") {
+			t.Errorf("engine %s: fused_moe_tuned %v", e.Key, e.FusedMoETuned)
+		}
 		for _, f := range EngineFields {
 			if e.FieldSources[f].Ref == "" {
 				t.Errorf("engine %s: %s has no source", e.Key, f)

@@ -202,6 +202,10 @@ func (cv *converter) hardware(r *rawHardware, tier string) *Hardware {
 		if h.AchievableBandwidthBytesPerS > h.MemBandwidthBytesPerS {
 			cv.fail("memory.achievable_bandwidth", "a measured bandwidth cannot exceed the peak memory.bandwidth")
 		}
+		h.L2BandwidthBytesPerS = cv.q(m.L2BW, BytesPerSecond, "memory.l2_bandwidth")
+		if m.L2BW != nil && h.L2BandwidthBytesPerS <= h.MemBandwidthBytesPerS {
+			cv.fail("memory.l2_bandwidth", "an L2 cache's bandwidth is above the memory.bandwidth it caches; is it in TB/s?")
+		}
 	}
 	h.GEMMEfficiency = cv.efficiencies(r.GEMMEfficiency, "gemm_efficiency")
 	h.AttentionEfficiency = cv.efficiencies(r.AttnEfficiency, "attention_efficiency")
@@ -416,6 +420,7 @@ func (cv *converter) engine(r *rawEngine) *Engine {
 		cv.fail("allreduce", fmt.Sprintf("%q: want nccl (the engine calls NCCL's all-reduce), or leave it out and give allreduce_latency (the engine's own measured kernel)", r.AllReduceKind))
 	}
 	e.MoEDenseExperts = r.MoEDenseExperts
+	cv.fusedMoE(e, r)
 	if r.MoEDenseExperts && r.FieldSources["moe_dense_experts"].Ref == "" {
 		cv.fail("field_sources", "moe_dense_experts needs its own source (the engine's MoE layer code that runs every token through each local expert)")
 	}
@@ -517,6 +522,30 @@ func (cv *converter) prefillBudget(e *Engine, r *rawEngine) {
 // hostStep reads an engine's host_step table: batch and tp ascending grids of whole
 // numbers ≥ 1, and in_process_ms (and control_plane_ms, optional) one row per tp of one
 // value per batch, each a time in milliseconds from 0 to MaxHostStepS.
+// fusedMoE reads the engine's fused MoE kernel: whether it falls back to vLLM's default
+// tiles, and the shapes it ships a tuned configuration for (each with a positive shape;
+// its hardware key is checked against the catalog when the catalog is linked).
+func (cv *converter) fusedMoE(e *Engine, r *rawEngine) {
+	e.FusedMoEDefaultTiles = r.FusedMoEDefault
+	if !r.FusedMoEDefault {
+		if len(r.FusedMoETuned) > 0 {
+			cv.fail("fused_moe_tuned", "given without fused_moe_default_tiles: true, so it changes nothing; set that (the engine falls back to vLLM's default tiles for other shapes) or remove the list")
+		}
+		return
+	}
+	for _, f := range []string{"fused_moe_default_tiles", "fused_moe_tuned"} {
+		if r.FieldSources[f].Ref == "" {
+			cv.fail("field_sources", f+" needs its own source (the engine's fused_moe code and its configs directory at the engine's commit)")
+		}
+	}
+	for j, t := range r.FusedMoETuned {
+		if t.Hardware == "" || t.Experts < 1 || t.Width < 1 {
+			cv.fail(fmt.Sprintf("fused_moe_tuned[%d]", j), fmt.Sprintf("{hardware: %q, experts: %d, width: %d}: want a catalog hardware key, experts ≥ 1 and the per-rank expert width ≥ 1 (the E and N of E=…,N=…,device_name=….json)", t.Hardware, t.Experts, t.Width))
+		}
+	}
+	e.FusedMoETuned = append([]FusedMoEShape(nil), r.FusedMoETuned...)
+}
+
 func (cv *converter) hostStep(r *rawHostStep) *HostStep {
 	h := &HostStep{Batches: r.Batch, TPs: r.TP}
 	grid := func(field string, g []float64, max float64) bool {

@@ -23,6 +23,7 @@ func embedded() *Catalog {
 				MemCapacityBytes:             8.589934592e+10,
 				MemBandwidthBytesPerS:        2.039e+12,
 				AchievableBandwidthBytesPerS: 1.7e+12,
+				L2BandwidthBytesPerS:         5.42e+12,
 				GEMMEfficiency: map[string]float64{
 					"bf16": 0.869,
 				},
@@ -102,6 +103,12 @@ func embedded() *Catalog {
 						"memory.achievable_bandwidth": Source{
 							Kind: "microbenchmark",
 							Ref:  "Microsoft Azure, AI-benchmarking-guide (github.com/Azure/AI-benchmarking-guide@8fd0c6e) Azure_Results/ND_A100_v4_results.md: BabelStream Triad 1.70 TB/s on A100-SXM4-80GB",
+						},
+						"memory.l2_bandwidth": Source{
+							Kind:     "microbenchmark",
+							Ref:      "RRZE-HPC/gpu-benches@1038c5d gpu-l2-cache/a100_80.txt (the README's gpu-l2-cache benchmark: every SM's blocks load a shared data set small enough to stay in the L2 cache; 'All three GPUs have a similar L2 cache bandwidths of about 5.x TB/s'): the median of its 25 rows at data sets of 2 to 20 MB (within the 40 MB cache, before the rates fall towards DRAM's from 28 MB on), 5,415 GB/s (5,264 to 5,482), on the A100-SXM4-80GB",
+							URL:      "https://github.com/RRZE-HPC/gpu-benches",
+							Verified: "2026-12-08",
 						},
 						"scale_up.bus_bandwidth": Source{
 							Kind:     "measurement",
@@ -232,7 +239,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "Added for issue #15's Falcon-7B/40B whole-run cases (TII trained both on A100 40GB). No unit_cost: no dated price read. No MIG profiles catalogued.",
-					File:  "catalog/data/hardware/cloud.yaml:59",
+					File:  "catalog/data/hardware/cloud.yaml:61",
 				},
 			},
 			&Hardware{
@@ -352,7 +359,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/B200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:106",
+					File: "catalog/data/hardware/cloud.yaml:108",
 				},
 			},
 			&Hardware{
@@ -390,7 +397,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Cerebras_CS3.yaml",
 						Commit: "370f0efdbe03c0d8afe7f7c12e7640566651436e",
 					},
-					File: "catalog/data/hardware/cloud.yaml:166",
+					File: "catalog/data/hardware/cloud.yaml:168",
 				},
 			},
 			&Hardware{
@@ -453,7 +460,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/DMatrix_Corsair.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:191",
+					File: "catalog/data/hardware/cloud.yaml:193",
 				},
 			},
 			&Hardware{
@@ -575,7 +582,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/GB200_NVL72.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:221",
+					File: "catalog/data/hardware/cloud.yaml:223",
 				},
 			},
 			&Hardware{
@@ -640,7 +647,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi2.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:281",
+					File: "catalog/data/hardware/cloud.yaml:283",
 				},
 			},
 			&Hardware{
@@ -704,7 +711,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Gaudi3.yaml",
 						Commit: "2f8ab93067e49f5fb68b3ef36d2a7313d4c03956",
 					},
-					File: "catalog/data/hardware/cloud.yaml:315",
+					File: "catalog/data/hardware/cloud.yaml:317",
 				},
 			},
 			&Hardware{
@@ -741,7 +748,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Graphcore_GC200.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:348",
+					File: "catalog/data/hardware/cloud.yaml:350",
 				},
 			},
 			&Hardware{
@@ -781,7 +788,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Groq_LPU.yaml",
 						Commit: "6d86fce58e624c45acf4df6fafab25b2eeb2a8f8",
 					},
-					File: "catalog/data/hardware/cloud.yaml:368",
+					File: "catalog/data/hardware/cloud.yaml:370",
 				},
 			},
 			&Hardware{
@@ -903,7 +910,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H100.yaml",
 						Commit: "034a583b9b80f2d7a66ffbd307c8901346ef5594",
 					},
-					File: "catalog/data/hardware/cloud.yaml:390",
+					File: "catalog/data/hardware/cloud.yaml:392",
 				},
 			},
 			&Hardware{
@@ -991,7 +998,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "FP64 (cut to about 1 TFLOP/s on the H800) is not catalogued for either part. No unit_cost: no public list price.",
-					File:  "catalog/data/hardware/cloud.yaml:450",
+					File:  "catalog/data/hardware/cloud.yaml:452",
 				},
 			},
 			&Hardware{
@@ -1131,7 +1138,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/H200.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:496",
+					File: "catalog/data/hardware/cloud.yaml:498",
 				},
 			},
 			&Hardware{
@@ -1159,7 +1166,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/IntelSGX.yaml",
 						Commit: "2dc649f6884720bfbeb2bd4f383fe031e9b55dae",
 					},
-					File: "catalog/data/hardware/cloud.yaml:561",
+					File: "catalog/data/hardware/cloud.yaml:563",
 				},
 			},
 			&Hardware{
@@ -1181,6 +1188,7 @@ func embedded() *Catalog {
 				MemCapacityBytes:             5.1539607552e+10,
 				MemBandwidthBytesPerS:        8.64e+11,
 				AchievableBandwidthBytesPerS: 8.3e+11,
+				L2BandwidthBytesPerS:         5.22e+12,
 				GEMMEfficiency: map[string]float64{
 					"bf16": 0.743,
 				},
@@ -1221,6 +1229,12 @@ func embedded() *Catalog {
 							Kind: "datasheet",
 							Ref:  "NVIDIA L40S specifications: 48 GB GDDR6 with ECC. Stored as 48 GiB, the physical size, as the T4's 16 GB of GDDR6 is (docs/CATALOG.md, Memory capacity units); the driver keeps back the ECC reserve, which no source read here states for this card",
 						},
+						"memory.l2_bandwidth": Source{
+							Kind:     "microbenchmark",
+							Ref:      "Transferred from the L40: RRZE-HPC/gpu-benches@1038c5d gpu-l2-cache/l40.txt (the README's gpu-l2-cache benchmark: every SM's blocks load a shared data set small enough to stay in the L2 cache): the median of its 42 rows at data sets of 2 to 90 MB (within the 96 MB cache, before the rates fall to DRAM's from 100 MB on), 5,216 GB/s (5,104 to 5,332). The L40 is the same AD102 configuration (142 SMs, 96 MB L2; the sm_count source) at a 2,490 MHz boost clock against the L40S's 2,520 (NVIDIA's datasheets), 1.2 % apart, which the transfer leaves out",
+							URL:      "https://github.com/RRZE-HPC/gpu-benches",
+							Verified: "2026-12-08",
+						},
 						"sm_count": Source{
 							Kind:     "datasheet",
 							Ref:      "142 SMs: NVIDIA's L40S specifications give 18,176 CUDA cores, and an Ada SM holds 128 (NVIDIA Ada GPU Architecture whitepaper, the AD102 SM): 18,176 / 128 = 142. The same count is visible in RRZE-HPC/gpu-benches@1038c5d gpu-stream/l40.txt (the L40, the same AD102 configuration): its first row launches 2,272 threads at 16 a block, one block per SM, 2,272 / 16 = 142",
@@ -1235,7 +1249,7 @@ func embedded() *Catalog {
 						},
 					},
 					Notes: "Added for issue #10's pre-registered L40S cases (vLLM pull request #9245, TensorRT-LLM v0.5's L40S FP8 tables). No attention_efficiency: no fused-attention measurement of the part was read, so the attention core runs at the matmul rate (docs/PHYSICS.md §33). No FP8 gemm_efficiency: FP8 matmuls run at the seed's η = 0.5 in the calibrated profile, a constant no source fixes for this part, so the FP8 validation cases on it stay unsupported. No unit_cost: no dated price read. No dispatch_tax of its own (the 0.01 ms default).",
-					File:  "catalog/data/hardware/cloud.yaml:580",
+					File:  "catalog/data/hardware/cloud.yaml:582",
 				},
 			},
 			&Hardware{
@@ -1299,7 +1313,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI250X.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:615",
+					File: "catalog/data/hardware/cloud.yaml:619",
 				},
 			},
 			&Hardware{
@@ -1391,7 +1405,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/MI300X.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:649",
+					File: "catalog/data/hardware/cloud.yaml:653",
 				},
 			},
 			&Hardware{
@@ -1418,7 +1432,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/ReferenceCPU.yaml",
 						Commit: "8a89d00a5f036d59e0d28cc017d601a4410c4d80",
 					},
-					File: "catalog/data/hardware/cloud.yaml:694",
+					File: "catalog/data/hardware/cloud.yaml:698",
 				},
 			},
 			&Hardware{
@@ -1506,7 +1520,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/T4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:712",
+					File: "catalog/data/hardware/cloud.yaml:716",
 				},
 			},
 			&Hardware{
@@ -1574,7 +1588,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv1.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:755",
+					File: "catalog/data/hardware/cloud.yaml:759",
 				},
 			},
 			&Hardware{
@@ -1602,7 +1616,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv2.yaml",
 						Commit: "8cbb699a5d09a034b7376a81e0832842997d468f",
 					},
-					File: "catalog/data/hardware/cloud.yaml:789",
+					File: "catalog/data/hardware/cloud.yaml:793",
 				},
 			},
 			&Hardware{
@@ -1684,7 +1698,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv3.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:808",
+					File: "catalog/data/hardware/cloud.yaml:812",
 				},
 			},
 			&Hardware{
@@ -1725,7 +1739,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv4.yaml",
 						Commit: "72d48c5f9619bd82be27d198072e16fcc00b7499",
 					},
-					File: "catalog/data/hardware/cloud.yaml:850",
+					File: "catalog/data/hardware/cloud.yaml:854",
 				},
 			},
 			&Hardware{
@@ -1794,7 +1808,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv5p.yaml",
 						Commit: "21280c252b27849c12d3c3b435791b32a464630a",
 					},
-					File: "catalog/data/hardware/cloud.yaml:875",
+					File: "catalog/data/hardware/cloud.yaml:879",
 				},
 			},
 			&Hardware{
@@ -1883,7 +1897,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/TPUv6.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:915",
+					File: "catalog/data/hardware/cloud.yaml:919",
 				},
 			},
 			&Hardware{
@@ -1992,7 +2006,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Trainium2.yaml",
 						Commit: "8f31655a5e52d79bdaaf90da342ea027aadd1550",
 					},
-					File: "catalog/data/hardware/cloud.yaml:959",
+					File: "catalog/data/hardware/cloud.yaml:963",
 				},
 			},
 			&Hardware{
@@ -2052,7 +2066,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/Untether_speedAI240.yaml",
 						Commit: "c53f3fe23887f0131d50e207d7476c043641e271",
 					},
-					File: "catalog/data/hardware/cloud.yaml:1012",
+					File: "catalog/data/hardware/cloud.yaml:1016",
 				},
 			},
 			&Hardware{
@@ -2127,7 +2141,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100.yaml",
 						Commit: "0372732e819ad73aae413c91110e6c111fa1fd98",
 					},
-					File: "catalog/data/hardware/cloud.yaml:1044",
+					File: "catalog/data/hardware/cloud.yaml:1048",
 				},
 			},
 			&Hardware{
@@ -2178,7 +2192,7 @@ func embedded() *Catalog {
 						File:   "mlsysim/mlsysim/hardware/data/cloud/V100_PCIe.yaml",
 						Commit: "335995f14a79de0ca23c1cea5638806b40cb5eaa",
 					},
-					File: "catalog/data/hardware/cloud.yaml:1084",
+					File: "catalog/data/hardware/cloud.yaml:1088",
 				},
 			},
 			&Hardware{
@@ -6919,6 +6933,19 @@ func embedded() *Catalog {
 						},
 					},
 				},
+				FusedMoEDefaultTiles: true,
+				FusedMoETuned: []FusedMoEShape{
+					FusedMoEShape{
+						Hardware: "A100",
+						Experts:  8,
+						Width:    3584,
+					},
+					FusedMoEShape{
+						Hardware: "H100",
+						Experts:  8,
+						Width:    7168,
+					},
+				},
 				Provenance: Provenance{
 					Source: Source{
 						Kind:     "code",
@@ -6934,6 +6961,14 @@ func embedded() *Catalog {
 						"fp8_attention": Source{
 							Kind: "code",
 							Ref:  "the V0 engine's paged-attention and FlashAttention kernels compute on the model-dtype (fp16/bf16) queries; FP8 weights came later (vLLM docs, FP8 W8A8, v0.4.x onwards)",
+						},
+						"fused_moe_default_tiles": Source{
+							Kind: "code",
+							Ref:  "vllm-project/vllm@4cb3b924 (main of 2024-03-06) vllm/model_executor/layers/fused_moe/fused_moe.py, fused_moe: configs = get_moe_configs(E, w2.shape[2]) reads configs/E={E},N={N},device_name={torch.cuda.get_device_name()}.json; without one, 'Else use the default config': BLOCK_SIZE_M 64, BLOCK_SIZE_N 64, BLOCK_SIZE_K 32, GROUP_SIZE_M 8, and 'if M <= E' (the step's tokens at most the experts) BLOCK_SIZE_M 16, BLOCK_SIZE_N 32, BLOCK_SIZE_K 64, GROUP_SIZE_M 1, no num_warps or num_stages (Triton's own defaults); the same config runs both expert matmuls (invoke_fused_moe_kernel for w1 and w2), on a grid of cdiv(sorted_token_ids.shape[0], BLOCK_SIZE_M) × cdiv(N, BLOCK_SIZE_N) tiles, each loading its [BLOCK_SIZE_M × BLOCK_SIZE_K] block of routed tokens (masked to the expert's real ones) and [BLOCK_SIZE_K × BLOCK_SIZE_N] block of the expert's weights per step of K. The same tiles were the only config of pull request #2542's kernel (2024-01-29, small tiles when topk_ids.numel() <= E) until #2979 (2024-02-26) added the tuned files. Read from the upstream commit as carried in the history of the fork chu-tianxiang/vllm",
+						},
+						"fused_moe_tuned": Source{
+							Kind: "code",
+							Ref:  "vllm-project/vllm@4cb3b924 (main of 2024-03-06) vllm/model_executor/layers/fused_moe/configs/: E=8,N=3584,device_name=NVIDIA_A100-SXM4-80GB.json and E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3.json, the two files of pull request #2979 (its README: 'The example configurations provided are for the Mixtral model for TP2 on H100 and TP4 on A100 … for TP2 we have N = 7168 and for TP4 we have N = 3584'); N is w2.shape[2], one expert's MLP width on one tensor-parallel rank. The list is the engine's as of that commit: pull request #3389 (2024-03-14) added Mixtral's A100 and H100 files for tp 2, 4 and 8, and later ones other shapes",
 						},
 						"host_step": Source{
 							Kind: "measurement",
@@ -7028,7 +7063,7 @@ func embedded() *Catalog {
 							Ref:  "LMSYS blog, 'SGLang v0.4: Zero-Overhead Batch Scheduler, Cache-Aware Load Balancer, Faster Structured Outputs' (2024-12-04): the CPU scheduling of the next batch overlaps the GPU's current one",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:159",
+					File: "catalog/data/systems/engines.yaml:165",
 				},
 			},
 			&Engine{
@@ -7095,7 +7130,7 @@ func embedded() *Catalog {
 							Ref:  "TensorRT-LLM docs, overlap scheduler (PyTorch backend, on by default): the CPU work of step n + 1 runs while the GPU executes step n; the C++ runtime (gptSessionBenchmark) has no Python scheduling at all",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:190",
+					File: "catalog/data/systems/engines.yaml:196",
 				},
 			},
 			&Engine{
@@ -7148,7 +7183,7 @@ func embedded() *Catalog {
 							Ref:  "NVIDIA/TensorRT-LLM@138f96d4 docs/source/performance.md, Methodology: measured with the C++ gptSessionBenchmark (no Python scheduling between steps), --warm_up 1 --num_runs 5",
 						},
 					},
-					File: "catalog/data/systems/engines.yaml:221",
+					File: "catalog/data/systems/engines.yaml:227",
 				},
 			},
 		},
@@ -8180,10 +8215,10 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "6a92258b332b43f962bb15e9ad5a8ab37534c92c7263313f1d0fe0de5e1f12f0",
+		Hash: "7a1580165c7f848746999e20323dae2f06c9e47172a66f0b2bf89bf452e964be",
 		hash: sha256Acc{
 			parts: []string{
-				"catalog/data/hardware/cloud.yaml:c08d8050b33f73442eece2fb5f0969c547704be11a6d1a8caa100f394c2b1c19",
+				"catalog/data/hardware/cloud.yaml:f7a37dda22ab377c1832fdafe718470d5e6aab03e631e7e53937d2505f44fb2d",
 				"catalog/data/hardware/edge.yaml:fa256c663ffea378996b0ef02d8209a9072b73059258ddfe418aafddea0d96a8",
 				"catalog/data/hardware/mobile.yaml:d6533cbda6f94dbd795810e807d787084a2c4eb1317c7360b42dbb8a2f600605",
 				"catalog/data/hardware/tiny.yaml:6e967c3e5b7a9dae40552c54038bc631b88b3e81c8d1be82d4949d1bcf99de3e",
@@ -8201,7 +8236,7 @@ func embedded() *Catalog {
 				"catalog/data/models/vision.yaml:aa062286c7b7993e8ce49322cca2dbc588669366245a2bf34a058b6ec5e3238e",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
 				"catalog/data/systems/clusters.yaml:7c52f97089a7911ea398dcbc878d287a2018f5ed611764a4095e57f1c4d6cb67",
-				"catalog/data/systems/engines.yaml:42bf70c57cd9d329172b7a3dd9e55c2e96035c251fde8561a31ad4b88ab6f5fb",
+				"catalog/data/systems/engines.yaml:4fbb26efb99d96e6b286fcd583530bfe5a950d3e75879d147c78cb9a05d067ad",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
 				"catalog/data/systems/nodes.yaml:8386cb4d6937610cbb749d6b5951be09b7e22222867a6def95e51c484600a027",
 				"catalog/data/walls/walls.yaml:1441453f9ea1ac620ffdf3bd486a3f0f470ea85806e191c618fba7d7c7058506",

@@ -80,6 +80,7 @@ type memoryYAML struct {
 	RegisterFilePerSM string `yaml:"register_file_per_sm,omitempty"`
 	SharedMemoryPerSM string `yaml:"shared_memory_per_sm,omitempty"`
 	AchievableBW      string `yaml:"achievable_bandwidth,omitempty"`
+	L2BW              string `yaml:"l2_bandwidth,omitempty"`
 }
 
 type storageYAML struct {
@@ -119,6 +120,7 @@ func encodeHardware(h *Hardware) hardwareYAML {
 			RegisterFilePerSM: FormatQuantity(h.RegisterFilePerSMBytes, Bytes),
 			SharedMemoryPerSM: FormatQuantity(h.SharedMemoryPerSMBytes, Bytes),
 			AchievableBW:      FormatQuantity(h.AchievableBandwidthBytesPerS, BytesPerSecond),
+			L2BW:              FormatQuantity(h.L2BandwidthBytesPerS, BytesPerSecond),
 		},
 		HostLink: encodeLink(h.HostLink), ScaleUp: encodeLink(h.ScaleUp),
 		TDP: FormatQuantity(h.TDPW, Watts), TDPMin: FormatQuantity(h.TDPMinW, Watts), TDPMax: FormatQuantity(h.TDPMaxW, Watts),

@@ -69,6 +69,16 @@ func TestLoadHashFollowsData(t *testing.T) {
 	}
 }
 
+// moeEngine is a valid engines.yaml entry E with its attributes' sources, plus the fused MoE
+// fields and extra field sources given.
+func moeEngine(fields, sources string) string {
+	return "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce_latency: 5 us, step_overhead: 0 ms, memory_fraction: 0.9, memory_fraction_of: total, fp8_attention: false, kv_cache_auto: checkpoint, prefill_token_budget: 8192, " +
+		fields + ", " + testSource + ", field_sources: {non_matmul_kernels: {kind: code, ref: a}, moe_kernels: {kind: code, ref: b}, allreduce_latency: {kind: microbenchmark, ref: c}, step_overhead: {kind: code, ref: d}, memory_fraction: {kind: code, ref: e}, fp8_attention: {kind: code, ref: f}, kv_cache_auto: {kind: code, ref: g}, prefill_token_budget: {kind: code, ref: h}" + sources + "}}\n"
+}
+
+// moeSources are the fused MoE fields' own sources.
+const moeSources = ", fused_moe_default_tiles: {kind: code, ref: i}, fused_moe_tuned: {kind: code, ref: j}"
+
 func TestLoadErrors(t *testing.T) {
 	hw := "data/hardware/cloud.yaml"
 	for _, tc := range []struct {
@@ -198,6 +208,16 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"engines.yaml:1:", "host_step needs its own source"}},
 		{"engine all-reduce kind", map[string]string{"data/systems/engines.yaml": "- {key: E, name: E, non_matmul_kernels: 6, moe_kernels: 4, allreduce: mpi, step_overhead: 0 ms, " + testSource + "}\n"},
 			[]string{"engines.yaml:1:", `allreduce: "mpi": want nccl`}},
+		{"fused_moe_tuned without the fallback", map[string]string{"data/systems/engines.yaml": moeEngine("fused_moe_tuned: [{hardware: G, experts: 8, width: 7168}]", "")},
+			[]string{"engines.yaml:1:", "entry E", "fused_moe_tuned: given without fused_moe_default_tiles: true"}},
+		{"fused_moe_default_tiles without its source", map[string]string{"data/systems/engines.yaml": moeEngine("fused_moe_default_tiles: true, fused_moe_tuned: []", "")},
+			[]string{"engines.yaml:1:", "field_sources: fused_moe_default_tiles needs its own source"}},
+		{"fused_moe_tuned shape", map[string]string{"data/systems/engines.yaml": moeEngine("fused_moe_default_tiles: true, fused_moe_tuned: [{hardware: G, experts: 0, width: 7168}]", moeSources)},
+			[]string{"engines.yaml:1:", "fused_moe_tuned[0]", `{hardware: "G", experts: 0, width: 7168}`, "experts ≥ 1"}},
+		{"fused_moe_tuned hardware", map[string]string{"data/systems/engines.yaml": moeEngine("fused_moe_default_tiles: true, fused_moe_tuned: [{hardware: Gx, experts: 8, width: 7168}]", moeSources)},
+			[]string{"engines.yaml:1:", "engine E: fused_moe_tuned[0].hardware", `"Gx"`, "G"}},
+		{"l2 bandwidth below memory", map[string]string{hw: "- key: G\n  name: G\n  peak: 1 TFLOP/s\n  memory: {capacity: 1 GiB, bandwidth: 1 TB/s, l2_bandwidth: 900 GB/s}\n  " + testSource + "\n"},
+			[]string{"cloud.yaml:1:", "memory.l2_bandwidth", "above the memory.bandwidth it caches"}},
 		{"model family", map[string]string{"data/models/language.yaml": "- {key: M, name: M, family: llm, parameters: 1e9, " + testSource + "}\n"},
 			[]string{"language.yaml:1:", `family: "llm" is not one of`}},
 		{"moe without active parameters", map[string]string{"data/models/language.yaml": "- {key: M, name: M, family: moe, parameters: 1e9, layers: 2, " + testSource + "}\n"},

@@ -181,6 +181,13 @@ func (c *Catalog) link() error {
 			n.IntraNodeBytesPerS = h.ScaleUp.PerDirectionBytesPerS()
 		}
 	}
+	for _, e := range c.Engines {
+		for j, t := range e.FusedMoETuned {
+			if _, err := c.HardwareByKey(t.Hardware); err != nil {
+				return fmt.Errorf("%s: engine %s: fused_moe_tuned[%d].hardware: %w", e.File, e.Key, j, err)
+			}
+		}
+	}
 	for _, cl := range c.Clusters {
 		if _, err := c.NodeByKey(cl.Node); err != nil {
 			return fmt.Errorf("%s: cluster %s: node: %w", cl.File, cl.Key, err)

@@ -83,6 +83,7 @@ type rawHardware struct {
 		RegisterFilePerSM *qty `yaml:"register_file_per_sm"`
 		SharedMemoryPerSM *qty `yaml:"shared_memory_per_sm"`
 		AchievableBW      *qty `yaml:"achievable_bandwidth"`
+		L2BW              *qty `yaml:"l2_bandwidth"`
 	} `yaml:"memory"`
 	Storage *struct {
 		Capacity  *qty `yaml:"capacity"`
@@ -244,8 +245,13 @@ type rawEngine struct {
 	PrefillBudget    string       `yaml:"prefill_token_budget"`
 	PrefillBudgetMin *int         `yaml:"prefill_token_budget_min"`
 	HostStep         *rawHostStep `yaml:"host_step"`
+	FusedMoEDefault  bool         `yaml:"fused_moe_default_tiles"`
+	FusedMoETuned    moeShapes    `yaml:"fused_moe_tuned"`
 	rawProvenance    `yaml:",inline"`
 }
+
+// moeShapes is an engine's fused_moe_tuned list.
+type moeShapes = []FusedMoEShape
 
 // rawHostStep is an engine's measured host time per step (host_step): a grid of
 // sequences per step × tensor-parallel degree, in milliseconds, the in-process part and,

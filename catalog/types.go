@@ -140,6 +140,11 @@ type Hardware struct {
 	// AchievableBandwidthBytesPerS is the HBM bandwidth a streaming microbenchmark
 	// (BabelStream Triad) measures; 0 when no measurement is catalogued.
 	AchievableBandwidthBytesPerS float64 `json:"achievable_bandwidth_bytes_per_s,omitempty"`
+	// L2BandwidthBytesPerS is the rate all SMs together load from the L2 cache, measured by
+	// a microbenchmark whose data set fits the cache (RRZE gpu-benches' gpu-l2-cache); 0
+	// when none is catalogued. It bounds a kernel whose tiles reload their operands from
+	// L2 (docs/PHYSICS.md §33, "The fused MoE kernel's default tiles").
+	L2BandwidthBytesPerS float64 `json:"l2_bandwidth_bytes_per_s,omitempty"`
 	// GEMMEfficiency is the measured fraction of the peak a large dense matmul reaches,
 	// per precision key (the maximum achievable matmul FLOPS of a published microbenchmark).
 	GEMMEfficiency map[string]float64 `json:"gemm_efficiency,omitempty"`
@@ -550,7 +555,36 @@ type Engine struct {
 	// to StepOverheadS at each step's sequences and tensor-parallel degree. nil = none:
 	// the engine overlaps its host work with the accelerator, or no table is known.
 	HostStep *HostStep `json:"host_step,omitempty"`
+	// FusedMoEDefaultTiles: the engine's mixture-of-experts layer is vLLM's Triton
+	// fused_moe of 2024, which multiplies a shape it ships no tuned configuration for on
+	// get_default_config's tiles (kernel.FusedMoETileM and the rest; docs/PHYSICS.md §33,
+	// "The fused MoE kernel's default tiles"); FusedMoETuned lists the shapes it ships a
+	// configuration for. Optional (false); when true, field_sources.fused_moe_default_tiles
+	// and field_sources.fused_moe_tuned say where.
+	FusedMoEDefaultTiles bool            `json:"fused_moe_default_tiles,omitempty"`
+	FusedMoETuned        []FusedMoEShape `json:"fused_moe_tuned,omitempty"`
 	Provenance
+}
+
+// FusedMoEShape is one tuned configuration file of vLLM's fused_moe
+// (configs/E=<experts>,N=<width>,device_name=<accelerator>.json): the accelerator as a
+// catalog hardware key, the layer's experts and one expert's MLP width on one
+// tensor-parallel rank.
+type FusedMoEShape struct {
+	Hardware string `json:"hardware" yaml:"hardware"`
+	Experts  int    `json:"experts" yaml:"experts"`
+	Width    int    `json:"width" yaml:"width"`
+}
+
+// FusedMoETunedFor reports whether the engine ships a tuned fused_moe configuration for
+// the shape (hardware key, experts, per-rank expert width).
+func (e *Engine) FusedMoETunedFor(hardware string, experts, width int) bool {
+	for _, s := range e.FusedMoETuned {
+		if s.Hardware == hardware && s.Experts == experts && s.Width == width {
+			return true
+		}
+	}
+	return false
 }
 
 // HostStep is an engine's host time per forward step measured on a grid: Batches

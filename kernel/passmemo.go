@@ -34,7 +34,7 @@ const (
 
 // passShape is everything llm.matmuls reads besides its arguments, as bit patterns: equal
 // bits give the same pass (float equality would take −0 for +0).
-type passShape [21]uint64
+type passShape [22]uint64
 
 type passEntry struct {
 	id           uint64
@@ -48,6 +48,8 @@ func (m *llm) passShape() passShape {
 	switch {
 	case m.denseLocal():
 		moe = 2 // whole local experts over every token (gemmPass)
+	case m.moe() && m.moeTiles:
+		moe = 3 // the fused MoE kernel's default tiles bound the expert matmuls
 	case m.moe():
 		moe = 1
 	}
@@ -58,6 +60,7 @@ func (m *llm) passShape() passShape {
 		math.Float64bits(m.restN), math.Float64bits(m.experts), math.Float64bits(m.topk), math.Float64bits(m.ep), moe,
 		math.Float64bits(m.headRate), math.Float64bits(m.headB),
 		math.Float64bits(m.downN), math.Float64bits(m.qUpN), math.Float64bits(m.qUpK),
+		math.Float64bits(m.l2bw),
 	}
 }
 

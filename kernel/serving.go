@@ -261,7 +261,9 @@ type llm struct {
 	window, localFrac                           float64 // sliding window (tokens; 0 = none) and the share of the layers that use it
 	mla                                         Arch    // multi-head latent attention's widths (calibrated; the zero Arch: not latent)
 	memFree, fp8Attn, nccl, nvlink, nvls        bool
-	denseExperts                                bool // the engine runs every token through each of a rank's whole experts (MoEDenseExperts)
+	denseExperts                                bool    // the engine runs every token through each of a rank's whole experts (MoEDenseExperts)
+	moeTiles                                    bool    // the engine's fused MoE runs this shape on its default tiles (FusedMoEDefault; calibrated)
+	l2bw                                        float64 // measured L2 load bandwidth (L2Bandwidth; 0 = none)
 	calibrated                                  bool
 	graphCap                                    float64 // the largest captured CUDA-graph batch when the engine pads decode-only batches to one (CUDAGraphBatch); 0 = no padding
 
@@ -333,6 +335,8 @@ func (in *ServeIn) load(m *llm, i int) {
 	m.passTokens = opt(in.PrefillTokens, i, 0)
 	m.rate16, m.fp8Attn = opt(in.Rate16, i, 0), opt(in.FP8Attention, i, 0) > 0
 	m.denseExperts = opt(in.MoEDenseExperts, i, 0) > 0 && in.Calibrated
+	m.l2bw = opt(in.L2Bandwidth, i, 0)
+	m.moeTiles = in.Calibrated && m.l2bw > 0 && opt(in.FusedMoEDefault, i, 0) > 0
 	m.attn16 = opt(in.AttentionRate16, i, 0)
 	m.sus, m.sus16 = 0, 0
 	if in.Calibrated {
@@ -614,8 +618,23 @@ func (m *llm) gemmPass(seqs, tokens float64) (t, flops, bytes float64) {
 	} else if m.moe() {
 		touched := ExpertsTouched(m.experts, m.topk, tokens)
 		rows := tokens * m.topk / touched
-		gemm(rows, m.upN, h, touched/m.ep, layers)
-		gemm(rows, h, m.downK, touched/m.ep, layers)
+		if m.moeTiles {
+			// vLLM's fused MoE on its default tiles: each expert matmul takes at least
+			// its tiles' loads from L2 (FusedMoETileL2Time; docs/PHYSICS.md §33).
+			tm, tn := fusedMoETiles(tokens, m.experts)
+			tiled := func(cols, depth float64) {
+				g := max(gemmTime(rows, cols, depth, 1, rate, m.sms, bw, e, e), FusedMoETileL2Time(rows, cols, depth, tm, tn, e, m.l2bw))
+				count := touched / m.ep * layers
+				t += count * g
+				flops += count * 2 * rows * cols * depth
+				bytes += count * (rows*depth + depth*cols + rows*cols) * e
+			}
+			tiled(m.upN, h)
+			tiled(h, m.downK)
+		} else {
+			gemm(rows, m.upN, h, touched/m.ep, layers)
+			gemm(rows, h, m.downK, touched/m.ep, layers)
+		}
 	} else {
 		experts := max(1, m.topk)
 		if m.experts <= 0 {
@@ -1106,6 +1125,7 @@ type ServeIn struct {
 	AchievableBW    []float64 // measured streaming bandwidth (calibrated); 0 = MemBandwidth
 	TDP             []float64 // W per accelerator; 0 = FallbackTDPW
 	SMs             []float64 // streaming multiprocessors (compute units); 0 = no tile quantisation
+	L2Bandwidth     []float64 // measured L2 load bandwidth, bytes/s (calibrated; FusedMoEDefault's bound); 0 = none
 	TP, PP, EP      []float64 // tensor-, pipeline- and expert-parallel degrees (≥ 1)
 	TPBandwidth     []float64 // bytes/s of the scale-up link: per direction (seed), the measured bus bandwidth (calibrated)
 	FabricBandwidth []float64 // per-direction bytes/s per accelerator of the scale-out fabric
@@ -1147,6 +1167,11 @@ type ServeIn struct {
 	MoEDenseExperts []float64 // 1: the engine splits a MoE layer's experts whole over the tp ranks and runs every token through each (vLLM's Mixtral of pull request #2090, calibrated); nil = routed tokens over tensor-sharded experts
 	ProfileTokens   []float64 // tokens of the forward pass the engine profiles memory with before sizing its KV pool (TensorRT-LLM's max_num_tokens); nil or 0 = none
 	PrefillTokens   []float64 // calibrated: the most prompt tokens the engine's scheduler prefills in one pass when prompts run whole (PromptsPerPass); nil or 0 = no limit, every prompt the batch has room for
+
+	// FusedMoEDefault is 1 where the engine's fused MoE kernel runs this shape on vLLM's
+	// default tiles (no tuned configuration; calibrated, with L2Bandwidth:
+	// FusedMoETileL2Time bounds each expert matmul). nil = tuned: the roofline alone.
+	FusedMoEDefault []float64
 
 	// Rate16 is FLOP/s of 16-bit matmuls at their efficiency (calibrated): the output
 	// layer of weights quantised below 16 bits, and their attention core unless

@@ -3,6 +3,7 @@ package sweep
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/mlsysim/mlsysim/catalog"
@@ -237,6 +238,10 @@ type servingTables struct {
 	engineNCCL                                             []float64    // per engine code: 1 = all-reduce through NCCL
 	engineDenseMoE                                         []float64    // per engine code: 1 = whole experts per rank, every token through each
 	denseMoE                                               []float64
+	hwL2                                                   []float64         // per hardware code: measured L2 load bandwidth, bytes/s (0 = none)
+	engineMoETiles                                         []bool            // per engine code: its fused MoE falls back to vLLM's default tiles
+	engineMoETuned                                         [][]moeShape      // per engine code: the shapes it ships a tuned fused MoE configuration for
+	l2, moeDefault                                         []float64         // per point: kernel.ServeIn's L2Bandwidth and FusedMoEDefault
 	engineHost                                             []float64         // per engine code: 1 + its index in hostSteps (0 = no measured host time)
 	hostSteps                                              []kernel.HostStep // the plan's engines' measured host times per step (kernel.ServeIn.HostSteps)
 	hostStep                                               []float64
@@ -346,8 +351,53 @@ func newServingTables(p *Plan) *servingTables {
 			host = float64(len(t.hostSteps))
 		}
 		t.engineHost = append(t.engineHost, host)
+		var tuned []moeShape
+		for _, sh := range e.FusedMoETuned {
+			for hc, h := range p.Hardware {
+				if h.Key == sh.Hardware {
+					tuned = append(tuned, moeShape{hw: float64(hc), experts: float64(sh.Experts), width: float64(sh.Width)})
+				}
+			}
+		}
+		t.engineMoETiles, t.engineMoETuned = append(t.engineMoETiles, e.FusedMoEDefaultTiles), append(t.engineMoETuned, tuned)
+	}
+	for _, h := range p.Hardware {
+		t.hwL2 = append(t.hwL2, h.L2BandwidthBytesPerS)
 	}
 	return t
+}
+
+// moeShape is a tuned fused MoE configuration as a hardware code, the layer's experts
+// and one expert's MLP width on one tensor-parallel rank (catalog.FusedMoEShape).
+type moeShape struct{ hw, experts, width float64 }
+
+// fusedMoEDefault fills the batch's FusedMoEDefault column (calibrated; docs/PHYSICS.md
+// §33, "The fused MoE kernel's default tiles"): 1 where the point's engine falls back to
+// vLLM's default tiles and ships no tuned configuration for the point's accelerator,
+// experts and per-rank expert width (the MLP width over tp). nil when no engine of the
+// plan falls back, or in the seed.
+func (t *servingTables) fusedMoEDefault(in *kernel.ServeIn, ec, hc, tp []float64, n int) {
+	in.L2Bandwidth, in.FusedMoEDefault = nil, nil
+	if !t.calibrated || !slices.Contains(t.engineMoETiles, true) {
+		return
+	}
+	t.l2, t.moeDefault = grow(t.l2, n), grow(t.moeDefault, n)
+	for k := 0; k < n; k++ {
+		h, e := hc[k], int(ec[k])
+		t.l2[k], t.moeDefault[k] = t.hwL2[int(h)], 0
+		if !t.engineMoETiles[e] || t.experts[k] <= 0 {
+			continue
+		}
+		width := t.ffn[k] / max(1, tp[k])
+		tuned := false
+		for _, sh := range t.engineMoETuned[e] {
+			tuned = tuned || (sh.hw == h && sh.experts == t.experts[k] && sh.width == width)
+		}
+		if !tuned {
+			t.moeDefault[k] = 1
+		}
+	}
+	in.L2Bandwidth, in.FusedMoEDefault = t.l2, t.moeDefault
 }
 
 // valuesOf is the resolved values of a parameter, or nil when the study has none.
@@ -522,6 +572,7 @@ func (t *servingTables) gather(c cols, in *kernel.ServeIn) {
 	in.ScaleUpNVLS = t.nvls
 	t.denseMoE = gatherOne(t.denseMoE, ec, t.engineDenseMoE, e1)
 	in.MoEDenseExperts = t.denseMoE
+	t.fusedMoEDefault(in, ec, hc, in.TP, n)
 	in.HostStep, in.HostSteps = nil, nil
 	if len(t.hostSteps) > 0 {
 		t.hostStep = gatherOne(t.hostStep, ec, t.engineHost, e1)
