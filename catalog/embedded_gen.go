@@ -6968,7 +6968,7 @@ func embedded() *Catalog {
 						},
 						"fused_moe_tuned": Source{
 							Kind: "code",
-							Ref:  "vllm-project/vllm@4cb3b924 (main of 2024-03-06) vllm/model_executor/layers/fused_moe/configs/: E=8,N=3584,device_name=NVIDIA_A100-SXM4-80GB.json and E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3.json, the two files of pull request #2979 (its README: 'The example configurations provided are for the Mixtral model for TP2 on H100 and TP4 on A100 … for TP2 we have N = 7168 and for TP4 we have N = 3584'); N is w2.shape[2], one expert's MLP width on one tensor-parallel rank. The list is the engine's as of that commit: pull request #3389 (2024-03-14) added Mixtral's A100 and H100 files for tp 2, 4 and 8, and later ones other shapes",
+							Ref:  "vllm-project/vllm@4cb3b924 (main of 2024-03-06) vllm/model_executor/layers/fused_moe/configs/: E=8,N=3584,device_name=NVIDIA_A100-SXM4-80GB.json and E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3.json, the two files of pull request #2979 (its README: 'The example configurations provided are for the Mixtral model for TP2 on H100 and TP4 on A100 … for TP2 we have N = 7168 and for TP4 we have N = 3584'); N is w2.shape[2], one expert's MLP width on one tensor-parallel rank. The list is the engine's as of that commit: pull request #3389 (2024-03-14) wrote Mixtral's A100 and H100 files for tp 2, 4 and 8, and later ones other shapes",
 						},
 						"host_step": Source{
 							Kind: "measurement",
@@ -8215,7 +8215,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "7a1580165c7f848746999e20323dae2f06c9e47172a66f0b2bf89bf452e964be",
+		Hash: "54c9a581a44313fffd18ec0c066e7533eddc98ddb3f339814580bb741bcf147a",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:f7a37dda22ab377c1832fdafe718470d5e6aab03e631e7e53937d2505f44fb2d",
@@ -8236,7 +8236,7 @@ func embedded() *Catalog {
 				"catalog/data/models/vision.yaml:aa062286c7b7993e8ce49322cca2dbc588669366245a2bf34a058b6ec5e3238e",
 				"catalog/data/renamed.yaml:55df30c390c1f264ed6aa8ff8ae72b3111814d866195c994762383766c99d778",
 				"catalog/data/systems/clusters.yaml:7c52f97089a7911ea398dcbc878d287a2018f5ed611764a4095e57f1c4d6cb67",
-				"catalog/data/systems/engines.yaml:4fbb26efb99d96e6b286fcd583530bfe5a950d3e75879d147c78cb9a05d067ad",
+				"catalog/data/systems/engines.yaml:dcf1c675d62f01a9c65767563713e907b8f0d5dedb1716a1ce907b1cd66e4f49",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
 				"catalog/data/systems/nodes.yaml:8386cb4d6937610cbb749d6b5951be09b7e22222867a6def95e51c484600a027",
 				"catalog/data/walls/walls.yaml:1441453f9ea1ac620ffdf3bd486a3f0f470ea85806e191c618fba7d7c7058506",
