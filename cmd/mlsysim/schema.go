@@ -582,6 +582,7 @@ func hardwareSchema() *jsonSchema {
 			prop{"register_file_per_sm", q(catalog.Bytes, "register file per SM", "256 KiB")},
 			prop{"shared_memory_per_sm", q(catalog.Bytes, "shared memory per SM", "228 KiB")},
 			prop{"achievable_bandwidth", q(catalog.BytesPerSecond, "measured streaming bandwidth (BabelStream Triad), at most the peak", "2.97 TB/s")},
+			prop{"l2_bandwidth", q(catalog.BytesPerSecond, "measured L2 cache load bandwidth of all SMs (RRZE gpu-l2-cache), above the memory bandwidth; bounds an untuned fused MoE kernel's tiles (calibrated)", "5.42 TB/s")},
 		)},
 		{"storage", object("", nil,
 			prop{"capacity", q(catalog.Bytes, "storage", "2 TB")},
