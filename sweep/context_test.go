@@ -35,6 +35,13 @@ func TestContextWindow(t *testing.T) {
 		{"training node", 131072, func(n int) string {
 			return fmt.Sprintf("version: 1\nstudy: node\nprofile: calibrated\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  training: true\n  batch_size: 1\n  seq_len: %d\n", n)
 		}},
+		// The studies that had no check (qa27): a whole chain of 2 reasoning steps (100
+		// tokens) follows the context, so seq_len n − 100 fills a window of n.
+		{"reasoning", 1024, func(n int) string {
+			return serving("reasoning", "GPT2", "  reasoning_steps: 2\n  seq_len: %d\n")(n - 100)
+		}},
+		{"weight-streaming", 1024, serving("weight-streaming", "GPT2", "  seq_len: %d\n")},
+		{"train-memory", 1024, serving("train-memory", "GPT2", "  seq_len: %d\n")},
 		{"training fleet", 131072, func(n int) string {
 			return fmt.Sprintf("version: 1\nstudy: fleet\nprofile: calibrated\naxes:\n  model: [Llama3_8B]\n  cluster: [Research_256]\n  batch_size: 256\n  seq_len: %d\n", n)
 		}},
@@ -58,6 +65,8 @@ func TestContextWindowUnchecked(t *testing.T) {
 	for _, c := range []struct{ name, src string }{
 		{"seed serve", "version: 1\nstudy: serve\nprofile: seed\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  seq_len: 200000\n"},
 		{"seed training", "version: 1\nstudy: node\nprofile: seed\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  training: true\n  seq_len: 200000\n"},
+		{"seed reasoning", "version: 1\nstudy: reasoning\nprofile: seed\naxes:\n  model: [GPT2]\n  hardware: [H100]\n  seq_len: 2048\n"},
+		{"seed train-memory", "version: 1\nstudy: train-memory\nprofile: seed\naxes:\n  model: [GPT2]\n  hardware: [H100]\n  seq_len: 2048\n"},
 		{"unknown window", "version: 1\nstudy: serve\nprofile: calibrated\naxes:\n  model: [GPT4]\n  hardware: [H100]\n  tp: 8\n  seq_len: 10000000\n"},
 		{"unknown window training", "version: 1\nstudy: node\nprofile: calibrated\naxes:\n  model: [GPT4]\n  hardware: [H100]\n  training: true\n  seq_len: 10000000\n"},
 	} {

@@ -35,17 +35,18 @@ func init() {
 		},
 		check: transformersOnly("chain-of-thought inference"),
 		newEval: func(p *Plan) evaluator {
-			return &reasoningEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware, !p.Calibrated())}
+			return &reasoningEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware, !p.Calibrated()), calibrated: p.Calibrated()}
 		},
 	})
 }
 
 type reasoningEval struct {
-	st  *Study
-	m   *modelTable
-	h   *hwTable
-	in  kernel.ReasonIn
-	out kernel.ReasonOut
+	st         *Study
+	m          *modelTable
+	h          *hwTable
+	calibrated bool
+	in         kernel.ReasonIn
+	out        kernel.ReasonOut
 }
 
 func (e *reasoningEval) eval(b *Batch, o *Outputs) {
@@ -73,7 +74,7 @@ func (e *reasoningEval) eval(b *Batch, o *Outputs) {
 	copy(w.f("energy_per_query_j"), out.Energy)
 	copy(w.f("memory_utilization"), out.Serve.MemUtilization)
 	copy(w.b("wall_4_serving_pass"), out.Serve.Feasible)
-	budget, steps := c.get("latency_budget_ms"), e.in.ReasoningSteps
+	budget, steps, mc := c.get("latency_budget_ms"), e.in.ReasoningSteps, c.get("model")
 	s4, p12, s12 := w.f("wall_4_serving_slack"), w.b("wall_12_reasoning_pass"), w.f("wall_12_reasoning_slack")
 	feas, reason, binding := w.b("feasible"), w.c("infeasible_reason"), w.c("binding_wall")
 	for k := 0; k < n; k++ {
@@ -91,6 +92,11 @@ func (e *reasoningEval) eval(b *Batch, o *Outputs) {
 		switch {
 		case !out.Serve.Feasible[k]:
 			feas[k], reason[k], binding[k] = false, reasonOOM, wallServing
+		case e.calibrated && e.m.exceedsContext(int(mc[k]), sv.SeqLen[k]+out.Tokens[k]):
+			// The reasoning chain is decoded after the context, so the model's context
+			// window must hold both, as serve's does a prompt and its output tokens (the
+			// seed has no such check).
+			feas[k], reason[k], binding[k] = false, reasonContext, wallServing
 		case !p12[k]:
 			feas[k], reason[k], binding[k] = false, reasonBudgetExceeded, wallReasoning
 		default:

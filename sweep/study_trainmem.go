@@ -216,6 +216,14 @@ func (e *trainMemEval) eval(b *Batch, o *Outputs) {
 		case e.calibrated && !shardWithinDP(in.DPShard[k], in.DP[k], in.EP[k], in.ZeROStage[k]):
 			feas[k] = false
 			reason[k], binding[k] = reasonShard, wallCommunication
+		case e.calibrated && e.m.exceedsContext(int(mc[k]), in.SeqLen[k]):
+			// Sequences longer than the model's context window train nothing it can take,
+			// as the fleet and node studies refuse them (the seed has no such check); the
+			// memory wall keeps its verdict on what was counted.
+			feas[k], reason[k] = false, reasonContext
+			if !out.Feasible[k] {
+				binding[k] = wallMemory
+			}
 		case !out.Feasible[k]:
 			reason[k], binding[k] = reasonOOM, wallMemory
 		}

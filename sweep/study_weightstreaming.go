@@ -35,18 +35,19 @@ func init() {
 		},
 		check: transformersOnly("weight streaming"),
 		newEval: func(p *Plan) evaluator {
-			return &streamEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware, !p.Calibrated()), pagedKV: pagedKVPerToken(p.Models)}
+			return &streamEval{st: p.Study, m: newModelTable(p.Models), h: newHWTable(p.Hardware, !p.Calibrated()), pagedKV: pagedKVPerToken(p.Models), calibrated: p.Calibrated()}
 		},
 	})
 }
 
 type streamEval struct {
-	st      *Study
-	m       *modelTable
-	h       *hwTable
-	pagedKV []float64
-	in      kernel.StreamIn
-	out     kernel.StreamOut
+	st         *Study
+	m          *modelTable
+	h          *hwTable
+	pagedKV    []float64
+	calibrated bool
+	in         kernel.StreamIn
+	out        kernel.StreamOut
 }
 
 func (e *streamEval) eval(b *Batch, o *Outputs) {
@@ -79,7 +80,7 @@ func (e *streamEval) eval(b *Batch, o *Outputs) {
 	copy(w.f("onchip_utilization"), out.Utilization)
 	copy(w.b("wall_6_streaming_pass"), out.Feasible)
 	copy(w.b("feasible"), out.Feasible)
-	slack, bn := w.f("wall_6_streaming_slack"), w.c("bottleneck")
+	slack, bn, feas := w.f("wall_6_streaming_slack"), w.c("bottleneck"), w.b("feasible")
 	reason, binding := w.c("infeasible_reason"), w.c("binding_wall")
 	for k := 0; k < n; k++ {
 		slack[k] = 1 - out.Utilization[k]
@@ -91,8 +92,12 @@ func (e *streamEval) eval(b *Batch, o *Outputs) {
 			}
 		}
 		reason[k] = reasonNone
-		if !out.Feasible[k] {
+		switch {
+		case !out.Feasible[k]:
 			reason[k] = reasonOOM
+		case e.calibrated && e.m.exceedsContext(int(mc[k]), in.SeqLen[k]):
+			// Sequences longer than the model's context window (the seed has no such check).
+			feas[k], reason[k] = false, reasonContext
 		}
 	}
 }
