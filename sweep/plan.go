@@ -64,6 +64,9 @@ type Plan struct {
 	Spec   *Spec   // the grid spec the plan came from (nil for eval)
 	filter *filter // where filters, nil when none
 	consts *constColumns
+	// axisWhere is where each axis given to NewPlan was written (a flag, a plan's
+	// file:line), which places a profile check's "axis NAME:" error without a spec.
+	axisWhere map[string]string
 
 	// Profile is the physics profile: "seed" (the seed's Profile B, reproducing its
 	// goldens) or "calibrated" (docs/PHYSICS.md "Profiles"). Set it with SetProfile.
@@ -99,6 +102,12 @@ func NewPlan(cat *catalog.Catalog, st *Study, axes []Axis, zip [][]string) (*Pla
 			return nil, fmt.Errorf("%s: %s is given twice", ax.Where, ax.Name)
 		}
 		seen[ax.Name] = ai
+		if ax.Where != "" {
+			if p.axisWhere == nil {
+				p.axisWhere = map[string]string{}
+			}
+			p.axisWhere[ax.Name] = ax.Where
+		}
 		if len(ax.Values) == 0 {
 			return nil, fmt.Errorf("%s: %s has no values", ax.Where, ax.Name)
 		}
@@ -566,8 +575,25 @@ func (p *Plan) SetProfile(name string) error {
 		return nil
 	}
 	err := p.Study.checkProfile(p)
-	if err != nil && p.Spec != nil {
+	switch {
+	case err == nil:
+	case p.Spec != nil:
 		err = p.Spec.locate(err)
+	default:
+		err = p.placeAxis(err)
+	}
+	return err
+}
+
+// placeAxis puts a check's "axis NAME: …" error of a plan built without a spec (eval,
+// serve) where that axis was written — "--precision: …" rather than "axis precision: …",
+// a grid's word for a flag; an error naming no axis given to NewPlan is kept.
+func (p *Plan) placeAxis(err error) error {
+	msg := err.Error()
+	for name, where := range p.axisWhere {
+		if rest, ok := strings.CutPrefix(msg, "axis "+name+": "); ok {
+			return fmt.Errorf("%s: %s", where, rest)
+		}
 	}
 	return err
 }
