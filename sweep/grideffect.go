@@ -25,6 +25,9 @@ import (
 //     step has no engine terms (serve refuses --engine and --step-overhead-ms there), and
 //     ep above 1 there, whose step has no expert parallelism (serve refuses --ep);
 //   - prefill_tp in a serve-deploy grid that is aggregated at every point;
+//   - sparsity and sparsity_type in a compression grid whose method is never pruning,
+//     and target_bitwidth in one whose method is never quantization; flash_attention
+//     in an efficiency grid whose workload_type is never attention;
 //   - output_tokens in a serve grid whose qps is 0 at every point (serve refuses
 //     --output-tokens without --qps);
 //   - optimizer_state_precision, pipeline_schedule, moe_a2a_overlap and moe_dispatcher in
@@ -151,6 +154,20 @@ func (p *Plan) EffectNotes() []string {
 				note("lora", "every model here is a CNN, without the attention projections LoRA adapts: under the calibrated profile it trains in full (docs/PHYSICS.md §37); drop it, or use --profile seed")
 			}
 		}
+	}
+	if p.Study.Name == "compression" {
+		methods := p.labels("method")
+		if !slices.Contains(methods, "pruning") {
+			for _, name := range []string{"sparsity", "sparsity_type"} {
+				note(name, "method is never pruning, and only pruning reads it (kernel.Compression); add method pruning or drop it")
+			}
+		}
+		if !slices.Contains(methods, "quantization") {
+			note("target_bitwidth", "method is never quantization, and only quantization reads it (kernel.Compression); add method quantization or drop it")
+		}
+	}
+	if p.Study.Name == "efficiency" && !slices.Contains(p.labels("workload_type"), "attention") {
+		note("flash_attention", "workload_type is never attention, and only an attention kernel runs as FlashAttention (kernel.Efficiency); add workload_type attention or drop it")
 	}
 	if modes := p.labels("mode"); len(modes) == 1 && modes[0] == "aggregated" {
 		note("prefill_tp", "mode is aggregated at every point, and only disaggregated prefill instances read it; add mode disaggregated or drop it")

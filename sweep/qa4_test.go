@@ -200,6 +200,13 @@ func TestGridEffectNotes(t *testing.T) {
 		{"serve region owned", fmt.Sprintf(serve, "", "  region: [US_Avg, Quebec]\n"), ""},
 		{"fleet region rented", fmt.Sprintf(fleet, "fixed: {rental_usd_per_accelerator_hour: 2}\n", "  region: [US_Avg, Quebec]\n"), ""},
 		{"prefill_tp aggregated", strings.Replace(fmt.Sprintf(serve, "fixed: {qps: 5, target_ttft_ms: 500, target_itl_ms: 50}\n", "  prefill_tp: [1, 4]\n"), "study: serve", "study: serve-deploy", 1), "test.yaml:7: prefill_tp changes nothing"},
+		// qa27: the compression and efficiency studies read these for one method or kernel.
+		{"sparsity quantized", "version: 1\nstudy: compression\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  sparsity: [0, 0.5]\n", "test.yaml:6: sparsity changes nothing"},
+		{"sparsity_type quantized", "version: 1\nstudy: compression\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  method: [quantization, other]\n  sparsity_type: [structured, n_m]\n", "test.yaml:7: sparsity_type changes nothing"},
+		{"sparsity pruned", "version: 1\nstudy: compression\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  method: [quantization, pruning]\n  sparsity: [0, 0.5]\n", ""},
+		{"bitwidth pruned", "version: 1\nstudy: compression\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  method: [pruning]\n  target_bitwidth: [4, 8]\n", "test.yaml:7: target_bitwidth changes nothing"},
+		{"flash without attention", "version: 1\nstudy: efficiency\naxes:\n  hardware: [H100]\n  workload_type: [ffn, conv]\n  flash_attention: [true, false]\n", "test.yaml:6: flash_attention changes nothing"},
+		{"flash with attention", "version: 1\nstudy: efficiency\naxes:\n  hardware: [H100]\n  workload_type: [ffn, attention]\n  flash_attention: [true, false]\n", ""},
 		{"prefill_tp disaggregated", strings.Replace(fmt.Sprintf(serve, "fixed: {qps: 5, target_ttft_ms: 500, target_itl_ms: 50}\n", "  mode: [aggregated, disaggregated]\n  prefill_tp: [1, 4]\n"), "study: serve", "study: serve-deploy", 1), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
