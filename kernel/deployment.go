@@ -342,11 +342,13 @@ func deploy(in *DeployIn, i int, memo *passMemo, steps *stepCache) deployPoint {
 		d.prefillAccels *= d.prefills
 		d.accels = d.prefillAccels + d.replicas*replicaAccels
 		// Decode instances run their batch; prefill instances prefill a fraction ρ_p of the time.
-		energy := d.replicas*replicaAccels*dec.power + d.prefillAccels*(d.rho*pre.power+(1-d.rho)*idle)
+		// Decode instances draw their step's power while one runs (decodeDraw), prefill
+		// instances while prefilling, a fraction ρ_p of the time; the idle floor otherwise.
+		energy := d.replicas*replicaAccels*m.decodeDraw(dec, d.batch-1) + d.prefillAccels*(d.rho*pre.power+(1-d.rho)*idle)
 		d.power = energy / d.accels
 	} else {
 		d.accels = d.replicas * replicaAccels
-		d.power = d.rho*pre.power + (1-d.rho)*dec.power
+		d.power = d.rho*pre.power + (1-d.rho)*m.decodeDraw(dec, d.batch-1)
 	}
 	if limit > 0 {
 		d.slowest = math.Max(d.slowest, d.accels/limit)
