@@ -31,6 +31,11 @@ func (p *Plan) TPLinkNotes() []string {
 		case host != nil:
 			notes = append(notes, fmt.Sprintf("%s has no scale-up link: tensor parallelism (tp above 1) exchanges over its host link, %s, at %.4g GB/s per direction (catalog %s)",
 				h.Key, host.Name, host.PerDirectionBytesPerS()/1e9, h.File))
+		case !p.Calibrated() && (h.HostLink != nil || h.ScaleUp != nil):
+			// The catalog states a link the MLSys·im registry lacked: "states neither" was
+			// false of the T4's PCIe Gen3 host link.
+			notes = append(notes, fmt.Sprintf("%s has no link under the seed profile (the MLSys·im registry's entry states none; the catalog's, which --profile calibrated uses, was added since): tensor parallelism (tp above 1) is priced at the %.4g GB/s PCIe Gen5 x16 fallback (catalog %s)",
+				h.Key, kernel.OffloadFallbackBytesPerS/1e9, h.File))
 		default:
 			notes = append(notes, fmt.Sprintf("%s states neither a scale-up nor a host link: tensor parallelism (tp above 1) is priced at the %.4g GB/s PCIe Gen5 x16 fallback, a link the part may not have (catalog %s)",
 				h.Key, kernel.OffloadFallbackBytesPerS/1e9, h.File))

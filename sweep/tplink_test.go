@@ -85,9 +85,12 @@ func TestTPLinkNotes(t *testing.T) {
 		!strings.Contains(got[1], "64 GB/s PCIe Gen5 x16 fallback") {
 		t.Errorf("calibrated notes: %q", got)
 	}
-	// The seed sees the registry's links: the T4 and MI250X have none there.
-	got = notes("version: 1\nstudy: serve\nprofile: seed\naxes:\n  model: [Llama3_8B]\n  hardware: [T4, MI250X]\n  tp: [2]\n")
-	if len(got) != 2 || !strings.Contains(got[0], "T4 states neither") || !strings.Contains(got[1], "MI250X states neither") {
+	// The seed sees the registry's links: the T4 and MI250X have none there, though their
+	// catalog entries state one (qa27: the note said the T4 "states neither"), and the
+	// JetsonOrinNano has none anywhere.
+	got = notes("version: 1\nstudy: serve\nprofile: seed\naxes:\n  model: [Llama3_8B]\n  hardware: [T4, MI250X, JetsonOrinNano]\n  tp: [2]\n")
+	if len(got) != 3 || !strings.Contains(got[0], "T4 has no link under the seed profile") || !strings.Contains(got[1], "MI250X has no link under the seed profile") ||
+		!strings.Contains(got[2], "JetsonOrinNano states neither") || strings.Contains(got[0]+got[1], "states neither") {
 		t.Errorf("seed notes: %q", got)
 	}
 	if got := notes("version: 1\nstudy: serve\nprofile: calibrated\naxes:\n  model: [Llama3_8B]\n  hardware: [T4]\n  tp: [1]\n"); got != nil {
