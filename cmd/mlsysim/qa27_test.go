@@ -28,3 +28,20 @@ func TestEvalProfileCheckNamesTheFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalWhyNamesTheActivationTraffic: a memory-bound whole-model roofline moves the
+// weights and 0.1 × the weights per sample; at batch 256 the scorecard said "each step
+// streams the weights from memory (127.5 ms)" of Llama3_8B on an H100, whose 16.06 GB of
+// weights take 4.8 ms at 3.35 TB/s. By hand the activations are 25.6/26.6 = 96.2 % of the
+// traffic at batch 256 and 0.1/1.1 = 9.1 % at batch 1.
+func TestEvalWhyNamesTheActivationTraffic(t *testing.T) {
+	for _, c := range []struct{ batch, share string }{{"256", "96.2 % of it at batch 256"}, {"1", "9.1 % of it at batch 1"}} {
+		r := mlsysim(t, "eval", "Llama3_8B", "H100", "-b", c.batch)
+		if r.code != exitOK {
+			t.Fatalf("eval -b %s: %v", c.batch, r)
+		}
+		if !strings.Contains(r.stdout, "streams the weights and the modelled activation traffic (0.1 × the weights per sample, "+c.share+")") {
+			t.Errorf("eval -b %s: Why does not name the activation traffic's share %q:\n%s", c.batch, c.share, r.stdout)
+		}
+	}
+}

@@ -402,8 +402,11 @@ func (s *scorecard) why() string {
 		return fmt.Sprintf("the feature maps that the convolutions and the batch-norm, ReLU and residual layers read and write (%s) outweigh the convolutions' math (%s): bandwidth, not FLOP/s, sets the pace.",
 			fmtMs(tm), fmtMs(tc))
 	case s.str("bottleneck") == "Memory":
-		return fmt.Sprintf("each step streams the weights from memory (%s) while the math takes only %s: arithmetic intensity %.3g FLOP/byte is below the ridge point, so bandwidth, not FLOP/s, sets the pace.",
-			fmtMs(tm), fmtMs(tc), s.f("arithmetic_intensity_flop_per_byte"))
+		// The whole-model roofline's traffic is the weights and 0.1 × the weights per
+		// sample (kernel.ActivationTrafficFraction): at batch 256 the weights are 4 % of it,
+		// and "streams the weights (127.5 ms)" gave them the whole time.
+		return fmt.Sprintf("each step streams the weights and the modelled activation traffic (0.1 × the weights per sample, %s of it at batch %d) from memory (%s) while the math takes only %s: arithmetic intensity %.3g FLOP/byte is below the ridge point, so bandwidth, not FLOP/s, sets the pace.",
+			fmtPct(activationShare(s.f("batch_size"))), int(s.f("batch_size")), fmtMs(tm), fmtMs(tc), s.f("arithmetic_intensity_flop_per_byte"))
 	case s.row["cnn_layered"] == true:
 		return fmt.Sprintf("the convolutions' math (%s, at the measured matmul rate, else efficiency × peak, and the share of the SMs their tiles fill) outlasts the feature-map traffic (%s).",
 			fmtMs(tc), fmtMs(tm))
@@ -411,6 +414,13 @@ func (s *scorecard) why() string {
 		return fmt.Sprintf("the math (%s) outlasts the memory traffic (%s): arithmetic intensity %.3g FLOP/byte is above the ridge point, so peak FLOP/s × efficiency sets the pace.",
 			fmtMs(tc), fmtMs(tm), s.f("arithmetic_intensity_flop_per_byte"))
 	}
+}
+
+// activationShare is the modelled activation traffic's share of a whole-model roofline's
+// bytes at a batch: 0.1·b·W of W + 0.1·b·W (kernel.ActivationTrafficFraction).
+func activationShare(batch float64) float64 {
+	a := kernel.ActivationTrafficFraction * batch
+	return a / (1 + a)
 }
 
 func (s *scorecard) help() []string {
