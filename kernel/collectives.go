@@ -363,18 +363,29 @@ func groupPerNode(stride, size, perNode float64) float64 {
 // other (k−1)/k, so the bus rate is min(k·interBus, k/(k−1)·intraBus) — measured, a DGX
 // A100 with 8 HDR NICs reaches 192 GB/s all-reduce busBw (NVIDIA/nccl#812) and 8 A100 per
 // node with 4 HDR NICs 84.8–96 GB/s of 4 × 25 GB/s (NVIDIA/nccl-tests#119,
-// NVIDIA/nccl#1048), not one NIC's 24 GB/s.
+// NVIDIA/nccl#1048), not one NIC's 24 GB/s. Every channel crosses every node, so a node
+// that holds fewer of the group's ranks than the others — the last one, when k does not
+// divide the group (9 ranks on nodes of 8: one rank on the second) — carries the same ring
+// traffic on its own ranks' NICs alone: the bus rate is min(k_last·interBus, …), k_last
+// = size − (nodes − 1)·k. Nine ranks on DGX-style nodes of 100 Gb/s NICs were priced at
+// eight NICs' 100 GB/s, through a second node whose one rank has 12.5 GB/s.
 func GroupLink(stride, size, perNode, intraBus, intraHop, interBus, interHop float64) (bus, hop float64) {
 	if size <= 1 || stride*size <= perNode {
 		return intraBus, intraHop
 	}
 	k := groupPerNode(stride, size, perNode)
 	nodes := math.Ceil(size / k)
-	bus = interBus
+	bus = lastNodeRanks(size, k, nodes) * interBus
 	if k > 1 {
-		bus = math.Min(k*bus, k/(k-1)*intraBus)
+		bus = math.Min(bus, k/(k-1)*intraBus)
 	}
 	return bus, ((size-nodes)*intraHop + (nodes-1)*interHop) / (size - 1)
+}
+
+// lastNodeRanks is how many of a group's size ranks, k on each node in turn over nodes
+// nodes, the last node holds: k unless k does not divide size.
+func lastNodeRanks(size, k, nodes float64) float64 {
+	return math.Max(1, size-(nodes-1)*k)
 }
 
 // AllToAllLink is the bus bandwidth and mean per-step latency of an all-to-all over a
@@ -400,7 +411,10 @@ func AllToAllLink(stride, size, perNode, intraBus, intraHop, interBus, interHop 
 		return bus, hop
 	}
 	k := groupPerNode(stride, size, perNode)
-	return (size - 1) / math.Max((size-k)/interBus, (k-1)/intraBus), hop
+	// The rank with the fewest partners on its node (the last node's, GroupLink's k_last)
+	// sends the most off it.
+	last := lastNodeRanks(size, k, math.Ceil(size/k))
+	return (size - 1) / math.Max((size-last)/interBus, (k-1)/intraBus), hop
 }
 
 // BusBandwidthFactor converts a collective's algorithm bandwidth (buffer / time) into

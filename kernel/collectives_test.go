@@ -181,6 +181,13 @@ func TestGroupLink(t *testing.T) {
 		{"one per node", 8, 4, inter, interHop},
 		// k = 2: min(48, 2·230) = 48 GB/s over 4 nodes.
 		{"two per node", 4, 8, 48e9, (4*intraHop + 3*interHop) / 7},
+		// qa27: 9 ranks, 8 on the first node and 1 on the second, whose one NIC carries the
+		// whole ring: min(1·24, 8/7·230) = 24 GB/s (was 8 NICs' 192); 7 intra steps, 1 network.
+		{"one rank on the last node", 1, 9, 24e9, (7*intraHop + 1*interHop) / 8},
+		// 12 ranks: 4 on the second node: min(4·24, 8/7·230) = 96 GB/s.
+		{"four on the last node", 1, 12, 96e9, (10*intraHop + 1*interHop) / 11},
+		// stride 2, k = 4, 10 ranks: 4, 4, 2: min(2·24, 4/3·230) = 48 GB/s over 3 nodes.
+		{"two on the last of three", 2, 10, 48e9, (7*intraHop + 2*interHop) / 9},
 	} {
 		bus, hop := GroupLink(tc.stride, tc.size, 8, intra, intraHop, inter, interHop)
 		if bus != tc.wantBus || math.Abs(hop-tc.wantHop) > 1e-18 {
@@ -367,5 +374,19 @@ func TestNVLSInTrainingStep(t *testing.T) {
 	o = runStep(across, acrossN)
 	if o.DPComm[0] != o.DPComm[1] || !(o.DPComm[0] > 0) {
 		t.Errorf("dp 2 across nodes: DP comm %g with NVLS, want the ring's %g (> 0)", o.DPComm[1], o.DPComm[0])
+	}
+}
+
+// TestAllToAllLinkLastNode: an all-to-all whose last node holds fewer of the group's ranks
+// sends more of that rank's bytes off its node (qa27). 9 ranks on nodes of 8 (NIC 24 GB/s,
+// scale-up 230 GB/s): the lone rank sends 8/9 of its m bytes over its NIC, time 8/9·m/24
+// GB/s, so bus = (n − 1)/n · m / time = 24 GB/s (was 8 / max(1/24, 7/230) = 192 GB/s, the
+// full node's ranks' share); 16 ranks on two full nodes keep 8 / max(8/24, 7/230) = 24 GB/s.
+func TestAllToAllLinkLastNode(t *testing.T) {
+	const intra, inter = 230e9, 24e9
+	for _, tc := range []struct{ size, want float64 }{{9, 24e9}, {16, 15.0 / (8 / inter)}, {12, 11 / math.Max(8/inter, 7/intra)}} {
+		if bus, _ := AllToAllLink(1, tc.size, 8, intra, 3.4e-6, inter, 14e-6); math.Abs(bus/tc.want-1) > 1e-12 {
+			t.Errorf("%g ranks: bus %g, want %g", tc.size, bus, tc.want)
+		}
 	}
 }
