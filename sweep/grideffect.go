@@ -24,7 +24,8 @@ import (
 //   - engine and step_overhead_ms in a serving study under the seed profile, whose
 //     step has no engine terms (serve refuses --engine and --step-overhead-ms there), and
 //     ep above 1 there, whose step has no expert parallelism (serve refuses --ep);
-//   - prefill_tp in a serve-deploy grid that is aggregated at every point;
+//   - prefill_tp in a serve-deploy grid that is aggregated at every point, and in a
+//     serve-sim grid whose prefill_instances is 0 at every point;
 //   - sparsity and sparsity_type in a compression grid whose method is never pruning,
 //     and target_bitwidth in one whose method is never quantization; flash_attention
 //     in an efficiency grid whose workload_type is never attention;
@@ -171,6 +172,9 @@ func (p *Plan) EffectNotes() []string {
 	}
 	if modes := p.labels("mode"); len(modes) == 1 && modes[0] == "aggregated" {
 		note("prefill_tp", "mode is aggregated at every point, and only disaggregated prefill instances read it; add mode disaggregated or drop it")
+	}
+	if pi := p.valuesOf("prefill_instances"); pi != nil && !slices.ContainsFunc(pi.Nums, func(v float64) bool { return v > 0 }) {
+		note("prefill_tp", "prefill_instances is 0 at every point (colocated: each replica prefills its own prompts), and only disaggregated prefill instances read it (serve refuses --prefill-tp without --prefill-instances); add prefill_instances 1 or more, or drop it")
 	}
 	if p.Study.Name == "serve" {
 		if q := p.valuesOf("qps").Nums; !slices.ContainsFunc(q, func(v float64) bool { return v > 0 }) {

@@ -207,6 +207,8 @@ func TestGridEffectNotes(t *testing.T) {
 		{"bitwidth pruned", "version: 1\nstudy: compression\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  method: [pruning]\n  target_bitwidth: [4, 8]\n", "test.yaml:7: target_bitwidth changes nothing"},
 		{"flash without attention", "version: 1\nstudy: efficiency\naxes:\n  hardware: [H100]\n  workload_type: [ffn, conv]\n  flash_attention: [true, false]\n", "test.yaml:6: flash_attention changes nothing"},
 		{"flash with attention", "version: 1\nstudy: efficiency\naxes:\n  hardware: [H100]\n  workload_type: [ffn, attention]\n  flash_attention: [true, false]\n", ""},
+		{"prefill_tp colocated sim", "version: 1\nstudy: serve-sim\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  qps: [2]\n  prefill_tp: [1, 2]\n", "test.yaml:7: prefill_tp changes nothing"},
+		{"prefill_tp pools sim", "version: 1\nstudy: serve-sim\naxes:\n  model: [Llama3_8B]\n  hardware: [H100]\n  qps: [2]\n  prefill_instances: [0, 1]\n  prefill_tp: [1, 2]\n", ""},
 		{"prefill_tp disaggregated", strings.Replace(fmt.Sprintf(serve, "fixed: {qps: 5, target_ttft_ms: 500, target_itl_ms: 50}\n", "  mode: [aggregated, disaggregated]\n  prefill_tp: [1, 4]\n"), "study: serve", "study: serve-deploy", 1), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
