@@ -26,6 +26,7 @@ import (
 //     ep above 1 there, whose step has no expert parallelism (serve refuses --ep);
 //   - prefill_tp in a serve-deploy grid that is aggregated at every point, and in a
 //     serve-sim grid whose prefill_instances is 0 at every point;
+//   - under the seed profile, the calibrated parameters it never reads (seedUnread);
 //   - sparsity and sparsity_type in a compression grid whose method is never pruning,
 //     and target_bitwidth in one whose method is never quantization; flash_attention
 //     in an efficiency grid whose workload_type is never attention;
@@ -124,6 +125,11 @@ func (p *Plan) EffectNotes() []string {
 			note(name, "the seed profile's training memory counts its activations and gradients by its own formula (physics.md §7.1), with no context parallelism, attention kernel or gradient precision of its own (docs/PHYSICS.md §35 counts them); use --profile calibrated or drop it")
 		}
 	}
+	if !p.Calibrated() {
+		for _, name := range seedUnread[p.Study.Name] {
+			note(name, "a term of the calibrated profile (its description says so: mlsysim sweep --columns "+p.Study.Name+"), which the seed profile reads at no point; use --profile calibrated or drop it")
+		}
+	}
 	if (p.Study.Name == "fleet" || p.Study.Name == "node") && !p.Calibrated() {
 		note("transformer_execution", "the seed profile's training step has no per-layer elementwise work to run fused or eager (docs/PHYSICS.md §35); use --profile calibrated or drop it")
 	}
@@ -197,6 +203,20 @@ func (p *Plan) EffectNotes() []string {
 		}
 	}
 	return notes
+}
+
+// seedUnread are, per study, the calibrated profile's parameters the seed profile's
+// evaluation never reads that no other note covers (checked by sweeping each under seed:
+// every row the same): the fleet's activation_checkpointing (the seed reads
+// activation_recomputation), sequence parallelism, context parallelism and its attention,
+// fused attention and FP32 gradients; train-memory's sequence parallelism and pipeline
+// microbatches and interleaving; the node study's CNN execution; the batching study's token
+// budget, finite benchmark and CUDA-graph padding.
+var seedUnread = map[string][]string{
+	"fleet":        {"activation_checkpointing", "sequence_parallel", "cp", "cp_attention", "flash_attention", "fp32_gradients"},
+	"train-memory": {"sequence_parallel", "microbatches", "virtual_stages"},
+	"node":         {"cnn_execution"},
+	"batching":     {"max_num_tokens", "requests", "cuda_graph_padding"},
 }
 
 // line is the spec line that sets a parameter, 0 when the spec leaves it at its default.

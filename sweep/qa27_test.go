@@ -3,6 +3,7 @@ package sweep
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -43,6 +44,55 @@ func TestLoadedDrawIdlesBetweenRequests(t *testing.T) {
 				}
 				if pd := deploy["power_w"].(float64); math.Abs(pd/pc-1) > 1e-9 {
 					t.Errorf("serve-deploy power_w %.4f W, serve %.4f W: one replica at one rate, one draw", pd, pc)
+				}
+			})
+		}
+	}
+}
+
+// TestSeedUnreadNoted: under the seed profile each parameter of seedUnread changes no row
+// (swept over two values, every row repeats) and the grid says so at its line; before
+// qa27 cp: [1, 2] in a seed fleet grid, or requests: [0, 100] in a seed batching grid,
+// wrote identical rows with nothing said. The same grid under calibrated has no such note.
+func TestSeedUnreadNoted(t *testing.T) {
+	heads := map[string]string{
+		"fleet":        "  model: [Llama3_8B]\n  cluster: [Lab_64_H100]\n  batch_size: [64]\n  tp: [2]\n  pp: [2]\n  microbatches: [4]\n",
+		"train-memory": "  model: [Llama3_8B]\n  hardware: [H100]\n  batch_size: [8]\n  tp: [2]\n  pp: [2]\n  dp: [4]\n  zero_stage: [1]\n  activation_checkpointing: [full]\n",
+		"node":         "  model: [ResNet50]\n  hardware: [H100]\n  training: [true, false]\n",
+		"batching":     "  model: [Llama3_8B]\n  hardware: [H100]\n  max_batch_size: [8]\n  input_tokens: [512]\n  seq_len: [1024]\n",
+	}
+	two := map[string]string{
+		"activation_checkpointing": "[selective, none]", "sequence_parallel": "[true, false]", "cp": "[1, 2]",
+		"cp_attention": "[ring, allgather]", "flash_attention": "[true, false]", "fp32_gradients": "[true, false]",
+		"microbatches": "[1, 4]", "virtual_stages": "[1, 2]", "cnn_execution": "[eager, graph]",
+		"max_num_tokens": "[2048, 8192]", "requests": "[0, 100]", "cuda_graph_padding": "[true, false]",
+	}
+	for study, names := range seedUnread {
+		for _, name := range names {
+			t.Run(study+"/"+name, func(t *testing.T) {
+				for _, profile := range Profiles {
+					src := "version: 1\nstudy: " + study + "\nprofile: " + profile + "\naxes:\n" + heads[study] + "  " + name + ": " + two[name] + "\n"
+					p := mustPlan(t, src)
+					noted := strings.Contains(strings.Join(p.EffectNotes(), "\n"), name+" changes nothing")
+					if profile == "calibrated" {
+						if noted {
+							t.Errorf("calibrated: %s noted as changing nothing", name)
+						}
+						continue
+					}
+					if !noted {
+						t.Errorf("seed: %s not noted; notes %q", name, p.EffectNotes())
+					}
+					rows := checkStudyGrid(t, src)
+					for i := range rows {
+						delete(rows[i], "point_id")
+						delete(rows[i], name)
+					}
+					for i := 1; i < len(rows); i += 2 {
+						if fmt.Sprint(rows[i-1]) != fmt.Sprint(rows[i]) {
+							t.Errorf("seed: %s changes a row: %v / %v", name, rows[i-1], rows[i])
+						}
+					}
 				}
 			})
 		}
