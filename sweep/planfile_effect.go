@@ -243,8 +243,10 @@ func (pf *PlanFile) CheckOptimizerEffectKeeping(cat *catalog.Catalog, profile, o
 		if ops != nil && ops.CarbonTax != nil {
 			note("ops.carbon_tax_usd_per_t", "ops.carbon_tax_usd_per_t is not used: optimize placement prices carbon at --carbon-tax")
 		}
-		// Power is priced at the plan's efficiency (the seed's optimizer), so it is read.
-		return pf.checkEffect(cat, profile, warn, effectReads{split: true})
+		// Under seed power is priced at the plan's efficiency (the seed's optimizer), so it
+		// is read; under calibrated the fleet draws what its step does, as in eval, and the
+		// efficiency is checked as the step reads it.
+		return pf.checkEffect(cat, profile, warn, effectReads{split: true, efficiency: profile != "seed"})
 	case "parallelism":
 		if ops != nil {
 			note("ops", "ops is not used: optimize parallelism ranks splits by step time, and ops prices and places a run (optimize placement and eval read it)")

@@ -83,8 +83,8 @@ func TestMeaninglessFloatFlags(t *testing.T) {
 		{[]string{"optimize", "batching", batching, "--sla-ms", "50", "--qps", "nan"}, []string{"--qps", "finite number > 0, got NaN"}},
 		{[]string{"optimize", "batching", batching, "--sla-ms", "50", "--qps", "inf"}, []string{"--qps", "got +Inf"}},
 		{[]string{"optimize", "batching", batching, "--sla-ms", "50", "--qps", "1e400"}, []string{"-qps", "1e400"}},
-		{[]string{"optimize", "placement", planFixture("placement-research256.yaml"), "--carbon-tax", "nan"}, []string{"--carbon-tax", "not a number"}},
-		{[]string{"optimize", "placement", planFixture("placement-research256.yaml"), "--carbon-tax", "-5"}, []string{"--carbon-tax", "≥ 0"}},
+		{[]string{"--profile", "seed", "optimize", "placement", planFixture("placement-research256.yaml"), "--carbon-tax", "nan"}, []string{"--carbon-tax", "not a number"}},
+		{[]string{"--profile", "seed", "optimize", "placement", planFixture("placement-research256.yaml"), "--carbon-tax", "-5"}, []string{"--carbon-tax", "≥ 0"}},
 		{[]string{"eval", "Llama3_8B", "H100", "--efficiency", "nan"}, []string{"--efficiency", "not a number"}},
 		{[]string{"eval", "Llama3_8B", "H100", "--efficiency", "inf"}, []string{"--efficiency", "not a number"}},
 		{[]string{"eval", "Llama3_8B", "H100", "--efficiency", "0"}, []string{"--efficiency", "[1e-06, 1]"}},
@@ -234,7 +234,7 @@ func TestWriteErrorsExitNonZero(t *testing.T) {
 		{"walls"},
 		{"walls", "-o", "json"},
 		{"validate", "--cases", "../../testdata/validation", "--kind", "training_mfu"},
-		{"optimize", "placement", plan},
+		{"--profile", "seed", "optimize", "placement", plan},                 // as eval: G5 states the seed's efficiency
 		{"--profile", "seed", "optimize", "parallelism", plan, "-o", "json"}, // as eval: G5 states the seed's efficiency
 		{"sweep", "roofline", "--dry-run"},
 		{"sweep", "--columns", "serve"},
@@ -320,7 +320,7 @@ func TestClearRefusals(t *testing.T) {
 		{[]string{"serve", "Mixtral_8x7B", "H100", "--ep", "3"}, []string{"ep 3 does not divide the 8 experts of Mixtral_8x7B (try 1, 2, 4, 8)"}},
 		{[]string{"serve", "Llama3_70B", "H100", "--draft-model", "mtp", "--spec-acceptance", "1.5"}, []string{"--spec-acceptance: spec_acceptance = 1.5 is out of range", "[0, 1]"}},
 		{[]string{"serve", "Llama3_70B", "H100", "--draft-model", "mtp", "--spec-acceptance", "-0.1"}, []string{"--spec-acceptance: spec_acceptance = -0.1 is out of range", "[0, 1]"}},
-		{[]string{"optimize", "placement", plan, "--regions", "Quebec,US_Avg,Quebec"}, []string{"region lists Quebec twice"}},
+		{[]string{"--profile", "seed", "optimize", "placement", plan, "--regions", "Quebec,US_Avg,Quebec"}, []string{"region lists Quebec twice"}},
 		// One generated token has no inter-token latency: exit 0 with an ITL and a
 		// disaggregated decode pool before.
 		{[]string{"optimize", "serving", "Llama3_8B", "--qps", "4", "--ttft-ms", "300", "--itl-ms", "30", "--osl", "1"}, []string{"--osl: 1 generates only the first token", "--output-tokens 1"}},

@@ -275,8 +275,14 @@ func (a *app) optimizePlacement(ctx context.Context, c *cli.Command) error {
 		}
 	}
 	axes = replaceAxis(axes, "region", "--regions", regions)
-	// The seed's placement optimizer prices power at the plan's efficiency (mfu=hardware.efficiency).
-	axes = replaceAxis(axes, "energy_utilization", "hardware.efficiency", []string{axisValue(axes, "efficiency")})
+	// The seed's placement optimizer prices power at the plan's efficiency
+	// (mfu=hardware.efficiency): its goldens (physics.md §13.4) under --profile seed. The
+	// calibrated fleet draws what its step does (its HFU), as eval prices the same plan:
+	// forcing the efficiency's 0.5 gave Research_256 in Norway a TCO of $252,640 and 0.889 t
+	// where eval of the plan says $248,439 and 0.539 t.
+	if a.String("profile") == "seed" {
+		axes = replaceAxis(axes, "energy_utilization", "hardware.efficiency", []string{axisValue(axes, "efficiency")})
+	}
 	axes = replaceAxis(axes, "carbon_tax_usd_per_t", "--carbon-tax", []string{strconv.FormatFloat(tax, 'g', -1, 64)})
 	if axisValue(axes, "duration_days") == "" {
 		axes = replaceAxis(axes, "duration_days", "default", []string{"30"}) // the seed's default

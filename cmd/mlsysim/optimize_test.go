@@ -12,11 +12,12 @@ import (
 	"testing"
 )
 
-// TestOptimizePlacementGolden reproduces physics.md §13.4 "Placement": Research_256,
-// 30 days, MFU 1 (the plan's efficiency), 30,000 USD per H100, carbon tax 100 USD/t;
-// the table prints 2 decimals, so compare to half a cent.
+// TestOptimizePlacementGolden reproduces physics.md §13.4 "Placement" under the seed
+// profile: Research_256, 30 days, MFU 1 (the plan's efficiency, which the seed's optimizer
+// prices power at), 30,000 USD per H100, carbon tax 100 USD/t; the table prints 2
+// decimals, so compare to half a cent.
 func TestOptimizePlacementGolden(t *testing.T) {
-	r := mlsysim(t, "optimize", "placement", planFixture("placement-research256.yaml"), "--regions", "US_Avg,Quebec,Iowa", "-o", "json")
+	r := mlsysim(t, "--profile", "seed", "optimize", "placement", planFixture("placement-research256.yaml"), "--regions", "US_Avg,Quebec,Iowa", "-o", "json")
 	if r.code != exitOK {
 		t.Fatalf("%v", r)
 	}
@@ -76,8 +77,8 @@ func TestOptimizeParallelism(t *testing.T) {
 func TestOptimizeBadInput(t *testing.T) {
 	for _, args := range [][]string{
 		{"optimize", "placement"},
-		{"optimize", "placement", planFixture("placement-research256.yaml"), "--carbon-tax", "-5"},
-		{"optimize", "placement", planFixture("placement-research256.yaml"), "--regions", "Atlantis"},
+		{"--profile", "seed", "optimize", "placement", planFixture("placement-research256.yaml"), "--carbon-tax", "-5"},
+		{"--profile", "seed", "optimize", "placement", planFixture("placement-research256.yaml"), "--regions", "Atlantis"},
 		{"optimize", "parallelism", planFixture("placement-research256.yaml"), "--top", "0"},
 	} {
 		if r := mlsysim(t, args...); r.code != exitBadInput {

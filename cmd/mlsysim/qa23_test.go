@@ -28,7 +28,7 @@ func TestDecimalFlagsAreDecimal(t *testing.T) {
 		{"-qps", "+0x1p3", serve},
 		{"-ttft-ms", "5_00", serve},
 		{"-attainment", "0_.9", serve},
-		{"-carbon-tax", "0x10", []string{"optimize", "placement", planFixture("placement-research256.yaml")}},
+		{"-carbon-tax", "0x10", []string{"--profile", "seed", "optimize", "placement", planFixture("placement-research256.yaml")}},
 	} {
 		args := append(append([]string{}, tc.args...), tc.flag, tc.value)
 		badRun(t, exitBadInput, []string{"invalid value \"" + tc.value + "\"", "flag " + tc.flag, "not a decimal number"}, args...)

@@ -405,5 +405,5 @@ func TestEmptyListItems(t *testing.T) {
 		badRun(t, exitBadInput, []string{c[0] + `: "` + c[1] + `" has an empty item`},
 			"optimize", "serving", "Llama3_8B", "--qps", "4", "--ttft-ms", "500", "--itl-ms", "50", c[0], c[1])
 	}
-	badRun(t, exitBadInput, []string{`--regions: "US_Avg," has an empty item`}, "optimize", "placement", planFixture("placement-research256.yaml"), "--regions", "US_Avg,")
+	badRun(t, exitBadInput, []string{`--regions: "US_Avg," has an empty item`}, "--profile", "seed", "optimize", "placement", planFixture("placement-research256.yaml"), "--regions", "US_Avg,")
 }

@@ -27,7 +27,7 @@ func TestOptimizePlacementNeedsAFeasibleSplit(t *testing.T) {
 	plan := writePlan(t, "oom.yaml", `version: "1.0"
 name: OOM placement
 workload: {name: Llama3_405B, batch_size: 256, seq_len: 2048}
-hardware: {cluster: Research_256, precision: fp16, efficiency: 0.5}
+hardware: {cluster: Research_256, precision: fp16}
 ops: {duration_days: 30}
 `)
 	for _, format := range []string{"text", "json"} {
@@ -137,7 +137,10 @@ func TestOptimizerPlanKeysChangeTheAnswer(t *testing.T) {
 		a, b               string
 		want               outcome
 	}{
-		{"placement efficiency", "calibrated", "hardware.efficiency", placement, fmt.Sprintf(place, ", efficiency: 0.3", "", "", ""), fmt.Sprintf(place, ", efficiency: 0.9", "", "", ""), changes},
+		// The seed's optimizer prices power at the plan's efficiency; the calibrated fleet
+		// draws what its step does, as eval, and refuses it there (qa27).
+		{"placement efficiency seed", "seed", "hardware.efficiency", placement, fmt.Sprintf(place, ", efficiency: 0.3", "", "", ""), fmt.Sprintf(place, ", efficiency: 0.9", "", "", ""), changes},
+		{"placement efficiency", "calibrated", "hardware.efficiency", placement, fmt.Sprintf(place, ", efficiency: 0.3", "", "", ""), fmt.Sprintf(place, ", efficiency: 0.9", "", "", ""), refused},
 		{"placement days", "calibrated", "ops.duration_days", placement, fmt.Sprintf(place, "", "", "", ""), strings.Replace(fmt.Sprintf(place, "", "", "", ""), "duration_days: 30", "duration_days: 60", 1), changes},
 		{"placement region", "calibrated", "ops.region", placement, fmt.Sprintf(place, "", "", ", region: Quebec", ""), fmt.Sprintf(place, "", "", ", region: Iowa", ""), noted},
 		{"placement carbon tax", "calibrated", "ops.carbon_tax_usd_per_t", placement, fmt.Sprintf(place, "", "", ", carbon_tax_usd_per_t: 0", ""), fmt.Sprintf(place, "", "", ", carbon_tax_usd_per_t: 500", ""), noted},
@@ -232,7 +235,7 @@ func TestServeNodeFlagsChangeTheAnswer(t *testing.T) {
 func TestOptimizeKeepRefusesAResult(t *testing.T) {
 	for _, cmd := range [][]string{
 		{"optimize", "serving", "Llama3_8B", "--qps", "5", "--ttft-ms", "500", "--itl-ms", "50", "--max-batch", "4", "--hardware", "H100"},
-		{"optimize", "placement", planFixture("placement-research256.yaml"), "--regions", "Quebec"},
+		{"--profile", "seed", "optimize", "placement", planFixture("placement-research256.yaml"), "--regions", "Quebec"},
 		{"optimize", "batching", planFixture("batching-h100.yaml"), "--sla-ms", "22000", "--qps", "5"},
 	} {
 		t.Run(cmd[1], func(t *testing.T) {
