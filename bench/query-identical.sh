@@ -3,7 +3,8 @@
 # `make build` builds them (the lean bin/mlsysim handing queries to mlsysim-full beside it),
 # and each command line below runs with both; stdout, stderr and the exit code, and any
 # --out file, are compared with cmp. Results: a small sweep (one row group, so DuckDB gets
-# one thread), the serving frontier (several parts), a fleet sweep, and a plain Parquet file.
+# one thread and bundled queries read it without late materialization), the serving
+# frontier (several parts), a fleet sweep (one row group), and a plain Parquet file.
 # For changes that must not move an output byte (issue #13's query cold start).
 # Usage: bench/query-identical.sh REV
 set -euo pipefail
@@ -34,9 +35,14 @@ lines=(
   "query batching $F --param max=50"
   "query find $F --param column=hardware --param value=H100 --param k=3"
   "query placement $L --param tax=150 --param group=model"
+  "query placement $L --param tax=150 --param k=7"
+  "query top $L --param by=step_latency_ms --param k=30 -o csv"
+  "query top $T --param by=itl_ms --param order=max --param k=40"
+  "query find $T --param column=model --param value=Llama3_8B --param k=5 -o json"
   "query top $P --param by=itl_ms -o csv"
   "query --sql SELECT~hardware,count(*)~AS~n~FROM~results~GROUP~BY~ALL~ORDER~BY~1 $F"
   "query --sql SHOW~TABLES $T"
+  "query --sql SELECT~model,hardware,point_id~FROM~results~ORDER~BY~model~LIMIT~7 $T"
   "query --sql SELECT~nope~FROM~results $T"
   "query --sql SELECT~count(*)~FROM~main.results $F -o json"
   "query top $T --param by=ttft_ms --param k=2 -o json"
@@ -66,6 +72,8 @@ for line in "${lines[@]}"; do
 done
 for b in old new; do
   "$tmp/$b/mlsysim" query pareto "$F" --param objectives=itl_ms,usd_per_million_tokens --param group=model --out "$tmp/$b.parquet" 2>/dev/null
+  "$tmp/$b/mlsysim" query top "$T" --param by=itl_ms --param order=max --param k=40 --out "$tmp/$b-top.parquet" 2>/dev/null
 done
 cmp "$tmp/old.parquet" "$tmp/new.parquet"
-echo "$n query command lines (stdout, stderr, exit code) and a --out Parquet file identical to $rev's"
+cmp "$tmp/old-top.parquet" "$tmp/new-top.parquet"
+echo "$n query command lines (stdout, stderr, exit code) and two --out Parquet files identical to $rev's"

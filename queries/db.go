@@ -40,22 +40,39 @@ type DB struct {
 	view bool
 	// restricted: Restrict put a filter on the results view.
 	restricted bool
+	// bundledOnly: opened by OpenBundled, perhaps with late materialization
+	// off, so only bundled statements run (their order is total where it is
+	// off; the user's SQL may order by a column with ties).
+	bundledOnly bool
 }
 
 // Open opens a result: a sweep output folder (the parts its manifest lists), one
 // .parquet file, or several folders or globs that form one sharded run (checked
 // by results.Resolve: one spec and catalog, every part present once and whole).
 func Open(ctx context.Context, paths ...string) (*DB, error) {
+	return open(ctx, false, paths)
+}
+
+// OpenBundled is Open for a DB that runs bundled queries only (Prepare's
+// statements; Query and CopyTo refuse the user's SQL). Where that allows it
+// (noLate) it reads the result without late materialization: the same answer,
+// byte for byte, for less work.
+func OpenBundled(ctx context.Context, paths ...string) (*DB, error) {
+	return open(ctx, true, paths)
+}
+
+func open(ctx context.Context, bundled bool, paths []string) (*DB, error) {
 	info, cols, err := locate(paths)
 	if err != nil {
 		return nil, err
 	}
-	connector, settle, err := connect(scanThreads(info.rowGroups, runtime.NumCPU()))
+	late := !bundled || !noLate(info, cols)
+	connector, settle, err := connect(scanThreads(info.rowGroups, runtime.NumCPU()), late)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: %w", err)
 	}
 	duckdb.RegisterReplacementScan(connector, resultsScan(info.Files))
-	d := &DB{Info: info, db: sql.OpenDB(connector)}
+	d := &DB{Info: info, db: sql.OpenDB(connector), bundledOnly: bundled}
 	if d.conn, err = d.db.Conn(ctx); err != nil {
 		d.db.Close()
 		return nil, fmt.Errorf("duckdb: %w", err)
@@ -128,10 +145,33 @@ var lockdown = [][2]string{
 	{"lock_configuration", "true"},
 }
 
+// lateOff turns DuckDB's late materialization off. A top-N (ORDER BY …
+// LIMIT, up to 50 rows by default) otherwise scans the sort keys, picks the
+// rows and then reads them again by row id: in a result of several row groups
+// that skips every row group holding none of them, but in one row group it
+// reads the same row group a second time, every column of it (each of our
+// column chunks is one page), so it costs and never skips — 5 % of a cold
+// `query top`'s instructions on a 1,152-row sweep (BENCHMARKS.md, "Stop 33:
+// query cold").
+var lateOff = [2]string{"late_materialization_max_rows", "0"}
+
+// noLate: the result can be read without late materialization for bundled
+// queries. It has one row group (the second read would skip nothing), and a
+// sweep's own point_id (a manifest: unique ids), on which every bundled ORDER
+// BY … LIMIT ends, so the order is total and no plan can keep other rows
+// among ties. Without point_id (a plain file) the templates order by the
+// objective alone, and which of several tied rows a top-N keeps is the plan's
+// choice: the answer could change, so late materialization stays.
+func noLate(info Info, cols []Column) bool {
+	return info.rowGroups == 1 && info.Manifest && slices.ContainsFunc(cols, func(c Column) bool {
+		return c.Name == "point_id" && typeClass(c.Type) == "integer"
+	})
+}
+
 // openDSN is the in-memory database's DSN: the lockdown settings (but
-// lock_configuration unless locked), and threads when it is not 0 (0:
-// DuckDB's default, one per core).
-func openDSN(threads int, locked bool) string {
+// lock_configuration unless locked), threads when it is not 0 (0: DuckDB's
+// default, one per core), and lateOff unless late.
+func openDSN(threads int, late, locked bool) string {
 	v := url.Values{}
 	for _, s := range lockdown {
 		if s[0] != "lock_configuration" || locked {
@@ -140,6 +180,9 @@ func openDSN(threads int, locked bool) string {
 	}
 	if threads > 0 {
 		v.Set("threads", strconv.Itoa(threads))
+	}
+	if !late {
+		v.Set(lateOff[0], lateOff[1])
 	}
 	return "?" + v.Encode()
 }
@@ -163,18 +206,19 @@ type opening struct {
 func Prestart() {
 	ch := make(chan opening, 1)
 	go func() {
-		c, err := duckdb.NewConnector(openDSN(1, false), nil)
+		c, err := duckdb.NewConnector(openDSN(1, true, false), nil)
 		ch <- opening{c, err}
 	}()
 	early = ch
 }
 
-// connect opens the database with threads threads (0: DuckDB's default) and
-// the lockdown settings, or takes the one Prestart opened and returns the
-// statements that make its configuration the same: the threads, then the lock.
-func connect(threads int) (*duckdb.Connector, []string, error) {
+// connect opens the database with threads threads (0: DuckDB's default),
+// late materialization unless !late, and the lockdown settings, or takes the
+// one Prestart opened and returns the statements that make its configuration
+// the same: the threads, lateOff, then the lock.
+func connect(threads int, late bool) (*duckdb.Connector, []string, error) {
 	if early == nil {
-		c, err := duckdb.NewConnector(openDSN(threads, true), nil)
+		c, err := duckdb.NewConnector(openDSN(threads, late, true), nil)
 		return c, nil, err
 	}
 	o := <-early
@@ -186,6 +230,9 @@ func connect(threads int) (*duckdb.Connector, []string, error) {
 		settle = append(settle, "RESET threads")
 	default:
 		settle = append(settle, fmt.Sprintf("SET threads = %d", threads))
+	}
+	if !late {
+		settle = append(settle, fmt.Sprintf("SET %s = %s", lateOff[0], lateOff[1]))
 	}
 	return o.connector, append(settle, "SET lock_configuration = true"), o.err
 }
@@ -419,6 +466,9 @@ type Rows struct {
 
 // Query runs a statement; the user's own SQL must be one read-only statement.
 func (d *DB) Query(ctx context.Context, st *Statement) (*Rows, error) {
+	if err := d.bundled(st); err != nil {
+		return nil, err
+	}
 	if st.user {
 		if err := d.readOnly(ctx, st.SQL, true); err != nil {
 			return nil, err
@@ -461,6 +511,17 @@ func (d *DB) Query(ctx context.Context, st *Statement) (*Rows, error) {
 		}
 	}
 	return r, nil
+}
+
+// errBundledOnly: the user's SQL on a DB that OpenBundled opened.
+var errBundledOnly = errors.New("this result was opened for bundled queries (queries.OpenBundled); open it with queries.Open to run your own SQL")
+
+// bundled refuses the user's statement on a DB opened for bundled queries.
+func (d *DB) bundled(st *Statement) error {
+	if st.user && d.bundledOnly {
+		return errBundledOnly
+	}
+	return nil
 }
 
 // Columns are the result's columns.
@@ -572,6 +633,9 @@ func (d *DB) provenance(ctx context.Context) (map[string]string, error) {
 // parameters (mlsysim.query, mlsysim.query_params as JSON), and the version
 // that ran it (mlsysim.query_version).
 func (d *DB) CopyTo(ctx context.Context, st *Statement, file, version string) (int64, error) {
+	if err := d.bundled(st); err != nil {
+		return 0, err
+	}
 	if st.user {
 		if err := d.readOnly(ctx, st.SQL, false); err != nil {
 			return 0, err

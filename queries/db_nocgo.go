@@ -24,6 +24,9 @@ func Open(ctx context.Context, paths ...string) (*DB, error) {
 	return nil, ErrNoCgo
 }
 
+// OpenBundled fails without cgo, after checking the inputs.
+func OpenBundled(ctx context.Context, paths ...string) (*DB, error) { return Open(ctx, paths...) }
+
 func (d *DB) Columns() []Column                         { return nil }
 func (d *DB) Close() error                              { return nil }
 func (d *DB) CloseBeforeExit(ctx context.Context) error { return nil }

@@ -730,7 +730,7 @@ func TestOpenSettings(t *testing.T) {
 	part := filepath.Join(checked, "part-00000.parquet")
 	writeParquetMeta(t, "SELECT 1::UBIGINT AS point_id, 0.5 AS itl_ms", part, map[string]string{"mlsysim.spec_hash": "h", "mlsysim.part": "0"})
 	os.WriteFile(filepath.Join(checked, ManifestName), []byte(`{"format":"parquet","status":"complete","spec_hash":"h","parts_total":1,
-		"parts":[{"file":"part-00000.parquet","rows":1}]}`), 0o644)
+		"parts":[{"file":"part-00000.parquet","rows":1}],"columns":[{"name":"point_id","type":"uint64"},{"name":"itl_ms","type":"float64"}]}`), 0o644)
 	plain := fixture(t, "SELECT 1::UBIGINT AS point_id, 0.5 AS itl_ms")
 
 	setting := func(db *DB, name string) string {
@@ -746,25 +746,37 @@ func TestOpenSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	var defaultThreads string
-	if err := fresh.QueryRow("SELECT CAST(current_setting('threads') AS VARCHAR)").Scan(&defaultThreads); err != nil {
+	var defaultThreads, defaultLate string
+	if err := fresh.QueryRow("SELECT CAST(current_setting('threads') AS VARCHAR), CAST(current_setting('late_materialization_max_rows') AS VARCHAR)").Scan(&defaultThreads, &defaultLate); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name, dir, threads string
-		prestart           bool // opened by Prestart, settled by Open
+		prestart           bool   // opened by Prestart, settled by Open
+		bundled            bool   // OpenBundled
+		late               string // late_materialization_max_rows
 	}{
-		{"a checked result of one row group", checked, "1", false},
-		{"row groups not known", plain, defaultThreads, false},
-		{"prestarted, one row group", checked, "1", true},
-		{"prestarted, row groups not known", plain, defaultThreads, true},
+		{"a checked result of one row group", checked, "1", false, false, defaultLate},
+		{"row groups not known", plain, defaultThreads, false, false, defaultLate},
+		{"prestarted, one row group", checked, "1", true, false, defaultLate},
+		{"prestarted, row groups not known", plain, defaultThreads, true, false, defaultLate},
+		{"bundled, one row group", checked, "1", false, true, "0"},
+		{"bundled, prestarted, one row group", checked, "1", true, true, "0"},
+		{"bundled, row groups not known", plain, defaultThreads, true, true, defaultLate},
 	} {
 		if tc.prestart {
 			Prestart()
 		}
-		db, err := Open(ctx, tc.dir)
+		open := Open
+		if tc.bundled {
+			open = OpenBundled
+		}
+		db, err := open(ctx, tc.dir)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if got := setting(db, "late_materialization_max_rows"); got != tc.late {
+			t.Errorf("%s: late_materialization_max_rows = %s, want %s", tc.name, got, tc.late)
 		}
 		if early != nil {
 			t.Errorf("%s: Open left the prestarted database", tc.name)
@@ -781,6 +793,80 @@ func TestOpenSettings(t *testing.T) {
 			t.Errorf("%s: SET on the locked configuration: err = %v", tc.name, err)
 		}
 		db.Close()
+	}
+}
+
+// TestNoLate: late materialization goes only where it skips nothing and the
+// bundled queries' order is total: one row group of a sweep (a manifest) with
+// an integer point_id.
+func TestNoLate(t *testing.T) {
+	ids := []Column{{"point_id", "UBIGINT"}, {"itl_ms", "DOUBLE"}}
+	for _, tc := range []struct {
+		name      string
+		rowGroups int
+		manifest  bool
+		cols      []Column
+		want      bool
+	}{
+		{"one row group of a sweep", 1, true, ids, true},
+		{"two row groups", 2, true, ids, false},
+		{"row groups not known", 0, true, ids, false},
+		{"a plain file", 1, false, ids, false},
+		{"no point_id", 1, true, ids[1:], false},
+		{"a text point_id", 1, true, []Column{{"point_id", "VARCHAR"}}, false},
+	} {
+		if got := noLate(Info{rowGroups: tc.rowGroups, Manifest: tc.manifest}, tc.cols); got != tc.want {
+			t.Errorf("%s: noLate = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestOpenBundled: a result opened for bundled queries (late materialization
+// off) answers them as Open does — here top and find over tied values, whose
+// point_id tie-break decides the rows and their order, in a file whose rows
+// run against point_id order, as one row group — and refuses the user's SQL.
+func TestOpenBundled(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	// 300 rows, itl_ms in 7 tied values, point_id descending through the file.
+	rows := "SELECT (299 - i)::UBIGINT AS point_id, (i % 7)::DOUBLE AS itl_ms, 'm' || (i % 3) AS model, i % 5 <> 0 AS feasible FROM range(300) t(i)"
+	writeParquetMeta(t, rows, filepath.Join(dir, "part-00000.parquet"), map[string]string{"mlsysim.spec_hash": "h", "mlsysim.part": "0"})
+	os.WriteFile(filepath.Join(dir, ManifestName), []byte(`{"format":"parquet","status":"complete","spec_hash":"h","parts_total":1,
+		"parts":[{"file":"part-00000.parquet","rows":300}],"columns":[{"name":"point_id","type":"uint64"},
+		{"name":"itl_ms","type":"float64"},{"name":"model","type":"string"},{"name":"feasible","type":"bool"}]}`), 0o644)
+	plain, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	bundled, err := OpenBundled(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bundled.Close()
+	for _, run := range []struct {
+		name   string
+		params map[string]string
+	}{
+		{"top", map[string]string{"by": "itl_ms", "k": "12"}},
+		{"top", map[string]string{"by": "itl_ms", "k": "40", "order": "max"}},
+		{"top", map[string]string{"by": "itl_ms", "k": "3", "group": "model"}},
+		{"find", map[string]string{"column": "model", "value": "m1", "k": "9"}},
+	} {
+		want, got := runQuery(t, plain, run.name, run.params), runQuery(t, bundled, run.name, run.params)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s %v: OpenBundled gave ids %v, Open %v", run.name, run.params, got.ids(), want.ids())
+		}
+	}
+	r, err := bundled.Query(ctx, SQL("SELECT * FROM results ORDER BY itl_ms LIMIT 5"))
+	if err == nil {
+		r.Close()
+	}
+	if !errors.Is(err, errBundledOnly) {
+		t.Errorf("the user's SQL on a bundled DB: err = %v, want %v", err, errBundledOnly)
+	}
+	if _, err := bundled.CopyTo(ctx, SQL("SELECT 1"), filepath.Join(t.TempDir(), "x.parquet"), "test"); !errors.Is(err, errBundledOnly) {
+		t.Errorf("the user's SQL to a file on a bundled DB: err = %v, want %v", err, errBundledOnly)
 	}
 }
 

@@ -139,7 +139,11 @@ func (a *app) runQuery(ctx context.Context, c *cli.Command) error {
 		}
 	}
 
-	db, err := queries.Open(ctx, args...)
+	open := queries.Open
+	if q != nil {
+		open = queries.OpenBundled
+	}
+	db, err := open(ctx, args...)
 	if err != nil {
 		return badInput("", err)
 	}
