@@ -16,8 +16,23 @@ LDFLAGS  := -X main.vcsRevision=$(REVISION) -X main.vcsModified=$(MODIFIED)
 # loaded from files, which mlsysim never loads (queries/db.go): not exporting them leaves
 # the dynamic loader 460 symbols instead of 59,900 to index and resolve against at every
 # start of the full build, and the binary 7 MB smaller (BENCHMARKS.md, "query cold start").
+#
+# libstdc++ goes into mlsysim-full, not loaded beside it: DuckDB's cgo flags name -lstdc++,
+# which the linker takes from the shared library when one is on its path, and the dynamic
+# loader then spent 18 M of its 18.1 M cycles relocating libstdc++ against the C library at
+# every start (LD_DEBUG=statistics: 0.13 M linked in; BENCHMARKS.md, "Stop 33: query cold").
+# The linker takes the first libstdc++ it finds folder by folder, so a folder holding only
+# a link to the C compiler's libstdc++.a, given with -L, makes it link the archive (what
+# g++ -static-libstdc++ does; the GCC Runtime Library Exception allows it). Without a
+# libstdc++.a the C compiler answers a bare name, and the library stays shared.
 ifeq ($(shell $(GO) env GOOS),linux)
+STDCXX_A   := $(shell $$($(GO) env CC) -print-file-name=libstdc++.a 2>/dev/null)
+STDCXX_DIR := $(abspath $(dir $(BIN)).libstdc++)
+ifneq ($(filter /%,$(STDCXX_A)),)
+FULL_LDFLAGS := -extldflags '-Wl,--no-export-dynamic -L$(STDCXX_DIR)'
+else
 FULL_LDFLAGS := -extldflags=-Wl,--no-export-dynamic
+endif
 endif
 
 # On linux/amd64 the lean build starts at the handoff package's entry point, which execs
@@ -34,6 +49,7 @@ endif
 # and runs query, plot, report and optimize by becoming mlsysim-full (README, Set-up).
 build: lean
 	@test -f $(FULL_BIN) || echo "building $(FULL_BIN) — with a cold Go cache this takes a few minutes (README, Set-up: DuckDB is linked through cgo and needs a C compiler); later builds take seconds"
+	$(if $(filter /%,$(STDCXX_A)),mkdir -p $(STDCXX_DIR) && ln -sfn $(STDCXX_A) $(STDCXX_DIR)/libstdc++.a)
 	$(GO) build -ldflags "$(LDFLAGS) $(FULL_LDFLAGS)" -o $(FULL_BIN) ./cmd/mlsysim
 
 lean:
