@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Cold start of `mlsysim query` (issue #13: ≤ 60 ms), paired: a revision and the work tree
 # are both built as `make build` builds them, and each run alternates between them and a Go
-# hello-world. Reported per command: min and median wall time, min and median CPU time
+# hello-world. `mlsysim-full version` is the full binary's start without DuckDB (loading,
+# C++ constructors, the Go runtime and package initialisers): what a query costs beyond it
+# is DuckDB's open, the statement and the output. Reported per command: min and median wall time, min and median CPU time
 # (user + sys of the process and the one it execs into) and median minor page faults, from
 # posix_spawn + wait4 (a forked Python would add ~7 ms to every wall time). On a loaded
 # machine read CPU time and faults; wall time only in a quiet window.
@@ -25,7 +27,9 @@ python3 - "$runs" \
   "old: mlsysim query top::$tmp/old/mlsysim $q" \
   "new: mlsysim query top::$tmp/new/mlsysim $q" \
   "old: mlsysim-full query top::$tmp/old/mlsysim-full $q" \
-  "new: mlsysim-full query top::$tmp/new/mlsysim-full $q" <<'PY'
+  "new: mlsysim-full query top::$tmp/new/mlsysim-full $q" \
+  "old: mlsysim-full version::$tmp/old/mlsysim-full version" \
+  "new: mlsysim-full version::$tmp/new/mlsysim-full version" <<'PY'
 import os, statistics, sys, time
 runs = int(sys.argv[1])
 cmds = [a.split('::', 1) for a in sys.argv[2:]]
