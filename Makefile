@@ -19,7 +19,7 @@ LDFLAGS  := -X main.vcsRevision=$(REVISION) -X main.vcsModified=$(MODIFIED)
 #
 # libstdc++ goes into mlsysim-full, not loaded beside it: DuckDB's cgo flags name -lstdc++,
 # which the linker takes from the shared library when one is on its path, and the dynamic
-# loader then spent 18 M of its 18.1 M cycles relocating libstdc++ against the C library at
+# loader then spent 17.9 M of its 18.1 M cycles on relocations, most of them libstdc++'s, at
 # every start (LD_DEBUG=statistics: 0.13 M linked in; BENCHMARKS.md, "Stop 33: query cold").
 # The linker takes the first libstdc++ it finds folder by folder, so a folder holding only
 # a link to the C compiler's libstdc++.a, given with -L, makes it link the archive (what
