@@ -60,6 +60,8 @@ type Case struct {
 	// MissAnalysis is written after a run for a case that misses: what the model lacks
 	// (never a reason to change the tolerance).
 	MissAnalysis string `yaml:"miss_analysis"`
+	// Notes is the case's history: how it was selected and what moved it.
+	Notes string `yaml:"notes"`
 	// NotARun says why the number is not a run that happened (a formula value from
 	// a paper's table, a configuration the source itself says does not fit), so a
 	// prediction that the point is infeasible does not contradict it. Without it a
