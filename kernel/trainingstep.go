@@ -148,6 +148,11 @@ type StepIn struct {
 	// norms, the rotation in FP32, autograd's gradient accumulations, KernelS per kernel)
 	// instead of one fused pass each (Megatron-LM's fused kernels, or torch.compile).
 	Eager []bool
+	// NeoX: the same work as GPT-NeoX's layer runs it (NeoXLayerElementwise: LayerNorm,
+	// unfused bias adds, the partial rotary's slices and cats, the copies around Flash
+	// Attention, their autograd), and one tensor-parallel all-reduce forward for the
+	// parallel residual (gpt_j_residual). Shorter (nil): false; Eager wins.
+	NeoX []bool
 	// LoRA freezes the base weights and trains LoRAParams adapters of rank LoRARank on
 	// Q, K, V and O (Hu et al. 2021): no weight gradients for the base, an optimizer
 	// and gradient collectives over the adapters only.
@@ -262,7 +267,7 @@ type layerKey struct {
 	bytes                                                         float64
 	rate, attn, sms, bw, tpBus, tpHop, cpBus, cpHop, epBus, epHop float64
 	imbalance, rate8, etpBus, etpHop                              float64
-	gated, sp, flash, fp32, lora, cpAG, eager, tpNVLS             bool
+	gated, sp, flash, fp32, lora, cpAG, eager, neox, tpNVLS       bool
 	rec                                                           Recompute
 	fp8                                                           FP8Recipe
 	arch                                                          *Arch // nil: plain
@@ -482,7 +487,7 @@ func (o *StepOut) step(i int, in *StepIn) {
 		rate: rate, attn: in.AttentionRate[i], sms: sms, bw: bw, tpBus: tpBus, tpHop: tpHop, cpBus: cpBus, cpHop: cpHop, epBus: epBus, epHop: epHop,
 		etpBus: etpBus, etpHop: etpHop,
 		gated: in.Gated[i], sp: in.SeqParallel[i], flash: in.FlashAttention[i], fp32: in.FP32Grads[i], lora: in.LoRA[i], rec: in.Recompute[i],
-		cpAG: in.CPAllGather[i], imbalance: in.Imbalance[i], fp8: in.FP8[i], rate8: in.FP8Rate[i], eager: in.Eager[i],
+		cpAG: in.CPAllGather[i], imbalance: in.Imbalance[i], fp8: in.FP8[i], rate8: in.FP8Rate[i], eager: in.Eager[i], neox: opt(in.NeoX, i, false),
 		tpNVLS: inNode(1, tp)}
 	if structured {
 		key.arch = arch
@@ -1074,6 +1079,10 @@ func layerStep(k *layerKey) layerTimes {
 		// Op by op, as a PyTorch eager Llama block runs it, each kernel paying KernelS.
 		w := EagerLayerElementwise(E, n*h, n*heads*d, n*kvHeads*d, act, e, k.gated)
 		ewF, ewB, kernelsF, kernelsB = w.FwdBytes, w.BwdBytes, w.FwdKernels*KernelS, w.BwdKernels*KernelS
+	case k.neox:
+		// GPT-NeoX's layer as its code runs it, each kernel paying KernelS.
+		w := NeoXLayerElementwise(E, n*heads*d, n*kvHeads*d, act, e, k.flash)
+		ewF, ewB, kernelsF, kernelsB = w.FwdBytes, w.BwdBytes, w.FwdKernels*KernelS, w.BwdKernels*KernelS
 	default:
 		ewF = 2*2*E*e + 2*3*E*e // two norms (read, write), two residual adds (2 reads, write)
 		ewB = 2*5*E*e + 2*3*E*e // norm backward (x, dy twice; dx), residual gradient adds
@@ -1160,6 +1169,11 @@ func layerStep(k *layerKey) layerTimes {
 			}
 		} else {
 			t.tpFwd = 2 * ar
+			if k.neox && !k.eager && mlpBlock {
+				// gpt_j_residual: attention and MLP outputs summed, then one all-reduce
+				// (transformer.py, "output = residual + self.reduce(output)").
+				t.tpFwd = ar
+			}
 			t.tpBwd = overlapped(ar, wgrad[0], sms) - wgrad[0] + overlapped(ar, wgrad[2], sms) - wgrad[2]
 			if !mlpBlock {
 				t.tpFwd = ar

@@ -15,7 +15,7 @@ type gptStep struct {
 	zero, attn              float64 // attn: the fused attention's rate, 0 = the matmul rate
 	shard                   float64 // ZeRO shard group (hybrid sharding), 0 = all of dp
 	sp, flash, overlap, fp  bool
-	lora, cpAG, eager       bool
+	lora, cpAG, eager, neox bool
 	fp8                     FP8Recipe
 	fp8p                    bool // FP8 primary weights
 	flat                    bool // no SMs: no wave quantization, each GEMM its roofline
@@ -69,6 +69,7 @@ func runStep(pts ...gptStep) *StepOut {
 		in.LoRA = append(in.LoRA, p.lora)
 		in.CPAllGather = append(in.CPAllGather, p.cpAG)
 		in.Eager = append(in.Eager, p.eager)
+		in.NeoX = append(in.NeoX, p.neox)
 		in.NVLS = append(in.NVLS, p.nvls)
 		in.Recompute = append(in.Recompute, p.rec)
 		in.FP8 = append(in.FP8, p.fp8)

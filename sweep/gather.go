@@ -57,11 +57,14 @@ var (
 // transformerExecutionParam is how a calibrated transformer training step runs its layers'
 // elementwise work (kernel.StepIn.Eager), one parameter of the fleet and node studies so
 // that eval --training and a fleet grid take the same values.
-var transformerExecutionParam = Param{Name: "transformer_execution", Kind: KindEnum, Default: "fused", Enum: []string{"fused", "eager"},
-	Doc: "calibrated transformer training: how the layer's norms, activation and residual adds run — fused (one pass each: Megatron-LM's fused kernels, torch.compile) or eager (op by op as a PyTorch eager Llama block: FP32 norms, FP32 rotary on Q and K, autograd's gradient accumulations, a fixed cost per kernel)"}
+var transformerExecutionParam = Param{Name: "transformer_execution", Kind: KindEnum, Default: "fused", Enum: []string{"fused", "eager", "gpt-neox"},
+	Doc: "calibrated transformer training: how the layer's norms, activation and residual adds run — fused (one pass each: Megatron-LM's fused kernels, torch.compile), eager (op by op as a PyTorch eager Llama block: FP32 norms, FP32 rotary on Q and K, autograd's gradient accumulations, a fixed cost per kernel) or gpt-neox (GPT-NeoX v1.0's layer as the Pythia and 20B configurations run it: LayerNorm, unfused bias adds, the partial rotary's slices and cats, the copies around Flash Attention, one tensor-parallel all-reduce forward for the parallel residual, a fixed cost per kernel)"}
 
-// execEager is transformer_execution's code for eager (its Enum order: fused, eager).
-const execEager = 1
+// transformer_execution's codes for eager and gpt-neox (its Enum order: fused, eager, gpt-neox).
+const (
+	execEager = 1
+	execNeoX  = 2
+)
 
 // attentionKernelParam is the fused attention kernel a calibrated training step runs,
 // one parameter of the fleet study: its measured rate is the accelerator's for that
@@ -639,6 +642,15 @@ func divInto(dst, num, den []float64) {
 	for k := range num {
 		dst[k] = num[k] / den[k]
 	}
+}
+
+// codeIs sets dst[k] where src[k] is an enum's code.
+func codeIs(dst []bool, src []float64, code float64) []bool {
+	dst = grow(dst, len(src))
+	for k, v := range src {
+		dst[k] = v == code
+	}
+	return dst
 }
 
 func boolsOf(dst []bool, src []float64) []bool {

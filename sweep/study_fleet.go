@@ -667,8 +667,9 @@ func (e *fleetEval) stepCalibrated(c cols, codes []float64) {
 	st.BF16Moments = boolsOf(st.BF16Moments, c.get("optimizer_state_precision"))
 	// Enum order ring, allgather: code 1 gathers.
 	st.CPAllGather = boolsOf(st.CPAllGather, c.get("cp_attention"))
-	// Enum order fused, eager: code 1 runs op by op.
-	st.Eager = boolsOf(st.Eager, c.get("transformer_execution"))
+	// Enum order fused, eager, gpt-neox.
+	st.Eager = codeIs(st.Eager, c.get("transformer_execution"), execEager)
+	st.NeoX = codeIs(st.NeoX, c.get("transformer_execution"), execNeoX)
 	st.LoRA = nd.LoRA
 	st.Bytes, st.PeakFLOPS = nd.Bytes, nd.PeakFLOPS
 	st.Congestion, st.Straggler = c.get("congestion"), c.get("straggler")

@@ -221,7 +221,7 @@ func (e *nodeEval) eval(b *Batch, o *Outputs) {
 // (kernel.NodeTrainingStep), so that eval --training and a one-accelerator fleet point
 // agree. The layout is the fleet's defaults on one accelerator: one microbatch of the
 // whole batch, selective recomputation (full with activation_recomputation),
-// FlashAttention, FP32 gradients, and the layer's elementwise work fused or eager as
+// FlashAttention, FP32 gradients, and the layer's elementwise work fused, eager or gpt-neox as
 // transformer_execution says (the fleet study's parameter). dp_size and zero_stage shard the memory, as under the
 // seed, and under ZeRO ≥ 1 the optimizer's pass covers this rank's shard; the step prices
 // no data-parallel collectives: they need a fabric (the fleet study).
@@ -257,7 +257,7 @@ func (e *nodeEval) trainingStep(c cols) {
 		&st.Congestion, &st.Straggler, &st.Imbalance, &mm.Batch, &mm.DP, &mm.OptimizerBytes, &mm.TrainableFraction, &mm.CommBufferFraction, &mm.InFlight, &mm.MemCapacity} {
 		*s = grow(*s, n)
 	}
-	for _, s := range []*[]bool{&st.Gated, &st.SeqParallel, &st.FlashAttention, &st.OverlapDP, &st.FP32Grads, &st.LoRA, &st.CPAllGather, &st.Eager, &st.FP8Params} {
+	for _, s := range []*[]bool{&st.Gated, &st.SeqParallel, &st.FlashAttention, &st.OverlapDP, &st.FP32Grads, &st.LoRA, &st.CPAllGather, &st.Eager, &st.NeoX, &st.FP8Params} {
 		*s = grow(*s, n)
 	}
 	st.Recompute = grow(st.Recompute, n)
@@ -277,7 +277,7 @@ func (e *nodeEval) trainingStep(c cols) {
 		st.IntraBus[j], st.InterBus[j], st.IntraHop[j], st.InterHop[j] = 0, 0, 0, 0
 		st.Congestion[j], st.Straggler[j], st.Imbalance[j] = 1, 1, 1
 		st.SeqParallel[j], st.FlashAttention[j], st.OverlapDP[j], st.FP32Grads[j], st.CPAllGather[j] = true, true, false, true, false
-		st.Eager[j] = exec[k] == execEager
+		st.Eager[j], st.NeoX[j] = exec[k] == execEager, exec[k] == execNeoX
 		st.Recompute[j] = kernel.RecomputeSelective
 		if in.Recompute[k] {
 			st.Recompute[j] = kernel.RecomputeFull

@@ -223,6 +223,12 @@ func TestNodeTransformerExecutionMatters(t *testing.T) {
 	if fused["latency_memory_ms"] != eager["latency_memory_ms"] {
 		t.Errorf("optimizer pass fused %v, eager %v: the execution changes the layers only", fused["latency_memory_ms"], eager["latency_memory_ms"])
 	}
+	// GPT-NeoX's layer (kernel.NeoXLayerElementwise) moves more than the fused passes and,
+	// with no FP32 norms or rotary, less than the eager Llama block on this shape.
+	neox := evalOne(t, fmt.Sprintf(src, "gpt-neox"))
+	if f, n, e := fused["latency_compute_ms"].(float64), neox["latency_compute_ms"].(float64), eager["latency_compute_ms"].(float64); !(f < n && n < e) {
+		t.Errorf("layers' time fused %v, gpt-neox %v, eager %v ms: want gpt-neox between", f, n, e)
+	}
 }
 
 // TestNodeTrainingMemoryByHand: Llama-3.1-8B, one 8,192-token sequence on an H100, by

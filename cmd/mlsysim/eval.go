@@ -73,7 +73,10 @@ fp8_params): no 16-bit copy in memory, and their transpose rebuilt once a step i
 a cast from --precision ("FP8 primary weights"). --transformer-execution eager runs each layer's
 norms, activation, rotary embedding and residual adds op by op as a PyTorch eager Llama
 block (FP32 norms and rotary, autograd's gradient accumulations, a fixed cost per kernel)
-instead of fused (the default), as the fleet study's transformer_execution does. The seed profile counts one
+instead of fused (the default), and --transformer-execution gpt-neox as GPT-NeoX v1.0's layer
+runs them (LayerNorm, unfused bias adds, the partial rotary's slices and cats, the copies
+around Flash Attention, one tensor-parallel all-reduce forward for the parallel residual),
+as the fleet study's transformer_execution does. The seed profile counts one
 token per sequence at efficiency × peak. MFU counts model FLOPs (3 × forward, attention
 over all s² scores as PaLM and Megatron-LM count it, so at long context it can pass 100 %),
 HFU the FLOPs executed (the recomputed forward added; fused causal attention computes half
@@ -127,7 +130,7 @@ Examples:
 			&cli.BoolFlag{Name: "lora", Usage: "training: LoRA fine-tuning (rank 16 on Q, K, V, O)"},
 			&cli.StringFlag{Name: "fp8-recipe", Value: "none", Usage: "training (calibrated, transformers): FP8 mixed precision as Transformer Engine runs it, the linear GEMMs in FP8 with per-tensor scales, delayed (amax history) or current (each tensor's own amax), or per-block ones, blockwise (one scale per 1×128 activation tile and 128×128 weight block, DeepSeek-V3's); --precision stays what is stored and moved (bf16); none: no FP8 GEMMs"},
 			&cli.BoolFlag{Name: "fp8-params", Usage: "training (calibrated, with --fp8-recipe delayed, current or blockwise): FP8 primary weights, the linear layers' weights kept as FP8 tensors (Megatron-Core's fp8_param_gather): no 16-bit copy in memory, their transpose rebuilt once a step instead of a cast; the fleet study's fp8_params"},
-			&cli.StringFlag{Name: "transformer-execution", Value: "fused", Usage: "training (calibrated, transformers): how each layer's norms, activation and residual adds run — fused (one pass each: Megatron-LM's fused kernels, torch.compile) or eager (op by op as a PyTorch eager Llama block, a fixed cost per kernel); the fleet study's transformer_execution"},
+			&cli.StringFlag{Name: "transformer-execution", Value: "fused", Usage: "training (calibrated, transformers): how each layer's norms, activation and residual adds run — fused (one pass each: Megatron-LM's fused kernels, torch.compile), eager (op by op as a PyTorch eager Llama block, a fixed cost per kernel) or gpt-neox (GPT-NeoX v1.0's layer); the fleet study's transformer_execution"},
 			&cli.StringFlag{Name: "cnn-execution", Value: "eager", Usage: "calibrated CNNs: eager, fused_bn_act or graph (how the framework runs batch norm, ReLU and residual adds)"},
 			&cli.StringFlag{Name: "plot", Usage: "also draw the point on its accelerator's roofline: FILE.svg, FILE.pdf or FILE.png"},
 		),

@@ -271,8 +271,11 @@ func (s *scorecard) metrics() [][2]string {
 		// The calibrated transformer step (docs/PHYSICS.md §35) is the fleet study's on one accelerator.
 		m[0][1] = fmt.Sprintf("%s = the layers' forward and backward + the optimizer step (the fleet study's step on one accelerator)", fmtMs(s.f("latency_ms")))
 		elementwise := "elementwise passes"
-		if s.row["transformer_execution"] == "eager" {
+		switch s.row["transformer_execution"] {
+		case "eager":
 			elementwise = "elementwise ops one kernel each (eager PyTorch: FP32 norms and rotary, a fixed cost per kernel)"
+		case "gpt-neox":
+			elementwise = "GPT-NeoX's elementwise ops and copies one kernel each (LayerNorm, bias adds, partial rotary, the Flash Attention layout, a fixed cost per kernel)"
 		}
 		m[1][1] = fmt.Sprintf("%s in the layers: GEMMs at the measured matmul rate (else efficiency × peak), fused attention, %s at %s", fmtMs(s.f("latency_compute_ms")), elementwise, fmtBandwidth(bw*1e9))
 		m[2][1] = fmt.Sprintf("%s for the optimizer's pass over the training state it holds (under ZeRO its shard) at %s", fmtMs(s.f("latency_memory_ms")), fmtBandwidth(bw*1e9))
