@@ -52,8 +52,9 @@ func TestNeoXLayerElementwise(t *testing.T) {
 
 // TestStepNeoXElementwise: a GPT-NeoX layer costs its fused layer plus the difference of
 // the elementwise bytes at the bandwidth and KernelS per kernel (Pythia-1B's layer, 2048
-// tokens, one accelerator, 16-bit at 1.8 TB/s); at tp 2 its forward also runs one
-// tensor-parallel all-reduce instead of two (gpt_j_residual), the backward still two.
+// tokens, one accelerator, 16-bit at 1.8 TB/s), with and without Flash Attention; at tp 2
+// its forward also runs one tensor-parallel all-reduce instead of two (gpt_j_residual),
+// the backward still two.
 func TestStepNeoXElementwise(t *testing.T) {
 	const n, e, bw = 2048.0, 2.0, 1.8e12
 	fused := gpt(2048, 8, 4)
@@ -67,6 +68,17 @@ func TestStepNeoXElementwise(t *testing.T) {
 		t.Errorf("GPT-NeoX's elementwise work changed FLOPs or the optimizer: %v %v", out.ModelFLOPs, out.Optimizer)
 	}
 
+	// Without Flash Attention: the count without the copies (110,592 and 237,568 bytes, 10
+	// and 23 kernels) against the fused passes and the unfused configuration's hidden
+	// dropout, 2·N·(e + 1) forward and 2·N·(2e + 1) backward, which GPT-NeoX's
+	// configurations (hidden-dropout 0) do not run.
+	fused.flash, neox.flash = false, false
+	out = runStep(fused, neox)
+	dropF, dropB := n*2*2048*(e+1), n*2*2048*(2*e+1)
+	relClose(t, "unfused forward", out.LayerFwd[1]-out.LayerFwd[0], (n*110592-fusedF-dropF)/bw+10*KernelS, 1e-9)
+	relClose(t, "unfused backward", out.LayerBwd[1]-out.LayerBwd[0], (n*237568-fusedB-dropB)/bw+23*KernelS, 1e-9)
+
+	fused.flash, neox.flash = true, true
 	fused.tp, neox.tp, fused.N, neox.N = 2, 2, 2, 2
 	out = runStep(fused, neox)
 	// Fused at tp 2: norms and residuals on the whole stream, GeLU on half the intermediate.

@@ -1072,7 +1072,9 @@ func layerStep(k *layerKey) layerTimes {
 	if ar.SharedExperts > 0 && k.experts > 0 {
 		act += n * ar.SharedExperts * k.ffn / tp
 	}
-	dropout := !k.flash // the unfused (Megatron GPT) configuration trains with dropout
+	// The unfused (Megatron GPT) configuration trains with dropout; GPT-NeoX's count is its
+	// configurations', hidden dropout 0 (NeoXLayerElementwise).
+	dropout := !k.flash && !k.neox
 	var ewF, ewB, kernelsF, kernelsB float64
 	switch {
 	case k.eager:
