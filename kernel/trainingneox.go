@@ -22,7 +22,9 @@ package kernel
 //	    at least, reading and writing that quarter
 //	  torch.cat((query_layer, query_pass)) and the same for K: a copy each
 //	  Flash Attention only: Q, K, V transpose(0, 1).reshape copies, torch.concat into the
-//	    packed qkv, and the context's permute(2, 0, 1, 3).contiguous()
+//	    packed qkv, and the context's permute(2, 0, 1, 3).contiguous() (with one sequence
+//	    in the microbatch, b = 1, the transposes leave the layout as it is and only the
+//	    concat copies)
 //
 // and backward, what autograd runs for them: LayerNorm's dX and dγ/dβ kernels, the
 // accumulation of x's three gradients (two norms and the residual), the sums over tokens
@@ -30,7 +32,8 @@ package kernel
 // bias_gelu_back and the sum of its bias gradient, the rotary's derivative, each partial
 // slice's slice_backward (a zero tensor of the whole Q or K and a copy of the slice into
 // it) and the accumulation of the two, torch.split's backward (a cat of the Q, K and V
-// gradients), and with Flash Attention the output gradient reshaped into its layout. The
+// gradients), and with Flash Attention the output gradient reshaped into its layout (a
+// view when b = 1). The
 // forward copies' backwards are views. Elements:
 //
 //	norm    elements of the residual stream (n·h)
@@ -43,7 +46,7 @@ package kernel
 // untraced intermediates (the bytes are the TorchScript group's inputs and outputs) and
 // the eager rotary of a bf16 run (apply_rotary_pos_emb_torch); and the context transpose
 // without Flash Attention, which the unfused attention core already counts.
-func NeoXLayerElementwise(norm, q, kv, act, e float64, flash bool) EagerElementwise {
+func NeoXLayerElementwise(norm, q, kv, act, e float64, flash, oneSeq bool) EagerElementwise {
 	var w EagerElementwise
 	r := NeoXRotaryPct
 	qk := q + kv    // the rotary tensors
@@ -59,12 +62,16 @@ func NeoXLayerElementwise(norm, q, kv, act, e float64, flash bool) EagerElementw
 	w.BwdBytes = e * (18*norm + 4*act + qkv + 2*r*qk + 7*qk + 2*qkv)
 	w.BwdKernels = 4 + 2 + 2 + 2 + 1 + 1 + 10 + 1
 	if flash {
-		// Q, K, V transpose-reshape copies, the packed concat, the context's permute; back,
-		// the output gradient into the kernel's [b·s, heads, d] layout.
-		w.FwdBytes += e * (2*qkv + 2*qkv + 2*q)
-		w.FwdKernels += 3 + 1 + 1
-		w.BwdBytes += e * 2 * q
-		w.BwdKernels++
+		// The packed concat; unless b = 1, the Q, K, V transpose-reshape copies and the
+		// context's permute, and back the output gradient into the kernel's [b·s, heads, d].
+		w.FwdBytes += e * 2 * qkv
+		w.FwdKernels++
+		if !oneSeq {
+			w.FwdBytes += e * (2*qkv + 2*q)
+			w.FwdKernels += 3 + 1
+			w.BwdBytes += e * 2 * q
+			w.BwdKernels++
+		}
 	}
 	return w
 }

@@ -40,9 +40,12 @@ func TestNeoXLayerElementwise(t *testing.T) {
 		// 1024 + 4096 + 14336); backward 2·(18·2048 + 4·4096 + 3072 + 1024 + 7·2048 +
 		// 6144 + 2048).
 		{"Pythia-1B over tp 2, flash", true, 112640, 159744, 15, 24, 1024, 1024, 2048, 4096},
+		// One sequence: the transposes are views; the concat alone copies (2·6144):
+		// forward 2·(55296 + 12288), backward 237,568; 10 + 1 and 23 kernels.
+		{"Pythia-1B, flash, one sequence", true, 135168, 237568, 11, 23, 2048, 2048, 2048, 8192},
 	}
 	for _, c := range cases {
-		w := NeoXLayerElementwise(c.norm, c.q, c.kv, c.a, 2, c.flash)
+		w := NeoXLayerElementwise(c.norm, c.q, c.kv, c.a, 2, c.flash, c.name == "Pythia-1B, flash, one sequence")
 		relClose(t, c.name+" forward bytes", w.FwdBytes, c.fwd, 1e-15)
 		relClose(t, c.name+" backward bytes", w.BwdBytes, c.bwd, 1e-15)
 		relClose(t, c.name+" forward kernels", w.FwdKernels, c.fwdK, 0)
@@ -51,17 +54,28 @@ func TestNeoXLayerElementwise(t *testing.T) {
 }
 
 // TestStepNeoXElementwise: a GPT-NeoX layer costs its fused layer plus the difference of
-// the elementwise bytes at the bandwidth and KernelS per kernel (Pythia-1B's layer, 2048
-// tokens, one accelerator, 16-bit at 1.8 TB/s), with and without Flash Attention; at tp 2
+// the elementwise bytes at the bandwidth and KernelS per kernel (Pythia-1B's layer, one and
+// two 2,048-token sequences, one accelerator, 16-bit at 1.8 TB/s), with and without Flash
+// Attention; at tp 2
 // its forward also runs one tensor-parallel all-reduce instead of two (gpt_j_residual),
 // the backward still two.
 func TestStepNeoXElementwise(t *testing.T) {
-	const n, e, bw = 2048.0, 2.0, 1.8e12
+	const e, bw = 2.0, 1.8e12
 	fused := gpt(2048, 8, 4)
 	neox := fused
 	neox.neox = true
+	// One sequence (b = 1): only the concat copies around Flash Attention.
+	n := 2048.0
 	out := runStep(fused, neox)
 	fusedF, fusedB := n*73728.0, n*114688.0
+	relClose(t, "one sequence forward", out.LayerFwd[1]-out.LayerFwd[0], (n*135168-fusedF)/bw+11*KernelS, 1e-9)
+	relClose(t, "one sequence backward", out.LayerBwd[1]-out.LayerBwd[0], (n*237568-fusedB)/bw+23*KernelS, 1e-9)
+
+	// Two sequences a microbatch (4,096 tokens): the transposes copy.
+	fused.B, neox.B = 2, 2
+	n = 4096
+	out = runStep(fused, neox)
+	fusedF, fusedB = n*73728.0, n*114688.0
 	relClose(t, "forward", out.LayerFwd[1]-out.LayerFwd[0], (n*167936-fusedF)/bw+15*KernelS, 1e-9)
 	relClose(t, "backward", out.LayerBwd[1]-out.LayerBwd[0], (n*245760-fusedB)/bw+24*KernelS, 1e-9)
 	if out.ModelFLOPs[1] != out.ModelFLOPs[0] || out.Optimizer[1] != out.Optimizer[0] {

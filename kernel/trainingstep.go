@@ -1083,7 +1083,7 @@ func layerStep(k *layerKey) layerTimes {
 		ewF, ewB, kernelsF, kernelsB = w.FwdBytes, w.BwdBytes, w.FwdKernels*KernelS, w.BwdKernels*KernelS
 	case k.neox:
 		// GPT-NeoX's layer as its code runs it, each kernel paying KernelS.
-		w := NeoXLayerElementwise(E, n*heads*d, n*kvHeads*d, act, e, k.flash)
+		w := NeoXLayerElementwise(E, n*heads*d, n*kvHeads*d, act, e, k.flash, k.b == 1)
 		ewF, ewB, kernelsF, kernelsB = w.FwdBytes, w.BwdBytes, w.FwdKernels*KernelS, w.BwdKernels*KernelS
 	default:
 		ewF = 2*2*E*e + 2*3*E*e // two norms (read, write), two residual adds (2 reads, write)
