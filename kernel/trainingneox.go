@@ -4,7 +4,7 @@ package kernel
 // layer's work outside its GEMMs and attention core, for one microbatch on one
 // accelerator (docs/PHYSICS.md §35, "GPT-NeoX's layer"), read operation by operation in
 // EleutherAI/gpt-neox at the v1.0 tag (71df4d50, 2023-03-07: the last release before the
-// Pythia suite's 2023 release; the 20B run's February 2022 code has the same operations;
+// Pythia suite's 2023 release; the 20B release's February 2022 code has the same operations;
 // bcd6ec20, the commit the Pythia repository pins, still has the gpt_j_tied conditional
 // before its fix of 2022-12-27 and so one norm where v1.0 has two) with the settings
 // every Pythia configuration and configs/20B.yml share: norm layernorm, gpt_j_residual
