@@ -136,8 +136,8 @@ type SimIn struct {
 var SimPercentiles = [3]float64{0.50, 0.90, 0.99}
 
 // SimOut holds the output columns of ServingSim; times in s. The sampled columns are at
-// SampledQPS: QPS when given, else the goodput; they are 0 when neither is above 0, +Inf
-// when overloaded.
+// SampledQPS: QPS when given, else the goodput; they are NaN when neither is above 0 (no rate
+// sampled: SampledQPS 0), +Inf when overloaded.
 type SimOut struct {
 	SampledQPS         []float64    // the rate the sampled columns are at
 	TTFT, TPOT, E2E    [3][]float64 // P50, P90, P99
@@ -361,6 +361,7 @@ func simulatePoint(in *SimIn, i int, memo *passMemo, sc *simScratch) simPoint {
 	p.qps = qps
 	switch {
 	case qps <= 0:
+		simNone(&p)
 	case qps >= p.poisson:
 		p.reason = SimOverloaded
 		simInf(&p)
@@ -406,6 +407,18 @@ func simInf(p *simPoint) {
 	}
 	p.ttftMean, p.tpotMean = inf, inf
 	p.attain = 0
+}
+
+// simNone marks a point's sampled columns as undefined: no rate to sample at (neither QPS nor
+// a target, or targets met at no rate). A 0 there read as a 0 ms latency, which a query such
+// as sim_ttft_p99_ms <= target counted as met; NaN is null in JSON and fails every comparison
+// in SQL.
+func simNone(p *simPoint) {
+	nan := math.NaN()
+	for q := range SimPercentiles {
+		p.ttft[q], p.tpot[q], p.e2e[q] = nan, nan, nan
+	}
+	p.ttftMean, p.tpotMean, p.attain = nan, nan, nan
 }
 
 // goodput is the highest rate below capacity at which at least need of the requests meet

@@ -37,7 +37,7 @@ func init() {
 		),
 		Columns: append([]Column{
 			{Name: "sim_qps", Unit: "1/s", Doc: "the rate the sim_* columns are sampled at: qps, or the goodput when qps is 0 (0: nothing sampled)"},
-			{Name: "sim_ttft_p50_ms", Unit: "ms", Doc: "median time to first token (prefill end, + KV transfer disaggregated) over the run's requests (+Inf overloaded)"},
+			{Name: "sim_ttft_p50_ms", Unit: "ms", Doc: "median time to first token (prefill end, + KV transfer disaggregated) over the run's requests (+Inf overloaded; NaN, null in JSON, where nothing is sampled, as every sim_ latency and sim_attainment)"},
 			{Name: "sim_ttft_p90_ms", Unit: "ms", Doc: "P90 time to first token (nearest rank)"},
 			{Name: "sim_ttft_p99_ms", Unit: "ms", Doc: "P99 time to first token (nearest rank)"},
 			{Name: "sim_tpot_p50_ms", Unit: "ms", Doc: "median time per output token after the first, (last − first token)/(output_tokens − 1)"},
@@ -48,7 +48,7 @@ func init() {
 			{Name: "sim_e2e_p99_ms", Unit: "ms", Doc: "P99 end-to-end latency"},
 			{Name: "sim_ttft_mean_ms", Unit: "ms", Doc: "mean time to first token"},
 			{Name: "sim_tpot_mean_ms", Unit: "ms", Doc: "mean time per output token"},
-			{Name: "sim_attainment", Doc: "share of the run's requests meeting both targets (1 without targets; 0 when nothing is sampled)"},
+			{Name: "sim_attainment", Doc: "share of the run's requests meeting both targets (1 without targets; 0 overloaded; NaN when nothing is sampled)"},
 			{Name: "goodput_qps", Unit: "1/s", Doc: "highest Poisson rate at which at least attainment of the requests meet both targets (bisection on one arrival trace; 0 without targets or when none is met)"},
 			{Name: "goodput_qps_per_accelerator", Unit: "1/s", Doc: "goodput_qps / accelerators"},
 			{Name: "capacity_qps", Unit: "1/s", Doc: "the rate the simulated server sustains with every request queued (colocated: batch_size over its prefills and decode steps; disaggregated: the lesser of the pools'; the batching study's and serve's load_capacity_qps, docs/PHYSICS.md §34.7)"},

@@ -46,6 +46,25 @@ func TestServeSimStudy(t *testing.T) {
 	}
 	checkInfeasible(t, at(64, 0, 0, 0), "no_rate", "4 Serving")
 	checkInfeasible(t, at(64, 0, 1, 0), "ttft_target_missed", "7 Tail Latency")
+	// Nothing sampled (no rate; targets met at no rate): no latency and no attainment, NaN
+	// (null in JSON) rather than 0 — a 0 ms P99 passed a query's sim_ttft_p99_ms <= target.
+	for _, r := range []map[string]any{at(64, 0, 0, 0), at(64, 0, 1, 0), at(64, 0, 0, 2), at(64, 0, 1, 2)} {
+		if v := r["sim_qps"].(float64); v != 0 {
+			t.Errorf("%v: sim_qps %v, want 0 (nothing sampled)", r["infeasible_reason"], v)
+		}
+		for _, m := range []string{"ttft", "tpot", "e2e"} {
+			for _, q := range []string{"p50", "p90", "p99"} {
+				if k := "sim_" + m + "_" + q + "_ms"; !math.IsNaN(r[k].(float64)) {
+					t.Errorf("%v (prefill instances %v): %s = %v, want NaN (nothing sampled)", r["infeasible_reason"], r["prefill_instances"], k, r[k])
+				}
+			}
+		}
+		for _, k := range []string{"sim_ttft_mean_ms", "sim_tpot_mean_ms", "sim_attainment", "tokens_per_s_per_user"} {
+			if !math.IsNaN(r[k].(float64)) {
+				t.Errorf("%v (prefill instances %v): %s = %v, want NaN (nothing sampled)", r["infeasible_reason"], r["prefill_instances"], k, r[k])
+			}
+		}
+	}
 	low := at(64, 2, 300, 0)
 	checkInfeasible(t, low, "", "2 Memory")
 	checkGolden(t, low, []golden{{"tokens_per_s_per_accelerator", 2 * 128, 1e-15},

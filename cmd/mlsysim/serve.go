@@ -85,7 +85,8 @@ output_tokens and the load_* columns: load_concurrency, load_decode_batch, load_
 load_tpot_ms, load_prefill_utilization, load_max_batch, load_capacity_qps (every request
 queued: the batching study's rate), load_poisson_capacity_qps (the most Poisson arrivals keep
 steady, where the point turns overloaded), load_utilization (qps over the latter); null where overloaded; with a simulation sim_qps, sim_ttft_p50_ms …
-sim_e2e_p99_ms, sim_ttft_mean_ms, sim_tpot_mean_ms, sim_attainment, sim_capacity_qps (every
+sim_e2e_p99_ms, sim_ttft_mean_ms, sim_tpot_mean_ms, sim_attainment (these null where the rate
+overloads the server or, with targets met at no rate, none is sampled: sim_qps 0), sim_capacity_qps (every
 request queued), sim_poisson_capacity_qps (where the simulation calls the rate overloaded:
 load_poisson_capacity_qps for one calibrated replica of whole prompts), sim_accelerators, prefill_instances, decode_instances, prefill_tp, kv_transfer_ms,
 sim_requests, sim_seed, with targets target_ttft_ms, target_tpot_ms, attainment,
