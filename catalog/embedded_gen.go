@@ -8095,7 +8095,7 @@ func embedded() *Catalog {
 				Resolver:   "DistributedModel, MoERoutingModel",
 				Constraint: "synchronisation and pipeline bubbles add to every step",
 				Equation:   "T = 2(N−1)/N · M/β + 2(N−1)α",
-				DecidedBy:  "fleet: wall_14_communication_pass (the split divides the accelerators), wall_14_communication_slack (the scaling_efficiency); moe: wall_14_communication_pass (ep within the experts and the cluster); serve: infeasible_reason and binding_wall (tp does not divide the attention heads); train-memory: infeasible_reason and binding_wall (calibrated: a split that does not divide, whatever the memory wall says); collective: wall_14_communication_slack (busbw_gb_per_s / link_bus_gb_per_s: the share of a collective's time spent at the link's rate)",
+				DecidedBy:  "fleet: wall_14_communication_pass (the split divides the accelerators), wall_14_communication_slack (the scaling_efficiency); moe: wall_14_communication_pass (ep within the experts and the cluster); serve: infeasible_reason and binding_wall (a split the model cannot take — tp does not divide the attention heads, pp exceeds the layers, ep does not divide the experts —, as in every study that refuses one, sweep/binding.go); train-memory: infeasible_reason and binding_wall (calibrated: a split that does not divide, whatever the memory wall says); collective: wall_14_communication_slack (busbw_gb_per_s / link_bus_gb_per_s: the share of a collective's time spent at the link's rate)",
 				Source: Source{
 					Kind: "literature",
 					Ref:  "Patarasuk & Yuan (2009), Bandwidth-optimal all-reduce; Shoeybi et al. (2019), Megatron-LM; MLSys·im engine/walls.py",
@@ -8215,7 +8215,7 @@ func embedded() *Catalog {
 				File:   "catalog/data/renamed.yaml:4",
 			},
 		},
-		Hash: "54c9a581a44313fffd18ec0c066e7533eddc98ddb3f339814580bb741bcf147a",
+		Hash: "585a3f7fd327cce07589f2694498ed7657a24070faa3e1811486cab29de7ad6e",
 		hash: sha256Acc{
 			parts: []string{
 				"catalog/data/hardware/cloud.yaml:f7a37dda22ab377c1832fdafe718470d5e6aab03e631e7e53937d2505f44fb2d",
@@ -8239,7 +8239,7 @@ func embedded() *Catalog {
 				"catalog/data/systems/engines.yaml:dcf1c675d62f01a9c65767563713e907b8f0d5dedb1716a1ce907b1cd66e4f49",
 				"catalog/data/systems/fabrics.yaml:b3f3e6228feb0346457c54dc39551e3a5bbd38aed6026451b4d1d4537ccfc518",
 				"catalog/data/systems/nodes.yaml:8386cb4d6937610cbb749d6b5951be09b7e22222867a6def95e51c484600a027",
-				"catalog/data/walls/walls.yaml:1441453f9ea1ac620ffdf3bd486a3f0f470ea85806e191c618fba7d7c7058506",
+				"catalog/data/walls/walls.yaml:e8b334ceb5712bdbc73db2aec1996f701b843be7fa83bed77cf6b1d96ed3ff42",
 			},
 		},
 	}

@@ -59,6 +59,7 @@ func Estimate(ctx context.Context, p *Plan, format, compression string) (*Estima
 		}
 		o.resize(p.Study, b.N)
 		ev.eval(&b, &o)
+		p.settleBinding(&b, &o)
 		rec := rb.build(&b, &o)
 		err := w.Write(rec)
 		rec.Release()

@@ -791,7 +791,7 @@ const (
 )
 
 var colBindingWall = Column{Name: "binding_wall", Type: Enum, Labels: wallLabels,
-	Doc: "the wall that limits the point: a violated wall, else the largest share of the step (empty: none)"}
+	Doc: "the wall that limits the point: a violated wall, else the largest share of the step; a split the model cannot take is 14 Communication, and a point refused before any wall (exceeds_context, unsupported_by_hardware, not_a_training_format, no_rate, contradictory inputs, an unusable draft) names none (empty: none)"}
 
 func wallPass(n int, name, doc string) Column {
 	return Column{Name: fmt.Sprintf("wall_%d_%s_pass", n, name), Type: Bool, Doc: doc}

@@ -131,7 +131,8 @@ func TestCheckFinite(t *testing.T) {
 }
 
 // Tensor parallelism gives each accelerator whole attention heads: in a grid a
-// tp that does not divide the heads is an infeasible point, never a result.
+// tp that does not divide the heads is an infeasible point, never a result, and a split
+// the model cannot take binds wall 14 Communication (binding.go; walls.yaml).
 func TestServeTPMustDivideHeads(t *testing.T) {
 	rows := checkStudyGrid(t, serveGrid("  tp: [1, 2, 3, 5, 8]\n"), "tp_does_not_divide_heads")
 	for _, r := range rows {
@@ -139,7 +140,7 @@ func TestServeTPMustDivideHeads(t *testing.T) {
 		if want := 32%tp == 0; r["feasible"] != want {
 			t.Errorf("tp %d on 32 heads: feasible %v, want %v (%v)", tp, r["feasible"], want, r["infeasible_reason"])
 		}
-		if r["feasible"] == false && (r["infeasible_reason"] != "tp_does_not_divide_heads" || r["binding_wall"] != "4 Serving") {
+		if r["feasible"] == false && (r["infeasible_reason"] != "tp_does_not_divide_heads" || r["binding_wall"] != "14 Communication") {
 			t.Errorf("tp %d: reason %v, binding %v", tp, r["infeasible_reason"], r["binding_wall"])
 		}
 	}

@@ -359,6 +359,7 @@ func writeTodo(ctx context.Context, p *Plan, opt WriteOptions, pp uint64, todo [
 				if b.N > 0 {
 					o.resize(p.Study, b.N)
 					ev.eval(&b, &o)
+					p.settleBinding(&b, &o)
 					if err := p.checkFinite(&b, &o); err != nil {
 						return fmt.Errorf("part %d: %w", i, err)
 					}

@@ -69,6 +69,7 @@ func Run(ctx context.Context, p *Plan, opt Options, emit func(arrow.Record) erro
 				p.Fill(&b, start, int(min(bs, hi-start)))
 				o.resize(p.Study, b.N)
 				ev.eval(&b, &o)
+				p.settleBinding(&b, &o)
 				if err := p.checkFinite(&b, &o); err != nil {
 					return err
 				}

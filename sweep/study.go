@@ -101,6 +101,10 @@ type Study struct {
 	// newEval returns a per-worker evaluator; it may precompute per-model and
 	// per-hardware tables from the plan.
 	newEval func(p *Plan) evaluator
+	// wallReasons are infeasible_reasons one of the study's walls decides although
+	// binding.go classes them as refusals before any wall (compression's
+	// require_hardware_support is a guardrail of wall 13): their binding_wall is the study's.
+	wallReasons []uint8
 	// sampleBatch is the points per batch a dry run's Estimate evaluates (0: 2^14); a
 	// study whose point is a simulation (serve-sim: milliseconds each) samples fewer.
 	sampleBatch int

@@ -216,7 +216,7 @@ func (e *batchingEval) eval(b *Batch, o *Outputs) {
 		}
 		switch r := reasons[k]; {
 		case r != reasonNone:
-			feas[k], reason[k], binding[k] = false, r, wallBatching
+			feas[k], reason[k] = false, r // binding_wall: settleBinding's rule (binding.go)
 		case mean[k] > in.SeqLen[k]:
 			feas[k], reason[k] = false, reasonMeanTooLong
 		case prompt[k] >= length:

@@ -30,6 +30,9 @@ func init() {
 		Name:      "compression",
 		Doc:       "quantization and pruning: compressed size, accuracy delta, speedup and hardware support, with size/quality/speed guardrails (physics.md §9.3)",
 		Objective: Objective{Column: "compressed_gb", Minimize: true},
+		// require_hardware_support is a guardrail the user sets on the trade-off, not a
+		// format refused before it: wall 13's verdict, binding_constraint hardware_support.
+		wallReasons: []uint8{reasonUnsupported},
 		Params: []Param{
 			modelParam, hardwareParam,
 			{Name: "method", Kind: KindEnum, Default: "quantization",

@@ -112,7 +112,7 @@ func (e *serveEval) eval(b *Batch, o *Outputs) {
 		}
 		switch r := reasons[k]; {
 		case r != reasonNone:
-			feas[k], reason[k], binding[k] = false, r, wallServing
+			feas[k], reason[k] = false, r // binding_wall: settleBinding's rule (binding.go)
 		case in.CachedPrefix[k] >= in.SeqLen[k]:
 			feas[k], reason[k] = false, reasonPrefix
 		case !fits && loaded && qps[k] > 0 && e.lout.Reason[k] == kernel.LoadOverloaded:

@@ -343,5 +343,5 @@ func TestServeUnderLoadContext(t *testing.T) {
 		}
 	}
 	sim := evalOne(t, "version: 1\nstudy: serve-sim\nfixed:\n  hardware: H100\n  batch_size: 1\n  output_tokens: 2000\n  seq_len: 130000\n  qps: 0.01\naxes:\n  model: [Llama3_8B]\n")
-	checkInfeasible(t, sim, "exceeds_context", "4 Serving")
+	checkInfeasible(t, sim, "exceeds_context", "") // refused before any wall (binding.go)
 }

@@ -137,7 +137,7 @@ func (e *capacityEval) eval(b *Batch, o *Outputs) {
 		feas[k], reason[k] = out.Feasible[k], reasonNone
 		switch r := reasons[k]; {
 		case r != reasonNone:
-			feas[k], reason[k], binding[k] = false, r, wallBatching
+			feas[k], reason[k] = false, r // binding_wall: settleBinding's rule (binding.go)
 		case mean[k] > in.SeqLen[k]:
 			feas[k], reason[k] = false, reasonMeanTooLong
 		case out.Bottleneck[k] == kernel.CapacityMemory:

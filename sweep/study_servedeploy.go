@@ -118,7 +118,8 @@ func (e *deployEval) eval(b *Batch, o *Outputs) {
 			reason[k], binding[k] = reasonOverLimit, wallCapital
 		}
 		if r := e.t.pooledReason(reasons[k], in.CachedPrefix[k], in.InputTokens[k], disagg[k] > 0, mc[k], prefillTP[k], ep[k], nodes[k], across[k] != 0); r != reasonNone {
-			feas[k], reason[k], binding[k] = false, r, wallServing
+			// binding_wall: settleBinding's rule (binding.go).
+			feas[k], reason[k] = false, r
 			sla[k] = math.Inf(1) // no fleet of this layout exists
 		}
 	}

@@ -152,10 +152,10 @@ func (e *simEval) eval(b *Batch, o *Outputs) {
 		}
 		if reason[k] == reasonNone && out.SampledQPS[k] == 0 {
 			// Neither qps nor a target: no rate to simulate at, and no per-token economics.
-			feas[k], reason[k], binding[k] = false, reasonNoRate, wallServing
+			feas[k], reason[k] = false, reasonNoRate // no wall: binding.go
 		}
 		if r := e.t.pooledReason(reasons[k], in.CachedPrefix[k], in.SeqLen[k], in.PrefillInstances[k] > 0, mc[k], in.PrefillTP[k], ep[k], nodes[k], across[k] != 0); r != reasonNone {
-			feas[k], reason[k], binding[k] = false, r, wallServing
+			feas[k], reason[k] = false, r // binding_wall: settleBinding's rule (binding.go)
 		}
 	}
 }

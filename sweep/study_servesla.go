@@ -123,7 +123,7 @@ func (e *serveSLAEval) eval(b *Batch, o *Outputs) {
 		e.t.economics(&ec, k, replicas[k]*sv.Accelerators[k], served*seq[k], rho*sv.PowerW[k]+(1-rho)*idle, sv.ITL[k])
 		switch r := reasons[k]; {
 		case r != reasonNone:
-			feas[k], reason[k], binding[k] = false, r, wallServing
+			feas[k], reason[k] = false, r // binding_wall: settleBinding's rule (binding.go)
 		case !sv.Feasible[k]:
 			feas[k], reason[k], binding[k] = false, reasonOOM, wallServing
 		case !e.tailO.Stable[k]:

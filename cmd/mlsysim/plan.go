@@ -367,7 +367,7 @@ func fmtMetric(k string, v any) string {
 }
 
 func renderPlanText(w io.Writer, name string, lenses []lens, violations []string, binding any) {
-	fmt.Fprintf(w, "MLSys·im scorecard — %s   (binding wall: %v)\n\n", name, binding)
+	fmt.Fprintf(w, "MLSys·im scorecard — %s   (binding wall: %s)\n\n", name, wallText(binding))
 	for i, l := range lenses {
 		fmt.Fprintf(w, "Level %d: %-12s [%s]  %s\n", i+1, l.name, l.status, l.summary)
 		for _, m := range l.metrics {

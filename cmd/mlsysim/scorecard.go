@@ -153,11 +153,20 @@ func (s *scorecard) render(w io.Writer, format string) error {
 	for _, m := range s.metrics() {
 		fmt.Fprintf(w, "  %-22s %s\n", m[0], m[1])
 	}
-	fmt.Fprintf(w, "\nBinding wall: %s (mlsysim walls for the taxonomy)\nWhy: %s\n\nWhat would help:\n", s.str("binding_wall"), s.why())
+	fmt.Fprintf(w, "\nBinding wall: %s (mlsysim walls for the taxonomy)\nWhy: %s\n\nWhat would help:\n", wallText(s.row["binding_wall"]), s.why())
 	for _, h := range s.help() {
 		fmt.Fprintf(w, "  • %s\n", h)
 	}
 	return nil
+}
+
+// wallText is a binding_wall for text: a point refused before any wall (a sequence past the
+// context, a format the accelerator has no rate for; sweep/binding.go) names none.
+func wallText(wall any) string {
+	if wall == nil || wall == "" {
+		return "none (refused before any wall)"
+	}
+	return fmt.Sprint(wall)
 }
 
 func (s *scorecard) lenses() [][3]string {

@@ -258,7 +258,9 @@ func decodeBound(wall, reason any) string {
 		return "compute (the step's FLOPs outlast its bytes)"
 	case "2 Memory":
 		return "memory bandwidth (weights + KV cache per step)"
-	case "4 Serving":
+	case "4 Serving", "14 Communication", "":
+		// 14 Communication: a split the model cannot take; none: refused before any wall
+		// (a request past the context, a format with no rate; sweep/binding.go).
 		if reason != "out_of_memory" {
 			return "— (the point is infeasible)"
 		}
