@@ -129,7 +129,13 @@ func (e *serveSLAEval) eval(b *Batch, o *Outputs) {
 		case !e.tailO.Stable[k]:
 			feas[k], reason[k], binding[k] = false, reasonUnstable, wallTailLatency
 		default:
-			feas[k], reason[k], binding[k] = true, reasonNone, wallTailLatency
+			// A stable queue (wall_7_tail_latency_slack 1 − ρ > 0) violates no wall: the
+			// batch's step binds, memory bandwidth or (calibrated) its FLOPs, as serve names
+			// it for the same batch. Tail Latency here named a wall with slack, at any ρ.
+			feas[k], reason[k], binding[k] = true, reasonNone, wallMemory
+			if sv.ComputeBound[k] {
+				binding[k] = wallCompute
+			}
 		}
 	}
 }
