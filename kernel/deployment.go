@@ -447,9 +447,20 @@ func (m *llm) deployLoaded(d *deployPoint, in *DeployIn, i int, steps *stepCache
 		// serve --qps, has it). Without it a fleet of one-token requests was sized by its
 		// slots, whose hold counts no prompt, and a miss was ranked on replicas prefilling
 		// 9.9× their time at −202 W (Llama3_8B on A100, 1000 requests/s of one token).
+		// A stall-free replica (chunked prefill, no drafting) keeps up with at most
+		// mixedCapacity, where serve --qps (underLoadMixed) turns overloaded and serve-sim's
+		// saturated run agrees within 2.5 %. The passes below price whole-prompt passes at
+		// the chunk budget, which held one replica steady 20 % and more past that rate
+		// (Llama3_70B fp16, 4 × H100, batch 256, chunks of 512, 512 + 128 tokens: 18.66
+		// requests/s against serve's 15.54 and serve-sim's 15.55; docs/PHYSICS.md §34.9):
+		// a fleet of such replicas serves no more than that rate each.
+		stallFree := math.Inf(1)
+		if in.ChunkTokens[i] > 0 && m.specK <= 0 {
+			stallFree = m.mixedCapacity(batch, newTokens(in, i), mean, in.ChunkTokens[i], osl)
+		}
 		stable := func(r float64) bool {
 			lam := qps / r
-			return lam*m.poissonPasses(lam, newTokens(in, i), isl, in.ChunkTokens[i], batch, osl, full.t, pre).hold < batch &&
+			return lam < stallFree && lam*m.poissonPasses(lam, newTokens(in, i), isl, in.ChunkTokens[i], batch, osl, full.t, pre).hold < batch &&
 				(osl > 1 || lam*pre.t < 1)
 		}
 		if !stable(r0) {
