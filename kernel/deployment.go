@@ -572,9 +572,12 @@ func (m *llm) stepResidual(steps *stepCache, b, batch, s float64) float64 {
 
 // occupied is the decode step of an instance that admits lam requests/s, each decoding
 // O − 1 steps, at most batch at a time, in the 1 − rho of the time prefills leave (§34.4):
-// the fixed point of N_d = lam·(O − 1)·t(b̄)/(1 − rho), b̄ = min(N_d + 1, batch), at the
-// mean context s; full is the step at batch. b̄ is the batch a decoding sequence is in; ok
-// is false when no fixed point lies below the batch (the slots are overloaded).
+// the fixed point of N_d = lam·(O − 1)·t̄(N_d)/(1 − rho), t̄ the step averaged over the
+// batch a decoding sequence is in (poissonStep; calibrated since issue #10's drafttpot
+// round, the step at b̄ = min(N_d + 1, batch) before), at the mean context s; full is the
+// step at batch. b̄ is the mean batch a decoding sequence is in; ok is false when no fixed
+// point lies below the batch (the slots are overloaded). Averaged over a Poisson batch a
+// convex step stays convex in its mean (the second derivative is E[Δ²t(1 + K)]).
 //
 // g(x) = f(x) − x, f the map, is positive at 0 and, when ok, not positive at the batch;
 // the step is nearly affine in the batch (the weights once, the KV cache per sequence),
@@ -589,12 +592,12 @@ func (m *llm) occupied(steps *stepCache, lam, osl, batch, rho, s float64, full p
 	if a <= 0 {
 		return steps.decode(m, 1, s), 1, true
 	}
-	if a*full.t >= batch {
+	f := func(x float64) float64 { return a * steps.poissonStep(m, x, batch, s).t }
+	lo, hi := 0.0, batch
+	glo, ghi := f(0), f(batch)-batch
+	if ghi >= 0 {
 		return full, batch, false
 	}
-	f := func(x float64) float64 { return a * steps.between(m, math.Min(x+1, batch), s).t }
-	lo, hi := 0.0, batch
-	glo, ghi := f(0), a*full.t-batch
 	side := 0
 	for k := 0; k < occupiedIterations && hi-lo > occupiedTolerance*hi; k++ {
 		x := hi - ghi*(hi-lo)/(ghi-glo)
@@ -621,7 +624,7 @@ func (m *llm) occupied(steps *stepCache, lam, osl, batch, rho, s float64, full p
 		}
 	}
 	b = math.Min(hi+1, batch)
-	return steps.between(m, b, s), b, true
+	return steps.poissonStep(m, hi, batch, s), b, true
 }
 
 // between is the decode step at a mean batch b ≥ 1 that need not be whole: an engine's
@@ -642,12 +645,88 @@ func (c *stepCache) between(m *llm, b, s float64) phase {
 	return p
 }
 
+// poissonStep is the decode step a decoding sequence sees, averaged over the batch it is
+// in (calibrated; docs/PHYSICS.md §34.9): the N decoding sequences are Poisson with mean
+// nd (an M/G/∞ stage, Kleinrock, Queueing Systems I, 1975, §4.8), so the batch beside one
+// of them is 1 + K, K Poisson of mean nd (size-biased: E[N·1{N = k+1}]/E[N] is K's law),
+// capped at batch:
+//
+//	E[t(min(1 + K, B))] = Σ_k e^{−nd}·nd^k/k! · t(min(1 + k, B))
+//
+// The step at the mean batch, between's, is this only where the step is affine over the
+// batches K takes; it is not where the step jumps (a tile or wave of the matmuls, §35) or
+// turns compute-bound (a draft-and-verify step from 56 sequences), which is where the
+// mean TPOT near capacity parted from the simulation (+18 % for the drafted replica).
+// The power is averaged with the same weights (as between's), and the step is
+// compute-bound where those batches hold at least half the weight.
+//
+// The sum is truncated to the k within the Poisson tail bounds of poissonTail: below
+// nd − √(2L·nd) and above nd + L/3 + √(L²/9 + 2L·nd) lies at most e^{−L} of the mass each
+// (Chernoff's lower tail and Bernstein's upper tail; Boucheron, Lugosi & Massart,
+// Concentration Inequalities, 2013, §2.2 and §2.8, the Poisson variable being sub-gamma
+// with variance nd and scale 1/3), and the missing mass is given the step at the cap (all
+// of it, when the upper bound reaches the cap, is K ≥ B − 1). Every step lies between t(1)
+// and t(B), so the mean is off by at most 2·e^{−L}·(t(B) − t(1)): 10⁻¹⁰ of t(B) with
+// L = poissonTail. The terms are whole batches, remembered per run (stepCache).
+func (c *stepCache) poissonStep(m *llm, nd, batch, s float64) phase {
+	if !(nd > 0) || batch <= 1 {
+		return c.decode(m, 1, s)
+	}
+	const L = poissonTail
+	r := math.Sqrt(2 * L * nd)
+	lo := math.Max(0, math.Floor(nd-r))
+	hi := math.Ceil(nd + L/3 + math.Sqrt(L*L/9+2*L*nd))
+	top := batch - 1 // K ≥ B − 1 runs the full batch
+	if hi > top-1 {
+		hi = top - 1
+	}
+	var p phase
+	var mass, bound float64
+	mode := math.Min(math.Max(lo, math.Floor(nd)), hi)
+	if mode >= lo {
+		lg, _ := math.Lgamma(mode + 1)
+		w0 := math.Exp(mode*math.Log(nd) - nd - lg)
+		add := func(k, w float64) {
+			q := c.decode(m, k+1, s)
+			p.t += w * q.t
+			p.power += w * q.power
+			mass += w
+			if q.computeBound {
+				bound += w
+			}
+		}
+		w := w0
+		for k := mode; k >= lo; k-- {
+			add(k, w)
+			w *= k / nd
+		}
+		w = w0
+		for k := mode + 1; k <= hi; k++ {
+			w *= nd / k
+			add(k, w)
+		}
+	}
+	if rest := 1 - mass; rest > 0 {
+		q := c.decode(m, batch, s)
+		p.t += rest * q.t
+		p.power += rest * q.power
+		if q.computeBound {
+			bound += rest
+		}
+	}
+	p.computeBound = bound >= 0.5
+	return p
+}
+
 const (
 	// occupiedTolerance ends occupied's search: the decoding sequences known to a
 	// billionth of themselves, far below what moves a fleet by one instance.
 	occupiedTolerance = 1e-9
 	// occupiedIterations bounds it; an affine step needs one or two.
 	occupiedIterations = 100
+	// poissonTail truncates poissonStep's sum: e^{−23} ≈ 10⁻¹⁰ of the Poisson mass beyond
+	// each end, far below the fixed points' tolerances.
+	poissonTail = 23.0
 )
 
 // holdsPrompt reports whether one instance of layout m holds its weights and one prompt's

@@ -76,7 +76,7 @@ func TestDeployOccupancyByHand(t *testing.T) {
 // TestOccupiedLeastFixedPoint: occupied's regula falsi finds the least fixed point that
 // iterating the map from 0 reaches (leastFixedPoint, ServingLoad's search, independent
 // code), over loads from a trickle to just below the slots' capacity, with and without a
-// prefill share, and reports no fixed point just above it.
+// prefill share, and reports no fixed point just above the map's limit (N_d = B).
 func TestOccupiedLeastFixedPoint(t *testing.T) {
 	ctx := MeanDecodeContext(1280, 256)
 	for _, batch := range []float64{1, 8, 64, 256, 1024} {
@@ -89,7 +89,7 @@ func TestOccupiedLeastFixedPoint(t *testing.T) {
 			for _, u := range []float64{0.001, 0.1, 0.5, 0.9, 0.99, 0.999} {
 				lam := u * capacity
 				ph, b, ok := m.occupied(&c, lam, 256, batch, rho, ctx, full)
-				next := func(nd float64) float64 { return lam * 255 * c.between(&m, math.Min(nd+1, batch), ctx).t / (1 - rho) }
+				next := func(nd float64) float64 { return lam * 255 * c.poissonStep(&m, nd, batch, ctx).t / (1 - rho) }
 				want, wantOK := leastFixedPoint(next, batch)
 				if !ok || !wantOK {
 					t.Fatalf("B %v, ρ %v, %v of capacity: ok %v, iteration %v", batch, rho, u, ok, wantOK)
@@ -97,10 +97,19 @@ func TestOccupiedLeastFixedPoint(t *testing.T) {
 				if got := b - 1; math.Abs(got-math.Min(want, batch-1)) > 1e-6*math.Max(1, want) {
 					t.Errorf("B %v, ρ %v, %v of capacity: N_d %v, iteration %v", batch, rho, u, got, want)
 				}
-				near(t, "step", ph.t, c.between(&m, b, ctx).t)
+				if w := c.poissonStep(&m, want, batch, ctx).t; math.Abs(ph.t/w-1) > 1e-6 {
+					t.Errorf("B %v, ρ %v, %v of capacity: step %v, at the iteration's N_d %v", batch, rho, u, ph.t, w)
+				}
 			}
-			if _, _, ok := m.occupied(&c, capacity*(1+1e-9), 256, batch, rho, ctx, full); ok {
-				t.Errorf("B %v, ρ %v: a fixed point above the slots' capacity", batch, rho)
+			// The map's own limit: N_d = B, where a·E[t(min(1 + K, B))] = B with K of mean B
+			// (slightly above the slots' capacity B·(1 − ρ)/((O − 1)·t(B)), which the
+			// callers' holds bound).
+			top := batch * (1 - rho) / (255 * c.poissonStep(&m, batch, batch, ctx).t)
+			if _, _, ok := m.occupied(&c, top*(1-1e-9), 256, batch, rho, ctx, full); !ok {
+				t.Errorf("B %v, ρ %v: no fixed point just below the map's limit", batch, rho)
+			}
+			if _, _, ok := m.occupied(&c, top*(1+1e-9), 256, batch, rho, ctx, full); ok {
+				t.Errorf("B %v, ρ %v: a fixed point above the map's limit", batch, rho)
 			}
 		}
 	}
@@ -342,6 +351,34 @@ func TestSeedDeployTargetAtItsFloor(t *testing.T) {
 			slow := runDeploy(deployIn(20, 10, itlT, disagg, 1))
 			if !slow.Feasible[0] || slow.ITL[0] > itlT || slow.Slowest[0] > 1 {
 				t.Errorf("disagg %v, slack %g: ITL %.17g s above its target %.17g s", disagg, eps, slow.ITL[0], itlT)
+			}
+		}
+	}
+}
+
+// TestPoissonStep: the decode step averaged over the batch a decoding sequence is in, 1 + K
+// with K Poisson of mean N_d, capped at B (§34.9). By hand at B 2, where K ≥ 1 runs the
+// full batch: e^{−N_d}·t(1) + (1 − e^{−N_d})·t(2); and against the untruncated series
+// (handPoissonStep, each weight from its own e^{−N_d}·N_d^k/k!) within the truncation's
+// bound, 2·10⁻¹⁰ of t(B) (and rounding), from a trickle to the cap (Llama3_8B FP8 on an H100, B 8 to
+// 1024).
+func TestPoissonStep(t *testing.T) {
+	ctx := MeanDecodeContext(1280, 256)
+	m := calDeployIn(1, 10, 0.05, 64, 1).point(0)
+	var c stepCache
+	c.run = 1
+	t1, t2 := m.decodePhase(1, ctx).t, m.decodePhase(2, ctx).t
+	for _, nd := range []float64{0.25, 1, 3} {
+		want := math.Exp(-nd)*t1 + (1-math.Exp(-nd))*t2
+		near9(t, "B 2", c.poissonStep(&m, nd, 2, ctx).t, want)
+	}
+	near(t, "no sequence decoding", c.poissonStep(&m, 0, 64, ctx).t, t1)
+	near(t, "B 1", c.poissonStep(&m, 5, 1, ctx).t, t1)
+	for _, batch := range []float64{8, 64, 256, 1024} {
+		for _, nd := range []float64{0.01, 0.7, 5.5, batch / 2, batch - 3.2, batch - 0.5, batch} {
+			got, want := c.poissonStep(&m, nd, batch, ctx).t, handPoissonStep(&m, nd, batch, ctx)
+			if bound := 2e-10*m.decodePhase(batch, ctx).t + 1e-14*want; math.Abs(got-want) > bound {
+				t.Errorf("B %v, N_d %v: %.15g, the untruncated series %.15g (bound %.3g)", batch, nd, got, want, bound)
 			}
 		}
 	}

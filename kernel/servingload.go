@@ -93,9 +93,13 @@ func ServingLoad(out *LoadOut, in *LoadIn) {
 	n := len(in.Params)
 	out.resize(n)
 	m := llm{memo: &out.memo}
+	out.steps.start = in.runStarts(out.steps.start, n)
 	for i := 0; i < n; i++ {
+		if out.steps.start[i] {
+			out.steps.run++
+		}
 		in.load(&m, i)
-		p := m.underLoad(in.SeqLen[i], in.CachedPrefix[i], in.ChunkTokens[i], in.OutputTokens[i], in.QPS[i], in.Batch[i])
+		p := m.underLoad(&out.steps, in.SeqLen[i], in.CachedPrefix[i], in.ChunkTokens[i], in.OutputTokens[i], in.QPS[i], in.Batch[i])
 		if in.OutputTokens[i] <= 1 && p.reason == LoadSteady {
 			// One generated token, the prefill's: no time between tokens (serve-sim's TPOT is
 			// 0 too). The decode step it was priced at (7.0 ms for Llama3_8B on H100) was
@@ -134,7 +138,8 @@ type LoadOut struct {
 	Reason             []LoadReason
 	ComputeBound       []bool // the decode step's FLOPs outlast its bytes (calibrated)
 
-	memo passMemo
+	memo  passMemo
+	steps stepCache // the decode steps at whole batches, per run of equal shared inputs (§34.4)
 }
 
 func (o *LoadOut) resize(n int) {
@@ -215,7 +220,7 @@ func (m *llm) sequencesHeld(s float64) float64 {
 // underLoad is ServingLoad at one point: prompts of isl tokens (cached of them from a
 // prefix cache, in chunks of chunk tokens), osl generated tokens, qps requests/s, at most
 // maxBatch sequences decoding together.
-func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoint {
+func (m *llm) underLoad(steps *stepCache, isl, cached, chunk, osl, qps, maxBatch float64) loadPoint {
 	full := isl + osl
 	ctx := MeanDecodeContext(full, osl)
 	pre := m.prefillPhase(max(1, isl-cached), isl, chunk)
@@ -232,18 +237,19 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 	if chunk > 0 && m.calibrated && m.specK <= 0 {
 		return m.underLoadMixed(p, max(1, isl-cached), ctx, chunk, osl, qps, full)
 	}
-	// A batch is whole: a mean batch b̄ is ⌊b̄⌋ and ⌈b̄⌉ sequences in the shares that give
-	// it, so its step is linear between the two whole batches' (between, §34.4, as
-	// serve-deploy prices it). Priced at the fractional batch, a MoE step — concave in the
-	// batch as tokens wake more experts — came out 0.8 % above serve-deploy's for Mixtral
-	// 8x7B fp8 on two H200s at 1 request/s.
+	// A batch is whole: the step a decoding sequence sees is averaged over the whole
+	// batches it is in, 1 + K with K Poisson of mean N_d (poissonStep, §34.9, as
+	// serve-deploy's occupied prices it). The step at the mean batch put the drafted
+	// replica's mean TPOT 18 % above the simulation at 9 requests/s, where its
+	// draft-and-verify step turns compute-bound within the batches K takes; priced at the
+	// fractional batch, a MoE step — concave in the batch as tokens wake more experts —
+	// came out 0.8 % above serve-deploy's for Mixtral 8x7B fp8 on two H200s at 1 request/s.
 	// The seed keeps its step at the fractional batch (its goldens).
-	var whole *stepCache // nil: remembers nothing
 	step := func(nd float64) phase {
 		if !m.calibrated {
 			return m.decodePhase(min(nd+1, p.maxBatch), ctx)
 		}
-		return whole.between(m, min(nd+1, p.maxBatch), ctx)
+		return steps.poissonStep(m, nd, p.maxBatch, ctx)
 	}
 	// The engine's prefill scheduling (§34.7): with a queue that never empties every pass
 	// takes the k_sat prompts its token budget allows — the capacity every serving study
@@ -253,7 +259,10 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 	// and the slots' hold while all are taken.
 	n := max(1, isl-cached)
 	perPrompt, _, _ := m.saturatedPrompt(p.maxBatch, n, isl, chunk)
-	top := step(p.maxBatch)
+	top := step(p.maxBatch - 1) // the full batch's step, t_d(B')
+	if m.calibrated {
+		top = steps.decode(m, p.maxBatch, ctx)
+	}
 	p.capacity = p.maxBatch / ((osl-1)*top.t + p.maxBatch*perPrompt)
 	p.poisson = p.capacity
 	var pp poissonPasses
@@ -261,8 +270,11 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 	if m.calibrated {
 		p.poisson = m.poissonCapacity(n, isl, chunk, p.maxBatch, osl, top.t, p.capacity, pre)
 		pp = m.poissonPasses(qps, n, isl, chunk, p.maxBatch, osl, top.t, pre)
-		if qps*pp.hold >= p.maxBatch {
-			// Past B'/hold the slots are not stable: overloaded.
+		if qps*pp.hold >= p.maxBatch || (osl <= 1 && qps*pre.t >= 1) {
+			// Past B'/hold the slots are not stable: overloaded. With one output token
+			// nothing decodes and the prompts alone must keep up, λ·t_p < 1, as
+			// poissonCapacity has it (the prefill share's group passes, below 1 there,
+			// would not say so).
 			return m.overloaded(p, full, 0)
 		}
 		p.rho, own = qps*pp.perPrompt, pp.own
@@ -289,6 +301,9 @@ func (m *llm) underLoad(isl, cached, chunk, osl, qps, maxBatch float64) loadPoin
 		p.rho = 1 - qps*(osl-1)*top.t/p.maxBatch
 	}
 	d := step(nd)
+	if saturated {
+		d = top // every slot taken: B' sequences decode
+	}
 	p.nd, p.step, p.computeBound = nd, d.t, d.computeBound
 	p.tpot = d.t / (1 - p.rho)
 	if saturated {

@@ -89,10 +89,28 @@ func handPasses(t *testing.T, m *llm, lam, batch, tp, stepB float64) (hold, shar
 	if lam*hold < batch {
 		pWait = erlangCWait(lam, 1/hold, int(batch))
 	}
-	// The mean state's prefill share stays one prompt a pass (a prompt that finds a slot
-	// free is prefilled about as it comes); the pass a prompt rides in is the group's when
-	// it finds them all taken.
-	return hold, tp, (1-pWait)*tp + pWait*tg
+	// A prompt that finds a slot free is prefilled about as it comes, a pass of its own;
+	// one that finds them all taken rides in the group's pass: its share of the time is
+	// t_pass(G)/G and its own wait the whole pass (§34.8, §34.9).
+	return hold, (1-pWait)*tp + pWait*tg/g, (1-pWait)*tp + pWait*tg
+}
+
+// handPoissonStep is the decode step averaged over the batch a decoding sequence is in,
+// 1 + K with K Poisson of mean nd, capped at batch (§34.9): every term of the sum, each
+// weight from its own e^{−nd}·nd^k/k! (no recurrence, no truncation), the mass of K ≥
+// batch − 1 at the full batch's step.
+func handPoissonStep(m *llm, nd, batch, ctx float64) float64 {
+	if nd == 0 {
+		return m.decodePhase(1, ctx).t
+	}
+	var sum, mass float64
+	for k := 0.0; k <= batch-2; k++ {
+		lg, _ := math.Lgamma(k + 1)
+		w := math.Exp(k*math.Log(nd) - nd - lg)
+		sum += w * m.decodePhase(k+1, ctx).t
+		mass += w
+	}
+	return sum + (1-mass)*m.decodePhase(batch, ctx).t
 }
 
 // TestServingLoadSlotWait: calibrated, TTFT includes the wait for one of the B' slots,
@@ -138,6 +156,15 @@ func TestServingLoadSlotWait(t *testing.T) {
 				near(t, "saturated TPOT", out.TPOT[0], batch/(qps*255))
 			}
 			near(t, "prefill share", out.PrefillUtilization[0], rho)
+			if nd < batch {
+				// TPOT = E[t_d(min(1 + K, B'))]/(1 − ρ), N_d = λ·(O − 1)·TPOT (§34.9); to
+				// 10⁻⁹, the sum's truncation (≤ 2·10⁻¹⁰ of t_d(B')) and the fixed point's
+				// tolerance.
+				tpot := handPoissonStep(&m, nd, batch, ctx) / (1 - rho)
+				if math.Abs(out.TPOT[0]/tpot-1) > 1e-9 || math.Abs(nd/(qps*255*tpot)-1) > 1e-9 {
+					t.Errorf("B %v at %v of capacity: TPOT %.15g, N_d %.15g; by hand %.15g, λ·(O − 1)·TPOT %.15g", batch, u, out.TPOT[0], nd, tpot, qps*255*tpot)
+				}
+			}
 			// The step in progress (§34.5, serve-deploy's term): running 1 − e^{−N_d} of the
 			// decode time, at the mean batch N_d/(1 − e^{−N_d}) of a running step, half to go.
 			// (N_d counted up to B − 1, as serve-deploy's occupied gives it: b̄ = min(N_d + 1, B).)
@@ -237,7 +264,7 @@ func calDeployIn(qps, ttft, itl, batch, disagg float64) *DeployIn {
 
 // occupiedStep is the decode step at the batch a load of lam requests/s gives a decode
 // instance of batch slots (§34.4), found by iterating Little's law from 0 (leastFixedPoint)
-// over the whole batches' steps, linear between them.
+// over the step averaged over the batch a decoding sequence is in (handPoissonStep, §34.9).
 func occupiedStep(m *llm, lam, rho, batch float64) float64 {
 	st, _ := occupiedStepWait(m, lam, rho, batch)
 	return st
@@ -257,10 +284,20 @@ func occupiedStepWait(m *llm, lam, rho, batch float64) (st, wait float64) {
 		}
 		return t
 	}
-	nd, _ := leastFixedPoint(func(nd float64) float64 { return lam * 255 * step(math.Min(nd+1, batch)) / (1 - rho) }, batch)
+	nd, _ := leastFixedPoint(func(nd float64) float64 { return lam * 255 * handPoissonStep(m, nd, batch, ctx) / (1 - rho) }, batch)
+	st = handPoissonStep(m, nd, batch, ctx)
 	nd = math.Min(nd, batch-1)
 	busy := 1 - math.Exp(-nd)
-	return step(nd + 1), busy * step(math.Min(batch, math.Max(1, nd/busy))) / 2
+	return st, busy * step(math.Min(batch, math.Max(1, nd/busy))) / 2
+}
+
+// near9 is near to 10⁻⁹: for times that sum handPoissonStep's untruncated series, which
+// poissonStep truncates within 2·10⁻¹⁰ of the full batch's step (§34.9).
+func near9(t *testing.T, label string, got, want float64) {
+	t.Helper()
+	if math.Abs(got-want) > 1e-9*math.Abs(want) {
+		t.Errorf("%s = %.15g, want %.15g", label, got, want)
+	}
 }
 
 // TestServingDeploymentSlotWait: calibrated, an aggregated fleet's TTFT includes the wait
@@ -295,16 +332,16 @@ func TestServingDeploymentSlotWait(t *testing.T) {
 		t.Fatalf("infeasible: %v, %v", loose.Reason[0], out.Reason[0])
 	}
 	near(t, "loose replicas", loose.Replicas[0], 4)
-	near(t, "loose TTFT", loose.TTFT[0], ttftOf(4))
+	near9(t, "loose TTFT", loose.TTFT[0], ttftOf(4))
 	near(t, "replicas for the TTFT target", out.Replicas[0], 5)
-	near(t, "TTFT", out.TTFT[0], ttftOf(5))
+	near9(t, "TTFT", out.TTFT[0], ttftOf(5))
 	// Disaggregated: ITL = t_step(b̄) + W/(O − 1) at the chosen decode instances.
 	d := runDeploy(calDeployIn(qps, 10, 0.05, batch, 1))
 	if !d.Feasible[0] {
 		t.Fatalf("disaggregated infeasible: %v", d.Reason[0])
 	}
 	at := occupiedStep(&m, qps/d.Replicas[0], 0, batch)
-	near(t, "disaggregated ITL", d.ITL[0], at+SlotWait(qps/d.Replicas[0], 255*step, int(batch))/255)
+	near9(t, "disaggregated ITL", d.ITL[0], at+SlotWait(qps/d.Replicas[0], 255*step, int(batch))/255)
 	// A tight ITL target takes more decode instances than the throughput bound.
 	dw := SlotWait(qps/d.Replicas[0], 255*step, int(batch)) / 255
 	if dw > 1e-6 {
