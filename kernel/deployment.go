@@ -92,6 +92,13 @@ type stepCache struct {
 	run   uint64 // the current run's id, from 1; 0 marks an empty entry
 	keys  [stepCacheSize]stepKey
 	vals  [stepCacheSize]phase
+	// dense: vals[1..denseTo] are the steps of batches 1..denseTo under denseKey (its b
+	// 0), so poissonStep reads a window of them without a key each.
+	denseKey stepKey
+	denseTo  int
+	// kinks[j]: how many batches 2 … j the dense step bends at (its second difference
+	// t(j + 1) − 2·t(j) + t(j − 1) beyond rounding), for j < denseTo.
+	kinks [stepCacheSize]int32
 }
 
 type stepKey struct{ run, b, s, eff, rate16, attn16, sus, sus16 uint64 }
@@ -106,15 +113,42 @@ func (c *stepCache) decode(m *llm, b, s float64) phase {
 	if c == nil {
 		return m.decodePhase(b, s)
 	}
-	k := stepKey{c.run, math.Float64bits(b), math.Float64bits(s), math.Float64bits(m.eff), math.Float64bits(m.rate16), math.Float64bits(m.attn16),
-		math.Float64bits(m.sus), math.Float64bits(m.sus16)}
+	k := c.key(m, b, s)
 	j := int(uint64(b) & (stepCacheSize - 1))
 	if c.keys[j] == k {
 		return c.vals[j]
 	}
 	p := m.decodePhase(b, s)
 	c.keys[j], c.vals[j] = k, p
+	if j <= c.denseTo {
+		c.denseTo = j - 1 // a dense entry overwritten
+	}
 	return p
+}
+
+func (c *stepCache) key(m *llm, b, s float64) stepKey {
+	return stepKey{c.run, math.Float64bits(b), math.Float64bits(s), math.Float64bits(m.eff), math.Float64bits(m.rate16), math.Float64bits(m.attn16),
+		math.Float64bits(m.sus), math.Float64bits(m.sus16)}
+}
+
+// dense returns the steps of batches 1..top (index b) at context s, remembered within the
+// run; top < stepCacheSize.
+func (c *stepCache) dense(m *llm, top int, s float64) []phase {
+	if base := c.key(m, 0, s); c.denseKey != base {
+		c.denseKey, c.denseTo = base, 0
+	}
+	for b := c.denseTo + 1; b <= top; b++ {
+		t := c.decode(m, float64(b), s).t
+		if b >= 3 {
+			j := b - 1
+			c.kinks[j] = c.kinks[j-1]
+			if d2 := t - 2*c.vals[j].t + c.vals[j-1].t; math.Abs(d2) > kinkTolerance*t {
+				c.kinks[j]++
+			}
+		}
+		c.denseTo = b
+	}
+	return c.vals[:top+1]
 }
 
 // DeployIn holds the input columns of ServingDeployment: the shared serving input (SeqLen
@@ -592,11 +626,16 @@ func (m *llm) occupied(steps *stepCache, lam, osl, batch, rho, s float64, full p
 	if a <= 0 {
 		return steps.decode(m, 1, s), 1, true
 	}
-	f := func(x float64) float64 { return a * steps.poissonStep(m, x, batch, s).t }
+	// g(B) = a·t̄(B) − B ≤ a·t(B) − B (t̄(B) averages steps no longer than the full
+	// batch's): its sign needs the sum only where the bound is not negative, and the
+	// bound serves the first secant as well as the value (the bracket, not the secant,
+	// makes the search correct).
 	lo, hi := 0.0, batch
-	glo, ghi := f(0), f(batch)-batch
+	glo, ghi := a*steps.decode(m, 1, s).t, a*full.t-batch
 	if ghi >= 0 {
-		return full, batch, false
+		if ghi = a*steps.poissonTime(m, batch, batch, s) - batch; ghi >= 0 {
+			return full, batch, false
+		}
 	}
 	side := 0
 	for k := 0; k < occupiedIterations && hi-lo > occupiedTolerance*hi; k++ {
@@ -604,9 +643,9 @@ func (m *llm) occupied(steps *stepCache, lam, osl, batch, rho, s float64, full p
 		if !(x > lo && x < hi) {
 			x = (lo + hi) / 2
 		}
-		g := f(x) - x
+		g := a*steps.poissonTime(m, x, batch, s) - x
 		if math.Abs(g) <= occupiedTolerance*x {
-			lo, hi = x, x
+			hi = x
 			break
 		}
 		if g > 0 {
@@ -623,8 +662,45 @@ func (m *llm) occupied(steps *stepCache, lam, osl, batch, rho, s float64, full p
 			side = -1
 		}
 	}
-	b = math.Min(hi+1, batch)
-	return steps.poissonStep(m, hi, batch, s), b, true
+	return steps.poissonStep(m, hi, batch, s), math.Min(hi+1, batch), true
+}
+
+// poissonTailMass is P(K ≥ n) for K Poisson of mean nd, wn = P(K = n), lo ≤ n ≤ top the
+// ends of poissonTime's window (beyond each, at most e^{−poissonTail} of the mass): summed
+// from n to top, or as 1 − P(lo ≤ K < n), whichever is fewer terms.
+func poissonTailMass(nd, n, wn, lo, top float64) float64 {
+	var sum float64
+	if top-n <= n-lo {
+		for k, w := n, wn; k <= top; k++ {
+			sum += w
+			w *= nd / (k + 1)
+		}
+		return sum
+	}
+	for k, w := n-1, wn*n/nd; k >= lo; k-- {
+		sum += w
+		w *= k / nd
+	}
+	return 1 - sum
+}
+
+// affine reports whether the step is affine over batches lo + 1 … hi + 1 (no bend at
+// lo + 2 … hi, the kinkTolerance test of dense) and its steps at lo + 1 and lo + 2.
+func (c *stepCache) affine(m *llm, lo, hi int, s float64) (t0, t1 float64, ok bool) {
+	if c != nil && hi+2 < stepCacheSize {
+		steps := c.dense(m, hi+2, s)
+		return steps[lo+1].t, steps[lo+2].t, c.kinks[hi] == c.kinks[lo+1]
+	}
+	t0, t1 = c.decode(m, float64(lo+1), s).t, c.decode(m, float64(lo+2), s).t
+	prev, cur := t0, t1
+	for j := lo + 2; j <= hi; j++ {
+		next := c.decode(m, float64(j+1), s).t
+		if d2 := next - 2*cur + prev; math.Abs(d2) > kinkTolerance*next {
+			return t0, t1, false
+		}
+		prev, cur = cur, next
+	}
+	return t0, t1, true
 }
 
 // between is the decode step at a mean batch b ≥ 1 that need not be whole: an engine's
@@ -657,8 +733,8 @@ func (c *stepCache) between(m *llm, b, s float64) phase {
 // batches K takes; it is not where the step jumps (a tile or wave of the matmuls, §35) or
 // turns compute-bound (a draft-and-verify step from 56 sequences), which is where the
 // mean TPOT near capacity parted from the simulation (+18 % for the drafted replica).
-// The power is averaged with the same weights (as between's), and the step is
-// compute-bound where those batches hold at least half the weight.
+// Only the time is averaged: the draw and whether the step is compute-bound stay the
+// mean batch's (between), as before.
 //
 // The sum is truncated to the k within the Poisson tail bounds of poissonTail: below
 // nd − √(2L·nd) and above nd + L/3 + √(L²/9 + 2L·nd) lies at most e^{−L} of the mass each
@@ -666,56 +742,79 @@ func (c *stepCache) between(m *llm, b, s float64) phase {
 // Concentration Inequalities, 2013, §2.2 and §2.8, the Poisson variable being sub-gamma
 // with variance nd and scale 1/3), and the missing mass is given the step at the cap (all
 // of it, when the upper bound reaches the cap, is K ≥ B − 1). Every step lies between t(1)
-// and t(B), so the mean is off by at most 2·e^{−L}·(t(B) − t(1)): 10⁻¹⁰ of t(B) with
-// L = poissonTail. The terms are whole batches, remembered per run (stepCache).
+// and t(B), so the mean is off by at most 2·e^{−L}·(t(B) − t(1)): 2·10⁻¹⁰ of t(B) with
+// L = poissonTail. Where the step is affine over the window, t(b) = α + β·b (no second
+// difference beyond kinkTolerance; the memory-bound decode step is, the weights once and
+// the KV cache per sequence), the sum is α + β·(1 + nd) but for the tails, off by at most
+// 2·e^{−L}·(t(B) + |α| + |β|·(1 + nd)), and is taken as that without summing — the fleet
+// search evaluates it at every probe. The terms are whole batches, remembered per run
+// (stepCache, dense).
 func (c *stepCache) poissonStep(m *llm, nd, batch, s float64) phase {
+	p := c.between(m, math.Min(nd+1, batch), s)
+	p.t = c.poissonTime(m, nd, batch, s)
+	return p
+}
+
+// poissonTime is poissonStep's time: the sum, or, where the step is affine over the
+// batches the sum spans, the step at 1 + nd, which is the sum but for its tails.
+func (c *stepCache) poissonTime(m *llm, nd, batch, s float64) float64 {
 	if !(nd > 0) || batch <= 1 {
-		return c.decode(m, 1, s)
+		return c.decode(m, 1, s).t
 	}
 	const L = poissonTail
-	r := math.Sqrt(2 * L * nd)
-	lo := math.Max(0, math.Floor(nd-r))
+	lo := math.Max(0, math.Floor(nd-math.Sqrt(2*L*nd)))
 	hi := math.Ceil(nd + L/3 + math.Sqrt(L*L/9+2*L*nd))
-	top := batch - 1 // K ≥ B − 1 runs the full batch
-	if hi > top-1 {
-		hi = top - 1
+	top := hi                  // the window's upper end, uncapped
+	hi = math.Min(hi, batch-2) // K ≥ B − 1 runs the full batch
+	if hi+2 < batch && hi >= lo+2 {
+		if t0, t1, ok := c.affine(m, int(lo), int(hi), s); ok {
+			return t0 + (t1-t0)*(nd-lo)
+		}
+	} else if hi >= lo+1 && batch-1 <= top {
+		// The cap within the window: affine up to the full batch (no bend at lo + 2 … B −
+		// 1), the mean is t(lo + 1) + β·(E[min(K, n)] − lo), n = B − 1, where
+		// E[min(K, n)] = nd − nd·P(K ≥ n) + n·P(K ≥ n + 1) (E[K·1{K ≥ n}] = nd·P(K ≥ n − 1)).
+		if t0, t1, ok := c.affine(m, int(lo), int(batch)-2, s); ok {
+			n := batch - 1
+			lg, _ := math.Lgamma(n + 1)
+			wn := math.Exp(n*math.Log(nd) - nd - lg)
+			tail := poissonTailMass(nd, n, wn, lo, top)
+			return t0 + (t1-t0)*(nd-nd*tail+n*(tail-wn)-lo)
+		}
 	}
-	var p phase
-	var mass, bound float64
-	mode := math.Min(math.Max(lo, math.Floor(nd)), hi)
-	if mode >= lo {
+	var t, mass float64
+	if hi >= lo {
+		mode := math.Min(math.Max(lo, math.Floor(nd)), hi)
 		lg, _ := math.Lgamma(mode + 1)
 		w0 := math.Exp(mode*math.Log(nd) - nd - lg)
-		add := func(k, w float64) {
-			q := c.decode(m, k+1, s)
-			p.t += w * q.t
-			p.power += w * q.power
-			mass += w
-			if q.computeBound {
-				bound += w
+		// The steps of batches lo + 1 … hi + 1, index k − lo.
+		var steps []phase
+		if c != nil && hi+1 < stepCacheSize {
+			steps = c.dense(m, int(hi)+1, s)[int(lo)+1:]
+		} else {
+			steps = make([]phase, int(hi-lo)+1)
+			for k := lo; k <= hi; k++ {
+				steps[int(k-lo)] = c.decode(m, k+1, s)
 			}
 		}
-		w := w0
-		for k := mode; k >= lo; k-- {
-			add(k, w)
-			w *= k / nd
+		// Down from the mode, then up: e^{−nd}·nd^k/k! by its ratios.
+		inv, w, i0 := 1/nd, w0, int(mode-lo)
+		for i := i0; i >= 0; i-- {
+			t += w * steps[i].t
+			mass += w
+			w *= (lo + float64(i)) * inv
 		}
 		w = w0
-		for k := mode + 1; k <= hi; k++ {
-			w *= nd / k
-			add(k, w)
+		for i := i0 + 1; i < len(steps); i++ {
+			w *= nd / (lo + float64(i))
+			t += w * steps[i].t
+			mass += w
 		}
 	}
 	if rest := 1 - mass; rest > 0 {
-		q := c.decode(m, batch, s)
-		p.t += rest * q.t
-		p.power += rest * q.power
-		if q.computeBound {
-			bound += rest
-		}
+		t += rest * c.decode(m, batch, s).t
 	}
-	p.computeBound = bound >= 0.5
-	return p
+	return t
 }
 
 const (
@@ -724,6 +823,9 @@ const (
 	occupiedTolerance = 1e-9
 	// occupiedIterations bounds it; an affine step needs one or two.
 	occupiedIterations = 100
+	// kinkTolerance: a second difference of the step below it, relative to the step, is
+	// rounding (an affine step's is ~10⁻¹⁶).
+	kinkTolerance = 1e-12
 	// poissonTail truncates poissonStep's sum: e^{−23} ≈ 10⁻¹⁰ of the Poisson mass beyond
 	// each end, far below the fixed points' tolerances.
 	poissonTail = 23.0

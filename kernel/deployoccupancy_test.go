@@ -377,8 +377,18 @@ func TestPoissonStep(t *testing.T) {
 	for _, batch := range []float64{8, 64, 256, 1024} {
 		for _, nd := range []float64{0.01, 0.7, 5.5, batch / 2, batch - 3.2, batch - 0.5, batch} {
 			got, want := c.poissonStep(&m, nd, batch, ctx).t, handPoissonStep(&m, nd, batch, ctx)
-			if bound := 2e-10*m.decodePhase(batch, ctx).t + 1e-14*want; math.Abs(got-want) > bound {
+			tB := m.decodePhase(batch, ctx).t
+			if bound := 2e-10*tB + 1e-14*want; math.Abs(got-want) > bound {
 				t.Errorf("B %v, N_d %v: %.15g, the untruncated series %.15g (bound %.3g)", batch, nd, got, want, bound)
+			}
+			// The time alone takes the step at 1 + N_d where the step is affine over the
+			// window (this layout's is, up to 1024): within 2·e^{−23}·(t(B) + |α| + |β|·(1 +
+			// N_d)) of the series, t(b) = α + β·b.
+			beta := t2 - t1
+			alpha := t1 - beta
+			got = c.poissonTime(&m, nd, batch, ctx)
+			if bound := 2.1e-10*(tB+math.Abs(alpha)+math.Abs(beta)*(1+nd)) + 1e-14*want; math.Abs(got-want) > bound {
+				t.Errorf("B %v, N_d %v: time alone %.15g, the untruncated series %.15g (bound %.3g)", batch, nd, got, want, bound)
 			}
 		}
 	}

@@ -282,6 +282,12 @@ func (m *llm) underLoad(steps *stepCache, isl, cached, chunk, osl, qps, maxBatch
 	steady := p.rho < 1
 	// next is the map whose least fixed point is the decode batch.
 	next := func(nd float64) float64 { return qps * (osl - 1) * step(nd).t / (1 - p.rho) }
+	if m.calibrated {
+		// The time alone, as serve-deploy's occupied maps it (poissonTime).
+		next = func(nd float64) float64 {
+			return qps * (osl - 1) * steps.poissonTime(m, nd, p.maxBatch, ctx) / (1 - p.rho)
+		}
+	}
 	nd := 0.0
 	if steady {
 		nd, steady = leastFixedPoint(next, p.maxBatch)
