@@ -770,11 +770,11 @@ func (c *stepCache) poissonTime(m *llm, nd, batch, s float64) float64 {
 		if t0, t1, ok := c.affine(m, int(lo), int(hi), s); ok {
 			return t0 + (t1-t0)*(nd-lo)
 		}
-	} else if hi >= lo+1 && batch-1 <= top {
+	} else if hi >= lo+1 && batch-1 <= top && batch+1 < stepCacheSize {
 		// The cap within the window: affine up to the full batch (no bend at lo + 2 … B −
 		// 1), the mean is t(lo + 1) + β·(E[min(K, n)] − lo), n = B − 1, where
 		// E[min(K, n)] = nd − nd·P(K ≥ n) + n·P(K ≥ n + 1) (E[K·1{K ≥ n}] = nd·P(K ≥ n − 1)).
-		if t0, t1, ok := c.affine(m, int(lo), int(batch)-2, s); ok {
+		if t0, t1, ok := c.affine(m, int(lo), int(batch)-1, s); ok {
 			n := batch - 1
 			lg, _ := math.Lgamma(n + 1)
 			wn := math.Exp(n*math.Log(nd) - nd - lg)

@@ -392,4 +392,23 @@ func TestPoissonStep(t *testing.T) {
 			}
 		}
 	}
+	// A step that bends: at 5 % of the matmul peak this layout's step bends at 18 and 19
+	// sequences (second differences 0.4 % and 3 % of the step: it turns compute-bound), so a
+	// window over them, the cap's included (B 19: the bend at B − 1 is t(B)'s), is summed,
+	// not taken as a line.
+	bent := calDeployIn(1, 10, 0.05, 64, 1)
+	bent.Efficiency = one(0.05)
+	mb := bent.point(0)
+	var cb stepCache
+	cb.run = 1
+	b1, b2 := mb.decodePhase(1, ctx).t, mb.decodePhase(2, ctx).t
+	for _, batch := range []float64{19, 20, 64} {
+		tB := mb.decodePhase(batch, ctx).t
+		for _, nd := range []float64{0.5, 3, 12, 17.5, 19, batch - 1, batch} {
+			got, want := cb.poissonTime(&mb, nd, batch, ctx), handPoissonStep(&mb, nd, batch, ctx)
+			if bound := 2.1e-10*(tB+math.Abs(2*b1-b2)+math.Abs(b2-b1)*(1+nd)) + 1e-14*want; math.Abs(got-want) > bound {
+				t.Errorf("bent step, B %v, N_d %v: %.15g, the untruncated series %.15g (bound %.3g)", batch, nd, got, want, bound)
+			}
+		}
+	}
 }
