@@ -99,24 +99,41 @@ func (p servconsPoint) serve(t *testing.T, qps float64) map[string]any {
 	return row
 }
 
-// TestServeTPOTNearCapacity: the closed form's mean TPOT (serve --qps, §34.1 with §34.9's
-// prefill share and decode step) against §34.2's simulation of the same replica (20,000
-// requests, seed 1; independent code that forms every step and pass as the scheduler does)
-// at 0.5, 0.8, 0.9, 0.95 and 0.98 of the Poisson capacity λ_P, on the three replicas of
-// §34.9's table: speculative decoding, a dense replica whose prefills take most of its time,
-// and a small model at a large batch. Tolerance 10 % on the mean TPOT, both sides, at every
-// load — §34.4's, fixed before this test's first run. Before issue #10's drafttpot round the
+// TestServeAgreesWithSimulationNearCapacity: the closed form's mean TTFT and TPOT (serve
+// --qps, §34.1 with §34.8's passes and §34.9's prefill share and decode step) against
+// §34.2's simulation of the same replica (20,000 requests, seed 1; independent code that
+// forms every step and pass as the scheduler does) at 0.5, 0.8, 0.9, 0.95 and 0.98 of the
+// Poisson capacity λ_P, on the three replicas of §34.9's table: speculative decoding, a
+// dense replica whose prefills take most of its time, and a small model at a large batch.
+// Tolerance 10 % on the mean TPOT, both sides, at every load — §34.4's, fixed before the
+// drafttpot round's first run — and, on the first two replicas (the servcons round's), 15 %
+// on the mean TTFT up to 0.9 of λ_P, as §34.3's slot-wait comparison (the slots are not independent servers, and a run of 20,000
+// requests from an empty replica carries sampling error that grows with the load; beyond
+// 0.9 it does not reach steady state, §34.9).
+//
+// Before issue #10's servcons round the closed form held a slot B'·t_p + (O − 1)·t_d(B') —
+// one prompt a pass — where the simulated engine refills the slots freed together in one
+// pass: Llama3_70B fp8 with a Llama3_8B draft on four H100s (batch 64, 1024 + 256 tokens)
+// at 8 requests/s gave a mean TTFT of 143.7 ms against 100.5 simulated (+43 %), 1211
+// against 351 ms at 9, and was overloaded at 9.5 where the simulation keeps up (1011 ms);
+// then 106.1, 333.7 and 1073 ms (before the NVLS all-reduce reached main; with it 101.9 /
+// 96.2, 310.3 / 316.0 and 954.1 / 926.8 simulated). Before issue #10's drafttpot round the
 // prefill share was one prompt a pass for every prompt and the step the one at the mean
-// batch a sequence is in: +15.5 % at 0.95 of λ_P on the drafted replica (27.25 against 23.59
-// ms), +13 % to +16 % on the MI300X one from 0.9.
-func TestServeTPOTNearCapacity(t *testing.T) {
+// batch a sequence is in: the mean TPOT was +15.5 % at 0.95 of λ_P on the drafted replica
+// (27.25 against 23.59 ms) and +13 % to +16 % on the MI300X one from 0.9, so it was held
+// only on its lower side at 0.9. (This was two tests, TestServeTPOTNearCapacity beside this
+// one, which simulated the same two replicas at 0.5–0.9 a second time.)
+func TestServeAgreesWithSimulationNearCapacity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulates 300,000 requests")
 	}
-	points := []servconsPoint{
-		{"calibrated", "Llama3_70B", "H100", "fp8", "", "Llama3_8B", 4, 64, 1024, 256, 0},
-		{"calibrated", "Llama3_70B", "MI300X", "fp8", "", "", 2, 64, 2048, 256, 0},
-		{"calibrated", "Llama3_8B", "H100", "fp16", "", "", 1, 256, 1024, 256, 0},
+	points := []struct {
+		servconsPoint
+		ttft bool // the mean TTFT held too (the servcons round's two replicas)
+	}{
+		{servconsPoint{"calibrated", "Llama3_70B", "H100", "fp8", "", "Llama3_8B", 4, 64, 1024, 256, 0}, true},
+		{servconsPoint{"calibrated", "Llama3_70B", "MI300X", "fp8", "", "", 2, 64, 2048, 256, 0}, true},
+		{servconsPoint{"calibrated", "Llama3_8B", "H100", "fp16", "", "", 1, 256, 1024, 256, 0}, false},
 	}
 	for _, p := range points {
 		t.Run(p.String(), func(t *testing.T) {
@@ -133,6 +150,10 @@ func TestServeTPOTNearCapacity(t *testing.T) {
 					qps, u, poisson, tpot, simTPOT, 100*(tpot/simTPOT-1), load["load_ttft_ms"], sim["sim_ttft_mean_ms"])
 				if r := tpot / simTPOT; math.Abs(r-1) > 0.10 {
 					t.Errorf("at %v of capacity: mean TPOT %.4g ms, simulated %.4g (ratio %.3f)", u, tpot, simTPOT, r)
+				}
+				ttft, simTTFT := load["load_ttft_ms"].(float64), sim["sim_ttft_mean_ms"].(float64)
+				if r := ttft / simTTFT; p.ttft && u <= 0.9 && math.Abs(r-1) > 0.15 {
+					t.Errorf("at %v of capacity: mean TTFT %.4g ms, simulated %.4g (ratio %.3f)", u, ttft, simTTFT, r)
 				}
 			}
 		})
@@ -207,56 +228,5 @@ func TestServeOverloadedAtItsCapacity(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestServeAgreesWithSimulationNearCapacity: the closed form's mean TTFT and TPOT (serve
-// --qps, §34.1 with §34.8's passes) against §34.2's simulation of the same replica (20,000
-// requests, seed 1) at 0.5, 0.8 and 0.9 of the Poisson capacity, for speculative decoding
-// and a dense replica whose prefills take most of its time. Tolerance 15 % on the mean
-// TTFT, as §34.3's slot-wait comparison (the slots are not independent servers, and a run
-// of 20,000 requests from an empty replica carries sampling error that grows with the
-// load), and 10 % on the mean TPOT, as §34.4's. Before issue #10's servcons round the
-// closed form held a slot B'·t_p + (O − 1)·t_d(B') — one prompt a pass — where the
-// simulated engine refills the slots freed together in one pass: Llama3_70B fp8 with a
-// Llama3_8B draft on four H100s (batch 64, 1024 + 256 tokens) at 8 requests/s gave a mean
-// TTFT of 143.7 ms against 100.5 simulated (+43 %), 1211 against 351 ms at 9, and was
-// overloaded at 9.5 where the simulation keeps up (1011 ms); then 106.1, 333.7 and 1073 ms
-// (before the NVLS all-reduce reached main; with it 101.9 / 96.2, 310.3 / 316.0 and
-// 954.1 / 926.8 simulated).
-func TestServeAgreesWithSimulationNearCapacity(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulates 120,000 requests")
-	}
-	points := []servconsPoint{
-		{"calibrated", "Llama3_70B", "H100", "fp8", "", "Llama3_8B", 4, 64, 1024, 256, 0},
-		{"calibrated", "Llama3_70B", "MI300X", "fp8", "", "", 2, 64, 2048, 256, 0},
-	}
-	for _, p := range points {
-		poisson := p.serve(t, 0.01)["load_poisson_capacity_qps"].(float64)
-		for _, u := range []float64{0.5, 0.8, 0.9} {
-			qps := u * poisson
-			load := p.serve(t, qps)
-			sim := p.serveSim(t, qps, 20000)
-			if load["feasible"] != true || sim["feasible"] != true {
-				t.Fatalf("%s at %v of capacity: closed form %v, simulation %v", p.model, u, load["infeasible_reason"], sim["infeasible_reason"])
-			}
-			ttft, simTTFT := load["load_ttft_ms"].(float64), sim["sim_ttft_mean_ms"].(float64)
-			tpot, simTPOT := load["load_tpot_ms"].(float64), sim["sim_tpot_mean_ms"].(float64)
-			t.Logf("%s draft %q at %.4g requests/s (%v of %.4g): TTFT %.4g / %.4g ms simulated, TPOT %.4g / %.4g ms",
-				p.model, p.draft, qps, u, poisson, ttft, simTTFT, tpot, simTPOT)
-			if r := ttft / simTTFT; math.Abs(r-1) > 0.15 {
-				t.Errorf("%s draft %q at %v of capacity: mean TTFT %.4g ms, simulated %.4g (ratio %.3f)", p.model, p.draft, u, ttft, simTTFT, r)
-			}
-			// At 0.9 of capacity the TPOT keeps only the lower side (not more than 10 % below
-			// the simulation), a choice made after the first run: there the closed form's
-			// prefill share, one prompt a pass (λ·t_p, as before this round), is an upper
-			// bound on the simulated engine's, which takes the prompts that arrive during a
-			// pass into the next: 52.56 against 46.41 ms (+13 %) on the MI300X replica (20.14
-			// against 21.04, −4 %, with the draft).
-			if r := tpot / simTPOT; r < 0.90 || (r > 1.10 && u < 0.9) {
-				t.Errorf("%s draft %q at %v of capacity: mean TPOT %.4g ms, simulated %.4g (ratio %.3f)", p.model, p.draft, u, tpot, simTPOT, r)
-			}
-		}
 	}
 }
